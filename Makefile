@@ -1,0 +1,82 @@
+# lakehouse build. `make` builds build/lakehouse (optimized).
+#   make                  optimized build in build/
+#   make asan             ASan+UBSan build at -O1 in build-asan/ (crash points on)
+#   make unit             build and run the unit tests (optimized)
+#   make unit-asan        the same under the sanitizers
+#   make fuzz             libFuzzer targets in build-fuzz/ (clang)
+#   make format / lint
+CC      ?= cc
+PKGS    := libuv jansson yaml-0.1 sqlite3 openssl libcurl zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+
+WARN    := -std=c11 -Wall -Wextra -Wshadow -Wundef -Wwrite-strings \
+           -Wmissing-prototypes -Werror -Wno-unused-parameter
+DEFS    := -D_GNU_SOURCE -DLH_VERSION=\"$(shell cat VERSION)\"
+INCS    := -Isrc
+
+BUILD   ?= build
+MODE    ?= release
+ifeq ($(MODE),asan)
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+         -fno-sanitize-recover=undefined -DLH_TEST_HOOKS=1
+  LDOPT := -fsanitize=address,undefined
+else
+  OPT := -O2 -g
+  LDOPT :=
+endif
+CFLAGS_ALL := $(WARN) $(OPT) $(DEFS) $(INCS) $(PKG_CFLAGS) $(CFLAGS)
+
+LIB_SRCS  := $(filter-out src/main.c,$(wildcard src/*/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ  := $(BUILD)/obj/src/main.o
+UNIT_SRCS := $(wildcard tests/unit/*_test.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all asan unit unit-asan fuzz fuzz-replay clean format lint docs
+all: $(BUILD)/lakehouse
+
+$(BUILD)/lakehouse: $(MAIN_OBJ) $(BUILD)/liblh.a
+	$(CC) $(LDOPT) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+$(BUILD)/liblh.a: $(LIB_OBJS)
+	rm -f $@; ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/liblh.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(BUILD)/liblh.a $(LDOPT) $(PKG_LIBS)
+
+unit: $(UNIT_BINS)
+	@tests/unit/run.sh $(UNIT_BINS)
+
+asan:
+	$(MAKE) BUILD=build-asan MODE=asan all
+unit-asan:
+	$(MAKE) BUILD=build-asan MODE=asan unit
+
+FUZZ_SRCS := $(wildcard fuzz/*_fuzz.c)
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
+fuzz: $(FUZZ_BINS)
+build-fuzz/%: fuzz/%.c $(filter-out src/main.c,$(wildcard src/*/*.c))
+	@mkdir -p build-fuzz
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) $(INCS) $(PKG_CFLAGS) \
+	  -o $@ $< $(filter-out src/main.c,$(wildcard src/*/*.c)) $(PKG_LIBS)
+fuzz-replay: $(FUZZ_BINS)
+	@fuzz/replay.sh $(FUZZ_BINS)
+
+docs: $(BUILD)/lakehouse
+	$(BUILD)/lakehouse config doc > docs/config.md
+
+format:
+	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*.c
+lint:
+	@scripts/lint.sh
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,83 @@
+/* The metadata database <data-dir>/meta/lakehouse.db (SQLite, WAL) shared by
+ * every module, with numbered migrations, and the one user model: users
+ * (access key = name, secret key = password, role), bearer tokens.
+ * Secrets are stored encrypted (AES-256-GCM) with the key in
+ * <data-dir>/meta/secret.key (0600), because SigV4 needs the secret itself;
+ * a SCRAM-SHA-256 verifier and an md5 hash (PostgreSQL style) are derived when
+ * a secret is set. Thread-safe: one connection behind a mutex, plus an
+ * in-memory user cache so request paths never wait on disk. */
+#ifndef LH_CORE_META_H
+#define LH_CORE_META_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+
+typedef struct lh_meta lh_meta_t;
+
+enum { LH_ROLE_READER = 0, LH_ROLE_WRITER = 1, LH_ROLE_ADMIN = 2 };
+
+typedef struct lh_user {
+    char access_key[129];
+    char secret_key[129]; /* decrypted; empty in list results */
+    int role;
+    int64_t created; /* unix seconds */
+} lh_user_t;
+
+typedef struct lh_migration {
+    const char *module; /* "core", "store", ... */
+    int version;        /* 1, 2, ... per module, applied in order once */
+    const char *sql;
+} lh_migration_t;
+
+/* Opens (creating) meta/lakehouse.db and secret.key under data_dir, applies
+ * core migrations and then every migration registered with
+ * lh_meta_register_migrations() before the call. Owned by the caller. */
+int lh_meta_open(lh_meta_t **out, const char *data_dir, lh_err_t *err);
+void lh_meta_close(lh_meta_t *m);
+/* Registers a module's migrations (static array, n entries); call before open. */
+void lh_meta_register_migrations(const lh_migration_t *migs, int n);
+/* The underlying handle for modules that keep tables here; use with
+ * lh_meta_lock/unlock around every use. */
+struct sqlite3 *lh_meta_db(lh_meta_t *m);
+void lh_meta_lock(lh_meta_t *m);
+void lh_meta_unlock(lh_meta_t *m);
+
+/* Users. Names: 3..128 chars of [A-Za-z0-9._@+=,-]; secrets 8..128 chars. */
+int lh_meta_user_add(lh_meta_t *m, const char *access_key, const char *secret_key, int role,
+                     lh_err_t *err); /* LH_EEXIST, LH_EINVAL */
+/* Looks up by access key (from the cache). LH_ENOENT when unknown. */
+int lh_meta_user_get(lh_meta_t *m, const char *access_key, lh_user_t *out);
+int lh_meta_user_passwd(lh_meta_t *m, const char *access_key, const char *secret_key,
+                        lh_err_t *err);
+int lh_meta_user_rm(lh_meta_t *m, const char *access_key, lh_err_t *err);
+/* Calls fn for every user (secret_key left empty); stops when fn returns non-zero. */
+int lh_meta_user_list(lh_meta_t *m, int (*fn)(const lh_user_t *, void *), void *arg);
+/* Checks a name/secret pair in constant time; 0, LH_EAUTH or LH_ENOENT. */
+int lh_meta_user_check(lh_meta_t *m, const char *access_key, const char *secret_key,
+                       lh_user_t *out);
+/* Ensures the root admin exists: with ak/sk given, creates or updates it;
+ * with NULLs and no admin yet, generates a pair, stores it, and returns it in
+ * gen_ak/gen_sk (both >= 41 bytes) with *generated = 1. */
+int lh_meta_ensure_root(lh_meta_t *m, const char *ak, const char *sk, char *gen_ak, char *gen_sk,
+                        int *generated, lh_err_t *err);
+const char *lh_role_name(int role);
+int lh_role_parse(const char *s); /* -1 when unknown */
+
+/* Bearer tokens: stored as SHA-256 hashes, shown once. */
+typedef struct lh_token {
+    char id[17];       /* public id */
+    char owner[129];
+    char name[129];
+    int64_t created;
+} lh_token_t;
+/* Creates a token for owner; out_secret (>= 64 bytes) receives "lh_<id>_<random>". */
+int lh_meta_token_create(lh_meta_t *m, const char *owner, const char *name, lh_token_t *out,
+                         char *out_secret, lh_err_t *err);
+/* Resolves a presented bearer token to its owner user. LH_EAUTH when invalid. */
+int lh_meta_token_check(lh_meta_t *m, const char *secret, lh_user_t *out);
+int lh_meta_token_list(lh_meta_t *m, const char *owner /* NULL = all */,
+                       int (*fn)(const lh_token_t *, void *), void *arg);
+int lh_meta_token_revoke(lh_meta_t *m, const char *id, lh_err_t *err);
+
+#endif

@@ -1,0 +1,58 @@
+/* lakehouse: one binary, many subcommands. main() looks the first argument up
+ * in the dispatch table (like git's commands[]) and runs it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/cmd.h"
+
+typedef struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} command_t;
+
+static int cmd_version(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+static const command_t commands[] = {
+    {"up", lh_cmd_up, "start every role in one process on one data directory"},
+    {"serve", lh_cmd_serve, "start one role: store | web"},
+    {"config", lh_cmd_config, "show the effective configuration (config show | config doc)"},
+    {"user", lh_cmd_user, "manage users: add | list | rm | passwd"},
+    {"token", lh_cmd_token, "manage bearer tokens: create | list | revoke"},
+    {"version", cmd_version, "print the version"},
+    {"help", cmd_help, "list the subcommands"},
+    {NULL, NULL, NULL},
+};
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("lakehouse %s\n", LH_VERSION);
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("usage: lakehouse <command> [options]\n\ncommands:\n");
+    for (const command_t *c = commands; c->name; c++)
+        printf("  %-10s %s\n", c->name, c->summary);
+    printf("\nRun 'lakehouse <command> --help' for the options of a command.\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+        return cmd_help(0, NULL) == 0 && argc >= 2 ? 0 : (argc < 2 ? 2 : 0);
+    if (!strcmp(argv[1], "--version"))
+        return cmd_version(0, NULL);
+    for (const command_t *c = commands; c->name; c++)
+        if (!strcmp(argv[1], c->name))
+            return c->fn(argc - 2, argv + 2);
+    fprintf(stderr, "lakehouse: unknown command '%s' (see 'lakehouse --help')\n", argv[1]);
+    return 2;
+}
