@@ -1,0 +1,31 @@
+/* The S3 API service (port 9000): routes S3 requests from the HTTP server to
+ * the embedded store, with SigV4/V2 authentication, bucket ownership and
+ * policies, streaming PUT/GET and multipart uploads. */
+#ifndef LH_STORE_S3_H
+#define LH_STORE_S3_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "core/config.h"
+#include "core/err.h"
+#include "core/meta.h"
+#include "store/engine.h"
+
+typedef struct lh_s3 lh_s3_t;
+
+/* Starts the S3 listener (store.listen, store.tls_cert/key, store.domain,
+ * store.region). bound receives the bound "host:port". Owned by the caller. */
+int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_store_t *st,
+                lh_s3_t **out, char *bound, size_t cap, lh_err_t *err);
+/* Stops the listener; done(arg) runs on the loop once it is closed. */
+void lh_s3_stop(lh_s3_t *s3, void (*done)(void *), void *arg);
+
+/* Creates the lake bucket (store.lake_bucket) owned by owner with zero-byte
+ * folder markers (store.lake_folders) when it does not exist. Blocking. */
+int lh_s3_init_lake(lh_store_t *st, const lh_config_t *cfg, const char *owner, lh_err_t *err);
+
+/* S3 bucket-name rules (3..63, [a-z0-9.-], no IP form, ...): 1 when valid. */
+int lh_s3_bucket_name_valid(const char *name);
+
+#endif

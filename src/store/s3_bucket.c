@@ -1,0 +1,234 @@
+/* Bucket operations: CreateBucket (LocationConstraint, canned ACL),
+ * HeadBucket, DeleteBucket, GetBucketLocation, Get/PutBucketVersioning
+ * (buckets are unversioned), Get/Put/DeleteBucketPolicy, Put/GetBucketAcl
+ * (canned private | public-read), and the lake bucket bootstrap. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/log.h"
+#include "core/xml.h"
+#include "store/policy.h"
+#include "store/s3_int.h"
+
+/* Canned ACL from x-amz-acl: 0 private, 1 public-read, -1 unsupported. */
+static int canned_acl(const s3_req_t *r)
+{
+    const char *acl = lh__s3_hdr(r, "x-amz-acl");
+    if (!acl || !strcmp(acl, "private"))
+        return 0;
+    if (!strcmp(acl, "public-read"))
+        return 1;
+    return -1;
+}
+
+static void create_work(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    lh_bucket_info_t info = {0};
+    int pub = canned_acl(r);
+    if (!lh_s3_bucket_name_valid(r->bucket)) {
+        lh__s3_error(r, "InvalidBucketName", NULL);
+        return;
+    }
+    if (pub < 0) {
+        lh__s3_error(r, "NotImplemented", "only the canned ACLs private and public-read are supported");
+        return;
+    }
+    if (r->body.len) {
+        lh_arena_t *a = lh_arena_new(4096);
+        lh_xml_node_t *root = NULL;
+        int bad = !a || lh_xml_parse(a, r->body.ptr, r->body.len, &root, &err) != 0 || !root ||
+                  strcmp(root->name, "CreateBucketConfiguration");
+        lh_arena_free(a);
+        if (bad) {
+            lh__s3_error(r, "MalformedXML", NULL);
+            return;
+        }
+    }
+    int rc = lh_store_bucket_create(r->s3->st, r->bucket, r->user.access_key, pub, &err);
+    if (rc == LH_EEXIST) {
+        int mine = lh_store_bucket_get(r->s3->st, r->bucket, &info) == 0 &&
+                   !strcmp(info.owner, r->user.access_key);
+        lh_bucket_info_clear(&info);
+        lh__s3_error(r, mine ? "BucketAlreadyOwnedByYou" : "BucketAlreadyExists", NULL);
+        return;
+    }
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        return;
+    }
+    char loc[80];
+    snprintf(loc, sizeof loc, "/%s", r->bucket);
+    lh__s3_set_hdr(r, "Location", loc);
+    r->status = 200;
+}
+
+static void head_work(s3_req_t *r)
+{
+    if (lh__s3_authorize(r, r->bucket, "s3:ListBucket", NULL, 0, NULL))
+        return;
+    lh__s3_set_hdr(r, "x-amz-bucket-region", r->s3->region);
+    r->status = 200;
+}
+
+static void delete_work(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL))
+        return;
+    int rc = lh_store_bucket_delete(r->s3->st, r->bucket, &err);
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        return;
+    }
+    r->status = 204;
+}
+
+static void location_work(s3_req_t *r)
+{
+    if (lh__s3_authorize(r, r->bucket, "s3:GetBucketLocation", NULL, 0, NULL))
+        return;
+    lh_buf_t *b = &r->resp_body;
+    lh_buf_reset(b);
+    lh_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+    if (strcmp(r->s3->region, "us-east-1"))
+        lh_buf_xml_escape(b, r->s3->region, strlen(r->s3->region));
+    lh_buf_puts(b, "</LocationConstraint>");
+    lh__s3_set_hdr(r, "Content-Type", "application/xml");
+    r->status = 200;
+}
+
+static void versioning_work(s3_req_t *r)
+{
+    if (lh__s3_authorize(r, r->bucket, r->op == OP_GET_BUCKET_VERSIONING ? "s3:GetBucketVersioning" : NULL,
+                         NULL, 0, NULL))
+        return;
+    if (r->op == OP_PUT_BUCKET_VERSIONING) {
+        lh__s3_error(r, "NotImplemented", "bucket versioning is not supported; buckets are unversioned");
+        return;
+    }
+    lh__s3_xml_begin(&r->resp_body, "VersioningConfiguration");
+    lh_buf_puts(&r->resp_body, "</VersioningConfiguration>");
+    lh__s3_set_hdr(r, "Content-Type", "application/xml");
+    r->status = 200;
+}
+
+static void policy_work(s3_req_t *r)
+{
+    lh_bucket_info_t info = {0};
+    lh_err_t err = {0};
+    int rc = 0;
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, &info))
+        return;
+    if (r->op == OP_GET_BUCKET_POLICY) {
+        if (!info.policy) {
+            lh__s3_error(r, "NoSuchBucketPolicy", NULL);
+        } else {
+            lh_buf_reset(&r->resp_body);
+            lh_buf_puts(&r->resp_body, info.policy);
+            lh__s3_set_hdr(r, "Content-Type", "application/json");
+            r->status = 200;
+        }
+        lh_bucket_info_clear(&info);
+        return;
+    }
+    lh_bucket_info_clear(&info);
+    if (r->op == OP_PUT_BUCKET_POLICY) {
+        lh_policy_t *p = NULL;
+        if (!r->body.len || lh_policy_parse(r->body.ptr, r->body.len, r->bucket, &p, &err) != 0) {
+            lh__s3_error(r, "MalformedPolicy", err.msg[0] ? err.msg : NULL);
+            return;
+        }
+        lh_policy_free(p);
+        rc = lh_store_bucket_set_policy(r->s3->st, r->bucket, r->body.ptr, &err);
+    } else {
+        rc = lh_store_bucket_set_policy(r->s3->st, r->bucket, NULL, &err);
+    }
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        return;
+    }
+    r->status = 204;
+}
+
+static void acl_put_work(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    int pub = canned_acl(r);
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL))
+        return;
+    if (pub < 0 || (r->body.len && !lh__s3_hdr(r, "x-amz-acl"))) {
+        lh__s3_error(r, "NotImplemented", "only the canned ACLs private and public-read are supported");
+        return;
+    }
+    int rc = lh_store_bucket_set_public(r->s3->st, r->bucket, pub, &err);
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        return;
+    }
+    r->status = 200;
+}
+
+void lh__s3_bucket_op(s3_req_t *r)
+{
+    s3_work_fn fn = NULL;
+    switch (r->op) {
+    case OP_CREATE_BUCKET: fn = create_work; break;
+    case OP_HEAD_BUCKET: fn = head_work; break;
+    case OP_DELETE_BUCKET: fn = delete_work; break;
+    case OP_GET_BUCKET_LOCATION: fn = location_work; break;
+    case OP_GET_BUCKET_VERSIONING:
+    case OP_PUT_BUCKET_VERSIONING: fn = versioning_work; break;
+    case OP_GET_BUCKET_POLICY:
+    case OP_PUT_BUCKET_POLICY:
+    case OP_DELETE_BUCKET_POLICY: fn = policy_work; break;
+    case OP_PUT_BUCKET_ACL: fn = acl_put_work; break;
+    case OP_GET_BUCKET_ACL: lh__s3_object_op(r); return;
+    default:
+        lh__s3_error(r, "NotImplemented", NULL);
+        lh__s3_send(r);
+        return;
+    }
+    lh__s3_submit(r, fn, NULL);
+}
+
+int lh_s3_init_lake(lh_store_t *st, const lh_config_t *cfg, const char *owner, lh_err_t *err)
+{
+    const char *bucket = lh_config_get(cfg, "store.lake_bucket");
+    lh_bucket_info_t info = {0};
+    if (!bucket[0])
+        return 0;
+    if (lh_store_bucket_get(st, bucket, &info) == 0) {
+        lh_bucket_info_clear(&info);
+        return 0;
+    }
+    if (!lh_s3_bucket_name_valid(bucket))
+        return lh_err_set(err, LH_EINVAL, "store.lake_bucket '%s' is not a valid bucket name", bucket);
+    int rc = lh_store_bucket_create(st, bucket, owner, 0, err);
+    if (rc)
+        return rc;
+    char folders[512];
+    snprintf(folders, sizeof folders, "%s", lh_config_get(cfg, "store.lake_folders"));
+    for (char *save = NULL, *f = strtok_r(folders, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+        char key[256];
+        lh_store_writer_t *w = NULL;
+        while (*f == ' ')
+            f++;
+        if (!*f)
+            continue;
+        snprintf(key, sizeof key, "%s%s", f, f[strlen(f) - 1] == '/' ? "" : "/");
+        lh_obj_meta_t m = {0};
+        snprintf(m.etag, sizeof m.etag, "d41d8cd98f00b204e9800998ecf8427e");
+        m.attrs = (char *)"{\"content-type\":\"application/x-directory\"}";
+        rc = lh_store_put_begin(st, bucket, &w, err);
+        if (!rc)
+            rc = lh_store_put_commit(w, key, strlen(key), &m, NULL, err);
+        if (rc)
+            return rc;
+    }
+    lh_info("created lake bucket s3://%s with folders %s", bucket,
+            lh_config_get(cfg, "store.lake_folders"));
+    return 0;
+}

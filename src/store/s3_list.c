@@ -1,0 +1,384 @@
+/* Listings: ListBuckets, ListObjects (v1, marker), ListObjectsV2
+ * (continuation token, start-after, fetch-owner, encoding-type=url),
+ * ListObjectVersions (an unversioned bucket lists "null" versions),
+ * ListMultipartUploads and ListParts. The store streams entries in key byte
+ * order; we write the XML as they come, so memory stays bounded. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/s3_int.h"
+
+typedef struct {
+    s3_req_t *r;
+    lh_buf_t *b;
+    int url;        /* encoding-type=url */
+    int v2, versions, owner;
+    lh_buf_t prefixes; /* CommonPrefixes are written after Contents, as S3 does */
+    int count;
+    const char *owner_name;
+} list_ctx_t;
+
+/* Writes text %-encoded as S3's encoding-type=url does (keeps unreserved and '/'). */
+static void put_enc(lh_buf_t *b, const char *name, const char *s, size_t n, int url)
+{
+    if (!url) {
+        lh__s3_xml_elemn(b, name, s, n);
+        return;
+    }
+    static const char hex[] = "0123456789ABCDEF";
+    lh_buf_printf(b, "<%s>", name);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+            lh_buf_append(b, &s[i], 1);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            lh_buf_append(b, e, 3);
+        }
+    }
+    lh_buf_printf(b, "</%s>", name);
+}
+
+static void put_owner(lh_buf_t *b, const char *owner)
+{
+    lh_buf_puts(b, "<Owner>");
+    lh__s3_xml_elem(b, "ID", owner);
+    lh__s3_xml_elem(b, "DisplayName", owner);
+    lh_buf_puts(b, "</Owner>");
+}
+
+static int on_entry(const lh_list_entry_t *e, void *arg)
+{
+    list_ctx_t *c = arg;
+    c->count++;
+    if (e->is_prefix) {
+        lh_buf_puts(&c->prefixes, "<CommonPrefixes>");
+        put_enc(&c->prefixes, "Prefix", e->key, e->key_len, c->url);
+        lh_buf_puts(&c->prefixes, "</CommonPrefixes>");
+        return 0;
+    }
+    char ts[40];
+    lh__s3_iso8601(e->meta->mtime_ns, ts, sizeof ts);
+    lh_buf_puts(c->b, c->versions ? "<Version>" : "<Contents>");
+    put_enc(c->b, "Key", e->key, e->key_len, c->url);
+    if (c->versions)
+        lh_buf_puts(c->b, "<VersionId>null</VersionId><IsLatest>true</IsLatest>");
+    lh__s3_xml_elem(c->b, "LastModified", ts);
+    lh_buf_printf(c->b, "<ETag>&quot;%s&quot;</ETag><Size>%lld</Size>", e->meta->etag,
+                  (long long)e->meta->size);
+    if (c->owner)
+        put_owner(c->b, c->owner_name);
+    lh_buf_puts(c->b, "<StorageClass>STANDARD</StorageClass>");
+    lh_buf_puts(c->b, c->versions ? "</Version>" : "</Contents>");
+    return 0;
+}
+
+static int get_int(s3_req_t *r, const char *name, int def, int lo, int hi, int *out)
+{
+    const char *v = lh__s3_query(r, name);
+    int64_t x = def;
+    if (v && (lh_parse_i64(v, &x) != 0 || x < lo)) {
+        lh__s3_error(r, "InvalidArgument", NULL);
+        return -1;
+    }
+    *out = x > hi ? hi : (int)x;
+    return 0;
+}
+
+static void objects_work(s3_req_t *r)
+{
+    lh_bucket_info_t info = {0};
+    lh_err_t err = {0};
+    list_ctx_t c = {.r = r, .b = &r->resp_body};
+    c.v2 = r->op == OP_LIST_OBJECTS_V2;
+    c.versions = r->op == OP_LIST_OBJECT_VERSIONS;
+    if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, NULL, 0, &info))
+        return;
+    const char *prefix = lh__s3_query(r, "prefix");
+    const char *delim = lh__s3_query(r, "delimiter");
+    const char *enc = lh__s3_query(r, "encoding-type");
+    const char *token = c.v2 ? lh__s3_query(r, "continuation-token") : NULL;
+    const char *start = c.v2 ? lh__s3_query(r, "start-after")
+                             : lh__s3_query(r, c.versions ? "key-marker" : "marker");
+    int max;
+    if (get_int(r, "max-keys", 1000, 0, 1000, &max)) {
+        lh_bucket_info_clear(&info);
+        return;
+    }
+    if (enc && strcmp(enc, "url")) {
+        lh_bucket_info_clear(&info);
+        lh__s3_error(r, "InvalidArgument", "Invalid Encoding Method specified in Request");
+        return;
+    }
+    c.url = enc != NULL;
+    c.owner = !c.v2 || (lh__s3_query(r, "fetch-owner") && !strcmp(lh__s3_query(r, "fetch-owner"), "true"));
+    c.owner_name = info.owner;
+    unsigned char tokbuf[LH_KEY_MAX + 8];
+    lh_list_opts_t o = {0};
+    if (prefix)
+        o.prefix = prefix, o.prefix_len = strlen(prefix);
+    if (delim && delim[0])
+        o.delimiter = delim, o.delimiter_len = strlen(delim);
+    if (token) {
+        long n = lh_base64_decode(token, strlen(token), tokbuf, sizeof tokbuf - 1);
+        if (n < 0) {
+            lh_bucket_info_clear(&info);
+            lh__s3_error(r, "InvalidArgument", "The continuation token provided is incorrect");
+            return;
+        }
+        o.start_after = (const char *)tokbuf, o.start_after_len = (size_t)n;
+    } else if (start) {
+        o.start_after = start, o.start_after_len = strlen(start);
+    }
+    o.max_keys = max;
+    lh_buf_init(&c.prefixes, 64 << 20);
+    lh__s3_xml_begin(c.b, c.versions ? "ListVersionsResult" : "ListBucketResult");
+    lh__s3_xml_elem(c.b, "Name", r->bucket);
+    put_enc(c.b, "Prefix", prefix ? prefix : "", prefix ? strlen(prefix) : 0, c.url);
+    size_t mark_at = c.b->len;
+    char next[LH_KEY_MAX + 1];
+    size_t next_len = 0;
+    int truncated = 0;
+    int rc = lh_store_list(r->s3->st, r->bucket, &o, on_entry, &c, &truncated, next, &next_len,
+                           &err);
+    if (rc) {
+        lh_buf_free(&c.prefixes);
+        lh_bucket_info_clear(&info);
+        lh__s3_error_from(r, rc, &err);
+        return;
+    }
+    /* header fields that S3 puts before the entries */
+    lh_buf_t head;
+    lh_buf_init(&head, 1 << 20);
+    if (c.v2) {
+        if (token)
+            lh__s3_xml_elem(&head, "ContinuationToken", token);
+        if (start)
+            put_enc(&head, "StartAfter", start, strlen(start), c.url);
+        lh_buf_printf(&head, "<KeyCount>%d</KeyCount>", c.count);
+    } else if (c.versions) {
+        put_enc(&head, "KeyMarker", start ? start : "", start ? strlen(start) : 0, c.url);
+        lh_buf_puts(&head, "<VersionIdMarker></VersionIdMarker>");
+    } else {
+        put_enc(&head, "Marker", start ? start : "", start ? strlen(start) : 0, c.url);
+    }
+    lh_buf_printf(&head, "<MaxKeys>%d</MaxKeys>", max);
+    if (o.delimiter)
+        put_enc(&head, "Delimiter", delim, strlen(delim), c.url);
+    if (c.url)
+        lh_buf_puts(&head, "<EncodingType>url</EncodingType>");
+    lh_buf_printf(&head, "<IsTruncated>%s</IsTruncated>", truncated ? "true" : "false");
+    if (truncated) {
+        if (c.v2) {
+            char *t = malloc(4 * (next_len + 2) / 3 + 4);
+            if (t) {
+                lh_base64_encode((const unsigned char *)next, next_len, t);
+                lh__s3_xml_elem(&head, "NextContinuationToken", t);
+                free(t);
+            }
+        } else if (c.versions) {
+            put_enc(&head, "NextKeyMarker", next, next_len, c.url);
+            lh_buf_puts(&head, "<NextVersionIdMarker>null</NextVersionIdMarker>");
+        } else {
+            put_enc(&head, "NextMarker", next, next_len, c.url);
+        }
+    }
+    /* splice head in before the entries */
+    lh_buf_t out;
+    lh_buf_init(&out, 256 << 20);
+    lh_buf_append(&out, c.b->ptr, mark_at);
+    lh_buf_append(&out, head.ptr, head.len);
+    lh_buf_append(&out, c.b->ptr + mark_at, c.b->len - mark_at);
+    lh_buf_append(&out, c.prefixes.ptr, c.prefixes.len);
+    lh_buf_puts(&out, c.versions ? "</ListVersionsResult>" : "</ListBucketResult>");
+    lh_buf_free(&head);
+    lh_buf_free(&c.prefixes);
+    lh_buf_free(&r->resp_body);
+    r->resp_body = out;
+    lh__s3_set_hdr(r, "Content-Type", "application/xml");
+    r->status = 200;
+    lh_bucket_info_clear(&info);
+}
+
+typedef struct {
+    lh_buf_t *b;
+    const s3_req_t *r;
+    int all;
+} buckets_ctx_t;
+
+static int on_bucket(const lh_bucket_info_t *bi, void *arg)
+{
+    buckets_ctx_t *c = arg;
+    if (!c->all && strcmp(bi->owner, c->r->user.access_key) &&
+        !lh__s3_access(c->r, bi, "s3:ListBucket", NULL, 0))
+        return 0;
+    char ts[40];
+    lh__s3_iso8601(bi->created_ns, ts, sizeof ts);
+    lh_buf_puts(c->b, "<Bucket>");
+    lh__s3_xml_elem(c->b, "Name", bi->name);
+    lh__s3_xml_elem(c->b, "CreationDate", ts);
+    lh_buf_puts(c->b, "</Bucket>");
+    return 0;
+}
+
+static void buckets_work(s3_req_t *r)
+{
+    buckets_ctx_t c = {&r->resp_body, r, r->user.role == LH_ROLE_ADMIN};
+    lh__s3_xml_begin(c.b, "ListAllMyBucketsResult");
+    put_owner(c.b, r->user.access_key);
+    lh_buf_puts(c.b, "<Buckets>");
+    if (lh_store_bucket_list(r->s3->st, on_bucket, &c) != 0) {
+        lh__s3_error(r, "InternalError", NULL);
+        return;
+    }
+    lh_buf_puts(c.b, "</Buckets></ListAllMyBucketsResult>");
+    lh__s3_set_hdr(r, "Content-Type", "application/xml");
+    r->status = 200;
+}
+
+typedef struct {
+    lh_buf_t *b;
+    const char *owner;
+    int count;
+    char last_key[LH_KEY_MAX + 1];
+    char last_id[64];
+    int url;
+} uploads_ctx_t;
+
+static int on_upload(const lh_mpu_info_t *u, void *arg)
+{
+    uploads_ctx_t *c = arg;
+    char ts[40];
+    lh__s3_iso8601(u->created_ns, ts, sizeof ts);
+    lh_buf_puts(c->b, "<Upload>");
+    put_enc(c->b, "Key", u->key, u->key_len, c->url);
+    lh__s3_xml_elem(c->b, "UploadId", u->upload_id);
+    put_owner(c->b, c->owner);
+    lh_buf_puts(c->b, "<Initiator>");
+    lh__s3_xml_elem(c->b, "ID", c->owner);
+    lh__s3_xml_elem(c->b, "DisplayName", c->owner);
+    lh_buf_puts(c->b, "</Initiator><StorageClass>STANDARD</StorageClass>");
+    lh__s3_xml_elem(c->b, "Initiated", ts);
+    lh_buf_puts(c->b, "</Upload>");
+    snprintf(c->last_key, sizeof c->last_key, "%.*s", (int)u->key_len, u->key);
+    snprintf(c->last_id, sizeof c->last_id, "%s", u->upload_id);
+    c->count++;
+    return 0;
+}
+
+static void uploads_work(s3_req_t *r)
+{
+    lh_bucket_info_t info = {0};
+    lh_err_t err = {0};
+    int max, truncated = 0;
+    if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, NULL, 0, &info))
+        return;
+    if (get_int(r, "max-uploads", 1000, 0, 1000, &max)) {
+        lh_bucket_info_clear(&info);
+        return;
+    }
+    const char *prefix = lh__s3_query(r, "prefix");
+    const char *km = lh__s3_query(r, "key-marker"), *um = lh__s3_query(r, "upload-id-marker");
+    uploads_ctx_t c = {.b = &r->resp_body, .owner = info.owner};
+    c.url = lh__s3_query(r, "encoding-type") != NULL;
+    lh__s3_xml_begin(c.b, "ListMultipartUploadsResult");
+    lh__s3_xml_elem(c.b, "Bucket", r->bucket);
+    lh__s3_xml_elem(c.b, "KeyMarker", km ? km : "");
+    lh__s3_xml_elem(c.b, "UploadIdMarker", um ? um : "");
+    lh__s3_xml_elem(c.b, "Prefix", prefix ? prefix : "");
+    lh_buf_printf(c.b, "<MaxUploads>%d</MaxUploads>", max);
+    size_t at = c.b->len;
+    int rc = lh_store_mpu_list(r->s3->st, r->bucket, prefix, prefix ? strlen(prefix) : 0, km, um,
+                               max, on_upload, &c, &truncated, &err);
+    lh_bucket_info_clear(&info);
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        return;
+    }
+    lh_buf_t tail;
+    lh_buf_init(&tail, 1 << 20);
+    lh_buf_printf(&tail, "<IsTruncated>%s</IsTruncated>", truncated ? "true" : "false");
+    if (truncated) {
+        lh__s3_xml_elem(&tail, "NextKeyMarker", c.last_key);
+        lh__s3_xml_elem(&tail, "NextUploadIdMarker", c.last_id);
+    }
+    lh_buf_t out;
+    lh_buf_init(&out, 256 << 20);
+    lh_buf_append(&out, c.b->ptr, at);
+    lh_buf_append(&out, tail.ptr, tail.len);
+    lh_buf_append(&out, c.b->ptr + at, c.b->len - at);
+    lh_buf_puts(&out, "</ListMultipartUploadsResult>");
+    lh_buf_free(&tail);
+    lh_buf_free(&r->resp_body);
+    r->resp_body = out;
+    lh__s3_set_hdr(r, "Content-Type", "application/xml");
+    r->status = 200;
+}
+
+static void parts_work(s3_req_t *r)
+{
+    lh_bucket_info_t info = {0};
+    lh_err_t err = {0};
+    lh_mpu_info_t u = {0};
+    lh_part_info_t *parts = NULL;
+    int n = 0, truncated = 0, max, marker;
+    const char *uid = lh__s3_query(r, "uploadId");
+    if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, r->key, r->key_len, &info))
+        return;
+    if (get_int(r, "max-parts", 1000, 0, 1000, &max) ||
+        get_int(r, "part-number-marker", 0, 0, 10000, &marker))
+        goto done;
+    int rc = lh_store_mpu_get(r->s3->st, r->bucket, uid, &u, &err);
+    if (!rc && (u.key_len != r->key_len || memcmp(u.key, r->key, r->key_len)))
+        rc = lh_err_set(&err, LH_ENOENT, "no such upload");
+    if (!rc)
+        rc = lh_store_mpu_parts(r->s3->st, r->bucket, uid, marker, max, &parts, &n, &truncated,
+                                &err);
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        goto done;
+    }
+    lh_buf_t *b = &r->resp_body;
+    lh__s3_xml_begin(b, "ListPartsResult");
+    lh__s3_xml_elem(b, "Bucket", r->bucket);
+    lh__s3_xml_elemn(b, "Key", r->key, r->key_len);
+    lh__s3_xml_elem(b, "UploadId", uid);
+    put_owner(b, info.owner);
+    lh_buf_puts(b, "<Initiator>");
+    lh__s3_xml_elem(b, "ID", info.owner);
+    lh__s3_xml_elem(b, "DisplayName", info.owner);
+    lh_buf_puts(b, "</Initiator><StorageClass>STANDARD</StorageClass>");
+    lh_buf_printf(b, "<PartNumberMarker>%d</PartNumberMarker>", marker);
+    if (n)
+        lh_buf_printf(b, "<NextPartNumberMarker>%d</NextPartNumberMarker>",
+                      parts[n - 1].part_number);
+    lh_buf_printf(b, "<MaxParts>%d</MaxParts><IsTruncated>%s</IsTruncated>", max,
+                  truncated ? "true" : "false");
+    for (int i = 0; i < n; i++) {
+        char ts[40];
+        lh__s3_iso8601(parts[i].mtime_ns, ts, sizeof ts);
+        lh_buf_printf(b, "<Part><PartNumber>%d</PartNumber>", parts[i].part_number);
+        lh__s3_xml_elem(b, "LastModified", ts);
+        lh_buf_printf(b, "<ETag>&quot;%s&quot;</ETag><Size>%lld</Size></Part>", parts[i].etag,
+                      (long long)parts[i].size);
+    }
+    lh_buf_puts(b, "</ListPartsResult>");
+    lh__s3_set_hdr(r, "Content-Type", "application/xml");
+    r->status = 200;
+done:
+    lh_part_infos_free(parts, n);
+    lh_mpu_info_clear(&u);
+    lh_bucket_info_clear(&info);
+}
+
+void lh__s3_list_op(s3_req_t *r)
+{
+    switch (r->op) {
+    case OP_LIST_BUCKETS: lh__s3_submit(r, buckets_work, NULL); break;
+    case OP_LIST_MULTIPART_UPLOADS: lh__s3_submit(r, uploads_work, NULL); break;
+    case OP_LIST_PARTS: lh__s3_submit(r, parts_work, NULL); break;
+    default: lh__s3_submit(r, objects_work, NULL);
+    }
+}

@@ -1,0 +1,413 @@
+/* Multipart uploads: CreateMultipartUpload (with a checksum algorithm and
+ * type), UploadPartCopy (with a source range), CompleteMultipartUpload (parts
+ * validated in order, 5 MiB minimum except the last, ETag md5-of-part-md5s-N,
+ * COMPOSITE and FULL_OBJECT checksums, conditional writes) and Abort. UploadPart
+ * itself streams through s3_put.c. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "core/xml.h"
+#include "store/s3_int.h"
+
+#define MIN_PART ((int64_t)5 << 20)
+
+static void create_work(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    char uid[64];
+    if (lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL))
+        return;
+    const char *ca = lh__s3_hdr(r, "x-amz-checksum-algorithm");
+    const char *ct = lh__s3_hdr(r, "x-amz-checksum-type");
+    int algo = ca ? lh_cksum_algo_parse(ca, strlen(ca)) : 0;
+    if ((ca && (!algo || algo == LH_CK_MD5)) ||
+        (ct && strcasecmp(ct, "COMPOSITE") && strcasecmp(ct, "FULL_OBJECT"))) {
+        lh__s3_error(r, "InvalidRequest", "Checksum algorithm or type is invalid");
+        return;
+    }
+    int full = ct ? !strcasecmp(ct, "FULL_OBJECT") : algo == LH_CK_CRC64NVME;
+    if (algo && full && (algo == LH_CK_SHA1 || algo == LH_CK_SHA256)) {
+        lh__s3_error(r, "InvalidRequest", "The FULL_OBJECT checksum type is not supported for this algorithm");
+        return;
+    }
+    if (algo && !full && algo == LH_CK_CRC64NVME) {
+        lh__s3_error(r, "InvalidRequest", "The COMPOSITE checksum type is not supported for CRC64NVME");
+        return;
+    }
+    char *attrs = lh__s3_attrs_from_headers(r, NULL);
+    json_t *o = attrs ? json_loads(attrs, 0, NULL) : NULL;
+    free(attrs);
+    if (o && algo)
+        json_object_set_new(o, "mpu_checksum",
+                            json_pack("{s:s,s:s}", "algo", lh_cksum_algo_name(algo), "type",
+                                      full ? "FULL_OBJECT" : "COMPOSITE"));
+    attrs = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    int rc = lh_store_mpu_create(r->s3->st, r->bucket, r->key, r->key_len, attrs, uid, &err);
+    free(attrs);
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        return;
+    }
+    lh_buf_t *b = &r->resp_body;
+    lh__s3_xml_begin(b, "InitiateMultipartUploadResult");
+    lh__s3_xml_elem(b, "Bucket", r->bucket);
+    lh__s3_xml_elemn(b, "Key", r->key, r->key_len);
+    lh__s3_xml_elem(b, "UploadId", uid);
+    lh_buf_puts(b, "</InitiateMultipartUploadResult>");
+    lh__s3_set_hdr(r, "Content-Type", "application/xml");
+    if (algo) {
+        lh__s3_set_hdr(r, "x-amz-checksum-algorithm", lh_cksum_algo_name(algo));
+        lh__s3_set_hdr(r, "x-amz-checksum-type", full ? "FULL_OBJECT" : "COMPOSITE");
+    }
+    r->status = 200;
+}
+
+/* Checks the upload exists for this key; fills u. 0 or -1 (error prepared). */
+static int get_upload(s3_req_t *r, lh_mpu_info_t *u)
+{
+    lh_err_t err = {0};
+    int rc = lh_store_mpu_get(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), u, &err);
+    if (!rc && (u->key_len != r->key_len || memcmp(u->key, r->key, r->key_len)))
+        rc = lh_err_set(&err, LH_ENOENT, "no such upload");
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        return -1;
+    }
+    return 0;
+}
+
+static void abort_work(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    lh_mpu_info_t u = {0};
+    if (lh__s3_authorize(r, r->bucket, "s3:AbortMultipartUpload", r->key, r->key_len, NULL) ||
+        get_upload(r, &u))
+        return;
+    lh_mpu_info_clear(&u);
+    int rc = lh_store_mpu_abort(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &err);
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        return;
+    }
+    r->status = 204;
+}
+
+static void part_copy_work(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    lh_obj_meta_t sm = {0};
+    lh_mpu_info_t u = {0};
+    lh_store_writer_t *w = NULL;
+    char sbucket[64];
+    char *skey = NULL;
+    size_t sklen = 0;
+    int fd = -1;
+    int64_t pn = 0;
+    const char *pns = lh__s3_query(r, "partNumber");
+    if (!pns || lh_parse_i64(pns, &pn) != 0 || pn < 1 || pn > 10000) {
+        lh__s3_error(r, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
+        return;
+    }
+    if (lh__s3_copy_source(lh__s3_hdr(r, "x-amz-copy-source"), sbucket, sizeof sbucket, &skey,
+                           &sklen) != 0) {
+        lh__s3_error(r, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+        return;
+    }
+    if (lh__s3_authorize(r, sbucket, "s3:GetObject", skey, sklen, NULL) ||
+        lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL) ||
+        get_upload(r, &u))
+        goto done;
+    int rc = lh_store_get(r->s3->st, sbucket, skey, sklen, &sm, &fd, &err);
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        goto done;
+    }
+    int64_t off = 0, len = sm.size;
+    const char *range = lh__s3_hdr(r, "x-amz-copy-source-range");
+    if (range) {
+        long long a, b;
+        char extra;
+        if (sscanf(range, "bytes=%lld-%lld%c", &a, &b, &extra) != 2 || a < 0 || b < a ||
+            b >= sm.size) {
+            lh__s3_error(r, "InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy");
+            goto done;
+        }
+        off = a;
+        len = b - a + 1;
+    }
+    unsigned char md5[16];
+    char etag[40];
+    rc = lh_store_part_begin(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &w, &err);
+    if (!rc)
+        rc = lh__s3_copy_body(fd, off, len, w, md5, NULL, &err);
+    if (!rc) {
+        lh_hex(md5, 16, etag);
+        rc = lh_store_part_commit(w, (int)pn, etag, NULL, &err);
+        w = NULL;
+    }
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        goto done;
+    }
+    char ts[40];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    lh__s3_iso8601((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, ts, sizeof ts);
+    lh_buf_t *b = &r->resp_body;
+    lh__s3_xml_begin(b, "CopyPartResult");
+    lh__s3_xml_elem(b, "LastModified", ts);
+    lh_buf_printf(b, "<ETag>&quot;%s&quot;</ETag></CopyPartResult>", etag);
+    lh__s3_set_hdr(r, "Content-Type", "application/xml");
+    r->status = 200;
+done:
+    if (w)
+        lh_store_put_abort(w);
+    if (fd >= 0)
+        close(fd);
+    lh_obj_meta_clear(&sm);
+    lh_mpu_info_clear(&u);
+    free(skey);
+}
+
+/* ---- CompleteMultipartUpload ---- */
+
+typedef struct {
+    int number;
+    const char *etag;
+} want_part_t;
+
+static void strip_quotes(const char *s, char *out, size_t cap)
+{
+    size_t n = strlen(s);
+    while (n && (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        n--;
+    if (n >= 2 && s[0] == '"' && s[n - 1] == '"')
+        s++, n -= 2;
+    snprintf(out, cap, "%.*s", (int)n, s);
+}
+
+/* Part checksum from its attrs JSON into raw bytes; length or 0. */
+static size_t part_checksum(const char *attrs, int algo, unsigned char *raw)
+{
+    json_t *o = attrs ? json_loads(attrs, 0, NULL) : NULL;
+    const char *a = o ? json_string_value(json_object_get(o, "algo")) : NULL;
+    const char *v = o ? json_string_value(json_object_get(o, "value")) : NULL;
+    long n = -1;
+    if (a && v && lh_cksum_algo_parse(a, strlen(a)) == algo)
+        n = lh_base64_decode(v, strlen(v), raw, 32);
+    json_decref(o);
+    return n > 0 ? (size_t)n : 0;
+}
+
+/* Final checksum of the object from the parts; "" when the upload has none.
+ * Returns -1 with the error prepared when a part lacks its checksum. */
+static int final_checksum(s3_req_t *r, json_t *mc, const lh_part_info_t **sel, int n, char *b64,
+                          size_t cap, const char **algo_name, const char **type)
+{
+    b64[0] = 0;
+    if (!mc)
+        return 0;
+    *algo_name = json_string_value(json_object_get(mc, "algo"));
+    *type = json_string_value(json_object_get(mc, "type"));
+    int algo = *algo_name ? lh_cksum_algo_parse(*algo_name, strlen(*algo_name)) : 0;
+    int full = *type && !strcmp(*type, "FULL_OBJECT");
+    if (!algo)
+        return 0;
+    lh_cksum_t comp;
+    uint64_t crc = 0;
+    if (!full && lh_cksum_init(&comp, algo) != 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        unsigned char raw[32];
+        size_t len = part_checksum(sel[i]->attrs, algo, raw);
+        if (!len) {
+            if (!full)
+                lh_cksum_free(&comp);
+            lh__s3_error(r, "InvalidRequest", "a part was uploaded without the checksum of the upload's algorithm");
+            return -1;
+        }
+        if (full)
+            crc = i ? lh_crc_combine(algo, crc, lh_crc_from_bytes(algo, raw), (uint64_t)sel[i]->size)
+                    : lh_crc_from_bytes(algo, raw);
+        else
+            lh_cksum_update(&comp, raw, len);
+    }
+    unsigned char out[32];
+    size_t len;
+    if (full) {
+        lh_crc_to_bytes(algo, crc, out);
+        len = lh_cksum_len(algo);
+        lh_base64_encode(out, len, b64);
+    } else {
+        len = lh_cksum_final(&comp, out);
+        size_t k = lh_base64_encode(out, len, b64);
+        snprintf(b64 + k, cap - k, "-%d", n);
+    }
+    return 0;
+}
+
+/* Validates the requested parts against the stored ones. 0 or -1. */
+static int select_parts(s3_req_t *r, const lh_xml_node_t *root, lh_part_info_t *parts, int np,
+                        const lh_part_info_t **sel, int *nsel, int *numbers)
+{
+    int last = 0, n = 0;
+    for (const lh_xml_node_t *p = lh_xml_child(root, "Part"); p; p = lh_xml_next(p, "Part")) {
+        const lh_xml_node_t *num = lh_xml_child(p, "PartNumber"), *et = lh_xml_child(p, "ETag");
+        int64_t pn;
+        char etag[80];
+        if (!num || !et || lh_parse_i64(num->text, &pn) != 0 || pn < 1 || pn > 10000 ||
+            n >= 10000) {
+            lh__s3_error(r, "MalformedXML", NULL);
+            return -1;
+        }
+        if (pn <= last) {
+            lh__s3_error(r, "InvalidPartOrder", NULL);
+            return -1;
+        }
+        last = (int)pn;
+        strip_quotes(et->text, etag, sizeof etag);
+        const lh_part_info_t *found = NULL;
+        for (int i = 0; i < np && !found; i++)
+            if (parts[i].part_number == pn)
+                found = &parts[i];
+        if (!found || strcmp(found->etag, etag)) {
+            lh__s3_error(r, "InvalidPart", NULL);
+            return -1;
+        }
+        sel[n] = found;
+        numbers[n++] = (int)pn;
+    }
+    if (n == 0) {
+        lh__s3_error(r, "MalformedXML", "You must specify at least one part");
+        return -1;
+    }
+    for (int i = 0; i + 1 < n; i++)
+        if (sel[i]->size < MIN_PART) {
+            lh__s3_error(r, "EntityTooSmall", NULL);
+            return -1;
+        }
+    *nsel = n;
+    return 0;
+}
+
+static void complete_work(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    lh_mpu_info_t u = {0};
+    lh_part_info_t *parts = NULL;
+    const lh_part_info_t **sel = NULL;
+    int *numbers = NULL;
+    int np = 0, nsel = 0, trunc = 0;
+    json_t *attrs = NULL;
+    lh_xml_node_t *root = NULL;
+    lh_arena_t *a = lh_arena_new(16384);
+    const char *uid = lh__s3_query(r, "uploadId");
+    if (!a || lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL) ||
+        get_upload(r, &u))
+        goto done;
+    if (lh_xml_parse(a, r->body.ptr ? r->body.ptr : "", r->body.len, &root, &err) != 0 || !root ||
+        strcmp(root->name, "CompleteMultipartUpload")) {
+        lh__s3_error(r, "MalformedXML", NULL);
+        goto done;
+    }
+    int rc = lh_store_mpu_parts(r->s3->st, r->bucket, uid, 0, 0, &parts, &np, &trunc, &err);
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        goto done;
+    }
+    sel = calloc(10000, sizeof *sel);
+    numbers = calloc(10000, sizeof *numbers);
+    if (!sel || !numbers || select_parts(r, root, parts, np, sel, &nsel, numbers))
+        goto done;
+    /* ETag: md5 of the concatenated binary part md5s, "-N" */
+    lh_cksum_t md5;
+    unsigned char raw[16], d[16];
+    lh_cksum_init(&md5, LH_CK_MD5);
+    for (int i = 0; i < nsel; i++) {
+        for (int j = 0; j < 16; j++)
+            sscanf(sel[i]->etag + 2 * j, "%2hhx", &raw[j]);
+        lh_cksum_update(&md5, raw, 16);
+    }
+    lh_cksum_final(&md5, d);
+    lh_obj_meta_t m = {0};
+    lh_hex(d, 16, m.etag);
+    snprintf(m.etag + 32, sizeof m.etag - 32, "-%d", nsel);
+    attrs = u.attrs ? json_loads(u.attrs, 0, NULL) : json_object();
+    if (!attrs)
+        attrs = json_object();
+    json_t *mc = json_incref(json_object_get(attrs, "mpu_checksum"));
+    json_object_del(attrs, "mpu_checksum");
+    char ck[96];
+    const char *algo_name = NULL, *type = NULL;
+    if (final_checksum(r, mc, sel, nsel, ck, sizeof ck, &algo_name, &type)) {
+        json_decref(mc);
+        goto done;
+    }
+    if (ck[0])
+        json_object_set_new(attrs, "checksums",
+                            json_pack("{s:s,s:s,s:s}", "algo", algo_name, "value", ck, "type", type));
+    m.attrs = json_dumps(attrs, JSON_COMPACT);
+    lh_put_cond_t cond = {0};
+    char imbuf[80];
+    const char *inm = lh__s3_hdr(r, "if-none-match"), *im = lh__s3_hdr(r, "if-match");
+    cond.if_none_match_any = inm && !strcmp(inm, "*");
+    if (im) {
+        strip_quotes(im, imbuf, sizeof imbuf);
+        cond.if_match = imbuf;
+    }
+    rc = lh_store_mpu_complete(r->s3->st, r->bucket, uid, numbers, nsel, &m, &cond, &err);
+    free(m.attrs);
+    if (rc) {
+        json_decref(mc);
+        lh__s3_error_from(r, rc, &err);
+        goto done;
+    }
+    lh_buf_t *b = &r->resp_body;
+    lh__s3_xml_begin(b, "CompleteMultipartUploadResult");
+    const char *host = lh__s3_hdr(r, "host");
+    char *loc = lh_arena_printf(a, "http://%s/%s/%.*s", host ? host : "localhost", r->bucket,
+                                (int)r->key_len, r->key);
+    lh__s3_xml_elem(b, "Location", loc ? loc : "");
+    lh__s3_xml_elem(b, "Bucket", r->bucket);
+    lh__s3_xml_elemn(b, "Key", r->key, r->key_len);
+    lh_buf_printf(b, "<ETag>&quot;%s&quot;</ETag>", m.etag);
+    if (ck[0]) {
+        char tag[32];
+        snprintf(tag, sizeof tag, "Checksum%s", algo_name);
+        lh__s3_xml_elem(b, tag, ck);
+        lh__s3_xml_elem(b, "ChecksumType", type);
+    }
+    lh_buf_puts(b, "</CompleteMultipartUploadResult>");
+    json_decref(mc);
+    lh__s3_set_hdr(r, "Content-Type", "application/xml");
+    r->status = 200;
+done:
+    json_decref(attrs);
+    free(sel);
+    free(numbers);
+    lh_part_infos_free(parts, np);
+    lh_mpu_info_clear(&u);
+    lh_arena_free(a);
+}
+
+void lh__s3_mpu_op(s3_req_t *r)
+{
+    switch (r->op) {
+    case OP_CREATE_MULTIPART: lh__s3_submit(r, create_work, NULL); break;
+    case OP_ABORT_MULTIPART: lh__s3_submit(r, abort_work, NULL); break;
+    case OP_UPLOAD_PART_COPY: lh__s3_submit(r, part_copy_work, NULL); break;
+    case OP_COMPLETE_MULTIPART: lh__s3_submit(r, complete_work, NULL); break;
+    default:
+        lh__s3_error(r, "NotImplemented", NULL);
+        lh__s3_send(r);
+    }
+}

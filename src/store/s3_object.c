@@ -1,0 +1,481 @@
+/* Object operations: GetObject and HeadObject (ranges, conditional headers,
+ * response header overrides, checksum mode), DeleteObject, DeleteObjects
+ * (batch XML), CopyObject (metadata directive, copy-source conditions),
+ * GetObjectAcl. Each runs its store work on a worker thread. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "core/xml.h"
+#include "store/s3_int.h"
+
+/* Strips surrounding quotes (and a W/ prefix) from an ETag in a header list. */
+static int etag_in_list(const char *list, const char *etag)
+{
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        size_t n = strcspn(p, ",");
+        const char *s = p, *e = p + n;
+        while (e > s && e[-1] == ' ')
+            e--;
+        if (e - s >= 2 && s[0] == 'W' && s[1] == '/')
+            s += 2;
+        if (e - s >= 2 && *s == '"' && e[-1] == '"')
+            s++, e--;
+        if ((e - s == 1 && *s == '*') ||
+            ((size_t)(e - s) == strlen(etag) && !strncmp(s, etag, (size_t)(e - s))))
+            return 1;
+        p += n;
+    }
+    return 0;
+}
+
+/* Evaluates If-Match / If-None-Match / If-(Un)Modified-Since with prefix
+ * "if-" or "x-amz-copy-source-if-". Returns 0, 304 or 412. */
+static int conditions(const s3_req_t *r, const char *prefix, const lh_obj_meta_t *m, int is_get)
+{
+    char n[64];
+    int64_t t, mtime = m->mtime_ns / 1000000000;
+    snprintf(n, sizeof n, "%smatch", prefix);
+    const char *im = lh__s3_hdr(r, n);
+    snprintf(n, sizeof n, "%snone-match", prefix);
+    const char *inm = lh__s3_hdr(r, n);
+    snprintf(n, sizeof n, "%smodified-since", prefix);
+    const char *ims = lh__s3_hdr(r, n);
+    snprintf(n, sizeof n, "%sunmodified-since", prefix);
+    const char *ius = lh__s3_hdr(r, n);
+    if (im && !etag_in_list(im, m->etag))
+        return 412;
+    if (!im && ius && lh_http_date_parse(ius, &t) == 0 && mtime > t)
+        return 412;
+    if (inm && etag_in_list(inm, m->etag))
+        return is_get ? 304 : 412;
+    if (!inm && ims && lh_http_date_parse(ims, &t) == 0 && mtime <= t)
+        return is_get ? 304 : 412;
+    return 0;
+}
+
+/* Parses "bytes=a-b" against size. 0 = whole object, 1 = range set, -1 = unsatisfiable. */
+static int parse_range(const char *v, int64_t size, int64_t *off, int64_t *len)
+{
+    int64_t a = -1, b = -1;
+    if (strncmp(v, "bytes=", 6) || strchr(v, ','))
+        return 0;
+    v += 6;
+    const char *dash = strchr(v, '-');
+    if (!dash)
+        return 0;
+    char first[32], second[32];
+    if ((size_t)(dash - v) >= sizeof first || strlen(dash + 1) >= sizeof second)
+        return 0;
+    snprintf(first, sizeof first, "%.*s", (int)(dash - v), v);
+    snprintf(second, sizeof second, "%s", dash + 1);
+    if (first[0] && lh_parse_i64(first, &a) != 0)
+        return 0;
+    if (second[0] && lh_parse_i64(second, &b) != 0)
+        return 0;
+    if (a < 0 && b < 0)
+        return 0;
+    if (a < 0) { /* suffix: last b bytes */
+        if (b == 0)
+            return -1;
+        a = b > size ? 0 : size - b;
+        b = size - 1;
+    } else {
+        if (a >= size)
+            return -1;
+        if (b < 0 || b >= size)
+            b = size - 1;
+        if (b < a)
+            return 0;
+    }
+    *off = a;
+    *len = b - a + 1;
+    return 1;
+}
+
+static void add_meta_headers(s3_req_t *r, const lh_obj_meta_t *m, int with_ck)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "\"%s\"", m->etag);
+    lh__s3_set_hdr(r, "ETag", buf);
+    lh_http_date(m->mtime_ns / 1000000000, buf, sizeof buf);
+    lh__s3_set_hdr(r, "Last-Modified", buf);
+    lh__s3_attrs_to_headers(r, m->attrs, with_ck);
+}
+
+static const char *overrides[][2] = {
+    {"response-content-type", "Content-Type"},
+    {"response-content-language", "Content-Language"},
+    {"response-expires", "Expires"},
+    {"response-cache-control", "Cache-Control"},
+    {"response-content-disposition", "Content-Disposition"},
+    {"response-content-encoding", "Content-Encoding"},
+};
+
+static void get_work(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    lh_obj_meta_t m = {0};
+    int fd = -1;
+    if (lh__s3_authorize(r, r->bucket, "s3:GetObject", r->key, r->key_len, NULL))
+        return;
+    int rc = lh_store_get(r->s3->st, r->bucket, r->key, r->key_len, &m, &fd, &err);
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        return;
+    }
+    int c = conditions(r, "if-", &m, 1);
+    if (c) {
+        close(fd);
+        if (c == 412) {
+            lh__s3_error(r, "PreconditionFailed", NULL);
+        } else {
+            r->status = 304;
+            add_meta_headers(r, &m, 0);
+        }
+        lh_obj_meta_clear(&m);
+        return;
+    }
+    int64_t off = 0, len = m.size;
+    const char *range = lh__s3_hdr(r, "range");
+    int rr = range ? parse_range(range, m.size, &off, &len) : 0;
+    if (rr < 0) {
+        close(fd);
+        lh__s3_error(r, "InvalidRange", NULL);
+        char cr[64];
+        snprintf(cr, sizeof cr, "bytes */%lld", (long long)m.size);
+        lh__s3_set_hdr(r, "Content-Range", cr);
+        lh_obj_meta_clear(&m);
+        return;
+    }
+    const char *ckmode = lh__s3_hdr(r, "x-amz-checksum-mode");
+    add_meta_headers(r, &m, rr == 0 && ckmode && !strcasecmp(ckmode, "ENABLED"));
+    lh__s3_set_hdr(r, "Accept-Ranges", "bytes");
+    for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
+        const char *v = lh__s3_query(r, overrides[i][0]);
+        if (v)
+            lh__s3_set_hdr(r, overrides[i][1], v);
+    }
+    if (rr > 0) {
+        char cr[96];
+        snprintf(cr, sizeof cr, "bytes %lld-%lld/%lld", (long long)off, (long long)(off + len - 1),
+                 (long long)m.size);
+        lh__s3_set_hdr(r, "Content-Range", cr);
+        r->status = 206;
+    } else {
+        r->status = 200;
+    }
+    r->resp_fd = fd;
+    r->resp_off = off;
+    r->resp_len = len;
+    lh_obj_meta_clear(&m);
+}
+
+static void delete_work(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    if (lh__s3_authorize(r, r->bucket, "s3:DeleteObject", r->key, r->key_len, NULL))
+        return;
+    int rc = lh_store_delete(r->s3->st, r->bucket, r->key, r->key_len, &err);
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        return;
+    }
+    r->status = 204;
+}
+
+static void acl_work(s3_req_t *r)
+{
+    lh_bucket_info_t info = {0};
+    lh_err_t err = {0};
+    lh_obj_meta_t m = {0};
+    if (lh__s3_authorize(r, r->bucket, r->key ? "s3:GetObject" : NULL, r->key, r->key_len, &info))
+        return;
+    if (r->key) {
+        int rc = lh_store_head(r->s3->st, r->bucket, r->key, r->key_len, &m, &err);
+        if (rc) {
+            lh_bucket_info_clear(&info);
+            lh__s3_error_from(r, rc, &err);
+            return;
+        }
+        lh_obj_meta_clear(&m);
+    }
+    lh_buf_t *b = &r->resp_body;
+    lh__s3_xml_begin(b, "AccessControlPolicy");
+    lh_buf_puts(b, "<Owner>");
+    lh__s3_xml_elem(b, "ID", info.owner);
+    lh__s3_xml_elem(b, "DisplayName", info.owner);
+    lh_buf_puts(b, "</Owner><AccessControlList><Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">");
+    lh__s3_xml_elem(b, "ID", info.owner);
+    lh__s3_xml_elem(b, "DisplayName", info.owner);
+    lh_buf_puts(b, "</Grantee><Permission>FULL_CONTROL</Permission></Grant>");
+    if (info.public_read)
+        lh_buf_puts(b, "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>");
+    lh_buf_puts(b, "</AccessControlList></AccessControlPolicy>");
+    lh__s3_set_hdr(r, "Content-Type", "application/xml");
+    lh_bucket_info_clear(&info);
+    r->status = 200;
+}
+
+/* ---- DeleteObjects ---- */
+
+static void delete_many_work(s3_req_t *r)
+{
+    lh_bucket_info_t info = {0};
+    lh_err_t err = {0};
+    lh_xml_node_t *root = NULL;
+    const char *md5 = lh__s3_hdr(r, "content-md5");
+    if (md5) {
+        unsigned char want[16], got[16];
+        if (lh_base64_decode(md5, strlen(md5), want, sizeof want) != 16) {
+            lh__s3_error(r, "InvalidDigest", NULL);
+            return;
+        }
+        lh_md5(r->body.ptr ? r->body.ptr : "", r->body.len, got);
+        if (memcmp(want, got, 16)) {
+            lh__s3_error(r, "BadDigest", NULL);
+            return;
+        }
+    }
+    int brc = lh_store_bucket_get(r->s3->st, r->bucket, &info);
+    if (brc) {
+        if (r->anonymous)
+            lh__s3_error(r, "AccessDenied", NULL);
+        else
+            lh__s3_error_from(r, brc, (lh_err_set(&err, brc, "no such bucket"), &err));
+        return;
+    }
+    lh_arena_t *a = lh_arena_new(8192);
+    if (!a || lh_xml_parse(a, r->body.ptr ? r->body.ptr : "", r->body.len, &root, &err) != 0 ||
+        !root || strcmp(root->name, "Delete")) {
+        lh_arena_free(a);
+        lh_bucket_info_clear(&info);
+        lh__s3_error(r, "MalformedXML", NULL);
+        return;
+    }
+    const lh_xml_node_t *q = lh_xml_child(root, "Quiet");
+    int quiet = q && !strcmp(q->text, "true");
+    int count = 0;
+    for (const lh_xml_node_t *o = lh_xml_child(root, "Object"); o; o = lh_xml_next(o, "Object"))
+        count++;
+    if (count == 0 || count > 1000) {
+        lh_arena_free(a);
+        lh_bucket_info_clear(&info);
+        lh__s3_error(r, "MalformedXML", NULL);
+        return;
+    }
+    lh_buf_t out;
+    lh_buf_init(&out, 64 << 20);
+    lh__s3_xml_begin(&out, "DeleteResult");
+    for (const lh_xml_node_t *o = lh_xml_child(root, "Object"); o; o = lh_xml_next(o, "Object")) {
+        const lh_xml_node_t *k = lh_xml_child(o, "Key");
+        const char *code = NULL;
+        if (!k || k->text_len == 0)
+            code = "MalformedXML";
+        else if (k->text_len > LH_KEY_MAX)
+            code = "KeyTooLongError";
+        else if (!lh__s3_access(r, &info, "s3:DeleteObject", k->text, k->text_len))
+            code = "AccessDenied";
+        else if (lh_store_delete(r->s3->st, r->bucket, k->text, k->text_len, &err) != 0)
+            code = "InternalError";
+        if (code) {
+            lh_buf_puts(&out, "<Error>");
+            if (k)
+                lh__s3_xml_elemn(&out, "Key", k->text, k->text_len);
+            lh__s3_xml_elem(&out, "Code", code);
+            lh__s3_xml_elem(&out, "Message", code);
+            lh_buf_puts(&out, "</Error>");
+        } else if (!quiet) {
+            lh_buf_puts(&out, "<Deleted>");
+            lh__s3_xml_elemn(&out, "Key", k->text, k->text_len);
+            const lh_xml_node_t *v = lh_xml_child(o, "VersionId");
+            if (v)
+                lh__s3_xml_elem(&out, "VersionId", v->text);
+            lh_buf_puts(&out, "</Deleted>");
+        }
+    }
+    lh_buf_puts(&out, "</DeleteResult>");
+    lh_buf_free(&r->resp_body);
+    r->resp_body = out;
+    lh__s3_set_hdr(r, "Content-Type", "application/xml");
+    r->status = 200;
+    lh_arena_free(a);
+    lh_bucket_info_clear(&info);
+}
+
+/* ---- CopyObject ---- */
+
+/* Splits x-amz-copy-source ("/b/k" or "b/k", %-encoded, optional ?versionId=)
+ * into bucket and key (malloc'd). 0 or -1. */
+int lh__s3_copy_source(const char *src, char *bucket, size_t cap, char **key, size_t *key_len)
+{
+    lh_arena_t *a = lh_arena_new(1024);
+    if (!a)
+        return -1;
+    if (*src == '/')
+        src++;
+    size_t n = strcspn(src, "?");
+    char *dec = lh_http_pct_decode(a, (lh_str_t){src, n});
+    char *slash = dec ? strchr(dec, '/') : NULL;
+    if (!slash || (size_t)(slash - dec) >= cap || !slash[1] || strlen(slash + 1) > LH_KEY_MAX) {
+        lh_arena_free(a);
+        return -1;
+    }
+    memcpy(bucket, dec, (size_t)(slash - dec));
+    bucket[slash - dec] = 0;
+    *key_len = strlen(slash + 1);
+    *key = strdup(slash + 1);
+    lh_arena_free(a);
+    return *key ? 0 : -1;
+}
+
+/* Attrs for the copy: the source's (COPY) or the request's (REPLACE), with
+ * the checksum recomputed when the source had one. */
+static char *copy_attrs(s3_req_t *r, const char *src_attrs, int replace, int algo,
+                        const char *ck_b64)
+{
+    char ck[256] = "";
+    if (algo)
+        snprintf(ck, sizeof ck, "{\"algo\":\"%s\",\"value\":\"%s\",\"type\":\"FULL_OBJECT\"}",
+                 lh_cksum_algo_name(algo), ck_b64);
+    if (replace)
+        return lh__s3_attrs_from_headers(r, ck[0] ? ck : NULL);
+    json_t *o = src_attrs ? json_loads(src_attrs, 0, NULL) : json_object();
+    if (!o)
+        o = json_object();
+    json_object_del(o, "checksums");
+    if (ck[0])
+        json_object_set_new(o, "checksums", json_loads(ck, 0, NULL));
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return s;
+}
+
+static int source_algo(const char *attrs)
+{
+    json_t *o = attrs ? json_loads(attrs, 0, NULL) : NULL;
+    const char *a = o ? json_string_value(json_object_get(json_object_get(o, "checksums"), "algo"))
+                      : NULL;
+    int algo = a ? lh_cksum_algo_parse(a, strlen(a)) : 0;
+    json_decref(o);
+    return algo;
+}
+
+static void copy_work(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    lh_obj_meta_t sm = {0};
+    char sbucket[64];
+    char *skey = NULL;
+    size_t sklen = 0;
+    int fd = -1, rc;
+    lh_store_writer_t *w = NULL;
+    if (lh__s3_copy_source(lh__s3_hdr(r, "x-amz-copy-source"), sbucket, sizeof sbucket, &skey,
+                           &sklen) != 0) {
+        lh__s3_error(r, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+        return;
+    }
+    if (lh__s3_authorize(r, sbucket, "s3:GetObject", skey, sklen, NULL) ||
+        lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL))
+        goto done;
+    rc = lh_store_get(r->s3->st, sbucket, skey, sklen, &sm, &fd, &err);
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        goto done;
+    }
+    if (conditions(r, "x-amz-copy-source-if-", &sm, 0)) {
+        lh__s3_error(r, "PreconditionFailed", NULL);
+        goto done;
+    }
+    const char *dir = lh__s3_hdr(r, "x-amz-metadata-directive");
+    int replace = dir && !strcasecmp(dir, "REPLACE");
+    if (dir && !replace && strcasecmp(dir, "COPY")) {
+        lh__s3_error(r, "InvalidArgument", "Unknown metadata directive.");
+        goto done;
+    }
+    if (!replace && !strcmp(sbucket, r->bucket) && sklen == r->key_len &&
+        !memcmp(skey, r->key, sklen) && !lh__s3_hdr(r, "x-amz-storage-class")) {
+        lh__s3_error(r, "InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+        goto done;
+    }
+    const char *ca = lh__s3_hdr(r, "x-amz-checksum-algorithm");
+    int algo = ca ? lh_cksum_algo_parse(ca, strlen(ca)) : source_algo(sm.attrs);
+    lh_cksum_t ck = {0};
+    if (algo && lh_cksum_init(&ck, algo) != 0)
+        algo = 0;
+    unsigned char md5[16], d[32];
+    char ck_b64[96] = "";
+    rc = lh_store_put_begin(r->s3->st, r->bucket, &w, &err);
+    if (!rc)
+        rc = lh__s3_copy_body(fd, 0, sm.size, w, md5, algo ? &ck : NULL, &err);
+    if (algo) {
+        size_t n = lh_cksum_final(&ck, d);
+        lh_base64_encode(d, n, ck_b64);
+    }
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        goto done;
+    }
+    lh_obj_meta_t m = {0};
+    lh_hex(md5, 16, m.etag);
+    m.attrs = copy_attrs(r, sm.attrs, replace, algo, ck_b64);
+    lh_put_cond_t cond = {0};
+    const char *inm = lh__s3_hdr(r, "if-none-match");
+    cond.if_none_match_any = inm && !strcmp(inm, "*");
+    rc = lh_store_put_commit(w, r->key, r->key_len, &m, &cond, &err);
+    w = NULL;
+    free(m.attrs);
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        goto done;
+    }
+    char ts[40];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    lh__s3_iso8601((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, ts, sizeof ts);
+    lh_buf_t *b = &r->resp_body;
+    lh__s3_xml_begin(b, "CopyObjectResult");
+    lh__s3_xml_elem(b, "LastModified", ts);
+    lh_buf_printf(b, "<ETag>&quot;%s&quot;</ETag>", m.etag);
+    if (algo) {
+        char tag[32];
+        snprintf(tag, sizeof tag, "Checksum%s", lh_cksum_algo_name(algo));
+        lh__s3_xml_elem(b, tag, ck_b64);
+    }
+    lh_buf_puts(b, "</CopyObjectResult>");
+    lh__s3_set_hdr(r, "Content-Type", "application/xml");
+    r->status = 200;
+done:
+    if (w)
+        lh_store_put_abort(w);
+    if (fd >= 0)
+        close(fd);
+    lh_obj_meta_clear(&sm);
+    free(skey);
+}
+
+void lh__s3_object_op(s3_req_t *r)
+{
+    switch (r->op) {
+    case OP_GET_OBJECT:
+    case OP_HEAD_OBJECT: lh__s3_submit(r, get_work, NULL); break;
+    case OP_DELETE_OBJECT: lh__s3_submit(r, delete_work, NULL); break;
+    case OP_DELETE_OBJECTS: lh__s3_submit(r, delete_many_work, NULL); break;
+    case OP_COPY_OBJECT: lh__s3_submit(r, copy_work, NULL); break;
+    case OP_GET_OBJECT_ACL:
+    case OP_GET_BUCKET_ACL: lh__s3_submit(r, acl_work, NULL); break;
+    default:
+        lh__s3_error(r, "NotImplemented", NULL);
+        lh__s3_send(r);
+    }
+}

@@ -1,0 +1,320 @@
+/* Streamed uploads (PutObject, UploadPart): the body arrives slice by slice
+ * from the HTTP server; each slice goes to a worker that decodes aws-chunked
+ * framing (verifying chunk signatures), updates MD5 / SHA-256 / the requested
+ * checksum and appends to the store writer; only then is the next slice asked
+ * for, so a slow disk slows the client instead of growing memory. At the end
+ * the digests are checked (Content-MD5, x-amz-content-sha256, x-amz-checksum-*
+ * from headers or trailers) and the object or part is committed durably. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/log.h"
+#include "store/s3_int.h"
+
+void lh__s3_put_free(s3_req_t *r)
+{
+    s3_put_t *p = &r->put;
+    if (p->w) {
+        lh_store_put_abort(p->w);
+        p->w = NULL;
+    }
+    if (p->chunked) {
+        lh_awschunked_free(p->chunked);
+        p->chunked = NULL;
+    }
+    lh_cksum_free(&p->md5);
+    lh_cksum_free(&p->sha256);
+    lh_cksum_free(&p->ck);
+}
+
+static int is_hex64(const char *s)
+{
+    if (strlen(s) != 64)
+        return 0;
+    for (int i = 0; i < 64; i++)
+        if (!strchr("0123456789abcdef", s[i]))
+            return 0;
+    return 1;
+}
+
+/* Reads the payload mode and digests asked for by the headers. -1 on error. */
+static int put_setup(s3_req_t *r)
+{
+    s3_put_t *p = &r->put;
+    lh_http_req_t *h = r->http;
+    const char *sha = lh__s3_hdr(r, "x-amz-content-sha256");
+    int mode = -1, trailer = 0;
+    p->decoded_expect = -1;
+    if (h->content_length < 0 && !h->chunked) {
+        lh__s3_error(r, "MissingContentLength", NULL);
+        return -1;
+    }
+    if (sha && r->sig.kind != LH_SIG_ANON) {
+        if (!strcmp(sha, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"))
+            mode = LH_AWSCHUNKED_SIGNED;
+        else if (!strcmp(sha, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"))
+            mode = LH_AWSCHUNKED_SIGNED, trailer = 1;
+        else if (!strcmp(sha, "STREAMING-UNSIGNED-PAYLOAD-TRAILER"))
+            mode = LH_AWSCHUNKED_UNSIGNED, trailer = 1;
+        else if (is_hex64(sha)) {
+            p->have_sha256 = 1;
+            snprintf(p->sha256_expect, sizeof p->sha256_expect, "%s", sha);
+        } else if (strcmp(sha, "UNSIGNED-PAYLOAD")) {
+            lh__s3_error(r, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-*, or a valid sha256 value.");
+            return -1;
+        }
+    }
+    if (mode == LH_AWSCHUNKED_SIGNED && r->sig.kind != LH_SIG_V4_HEADER) {
+        lh__s3_error(r, "InvalidRequest", "streaming signed payloads need header authentication");
+        return -1;
+    }
+    const char *dl = lh__s3_hdr(r, "x-amz-decoded-content-length");
+    if (dl && lh_parse_i64(dl, &p->decoded_expect) != 0) {
+        lh__s3_error(r, "InvalidArgument", "invalid x-amz-decoded-content-length");
+        return -1;
+    }
+    if (mode >= 0 && lh_awschunked_new(&p->chunked, mode, trailer, &r->sig) != 0) {
+        lh__s3_error(r, "InternalError", NULL);
+        return -1;
+    }
+    const char *md5 = lh__s3_hdr(r, "content-md5");
+    if (md5) {
+        if (lh_base64_decode(md5, strlen(md5), p->md5_expect, sizeof p->md5_expect) != 16) {
+            lh__s3_error(r, "InvalidDigest", NULL);
+            return -1;
+        }
+        p->have_md5 = 1;
+    }
+    if (lh__s3_checksum_setup(r, p) != 0)
+        return -1;
+    if (lh_cksum_init(&p->md5, LH_CK_MD5) != 0 ||
+        (p->have_sha256 && lh_cksum_init(&p->sha256, LH_CK_SHA256) != 0)) {
+        lh__s3_error(r, "InternalError", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static void begin_work(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    int rc;
+    if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, r->key, r->key_len, NULL))
+        return;
+    if (r->op == OP_UPLOAD_PART) {
+        lh_mpu_info_t u = {0};
+        rc = lh_store_mpu_get(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &u, &err);
+        if (!rc && (u.key_len != r->key_len || memcmp(u.key, r->key, r->key_len)))
+            rc = lh_err_set(&err, LH_ENOENT, "no such upload");
+        lh_mpu_info_clear(&u);
+        if (!rc)
+            rc = lh_store_part_begin(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"),
+                                     &r->put.w, &err);
+    } else {
+        rc = lh_store_put_begin(r->s3->st, r->bucket, &r->put.w, &err);
+    }
+    if (rc)
+        lh__s3_error_from(r, rc, &err);
+}
+
+static void begin_done(s3_req_t *r)
+{
+    if (r->failed) {
+        lh__s3_send(r);
+        return;
+    }
+    lh_http_body_read(r->http);
+}
+
+void lh__s3_put_start(s3_req_t *r)
+{
+    if (r->op == OP_UPLOAD_PART) {
+        int64_t pn;
+        const char *v = lh__s3_query(r, "partNumber");
+        if (!v || lh_parse_i64(v, &pn) != 0 || pn < 1 || pn > 10000) {
+            lh__s3_error(r, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
+            lh__s3_send(r);
+            return;
+        }
+    }
+    if (put_setup(r) != 0) {
+        lh__s3_send(r);
+        return;
+    }
+    lh__s3_submit(r, begin_work, begin_done);
+}
+
+/* Decoded payload bytes: digest and append. */
+static int consume(void *arg, const char *data, size_t n)
+{
+    s3_req_t *r = arg;
+    s3_put_t *p = &r->put;
+    lh_err_t err = {0};
+    lh_cksum_update(&p->md5, data, n);
+    if (p->have_sha256)
+        lh_cksum_update(&p->sha256, data, n);
+    if (p->ck_algo)
+        lh_cksum_update(&p->ck, data, n);
+    p->bytes += (int64_t)n;
+    if (p->bytes > (int64_t)5 << 40) {
+        lh__s3_error(r, "EntityTooLarge", NULL);
+        return LH_ETOOBIG;
+    }
+    int rc = lh_store_put_write(p->w, data, n, &err);
+    if (rc)
+        lh__s3_error_from(r, rc, &err);
+    return rc;
+}
+
+static void chunk_work(s3_req_t *r)
+{
+    s3_put_t *p = &r->put;
+    lh_err_t err = {0};
+    if (!p->chunked) {
+        consume(r, p->slice, p->slice_len);
+        return;
+    }
+    int rc = lh_awschunked_feed(p->chunked, p->slice, p->slice_len, consume, r, &err);
+    if (rc && !r->failed) {
+        lh_log(LH_LOG_INFO, r->reqid, "aws-chunked body rejected: %s", err.msg);
+        if (rc == LH_EAUTH)
+            lh__s3_error(r, "SignatureDoesNotMatch", NULL);
+        else
+            lh__s3_error(r, "IncompleteBody", err.msg[0] ? err.msg : NULL);
+    }
+}
+
+static void chunk_done(s3_req_t *r)
+{
+    if (r->failed) {
+        lh__s3_send(r);
+        return;
+    }
+    lh_http_body_next(r->http);
+}
+
+void lh__s3_put_body(s3_req_t *r, const char *data, size_t len)
+{
+    if (r->failed) { /* already answered; drain */
+        lh_http_body_next(r->http);
+        return;
+    }
+    r->put.slice = data;
+    r->put.slice_len = len;
+    lh__s3_submit(r, chunk_work, chunk_done);
+}
+
+/* Checks every digest the client gave us. 0 or -1 with the error prepared. */
+static int verify_digests(s3_req_t *r, unsigned char *md5, char *ck_b64, size_t cap)
+{
+    s3_put_t *p = &r->put;
+    unsigned char d[32];
+    char hex[65];
+    lh_cksum_final(&p->md5, md5);
+    if (p->have_md5 && memcmp(md5, p->md5_expect, 16)) {
+        lh__s3_error(r, "BadDigest", NULL);
+        return -1;
+    }
+    if (p->have_sha256) {
+        lh_cksum_final(&p->sha256, d);
+        lh_hex(d, 32, hex);
+        if (strcmp(hex, p->sha256_expect)) {
+            lh__s3_error(r, "XAmzContentSHA256Mismatch", NULL);
+            return -1;
+        }
+    }
+    ck_b64[0] = 0;
+    if (p->ck_algo) {
+        size_t n = lh_cksum_final(&p->ck, d);
+        lh_base64_encode(d, n, ck_b64);
+        const char *want = p->ck_expect;
+        if (p->ck_from_trailer)
+            want = p->chunked ? lh_awschunked_trailer(p->chunked, lh_cksum_header_name(p->ck_algo))
+                              : NULL;
+        if (p->ck_from_trailer && !want) {
+            lh__s3_error(r, "InvalidRequest", "the checksum trailer announced in x-amz-trailer is missing");
+            return -1;
+        }
+        if (want && want[0] && strcmp(want, ck_b64)) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "The %s you specified did not match the calculated checksum.",
+                     lh_cksum_algo_name(p->ck_algo));
+            lh__s3_error(r, "BadDigest", msg);
+            return -1;
+        }
+    }
+    (void)cap;
+    return 0;
+}
+
+static void commit_work(s3_req_t *r)
+{
+    s3_put_t *p = &r->put;
+    lh_err_t err = {0};
+    unsigned char md5[16];
+    char etag[40], ck_b64[96], cksum_json[256] = "";
+    if (p->chunked && !lh_awschunked_done(p->chunked)) {
+        lh__s3_error(r, "IncompleteBody", "the aws-chunked body ended before its final chunk");
+        return;
+    }
+    if (p->decoded_expect >= 0 && p->decoded_expect != p->bytes) {
+        lh__s3_error(r, "IncompleteBody", NULL);
+        return;
+    }
+    if (verify_digests(r, md5, ck_b64, sizeof ck_b64) != 0)
+        return;
+    lh_hex(md5, 16, etag);
+    if (p->ck_algo)
+        snprintf(cksum_json, sizeof cksum_json,
+                 "{\"algo\":\"%s\",\"value\":\"%s\",\"type\":\"FULL_OBJECT\"}",
+                 lh_cksum_algo_name(p->ck_algo), ck_b64);
+    lh_store_writer_t *w = p->w;
+    p->w = NULL;
+    int rc;
+    if (r->op == OP_UPLOAD_PART) {
+        int64_t pn = 0;
+        lh_parse_i64(lh__s3_query(r, "partNumber"), &pn);
+        rc = lh_store_part_commit(w, (int)pn, etag, cksum_json[0] ? cksum_json : NULL, &err);
+    } else {
+        lh_obj_meta_t m = {0};
+        lh_put_cond_t cond = {0};
+        const char *inm = lh__s3_hdr(r, "if-none-match"), *im = lh__s3_hdr(r, "if-match");
+        char imbuf[80];
+        if (inm && !strcmp(inm, "*"))
+            cond.if_none_match_any = 1;
+        if (im) {
+            size_t n = strlen(im);
+            if (n >= 2 && im[0] == '"' && im[n - 1] == '"')
+                snprintf(imbuf, sizeof imbuf, "%.*s", (int)(n - 2), im + 1);
+            else
+                snprintf(imbuf, sizeof imbuf, "%s", im);
+            cond.if_match = imbuf;
+        }
+        snprintf(m.etag, sizeof m.etag, "%s", etag);
+        m.attrs = lh__s3_attrs_from_headers(r, cksum_json[0] ? cksum_json : NULL);
+        rc = lh_store_put_commit(w, r->key, r->key_len, &m, &cond, &err);
+        free(m.attrs);
+    }
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        return;
+    }
+    char q[48];
+    snprintf(q, sizeof q, "\"%s\"", etag);
+    lh__s3_set_hdr(r, "ETag", q);
+    if (p->ck_algo)
+        lh__s3_set_hdr(r, lh_cksum_header_name(p->ck_algo), ck_b64);
+    r->status = 200;
+}
+
+void lh__s3_put_end(s3_req_t *r)
+{
+    if (r->failed) {
+        lh__s3_send(r);
+        return;
+    }
+    lh__s3_submit(r, commit_work, NULL);
+}
