@@ -20,8 +20,7 @@ static size_t walk(const lh_xml_node_t *n, int depth)
         lh_xml_child(n, n->name);
         lh_xml_next(n, n->name);
         for (const lh_xml_node_t *c = n->child; c; c = c->next)
-            if (c->parent != n)
-                abort();
+            if (c->parent != n) abort();
         count += 1 + walk(n->child, depth + 1);
     }
     return count;
@@ -30,14 +29,12 @@ static size_t walk(const lh_xml_node_t *n, int depth)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     lh_arena_t *a = lh_arena_new(0);
-    if (!a)
-        return 0;
+    if (!a) return 0;
     lh_xml_node_t *root = NULL;
     lh_err_t err = {0};
     int rc = lh_xml_parse(a, (const char *)data, size, &root, &err);
     if (rc == 0) {
-        if (!root || root->next || root->parent || walk(root, 1) > LH_XML_MAX_NODES)
-            abort();
+        if (!root || root->next || root->parent || walk(root, 1) > LH_XML_MAX_NODES) abort();
     } else if (root || !err.msg[0]) {
         abort();
     }

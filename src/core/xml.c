@@ -25,14 +25,14 @@ typedef struct {
     const char *s;
     size_t n, pos;
     lh_err_t *err;
-    lh_buf_t text;        /* decoded text of the open elements, stacked */
-    size_t text_total;    /* decoded text bytes in the whole document */
+    lh_buf_t text;     /* decoded text of the open elements, stacked */
+    size_t text_total; /* decoded text bytes in the whole document */
     size_t nodes;
-    int depth;            /* number of open elements */
+    int depth; /* number of open elements */
     lh_xml_node_t *root;
-    lh_xml_node_t *open[LH_XML_MAX_DEPTH + 1];       /* open[1..depth] */
-    lh_xml_node_t *last[LH_XML_MAX_DEPTH + 1];       /* last child of open[i] */
-    span_t qname[LH_XML_MAX_DEPTH + 1];              /* raw name, for end tags */
+    lh_xml_node_t *open[LH_XML_MAX_DEPTH + 1]; /* open[1..depth] */
+    lh_xml_node_t *last[LH_XML_MAX_DEPTH + 1]; /* last child of open[i] */
+    span_t qname[LH_XML_MAX_DEPTH + 1];        /* raw name, for end tags */
     size_t text_start[LH_XML_MAX_DEPTH + 1];
 } parser_t;
 
@@ -70,8 +70,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     unsigned c = s[0];
     size_t len;
     uint32_t cp;
-    if (c < 0x80)
-        return (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') ? 1 : 0;
+    if (c < 0x80) return (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') ? 1 : 0;
     if (c >= 0xC2 && c <= 0xDF)
         len = 2, cp = c & 0x1F;
     else if (c >= 0xE0 && c <= 0xEF)
@@ -80,16 +79,14 @@ static size_t utf8_len(const unsigned char *s, size_t n)
         len = 4, cp = c & 0x07;
     else
         return 0;
-    if (n < len)
-        return 0;
+    if (n < len) return 0;
     for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
+        if ((s[i] & 0xC0) != 0x80) return 0;
         cp = (cp << 6) | (s[i] & 0x3F);
     }
     static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ||
-        cp == 0xFFFE || cp == 0xFFFF)
+    if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE ||
+        cp == 0xFFFF)
         return 0;
     return len;
 }
@@ -125,15 +122,11 @@ static int add_chars(parser_t *p, const char *s, size_t n)
 {
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] != '\r')
-            continue;
+        if (s[i] != '\r') continue;
         int rc = add_text(p, s + run, i - run);
-        if (!rc)
-            rc = add_text(p, "\n", 1);
-        if (rc)
-            return rc;
-        if (i + 1 < n && s[i + 1] == '\n')
-            i++;
+        if (!rc) rc = add_text(p, "\n", 1);
+        if (rc) return rc;
+        if (i + 1 < n && s[i + 1] == '\n') i++;
         run = i + 1;
     }
     return add_text(p, s + run, n - run);
@@ -167,25 +160,20 @@ static size_t utf8_encode(uint32_t cp, char out[4])
 static long char_ref(const char *s, size_t n)
 {
     int base = 10;
-    if (n && s[0] == 'x')
-        base = 16, s++, n--;
-    if (!n)
-        return -1;
+    if (n && s[0] == 'x') base = 16, s++, n--;
+    if (!n) return -1;
     long v = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        int d = c >= '0' && c <= '9'                ? c - '0'
+        int d = c >= '0' && c <= '9'                 ? c - '0'
                 : base == 16 && c >= 'a' && c <= 'f' ? c - 'a' + 10
                 : base == 16 && c >= 'A' && c <= 'F' ? c - 'A' + 10
                                                      : -1;
-        if (d < 0)
-            return -1;
+        if (d < 0) return -1;
         v = v * base + d;
-        if (v > 0x10FFFF)
-            return -1;
+        if (v > 0x10FFFF) return -1;
     }
-    if (v == 0 || (v >= 0xD800 && v <= 0xDFFF) || v == 0xFFFE || v == 0xFFFF)
-        return -1;
+    if (v == 0 || (v >= 0xD800 && v <= 0xDFFF) || v == 0xFFFE || v == 0xFFFF) return -1;
     return v;
 }
 
@@ -200,21 +188,18 @@ static int reference(parser_t *p, char out[4], size_t *outlen)
     size_t start = p->pos + 1, end = start;
     while (end < p->n && end - start < 12 && p->s[end] != ';')
         end++;
-    if (end >= p->n || p->s[end] != ';')
-        return fail(p, "unterminated entity reference");
+    if (end >= p->n || p->s[end] != ';') return fail(p, "unterminated entity reference");
     const char *nm = p->s + start;
     size_t nl = end - start;
     if (nl && nm[0] == '#') {
         long cp = char_ref(nm + 1, nl - 1);
-        if (cp < 0)
-            return fail(p, "invalid character reference");
+        if (cp < 0) return fail(p, "invalid character reference");
         *outlen = utf8_encode((uint32_t)cp, out);
     } else {
         size_t i = 0, k = sizeof entities / sizeof entities[0];
         while (i < k && !(strlen(entities[i].name) == nl && !memcmp(entities[i].name, nm, nl)))
             i++;
-        if (i == k)
-            return fail(p, "unknown entity");
+        if (i == k) return fail(p, "unknown entity");
         out[0] = entities[i].c;
         *outlen = 1;
     }
@@ -242,10 +227,8 @@ static int text_run(parser_t *p)
 
 static int name_char(unsigned char c, int first)
 {
-    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
-        return 1;
-    if (c == '_' || c == ':' || c >= 0x80)
-        return 1;
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return 1;
+    if (c == '_' || c == ':' || c >= 0x80) return 1;
     return !first && ((c >= '0' && c <= '9') || c == '-' || c == '.');
 }
 
@@ -256,8 +239,7 @@ static int parse_name(parser_t *p, span_t *out)
         p->pos++;
     out->ptr = p->s + start;
     out->len = p->pos - start;
-    if (!out->len)
-        return fail(p, "expected a name");
+    if (!out->len) return fail(p, "expected a name");
     const char *colon = memchr(out->ptr, ':', out->len);
     if (colon && (colon == out->ptr || colon == out->ptr + out->len - 1 ||
                   memchr(colon + 1, ':', out->len - (size_t)(colon + 1 - out->ptr))))
@@ -275,8 +257,7 @@ static int open_element(parser_t *p, span_t qn)
     const char *local = colon ? colon + 1 : qn.ptr;
     lh_xml_node_t *el = lh_arena_calloc(p->a, sizeof *el);
     char *name = el ? lh_arena_strndup(p->a, local, qn.len - (size_t)(local - qn.ptr)) : NULL;
-    if (!name)
-        return lh_err_set(p->err, LH_ENOMEM, "out of memory for xml node");
+    if (!name) return lh_err_set(p->err, LH_ENOMEM, "out of memory for xml node");
     el->name = name;
     el->text = "";
     if (p->depth) {
@@ -304,8 +285,7 @@ static int close_element(parser_t *p)
     el->text_len = p->text.len - start;
     if (el->text_len) {
         char *t = lh_arena_strndup(p->a, p->text.ptr + start, el->text_len);
-        if (!t)
-            return lh_err_set(p->err, LH_ENOMEM, "out of memory for xml text");
+        if (!t) return lh_err_set(p->err, LH_ENOMEM, "out of memory for xml text");
         el->text = t;
     }
     p->text.len = start;
@@ -320,20 +300,17 @@ static int attr_value(parser_t *p)
         return fail(p, "expected a quoted attribute value");
     char q = p->s[p->pos++];
     while (p->pos < p->n && p->s[p->pos] != q) {
-        if (p->s[p->pos] == '<')
-            return fail(p, "'<' in attribute value");
+        if (p->s[p->pos] == '<') return fail(p, "'<' in attribute value");
         if (p->s[p->pos] == '&') {
             char out[4];
             size_t len;
             int rc = reference(p, out, &len);
-            if (rc)
-                return rc;
+            if (rc) return rc;
             continue;
         }
         p->pos++;
     }
-    if (p->pos >= p->n)
-        return fail(p, "unterminated attribute value");
+    if (p->pos >= p->n) return fail(p, "unterminated attribute value");
     p->pos++;
     return 0;
 }
@@ -342,11 +319,9 @@ static int attribute(parser_t *p)
 {
     span_t an;
     int rc = parse_name(p, &an);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     skip_space(p);
-    if (p->pos >= p->n || p->s[p->pos] != '=')
-        return fail(p, "expected '=' after attribute name");
+    if (p->pos >= p->n || p->s[p->pos] != '=') return fail(p, "expected '=' after attribute name");
     p->pos++;
     skip_space(p);
     return attr_value(p);
@@ -355,14 +330,12 @@ static int attribute(parser_t *p)
 static int start_tag(parser_t *p)
 {
     span_t qn;
-    if (p->depth == 0 && p->root)
-        return fail(p, "second root element");
+    if (p->depth == 0 && p->root) return fail(p, "second root element");
     p->pos++; /* '<' */
     int rc = parse_name(p, &qn);
     while (!rc) {
         int ws = skip_space(p);
-        if (p->pos >= p->n)
-            return fail(p, "unterminated start tag");
+        if (p->pos >= p->n) return fail(p, "unterminated start tag");
         if (p->s[p->pos] == '>') {
             p->pos++;
             return open_element(p, qn);
@@ -372,8 +345,7 @@ static int start_tag(parser_t *p)
             rc = open_element(p, qn);
             return rc ? rc : close_element(p);
         }
-        if (!ws)
-            return fail(p, "expected whitespace before attribute");
+        if (!ws) return fail(p, "expected whitespace before attribute");
         rc = attribute(p);
     }
     return rc;
@@ -382,20 +354,16 @@ static int start_tag(parser_t *p)
 static int end_tag(parser_t *p)
 {
     span_t qn;
-    if (p->depth == 0)
-        return fail(p, "end tag outside the root element");
+    if (p->depth == 0) return fail(p, "end tag outside the root element");
     p->pos += 2; /* "</" */
     int rc = parse_name(p, &qn);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     skip_space(p);
-    if (p->pos >= p->n || p->s[p->pos] != '>')
-        return fail(p, "expected '>' in end tag");
+    if (p->pos >= p->n || p->s[p->pos] != '>') return fail(p, "expected '>' in end tag");
     span_t want = p->qname[p->depth];
     if (qn.len != want.len || memcmp(qn.ptr, want.ptr, qn.len)) {
         char what[200];
-        snprintf(what, sizeof what, "end tag </%.*s> does not match <%.*s>", SHOW(qn),
-                 SHOW(want));
+        snprintf(what, sizeof what, "end tag </%.*s> does not match <%.*s>", SHOW(qn), SHOW(want));
         return fail(p, what);
     }
     p->pos++;
@@ -409,8 +377,7 @@ static int skip_past(parser_t *p, size_t skip, const char *term, const char *wha
 {
     size_t from = p->pos + skip;
     const char *hit = from <= p->n ? memmem(p->s + from, p->n - from, term, strlen(term)) : NULL;
-    if (!hit)
-        return fail(p, what);
+    if (!hit) return fail(p, what);
     p->pos = (size_t)(hit - p->s) + strlen(term);
     return 0;
 }
@@ -419,8 +386,7 @@ static int comment(parser_t *p)
 {
     size_t from = p->pos + 4;
     const char *dd = memmem(p->s + from, p->n - from, "--", 2);
-    if (!dd)
-        return fail(p, "unterminated comment");
+    if (!dd) return fail(p, "unterminated comment");
     size_t at = (size_t)(dd - p->s);
     if (at + 2 >= p->n || p->s[at + 2] != '>') {
         p->pos = at;
@@ -432,8 +398,7 @@ static int comment(parser_t *p)
 
 static int cdata(parser_t *p)
 {
-    if (p->depth == 0)
-        return fail(p, "cdata outside the root element");
+    if (p->depth == 0) return fail(p, "cdata outside the root element");
     size_t from = p->pos + 9;
     int rc = skip_past(p, 9, "]]>", "unterminated cdata section");
     return rc ? rc : add_chars(p, p->s + from, p->pos - 3 - from);
@@ -445,8 +410,7 @@ static int proc_instr(parser_t *p)
     size_t at = p->pos;
     p->pos += 2;
     int rc = parse_name(p, &target);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (target.len == 3 && (target.ptr[0] | 0x20) == 'x' && (target.ptr[1] | 0x20) == 'm' &&
         (target.ptr[2] | 0x20) == 'l') {
         p->pos = at;
@@ -457,25 +421,18 @@ static int proc_instr(parser_t *p)
 
 static int markup(parser_t *p)
 {
-    if (rest_starts(p, "<!--"))
-        return comment(p);
-    if (rest_starts(p, "<![CDATA["))
-        return cdata(p);
-    if (rest_starts(p, "<!DOCTYPE"))
-        return fail(p, "doctype not allowed");
-    if (rest_starts(p, "<!"))
-        return fail(p, "unexpected '<!'");
-    if (rest_starts(p, "<?"))
-        return proc_instr(p);
-    if (rest_starts(p, "</"))
-        return end_tag(p);
+    if (rest_starts(p, "<!--")) return comment(p);
+    if (rest_starts(p, "<![CDATA[")) return cdata(p);
+    if (rest_starts(p, "<!DOCTYPE")) return fail(p, "doctype not allowed");
+    if (rest_starts(p, "<!")) return fail(p, "unexpected '<!'");
+    if (rest_starts(p, "<?")) return proc_instr(p);
+    if (rest_starts(p, "</")) return end_tag(p);
     return start_tag(p);
 }
 
 static int prolog(parser_t *p)
 {
-    if (rest_starts(p, "\xEF\xBB\xBF"))
-        p->pos += 3;
+    if (rest_starts(p, "\xEF\xBB\xBF")) p->pos += 3;
     if (rest_starts(p, "<?xml") && p->n - p->pos > 5 && is_space((unsigned char)p->s[p->pos + 5]))
         return skip_past(p, 5, "?>", "unterminated xml declaration");
     return 0;
@@ -484,13 +441,11 @@ static int prolog(parser_t *p)
 static int parse_doc(parser_t *p)
 {
     int rc = check_chars(p);
-    if (!rc)
-        rc = prolog(p);
+    if (!rc) rc = prolog(p);
     while (!rc) {
         if (p->depth == 0) {
             skip_space(p);
-            if (p->pos >= p->n)
-                break;
+            if (p->pos >= p->n) break;
             rc = p->s[p->pos] == '<' ? markup(p) : fail(p, "text outside the root element");
         } else if (p->pos >= p->n) {
             char what[120];
@@ -501,18 +456,15 @@ static int parse_doc(parser_t *p)
             rc = c == '<' ? markup(p) : c == '&' ? text_ref(p) : text_run(p);
         }
     }
-    if (!rc && !p->root)
-        rc = fail(p, "no root element");
+    if (!rc && !p->root) rc = fail(p, "no root element");
     return rc;
 }
 
-int lh_xml_parse(lh_arena_t *a, const char *buf, size_t n, lh_xml_node_t **root,
-                 lh_err_t *err)
+int lh_xml_parse(lh_arena_t *a, const char *buf, size_t n, lh_xml_node_t **root, lh_err_t *err)
 {
     parser_t *p = lh_arena_calloc(a, sizeof *p);
     *root = NULL;
-    if (!p)
-        return lh_err_set(err, LH_ENOMEM, "out of memory for xml parser");
+    if (!p) return lh_err_set(err, LH_ENOMEM, "out of memory for xml parser");
     p->a = a;
     p->s = buf;
     p->n = n;
@@ -520,28 +472,23 @@ int lh_xml_parse(lh_arena_t *a, const char *buf, size_t n, lh_xml_node_t **root,
     lh_buf_init(&p->text, LH_XML_MAX_TEXT + 1);
     int rc = parse_doc(p);
     lh_buf_free(&p->text);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     *root = p->root;
     return 0;
 }
 
 const lh_xml_node_t *lh_xml_child(const lh_xml_node_t *n, const char *name)
 {
-    if (!n)
-        return NULL;
+    if (!n) return NULL;
     for (const lh_xml_node_t *c = n->child; c; c = c->next)
-        if (!strcmp(c->name, name))
-            return c;
+        if (!strcmp(c->name, name)) return c;
     return NULL;
 }
 
 const lh_xml_node_t *lh_xml_next(const lh_xml_node_t *n, const char *name)
 {
-    if (!n)
-        return NULL;
+    if (!n) return NULL;
     for (const lh_xml_node_t *c = n->next; c; c = c->next)
-        if (!strcmp(c->name, name))
-            return c;
+        if (!strcmp(c->name, name)) return c;
     return NULL;
 }

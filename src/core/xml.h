@@ -13,15 +13,15 @@
 #include "core/err.h"
 
 /* Hard limits; going over one returns LH_ETOOBIG. */
-#define LH_XML_MAX_DEPTH 32          /* nesting depth of elements (root = 1) */
-#define LH_XML_MAX_NODES 20000       /* elements in one document */
-#define LH_XML_MAX_TEXT (1u << 20)   /* decoded text bytes in one document */
+#define LH_XML_MAX_DEPTH 32        /* nesting depth of elements (root = 1) */
+#define LH_XML_MAX_NODES 20000     /* elements in one document */
+#define LH_XML_MAX_TEXT (1u << 20) /* decoded text bytes in one document */
 
 typedef struct lh_xml_node {
-    const char *name;   /* local name, namespace prefix stripped */
-    const char *text;   /* decoded character data directly inside this element
-                           (concatenated, entities and CDATA decoded), NUL-terminated;
-                           "" when there is none; may contain no NUL byte */
+    const char *name; /* local name, namespace prefix stripped */
+    const char *text; /* decoded character data directly inside this element
+                         (concatenated, entities and CDATA decoded), NUL-terminated;
+                         "" when there is none; may contain no NUL byte */
     size_t text_len;
     struct lh_xml_node *child, *next, *parent;
 } lh_xml_node_t;
@@ -32,8 +32,7 @@ typedef struct lh_xml_node {
  * Returns 0; LH_EINVAL for malformed input (err says what and at which byte
  * offset); LH_ETOOBIG over a limit above; LH_ENOMEM when the arena fails.
  * On error *root is left NULL. */
-int lh_xml_parse(lh_arena_t *a, const char *buf, size_t n, lh_xml_node_t **root,
-                 lh_err_t *err);
+int lh_xml_parse(lh_arena_t *a, const char *buf, size_t n, lh_xml_node_t **root, lh_err_t *err);
 
 /* First child element of n with that local name, or NULL (n may be NULL). */
 const lh_xml_node_t *lh_xml_child(const lh_xml_node_t *n, const char *name);

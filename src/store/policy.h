@@ -28,9 +28,9 @@ int lh_policy_parse(const char *json, size_t n, const char *bucket, lh_policy_t 
  * NULL for anonymous; action e.g. "s3:GetObject"; key NULL for bucket-level
  * actions. Returns LH_POLICY_DENY if any matching statement denies,
  * else LH_POLICY_ALLOW if any matching statement allows, else LH_POLICY_NONE.
- * p NULL gives LH_POLICY_NONE. */
-int lh_policy_eval(const lh_policy_t *p, const char *user, const char *action,
-                   const char *bucket, const char *key);
+ * p NULL, or bucket other than the one p was parsed for, gives LH_POLICY_NONE. */
+int lh_policy_eval(const lh_policy_t *p, const char *user, const char *action, const char *bucket,
+                   const char *key);
 
 /* NULL is fine. */
 void lh_policy_free(lh_policy_t *p);

@@ -12,8 +12,7 @@ static lh_err_t err;
 static lh_xml_node_t *parse(const char *s)
 {
     lh_xml_node_t *root = NULL;
-    if (!arena)
-        arena = lh_arena_new(0);
+    if (!arena) arena = lh_arena_new(0);
     memset(&err, 0, sizeof err);
     int rc = lh_xml_parse(arena, s, strlen(s), &root, &err);
     return rc ? NULL : root;
@@ -22,31 +21,29 @@ static lh_xml_node_t *parse(const char *s)
 static int parse_rc(const char *s, size_t n)
 {
     lh_xml_node_t *root = (lh_xml_node_t *)1;
-    if (!arena)
-        arena = lh_arena_new(0);
+    if (!arena) arena = lh_arena_new(0);
     memset(&err, 0, sizeof err);
     int rc = lh_xml_parse(arena, s, n, &root, &err);
-    if (rc && root)
-        return 99; /* root must be NULL on error */
+    if (rc && root) return 99; /* root must be NULL on error */
     return rc;
 }
 
-#define REJECT(doc, code, substr)                                          \
-    do {                                                                   \
-        CHECK_EQ_INT(parse_rc(doc, sizeof(doc) - 1), code);                \
-        if (!strstr(err.msg, substr)) {                                    \
-            fprintf(stderr, "  message \"%s\" lacks \"%s\"\n", err.msg, substr); \
-            CHECK(0);                                                      \
-        }                                                                  \
+#define REJECT(doc, code, substr)                                                                  \
+    do {                                                                                           \
+        CHECK_EQ_INT(parse_rc(doc, sizeof(doc) - 1), code);                                        \
+        if (!strstr(err.msg, substr)) {                                                            \
+            fprintf(stderr, "  message \"%s\" lacks \"%s\"\n", err.msg, substr);                   \
+            CHECK(0);                                                                              \
+        }                                                                                          \
     } while (0)
 
 static void delete_body(void)
 {
-    lh_xml_node_t *r = parse(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>"
-        "<Object><Key>a&amp;b</Key><VersionId>null</VersionId></Object>"
-        "<Object><Key>c</Key></Object></Delete>");
+    lh_xml_node_t *r =
+        parse("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+              "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>"
+              "<Object><Key>a&amp;b</Key><VersionId>null</VersionId></Object>"
+              "<Object><Key>c</Key></Object></Delete>");
     CHECK(r);
     CHECK_EQ_STR(r->name, "Delete");
     CHECK(r->parent == NULL && r->next == NULL);
@@ -66,12 +63,12 @@ static void delete_body(void)
 
 static void complete_multipart_body(void)
 {
-    lh_xml_node_t *r = parse(
-        "<CompleteMultipartUpload>\n"
-        "  <Part><PartNumber>1</PartNumber><ETag>\"abc\"</ETag>"
-        "<ChecksumCRC32>AAAAAA==</ChecksumCRC32></Part>\n"
-        "  <Part><PartNumber>2</PartNumber><ETag>&quot;def&quot;</ETag></Part>\n"
-        "</CompleteMultipartUpload>\n");
+    lh_xml_node_t *r =
+        parse("<CompleteMultipartUpload>\n"
+              "  <Part><PartNumber>1</PartNumber><ETag>\"abc\"</ETag>"
+              "<ChecksumCRC32>AAAAAA==</ChecksumCRC32></Part>\n"
+              "  <Part><PartNumber>2</PartNumber><ETag>&quot;def&quot;</ETag></Part>\n"
+              "</CompleteMultipartUpload>\n");
     CHECK(r);
     const lh_xml_node_t *p = lh_xml_child(r, "Part");
     CHECK_EQ_STR(lh_xml_child(p, "PartNumber")->text, "1");
