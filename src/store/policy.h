@@ -1,0 +1,38 @@
+/* S3 bucket policies: a subset of the IAM policy language (Effect, Principal,
+ * Action, Resource; no Condition/NotPrincipal/NotAction), parsed from JSON
+ * once and evaluated per request. */
+#ifndef LH_STORE_POLICY_H
+#define LH_STORE_POLICY_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+
+typedef struct lh_policy lh_policy_t;
+
+enum { LH_POLICY_NONE = 0, LH_POLICY_ALLOW = 1, LH_POLICY_DENY = 2 };
+
+/* Hard limits on a policy document (AWS caps bucket policies at 20 KiB). */
+#define LH_POLICY_MAX_BYTES (20 * 1024)
+
+/* Parses and validates the policy JSON json[0..n) for bucket `bucket`.
+ * On success *out is a new policy owned by the caller (lh_policy_free).
+ * Returns 0; LH_EINVAL with a message fit for S3's MalformedPolicy error
+ * ("Policy has invalid resource", "Unknown action s3:Foo",
+ * "Missing required field Principal", "invalid JSON: ...");
+ * LH_ETOOBIG over LH_POLICY_MAX_BYTES; LH_ENOMEM. */
+int lh_policy_parse(const char *json, size_t n, const char *bucket, lh_policy_t **out,
+                    lh_err_t *err);
+
+/* Evaluates the request against p: user is the authenticated user name or
+ * NULL for anonymous; action e.g. "s3:GetObject"; key NULL for bucket-level
+ * actions. Returns LH_POLICY_DENY if any matching statement denies,
+ * else LH_POLICY_ALLOW if any matching statement allows, else LH_POLICY_NONE.
+ * p NULL, or bucket other than the one p was parsed for, gives LH_POLICY_NONE. */
+int lh_policy_eval(const lh_policy_t *p, const char *user, const char *action, const char *bucket,
+                   const char *key);
+
+/* NULL is fine. */
+void lh_policy_free(lh_policy_t *p);
+
+#endif
