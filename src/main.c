@@ -16,7 +16,7 @@ static int cmd_help(int argc, char **argv);
 
 static const command_t commands[] = {
     {"up", lh_cmd_up, "start every role in one process on one data directory"},
-    {"serve", lh_cmd_serve, "start one role: store | web"},
+    {"serve", lh_cmd_serve, "start one role: store | web (one workload per role)"},
     {"config", lh_cmd_config, "show the effective configuration (config show | config doc)"},
     {"user", lh_cmd_user, "manage users: add | list | rm | passwd"},
     {"token", lh_cmd_token, "manage bearer tokens: create | list | revoke"},
@@ -29,7 +29,11 @@ static int cmd_version(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
+#if defined(LH_TEST_HOOKS) && LH_TEST_HOOKS
+    printf("lakehouse %s (test-hooks)\n", LH_VERSION);
+#else
     printf("lakehouse %s\n", LH_VERSION);
+#endif
     return 0;
 }
 

@@ -105,7 +105,7 @@ static int parse_range(const char *v, int64_t size, int64_t *off, int64_t *len)
 
 static void add_meta_headers(s3_req_t *r, const lh_obj_meta_t *m, int with_ck)
 {
-    char buf[64];
+    char buf[96];
     snprintf(buf, sizeof buf, "\"%s\"", m->etag);
     lh__s3_set_hdr(r, "ETag", buf);
     lh_http_date(m->mtime_ns / 1000000000, buf, sizeof buf);
