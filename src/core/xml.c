@@ -186,7 +186,7 @@ static const struct {
 static int reference(parser_t *p, char out[4], size_t *outlen)
 {
     size_t start = p->pos + 1, end = start;
-    while (end < p->n && end - start < 12 && p->s[end] != ';')
+    while (end < p->n && end - start < 32 && p->s[end] != ';')
         end++;
     if (end >= p->n || p->s[end] != ';') return fail(p, "unterminated entity reference");
     const char *nm = p->s + start;
