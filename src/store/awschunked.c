@@ -309,8 +309,9 @@ static int st_trailer(lh_awschunked_t *d, const char **in, size_t *n, lh_err_t *
         return rc == LH_EPROTO && d->tbytes >= TRAILER_MAX
                    ? lh_err_set(err, LH_EPROTO, "aws-chunked trailer block over 16 KiB")
                    : rc;
+    rc = trailer_line(d, err);
     d->linelen = 0;
-    return trailer_line(d, err);
+    return rc;
 }
 
 int lh_awschunked_feed(lh_awschunked_t *d, const char *in, size_t n,
