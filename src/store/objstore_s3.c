@@ -332,6 +332,11 @@ static size_t to_sink(s3_resp_t *r, const char *data, size_t n)
     const s3_req_t *q = r->req;
     int64_t start = r->seen, end = r->seen + (int64_t)n;
     r->seen = end;
+    if (r->status != 200) { /* 206: the server applied the range */
+        r->sink_rc = q->sink(q->sink_arg, data, n);
+        r->sunk += (int64_t)n;
+        return r->sink_rc ? 0 : n;
+    }
     int64_t lo = start > q->skip ? start : q->skip;
     int64_t hi = end;
     if (q->limit >= 0 && hi > q->skip + q->limit)
