@@ -18,7 +18,10 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -866,6 +869,259 @@ static void s3_connection_refused_is_eio(void)
     CHECK(strstr(err.msg, "127.0.0.1:1") != NULL);
 }
 
+/* A canned-reply HTTP server in a child process: answers each request with
+ * the next reply of a list (keep-alive) and appends each request line to a
+ * log, so the S3 back end's parsing, error mapping and retries are tested
+ * byte for byte without a real server. */
+typedef struct canned {
+    pid_t pid;
+    int port;
+    char log[64];
+} canned_t;
+
+static void canned_serve(int ls, const char *const *replies, int n, const char *log)
+{
+    int next = 0;
+    while (next < n) {
+        int c = accept(ls, NULL, NULL);
+        if (c < 0)
+            _exit(1);
+        char buf[65536];
+        size_t have = 0;
+        for (;;) {
+            char *end = memmem(buf, have, "\r\n\r\n", 4);
+            if (!end) {
+                ssize_t r = read(c, buf + have, sizeof buf - have);
+                if (r <= 0)
+                    break;
+                have += (size_t)r;
+                continue;
+            }
+            size_t hlen = (size_t)(end - buf) + 4, blen = 0;
+            char *cl = strcasestr(buf, "content-length:");
+            if (cl && cl < end)
+                blen = (size_t)strtoul(cl + 15, NULL, 10);
+            while (have < hlen + blen) {
+                ssize_t r = read(c, buf + have, sizeof buf - have);
+                if (r <= 0)
+                    _exit(1);
+                have += (size_t)r;
+            }
+            FILE *f = fopen(log, "a");
+            if (f) {
+                fprintf(f, "%.*s\n", (int)strcspn(buf, "\r"), buf);
+                fclose(f);
+            }
+            const char *rep = next < n ? replies[next++] : "HTTP/1.1 500 X\r\nContent-Length: 0\r\n\r\n";
+            if (write(c, rep, strlen(rep)) < 0)
+                break;
+            memmove(buf, buf + hlen + blen, have - hlen - blen);
+            have -= hlen + blen;
+        }
+        close(c);
+    }
+    _exit(0);
+}
+
+static int canned_start(canned_t *cs, const char *const *replies, int n)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) != 0 || listen(ls, 8) != 0 ||
+        getsockname(ls, (struct sockaddr *)&a, &al) != 0)
+        return -1;
+    cs->port = ntohs(a.sin_port);
+    snprintf(cs->log, sizeof cs->log, "/tmp/lh-os-canned-%d.log", (int)getpid());
+    unlink(cs->log);
+    cs->pid = fork();
+    if (cs->pid == 0)
+        canned_serve(ls, replies, n, cs->log);
+    close(ls);
+    return cs->pid > 0 ? 0 : -1;
+}
+
+static char *slurp(const char *path)
+{
+    lh_buf_t b;
+    lh_buf_init(&b, 0);
+    char tmp[4096];
+    FILE *f = fopen(path, "r");
+    size_t n;
+    while (f && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        lh_buf_append(&b, tmp, n);
+    if (f)
+        fclose(f);
+    lh_buf_append(&b, "", 0);
+    return b.ptr;
+}
+
+/* Stops the server; returns its request log (caller frees) and removes it. */
+static char *canned_stop(canned_t *cs)
+{
+    kill(cs->pid, SIGKILL);
+    waitpid(cs->pid, NULL, 0);
+    char *log = slurp(cs->log);
+    unlink(cs->log);
+    return log;
+}
+
+static int canned_open(canned_t *cs, lh_objstore_t **os)
+{
+    char ep[64];
+    lh_err_t err = {0};
+    snprintf(ep, sizeof ep, "http://127.0.0.1:%d", cs->port);
+    return lh_objstore_open_s3(os, ep, NULL, "ak", "sk", 1, &err);
+}
+
+static void s3_errors_map_to_codes(void)
+{
+    static const struct { const char *status, *code; int want; } cases[] = {
+        {"404 Not Found", "NoSuchKey", LH_ENOENT},
+        {"404 Not Found", "NoSuchBucket", LH_ENOENT},
+        {"412 Precondition Failed", "PreconditionFailed", LH_EPRECOND},
+        {"403 Forbidden", "SignatureDoesNotMatch", LH_EAUTH},
+        {"403 Forbidden", "InvalidAccessKeyId", LH_EAUTH},
+        {"403 Forbidden", "AccessDenied", LH_EPERM},
+        {"416 Requested Range Not Satisfiable", "InvalidRange", LH_EINVAL},
+        {"400 Bad Request", "EntityTooSmall", LH_EINVAL},
+        {"409 Conflict", "BucketAlreadyOwnedByYou", LH_EEXIST},
+        {"501 Not Implemented", "NotImplemented", LH_EIO},
+    };
+    size_t n = sizeof cases / sizeof cases[0];
+    char bufs[10][512];
+    const char *replies[10];
+    for (size_t i = 0; i < n; i++) {
+        char body[256];
+        int bl = snprintf(body, sizeof body,
+                          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
+                          "<Message>msg &amp; more</Message></Error>", cases[i].code);
+        snprintf(bufs[i], sizeof bufs[i],
+                 "HTTP/1.1 %s\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n\r\n%s",
+                 cases[i].status, bl, body);
+        replies[i] = bufs[i];
+    }
+    canned_t cs;
+    CHECK_EQ_INT(canned_start(&cs, replies, (int)n), 0);
+    lh_objstore_t *os = NULL;
+    CHECK_EQ_INT(canned_open(&cs, &os), 0);
+    lh_err_t err = {0};
+    int rc = 0;
+    size_t i;
+    for (i = 0; i < n && rc == 0; i++) {
+        /* put_if_absent: not retried, so one reply per call even for 5xx */
+        int got = lh_objstore_put_if_absent(os, "b", "k", "x", 1, NULL, NULL, &err);
+        if (got != cases[i].want || !strstr(err.msg, cases[i].code) ||
+            !strstr(err.msg, "msg & more"))
+            rc = 1;
+    }
+    lh_objstore_close(os);
+    free(canned_stop(&cs));
+    if (rc)
+        fprintf(stderr, "  case %zu (%s): %s\n", i - 1, cases[i - 1].code, err.msg);
+    CHECK_EQ_INT(rc, 0);
+}
+
+static void s3_retries_5xx_for_idempotent_requests(void)
+{
+    static const char *const replies[] = {
+        "HTTP/1.1 503 Slow Down\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nETag: \"abc\"\r\nContent-Length: 2\r\n\r\nhi",
+        /* put_if_absent: 500 is ambiguous, not retried */
+        "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n",
+        /* ... but 503 is */
+        "HTTP/1.1 503 Slow Down\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nETag: \"def\"\r\nContent-Length: 0\r\n\r\n",
+    };
+    canned_t cs;
+    CHECK_EQ_INT(canned_start(&cs, replies, 6), 0);
+    lh_objstore_t *os = NULL;
+    CHECK_EQ_INT(canned_open(&cs, &os), 0);
+    lh_err_t err = {0};
+    lh_buf_t b;
+    lh_buf_init(&b, 0);
+    lh_os_meta_t m;
+    int rc1 = lh_objstore_get_buf(os, "b", "k", 0, -1, &b, &m, &err);
+    int rc2 = lh_objstore_put_if_absent(os, "b", "k", "x", 1, NULL, NULL, &err);
+    int rc3 = lh_objstore_put_if_absent(os, "b", "k", "x", 1, NULL, &m, &err);
+    lh_objstore_close(os);
+    free(canned_stop(&cs));
+    CHECK_EQ_INT(rc1, 0);
+    CHECK_EQ_INT(b.len, 2);
+    CHECK(memcmp(b.ptr, "hi", 2) == 0);
+    CHECK_EQ_INT(rc2, LH_EIO);
+    CHECK_EQ_INT(rc3, 0);
+    CHECK_EQ_STR(m.etag, "def");
+    lh_buf_free(&b);
+}
+
+static void s3_list_merges_pages_and_decodes(void)
+{
+    static const char page1[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name>"
+        "<Prefix></Prefix><KeyCount>3</KeyCount><MaxKeys>1000</MaxKeys><Delimiter>/</Delimiter>"
+        "<EncodingType>url</EncodingType><IsTruncated>true</IsTruncated>"
+        "<Contents><Key>a+b%26c</Key><LastModified>2024-01-02T03:04:05.000Z</LastModified>"
+        "<ETag>&quot;0123&quot;</ETag><Size>17</Size><StorageClass>STANDARD</StorageClass>"
+        "</Contents><Contents><Key>z</Key><Size>1</Size><ETag>\"e\"</ETag></Contents>"
+        "<CommonPrefixes><Prefix>m%2F</Prefix></CommonPrefixes>"
+        "<NextContinuationToken>tok+/1=</NextContinuationToken></ListBucketResult>";
+    static const char page2[] =
+        "<ListBucketResult><IsTruncated>false</IsTruncated><KeyCount>1</KeyCount>"
+        "<Contents><Key>zz&lt;</Key><Size>2</Size></Contents></ListBucketResult>";
+    char r1[2048], r2[1024];
+    snprintf(r1, sizeof r1, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s", strlen(page1),
+             page1);
+    snprintf(r2, sizeof r2, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s", strlen(page2),
+             page2);
+    const char *replies[2] = {r1, r2};
+    canned_t cs;
+    CHECK_EQ_INT(canned_start(&cs, replies, 2), 0);
+    lh_objstore_t *os = NULL;
+    CHECK_EQ_INT(canned_open(&cs, &os), 0);
+    lh_err_t err = {0};
+    listed_t l = {0};
+    int rc = lh_objstore_list(os, "b", "", "/", collect, &l, &err);
+    lh_objstore_close(os);
+    char *log = canned_stop(&cs);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(l.n, 4);
+    CHECK_EQ_STR(l.keys[0], "a b&c");
+    CHECK_EQ_INT(l.sizes[0], 17);
+    CHECK_EQ_STR(l.keys[1], "m/");
+    CHECK_EQ_INT(l.is_prefix[1], 1);
+    CHECK_EQ_STR(l.keys[2], "z");
+    CHECK_EQ_STR(l.keys[3], "zz<");
+    CHECK(strstr(log, "GET /b?delimiter=%2F&encoding-type=url&list-type=2&max-keys=1000 "));
+    CHECK(strstr(log, "GET /b?continuation-token=tok%2B%2F1%3D&delimiter=%2F&"));
+    free(log);
+}
+
+static void s3_complete_error_inside_200(void)
+{
+    static const char body[] = "<?xml version=\"1.0\"?>\n<Error><Code>InternalError</Code>"
+                               "<Message>try again</Message></Error>";
+    char rep[512];
+    snprintf(rep, sizeof rep, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(body), body);
+    const char *replies[1] = {rep};
+    canned_t cs;
+    CHECK_EQ_INT(canned_start(&cs, replies, 1), 0);
+    lh_objstore_t *os = NULL;
+    CHECK_EQ_INT(canned_open(&cs, &os), 0);
+    lh_err_t err = {0};
+    const char *etags[1] = {"abc"};
+    int rc = lh_objstore_mpu_complete(os, "b", "k", "u/1", etags, 1, NULL, &err);
+    lh_objstore_close(os);
+    char *log = canned_stop(&cs);
+    CHECK_EQ_INT(rc, LH_EIO);
+    CHECK(strstr(err.msg, "InternalError: try again"));
+    CHECK(strstr(log, "POST /b/k?uploadId=u%2F1 "));
+    free(log);
+}
+
 static void s3_open_rejects_bad_endpoints(void)
 {
     lh_objstore_t *os = NULL;
@@ -1014,6 +1270,10 @@ static const lh_test_t tests[] = {
 #if HAVE_REMOTE
     {"s3/open_rejects_bad_endpoints", s3_open_rejects_bad_endpoints},
     {"s3/connection_refused_is_eio", s3_connection_refused_is_eio},
+    {"s3/errors_map_to_codes", s3_errors_map_to_codes},
+    {"s3/retries_5xx_for_idempotent_requests", s3_retries_5xx_for_idempotent_requests},
+    {"s3/list_merges_pages_and_decodes", s3_list_merges_pages_and_decodes},
+    {"s3/complete_error_inside_200", s3_complete_error_inside_200},
     CASES(S3_ENTRY)
     {"s3/wrong_secret_is_eauth", s3_wrong_secret_is_eauth},
     {"s3/unknown_key_is_refused", s3_unknown_key_is_refused},
