@@ -16,8 +16,7 @@ struct lh_objstore {
     void *impl;
 };
 
-int lh_objstore_wrap(lh_objstore_t **out, const lh_objstore_ops_t *ops, void *impl,
-                     lh_err_t *err)
+int lh_objstore_wrap(lh_objstore_t **out, const lh_objstore_ops_t *ops, void *impl, lh_err_t *err)
 {
     lh_objstore_t *os = calloc(1, sizeof *os);
     if (!os) {
@@ -32,37 +31,35 @@ int lh_objstore_wrap(lh_objstore_t **out, const lh_objstore_ops_t *ops, void *im
 
 void lh_objstore_close(lh_objstore_t *os)
 {
-    if (!os)
-        return;
+    if (!os) return;
     os->ops->close(os->impl);
     free(os);
 }
 
-const char *lh_objstore_kind(const lh_objstore_t *os) { return os->ops->kind; }
+const char *lh_objstore_kind(const lh_objstore_t *os)
+{
+    return os->ops->kind;
+}
 
 static int check_bucket(const char *bucket, lh_err_t *err)
 {
     size_t n = bucket ? strlen(bucket) : 0;
-    if (n == 0 || n > 63)
-        return lh_err_set(err, LH_EINVAL, "invalid bucket name");
+    if (n == 0 || n > 63) return lh_err_set(err, LH_EINVAL, "invalid bucket name");
     return 0;
 }
 
 static int check_key(const char *bucket, const char *key, lh_err_t *err)
 {
     int rc = check_bucket(bucket, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     size_t n = key ? strlen(key) : 0;
-    if (n == 0 || n > LH_KEY_MAX)
-        return lh_err_set(err, LH_EINVAL, "invalid key length %zu", n);
+    if (n == 0 || n > LH_KEY_MAX) return lh_err_set(err, LH_EINVAL, "invalid key length %zu", n);
     return 0;
 }
 
 static void meta_zero(lh_os_meta_t *m)
 {
-    if (m)
-        memset(m, 0, sizeof *m);
+    if (m) memset(m, 0, sizeof *m);
 }
 
 int lh_objstore_bucket_create(lh_objstore_t *os, const char *bucket, lh_err_t *err)
@@ -77,11 +74,10 @@ int lh_objstore_get(lh_objstore_t *os, const char *bucket, const char *key, int6
 {
     meta_zero(meta);
     int rc = check_key(bucket, key, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (off < 0 || len == 0 || len < -1)
-        return lh_err_set(err, LH_EINVAL, "invalid range offset %lld length %lld",
-                          (long long)off, (long long)len);
+        return lh_err_set(err, LH_EINVAL, "invalid range offset %lld length %lld", (long long)off,
+                          (long long)len);
     return os->ops->get(os->impl, bucket, key, off, len, sink, arg, meta, err);
 }
 
@@ -105,12 +101,9 @@ static int put_common(lh_objstore_t *os, const char *bucket, const char *key, co
 {
     meta_zero(out);
     int rc = check_key(bucket, key, err);
-    if (rc)
-        return rc;
-    if (!data && n)
-        return lh_err_set(err, LH_EINVAL, "no data");
-    if (!content_type || !*content_type)
-        content_type = LH_OS_DEFAULT_TYPE;
+    if (rc) return rc;
+    if (!data && n) return lh_err_set(err, LH_EINVAL, "no data");
+    if (!content_type || !*content_type) content_type = LH_OS_DEFAULT_TYPE;
     return os->ops->put(os->impl, bucket, key, data, n, content_type, if_absent, out, err);
 }
 
@@ -133,10 +126,8 @@ static int read_full(int fd, char *buf, size_t n, int64_t off, size_t *got, lh_e
     size_t done = 0;
     while (done < n) {
         ssize_t r = pread(fd, buf + done, n - done, (off_t)(off + (int64_t)done));
-        if (r < 0)
-            return lh_err_set(err, LH_EIO, "cannot read file: %s", strerror(errno));
-        if (r == 0)
-            break;
+        if (r < 0) return lh_err_set(err, LH_EIO, "cannot read file: %s", strerror(errno));
+        if (r == 0) break;
         done += (size_t)r;
     }
     *got = done;
@@ -166,14 +157,12 @@ static int put_file_parts(lh_objstore_t *os, const char *bucket, const char *key
     for (int i = 0; i < m->nparts; i++) {
         size_t got = 0;
         int rc = read_full(fd, m->buf, part, (int64_t)i * (int64_t)part, &got, err);
-        if (rc)
-            return rc;
+        if (rc) return rc;
         if (got == 0 || (i + 1 < m->nparts && got != part))
             return lh_err_set(err, LH_EIO, "file changed size while uploading");
         rc = os->ops->mpu_put_part(os->impl, bucket, key, m->upload_id, i + 1, m->buf, got,
                                    m->etags[i], err);
-        if (rc)
-            return rc;
+        if (rc) return rc;
         m->etag_ptrs[i] = m->etags[i];
     }
     return 0;
@@ -187,12 +176,11 @@ static int put_file_multipart(lh_objstore_t *os, const char *bucket, const char 
     memset(&m, 0, sizeof m);
     int rc = os->ops->mpu_create(os->impl, bucket, key, content_type, m.upload_id,
                                  sizeof m.upload_id, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc = put_file_parts(os, bucket, key, fd, size, &m, err);
     if (rc == 0)
-        rc = os->ops->mpu_complete(os->impl, bucket, key, m.upload_id, m.etag_ptrs, m.nparts,
-                                   out, err);
+        rc = os->ops->mpu_complete(os->impl, bucket, key, m.upload_id, m.etag_ptrs, m.nparts, out,
+                                   err);
     if (rc) {
         lh_err_t ignored = {0};
         os->ops->mpu_abort(os->impl, bucket, key, m.upload_id, &ignored);
@@ -203,30 +191,25 @@ static int put_file_multipart(lh_objstore_t *os, const char *bucket, const char 
     return rc;
 }
 
-int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key,
-                         const char *path, const char *content_type, lh_os_meta_t *out,
-                         lh_err_t *err)
+int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key, const char *path,
+                         const char *content_type, lh_os_meta_t *out, lh_err_t *err)
 {
     meta_zero(out);
     int rc = check_key(bucket, key, err);
-    if (rc)
-        return rc;
-    if (!content_type || !*content_type)
-        content_type = LH_OS_DEFAULT_TYPE;
+    if (rc) return rc;
+    if (!content_type || !*content_type) content_type = LH_OS_DEFAULT_TYPE;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return lh_err_set(err, LH_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (fd < 0) return lh_err_set(err, LH_EIO, "cannot open %s: %s", path, strerror(errno));
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         close(fd);
         return lh_err_set(err, LH_EIO, "cannot upload %s: not a regular file", path);
     }
     if ((int64_t)sb.st_size > LH_OS_MPU_THRESHOLD)
-        rc = put_file_multipart(os, bucket, key, fd, (int64_t)sb.st_size, content_type, out,
-                                err);
+        rc = put_file_multipart(os, bucket, key, fd, (int64_t)sb.st_size, content_type, out, err);
     else
-        rc = os->ops->put_fd(os->impl, bucket, key, fd, (int64_t)sb.st_size, content_type, out,
-                             err);
+        rc =
+            os->ops->put_fd(os->impl, bucket, key, fd, (int64_t)sb.st_size, content_type, out, err);
     close(fd);
     return rc;
 }
@@ -251,12 +234,9 @@ int lh_objstore_list(lh_objstore_t *os, const char *bucket, const char *prefix,
                      void *arg, lh_err_t *err)
 {
     int rc = check_bucket(bucket, err);
-    if (rc)
-        return rc;
-    if (prefix && strlen(prefix) > LH_KEY_MAX)
-        return lh_err_set(err, LH_EINVAL, "prefix too long");
-    if (delimiter && !*delimiter)
-        delimiter = NULL;
+    if (rc) return rc;
+    if (prefix && strlen(prefix) > LH_KEY_MAX) return lh_err_set(err, LH_EINVAL, "prefix too long");
+    if (delimiter && !*delimiter) delimiter = NULL;
     return os->ops->list(os->impl, bucket, prefix ? prefix : "", delimiter, fn, arg, err);
 }
 
@@ -264,10 +244,8 @@ int lh_objstore_mpu_create(lh_objstore_t *os, const char *bucket, const char *ke
                            const char *content_type, char *upload_id, size_t cap, lh_err_t *err)
 {
     int rc = check_key(bucket, key, err);
-    if (rc)
-        return rc;
-    if (!content_type || !*content_type)
-        content_type = LH_OS_DEFAULT_TYPE;
+    if (rc) return rc;
+    if (!content_type || !*content_type) content_type = LH_OS_DEFAULT_TYPE;
     return os->ops->mpu_create(os->impl, bucket, key, content_type, upload_id, cap, err);
 }
 
@@ -276,14 +254,12 @@ int lh_objstore_mpu_put_part(lh_objstore_t *os, const char *bucket, const char *
                              char *etag_out, lh_err_t *err)
 {
     int rc = check_key(bucket, key, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (part_number < 1 || part_number > 10000)
         return lh_err_set(err, LH_EINVAL, "part number %d out of range 1..10000", part_number);
-    if (!upload_id || !*upload_id)
-        return lh_err_set(err, LH_EINVAL, "no upload id");
-    return os->ops->mpu_put_part(os->impl, bucket, key, upload_id, part_number, data, n,
-                                 etag_out, err);
+    if (!upload_id || !*upload_id) return lh_err_set(err, LH_EINVAL, "no upload id");
+    return os->ops->mpu_put_part(os->impl, bucket, key, upload_id, part_number, data, n, etag_out,
+                                 err);
 }
 
 int lh_objstore_mpu_complete(lh_objstore_t *os, const char *bucket, const char *key,
@@ -292,12 +268,10 @@ int lh_objstore_mpu_complete(lh_objstore_t *os, const char *bucket, const char *
 {
     meta_zero(out);
     int rc = check_key(bucket, key, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (nparts < 1 || nparts > 10000)
         return lh_err_set(err, LH_EINVAL, "part count %d out of range 1..10000", nparts);
-    if (!upload_id || !*upload_id)
-        return lh_err_set(err, LH_EINVAL, "no upload id");
+    if (!upload_id || !*upload_id) return lh_err_set(err, LH_EINVAL, "no upload id");
     return os->ops->mpu_complete(os->impl, bucket, key, upload_id, etags, nparts, out, err);
 }
 
@@ -305,9 +279,7 @@ int lh_objstore_mpu_abort(lh_objstore_t *os, const char *bucket, const char *key
                           const char *upload_id, lh_err_t *err)
 {
     int rc = check_key(bucket, key, err);
-    if (rc)
-        return rc;
-    if (!upload_id || !*upload_id)
-        return lh_err_set(err, LH_EINVAL, "no upload id");
+    if (rc) return rc;
+    if (!upload_id || !*upload_id) return lh_err_set(err, LH_EINVAL, "no upload id");
     return os->ops->mpu_abort(os->impl, bucket, key, upload_id, err);
 }

@@ -36,7 +36,7 @@ typedef struct lh_os_meta {
     char content_type[128];
 } lh_os_meta_t;
 
-#define LH_OS_PART_SIZE ((size_t)8 << 20)     /* put_file part size */
+#define LH_OS_PART_SIZE ((size_t)8 << 20)      /* put_file part size */
 #define LH_OS_MPU_THRESHOLD ((int64_t)8 << 20) /* put_file goes multipart above */
 #define LH_OS_MIN_PART ((int64_t)5 << 20)      /* S3 minimum for all parts but the last */
 #define LH_OS_DEFAULT_TYPE "application/octet-stream"
@@ -92,9 +92,8 @@ int lh_objstore_put_if_absent(lh_objstore_t *os, const char *bucket, const char 
 /* Streams the local file at path; files above LH_OS_MPU_THRESHOLD go up as a
  * multipart upload of LH_OS_PART_SIZE parts (aborted on failure). LH_EIO when
  * the file cannot be read. */
-int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key,
-                         const char *path, const char *content_type, lh_os_meta_t *out,
-                         lh_err_t *err);
+int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key, const char *path,
+                         const char *content_type, lh_os_meta_t *out, lh_err_t *err);
 int lh_objstore_head(lh_objstore_t *os, const char *bucket, const char *key, lh_os_meta_t *out,
                      lh_err_t *err);
 /* Deleting a missing key is not an error (S3); LH_ENOENT for no bucket. */
@@ -142,8 +141,7 @@ typedef struct lh_objstore_ops {
     /* Single request from an open fd of size bytes (read with pread from 0). */
     int (*put_fd)(void *impl, const char *bucket, const char *key, int fd, int64_t size,
                   const char *content_type, lh_os_meta_t *out, lh_err_t *err);
-    int (*head)(void *impl, const char *bucket, const char *key, lh_os_meta_t *out,
-                lh_err_t *err);
+    int (*head)(void *impl, const char *bucket, const char *key, lh_os_meta_t *out, lh_err_t *err);
     int (*del)(void *impl, const char *bucket, const char *key, lh_err_t *err);
     int (*list)(void *impl, const char *bucket, const char *prefix, const char *delimiter,
                 int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *meta),
@@ -151,8 +149,7 @@ typedef struct lh_objstore_ops {
     int (*mpu_create)(void *impl, const char *bucket, const char *key, const char *content_type,
                       char *upload_id, size_t cap, lh_err_t *err);
     int (*mpu_put_part)(void *impl, const char *bucket, const char *key, const char *upload_id,
-                        int part_number, const void *data, size_t n, char *etag_out,
-                        lh_err_t *err);
+                        int part_number, const void *data, size_t n, char *etag_out, lh_err_t *err);
     int (*mpu_complete)(void *impl, const char *bucket, const char *key, const char *upload_id,
                         const char *const *etags, int nparts, lh_os_meta_t *out, lh_err_t *err);
     int (*mpu_abort)(void *impl, const char *bucket, const char *key, const char *upload_id,
@@ -161,7 +158,6 @@ typedef struct lh_objstore_ops {
 
 /* Wraps a back end's state into a handle (ops is static; impl is released by
  * ops->close). On LH_ENOMEM ops->close(impl) has been called. */
-int lh_objstore_wrap(lh_objstore_t **out, const lh_objstore_ops_t *ops, void *impl,
-                     lh_err_t *err);
+int lh_objstore_wrap(lh_objstore_t **out, const lh_objstore_ops_t *ops, void *impl, lh_err_t *err);
 
 #endif

@@ -28,8 +28,7 @@ typedef struct emb {
 static char *attrs_json(const char *content_type)
 {
     json_t *o = json_object();
-    if (!o)
-        return NULL;
+    if (!o) return NULL;
     char *s = NULL;
     if (json_object_set_new(o, "content-type", json_string(content_type)) == 0)
         s = json_dumps(o, JSON_COMPACT);
@@ -40,19 +39,16 @@ static char *attrs_json(const char *content_type)
 static void attrs_content_type(const char *attrs, char *out, size_t cap)
 {
     lh_str_copy(out, cap, (lh_str_t){EMB_S3_DEFAULT_TYPE, sizeof EMB_S3_DEFAULT_TYPE - 1});
-    if (!attrs)
-        return;
+    if (!attrs) return;
     json_t *o = json_loads(attrs, 0, NULL);
     const char *ct = json_string_value(json_object_get(o, "content-type"));
-    if (ct)
-        lh_str_copy(out, cap, (lh_str_t){ct, strlen(ct)});
+    if (ct) lh_str_copy(out, cap, (lh_str_t){ct, strlen(ct)});
     json_decref(o);
 }
 
 static void meta_from_store(const lh_obj_meta_t *m, lh_os_meta_t *out)
 {
-    if (!out)
-        return;
+    if (!out) return;
     out->size = m->size;
     out->mtime = m->mtime_ns / 1000000000;
     lh_str_copy(out->etag, sizeof out->etag, (lh_str_t){m->etag, strlen(m->etag)});
@@ -61,8 +57,7 @@ static void meta_from_store(const lh_obj_meta_t *m, lh_os_meta_t *out)
 
 static void meta_fill(lh_os_meta_t *out, int64_t size, const char *etag, const char *ct)
 {
-    if (!out)
-        return;
+    if (!out) return;
     out->size = size;
     out->mtime = (int64_t)time(NULL);
     lh_str_copy(out->etag, sizeof out->etag, (lh_str_t){etag, strlen(etag)});
@@ -93,31 +88,26 @@ static int range_resolve(int64_t size, int64_t off, int64_t *len, lh_err_t *err)
     if (off >= size)
         return lh_err_set(err, LH_EINVAL, "range not satisfiable: offset %lld, size %lld",
                           (long long)off, (long long)size);
-    if (*len == -1 || *len > size - off)
-        *len = size - off;
+    if (*len == -1 || *len > size - off) *len = size - off;
     return 0;
 }
 
 static int stream_fd(int fd, int64_t off, int64_t len,
-                     int (*sink)(void *arg, const void *data, size_t n), void *arg,
-                     lh_err_t *err)
+                     int (*sink)(void *arg, const void *data, size_t n), void *arg, lh_err_t *err)
 {
     char *buf = malloc(EMB_IO_CHUNK);
-    if (!buf)
-        return lh_err_set(err, LH_ENOMEM, "cannot allocate read buffer");
+    if (!buf) return lh_err_set(err, LH_ENOMEM, "cannot allocate read buffer");
     int rc = 0;
     while (len > 0) {
         size_t want = len < (int64_t)EMB_IO_CHUNK ? (size_t)len : EMB_IO_CHUNK;
         ssize_t r = pread(fd, buf, want, (off_t)off);
-        if (r < 0 && errno == EINTR)
-            continue;
+        if (r < 0 && errno == EINTR) continue;
         if (r <= 0) {
             rc = lh_err_set(err, r < 0 ? LH_EIO : LH_ECORRUPT, "cannot read object body: %s",
                             r < 0 ? strerror(errno) : "short file");
             break;
         }
-        if (sink && (rc = sink(arg, buf, (size_t)r)) != 0)
-            break;
+        if (sink && (rc = sink(arg, buf, (size_t)r)) != 0) break;
         off += r;
         len -= r;
     }
@@ -134,16 +124,13 @@ static int emb_get(void *impl, const char *bucket, const char *key, int64_t off,
     memset(&m, 0, sizeof m);
     int fd = -1;
     int rc = lh_store_get(e->st, bucket, key, strlen(key), &m, &fd, err);
-    if (rc)
-        goto fail;
+    if (rc) goto fail;
     meta_from_store(&m, meta);
     rc = range_resolve(m.size, off, &len, err);
-    if (rc)
-        goto fail;
+    if (rc) goto fail;
     rc = stream_fd(fd, off, len, sink, arg, err);
 fail:
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     lh_obj_meta_clear(&m);
     return rc;
 }
@@ -178,15 +165,13 @@ static int emb_put(void *impl, const char *bucket, const char *key, const void *
     lh_hex(md5, 16, etag);
     lh_store_writer_t *w = NULL;
     int rc = lh_store_put_begin(e->st, bucket, &w, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (n && (rc = lh_store_put_write(w, data, n, err)) != 0) {
         lh_store_put_abort(w);
         return rc;
     }
     rc = commit_body(w, key, etag, content_type, if_absent, err);
-    if (rc == 0)
-        meta_fill(out, (int64_t)n, etag, content_type);
+    if (rc == 0) meta_fill(out, (int64_t)n, etag, content_type);
     return rc;
 }
 
@@ -194,15 +179,13 @@ static int emb_put(void *impl, const char *bucket, const char *key, const void *
 static int copy_fd(lh_store_writer_t *w, int fd, int64_t size, char *etag, lh_err_t *err)
 {
     lh_cksum_t ck;
-    if (lh_cksum_init(&ck, LH_CK_MD5) != 0)
-        return lh_err_set(err, LH_ENOMEM, "cannot start md5");
+    if (lh_cksum_init(&ck, LH_CK_MD5) != 0) return lh_err_set(err, LH_ENOMEM, "cannot start md5");
     char *buf = malloc(EMB_IO_CHUNK);
     int rc = buf ? 0 : lh_err_set(err, LH_ENOMEM, "cannot allocate copy buffer");
     for (int64_t off = 0; rc == 0 && off < size;) {
         size_t want = size - off < (int64_t)EMB_IO_CHUNK ? (size_t)(size - off) : EMB_IO_CHUNK;
         ssize_t r = pread(fd, buf, want, (off_t)off);
-        if (r < 0 && errno == EINTR)
-            continue;
+        if (r < 0 && errno == EINTR) continue;
         if (r <= 0) {
             rc = lh_err_set(err, LH_EIO, "cannot read file: %s",
                             r < 0 ? strerror(errno) : "file shrank");
@@ -226,16 +209,14 @@ static int emb_put_fd(void *impl, const char *bucket, const char *key, int fd, i
     lh_store_writer_t *w = NULL;
     char etag[33];
     int rc = lh_store_put_begin(e->st, bucket, &w, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc = copy_fd(w, fd, size, etag, err);
     if (rc) {
         lh_store_put_abort(w);
         return rc;
     }
     rc = commit_body(w, key, etag, content_type, 0, err);
-    if (rc == 0)
-        meta_fill(out, size, etag, content_type);
+    if (rc == 0) meta_fill(out, size, etag, content_type);
     return rc;
 }
 
@@ -246,8 +227,7 @@ static int emb_head(void *impl, const char *bucket, const char *key, lh_os_meta_
     lh_obj_meta_t m;
     memset(&m, 0, sizeof m);
     int rc = lh_store_head(e->st, bucket, key, strlen(key), &m, err);
-    if (rc == 0)
-        meta_from_store(&m, out);
+    if (rc == 0) meta_from_store(&m, out);
     lh_obj_meta_clear(&m);
     return rc;
 }
@@ -263,7 +243,7 @@ static int emb_del(void *impl, const char *bucket, const char *key, lh_err_t *er
 typedef struct list_ctx {
     int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *meta);
     void *arg;
-    int stop;                        /* fn's non-zero return */
+    int stop; /* fn's non-zero return */
     char key[LH_KEY_MAX + 1];
     char last_prefix[LH_KEY_MAX + 1]; /* a prefix is reported once across pages */
 } list_ctx_t;
@@ -271,11 +251,9 @@ typedef struct list_ctx {
 static int list_entry(const lh_list_entry_t *en, void *arg)
 {
     list_ctx_t *c = arg;
-    if (lh_str_copy(c->key, sizeof c->key, (lh_str_t){en->key, en->key_len}) != 0)
-        return 0;
+    if (lh_str_copy(c->key, sizeof c->key, (lh_str_t){en->key, en->key_len}) != 0) return 0;
     if (en->is_prefix) {
-        if (strcmp(c->key, c->last_prefix) == 0)
-            return 0;
+        if (strcmp(c->key, c->last_prefix) == 0) return 0;
         memcpy(c->last_prefix, c->key, en->key_len + 1);
         c->stop = c->fn(c->arg, c->key, 1, NULL);
         return c->stop;
@@ -296,14 +274,17 @@ static int emb_list(void *impl, const char *bucket, const char *prefix, const ch
     char *marker = calloc(2, LH_KEY_MAX + 2); /* start_after, then next_marker */
     int rc = c && marker ? 0 : lh_err_set(err, LH_ENOMEM, "cannot allocate listing state");
     size_t mlen = 0;
-    if (rc)
-        goto fail;
+    if (rc) goto fail;
     c->fn = fn;
     c->arg = arg;
     for (;;) {
-        lh_list_opts_t o = {.prefix = prefix, .prefix_len = strlen(prefix),
-                            .delimiter = delimiter, .delimiter_len = delimiter ? strlen(delimiter) : 0,
-                            .start_after = marker, .start_after_len = mlen, .max_keys = 1000};
+        lh_list_opts_t o = {.prefix = prefix,
+                            .prefix_len = strlen(prefix),
+                            .delimiter = delimiter,
+                            .delimiter_len = delimiter ? strlen(delimiter) : 0,
+                            .start_after = marker,
+                            .start_after_len = mlen,
+                            .max_keys = 1000};
         int truncated = 0;
         size_t next_len = 0;
         char *next = marker + LH_KEY_MAX + 2;
@@ -312,8 +293,7 @@ static int emb_list(void *impl, const char *bucket, const char *prefix, const ch
             rc = c->stop;
             break;
         }
-        if (rc || !truncated)
-            break;
+        if (rc || !truncated) break;
         if (next_len == 0 || next_len > LH_KEY_MAX) {
             rc = lh_err_set(err, LH_EIO, "listing returned no continuation marker");
             break;
@@ -347,14 +327,13 @@ static int upload_check(emb_t *e, const char *bucket, const char *key, const cha
     return rc;
 }
 
-static int emb_mpu_create(void *impl, const char *bucket, const char *key,
-                          const char *content_type, char *upload_id, size_t cap, lh_err_t *err)
+static int emb_mpu_create(void *impl, const char *bucket, const char *key, const char *content_type,
+                          char *upload_id, size_t cap, lh_err_t *err)
 {
     emb_t *e = impl;
     char id[256] = {0};
     char *attrs = attrs_json(content_type);
-    if (!attrs)
-        return lh_err_set(err, LH_ENOMEM, "cannot build object attributes");
+    if (!attrs) return lh_err_set(err, LH_ENOMEM, "cannot build object attributes");
     int rc = lh_store_mpu_create(e->st, bucket, key, strlen(key), attrs, id, err);
     free(attrs);
     if (rc == 0 && lh_str_copy(upload_id, cap, (lh_str_t){id, strlen(id)}) != 0) {
@@ -365,29 +344,26 @@ static int emb_mpu_create(void *impl, const char *bucket, const char *key,
     return rc;
 }
 
-static int emb_mpu_put_part(void *impl, const char *bucket, const char *key,
-                            const char *upload_id, int part_number, const void *data, size_t n,
-                            char *etag_out, lh_err_t *err)
+static int emb_mpu_put_part(void *impl, const char *bucket, const char *key, const char *upload_id,
+                            int part_number, const void *data, size_t n, char *etag_out,
+                            lh_err_t *err)
 {
     emb_t *e = impl;
     int rc = upload_check(e, bucket, key, upload_id, NULL, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     unsigned char md5[16];
     char etag[33];
     lh_md5(data, n, md5);
     lh_hex(md5, 16, etag);
     lh_store_writer_t *w = NULL;
     rc = lh_store_part_begin(e->st, bucket, upload_id, &w, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (n && (rc = lh_store_put_write(w, data, n, err)) != 0) {
         lh_store_put_abort(w);
         return rc;
     }
     rc = lh_store_part_commit(w, part_number, etag, NULL, err);
-    if (rc == 0 && etag_out)
-        memcpy(etag_out, etag, sizeof etag);
+    if (rc == 0 && etag_out) memcpy(etag_out, etag, sizeof etag);
     return rc;
 }
 
@@ -404,24 +380,19 @@ static int etag_eq(const char *given, const char *stored)
 
 static int hexval(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
 /* 32 hex digits -> 16 bytes; LH_EINVAL otherwise. */
 static int hex16(const char *hex, unsigned char *raw)
 {
-    if (strlen(hex) != 32)
-        return LH_EINVAL;
+    if (strlen(hex) != 32) return LH_EINVAL;
     for (int k = 0; k < 16; k++) {
         int hi = hexval(hex[2 * k]), lo = hexval(hex[2 * k + 1]);
-        if (hi < 0 || lo < 0)
-            return LH_EINVAL;
+        if (hi < 0 || lo < 0) return LH_EINVAL;
         raw[k] = (unsigned char)(hi << 4 | lo);
     }
     return 0;
@@ -433,8 +404,7 @@ static int parts_verify(const lh_part_info_t *p, int np, const char *const *etag
                         char *etag, int64_t *size, lh_err_t *err)
 {
     lh_cksum_t ck;
-    if (lh_cksum_init(&ck, LH_CK_MD5) != 0)
-        return lh_err_set(err, LH_ENOMEM, "cannot start md5");
+    if (lh_cksum_init(&ck, LH_CK_MD5) != 0) return lh_err_set(err, LH_ENOMEM, "cannot start md5");
     int rc = 0, j = 0;
     *size = 0;
     for (int i = 0; i < nparts && rc == 0; i++) {
@@ -447,8 +417,7 @@ static int parts_verify(const lh_part_info_t *p, int np, const char *const *etag
             rc = lh_err_set(err, LH_EINVAL, "part %d is smaller than the 5 MiB minimum", i + 1);
         else if (hex16(p[j].etag, raw) != 0)
             rc = lh_err_set(err, LH_ECORRUPT, "stored part %d has a bad etag", i + 1);
-        if (rc)
-            break;
+        if (rc) break;
         lh_cksum_update(&ck, raw, 16);
         *size += p[j].size;
     }
@@ -459,9 +428,8 @@ static int parts_verify(const lh_part_info_t *p, int np, const char *const *etag
     return rc;
 }
 
-static int emb_mpu_complete(void *impl, const char *bucket, const char *key,
-                            const char *upload_id, const char *const *etags, int nparts,
-                            lh_os_meta_t *out, lh_err_t *err)
+static int emb_mpu_complete(void *impl, const char *bucket, const char *key, const char *upload_id,
+                            const char *const *etags, int nparts, lh_os_meta_t *out, lh_err_t *err)
 {
     emb_t *e = impl;
     char *attrs = NULL;
@@ -469,16 +437,13 @@ static int emb_mpu_complete(void *impl, const char *bucket, const char *key,
     int np = 0, truncated = 0;
     int *numbers = NULL;
     int rc = upload_check(e, bucket, key, upload_id, &attrs, err);
-    if (rc)
-        goto fail;
+    if (rc) goto fail;
     rc = lh_store_mpu_parts(e->st, bucket, upload_id, 0, 0, &p, &np, &truncated, err);
-    if (rc)
-        goto fail;
+    if (rc) goto fail;
     lh_obj_meta_t m;
     memset(&m, 0, sizeof m);
     rc = parts_verify(p, np, etags, nparts, m.etag, &m.size, err);
-    if (rc)
-        goto fail;
+    if (rc) goto fail;
     numbers = malloc((size_t)nparts * sizeof *numbers);
     if (!numbers) {
         rc = lh_err_set(err, LH_ENOMEM, "cannot allocate part list");
@@ -496,8 +461,7 @@ static int emb_mpu_complete(void *impl, const char *bucket, const char *key,
 fail:
     free(numbers);
     free(attrs);
-    if (p)
-        lh_part_infos_free(p, np);
+    if (p) lh_part_infos_free(p, np);
     return rc;
 }
 
@@ -509,7 +473,10 @@ static int emb_mpu_abort(void *impl, const char *bucket, const char *key, const 
     return rc ? rc : lh_store_mpu_abort(e->st, bucket, upload_id, err);
 }
 
-static void emb_close(void *impl) { free(impl); }
+static void emb_close(void *impl)
+{
+    free(impl);
+}
 
 static const lh_objstore_ops_t emb_ops = {
     .kind = "embedded",
@@ -529,11 +496,9 @@ static const lh_objstore_ops_t emb_ops = {
 
 int lh_objstore_open_embedded(lh_objstore_t **out, lh_store_t *st, lh_err_t *err)
 {
-    if (!st)
-        return lh_err_set(err, LH_EINVAL, "no store");
+    if (!st) return lh_err_set(err, LH_EINVAL, "no store");
     emb_t *e = calloc(1, sizeof *e);
-    if (!e)
-        return lh_err_set(err, LH_ENOMEM, "cannot allocate embedded object store");
+    if (!e) return lh_err_set(err, LH_ENOMEM, "cannot allocate embedded object store");
     e->st = st;
     return lh_objstore_wrap(out, &emb_ops, e, err);
 }

@@ -32,8 +32,8 @@
 #define S3_TRIES 3
 
 typedef struct s3 {
-    char scheme[8];      /* "http" / "https" */
-    char hostport[256];  /* host[:port], default port dropped */
+    char scheme[8];     /* "http" / "https" */
+    char hostport[256]; /* host[:port], default port dropped */
     char region[64];
     char ak[129], sk[129];
     int path_style;
@@ -56,16 +56,14 @@ static int uri_encode(lh_buf_t *b, const char *s, int keep_slash)
         char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
         int rc = unreserved(*p) || (keep_slash && *p == '/') ? lh_buf_append(b, p, 1)
                                                              : lh_buf_append(b, e, 3);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     return 0;
 }
 
 static int hexv(int c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
+    if (c >= '0' && c <= '9') return c - '0';
     c = tolower(c);
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
@@ -94,14 +92,11 @@ static int xml_find(lh_str_t s, size_t *pos, const char *name, lh_str_t *inner)
 {
     size_t nl = strlen(name);
     for (size_t i = *pos; i + nl + 1 < s.len; i++) {
-        if (s.ptr[i] != '<' || memcmp(s.ptr + i + 1, name, nl) != 0)
-            continue;
+        if (s.ptr[i] != '<' || memcmp(s.ptr + i + 1, name, nl) != 0) continue;
         char c = s.ptr[i + 1 + nl];
-        if (c != '>' && c != '/' && c != ' ' && c != '\t' && c != '\r' && c != '\n')
-            continue;
+        if (c != '>' && c != '/' && c != ' ' && c != '\t' && c != '\r' && c != '\n') continue;
         const char *gt = memchr(s.ptr + i, '>', s.len - i);
-        if (!gt)
-            return 0;
+        if (!gt) return 0;
         size_t start = (size_t)(gt - s.ptr) + 1;
         if (gt[-1] == '/') {
             *inner = (lh_str_t){s.ptr + start, 0};
@@ -148,8 +143,10 @@ static size_t utf8_put(unsigned long cp, char *o)
 /* One entity at in (after '&'); returns its length through ';' or 0. */
 static size_t xml_entity(const char *in, size_t n, char *o, size_t *olen)
 {
-    static const struct { const char *name; char c; } ents[] = {
-        {"amp;", '&'}, {"lt;", '<'}, {"gt;", '>'}, {"quot;", '"'}, {"apos;", '\''}};
+    static const struct {
+        const char *name;
+        char c;
+    } ents[] = {{"amp;", '&'}, {"lt;", '<'}, {"gt;", '>'}, {"quot;", '"'}, {"apos;", '\''}};
     for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++) {
         size_t l = strlen(ents[i].name);
         if (n >= l && memcmp(in, ents[i].name, l) == 0) {
@@ -158,19 +155,16 @@ static size_t xml_entity(const char *in, size_t n, char *o, size_t *olen)
             return l;
         }
     }
-    if (n < 3 || in[0] != '#')
-        return 0;
+    if (n < 3 || in[0] != '#') return 0;
     int base = in[1] == 'x' ? 16 : 10;
     unsigned long cp = 0;
     size_t i = base == 16 ? 2 : 1, start = i;
     for (; i < n && i < 12 && in[i] != ';'; i++) {
         int v = base == 16 ? hexv(in[i]) : (isdigit((unsigned char)in[i]) ? in[i] - '0' : -1);
-        if (v < 0)
-            return 0;
+        if (v < 0) return 0;
         cp = cp * (unsigned long)base + (unsigned long)v;
     }
-    if (i == start || i >= n || in[i] != ';' || cp == 0 || cp > 0x10FFFF)
-        return 0;
+    if (i == start || i >= n || in[i] != ';' || cp == 0 || cp > 0x10FFFF) return 0;
     *olen = utf8_put(cp, o);
     return i + 1;
 }
@@ -187,8 +181,7 @@ static int xml_text(lh_str_t in, char *out, size_t cap)
             used++;
         else
             used = 1, tl = 1, tmp[0] = in.ptr[i];
-        if (w + tl >= cap)
-            return LH_ETOOBIG;
+        if (w + tl >= cap) return LH_ETOOBIG;
         memcpy(out + w, tmp, tl);
         w += tl;
         i += used;
@@ -203,8 +196,7 @@ static int xml_get(lh_str_t doc, const char *name, char *out, size_t cap)
     size_t pos = 0;
     lh_str_t in;
     out[0] = 0;
-    if (!xml_find(doc, &pos, name, &in))
-        return LH_ENOENT;
+    if (!xml_find(doc, &pos, name, &in)) return LH_ENOENT;
     return xml_text(in, out, cap);
 }
 
@@ -237,14 +229,14 @@ static int64_t iso8601_parse(const char *s)
 typedef struct s3_req {
     const char *method;
     const char *bucket;
-    const char *key;   /* NULL: bucket-level request */
-    const char *query; /* encoded, sorted; NULL = none */
+    const char *key;              /* NULL: bucket-level request */
+    const char *query;            /* encoded, sorted; NULL = none */
     const lh_http_header_t *hdrs; /* extra signed headers, lower-case names, sorted */
     size_t nhdrs;
-    int has_body;      /* send a body (possibly empty) */
+    int has_body; /* send a body (possibly empty) */
     const void *body;
     size_t body_len;
-    int fd;            /* >= 0: stream fd_size bytes from it, UNSIGNED-PAYLOAD */
+    int fd; /* >= 0: stream fd_size bytes from it, UNSIGNED-PAYLOAD */
     int64_t fd_size;
     int idempotent;
     int (*sink)(void *arg, const void *data, size_t n); /* 2xx body; NULL = buffer */
@@ -259,8 +251,8 @@ typedef struct s3_resp {
     char content_type[128];
     int64_t content_length, range_total, mtime;
     int sink_rc;
-    int64_t sunk;     /* bytes given to the sink */
-    int64_t seen;     /* body bytes of a 2xx reply */
+    int64_t sunk; /* bytes given to the sink */
+    int64_t seen; /* body bytes of a 2xx reply */
     const s3_req_t *req;
     int64_t upload_pos;
 } s3_resp_t;
@@ -278,8 +270,7 @@ static void resp_reset(s3_resp_t *r)
 static int hdr_is(const char *line, size_t n, const char *name, const char **val, size_t *vlen)
 {
     size_t l = strlen(name);
-    if (n <= l || strncasecmp(line, name, l) != 0 || line[l] != ':')
-        return 0;
+    if (n <= l || strncasecmp(line, name, l) != 0 || line[l] != ':') return 0;
     const char *v = line + l + 1;
     const char *end = line + n;
     while (v < end && (*v == ' ' || *v == '\t'))
@@ -316,8 +307,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
         lh_str_copy(r->content_type, sizeof r->content_type, (lh_str_t){v, vl});
     } else if (hdr_is(line, n, "content-range", &v, &vl)) {
         const char *slash = memchr(v, '/', vl);
-        if (slash)
-            r->range_total = num_or(slash + 1, vl - (size_t)(slash + 1 - v), -1);
+        if (slash) r->range_total = num_or(slash + 1, vl - (size_t)(slash + 1 - v), -1);
     } else if (hdr_is(line, n, "last-modified", &v, &vl)) {
         lh_str_copy(tmp, sizeof tmp, (lh_str_t){v, vl});
         time_t t = curl_getdate(tmp, NULL);
@@ -339,10 +329,8 @@ static size_t to_sink(s3_resp_t *r, const char *data, size_t n)
     }
     int64_t lo = start > q->skip ? start : q->skip;
     int64_t hi = end;
-    if (q->limit >= 0 && hi > q->skip + q->limit)
-        hi = q->skip + q->limit;
-    if (hi <= lo)
-        return n;
+    if (q->limit >= 0 && hi > q->skip + q->limit) hi = q->skip + q->limit;
+    if (hi <= lo) return n;
     r->sink_rc = q->sink(q->sink_arg, data + (lo - start), (size_t)(hi - lo));
     r->sunk += hi - lo;
     return r->sink_rc ? 0 : n;
@@ -352,8 +340,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 {
     s3_resp_t *r = arg;
     size_t n = size * nmemb;
-    if (r->status >= 200 && r->status < 300 && r->req->sink)
-        return to_sink(r, data, n);
+    if (r->status >= 200 && r->status < 300 && r->req->sink) return to_sink(r, data, n);
     return lh_buf_append(&r->body, data, n) == 0 ? n : 0;
 }
 
@@ -365,12 +352,10 @@ static size_t on_read(char *dst, size_t size, size_t nmemb, void *arg)
     int64_t total = q->fd >= 0 ? q->fd_size : (int64_t)q->body_len;
     int64_t left = total - r->upload_pos;
     size_t n = left < (int64_t)cap ? (size_t)left : cap;
-    if (n == 0)
-        return 0;
+    if (n == 0) return 0;
     if (q->fd >= 0) {
         ssize_t got = pread(q->fd, dst, n, (off_t)r->upload_pos);
-        if (got <= 0)
-            return CURL_READFUNC_ABORT;
+        if (got <= 0) return CURL_READFUNC_ABORT;
         n = (size_t)got;
     } else {
         memcpy(dst, (const char *)q->body + r->upload_pos, n);
@@ -385,13 +370,11 @@ static int build_target(const s3_t *s, const s3_req_t *q, lh_buf_t *path, lh_buf
     if (s->path_style) {
         rc = rc ? rc : uri_encode(path, q->bucket, 0);
         rc = rc ? rc : lh_buf_puts(host, s->hostport);
-        if (q->key)
-            rc = rc ? rc : lh_buf_puts(path, "/");
+        if (q->key) rc = rc ? rc : lh_buf_puts(path, "/");
     } else {
         rc = rc ? rc : lh_buf_printf(host, "%s.%s", q->bucket, s->hostport);
     }
-    if (q->key)
-        rc = rc ? rc : uri_encode(path, q->key, 1);
+    if (q->key) rc = rc ? rc : uri_encode(path, q->key, 1);
     return rc;
 }
 
@@ -406,8 +389,8 @@ static void payload_hash(const s3_req_t *q, char *out)
     lh_hex(h, 32, out);
 }
 
-static struct curl_slist *add_header(struct curl_slist *l, lh_buf_t *tmp, int *ok,
-                                     const char *fmt, const char *a, const char *b)
+static struct curl_slist *add_header(struct curl_slist *l, lh_buf_t *tmp, int *ok, const char *fmt,
+                                     const char *a, const char *b)
 {
     lh_buf_reset(tmp);
     if (lh_buf_printf(tmp, fmt, a, b) != 0) {
@@ -415,8 +398,7 @@ static struct curl_slist *add_header(struct curl_slist *l, lh_buf_t *tmp, int *o
         return l;
     }
     struct curl_slist *n = curl_slist_append(l, tmp->ptr);
-    if (!n)
-        *ok = 0;
+    if (!n) *ok = 0;
     return n ? n : l;
 }
 
@@ -426,10 +408,18 @@ static int sign_headers(const s3_t *s, const s3_req_t *q, const char *path, cons
 {
     char auth[1024], date[20], ph[80];
     payload_hash(q, ph);
-    lh_sign_input_t in = {.method = q->method, .host = host, .path = path, .query = q->query,
-                          .headers = q->hdrs, .nheaders = q->nhdrs, .payload_hash = ph,
-                          .access_key = s->ak, .secret_key = s->sk, .region = s->region,
-                          .service = "s3", .now = (int64_t)time(NULL)};
+    lh_sign_input_t in = {.method = q->method,
+                          .host = host,
+                          .path = path,
+                          .query = q->query,
+                          .headers = q->hdrs,
+                          .nheaders = q->nhdrs,
+                          .payload_hash = ph,
+                          .access_key = s->ak,
+                          .secret_key = s->sk,
+                          .region = s->region,
+                          .service = "s3",
+                          .now = (int64_t)time(NULL)};
     if (lh_sigv4_sign(&in, auth, sizeof auth, date) != 0)
         return lh_err_set(err, LH_ETOOBIG, "cannot sign request: too long");
     lh_buf_t tmp;
@@ -468,8 +458,7 @@ static void curl_setup(s3_t *s, const s3_req_t *q, s3_resp_t *r, const char *url
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
     const char *ca = getenv("AWS_CA_BUNDLE");
-    if (ca && *ca)
-        curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    if (ca && *ca) curl_easy_setopt(c, CURLOPT_CAINFO, ca);
     if (strcmp(q->method, "HEAD") == 0) {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (q->has_body || q->fd >= 0) {
@@ -485,12 +474,9 @@ static void curl_setup(s3_t *s, const s3_req_t *q, s3_resp_t *r, const char *url
 
 static int retryable(const s3_req_t *q, const s3_resp_t *r, CURLcode cc)
 {
-    if (r->sunk > 0 || r->sink_rc)
-        return 0;
-    if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST)
-        return 1;
-    if (cc == CURLE_OK)
-        return r->status == 503 || (q->idempotent && r->status >= 500);
+    if (r->sunk > 0 || r->sink_rc) return 0;
+    if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST) return 1;
+    if (cc == CURLE_OK) return r->status == 503 || (q->idempotent && r->status >= 500);
     return q->idempotent && cc != CURLE_WRITE_ERROR && cc != CURLE_ABORTED_BY_CALLBACK;
 }
 
@@ -521,8 +507,9 @@ static int s3_do(s3_t *s, const s3_req_t *q, s3_resp_t *r, lh_err_t *err)
     lh_buf_init(&host, 512);
     lh_buf_init(&url, 16384);
     int rc = build_target(s, q, &path, &host);
-    rc = rc ? rc : lh_buf_printf(&url, "%s://%s%s%s%s", s->scheme, host.ptr, path.ptr,
-                                 q->query ? "?" : "", q->query ? q->query : "");
+    rc = rc ? rc
+            : lh_buf_printf(&url, "%s://%s%s%s%s", s->scheme, host.ptr, path.ptr,
+                            q->query ? "?" : "", q->query ? q->query : "");
     if (rc) {
         rc = lh_err_set(err, LH_ETOOBIG, "request target too long");
         goto fail;
@@ -531,11 +518,9 @@ static int s3_do(s3_t *s, const s3_req_t *q, s3_resp_t *r, lh_err_t *err)
     pthread_mutex_lock(&s->mu);
     CURLcode cc = CURLE_OK;
     for (int i = 0; i < S3_TRIES; i++) {
-        if (i)
-            usleep(100000u << (2 * (i - 1))); /* 100 ms, 400 ms */
+        if (i) usleep(100000u << (2 * (i - 1))); /* 100 ms, 400 ms */
         rc = attempt(s, q, r, url.ptr, path.ptr, host.ptr, &cc, err);
-        if (rc || !retryable(q, r, cc))
-            break;
+        if (rc || !retryable(q, r, cc)) break;
     }
     pthread_mutex_unlock(&s->mu);
     if (rc == 0 && r->sink_rc)
@@ -551,24 +536,42 @@ fail:
 
 /* --- errors --- */
 
-static const struct { const char *code; int lh; } s3_codes[] = {
-    {"NoSuchKey", LH_ENOENT},          {"NoSuchBucket", LH_ENOENT},
-    {"NoSuchUpload", LH_ENOENT},       {"PreconditionFailed", LH_EPRECOND},
-    {"AccessDenied", LH_EPERM},        {"AllAccessDisabled", LH_EPERM},
-    {"SignatureDoesNotMatch", LH_EAUTH}, {"InvalidAccessKeyId", LH_EAUTH},
-    {"AuthorizationHeaderMalformed", LH_EAUTH}, {"RequestTimeTooSkewed", LH_EAUTH},
-    {"InvalidRange", LH_EINVAL},       {"InvalidPart", LH_EINVAL},
-    {"InvalidPartOrder", LH_EINVAL},   {"EntityTooSmall", LH_EINVAL},
-    {"InvalidArgument", LH_EINVAL},    {"InvalidRequest", LH_EINVAL},
-    {"InvalidBucketName", LH_EINVAL},  {"KeyTooLongError", LH_EINVAL},
-    {"BucketAlreadyExists", LH_EEXIST}, {"BucketAlreadyOwnedByYou", LH_EEXIST},
-    {"BucketNotEmpty", LH_ENOTEMPTY},  {"EntityTooLarge", LH_ETOOBIG},
-    {"ConditionalRequestConflict", LH_ECONFLICT}, {"OperationAborted", LH_ECONFLICT},
+static const struct {
+    const char *code;
+    int lh;
+} s3_codes[] = {
+    {"NoSuchKey", LH_ENOENT},
+    {"NoSuchBucket", LH_ENOENT},
+    {"NoSuchUpload", LH_ENOENT},
+    {"PreconditionFailed", LH_EPRECOND},
+    {"AccessDenied", LH_EPERM},
+    {"AllAccessDisabled", LH_EPERM},
+    {"SignatureDoesNotMatch", LH_EAUTH},
+    {"InvalidAccessKeyId", LH_EAUTH},
+    {"AuthorizationHeaderMalformed", LH_EAUTH},
+    {"RequestTimeTooSkewed", LH_EAUTH},
+    {"InvalidRange", LH_EINVAL},
+    {"InvalidPart", LH_EINVAL},
+    {"InvalidPartOrder", LH_EINVAL},
+    {"EntityTooSmall", LH_EINVAL},
+    {"InvalidArgument", LH_EINVAL},
+    {"InvalidRequest", LH_EINVAL},
+    {"InvalidBucketName", LH_EINVAL},
+    {"KeyTooLongError", LH_EINVAL},
+    {"BucketAlreadyExists", LH_EEXIST},
+    {"BucketAlreadyOwnedByYou", LH_EEXIST},
+    {"BucketNotEmpty", LH_ENOTEMPTY},
+    {"EntityTooLarge", LH_ETOOBIG},
+    {"ConditionalRequestConflict", LH_ECONFLICT},
+    {"OperationAborted", LH_ECONFLICT},
 };
 
-static const struct { long status; int lh; } s3_statuses[] = {
-    {404, LH_ENOENT}, {412, LH_EPRECOND}, {403, LH_EPERM}, {416, LH_EINVAL},
-    {409, LH_ECONFLICT}, {400, LH_EINVAL}, {401, LH_EAUTH},
+static const struct {
+    long status;
+    int lh;
+} s3_statuses[] = {
+    {404, LH_ENOENT},    {412, LH_EPRECOND}, {403, LH_EPERM}, {416, LH_EINVAL},
+    {409, LH_ECONFLICT}, {400, LH_EINVAL},   {401, LH_EAUTH},
 };
 
 static int s3_error(const s3_req_t *q, const s3_resp_t *r, lh_err_t *err)
@@ -579,11 +582,9 @@ static int s3_error(const s3_req_t *q, const s3_resp_t *r, lh_err_t *err)
     xml_get(doc, "Message", msg, sizeof msg);
     int lh = LH_EIO;
     for (size_t i = 0; i < sizeof s3_statuses / sizeof s3_statuses[0]; i++)
-        if (s3_statuses[i].status == r->status)
-            lh = s3_statuses[i].lh;
+        if (s3_statuses[i].status == r->status) lh = s3_statuses[i].lh;
     for (size_t i = 0; i < sizeof s3_codes / sizeof s3_codes[0]; i++)
-        if (strcmp(s3_codes[i].code, code) == 0)
-            lh = s3_codes[i].lh;
+        if (strcmp(s3_codes[i].code, code) == 0) lh = s3_codes[i].lh;
     return lh_err_set(err, lh, "s3 %s %s/%s: %s%s%s (http %ld)", q->method, q->bucket,
                       q->key ? q->key : "", code[0] ? code : "error", msg[0] ? ": " : "", msg,
                       r->status);
@@ -596,15 +597,13 @@ static int s3_call(s3_t *s, const s3_req_t *q, s3_resp_t *r, lh_err_t *err)
     r->sink_rc = 0;
     r->sunk = 0;
     int rc = s3_do(s, q, r, err);
-    if (rc == 0 && (r->status < 200 || r->status >= 300))
-        rc = s3_error(q, r, err);
+    if (rc == 0 && (r->status < 200 || r->status >= 300)) rc = s3_error(q, r, err);
     return rc;
 }
 
 static void meta_from_resp(const s3_resp_t *r, int64_t size, lh_os_meta_t *out)
 {
-    if (!out)
-        return;
+    if (!out) return;
     out->size = size;
     out->mtime = r->mtime ? r->mtime : (int64_t)time(NULL);
     lh_str_copy(out->etag, sizeof out->etag, (lh_str_t){r->etag, strlen(r->etag)});
@@ -612,8 +611,10 @@ static void meta_from_resp(const s3_resp_t *r, int64_t size, lh_os_meta_t *out)
                 (lh_str_t){r->content_type, strlen(r->content_type)});
 }
 
-#define REQ(m, b, k) \
-    { .method = (m), .bucket = (b), .key = (k), .fd = -1, .limit = -1 }
+#define REQ(m, b, k)                                                                               \
+    {                                                                                              \
+        .method = (m), .bucket = (b), .key = (k), .fd = -1, .limit = -1                            \
+    }
 
 /* --- operations --- */
 
@@ -649,8 +650,8 @@ static int drop_sink(void *arg, const void *data, size_t n)
 }
 
 static int s3_get(void *impl, const char *bucket, const char *key, int64_t off, int64_t len,
-                  int (*sink)(void *arg, const void *data, size_t n), void *arg,
-                  lh_os_meta_t *meta, lh_err_t *err)
+                  int (*sink)(void *arg, const void *data, size_t n), void *arg, lh_os_meta_t *meta,
+                  lh_err_t *err)
 {
     s3_t *s = impl;
     s3_req_t q = REQ("GET", bucket, key);
@@ -672,8 +673,7 @@ static int s3_get(void *impl, const char *bucket, const char *key, int64_t off, 
     q.idempotent = 1;
     q.sink = sink;
     q.sink_arg = arg;
-    if (!q.sink)
-        q.sink = drop_sink;
+    if (!q.sink) q.sink = drop_sink;
     s3_resp_t r;
     int rc = s3_call(s, &q, &r, err);
     if (rc == 0 && r.status == 206) {
@@ -742,8 +742,7 @@ static int s3_head(void *impl, const char *bucket, const char *key, lh_os_meta_t
     q.idempotent = 1;
     s3_resp_t r;
     int rc = s3_call(s, &q, &r, err);
-    if (rc == 0)
-        meta_from_resp(&r, r.content_length, out);
+    if (rc == 0) meta_from_resp(&r, r.content_length, out);
     lh_buf_free(&r.body);
     return rc;
 }
@@ -764,7 +763,7 @@ static int s3_del(void *impl, const char *bucket, const char *key, lh_err_t *err
 typedef struct list_cur {
     lh_str_t doc;
     size_t pos;
-    const char *elem;  /* "Contents" / "CommonPrefixes" */
+    const char *elem; /* "Contents" / "CommonPrefixes" */
     int have;
     char key[4 * LH_KEY_MAX + 1];
     lh_os_meta_t meta;
@@ -776,16 +775,13 @@ static int cur_next(list_cur_t *c, int url_encoded, lh_err_t *err)
     lh_str_t in;
     char tmp[128];
     c->have = xml_find(c->doc, &c->pos, c->elem, &in);
-    if (!c->have)
-        return 0;
+    if (!c->have) return 0;
     int is_prefix = c->elem[0] == 'C' && c->elem[1] == 'o' && c->elem[2] == 'm';
     if (xml_get(in, is_prefix ? "Prefix" : "Key", c->key, sizeof c->key) != 0)
         return lh_err_set(err, LH_EPROTO, "s3 listing entry without a key");
-    if (url_encoded)
-        url_decode(c->key);
+    if (url_encoded) url_decode(c->key);
     memset(&c->meta, 0, sizeof c->meta);
-    if (is_prefix)
-        return 0;
+    if (is_prefix) return 0;
     xml_get(in, "Size", tmp, sizeof tmp);
     c->meta.size = num_or(tmp, strlen(tmp), -1);
     xml_get(in, "LastModified", tmp, sizeof tmp);
@@ -801,8 +797,7 @@ static int list_page(lh_str_t doc,
                      void *arg, lh_err_t *err)
 {
     list_cur_t *c = calloc(2, sizeof *c); /* 8 KiB keys: off the stack */
-    if (!c)
-        return lh_err_set(err, LH_ENOMEM, "cannot allocate listing state");
+    if (!c) return lh_err_set(err, LH_ENOMEM, "cannot allocate listing state");
     char enc[16];
     int url = xml_get(doc, "EncodingType", enc, sizeof enc) == 0 && strcmp(enc, "url") == 0;
     c[0] = (list_cur_t){.doc = doc, .elem = "Contents"};
@@ -860,15 +855,12 @@ static int s3_list(void *impl, const char *bucket, const char *prefix, const cha
         q.query = qb.ptr;
         q.idempotent = 1;
         lh_buf_free(&r.body);
-        if ((rc = s3_call(s, &q, &r, err)) != 0)
-            break;
+        if ((rc = s3_call(s, &q, &r, err)) != 0) break;
         lh_str_t doc = {r.body.ptr ? r.body.ptr : "", r.body.len};
-        if ((rc = list_page(doc, fn, arg, err)) != 0)
-            break;
+        if ((rc = list_page(doc, fn, arg, err)) != 0) break;
         char trunc[16];
         xml_get(doc, "IsTruncated", trunc, sizeof trunc);
-        if (strcmp(trunc, "true") != 0)
-            break;
+        if (strcmp(trunc, "true") != 0) break;
         if (xml_get(doc, "NextContinuationToken", token, 4096) != 0 || !*token)
             rc = lh_err_set(err, LH_EPROTO, "s3 listing truncated without a continuation token");
     }
@@ -880,8 +872,8 @@ static int s3_list(void *impl, const char *bucket, const char *prefix, const cha
 
 /* --- multipart --- */
 
-static int s3_mpu_create(void *impl, const char *bucket, const char *key,
-                         const char *content_type, char *upload_id, size_t cap, lh_err_t *err)
+static int s3_mpu_create(void *impl, const char *bucket, const char *key, const char *content_type,
+                         char *upload_id, size_t cap, lh_err_t *err)
 {
     s3_t *s = impl;
     s3_req_t q = REQ("POST", bucket, key);
@@ -912,9 +904,9 @@ static int upload_query(lh_buf_t *qb, int part_number, const char *upload_id)
     return rc ? rc : uri_encode(qb, upload_id, 0);
 }
 
-static int s3_mpu_put_part(void *impl, const char *bucket, const char *key,
-                           const char *upload_id, int part_number, const void *data, size_t n,
-                           char *etag_out, lh_err_t *err)
+static int s3_mpu_put_part(void *impl, const char *bucket, const char *key, const char *upload_id,
+                           int part_number, const void *data, size_t n, char *etag_out,
+                           lh_err_t *err)
 {
     s3_t *s = impl;
     lh_buf_t qb;
@@ -931,10 +923,8 @@ static int s3_mpu_put_part(void *impl, const char *bucket, const char *key,
     q.idempotent = 1;
     s3_resp_t r;
     int rc = s3_call(s, &q, &r, err);
-    if (rc == 0 && !r.etag[0])
-        rc = lh_err_set(err, LH_EPROTO, "s3 upload part reply without ETag");
-    if (rc == 0 && etag_out)
-        memcpy(etag_out, r.etag, strlen(r.etag) + 1);
+    if (rc == 0 && !r.etag[0]) rc = lh_err_set(err, LH_EPROTO, "s3 upload part reply without ETag");
+    if (rc == 0 && etag_out) memcpy(etag_out, r.etag, strlen(r.etag) + 1);
     lh_buf_free(&r.body);
     lh_buf_free(&qb);
     return rc;
@@ -955,9 +945,8 @@ static int complete_body(lh_buf_t *b, const char *const *etags, int nparts)
     return rc ? rc : lh_buf_puts(b, "</CompleteMultipartUpload>");
 }
 
-static int s3_mpu_complete(void *impl, const char *bucket, const char *key,
-                           const char *upload_id, const char *const *etags, int nparts,
-                           lh_os_meta_t *out, lh_err_t *err)
+static int s3_mpu_complete(void *impl, const char *bucket, const char *key, const char *upload_id,
+                           const char *const *etags, int nparts, lh_os_meta_t *out, lh_err_t *err)
 {
     s3_t *s = impl;
     lh_buf_t qb, body;
@@ -981,8 +970,7 @@ static int s3_mpu_complete(void *impl, const char *bucket, const char *key,
     lh_str_t in;
     if (rc == 0 && xml_find(doc, &pos, "Error", &in)) /* S3 may fail inside a 200 */
         rc = s3_error(&q, &(s3_resp_t){.status = 200, .body = r.body}, err);
-    if (rc == 0 && out)
-        rc = s3_head(s, bucket, key, out, err);
+    if (rc == 0 && out) rc = s3_head(s, bucket, key, out, err);
 fail:
     lh_buf_free(&r.body);
     lh_buf_free(&qb);
@@ -1013,10 +1001,8 @@ static int s3_mpu_abort(void *impl, const char *bucket, const char *key, const c
 static void s3_close(void *impl)
 {
     s3_t *s = impl;
-    if (!s)
-        return;
-    if (s->curl)
-        curl_easy_cleanup(s->curl);
+    if (!s) return;
+    if (s->curl) curl_easy_cleanup(s->curl);
     pthread_mutex_destroy(&s->mu);
     memset(s->sk, 0, sizeof s->sk);
     free(s);
@@ -1039,7 +1025,10 @@ static const lh_objstore_ops_t s3_ops = {
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void curl_init_once(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 /* "http(s)://host[:port][/]" -> scheme and host[:port] without a default port. */
 static int parse_endpoint(s3_t *s, const char *endpoint, lh_err_t *err)
@@ -1061,8 +1050,7 @@ static int parse_endpoint(s3_t *s, const char *endpoint, lh_err_t *err)
                           endpoint);
     const char *dflt = s->scheme[4] == 's' ? ":443" : ":80";
     size_t dl = strlen(dflt);
-    if (n > dl && memcmp(rest + n - dl, dflt, dl) == 0)
-        n -= dl;
+    if (n > dl && memcmp(rest + n - dl, dflt, dl) == 0) n -= dl;
     if (lh_str_copy(s->hostport, sizeof s->hostport, (lh_str_t){rest, n}) != 0)
         return lh_err_set(err, LH_EINVAL, "invalid s3 endpoint %s: host too long", endpoint);
     return 0;
@@ -1075,14 +1063,11 @@ int lh_objstore_open_s3(lh_objstore_t **out, const char *endpoint, const char *r
     if (!endpoint || !access_key || !secret_key)
         return lh_err_set(err, LH_EINVAL, "s3 endpoint and keys are required");
     s3_t *s = calloc(1, sizeof *s);
-    if (!s)
-        return lh_err_set(err, LH_ENOMEM, "cannot allocate s3 object store");
+    if (!s) return lh_err_set(err, LH_ENOMEM, "cannot allocate s3 object store");
     pthread_mutex_init(&s->mu, NULL);
     int rc = parse_endpoint(s, endpoint, err);
-    if (rc)
-        goto fail;
-    if (!region || !*region)
-        region = "us-east-1";
+    if (rc) goto fail;
+    if (!region || !*region) region = "us-east-1";
     if (lh_str_copy(s->region, sizeof s->region, (lh_str_t){region, strlen(region)}) ||
         lh_str_copy(s->ak, sizeof s->ak, (lh_str_t){access_key, strlen(access_key)}) ||
         lh_str_copy(s->sk, sizeof s->sk, (lh_str_t){secret_key, strlen(secret_key)})) {
@@ -1105,17 +1090,15 @@ fail:
 static const char *env_first(const char *a, const char *b)
 {
     const char *v = getenv(a);
-    if ((!v || !*v) && b)
-        v = getenv(b);
+    if ((!v || !*v) && b) v = getenv(b);
     return v && *v ? v : NULL;
 }
 
 int lh_objstore_open_url(lh_objstore_t **out, const char *url_or_env, lh_err_t *err)
 {
-    const char *endpoint = url_or_env && *url_or_env ? url_or_env
-                                                     : env_first("LAKEHOUSE_S3_ENDPOINT", NULL);
-    if (!endpoint)
-        return lh_err_set(err, LH_EINVAL, "no s3 endpoint: set LAKEHOUSE_S3_ENDPOINT");
+    const char *endpoint =
+        url_or_env && *url_or_env ? url_or_env : env_first("LAKEHOUSE_S3_ENDPOINT", NULL);
+    if (!endpoint) return lh_err_set(err, LH_EINVAL, "no s3 endpoint: set LAKEHOUSE_S3_ENDPOINT");
     const char *ak = env_first("AWS_ACCESS_KEY_ID", NULL);
     const char *sk = env_first("AWS_SECRET_ACCESS_KEY", NULL);
     if (!ak || !sk) {

@@ -14,15 +14,15 @@
  * Each half is compiled only when the modules it links against are in the
  * tree (engine.c + checksum.c; sigv4.c + checksum.c), so this file builds
  * before those branches are merged; main() says which halves are missing. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -58,7 +58,10 @@ static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *
     return remove(p);
 }
 
-static void rm_rf(const char *dir) { nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+static void rm_rf(const char *dir)
+{
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
 #endif
 
 static char *pattern(size_t n, unsigned seed)
@@ -75,8 +78,7 @@ static char *pattern(size_t n, unsigned seed)
 static int write_file(const char *path, const char *data, size_t n)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     size_t off = 0;
     while (off < n) {
         ssize_t w = write(fd, data + off, n - off);
@@ -121,7 +123,10 @@ static void rec_op(const char *op)
     snprintf(R.last_op, sizeof R.last_op, "%s", op);
 }
 
-static void rec_close(void *impl) { (void)impl; }
+static void rec_close(void *impl)
+{
+    (void)impl;
+}
 static int rec_bucket_create(void *impl, const char *b, lh_err_t *err)
 {
     rec_op("bucket");
@@ -178,10 +183,8 @@ static int rec_mpu_put_part(void *impl, const char *b, const char *k, const char
                             const void *d, size_t n, char *etag, lh_err_t *err)
 {
     rec_op("mpu_put_part");
-    if (pn == R.fail_part)
-        return lh_err_set(err, LH_EIO, "injected part failure");
-    if (pn != R.nparts + 1 || pn > 8)
-        return lh_err_set(err, LH_EINVAL, "parts out of order");
+    if (pn == R.fail_part) return lh_err_set(err, LH_EIO, "injected part failure");
+    if (pn != R.nparts + 1 || pn > 8) return lh_err_set(err, LH_EINVAL, "parts out of order");
     R.part_sizes[R.nparts] = (int64_t)n;
     R.part_sums[R.nparts] = sum_bytes(d, n);
     R.nparts++;
@@ -204,19 +207,26 @@ static int rec_mpu_abort(void *impl, const char *b, const char *k, const char *i
     return 0;
 }
 
-static const lh_objstore_ops_t rec_ops = {
-    .kind = "rec", .close = rec_close, .bucket_create = rec_bucket_create, .get = rec_get,
-    .put = rec_put, .put_fd = rec_put_fd, .head = rec_head, .del = rec_del, .list = rec_list,
-    .mpu_create = rec_mpu_create, .mpu_put_part = rec_mpu_put_part,
-    .mpu_complete = rec_mpu_complete, .mpu_abort = rec_mpu_abort};
+static const lh_objstore_ops_t rec_ops = {.kind = "rec",
+                                          .close = rec_close,
+                                          .bucket_create = rec_bucket_create,
+                                          .get = rec_get,
+                                          .put = rec_put,
+                                          .put_fd = rec_put_fd,
+                                          .head = rec_head,
+                                          .del = rec_del,
+                                          .list = rec_list,
+                                          .mpu_create = rec_mpu_create,
+                                          .mpu_put_part = rec_mpu_put_part,
+                                          .mpu_complete = rec_mpu_complete,
+                                          .mpu_abort = rec_mpu_abort};
 
 static lh_objstore_t *rec_open(void)
 {
     lh_objstore_t *os = NULL;
     memset(&R, 0, sizeof R);
     lh_err_t err = {0};
-    if (lh_objstore_wrap(&os, &rec_ops, &R, &err) != 0)
-        return NULL;
+    if (lh_objstore_wrap(&os, &rec_ops, &R, &err) != 0) return NULL;
     return os;
 }
 
@@ -238,8 +248,7 @@ static void vt_rejects_bad_arguments(void)
     CHECK_EQ_INT(lh_objstore_get_buf(os, "b", "k", -1, 5, &b, NULL, &err), LH_EINVAL);
     CHECK_EQ_INT(lh_objstore_get_buf(os, "b", "k", 0, -2, &b, NULL, &err), LH_EINVAL);
     CHECK_EQ_INT(lh_objstore_mpu_put_part(os, "b", "k", "u", 0, "x", 1, NULL, &err), LH_EINVAL);
-    CHECK_EQ_INT(lh_objstore_mpu_put_part(os, "b", "k", "u", 10001, "x", 1, NULL, &err),
-                 LH_EINVAL);
+    CHECK_EQ_INT(lh_objstore_mpu_put_part(os, "b", "k", "u", 10001, "x", 1, NULL, &err), LH_EINVAL);
     CHECK_EQ_INT(lh_objstore_mpu_complete(os, "b", "k", "u", NULL, 0, NULL, &err), LH_EINVAL);
     CHECK_EQ_INT(R.calls, 0);
     /* key of exactly 1024 bytes is fine */
@@ -290,8 +299,7 @@ static int tmp_file(char *path, size_t cap, size_t n, char **data)
 {
     snprintf(path, cap, "/tmp/lh-os-file-XXXXXX");
     int fd = mkstemp(path);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     close(fd);
     *data = pattern(n, 7);
     return *data ? write_file(path, *data, n) : -1;
@@ -427,15 +435,18 @@ static void c_get_range(lh_objstore_t *os, const char *bk)
     char *d = pattern(1000, 3);
     CHECK(d);
     CHECK_EQ_INT(lh_objstore_put(os, bk, "r", d, 1000, NULL, NULL, &err), 0);
-    static const struct { int64_t off, len, want_off, want_len; } cases[] = {
-        {10, 20, 10, 20}, {990, 100, 990, 10}, {500, -1, 500, 500}, {999, 1, 999, 1},
-        {0, 1000, 0, 1000}};
+    static const struct {
+        int64_t off, len, want_off, want_len;
+    } cases[] = {{10, 20, 10, 20},
+                 {990, 100, 990, 10},
+                 {500, -1, 500, 500},
+                 {999, 1, 999, 1},
+                 {0, 1000, 0, 1000}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         lh_buf_t b;
         lh_buf_init(&b, 0);
         lh_os_meta_t m;
-        CHECK_EQ_INT(lh_objstore_get_buf(os, bk, "r", cases[i].off, cases[i].len, &b, &m, &err),
-                     0);
+        CHECK_EQ_INT(lh_objstore_get_buf(os, bk, "r", cases[i].off, cases[i].len, &b, &m, &err), 0);
         CHECK_EQ_INT(b.len, cases[i].want_len);
         CHECK(memcmp(b.ptr, d + cases[i].want_off, b.len) == 0);
         CHECK_EQ_INT(m.size, 1000);
@@ -458,8 +469,7 @@ static void c_missing_is_enoent(lh_objstore_t *os, const char *bk)
     CHECK_EQ_INT(lh_objstore_head(os, bk, "nope", NULL, &err), LH_ENOENT);
     CHECK_EQ_INT(lh_objstore_get_buf(os, "no-such-bucket-x", "k", 0, -1, &b, NULL, &err),
                  LH_ENOENT);
-    CHECK_EQ_INT(lh_objstore_put(os, "no-such-bucket-x", "k", "x", 1, NULL, NULL, &err),
-                 LH_ENOENT);
+    CHECK_EQ_INT(lh_objstore_put(os, "no-such-bucket-x", "k", "x", 1, NULL, NULL, &err), LH_ENOENT);
     listed_t l = {0};
     CHECK_EQ_INT(lh_objstore_list(os, "no-such-bucket-x", NULL, NULL, collect, &l, &err),
                  LH_ENOENT);
@@ -474,8 +484,7 @@ static void c_head_meta(lh_objstore_t *os, const char *bk)
     lh_os_meta_t m;
     char want[33];
     hex_md5("0123456789", 10, want);
-    CHECK_EQ_INT(lh_objstore_put(os, bk, "h", "0123456789", 10, "application/json", NULL, &err),
-                 0);
+    CHECK_EQ_INT(lh_objstore_put(os, bk, "h", "0123456789", 10, "application/json", NULL, &err), 0);
     CHECK_EQ_INT(lh_objstore_head(os, bk, "h", &m, &err), 0);
     CHECK_EQ_INT(m.size, 10);
     CHECK_EQ_STR(m.etag, want);
@@ -547,8 +556,7 @@ static int check_order(void *arg, const char *key, int is_prefix, const lh_os_me
     order_t *o = arg;
     char want[64];
     snprintf(want, sizeof want, "p/k%05d", o->n);
-    if (strcmp(key, want) != 0 || is_prefix || !m || m->size != 1)
-        o->bad++;
+    if (strcmp(key, want) != 0 || is_prefix || !m || m->size != 1) o->bad++;
     o->n++;
     return 0;
 }
@@ -623,8 +631,8 @@ static void c_multipart(lh_objstore_t *os, const char *bk)
     size_t n1 = (size_t)LH_OS_MIN_PART, n2 = 100;
     char *d = pattern(n1 + n2, 11);
     CHECK(d);
-    CHECK_EQ_INT(lh_objstore_mpu_create(os, bk, "big.bin", "application/x-parquet", id, sizeof id,
-                                        &err), 0);
+    CHECK_EQ_INT(
+        lh_objstore_mpu_create(os, bk, "big.bin", "application/x-parquet", id, sizeof id, &err), 0);
     CHECK(id[0]);
     /* parts may arrive out of order */
     CHECK_EQ_INT(lh_objstore_mpu_put_part(os, bk, "big.bin", id, 2, d + n1, n2, e2, &err), 0);
@@ -683,8 +691,7 @@ static void c_multipart_refusals(lh_objstore_t *os, const char *bk)
     CHECK_EQ_INT(lh_objstore_mpu_create(os, bk, "m2", NULL, id, sizeof id, &err), 0);
     CHECK_EQ_INT(lh_objstore_mpu_abort(os, bk, "m2", id, &err), 0);
     int prc = lh_objstore_mpu_put_part(os, bk, "m2", id, 1, "x", 1, e1, &err);
-    if (prc != LH_ENOENT)
-        fprintf(stderr, "  put_part after abort: %s\n", err.msg);
+    if (prc != LH_ENOENT) fprintf(stderr, "  put_part after abort: %s\n", err.msg);
     CHECK_EQ_INT(prc, LH_ENOENT);
     CHECK_EQ_INT(lh_objstore_mpu_complete(os, bk, "m2", id, etags, 1, NULL, &err), LH_ENOENT);
     CHECK_EQ_INT(lh_objstore_head(os, bk, "m2", NULL, &err), LH_ENOENT);
@@ -723,19 +730,19 @@ static void c_put_file(lh_objstore_t *os, const char *bk)
 
 static void c_sink_stop(lh_objstore_t *os, const char *bk);
 
-#define CASES(X)                 \
-    X(put_get_roundtrip)         \
-    X(get_range)                 \
-    X(missing_is_enoent)         \
-    X(head_meta)                 \
-    X(overwrite_and_delete)      \
-    X(list_with_delimiter)       \
-    X(list_many_pages)           \
-    X(put_if_absent)             \
-    X(odd_keys_roundtrip)        \
-    X(multipart)                 \
-    X(multipart_refusals)        \
-    X(put_file)                  \
+#define CASES(X)                                                                                   \
+    X(put_get_roundtrip)                                                                           \
+    X(get_range)                                                                                   \
+    X(missing_is_enoent)                                                                           \
+    X(head_meta)                                                                                   \
+    X(overwrite_and_delete)                                                                        \
+    X(list_with_delimiter)                                                                         \
+    X(list_many_pages)                                                                             \
+    X(put_if_absent)                                                                               \
+    X(odd_keys_roundtrip)                                                                          \
+    X(multipart)                                                                                   \
+    X(multipart_refusals)                                                                          \
+    X(put_file)                                                                                    \
     X(sink_stop)
 
 static int stop_sink(void *arg, const void *data, size_t n)
@@ -775,12 +782,9 @@ static void run_embedded(void (*fn)(lh_objstore_t *, const char *))
     lh_objstore_t *os = NULL;
     lh_err_t err = {0};
     int rc = lh_store_open(&st, dir, &err);
-    if (rc == 0)
-        rc = lh_objstore_open_embedded(&os, st, &err);
-    if (rc == 0)
-        rc = lh_objstore_bucket_create(os, "lake", &err);
-    if (rc)
-        fprintf(stderr, "  embedded setup: %s\n", err.msg);
+    if (rc == 0) rc = lh_objstore_open_embedded(&os, st, &err);
+    if (rc == 0) rc = lh_objstore_bucket_create(os, "lake", &err);
+    if (rc) fprintf(stderr, "  embedded setup: %s\n", err.msg);
     if (rc == 0) {
         CHECK_EQ_STR(lh_objstore_kind(os), "embedded");
         fn(os, "lake");
@@ -790,8 +794,11 @@ static void run_embedded(void (*fn)(lh_objstore_t *, const char *))
     rm_rf(dir);
     CHECK_EQ_INT(rc, 0);
 }
-#define EMB_FN(name) \
-    static void emb_##name(void) { run_embedded(c_##name); }
+#define EMB_FN(name)                                                                               \
+    static void emb_##name(void)                                                                   \
+    {                                                                                              \
+        run_embedded(c_##name);                                                                    \
+    }
 CASES(EMB_FN)
 #endif
 
@@ -815,10 +822,8 @@ static void run_remote_named(void (*fn)(lh_objstore_t *, const char *), const ch
     for (char *p = bucket; *p; p++)
         *p = *p == '_' ? '-' : *p;
     int rc = lh_objstore_open_s3(&os, g_endpoint, "us-east-1", g_ak, g_sk, 1, &err);
-    if (rc == 0)
-        rc = lh_objstore_bucket_create(os, bucket, &err);
-    if (rc)
-        fprintf(stderr, "  remote setup against %s: %s\n", g_endpoint, err.msg);
+    if (rc == 0) rc = lh_objstore_bucket_create(os, bucket, &err);
+    if (rc) fprintf(stderr, "  remote setup against %s: %s\n", g_endpoint, err.msg);
     if (rc == 0) {
         CHECK_EQ_STR(lh_objstore_kind(os), "s3");
         fn(os, bucket);
@@ -826,8 +831,11 @@ static void run_remote_named(void (*fn)(lh_objstore_t *, const char *), const ch
     lh_objstore_close(os);
     CHECK_EQ_INT(rc, 0);
 }
-#define S3_FN(name) \
-    static void s3_##name(void) { run_remote_named(c_##name, #name); }
+#define S3_FN(name)                                                                                \
+    static void s3_##name(void)                                                                    \
+    {                                                                                              \
+        run_remote_named(c_##name, #name);                                                         \
+    }
 CASES(S3_FN)
 
 static void s3_wrong_secret_is_eauth(void)
@@ -884,27 +892,23 @@ static void canned_serve(int ls, const char *const *replies, int n, const char *
     int next = 0;
     while (next < n) {
         int c = accept(ls, NULL, NULL);
-        if (c < 0)
-            _exit(1);
+        if (c < 0) _exit(1);
         char buf[65536];
         size_t have = 0;
         for (;;) {
             char *end = memmem(buf, have, "\r\n\r\n", 4);
             if (!end) {
                 ssize_t r = read(c, buf + have, sizeof buf - have);
-                if (r <= 0)
-                    break;
+                if (r <= 0) break;
                 have += (size_t)r;
                 continue;
             }
             size_t hlen = (size_t)(end - buf) + 4, blen = 0;
             char *cl = strcasestr(buf, "content-length:");
-            if (cl && cl < end)
-                blen = (size_t)strtoul(cl + 15, NULL, 10);
+            if (cl && cl < end) blen = (size_t)strtoul(cl + 15, NULL, 10);
             while (have < hlen + blen) {
                 ssize_t r = read(c, buf + have, sizeof buf - have);
-                if (r <= 0)
-                    _exit(1);
+                if (r <= 0) _exit(1);
                 have += (size_t)r;
             }
             FILE *f = fopen(log, "a");
@@ -912,9 +916,9 @@ static void canned_serve(int ls, const char *const *replies, int n, const char *
                 fprintf(f, "%.*s\n", (int)strcspn(buf, "\r"), buf);
                 fclose(f);
             }
-            const char *rep = next < n ? replies[next++] : "HTTP/1.1 500 X\r\nContent-Length: 0\r\n\r\n";
-            if (write(c, rep, strlen(rep)) < 0)
-                break;
+            const char *rep =
+                next < n ? replies[next++] : "HTTP/1.1 500 X\r\nContent-Length: 0\r\n\r\n";
+            if (write(c, rep, strlen(rep)) < 0) break;
             memmove(buf, buf + hlen + blen, have - hlen - blen);
             have -= hlen + blen;
         }
@@ -935,8 +939,7 @@ static int canned_start(canned_t *cs, const char *const *replies, int n)
     snprintf(cs->log, sizeof cs->log, "/tmp/lh-os-canned-%d.log", (int)getpid());
     unlink(cs->log);
     cs->pid = fork();
-    if (cs->pid == 0)
-        canned_serve(ls, replies, n, cs->log);
+    if (cs->pid == 0) canned_serve(ls, replies, n, cs->log);
     close(ls);
     return cs->pid > 0 ? 0 : -1;
 }
@@ -950,8 +953,7 @@ static char *slurp(const char *path)
     size_t n;
     while (f && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
         lh_buf_append(&b, tmp, n);
-    if (f)
-        fclose(f);
+    if (f) fclose(f);
     lh_buf_append(&b, "", 0);
     return b.ptr;
 }
@@ -976,7 +978,10 @@ static int canned_open(canned_t *cs, lh_objstore_t **os)
 
 static void s3_errors_map_to_codes(void)
 {
-    static const struct { const char *status, *code; int want; } cases[] = {
+    static const struct {
+        const char *status, *code;
+        int want;
+    } cases[] = {
         {"404 Not Found", "NoSuchKey", LH_ENOENT},
         {"404 Not Found", "NoSuchBucket", LH_ENOENT},
         {"412 Precondition Failed", "PreconditionFailed", LH_EPRECOND},
@@ -995,7 +1000,8 @@ static void s3_errors_map_to_codes(void)
         char body[256];
         int bl = snprintf(body, sizeof body,
                           "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
-                          "<Message>msg &amp; more</Message></Error>", cases[i].code);
+                          "<Message>msg &amp; more</Message></Error>",
+                          cases[i].code);
         snprintf(bufs[i], sizeof bufs[i],
                  "HTTP/1.1 %s\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n\r\n%s",
                  cases[i].status, bl, body);
@@ -1017,8 +1023,7 @@ static void s3_errors_map_to_codes(void)
     }
     lh_objstore_close(os);
     free(canned_stop(&cs));
-    if (rc)
-        fprintf(stderr, "  case %zu (%s): %s\n", i - 1, cases[i - 1].code, err.msg);
+    if (rc) fprintf(stderr, "  case %zu (%s): %s\n", i - 1, cases[i - 1].code, err.msg);
     CHECK_EQ_INT(rc, 0);
 }
 
@@ -1104,8 +1109,8 @@ static void s3_complete_error_inside_200(void)
     static const char body[] = "<?xml version=\"1.0\"?>\n<Error><Code>InternalError</Code>"
                                "<Message>try again</Message></Error>";
     char rep[512];
-    snprintf(rep, sizeof rep, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s",
-             strlen(body), body);
+    snprintf(rep, sizeof rep, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s", strlen(body),
+             body);
     const char *replies[1] = {rep};
     canned_t cs;
     CHECK_EQ_INT(canned_start(&cs, replies, 1), 0);
@@ -1164,12 +1169,10 @@ static int find_server(char *exe, size_t cap)
 {
     char self[400];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return -1;
+    if (n <= 0) return -1;
     self[n] = 0;
     char *slash = strrchr(self, '/');
-    if (!slash)
-        return -1;
+    if (!slash) return -1;
     *slash = 0;
     snprintf(exe, cap, "%s/../lakehouse", self);
     return access(exe, X_OK);
@@ -1178,8 +1181,7 @@ static int find_server(char *exe, size_t cap)
 static void spawn_server(const char *exe)
 {
     g_server = fork();
-    if (g_server != 0)
-        return;
+    if (g_server != 0) return;
     char log[400];
     snprintf(log, sizeof log, "%s/server.log", g_data_dir);
     int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -1231,13 +1233,11 @@ static void remote_start(void)
                      WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), g_data_dir);
             return;
         }
-        if (read_endpoint(g_data_dir) == 0)
-            return;
+        if (read_endpoint(g_data_dir) == 0) return;
         usleep(100000);
     }
     snprintf(g_remote_error, sizeof g_remote_error,
-             "%s up wrote no \"s3\" address to %s/run/endpoints.json within 30 s", exe,
-             g_data_dir);
+             "%s up wrote no \"s3\" address to %s/run/endpoints.json within 30 s", exe, g_data_dir);
 }
 
 static void remote_stop(void)
@@ -1247,8 +1247,7 @@ static void remote_stop(void)
         int st;
         waitpid(g_server, &st, 0);
     }
-    if (g_data_dir[0] && !g_remote_error[0])
-        rm_rf(g_data_dir);
+    if (g_data_dir[0] && !g_remote_error[0]) rm_rf(g_data_dir);
 }
 #endif
 
@@ -1268,14 +1267,13 @@ static const lh_test_t tests[] = {
     CASES(EMB_ENTRY)
 #endif
 #if HAVE_REMOTE
-    {"s3/open_rejects_bad_endpoints", s3_open_rejects_bad_endpoints},
+        {"s3/open_rejects_bad_endpoints", s3_open_rejects_bad_endpoints},
     {"s3/connection_refused_is_eio", s3_connection_refused_is_eio},
     {"s3/errors_map_to_codes", s3_errors_map_to_codes},
     {"s3/retries_5xx_for_idempotent_requests", s3_retries_5xx_for_idempotent_requests},
     {"s3/list_merges_pages_and_decodes", s3_list_merges_pages_and_decodes},
     {"s3/complete_error_inside_200", s3_complete_error_inside_200},
-    CASES(S3_ENTRY)
-    {"s3/wrong_secret_is_eauth", s3_wrong_secret_is_eauth},
+    CASES(S3_ENTRY){"s3/wrong_secret_is_eauth", s3_wrong_secret_is_eauth},
     {"s3/unknown_key_is_refused", s3_unknown_key_is_refused},
 #endif
     {NULL, NULL},
@@ -1290,8 +1288,7 @@ int main(int argc, char **argv)
     int want_remote = 0; /* does the name filter select any s3/ test? */
     for (const lh_test_t *t = tests; t->name; t++)
         want_remote |= strncmp(t->name, "s3/", 3) == 0 && (argc < 2 || strstr(t->name, argv[1]));
-    if (want_remote)
-        remote_start();
+    if (want_remote) remote_start();
     if (g_remote_error[0])
         printf("note: s3/ half cannot run: %s\n", g_remote_error);
     else if (want_remote)
