@@ -1,0 +1,163 @@
+/* The object-store interface every other layer (tables, SQL, tasks, tools)
+ * uses to read and write the lake. One set of blocking calls, several back
+ * ends behind a table of function pointers (lh_objstore_ops_t):
+ *   - embedded: in-process, over the store engine (core of `lakehouse up`);
+ *   - s3: any S3 / MinIO / our own server over HTTP(S), libcurl transport,
+ *     signed with our SigV4 signer.
+ * A handle is thread-safe (the S3 back end serialises requests on one
+ * keep-alive connection with a mutex; open one handle per thread for
+ * parallel transfers). Never call it from a loop thread: every call blocks.
+ *
+ * Conventions for every call: bucket and key are NUL-terminated; keys are
+ * 1..1024 bytes. Returns 0 or a negative LH_E* code with err set:
+ *   LH_ENOENT   no such bucket / key / upload
+ *   LH_EPRECOND put_if_absent found the key (If-None-Match: *)
+ *   LH_EINVAL   bad argument, range not satisfiable, bad multipart parts
+ *   LH_EEXIST   bucket exists (bucket_create)
+ *   LH_EPERM    access denied; LH_EAUTH bad signature / unknown access key
+ *   LH_EIO      anything else (transport, server error: err has the message)
+ * Meta pointers (out/meta) are optional (NULL = not wanted). */
+#ifndef LH_STORE_OBJSTORE_H
+#define LH_STORE_OBJSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "store/engine.h"
+
+typedef struct lh_objstore lh_objstore_t;
+
+typedef struct lh_os_meta {
+    int64_t size;  /* the whole object's size, also on a ranged get */
+    int64_t mtime; /* unix seconds */
+    char etag[80]; /* no quotes: hex md5, or hex-N for multipart */
+    char content_type[128];
+} lh_os_meta_t;
+
+#define LH_OS_PART_SIZE ((size_t)8 << 20)      /* put_file part size */
+#define LH_OS_MPU_THRESHOLD ((int64_t)8 << 20) /* put_file goes multipart above */
+#define LH_OS_MIN_PART ((int64_t)5 << 20)      /* S3 minimum for all parts but the last */
+#define LH_OS_DEFAULT_TYPE "application/octet-stream"
+
+/* --- back ends (the handle is owned by the caller: lh_objstore_close) --- */
+
+/* In-process store over the engine. st stays owned by the caller and must
+ * outlive the handle. */
+int lh_objstore_open_embedded(lh_objstore_t **out, lh_store_t *st, lh_err_t *err);
+/* Remote S3. endpoint "http(s)://host[:port]" (a path prefix is not
+ * supported); region NULL = "us-east-1"; path_style 0 = virtual host
+ * (bucket.host). HTTPS verifies the peer; AWS_CA_BUNDLE names a CA file.
+ * LH_EINVAL for a malformed endpoint, LH_ENOMEM. */
+int lh_objstore_open_s3(lh_objstore_t **out, const char *endpoint, const char *region,
+                        const char *access_key, const char *secret_key, int path_style,
+                        lh_err_t *err);
+/* Convenience: url_or_env is an "http(s)://..." endpoint or NULL/"" to use
+ * LAKEHOUSE_S3_ENDPOINT. Keys come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
+ * else LAKEHOUSE_ACCESS_KEY/LAKEHOUSE_SECRET_KEY; region from AWS_REGION /
+ * AWS_DEFAULT_REGION; virtual-host style when LAKEHOUSE_S3_VIRTUAL_HOST=1,
+ * path style otherwise. LH_EINVAL when no endpoint or keys are found. */
+int lh_objstore_open_url(lh_objstore_t **out, const char *url_or_env, lh_err_t *err);
+void lh_objstore_close(lh_objstore_t *os); /* NULL is fine */
+/* "embedded" or "s3". */
+const char *lh_objstore_kind(const lh_objstore_t *os);
+
+/* --- buckets --- */
+/* Creates a bucket (owner: the handle's user / "root" embedded). LH_EEXIST. */
+int lh_objstore_bucket_create(lh_objstore_t *os, const char *bucket, lh_err_t *err);
+
+/* --- objects --- */
+/* Streams bytes [off, off+len) (len -1 = to the end) to sink, which may be
+ * called many times; a non-zero return from sink stops the transfer and is
+ * returned. off 0 / len -1 reads the whole object (also an empty one); any
+ * other range needs off < size (else LH_EINVAL, like S3's 416); len is
+ * clipped at the end; off < 0 or len == 0 or len < -1 is LH_EINVAL. */
+int lh_objstore_get(lh_objstore_t *os, const char *bucket, const char *key, int64_t off,
+                    int64_t len, int (*sink)(void *arg, const void *data, size_t n), void *arg,
+                    lh_os_meta_t *meta, lh_err_t *err);
+/* lh_objstore_get into out (appended; its cap applies: LH_ETOOBIG). The
+ * caller owns out. */
+int lh_objstore_get_buf(lh_objstore_t *os, const char *bucket, const char *key, int64_t off,
+                        int64_t len, lh_buf_t *out, lh_os_meta_t *meta, lh_err_t *err);
+/* Stores data under key (replacing it). content_type NULL = LH_OS_DEFAULT_TYPE.
+ * out gets the new object's meta. */
+int lh_objstore_put(lh_objstore_t *os, const char *bucket, const char *key, const void *data,
+                    size_t n, const char *content_type, lh_os_meta_t *out, lh_err_t *err);
+/* As put, but atomically only when the key does not exist: LH_EPRECOND
+ * otherwise. The Delta log's commit relies on it. */
+int lh_objstore_put_if_absent(lh_objstore_t *os, const char *bucket, const char *key,
+                              const void *data, size_t n, const char *content_type,
+                              lh_os_meta_t *out, lh_err_t *err);
+/* Streams the local file at path; files above LH_OS_MPU_THRESHOLD go up as a
+ * multipart upload of LH_OS_PART_SIZE parts (aborted on failure). LH_EIO when
+ * the file cannot be read. */
+int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key, const char *path,
+                         const char *content_type, lh_os_meta_t *out, lh_err_t *err);
+int lh_objstore_head(lh_objstore_t *os, const char *bucket, const char *key, lh_os_meta_t *out,
+                     lh_err_t *err);
+/* Deleting a missing key is not an error (S3); LH_ENOENT for no bucket. */
+int lh_objstore_delete(lh_objstore_t *os, const char *bucket, const char *key, lh_err_t *err);
+/* Every key under prefix (NULL = all), over all pages, in key byte order.
+ * With a delimiter (NULL = none), keys sharing prefix..delimiter are folded
+ * into one entry with is_prefix 1 and meta NULL. key is valid during the call
+ * only. A non-zero return from fn stops the listing and is returned. */
+int lh_objstore_list(lh_objstore_t *os, const char *bucket, const char *prefix,
+                     const char *delimiter,
+                     int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *meta),
+                     void *arg, lh_err_t *err);
+
+/* --- multipart --- */
+#define LH_OS_UPLOAD_ID_MAX 1024
+/* upload_id gets a NUL-terminated id (cap >= 64 for the embedded store,
+ * LH_OS_UPLOAD_ID_MAX is always enough): LH_ETOOBIG when it does not fit.
+ * content_type NULL = LH_OS_DEFAULT_TYPE. */
+int lh_objstore_mpu_create(lh_objstore_t *os, const char *bucket, const char *key,
+                           const char *content_type, char *upload_id, size_t cap, lh_err_t *err);
+/* part_number 1..10000; etag_out (>= 80 bytes) gets the part's etag, no quotes. */
+int lh_objstore_mpu_put_part(lh_objstore_t *os, const char *bucket, const char *key,
+                             const char *upload_id, int part_number, const void *data, size_t n,
+                             char *etag_out, lh_err_t *err);
+/* Completes with parts 1..nparts, etags[i] being part i+1's etag. All parts
+ * but the last must be >= LH_OS_MIN_PART (LH_EINVAL otherwise, as S3's
+ * EntityTooSmall); a wrong etag or missing part is LH_EINVAL. */
+int lh_objstore_mpu_complete(lh_objstore_t *os, const char *bucket, const char *key,
+                             const char *upload_id, const char *const *etags, int nparts,
+                             lh_os_meta_t *out, lh_err_t *err);
+int lh_objstore_mpu_abort(lh_objstore_t *os, const char *bucket, const char *key,
+                          const char *upload_id, lh_err_t *err);
+
+/* --- for back-end implementers: a third back end fills this table --- */
+typedef struct lh_objstore_ops {
+    const char *kind;
+    void (*close)(void *impl);
+    int (*bucket_create)(void *impl, const char *bucket, lh_err_t *err);
+    int (*get)(void *impl, const char *bucket, const char *key, int64_t off, int64_t len,
+               int (*sink)(void *arg, const void *data, size_t n), void *arg, lh_os_meta_t *meta,
+               lh_err_t *err);
+    /* if_absent: If-None-Match: * semantics. */
+    int (*put)(void *impl, const char *bucket, const char *key, const void *data, size_t n,
+               const char *content_type, int if_absent, lh_os_meta_t *out, lh_err_t *err);
+    /* Single request from an open fd of size bytes (read with pread from 0). */
+    int (*put_fd)(void *impl, const char *bucket, const char *key, int fd, int64_t size,
+                  const char *content_type, lh_os_meta_t *out, lh_err_t *err);
+    int (*head)(void *impl, const char *bucket, const char *key, lh_os_meta_t *out, lh_err_t *err);
+    int (*del)(void *impl, const char *bucket, const char *key, lh_err_t *err);
+    int (*list)(void *impl, const char *bucket, const char *prefix, const char *delimiter,
+                int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *meta),
+                void *arg, lh_err_t *err);
+    int (*mpu_create)(void *impl, const char *bucket, const char *key, const char *content_type,
+                      char *upload_id, size_t cap, lh_err_t *err);
+    int (*mpu_put_part)(void *impl, const char *bucket, const char *key, const char *upload_id,
+                        int part_number, const void *data, size_t n, char *etag_out, lh_err_t *err);
+    int (*mpu_complete)(void *impl, const char *bucket, const char *key, const char *upload_id,
+                        const char *const *etags, int nparts, lh_os_meta_t *out, lh_err_t *err);
+    int (*mpu_abort)(void *impl, const char *bucket, const char *key, const char *upload_id,
+                     lh_err_t *err);
+} lh_objstore_ops_t;
+
+/* Wraps a back end's state into a handle (ops is static; impl is released by
+ * ops->close). On LH_ENOMEM ops->close(impl) has been called. */
+int lh_objstore_wrap(lh_objstore_t **out, const lh_objstore_ops_t *ops, void *impl, lh_err_t *err);
+
+#endif

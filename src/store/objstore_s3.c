@@ -1,0 +1,1115 @@
+/* Remote S3 back end of the object-store interface: any S3, MinIO or our own
+ * server, over one reused libcurl easy handle (keep-alive) guarded by a mutex.
+ * Every request is signed with our SigV4 signer (store/sigv4.h): the payload
+ * SHA-256 goes into x-amz-content-sha256 (UNSIGNED-PAYLOAD when a file is
+ * streamed). Keys are %-encoded byte by byte except A-Za-z0-9-._~ and '/',
+ * the same text for the URL and the canonical path; query values encode '/'
+ * too. Responses are read with a small extraction helper local to this file
+ * (find an element by name, decode its text), enough for the flat documents S3
+ * returns (ListObjectsV2, InitiateMultipartUpload, CompleteMultipartUpload,
+ * Error); core/xml.h was not in this tree when this was written.
+ * Retries: a request that certainly did not reach the server (connect
+ * failure) or got 503 is retried up to 3 times with back-off; idempotent
+ * requests are also retried on other transport errors and 5xx, as long as no
+ * byte went to the caller's sink. put_if_absent and the multipart
+ * create/complete POSTs are not idempotent in that sense. */
+#include <ctype.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/str.h"
+#include "store/checksum.h"
+#include "store/objstore.h"
+#include "store/sigv4.h"
+
+#define S3_BODY_MAX ((size_t)16 << 20) /* error and listing documents */
+#define S3_TRIES 3
+
+typedef struct s3 {
+    char scheme[8];     /* "http" / "https" */
+    char hostport[256]; /* host[:port], default port dropped */
+    char region[64];
+    char ak[129], sk[129];
+    int path_style;
+    CURL *curl;
+    pthread_mutex_t mu;
+} s3_t;
+
+/* --- encoding --- */
+
+static int unreserved(unsigned char c)
+{
+    return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* %-encodes s; keep_slash leaves '/' as is (paths). */
+static int uri_encode(lh_buf_t *b, const char *s, int keep_slash)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+        int rc = unreserved(*p) || (keep_slash && *p == '/') ? lh_buf_append(b, p, 1)
+                                                             : lh_buf_append(b, e, 3);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int hexv(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c = tolower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decodes a ListObjects "encoding-type=url" value in place ('+' is a space,
+ * as botocore reads it). */
+static void url_decode(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        if (*r == '%' && hexv(r[1]) >= 0 && hexv(r[2]) >= 0) {
+            *w++ = (char)(hexv(r[1]) << 4 | hexv(r[2]));
+            r += 2;
+        } else {
+            *w++ = *r == '+' ? ' ' : *r;
+        }
+    }
+    *w = 0;
+}
+
+/* --- XML extraction (flat S3 documents) --- */
+
+/* Finds the next element called name in [*pos, s.len) and sets inner to its
+ * content ("" for <name/>); *pos moves past it. Returns 1 when found. */
+static int xml_find(lh_str_t s, size_t *pos, const char *name, lh_str_t *inner)
+{
+    size_t nl = strlen(name);
+    for (size_t i = *pos; i + nl + 1 < s.len; i++) {
+        if (s.ptr[i] != '<' || memcmp(s.ptr + i + 1, name, nl) != 0) continue;
+        char c = s.ptr[i + 1 + nl];
+        if (c != '>' && c != '/' && c != ' ' && c != '\t' && c != '\r' && c != '\n') continue;
+        const char *gt = memchr(s.ptr + i, '>', s.len - i);
+        if (!gt) return 0;
+        size_t start = (size_t)(gt - s.ptr) + 1;
+        if (gt[-1] == '/') {
+            *inner = (lh_str_t){s.ptr + start, 0};
+            *pos = start;
+            return 1;
+        }
+        for (size_t j = start; j + nl + 2 < s.len; j++) {
+            if (s.ptr[j] == '<' && s.ptr[j + 1] == '/' && memcmp(s.ptr + j + 2, name, nl) == 0 &&
+                s.ptr[j + 2 + nl] == '>') {
+                *inner = (lh_str_t){s.ptr + start, j - start};
+                *pos = j + nl + 3;
+                return 1;
+            }
+        }
+        return 0;
+    }
+    return 0;
+}
+
+static size_t utf8_put(unsigned long cp, char *o)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | cp >> 6);
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | cp >> 12);
+        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | cp >> 18);
+    o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* One entity at in (after '&'); returns its length through ';' or 0. */
+static size_t xml_entity(const char *in, size_t n, char *o, size_t *olen)
+{
+    static const struct {
+        const char *name;
+        char c;
+    } ents[] = {{"amp;", '&'}, {"lt;", '<'}, {"gt;", '>'}, {"quot;", '"'}, {"apos;", '\''}};
+    for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++) {
+        size_t l = strlen(ents[i].name);
+        if (n >= l && memcmp(in, ents[i].name, l) == 0) {
+            o[0] = ents[i].c;
+            *olen = 1;
+            return l;
+        }
+    }
+    if (n < 3 || in[0] != '#') return 0;
+    int base = in[1] == 'x' ? 16 : 10;
+    unsigned long cp = 0;
+    size_t i = base == 16 ? 2 : 1, start = i;
+    for (; i < n && i < 12 && in[i] != ';'; i++) {
+        int v = base == 16 ? hexv(in[i]) : (isdigit((unsigned char)in[i]) ? in[i] - '0' : -1);
+        if (v < 0) return 0;
+        cp = cp * (unsigned long)base + (unsigned long)v;
+    }
+    if (i == start || i >= n || in[i] != ';' || cp == 0 || cp > 0x10FFFF) return 0;
+    *olen = utf8_put(cp, o);
+    return i + 1;
+}
+
+/* Decodes element text into out (cap bytes, NUL-terminated). */
+static int xml_text(lh_str_t in, char *out, size_t cap)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < in.len;) {
+        char tmp[4];
+        size_t tl = 1, used = 1;
+        tmp[0] = in.ptr[i];
+        if (in.ptr[i] == '&' && (used = xml_entity(in.ptr + i + 1, in.len - i - 1, tmp, &tl)) != 0)
+            used++;
+        else
+            used = 1, tl = 1, tmp[0] = in.ptr[i];
+        if (w + tl >= cap) return LH_ETOOBIG;
+        memcpy(out + w, tmp, tl);
+        w += tl;
+        i += used;
+    }
+    out[w] = 0;
+    return 0;
+}
+
+/* Text of the first element name inside doc, decoded; "" when absent. */
+static int xml_get(lh_str_t doc, const char *name, char *out, size_t cap)
+{
+    size_t pos = 0;
+    lh_str_t in;
+    out[0] = 0;
+    if (!xml_find(doc, &pos, name, &in)) return LH_ENOENT;
+    return xml_text(in, out, cap);
+}
+
+static void etag_unquote(char *dst, size_t cap, const char *v, size_t n)
+{
+    while (n && (*v == ' ' || *v == '"')) {
+        v++;
+        n--;
+    }
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '"' || v[n - 1] == '\r' || v[n - 1] == '\n'))
+        n--;
+    lh_str_copy(dst, cap, (lh_str_t){v, n});
+}
+
+/* "2009-10-12T17:50:30.000Z" -> unix seconds (0 when unreadable). */
+static int64_t iso8601_parse(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec) != 6)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (int64_t)timegm(&tm);
+}
+
+/* --- one HTTP exchange --- */
+
+typedef struct s3_req {
+    const char *method;
+    const char *bucket;
+    const char *key;              /* NULL: bucket-level request */
+    const char *query;            /* encoded, sorted; NULL = none */
+    const lh_http_header_t *hdrs; /* extra signed headers, lower-case names, sorted */
+    size_t nhdrs;
+    int has_body; /* send a body (possibly empty) */
+    const void *body;
+    size_t body_len;
+    int fd; /* >= 0: stream fd_size bytes from it, UNSIGNED-PAYLOAD */
+    int64_t fd_size;
+    int idempotent;
+    int (*sink)(void *arg, const void *data, size_t n); /* 2xx body; NULL = buffer */
+    void *sink_arg;
+    int64_t skip, limit; /* window on a 200 reply to a ranged request; limit -1 = none */
+} s3_req_t;
+
+typedef struct s3_resp {
+    long status;
+    lh_buf_t body;
+    char etag[80];
+    char content_type[128];
+    int64_t content_length, range_total, mtime;
+    int sink_rc;
+    int64_t sunk; /* bytes given to the sink */
+    int64_t seen; /* body bytes of a 2xx reply */
+    const s3_req_t *req;
+    int64_t upload_pos;
+} s3_resp_t;
+
+static void resp_reset(s3_resp_t *r)
+{
+    r->status = 0;
+    lh_buf_reset(&r->body);
+    r->etag[0] = r->content_type[0] = 0;
+    r->content_length = r->range_total = -1;
+    r->mtime = 0;
+    r->seen = 0;
+}
+
+static int hdr_is(const char *line, size_t n, const char *name, const char **val, size_t *vlen)
+{
+    size_t l = strlen(name);
+    if (n <= l || strncasecmp(line, name, l) != 0 || line[l] != ':') return 0;
+    const char *v = line + l + 1;
+    const char *end = line + n;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    *val = v;
+    *vlen = (size_t)(end - v);
+    return 1;
+}
+
+static int64_t num_or(const char *v, size_t n, int64_t dflt)
+{
+    uint64_t u;
+    return lh_str_to_u64((lh_str_t){v, n}, &u) == 0 && u <= INT64_MAX ? (int64_t)u : dflt;
+}
+
+static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
+{
+    s3_resp_t *r = arg;
+    size_t n = size * nmemb;
+    const char *v;
+    size_t vl;
+    char tmp[128];
+    if (n > 5 && memcmp(line, "HTTP/", 5) == 0) {
+        const char *sp = memchr(line, ' ', n);
+        resp_reset(r);
+        r->status = sp ? (long)num_or(sp + 1, n - (size_t)(sp + 1 - line) >= 3 ? 3 : 0, 0) : 0;
+    } else if (hdr_is(line, n, "etag", &v, &vl)) {
+        etag_unquote(r->etag, sizeof r->etag, v, vl);
+    } else if (hdr_is(line, n, "content-length", &v, &vl)) {
+        r->content_length = num_or(v, vl, -1);
+    } else if (hdr_is(line, n, "content-type", &v, &vl)) {
+        lh_str_copy(r->content_type, sizeof r->content_type, (lh_str_t){v, vl});
+    } else if (hdr_is(line, n, "content-range", &v, &vl)) {
+        const char *slash = memchr(v, '/', vl);
+        if (slash) r->range_total = num_or(slash + 1, vl - (size_t)(slash + 1 - v), -1);
+    } else if (hdr_is(line, n, "last-modified", &v, &vl)) {
+        lh_str_copy(tmp, sizeof tmp, (lh_str_t){v, vl});
+        time_t t = curl_getdate(tmp, NULL);
+        r->mtime = t > 0 ? (int64_t)t : 0;
+    }
+    return n;
+}
+
+/* Hands [data, data+n) of a 2xx body to the sink, through the window. */
+static size_t to_sink(s3_resp_t *r, const char *data, size_t n)
+{
+    const s3_req_t *q = r->req;
+    int64_t start = r->seen, end = r->seen + (int64_t)n;
+    r->seen = end;
+    if (r->status != 200) { /* 206: the server applied the range */
+        r->sink_rc = q->sink(q->sink_arg, data, n);
+        r->sunk += (int64_t)n;
+        return r->sink_rc ? 0 : n;
+    }
+    int64_t lo = start > q->skip ? start : q->skip;
+    int64_t hi = end;
+    if (q->limit >= 0 && hi > q->skip + q->limit) hi = q->skip + q->limit;
+    if (hi <= lo) return n;
+    r->sink_rc = q->sink(q->sink_arg, data + (lo - start), (size_t)(hi - lo));
+    r->sunk += hi - lo;
+    return r->sink_rc ? 0 : n;
+}
+
+static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+    s3_resp_t *r = arg;
+    size_t n = size * nmemb;
+    if (r->status >= 200 && r->status < 300 && r->req->sink) return to_sink(r, data, n);
+    return lh_buf_append(&r->body, data, n) == 0 ? n : 0;
+}
+
+static size_t on_read(char *dst, size_t size, size_t nmemb, void *arg)
+{
+    s3_resp_t *r = arg;
+    const s3_req_t *q = r->req;
+    size_t cap = size * nmemb;
+    int64_t total = q->fd >= 0 ? q->fd_size : (int64_t)q->body_len;
+    int64_t left = total - r->upload_pos;
+    size_t n = left < (int64_t)cap ? (size_t)left : cap;
+    if (n == 0) return 0;
+    if (q->fd >= 0) {
+        ssize_t got = pread(q->fd, dst, n, (off_t)r->upload_pos);
+        if (got <= 0) return CURL_READFUNC_ABORT;
+        n = (size_t)got;
+    } else {
+        memcpy(dst, (const char *)q->body + r->upload_pos, n);
+    }
+    r->upload_pos += (int64_t)n;
+    return n;
+}
+
+static int build_target(const s3_t *s, const s3_req_t *q, lh_buf_t *path, lh_buf_t *host)
+{
+    int rc = lh_buf_puts(path, "/");
+    if (s->path_style) {
+        rc = rc ? rc : uri_encode(path, q->bucket, 0);
+        rc = rc ? rc : lh_buf_puts(host, s->hostport);
+        if (q->key) rc = rc ? rc : lh_buf_puts(path, "/");
+    } else {
+        rc = rc ? rc : lh_buf_printf(host, "%s.%s", q->bucket, s->hostport);
+    }
+    if (q->key) rc = rc ? rc : uri_encode(path, q->key, 1);
+    return rc;
+}
+
+static void payload_hash(const s3_req_t *q, char *out)
+{
+    if (q->fd >= 0) {
+        memcpy(out, "UNSIGNED-PAYLOAD", sizeof "UNSIGNED-PAYLOAD");
+        return;
+    }
+    unsigned char h[32];
+    lh_sha256(q->has_body ? q->body : "", q->has_body ? q->body_len : 0, h);
+    lh_hex(h, 32, out);
+}
+
+static struct curl_slist *add_header(struct curl_slist *l, lh_buf_t *tmp, int *ok, const char *fmt,
+                                     const char *a, const char *b)
+{
+    lh_buf_reset(tmp);
+    if (lh_buf_printf(tmp, fmt, a, b) != 0) {
+        *ok = 0;
+        return l;
+    }
+    struct curl_slist *n = curl_slist_append(l, tmp->ptr);
+    if (!n) *ok = 0;
+    return n ? n : l;
+}
+
+/* Signs q for now and builds curl's header list. */
+static int sign_headers(const s3_t *s, const s3_req_t *q, const char *path, const char *host,
+                        struct curl_slist **out, lh_err_t *err)
+{
+    char auth[1024], date[20], ph[80];
+    payload_hash(q, ph);
+    lh_sign_input_t in = {.method = q->method,
+                          .host = host,
+                          .path = path,
+                          .query = q->query,
+                          .headers = q->hdrs,
+                          .nheaders = q->nhdrs,
+                          .payload_hash = ph,
+                          .access_key = s->ak,
+                          .secret_key = s->sk,
+                          .region = s->region,
+                          .service = "s3",
+                          .now = (int64_t)time(NULL)};
+    if (lh_sigv4_sign(&in, auth, sizeof auth, date) != 0)
+        return lh_err_set(err, LH_ETOOBIG, "cannot sign request: too long");
+    lh_buf_t tmp;
+    lh_buf_init(&tmp, 8192);
+    int ok = 1;
+    struct curl_slist *l = NULL;
+    l = add_header(l, &tmp, &ok, "%s: %s", "Host", host);
+    l = add_header(l, &tmp, &ok, "%s: %s", "Authorization", auth);
+    l = add_header(l, &tmp, &ok, "%s: %s", "x-amz-date", date);
+    l = add_header(l, &tmp, &ok, "%s: %s", "x-amz-content-sha256", ph);
+    l = add_header(l, &tmp, &ok, "%s%s", "Expect:", "");
+    for (size_t i = 0; i < q->nhdrs; i++) {
+        char name[64], val[1100];
+        lh_str_copy(name, sizeof name, q->hdrs[i].name);
+        lh_str_copy(val, sizeof val, q->hdrs[i].value);
+        l = add_header(l, &tmp, &ok, "%s: %s", name, val);
+    }
+    lh_buf_free(&tmp);
+    *out = l;
+    return ok ? 0 : lh_err_set(err, LH_ENOMEM, "cannot build request headers");
+}
+
+static void curl_setup(s3_t *s, const s3_req_t *q, s3_resp_t *r, const char *url,
+                       struct curl_slist *hl)
+{
+    CURL *c = s->curl;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 120L);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    const char *ca = getenv("AWS_CA_BUNDLE");
+    if (ca && *ca) curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    if (strcmp(q->method, "HEAD") == 0) {
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    } else if (q->has_body || q->fd >= 0) {
+        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+        curl_easy_setopt(c, CURLOPT_READDATA, r);
+        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+                         (curl_off_t)(q->fd >= 0 ? q->fd_size : (int64_t)q->body_len));
+    }
+    if (strcmp(q->method, "GET") != 0 && strcmp(q->method, "HEAD") != 0)
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
+}
+
+static int retryable(const s3_req_t *q, const s3_resp_t *r, CURLcode cc)
+{
+    if (r->sunk > 0 || r->sink_rc) return 0;
+    if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST) return 1;
+    if (cc == CURLE_OK) return r->status == 503 || (q->idempotent && r->status >= 500);
+    return q->idempotent && cc != CURLE_WRITE_ERROR && cc != CURLE_ABORTED_BY_CALLBACK;
+}
+
+/* One attempt. Returns 0 when an HTTP status was received. */
+static int attempt(s3_t *s, const s3_req_t *q, s3_resp_t *r, const char *url, const char *path,
+                   const char *host, CURLcode *cc, lh_err_t *err)
+{
+    struct curl_slist *hl = NULL;
+    int rc = sign_headers(s, q, path, host, &hl, err);
+    if (rc) {
+        curl_slist_free_all(hl);
+        return rc;
+    }
+    resp_reset(r);
+    r->upload_pos = 0;
+    curl_setup(s, q, r, url, hl);
+    *cc = curl_easy_perform(s->curl);
+    curl_slist_free_all(hl);
+    return 0;
+}
+
+/* Runs q with retries; on return r holds the last reply. 0 when a reply came
+ * (any status); LH_EIO on transport failure; the sink's code if it stopped. */
+static int s3_do(s3_t *s, const s3_req_t *q, s3_resp_t *r, lh_err_t *err)
+{
+    lh_buf_t path, host, url;
+    lh_buf_init(&path, 8192);
+    lh_buf_init(&host, 512);
+    lh_buf_init(&url, 16384);
+    int rc = build_target(s, q, &path, &host);
+    rc = rc ? rc
+            : lh_buf_printf(&url, "%s://%s%s%s%s", s->scheme, host.ptr, path.ptr,
+                            q->query ? "?" : "", q->query ? q->query : "");
+    if (rc) {
+        rc = lh_err_set(err, LH_ETOOBIG, "request target too long");
+        goto fail;
+    }
+    r->req = q;
+    pthread_mutex_lock(&s->mu);
+    CURLcode cc = CURLE_OK;
+    for (int i = 0; i < S3_TRIES; i++) {
+        if (i) usleep(100000u << (2 * (i - 1))); /* 100 ms, 400 ms */
+        rc = attempt(s, q, r, url.ptr, path.ptr, host.ptr, &cc, err);
+        if (rc || !retryable(q, r, cc)) break;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (rc == 0 && r->sink_rc)
+        rc = r->sink_rc;
+    else if (rc == 0 && cc != CURLE_OK)
+        rc = lh_err_set(err, LH_EIO, "s3 %s %s: %s", q->method, url.ptr, curl_easy_strerror(cc));
+fail:
+    lh_buf_free(&path);
+    lh_buf_free(&host);
+    lh_buf_free(&url);
+    return rc;
+}
+
+/* --- errors --- */
+
+static const struct {
+    const char *code;
+    int lh;
+} s3_codes[] = {
+    {"NoSuchKey", LH_ENOENT},
+    {"NoSuchBucket", LH_ENOENT},
+    {"NoSuchUpload", LH_ENOENT},
+    {"PreconditionFailed", LH_EPRECOND},
+    {"AccessDenied", LH_EPERM},
+    {"AllAccessDisabled", LH_EPERM},
+    {"SignatureDoesNotMatch", LH_EAUTH},
+    {"InvalidAccessKeyId", LH_EAUTH},
+    {"AuthorizationHeaderMalformed", LH_EAUTH},
+    {"RequestTimeTooSkewed", LH_EAUTH},
+    {"InvalidRange", LH_EINVAL},
+    {"InvalidPart", LH_EINVAL},
+    {"InvalidPartOrder", LH_EINVAL},
+    {"EntityTooSmall", LH_EINVAL},
+    {"InvalidArgument", LH_EINVAL},
+    {"InvalidRequest", LH_EINVAL},
+    {"InvalidBucketName", LH_EINVAL},
+    {"KeyTooLongError", LH_EINVAL},
+    {"BucketAlreadyExists", LH_EEXIST},
+    {"BucketAlreadyOwnedByYou", LH_EEXIST},
+    {"BucketNotEmpty", LH_ENOTEMPTY},
+    {"EntityTooLarge", LH_ETOOBIG},
+    {"ConditionalRequestConflict", LH_ECONFLICT},
+    {"OperationAborted", LH_ECONFLICT},
+};
+
+static const struct {
+    long status;
+    int lh;
+} s3_statuses[] = {
+    {404, LH_ENOENT},    {412, LH_EPRECOND}, {403, LH_EPERM}, {416, LH_EINVAL},
+    {409, LH_ECONFLICT}, {400, LH_EINVAL},   {401, LH_EAUTH},
+};
+
+static int s3_error(const s3_req_t *q, const s3_resp_t *r, lh_err_t *err)
+{
+    char code[128], msg[256];
+    lh_str_t doc = {r->body.ptr ? r->body.ptr : "", r->body.len};
+    xml_get(doc, "Code", code, sizeof code);
+    xml_get(doc, "Message", msg, sizeof msg);
+    int lh = LH_EIO;
+    for (size_t i = 0; i < sizeof s3_statuses / sizeof s3_statuses[0]; i++)
+        if (s3_statuses[i].status == r->status) lh = s3_statuses[i].lh;
+    for (size_t i = 0; i < sizeof s3_codes / sizeof s3_codes[0]; i++)
+        if (strcmp(s3_codes[i].code, code) == 0) lh = s3_codes[i].lh;
+    return lh_err_set(err, lh, "s3 %s %s/%s: %s%s%s (http %ld)", q->method, q->bucket,
+                      q->key ? q->key : "", code[0] ? code : "error", msg[0] ? ": " : "", msg,
+                      r->status);
+}
+
+/* Runs q and maps any non-2xx reply to an LH_E* code. */
+static int s3_call(s3_t *s, const s3_req_t *q, s3_resp_t *r, lh_err_t *err)
+{
+    lh_buf_init(&r->body, S3_BODY_MAX);
+    r->sink_rc = 0;
+    r->sunk = 0;
+    int rc = s3_do(s, q, r, err);
+    if (rc == 0 && (r->status < 200 || r->status >= 300)) rc = s3_error(q, r, err);
+    return rc;
+}
+
+static void meta_from_resp(const s3_resp_t *r, int64_t size, lh_os_meta_t *out)
+{
+    if (!out) return;
+    out->size = size;
+    out->mtime = r->mtime ? r->mtime : (int64_t)time(NULL);
+    lh_str_copy(out->etag, sizeof out->etag, (lh_str_t){r->etag, strlen(r->etag)});
+    lh_str_copy(out->content_type, sizeof out->content_type,
+                (lh_str_t){r->content_type, strlen(r->content_type)});
+}
+
+#define REQ(m, b, k)                                                                               \
+    {                                                                                              \
+        .method = (m), .bucket = (b), .key = (k), .fd = -1, .limit = -1                            \
+    }
+
+/* --- operations --- */
+
+static int s3_bucket_create(void *impl, const char *bucket, lh_err_t *err)
+{
+    s3_t *s = impl;
+    s3_req_t q = REQ("PUT", bucket, NULL);
+    lh_buf_t body;
+    lh_buf_init(&body, 4096);
+    q.has_body = 1;
+    q.body = "";
+    if (strcmp(s->region, "us-east-1") != 0) {
+        lh_buf_puts(&body, "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/"
+                           "2006-03-01/\"><LocationConstraint>");
+        lh_buf_xml_escape(&body, s->region, strlen(s->region));
+        lh_buf_puts(&body, "</LocationConstraint></CreateBucketConfiguration>");
+        q.body = body.ptr;
+        q.body_len = body.len;
+    }
+    s3_resp_t r;
+    int rc = s3_call(s, &q, &r, err);
+    lh_buf_free(&r.body);
+    lh_buf_free(&body);
+    return rc;
+}
+
+static int drop_sink(void *arg, const void *data, size_t n)
+{
+    (void)arg;
+    (void)data;
+    (void)n;
+    return 0;
+}
+
+static int s3_get(void *impl, const char *bucket, const char *key, int64_t off, int64_t len,
+                  int (*sink)(void *arg, const void *data, size_t n), void *arg, lh_os_meta_t *meta,
+                  lh_err_t *err)
+{
+    s3_t *s = impl;
+    s3_req_t q = REQ("GET", bucket, key);
+    char range[64];
+    lh_http_header_t h = {LH_STR("range"), {range, 0}};
+    int ranged = !(off == 0 && len == -1);
+    if (ranged) {
+        if (len == -1)
+            snprintf(range, sizeof range, "bytes=%lld-", (long long)off);
+        else
+            snprintf(range, sizeof range, "bytes=%lld-%lld", (long long)off,
+                     (long long)(off + len - 1));
+        h.value.len = strlen(range);
+        q.hdrs = &h;
+        q.nhdrs = 1;
+        q.skip = off; /* only applied if the server ignores Range (200) */
+        q.limit = len;
+    }
+    q.idempotent = 1;
+    q.sink = sink;
+    q.sink_arg = arg;
+    if (!q.sink) q.sink = drop_sink;
+    s3_resp_t r;
+    int rc = s3_call(s, &q, &r, err);
+    if (rc == 0 && r.status == 206) {
+        meta_from_resp(&r, r.range_total, meta);
+    } else if (rc == 0) {
+        meta_from_resp(&r, r.seen, meta);
+        if (ranged && off >= r.seen)
+            rc = lh_err_set(err, LH_EINVAL, "range not satisfiable: offset %lld, size %lld",
+                            (long long)off, (long long)r.seen);
+    }
+    lh_buf_free(&r.body);
+    return rc;
+}
+
+static int s3_put(void *impl, const char *bucket, const char *key, const void *data, size_t n,
+                  const char *content_type, int if_absent, lh_os_meta_t *out, lh_err_t *err)
+{
+    s3_t *s = impl;
+    s3_req_t q = REQ("PUT", bucket, key);
+    lh_http_header_t h[2] = {{LH_STR("content-type"), {content_type, strlen(content_type)}},
+                             {LH_STR("if-none-match"), LH_STR("*")}};
+    q.hdrs = h;
+    q.nhdrs = if_absent ? 2 : 1;
+    q.has_body = 1;
+    q.body = data ? data : "";
+    q.body_len = n;
+    q.idempotent = !if_absent;
+    s3_resp_t r;
+    int rc = s3_call(s, &q, &r, err);
+    if (rc == 0) {
+        lh_str_copy(r.content_type, sizeof r.content_type,
+                    (lh_str_t){content_type, strlen(content_type)});
+        meta_from_resp(&r, (int64_t)n, out);
+    }
+    lh_buf_free(&r.body);
+    return rc;
+}
+
+static int s3_put_fd(void *impl, const char *bucket, const char *key, int fd, int64_t size,
+                     const char *content_type, lh_os_meta_t *out, lh_err_t *err)
+{
+    s3_t *s = impl;
+    s3_req_t q = REQ("PUT", bucket, key);
+    lh_http_header_t h = {LH_STR("content-type"), {content_type, strlen(content_type)}};
+    q.hdrs = &h;
+    q.nhdrs = 1;
+    q.fd = fd;
+    q.fd_size = size;
+    q.idempotent = 1;
+    s3_resp_t r;
+    int rc = s3_call(s, &q, &r, err);
+    if (rc == 0) {
+        lh_str_copy(r.content_type, sizeof r.content_type,
+                    (lh_str_t){content_type, strlen(content_type)});
+        meta_from_resp(&r, size, out);
+    }
+    lh_buf_free(&r.body);
+    return rc;
+}
+
+static int s3_head(void *impl, const char *bucket, const char *key, lh_os_meta_t *out,
+                   lh_err_t *err)
+{
+    s3_t *s = impl;
+    s3_req_t q = REQ("HEAD", bucket, key);
+    q.idempotent = 1;
+    s3_resp_t r;
+    int rc = s3_call(s, &q, &r, err);
+    if (rc == 0) meta_from_resp(&r, r.content_length, out);
+    lh_buf_free(&r.body);
+    return rc;
+}
+
+static int s3_del(void *impl, const char *bucket, const char *key, lh_err_t *err)
+{
+    s3_t *s = impl;
+    s3_req_t q = REQ("DELETE", bucket, key);
+    q.idempotent = 1;
+    s3_resp_t r;
+    int rc = s3_call(s, &q, &r, err);
+    lh_buf_free(&r.body);
+    return rc;
+}
+
+/* --- list --- */
+
+typedef struct list_cur {
+    lh_str_t doc;
+    size_t pos;
+    const char *elem; /* "Contents" / "CommonPrefixes" */
+    int have;
+    char key[4 * LH_KEY_MAX + 1];
+    lh_os_meta_t meta;
+} list_cur_t;
+
+/* Loads the cursor's next entry (have = 0 at the end). */
+static int cur_next(list_cur_t *c, int url_encoded, lh_err_t *err)
+{
+    lh_str_t in;
+    char tmp[128];
+    c->have = xml_find(c->doc, &c->pos, c->elem, &in);
+    if (!c->have) return 0;
+    int is_prefix = c->elem[0] == 'C' && c->elem[1] == 'o' && c->elem[2] == 'm';
+    if (xml_get(in, is_prefix ? "Prefix" : "Key", c->key, sizeof c->key) != 0)
+        return lh_err_set(err, LH_EPROTO, "s3 listing entry without a key");
+    if (url_encoded) url_decode(c->key);
+    memset(&c->meta, 0, sizeof c->meta);
+    if (is_prefix) return 0;
+    xml_get(in, "Size", tmp, sizeof tmp);
+    c->meta.size = num_or(tmp, strlen(tmp), -1);
+    xml_get(in, "LastModified", tmp, sizeof tmp);
+    c->meta.mtime = iso8601_parse(tmp);
+    xml_get(in, "ETag", tmp, sizeof tmp);
+    etag_unquote(c->meta.etag, sizeof c->meta.etag, tmp, strlen(tmp));
+    return 0;
+}
+
+/* Emits one page's objects and prefixes merged in key order. */
+static int list_page(lh_str_t doc,
+                     int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *m),
+                     void *arg, lh_err_t *err)
+{
+    list_cur_t *c = calloc(2, sizeof *c); /* 8 KiB keys: off the stack */
+    if (!c) return lh_err_set(err, LH_ENOMEM, "cannot allocate listing state");
+    char enc[16];
+    int url = xml_get(doc, "EncodingType", enc, sizeof enc) == 0 && strcmp(enc, "url") == 0;
+    c[0] = (list_cur_t){.doc = doc, .elem = "Contents"};
+    c[1] = (list_cur_t){.doc = doc, .elem = "CommonPrefixes"};
+    int rc = cur_next(&c[0], url, err);
+    rc = rc ? rc : cur_next(&c[1], url, err);
+    while (rc == 0 && (c[0].have || c[1].have)) {
+        int i = !c[0].have ? 1 : !c[1].have ? 0 : strcmp(c[0].key, c[1].key) <= 0 ? 0 : 1;
+        rc = fn(arg, c[i].key, i, i ? NULL : &c[i].meta);
+        rc = rc ? rc : cur_next(&c[i], url, err);
+    }
+    free(c);
+    return rc;
+}
+
+static int list_query(lh_buf_t *qb, const char *token, const char *delimiter, const char *prefix)
+{
+    int rc = 0;
+    lh_buf_reset(qb);
+    if (token && *token) {
+        rc = lh_buf_puts(qb, "continuation-token=");
+        rc = rc ? rc : uri_encode(qb, token, 0);
+        rc = rc ? rc : lh_buf_puts(qb, "&");
+    }
+    if (delimiter) {
+        rc = rc ? rc : lh_buf_puts(qb, "delimiter=");
+        rc = rc ? rc : uri_encode(qb, delimiter, 0);
+        rc = rc ? rc : lh_buf_puts(qb, "&");
+    }
+    rc = rc ? rc : lh_buf_puts(qb, "encoding-type=url&list-type=2&max-keys=1000");
+    if (*prefix) {
+        rc = rc ? rc : lh_buf_puts(qb, "&prefix=");
+        rc = rc ? rc : uri_encode(qb, prefix, 0);
+    }
+    return rc;
+}
+
+static int s3_list(void *impl, const char *bucket, const char *prefix, const char *delimiter,
+                   int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *meta),
+                   void *arg, lh_err_t *err)
+{
+    s3_t *s = impl;
+    lh_buf_t qb;
+    lh_buf_init(&qb, 16384);
+    char *token = calloc(1, 4096);
+    s3_resp_t r;
+    lh_buf_init(&r.body, S3_BODY_MAX);
+    int rc = token ? 0 : lh_err_set(err, LH_ENOMEM, "cannot allocate listing state");
+    while (rc == 0) {
+        if (list_query(&qb, token, delimiter, prefix) != 0) {
+            rc = lh_err_set(err, LH_ETOOBIG, "listing query too long");
+            break;
+        }
+        s3_req_t q = REQ("GET", bucket, NULL);
+        q.query = qb.ptr;
+        q.idempotent = 1;
+        lh_buf_free(&r.body);
+        if ((rc = s3_call(s, &q, &r, err)) != 0) break;
+        lh_str_t doc = {r.body.ptr ? r.body.ptr : "", r.body.len};
+        if ((rc = list_page(doc, fn, arg, err)) != 0) break;
+        char trunc[16];
+        xml_get(doc, "IsTruncated", trunc, sizeof trunc);
+        if (strcmp(trunc, "true") != 0) break;
+        if (xml_get(doc, "NextContinuationToken", token, 4096) != 0 || !*token)
+            rc = lh_err_set(err, LH_EPROTO, "s3 listing truncated without a continuation token");
+    }
+    lh_buf_free(&r.body);
+    lh_buf_free(&qb);
+    free(token);
+    return rc;
+}
+
+/* --- multipart --- */
+
+static int s3_mpu_create(void *impl, const char *bucket, const char *key, const char *content_type,
+                         char *upload_id, size_t cap, lh_err_t *err)
+{
+    s3_t *s = impl;
+    s3_req_t q = REQ("POST", bucket, key);
+    lh_http_header_t h = {LH_STR("content-type"), {content_type, strlen(content_type)}};
+    q.hdrs = &h;
+    q.nhdrs = 1;
+    q.query = "uploads=";
+    q.has_body = 1;
+    q.body = "";
+    s3_resp_t r;
+    int rc = s3_call(s, &q, &r, err);
+    if (rc == 0) {
+        lh_str_t doc = {r.body.ptr ? r.body.ptr : "", r.body.len};
+        int x = xml_get(doc, "UploadId", upload_id, cap);
+        if (x == LH_ETOOBIG)
+            rc = lh_err_set(err, LH_ETOOBIG, "upload id buffer too small");
+        else if (x != 0 || !*upload_id)
+            rc = lh_err_set(err, LH_EPROTO, "s3 initiate multipart reply without UploadId");
+    }
+    lh_buf_free(&r.body);
+    return rc;
+}
+
+static int upload_query(lh_buf_t *qb, int part_number, const char *upload_id)
+{
+    int rc = part_number ? lh_buf_printf(qb, "partNumber=%d&", part_number) : 0;
+    rc = rc ? rc : lh_buf_puts(qb, "uploadId=");
+    return rc ? rc : uri_encode(qb, upload_id, 0);
+}
+
+static int s3_mpu_put_part(void *impl, const char *bucket, const char *key, const char *upload_id,
+                           int part_number, const void *data, size_t n, char *etag_out,
+                           lh_err_t *err)
+{
+    s3_t *s = impl;
+    lh_buf_t qb;
+    lh_buf_init(&qb, 4096);
+    if (upload_query(&qb, part_number, upload_id) != 0) {
+        lh_buf_free(&qb);
+        return lh_err_set(err, LH_ETOOBIG, "upload id too long");
+    }
+    s3_req_t q = REQ("PUT", bucket, key);
+    q.query = qb.ptr;
+    q.has_body = 1;
+    q.body = data ? data : "";
+    q.body_len = n;
+    q.idempotent = 1;
+    s3_resp_t r;
+    int rc = s3_call(s, &q, &r, err);
+    if (rc == 0 && !r.etag[0]) rc = lh_err_set(err, LH_EPROTO, "s3 upload part reply without ETag");
+    if (rc == 0 && etag_out) memcpy(etag_out, r.etag, strlen(r.etag) + 1);
+    lh_buf_free(&r.body);
+    lh_buf_free(&qb);
+    return rc;
+}
+
+static int complete_body(lh_buf_t *b, const char *const *etags, int nparts)
+{
+    int rc = lh_buf_puts(b, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/"
+                            "2006-03-01/\">");
+    for (int i = 0; i < nparts && rc == 0; i++) {
+        const char *e = etags[i] ? etags[i] : "";
+        char bare[80];
+        etag_unquote(bare, sizeof bare, e, strlen(e));
+        rc = lh_buf_printf(b, "<Part><ETag>&quot;");
+        rc = rc ? rc : lh_buf_xml_escape(b, bare, strlen(bare));
+        rc = rc ? rc : lh_buf_printf(b, "&quot;</ETag><PartNumber>%d</PartNumber></Part>", i + 1);
+    }
+    return rc ? rc : lh_buf_puts(b, "</CompleteMultipartUpload>");
+}
+
+static int s3_mpu_complete(void *impl, const char *bucket, const char *key, const char *upload_id,
+                           const char *const *etags, int nparts, lh_os_meta_t *out, lh_err_t *err)
+{
+    s3_t *s = impl;
+    lh_buf_t qb, body;
+    lh_buf_init(&qb, 4096);
+    lh_buf_init(&body, (size_t)nparts * 128 + 256);
+    s3_resp_t r;
+    lh_buf_init(&r.body, 0);
+    int rc = 0;
+    if (upload_query(&qb, 0, upload_id) != 0 || complete_body(&body, etags, nparts) != 0) {
+        rc = lh_err_set(err, LH_ETOOBIG, "complete multipart request too long");
+        goto fail;
+    }
+    s3_req_t q = REQ("POST", bucket, key);
+    q.query = qb.ptr;
+    q.has_body = 1;
+    q.body = body.ptr;
+    q.body_len = body.len;
+    rc = s3_call(s, &q, &r, err);
+    lh_str_t doc = {r.body.ptr ? r.body.ptr : "", r.body.len};
+    size_t pos = 0;
+    lh_str_t in;
+    if (rc == 0 && xml_find(doc, &pos, "Error", &in)) /* S3 may fail inside a 200 */
+        rc = s3_error(&q, &(s3_resp_t){.status = 200, .body = r.body}, err);
+    if (rc == 0 && out) rc = s3_head(s, bucket, key, out, err);
+fail:
+    lh_buf_free(&r.body);
+    lh_buf_free(&qb);
+    lh_buf_free(&body);
+    return rc;
+}
+
+static int s3_mpu_abort(void *impl, const char *bucket, const char *key, const char *upload_id,
+                        lh_err_t *err)
+{
+    s3_t *s = impl;
+    lh_buf_t qb;
+    lh_buf_init(&qb, 4096);
+    if (upload_query(&qb, 0, upload_id) != 0) {
+        lh_buf_free(&qb);
+        return lh_err_set(err, LH_ETOOBIG, "upload id too long");
+    }
+    s3_req_t q = REQ("DELETE", bucket, key);
+    q.query = qb.ptr;
+    q.idempotent = 1;
+    s3_resp_t r;
+    int rc = s3_call(s, &q, &r, err);
+    lh_buf_free(&r.body);
+    lh_buf_free(&qb);
+    return rc;
+}
+
+static void s3_close(void *impl)
+{
+    s3_t *s = impl;
+    if (!s) return;
+    if (s->curl) curl_easy_cleanup(s->curl);
+    pthread_mutex_destroy(&s->mu);
+    memset(s->sk, 0, sizeof s->sk);
+    free(s);
+}
+
+static const lh_objstore_ops_t s3_ops = {
+    .kind = "s3",
+    .close = s3_close,
+    .bucket_create = s3_bucket_create,
+    .get = s3_get,
+    .put = s3_put,
+    .put_fd = s3_put_fd,
+    .head = s3_head,
+    .del = s3_del,
+    .list = s3_list,
+    .mpu_create = s3_mpu_create,
+    .mpu_put_part = s3_mpu_put_part,
+    .mpu_complete = s3_mpu_complete,
+    .mpu_abort = s3_mpu_abort,
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* "http(s)://host[:port][/]" -> scheme and host[:port] without a default port. */
+static int parse_endpoint(s3_t *s, const char *endpoint, lh_err_t *err)
+{
+    const char *rest;
+    if (strncasecmp(endpoint, "http://", 7) == 0) {
+        memcpy(s->scheme, "http", 5);
+        rest = endpoint + 7;
+    } else if (strncasecmp(endpoint, "https://", 8) == 0) {
+        memcpy(s->scheme, "https", 6);
+        rest = endpoint + 8;
+    } else {
+        return lh_err_set(err, LH_EINVAL, "invalid s3 endpoint %s: want http(s)://host[:port]",
+                          endpoint);
+    }
+    size_t n = strcspn(rest, "/?#");
+    if (n == 0 || (rest[n] && strcmp(rest + n, "/") != 0) || memchr(rest, '@', n))
+        return lh_err_set(err, LH_EINVAL, "invalid s3 endpoint %s: want http(s)://host[:port]",
+                          endpoint);
+    const char *dflt = s->scheme[4] == 's' ? ":443" : ":80";
+    size_t dl = strlen(dflt);
+    if (n > dl && memcmp(rest + n - dl, dflt, dl) == 0) n -= dl;
+    if (lh_str_copy(s->hostport, sizeof s->hostport, (lh_str_t){rest, n}) != 0)
+        return lh_err_set(err, LH_EINVAL, "invalid s3 endpoint %s: host too long", endpoint);
+    return 0;
+}
+
+int lh_objstore_open_s3(lh_objstore_t **out, const char *endpoint, const char *region,
+                        const char *access_key, const char *secret_key, int path_style,
+                        lh_err_t *err)
+{
+    if (!endpoint || !access_key || !secret_key)
+        return lh_err_set(err, LH_EINVAL, "s3 endpoint and keys are required");
+    s3_t *s = calloc(1, sizeof *s);
+    if (!s) return lh_err_set(err, LH_ENOMEM, "cannot allocate s3 object store");
+    pthread_mutex_init(&s->mu, NULL);
+    int rc = parse_endpoint(s, endpoint, err);
+    if (rc) goto fail;
+    if (!region || !*region) region = "us-east-1";
+    if (lh_str_copy(s->region, sizeof s->region, (lh_str_t){region, strlen(region)}) ||
+        lh_str_copy(s->ak, sizeof s->ak, (lh_str_t){access_key, strlen(access_key)}) ||
+        lh_str_copy(s->sk, sizeof s->sk, (lh_str_t){secret_key, strlen(secret_key)})) {
+        rc = lh_err_set(err, LH_EINVAL, "s3 region or keys too long");
+        goto fail;
+    }
+    s->path_style = path_style;
+    pthread_once(&curl_once, curl_init_once);
+    s->curl = curl_easy_init();
+    if (!s->curl) {
+        rc = lh_err_set(err, LH_ENOMEM, "cannot create curl handle");
+        goto fail;
+    }
+    return lh_objstore_wrap(out, &s3_ops, s, err);
+fail:
+    s3_close(s);
+    return rc;
+}
+
+static const char *env_first(const char *a, const char *b)
+{
+    const char *v = getenv(a);
+    if ((!v || !*v) && b) v = getenv(b);
+    return v && *v ? v : NULL;
+}
+
+int lh_objstore_open_url(lh_objstore_t **out, const char *url_or_env, lh_err_t *err)
+{
+    const char *endpoint =
+        url_or_env && *url_or_env ? url_or_env : env_first("LAKEHOUSE_S3_ENDPOINT", NULL);
+    if (!endpoint) return lh_err_set(err, LH_EINVAL, "no s3 endpoint: set LAKEHOUSE_S3_ENDPOINT");
+    const char *ak = env_first("AWS_ACCESS_KEY_ID", NULL);
+    const char *sk = env_first("AWS_SECRET_ACCESS_KEY", NULL);
+    if (!ak || !sk) {
+        ak = env_first("LAKEHOUSE_ACCESS_KEY", NULL);
+        sk = env_first("LAKEHOUSE_SECRET_KEY", NULL);
+    }
+    if (!ak || !sk)
+        return lh_err_set(err, LH_EINVAL,
+                          "no s3 credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+    const char *region = env_first("AWS_REGION", "AWS_DEFAULT_REGION");
+    const char *vh = getenv("LAKEHOUSE_S3_VIRTUAL_HOST");
+    int path_style = !(vh && strcmp(vh, "1") == 0);
+    return lh_objstore_open_s3(out, endpoint, region, ak, sk, path_style, err);
+}
