@@ -50,7 +50,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/liblh.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(BUILD)/liblh.a $(LDOPT) $(PKG_LIBS)
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(BUILD)/lakehouse
 	@tests/unit/run.sh $(UNIT_BINS)
 
 asan:
