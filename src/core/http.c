@@ -11,6 +11,7 @@
 #include "core/metrics.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +70,7 @@ static void metrics_register(void)
 
 void lh__http_count_sent(lh__http_conn_t *c, size_t n)
 {
-    if (n)
-        lh_metrics_add("lakehouse_http_bytes_sent_total", c->srv->labels, (double)n);
+    if (n) lh_metrics_add("lakehouse_http_bytes_sent_total", c->srv->labels, (double)n);
 }
 
 size_t lh__http_max_buffered(const lh_http_server_t *srv)
@@ -81,8 +81,7 @@ size_t lh__http_max_buffered(const lh_http_server_t *srv)
 static void note_buffered(lh__http_conn_t *c)
 {
     size_t n = c->rend - c->rstart + (c->tls ? lh__tls_buffered(c->tls) : 0);
-    if (n > c->srv->max_buffered)
-        __atomic_store_n(&c->srv->max_buffered, n, __ATOMIC_RELAXED);
+    if (n > c->srv->max_buffered) __atomic_store_n(&c->srv->max_buffered, n, __ATOMIC_RELAXED);
 }
 
 /* --- closing --- */
@@ -96,8 +95,7 @@ static void conn_free(lh__http_conn_t *c)
         c->prev->next = c->next;
     else
         srv->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    if (c->next) c->next->prev = c->prev;
     srv->nconns--;
     lh_metrics_add("lakehouse_http_connections_active", srv->labels, -1);
     lh__http_parser_free(&c->p);
@@ -111,14 +109,12 @@ static void conn_free(lh__http_conn_t *c)
 static void on_handle_closed(uv_handle_t *h)
 {
     lh__http_conn_t *c = h->data;
-    if (--c->handles == 0)
-        conn_free(c);
+    if (--c->handles == 0) conn_free(c);
 }
 
 static void conn_close(lh__http_conn_t *c)
 {
-    if (c->state == LH__CS_CLOSED)
-        return;
+    if (c->state == LH__CS_CLOSED) return;
     set_state(c, LH__CS_CLOSED);
     c->handles = 3;
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
@@ -145,8 +141,7 @@ static void start_linger(lh__http_conn_t *c)
     }
     uv_timer_start(&c->timer, on_linger_timer, LINGER_MS, 0);
     c->timer_on = 1;
-    if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
-        conn_close(c);
+    if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) != 0) conn_close(c);
 }
 
 /* Ends the request with ok=0 and closes. Returns after waiting when a worker
@@ -162,8 +157,7 @@ static void abort_conn(lh__http_conn_t *c)
     if (r) {
         c->req = NULL;
         c->holding = 0;
-        if (c->srv->handler.on_done)
-            c->srv->handler.on_done(&r->pub, 0, c->srv->ctx);
+        if (c->srv->handler.on_done) c->srv->handler.on_done(&r->pub, 0, c->srv->ctx);
         lh_metrics_add("lakehouse_http_requests_in_flight", c->srv->labels, -1);
         lh_arena_free(r->pub.arena);
     }
@@ -181,8 +175,7 @@ void lh__http_fail(lh__http_conn_t *c)
 /* Makes room in the read buffer (never while the handler holds a slice). */
 static void compact(lh__http_conn_t *c)
 {
-    if (c->holding)
-        return;
+    if (c->holding) return;
     if (c->rstart == c->rend) {
         c->rstart = c->rend = 0;
     } else if (c->rstart > 0 && c->rend == LH__HTTP_RBUF) {
@@ -197,8 +190,7 @@ static void compact(lh__http_conn_t *c)
 static int fill(lh__http_conn_t *c)
 {
     compact(c);
-    if (!c->tls || c->rend == LH__HTTP_RBUF)
-        return 0;
+    if (!c->tls || c->rend == LH__HTTP_RBUF) return 0;
     long n = lh__tls_read(c->tls, c->rbuf + c->rend, LH__HTTP_RBUF - c->rend);
     lh__http_tls_flush(c);
     if (n > 0) {
@@ -214,8 +206,7 @@ static int fill(lh__http_conn_t *c)
 
 static int wants_input(const lh__http_conn_t *c)
 {
-    if (c->peer_eof || c->failed)
-        return 0;
+    if (c->peer_eof || c->failed) return 0;
     switch (c->state) {
     case LH__CS_HEAD:
     case LH__CS_DISCARD:
@@ -237,8 +228,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
         return;
     }
     compact(c);
-    if (c->state == LH__CS_LINGER)
-        c->rstart = c->rend = 0;
+    if (c->state == LH__CS_LINGER) c->rstart = c->rend = 0;
     *buf = uv_buf_init(c->rbuf + c->rend, (unsigned)(LH__HTTP_RBUF - c->rend));
 }
 
@@ -258,18 +248,15 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     lh__http_conn_t *c = s->data;
     (void)buf;
-    if (nread == 0 || c->state == LH__CS_CLOSED)
-        return;
+    if (nread == 0 || c->state == LH__CS_CLOSED) return;
     if (nread < 0) {
         on_peer_gone(c, nread);
         return;
     }
     lh_metrics_add("lakehouse_http_bytes_received_total", c->srv->labels, (double)nread);
-    if (c->state == LH__CS_LINGER)
-        return; /* drained and dropped */
+    if (c->state == LH__CS_LINGER) return; /* drained and dropped */
     if (c->tls) {
-        if (lh__tls_feed(c->tls, c->tbuf, (size_t)nread))
-            c->failed = 1;
+        if (lh__tls_feed(c->tls, c->tbuf, (size_t)nread)) c->failed = 1;
     } else {
         c->rend += (size_t)nread;
     }
@@ -281,10 +268,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 static void update_reading(lh__http_conn_t *c)
 {
     int want = wants_input(c);
-    if (want && !c->tls && c->rend == LH__HTTP_RBUF && c->state != LH__CS_LINGER)
-        want = 0;
-    if (want && c->tls && lh__tls_buffered(c->tls) >= LH__HTTP_TBUF)
-        want = 0;
+    if (want && !c->tls && c->rend == LH__HTTP_RBUF && c->state != LH__CS_LINGER) want = 0;
+    if (want && c->tls && lh__tls_buffered(c->tls) >= LH__HTTP_TBUF) want = 0;
     if (want && !c->reading)
         c->reading = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0;
     else if (!want && c->reading) {
@@ -310,8 +295,7 @@ static void on_timer(uv_timer_t *t)
 /* Runs the idle timer while we wait for the peer; any activity restarts it. */
 static void update_timer(lh__http_conn_t *c)
 {
-    if (c->state == LH__CS_LINGER || c->state == LH__CS_CLOSED)
-        return;
+    if (c->state == LH__CS_LINGER || c->state == LH__CS_CLOSED) return;
     int waiting = c->reading || (c->busy && !c->job);
     if (waiting) {
         uv_timer_start(&c->timer, on_timer, (uint64_t)c->srv->idle_ms, 0);
@@ -359,12 +343,10 @@ static int req_end(lh__http_conn_t *c)
     lh__http_ireq_t *r = c->req;
     int keep = !r->close && !c->peer_eof && !c->srv->stopping;
     int body_left = c->p.phase == LH__HP_BODY;
-    if (keep && body_left && !lh__http_discardable(c))
-        keep = 0;
+    if (keep && body_left && !lh__http_discardable(c)) keep = 0;
     c->req = NULL;
     c->holding = 0;
-    if (c->srv->handler.on_done)
-        c->srv->handler.on_done(&r->pub, 1, c->srv->ctx);
+    if (c->srv->handler.on_done) c->srv->handler.on_done(&r->pub, 1, c->srv->ctx);
     lh_metrics_add("lakehouse_http_requests_in_flight", c->srv->labels, -1);
     lh_arena_free(r->pub.arena);
     if (!keep) {
@@ -385,8 +367,7 @@ static void body_error(lh__http_conn_t *c)
     r->body = LH__BS_ERR;
     lh_log(LH_LOG_INFO, r->pub.request_id, "http %s: bad request body: %s", c->srv->name,
            c->p.why ? c->p.why : "truncated");
-    if (c->srv->handler.on_body_error)
-        c->srv->handler.on_body_error(&r->pub, c->srv->ctx);
+    if (c->srv->handler.on_body_error) c->srv->handler.on_body_error(&r->pub, c->srv->ctx);
     c->failed = 1;
 }
 
@@ -395,10 +376,8 @@ static void body_error(lh__http_conn_t *c)
 /* Waits for input in states that read: STOP, or closes on EOF. */
 static int need_input(lh__http_conn_t *c)
 {
-    if (fill(c))
-        return GO;
-    if (c->peer_eof)
-        conn_close(c);
+    if (fill(c)) return GO;
+    if (c->peer_eof) conn_close(c);
     return STOP;
 }
 
@@ -428,13 +407,11 @@ static int step_body(lh__http_conn_t *c)
     lh__http_ireq_t *r = c->req;
     if (c->p.phase == LH__HP_DONE) {
         r->body = LH__BS_END;
-        if (c->srv->handler.on_body_end)
-            c->srv->handler.on_body_end(&r->pub, c->srv->ctx);
+        if (c->srv->handler.on_body_end) c->srv->handler.on_body_end(&r->pub, c->srv->ctx);
         return GO;
     }
     if (c->rstart == c->rend && !fill(c)) {
-        if (c->peer_eof)
-            body_error(c);
+        if (c->peer_eof) body_error(c);
         return c->failed ? GO : STOP;
     }
     const char *d;
@@ -454,10 +431,8 @@ static int step_body(lh__http_conn_t *c)
 static int step_req(lh__http_conn_t *c)
 {
     lh__http_ireq_t *r = c->req;
-    if (r->resp == LH__RS_FINISHED && lh__http_out_idle(c))
-        return req_end(c);
-    if (r->body != LH__BS_READING || c->holding)
-        return STOP;
+    if (r->resp == LH__RS_FINISHED && lh__http_out_idle(c)) return req_end(c);
+    if (r->body != LH__BS_READING || c->holding) return STOP;
     return step_body(c);
 }
 
@@ -468,8 +443,7 @@ static int step_discard(lh__http_conn_t *c)
         set_state(c, LH__CS_HEAD);
         return GO;
     }
-    if (c->rstart == c->rend)
-        return need_input(c);
+    if (c->rstart == c->rend) return need_input(c);
     const char *d;
     size_t dl, n = lh__http_parse_body(&c->p, c->rbuf + c->rstart, c->rend - c->rstart, &d, &dl);
     c->rstart += n;
@@ -483,8 +457,7 @@ static int step_discard(lh__http_conn_t *c)
 
 static int step_error(lh__http_conn_t *c)
 {
-    if (!lh__http_out_idle(c))
-        return STOP;
+    if (!lh__http_out_idle(c)) return STOP;
     start_linger(c);
     return GO;
 }
@@ -496,15 +469,13 @@ static int step_linger(lh__http_conn_t *c)
         uv_timer_start(&c->timer, on_linger_timer, LINGER_MS, 0);
         c->timer_on = 1;
     }
-    if (c->peer_eof)
-        conn_close(c);
+    if (c->peer_eof) conn_close(c);
     return STOP;
 }
 
 static int (*const steps[])(lh__http_conn_t *) = {
-    [LH__CS_HEAD] = step_head,       [LH__CS_REQ] = step_req,
-    [LH__CS_DISCARD] = step_discard, [LH__CS_ERROR] = step_error,
-    [LH__CS_LINGER] = step_linger,   [LH__CS_CLOSED] = NULL,
+    [LH__CS_HEAD] = step_head,   [LH__CS_REQ] = step_req,       [LH__CS_DISCARD] = step_discard,
+    [LH__CS_ERROR] = step_error, [LH__CS_LINGER] = step_linger, [LH__CS_CLOSED] = NULL,
 };
 
 void lh__http_drive(lh__http_conn_t *c)
@@ -518,8 +489,7 @@ void lh__http_drive(lh__http_conn_t *c)
         c->again = 0;
         while (c->state != LH__CS_CLOSED && !c->failed && steps[c->state](c) == GO)
             ;
-        if (c->failed && c->state != LH__CS_CLOSED)
-            abort_conn(c);
+        if (c->failed && c->state != LH__CS_CLOSED) abort_conn(c);
     } while (c->again && c->state != LH__CS_CLOSED);
     c->in_drive = 0;
     if (c->state != LH__CS_CLOSED) {
@@ -538,8 +508,7 @@ static void on_kick(uv_idle_t *h)
 
 void lh__http_kick(lh__http_conn_t *c)
 {
-    if (c->state == LH__CS_CLOSED)
-        return;
+    if (c->state == LH__CS_CLOSED) return;
     if (c->in_drive) {
         c->again = 1;
     } else if (!c->kicked) {
@@ -554,8 +523,7 @@ void lh_http_body_read(lh_http_req_t *req)
 {
     lh__http_ireq_t *r = (lh__http_ireq_t *)req;
     lh__http_conn_t *c = r->c;
-    if (r->body != LH__BS_NONE)
-        return;
+    if (r->body != LH__BS_NONE) return;
     r->body = LH__BS_READING;
     if (req->expect_continue && !r->continue_sent && r->resp == LH__RS_NONE &&
         c->p.phase == LH__HP_BODY) {
@@ -600,16 +568,14 @@ static void on_ctl_written(uv_write_t *w, int status)
 {
     ctl_write_t *cw = (ctl_write_t *)w;
     lh__http_conn_t *c = cw->c;
-    if (status < 0 && c->state != LH__CS_CLOSED && c->state != LH__CS_LINGER)
-        lh__http_fail(c);
+    if (status < 0 && c->state != LH__CS_CLOSED && c->state != LH__CS_LINGER) lh__http_fail(c);
     free(cw);
 }
 
 void lh__http_tls_flush(lh__http_conn_t *c)
 {
     size_t n = lh__tls_pending(c->tls);
-    if (!n || c->state == LH__CS_CLOSED)
-        return;
+    if (!n || c->state == LH__CS_CLOSED) return;
     ctl_write_t *cw = malloc(sizeof *cw + n);
     if (!cw) {
         c->failed = 1;
@@ -648,8 +614,7 @@ static void peer_name(uv_tcp_t *t, char *out, size_t cap)
 static lh__http_conn_t *conn_new(lh_http_server_t *srv)
 {
     lh__http_conn_t *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
+    if (!c) return NULL;
     c->rbuf = malloc(LH__HTTP_RBUF);
     c->tbuf = srv->tls ? malloc(LH__HTTP_TBUF) : NULL;
     c->tls = srv->tls ? lh__tls_new(srv->tls) : NULL;
@@ -667,8 +632,7 @@ static lh__http_conn_t *conn_new(lh_http_server_t *srv)
     uv_idle_init(srv->loop, &c->kick);
     c->tcp.data = c->timer.data = c->kick.data = c;
     c->next = srv->conns;
-    if (c->next)
-        c->next->prev = c;
+    if (c->next) c->next->prev = c;
     srv->conns = c;
     srv->nconns++;
     lh_metrics_add("lakehouse_http_connections_active", srv->labels, 1);
@@ -678,8 +642,7 @@ static lh__http_conn_t *conn_new(lh_http_server_t *srv)
 static void on_connection(uv_stream_t *lst, int status)
 {
     lh_http_server_t *srv = lst->data;
-    if (status < 0 || srv->stopping)
-        return;
+    if (status < 0 || srv->stopping) return;
     lh__http_conn_t *c = conn_new(srv);
     if (!c) {
         lh_error("http %s: out of memory accepting a connection", srv->name);
@@ -729,8 +692,7 @@ static void bound_name(uv_tcp_t *t, char *out, size_t cap)
     struct sockaddr_storage ss;
     int len = sizeof ss;
     char ip[64] = "?";
-    if (!out || !cap || uv_tcp_getsockname(t, (struct sockaddr *)&ss, &len) != 0)
-        return;
+    if (!out || !cap || uv_tcp_getsockname(t, (struct sockaddr *)&ss, &len) != 0) return;
     if (ss.ss_family == AF_INET6) {
         uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof ip);
         snprintf(out, cap, "[%s]:%d", ip, ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
@@ -758,8 +720,7 @@ static int srv_init(lh_http_server_t *srv, uv_loop_t *loop, const lh_http_server
 {
     if (!o->handler || !o->handler->on_request || !o->handler->on_body)
         return lh_err_set(err, LH_EINVAL, "http server needs on_request and on_body handlers");
-    if (!o->listen)
-        return lh_err_set(err, LH_EINVAL, "http server needs a listen address");
+    if (!o->listen) return lh_err_set(err, LH_EINVAL, "http server needs a listen address");
     srv->loop = loop;
     snprintf(srv->name, sizeof srv->name, "%s", o->name ? o->name : "http");
     snprintf(srv->labels, sizeof srv->labels, "listener=\"%s\"", srv->name);
@@ -774,26 +735,24 @@ static int srv_init(lh_http_server_t *srv, uv_loop_t *loop, const lh_http_server
     return 0;
 }
 
-int lh_http_server_start(uv_loop_t *loop, const lh_http_server_opts_t *opts,
-                         lh_http_server_t **out, char *bound, size_t boundlen, lh_err_t *err)
+int lh_http_server_start(uv_loop_t *loop, const lh_http_server_opts_t *opts, lh_http_server_t **out,
+                         char *bound, size_t boundlen, lh_err_t *err)
 {
     struct sockaddr_storage ss;
     lh_http_server_t *srv = calloc(1, sizeof *srv);
-    if (!srv)
-        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    if (!srv) return lh_err_set(err, LH_ENOMEM, "out of memory");
     int rc = srv_init(srv, loop, opts, err);
-    if (!rc)
-        rc = parse_listen(opts->listen, &ss, err);
+    if (!rc) rc = parse_listen(opts->listen, &ss, err);
     if (rc) {
         srv_free(srv);
         return rc;
     }
     metrics_register();
+    signal(SIGPIPE, SIG_IGN); /* a peer gone mid-write must be an error, not death */
     uv_tcp_init(loop, &srv->lst);
     srv->lst.data = srv;
     int uvrc = uv_tcp_bind(&srv->lst, (struct sockaddr *)&ss, 0);
-    if (!uvrc)
-        uvrc = uv_listen((uv_stream_t *)&srv->lst, 511, on_connection);
+    if (!uvrc) uvrc = uv_listen((uv_stream_t *)&srv->lst, 511, on_connection);
     if (uvrc) {
         uv_close((uv_handle_t *)&srv->lst, on_lst_closed_early);
         return lh_err_set(err, LH_EIO, "cannot listen on %s: %s", opts->listen, uv_strerror(uvrc));
@@ -817,14 +776,12 @@ static void on_grace_closed(uv_handle_t *h)
     void (*done)(void *) = srv->stop_done;
     void *arg = srv->stop_arg;
     srv_free(srv);
-    if (done)
-        done(arg);
+    if (done) done(arg);
 }
 
 static void check_stopped(lh_http_server_t *srv)
 {
-    if (!srv->stopping || srv->lst_open || srv->nconns || !srv->grace_open)
-        return;
+    if (!srv->stopping || srv->lst_open || srv->nconns || !srv->grace_open) return;
     srv->grace_open = 0;
     uv_close((uv_handle_t *)&srv->grace, on_grace_closed);
 }
@@ -839,12 +796,11 @@ static void on_lst_closed(uv_handle_t *h)
 static void on_grace(uv_timer_t *t)
 {
     lh_http_server_t *srv = t->data;
-    lh_log(LH_LOG_WARN, NULL, "http %s: aborting %zu connections after the grace period",
-           srv->name, srv->nconns);
+    lh_log(LH_LOG_WARN, NULL, "http %s: aborting %zu connections after the grace period", srv->name,
+           srv->nconns);
     for (lh__http_conn_t *c = srv->conns, *n; c; c = n) {
         n = c->next;
-        if (c->state == LH__CS_CLOSED)
-            continue;
+        if (c->state == LH__CS_CLOSED) continue;
         if (c->state == LH__CS_REQ)
             lh__http_fail(c);
         else
@@ -854,14 +810,12 @@ static void on_grace(uv_timer_t *t)
 
 void lh_http_server_stop(lh_http_server_t *srv, void (*done)(void *), void *arg)
 {
-    if (srv->stopping)
-        return;
+    if (srv->stopping) return;
     srv->stopping = 1;
     srv->stop_done = done;
     srv->stop_arg = arg;
     uv_close((uv_handle_t *)&srv->lst, on_lst_closed);
     for (lh__http_conn_t *c = srv->conns; c; c = c->next)
-        if (c->state == LH__CS_HEAD && !c->p.head.len && c->rstart == c->rend)
-            conn_close(c);
+        if (c->state == LH__CS_HEAD && !c->p.head.len && c->rstart == c->rend) conn_close(c);
     uv_timer_start(&srv->grace, on_grace, GRACE_MS, 0);
 }

@@ -20,13 +20,13 @@ typedef struct lh__http_hoff {
 } lh__http_hoff_t;
 
 typedef struct lh__http_parser {
-    size_t max_head;    /* whole head, request line included */
-    size_t max_headers; /* header count */
-    int phase;          /* LH__HP_* */
-    int st;             /* byte state inside the phase */
-    int status;         /* on LH__HP_ERROR: 400, 431, 501, 505 */
-    const char *why;    /* on LH__HP_ERROR: static reason for logs */
-    lh_buf_t head;      /* head bytes seen so far (capped at max_head) */
+    size_t max_head;                               /* whole head, request line included */
+    size_t max_headers;                            /* header count */
+    int phase;                                     /* LH__HP_* */
+    int st;                                        /* byte state inside the phase */
+    int status;                                    /* on LH__HP_ERROR: 400, 431, 501, 505 */
+    const char *why;                               /* on LH__HP_ERROR: static reason for logs */
+    lh_buf_t head;                                 /* head bytes seen so far (capped at max_head) */
     uint32_t meth_off, meth_len, tgt_off, tgt_len; /* request line */
     uint32_t tok, nlen, vstart, vstop;             /* current header */
     int minor;
@@ -54,8 +54,8 @@ size_t lh__http_parse_head(lh__http_parser_t *p, const char *data, size_t len);
 /* Feeds body bytes in phase BODY; returns how many were consumed and at most
  * one slice of de-chunked body data (*out points into data, *outlen may be 0).
  * Phase becomes DONE after the last byte (trailers included) or ERROR. */
-size_t lh__http_parse_body(lh__http_parser_t *p, const char *data, size_t len,
-                           const char **out, size_t *outlen);
+size_t lh__http_parse_body(lh__http_parser_t *p, const char *data, size_t len, const char **out,
+                           size_t *outlen);
 /* Fills req's method, target, path, query, version, headers and framing from
  * a complete head; copies the head into req->arena. Returns 0 or LH_ENOMEM. */
 int lh__http_req_fill(const lh__http_parser_t *p, lh_http_req_t *req);
@@ -89,8 +89,8 @@ size_t lh__tls_buffered(lh__tls_t *t);
 
 /* --- server and connection internals (http.c, http_resp.c) --- */
 
-#define LH__HTTP_RBUF ((size_t)64 << 10)  /* plaintext read buffer per connection */
-#define LH__HTTP_TBUF ((size_t)17 << 10)  /* ciphertext read chunk (one TLS record) */
+#define LH__HTTP_RBUF ((size_t)64 << 10)     /* plaintext read buffer per connection */
+#define LH__HTTP_TBUF ((size_t)17 << 10)     /* ciphertext read chunk (one TLS record) */
 #define LH__HTTP_DISCARD ((uint64_t)1 << 20) /* unread body we discard to keep a connection */
 
 /* Connection states; set only through set_state() in http.c. */
@@ -112,11 +112,11 @@ typedef struct lh__http_ireq {
     lh_http_req_t pub; /* first: handlers get &pub */
     lh__http_conn_t *c;
     int body, resp;
-    int close;         /* this response ends the connection */
+    int close; /* this response ends the connection */
     int continue_sent;
-    int chunked_out;   /* response framed with chunked encoding */
-    int no_body;       /* HEAD, 1xx, 204, 304 */
-    int64_t out_left;  /* announced Content-Length still to write; -1 unknown */
+    int chunked_out;  /* response framed with chunked encoding */
+    int no_body;      /* HEAD, 1xx, 204, 304 */
+    int64_t out_left; /* announced Content-Length still to write; -1 unknown */
     lh__http_rhdr_t *rh, *rh_tail;
 } lh__http_ireq_t;
 
@@ -124,8 +124,8 @@ typedef struct lh__http_ireq {
 typedef struct lh__http_out {
     struct lh__http_out *next;
     int fd;
-    int64_t off, len;  /* file range still to send */
-    char *data;        /* memory: owned copy */
+    int64_t off, len; /* file range still to send */
+    char *data;       /* memory: owned copy */
     size_t dlen;
     void (*done)(lh_http_req_t *, int, void *);
     void *arg;

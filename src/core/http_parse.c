@@ -15,23 +15,52 @@
 #define DEF_MAX_HEADERS 128
 #define MAX_CHUNK_LINE 4096
 
-enum { H_START, H_METHOD, H_TARGET0, H_TARGET, H_VERSION, H_RL_LF, H_LINE,
-       H_NAME, H_VALUE_WS, H_VALUE, H_HDR_LF, H_END_LF };
+enum {
+    H_START,
+    H_METHOD,
+    H_TARGET0,
+    H_TARGET,
+    H_VERSION,
+    H_RL_LF,
+    H_LINE,
+    H_NAME,
+    H_VALUE_WS,
+    H_VALUE,
+    H_HDR_LF,
+    H_END_LF
+};
 
-enum { C_SIZE0, C_SIZE, C_SIZE_WS, C_EXT, C_SIZE_LF, C_DATA, C_DATA_CR, C_DATA_LF,
-       C_TRAILER0, C_TRAILER, C_END_LF, C_LENGTH };
+enum {
+    C_SIZE0,
+    C_SIZE,
+    C_SIZE_WS,
+    C_EXT,
+    C_SIZE_LF,
+    C_DATA,
+    C_DATA_CR,
+    C_DATA_LF,
+    C_TRAILER0,
+    C_TRAILER,
+    C_END_LF,
+    C_LENGTH
+};
 
 /* RFC 9110 tchar */
 static int is_tchar(unsigned char c)
 {
     static const char extra[] = "!#$%&'*+-.^_`|~";
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return 1;
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return 1;
     return c && strchr(extra, c) != NULL;
 }
 
-static int is_target_char(unsigned char c) { return c > 0x20 && c != 0x7f; }
-static int is_value_char(unsigned char c) { return c > 0x20 && c != 0x7f; }
+static int is_target_char(unsigned char c)
+{
+    return c > 0x20 && c != 0x7f;
+}
+static int is_value_char(unsigned char c)
+{
+    return c > 0x20 && c != 0x7f;
+}
 
 int lh__http_parser_init(lh__http_parser_t *p, size_t max_head, size_t max_headers)
 {
@@ -93,11 +122,9 @@ static int add_header(lh__http_parser_t *p, uint32_t vstart, uint32_t vend)
 {
     if (p->nhdrs == p->hcap) {
         size_t n = p->hcap ? p->hcap * 2 : 16;
-        if (n > p->max_headers)
-            n = p->max_headers;
+        if (n > p->max_headers) n = p->max_headers;
         lh__http_hoff_t *h = realloc(p->hdrs, n * sizeof *h);
-        if (!h)
-            return LH_ENOMEM;
+        if (!h) return LH_ENOMEM;
         p->hdrs = h;
         p->hcap = n;
     }
@@ -123,8 +150,7 @@ static int list_has(lh_str_t v, const char *token)
         size_t e = i;
         while (e > s && (v.ptr[e - 1] == ' ' || v.ptr[e - 1] == '\t'))
             e--;
-        if (e > s && lh_str_caseeq((lh_str_t){v.ptr + s, e - s}, token))
-            return 1;
+        if (e > s && lh_str_caseeq((lh_str_t){v.ptr + s, e - s}, token)) return 1;
     }
     return 0;
 }
@@ -159,15 +185,11 @@ static int finish_head(lh__http_parser_t *p)
     framing_t f = {0};
     for (size_t i = 0; i < p->nhdrs; i++)
         scan_header(p, &p->hdrs[i], &f);
-    if (f.ncl && f.nte)
-        return bad(p, 400, "both content-length and transfer-encoding");
-    if (f.ncl >= 99)
-        return bad(p, 400, "conflicting content-length");
-    if (p->minor == 1 && f.nhost != 1)
-        return bad(p, 400, "missing or repeated host");
+    if (f.ncl && f.nte) return bad(p, 400, "both content-length and transfer-encoding");
+    if (f.ncl >= 99) return bad(p, 400, "conflicting content-length");
+    if (p->minor == 1 && f.nhost != 1) return bad(p, 400, "missing or repeated host");
     if (f.nte) {
-        if (f.nte > 1 || p->minor == 0)
-            return bad(p, 400, "bad transfer-encoding");
+        if (f.nte > 1 || p->minor == 0) return bad(p, 400, "bad transfer-encoding");
         if (!lh_str_caseeq(f.te, "chunked"))
             return bad(p, list_has(f.te, "chunked") ? 501 : 400, "unsupported transfer-encoding");
         p->chunked = 1;
@@ -178,8 +200,7 @@ static int finish_head(lh__http_parser_t *p)
             return bad(p, 400, "bad content-length");
         p->content_length = (int64_t)v;
     }
-    if (p->minor == 0)
-        p->expect_continue = 0;
+    if (p->minor == 0) p->expect_continue = 0;
     p->keep_alive = !f.close && (p->minor == 1 || f.keep);
     p->left = p->content_length > 0 ? (uint64_t)p->content_length : 0;
     p->st = p->chunked ? C_SIZE0 : C_LENGTH;
@@ -191,11 +212,10 @@ static int check_version(lh__http_parser_t *p, uint32_t end)
 {
     const char *v = p->head.ptr + p->tok;
     size_t n = end - p->tok;
-    if (n != 8 || memcmp(v, "HTTP/", 5) || v[6] != '.' || v[5] < '0' || v[5] > '9' ||
-        v[7] < '0' || v[7] > '9')
+    if (n != 8 || memcmp(v, "HTTP/", 5) || v[6] != '.' || v[5] < '0' || v[5] > '9' || v[7] < '0' ||
+        v[7] > '9')
         return bad(p, 400, "bad http version");
-    if (v[5] != '1')
-        return bad(p, 505, "unsupported http version");
+    if (v[5] != '1') return bad(p, 505, "unsupported http version");
     p->minor = v[7] == '0' ? 0 : 1;
     return 0;
 }
@@ -214,49 +234,40 @@ static int head_byte(hctx_t *x, unsigned char c)
     uint32_t pos = x->pos;
     switch (p->st) {
     case H_START:
-        if (c == '\r' || c == '\n')
-            return 0;
-        if (!is_tchar(c))
-            return bad(p, 400, "bad method");
+        if (c == '\r' || c == '\n') return 0;
+        if (!is_tchar(c)) return bad(p, 400, "bad method");
         p->meth_off = pos;
         p->st = H_METHOD;
         return 0;
     case H_METHOD:
-        if (is_tchar(c))
-            return 0;
-        if (c != ' ')
-            return bad(p, 400, "bad method");
+        if (is_tchar(c)) return 0;
+        if (c != ' ') return bad(p, 400, "bad method");
         p->meth_len = pos - p->meth_off;
         p->st = H_TARGET0;
         return 0;
     case H_TARGET0:
     case H_TARGET:
         if (is_target_char(c)) {
-            if (p->st == H_TARGET0)
-                p->tgt_off = pos;
+            if (p->st == H_TARGET0) p->tgt_off = pos;
             p->st = H_TARGET;
             return 0;
         }
-        if (c != ' ' || p->st == H_TARGET0)
-            return bad(p, 400, "bad request target");
+        if (c != ' ' || p->st == H_TARGET0) return bad(p, 400, "bad request target");
         p->tgt_len = pos - p->tgt_off;
         p->tok = pos + 1;
         p->st = H_VERSION;
         return 0;
     case H_VERSION:
         if (c == '\r' || c == '\n') {
-            if (check_version(p, pos))
-                return -1;
+            if (check_version(p, pos)) return -1;
             p->st = c == '\r' ? H_RL_LF : H_LINE;
             return 0;
         }
-        if (pos - p->tok >= 8)
-            return bad(p, 400, "bad http version");
+        if (pos - p->tok >= 8) return bad(p, 400, "bad http version");
         return 0;
     case H_RL_LF:
     case H_HDR_LF:
-        if (c != '\n')
-            return bad(p, 400, "bare cr");
+        if (c != '\n') return bad(p, 400, "bare cr");
         p->st = H_LINE;
         return 0;
     case H_LINE:
@@ -264,47 +275,35 @@ static int head_byte(hctx_t *x, unsigned char c)
             p->st = H_END_LF;
             return 0;
         }
-        if (c == '\n')
-            return 1;
-        if (c == ' ' || c == '\t')
-            return bad(p, 400, "obsolete line folding");
-        if (!is_tchar(c))
-            return bad(p, 400, "bad header name");
-        if (p->nhdrs >= p->max_headers)
-            return bad(p, 431, "too many headers");
+        if (c == '\n') return 1;
+        if (c == ' ' || c == '\t') return bad(p, 400, "obsolete line folding");
+        if (!is_tchar(c)) return bad(p, 400, "bad header name");
+        if (p->nhdrs >= p->max_headers) return bad(p, 431, "too many headers");
         p->tok = pos;
         p->st = H_NAME;
         return 0;
     case H_NAME:
-        if (is_tchar(c))
-            return 0;
-        if (c != ':')
-            return bad(p, 400, "bad header name");
+        if (is_tchar(c)) return 0;
+        if (c != ':') return bad(p, 400, "bad header name");
         p->nlen = pos - p->tok;
         p->st = H_VALUE_WS;
         return 0;
     case H_VALUE_WS:
     case H_VALUE:
-        if (c == ' ' || c == '\t')
-            return 0;
+        if (c == ' ' || c == '\t') return 0;
         if (c == '\r' || c == '\n') {
-            if (p->st == H_VALUE_WS)
-                p->vstart = p->vstop = pos;
-            if (add_header(p, p->vstart, p->vstop))
-                return bad(p, 500, "out of memory");
+            if (p->st == H_VALUE_WS) p->vstart = p->vstop = pos;
+            if (add_header(p, p->vstart, p->vstop)) return bad(p, 500, "out of memory");
             p->st = c == '\r' ? H_HDR_LF : H_LINE;
             return 0;
         }
-        if (!is_value_char(c))
-            return bad(p, 400, "bad header value");
-        if (p->st == H_VALUE_WS)
-            p->vstart = pos;
+        if (!is_value_char(c)) return bad(p, 400, "bad header value");
+        if (p->st == H_VALUE_WS) p->vstart = pos;
         p->vstop = pos + 1; /* value end without trailing whitespace */
         p->st = H_VALUE;
         return 0;
     case H_END_LF:
-        if (c != '\n')
-            return bad(p, 400, "bare cr");
+        if (c != '\n') return bad(p, 400, "bare cr");
         return 1;
     }
     return bad(p, 400, "parser state");
@@ -312,12 +311,10 @@ static int head_byte(hctx_t *x, unsigned char c)
 
 size_t lh__http_parse_head(lh__http_parser_t *p, const char *data, size_t len)
 {
-    if (p->phase != LH__HP_HEAD)
-        return 0;
+    if (p->phase != LH__HP_HEAD) return 0;
     size_t start = p->head.len, room = p->max_head - start;
     size_t n = len < room ? len : room, i = 0;
-    if (lh_buf_append(&p->head, data, n))
-        return fail(p, 500, "out of memory", 0);
+    if (lh_buf_append(&p->head, data, n)) return fail(p, 500, "out of memory", 0);
     hctx_t x = {p, (uint32_t)start};
     int rc = 0;
     for (; i < n && rc == 0; i++, x.pos++)
@@ -335,8 +332,7 @@ size_t lh__http_parse_head(lh__http_parser_t *p, const char *data, size_t len)
 
 static int hexval(unsigned char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
+    if (c >= '0' && c <= '9') return c - '0';
     c |= 0x20;
     return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
 }
@@ -357,14 +353,12 @@ static int chunk_byte(lh__http_parser_t *p, unsigned char c)
     case C_SIZE0:
     case C_SIZE:
         if (h >= 0) {
-            if (p->left >> 56)
-                return bad(p, 400, "chunk size too large");
+            if (p->left >> 56) return bad(p, 400, "chunk size too large");
             p->left = p->left * 16 + (unsigned)h;
             p->st = C_SIZE;
             return 0;
         }
-        if (p->st == C_SIZE0)
-            return bad(p, 400, "bad chunk size");
+        if (p->st == C_SIZE0) return bad(p, 400, "bad chunk size");
         /* fall through */
     case C_SIZE_WS:
     case C_EXT:
@@ -382,8 +376,7 @@ static int chunk_byte(lh__http_parser_t *p, unsigned char c)
             return bad(p, 400, "bad chunk size");
         return 0;
     case C_SIZE_LF:
-        if (c != '\n')
-            return bad(p, 400, "bad chunk line end");
+        if (c != '\n') return bad(p, 400, "bad chunk line end");
         chunk_size_done(p);
         return 0;
     case C_DATA_CR:
@@ -392,39 +385,34 @@ static int chunk_byte(lh__http_parser_t *p, unsigned char c)
             p->line = 0;
             return 0;
         }
-        if (c != '\r')
-            return bad(p, 400, "missing crlf after chunk");
+        if (c != '\r') return bad(p, 400, "missing crlf after chunk");
         p->st = C_DATA_LF;
         return 0;
     case C_DATA_LF:
-        if (c != '\n')
-            return bad(p, 400, "missing crlf after chunk");
+        if (c != '\n') return bad(p, 400, "missing crlf after chunk");
         p->st = C_SIZE0;
         p->line = 0;
         return 0;
     case C_TRAILER0:
     case C_TRAILER:
-        if (++p->trailer > p->max_head)
-            return bad(p, 431, "trailers too large");
+        if (++p->trailer > p->max_head) return bad(p, 431, "trailers too large");
         if (p->st == C_TRAILER0 && (c == '\r' || c == '\n')) {
             p->st = c == '\r' ? C_END_LF : C_TRAILER0;
-            if (c == '\n')
-                p->phase = LH__HP_DONE;
+            if (c == '\n') p->phase = LH__HP_DONE;
             return 0;
         }
         p->st = c == '\n' ? C_TRAILER0 : C_TRAILER;
         return 0;
     case C_END_LF:
-        if (c != '\n')
-            return bad(p, 400, "bad end of chunked body");
+        if (c != '\n') return bad(p, 400, "bad end of chunked body");
         p->phase = LH__HP_DONE;
         return 0;
     }
     return bad(p, 400, "parser state");
 }
 
-static size_t take_data(lh__http_parser_t *p, const char *data, size_t len,
-                        const char **out, size_t *outlen)
+static size_t take_data(lh__http_parser_t *p, const char *data, size_t len, const char **out,
+                        size_t *outlen)
 {
     size_t n = len < p->left ? len : (size_t)p->left;
     *out = data;
@@ -439,8 +427,8 @@ static size_t take_data(lh__http_parser_t *p, const char *data, size_t len,
     return n;
 }
 
-size_t lh__http_parse_body(lh__http_parser_t *p, const char *data, size_t len,
-                           const char **out, size_t *outlen)
+size_t lh__http_parse_body(lh__http_parser_t *p, const char *data, size_t len, const char **out,
+                           size_t *outlen)
 {
     size_t i = 0;
     *out = NULL;
@@ -450,8 +438,7 @@ size_t lh__http_parse_body(lh__http_parser_t *p, const char *data, size_t len,
             i += take_data(p, data + i, len - i, out, outlen);
             break;
         }
-        if (chunk_byte(p, (unsigned char)data[i]))
-            break;
+        if (chunk_byte(p, (unsigned char)data[i])) break;
         i++;
     }
     p->wire += i;
@@ -460,9 +447,8 @@ size_t lh__http_parse_body(lh__http_parser_t *p, const char *data, size_t len,
 
 /* --- the parsed request as the handler sees it --- */
 
-static lh_str_t rebase(const char *base, const lh__http_parser_t *p, uint32_t off, uint32_t len)
+static lh_str_t rebase(const char *base, uint32_t off, uint32_t len)
 {
-    (void)p;
     return (lh_str_t){base + off, len};
 }
 
@@ -470,22 +456,20 @@ int lh__http_req_fill(const lh__http_parser_t *p, lh_http_req_t *req)
 {
     char *h = lh_arena_alloc(req->arena, p->head.len + 1);
     lh_http_header_t *hv = lh_arena_alloc(req->arena, (p->nhdrs + 1) * sizeof *hv);
-    if (!h || !hv)
-        return LH_ENOMEM;
+    if (!h || !hv) return LH_ENOMEM;
     memcpy(h, p->head.ptr, p->head.len);
     h[p->head.len] = 0;
     /* the method starts at the first token after optional empty lines */
-    req->method = rebase(h, p, p->meth_off, p->meth_len);
-    req->target = rebase(h, p, p->tgt_off, p->tgt_len);
+    req->method = rebase(h, p->meth_off, p->meth_len);
+    req->target = rebase(h, p->tgt_off, p->tgt_len);
     const char *q = memchr(req->target.ptr, '?', req->target.len);
     req->path = (lh_str_t){req->target.ptr, q ? (size_t)(q - req->target.ptr) : req->target.len};
     req->query = q ? (lh_str_t){q + 1, req->target.len - req->path.len - 1} : (lh_str_t){q, 0};
-    if (!q)
-        req->query.ptr = req->target.ptr + req->target.len;
+    if (!q) req->query.ptr = req->target.ptr + req->target.len;
     req->version_minor = p->minor;
     for (size_t i = 0; i < p->nhdrs; i++) {
-        hv[i].name = rebase(h, p, p->hdrs[i].name, p->hdrs[i].name_len);
-        hv[i].value = rebase(h, p, p->hdrs[i].value, p->hdrs[i].value_len);
+        hv[i].name = rebase(h, p->hdrs[i].name, p->hdrs[i].name_len);
+        hv[i].value = rebase(h, p->hdrs[i].value, p->hdrs[i].value_len);
     }
     req->headers = hv;
     req->nheaders = p->nhdrs;
@@ -499,29 +483,24 @@ int lh__http_req_fill(const lh__http_parser_t *p, lh_http_req_t *req)
 const lh_str_t *lh_http_header_get(const lh_http_req_t *req, const char *name)
 {
     for (size_t i = 0; i < req->nheaders; i++)
-        if (lh_str_caseeq(req->headers[i].name, name))
-            return &req->headers[i].value;
+        if (lh_str_caseeq(req->headers[i].name, name)) return &req->headers[i].value;
     return NULL;
 }
 
 char *lh_http_pct_decode(lh_arena_t *a, lh_str_t s)
 {
     char *out = lh_arena_alloc(a, s.len + 1), *o = out;
-    if (!out)
-        return NULL;
+    if (!out) return NULL;
     for (size_t i = 0; i < s.len; i++) {
         int c = (unsigned char)s.ptr[i];
         if (c == '%') {
-            if (s.len - i < 3)
-                return NULL;
+            if (s.len - i < 3) return NULL;
             int hi = hexval((unsigned char)s.ptr[i + 1]), lo = hexval((unsigned char)s.ptr[i + 2]);
-            if (hi < 0 || lo < 0)
-                return NULL;
+            if (hi < 0 || lo < 0) return NULL;
             c = hi * 16 + lo;
             i += 2;
         }
-        if (c == 0)
-            return NULL;
+        if (c == 0) return NULL;
         *o++ = (char)c;
     }
     *o = 0;
@@ -538,15 +517,12 @@ const char *lh_http_query_get(const lh_http_req_t *req, const char *name)
             i++;
         lh_str_t kv = {q.ptr + s, i - s};
         i++;
-        if (kv.len == 0)
-            continue;
+        if (kv.len == 0) continue;
         const char *eq = memchr(kv.ptr, '=', kv.len);
         lh_str_t k = {kv.ptr, eq ? (size_t)(eq - kv.ptr) : kv.len};
         char *key = lh_http_pct_decode(req->arena, k);
-        if (!key || strcmp(key, name))
-            continue;
-        if (!eq)
-            return lh_arena_strdup(req->arena, "");
+        if (!key || strcmp(key, name)) continue;
+        if (!eq) return lh_arena_strdup(req->arena, "");
         return lh_http_pct_decode(req->arena, (lh_str_t){eq + 1, kv.len - k.len - 1});
     }
     return NULL;
@@ -598,8 +574,7 @@ static int digits(const char **s, int n)
 {
     int v = 0;
     for (int i = 0; i < n; i++, (*s)++) {
-        if (**s < '0' || **s > '9')
-            return -1;
+        if (**s < '0' || **s > '9') return -1;
         v = v * 10 + (**s - '0');
     }
     return v;
@@ -618,8 +593,7 @@ static int month_of(const char **s)
 static int lit(const char **s, const char *l)
 {
     size_t n = strlen(l);
-    if (strncmp(*s, l, n))
-        return -1;
+    if (strncmp(*s, l, n)) return -1;
     *s += n;
     return 0;
 }
@@ -634,7 +608,7 @@ static int hms(const char **s, int *h, int *mi, int *se)
 
 static int skip_wday(const char **s, const char *sep)
 {
-    static const char *const longs[7] = {"Sunday", "Monday", "Tuesday", "Wednesday",
+    static const char *const longs[7] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                          "Thursday", "Friday", "Saturday"};
     for (int i = 0; i < 7; i++) {
         const char *name = sep[0] == ',' && sep[1] == 'L' ? longs[i] : wdays[i];
@@ -660,8 +634,7 @@ int lh_http_date_parse(const char *s, int64_t *t)
             return LH_EINVAL;
         y += y < 70 ? 2000 : 1900;
     } else if (p = s, !skip_wday(&p, " S") && !lit(&p, " ")) { /* asctime */
-        if ((m = month_of(&p)) < 0 || lit(&p, " "))
-            return LH_EINVAL;
+        if ((m = month_of(&p)) < 0 || lit(&p, " ")) return LH_EINVAL;
         if (*p == ' ')
             p++, d = digits(&p, 1);
         else
@@ -672,8 +645,7 @@ int lh_http_date_parse(const char *s, int64_t *t)
     } else {
         return LH_EINVAL;
     }
-    if (*p || d < 1 || d > 31)
-        return LH_EINVAL;
+    if (*p || d < 1 || d > 31) return LH_EINVAL;
     *t = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + se;
     return 0;
 }

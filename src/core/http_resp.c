@@ -27,24 +27,46 @@ static const struct {
     int code;
     const char *text;
 } reasons[] = {
-    {100, "Continue"}, {200, "OK"}, {201, "Created"}, {202, "Accepted"}, {204, "No Content"},
-    {206, "Partial Content"}, {301, "Moved Permanently"}, {302, "Found"},
-    {304, "Not Modified"}, {307, "Temporary Redirect"}, {308, "Permanent Redirect"},
-    {400, "Bad Request"}, {401, "Unauthorized"}, {403, "Forbidden"}, {404, "Not Found"},
-    {405, "Method Not Allowed"}, {408, "Request Timeout"}, {409, "Conflict"},
-    {411, "Length Required"}, {412, "Precondition Failed"}, {413, "Content Too Large"},
-    {414, "URI Too Long"}, {415, "Unsupported Media Type"}, {416, "Range Not Satisfiable"},
-    {417, "Expectation Failed"}, {422, "Unprocessable Content"}, {429, "Too Many Requests"},
-    {431, "Request Header Fields Too Large"}, {500, "Internal Server Error"},
-    {501, "Not Implemented"}, {502, "Bad Gateway"}, {503, "Service Unavailable"},
-    {504, "Gateway Timeout"}, {505, "HTTP Version Not Supported"},
+    {100, "Continue"},
+    {200, "OK"},
+    {201, "Created"},
+    {202, "Accepted"},
+    {204, "No Content"},
+    {206, "Partial Content"},
+    {301, "Moved Permanently"},
+    {302, "Found"},
+    {304, "Not Modified"},
+    {307, "Temporary Redirect"},
+    {308, "Permanent Redirect"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {408, "Request Timeout"},
+    {409, "Conflict"},
+    {411, "Length Required"},
+    {412, "Precondition Failed"},
+    {413, "Content Too Large"},
+    {414, "URI Too Long"},
+    {415, "Unsupported Media Type"},
+    {416, "Range Not Satisfiable"},
+    {417, "Expectation Failed"},
+    {422, "Unprocessable Content"},
+    {429, "Too Many Requests"},
+    {431, "Request Header Fields Too Large"},
+    {500, "Internal Server Error"},
+    {501, "Not Implemented"},
+    {502, "Bad Gateway"},
+    {503, "Service Unavailable"},
+    {504, "Gateway Timeout"},
+    {505, "HTTP Version Not Supported"},
 };
 
 const char *lh__http_reason(int status)
 {
     for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
-        if (reasons[i].code == status)
-            return reasons[i].text;
+        if (reasons[i].code == status) return reasons[i].text;
     return "Unknown";
 }
 
@@ -63,16 +85,14 @@ static lh__http_out_t *dequeue(lh__http_conn_t *c)
 {
     lh__http_out_t *o = c->qh;
     c->qh = o->next;
-    if (!c->qh)
-        c->qt = NULL;
+    if (!c->qh) c->qt = NULL;
     o->next = NULL;
     return o;
 }
 
 static void notify_free(lh__http_out_t *o, int ok)
 {
-    if (o->req && o->done)
-        o->done(&o->req->pub, ok, o->arg);
+    if (o->req && o->done) o->done(&o->req->pub, ok, o->arg);
     free(o->data);
     free(o);
 }
@@ -85,8 +105,7 @@ int lh__http_out_idle(const lh__http_conn_t *c)
 void lh__http_out_abort(lh__http_conn_t *c)
 {
     for (lh__http_out_t *o = c->fl; o; o = o->next) { /* freed by the write callback */
-        if (o->req && o->done)
-            o->done(&o->req->pub, 0, o->arg);
+        if (o->req && o->done) o->done(&o->req->pub, 0, o->arg);
         o->req = NULL;
     }
     while (c->qh)
@@ -107,14 +126,11 @@ static int queue_mem(lh__http_conn_t *c, lh__http_ireq_t *r, const char *pre, co
         lh__http_fail(c);
         return LH_ENOMEM;
     }
-    if (pl)
-        memcpy(d, pre, pl);
-    if (len)
-        memcpy(d + pl, data, len);
-    if (sl)
-        memcpy(d + pl + len, suf, sl);
-    *o = (lh__http_out_t){.fd = -1, .data = d, .dlen = pl + len + sl, .done = done, .arg = arg,
-                          .req = r};
+    if (pl) memcpy(d, pre, pl);
+    if (len) memcpy(d + pl, data, len);
+    if (sl) memcpy(d + pl + len, suf, sl);
+    *o = (lh__http_out_t){
+        .fd = -1, .data = d, .dlen = pl + len + sl, .done = done, .arg = arg, .req = r};
     enqueue(c, o);
     return 0;
 }
@@ -129,14 +145,12 @@ static void on_written(uv_write_t *w, int status)
     c->busy = 0;
     free(c->wbuf);
     c->wbuf = NULL;
-    if (c->state != LH__CS_CLOSED && status == 0)
-        lh__http_count_sent(c, c->wlen);
+    if (c->state != LH__CS_CLOSED && status == 0) lh__http_count_sent(c, c->wlen);
     for (lh__http_out_t *o = list, *next; o; o = next) {
         next = o->next;
         notify_free(o, status == 0 && c->state != LH__CS_CLOSED);
     }
-    if (c->state == LH__CS_CLOSED)
-        return;
+    if (c->state == LH__CS_CLOSED) return;
     if (status < 0) {
         lh__http_fail(c);
         return;
@@ -149,12 +163,10 @@ static void on_written(uv_write_t *w, int status)
 static int tls_seal(lh__http_conn_t *c, uv_buf_t *bufs, int *n)
 {
     for (int i = 0; i < *n; i++)
-        if (bufs[i].len && lh__tls_write(c->tls, bufs[i].base, bufs[i].len))
-            return LH_EIO;
+        if (bufs[i].len && lh__tls_write(c->tls, bufs[i].base, bufs[i].len)) return LH_EIO;
     size_t len = lh__tls_pending(c->tls);
     c->wbuf = malloc(len ? len : 1);
-    if (!c->wbuf)
-        return LH_ENOMEM;
+    if (!c->wbuf) return LH_ENOMEM;
     bufs[0] = uv_buf_init(c->wbuf, (unsigned)lh__tls_take(c->tls, c->wbuf, len));
     c->wlen = bufs[0].len;
     *n = 1;
@@ -171,12 +183,10 @@ static void start_mem(lh__http_conn_t *c)
         lh__http_out_t *o = dequeue(c);
         *tail = o;
         tail = &o->next;
-        if (o->dlen)
-            bufs[n++] = uv_buf_init(o->data, (unsigned)o->dlen);
+        if (o->dlen) bufs[n++] = uv_buf_init(o->data, (unsigned)o->dlen);
         total += o->dlen;
     }
-    if (n == 0)
-        bufs[n++] = uv_buf_init(NULL, 0);
+    if (n == 0) bufs[n++] = uv_buf_init(NULL, 0);
     c->busy = 1;
     c->wlen = total;
     if ((c->tls && tls_seal(c, bufs, &n)) ||
@@ -250,8 +260,7 @@ static void file_done(void *arg, int status)
     if (!bad) {
         o->off += j->done;
         o->len -= j->done;
-        if (o->len == 0)
-            c->fl = dequeue(c); /* notified when the bytes are out */
+        if (o->len == 0) c->fl = dequeue(c); /* notified when the bytes are out */
     }
     if (bad) {
         lh_log(LH_LOG_INFO, o->req ? o->req->pub.request_id : NULL, "http: file send failed: %s",
@@ -289,39 +298,37 @@ static void start_file(lh__http_conn_t *c)
     lh__http_out_t *o = c->qh;
     lh__http_job_t *j = calloc(1, sizeof *j);
     uv_os_fd_t sock = -1;
-    if (!j)
-        goto fail;
+    if (!j) goto fail;
     uv_fileno((uv_handle_t *)&c->tcp, &sock);
-    *j = (lh__http_job_t){.c = c, .sock = sock, .fd = o->fd, .off = o->off,
-                          .tls = c->tls != NULL, .timeout_ms = c->srv->idle_ms};
+    *j = (lh__http_job_t){.c = c,
+                          .sock = sock,
+                          .fd = o->fd,
+                          .off = o->off,
+                          .tls = c->tls != NULL,
+                          .timeout_ms = c->srv->idle_ms};
     j->len = o->len < SENDFILE_CHUNK ? o->len : SENDFILE_CHUNK;
     if (j->tls) {
         j->len = o->len < (int64_t)TLS_FILE_CHUNK ? o->len : (int64_t)TLS_FILE_CHUNK;
-        if (!(j->buf = malloc((size_t)j->len)))
-            goto fail;
+        if (!(j->buf = malloc((size_t)j->len))) goto fail;
     }
-    if (lh_work_submit(c->srv->loop, j->tls ? pread_work : sendfile_work, file_done, j))
-        goto fail;
+    if (lh_work_submit(c->srv->loop, j->tls ? pread_work : sendfile_work, file_done, j)) goto fail;
     c->job = j;
     c->busy = 1;
     return;
 fail:
-    if (j)
-        free(j->buf);
+    if (j) free(j->buf);
     free(j);
     lh__http_fail(c);
 }
 
 void lh__http_job_cancel(lh__http_conn_t *c)
 {
-    if (c->job)
-        __atomic_store_n(&c->job->cancel, 1, __ATOMIC_RELAXED);
+    if (c->job) __atomic_store_n(&c->job->cancel, 1, __ATOMIC_RELAXED);
 }
 
 void lh__http_out_pump(lh__http_conn_t *c)
 {
-    if (c->busy || !c->qh || c->failed || c->state == LH__CS_CLOSED)
-        return;
+    if (c->busy || !c->qh || c->failed || c->state == LH__CS_CLOSED) return;
     if (c->qh->fd >= 0 && c->qh->len > 0)
         start_file(c);
     else
@@ -358,26 +365,22 @@ static int is_framing(const char *name)
 static int has_header(const lh__http_ireq_t *r, const char *name)
 {
     for (const lh__http_rhdr_t *h = r->rh; h; h = h->next)
-        if (!strcasecmp(h->name, name))
-            return 1;
+        if (!strcasecmp(h->name, name)) return 1;
     return 0;
 }
 
 int lh__http_discardable(const lh__http_conn_t *c)
 {
     const lh__http_ireq_t *r = c->req;
-    if (c->p.phase != LH__HP_BODY)
-        return 1;
-    if (r->pub.expect_continue && !r->continue_sent)
-        return 0;
+    if (c->p.phase != LH__HP_BODY) return 1;
+    if (r->pub.expect_continue && !r->continue_sent) return 0;
     return c->p.chunked || c->p.left <= LH__HTTP_DISCARD;
 }
 
 /* Decides keep-alive before the headers go out. */
 static int must_close(const lh__http_conn_t *c, const lh__http_ireq_t *r, int64_t clen)
 {
-    if (r->close || !c->p.keep_alive || c->srv->stopping || c->peer_eof)
-        return 1;
+    if (r->close || !c->p.keep_alive || c->srv->stopping || c->peer_eof) return 1;
     if (clen < 0 && !r->no_body && r->pub.version_minor == 0)
         return 1; /* HTTP/1.0 without a length: the close ends the body */
     return r->body != LH__BS_READING && !lh__http_discardable(c);
@@ -387,14 +390,12 @@ static void head_fields(lh_buf_t *b, const lh__http_ireq_t *r, int status, int64
 {
     char date[40];
     for (const lh__http_rhdr_t *h = r->rh; h; h = h->next)
-        if (!is_framing(h->name))
-            lh_buf_printf(b, "%s: %s\r\n", h->name, h->value);
+        if (!is_framing(h->name)) lh_buf_printf(b, "%s: %s\r\n", h->name, h->value);
     if (!has_header(r, "date")) {
         lh_http_date((int64_t)time(NULL), date, sizeof date);
         lh_buf_printf(b, "Date: %s\r\n", date);
     }
-    if (!has_header(r, "server"))
-        lh_buf_puts(b, "Server: lakehouse\r\n");
+    if (!has_header(r, "server")) lh_buf_puts(b, "Server: lakehouse\r\n");
     if (status == 204 || status == 304 || status < 200)
         ;
     else if (clen >= 0)
@@ -449,8 +450,7 @@ static int64_t clamp(lh__http_ireq_t *r, int64_t len)
         lh_log(LH_LOG_ERROR, r->pub.request_id, "http: write beyond content-length ignored");
         len = r->out_left;
     }
-    if (r->out_left >= 0)
-        r->out_left -= len;
+    if (r->out_left >= 0) r->out_left -= len;
     return len;
 }
 
@@ -482,8 +482,7 @@ void lh_http_sendfile(lh_http_req_t *req, int fd, int64_t off, int64_t len,
     len = clamp(r, len);
     if (r->chunked_out && len) {
         snprintf(pre, sizeof pre, "%llx\r\n", (unsigned long long)len);
-        if (queue_mem(r->c, r, pre, NULL, 0, NULL, NULL, NULL))
-            return;
+        if (queue_mem(r->c, r, pre, NULL, 0, NULL, NULL, NULL)) return;
     }
     lh__http_out_t *o = calloc(1, sizeof *o);
     if (!o) {
@@ -492,32 +491,28 @@ void lh_http_sendfile(lh_http_req_t *req, int fd, int64_t off, int64_t len,
     }
     *o = (lh__http_out_t){.fd = fd, .off = off, .len = len, .done = done, .arg = arg, .req = r};
     enqueue(r->c, o);
-    if (r->chunked_out && len)
-        queue_mem(r->c, r, "\r\n", NULL, 0, NULL, NULL, NULL);
+    if (r->chunked_out && len) queue_mem(r->c, r, "\r\n", NULL, 0, NULL, NULL, NULL);
     lh__http_out_pump(r->c);
 }
 
 void lh_http_finish(lh_http_req_t *req)
 {
     lh__http_ireq_t *r = (lh__http_ireq_t *)req;
-    if (r->resp != LH__RS_STARTED)
-        return;
+    if (r->resp != LH__RS_STARTED) return;
     r->resp = LH__RS_FINISHED;
-    if (r->chunked_out && queue_mem(r->c, r, "0\r\n\r\n", NULL, 0, NULL, NULL, NULL))
-        return;
+    if (r->chunked_out && queue_mem(r->c, r, "0\r\n\r\n", NULL, 0, NULL, NULL, NULL)) return;
     if (r->out_left > 0 && !r->no_body) {
         lh_log(LH_LOG_ERROR, req->request_id, "http: response shorter than content-length");
         r->close = 1;
     }
     lh__http_out_pump(r->c);
-    lh__http_kick(r->c);
+    if (lh__http_out_idle(r->c)) lh__http_kick(r->c); /* otherwise the write completion drives */
 }
 
 void lh_http_respond(lh_http_req_t *req, int status, const char *body, size_t len)
 {
     lh_http_start(req, status, (int64_t)len);
-    if (len)
-        lh_http_write(req, body, len, NULL, NULL);
+    if (len) lh_http_write(req, body, len, NULL, NULL);
     lh_http_finish(req);
 }
 
@@ -534,6 +529,5 @@ void lh__http_send_error(lh__http_conn_t *c, int status)
                      "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: lakehouse\r\n"
                      "Content-Length: 0\r\nConnection: close\r\n\r\n",
                      status, lh__http_reason(status), date);
-    if (queue_mem(c, NULL, NULL, head, (size_t)n, NULL, NULL, NULL) == 0)
-        lh__http_out_pump(c);
+    if (queue_mem(c, NULL, NULL, head, (size_t)n, NULL, NULL, NULL) == 0) lh__http_out_pump(c);
 }

@@ -15,7 +15,7 @@
 #include <string.h>
 
 static const double default_buckets[] = {.001, .0025, .005, .01, .025, .05, .1,
-                                         .25,  .5,    1,    2.5, 5,   10};
+                                         .25,  .5,    1,    2.5, 5,    10};
 
 typedef struct series {
     struct series *next;
@@ -40,16 +40,14 @@ static family_t *families, *families_tail;
 static family_t *find_family(const char *name)
 {
     for (family_t *f = families; f; f = f->next)
-        if (!strcmp(f->name, name))
-            return f;
+        if (!strcmp(f->name, name)) return f;
     return NULL;
 }
 
 static family_t *family_new(const char *name, int type, const char *help, const double *b, int nb)
 {
     family_t *f = calloc(1, sizeof *f);
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     if (type == LH_METRIC_HISTOGRAM && (!b || nb <= 0)) {
         b = default_buckets;
         nb = (int)(sizeof default_buckets / sizeof default_buckets[0]);
@@ -59,8 +57,7 @@ static family_t *family_new(const char *name, int type, const char *help, const 
     f->type = type;
     if (type == LH_METRIC_HISTOGRAM) {
         f->bounds = malloc((size_t)nb * sizeof *f->bounds);
-        if (f->bounds)
-            memcpy(f->bounds, b, (size_t)nb * sizeof *b);
+        if (f->bounds) memcpy(f->bounds, b, (size_t)nb * sizeof *b);
         f->nbounds = nb;
     }
     if (!f->name || !f->help || (type == LH_METRIC_HISTOGRAM && !f->bounds)) {
@@ -97,17 +94,14 @@ int lh_metrics_register(const char *name, int type, const char *help, const doub
 /* Finds or creates the series; NULL when out of memory. Lock held. */
 static series_t *get_series(family_t *f, const char *labels)
 {
-    if (!labels)
-        labels = "";
+    if (!labels) labels = "";
     for (series_t *s = f->series; s; s = s->next)
-        if (!strcmp(s->labels, labels))
-            return s;
+        if (!strcmp(s->labels, labels)) return s;
     series_t *s = calloc(1, sizeof *s);
     if (!s || !(s->labels = strdup(labels)) ||
         (f->type == LH_METRIC_HISTOGRAM &&
          !(s->hits = calloc((size_t)f->nbounds + 1, sizeof *s->hits)))) {
-        if (s)
-            free(s->labels);
+        if (s) free(s->labels);
         free(s);
         return NULL;
     }
@@ -124,9 +118,9 @@ static void update(const char *name, const char *labels, double v, char op)
 {
     pthread_mutex_lock(&mu);
     family_t *f = find_family(name);
-    int fits = f && (op == 'o' ? f->type == LH_METRIC_HISTOGRAM
-                               : op == 's' ? f->type == LH_METRIC_GAUGE
-                                           : f->type != LH_METRIC_HISTOGRAM);
+    int fits = f && (op == 'o'   ? f->type == LH_METRIC_HISTOGRAM
+                     : op == 's' ? f->type == LH_METRIC_GAUGE
+                                 : f->type != LH_METRIC_HISTOGRAM);
     series_t *s = fits ? get_series(f, labels) : NULL;
     if (s && op == 'a')
         s->value += v;
@@ -143,8 +137,14 @@ static void update(const char *name, const char *labels, double v, char op)
     pthread_mutex_unlock(&mu);
 }
 
-void lh_metrics_add(const char *name, const char *labels, double v) { update(name, labels, v, 'a'); }
-void lh_metrics_set(const char *name, const char *labels, double v) { update(name, labels, v, 's'); }
+void lh_metrics_add(const char *name, const char *labels, double v)
+{
+    update(name, labels, v, 'a');
+}
+void lh_metrics_set(const char *name, const char *labels, double v)
+{
+    update(name, labels, v, 's');
+}
 void lh_metrics_observe(const char *name, const char *labels, double v)
 {
     update(name, labels, v, 'o');
@@ -163,8 +163,7 @@ static void fmt_num(char *out, size_t cap, double v)
         snprintf(out, cap, "%.0f", v == 0 ? 0.0 : v);
     } else {
         snprintf(out, cap, "%.15g", v);
-        if (strtod(out, NULL) != v)
-            snprintf(out, cap, "%.17g", v);
+        if (strtod(out, NULL) != v) snprintf(out, cap, "%.17g", v);
     }
 }
 
@@ -173,7 +172,7 @@ static int put_help(lh_buf_t *b, const family_t *f)
     static const char *const types[] = {"counter", "gauge", "histogram"};
     int rc = lh_buf_printf(b, "# HELP %s ", f->name);
     for (const char *p = f->help; *p && !rc; p++)
-        rc = *p == '\\' ? lh_buf_puts(b, "\\\\")
+        rc = *p == '\\'   ? lh_buf_puts(b, "\\\\")
              : *p == '\n' ? lh_buf_puts(b, "\\n")
                           : lh_buf_append(b, p, 1);
     return rc ? rc : lh_buf_printf(b, "\n# TYPE %s %s\n", f->name, types[f->type]);
@@ -185,8 +184,7 @@ static int put_sample(lh_buf_t *b, const char *name, const char *suffix, const c
     char num[40];
     fmt_num(num, sizeof num, v);
     int has = labels && labels[0];
-    if (!has && !le)
-        return lh_buf_printf(b, "%s%s %s\n", name, suffix, num);
+    if (!has && !le) return lh_buf_printf(b, "%s%s %s\n", name, suffix, num);
     return lh_buf_printf(b, "%s%s{%s%s%s%s%s} %s\n", name, suffix, has ? labels : "",
                          has && le ? "," : "", le ? "le=\"" : "", le ? le : "", le ? "\"" : "",
                          num);
@@ -199,13 +197,11 @@ static int put_histogram(lh_buf_t *b, const family_t *f, const series_t *s)
     int rc = 0;
     for (int i = 0; i <= f->nbounds && !rc; i++) {
         cum += s->hits[i];
-        if (i < f->nbounds)
-            fmt_num(le, sizeof le, f->bounds[i]);
-        rc = put_sample(b, f->name, "_bucket", s->labels, i < f->nbounds ? le : "+Inf",
-                        (double)cum);
+        if (i < f->nbounds) fmt_num(le, sizeof le, f->bounds[i]);
+        rc =
+            put_sample(b, f->name, "_bucket", s->labels, i < f->nbounds ? le : "+Inf", (double)cum);
     }
-    if (!rc)
-        rc = put_sample(b, f->name, "_sum", s->labels, NULL, s->value);
+    if (!rc) rc = put_sample(b, f->name, "_sum", s->labels, NULL, s->value);
     return rc ? rc : put_sample(b, f->name, "_count", s->labels, NULL, (double)s->count);
 }
 
@@ -216,9 +212,9 @@ int lh_metrics_render(lh_buf_t *out)
     for (const family_t *f = families; f && !rc; f = f->next) {
         rc = put_help(out, f);
         for (const series_t *s = f->series; s && !rc; s = s->next)
-            rc = f->type == LH_METRIC_HISTOGRAM ? put_histogram(out, f, s)
-                                                : put_sample(out, f->name, "", s->labels, NULL,
-                                                             s->value);
+            rc = f->type == LH_METRIC_HISTOGRAM
+                     ? put_histogram(out, f, s)
+                     : put_sample(out, f->name, "", s->labels, NULL, s->value);
     }
     pthread_mutex_unlock(&mu);
     return rc;

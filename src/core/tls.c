@@ -59,7 +59,8 @@ static int load(SSL_CTX *ctx, const char *cert, const char *key, lh_err_t *err)
     }
     if (SSL_CTX_check_private_key(ctx) != 1) {
         ssl_errstr(e, sizeof e);
-        return lh_err_set(err, LH_EIO, "tls key %s does not match certificate %s: %s", key, cert, e);
+        return lh_err_set(err, LH_EIO, "tls key %s does not match certificate %s: %s", key, cert,
+                          e);
     }
     return 0;
 }
@@ -67,8 +68,7 @@ static int load(SSL_CTX *ctx, const char *cert, const char *key, lh_err_t *err)
 int lh__tls_ctx_new(const char *cert, const char *key, lh__tls_ctx_t **out, lh_err_t *err)
 {
     lh__tls_ctx_t *c = calloc(1, sizeof *c);
-    if (!c)
-        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    if (!c) return lh_err_set(err, LH_ENOMEM, "out of memory");
     c->ctx = SSL_CTX_new(TLS_server_method());
     if (!c->ctx) {
         free(c);
@@ -89,8 +89,7 @@ int lh__tls_ctx_new(const char *cert, const char *key, lh__tls_ctx_t **out, lh_e
 
 void lh__tls_ctx_free(lh__tls_ctx_t *ctx)
 {
-    if (!ctx)
-        return;
+    if (!ctx) return;
     SSL_CTX_free(ctx->ctx);
     free(ctx);
 }
@@ -98,8 +97,7 @@ void lh__tls_ctx_free(lh__tls_ctx_t *ctx)
 lh__tls_t *lh__tls_new(lh__tls_ctx_t *ctx)
 {
     lh__tls_t *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
+    if (!t) return NULL;
     t->ssl = SSL_new(ctx->ctx);
     t->in = BIO_new(BIO_s_mem());
     t->out = BIO_new(BIO_s_mem());
@@ -110,7 +108,7 @@ lh__tls_t *lh__tls_new(lh__tls_ctx_t *ctx)
         free(t);
         return NULL;
     }
-    BIO_set_mem_eof_return(t->in, -1); /* empty input means "want read", not EOF */
+    BIO_set_mem_eof_return(t->in, -1);  /* empty input means "want read", not EOF */
     SSL_set_bio(t->ssl, t->in, t->out); /* the SSL owns both BIOs now */
     SSL_set_accept_state(t->ssl);
     return t;
@@ -118,8 +116,7 @@ lh__tls_t *lh__tls_new(lh__tls_ctx_t *ctx)
 
 void lh__tls_free(lh__tls_t *t)
 {
-    if (!t)
-        return;
+    if (!t) return;
     SSL_free(t->ssl);
     free(t);
 }
@@ -128,8 +125,7 @@ int lh__tls_feed(lh__tls_t *t, const char *data, size_t len)
 {
     while (len) {
         int n = BIO_write(t->in, data, len > INT32_MAX ? INT32_MAX : (int)len);
-        if (n <= 0)
-            return LH_ENOMEM;
+        if (n <= 0) return LH_ENOMEM;
         data += n;
         len -= (size_t)n;
     }
@@ -139,8 +135,7 @@ int lh__tls_feed(lh__tls_t *t, const char *data, size_t len)
 long lh__tls_read(lh__tls_t *t, char *out, size_t cap)
 {
     int n = SSL_read(t->ssl, out, cap > INT32_MAX ? INT32_MAX : (int)cap);
-    if (n > 0)
-        return n;
+    if (n > 0) return n;
     switch (SSL_get_error(t->ssl, n)) {
     case SSL_ERROR_WANT_READ:
     case SSL_ERROR_WANT_WRITE:
@@ -170,8 +165,7 @@ int lh__tls_write(lh__tls_t *t, const void *data, size_t len)
 
 void lh__tls_shutdown(lh__tls_t *t)
 {
-    if (SSL_is_init_finished(t->ssl))
-        SSL_shutdown(t->ssl);
+    if (SSL_is_init_finished(t->ssl)) SSL_shutdown(t->ssl);
     ERR_clear_error();
 }
 

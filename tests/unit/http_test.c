@@ -213,7 +213,8 @@ static void date_forms(void)
 static void query_and_pct(void)
 {
     lh_arena_t *a = lh_arena_new(0);
-    lh_http_req_t req = {.arena = a, .query = LH_STR("list-type=2&prefix=a%2Fb%20c&uploads&x=a+b&k%65y=v")};
+    lh_http_req_t req = {.arena = a,
+                         .query = LH_STR("list-type=2&prefix=a%2Fb%20c&uploads&x=a+b&k%65y=v")};
     CHECK_EQ_STR(lh_http_query_get(&req, "list-type"), "2");
     CHECK_EQ_STR(lh_http_query_get(&req, "prefix"), "a/b c");
     CHECK_EQ_STR(lh_http_query_get(&req, "uploads"), "");
@@ -283,8 +284,7 @@ static void h_file(lh_http_req_t *req, hstate_t *h)
 static void stream_done(lh_http_req_t *req, int ok, void *arg)
 {
     (void)arg;
-    if (ok)
-        lh_http_finish(req);
+    if (ok) lh_http_finish(req);
 }
 
 static void h_request(lh_http_req_t *req, void *ctx)
@@ -297,8 +297,10 @@ static void h_request(lh_http_req_t *req, void *ctx)
     req->udata = h;
     INC(S.requests);
     lh_str_t p = req->path;
-    h->kind = lh_str_eq(p, "/echo") ? K_ECHO : lh_str_eq(p, "/sum") ? K_SUM
-              : lh_str_eq(p, "/late") ? K_LATE : K_OTHER;
+    h->kind = lh_str_eq(p, "/echo")   ? K_ECHO
+              : lh_str_eq(p, "/sum")  ? K_SUM
+              : lh_str_eq(p, "/late") ? K_LATE
+                                      : K_OTHER;
     lh_http_set_header(req, "x-rid", req->request_id);
     if (h->kind == K_ECHO || h->kind == K_SUM) {
         lh_http_body_read(req);
@@ -321,14 +323,12 @@ static void h_body(lh_http_req_t *req, const char *d, size_t n, void *ctx)
 {
     (void)ctx;
     hstate_t *h = req->udata;
-    if (INC(S.outstanding) > LOAD(S.max_outstanding))
-        STORE(S.max_outstanding, LOAD(S.outstanding));
+    if (INC(S.outstanding) > LOAD(S.max_outstanding)) STORE(S.max_outstanding, LOAD(S.outstanding));
     INC(S.slices);
     h->n += n;
     for (size_t i = 0; i < n; i++)
         h->fnv = (h->fnv ^ (unsigned char)d[i]) * 1099511628211ull;
-    if (h->kind != K_SUM)
-        lh_buf_append(&h->buf, d, n);
+    if (h->kind != K_SUM) lh_buf_append(&h->buf, d, n);
     if (LOAD(S.hold)) {
         S.pending = req;
         return;
@@ -361,10 +361,8 @@ static void h_done(lh_http_req_t *req, int ok, void *ctx)
 {
     (void)ctx;
     hstate_t *h = req->udata;
-    if (S.pending == req)
-        S.pending = NULL;
-    if (h->fd >= 0)
-        close(h->fd);
+    if (S.pending == req) S.pending = NULL;
+    if (h->fd >= 0) close(h->fd);
     lh_buf_free(&h->buf);
     free(h);
     if (ok)
@@ -385,16 +383,14 @@ static void on_async(uv_async_t *a)
 {
     (void)a;
     int cmds = __atomic_exchange_n(&S.cmds, 0, __ATOMIC_SEQ_CST);
-    if ((cmds & CMD_GO) && S.pending)
-        lh_http_body_read(S.pending);
+    if ((cmds & CMD_GO) && S.pending) lh_http_body_read(S.pending);
     if ((cmds & CMD_RELEASE) && S.pending) {
         lh_http_req_t *r = S.pending;
         S.pending = NULL;
         __atomic_sub_fetch(&S.outstanding, 1, __ATOMIC_SEQ_CST);
         lh_http_body_next(r);
     }
-    if (cmds & CMD_STOP)
-        lh_http_server_stop(S.srv, on_stopped, NULL);
+    if (cmds & CMD_STOP) lh_http_server_stop(S.srv, on_stopped, NULL);
 }
 
 static void send_cmd(int cmd)
@@ -416,11 +412,9 @@ static int server_start_opts(lh_http_server_opts_t *o, lh_err_t *err)
     uv_async_init(&S.loop, &S.async, on_async);
     o->name = "t";
     o->handler = &handler;
-    if (!o->listen)
-        o->listen = "127.0.0.1:0";
+    if (!o->listen) o->listen = "127.0.0.1:0";
     int rc = lh_http_server_start(&S.loop, o, &S.srv, S.bound, sizeof S.bound, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     S.port = (int)strtol(strrchr(S.bound, ':') + 1, NULL, 10);
     pthread_create(&S.th, NULL, loop_main, NULL);
     return 0;
@@ -431,8 +425,7 @@ static int server_start(void)
     lh_http_server_opts_t o = {0};
     lh_err_t err = {0};
     int rc = server_start_opts(&o, &err);
-    if (rc)
-        fprintf(stderr, "  server start: %s\n", err.msg);
+    if (rc) fprintf(stderr, "  server start: %s\n", err.msg);
     return rc;
 }
 
@@ -480,25 +473,25 @@ static int csend(conn_t *c, const void *d, size_t n)
     const char *p = d;
     while (n) {
         ssize_t k = c->ssl ? SSL_write(c->ssl, p, (int)n) : send(c->fd, p, n, MSG_NOSIGNAL);
-        if (k <= 0)
-            return -1;
+        if (k <= 0) return -1;
         p += k;
         n -= (size_t)k;
     }
     return 0;
 }
 
-static int csends(conn_t *c, const char *s) { return csend(c, s, strlen(s)); }
+static int csends(conn_t *c, const char *s)
+{
+    return csend(c, s, strlen(s));
+}
 
 /* Reads more into c->buf; returns bytes read, 0 on EOF, -1 on error. */
 static ssize_t cfill(conn_t *c)
 {
-    if (c->len == sizeof c->buf)
-        return -1;
+    if (c->len == sizeof c->buf) return -1;
     ssize_t n = c->ssl ? SSL_read(c->ssl, c->buf + c->len, (int)(sizeof c->buf - c->len))
                        : recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
-    if (n > 0)
-        c->len += (size_t)n;
+    if (n > 0) c->len += (size_t)n;
     return n < 0 && c->ssl ? 0 : n;
 }
 
@@ -519,8 +512,7 @@ static int read_head(conn_t *c, resp_t *r)
 {
     char *e;
     while (!(e = memmem(c->buf, c->len, "\r\n\r\n", 4)))
-        if (cfill(c) <= 0)
-            return -1;
+        if (cfill(c) <= 0) return -1;
     size_t hl = (size_t)(e - c->buf) + 4, o = 0;
     for (size_t i = 0; i < hl && o < sizeof r->head - 2; i++) {
         if (i + 6 < hl && !strncmp(c->buf + i, "\nDate: ", 7)) {
@@ -535,8 +527,7 @@ static int read_head(conn_t *c, resp_t *r)
     r->head[o] = 0;
     r->status = (int)strtol(c->buf + 9, NULL, 10);
     char *rid = strstr(r->head, "x-rid: ");
-    if (rid)
-        snprintf(r->rid, sizeof r->rid, "%.16s", rid + 7);
+    if (rid) snprintf(r->rid, sizeof r->rid, "%.16s", rid + 7);
     cconsume(c, hl);
     return 0;
 }
@@ -544,8 +535,7 @@ static int read_head(conn_t *c, resp_t *r)
 static int read_n(conn_t *c, lh_buf_t *b, size_t n)
 {
     while (n) {
-        if (!c->len && cfill(c) <= 0)
-            return -1;
+        if (!c->len && cfill(c) <= 0) return -1;
         size_t k = c->len < n ? c->len : n;
         lh_buf_append(b, c->buf, k);
         cconsume(c, k);
@@ -559,8 +549,7 @@ static int read_chunked(conn_t *c, lh_buf_t *b)
     for (;;) {
         char *e;
         while (!(e = memmem(c->buf, c->len, "\r\n", 2)))
-            if (cfill(c) <= 0)
-                return -1;
+            if (cfill(c) <= 0) return -1;
         size_t n = strtoul(c->buf, NULL, 16);
         cconsume(c, (size_t)(e - c->buf) + 2);
         lh_buf_t crlf;
@@ -570,8 +559,7 @@ static int read_chunked(conn_t *c, lh_buf_t *b)
             return -1;
         }
         lh_buf_free(&crlf);
-        if (!n)
-            return 0;
+        if (!n) return 0;
     }
 }
 
@@ -581,15 +569,11 @@ static int read_resp(conn_t *c, resp_t *r, int head_req)
     memset(r, 0, sizeof *r);
     lh_buf_init(&r->body, 64 << 20);
     lh_buf_append(&r->body, "", 0);
-    if (read_head(c, r))
-        return -1;
-    if (head_req || r->status == 100 || r->status == 204 || r->status == 304)
-        return 0;
+    if (read_head(c, r)) return -1;
+    if (head_req || r->status == 100 || r->status == 204 || r->status == 304) return 0;
     char *cl = strstr(r->head, "Content-Length: ");
-    if (cl)
-        return read_n(c, &r->body, strtoul(cl + 16, NULL, 10));
-    if (strstr(r->head, "Transfer-Encoding: chunked"))
-        return read_chunked(c, &r->body);
+    if (cl) return read_n(c, &r->body, strtoul(cl + 16, NULL, 10));
+    if (strstr(r->head, "Transfer-Encoding: chunked")) return read_chunked(c, &r->body);
     while (cfill(c) > 0)
         ;
     return read_n(c, &r->body, c->len);
@@ -620,12 +604,12 @@ static void wait_for(int *counter, int n)
         usleep(1000);
 }
 
-#define EXPECT_RESP(c, r, head_req, exp_head, exp_body)                       \
-    do {                                                                      \
-        CHECK_EQ_INT(read_resp((c), (r), (head_req)), 0);                     \
-        CHECK_EQ_STR(strip_rid((r)->head), (exp_head));                       \
-        CHECK_EQ_STR((r)->body.ptr, (exp_body));                              \
-        lh_buf_free(&(r)->body);                                              \
+#define EXPECT_RESP(c, r, head_req, exp_head, exp_body)                                            \
+    do {                                                                                           \
+        CHECK_EQ_INT(read_resp((c), (r), (head_req)), 0);                                          \
+        CHECK_EQ_STR(strip_rid((r)->head), (exp_head));                                            \
+        CHECK_EQ_STR((r)->body.ptr, (exp_body));                                                   \
+        lh_buf_free(&(r)->body);                                                                   \
     } while (0)
 
 /* Drops the x-rid line (random) so heads compare exactly. */
@@ -639,7 +623,8 @@ static char *strip_rid(char *h)
     return h;
 }
 
-#define OK_HEAD(len) "HTTP/1.1 200 OK\r\nDate: X\r\nServer: lakehouse\r\nContent-Length: " len "\r\n\r\n"
+#define OK_HEAD(len)                                                                               \
+    "HTTP/1.1 200 OK\r\nDate: X\r\nServer: lakehouse\r\nContent-Length: " len "\r\n\r\n"
 
 static void keepalive_two_requests(void)
 {
@@ -653,9 +638,10 @@ static void keepalive_two_requests(void)
     memcpy(rid1, r.rid, sizeof rid1);
     CHECK_EQ_INT(strlen(rid1), 16);
     CHECK_EQ_INT(csends(&c, "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n"), 0);
-    EXPECT_RESP(&c, &r, 0,
-                "HTTP/1.1 404 Not Found\r\nDate: X\r\nServer: lakehouse\r\nContent-Length: 2\r\n\r\n",
-                "nf");
+    EXPECT_RESP(
+        &c, &r, 0,
+        "HTTP/1.1 404 Not Found\r\nDate: X\r\nServer: lakehouse\r\nContent-Length: 2\r\n\r\n",
+        "nf");
     CHECK(strcmp(rid1, r.rid) != 0);
     wait_for(&S.done_ok, 2);
     CHECK_EQ_INT(LOAD(S.done_ok), 2);
@@ -678,12 +664,13 @@ static void pipelined_in_one_write(void)
                             "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"
                             "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
                             "Connection: close\r\n\r\nthree"),
-                  0);
+                 0);
     EXPECT_RESP(&c, &r, 0, OK_HEAD("3"), "one");
     EXPECT_RESP(&c, &r, 0, OK_HEAD("3"), "two");
     CHECK_EQ_INT(read_head(&c, &r), 0);
-    CHECK_EQ_STR(strip_rid(r.head),
-                 "HTTP/1.1 200 OK\r\nDate: X\r\nServer: lakehouse\r\nTransfer-Encoding: chunked\r\n\r\n");
+    CHECK_EQ_STR(
+        strip_rid(r.head),
+        "HTTP/1.1 200 OK\r\nDate: X\r\nServer: lakehouse\r\nTransfer-Encoding: chunked\r\n\r\n");
     /* exact chunked framing */
     static const char framed[] = "6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n";
     while (c.len < sizeof framed - 1 && cfill(&c) > 0)
@@ -806,7 +793,8 @@ static void backpressure_bounds_buffering(void)
         body[i] = (char)(i * 7 + i / 4093);
         fnv = (fnv ^ (unsigned char)body[i]) * 1099511628211ull;
     }
-    CHECK_EQ_INT(csends(&c, "POST /sum HTTP/1.1\r\nHost: x\r\nContent-Length: 10485760\r\n\r\n"), 0);
+    CHECK_EQ_INT(csends(&c, "POST /sum HTTP/1.1\r\nHost: x\r\nContent-Length: 10485760\r\n\r\n"),
+                 0);
     /* push until the pipe is full: kernel buffers fill, the server reads no more */
     fcntl(c.fd, F_SETFL, O_NONBLOCK);
     size_t sent = 0;
@@ -850,11 +838,9 @@ static void write_test_file(size_t n)
 
 static int file_range_ok(const lh_buf_t *b, size_t off, size_t len)
 {
-    if (b->len != len)
-        return 0;
+    if (b->len != len) return 0;
     for (size_t i = 0; i < len; i++)
-        if ((unsigned char)b->ptr[i] != (((off + i) * 31 + (off + i) / 977) & 0xff))
-            return 0;
+        if ((unsigned char)b->ptr[i] != (((off + i) * 31 + (off + i) / 977) & 0xff)) return 0;
     return 1;
 }
 
@@ -893,13 +879,15 @@ static void noread_discards_small_body(void)
     memset(body, 'b', sizeof body);
     CHECK_EQ_INT(csends(&c, "PUT /noread HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"), 0);
     CHECK_EQ_INT(csend(&c, body, sizeof body), 0);
-    EXPECT_RESP(&c, &r, 0,
-                "HTTP/1.1 403 Forbidden\r\nDate: X\r\nServer: lakehouse\r\nContent-Length: 2\r\n\r\n",
-                "no");
+    EXPECT_RESP(
+        &c, &r, 0,
+        "HTTP/1.1 403 Forbidden\r\nDate: X\r\nServer: lakehouse\r\nContent-Length: 2\r\n\r\n",
+        "no");
     CHECK_EQ_INT(csends(&c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok"), 0);
     EXPECT_RESP(&c, &r, 0, OK_HEAD("2"), "ok");
     /* too much to discard: the server says close */
-    CHECK_EQ_INT(csends(&c, "PUT /noread HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n"), 0);
+    CHECK_EQ_INT(csends(&c, "PUT /noread HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n"),
+                 0);
     EXPECT_RESP(&c, &r, 0,
                 "HTTP/1.1 403 Forbidden\r\nDate: X\r\nServer: lakehouse\r\nContent-Length: 2\r\n"
                 "Connection: close\r\n\r\n",
@@ -998,8 +986,7 @@ static void listen_forms_and_errors(void)
 static int make_cert(char *dir, char *cert, char *key)
 {
     char cmd[512];
-    if (!mkdtemp(dir))
-        return -1;
+    if (!mkdtemp(dir)) return -1;
     snprintf(cert, 128, "%s/c.pem", dir);
     snprintf(key, 128, "%s/k.pem", dir);
     snprintf(cmd, sizeof cmd,

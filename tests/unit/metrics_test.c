@@ -9,7 +9,8 @@ static void render_counter_and_gauge(void)
 {
     lh_buf_t b;
     lh_buf_init(&b, 0);
-    CHECK_EQ_INT(lh_metrics_register("t_requests_total", LH_METRIC_COUNTER, "Requests.", NULL, 0), 0);
+    CHECK_EQ_INT(lh_metrics_register("t_requests_total", LH_METRIC_COUNTER, "Requests.", NULL, 0),
+                 0);
     CHECK_EQ_INT(lh_metrics_register("t_requests_total", LH_METRIC_COUNTER, "Again.", NULL, 0), 0);
     CHECK_EQ_INT(lh_metrics_register("t_open", LH_METRIC_GAUGE, "Open things\\now.", NULL, 0), 0);
     lh_metrics_add("t_requests_total", "op=\"Get\",code=\"200\"", 2);
@@ -18,7 +19,7 @@ static void render_counter_and_gauge(void)
     lh_metrics_set("t_open", NULL, 7);
     lh_metrics_add("t_open", "", -2);
     lh_metrics_add("t_unknown", NULL, 1);        /* ignored */
-    lh_metrics_observe("t_open", NULL, 1);      /* wrong type: ignored */
+    lh_metrics_observe("t_open", NULL, 1);       /* wrong type: ignored */
     lh_metrics_set("t_requests_total", NULL, 5); /* set on a counter: ignored */
     CHECK_EQ_INT(lh_metrics_render(&b), 0);
     CHECK_EQ_STR(b.ptr, "# HELP t_requests_total Requests.\n"
@@ -35,7 +36,8 @@ static void histogram_buckets_cumulative(void)
 {
     lh_buf_t b;
     lh_buf_init(&b, 0);
-    CHECK_EQ_INT(lh_metrics_register("t_latency_seconds", LH_METRIC_HISTOGRAM, "Latency.", NULL, 0), 0);
+    CHECK_EQ_INT(lh_metrics_register("t_latency_seconds", LH_METRIC_HISTOGRAM, "Latency.", NULL, 0),
+                 0);
     lh_metrics_observe("t_latency_seconds", "op=\"Get\"", 0.0005);
     lh_metrics_observe("t_latency_seconds", "op=\"Get\"", 0.001); /* le is inclusive */
     lh_metrics_observe("t_latency_seconds", "op=\"Get\"", 0.3);
@@ -86,7 +88,8 @@ static void promtool_accepts_output(void)
         printf("  (promtool not installed: skipped)\n");
         return;
     }
-    lh_metrics_register("lakehouse_t_requests_total", LH_METRIC_COUNTER, "Requests by op.", NULL, 0);
+    lh_metrics_register("lakehouse_t_requests_total", LH_METRIC_COUNTER, "Requests by op.", NULL,
+                        0);
     lh_metrics_register("lakehouse_t_in_flight", LH_METRIC_GAUGE, "In flight.", NULL, 0);
     lh_metrics_register("lakehouse_t_duration_seconds", LH_METRIC_HISTOGRAM, "Latency.", NULL, 0);
     lh_metrics_add("lakehouse_t_requests_total", "op=\"GetObject\",code=\"200\"", 3);
