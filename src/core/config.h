@@ -31,6 +31,10 @@ int lh_config_bool(const lh_config_t *cfg, const char *key);
 /* Overrides a value from code (source "runtime"); returns 0 or LH_ENOMEM. */
 int lh_config_set(lh_config_t *cfg, const char *key, const char *value);
 
+/* Where the effective value of key came from: "default", "file", "env",
+ * "flag" or "runtime". Static string. */
+const char *lh_config_source(const lh_config_t *cfg, const char *key);
+
 /* `lakehouse config show`: every key, its effective value, its source
  * (default|file|env|flag|runtime), secrets masked. */
 void lh_config_show(const lh_config_t *cfg, FILE *out);

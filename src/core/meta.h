@@ -9,6 +9,7 @@
 #ifndef LH_CORE_META_H
 #define LH_CORE_META_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -79,5 +80,28 @@ int lh_meta_token_check(lh_meta_t *m, const char *secret, lh_user_t *out);
 int lh_meta_token_list(lh_meta_t *m, const char *owner /* NULL = all */,
                        int (*fn)(const lh_token_t *, void *), void *arg);
 int lh_meta_token_revoke(lh_meta_t *m, const char *id, lh_err_t *err);
+/* One token by id (from the cache). 0 or LH_ENOENT. */
+int lh_meta_token_get(lh_meta_t *m, const char *id, lh_token_t *out);
+
+/* --- additions for the PostgreSQL wire, the CLI and tests --- */
+#define LH_META_SCRAM_MAX 192 /* "SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>" + NUL */
+#define LH_META_MD5_MAX 36    /* "md5" + 32 hex + NUL */
+/* The stored SCRAM-SHA-256 verifier and md5 hash of a user (from the cache).
+ * 0 or LH_ENOENT. */
+int lh_meta_user_pgauth(lh_meta_t *m, const char *access_key, char scram[LH_META_SCRAM_MAX],
+                        char md5[LH_META_MD5_MAX]);
+/* Changes a user's role. 0, LH_ENOENT, LH_EINVAL, LH_EIO. */
+int lh_meta_user_set_role(lh_meta_t *m, const char *access_key, int role, lh_err_t *err);
+/* A PostgreSQL-format SCRAM-SHA-256 verifier for password with the given salt
+ * (<= 32 bytes) and iteration count (no SASLprep: passwords are ASCII).
+ * 0, LH_ETOOBIG (cap too small) or LH_EIO. */
+int lh_meta_scram_verifier(const char *password, const unsigned char *salt, size_t saltlen,
+                           int iterations, char *out, size_t cap);
+/* PostgreSQL's md5 password hash: "md5" + md5hex(password + user). */
+void lh_meta_md5_hash(const char *user, const char *password, char out[LH_META_MD5_MAX]);
+/* Random credentials: 20 chars of [A-Z0-9] / 40 chars of [A-Za-z0-9], NUL-terminated.
+ * 0 or LH_EIO. */
+int lh_meta_gen_access_key(char out[21]);
+int lh_meta_gen_secret(char out[41]);
 
 #endif

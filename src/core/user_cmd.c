@@ -1,0 +1,459 @@
+/* `lakehouse user ...` and `lakehouse token ...`: clients of the running
+ * platform. Each command becomes one REST call under /api/v1 at core.url
+ * (LAKEHOUSE_URL) with HTTP Basic (LAKEHOUSE_ACCESS_KEY/LAKEHOUSE_SECRET_KEY)
+ * or a bearer token (--token, LAKEHOUSE_TOKEN). When nothing listens there and
+ * no process holds the data directory, the same call runs offline through the
+ * very same route handlers (web/api.h) on the data directory itself. */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/cmd.h"
+#include "core/config.h"
+#include "core/datadir.h"
+#include "core/meta.h"
+#include "web/api.h"
+
+typedef struct {
+    lh_config_t *cfg;
+    const char *token;
+    /* the parsed command line */
+    const char *arg;   /* NAME or ID */
+    const char *role;
+    const char *secret;
+    const char *name;
+    const char *owner;
+} client_t;
+
+typedef struct {
+    long status;
+    lh_buf_t body;
+} reply_t;
+
+/* --- transport: HTTP, or offline on the data directory --- */
+
+static size_t on_data(char *p, size_t size, size_t n, void *arg)
+{
+    lh_buf_t *b = arg;
+    return lh_buf_append(b, p, size * n) == 0 ? size * n : 0;
+}
+
+/* 0 with r filled; 1 when nothing listens at core.url; -1 on other errors. */
+static int http_call(client_t *cl, const char *method, const char *path, const char *body,
+                     reply_t *r, char *msg, size_t cap)
+{
+    char url[2048];
+    const char *base = lh_config_get(cl->cfg, "core.url");
+    size_t bl = strlen(base);
+    while (bl > 0 && base[bl - 1] == '/')
+        bl--;
+    snprintf(url, sizeof url, "%.*s%s", (int)bl, base, path);
+    CURL *h = curl_easy_init();
+    if (!h) {
+        snprintf(msg, cap, "cannot start the HTTP client");
+        return -1;
+    }
+    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r->body);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    if (body)
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    if (cl->token && *cl->token) {
+        curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+        curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, cl->token);
+    } else if (*lh_config_get(cl->cfg, "core.access_key")) {
+        curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        curl_easy_setopt(h, CURLOPT_USERNAME, lh_config_get(cl->cfg, "core.access_key"));
+        curl_easy_setopt(h, CURLOPT_PASSWORD, lh_config_get(cl->cfg, "core.secret_key"));
+    }
+    CURLcode rc = curl_easy_perform(h);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+    else
+        snprintf(msg, cap, "cannot reach the platform at %s: %s", base, curl_easy_strerror(rc));
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(h);
+    return rc == CURLE_OK ? 0 : rc == CURLE_COULDNT_CONNECT ? 1 : -1;
+}
+
+static int offline_call(client_t *cl, const char *method, const char *path, const char *body,
+                        reply_t *r, char *msg, size_t cap)
+{
+    const char *dir = lh_config_get(cl->cfg, "core.data_dir");
+    char fmt[4096];
+    int pid;
+    lh_err_t err = {0};
+    lh_datadir_t *dd = NULL;
+    lh_meta_t *meta = NULL;
+    size_t n = strlen(msg);
+    if (lh_datadir_in_use(dir, &pid)) {
+        snprintf(msg + n, cap - n, " (and data directory %s is in use by pid %d)", dir, pid);
+        return -1;
+    }
+    snprintf(fmt, sizeof fmt, "%s/FORMAT", dir);
+    if (access(fmt, F_OK) != 0) {
+        snprintf(msg + n, cap - n, " (and there is no data directory at %s to edit offline)", dir);
+        return -1;
+    }
+    if (lh_datadir_open(&dd, dir, &err) || lh_meta_open(&meta, dir, &err)) {
+        snprintf(msg, cap, "%s", err.msg);
+        lh_datadir_close(dd);
+        return -1;
+    }
+    fprintf(stderr, "lakehouse: platform not reachable; working offline on data directory %s\n", dir);
+    lh_web_api_t api = {.meta = meta};
+    lh_web_call_t c;
+    lh_web_call_init(&c);
+    c.method = method;
+    c.path = path;
+    c.body = body;
+    c.body_len = body ? strlen(body) : 0;
+    c.trusted = 1;
+    lh_web_call_handle(&api, &c);
+    r->status = c.status;
+    lh_buf_append(&r->body, c.out.ptr ? c.out.ptr : "", c.out.len);
+    lh_web_call_free(&c);
+    lh_meta_close(meta);
+    lh_datadir_close(dd);
+    return 0;
+}
+
+/* Sends the call; returns the parsed JSON reply (or json null for 204), or
+ * NULL after printing the error. */
+static json_t *call(client_t *cl, const char *method, const char *path, json_t *body)
+{
+    reply_t r = {0};
+    char msg[1024] = "";
+    json_t *doc = NULL;
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    lh_buf_init(&r.body, (size_t)16 << 20);
+    int rc = http_call(cl, method, path, text, &r, msg, sizeof msg);
+    if (rc == 1)
+        rc = offline_call(cl, method, path, text, &r, msg, sizeof msg);
+    free(text);
+    if (rc != 0) {
+        fprintf(stderr, "lakehouse: %s\n", msg);
+        goto done;
+    }
+    json_error_t je;
+    doc = r.body.len ? json_loadb(r.body.ptr, r.body.len, 0, &je) : json_null();
+    if (r.status < 200 || r.status > 299) {
+        const char *detail = json_string_value(json_object_get(doc, "detail"));
+        fprintf(stderr, "lakehouse: %s (HTTP %ld)\n", detail ? detail : "request failed", r.status);
+        json_decref(doc);
+        doc = NULL;
+    } else if (!doc) {
+        fprintf(stderr, "lakehouse: bad reply from the platform: %s\n", je.text);
+    }
+done:
+    lh_buf_free(&r.body);
+    return doc;
+}
+
+/* --- command line --- */
+
+typedef struct {
+    const char *flag;
+    size_t offset; /* into client_t */
+} opt_t;
+
+#define OPT(f, field) {f, offsetof(client_t, field)}
+
+static int parse(client_t *cl, int argc, char **argv, const opt_t *opts, int want_arg)
+{
+    for (int i = 0; i < argc; i++) {
+        const opt_t *o = opts;
+        while (o->flag && strcmp(o->flag, argv[i]))
+            o++;
+        if (o->flag) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "lakehouse: %s needs a value\n", argv[i]);
+                return 2;
+            }
+            *(const char **)((char *)cl + o->offset) = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "lakehouse: unknown option %s\n", argv[i]);
+            return 2;
+        } else if (want_arg && !cl->arg) {
+            cl->arg = argv[i];
+        } else {
+            fprintf(stderr, "lakehouse: unexpected argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    if (want_arg && !cl->arg) {
+        fprintf(stderr, "lakehouse: missing %s\n", want_arg == 1 ? "user name" : "token id");
+        return 2;
+    }
+    return 0;
+}
+
+static char *escaped(const char *s)
+{
+    char *e = curl_easy_escape(NULL, s, 0);
+    char *copy = e ? strdup(e) : NULL;
+    curl_free(e);
+    return copy;
+}
+
+static void when(int64_t t, char *out, size_t cap)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(out, cap, "%lld", (long long)t);
+}
+
+static const char *str(json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : "";
+}
+
+/* --- user subcommands --- */
+
+static const opt_t user_opts[] = {OPT("--role", role), OPT("--secret", secret), OPT("--token", token),
+                                  {NULL, 0}};
+
+static int user_add(client_t *cl)
+{
+    char gen[41];
+    const char *sk = cl->secret;
+    if (!sk) {
+        if (lh_meta_gen_secret(gen)) {
+            fprintf(stderr, "lakehouse: cannot generate a secret key\n");
+            return 1;
+        }
+        sk = gen;
+    }
+    json_t *body = json_pack("{s:s, s:s, s:s}", "access_key", cl->arg, "secret_key", sk, "role",
+                             cl->role ? cl->role : "reader");
+    json_t *r = call(cl, "POST", "/api/v1/users", body);
+    json_decref(body);
+    if (!r)
+        return 1;
+    fprintf(stderr, "lakehouse: user %s added with role %s\n", str(r, "access_key"), str(r, "role"));
+    if (!cl->secret) {
+        fprintf(stderr, "lakehouse: its secret key follows; it is shown only once\n");
+        printf("%s\n", sk);
+    }
+    json_decref(r);
+    return 0;
+}
+
+static int user_list(client_t *cl)
+{
+    json_t *r = call(cl, "GET", "/api/v1/users", NULL), *u;
+    size_t i;
+    char t[32];
+    if (!r)
+        return 1;
+    printf("%-32s %-7s %s\n", "ACCESS KEY", "ROLE", "CREATED");
+    json_array_foreach(json_object_get(r, "users"), i, u) {
+        when(json_integer_value(json_object_get(u, "created")), t, sizeof t);
+        printf("%-32s %-7s %s\n", str(u, "access_key"), str(u, "role"), t);
+    }
+    json_decref(r);
+    return 0;
+}
+
+static int user_rm(client_t *cl)
+{
+    char path[1024], *e = escaped(cl->arg);
+    snprintf(path, sizeof path, "/api/v1/users/%s", e ? e : "");
+    free(e);
+    json_t *r = call(cl, "DELETE", path, NULL);
+    if (!r)
+        return 1;
+    printf("removed user %s\n", cl->arg);
+    json_decref(r);
+    return 0;
+}
+
+static int user_passwd(client_t *cl)
+{
+    char path[1024], gen[41], *e = escaped(cl->arg);
+    const char *sk = cl->secret;
+    snprintf(path, sizeof path, "/api/v1/users/%s/secret", e ? e : "");
+    free(e);
+    if (!sk) {
+        if (lh_meta_gen_secret(gen)) {
+            fprintf(stderr, "lakehouse: cannot generate a secret key\n");
+            return 1;
+        }
+        sk = gen;
+    }
+    json_t *body = json_pack("{s:s}", "secret_key", sk);
+    json_t *r = call(cl, "PUT", path, body);
+    json_decref(body);
+    if (!r)
+        return 1;
+    fprintf(stderr, "lakehouse: secret key of %s changed\n", cl->arg);
+    if (!cl->secret) {
+        fprintf(stderr, "lakehouse: the new secret key follows; it is shown only once\n");
+        printf("%s\n", sk);
+    }
+    json_decref(r);
+    return 0;
+}
+
+/* --- token subcommands --- */
+
+static const opt_t token_opts[] = {OPT("--name", name), OPT("--owner", owner), OPT("--token", token),
+                                   {NULL, 0}};
+
+static int token_create(client_t *cl)
+{
+    json_t *body = json_object();
+    if (cl->name)
+        json_object_set_new(body, "name", json_string(cl->name));
+    if (cl->owner)
+        json_object_set_new(body, "owner", json_string(cl->owner));
+    else if (*lh_config_get(cl->cfg, "core.access_key") && !(cl->token && *cl->token))
+        json_object_set_new(body, "owner", json_string(lh_config_get(cl->cfg, "core.access_key")));
+    json_t *r = call(cl, "POST", "/api/v1/tokens", body);
+    json_decref(body);
+    if (!r)
+        return 1;
+    fprintf(stderr, "lakehouse: token %s created for %s; it is shown only once\n", str(r, "id"),
+            str(r, "owner"));
+    printf("%s\n", str(r, "token"));
+    json_decref(r);
+    return 0;
+}
+
+static int token_list(client_t *cl)
+{
+    json_t *r = call(cl, "GET", "/api/v1/tokens", NULL), *t;
+    size_t i;
+    char ts[32];
+    if (!r)
+        return 1;
+    printf("%-16s %-24s %-20s %s\n", "ID", "OWNER", "CREATED", "NAME");
+    json_array_foreach(json_object_get(r, "tokens"), i, t) {
+        when(json_integer_value(json_object_get(t, "created")), ts, sizeof ts);
+        printf("%-16s %-24s %-20s %s\n", str(t, "id"), str(t, "owner"), ts, str(t, "name"));
+    }
+    json_decref(r);
+    return 0;
+}
+
+static int token_revoke(client_t *cl)
+{
+    char path[1024], *e = escaped(cl->arg);
+    snprintf(path, sizeof path, "/api/v1/tokens/%s", e ? e : "");
+    free(e);
+    json_t *r = call(cl, "DELETE", path, NULL);
+    if (!r)
+        return 1;
+    printf("revoked token %s\n", cl->arg);
+    json_decref(r);
+    return 0;
+}
+
+/* --- dispatch --- */
+
+typedef struct {
+    const char *name;
+    int (*fn)(client_t *);
+    int want_arg; /* 0 none, 1 user name, 2 token id */
+    const char *usage;
+} sub_t;
+
+static const sub_t user_subs[] = {
+    {"add", user_add, 1, "add NAME [--role admin|writer|reader] [--secret S]  (role defaults to reader;\n"
+                         "                 without --secret a secret key is generated and printed once)"},
+    {"list", user_list, 0, "list"},
+    {"rm", user_rm, 1, "rm NAME"},
+    {"passwd", user_passwd, 1, "passwd NAME [--secret S]  (without --secret: generated, printed once)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static const sub_t token_subs[] = {
+    {"create", token_create, 0, "create [--name N] [--owner USER]  (prints the token once)"},
+    {"list", token_list, 0, "list"},
+    {"revoke", token_revoke, 2, "revoke ID"},
+    {NULL, NULL, 0, NULL},
+};
+
+static void usage(FILE *out, const char *cmd, const sub_t *subs)
+{
+    fprintf(out, "usage:\n");
+    for (const sub_t *s = subs; s->name; s++)
+        fprintf(out, "  lakehouse %s %s\n", cmd, s->usage);
+    fprintf(out,
+            "\nCommon options: --token T (bearer token; also LAKEHOUSE_TOKEN), --core-url URL,\n"
+            "--data-dir DIR, --config FILE.\n\n"
+            "Mode: a client of the running platform. It calls the REST API under /api/v1 at\n"
+            "LAKEHOUSE_URL (default http://127.0.0.1:8080) with HTTP Basic auth from\n"
+            "LAKEHOUSE_ACCESS_KEY/LAKEHOUSE_SECRET_KEY, or with a bearer token. Managing users\n"
+            "needs the admin role; any user may manage its own tokens.\n"
+            "Offline: when nothing listens at LAKEHOUSE_URL and no process holds the data\n"
+            "directory (--data-dir, LAKEHOUSE_DATA_DIR), the command edits the data directory\n"
+            "directly, without credentials, and says so on stderr.\n");
+}
+
+static int is_help(const char *a)
+{
+    return !strcmp(a, "--help") || !strcmp(a, "-h");
+}
+
+static int run(const char *cmd, const sub_t *subs, const opt_t *opts, int argc, char **argv)
+{
+    lh_err_t err = {0};
+    client_t cl = {0};
+    if (argc < 1 || is_help(argv[0])) {
+        usage(argc < 1 ? stderr : stdout, cmd, subs);
+        return argc < 1 ? 2 : 0;
+    }
+    const sub_t *s = subs;
+    while (s->name && strcmp(s->name, argv[0]))
+        s++;
+    if (!s->name) {
+        fprintf(stderr, "lakehouse: unknown %s command '%s' (see 'lakehouse %s --help')\n", cmd,
+                argv[0], cmd);
+        return 2;
+    }
+    for (int i = 1; i < argc; i++)
+        if (is_help(argv[i])) {
+            usage(stdout, cmd, subs);
+            return 0;
+        }
+    argc--;
+    argv++;
+    if (lh_config_load(&cl.cfg, &argc, argv, &err) != 0) {
+        fprintf(stderr, "lakehouse: %s\n", err.msg);
+        return 1;
+    }
+    cl.token = getenv("LAKEHOUSE_TOKEN");
+    int rc = parse(&cl, argc, argv, opts, s->want_arg);
+    if (rc == 0) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        rc = s->fn(&cl);
+        curl_global_cleanup();
+    }
+    lh_config_free(cl.cfg);
+    return rc;
+}
+
+int lh_cmd_user(int argc, char **argv)
+{
+    return run("user", user_subs, user_opts, argc, argv);
+}
+
+int lh_cmd_token(int argc, char **argv)
+{
+    return run("token", token_subs, token_opts, argc, argv);
+}

@@ -1,0 +1,249 @@
+/* Unit tests for the configuration: defaults < file < env < flags, argv
+ * compaction, the automatic <data-dir>/lakehouse.yaml, errors that name the
+ * key and the source, masked secrets in `config show`, and the generated doc. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/err.h"
+#include "test.h"
+#include "tmpdir.h"
+
+extern char **environ;
+
+/* A clean environment and a fresh working directory for each test. */
+static void fresh(void)
+{
+    for (char **e = environ; *e;) {
+        if (!strncmp(*e, "LAKEHOUSE_", 10)) {
+            char name[128];
+            size_t n = strcspn(*e, "=");
+            snprintf(name, sizeof name, "%.*s", (int)n, *e);
+            unsetenv(name);
+            e = environ;
+            continue;
+        }
+        e++;
+    }
+    if (chdir(lh_test_tmpdir()) != 0)
+        abort();
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        abort();
+    fputs(text, f);
+    fclose(f);
+}
+
+static int load(lh_config_t **cfg, lh_err_t *err, int argc, const char **args)
+{
+    static char *argv[16];
+    for (int i = 0; i < argc; i++)
+        argv[i] = (char *)args[i];
+    return lh_config_load(cfg, &argc, argv, err);
+}
+
+static void defaults_apply(void)
+{
+    lh_config_t *cfg;
+    lh_err_t err = {0};
+    fresh();
+    CHECK_EQ_INT(load(&cfg, &err, 0, NULL), 0);
+    CHECK_EQ_STR(lh_config_get(cfg, "core.data_dir"), "./lakehouse-data");
+    CHECK_EQ_STR(lh_config_get(cfg, "core.dags_dir"), "./lakehouse-data/dags");
+    CHECK_EQ_STR(lh_config_get(cfg, "store.listen"), "127.0.0.1:9000");
+    CHECK_EQ_STR(lh_config_get(cfg, "web.listen"), "127.0.0.1:8080");
+    CHECK_EQ_STR(lh_config_get(cfg, "core.url"), "http://127.0.0.1:8080");
+    CHECK_EQ_STR(lh_config_get(cfg, "store.tls_cert"), "");
+    CHECK_EQ_INT(lh_config_int(cfg, "store.max_header_bytes"), 65536);
+    CHECK_EQ_INT(lh_config_int(cfg, "core.worker_threads"), 16);
+    CHECK_EQ_STR(lh_config_source(cfg, "store.listen"), "default");
+    lh_config_free(cfg);
+}
+
+static void precedence_default_file_env_flag(void)
+{
+    lh_config_t *cfg;
+    lh_err_t err = {0};
+    fresh();
+    write_file("c.yaml", "store:\n  listen: 127.0.0.1:1111\n  region: file-region\n"
+                         "  domain: file.example\n  max_headers: 10\nweb:\n  listen: 127.0.0.1:0\n");
+    setenv("LAKEHOUSE_CONFIG", "c.yaml", 1);
+    setenv("LAKEHOUSE_STORE_REGION", "env-region", 1);
+    setenv("LAKEHOUSE_STORE_DOMAIN", "env.example", 1);
+    setenv("LAKEHOUSE_STORE_MAX_HEADERS", "20", 1);
+    const char *args[] = {"--store-domain", "flag.example", "--store-max-headers=30"};
+    CHECK_EQ_INT(load(&cfg, &err, 3, args), 0);
+    CHECK_EQ_STR(lh_config_get(cfg, "store.listen"), "127.0.0.1:1111");
+    CHECK_EQ_STR(lh_config_source(cfg, "store.listen"), "file");
+    CHECK_EQ_STR(lh_config_get(cfg, "store.region"), "env-region");
+    CHECK_EQ_STR(lh_config_source(cfg, "store.region"), "env");
+    CHECK_EQ_STR(lh_config_get(cfg, "store.domain"), "flag.example");
+    CHECK_EQ_STR(lh_config_source(cfg, "store.domain"), "flag");
+    CHECK_EQ_INT(lh_config_int(cfg, "store.max_headers"), 30);
+    CHECK_EQ_STR(lh_config_get(cfg, "web.listen"), "127.0.0.1:0");
+    CHECK_EQ_STR(lh_config_get(cfg, "store.lake_bucket"), "lakehouse");
+    CHECK_EQ_STR(lh_config_source(cfg, "store.lake_bucket"), "default");
+    CHECK_EQ_INT(lh_config_set(cfg, "store.region", "rt"), 0);
+    CHECK_EQ_STR(lh_config_get(cfg, "store.region"), "rt");
+    CHECK_EQ_STR(lh_config_source(cfg, "store.region"), "runtime");
+    lh_config_free(cfg);
+}
+
+static void fixed_names_and_argv_compaction(void)
+{
+    lh_config_t *cfg;
+    lh_err_t err = {0};
+    fresh();
+    setenv("LAKEHOUSE_DATA_DIR", "/env/dir", 1);
+    setenv("LAKEHOUSE_ACCESS_KEY", "rootkey", 1);
+    setenv("LAKEHOUSE_URL", "https://example.com:1", 1);
+    static const char *const args[] = {"keep1", "--data-dir", "/flag/dir", "keep2",
+                                       "--web-listen=[::1]:0", "--help", "--", "--store-region", "x"};
+    char *argv[9];
+    int argc = 9;
+    for (int i = 0; i < argc; i++)
+        argv[i] = (char *)args[i];
+    CHECK_EQ_INT(lh_config_load(&cfg, &argc, argv, &err), 0);
+    CHECK_EQ_INT(argc, 6);
+    CHECK_EQ_STR(argv[0], "keep1");
+    CHECK_EQ_STR(argv[1], "keep2");
+    CHECK_EQ_STR(argv[2], "--help");
+    CHECK_EQ_STR(argv[3], "--");
+    CHECK_EQ_STR(argv[4], "--store-region");
+    CHECK_EQ_STR(lh_config_get(cfg, "core.data_dir"), "/flag/dir");
+    CHECK_EQ_STR(lh_config_get(cfg, "core.dags_dir"), "/flag/dir/dags");
+    CHECK_EQ_STR(lh_config_get(cfg, "core.access_key"), "rootkey");
+    CHECK_EQ_STR(lh_config_get(cfg, "core.url"), "https://example.com:1");
+    CHECK_EQ_STR(lh_config_get(cfg, "web.listen"), "[::1]:0");
+    CHECK_EQ_STR(lh_config_get(cfg, "store.region"), "us-east-1");
+    lh_config_free(cfg);
+}
+
+static void datadir_yaml_is_found(void)
+{
+    lh_config_t *cfg;
+    lh_err_t err = {0};
+    fresh();
+    CHECK_EQ_INT(mkdir("dd", 0755), 0);
+    write_file("dd/lakehouse.yaml", "store:\n  lake_folders: [raw, clean]\ncore:\n  log_format: json\n");
+    const char *args[] = {"--data-dir", "dd"};
+    CHECK_EQ_INT(load(&cfg, &err, 2, args), 0);
+    CHECK_EQ_STR(lh_config_get(cfg, "store.lake_folders"), "raw,clean");
+    CHECK_EQ_STR(lh_config_get(cfg, "core.log_format"), "json");
+    CHECK_EQ_STR(lh_config_get(cfg, "core.config"), "dd/lakehouse.yaml");
+    setenv("LAKEHOUSE_DAGS_DIR", "/my/dags", 1);
+    lh_config_free(cfg);
+    CHECK_EQ_INT(load(&cfg, &err, 2, args), 0);
+    CHECK_EQ_STR(lh_config_get(cfg, "core.dags_dir"), "/my/dags");
+    lh_config_free(cfg);
+}
+
+static void expect_error(const char *yaml, const char *env, const char *envval, const char *flag,
+                         const char *want1, const char *want2, int *ok)
+{
+    lh_config_t *cfg = NULL;
+    lh_err_t err = {0};
+    *ok = 0;
+    fresh();
+    if (yaml) {
+        write_file("c.yaml", yaml);
+        setenv("LAKEHOUSE_CONFIG", "c.yaml", 1);
+    }
+    if (env)
+        setenv(env, envval, 1);
+    const char *args[] = {flag};
+    int rc = load(&cfg, &err, flag ? 1 : 0, args);
+    if (rc != LH_EINVAL || cfg || !strstr(err.msg, want1) || !strstr(err.msg, want2)) {
+        fprintf(stderr, "  got rc %d msg '%s', wanted '%s' and '%s'\n", rc, err.msg, want1, want2);
+        return;
+    }
+    *ok = 1;
+}
+
+static void errors_name_key_and_source(void)
+{
+    int ok;
+    expect_error("store:\n  bogus: 1\n", NULL, NULL, NULL, "store.bogus", "c.yaml", &ok);
+    CHECK(ok);
+    expect_error("nosection:\n  listen: 1\n", NULL, NULL, NULL, "nosection", "c.yaml", &ok);
+    CHECK(ok);
+    expect_error("store:\n  max_headers: lots\n", NULL, NULL, NULL, "store.max_headers", "file c.yaml", &ok);
+    CHECK(ok);
+    expect_error("store: [1, 2\n", NULL, NULL, NULL, "c.yaml", "line", &ok);
+    CHECK(ok);
+    expect_error(NULL, "LAKEHOUSE_CORE_WORKER_THREADS", "12x", NULL, "core.worker_threads",
+                 "env LAKEHOUSE_CORE_WORKER_THREADS", &ok);
+    CHECK(ok);
+    expect_error(NULL, NULL, NULL, "--web-listen=localhost", "web.listen", "flag --web-listen", &ok);
+    CHECK(ok);
+    expect_error(NULL, NULL, NULL, "--store-listen=h:99999", "store.listen", "host:port", &ok);
+    CHECK(ok);
+    expect_error(NULL, NULL, NULL, "--core-log-level=loud", "core.log_level", "debug|info", &ok);
+    CHECK(ok);
+    expect_error(NULL, NULL, NULL, "--data-dir", "--data-dir", "needs a value", &ok);
+    CHECK(ok);
+    expect_error(NULL, "LAKEHOUSE_CONFIG", "/nonexistent/x.yaml", NULL, "/nonexistent/x.yaml", "cannot open", &ok);
+    CHECK(ok);
+}
+
+static void show_masks_secrets(void)
+{
+    lh_config_t *cfg;
+    lh_err_t err = {0};
+    char *text = NULL;
+    size_t len = 0;
+    fresh();
+    setenv("LAKEHOUSE_SECRET_KEY", "supersecret-value", 1);
+    setenv("LAKEHOUSE_ACCESS_KEY", "visible-key", 1);
+    CHECK_EQ_INT(load(&cfg, &err, 0, NULL), 0);
+    FILE *f = open_memstream(&text, &len);
+    CHECK(f);
+    lh_config_show(cfg, f);
+    fclose(f);
+    CHECK(!strstr(text, "supersecret-value"));
+    CHECK(strstr(text, "core.secret_key"));
+    CHECK(strstr(text, "****"));
+    CHECK(strstr(text, "visible-key"));
+    CHECK(strstr(text, "(env)"));
+    CHECK(strstr(text, "127.0.0.1:9000"));
+    CHECK(strstr(text, "(default)"));
+    free(text);
+    lh_config_free(cfg);
+}
+
+static void doc_lists_every_name(void)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    CHECK(f);
+    lh_config_doc(f);
+    fclose(f);
+    CHECK(strstr(text, "| `core.data_dir` | `LAKEHOUSE_DATA_DIR` | `--data-dir` | `./lakehouse-data` |"));
+    CHECK(strstr(text, "`LAKEHOUSE_CONFIG` | `--config`"));
+    CHECK(strstr(text, "`store.max_header_bytes` | `LAKEHOUSE_STORE_MAX_HEADER_BYTES` | "
+                       "`--store-max-header-bytes` | `65536`"));
+    CHECK(strstr(text, "`LAKEHOUSE_URL`"));
+    CHECK(strstr(text, "`LAKEHOUSE_DAGS_DIR`"));
+    CHECK(strstr(text, "`web.listen`"));
+    free(text);
+}
+
+static const lh_test_t tests[] = {
+    {"defaults_apply", defaults_apply},
+    {"precedence_default_file_env_flag", precedence_default_file_env_flag},
+    {"fixed_names_and_argv_compaction", fixed_names_and_argv_compaction},
+    {"datadir_yaml_is_found", datadir_yaml_is_found},
+    {"errors_name_key_and_source", errors_name_key_and_source},
+    {"show_masks_secrets", show_masks_secrets},
+    {"doc_lists_every_name", doc_lists_every_name},
+    {NULL, NULL},
+};
+
+LH_TEST_MAIN(tests)

@@ -1,0 +1,292 @@
+/* Unit tests for the web routes as plain calls (no sockets): system
+ * endpoints, 404/405, Basic and bearer authentication, role checks, JSON
+ * problem objects, and the users and tokens REST API. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/meta.h"
+#include "core/str.h"
+#include "test.h"
+#include "tmpdir.h"
+#include "web/api.h"
+
+typedef struct {
+    int status;
+    char ctype[64];
+    int challenge;
+    char allow[64];
+    char body[4096];
+    json_t *json;
+} res_t;
+
+static char auth_buf[4][320];
+
+static const char *basic(int slot, const char *user, const char *secret)
+{
+    char plain[200], b64[300];
+    snprintf(plain, sizeof plain, "%s:%s", user, secret);
+    lh_base64_encode((const unsigned char *)plain, strlen(plain), b64);
+    snprintf(auth_buf[slot], sizeof auth_buf[slot], "Basic %s", b64);
+    return auth_buf[slot];
+}
+
+static const char *bearer(int slot, const char *token)
+{
+    snprintf(auth_buf[slot], sizeof auth_buf[slot], "Bearer %s", token);
+    return auth_buf[slot];
+}
+
+static res_t req(lh_web_api_t *api, const char *method, const char *path, const char *auth,
+                 const char *body)
+{
+    lh_web_call_t c;
+    res_t r;
+    memset(&r, 0, sizeof r);
+    lh_web_call_init(&c);
+    c.method = method;
+    c.path = path;
+    c.authorization = auth;
+    c.body = body;
+    c.body_len = body ? strlen(body) : 0;
+    lh_web_call_handle(api, &c);
+    r.status = c.status;
+    snprintf(r.ctype, sizeof r.ctype, "%s", c.content_type ? c.content_type : "");
+    r.challenge = c.challenge;
+    snprintf(r.allow, sizeof r.allow, "%s", c.allow);
+    snprintf(r.body, sizeof r.body, "%.*s", (int)c.out.len, c.out.ptr ? c.out.ptr : "");
+    r.json = c.out.len ? json_loads(r.body, 0, NULL) : NULL;
+    lh_web_call_free(&c);
+    return r;
+}
+
+static int fake_metrics(lh_buf_t *out)
+{
+    return lh_buf_puts(out, "# TYPE x counter\nx 1\n");
+}
+
+static lh_web_api_t setup(void)
+{
+    lh_web_api_t api = {0};
+    lh_err_t err = {0};
+    if (lh_meta_open(&api.meta, lh_test_tmpdir(), &err) != 0 ||
+        lh_meta_user_add(api.meta, "admin", "admin-secret-1", LH_ROLE_ADMIN, &err) != 0 ||
+        lh_meta_user_add(api.meta, "wendy", "wendy-secret-1", LH_ROLE_WRITER, &err) != 0)
+        abort();
+    api.render_metrics = fake_metrics;
+    return api;
+}
+
+static const char *jstr(json_t *doc, const char *key)
+{
+    const char *s = json_string_value(json_object_get(doc, key));
+    return s ? s : "";
+}
+
+static void system_endpoints(void)
+{
+    lh_web_api_t api = setup();
+    res_t r = req(&api, "GET", "/healthz", NULL, NULL);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_STR(r.body, "ok");
+    r = req(&api, "GET", "/readyz", NULL, NULL);
+    CHECK_EQ_INT(r.status, 503);
+    CHECK_EQ_STR(r.body, "not ready");
+    api.ready = 1;
+    r = req(&api, "GET", "/readyz", NULL, NULL);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_STR(r.body, "ready");
+    r = req(&api, "GET", "/metrics", NULL, NULL);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK(!strncmp(r.ctype, "text/plain; version=0.0.4", 25));
+    CHECK_EQ_STR(r.body, "# TYPE x counter\nx 1\n");
+    r = req(&api, "HEAD", "/healthz", NULL, NULL);
+    CHECK_EQ_INT(r.status, 200);
+    lh_meta_close(api.meta);
+}
+
+static void unknown_paths_and_methods(void)
+{
+    lh_web_api_t api = setup();
+    res_t r = req(&api, "GET", "/nope", NULL, NULL);
+    CHECK_EQ_INT(r.status, 404);
+    CHECK_EQ_STR(r.ctype, "application/problem+json");
+    CHECK_EQ_STR(jstr(r.json, "type"), "about:blank");
+    CHECK_EQ_STR(jstr(r.json, "title"), "Not Found");
+    CHECK_EQ_INT(json_integer_value(json_object_get(r.json, "status")), 404);
+    r = req(&api, "PATCH", "/api/v1/users", NULL, NULL);
+    CHECK_EQ_INT(r.status, 405);
+    CHECK_EQ_STR(r.allow, "GET, POST");
+    r = req(&api, "GET", "/api/v1/users/", NULL, NULL);
+    CHECK_EQ_INT(r.status, 404);
+    r = req(&api, "DELETE", "/api/v1/users/a%2", basic(0, "admin", "admin-secret-1"), NULL);
+    CHECK_EQ_INT(r.status, 404); /* bad escape never matches */
+    lh_meta_close(api.meta);
+}
+
+static void authentication_and_roles(void)
+{
+    lh_web_api_t api = setup();
+    res_t r = req(&api, "GET", "/api/v1/users", NULL, NULL);
+    CHECK_EQ_INT(r.status, 401);
+    CHECK(r.challenge);
+    CHECK_EQ_STR(r.ctype, "application/problem+json");
+    r = req(&api, "GET", "/api/v1/users", basic(0, "admin", "wrong-secret"), NULL);
+    CHECK_EQ_INT(r.status, 401);
+    r = req(&api, "GET", "/api/v1/users", basic(0, "ghost", "admin-secret-1"), NULL);
+    CHECK_EQ_INT(r.status, 401);
+    r = req(&api, "GET", "/api/v1/users", "Basic !!!notbase64", NULL);
+    CHECK_EQ_INT(r.status, 401);
+    r = req(&api, "GET", "/api/v1/users", "Digest abc", NULL);
+    CHECK_EQ_INT(r.status, 401);
+    r = req(&api, "GET", "/api/v1/users", basic(0, "wendy", "wendy-secret-1"), NULL);
+    CHECK_EQ_INT(r.status, 403);
+    CHECK(!r.challenge);
+    r = req(&api, "GET", "/api/v1/users", basic(0, "admin", "admin-secret-1"), NULL);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_STR(r.ctype, "application/json");
+    json_t *users = json_object_get(r.json, "users");
+    CHECK_EQ_INT(json_array_size(users), 2);
+    CHECK_EQ_STR(jstr(json_array_get(users, 0), "access_key"), "admin");
+    CHECK_EQ_STR(jstr(json_array_get(users, 1), "role"), "writer");
+    CHECK(!strstr(r.body, "secret"));
+    lh_meta_close(api.meta);
+}
+
+static void users_api(void)
+{
+    lh_web_api_t api = setup();
+    lh_user_t u;
+    const char *adm = basic(0, "admin", "admin-secret-1");
+    res_t r = req(&api, "POST", "/api/v1/users", adm,
+                  "{\"access_key\":\"a@b.c\",\"secret_key\":\"abc-secret-1\",\"role\":\"writer\"}");
+    CHECK_EQ_INT(r.status, 201);
+    CHECK_EQ_STR(jstr(r.json, "access_key"), "a@b.c");
+    CHECK_EQ_STR(jstr(r.json, "role"), "writer");
+    CHECK(!json_object_get(r.json, "secret_key")); /* chosen by the caller: not echoed */
+    CHECK_EQ_INT(lh_meta_user_check(api.meta, "a@b.c", "abc-secret-1", &u), 0);
+
+    r = req(&api, "POST", "/api/v1/users", adm, "{\"access_key\":\"gena\"}");
+    CHECK_EQ_INT(r.status, 201);
+    CHECK_EQ_STR(jstr(r.json, "role"), "reader");
+    CHECK_EQ_INT(strlen(jstr(r.json, "secret_key")), 40);
+    CHECK_EQ_INT(lh_meta_user_check(api.meta, "gena", jstr(r.json, "secret_key"), NULL), 0);
+
+    r = req(&api, "POST", "/api/v1/users", adm, "{\"access_key\":\"gena\"}");
+    CHECK_EQ_INT(r.status, 409);
+    r = req(&api, "POST", "/api/v1/users", adm, "{\"access_key\":\"x\"}");
+    CHECK_EQ_INT(r.status, 400);
+    CHECK(strstr(jstr(r.json, "detail"), "bad user name"));
+    r = req(&api, "POST", "/api/v1/users", adm, "{\"access_key\":\"okname\",\"role\":\"boss\"}");
+    CHECK_EQ_INT(r.status, 400);
+    r = req(&api, "POST", "/api/v1/users", adm, "[1,2]");
+    CHECK_EQ_INT(r.status, 400);
+    r = req(&api, "POST", "/api/v1/users", adm, "{\"access_key\":");
+    CHECK_EQ_INT(r.status, 400);
+
+    /* passwd: the user itself may, another non-admin may not */
+    const char *self = basic(1, "a@b.c", "abc-secret-1");
+    r = req(&api, "PUT", "/api/v1/users/a%40b.c/secret", self, "{\"secret_key\":\"abc-secret-2\"}");
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_INT(lh_meta_user_check(api.meta, "a@b.c", "abc-secret-2", NULL), 0);
+    r = req(&api, "PUT", "/api/v1/users/gena/secret", basic(1, "a@b.c", "abc-secret-2"), "{}");
+    CHECK_EQ_INT(r.status, 403);
+    r = req(&api, "PUT", "/api/v1/users/gena/secret", adm, "{}");
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_INT(strlen(jstr(r.json, "secret_key")), 40);
+    r = req(&api, "PUT", "/api/v1/users/nobody/secret", adm, "{\"secret_key\":\"abc-secret-2\"}");
+    CHECK_EQ_INT(r.status, 404);
+
+    r = req(&api, "DELETE", "/api/v1/users/a%40b.c", adm, NULL);
+    CHECK_EQ_INT(r.status, 204);
+    CHECK_EQ_INT(r.body[0], 0);
+    CHECK_EQ_INT(lh_meta_user_get(api.meta, "a@b.c", &u), LH_ENOENT);
+    r = req(&api, "DELETE", "/api/v1/users/a%40b.c", adm, NULL);
+    CHECK_EQ_INT(r.status, 404);
+    r = req(&api, "DELETE", "/api/v1/users/admin", adm, NULL);
+    CHECK_EQ_INT(r.status, 409); /* the last admin stays */
+    lh_meta_close(api.meta);
+}
+
+static void tokens_api(void)
+{
+    lh_web_api_t api = setup();
+    const char *w = basic(0, "wendy", "wendy-secret-1");
+    const char *adm = basic(1, "admin", "admin-secret-1");
+    res_t r = req(&api, "POST", "/api/v1/tokens", w, "{\"name\":\"ci\"}");
+    CHECK_EQ_INT(r.status, 201);
+    CHECK_EQ_STR(jstr(r.json, "owner"), "wendy");
+    CHECK_EQ_STR(jstr(r.json, "name"), "ci");
+    char token[64], id[32];
+    snprintf(token, sizeof token, "%s", jstr(r.json, "token"));
+    snprintf(id, sizeof id, "%s", jstr(r.json, "id"));
+    CHECK(!strncmp(token, "lh_", 3));
+
+    r = req(&api, "POST", "/api/v1/tokens", w, "{\"owner\":\"admin\"}");
+    CHECK_EQ_INT(r.status, 403);
+    r = req(&api, "POST", "/api/v1/tokens", adm, "{}");
+    CHECK_EQ_INT(r.status, 201);
+    r = req(&api, "POST", "/api/v1/tokens", adm, "{\"owner\":\"wendy\",\"name\":\"by-admin\"}");
+    CHECK_EQ_INT(r.status, 201);
+
+    /* the bearer token logs in as wendy and sees only her tokens */
+    const char *b = bearer(2, token);
+    r = req(&api, "GET", "/api/v1/tokens", b, NULL);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_INT(json_array_size(json_object_get(r.json, "tokens")), 2);
+    CHECK(!strstr(r.body, token + 20)); /* the secret part is never listed */
+    r = req(&api, "GET", "/api/v1/users", b, NULL);
+    CHECK_EQ_INT(r.status, 403);
+    r = req(&api, "GET", "/api/v1/tokens", adm, NULL);
+    CHECK_EQ_INT(json_array_size(json_object_get(r.json, "tokens")), 3);
+
+    /* another non-admin cannot revoke it (and cannot tell it exists) */
+    lh_err_t err = {0};
+    CHECK_EQ_INT(lh_meta_user_add(api.meta, "rita", "rita-secret-1", LH_ROLE_READER, &err), 0);
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/tokens/%s", id);
+    r = req(&api, "DELETE", path, basic(3, "rita", "rita-secret-1"), NULL);
+    CHECK_EQ_INT(r.status, 404);
+    r = req(&api, "DELETE", path, b, NULL);
+    CHECK_EQ_INT(r.status, 204);
+    r = req(&api, "GET", "/api/v1/tokens", b, NULL);
+    CHECK_EQ_INT(r.status, 401);
+    CHECK(r.challenge);
+    lh_meta_close(api.meta);
+}
+
+static void trusted_offline_call(void)
+{
+    lh_web_api_t api = setup();
+    lh_web_call_t c;
+    lh_web_call_init(&c);
+    c.method = "POST";
+    c.path = "/api/v1/tokens";
+    c.body = "{\"name\":\"x\"}";
+    c.body_len = strlen(c.body);
+    c.trusted = 1;
+    lh_web_call_handle(&api, &c);
+    CHECK_EQ_INT(c.status, 400); /* offline there is no caller: owner is required */
+    lh_web_call_free(&c);
+    lh_web_call_init(&c);
+    c.method = "GET";
+    c.path = "/api/v1/users";
+    c.trusted = 1;
+    lh_web_call_handle(&api, &c);
+    CHECK_EQ_INT(c.status, 200);
+    lh_web_call_free(&c);
+    lh_meta_close(api.meta);
+}
+
+static const lh_test_t tests[] = {
+    {"system_endpoints", system_endpoints},
+    {"unknown_paths_and_methods", unknown_paths_and_methods},
+    {"authentication_and_roles", authentication_and_roles},
+    {"users_api", users_api},
+    {"tokens_api", tokens_api},
+    {"trusted_offline_call", trusted_offline_call},
+    {NULL, NULL},
+};
+
+LH_TEST_MAIN(tests)
