@@ -200,16 +200,18 @@ static void job_done(void *arg, int status)
 void lh__s3_submit(s3_req_t *r, s3_work_fn work, s3_work_fn done)
 {
     job_t *j = malloc(sizeof *j);
-    if (!j || (r->work_pending = 1, lh_work_submit(r->s3->loop, job_run, job_done, j)) != 0) {
+    if (j) {
+        j->r = r;
+        j->work = work;
+        j->done = done;
+        r->work_pending = 1;
+        if (lh_work_submit(r->s3->loop, job_run, job_done, j) == 0)
+            return;
         free(j);
-        r->work_pending = 0;
-        lh__s3_error(r, "InternalError", "cannot schedule work");
-        lh__s3_send(r);
-        return;
     }
-    j->r = r;
-    j->work = work;
-    j->done = done;
+    r->work_pending = 0;
+    lh__s3_error(r, "InternalError", "cannot schedule work");
+    lh__s3_send(r);
 }
 
 /* ---------- responses ---------- */
