@@ -151,6 +151,9 @@ int lh__s3_copy_body(int fd, int64_t off, int64_t len, lh_store_writer_t *w,
 /* Splits x-amz-copy-source into bucket and key (malloc'd). 0 or -1. */
 int lh__s3_copy_source(const char *src, char *bucket, size_t cap, char **key, size_t *key_len);
 
+/* 1 when the request's key does not exist (If-Match on a missing key is 404). */
+int lh__s3_key_absent(s3_req_t *r);
+
 /* Checksums of a request (x-amz-checksum-*, x-amz-sdk-checksum-algorithm). */
 int lh__s3_checksum_setup(s3_req_t *r, s3_put_t *p);
 

@@ -366,6 +366,8 @@ static void complete_work(s3_req_t *r)
     }
     rc = lh_store_mpu_complete(r->s3->st, r->bucket, uid, numbers, nsel, &m, &cond, &err);
     free(m.attrs);
+    if (rc == LH_EPRECOND && cond.if_match && lh__s3_key_absent(r))
+        rc = lh_err_set(&err, LH_ENOENT, "no such key");
     if (rc) {
         json_decref(mc);
         lh__s3_error_from(r, rc, &err);

@@ -297,6 +297,8 @@ static void commit_work(s3_req_t *r)
         m.attrs = lh__s3_attrs_from_headers(r, cksum_json[0] ? cksum_json : NULL);
         rc = lh_store_put_commit(w, r->key, r->key_len, &m, &cond, &err);
         free(m.attrs);
+        if (rc == LH_EPRECOND && cond.if_match && lh__s3_key_absent(r))
+            rc = lh_err_set(&err, LH_ENOENT, "no such key");
     }
     if (rc) {
         lh__s3_error_from(r, rc, &err);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -227,6 +228,17 @@ static void file_sent(lh_http_req_t *h, int ok, void *arg)
     lh_http_finish(h);
 }
 
+static int later_header(const char *p, const char *end, const char *name)
+{
+    while (p < end) {
+        const char *v = p + strlen(p) + 1;
+        if (!strcasecmp(p, name))
+            return 1;
+        p = v + strlen(v) + 1;
+    }
+    return 0;
+}
+
 void lh__s3_send(s3_req_t *r)
 {
     lh_http_req_t *h = r->http;
@@ -236,9 +248,10 @@ void lh__s3_send(s3_req_t *r)
     lh_http_set_header(h, "x-amz-id-2", r->reqid);
     const char *p = r->resp_hdrs.ptr, *end = p + r->resp_hdrs.len;
     while (p && p < end) {
-        const char *v = p + strlen(p) + 1;
-        lh_http_set_header(h, p, v);
-        p = v + strlen(v) + 1;
+        const char *v = p + strlen(p) + 1, *next = v + strlen(v) + 1;
+        if (!later_header(next, end, p)) /* the last one set wins (response-* overrides) */
+            lh_http_set_header(h, p, v);
+        p = next;
     }
     if (r->status == 0)
         r->status = 200;
