@@ -3,6 +3,7 @@
  * ListObjectVersions (an unversioned bucket lists "null" versions),
  * ListMultipartUploads and ListParts. The store streams entries in key byte
  * order; we write the XML as they come, so memory stays bounded. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +318,20 @@ static void uploads_work(s3_req_t *r)
     r->status = 200;
 }
 
+/* <ChecksumCRC32>...</ChecksumCRC32> from a part's attrs, when it has one. */
+static void put_part_checksum(lh_buf_t *b, const char *attrs)
+{
+    json_t *o = attrs ? json_loads(attrs, 0, NULL) : NULL;
+    const char *a = o ? json_string_value(json_object_get(o, "algo")) : NULL;
+    const char *v = o ? json_string_value(json_object_get(o, "value")) : NULL;
+    if (a && v) {
+        char tag[40];
+        snprintf(tag, sizeof tag, "Checksum%s", a);
+        lh__s3_xml_elem(b, tag, v);
+    }
+    json_decref(o);
+}
+
 static void parts_work(s3_req_t *r)
 {
     lh_bucket_info_t info = {0};
@@ -361,8 +376,10 @@ static void parts_work(s3_req_t *r)
         lh__s3_iso8601(parts[i].mtime_ns, ts, sizeof ts);
         lh_buf_printf(b, "<Part><PartNumber>%d</PartNumber>", parts[i].part_number);
         lh__s3_xml_elem(b, "LastModified", ts);
-        lh_buf_printf(b, "<ETag>&quot;%s&quot;</ETag><Size>%lld</Size></Part>", parts[i].etag,
+        lh_buf_printf(b, "<ETag>&quot;%s&quot;</ETag><Size>%lld</Size>", parts[i].etag,
                       (long long)parts[i].size);
+        put_part_checksum(b, parts[i].attrs);
+        lh_buf_puts(b, "</Part>");
     }
     lh_buf_puts(b, "</ListPartsResult>");
     lh__s3_set_hdr(r, "Content-Type", "application/xml");

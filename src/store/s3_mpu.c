@@ -255,6 +255,24 @@ static int final_checksum(s3_req_t *r, json_t *mc, const lh_part_info_t **sel, i
     return 0;
 }
 
+/* A <ChecksumXXX> given for a part in the Complete body must equal the stored one. */
+static int part_checksum_matches(const lh_xml_node_t *p, const lh_part_info_t *found)
+{
+    for (const lh_xml_node_t *c = p->child; c; c = c->next) {
+        if (strncmp(c->name, "Checksum", 8) || !strcmp(c->name, "ChecksumType"))
+            continue;
+        int algo = lh_cksum_algo_parse(c->name + 8, strlen(c->name + 8));
+        unsigned char want[32], have[32];
+        char v[96];
+        strip_quotes(c->text, v, sizeof v);
+        long n = lh_base64_decode(v, strlen(v), want, sizeof want);
+        size_t m = algo ? part_checksum(found->attrs, algo, have) : 0;
+        if (!algo || n <= 0 || (size_t)n != m || memcmp(want, have, m))
+            return 0;
+    }
+    return 1;
+}
+
 /* Validates the requested parts against the stored ones. 0 or -1. */
 static int select_parts(s3_req_t *r, const lh_xml_node_t *root, lh_part_info_t *parts, int np,
                         const lh_part_info_t **sel, int *nsel, int *numbers)
@@ -279,7 +297,7 @@ static int select_parts(s3_req_t *r, const lh_xml_node_t *root, lh_part_info_t *
         for (int i = 0; i < np && !found; i++)
             if (parts[i].part_number == pn)
                 found = &parts[i];
-        if (!found || strcmp(found->etag, etag)) {
+        if (!found || strcmp(found->etag, etag) || !part_checksum_matches(p, found)) {
             lh__s3_error(r, "InvalidPart", NULL);
             return -1;
         }
@@ -351,6 +369,18 @@ static void complete_work(s3_req_t *r)
     if (final_checksum(r, mc, sel, nsel, ck, sizeof ck, &algo_name, &type)) {
         json_decref(mc);
         goto done;
+    }
+    if (ck[0] && algo_name) {
+        int ca = lh_cksum_algo_parse(algo_name, strlen(algo_name));
+        const char *given = lh__s3_hdr(r, lh_cksum_header_name(ca));
+        if (given && strcmp(given, ck)) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "The %s you specified did not match the calculated checksum.",
+                     algo_name);
+            json_decref(mc);
+            lh__s3_error(r, "BadDigest", msg);
+            goto done;
+        }
     }
     if (ck[0])
         json_object_set_new(attrs, "checksums",
