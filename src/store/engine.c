@@ -356,12 +356,12 @@ int lh_store_open(lh_store_t **out, const char *data_dir, lh_err_t *err)
     }
     snprintf(st->root, n, "%s/store", data_dir);
     st->root_fd = -1;
-    st->s_open = 1;
+    unsigned char seed;
+    if (getrandom(&seed, 1, 0) == 1) /* start filling data/ at a random shard */
+        st->s_seq = (uint64_t)seed * 1024;
     pthread_mutex_init(&st->pool_mu, NULL);
     pthread_mutex_init(&st->gmu, NULL);
     pthread_cond_init(&st->gcv, NULL);
-    pthread_mutex_init(&st->smu, NULL);
-    pthread_cond_init(&st->scv, NULL);
     int rc = make_dirs(st, data_dir, err);
     if (rc)
         goto fail;
@@ -394,8 +394,6 @@ void lh_store_close(lh_store_t *st)
     pthread_mutex_destroy(&st->pool_mu);
     pthread_mutex_destroy(&st->gmu);
     pthread_cond_destroy(&st->gcv);
-    pthread_mutex_destroy(&st->smu);
-    pthread_cond_destroy(&st->scv);
     free(st->root);
     free(st);
 }

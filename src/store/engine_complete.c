@@ -158,7 +158,7 @@ int lh_store_mpu_complete(lh_store_t *st, const char *bucket, const char *upload
     if (rc)
         return rc;
     if (!(rc = lh__body_publish(p.w, err))) {
-        rc = lh__index_exec(st, complete_fn, &p, err);
+        rc = lh__publish_exec(st, p.w->id, complete_fn, &p, err);
         if (rc) {
             lh__body_unlink(st, p.w->id);
         } else {

@@ -36,7 +36,8 @@ typedef struct lh__conn {
 typedef struct lh__op {
     int (*fn)(lh__conn_t *c, void *arg, lh_err_t *err);
     void *arg;
-    int rc, done;
+    const char *sync_id; /* body whose data/xx must be fsynced first, or NULL */
+    int rc, done, skip;
     lh_err_t err;
     struct lh__op *next;
 } lh__op_t;
@@ -54,17 +55,15 @@ struct lh_store {
     int gleader;
     lh__conn_t *writer;
 
-    pthread_mutex_t smu; /* batched directory fsyncs of data/xx */
-    pthread_cond_t scv;
-    uint64_t s_open, s_done; /* batch being filled / last batch synced */
-    int s_busy, s_errno;
-    unsigned char s_dirty[256];
+    int s_errno;    /* a directory fsync failed: no more publishing */
+    uint64_t s_seq; /* published bodies: picks the data/xx they go to */
 };
 
 struct lh_store_writer {
     lh_store_t *st;
     int fd;
-    char id[LH__ID_LEN + 1];
+    char tmp[48];            /* tmp/<random>, while the body is being written */
+    char id[LH__ID_LEN + 1]; /* data id, final once published */
     int64_t size;
     char bucket[64];
     char upload_id[64]; /* parts only */
@@ -98,14 +97,19 @@ int lh__upload_drop(lh__conn_t *c, const char *upload_id, lh__ids_t *ids, lh_err
  * returns when it is committed (synchronous=FULL) or failed. */
 int lh__index_exec(lh_store_t *st, int (*fn)(lh__conn_t *, void *, lh_err_t *), void *arg,
                    lh_err_t *err);
-/* fsyncs data/<id[0..2]>, sharing one fsync with concurrent callers. */
-int lh__dir_sync(lh_store_t *st, const char *id, lh_err_t *err);
+/* The same for an operation that publishes the body id (renamed into
+ * data/xx/): the batch leader first fsyncs every data/xx directory the batch
+ * renamed into (one fsync each, shared by the batch), then commits. */
+int lh__publish_exec(lh_store_t *st, const char *id, int (*fn)(lh__conn_t *, void *, lh_err_t *),
+                     void *arg, lh_err_t *err);
 
 /* engine_obj.c: bodies */
 int lh__writer_new(lh_store_t *st, const char *bucket, lh_store_writer_t **out, lh_err_t *err);
 void lh__writer_free(lh_store_writer_t *w);
-/* fdatasync, rename tmp/<id> to data/xx/<id>, directory fsync, with the
- * crash points. On failure the body is removed. */
+/* fdatasync, rename the tmp file to data/xx/<id>, with the crash points;
+ * the directory fsync follows in lh__publish_exec. Sets w->id. Concurrent
+ * publishes go to the same data/xx (it rotates every 1024 bodies) so that
+ * one directory fsync covers a whole batch. */
 int lh__body_publish(lh_store_writer_t *w, lh_err_t *err);
 void lh__body_path(const char *id, char *out /* >= 48 */);
 void lh__body_unlink(lh_store_t *st, const char *id);

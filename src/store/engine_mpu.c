@@ -229,7 +229,7 @@ int lh_store_part_commit(lh_store_writer_t *w, int part_number, const char *etag
     if (part_number < 1 || part_number > 10000)
         rc = lh_err_set(err, LH_EINVAL, "part number %d out of range 1..10000", part_number);
     if (!rc && !(rc = lh__body_publish(w, err))) {
-        rc = lh__index_exec(w->st, part_fn, &p, err);
+        rc = lh__publish_exec(w->st, w->id, part_fn, &p, err);
         lh__body_unlink(w->st, rc ? w->id : p.old_id);
     }
     lh__writer_free(w);

@@ -83,9 +83,8 @@ int lh__writer_new(lh_store_t *st, const char *bucket, lh_store_writer_t **out, 
     w->st = st;
     snprintf(w->bucket, sizeof w->bucket, "%s", bucket);
     lh__random_hex(w->id, LH__ID_LEN / 2);
-    char tmp[48];
-    snprintf(tmp, sizeof tmp, "tmp/%s", w->id);
-    w->fd = openat(st->root_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    snprintf(w->tmp, sizeof w->tmp, "tmp/%s", w->id);
+    w->fd = openat(st->root_fd, w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (w->fd < 0) {
         int e = errno;
         free(w);
@@ -101,35 +100,30 @@ void lh__writer_free(lh_store_writer_t *w)
     if (!w)
         return;
     if (w->fd >= 0) {
-        char tmp[48];
         close(w->fd);
-        snprintf(tmp, sizeof tmp, "tmp/%s", w->id);
-        unlinkat(w->st->root_fd, tmp, 0);
+        unlinkat(w->st->root_fd, w->tmp, 0);
     }
     free(w);
 }
 
 int lh__body_publish(lh_store_writer_t *w, lh_err_t *err)
 {
+    static const char hex[] = "0123456789abcdef";
     lh_store_t *st = w->st;
-    char tmp[48], dst[48];
-    snprintf(tmp, sizeof tmp, "tmp/%s", w->id);
+    char dst[48];
+    unsigned shard = (unsigned)(__atomic_fetch_add(&st->s_seq, 1, __ATOMIC_RELAXED) / 1024 % 256);
+    w->id[0] = hex[shard >> 4];
+    w->id[1] = hex[shard & 15];
     lh__body_path(w->id, dst);
     lh_store_crash_point("after_write");
     if (fdatasync(w->fd) < 0)
         return lh_err_set(err, LH_EIO, "cannot sync body: %s", strerror(errno));
     lh_store_crash_point("after_fsync");
-    if (renameat(st->root_fd, tmp, st->root_fd, dst) < 0)
+    if (renameat(st->root_fd, w->tmp, st->root_fd, dst) < 0)
         return lh_err_set(err, LH_EIO, "cannot publish body: %s", strerror(errno));
     close(w->fd);
     w->fd = -1; /* from here on the body lives in data/ */
     lh_store_crash_point("after_rename");
-    int rc = lh__dir_sync(st, w->id, err);
-    if (rc) {
-        lh__body_unlink(st, w->id);
-        return rc;
-    }
-    lh_store_crash_point("after_dirsync");
     return 0;
 }
 
@@ -243,7 +237,7 @@ int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
     if (!rc)
         rc = lh__body_publish(w, err);
     if (!rc) {
-        rc = lh__index_exec(w->st, put_fn, &op, err);
+        rc = lh__publish_exec(w->st, w->id, put_fn, &op, err);
         if (rc)
             lh__body_unlink(w->st, w->id);
         else

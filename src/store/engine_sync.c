@@ -1,13 +1,11 @@
-/* Group commits for the embedded store. Two leader/follower schemes share the
- * cost of durability between concurrent writers:
- *  - index writes: callers queue an operation; whoever finds no leader runs
- *    every queued operation in one SQLite transaction (each under its own
- *    savepoint, so a failed condition rolls back only its operation) and one
- *    synchronous=FULL commit, then wakes the others;
- *  - directory fsyncs: callers mark data/xx dirty and wait for a sync
- *    generation; the leader fsyncs every dirty directory of the batch once.
- * An fsync failure poisons the store (every later commit fails with LH_EIO):
- * after a failed fsync the page cache can no longer be trusted. */
+/* Group commit for the embedded store, shared by concurrent writers: callers
+ * queue an index operation; whoever finds no leader takes every queued
+ * operation, fsyncs once each data/xx directory the batch's bodies were
+ * renamed into, then runs the operations in one SQLite transaction (each
+ * under its own savepoint, so a failed condition rolls back only its own
+ * operation) with one synchronous=FULL commit, and wakes the others. A
+ * directory fsync failure poisons the store (every later publish fails with
+ * LH_EIO): after a failed fsync the page cache can no longer be trusted. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,7 +35,7 @@ static void reset_all(lh__conn_t *c)
 static void fail_ops(lh__op_t *ops, const char *what, const char *msg, int only_ok)
 {
     for (lh__op_t *o = ops; o; o = o->next)
-        if (!only_ok || o->rc >= 0)
+        if (!o->skip && (!only_ok || o->rc >= 0))
             o->rc = lh_err_set(&o->err, LH_EIO, "index %s failed: %s", what, msg);
 }
 
@@ -48,6 +46,8 @@ static void run_batch(lh__conn_t *c, lh__op_t *ops)
         return;
     }
     for (lh__op_t *o = ops; o; o = o->next) {
+        if (o->skip)
+            continue;
         if (!exec_q(c, Q_SP)) {
             o->rc = lh__sql_err(c, &o->err, "savepoint");
             continue;
@@ -66,40 +66,6 @@ static void run_batch(lh__conn_t *c, lh__op_t *ops)
         fail_ops(ops, "commit", sqlite3_errmsg(c->db), 1);
         exec_q(c, Q_ROLLBACK);
     }
-}
-
-int lh__index_exec(lh_store_t *st, int (*fn)(lh__conn_t *, void *, lh_err_t *), void *arg,
-                   lh_err_t *err)
-{
-    lh__op_t op = {.fn = fn, .arg = arg};
-    pthread_mutex_lock(&st->gmu);
-    if (st->gq_tail)
-        st->gq_tail->next = &op;
-    else
-        st->gq_head = &op;
-    st->gq_tail = &op;
-    while (!op.done) {
-        if (st->gleader) {
-            pthread_cond_wait(&st->gcv, &st->gmu);
-            continue;
-        }
-        st->gleader = 1;
-        lh__op_t *batch = st->gq_head;
-        st->gq_head = st->gq_tail = NULL;
-        pthread_mutex_unlock(&st->gmu);
-        run_batch(st->writer, batch);
-        pthread_mutex_lock(&st->gmu);
-        for (lh__op_t *o = batch, *next; o; o = next) {
-            next = o->next; /* o may vanish once done is seen */
-            o->done = 1;
-        }
-        st->gleader = 0;
-        pthread_cond_broadcast(&st->gcv);
-    }
-    pthread_mutex_unlock(&st->gmu);
-    if (op.rc < 0 && err)
-        *err = op.err;
-    return op.rc;
 }
 
 static int hexval(char c)
@@ -126,33 +92,79 @@ static int sync_dirs(lh_store_t *st, const unsigned char *dirty)
     return 0;
 }
 
-int lh__dir_sync(lh_store_t *st, const char *id, lh_err_t *err)
+/* Makes the renames of the batch durable; ops whose body could not be made
+ * durable are failed and skipped. Runs in the leader only. */
+static void sync_batch(lh_store_t *st, lh__op_t *ops)
 {
-    unsigned char dirty[256];
-    pthread_mutex_lock(&st->smu);
-    st->s_dirty[hexval(id[0]) * 16 + hexval(id[1])] = 1;
-    uint64_t mine = st->s_open;
-    while (st->s_done < mine && !st->s_errno) {
-        if (st->s_busy) {
-            pthread_cond_wait(&st->scv, &st->smu);
+    unsigned char dirty[256] = {0};
+    int any = 0;
+    for (lh__op_t *o = ops; o; o = o->next)
+        if (o->sync_id) {
+            dirty[hexval(o->sync_id[0]) * 16 + hexval(o->sync_id[1])] = 1;
+            any = 1;
+        }
+    if (!any)
+        return;
+    if (!st->s_errno)
+        st->s_errno = sync_dirs(st, dirty);
+    if (!st->s_errno) {
+        lh_store_crash_point("after_dirsync");
+        return;
+    }
+    for (lh__op_t *o = ops; o; o = o->next)
+        if (o->sync_id) {
+            o->skip = 1;
+            o->rc = lh_err_set(&o->err, LH_EIO, "cannot sync store data directory: %s",
+                               strerror(st->s_errno));
+        }
+}
+
+static int exec_op(lh_store_t *st, lh__op_t *op, lh_err_t *err);
+
+int lh__index_exec(lh_store_t *st, int (*fn)(lh__conn_t *, void *, lh_err_t *), void *arg,
+                   lh_err_t *err)
+{
+    lh__op_t op = {.fn = fn, .arg = arg};
+    return exec_op(st, &op, err);
+}
+
+int lh__publish_exec(lh_store_t *st, const char *id, int (*fn)(lh__conn_t *, void *, lh_err_t *),
+                     void *arg, lh_err_t *err)
+{
+    lh__op_t op = {.fn = fn, .arg = arg, .sync_id = id};
+    return exec_op(st, &op, err);
+}
+
+static int exec_op(lh_store_t *st, lh__op_t *op, lh_err_t *err)
+{
+    pthread_mutex_lock(&st->gmu);
+    if (st->gq_tail)
+        st->gq_tail->next = op;
+    else
+        st->gq_head = op;
+    st->gq_tail = op;
+    while (!op->done) {
+        if (st->gleader) {
+            pthread_cond_wait(&st->gcv, &st->gmu);
             continue;
         }
-        st->s_busy = 1;
-        uint64_t batch = st->s_open++;
-        memcpy(dirty, st->s_dirty, sizeof dirty);
-        memset(st->s_dirty, 0, sizeof st->s_dirty);
-        pthread_mutex_unlock(&st->smu);
-        int e = sync_dirs(st, dirty);
-        pthread_mutex_lock(&st->smu);
-        if (e)
-            st->s_errno = e;
-        st->s_done = batch;
-        st->s_busy = 0;
-        pthread_cond_broadcast(&st->scv);
+        st->gleader = 1;
+        lh__op_t *batch = st->gq_head;
+        st->gq_head = st->gq_tail = NULL;
+        pthread_mutex_unlock(&st->gmu);
+        sync_batch(st, batch);
+        run_batch(st->writer, batch);
+        pthread_mutex_lock(&st->gmu);
+        for (lh__op_t *o = batch, *next; o; o = next) {
+            next = o->next; /* o may vanish once done is seen */
+            o->done = 1;
+        }
+        st->gleader = 0;
+        pthread_cond_broadcast(&st->gcv);
     }
-    int e = st->s_errno;
-    pthread_mutex_unlock(&st->smu);
-    if (e)
-        return lh_err_set(err, LH_EIO, "cannot sync store data directory: %s", strerror(e));
-    return 0;
+    pthread_mutex_unlock(&st->gmu);
+    if (op->rc < 0 && err)
+        *err = op->err;
+    return op->rc;
 }
+
