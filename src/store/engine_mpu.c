@@ -208,6 +208,7 @@ static int part_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     sqlite3_bind_int(s, 2, p->part_number);
     if (sqlite3_step(s) == SQLITE_ROW)
         snprintf(p->old_id, sizeof p->old_id, "%s", (const char *)sqlite3_column_text(s, 0));
+    sqlite3_reset(s);
     if (!(s = lh__q(c, Q_PART_PUT, err)))
         return LH_EIO;
     sqlite3_bind_text(s, 1, p->w->upload_id, -1, SQLITE_STATIC);
