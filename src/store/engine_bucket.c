@@ -1,0 +1,168 @@
+/* Buckets of the embedded store: create, get, list, delete (refused while
+ * objects exist; multipart uploads in progress are aborted with it), policy
+ * and the public-read flag. Writes go through the group commit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/engine_int.h"
+
+void lh_bucket_info_clear(lh_bucket_info_t *b)
+{
+    if (!b)
+        return;
+    free(b->policy);
+    b->policy = NULL;
+}
+
+static void info_from_row(sqlite3_stmt *s, lh_bucket_info_t *b, int copy)
+{
+    memset(b, 0, sizeof *b);
+    const char *name = (const char *)sqlite3_column_text(s, 0);
+    const char *owner = (const char *)sqlite3_column_text(s, 1);
+    snprintf(b->name, sizeof b->name, "%s", name ? name : "");
+    snprintf(b->owner, sizeof b->owner, "%s", owner ? owner : "");
+    b->created_ns = sqlite3_column_int64(s, 2);
+    b->public_read = sqlite3_column_int(s, 3);
+    const char *policy = (const char *)sqlite3_column_text(s, 4);
+    b->policy = !policy ? NULL : copy ? strdup(policy) : (char *)policy;
+}
+
+typedef struct bucket_op {
+    const char *name, *owner, *policy;
+    int public_read, set_public;
+    lh__ids_t ids; /* part bodies of aborted uploads */
+} bucket_op_t;
+
+static int create_fn(lh__conn_t *c, void *arg, lh_err_t *err)
+{
+    bucket_op_t *b = arg;
+    sqlite3_stmt *s = lh__q(c, Q_BUCKET_INSERT, err);
+    if (!s)
+        return LH_EIO;
+    sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, b->owner, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, lh__now_ns());
+    sqlite3_bind_int(s, 4, b->public_read);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        return lh__sql_err(c, err, "bucket insert");
+    if (sqlite3_changes(c->db) == 0)
+        return lh_err_set(err, LH_EEXIST, "bucket already exists");
+    return 0;
+}
+
+int lh_store_bucket_create(lh_store_t *st, const char *name, const char *owner, int public_read,
+                           lh_err_t *err)
+{
+    if (strlen(name) >= sizeof ((lh_bucket_info_t *)0)->name)
+        return lh_err_set(err, LH_EINVAL, "bucket name too long");
+    bucket_op_t b = {.name = name, .owner = owner ? owner : "", .public_read = public_read};
+    return lh__index_exec(st, create_fn, &b, err);
+}
+
+int lh_store_bucket_get(lh_store_t *st, const char *name, lh_bucket_info_t *out)
+{
+    lh__conn_t *c;
+    memset(out, 0, sizeof *out);
+    int rc = lh__conn_get(st, &c, NULL);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = lh__q(c, Q_BUCKET_GET, NULL);
+    if (!s) {
+        rc = LH_EIO;
+    } else {
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+        int r = sqlite3_step(s);
+        if (r == SQLITE_ROW)
+            info_from_row(s, out, 1);
+        rc = r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? LH_ENOENT : LH_EIO;
+    }
+    lh__conn_put(st, c);
+    return rc;
+}
+
+int lh_store_bucket_list(lh_store_t *st, int (*fn)(const lh_bucket_info_t *, void *), void *arg)
+{
+    lh__conn_t *c;
+    int rc = lh__conn_get(st, &c, NULL);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = lh__q(c, Q_BUCKET_LIST, NULL);
+    int r = s ? SQLITE_ROW : SQLITE_ERROR;
+    while (s && (r = sqlite3_step(s)) == SQLITE_ROW) {
+        lh_bucket_info_t b;
+        info_from_row(s, &b, 0);
+        if (fn(&b, arg))
+            break;
+    }
+    lh__conn_put(st, c);
+    return r == SQLITE_ERROR || r == SQLITE_BUSY || r == SQLITE_MISUSE ? LH_EIO : 0;
+}
+
+static int delete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
+{
+    bucket_op_t *b = arg;
+    int rc = lh__bucket_check(c, b->name, err);
+    sqlite3_stmt *s = rc ? NULL : lh__q(c, Q_BUCKET_HAS_OBJ, err);
+    if (!s)
+        return rc ? rc : LH_EIO;
+    sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
+    int r = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (r == SQLITE_ROW)
+        return lh_err_set(err, LH_ENOTEMPTY, "bucket not empty");
+    if (r != SQLITE_DONE)
+        return lh__sql_err(c, err, "bucket scan");
+    for (;;) { /* abort the uploads in progress */
+        char upload[64];
+        if (!(s = lh__q(c, Q_UP_OF_BUCKET, err)))
+            return LH_EIO;
+        sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
+        if ((r = sqlite3_step(s)) != SQLITE_ROW)
+            break;
+        snprintf(upload, sizeof upload, "%s", (const char *)sqlite3_column_text(s, 0));
+        sqlite3_reset(s);
+        if ((rc = lh__upload_drop(c, upload, &b->ids, err)))
+            return rc;
+    }
+    if (r != SQLITE_DONE || !(s = lh__q(c, Q_BUCKET_DELETE, err)))
+        return lh__sql_err(c, err, "bucket delete");
+    sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
+    return sqlite3_step(s) == SQLITE_DONE ? 0 : lh__sql_err(c, err, "bucket delete");
+}
+
+int lh_store_bucket_delete(lh_store_t *st, const char *name, lh_err_t *err)
+{
+    bucket_op_t b = {.name = name};
+    int rc = lh__index_exec(st, delete_fn, &b, err);
+    lh__ids_done(st, &b.ids, rc == 0);
+    return rc;
+}
+
+static int update_fn(lh__conn_t *c, void *arg, lh_err_t *err)
+{
+    bucket_op_t *b = arg;
+    sqlite3_stmt *s = lh__q(c, b->set_public ? Q_BUCKET_PUBLIC : Q_BUCKET_POLICY, err);
+    if (!s)
+        return LH_EIO;
+    sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
+    if (b->set_public)
+        sqlite3_bind_int(s, 2, b->public_read);
+    else if (b->policy)
+        sqlite3_bind_text(s, 2, b->policy, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        return lh__sql_err(c, err, "bucket update");
+    return sqlite3_changes(c->db) ? 0 : lh_err_set(err, LH_ENOENT, "no such bucket");
+}
+
+int lh_store_bucket_set_policy(lh_store_t *st, const char *name, const char *policy, lh_err_t *err)
+{
+    bucket_op_t b = {.name = name, .policy = policy};
+    return lh__index_exec(st, update_fn, &b, err);
+}
+
+int lh_store_bucket_set_public(lh_store_t *st, const char *name, int public_read, lh_err_t *err)
+{
+    bucket_op_t b = {.name = name, .set_public = 1, .public_read = public_read};
+    return lh__index_exec(st, update_fn, &b, err);
+}

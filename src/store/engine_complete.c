@@ -1,0 +1,172 @@
+/* CompleteMultipartUpload for the embedded store: concatenates the chosen
+ * parts into a new body (copy_file_range, or read/write where the kernel or
+ * file system cannot), makes it durable like a PUT, then publishes the object
+ * (with its conditions), drops the upload and its part rows in one index
+ * transaction. Part bodies and a replaced object body are unlinked after. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/engine_int.h"
+
+static int copy_rw(int src, int dst, int64_t *copied)
+{
+    char buf[65536];
+    for (;;) {
+        ssize_t r = read(src, buf, sizeof buf);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r < 0 ? -1 : 0;
+        for (ssize_t off = 0; off < r;) {
+            ssize_t w = write(dst, buf + off, (size_t)(r - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                return -1;
+            off += w;
+        }
+        *copied += r;
+    }
+}
+
+/* Appends all of src to dst; *copied counts the bytes. -1 with errno. */
+static int copy_all(int src, int dst, int64_t *copied)
+{
+    for (;;) {
+        ssize_t r = copy_file_range(src, NULL, dst, NULL, 1 << 30, 0);
+        if (r > 0) {
+            *copied += r;
+            continue;
+        }
+        if (r == 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        if (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP ||
+            errno == EBADF)
+            return copy_rw(src, dst, copied);
+        return -1;
+    }
+}
+
+/* Copies part n of the upload (looked up on c) to the end of w. */
+static int append_part(lh__conn_t *c, lh_store_writer_t *w, const char *upload_id, int n,
+                       lh_err_t *err)
+{
+    char id[LH__ID_LEN + 1];
+    sqlite3_stmt *s = lh__q(c, Q_PART_CUR, err);
+    if (!s)
+        return LH_EIO;
+    sqlite3_bind_text(s, 1, upload_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, n);
+    int r = sqlite3_step(s);
+    if (r != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return r == SQLITE_DONE ? lh_err_set(err, LH_EINVAL, "no such part %d", n)
+                                : lh__sql_err(c, err, "part lookup");
+    }
+    snprintf(id, sizeof id, "%s", (const char *)sqlite3_column_text(s, 0));
+    int64_t want = sqlite3_column_int64(s, 1), got = 0;
+    sqlite3_reset(s);
+    int fd = lh__body_open(w->st, id);
+    if (fd < 0)
+        return lh_err_set(err, errno == ENOENT ? LH_ECONFLICT : LH_EIO, "cannot open part %d: %s", n,
+                          strerror(errno));
+    r = copy_all(fd, w->fd, &got);
+    int e = errno;
+    close(fd);
+    w->size += got;
+    if (r < 0)
+        return lh_err_set(err, LH_EIO, "cannot copy part %d: %s", n, strerror(e));
+    if (got != want)
+        return lh_err_set(err, LH_ECORRUPT, "part %d has %lld bytes, expected %lld", n,
+                          (long long)got, (long long)want);
+    return 0;
+}
+
+/* Builds the body of the upload from the parts, on a reader connection. */
+static int build_body(lh_store_t *st, const char *bucket, const char *upload_id, const int *parts,
+                      int nparts, lh_store_writer_t **out, lh_err_t *err)
+{
+    lh__conn_t *c;
+    lh_store_writer_t *w = NULL;
+    if (nparts < 1)
+        return lh_err_set(err, LH_EINVAL, "no parts to complete");
+    int rc = lh__conn_get(st, &c, err);
+    if (rc)
+        return rc;
+    rc = lh__writer_new(st, bucket, &w, err);
+    for (int i = 0; !rc && i < nparts; i++)
+        rc = append_part(c, w, upload_id, parts[i], err);
+    lh__conn_put(st, c);
+    if (rc) {
+        lh__writer_free(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+typedef struct complete_op {
+    lh_store_writer_t *w;
+    const char *upload_id;
+    const lh_obj_meta_t *meta;
+    const lh_put_cond_t *cond;
+    char old_id[LH__ID_LEN + 1];
+    lh__ids_t ids;
+} complete_op_t;
+
+static int complete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
+{
+    complete_op_t *p = arg;
+    sqlite3_stmt *s = lh__q(c, Q_UP_GET, err);
+    if (!s)
+        return LH_EIO;
+    sqlite3_bind_text(s, 1, p->upload_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, p->w->bucket, -1, SQLITE_STATIC);
+    int r = sqlite3_step(s);
+    if (r != SQLITE_ROW)
+        return r == SQLITE_DONE ? lh_err_set(err, LH_ENOENT, "no such upload")
+                                : lh__sql_err(c, err, "upload lookup");
+    /* The key and attrs stay valid until s is reset: copy the key. */
+    size_t klen = (size_t)sqlite3_column_bytes(s, 0);
+    char key[LH_KEY_MAX];
+    memcpy(key, sqlite3_column_blob(s, 0), klen < sizeof key ? klen : sizeof key);
+    const char *up_attrs = (const char *)sqlite3_column_text(s, 1);
+    char *attrs = p->meta->attrs ? NULL : up_attrs ? strdup(up_attrs) : NULL;
+    sqlite3_reset(s);
+    int rc = lh__obj_upsert(c, p->w->bucket, key, klen, p->w->size, p->meta->etag,
+                            p->meta->attrs ? p->meta->attrs : attrs, p->w->id, p->cond, p->old_id,
+                            err);
+    free(attrs);
+    return rc ? rc : lh__upload_drop(c, p->upload_id, &p->ids, err);
+}
+
+int lh_store_mpu_complete(lh_store_t *st, const char *bucket, const char *upload_id,
+                          const int *part_numbers, int nparts, const lh_obj_meta_t *meta,
+                          const lh_put_cond_t *cond, lh_err_t *err)
+{
+    lh_mpu_info_t u;
+    complete_op_t p = {.upload_id = upload_id, .meta = meta, .cond = cond};
+    int rc = lh_store_mpu_get(st, bucket, upload_id, &u, err); /* fail early when unknown */
+    lh_mpu_info_clear(&u);
+    if (!rc)
+        rc = build_body(st, bucket, upload_id, part_numbers, nparts, &p.w, err);
+    if (rc)
+        return rc;
+    if (!(rc = lh__body_publish(p.w, err))) {
+        rc = lh__publish_exec(st, p.w->id, complete_fn, &p, err);
+        if (rc) {
+            lh__body_unlink(st, p.w->id);
+        } else {
+            lh_store_crash_point("after_index");
+            lh__body_unlink(st, p.old_id);
+        }
+    }
+    lh__ids_done(st, &p.ids, rc == 0);
+    lh__writer_free(p.w);
+    return rc;
+}

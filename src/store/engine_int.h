@@ -1,0 +1,132 @@
+/* Internals shared by the embedded store's files (engine*.c): the store
+ * struct, the SQLite connection pool with its table of prepared statements,
+ * the group-commit helpers and the body (data file) helpers. Not for use
+ * outside src/store/engine*.c, except the bench-only bulk loader below. */
+#ifndef LH_STORE_ENGINE_INT_H
+#define LH_STORE_ENGINE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "store/engine.h"
+
+#define LH__ID_LEN 32 /* hex chars of a data id (16 random bytes) */
+
+/* Prepared statements, one table (engine.c), prepared lazily per connection. */
+enum {
+    Q_BUCKET_GET, Q_BUCKET_LIST, Q_BUCKET_INSERT, Q_BUCKET_DELETE, Q_BUCKET_HAS_OBJ,
+    Q_BUCKET_POLICY, Q_BUCKET_PUBLIC, Q_BUCKET_EXISTS,
+    Q_OBJ_GET, Q_OBJ_CUR, Q_OBJ_PUT, Q_OBJ_DELETE, Q_LIST_GE, Q_LIST_GT,
+    Q_UP_INSERT, Q_UP_GET, Q_UP_DELETE, Q_UP_LIST, Q_UP_OF_BUCKET,
+    Q_PART_PUT, Q_PART_CUR, Q_PART_LIST, Q_PART_IDS, Q_PART_DELETE_ALL,
+    Q_REF_OBJ, Q_REF_PART,
+    Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SP, Q_SP_ROLLBACK, Q_SP_RELEASE,
+    Q_COUNT
+};
+
+typedef struct lh__conn {
+    sqlite3 *db;
+    sqlite3_stmt *q[Q_COUNT];
+    struct lh__conn *next;
+} lh__conn_t;
+
+/* One queued index operation of a group commit. fn runs inside the shared
+ * transaction, under its own savepoint (rolled back alone when fn fails). */
+typedef struct lh__op {
+    int (*fn)(lh__conn_t *c, void *arg, lh_err_t *err);
+    void *arg;
+    const char *sync_id; /* body whose data/xx must be fsynced first, or NULL */
+    int rc, done, skip;
+    lh_err_t err;
+    struct lh__op *next;
+} lh__op_t;
+
+struct lh_store {
+    char *root;  /* <data-dir>/store */
+    int root_fd; /* directory fd of root */
+
+    pthread_mutex_t pool_mu; /* reader connections */
+    lh__conn_t *pool;
+
+    pthread_mutex_t gmu; /* group commit of index writes */
+    pthread_cond_t gcv;
+    lh__op_t *gq_head, *gq_tail;
+    int gleader;
+    lh__conn_t *writer;
+
+    int s_errno;    /* a directory fsync failed: no more publishing */
+    uint64_t s_seq; /* published bodies: picks the data/xx they go to */
+};
+
+struct lh_store_writer {
+    lh_store_t *st;
+    int fd;
+    char tmp[48];            /* tmp/<random>, while the body is being written */
+    char id[LH__ID_LEN + 1]; /* data id, final once published */
+    int64_t size;
+    char bucket[64];
+    char upload_id[64]; /* parts only */
+};
+
+/* engine.c: connections and statements */
+int lh__conn_get(lh_store_t *st, lh__conn_t **out, lh_err_t *err);
+void lh__conn_put(lh_store_t *st, lh__conn_t *c);
+/* The statement q of c, reset and with bindings cleared; NULL on error. */
+sqlite3_stmt *lh__q(lh__conn_t *c, int q, lh_err_t *err);
+int lh__sql_err(lh__conn_t *c, lh_err_t *err, const char *what);
+/* 0 when the bucket exists, LH_ENOENT "no such bucket", or an SQL error. */
+int lh__bucket_check(lh__conn_t *c, const char *bucket, lh_err_t *err);
+int64_t lh__now_ns(void);
+void lh__random_hex(char *out, size_t nbytes); /* 2*nbytes hex + NUL */
+
+/* A growable list of body ids to unlink once a transaction committed. */
+typedef struct lh__ids {
+    char (*v)[LH__ID_LEN + 1];
+    size_t n, cap;
+} lh__ids_t;
+int lh__ids_add(lh__ids_t *l, const char *id, lh_err_t *err);
+/* Unlinks every listed body (when unlink is set) and frees the list. */
+void lh__ids_done(lh_store_t *st, lh__ids_t *l, int unlink);
+
+/* engine_mpu.c: deletes an upload's parts and row, collecting part bodies. */
+int lh__upload_drop(lh__conn_t *c, const char *upload_id, lh__ids_t *ids, lh_err_t *err);
+
+/* engine_sync.c: group commits */
+/* Runs fn in the next index transaction (shared with concurrent callers);
+ * returns when it is committed (synchronous=FULL) or failed. */
+int lh__index_exec(lh_store_t *st, int (*fn)(lh__conn_t *, void *, lh_err_t *), void *arg,
+                   lh_err_t *err);
+/* The same for an operation that publishes the body id (renamed into
+ * data/xx/): the batch leader first fsyncs every data/xx directory the batch
+ * renamed into (one fsync each, shared by the batch), then commits. */
+int lh__publish_exec(lh_store_t *st, const char *id, int (*fn)(lh__conn_t *, void *, lh_err_t *),
+                     void *arg, lh_err_t *err);
+
+/* engine_obj.c: bodies */
+int lh__writer_new(lh_store_t *st, const char *bucket, lh_store_writer_t **out, lh_err_t *err);
+void lh__writer_free(lh_store_writer_t *w);
+/* fdatasync, rename the tmp file to data/xx/<id>, with the crash points;
+ * the directory fsync follows in lh__publish_exec. Sets w->id. Concurrent
+ * publishes go to the same data/xx (it rotates every 1024 bodies) so that
+ * one directory fsync covers a whole batch. */
+int lh__body_publish(lh_store_writer_t *w, lh_err_t *err);
+void lh__body_path(const char *id, char *out /* >= 48 */);
+void lh__body_unlink(lh_store_t *st, const char *id);
+/* Opens data/xx/<id> read-only. -1 with errno on failure. */
+int lh__body_open(lh_store_t *st, const char *id);
+/* Checks cond against the current row of (bucket,key) and publishes the
+ * row; *old_id gets the replaced body's id ("" if none). */
+int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t keylen,
+                   int64_t size, const char *etag, const char *attrs, const char *id,
+                   const lh_put_cond_t *cond, char *old_id, lh_err_t *err);
+void lh__meta_from_row(sqlite3_stmt *s, int col, lh_obj_meta_t *m, int copy_attrs);
+
+/* Bench only (bench/list_1m.c): inserts n index rows "fmt % i" in one
+ * transaction, all pointing at the body of the existing key src, to build a
+ * large bucket fast. Deleting such keys would remove the shared body; never
+ * use outside benchmarks and tests. */
+int lh__store_bulk_alias(lh_store_t *st, const char *bucket, const char *src, int64_t n,
+                         void (*keyfn)(int64_t i, char *key, size_t cap), lh_err_t *err);
+
+#endif

@@ -1,0 +1,352 @@
+/* Objects of the embedded store: writers that stream a body into tmp/, the
+ * durable publish (fdatasync, rename into data/xx/, batched directory fsync,
+ * then the index row with its conditions in a group commit), and head, get
+ * and delete. A replaced or deleted body is unlinked only after the index
+ * commit, so readers holding its fd keep reading it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/engine_int.h"
+
+void lh_obj_meta_clear(lh_obj_meta_t *m)
+{
+    if (!m)
+        return;
+    free(m->attrs);
+    m->attrs = NULL;
+}
+
+void lh__meta_from_row(sqlite3_stmt *s, int col, lh_obj_meta_t *m, int copy_attrs)
+{
+    m->size = sqlite3_column_int64(s, col);
+    m->mtime_ns = sqlite3_column_int64(s, col + 1);
+    const char *etag = (const char *)sqlite3_column_text(s, col + 2);
+    snprintf(m->etag, sizeof m->etag, "%s", etag ? etag : "");
+    const char *attrs = (const char *)sqlite3_column_text(s, col + 3);
+    m->attrs = !attrs ? NULL : copy_attrs ? strdup(attrs) : (char *)attrs;
+}
+
+int lh__ids_add(lh__ids_t *l, const char *id, lh_err_t *err)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        void *v = realloc(l->v, cap * sizeof *l->v);
+        if (!v)
+            return lh_err_set(err, LH_ENOMEM, "out of memory");
+        l->v = v;
+        l->cap = cap;
+    }
+    snprintf(l->v[l->n++], sizeof l->v[0], "%s", id);
+    return 0;
+}
+
+void lh__ids_done(lh_store_t *st, lh__ids_t *l, int unlink)
+{
+    for (size_t i = 0; unlink && i < l->n; i++)
+        lh__body_unlink(st, l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+/* --- bodies --- */
+
+void lh__body_path(const char *id, char *out)
+{
+    snprintf(out, 48, "data/%.2s/%s", id, id);
+}
+
+void lh__body_unlink(lh_store_t *st, const char *id)
+{
+    char path[48];
+    if (!id[0])
+        return;
+    lh__body_path(id, path);
+    unlinkat(st->root_fd, path, 0);
+}
+
+int lh__body_open(lh_store_t *st, const char *id)
+{
+    char path[48];
+    lh__body_path(id, path);
+    return openat(st->root_fd, path, O_RDONLY | O_CLOEXEC);
+}
+
+int lh__writer_new(lh_store_t *st, const char *bucket, lh_store_writer_t **out, lh_err_t *err)
+{
+    lh_store_writer_t *w = calloc(1, sizeof *w);
+    if (!w)
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    w->st = st;
+    snprintf(w->bucket, sizeof w->bucket, "%s", bucket);
+    lh__random_hex(w->id, LH__ID_LEN / 2);
+    snprintf(w->tmp, sizeof w->tmp, "tmp/%s", w->id);
+    w->fd = openat(st->root_fd, w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (w->fd < 0) {
+        int e = errno;
+        free(w);
+        return lh_err_set(err, LH_EIO, "cannot create body in %s/tmp: %s", st->root, strerror(e));
+    }
+    *out = w;
+    return 0;
+}
+
+/* Closes and frees w; its tmp file (if still there) is removed. */
+void lh__writer_free(lh_store_writer_t *w)
+{
+    if (!w)
+        return;
+    if (w->fd >= 0) {
+        close(w->fd);
+        unlinkat(w->st->root_fd, w->tmp, 0);
+    }
+    free(w);
+}
+
+int lh__body_publish(lh_store_writer_t *w, lh_err_t *err)
+{
+    static const char hex[] = "0123456789abcdef";
+    lh_store_t *st = w->st;
+    char dst[48];
+    unsigned shard = (unsigned)(__atomic_fetch_add(&st->s_seq, 1, __ATOMIC_RELAXED) / 1024 % 256);
+    w->id[0] = hex[shard >> 4];
+    w->id[1] = hex[shard & 15];
+    lh__body_path(w->id, dst);
+    lh_store_crash_point("after_write");
+    if (fdatasync(w->fd) < 0)
+        return lh_err_set(err, LH_EIO, "cannot sync body: %s", strerror(errno));
+    lh_store_crash_point("after_fsync");
+    if (renameat(st->root_fd, w->tmp, st->root_fd, dst) < 0)
+        return lh_err_set(err, LH_EIO, "cannot publish body: %s", strerror(errno));
+    close(w->fd);
+    w->fd = -1; /* from here on the body lives in data/ */
+    lh_store_crash_point("after_rename");
+    return 0;
+}
+
+/* --- writing --- */
+
+int lh_store_put_begin(lh_store_t *st, const char *bucket, lh_store_writer_t **out, lh_err_t *err)
+{
+    lh__conn_t *c;
+    int rc = lh__conn_get(st, &c, err);
+    if (rc)
+        return rc;
+    rc = lh__bucket_check(c, bucket, err);
+    lh__conn_put(st, c);
+    return rc ? rc : lh__writer_new(st, bucket, out, err);
+}
+
+int lh_store_put_write(lh_store_writer_t *w, const void *data, size_t n, lh_err_t *err)
+{
+    const char *p = data;
+    while (n > 0) {
+        ssize_t r = write(w->fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return lh_err_set(err, LH_EIO, "cannot write body: %s", r < 0 ? strerror(errno) : "no progress");
+        p += r;
+        n -= (size_t)r;
+        w->size += r;
+    }
+    return 0;
+}
+
+void lh_store_put_abort(lh_store_writer_t *w)
+{
+    lh__writer_free(w);
+}
+
+int64_t lh_store_writer_size(const lh_store_writer_t *w)
+{
+    return w->size;
+}
+
+int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t keylen, int64_t size,
+                   const char *etag, const char *attrs, const char *id, const lh_put_cond_t *cond,
+                   char *old_id, lh_err_t *err)
+{
+    old_id[0] = 0;
+    int rc = lh__bucket_check(c, bucket, err);
+    sqlite3_stmt *s = rc ? NULL : lh__q(c, Q_OBJ_CUR, err);
+    if (!s)
+        return rc ? rc : LH_EIO;
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, key, (int)keylen, SQLITE_STATIC);
+    int r = sqlite3_step(s);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return lh__sql_err(c, err, "object lookup");
+    int exists = r == SQLITE_ROW;
+    const char *cur = exists ? (const char *)sqlite3_column_text(s, 0) : NULL;
+    if (cond && cond->if_none_match_any && exists)
+        return lh_err_set(err, LH_EPRECOND, "key already exists");
+    if (cond && cond->if_match && (!exists || !cur || strcmp(cur, cond->if_match)))
+        return lh_err_set(err, LH_EPRECOND, exists ? "etag does not match" : "no such key");
+    if (exists)
+        snprintf(old_id, LH__ID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 1));
+    sqlite3_reset(s);
+    if (!(s = lh__q(c, Q_OBJ_PUT, err)))
+        return LH_EIO;
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, key, (int)keylen, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, size);
+    sqlite3_bind_int64(s, 4, lh__now_ns());
+    sqlite3_bind_text(s, 5, etag, -1, SQLITE_STATIC);
+    if (attrs)
+        sqlite3_bind_text(s, 6, attrs, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, id, -1, SQLITE_STATIC);
+    r = sqlite3_step(s);
+    sqlite3_reset(s);
+    return r == SQLITE_DONE ? 0 : lh__sql_err(c, err, "object insert");
+}
+
+typedef struct put_op {
+    lh_store_writer_t *w;
+    const char *key;
+    size_t keylen;
+    const lh_obj_meta_t *meta;
+    const lh_put_cond_t *cond;
+    char old_id[LH__ID_LEN + 1];
+} put_op_t;
+
+static int put_fn(lh__conn_t *c, void *arg, lh_err_t *err)
+{
+    put_op_t *p = arg;
+    return lh__obj_upsert(c, p->w->bucket, p->key, p->keylen, p->w->size, p->meta->etag,
+                          p->meta->attrs, p->w->id, p->cond, p->old_id, err);
+}
+
+static int check_key(size_t keylen, lh_err_t *err)
+{
+    if (keylen == 0)
+        return lh_err_set(err, LH_EINVAL, "empty key");
+    if (keylen > LH_KEY_MAX)
+        return lh_err_set(err, LH_ETOOBIG, "key longer than %d bytes", LH_KEY_MAX);
+    return 0;
+}
+
+int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
+                        const lh_obj_meta_t *meta, const lh_put_cond_t *cond, lh_err_t *err)
+{
+    put_op_t op = {.w = w, .key = key, .keylen = keylen, .meta = meta, .cond = cond};
+    int rc = check_key(keylen, err);
+    if (!rc)
+        rc = lh__body_publish(w, err);
+    if (!rc) {
+        rc = lh__publish_exec(w->st, w->id, put_fn, &op, err);
+        if (rc)
+            lh__body_unlink(w->st, w->id);
+        else
+            lh_store_crash_point("after_index");
+    }
+    if (!rc)
+        lh__body_unlink(w->st, op.old_id);
+    lh__writer_free(w);
+    return rc;
+}
+
+/* --- reading --- */
+
+/* Looks key up on c; fills out and id. LH_ENOENT says which is missing. */
+static int lookup(lh__conn_t *c, const char *bucket, const char *key, size_t keylen,
+                  lh_obj_meta_t *out, char *id, lh_err_t *err)
+{
+    sqlite3_stmt *s = lh__q(c, Q_OBJ_GET, err);
+    if (!s)
+        return LH_EIO;
+    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, key, (int)keylen, SQLITE_STATIC);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_DONE) {
+        int rc = lh__bucket_check(c, bucket, err);
+        return rc ? rc : lh_err_set(err, LH_ENOENT, "no such key");
+    }
+    if (r != SQLITE_ROW)
+        return lh__sql_err(c, err, "object lookup");
+    lh__meta_from_row(s, 0, out, 1);
+    if (id)
+        snprintf(id, LH__ID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 4));
+    sqlite3_reset(s);
+    return 0;
+}
+
+int lh_store_head(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
+                  lh_obj_meta_t *out, lh_err_t *err)
+{
+    lh__conn_t *c;
+    memset(out, 0, sizeof *out);
+    int rc = lh__conn_get(st, &c, err);
+    if (rc)
+        return rc;
+    rc = lookup(c, bucket, key, keylen, out, NULL, err);
+    lh__conn_put(st, c);
+    return rc;
+}
+
+int lh_store_get(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
+                 lh_obj_meta_t *out, int *fd, lh_err_t *err)
+{
+    lh__conn_t *c;
+    char id[LH__ID_LEN + 1];
+    memset(out, 0, sizeof *out);
+    *fd = -1;
+    int rc = lh__conn_get(st, &c, err);
+    if (rc)
+        return rc;
+    /* An overwrite may unlink the body between the lookup and the open: look
+     * again, the new row names the new body. */
+    for (int tries = 0; tries < 16; tries++) {
+        lh_obj_meta_clear(out);
+        if ((rc = lookup(c, bucket, key, keylen, out, id, err)))
+            break;
+        *fd = lh__body_open(st, id);
+        if (*fd >= 0 || errno != ENOENT)
+            break;
+    }
+    lh__conn_put(st, c);
+    if (!rc && *fd < 0)
+        rc = lh_err_set(err, LH_EIO, "cannot open body of key: %s", strerror(errno));
+    if (rc)
+        lh_obj_meta_clear(out);
+    return rc;
+}
+
+typedef struct del_op {
+    const char *bucket, *key;
+    size_t keylen;
+    char old_id[LH__ID_LEN + 1];
+} del_op_t;
+
+static int del_fn(lh__conn_t *c, void *arg, lh_err_t *err)
+{
+    del_op_t *d = arg;
+    int rc = lh__bucket_check(c, d->bucket, err);
+    sqlite3_stmt *s = rc ? NULL : lh__q(c, Q_OBJ_DELETE, err);
+    if (!s)
+        return rc ? rc : LH_EIO;
+    sqlite3_bind_text(s, 1, d->bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, d->key, (int)d->keylen, SQLITE_STATIC);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
+        snprintf(d->old_id, sizeof d->old_id, "%s", (const char *)sqlite3_column_text(s, 0));
+        r = sqlite3_step(s);
+    }
+    sqlite3_reset(s);
+    return r == SQLITE_DONE ? 0 : lh__sql_err(c, err, "object delete");
+}
+
+int lh_store_delete(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
+                    lh_err_t *err)
+{
+    del_op_t d = {.bucket = bucket, .key = key, .keylen = keylen};
+    if (keylen > LH_KEY_MAX) /* cannot exist: check the bucket only */
+        keylen = 0;
+    int rc = lh__index_exec(st, del_fn, &d, err);
+    if (!rc)
+        lh__body_unlink(st, d.old_id);
+    return rc;
+}

@@ -1,0 +1,170 @@
+/* Group commit for the embedded store, shared by concurrent writers: callers
+ * queue an index operation; whoever finds no leader takes every queued
+ * operation, fsyncs once each data/xx directory the batch's bodies were
+ * renamed into, then runs the operations in one SQLite transaction (each
+ * under its own savepoint, so a failed condition rolls back only its own
+ * operation) with one synchronous=FULL commit, and wakes the others. A
+ * directory fsync failure poisons the store (every later publish fails with
+ * LH_EIO): after a failed fsync the page cache can no longer be trusted. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/engine_int.h"
+
+static int exec_q(lh__conn_t *c, int q)
+{
+    sqlite3_stmt *s = lh__q(c, q, NULL);
+    if (!s)
+        return 0;
+    int r = sqlite3_step(s);
+    sqlite3_reset(s);
+    return r == SQLITE_DONE || r == SQLITE_ROW;
+}
+
+static void reset_all(lh__conn_t *c)
+{
+    for (int i = 0; i < Q_COUNT; i++)
+        if (c->q[i])
+            sqlite3_reset(c->q[i]);
+}
+
+static void fail_ops(lh__op_t *ops, const char *what, const char *msg, int only_ok)
+{
+    for (lh__op_t *o = ops; o; o = o->next)
+        if (!o->skip && (!only_ok || o->rc >= 0))
+            o->rc = lh_err_set(&o->err, LH_EIO, "index %s failed: %s", what, msg);
+}
+
+static void run_batch(lh__conn_t *c, lh__op_t *ops)
+{
+    if (!exec_q(c, Q_BEGIN)) {
+        fail_ops(ops, "transaction", sqlite3_errmsg(c->db), 0);
+        return;
+    }
+    for (lh__op_t *o = ops; o; o = o->next) {
+        if (o->skip)
+            continue;
+        if (!exec_q(c, Q_SP)) {
+            o->rc = lh__sql_err(c, &o->err, "savepoint");
+            continue;
+        }
+        o->rc = o->fn(c, o->arg, &o->err);
+        reset_all(c);
+        if (sqlite3_get_autocommit(c->db)) { /* SQLite rolled the whole transaction back */
+            fail_ops(ops, "transaction", "rolled back", 0);
+            return;
+        }
+        if (o->rc < 0)
+            exec_q(c, Q_SP_ROLLBACK);
+        exec_q(c, Q_SP_RELEASE);
+    }
+    if (!exec_q(c, Q_COMMIT)) {
+        fail_ops(ops, "commit", sqlite3_errmsg(c->db), 1);
+        exec_q(c, Q_ROLLBACK);
+    }
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 0;
+}
+
+static int sync_dirs(lh_store_t *st, const unsigned char *dirty)
+{
+    for (int i = 0; i < 256; i++) {
+        if (!dirty[i])
+            continue;
+        char name[16];
+        snprintf(name, sizeof name, "data/%02x", i);
+        int fd = openat(st->root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            return errno;
+        int r = fsync(fd);
+        int e = errno;
+        close(fd);
+        if (r < 0)
+            return e;
+    }
+    return 0;
+}
+
+/* Makes the renames of the batch durable; ops whose body could not be made
+ * durable are failed and skipped. Runs in the leader only. */
+static void sync_batch(lh_store_t *st, lh__op_t *ops)
+{
+    unsigned char dirty[256] = {0};
+    int any = 0;
+    for (lh__op_t *o = ops; o; o = o->next)
+        if (o->sync_id) {
+            dirty[hexval(o->sync_id[0]) * 16 + hexval(o->sync_id[1])] = 1;
+            any = 1;
+        }
+    if (!any)
+        return;
+    if (!st->s_errno)
+        st->s_errno = sync_dirs(st, dirty);
+    if (!st->s_errno) {
+        lh_store_crash_point("after_dirsync");
+        return;
+    }
+    for (lh__op_t *o = ops; o; o = o->next)
+        if (o->sync_id) {
+            o->skip = 1;
+            o->rc = lh_err_set(&o->err, LH_EIO, "cannot sync store data directory: %s",
+                               strerror(st->s_errno));
+        }
+}
+
+static int exec_op(lh_store_t *st, lh__op_t *op, lh_err_t *err);
+
+int lh__index_exec(lh_store_t *st, int (*fn)(lh__conn_t *, void *, lh_err_t *), void *arg,
+                   lh_err_t *err)
+{
+    lh__op_t op = {.fn = fn, .arg = arg};
+    return exec_op(st, &op, err);
+}
+
+int lh__publish_exec(lh_store_t *st, const char *id, int (*fn)(lh__conn_t *, void *, lh_err_t *),
+                     void *arg, lh_err_t *err)
+{
+    lh__op_t op = {.fn = fn, .arg = arg, .sync_id = id};
+    return exec_op(st, &op, err);
+}
+
+static int exec_op(lh_store_t *st, lh__op_t *op, lh_err_t *err)
+{
+    pthread_mutex_lock(&st->gmu);
+    if (st->gq_tail)
+        st->gq_tail->next = op;
+    else
+        st->gq_head = op;
+    st->gq_tail = op;
+    while (!op->done) {
+        if (st->gleader) {
+            pthread_cond_wait(&st->gcv, &st->gmu);
+            continue;
+        }
+        st->gleader = 1;
+        lh__op_t *batch = st->gq_head;
+        st->gq_head = st->gq_tail = NULL;
+        pthread_mutex_unlock(&st->gmu);
+        sync_batch(st, batch);
+        run_batch(st->writer, batch);
+        pthread_mutex_lock(&st->gmu);
+        for (lh__op_t *o = batch, *next; o; o = next) {
+            next = o->next; /* o may vanish once done is seen */
+            o->done = 1;
+        }
+        st->gleader = 0;
+        pthread_cond_broadcast(&st->gcv);
+    }
+    pthread_mutex_unlock(&st->gmu);
+    if (op->rc < 0 && err)
+        *err = op->err;
+    return op->rc;
+}
+
