@@ -54,7 +54,10 @@ class AwsCli:
         cmd = [self.exe, "--endpoint-url", self.endpoint]
         if self.ca:
             cmd += ["--ca-bundle", self.ca]
-        return clients.run(cmd + [str(a) for a in args], env=self.env, check=check, timeout=timeout)
+        args = [str(a) for a in args]
+        if args[:1] == ["s3"] and args[1:2] and args[1] in ("cp", "sync", "mv"):
+            args.append("--no-progress")  # progress lines would flood the captured output
+        return clients.run(cmd + args, env=self.env, check=check, timeout=timeout)
 
     def json(self, *args):
         return json.loads(self(*args, "--output", "json").stdout)
