@@ -12,7 +12,6 @@ import uuid
 import xml.etree.ElementTree as ET
 import zlib
 from contextlib import contextmanager
-from urllib.parse import urlsplit
 
 import boto3
 import botocore
@@ -219,9 +218,12 @@ def raw_exchange(server, data, *, read_timeout=20, shutdown_write=False):
     host, port = server.s3_hostport.rsplit(":", 1)
     s = socket.create_connection((host, int(port)), timeout=read_timeout)
     try:
-        s.sendall(data)
-        if shutdown_write:
-            s.shutdown(socket.SHUT_WR)
+        try:
+            s.sendall(data)
+            if shutdown_write:
+                s.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered (or hung up) before reading everything
         out = b""
         while True:
             try:
