@@ -1,0 +1,337 @@
+"""Checks run with the pyenv python3 and its boto3 1.43 (the 2025 "default
+data integrity" SDK: CRC32 on every PUT, aws-chunked trailers for streamed
+bodies over HTTPS). Run by test_boto3_new.py as
+
+    python3 boto3_new_checks.py CHECK
+
+with LH_ENDPOINT, LH_AK, LH_SK, LH_BUCKET (and LH_CA for HTTPS) in the
+environment. Each check asserts internally; any failure exits non-zero with
+a message. Self-contained on purpose: it must not import the Debian-side
+helpers."""
+import base64
+import hashlib
+import io
+import os
+import sys
+import traceback
+import http.client
+import ssl
+import urllib.parse
+import zlib
+
+import boto3
+import botocore
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+MiB = 1024 * 1024
+
+
+# --- checksums (CRC32C and CRC64NVME need awscrt in botocore; written out here) --
+def _table(poly):
+    t = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ poly if c & 1 else c >> 1
+        t.append(c)
+    return t
+
+
+_T32C, _T64 = _table(0x82F63B78), _table(0x9A6C9329AC4BC9B5)
+
+
+def crc32c(data):
+    c = 0xFFFFFFFF
+    for b in data:
+        c = _T32C[(c ^ b) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
+
+
+def crc64nvme(data):
+    m = 0xFFFFFFFFFFFFFFFF
+    c = m
+    for b in data:
+        c = _T64[(c ^ b) & 0xFF] ^ (c >> 8)
+    return c ^ m
+
+
+assert crc64nvme(b"123456789") == 0xAE8B14860A799888
+assert crc32c(b"123456789") == 0xE3069283
+
+
+def crc32_raw(data):
+    return (zlib.crc32(data) & 0xFFFFFFFF).to_bytes(4, "big")
+
+
+def b64(raw):
+    return base64.b64encode(raw).decode()
+
+
+# --- client -------------------------------------------------------------------
+ENDPOINT = os.environ["LH_ENDPOINT"]
+BUCKET = os.environ["LH_BUCKET"]
+CA = os.environ.get("LH_CA") or None
+
+
+def client(signature_version="s3v4", **cfg):
+    c = dict(region_name="us-east-1", retries={"max_attempts": 1}, s3={"addressing_style": "path"},
+             signature_version=signature_version)
+    c.update(cfg)
+    return boto3.session.Session().client(
+        "s3", endpoint_url=ENDPOINT, aws_access_key_id=os.environ["LH_AK"],
+        aws_secret_access_key=os.environ["LH_SK"], config=Config(**c), verify=CA)
+
+
+class Capture:
+    """Records the headers of each request as sent (after signing)."""
+
+    def __init__(self, s3):
+        self.sent = []
+        s3.meta.events.register("before-send.s3.*", self._hook)
+
+    def _hook(self, request, **_):
+        self.sent.append({k.lower(): (v.decode() if isinstance(v, bytes) else v)
+                          for k, v in request.headers.items()})
+
+    def last(self):
+        return self.sent[-1]
+
+
+def fetch(url, method="GET", data=None):
+    """A plain HTTP(S) request with no extra headers (a V2 presigned PUT signs
+    Content-Type, so none may be added)."""
+    u = urllib.parse.urlsplit(url)
+    if u.scheme == "https":
+        conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=60,
+                                           context=ssl.create_default_context(cafile=CA))
+    else:
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    try:
+        conn.request(method, u.path + ("?" + u.query if u.query else ""), body=data,
+                     headers={"Content-Length": str(len(data))} if data is not None else {})
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
+def expect_client_error(fn, code, status, **kw):
+    try:
+        fn(**kw)
+    except ClientError as e:
+        got = (e.response["Error"].get("Code"), e.response["ResponseMetadata"]["HTTPStatusCode"])
+        assert got == (code, status), f"expected {status} {code}, got {got}"
+        return
+    raise AssertionError(f"expected {status} {code}, the call succeeded")
+
+
+# --- checks ---------------------------------------------------------------------
+def check_default_checksums():
+    s3 = client()
+    cap = Capture(s3)
+    data = os.urandom(300_000)
+    r = s3.put_object(Bucket=BUCKET, Key="default-ck", Body=data)
+    sent = cap.last()
+    if ENDPOINT.startswith("https"):  # over TLS the CRC32 travels in an aws-chunked trailer
+        assert sent.get("x-amz-trailer") == "x-amz-checksum-crc32", \
+            f"boto3 {boto3.__version__} sent no CRC32 trailer: {sent}"
+        assert sent.get("x-amz-content-sha256") == "STREAMING-UNSIGNED-PAYLOAD-TRAILER", sent
+    else:
+        assert sent.get("x-amz-checksum-crc32") == b64(crc32_raw(data)), \
+            f"boto3 {boto3.__version__} did not send its default CRC32: {sorted(sent)}"
+    assert r.get("ChecksumCRC32") == b64(crc32_raw(data)), r
+    g = s3.get_object(Bucket=BUCKET, Key="default-ck", ChecksumMode="ENABLED")
+    assert g["Body"].read() == data
+    assert g.get("ChecksumCRC32") == b64(crc32_raw(data)), g
+    assert g["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'
+    # an empty body and a small text body too
+    s3.put_object(Bucket=BUCKET, Key="default-empty", Body=b"")
+    assert s3.get_object(Bucket=BUCKET, Key="default-empty")["Body"].read() == b""
+
+
+def check_upload_fileobj_trailer():
+    """upload_fileobj streams the body: over HTTPS botocore 1.43 sends
+    STREAMING-UNSIGNED-PAYLOAD-TRAILER with the CRC32 in a trailer."""
+    s3 = client()
+    cap = Capture(s3)
+    data = os.urandom(3 * MiB + 17)
+    s3.upload_fileobj(io.BytesIO(data), BUCKET, "streamed/fileobj.bin")
+    put = [x for x in cap.sent if "x-amz-decoded-content-length" in x or "x-amz-trailer" in x]
+    if ENDPOINT.startswith("https"):
+        assert put, f"no aws-chunked request was sent: {cap.sent}"
+        assert put[0].get("x-amz-content-sha256") == "STREAMING-UNSIGNED-PAYLOAD-TRAILER", put[0]
+        assert put[0].get("x-amz-trailer") == "x-amz-checksum-crc32", put[0]
+    got = io.BytesIO()
+    s3.download_fileobj(BUCKET, "streamed/fileobj.bin", got)
+    assert got.getvalue() == data
+    h = s3.head_object(Bucket=BUCKET, Key="streamed/fileobj.bin", ChecksumMode="ENABLED")
+    assert h["ContentLength"] == len(data)
+    assert h.get("ChecksumCRC32") == b64(crc32_raw(data)), h
+    # a multipart upload_fileobj (parts streamed the same way)
+    big = os.urandom(9 * MiB)
+    from boto3.s3.transfer import TransferConfig
+    s3.upload_fileobj(io.BytesIO(big), BUCKET, "streamed/mp.bin",
+                      Config=TransferConfig(multipart_threshold=5 * MiB, multipart_chunksize=5 * MiB))
+    got = io.BytesIO()
+    s3.download_fileobj(BUCKET, "streamed/mp.bin", got)
+    assert got.getvalue() == big
+    parts = [big[:5 * MiB], big[5 * MiB:]]
+    want = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest() + "-2"
+    assert s3.head_object(Bucket=BUCKET, Key="streamed/mp.bin")["ETag"] == f'"{want}"'
+
+
+def check_crc64nvme():
+    s3 = client()
+    data = os.urandom(100_000)
+    want = b64(crc64nvme(data).to_bytes(8, "big"))
+    r = s3.put_object(Bucket=BUCKET, Key="crc64nvme", Body=data, ChecksumCRC64NVME=want)
+    assert r.get("ChecksumCRC64NVME") == want, r
+    h = s3.head_object(Bucket=BUCKET, Key="crc64nvme", ChecksumMode="ENABLED")
+    assert h.get("ChecksumCRC64NVME") == want, h
+    g = s3.get_object(Bucket=BUCKET, Key="crc64nvme", ChecksumMode="ENABLED")
+    assert g["Body"].read() == data and g.get("ChecksumCRC64NVME") == want
+    bad = b64(crc64nvme(data + b"x").to_bytes(8, "big"))
+    expect_client_error(s3.put_object, "BadDigest", 400, Bucket=BUCKET, Key="crc64nvme-bad",
+                        Body=data, ChecksumCRC64NVME=bad)
+    # CRC32C likewise supplied by value
+    want32c = b64(crc32c(data).to_bytes(4, "big"))
+    s3.put_object(Bucket=BUCKET, Key="crc32c", Body=data, ChecksumCRC32C=want32c)
+    assert s3.head_object(Bucket=BUCKET, Key="crc32c", ChecksumMode="ENABLED").get("ChecksumCRC32C") == want32c
+
+
+def _parts():
+    return [os.urandom(5 * MiB), os.urandom(MiB + 3)]
+
+
+def check_multipart_composite():
+    s3 = client()
+    key = "mp-composite"
+    parts = _parts()
+    up = s3.create_multipart_upload(Bucket=BUCKET, Key=key, ChecksumAlgorithm="CRC32",
+                                    ChecksumType="COMPOSITE")
+    assert up.get("ChecksumAlgorithm") == "CRC32", up
+    done = []
+    for i, p in enumerate(parts, 1):
+        r = s3.upload_part(Bucket=BUCKET, Key=key, UploadId=up["UploadId"], PartNumber=i, Body=p,
+                           ChecksumAlgorithm="CRC32")
+        assert r.get("ChecksumCRC32") == b64(crc32_raw(p)), r
+        done.append({"PartNumber": i, "ETag": r["ETag"], "ChecksumCRC32": r["ChecksumCRC32"]})
+    lp = s3.list_parts(Bucket=BUCKET, Key=key, UploadId=up["UploadId"])
+    assert [p.get("ChecksumCRC32") for p in lp["Parts"]] == [d["ChecksumCRC32"] for d in done], lp["Parts"]
+    c = s3.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=up["UploadId"],
+                                     MultipartUpload={"Parts": done})
+    want = b64(crc32_raw(b"".join(crc32_raw(p) for p in parts))) + "-2"
+    assert c.get("ChecksumCRC32") == want, c
+    h = s3.head_object(Bucket=BUCKET, Key=key, ChecksumMode="ENABLED")
+    assert h.get("ChecksumCRC32") == want, h
+    assert h.get("ChecksumType") == "COMPOSITE", h
+    g = s3.get_object(Bucket=BUCKET, Key=key)
+    assert g["Body"].read() == b"".join(parts)
+
+
+def check_multipart_full_object():
+    s3 = client()
+    key = "mp-full"
+    parts = _parts()
+    whole = b"".join(parts)
+    for alg, fn, width in (("CRC32", lambda d: zlib.crc32(d) & 0xFFFFFFFF, 4),
+                           ("CRC64NVME", crc64nvme, 8)):
+        k = f"{key}-{alg}"
+        up = s3.create_multipart_upload(Bucket=BUCKET, Key=k, ChecksumAlgorithm=alg,
+                                        ChecksumType="FULL_OBJECT")
+        assert up.get("ChecksumType") == "FULL_OBJECT", up
+        done = []
+        for i, p in enumerate(parts, 1):
+            v = b64(fn(p).to_bytes(width, "big"))
+            r = s3.upload_part(Bucket=BUCKET, Key=k, UploadId=up["UploadId"], PartNumber=i, Body=p,
+                               **{"Checksum" + alg: v})
+            done.append({"PartNumber": i, "ETag": r["ETag"], "Checksum" + alg: v})
+        want = b64(fn(whole).to_bytes(width, "big"))
+        c = s3.complete_multipart_upload(Bucket=BUCKET, Key=k, UploadId=up["UploadId"],
+                                         MultipartUpload={"Parts": done}, ChecksumType="FULL_OBJECT",
+                                         **{"Checksum" + alg: want})
+        assert c.get("Checksum" + alg) == want, (alg, c)
+        h = s3.head_object(Bucket=BUCKET, Key=k, ChecksumMode="ENABLED")
+        assert h.get("Checksum" + alg) == want and h.get("ChecksumType") == "FULL_OBJECT", (alg, h)
+        assert s3.get_object(Bucket=BUCKET, Key=k)["Body"].read() == whole
+    # a wrong full-object checksum is refused at Complete
+    k = f"{key}-bad"
+    up = s3.create_multipart_upload(Bucket=BUCKET, Key=k, ChecksumAlgorithm="CRC32",
+                                    ChecksumType="FULL_OBJECT")
+    v = b64(crc32_raw(parts[1]))
+    r = s3.upload_part(Bucket=BUCKET, Key=k, UploadId=up["UploadId"], PartNumber=1, Body=parts[1],
+                       ChecksumCRC32=v)
+    try:
+        s3.complete_multipart_upload(Bucket=BUCKET, Key=k, UploadId=up["UploadId"], ChecksumType="FULL_OBJECT",
+                                     ChecksumCRC32=b64(crc32_raw(b"not it")),
+                                     MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": r["ETag"],
+                                                                 "ChecksumCRC32": v}]})
+    except ClientError as e:
+        assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 400, e.response
+    else:
+        raise AssertionError("a wrong FULL_OBJECT checksum was accepted at Complete")
+
+
+def check_presigned_urls():
+    data = os.urandom(20_000)
+    client().put_object(Bucket=BUCKET, Key="presigned/obj ~+.bin", Body=data)
+    for sv, marker in (("s3", "Signature="), ("s3v4", "X-Amz-Signature=")):
+        s3 = client(signature_version=sv)
+        url = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": "presigned/obj ~+.bin"},
+                                        ExpiresIn=300)
+        assert marker in url, (sv, url)
+        if sv == "s3":
+            assert "AWSAccessKeyId=" in url and "Expires=" in url, url
+        status, body = fetch(url)
+        assert status == 200 and body == data, (sv, status, body[:300])
+        # presigned PUT, then read back
+        put_url = s3.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": f"presigned/put-{sv}"},
+                                            ExpiresIn=300)
+        status, body = fetch(put_url, "PUT", data=b"put via " + sv.encode())
+        assert status == 200, (sv, status, body[:300])
+        assert client().get_object(Bucket=BUCKET, Key=f"presigned/put-{sv}")["Body"].read() == \
+            b"put via " + sv.encode()
+        # a signature for another key does not open this one
+        other = url.replace("presigned/obj", "presigned/xbj")
+        status, body = fetch(other)
+        assert status == 403, (sv, status)
+
+
+def check_conditional_put():
+    s3 = client()
+    r1 = s3.put_object(Bucket=BUCKET, Key="cond", Body=b"one", IfNoneMatch="*")
+    expect_client_error(s3.put_object, "PreconditionFailed", 412, Bucket=BUCKET, Key="cond",
+                        Body=b"two", IfNoneMatch="*")
+    assert s3.get_object(Bucket=BUCKET, Key="cond")["Body"].read() == b"one"
+    expect_client_error(s3.put_object, "PreconditionFailed", 412, Bucket=BUCKET, Key="cond",
+                        Body=b"two", IfMatch='"00000000000000000000000000000000"')
+    s3.put_object(Bucket=BUCKET, Key="cond", Body=b"two", IfMatch=r1["ETag"])
+    assert s3.get_object(Bucket=BUCKET, Key="cond")["Body"].read() == b"two"
+    # multipart complete with IfNoneMatch on an existing key
+    up = s3.create_multipart_upload(Bucket=BUCKET, Key="cond")["UploadId"]
+    p = s3.upload_part(Bucket=BUCKET, Key="cond", UploadId=up, PartNumber=1, Body=b"three")
+    expect_client_error(s3.complete_multipart_upload, "PreconditionFailed", 412, Bucket=BUCKET, Key="cond",
+                        UploadId=up, IfNoneMatch="*",
+                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": p["ETag"]}]})
+    assert s3.get_object(Bucket=BUCKET, Key="cond")["Body"].read() == b"two"
+
+
+CHECKS = {name[len("check_"):]: fn for name, fn in globals().items() if name.startswith("check_")}
+
+
+def main():
+    print(f"pyenv boto3 {boto3.__version__} botocore {botocore.__version__}", flush=True)
+    name = sys.argv[1]
+    try:
+        CHECKS[name]()
+    except Exception:
+        traceback.print_exc()
+        print(f"FAILED {name}", file=sys.stderr)
+        return 1
+    print(f"ok {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""boto3 1.43 (pyenv python3): default CRC32 checksums, streamed bodies with
+aws-chunked trailers (over HTTPS), CRC64NVME, multipart checksums in COMPOSITE
+and FULL_OBJECT modes, V2 and V4 presigned URLs, IfNoneMatch/IfMatch puts.
+The checks live in helpers/boto3_new_checks.py and run in a subprocess."""
+from pathlib import Path
+
+import pytest
+
+from helpers import clients
+from helpers import s3 as h
+from helpers.server import ROOT_AK, ROOT_SK, clean_env
+
+SCRIPT = Path(__file__).parent / "helpers" / "boto3_new_checks.py"
+
+CASES = [
+    ("default_checksums", "http"),
+    ("default_checksums", "https"),
+    ("upload_fileobj_trailer", "https"),
+    ("upload_fileobj_trailer", "http"),
+    ("crc64nvme", "http"),
+    ("multipart_composite", "http"),
+    ("multipart_composite", "https"),
+    ("multipart_full_object", "http"),
+    ("presigned_urls", "http"),
+    ("conditional_put", "http"),
+]
+
+
+@pytest.fixture(scope="module")
+def pyenv_py():
+    exe, boto3_v, botocore_v = clients.pyenv_python()
+    clients.require_version("pyenv boto3", boto3_v, "1.43")
+    clients.require_version("pyenv botocore", botocore_v, "1.43")
+    return exe
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("check,scheme", CASES, ids=[f"{c}-{s}" for c, s in CASES])
+def test_boto3_143(request, pyenv_py, check, scheme, tls_cert):
+    srv = request.getfixturevalue("tls_server" if scheme == "https" else "server")
+    bucket = h.new_bucket_name("b143")
+    h.client(srv, verify=str(tls_cert[0]) if scheme == "https" else None).create_bucket(Bucket=bucket)
+    env = clean_env({"LH_ENDPOINT": srv.s3_url, "LH_AK": ROOT_AK, "LH_SK": ROOT_SK,
+                     "LH_BUCKET": bucket, "LH_CA": str(tls_cert[0]) if scheme == "https" else ""})
+    r = clients.run([pyenv_py, str(SCRIPT), check], env=env, check=False, timeout=170)
+    print(r.stdout)
+    assert r.returncode == 0, f"{check} over {scheme} failed:\n{r.stdout}\n{r.stderr}"
+    assert f"ok {check}" in r.stdout
