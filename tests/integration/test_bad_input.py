@@ -213,7 +213,9 @@ def test_invalid_bucket_names_in_paths(server, still_serving):
                  "abc%00", "a%2Fb", "xn--abc", "bad_name"):
         status, _, body = h.raw_request(server, "PUT", f"/{name}")
         assert status == 400, (name, status, body[:300])
-        assert h.xml_error(body)["Code"] == "InvalidBucketName", (name, body[:300])
+        # a NUL byte makes the whole URI unparsable: S3's InvalidURI is as clear
+        allowed = ("InvalidBucketName", "InvalidURI") if "%00" in name else ("InvalidBucketName",)
+        assert h.xml_error(body)["Code"] in allowed, (name, body[:300])
 
 
 def _no_file_named(root, marker):

@@ -153,7 +153,9 @@ def test_signed_trailer_with_checksum(server, s3, bucket, alg):
                         trailers=[(name, h.checksum_b64(alg, data))])
     assert status == 200, resp
     hd = s3.head_object(Bucket=bucket, Key=f"trailer-{alg}", ChecksumMode="ENABLED")
-    assert hd.get("Checksum" + alg) == h.checksum_b64(alg, data), hd
+    # boto3 1.26 does not model CRC64NVME: read the raw response header
+    got = hd["ResponseMetadata"]["HTTPHeaders"].get(name)
+    assert got == h.checksum_b64(alg, data), hd
     assert s3.get_object(Bucket=bucket, Key=f"trailer-{alg}")["Body"].read() == data
 
 
@@ -170,7 +172,10 @@ def test_unsigned_trailer_stored(server, s3, bucket, framing):
 
 
 def flip_in_second_chunk(body):
-    i = body.index(b"\r\n", body.index(b"\r\n") + 2) + 2  # start of the 2nd chunk header
+    # walk the framing by the declared sizes (the data is random and may hold CRLFs)
+    first_line_end = body.index(b"\r\n")
+    size = int(body[:first_line_end].split(b";")[0], 16)
+    i = first_line_end + 2 + size + 2  # start of the 2nd chunk header
     j = body.index(b"\r\n", i) + 2 + 10  # 10 bytes into its data
     return body[:j] + bytes([body[j] ^ 0x01]) + body[j + 1:]
 
@@ -212,8 +217,13 @@ def test_tampered_trailer_is_refused(server, s3, bucket):
 
 
 def expect_400_or_closed(status, resp):
-    """Bad framing: a 400 with an S3 error body, or the connection closed."""
+    """Bad framing: a 400 with an S3 error body, or the connection closed. When
+    the damage shifts chunk data, the chunk signature check may fire first:
+    403 SignatureDoesNotMatch is as clear an answer."""
     if status is None:
+        return
+    if status == 403:
+        assert h.xml_error(resp).get("Code") == "SignatureDoesNotMatch", resp
         return
     assert status == 400, (status, resp[:300])
     assert h.xml_error(resp).get("Code"), resp

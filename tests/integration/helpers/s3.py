@@ -67,6 +67,18 @@ def extra_headers(s3, op, headers):
 
 
 # --- raw HTTP signed with botocore's SigV4 -----------------------------------
+class _FixedPayloadAuth(S3SigV4Auth):
+    """S3SigV4Auth that signs (and sends) the payload hash it is given, even a
+    wrong one, instead of hashing the body itself."""
+
+    def __init__(self, credentials, service, region, payload_hash):
+        super().__init__(credentials, service, region)
+        self._payload_hash = payload_hash
+
+    def payload(self, request):
+        return self._payload_hash
+
+
 def sign(method, url, headers=None, body=b"", ak=ROOT_AK, sk=ROOT_SK,
          payload_hash=None):
     """Returns the headers (dict) of a SigV4-signed request. url's path is used
@@ -77,7 +89,7 @@ def sign(method, url, headers=None, body=b"", ak=ROOT_AK, sk=ROOT_SK,
         payload_hash = hashlib.sha256(body).hexdigest()
     headers["x-amz-content-sha256"] = payload_hash
     req = AWSRequest(method=method, url=url, headers=headers, data=body)
-    S3SigV4Auth(Credentials(ak, sk), "s3", REGION).add_auth(req)
+    _FixedPayloadAuth(Credentials(ak, sk), "s3", REGION, payload_hash).add_auth(req)
     return dict(req.headers.items())
 
 
