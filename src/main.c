@@ -27,8 +27,10 @@ static const command_t commands[] = {
 
 static int cmd_version(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+        printf("usage: lakehouse version\n\nPrints the version (and \"test-hooks\" for a test build).\n");
+        return 0;
+    }
 #if defined(LH_TEST_HOOKS) && LH_TEST_HOOKS
     printf("lakehouse %s (test-hooks)\n", LH_VERSION);
 #else

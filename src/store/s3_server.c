@@ -522,8 +522,8 @@ static void metrics_done(s3_req_t *r)
     snprintf(labels, sizeof labels, "op=\"%s\"", op);
     lh_metrics_observe("lakehouse_s3_request_duration_seconds", labels,
                        (double)(now_ns() - r->t0_ns) / 1e9);
-    lh_metrics_add("lakehouse_s3_received_bytes_total", NULL, (double)r->bytes_in);
-    lh_metrics_add("lakehouse_s3_sent_bytes_total", NULL, (double)r->bytes_out);
+    lh_metrics_add("lakehouse_s3_bytes_received_total", NULL, (double)r->bytes_in);
+    lh_metrics_add("lakehouse_s3_bytes_sent_total", NULL, (double)r->bytes_out);
     lh_metrics_add("lakehouse_s3_requests_in_flight", NULL, -1);
 }
 
@@ -676,9 +676,9 @@ int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_sto
                         "S3 requests by operation and status code", NULL, 0);
     lh_metrics_register("lakehouse_s3_request_duration_seconds", LH_METRIC_HISTOGRAM,
                         "S3 request latency by operation", NULL, 0);
-    lh_metrics_register("lakehouse_s3_received_bytes_total", LH_METRIC_COUNTER,
+    lh_metrics_register("lakehouse_s3_bytes_received_total", LH_METRIC_COUNTER,
                         "S3 request body bytes received", NULL, 0);
-    lh_metrics_register("lakehouse_s3_sent_bytes_total", LH_METRIC_COUNTER,
+    lh_metrics_register("lakehouse_s3_bytes_sent_total", LH_METRIC_COUNTER,
                         "S3 response body bytes sent", NULL, 0);
     lh_metrics_register("lakehouse_s3_requests_in_flight", LH_METRIC_GAUGE,
                         "S3 requests being served", NULL, 0);
