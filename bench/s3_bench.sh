@@ -21,8 +21,8 @@ SIZE_MB=${SIZE_MB:-256}
 WRK_SECS=${WRK_SECS:-8}
 WRK_CONNS=${WRK_CONNS:-16}
 PUT_SECS=${PUT_SECS:-8}     # time cap of each small-PUT run
-PUT_N1=${PUT_N1:-300}       # count cap at concurrency 1
-PUT_N8=${PUT_N8:-1600}      # count cap at concurrency 8
+PUT_N1=${PUT_N1:-1000}      # count cap at concurrency 1
+PUT_N8=${PUT_N8:-4000}      # count cap at concurrency 8
 
 for t in nginx wrk curl cc pkg-config; do
   command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] || { echo "s3_bench: $t missing; run bench/install-deps.sh" >&2; exit 2; }
