@@ -17,7 +17,7 @@ echo "== fuzz corpora"; make -j"$(nproc)" fuzz-replay; lap "fuzz targets build +
 echo "== lint"; bash scripts/lint.sh
 echo "== integration tests (ASan+UBSan build)"
 export LAKEHOUSE_BIN="$PWD/build-asan/lakehouse"
-export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 /usr/bin/python3 -m pytest tests/integration -p no:cacheprovider --timeout=600 -q -rs "$@"
 lap "integration tests"

@@ -201,31 +201,42 @@ static void start_mem(lh__http_conn_t *c)
 struct lh__http_job {
     lh__http_conn_t *c;
     int sock, fd, err, tls, cancel;
+    int buffered; /* plain: the socket was full, so the chunk was read into buf */
     int64_t off, len, done;
     int timeout_ms;
     char *buf;
 };
 
-/* Worker: sendfile with poll() on EAGAIN; gives up on cancel or stall. */
+static void pread_work(void *arg);
+
+/* Worker: sendfile until the socket is full. A worker never waits for a slow
+ * client: after partial progress it returns (the loop queues the next chunk);
+ * when the socket is full from the start, it reads one chunk into memory and
+ * the loop writes it with uv_write, which waits for the socket without
+ * holding a thread. */
 static void sendfile_work(void *arg)
 {
     lh__http_job_t *j = arg;
-    int idle = 0;
     while (j->done < j->len && !__atomic_load_n(&j->cancel, __ATOMIC_RELAXED)) {
         off_t off = (off_t)(j->off + j->done);
         ssize_t n = sendfile(j->sock, j->fd, &off, (size_t)(j->len - j->done));
         if (n > 0) {
             j->done += n;
-            idle = 0;
         } else if (n == 0) {
             j->err = EIO; /* the file is shorter than announced */
             return;
         } else if (errno == EAGAIN) {
-            struct pollfd pf = {.fd = j->sock, .events = POLLOUT};
-            if (poll(&pf, 1, 200) == 0 && (idle += 200) >= j->timeout_ms) {
-                j->err = ETIMEDOUT;
+            if (j->done > 0)
+                return;
+            if (j->len > (int64_t)TLS_FILE_CHUNK)
+                j->len = (int64_t)TLS_FILE_CHUNK;
+            if (!(j->buf = malloc((size_t)j->len))) {
+                j->err = ENOMEM;
                 return;
             }
+            j->buffered = 1;
+            pread_work(j);
+            return;
         } else if (errno != EINTR) {
             j->err = errno;
             return;
@@ -233,7 +244,7 @@ static void sendfile_work(void *arg)
     }
 }
 
-/* Worker: pread one chunk for TLS. */
+/* Worker: pread one chunk (TLS, or a plain socket that was full). */
 static void pread_work(void *arg)
 {
     lh__http_job_t *j = arg;
@@ -279,6 +290,17 @@ static void file_done(void *arg, int status)
             c->busy = 0;
             lh__http_fail(c);
         }
+    } else if (j->buffered) { /* on_written frees the buffer and counts the bytes */
+        uv_buf_t b = uv_buf_init(j->buf, (unsigned)j->done);
+        c->wbuf = j->buf;
+        c->wlen = (size_t)j->done;
+        j->buf = NULL;
+        c->busy = 1;
+        if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+            c->busy = 0;
+            lh__http_fail(c);
+        }
+        lh__http_drive(c);
     } else {
         lh__http_count_sent(c, (size_t)j->done);
         if (c->fl) {
