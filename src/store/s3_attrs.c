@@ -184,3 +184,15 @@ int lh__s3_key_absent(s3_req_t *r)
     lh_obj_meta_clear(&m);
     return rc == LH_ENOENT;
 }
+
+int lh__s3_part_number(s3_req_t *r)
+{
+    int64_t pn;
+    const char *v = lh__s3_query(r, "partNumber");
+    if (!v || lh_parse_i64(v, &pn) != 0 || pn < 1 || pn > 10000) {
+        lh__s3_error(r, "InvalidArgument",
+                     "Part number must be an integer between 1 and 10000, inclusive");
+        return -1;
+    }
+    return (int)pn;
+}

@@ -148,8 +148,13 @@ void lh__s3_attrs_to_headers(s3_req_t *r, const char *attrs, int with_checksums)
 int lh__s3_copy_body(int fd, int64_t off, int64_t len, lh_store_writer_t *w,
                      unsigned char *md5_out, lh_cksum_t *ck, lh_err_t *err);
 
-/* Splits x-amz-copy-source into bucket and key (malloc'd). 0 or -1. */
-int lh__s3_copy_source(const char *src, char *bucket, size_t cap, char **key, size_t *key_len);
+/* Opens the object named by x-amz-copy-source, after checking that the caller
+ * may read it and write the destination and that its x-amz-copy-source-if-*
+ * conditions hold. 0 with *fd (caller closes), *sm (caller clears) and *same
+ * (source is the destination), or -1 with the error prepared. Worker thread. */
+int lh__s3_open_copy_source(s3_req_t *r, lh_obj_meta_t *sm, int *fd, int *same);
+/* The partNumber query parameter (1..10000), or -1 with the error prepared. */
+int lh__s3_part_number(s3_req_t *r);
 
 /* 1 when the request's key does not exist (If-Match on a missing key is 404). */
 int lh__s3_key_absent(s3_req_t *r);

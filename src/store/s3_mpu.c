@@ -105,30 +105,12 @@ static void part_copy_work(s3_req_t *r)
     lh_obj_meta_t sm = {0};
     lh_mpu_info_t u = {0};
     lh_store_writer_t *w = NULL;
-    char sbucket[64];
-    char *skey = NULL;
-    size_t sklen = 0;
-    int fd = -1;
-    int64_t pn = 0;
-    const char *pns = lh__s3_query(r, "partNumber");
-    if (!pns || lh_parse_i64(pns, &pn) != 0 || pn < 1 || pn > 10000) {
-        lh__s3_error(r, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
+    int fd = -1, same = 0, rc;
+    int pn = lh__s3_part_number(r);
+    if (pn < 0 || lh__s3_open_copy_source(r, &sm, &fd, &same))
         return;
-    }
-    if (lh__s3_copy_source(lh__s3_hdr(r, "x-amz-copy-source"), sbucket, sizeof sbucket, &skey,
-                           &sklen) != 0) {
-        lh__s3_error(r, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
-        return;
-    }
-    if (lh__s3_authorize(r, sbucket, "s3:GetObject", skey, sklen, NULL) ||
-        lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL) ||
-        get_upload(r, &u))
+    if (get_upload(r, &u))
         goto done;
-    int rc = lh_store_get(r->s3->st, sbucket, skey, sklen, &sm, &fd, &err);
-    if (rc) {
-        lh__s3_error_from(r, rc, &err);
-        goto done;
-    }
     int64_t off = 0, len = sm.size;
     const char *range = lh__s3_hdr(r, "x-amz-copy-source-range");
     if (range) {
@@ -149,7 +131,7 @@ static void part_copy_work(s3_req_t *r)
         rc = lh__s3_copy_body(fd, off, len, w, md5, NULL, &err);
     if (!rc) {
         lh_hex(md5, 16, etag);
-        rc = lh_store_part_commit(w, (int)pn, etag, NULL, &err);
+        rc = lh_store_part_commit(w, pn, etag, NULL, &err);
         w = NULL;
     }
     if (rc) {
@@ -173,7 +155,6 @@ done:
         close(fd);
     lh_obj_meta_clear(&sm);
     lh_mpu_info_clear(&u);
-    free(skey);
 }
 
 /* ---- CompleteMultipartUpload ---- */

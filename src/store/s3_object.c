@@ -317,10 +317,12 @@ static void delete_many_work(s3_req_t *r)
 
 /* Splits x-amz-copy-source ("/b/k" or "b/k", %-encoded, optional ?versionId=)
  * into bucket and key (malloc'd). 0 or -1. */
-int lh__s3_copy_source(const char *src, char *bucket, size_t cap, char **key, size_t *key_len)
+static int copy_source(const char *src, char *bucket, size_t cap, char **key, size_t *key_len)
 {
     lh_arena_t *a = lh_arena_new(1024);
     if (!a)
+        return -1;
+    if (!src)
         return -1;
     if (*src == '/')
         src++;
@@ -371,40 +373,55 @@ static int source_algo(const char *attrs)
     return algo;
 }
 
-static void copy_work(s3_req_t *r)
+int lh__s3_open_copy_source(s3_req_t *r, lh_obj_meta_t *sm, int *fd, int *same)
 {
     lh_err_t err = {0};
-    lh_obj_meta_t sm = {0};
     char sbucket[64];
     char *skey = NULL;
     size_t sklen = 0;
-    int fd = -1, rc;
-    lh_store_writer_t *w = NULL;
-    if (lh__s3_copy_source(lh__s3_hdr(r, "x-amz-copy-source"), sbucket, sizeof sbucket, &skey,
-                           &sklen) != 0) {
+    int rc = -1;
+    *fd = -1;
+    if (copy_source(lh__s3_hdr(r, "x-amz-copy-source"), sbucket, sizeof sbucket, &skey, &sklen)) {
         lh__s3_error(r, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
-        return;
+        return -1;
     }
     if (lh__s3_authorize(r, sbucket, "s3:GetObject", skey, sklen, NULL) ||
         lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL))
         goto done;
-    rc = lh_store_get(r->s3->st, sbucket, skey, sklen, &sm, &fd, &err);
-    if (rc) {
-        lh__s3_error_from(r, rc, &err);
+    int grc = lh_store_get(r->s3->st, sbucket, skey, sklen, sm, fd, &err);
+    if (grc) {
+        lh__s3_error_from(r, grc, &err);
         goto done;
     }
-    if (conditions(r, "x-amz-copy-source-if-", &sm, 0)) {
+    if (conditions(r, "x-amz-copy-source-if-", sm, 0)) {
         lh__s3_error(r, "PreconditionFailed", NULL);
+        close(*fd);
+        *fd = -1;
+        lh_obj_meta_clear(sm);
         goto done;
     }
+    *same = !strcmp(sbucket, r->bucket) && sklen == r->key_len && !memcmp(skey, r->key, sklen);
+    rc = 0;
+done:
+    free(skey);
+    return rc;
+}
+
+static void copy_work(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    lh_obj_meta_t sm = {0};
+    int fd = -1, rc, same = 0;
+    lh_store_writer_t *w = NULL;
+    if (lh__s3_open_copy_source(r, &sm, &fd, &same))
+        return;
     const char *dir = lh__s3_hdr(r, "x-amz-metadata-directive");
     int replace = dir && !strcasecmp(dir, "REPLACE");
     if (dir && !replace && strcasecmp(dir, "COPY")) {
         lh__s3_error(r, "InvalidArgument", "Unknown metadata directive.");
         goto done;
     }
-    if (!replace && !strcmp(sbucket, r->bucket) && sklen == r->key_len &&
-        !memcmp(skey, r->key, sklen) && !lh__s3_hdr(r, "x-amz-storage-class")) {
+    if (!replace && same && !lh__s3_hdr(r, "x-amz-storage-class")) {
         lh__s3_error(r, "InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
         goto done;
     }
@@ -461,7 +478,6 @@ done:
     if (fd >= 0)
         close(fd);
     lh_obj_meta_clear(&sm);
-    free(skey);
 }
 
 void lh__s3_object_op(s3_req_t *r)

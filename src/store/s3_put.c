@@ -131,16 +131,7 @@ static void begin_done(s3_req_t *r)
 
 void lh__s3_put_start(s3_req_t *r)
 {
-    if (r->op == OP_UPLOAD_PART) {
-        int64_t pn;
-        const char *v = lh__s3_query(r, "partNumber");
-        if (!v || lh_parse_i64(v, &pn) != 0 || pn < 1 || pn > 10000) {
-            lh__s3_error(r, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
-            lh__s3_send(r);
-            return;
-        }
-    }
-    if (put_setup(r) != 0) {
+    if ((r->op == OP_UPLOAD_PART && lh__s3_part_number(r) < 0) || put_setup(r) != 0) {
         lh__s3_send(r);
         return;
     }
@@ -275,9 +266,8 @@ static void commit_work(s3_req_t *r)
     p->w = NULL;
     int rc;
     if (r->op == OP_UPLOAD_PART) {
-        int64_t pn = 0;
-        lh_parse_i64(lh__s3_query(r, "partNumber"), &pn);
-        rc = lh_store_part_commit(w, (int)pn, etag, cksum_json[0] ? cksum_json : NULL, &err);
+        rc = lh_store_part_commit(w, lh__s3_part_number(r), etag,
+                                  cksum_json[0] ? cksum_json : NULL, &err);
     } else {
         lh_obj_meta_t m = {0};
         lh_put_cond_t cond = {0};
