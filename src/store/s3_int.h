@@ -65,6 +65,8 @@ typedef struct s3_put {
     int64_t bytes;
     const char *slice;      /* the body slice being processed by a worker */
     size_t slice_len;
+    int small;              /* small body without 100-continue: buffered on the loop,
+                               then authorized, written and committed in one job */
 } s3_put_t;
 
 struct s3_req {

@@ -122,6 +122,31 @@ static const char *overrides[][2] = {
     {"response-content-encoding", "Content-Encoding"},
 };
 
+/* Bodies up to this size are read here and sent with the headers in one
+ * write, instead of a second trip through the pool for sendfile. */
+#define SMALL_BODY ((int64_t)64 << 10)
+
+static void read_small_body(s3_req_t *r)
+{
+    lh_buf_reset(&r->resp_body);
+    if (r->resp_len > 0 && lh_buf_append(&r->resp_body, "", 0) == 0) {
+        char buf[SMALL_BODY];
+        int64_t got = 0;
+        while (got < r->resp_len) {
+            ssize_t n = pread(r->resp_fd, buf + got, (size_t)(r->resp_len - got), r->resp_off + got);
+            if (n <= 0)
+                return; /* keep the fd: sendfile will report the error */
+            got += n;
+        }
+        if (lh_buf_append(&r->resp_body, buf, (size_t)got) != 0) {
+            lh_buf_reset(&r->resp_body);
+            return;
+        }
+    }
+    close(r->resp_fd);
+    r->resp_fd = -1;
+}
+
 static void get_work(s3_req_t *r)
 {
     lh_err_t err = {0};
@@ -179,6 +204,8 @@ static void get_work(s3_req_t *r)
     r->resp_off = off;
     r->resp_len = len;
     lh_obj_meta_clear(&m);
+    if (r->op == OP_GET_OBJECT && len <= SMALL_BODY)
+        read_small_body(r);
 }
 
 static void delete_work(s3_req_t *r)

@@ -14,6 +14,8 @@
 #include "core/log.h"
 #include "store/s3_int.h"
 
+#define SMALL_PUT ((int64_t)64 << 10)
+
 void lh__s3_put_free(s3_req_t *r)
 {
     s3_put_t *p = &r->put;
@@ -131,8 +133,18 @@ static void begin_done(s3_req_t *r)
 
 void lh__s3_put_start(s3_req_t *r)
 {
+    lh_http_req_t *h = r->http;
     if ((r->op == OP_UPLOAD_PART && lh__s3_part_number(r) < 0) || put_setup(r) != 0) {
         lh__s3_send(r);
+        return;
+    }
+    /* A client that asked for 100-continue waits for our verdict before it
+     * sends the body, so authorize first; a small body otherwise costs one
+     * trip through the pool in all (see small_work). */
+    if (!h->expect_continue && !h->chunked && h->content_length >= 0 &&
+        h->content_length <= SMALL_PUT) {
+        r->put.small = 1;
+        lh_http_body_read(h);
         return;
     }
     lh__s3_submit(r, begin_work, begin_done);
@@ -189,7 +201,9 @@ static void chunk_done(s3_req_t *r)
 
 void lh__s3_put_body(s3_req_t *r, const char *data, size_t len)
 {
-    if (r->failed) { /* already answered; drain */
+    if (r->failed || r->put.small) { /* already answered (drain), or a small body */
+        if (!r->failed && lh_buf_append(&r->body, data, len) != 0)
+            lh__s3_error(r, "IncompleteBody", "the body is longer than its Content-Length");
         lh_http_body_next(r->http);
         return;
     }
@@ -302,11 +316,24 @@ static void commit_work(s3_req_t *r)
     r->status = 200;
 }
 
+/* The whole small upload in one job: authorize, open, decode/hash/write, commit. */
+static void small_work(s3_req_t *r)
+{
+    begin_work(r);
+    if (r->failed)
+        return;
+    r->put.slice = r->body.ptr ? r->body.ptr : "";
+    r->put.slice_len = r->body.len;
+    chunk_work(r);
+    if (!r->failed)
+        commit_work(r);
+}
+
 void lh__s3_put_end(s3_req_t *r)
 {
     if (r->failed) {
         lh__s3_send(r);
         return;
     }
-    lh__s3_submit(r, commit_work, NULL);
+    lh__s3_submit(r, r->put.small ? small_work : commit_work, NULL);
 }
