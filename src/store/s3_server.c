@@ -275,6 +275,19 @@ void lh__s3_send(s3_req_t *r)
 
 /* ---------- addressing and routing ---------- */
 
+/* 1 when the query names a sub-resource, not just authentication parameters
+ * (presigned V4/V2) or the SDKs' operation hint x-id. */
+static int has_subresource(const s3_req_t *r)
+{
+    for (size_t i = 0; i < r->nqry; i++) {
+        const char *n = r->qry[2 * i];
+        if (strncasecmp(n, "X-Amz-", 6) && strcmp(n, "AWSAccessKeyId") &&
+            strcmp(n, "Signature") && strcmp(n, "Expires") && strcmp(n, "x-id"))
+            return 1;
+    }
+    return 0;
+}
+
 static s3_op_t route_service(const s3_req_t *r, lh_str_t m)
 {
     (void)r;
@@ -309,10 +322,11 @@ static s3_op_t route_bucket(const s3_req_t *r, lh_str_t m)
         if (q_policy) return OP_PUT_BUCKET_POLICY;
         if (q_acl) return OP_PUT_BUCKET_ACL;
         if (q_ver) return OP_PUT_BUCKET_VERSIONING;
-        return r->nqry ? OP_UNKNOWN : OP_CREATE_BUCKET;
+        return has_subresource(r) ? OP_UNKNOWN : OP_CREATE_BUCKET;
     }
     if (lh_str_eq(m, "DELETE"))
-        return q_policy ? OP_DELETE_BUCKET_POLICY : (r->nqry ? OP_UNKNOWN : OP_DELETE_BUCKET);
+        return q_policy ? OP_DELETE_BUCKET_POLICY
+                        : (has_subresource(r) ? OP_UNKNOWN : OP_DELETE_BUCKET);
     if (lh_str_eq(m, "POST") && lh__s3_has_query(r, "delete"))
         return OP_DELETE_OBJECTS;
     return OP_UNKNOWN;
@@ -440,9 +454,12 @@ static const char *authenticate(s3_req_t *r, lh_http_req_t *h, lh_err_t *err)
     };
     char res[2048];
     int vh = vhost_bucket(r, res, sizeof res) == 1;
-    /* V2 canonical resource: "/bucket" + path for virtual-host requests */
-    char *v2 = lh_arena_printf(h->arena, "%s%s%.*s", vh ? "/" : "", vh ? r->bucket : "",
-                               (int)h->path.len, h->path.ptr);
+    /* V2 canonical resource: "/bucket" + path for virtual-host requests; a
+     * request for a bucket itself signs "/bucket/" (as botocore and S3 do)
+     * even when the path-style URL is "/bucket" */
+    int slash = !vh && r->bucket[0] && !r->key && h->path.len && h->path.ptr[h->path.len - 1] != '/';
+    char *v2 = lh_arena_printf(h->arena, "%s%s%.*s%s", vh ? "/" : "", vh ? r->bucket : "",
+                               (int)h->path.len, h->path.ptr, slash ? "/" : "");
     sr.v2_resource = (lh_str_t){v2, v2 ? strlen(v2) : 0};
     if (lh_sig_parse(&sr, &r->sig, err) != 0)
         return r->sig.s3_error ? r->sig.s3_error : "AccessDenied";
@@ -452,7 +469,12 @@ static const char *authenticate(s3_req_t *r, lh_http_req_t *h, lh_err_t *err)
     }
     if (lh_meta_user_get(r->s3->meta, r->sig.access_key, &r->user) != 0)
         return "InvalidAccessKeyId";
-    if (lh_sig_verify(&sr, &r->sig, r->user.secret_key, err) != 0)
+    int rc = lh_sig_verify(&sr, &r->sig, r->user.secret_key, err);
+    if (rc == LH_EAUTH && slash && (r->sig.kind == LH_SIG_V2_HEADER || r->sig.kind == LH_SIG_V2_QUERY)) {
+        sr.v2_resource.len--; /* some V2 signers keep the path as sent */
+        rc = lh_sig_verify(&sr, &r->sig, r->user.secret_key, err);
+    }
+    if (rc != 0)
         return r->sig.s3_error ? r->sig.s3_error : "SignatureDoesNotMatch";
     return NULL;
 }

@@ -726,3 +726,20 @@ def test_x_amz_content_sha256_checked(server, s3, bucket):
                                     payload_hash="UNSIGNED-PAYLOAD")
     assert status == 200, resp
     assert get_bytes(s3, bucket, "sha-ok") == body == get_bytes(s3, bucket, "unsigned")
+
+
+@pytest.mark.parametrize("sigver", ["s3v4", "s3"])
+def test_presigned_bucket_operations(server, sigver):
+    """Presigned URLs carry their auth in the query: that is not a sub-resource,
+    so CreateBucket and DeleteBucket still route (SigV4 and SigV2 URLs)."""
+    import requests
+    s3 = h.client(server, signature_version=sigver)
+    name = h.new_bucket_name("presigned")
+    url = s3.generate_presigned_url("create_bucket", Params={"Bucket": name}, ExpiresIn=300)
+    r = requests.put(url, timeout=30)
+    assert r.status_code == 200, r.text
+    h.client(server).head_bucket(Bucket=name)
+    url = s3.generate_presigned_url("delete_bucket", Params={"Bucket": name}, ExpiresIn=300)
+    r = requests.delete(url, timeout=30)
+    assert r.status_code == 204, r.text
+    expect_error(h.client(server).head_bucket, "404", 404, Bucket=name)
