@@ -261,3 +261,44 @@ void lh_meta_unlock(lh_meta_t *m)
 {
     pthread_mutex_unlock(&m->mu);
 }
+
+void *lh__meta_bsearch(void *items, size_t n, size_t size, size_t key_off, const char *key,
+                       size_t *pos)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        char *rec = (char *)items + mid * size;
+        int c = strcmp(rec + key_off, key);
+        if (c == 0) {
+            if (pos)
+                *pos = mid;
+            return rec;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (pos)
+        *pos = lo;
+    return NULL;
+}
+
+void *lh__meta_insert(void *items, size_t *n, size_t *cap, size_t size, size_t pos,
+                      const void *elem)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        void *grown = realloc(items, ncap * size);
+        if (!grown)
+            return NULL;
+        items = grown;
+        *cap = ncap;
+    }
+    char *base = items;
+    memmove(base + (pos + 1) * size, base + pos * size, (*n - pos) * size);
+    memcpy(base + pos * size, elem, size);
+    (*n)++;
+    return items;
+}

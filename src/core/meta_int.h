@@ -54,6 +54,15 @@ int lh__meta_rand_chars(char *out, size_t n, const char *alphabet);
 int lh__meta_same_secret(const char *a, const char *b);
 
 /* meta_user.c / meta_token.c: fill the caches at open. */
+/* The caches are arrays of fixed-size records sorted by a string key at
+ * key_off. bsearch returns the record with that key or NULL, and stores the
+ * insertion point in *pos (may be NULL). insert puts elem at pos, growing the
+ * array; it returns the (possibly moved) array, or NULL when out of memory
+ * (the array is then unchanged). */
+void *lh__meta_bsearch(void *items, size_t n, size_t size, size_t key_off, const char *key,
+                       size_t *pos);
+void *lh__meta_insert(void *items, size_t *n, size_t *cap, size_t size, size_t pos,
+                      const void *elem);
 int lh__meta_load_users(lh_meta_t *m, lh_err_t *err);
 int lh__meta_load_tokens(lh_meta_t *m, lh_err_t *err);
 /* Drops the cached tokens of owner (caller holds m->rw for writing). */

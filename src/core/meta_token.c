@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,23 +17,7 @@
 
 static tok_t *tok_find(lh_meta_t *m, const char *id, size_t *pos)
 {
-    size_t lo = 0, hi = m->ntoks;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(m->toks[mid].t.id, id);
-        if (c == 0) {
-            if (pos)
-                *pos = mid;
-            return &m->toks[mid];
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (pos)
-        *pos = lo;
-    return NULL;
+    return lh__meta_bsearch(m->toks, m->ntoks, sizeof *m->toks, offsetof(tok_t, t.id), id, pos);
 }
 
 static int tok_put(lh_meta_t *m, const tok_t *t)
@@ -40,17 +25,10 @@ static int tok_put(lh_meta_t *m, const tok_t *t)
     size_t pos;
     if (tok_find(m, t->t.id, &pos))
         return LH_EEXIST;
-    if (m->ntoks == m->captoks) {
-        size_t cap = m->captoks ? m->captoks * 2 : 16;
-        tok_t *n = realloc(m->toks, cap * sizeof *n);
-        if (!n)
-            return LH_ENOMEM;
-        m->toks = n;
-        m->captoks = cap;
-    }
-    memmove(&m->toks[pos + 1], &m->toks[pos], (m->ntoks - pos) * sizeof *m->toks);
-    m->toks[pos] = *t;
-    m->ntoks++;
+    tok_t *grown = lh__meta_insert(m->toks, &m->ntoks, &m->captoks, sizeof *t, pos, t);
+    if (!grown)
+        return LH_ENOMEM;
+    m->toks = grown;
     return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,23 +55,8 @@ int lh_role_parse(const char *s)
 
 static entry_t *user_find(lh_meta_t *m, const char *ak, size_t *pos)
 {
-    size_t lo = 0, hi = m->nusers;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(m->users[mid].u.access_key, ak);
-        if (c == 0) {
-            if (pos)
-                *pos = mid;
-            return &m->users[mid];
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (pos)
-        *pos = lo;
-    return NULL;
+    return lh__meta_bsearch(m->users, m->nusers, sizeof *m->users, offsetof(entry_t, u.access_key),
+                            ak, pos);
 }
 
 static int user_put(lh_meta_t *m, const entry_t *e)
@@ -81,17 +67,10 @@ static int user_put(lh_meta_t *m, const entry_t *e)
         *have = *e;
         return 0;
     }
-    if (m->nusers == m->capusers) {
-        size_t cap = m->capusers ? m->capusers * 2 : 16;
-        entry_t *n = realloc(m->users, cap * sizeof *n);
-        if (!n)
-            return LH_ENOMEM;
-        m->users = n;
-        m->capusers = cap;
-    }
-    memmove(&m->users[pos + 1], &m->users[pos], (m->nusers - pos) * sizeof *m->users);
-    m->users[pos] = *e;
-    m->nusers++;
+    entry_t *grown = lh__meta_insert(m->users, &m->nusers, &m->capusers, sizeof *e, pos, e);
+    if (!grown)
+        return LH_ENOMEM;
+    m->users = grown;
     return 0;
 }
 
