@@ -6,6 +6,7 @@
  * capped buffer. Also the request helpers that only read the parsed request:
  * header and query lookup, %-decoding. */
 #include "core/http_int.h"
+#include "core/str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -534,17 +535,6 @@ static const char wdays[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
 static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
     z += 719468;
@@ -646,6 +636,6 @@ int lh_http_date_parse(const char *s, int64_t *t)
         return LH_EINVAL;
     }
     if (*p || d < 1 || d > 31) return LH_EINVAL;
-    *t = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + se;
+    *t = lh_days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + se;
     return 0;
 }

@@ -29,4 +29,9 @@ size_t lh_base64_encode(const unsigned char *in, size_t n, char *out);
 /* Decodes standard base64; returns decoded length or -1 on bad input/too small. */
 long lh_base64_decode(const char *in, size_t n, unsigned char *out, size_t cap);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil); m is 1..12. Used to parse HTTP and AWS dates without
+ * the process time zone (timegm is not C11). */
+int64_t lh_days_from_civil(int64_t y, int m, int d);
+
 #endif

@@ -147,19 +147,9 @@ static int pct_reencode(lh_buf_t *b, lh_str_t s)
 /* ------------------------------------------------------------------ */
 /* dates                                                               */
 
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static int64_t mk_time(int64_t y, int mo, int d, int h, int mi, int s)
 {
-    return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+    return lh_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
 }
 
 static int digits(const char *p, size_t n, int *out)
