@@ -79,11 +79,7 @@ static void delete_work(s3_req_t *r)
     if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL))
         return;
     int rc = lh_store_bucket_delete(r->s3->st, r->bucket, &err);
-    if (rc) {
-        lh__s3_error_from(r, rc, &err);
-        return;
-    }
-    r->status = 204;
+    lh__s3_result(r, rc, &err, 204);
 }
 
 static void location_work(s3_req_t *r)
@@ -146,11 +142,7 @@ static void policy_work(s3_req_t *r)
     } else {
         rc = lh_store_bucket_set_policy(r->s3->st, r->bucket, NULL, &err);
     }
-    if (rc) {
-        lh__s3_error_from(r, rc, &err);
-        return;
-    }
-    r->status = 204;
+    lh__s3_result(r, rc, &err, 204);
 }
 
 static void acl_put_work(s3_req_t *r)
@@ -164,11 +156,7 @@ static void acl_put_work(s3_req_t *r)
         return;
     }
     int rc = lh_store_bucket_set_public(r->s3->st, r->bucket, pub, &err);
-    if (rc) {
-        lh__s3_error_from(r, rc, &err);
-        return;
-    }
-    r->status = 200;
+    lh__s3_result(r, rc, &err, 200);
 }
 
 void lh__s3_bucket_op(s3_req_t *r)

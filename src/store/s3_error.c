@@ -158,3 +158,11 @@ void lh__s3_error_from(s3_req_t *r, int rc, const lh_err_t *err)
         lh__s3_error(r, "InternalError", NULL);
     }
 }
+
+void lh__s3_result(s3_req_t *r, int rc, const lh_err_t *err, int status)
+{
+    if (rc)
+        lh__s3_error_from(r, rc, err);
+    else
+        r->status = status;
+}

@@ -126,6 +126,8 @@ void lh__s3_error(s3_req_t *r, const char *code, const char *msg_or_null);
 /* Maps an engine error to the S3 error. */
 void lh__s3_error_from(s3_req_t *r, int rc, const lh_err_t *err);
 int lh__s3_error_status(const char *code);
+/* The end of most handlers: the engine's error, or success with status. */
+void lh__s3_result(s3_req_t *r, int rc, const lh_err_t *err, int status);
 void lh__s3_xml_begin(lh_buf_t *b, const char *root);
 void lh__s3_xml_elem(lh_buf_t *b, const char *name, const char *text);
 void lh__s3_xml_elemn(lh_buf_t *b, const char *name, const char *text, size_t n);

@@ -92,11 +92,7 @@ static void abort_work(s3_req_t *r)
         return;
     lh_mpu_info_clear(&u);
     int rc = lh_store_mpu_abort(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &err);
-    if (rc) {
-        lh__s3_error_from(r, rc, &err);
-        return;
-    }
-    r->status = 204;
+    lh__s3_result(r, rc, &err, 204);
 }
 
 static void part_copy_work(s3_req_t *r)

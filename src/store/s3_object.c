@@ -214,11 +214,7 @@ static void delete_work(s3_req_t *r)
     if (lh__s3_authorize(r, r->bucket, "s3:DeleteObject", r->key, r->key_len, NULL))
         return;
     int rc = lh_store_delete(r->s3->st, r->bucket, r->key, r->key_len, &err);
-    if (rc) {
-        lh__s3_error_from(r, rc, &err);
-        return;
-    }
-    r->status = 204;
+    lh__s3_result(r, rc, &err, 204);
 }
 
 static void acl_work(s3_req_t *r)
