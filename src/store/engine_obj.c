@@ -150,8 +150,11 @@ static int write_all(int fd, const void *data, size_t n, lh_err_t *err)
 static int writer_spill(lh_store_writer_t *w, lh_err_t *err)
 {
     int rc = writer_open_tmp(w, err);
-    if (!rc)
-        rc = write_all(w->fd, w->mem, (size_t)w->size, err);
+    if (!rc && (rc = write_all(w->fd, w->mem, (size_t)w->size, err))) {
+        close(w->fd); /* stay in memory; a retry starts a fresh file */
+        unlinkat(w->st->root_fd, w->tmp, 0);
+        w->fd = -1;
+    }
     if (rc)
         return rc;
     free(w->mem);
