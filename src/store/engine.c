@@ -28,10 +28,11 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_BUCKET_POLICY] = "UPDATE buckets SET policy=?2 WHERE name=?1",
     [Q_BUCKET_PUBLIC] = "UPDATE buckets SET public_read=?2 WHERE name=?1",
     [Q_BUCKET_EXISTS] = "SELECT 1 FROM buckets WHERE name=?1",
-    [Q_OBJ_GET] = "SELECT size, mtime_ns, etag, attrs, data_id FROM objects WHERE bucket=?1 AND key=?2",
+    [Q_OBJ_GET] = "SELECT size, mtime_ns, etag, attrs, data_id, inline_data FROM objects"
+                  " WHERE bucket=?1 AND key=?2",
     [Q_OBJ_CUR] = "SELECT etag, data_id FROM objects WHERE bucket=?1 AND key=?2",
-    [Q_OBJ_PUT] = "INSERT OR REPLACE INTO objects(bucket, key, size, mtime_ns, etag, attrs, data_id)"
-                  " VALUES(?1,?2,?3,?4,?5,?6,?7)",
+    [Q_OBJ_PUT] = "INSERT OR REPLACE INTO objects(bucket, key, size, mtime_ns, etag, attrs, data_id,"
+                  " inline_data) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
     [Q_OBJ_DELETE] = "DELETE FROM objects WHERE bucket=?1 AND key=?2 RETURNING data_id",
     [Q_LIST_GE] = "SELECT key, size, mtime_ns, etag, attrs FROM objects WHERE bucket=?1 AND key>=?2"
                   " ORDER BY key",
@@ -50,7 +51,7 @@ static const char *const sql_text[Q_COUNT] = {
                     " AND part_number>?2 ORDER BY part_number",
     [Q_PART_IDS] = "SELECT data_id FROM parts WHERE upload_id=?1",
     [Q_PART_DELETE_ALL] = "DELETE FROM parts WHERE upload_id=?1",
-    [Q_REF_OBJ] = "SELECT 1 FROM objects WHERE data_id=?1 LIMIT 1",
+    [Q_REF_OBJ] = "SELECT 1 FROM objects WHERE data_id=?1 AND data_id<>'' LIMIT 1",
     [Q_REF_PART] = "SELECT 1 FROM parts WHERE data_id=?1 LIMIT 1",
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
@@ -75,6 +76,11 @@ static const char *const migrations[] = {
     " etag TEXT NOT NULL, attrs TEXT, data_id TEXT NOT NULL, mtime_ns INTEGER NOT NULL,"
     " PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;"
     "CREATE INDEX parts_data ON parts(data_id);",
+    /* 2: small objects inline (data_id '', bytes in inline_data); the
+     * orphan-sweep index covers file-backed rows only */
+    "ALTER TABLE objects ADD COLUMN inline_data BLOB;"
+    "DROP INDEX objects_data;"
+    "CREATE INDEX objects_data ON objects(data_id) WHERE data_id<>'';",
 };
 
 #define MARKER "OPEN" /* present while the store is open: absent after a clean close */
@@ -356,6 +362,7 @@ int lh_store_open(lh_store_t **out, const char *data_dir, lh_err_t *err)
     }
     snprintf(st->root, n, "%s/store", data_dir);
     st->root_fd = -1;
+    st->inline_max = LH_INLINE_MAX_DEFAULT;
     unsigned char seed;
     if (getrandom(&seed, 1, 0) == 1) /* start filling data/ at a random shard */
         st->s_seq = (uint64_t)seed * 1024;
@@ -374,6 +381,14 @@ int lh_store_open(lh_store_t **out, const char *data_dir, lh_err_t *err)
 fail:
     lh_store_close(st);
     return rc;
+}
+
+int lh_store_set_inline_max(lh_store_t *st, size_t bytes)
+{
+    if (bytes > LH_INLINE_MAX_LIMIT)
+        return LH_ETOOBIG;
+    __atomic_store_n(&st->inline_max, bytes, __ATOMIC_RELAXED);
+    return 0;
 }
 
 void lh_store_close(lh_store_t *st)

@@ -9,6 +9,9 @@
  *                       the file system)
  *   tmp/                writes in progress
  *   uploads/<upload>/<part>  multipart parts
+ * Small objects (<= the inline limit, lh_store_set_inline_max) have no body
+ * file: their bytes live in the index row, and the index commit is their only
+ * flush.
  * Durability: body written to tmp/, fdatasync, rename into data/, directory
  * fsync (batched across concurrent commits), then the index row is committed
  * (synchronous=FULL); only then is the PUT acknowledged. Orphan bodies left by
@@ -49,6 +52,14 @@ void lh_obj_meta_clear(lh_obj_meta_t *m);
 /* Opens (creating) the store under data_dir, removes crash leftovers. */
 int lh_store_open(lh_store_t **out, const char *data_dir, lh_err_t *err);
 void lh_store_close(lh_store_t *st);
+/* Objects of at most bytes are kept inline in the index (no body file; the
+ * index commit is the only flush). 0 disables inlining; the default is
+ * LH_INLINE_MAX_DEFAULT. Applies to writers begun afterwards; parts and
+ * completed multipart objects always get body files. LH_ETOOBIG above
+ * LH_INLINE_MAX_LIMIT. */
+#define LH_INLINE_MAX_DEFAULT (64 * 1024)
+#define LH_INLINE_MAX_LIMIT (1024 * 1024)
+int lh_store_set_inline_max(lh_store_t *st, size_t bytes);
 
 /* --- buckets --- (names validated by the caller) */
 int lh_store_bucket_create(lh_store_t *st, const char *name, const char *owner, int public_read,

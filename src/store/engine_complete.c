@@ -139,8 +139,8 @@ static int complete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     char *attrs = p->meta->attrs ? NULL : up_attrs ? strdup(up_attrs) : NULL;
     sqlite3_reset(s);
     int rc = lh__obj_upsert(c, p->w->bucket, key, klen, p->w->size, p->meta->etag,
-                            p->meta->attrs ? p->meta->attrs : attrs, p->w->id, p->cond, p->old_id,
-                            err);
+                            p->meta->attrs ? p->meta->attrs : attrs, p->w->id, NULL, p->cond,
+                            p->old_id, err);
     free(attrs);
     return rc ? rc : lh__upload_drop(c, p->upload_id, &p->ids, err);
 }

@@ -57,11 +57,16 @@ struct lh_store {
 
     int s_errno;    /* a directory fsync failed: no more publishing */
     uint64_t s_seq; /* published bodies: picks the data/xx they go to */
+    size_t inline_max; /* objects up to this size live in the index (0: none) */
 };
 
 struct lh_store_writer {
     lh_store_t *st;
-    int fd;
+    int fd;                  /* tmp file; -1 while the body is in memory */
+    unsigned char *mem;      /* in-memory body (inline candidate), or NULL */
+    size_t mem_cap;          /* allocated bytes of mem */
+    size_t inline_max;       /* > 0: stays in memory while size <= this */
+    int in_mem;              /* the body is in mem (no tmp file yet) */
     char tmp[48];            /* tmp/<random>, while the body is being written */
     char id[LH__ID_LEN + 1]; /* data id, final once published */
     int64_t size;
@@ -116,10 +121,15 @@ void lh__body_unlink(lh_store_t *st, const char *id);
 /* Opens data/xx/<id> read-only. -1 with errno on failure. */
 int lh__body_open(lh_store_t *st, const char *id);
 /* Checks cond against the current row of (bucket,key) and publishes the
- * row; *old_id gets the replaced body's id ("" if none). */
+ * row; *old_id gets the replaced body's id ("" if none, or inline). With
+ * data non-NULL the object is inline: its size bytes go into the row and id
+ * must be "". */
 int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t keylen,
                    int64_t size, const char *etag, const char *attrs, const char *id,
-                   const lh_put_cond_t *cond, char *old_id, lh_err_t *err);
+                   const void *data, const lh_put_cond_t *cond, char *old_id, lh_err_t *err);
+/* An inline body as a read-only-positioned fd (a memfd holding the bytes,
+ * offset 0). -1 with errno on failure. */
+int lh__inline_fd(const void *data, size_t n);
 void lh__meta_from_row(sqlite3_stmt *s, int col, lh_obj_meta_t *m, int copy_attrs);
 
 /* Bench only (bench/list_1m.c): inserts n index rows "fmt % i" in one

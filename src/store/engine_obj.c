@@ -2,12 +2,18 @@
  * durable publish (fdatasync, rename into data/xx/, batched directory fsync,
  * then the index row with its conditions in a group commit), and head, get
  * and delete. A replaced or deleted body is unlinked only after the index
- * commit, so readers holding its fd keep reading it. */
+ * commit, so readers holding its fd keep reading it. Small objects are
+ * inline: an object writer keeps its bytes in memory while they fit the
+ * store's inline limit and commits them into the index row itself (no body
+ * file, the index commit is the only flush); it spills to a tmp/ file as
+ * soon as the body outgrows the limit. Reading an inline object hands out a
+ * memfd holding its bytes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "store/engine_int.h"
@@ -75,20 +81,38 @@ int lh__body_open(lh_store_t *st, const char *id)
     return openat(st->root_fd, path, O_RDONLY | O_CLOEXEC);
 }
 
-int lh__writer_new(lh_store_t *st, const char *bucket, lh_store_writer_t **out, lh_err_t *err)
+static lh_store_writer_t *writer_alloc(lh_store_t *st, const char *bucket)
 {
     lh_store_writer_t *w = calloc(1, sizeof *w);
     if (!w)
-        return lh_err_set(err, LH_ENOMEM, "out of memory");
+        return NULL;
     w->st = st;
+    w->fd = -1;
     snprintf(w->bucket, sizeof w->bucket, "%s", bucket);
     lh__random_hex(w->id, LH__ID_LEN / 2);
     snprintf(w->tmp, sizeof w->tmp, "tmp/%s", w->id);
-    w->fd = openat(st->root_fd, w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (w->fd < 0) {
-        int e = errno;
+    return w;
+}
+
+/* Creates w's tmp file. */
+static int writer_open_tmp(lh_store_writer_t *w, lh_err_t *err)
+{
+    w->fd = openat(w->st->root_fd, w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (w->fd < 0)
+        return lh_err_set(err, LH_EIO, "cannot create body in %s/tmp: %s", w->st->root,
+                          strerror(errno));
+    return 0;
+}
+
+int lh__writer_new(lh_store_t *st, const char *bucket, lh_store_writer_t **out, lh_err_t *err)
+{
+    lh_store_writer_t *w = writer_alloc(st, bucket);
+    if (!w)
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    int rc = writer_open_tmp(w, err);
+    if (rc) {
         free(w);
-        return lh_err_set(err, LH_EIO, "cannot create body in %s/tmp: %s", st->root, strerror(e));
+        return rc;
     }
     *out = w;
     return 0;
@@ -103,7 +127,77 @@ void lh__writer_free(lh_store_writer_t *w)
         close(w->fd);
         unlinkat(w->st->root_fd, w->tmp, 0);
     }
+    free(w->mem);
     free(w);
+}
+
+static int write_all(int fd, const void *data, size_t n, lh_err_t *err)
+{
+    const char *p = data;
+    while (n > 0) {
+        ssize_t r = write(fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return lh_err_set(err, LH_EIO, "cannot write body: %s", r < 0 ? strerror(errno) : "no progress");
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* The body outgrew the inline limit: move it to a tmp file. */
+static int writer_spill(lh_store_writer_t *w, lh_err_t *err)
+{
+    int rc = writer_open_tmp(w, err);
+    if (!rc && (rc = write_all(w->fd, w->mem, (size_t)w->size, err))) {
+        close(w->fd); /* stay in memory; a retry starts a fresh file */
+        unlinkat(w->st->root_fd, w->tmp, 0);
+        w->fd = -1;
+    }
+    if (rc)
+        return rc;
+    free(w->mem);
+    w->mem = NULL;
+    w->mem_cap = 0;
+    w->in_mem = 0;
+    return 0;
+}
+
+/* Appends to the in-memory body (the caller checked the limit). */
+static int mem_append(lh_store_writer_t *w, const void *data, size_t n, lh_err_t *err)
+{
+    size_t need = (size_t)w->size + n;
+    if (need > w->mem_cap) {
+        size_t cap = w->mem_cap ? w->mem_cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        if (cap > w->inline_max)
+            cap = w->inline_max;
+        unsigned char *m = realloc(w->mem, cap);
+        if (!m)
+            return lh_err_set(err, LH_ENOMEM, "out of memory");
+        w->mem = m;
+        w->mem_cap = cap;
+    }
+    if (n)
+        memcpy(w->mem + w->size, data, n);
+    w->size += (int64_t)n;
+    return 0;
+}
+
+int lh__inline_fd(const void *data, size_t n)
+{
+    int fd = memfd_create("lh-inline", MFD_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (write_all(fd, data, n, NULL) < 0 || lseek(fd, 0, SEEK_SET) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e ? e : EIO;
+        return -1;
+    }
+    return fd;
 }
 
 int lh__body_publish(lh_store_writer_t *w, lh_err_t *err)
@@ -137,23 +231,31 @@ int lh_store_put_begin(lh_store_t *st, const char *bucket, lh_store_writer_t **o
         return rc;
     rc = lh__bucket_check(c, bucket, err);
     lh__conn_put(st, c);
-    return rc ? rc : lh__writer_new(st, bucket, out, err);
+    size_t max = __atomic_load_n(&st->inline_max, __ATOMIC_RELAXED);
+    if (rc || !max)
+        return rc ? rc : lh__writer_new(st, bucket, out, err);
+    lh_store_writer_t *w = writer_alloc(st, bucket); /* in memory until it outgrows max */
+    if (!w)
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    w->inline_max = max;
+    w->in_mem = 1;
+    *out = w;
+    return 0;
 }
 
 int lh_store_put_write(lh_store_writer_t *w, const void *data, size_t n, lh_err_t *err)
 {
-    const char *p = data;
-    while (n > 0) {
-        ssize_t r = write(w->fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return lh_err_set(err, LH_EIO, "cannot write body: %s", r < 0 ? strerror(errno) : "no progress");
-        p += r;
-        n -= (size_t)r;
-        w->size += r;
+    if (w->in_mem) {
+        if (n <= w->inline_max - (size_t)w->size)
+            return mem_append(w, data, n, err);
+        int rc = writer_spill(w, err);
+        if (rc)
+            return rc;
     }
-    return 0;
+    int rc = write_all(w->fd, data, n, err);
+    if (!rc)
+        w->size += (int64_t)n;
+    return rc;
 }
 
 void lh_store_put_abort(lh_store_writer_t *w)
@@ -167,8 +269,8 @@ int64_t lh_store_writer_size(const lh_store_writer_t *w)
 }
 
 int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t keylen, int64_t size,
-                   const char *etag, const char *attrs, const char *id, const lh_put_cond_t *cond,
-                   char *old_id, lh_err_t *err)
+                   const char *etag, const char *attrs, const char *id, const void *data,
+                   const lh_put_cond_t *cond, char *old_id, lh_err_t *err)
 {
     old_id[0] = 0;
     int rc = lh__bucket_check(c, bucket, err);
@@ -198,7 +300,9 @@ int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t ke
     sqlite3_bind_text(s, 5, etag, -1, SQLITE_STATIC);
     if (attrs)
         sqlite3_bind_text(s, 6, attrs, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, data ? "" : id, -1, SQLITE_STATIC);
+    if (data) /* a zero-length blob, not NULL, for an empty object */
+        sqlite3_bind_blob64(s, 8, size ? data : "", (sqlite3_uint64)size, SQLITE_STATIC);
     r = sqlite3_step(s);
     sqlite3_reset(s);
     return r == SQLITE_DONE ? 0 : lh__sql_err(c, err, "object insert");
@@ -216,8 +320,9 @@ typedef struct put_op {
 static int put_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 {
     put_op_t *p = arg;
+    const void *data = p->w->in_mem ? (p->w->mem ? (const void *)p->w->mem : "") : NULL;
     return lh__obj_upsert(c, p->w->bucket, p->key, p->keylen, p->w->size, p->meta->etag,
-                          p->meta->attrs, p->w->id, p->cond, p->old_id, err);
+                          p->meta->attrs, p->w->id, data, p->cond, p->old_id, err);
 }
 
 static int check_key(size_t keylen, lh_err_t *err)
@@ -229,11 +334,31 @@ static int check_key(size_t keylen, lh_err_t *err)
     return 0;
 }
 
+/* Commits an in-memory writer into its index row. The crash points of a
+ * file-backed publish fire in the same order, all before the transaction. */
+static int inline_commit(put_op_t *op, lh_err_t *err)
+{
+    static const char *const before[] = {"after_write", "after_fsync", "after_rename",
+                                         "after_dirsync"};
+    lh_store_writer_t *w = op->w;
+    for (size_t i = 0; i < sizeof before / sizeof before[0]; i++)
+        lh_store_crash_point(before[i]);
+    int rc = lh__index_exec(w->st, put_fn, op, err);
+    if (!rc) {
+        lh_store_crash_point("after_index");
+        lh__body_unlink(w->st, op->old_id); /* a replaced file-backed body */
+    }
+    lh__writer_free(w);
+    return rc;
+}
+
 int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
                         const lh_obj_meta_t *meta, const lh_put_cond_t *cond, lh_err_t *err)
 {
     put_op_t op = {.w = w, .key = key, .keylen = keylen, .meta = meta, .cond = cond};
     int rc = check_key(keylen, err);
+    if (!rc && w->in_mem) /* inline: the index commit is the only flush */
+        return inline_commit(&op, err);
     if (!rc)
         rc = lh__body_publish(w, err);
     if (!rc) {
@@ -251,9 +376,11 @@ int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
 
 /* --- reading --- */
 
-/* Looks key up on c; fills out and id. LH_ENOENT says which is missing. */
+/* Looks key up on c; fills out and id. LH_ENOENT says which is missing.
+ * With fd non-NULL, an inline object's bytes come back as a memfd in *fd
+ * (id is then ""). */
 static int lookup(lh__conn_t *c, const char *bucket, const char *key, size_t keylen,
-                  lh_obj_meta_t *out, char *id, lh_err_t *err)
+                  lh_obj_meta_t *out, char *id, int *fd, lh_err_t *err)
 {
     sqlite3_stmt *s = lh__q(c, Q_OBJ_GET, err);
     if (!s)
@@ -268,10 +395,21 @@ static int lookup(lh__conn_t *c, const char *bucket, const char *key, size_t key
     if (r != SQLITE_ROW)
         return lh__sql_err(c, err, "object lookup");
     lh__meta_from_row(s, 0, out, 1);
+    const char *data_id = (const char *)sqlite3_column_text(s, 4);
     if (id)
-        snprintf(id, LH__ID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 4));
+        snprintf(id, LH__ID_LEN + 1, "%s", data_id ? data_id : "");
+    int rc = 0;
+    if (fd && (!data_id || !data_id[0])) { /* inline */
+        const void *b = sqlite3_column_blob(s, 5);
+        size_t n = (size_t)sqlite3_column_bytes(s, 5);
+        if (n != (size_t)out->size)
+            rc = lh_err_set(err, LH_ECORRUPT, "inline body has %zu bytes, expected %lld", n,
+                            (long long)out->size);
+        else if ((*fd = lh__inline_fd(b, n)) < 0)
+            rc = lh_err_set(err, LH_EIO, "cannot hold inline body: %s", strerror(errno));
+    }
     sqlite3_reset(s);
-    return 0;
+    return rc;
 }
 
 int lh_store_head(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
@@ -282,7 +420,7 @@ int lh_store_head(lh_store_t *st, const char *bucket, const char *key, size_t ke
     int rc = lh__conn_get(st, &c, err);
     if (rc)
         return rc;
-    rc = lookup(c, bucket, key, keylen, out, NULL, err);
+    rc = lookup(c, bucket, key, keylen, out, NULL, NULL, err);
     lh__conn_put(st, c);
     return rc;
 }
@@ -301,8 +439,8 @@ int lh_store_get(lh_store_t *st, const char *bucket, const char *key, size_t key
      * again, the new row names the new body. */
     for (int tries = 0; tries < 16; tries++) {
         lh_obj_meta_clear(out);
-        if ((rc = lookup(c, bucket, key, keylen, out, id, err)))
-            break;
+        if ((rc = lookup(c, bucket, key, keylen, out, id, fd, err)) || *fd >= 0)
+            break; /* an error, or an inline body */
         *fd = lh__body_open(st, id);
         if (*fd >= 0 || errno != ENOENT)
             break;

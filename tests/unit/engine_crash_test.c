@@ -2,10 +2,13 @@
  * child process puts an object with LAKEHOUSE_CRASH_AT set to each crash
  * point and dies by abort(); the parent reopens the store and checks the key
  * holds the old version (or nothing) before the index commit and the complete
- * new one after it, and that tmp/ and orphan bodies were cleaned. A second
- * test kills a child with SIGKILL in the middle of a concurrent PUT storm and
- * checks every acknowledged object byte for byte. In builds without the hooks
- * the crash-point test only checks that the hook is a no-op. */
+ * new one after it, and that tmp/ and orphan bodies were cleaned. Every point
+ * runs with a new version small enough to be inline and one big enough for a
+ * body file, over no old version, an old one of the same kind and one of the
+ * other kind. A second test kills a child with SIGKILL in the middle of a
+ * concurrent PUT storm (bodies on both sides of the inline limit) and checks
+ * every acknowledged object byte for byte. In builds without the hooks the
+ * crash-point test only checks that the hook is a no-op. */
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
@@ -112,10 +115,25 @@ static int check_version(lh_store_t *st, const char *key, long *tag_out)
 
 #if defined(LH_TEST_HOOKS) && LH_TEST_HOOKS
 
+/* Whether a version's body is over the inline limit (gets a body file). */
+static int is_big(unsigned tag)
+{
+    static char buf[MAX_BODY];
+    return body_of(tag, buf) > LH_INLINE_MAX_DEFAULT;
+}
+
+/* The first tag from `from` on whose body is big (or small). */
+static unsigned tag_sized(unsigned from, int big)
+{
+    while (is_big(from) != big)
+        from++;
+    return from;
+}
+
 static const char *const points[] = {"after_write", "after_fsync", "after_rename", "after_dirsync",
                                      "after_index"};
 
-static void child_put(const char *point)
+static void child_put(const char *point, unsigned tag)
 {
     static char buf[MAX_BODY];
     struct rlimit no_core = {0, 0};
@@ -124,26 +142,34 @@ static void child_put(const char *point)
     lh_store_t *st;
     if (lh_store_open(&st, dir, NULL))
         _exit(3);
-    size_t n = body_of(2, buf);
-    put(st, "k", buf, n, "2");
+    size_t n = body_of(tag, buf);
+    char etag[16];
+    snprintf(etag, sizeof etag, "%u", tag);
+    put(st, "k", buf, n, etag);
     _exit(4); /* the crash point was not reached */
 }
 
-/* One crash at point; old: whether an older version exists first. */
-static int crash_once(const char *point, int old)
+/* One crash at point while putting a new version (big: over the inline
+ * limit); old: 0 no older version, 1 an older one of the same kind, 2 of the
+ * other kind. */
+static int crash_once(const char *point, int big, int old)
 {
     static char buf[MAX_BODY];
     lh_store_t *st;
     int ok = 0;
+    long old_tag = old ? (long)tag_sized(1, old == 1 ? big : !big) : 0;
+    long new_tag = (long)tag_sized(1000, big);
     dir_make();
     if (lh_store_open(&st, dir, NULL) || lh_store_bucket_create(st, "b", "alice", 0, NULL))
         goto out;
-    if (old && put(st, "k", buf, body_of(1, buf), "1"))
+    char etag[16];
+    snprintf(etag, sizeof etag, "%ld", old_tag);
+    if (old && put(st, "k", buf, body_of((unsigned)old_tag, buf), etag))
         goto out;
     lh_store_close(st);
     pid_t pid = fork();
     if (pid == 0)
-        child_put(point);
+        child_put(point, (unsigned)new_tag);
     int status;
     waitpid(pid, &status, 0);
     if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT) {
@@ -154,17 +180,20 @@ static int crash_once(const char *point, int old)
         goto out;
     long tag = 0;
     int rc = check_version(st, "k", &tag);
-    long want = !strcmp(point, "after_index") ? 2 : old ? 1 : 0;
+    long want = !strcmp(point, "after_index") ? new_tag : old_tag;
     if (want == 0)
         ok = rc == LH_ENOENT;
     else
         ok = rc == 0 && tag == want;
     if (!ok)
-        fprintf(stderr, "  %s old=%d: rc %d tag %ld, expected tag %ld\n", point, old, rc, tag, want);
-    ok = ok && count_files("tmp") == 0 && count_files("data") == (want ? 1 : 0);
+        fprintf(stderr, "  %s big=%d old=%d: rc %d tag %ld, expected tag %ld\n", point, big, old,
+                rc, tag, want);
+    /* a body file only for a file-backed survivor; no tmp leftovers, no orphans */
+    int files = want ? is_big((unsigned)want) : 0;
+    ok = ok && count_files("tmp") == 0 && count_files("data") == files;
     if (!ok)
-        fprintf(stderr, "  %s old=%d: tmp %d data %d\n", point, old, count_files("tmp"),
-                count_files("data"));
+        fprintf(stderr, "  %s big=%d old=%d: tmp %d data %d (expected %d)\n", point, big, old,
+                count_files("tmp"), count_files("data"), files);
 out:
     lh_store_close(st);
     dir_remove();
@@ -173,9 +202,11 @@ out:
 
 static void crash_points_leave_complete_or_absent(void)
 {
+    CHECK(!is_big(tag_sized(1, 0)) && is_big(tag_sized(1, 1)));
     for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
-        for (int old = 0; old < 2; old++)
-            CHECK(crash_once(points[i], old));
+        for (int big = 0; big < 2; big++)
+            for (int old = 0; old < 3; old++)
+                CHECK(crash_once(points[i], big, old));
 }
 
 #else
@@ -235,10 +266,15 @@ static void storm_child(int pipe_fd)
     _exit(0);
 }
 
+typedef struct counts {
+    int listed, files; /* files: entries over the inline limit */
+} counts_t;
+
 static int count_fn(const lh_list_entry_t *e, void *arg)
 {
-    (void)e;
-    (*(int *)arg)++;
+    counts_t *c = arg;
+    c->listed++;
+    c->files += e->meta->size > LH_INLINE_MAX_DEFAULT;
     return 0;
 }
 
@@ -264,7 +300,8 @@ static int check_acked(lh_store_t *st, char (*keys)[16], int nkeys)
 static void sigkill_storm_keeps_acknowledged(void)
 {
     lh_store_t *st = NULL;
-    int p[2], nkeys = 0, listed = 0, trunc = 1;
+    int p[2], nkeys = 0, trunc = 1;
+    counts_t cnt = {0};
     char (*keys)[16] = malloc(sizeof *keys * MAX_ACKED);
     dir_make();
     CHECK(keys);
@@ -298,11 +335,14 @@ static void sigkill_storm_keeps_acknowledged(void)
     size_t mlen = 0;
     while (trunc) {
         lh_list_opts_t o = {.start_after = marker, .start_after_len = mlen, .max_keys = 1000};
-        CHECK_EQ_INT(lh_store_list(st, "b", &o, count_fn, &listed, &trunc, marker, &mlen, NULL), 0);
+        CHECK_EQ_INT(lh_store_list(st, "b", &o, count_fn, &cnt, &trunc, marker, &mlen, NULL), 0);
     }
-    CHECK(listed >= nkeys);
+    printf("  %d objects listed, %d file-backed, %d inline\n", cnt.listed, cnt.files,
+           cnt.listed - cnt.files);
+    CHECK(cnt.listed >= nkeys);
+    CHECK(cnt.files > 0 && cnt.files < cnt.listed); /* both kinds were in flight */
     CHECK_EQ_INT(count_files("tmp"), 0);
-    CHECK_EQ_INT(count_files("data"), listed); /* no orphan bodies */
+    CHECK_EQ_INT(count_files("data"), cnt.files); /* no orphan bodies */
     lh_store_close(st);
     free(keys);
     dir_remove();

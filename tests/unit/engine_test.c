@@ -1,8 +1,11 @@
 /* Unit tests for the embedded object store (src/store/engine*.c): buckets,
- * put/get/head/delete, overwrite and conditional puts, listing order and
- * pagination with delimiters, concurrent writers, multipart, reopen with
- * crash-leftover cleanup, and bounded memory while listing 100k keys. Each
- * test runs in its own temporary data directory. */
+ * put/get/head/delete, overwrite and conditional puts (file-backed and
+ * inline), listing order and pagination with delimiters, concurrent writers,
+ * multipart, reopen with crash-leftover cleanup, bounded memory while listing
+ * 100k keys, and small objects kept inline in the index (the limit, spilling
+ * mid-write, overwrites between inline and file bodies, reading an inline
+ * body through pread and sendfile). Each test runs in its own temporary data
+ * directory. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -10,7 +13,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/str.h"
 #include "store/engine.h"
@@ -217,22 +223,29 @@ TEST(put_binary_key_and_limits)
     CHECK_EQ_INT(m.size, 3);
     lh_obj_meta_clear(&m);
     CHECK_EQ_INT(lh_store_head(st, "b", "../x", 4, &m, &e), LH_ENOENT);
-    CHECK_EQ_INT(count_files("data"), 2);
+    CHECK_EQ_INT(count_files("data"), 0); /* both are small: inline, no body file */
+    CHECK_EQ_INT(lh_store_set_inline_max(st, 0), 0);
+    CHECK_EQ_INT(lh_store_put_begin(st, "b", &w, &e), 0);
+    CHECK_EQ_INT(lh_store_put_write(w, "nul", 3, &e), 0);
+    CHECK_EQ_INT(lh_store_put_commit(w, "../y\0/../../etc", 15, &pm, NULL, &e), 0);
+    CHECK_EQ_INT(count_files("data"), 1);
 }
 
-TEST(overwrite_keeps_one_version)
+/* files: 1 when small bodies get files (inlining off), 0 when inline. */
+static void overwrite_case(lh_store_t *st, int files)
 {
     lh_err_t e;
     char buf[64];
     lh_obj_meta_t m;
     int fd;
+    CHECK_EQ_INT(lh_store_set_inline_max(st, files ? 0 : LH_INLINE_MAX_DEFAULT), 0);
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
     CHECK_EQ_INT(PUTS(st, "b", "k", "version-one"), 0);
-    CHECK_EQ_INT(count_files("data"), 1);
+    CHECK_EQ_INT(count_files("data"), files);
     CHECK_EQ_INT(lh_store_get(st, "b", "k", 1, &m, &fd, &e), 0); /* reader holds v1 open */
     lh_obj_meta_clear(&m);
     CHECK_EQ_INT(PUTS(st, "b", "k", "v2"), 0);
-    CHECK_EQ_INT(count_files("data"), 1); /* the old body is gone */
+    CHECK_EQ_INT(count_files("data"), files); /* the old body is gone */
     CHECK_EQ_INT(get_all(st, "b", "k", buf, sizeof buf, &m), 2);
     CHECK_EQ_STR(buf, "v2");
     CHECK_EQ_STR(m.etag, "e-v2");
@@ -242,13 +255,28 @@ TEST(overwrite_keeps_one_version)
     close(fd);
     CHECK_EQ_INT(lh_store_delete(st, "b", "k", 1, &e), 0);
     CHECK_EQ_INT(count_files("data"), 0);
+    CHECK_EQ_INT(count_files("tmp"), 0);
 }
 
-TEST(conditional_put)
+TEST(overwrite_keeps_one_version)
+{
+    (void)stp;
+    overwrite_case(st, 1);
+}
+
+TEST(overwrite_keeps_one_version_inline)
+{
+    (void)stp;
+    overwrite_case(st, 0);
+}
+
+/* files: 1 when small bodies get files (inlining off), 0 when inline. */
+static void conditional_case(lh_store_t *st, int files)
 {
     lh_err_t e;
     lh_obj_meta_t m;
     lh_put_cond_t inm = {.if_none_match_any = 1};
+    CHECK_EQ_INT(lh_store_set_inline_max(st, files ? 0 : LH_INLINE_MAX_DEFAULT), 0);
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
     CHECK_EQ_INT(put(st, "b", "k", "one", 3, "etag1", NULL, &inm, &e), 0);
     CHECK_EQ_INT(put(st, "b", "k", "two", 3, "etag2", NULL, &inm, &e), LH_EPRECOND);
@@ -264,8 +292,24 @@ TEST(conditional_put)
     lh_obj_meta_clear(&m);
     im.if_match = "etag2";
     CHECK_EQ_INT(put(st, "b", "missing", "x", 1, "e", NULL, &im, &e), LH_EPRECOND);
-    CHECK_EQ_INT(count_files("data"), 1); /* failed puts leave no body */
+    CHECK_EQ_INT(lh_store_head(st, "b", "missing", 7, &m, &e), LH_ENOENT);
+    CHECK_EQ_INT(count_files("data"), files); /* failed puts leave no body */
     CHECK_EQ_INT(count_files("tmp"), 0);
+    char buf[16];
+    CHECK_EQ_INT(get_all(st, "b", "k", buf, sizeof buf, NULL), 3);
+    CHECK_EQ_STR(buf, "two");
+}
+
+TEST(conditional_put)
+{
+    (void)stp;
+    conditional_case(st, 1);
+}
+
+TEST(conditional_put_inline)
+{
+    (void)stp;
+    conditional_case(st, 0);
 }
 
 TEST(list_byte_order_five_keys)
@@ -401,9 +445,13 @@ static void *put_thread(void *arg)
     return (void *)fails;
 }
 
+#define CONC_INLINE_MAX 8192 /* bodies are 100..20099 bytes: both kinds race */
+
 TEST(concurrent_puts_leave_complete_versions)
 {
     pthread_t th[NTHREADS];
+    int files = 0;
+    CHECK_EQ_INT(lh_store_set_inline_max(st, CONC_INLINE_MAX), 0);
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, NULL), 0);
     for (int i = 0; i < NTHREADS; i++)
         CHECK_EQ_INT(pthread_create(&th[i], NULL, put_thread, &st), 0);
@@ -424,10 +472,12 @@ TEST(concurrent_puts_leave_complete_versions)
         size_t wn = body_of((int)tag, want);
         CHECK_EQ_INT(n, (long)wn);
         CHECK(!memcmp(got, want, wn));
+        files += wn > CONC_INLINE_MAX;
     }
     free(want);
     free(got);
-    CHECK_EQ_INT(count_files("data"), NKEYS);
+    printf("  %d of %d final versions file-backed\n", files, NKEYS);
+    CHECK_EQ_INT(count_files("data"), files); /* replaced bodies all unlinked */
     CHECK_EQ_INT(count_files("tmp"), 0);
 }
 
@@ -603,7 +653,10 @@ TEST(reopen_keeps_objects_and_removes_leftovers)
     lh_err_t e;
     char buf[64], path[256];
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
-    CHECK_EQ_INT(PUTS(st, "b", "keep", "kept body"), 0);
+    CHECK_EQ_INT(PUTS(st, "b", "keep", "kept body"), 0); /* inline */
+    static char big[LH_INLINE_MAX_DEFAULT + 1];
+    memset(big, 'z', sizeof big);
+    CHECK_EQ_INT(put(st, "b", "big", big, sizeof big, "e", NULL, NULL, &e), 0);
     lh_store_close(st);
     *stp = NULL;
     /* fake a crash: a tmp file, an unreferenced body, and the open marker */
@@ -617,9 +670,348 @@ TEST(reopen_keeps_objects_and_removes_leftovers)
     CHECK_EQ_INT(lh_store_open(stp, dir, &e), 0);
     st = *stp;
     CHECK_EQ_INT(count_files("tmp"), 0);
-    CHECK_EQ_INT(count_files("data"), 1);
+    CHECK_EQ_INT(count_files("data"), 1); /* the orphan went, big's body stayed */
     CHECK_EQ_INT(get_all(st, "b", "keep", buf, sizeof buf, NULL), 9);
     CHECK_EQ_STR(buf, "kept body");
+    static char got[sizeof big + 1];
+    CHECK_EQ_INT(get_all(st, "b", "big", got, sizeof got, NULL), (long)sizeof big);
+    CHECK(!memcmp(got, big, sizeof big));
+}
+
+/* --- small objects inline in the index --- */
+
+/* Names of the files under data/ (at most max), in no particular order. */
+static int data_names(char (*names)[64], int max)
+{
+    char path[256];
+    int n = 0;
+    for (int i = 0; i < 256; i++) {
+        snprintf(path, sizeof path, "%s/store/data/%02x", dir, i);
+        DIR *d = opendir(path);
+        struct dirent *de;
+        while (d && (de = readdir(d)))
+            if (de->d_name[0] != '.' && n < max)
+                snprintf(names[n++], 64, "%.63s", de->d_name);
+        if (d)
+            closedir(d);
+    }
+    return n;
+}
+
+static void fill(char *buf, size_t n, int seed)
+{
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (char)(seed * 131 + (int)(i * 7 % 251));
+}
+
+/* 0 when key's body is exactly want[0..n). */
+static int body_is(lh_store_t *st, const char *key, const char *want, size_t n)
+{
+    static char got[LH_INLINE_MAX_DEFAULT * 2 + 2];
+    long r = get_all(st, "b", key, got, sizeof got, NULL);
+    return r == (long)n && !memcmp(got, want, n) ? 0 : -1;
+}
+
+static int list_size_fn(const lh_list_entry_t *e, void *arg)
+{
+    *(int64_t *)arg = e->meta ? e->meta->size : -1;
+    return 0;
+}
+
+TEST(inline_small_roundtrip_no_file)
+{
+    lh_err_t e;
+    lh_obj_meta_t m;
+    char body[4096], buf[64];
+    fill(body, sizeof body, 1);
+    CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
+    CHECK_EQ_INT(put(st, "b", "small", body, sizeof body, "e4k", "{\"a\":1}", NULL, &e), 0);
+    CHECK_EQ_INT(count_files("data"), 0); /* no body file for it */
+    CHECK_EQ_INT(count_files("tmp"), 0);
+    CHECK_EQ_INT(lh_store_head(st, "b", "small", 5, &m, &e), 0);
+    CHECK_EQ_INT(m.size, 4096);
+    CHECK_EQ_STR(m.etag, "e4k");
+    CHECK_EQ_STR(m.attrs, "{\"a\":1}");
+    lh_obj_meta_clear(&m);
+    CHECK_EQ_INT(body_is(st, "small", body, sizeof body), 0);
+    int64_t listed = 0;
+    int trunc;
+    char marker[LH_KEY_MAX + 1];
+    size_t mlen;
+    lh_list_opts_t o = {.max_keys = 10};
+    CHECK_EQ_INT(lh_store_list(st, "b", &o, list_size_fn, &listed, &trunc, marker, &mlen, &e), 0);
+    CHECK_EQ_INT(listed, 4096);
+    /* an empty object is inline too */
+    CHECK_EQ_INT(put(st, "b", "empty", "", 0, "e0", NULL, NULL, &e), 0);
+    CHECK_EQ_INT(lh_store_head(st, "b", "empty", 5, &m, &e), 0);
+    CHECK_EQ_INT(m.size, 0);
+    lh_obj_meta_clear(&m);
+    CHECK_EQ_INT(get_all(st, "b", "empty", buf, sizeof buf, NULL), 0);
+    CHECK_EQ_INT(count_files("data"), 0);
+    CHECK_EQ_INT(lh_store_delete(st, "b", "small", 5, &e), 0);
+    CHECK_EQ_INT(lh_store_delete(st, "b", "empty", 5, &e), 0);
+    CHECK_EQ_INT(lh_store_head(st, "b", "small", 5, &m, &e), LH_ENOENT);
+    CHECK_EQ_INT(count_files("data"), 0);
+}
+
+TEST(inline_limit_boundary)
+{
+    lh_err_t e;
+    static char body[LH_INLINE_MAX_DEFAULT + 1];
+    fill(body, sizeof body, 2);
+    CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
+    CHECK_EQ_INT(put(st, "b", "at", body, LH_INLINE_MAX_DEFAULT, "e", NULL, NULL, &e), 0);
+    CHECK_EQ_INT(count_files("data"), 0); /* exactly the limit: inline */
+    CHECK_EQ_INT(put(st, "b", "over", body, sizeof body, "e", NULL, NULL, &e), 0);
+    CHECK_EQ_INT(count_files("data"), 1); /* one byte more: a body file */
+    CHECK_EQ_INT(count_files("tmp"), 0);
+    CHECK_EQ_INT(body_is(st, "at", body, LH_INLINE_MAX_DEFAULT), 0);
+    CHECK_EQ_INT(body_is(st, "over", body, sizeof body), 0);
+    CHECK_EQ_INT(lh_store_delete(st, "b", "over", 4, &e), 0);
+    CHECK_EQ_INT(count_files("data"), 0);
+}
+
+TEST(inline_spill_mid_write)
+{
+    lh_err_t e;
+    lh_store_writer_t *w;
+    static char body[100000];
+    lh_obj_meta_t m = {.etag = "spilled"};
+    fill(body, sizeof body, 3);
+    CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
+    CHECK_EQ_INT(lh_store_put_begin(st, "b", &w, &e), 0);
+    int tmp_before = -1, tmp_after = -1;
+    for (size_t off = 0; off < sizeof body; off += 1000) {
+        CHECK_EQ_INT(lh_store_put_write(w, body + off, 1000, &e), 0);
+        if (off + 1000 == 65000)
+            tmp_before = count_files("tmp"); /* 65000 bytes: still in memory */
+        if (off + 1000 == 66000)
+            tmp_after = count_files("tmp"); /* past the limit: spilled to tmp/ */
+    }
+    CHECK_EQ_INT(tmp_before, 0);
+    CHECK_EQ_INT(tmp_after, 1);
+    CHECK_EQ_INT(lh_store_writer_size(w), (int64_t)sizeof body);
+    CHECK_EQ_INT(lh_store_put_commit(w, "k", 1, &m, NULL, &e), 0);
+    CHECK_EQ_INT(count_files("data"), 1);
+    CHECK_EQ_INT(count_files("tmp"), 0);
+    CHECK_EQ_INT(body_is(st, "k", body, sizeof body), 0);
+    /* aborting a writer leaves nothing, in memory or spilled */
+    CHECK_EQ_INT(lh_store_put_begin(st, "b", &w, &e), 0);
+    CHECK_EQ_INT(lh_store_put_write(w, body, 10, &e), 0);
+    lh_store_put_abort(w);
+    CHECK_EQ_INT(lh_store_put_begin(st, "b", &w, &e), 0);
+    CHECK_EQ_INT(lh_store_put_write(w, body, 10, &e), 0);
+    CHECK_EQ_INT(lh_store_put_write(w, body, 70000, &e), 0); /* one write over the limit */
+    CHECK_EQ_INT(count_files("tmp"), 1);
+    lh_store_put_abort(w);
+    CHECK_EQ_INT(count_files("tmp"), 0);
+    CHECK_EQ_INT(count_files("data"), 1);
+}
+
+TEST(inline_overwrite_file_inline_file)
+{
+    lh_err_t e;
+    static char big1[70000], big3[80000];
+    char small[100], names[4][64], first[64], buf[128];
+    lh_obj_meta_t m;
+    int fd;
+    fill(big1, sizeof big1, 4);
+    fill(big3, sizeof big3, 5);
+    fill(small, sizeof small, 6);
+    CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
+    CHECK_EQ_INT(put(st, "b", "k", big1, sizeof big1, "v1", NULL, NULL, &e), 0);
+    CHECK_EQ_INT(data_names(names, 4), 1);
+    snprintf(first, sizeof first, "%s", names[0]);
+    CHECK_EQ_INT(lh_store_get(st, "b", "k", 1, &m, &fd, &e), 0); /* reader holds v1 */
+    lh_obj_meta_clear(&m);
+    CHECK_EQ_INT(put(st, "b", "k", small, sizeof small, "v2", NULL, NULL, &e), 0);
+    CHECK_EQ_INT(count_files("data"), 0); /* file -> inline: v1's body unlinked */
+    CHECK_EQ_INT(body_is(st, "k", small, sizeof small), 0);
+    CHECK_EQ_INT(pread(fd, buf, sizeof buf, 69950), 50); /* v1 still readable */
+    CHECK(!memcmp(buf, big1 + 69950, 50));
+    close(fd);
+    CHECK_EQ_INT(lh_store_get(st, "b", "k", 1, &m, &fd, &e), 0); /* reader holds v2 (inline) */
+    lh_obj_meta_clear(&m);
+    CHECK_EQ_INT(put(st, "b", "k", big3, sizeof big3, "v3", NULL, NULL, &e), 0);
+    CHECK_EQ_INT(data_names(names, 4), 1); /* inline -> file: only v3's body */
+    CHECK(strcmp(names[0], first) != 0);
+    CHECK_EQ_INT(body_is(st, "k", big3, sizeof big3), 0);
+    CHECK_EQ_INT(read(fd, buf, sizeof buf), (long)sizeof small);
+    CHECK(!memcmp(buf, small, sizeof small));
+    close(fd);
+    CHECK_EQ_INT(put(st, "b", "k", small, 10, "v4", NULL, NULL, &e), 0);
+    CHECK_EQ_INT(put(st, "b", "k", small, 20, "v5", NULL, NULL, &e), 0); /* inline -> inline */
+    CHECK_EQ_INT(count_files("data"), 0);
+    CHECK_EQ_INT(body_is(st, "k", small, 20), 0);
+    CHECK_EQ_INT(lh_store_delete(st, "b", "k", 1, &e), 0);
+    CHECK_EQ_INT(count_files("data"), 0);
+    CHECK_EQ_INT(count_files("tmp"), 0);
+}
+
+/* Sends len bytes of fd from off into out with sendfile, reads them back
+ * from in; 0 when they equal want. */
+static int sendfile_check(int fd, int out, int in, off_t off, size_t len, const char *want)
+{
+    static char got[8192];
+    size_t sent = 0, rd = 0;
+    while (sent < len) {
+        ssize_t r = sendfile(out, fd, &off, len - sent);
+        if (r <= 0)
+            return -1;
+        sent += (size_t)r;
+        while (rd < sent) { /* drain so the socket or pipe never fills */
+            ssize_t n = read(in, got + rd, sent - rd);
+            if (n <= 0)
+                return -1;
+            rd += (size_t)n;
+        }
+    }
+    return rd == len && !memcmp(got, want, len) ? 0 : -1;
+}
+
+TEST(inline_get_fd_pread_and_sendfile)
+{
+    lh_err_t e;
+    lh_obj_meta_t m;
+    char body[5000], buf[200];
+    int fd, sv[2], pp[2];
+    struct stat sb;
+    fill(body, sizeof body, 7);
+    CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
+    CHECK_EQ_INT(put(st, "b", "k", body, sizeof body, "e", NULL, NULL, &e), 0);
+    CHECK_EQ_INT(count_files("data"), 0);
+    CHECK_EQ_INT(lh_store_get(st, "b", "k", 1, &m, &fd, &e), 0);
+    CHECK_EQ_INT(m.size, 5000);
+    lh_obj_meta_clear(&m);
+    CHECK_EQ_INT(fstat(fd, &sb), 0);
+    CHECK(S_ISREG(sb.st_mode));
+    CHECK_EQ_INT(sb.st_size, 5000);
+    CHECK_EQ_INT(pread(fd, buf, 100, 1234), 100);
+    CHECK(!memcmp(buf, body + 1234, 100));
+    CHECK_EQ_INT(pread(fd, buf, sizeof buf, 4950), 50); /* short at the end */
+    CHECK(!memcmp(buf, body + 4950, 50));
+    CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    CHECK_EQ_INT(sendfile_check(fd, sv[0], sv[1], 100, 4900, body + 100), 0);
+    CHECK_EQ_INT(pipe(pp), 0);
+    CHECK_EQ_INT(sendfile_check(fd, pp[1], pp[0], 0, 5000, body), 0);
+    CHECK_EQ_INT(read(fd, buf, 10), 10); /* the fd itself starts at offset 0 */
+    CHECK(!memcmp(buf, body, 10));
+    close(sv[0]);
+    close(sv[1]);
+    close(pp[0]);
+    close(pp[1]);
+    close(fd);
+}
+
+TEST(inline_disabled_by_zero)
+{
+    lh_err_t e;
+    lh_obj_meta_t m;
+    CHECK_EQ_INT(lh_store_set_inline_max(st, LH_INLINE_MAX_LIMIT + 1), LH_ETOOBIG);
+    CHECK_EQ_INT(lh_store_set_inline_max(st, 0), 0);
+    CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
+    CHECK_EQ_INT(PUTS(st, "b", "f", "file body"), 0);
+    CHECK_EQ_INT(count_files("data"), 1); /* inlining off: even 9 bytes get a file */
+    lh_store_writer_t *w; /* a writer begun while off keeps its file */
+    CHECK_EQ_INT(lh_store_put_begin(st, "b", &w, &e), 0);
+    CHECK_EQ_INT(count_files("tmp"), 1);
+    CHECK_EQ_INT(lh_store_set_inline_max(st, 16), 0);
+    CHECK_EQ_INT(lh_store_put_write(w, "x", 1, &e), 0);
+    m = (lh_obj_meta_t){.etag = "w"};
+    CHECK_EQ_INT(lh_store_put_commit(w, "w", 1, &m, NULL, &e), 0);
+    CHECK_EQ_INT(count_files("data"), 2);
+    CHECK_EQ_INT(PUTS(st, "b", "i", "sixteen bytes!!!"), 0); /* limit 16: inline */
+    CHECK_EQ_INT(PUTS(st, "b", "j", "seventeen bytes!!"), 0);
+    CHECK_EQ_INT(count_files("data"), 3);
+    char buf[64];
+    CHECK_EQ_INT(get_all(st, "b", "f", buf, sizeof buf, NULL), 9);
+    CHECK_EQ_STR(buf, "file body");
+    CHECK_EQ_INT(get_all(st, "b", "i", buf, sizeof buf, NULL), 16);
+    CHECK_EQ_STR(buf, "sixteen bytes!!!");
+    CHECK_EQ_INT(get_all(st, "b", "j", buf, sizeof buf, NULL), 17);
+    CHECK_EQ_STR(buf, "seventeen bytes!!");
+}
+
+static void three_keys(int64_t i, char *key, size_t cap)
+{
+    snprintf(key, cap, "alias%lld", (long long)i);
+}
+
+TEST(bulk_alias_inline_and_file_sources)
+{
+    lh_err_t e;
+    char buf[64];
+    CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
+    CHECK_EQ_INT(PUTS(st, "b", "src", "inline source"), 0);
+    CHECK_EQ_INT(lh__store_bulk_alias(st, "b", "src", 3, three_keys, &e), 0);
+    CHECK_EQ_INT(get_all(st, "b", "alias2", buf, sizeof buf, NULL), 13);
+    CHECK_EQ_STR(buf, "inline source");
+    CHECK_EQ_INT(count_files("data"), 0);
+    CHECK_EQ_INT(lh_store_set_inline_max(st, 0), 0);
+    CHECK_EQ_INT(PUTS(st, "b", "src", "file source"), 0);
+    CHECK_EQ_INT(lh__store_bulk_alias(st, "b", "src", 3, three_keys, &e), 0);
+    CHECK_EQ_INT(get_all(st, "b", "alias1", buf, sizeof buf, NULL), 11);
+    CHECK_EQ_STR(buf, "file source");
+    CHECK_EQ_INT(count_files("data"), 1); /* one shared body */
+}
+
+/* A store whose index was made by the first schema (no inline column):
+ * opening it migrates, keeps the old object and takes inline ones. */
+TEST(migrate_v1_index_keeps_objects)
+{
+    lh_err_t e;
+    char path[256], buf[64];
+    static const char v1[] =
+        "CREATE TABLE buckets(name TEXT PRIMARY KEY, owner TEXT NOT NULL, created_ns INTEGER NOT"
+        " NULL, public_read INTEGER NOT NULL DEFAULT 0, policy TEXT) WITHOUT ROWID;"
+        "CREATE TABLE objects(bucket TEXT NOT NULL, key BLOB NOT NULL, size INTEGER NOT NULL,"
+        " mtime_ns INTEGER NOT NULL, etag TEXT NOT NULL, attrs TEXT, data_id TEXT NOT NULL,"
+        " PRIMARY KEY(bucket, key)) WITHOUT ROWID;"
+        "CREATE INDEX objects_data ON objects(data_id);"
+        "CREATE TABLE uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL,"
+        " attrs TEXT, created_ns INTEGER NOT NULL) WITHOUT ROWID;"
+        "CREATE INDEX uploads_key ON uploads(bucket, key, upload_id);"
+        "CREATE TABLE parts(upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, size INTEGER"
+        " NOT NULL, etag TEXT NOT NULL, attrs TEXT, data_id TEXT NOT NULL, mtime_ns INTEGER NOT"
+        " NULL, PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;"
+        "CREATE INDEX parts_data ON parts(data_id);"
+        "INSERT INTO buckets VALUES('b','alice',1,0,NULL);"
+        "INSERT INTO objects VALUES('b',CAST('old' AS BLOB),7,1,'e',NULL,"
+        "'ab0123456789abcdef0123456789abcd');"
+        "PRAGMA user_version=1;";
+    lh_store_close(st);
+    *stp = NULL;
+    dir_remove();
+    dir_make();
+    snprintf(path, sizeof path, "%s/store", dir);
+    CHECK_EQ_INT(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/store/data", dir);
+    CHECK_EQ_INT(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/store/data/ab", dir);
+    CHECK_EQ_INT(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/store/data/ab/ab0123456789abcdef0123456789abcd", dir);
+    int fd = open(path, O_CREAT | O_WRONLY, 0644);
+    CHECK_EQ_INT(write(fd, "old one", 7), 7);
+    close(fd);
+    sqlite3 *db;
+    snprintf(path, sizeof path, "%s/store/index.db", dir);
+    CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    snprintf(path, sizeof path, "%s/store/OPEN", dir); /* and the sweep runs */
+    close(open(path, O_CREAT | O_WRONLY, 0644));
+    CHECK_EQ_INT(lh_store_open(stp, dir, &e), 0);
+    st = *stp;
+    CHECK_EQ_INT(get_all(st, "b", "old", buf, sizeof buf, NULL), 7);
+    CHECK_EQ_STR(buf, "old one");
+    CHECK_EQ_INT(PUTS(st, "b", "new", "inline one"), 0);
+    CHECK_EQ_INT(get_all(st, "b", "new", buf, sizeof buf, NULL), 10);
+    CHECK_EQ_STR(buf, "inline one");
+    CHECK_EQ_INT(count_files("data"), 1);
+    lh_store_close(st);
+    CHECK_EQ_INT(lh_store_open(stp, dir, &e), 0); /* reopen: schema 2 as is */
+    st = *stp;
+    CHECK_EQ_INT(get_all(st, "b", "new", buf, sizeof buf, NULL), 10);
 }
 
 /* --- memory while listing a large bucket --- */
@@ -682,7 +1074,9 @@ static const lh_test_t tests[] = {
     {"put_get_head_delete_roundtrip", put_get_head_delete_roundtrip},
     {"put_binary_key_and_limits", put_binary_key_and_limits},
     {"overwrite_keeps_one_version", overwrite_keeps_one_version},
+    {"overwrite_keeps_one_version_inline", overwrite_keeps_one_version_inline},
     {"conditional_put", conditional_put},
+    {"conditional_put_inline", conditional_put_inline},
     {"list_byte_order_five_keys", list_byte_order_five_keys},
     {"list_pagination_matches_one_page", list_pagination_matches_one_page},
     {"list_start_after", list_start_after},
@@ -693,6 +1087,14 @@ static const lh_test_t tests[] = {
     {"buckets_create_list_delete", buckets_create_list_delete},
     {"reopen_keeps_objects_and_removes_leftovers", reopen_keeps_objects_and_removes_leftovers},
     {"list_100k_keys_memory_bounded", list_100k_keys_memory_bounded},
+    {"inline_small_roundtrip_no_file", inline_small_roundtrip_no_file},
+    {"inline_limit_boundary", inline_limit_boundary},
+    {"inline_spill_mid_write", inline_spill_mid_write},
+    {"inline_overwrite_file_inline_file", inline_overwrite_file_inline_file},
+    {"inline_get_fd_pread_and_sendfile", inline_get_fd_pread_and_sendfile},
+    {"inline_disabled_by_zero", inline_disabled_by_zero},
+    {"bulk_alias_inline_and_file_sources", bulk_alias_inline_and_file_sources},
+    {"migrate_v1_index_keeps_objects", migrate_v1_index_keeps_objects},
     {NULL, NULL},
 };
 
