@@ -61,6 +61,9 @@ static const key_def_t keys[] = {
     {"store", "max_header_bytes", "65536", T_INT, NULL, 0, NULL, NULL,
      "largest accepted request head in bytes"},
     {"store", "max_headers", "128", T_INT, NULL, 0, NULL, NULL, "most request headers accepted"},
+    {"store", "inline_max", "65536", T_INT, NULL, 0, NULL, NULL,
+     "objects up to this many bytes are kept inside the index (one flush per PUT); 0 = never, "
+     "at most 1048576"},
     {"web", "listen", "127.0.0.1:8080", T_LISTEN, NULL, 0, NULL, NULL,
      "web listener host:port: REST API, /metrics, /healthz, /readyz"},
     {"web", "tls_cert", NULL, T_PATH, NULL, 0, NULL, NULL, "PEM certificate: serve the web listener over TLS"},

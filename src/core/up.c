@@ -157,6 +157,11 @@ static int run(int roles, int argc, char **argv)
         goto fail;
     if ((rc = lh_store_open(&p.st, dir, &err)) != 0)
         goto fail;
+    int64_t inline_max = lh_config_int(p.cfg, "store.inline_max");
+    if (inline_max < 0 || lh_store_set_inline_max(p.st, (size_t)inline_max) != 0) {
+        rc = lh_err_set(&err, LH_EINVAL, "store.inline_max must be between 0 and 1048576");
+        goto fail;
+    }
     if (!owner[0]) { /* root existed already: the lake belongs to the first admin */
         lh_user_t u;
         const char *ak = lh_config_get(p.cfg, "core.access_key");
