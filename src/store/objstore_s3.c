@@ -61,6 +61,13 @@ static int uri_encode(lh_buf_t *b, const char *s, int keep_slash)
     return 0;
 }
 
+/* Appends [&]name=value to a query, the value %-encoded ('/' too). */
+static int query_param(lh_buf_t *qb, const char *name, const char *value)
+{
+    int rc = lh_buf_printf(qb, "%s%s=", qb->len ? "&" : "", name);
+    return rc ? rc : uri_encode(qb, value, 0);
+}
+
 static int hexv(int c)
 {
     if (c >= '0' && c <= '9') return c - '0';
@@ -740,23 +747,13 @@ static int next_token(list_ctx_t *c, const lh_xml_node_t *root, lh_err_t *err)
 static int list_query(list_ctx_t *c)
 {
     lh_buf_t *qb = &c->query;
-    int rc = 0;
     lh_buf_reset(qb);
-    if (c->token.len) {
-        rc = lh_buf_puts(qb, "continuation-token=");
-        rc = rc ? rc : uri_encode(qb, c->token.ptr, 0);
-        rc = rc ? rc : lh_buf_puts(qb, "&");
-    }
-    if (c->delimiter) {
-        rc = rc ? rc : lh_buf_puts(qb, "delimiter=");
-        rc = rc ? rc : uri_encode(qb, c->delimiter, 0);
-        rc = rc ? rc : lh_buf_puts(qb, "&");
-    }
-    rc = rc ? rc : lh_buf_printf(qb, "encoding-type=url&list-type=2&max-keys=%d", c->max_keys);
-    if (*c->prefix) {
-        rc = rc ? rc : lh_buf_puts(qb, "&prefix=");
-        rc = rc ? rc : uri_encode(qb, c->prefix, 0);
-    }
+    int rc = c->token.len ? query_param(qb, "continuation-token", c->token.ptr) : 0;
+    if (c->delimiter) rc = rc ? rc : query_param(qb, "delimiter", c->delimiter);
+    rc = rc ? rc
+            : lh_buf_printf(qb, "%sencoding-type=url&list-type=2&max-keys=%d", qb->len ? "&" : "",
+                            c->max_keys);
+    if (*c->prefix) rc = rc ? rc : query_param(qb, "prefix", c->prefix);
     return rc;
 }
 
@@ -814,9 +811,8 @@ static int upload_query(s3_req_t *q, lh_buf_t *qb, int part_number, const char *
                         lh_err_t *err)
 {
     lh_buf_init(qb, 4096);
-    int rc = part_number ? lh_buf_printf(qb, "partNumber=%d&", part_number) : 0;
-    rc = rc ? rc : lh_buf_puts(qb, "uploadId=");
-    rc = rc ? rc : uri_encode(qb, upload_id, 0);
+    int rc = part_number ? lh_buf_printf(qb, "partNumber=%d", part_number) : 0;
+    rc = rc ? rc : query_param(qb, "uploadId", upload_id);
     q->query = qb->ptr;
     return rc ? lh_err_set(err, LH_ETOOBIG, "upload id too long") : 0;
 }
