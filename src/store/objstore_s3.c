@@ -4,10 +4,8 @@
  * SHA-256 goes into x-amz-content-sha256 (UNSIGNED-PAYLOAD when a file is
  * streamed). Keys are %-encoded byte by byte except A-Za-z0-9-._~ and '/',
  * the same text for the URL and the canonical path; query values encode '/'
- * too. Responses are read with a small extraction helper local to this file
- * (find an element by name, decode its text), enough for the flat documents S3
- * returns (ListObjectsV2, InitiateMultipartUpload, CompleteMultipartUpload,
- * Error); core/xml.h was not in this tree when this was written.
+ * too. XML replies (Error, ListObjectsV2, InitiateMultipartUpload,
+ * CompleteMultipartUpload) are parsed with core/xml.h into a per-reply arena.
  * Retries: a request that certainly did not reach the server (connect
  * failure) or got 503 is retried up to 3 times with back-off; idempotent
  * requests are also retried on other transport errors and 5xx, as long as no
@@ -23,7 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/arena.h"
 #include "core/str.h"
+#include "core/xml.h"
 #include "store/checksum.h"
 #include "store/objstore.h"
 #include "store/sigv4.h"
@@ -61,6 +61,13 @@ static int uri_encode(lh_buf_t *b, const char *s, int keep_slash)
     return 0;
 }
 
+/* Appends [&]name=value to a query, the value %-encoded ('/' too). */
+static int query_param(lh_buf_t *qb, const char *name, const char *value)
+{
+    int rc = lh_buf_printf(qb, "%s%s=", qb->len ? "&" : "", name);
+    return rc ? rc : uri_encode(qb, value, 0);
+}
+
 static int hexv(int c)
 {
     if (c >= '0' && c <= '9') return c - '0';
@@ -82,122 +89,6 @@ static void url_decode(char *s)
         }
     }
     *w = 0;
-}
-
-/* --- XML extraction (flat S3 documents) --- */
-
-/* Finds the next element called name in [*pos, s.len) and sets inner to its
- * content ("" for <name/>); *pos moves past it. Returns 1 when found. */
-static int xml_find(lh_str_t s, size_t *pos, const char *name, lh_str_t *inner)
-{
-    size_t nl = strlen(name);
-    for (size_t i = *pos; i + nl + 1 < s.len; i++) {
-        if (s.ptr[i] != '<' || memcmp(s.ptr + i + 1, name, nl) != 0) continue;
-        char c = s.ptr[i + 1 + nl];
-        if (c != '>' && c != '/' && c != ' ' && c != '\t' && c != '\r' && c != '\n') continue;
-        const char *gt = memchr(s.ptr + i, '>', s.len - i);
-        if (!gt) return 0;
-        size_t start = (size_t)(gt - s.ptr) + 1;
-        if (gt[-1] == '/') {
-            *inner = (lh_str_t){s.ptr + start, 0};
-            *pos = start;
-            return 1;
-        }
-        for (size_t j = start; j + nl + 2 < s.len; j++) {
-            if (s.ptr[j] == '<' && s.ptr[j + 1] == '/' && memcmp(s.ptr + j + 2, name, nl) == 0 &&
-                s.ptr[j + 2 + nl] == '>') {
-                *inner = (lh_str_t){s.ptr + start, j - start};
-                *pos = j + nl + 3;
-                return 1;
-            }
-        }
-        return 0;
-    }
-    return 0;
-}
-
-static size_t utf8_put(unsigned long cp, char *o)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12);
-        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18);
-    o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* One entity at in (after '&'); returns its length through ';' or 0. */
-static size_t xml_entity(const char *in, size_t n, char *o, size_t *olen)
-{
-    static const struct {
-        const char *name;
-        char c;
-    } ents[] = {{"amp;", '&'}, {"lt;", '<'}, {"gt;", '>'}, {"quot;", '"'}, {"apos;", '\''}};
-    for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++) {
-        size_t l = strlen(ents[i].name);
-        if (n >= l && memcmp(in, ents[i].name, l) == 0) {
-            o[0] = ents[i].c;
-            *olen = 1;
-            return l;
-        }
-    }
-    if (n < 3 || in[0] != '#') return 0;
-    int base = in[1] == 'x' ? 16 : 10;
-    unsigned long cp = 0;
-    size_t i = base == 16 ? 2 : 1, start = i;
-    for (; i < n && i < 12 && in[i] != ';'; i++) {
-        int v = base == 16 ? hexv(in[i]) : (isdigit((unsigned char)in[i]) ? in[i] - '0' : -1);
-        if (v < 0) return 0;
-        cp = cp * (unsigned long)base + (unsigned long)v;
-    }
-    if (i == start || i >= n || in[i] != ';' || cp == 0 || cp > 0x10FFFF) return 0;
-    *olen = utf8_put(cp, o);
-    return i + 1;
-}
-
-/* Decodes element text into out (cap bytes, NUL-terminated). */
-static int xml_text(lh_str_t in, char *out, size_t cap)
-{
-    size_t w = 0;
-    for (size_t i = 0; i < in.len;) {
-        char tmp[4];
-        size_t tl = 1, used = 1;
-        tmp[0] = in.ptr[i];
-        if (in.ptr[i] == '&' && (used = xml_entity(in.ptr + i + 1, in.len - i - 1, tmp, &tl)) != 0)
-            used++;
-        else
-            used = 1, tl = 1, tmp[0] = in.ptr[i];
-        if (w + tl >= cap) return LH_ETOOBIG;
-        memcpy(out + w, tmp, tl);
-        w += tl;
-        i += used;
-    }
-    out[w] = 0;
-    return 0;
-}
-
-/* Text of the first element name inside doc, decoded; "" when absent. */
-static int xml_get(lh_str_t doc, const char *name, char *out, size_t cap)
-{
-    size_t pos = 0;
-    lh_str_t in;
-    out[0] = 0;
-    if (!xml_find(doc, &pos, name, &in)) return LH_ENOENT;
-    return xml_text(in, out, cap);
 }
 
 static void etag_unquote(char *dst, size_t cap, const char *v, size_t n)
@@ -534,6 +425,32 @@ fail:
     return rc;
 }
 
+/* --- XML replies (core/xml.h) --- */
+
+/* Decoded text of n's first child called name; "" when absent. */
+static const char *child_text(const lh_xml_node_t *n, const char *name)
+{
+    const lh_xml_node_t *c = lh_xml_child(n, name);
+    return c ? c->text : "";
+}
+
+/* Parses r's body into a new arena *a (the caller frees it, also on error).
+ * Returns 0; LH_EPROTO (not XML), LH_ETOOBIG (over an xml.h limit) or
+ * LH_ENOMEM, with err naming what reply it was. */
+static int resp_xml(lh_arena_t **a, const s3_resp_t *r, const char *what,
+                    const lh_xml_node_t **root, lh_err_t *err)
+{
+    lh_xml_node_t *n = NULL;
+    lh_err_t xe = {0};
+    *a = lh_arena_new(16384);
+    int rc = *a ? lh_xml_parse(*a, r->body.ptr ? r->body.ptr : "", r->body.len, &n, &xe)
+                : lh_err_set(&xe, LH_ENOMEM, "out of memory");
+    *root = n;
+    if (rc == 0) return 0;
+    return lh_err_set(err, rc == LH_EINVAL ? LH_EPROTO : rc, "unreadable s3 %s reply: %s", what,
+                      xe.msg);
+}
+
 /* --- errors --- */
 
 static const struct {
@@ -576,18 +493,21 @@ static const struct {
 
 static int s3_error(const s3_req_t *q, const s3_resp_t *r, lh_err_t *err)
 {
-    char code[128], msg[256];
-    lh_str_t doc = {r->body.ptr ? r->body.ptr : "", r->body.len};
-    xml_get(doc, "Code", code, sizeof code);
-    xml_get(doc, "Message", msg, sizeof msg);
+    lh_arena_t *a;
+    const lh_xml_node_t *root;
+    lh_err_t ignored = {0};
+    resp_xml(&a, r, "error", &root, &ignored); /* not XML: map the status alone */
+    const char *code = child_text(root, "Code"), *msg = child_text(root, "Message");
     int lh = LH_EIO;
     for (size_t i = 0; i < sizeof s3_statuses / sizeof s3_statuses[0]; i++)
         if (s3_statuses[i].status == r->status) lh = s3_statuses[i].lh;
     for (size_t i = 0; i < sizeof s3_codes / sizeof s3_codes[0]; i++)
         if (strcmp(s3_codes[i].code, code) == 0) lh = s3_codes[i].lh;
-    return lh_err_set(err, lh, "s3 %s %s/%s: %s%s%s (http %ld)", q->method, q->bucket,
-                      q->key ? q->key : "", code[0] ? code : "error", msg[0] ? ": " : "", msg,
-                      r->status);
+    lh = lh_err_set(err, lh, "s3 %s %s/%s: %.127s%s%.255s (http %ld)", q->method, q->bucket,
+                    q->key ? q->key : "", code[0] ? code : "error", msg[0] ? ": " : "", msg,
+                    r->status);
+    lh_arena_free(a);
+    return lh;
 }
 
 /* Runs q and maps any non-2xx reply to an LH_E* code. */
@@ -618,6 +538,15 @@ static void meta_from_resp(const s3_resp_t *r, int64_t size, lh_os_meta_t *out)
 
 /* --- operations --- */
 
+/* Runs q when only the status matters (the reply body is dropped). */
+static int s3_run(s3_t *s, const s3_req_t *q, lh_err_t *err)
+{
+    s3_resp_t r;
+    int rc = s3_call(s, q, &r, err);
+    lh_buf_free(&r.body);
+    return rc;
+}
+
 static int s3_bucket_create(void *impl, const char *bucket, lh_err_t *err)
 {
     s3_t *s = impl;
@@ -634,9 +563,7 @@ static int s3_bucket_create(void *impl, const char *bucket, lh_err_t *err)
         q.body = body.ptr;
         q.body_len = body.len;
     }
-    s3_resp_t r;
-    int rc = s3_call(s, &q, &r, err);
-    lh_buf_free(&r.body);
+    int rc = s3_run(s, &q, err);
     lh_buf_free(&body);
     return rc;
 }
@@ -688,43 +615,18 @@ static int s3_get(void *impl, const char *bucket, const char *key, int64_t off, 
     return rc;
 }
 
-static int s3_put(void *impl, const char *bucket, const char *key, const void *data, size_t n,
-                  const char *content_type, int if_absent, lh_os_meta_t *out, lh_err_t *err)
+/* PUTs q's body or fd (size bytes) as content_type; if_absent adds
+ * If-None-Match: * and makes the request non-idempotent. */
+static int put_object(s3_t *s, s3_req_t *q, const char *content_type, int if_absent, int64_t size,
+                      lh_os_meta_t *out, lh_err_t *err)
 {
-    s3_t *s = impl;
-    s3_req_t q = REQ("PUT", bucket, key);
     lh_http_header_t h[2] = {{LH_STR("content-type"), {content_type, strlen(content_type)}},
                              {LH_STR("if-none-match"), LH_STR("*")}};
-    q.hdrs = h;
-    q.nhdrs = if_absent ? 2 : 1;
-    q.has_body = 1;
-    q.body = data ? data : "";
-    q.body_len = n;
-    q.idempotent = !if_absent;
+    q->hdrs = h;
+    q->nhdrs = if_absent ? 2 : 1;
+    q->idempotent = !if_absent;
     s3_resp_t r;
-    int rc = s3_call(s, &q, &r, err);
-    if (rc == 0) {
-        lh_str_copy(r.content_type, sizeof r.content_type,
-                    (lh_str_t){content_type, strlen(content_type)});
-        meta_from_resp(&r, (int64_t)n, out);
-    }
-    lh_buf_free(&r.body);
-    return rc;
-}
-
-static int s3_put_fd(void *impl, const char *bucket, const char *key, int fd, int64_t size,
-                     const char *content_type, lh_os_meta_t *out, lh_err_t *err)
-{
-    s3_t *s = impl;
-    s3_req_t q = REQ("PUT", bucket, key);
-    lh_http_header_t h = {LH_STR("content-type"), {content_type, strlen(content_type)}};
-    q.hdrs = &h;
-    q.nhdrs = 1;
-    q.fd = fd;
-    q.fd_size = size;
-    q.idempotent = 1;
-    s3_resp_t r;
-    int rc = s3_call(s, &q, &r, err);
+    int rc = s3_call(s, q, &r, err);
     if (rc == 0) {
         lh_str_copy(r.content_type, sizeof r.content_type,
                     (lh_str_t){content_type, strlen(content_type)});
@@ -734,14 +636,32 @@ static int s3_put_fd(void *impl, const char *bucket, const char *key, int fd, in
     return rc;
 }
 
+static int s3_put(void *impl, const char *bucket, const char *key, const void *data, size_t n,
+                  const char *content_type, int if_absent, lh_os_meta_t *out, lh_err_t *err)
+{
+    s3_req_t q = REQ("PUT", bucket, key);
+    q.has_body = 1;
+    q.body = data ? data : "";
+    q.body_len = n;
+    return put_object(impl, &q, content_type, if_absent, (int64_t)n, out, err);
+}
+
+static int s3_put_fd(void *impl, const char *bucket, const char *key, int fd, int64_t size,
+                     const char *content_type, lh_os_meta_t *out, lh_err_t *err)
+{
+    s3_req_t q = REQ("PUT", bucket, key);
+    q.fd = fd;
+    q.fd_size = size;
+    return put_object(impl, &q, content_type, 0, size, out, err);
+}
+
 static int s3_head(void *impl, const char *bucket, const char *key, lh_os_meta_t *out,
                    lh_err_t *err)
 {
-    s3_t *s = impl;
     s3_req_t q = REQ("HEAD", bucket, key);
     q.idempotent = 1;
     s3_resp_t r;
-    int rc = s3_call(s, &q, &r, err);
+    int rc = s3_call(impl, &q, &r, err);
     if (rc == 0) meta_from_resp(&r, r.content_length, out);
     lh_buf_free(&r.body);
     return rc;
@@ -749,133 +669,172 @@ static int s3_head(void *impl, const char *bucket, const char *key, lh_os_meta_t
 
 static int s3_del(void *impl, const char *bucket, const char *key, lh_err_t *err)
 {
-    s3_t *s = impl;
     s3_req_t q = REQ("DELETE", bucket, key);
     q.idempotent = 1;
-    s3_resp_t r;
-    int rc = s3_call(s, &q, &r, err);
-    lh_buf_free(&r.body);
-    return rc;
+    return s3_run(impl, &q, err);
 }
 
 /* --- list --- */
 
+#define LIST_PAGE 1000
+#define LIST_SMALL_PAGE 250 /* fits xml.h's text limit even with 1024-byte keys */
+
+typedef struct list_ctx {
+    s3_t *s;
+    const char *bucket, *prefix, *delimiter;
+    int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *meta);
+    void *arg;
+    int max_keys;
+    lh_buf_t query, token; /* token: the next page's, empty on the first */
+    lh_arena_t *a;         /* the current page */
+} list_ctx_t;
+
+/* One entry of a page: a Contents or CommonPrefixes element. */
 typedef struct list_cur {
-    lh_str_t doc;
-    size_t pos;
-    const char *elem; /* "Contents" / "CommonPrefixes" */
-    int have;
-    char key[4 * LH_KEY_MAX + 1];
+    const lh_xml_node_t *n; /* NULL past the last one */
+    const char *key;        /* decoded */
     lh_os_meta_t meta;
 } list_cur_t;
 
-/* Loads the cursor's next entry (have = 0 at the end). */
-static int cur_next(list_cur_t *c, int url_encoded, lh_err_t *err)
+/* Loads entry n (NULL = the end) into cur; url: keys are %-encoded. */
+static int cur_load(list_cur_t *cur, const lh_xml_node_t *n, lh_arena_t *a, int url, lh_err_t *err)
 {
-    lh_str_t in;
-    char tmp[128];
-    c->have = xml_find(c->doc, &c->pos, c->elem, &in);
-    if (!c->have) return 0;
-    int is_prefix = c->elem[0] == 'C' && c->elem[1] == 'o' && c->elem[2] == 'm';
-    if (xml_get(in, is_prefix ? "Prefix" : "Key", c->key, sizeof c->key) != 0)
-        return lh_err_set(err, LH_EPROTO, "s3 listing entry without a key");
-    if (url_encoded) url_decode(c->key);
-    memset(&c->meta, 0, sizeof c->meta);
+    cur->n = n;
+    if (!n) return 0;
+    int is_prefix = strcmp(n->name, "CommonPrefixes") == 0;
+    const lh_xml_node_t *k = lh_xml_child(n, is_prefix ? "Prefix" : "Key");
+    if (!k) return lh_err_set(err, LH_EPROTO, "s3 listing entry without a key");
+    char *key = lh_arena_strndup(a, k->text, k->text_len);
+    if (!key) return lh_err_set(err, LH_ENOMEM, "cannot allocate listing key");
+    if (url) url_decode(key);
+    cur->key = key;
+    memset(&cur->meta, 0, sizeof cur->meta);
     if (is_prefix) return 0;
-    xml_get(in, "Size", tmp, sizeof tmp);
-    c->meta.size = num_or(tmp, strlen(tmp), -1);
-    xml_get(in, "LastModified", tmp, sizeof tmp);
-    c->meta.mtime = iso8601_parse(tmp);
-    xml_get(in, "ETag", tmp, sizeof tmp);
-    etag_unquote(c->meta.etag, sizeof c->meta.etag, tmp, strlen(tmp));
+    const char *size = child_text(n, "Size"), *etag = child_text(n, "ETag");
+    cur->meta.size = num_or(size, strlen(size), -1);
+    cur->meta.mtime = iso8601_parse(child_text(n, "LastModified"));
+    etag_unquote(cur->meta.etag, sizeof cur->meta.etag, etag, strlen(etag));
     return 0;
 }
 
 /* Emits one page's objects and prefixes merged in key order. */
-static int list_page(lh_str_t doc,
-                     int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *m),
-                     void *arg, lh_err_t *err)
+static int list_emit(list_ctx_t *c, const lh_xml_node_t *root, lh_err_t *err)
 {
-    list_cur_t *c = calloc(2, sizeof *c); /* 8 KiB keys: off the stack */
-    if (!c) return lh_err_set(err, LH_ENOMEM, "cannot allocate listing state");
-    char enc[16];
-    int url = xml_get(doc, "EncodingType", enc, sizeof enc) == 0 && strcmp(enc, "url") == 0;
-    c[0] = (list_cur_t){.doc = doc, .elem = "Contents"};
-    c[1] = (list_cur_t){.doc = doc, .elem = "CommonPrefixes"};
-    int rc = cur_next(&c[0], url, err);
-    rc = rc ? rc : cur_next(&c[1], url, err);
-    while (rc == 0 && (c[0].have || c[1].have)) {
-        int i = !c[0].have ? 1 : !c[1].have ? 0 : strcmp(c[0].key, c[1].key) <= 0 ? 0 : 1;
-        rc = fn(arg, c[i].key, i, i ? NULL : &c[i].meta);
-        rc = rc ? rc : cur_next(&c[i], url, err);
+    int url = strcmp(child_text(root, "EncodingType"), "url") == 0;
+    list_cur_t cur[2];
+    int rc = cur_load(&cur[0], lh_xml_child(root, "Contents"), c->a, url, err);
+    rc = rc ? rc : cur_load(&cur[1], lh_xml_child(root, "CommonPrefixes"), c->a, url, err);
+    while (rc == 0 && (cur[0].n || cur[1].n)) {
+        int i = !cur[0].n ? 1 : !cur[1].n ? 0 : strcmp(cur[0].key, cur[1].key) <= 0 ? 0 : 1;
+        rc = c->fn(c->arg, cur[i].key, i, i ? NULL : &cur[i].meta);
+        rc = rc ? rc : cur_load(&cur[i], lh_xml_next(cur[i].n, cur[i].n->name), c->a, url, err);
     }
-    free(c);
     return rc;
 }
 
-static int list_query(lh_buf_t *qb, const char *token, const char *delimiter, const char *prefix)
+/* Sets c->token to the page's continuation token ("" on the last page). */
+static int next_token(list_ctx_t *c, const lh_xml_node_t *root, lh_err_t *err)
 {
-    int rc = 0;
+    lh_buf_reset(&c->token);
+    if (strcmp(child_text(root, "IsTruncated"), "true") != 0) return 0;
+    const char *t = child_text(root, "NextContinuationToken");
+    if (!*t) return lh_err_set(err, LH_EPROTO, "s3 listing truncated without a continuation token");
+    if (lh_buf_puts(&c->token, t) != 0)
+        return lh_err_set(err, LH_ETOOBIG, "s3 continuation token too long");
+    return 0;
+}
+
+static int list_query(list_ctx_t *c)
+{
+    lh_buf_t *qb = &c->query;
     lh_buf_reset(qb);
-    if (token && *token) {
-        rc = lh_buf_puts(qb, "continuation-token=");
-        rc = rc ? rc : uri_encode(qb, token, 0);
-        rc = rc ? rc : lh_buf_puts(qb, "&");
-    }
-    if (delimiter) {
-        rc = rc ? rc : lh_buf_puts(qb, "delimiter=");
-        rc = rc ? rc : uri_encode(qb, delimiter, 0);
-        rc = rc ? rc : lh_buf_puts(qb, "&");
-    }
-    rc = rc ? rc : lh_buf_puts(qb, "encoding-type=url&list-type=2&max-keys=1000");
-    if (*prefix) {
-        rc = rc ? rc : lh_buf_puts(qb, "&prefix=");
-        rc = rc ? rc : uri_encode(qb, prefix, 0);
-    }
+    int rc = c->token.len ? query_param(qb, "continuation-token", c->token.ptr) : 0;
+    if (c->delimiter) rc = rc ? rc : query_param(qb, "delimiter", c->delimiter);
+    rc = rc ? rc
+            : lh_buf_printf(qb, "%sencoding-type=url&list-type=2&max-keys=%d", qb->len ? "&" : "",
+                            c->max_keys);
+    if (*c->prefix) rc = rc ? rc : query_param(qb, "prefix", c->prefix);
     return rc;
+}
+
+/* Fetches and emits the page at c->token; c->token becomes the next one.
+ * A page over xml.h's limits is fetched again, once, with fewer keys. */
+static int list_fetch(list_ctx_t *c, lh_err_t *err)
+{
+    if (list_query(c) != 0) return lh_err_set(err, LH_ETOOBIG, "listing query too long");
+    s3_req_t q = REQ("GET", c->bucket, NULL);
+    q.query = c->query.ptr;
+    q.idempotent = 1;
+    s3_resp_t r;
+    const lh_xml_node_t *root = NULL;
+    int rc = s3_call(c->s, &q, &r, err);
+    lh_arena_free(c->a);
+    c->a = NULL;
+    if (rc == 0) rc = resp_xml(&c->a, &r, "listing", &root, err);
+    lh_buf_free(&r.body);
+    if (rc == LH_ETOOBIG && c->max_keys > LIST_SMALL_PAGE) {
+        c->max_keys = LIST_SMALL_PAGE;
+        return list_fetch(c, err);
+    }
+    rc = rc ? rc : list_emit(c, root, err);
+    return rc ? rc : next_token(c, root, err);
 }
 
 static int s3_list(void *impl, const char *bucket, const char *prefix, const char *delimiter,
                    int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *meta),
                    void *arg, lh_err_t *err)
 {
-    s3_t *s = impl;
-    lh_buf_t qb;
-    lh_buf_init(&qb, 16384);
-    char *token = calloc(1, 4096);
-    s3_resp_t r;
-    lh_buf_init(&r.body, S3_BODY_MAX);
-    int rc = token ? 0 : lh_err_set(err, LH_ENOMEM, "cannot allocate listing state");
-    while (rc == 0) {
-        if (list_query(&qb, token, delimiter, prefix) != 0) {
-            rc = lh_err_set(err, LH_ETOOBIG, "listing query too long");
-            break;
-        }
-        s3_req_t q = REQ("GET", bucket, NULL);
-        q.query = qb.ptr;
-        q.idempotent = 1;
-        lh_buf_free(&r.body);
-        if ((rc = s3_call(s, &q, &r, err)) != 0) break;
-        lh_str_t doc = {r.body.ptr ? r.body.ptr : "", r.body.len};
-        if ((rc = list_page(doc, fn, arg, err)) != 0) break;
-        char trunc[16];
-        xml_get(doc, "IsTruncated", trunc, sizeof trunc);
-        if (strcmp(trunc, "true") != 0) break;
-        if (xml_get(doc, "NextContinuationToken", token, 4096) != 0 || !*token)
-            rc = lh_err_set(err, LH_EPROTO, "s3 listing truncated without a continuation token");
-    }
-    lh_buf_free(&r.body);
-    lh_buf_free(&qb);
-    free(token);
+    list_ctx_t c = {.s = impl,
+                    .bucket = bucket,
+                    .prefix = prefix,
+                    .delimiter = delimiter,
+                    .fn = fn,
+                    .arg = arg,
+                    .max_keys = LIST_PAGE};
+    lh_buf_init(&c.query, 16384);
+    lh_buf_init(&c.token, 4096);
+    int rc;
+    do
+        rc = list_fetch(&c, err);
+    while (rc == 0 && c.token.len);
+    lh_arena_free(c.a);
+    lh_buf_free(&c.query);
+    lh_buf_free(&c.token);
     return rc;
 }
 
 /* --- multipart --- */
 
+/* Sets q's query to [partNumber=N&]uploadId=... built in qb (the caller
+ * frees qb, also on error). */
+static int upload_query(s3_req_t *q, lh_buf_t *qb, int part_number, const char *upload_id,
+                        lh_err_t *err)
+{
+    lh_buf_init(qb, 4096);
+    int rc = part_number ? lh_buf_printf(qb, "partNumber=%d", part_number) : 0;
+    rc = rc ? rc : query_param(qb, "uploadId", upload_id);
+    q->query = qb->ptr;
+    return rc ? lh_err_set(err, LH_ETOOBIG, "upload id too long") : 0;
+}
+
+/* Copies the UploadId of an InitiateMultipartUploadResult. */
+static int upload_id_from(const s3_resp_t *r, char *upload_id, size_t cap, lh_err_t *err)
+{
+    lh_arena_t *a;
+    const lh_xml_node_t *root;
+    int rc = resp_xml(&a, r, "initiate multipart", &root, err);
+    const lh_xml_node_t *id = rc ? NULL : lh_xml_child(root, "UploadId");
+    if (rc == 0 && (!id || !id->text_len))
+        rc = lh_err_set(err, LH_EPROTO, "s3 initiate multipart reply without UploadId");
+    else if (rc == 0 && lh_str_copy(upload_id, cap, (lh_str_t){id->text, id->text_len}) != 0)
+        rc = lh_err_set(err, LH_ETOOBIG, "upload id buffer too small");
+    lh_arena_free(a);
+    return rc;
+}
+
 static int s3_mpu_create(void *impl, const char *bucket, const char *key, const char *content_type,
                          char *upload_id, size_t cap, lh_err_t *err)
 {
-    s3_t *s = impl;
     s3_req_t q = REQ("POST", bucket, key);
     lh_http_header_t h = {LH_STR("content-type"), {content_type, strlen(content_type)}};
     q.hdrs = &h;
@@ -884,45 +843,26 @@ static int s3_mpu_create(void *impl, const char *bucket, const char *key, const 
     q.has_body = 1;
     q.body = "";
     s3_resp_t r;
-    int rc = s3_call(s, &q, &r, err);
-    if (rc == 0) {
-        lh_str_t doc = {r.body.ptr ? r.body.ptr : "", r.body.len};
-        int x = xml_get(doc, "UploadId", upload_id, cap);
-        if (x == LH_ETOOBIG)
-            rc = lh_err_set(err, LH_ETOOBIG, "upload id buffer too small");
-        else if (x != 0 || !*upload_id)
-            rc = lh_err_set(err, LH_EPROTO, "s3 initiate multipart reply without UploadId");
-    }
+    int rc = s3_call(impl, &q, &r, err);
+    if (rc == 0) rc = upload_id_from(&r, upload_id, cap, err);
     lh_buf_free(&r.body);
     return rc;
-}
-
-static int upload_query(lh_buf_t *qb, int part_number, const char *upload_id)
-{
-    int rc = part_number ? lh_buf_printf(qb, "partNumber=%d&", part_number) : 0;
-    rc = rc ? rc : lh_buf_puts(qb, "uploadId=");
-    return rc ? rc : uri_encode(qb, upload_id, 0);
 }
 
 static int s3_mpu_put_part(void *impl, const char *bucket, const char *key, const char *upload_id,
                            int part_number, const void *data, size_t n, char *etag_out,
                            lh_err_t *err)
 {
-    s3_t *s = impl;
-    lh_buf_t qb;
-    lh_buf_init(&qb, 4096);
-    if (upload_query(&qb, part_number, upload_id) != 0) {
-        lh_buf_free(&qb);
-        return lh_err_set(err, LH_ETOOBIG, "upload id too long");
-    }
     s3_req_t q = REQ("PUT", bucket, key);
-    q.query = qb.ptr;
     q.has_body = 1;
     q.body = data ? data : "";
     q.body_len = n;
     q.idempotent = 1;
+    lh_buf_t qb;
     s3_resp_t r;
-    int rc = s3_call(s, &q, &r, err);
+    lh_buf_init(&r.body, 0);
+    int rc = upload_query(&q, &qb, part_number, upload_id, err);
+    rc = rc ? rc : s3_call(impl, &q, &r, err);
     if (rc == 0 && !r.etag[0]) rc = lh_err_set(err, LH_EPROTO, "s3 upload part reply without ETag");
     if (rc == 0 && etag_out) memcpy(etag_out, r.etag, strlen(r.etag) + 1);
     lh_buf_free(&r.body);
@@ -945,33 +885,34 @@ static int complete_body(lh_buf_t *b, const char *const *etags, int nparts)
     return rc ? rc : lh_buf_puts(b, "</CompleteMultipartUpload>");
 }
 
+/* 1 when r's body is an <Error> document (S3 may fail inside a 200). */
+static int is_error_doc(const s3_resp_t *r)
+{
+    lh_arena_t *a;
+    const lh_xml_node_t *root;
+    lh_err_t ignored = {0};
+    int yes = resp_xml(&a, r, "complete", &root, &ignored) == 0 && strcmp(root->name, "Error") == 0;
+    lh_arena_free(a);
+    return yes;
+}
+
 static int s3_mpu_complete(void *impl, const char *bucket, const char *key, const char *upload_id,
                            const char *const *etags, int nparts, lh_os_meta_t *out, lh_err_t *err)
 {
-    s3_t *s = impl;
+    s3_req_t q = REQ("POST", bucket, key);
     lh_buf_t qb, body;
-    lh_buf_init(&qb, 4096);
     lh_buf_init(&body, (size_t)nparts * 128 + 256);
     s3_resp_t r;
     lh_buf_init(&r.body, 0);
-    int rc = 0;
-    if (upload_query(&qb, 0, upload_id) != 0 || complete_body(&body, etags, nparts) != 0) {
+    int rc = upload_query(&q, &qb, 0, upload_id, err);
+    if (rc == 0 && complete_body(&body, etags, nparts) != 0)
         rc = lh_err_set(err, LH_ETOOBIG, "complete multipart request too long");
-        goto fail;
-    }
-    s3_req_t q = REQ("POST", bucket, key);
-    q.query = qb.ptr;
     q.has_body = 1;
     q.body = body.ptr;
     q.body_len = body.len;
-    rc = s3_call(s, &q, &r, err);
-    lh_str_t doc = {r.body.ptr ? r.body.ptr : "", r.body.len};
-    size_t pos = 0;
-    lh_str_t in;
-    if (rc == 0 && xml_find(doc, &pos, "Error", &in)) /* S3 may fail inside a 200 */
-        rc = s3_error(&q, &(s3_resp_t){.status = 200, .body = r.body}, err);
-    if (rc == 0 && out) rc = s3_head(s, bucket, key, out, err);
-fail:
+    rc = rc ? rc : s3_call(impl, &q, &r, err);
+    if (rc == 0 && is_error_doc(&r)) rc = s3_error(&q, &r, err);
+    if (rc == 0 && out) rc = s3_head(impl, bucket, key, out, err);
     lh_buf_free(&r.body);
     lh_buf_free(&qb);
     lh_buf_free(&body);
@@ -981,19 +922,11 @@ fail:
 static int s3_mpu_abort(void *impl, const char *bucket, const char *key, const char *upload_id,
                         lh_err_t *err)
 {
-    s3_t *s = impl;
-    lh_buf_t qb;
-    lh_buf_init(&qb, 4096);
-    if (upload_query(&qb, 0, upload_id) != 0) {
-        lh_buf_free(&qb);
-        return lh_err_set(err, LH_ETOOBIG, "upload id too long");
-    }
     s3_req_t q = REQ("DELETE", bucket, key);
-    q.query = qb.ptr;
     q.idempotent = 1;
-    s3_resp_t r;
-    int rc = s3_call(s, &q, &r, err);
-    lh_buf_free(&r.body);
+    lh_buf_t qb;
+    int rc = upload_query(&q, &qb, 0, upload_id, err);
+    rc = rc ? rc : s3_run(impl, &q, err);
     lh_buf_free(&qb);
     return rc;
 }

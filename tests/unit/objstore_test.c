@@ -1104,6 +1104,45 @@ static void s3_list_merges_pages_and_decodes(void)
     free(log);
 }
 
+/* A page over core/xml.h's 1 MiB text limit (long keys) is fetched again
+ * with max-keys=250 instead of failing the listing. */
+static void s3_list_refetches_oversized_page(void)
+{
+    size_t klen = (size_t)1100 * 1024;
+    lh_buf_t big;
+    lh_buf_init(&big, 0);
+    lh_buf_printf(&big, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n",
+                  klen + strlen("<ListBucketResult><Contents><Key></Key></Contents>"
+                                "</ListBucketResult>"));
+    lh_buf_puts(&big, "<ListBucketResult><Contents><Key>");
+    for (size_t i = 0; i < klen; i++)
+        lh_buf_append(&big, "k", 1);
+    lh_buf_puts(&big, "</Key></Contents></ListBucketResult>");
+    static const char page[] = "<ListBucketResult><IsTruncated>false</IsTruncated>"
+                               "<Contents><Key>x</Key><Size>3</Size></Contents></ListBucketResult>";
+    char r2[512];
+    snprintf(r2, sizeof r2, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s", strlen(page), page);
+    const char *replies[2] = {big.ptr, r2};
+    canned_t cs;
+    CHECK_EQ_INT(canned_start(&cs, replies, 2), 0);
+    lh_objstore_t *os = NULL;
+    CHECK_EQ_INT(canned_open(&cs, &os), 0);
+    lh_err_t err = {0};
+    listed_t l = {0};
+    int rc = lh_objstore_list(os, "b", "", NULL, collect, &l, &err);
+    lh_objstore_close(os);
+    char *log = canned_stop(&cs);
+    lh_buf_free(&big);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(l.n, 1);
+    CHECK_EQ_STR(l.keys[0], "x");
+    CHECK_EQ_INT(l.sizes[0], 3);
+    const char *first = strstr(log, "GET /b?encoding-type=url&list-type=2&max-keys=1000 ");
+    const char *second = strstr(log, "GET /b?encoding-type=url&list-type=2&max-keys=250 ");
+    CHECK(first && second && first < second);
+    free(log);
+}
+
 static void s3_complete_error_inside_200(void)
 {
     static const char body[] = "<?xml version=\"1.0\"?>\n<Error><Code>InternalError</Code>"
@@ -1272,6 +1311,7 @@ static const lh_test_t tests[] = {
     {"s3/errors_map_to_codes", s3_errors_map_to_codes},
     {"s3/retries_5xx_for_idempotent_requests", s3_retries_5xx_for_idempotent_requests},
     {"s3/list_merges_pages_and_decodes", s3_list_merges_pages_and_decodes},
+    {"s3/list_refetches_oversized_page", s3_list_refetches_oversized_page},
     {"s3/complete_error_inside_200", s3_complete_error_inside_200},
     CASES(S3_ENTRY){"s3/wrong_secret_is_eauth", s3_wrong_secret_is_eauth},
     {"s3/unknown_key_is_refused", s3_unknown_key_is_refused},
