@@ -302,3 +302,26 @@ void *lh__meta_insert(void *items, size_t *n, size_t *cap, size_t size, size_t p
     (*n)++;
     return items;
 }
+
+int lh__meta_delete_row(lh_meta_t *m, const char *sql, const char *key, const char *what,
+                        lh_err_t *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(m->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(m->db));
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(m->db));
+    if (sqlite3_changes(m->db) == 0)
+        return lh_err_set(err, LH_ENOENT, "no %s %s", what, key);
+    return 0;
+}
+
+void lh__meta_remove_at(void *items, size_t *n, size_t size, size_t pos)
+{
+    char *base = items;
+    memmove(base + pos * size, base + (pos + 1) * size, (*n - pos - 1) * size);
+    (*n)--;
+}

@@ -63,6 +63,12 @@ void *lh__meta_bsearch(void *items, size_t n, size_t size, size_t key_off, const
                        size_t *pos);
 void *lh__meta_insert(void *items, size_t *n, size_t *cap, size_t size, size_t pos,
                       const void *elem);
+/* Removes the record at pos, keeping the order. */
+void lh__meta_remove_at(void *items, size_t *n, size_t size, size_t pos);
+/* Runs a one-parameter DELETE (sql binds key as ?1) under the caller's m->mu:
+ * 0, LH_ENOENT ("no <what> <key>") when no row matched, or LH_EIO. */
+int lh__meta_delete_row(lh_meta_t *m, const char *sql, const char *key, const char *what,
+                        lh_err_t *err);
 int lh__meta_load_users(lh_meta_t *m, lh_err_t *err);
 int lh__meta_load_tokens(lh_meta_t *m, lh_err_t *err);
 /* Drops the cached tokens of owner (caller holds m->rw for writing). */

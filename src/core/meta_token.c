@@ -197,30 +197,15 @@ int lh_meta_token_get(lh_meta_t *m, const char *id, lh_token_t *out)
 
 int lh_meta_token_revoke(lh_meta_t *m, const char *id, lh_err_t *err)
 {
-    sqlite3_stmt *st;
-    int rc = 0;
     pthread_mutex_lock(&m->mu);
-    if (sqlite3_prepare_v2(m->db, "DELETE FROM tokens WHERE id=?", -1, &st, NULL) != SQLITE_OK) {
-        rc = lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(m->db));
-        goto done;
+    int rc = lh__meta_delete_row(m, "DELETE FROM tokens WHERE id=?", id, "token", err);
+    if (rc == 0) {
+        pthread_rwlock_wrlock(&m->rw);
+        size_t pos;
+        if (tok_find(m, id, &pos))
+            lh__meta_remove_at(m->toks, &m->ntoks, sizeof *m->toks, pos);
+        pthread_rwlock_unlock(&m->rw);
     }
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
-        rc = lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(m->db));
-    else if (sqlite3_changes(m->db) == 0)
-        rc = lh_err_set(err, LH_ENOENT, "no token %s", id);
-    if (rc)
-        goto done;
-    pthread_rwlock_wrlock(&m->rw);
-    size_t pos;
-    if (tok_find(m, id, &pos)) {
-        memmove(&m->toks[pos], &m->toks[pos + 1], (m->ntoks - pos - 1) * sizeof *m->toks);
-        m->ntoks--;
-    }
-    pthread_rwlock_unlock(&m->rw);
-done:
     pthread_mutex_unlock(&m->mu);
     return rc;
 }

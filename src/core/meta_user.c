@@ -268,34 +268,19 @@ int lh_meta_user_set_role(lh_meta_t *m, const char *access_key, int role, lh_err
 
 int lh_meta_user_rm(lh_meta_t *m, const char *access_key, lh_err_t *err)
 {
-    sqlite3_stmt *st;
-    int rc = 0;
     pthread_mutex_lock(&m->mu);
-    if (sqlite3_prepare_v2(m->db, "DELETE FROM users WHERE access_key=?", -1, &st, NULL) != SQLITE_OK) {
-        rc = lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(m->db));
-        goto done;
+    int rc = lh__meta_delete_row(m, "DELETE FROM users WHERE access_key=?", access_key, "user",
+                                 err);
+    if (rc == 0) {
+        pthread_rwlock_wrlock(&m->rw);
+        size_t pos;
+        if (user_find(m, access_key, &pos)) {
+            OPENSSL_cleanse(&m->users[pos], sizeof m->users[pos]);
+            lh__meta_remove_at(m->users, &m->nusers, sizeof *m->users, pos);
+        }
+        lh__meta_tok_drop_owner(m, access_key); /* the database cascades */
+        pthread_rwlock_unlock(&m->rw);
     }
-    sqlite3_bind_text(st, 1, access_key, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (step != SQLITE_DONE) {
-        rc = lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(m->db));
-        goto done;
-    }
-    if (sqlite3_changes(m->db) == 0) {
-        rc = lh_err_set(err, LH_ENOENT, "no user %s", access_key);
-        goto done;
-    }
-    pthread_rwlock_wrlock(&m->rw);
-    size_t pos;
-    if (user_find(m, access_key, &pos)) {
-        OPENSSL_cleanse(&m->users[pos], sizeof m->users[pos]);
-        memmove(&m->users[pos], &m->users[pos + 1], (m->nusers - pos - 1) * sizeof *m->users);
-        m->nusers--;
-    }
-    lh__meta_tok_drop_owner(m, access_key); /* the database cascades */
-    pthread_rwlock_unlock(&m->rw);
-done:
     pthread_mutex_unlock(&m->mu);
     return rc;
 }

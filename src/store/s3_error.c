@@ -166,3 +166,16 @@ void lh__s3_result(s3_req_t *r, int rc, const lh_err_t *err, int status)
     else
         r->status = status;
 }
+
+void lh__s3_copy_result(s3_req_t *r, const char *root, const char *etag)
+{
+    char ts[40];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    lh__s3_iso8601((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, ts, sizeof ts);
+    lh__s3_xml_begin(&r->resp_body, root);
+    lh__s3_xml_elem(&r->resp_body, "LastModified", ts);
+    lh_buf_printf(&r->resp_body, "<ETag>&quot;%s&quot;</ETag>", etag);
+    lh__s3_set_hdr(r, "Content-Type", "application/xml");
+    r->status = 200;
+}

@@ -134,16 +134,8 @@ static void part_copy_work(s3_req_t *r)
         lh__s3_error_from(r, rc, &err);
         goto done;
     }
-    char ts[40];
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    lh__s3_iso8601((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, ts, sizeof ts);
-    lh_buf_t *b = &r->resp_body;
-    lh__s3_xml_begin(b, "CopyPartResult");
-    lh__s3_xml_elem(b, "LastModified", ts);
-    lh_buf_printf(b, "<ETag>&quot;%s&quot;</ETag></CopyPartResult>", etag);
-    lh__s3_set_hdr(r, "Content-Type", "application/xml");
-    r->status = 200;
+    lh__s3_copy_result(r, "CopyPartResult", etag);
+    lh_buf_puts(&r->resp_body, "</CopyPartResult>");
 done:
     if (w)
         lh_store_put_abort(w);

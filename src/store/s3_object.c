@@ -479,22 +479,14 @@ static void copy_work(s3_req_t *r)
         lh__s3_error_from(r, rc, &err);
         goto done;
     }
-    char ts[40];
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    lh__s3_iso8601((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, ts, sizeof ts);
     lh_buf_t *b = &r->resp_body;
-    lh__s3_xml_begin(b, "CopyObjectResult");
-    lh__s3_xml_elem(b, "LastModified", ts);
-    lh_buf_printf(b, "<ETag>&quot;%s&quot;</ETag>", m.etag);
+    lh__s3_copy_result(r, "CopyObjectResult", m.etag);
     if (algo) {
         char tag[32];
         snprintf(tag, sizeof tag, "Checksum%s", lh_cksum_algo_name(algo));
         lh__s3_xml_elem(b, tag, ck_b64);
     }
     lh_buf_puts(b, "</CopyObjectResult>");
-    lh__s3_set_hdr(r, "Content-Type", "application/xml");
-    r->status = 200;
 done:
     if (w)
         lh_store_put_abort(w);
