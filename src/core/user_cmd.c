@@ -269,17 +269,23 @@ static int user_list(client_t *cl)
     return 0;
 }
 
-static int user_rm(client_t *cl)
+/* DELETE <base><name>, then "<done> <name>". */
+static int delete_named(client_t *cl, const char *base, const char *done)
 {
     char path[1024], *e = escaped(cl->arg);
-    snprintf(path, sizeof path, "/api/v1/users/%s", e ? e : "");
+    snprintf(path, sizeof path, "%s%s", base, e ? e : "");
     free(e);
     json_t *r = call(cl, "DELETE", path, NULL);
     if (!r)
         return 1;
-    printf("removed user %s\n", cl->arg);
+    printf("%s %s\n", done, cl->arg);
     json_decref(r);
     return 0;
+}
+
+static int user_rm(client_t *cl)
+{
+    return delete_named(cl, "/api/v1/users/", "removed user");
 }
 
 static int user_passwd(client_t *cl)
@@ -352,15 +358,7 @@ static int token_list(client_t *cl)
 
 static int token_revoke(client_t *cl)
 {
-    char path[1024], *e = escaped(cl->arg);
-    snprintf(path, sizeof path, "/api/v1/tokens/%s", e ? e : "");
-    free(e);
-    json_t *r = call(cl, "DELETE", path, NULL);
-    if (!r)
-        return 1;
-    printf("revoked token %s\n", cl->arg);
-    json_decref(r);
-    return 0;
+    return delete_named(cl, "/api/v1/tokens/", "revoked token");
 }
 
 /* --- dispatch --- */
