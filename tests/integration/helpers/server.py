@@ -7,6 +7,7 @@ addresses from <data-dir>/run/endpoints.json, then waits for GET /readyz.
 import json
 import os
 import signal
+import ssl
 import subprocess
 import time
 import urllib.request
@@ -104,7 +105,9 @@ class Server:
             try:
                 eps = json.loads(ep.read_text())
                 if isinstance(eps, dict) and eps.get("s3") and eps.get("web"):
-                    with urllib.request.urlopen(f"http://{eps['web']}/readyz", timeout=5) as r:
+                    ctx = ssl._create_unverified_context() if self.web_tls else None
+                    with urllib.request.urlopen(f"{self.web_scheme}://{eps['web']}/readyz",
+                                                timeout=5, context=ctx) as r:
                         if r.status == 200:
                             self.endpoints = eps
                             return self
@@ -196,8 +199,16 @@ class Server:
         return ("https://" if self.tls else "http://") + self.s3_hostport
 
     @property
+    def web_tls(self):
+        return "--web-tls-cert" in self.extra_args
+
+    @property
+    def web_scheme(self):
+        return "https" if self.web_tls else "http"
+
+    @property
     def web_url(self):
-        return "http://" + self.endpoints["web"]
+        return f"{self.web_scheme}://" + self.endpoints["web"]
 
     # --- CLI clients of the running server ------------------------------------
     def cli(self, *args, ak=ROOT_AK, sk=ROOT_SK, check=False, timeout=60, env=None):
