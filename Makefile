@@ -60,11 +60,17 @@ unit-asan:
 
 FUZZ_SRCS := $(wildcard fuzz/*_fuzz.c)
 FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
+FUZZ_CFLAGS := -std=c11 -g -O1 $(DEFS) $(INCS) $(PKG_CFLAGS)
+FUZZ_OBJS := $(LIB_SRCS:%.c=build-fuzz/obj/%.o)
 fuzz: $(FUZZ_BINS)
-build-fuzz/%: fuzz/%.c $(filter-out src/main.c,$(wildcard src/*/*.c))
-	@mkdir -p build-fuzz
-	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) $(INCS) $(PKG_CFLAGS) \
-	  -o $@ $< $(filter-out src/main.c,$(wildcard src/*/*.c)) $(PKG_LIBS)
+# the library is compiled once with coverage (fuzzer-no-link); each target links it
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+build-fuzz/liblh-fuzz.a: $(FUZZ_OBJS)
+	rm -f $@; ar rcs $@ $^
+build-fuzz/%: fuzz/%.c build-fuzz/liblh-fuzz.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build-fuzz/liblh-fuzz.a $(PKG_LIBS)
 fuzz-replay: $(FUZZ_BINS)
 	@fuzz/replay.sh $(FUZZ_BINS)
 
@@ -79,4 +85,4 @@ lint:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj build-fuzz/obj -name '*.d' 2>/dev/null)
