@@ -46,7 +46,7 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/liblh.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h tests/unit/tmpdir.h $(BUILD)/liblh.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(BUILD)/liblh.a $(LDOPT) $(PKG_LIBS)
 

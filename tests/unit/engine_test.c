@@ -22,25 +22,18 @@
 #include "store/engine.h"
 #include "store/engine_int.h"
 #include "test.h"
+#include "tmpdir.h"
 
-static char dir[64];
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *f)
-{
-    (void)sb, (void)flag, (void)f;
-    return remove(p);
-}
+static char dir[128];
 
 static void dir_make(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/lh-engine-XXXXXX");
-    if (!mkdtemp(dir))
-        abort();
+    snprintf(dir, sizeof dir, "%s", lh_test_tmpdir());
 }
 
 static void dir_remove(void)
 {
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    lh_test_rmtree(dir);
 }
 
 /* Each test body runs between dir_make and dir_remove. */

@@ -47,4 +47,11 @@ static inline const char *lh_test_tmpdir(void)
     return path;
 }
 
+/* Removes a directory tree made with lh_test_tmpdir() before the run ends
+ * (tests that make big stores free the disk as they go). */
+static inline void lh_test_rmtree(const char *path)
+{
+    nftw(path, lh_test_rm_, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 #endif

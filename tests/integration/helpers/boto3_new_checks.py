@@ -8,7 +8,6 @@ with LH_ENDPOINT, LH_AK, LH_SK, LH_BUCKET (and LH_CA for HTTPS) in the
 environment. Each check asserts internally; any failure exits non-zero with
 a message. Self-contained on purpose: it must not import the Debian-side
 helpers."""
-import base64
 import hashlib
 import io
 import os
@@ -27,45 +26,9 @@ from botocore.exceptions import ClientError
 MiB = 1024 * 1024
 
 
-# --- checksums (CRC32C and CRC64NVME need awscrt in botocore; written out here) --
-def _table(poly):
-    t = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ poly if c & 1 else c >> 1
-        t.append(c)
-    return t
-
-
-_T32C, _T64 = _table(0x82F63B78), _table(0x9A6C9329AC4BC9B5)
-
-
-def crc32c(data):
-    c = 0xFFFFFFFF
-    for b in data:
-        c = _T32C[(c ^ b) & 0xFF] ^ (c >> 8)
-    return c ^ 0xFFFFFFFF
-
-
-def crc64nvme(data):
-    m = 0xFFFFFFFFFFFFFFFF
-    c = m
-    for b in data:
-        c = _T64[(c ^ b) & 0xFF] ^ (c >> 8)
-    return c ^ m
-
-
-assert crc64nvme(b"123456789") == 0xAE8B14860A799888
-assert crc32c(b"123456789") == 0xE3069283
-
-
-def crc32_raw(data):
-    return (zlib.crc32(data) & 0xFFFFFFFF).to_bytes(4, "big")
-
-
-def b64(raw):
-    return base64.b64encode(raw).decode()
+# --- checksums (CRC32C and CRC64NVME need awscrt in botocore) --------------------
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checksums import b64, crc32_raw, crc32c, crc64nvme  # noqa: E402
 
 
 # --- client -------------------------------------------------------------------

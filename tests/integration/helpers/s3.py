@@ -2,7 +2,6 @@
 signed by botocore's own SigV4 signer for raw HTTP tests, error XML parsing,
 and the checksums S3 uses (CRC32C and CRC64NVME written out here because
 neither Python has them without awscrt)."""
-import base64
 import hashlib
 import http.client
 import re
@@ -10,7 +9,6 @@ import socket
 import ssl
 import uuid
 import xml.etree.ElementTree as ET
-import zlib
 from contextlib import contextmanager
 
 import boto3
@@ -21,6 +19,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+from .checksums import b64, checksum_b64, crc32c, crc64nvme  # noqa: F401 (re-exported)
 from .server import ROOT_AK, ROOT_SK
 
 REGION = "us-east-1"
@@ -145,60 +144,7 @@ def assert_s3_error(status, body, want_status, want_code):
     return err
 
 
-# --- checksums -----------------------------------------------------------------
-def _table(poly, bits):
-    t = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ poly if c & 1 else c >> 1
-        t.append(c)
-    return t
-
-
-_CRC32C_T = _table(0x82F63B78, 32)
-_CRC64NVME_T = _table(0x9A6C9329AC4BC9B5, 64)
-
-
-def crc32c(data, crc=0):
-    c = crc ^ 0xFFFFFFFF
-    t = _CRC32C_T
-    for b in data:
-        c = t[(c ^ b) & 0xFF] ^ (c >> 8)
-    return c ^ 0xFFFFFFFF
-
-
-def crc64nvme(data, crc=0):
-    m = 0xFFFFFFFFFFFFFFFF
-    c = crc ^ m
-    t = _CRC64NVME_T
-    for b in data:
-        c = t[(c ^ b) & 0xFF] ^ (c >> 8)
-    return c ^ m
-
-
-assert crc32c(b"123456789") == 0xE3069283
-assert crc64nvme(b"123456789") == 0xAE8B14860A799888
-
-
-def b64(raw):
-    return base64.b64encode(raw).decode()
-
-
-def checksum_b64(alg, data):
-    """The base64 value S3 uses for x-amz-checksum-<alg> of data."""
-    alg = alg.upper()
-    if alg == "CRC32":
-        return b64((zlib.crc32(data) & 0xFFFFFFFF).to_bytes(4, "big"))
-    if alg == "CRC32C":
-        return b64(crc32c(data).to_bytes(4, "big"))
-    if alg == "CRC64NVME":
-        return b64(crc64nvme(data).to_bytes(8, "big"))
-    if alg == "SHA1":
-        return b64(hashlib.sha1(data).digest())
-    if alg == "SHA256":
-        return b64(hashlib.sha256(data).digest())
-    raise ValueError(alg)
+# --- checksums: see checksums.py ---------------------------------------------
 
 
 def md5_hex(data):
