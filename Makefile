@@ -27,7 +27,8 @@ else
 endif
 CFLAGS_ALL := $(WARN) $(OPT) $(DEFS) $(INCS) $(PKG_CFLAGS) $(CFLAGS)
 
-LIB_SRCS  := $(filter-out src/main.c,$(wildcard src/*/*.c))
+# every .c under src/<module>/ at any depth (src/sql/exec/*.c too); main.c links last
+LIB_SRCS  := $(sort $(shell find src -mindepth 2 -name '*.c'))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ  := $(BUILD)/obj/src/main.o
 UNIT_SRCS := $(wildcard tests/unit/*_test.c)
@@ -78,7 +79,7 @@ docs: $(BUILD)/lakehouse
 	$(BUILD)/lakehouse config doc > docs/config.md
 
 format:
-	clang-format -i src/*.c src/*/*.c src/*/*.h tests/unit/*.c
+	clang-format -i $$(find src tests/unit fuzz bench -name '*.[ch]')
 lint:
 	@scripts/lint.sh
 

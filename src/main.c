@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/cmd.h"
+#include "cmd/cmd.h"
 
 typedef struct {
     const char *name;

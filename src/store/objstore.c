@@ -53,7 +53,7 @@ static int check_key(const char *bucket, const char *key, lh_err_t *err)
     int rc = check_bucket(bucket, err);
     if (rc) return rc;
     size_t n = key ? strlen(key) : 0;
-    if (n == 0 || n > LH_KEY_MAX) return lh_err_set(err, LH_EINVAL, "invalid key length %zu", n);
+    if (n == 0 || n > LH_OS_KEY_MAX) return lh_err_set(err, LH_EINVAL, "invalid key length %zu", n);
     return 0;
 }
 
@@ -235,7 +235,7 @@ int lh_objstore_list(lh_objstore_t *os, const char *bucket, const char *prefix,
 {
     int rc = check_bucket(bucket, err);
     if (rc) return rc;
-    if (prefix && strlen(prefix) > LH_KEY_MAX) return lh_err_set(err, LH_EINVAL, "prefix too long");
+    if (prefix && strlen(prefix) > LH_OS_KEY_MAX) return lh_err_set(err, LH_EINVAL, "prefix too long");
     if (delimiter && !*delimiter) delimiter = NULL;
     return os->ops->list(os->impl, bucket, prefix ? prefix : "", delimiter, fn, arg, err);
 }

@@ -25,7 +25,9 @@
 
 #include "core/buf.h"
 #include "core/err.h"
-#include "store/engine.h"
+
+/* store/engine.h: only the embedded back end needs the engine itself */
+typedef struct lh_store lh_store_t;
 
 typedef struct lh_objstore lh_objstore_t;
 
@@ -40,6 +42,7 @@ typedef struct lh_os_meta {
 #define LH_OS_MPU_THRESHOLD ((int64_t)8 << 20) /* put_file goes multipart above */
 #define LH_OS_MIN_PART ((int64_t)5 << 20)      /* S3 minimum for all parts but the last */
 #define LH_OS_DEFAULT_TYPE "application/octet-stream"
+#define LH_OS_KEY_MAX 1024 /* bytes, as S3 (and the engine) */
 
 /* --- back ends (the handle is owned by the caller: lh_objstore_close) --- */
 

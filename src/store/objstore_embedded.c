@@ -16,6 +16,7 @@
 
 #include "core/str.h"
 #include "store/checksum.h"
+#include "store/engine.h"
 #include "store/objstore.h"
 
 #define EMB_IO_CHUNK ((size_t)256 << 10)

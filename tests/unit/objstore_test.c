@@ -29,6 +29,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/str.h"
+#include "store/engine.h"
 #include "store/objstore.h"
 #include "test.h"
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/cmd.h"
+#include "cmd/cmd.h"
 #include "core/config.h"
 
 static void usage(FILE *out)

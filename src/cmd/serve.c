@@ -8,7 +8,7 @@
 #include <string.h>
 #include <uv.h>
 
-#include "core/cmd.h"
+#include "cmd/cmd.h"
 #include "core/config.h"
 #include "core/datadir.h"
 #include "core/log.h"

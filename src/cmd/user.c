@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
-#include "core/cmd.h"
+#include "cmd/cmd.h"
 #include "core/config.h"
 #include "core/datadir.h"
 #include "core/meta.h"

@@ -1,0 +1,12 @@
+/* Subcommand entry points, one per row of the dispatch table in src/main.c.
+ * Each takes the arguments after its own name and returns the exit status. */
+#ifndef LH_CMD_CMD_H
+#define LH_CMD_CMD_H
+
+int lh_cmd_up(int argc, char **argv);      /* src/cmd/serve.c: every role in one process */
+int lh_cmd_serve(int argc, char **argv);   /* src/cmd/serve.c: the roles named */
+int lh_cmd_config(int argc, char **argv);  /* src/cmd/config.c: show | doc */
+int lh_cmd_user(int argc, char **argv);    /* src/cmd/user.c: add | list | rm | passwd */
+int lh_cmd_token(int argc, char **argv);   /* src/cmd/user.c: create | list | revoke */
+
+#endif
