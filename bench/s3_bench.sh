@@ -65,10 +65,15 @@ big_bytes=$((SIZE_MB * 1048576))
 # --- lakehouse -----------------------------------------------------------------
 export LH_BENCH_AK=benchadmin LH_BENCH_SK=benchsecret123
 LAKEHOUSE_ACCESS_KEY=$LH_BENCH_AK LAKEHOUSE_SECRET_KEY=$LH_BENCH_SK \
-  build/lakehouse up --data-dir "$dir/lh" --store-listen 127.0.0.1:0 --web-listen 127.0.0.1:0 \
+  build/lakehouse up --data-dir "$dir/lh" --listen-ephemeral \
   >"$dir/lakehouse.log" 2>&1 &
 lh_pid=$!
-for _ in $(seq 100); do [ -s "$dir/lh/run/endpoints.json" ] && break; sleep 0.1; done
+# ready when /readyz answers 200 (every role started and ready)
+for _ in $(seq 300); do
+  WEB=$(sed -n 's/.*"web": *"\([^"]*\)".*/\1/p' "$dir/lh/run/endpoints.json" 2>/dev/null)
+  [ -n "$WEB" ] && curl -sf -o /dev/null "http://$WEB/readyz" && break
+  sleep 0.1
+done
 S3=$(sed -n 's/.*"s3": *"\([^"]*\)".*/\1/p' "$dir/lh/run/endpoints.json")
 [ -n "$S3" ] || { echo "s3_bench: lakehouse did not start" >&2; cat "$dir/lakehouse.log" >&2; exit 1; }
 build/s3_load mb "$S3" bench

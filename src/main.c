@@ -16,7 +16,7 @@ static int cmd_help(int argc, char **argv);
 
 static const command_t commands[] = {
     {"up", lh_cmd_up, "start every role in one process on one data directory"},
-    {"serve", lh_cmd_serve, "start one role: store | web (one workload per role)"},
+    {"serve", lh_cmd_serve, "start the roles named: serve store,web (one workload per role)"},
     {"config", lh_cmd_config, "show the effective configuration (config show | config doc)"},
     {"user", lh_cmd_user, "manage users: add | list | rm | passwd"},
     {"token", lh_cmd_token, "manage bearer tokens: create | list | revoke"},
@@ -56,6 +56,8 @@ int main(int argc, char **argv)
         return cmd_help(0, NULL) == 0 && argc >= 2 ? 0 : (argc < 2 ? 2 : 0);
     if (!strcmp(argv[1], "--version"))
         return cmd_version(0, NULL);
+    if (lh_cmd_register_modules() != 0)
+        return 70; /* a programming error, already printed */
     for (const command_t *c = commands; c->name; c++)
         if (!strcmp(argv[1], c->name))
             return c->fn(argc - 2, argv + 2);

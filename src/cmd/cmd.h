@@ -3,6 +3,14 @@
 #ifndef LH_CMD_CMD_H
 #define LH_CMD_CMD_H
 
+struct lh_role;
+
+/* src/cmd/roles.c: the role table (start order) and the registration of every
+ * module's configuration keys and migrations; main() calls it first. */
+extern const struct lh_role *const lh_cmd_roles[];
+extern const int lh_cmd_nroles;
+int lh_cmd_register_modules(void);
+
 int lh_cmd_up(int argc, char **argv);      /* src/cmd/serve.c: every role in one process */
 int lh_cmd_serve(int argc, char **argv);   /* src/cmd/serve.c: the roles named */
 int lh_cmd_config(int argc, char **argv);  /* src/cmd/config.c: show | doc */

@@ -1,7 +1,9 @@
-/* `lakehouse up` and `lakehouse serve <role>`: open the data directory (owner
- * lock), the metadata database and the store, bootstrap the root user and the
- * lake bucket, start the listeners of the chosen roles on one libuv loop, write
- * run/endpoints.json, and stop cleanly on SIGINT/SIGTERM. */
+/* `lakehouse up` and `lakehouse serve <role>[,<role>...]`: open the data
+ * directory (owner lock) and the metadata database, bootstrap the root user,
+ * start the process's web listener (/healthz, /readyz, /metrics answer in
+ * every process), then the chosen rows of the role table in order on one
+ * libuv loop; write run/endpoints.json; on SIGINT/SIGTERM stop the roles in
+ * reverse order, then the web listener. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +16,8 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/meta.h"
-#include "store/engine.h"
-#include "store/s3.h"
+#include "core/role.h"
 #include "web/web.h"
-
-enum { ROLE_STORE = 1, ROLE_WEB = 2 };
 
 typedef struct {
     uv_loop_t loop;
@@ -26,20 +25,31 @@ typedef struct {
     lh_config_t *cfg;
     lh_datadir_t *dd;
     lh_meta_t *meta;
-    lh_store_t *st;
-    lh_s3_t *s3;
+    lh_roles_t *roles;
     lh_web_t *web;
-    int pending_stops;
     int stopping;
 } platform_t;
 
-static void stop_done(void *arg)
+static void close_signals(platform_t *p)
+{
+    uv_close((uv_handle_t *)&p->sigint, NULL);
+    uv_close((uv_handle_t *)&p->sigterm, NULL);
+}
+
+static void web_stopped(void *arg)
+{
+    close_signals(arg);
+}
+
+/* The roles are down: the web listener (health, readiness) goes last. */
+static void roles_stopped(void *arg)
 {
     platform_t *p = arg;
-    if (--p->pending_stops == 0) {
-        uv_close((uv_handle_t *)&p->sigint, NULL);
-        uv_close((uv_handle_t *)&p->sigterm, NULL);
-    }
+    if (p->web) {
+        lh_web_stop(p->web, web_stopped, p);
+        p->web = NULL;
+    } else
+        close_signals(p);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -50,60 +60,40 @@ static void on_signal(uv_signal_t *h, int signum)
         exit(1);
     }
     lh_info("received %s, stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
-    p->pending_stops = 1; /* released below, so stop_done runs after every stop call */
-    if (p->web)
-        lh_web_set_ready(p->web, 0);
-    if (p->s3) {
-        p->pending_stops++;
-        lh_s3_stop(p->s3, stop_done, p);
-        p->s3 = NULL;
-    }
-    if (p->web) {
-        p->pending_stops++;
-        lh_web_stop(p->web, stop_done, p);
-        p->web = NULL;
-    }
-    stop_done(p);
+    lh_roles_stop(p->roles, roles_stopped, p);
+}
+
+static int publish(void *arg, const char *key, const char *hostport)
+{
+    platform_t *p = arg;
+    return lh_datadir_set_endpoint(p->dd, key, hostport);
 }
 
 static int usage(const char *cmd, int roles_arg)
 {
-    printf("usage: lakehouse %s%s [--data-dir DIR] [--config FILE] [--<section>-<key> VALUE]...\n\n",
-           cmd, roles_arg ? " <store|web>" : "");
+    char names[256];
+    lh_roles_names(lh_cmd_roles, lh_cmd_nroles, names, sizeof names);
+    printf("usage: lakehouse %s%s%s%s [--data-dir DIR] [--config FILE] [--listen-ephemeral]\n"
+           "       [--<section>-<key> VALUE]...\n\n",
+           cmd, roles_arg ? " <" : "", roles_arg ? names : "", roles_arg ? ">[,<role>...]" : "");
     if (roles_arg)
-        printf("Starts one role (one Kubernetes workload per role, one image):\n"
-               "  store   the S3 API (store.listen) plus health and metrics (web.listen)\n"
-               "  web     the web listener: REST API, /metrics, /healthz, /readyz\n");
+        printf("Starts the roles named (one Kubernetes workload per role, one image):\n");
     else
-        printf("Starts every role in one process on one data directory: the S3 API on\n"
-               "store.listen (default 127.0.0.1:9000) and the web listener on web.listen\n"
-               "(default 127.0.0.1:8080). Port 0 picks a free port; bound addresses are\n"
-               "written to <data-dir>/run/endpoints.json. Stops cleanly on SIGINT/SIGTERM.\n");
-    printf("\nEvery configuration key is also a flag; see 'lakehouse config show' and docs/config.md.\n");
+        printf("Starts every role in one process on one data directory:\n");
+    for (int i = 0; i < lh_cmd_nroles; i++)
+        printf("  %-8s %s\n", lh_cmd_roles[i]->name, lh_cmd_roles[i]->summary);
+    printf("\nEvery process answers /healthz, /readyz (each role's state) and /metrics on\n"
+           "web.listen (default 127.0.0.1:8080). Port 0 picks a free port; --listen-ephemeral\n"
+           "puts every listener not set explicitly on 127.0.0.1:0. Bound addresses are\n"
+           "written to <data-dir>/run/endpoints.json. Stops cleanly on SIGINT/SIGTERM.\n"
+           "\nEvery configuration key is also a flag; see 'lakehouse config show' and "
+           "docs/config.md.\n");
     return 0;
 }
 
-static int start_roles(platform_t *p, int roles, lh_err_t *err)
-{
-    char bound[128];
-    if (roles & ROLE_STORE) {
-        int rc = lh_s3_start(&p->loop, p->cfg, p->meta, p->st, &p->s3, bound, sizeof bound, err);
-        if (rc)
-            return rc;
-        lh_info("s3 listening on %s%s", bound,
-                lh_config_get(p->cfg, "store.tls_cert")[0] ? " (tls)" : "");
-        lh_datadir_set_endpoint(p->dd, "s3", bound);
-    }
-    int rc = lh_web_start(&p->loop, p->cfg, p->meta, &p->web, bound, sizeof bound, err);
-    if (rc)
-        return rc;
-    lh_info("web listening on %s%s", bound,
-            lh_config_get(p->cfg, "web.tls_cert")[0] ? " (tls)" : "");
-    lh_datadir_set_endpoint(p->dd, "web", bound);
-    return 0;
-}
-
-/* Root user: from LAKEHOUSE_ACCESS_KEY/SECRET_KEY, or generated once. */
+/* Root user: from LAKEHOUSE_ACCESS_KEY/SECRET_KEY, or generated once. owner
+ * receives the access key that owns the lake ("" when root existed and no
+ * key was given). */
 static int bootstrap_root(platform_t *p, char *owner, size_t cap, lh_err_t *err)
 {
     const char *ak = lh_config_get(p->cfg, "core.access_key");
@@ -126,7 +116,59 @@ static int bootstrap_root(platform_t *p, char *owner, size_t cap, lh_err_t *err)
     return 0;
 }
 
-static int run(int roles, int argc, char **argv)
+/* The web listener of this process, provided to the roles as "web.listener". */
+static int start_web(platform_t *p, lh_err_t *err)
+{
+    char bound[128];
+    int rc = lh_web_start(&p->loop, p->cfg, p->meta, p->roles, &p->web, bound, sizeof bound, err);
+    if (rc)
+        return rc;
+    lh_info("web listening on %s%s", bound,
+            lh_config_get(p->cfg, "web.tls_cert")[0] ? " (tls)" : "");
+    if ((rc = lh_datadir_set_endpoint(p->dd, "web", bound)) != 0)
+        return lh_err_set(err, rc, "cannot write run/endpoints.json");
+    return lh_roles_provide(p->roles, "web.listener", p->web);
+}
+
+/* Runs the loop until every handle closed, then frees the roles. */
+static void drain(platform_t *p)
+{
+    uv_run(&p->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&p->loop);
+    lh_roles_free(p->roles);
+    p->roles = NULL;
+}
+
+static int serve(platform_t *p, unsigned mask, const char *owner, lh_err_t *err)
+{
+    const char *dir = lh_config_get(p->cfg, "core.data_dir");
+    lh_role_ctx_t ctx = {.cfg = p->cfg, .meta = p->meta, .data_dir = dir, .lake_owner = owner};
+    uv_loop_init(&p->loop);
+    ctx.loop = &p->loop;
+    int rc = lh_roles_new(&p->roles, lh_cmd_roles, lh_cmd_nroles, mask, &ctx);
+    if (rc) {
+        uv_loop_close(&p->loop);
+        return lh_err_set(err, rc, "out of memory");
+    }
+    lh_roles_set_publisher(p->roles, publish, p);
+    uv_signal_init(&p->loop, &p->sigint);
+    uv_signal_init(&p->loop, &p->sigterm);
+    p->sigint.data = p->sigterm.data = p;
+    uv_signal_start(&p->sigint, on_signal, SIGINT);
+    uv_signal_start(&p->sigterm, on_signal, SIGTERM);
+    if ((rc = start_web(p, err)) != 0 || (rc = lh_roles_start(p->roles, err)) != 0) {
+        p->stopping = 1; /* the roles already started are stopping */
+        lh_roles_stop(p->roles, roles_stopped, p);
+        drain(p);
+        return rc;
+    }
+    lh_info("lakehouse %s ready (data directory %s)", LH_VERSION, dir);
+    drain(p);
+    lh_info("stopped");
+    return 0;
+}
+
+static int run(unsigned mask, int argc, char **argv)
 {
     platform_t p = {0};
     lh_err_t err = {0};
@@ -149,54 +191,22 @@ static int run(int roles, int argc, char **argv)
     lh_work_init((int)lh_config_int(p.cfg, "core.worker_threads"));
     signal(SIGPIPE, SIG_IGN);
     const char *dir = lh_config_get(p.cfg, "core.data_dir");
-    if ((rc = lh_datadir_open(&p.dd, dir, &err)) != 0)
+    if ((rc = lh_datadir_open(&p.dd, dir, &err)) != 0 || (rc = lh_meta_open(&p.meta, dir, &err)) != 0 ||
+        (rc = bootstrap_root(&p, owner, sizeof owner, &err)) != 0)
         goto fail;
-    if ((rc = lh_meta_open(&p.meta, dir, &err)) != 0)
-        goto fail;
-    if ((rc = bootstrap_root(&p, owner, sizeof owner, &err)) != 0)
-        goto fail;
-    if ((rc = lh_store_open(&p.st, dir, &err)) != 0)
-        goto fail;
-    int64_t inline_max = lh_config_int(p.cfg, "store.inline_max");
-    if (inline_max < 0 || lh_store_set_inline_max(p.st, (size_t)inline_max) != 0) {
-        rc = lh_err_set(&err, LH_EINVAL, "store.inline_max must be between 0 and 1048576");
-        goto fail;
-    }
     if (!owner[0]) { /* root existed already: the lake belongs to the first admin */
         lh_user_t u;
         const char *ak = lh_config_get(p.cfg, "core.access_key");
         if (ak[0] && lh_meta_user_get(p.meta, ak, &u) == 0)
             snprintf(owner, sizeof owner, "%s", ak);
     }
-    if ((roles & ROLE_STORE) && owner[0] && (rc = lh_s3_init_lake(p.st, p.cfg, owner, &err)) != 0)
+    if ((rc = serve(&p, mask, owner, &err)) != 0)
         goto fail;
-    uv_loop_init(&p.loop);
-    uv_signal_init(&p.loop, &p.sigint);
-    uv_signal_init(&p.loop, &p.sigterm);
-    p.sigint.data = p.sigterm.data = &p;
-    uv_signal_start(&p.sigint, on_signal, SIGINT);
-    uv_signal_start(&p.sigterm, on_signal, SIGTERM);
-    if ((rc = start_roles(&p, roles, &err)) != 0) {
-        if (p.s3)
-            lh_s3_stop(p.s3, NULL, NULL);
-        uv_close((uv_handle_t *)&p.sigint, NULL);
-        uv_close((uv_handle_t *)&p.sigterm, NULL);
-        uv_run(&p.loop, UV_RUN_DEFAULT);
-        uv_loop_close(&p.loop);
-        goto fail;
-    }
-    lh_web_set_ready(p.web, 1);
-    lh_info("lakehouse %s ready (data directory %s)", LH_VERSION, dir);
-    uv_run(&p.loop, UV_RUN_DEFAULT);
-    uv_loop_close(&p.loop);
-    lh_info("stopped");
     code = 0;
     goto out;
 fail:
     lh_error("%s", err.msg[0] ? err.msg : lh_strerror(rc));
 out:
-    if (p.st)
-        lh_store_close(p.st);
     if (p.meta)
         lh_meta_close(p.meta);
     if (p.dd)
@@ -217,21 +227,24 @@ int lh_cmd_up(int argc, char **argv)
 {
     if (wants_help(argc, argv))
         return usage("up", 0);
-    return run(ROLE_STORE | ROLE_WEB, argc, argv);
+    return run((1u << lh_cmd_nroles) - 1, argc, argv);
 }
 
 int lh_cmd_serve(int argc, char **argv)
 {
+    char names[256];
+    unsigned mask;
+    lh_err_t err = {0};
     if (wants_help(argc, argv))
         return usage("serve", 1);
-    if (argc < 1) {
-        fprintf(stderr, "lakehouse: serve needs a role: store | web\n");
+    lh_roles_names(lh_cmd_roles, lh_cmd_nroles, names, sizeof names);
+    if (argc < 1 || argv[0][0] == '-') {
+        fprintf(stderr, "lakehouse: serve needs a role: %s (several: store,web)\n", names);
         return 2;
     }
-    int roles = !strcmp(argv[0], "store") ? ROLE_STORE | ROLE_WEB : !strcmp(argv[0], "web") ? ROLE_WEB : 0;
-    if (!roles) {
-        fprintf(stderr, "lakehouse: unknown role '%s' (store | web)\n", argv[0]);
+    if (lh_roles_parse(lh_cmd_roles, lh_cmd_nroles, argv[0], &mask, &err) != 0) {
+        fprintf(stderr, "lakehouse: %s\n", err.msg);
         return 2;
     }
-    return run(roles, argc - 1, argv + 1);
+    return run(mask, argc - 1, argv + 1);
 }

@@ -113,7 +113,7 @@ static int offline_call(client_t *cl, const char *method, const char *path, cons
         return -1;
     }
     fprintf(stderr, "lakehouse: platform not reachable; working offline on data directory %s\n", dir);
-    lh_web_api_t api = {.meta = meta};
+    lh_web_api_t api = {.meta = meta, .api_enabled = 1};
     lh_web_call_t c;
     lh_web_call_init(&c);
     c.method = method;

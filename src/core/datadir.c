@@ -172,7 +172,9 @@ int lh_datadir_open(lh_datadir_t **out, const char *path, lh_err_t *err)
     if (!path || !*path)
         return lh_err_set(err, LH_EINVAL, "empty data directory path");
     lh_datadir_t *dd = calloc(1, sizeof *dd);
-    if (!dd || !(dd->path = strdup(path)) || !(dd->endpoints = json_object())) {
+    if (!dd || !(dd->path = strdup(path)) || !(dd->endpoints = json_object()) ||
+        json_object_set_new(dd->endpoints, "version", json_string(LH_VERSION)) ||
+        json_object_set_new(dd->endpoints, "pid", json_integer(getpid()))) {
         rc = lh_err_set(err, LH_ENOMEM, "out of memory");
         goto fail;
     }
@@ -195,7 +197,7 @@ void lh_datadir_close(lh_datadir_t *dd)
         return;
     if (dd->lock_fd >= 0) {
         char p[PATH_MAX];
-        if (json_object_size(dd->endpoints) > 0 &&
+        if (json_object_size(dd->endpoints) > 2 && /* more than version and pid */
             snprintf(p, sizeof p, "%s/run/endpoints.json", dd->path) < (int)sizeof p)
             unlink(p);
         close(dd->lock_fd); /* releases the flock */

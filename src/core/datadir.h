@@ -17,7 +17,9 @@ int lh_datadir_open(lh_datadir_t **out, const char *path, lh_err_t *err);
 /* Releases the lock, removes run/endpoints.json, frees. */
 void lh_datadir_close(lh_datadir_t *dd);
 const char *lh_datadir_path(const lh_datadir_t *dd);
-/* Records name -> "host:port" and rewrites run/endpoints.json atomically. */
+/* Records name -> "host:port" and rewrites run/endpoints.json atomically:
+ * one flat object of endpoint keys ("s3", "web", ...) plus "version" (string)
+ * and "pid" (integer). Returns 0 or LH_EIO/LH_ENOMEM. */
 int lh_datadir_set_endpoint(lh_datadir_t *dd, const char *name, const char *hostport);
 /* 1 when another process holds the lock (for offline tools), else 0. */
 int lh_datadir_in_use(const char *path, int *pid);

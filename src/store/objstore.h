@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/err.h"
 
 /* store/engine.h: only the embedded back end needs the engine itself */
@@ -43,6 +44,12 @@ typedef struct lh_os_meta {
 #define LH_OS_MIN_PART ((int64_t)5 << 20)      /* S3 minimum for all parts but the last */
 #define LH_OS_DEFAULT_TYPE "application/octet-stream"
 #define LH_OS_KEY_MAX 1024 /* bytes, as S3 (and the engine) */
+
+/* The `lake` configuration section (lake.endpoint, lake.bucket, lake.region,
+ * lake.path_style, lake.ca_bundle, credentials): register it with
+ * lh_config_register before loading the configuration. */
+extern const lh_config_key_t lh_objstore_lake_keys[];
+extern const int lh_objstore_nlake_keys;
 
 /* --- back ends (the handle is owned by the caller: lh_objstore_close) --- */
 

@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/meta.h"
+#include "core/role.h"
 #include "store/engine.h"
 
 typedef struct lh_s3 lh_s3_t;
@@ -21,9 +22,12 @@ int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_sto
 /* Stops the listener; done(arg) runs on the loop once it is closed. */
 void lh_s3_stop(lh_s3_t *s3, void (*done)(void *), void *arg);
 
-/* Creates the lake bucket (store.lake_bucket) owned by owner with zero-byte
+/* Creates the lake bucket (lake.bucket) owned by owner with zero-byte
  * folder markers (store.lake_folders) when it does not exist. Blocking. */
 int lh_s3_init_lake(lh_store_t *st, const lh_config_t *cfg, const char *owner, lh_err_t *err);
+
+/* The store role (store_role.c): the S3 API over the data directory's engine. */
+extern const lh_role_t lh_store_role;
 
 /* S3 bucket-name rules (3..63, [a-z0-9.-], no IP form, ...): 1 when valid. */
 int lh_s3_bucket_name_valid(const char *name);

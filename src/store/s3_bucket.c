@@ -184,7 +184,7 @@ void lh__s3_bucket_op(s3_req_t *r)
 
 int lh_s3_init_lake(lh_store_t *st, const lh_config_t *cfg, const char *owner, lh_err_t *err)
 {
-    const char *bucket = lh_config_get(cfg, "store.lake_bucket");
+    const char *bucket = lh_config_get(cfg, "lake.bucket");
     lh_bucket_info_t info = {0};
     if (!bucket[0])
         return 0;
@@ -193,7 +193,7 @@ int lh_s3_init_lake(lh_store_t *st, const lh_config_t *cfg, const char *owner, l
         return 0;
     }
     if (!lh_s3_bucket_name_valid(bucket))
-        return lh_err_set(err, LH_EINVAL, "store.lake_bucket '%s' is not a valid bucket name", bucket);
+        return lh_err_set(err, LH_EINVAL, "lake.bucket '%s' is not a valid bucket name", bucket);
     int rc = lh_store_bucket_create(st, bucket, owner, 0, err);
     if (rc)
         return rc;

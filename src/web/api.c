@@ -1,7 +1,8 @@
 /* The route table of the web listener and its router: path matching with one
  * {} segment, authentication (HTTP Basic with an access key and secret key,
  * or a bearer token), role checks, JSON problem objects for every error, and
- * the system endpoints /healthz, /readyz and /metrics. */
+ * the system endpoints /healthz, /readyz and /metrics (served by every
+ * process; the other routes only where the web role runs). */
 #include "web/api.h"
 
 #include <stdio.h>
@@ -17,9 +18,9 @@ static void h_readyz(lh_web_api_t *api, lh_web_call_t *c);
 static void h_metrics(lh_web_api_t *api, lh_web_call_t *c);
 
 static const lh_web_route_t routes[] = {
-    {"GET", "/healthz", LH__AUTH_NONE, 0, 0, h_healthz},
-    {"GET", "/readyz", LH__AUTH_NONE, 0, 0, h_readyz},
-    {"GET", "/metrics", LH__AUTH_NONE, 0, 0, h_metrics},
+    {"GET", "/healthz", LH__AUTH_SYSTEM, 0, 0, h_healthz},
+    {"GET", "/readyz", LH__AUTH_SYSTEM, 0, 0, h_readyz},
+    {"GET", "/metrics", LH__AUTH_SYSTEM, 0, 0, h_metrics},
     {"GET", "/api/v1/users", LH__AUTH_ADMIN, 0, 0, lh__web_users_list},
     {"POST", "/api/v1/users", LH__AUTH_ADMIN, 1, 1, lh__web_users_add},
     {"DELETE", "/api/v1/users/{}", LH__AUTH_ADMIN, 0, 1, lh__web_users_rm},
@@ -240,6 +241,8 @@ int lh_web_call_route(lh_web_api_t *api, lh_web_call_t *c)
     c->route = NULL;
     c->allow[0] = '\0';
     for (size_t i = 0; i < NROUTES; i++) {
+        if (routes[i].auth != LH__AUTH_SYSTEM && !api->api_enabled && !c->trusted)
+            continue; /* the web role does not run in this process */
         if (!match(routes[i].pattern, c->path, param, sizeof param))
             continue;
         if (!method_is(routes[i].method, c->method)) {
@@ -257,7 +260,7 @@ int lh_web_call_route(lh_web_api_t *api, lh_web_call_t *c)
             lh_web_problem(c, 404, "no such resource");
         return 1;
     }
-    if (c->route->auth == LH__AUTH_NONE)
+    if (c->route->auth == LH__AUTH_NONE || c->route->auth == LH__AUTH_SYSTEM)
         return 0;
     if (authenticate(api, c) != 0) {
         lh_web_problem(c, 401, "authentication required: HTTP Basic with an access key and "
@@ -311,12 +314,14 @@ static void h_healthz(lh_web_api_t *api, lh_web_call_t *c)
     plain(c, 200, "ok");
 }
 
+/* 200 when every role this process started is ready, else 503; the body
+ * lists each role's state either way. */
 static void h_readyz(lh_web_api_t *api, lh_web_call_t *c)
 {
-    if (__atomic_load_n(&api->ready, __ATOMIC_ACQUIRE))
-        plain(c, 200, "ready");
-    else
-        plain(c, 503, "not ready");
+    lh_buf_reset(&c->out);
+    int rc = lh_roles_status_json(api->roles, &c->out);
+    c->status = rc < 0 ? 500 : rc ? 200 : 503;
+    c->content_type = "application/json";
 }
 
 static void h_metrics(lh_web_api_t *api, lh_web_call_t *c)

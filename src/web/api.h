@@ -17,12 +17,18 @@
 
 #include "core/buf.h"
 #include "core/meta.h"
+#include "core/role.h"
 
 #define LH_WEB_MAX_BODY ((size_t)64 << 10) /* REST request bodies */
 
 typedef struct lh_web_api {
     lh_meta_t *meta;
-    volatile int ready; /* /readyz: 200 only when set */
+    /* /readyz: 200 with each role's state when every started role is ready
+     * (core/role.h); NULL answers 503 */
+    const lh_roles_t *roles;
+    /* the REST API (users, tokens) answers only where the web role runs; the
+     * system endpoints /healthz, /readyz and /metrics always answer */
+    int api_enabled;
     /* /metrics renderer (lh_metrics_render in the server; tests swap it) */
     int (*render_metrics)(lh_buf_t *out);
 } lh_web_api_t;

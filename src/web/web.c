@@ -184,14 +184,15 @@ static const lh_http_handler_t handler = {
     .on_done = on_done,
 };
 
-int lh_web_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_web_t **out,
-                 char *bound, size_t cap, lh_err_t *err)
+int lh_web_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, const lh_roles_t *roles,
+                 lh_web_t **out, char *bound, size_t cap, lh_err_t *err)
 {
     *out = NULL;
     lh_web_t *w = calloc(1, sizeof *w);
     if (!w)
         return lh_err_set(err, LH_ENOMEM, "out of memory");
     w->api.meta = meta;
+    w->api.roles = roles;
     w->api.render_metrics = lh_metrics_render;
     lh_http_server_opts_t opts = {
         .name = "web",
@@ -210,9 +211,9 @@ int lh_web_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_we
     return 0;
 }
 
-void lh_web_set_ready(lh_web_t *w, int ready)
+void lh_web_enable_api(lh_web_t *w, int on)
 {
-    __atomic_store_n(&w->api.ready, ready ? 1 : 0, __ATOMIC_RELEASE);
+    w->api.api_enabled = on;
 }
 
 static void stopped(void *arg)

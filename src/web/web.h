@@ -1,6 +1,7 @@
 /* The web listener (web.listen, default 127.0.0.1:8080): /healthz, /readyz,
- * /metrics and the REST API under /api/v1 (users, tokens), served by the core
- * HTTP server on one libuv loop. The routes themselves live in web/api.h. */
+ * /metrics in every process, whatever roles it runs, and the REST API under
+ * /api/v1 (users, tokens) where the web role runs; served by the core HTTP
+ * server on one libuv loop. The routes themselves live in web/api.h. */
 #ifndef LH_WEB_WEB_H
 #define LH_WEB_WEB_H
 
@@ -10,17 +11,23 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/meta.h"
+#include "core/role.h"
 
 typedef struct lh_web lh_web_t;
 
 /* Binds web.listen (TLS when web.tls_cert/web.tls_key are set) on loop.
- * bound receives the "host:port" actually bound (cap bytes). meta must
- * outlive the listener. Returns 0, or LH_EIO/LH_EINVAL/LH_ENOMEM with err
- * set. The listener is owned by the caller: release it with lh_web_stop. */
-int lh_web_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_web_t **out,
-                 char *bound, size_t cap, lh_err_t *err);
-/* /readyz answers 200 "ready" only after lh_web_set_ready(w, 1). Any thread. */
-void lh_web_set_ready(lh_web_t *w, int ready);
+ * bound receives the "host:port" actually bound (cap bytes). meta and roles
+ * (whose states /readyz reports; NULL = never ready) must outlive the
+ * listener. Returns 0, or LH_EIO/LH_EINVAL/LH_ENOMEM with err set. The
+ * listener is owned by the caller: release it with lh_web_stop. */
+int lh_web_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, const lh_roles_t *roles,
+                 lh_web_t **out, char *bound, size_t cap, lh_err_t *err);
+/* Serves the REST API (on = 1) or only the system endpoints (0). Loop thread. */
+void lh_web_enable_api(lh_web_t *w, int on);
+
+/* The web role: the REST API on the process's web listener, which the
+ * command layer starts in every process and provides as "web.listener". */
+extern const lh_role_t lh_web_role;
 /* Stops the listener, lets in-flight requests finish, frees w, then calls
  * done(arg) on the loop thread (done may be NULL). */
 void lh_web_stop(lh_web_t *w, void (*done)(void *), void *arg);

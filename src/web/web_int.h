@@ -7,7 +7,8 @@
 
 #include "web/api.h"
 
-enum { LH__AUTH_NONE, LH__AUTH_USER, LH__AUTH_ADMIN };
+/* LH__AUTH_SYSTEM: public and served by every process, whatever roles it runs */
+enum { LH__AUTH_SYSTEM, LH__AUTH_NONE, LH__AUTH_USER, LH__AUTH_ADMIN };
 
 typedef struct lh_web_route {
     const char *method;

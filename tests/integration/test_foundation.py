@@ -76,8 +76,7 @@ def test_second_up_on_same_data_dir_is_refused(server_factory):
     srv = server_factory("lock")
     env = {"LAKEHOUSE_ACCESS_KEY": ROOT_AK, "LAKEHOUSE_SECRET_KEY": ROOT_SK}
     try:
-        r = lh("up", "--data-dir", srv.data_dir, "--store-listen", "127.0.0.1:0",
-               "--web-listen", "127.0.0.1:0", env=env, timeout=60)
+        r = lh("up", "--data-dir", srv.data_dir, "--listen-ephemeral", env=env, timeout=60)
     except subprocess.TimeoutExpired:
         pytest.fail("a second `lakehouse up` on a data directory in use kept running")
     out = r.stdout + r.stderr
@@ -149,7 +148,7 @@ def test_config_precedence_flag_env_file_default(tmp_path):
 def test_bad_listen_address_is_refused(tmp_path):
     try:
         r = lh("up", "--data-dir", tmp_path / "d", "--store-listen", "not-an-address",
-               "--web-listen", "127.0.0.1:0", env={"LAKEHOUSE_ACCESS_KEY": ROOT_AK,
+               "--listen-ephemeral", env={"LAKEHOUSE_ACCESS_KEY": ROOT_AK,
                                                    "LAKEHOUSE_SECRET_KEY": ROOT_SK}, timeout=60)
     except subprocess.TimeoutExpired:
         pytest.fail("`lakehouse up --store-listen not-an-address` kept running")

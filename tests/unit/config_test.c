@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "cmd/cmd.h"
 #include "core/err.h"
 #include "test.h"
 #include "tmpdir.h"
@@ -17,7 +18,7 @@ extern char **environ;
 static void fresh(void)
 {
     for (char **e = environ; *e;) {
-        if (!strncmp(*e, "LAKEHOUSE_", 10)) {
+        if (!strncmp(*e, "LAKEHOUSE_", 10) || !strncmp(*e, "AWS_", 4)) {
             char name[128];
             size_t n = strcspn(*e, "=");
             snprintf(name, sizeof name, "%.*s", (int)n, *e);
@@ -87,8 +88,8 @@ static void precedence_default_file_env_flag(void)
     CHECK_EQ_STR(lh_config_source(cfg, "store.domain"), "flag");
     CHECK_EQ_INT(lh_config_int(cfg, "store.max_headers"), 30);
     CHECK_EQ_STR(lh_config_get(cfg, "web.listen"), "127.0.0.1:0");
-    CHECK_EQ_STR(lh_config_get(cfg, "store.lake_bucket"), "lakehouse");
-    CHECK_EQ_STR(lh_config_source(cfg, "store.lake_bucket"), "default");
+    CHECK_EQ_STR(lh_config_get(cfg, "lake.bucket"), "lakehouse");
+    CHECK_EQ_STR(lh_config_source(cfg, "lake.bucket"), "default");
     CHECK_EQ_INT(lh_config_set(cfg, "store.region", "rt"), 0);
     CHECK_EQ_STR(lh_config_get(cfg, "store.region"), "rt");
     CHECK_EQ_STR(lh_config_source(cfg, "store.region"), "runtime");
@@ -225,14 +226,118 @@ static void doc_lists_every_name(void)
     CHECK(f);
     lh_config_doc(f);
     fclose(f);
-    CHECK(strstr(text, "| `core.data_dir` | `LAKEHOUSE_DATA_DIR` | `--data-dir` | `./lakehouse-data` |"));
+    CHECK(strstr(text, "| `core.data_dir` | path | `LAKEHOUSE_DATA_DIR` | `--data-dir` | `./lakehouse-data` |"));
     CHECK(strstr(text, "`LAKEHOUSE_CONFIG` | `--config`"));
-    CHECK(strstr(text, "`store.max_header_bytes` | `LAKEHOUSE_STORE_MAX_HEADER_BYTES` | "
+    CHECK(strstr(text, "`store.max_header_bytes` | integer | `LAKEHOUSE_STORE_MAX_HEADER_BYTES` | "
                        "`--store-max-header-bytes` | `65536`"));
+    CHECK(strstr(text, "`lake.endpoint` | url | `AWS_ENDPOINT_URL`, `LAKEHOUSE_S3_ENDPOINT` |"));
+    CHECK(strstr(text, "`--listen-ephemeral`, `--core-listen-ephemeral`"));
     CHECK(strstr(text, "`LAKEHOUSE_URL`"));
     CHECK(strstr(text, "`LAKEHOUSE_DAGS_DIR`"));
     CHECK(strstr(text, "`web.listen`"));
     free(text);
+}
+
+/* Typed keys: durations, sizes and booleans parse; bounds are checked. */
+static const lh_config_key_t typed_keys[] = {
+    {.section = "ttest", .key = "wait", .def = "1h30m", .type = LH_CFG_DURATION, .max = 86400000,
+     .help = "a duration"},
+    {.section = "ttest", .key = "cap", .def = "64MiB", .type = LH_CFG_SIZE, .min = 1024,
+     .help = "a size"},
+    {.section = "ttest", .key = "on", .def = "no", .type = LH_CFG_BOOL, .help = "a bool"},
+    {.section = "ttest", .key = "n", .def = "5", .type = LH_CFG_INT, .min = 1, .max = 10,
+     .help = "an int"},
+};
+
+static void typed_values_and_bounds(void)
+{
+    lh_config_t *cfg;
+    lh_err_t err = {0};
+    int64_t v;
+    fresh();
+    CHECK_EQ_INT(lh_config_register(typed_keys, 4), 0);
+    CHECK_EQ_INT(lh_config_register(typed_keys, 4), 0); /* twice is a no-op */
+    CHECK_EQ_INT(load(&cfg, &err, 0, NULL), 0);
+    CHECK_EQ_INT(lh_config_duration_ms(cfg, "ttest.wait"), 5400000);
+    CHECK_EQ_INT(lh_config_size(cfg, "ttest.cap"), 64 << 20);
+    CHECK_EQ_INT(lh_config_bool(cfg, "ttest.on"), 0);
+    lh_config_free(cfg);
+    const char *args[] = {"--ttest-wait", "30", "--ttest-cap=10MB", "--ttest-on", "--ttest-n=10"};
+    CHECK_EQ_INT(load(&cfg, &err, 5, args), 0);
+    CHECK_EQ_INT(lh_config_duration_ms(cfg, "ttest.wait"), 30000); /* bare = seconds */
+    CHECK_EQ_INT(lh_config_size(cfg, "ttest.cap"), 10000000);
+    CHECK_EQ_INT(lh_config_bool(cfg, "ttest.on"), 1); /* a bare boolean flag */
+    CHECK_EQ_INT(lh_config_int(cfg, "ttest.n"), 10);
+    lh_config_free(cfg);
+    CHECK_EQ_INT(lh_config_parse_duration("500ms", &v), 0);
+    CHECK_EQ_INT(v, 500);
+    CHECK_EQ_INT(lh_config_parse_duration("1h5m2s", &v), 0);
+    CHECK_EQ_INT(v, 3902000);
+    CHECK_EQ_INT(lh_config_parse_size("1k", &v), 0);
+    CHECK_EQ_INT(v, 1024);
+    CHECK_EQ_INT(lh_config_parse_size("2GiB", &v), 0);
+    CHECK_EQ_INT(v, 2LL << 30);
+    const char *bad_values[][2] = {
+        {"--ttest-wait=5x", "not a duration"},  {"--ttest-wait=2d", "between 0 and 86400000 ms"},
+        {"--ttest-cap=12", "at least 1024 bytes"}, {"--ttest-cap=1.5MiB", "not a size"},
+        {"--ttest-on=maybe", "not a boolean"}, {"--ttest-n=11", "between 1 and 10"},
+        {"--ttest-n=0", "between 1 and 10"},    {"--ttest-wait=", "not a duration"},
+    };
+    for (size_t i = 0; i < sizeof bad_values / sizeof bad_values[0]; i++) {
+        const char *a[] = {bad_values[i][0]};
+        memset(&err, 0, sizeof err);
+        CHECK_EQ_INT(load(&cfg, &err, 1, a), LH_EINVAL);
+        CHECK(strstr(err.msg, bad_values[i][1]) != NULL);
+        CHECK(strstr(err.msg, "ttest.") != NULL);
+    }
+}
+
+/* --listen-ephemeral: every listen key not set explicitly binds 127.0.0.1:0. */
+static void listen_ephemeral(void)
+{
+    lh_config_t *cfg;
+    lh_err_t err = {0};
+    fresh();
+    const char *args[] = {"--listen-ephemeral", "--web-listen", "127.0.0.1:8181"};
+    CHECK_EQ_INT(load(&cfg, &err, 3, args), 0);
+    CHECK_EQ_STR(lh_config_get(cfg, "store.listen"), "127.0.0.1:0");
+    CHECK_EQ_STR(lh_config_get(cfg, "web.listen"), "127.0.0.1:8181");
+    lh_config_free(cfg);
+    setenv("LAKEHOUSE_CORE_LISTEN_EPHEMERAL", "true", 1);
+    setenv("LAKEHOUSE_STORE_LISTEN", "127.0.0.1:9999", 1);
+    CHECK_EQ_INT(load(&cfg, &err, 0, NULL), 0);
+    CHECK_EQ_STR(lh_config_get(cfg, "store.listen"), "127.0.0.1:9999");
+    CHECK_EQ_STR(lh_config_get(cfg, "web.listen"), "127.0.0.1:0");
+    lh_config_free(cfg);
+}
+
+/* lake.*: the first environment name set wins; credentials fall back. */
+static void lake_keys_from_the_environment(void)
+{
+    lh_config_t *cfg;
+    lh_err_t err = {0};
+    fresh();
+    setenv("LAKEHOUSE_S3_ENDPOINT", "http://127.0.0.1:9000", 1);
+    setenv("LAKEHOUSE_ACCESS_KEY", "root", 1);
+    setenv("AWS_DEFAULT_REGION", "eu-west-1", 1);
+    CHECK_EQ_INT(load(&cfg, &err, 0, NULL), 0);
+    CHECK_EQ_STR(lh_config_get(cfg, "lake.endpoint"), "http://127.0.0.1:9000");
+    CHECK_EQ_STR(lh_config_get(cfg, "lake.access_key"), "root");
+    CHECK_EQ_STR(lh_config_get(cfg, "lake.region"), "eu-west-1");
+    CHECK_EQ_INT(lh_config_bool(cfg, "lake.path_style"), 1);
+    lh_config_free(cfg);
+    setenv("AWS_ENDPOINT_URL", "https://s3.example.com", 1);
+    setenv("AWS_ACCESS_KEY_ID", "AKIA1", 1);
+    setenv("AWS_REGION", "us-west-2", 1);
+    CHECK_EQ_INT(load(&cfg, &err, 0, NULL), 0);
+    CHECK_EQ_STR(lh_config_get(cfg, "lake.endpoint"), "https://s3.example.com");
+    CHECK_EQ_STR(lh_config_source(cfg, "lake.endpoint"), "env");
+    CHECK_EQ_STR(lh_config_get(cfg, "lake.access_key"), "AKIA1");
+    CHECK_EQ_STR(lh_config_get(cfg, "lake.region"), "us-west-2");
+    lh_config_free(cfg);
+    setenv("AWS_ENDPOINT_URL", "ftp://nope", 1);
+    CHECK_EQ_INT(load(&cfg, &err, 0, NULL), LH_EINVAL);
+    CHECK(strstr(err.msg, "env AWS_ENDPOINT_URL") != NULL);
 }
 
 static const lh_test_t tests[] = {
@@ -243,7 +348,15 @@ static const lh_test_t tests[] = {
     {"errors_name_key_and_source", errors_name_key_and_source},
     {"show_masks_secrets", show_masks_secrets},
     {"doc_lists_every_name", doc_lists_every_name},
+    {"typed_values_and_bounds", typed_values_and_bounds},
+    {"listen_ephemeral", listen_ephemeral},
+    {"lake_keys_from_the_environment", lake_keys_from_the_environment},
     {NULL, NULL},
 };
 
-LH_TEST_MAIN(tests)
+int main(int argc, char **argv)
+{
+    if (lh_cmd_register_modules() != 0)
+        return 1;
+    return lh_test_main(tests, argc, argv);
+}

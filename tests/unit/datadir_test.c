@@ -150,7 +150,9 @@ static void endpoints_json_is_flat_and_removed(void)
     snprintf(p, sizeof p, "%s/run/endpoints.json", dir);
     json_t *doc = json_load_file(p, 0, &je);
     CHECK(doc && json_is_object(doc));
-    CHECK_EQ_INT(json_object_size(doc), 2);
+    CHECK_EQ_INT(json_object_size(doc), 4); /* s3, web, version, pid */
+    CHECK_EQ_STR(json_string_value(json_object_get(doc, "version")), LH_VERSION);
+    CHECK_EQ_INT(json_integer_value(json_object_get(doc, "pid")), getpid());
     CHECK_EQ_STR(json_string_value(json_object_get(doc, "s3")), "127.0.0.1:41000");
     CHECK_EQ_STR(json_string_value(json_object_get(doc, "web")), "127.0.0.1:40000");
     json_decref(doc);

@@ -15,6 +15,7 @@
  * tree (engine.c + checksum.c; sigv4.c + checksum.c), so this file builds
  * before those branches are merged; main() says which halves are missing. */
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -1187,16 +1188,32 @@ static void s3_open_rejects_bad_endpoints(void)
     lh_objstore_close(os);
 }
 
-/* Reads "s3" from <dir>/run/endpoints.json: 0 when found. */
+/* 1 when GET http://<web>/readyz answers 200 (every role of the server ready). */
+static int server_ready(const char *web)
+{
+    char url[300];
+    long status = 0;
+    snprintf(url, sizeof url, "http://%s/readyz", web);
+    CURL *h = curl_easy_init();
+    if (!h) return 0;
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
+    if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(h);
+    return status == 200;
+}
+
+/* Reads "s3" from <dir>/run/endpoints.json once /readyz answers 200: 0 when found. */
 static int read_endpoint(const char *dir)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/run/endpoints.json", dir);
     json_t *j = json_load_file(path, 0, NULL);
     const char *v = json_string_value(json_object_get(j, "s3"));
-    if (!v) /* {"s3": {"address": ...}} or similar */
-        v = json_string_value(json_object_get(json_object_get(j, "s3"), "address"));
+    const char *web = json_string_value(json_object_get(j, "web"));
     int rc = -1;
+    if (!web || !server_ready(web)) v = NULL;
     if (v && *v) {
         snprintf(g_endpoint, sizeof g_endpoint, "%s%s", strstr(v, "://") ? "" : "http://", v);
         rc = 0;
@@ -1233,8 +1250,7 @@ static void spawn_server(const char *exe)
     setenv("LAKEHOUSE_DATA_DIR", g_data_dir, 1);
     setenv("LAKEHOUSE_ACCESS_KEY", g_ak, 1);
     setenv("LAKEHOUSE_SECRET_KEY", g_sk, 1);
-    execl(exe, exe, "up", "--store-listen", "127.0.0.1:0", "--web-listen", "127.0.0.1:0",
-          (char *)NULL);
+    execl(exe, exe, "up", "--listen-ephemeral", (char *)NULL);
     _exit(127);
 }
 

@@ -75,6 +75,7 @@ static lh_web_api_t setup(void)
         lh_meta_user_add(api.meta, "wendy", "wendy-secret-1", LH_ROLE_WRITER, &err) != 0)
         abort();
     api.render_metrics = fake_metrics;
+    api.api_enabled = 1;
     return api;
 }
 
@@ -84,24 +85,78 @@ static const char *jstr(json_t *doc, const char *key)
     return s ? s : "";
 }
 
+static int fake_ready_flag;
+static int fake_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *err)
+{
+    *handle = &fake_ready_flag;
+    return 0;
+}
+static void fake_stop(void *handle, void (*done)(void *), void *arg)
+{
+    done(arg);
+}
+static int fake_ready(void *handle)
+{
+    return *(int *)handle;
+}
+static const lh_role_t role_a = {.name = "alpha", .start = fake_start, .stop = fake_stop};
+static const lh_role_t role_b = {
+    .name = "beta", .start = fake_start, .stop = fake_stop, .ready = fake_ready};
+static const lh_role_t *const fake_roles[] = {&role_a, &role_b};
+
 static void system_endpoints(void)
 {
     lh_web_api_t api = setup();
+    lh_roles_t *rs;
+    lh_err_t err = {0};
+    lh_role_ctx_t ctx = {.lake_owner = ""};
     res_t r = req(&api, "GET", "/healthz", NULL, NULL);
     CHECK_EQ_INT(r.status, 200);
     CHECK_EQ_STR(r.body, "ok");
+    r = req(&api, "GET", "/readyz", NULL, NULL); /* no roles at all */
+    CHECK_EQ_INT(r.status, 503);
+    CHECK_EQ_STR(r.body, "{\"status\":\"not ready\",\"roles\":{}}\n");
+    CHECK_EQ_INT(lh_roles_new(&rs, fake_roles, 2, 3, &ctx), 0);
+    api.roles = rs;
     r = req(&api, "GET", "/readyz", NULL, NULL);
     CHECK_EQ_INT(r.status, 503);
-    CHECK_EQ_STR(r.body, "not ready");
-    api.ready = 1;
+    CHECK_EQ_STR(r.ctype, "application/json");
+    CHECK_EQ_STR(r.body, "{\"status\":\"not ready\",\"roles\":{\"alpha\":\"idle\",\"beta\":\"idle\"}}\n");
+    fake_ready_flag = 0;
+    CHECK_EQ_INT(lh_roles_start(rs, &err), 0);
+    r = req(&api, "GET", "/readyz", NULL, NULL); /* beta started but not ready yet */
+    CHECK_EQ_INT(r.status, 503);
+    CHECK_EQ_STR(r.body, "{\"status\":\"not ready\",\"roles\":{\"alpha\":\"ready\",\"beta\":\"starting\"}}\n");
+    fake_ready_flag = 1;
     r = req(&api, "GET", "/readyz", NULL, NULL);
     CHECK_EQ_INT(r.status, 200);
-    CHECK_EQ_STR(r.body, "ready");
+    CHECK_EQ_STR(r.body, "{\"status\":\"ready\",\"roles\":{\"alpha\":\"ready\",\"beta\":\"ready\"}}\n");
+    lh_roles_stop(rs, NULL, NULL);
+    r = req(&api, "GET", "/readyz", NULL, NULL);
+    CHECK_EQ_INT(r.status, 503);
+    CHECK_EQ_STR(r.body, "{\"status\":\"not ready\",\"roles\":{\"alpha\":\"stopped\",\"beta\":\"stopped\"}}\n");
+    lh_roles_free(rs);
     r = req(&api, "GET", "/metrics", NULL, NULL);
     CHECK_EQ_INT(r.status, 200);
     CHECK(!strncmp(r.ctype, "text/plain; version=0.0.4", 25));
     CHECK_EQ_STR(r.body, "# TYPE x counter\nx 1\n");
     r = req(&api, "HEAD", "/healthz", NULL, NULL);
+    CHECK_EQ_INT(r.status, 200);
+    lh_meta_close(api.meta);
+}
+
+/* Without the web role the process serves only /healthz, /readyz, /metrics. */
+static void api_only_where_the_web_role_runs(void)
+{
+    lh_web_api_t api = setup();
+    api.api_enabled = 0;
+    res_t r = req(&api, "GET", "/api/v1/users", basic(0, "admin", "admin-secret-1"), NULL);
+    CHECK_EQ_INT(r.status, 404);
+    CHECK_EQ_STR(r.ctype, "application/problem+json");
+    r = req(&api, "GET", "/healthz", NULL, NULL);
+    CHECK_EQ_INT(r.status, 200);
+    api.api_enabled = 1;
+    r = req(&api, "GET", "/api/v1/users", basic(0, "admin", "admin-secret-1"), NULL);
     CHECK_EQ_INT(r.status, 200);
     lh_meta_close(api.meta);
 }
@@ -281,6 +336,7 @@ static void trusted_offline_call(void)
 
 static const lh_test_t tests[] = {
     {"system_endpoints", system_endpoints},
+    {"api_only_where_the_web_role_runs", api_only_where_the_web_role_runs},
     {"unknown_paths_and_methods", unknown_paths_and_methods},
     {"authentication_and_roles", authentication_and_roles},
     {"users_api", users_api},

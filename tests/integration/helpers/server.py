@@ -1,8 +1,9 @@
 """Starting, stopping and killing `lakehouse up` for the integration tests.
 
 A Server owns one data directory and one log file per start. It never assumes
-default ports: it starts with port 0 on both listeners and reads the bound
-addresses from <data-dir>/run/endpoints.json, then waits for GET /readyz.
+default ports: it starts with --listen-ephemeral (every listener on port 0),
+reads the bound addresses from <data-dir>/run/endpoints.json, then waits for
+GET /readyz to answer 200 (every started role ready).
 """
 import json
 import os
@@ -52,11 +53,12 @@ class Server:
     """
 
     def __init__(self, data_dir, log_dir=None, *, name="lakehouse", extra_args=(), env=None,
-                 root_keys=True):
+                 root_keys=True, command=("up",)):
         self.data_dir = Path(data_dir)
         self.log_dir = Path(log_dir or self.data_dir.parent)
         self.name = name
         self.extra_args = list(extra_args)
+        self.command = list(command)  # ["serve", "store"] runs some roles only
         self.env_extra = dict(env or {})
         self.root_keys = root_keys
         self.proc = None
@@ -89,8 +91,8 @@ class Server:
             self.env_extra = dict(env)
         penv = self.env()
         self.env_extra = saved
-        args = [lakehouse_bin(), "up", "--data-dir", str(self.data_dir),
-                "--store-listen", "127.0.0.1:0", "--web-listen", "127.0.0.1:0", *self.extra_args]
+        args = [lakehouse_bin(), *self.command, "--data-dir", str(self.data_dir),
+                "--listen-ephemeral", *self.extra_args]
         self._logf = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._logf,
                                      stderr=subprocess.STDOUT, env=penv)
@@ -104,12 +106,12 @@ class Server:
                                    f" log {self.log_path}:\n{tail(self.log())}")
             try:
                 eps = json.loads(ep.read_text())
-                if isinstance(eps, dict) and eps.get("s3") and eps.get("web"):
+                if isinstance(eps, dict) and eps.get("web"):
                     ctx = ssl._create_unverified_context() if self.web_tls else None
                     with urllib.request.urlopen(f"{self.web_scheme}://{eps['web']}/readyz",
                                                 timeout=5, context=ctx) as r:
-                        if r.status == 200:
-                            self.endpoints = eps
+                        if r.status == 200:  # every role published its endpoints
+                            self.endpoints = json.loads(ep.read_text())
                             return self
             except Exception as e:  # not there yet
                 last = e
