@@ -28,16 +28,14 @@ static void run(uv_work_t *w)
 static void after(uv_work_t *w, int status)
 {
     job_t *j = (job_t *)w;
-    if (j->done)
-        j->done(j->arg, status);
+    if (j->done) j->done(j->arg, status);
     free(j);
 }
 
 int lh_work_submit(uv_loop_t *loop, void (*work)(void *), void (*done)(void *, int), void *arg)
 {
     job_t *j = malloc(sizeof *j);
-    if (!j)
-        return LH_ENOMEM;
+    if (!j) return LH_ENOMEM;
     j->work = work;
     j->done = done;
     j->arg = arg;
@@ -51,8 +49,7 @@ int lh_work_submit(uv_loop_t *loop, void (*work)(void *), void (*done)(void *, i
 void lh_work_init(int threads)
 {
     char n[16];
-    if (getenv("UV_THREADPOOL_SIZE"))
-        return;
+    if (getenv("UV_THREADPOOL_SIZE")) return;
     snprintf(n, sizeof n, "%d", threads > 0 ? threads : 16);
     setenv("UV_THREADPOOL_SIZE", n, 0);
 }
@@ -100,8 +97,7 @@ int lh_loop_poster_new(uv_loop_t *loop, lh_loop_poster_t **out)
 {
     lh_loop_poster_t *p = calloc(1, sizeof *p);
     *out = NULL;
-    if (!p)
-        return LH_ENOMEM;
+    if (!p) return LH_ENOMEM;
     if (pthread_mutex_init(&p->mu, NULL) != 0) {
         free(p);
         return LH_ENOMEM;
@@ -145,15 +141,13 @@ static void heap_post_run(void *arg, int status)
 int lh_loop_post(lh_loop_poster_t *p, void (*fn)(void *, int), void *arg)
 {
     heap_post_t *h = malloc(sizeof *h);
-    if (!h)
-        return LH_ENOMEM;
+    if (!h) return LH_ENOMEM;
     h->node.fn = heap_post_run;
     h->node.arg = h;
     h->fn = fn;
     h->arg = arg;
     int rc = lh_loop_post_node(p, &h->node);
-    if (rc)
-        free(h);
+    if (rc) free(h);
     return rc;
 }
 
@@ -164,8 +158,7 @@ void lh_loop_poster_hold(lh_loop_poster_t *p)
 
 void lh_loop_poster_release(lh_loop_poster_t *p)
 {
-    if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) != 0)
-        return;
+    if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
     pthread_mutex_destroy(&p->mu);
     free(p);
 }

@@ -19,8 +19,8 @@ enum {
 /* Runs work(arg) on a worker thread, then done(arg, status) on the loop thread
  * (status 0, or UV_ECANCELED when the loop is shutting down).
  * Returns 0 or LH_ENOMEM. */
-int lh_work_submit(uv_loop_t *loop, void (*work)(void *arg),
-                   void (*done)(void *arg, int status), void *arg);
+int lh_work_submit(uv_loop_t *loop, void (*work)(void *arg), void (*done)(void *arg, int status),
+                   void *arg);
 /* Call before the first loop is created: sizes libuv's pool (UV_THREADPOOL_SIZE)
  * unless the environment already set it. */
 void lh_work_init(int threads);

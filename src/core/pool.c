@@ -9,8 +9,8 @@
  * Parallel-for helpers are jobs without a handle placed at the queue's front;
  * the caller unlinks the ones no thread has started before it waits, so it
  * never waits for work nobody runs. */
-#include "core/pool_int.h"
 #include "core/metrics.h"
+#include "core/pool_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +36,8 @@ static void metrics_register(void)
     lh_metrics_register(M_RUNNING, LH_METRIC_GAUGE, "Threads of a long-job pool at work.", NULL, 0);
     lh_metrics_register(M_COMPLETED, LH_METRIC_COUNTER,
                         "Long jobs finished (any status but cancelled or timed out).", NULL, 0);
-    lh_metrics_register(M_CANCELLED, LH_METRIC_COUNTER, "Long jobs cancelled or timed out.",
-                        NULL, 0);
+    lh_metrics_register(M_CANCELLED, LH_METRIC_COUNTER, "Long jobs cancelled or timed out.", NULL,
+                        0);
     lh_metrics_register(M_REJECTED, LH_METRIC_COUNTER, "Long jobs refused: queue full or stopping.",
                         NULL, 0);
 }
@@ -97,14 +97,12 @@ void lh__pool_unlink(lh_pool_t *p, lh_job_t *j)
 
 static void job_unref(lh_job_t *j)
 {
-    if (__atomic_sub_fetch(&j->refs, 1, __ATOMIC_ACQ_REL) == 0)
-        free(j);
+    if (__atomic_sub_fetch(&j->refs, 1, __ATOMIC_ACQ_REL) == 0) free(j);
 }
 
 static void finish(lh_job_t *j)
 {
-    if (j->done)
-        j->done(j, j->arg, j->status);
+    if (j->done) j->done(j, j->arg, j->status);
     pthread_mutex_lock(&done_mu);
     j->finished = 1;
     pthread_cond_broadcast(&done_cv);
@@ -116,8 +114,7 @@ static void posted(void *arg, int status)
 {
     lh_job_t *j = arg;
     lh_loop_poster_t *ps = j->poster;
-    if (status)
-        j->status = status; /* the poster closed before the loop ran it */
+    if (status) j->status = status; /* the poster closed before the loop ran it */
     finish(j);
     lh_loop_poster_release(ps);
 }
@@ -133,8 +130,7 @@ static void complete(lh_job_t *j, int status)
         lh_loop_poster_t *ps = j->poster;
         j->post.fn = posted;
         j->post.arg = j;
-        if (lh_loop_post_node(ps, &j->post) == 0)
-            return; /* j may be gone already */
+        if (lh_loop_post_node(ps, &j->post) == 0) return; /* j may be gone already */
         j->status = LH_ECANCELED;
         finish(j);
         lh_loop_poster_release(ps);
@@ -192,8 +188,7 @@ static void *worker_main(void *arg)
         while (!p->head && !p->stopping)
             pthread_cond_wait(&p->work_cv, &p->mu);
         lh_job_t *j = p->head;
-        if (!j)
-            break;
+        if (!j) break;
         lh__pool_unlink(p, j);
         run_one(w, j);
     }
@@ -206,8 +201,7 @@ static void *worker_main(void *arg)
 static int name_ok(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 31)
-        return 0;
+    if (n == 0 || n > 31) return 0;
     for (size_t i = 0; i < n; i++)
         if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
             return 0;
@@ -297,8 +291,7 @@ static lh_job_t *drain(lh_pool_t *p)
 
 void lh_pool_destroy(lh_pool_t *p)
 {
-    if (!p)
-        return;
+    if (!p) return;
     pthread_mutex_lock(&p->mu);
     p->stopping = 1;
     lh_job_t *j = drain(p);
@@ -326,13 +319,10 @@ int lh_pool_threads(const lh_pool_t *p)
 
 int lh_pool_submit(lh_pool_t *p, const lh_job_spec_t *s, lh_job_t **out)
 {
-    if (out)
-        *out = NULL;
-    if (!s->run)
-        return LH_EINVAL;
+    if (out) *out = NULL;
+    if (!s->run) return LH_EINVAL;
     lh_job_t *j = calloc(1, sizeof *j);
-    if (!j)
-        return LH_ENOMEM;
+    if (!j) return LH_ENOMEM;
     j->pool = p;
     j->run = s->run;
     j->done = s->done;
@@ -341,19 +331,16 @@ int lh_pool_submit(lh_pool_t *p, const lh_job_spec_t *s, lh_job_t **out)
     if (s->timeout_ms && s->timeout_ms < UINT64_MAX / 4000000u) /* longer: no deadline */
         j->deadline_ns = now_ns() + s->timeout_ms * 1000000u;
     j->refs = out ? 2 : 1;
-    if (out)
-        *out = j; /* before the job is visible: done may read it */
+    if (out) *out = j; /* before the job is visible: done may read it */
     pthread_mutex_lock(&p->mu);
     if (p->stopping || p->queued >= p->queue_max) {
         pthread_mutex_unlock(&p->mu);
         lh_metrics_add(M_REJECTED, p->labels, 1);
-        if (out)
-            *out = NULL;
+        if (out) *out = NULL;
         free(j);
         return LH_EBUSY;
     }
-    if (j->poster)
-        lh_loop_poster_hold(j->poster);
+    if (j->poster) lh_loop_poster_hold(j->poster);
     link_tail(p, j);
     p->queued++;
     gauges(p);
@@ -386,10 +373,8 @@ int lh_job_cancel(lh_job_t *j)
 int lh_job_cancelled(lh_job_t *j)
 {
     int c = __atomic_load_n(&j->cancel, __ATOMIC_RELAXED);
-    if (c)
-        return c;
-    if (!expired(j))
-        return 0;
+    if (c) return c;
+    if (!expired(j)) return 0;
     __atomic_compare_exchange_n(&j->cancel, &c, LH_ETIMEDOUT, 0, __ATOMIC_RELAXED,
                                 __ATOMIC_RELAXED);
     return __atomic_load_n(&j->cancel, __ATOMIC_RELAXED);
@@ -407,7 +392,5 @@ int lh_job_wait(lh_job_t *j)
 
 void lh_job_release(lh_job_t *j)
 {
-    if (j)
-        job_unref(j);
+    if (j) job_unref(j);
 }
-

@@ -50,7 +50,9 @@ typedef struct lh_job_spec {
 /* Starts a pool with its threads. *out is the caller's until lh_pool_destroy.
  * Errors: LH_EINVAL (bad name, negative sizes); LH_ENOMEM (memory or threads). */
 int lh_pool_new(const lh_pool_opts_t *opts, lh_pool_t **out, lh_err_t *err);
-/* Not from a pool thread. Stops the pool: queued jobs complete with
+/* Not from a pool thread, and once no other thread will submit to p or start
+ * a parallel for on it (jobs inside p may: they get LH_EBUSY, or run their
+ * parallel for alone). Stops the pool: queued jobs complete with
  * LH_ECANCELED without running, running jobs are flagged cancelled, then the
  * threads are joined (so it waits for each running job's next poll). Every
  * completion has run or been posted when it returns. Handles stay valid for

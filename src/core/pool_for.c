@@ -23,8 +23,7 @@ static void run_range(lh__pool_for_t *f, unsigned worker)
 {
     while (!__atomic_load_n(&f->rc, __ATOMIC_RELAXED)) {
         size_t i = __atomic_fetch_add(&f->next, 1, __ATOMIC_RELAXED);
-        if (i >= f->n)
-            return;
+        if (i >= f->n) return;
         int rc = f->fn(f->arg, i, worker);
         if (rc) {
             int zero = 0;
@@ -87,11 +86,9 @@ static void end_helpers(lh_pool_t *p, lh__pool_for_t *f, size_t k)
 
 int lh_pool_parallel_for(lh_pool_t *p, size_t n, lh_pool_for_fn fn, void *arg)
 {
-    if (n == 0)
-        return 0;
+    if (n == 0) return 0;
     size_t k = p ? (size_t)p->nthreads : 0;
-    if (k > n - 1)
-        k = n - 1;
+    if (k > n - 1) k = n - 1;
     lh__pool_for_t one = {0}, *f = k ? calloc(1, sizeof *f + k * sizeof f->helpers[0]) : NULL;
     if (!f) { /* no helpers (or no memory for them): run serially */
         f = &one;
@@ -100,13 +97,10 @@ int lh_pool_parallel_for(lh_pool_t *p, size_t n, lh_pool_for_fn fn, void *arg)
     f->n = n;
     f->fn = fn;
     f->arg = arg;
-    if (k)
-        start_helpers(p, f, k);
+    if (k) start_helpers(p, f, k);
     run_range(f, 0);
-    if (k)
-        end_helpers(p, f, k);
+    if (k) end_helpers(p, f, k);
     int rc = f->rc;
-    if (f != &one)
-        free(f);
+    if (f != &one) free(f);
     return rc;
 }

@@ -21,8 +21,7 @@ static lh_pool_t *pool_new(const char *name, int threads, int queue_max)
     lh_pool_t *p = NULL;
     lh_err_t err = {0};
     lh_pool_opts_t o = {.name = name, .threads = threads, .queue_max = queue_max};
-    if (lh_pool_new(&o, &p, &err) != 0)
-        fprintf(stderr, "  pool: %s\n", err.msg);
+    if (lh_pool_new(&o, &p, &err) != 0) fprintf(stderr, "  pool: %s\n", err.msg);
     return p;
 }
 
@@ -35,8 +34,7 @@ static double metric(const char *series)
     if (lh_metrics_render(&b) == 0 && b.ptr) {
         size_t n = strlen(series);
         for (const char *s = b.ptr; s && *s; s = strchr(s, '\n'), s = s ? s + 1 : NULL)
-            if (!strncmp(s, series, n) && s[n] == ' ')
-                v = strtod(s + n + 1, NULL);
+            if (!strncmp(s, series, n) && s[n] == ' ') v = strtod(s + n + 1, NULL);
     }
     lh_buf_free(&b);
     return v;
@@ -82,8 +80,7 @@ static int rec_run(lh_job_t *job, void *arg)
 {
     rec_t *r = arg;
     __atomic_add_fetch(&r->ran, 1, __ATOMIC_RELAXED);
-    if (r->order)
-        r->order[(*r->norder)++] = r->id;
+    if (r->order) r->order[(*r->norder)++] = r->id;
     return r->rc;
 }
 
@@ -307,27 +304,25 @@ static void bad_options_are_refused(void)
 
 typedef struct {
     size_t n;
-    int *hits;             /* atomic per index */
-    unsigned max_worker;   /* highest worker id allowed */
-    int bad_worker;        /* atomic */
-    size_t fail_at;        /* index that fails, or n */
-    lh_pool_t *pool;       /* for nested calls */
+    int *hits;           /* atomic per index */
+    unsigned max_worker; /* highest worker id allowed */
+    int bad_worker;      /* atomic */
+    size_t fail_at;      /* index that fails, or n */
+    lh_pool_t *pool;     /* for nested calls */
 } cover_t;
 
 static int cover_fn(void *arg, size_t i, unsigned worker)
 {
     cover_t *c = arg;
     __atomic_add_fetch(&c->hits[i], 1, __ATOMIC_RELAXED);
-    if (worker > c->max_worker)
-        __atomic_store_n(&c->bad_worker, 1, __ATOMIC_RELAXED);
+    if (worker > c->max_worker) __atomic_store_n(&c->bad_worker, 1, __ATOMIC_RELAXED);
     return i == c->fail_at ? LH_EIO : 0;
 }
 
 static int cover_check(cover_t *c)
 {
     for (size_t i = 0; i < c->n; i++)
-        if (c->hits[i] != 1)
-            return 0;
+        if (c->hits[i] != 1) return 0;
     return !c->bad_worker;
 }
 
@@ -400,7 +395,8 @@ static void parallel_for_inside_jobs_on_a_saturated_pool(void)
     CHECK(p);
     memset(hits, 0, sizeof hits);
     for (int j = 0; j < JOBS; j++) {
-        c[j] = (cover_t){.n = 500, .hits = hits[j], .max_worker = 2, .fail_at = SIZE_MAX, .pool = p};
+        c[j] =
+            (cover_t){.n = 500, .hits = hits[j], .max_worker = 2, .fail_at = SIZE_MAX, .pool = p};
         lh_job_spec_t s = {.run = pfor_job, .arg = &c[j]};
         CHECK_EQ_INT(lh_pool_submit(p, &s, &h[j]), 0);
     }
@@ -432,15 +428,12 @@ static void on_post(void *arg, int status)
 {
     post_t *m = arg;
     post_st_t *st = m->st;
-    if (status)
-        st->bad_status++;
+    if (status) st->bad_status++;
     st->hits[m->thread][m->seq]++;
-    if (m->seq != st->last[m->thread] + 1)
-        st->out_of_order++;
+    if (m->seq != st->last[m->thread] + 1) st->out_of_order++;
     st->last[m->thread] = m->seq;
     free(m);
-    if (++st->total == POSTERS * POSTS)
-        lh_loop_poster_close(st->poster);
+    if (++st->total == POSTERS * POSTS) lh_loop_poster_close(st->poster);
 }
 
 static void *poster_main(void *arg)
@@ -449,11 +442,9 @@ static void *poster_main(void *arg)
     int t = ((post_t *)arg)->thread;
     for (int i = 0; i < POSTS; i++) {
         post_t *m = malloc(sizeof *m);
-        if (!m)
-            abort();
+        if (!m) abort();
         *m = (post_t){.st = st, .thread = t, .seq = i};
-        if (lh_loop_post(st->poster, on_post, m) != 0)
-            abort();
+        if (lh_loop_post(st->poster, on_post, m) != 0) abort();
     }
     return NULL;
 }
@@ -486,8 +477,7 @@ static void posts_from_many_threads_run_once_in_order(void)
 static int cancelled_posts;
 static void count_cancelled(void *arg, int status)
 {
-    if (status == LH_ECANCELED)
-        cancelled_posts++;
+    if (status == LH_ECANCELED) cancelled_posts++;
     (void)arg;
 }
 
@@ -526,12 +516,9 @@ static void onloop_done(lh_job_t *job, void *arg, int status)
     rec_t *r = arg;
     onloop_t *o = r->ctx;
     rec_done(job, arg, status);
-    if (!pthread_equal(pthread_self(), o->loop_thread))
-        o->off_loop++;
-    if (status != r->rc)
-        o->bad_status++;
-    if (++o->done == o->expected)
-        lh_loop_poster_close(o->poster);
+    if (!pthread_equal(pthread_self(), o->loop_thread)) o->off_loop++;
+    if (status != r->rc) o->bad_status++;
+    if (++o->done == o->expected) lh_loop_poster_close(o->poster);
 }
 
 static int onloop_run(lh_job_t *job, void *arg)
@@ -555,7 +542,8 @@ static void pool_completes_on_the_loop_thread(void)
     o.expected = N;
     for (int i = 0; i < N; i++) {
         r[i] = (rec_t){.id = i, .rc = i % 5 ? 0 : LH_EIO, .ctx = &o};
-        lh_job_spec_t s = {.run = onloop_run, .done = onloop_done, .arg = &r[i], .poster = o.poster};
+        lh_job_spec_t s = {
+            .run = onloop_run, .done = onloop_done, .arg = &r[i], .poster = o.poster};
         CHECK_EQ_INT(lh_pool_submit(p, &s, NULL), 0);
     }
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -592,7 +580,8 @@ static void shutdown_with_jobs_pending_completes_each_once_on_loop(void)
     gate_wait_started(&g);
     for (int i = 0; i < N; i++) {
         r[i] = (rec_t){.id = i, .rc = LH_ECANCELED, .ctx = &o};
-        lh_job_spec_t s = {.run = onloop_run, .done = onloop_done, .arg = &r[i], .poster = o.poster};
+        lh_job_spec_t s = {
+            .run = onloop_run, .done = onloop_done, .arg = &r[i], .poster = o.poster};
         CHECK_EQ_INT(lh_pool_submit(p, &s, i == 0 ? &h : NULL), 0);
     }
     lh_pool_destroy(p);
