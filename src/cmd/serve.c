@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/meta.h"
+#include "core/pool.h"
 #include "core/role.h"
 #include "web/web.h"
 
@@ -27,11 +28,24 @@ typedef struct {
     lh_meta_t *meta;
     lh_roles_t *roles;
     lh_web_t *web;
+    lh_pool_t *long_pool;
+    lh_loop_poster_t *poster;
     int stopping;
 } platform_t;
 
+/* Last step of a stop: the long pool (running jobs see lh_job_cancelled),
+ * the poster (completions still queued run with LH_ECANCELED), the signals;
+ * then the loop runs dry. */
 static void close_signals(platform_t *p)
 {
+    if (p->long_pool) {
+        lh_pool_destroy(p->long_pool);
+        p->long_pool = NULL;
+    }
+    if (p->poster) {
+        lh_loop_poster_close(p->poster);
+        p->poster = NULL;
+    }
     uv_close((uv_handle_t *)&p->sigint, NULL);
     uv_close((uv_handle_t *)&p->sigterm, NULL);
 }
@@ -143,12 +157,26 @@ static int serve(platform_t *p, unsigned mask, const char *owner, lh_err_t *err)
 {
     const char *dir = lh_config_get(p->cfg, "core.data_dir");
     lh_role_ctx_t ctx = {.cfg = p->cfg, .meta = p->meta, .data_dir = dir, .lake_owner = owner};
+    lh_pool_opts_t po = {.name = "long",
+                         .threads = (int)lh_config_int(p->cfg, "core.long_threads"),
+                         .queue_max = (int)lh_config_int(p->cfg, "core.long_queue")};
     uv_loop_init(&p->loop);
     ctx.loop = &p->loop;
-    int rc = lh_roles_new(&p->roles, lh_cmd_roles, lh_cmd_nroles, mask, &ctx);
+    int rc = lh_pool_new(&po, &p->long_pool, err);
+    if (rc == 0 && (rc = lh_loop_poster_new(&p->loop, &p->poster)) != 0)
+        lh_err_set(err, rc, "cannot create the loop poster");
+    ctx.long_pool = p->long_pool;
+    ctx.poster = p->poster;
+    if (rc == 0 && (rc = lh_roles_new(&p->roles, lh_cmd_roles, lh_cmd_nroles, mask, &ctx)) != 0)
+        lh_err_set(err, rc, "out of memory");
     if (rc) {
+        if (p->long_pool)
+            lh_pool_destroy(p->long_pool);
+        if (p->poster)
+            lh_loop_poster_close(p->poster);
+        uv_run(&p->loop, UV_RUN_DEFAULT);
         uv_loop_close(&p->loop);
-        return lh_err_set(err, rc, "out of memory");
+        return rc;
     }
     lh_roles_set_publisher(p->roles, publish, p);
     uv_signal_init(&p->loop, &p->sigint);

@@ -42,6 +42,10 @@ static const lh_config_key_t core_keys[] = {
      .choices = "debug|info|warn|error", .help = "lowest level logged: debug, info, warn or error"},
     {.section = "core", .key = "worker_threads", .def = "16", .type = T(INT), .min = 1, .max = 1024,
      .help = "threads of the pool for short blocking work (fsync, index commits, SQLite)"},
+    {.section = "core", .key = "long_threads", .def = "0", .type = T(INT), .min = 0, .max = 1024,
+     .help = "threads of the long-job pool (queries, scans, Parquet, compaction); 0 = online cores"},
+    {.section = "core", .key = "long_queue", .def = "256", .type = T(INT), .min = 1, .max = 1 << 20,
+     .help = "long jobs that may wait for a thread before new ones are refused as too busy"},
     {.section = "core", .key = "listen_ephemeral", .def = "false", .type = T(BOOL),
      .flag = "--listen-ephemeral|--core-listen-ephemeral",
      .help = "start every listener on 127.0.0.1 port 0 (an explicitly set `*.listen` still "

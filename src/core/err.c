@@ -21,6 +21,7 @@ const char *lh_strerror(int code)
     static const char *names[] = {
         "OK",     "ENOMEM", "EINVAL",    "ENOENT",  "EEXIST",  "EIO",    "EPERM",    "ETOOBIG",
         "EBUSY",  "EPRECOND", "ENOTEMPTY", "ECORRUPT", "EPROTO", "EAUTH", "ECONFLICT",
+        "ECANCELED", "ETIMEDOUT",
     };
     int i = -code;
     if (i < 0 || i >= (int)(sizeof names / sizeof names[0]))

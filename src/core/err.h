@@ -19,6 +19,8 @@ enum {
     LH_EPROTO = -12,    /* protocol violation by the peer */
     LH_EAUTH = -13,     /* authentication failed */
     LH_ECONFLICT = -14, /* concurrent modification */
+    LH_ECANCELED = -15, /* cancelled: before or while running, or at shutdown */
+    LH_ETIMEDOUT = -16, /* a deadline passed */
 };
 
 typedef struct lh_err {

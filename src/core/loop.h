@@ -9,13 +9,6 @@
 
 #include <uv.h>
 
-/* Codes added for cancellation; they belong in core/err.h (to be moved there,
- * with names in lh_strerror, when this branch is merged). */
-enum {
-    LH_ECANCELED = -15, /* cancelled: before or while running, or at shutdown */
-    LH_ETIMEDOUT = -16, /* a deadline passed */
-};
-
 /* Runs work(arg) on a worker thread, then done(arg, status) on the loop thread
  * (status 0, or UV_ECANCELED when the loop is shutting down).
  * Returns 0 or LH_ENOMEM. */

@@ -17,7 +17,9 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/err.h"
+#include "core/loop.h"
 #include "core/meta.h"
+#include "core/pool.h"
 
 typedef struct lh_roles lh_roles_t;
 
@@ -29,6 +31,10 @@ typedef struct lh_role_ctx {
     const char *data_dir;
     const char *lake_owner; /* access key that owns the lake bucket; "" when unknown */
     lh_roles_t *roles;      /* for lh_roles_publish_endpoint / provide / lookup */
+    /* the long-job pool (queries, scans; core.long_threads, core.long_queue)
+     * and the poster its completions come back to this loop through */
+    lh_pool_t *long_pool;
+    lh_loop_poster_t *poster;
 } lh_role_ctx_t;
 
 typedef struct lh_role {
