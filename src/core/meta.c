@@ -59,7 +59,8 @@ static int exec(sqlite3 *db, const char *sql, lh_err_t *err)
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
         return 0;
-    int rc = lh_err_set(err, LH_EIO, "metadata database: %s", msg ? msg : sqlite3_errmsg(db));
+    int rc = lh_err_set(err, LH_EIO, "%s: %s", sqlite3_db_filename(db, "main"),
+                        msg ? msg : sqlite3_errmsg(db));
     sqlite3_free(msg);
     return rc;
 }
@@ -69,12 +70,12 @@ static int applied_version(sqlite3 *db, const char *module, int *out, lh_err_t *
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(version),0) FROM schema_migrations WHERE module=?",
                            -1, &st, NULL) != SQLITE_OK)
-        return lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(db));
+        return lh_err_set(err, LH_EIO, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
     sqlite3_bind_text(st, 1, module, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : LH_EIO;
     *out = rc == 0 ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
-    return rc ? lh_err_set(err, rc, "metadata database: %s", sqlite3_errmsg(db)) : 0;
+    return rc ? lh_err_set(err, rc, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db)) : 0;
 }
 
 static int record_version(sqlite3 *db, const lh_migration_t *mg, lh_err_t *err)
@@ -82,13 +83,13 @@ static int record_version(sqlite3 *db, const lh_migration_t *mg, lh_err_t *err)
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, "INSERT INTO schema_migrations(module,version,applied) VALUES(?,?,?)",
                            -1, &st, NULL) != SQLITE_OK)
-        return lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(db));
+        return lh_err_set(err, LH_EIO, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
     sqlite3_bind_text(st, 1, mg->module, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, mg->version);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
     int ok = sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
-    return ok ? 0 : lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(db));
+    return ok ? 0 : lh_err_set(err, LH_EIO, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
 }
 
 /* Applies the migrations of one module newer than what the database has. */
@@ -105,8 +106,8 @@ static int migrate_module(sqlite3 *db, const lh_migration_t *migs, int n, lh_err
                               migs[0].module, n);
     if (have > n)
         return lh_err_set(err, LH_ECORRUPT,
-                          "metadata database has %s migration %d but this lakehouse knows only %d",
-                          migs[0].module, have, n);
+                          "%s has %s migration %d but this lakehouse knows only %d",
+                          sqlite3_db_filename(db, "main"), migs[0].module, have, n);
     for (int i = have; i < n; i++) {
         lh_err_t e = {0};
         if ((rc = exec(db, migs[i].sql, &e)) || (rc = record_version(db, &migs[i], &e)))
@@ -116,12 +117,49 @@ static int migrate_module(sqlite3 *db, const lh_migration_t *migs, int n, lh_err
     return 0;
 }
 
+static int ensure_table(sqlite3 *db, lh_err_t *err)
+{
+    return exec(db,
+                "CREATE TABLE IF NOT EXISTS schema_migrations(module TEXT NOT NULL,"
+                " version INTEGER NOT NULL, applied INTEGER NOT NULL, PRIMARY KEY(module, version))",
+                err);
+}
+
+/* A database made before the shared scheme counted its migrations in PRAGMA
+ * user_version (the store's index did): those become recorded versions. */
+static int adopt_user_version(sqlite3 *db, const lh_migration_t *migs, int n, lh_err_t *err)
+{
+    sqlite3_stmt *st;
+    int have, ver = 0, rc;
+    if ((rc = applied_version(db, migs[0].module, &have, err)) || have > 0)
+        return rc;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return lh_err_set(err, LH_EIO, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+    if (sqlite3_step(st) == SQLITE_ROW)
+        ver = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    for (int i = 0; rc == 0 && i < ver && i < n; i++)
+        rc = record_version(db, &migs[i], err);
+    return rc;
+}
+
+int lh_sqlite_migrate(sqlite3 *db, const lh_migration_t *migs, int n, lh_err_t *err)
+{
+    int rc = ensure_table(db, err);
+    if (rc || (rc = exec(db, "BEGIN IMMEDIATE", err)))
+        return rc;
+    if ((rc = adopt_user_version(db, migs, n, err)) == 0)
+        rc = migrate_module(db, migs, n, err);
+    if (rc) {
+        exec(db, "ROLLBACK", NULL);
+        return rc;
+    }
+    return exec(db, "COMMIT", err);
+}
+
 static int migrate(sqlite3 *db, lh_err_t *err)
 {
-    int rc = exec(db,
-                  "CREATE TABLE IF NOT EXISTS schema_migrations(module TEXT NOT NULL,"
-                  " version INTEGER NOT NULL, applied INTEGER NOT NULL, PRIMARY KEY(module, version))",
-                  err);
+    int rc = ensure_table(db, err);
     if (rc || (rc = exec(db, "BEGIN IMMEDIATE", err)))
         return rc;
     rc = migrate_module(db, core_migrations, (int)(sizeof core_migrations / sizeof core_migrations[0]),

@@ -15,6 +15,7 @@
 #include "core/err.h"
 
 typedef struct lh_meta lh_meta_t;
+struct sqlite3;
 
 enum { LH_ROLE_READER = 0, LH_ROLE_WRITER = 1, LH_ROLE_ADMIN = 2 };
 
@@ -38,6 +39,16 @@ int lh_meta_open(lh_meta_t **out, const char *data_dir, lh_err_t *err);
 void lh_meta_close(lh_meta_t *m);
 /* Registers a module's migrations (static array, n entries); call before open. */
 void lh_meta_register_migrations(const lh_migration_t *migs, int n);
+/* The same migration scheme for a module's own SQLite database (one under
+ * <data-dir>/<module>/, for modules whose write rate would queue behind
+ * others): applies the migrations of migs (one module, numbered 1..n) newer
+ * than those recorded in the database's schema_migrations table, in one
+ * transaction. A database whose module has no record yet but a PRAGMA
+ * user_version k > 0 (the store's index before the shared scheme) counts
+ * migrations 1..k as applied. Returns 0, LH_EINVAL (misnumbered), LH_ECORRUPT
+ * (the database is newer than this binary) or LH_EIO (a failed statement),
+ * with err naming the file and migration. */
+int lh_sqlite_migrate(struct sqlite3 *db, const lh_migration_t *migs, int n, lh_err_t *err);
 /* The underlying handle for modules that keep tables here; use with
  * lh_meta_lock/unlock around every use. */
 struct sqlite3 *lh_meta_db(lh_meta_t *m);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/meta.h"
 #include "core/str.h"
 #include "store/engine_int.h"
 
@@ -61,8 +62,10 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_SP_RELEASE] = "RELEASE op",
 };
 
-/* Numbered migrations; PRAGMA user_version counts the applied ones. */
-static const char *const migrations[] = {
+/* The index schema, in the one migration scheme (core/meta.h); databases made
+ * before it counted these in PRAGMA user_version and are adopted. */
+static const lh_migration_t migrations[] = {
+    {"store", 1,
     "CREATE TABLE buckets(name TEXT PRIMARY KEY, owner TEXT NOT NULL, created_ns INTEGER NOT NULL,"
     " public_read INTEGER NOT NULL DEFAULT 0, policy TEXT) WITHOUT ROWID;"
     "CREATE TABLE objects(bucket TEXT NOT NULL, key BLOB NOT NULL, size INTEGER NOT NULL,"
@@ -75,12 +78,13 @@ static const char *const migrations[] = {
     "CREATE TABLE parts(upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, size INTEGER NOT NULL,"
     " etag TEXT NOT NULL, attrs TEXT, data_id TEXT NOT NULL, mtime_ns INTEGER NOT NULL,"
     " PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;"
-    "CREATE INDEX parts_data ON parts(data_id);",
+    "CREATE INDEX parts_data ON parts(data_id);"},
     /* 2: small objects inline (data_id '', bytes in inline_data); the
      * orphan-sweep index covers file-backed rows only */
+    {"store", 2,
     "ALTER TABLE objects ADD COLUMN inline_data BLOB;"
     "DROP INDEX objects_data;"
-    "CREATE INDEX objects_data ON objects(data_id) WHERE data_id<>'';",
+    "CREATE INDEX objects_data ON objects(data_id) WHERE data_id<>'';"},
 };
 
 #define MARKER "OPEN" /* present while the store is open: absent after a clean close */
@@ -207,28 +211,7 @@ int lh__bucket_check(lh__conn_t *c, const char *bucket, lh_err_t *err)
 
 static int migrate(lh__conn_t *c, lh_err_t *err)
 {
-    sqlite3_stmt *s = NULL;
-    int ver = 0, n = (int)(sizeof migrations / sizeof migrations[0]);
-    if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-        return lh__sql_err(c, err, "schema version");
-    if (sqlite3_step(s) == SQLITE_ROW)
-        ver = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
-    if (ver > n)
-        return lh_err_set(err, LH_ECORRUPT, "store index schema %d is newer than this binary (%d)", ver, n);
-    for (; ver < n; ver++) {
-        char pragma[64];
-        snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", ver + 1);
-        if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-            sqlite3_exec(c->db, migrations[ver], NULL, NULL, NULL) != SQLITE_OK ||
-            sqlite3_exec(c->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
-            sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-            int rc = lh__sql_err(c, err, "schema migration");
-            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-            return rc;
-        }
-    }
-    return 0;
+    return lh_sqlite_migrate(c->db, migrations, (int)(sizeof migrations / sizeof migrations[0]), err);
 }
 
 static int mkdir_at(int dirfd, const char *name, lh_err_t *err)

@@ -68,6 +68,50 @@ static void migrations_apply_once(void)
     }
 }
 
+static int db_count(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    int n = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* A module's own database uses the same scheme: applied once, a newer
+ * database is refused, and a PRAGMA user_version count is adopted. */
+static void own_database_same_scheme(void)
+{
+    char path[512];
+    sqlite3 *db;
+    lh_err_t err = {0};
+    static const lh_migration_t three[] = {
+        {"own", 1, "CREATE TABLE a(x INTEGER)"},
+        {"own", 2, "INSERT INTO a VALUES (1)"},
+        {"own", 3, "INSERT INTO a VALUES (2)"},
+    };
+    snprintf(path, sizeof path, "%s/own.db", lh_test_tmpdir());
+    CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_EQ_INT(lh_sqlite_migrate(db, three, 2, &err), 0);
+    CHECK_EQ_INT(lh_sqlite_migrate(db, three, 2, &err), 0); /* nothing new */
+    CHECK_EQ_INT(db_count(db, "SELECT COUNT(*) FROM a"), 1);
+    CHECK_EQ_INT(lh_sqlite_migrate(db, three, 3, &err), 0);
+    CHECK_EQ_INT(db_count(db, "SELECT SUM(x) FROM a"), 3);
+    CHECK_EQ_INT(db_count(db, "SELECT MAX(version) FROM schema_migrations WHERE module='own'"), 3);
+    CHECK_EQ_INT(lh_sqlite_migrate(db, three, 1, &err), LH_ECORRUPT);
+    CHECK(strstr(err.msg, "own migration 3") != NULL);
+    sqlite3_close(db);
+    /* made before the shared scheme: user_version 2 means 1 and 2 are in */
+    snprintf(path, sizeof path, "%s/legacy.db", lh_test_tmpdir());
+    CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_exec(db, "CREATE TABLE a(x INTEGER); INSERT INTO a VALUES (1);"
+                                  "PRAGMA user_version=2;", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_EQ_INT(lh_sqlite_migrate(db, three, 3, &err), 0);
+    CHECK_EQ_INT(db_count(db, "SELECT SUM(x) FROM a"), 3); /* only migration 3 ran */
+    CHECK_EQ_INT(db_count(db, "SELECT COUNT(*) FROM schema_migrations WHERE module='own'"), 3);
+    sqlite3_close(db);
+}
+
 static int names(const lh_user_t *u, void *arg)
 {
     char *out = arg;
@@ -377,6 +421,7 @@ static void roles_parse_and_name(void)
 
 static const lh_test_t tests[] = {
     {"migrations_apply_once", migrations_apply_once},
+    {"own_database_same_scheme", own_database_same_scheme},
     {"users_add_get_passwd_rm", users_add_get_passwd_rm},
     {"secrets_encrypted_at_rest", secrets_encrypted_at_rest},
     {"scram_matches_rfc7677", scram_matches_rfc7677},
