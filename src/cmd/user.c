@@ -224,7 +224,7 @@ static const char *str(json_t *o, const char *k)
 
 /* --- user subcommands --- */
 
-static const opt_t user_opts[] = {OPT("--role", role), OPT("--secret", secret), OPT("--token", token),
+static const opt_t user_opts[] = {OPT("--role", role), OPT("--secret", secret),
                                   {NULL, 0}};
 
 static int user_add(client_t *cl)
@@ -317,7 +317,7 @@ static int user_passwd(client_t *cl)
 
 /* --- token subcommands --- */
 
-static const opt_t token_opts[] = {OPT("--name", name), OPT("--owner", owner), OPT("--token", token),
+static const opt_t token_opts[] = {OPT("--name", name), OPT("--owner", owner),
                                    {NULL, 0}};
 
 static int token_create(client_t *cl)
@@ -435,7 +435,7 @@ static int run(const char *cmd, const sub_t *subs, const opt_t *opts, int argc, 
         fprintf(stderr, "lakehouse: %s\n", err.msg);
         return 1;
     }
-    cl.token = getenv("LAKEHOUSE_TOKEN");
+    cl.token = lh_config_get(cl.cfg, "core.token"); /* --token, LAKEHOUSE_TOKEN */
     int rc = parse(&cl, argc, argv, opts, s->want_arg);
     if (rc == 0) {
         curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -15,8 +15,9 @@
  * Durability: body written to tmp/, fdatasync, rename into data/, directory
  * fsync (batched across concurrent commits), then the index row is committed
  * (synchronous=FULL); only then is the PUT acknowledged. Orphan bodies left by
- * a crash are removed at open. Test builds (LH_TEST_HOOKS) abort at
- * LAKEHOUSE_CRASH_AT=after_write|after_fsync|after_rename|after_dirsync|after_index.
+ * a crash are removed at open. Test builds (LH_TEST_HOOKS) abort at the crash
+ * point set by lh_store_set_crash_point (store.crash_at: after_write |
+ * after_fsync | after_rename | after_dirsync | after_index).
  */
 #ifndef LH_STORE_ENGINE_H
 #define LH_STORE_ENGINE_H
@@ -171,8 +172,11 @@ int lh_store_mpu_complete(lh_store_t *st, const char *bucket, const char *upload
                           const lh_put_cond_t *cond, lh_err_t *err);
 int lh_store_mpu_abort(lh_store_t *st, const char *bucket, const char *upload_id, lh_err_t *err);
 
-/* Test hook: aborts the process when LAKEHOUSE_CRASH_AT equals point
- * (only in LH_TEST_HOOKS builds; a no-op otherwise). */
+/* Test hook: aborts the process when the point set with
+ * lh_store_set_crash_point (the store role sets store.crash_at, env
+ * LAKEHOUSE_CRASH_AT) equals point; only in LH_TEST_HOOKS builds, a no-op
+ * otherwise. Set it before the store serves (not thread-safe). */
+void lh_store_set_crash_point(const char *point);
 void lh_store_crash_point(const char *point);
 
 #endif

@@ -32,6 +32,11 @@ static const lh_config_key_t store_keys[] = {
      .max = 1048576,
      .help = "objects up to this many bytes are kept inside the index (one flush per PUT); "
              "0 = never"},
+    {.section = "store", .key = "crash_at", .type = LH_CFG_ENUM,
+     .choices = "after_write|after_fsync|after_rename|after_dirsync|after_index",
+     .env = "LAKEHOUSE_CRASH_AT",
+     .help = "test builds only (`lakehouse version` says test-hooks): abort at this point of "
+             "a PUT, for crash tests; ignored otherwise"},
 };
 
 typedef struct {
@@ -57,6 +62,7 @@ static int store_role_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *e
     if ((rc = lh_store_open(&r->st, ctx->data_dir, err)) != 0)
         goto fail;
     lh_store_set_inline_max(r->st, (size_t)lh_config_int(ctx->cfg, "store.inline_max"));
+    lh_store_set_crash_point(lh_config_get(ctx->cfg, "store.crash_at"));
     if (ctx->lake_owner[0] && (rc = lh_s3_init_lake(r->st, ctx->cfg, ctx->lake_owner, err)) != 0)
         goto fail;
     if ((rc = lh_s3_start(ctx->loop, ctx->cfg, ctx->meta, r->st, &r->s3, bound, sizeof bound,

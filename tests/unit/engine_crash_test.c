@@ -1,5 +1,5 @@
 /* Crash tests for the embedded store. With LH_TEST_HOOKS (the ASan build), a
- * child process puts an object with LAKEHOUSE_CRASH_AT set to each crash
+ * child process puts an object with the crash point set to each crash
  * point and dies by abort(); the parent reopens the store and checks the key
  * holds the old version (or nothing) before the index commit and the complete
  * new one after it, and that tmp/ and orphan bodies were cleaned. Every point
@@ -131,7 +131,7 @@ static void child_put(const char *point, unsigned tag)
     static char buf[MAX_BODY];
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
-    setenv("LAKEHOUSE_CRASH_AT", point, 1);
+    lh_store_set_crash_point(point);
     lh_store_t *st;
     if (lh_store_open(&st, dir, NULL))
         _exit(3);
@@ -207,9 +207,9 @@ static void crash_points_leave_complete_or_absent(void)
 static void crash_points_leave_complete_or_absent(void)
 {
     printf("  crash points are compiled out here (no LH_TEST_HOOKS): checked in the ASan build\n");
-    setenv("LAKEHOUSE_CRASH_AT", "after_write", 1);
+    lh_store_set_crash_point("after_write");
     lh_store_crash_point("after_write"); /* must return */
-    unsetenv("LAKEHOUSE_CRASH_AT");
+    lh_store_set_crash_point(NULL);
     CHECK(1);
 }
 
