@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 make -s build/liblh.a
 pkgs="libuv jansson yaml-0.1 sqlite3 openssl libcurl zlib"
-cc -std=c11 -O2 -D_GNU_SOURCE -Isrc $(pkg-config --cflags $pkgs) -o build/list_1m bench/list_1m.c \
+cc -std=c11 -O2 -D_GNU_SOURCE -Isrc $(pkg-config --cflags $pkgs) -o build/list_1m bench/list_1m.c bench/engine_bulk.c \
    build/liblh.a $(pkg-config --libs $pkgs) -lpthread -lm
 dir=$(mktemp -d /tmp/lh-list1m-XXXXXX)
 trap 'rm -rf "$dir"' EXIT

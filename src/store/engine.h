@@ -68,7 +68,9 @@ int lh_store_bucket_create(lh_store_t *st, const char *name, const char *owner, 
 int lh_store_bucket_get(lh_store_t *st, const char *name, lh_bucket_info_t *out); /* LH_ENOENT */
 /* fn per bucket in name order; stop when fn returns non-zero. */
 int lh_store_bucket_list(lh_store_t *st, int (*fn)(const lh_bucket_info_t *, void *), void *arg);
-int lh_store_bucket_delete(lh_store_t *st, const char *name, lh_err_t *err); /* LH_ENOTEMPTY, LH_ENOENT */
+/* Deletes an empty bucket; uploads in progress are aborted with it (their
+ * parts removed). LH_ENOTEMPTY when objects remain, LH_ENOENT. */
+int lh_store_bucket_delete(lh_store_t *st, const char *name, lh_err_t *err);
 /* policy NULL deletes it. */
 int lh_store_bucket_set_policy(lh_store_t *st, const char *name, const char *policy, lh_err_t *err);
 int lh_store_bucket_set_public(lh_store_t *st, const char *name, int public_read, lh_err_t *err);
@@ -76,8 +78,8 @@ int lh_store_bucket_set_public(lh_store_t *st, const char *name, int public_read
 /* --- writing an object (or a part) --- */
 typedef struct lh_put_cond {
     int if_none_match_any;  /* If-None-Match: * : fail with LH_EPRECOND when the key exists */
-    const char *if_match;   /* etag without quotes: fail unless current etag equals it
-                               (LH_ENOENT when the key does not exist) */
+    const char *if_match;   /* etag without quotes: fail with LH_EPRECOND unless the current
+                               etag equals it (also when the key does not exist: S3's 412) */
 } lh_put_cond_t;
 
 /* Starts a new body in tmp/. LH_ENOENT when the bucket is missing. */
@@ -85,8 +87,8 @@ int lh_store_put_begin(lh_store_t *st, const char *bucket, lh_store_writer_t **o
 int lh_store_put_write(lh_store_writer_t *w, const void *data, size_t n, lh_err_t *err);
 /* Makes the body durable and publishes it under key with meta (size is taken
  * from the bytes written; etag/attrs from meta). Conditions are checked
- * atomically with publishing. Frees w in every case. out (optional) gets the
- * stored meta (caller clears). */
+ * atomically with publishing. Frees w in every case. Errors: LH_EPRECOND (a
+ * condition failed), LH_ENOENT (the bucket went away), LH_EIO. */
 int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
                         const lh_obj_meta_t *meta, const lh_put_cond_t *cond, lh_err_t *err);
 void lh_store_put_abort(lh_store_writer_t *w);
@@ -139,7 +141,8 @@ typedef struct lh_mpu_info {
     int64_t created_ns;
 } lh_mpu_info_t;
 void lh_mpu_info_clear(lh_mpu_info_t *u);
-/* LH_ENOENT when bucket or upload is unknown (or key does not match). */
+/* The upload's key, attrs and creation time. LH_ENOENT when the bucket or
+ * the upload is unknown; the caller compares the key of the request. */
 int lh_store_mpu_get(lh_store_t *st, const char *bucket, const char *upload_id,
                      lh_mpu_info_t *out, lh_err_t *err);
 /* Starts a part body; commit with lh_store_part_commit. */
