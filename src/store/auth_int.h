@@ -38,8 +38,6 @@ void lh__fmt_amz_date(int64_t t, char out[17]);
 /* kSigning = HMAC chain over date (YYYYMMDD), region, service, "aws4_request". */
 void lh__sigv4_key(const char *secret, const char *date8, const char *region,
                    const char *service, unsigned char out[32]);
-/* Constant-time equality of two NUL-terminated strings of equal length. */
-int lh__sig_equal(const char *a, const char *b);
 
 /* Signature V2 (sigv2.c), called by lh_sig_parse / lh_sig_verify. */
 int lh__sigv2_parse(const lh_sig_request_t *r, lh_sig_t *sig, int kind, lh_err_t *err);

@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 #include "core/str.h"
-#include "store/checksum.h"
+#include "core/checksum.h"
+#include "core/crypto.h"
 #include "store/objstore.h"
 
 #define EMB_IO_CHUNK ((size_t)256 << 10)

@@ -24,7 +24,8 @@
 #include "core/arena.h"
 #include "core/str.h"
 #include "core/xml.h"
-#include "store/checksum.h"
+#include "core/checksum.h"
+#include "core/crypto.h"
 #include "store/objstore.h"
 #include "store/sigv4.h"
 

@@ -7,9 +7,8 @@
  * "/bucket/key" plus the S3 sub-resources of the query, sorted, values
  * %-decoded. Signature = base64(HMAC-SHA1(secret, string to sign)). */
 #include "store/auth_int.h"
+#include "core/crypto.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -299,13 +298,11 @@ int lh__sigv2_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secre
         return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", lh__msg_sig_mismatch);
     }
     unsigned char mac[20];
-    unsigned int maclen = sizeof mac;
     char want[32];
-    HMAC(EVP_sha1(), secret, (int)strlen(secret), (const unsigned char *)(b.ptr ? b.ptr : ""),
-         b.len, mac, &maclen);
+    lh_hmac_sha1(secret, strlen(secret), b.ptr ? b.ptr : "", b.len, mac);
     lh_base64_encode(mac, sizeof mac, want);
     lh_buf_free(&b);
-    if (!lh__sig_equal(want, sig->signature))
+    if (!lh_ct_streq(want, sig->signature))
         return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", lh__msg_sig_mismatch);
     return 0;
 }

@@ -7,9 +7,9 @@
  * remote S3 back end, byte-identical to botocore's S3SigV4Auth. Errors carry
  * the S3 error code and S3's own message text for the XML error body. */
 #include "store/auth_int.h"
-#include "store/checksum.h"
+#include "core/checksum.h"
+#include "core/crypto.h"
 
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,13 +303,7 @@ void lh__sigv4_key(const char *secret, const char *date8, const char *region,
     lh_hmac_sha256(out, 32, region, strlen(region), out);
     lh_hmac_sha256(out, 32, service, strlen(service), out);
     lh_hmac_sha256(out, 32, "aws4_request", 12, out);
-    OPENSSL_cleanse(k0, sizeof k0);
-}
-
-int lh__sig_equal(const char *a, const char *b)
-{
-    size_t n = strlen(a);
-    return n == strlen(b) && CRYPTO_memcmp(a, b, n) == 0;
+    lh_wipe(k0, sizeof k0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -776,8 +770,8 @@ static int verify_v4(const lh_sig_request_t *r, lh_sig_t *sig, const char *secre
         return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", lh__msg_sig_mismatch);
     lh__sigv4_key(secret, x.date8, sig->region, x.service, sig->signing_key);
     sign_sts(sig->signing_key, sig->amz_date, sig->scope, canon, want);
-    if (!lh__sig_equal(want, sig->signature)) {
-        OPENSSL_cleanse(sig->signing_key, sizeof sig->signing_key);
+    if (!lh_ct_streq(want, sig->signature)) {
+        lh_wipe(sig->signing_key, sizeof sig->signing_key);
         return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", lh__msg_sig_mismatch);
     }
     return 0;
@@ -901,7 +895,7 @@ int lh_sigv4_sign(const lh_sign_input_t *in, char *authorization, size_t cap, ch
         lh_hex(d, 32, canon_hex);
         lh__sigv4_key(in->secret_key, date8, in->region, service, key);
         sign_sts(key, date, scope, canon_hex, sig);
-        OPENSSL_cleanse(key, sizeof key);
+        lh_wipe(key, sizeof key);
         n = snprintf(authorization, cap,
                      ALGO " Credential=%s/%s, SignedHeaders=%s, Signature=%s", in->access_key,
                      scope, list.ptr, sig);
