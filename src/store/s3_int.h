@@ -132,7 +132,6 @@ void lh__s3_result(s3_req_t *r, int rc, const lh_err_t *err, int status);
 void lh__s3_xml_begin(lh_buf_t *b, const char *root);
 void lh__s3_xml_elem(lh_buf_t *b, const char *name, const char *text);
 void lh__s3_xml_elemn(lh_buf_t *b, const char *name, const char *text, size_t n);
-void lh__s3_iso8601(int64_t ns, char *out, size_t cap);
 /* Starts a 200 CopyObjectResult/CopyPartResult: root, LastModified (now) and
  * ETag; the caller adds checksums and closes root. */
 void lh__s3_copy_result(s3_req_t *r, const char *root, const char *etag);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/timefmt.h"
+#include "core/url.h"
 #include "store/s3_int.h"
 
 typedef struct {
@@ -27,18 +29,8 @@ static void put_enc(lh_buf_t *b, const char *name, const char *s, size_t n, int 
         lh__s3_xml_elemn(b, name, s, n);
         return;
     }
-    static const char hex[] = "0123456789ABCDEF";
     lh_buf_printf(b, "<%s>", name);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-            lh_buf_append(b, &s[i], 1);
-        } else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            lh_buf_append(b, e, 3);
-        }
-    }
+    lh_url_encode(b, (lh_str_t){s, n}, LH_URL_KEEP_SLASH);
     lh_buf_printf(b, "</%s>", name);
 }
 
@@ -61,7 +53,7 @@ static int on_entry(const lh_list_entry_t *e, void *arg)
         return 0;
     }
     char ts[40];
-    lh__s3_iso8601(e->meta->mtime_ns, ts, sizeof ts);
+    lh_time_iso8601_format(e->meta->mtime_ns, 3, ts, sizeof ts);
     lh_buf_puts(c->b, c->versions ? "<Version>" : "<Contents>");
     put_enc(c->b, "Key", e->key, e->key_len, c->url);
     if (c->versions)
@@ -216,7 +208,7 @@ static int on_bucket(const lh_bucket_info_t *bi, void *arg)
         !lh__s3_access(c->r, bi, "s3:ListBucket", NULL, 0))
         return 0;
     char ts[40];
-    lh__s3_iso8601(bi->created_ns, ts, sizeof ts);
+    lh_time_iso8601_format(bi->created_ns, 3, ts, sizeof ts);
     lh_buf_puts(c->b, "<Bucket>");
     lh__s3_xml_elem(c->b, "Name", bi->name);
     lh__s3_xml_elem(c->b, "CreationDate", ts);
@@ -252,7 +244,7 @@ static int on_upload(const lh_mpu_info_t *u, void *arg)
 {
     uploads_ctx_t *c = arg;
     char ts[40];
-    lh__s3_iso8601(u->created_ns, ts, sizeof ts);
+    lh_time_iso8601_format(u->created_ns, 3, ts, sizeof ts);
     lh_buf_puts(c->b, "<Upload>");
     put_enc(c->b, "Key", u->key, u->key_len, c->url);
     lh__s3_xml_elem(c->b, "UploadId", u->upload_id);
@@ -373,7 +365,7 @@ static void parts_work(s3_req_t *r)
                   truncated ? "true" : "false");
     for (int i = 0; i < n; i++) {
         char ts[40];
-        lh__s3_iso8601(parts[i].mtime_ns, ts, sizeof ts);
+        lh_time_iso8601_format(parts[i].mtime_ns, 3, ts, sizeof ts);
         lh_buf_printf(b, "<Part><PartNumber>%d</PartNumber>", parts[i].part_number);
         lh__s3_xml_elem(b, "LastModified", ts);
         lh_buf_printf(b, "<ETag>&quot;%s&quot;</ETag><Size>%lld</Size>", parts[i].etag,

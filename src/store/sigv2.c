@@ -8,6 +8,7 @@
  * %-decoded. Signature = base64(HMAC-SHA1(secret, string to sign)). */
 #include "store/auth_int.h"
 #include "core/crypto.h"
+#include "core/url.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -61,14 +62,15 @@ int lh__sigv2_parse(const lh_sig_request_t *r, lh_sig_t *sig, int kind, lh_err_t
     char expires[24];
     lh_str_t ak, s, e;
     uint64_t ev;
-    if (!lh__query_find(r->query, "AWSAccessKeyId", &ak) ||
-        !lh__query_find(r->query, "Signature", &s) || !lh__query_find(r->query, "Expires", &e) ||
-        lh__pct_decode(ak, sig->access_key, sizeof sig->access_key) <= 0 ||
-        lh__pct_decode(s, sig->signature, sizeof sig->signature) <= 0)
+    if (!lh_url_query_find(r->query, "AWSAccessKeyId", &ak) ||
+        !lh_url_query_find(r->query, "Signature", &s) ||
+        !lh_url_query_find(r->query, "Expires", &e) ||
+        lh_url_decode(ak, sig->access_key, sizeof sig->access_key, 0) <= 0 ||
+        lh_url_decode(s, sig->signature, sizeof sig->signature, 0) <= 0)
         return lh__sig_fail(sig, err, LH_EINVAL, "AccessDenied",
                             "Query-string authentication requires the Signature, Expires and "
                             "AWSAccessKeyId parameters");
-    if (lh__pct_decode(e, expires, sizeof expires) < 0 ||
+    if (lh_url_decode(e, expires, sizeof expires, 0) < 0 ||
         lh_str_to_u64((lh_str_t){expires, strlen(expires)}, &ev) || ev > INT64_MAX / 2)
         return lh__sig_fail(sig, err, LH_EINVAL, "AccessDenied",
                             "Invalid date (should be seconds since epoch): Expires");
@@ -147,7 +149,7 @@ static int append_value(lh_buf_t *b, lh_str_t v, int decode)
     char *tmp = malloc(v.len + 1);
     if (!tmp)
         return LH_ENOMEM;
-    long n = lh__pct_decode(v, tmp, v.len + 1);
+    long n = lh_url_decode(v, tmp, v.len + 1, 0);
     int rc = lh_buf_append(b, tmp, n > 0 ? (size_t)n : 0);
     free(tmp);
     return rc;
@@ -237,7 +239,7 @@ static int positional(lh_buf_t *b, const lh_sig_request_t *r, const char *name, 
     int rc = 0;
     if (lh__hdr_find(r, name, &v))
         rc = append_value(b, v, 0);
-    else if (query && lh__query_find(r->query, name, &v))
+    else if (query && lh_url_query_find(r->query, name, &v))
         rc = append_value(b, v, 1);
     return rc ? rc : lh_buf_append(b, "\n", 1);
 }
@@ -252,7 +254,7 @@ static int string_to_sign(lh_buf_t *b, const lh_sig_request_t *r, int query)
         rc = positional(b, r, "content-md5", query);
     if (!rc)
         rc = positional(b, r, "content-type", query);
-    if (!rc && query && lh__query_find(r->query, "Expires", &v))
+    if (!rc && query && lh_url_query_find(r->query, "Expires", &v))
         rc = append_value(b, v, 1);
     else if (!rc && !query && !lh__hdr_find(r, "x-amz-date", &v) && lh__hdr_find(r, "date", &v))
         rc = append_value(b, v, 0);
