@@ -206,18 +206,16 @@ static size_t on_read(char *dst, size_t size, size_t nmemb, void *arg)
 
 static int build_target(const s3_t *s, const s3_req_t *q, lh_buf_t *path, lh_buf_t *host)
 {
-    int rc = lh_buf_puts(path, "/");
+    lh_buf_puts(path, "/");
     if (s->path_style) {
-        rc = rc ? rc : lh_url_encode(path, (lh_str_t){q->bucket, strlen(q->bucket)}, 0);
-        rc = rc ? rc : lh_buf_puts(host, s->hostport);
-        if (q->key) rc = rc ? rc : lh_buf_puts(path, "/");
+        lh_url_encode(path, (lh_str_t){q->bucket, strlen(q->bucket)}, 0);
+        lh_buf_puts(host, s->hostport);
+        if (q->key) lh_buf_puts(path, "/");
     } else {
-        rc = rc ? rc : lh_buf_printf(host, "%s.%s", q->bucket, s->hostport);
+        lh_buf_printf(host, "%s.%s", q->bucket, s->hostport);
     }
-    if (q->key)
-        rc = rc ? rc
-                : lh_url_encode(path, (lh_str_t){q->key, strlen(q->key)}, LH_URL_KEEP_SLASH);
-    return rc;
+    if (q->key) lh_url_encode(path, (lh_str_t){q->key, strlen(q->key)}, LH_URL_KEEP_SLASH);
+    return lh_buf_err(path) ? lh_buf_err(path) : lh_buf_err(host); /* checked once */
 }
 
 static void payload_hash(const s3_req_t *q, char *out)
@@ -826,17 +824,16 @@ static int s3_mpu_put_part(void *impl, const char *bucket, const char *key, cons
 
 static int complete_body(lh_buf_t *b, const char *const *etags, int nparts)
 {
-    int rc = lh_buf_puts(b, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/"
-                            "2006-03-01/\">");
-    for (int i = 0; i < nparts && rc == 0; i++) {
+    lh_buf_puts(b, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+    for (int i = 0; i < nparts; i++) {
         const char *e = etags[i] ? etags[i] : "";
         char bare[80];
         etag_unquote(bare, sizeof bare, e, strlen(e));
-        rc = lh_buf_printf(b, "<Part><ETag>&quot;");
-        rc = rc ? rc : lh_buf_xml_escape(b, bare, strlen(bare));
-        rc = rc ? rc : lh_buf_printf(b, "&quot;</ETag><PartNumber>%d</PartNumber></Part>", i + 1);
+        lh_buf_puts(b, "<Part><ETag>&quot;");
+        lh_buf_xml_escape(b, bare, strlen(bare));
+        lh_buf_printf(b, "&quot;</ETag><PartNumber>%d</PartNumber></Part>", i + 1);
     }
-    return rc ? rc : lh_buf_puts(b, "</CompleteMultipartUpload>");
+    return lh_buf_puts(b, "</CompleteMultipartUpload>"); /* the sticky error, if any */
 }
 
 /* 1 when r's body is an <Error> document (S3 may fail inside a 200). */

@@ -34,6 +34,25 @@ static void put_enc(lh_buf_t *b, const char *name, const char *s, size_t n, int 
     lh_buf_printf(b, "</%s>", name);
 }
 
+/* Replaces the reply with its first at bytes, mid, the rest, tail (may be
+ * NULL) and end. The error of any piece carries over, so lh__s3_send never
+ * sends a listing with a hole in it. */
+static void splice_reply(s3_req_t *r, size_t at, const lh_buf_t *mid, const lh_buf_t *tail,
+                         const char *end)
+{
+    lh_buf_t out, *b = &r->resp_body;
+    lh_buf_init(&out, 256 << 20);
+    lh_buf_set_err(&out, lh_buf_err(b));
+    lh_buf_append(&out, b->ptr, at);
+    lh_buf_append_buf(&out, mid);
+    lh_buf_append(&out, b->ptr + at, b->len - at);
+    if (tail)
+        lh_buf_append_buf(&out, tail);
+    lh_buf_puts(&out, end);
+    lh_buf_free(b);
+    *b = out;
+}
+
 static void put_owner(lh_buf_t *b, const char *owner)
 {
     lh_buf_puts(b, "<Owner>");
@@ -179,17 +198,10 @@ static void objects_work(s3_req_t *r)
         }
     }
     /* splice head in before the entries */
-    lh_buf_t out;
-    lh_buf_init(&out, 256 << 20);
-    lh_buf_append(&out, c.b->ptr, mark_at);
-    lh_buf_append(&out, head.ptr, head.len);
-    lh_buf_append(&out, c.b->ptr + mark_at, c.b->len - mark_at);
-    lh_buf_append(&out, c.prefixes.ptr, c.prefixes.len);
-    lh_buf_puts(&out, c.versions ? "</ListVersionsResult>" : "</ListBucketResult>");
+    splice_reply(r, mark_at, &head, &c.prefixes,
+                 c.versions ? "</ListVersionsResult>" : "</ListBucketResult>");
     lh_buf_free(&head);
     lh_buf_free(&c.prefixes);
-    lh_buf_free(&r->resp_body);
-    r->resp_body = out;
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     r->status = 200;
     lh_bucket_info_clear(&info);
@@ -297,15 +309,8 @@ static void uploads_work(s3_req_t *r)
         lh__s3_xml_elem(&tail, "NextKeyMarker", c.last_key);
         lh__s3_xml_elem(&tail, "NextUploadIdMarker", c.last_id);
     }
-    lh_buf_t out;
-    lh_buf_init(&out, 256 << 20);
-    lh_buf_append(&out, c.b->ptr, at);
-    lh_buf_append(&out, tail.ptr, tail.len);
-    lh_buf_append(&out, c.b->ptr + at, c.b->len - at);
-    lh_buf_puts(&out, "</ListMultipartUploadsResult>");
+    splice_reply(r, at, &tail, NULL, "</ListMultipartUploadsResult>");
     lh_buf_free(&tail);
-    lh_buf_free(&r->resp_body);
-    r->resp_body = out;
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     r->status = 200;
 }

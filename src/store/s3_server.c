@@ -235,6 +235,13 @@ void lh__s3_send(s3_req_t *r)
     lh_http_req_t *h = r->http;
     if (!h)
         return;
+    /* the one check of the reply buffers: a failed append left a hole */
+    int lost = lh_buf_err(&r->resp_body) ? lh_buf_err(&r->resp_body) : lh_buf_err(&r->resp_hdrs);
+    if (lost) {
+        lh_log(LH_LOG_ERROR, r->reqid, "%s reply lost: %s", lh__s3_ops[r->op].name,
+               lh_strerror(lost));
+        lh__s3_error(r, "InternalError", NULL);
+    }
     lh_http_set_header(h, "x-amz-request-id", r->reqid);
     lh_http_set_header(h, "x-amz-id-2", r->reqid);
     const char *p = r->resp_hdrs.ptr, *end = p + r->resp_hdrs.len;

@@ -143,17 +143,14 @@ static int canon_query(lh_buf_t *out, lh_str_t q, const char *skip)
         qsort(ps, np, sizeof *ps, qparam_cmp);
     for (size_t k = 0; !rc && k < np; k++) {
         if (k)
-            rc = lh_buf_append(out, "&", 1);
-        if (!rc)
-            rc = lh_buf_append(out, ps[k].name, ps[k].nlen);
-        if (!rc)
-            rc = lh_buf_append(out, "=", 1);
-        if (!rc)
-            rc = lh_buf_append(out, ps[k].val, ps[k].vlen);
+            lh_buf_append(out, "&", 1);
+        lh_buf_append(out, ps[k].name, ps[k].nlen);
+        lh_buf_append(out, "=", 1);
+        lh_buf_append(out, ps[k].val, ps[k].vlen);
     }
     free(ps);
     lh_buf_free(&enc);
-    return rc;
+    return rc ? rc : lh_buf_err(out);
 }
 
 /* Appends v trimmed, with inner runs of spaces/tabs collapsed to one space. */
@@ -164,42 +161,37 @@ static int canon_value(lh_buf_t *b, lh_str_t v)
         if (is_sp(v.ptr[i]) && i > 0 && is_sp(v.ptr[i - 1]))
             continue;
         char c = is_sp(v.ptr[i]) ? ' ' : v.ptr[i];
-        int rc = lh_buf_append(b, &c, 1);
-        if (rc)
-            return rc;
+        lh_buf_append(b, &c, 1);
     }
-    return 0;
+    return lh_buf_err(b);
 }
 
 static int append_lower(lh_buf_t *b, const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char c = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] + 32) : p[i];
-        int rc = lh_buf_append(b, &c, 1);
-        if (rc)
-            return rc;
+        lh_buf_append(b, &c, 1);
     }
-    return 0;
+    return lh_buf_err(b);
 }
 
 /* "name:v1,v2\n" for one signed header name, values of every header with
  * that name in request order. */
 static int canon_header(lh_buf_t *b, const lh_sig_request_t *r, lh_str_t name)
 {
-    int rc = append_lower(b, name.ptr, name.len), first = 1;
-    if (!rc)
-        rc = lh_buf_append(b, ":", 1);
-    for (size_t i = 0; !rc && i < r->nheaders; i++) {
+    int first = 1;
+    append_lower(b, name.ptr, name.len);
+    lh_buf_append(b, ":", 1);
+    for (size_t i = 0; i < r->nheaders; i++) {
         const lh_http_header_t *h = &r->headers[i];
         if (h->name.len != name.len || strncasecmp(h->name.ptr, name.ptr, name.len))
             continue;
         if (!first)
-            rc = lh_buf_append(b, ",", 1);
-        if (!rc)
-            rc = canon_value(b, h->value);
+            lh_buf_append(b, ",", 1);
+        canon_value(b, h->value);
         first = 0;
     }
-    return rc ? rc : lh_buf_append(b, "\n", 1);
+    return lh_buf_append(b, "\n", 1);
 }
 
 /* Hex SHA-256 of the canonical request built from what the server received. */
@@ -208,26 +200,21 @@ static int server_canon_hash(const lh_sig_request_t *r, const char *signed_hdrs,
 {
     lh_buf_t b;
     lh_buf_init(&b, CANON_MAX);
-    int rc = lh_buf_append(&b, r->method.ptr, r->method.len);
-    if (!rc)
-        rc = lh_buf_append(&b, "\n", 1);
-    if (!rc)
-        rc = r->path.len ? lh_buf_append(&b, r->path.ptr, r->path.len) : lh_buf_append(&b, "/", 1);
-    if (!rc)
-        rc = lh_buf_append(&b, "\n", 1);
-    if (!rc)
-        rc = canon_query(&b, r->query, presigned ? "X-Amz-Signature" : NULL);
-    if (!rc)
-        rc = lh_buf_append(&b, "\n", 1);
-    const char *p = signed_hdrs;
-    while (!rc && *p) {
+    lh_buf_append(&b, r->method.ptr, r->method.len);
+    lh_buf_append(&b, "\n", 1);
+    lh_buf_append(&b, r->path.len ? r->path.ptr : "/", r->path.len ? r->path.len : 1);
+    lh_buf_append(&b, "\n", 1);
+    int rc = canon_query(&b, r->query, presigned ? "X-Amz-Signature" : NULL);
+    lh_buf_append(&b, "\n", 1);
+    for (const char *p = signed_hdrs; *p;) {
         const char *semi = strchr(p, ';');
         size_t n = semi ? (size_t)(semi - p) : strlen(p);
-        rc = canon_header(&b, r, (lh_str_t){p, n});
+        canon_header(&b, r, (lh_str_t){p, n});
         p += n + (semi != NULL);
     }
+    lh_buf_printf(&b, "\n%s\n%s", signed_hdrs, payload);
     if (!rc)
-        rc = lh_buf_printf(&b, "\n%s\n%s", signed_hdrs, payload);
+        rc = lh_buf_err(&b); /* checked once: appends after a failure did nothing */
     if (!rc) {
         unsigned char d[32];
         lh_sha256(b.ptr, b.len, d);
@@ -621,24 +608,22 @@ static int client_headers(const lh_sign_input_t *in, const char *amz_date, const
     for (size_t i = 0; !rc && i < n; i++) {
         int same = i > 0 && !strcmp(hs[i].name, hs[i - 1].name);
         if (same) {
-            rc = lh_buf_append(canon, ",", 1);
+            lh_buf_append(canon, ",", 1);
         } else {
             if (i > 0)
-                rc = lh_buf_append(canon, "\n", 1);
-            if (!rc && list->len)
-                rc = lh_buf_append(list, ";", 1);
-            if (!rc)
-                rc = lh_buf_puts(list, hs[i].name);
-            if (!rc)
-                rc = lh_buf_printf(canon, "%s:", hs[i].name);
+                lh_buf_append(canon, "\n", 1);
+            if (list->len)
+                lh_buf_append(list, ";", 1);
+            lh_buf_puts(list, hs[i].name);
+            lh_buf_printf(canon, "%s:", hs[i].name);
         }
-        if (!rc)
-            rc = canon_value(canon, hs[i].value);
+        canon_value(canon, hs[i].value);
     }
-    if (!rc)
-        rc = lh_buf_append(canon, "\n", 1);
+    lh_buf_append(canon, "\n", 1);
     free(hs);
     free(names);
+    if (!rc)
+        rc = lh_buf_err(canon) ? lh_buf_err(canon) : lh_buf_err(list);
     return rc;
 }
 
@@ -661,8 +646,7 @@ int lh_sigv4_sign(const lh_sign_input_t *in, char *authorization, size_t cap, ch
     lh_buf_init(&hdrs, CANON_MAX);
     lh_buf_init(&list, SIGNED_HDRS_MAX);
     int rc = client_headers(in, date, payload, &hdrs, &list);
-    if (!rc)
-        rc = lh_buf_printf(&cr, "%s\n%s\n", in->method, path);
+    lh_buf_printf(&cr, "%s\n%s\n", in->method, path);
     if (!rc && in->query)
         rc = canon_query(&cr, (lh_str_t){in->query, strlen(in->query)}, NULL);
     if (!rc)
