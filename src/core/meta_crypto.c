@@ -1,15 +1,16 @@
 /* Cryptography of the meta module: secrets sealed with AES-256-GCM (random
  * 12-byte nonce, stored nonce||ciphertext||tag, the access key as additional
- * data), PostgreSQL's SCRAM-SHA-256 verifier and md5 hash, unbiased random
- * credentials, and constant-time secret comparison. */
+ * data), PostgreSQL's SCRAM-SHA-256 verifier (derived by core/scram.h) and
+ * md5 hash, unbiased random credentials, and constant-time secret
+ * comparison. */
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/checksum.h"
 #include "core/crypto.h"
 #include "core/meta_int.h"
+#include "core/scram.h"
 #include "core/str.h"
 
 /* --- crypto helpers --- */
@@ -20,7 +21,7 @@ int lh__meta_seal(const unsigned char *key, const char *ak, const char *sk, unsi
     size_t n = strlen(sk);
     int len, ok = 0;
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    if (!c || RAND_bytes(out, LH__META_NONCE_LEN) != 1)
+    if (!c || lh_random_bytes(out, LH__META_NONCE_LEN))
         goto done;
     ok = EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
          EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, LH__META_NONCE_LEN, NULL) == 1 &&
@@ -59,21 +60,10 @@ int lh__meta_unseal(const unsigned char *key, const char *ak, const unsigned cha
 int lh_meta_scram_verifier(const char *password, const unsigned char *salt, size_t saltlen,
                            int iterations, char *out, size_t cap)
 {
-    unsigned char salted[32], client[32], stored[32], server[32];
-    char salt64[64], stored64[64], server64[64];
-    if (saltlen > 32 ||
-        lh_pbkdf2_sha256(password, strlen(password), salt, saltlen, iterations, salted, 32))
+    if (saltlen > 32)
         return LH_EIO;
-    lh_hmac_sha256(salted, 32, "Client Key", 10, client);
-    lh_hmac_sha256(salted, 32, "Server Key", 10, server);
-    lh_sha256(client, 32, stored);
-    lh_base64_encode(salt, saltlen, salt64);
-    lh_base64_encode(stored, 32, stored64);
-    lh_base64_encode(server, 32, server64);
-    lh_wipe(salted, sizeof salted);
-    lh_wipe(client, sizeof client);
-    int n = snprintf(out, cap, "SCRAM-SHA-256$%d:%s$%s:%s", iterations, salt64, stored64, server64);
-    return n > 0 && (size_t)n < cap ? 0 : LH_ETOOBIG;
+    int rc = lh_scram_verifier_make(password, salt, saltlen, iterations, out, cap);
+    return rc == LH_EINVAL ? LH_EIO : rc;
 }
 
 void lh_meta_md5_hash(const char *user, const char *password, char out[LH_META_MD5_MAX])
