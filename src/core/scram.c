@@ -295,7 +295,8 @@ int lh_scram_server_final(lh_scram_t *sc, lh_str_t m, char *out, size_t cap)
             return final_error(sc, "invalid-encoding", LH_EPROTO, out, cap);
     }
     lh_str_t without_proof = {m.ptr, rest.len ? (size_t)(rest.ptr - m.ptr) - 1 : 0};
-    if (!rest.len || attr(&rest, 'p', &proof64) || rest.len || b64_exact(proof64, proof, 32))
+    if (!rest.len || attr(&rest, 'p', &proof64) || proof64.ptr + proof64.len != m.ptr + m.len ||
+        b64_exact(proof64, proof, 32)) /* the proof comes last, nothing after it */
         return final_error(sc, "invalid-encoding", LH_EPROTO, out, cap);
     auth_hmac(sc->v.stored_key, sc->client_first_bare, sc->server_first, without_proof, sig);
     for (int i = 0; i < 32; i++)

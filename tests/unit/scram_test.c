@@ -192,6 +192,7 @@ static const struct {
     {CLIENT_FIRST, "c=biws,r=" CNONCE SNONCE ",p=!!!!", LH_EPROTO, "invalid-encoding"},
     {CLIENT_FIRST, "c=biws,r=" CNONCE SNONCE ",p=dHzb", LH_EPROTO, "invalid-encoding"},
     {CLIENT_FIRST, CLIENT_FINAL ",x=1", LH_EPROTO, "invalid-encoding"},
+    {CLIENT_FIRST, CLIENT_FINAL ",", LH_EPROTO, "invalid-encoding"},
     {CLIENT_FIRST, "r=" CNONCE SNONCE ",c=biws,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
      LH_EPROTO, "invalid-encoding"},
     {CLIENT_FIRST, "c=biws,r=" CNONCE SNONCE ",p=eHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
