@@ -49,7 +49,10 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h tests/unit/tmpdir.h $(BUILD)/liblh.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(BUILD)/liblh.a $(LDOPT) $(PKG_LIBS)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(TEST_EXTRA) $(BUILD)/liblh.a $(LDOPT) $(PKG_LIBS)
+# the bench-only bulk loader is not in the shipped library; the engine test links it
+$(BUILD)/tests/engine_test: TEST_EXTRA = bench/engine_bulk.c
+$(BUILD)/tests/engine_test: bench/engine_bulk.c
 
 unit: $(UNIT_BINS) $(BUILD)/lakehouse
 	@tests/unit/run.sh $(UNIT_BINS)

@@ -6,7 +6,8 @@
  * 2. The body bytes used as a payload, framed and signed here with chunk
  *    sizes taken from the input, must decode back exactly in signed mode. */
 #include "core/str.h"
-#include "store/checksum.h"
+#include "core/checksum.h"
+#include "core/crypto.h"
 #include "store/sigv4.h"
 
 #include <stdint.h>

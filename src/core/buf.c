@@ -1,4 +1,5 @@
-/* Capped growable buffers. */
+/* Capped growable buffers with sticky errors: grow() records the first
+ * failure in b->err and every append starts by returning it. */
 #include "core/buf.h"
 #include "core/err.h"
 
@@ -12,12 +13,21 @@ void lh_buf_init(lh_buf_t *b, size_t max)
     b->ptr = NULL;
     b->len = b->cap = 0;
     b->max = max ? max : LH_BUF_DEFAULT_MAX;
+    b->err = 0;
+}
+
+static int fail(lh_buf_t *b, int rc)
+{
+    b->err = rc;
+    return rc;
 }
 
 static int grow(lh_buf_t *b, size_t need)
 {
-    if (need > b->max)
-        return LH_ETOOBIG;
+    if (b->err)
+        return b->err;
+    if (need > b->max || need < b->len)
+        return fail(b, LH_ETOOBIG);
     if (need + 1 <= b->cap)
         return 0;
     size_t cap = b->cap ? b->cap : 256;
@@ -27,7 +37,7 @@ static int grow(lh_buf_t *b, size_t need)
         cap = b->max + 1;
     char *p = realloc(b->ptr, cap);
     if (!p)
-        return LH_ENOMEM;
+        return fail(b, LH_ENOMEM);
     b->ptr = p;
     b->cap = cap;
     return 0;
@@ -53,11 +63,13 @@ int lh_buf_puts(lh_buf_t *b, const char *s)
 int lh_buf_printf(lh_buf_t *b, const char *fmt, ...)
 {
     va_list ap;
+    if (b->err)
+        return b->err;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
-        return LH_EINVAL;
+        return fail(b, LH_EINVAL);
     int rc = grow(b, b->len + (size_t)n);
     if (rc)
         return rc;
@@ -102,9 +114,29 @@ int lh_buf_xml_escape(lh_buf_t *b, const char *s, size_t n)
     return rc;
 }
 
+int lh_buf_append_buf(lh_buf_t *dst, const lh_buf_t *src)
+{
+    if (src->err && !dst->err)
+        return fail(dst, src->err);
+    return lh_buf_append(dst, src->ptr, src->len);
+}
+
+int lh_buf_err(const lh_buf_t *b)
+{
+    return b->err;
+}
+
+int lh_buf_set_err(lh_buf_t *b, int code)
+{
+    if (!b->err && code)
+        b->err = code;
+    return b->err;
+}
+
 void lh_buf_reset(lh_buf_t *b)
 {
     b->len = 0;
+    b->err = 0;
     if (b->ptr)
         b->ptr[0] = 0;
 }
@@ -114,6 +146,7 @@ void lh_buf_free(lh_buf_t *b)
     free(b->ptr);
     b->ptr = NULL;
     b->len = b->cap = 0;
+    b->err = 0;
 }
 
 char *lh_buf_take(lh_buf_t *b, size_t *len)
@@ -125,5 +158,6 @@ char *lh_buf_take(lh_buf_t *b, size_t *len)
         p = calloc(1, 1);
     b->ptr = NULL;
     b->len = b->cap = 0;
+    b->err = 0;
     return p;
 }

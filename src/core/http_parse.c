@@ -7,6 +7,8 @@
  * header and query lookup, %-decoding. */
 #include "core/http_int.h"
 #include "core/str.h"
+#include "core/timefmt.h"
+#include "core/url.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,13 +333,6 @@ size_t lh__http_parse_head(lh__http_parser_t *p, const char *data, size_t len)
 
 /* --- body state machines --- */
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    c |= 0x20;
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
 static void chunk_size_done(lh__http_parser_t *p)
 {
     p->line = 0;
@@ -347,7 +342,7 @@ static void chunk_size_done(lh__http_parser_t *p)
 /* One framing byte of a chunked body. Returns 0, or -1 after fail(). */
 static int chunk_byte(lh__http_parser_t *p, unsigned char c)
 {
-    int h = hexval(c);
+    int h = lh_hex_digit(c);
     if (p->st != C_TRAILER && p->st != C_TRAILER0 && ++p->line > MAX_CHUNK_LINE)
         return bad(p, 400, "chunk line too long");
     switch (p->st) {
@@ -490,22 +485,7 @@ const lh_str_t *lh_http_header_get(const lh_http_req_t *req, const char *name)
 
 char *lh_http_pct_decode(lh_arena_t *a, lh_str_t s)
 {
-    char *out = lh_arena_alloc(a, s.len + 1), *o = out;
-    if (!out) return NULL;
-    for (size_t i = 0; i < s.len; i++) {
-        int c = (unsigned char)s.ptr[i];
-        if (c == '%') {
-            if (s.len - i < 3) return NULL;
-            int hi = hexval((unsigned char)s.ptr[i + 1]), lo = hexval((unsigned char)s.ptr[i + 2]);
-            if (hi < 0 || lo < 0) return NULL;
-            c = hi * 16 + lo;
-            i += 2;
-        }
-        if (c == 0) return NULL;
-        *o++ = (char)c;
-    }
-    *o = 0;
-    return out;
+    return lh_url_decode_arena(a, s, LH_URL_STRICT | LH_URL_NO_NUL);
 }
 
 const char *lh_http_query_get(const lh_http_req_t *req, const char *name)
@@ -529,113 +509,14 @@ const char *lh_http_query_get(const lh_http_req_t *req, const char *name)
     return NULL;
 }
 
-/* --- HTTP dates (RFC 9110 5.6.7): IMF-fixdate out; all three forms in --- */
-
-static const char wdays[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
+/* --- HTTP dates: core/timefmt.h --- */
 
 void lh_http_date(int64_t t, char *out, size_t cap)
 {
-    int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, y;
-    int64_t secs = t - days * 86400;
-    int m, d;
-    civil_from_days(days, &y, &m, &d);
-    int wd = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
-    snprintf(out, cap, "%s, %02d %s %04lld %02d:%02d:%02d GMT", wdays[wd], d, months[m - 1],
-             (long long)y, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
-}
-
-/* Reads exactly n digits at *s. Returns the value or -1. */
-static int digits(const char **s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++, (*s)++) {
-        if (**s < '0' || **s > '9') return -1;
-        v = v * 10 + (**s - '0');
-    }
-    return v;
-}
-
-static int month_of(const char **s)
-{
-    for (int i = 0; i < 12; i++)
-        if (!strncmp(*s, months[i], 3)) {
-            *s += 3;
-            return i + 1;
-        }
-    return -1;
-}
-
-static int lit(const char **s, const char *l)
-{
-    size_t n = strlen(l);
-    if (strncmp(*s, l, n)) return -1;
-    *s += n;
-    return 0;
-}
-
-static int hms(const char **s, int *h, int *mi, int *se)
-{
-    if ((*h = digits(s, 2)) < 0 || lit(s, ":") || (*mi = digits(s, 2)) < 0 || lit(s, ":") ||
-        (*se = digits(s, 2)) < 0)
-        return -1;
-    return (*h > 23 || *mi > 59 || *se > 60) ? -1 : 0;
-}
-
-static int skip_wday(const char **s, const char *sep)
-{
-    static const char *const longs[7] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
-                                         "Thursday", "Friday", "Saturday"};
-    for (int i = 0; i < 7; i++) {
-        const char *name = sep[0] == ',' && sep[1] == 'L' ? longs[i] : wdays[i];
-        if (!strncmp(*s, name, strlen(name))) {
-            *s += strlen(name);
-            return 0;
-        }
-    }
-    return -1;
+    lh_time_http_format(t, out, cap);
 }
 
 int lh_http_date_parse(const char *s, int64_t *t)
 {
-    int y = 0, m, d, h, mi, se;
-    const char *p = s;
-    if (!skip_wday(&p, ",S") && !lit(&p, ", ")) { /* IMF-fixdate */
-        if ((d = digits(&p, 2)) < 0 || lit(&p, " ") || (m = month_of(&p)) < 0 || lit(&p, " ") ||
-            (y = digits(&p, 4)) < 0 || lit(&p, " ") || hms(&p, &h, &mi, &se) || lit(&p, " GMT"))
-            return LH_EINVAL;
-    } else if (p = s, !skip_wday(&p, ",L") && !lit(&p, ", ")) { /* RFC 850 */
-        if ((d = digits(&p, 2)) < 0 || lit(&p, "-") || (m = month_of(&p)) < 0 || lit(&p, "-") ||
-            (y = digits(&p, 2)) < 0 || lit(&p, " ") || hms(&p, &h, &mi, &se) || lit(&p, " GMT"))
-            return LH_EINVAL;
-        y += y < 70 ? 2000 : 1900;
-    } else if (p = s, !skip_wday(&p, " S") && !lit(&p, " ")) { /* asctime */
-        if ((m = month_of(&p)) < 0 || lit(&p, " ")) return LH_EINVAL;
-        if (*p == ' ')
-            p++, d = digits(&p, 1);
-        else
-            d = digits(&p, 2);
-        if (d < 0 || lit(&p, " ") || hms(&p, &h, &mi, &se) || lit(&p, " ") ||
-            (y = digits(&p, 4)) < 0)
-            return LH_EINVAL;
-    } else {
-        return LH_EINVAL;
-    }
-    if (*p || d < 1 || d > 31) return LH_EINVAL;
-    *t = lh_days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + se;
-    return 0;
+    return lh_time_http_parse((lh_str_t){s, strlen(s)}, t);
 }

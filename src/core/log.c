@@ -2,6 +2,7 @@
  * JSON object per line ({"ts","level","req","msg"}). */
 #include "core/log.h"
 #include "core/err.h"
+#include "core/timefmt.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -49,11 +50,8 @@ void lh_log(int level, const char *reqid, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     struct timespec now;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(ts + n, sizeof ts - n, ".%03ldZ", now.tv_nsec / 1000000);
+    lh_time_iso8601_format((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, 3, ts, sizeof ts);
     int len;
     if (g_json) {
         json_t *o = json_pack("{s:s,s:s,s:s}", "ts", ts, "level", names[level], "msg", msg);

@@ -8,12 +8,11 @@
  * so lookups on request paths never touch the disk; writers take the database
  * mutex first, then update the cache. */
 #include "core/meta.h"
+#include "core/crypto.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -186,7 +185,7 @@ static int read_key(const char *path, unsigned char *key, lh_err_t *err)
     if (n != LH__META_KEY_LEN)
         return lh_err_set(err, LH_ECORRUPT, "%s is damaged: expected %d bytes", path, LH__META_KEY_LEN);
     memcpy(key, buf, LH__META_KEY_LEN);
-    OPENSSL_cleanse(buf, sizeof buf);
+    lh_wipe(buf, sizeof buf);
     return 0;
 }
 
@@ -197,7 +196,7 @@ static int create_key(const char *dir, const char *path, unsigned char *key, lh_
     char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s/.secret.key.%d", dir, (int)getpid()) >= (int)sizeof tmp)
         return lh_err_set(err, LH_EINVAL, "path too long: %s", dir);
-    if (RAND_bytes(key, LH__META_KEY_LEN) != 1)
+    if (lh_random_bytes(key, LH__META_KEY_LEN))
         return lh_err_set(err, LH_EIO, "cannot generate secret.key: no randomness");
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
@@ -276,10 +275,10 @@ void lh_meta_close(lh_meta_t *m)
     if (m->db)
         sqlite3_close_v2(m->db);
     if (m->users)
-        OPENSSL_cleanse(m->users, m->capusers * sizeof *m->users);
+        lh_wipe(m->users, m->capusers * sizeof *m->users);
     free(m->users);
     free(m->toks);
-    OPENSSL_cleanse(m->key, sizeof m->key);
+    lh_wipe(m->key, sizeof m->key);
     pthread_rwlock_destroy(&m->rw);
     pthread_mutex_destroy(&m->mu);
     free(m);

@@ -1,16 +1,16 @@
 /* Cryptography of the meta module: secrets sealed with AES-256-GCM (random
  * 12-byte nonce, stored nonce||ciphertext||tag, the access key as additional
- * data), PostgreSQL's SCRAM-SHA-256 verifier and md5 hash, unbiased random
- * credentials, and constant-time secret comparison. */
-#include <openssl/crypto.h>
+ * data), PostgreSQL's SCRAM-SHA-256 verifier (derived by core/scram.h) and
+ * md5 hash, unbiased random credentials, and constant-time secret
+ * comparison. */
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/checksum.h"
+#include "core/crypto.h"
 #include "core/meta_int.h"
+#include "core/scram.h"
 #include "core/str.h"
 
 /* --- crypto helpers --- */
@@ -21,7 +21,7 @@ int lh__meta_seal(const unsigned char *key, const char *ak, const char *sk, unsi
     size_t n = strlen(sk);
     int len, ok = 0;
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    if (!c || RAND_bytes(out, LH__META_NONCE_LEN) != 1)
+    if (!c || lh_random_bytes(out, LH__META_NONCE_LEN))
         goto done;
     ok = EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
          EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, LH__META_NONCE_LEN, NULL) == 1 &&
@@ -60,39 +60,25 @@ int lh__meta_unseal(const unsigned char *key, const char *ak, const unsigned cha
 int lh_meta_scram_verifier(const char *password, const unsigned char *salt, size_t saltlen,
                            int iterations, char *out, size_t cap)
 {
-    unsigned char salted[32], client[32], stored[32], server[32];
-    unsigned int len = 32;
-    char salt64[64], stored64[64], server64[64];
-    if (saltlen > 32 ||
-        PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, (int)saltlen, iterations,
-                          EVP_sha256(), 32, salted) != 1 ||
-        !HMAC(EVP_sha256(), salted, 32, (const unsigned char *)"Client Key", 10, client, &len) ||
-        !HMAC(EVP_sha256(), salted, 32, (const unsigned char *)"Server Key", 10, server, &len))
+    if (saltlen > 32)
         return LH_EIO;
-    SHA256(client, 32, stored);
-    lh_base64_encode(salt, saltlen, salt64);
-    lh_base64_encode(stored, 32, stored64);
-    lh_base64_encode(server, 32, server64);
-    OPENSSL_cleanse(salted, sizeof salted);
-    int n = snprintf(out, cap, "SCRAM-SHA-256$%d:%s$%s:%s", iterations, salt64, stored64, server64);
-    return n > 0 && (size_t)n < cap ? 0 : LH_ETOOBIG;
+    int rc = lh_scram_verifier_make(password, salt, saltlen, iterations, out, cap);
+    return rc == LH_EINVAL ? LH_EIO : rc;
 }
 
 void lh_meta_md5_hash(const char *user, const char *password, char out[LH_META_MD5_MAX])
 {
-    unsigned char d[16];
-    unsigned int len = 0;
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    unsigned char d[LH_CK_MAX_LEN];
+    lh_cksum_t c;
     out[0] = '\0';
-    if (!c)
+    if (lh_cksum_init(&c, LH_CK_MD5))
         return;
-    if (EVP_DigestInit_ex(c, EVP_md5(), NULL) == 1 &&
-        EVP_DigestUpdate(c, password, strlen(password)) == 1 &&
-        EVP_DigestUpdate(c, user, strlen(user)) == 1 && EVP_DigestFinal_ex(c, d, &len) == 1) {
+    lh_cksum_update(&c, password, strlen(password));
+    lh_cksum_update(&c, user, strlen(user));
+    if (lh_cksum_final(&c, d) == 16) {
         memcpy(out, "md5", 3);
         lh_hex(d, 16, out + 3);
     }
-    EVP_MD_CTX_free(c);
 }
 
 int lh__meta_rand_chars(char *out, size_t n, const char *alphabet)
@@ -100,7 +86,7 @@ int lh__meta_rand_chars(char *out, size_t n, const char *alphabet)
     size_t k = strlen(alphabet), limit = 256 - 256 % k, i = 0;
     unsigned char buf[64];
     while (i < n) {
-        if (RAND_bytes(buf, sizeof buf) != 1)
+        if (lh_random_bytes(buf, sizeof buf))
             return LH_EIO;
         for (size_t j = 0; j < sizeof buf && i < n; j++)
             if (buf[j] < limit) /* rejection sampling: no modulo bias */
@@ -125,7 +111,7 @@ int lh_meta_gen_secret(char out[41])
 int lh__meta_same_secret(const char *a, const char *b)
 {
     unsigned char da[32], db[32];
-    SHA256((const unsigned char *)a, strlen(a), da);
-    SHA256((const unsigned char *)b, strlen(b), db);
-    return CRYPTO_memcmp(da, db, 32) == 0;
+    lh_sha256(a, strlen(a), da);
+    lh_sha256(b, strlen(b), db);
+    return lh_ct_equal(da, db, 32);
 }

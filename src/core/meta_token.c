@@ -1,9 +1,6 @@
 /* Bearer tokens "lh_<id>_<secret>": only the SHA-256 of the whole token is
  * stored; the cache (sorted by id) resolves a presented token to its owner
  * without touching the disk. */
-#include <openssl/rand.h>
-#include <openssl/sha.h>
-#include <openssl/crypto.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -12,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/crypto.h"
 #include "core/meta_int.h"
 #include "core/str.h"
 
@@ -67,7 +65,7 @@ int lh__meta_load_tokens(lh_meta_t *m, lh_err_t *err)
 static void token_hash(const char *secret, char out[65])
 {
     unsigned char d[32];
-    SHA256((const unsigned char *)secret, strlen(secret), d);
+    lh_sha256(secret, strlen(secret), d);
     lh_hex(d, 32, out);
 }
 
@@ -114,7 +112,7 @@ int lh_meta_token_create(lh_meta_t *m, const char *owner, const char *name, lh_t
     if (!owner || lh_meta_user_get(m, owner, &u) != 0)
         return lh_err_set(err, LH_ENOENT, "no user %s", owner ? owner : "");
     memset(&t, 0, sizeof t);
-    if (RAND_bytes(idb, sizeof idb) != 1 || lh__meta_rand_chars(rnd, 32, LH__META_ALNUM))
+    if (lh_random_bytes(idb, sizeof idb) || lh__meta_rand_chars(rnd, 32, LH__META_ALNUM))
         return lh_err_set(err, LH_EIO, "cannot generate a token: no randomness");
     lh_hex(idb, sizeof idb, t.t.id);
     snprintf(t.t.owner, sizeof t.t.owner, "%s", owner);
@@ -130,7 +128,7 @@ int lh_meta_token_create(lh_meta_t *m, const char *owner, const char *name, lh_t
         pthread_rwlock_unlock(&m->rw);
     }
     pthread_mutex_unlock(&m->mu);
-    OPENSSL_cleanse(rnd, sizeof rnd);
+    lh_wipe(rnd, sizeof rnd);
     if (rc) {
         out_secret[0] = '\0';
         return rc;
@@ -151,7 +149,7 @@ int lh_meta_token_check(lh_meta_t *m, const char *secret, lh_user_t *out)
     char owner[129] = "";
     pthread_rwlock_rdlock(&m->rw);
     tok_t *t = tok_find(m, id, NULL);
-    int ok = t && CRYPTO_memcmp(t->hash, hash, 64) == 0;
+    int ok = t && lh_ct_equal(t->hash, hash, 64);
     if (ok)
         memcpy(owner, t->t.owner, sizeof owner);
     pthread_rwlock_unlock(&m->rw);
@@ -162,7 +160,7 @@ int lh_meta_token_check(lh_meta_t *m, const char *secret, lh_user_t *out)
         return LH_EAUTH;
     if (out)
         *out = u;
-    OPENSSL_cleanse(&u, sizeof u);
+    lh_wipe(&u, sizeof u);
     return 0;
 }
 

@@ -1,8 +1,6 @@
 /* Users: validation, the sorted in-memory cache (rwlock) that every lookup
  * reads, and add / passwd / set-role / rm / list / check / ensure_root, which
  * write SQLite under the connection mutex and then the cache. */
-#include <openssl/rand.h>
-#include <openssl/crypto.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -11,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/crypto.h"
 #include "core/meta_int.h"
 
 /* --- validation --- */
@@ -97,7 +96,7 @@ int lh__meta_load_users(lh_meta_t *m, lh_err_t *err)
         lh__meta_copy_text(e.md5, sizeof e.md5, sqlite3_column_text(st, 4));
         e.u.created = sqlite3_column_int64(st, 5);
         rc = user_put(m, &e) ? lh_err_set(err, LH_ENOMEM, "out of memory") : 0;
-        OPENSSL_cleanse(&e, sizeof e);
+        lh_wipe(&e, sizeof e);
     }
     sqlite3_finalize(st);
     return rc;
@@ -110,7 +109,7 @@ int lh__meta_load_users(lh_meta_t *m, lh_err_t *err)
 static int derive(lh_meta_t *m, entry_t *e, unsigned char *blob, size_t *bloblen, lh_err_t *err)
 {
     unsigned char salt[16];
-    if (RAND_bytes(salt, sizeof salt) != 1 ||
+    if (lh_random_bytes(salt, sizeof salt) ||
         lh_meta_scram_verifier(e->u.secret_key, salt, sizeof salt, 4096, e->scram, sizeof e->scram) ||
         lh__meta_seal(m->key, e->u.access_key, e->u.secret_key, blob, bloblen))
         return lh_err_set(err, LH_EIO, "cannot derive the hashes of a secret");
@@ -202,7 +201,7 @@ int lh_meta_user_add(lh_meta_t *m, const char *access_key, const char *secret_ke
     rc = store_user(m, &e, 1, err);
 done:
     pthread_mutex_unlock(&m->mu);
-    OPENSSL_cleanse(&e, sizeof e);
+    lh_wipe(&e, sizeof e);
     return rc;
 }
 
@@ -212,7 +211,7 @@ int lh_meta_user_get(lh_meta_t *m, const char *access_key, lh_user_t *out)
     if (!access_key || lookup(m, access_key, &e) != 0)
         return LH_ENOENT;
     *out = e.u;
-    OPENSSL_cleanse(&e, sizeof e);
+    lh_wipe(&e, sizeof e);
     return 0;
 }
 
@@ -224,7 +223,7 @@ int lh_meta_user_pgauth(lh_meta_t *m, const char *access_key, char scram[LH_META
         return LH_ENOENT;
     memcpy(scram, e.scram, sizeof e.scram);
     memcpy(md5, e.md5, sizeof e.md5);
-    OPENSSL_cleanse(&e, sizeof e);
+    lh_wipe(&e, sizeof e);
     return 0;
 }
 
@@ -247,7 +246,7 @@ static int update_user(lh_meta_t *m, const char *ak, const char *sk, int role, l
     rc = store_user(m, &e, 0, err);
 done:
     pthread_mutex_unlock(&m->mu);
-    OPENSSL_cleanse(&e, sizeof e);
+    lh_wipe(&e, sizeof e);
     return rc;
 }
 
@@ -275,7 +274,7 @@ int lh_meta_user_rm(lh_meta_t *m, const char *access_key, lh_err_t *err)
         pthread_rwlock_wrlock(&m->rw);
         size_t pos;
         if (user_find(m, access_key, &pos)) {
-            OPENSSL_cleanse(&m->users[pos], sizeof m->users[pos]);
+            lh_wipe(&m->users[pos], sizeof m->users[pos]);
             lh__meta_remove_at(m->users, &m->nusers, sizeof *m->users, pos);
         }
         lh__meta_tok_drop_owner(m, access_key); /* the database cascades */
@@ -315,7 +314,7 @@ int lh_meta_user_check(lh_meta_t *m, const char *access_key, const char *secret_
     int ok = lh__meta_same_secret(secret_key, e.u.secret_key);
     if (ok && out)
         *out = e.u;
-    OPENSSL_cleanse(&e, sizeof e);
+    lh_wipe(&e, sizeof e);
     return ok ? 0 : LH_EAUTH;
 }
 
@@ -335,7 +334,7 @@ static int ensure_given(lh_meta_t *m, const char *ak, const char *sk, lh_err_t *
     if (lh_meta_user_get(m, ak, &u) != 0)
         return lh_meta_user_add(m, ak, sk, LH_ROLE_ADMIN, err);
     int same = lh__meta_same_secret(u.secret_key, sk) && u.role == LH_ROLE_ADMIN;
-    OPENSSL_cleanse(&u, sizeof u);
+    lh_wipe(&u, sizeof u);
     if (same)
         return 0;
     return update_user(m, ak, sk, LH_ROLE_ADMIN, err);

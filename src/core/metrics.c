@@ -170,12 +170,14 @@ static void fmt_num(char *out, size_t cap, double v)
 static int put_help(lh_buf_t *b, const family_t *f)
 {
     static const char *const types[] = {"counter", "gauge", "histogram"};
-    int rc = lh_buf_printf(b, "# HELP %s ", f->name);
-    for (const char *p = f->help; *p && !rc; p++)
-        rc = *p == '\\'   ? lh_buf_puts(b, "\\\\")
-             : *p == '\n' ? lh_buf_puts(b, "\\n")
-                          : lh_buf_append(b, p, 1);
-    return rc ? rc : lh_buf_printf(b, "\n# TYPE %s %s\n", f->name, types[f->type]);
+    lh_buf_printf(b, "# HELP %s ", f->name);
+    for (const char *p = f->help; *p; p++) {
+        if (*p == '\\' || *p == '\n')
+            lh_buf_puts(b, *p == '\\' ? "\\\\" : "\\n");
+        else
+            lh_buf_append(b, p, 1);
+    }
+    return lh_buf_printf(b, "\n# TYPE %s %s\n", f->name, types[f->type]);
 }
 
 static int put_sample(lh_buf_t *b, const char *name, const char *suffix, const char *labels,
@@ -194,15 +196,13 @@ static int put_histogram(lh_buf_t *b, const family_t *f, const series_t *s)
 {
     char le[40];
     uint64_t cum = 0;
-    int rc = 0;
-    for (int i = 0; i <= f->nbounds && !rc; i++) {
+    for (int i = 0; i <= f->nbounds; i++) {
         cum += s->hits[i];
         if (i < f->nbounds) fmt_num(le, sizeof le, f->bounds[i]);
-        rc =
-            put_sample(b, f->name, "_bucket", s->labels, i < f->nbounds ? le : "+Inf", (double)cum);
+        put_sample(b, f->name, "_bucket", s->labels, i < f->nbounds ? le : "+Inf", (double)cum);
     }
-    if (!rc) rc = put_sample(b, f->name, "_sum", s->labels, NULL, s->value);
-    return rc ? rc : put_sample(b, f->name, "_count", s->labels, NULL, (double)s->count);
+    put_sample(b, f->name, "_sum", s->labels, NULL, s->value);
+    return put_sample(b, f->name, "_count", s->labels, NULL, (double)s->count);
 }
 
 int lh_metrics_render(lh_buf_t *out)

@@ -74,6 +74,33 @@ void lh_hex(const unsigned char *in, size_t n, char *out)
     out[2 * n] = 0;
 }
 
+int lh_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+long lh_hex_decode(lh_str_t s, unsigned char *out, size_t cap)
+{
+    if (s.len % 2)
+        return LH_EINVAL;
+    if (s.len / 2 > cap)
+        return LH_ETOOBIG;
+    for (size_t i = 0; i < s.len / 2; i++) {
+        int hi = lh_hex_digit((unsigned char)s.ptr[2 * i]);
+        int lo = lh_hex_digit((unsigned char)s.ptr[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return LH_EINVAL;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return (long)(s.len / 2);
+}
+
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 size_t lh_base64_encode(const unsigned char *in, size_t n, char *out)
@@ -123,14 +150,4 @@ long lh_base64_decode(const char *in, size_t n, unsigned char *out, size_t cap)
         }
     }
     return (long)o;
-}
-
-int64_t lh_days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
 }

@@ -24,14 +24,15 @@ int lh_parse_i64(const char *s, int64_t *out);
 int lh_str_copy(char *dst, size_t cap, lh_str_t s);
 /* Lower-case hex of n bytes into out (2n+1 chars). */
 void lh_hex(const unsigned char *in, size_t n, char *out);
+/* The value of one hex digit (either case), or -1. */
+int lh_hex_digit(int c);
+/* Decodes the 2n hex digits of s (either case) into n bytes at out (cap
+ * bytes). Returns n, or LH_EINVAL (odd length, not a hex digit) or
+ * LH_ETOOBIG (n > cap). */
+long lh_hex_decode(lh_str_t s, unsigned char *out, size_t cap);
 /* Base64 (standard alphabet, padded). out needs 4*((n+2)/3)+1 bytes. Returns length. */
 size_t lh_base64_encode(const unsigned char *in, size_t n, char *out);
 /* Decodes standard base64; returns decoded length or -1 on bad input/too small. */
 long lh_base64_decode(const char *in, size_t n, unsigned char *out, size_t cap);
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil); m is 1..12. Used to parse HTTP and AWS dates without
- * the process time zone (timegm is not C11). */
-int64_t lh_days_from_civil(int64_t y, int m, int d);
 
 #endif

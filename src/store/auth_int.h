@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/timefmt.h"
 #include "store/sigv4.h"
 
 #define LH__SIG_MAX_SKEW 900 /* seconds: S3 allows 15 minutes */
@@ -21,25 +22,25 @@ int lh__sig_fail(lh_sig_t *sig, lh_err_t *err, int code, const char *s3_error, c
 lh_str_t lh__trim(lh_str_t s);
 /* First request header named name (ASCII case-insensitive): 1 and *v, or 0. */
 int lh__hdr_find(const lh_sig_request_t *r, const char *name, lh_str_t *v);
-/* Raw (still %-encoded) value of the first query parameter named exactly
- * name: 1 and *v (empty for "name" without '='), or 0 when absent. */
-int lh__query_find(lh_str_t query, const char *name, lh_str_t *v);
-/* %-decodes s into dst (cap bytes incl. NUL); an invalid escape is kept
- * literally, '+' stays '+'. Returns the length or -1 when it does not fit. */
-long lh__pct_decode(lh_str_t s, char *dst, size_t cap);
-
 /* "20130524T000000Z" -> unix seconds. 0 or LH_EINVAL. */
-int lh__parse_amz_date(lh_str_t s, int64_t *t);
+static inline int lh__parse_amz_date(lh_str_t s, int64_t *t)
+{
+    return lh_time_iso8601_basic_parse(s, t);
+}
 /* RFC 1123 ("Tue, 27 Mar 2007 19:36:42 +0000" or "... GMT"), RFC 850 and
  * asctime forms -> unix seconds. 0 or LH_EINVAL. */
-int lh__parse_http_date(lh_str_t s, int64_t *t);
-void lh__fmt_amz_date(int64_t t, char out[17]);
+static inline int lh__parse_http_date(lh_str_t s, int64_t *t)
+{
+    return lh_time_http_parse_lenient(s, t);
+}
+static inline void lh__fmt_amz_date(int64_t t, char out[17])
+{
+    lh_time_iso8601_basic_format(t, out);
+}
 
 /* kSigning = HMAC chain over date (YYYYMMDD), region, service, "aws4_request". */
 void lh__sigv4_key(const char *secret, const char *date8, const char *region,
                    const char *service, unsigned char out[32]);
-/* Constant-time equality of two NUL-terminated strings of equal length. */
-int lh__sig_equal(const char *a, const char *b);
 
 /* Signature V2 (sigv2.c), called by lh_sig_parse / lh_sig_verify. */
 int lh__sigv2_parse(const lh_sig_request_t *r, lh_sig_t *sig, int kind, lh_err_t *err);

@@ -13,10 +13,9 @@
  * signature covers the whole chunk): on LH_EAUTH the caller discards what it
  * received. Hard caps: size line 4 KiB, trailer block 16 KiB, chunk 1 GiB. */
 #include "store/auth_int.h"
-#include "store/checksum.h"
+#include "core/checksum.h"
+#include "core/crypto.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +42,7 @@ struct lh_awschunked {
     /* signed mode */
     unsigned char key[32];
     char amz_date[17], scope[128], prev[65];
-    EVP_MD_CTX *sha;
+    lh_cksum_t sha; /* SHA-256 of the current chunk (signed mode) */
     int have_tsig;
     /* trailers */
     char tbuf[TRAILER_MAX + 2];
@@ -68,8 +67,7 @@ int lh_awschunked_new(lh_awschunked_t **out, int mode, int trailer, const lh_sig
         memcpy(d->amz_date, sig->amz_date, sizeof d->amz_date);
         memcpy(d->scope, sig->scope, sizeof d->scope);
         memcpy(d->prev, sig->signature, sizeof d->prev);
-        d->sha = EVP_MD_CTX_new();
-        if (!d->sha || EVP_DigestInit_ex(d->sha, EVP_sha256(), NULL) != 1) {
+        if (lh_cksum_init(&d->sha, LH_CK_SHA256)) {
             lh_awschunked_free(d);
             return LH_ENOMEM;
         }
@@ -82,8 +80,8 @@ void lh_awschunked_free(lh_awschunked_t *d)
 {
     if (!d)
         return;
-    EVP_MD_CTX_free(d->sha);
-    OPENSSL_cleanse(d->key, sizeof d->key);
+    lh_cksum_free(&d->sha);
+    lh_wipe(d->key, sizeof d->key);
     free(d);
 }
 
@@ -121,7 +119,7 @@ static int check_chunk_sig(lh_awschunked_t *d, const char *data_hex, lh_err_t *e
     int n = snprintf(sts, sizeof sts, "AWS4-HMAC-SHA256-PAYLOAD\n%s\n%s\n%s\n" LH__EMPTY_SHA256
                      "\n%s", d->amz_date, d->scope, d->prev, data_hex);
     hmac_hex(d, sts, n > 0 && (size_t)n < sizeof sts ? (size_t)n : 0, want);
-    if (!lh__sig_equal(want, d->chunk_sig))
+    if (!lh_ct_streq(want, d->chunk_sig))
         return lh_err_set(err, LH_EAUTH, "chunk signature mismatch at decoded offset %llu",
                           (unsigned long long)d->decoded);
     memcpy(d->prev, d->chunk_sig, 65);
@@ -130,35 +128,36 @@ static int check_chunk_sig(lh_awschunked_t *d, const char *data_hex, lh_err_t *e
 
 static int finish_chunk_sig(lh_awschunked_t *d, lh_err_t *err)
 {
-    unsigned char h[32];
+    unsigned char h[LH_CK_MAX_LEN];
     char hex[65];
-    unsigned int len = 32;
-    EVP_DigestFinal_ex(d->sha, h, &len);
-    EVP_DigestInit_ex(d->sha, EVP_sha256(), NULL);
+    lh_cksum_final(&d->sha, h);
+    if (lh_cksum_init(&d->sha, LH_CK_SHA256))
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
     lh_hex(h, 32, hex);
     return check_chunk_sig(d, hex, err);
 }
 
 static int check_trailer_sig(lh_awschunked_t *d, const char *got, lh_err_t *err)
 {
-    EVP_MD_CTX *c = d->sha;
-    unsigned char h[32];
-    unsigned int len = 32;
+    lh_cksum_t *c = &d->sha;
+    unsigned char h[LH_CK_MAX_LEN];
     char hex[65], sts[512], want[65];
-    EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+    lh_cksum_free(c);
+    if (lh_cksum_init(c, LH_CK_SHA256))
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
     for (size_t i = 0; i < d->ntrailers; i++) {
         const char *nm = d->tbuf + d->trailers[i].name, *v = d->tbuf + d->trailers[i].value;
-        EVP_DigestUpdate(c, nm, strlen(nm));
-        EVP_DigestUpdate(c, ":", 1);
-        EVP_DigestUpdate(c, v, strlen(v));
-        EVP_DigestUpdate(c, "\n", 1);
+        lh_cksum_update(c, nm, strlen(nm));
+        lh_cksum_update(c, ":", 1);
+        lh_cksum_update(c, v, strlen(v));
+        lh_cksum_update(c, "\n", 1);
     }
-    EVP_DigestFinal_ex(c, h, &len);
+    lh_cksum_final(c, h);
     lh_hex(h, 32, hex);
     int n = snprintf(sts, sizeof sts, "AWS4-HMAC-SHA256-TRAILER\n%s\n%s\n%s\n%s", d->amz_date,
                      d->scope, d->prev, hex);
     hmac_hex(d, sts, n > 0 && (size_t)n < sizeof sts ? (size_t)n : 0, want);
-    if (!lh__sig_equal(want, got))
+    if (!lh_ct_streq(want, got))
         return lh_err_set(err, LH_EAUTH, "trailer signature mismatch");
     d->have_tsig = 1;
     return 0;
@@ -286,8 +285,8 @@ static int st_data(lh_awschunked_t *d, const char **in, size_t *n,
     *n -= k;
     d->remaining -= k;
     d->decoded += k;
-    if (d->sha)
-        EVP_DigestUpdate(d->sha, p, k);
+    if (d->mode == LH_AWSCHUNKED_SIGNED)
+        lh_cksum_update(&d->sha, p, k);
     int rc = k && emit ? emit(arg, p, k) : 0;
     if (rc)
         return rc;

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/str.h"
 #include "store/engine_int.h"
 
 void lh_obj_meta_clear(lh_obj_meta_t *m)
@@ -202,12 +203,12 @@ int lh__inline_fd(const void *data, size_t n)
 
 int lh__body_publish(lh_store_writer_t *w, lh_err_t *err)
 {
-    static const char hex[] = "0123456789abcdef";
     lh_store_t *st = w->st;
-    char dst[48];
-    unsigned shard = (unsigned)(__atomic_fetch_add(&st->s_seq, 1, __ATOMIC_RELAXED) / 1024 % 256);
-    w->id[0] = hex[shard >> 4];
-    w->id[1] = hex[shard & 15];
+    char dst[48], shard_hex[3];
+    unsigned char shard =
+        (unsigned char)(__atomic_fetch_add(&st->s_seq, 1, __ATOMIC_RELAXED) / 1024 % 256);
+    lh_hex(&shard, 1, shard_hex);
+    memcpy(w->id, shard_hex, 2);
     lh__body_path(w->id, dst);
     lh_store_crash_point("after_write");
     if (fdatasync(w->fd) < 0)

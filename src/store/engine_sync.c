@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/str.h"
 #include "store/engine_int.h"
 
 static int exec_q(lh__conn_t *c, int q)
@@ -68,11 +69,6 @@ static void run_batch(lh__conn_t *c, lh__op_t *ops)
     }
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : 0;
-}
-
 static int sync_dirs(lh_store_t *st, const unsigned char *dirty)
 {
     for (int i = 0; i < 256; i++) {
@@ -98,11 +94,13 @@ static void sync_batch(lh_store_t *st, lh__op_t *ops)
 {
     unsigned char dirty[256] = {0};
     int any = 0;
-    for (lh__op_t *o = ops; o; o = o->next)
-        if (o->sync_id) {
-            dirty[hexval(o->sync_id[0]) * 16 + hexval(o->sync_id[1])] = 1;
+    for (lh__op_t *o = ops; o; o = o->next) {
+        unsigned char dir; /* the data/xx directory: the id's first two hex digits */
+        if (o->sync_id && lh_hex_decode((lh_str_t){o->sync_id, 2}, &dir, 1) == 1) {
+            dirty[dir] = 1;
             any = 1;
         }
+    }
     if (!any)
         return;
     if (!st->s_errno)

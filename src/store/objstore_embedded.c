@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 #include "core/str.h"
-#include "store/checksum.h"
+#include "core/checksum.h"
+#include "core/crypto.h"
 #include "store/engine.h"
 #include "store/objstore.h"
 
@@ -379,24 +380,10 @@ static int etag_eq(const char *given, const char *stored)
     return n == strlen(stored) && strncasecmp(given, stored, n) == 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* 32 hex digits -> 16 bytes; LH_EINVAL otherwise. */
 static int hex16(const char *hex, unsigned char *raw)
 {
-    if (strlen(hex) != 32) return LH_EINVAL;
-    for (int k = 0; k < 16; k++) {
-        int hi = hexval(hex[2 * k]), lo = hexval(hex[2 * k + 1]);
-        if (hi < 0 || lo < 0) return LH_EINVAL;
-        raw[k] = (unsigned char)(hi << 4 | lo);
-    }
-    return 0;
+    return lh_hex_decode((lh_str_t){hex, strlen(hex)}, raw, 16) == 16 ? 0 : LH_EINVAL;
 }
 
 /* Checks parts 1..nparts against the stored ones and computes the multipart

@@ -23,8 +23,11 @@
 
 #include "core/arena.h"
 #include "core/str.h"
+#include "core/timefmt.h"
+#include "core/url.h"
 #include "core/xml.h"
-#include "store/checksum.h"
+#include "core/checksum.h"
+#include "core/crypto.h"
 #include "store/objstore.h"
 #include "store/sigv4.h"
 
@@ -43,52 +46,11 @@ typedef struct s3 {
 
 /* --- encoding --- */
 
-static int unreserved(unsigned char c)
-{
-    return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-/* %-encodes s; keep_slash leaves '/' as is (paths). */
-static int uri_encode(lh_buf_t *b, const char *s, int keep_slash)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-        int rc = unreserved(*p) || (keep_slash && *p == '/') ? lh_buf_append(b, p, 1)
-                                                             : lh_buf_append(b, e, 3);
-        if (rc) return rc;
-    }
-    return 0;
-}
-
 /* Appends [&]name=value to a query, the value %-encoded ('/' too). */
 static int query_param(lh_buf_t *qb, const char *name, const char *value)
 {
     int rc = lh_buf_printf(qb, "%s%s=", qb->len ? "&" : "", name);
-    return rc ? rc : uri_encode(qb, value, 0);
-}
-
-static int hexv(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Decodes a ListObjects "encoding-type=url" value in place ('+' is a space,
- * as botocore reads it). */
-static void url_decode(char *s)
-{
-    char *w = s;
-    for (char *r = s; *r; r++) {
-        if (*r == '%' && hexv(r[1]) >= 0 && hexv(r[2]) >= 0) {
-            *w++ = (char)(hexv(r[1]) << 4 | hexv(r[2]));
-            r += 2;
-        } else {
-            *w++ = *r == '+' ? ' ' : *r;
-        }
-    }
-    *w = 0;
+    return rc ? rc : lh_url_encode(qb, (lh_str_t){value, strlen(value)}, 0);
 }
 
 static void etag_unquote(char *dst, size_t cap, const char *v, size_t n)
@@ -100,19 +62,6 @@ static void etag_unquote(char *dst, size_t cap, const char *v, size_t n)
     while (n && (v[n - 1] == ' ' || v[n - 1] == '"' || v[n - 1] == '\r' || v[n - 1] == '\n'))
         n--;
     lh_str_copy(dst, cap, (lh_str_t){v, n});
-}
-
-/* "2009-10-12T17:50:30.000Z" -> unix seconds (0 when unreadable). */
-static int64_t iso8601_parse(const char *s)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec) != 6)
-        return 0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (int64_t)timegm(&tm);
 }
 
 /* --- one HTTP exchange --- */
@@ -257,16 +206,16 @@ static size_t on_read(char *dst, size_t size, size_t nmemb, void *arg)
 
 static int build_target(const s3_t *s, const s3_req_t *q, lh_buf_t *path, lh_buf_t *host)
 {
-    int rc = lh_buf_puts(path, "/");
+    lh_buf_puts(path, "/");
     if (s->path_style) {
-        rc = rc ? rc : uri_encode(path, q->bucket, 0);
-        rc = rc ? rc : lh_buf_puts(host, s->hostport);
-        if (q->key) rc = rc ? rc : lh_buf_puts(path, "/");
+        lh_url_encode(path, (lh_str_t){q->bucket, strlen(q->bucket)}, 0);
+        lh_buf_puts(host, s->hostport);
+        if (q->key) lh_buf_puts(path, "/");
     } else {
-        rc = rc ? rc : lh_buf_printf(host, "%s.%s", q->bucket, s->hostport);
+        lh_buf_printf(host, "%s.%s", q->bucket, s->hostport);
     }
-    if (q->key) rc = rc ? rc : uri_encode(path, q->key, 1);
-    return rc;
+    if (q->key) lh_url_encode(path, (lh_str_t){q->key, strlen(q->key)}, LH_URL_KEEP_SLASH);
+    return lh_buf_err(path) ? lh_buf_err(path) : lh_buf_err(host); /* checked once */
 }
 
 static void payload_hash(const s3_req_t *q, char *out)
@@ -706,13 +655,16 @@ static int cur_load(list_cur_t *cur, const lh_xml_node_t *n, lh_arena_t *a, int 
     if (!k) return lh_err_set(err, LH_EPROTO, "s3 listing entry without a key");
     char *key = lh_arena_strndup(a, k->text, k->text_len);
     if (!key) return lh_err_set(err, LH_ENOMEM, "cannot allocate listing key");
-    if (url) url_decode(key);
+    /* encoding-type=url: '+' is a space, as botocore reads it */
+    if (url) lh_url_decode((lh_str_t){key, strlen(key)}, key, strlen(key) + 1, LH_URL_PLUS_SPACE);
     cur->key = key;
     memset(&cur->meta, 0, sizeof cur->meta);
     if (is_prefix) return 0;
     const char *size = child_text(n, "Size"), *etag = child_text(n, "ETag");
     cur->meta.size = num_or(size, strlen(size), -1);
-    cur->meta.mtime = iso8601_parse(child_text(n, "LastModified"));
+    const char *lm = child_text(n, "LastModified");
+    if (lh_time_iso8601_parse((lh_str_t){lm, strlen(lm)}, &cur->meta.mtime))
+        cur->meta.mtime = 0; /* unreadable */
     etag_unquote(cur->meta.etag, sizeof cur->meta.etag, etag, strlen(etag));
     return 0;
 }
@@ -872,17 +824,16 @@ static int s3_mpu_put_part(void *impl, const char *bucket, const char *key, cons
 
 static int complete_body(lh_buf_t *b, const char *const *etags, int nparts)
 {
-    int rc = lh_buf_puts(b, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/"
-                            "2006-03-01/\">");
-    for (int i = 0; i < nparts && rc == 0; i++) {
+    lh_buf_puts(b, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+    for (int i = 0; i < nparts; i++) {
         const char *e = etags[i] ? etags[i] : "";
         char bare[80];
         etag_unquote(bare, sizeof bare, e, strlen(e));
-        rc = lh_buf_printf(b, "<Part><ETag>&quot;");
-        rc = rc ? rc : lh_buf_xml_escape(b, bare, strlen(bare));
-        rc = rc ? rc : lh_buf_printf(b, "&quot;</ETag><PartNumber>%d</PartNumber></Part>", i + 1);
+        lh_buf_puts(b, "<Part><ETag>&quot;");
+        lh_buf_xml_escape(b, bare, strlen(bare));
+        lh_buf_printf(b, "&quot;</ETag><PartNumber>%d</PartNumber></Part>", i + 1);
     }
-    return rc ? rc : lh_buf_puts(b, "</CompleteMultipartUpload>");
+    return lh_buf_puts(b, "</CompleteMultipartUpload>"); /* the sticky error, if any */
 }
 
 /* 1 when r's body is an <Error> document (S3 may fail inside a 200). */

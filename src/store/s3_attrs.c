@@ -92,12 +92,25 @@ void lh__s3_attrs_to_headers(s3_req_t *r, const char *attrs, int with_checksums)
         const char *type = json_string_value(json_object_get(c, "type"));
         int a = algo ? lh_cksum_algo_parse(algo, strlen(algo)) : 0;
         if (a && val) {
-            lh__s3_set_hdr(r, lh_cksum_header_name(a), val);
+            lh__s3_set_hdr(r, lh__s3_cksum_header(a), val);
             if (type)
                 lh__s3_set_hdr(r, "x-amz-checksum-type", type);
         }
     }
     json_decref(o);
+}
+
+const char *lh__s3_cksum_header(int algo)
+{
+    static const char *const names[LH_CK_COUNT] = {
+        [LH_CK_CRC32] = "x-amz-checksum-crc32",
+        [LH_CK_CRC32C] = "x-amz-checksum-crc32c",
+        [LH_CK_CRC64NVME] = "x-amz-checksum-crc64nvme",
+        [LH_CK_SHA1] = "x-amz-checksum-sha1",
+        [LH_CK_SHA256] = "x-amz-checksum-sha256",
+        [LH_CK_MD5] = "content-md5",
+    };
+    return algo > LH_CK_NONE && algo < LH_CK_COUNT ? names[algo] : "";
 }
 
 int lh__s3_checksum_setup(s3_req_t *r, s3_put_t *p)
@@ -106,7 +119,7 @@ int lh__s3_checksum_setup(s3_req_t *r, s3_put_t *p)
                                 LH_CK_SHA256};
     int found = 0;
     for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++) {
-        const char *v = lh__s3_hdr(r, lh_cksum_header_name(algos[i]));
+        const char *v = lh__s3_hdr(r, lh__s3_cksum_header(algos[i]));
         if (!v)
             continue;
         if (found++) {

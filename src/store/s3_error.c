@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/timefmt.h"
 #include "store/s3_int.h"
 
 typedef struct {
@@ -96,15 +97,6 @@ void lh__s3_xml_elem(lh_buf_t *b, const char *name, const char *text)
     lh__s3_xml_elemn(b, name, text, strlen(text));
 }
 
-void lh__s3_iso8601(int64_t ns, char *out, size_t cap)
-{
-    time_t s = (time_t)(ns / 1000000000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, cap - n, ".%03dZ", (int)((ns / 1000000) % 1000));
-}
-
 void lh__s3_error(s3_req_t *r, const char *code, const char *msg)
 {
     const s3_error_t *e = find(code);
@@ -172,7 +164,7 @@ void lh__s3_copy_result(s3_req_t *r, const char *root, const char *etag)
     char ts[40];
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    lh__s3_iso8601((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, ts, sizeof ts);
+    lh_time_iso8601_format((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, 3, ts, sizeof ts);
     lh__s3_xml_begin(&r->resp_body, root);
     lh__s3_xml_elem(&r->resp_body, "LastModified", ts);
     lh_buf_printf(&r->resp_body, "<ETag>&quot;%s&quot;</ETag>", etag);

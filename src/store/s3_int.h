@@ -7,7 +7,8 @@
 #include "core/buf.h"
 #include "core/http.h"
 #include "core/meta.h"
-#include "store/checksum.h"
+#include "core/checksum.h"
+#include "core/crypto.h"
 #include "store/engine.h"
 #include "store/s3.h"
 #include "store/sigv4.h"
@@ -131,7 +132,6 @@ void lh__s3_result(s3_req_t *r, int rc, const lh_err_t *err, int status);
 void lh__s3_xml_begin(lh_buf_t *b, const char *root);
 void lh__s3_xml_elem(lh_buf_t *b, const char *name, const char *text);
 void lh__s3_xml_elemn(lh_buf_t *b, const char *name, const char *text, size_t n);
-void lh__s3_iso8601(int64_t ns, char *out, size_t cap);
 /* Starts a 200 CopyObjectResult/CopyPartResult: root, LastModified (now) and
  * ETag; the caller adds checksums and closes root. */
 void lh__s3_copy_result(s3_req_t *r, const char *root, const char *etag);
@@ -166,6 +166,9 @@ int lh__s3_part_number(s3_req_t *r);
 /* 1 when the request's key does not exist (If-Match on a missing key is 404). */
 int lh__s3_key_absent(s3_req_t *r);
 
+/* "x-amz-checksum-crc32" ... for an LH_CK_* algorithm ("content-md5" for
+ * MD5, "" when unknown); static. */
+const char *lh__s3_cksum_header(int algo);
 /* Checksums of a request (x-amz-checksum-*, x-amz-sdk-checksum-algorithm). */
 int lh__s3_checksum_setup(s3_req_t *r, s3_put_t *p);
 

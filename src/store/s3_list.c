@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/timefmt.h"
+#include "core/url.h"
 #include "store/s3_int.h"
 
 typedef struct {
@@ -27,19 +29,28 @@ static void put_enc(lh_buf_t *b, const char *name, const char *s, size_t n, int 
         lh__s3_xml_elemn(b, name, s, n);
         return;
     }
-    static const char hex[] = "0123456789ABCDEF";
     lh_buf_printf(b, "<%s>", name);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-            lh_buf_append(b, &s[i], 1);
-        } else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            lh_buf_append(b, e, 3);
-        }
-    }
+    lh_url_encode(b, (lh_str_t){s, n}, LH_URL_KEEP_SLASH);
     lh_buf_printf(b, "</%s>", name);
+}
+
+/* Replaces the reply with its first at bytes, mid, the rest, tail (may be
+ * NULL) and end. The error of any piece carries over, so lh__s3_send never
+ * sends a listing with a hole in it. */
+static void splice_reply(s3_req_t *r, size_t at, const lh_buf_t *mid, const lh_buf_t *tail,
+                         const char *end)
+{
+    lh_buf_t out, *b = &r->resp_body;
+    lh_buf_init(&out, 256 << 20);
+    lh_buf_set_err(&out, lh_buf_err(b));
+    lh_buf_append(&out, b->ptr, at);
+    lh_buf_append_buf(&out, mid);
+    lh_buf_append(&out, b->ptr + at, b->len - at);
+    if (tail)
+        lh_buf_append_buf(&out, tail);
+    lh_buf_puts(&out, end);
+    lh_buf_free(b);
+    *b = out;
 }
 
 static void put_owner(lh_buf_t *b, const char *owner)
@@ -61,7 +72,7 @@ static int on_entry(const lh_list_entry_t *e, void *arg)
         return 0;
     }
     char ts[40];
-    lh__s3_iso8601(e->meta->mtime_ns, ts, sizeof ts);
+    lh_time_iso8601_format(e->meta->mtime_ns, 3, ts, sizeof ts);
     lh_buf_puts(c->b, c->versions ? "<Version>" : "<Contents>");
     put_enc(c->b, "Key", e->key, e->key_len, c->url);
     if (c->versions)
@@ -187,17 +198,10 @@ static void objects_work(s3_req_t *r)
         }
     }
     /* splice head in before the entries */
-    lh_buf_t out;
-    lh_buf_init(&out, 256 << 20);
-    lh_buf_append(&out, c.b->ptr, mark_at);
-    lh_buf_append(&out, head.ptr, head.len);
-    lh_buf_append(&out, c.b->ptr + mark_at, c.b->len - mark_at);
-    lh_buf_append(&out, c.prefixes.ptr, c.prefixes.len);
-    lh_buf_puts(&out, c.versions ? "</ListVersionsResult>" : "</ListBucketResult>");
+    splice_reply(r, mark_at, &head, &c.prefixes,
+                 c.versions ? "</ListVersionsResult>" : "</ListBucketResult>");
     lh_buf_free(&head);
     lh_buf_free(&c.prefixes);
-    lh_buf_free(&r->resp_body);
-    r->resp_body = out;
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     r->status = 200;
     lh_bucket_info_clear(&info);
@@ -216,7 +220,7 @@ static int on_bucket(const lh_bucket_info_t *bi, void *arg)
         !lh__s3_access(c->r, bi, "s3:ListBucket", NULL, 0))
         return 0;
     char ts[40];
-    lh__s3_iso8601(bi->created_ns, ts, sizeof ts);
+    lh_time_iso8601_format(bi->created_ns, 3, ts, sizeof ts);
     lh_buf_puts(c->b, "<Bucket>");
     lh__s3_xml_elem(c->b, "Name", bi->name);
     lh__s3_xml_elem(c->b, "CreationDate", ts);
@@ -252,7 +256,7 @@ static int on_upload(const lh_mpu_info_t *u, void *arg)
 {
     uploads_ctx_t *c = arg;
     char ts[40];
-    lh__s3_iso8601(u->created_ns, ts, sizeof ts);
+    lh_time_iso8601_format(u->created_ns, 3, ts, sizeof ts);
     lh_buf_puts(c->b, "<Upload>");
     put_enc(c->b, "Key", u->key, u->key_len, c->url);
     lh__s3_xml_elem(c->b, "UploadId", u->upload_id);
@@ -305,15 +309,8 @@ static void uploads_work(s3_req_t *r)
         lh__s3_xml_elem(&tail, "NextKeyMarker", c.last_key);
         lh__s3_xml_elem(&tail, "NextUploadIdMarker", c.last_id);
     }
-    lh_buf_t out;
-    lh_buf_init(&out, 256 << 20);
-    lh_buf_append(&out, c.b->ptr, at);
-    lh_buf_append(&out, tail.ptr, tail.len);
-    lh_buf_append(&out, c.b->ptr + at, c.b->len - at);
-    lh_buf_puts(&out, "</ListMultipartUploadsResult>");
+    splice_reply(r, at, &tail, NULL, "</ListMultipartUploadsResult>");
     lh_buf_free(&tail);
-    lh_buf_free(&r->resp_body);
-    r->resp_body = out;
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     r->status = 200;
 }
@@ -373,7 +370,7 @@ static void parts_work(s3_req_t *r)
                   truncated ? "true" : "false");
     for (int i = 0; i < n; i++) {
         char ts[40];
-        lh__s3_iso8601(parts[i].mtime_ns, ts, sizeof ts);
+        lh_time_iso8601_format(parts[i].mtime_ns, 3, ts, sizeof ts);
         lh_buf_printf(b, "<Part><PartNumber>%d</PartNumber>", parts[i].part_number);
         lh__s3_xml_elem(b, "LastModified", ts);
         lh_buf_printf(b, "<ETag>&quot;%s&quot;</ETag><Size>%lld</Size>", parts[i].etag,

@@ -341,7 +341,7 @@ static void complete_work(s3_req_t *r)
     }
     if (ck[0] && algo_name) {
         int ca = lh_cksum_algo_parse(algo_name, strlen(algo_name));
-        const char *given = lh__s3_hdr(r, lh_cksum_header_name(ca));
+        const char *given = lh__s3_hdr(r, lh__s3_cksum_header(ca));
         if (given && strcmp(given, ck)) {
             char msg[160];
             snprintf(msg, sizeof msg, "The %s you specified did not match the calculated checksum.",

@@ -237,7 +237,7 @@ static int verify_digests(s3_req_t *r, unsigned char *md5, char *ck_b64, size_t 
         lh_base64_encode(d, n, ck_b64);
         const char *want = p->ck_expect;
         if (p->ck_from_trailer)
-            want = p->chunked ? lh_awschunked_trailer(p->chunked, lh_cksum_header_name(p->ck_algo))
+            want = p->chunked ? lh_awschunked_trailer(p->chunked, lh__s3_cksum_header(p->ck_algo))
                               : NULL;
         if (p->ck_from_trailer && !want) {
             lh__s3_error(r, "InvalidRequest", "the checksum trailer announced in x-amz-trailer is missing");
@@ -312,7 +312,7 @@ static void commit_work(s3_req_t *r)
     snprintf(q, sizeof q, "\"%s\"", etag);
     lh__s3_set_hdr(r, "ETag", q);
     if (p->ck_algo)
-        lh__s3_set_hdr(r, lh_cksum_header_name(p->ck_algo), ck_b64);
+        lh__s3_set_hdr(r, lh__s3_cksum_header(p->ck_algo), ck_b64);
     r->status = 200;
 }
 

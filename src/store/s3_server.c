@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/metrics.h"
+#include "core/url.h"
 #include "store/policy.h"
 #include "store/s3_int.h"
 
@@ -122,27 +123,17 @@ static int copy_request(s3_req_t *r, lh_http_req_t *h)
     r->qry = calloc(2 * cnt + 1, sizeof(char *));
     if (!r->qry)
         return LH_ENOMEM;
-    const char *p = h->query.ptr, *end = p + h->query.len;
-    while (h->query.len && p <= end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        const char *e = amp ? amp : end;
-        const char *eq = memchr(p, '=', (size_t)(e - p));
-        if (e > p) {
-            lh_str_t name = {p, (size_t)((eq ? eq : e) - p)};
-            lh_str_t val = {eq ? eq + 1 : e, eq ? (size_t)(e - eq - 1) : 0};
-            char *dn = lh_http_pct_decode(h->arena, name);
-            char *dv = lh_http_pct_decode(h->arena, val);
-            if (!dn || !dv)
-                return LH_EINVAL;
-            r->qry[2 * r->nqry] = strdup(dn);
-            r->qry[2 * r->nqry + 1] = strdup(dv);
-            if (!r->qry[2 * r->nqry] || !r->qry[2 * r->nqry + 1])
-                return LH_ENOMEM;
-            r->nqry++;
-        }
-        if (!amp)
-            break;
-        p = amp + 1;
+    lh_url_query_t q;
+    lh_url_query_init(&q, h->query);
+    while (lh_url_query_next(&q)) {
+        char *dn, *dv;
+        if (lh_url_query_decoded(&q, h->arena, LH_URL_STRICT | LH_URL_NO_NUL, &dn, &dv))
+            return LH_EINVAL;
+        r->qry[2 * r->nqry] = strdup(dn);
+        r->qry[2 * r->nqry + 1] = strdup(dv);
+        if (!r->qry[2 * r->nqry] || !r->qry[2 * r->nqry + 1])
+            return LH_ENOMEM;
+        r->nqry++;
     }
     return 0;
 }
@@ -244,6 +235,13 @@ void lh__s3_send(s3_req_t *r)
     lh_http_req_t *h = r->http;
     if (!h)
         return;
+    /* the one check of the reply buffers: a failed append left a hole */
+    int lost = lh_buf_err(&r->resp_body) ? lh_buf_err(&r->resp_body) : lh_buf_err(&r->resp_hdrs);
+    if (lost) {
+        lh_log(LH_LOG_ERROR, r->reqid, "%s reply lost: %s", lh__s3_ops[r->op].name,
+               lh_strerror(lost));
+        lh__s3_error(r, "InternalError", NULL);
+    }
     lh_http_set_header(h, "x-amz-request-id", r->reqid);
     lh_http_set_header(h, "x-amz-id-2", r->reqid);
     const char *p = r->resp_hdrs.ptr, *end = p + r->resp_hdrs.len;

@@ -7,9 +7,9 @@
  * "/bucket/key" plus the S3 sub-resources of the query, sorted, values
  * %-decoded. Signature = base64(HMAC-SHA1(secret, string to sign)). */
 #include "store/auth_int.h"
+#include "core/crypto.h"
+#include "core/url.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -62,14 +62,15 @@ int lh__sigv2_parse(const lh_sig_request_t *r, lh_sig_t *sig, int kind, lh_err_t
     char expires[24];
     lh_str_t ak, s, e;
     uint64_t ev;
-    if (!lh__query_find(r->query, "AWSAccessKeyId", &ak) ||
-        !lh__query_find(r->query, "Signature", &s) || !lh__query_find(r->query, "Expires", &e) ||
-        lh__pct_decode(ak, sig->access_key, sizeof sig->access_key) <= 0 ||
-        lh__pct_decode(s, sig->signature, sizeof sig->signature) <= 0)
+    if (!lh_url_query_find(r->query, "AWSAccessKeyId", &ak) ||
+        !lh_url_query_find(r->query, "Signature", &s) ||
+        !lh_url_query_find(r->query, "Expires", &e) ||
+        lh_url_decode(ak, sig->access_key, sizeof sig->access_key, 0) <= 0 ||
+        lh_url_decode(s, sig->signature, sizeof sig->signature, 0) <= 0)
         return lh__sig_fail(sig, err, LH_EINVAL, "AccessDenied",
                             "Query-string authentication requires the Signature, Expires and "
                             "AWSAccessKeyId parameters");
-    if (lh__pct_decode(e, expires, sizeof expires) < 0 ||
+    if (lh_url_decode(e, expires, sizeof expires, 0) < 0 ||
         lh_str_to_u64((lh_str_t){expires, strlen(expires)}, &ev) || ev > INT64_MAX / 2)
         return lh__sig_fail(sig, err, LH_EINVAL, "AccessDenied",
                             "Invalid date (should be seconds since epoch): Expires");
@@ -148,7 +149,7 @@ static int append_value(lh_buf_t *b, lh_str_t v, int decode)
     char *tmp = malloc(v.len + 1);
     if (!tmp)
         return LH_ENOMEM;
-    long n = lh__pct_decode(v, tmp, v.len + 1);
+    long n = lh_url_decode(v, tmp, v.len + 1, 0);
     int rc = lh_buf_append(b, tmp, n > 0 ? (size_t)n : 0);
     free(tmp);
     return rc;
@@ -166,18 +167,17 @@ static int amz_headers(lh_buf_t *b, const lh_sig_request_t *r, int query)
     for (size_t i = 0; !rc && i < n; i++) {
         int same = i > 0 && !strcmp(hs[i].name, hs[i - 1].name);
         if (same)
-            rc = lh_buf_append(b, ",", 1);
+            lh_buf_append(b, ",", 1);
         else if (i > 0)
-            rc = lh_buf_append(b, "\n", 1);
-        if (!rc && !same)
-            rc = lh_buf_printf(b, "%s:", hs[i].name);
-        if (!rc)
-            rc = append_value(b, hs[i].value, hs[i].from_query);
+            lh_buf_append(b, "\n", 1);
+        if (!same)
+            lh_buf_printf(b, "%s:", hs[i].name);
+        rc = append_value(b, hs[i].value, hs[i].from_query);
     }
-    if (!rc && n)
-        rc = lh_buf_append(b, "\n", 1);
+    if (n)
+        lh_buf_append(b, "\n", 1);
     free(hs);
-    return rc;
+    return rc ? rc : lh_buf_err(b);
 }
 
 typedef struct {
@@ -198,36 +198,33 @@ static int subres_cmp(const void *x, const void *y)
 
 static int canon_resource(lh_buf_t *b, const lh_sig_request_t *r)
 {
-    int rc = r->v2_resource.len ? lh_buf_append(b, r->v2_resource.ptr, r->v2_resource.len)
-                                : lh_buf_append(b, "/", 1);
+    if (r->v2_resource.len)
+        lh_buf_append(b, r->v2_resource.ptr, r->v2_resource.len);
+    else
+        lh_buf_append(b, "/", 1);
     size_t cap = r->query.len / 2 + 1, n = 0;
     subres_t *ss = calloc(cap, sizeof *ss);
     if (!ss)
         return LH_ENOMEM;
-    for (size_t i = 0; !rc && i < r->query.len && n < cap;) {
-        const char *p = r->query.ptr + i;
-        const char *amp = memchr(p, '&', r->query.len - i);
-        size_t plen = amp ? (size_t)(amp - p) : r->query.len - i;
-        const char *eq = memchr(p, '=', plen);
-        lh_str_t nm = {p, eq ? (size_t)(eq - p) : plen};
-        i += plen + 1;
-        if (!is_subresource(nm))
-            continue;
-        ss[n] = (subres_t){nm, {eq ? eq + 1 : p, eq ? plen - nm.len - 1 : 0}, eq != NULL, n};
-        n++;
-    }
+    lh_url_query_t q;
+    lh_url_query_init(&q, r->query);
+    while (n < cap && lh_url_query_next(&q))
+        if (is_subresource(q.key)) {
+            ss[n] = (subres_t){q.key, q.value, q.has_value, n};
+            n++;
+        }
     qsort(ss, n, sizeof *ss, subres_cmp);
+    int rc = 0;
     for (size_t i = 0; !rc && i < n; i++) {
-        rc = lh_buf_append(b, i ? "&" : "?", 1);
-        if (!rc)
-            rc = lh_buf_append(b, ss[i].name.ptr, ss[i].name.len);
-        if (!rc && ss[i].has_value)
-            rc = lh_buf_append(b, "=", 1);
-        if (!rc && ss[i].has_value)
+        lh_buf_append(b, i ? "&" : "?", 1);
+        lh_buf_append(b, ss[i].name.ptr, ss[i].name.len);
+        if (ss[i].has_value) {
+            lh_buf_append(b, "=", 1);
             rc = append_value(b, ss[i].value, 1);
+        }
     }
     free(ss);
-    return rc;
+    return rc ? rc : lh_buf_err(b);
 }
 
 /* A positional header (Content-MD5, Content-Type): the header, else for
@@ -238,7 +235,7 @@ static int positional(lh_buf_t *b, const lh_sig_request_t *r, const char *name, 
     int rc = 0;
     if (lh__hdr_find(r, name, &v))
         rc = append_value(b, v, 0);
-    else if (query && lh__query_find(r->query, name, &v))
+    else if (query && lh_url_query_find(r->query, name, &v))
         rc = append_value(b, v, 1);
     return rc ? rc : lh_buf_append(b, "\n", 1);
 }
@@ -246,24 +243,21 @@ static int positional(lh_buf_t *b, const lh_sig_request_t *r, const char *name, 
 static int string_to_sign(lh_buf_t *b, const lh_sig_request_t *r, int query)
 {
     lh_str_t v;
-    int rc = lh_buf_append(b, r->method.ptr, r->method.len);
-    if (!rc)
-        rc = lh_buf_append(b, "\n", 1);
-    if (!rc)
-        rc = positional(b, r, "content-md5", query);
+    lh_buf_append(b, r->method.ptr, r->method.len);
+    lh_buf_append(b, "\n", 1);
+    int rc = positional(b, r, "content-md5", query);
     if (!rc)
         rc = positional(b, r, "content-type", query);
-    if (!rc && query && lh__query_find(r->query, "Expires", &v))
+    if (!rc && query && lh_url_query_find(r->query, "Expires", &v))
         rc = append_value(b, v, 1);
     else if (!rc && !query && !lh__hdr_find(r, "x-amz-date", &v) && lh__hdr_find(r, "date", &v))
         rc = append_value(b, v, 0);
-    if (!rc)
-        rc = lh_buf_append(b, "\n", 1);
+    lh_buf_append(b, "\n", 1);
     if (!rc)
         rc = amz_headers(b, r, query);
     if (!rc)
         rc = canon_resource(b, r);
-    return rc;
+    return rc ? rc : lh_buf_err(b);
 }
 
 static int check_time(const lh_sig_request_t *r, lh_sig_t *sig, lh_err_t *err)
@@ -299,13 +293,11 @@ int lh__sigv2_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secre
         return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", lh__msg_sig_mismatch);
     }
     unsigned char mac[20];
-    unsigned int maclen = sizeof mac;
     char want[32];
-    HMAC(EVP_sha1(), secret, (int)strlen(secret), (const unsigned char *)(b.ptr ? b.ptr : ""),
-         b.len, mac, &maclen);
+    lh_hmac_sha1(secret, strlen(secret), b.ptr ? b.ptr : "", b.len, mac);
     lh_base64_encode(mac, sizeof mac, want);
     lh_buf_free(&b);
-    if (!lh__sig_equal(want, sig->signature))
+    if (!lh_ct_streq(want, sig->signature))
         return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", lh__msg_sig_mismatch);
     return 0;
 }

@@ -7,9 +7,10 @@
  * remote S3 back end, byte-identical to botocore's S3SigV4Auth. Errors carry
  * the S3 error code and S3's own message text for the XML error body. */
 #include "store/auth_int.h"
-#include "store/checksum.h"
+#include "core/checksum.h"
+#include "core/crypto.h"
+#include "core/url.h"
 
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,229 +67,6 @@ int lh__hdr_find(const lh_sig_request_t *r, const char *name, lh_str_t *v)
     return 0;
 }
 
-int lh__query_find(lh_str_t q, const char *name, lh_str_t *v)
-{
-    size_t nlen = strlen(name), i = 0;
-    while (i < q.len) {
-        const char *p = q.ptr + i;
-        const char *amp = memchr(p, '&', q.len - i);
-        size_t plen = amp ? (size_t)(amp - p) : q.len - i;
-        const char *eq = memchr(p, '=', plen);
-        size_t klen = eq ? (size_t)(eq - p) : plen;
-        if (klen == nlen && memcmp(p, name, nlen) == 0) {
-            v->ptr = eq ? eq + 1 : p + plen;
-            v->len = eq ? plen - klen - 1 : 0;
-            return 1;
-        }
-        i += plen + 1;
-    }
-    return 0;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Decodes one byte at s[*i] (an escape or a literal) and advances *i. */
-static unsigned char pct_next(lh_str_t s, size_t *i)
-{
-    size_t k = *i;
-    if (s.ptr[k] == '%' && k + 2 < s.len) {
-        int h = hexval(s.ptr[k + 1]), l = hexval(s.ptr[k + 2]);
-        if (h >= 0 && l >= 0) {
-            *i = k + 3;
-            return (unsigned char)(h << 4 | l);
-        }
-    }
-    *i = k + 1;
-    return (unsigned char)s.ptr[k];
-}
-
-long lh__pct_decode(lh_str_t s, char *dst, size_t cap)
-{
-    size_t o = 0, i = 0;
-    while (i < s.len) {
-        unsigned char c = pct_next(s, &i);
-        if (o + 1 >= cap)
-            return -1;
-        dst[o++] = (char)c;
-    }
-    if (cap == 0)
-        return -1;
-    dst[o] = 0;
-    return (long)o;
-}
-
-/* Decodes s and appends it encoded per RFC 3986 (unreserved kept, everything
- * else %XX with upper-case hex). */
-static int pct_reencode(lh_buf_t *b, lh_str_t s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t i = 0;
-    while (i < s.len) {
-        unsigned char c = pct_next(s, &i);
-        char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-        int unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
-        int rc = unreserved ? lh_buf_append(b, &c, 1) : lh_buf_append(b, e, 3);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* dates                                                               */
-
-static int64_t mk_time(int64_t y, int mo, int d, int h, int mi, int s)
-{
-    return lh_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
-}
-
-static int digits(const char *p, size_t n, int *out)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return -1;
-        v = v * 10 + (p[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-static int valid_tm(int y, int mo, int d, int h, int mi, int s)
-{
-    return y >= 1970 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 &&
-           mi <= 59 && s <= 60;
-}
-
-int lh__parse_amz_date(lh_str_t s, int64_t *t)
-{
-    int y, mo, d, h, mi, sec;
-    if (s.len != 16 || s.ptr[8] != 'T' || s.ptr[15] != 'Z')
-        return LH_EINVAL;
-    if (digits(s.ptr, 4, &y) || digits(s.ptr + 4, 2, &mo) || digits(s.ptr + 6, 2, &d) ||
-        digits(s.ptr + 9, 2, &h) || digits(s.ptr + 11, 2, &mi) || digits(s.ptr + 13, 2, &sec))
-        return LH_EINVAL;
-    if (!valid_tm(y, mo, d, h, mi, sec))
-        return LH_EINVAL;
-    *t = mk_time(y, mo, d, h, mi, sec);
-    return 0;
-}
-
-static void put_digits(char *p, int v, int n)
-{
-    for (int i = n - 1; i >= 0; i--, v /= 10)
-        p[i] = (char)('0' + v % 10);
-}
-
-void lh__fmt_amz_date(int64_t t, char out[17])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    put_digits(out, (tm.tm_year + 1900) % 10000, 4);
-    put_digits(out + 4, tm.tm_mon + 1, 2);
-    put_digits(out + 6, tm.tm_mday, 2);
-    out[8] = 'T';
-    put_digits(out + 9, tm.tm_hour, 2);
-    put_digits(out + 11, tm.tm_min, 2);
-    put_digits(out + 13, tm.tm_sec, 2);
-    out[15] = 'Z';
-    out[16] = 0;
-}
-
-static int month_of(const char *p, size_t n)
-{
-    static const char names[] = "janfebmaraprmayjunjulaugsepoctnovdec";
-    if (n < 3)
-        return 0;
-    for (int i = 0; i < 12; i++)
-        if (strncasecmp(p, names + 3 * i, 3) == 0)
-            return i + 1;
-    return 0;
-}
-
-typedef struct {
-    int y, mo, d, h, mi, s, zone;
-    int have_d, have_y, have_t, have_z;
-} date_parts_t;
-
-/* One token of an HTTP date: weekday, day, month, year, hh:mm:ss or zone. */
-static int date_token(date_parts_t *dp, const char *p, size_t n)
-{
-    int v;
-    if (n == 8 && p[2] == ':' && p[5] == ':') {
-        if (digits(p, 2, &dp->h) || digits(p + 3, 2, &dp->mi) || digits(p + 6, 2, &dp->s))
-            return -1;
-        dp->have_t = 1;
-    } else if (n == 5 && (p[0] == '+' || p[0] == '-')) {
-        if (digits(p + 1, 4, &v))
-            return -1;
-        dp->zone = (p[0] == '-' ? -1 : 1) * ((v / 100) * 3600 + (v % 100) * 60);
-        dp->have_z = 1;
-    } else if ((n == 3 && !strncasecmp(p, "GMT", 3)) || (n == 3 && !strncasecmp(p, "UTC", 3)) ||
-               (n == 1 && p[0] == 'Z')) {
-        dp->have_z = 1;
-    } else if (digits(p, n, &v) == 0 && n >= 1 && n <= 4) {
-        if (n <= 2 && !dp->have_d) {
-            dp->d = v;
-            dp->have_d = 1;
-        } else {
-            dp->y = n == 2 ? (v < 70 ? 2000 + v : 1900 + v) : v;
-            dp->have_y = 1;
-        }
-    } else if (n <= 9 && !dp->mo && month_of(p, n)) {
-        dp->mo = month_of(p, n); /* weekday names match no month and are skipped */
-    }
-    return 0;
-}
-
-/* Splits "06-Nov-94" (RFC 850) at '-'; a zone like "-0700" stays whole. */
-static int date_word(date_parts_t *dp, const char *p, size_t n)
-{
-    if (n == 5 && (p[0] == '+' || p[0] == '-'))
-        return date_token(dp, p, n);
-    while (n) {
-        const char *dash = memchr(p, '-', n);
-        size_t k = dash ? (size_t)(dash - p) : n;
-        if (k && date_token(dp, p, k))
-            return -1;
-        p += k + (dash != NULL);
-        n -= k + (dash != NULL);
-    }
-    return 0;
-}
-
-int lh__parse_http_date(lh_str_t s, int64_t *t)
-{
-    date_parts_t dp = {0};
-    size_t i = 0;
-    while (i < s.len) {
-        while (i < s.len && (is_sp(s.ptr[i]) || s.ptr[i] == ','))
-            i++;
-        size_t st = i;
-        while (i < s.len && !is_sp(s.ptr[i]) && s.ptr[i] != ',')
-            i++;
-        if (i > st && date_word(&dp, s.ptr + st, i - st))
-            return LH_EINVAL;
-    }
-    if (!dp.have_d || !dp.have_y || !dp.have_t || !dp.mo)
-        return LH_EINVAL;
-    if (!valid_tm(dp.y, dp.mo, dp.d, dp.h, dp.mi, dp.s))
-        return LH_EINVAL;
-    *t = mk_time(dp.y, dp.mo, dp.d, dp.h, dp.mi, dp.s) - dp.zone;
-    return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* keys and comparisons                                                */
 
@@ -303,13 +81,7 @@ void lh__sigv4_key(const char *secret, const char *date8, const char *region,
     lh_hmac_sha256(out, 32, region, strlen(region), out);
     lh_hmac_sha256(out, 32, service, strlen(service), out);
     lh_hmac_sha256(out, 32, "aws4_request", 12, out);
-    OPENSSL_cleanse(k0, sizeof k0);
-}
-
-int lh__sig_equal(const char *a, const char *b)
-{
-    size_t n = strlen(a);
-    return n == strlen(b) && CRYPTO_memcmp(a, b, n) == 0;
+    lh_wipe(k0, sizeof k0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -356,11 +128,11 @@ static int canon_query(lh_buf_t *out, lh_str_t q, const char *skip)
             continue;
         qparam_t *qp = &ps[np++];
         qp->noff = enc.len;
-        rc = pct_reencode(&enc, (lh_str_t){p, klen});
+        rc = lh_url_recode(&enc, (lh_str_t){p, klen}, 0);
         qp->nlen = enc.len - qp->noff;
         qp->voff = enc.len;
         if (!rc && eq)
-            rc = pct_reencode(&enc, (lh_str_t){eq + 1, plen - klen - 1});
+            rc = lh_url_recode(&enc, (lh_str_t){eq + 1, plen - klen - 1}, 0);
         qp->vlen = enc.len - qp->voff;
     }
     for (size_t k = 0; !rc && k < np; k++) {
@@ -371,17 +143,14 @@ static int canon_query(lh_buf_t *out, lh_str_t q, const char *skip)
         qsort(ps, np, sizeof *ps, qparam_cmp);
     for (size_t k = 0; !rc && k < np; k++) {
         if (k)
-            rc = lh_buf_append(out, "&", 1);
-        if (!rc)
-            rc = lh_buf_append(out, ps[k].name, ps[k].nlen);
-        if (!rc)
-            rc = lh_buf_append(out, "=", 1);
-        if (!rc)
-            rc = lh_buf_append(out, ps[k].val, ps[k].vlen);
+            lh_buf_append(out, "&", 1);
+        lh_buf_append(out, ps[k].name, ps[k].nlen);
+        lh_buf_append(out, "=", 1);
+        lh_buf_append(out, ps[k].val, ps[k].vlen);
     }
     free(ps);
     lh_buf_free(&enc);
-    return rc;
+    return rc ? rc : lh_buf_err(out);
 }
 
 /* Appends v trimmed, with inner runs of spaces/tabs collapsed to one space. */
@@ -392,42 +161,37 @@ static int canon_value(lh_buf_t *b, lh_str_t v)
         if (is_sp(v.ptr[i]) && i > 0 && is_sp(v.ptr[i - 1]))
             continue;
         char c = is_sp(v.ptr[i]) ? ' ' : v.ptr[i];
-        int rc = lh_buf_append(b, &c, 1);
-        if (rc)
-            return rc;
+        lh_buf_append(b, &c, 1);
     }
-    return 0;
+    return lh_buf_err(b);
 }
 
 static int append_lower(lh_buf_t *b, const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char c = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] + 32) : p[i];
-        int rc = lh_buf_append(b, &c, 1);
-        if (rc)
-            return rc;
+        lh_buf_append(b, &c, 1);
     }
-    return 0;
+    return lh_buf_err(b);
 }
 
 /* "name:v1,v2\n" for one signed header name, values of every header with
  * that name in request order. */
 static int canon_header(lh_buf_t *b, const lh_sig_request_t *r, lh_str_t name)
 {
-    int rc = append_lower(b, name.ptr, name.len), first = 1;
-    if (!rc)
-        rc = lh_buf_append(b, ":", 1);
-    for (size_t i = 0; !rc && i < r->nheaders; i++) {
+    int first = 1;
+    append_lower(b, name.ptr, name.len);
+    lh_buf_append(b, ":", 1);
+    for (size_t i = 0; i < r->nheaders; i++) {
         const lh_http_header_t *h = &r->headers[i];
         if (h->name.len != name.len || strncasecmp(h->name.ptr, name.ptr, name.len))
             continue;
         if (!first)
-            rc = lh_buf_append(b, ",", 1);
-        if (!rc)
-            rc = canon_value(b, h->value);
+            lh_buf_append(b, ",", 1);
+        canon_value(b, h->value);
         first = 0;
     }
-    return rc ? rc : lh_buf_append(b, "\n", 1);
+    return lh_buf_append(b, "\n", 1);
 }
 
 /* Hex SHA-256 of the canonical request built from what the server received. */
@@ -436,26 +200,21 @@ static int server_canon_hash(const lh_sig_request_t *r, const char *signed_hdrs,
 {
     lh_buf_t b;
     lh_buf_init(&b, CANON_MAX);
-    int rc = lh_buf_append(&b, r->method.ptr, r->method.len);
-    if (!rc)
-        rc = lh_buf_append(&b, "\n", 1);
-    if (!rc)
-        rc = r->path.len ? lh_buf_append(&b, r->path.ptr, r->path.len) : lh_buf_append(&b, "/", 1);
-    if (!rc)
-        rc = lh_buf_append(&b, "\n", 1);
-    if (!rc)
-        rc = canon_query(&b, r->query, presigned ? "X-Amz-Signature" : NULL);
-    if (!rc)
-        rc = lh_buf_append(&b, "\n", 1);
-    const char *p = signed_hdrs;
-    while (!rc && *p) {
+    lh_buf_append(&b, r->method.ptr, r->method.len);
+    lh_buf_append(&b, "\n", 1);
+    lh_buf_append(&b, r->path.len ? r->path.ptr : "/", r->path.len ? r->path.len : 1);
+    lh_buf_append(&b, "\n", 1);
+    int rc = canon_query(&b, r->query, presigned ? "X-Amz-Signature" : NULL);
+    lh_buf_append(&b, "\n", 1);
+    for (const char *p = signed_hdrs; *p;) {
         const char *semi = strchr(p, ';');
         size_t n = semi ? (size_t)(semi - p) : strlen(p);
-        rc = canon_header(&b, r, (lh_str_t){p, n});
+        canon_header(&b, r, (lh_str_t){p, n});
         p += n + (semi != NULL);
     }
+    lh_buf_printf(&b, "\n%s\n%s", signed_hdrs, payload);
     if (!rc)
-        rc = lh_buf_printf(&b, "\n%s\n%s", signed_hdrs, payload);
+        rc = lh_buf_err(&b); /* checked once: appends after a failure did nothing */
     if (!rc) {
         unsigned char d[32];
         lh_sha256(b.ptr, b.len, d);
@@ -497,8 +256,8 @@ static int parse_credential(lh_str_t c, lh_sig_t *sig, v4_extra_t *x)
     lh_str_t svc = {c.ptr + cut[1] + 1, cut[0] - cut[1] - 1};
     lh_str_t region = {c.ptr + cut[2] + 1, cut[1] - cut[2] - 1};
     lh_str_t date = {c.ptr + cut[3] + 1, cut[2] - cut[3] - 1};
-    int y;
-    if (!lh_str_eq(term, "aws4_request") || date.len != 8 || digits(date.ptr, 8, &y) ||
+    uint64_t ymd;
+    if (!lh_str_eq(term, "aws4_request") || date.len != 8 || lh_str_to_u64(date, &ymd) ||
         region.len == 0 || svc.len == 0)
         return LH_EINVAL;
     if (lh_str_copy(sig->access_key, sizeof sig->access_key, (lh_str_t){c.ptr, cut[3]}) ||
@@ -559,9 +318,9 @@ static int parse_v4_header(lh_str_t auth, lh_sig_t *sig, v4_extra_t *x, lh_err_t
 static int query_decoded(lh_str_t q, const char *name, char *dst, size_t cap)
 {
     lh_str_t v;
-    if (!lh__query_find(q, name, &v))
+    if (!lh_url_query_find(q, name, &v))
         return -1;
-    return lh__pct_decode(v, dst, cap) < 0 ? -1 : 0;
+    return lh_url_decode(v, dst, cap, 0) < 0 ? -1 : 0;
 }
 
 static int parse_v4_query(const lh_sig_request_t *r, lh_sig_t *sig, v4_extra_t *x, lh_err_t *err)
@@ -631,7 +390,7 @@ static int valid_payload_hash(const char *h)
     if (strlen(h) != 64)
         return 0;
     for (int i = 0; i < 64; i++)
-        if (hexval(h[i]) < 0)
+        if (lh_hex_digit((unsigned char)h[i]) < 0)
             return 0;
     return 1;
 }
@@ -689,10 +448,10 @@ int lh_sig_parse(const lh_sig_request_t *r, lh_sig_t *sig, lh_err_t *err)
     memset(sig, 0, sizeof *sig);
     lh_str_t auth, v;
     int has_hdr = lh__hdr_find(r, "authorization", &auth);
-    int q_v4 = lh__query_find(r->query, "X-Amz-Algorithm", &v) ||
-               lh__query_find(r->query, "X-Amz-Credential", &v);
-    int q_v2 = lh__query_find(r->query, "AWSAccessKeyId", &v) ||
-               (lh__query_find(r->query, "Signature", &v) && !q_v4);
+    int q_v4 = lh_url_query_find(r->query, "X-Amz-Algorithm", &v) ||
+               lh_url_query_find(r->query, "X-Amz-Credential", &v);
+    int q_v2 = lh_url_query_find(r->query, "AWSAccessKeyId", &v) ||
+               (lh_url_query_find(r->query, "Signature", &v) && !q_v4);
     if (has_hdr + q_v4 + q_v2 > 1)
         return lh__sig_fail(sig, err, LH_EINVAL, "InvalidArgument",
                             "Only one auth mechanism allowed; only the X-Amz-Algorithm query "
@@ -776,8 +535,8 @@ static int verify_v4(const lh_sig_request_t *r, lh_sig_t *sig, const char *secre
         return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", lh__msg_sig_mismatch);
     lh__sigv4_key(secret, x.date8, sig->region, x.service, sig->signing_key);
     sign_sts(sig->signing_key, sig->amz_date, sig->scope, canon, want);
-    if (!lh__sig_equal(want, sig->signature)) {
-        OPENSSL_cleanse(sig->signing_key, sizeof sig->signing_key);
+    if (!lh_ct_streq(want, sig->signature)) {
+        lh_wipe(sig->signing_key, sizeof sig->signing_key);
         return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", lh__msg_sig_mismatch);
     }
     return 0;
@@ -849,24 +608,22 @@ static int client_headers(const lh_sign_input_t *in, const char *amz_date, const
     for (size_t i = 0; !rc && i < n; i++) {
         int same = i > 0 && !strcmp(hs[i].name, hs[i - 1].name);
         if (same) {
-            rc = lh_buf_append(canon, ",", 1);
+            lh_buf_append(canon, ",", 1);
         } else {
             if (i > 0)
-                rc = lh_buf_append(canon, "\n", 1);
-            if (!rc && list->len)
-                rc = lh_buf_append(list, ";", 1);
-            if (!rc)
-                rc = lh_buf_puts(list, hs[i].name);
-            if (!rc)
-                rc = lh_buf_printf(canon, "%s:", hs[i].name);
+                lh_buf_append(canon, "\n", 1);
+            if (list->len)
+                lh_buf_append(list, ";", 1);
+            lh_buf_puts(list, hs[i].name);
+            lh_buf_printf(canon, "%s:", hs[i].name);
         }
-        if (!rc)
-            rc = canon_value(canon, hs[i].value);
+        canon_value(canon, hs[i].value);
     }
-    if (!rc)
-        rc = lh_buf_append(canon, "\n", 1);
+    lh_buf_append(canon, "\n", 1);
     free(hs);
     free(names);
+    if (!rc)
+        rc = lh_buf_err(canon) ? lh_buf_err(canon) : lh_buf_err(list);
     return rc;
 }
 
@@ -889,8 +646,7 @@ int lh_sigv4_sign(const lh_sign_input_t *in, char *authorization, size_t cap, ch
     lh_buf_init(&hdrs, CANON_MAX);
     lh_buf_init(&list, SIGNED_HDRS_MAX);
     int rc = client_headers(in, date, payload, &hdrs, &list);
-    if (!rc)
-        rc = lh_buf_printf(&cr, "%s\n%s\n", in->method, path);
+    lh_buf_printf(&cr, "%s\n%s\n", in->method, path);
     if (!rc && in->query)
         rc = canon_query(&cr, (lh_str_t){in->query, strlen(in->query)}, NULL);
     if (!rc)
@@ -901,7 +657,7 @@ int lh_sigv4_sign(const lh_sign_input_t *in, char *authorization, size_t cap, ch
         lh_hex(d, 32, canon_hex);
         lh__sigv4_key(in->secret_key, date8, in->region, service, key);
         sign_sts(key, date, scope, canon_hex, sig);
-        OPENSSL_cleanse(key, sizeof key);
+        lh_wipe(key, sizeof key);
         n = snprintf(authorization, cap,
                      ALGO " Credential=%s/%s, SignedHeaders=%s, Signature=%s", in->access_key,
                      scope, list.ptr, sig);

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/str.h"
+#include "core/url.h"
 #include "web/web_int.h"
 
 static void h_healthz(lh_web_api_t *api, lh_web_call_t *c);
@@ -118,36 +119,11 @@ json_t *lh__web_body_object(lh_web_call_t *c)
 
 /* --- matching --- */
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-/* %-decodes one path segment; 0, or -1 on a bad escape, NUL or overflow. */
+/* %-decodes one path segment; 0, or -1 on a bad escape, NUL, overflow or
+ * an empty result. */
 static int decode_segment(const char *s, size_t n, char *out, size_t cap)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int ch = (unsigned char)s[i];
-        if (ch == '%') {
-            int hi, lo;
-            if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0)
-                return -1;
-            ch = hi * 16 + lo;
-            i += 2;
-        }
-        if (ch == 0 || o + 1 >= cap)
-            return -1;
-        out[o++] = (char)ch;
-    }
-    out[o] = '\0';
-    return o ? 0 : -1;
+    return lh_url_decode((lh_str_t){s, n}, out, cap, LH_URL_STRICT | LH_URL_NO_NUL) > 0 ? 0 : -1;
 }
 
 /* 1 when path matches pattern, capturing the {} segment in param. */

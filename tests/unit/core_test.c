@@ -1,4 +1,5 @@
-/* Unit tests for the small core pieces: buffers, arenas, strings, base64. */
+/* Unit tests for the small core pieces: buffers (the cap, sticky errors),
+ * arenas, strings, base64. */
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -13,6 +14,94 @@ static void buf_cap_is_hard(void)
     CHECK_EQ_INT(lh_buf_append(&b, "9", 1), LH_ETOOBIG);
     CHECK_EQ_INT(b.len, 8);
     lh_buf_free(&b);
+}
+
+/* After a failed append every append is a no-op returning the first error,
+ * so a smaller piece can never land after a lost one. */
+static void buf_error_is_sticky(void)
+{
+    lh_buf_t b;
+    lh_buf_init(&b, 8);
+    CHECK_EQ_INT(lh_buf_puts(&b, "<a>"), 0);
+    CHECK_EQ_INT(lh_buf_err(&b), 0);
+    CHECK_EQ_INT(lh_buf_puts(&b, "too long!"), LH_ETOOBIG);
+    CHECK_EQ_INT(lh_buf_err(&b), LH_ETOOBIG);
+    CHECK_EQ_INT(lh_buf_puts(&b, "</a>"), LH_ETOOBIG); /* would fit, but must not land */
+    CHECK_EQ_INT(lh_buf_append(&b, "x", 1), LH_ETOOBIG);
+    CHECK_EQ_INT(lh_buf_printf(&b, "%d", 1), LH_ETOOBIG);
+    CHECK_EQ_INT(lh_buf_xml_escape(&b, "y", 1), LH_ETOOBIG);
+    CHECK_EQ_INT(lh_buf_append(&b, "", 0), LH_ETOOBIG);
+    CHECK_EQ_INT(b.len, 3);
+    CHECK_EQ_STR(b.ptr, "<a>");
+    lh_buf_free(&b);
+}
+
+static void buf_printf_failure_is_sticky(void)
+{
+    lh_buf_t b;
+    lh_buf_init(&b, 16);
+    CHECK_EQ_INT(lh_buf_printf(&b, "%s-%s", "0123456789", "0123456789"), LH_ETOOBIG);
+    CHECK_EQ_INT(b.len, 0);
+    CHECK_EQ_INT(lh_buf_puts(&b, "ok"), LH_ETOOBIG);
+    CHECK_EQ_INT(lh_buf_err(&b), LH_ETOOBIG);
+    lh_buf_free(&b);
+}
+
+/* A length that wraps size_t is over the cap, not a tiny append. */
+static void buf_wrapping_length_fails(void)
+{
+    lh_buf_t b;
+    lh_buf_init(&b, 0);
+    CHECK_EQ_INT(lh_buf_puts(&b, "ab"), 0);
+    CHECK_EQ_INT(lh_buf_append(&b, "x", SIZE_MAX), LH_ETOOBIG);
+    CHECK_EQ_INT(b.len, 2);
+    lh_buf_free(&b);
+}
+
+static void buf_reset_and_free_clear_the_error(void)
+{
+    lh_buf_t b;
+    lh_buf_init(&b, 4);
+    CHECK_EQ_INT(lh_buf_puts(&b, "12345"), LH_ETOOBIG);
+    lh_buf_reset(&b);
+    CHECK_EQ_INT(lh_buf_err(&b), 0);
+    CHECK_EQ_INT(lh_buf_puts(&b, "1234"), 0);
+    CHECK_EQ_STR(b.ptr, "1234");
+    CHECK_EQ_INT(lh_buf_puts(&b, "5"), LH_ETOOBIG);
+    lh_buf_free(&b);
+    CHECK_EQ_INT(lh_buf_err(&b), 0);
+    CHECK_EQ_INT(b.max, 4);
+    CHECK_EQ_INT(lh_buf_puts(&b, "abc"), 0);
+    size_t len;
+    char *p = lh_buf_take(&b, &len);
+    CHECK(p != NULL);
+    CHECK_EQ_STR(p, "abc");
+    CHECK_EQ_INT(len, 3);
+    free(p);
+    CHECK_EQ_INT(lh_buf_err(&b), 0);
+    lh_buf_free(&b);
+}
+
+/* Splicing a piece that lost bytes marks the whole; the first error wins. */
+static void buf_append_buf_carries_the_error(void)
+{
+    lh_buf_t whole, piece;
+    lh_buf_init(&whole, 0);
+    lh_buf_init(&piece, 2);
+    CHECK_EQ_INT(lh_buf_puts(&piece, "ok"), 0);
+    CHECK_EQ_INT(lh_buf_append_buf(&whole, &piece), 0);
+    CHECK_EQ_STR(whole.ptr, "ok");
+    CHECK_EQ_INT(lh_buf_puts(&piece, "lost"), LH_ETOOBIG);
+    CHECK_EQ_INT(lh_buf_append_buf(&whole, &piece), LH_ETOOBIG);
+    CHECK_EQ_INT(lh_buf_err(&whole), LH_ETOOBIG);
+    CHECK_EQ_INT(whole.len, 2);
+    CHECK_EQ_INT(lh_buf_set_err(&whole, LH_ENOMEM), LH_ETOOBIG);
+    lh_buf_reset(&whole);
+    CHECK_EQ_INT(lh_buf_set_err(&whole, 0), 0);
+    CHECK_EQ_INT(lh_buf_set_err(&whole, LH_ENOMEM), LH_ENOMEM);
+    CHECK_EQ_INT(lh_buf_puts(&whole, "x"), LH_ENOMEM);
+    lh_buf_free(&whole);
+    lh_buf_free(&piece);
 }
 
 static void buf_xml_escape(void)
@@ -65,6 +154,11 @@ static void base64_roundtrip(void)
 
 static const lh_test_t tests[] = {
     {"buf_cap_is_hard", buf_cap_is_hard},
+    {"buf_error_is_sticky", buf_error_is_sticky},
+    {"buf_printf_failure_is_sticky", buf_printf_failure_is_sticky},
+    {"buf_wrapping_length_fails", buf_wrapping_length_fails},
+    {"buf_reset_and_free_clear_the_error", buf_reset_and_free_clear_the_error},
+    {"buf_append_buf_carries_the_error", buf_append_buf_carries_the_error},
     {"buf_xml_escape", buf_xml_escape},
     {"arena_allocs_and_cleans", arena_allocs_and_cleans},
     {"str_u64_strict", str_u64_strict},

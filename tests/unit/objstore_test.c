@@ -34,18 +34,19 @@
 #include "store/objstore.h"
 #include "test.h"
 
-#if __has_include("store/engine.c") && __has_include("store/checksum.c")
+#if __has_include("store/engine.c") && __has_include("core/checksum.c")
 #define HAVE_EMBEDDED 1
 #else
 #define HAVE_EMBEDDED 0
 #endif
-#if __has_include("store/sigv4.c") && __has_include("store/checksum.c")
+#if __has_include("store/sigv4.c") && __has_include("core/checksum.c")
 #define HAVE_REMOTE 1
 #else
 #define HAVE_REMOTE 0
 #endif
 #if HAVE_EMBEDDED || HAVE_REMOTE
-#include "store/checksum.h"
+#include "core/checksum.h"
+#include "core/crypto.h"
 #endif
 
 /* ------------------------------------------------------------------ */

@@ -10,7 +10,8 @@
  *                             "error <code> <S3 error> <message>" */
 #include "core/err.h"
 #include "store/auth_int.h"
-#include "store/checksum.h"
+#include "core/checksum.h"
+#include "core/crypto.h"
 #include "store/sigv4.h"
 #include "test.h"
 

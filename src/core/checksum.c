@@ -1,16 +1,14 @@
-/* Object checksums as S3 knows them. CRC32 comes from zlib; CRC32C uses the
+/* Checksums. CRC32 comes from zlib; CRC32C uses the
  * SSE4.2 crc32 instruction when the CPU has it (runtime check) and a
  * slicing-by-8 table otherwise; CRC64NVME is a slicing-by-8 table over the
  * reflected polynomial 0x9a6c9329ac4bc9b5. The digests (SHA1, SHA256, MD5) go
- * through OpenSSL EVP. CRCs of two pieces combine into the CRC of the
+ * through OpenSSL EVP, with the handles core/crypto.c fetched once. CRCs of two pieces combine into the CRC of the
  * concatenation by multiplying with x^(8*len) modulo the polynomial, the
  * same GF(2) idea as zlib's crc32_combine, written once for 32 and 64 bits. */
-#include "store/checksum.h"
+#include "core/checksum.h"
+#include "core/crypto_int.h"
 #include "core/err.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,52 +140,24 @@ static uint32_t crc32_update(uint32_t crc, const void *data, size_t n)
 /* --- algorithm table --- */
 typedef struct {
     const char *name;   /* "CRC32" */
-    const char *header; /* "x-amz-checksum-crc32" */
     size_t len;
     int width;          /* CRC width in bits; 0 for digests */
     uint64_t poly;      /* reflected polynomial */
 } algo_t;
 
 static const algo_t algos[LH_CK_COUNT] = {
-    [LH_CK_NONE] = {"NONE", "", 0, 0, 0},
-    [LH_CK_CRC32] = {"CRC32", "x-amz-checksum-crc32", 4, 32, CRC32_POLY},
-    [LH_CK_CRC32C] = {"CRC32C", "x-amz-checksum-crc32c", 4, 32, CRC32C_POLY},
-    [LH_CK_CRC64NVME] = {"CRC64NVME", "x-amz-checksum-crc64nvme", 8, 64, CRC64NVME_POLY},
-    [LH_CK_SHA1] = {"SHA1", "x-amz-checksum-sha1", 20, 0, 0},
-    [LH_CK_SHA256] = {"SHA256", "x-amz-checksum-sha256", 32, 0, 0},
-    [LH_CK_MD5] = {"MD5", "content-md5", 16, 0, 0},
+    [LH_CK_NONE] = {"NONE", 0, 0, 0},
+    [LH_CK_CRC32] = {"CRC32", 4, 32, CRC32_POLY},
+    [LH_CK_CRC32C] = {"CRC32C", 4, 32, CRC32C_POLY},
+    [LH_CK_CRC64NVME] = {"CRC64NVME", 8, 64, CRC64NVME_POLY},
+    [LH_CK_SHA1] = {"SHA1", 20, 0, 0},
+    [LH_CK_SHA256] = {"SHA256", 32, 0, 0},
+    [LH_CK_MD5] = {"MD5", 16, 0, 0},
 };
 
 static int valid(int algo)
 {
     return algo > LH_CK_NONE && algo < LH_CK_COUNT;
-}
-
-/* OpenSSL 3 looks a digest implementation up on every init through the
- * legacy EVP_sha256() handles (about 0.6 us each); fetch them once instead. */
-static EVP_MD *fetched[LH_CK_COUNT];
-static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
-
-static void fetch_digests(void)
-{
-    fetched[LH_CK_SHA1] = EVP_MD_fetch(NULL, "SHA1", NULL);
-    fetched[LH_CK_SHA256] = EVP_MD_fetch(NULL, "SHA256", NULL);
-    fetched[LH_CK_MD5] = EVP_MD_fetch(NULL, "MD5", NULL);
-}
-
-static const EVP_MD *algo_md(int algo)
-{
-    pthread_once(&fetch_once, fetch_digests);
-    switch (algo) {
-    case LH_CK_SHA1:
-        return fetched[algo] ? fetched[algo] : EVP_sha1();
-    case LH_CK_SHA256:
-        return fetched[algo] ? fetched[algo] : EVP_sha256();
-    case LH_CK_MD5:
-        return fetched[algo] ? fetched[algo] : EVP_md5();
-    default:
-        return NULL;
-    }
 }
 
 size_t lh_cksum_len(int algo)
@@ -208,17 +178,12 @@ const char *lh_cksum_algo_name(int algo)
     return valid(algo) ? algos[algo].name : "";
 }
 
-const char *lh_cksum_header_name(int algo)
-{
-    return valid(algo) ? algos[algo].header : "";
-}
-
 int lh_cksum_init(lh_cksum_t *c, int algo)
 {
     c->algo = algo;
     c->crc = 0;
     c->md = NULL;
-    const EVP_MD *md = algo_md(algo);
+    const EVP_MD *md = lh__crypto_md(algo);
     if (!md)
         return valid(algo) ? 0 : LH_EINVAL;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -331,42 +296,7 @@ void lh_crc_to_bytes(int algo, uint64_t v, unsigned char *raw)
         raw[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
 }
 
-/* --- one-shot helpers --- */
-void lh_md5(const void *data, size_t n, unsigned char out[16])
+uint32_t lh_crc32c(uint32_t crc, const void *data, size_t n)
 {
-    EVP_Digest(data, n, out, NULL, algo_md(LH_CK_MD5), NULL);
-}
-
-void lh_sha256(const void *data, size_t n, unsigned char out[32])
-{
-    EVP_Digest(data, n, out, NULL, algo_md(LH_CK_SHA256), NULL);
-}
-
-/* HMAC-SHA256 (RFC 2104) over the fetched digest: OpenSSL 3's one-shot HMAC()
- * costs about 4 us a call, and SigV4 makes five of them per request. */
-void lh_hmac_sha256(const void *key, size_t keylen, const void *data, size_t n,
-                    unsigned char out[32])
-{
-    unsigned char k[64] = {0}, pad[64], inner[32];
-    const EVP_MD *md = algo_md(LH_CK_SHA256);
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    if (keylen > sizeof k)
-        lh_sha256(key, keylen, k);
-    else if (keylen)
-        memcpy(k, key, keylen);
-    for (int i = 0; i < 64; i++)
-        pad[i] = k[i] ^ 0x36;
-    int ok = c && EVP_DigestInit_ex(c, md, NULL) == 1 && EVP_DigestUpdate(c, pad, 64) == 1 &&
-             EVP_DigestUpdate(c, data, n) == 1 && EVP_DigestFinal_ex(c, inner, NULL) == 1;
-    for (int i = 0; i < 64; i++)
-        pad[i] = k[i] ^ 0x5c;
-    ok = ok && EVP_DigestInit_ex(c, md, NULL) == 1 && EVP_DigestUpdate(c, pad, 64) == 1 &&
-         EVP_DigestUpdate(c, inner, 32) == 1 && EVP_DigestFinal_ex(c, out, NULL) == 1;
-    if (!ok) { /* out of memory: fall back to the one-shot call */
-        unsigned int len = 32;
-        HMAC(EVP_sha256(), key, (int)keylen, data, n, out, &len);
-    }
-    EVP_MD_CTX_free(c);
-    OPENSSL_cleanse(k, sizeof k);
-    OPENSSL_cleanse(pad, sizeof pad);
+    return crc32c_update(crc, data, n);
 }
