@@ -729,9 +729,10 @@ static int srv_init(lh_http_server_t *srv, uv_loop_t *loop, const lh_http_server
     srv->idle_ms = o->idle_timeout_ms > 0 ? o->idle_timeout_ms : 60000;
     srv->handler = *o->handler;
     srv->ctx = o->ctx;
+    static const char *const alpn[] = {"http/1.1", NULL};
     if (o->tls_cert && o->tls_cert[0])
         return lh__tls_ctx_new(o->tls_cert, o->tls_key && o->tls_key[0] ? o->tls_key : NULL,
-                               &srv->tls, err);
+                               alpn, &srv->tls, err);
     return 0;
 }
 

@@ -1,6 +1,7 @@
-/* HTTP module internals shared by http.c, http_resp.c, http_parse.c, tls.c
- * and the fuzz target: the incremental request parser, the TLS session
- * wrapper over memory BIOs, and a few test hooks. Not for other modules. */
+/* HTTP module internals shared by http.c, http_resp.c, http_parse.c and the
+ * fuzz target: the incremental request parser, connection internals, and a
+ * few test hooks (TLS sessions now live in tcp_int.h). Not for other
+ * modules. */
 #ifndef LH_CORE_HTTP_INT_H
 #define LH_CORE_HTTP_INT_H
 
@@ -10,6 +11,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/http.h"
+#include "core/tcp_int.h"
 
 /* --- incremental request parser (http_parse.c) --- */
 
@@ -59,33 +61,6 @@ size_t lh__http_parse_body(lh__http_parser_t *p, const char *data, size_t len, c
 /* Fills req's method, target, path, query, version, headers and framing from
  * a complete head; copies the head into req->arena. Returns 0 or LH_ENOMEM. */
 int lh__http_req_fill(const lh__http_parser_t *p, lh_http_req_t *req);
-
-/* --- TLS over memory BIOs (tls.c) --- */
-
-typedef struct lh__tls_ctx lh__tls_ctx_t;
-typedef struct lh__tls lh__tls_t;
-
-/* Loads PEM cert chain and key (TLS 1.2+). Returns 0, or LH_EIO with err set. */
-int lh__tls_ctx_new(const char *cert, const char *key, lh__tls_ctx_t **out, lh_err_t *err);
-void lh__tls_ctx_free(lh__tls_ctx_t *ctx);
-/* A server-side session; NULL on allocation failure. */
-lh__tls_t *lh__tls_new(lh__tls_ctx_t *ctx);
-void lh__tls_free(lh__tls_t *t);
-/* Hands ciphertext read from the socket to the session. Returns 0 or LH_ENOMEM. */
-int lh__tls_feed(lh__tls_t *t, const char *data, size_t len);
-/* Decrypts into out. Returns bytes (> 0), 0 when more ciphertext is needed,
- * LH_EIO on a protocol error, or LH_EPROTO when the peer closed (close_notify). */
-long lh__tls_read(lh__tls_t *t, char *out, size_t cap);
-/* Encrypts all of data. Returns 0 or LH_EIO. */
-int lh__tls_write(lh__tls_t *t, const void *data, size_t len);
-/* Sends close_notify (ciphertext becomes pending). */
-void lh__tls_shutdown(lh__tls_t *t);
-/* Ciphertext waiting to go to the socket. */
-size_t lh__tls_pending(lh__tls_t *t);
-/* Moves up to cap pending ciphertext bytes into out; returns the count. */
-size_t lh__tls_take(lh__tls_t *t, char *out, size_t cap);
-/* Ciphertext fed but not yet decrypted. */
-size_t lh__tls_buffered(lh__tls_t *t);
 
 /* --- server and connection internals (http.c, http_resp.c) --- */
 
