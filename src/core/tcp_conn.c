@@ -249,9 +249,9 @@ static void input_ended(lh_tcp_conn_t *c, int code)
         srv->proto.on_eof(c, code, srv->ctx);
     } else if (code) {
         lh_tcp_conn_abort(c);
-    } else {
+    } else if (srv->raw) {
         lh_tcp_conn_close(c);
-    }
+    } /* frame mode: whole messages still buffered are dispatched first (frames) */
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
@@ -274,7 +274,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread == 0 || c->state == LH__TC_CLOSED || c->state == LH__TC_DEAD) return;
     if (nread < 0) {
         input_ended(c, nread == UV_EOF ? 0 : LH_EIO);
-        lh__tcp_update(c);
+        if (c->state == LH__TC_OPEN && !c->srv->raw)
+            process(c);
+        else
+            lh__tcp_update(c);
         return;
     }
     if (c->state == LH__TC_LINGER) { /* drained and dropped */
@@ -361,19 +364,22 @@ static void dispatch(lh_tcp_conn_t *c, size_t n)
 }
 
 /* Dispatches every whole frame buffered; arms the head deadline while a
- * frame is incomplete. */
+ * frame is incomplete; after the peer's EOF, closes once no whole frame is
+ * left. */
 static void frames(lh_tcp_conn_t *c)
 {
     lh_tcp_server_t *srv = c->srv;
-    int partial = 0;
+    int partial = 0, starved = 0;
     if (c->upgrade) upgrade_now(c);
     while (c->state == LH__TC_OPEN && !frame_paused(c)) {
         size_t len = c->rend - c->rstart;
+        starved = 1;
         if (len == 0 || (c->need && len < c->need)) {
             if (decrypt(c)) continue;
             partial = len > 0 || (c->tls && lh__tls_ready(c->tls) && lh__tls_buffered(c->tls));
             break;
         }
+        starved = 0;
         long n = srv->proto.frame(c, c->rbuf + c->rstart, len, srv->ctx);
         if (n < 0 || (size_t)n > srv->max_frame) {
             frame_error(c, n < 0 ? (int)n : LH_ETOOBIG);
@@ -387,13 +393,17 @@ static void frames(lh_tcp_conn_t *c)
                 return;
             }
             if (decrypt(c)) continue;
-            partial = 1;
+            partial = starved = 1;
             break;
         }
         c->need = 0;
         dispatch(c, (size_t)n);
     }
     if (c->state != LH__TC_OPEN) return;
+    if (c->peer_eof && starved) {
+        lh_tcp_conn_close(c); /* a partial frame at EOF is dropped */
+        return;
+    }
     if (!partial)
         c->due[LH_TCP_TIMEOUT_HEAD] = 0;
     else if (!c->due[LH_TCP_TIMEOUT_HEAD])
