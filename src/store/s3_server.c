@@ -693,7 +693,13 @@ int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_sto
     s3->st = st;
     snprintf(s3->domain, sizeof s3->domain, "%s", lh_config_get(cfg, "store.domain"));
     snprintf(s3->region, sizeof s3->region, "%s", lh_config_get(cfg, "store.region"));
-    s3->handler = (lh_http_handler_t){on_request, on_body, on_body_end, on_body_error, on_done};
+    s3->handler = (lh_http_handler_t){
+        .on_request = on_request,
+        .on_body = on_body,
+        .on_body_end = on_body_end,
+        .on_body_error = on_body_error,
+        .on_done = on_done,
+    };
     lh_metrics_register("lakehouse_s3_requests_total", LH_METRIC_COUNTER,
                         "S3 requests by operation and status code", NULL, 0);
     lh_metrics_register("lakehouse_s3_request_duration_seconds", LH_METRIC_HISTOGRAM,
