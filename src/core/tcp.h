@@ -187,9 +187,11 @@ void lh_tcp_conn_kick(lh_tcp_conn_t *c);
 
 /* --- deadlines --- */
 
-/* Arms deadline which (LH_TCP_TIMEOUT_*) ms from now (0 disarms). The head
- * deadline does not move when bytes arrive; the idle one restarts on every
- * byte in or out while the layer waits for the peer. */
+/* Arms deadline which (LH_TCP_TIMEOUT_HEAD or _TLS) ms from now (0
+ * disarms); it does not move when bytes arrive. Frame mode arms and disarms
+ * the head deadline itself. For LH_TCP_TIMEOUT_IDLE, ms sets this
+ * connection's idle timeout (0 = the listener's); the layer runs that one
+ * whenever it waits for the peer and restarts it on every byte in or out. */
 void lh_tcp_conn_timeout(lh_tcp_conn_t *c, int which, int ms);
 /* 1 when deadline which is armed. */
 int lh_tcp_conn_timeout_armed(const lh_tcp_conn_t *c, int which);

@@ -1,6 +1,7 @@
 /* TCP layer internals shared by tcp.c (listener, limits, stop), tcp_conn.c
- * (input, framing, slots, deadlines, closing), tcp_out.c (the write queue)
- * and tls.c (TLS sessions over memory BIOs). Not for other modules. */
+ * (input, framing, deadlines, closing), tcp_slot.c (frame mode's slots),
+ * tcp_out.c (the write queue) and tls.c (TLS sessions over memory BIOs).
+ * Not for other modules. */
 #ifndef LH_CORE_TCP_INT_H
 #define LH_CORE_TCP_INT_H
 
@@ -179,11 +180,10 @@ void lh__tcp_conn_begin(lh_tcp_conn_t *c);
 void lh__tcp_set_state(lh_tcp_conn_t *c, int st);
 /* Re-evaluates reading, pauses, deadlines and a pending graceful close. */
 void lh__tcp_update(lh_tcp_conn_t *c);
+/* Frees the struct (handles closed, on_close done, no slot left). */
+void lh__tcp_conn_free(lh_tcp_conn_t *c);
 /* Closes the handles now (state CLOSED); on_close runs when they are closed. */
 void lh__tcp_close_handles(lh_tcp_conn_t *c);
-/* Queues o on the connection; frame mode: after every slot in flight.
- * Returns 0 or LH_ENOMEM (o not queued). */
-int lh__tcp_conn_queue(lh_tcp_conn_t *c, lh__tcp_out_t *o);
 /* Idle: not busy, no message in flight (what limits may shed, stop closes). */
 int lh__tcp_conn_idle(const lh_tcp_conn_t *c);
 
@@ -202,7 +202,12 @@ void lh__tcp_out_abort(lh_tcp_conn_t *c);
 void lh__tcp_tls_flush(lh_tcp_conn_t *c);
 /* Asks the file job in flight, if any, to stop early. */
 void lh__tcp_job_cancel(lh_tcp_conn_t *c);
-/* Frame mode: the head slot ended; moves the next slots' answers on. */
+
+/* tcp_slot.c */
+/* Queues o on the connection; frame mode: after every slot in flight.
+ * Returns 0 or LH_ENOMEM (o not queued). */
+int lh__tcp_conn_queue(lh_tcp_conn_t *c, lh__tcp_out_t *o);
+/* The head slot ended; moves the next slots' answers on. */
 void lh__tcp_slots_advance(lh_tcp_conn_t *c);
 
 #endif
