@@ -1,8 +1,9 @@
-/* HTTP/1.1 server on a libuv loop: keep-alive, pipelining, chunked request
- * bodies, Expect: 100-continue, request bodies streamed to the handler with
- * back-pressure (never buffered whole), responses streamed from memory or from
- * a file range (sendfile when not TLS), limits on header size and count, TLS
- * through OpenSSL on any listener.
+/* HTTP/1.1 server on the TCP layer (core/tcp.h): keep-alive, pipelining,
+ * chunked request bodies, Expect: 100-continue, request bodies streamed to
+ * the handler with back-pressure (never buffered whole), responses streamed
+ * from memory or from a file range (sendfile when not TLS), limits on header
+ * size and count, a deadline for the whole request head, connection limits
+ * that shed idle connections, TLS through OpenSSL on any listener.
  *
  * Threading: everything here runs on the loop thread that owns the server.
  * Handlers must not block; they hand blocking work to lh_work_submit() (see
@@ -21,8 +22,18 @@
  *                              after. Free handler state (req->udata) here.
  * A handler may respond before or without reading the body; the server then
  * discards up to 1 MiB of unread body to keep the connection, else closes it.
- * A malformed body (bad chunk framing, truncated) ends in on_done(req, 0)
- * after on_body_error, if set.
+ * A malformed body (bad chunk framing, truncated) calls on_body_error, if
+ * set, then on_error when the response has not started: when on_error
+ * answers (lh_http_respond) the answer goes out with Connection: close and
+ * the request ends with on_done(req, 1); otherwise with on_done(req, 0)
+ * and no answer.
+ *
+ * Errors before a request exists (a bad or oversized head: 400, 431, 501,
+ * 505; a head not complete within head_timeout_ms: 408) call on_error with a
+ * stand-in request (empty method and path, request_id and remote_addr set,
+ * no udata, no on_request/on_done); it may set headers and lh_http_respond
+ * during the call. Without on_error, or when it does not answer, the client
+ * gets the bare status line with Content-Length: 0 and Connection: close.
  */
 #ifndef LH_CORE_HTTP_H
 #define LH_CORE_HTTP_H
@@ -33,6 +44,7 @@
 #include <uv.h>
 
 #include "core/arena.h"
+#include "core/config.h"
 #include "core/err.h"
 #include "core/str.h"
 
@@ -66,12 +78,26 @@ struct lh_http_req {
     lh_http_server_t *server;
 };
 
+/* What went wrong, for on_error. */
+enum {
+    LH_HTTP_ERR_HEAD,      /* bad or oversized request head (400, 431, 501, 505) */
+    LH_HTTP_ERR_TIMEOUT,   /* head not complete within head_timeout_ms (408) */
+    LH_HTTP_ERR_BODY,      /* bad chunked framing in the body (400) */
+    LH_HTTP_ERR_TRUNCATED, /* the peer closed before the body was complete (400) */
+};
+
 typedef struct lh_http_handler {
     void (*on_request)(lh_http_req_t *req, void *ctx);
     void (*on_body)(lh_http_req_t *req, const char *data, size_t len, void *ctx);
     void (*on_body_end)(lh_http_req_t *req, void *ctx);
     void (*on_body_error)(lh_http_req_t *req, void *ctx); /* optional */
     void (*on_done)(lh_http_req_t *req, int ok, void *ctx);
+    /* Optional: answers a framing-level error in the service's own format
+     * (see the top of this file). status is the HTTP status to send, kind an
+     * LH_HTTP_ERR_* value, reason a static lower-case text for logs. The
+     * handler answers with lh_http_set_header + lh_http_respond during the
+     * call, or not at all. */
+    void (*on_error)(lh_http_req_t *req, int status, int kind, const char *reason, void *ctx);
 } lh_http_handler_t;
 
 typedef struct lh_http_server_opts {
@@ -81,14 +107,39 @@ typedef struct lh_http_server_opts {
     const char *tls_key;   /* PEM path */
     size_t max_header_bytes; /* whole request head; 0 = 64 KiB */
     size_t max_headers;      /* header count; 0 = 128 */
-    int idle_timeout_ms;     /* keep-alive idle; 0 = 60000 */
+    int idle_timeout_ms;     /* keep-alive idle, or a stalled peer mid-request; 0 = 60000 */
+    int head_timeout_ms;     /* whole request head from its first byte; 0 = 30000 */
+    int max_conns;           /* open connections; 0 = 4096 (never above the fd budget,
+                                see core/tcp.h) */
+    int max_conns_per_peer;  /* per client IP address; 0 = 1024 */
     const lh_http_handler_t *handler;
     void *ctx;
 } lh_http_server_opts_t;
 
+/* The connection keys every HTTP listener's section declares (rows of its
+ * lh_config_key_t table): <section>.idle_timeout, head_timeout,
+ * max_connections, max_connections_per_peer. */
+#define LH_HTTP_CONFIG_KEYS(sec)                                                                   \
+    {.section = sec, .key = "idle_timeout", .def = "60s", .type = LH_CFG_DURATION, .min = 1000,    \
+     .max = 86400000,                                                                              \
+     .help = "close a keep-alive connection idle this long, or a client stalled mid-request"},    \
+    {.section = sec, .key = "head_timeout", .def = "30s", .type = LH_CFG_DURATION, .min = 1000,    \
+     .max = 3600000,                                                                               \
+     .help = "a request head must arrive whole within this time from its first byte (408)"},      \
+    {.section = sec, .key = "max_connections", .def = "4096", .type = LH_CFG_INT, .min = 1,        \
+     .max = 1 << 20,                                                                               \
+     .help = "open connections on the listener (idle ones are shed first; never above the "       \
+             "process's file budget)"},                                                            \
+    {.section = sec, .key = "max_connections_per_peer", .def = "1024", .type = LH_CFG_INT,         \
+     .min = 1, .max = 1 << 20, .help = "open connections from one client address"}
+
+/* Fills the connection fields of o from those keys of section. */
+void lh_http_opts_from_config(lh_http_server_opts_t *o, const lh_config_t *cfg, const char *section);
+
 /* Binds and listens. bound receives "host:port" actually bound.
- * Returns 0, or LH_EIO/LH_EINVAL with err set (bad address, port in use,
- * unreadable certificate). The server is owned by the caller. */
+ * Returns 0, or LH_EIO/LH_EINVAL/LH_ENOMEM with err set (bad address, port
+ * in use, unreadable certificate). The server is owned by the caller until
+ * lh_http_server_stop. */
 int lh_http_server_start(uv_loop_t *loop, const lh_http_server_opts_t *opts,
                          lh_http_server_t **out, char *bound, size_t boundlen, lh_err_t *err);
 /* Stops accepting, closes idle connections, lets in-flight requests finish

@@ -1,6 +1,7 @@
-/* HTTP module internals shared by http.c, http_resp.c, http_parse.c, tls.c
- * and the fuzz target: the incremental request parser, the TLS session
- * wrapper over memory BIOs, and a few test hooks. Not for other modules. */
+/* HTTP module internals shared by http.c, http_resp.c, http_parse.c and the
+ * fuzz target: the incremental request parser, the connection and request
+ * state on top of the TCP layer, and a few test hooks. Not for other
+ * modules. */
 #ifndef LH_CORE_HTTP_INT_H
 #define LH_CORE_HTTP_INT_H
 
@@ -10,6 +11,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/http.h"
+#include "core/tcp.h"
 
 /* --- incremental request parser (http_parse.c) --- */
 
@@ -60,48 +62,21 @@ size_t lh__http_parse_body(lh__http_parser_t *p, const char *data, size_t len, c
  * a complete head; copies the head into req->arena. Returns 0 or LH_ENOMEM. */
 int lh__http_req_fill(const lh__http_parser_t *p, lh_http_req_t *req);
 
-/* --- TLS over memory BIOs (tls.c) --- */
-
-typedef struct lh__tls_ctx lh__tls_ctx_t;
-typedef struct lh__tls lh__tls_t;
-
-/* Loads PEM cert chain and key (TLS 1.2+). Returns 0, or LH_EIO with err set. */
-int lh__tls_ctx_new(const char *cert, const char *key, lh__tls_ctx_t **out, lh_err_t *err);
-void lh__tls_ctx_free(lh__tls_ctx_t *ctx);
-/* A server-side session; NULL on allocation failure. */
-lh__tls_t *lh__tls_new(lh__tls_ctx_t *ctx);
-void lh__tls_free(lh__tls_t *t);
-/* Hands ciphertext read from the socket to the session. Returns 0 or LH_ENOMEM. */
-int lh__tls_feed(lh__tls_t *t, const char *data, size_t len);
-/* Decrypts into out. Returns bytes (> 0), 0 when more ciphertext is needed,
- * LH_EIO on a protocol error, or LH_EPROTO when the peer closed (close_notify). */
-long lh__tls_read(lh__tls_t *t, char *out, size_t cap);
-/* Encrypts all of data. Returns 0 or LH_EIO. */
-int lh__tls_write(lh__tls_t *t, const void *data, size_t len);
-/* Sends close_notify (ciphertext becomes pending). */
-void lh__tls_shutdown(lh__tls_t *t);
-/* Ciphertext waiting to go to the socket. */
-size_t lh__tls_pending(lh__tls_t *t);
-/* Moves up to cap pending ciphertext bytes into out; returns the count. */
-size_t lh__tls_take(lh__tls_t *t, char *out, size_t cap);
-/* Ciphertext fed but not yet decrypted. */
-size_t lh__tls_buffered(lh__tls_t *t);
-
 /* --- server and connection internals (http.c, http_resp.c) --- */
 
 #define LH__HTTP_RBUF ((size_t)64 << 10)     /* plaintext read buffer per connection */
-#define LH__HTTP_TBUF ((size_t)17 << 10)     /* ciphertext read chunk (one TLS record) */
 #define LH__HTTP_DISCARD ((uint64_t)1 << 20) /* unread body we discard to keep a connection */
 
-/* Connection states; set only through set_state() in http.c. */
-enum { LH__CS_HEAD, LH__CS_REQ, LH__CS_DISCARD, LH__CS_ERROR, LH__CS_LINGER, LH__CS_CLOSED };
+/* Connection states; set only through set_state() in http.c. After CLOSED
+ * the TCP layer finishes the connection (lingering or aborting) and its
+ * on_close frees ours. */
+enum { LH__CS_HEAD, LH__CS_REQ, LH__CS_DISCARD, LH__CS_CLOSED };
 /* Request body states. */
 enum { LH__BS_NONE, LH__BS_READING, LH__BS_END, LH__BS_ERR };
 /* Response states. */
 enum { LH__RS_NONE, LH__RS_STARTED, LH__RS_FINISHED };
 
 typedef struct lh__http_conn lh__http_conn_t;
-typedef struct lh__http_job lh__http_job_t;
 
 typedef struct lh__http_rhdr {
     struct lh__http_rhdr *next;
@@ -116,64 +91,34 @@ typedef struct lh__http_ireq {
     int continue_sent;
     int chunked_out;  /* response framed with chunked encoding */
     int no_body;      /* HEAD, 1xx, 204, 304 */
+    int stand_in;     /* made up to answer an error before any request */
     int64_t out_left; /* announced Content-Length still to write; -1 unknown */
     lh__http_rhdr_t *rh, *rh_tail;
 } lh__http_ireq_t;
 
-/* One queued piece of output: memory (fd < 0) or a file range. */
-typedef struct lh__http_out {
-    struct lh__http_out *next;
-    int fd;
-    int64_t off, len; /* file range still to send */
-    char *data;       /* memory: owned copy */
-    size_t dlen;
-    void (*done)(lh_http_req_t *, int, void *);
-    void *arg;
-    lh__http_ireq_t *req; /* NULL once notified, or for connection-level output */
-} lh__http_out_t;
-
 struct lh_http_server {
     uv_loop_t *loop;
-    uv_tcp_t lst;
-    uv_timer_t grace;
+    lh_tcp_server_t *tcp;
     char name[32];
     char labels[64]; /* listener="name" */
     size_t max_head, max_headers;
-    int idle_ms;
+    int head_ms;
     lh_http_handler_t handler;
     void *ctx;
-    lh__tls_ctx_t *tls;
-    lh__http_conn_t *conns;
-    size_t nconns;
-    int stopping, lst_open, grace_open;
+    int stopping;
     void (*stop_done)(void *);
     void *stop_arg;
-    size_t max_buffered; /* atomic access */
 };
 
 struct lh__http_conn {
-    uv_tcp_t tcp;
-    uv_timer_t timer;
-    uv_idle_t kick;
-    uv_write_t wreq;
-    uv_shutdown_t sreq;
+    lh_tcp_conn_t *tcp;
     lh_http_server_t *srv;
-    lh__http_conn_t *prev, *next;
-    int state, handles;
-    int reading, holding, in_drive, again, kicked;
-    int peer_eof, failed, busy, timer_on;
+    int state;
+    int holding, in_drive, again, peer_eof, failed;
     lh__http_parser_t p;
-    char *rbuf;
-    size_t rstart, rend;
-    char *tbuf;
-    lh__tls_t *tls;
     lh__http_ireq_t *req;
-    lh__http_out_t *qh, *qt; /* queued output */
-    lh__http_out_t *fl;      /* output in the write in flight */
-    char *wbuf;              /* TLS ciphertext of the write in flight */
-    size_t wlen;             /* bytes of the write in flight */
-    lh__http_job_t *job;     /* file job in flight (worker thread) */
-    uint64_t discard;        /* wire bytes we still accept to discard */
+    uint64_t discard;      /* wire bytes we still accept to discard */
+    lh_arena_t *err_arena; /* the stand-in request of an error answer */
     char remote[64];
 };
 
@@ -181,19 +126,21 @@ struct lh__http_conn {
 void lh__http_drive(lh__http_conn_t *c);
 void lh__http_kick(lh__http_conn_t *c);
 void lh__http_fail(lh__http_conn_t *c);
-void lh__http_tls_flush(lh__http_conn_t *c);
-void lh__http_count_sent(lh__http_conn_t *c, size_t n);
+/* The TCP layer dropped the connection under us (out of memory). */
+void lh__http_lost(lh__http_conn_t *c);
 /* http_resp.c */
-void lh__http_out_pump(lh__http_conn_t *c);
-/* Notifies every pending output with ok=0 and drops the queue. */
-void lh__http_out_abort(lh__http_conn_t *c);
+/* 1 when the connection can take no more output (closed or closing). */
+int lh__http_gone(const lh__http_conn_t *c);
 int lh__http_out_idle(const lh__http_conn_t *c);
-/* Queues a bare error response that ends with Connection: close. */
-void lh__http_send_error(lh__http_conn_t *c, int status);
-/* Asks the file job in flight, if any, to stop early. */
-void lh__http_job_cancel(lh__http_conn_t *c);
+/* Answers an error before or during a request: through the handler's
+ * on_error when it answers, else a bare status with Connection: close.
+ * r may be NULL (no request yet). Returns 1 when a response was queued. */
+int lh__http_send_error(lh__http_conn_t *c, lh__http_ireq_t *r, int status, int kind,
+                        const char *why);
 /* Whether unread body may be discarded to keep the connection alive. */
 int lh__http_discardable(const lh__http_conn_t *c);
+/* Request ids: process-random, unique. out >= 17 bytes. */
+void lh__http_request_id(char *out, size_t cap);
 
 /* --- test hooks (http.c) --- */
 

@@ -1,8 +1,8 @@
-/* TLS for the HTTP server: an OpenSSL server context loaded from PEM files
- * (TLS 1.2 or newer, ALPN http/1.1) and per-connection sessions that talk
- * through memory BIOs, so the libuv stream moves ciphertext and the session
- * never touches the socket itself. */
-#include "core/http_int.h"
+/* TLS for the TCP layer: an OpenSSL server context loaded from PEM files
+ * (TLS 1.2 or newer, ALPN from the listener's list) and per-connection
+ * sessions that talk through memory BIOs, so the libuv stream moves
+ * ciphertext and the session never touches the socket itself. */
+#include "core/tcp_int.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -12,6 +12,8 @@
 
 struct lh__tls_ctx {
     SSL_CTX *ctx;
+    unsigned char alpn[256]; /* wire format: length-prefixed names */
+    unsigned alpn_len;
 };
 
 struct lh__tls {
@@ -31,19 +33,36 @@ static void ssl_errstr(char *out, size_t cap)
     ERR_clear_error();
 }
 
+/* Picks the first of the server's protocols that the client offers. */
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned int inlen, void *arg)
 {
+    lh__tls_ctx_t *c = arg;
     (void)ssl;
-    (void)arg;
-    for (unsigned i = 0; i < inlen; i += 1u + in[i]) {
-        if (in[i] == 8 && i + 9 <= inlen && !memcmp(in + i + 1, "http/1.1", 8)) {
-            *out = in + i + 1;
-            *outlen = 8;
-            return SSL_TLSEXT_ERR_OK;
+    for (unsigned i = 0; i < c->alpn_len; i += 1u + c->alpn[i]) {
+        for (unsigned j = 0; j < inlen; j += 1u + in[j]) {
+            if (in[j] == c->alpn[i] && j + 1u + in[j] <= inlen &&
+                !memcmp(in + j + 1, c->alpn + i + 1, in[j])) {
+                *out = in + j + 1;
+                *outlen = in[j];
+                return SSL_TLSEXT_ERR_OK;
+            }
         }
     }
     return SSL_TLSEXT_ERR_NOACK;
+}
+
+static int alpn_wire(lh__tls_ctx_t *c, const char *const *alpn, lh_err_t *err)
+{
+    for (size_t i = 0; alpn && alpn[i]; i++) {
+        size_t n = strlen(alpn[i]);
+        if (n == 0 || n > 255 || c->alpn_len + 1 + n > sizeof c->alpn)
+            return lh_err_set(err, LH_EINVAL, "bad alpn protocol list");
+        c->alpn[c->alpn_len++] = (unsigned char)n;
+        memcpy(c->alpn + c->alpn_len, alpn[i], n);
+        c->alpn_len += (unsigned)n;
+    }
+    return 0;
 }
 
 static int load(SSL_CTX *ctx, const char *cert, const char *key, lh_err_t *err)
@@ -65,10 +84,16 @@ static int load(SSL_CTX *ctx, const char *cert, const char *key, lh_err_t *err)
     return 0;
 }
 
-int lh__tls_ctx_new(const char *cert, const char *key, lh__tls_ctx_t **out, lh_err_t *err)
+int lh__tls_ctx_new(const char *cert, const char *key, const char *const *alpn,
+                    lh__tls_ctx_t **out, lh_err_t *err)
 {
     lh__tls_ctx_t *c = calloc(1, sizeof *c);
     if (!c) return lh_err_set(err, LH_ENOMEM, "out of memory");
+    int rc = alpn_wire(c, alpn, err);
+    if (rc) {
+        free(c);
+        return rc;
+    }
     c->ctx = SSL_CTX_new(TLS_server_method());
     if (!c->ctx) {
         free(c);
@@ -77,8 +102,8 @@ int lh__tls_ctx_new(const char *cert, const char *key, lh__tls_ctx_t **out, lh_e
     SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
     SSL_CTX_set_options(c->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     SSL_CTX_set_mode(c->ctx, SSL_MODE_RELEASE_BUFFERS);
-    SSL_CTX_set_alpn_select_cb(c->ctx, alpn_select, NULL);
-    int rc = load(c->ctx, cert, key ? key : cert, err);
+    if (c->alpn_len) SSL_CTX_set_alpn_select_cb(c->ctx, alpn_select, c);
+    rc = load(c->ctx, cert, key ? key : cert, err);
     if (rc) {
         lh__tls_ctx_free(c);
         return rc;
@@ -183,4 +208,19 @@ size_t lh__tls_take(lh__tls_t *t, char *out, size_t cap)
 size_t lh__tls_buffered(lh__tls_t *t)
 {
     return BIO_ctrl_pending(t->in);
+}
+
+int lh__tls_ready(lh__tls_t *t)
+{
+    return SSL_is_init_finished(t->ssl);
+}
+
+void lh__tls_alpn(lh__tls_t *t, char *out, size_t cap)
+{
+    const unsigned char *p = NULL;
+    unsigned n = 0;
+    SSL_get0_alpn_selected(t->ssl, &p, &n);
+    if (n >= cap) n = 0;
+    if (n) memcpy(out, p, n);
+    out[n] = 0;
 }

@@ -663,6 +663,70 @@ static void on_body_error(lh_http_req_t *h, void *ctx)
         r->failed = 1;
 }
 
+/* Framing errors found by the HTTP layer, as S3 error codes. */
+typedef struct {
+    int kind, status; /* status 0: any */
+    const char *code, *message;
+} framing_error_t;
+
+static const framing_error_t framing_errors[] = {
+    {.kind = LH_HTTP_ERR_HEAD, .status = 431, .code = "RequestHeaderSectionTooLarge",
+     .message = "Your request header section exceeds the maximum allowed size."},
+    {.kind = LH_HTTP_ERR_HEAD, .status = 501, .code = "NotImplemented",
+     .message = "A header you provided implies functionality that is not implemented."},
+    {.kind = LH_HTTP_ERR_HEAD, .status = 505, .code = "HttpVersionNotSupported",
+     .message = "The HTTP version specified is not supported."},
+    {.kind = LH_HTTP_ERR_HEAD, .code = "BadRequest",
+     .message = "An error occurred when parsing the HTTP request."},
+    {.kind = LH_HTTP_ERR_TIMEOUT, .code = "RequestTimeout",
+     .message = "Your socket connection to the server was not read from or written to within "
+                "the timeout period."},
+    {.kind = LH_HTTP_ERR_BODY, .code = "InvalidRequest",
+     .message = "The chunked encoding of the request body is not valid."},
+    {.kind = LH_HTTP_ERR_TRUNCATED, .code = "IncompleteBody",
+     .message = "You did not provide the number of bytes specified by the Content-Length HTTP "
+                "header."},
+};
+
+static const framing_error_t *framing_error(int kind, int status)
+{
+    for (size_t i = 0; i < sizeof framing_errors / sizeof framing_errors[0]; i++)
+        if (framing_errors[i].kind == kind &&
+            (!framing_errors[i].status || framing_errors[i].status == status))
+            return &framing_errors[i];
+    return &framing_errors[3];
+}
+
+/* Answers a framing error as an S3 <Error>: through the request when there
+ * is one (and no worker holds it), else from the stand-in request. */
+static void on_error(lh_http_req_t *h, int status, int kind, const char *reason, void *ctx)
+{
+    s3_req_t *r = h->udata;
+    const framing_error_t *e = framing_error(kind, status);
+    (void)ctx;
+    lh_log(LH_LOG_INFO, h->request_id, "%s: %s", e->code, reason);
+    if (r) {
+        if (!r->work_pending) {
+            lh__s3_error(r, e->code, e->message);
+            lh__s3_send(r);
+        }
+        return;
+    }
+    lh_buf_t b;
+    lh_buf_init(&b, 1 << 16);
+    lh_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
+    lh__s3_xml_elem(&b, "Code", e->code);
+    lh__s3_xml_elem(&b, "Message", e->message);
+    lh__s3_xml_elem(&b, "RequestId", h->request_id);
+    lh__s3_xml_elem(&b, "HostId", h->request_id);
+    lh_buf_puts(&b, "</Error>");
+    lh_http_set_header(h, "Content-Type", "application/xml");
+    lh_http_set_header(h, "x-amz-request-id", h->request_id);
+    lh_http_set_header(h, "x-amz-id-2", h->request_id);
+    lh_http_respond(h, status, b.ptr, b.len);
+    lh_buf_free(&b);
+}
+
 static void on_done(lh_http_req_t *h, int ok, void *ctx)
 {
     s3_req_t *r = h->udata;
@@ -691,7 +755,14 @@ int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_sto
     s3->st = st;
     snprintf(s3->domain, sizeof s3->domain, "%s", lh_config_get(cfg, "store.domain"));
     snprintf(s3->region, sizeof s3->region, "%s", lh_config_get(cfg, "store.region"));
-    s3->handler = (lh_http_handler_t){on_request, on_body, on_body_end, on_body_error, on_done};
+    s3->handler = (lh_http_handler_t){
+        .on_request = on_request,
+        .on_body = on_body,
+        .on_body_end = on_body_end,
+        .on_body_error = on_body_error,
+        .on_done = on_done,
+        .on_error = on_error,
+    };
     lh_metrics_register("lakehouse_s3_requests_total", LH_METRIC_COUNTER,
                         "S3 requests by operation and status code", NULL, 0);
     lh_metrics_register("lakehouse_s3_request_duration_seconds", LH_METRIC_HISTOGRAM,
@@ -715,6 +786,7 @@ int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_sto
         .handler = &s3->handler,
         .ctx = s3,
     };
+    lh_http_opts_from_config(&o, cfg, "store");
     int rc = lh_http_server_start(loop, &o, &s3->http, bound, cap, err);
     if (rc) {
         free(s3);

@@ -7,6 +7,7 @@
  * request may still hold it when the listener reports stopped. */
 #include <stdlib.h>
 
+#include "core/http.h"
 #include "core/log.h"
 #include "store/engine.h"
 #include "store/s3.h"
@@ -32,6 +33,7 @@ static const lh_config_key_t store_keys[] = {
      .max = 1048576,
      .help = "objects up to this many bytes are kept inside the index (one flush per PUT); "
              "0 = never"},
+    LH_HTTP_CONFIG_KEYS("store"),
     {.section = "store", .key = "crash_at", .type = LH_CFG_ENUM,
      .choices = "after_write|after_fsync|after_rename|after_dirsync|after_index",
      .env = "LAKEHOUSE_CRASH_AT",

@@ -176,12 +176,30 @@ static void on_done(lh_http_req_t *req, int ok, void *ctx)
         state_free(st);
 }
 
+/* A framing error (bad head, head deadline, bad or truncated body) as a
+ * problem object; not while a worker runs the request's handler. */
+static void on_error(lh_http_req_t *req, int status, int kind, const char *reason, void *ctx)
+{
+    web_req_t *st = req->udata;
+    lh_web_call_t call;
+    (void)kind;
+    (void)ctx;
+    if (st && st->pending)
+        return;
+    lh_web_call_init(&call);
+    lh_web_problem(&call, status, reason);
+    lh_http_set_header(req, "Content-Type", call.content_type);
+    lh_http_respond(req, status, call.out.ptr, call.out.len);
+    lh_web_call_free(&call);
+}
+
 static const lh_http_handler_t handler = {
     .on_request = on_request,
     .on_body = on_body,
     .on_body_end = on_body_end,
     .on_body_error = NULL,
     .on_done = on_done,
+    .on_error = on_error,
 };
 
 int lh_web_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, const lh_roles_t *roles,
@@ -202,6 +220,7 @@ int lh_web_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, const
         .handler = &handler,
         .ctx = w,
     };
+    lh_http_opts_from_config(&opts, cfg, "web");
     int rc = lh_http_server_start(loop, &opts, &w->srv, bound, cap, err);
     if (rc) {
         free(w);

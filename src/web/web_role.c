@@ -4,6 +4,7 @@
  * provides it to the roles as "web.listener". */
 #include <stdlib.h>
 
+#include "core/http.h"
 #include "core/log.h"
 #include "web/web.h"
 
@@ -14,6 +15,7 @@ static const lh_config_key_t web_keys[] = {
      .help = "PEM certificate: serve the web listener over TLS"},
     {.section = "web", .key = "tls_key", .type = LH_CFG_PATH,
      .help = "PEM private key for `web.tls_cert`"},
+    LH_HTTP_CONFIG_KEYS("web"),
 };
 
 static int web_role_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *err)

@@ -243,6 +243,7 @@ static struct {
     int cmds;
     /* handler observations, read by the client thread */
     int done_ok, done_fail, body_errors, slices, outstanding, max_outstanding, requests;
+    int errors_answered;
     int hold;
     lh_http_req_t *pending; /* loop thread only */
     char file[256];
@@ -371,7 +372,32 @@ static void h_done(lh_http_req_t *req, int ok, void *ctx)
         INC(S.done_fail);
 }
 
-static const lh_http_handler_t handler = {h_request, h_body, h_body_end, h_body_error, h_done};
+static const lh_http_handler_t handler = {
+    .on_request = h_request,
+    .on_body = h_body,
+    .on_body_end = h_body_end,
+    .on_body_error = h_body_error,
+    .on_done = h_done,
+};
+
+/* Answers framing errors in "the service's format": a text body naming them. */
+static void h_error(lh_http_req_t *req, int status, int kind, const char *reason, void *ctx)
+{
+    (void)ctx;
+    char *s = lh_arena_printf(req->arena, "E%d kind=%d %s", status, kind, reason);
+    INC(S.errors_answered);
+    lh_http_set_header(req, "Content-Type", "text/x-error");
+    lh_http_respond(req, status, s, strlen(s));
+}
+
+static const lh_http_handler_t handler_err = {
+    .on_request = h_request,
+    .on_body = h_body,
+    .on_body_end = h_body_end,
+    .on_body_error = h_body_error,
+    .on_done = h_done,
+    .on_error = h_error,
+};
 
 static void on_stopped(void *arg)
 {
@@ -411,7 +437,7 @@ static int server_start_opts(lh_http_server_opts_t *o, lh_err_t *err)
     uv_loop_init(&S.loop);
     uv_async_init(&S.loop, &S.async, on_async);
     o->name = "t";
-    o->handler = &handler;
+    if (!o->handler) o->handler = &handler;
     if (!o->listen) o->listen = "127.0.0.1:0";
     int rc = lh_http_server_start(&S.loop, o, &S.srv, S.bound, sizeof S.bound, err);
     if (rc) return rc;
@@ -1042,6 +1068,109 @@ static void tls_round_trip(void)
     rmdir(dir);
 }
 
+static void head_deadline_408(void)
+{
+    conn_t c;
+    resp_t r;
+    lh_http_server_opts_t o = {.head_timeout_ms = 300};
+    lh_err_t err;
+    CHECK_EQ_INT(server_start_opts(&o, &err), 0);
+    CHECK_EQ_INT(tconnect(&c), 0);
+    CHECK_EQ_INT(csends(&c, "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"), 0); /* whole heads are fine */
+    CHECK_EQ_INT(read_resp(&c, &r, 0), 0);
+    CHECK_EQ_INT(r.status, 404);
+    lh_buf_free(&r.body);
+    const char *slow = "GET /slow HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    int answered = 0;
+    for (size_t i = 0; i < strlen(slow) && !answered; i++) { /* a slowloris: a byte every 100 ms */
+        if (csend(&c, slow + i, 1)) break;
+        answered = readable_within(&c, 100);
+    }
+    CHECK(answered);
+    EXPECT_RESP(&c, &r, 0,
+                "HTTP/1.1 408 Request Timeout\r\nDate: X\r\nServer: lakehouse\r\n"
+                "Content-Length: 0\r\nConnection: close\r\n\r\n",
+                "");
+    CHECK(at_eof(&c));
+    CHECK_EQ_INT(LOAD(S.requests), 1);
+    tclose(&c);
+    server_stop();
+}
+
+static void errors_answered_by_the_handler(void)
+{
+    conn_t c;
+    resp_t r;
+    lh_http_server_opts_t o = {.handler = &handler_err};
+    lh_err_t err;
+    CHECK_EQ_INT(server_start_opts(&o, &err), 0);
+    /* a bad head: no request exists, the stand-in carries the answer */
+    CHECK_EQ_INT(tconnect(&c), 0);
+    CHECK_EQ_INT(csends(&c, "GET / HTTP/1.1\r\nHost : x\r\n\r\n"), 0);
+    CHECK_EQ_INT(read_resp(&c, &r, 0), 0);
+    CHECK_EQ_INT(r.status, 400);
+    CHECK(strstr(r.head, "Connection: close\r\n") != NULL);
+    CHECK(strstr(r.head, "Content-Type: text/x-error\r\n") != NULL);
+    CHECK(!strncmp(r.body.ptr, "E400 kind=0 ", 12));
+    lh_buf_free(&r.body);
+    CHECK(at_eof(&c));
+    tclose(&c);
+    /* a bad chunk size inside a request */
+    CHECK_EQ_INT(tconnect(&c), 0);
+    CHECK_EQ_INT(csends(&c, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            "zz\r\n"),
+                 0);
+    CHECK_EQ_INT(read_resp(&c, &r, 0), 0);
+    CHECK_EQ_INT(r.status, 400);
+    CHECK(!strncmp(r.body.ptr, "E400 kind=2 ", 12));
+    lh_buf_free(&r.body);
+    CHECK(at_eof(&c));
+    tclose(&c);
+    /* a chunked body cut short by the client's half-close */
+    CHECK_EQ_INT(tconnect(&c), 0);
+    CHECK_EQ_INT(csends(&c, "POST /sum HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            "5\r\nab"),
+                 0);
+    shutdown(c.fd, SHUT_WR);
+    CHECK_EQ_INT(read_resp(&c, &r, 0), 0);
+    CHECK_EQ_INT(r.status, 400);
+    CHECK(!strncmp(r.body.ptr, "E400 kind=3 truncated body", 26));
+    lh_buf_free(&r.body);
+    CHECK(at_eof(&c));
+    tclose(&c);
+    wait_for(&S.done_ok, 2);
+    CHECK_EQ_INT(LOAD(S.errors_answered), 3);
+    CHECK_EQ_INT(LOAD(S.body_errors), 2);
+    CHECK_EQ_INT(LOAD(S.done_ok), 2); /* the answered requests ended normally */
+    CHECK_EQ_INT(LOAD(S.done_fail), 0);
+    server_stop();
+}
+
+static void limits_shed_idle_keepalive(void)
+{
+    conn_t a, b, c;
+    resp_t r;
+    lh_http_server_opts_t o = {.max_conns = 2};
+    lh_err_t err;
+    CHECK_EQ_INT(server_start_opts(&o, &err), 0);
+    CHECK_EQ_INT(tconnect(&a), 0);
+    CHECK_EQ_INT(csends(&a, "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"), 0);
+    CHECK_EQ_INT(read_resp(&a, &r, 0), 0);
+    lh_buf_free(&r.body);
+    CHECK_EQ_INT(tconnect(&b), 0);
+    CHECK_EQ_INT(csends(&b, "GET /x HT"), 0); /* mid-head: no request yet, so idle too */
+    CHECK_EQ_INT(tconnect(&c), 0);            /* the oldest idle (a) makes room */
+    CHECK_EQ_INT(csends(&c, "GET /x HTTP/1.1\r\nHost: x\r\n\r\n"), 0);
+    CHECK_EQ_INT(read_resp(&c, &r, 0), 0);
+    CHECK_EQ_INT(r.status, 404);
+    lh_buf_free(&r.body);
+    CHECK(at_eof(&a));
+    tclose(&a);
+    tclose(&b);
+    tclose(&c);
+    server_stop();
+}
+
 static const lh_test_t tests[] = {
     {"parse_chunked_every_split", parse_chunked_every_split},
     {"parse_byte_at_a_time", parse_byte_at_a_time},
@@ -1063,6 +1192,9 @@ static const lh_test_t tests[] = {
     {"idle_timeout_closes", idle_timeout_closes},
     {"listen_forms_and_errors", listen_forms_and_errors},
     {"tls_round_trip", tls_round_trip},
+    {"head_deadline_408", head_deadline_408},
+    {"errors_answered_by_the_handler", errors_answered_by_the_handler},
+    {"limits_shed_idle_keepalive", limits_shed_idle_keepalive},
     {NULL, NULL},
 };
 

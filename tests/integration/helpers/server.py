@@ -50,10 +50,11 @@ class Server:
 
     root_keys=False starts without LAKEHOUSE_ACCESS_KEY/SECRET_KEY (the server
     then generates a pair). env adds variables (e.g. LAKEHOUSE_CRASH_AT).
+    preexec_fn (optional) runs in the child before exec (e.g. to set rlimits).
     """
 
     def __init__(self, data_dir, log_dir=None, *, name="lakehouse", extra_args=(), env=None,
-                 root_keys=True, command=("up",)):
+                 root_keys=True, command=("up",), preexec_fn=None):
         self.data_dir = Path(data_dir)
         self.log_dir = Path(log_dir or self.data_dir.parent)
         self.name = name
@@ -61,6 +62,7 @@ class Server:
         self.command = list(command)  # ["serve", "store"] runs some roles only
         self.env_extra = dict(env or {})
         self.root_keys = root_keys
+        self.preexec_fn = preexec_fn
         self.proc = None
         self.starts = 0
         self.log_path = None
@@ -95,7 +97,8 @@ class Server:
                 "--listen-ephemeral", *self.extra_args]
         self._logf = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._logf,
-                                     stderr=subprocess.STDOUT, env=penv)
+                                     stderr=subprocess.STDOUT, env=penv,
+                                     preexec_fn=self.preexec_fn)
         self.expect_clean_exit = True
         self.returncode = None
         deadline = time.monotonic() + timeout
