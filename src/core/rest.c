@@ -44,9 +44,9 @@ void lh_rest_router_free(lh_rest_router_t *r)
     free(r);
 }
 
-lh_meta_t *lh_rest_meta(const lh_rest_call_t *c)
+lh_meta_t *lh__rest_router_meta(const lh_rest_router_t *r)
 {
-    return c->router->meta;
+    return r->meta;
 }
 
 /* --- checking tables --- */
@@ -314,7 +314,7 @@ static int scheme_is(const char *h, const char *scheme, const char **rest)
 static int authenticate(lh_rest_call_t *c)
 {
     const char *rest, *h = lh_rest_header(c, "Authorization");
-    lh_meta_t *meta = c->router->meta;
+    lh_meta_t *meta = c->meta;
     int rc = LH_EAUTH;
     memset(&c->user, 0, sizeof c->user);
     if (c->trusted) {

@@ -51,6 +51,7 @@ static int call_new(lh_rest_router_t *r, lh_str_t method, lh_str_t path, lh_str_
         return LH_ENOMEM;
     }
     c->router = r;
+    c->meta = lh__rest_router_meta(r);
     c->arena = a;
     lh_buf_init(&c->out, MAX_OUT);
     lh_buf_init(&c->body_buf, LH_REST_MAX_BODY);
@@ -215,6 +216,11 @@ const lh_user_t *lh_rest_user(const lh_rest_call_t *c)
 int lh_rest_trusted(const lh_rest_call_t *c)
 {
     return c->trusted;
+}
+
+lh_meta_t *lh_rest_meta(const lh_rest_call_t *c)
+{
+    return c->meta;
 }
 
 void *lh_rest_arg(const lh_rest_call_t *c)

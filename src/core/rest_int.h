@@ -43,7 +43,8 @@ typedef struct lh__rest_transport {
 typedef struct lh__rest_sse lh__rest_sse_t;
 
 struct lh_rest_call {
-    lh_rest_router_t *router;
+    lh_rest_router_t *router; /* only while routing: a worker may outlive it */
+    lh_meta_t *meta;
     lh_arena_t *arena; /* everything below that is not a buffer */
     /* request */
     const char *method, *path, *query_raw;
@@ -93,6 +94,8 @@ int lh__rest_call_open(lh_rest_router_t *r, lh_str_t method, lh_str_t path, lh_s
 int lh__rest_add_header(lh_rest_call_t *c, lh_str_t name, lh_str_t value);
 /* A chunk handed to the transport went out (ok 1) or was dropped (ok 0). */
 void lh__rest_wrote(void *w, int ok);
+/* The router's metadata database (copied into each call). */
+lh_meta_t *lh__rest_router_meta(const lh_rest_router_t *r);
 /* Phase 1, loop thread: match, authenticate, parse the query. 0: run the
  * body step and the handler next; 1: the call holds the answer. */
 int lh__rest_route(lh_rest_call_t *c);
