@@ -29,9 +29,9 @@ extern const lh_rest_route_t lh_web_system_routes[LH_WEB_NSYSTEM_ROUTES];
 extern const lh_rest_route_t lh_web_user_routes[LH_WEB_NUSER_ROUTES];
 
 #if defined(LH_TEST_HOOKS) && LH_TEST_HOOKS
-/* GET /_test/stream?chunks=N and /_test/sse?events=N&keepalive_ms=K
- * (api_hooks.c): public, compiled into test builds only. */
-#define LH_WEB_NHOOK_ROUTES 2
+/* GET /_test/stream?chunks=N, GET /_test/sse?events=N&keepalive_ms=K and
+ * PUT /_test/upload?max=M (api_hooks.c): public, test builds only. */
+#define LH_WEB_NHOOK_ROUTES 3
 extern const lh_rest_route_t lh_web_hook_routes[LH_WEB_NHOOK_ROUTES];
 #endif
 

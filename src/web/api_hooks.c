@@ -6,7 +6,10 @@
  *   GET /_test/sse?events=N&keepalive_ms=K
  *                                       N "tick" events (id i, data "n=<i>"),
  *                                       then keep-alive comments every K ms
- *                                       until the client goes away */
+ *                                       until the client goes away
+ *   PUT /_test/upload?max=M             counts a streamed body (each slice held
+ *                                       and released from a timer); 201 with the
+ *                                       count, 413 past M bytes */
 #include "web/api.h"
 
 #if defined(LH_TEST_HOOKS) && LH_TEST_HOOKS
@@ -77,9 +80,67 @@ static void h_sse(lh_rest_call_t *c)
     }
 }
 
+typedef struct {
+    uv_timer_t timer;
+    lh_rest_call_t *c;
+    int64_t n, max;
+} upload_t;
+
+static void upload_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void upload_free(void *arg)
+{
+    upload_t *u = arg;
+    uv_close((uv_handle_t *)&u->timer, upload_closed);
+}
+
+static void upload_resume(uv_timer_t *t)
+{
+    upload_t *u = t->data;
+    lh_rest_body_next(u->c);
+}
+
+static int upload_slice(lh_rest_call_t *c, const char *data, size_t len)
+{
+    upload_t *u = lh_rest_udata(c);
+    (void)data;
+    if (!u) {
+        if (!(u = calloc(1, sizeof *u))) return LH_ENOMEM;
+        if (lh_rest_query_int(c, "max", INT64_MAX, 0, INT64_MAX, &u->max) != 0) {
+            free(u);
+            return LH_EINVAL;
+        }
+        uv_timer_init(lh_rest_loop(c), &u->timer);
+        u->timer.data = u;
+        u->c = c;
+        lh_rest_set_udata(c, u, upload_free);
+    }
+    u->n += (int64_t)len;
+    if (u->n > u->max) return LH_ETOOBIG;
+    uv_timer_start(&u->timer, upload_resume, 0, 0);
+    return LH_REST_BODY_HOLD;
+}
+
+static void h_upload(lh_rest_call_t *c)
+{
+    const upload_t *u = lh_rest_udata(c);
+    char text[32];
+    snprintf(text, sizeof text, "%lld\n", (long long)(u ? u->n : 0));
+    lh_rest_respond(c, 201, "text/plain; charset=utf-8", text, strlen(text));
+}
+
 const lh_rest_route_t lh_web_hook_routes[LH_WEB_NHOOK_ROUTES] = {
     {.method = "GET", .pattern = "/_test/stream", .auth = LH_REST_PUBLIC, .handler = h_stream},
     {.method = "GET", .pattern = "/_test/sse", .auth = LH_REST_PUBLIC, .handler = h_sse},
+    {.method = "PUT",
+     .pattern = "/_test/upload",
+     .auth = LH_REST_PUBLIC,
+     .body = LH_REST_BODY_STREAM,
+     .on_body = upload_slice,
+     .handler = h_upload},
 };
 
 #endif

@@ -120,3 +120,20 @@ def test_sse_events_keepalive_and_client_going_away(server, hooks):
     # the keep-alive comments notice the closed connection and the route ends the stream
     wait_for(lambda: open_streams(server, "sse") == 0, "the SSE stream to end after the client left")
     assert requests.get(server.web_url + "/healthz", timeout=10).text == "ok"
+
+
+@pytest.mark.timeout(120)
+def test_streamed_request_body(server, hooks, tmp_path):
+    """A body streamed to the route slice by slice, each slice held and released
+    later (back-pressure on the client); chunked and with a length."""
+    f = tmp_path / "upload.bin"
+    f.write_bytes(b"u" * (3 << 20))
+    url = server.web_url + "/_test/upload"
+    for extra in ([], ["-H", "Transfer-Encoding: chunked"]):
+        r = subprocess.run(["curl", "-sS", "-T", str(f), *extra, url], capture_output=True,
+                           timeout=100)
+        assert r.returncode == 0 and r.stdout == b"%d\n" % (3 << 20), (r.stdout, r.stderr)
+    r = requests.put(url + "?max=1000", data=b"v" * 5000, timeout=30)
+    assert r.status_code == 413 and r.json()["title"] == "Content Too Large", r.text
+    # the connection was kept or closed cleanly: the server still answers
+    assert requests.get(server.web_url + "/healthz", timeout=10).text == "ok"
