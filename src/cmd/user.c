@@ -3,7 +3,8 @@
  * (LAKEHOUSE_URL) with HTTP Basic (LAKEHOUSE_ACCESS_KEY/LAKEHOUSE_SECRET_KEY)
  * or a bearer token (--token, LAKEHOUSE_TOKEN). When nothing listens there and
  * no process holds the data directory, the same call runs offline through the
- * very same route handlers (web/api.h) on the data directory itself. */
+ * very same route table (the web role's, core/rest.h) on the data directory
+ * itself. */
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stddef.h>
@@ -18,7 +19,8 @@
 #include "core/config.h"
 #include "core/datadir.h"
 #include "core/meta.h"
-#include "web/api.h"
+#include "core/rest.h"
+#include "web/web.h"
 
 typedef struct {
     lh_config_t *cfg;
@@ -113,21 +115,32 @@ static int offline_call(client_t *cl, const char *method, const char *path, cons
         return -1;
     }
     fprintf(stderr, "lakehouse: platform not reachable; working offline on data directory %s\n", dir);
-    lh_web_api_t api = {.meta = meta, .api_enabled = 1};
-    lh_web_call_t c;
-    lh_web_call_init(&c);
-    c.method = method;
-    c.path = path;
-    c.body = body;
-    c.body_len = body ? strlen(body) : 0;
-    c.trusted = 1;
-    lh_web_call_handle(&api, &c);
-    r->status = c.status;
-    lh_buf_append(&r->body, c.out.ptr ? c.out.ptr : "", c.out.len);
-    lh_web_call_free(&c);
+    /* the web role's own route table, with the caller acting as an admin */
+    lh_rest_table_t t = {.owner = lh_web_role.name, .routes = lh_web_role.routes,
+                         .nroutes = lh_web_role.nroutes};
+    lh_rest_router_t *router = NULL;
+    lh_rest_call_t *c = NULL;
+    int rc = lh_rest_router_new(&router, meta);
+    if (rc == 0)
+        rc = lh_rest_mount(router, &t, &err);
+    if (rc == 0)
+        rc = lh_rest_call_new(router, method, path, &c);
+    if (rc == 0) {
+        size_t len;
+        lh_rest_call_set_body(c, body, body ? strlen(body) : 0);
+        lh_rest_call_trust(c);
+        lh_rest_handle(c);
+        r->status = lh_rest_call_status(c);
+        const char *out = lh_rest_call_output(c, &len);
+        lh_buf_append(&r->body, out, len);
+    } else {
+        snprintf(msg, cap, "%s", err.msg[0] ? err.msg : lh_strerror(rc));
+    }
+    lh_rest_call_free(c);
+    lh_rest_router_free(router);
     lh_meta_close(meta);
     lh_datadir_close(dd);
-    return 0;
+    return rc == 0 ? 0 : -1;
 }
 
 /* Sends the call; returns the parsed JSON reply (or json null for 204), or

@@ -60,6 +60,11 @@ int lh_roles_register(const lh_role_t *const *table, int n)
         }
         if (r->nmigrations)
             lh_meta_register_migrations(r->migrations, r->nmigrations);
+        lh_err_t err = {0};
+        if (r->nroutes && lh_rest_routes_check(r->routes, r->nroutes, &err) != 0) {
+            lh_error("role %s: %s", r->name, err.msg);
+            return err.code;
+        }
     }
     return 0;
 }
@@ -192,6 +197,21 @@ int lh_roles_ready(const lh_roles_t *rs)
         if (!slot_ready(&rs->slot[i]))
             return 0;
     return 1;
+}
+
+int lh_roles_next_routes(const void *arg, int *pos, lh_rest_table_t *out)
+{
+    const lh_roles_t *rs = arg;
+    for (; rs && *pos < rs->n; (*pos)++) {
+        const slot_t *s = &rs->slot[*pos];
+        if (!s->role->nroutes || get_state(s) != ST_RUNNING)
+            continue;
+        *out = (lh_rest_table_t){.owner = s->role->name, .routes = s->role->routes,
+                                 .nroutes = s->role->nroutes, .arg = s->handle};
+        (*pos)++;
+        return 1;
+    }
+    return 0;
 }
 
 int lh_roles_status_json(const lh_roles_t *rs, lh_buf_t *out)

@@ -20,6 +20,7 @@
 #include "core/loop.h"
 #include "core/meta.h"
 #include "core/pool.h"
+#include "core/rest.h"
 
 typedef struct lh_roles lh_roles_t;
 
@@ -47,6 +48,11 @@ typedef struct lh_role {
     const lh_migration_t *migrations;
     int nmigrations;
     const char *endpoints; /* endpoint keys it publishes, comma-separated ("s3"), or NULL */
+    /* its REST routes (static storage; core/rest.h), served by the web
+     * listener of its process while it runs; handlers get the role's handle
+     * from lh_rest_arg. NULL/0 when it has none. */
+    const lh_rest_route_t *routes;
+    int nroutes;
     /* Starts the role on ctx->loop: binds its listeners, publishes their
      * addresses. Blocking set-up (opening a database) is allowed here: it runs
      * before the loop serves anything. Returns 0 with *handle set, or an
@@ -65,8 +71,9 @@ typedef struct lh_role {
 } lh_role_t;
 
 /* Registers the configuration keys and migrations of every role in table
- * (n rows); call once before lh_config_load and lh_meta_open. Returns 0 or
- * the error of lh_config_register. */
+ * (n rows) and checks their route tables; call once before lh_config_load
+ * and lh_meta_open. Returns 0, the error of lh_config_register, or LH_EINVAL
+ * for a bad route table (logged with the row). */
 int lh_roles_register(const lh_role_t *const *table, int n);
 
 /* Parses "store,web" against table into a bitmask of rows (bit i = row i).
@@ -96,6 +103,12 @@ int lh_roles_ready(const lh_roles_t *rs);
 /* {"status":"ready"|"not ready","roles":{"store":"ready",...}} into out.
  * Returns 1 when ready, 0 when not, or LH_ENOMEM (the buffer's error). */
 int lh_roles_status_json(const lh_roles_t *rs, lh_buf_t *out);
+
+/* The route tables of the roles that run now (started, not stopping), in
+ * table order, as a source for a router (lh_rest_set_source with rs as arg):
+ * fills *out (owner = the role's name, arg = its handle) after cursor *pos
+ * (0 at first) and advances it; 1, or 0 at the end. Loop thread. */
+int lh_roles_next_routes(const void *rs, int *pos, lh_rest_table_t *out);
 
 /* Records endpoint key -> "host:port" in run/endpoints.json (through the
  * callback the command layer set) and logs it. Returns 0 or LH_EIO. */

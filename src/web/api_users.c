@@ -6,12 +6,15 @@
  *   GET    /tokens                 {"tokens":[{id, owner, name, created}]}       own (admin: all)
  *   POST   /tokens                 {name?, owner?} -> 201 {..., token}           own (admin: any)
  *   DELETE /tokens/{id}            204                                           own (admin: any)
- * A secret the caller did not choose is generated and returned once. */
+ * A secret the caller did not choose is generated and returned once. The rows
+ * form lh_web_user_routes, the table the web role contributes (web_role.c),
+ * which the offline CLI runs too (trusted calls act as an admin). */
 #include <string.h>
 #include <time.h>
 
 #include "core/meta.h"
-#include "web/web_int.h"
+#include "core/rest.h"
+#include "web/api.h"
 
 static const char *opt_string(json_t *obj, const char *key, int *bad)
 {
@@ -37,15 +40,15 @@ static int add_user(const lh_user_t *u, void *arg)
     return 0;
 }
 
-void lh__web_users_list(lh_web_api_t *api, lh_web_call_t *c)
+static void users_list(lh_rest_call_t *c)
 {
     json_t *arr = json_array();
-    if (!arr || lh_meta_user_list(api->meta, add_user, arr) != 0) {
+    if (!arr || lh_meta_user_list(lh_rest_meta(c), add_user, arr) != 0) {
         json_decref(arr);
-        lh_web_problem(c, 500, "out of memory");
+        lh_rest_problem(c, 500, "out of memory");
         return;
     }
-    lh__web_json(c, 200, json_pack("{s:o}", "users", arr));
+    lh_rest_json(c, 200, json_pack("{s:o}", "users", arr));
 }
 
 /* The secret to set: the one given, or a generated one (then *generated). */
@@ -60,13 +63,14 @@ static const char *pick_secret(const char *given, char gen[41], int *generated)
     return gen;
 }
 
-void lh__web_users_add(lh_web_api_t *api, lh_web_call_t *c)
+static void users_add(lh_rest_call_t *c)
 {
+    lh_meta_t *meta = lh_rest_meta(c);
     int bad = 0, generated;
     char gen[41];
     lh_err_t err = {0};
     lh_user_t u;
-    json_t *body = lh__web_body_object(c);
+    json_t *body = lh_rest_body_json(c);
     if (!body)
         return;
     const char *ak = opt_string(body, "access_key", &bad);
@@ -74,25 +78,25 @@ void lh__web_users_add(lh_web_api_t *api, lh_web_call_t *c)
     const char *rolename = opt_string(body, "role", &bad);
     int role = rolename ? lh_role_parse(rolename) : LH_ROLE_READER;
     if (bad || !ak || role < 0) {
-        lh_web_problem(c, 400, !ak && !bad ? "access_key is required"
+        lh_rest_problem(c, 400, !ak && !bad ? "access_key is required"
                                : role < 0  ? "role must be admin, writer or reader"
                                            : "access_key, secret_key and role must be strings");
         goto done;
     }
     if (!(sk = pick_secret(sk, gen, &generated))) {
-        lh_web_problem(c, 500, "cannot generate a secret key");
+        lh_rest_problem(c, 500, "cannot generate a secret key");
         goto done;
     }
-    if (lh_meta_user_add(api->meta, ak, sk, role, &err) != 0 ||
-        lh_meta_user_get(api->meta, ak, &u) != 0) {
-        lh__web_error(c, err.code ? err.code : LH_EIO, err.msg);
+    if (lh_meta_user_add(meta, ak, sk, role, &err) != 0 ||
+        lh_meta_user_get(meta, ak, &u) != 0) {
+        lh_rest_error(c, err.code ? err.code : LH_EIO, err.msg);
         goto done;
     }
     json_t *doc = user_json(&u);
     if (generated)
         json_object_set_new(doc, "secret_key", json_string(sk));
     memset(&u, 0, sizeof u);
-    lh__web_json(c, 201, doc);
+    lh_rest_json(c, 201, doc);
 done:
     memset(gen, 0, sizeof gen);
     json_decref(body);
@@ -105,56 +109,59 @@ static int count_admin(const lh_user_t *u, void *arg)
     return 0;
 }
 
-void lh__web_users_rm(lh_web_api_t *api, lh_web_call_t *c)
+static void users_rm(lh_rest_call_t *c)
 {
+    lh_meta_t *meta = lh_rest_meta(c);
+    const char *name = lh_rest_param(c, "name");
     lh_err_t err = {0};
     lh_user_t u;
     int admins = 0;
-    if (lh_meta_user_get(api->meta, c->param, &u) != 0) {
-        lh_web_problem(c, 404, "no such user");
+    if (lh_meta_user_get(meta, name, &u) != 0) {
+        lh_rest_problem(c, 404, "no such user");
         return;
     }
-    lh_meta_user_list(api->meta, count_admin, &admins);
+    lh_meta_user_list(meta, count_admin, &admins);
     if (u.role == LH_ROLE_ADMIN && admins <= 1) {
-        lh_web_problem(c, 409, "cannot remove the last admin");
+        lh_rest_problem(c, 409, "cannot remove the last admin");
         return;
     }
-    if (lh_meta_user_rm(api->meta, c->param, &err) != 0) {
-        lh__web_error(c, err.code, err.msg);
+    if (lh_meta_user_rm(meta, name, &err) != 0) {
+        lh_rest_error(c, err.code, err.msg);
         return;
     }
-    lh_buf_reset(&c->out);
-    c->status = 204;
-    c->content_type = NULL;
+    lh_rest_respond(c, 204, NULL, NULL, 0);
 }
 
-void lh__web_users_secret(lh_web_api_t *api, lh_web_call_t *c)
+static void users_secret(lh_rest_call_t *c)
 {
+    lh_meta_t *meta = lh_rest_meta(c);
+    const lh_user_t *me = lh_rest_user(c);
+    const char *name = lh_rest_param(c, "name");
     int bad = 0, generated;
     char gen[41];
     lh_err_t err = {0};
     lh_user_t u;
-    if (c->user.role != LH_ROLE_ADMIN && strcmp(c->user.access_key, c->param)) {
-        lh_web_problem(c, 403, "only an admin may change another user's secret");
+    if (me->role != LH_ROLE_ADMIN && strcmp(me->access_key, name)) {
+        lh_rest_problem(c, 403, "only an admin may change another user's secret");
         return;
     }
-    json_t *body = lh__web_body_object(c);
+    json_t *body = lh_rest_body_json(c);
     if (!body)
         return;
     const char *sk = opt_string(body, "secret_key", &bad);
     if (bad)
-        lh_web_problem(c, 400, "secret_key must be a string");
+        lh_rest_problem(c, 400, "secret_key must be a string");
     else if (!(sk = pick_secret(sk, gen, &generated)))
-        lh_web_problem(c, 500, "cannot generate a secret key");
-    else if (lh_meta_user_passwd(api->meta, c->param, sk, &err) != 0 ||
-             lh_meta_user_get(api->meta, c->param, &u) != 0)
-        lh__web_error(c, err.code ? err.code : LH_ENOENT, err.msg);
+        lh_rest_problem(c, 500, "cannot generate a secret key");
+    else if (lh_meta_user_passwd(meta, name, sk, &err) != 0 ||
+             lh_meta_user_get(meta, name, &u) != 0)
+        lh_rest_error(c, err.code ? err.code : LH_ENOENT, err.msg);
     else {
         json_t *doc = user_json(&u);
         if (generated)
             json_object_set_new(doc, "secret_key", json_string(sk));
         memset(&u, 0, sizeof u);
-        lh__web_json(c, 200, doc);
+        lh_rest_json(c, 200, doc);
     }
     memset(gen, 0, sizeof gen);
     json_decref(body);
@@ -174,62 +181,86 @@ static int add_token(const lh_token_t *t, void *arg)
     return 0;
 }
 
-void lh__web_tokens_list(lh_web_api_t *api, lh_web_call_t *c)
+static void tokens_list(lh_rest_call_t *c)
 {
+    lh_meta_t *meta = lh_rest_meta(c);
+    const lh_user_t *me = lh_rest_user(c);
     json_t *arr = json_array();
-    const char *owner = c->user.role == LH_ROLE_ADMIN ? NULL : c->user.access_key;
-    if (!arr || lh_meta_token_list(api->meta, owner, add_token, arr) != 0) {
+    const char *owner = me->role == LH_ROLE_ADMIN ? NULL : me->access_key;
+    if (!arr || lh_meta_token_list(meta, owner, add_token, arr) != 0) {
         json_decref(arr);
-        lh_web_problem(c, 500, "out of memory");
+        lh_rest_problem(c, 500, "out of memory");
         return;
     }
-    lh__web_json(c, 200, json_pack("{s:o}", "tokens", arr));
+    lh_rest_json(c, 200, json_pack("{s:o}", "tokens", arr));
 }
 
-void lh__web_tokens_create(lh_web_api_t *api, lh_web_call_t *c)
+static void tokens_create(lh_rest_call_t *c)
 {
+    lh_meta_t *meta = lh_rest_meta(c);
+    const lh_user_t *me = lh_rest_user(c);
     int bad = 0;
     char secret[64];
     lh_token_t t;
     lh_err_t err = {0};
-    json_t *body = lh__web_body_object(c);
+    json_t *body = lh_rest_body_json(c);
     if (!body)
         return;
     const char *name = opt_string(body, "name", &bad);
     const char *owner = opt_string(body, "owner", &bad);
     if (bad)
-        lh_web_problem(c, 400, "name and owner must be strings");
-    else if (owner && c->user.role != LH_ROLE_ADMIN && strcmp(owner, c->user.access_key))
-        lh_web_problem(c, 403, "only an admin may create tokens for another user");
-    else if (!owner && c->trusted)
-        lh_web_problem(c, 400, "owner is required");
-    else if (lh_meta_token_create(api->meta, owner ? owner : c->user.access_key, name, &t, secret,
+        lh_rest_problem(c, 400, "name and owner must be strings");
+    else if (owner && me->role != LH_ROLE_ADMIN && strcmp(owner, me->access_key))
+        lh_rest_problem(c, 403, "only an admin may create tokens for another user");
+    else if (!owner && lh_rest_trusted(c))
+        lh_rest_problem(c, 400, "owner is required");
+    else if (lh_meta_token_create(meta, owner ? owner : me->access_key, name, &t, secret,
                                   &err) != 0)
-        lh__web_error(c, err.code, err.msg);
+        lh_rest_error(c, err.code, err.msg);
     else {
         json_t *doc = token_json(&t);
         json_object_set_new(doc, "token", json_string(secret));
-        lh__web_json(c, 201, doc);
+        lh_rest_json(c, 201, doc);
     }
     memset(secret, 0, sizeof secret);
     json_decref(body);
 }
 
-void lh__web_tokens_revoke(lh_web_api_t *api, lh_web_call_t *c)
+static void tokens_revoke(lh_rest_call_t *c)
 {
+    lh_meta_t *meta = lh_rest_meta(c);
+    const lh_user_t *me = lh_rest_user(c);
+    const char *id = lh_rest_param(c, "id");
     lh_token_t t;
     lh_err_t err = {0};
     /* someone else's token is "not found" for a non-admin: ids do not leak */
-    if (lh_meta_token_get(api->meta, c->param, &t) != 0 ||
-        (c->user.role != LH_ROLE_ADMIN && strcmp(t.owner, c->user.access_key))) {
-        lh_web_problem(c, 404, "no such token");
+    if (lh_meta_token_get(meta, id, &t) != 0 ||
+        (me->role != LH_ROLE_ADMIN && strcmp(t.owner, me->access_key))) {
+        lh_rest_problem(c, 404, "no such token");
         return;
     }
-    if (lh_meta_token_revoke(api->meta, c->param, &err) != 0) {
-        lh__web_error(c, err.code, err.msg);
+    if (lh_meta_token_revoke(meta, id, &err) != 0) {
+        lh_rest_error(c, err.code, err.msg);
         return;
     }
-    lh_buf_reset(&c->out);
-    c->status = 204;
-    c->content_type = NULL;
+    lh_rest_respond(c, 204, NULL, NULL, 0);
 }
+
+/* The web role's REST API (lh_web_role.routes): the role is a ceiling, and
+ * "the user itself or an admin" is each handler's own check. */
+const lh_rest_route_t lh_web_user_routes[] = {
+    {.method = "GET", .pattern = "/api/v1/users", .auth = LH_REST_ADMIN, .handler = users_list},
+    {.method = "POST", .pattern = "/api/v1/users", .auth = LH_REST_ADMIN,
+     .body = LH_REST_BODY_BUFFER, .blocking = 1, .handler = users_add},
+    {.method = "DELETE", .pattern = "/api/v1/users/{name}", .auth = LH_REST_ADMIN, .blocking = 1,
+     .handler = users_rm},
+    {.method = "PUT", .pattern = "/api/v1/users/{name}/secret", .auth = LH_REST_READER,
+     .body = LH_REST_BODY_BUFFER, .blocking = 1, .handler = users_secret},
+    {.method = "GET", .pattern = "/api/v1/tokens", .auth = LH_REST_READER, .handler = tokens_list},
+    {.method = "POST", .pattern = "/api/v1/tokens", .auth = LH_REST_READER,
+     .body = LH_REST_BODY_BUFFER, .blocking = 1, .handler = tokens_create},
+    {.method = "DELETE", .pattern = "/api/v1/tokens/{id}", .auth = LH_REST_READER, .blocking = 1,
+     .handler = tokens_revoke},
+};
+_Static_assert(sizeof lh_web_user_routes / sizeof lh_web_user_routes[0] == LH_WEB_NUSER_ROUTES,
+               "LH_WEB_NUSER_ROUTES counts lh_web_user_routes");

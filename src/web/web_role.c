@@ -1,11 +1,13 @@
 /* The web role's descriptor: its configuration section and the REST API it
- * adds to the process's web listener. The listener itself (health, readiness,
- * metrics) runs in every process and is started by the command layer, which
- * provides it to the roles as "web.listener". */
+ * contributes (.routes: users and tokens, web/api.h) to the process's web
+ * listener, which serves a role's routes while the role runs. The listener
+ * itself (health, readiness, metrics) runs in every process and is started
+ * by the command layer, which provides it to the roles as "web.listener". */
 #include <stdlib.h>
 
 #include "core/http.h"
 #include "core/log.h"
+#include "web/api.h"
 #include "web/web.h"
 
 static const lh_config_key_t web_keys[] = {
@@ -23,14 +25,13 @@ static int web_role_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *err
     lh_web_t *w = lh_roles_lookup(ctx->roles, "web.listener");
     if (!w)
         return lh_err_set(err, LH_EINVAL, "the web role needs the process's web listener");
-    lh_web_enable_api(w, 1);
     *handle = w;
     return 0;
 }
 
 static void web_role_stop(void *handle, void (*done)(void *), void *arg)
 {
-    lh_web_enable_api(handle, 0);
+    (void)handle; /* the listener stops serving the routes when the state changes */
     done(arg);
 }
 
@@ -42,6 +43,8 @@ const lh_role_t lh_web_role = {
     .keys = web_keys,
     .nkeys = (int)(sizeof web_keys / sizeof web_keys[0]),
     .endpoints = "web",
+    .routes = lh_web_user_routes,
+    .nroutes = LH_WEB_NUSER_ROUTES,
     .start = web_role_start,
     .stop = web_role_stop,
 };
