@@ -19,6 +19,8 @@
 #include "core/config.h"
 #include "core/datadir.h"
 #include "core/meta.h"
+#include "core/timefmt.h"
+#include "core/url.h"
 #include "core/rest.h"
 #include "web/web.h"
 
@@ -213,19 +215,21 @@ static int parse(client_t *cl, int argc, char **argv, const opt_t *opts, int wan
     return 0;
 }
 
+/* s %-encoded as one path segment (malloc'd), or NULL. */
 static char *escaped(const char *s)
 {
-    char *e = curl_easy_escape(NULL, s, 0);
-    char *copy = e ? strdup(e) : NULL;
-    curl_free(e);
-    return copy;
+    lh_buf_t b;
+    lh_buf_init(&b, 4096);
+    if (lh_url_encode(&b, (lh_str_t){s, strlen(s)}, 0) != 0 || lh_buf_puts(&b, "") != 0) {
+        lh_buf_free(&b);
+        return NULL;
+    }
+    return lh_buf_take(&b, NULL);
 }
 
 static void when(int64_t t, char *out, size_t cap)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (!gmtime_r(&tt, &tm) || !strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    if (!lh_time_iso8601_format(t * 1000000000, 0, out, cap))
         snprintf(out, cap, "%lld", (long long)t);
 }
 

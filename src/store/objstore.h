@@ -54,21 +54,31 @@ extern const int lh_objstore_nlake_keys;
 /* --- back ends (the handle is owned by the caller: lh_objstore_close) --- */
 
 /* In-process store over the engine. st stays owned by the caller and must
- * outlive the handle. */
-int lh_objstore_open_embedded(lh_objstore_t **out, lh_store_t *st, lh_err_t *err);
-/* Remote S3. endpoint "http(s)://host[:port]" (a path prefix is not
- * supported); region NULL = "us-east-1"; path_style 0 = virtual host
- * (bucket.host). HTTPS verifies the peer; AWS_CA_BUNDLE names a CA file.
- * LH_EINVAL for a malformed endpoint, LH_ENOMEM. */
-int lh_objstore_open_s3(lh_objstore_t **out, const char *endpoint, const char *region,
-                        const char *access_key, const char *secret_key, int path_style,
-                        lh_err_t *err);
-/* Convenience: url_or_env is an "http(s)://..." endpoint or NULL/"" to use
- * LAKEHOUSE_S3_ENDPOINT. Keys come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
- * else LAKEHOUSE_ACCESS_KEY/LAKEHOUSE_SECRET_KEY; region from AWS_REGION /
- * AWS_DEFAULT_REGION; virtual-host style when LAKEHOUSE_S3_VIRTUAL_HOST=1,
- * path style otherwise. LH_EINVAL when no endpoint or keys are found. */
-int lh_objstore_open_url(lh_objstore_t **out, const char *url_or_env, lh_err_t *err);
+ * outlive the handle; buckets it creates belong to owner (NULL = "root").
+ * Errors: LH_EINVAL (no store), LH_ENOMEM. */
+int lh_objstore_open_embedded(lh_objstore_t **out, lh_store_t *st, const char *owner,
+                              lh_err_t *err);
+
+/* Where a remote S3 is and how to reach it (borrowed strings). */
+typedef struct lh_objstore_s3_opts {
+    const char *endpoint;   /* "http(s)://host[:port]"; a path prefix is not supported */
+    const char *region;     /* NULL or "" = "us-east-1" */
+    const char *access_key; /* required */
+    const char *secret_key; /* required */
+    int path_style;         /* 1: host/bucket/key; 0: bucket.host/key */
+    const char *ca_bundle;  /* PEM file of CAs for https; NULL = the system's */
+} lh_objstore_s3_opts_t;
+/* Remote S3 (any S3, MinIO, ours). HTTPS verifies the peer. Errors:
+ * LH_EINVAL (a malformed endpoint, missing keys, a region or key too long),
+ * LH_ENOMEM. */
+int lh_objstore_open_s3(lh_objstore_t **out, const lh_objstore_s3_opts_t *o, lh_err_t *err);
+/* The lake as the `lake.*` keys describe it (lake.endpoint from
+ * AWS_ENDPOINT_URL or LAKEHOUSE_S3_ENDPOINT, lake.region, lake.path_style,
+ * lake.ca_bundle, lake.access_key/secret_key from AWS_ACCESS_KEY_ID/...
+ * else LAKEHOUSE_ACCESS_KEY/...): the one way tools and tasks reach it.
+ * Errors: LH_ENOENT (no lake.endpoint: no lake for a tool), LH_EINVAL (no
+ * credentials, or as lh_objstore_open_s3), LH_ENOMEM. */
+int lh_objstore_open_lake(lh_objstore_t **out, const lh_config_t *cfg, lh_err_t *err);
 void lh_objstore_close(lh_objstore_t *os); /* NULL is fine */
 /* "embedded" or "s3". */
 const char *lh_objstore_kind(const lh_objstore_t *os);

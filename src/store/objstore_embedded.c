@@ -25,6 +25,7 @@
 
 typedef struct emb {
     lh_store_t *st;
+    char owner[129]; /* who owns the buckets it creates */
 } emb_t;
 
 static char *attrs_json(const char *content_type)
@@ -66,16 +67,10 @@ static void meta_fill(lh_os_meta_t *out, int64_t size, const char *etag, const c
     lh_str_copy(out->content_type, sizeof out->content_type, (lh_str_t){ct, strlen(ct)});
 }
 
-static const char *owner_name(void)
-{
-    const char *ak = getenv("LAKEHOUSE_ACCESS_KEY");
-    return ak && *ak ? ak : "root";
-}
-
 static int emb_bucket_create(void *impl, const char *bucket, lh_err_t *err)
 {
     emb_t *e = impl;
-    return lh_store_bucket_create(e->st, bucket, owner_name(), 0, err);
+    return lh_store_bucket_create(e->st, bucket, e->owner, 0, err);
 }
 
 /* --- get --- */
@@ -482,11 +477,13 @@ static const lh_objstore_ops_t emb_ops = {
     .mpu_abort = emb_mpu_abort,
 };
 
-int lh_objstore_open_embedded(lh_objstore_t **out, lh_store_t *st, lh_err_t *err)
+int lh_objstore_open_embedded(lh_objstore_t **out, lh_store_t *st, const char *owner,
+                              lh_err_t *err)
 {
     if (!st) return lh_err_set(err, LH_EINVAL, "no store");
     emb_t *e = calloc(1, sizeof *e);
     if (!e) return lh_err_set(err, LH_ENOMEM, "cannot allocate embedded object store");
     e->st = st;
+    snprintf(e->owner, sizeof e->owner, "%s", owner && *owner ? owner : "root");
     return lh_objstore_wrap(out, &emb_ops, e, err);
 }

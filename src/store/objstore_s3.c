@@ -40,6 +40,7 @@ typedef struct s3 {
     char region[64];
     char ak[129], sk[129];
     int path_style;
+    char *ca_bundle; /* NULL = the system's CAs */
     CURL *curl;
     pthread_mutex_t mu;
 } s3_t;
@@ -297,8 +298,7 @@ static void curl_setup(s3_t *s, const s3_req_t *q, s3_resp_t *r, const char *url
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-    const char *ca = getenv("AWS_CA_BUNDLE");
-    if (ca && *ca) curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    if (s->ca_bundle) curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_bundle);
     if (strcmp(q->method, "HEAD") == 0) {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (q->has_body || q->fd >= 0) {
@@ -889,6 +889,7 @@ static void s3_close(void *impl)
     if (s->curl) curl_easy_cleanup(s->curl);
     pthread_mutex_destroy(&s->mu);
     memset(s->sk, 0, sizeof s->sk);
+    free(s->ca_bundle);
     free(s);
 }
 
@@ -940,25 +941,27 @@ static int parse_endpoint(s3_t *s, const char *endpoint, lh_err_t *err)
     return 0;
 }
 
-int lh_objstore_open_s3(lh_objstore_t **out, const char *endpoint, const char *region,
-                        const char *access_key, const char *secret_key, int path_style,
-                        lh_err_t *err)
+int lh_objstore_open_s3(lh_objstore_t **out, const lh_objstore_s3_opts_t *o, lh_err_t *err)
 {
-    if (!endpoint || !access_key || !secret_key)
+    if (!o->endpoint || !o->access_key || !o->secret_key)
         return lh_err_set(err, LH_EINVAL, "s3 endpoint and keys are required");
+    const char *region = o->region && *o->region ? o->region : "us-east-1";
     s3_t *s = calloc(1, sizeof *s);
     if (!s) return lh_err_set(err, LH_ENOMEM, "cannot allocate s3 object store");
     pthread_mutex_init(&s->mu, NULL);
-    int rc = parse_endpoint(s, endpoint, err);
+    int rc = parse_endpoint(s, o->endpoint, err);
     if (rc) goto fail;
-    if (!region || !*region) region = "us-east-1";
     if (lh_str_copy(s->region, sizeof s->region, (lh_str_t){region, strlen(region)}) ||
-        lh_str_copy(s->ak, sizeof s->ak, (lh_str_t){access_key, strlen(access_key)}) ||
-        lh_str_copy(s->sk, sizeof s->sk, (lh_str_t){secret_key, strlen(secret_key)})) {
+        lh_str_copy(s->ak, sizeof s->ak, (lh_str_t){o->access_key, strlen(o->access_key)}) ||
+        lh_str_copy(s->sk, sizeof s->sk, (lh_str_t){o->secret_key, strlen(o->secret_key)})) {
         rc = lh_err_set(err, LH_EINVAL, "s3 region or keys too long");
         goto fail;
     }
-    s->path_style = path_style;
+    s->path_style = o->path_style;
+    if (o->ca_bundle && *o->ca_bundle && !(s->ca_bundle = strdup(o->ca_bundle))) {
+        rc = lh_err_set(err, LH_ENOMEM, "out of memory");
+        goto fail;
+    }
     pthread_once(&curl_once, curl_init_once);
     s->curl = curl_easy_init();
     if (!s->curl) {
@@ -971,29 +974,24 @@ fail:
     return rc;
 }
 
-static const char *env_first(const char *a, const char *b)
+int lh_objstore_open_lake(lh_objstore_t **out, const lh_config_t *cfg, lh_err_t *err)
 {
-    const char *v = getenv(a);
-    if ((!v || !*v) && b) v = getenv(b);
-    return v && *v ? v : NULL;
-}
-
-int lh_objstore_open_url(lh_objstore_t **out, const char *url_or_env, lh_err_t *err)
-{
-    const char *endpoint =
-        url_or_env && *url_or_env ? url_or_env : env_first("LAKEHOUSE_S3_ENDPOINT", NULL);
-    if (!endpoint) return lh_err_set(err, LH_EINVAL, "no s3 endpoint: set LAKEHOUSE_S3_ENDPOINT");
-    const char *ak = env_first("AWS_ACCESS_KEY_ID", NULL);
-    const char *sk = env_first("AWS_SECRET_ACCESS_KEY", NULL);
-    if (!ak || !sk) {
-        ak = env_first("LAKEHOUSE_ACCESS_KEY", NULL);
-        sk = env_first("LAKEHOUSE_SECRET_KEY", NULL);
-    }
-    if (!ak || !sk)
+    lh_objstore_s3_opts_t o = {
+        .endpoint = lh_config_get(cfg, "lake.endpoint"),
+        .region = lh_config_get(cfg, "lake.region"),
+        .access_key = lh_config_get(cfg, "lake.access_key"),
+        .secret_key = lh_config_get(cfg, "lake.secret_key"),
+        .path_style = lh_config_bool(cfg, "lake.path_style"),
+        .ca_bundle = lh_config_get(cfg, "lake.ca_bundle"),
+    };
+    *out = NULL;
+    if (!*o.endpoint)
+        return lh_err_set(err, LH_ENOENT,
+                          "no lake endpoint: set lake.endpoint (AWS_ENDPOINT_URL or "
+                          "LAKEHOUSE_S3_ENDPOINT)");
+    if (!*o.access_key || !*o.secret_key)
         return lh_err_set(err, LH_EINVAL,
-                          "no s3 credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
-    const char *region = env_first("AWS_REGION", "AWS_DEFAULT_REGION");
-    const char *vh = getenv("LAKEHOUSE_S3_VIRTUAL_HOST");
-    int path_style = !(vh && strcmp(vh, "1") == 0);
-    return lh_objstore_open_s3(out, endpoint, region, ak, sk, path_style, err);
+                          "no lake credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+                          "(or LAKEHOUSE_ACCESS_KEY and LAKEHOUSE_SECRET_KEY)");
+    return lh_objstore_open_s3(out, &o, err);
 }

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/err.h"
 #include "core/str.h"
 #include "store/engine.h"
@@ -785,7 +786,7 @@ static void run_embedded(void (*fn)(lh_objstore_t *, const char *))
     lh_objstore_t *os = NULL;
     lh_err_t err = {0};
     int rc = lh_store_open(&st, dir, &err);
-    if (rc == 0) rc = lh_objstore_open_embedded(&os, st, &err);
+    if (rc == 0) rc = lh_objstore_open_embedded(&os, st, getenv("LAKEHOUSE_ACCESS_KEY"), &err);
     if (rc == 0) rc = lh_objstore_bucket_create(os, "lake", &err);
     if (rc) fprintf(stderr, "  embedded setup: %s\n", err.msg);
     if (rc == 0) {
@@ -824,7 +825,7 @@ static void run_remote_named(void (*fn)(lh_objstore_t *, const char *), const ch
     snprintf(bucket, sizeof bucket, "t-%s-%ld", name, (long)getpid());
     for (char *p = bucket; *p; p++)
         *p = *p == '_' ? '-' : *p;
-    int rc = lh_objstore_open_s3(&os, g_endpoint, "us-east-1", g_ak, g_sk, 1, &err);
+    int rc = lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = g_endpoint, .region = "us-east-1", .access_key = g_ak, .secret_key = g_sk, .path_style = 1}, &err);
     if (rc == 0) rc = lh_objstore_bucket_create(os, bucket, &err);
     if (rc) fprintf(stderr, "  remote setup against %s: %s\n", g_endpoint, err.msg);
     if (rc == 0) {
@@ -846,7 +847,7 @@ static void s3_wrong_secret_is_eauth(void)
     CHECK(!g_remote_error[0]);
     lh_objstore_t *os = NULL;
     lh_err_t err = {0};
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, g_endpoint, NULL, g_ak, "not-the-secret", 1, &err), 0);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = g_endpoint, .region = NULL, .access_key = g_ak, .secret_key = "not-the-secret", .path_style = 1}, &err), 0);
     int rc = lh_objstore_head(os, "lake", "k", NULL, &err);
     lh_objstore_close(os);
     CHECK(rc == LH_EAUTH || rc == LH_EPERM);
@@ -859,7 +860,7 @@ static void s3_unknown_key_is_refused(void)
     CHECK(!g_remote_error[0]);
     lh_objstore_t *os = NULL;
     lh_err_t err = {0};
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, g_endpoint, NULL, "nosuchuser", "x", 1, &err), 0);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = g_endpoint, .region = NULL, .access_key = "nosuchuser", .secret_key = "x", .path_style = 1}, &err), 0);
     lh_buf_t b;
     lh_buf_init(&b, 0);
     int rc = lh_objstore_get_buf(os, "lake", "k", 0, -1, &b, NULL, &err);
@@ -873,7 +874,7 @@ static void s3_connection_refused_is_eio(void)
     /* port 1: nobody listens there */
     lh_objstore_t *os = NULL;
     lh_err_t err = {0};
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, "http://127.0.0.1:1", NULL, "a", "b", 1, &err), 0);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = "http://127.0.0.1:1", .region = NULL, .access_key = "a", .secret_key = "b", .path_style = 1}, &err), 0);
     int rc = lh_objstore_head(os, "b", "k", NULL, &err);
     lh_objstore_close(os);
     CHECK_EQ_INT(rc, LH_EIO);
@@ -976,7 +977,7 @@ static int canned_open(canned_t *cs, lh_objstore_t **os)
     char ep[64];
     lh_err_t err = {0};
     snprintf(ep, sizeof ep, "http://127.0.0.1:%d", cs->port);
-    return lh_objstore_open_s3(os, ep, NULL, "ak", "sk", 1, &err);
+    return lh_objstore_open_s3(os, &(lh_objstore_s3_opts_t){.endpoint = ep, .region = NULL, .access_key = "ak", .secret_key = "sk", .path_style = 1}, &err);
 }
 
 static void s3_errors_map_to_codes(void)
@@ -1173,20 +1174,44 @@ static void s3_open_rejects_bad_endpoints(void)
 {
     lh_objstore_t *os = NULL;
     lh_err_t err = {0};
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, "ftp://x", NULL, "a", "b", 1, &err), LH_EINVAL);
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, "http://", NULL, "a", "b", 1, &err), LH_EINVAL);
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, "http://h/prefix", NULL, "a", "b", 1, &err), LH_EINVAL);
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, "http://u:p@h", NULL, "a", "b", 1, &err), LH_EINVAL);
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, "https://h:8443/", NULL, "a", "b", 0, &err), 0);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = "ftp://x", .region = NULL, .access_key = "a", .secret_key = "b", .path_style = 1}, &err), LH_EINVAL);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = "http://", .region = NULL, .access_key = "a", .secret_key = "b", .path_style = 1}, &err), LH_EINVAL);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = "http://h/prefix", .region = NULL, .access_key = "a", .secret_key = "b", .path_style = 1}, &err), LH_EINVAL);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = "http://u:p@h", .region = NULL, .access_key = "a", .secret_key = "b", .path_style = 1}, &err), LH_EINVAL);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = "https://h:8443/", .region = NULL, .access_key = "a", .secret_key = "b", .path_style = 0}, &err), 0);
     CHECK_EQ_STR(lh_objstore_kind(os), "s3");
     lh_objstore_close(os);
-    unsetenv("LAKEHOUSE_S3_ENDPOINT");
-    CHECK_EQ_INT(lh_objstore_open_url(&os, NULL, &err), LH_EINVAL);
+}
+
+/* The lake from the lake.* keys: no endpoint is no lake; keys are required;
+ * then an S3 back end. */
+static void lake_from_config(void)
+{
+    lh_objstore_t *os = NULL;
+    lh_config_t *cfg;
+    lh_err_t err = {0};
+    int argc = 0;
+    const char *vars[] = {"AWS_ENDPOINT_URL", "LAKEHOUSE_S3_ENDPOINT", "AWS_ACCESS_KEY_ID",
+                          "AWS_SECRET_ACCESS_KEY", "LAKEHOUSE_ACCESS_KEY", "LAKEHOUSE_SECRET_KEY"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) unsetenv(vars[i]);
+    CHECK_EQ_INT(lh_config_register(lh_objstore_lake_keys, lh_objstore_nlake_keys), 0);
+    CHECK_EQ_INT(lh_config_load(&cfg, &argc, NULL, &err), 0);
+    CHECK_EQ_INT(lh_objstore_open_lake(&os, cfg, &err), LH_ENOENT);
+    CHECK(strstr(err.msg, "lake.endpoint") != NULL);
+    lh_config_free(cfg);
+    setenv("LAKEHOUSE_S3_ENDPOINT", "http://127.0.0.1:9000", 1);
+    CHECK_EQ_INT(lh_config_load(&cfg, &argc, NULL, &err), 0);
+    CHECK_EQ_INT(lh_objstore_open_lake(&os, cfg, &err), LH_EINVAL);
+    CHECK(strstr(err.msg, "credentials") != NULL);
+    lh_config_free(cfg);
     setenv("AWS_ACCESS_KEY_ID", "a", 1);
     setenv("AWS_SECRET_ACCESS_KEY", "b", 1);
-    setenv("LAKEHOUSE_S3_ENDPOINT", "http://127.0.0.1:9000", 1);
-    CHECK_EQ_INT(lh_objstore_open_url(&os, NULL, &err), 0);
+    CHECK_EQ_INT(lh_config_load(&cfg, &argc, NULL, &err), 0);
+    CHECK_EQ_INT(lh_objstore_open_lake(&os, cfg, &err), 0);
+    CHECK_EQ_STR(lh_objstore_kind(os), "s3");
     lh_objstore_close(os);
+    lh_config_free(cfg);
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) unsetenv(vars[i]);
 }
 
 /* 1 when GET http://<web>/readyz answers 200 (every role of the server ready). */
@@ -1325,6 +1350,7 @@ static const lh_test_t tests[] = {
 #endif
 #if HAVE_REMOTE
         {"s3/open_rejects_bad_endpoints", s3_open_rejects_bad_endpoints},
+        {"s3/lake_from_config", lake_from_config},
     {"s3/connection_refused_is_eio", s3_connection_refused_is_eio},
     {"s3/errors_map_to_codes", s3_errors_map_to_codes},
     {"s3/retries_5xx_for_idempotent_requests", s3_retries_5xx_for_idempotent_requests},
