@@ -70,7 +70,7 @@ LAKEHOUSE_ACCESS_KEY=$LH_BENCH_AK LAKEHOUSE_SECRET_KEY=$LH_BENCH_SK \
 lh_pid=$!
 # ready when /readyz answers 200 (every role started and ready)
 for _ in $(seq 300); do
-  WEB=$(sed -n 's/.*"web": *"\([^"]*\)".*/\1/p' "$dir/lh/run/endpoints.json" 2>/dev/null)
+  WEB=$(sed -n 's/.*"web": *"\([^"]*\)".*/\1/p' "$dir/lh/run/endpoints.json" 2>/dev/null || true)
   [ -n "$WEB" ] && curl -sf -o /dev/null "http://$WEB/readyz" && break
   sleep 0.1
 done
