@@ -165,7 +165,8 @@ void lh_http_body_next(lh_http_req_t *req);
 /* --- response --- */
 /* Adds a response header (name and value copied). Call before respond/start. */
 void lh_http_set_header(lh_http_req_t *req, const char *name, const char *value);
-/* Whole response from memory (body copied; may be NULL/0). Sets Content-Length. */
+/* Whole response from memory (body copied; may be NULL/0). Sets Content-Length.
+ * The head and a body up to 256 KiB are queued as one write (one send). */
 void lh_http_respond(lh_http_req_t *req, int status, const char *body, size_t len);
 /* Streaming response: content_length >= 0 sets Content-Length; -1 = chunked. */
 void lh_http_start(lh_http_req_t *req, int status, int64_t content_length);

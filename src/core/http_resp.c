@@ -189,30 +189,40 @@ static void head_fields(lh_buf_t *b, const lh__http_ireq_t *r, int status, int64
         lh_buf_puts(b, "Connection: keep-alive\r\n");
 }
 
-void lh_http_start(lh_http_req_t *req, int status, int64_t content_length)
+/* Starts the response: its state, and the status line and headers in b
+ * (the caller queues them). 0, or -1 when nothing is to be sent (started
+ * twice, connection gone, or out of memory: the connection then fails). */
+static int start_head(lh__http_ireq_t *r, int status, int64_t content_length, lh_buf_t *b)
 {
-    lh__http_ireq_t *r = (lh__http_ireq_t *)req;
+    lh_http_req_t *req = &r->pub;
     lh__http_conn_t *c = r->c;
     if (r->resp != LH__RS_NONE) {
         lh_log(LH_LOG_ERROR, req->request_id, "http: response started twice");
-        return;
+        return -1;
     }
     r->resp = LH__RS_STARTED;
-    if (lh__http_gone(c)) return;
+    if (lh__http_gone(c)) return -1;
     r->no_body = req->is_head || status == 204 || status == 304 || status < 200;
     r->chunked_out = content_length < 0 && !r->no_body && req->version_minor == 1;
     r->out_left = content_length;
     r->close = must_close(c, r, content_length);
-    lh_buf_t b;
-    lh_buf_init(&b, (size_t)1 << 20);
-    lh_buf_printf(&b, "HTTP/1.1 %d %s\r\n", status, lh__http_reason(status));
-    head_fields(&b, r, status, content_length);
-    if (lh_buf_puts(&b, "\r\n")) {
-        lh_buf_free(&b);
+    lh_buf_init(b, (size_t)1 << 20);
+    lh_buf_printf(b, "HTTP/1.1 %d %s\r\n", status, lh__http_reason(status));
+    head_fields(b, r, status, content_length);
+    if (lh_buf_puts(b, "\r\n")) {
+        lh_buf_free(b);
         lh__http_fail(c);
-        return;
+        return -1;
     }
-    queue_mem(c, r, NULL, b.ptr, b.len, NULL, NULL, NULL);
+    return 0;
+}
+
+void lh_http_start(lh_http_req_t *req, int status, int64_t content_length)
+{
+    lh__http_ireq_t *r = (lh__http_ireq_t *)req;
+    lh_buf_t b;
+    if (start_head(r, status, content_length, &b)) return;
+    queue_mem(r->c, r, NULL, b.ptr, b.len, NULL, NULL, NULL);
     lh_buf_free(&b);
 }
 
@@ -286,10 +296,21 @@ void lh_http_finish(lh_http_req_t *req)
     if (lh__http_out_idle(r->c)) lh__http_kick(r->c); /* otherwise on_drain drives */
 }
 
+/* The head and a small body go out as one write (one send on the socket);
+ * a large body is queued after the head, as lh_http_write would. */
 void lh_http_respond(lh_http_req_t *req, int status, const char *body, size_t len)
 {
-    lh_http_start(req, status, (int64_t)len);
-    if (len) lh_http_write(req, body, len, NULL, NULL);
+    lh__http_ireq_t *r = (lh__http_ireq_t *)req;
+    lh_buf_t b;
+    if (start_head(r, status, (int64_t)len, &b)) {
+        lh_http_finish(req);
+        return;
+    }
+    size_t with = r->no_body || len > LH__HTTP_RESPOND_JOIN ? 0 : len;
+    if (with) r->out_left -= (int64_t)with;
+    int rc = queue_mem(r->c, r, b.ptr, with ? body : NULL, with, NULL, NULL, NULL);
+    lh_buf_free(&b);
+    if (!rc && len && !with) lh_http_write(req, body, len, NULL, NULL);
     lh_http_finish(req);
 }
 

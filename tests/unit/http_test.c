@@ -678,6 +678,23 @@ static void keepalive_two_requests(void)
     server_stop();
 }
 
+/* lh_http_respond hands the head and a small body to the socket in one
+ * write: the first read after the answer starts holds all of it. */
+static void respond_head_and_body_in_one_send(void)
+{
+    conn_t c;
+    CHECK_EQ_INT(server_start(), 0);
+    CHECK_EQ_INT(tconnect(&c), 0);
+    for (int i = 0; i < 20; i++) {
+        c.len = 0;
+        CHECK_EQ_INT(csends(&c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"), 0);
+        CHECK(cfill(&c) > 0);
+        CHECK(c.len > 5 && !memcmp(c.buf + c.len - 9, "\r\n\r\nhello", 9));
+    }
+    tclose(&c);
+    server_stop();
+}
+
 static void pipelined_in_one_write(void)
 {
     conn_t c;
@@ -1181,6 +1198,7 @@ static const lh_test_t tests[] = {
     {"query_and_pct", query_and_pct},
     {"keepalive_two_requests", keepalive_two_requests},
     {"pipelined_in_one_write", pipelined_in_one_write},
+    {"respond_head_and_body_in_one_send", respond_head_and_body_in_one_send},
     {"chunked_body_split_every_byte", chunked_body_split_every_byte},
     {"continue_only_after_body_read", continue_only_after_body_read},
     {"bad_requests_get_errors", bad_requests_get_errors},
