@@ -150,6 +150,7 @@ static int conn_open(lh_store_t *st, lh__conn_t **out, lh_err_t *err)
     lh__conn_t *c = calloc(1, sizeof *c);
     if (!c)
         return lh_err_set(err, LH_ENOMEM, "out of memory");
+    c->st = st;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK)
         goto fail;
@@ -352,7 +353,9 @@ int lh_store_open(lh_store_t **out, const char *data_dir, lh_err_t *err)
     pthread_mutex_init(&st->pool_mu, NULL);
     pthread_mutex_init(&st->gmu, NULL);
     pthread_cond_init(&st->gcv, NULL);
-    int rc = make_dirs(st, data_dir, err);
+    int rc = lh__cache_new(&st->cache) ? lh_err_set(err, LH_ENOMEM, "out of memory") : 0;
+    if (!rc)
+        rc = make_dirs(st, data_dir, err);
     if (rc)
         goto fail;
     each_entry(st, "tmp", unlink_entry, NULL);
@@ -392,6 +395,7 @@ void lh_store_close(lh_store_t *st)
     pthread_mutex_destroy(&st->pool_mu);
     pthread_mutex_destroy(&st->gmu);
     pthread_cond_destroy(&st->gcv);
+    lh__cache_free(st->cache);
     free(st->root);
     free(st);
 }

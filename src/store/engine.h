@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 
 typedef struct lh_store lh_store_t;
@@ -103,10 +104,42 @@ int lh_store_head(lh_store_t *st, const char *bucket, const char *key, size_t ke
  * readable through fd even if the key is overwritten or deleted meanwhile. */
 int lh_store_get(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
                  lh_obj_meta_t *out, int *fd, lh_err_t *err);
+/* Like lh_store_get, but an inline object's bytes are appended to body
+ * (*fd = -1) instead of coming back as a memfd; a file-backed body comes
+ * back as *fd (body untouched). Served from the read cache when it holds
+ * the object, and fills it otherwise. Errors as lh_store_get, or body's
+ * sticky error. */
+int lh_store_get_mem(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
+                     lh_obj_meta_t *out, int *fd, lh_buf_t *body, lh_err_t *err);
 /* Deleting a missing key is not an error (S3 semantics); LH_ENOENT only for
  * a missing bucket. */
 int lh_store_delete(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
                     lh_err_t *err);
+
+/* --- the read cache (engine_cache.c) ---
+ * Inline objects (metadata and bytes) and bucket rows read recently are kept
+ * in memory, at most the cache size (lh_store_set_cache_max; least recently
+ * used evicted first). An entry is always the row as committed now: writes
+ * drop it before their commit, and a read fills it only when no write to
+ * the same name began or ended meanwhile. lh_store_get_mem, lh_store_head
+ * and lh_store_bucket_get use it. The two lookups below never touch SQLite
+ * or the disk (only a short mutex), so a loop thread may call them. */
+#define LH_CACHE_MAX_DEFAULT ((size_t)64 << 20)
+/* The cached object: 0 with *out (caller clears) and its bytes appended to
+ * body (NULL: metadata only); LH_ENOENT when not cached (which says nothing about the key), or
+ * LH_ENOMEM / body's sticky error. */
+int lh_store_cached_get(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
+                        lh_obj_meta_t *out, lh_buf_t *body);
+/* The cached bucket row: 0 with *out (caller clears), LH_ENOENT when not
+ * cached, LH_ENOMEM. */
+int lh_store_cached_bucket(lh_store_t *st, const char *name, lh_bucket_info_t *out);
+/* Cache size in bytes; 0 empties and disables it. Any thread. */
+void lh_store_set_cache_max(lh_store_t *st, size_t bytes);
+typedef struct lh_store_cache_stats {
+    uint64_t hits, misses, fills; /* object lookups through lh_store_cached_get; entries filled */
+    size_t bytes;                 /* memory held */
+} lh_store_cache_stats_t;
+void lh_store_cache_stats(lh_store_t *st, lh_store_cache_stats_t *out);
 
 /* --- listing, in key byte order, under a fixed memory cap --- */
 typedef struct lh_list_opts {

@@ -37,6 +37,7 @@ typedef struct bucket_op {
 static int create_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 {
     bucket_op_t *b = arg;
+    lh__cache_bucket_begin(c->st, b->name);
     sqlite3_stmt *s = lh__q(c, Q_BUCKET_INSERT, err);
     if (!s)
         return LH_EIO;
@@ -63,7 +64,9 @@ int lh_store_bucket_create(lh_store_t *st, const char *name, const char *owner, 
 int lh_store_bucket_get(lh_store_t *st, const char *name, lh_bucket_info_t *out)
 {
     lh__conn_t *c;
-    memset(out, 0, sizeof *out);
+    if (lh_store_cached_bucket(st, name, out) == 0)
+        return 0;
+    uint64_t ticket = lh__cache_bucket_ticket(st, name);
     int rc = lh__conn_get(st, &c, NULL);
     if (rc)
         return rc;
@@ -73,8 +76,10 @@ int lh_store_bucket_get(lh_store_t *st, const char *name, lh_bucket_info_t *out)
     } else {
         sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
         int r = sqlite3_step(s);
-        if (r == SQLITE_ROW)
+        if (r == SQLITE_ROW) {
             info_from_row(s, out, 1);
+            lh__cache_bucket_fill(st, ticket, out);
+        }
         rc = r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? LH_ENOENT : LH_EIO;
     }
     lh__conn_put(st, c);
@@ -102,6 +107,7 @@ int lh_store_bucket_list(lh_store_t *st, int (*fn)(const lh_bucket_info_t *, voi
 static int delete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 {
     bucket_op_t *b = arg;
+    lh__cache_bucket_begin(c->st, b->name);
     int rc = lh__bucket_check(c, b->name, err);
     sqlite3_stmt *s = rc ? NULL : lh__q(c, Q_BUCKET_HAS_OBJ, err);
     if (!s)
@@ -142,6 +148,7 @@ int lh_store_bucket_delete(lh_store_t *st, const char *name, lh_err_t *err)
 static int update_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 {
     bucket_op_t *b = arg;
+    lh__cache_bucket_begin(c->st, b->name);
     sqlite3_stmt *s = lh__q(c, b->set_public ? Q_BUCKET_PUBLIC : Q_BUCKET_POLICY, err);
     if (!s)
         return LH_EIO;

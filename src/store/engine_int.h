@@ -29,6 +29,7 @@ typedef struct lh__conn {
     sqlite3 *db;
     sqlite3_stmt *q[Q_COUNT];
     struct lh__conn *next;
+    struct lh_store *st; /* the store it belongs to */
 } lh__conn_t;
 
 /* One queued index operation of a group commit. fn runs inside the shared
@@ -58,6 +59,7 @@ struct lh_store {
     int s_errno;    /* a directory fsync failed: no more publishing */
     uint64_t s_seq; /* published bodies: picks the data/xx they go to */
     size_t inline_max; /* objects up to this size live in the index (0: none) */
+    struct lh__cache *cache; /* engine_cache.c */
 };
 
 struct lh_store_writer {
@@ -138,5 +140,22 @@ void lh__meta_from_row(sqlite3_stmt *s, int col, lh_obj_meta_t *m, int copy_attr
  * use outside benchmarks and tests. */
 int lh__store_bulk_alias(lh_store_t *st, const char *bucket, const char *src, int64_t n,
                          void (*keyfn)(int64_t i, char *key, size_t cap), lh_err_t *err);
+
+/* engine_cache.c: the read cache (see the top of that file for its rule).
+ * Every write of an objects or buckets row calls a begin inside its index
+ * operation; the group commit brackets each batch with batch_begin/end. A
+ * reader takes a ticket before its SQLite read and fills with it after. */
+typedef struct lh__cache lh__cache_t;
+int lh__cache_new(lh__cache_t **out);
+void lh__cache_free(lh__cache_t *c);
+void lh__cache_obj_begin(lh_store_t *st, const char *bucket, const char *key, size_t keylen);
+void lh__cache_bucket_begin(lh_store_t *st, const char *bucket);
+void lh__cache_batch_begin(lh_store_t *st);
+void lh__cache_batch_end(lh_store_t *st);
+uint64_t lh__cache_obj_ticket(lh_store_t *st, const char *bucket, const char *key, size_t keylen);
+uint64_t lh__cache_bucket_ticket(lh_store_t *st, const char *bucket);
+void lh__cache_obj_fill(lh_store_t *st, uint64_t ticket, const char *bucket, const char *key,
+                        size_t keylen, const lh_obj_meta_t *m, const void *data);
+void lh__cache_bucket_fill(lh_store_t *st, uint64_t ticket, const lh_bucket_info_t *b);
 
 #endif

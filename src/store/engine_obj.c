@@ -292,6 +292,7 @@ int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t ke
     if (exists)
         snprintf(old_id, LH__ID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 1));
     sqlite3_reset(s);
+    lh__cache_obj_begin(c->st, bucket, key, keylen);
     if (!(s = lh__q(c, Q_OBJ_PUT, err)))
         return LH_EIO;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
@@ -378,11 +379,13 @@ int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
 /* --- reading --- */
 
 /* Looks key up on c; fills out and id. LH_ENOENT says which is missing.
- * With fd non-NULL, an inline object's bytes come back as a memfd in *fd
- * (id is then ""). */
+ * An inline object's bytes (id is then "") are appended to body when given,
+ * else come back as a memfd in *fd when fd is given; either way they fill
+ * the read cache. */
 static int lookup(lh__conn_t *c, const char *bucket, const char *key, size_t keylen,
-                  lh_obj_meta_t *out, char *id, int *fd, lh_err_t *err)
+                  lh_obj_meta_t *out, char *id, int *fd, lh_buf_t *body, lh_err_t *err)
 {
+    uint64_t ticket = fd || body ? lh__cache_obj_ticket(c->st, bucket, key, keylen) : 0;
     sqlite3_stmt *s = lh__q(c, Q_OBJ_GET, err);
     if (!s)
         return LH_EIO;
@@ -400,14 +403,18 @@ static int lookup(lh__conn_t *c, const char *bucket, const char *key, size_t key
     if (id)
         snprintf(id, LH__ID_LEN + 1, "%s", data_id ? data_id : "");
     int rc = 0;
-    if (fd && (!data_id || !data_id[0])) { /* inline */
+    if ((fd || body) && (!data_id || !data_id[0])) { /* inline */
         const void *b = sqlite3_column_blob(s, 5);
         size_t n = (size_t)sqlite3_column_bytes(s, 5);
         if (n != (size_t)out->size)
             rc = lh_err_set(err, LH_ECORRUPT, "inline body has %zu bytes, expected %lld", n,
                             (long long)out->size);
+        else if (body)
+            rc = lh_buf_append(body, b, n) ? lh_err_set(err, LH_ENOMEM, "out of memory") : 0;
         else if ((*fd = lh__inline_fd(b, n)) < 0)
             rc = lh_err_set(err, LH_EIO, "cannot hold inline body: %s", strerror(errno));
+        if (!rc)
+            lh__cache_obj_fill(c->st, ticket, bucket, key, keylen, out, b);
     }
     sqlite3_reset(s);
     return rc;
@@ -417,17 +424,20 @@ int lh_store_head(lh_store_t *st, const char *bucket, const char *key, size_t ke
                   lh_obj_meta_t *out, lh_err_t *err)
 {
     lh__conn_t *c;
-    memset(out, 0, sizeof *out);
+    if (lh_store_cached_get(st, bucket, key, keylen, out, NULL) == 0)
+        return 0;
     int rc = lh__conn_get(st, &c, err);
     if (rc)
         return rc;
-    rc = lookup(c, bucket, key, keylen, out, NULL, NULL, err);
+    rc = lookup(c, bucket, key, keylen, out, NULL, NULL, NULL, err);
     lh__conn_put(st, c);
     return rc;
 }
 
-int lh_store_get(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
-                 lh_obj_meta_t *out, int *fd, lh_err_t *err)
+/* lh_store_get and lh_store_get_mem: an inline body into body (when given)
+ * or a memfd, a file-backed one opened. */
+static int get_body(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
+                    lh_obj_meta_t *out, int *fd, lh_buf_t *body, lh_err_t *err)
 {
     lh__conn_t *c;
     char id[LH__ID_LEN + 1];
@@ -440,18 +450,35 @@ int lh_store_get(lh_store_t *st, const char *bucket, const char *key, size_t key
      * again, the new row names the new body. */
     for (int tries = 0; tries < 16; tries++) {
         lh_obj_meta_clear(out);
-        if ((rc = lookup(c, bucket, key, keylen, out, id, fd, err)) || *fd >= 0)
+        if ((rc = lookup(c, bucket, key, keylen, out, id, body ? NULL : fd, body, err)) ||
+            *fd >= 0 || !id[0])
             break; /* an error, or an inline body */
         *fd = lh__body_open(st, id);
         if (*fd >= 0 || errno != ENOENT)
             break;
     }
     lh__conn_put(st, c);
-    if (!rc && *fd < 0)
+    if (!rc && *fd < 0 && id[0])
         rc = lh_err_set(err, LH_EIO, "cannot open body of key: %s", strerror(errno));
     if (rc)
         lh_obj_meta_clear(out);
     return rc;
+}
+
+int lh_store_get(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
+                 lh_obj_meta_t *out, int *fd, lh_err_t *err)
+{
+    return get_body(st, bucket, key, keylen, out, fd, NULL, err);
+}
+
+int lh_store_get_mem(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
+                     lh_obj_meta_t *out, int *fd, lh_buf_t *body, lh_err_t *err)
+{
+    *fd = -1;
+    int rc = lh_store_cached_get(st, bucket, key, keylen, out, body);
+    if (rc != LH_ENOENT)
+        return rc ? lh_err_set(err, rc, "out of memory") : 0;
+    return get_body(st, bucket, key, keylen, out, fd, body, err);
 }
 
 typedef struct del_op {
@@ -467,6 +494,7 @@ static int del_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     sqlite3_stmt *s = rc ? NULL : lh__q(c, Q_OBJ_DELETE, err);
     if (!s)
         return rc ? rc : LH_EIO;
+    lh__cache_obj_begin(c->st, d->bucket, d->key, d->keylen);
     sqlite3_bind_text(s, 1, d->bucket, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, d->key, (int)d->keylen, SQLITE_STATIC);
     int r = sqlite3_step(s);

@@ -150,8 +150,10 @@ static int exec_op(lh_store_t *st, lh__op_t *op, lh_err_t *err)
         lh__op_t *batch = st->gq_head;
         st->gq_head = st->gq_tail = NULL;
         pthread_mutex_unlock(&st->gmu);
+        lh__cache_batch_begin(st);
         sync_batch(st, batch);
         run_batch(st->writer, batch);
+        lh__cache_batch_end(st); /* before anyone of the batch is acknowledged */
         pthread_mutex_lock(&st->gmu);
         for (lh__op_t *o = batch, *next; o; o = next) {
             next = o->next; /* o may vanish once done is seen */

@@ -33,6 +33,10 @@ static const lh_config_key_t store_keys[] = {
      .max = 1048576,
      .help = "objects up to this many bytes are kept inside the index (one flush per PUT); "
              "0 = never"},
+    {.section = "store", .key = "read_cache", .def = "67108864", .type = LH_CFG_INT, .min = 0,
+     .max = (int)((1u << 31) - 1),
+     .help = "bytes of small inline objects and bucket rows kept in memory for reads; "
+             "0 = none"},
     LH_HTTP_CONFIG_KEYS("store"),
     {.section = "store", .key = "crash_at", .type = LH_CFG_ENUM,
      .choices = "after_write|after_fsync|after_rename|after_dirsync|after_index",
@@ -64,6 +68,7 @@ static int store_role_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *e
     if ((rc = lh_store_open(&r->st, ctx->data_dir, err)) != 0)
         goto fail;
     lh_store_set_inline_max(r->st, (size_t)lh_config_int(ctx->cfg, "store.inline_max"));
+    lh_store_set_cache_max(r->st, (size_t)lh_config_int(ctx->cfg, "store.read_cache"));
     lh_store_set_crash_point(lh_config_get(ctx->cfg, "store.crash_at"));
     if (ctx->lake_owner[0] && (rc = lh_s3_init_lake(r->st, ctx->cfg, ctx->lake_owner, err)) != 0)
         goto fail;
