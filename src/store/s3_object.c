@@ -147,44 +147,39 @@ static void read_small_body(s3_req_t *r)
     r->resp_fd = -1;
 }
 
-static void get_work(s3_req_t *r)
+/* The answer to GET/HEAD from the object's metadata and body: the body is
+ * either in r->resp_body already (fd < 0: an inline object, whole) or the
+ * open fd (kept in r->resp_fd, or read here when small). Conditions and
+ * ranges apply to both the same way. */
+static void get_answer(s3_req_t *r, const lh_obj_meta_t *m, int fd)
 {
-    lh_err_t err = {0};
-    lh_obj_meta_t m = {0};
-    int fd = -1;
-    if (lh__s3_authorize(r, r->bucket, "s3:GetObject", r->key, r->key_len, NULL))
-        return;
-    int rc = lh_store_get(r->s3->st, r->bucket, r->key, r->key_len, &m, &fd, &err);
-    if (rc) {
-        lh__s3_error_from(r, rc, &err);
-        return;
-    }
-    int c = conditions(r, "if-", &m, 1);
+    int c = conditions(r, "if-", m, 1);
     if (c) {
-        close(fd);
+        if (fd >= 0)
+            close(fd);
+        lh_buf_reset(&r->resp_body);
         if (c == 412) {
             lh__s3_error(r, "PreconditionFailed", NULL);
         } else {
             r->status = 304;
-            add_meta_headers(r, &m, 0);
+            add_meta_headers(r, m, 0);
         }
-        lh_obj_meta_clear(&m);
         return;
     }
-    int64_t off = 0, len = m.size;
+    int64_t off = 0, len = m->size;
     const char *range = lh__s3_hdr(r, "range");
-    int rr = range ? parse_range(range, m.size, &off, &len) : 0;
+    int rr = range ? parse_range(range, m->size, &off, &len) : 0;
     if (rr < 0) {
-        close(fd);
+        if (fd >= 0)
+            close(fd);
         lh__s3_error(r, "InvalidRange", NULL);
         char cr[64];
-        snprintf(cr, sizeof cr, "bytes */%lld", (long long)m.size);
+        snprintf(cr, sizeof cr, "bytes */%lld", (long long)m->size);
         lh__s3_set_hdr(r, "Content-Range", cr);
-        lh_obj_meta_clear(&m);
         return;
     }
     const char *ckmode = lh__s3_hdr(r, "x-amz-checksum-mode");
-    add_meta_headers(r, &m, rr == 0 && ckmode && !strcasecmp(ckmode, "ENABLED"));
+    add_meta_headers(r, m, rr == 0 && ckmode && !strcasecmp(ckmode, "ENABLED"));
     lh__s3_set_hdr(r, "Accept-Ranges", "bytes");
     for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
         const char *v = lh__s3_query(r, overrides[i][0]);
@@ -194,18 +189,63 @@ static void get_work(s3_req_t *r)
     if (rr > 0) {
         char cr[96];
         snprintf(cr, sizeof cr, "bytes %lld-%lld/%lld", (long long)off, (long long)(off + len - 1),
-                 (long long)m.size);
+                 (long long)m->size);
         lh__s3_set_hdr(r, "Content-Range", cr);
         r->status = 206;
     } else {
         r->status = 200;
     }
+    if (fd < 0) { /* in memory: keep the range (HEAD too, for its Content-Length) */
+        if (off && len)
+            memmove(r->resp_body.ptr, r->resp_body.ptr + off, (size_t)len);
+        r->resp_body.len = (size_t)len;
+        return;
+    }
     r->resp_fd = fd;
     r->resp_off = off;
     r->resp_len = len;
-    lh_obj_meta_clear(&m);
     if (r->op == OP_GET_OBJECT && len <= SMALL_BODY)
         read_small_body(r);
+}
+
+static void get_work(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    lh_obj_meta_t m = {0};
+    int fd = -1;
+    if (lh__s3_authorize(r, r->bucket, "s3:GetObject", r->key, r->key_len, NULL))
+        return;
+    lh_buf_reset(&r->resp_body);
+    int rc = lh_store_get_mem(r->s3->st, r->bucket, r->key, r->key_len, &m, &fd, &r->resp_body,
+                              &err);
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
+        return;
+    }
+    get_answer(r, &m, fd);
+    lh_obj_meta_clear(&m);
+}
+
+/* GET/HEAD answered on the loop thread from the store's read cache, with no
+ * trip through the pool: only when the bucket row and the object are both
+ * cached and the caller may read. 1 when answered (the response prepared),
+ * 0 to go the worker's way. */
+static int get_cached(s3_req_t *r)
+{
+    lh_bucket_info_t info;
+    lh_obj_meta_t m;
+    if (lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0)
+        return 0;
+    int ok = lh__s3_access(r, &info, "s3:GetObject", r->key, r->key_len);
+    lh_bucket_info_clear(&info);
+    if (!ok || lh_store_cached_get(r->s3->st, r->bucket, r->key, r->key_len, &m,
+                                   &r->resp_body) != 0) {
+        lh_buf_reset(&r->resp_body);
+        return 0;
+    }
+    get_answer(r, &m, -1);
+    lh_obj_meta_clear(&m);
+    return 1;
 }
 
 static void delete_work(s3_req_t *r)
@@ -499,7 +539,12 @@ void lh__s3_object_op(s3_req_t *r)
 {
     switch (r->op) {
     case OP_GET_OBJECT:
-    case OP_HEAD_OBJECT: lh__s3_submit(r, get_work, NULL); break;
+    case OP_HEAD_OBJECT:
+        if (get_cached(r))
+            lh__s3_send(r);
+        else
+            lh__s3_submit(r, get_work, NULL);
+        break;
     case OP_DELETE_OBJECT: lh__s3_submit(r, delete_work, NULL); break;
     case OP_DELETE_OBJECTS: lh__s3_submit(r, delete_many_work, NULL); break;
     case OP_COPY_OBJECT: lh__s3_submit(r, copy_work, NULL); break;
