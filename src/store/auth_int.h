@@ -42,6 +42,13 @@ static inline void lh__fmt_amz_date(int64_t t, char out[17])
 void lh__sigv4_key(const char *secret, const char *date8, const char *region,
                    const char *service, unsigned char out[32]);
 
+/* sigv4_keycache.c: lh__sigv4_key through a small process-wide cache keyed
+ * by (access key, date, region, service) and the secret's SHA-256, so a
+ * changed secret never meets a key derived from the old one. Thread-safe. */
+void lh__sigv4_key_cached(const char *access_key, const char *secret, const char *date8,
+                          const char *region, const char *service, unsigned char out[32]);
+void lh__sigv4_keycache_stats(uint64_t *hits, uint64_t *misses);
+
 /* Signature V2 (sigv2.c), called by lh_sig_parse / lh_sig_verify. */
 int lh__sigv2_parse(const lh_sig_request_t *r, lh_sig_t *sig, int kind, lh_err_t *err);
 int lh__sigv2_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secret,

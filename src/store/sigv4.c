@@ -533,7 +533,8 @@ static int verify_v4(const lh_sig_request_t *r, lh_sig_t *sig, const char *secre
     if (server_canon_hash(r, x.signed_headers, sig->payload_hash, sig->kind == LH_SIG_V4_QUERY,
                           canon))
         return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", lh__msg_sig_mismatch);
-    lh__sigv4_key(secret, x.date8, sig->region, x.service, sig->signing_key);
+    lh__sigv4_key_cached(sig->access_key, secret, x.date8, sig->region, x.service,
+                         sig->signing_key);
     sign_sts(sig->signing_key, sig->amz_date, sig->scope, canon, want);
     if (!lh_ct_streq(want, sig->signature)) {
         lh_wipe(sig->signing_key, sizeof sig->signing_key);

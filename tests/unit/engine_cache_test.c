@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -308,7 +309,7 @@ static void *race_reader(void *arg)
             __atomic_add_fetch(&r->torn, 1, __ATOMIC_SEQ_CST);
         if (rc != 0)
             continue;
-        int seen = atoi(v + 1);
+        int seen = (int)strtol(v + 1, NULL, 10);
         if (seen < before)
             __atomic_add_fetch(&r->stale, 1, __ATOMIC_SEQ_CST);
         __atomic_add_fetch(&r->reads, 1, __ATOMIC_SEQ_CST);
