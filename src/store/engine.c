@@ -353,6 +353,7 @@ int lh_store_open(lh_store_t **out, const char *data_dir, lh_err_t *err)
     pthread_mutex_init(&st->pool_mu, NULL);
     pthread_mutex_init(&st->gmu, NULL);
     pthread_cond_init(&st->gcv, NULL);
+    pthread_cond_init(&st->ccv, NULL);
     int rc = lh__cache_new(&st->cache) ? lh_err_set(err, LH_ENOMEM, "out of memory") : 0;
     if (!rc)
         rc = make_dirs(st, data_dir, err);
@@ -362,6 +363,10 @@ int lh_store_open(lh_store_t **out, const char *data_dir, lh_err_t *err)
     if ((rc = conn_open(st, &st->writer, err)) || (rc = migrate(st->writer, err)) ||
         (rc = set_marker(st, err)))
         goto fail;
+    if ((rc = lh__committer_start(st))) {
+        lh_err_set(err, rc, "cannot start the committer thread");
+        goto fail;
+    }
     *out = st;
     return 0;
 fail:
@@ -381,6 +386,7 @@ void lh_store_close(lh_store_t *st)
 {
     if (!st)
         return;
+    lh__committer_stop(st); /* commits what is still queued */
     while (st->pool) {
         lh__conn_t *c = st->pool;
         st->pool = c->next;
@@ -395,6 +401,7 @@ void lh_store_close(lh_store_t *st)
     pthread_mutex_destroy(&st->pool_mu);
     pthread_mutex_destroy(&st->gmu);
     pthread_cond_destroy(&st->gcv);
+    pthread_cond_destroy(&st->ccv);
     lh__cache_free(st->cache);
     free(st->root);
     free(st);

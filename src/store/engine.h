@@ -93,6 +93,25 @@ int lh_store_put_write(lh_store_writer_t *w, const void *data, size_t n, lh_err_
 int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
                         const lh_obj_meta_t *meta, const lh_put_cond_t *cond, lh_err_t *err);
 void lh_store_put_abort(lh_store_writer_t *w);
+/* Non-blocking (no SQLite, no file: a loop thread may call it): a writer
+ * that keeps a body of at most size bytes in memory, to be committed inline
+ * with lh_store_put_commit_async (or lh_store_put_commit). A write past
+ * size fails with LH_ETOOBIG. Returns 0, LH_ETOOBIG (size over the inline
+ * limit: use lh_store_put_begin) or LH_ENOMEM. The bucket is checked when
+ * the commit runs. */
+int lh_store_put_begin_mem(lh_store_t *st, const char *bucket, size_t size,
+                           lh_store_writer_t **out);
+/* Non-blocking: lh_store_put_commit of a writer from lh_store_put_begin_mem
+ * without waiting. The index operation joins the store's next group commit
+ * (one transaction and one WAL fsync for everything queued meanwhile, run by
+ * the store's committer thread or a waiting writer); done(arg, rc, err)
+ * runs on that thread once it is durable (rc 0) or failed (errors as
+ * lh_store_put_commit; err valid during the call). key, meta and cond are
+ * copied; w is freed in every case. Returns 0 (done will run once), or
+ * LH_EINVAL (not such a writer, bad key) / LH_ENOMEM, and done will not run. */
+int lh_store_put_commit_async(lh_store_writer_t *w, const char *key, size_t keylen,
+                              const lh_obj_meta_t *meta, const lh_put_cond_t *cond,
+                              void (*done)(void *arg, int rc, const lh_err_t *err), void *arg);
 int64_t lh_store_writer_size(const lh_store_writer_t *w);
 
 /* --- reading --- */

@@ -41,6 +41,9 @@ typedef struct lh__op {
     int rc, done, skip;
     lh_err_t err;
     struct lh__op *next;
+    /* lh__index_submit: called on the committing thread once the batch is
+     * committed (rc and err set); NULL for a caller that waits */
+    void (*complete)(struct lh__op *op);
 } lh__op_t;
 
 struct lh_store {
@@ -55,6 +58,9 @@ struct lh_store {
     lh__op_t *gq_head, *gq_tail;
     int gleader;
     lh__conn_t *writer;
+    pthread_cond_t ccv;   /* wakes the committer thread (engine_sync.c) */
+    pthread_t cthread;
+    int cstarted, cstop;
 
     int s_errno;    /* a directory fsync failed: no more publishing */
     uint64_t s_seq; /* published bodies: picks the data/xx they go to */
@@ -69,6 +75,7 @@ struct lh_store_writer {
     size_t mem_cap;          /* allocated bytes of mem */
     size_t inline_max;       /* > 0: stays in memory while size <= this */
     int in_mem;              /* the body is in mem (no tmp file yet) */
+    int mem_only;            /* lh_store_put_begin_mem: never spills (LH_ETOOBIG) */
     char tmp[48];            /* tmp/<random>, while the body is being written */
     char id[LH__ID_LEN + 1]; /* data id, final once published */
     int64_t size;
@@ -109,6 +116,15 @@ int lh__index_exec(lh_store_t *st, int (*fn)(lh__conn_t *, void *, lh_err_t *), 
  * renamed into (one fsync each, shared by the batch), then commits. */
 int lh__publish_exec(lh_store_t *st, const char *id, int (*fn)(lh__conn_t *, void *, lh_err_t *),
                      void *arg, lh_err_t *err);
+
+/* Queues op (op->complete set; op owned by the caller until complete runs)
+ * and returns at once: the committer thread, or a waiting caller that leads
+ * first, commits it with its batch and calls op->complete on its thread. */
+void lh__index_submit(lh_store_t *st, lh__op_t *op);
+/* The store's committer thread: started at open, stopped (after committing
+ * what is queued) at close. */
+int lh__committer_start(lh_store_t *st);
+void lh__committer_stop(lh_store_t *st);
 
 /* engine_obj.c: bodies */
 int lh__writer_new(lh_store_t *st, const char *bucket, lh_store_writer_t **out, lh_err_t *err);

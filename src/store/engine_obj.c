@@ -244,11 +244,28 @@ int lh_store_put_begin(lh_store_t *st, const char *bucket, lh_store_writer_t **o
     return 0;
 }
 
+int lh_store_put_begin_mem(lh_store_t *st, const char *bucket, size_t size,
+                           lh_store_writer_t **out)
+{
+    size_t max = __atomic_load_n(&st->inline_max, __ATOMIC_RELAXED);
+    if (size > max || strlen(bucket) >= sizeof (*out)->bucket)
+        return LH_ETOOBIG;
+    lh_store_writer_t *w = writer_alloc(st, bucket);
+    if (!w)
+        return LH_ENOMEM;
+    w->inline_max = size;
+    w->in_mem = w->mem_only = 1;
+    *out = w;
+    return 0;
+}
+
 int lh_store_put_write(lh_store_writer_t *w, const void *data, size_t n, lh_err_t *err)
 {
     if (w->in_mem) {
         if (n <= w->inline_max - (size_t)w->size)
             return mem_append(w, data, n, err);
+        if (w->mem_only)
+            return lh_err_set(err, LH_ETOOBIG, "body longer than announced");
         int rc = writer_spill(w, err);
         if (rc)
             return rc;
@@ -374,6 +391,72 @@ int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
         lh__body_unlink(w->st, op.old_id);
     lh__writer_free(w);
     return rc;
+}
+
+/* An asynchronous inline commit: the operation, its writer and copies of
+ * what the caller passed, alive until the completion. */
+typedef struct put_async {
+    lh__op_t op;
+    put_op_t p;
+    lh_obj_meta_t meta;
+    lh_put_cond_t cond;
+    char if_match[80];
+    void (*done)(void *arg, int rc, const lh_err_t *err);
+    void *arg;
+    char key[];
+} put_async_t;
+
+static void put_async_complete(lh__op_t *op)
+{
+    put_async_t *a = (put_async_t *)op;
+    lh_store_writer_t *w = a->p.w;
+    if (op->rc == 0) {
+        lh_store_crash_point("after_index");
+        lh__body_unlink(w->st, a->p.old_id); /* a replaced file-backed body */
+    }
+    lh__writer_free(w);
+    a->done(a->arg, op->rc, &op->err);
+    free(a->meta.attrs);
+    free(a);
+}
+
+int lh_store_put_commit_async(lh_store_writer_t *w, const char *key, size_t keylen,
+                              const lh_obj_meta_t *meta, const lh_put_cond_t *cond,
+                              void (*done)(void *arg, int rc, const lh_err_t *err), void *arg)
+{
+    static const char *const before[] = {"after_write", "after_fsync", "after_rename",
+                                         "after_dirsync"};
+    lh_err_t e = {0};
+    put_async_t *a = NULL;
+    int rc = w->in_mem && w->mem_only ? check_key(keylen, &e) : LH_EINVAL;
+    if (!rc && !(a = calloc(1, sizeof *a + keylen)))
+        rc = LH_ENOMEM;
+    if (!rc && meta->attrs && !(a->meta.attrs = strdup(meta->attrs)))
+        rc = LH_ENOMEM;
+    if (rc) {
+        if (a)
+            free(a);
+        lh__writer_free(w);
+        return rc;
+    }
+    memcpy(a->key, key, keylen);
+    snprintf(a->meta.etag, sizeof a->meta.etag, "%s", meta->etag);
+    if (cond) {
+        a->cond = *cond;
+        if (cond->if_match) {
+            snprintf(a->if_match, sizeof a->if_match, "%s", cond->if_match);
+            a->cond.if_match = a->if_match;
+        }
+    }
+    a->p = (put_op_t){.w = w, .key = a->key, .keylen = keylen, .meta = &a->meta,
+                      .cond = cond ? &a->cond : NULL};
+    a->op = (lh__op_t){.fn = put_fn, .arg = &a->p, .complete = put_async_complete};
+    a->done = done;
+    a->arg = arg;
+    for (size_t i = 0; i < sizeof before / sizeof before[0]; i++)
+        lh_store_crash_point(before[i]);
+    lh__index_submit(w->st, &a->op);
+    return 0;
 }
 
 /* --- reading --- */

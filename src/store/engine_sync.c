@@ -1,6 +1,7 @@
 /* Group commit for the embedded store, shared by concurrent writers: callers
- * queue an index operation; whoever finds no leader takes every queued
- * operation, fsyncs once each data/xx directory the batch's bodies were
+ * queue an index operation (and wait, or hand over a completion to be called
+ * when it is committed); whoever finds no leader (a waiting caller, or the
+ * store's committer thread) takes every queued operation, fsyncs once each data/xx directory the batch's bodies were
  * renamed into, then runs the operations in one SQLite transaction (each
  * under its own savepoint, so a failed condition rolls back only its own
  * operation) with one synchronous=FULL commit, and wakes the others. A
@@ -133,34 +134,61 @@ int lh__publish_exec(lh_store_t *st, const char *id, int (*fn)(lh__conn_t *, voi
     return exec_op(st, &op, err);
 }
 
-static int exec_op(lh_store_t *st, lh__op_t *op, lh_err_t *err)
+/* Leads one batch: every operation queued now. Called with gmu held and no
+ * leader; returns with gmu held. Synchronous callers are woken; queued
+ * operations with a completion (lh__index_submit) get it called here,
+ * after the leadership is given up, so the next batch can start meanwhile. */
+static void lead(lh_store_t *st)
 {
+    st->gleader = 1;
+    lh__op_t *batch = st->gq_head, *async = NULL;
+    st->gq_head = st->gq_tail = NULL;
+    pthread_mutex_unlock(&st->gmu);
+    lh__cache_batch_begin(st);
+    sync_batch(st, batch);
+    run_batch(st->writer, batch);
+    lh__cache_batch_end(st); /* before anyone of the batch is acknowledged */
     pthread_mutex_lock(&st->gmu);
+    for (lh__op_t *o = batch, *next; o; o = next) {
+        next = o->next; /* o may vanish once done is seen */
+        if (o->complete) {
+            o->next = async;
+            async = o;
+        } else {
+            o->done = 1;
+        }
+    }
+    st->gleader = 0;
+    pthread_cond_broadcast(&st->gcv);
+    if (st->gq_head)
+        pthread_cond_signal(&st->ccv); /* what queued meanwhile may have no waiter */
+    pthread_mutex_unlock(&st->gmu);
+    for (lh__op_t *o = async, *next; o; o = next) {
+        next = o->next;
+        o->complete(o);
+    }
+    pthread_mutex_lock(&st->gmu);
+}
+
+static void enqueue(lh_store_t *st, lh__op_t *op)
+{
+    op->next = NULL;
     if (st->gq_tail)
         st->gq_tail->next = op;
     else
         st->gq_head = op;
     st->gq_tail = op;
+}
+
+static int exec_op(lh_store_t *st, lh__op_t *op, lh_err_t *err)
+{
+    pthread_mutex_lock(&st->gmu);
+    enqueue(st, op);
     while (!op->done) {
-        if (st->gleader) {
+        if (st->gleader)
             pthread_cond_wait(&st->gcv, &st->gmu);
-            continue;
-        }
-        st->gleader = 1;
-        lh__op_t *batch = st->gq_head;
-        st->gq_head = st->gq_tail = NULL;
-        pthread_mutex_unlock(&st->gmu);
-        lh__cache_batch_begin(st);
-        sync_batch(st, batch);
-        run_batch(st->writer, batch);
-        lh__cache_batch_end(st); /* before anyone of the batch is acknowledged */
-        pthread_mutex_lock(&st->gmu);
-        for (lh__op_t *o = batch, *next; o; o = next) {
-            next = o->next; /* o may vanish once done is seen */
-            o->done = 1;
-        }
-        st->gleader = 0;
-        pthread_cond_broadcast(&st->gcv);
+        else
+            lead(st);
     }
     pthread_mutex_unlock(&st->gmu);
     if (op->rc < 0 && err)
@@ -168,3 +196,51 @@ static int exec_op(lh_store_t *st, lh__op_t *op, lh_err_t *err)
     return op->rc;
 }
 
+void lh__index_submit(lh_store_t *st, lh__op_t *op)
+{
+    pthread_mutex_lock(&st->gmu);
+    enqueue(st, op);
+    if (!st->gleader)
+        pthread_cond_signal(&st->ccv);
+    pthread_mutex_unlock(&st->gmu);
+}
+
+/* The committer thread: leads whenever operations are queued and nobody
+ * leads, so submitted operations need no waiting thread of their own; what
+ * arrives during a commit goes into the next one. Drains the queue before
+ * it ends. */
+static void *committer(void *arg)
+{
+    lh_store_t *st = arg;
+    pthread_mutex_lock(&st->gmu);
+    for (;;) {
+        if (st->gq_head && !st->gleader)
+            lead(st);
+        else if (st->cstop && !st->gq_head && !st->gleader)
+            break;
+        else
+            pthread_cond_wait(&st->ccv, &st->gmu);
+    }
+    pthread_mutex_unlock(&st->gmu);
+    return NULL;
+}
+
+int lh__committer_start(lh_store_t *st)
+{
+    if (pthread_create(&st->cthread, NULL, committer, st) != 0)
+        return LH_ENOMEM;
+    st->cstarted = 1;
+    return 0;
+}
+
+void lh__committer_stop(lh_store_t *st)
+{
+    if (!st->cstarted)
+        return;
+    pthread_mutex_lock(&st->gmu);
+    st->cstop = 1;
+    pthread_cond_signal(&st->ccv);
+    pthread_mutex_unlock(&st->gmu);
+    pthread_join(st->cthread, NULL);
+    st->cstarted = 0;
+}
