@@ -6,6 +6,7 @@
 
 #include "core/buf.h"
 #include "core/http.h"
+#include "core/loop.h"
 #include "core/meta.h"
 #include "core/checksum.h"
 #include "core/crypto.h"
@@ -21,6 +22,7 @@ struct lh_s3 {
     char domain[256];
     char region[64];
     lh_http_handler_t handler;
+    lh_loop_poster_t *poster; /* completions from the store's committer thread */
     void (*stop_done)(void *);
     void *stop_arg;
 };
@@ -68,6 +70,13 @@ typedef struct s3_put {
     size_t slice_len;
     int small;              /* small body without 100-continue: buffered on the loop,
                                then authorized, written and committed in one job */
+    /* a small PutObject committed without a worker (s3_put.c, put_on_loop) */
+    char etag[40], ck_b64[96];
+    int if_match;           /* the commit had an If-Match condition */
+    int commit_rc;
+    lh_err_t commit_err;
+    lh_loop_post_node_t node;
+    lh_loop_poster_t *poster; /* held while the commit is in flight */
 } s3_put_t;
 
 struct s3_req {
@@ -108,6 +117,11 @@ struct s3_req {
 
 /* s3_server.c */
 void lh__s3_submit(s3_req_t *r, s3_work_fn work, s3_work_fn done);
+/* Loop thread: work set aside with work_pending = 1 came back (status 0, or
+ * LH_ECANCELED when shutting down): frees r when its connection is gone,
+ * else runs done (NULL: sends the prepared response). Any thread when the
+ * loop is gone (status LH_ECANCELED and the connection closed). */
+void lh__s3_resume(s3_req_t *r, int status, s3_work_fn done);
 void lh__s3_send(s3_req_t *r);           /* sends the prepared response (loop thread) */
 const char *lh__s3_hdr(const s3_req_t *r, const char *lname);   /* request header or NULL */
 const char *lh__s3_query(const s3_req_t *r, const char *name); /* decoded query param or NULL */

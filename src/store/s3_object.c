@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/arena.h"
+#include "core/metrics.h"
 #include "core/xml.h"
 #include "store/s3_int.h"
 
@@ -245,6 +246,8 @@ static int get_cached(s3_req_t *r)
     }
     get_answer(r, &m, -1);
     lh_obj_meta_clear(&m);
+    lh_metrics_add("lakehouse_s3_without_worker_total",
+                   r->op == OP_GET_OBJECT ? "op=\"GetObject\"" : "op=\"HeadObject\"", 1);
     return 1;
 }
 

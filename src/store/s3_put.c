@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "store/s3_int.h"
 
 #define SMALL_PUT ((int64_t)64 << 10)
@@ -100,6 +101,18 @@ static int put_setup(s3_req_t *r)
     return 0;
 }
 
+/* 1 when a PutObject may be authorized on the loop thread: the bucket row is
+ * cached and allows the caller to write (put_on_loop). */
+static int loop_may_put(s3_req_t *r)
+{
+    lh_bucket_info_t info;
+    if (r->op != OP_PUT_OBJECT || lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0)
+        return 0;
+    int ok = lh__s3_access(r, &info, "s3:PutObject", r->key, r->key_len);
+    lh_bucket_info_clear(&info);
+    return ok;
+}
+
 static void begin_work(s3_req_t *r)
 {
     lh_err_t err = {0};
@@ -139,10 +152,11 @@ void lh__s3_put_start(s3_req_t *r)
         return;
     }
     /* A client that asked for 100-continue waits for our verdict before it
-     * sends the body, so authorize first; a small body otherwise costs one
-     * trip through the pool in all (see small_work). */
-    if (!h->expect_continue && !h->chunked && h->content_length >= 0 &&
-        h->content_length <= SMALL_PUT) {
+     * sends the body, so authorize first (on the loop when the bucket row is
+     * cached, see put_on_loop); a small body otherwise costs one trip through
+     * the pool in all (see small_work). */
+    if (!h->chunked && h->content_length >= 0 && h->content_length <= SMALL_PUT &&
+        (!h->expect_continue || loop_may_put(r))) {
         r->put.small = 1;
         lh_http_body_read(h);
         return;
@@ -255,65 +269,90 @@ static int verify_digests(s3_req_t *r, unsigned char *md5, char *ck_b64, size_t 
     return 0;
 }
 
+/* Checks what the whole body must satisfy and fills p->etag and p->ck_b64.
+ * 0, or -1 with the error prepared. */
+static int body_checks(s3_req_t *r, char *cksum_json, size_t cap)
+{
+    s3_put_t *p = &r->put;
+    unsigned char md5[16];
+    cksum_json[0] = 0;
+    if (p->chunked && !lh_awschunked_done(p->chunked)) {
+        lh__s3_error(r, "IncompleteBody", "the aws-chunked body ended before its final chunk");
+        return -1;
+    }
+    if (p->decoded_expect >= 0 && p->decoded_expect != p->bytes) {
+        lh__s3_error(r, "IncompleteBody", NULL);
+        return -1;
+    }
+    if (verify_digests(r, md5, p->ck_b64, sizeof p->ck_b64) != 0)
+        return -1;
+    lh_hex(md5, 16, p->etag);
+    if (p->ck_algo)
+        snprintf(cksum_json, cap, "{\"algo\":\"%s\",\"value\":\"%s\",\"type\":\"FULL_OBJECT\"}",
+                 lh_cksum_algo_name(p->ck_algo), p->ck_b64);
+    return 0;
+}
+
+/* The conditions of a PutObject (If-None-Match: *, If-Match); the If-Match
+ * etag goes to imbuf (80 bytes). */
+static void put_conditions(s3_req_t *r, lh_put_cond_t *cond, char *imbuf)
+{
+    const char *inm = lh__s3_hdr(r, "if-none-match"), *im = lh__s3_hdr(r, "if-match");
+    memset(cond, 0, sizeof *cond);
+    if (inm && !strcmp(inm, "*"))
+        cond->if_none_match_any = 1;
+    if (im) {
+        size_t n = strlen(im);
+        if (n >= 2 && im[0] == '"' && im[n - 1] == '"')
+            snprintf(imbuf, 80, "%.*s", (int)(n - 2), im + 1);
+        else
+            snprintf(imbuf, 80, "%s", im);
+        cond->if_match = imbuf;
+    }
+    r->put.if_match = cond->if_match != NULL;
+}
+
+/* The answer to a committed PUT or part: its ETag and checksum, or the error. */
+static void put_result(s3_req_t *r, int rc, const lh_err_t *err)
+{
+    char q[48];
+    if (rc) {
+        lh__s3_error_from(r, rc, err);
+        return;
+    }
+    snprintf(q, sizeof q, "\"%s\"", r->put.etag);
+    lh__s3_set_hdr(r, "ETag", q);
+    if (r->put.ck_algo)
+        lh__s3_set_hdr(r, lh__s3_cksum_header(r->put.ck_algo), r->put.ck_b64);
+    r->status = 200;
+}
+
 static void commit_work(s3_req_t *r)
 {
     s3_put_t *p = &r->put;
     lh_err_t err = {0};
-    unsigned char md5[16];
-    char etag[40], ck_b64[96], cksum_json[256] = "";
-    if (p->chunked && !lh_awschunked_done(p->chunked)) {
-        lh__s3_error(r, "IncompleteBody", "the aws-chunked body ended before its final chunk");
+    char cksum_json[256];
+    if (body_checks(r, cksum_json, sizeof cksum_json) != 0)
         return;
-    }
-    if (p->decoded_expect >= 0 && p->decoded_expect != p->bytes) {
-        lh__s3_error(r, "IncompleteBody", NULL);
-        return;
-    }
-    if (verify_digests(r, md5, ck_b64, sizeof ck_b64) != 0)
-        return;
-    lh_hex(md5, 16, etag);
-    if (p->ck_algo)
-        snprintf(cksum_json, sizeof cksum_json,
-                 "{\"algo\":\"%s\",\"value\":\"%s\",\"type\":\"FULL_OBJECT\"}",
-                 lh_cksum_algo_name(p->ck_algo), ck_b64);
     lh_store_writer_t *w = p->w;
     p->w = NULL;
     int rc;
     if (r->op == OP_UPLOAD_PART) {
-        rc = lh_store_part_commit(w, lh__s3_part_number(r), etag,
+        rc = lh_store_part_commit(w, lh__s3_part_number(r), p->etag,
                                   cksum_json[0] ? cksum_json : NULL, &err);
     } else {
         lh_obj_meta_t m = {0};
-        lh_put_cond_t cond = {0};
-        const char *inm = lh__s3_hdr(r, "if-none-match"), *im = lh__s3_hdr(r, "if-match");
+        lh_put_cond_t cond;
         char imbuf[80];
-        if (inm && !strcmp(inm, "*"))
-            cond.if_none_match_any = 1;
-        if (im) {
-            size_t n = strlen(im);
-            if (n >= 2 && im[0] == '"' && im[n - 1] == '"')
-                snprintf(imbuf, sizeof imbuf, "%.*s", (int)(n - 2), im + 1);
-            else
-                snprintf(imbuf, sizeof imbuf, "%s", im);
-            cond.if_match = imbuf;
-        }
-        snprintf(m.etag, sizeof m.etag, "%s", etag);
+        put_conditions(r, &cond, imbuf);
+        snprintf(m.etag, sizeof m.etag, "%s", p->etag);
         m.attrs = lh__s3_attrs_from_headers(r, cksum_json[0] ? cksum_json : NULL);
         rc = lh_store_put_commit(w, r->key, r->key_len, &m, &cond, &err);
         free(m.attrs);
         if (rc == LH_EPRECOND && cond.if_match && lh__s3_key_absent(r))
             rc = lh_err_set(&err, LH_ENOENT, "no such key");
     }
-    if (rc) {
-        lh__s3_error_from(r, rc, &err);
-        return;
-    }
-    char q[48];
-    snprintf(q, sizeof q, "\"%s\"", etag);
-    lh__s3_set_hdr(r, "ETag", q);
-    if (p->ck_algo)
-        lh__s3_set_hdr(r, lh__s3_cksum_header(p->ck_algo), ck_b64);
-    r->status = 200;
+    put_result(r, rc, &err);
 }
 
 /* The whole small upload in one job: authorize, open, decode/hash/write, commit. */
@@ -329,11 +368,97 @@ static void small_work(s3_req_t *r)
         commit_work(r);
 }
 
+/* --- a small PutObject without a worker ---
+ * When the bucket row is cached and the caller may write, a body that fits
+ * the inline limit (at most 64 KiB) is decoded and hashed on the loop thread
+ * (as cheap as handing it to a worker and back), and its commit is queued to
+ * the store's committer thread, which batches it with every other commit
+ * queued meanwhile; the answer goes out from the loop once it is durable.
+ * Anything else (no cached bucket row, a larger limit, UploadPart) takes the
+ * worker path above, with the same checks and answers. */
+
+static void precond_work(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    if (lh__s3_key_absent(r)) /* If-Match on a missing key is 404 */
+        r->put.commit_rc = lh_err_set(&err, LH_ENOENT, "no such key");
+    else
+        err = r->put.commit_err;
+    put_result(r, r->put.commit_rc, &err);
+}
+
+/* Loop thread: the commit is back (status LH_ECANCELED: the server stopped). */
+static void put_committed_loop(void *arg, int status)
+{
+    s3_req_t *r = arg;
+    if (!status && r->http && r->put.commit_rc == LH_EPRECOND && r->put.if_match) {
+        lh__s3_submit(r, precond_work, NULL); /* work_pending stays set */
+        return;
+    }
+    if (!status)
+        put_result(r, r->put.commit_rc, &r->put.commit_err);
+    lh__s3_resume(r, status, NULL);
+}
+
+/* The committer thread: hands the result to the loop. */
+static void put_committed(void *arg, int rc, const lh_err_t *err)
+{
+    s3_req_t *r = arg;
+    lh_loop_poster_t *poster = r->put.poster; /* r->s3 may be gone at shutdown */
+    r->put.commit_rc = rc;
+    if (rc)
+        r->put.commit_err = *err;
+    r->put.node.fn = put_committed_loop;
+    r->put.node.arg = r;
+    if (lh_loop_post_node(poster, &r->put.node) != 0)
+        lh__s3_resume(r, LH_ECANCELED, NULL); /* the loop is gone, and the connection */
+    lh_loop_poster_release(poster);
+}
+
+/* 1 when the upload was taken (answered, or its commit queued), 0 to go the
+ * worker's way. */
+static int put_on_loop(s3_req_t *r)
+{
+    s3_put_t *p = &r->put;
+    if (!loop_may_put(r) || lh_store_put_begin_mem(r->s3->st, r->bucket, r->body.len, &p->w))
+        return 0;
+    lh_metrics_add("lakehouse_s3_without_worker_total", "op=\"PutObject\"", 1);
+    char cksum_json[256], imbuf[80];
+    p->slice = r->body.ptr ? r->body.ptr : "";
+    p->slice_len = r->body.len;
+    chunk_work(r);
+    if (r->failed || body_checks(r, cksum_json, sizeof cksum_json) != 0) {
+        lh__s3_send(r);
+        return 1;
+    }
+    lh_obj_meta_t m = {0};
+    lh_put_cond_t cond;
+    put_conditions(r, &cond, imbuf);
+    snprintf(m.etag, sizeof m.etag, "%s", p->etag);
+    m.attrs = lh__s3_attrs_from_headers(r, cksum_json[0] ? cksum_json : NULL);
+    lh_store_writer_t *w = p->w;
+    p->w = NULL;
+    r->work_pending = 1;
+    p->poster = r->s3->poster;
+    lh_loop_poster_hold(p->poster);
+    int rc = lh_store_put_commit_async(w, r->key, r->key_len, &m, &cond, put_committed, r);
+    free(m.attrs);
+    if (rc) {
+        lh_loop_poster_release(p->poster);
+        r->work_pending = 0;
+        lh__s3_error(r, "InternalError", NULL);
+        lh__s3_send(r);
+    }
+    return 1;
+}
+
 void lh__s3_put_end(s3_req_t *r)
 {
     if (r->failed) {
         lh__s3_send(r);
         return;
     }
+    if (r->put.small && put_on_loop(r))
+        return;
     lh__s3_submit(r, r->put.small ? small_work : commit_work, NULL);
 }

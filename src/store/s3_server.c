@@ -176,6 +176,11 @@ static void job_done(void *arg, int status)
     s3_req_t *r = j->r;
     s3_work_fn done = j->done;
     free(j);
+    lh__s3_resume(r, status, done);
+}
+
+void lh__s3_resume(s3_req_t *r, int status, s3_work_fn done)
+{
     r->work_pending = 0;
     if (!r->http) { /* the connection went away meanwhile */
         req_free(r);
@@ -773,6 +778,9 @@ int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_sto
                         "S3 response body bytes sent", NULL, 0);
     lh_metrics_register("lakehouse_s3_requests_in_flight", LH_METRIC_GAUGE,
                         "S3 requests being served", NULL, 0);
+    lh_metrics_register("lakehouse_s3_without_worker_total", LH_METRIC_COUNTER,
+                        "S3 requests served with no worker thread (small GETs from the read "
+                        "cache, small PUTs committed by the store's committer)", NULL, 0);
     (void)size_buckets;
     const char *cert = lh_config_get(cfg, "store.tls_cert");
     const char *key = lh_config_get(cfg, "store.tls_key");
@@ -787,8 +795,14 @@ int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_sto
         .ctx = s3,
     };
     lh_http_opts_from_config(&o, cfg, "store");
-    int rc = lh_http_server_start(loop, &o, &s3->http, bound, cap, err);
+    int rc = lh_loop_poster_new(loop, &s3->poster);
     if (rc) {
+        free(s3);
+        return lh_err_set(err, rc, "cannot create the s3 poster");
+    }
+    rc = lh_http_server_start(loop, &o, &s3->http, bound, cap, err);
+    if (rc) {
+        lh_loop_poster_close(s3->poster);
         free(s3);
         return rc;
     }
@@ -799,6 +813,7 @@ int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_sto
 static void stopped(void *arg)
 {
     lh_s3_t *s3 = arg;
+    lh_loop_poster_close(s3->poster); /* commits still in flight free their requests */
     if (s3->stop_done)
         s3->stop_done(s3->stop_arg);
     free(s3);

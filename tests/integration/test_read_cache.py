@@ -31,9 +31,12 @@ def status_of(fn, **kw):
     return h.err_status(ei.value), h.err_code(ei.value)
 
 
-def test_cached_small_object_follows_every_write(s3, bucket):
+def test_cached_small_object_follows_every_write(server, s3, bucket):
+    from test_small_put import without_worker
     s3.put_object(Bucket=bucket, Key="k", Body=b"one")
+    before = without_worker(server, "GetObject")
     assert twice(s3, bucket, "k") == b"one"
+    assert without_worker(server, "GetObject") - before >= 1  # the second read
     s3.put_object(Bucket=bucket, Key="k", Body=b"two")
     assert twice(s3, bucket, "k") == b"two"
     s3.put_object(Bucket=bucket, Key="src", Body=b"copied")
