@@ -43,6 +43,7 @@ static int bulk_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     int rc = 0;
     for (int64_t i = 0; !rc && i < b->n; i++) {
         b->keyfn(i, key, sizeof key);
+        lh__cache_obj_begin(c->st, b->bucket, key, strlen(key)); /* the read cache's rule */
         if (!(s = lh__q(c, Q_OBJ_PUT, err))) {
             rc = LH_EIO;
             break;
