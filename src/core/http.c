@@ -279,7 +279,10 @@ static int wants_input(const lh__http_conn_t *c)
     case LH__CS_HEAD:
     case LH__CS_DISCARD:
         return 1;
-    case LH__CS_REQ:
+    case LH__CS_REQ: /* the body; or, once the answer is queued whole, what follows it
+                        (kept buffered until the answer is out: no read stop and restart
+                        per request) */
+        if (c->req->resp == LH__RS_FINISHED && c->p.phase == LH__HP_DONE) return 1;
         return c->req->body == LH__BS_READING && !c->holding && c->p.phase == LH__HP_BODY;
     default:
         return 0;

@@ -912,6 +912,43 @@ static void head_and_sendfile_range(void)
     unlink(S.file);
 }
 
+/* The next request may arrive while a large answer is still being written
+ * (reading goes on once the answer is queued whole): it is kept and answered
+ * after it, in order; a half-close right after a request still gets the
+ * whole answer, then the end. */
+static void next_request_during_a_long_answer(void)
+{
+    conn_t c;
+    resp_t r;
+    write_test_file(4 << 20);
+    CHECK_EQ_INT(server_start(), 0);
+    CHECK_EQ_INT(tconnect(&c), 0);
+    CHECK_EQ_INT(csends(&c, "GET /file HTTP/1.1\r\nHost: x\r\n\r\n"), 0);
+    CHECK_EQ_INT(read_head(&c, &r), 0); /* the answer started; most of it is still queued */
+    CHECK_EQ_INT(csends(&c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nnext"), 0);
+    usleep(20000);
+    lh_buf_t body;
+    lh_buf_init(&body, 8 << 20);
+    CHECK_EQ_INT(read_n(&c, &body, 4 << 20), 0);
+    CHECK(file_range_ok(&body, 0, 4 << 20));
+    lh_buf_free(&body);
+    CHECK_EQ_INT(read_resp(&c, &r, 0), 0);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK(r.body.len == 4 && !memcmp(r.body.ptr, "next", 4));
+    lh_buf_free(&r.body);
+    CHECK_EQ_INT(csends(&c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nlast"), 0);
+    shutdown(c.fd, SHUT_WR);
+    CHECK_EQ_INT(read_resp(&c, &r, 0), 0);
+    CHECK(r.body.len == 4 && !memcmp(r.body.ptr, "last", 4));
+    lh_buf_free(&r.body);
+    CHECK(at_eof(&c));
+    tclose(&c);
+    wait_for(&S.done_ok, 3);
+    CHECK_EQ_INT(LOAD(S.done_ok), 3);
+    server_stop();
+    unlink(S.file);
+}
+
 static void noread_discards_small_body(void)
 {
     conn_t c;
@@ -1204,6 +1241,7 @@ static const lh_test_t tests[] = {
     {"bad_requests_get_errors", bad_requests_get_errors},
     {"backpressure_bounds_buffering", backpressure_bounds_buffering},
     {"head_and_sendfile_range", head_and_sendfile_range},
+    {"next_request_during_a_long_answer", next_request_during_a_long_answer},
     {"noread_discards_small_body", noread_discards_small_body},
     {"drop_mid_body_ends_not_ok", drop_mid_body_ends_not_ok},
     {"http10_keepalive_rules", http10_keepalive_rules},
