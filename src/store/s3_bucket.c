@@ -26,7 +26,7 @@ static int canned_acl(const s3_req_t *r)
 static void create_work(s3_req_t *r)
 {
     lh_err_t err = {0};
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     int pub = canned_acl(r);
     if (!lh_s3_bucket_name_valid(r->bucket)) {
         lh__s3_error(r, "InvalidBucketName", NULL);
@@ -51,7 +51,7 @@ static void create_work(s3_req_t *r)
     if (rc == LH_EEXIST) {
         int mine = lh_store_bucket_get(r->s3->st, r->bucket, &info) == 0 &&
                    !strcmp(info.owner, r->user.access_key);
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         lh__s3_error(r, mine ? "BucketAlreadyOwnedByYou" : "BucketAlreadyExists", NULL);
         return;
     }
@@ -113,7 +113,7 @@ static void versioning_work(s3_req_t *r)
 
 static void policy_work(s3_req_t *r)
 {
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     lh_err_t err = {0};
     int rc = 0;
     if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, &info))
@@ -127,10 +127,10 @@ static void policy_work(s3_req_t *r)
             lh__s3_set_hdr(r, "Content-Type", "application/json");
             r->status = 200;
         }
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         return;
     }
-    lh_bucket_info_clear(&info);
+    lh_store_bucket_clear(&info);
     if (r->op == OP_PUT_BUCKET_POLICY) {
         lh_policy_t *p = NULL;
         if (!r->body.len || lh_policy_parse(r->body.ptr, r->body.len, r->bucket, &p, &err) != 0) {
@@ -185,11 +185,11 @@ void lh__s3_bucket_op(s3_req_t *r)
 int lh_s3_init_lake(lh_store_t *st, const lh_config_t *cfg, const char *owner, lh_err_t *err)
 {
     const char *bucket = lh_config_get(cfg, "lake.bucket");
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     if (!bucket[0])
         return 0;
     if (lh_store_bucket_get(st, bucket, &info) == 0) {
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         return 0;
     }
     if (!lh_s3_bucket_name_valid(bucket))
@@ -207,7 +207,7 @@ int lh_s3_init_lake(lh_store_t *st, const lh_config_t *cfg, const char *owner, l
         if (!*f)
             continue;
         snprintf(key, sizeof key, "%s%s", f, f[strlen(f) - 1] == '/' ? "" : "/");
-        lh_obj_meta_t m = {0};
+        lh_store_meta_t m = {0};
         snprintf(m.etag, sizeof m.etag, "d41d8cd98f00b204e9800998ecf8427e");
         m.attrs = (char *)"{\"content-type\":\"application/x-directory\"}";
         rc = lh_store_put_begin(st, bucket, &w, err);

@@ -116,10 +116,10 @@ void lh__s3_set_hdr(s3_req_t *r, const char *name, const char *value);
 /* Checks the bucket exists and the caller may do action on it (key may be NULL).
  * Returns 0, or prepares the S3 error and returns -1. */
 int lh__s3_authorize(s3_req_t *r, const char *bucket, const char *action, const char *key,
-                     size_t key_len, lh_bucket_info_t *info_out);
+                     size_t key_len, lh_store_bucket_t *info_out);
 
 /* 1 when the caller may do action on the bucket described by info. */
-int lh__s3_access(const s3_req_t *r, const lh_bucket_info_t *info, const char *action,
+int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *action,
                   const char *key, size_t key_len);
 
 /* s3_error.c: prepares an S3 XML error response (worker or loop thread). */
@@ -159,7 +159,7 @@ int lh__s3_copy_body(int fd, int64_t off, int64_t len, lh_store_writer_t *w,
  * may read it and write the destination and that its x-amz-copy-source-if-*
  * conditions hold. 0 with *fd (caller closes), *sm (caller clears) and *same
  * (source is the destination), or -1 with the error prepared. Worker thread. */
-int lh__s3_open_copy_source(s3_req_t *r, lh_obj_meta_t *sm, int *fd, int *same);
+int lh__s3_open_copy_source(s3_req_t *r, lh_store_meta_t *sm, int *fd, int *same);
 /* The partNumber query parameter (1..10000), or -1 with the error prepared. */
 int lh__s3_part_number(s3_req_t *r);
 

@@ -61,7 +61,7 @@ static void put_owner(lh_buf_t *b, const char *owner)
     lh_buf_puts(b, "</Owner>");
 }
 
-static int on_entry(const lh_list_entry_t *e, void *arg)
+static int on_entry(const lh_store_list_entry_t *e, void *arg)
 {
     list_ctx_t *c = arg;
     c->count++;
@@ -101,7 +101,7 @@ static int get_int(s3_req_t *r, const char *name, int def, int lo, int hi, int *
 
 static void objects_work(s3_req_t *r)
 {
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     lh_err_t err = {0};
     list_ctx_t c = {.r = r, .b = &r->resp_body};
     c.v2 = r->op == OP_LIST_OBJECTS_V2;
@@ -116,19 +116,19 @@ static void objects_work(s3_req_t *r)
                              : lh__s3_query(r, c.versions ? "key-marker" : "marker");
     int max;
     if (get_int(r, "max-keys", 1000, 0, 1000, &max)) {
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         return;
     }
     if (enc && strcmp(enc, "url")) {
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         lh__s3_error(r, "InvalidArgument", "Invalid Encoding Method specified in Request");
         return;
     }
     c.url = enc != NULL;
     c.owner = !c.v2 || (lh__s3_query(r, "fetch-owner") && !strcmp(lh__s3_query(r, "fetch-owner"), "true"));
     c.owner_name = info.owner;
-    unsigned char tokbuf[LH_KEY_MAX + 8];
-    lh_list_opts_t o = {0};
+    unsigned char tokbuf[LH_STORE_KEY_MAX + 8];
+    lh_store_list_opts_t o = {0};
     if (prefix)
         o.prefix = prefix, o.prefix_len = strlen(prefix);
     if (delim && delim[0])
@@ -136,7 +136,7 @@ static void objects_work(s3_req_t *r)
     if (token) {
         long n = lh_base64_decode(token, strlen(token), tokbuf, sizeof tokbuf - 1);
         if (n < 0) {
-            lh_bucket_info_clear(&info);
+            lh_store_bucket_clear(&info);
             lh__s3_error(r, "InvalidArgument", "The continuation token provided is incorrect");
             return;
         }
@@ -150,14 +150,14 @@ static void objects_work(s3_req_t *r)
     lh__s3_xml_elem(c.b, "Name", r->bucket);
     put_enc(c.b, "Prefix", prefix ? prefix : "", prefix ? strlen(prefix) : 0, c.url);
     size_t mark_at = c.b->len;
-    char next[LH_KEY_MAX + 1];
+    char next[LH_STORE_KEY_MAX + 1];
     size_t next_len = 0;
     int truncated = 0;
     int rc = lh_store_list(r->s3->st, r->bucket, &o, on_entry, &c, &truncated, next, &next_len,
                            &err);
     if (rc) {
         lh_buf_free(&c.prefixes);
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         lh__s3_error_from(r, rc, &err);
         return;
     }
@@ -204,7 +204,7 @@ static void objects_work(s3_req_t *r)
     lh_buf_free(&c.prefixes);
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     r->status = 200;
-    lh_bucket_info_clear(&info);
+    lh_store_bucket_clear(&info);
 }
 
 typedef struct {
@@ -213,7 +213,7 @@ typedef struct {
     int all;
 } buckets_ctx_t;
 
-static int on_bucket(const lh_bucket_info_t *bi, void *arg)
+static int on_bucket(const lh_store_bucket_t *bi, void *arg)
 {
     buckets_ctx_t *c = arg;
     if (!c->all && strcmp(bi->owner, c->r->user.access_key) &&
@@ -247,12 +247,12 @@ typedef struct {
     lh_buf_t *b;
     const char *owner;
     int count;
-    char last_key[LH_KEY_MAX + 1];
+    char last_key[LH_STORE_KEY_MAX + 1];
     char last_id[64];
     int url;
 } uploads_ctx_t;
 
-static int on_upload(const lh_mpu_info_t *u, void *arg)
+static int on_upload(const lh_store_mpu_t *u, void *arg)
 {
     uploads_ctx_t *c = arg;
     char ts[40];
@@ -275,13 +275,13 @@ static int on_upload(const lh_mpu_info_t *u, void *arg)
 
 static void uploads_work(s3_req_t *r)
 {
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     lh_err_t err = {0};
     int max, truncated = 0;
     if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, NULL, 0, &info))
         return;
     if (get_int(r, "max-uploads", 1000, 0, 1000, &max)) {
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         return;
     }
     const char *prefix = lh__s3_query(r, "prefix");
@@ -297,7 +297,7 @@ static void uploads_work(s3_req_t *r)
     size_t at = c.b->len;
     int rc = lh_store_mpu_list(r->s3->st, r->bucket, prefix, prefix ? strlen(prefix) : 0, km, um,
                                max, on_upload, &c, &truncated, &err);
-    lh_bucket_info_clear(&info);
+    lh_store_bucket_clear(&info);
     if (rc) {
         lh__s3_error_from(r, rc, &err);
         return;
@@ -331,10 +331,10 @@ static void put_part_checksum(lh_buf_t *b, const char *attrs)
 
 static void parts_work(s3_req_t *r)
 {
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     lh_err_t err = {0};
-    lh_mpu_info_t u = {0};
-    lh_part_info_t *parts = NULL;
+    lh_store_mpu_t u = {0};
+    lh_store_part_t *parts = NULL;
     int n = 0, truncated = 0, max, marker;
     const char *uid = lh__s3_query(r, "uploadId");
     if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, r->key, r->key_len, &info))
@@ -382,9 +382,9 @@ static void parts_work(s3_req_t *r)
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     r->status = 200;
 done:
-    lh_part_infos_free(parts, n);
-    lh_mpu_info_clear(&u);
-    lh_bucket_info_clear(&info);
+    lh_store_parts_free(parts, n);
+    lh_store_mpu_clear(&u);
+    lh_store_bucket_clear(&info);
 }
 
 void lh__s3_list_op(s3_req_t *r)

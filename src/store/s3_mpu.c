@@ -70,7 +70,7 @@ static void create_work(s3_req_t *r)
 }
 
 /* Checks the upload exists for this key; fills u. 0 or -1 (error prepared). */
-static int get_upload(s3_req_t *r, lh_mpu_info_t *u)
+static int get_upload(s3_req_t *r, lh_store_mpu_t *u)
 {
     lh_err_t err = {0};
     int rc = lh_store_mpu_get(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), u, &err);
@@ -86,11 +86,11 @@ static int get_upload(s3_req_t *r, lh_mpu_info_t *u)
 static void abort_work(s3_req_t *r)
 {
     lh_err_t err = {0};
-    lh_mpu_info_t u = {0};
+    lh_store_mpu_t u = {0};
     if (lh__s3_authorize(r, r->bucket, "s3:AbortMultipartUpload", r->key, r->key_len, NULL) ||
         get_upload(r, &u))
         return;
-    lh_mpu_info_clear(&u);
+    lh_store_mpu_clear(&u);
     int rc = lh_store_mpu_abort(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &err);
     lh__s3_result(r, rc, &err, 204);
 }
@@ -98,8 +98,8 @@ static void abort_work(s3_req_t *r)
 static void part_copy_work(s3_req_t *r)
 {
     lh_err_t err = {0};
-    lh_obj_meta_t sm = {0};
-    lh_mpu_info_t u = {0};
+    lh_store_meta_t sm = {0};
+    lh_store_mpu_t u = {0};
     lh_store_writer_t *w = NULL;
     int fd = -1, same = 0, rc;
     int pn = lh__s3_part_number(r);
@@ -141,8 +141,8 @@ done:
         lh_store_put_abort(w);
     if (fd >= 0)
         close(fd);
-    lh_obj_meta_clear(&sm);
-    lh_mpu_info_clear(&u);
+    lh_store_meta_clear(&sm);
+    lh_store_mpu_clear(&u);
 }
 
 /* ---- CompleteMultipartUpload ---- */
@@ -179,7 +179,7 @@ static size_t part_checksum(const char *attrs, int algo, unsigned char *raw)
 
 /* Final checksum of the object from the parts; "" when the upload has none.
  * Returns -1 with the error prepared when a part lacks its checksum. */
-static int final_checksum(s3_req_t *r, json_t *mc, const lh_part_info_t **sel, int n, char *b64,
+static int final_checksum(s3_req_t *r, json_t *mc, const lh_store_part_t **sel, int n, char *b64,
                           size_t cap, const char **algo_name, const char **type)
 {
     b64[0] = 0;
@@ -225,7 +225,7 @@ static int final_checksum(s3_req_t *r, json_t *mc, const lh_part_info_t **sel, i
 }
 
 /* A <ChecksumXXX> given for a part in the Complete body must equal the stored one. */
-static int part_checksum_matches(const lh_xml_node_t *p, const lh_part_info_t *found)
+static int part_checksum_matches(const lh_xml_node_t *p, const lh_store_part_t *found)
 {
     for (const lh_xml_node_t *c = p->child; c; c = c->next) {
         if (strncmp(c->name, "Checksum", 8) || !strcmp(c->name, "ChecksumType"))
@@ -243,8 +243,8 @@ static int part_checksum_matches(const lh_xml_node_t *p, const lh_part_info_t *f
 }
 
 /* Validates the requested parts against the stored ones. 0 or -1. */
-static int select_parts(s3_req_t *r, const lh_xml_node_t *root, lh_part_info_t *parts, int np,
-                        const lh_part_info_t **sel, int *nsel, int *numbers)
+static int select_parts(s3_req_t *r, const lh_xml_node_t *root, lh_store_part_t *parts, int np,
+                        const lh_store_part_t **sel, int *nsel, int *numbers)
 {
     int last = 0, n = 0;
     for (const lh_xml_node_t *p = lh_xml_child(root, "Part"); p; p = lh_xml_next(p, "Part")) {
@@ -262,7 +262,7 @@ static int select_parts(s3_req_t *r, const lh_xml_node_t *root, lh_part_info_t *
         }
         last = (int)pn;
         strip_quotes(et->text, etag, sizeof etag);
-        const lh_part_info_t *found = NULL;
+        const lh_store_part_t *found = NULL;
         for (int i = 0; i < np && !found; i++)
             if (parts[i].part_number == pn)
                 found = &parts[i];
@@ -289,9 +289,9 @@ static int select_parts(s3_req_t *r, const lh_xml_node_t *root, lh_part_info_t *
 static void complete_work(s3_req_t *r)
 {
     lh_err_t err = {0};
-    lh_mpu_info_t u = {0};
-    lh_part_info_t *parts = NULL;
-    const lh_part_info_t **sel = NULL;
+    lh_store_mpu_t u = {0};
+    lh_store_part_t *parts = NULL;
+    const lh_store_part_t **sel = NULL;
     int *numbers = NULL;
     int np = 0, nsel = 0, trunc = 0;
     json_t *attrs = NULL;
@@ -325,7 +325,7 @@ static void complete_work(s3_req_t *r)
         lh_cksum_update(&md5, raw, 16);
     }
     lh_cksum_final(&md5, d);
-    lh_obj_meta_t m = {0};
+    lh_store_meta_t m = {0};
     lh_hex(d, 16, m.etag);
     snprintf(m.etag + 32, sizeof m.etag - 32, "-%d", nsel);
     attrs = u.attrs ? json_loads(u.attrs, 0, NULL) : json_object();
@@ -355,7 +355,7 @@ static void complete_work(s3_req_t *r)
         json_object_set_new(attrs, "checksums",
                             json_pack("{s:s,s:s,s:s}", "algo", algo_name, "value", ck, "type", type));
     m.attrs = json_dumps(attrs, JSON_COMPACT);
-    lh_put_cond_t cond = {0};
+    lh_store_put_cond_t cond = {0};
     char imbuf[80];
     const char *inm = lh__s3_hdr(r, "if-none-match"), *im = lh__s3_hdr(r, "if-match");
     cond.if_none_match_any = inm && !strcmp(inm, "*");
@@ -395,8 +395,8 @@ done:
     json_decref(attrs);
     free(sel);
     free(numbers);
-    lh_part_infos_free(parts, np);
-    lh_mpu_info_clear(&u);
+    lh_store_parts_free(parts, np);
+    lh_store_mpu_clear(&u);
     lh_arena_free(a);
 }
 

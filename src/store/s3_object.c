@@ -41,7 +41,7 @@ static int etag_in_list(const char *list, const char *etag)
 
 /* Evaluates If-Match / If-None-Match / If-(Un)Modified-Since with prefix
  * "if-" or "x-amz-copy-source-if-". Returns 0, 304 or 412. */
-static int conditions(const s3_req_t *r, const char *prefix, const lh_obj_meta_t *m, int is_get)
+static int conditions(const s3_req_t *r, const char *prefix, const lh_store_meta_t *m, int is_get)
 {
     char n[64];
     int64_t t, mtime = m->mtime_ns / 1000000000;
@@ -103,7 +103,7 @@ static int parse_range(const char *v, int64_t size, int64_t *off, int64_t *len)
     return 1;
 }
 
-static void add_meta_headers(s3_req_t *r, const lh_obj_meta_t *m, int with_ck)
+static void add_meta_headers(s3_req_t *r, const lh_store_meta_t *m, int with_ck)
 {
     char buf[96];
     snprintf(buf, sizeof buf, "\"%s\"", m->etag);
@@ -150,7 +150,7 @@ static void read_small_body(s3_req_t *r)
 static void get_work(s3_req_t *r)
 {
     lh_err_t err = {0};
-    lh_obj_meta_t m = {0};
+    lh_store_meta_t m = {0};
     int fd = -1;
     if (lh__s3_authorize(r, r->bucket, "s3:GetObject", r->key, r->key_len, NULL))
         return;
@@ -168,7 +168,7 @@ static void get_work(s3_req_t *r)
             r->status = 304;
             add_meta_headers(r, &m, 0);
         }
-        lh_obj_meta_clear(&m);
+        lh_store_meta_clear(&m);
         return;
     }
     int64_t off = 0, len = m.size;
@@ -180,7 +180,7 @@ static void get_work(s3_req_t *r)
         char cr[64];
         snprintf(cr, sizeof cr, "bytes */%lld", (long long)m.size);
         lh__s3_set_hdr(r, "Content-Range", cr);
-        lh_obj_meta_clear(&m);
+        lh_store_meta_clear(&m);
         return;
     }
     const char *ckmode = lh__s3_hdr(r, "x-amz-checksum-mode");
@@ -203,7 +203,7 @@ static void get_work(s3_req_t *r)
     r->resp_fd = fd;
     r->resp_off = off;
     r->resp_len = len;
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     if (r->op == OP_GET_OBJECT && len <= SMALL_BODY)
         read_small_body(r);
 }
@@ -219,19 +219,19 @@ static void delete_work(s3_req_t *r)
 
 static void acl_work(s3_req_t *r)
 {
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     lh_err_t err = {0};
-    lh_obj_meta_t m = {0};
+    lh_store_meta_t m = {0};
     if (lh__s3_authorize(r, r->bucket, r->key ? "s3:GetObject" : NULL, r->key, r->key_len, &info))
         return;
     if (r->key) {
         int rc = lh_store_head(r->s3->st, r->bucket, r->key, r->key_len, &m, &err);
         if (rc) {
-            lh_bucket_info_clear(&info);
+            lh_store_bucket_clear(&info);
             lh__s3_error_from(r, rc, &err);
             return;
         }
-        lh_obj_meta_clear(&m);
+        lh_store_meta_clear(&m);
     }
     lh_buf_t *b = &r->resp_body;
     lh__s3_xml_begin(b, "AccessControlPolicy");
@@ -246,7 +246,7 @@ static void acl_work(s3_req_t *r)
         lh_buf_puts(b, "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>");
     lh_buf_puts(b, "</AccessControlList></AccessControlPolicy>");
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
-    lh_bucket_info_clear(&info);
+    lh_store_bucket_clear(&info);
     r->status = 200;
 }
 
@@ -254,7 +254,7 @@ static void acl_work(s3_req_t *r)
 
 static void delete_many_work(s3_req_t *r)
 {
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     lh_err_t err = {0};
     lh_xml_node_t *root = NULL;
     const char *md5 = lh__s3_hdr(r, "content-md5");
@@ -282,7 +282,7 @@ static void delete_many_work(s3_req_t *r)
     if (!a || lh_xml_parse(a, r->body.ptr ? r->body.ptr : "", r->body.len, &root, &err) != 0 ||
         !root || strcmp(root->name, "Delete")) {
         lh_arena_free(a);
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         lh__s3_error(r, "MalformedXML", NULL);
         return;
     }
@@ -293,7 +293,7 @@ static void delete_many_work(s3_req_t *r)
         count++;
     if (count == 0 || count > 1000) {
         lh_arena_free(a);
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         lh__s3_error(r, "MalformedXML", NULL);
         return;
     }
@@ -305,7 +305,7 @@ static void delete_many_work(s3_req_t *r)
         const char *code = NULL;
         if (!k || k->text_len == 0)
             code = "MalformedXML";
-        else if (k->text_len > LH_KEY_MAX)
+        else if (k->text_len > LH_STORE_KEY_MAX)
             code = "KeyTooLongError";
         else if (!lh__s3_access(r, &info, "s3:DeleteObject", k->text, k->text_len))
             code = "AccessDenied";
@@ -333,7 +333,7 @@ static void delete_many_work(s3_req_t *r)
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     r->status = 200;
     lh_arena_free(a);
-    lh_bucket_info_clear(&info);
+    lh_store_bucket_clear(&info);
 }
 
 /* ---- CopyObject ---- */
@@ -352,7 +352,7 @@ static int copy_source(const char *src, char *bucket, size_t cap, char **key, si
     size_t n = strcspn(src, "?");
     char *dec = lh_http_pct_decode(a, (lh_str_t){src, n});
     char *slash = dec ? strchr(dec, '/') : NULL;
-    if (!slash || (size_t)(slash - dec) >= cap || !slash[1] || strlen(slash + 1) > LH_KEY_MAX) {
+    if (!slash || (size_t)(slash - dec) >= cap || !slash[1] || strlen(slash + 1) > LH_STORE_KEY_MAX) {
         lh_arena_free(a);
         return -1;
     }
@@ -396,7 +396,7 @@ static int source_algo(const char *attrs)
     return algo;
 }
 
-int lh__s3_open_copy_source(s3_req_t *r, lh_obj_meta_t *sm, int *fd, int *same)
+int lh__s3_open_copy_source(s3_req_t *r, lh_store_meta_t *sm, int *fd, int *same)
 {
     lh_err_t err = {0};
     char sbucket[64];
@@ -420,7 +420,7 @@ int lh__s3_open_copy_source(s3_req_t *r, lh_obj_meta_t *sm, int *fd, int *same)
         lh__s3_error(r, "PreconditionFailed", NULL);
         close(*fd);
         *fd = -1;
-        lh_obj_meta_clear(sm);
+        lh_store_meta_clear(sm);
         goto done;
     }
     *same = !strcmp(sbucket, r->bucket) && sklen == r->key_len && !memcmp(skey, r->key, sklen);
@@ -433,7 +433,7 @@ done:
 static void copy_work(s3_req_t *r)
 {
     lh_err_t err = {0};
-    lh_obj_meta_t sm = {0};
+    lh_store_meta_t sm = {0};
     int fd = -1, rc, same = 0;
     lh_store_writer_t *w = NULL;
     if (lh__s3_open_copy_source(r, &sm, &fd, &same))
@@ -466,10 +466,10 @@ static void copy_work(s3_req_t *r)
         lh__s3_error_from(r, rc, &err);
         goto done;
     }
-    lh_obj_meta_t m = {0};
+    lh_store_meta_t m = {0};
     lh_hex(md5, 16, m.etag);
     m.attrs = copy_attrs(r, sm.attrs, replace, algo, ck_b64);
-    lh_put_cond_t cond = {0};
+    lh_store_put_cond_t cond = {0};
     const char *inm = lh__s3_hdr(r, "if-none-match");
     cond.if_none_match_any = inm && !strcmp(inm, "*");
     rc = lh_store_put_commit(w, r->key, r->key_len, &m, &cond, &err);
@@ -492,7 +492,7 @@ done:
         lh_store_put_abort(w);
     if (fd >= 0)
         close(fd);
-    lh_obj_meta_clear(&sm);
+    lh_store_meta_clear(&sm);
 }
 
 void lh__s3_object_op(s3_req_t *r)

@@ -107,11 +107,11 @@ static void begin_work(s3_req_t *r)
     if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, r->key, r->key_len, NULL))
         return;
     if (r->op == OP_UPLOAD_PART) {
-        lh_mpu_info_t u = {0};
+        lh_store_mpu_t u = {0};
         rc = lh_store_mpu_get(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &u, &err);
         if (!rc && (u.key_len != r->key_len || memcmp(u.key, r->key, r->key_len)))
             rc = lh_err_set(&err, LH_ENOENT, "no such upload");
-        lh_mpu_info_clear(&u);
+        lh_store_mpu_clear(&u);
         if (!rc)
             rc = lh_store_part_begin(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"),
                                      &r->put.w, &err);
@@ -283,8 +283,8 @@ static void commit_work(s3_req_t *r)
         rc = lh_store_part_commit(w, lh__s3_part_number(r), etag,
                                   cksum_json[0] ? cksum_json : NULL, &err);
     } else {
-        lh_obj_meta_t m = {0};
-        lh_put_cond_t cond = {0};
+        lh_store_meta_t m = {0};
+        lh_store_put_cond_t cond = {0};
         const char *inm = lh__s3_hdr(r, "if-none-match"), *im = lh__s3_hdr(r, "if-match");
         char imbuf[80];
         if (inm && !strcmp(inm, "*"))

@@ -407,7 +407,7 @@ static const char *address(s3_req_t *r, lh_http_req_t *h)
         return "InvalidBucketName";
     if (keyp) {
         r->key_len = strlen(keyp);
-        if (r->key_len > LH_KEY_MAX)
+        if (r->key_len > LH_STORE_KEY_MAX)
             return "KeyTooLongError";
         r->key = dupn(keyp, r->key_len);
     }
@@ -477,7 +477,7 @@ static const char *authenticate(s3_req_t *r, lh_http_req_t *h, lh_err_t *err)
     return NULL;
 }
 
-int lh__s3_access(const s3_req_t *r, const lh_bucket_info_t *info, const char *action,
+int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *action,
                   const char *key, size_t key_len)
 {
     int admin = !r->anonymous && r->user.role == LH_ROLE_ADMIN;
@@ -507,9 +507,9 @@ int lh__s3_access(const s3_req_t *r, const lh_bucket_info_t *info, const char *a
 }
 
 int lh__s3_authorize(s3_req_t *r, const char *bucket, const char *action, const char *key,
-                     size_t key_len, lh_bucket_info_t *info_out)
+                     size_t key_len, lh_store_bucket_t *info_out)
 {
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     lh_err_t err = {0};
     int rc = lh_store_bucket_get(r->s3->st, bucket, &info);
     if (rc != 0) {
@@ -520,14 +520,14 @@ int lh__s3_authorize(s3_req_t *r, const char *bucket, const char *action, const 
         return -1;
     }
     if (!lh__s3_access(r, &info, action, key, key_len)) {
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         lh__s3_error(r, "AccessDenied", NULL);
         return -1;
     }
     if (info_out)
         *info_out = info;
     else
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
     return 0;
 }
 
