@@ -1,6 +1,6 @@
 /* Remote S3 back end of the object-store interface: any S3, MinIO or our own
  * server, over one reused libcurl easy handle (keep-alive) guarded by a mutex.
- * Every request is signed with our SigV4 signer (store/sigv4.h): the payload
+ * Every request is signed with our SigV4 signer (store/auth.h): the payload
  * SHA-256 goes into x-amz-content-sha256 (UNSIGNED-PAYLOAD when a file is
  * streamed). Keys are %-encoded byte by byte except A-Za-z0-9-._~ and '/',
  * the same text for the URL and the canonical path; query values encode '/'
@@ -29,7 +29,7 @@
 #include "core/checksum.h"
 #include "core/crypto.h"
 #include "store/objstore.h"
-#include "store/sigv4.h"
+#include "store/auth.h"
 
 #define S3_BODY_MAX ((size_t)16 << 20) /* error and listing documents */
 #define S3_TRIES 3

@@ -11,7 +11,7 @@
 #include "core/crypto.h"
 #include "store/engine.h"
 #include "store/s3.h"
-#include "store/sigv4.h"
+#include "store/auth.h"
 
 struct lh_s3 {
     uv_loop_t *loop;

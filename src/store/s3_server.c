@@ -1,6 +1,6 @@
 /* The S3 service: HTTP handler callbacks, addressing (path style and
  * virtual-host style), the operation table, authentication (SigV4/V2 through
- * sigv4.h, users from the metadata cache), and the worker hand-off that every
+ * auth.h, users from the metadata cache), and the worker hand-off that every
  * operation uses: blocking work on the pool, the response sent from the loop. */
 #include <ctype.h>
 #include <stdio.h>

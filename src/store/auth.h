@@ -1,4 +1,6 @@
-/* AWS request authentication, server and client side:
+/* The auth module: AWS request authentication, server and client side.
+ * auth.c picks the scheme; its leaves are sigv4.c, sigv2.c and awschunked.c
+ * (auth_int.h is shared by those files only):
  *  - Signature V4: Authorization header, presigned query (X-Amz-*), with
  *    expiry and clock-skew checks; the seed signature for chunk signatures;
  *  - Signature V2: Authorization "AWS ak:sig" header and presigned
@@ -8,8 +10,8 @@
  * (S3 does not normalize or double-encode), the canonical query is sorted by
  * encoded name then value, header values are trimmed with inner runs of
  * spaces collapsed. */
-#ifndef LH_STORE_SIGV4_H
-#define LH_STORE_SIGV4_H
+#ifndef LH_STORE_AUTH_H
+#define LH_STORE_AUTH_H
 
 #include <stddef.h>
 #include <stdint.h>
