@@ -28,27 +28,54 @@ struct lh_s3 {
 typedef struct s3_req s3_req_t;
 typedef void (*s3_work_fn)(s3_req_t *r);
 
-/* Operations, from the method, the addressing and the sub-resource. */
+/* What a request addresses: the service, a bucket, or an object. */
+typedef enum { S3_SERVICE = 1, S3_BUCKET, S3_OBJECT } s3_target_t;
+
+/* How an operation's request body is read. */
 typedef enum {
-    OP_UNKNOWN = 0,
-    OP_LIST_BUCKETS, OP_CREATE_BUCKET, OP_HEAD_BUCKET, OP_DELETE_BUCKET,
-    OP_GET_BUCKET_LOCATION, OP_GET_BUCKET_VERSIONING, OP_PUT_BUCKET_VERSIONING,
-    OP_LIST_OBJECT_VERSIONS, OP_GET_BUCKET_POLICY, OP_PUT_BUCKET_POLICY, OP_DELETE_BUCKET_POLICY,
-    OP_GET_BUCKET_ACL, OP_PUT_BUCKET_ACL, OP_LIST_OBJECTS, OP_LIST_OBJECTS_V2,
-    OP_LIST_MULTIPART_UPLOADS, OP_DELETE_OBJECTS,
-    OP_PUT_OBJECT, OP_COPY_OBJECT, OP_GET_OBJECT, OP_HEAD_OBJECT, OP_DELETE_OBJECT,
-    OP_GET_OBJECT_ACL, OP_CREATE_MULTIPART, OP_UPLOAD_PART, OP_UPLOAD_PART_COPY,
-    OP_COMPLETE_MULTIPART, OP_ABORT_MULTIPART, OP_LIST_PARTS,
-    OP_COUNT
+    S3_BODY_NONE = 0,
+    S3_BODY_SMALL,  /* a small XML/JSON body, buffered (capped) before the work runs */
+    S3_BODY_STREAM, /* streamed through the row's on_body / on_body_end */
+} s3_body_t;
+
+/* Where the caller's right to an operation is decided. */
+typedef enum {
+    S3_AUTH_BUCKET = 0, /* in the worker, against the bucket (lh__s3_authorize) */
+    S3_AUTH_ROLE,       /* on the loop, from the user's role alone (no bucket to ask) */
+} s3_auth_t;
+
+/* One S3 operation: which requests it answers, who may call it, how its body
+ * is read, and its handler. The table (lh__s3_ops[], s3_ops.c) is the whole
+ * dispatch: the first row that matches a request is its operation. */
+typedef struct s3_op {
+    const char *name;        /* "GetObject": metrics label; "Unknown": not implemented */
+    /* match */
+    const char *method;      /* "GET", "HEAD", ... (a GET row does not answer HEAD) */
+    s3_target_t target;
+    const char *sub[2];      /* query parameters that must be present ("name=value":
+                                with that decoded value) */
+    const char *const *any;  /* or: one of these must be present (unsupported ones) */
+    int bare;                /* only when the query names no sub-resource */
+    int copy_source;         /* only with an x-amz-copy-source header */
+    /* authorization */
+    s3_auth_t auth;
+    const char *action;      /* IAM action for policies, NULL = owner/admin only */
+    int needs_write;         /* refused for the reader role */
+    s3_body_t body;
+    /* handler: work runs on a worker, then the reply is sent; a streamed
+     * upload starts on the loop instead and drives its own workers. A row
+     * with neither answers NotImplemented. */
+    s3_work_fn work;
+    void (*start)(s3_req_t *r);
+    void (*on_body)(s3_req_t *r, const char *data, size_t len);
+    void (*on_body_end)(s3_req_t *r);
 } s3_op_t;
 
-typedef struct s3_op_info {
-    const char *name;     /* "GetObject" (metrics label) */
-    const char *action;   /* IAM action for policies, NULL = owner/admin only */
-    int needs_write;      /* refused for the reader role */
-    int body;             /* 0 none, 1 small XML/JSON body (buffered, capped), 2 streamed */
-} s3_op_info_t;
-extern const s3_op_info_t lh__s3_ops[OP_COUNT];
+/* s3_ops.c: the table, in match order, and the row of requests no row
+ * matches ("Unknown"). */
+extern const s3_op_t lh__s3_ops[];
+extern const size_t lh__s3_nops;
+extern const s3_op_t lh__s3_op_unknown;
 
 /* A PUT pipeline: decoding, hashing and writing a streamed body. */
 typedef struct s3_put {
@@ -68,12 +95,13 @@ typedef struct s3_put {
     size_t slice_len;
     int small;              /* small body without 100-continue: buffered on the loop,
                                then authorized, written and committed in one job */
+    int part;               /* UploadPart (set by its start): a part, not an object */
 } s3_put_t;
 
 struct s3_req {
     lh_s3_t *s3;
     lh_http_req_t *http;    /* NULL once the connection is gone */
-    s3_op_t op;
+    const s3_op_t *op;      /* its row in lh__s3_ops (lh__s3_op_unknown until routed) */
     int64_t t0_ns;
     char reqid[24];
     /* addressing */
@@ -136,14 +164,42 @@ void lh__s3_xml_elemn(lh_buf_t *b, const char *name, const char *text, size_t n)
  * ETag; the caller adds checksums and closes root. */
 void lh__s3_copy_result(s3_req_t *r, const char *root, const char *etag);
 
-/* s3_bucket.c, s3_object.c, s3_put.c, s3_list.c, s3_mpu.c: one handler per op,
- * run on the loop thread after authentication. */
-void lh__s3_bucket_op(s3_req_t *r);
-void lh__s3_object_op(s3_req_t *r);
-void lh__s3_list_op(s3_req_t *r);
-void lh__s3_mpu_op(s3_req_t *r);
-/* Streamed body operations (PutObject, UploadPart). */
-void lh__s3_put_start(s3_req_t *r);
+/* The operations' handlers, named in their rows (s3_ops.c). Worker thread:
+ * each authorizes, does the store work and prepares the reply (or the error). */
+/* s3_bucket.c */
+void lh__s3_create_bucket(s3_req_t *r);
+void lh__s3_head_bucket(s3_req_t *r);
+void lh__s3_delete_bucket(s3_req_t *r);
+void lh__s3_get_bucket_location(s3_req_t *r);
+void lh__s3_get_bucket_versioning(s3_req_t *r);
+void lh__s3_put_bucket_versioning(s3_req_t *r);
+void lh__s3_get_bucket_policy(s3_req_t *r);
+void lh__s3_put_bucket_policy(s3_req_t *r);
+void lh__s3_delete_bucket_policy(s3_req_t *r);
+void lh__s3_put_bucket_acl(s3_req_t *r);
+/* s3_object.c */
+void lh__s3_get_object(s3_req_t *r);
+void lh__s3_head_object(s3_req_t *r);
+void lh__s3_delete_object(s3_req_t *r);
+void lh__s3_delete_objects(s3_req_t *r);
+void lh__s3_copy_object(s3_req_t *r);
+void lh__s3_get_acl(s3_req_t *r); /* GetObjectAcl and GetBucketAcl */
+/* s3_list.c */
+void lh__s3_list_buckets(s3_req_t *r);
+void lh__s3_list_objects(s3_req_t *r);
+void lh__s3_list_objects_v2(s3_req_t *r);
+void lh__s3_list_object_versions(s3_req_t *r);
+void lh__s3_list_multipart_uploads(s3_req_t *r);
+void lh__s3_list_parts(s3_req_t *r);
+/* s3_mpu.c */
+void lh__s3_create_multipart_upload(s3_req_t *r);
+void lh__s3_upload_part_copy(s3_req_t *r);
+void lh__s3_complete_multipart_upload(s3_req_t *r);
+void lh__s3_abort_multipart_upload(s3_req_t *r);
+/* s3_put.c: streamed bodies, loop thread. A start sends the error itself
+ * when the request is refused before its body is read. */
+void lh__s3_put_object_start(s3_req_t *r);
+void lh__s3_upload_part_start(s3_req_t *r);
 void lh__s3_put_body(s3_req_t *r, const char *data, size_t len);
 void lh__s3_put_end(s3_req_t *r);
 void lh__s3_put_free(s3_req_t *r);

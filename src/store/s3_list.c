@@ -99,14 +99,14 @@ static int get_int(s3_req_t *r, const char *name, int def, int lo, int hi, int *
     return 0;
 }
 
-static void objects_work(s3_req_t *r)
+static void objects_work(s3_req_t *r, int v2, int versions)
 {
     lh_store_bucket_t info = {0};
     lh_err_t err = {0};
     list_ctx_t c = {.r = r, .b = &r->resp_body};
-    c.v2 = r->op == OP_LIST_OBJECTS_V2;
-    c.versions = r->op == OP_LIST_OBJECT_VERSIONS;
-    if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, NULL, 0, &info))
+    c.v2 = v2;
+    c.versions = versions;
+    if (lh__s3_authorize(r, r->bucket, r->op->action, NULL, 0, &info))
         return;
     const char *prefix = lh__s3_query(r, "prefix");
     const char *delim = lh__s3_query(r, "delimiter");
@@ -228,7 +228,7 @@ static int on_bucket(const lh_store_bucket_t *bi, void *arg)
     return 0;
 }
 
-static void buckets_work(s3_req_t *r)
+void lh__s3_list_buckets(s3_req_t *r)
 {
     buckets_ctx_t c = {&r->resp_body, r, r->user.role == LH_ROLE_ADMIN};
     lh__s3_xml_begin(c.b, "ListAllMyBucketsResult");
@@ -273,12 +273,12 @@ static int on_upload(const lh_store_mpu_t *u, void *arg)
     return 0;
 }
 
-static void uploads_work(s3_req_t *r)
+void lh__s3_list_multipart_uploads(s3_req_t *r)
 {
     lh_store_bucket_t info = {0};
     lh_err_t err = {0};
     int max, truncated = 0;
-    if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, NULL, 0, &info))
+    if (lh__s3_authorize(r, r->bucket, r->op->action, NULL, 0, &info))
         return;
     if (get_int(r, "max-uploads", 1000, 0, 1000, &max)) {
         lh_store_bucket_clear(&info);
@@ -329,7 +329,7 @@ static void put_part_checksum(lh_buf_t *b, const char *attrs)
     json_decref(o);
 }
 
-static void parts_work(s3_req_t *r)
+void lh__s3_list_parts(s3_req_t *r)
 {
     lh_store_bucket_t info = {0};
     lh_err_t err = {0};
@@ -337,7 +337,7 @@ static void parts_work(s3_req_t *r)
     lh_store_part_t *parts = NULL;
     int n = 0, truncated = 0, max, marker;
     const char *uid = lh__s3_query(r, "uploadId");
-    if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, r->key, r->key_len, &info))
+    if (lh__s3_authorize(r, r->bucket, r->op->action, r->key, r->key_len, &info))
         return;
     if (get_int(r, "max-parts", 1000, 0, 1000, &max) ||
         get_int(r, "part-number-marker", 0, 0, 10000, &marker))
@@ -387,12 +387,17 @@ done:
     lh_store_bucket_clear(&info);
 }
 
-void lh__s3_list_op(s3_req_t *r)
+void lh__s3_list_objects(s3_req_t *r)
 {
-    switch (r->op) {
-    case OP_LIST_BUCKETS: lh__s3_submit(r, buckets_work, NULL); break;
-    case OP_LIST_MULTIPART_UPLOADS: lh__s3_submit(r, uploads_work, NULL); break;
-    case OP_LIST_PARTS: lh__s3_submit(r, parts_work, NULL); break;
-    default: lh__s3_submit(r, objects_work, NULL);
-    }
+    objects_work(r, 0, 0);
+}
+
+void lh__s3_list_objects_v2(s3_req_t *r)
+{
+    objects_work(r, 1, 0);
+}
+
+void lh__s3_list_object_versions(s3_req_t *r)
+{
+    objects_work(r, 0, 1);
 }

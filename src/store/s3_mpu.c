@@ -17,7 +17,7 @@
 
 #define MIN_PART ((int64_t)5 << 20)
 
-static void create_work(s3_req_t *r)
+void lh__s3_create_multipart_upload(s3_req_t *r)
 {
     lh_err_t err = {0};
     char uid[64];
@@ -83,7 +83,7 @@ static int get_upload(s3_req_t *r, lh_store_mpu_t *u)
     return 0;
 }
 
-static void abort_work(s3_req_t *r)
+void lh__s3_abort_multipart_upload(s3_req_t *r)
 {
     lh_err_t err = {0};
     lh_store_mpu_t u = {0};
@@ -95,7 +95,7 @@ static void abort_work(s3_req_t *r)
     lh__s3_result(r, rc, &err, 204);
 }
 
-static void part_copy_work(s3_req_t *r)
+void lh__s3_upload_part_copy(s3_req_t *r)
 {
     lh_err_t err = {0};
     lh_store_meta_t sm = {0};
@@ -286,7 +286,7 @@ static int select_parts(s3_req_t *r, const lh_xml_node_t *root, lh_store_part_t 
     return 0;
 }
 
-static void complete_work(s3_req_t *r)
+void lh__s3_complete_multipart_upload(s3_req_t *r)
 {
     lh_err_t err = {0};
     lh_store_mpu_t u = {0};
@@ -398,17 +398,4 @@ done:
     lh_store_parts_free(parts, np);
     lh_store_mpu_clear(&u);
     lh_arena_free(a);
-}
-
-void lh__s3_mpu_op(s3_req_t *r)
-{
-    switch (r->op) {
-    case OP_CREATE_MULTIPART: lh__s3_submit(r, create_work, NULL); break;
-    case OP_ABORT_MULTIPART: lh__s3_submit(r, abort_work, NULL); break;
-    case OP_UPLOAD_PART_COPY: lh__s3_submit(r, part_copy_work, NULL); break;
-    case OP_COMPLETE_MULTIPART: lh__s3_submit(r, complete_work, NULL); break;
-    default:
-        lh__s3_error(r, "NotImplemented", NULL);
-        lh__s3_send(r);
-    }
 }

@@ -147,7 +147,8 @@ static void read_small_body(s3_req_t *r)
     r->resp_fd = -1;
 }
 
-static void get_work(s3_req_t *r)
+/* GetObject and HeadObject: with_body reads a small body into the reply. */
+static void get_object(s3_req_t *r, int with_body)
 {
     lh_err_t err = {0};
     lh_store_meta_t m = {0};
@@ -204,11 +205,21 @@ static void get_work(s3_req_t *r)
     r->resp_off = off;
     r->resp_len = len;
     lh_store_meta_clear(&m);
-    if (r->op == OP_GET_OBJECT && len <= SMALL_BODY)
+    if (with_body && len <= SMALL_BODY)
         read_small_body(r);
 }
 
-static void delete_work(s3_req_t *r)
+void lh__s3_get_object(s3_req_t *r)
+{
+    get_object(r, 1);
+}
+
+void lh__s3_head_object(s3_req_t *r)
+{
+    get_object(r, 0);
+}
+
+void lh__s3_delete_object(s3_req_t *r)
 {
     lh_err_t err = {0};
     if (lh__s3_authorize(r, r->bucket, "s3:DeleteObject", r->key, r->key_len, NULL))
@@ -217,7 +228,7 @@ static void delete_work(s3_req_t *r)
     lh__s3_result(r, rc, &err, 204);
 }
 
-static void acl_work(s3_req_t *r)
+void lh__s3_get_acl(s3_req_t *r)
 {
     lh_store_bucket_t info = {0};
     lh_err_t err = {0};
@@ -252,7 +263,7 @@ static void acl_work(s3_req_t *r)
 
 /* ---- DeleteObjects ---- */
 
-static void delete_many_work(s3_req_t *r)
+void lh__s3_delete_objects(s3_req_t *r)
 {
     lh_store_bucket_t info = {0};
     lh_err_t err = {0};
@@ -430,7 +441,7 @@ done:
     return rc;
 }
 
-static void copy_work(s3_req_t *r)
+void lh__s3_copy_object(s3_req_t *r)
 {
     lh_err_t err = {0};
     lh_store_meta_t sm = {0};
@@ -493,20 +504,4 @@ done:
     if (fd >= 0)
         close(fd);
     lh_store_meta_clear(&sm);
-}
-
-void lh__s3_object_op(s3_req_t *r)
-{
-    switch (r->op) {
-    case OP_GET_OBJECT:
-    case OP_HEAD_OBJECT: lh__s3_submit(r, get_work, NULL); break;
-    case OP_DELETE_OBJECT: lh__s3_submit(r, delete_work, NULL); break;
-    case OP_DELETE_OBJECTS: lh__s3_submit(r, delete_many_work, NULL); break;
-    case OP_COPY_OBJECT: lh__s3_submit(r, copy_work, NULL); break;
-    case OP_GET_OBJECT_ACL:
-    case OP_GET_BUCKET_ACL: lh__s3_submit(r, acl_work, NULL); break;
-    default:
-        lh__s3_error(r, "NotImplemented", NULL);
-        lh__s3_send(r);
-    }
 }

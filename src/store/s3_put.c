@@ -104,9 +104,9 @@ static void begin_work(s3_req_t *r)
 {
     lh_err_t err = {0};
     int rc;
-    if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, r->key, r->key_len, NULL))
+    if (lh__s3_authorize(r, r->bucket, r->op->action, r->key, r->key_len, NULL))
         return;
-    if (r->op == OP_UPLOAD_PART) {
+    if (r->put.part) {
         lh_store_mpu_t u = {0};
         rc = lh_store_mpu_get(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &u, &err);
         if (!rc && (u.key_len != r->key_len || memcmp(u.key, r->key, r->key_len)))
@@ -131,10 +131,10 @@ static void begin_done(s3_req_t *r)
     lh_http_body_read(r->http);
 }
 
-void lh__s3_put_start(s3_req_t *r)
+static void put_start(s3_req_t *r)
 {
     lh_http_req_t *h = r->http;
-    if ((r->op == OP_UPLOAD_PART && lh__s3_part_number(r) < 0) || put_setup(r) != 0) {
+    if ((r->put.part && lh__s3_part_number(r) < 0) || put_setup(r) != 0) {
         lh__s3_send(r);
         return;
     }
@@ -148,6 +148,17 @@ void lh__s3_put_start(s3_req_t *r)
         return;
     }
     lh__s3_submit(r, begin_work, begin_done);
+}
+
+void lh__s3_put_object_start(s3_req_t *r)
+{
+    put_start(r);
+}
+
+void lh__s3_upload_part_start(s3_req_t *r)
+{
+    r->put.part = 1;
+    put_start(r);
 }
 
 /* Decoded payload bytes: digest and append. */
@@ -279,7 +290,7 @@ static void commit_work(s3_req_t *r)
     lh_store_writer_t *w = p->w;
     p->w = NULL;
     int rc;
-    if (r->op == OP_UPLOAD_PART) {
+    if (p->part) {
         rc = lh_store_part_commit(w, lh__s3_part_number(r), etag,
                                   cksum_json[0] ? cksum_json : NULL, &err);
     } else {

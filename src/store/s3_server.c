@@ -17,39 +17,6 @@
 #include "store/policy.h"
 #include "store/s3_int.h"
 
-const s3_op_info_t lh__s3_ops[OP_COUNT] = {
-    [OP_UNKNOWN] = {"Unknown", NULL, 0, 0},
-    [OP_LIST_BUCKETS] = {"ListBuckets", NULL, 0, 0},
-    [OP_CREATE_BUCKET] = {"CreateBucket", NULL, 1, 1},
-    [OP_HEAD_BUCKET] = {"HeadBucket", "s3:ListBucket", 0, 0},
-    [OP_DELETE_BUCKET] = {"DeleteBucket", NULL, 1, 0},
-    [OP_GET_BUCKET_LOCATION] = {"GetBucketLocation", "s3:GetBucketLocation", 0, 0},
-    [OP_GET_BUCKET_VERSIONING] = {"GetBucketVersioning", "s3:GetBucketVersioning", 0, 0},
-    [OP_PUT_BUCKET_VERSIONING] = {"PutBucketVersioning", NULL, 1, 1},
-    [OP_LIST_OBJECT_VERSIONS] = {"ListObjectVersions", "s3:ListBucketVersions", 0, 0},
-    [OP_GET_BUCKET_POLICY] = {"GetBucketPolicy", NULL, 0, 0},
-    [OP_PUT_BUCKET_POLICY] = {"PutBucketPolicy", NULL, 1, 1},
-    [OP_DELETE_BUCKET_POLICY] = {"DeleteBucketPolicy", NULL, 1, 0},
-    [OP_GET_BUCKET_ACL] = {"GetBucketAcl", NULL, 0, 0},
-    [OP_PUT_BUCKET_ACL] = {"PutBucketAcl", NULL, 1, 1},
-    [OP_LIST_OBJECTS] = {"ListObjects", "s3:ListBucket", 0, 0},
-    [OP_LIST_OBJECTS_V2] = {"ListObjectsV2", "s3:ListBucket", 0, 0},
-    [OP_LIST_MULTIPART_UPLOADS] = {"ListMultipartUploads", "s3:ListBucketMultipartUploads", 0, 0},
-    [OP_DELETE_OBJECTS] = {"DeleteObjects", "s3:DeleteObject", 1, 1},
-    [OP_PUT_OBJECT] = {"PutObject", "s3:PutObject", 1, 2},
-    [OP_COPY_OBJECT] = {"CopyObject", "s3:PutObject", 1, 0},
-    [OP_GET_OBJECT] = {"GetObject", "s3:GetObject", 0, 0},
-    [OP_HEAD_OBJECT] = {"HeadObject", "s3:GetObject", 0, 0},
-    [OP_DELETE_OBJECT] = {"DeleteObject", "s3:DeleteObject", 1, 0},
-    [OP_GET_OBJECT_ACL] = {"GetObjectAcl", "s3:GetObject", 0, 0},
-    [OP_CREATE_MULTIPART] = {"CreateMultipartUpload", "s3:PutObject", 1, 0},
-    [OP_UPLOAD_PART] = {"UploadPart", "s3:PutObject", 1, 2},
-    [OP_UPLOAD_PART_COPY] = {"UploadPartCopy", "s3:PutObject", 1, 0},
-    [OP_COMPLETE_MULTIPART] = {"CompleteMultipartUpload", "s3:PutObject", 1, 1},
-    [OP_ABORT_MULTIPART] = {"AbortMultipartUpload", "s3:AbortMultipartUpload", 1, 0},
-    [OP_LIST_PARTS] = {"ListParts", "s3:ListMultipartUploadParts", 0, 0},
-};
-
 /* ---------- request facts ---------- */
 
 static int64_t now_ns(void)
@@ -238,7 +205,7 @@ void lh__s3_send(s3_req_t *r)
     /* the one check of the reply buffers: a failed append left a hole */
     int lost = lh_buf_err(&r->resp_body) ? lh_buf_err(&r->resp_body) : lh_buf_err(&r->resp_hdrs);
     if (lost) {
-        lh_log(LH_LOG_ERROR, r->reqid, "%s reply lost: %s", lh__s3_ops[r->op].name,
+        lh_log(LH_LOG_ERROR, r->reqid, "%s reply lost: %s", r->op->name,
                lh_strerror(lost));
         lh__s3_error(r, "InternalError", NULL);
     }
@@ -253,7 +220,7 @@ void lh__s3_send(s3_req_t *r)
     }
     if (r->status == 0)
         r->status = 200;
-    if (r->failed && !r->body_done && lh__s3_ops[r->op].body)
+    if (r->failed && !r->body_done && r->op->body)
         lh_http_close_after(h);
     if (r->resp_fd >= 0 && !r->failed) {
         r->bytes_out += h->is_head ? 0 : r->resp_len;
@@ -286,73 +253,49 @@ static int has_subresource(const s3_req_t *r)
     return 0;
 }
 
-static s3_op_t route_service(const s3_req_t *r, lh_str_t m)
+/* 1 when spec holds: "name" is in the query, or "name=value" is with that
+ * decoded value. */
+static int has_sub(const s3_req_t *r, const char *spec)
 {
-    (void)r;
-    return lh_str_eq(m, "GET") ? OP_LIST_BUCKETS : OP_UNKNOWN;
+    const char *eq = strchr(spec, '=');
+    char name[32];
+    if (!eq)
+        return lh__s3_has_query(r, spec);
+    snprintf(name, sizeof name, "%.*s", (int)(eq - spec), spec);
+    const char *v = lh__s3_query(r, name);
+    return v && !strcmp(v, eq + 1);
 }
 
-static s3_op_t route_bucket(const s3_req_t *r, lh_str_t m)
+static int has_any(const s3_req_t *r, const char *const *names)
 {
-    int q_policy = lh__s3_has_query(r, "policy"), q_acl = lh__s3_has_query(r, "acl");
-    int q_ver = lh__s3_has_query(r, "versioning");
-    if (lh_str_eq(m, "GET") || lh_str_eq(m, "HEAD")) {
-        if (lh_str_eq(m, "HEAD"))
-            return OP_HEAD_BUCKET;
-        if (lh__s3_has_query(r, "location")) return OP_GET_BUCKET_LOCATION;
-        if (q_ver) return OP_GET_BUCKET_VERSIONING;
-        if (q_policy) return OP_GET_BUCKET_POLICY;
-        if (q_acl) return OP_GET_BUCKET_ACL;
-        if (lh__s3_has_query(r, "versions")) return OP_LIST_OBJECT_VERSIONS;
-        if (lh__s3_has_query(r, "uploads")) return OP_LIST_MULTIPART_UPLOADS;
-        static const char *unsupported[] = {"lifecycle", "cors", "tagging", "website", "logging",
-                                            "notification", "replication", "encryption",
-                                            "object-lock", "policyStatus", "ownershipControls",
-                                            "accelerate", "requestPayment", "intelligent-tiering",
-                                            "inventory", "metrics", "analytics", NULL};
-        for (int i = 0; unsupported[i]; i++)
-            if (lh__s3_has_query(r, unsupported[i]))
-                return OP_UNKNOWN;
-        const char *lt = lh__s3_query(r, "list-type");
-        return lt && !strcmp(lt, "2") ? OP_LIST_OBJECTS_V2 : OP_LIST_OBJECTS;
-    }
-    if (lh_str_eq(m, "PUT")) {
-        if (q_policy) return OP_PUT_BUCKET_POLICY;
-        if (q_acl) return OP_PUT_BUCKET_ACL;
-        if (q_ver) return OP_PUT_BUCKET_VERSIONING;
-        return has_subresource(r) ? OP_UNKNOWN : OP_CREATE_BUCKET;
-    }
-    if (lh_str_eq(m, "DELETE"))
-        return q_policy ? OP_DELETE_BUCKET_POLICY
-                        : (has_subresource(r) ? OP_UNKNOWN : OP_DELETE_BUCKET);
-    if (lh_str_eq(m, "POST") && lh__s3_has_query(r, "delete"))
-        return OP_DELETE_OBJECTS;
-    return OP_UNKNOWN;
+    for (int i = 0; names[i]; i++)
+        if (lh__s3_has_query(r, names[i]))
+            return 1;
+    return 0;
 }
 
-static s3_op_t route_object(const s3_req_t *r, lh_str_t m)
+static int op_matches(const s3_op_t *op, const s3_req_t *r, lh_str_t method, s3_target_t target)
 {
-    int up = lh__s3_has_query(r, "uploadId");
-    if (lh_str_eq(m, "GET"))
-        return up ? OP_LIST_PARTS : lh__s3_has_query(r, "acl") ? OP_GET_OBJECT_ACL : OP_GET_OBJECT;
-    if (lh_str_eq(m, "HEAD"))
-        return OP_HEAD_OBJECT;
-    if (lh_str_eq(m, "PUT")) {
-        int copy = lh__s3_hdr(r, "x-amz-copy-source") != NULL;
-        if (up && lh__s3_has_query(r, "partNumber"))
-            return copy ? OP_UPLOAD_PART_COPY : OP_UPLOAD_PART;
-        if (lh__s3_has_query(r, "tagging") || lh__s3_has_query(r, "acl") ||
-            lh__s3_has_query(r, "retention") || lh__s3_has_query(r, "legal-hold"))
-            return OP_UNKNOWN;
-        return copy ? OP_COPY_OBJECT : OP_PUT_OBJECT;
-    }
-    if (lh_str_eq(m, "DELETE"))
-        return up ? OP_ABORT_MULTIPART : OP_DELETE_OBJECT;
-    if (lh_str_eq(m, "POST")) {
-        if (lh__s3_has_query(r, "uploads")) return OP_CREATE_MULTIPART;
-        if (up) return OP_COMPLETE_MULTIPART;
-    }
-    return OP_UNKNOWN;
+    if (op->target != target || !lh_str_eq(method, op->method))
+        return 0;
+    for (int i = 0; i < 2; i++)
+        if (op->sub[i] && !has_sub(r, op->sub[i]))
+            return 0;
+    if (op->any && !has_any(r, op->any))
+        return 0;
+    if (op->bare && has_subresource(r))
+        return 0;
+    return !op->copy_source || lh__s3_hdr(r, "x-amz-copy-source") != NULL;
+}
+
+/* The first row of ops that answers the request, or NULL. */
+static const s3_op_t *route(const s3_req_t *r, lh_str_t method, const s3_op_t *ops, size_t n)
+{
+    s3_target_t target = !r->bucket[0] ? S3_SERVICE : r->key ? S3_OBJECT : S3_BUCKET;
+    for (size_t i = 0; i < n; i++)
+        if (op_matches(&ops[i], r, method, target))
+            return &ops[i];
+    return NULL;
 }
 
 /* Bucket from a virtual host "<bucket>.<domain>[:port]", else NULL. */
@@ -484,7 +427,7 @@ int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *
     int allowed = 0;
     if (admin || (!r->anonymous && !strcmp(info->owner, r->user.access_key)))
         allowed = 1;
-    if (allowed && !admin && r->user.role == LH_ROLE_READER && lh__s3_ops[r->op].needs_write)
+    if (allowed && !admin && r->user.role == LH_ROLE_READER && r->op->needs_write)
         allowed = 0;
     if (action && info->policy) {
         lh_policy_t *pol = NULL;
@@ -536,7 +479,7 @@ int lh__s3_authorize(s3_req_t *r, const char *bucket, const char *action, const 
 static void metrics_done(s3_req_t *r)
 {
     char labels[128];
-    const char *op = lh__s3_ops[r->op].name;
+    const char *op = r->op->name;
     snprintf(labels, sizeof labels, "op=\"%s\",code=\"%d\"", op, r->status ? r->status : 200);
     lh_metrics_add("lakehouse_s3_requests_total", labels, 1);
     snprintf(labels, sizeof labels, "op=\"%s\"", op);
@@ -547,28 +490,14 @@ static void metrics_done(s3_req_t *r)
     lh_metrics_add("lakehouse_s3_requests_in_flight", NULL, -1);
 }
 
+/* Runs the operation's handler from its row: a streamed upload starts on the
+ * loop, any other operation runs its work on a worker, then replies. */
 static void dispatch(s3_req_t *r)
 {
-    switch (r->op) {
-    case OP_PUT_OBJECT:
-    case OP_UPLOAD_PART:
-        lh__s3_put_start(r);
-        return;
-    case OP_LIST_BUCKETS: case OP_LIST_OBJECTS: case OP_LIST_OBJECTS_V2:
-    case OP_LIST_OBJECT_VERSIONS: case OP_LIST_MULTIPART_UPLOADS: case OP_LIST_PARTS:
-        lh__s3_list_op(r);
-        return;
-    case OP_CREATE_MULTIPART: case OP_UPLOAD_PART_COPY: case OP_COMPLETE_MULTIPART:
-    case OP_ABORT_MULTIPART:
-        lh__s3_mpu_op(r);
-        return;
-    case OP_COPY_OBJECT: case OP_GET_OBJECT: case OP_HEAD_OBJECT: case OP_DELETE_OBJECT:
-    case OP_GET_OBJECT_ACL: case OP_DELETE_OBJECTS:
-        lh__s3_object_op(r);
-        return;
-    default:
-        lh__s3_bucket_op(r);
-    }
+    if (r->op->start)
+        r->op->start(r);
+    else
+        lh__s3_submit(r, r->op->work, NULL);
 }
 
 static void on_request(lh_http_req_t *h, void *ctx)
@@ -583,6 +512,7 @@ static void on_request(lh_http_req_t *h, void *ctx)
     h->udata = r;
     r->s3 = s3;
     r->http = h;
+    r->op = &lh__s3_op_unknown;
     r->t0_ns = now_ns();
     r->resp_fd = -1;
     memcpy(r->reqid, h->request_id, sizeof r->reqid);
@@ -596,29 +526,29 @@ static void on_request(lh_http_req_t *h, void *ctx)
         code = "InvalidArgument";
     if (!code)
         code = address(r, h);
-    if (!code && !r->bucket[0])
-        r->op = route_service(r, h->method);
-    else if (!code)
-        r->op = r->key ? route_object(r, h->method) : route_bucket(r, h->method);
+    if (!code) {
+        const s3_op_t *op = route(r, h->method, lh__s3_ops, lh__s3_nops);
+        r->op = op ? op : &lh__s3_op_unknown;
+    }
     if (!code && (code = authenticate(r, h, &err)) != NULL) {
         lh_log(LH_LOG_INFO, r->reqid, "auth failed: %s %s", code, err.msg);
         lh__s3_error(r, code, err.msg[0] ? err.msg : NULL);
         lh__s3_send(r);
         return;
     }
-    if (!code && r->op == OP_UNKNOWN)
+    if (!code && !r->op->work && !r->op->start)
         code = "NotImplemented";
-    if (!code && r->anonymous && !lh__s3_ops[r->op].action)
+    if (!code && r->anonymous && !r->op->action)
         code = "AccessDenied";
-    if (!code && !r->anonymous && lh__s3_ops[r->op].needs_write &&
-        r->user.role == LH_ROLE_READER && r->op == OP_CREATE_BUCKET)
+    if (!code && !r->anonymous && r->op->auth == S3_AUTH_ROLE && r->op->needs_write &&
+        r->user.role == LH_ROLE_READER)
         code = "AccessDenied";
     if (code) {
         lh__s3_error(r, code, NULL);
         lh__s3_send(r);
         return;
     }
-    if (lh__s3_ops[r->op].body == 1) {
+    if (r->op->body == S3_BODY_SMALL) {
         lh_http_body_read(h);
         return;
     }
@@ -630,8 +560,8 @@ static void on_body(lh_http_req_t *h, const char *data, size_t len, void *ctx)
     s3_req_t *r = h->udata;
     (void)ctx;
     r->bytes_in += (int64_t)len;
-    if (lh__s3_ops[r->op].body == 2) {
-        lh__s3_put_body(r, data, len);
+    if (r->op->body == S3_BODY_STREAM) {
+        r->op->on_body(r, data, len);
         return;
     }
     if (!r->failed && lh_buf_append(&r->body, data, len) != 0)
@@ -644,8 +574,8 @@ static void on_body_end(lh_http_req_t *h, void *ctx)
     s3_req_t *r = h->udata;
     (void)ctx;
     r->body_done = 1;
-    if (lh__s3_ops[r->op].body == 2) {
-        lh__s3_put_end(r);
+    if (r->op->body == S3_BODY_STREAM) {
+        r->op->on_body_end(r);
         return;
     }
     if (r->failed) {
@@ -734,7 +664,7 @@ static void on_done(lh_http_req_t *h, int ok, void *ctx)
     if (!r)
         return;
     if (!ok)
-        lh_log(LH_LOG_INFO, r->reqid, "%s aborted: connection closed", lh__s3_ops[r->op].name);
+        lh_log(LH_LOG_INFO, r->reqid, "%s aborted: connection closed", r->op->name);
     metrics_done(r);
     r->http = NULL;
     h->udata = NULL;
