@@ -134,21 +134,43 @@ struct s3_req {
     int64_t bytes_in, bytes_out;
 };
 
-/* s3_server.c */
-void lh__s3_submit(s3_req_t *r, s3_work_fn work, s3_work_fn done);
-void lh__s3_send(s3_req_t *r);           /* sends the prepared response (loop thread) */
+/* s3_req.c: the request (loop thread, except the accessors) */
+/* Copies headers and the decoded query off h. 0, LH_ENOMEM, or LH_EINVAL
+ * (a bad %-escape or a NUL in the query). */
+int lh__s3_req_copy(s3_req_t *r, lh_http_req_t *h);
+/* Frees r and all it holds: copies, replies, the reply's fd and a streamed
+ * upload's writer, decoder and digests. */
+void lh__s3_req_free(s3_req_t *r);
 const char *lh__s3_hdr(const s3_req_t *r, const char *lname);   /* request header or NULL */
 const char *lh__s3_query(const s3_req_t *r, const char *name); /* decoded query param or NULL */
 int lh__s3_has_query(const s3_req_t *r, const char *name);
 void lh__s3_set_hdr(s3_req_t *r, const char *name, const char *value);
+/* Bucket from a virtual host "<bucket>.<domain>[:port]" into out: 1, 0 when
+ * the host is not one, -1 when the bucket does not fit. */
+int lh__s3_vhost_bucket(const s3_req_t *r, char *out, size_t cap);
+/* Splits the decoded path into bucket and key (r->bucket, r->key,
+ * r->resource). NULL, or the S3 error code. */
+const char *lh__s3_address(s3_req_t *r, lh_http_req_t *h);
+/* The first row of ops[0..n) that answers the addressed request, or NULL. */
+const s3_op_t *lh__s3_route(const s3_req_t *r, lh_str_t method, const s3_op_t *ops, size_t n);
+
+/* s3_auth.c */
+/* Checks the request's signature (or marks it anonymous) and finds its user
+ * (loop thread). NULL, or the S3 error code with err's message. */
+const char *lh__s3_authenticate(s3_req_t *r, lh_http_req_t *h, lh_err_t *err);
 /* Checks the bucket exists and the caller may do action on it (key may be NULL).
  * Returns 0, or prepares the S3 error and returns -1. */
 int lh__s3_authorize(s3_req_t *r, const char *bucket, const char *action, const char *key,
                      size_t key_len, lh_store_bucket_t *info_out);
-
 /* 1 when the caller may do action on the bucket described by info. */
 int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *action,
                   const char *key, size_t key_len);
+
+/* s3_work.c: runs work on a worker, then done (NULL: send the reply) on the
+ * loop; the reply is sent instead when the job could not start or was
+ * cancelled. */
+void lh__s3_submit(s3_req_t *r, s3_work_fn work, s3_work_fn done);
+void lh__s3_send(s3_req_t *r);           /* sends the prepared response (loop thread) */
 
 /* s3_error.c: prepares an S3 XML error response (worker or loop thread). */
 void lh__s3_error(s3_req_t *r, const char *code, const char *msg_or_null);
@@ -202,7 +224,6 @@ void lh__s3_put_object_start(s3_req_t *r);
 void lh__s3_upload_part_start(s3_req_t *r);
 void lh__s3_put_body(s3_req_t *r, const char *data, size_t len);
 void lh__s3_put_end(s3_req_t *r);
-void lh__s3_put_free(s3_req_t *r);
 /* Builds the attrs JSON stored with an object from the request headers. */
 char *lh__s3_attrs_from_headers(const s3_req_t *r, const char *checksums_json);
 /* Adds the stored attributes as response headers (content type, user meta...). */

@@ -16,22 +16,6 @@
 
 #define SMALL_PUT ((int64_t)64 << 10)
 
-void lh__s3_put_free(s3_req_t *r)
-{
-    s3_put_t *p = &r->put;
-    if (p->w) {
-        lh_store_put_abort(p->w);
-        p->w = NULL;
-    }
-    if (p->chunked) {
-        lh_awschunked_free(p->chunked);
-        p->chunked = NULL;
-    }
-    lh_cksum_free(&p->md5);
-    lh_cksum_free(&p->sha256);
-    lh_cksum_free(&p->ck);
-}
-
 static int is_hex64(const char *s)
 {
     if (strlen(s) != 64)
