@@ -99,111 +99,131 @@ static int get_int(s3_req_t *r, const char *name, int def, int lo, int hi, int *
     return 0;
 }
 
+/* The query of a ListObjects / ListObjectsV2 / ListObjectVersions request. */
+typedef struct {
+    const char *prefix, *delim, *token, *start;
+    int max;
+    lh_store_list_opts_t o;
+    unsigned char tokbuf[LH_STORE_KEY_MAX + 8]; /* the decoded continuation token */
+} list_query_t;
+
+/* Reads the listing parameters into q (and c's options). 0, or -1 with the
+ * error prepared. */
+static int list_query(s3_req_t *r, list_ctx_t *c, list_query_t *q)
+{
+    const char *enc = lh__s3_query(r, "encoding-type");
+    const char *fo = lh__s3_query(r, "fetch-owner");
+    q->prefix = lh__s3_query(r, "prefix");
+    q->delim = lh__s3_query(r, "delimiter");
+    q->token = c->v2 ? lh__s3_query(r, "continuation-token") : NULL;
+    q->start = c->v2 ? lh__s3_query(r, "start-after")
+                     : lh__s3_query(r, c->versions ? "key-marker" : "marker");
+    if (get_int(r, "max-keys", 1000, 0, 1000, &q->max))
+        return -1;
+    if (enc && strcmp(enc, "url")) {
+        lh__s3_error(r, "InvalidArgument", "Invalid Encoding Method specified in Request");
+        return -1;
+    }
+    c->url = enc != NULL;
+    c->owner = !c->v2 || (fo && !strcmp(fo, "true"));
+    if (q->prefix)
+        q->o.prefix = q->prefix, q->o.prefix_len = strlen(q->prefix);
+    if (q->delim && q->delim[0])
+        q->o.delimiter = q->delim, q->o.delimiter_len = strlen(q->delim);
+    if (q->token) {
+        long n = lh_base64_decode(q->token, strlen(q->token), q->tokbuf, sizeof q->tokbuf - 1);
+        if (n < 0) {
+            lh__s3_error(r, "InvalidArgument", "The continuation token provided is incorrect");
+            return -1;
+        }
+        q->o.start_after = (const char *)q->tokbuf, q->o.start_after_len = (size_t)n;
+    } else if (q->start) {
+        q->o.start_after = q->start, q->o.start_after_len = strlen(q->start);
+    }
+    q->o.max_keys = q->max;
+    return 0;
+}
+
+/* Where the next page starts, when the listing was truncated. */
+static void list_next(const list_ctx_t *c, lh_buf_t *head, const char *next, size_t next_len)
+{
+    if (c->v2) {
+        char *t = malloc(4 * (next_len + 2) / 3 + 4);
+        if (t) {
+            lh_base64_encode((const unsigned char *)next, next_len, t);
+            lh__s3_xml_elem(head, "NextContinuationToken", t);
+            free(t);
+        }
+    } else if (c->versions) {
+        put_enc(head, "NextKeyMarker", next, next_len, c->url);
+        lh_buf_puts(head, "<NextVersionIdMarker>null</NextVersionIdMarker>");
+    } else {
+        put_enc(head, "NextMarker", next, next_len, c->url);
+    }
+}
+
+/* The fields S3 puts before the entries: markers, counts, truncation. */
+static void list_head(const list_ctx_t *c, const list_query_t *q, lh_buf_t *head, int truncated,
+                      const char *next, size_t next_len)
+{
+    const char *start = q->start;
+    if (c->v2) {
+        if (q->token)
+            lh__s3_xml_elem(head, "ContinuationToken", q->token);
+        if (start)
+            put_enc(head, "StartAfter", start, strlen(start), c->url);
+        lh_buf_printf(head, "<KeyCount>%d</KeyCount>", c->count);
+    } else if (c->versions) {
+        put_enc(head, "KeyMarker", start ? start : "", start ? strlen(start) : 0, c->url);
+        lh_buf_puts(head, "<VersionIdMarker></VersionIdMarker>");
+    } else {
+        put_enc(head, "Marker", start ? start : "", start ? strlen(start) : 0, c->url);
+    }
+    lh_buf_printf(head, "<MaxKeys>%d</MaxKeys>", q->max);
+    if (q->o.delimiter)
+        put_enc(head, "Delimiter", q->delim, strlen(q->delim), c->url);
+    if (c->url)
+        lh_buf_puts(head, "<EncodingType>url</EncodingType>");
+    lh_buf_printf(head, "<IsTruncated>%s</IsTruncated>", truncated ? "true" : "false");
+    if (truncated)
+        list_next(c, head, next, next_len);
+}
+
+/* ListObjects (v1 or v2) or ListObjectVersions: entries are written as the
+ * store walks them, then the head is spliced in before them. */
 static void objects_work(s3_req_t *r, int v2, int versions)
 {
     lh_store_bucket_t info = {0};
     lh_err_t err = {0};
-    list_ctx_t c = {.r = r, .b = &r->resp_body};
-    c.v2 = v2;
-    c.versions = versions;
-    if (lh__s3_authorize(r, r->bucket, r->op->action, NULL, 0, &info))
-        return;
-    const char *prefix = lh__s3_query(r, "prefix");
-    const char *delim = lh__s3_query(r, "delimiter");
-    const char *enc = lh__s3_query(r, "encoding-type");
-    const char *token = c.v2 ? lh__s3_query(r, "continuation-token") : NULL;
-    const char *start = c.v2 ? lh__s3_query(r, "start-after")
-                             : lh__s3_query(r, c.versions ? "key-marker" : "marker");
-    int max;
-    if (get_int(r, "max-keys", 1000, 0, 1000, &max)) {
-        lh_store_bucket_clear(&info);
-        return;
-    }
-    if (enc && strcmp(enc, "url")) {
-        lh_store_bucket_clear(&info);
-        lh__s3_error(r, "InvalidArgument", "Invalid Encoding Method specified in Request");
-        return;
-    }
-    c.url = enc != NULL;
-    c.owner = !c.v2 || (lh__s3_query(r, "fetch-owner") && !strcmp(lh__s3_query(r, "fetch-owner"), "true"));
-    c.owner_name = info.owner;
-    unsigned char tokbuf[LH_STORE_KEY_MAX + 8];
-    lh_store_list_opts_t o = {0};
-    if (prefix)
-        o.prefix = prefix, o.prefix_len = strlen(prefix);
-    if (delim && delim[0])
-        o.delimiter = delim, o.delimiter_len = strlen(delim);
-    if (token) {
-        long n = lh_base64_decode(token, strlen(token), tokbuf, sizeof tokbuf - 1);
-        if (n < 0) {
-            lh_store_bucket_clear(&info);
-            lh__s3_error(r, "InvalidArgument", "The continuation token provided is incorrect");
-            return;
-        }
-        o.start_after = (const char *)tokbuf, o.start_after_len = (size_t)n;
-    } else if (start) {
-        o.start_after = start, o.start_after_len = strlen(start);
-    }
-    o.max_keys = max;
-    lh_buf_init(&c.prefixes, 64 << 20);
-    lh__s3_xml_begin(c.b, c.versions ? "ListVersionsResult" : "ListBucketResult");
-    lh__s3_xml_elem(c.b, "Name", r->bucket);
-    put_enc(c.b, "Prefix", prefix ? prefix : "", prefix ? strlen(prefix) : 0, c.url);
-    size_t mark_at = c.b->len;
+    list_ctx_t c = {.r = r, .b = &r->resp_body, .v2 = v2, .versions = versions};
+    list_query_t q = {0};
+    lh_buf_t head;
     char next[LH_STORE_KEY_MAX + 1];
     size_t next_len = 0;
     int truncated = 0;
-    int rc = lh_store_list(r->s3->st, r->bucket, &o, on_entry, &c, &truncated, next, &next_len,
+    lh_buf_init(&head, 1 << 20);
+    lh_buf_init(&c.prefixes, 64 << 20);
+    if (lh__s3_authorize(r, r->bucket, r->op->action, NULL, 0, &info) || list_query(r, &c, &q))
+        goto done;
+    c.owner_name = info.owner;
+    lh__s3_xml_begin(c.b, versions ? "ListVersionsResult" : "ListBucketResult");
+    lh__s3_xml_elem(c.b, "Name", r->bucket);
+    put_enc(c.b, "Prefix", q.prefix ? q.prefix : "", q.prefix ? strlen(q.prefix) : 0, c.url);
+    size_t mark_at = c.b->len;
+    int rc = lh_store_list(r->s3->st, r->bucket, &q.o, on_entry, &c, &truncated, next, &next_len,
                            &err);
     if (rc) {
-        lh_buf_free(&c.prefixes);
-        lh_store_bucket_clear(&info);
         lh__s3_error_from(r, rc, &err);
-        return;
+        goto done;
     }
-    /* header fields that S3 puts before the entries */
-    lh_buf_t head;
-    lh_buf_init(&head, 1 << 20);
-    if (c.v2) {
-        if (token)
-            lh__s3_xml_elem(&head, "ContinuationToken", token);
-        if (start)
-            put_enc(&head, "StartAfter", start, strlen(start), c.url);
-        lh_buf_printf(&head, "<KeyCount>%d</KeyCount>", c.count);
-    } else if (c.versions) {
-        put_enc(&head, "KeyMarker", start ? start : "", start ? strlen(start) : 0, c.url);
-        lh_buf_puts(&head, "<VersionIdMarker></VersionIdMarker>");
-    } else {
-        put_enc(&head, "Marker", start ? start : "", start ? strlen(start) : 0, c.url);
-    }
-    lh_buf_printf(&head, "<MaxKeys>%d</MaxKeys>", max);
-    if (o.delimiter)
-        put_enc(&head, "Delimiter", delim, strlen(delim), c.url);
-    if (c.url)
-        lh_buf_puts(&head, "<EncodingType>url</EncodingType>");
-    lh_buf_printf(&head, "<IsTruncated>%s</IsTruncated>", truncated ? "true" : "false");
-    if (truncated) {
-        if (c.v2) {
-            char *t = malloc(4 * (next_len + 2) / 3 + 4);
-            if (t) {
-                lh_base64_encode((const unsigned char *)next, next_len, t);
-                lh__s3_xml_elem(&head, "NextContinuationToken", t);
-                free(t);
-            }
-        } else if (c.versions) {
-            put_enc(&head, "NextKeyMarker", next, next_len, c.url);
-            lh_buf_puts(&head, "<NextVersionIdMarker>null</NextVersionIdMarker>");
-        } else {
-            put_enc(&head, "NextMarker", next, next_len, c.url);
-        }
-    }
-    /* splice head in before the entries */
+    list_head(&c, &q, &head, truncated, next, next_len);
     splice_reply(r, mark_at, &head, &c.prefixes,
-                 c.versions ? "</ListVersionsResult>" : "</ListBucketResult>");
-    lh_buf_free(&head);
-    lh_buf_free(&c.prefixes);
+                 versions ? "</ListVersionsResult>" : "</ListBucketResult>");
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     r->status = 200;
+done:
+    lh_buf_free(&head);
+    lh_buf_free(&c.prefixes);
     lh_store_bucket_clear(&info);
 }
 
