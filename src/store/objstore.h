@@ -9,14 +9,23 @@
  * parallel transfers). Never call it from a loop thread: every call blocks.
  *
  * Conventions for every call: bucket and key are NUL-terminated; keys are
- * 1..1024 bytes. Returns 0 or a negative LH_E* code with err set:
- *   LH_ENOENT   no such bucket / key / upload
- *   LH_EPRECOND put_if_absent found the key (If-None-Match: *)
- *   LH_EINVAL   bad argument, range not satisfiable, bad multipart parts
- *   LH_EEXIST   bucket exists (bucket_create)
- *   LH_EPERM    access denied; LH_EAUTH bad signature / unknown access key
- *   LH_EIO      anything else (transport, server error: err has the message)
- * Meta pointers (out/meta) are optional (NULL = not wanted). */
+ * 1..1024 bytes. Returns 0 or a negative LH_E* code with err set. Errors,
+ * for every call below (a call lists those it adds or that mean something
+ * particular there):
+ *   LH_ENOENT    no such bucket / key / upload
+ *   LH_EPRECOND  put_if_absent found the key (If-None-Match: *)
+ *   LH_EINVAL    bad argument, range not satisfiable, bad multipart parts
+ *   LH_EEXIST    bucket exists (bucket_create)
+ *   LH_EPERM     access denied; LH_EAUTH bad signature / unknown access key
+ *   LH_ECONFLICT a concurrent change won (S3's ConditionalRequestConflict,
+ *                OperationAborted, 409)
+ *   LH_ETOOBIG   a request, id or reply beyond a fixed limit
+ *   LH_EPROTO    an unreadable reply from a remote S3
+ *   LH_ECORRUPT  the embedded store's body disagrees with its index
+ *   LH_ENOMEM    out of memory
+ *   LH_EIO       anything else (transport, server error: err has the message)
+ * Arguments are borrowed for the call. Meta pointers (out/meta) are the
+ * caller's and optional (NULL = not wanted). */
 #ifndef LH_STORE_OBJSTORE_H
 #define LH_STORE_OBJSTORE_H
 
@@ -84,11 +93,14 @@ void lh_objstore_close(lh_objstore_t *os); /* NULL is fine */
 const char *lh_objstore_kind(const lh_objstore_t *os);
 
 /* --- buckets --- */
-/* Creates a bucket (owner: the handle's user / "root" embedded). LH_EEXIST. */
+/* Creates a bucket (owner: the handle's user / "root" embedded). Errors:
+ * LH_EEXIST (it exists), LH_EINVAL (an empty name or one over 63 bytes; a
+ * remote S3 also refuses names against its rules). */
 int lh_objstore_bucket_create(lh_objstore_t *os, const char *bucket, lh_err_t *err);
 
 /* --- objects --- */
-/* Streams bytes [off, off+len) (len -1 = to the end) to sink, which may be
+/* Streams bytes [off, off+len) (len -1 = to the end) to sink (data is valid
+ * during the call only), which may be
  * called many times; a non-zero return from sink stops the transfer and is
  * returned. off 0 / len -1 reads the whole object (also an empty one); any
  * other range needs off < size (else LH_EINVAL, like S3's 416); len is
