@@ -19,7 +19,7 @@
 #include "core/str.h"
 #include "store/engine_int.h"
 
-void lh_obj_meta_clear(lh_obj_meta_t *m)
+void lh_store_meta_clear(lh_store_meta_t *m)
 {
     if (!m)
         return;
@@ -27,7 +27,7 @@ void lh_obj_meta_clear(lh_obj_meta_t *m)
     m->attrs = NULL;
 }
 
-void lh__meta_from_row(sqlite3_stmt *s, int col, lh_obj_meta_t *m, int copy_attrs)
+void lh__meta_from_row(sqlite3_stmt *s, int col, lh_store_meta_t *m, int copy_attrs)
 {
     m->size = sqlite3_column_int64(s, col);
     m->mtime_ns = sqlite3_column_int64(s, col + 1);
@@ -271,11 +271,11 @@ int64_t lh_store_writer_size(const lh_store_writer_t *w)
 
 int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t keylen, int64_t size,
                    const char *etag, const char *attrs, const char *id, const void *data,
-                   const lh_put_cond_t *cond, char *old_id, lh_err_t *err)
+                   const lh_store_put_cond_t *cond, char *old_id, lh_err_t *err)
 {
     old_id[0] = 0;
     int rc = lh__bucket_check(c, bucket, err);
-    sqlite3_stmt *s = rc ? NULL : lh__q(c, Q_OBJ_CUR, err);
+    sqlite3_stmt *s = rc ? NULL : lh__store_stmt(c, Q_OBJ_CUR, err);
     if (!s)
         return rc ? rc : LH_EIO;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
@@ -292,7 +292,7 @@ int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t ke
     if (exists)
         snprintf(old_id, LH__ID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 1));
     sqlite3_reset(s);
-    if (!(s = lh__q(c, Q_OBJ_PUT, err)))
+    if (!(s = lh__store_stmt(c, Q_OBJ_PUT, err)))
         return LH_EIO;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, key, (int)keylen, SQLITE_STATIC);
@@ -313,8 +313,8 @@ typedef struct put_op {
     lh_store_writer_t *w;
     const char *key;
     size_t keylen;
-    const lh_obj_meta_t *meta;
-    const lh_put_cond_t *cond;
+    const lh_store_meta_t *meta;
+    const lh_store_put_cond_t *cond;
     char old_id[LH__ID_LEN + 1];
 } put_op_t;
 
@@ -330,8 +330,8 @@ static int check_key(size_t keylen, lh_err_t *err)
 {
     if (keylen == 0)
         return lh_err_set(err, LH_EINVAL, "empty key");
-    if (keylen > LH_KEY_MAX)
-        return lh_err_set(err, LH_ETOOBIG, "key longer than %d bytes", LH_KEY_MAX);
+    if (keylen > LH_STORE_KEY_MAX)
+        return lh_err_set(err, LH_ETOOBIG, "key longer than %d bytes", LH_STORE_KEY_MAX);
     return 0;
 }
 
@@ -354,7 +354,7 @@ static int inline_commit(put_op_t *op, lh_err_t *err)
 }
 
 int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
-                        const lh_obj_meta_t *meta, const lh_put_cond_t *cond, lh_err_t *err)
+                        const lh_store_meta_t *meta, const lh_store_put_cond_t *cond, lh_err_t *err)
 {
     put_op_t op = {.w = w, .key = key, .keylen = keylen, .meta = meta, .cond = cond};
     int rc = check_key(keylen, err);
@@ -381,9 +381,9 @@ int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
  * With fd non-NULL, an inline object's bytes come back as a memfd in *fd
  * (id is then ""). */
 static int lookup(lh__conn_t *c, const char *bucket, const char *key, size_t keylen,
-                  lh_obj_meta_t *out, char *id, int *fd, lh_err_t *err)
+                  lh_store_meta_t *out, char *id, int *fd, lh_err_t *err)
 {
-    sqlite3_stmt *s = lh__q(c, Q_OBJ_GET, err);
+    sqlite3_stmt *s = lh__store_stmt(c, Q_OBJ_GET, err);
     if (!s)
         return LH_EIO;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
@@ -414,7 +414,7 @@ static int lookup(lh__conn_t *c, const char *bucket, const char *key, size_t key
 }
 
 int lh_store_head(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
-                  lh_obj_meta_t *out, lh_err_t *err)
+                  lh_store_meta_t *out, lh_err_t *err)
 {
     lh__conn_t *c;
     memset(out, 0, sizeof *out);
@@ -427,7 +427,7 @@ int lh_store_head(lh_store_t *st, const char *bucket, const char *key, size_t ke
 }
 
 int lh_store_get(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
-                 lh_obj_meta_t *out, int *fd, lh_err_t *err)
+                 lh_store_meta_t *out, int *fd, lh_err_t *err)
 {
     lh__conn_t *c;
     char id[LH__ID_LEN + 1];
@@ -439,7 +439,7 @@ int lh_store_get(lh_store_t *st, const char *bucket, const char *key, size_t key
     /* An overwrite may unlink the body between the lookup and the open: look
      * again, the new row names the new body. */
     for (int tries = 0; tries < 16; tries++) {
-        lh_obj_meta_clear(out);
+        lh_store_meta_clear(out);
         if ((rc = lookup(c, bucket, key, keylen, out, id, fd, err)) || *fd >= 0)
             break; /* an error, or an inline body */
         *fd = lh__body_open(st, id);
@@ -450,7 +450,7 @@ int lh_store_get(lh_store_t *st, const char *bucket, const char *key, size_t key
     if (!rc && *fd < 0)
         rc = lh_err_set(err, LH_EIO, "cannot open body of key: %s", strerror(errno));
     if (rc)
-        lh_obj_meta_clear(out);
+        lh_store_meta_clear(out);
     return rc;
 }
 
@@ -464,7 +464,7 @@ static int del_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 {
     del_op_t *d = arg;
     int rc = lh__bucket_check(c, d->bucket, err);
-    sqlite3_stmt *s = rc ? NULL : lh__q(c, Q_OBJ_DELETE, err);
+    sqlite3_stmt *s = rc ? NULL : lh__store_stmt(c, Q_OBJ_DELETE, err);
     if (!s)
         return rc ? rc : LH_EIO;
     sqlite3_bind_text(s, 1, d->bucket, -1, SQLITE_STATIC);
@@ -482,7 +482,7 @@ int lh_store_delete(lh_store_t *st, const char *bucket, const char *key, size_t 
                     lh_err_t *err)
 {
     del_op_t d = {.bucket = bucket, .key = key, .keylen = keylen};
-    if (keylen > LH_KEY_MAX) /* cannot exist: check the bucket only */
+    if (keylen > LH_STORE_KEY_MAX) /* cannot exist: check the bucket only */
         keylen = 0;
     int rc = lh__index_exec(st, del_fn, &d, err);
     if (!rc)

@@ -41,7 +41,7 @@ static int etag_in_list(const char *list, const char *etag)
 
 /* Evaluates If-Match / If-None-Match / If-(Un)Modified-Since with prefix
  * "if-" or "x-amz-copy-source-if-". Returns 0, 304 or 412. */
-static int conditions(const s3_req_t *r, const char *prefix, const lh_obj_meta_t *m, int is_get)
+static int conditions(const s3_req_t *r, const char *prefix, const lh_store_meta_t *m, int is_get)
 {
     char n[64];
     int64_t t, mtime = m->mtime_ns / 1000000000;
@@ -103,7 +103,7 @@ static int parse_range(const char *v, int64_t size, int64_t *off, int64_t *len)
     return 1;
 }
 
-static void add_meta_headers(s3_req_t *r, const lh_obj_meta_t *m, int with_ck)
+static void add_meta_headers(s3_req_t *r, const lh_store_meta_t *m, int with_ck)
 {
     char buf[96];
     snprintf(buf, sizeof buf, "\"%s\"", m->etag);
@@ -147,10 +147,11 @@ static void read_small_body(s3_req_t *r)
     r->resp_fd = -1;
 }
 
-static void get_work(s3_req_t *r)
+/* GetObject and HeadObject: with_body reads a small body into the reply. */
+static void get_object(s3_req_t *r, int with_body)
 {
     lh_err_t err = {0};
-    lh_obj_meta_t m = {0};
+    lh_store_meta_t m = {0};
     int fd = -1;
     if (lh__s3_authorize(r, r->bucket, "s3:GetObject", r->key, r->key_len, NULL))
         return;
@@ -168,7 +169,7 @@ static void get_work(s3_req_t *r)
             r->status = 304;
             add_meta_headers(r, &m, 0);
         }
-        lh_obj_meta_clear(&m);
+        lh_store_meta_clear(&m);
         return;
     }
     int64_t off = 0, len = m.size;
@@ -180,7 +181,7 @@ static void get_work(s3_req_t *r)
         char cr[64];
         snprintf(cr, sizeof cr, "bytes */%lld", (long long)m.size);
         lh__s3_set_hdr(r, "Content-Range", cr);
-        lh_obj_meta_clear(&m);
+        lh_store_meta_clear(&m);
         return;
     }
     const char *ckmode = lh__s3_hdr(r, "x-amz-checksum-mode");
@@ -203,12 +204,22 @@ static void get_work(s3_req_t *r)
     r->resp_fd = fd;
     r->resp_off = off;
     r->resp_len = len;
-    lh_obj_meta_clear(&m);
-    if (r->op == OP_GET_OBJECT && len <= SMALL_BODY)
+    lh_store_meta_clear(&m);
+    if (with_body && len <= SMALL_BODY)
         read_small_body(r);
 }
 
-static void delete_work(s3_req_t *r)
+void lh__s3_get_object(s3_req_t *r)
+{
+    get_object(r, 1);
+}
+
+void lh__s3_head_object(s3_req_t *r)
+{
+    get_object(r, 0);
+}
+
+void lh__s3_delete_object(s3_req_t *r)
 {
     lh_err_t err = {0};
     if (lh__s3_authorize(r, r->bucket, "s3:DeleteObject", r->key, r->key_len, NULL))
@@ -217,21 +228,21 @@ static void delete_work(s3_req_t *r)
     lh__s3_result(r, rc, &err, 204);
 }
 
-static void acl_work(s3_req_t *r)
+void lh__s3_get_acl(s3_req_t *r)
 {
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     lh_err_t err = {0};
-    lh_obj_meta_t m = {0};
+    lh_store_meta_t m = {0};
     if (lh__s3_authorize(r, r->bucket, r->key ? "s3:GetObject" : NULL, r->key, r->key_len, &info))
         return;
     if (r->key) {
         int rc = lh_store_head(r->s3->st, r->bucket, r->key, r->key_len, &m, &err);
         if (rc) {
-            lh_bucket_info_clear(&info);
+            lh_store_bucket_clear(&info);
             lh__s3_error_from(r, rc, &err);
             return;
         }
-        lh_obj_meta_clear(&m);
+        lh_store_meta_clear(&m);
     }
     lh_buf_t *b = &r->resp_body;
     lh__s3_xml_begin(b, "AccessControlPolicy");
@@ -246,15 +257,15 @@ static void acl_work(s3_req_t *r)
         lh_buf_puts(b, "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>");
     lh_buf_puts(b, "</AccessControlList></AccessControlPolicy>");
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
-    lh_bucket_info_clear(&info);
+    lh_store_bucket_clear(&info);
     r->status = 200;
 }
 
 /* ---- DeleteObjects ---- */
 
-static void delete_many_work(s3_req_t *r)
+void lh__s3_delete_objects(s3_req_t *r)
 {
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     lh_err_t err = {0};
     lh_xml_node_t *root = NULL;
     const char *md5 = lh__s3_hdr(r, "content-md5");
@@ -282,7 +293,7 @@ static void delete_many_work(s3_req_t *r)
     if (!a || lh_xml_parse(a, r->body.ptr ? r->body.ptr : "", r->body.len, &root, &err) != 0 ||
         !root || strcmp(root->name, "Delete")) {
         lh_arena_free(a);
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         lh__s3_error(r, "MalformedXML", NULL);
         return;
     }
@@ -293,7 +304,7 @@ static void delete_many_work(s3_req_t *r)
         count++;
     if (count == 0 || count > 1000) {
         lh_arena_free(a);
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         lh__s3_error(r, "MalformedXML", NULL);
         return;
     }
@@ -305,7 +316,7 @@ static void delete_many_work(s3_req_t *r)
         const char *code = NULL;
         if (!k || k->text_len == 0)
             code = "MalformedXML";
-        else if (k->text_len > LH_KEY_MAX)
+        else if (k->text_len > LH_STORE_KEY_MAX)
             code = "KeyTooLongError";
         else if (!lh__s3_access(r, &info, "s3:DeleteObject", k->text, k->text_len))
             code = "AccessDenied";
@@ -333,7 +344,7 @@ static void delete_many_work(s3_req_t *r)
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     r->status = 200;
     lh_arena_free(a);
-    lh_bucket_info_clear(&info);
+    lh_store_bucket_clear(&info);
 }
 
 /* ---- CopyObject ---- */
@@ -352,7 +363,7 @@ static int copy_source(const char *src, char *bucket, size_t cap, char **key, si
     size_t n = strcspn(src, "?");
     char *dec = lh_http_pct_decode(a, (lh_str_t){src, n});
     char *slash = dec ? strchr(dec, '/') : NULL;
-    if (!slash || (size_t)(slash - dec) >= cap || !slash[1] || strlen(slash + 1) > LH_KEY_MAX) {
+    if (!slash || (size_t)(slash - dec) >= cap || !slash[1] || strlen(slash + 1) > LH_STORE_KEY_MAX) {
         lh_arena_free(a);
         return -1;
     }
@@ -396,7 +407,7 @@ static int source_algo(const char *attrs)
     return algo;
 }
 
-int lh__s3_open_copy_source(s3_req_t *r, lh_obj_meta_t *sm, int *fd, int *same)
+int lh__s3_open_copy_source(s3_req_t *r, lh_store_meta_t *sm, int *fd, int *same)
 {
     lh_err_t err = {0};
     char sbucket[64];
@@ -420,7 +431,7 @@ int lh__s3_open_copy_source(s3_req_t *r, lh_obj_meta_t *sm, int *fd, int *same)
         lh__s3_error(r, "PreconditionFailed", NULL);
         close(*fd);
         *fd = -1;
-        lh_obj_meta_clear(sm);
+        lh_store_meta_clear(sm);
         goto done;
     }
     *same = !strcmp(sbucket, r->bucket) && sklen == r->key_len && !memcmp(skey, r->key, sklen);
@@ -430,10 +441,10 @@ done:
     return rc;
 }
 
-static void copy_work(s3_req_t *r)
+void lh__s3_copy_object(s3_req_t *r)
 {
     lh_err_t err = {0};
-    lh_obj_meta_t sm = {0};
+    lh_store_meta_t sm = {0};
     int fd = -1, rc, same = 0;
     lh_store_writer_t *w = NULL;
     if (lh__s3_open_copy_source(r, &sm, &fd, &same))
@@ -466,10 +477,10 @@ static void copy_work(s3_req_t *r)
         lh__s3_error_from(r, rc, &err);
         goto done;
     }
-    lh_obj_meta_t m = {0};
+    lh_store_meta_t m = {0};
     lh_hex(md5, 16, m.etag);
     m.attrs = copy_attrs(r, sm.attrs, replace, algo, ck_b64);
-    lh_put_cond_t cond = {0};
+    lh_store_put_cond_t cond = {0};
     const char *inm = lh__s3_hdr(r, "if-none-match");
     cond.if_none_match_any = inm && !strcmp(inm, "*");
     rc = lh_store_put_commit(w, r->key, r->key_len, &m, &cond, &err);
@@ -492,21 +503,5 @@ done:
         lh_store_put_abort(w);
     if (fd >= 0)
         close(fd);
-    lh_obj_meta_clear(&sm);
-}
-
-void lh__s3_object_op(s3_req_t *r)
-{
-    switch (r->op) {
-    case OP_GET_OBJECT:
-    case OP_HEAD_OBJECT: lh__s3_submit(r, get_work, NULL); break;
-    case OP_DELETE_OBJECT: lh__s3_submit(r, delete_work, NULL); break;
-    case OP_DELETE_OBJECTS: lh__s3_submit(r, delete_many_work, NULL); break;
-    case OP_COPY_OBJECT: lh__s3_submit(r, copy_work, NULL); break;
-    case OP_GET_OBJECT_ACL:
-    case OP_GET_BUCKET_ACL: lh__s3_submit(r, acl_work, NULL); break;
-    default:
-        lh__s3_error(r, "NotImplemented", NULL);
-        lh__s3_send(r);
-    }
+    lh_store_meta_clear(&sm);
 }

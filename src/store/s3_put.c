@@ -16,22 +16,6 @@
 
 #define SMALL_PUT ((int64_t)64 << 10)
 
-void lh__s3_put_free(s3_req_t *r)
-{
-    s3_put_t *p = &r->put;
-    if (p->w) {
-        lh_store_put_abort(p->w);
-        p->w = NULL;
-    }
-    if (p->chunked) {
-        lh_awschunked_free(p->chunked);
-        p->chunked = NULL;
-    }
-    lh_cksum_free(&p->md5);
-    lh_cksum_free(&p->sha256);
-    lh_cksum_free(&p->ck);
-}
-
 static int is_hex64(const char *s)
 {
     if (strlen(s) != 64)
@@ -104,14 +88,14 @@ static void begin_work(s3_req_t *r)
 {
     lh_err_t err = {0};
     int rc;
-    if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, r->key, r->key_len, NULL))
+    if (lh__s3_authorize(r, r->bucket, r->op->action, r->key, r->key_len, NULL))
         return;
-    if (r->op == OP_UPLOAD_PART) {
-        lh_mpu_info_t u = {0};
+    if (r->put.part) {
+        lh_store_mpu_t u = {0};
         rc = lh_store_mpu_get(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &u, &err);
         if (!rc && (u.key_len != r->key_len || memcmp(u.key, r->key, r->key_len)))
             rc = lh_err_set(&err, LH_ENOENT, "no such upload");
-        lh_mpu_info_clear(&u);
+        lh_store_mpu_clear(&u);
         if (!rc)
             rc = lh_store_part_begin(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"),
                                      &r->put.w, &err);
@@ -131,10 +115,10 @@ static void begin_done(s3_req_t *r)
     lh_http_body_read(r->http);
 }
 
-void lh__s3_put_start(s3_req_t *r)
+static void put_start(s3_req_t *r)
 {
     lh_http_req_t *h = r->http;
-    if ((r->op == OP_UPLOAD_PART && lh__s3_part_number(r) < 0) || put_setup(r) != 0) {
+    if ((r->put.part && lh__s3_part_number(r) < 0) || put_setup(r) != 0) {
         lh__s3_send(r);
         return;
     }
@@ -148,6 +132,17 @@ void lh__s3_put_start(s3_req_t *r)
         return;
     }
     lh__s3_submit(r, begin_work, begin_done);
+}
+
+void lh__s3_put_object_start(s3_req_t *r)
+{
+    put_start(r);
+}
+
+void lh__s3_upload_part_start(s3_req_t *r)
+{
+    r->put.part = 1;
+    put_start(r);
 }
 
 /* Decoded payload bytes: digest and append. */
@@ -279,12 +274,12 @@ static void commit_work(s3_req_t *r)
     lh_store_writer_t *w = p->w;
     p->w = NULL;
     int rc;
-    if (r->op == OP_UPLOAD_PART) {
+    if (p->part) {
         rc = lh_store_part_commit(w, lh__s3_part_number(r), etag,
                                   cksum_json[0] ? cksum_json : NULL, &err);
     } else {
-        lh_obj_meta_t m = {0};
-        lh_put_cond_t cond = {0};
+        lh_store_meta_t m = {0};
+        lh_store_put_cond_t cond = {0};
         const char *inm = lh__s3_hdr(r, "if-none-match"), *im = lh__s3_hdr(r, "if-match");
         char imbuf[80];
         if (inm && !strcmp(inm, "*"))
