@@ -18,9 +18,9 @@ typedef struct bulk {
 static int bulk_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 {
     bulk_t *b = arg;
-    lh_obj_meta_t m;
-    char id[LH__ID_LEN + 1], key[LH_KEY_MAX + 1];
-    sqlite3_stmt *s = lh__q(c, Q_OBJ_GET, err);
+    lh_store_meta_t m;
+    char id[LH__ID_LEN + 1], key[LH_STORE_KEY_MAX + 1];
+    sqlite3_stmt *s = lh__store_stmt(c, Q_OBJ_GET, err);
     if (!s)
         return LH_EIO;
     sqlite3_bind_text(s, 1, b->bucket, -1, SQLITE_STATIC);
@@ -44,7 +44,7 @@ static int bulk_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     for (int64_t i = 0; !rc && i < b->n; i++) {
         b->keyfn(i, key, sizeof key);
         lh__cache_obj_begin(c->st, b->bucket, key, strlen(key)); /* the read cache's rule */
-        if (!(s = lh__q(c, Q_OBJ_PUT, err))) {
+        if (!(s = lh__store_stmt(c, Q_OBJ_PUT, err))) {
             rc = LH_EIO;
             break;
         }

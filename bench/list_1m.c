@@ -41,7 +41,7 @@ static void rss(long *peak_kb, long *cur_kb)
     *cur_kb = res * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
-static int count(const lh_list_entry_t *e, void *arg)
+static int count(const lh_store_list_entry_t *e, void *arg)
 {
     long *n = arg;
     n[e->is_prefix]++;
@@ -50,7 +50,7 @@ static int count(const lh_list_entry_t *e, void *arg)
 
 static int list_all(lh_store_t *st, const char *label, const char *prefix, const char *delim)
 {
-    char marker[LH_KEY_MAX + 1];
+    char marker[LH_STORE_KEY_MAX + 1];
     size_t mlen = 0;
     int trunc = 1, pages = 0;
     long n[2] = {0, 0}, p0, c0, p1, c1;
@@ -58,7 +58,7 @@ static int list_all(lh_store_t *st, const char *label, const char *prefix, const
     rss(&p0, &c0);
     double t0 = now_s();
     while (trunc) {
-        lh_list_opts_t o = {prefix, strlen(prefix), delim, strlen(delim), marker, mlen, 1000};
+        lh_store_list_opts_t o = {prefix, strlen(prefix), delim, strlen(delim), marker, mlen, 1000};
         if (lh_store_list(st, "bench", &o, count, n, &trunc, marker, &mlen, &err)) {
             fprintf(stderr, "list failed: %s\n", err.msg);
             return 1;
@@ -78,7 +78,7 @@ int main(int argc, char **argv)
     lh_store_t *st;
     lh_err_t err;
     lh_store_writer_t *w;
-    lh_obj_meta_t m = {.etag = "shared"};
+    lh_store_meta_t m = {.etag = "shared"};
     if (argc < 2) {
         fprintf(stderr, "usage: list_1m DATA_DIR [NKEYS]\n");
         return 2;

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store/sigv4.h"
+#include "store/auth.h"
 
 typedef struct body {
     const char *data;

@@ -8,7 +8,7 @@
 #include "core/str.h"
 #include "core/checksum.h"
 #include "core/crypto.h"
-#include "store/sigv4.h"
+#include "store/auth.h"
 
 #include <stdint.h>
 #include <stdio.h>

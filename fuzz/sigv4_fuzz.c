@@ -3,7 +3,7 @@
  * 1. lh_sig_parse + lh_sig_verify on the request as given (must not crash).
  * 2. Round trip: the same path, query and one header value signed with
  *    lh_sigv4_sign must verify; a failure aborts (a canonicalization bug). */
-#include "store/sigv4.h"
+#include "store/auth.h"
 
 #include <stdint.h>
 #include <stdlib.h>

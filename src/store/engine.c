@@ -117,7 +117,7 @@ int lh__sql_err(lh__conn_t *c, lh_err_t *err, const char *what)
     return lh_err_set(err, LH_EIO, "%s failed: %s", what, sqlite3_errmsg(c->db));
 }
 
-sqlite3_stmt *lh__q(lh__conn_t *c, int q, lh_err_t *err)
+sqlite3_stmt *lh__store_stmt(lh__conn_t *c, int q, lh_err_t *err)
 {
     if (!c->q[q]) {
         if (sqlite3_prepare_v3(c->db, sql_text[q], -1, SQLITE_PREPARE_PERSISTENT, &c->q[q], NULL) !=
@@ -195,7 +195,7 @@ void lh__conn_put(lh_store_t *st, lh__conn_t *c)
 
 int lh__bucket_check(lh__conn_t *c, const char *bucket, lh_err_t *err)
 {
-    sqlite3_stmt *s = lh__q(c, Q_BUCKET_EXISTS, err);
+    sqlite3_stmt *s = lh__store_stmt(c, Q_BUCKET_EXISTS, err);
     if (!s)
         return LH_EIO;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
@@ -286,7 +286,7 @@ static int is_referenced(lh__conn_t *c, const char *id)
 {
     static const int qs[] = {Q_REF_OBJ, Q_REF_PART};
     for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
-        sqlite3_stmt *s = lh__q(c, qs[i], NULL);
+        sqlite3_stmt *s = lh__store_stmt(c, qs[i], NULL);
         if (!s)
             return 1; /* when in doubt, keep the file */
         sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
@@ -346,7 +346,7 @@ int lh_store_open(lh_store_t **out, const char *data_dir, lh_err_t *err)
     }
     snprintf(st->root, n, "%s/store", data_dir);
     st->root_fd = -1;
-    st->inline_max = LH_INLINE_MAX_DEFAULT;
+    st->inline_max = LH_STORE_INLINE_MAX_DEFAULT;
     unsigned char seed;
     if (getrandom(&seed, 1, 0) == 1) /* start filling data/ at a random shard */
         st->s_seq = (uint64_t)seed * 1024;
@@ -376,7 +376,7 @@ fail:
 
 int lh_store_set_inline_max(lh_store_t *st, size_t bytes)
 {
-    if (bytes > LH_INLINE_MAX_LIMIT)
+    if (bytes > LH_STORE_INLINE_MAX_LIMIT)
         return LH_ETOOBIG;
     __atomic_store_n(&st->inline_max, bytes, __ATOMIC_RELAXED);
     return 0;

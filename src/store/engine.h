@@ -18,6 +18,12 @@
  * a crash are removed at open. Test builds (LH_TEST_HOOKS) abort at the crash
  * point set by lh_store_set_crash_point (store.crash_at: after_write |
  * after_fsync | after_rename | after_dirsync | after_index).
+ *
+ * Errors, common to the calls below unless a call says otherwise: 0 or a
+ * negative LH_E* code with err set (when the call takes one). Every call that
+ * reaches the index may also fail with LH_EIO (an SQLite or file-system
+ * error: err has the message) and LH_ENOMEM; those are not repeated below.
+ * Strings and arrays handed in are borrowed for the call only.
  */
 #ifndef LH_STORE_ENGINE_H
 #define LH_STORE_ENGINE_H
@@ -31,67 +37,96 @@
 typedef struct lh_store lh_store_t;
 typedef struct lh_store_writer lh_store_writer_t;
 
-#define LH_KEY_MAX 1024 /* bytes, as S3 */
+#define LH_STORE_KEY_MAX 1024 /* bytes, as S3 */
 
-typedef struct lh_bucket_info {
+typedef struct lh_store_bucket {
     char name[64];
     char owner[129];
     int64_t created_ns;
     int public_read; /* canned ACL public-read */
-    char *policy;    /* JSON text or NULL; malloc'd, caller frees (lh_bucket_info_clear) */
-} lh_bucket_info_t;
-void lh_bucket_info_clear(lh_bucket_info_t *b);
+    char *policy;    /* JSON text or NULL; malloc'd, caller frees (lh_store_bucket_clear) */
+} lh_store_bucket_t;
+/* Frees policy and sets it to NULL (b NULL is fine); b itself is the caller's. */
+void lh_store_bucket_clear(lh_store_bucket_t *b);
 
-typedef struct lh_obj_meta {
+typedef struct lh_store_meta {
     int64_t size;
     int64_t mtime_ns;
     char etag[80];   /* without quotes: hex md5, or hex-N for multipart */
     char *attrs;     /* JSON object text owned by the S3 layer (content type,
                         user metadata, checksums, part sizes...); malloc'd */
-} lh_obj_meta_t;
-void lh_obj_meta_clear(lh_obj_meta_t *m);
+} lh_store_meta_t;
+/* Frees attrs and sets it to NULL (m NULL is fine); m itself is the caller's. */
+void lh_store_meta_clear(lh_store_meta_t *m);
 
-/* Opens (creating) the store under data_dir, removes crash leftovers. */
+/* Opens (creating) the store under data_dir, removes crash leftovers. *out
+ * is owned by the caller (lh_store_close). Errors: LH_EIO (cannot create or
+ * sync the directories, open the index or write the OPEN marker; a failed
+ * index migration), LH_ECORRUPT (the index is newer than this binary),
+ * LH_EINVAL (misnumbered migrations), LH_ETOOBIG (data_dir too long),
+ * LH_ENOMEM. */
 int lh_store_open(lh_store_t **out, const char *data_dir, lh_err_t *err);
+/* Closes the store and frees st (NULL is fine); no call may be running. */
 void lh_store_close(lh_store_t *st);
 /* Objects of at most bytes are kept inline in the index (no body file; the
  * index commit is the only flush). 0 disables inlining; the default is
- * LH_INLINE_MAX_DEFAULT. Applies to writers begun afterwards; parts and
- * completed multipart objects always get body files. LH_ETOOBIG above
- * LH_INLINE_MAX_LIMIT. */
-#define LH_INLINE_MAX_DEFAULT (64 * 1024)
-#define LH_INLINE_MAX_LIMIT (1024 * 1024)
+ * LH_STORE_INLINE_MAX_DEFAULT. Applies to writers begun afterwards; parts and
+ * completed multipart objects always get body files. Errors (codes only):
+ * LH_ETOOBIG above LH_STORE_INLINE_MAX_LIMIT. */
+#define LH_STORE_INLINE_MAX_DEFAULT (64 * 1024)
+#define LH_STORE_INLINE_MAX_LIMIT (1024 * 1024)
 int lh_store_set_inline_max(lh_store_t *st, size_t bytes);
 
 /* --- buckets --- (names validated by the caller) */
+/* owner NULL = "". Errors: LH_EEXIST (the bucket exists), LH_EINVAL (name of
+ * 64 bytes or more). */
 int lh_store_bucket_create(lh_store_t *st, const char *name, const char *owner, int public_read,
-                           lh_err_t *err);           /* LH_EEXIST */
-int lh_store_bucket_get(lh_store_t *st, const char *name, lh_bucket_info_t *out); /* LH_ENOENT */
-/* fn per bucket in name order; stop when fn returns non-zero. */
-int lh_store_bucket_list(lh_store_t *st, int (*fn)(const lh_bucket_info_t *, void *), void *arg);
+                           lh_err_t *err);
+/* Fills *out (the caller clears it: lh_store_bucket_clear; zeroed on
+ * failure). Errors (no err: codes only): LH_ENOENT (no such bucket), LH_EIO,
+ * LH_ENOMEM. */
+int lh_store_bucket_get(lh_store_t *st, const char *name, lh_store_bucket_t *out);
+/* fn per bucket in name order (the row, policy included, is valid during
+ * the call only); stops when fn returns non-zero, which is not an error.
+ * Errors (codes only): LH_EIO, LH_ENOMEM. */
+int lh_store_bucket_list(lh_store_t *st, int (*fn)(const lh_store_bucket_t *, void *), void *arg);
 /* Deletes an empty bucket; uploads in progress are aborted with it (their
- * parts removed). LH_ENOTEMPTY when objects remain, LH_ENOENT. */
+ * parts removed). Errors: LH_ENOTEMPTY (objects remain), LH_ENOENT (no such
+ * bucket). */
 int lh_store_bucket_delete(lh_store_t *st, const char *name, lh_err_t *err);
-/* policy NULL deletes it. */
+/* Sets the policy JSON (stored as given); policy NULL deletes it. Errors:
+ * LH_ENOENT (no such bucket). */
 int lh_store_bucket_set_policy(lh_store_t *st, const char *name, const char *policy, lh_err_t *err);
+/* Sets the canned ACL (1 public-read, 0 private). Errors: LH_ENOENT (no such
+ * bucket). */
 int lh_store_bucket_set_public(lh_store_t *st, const char *name, int public_read, lh_err_t *err);
 
 /* --- writing an object (or a part) --- */
-typedef struct lh_put_cond {
+typedef struct lh_store_put_cond {
     int if_none_match_any;  /* If-None-Match: * : fail with LH_EPRECOND when the key exists */
     const char *if_match;   /* etag without quotes: fail with LH_EPRECOND unless the current
                                etag equals it (also when the key does not exist: S3's 412) */
-} lh_put_cond_t;
+} lh_store_put_cond_t;
 
-/* Starts a new body in tmp/. LH_ENOENT when the bucket is missing. */
+/* Starts a new body (in memory while it fits the inline limit, else in
+ * tmp/). *out is owned by the caller until lh_store_put_commit or
+ * lh_store_put_abort frees it. Errors: LH_ENOENT (no such bucket), LH_EIO
+ * (cannot create the tmp/ file). */
 int lh_store_put_begin(lh_store_t *st, const char *bucket, lh_store_writer_t **out, lh_err_t *err);
+/* Appends n bytes. Errors: LH_EIO (cannot write; cannot create the tmp/ file
+ * when the body outgrows the inline limit), LH_ENOMEM. w stays the caller's
+ * (abort it after an error). */
 int lh_store_put_write(lh_store_writer_t *w, const void *data, size_t n, lh_err_t *err);
 /* Makes the body durable and publishes it under key with meta (size is taken
  * from the bytes written; etag/attrs from meta). Conditions are checked
- * atomically with publishing. Frees w in every case. Errors: LH_EPRECOND (a
- * condition failed), LH_ENOENT (the bucket went away), LH_EIO. */
+ * atomically with publishing; cond may be NULL. Frees w in every case.
+ * Errors: LH_EPRECOND (a condition failed), LH_ENOENT (the bucket went
+ * away), LH_EINVAL (empty key), LH_ETOOBIG (key longer than
+ * LH_STORE_KEY_MAX), LH_EIO (fdatasync, rename, directory fsync or index
+ * commit failed; also every publish after a failed directory fsync). */
 int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
-                        const lh_obj_meta_t *meta, const lh_put_cond_t *cond, lh_err_t *err);
+                        const lh_store_meta_t *meta, const lh_store_put_cond_t *cond, lh_err_t *err);
+/* Drops the body and frees w. */
 void lh_store_put_abort(lh_store_writer_t *w);
 /* Non-blocking (no SQLite, no file: a loop thread may call it): a writer
  * that keeps a body of at most size bytes in memory, to be committed inline
@@ -110,28 +145,33 @@ int lh_store_put_begin_mem(lh_store_t *st, const char *bucket, size_t size,
  * copied; w is freed in every case. Returns 0 (done will run once), or
  * LH_EINVAL (not such a writer, bad key) / LH_ENOMEM, and done will not run. */
 int lh_store_put_commit_async(lh_store_writer_t *w, const char *key, size_t keylen,
-                              const lh_obj_meta_t *meta, const lh_put_cond_t *cond,
+                              const lh_store_meta_t *meta, const lh_store_put_cond_t *cond,
                               void (*done)(void *arg, int rc, const lh_err_t *err), void *arg);
+/* Bytes written to w so far. */
 int64_t lh_store_writer_size(const lh_store_writer_t *w);
 
 /* --- reading --- */
-/* Meta of key (caller clears). LH_ENOENT for no bucket or no key
- * (err->msg says which: "no such bucket" / "no such key"). */
+/* Meta of key (caller clears *out; zeroed on failure). Errors: LH_ENOENT for
+ * no bucket or no key (err->msg says which: "no such bucket" / "no such
+ * key"). */
 int lh_store_head(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
-                  lh_obj_meta_t *out, lh_err_t *err);
-/* Meta plus an open read-only fd on the body (caller closes). The body stays
- * readable through fd even if the key is overwritten or deleted meanwhile. */
+                  lh_store_meta_t *out, lh_err_t *err);
+/* Meta (caller clears) plus an open read-only fd on the body (caller closes;
+ * a memfd for an inline object). The body stays readable through fd even if
+ * the key is overwritten or deleted meanwhile. Errors: LH_ENOENT as
+ * lh_store_head, LH_ECORRUPT (an inline body of the wrong size), LH_EIO
+ * (cannot open the body); on failure *fd is -1 and *out cleared. */
 int lh_store_get(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
-                 lh_obj_meta_t *out, int *fd, lh_err_t *err);
+                 lh_store_meta_t *out, int *fd, lh_err_t *err);
 /* Like lh_store_get, but an inline object's bytes are appended to body
  * (*fd = -1) instead of coming back as a memfd; a file-backed body comes
  * back as *fd (body untouched). Served from the read cache when it holds
  * the object, and fills it otherwise. Errors as lh_store_get, or body's
  * sticky error. */
 int lh_store_get_mem(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
-                     lh_obj_meta_t *out, int *fd, lh_buf_t *body, lh_err_t *err);
-/* Deleting a missing key is not an error (S3 semantics); LH_ENOENT only for
- * a missing bucket. */
+                     lh_store_meta_t *out, int *fd, lh_buf_t *body, lh_err_t *err);
+/* Deleting a missing key is not an error (S3 semantics). Errors: LH_ENOENT
+ * (no such bucket). */
 int lh_store_delete(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
                     lh_err_t *err);
 
@@ -148,10 +188,10 @@ int lh_store_delete(lh_store_t *st, const char *bucket, const char *key, size_t 
  * body (NULL: metadata only); LH_ENOENT when not cached (which says nothing about the key), or
  * LH_ENOMEM / body's sticky error. */
 int lh_store_cached_get(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
-                        lh_obj_meta_t *out, lh_buf_t *body);
+                        lh_store_meta_t *out, lh_buf_t *body);
 /* The cached bucket row: 0 with *out (caller clears), LH_ENOENT when not
  * cached, LH_ENOMEM. */
-int lh_store_cached_bucket(lh_store_t *st, const char *name, lh_bucket_info_t *out);
+int lh_store_cached_bucket(lh_store_t *st, const char *name, lh_store_bucket_t *out);
 /* Cache size in bytes; 0 empties and disables it. Any thread. */
 void lh_store_set_cache_max(lh_store_t *st, size_t bytes);
 typedef struct lh_store_cache_stats {
@@ -161,70 +201,93 @@ typedef struct lh_store_cache_stats {
 void lh_store_cache_stats(lh_store_t *st, lh_store_cache_stats_t *out);
 
 /* --- listing, in key byte order, under a fixed memory cap --- */
-typedef struct lh_list_opts {
+typedef struct lh_store_list_opts {
     const char *prefix;    size_t prefix_len;
     const char *delimiter; size_t delimiter_len; /* 0 = none */
     const char *start_after; size_t start_after_len; /* exclusive; marker/token */
     int max_keys;          /* 0..1000 (0 returns nothing, not truncated) */
-} lh_list_opts_t;
-typedef struct lh_list_entry {
+} lh_store_list_opts_t;
+typedef struct lh_store_list_entry {
     const char *key; size_t key_len;
     int is_prefix;         /* a CommonPrefix (then only key is set) */
-    const lh_obj_meta_t *meta;
-} lh_list_entry_t;
+    const lh_store_meta_t *meta;
+} lh_store_list_entry_t;
 /* Calls fn for each entry (objects and common prefixes interleaved in order),
- * at most max_keys entries in all. *truncated says whether more follow;
- * next_marker (>= LH_KEY_MAX+1 bytes, NUL-terminated, length in *next_len)
- * is the last key or prefix returned. Seeks past each common prefix rather
- * than scanning its keys. LH_ENOENT for no bucket. */
-int lh_store_list(lh_store_t *st, const char *bucket, const lh_list_opts_t *o,
-                  int (*fn)(const lh_list_entry_t *, void *), void *arg, int *truncated,
+ * at most max_keys entries in all; an entry is valid during the call only. A
+ * non-zero return from fn stops the listing and is returned. *truncated says
+ * whether more follow; next_marker (caller's, >= LH_STORE_KEY_MAX+1 bytes,
+ * NUL-terminated, length in *next_len) is the last key or prefix returned.
+ * Seeks past each common prefix rather than scanning its keys. Errors:
+ * LH_ENOENT (no such bucket), LH_EINVAL (prefix or delimiter longer than
+ * LH_STORE_KEY_MAX). */
+int lh_store_list(lh_store_t *st, const char *bucket, const lh_store_list_opts_t *o,
+                  int (*fn)(const lh_store_list_entry_t *, void *), void *arg, int *truncated,
                   char *next_marker, size_t *next_len, lh_err_t *err);
 
 /* --- multipart --- */
 /* Creates an upload; attrs (JSON, may be NULL) are kept for the final object.
- * upload_id receives a URL-safe id (>= 64 bytes). */
+ * upload_id (caller's, >= 64 bytes) receives a URL-safe id. Errors:
+ * LH_ENOENT (no such bucket), LH_EINVAL (empty key), LH_ETOOBIG (key longer
+ * than LH_STORE_KEY_MAX). */
 int lh_store_mpu_create(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
                         const char *attrs, char *upload_id, lh_err_t *err);
-typedef struct lh_mpu_info {
+typedef struct lh_store_mpu {
     char upload_id[64];
     char *key; size_t key_len; /* malloc'd */
     char *attrs;               /* malloc'd, may be NULL */
     int64_t created_ns;
-} lh_mpu_info_t;
-void lh_mpu_info_clear(lh_mpu_info_t *u);
-/* The upload's key, attrs and creation time. LH_ENOENT when the bucket or
- * the upload is unknown; the caller compares the key of the request. */
+} lh_store_mpu_t;
+/* Frees key and attrs and sets them to NULL (u NULL is fine). */
+void lh_store_mpu_clear(lh_store_mpu_t *u);
+/* The upload's key, attrs and creation time into *out (caller clears:
+ * lh_store_mpu_clear). The caller compares the key of the request. Errors:
+ * LH_ENOENT (no such bucket or upload; err->msg says which). */
 int lh_store_mpu_get(lh_store_t *st, const char *bucket, const char *upload_id,
-                     lh_mpu_info_t *out, lh_err_t *err);
-/* Starts a part body; commit with lh_store_part_commit. */
+                     lh_store_mpu_t *out, lh_err_t *err);
+/* Starts a part body (always a tmp/ file); *out is the caller's until
+ * lh_store_part_commit or lh_store_put_abort frees it. Errors: LH_ENOENT (no
+ * such bucket or upload), LH_EIO (cannot create the tmp/ file). */
 int lh_store_part_begin(lh_store_t *st, const char *bucket, const char *upload_id,
                         lh_store_writer_t **out, lh_err_t *err);
-typedef struct lh_part_info {
+typedef struct lh_store_part {
     int part_number;      /* 1..10000 */
     int64_t size;
     char etag[40];        /* hex md5 */
     char *attrs;          /* JSON (part checksums), malloc'd, may be NULL */
     int64_t mtime_ns;
-} lh_part_info_t;
-/* Durably stores the part (replacing an earlier one with the same number). */
+} lh_store_part_t;
+/* Durably stores the part (replacing an earlier one with the same number);
+ * frees w in every case. Errors: LH_EINVAL (part_number outside 1..10000),
+ * LH_ENOENT (the upload went away), LH_EIO as lh_store_put_commit. */
 int lh_store_part_commit(lh_store_writer_t *w, int part_number, const char *etag,
                          const char *attrs, lh_err_t *err);
 /* Parts in number order, starting after part_marker, at most max (0 = all).
- * *out is malloc'd (free each attrs, then the array). */
+ * *out is malloc'd and the caller's (lh_store_parts_free). Errors: LH_ENOENT
+ * (no such bucket or upload). */
 int lh_store_mpu_parts(lh_store_t *st, const char *bucket, const char *upload_id, int part_marker,
-                       int max, lh_part_info_t **out, int *n, int *truncated, lh_err_t *err);
-void lh_part_infos_free(lh_part_info_t *p, int n);
-/* Uploads of a bucket in (key, upload id) order after the markers. */
+                       int max, lh_store_part_t **out, int *n, int *truncated, lh_err_t *err);
+/* Frees each part's attrs, then the array (NULL is fine). */
+void lh_store_parts_free(lh_store_part_t *p, int n);
+/* Uploads of a bucket in (key, upload id) order after the markers (either
+ * may be NULL), at most max; an upload is valid during the call only. A
+ * non-zero return from fn stops the walk (not an error). Errors: LH_ENOENT
+ * (no such bucket). */
 int lh_store_mpu_list(lh_store_t *st, const char *bucket, const char *prefix, size_t prefix_len,
                       const char *key_marker, const char *upload_id_marker, int max,
-                      int (*fn)(const lh_mpu_info_t *, void *), void *arg, int *truncated,
+                      int (*fn)(const lh_store_mpu_t *, void *), void *arg, int *truncated,
                       lh_err_t *err);
 /* Concatenates the chosen parts (already validated by the caller, in order)
- * into one body, publishes it with meta and cond, removes the upload. */
+ * into one body, publishes it with meta (attrs NULL: the upload's) and cond
+ * (may be NULL), removes the upload. Errors: LH_ENOENT (no such bucket or
+ * upload), LH_EINVAL (no parts, or a part number with no part),
+ * LH_ECONFLICT (a part's body went away: a concurrent overwrite of that
+ * part), LH_ECORRUPT (a part's body has the wrong size), LH_EPRECOND (a
+ * condition failed), LH_EIO as lh_store_put_commit. */
 int lh_store_mpu_complete(lh_store_t *st, const char *bucket, const char *upload_id,
-                          const int *part_numbers, int nparts, const lh_obj_meta_t *meta,
-                          const lh_put_cond_t *cond, lh_err_t *err);
+                          const int *part_numbers, int nparts, const lh_store_meta_t *meta,
+                          const lh_store_put_cond_t *cond, lh_err_t *err);
+/* Removes the upload and its parts. Errors: LH_ENOENT (no such bucket or
+ * upload). */
 int lh_store_mpu_abort(lh_store_t *st, const char *bucket, const char *upload_id, lh_err_t *err);
 
 /* Test hook: aborts the process when the point set with

@@ -7,7 +7,7 @@
 
 #include "store/engine_int.h"
 
-void lh_bucket_info_clear(lh_bucket_info_t *b)
+void lh_store_bucket_clear(lh_store_bucket_t *b)
 {
     if (!b)
         return;
@@ -15,7 +15,7 @@ void lh_bucket_info_clear(lh_bucket_info_t *b)
     b->policy = NULL;
 }
 
-static void info_from_row(sqlite3_stmt *s, lh_bucket_info_t *b, int copy)
+static void info_from_row(sqlite3_stmt *s, lh_store_bucket_t *b, int copy)
 {
     memset(b, 0, sizeof *b);
     const char *name = (const char *)sqlite3_column_text(s, 0);
@@ -38,7 +38,7 @@ static int create_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 {
     bucket_op_t *b = arg;
     lh__cache_bucket_begin(c->st, b->name);
-    sqlite3_stmt *s = lh__q(c, Q_BUCKET_INSERT, err);
+    sqlite3_stmt *s = lh__store_stmt(c, Q_BUCKET_INSERT, err);
     if (!s)
         return LH_EIO;
     sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
@@ -55,13 +55,13 @@ static int create_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 int lh_store_bucket_create(lh_store_t *st, const char *name, const char *owner, int public_read,
                            lh_err_t *err)
 {
-    if (strlen(name) >= sizeof ((lh_bucket_info_t *)0)->name)
+    if (strlen(name) >= sizeof ((lh_store_bucket_t *)0)->name)
         return lh_err_set(err, LH_EINVAL, "bucket name too long");
     bucket_op_t b = {.name = name, .owner = owner ? owner : "", .public_read = public_read};
     return lh__index_exec(st, create_fn, &b, err);
 }
 
-int lh_store_bucket_get(lh_store_t *st, const char *name, lh_bucket_info_t *out)
+int lh_store_bucket_get(lh_store_t *st, const char *name, lh_store_bucket_t *out)
 {
     lh__conn_t *c;
     if (lh_store_cached_bucket(st, name, out) == 0)
@@ -70,7 +70,7 @@ int lh_store_bucket_get(lh_store_t *st, const char *name, lh_bucket_info_t *out)
     int rc = lh__conn_get(st, &c, NULL);
     if (rc)
         return rc;
-    sqlite3_stmt *s = lh__q(c, Q_BUCKET_GET, NULL);
+    sqlite3_stmt *s = lh__store_stmt(c, Q_BUCKET_GET, NULL);
     if (!s) {
         rc = LH_EIO;
     } else {
@@ -86,16 +86,16 @@ int lh_store_bucket_get(lh_store_t *st, const char *name, lh_bucket_info_t *out)
     return rc;
 }
 
-int lh_store_bucket_list(lh_store_t *st, int (*fn)(const lh_bucket_info_t *, void *), void *arg)
+int lh_store_bucket_list(lh_store_t *st, int (*fn)(const lh_store_bucket_t *, void *), void *arg)
 {
     lh__conn_t *c;
     int rc = lh__conn_get(st, &c, NULL);
     if (rc)
         return rc;
-    sqlite3_stmt *s = lh__q(c, Q_BUCKET_LIST, NULL);
+    sqlite3_stmt *s = lh__store_stmt(c, Q_BUCKET_LIST, NULL);
     int r = s ? SQLITE_ROW : SQLITE_ERROR;
     while (s && (r = sqlite3_step(s)) == SQLITE_ROW) {
-        lh_bucket_info_t b;
+        lh_store_bucket_t b;
         info_from_row(s, &b, 0);
         if (fn(&b, arg))
             break;
@@ -109,7 +109,7 @@ static int delete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     bucket_op_t *b = arg;
     lh__cache_bucket_begin(c->st, b->name);
     int rc = lh__bucket_check(c, b->name, err);
-    sqlite3_stmt *s = rc ? NULL : lh__q(c, Q_BUCKET_HAS_OBJ, err);
+    sqlite3_stmt *s = rc ? NULL : lh__store_stmt(c, Q_BUCKET_HAS_OBJ, err);
     if (!s)
         return rc ? rc : LH_EIO;
     sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
@@ -121,7 +121,7 @@ static int delete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
         return lh__sql_err(c, err, "bucket scan");
     for (;;) { /* abort the uploads in progress */
         char upload[64];
-        if (!(s = lh__q(c, Q_UP_OF_BUCKET, err)))
+        if (!(s = lh__store_stmt(c, Q_UP_OF_BUCKET, err)))
             return LH_EIO;
         sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
         if ((r = sqlite3_step(s)) != SQLITE_ROW)
@@ -131,7 +131,7 @@ static int delete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
         if ((rc = lh__upload_drop(c, upload, &b->ids, err)))
             return rc;
     }
-    if (r != SQLITE_DONE || !(s = lh__q(c, Q_BUCKET_DELETE, err)))
+    if (r != SQLITE_DONE || !(s = lh__store_stmt(c, Q_BUCKET_DELETE, err)))
         return lh__sql_err(c, err, "bucket delete");
     sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
     return sqlite3_step(s) == SQLITE_DONE ? 0 : lh__sql_err(c, err, "bucket delete");
@@ -149,7 +149,7 @@ static int update_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 {
     bucket_op_t *b = arg;
     lh__cache_bucket_begin(c->st, b->name);
-    sqlite3_stmt *s = lh__q(c, b->set_public ? Q_BUCKET_PUBLIC : Q_BUCKET_POLICY, err);
+    sqlite3_stmt *s = lh__store_stmt(c, b->set_public ? Q_BUCKET_PUBLIC : Q_BUCKET_POLICY, err);
     if (!s)
         return LH_EIO;
     sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);

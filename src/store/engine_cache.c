@@ -41,9 +41,9 @@ typedef struct centry {
     char bucket[64];
     const char *key; /* objects: into the block */
     size_t keylen;
-    lh_obj_meta_t meta; /* objects: attrs into the block */
+    lh_store_meta_t meta; /* objects: attrs into the block */
     const char *data;   /* objects: meta.size bytes into the block */
-    lh_bucket_info_t info; /* buckets: policy into the block */
+    lh_store_bucket_t info; /* buckets: policy into the block */
     char block[];
 } centry_t;
 
@@ -251,9 +251,9 @@ static void fill(lh__cache_t *c, centry_t *e, uint64_t t)
 }
 
 void lh__cache_obj_fill(lh_store_t *st, uint64_t t, const char *bucket, const char *key,
-                        size_t keylen, const lh_obj_meta_t *m, const void *data)
+                        size_t keylen, const lh_store_meta_t *m, const void *data)
 {
-    if (!t || m->size < 0 || m->size > LH_INLINE_MAX_LIMIT)
+    if (!t || m->size < 0 || m->size > LH_STORE_INLINE_MAX_LIMIT)
         return;
     size_t alen = m->attrs ? strlen(m->attrs) + 1 : 0;
     size_t cost = sizeof(centry_t) + keylen + alen + (size_t)m->size;
@@ -282,7 +282,7 @@ void lh__cache_obj_fill(lh_store_t *st, uint64_t t, const char *bucket, const ch
     fill(st->cache, e, t);
 }
 
-void lh__cache_bucket_fill(lh_store_t *st, uint64_t t, const lh_bucket_info_t *b)
+void lh__cache_bucket_fill(lh_store_t *st, uint64_t t, const lh_store_bucket_t *b)
 {
     if (!t)
         return;
@@ -306,7 +306,7 @@ void lh__cache_bucket_fill(lh_store_t *st, uint64_t t, const lh_bucket_info_t *b
 }
 
 int lh_store_cached_get(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
-                        lh_obj_meta_t *out, lh_buf_t *body)
+                        lh_store_meta_t *out, lh_buf_t *body)
 {
     lh__cache_t *c = st->cache;
     uint64_t h = obj_hash(bucket, key, keylen);
@@ -328,11 +328,11 @@ int lh_store_cached_get(lh_store_t *st, const char *bucket, const char *key, siz
         c->hits++;
     pthread_mutex_unlock(&c->mu);
     if (rc)
-        lh_obj_meta_clear(out);
+        lh_store_meta_clear(out);
     return rc;
 }
 
-int lh_store_cached_bucket(lh_store_t *st, const char *name, lh_bucket_info_t *out)
+int lh_store_cached_bucket(lh_store_t *st, const char *name, lh_store_bucket_t *out)
 {
     lh__cache_t *c = st->cache;
     uint64_t h = bucket_hash(name);

@@ -57,7 +57,7 @@ static int append_part(lh__conn_t *c, lh_store_writer_t *w, const char *upload_i
                        lh_err_t *err)
 {
     char id[LH__ID_LEN + 1];
-    sqlite3_stmt *s = lh__q(c, Q_PART_CUR, err);
+    sqlite3_stmt *s = lh__store_stmt(c, Q_PART_CUR, err);
     if (!s)
         return LH_EIO;
     sqlite3_bind_text(s, 1, upload_id, -1, SQLITE_STATIC);
@@ -113,8 +113,8 @@ static int build_body(lh_store_t *st, const char *bucket, const char *upload_id,
 typedef struct complete_op {
     lh_store_writer_t *w;
     const char *upload_id;
-    const lh_obj_meta_t *meta;
-    const lh_put_cond_t *cond;
+    const lh_store_meta_t *meta;
+    const lh_store_put_cond_t *cond;
     char old_id[LH__ID_LEN + 1];
     lh__ids_t ids;
 } complete_op_t;
@@ -122,7 +122,7 @@ typedef struct complete_op {
 static int complete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 {
     complete_op_t *p = arg;
-    sqlite3_stmt *s = lh__q(c, Q_UP_GET, err);
+    sqlite3_stmt *s = lh__store_stmt(c, Q_UP_GET, err);
     if (!s)
         return LH_EIO;
     sqlite3_bind_text(s, 1, p->upload_id, -1, SQLITE_STATIC);
@@ -133,7 +133,7 @@ static int complete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
                                 : lh__sql_err(c, err, "upload lookup");
     /* The key and attrs stay valid until s is reset: copy the key. */
     size_t klen = (size_t)sqlite3_column_bytes(s, 0);
-    char key[LH_KEY_MAX];
+    char key[LH_STORE_KEY_MAX];
     memcpy(key, sqlite3_column_blob(s, 0), klen < sizeof key ? klen : sizeof key);
     const char *up_attrs = (const char *)sqlite3_column_text(s, 1);
     char *attrs = p->meta->attrs ? NULL : up_attrs ? strdup(up_attrs) : NULL;
@@ -146,13 +146,13 @@ static int complete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 }
 
 int lh_store_mpu_complete(lh_store_t *st, const char *bucket, const char *upload_id,
-                          const int *part_numbers, int nparts, const lh_obj_meta_t *meta,
-                          const lh_put_cond_t *cond, lh_err_t *err)
+                          const int *part_numbers, int nparts, const lh_store_meta_t *meta,
+                          const lh_store_put_cond_t *cond, lh_err_t *err)
 {
-    lh_mpu_info_t u;
+    lh_store_mpu_t u;
     complete_op_t p = {.upload_id = upload_id, .meta = meta, .cond = cond};
     int rc = lh_store_mpu_get(st, bucket, upload_id, &u, err); /* fail early when unknown */
-    lh_mpu_info_clear(&u);
+    lh_store_mpu_clear(&u);
     if (!rc)
         rc = build_body(st, bucket, upload_id, part_numbers, nparts, &p.w, err);
     if (rc)

@@ -87,7 +87,7 @@ struct lh_store_writer {
 int lh__conn_get(lh_store_t *st, lh__conn_t **out, lh_err_t *err);
 void lh__conn_put(lh_store_t *st, lh__conn_t *c);
 /* The statement q of c, reset and with bindings cleared; NULL on error. */
-sqlite3_stmt *lh__q(lh__conn_t *c, int q, lh_err_t *err);
+sqlite3_stmt *lh__store_stmt(lh__conn_t *c, int q, lh_err_t *err);
 int lh__sql_err(lh__conn_t *c, lh_err_t *err, const char *what);
 /* 0 when the bucket exists, LH_ENOENT "no such bucket", or an SQL error. */
 int lh__bucket_check(lh__conn_t *c, const char *bucket, lh_err_t *err);
@@ -144,11 +144,11 @@ int lh__body_open(lh_store_t *st, const char *id);
  * must be "". */
 int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t keylen,
                    int64_t size, const char *etag, const char *attrs, const char *id,
-                   const void *data, const lh_put_cond_t *cond, char *old_id, lh_err_t *err);
+                   const void *data, const lh_store_put_cond_t *cond, char *old_id, lh_err_t *err);
 /* An inline body as a read-only-positioned fd (a memfd holding the bytes,
  * offset 0). -1 with errno on failure. */
 int lh__inline_fd(const void *data, size_t n);
-void lh__meta_from_row(sqlite3_stmt *s, int col, lh_obj_meta_t *m, int copy_attrs);
+void lh__meta_from_row(sqlite3_stmt *s, int col, lh_store_meta_t *m, int copy_attrs);
 
 /* Bench only (bench/list_1m.c): inserts n index rows "fmt % i" in one
  * transaction, all pointing at the body of the existing key src, to build a
@@ -171,7 +171,7 @@ void lh__cache_batch_end(lh_store_t *st);
 uint64_t lh__cache_obj_ticket(lh_store_t *st, const char *bucket, const char *key, size_t keylen);
 uint64_t lh__cache_bucket_ticket(lh_store_t *st, const char *bucket);
 void lh__cache_obj_fill(lh_store_t *st, uint64_t ticket, const char *bucket, const char *key,
-                        size_t keylen, const lh_obj_meta_t *m, const void *data);
-void lh__cache_bucket_fill(lh_store_t *st, uint64_t ticket, const lh_bucket_info_t *b);
+                        size_t keylen, const lh_store_meta_t *m, const void *data);
+void lh__cache_bucket_fill(lh_store_t *st, uint64_t ticket, const lh_store_bucket_t *b);
 
 #endif

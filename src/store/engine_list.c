@@ -9,13 +9,13 @@
 #include "store/engine_int.h"
 
 typedef struct lister {
-    const lh_list_opts_t *o;
-    int (*fn)(const lh_list_entry_t *, void *);
+    const lh_store_list_opts_t *o;
+    int (*fn)(const lh_store_list_entry_t *, void *);
     void *arg;
     int count, truncated, stop, cb_rc;
     char *marker;
     size_t *marker_len;
-    unsigned char seek[LH_KEY_MAX + 1];
+    unsigned char seek[LH_STORE_KEY_MAX + 1];
     size_t seek_len;
 } lister_t;
 
@@ -27,13 +27,13 @@ static int bytes_cmp(const void *a, size_t alen, const void *b, size_t blen)
 }
 
 /* Emits one entry unless max_keys is reached (then marks truncation). */
-static void emit(lister_t *l, const void *key, size_t len, int is_prefix, const lh_obj_meta_t *m)
+static void emit(lister_t *l, const void *key, size_t len, int is_prefix, const lh_store_meta_t *m)
 {
     if (l->count >= l->o->max_keys) {
         l->truncated = l->stop = 1;
         return;
     }
-    lh_list_entry_t e = {.key = key, .key_len = len, .is_prefix = is_prefix, .meta = m};
+    lh_store_list_entry_t e = {.key = key, .key_len = len, .is_prefix = is_prefix, .meta = m};
     memcpy(l->marker, key, len);
     l->marker[len] = 0;
     *l->marker_len = len;
@@ -62,7 +62,7 @@ static int seek_past(lister_t *l, const unsigned char *p, size_t len)
 /* Handles one row; returns 1 when the walk must re-seek from l->seek. */
 static int on_row(lister_t *l, sqlite3_stmt *s)
 {
-    const lh_list_opts_t *o = l->o;
+    const lh_store_list_opts_t *o = l->o;
     const unsigned char *key = sqlite3_column_blob(s, 0);
     size_t klen = (size_t)sqlite3_column_bytes(s, 0);
     if (klen < o->prefix_len || (o->prefix_len && memcmp(key, o->prefix, o->prefix_len))) {
@@ -80,7 +80,7 @@ static int on_row(lister_t *l, sqlite3_stmt *s)
             l->stop = 1;
         return !l->stop;
     }
-    lh_obj_meta_t m;
+    lh_store_meta_t m;
     lh__meta_from_row(s, 1, &m, 0);
     emit(l, key, klen, 0, &m);
     return 0;
@@ -88,7 +88,7 @@ static int on_row(lister_t *l, sqlite3_stmt *s)
 
 static int walk(lister_t *l, lh__conn_t *c, const char *bucket, lh_err_t *err)
 {
-    const lh_list_opts_t *o = l->o;
+    const lh_store_list_opts_t *o = l->o;
     const void *cur = o->prefix;
     size_t cur_len = o->prefix_len;
     int ge = 1;
@@ -96,7 +96,7 @@ static int walk(lister_t *l, lh__conn_t *c, const char *bucket, lh_err_t *err)
         cur = o->start_after, cur_len = o->start_after_len, ge = 0;
     }
     for (;;) {
-        sqlite3_stmt *s = lh__q(c, ge ? Q_LIST_GE : Q_LIST_GT, err);
+        sqlite3_stmt *s = lh__store_stmt(c, ge ? Q_LIST_GE : Q_LIST_GT, err);
         if (!s)
             return LH_EIO;
         sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
@@ -113,15 +113,15 @@ static int walk(lister_t *l, lh__conn_t *c, const char *bucket, lh_err_t *err)
     }
 }
 
-int lh_store_list(lh_store_t *st, const char *bucket, const lh_list_opts_t *o,
-                  int (*fn)(const lh_list_entry_t *, void *), void *arg, int *truncated,
+int lh_store_list(lh_store_t *st, const char *bucket, const lh_store_list_opts_t *o,
+                  int (*fn)(const lh_store_list_entry_t *, void *), void *arg, int *truncated,
                   char *next_marker, size_t *next_len, lh_err_t *err)
 {
     lh__conn_t *c;
-    lh_list_opts_t opts = *o;
+    lh_store_list_opts_t opts = *o;
     lister_t l = {.o = &opts, .fn = fn, .arg = arg, .marker = next_marker, .marker_len = next_len};
     *truncated = 0;
-    if (o->prefix_len > LH_KEY_MAX || o->delimiter_len > LH_KEY_MAX)
+    if (o->prefix_len > LH_STORE_KEY_MAX || o->delimiter_len > LH_STORE_KEY_MAX)
         return lh_err_set(err, LH_EINVAL, "prefix or delimiter too long");
     /* start_after may live in next_marker (a caller's continuation buffer) */
     char *after = opts.start_after_len ? malloc(opts.start_after_len) : NULL;

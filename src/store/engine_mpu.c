@@ -14,7 +14,7 @@
 
 #define UPLOAD_ID_BYTES 20 /* 40 hex chars */
 
-void lh_mpu_info_clear(lh_mpu_info_t *u)
+void lh_store_mpu_clear(lh_store_mpu_t *u)
 {
     if (!u)
         return;
@@ -23,7 +23,7 @@ void lh_mpu_info_clear(lh_mpu_info_t *u)
     u->key = u->attrs = NULL;
 }
 
-void lh_part_infos_free(lh_part_info_t *p, int n)
+void lh_store_parts_free(lh_store_part_t *p, int n)
 {
     for (int i = 0; p && i < n; i++)
         free(p[i].attrs);
@@ -35,7 +35,7 @@ void lh_part_infos_free(lh_part_info_t *p, int n)
 static int upload_row(lh__conn_t *c, const char *bucket, const char *upload_id, sqlite3_stmt **out,
                       lh_err_t *err)
 {
-    sqlite3_stmt *s = lh__q(c, Q_UP_GET, err);
+    sqlite3_stmt *s = lh__store_stmt(c, Q_UP_GET, err);
     if (!s)
         return LH_EIO;
     sqlite3_bind_text(s, 1, upload_id, -1, SQLITE_STATIC);
@@ -52,7 +52,7 @@ static int upload_row(lh__conn_t *c, const char *bucket, const char *upload_id, 
     return rc ? rc : lh_err_set(err, LH_ENOENT, "no such upload");
 }
 
-static int info_from_row(sqlite3_stmt *s, int col, lh_mpu_info_t *u, lh_err_t *err)
+static int info_from_row(sqlite3_stmt *s, int col, lh_store_mpu_t *u, lh_err_t *err)
 {
     const void *key = sqlite3_column_blob(s, col);
     int klen = sqlite3_column_bytes(s, col);
@@ -60,7 +60,7 @@ static int info_from_row(sqlite3_stmt *s, int col, lh_mpu_info_t *u, lh_err_t *e
     u->key = malloc((size_t)klen + 1);
     u->attrs = attrs ? strdup(attrs) : NULL;
     if (!u->key || (attrs && !u->attrs)) {
-        lh_mpu_info_clear(u);
+        lh_store_mpu_clear(u);
         return lh_err_set(err, LH_ENOMEM, "out of memory");
     }
     if (klen)
@@ -73,7 +73,7 @@ static int info_from_row(sqlite3_stmt *s, int col, lh_mpu_info_t *u, lh_err_t *e
 
 int lh__upload_drop(lh__conn_t *c, const char *upload_id, lh__ids_t *ids, lh_err_t *err)
 {
-    sqlite3_stmt *s = lh__q(c, Q_PART_IDS, err);
+    sqlite3_stmt *s = lh__store_stmt(c, Q_PART_IDS, err);
     if (!s)
         return LH_EIO;
     sqlite3_bind_text(s, 1, upload_id, -1, SQLITE_STATIC);
@@ -85,7 +85,7 @@ int lh__upload_drop(lh__conn_t *c, const char *upload_id, lh__ids_t *ids, lh_err
         return rc;
     static const int dels[] = {Q_PART_DELETE_ALL, Q_UP_DELETE};
     for (size_t i = 0; i < sizeof dels / sizeof dels[0]; i++) {
-        if (!(s = lh__q(c, dels[i], err)))
+        if (!(s = lh__store_stmt(c, dels[i], err)))
             return LH_EIO;
         sqlite3_bind_text(s, 1, upload_id, -1, SQLITE_STATIC);
         r = sqlite3_step(s);
@@ -108,7 +108,7 @@ static int create_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 {
     mpu_op_t *m = arg;
     int rc = lh__bucket_check(c, m->bucket, err);
-    sqlite3_stmt *s = rc ? NULL : lh__q(c, Q_UP_INSERT, err);
+    sqlite3_stmt *s = rc ? NULL : lh__store_stmt(c, Q_UP_INSERT, err);
     if (!s)
         return rc ? rc : LH_EIO;
     sqlite3_bind_text(s, 1, m->upload_id, -1, SQLITE_STATIC);
@@ -123,7 +123,7 @@ static int create_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 int lh_store_mpu_create(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
                         const char *attrs, char *upload_id, lh_err_t *err)
 {
-    if (keylen == 0 || keylen > LH_KEY_MAX)
+    if (keylen == 0 || keylen > LH_STORE_KEY_MAX)
         return lh_err_set(err, keylen ? LH_ETOOBIG : LH_EINVAL, "key empty or too long");
     char id[2 * UPLOAD_ID_BYTES + 1];
     lh__random_hex(id, UPLOAD_ID_BYTES);
@@ -135,7 +135,7 @@ int lh_store_mpu_create(lh_store_t *st, const char *bucket, const char *key, siz
 }
 
 int lh_store_mpu_get(lh_store_t *st, const char *bucket, const char *upload_id,
-                     lh_mpu_info_t *out, lh_err_t *err)
+                     lh_store_mpu_t *out, lh_err_t *err)
 {
     lh__conn_t *c;
     sqlite3_stmt *s;
@@ -202,14 +202,14 @@ static int part_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     part_op_t *p = arg;
     sqlite3_stmt *s;
     int rc = upload_row(c, p->w->bucket, p->w->upload_id, &s, err);
-    if (rc || !(s = lh__q(c, Q_PART_CUR, err)))
+    if (rc || !(s = lh__store_stmt(c, Q_PART_CUR, err)))
         return rc ? rc : LH_EIO;
     sqlite3_bind_text(s, 1, p->w->upload_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, p->part_number);
     if (sqlite3_step(s) == SQLITE_ROW)
         snprintf(p->old_id, sizeof p->old_id, "%s", (const char *)sqlite3_column_text(s, 0));
     sqlite3_reset(s);
-    if (!(s = lh__q(c, Q_PART_PUT, err)))
+    if (!(s = lh__store_stmt(c, Q_PART_PUT, err)))
         return LH_EIO;
     sqlite3_bind_text(s, 1, p->w->upload_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, p->part_number);
@@ -237,7 +237,7 @@ int lh_store_part_commit(lh_store_writer_t *w, int part_number, const char *etag
     return rc;
 }
 
-static int parts_collect(sqlite3_stmt *s, int max, lh_part_info_t **out, int *n, int *truncated,
+static int parts_collect(sqlite3_stmt *s, int max, lh_store_part_t **out, int *n, int *truncated,
                          lh_err_t *err)
 {
     int cap = 0, r;
@@ -248,12 +248,12 @@ static int parts_collect(sqlite3_stmt *s, int max, lh_part_info_t **out, int *n,
         }
         if (*n == cap) {
             cap = cap ? cap * 2 : 16;
-            lh_part_info_t *v = realloc(*out, (size_t)cap * sizeof *v);
+            lh_store_part_t *v = realloc(*out, (size_t)cap * sizeof *v);
             if (!v)
                 return lh_err_set(err, LH_ENOMEM, "out of memory");
             *out = v;
         }
-        lh_part_info_t *p = &(*out)[*n];
+        lh_store_part_t *p = &(*out)[*n];
         memset(p, 0, sizeof *p);
         p->part_number = sqlite3_column_int(s, 0);
         p->size = sqlite3_column_int64(s, 1);
@@ -268,7 +268,7 @@ static int parts_collect(sqlite3_stmt *s, int max, lh_part_info_t **out, int *n,
 }
 
 int lh_store_mpu_parts(lh_store_t *st, const char *bucket, const char *upload_id, int part_marker,
-                       int max, lh_part_info_t **out, int *n, int *truncated, lh_err_t *err)
+                       int max, lh_store_part_t **out, int *n, int *truncated, lh_err_t *err)
 {
     lh__conn_t *c;
     sqlite3_stmt *s;
@@ -278,7 +278,7 @@ int lh_store_mpu_parts(lh_store_t *st, const char *bucket, const char *upload_id
     if (rc)
         return rc;
     rc = upload_row(c, bucket, upload_id, &s, err);
-    if (!rc && !(s = lh__q(c, Q_PART_LIST, err)))
+    if (!rc && !(s = lh__store_stmt(c, Q_PART_LIST, err)))
         rc = LH_EIO;
     if (!rc) {
         sqlite3_bind_text(s, 1, upload_id, -1, SQLITE_STATIC);
@@ -287,7 +287,7 @@ int lh_store_mpu_parts(lh_store_t *st, const char *bucket, const char *upload_id
     }
     lh__conn_put(st, c);
     if (rc) {
-        lh_part_infos_free(*out, *n);
+        lh_store_parts_free(*out, *n);
         *out = NULL;
         *n = 0;
     }
@@ -297,7 +297,7 @@ int lh_store_mpu_parts(lh_store_t *st, const char *bucket, const char *upload_id
 /* --- listing uploads --- */
 
 static int list_walk(sqlite3_stmt *s, const char *prefix, size_t prefix_len, int max,
-                     int (*fn)(const lh_mpu_info_t *, void *), void *arg, int *truncated)
+                     int (*fn)(const lh_store_mpu_t *, void *), void *arg, int *truncated)
 {
     int r, count = 0;
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -309,7 +309,7 @@ static int list_walk(sqlite3_stmt *s, const char *prefix, size_t prefix_len, int
             *truncated = 1;
             return 0;
         }
-        lh_mpu_info_t u = {.key = (char *)key, .key_len = klen,
+        lh_store_mpu_t u = {.key = (char *)key, .key_len = klen,
                            .attrs = (char *)sqlite3_column_text(s, 2),
                            .created_ns = sqlite3_column_int64(s, 3)};
         snprintf(u.upload_id, sizeof u.upload_id, "%s", (const char *)sqlite3_column_text(s, 0));
@@ -324,7 +324,7 @@ static int list_walk(sqlite3_stmt *s, const char *prefix, size_t prefix_len, int
 
 int lh_store_mpu_list(lh_store_t *st, const char *bucket, const char *prefix, size_t prefix_len,
                       const char *key_marker, const char *upload_id_marker, int max,
-                      int (*fn)(const lh_mpu_info_t *, void *), void *arg, int *truncated,
+                      int (*fn)(const lh_store_mpu_t *, void *), void *arg, int *truncated,
                       lh_err_t *err)
 {
     lh__conn_t *c;
@@ -341,7 +341,7 @@ int lh_store_mpu_list(lh_store_t *st, const char *bucket, const char *prefix, si
     if (rc)
         return rc;
     rc = lh__bucket_check(c, bucket, err);
-    if (!rc && max > 0 && !(s = lh__q(c, Q_UP_LIST, err)))
+    if (!rc && max > 0 && !(s = lh__store_stmt(c, Q_UP_LIST, err)))
         rc = LH_EIO;
     if (!rc && s) {
         sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);

@@ -19,7 +19,7 @@
 #include "core/str.h"
 #include "store/engine_int.h"
 
-void lh_obj_meta_clear(lh_obj_meta_t *m)
+void lh_store_meta_clear(lh_store_meta_t *m)
 {
     if (!m)
         return;
@@ -27,7 +27,7 @@ void lh_obj_meta_clear(lh_obj_meta_t *m)
     m->attrs = NULL;
 }
 
-void lh__meta_from_row(sqlite3_stmt *s, int col, lh_obj_meta_t *m, int copy_attrs)
+void lh__meta_from_row(sqlite3_stmt *s, int col, lh_store_meta_t *m, int copy_attrs)
 {
     m->size = sqlite3_column_int64(s, col);
     m->mtime_ns = sqlite3_column_int64(s, col + 1);
@@ -288,11 +288,11 @@ int64_t lh_store_writer_size(const lh_store_writer_t *w)
 
 int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t keylen, int64_t size,
                    const char *etag, const char *attrs, const char *id, const void *data,
-                   const lh_put_cond_t *cond, char *old_id, lh_err_t *err)
+                   const lh_store_put_cond_t *cond, char *old_id, lh_err_t *err)
 {
     old_id[0] = 0;
     int rc = lh__bucket_check(c, bucket, err);
-    sqlite3_stmt *s = rc ? NULL : lh__q(c, Q_OBJ_CUR, err);
+    sqlite3_stmt *s = rc ? NULL : lh__store_stmt(c, Q_OBJ_CUR, err);
     if (!s)
         return rc ? rc : LH_EIO;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
@@ -310,7 +310,7 @@ int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t ke
         snprintf(old_id, LH__ID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 1));
     sqlite3_reset(s);
     lh__cache_obj_begin(c->st, bucket, key, keylen);
-    if (!(s = lh__q(c, Q_OBJ_PUT, err)))
+    if (!(s = lh__store_stmt(c, Q_OBJ_PUT, err)))
         return LH_EIO;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, key, (int)keylen, SQLITE_STATIC);
@@ -331,8 +331,8 @@ typedef struct put_op {
     lh_store_writer_t *w;
     const char *key;
     size_t keylen;
-    const lh_obj_meta_t *meta;
-    const lh_put_cond_t *cond;
+    const lh_store_meta_t *meta;
+    const lh_store_put_cond_t *cond;
     char old_id[LH__ID_LEN + 1];
 } put_op_t;
 
@@ -348,8 +348,8 @@ static int check_key(size_t keylen, lh_err_t *err)
 {
     if (keylen == 0)
         return lh_err_set(err, LH_EINVAL, "empty key");
-    if (keylen > LH_KEY_MAX)
-        return lh_err_set(err, LH_ETOOBIG, "key longer than %d bytes", LH_KEY_MAX);
+    if (keylen > LH_STORE_KEY_MAX)
+        return lh_err_set(err, LH_ETOOBIG, "key longer than %d bytes", LH_STORE_KEY_MAX);
     return 0;
 }
 
@@ -372,7 +372,7 @@ static int inline_commit(put_op_t *op, lh_err_t *err)
 }
 
 int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
-                        const lh_obj_meta_t *meta, const lh_put_cond_t *cond, lh_err_t *err)
+                        const lh_store_meta_t *meta, const lh_store_put_cond_t *cond, lh_err_t *err)
 {
     put_op_t op = {.w = w, .key = key, .keylen = keylen, .meta = meta, .cond = cond};
     int rc = check_key(keylen, err);
@@ -398,8 +398,8 @@ int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
 typedef struct put_async {
     lh__op_t op;
     put_op_t p;
-    lh_obj_meta_t meta;
-    lh_put_cond_t cond;
+    lh_store_meta_t meta;
+    lh_store_put_cond_t cond;
     char if_match[80];
     void (*done)(void *arg, int rc, const lh_err_t *err);
     void *arg;
@@ -421,7 +421,7 @@ static void put_async_complete(lh__op_t *op)
 }
 
 int lh_store_put_commit_async(lh_store_writer_t *w, const char *key, size_t keylen,
-                              const lh_obj_meta_t *meta, const lh_put_cond_t *cond,
+                              const lh_store_meta_t *meta, const lh_store_put_cond_t *cond,
                               void (*done)(void *arg, int rc, const lh_err_t *err), void *arg)
 {
     static const char *const before[] = {"after_write", "after_fsync", "after_rename",
@@ -466,10 +466,10 @@ int lh_store_put_commit_async(lh_store_writer_t *w, const char *key, size_t keyl
  * else come back as a memfd in *fd when fd is given; either way they fill
  * the read cache. */
 static int lookup(lh__conn_t *c, const char *bucket, const char *key, size_t keylen,
-                  lh_obj_meta_t *out, char *id, int *fd, lh_buf_t *body, lh_err_t *err)
+                  lh_store_meta_t *out, char *id, int *fd, lh_buf_t *body, lh_err_t *err)
 {
     uint64_t ticket = fd || body ? lh__cache_obj_ticket(c->st, bucket, key, keylen) : 0;
-    sqlite3_stmt *s = lh__q(c, Q_OBJ_GET, err);
+    sqlite3_stmt *s = lh__store_stmt(c, Q_OBJ_GET, err);
     if (!s)
         return LH_EIO;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
@@ -504,7 +504,7 @@ static int lookup(lh__conn_t *c, const char *bucket, const char *key, size_t key
 }
 
 int lh_store_head(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
-                  lh_obj_meta_t *out, lh_err_t *err)
+                  lh_store_meta_t *out, lh_err_t *err)
 {
     lh__conn_t *c;
     if (lh_store_cached_get(st, bucket, key, keylen, out, NULL) == 0)
@@ -520,7 +520,7 @@ int lh_store_head(lh_store_t *st, const char *bucket, const char *key, size_t ke
 /* lh_store_get and lh_store_get_mem: an inline body into body (when given)
  * or a memfd, a file-backed one opened. */
 static int get_body(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
-                    lh_obj_meta_t *out, int *fd, lh_buf_t *body, lh_err_t *err)
+                    lh_store_meta_t *out, int *fd, lh_buf_t *body, lh_err_t *err)
 {
     lh__conn_t *c;
     char id[LH__ID_LEN + 1];
@@ -532,7 +532,7 @@ static int get_body(lh_store_t *st, const char *bucket, const char *key, size_t 
     /* An overwrite may unlink the body between the lookup and the open: look
      * again, the new row names the new body. */
     for (int tries = 0; tries < 16; tries++) {
-        lh_obj_meta_clear(out);
+        lh_store_meta_clear(out);
         if ((rc = lookup(c, bucket, key, keylen, out, id, body ? NULL : fd, body, err)) ||
             *fd >= 0 || !id[0])
             break; /* an error, or an inline body */
@@ -544,18 +544,18 @@ static int get_body(lh_store_t *st, const char *bucket, const char *key, size_t 
     if (!rc && *fd < 0 && id[0])
         rc = lh_err_set(err, LH_EIO, "cannot open body of key: %s", strerror(errno));
     if (rc)
-        lh_obj_meta_clear(out);
+        lh_store_meta_clear(out);
     return rc;
 }
 
 int lh_store_get(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
-                 lh_obj_meta_t *out, int *fd, lh_err_t *err)
+                 lh_store_meta_t *out, int *fd, lh_err_t *err)
 {
     return get_body(st, bucket, key, keylen, out, fd, NULL, err);
 }
 
 int lh_store_get_mem(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
-                     lh_obj_meta_t *out, int *fd, lh_buf_t *body, lh_err_t *err)
+                     lh_store_meta_t *out, int *fd, lh_buf_t *body, lh_err_t *err)
 {
     *fd = -1;
     int rc = lh_store_cached_get(st, bucket, key, keylen, out, body);
@@ -574,7 +574,7 @@ static int del_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 {
     del_op_t *d = arg;
     int rc = lh__bucket_check(c, d->bucket, err);
-    sqlite3_stmt *s = rc ? NULL : lh__q(c, Q_OBJ_DELETE, err);
+    sqlite3_stmt *s = rc ? NULL : lh__store_stmt(c, Q_OBJ_DELETE, err);
     if (!s)
         return rc ? rc : LH_EIO;
     lh__cache_obj_begin(c->st, d->bucket, d->key, d->keylen);
@@ -593,7 +593,7 @@ int lh_store_delete(lh_store_t *st, const char *bucket, const char *key, size_t 
                     lh_err_t *err)
 {
     del_op_t d = {.bucket = bucket, .key = key, .keylen = keylen};
-    if (keylen > LH_KEY_MAX) /* cannot exist: check the bucket only */
+    if (keylen > LH_STORE_KEY_MAX) /* cannot exist: check the bucket only */
         keylen = 0;
     int rc = lh__index_exec(st, del_fn, &d, err);
     if (!rc)

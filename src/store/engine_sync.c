@@ -19,7 +19,7 @@
 
 static int exec_q(lh__conn_t *c, int q)
 {
-    sqlite3_stmt *s = lh__q(c, q, NULL);
+    sqlite3_stmt *s = lh__store_stmt(c, q, NULL);
     if (!s)
         return 0;
     int r = sqlite3_step(s);

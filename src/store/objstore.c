@@ -1,7 +1,7 @@
 /* The object-store interface: argument checks shared by every back end, then
  * dispatch through the back end's table of function pointers. Also the parts
  * that are the same for every back end: get into a buffer, put_file (single
- * request or multipart in LH_OS_PART_SIZE parts). */
+ * request or multipart in LH_OBJSTORE_PART_SIZE parts). */
 #include "store/objstore.h"
 
 #include <errno.h>
@@ -53,11 +53,11 @@ static int check_key(const char *bucket, const char *key, lh_err_t *err)
     int rc = check_bucket(bucket, err);
     if (rc) return rc;
     size_t n = key ? strlen(key) : 0;
-    if (n == 0 || n > LH_OS_KEY_MAX) return lh_err_set(err, LH_EINVAL, "invalid key length %zu", n);
+    if (n == 0 || n > LH_OBJSTORE_KEY_MAX) return lh_err_set(err, LH_EINVAL, "invalid key length %zu", n);
     return 0;
 }
 
-static void meta_zero(lh_os_meta_t *m)
+static void meta_zero(lh_objstore_meta_t *m)
 {
     if (m) memset(m, 0, sizeof *m);
 }
@@ -70,7 +70,7 @@ int lh_objstore_bucket_create(lh_objstore_t *os, const char *bucket, lh_err_t *e
 
 int lh_objstore_get(lh_objstore_t *os, const char *bucket, const char *key, int64_t off,
                     int64_t len, int (*sink)(void *arg, const void *data, size_t n), void *arg,
-                    lh_os_meta_t *meta, lh_err_t *err)
+                    lh_objstore_meta_t *meta, lh_err_t *err)
 {
     meta_zero(meta);
     int rc = check_key(bucket, key, err);
@@ -87,7 +87,7 @@ static int buf_sink(void *arg, const void *data, size_t n)
 }
 
 int lh_objstore_get_buf(lh_objstore_t *os, const char *bucket, const char *key, int64_t off,
-                        int64_t len, lh_buf_t *out, lh_os_meta_t *meta, lh_err_t *err)
+                        int64_t len, lh_buf_t *out, lh_objstore_meta_t *meta, lh_err_t *err)
 {
     int rc = lh_objstore_get(os, bucket, key, off, len, buf_sink, out, meta, err);
     if (rc == LH_ETOOBIG || rc == LH_ENOMEM)
@@ -96,26 +96,26 @@ int lh_objstore_get_buf(lh_objstore_t *os, const char *bucket, const char *key, 
 }
 
 static int put_common(lh_objstore_t *os, const char *bucket, const char *key, const void *data,
-                      size_t n, const char *content_type, int if_absent, lh_os_meta_t *out,
+                      size_t n, const char *content_type, int if_absent, lh_objstore_meta_t *out,
                       lh_err_t *err)
 {
     meta_zero(out);
     int rc = check_key(bucket, key, err);
     if (rc) return rc;
     if (!data && n) return lh_err_set(err, LH_EINVAL, "no data");
-    if (!content_type || !*content_type) content_type = LH_OS_DEFAULT_TYPE;
+    if (!content_type || !*content_type) content_type = LH_OBJSTORE_DEFAULT_TYPE;
     return os->ops->put(os->impl, bucket, key, data, n, content_type, if_absent, out, err);
 }
 
 int lh_objstore_put(lh_objstore_t *os, const char *bucket, const char *key, const void *data,
-                    size_t n, const char *content_type, lh_os_meta_t *out, lh_err_t *err)
+                    size_t n, const char *content_type, lh_objstore_meta_t *out, lh_err_t *err)
 {
     return put_common(os, bucket, key, data, n, content_type, 0, out, err);
 }
 
 int lh_objstore_put_if_absent(lh_objstore_t *os, const char *bucket, const char *key,
                               const void *data, size_t n, const char *content_type,
-                              lh_os_meta_t *out, lh_err_t *err)
+                              lh_objstore_meta_t *out, lh_err_t *err)
 {
     return put_common(os, bucket, key, data, n, content_type, 1, out, err);
 }
@@ -135,7 +135,7 @@ static int read_full(int fd, char *buf, size_t n, int64_t off, size_t *got, lh_e
 }
 
 typedef struct mpu_state {
-    char upload_id[LH_OS_UPLOAD_ID_MAX];
+    char upload_id[LH_OBJSTORE_UPLOAD_ID_MAX];
     char (*etags)[80];
     const char **etag_ptrs;
     char *buf;
@@ -145,7 +145,7 @@ typedef struct mpu_state {
 static int put_file_parts(lh_objstore_t *os, const char *bucket, const char *key, int fd,
                           int64_t size, mpu_state_t *m, lh_err_t *err)
 {
-    size_t part = LH_OS_PART_SIZE;
+    size_t part = LH_OBJSTORE_PART_SIZE;
     if (size / (int64_t)part >= 10000) /* S3 allows 10000 parts */
         part = (size_t)(size / 9999 + 1);
     m->nparts = (int)((size + (int64_t)part - 1) / (int64_t)part);
@@ -169,7 +169,7 @@ static int put_file_parts(lh_objstore_t *os, const char *bucket, const char *key
 }
 
 static int put_file_multipart(lh_objstore_t *os, const char *bucket, const char *key, int fd,
-                              int64_t size, const char *content_type, lh_os_meta_t *out,
+                              int64_t size, const char *content_type, lh_objstore_meta_t *out,
                               lh_err_t *err)
 {
     mpu_state_t m;
@@ -192,12 +192,12 @@ static int put_file_multipart(lh_objstore_t *os, const char *bucket, const char 
 }
 
 int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key, const char *path,
-                         const char *content_type, lh_os_meta_t *out, lh_err_t *err)
+                         const char *content_type, lh_objstore_meta_t *out, lh_err_t *err)
 {
     meta_zero(out);
     int rc = check_key(bucket, key, err);
     if (rc) return rc;
-    if (!content_type || !*content_type) content_type = LH_OS_DEFAULT_TYPE;
+    if (!content_type || !*content_type) content_type = LH_OBJSTORE_DEFAULT_TYPE;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return lh_err_set(err, LH_EIO, "cannot open %s: %s", path, strerror(errno));
     struct stat sb;
@@ -205,7 +205,7 @@ int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key,
         close(fd);
         return lh_err_set(err, LH_EIO, "cannot upload %s: not a regular file", path);
     }
-    if ((int64_t)sb.st_size > LH_OS_MPU_THRESHOLD)
+    if ((int64_t)sb.st_size > LH_OBJSTORE_MPU_THRESHOLD)
         rc = put_file_multipart(os, bucket, key, fd, (int64_t)sb.st_size, content_type, out, err);
     else
         rc =
@@ -214,7 +214,7 @@ int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key,
     return rc;
 }
 
-int lh_objstore_head(lh_objstore_t *os, const char *bucket, const char *key, lh_os_meta_t *out,
+int lh_objstore_head(lh_objstore_t *os, const char *bucket, const char *key, lh_objstore_meta_t *out,
                      lh_err_t *err)
 {
     meta_zero(out);
@@ -230,12 +230,12 @@ int lh_objstore_delete(lh_objstore_t *os, const char *bucket, const char *key, l
 
 int lh_objstore_list(lh_objstore_t *os, const char *bucket, const char *prefix,
                      const char *delimiter,
-                     int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *meta),
+                     int (*fn)(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *meta),
                      void *arg, lh_err_t *err)
 {
     int rc = check_bucket(bucket, err);
     if (rc) return rc;
-    if (prefix && strlen(prefix) > LH_OS_KEY_MAX) return lh_err_set(err, LH_EINVAL, "prefix too long");
+    if (prefix && strlen(prefix) > LH_OBJSTORE_KEY_MAX) return lh_err_set(err, LH_EINVAL, "prefix too long");
     if (delimiter && !*delimiter) delimiter = NULL;
     return os->ops->list(os->impl, bucket, prefix ? prefix : "", delimiter, fn, arg, err);
 }
@@ -245,7 +245,7 @@ int lh_objstore_mpu_create(lh_objstore_t *os, const char *bucket, const char *ke
 {
     int rc = check_key(bucket, key, err);
     if (rc) return rc;
-    if (!content_type || !*content_type) content_type = LH_OS_DEFAULT_TYPE;
+    if (!content_type || !*content_type) content_type = LH_OBJSTORE_DEFAULT_TYPE;
     return os->ops->mpu_create(os->impl, bucket, key, content_type, upload_id, cap, err);
 }
 
@@ -264,7 +264,7 @@ int lh_objstore_mpu_put_part(lh_objstore_t *os, const char *bucket, const char *
 
 int lh_objstore_mpu_complete(lh_objstore_t *os, const char *bucket, const char *key,
                              const char *upload_id, const char *const *etags, int nparts,
-                             lh_os_meta_t *out, lh_err_t *err)
+                             lh_objstore_meta_t *out, lh_err_t *err)
 {
     meta_zero(out);
     int rc = check_key(bucket, key, err);

@@ -9,14 +9,23 @@
  * parallel transfers). Never call it from a loop thread: every call blocks.
  *
  * Conventions for every call: bucket and key are NUL-terminated; keys are
- * 1..1024 bytes. Returns 0 or a negative LH_E* code with err set:
- *   LH_ENOENT   no such bucket / key / upload
- *   LH_EPRECOND put_if_absent found the key (If-None-Match: *)
- *   LH_EINVAL   bad argument, range not satisfiable, bad multipart parts
- *   LH_EEXIST   bucket exists (bucket_create)
- *   LH_EPERM    access denied; LH_EAUTH bad signature / unknown access key
- *   LH_EIO      anything else (transport, server error: err has the message)
- * Meta pointers (out/meta) are optional (NULL = not wanted). */
+ * 1..1024 bytes. Returns 0 or a negative LH_E* code with err set. Errors,
+ * for every call below (a call lists those it adds or that mean something
+ * particular there):
+ *   LH_ENOENT    no such bucket / key / upload
+ *   LH_EPRECOND  put_if_absent found the key (If-None-Match: *)
+ *   LH_EINVAL    bad argument, range not satisfiable, bad multipart parts
+ *   LH_EEXIST    bucket exists (bucket_create)
+ *   LH_EPERM     access denied; LH_EAUTH bad signature / unknown access key
+ *   LH_ECONFLICT a concurrent change won (S3's ConditionalRequestConflict,
+ *                OperationAborted, 409)
+ *   LH_ETOOBIG   a request, id or reply beyond a fixed limit
+ *   LH_EPROTO    an unreadable reply from a remote S3
+ *   LH_ECORRUPT  the embedded store's body disagrees with its index
+ *   LH_ENOMEM    out of memory
+ *   LH_EIO       anything else (transport, server error: err has the message)
+ * Arguments are borrowed for the call. Meta pointers (out/meta) are the
+ * caller's and optional (NULL = not wanted). */
 #ifndef LH_STORE_OBJSTORE_H
 #define LH_STORE_OBJSTORE_H
 
@@ -32,18 +41,18 @@ typedef struct lh_store lh_store_t;
 
 typedef struct lh_objstore lh_objstore_t;
 
-typedef struct lh_os_meta {
+typedef struct lh_objstore_meta {
     int64_t size;  /* the whole object's size, also on a ranged get */
     int64_t mtime; /* unix seconds */
     char etag[80]; /* no quotes: hex md5, or hex-N for multipart */
     char content_type[128];
-} lh_os_meta_t;
+} lh_objstore_meta_t;
 
-#define LH_OS_PART_SIZE ((size_t)8 << 20)      /* put_file part size */
-#define LH_OS_MPU_THRESHOLD ((int64_t)8 << 20) /* put_file goes multipart above */
-#define LH_OS_MIN_PART ((int64_t)5 << 20)      /* S3 minimum for all parts but the last */
-#define LH_OS_DEFAULT_TYPE "application/octet-stream"
-#define LH_OS_KEY_MAX 1024 /* bytes, as S3 (and the engine) */
+#define LH_OBJSTORE_PART_SIZE ((size_t)8 << 20)      /* put_file part size */
+#define LH_OBJSTORE_MPU_THRESHOLD ((int64_t)8 << 20) /* put_file goes multipart above */
+#define LH_OBJSTORE_MIN_PART ((int64_t)5 << 20)      /* S3 minimum for all parts but the last */
+#define LH_OBJSTORE_DEFAULT_TYPE "application/octet-stream"
+#define LH_OBJSTORE_KEY_MAX 1024 /* bytes, as S3 (and the engine) */
 
 /* The `lake` configuration section (lake.endpoint, lake.bucket, lake.region,
  * lake.path_style, lake.ca_bundle, credentials): register it with
@@ -84,37 +93,40 @@ void lh_objstore_close(lh_objstore_t *os); /* NULL is fine */
 const char *lh_objstore_kind(const lh_objstore_t *os);
 
 /* --- buckets --- */
-/* Creates a bucket (owner: the handle's user / "root" embedded). LH_EEXIST. */
+/* Creates a bucket (owner: the handle's user / "root" embedded). Errors:
+ * LH_EEXIST (it exists), LH_EINVAL (an empty name or one over 63 bytes; a
+ * remote S3 also refuses names against its rules). */
 int lh_objstore_bucket_create(lh_objstore_t *os, const char *bucket, lh_err_t *err);
 
 /* --- objects --- */
-/* Streams bytes [off, off+len) (len -1 = to the end) to sink, which may be
+/* Streams bytes [off, off+len) (len -1 = to the end) to sink (data is valid
+ * during the call only), which may be
  * called many times; a non-zero return from sink stops the transfer and is
  * returned. off 0 / len -1 reads the whole object (also an empty one); any
  * other range needs off < size (else LH_EINVAL, like S3's 416); len is
  * clipped at the end; off < 0 or len == 0 or len < -1 is LH_EINVAL. */
 int lh_objstore_get(lh_objstore_t *os, const char *bucket, const char *key, int64_t off,
                     int64_t len, int (*sink)(void *arg, const void *data, size_t n), void *arg,
-                    lh_os_meta_t *meta, lh_err_t *err);
+                    lh_objstore_meta_t *meta, lh_err_t *err);
 /* lh_objstore_get into out (appended; its cap applies: LH_ETOOBIG). The
  * caller owns out. */
 int lh_objstore_get_buf(lh_objstore_t *os, const char *bucket, const char *key, int64_t off,
-                        int64_t len, lh_buf_t *out, lh_os_meta_t *meta, lh_err_t *err);
-/* Stores data under key (replacing it). content_type NULL = LH_OS_DEFAULT_TYPE.
+                        int64_t len, lh_buf_t *out, lh_objstore_meta_t *meta, lh_err_t *err);
+/* Stores data under key (replacing it). content_type NULL = LH_OBJSTORE_DEFAULT_TYPE.
  * out gets the new object's meta. */
 int lh_objstore_put(lh_objstore_t *os, const char *bucket, const char *key, const void *data,
-                    size_t n, const char *content_type, lh_os_meta_t *out, lh_err_t *err);
+                    size_t n, const char *content_type, lh_objstore_meta_t *out, lh_err_t *err);
 /* As put, but atomically only when the key does not exist: LH_EPRECOND
  * otherwise. The Delta log's commit relies on it. */
 int lh_objstore_put_if_absent(lh_objstore_t *os, const char *bucket, const char *key,
                               const void *data, size_t n, const char *content_type,
-                              lh_os_meta_t *out, lh_err_t *err);
-/* Streams the local file at path; files above LH_OS_MPU_THRESHOLD go up as a
- * multipart upload of LH_OS_PART_SIZE parts (aborted on failure). LH_EIO when
+                              lh_objstore_meta_t *out, lh_err_t *err);
+/* Streams the local file at path; files above LH_OBJSTORE_MPU_THRESHOLD go up as a
+ * multipart upload of LH_OBJSTORE_PART_SIZE parts (aborted on failure). LH_EIO when
  * the file cannot be read. */
 int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key, const char *path,
-                         const char *content_type, lh_os_meta_t *out, lh_err_t *err);
-int lh_objstore_head(lh_objstore_t *os, const char *bucket, const char *key, lh_os_meta_t *out,
+                         const char *content_type, lh_objstore_meta_t *out, lh_err_t *err);
+int lh_objstore_head(lh_objstore_t *os, const char *bucket, const char *key, lh_objstore_meta_t *out,
                      lh_err_t *err);
 /* Deleting a missing key is not an error (S3); LH_ENOENT for no bucket. */
 int lh_objstore_delete(lh_objstore_t *os, const char *bucket, const char *key, lh_err_t *err);
@@ -124,14 +136,14 @@ int lh_objstore_delete(lh_objstore_t *os, const char *bucket, const char *key, l
  * only. A non-zero return from fn stops the listing and is returned. */
 int lh_objstore_list(lh_objstore_t *os, const char *bucket, const char *prefix,
                      const char *delimiter,
-                     int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *meta),
+                     int (*fn)(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *meta),
                      void *arg, lh_err_t *err);
 
 /* --- multipart --- */
-#define LH_OS_UPLOAD_ID_MAX 1024
+#define LH_OBJSTORE_UPLOAD_ID_MAX 1024
 /* upload_id gets a NUL-terminated id (cap >= 64 for the embedded store,
- * LH_OS_UPLOAD_ID_MAX is always enough): LH_ETOOBIG when it does not fit.
- * content_type NULL = LH_OS_DEFAULT_TYPE. */
+ * LH_OBJSTORE_UPLOAD_ID_MAX is always enough): LH_ETOOBIG when it does not fit.
+ * content_type NULL = LH_OBJSTORE_DEFAULT_TYPE. */
 int lh_objstore_mpu_create(lh_objstore_t *os, const char *bucket, const char *key,
                            const char *content_type, char *upload_id, size_t cap, lh_err_t *err);
 /* part_number 1..10000; etag_out (>= 80 bytes) gets the part's etag, no quotes. */
@@ -139,11 +151,11 @@ int lh_objstore_mpu_put_part(lh_objstore_t *os, const char *bucket, const char *
                              const char *upload_id, int part_number, const void *data, size_t n,
                              char *etag_out, lh_err_t *err);
 /* Completes with parts 1..nparts, etags[i] being part i+1's etag. All parts
- * but the last must be >= LH_OS_MIN_PART (LH_EINVAL otherwise, as S3's
+ * but the last must be >= LH_OBJSTORE_MIN_PART (LH_EINVAL otherwise, as S3's
  * EntityTooSmall); a wrong etag or missing part is LH_EINVAL. */
 int lh_objstore_mpu_complete(lh_objstore_t *os, const char *bucket, const char *key,
                              const char *upload_id, const char *const *etags, int nparts,
-                             lh_os_meta_t *out, lh_err_t *err);
+                             lh_objstore_meta_t *out, lh_err_t *err);
 int lh_objstore_mpu_abort(lh_objstore_t *os, const char *bucket, const char *key,
                           const char *upload_id, lh_err_t *err);
 
@@ -153,25 +165,25 @@ typedef struct lh_objstore_ops {
     void (*close)(void *impl);
     int (*bucket_create)(void *impl, const char *bucket, lh_err_t *err);
     int (*get)(void *impl, const char *bucket, const char *key, int64_t off, int64_t len,
-               int (*sink)(void *arg, const void *data, size_t n), void *arg, lh_os_meta_t *meta,
+               int (*sink)(void *arg, const void *data, size_t n), void *arg, lh_objstore_meta_t *meta,
                lh_err_t *err);
     /* if_absent: If-None-Match: * semantics. */
     int (*put)(void *impl, const char *bucket, const char *key, const void *data, size_t n,
-               const char *content_type, int if_absent, lh_os_meta_t *out, lh_err_t *err);
+               const char *content_type, int if_absent, lh_objstore_meta_t *out, lh_err_t *err);
     /* Single request from an open fd of size bytes (read with pread from 0). */
     int (*put_fd)(void *impl, const char *bucket, const char *key, int fd, int64_t size,
-                  const char *content_type, lh_os_meta_t *out, lh_err_t *err);
-    int (*head)(void *impl, const char *bucket, const char *key, lh_os_meta_t *out, lh_err_t *err);
+                  const char *content_type, lh_objstore_meta_t *out, lh_err_t *err);
+    int (*head)(void *impl, const char *bucket, const char *key, lh_objstore_meta_t *out, lh_err_t *err);
     int (*del)(void *impl, const char *bucket, const char *key, lh_err_t *err);
     int (*list)(void *impl, const char *bucket, const char *prefix, const char *delimiter,
-                int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *meta),
+                int (*fn)(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *meta),
                 void *arg, lh_err_t *err);
     int (*mpu_create)(void *impl, const char *bucket, const char *key, const char *content_type,
                       char *upload_id, size_t cap, lh_err_t *err);
     int (*mpu_put_part)(void *impl, const char *bucket, const char *key, const char *upload_id,
                         int part_number, const void *data, size_t n, char *etag_out, lh_err_t *err);
     int (*mpu_complete)(void *impl, const char *bucket, const char *key, const char *upload_id,
-                        const char *const *etags, int nparts, lh_os_meta_t *out, lh_err_t *err);
+                        const char *const *etags, int nparts, lh_objstore_meta_t *out, lh_err_t *err);
     int (*mpu_abort)(void *impl, const char *bucket, const char *key, const char *upload_id,
                      lh_err_t *err);
 } lh_objstore_ops_t;

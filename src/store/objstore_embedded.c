@@ -49,7 +49,7 @@ static void attrs_content_type(const char *attrs, char *out, size_t cap)
     json_decref(o);
 }
 
-static void meta_from_store(const lh_obj_meta_t *m, lh_os_meta_t *out)
+static void meta_from_store(const lh_store_meta_t *m, lh_objstore_meta_t *out)
 {
     if (!out) return;
     out->size = m->size;
@@ -58,7 +58,7 @@ static void meta_from_store(const lh_obj_meta_t *m, lh_os_meta_t *out)
     attrs_content_type(m->attrs, out->content_type, sizeof out->content_type);
 }
 
-static void meta_fill(lh_os_meta_t *out, int64_t size, const char *etag, const char *ct)
+static void meta_fill(lh_objstore_meta_t *out, int64_t size, const char *etag, const char *ct)
 {
     if (!out) return;
     out->size = size;
@@ -114,10 +114,10 @@ static int stream_fd(int fd, int64_t off, int64_t len,
 
 static int emb_get(void *impl, const char *bucket, const char *key, int64_t off, int64_t len,
                    int (*sink)(void *arg, const void *data, size_t n), void *arg,
-                   lh_os_meta_t *meta, lh_err_t *err)
+                   lh_objstore_meta_t *meta, lh_err_t *err)
 {
     emb_t *e = impl;
-    lh_obj_meta_t m;
+    lh_store_meta_t m;
     memset(&m, 0, sizeof m);
     int fd = -1;
     int rc = lh_store_get(e->st, bucket, key, strlen(key), &m, &fd, err);
@@ -128,7 +128,7 @@ static int emb_get(void *impl, const char *bucket, const char *key, int64_t off,
     rc = stream_fd(fd, off, len, sink, arg, err);
 fail:
     if (fd >= 0) close(fd);
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     return rc;
 }
 
@@ -142,18 +142,18 @@ static int commit_body(lh_store_writer_t *w, const char *key, const char *etag,
         lh_store_put_abort(w);
         return lh_err_set(err, LH_ENOMEM, "cannot build object attributes");
     }
-    lh_obj_meta_t m;
+    lh_store_meta_t m;
     memset(&m, 0, sizeof m);
     lh_str_copy(m.etag, sizeof m.etag, (lh_str_t){etag, strlen(etag)});
     m.attrs = attrs;
-    lh_put_cond_t cond = {.if_none_match_any = if_absent, .if_match = NULL};
+    lh_store_put_cond_t cond = {.if_none_match_any = if_absent, .if_match = NULL};
     int rc = lh_store_put_commit(w, key, strlen(key), &m, &cond, err);
     free(attrs);
     return rc;
 }
 
 static int emb_put(void *impl, const char *bucket, const char *key, const void *data, size_t n,
-                   const char *content_type, int if_absent, lh_os_meta_t *out, lh_err_t *err)
+                   const char *content_type, int if_absent, lh_objstore_meta_t *out, lh_err_t *err)
 {
     emb_t *e = impl;
     unsigned char md5[16];
@@ -200,7 +200,7 @@ static int copy_fd(lh_store_writer_t *w, int fd, int64_t size, char *etag, lh_er
 }
 
 static int emb_put_fd(void *impl, const char *bucket, const char *key, int fd, int64_t size,
-                      const char *content_type, lh_os_meta_t *out, lh_err_t *err)
+                      const char *content_type, lh_objstore_meta_t *out, lh_err_t *err)
 {
     emb_t *e = impl;
     lh_store_writer_t *w = NULL;
@@ -217,15 +217,15 @@ static int emb_put_fd(void *impl, const char *bucket, const char *key, int fd, i
     return rc;
 }
 
-static int emb_head(void *impl, const char *bucket, const char *key, lh_os_meta_t *out,
+static int emb_head(void *impl, const char *bucket, const char *key, lh_objstore_meta_t *out,
                     lh_err_t *err)
 {
     emb_t *e = impl;
-    lh_obj_meta_t m;
+    lh_store_meta_t m;
     memset(&m, 0, sizeof m);
     int rc = lh_store_head(e->st, bucket, key, strlen(key), &m, err);
     if (rc == 0) meta_from_store(&m, out);
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     return rc;
 }
 
@@ -238,14 +238,14 @@ static int emb_del(void *impl, const char *bucket, const char *key, lh_err_t *er
 /* --- list --- */
 
 typedef struct list_ctx {
-    int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *meta);
+    int (*fn)(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *meta);
     void *arg;
     int stop; /* fn's non-zero return */
-    char key[LH_KEY_MAX + 1];
-    char last_prefix[LH_KEY_MAX + 1]; /* a prefix is reported once across pages */
+    char key[LH_STORE_KEY_MAX + 1];
+    char last_prefix[LH_STORE_KEY_MAX + 1]; /* a prefix is reported once across pages */
 } list_ctx_t;
 
-static int list_entry(const lh_list_entry_t *en, void *arg)
+static int list_entry(const lh_store_list_entry_t *en, void *arg)
 {
     list_ctx_t *c = arg;
     if (lh_str_copy(c->key, sizeof c->key, (lh_str_t){en->key, en->key_len}) != 0) return 0;
@@ -255,7 +255,7 @@ static int list_entry(const lh_list_entry_t *en, void *arg)
         c->stop = c->fn(c->arg, c->key, 1, NULL);
         return c->stop;
     }
-    lh_os_meta_t m;
+    lh_objstore_meta_t m;
     memset(&m, 0, sizeof m);
     meta_from_store(en->meta, &m);
     c->stop = c->fn(c->arg, c->key, 0, &m);
@@ -263,19 +263,19 @@ static int list_entry(const lh_list_entry_t *en, void *arg)
 }
 
 static int emb_list(void *impl, const char *bucket, const char *prefix, const char *delimiter,
-                    int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *meta),
+                    int (*fn)(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *meta),
                     void *arg, lh_err_t *err)
 {
     emb_t *e = impl;
     list_ctx_t *c = calloc(1, sizeof *c);
-    char *marker = calloc(2, LH_KEY_MAX + 2); /* start_after, then next_marker */
+    char *marker = calloc(2, LH_STORE_KEY_MAX + 2); /* start_after, then next_marker */
     int rc = c && marker ? 0 : lh_err_set(err, LH_ENOMEM, "cannot allocate listing state");
     size_t mlen = 0;
     if (rc) goto fail;
     c->fn = fn;
     c->arg = arg;
     for (;;) {
-        lh_list_opts_t o = {.prefix = prefix,
+        lh_store_list_opts_t o = {.prefix = prefix,
                             .prefix_len = strlen(prefix),
                             .delimiter = delimiter,
                             .delimiter_len = delimiter ? strlen(delimiter) : 0,
@@ -284,14 +284,14 @@ static int emb_list(void *impl, const char *bucket, const char *prefix, const ch
                             .max_keys = 1000};
         int truncated = 0;
         size_t next_len = 0;
-        char *next = marker + LH_KEY_MAX + 2;
+        char *next = marker + LH_STORE_KEY_MAX + 2;
         rc = lh_store_list(e->st, bucket, &o, list_entry, c, &truncated, next, &next_len, err);
         if (c->stop) {
             rc = c->stop;
             break;
         }
         if (rc || !truncated) break;
-        if (next_len == 0 || next_len > LH_KEY_MAX) {
+        if (next_len == 0 || next_len > LH_STORE_KEY_MAX) {
             rc = lh_err_set(err, LH_EIO, "listing returned no continuation marker");
             break;
         }
@@ -311,7 +311,7 @@ fail:
 static int upload_check(emb_t *e, const char *bucket, const char *key, const char *upload_id,
                         char **attrs, lh_err_t *err)
 {
-    lh_mpu_info_t u;
+    lh_store_mpu_t u;
     memset(&u, 0, sizeof u);
     int rc = lh_store_mpu_get(e->st, bucket, upload_id, &u, err);
     if (rc == 0 && (u.key_len != strlen(key) || memcmp(u.key, key, u.key_len) != 0))
@@ -320,7 +320,7 @@ static int upload_check(emb_t *e, const char *bucket, const char *key, const cha
         *attrs = u.attrs;
         u.attrs = NULL;
     }
-    lh_mpu_info_clear(&u);
+    lh_store_mpu_clear(&u);
     return rc;
 }
 
@@ -383,7 +383,7 @@ static int hex16(const char *hex, unsigned char *raw)
 
 /* Checks parts 1..nparts against the stored ones and computes the multipart
  * ETag (md5 of the raw part md5s, "-N") and the total size. */
-static int parts_verify(const lh_part_info_t *p, int np, const char *const *etags, int nparts,
+static int parts_verify(const lh_store_part_t *p, int np, const char *const *etags, int nparts,
                         char *etag, int64_t *size, lh_err_t *err)
 {
     lh_cksum_t ck;
@@ -396,7 +396,7 @@ static int parts_verify(const lh_part_info_t *p, int np, const char *const *etag
         unsigned char raw[16];
         if (j >= np || p[j].part_number != i + 1 || !etags[i] || !etag_eq(etags[i], p[j].etag))
             rc = lh_err_set(err, LH_EINVAL, "invalid part %d: missing or etag differs", i + 1);
-        else if (i + 1 < nparts && p[j].size < LH_OS_MIN_PART)
+        else if (i + 1 < nparts && p[j].size < LH_OBJSTORE_MIN_PART)
             rc = lh_err_set(err, LH_EINVAL, "part %d is smaller than the 5 MiB minimum", i + 1);
         else if (hex16(p[j].etag, raw) != 0)
             rc = lh_err_set(err, LH_ECORRUPT, "stored part %d has a bad etag", i + 1);
@@ -412,18 +412,18 @@ static int parts_verify(const lh_part_info_t *p, int np, const char *const *etag
 }
 
 static int emb_mpu_complete(void *impl, const char *bucket, const char *key, const char *upload_id,
-                            const char *const *etags, int nparts, lh_os_meta_t *out, lh_err_t *err)
+                            const char *const *etags, int nparts, lh_objstore_meta_t *out, lh_err_t *err)
 {
     emb_t *e = impl;
     char *attrs = NULL;
-    lh_part_info_t *p = NULL;
+    lh_store_part_t *p = NULL;
     int np = 0, truncated = 0;
     int *numbers = NULL;
     int rc = upload_check(e, bucket, key, upload_id, &attrs, err);
     if (rc) goto fail;
     rc = lh_store_mpu_parts(e->st, bucket, upload_id, 0, 0, &p, &np, &truncated, err);
     if (rc) goto fail;
-    lh_obj_meta_t m;
+    lh_store_meta_t m;
     memset(&m, 0, sizeof m);
     rc = parts_verify(p, np, etags, nparts, m.etag, &m.size, err);
     if (rc) goto fail;
@@ -444,7 +444,7 @@ static int emb_mpu_complete(void *impl, const char *bucket, const char *key, con
 fail:
     free(numbers);
     free(attrs);
-    if (p) lh_part_infos_free(p, np);
+    if (p) lh_store_parts_free(p, np);
     return rc;
 }
 

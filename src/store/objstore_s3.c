@@ -1,6 +1,6 @@
 /* Remote S3 back end of the object-store interface: any S3, MinIO or our own
  * server, over one reused libcurl easy handle (keep-alive) guarded by a mutex.
- * Every request is signed with our SigV4 signer (store/sigv4.h): the payload
+ * Every request is signed with our SigV4 signer (store/auth.h): the payload
  * SHA-256 goes into x-amz-content-sha256 (UNSIGNED-PAYLOAD when a file is
  * streamed). Keys are %-encoded byte by byte except A-Za-z0-9-._~ and '/',
  * the same text for the URL and the canonical path; query values encode '/'
@@ -29,7 +29,7 @@
 #include "core/checksum.h"
 #include "core/crypto.h"
 #include "store/objstore.h"
-#include "store/sigv4.h"
+#include "store/auth.h"
 
 #define S3_BODY_MAX ((size_t)16 << 20) /* error and listing documents */
 #define S3_TRIES 3
@@ -470,7 +470,7 @@ static int s3_call(s3_t *s, const s3_req_t *q, s3_resp_t *r, lh_err_t *err)
     return rc;
 }
 
-static void meta_from_resp(const s3_resp_t *r, int64_t size, lh_os_meta_t *out)
+static void meta_from_resp(const s3_resp_t *r, int64_t size, lh_objstore_meta_t *out)
 {
     if (!out) return;
     out->size = size;
@@ -526,7 +526,7 @@ static int drop_sink(void *arg, const void *data, size_t n)
 }
 
 static int s3_get(void *impl, const char *bucket, const char *key, int64_t off, int64_t len,
-                  int (*sink)(void *arg, const void *data, size_t n), void *arg, lh_os_meta_t *meta,
+                  int (*sink)(void *arg, const void *data, size_t n), void *arg, lh_objstore_meta_t *meta,
                   lh_err_t *err)
 {
     s3_t *s = impl;
@@ -567,7 +567,7 @@ static int s3_get(void *impl, const char *bucket, const char *key, int64_t off, 
 /* PUTs q's body or fd (size bytes) as content_type; if_absent adds
  * If-None-Match: * and makes the request non-idempotent. */
 static int put_object(s3_t *s, s3_req_t *q, const char *content_type, int if_absent, int64_t size,
-                      lh_os_meta_t *out, lh_err_t *err)
+                      lh_objstore_meta_t *out, lh_err_t *err)
 {
     lh_http_header_t h[2] = {{LH_STR("content-type"), {content_type, strlen(content_type)}},
                              {LH_STR("if-none-match"), LH_STR("*")}};
@@ -586,7 +586,7 @@ static int put_object(s3_t *s, s3_req_t *q, const char *content_type, int if_abs
 }
 
 static int s3_put(void *impl, const char *bucket, const char *key, const void *data, size_t n,
-                  const char *content_type, int if_absent, lh_os_meta_t *out, lh_err_t *err)
+                  const char *content_type, int if_absent, lh_objstore_meta_t *out, lh_err_t *err)
 {
     s3_req_t q = REQ("PUT", bucket, key);
     q.has_body = 1;
@@ -596,7 +596,7 @@ static int s3_put(void *impl, const char *bucket, const char *key, const void *d
 }
 
 static int s3_put_fd(void *impl, const char *bucket, const char *key, int fd, int64_t size,
-                     const char *content_type, lh_os_meta_t *out, lh_err_t *err)
+                     const char *content_type, lh_objstore_meta_t *out, lh_err_t *err)
 {
     s3_req_t q = REQ("PUT", bucket, key);
     q.fd = fd;
@@ -604,7 +604,7 @@ static int s3_put_fd(void *impl, const char *bucket, const char *key, int fd, in
     return put_object(impl, &q, content_type, 0, size, out, err);
 }
 
-static int s3_head(void *impl, const char *bucket, const char *key, lh_os_meta_t *out,
+static int s3_head(void *impl, const char *bucket, const char *key, lh_objstore_meta_t *out,
                    lh_err_t *err)
 {
     s3_req_t q = REQ("HEAD", bucket, key);
@@ -631,7 +631,7 @@ static int s3_del(void *impl, const char *bucket, const char *key, lh_err_t *err
 typedef struct list_ctx {
     s3_t *s;
     const char *bucket, *prefix, *delimiter;
-    int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *meta);
+    int (*fn)(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *meta);
     void *arg;
     int max_keys;
     lh_buf_t query, token; /* token: the next page's, empty on the first */
@@ -642,7 +642,7 @@ typedef struct list_ctx {
 typedef struct list_cur {
     const lh_xml_node_t *n; /* NULL past the last one */
     const char *key;        /* decoded */
-    lh_os_meta_t meta;
+    lh_objstore_meta_t meta;
 } list_cur_t;
 
 /* Loads entry n (NULL = the end) into cur; url: keys are %-encoded. */
@@ -733,7 +733,7 @@ static int list_fetch(list_ctx_t *c, lh_err_t *err)
 }
 
 static int s3_list(void *impl, const char *bucket, const char *prefix, const char *delimiter,
-                   int (*fn)(void *arg, const char *key, int is_prefix, const lh_os_meta_t *meta),
+                   int (*fn)(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *meta),
                    void *arg, lh_err_t *err)
 {
     list_ctx_t c = {.s = impl,
@@ -848,7 +848,7 @@ static int is_error_doc(const s3_resp_t *r)
 }
 
 static int s3_mpu_complete(void *impl, const char *bucket, const char *key, const char *upload_id,
-                           const char *const *etags, int nparts, lh_os_meta_t *out, lh_err_t *err)
+                           const char *const *etags, int nparts, lh_objstore_meta_t *out, lh_err_t *err)
 {
     s3_req_t q = REQ("POST", bucket, key);
     lh_buf_t qb, body;

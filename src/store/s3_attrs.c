@@ -192,9 +192,9 @@ int lh__s3_copy_body(int fd, int64_t off, int64_t len, lh_store_writer_t *w,
 
 int lh__s3_key_absent(s3_req_t *r)
 {
-    lh_obj_meta_t m = {0};
+    lh_store_meta_t m = {0};
     int rc = lh_store_head(r->s3->st, r->bucket, r->key, r->key_len, &m, NULL);
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     return rc == LH_ENOENT;
 }
 

@@ -23,10 +23,10 @@ static int canned_acl(const s3_req_t *r)
     return -1;
 }
 
-static void create_work(s3_req_t *r)
+void lh__s3_create_bucket(s3_req_t *r)
 {
     lh_err_t err = {0};
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     int pub = canned_acl(r);
     if (!lh_s3_bucket_name_valid(r->bucket)) {
         lh__s3_error(r, "InvalidBucketName", NULL);
@@ -51,7 +51,7 @@ static void create_work(s3_req_t *r)
     if (rc == LH_EEXIST) {
         int mine = lh_store_bucket_get(r->s3->st, r->bucket, &info) == 0 &&
                    !strcmp(info.owner, r->user.access_key);
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         lh__s3_error(r, mine ? "BucketAlreadyOwnedByYou" : "BucketAlreadyExists", NULL);
         return;
     }
@@ -65,7 +65,7 @@ static void create_work(s3_req_t *r)
     r->status = 200;
 }
 
-static void head_work(s3_req_t *r)
+void lh__s3_head_bucket(s3_req_t *r)
 {
     if (lh__s3_authorize(r, r->bucket, "s3:ListBucket", NULL, 0, NULL))
         return;
@@ -73,7 +73,7 @@ static void head_work(s3_req_t *r)
     r->status = 200;
 }
 
-static void delete_work(s3_req_t *r)
+void lh__s3_delete_bucket(s3_req_t *r)
 {
     lh_err_t err = {0};
     if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL))
@@ -82,7 +82,7 @@ static void delete_work(s3_req_t *r)
     lh__s3_result(r, rc, &err, 204);
 }
 
-static void location_work(s3_req_t *r)
+void lh__s3_get_bucket_location(s3_req_t *r)
 {
     if (lh__s3_authorize(r, r->bucket, "s3:GetBucketLocation", NULL, 0, NULL))
         return;
@@ -96,56 +96,64 @@ static void location_work(s3_req_t *r)
     r->status = 200;
 }
 
-static void versioning_work(s3_req_t *r)
+void lh__s3_get_bucket_versioning(s3_req_t *r)
 {
-    if (lh__s3_authorize(r, r->bucket, r->op == OP_GET_BUCKET_VERSIONING ? "s3:GetBucketVersioning" : NULL,
-                         NULL, 0, NULL))
+    if (lh__s3_authorize(r, r->bucket, "s3:GetBucketVersioning", NULL, 0, NULL))
         return;
-    if (r->op == OP_PUT_BUCKET_VERSIONING) {
-        lh__s3_error(r, "NotImplemented", "bucket versioning is not supported; buckets are unversioned");
-        return;
-    }
     lh__s3_xml_begin(&r->resp_body, "VersioningConfiguration");
     lh_buf_puts(&r->resp_body, "</VersioningConfiguration>");
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     r->status = 200;
 }
 
-static void policy_work(s3_req_t *r)
+void lh__s3_put_bucket_versioning(s3_req_t *r)
 {
-    lh_bucket_info_t info = {0};
-    lh_err_t err = {0};
-    int rc = 0;
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL))
+        return;
+    lh__s3_error(r, "NotImplemented", "bucket versioning is not supported; buckets are unversioned");
+}
+
+void lh__s3_get_bucket_policy(s3_req_t *r)
+{
+    lh_store_bucket_t info = {0};
     if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, &info))
         return;
-    if (r->op == OP_GET_BUCKET_POLICY) {
-        if (!info.policy) {
-            lh__s3_error(r, "NoSuchBucketPolicy", NULL);
-        } else {
-            lh_buf_reset(&r->resp_body);
-            lh_buf_puts(&r->resp_body, info.policy);
-            lh__s3_set_hdr(r, "Content-Type", "application/json");
-            r->status = 200;
-        }
-        lh_bucket_info_clear(&info);
+    if (!info.policy) {
+        lh__s3_error(r, "NoSuchBucketPolicy", NULL);
+    } else {
+        lh_buf_reset(&r->resp_body);
+        lh_buf_puts(&r->resp_body, info.policy);
+        lh__s3_set_hdr(r, "Content-Type", "application/json");
+        r->status = 200;
+    }
+    lh_store_bucket_clear(&info);
+}
+
+void lh__s3_put_bucket_policy(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    lh_policy_t *p = NULL;
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL))
+        return;
+    if (!r->body.len || lh_policy_parse(r->body.ptr, r->body.len, r->bucket, &p, &err) != 0) {
+        lh__s3_error(r, "MalformedPolicy", err.msg[0] ? err.msg : NULL);
         return;
     }
-    lh_bucket_info_clear(&info);
-    if (r->op == OP_PUT_BUCKET_POLICY) {
-        lh_policy_t *p = NULL;
-        if (!r->body.len || lh_policy_parse(r->body.ptr, r->body.len, r->bucket, &p, &err) != 0) {
-            lh__s3_error(r, "MalformedPolicy", err.msg[0] ? err.msg : NULL);
-            return;
-        }
-        lh_policy_free(p);
-        rc = lh_store_bucket_set_policy(r->s3->st, r->bucket, r->body.ptr, &err);
-    } else {
-        rc = lh_store_bucket_set_policy(r->s3->st, r->bucket, NULL, &err);
-    }
+    lh_policy_free(p);
+    int rc = lh_store_bucket_set_policy(r->s3->st, r->bucket, r->body.ptr, &err);
     lh__s3_result(r, rc, &err, 204);
 }
 
-static void acl_put_work(s3_req_t *r)
+void lh__s3_delete_bucket_policy(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL))
+        return;
+    int rc = lh_store_bucket_set_policy(r->s3->st, r->bucket, NULL, &err);
+    lh__s3_result(r, rc, &err, 204);
+}
+
+void lh__s3_put_bucket_acl(s3_req_t *r)
 {
     lh_err_t err = {0};
     int pub = canned_acl(r);
@@ -159,37 +167,14 @@ static void acl_put_work(s3_req_t *r)
     lh__s3_result(r, rc, &err, 200);
 }
 
-void lh__s3_bucket_op(s3_req_t *r)
-{
-    s3_work_fn fn = NULL;
-    switch (r->op) {
-    case OP_CREATE_BUCKET: fn = create_work; break;
-    case OP_HEAD_BUCKET: fn = head_work; break;
-    case OP_DELETE_BUCKET: fn = delete_work; break;
-    case OP_GET_BUCKET_LOCATION: fn = location_work; break;
-    case OP_GET_BUCKET_VERSIONING:
-    case OP_PUT_BUCKET_VERSIONING: fn = versioning_work; break;
-    case OP_GET_BUCKET_POLICY:
-    case OP_PUT_BUCKET_POLICY:
-    case OP_DELETE_BUCKET_POLICY: fn = policy_work; break;
-    case OP_PUT_BUCKET_ACL: fn = acl_put_work; break;
-    case OP_GET_BUCKET_ACL: lh__s3_object_op(r); return;
-    default:
-        lh__s3_error(r, "NotImplemented", NULL);
-        lh__s3_send(r);
-        return;
-    }
-    lh__s3_submit(r, fn, NULL);
-}
-
 int lh_s3_init_lake(lh_store_t *st, const lh_config_t *cfg, const char *owner, lh_err_t *err)
 {
     const char *bucket = lh_config_get(cfg, "lake.bucket");
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     if (!bucket[0])
         return 0;
     if (lh_store_bucket_get(st, bucket, &info) == 0) {
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         return 0;
     }
     if (!lh_s3_bucket_name_valid(bucket))
@@ -207,7 +192,7 @@ int lh_s3_init_lake(lh_store_t *st, const lh_config_t *cfg, const char *owner, l
         if (!*f)
             continue;
         snprintf(key, sizeof key, "%s%s", f, f[strlen(f) - 1] == '/' ? "" : "/");
-        lh_obj_meta_t m = {0};
+        lh_store_meta_t m = {0};
         snprintf(m.etag, sizeof m.etag, "d41d8cd98f00b204e9800998ecf8427e");
         m.attrs = (char *)"{\"content-type\":\"application/x-directory\"}";
         rc = lh_store_put_begin(st, bucket, &w, err);

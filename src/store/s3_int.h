@@ -12,7 +12,7 @@
 #include "core/crypto.h"
 #include "store/engine.h"
 #include "store/s3.h"
-#include "store/sigv4.h"
+#include "store/auth.h"
 
 struct lh_s3 {
     uv_loop_t *loop;
@@ -30,27 +30,54 @@ struct lh_s3 {
 typedef struct s3_req s3_req_t;
 typedef void (*s3_work_fn)(s3_req_t *r);
 
-/* Operations, from the method, the addressing and the sub-resource. */
+/* What a request addresses: the service, a bucket, or an object. */
+typedef enum { S3_SERVICE = 1, S3_BUCKET, S3_OBJECT } s3_target_t;
+
+/* How an operation's request body is read. */
 typedef enum {
-    OP_UNKNOWN = 0,
-    OP_LIST_BUCKETS, OP_CREATE_BUCKET, OP_HEAD_BUCKET, OP_DELETE_BUCKET,
-    OP_GET_BUCKET_LOCATION, OP_GET_BUCKET_VERSIONING, OP_PUT_BUCKET_VERSIONING,
-    OP_LIST_OBJECT_VERSIONS, OP_GET_BUCKET_POLICY, OP_PUT_BUCKET_POLICY, OP_DELETE_BUCKET_POLICY,
-    OP_GET_BUCKET_ACL, OP_PUT_BUCKET_ACL, OP_LIST_OBJECTS, OP_LIST_OBJECTS_V2,
-    OP_LIST_MULTIPART_UPLOADS, OP_DELETE_OBJECTS,
-    OP_PUT_OBJECT, OP_COPY_OBJECT, OP_GET_OBJECT, OP_HEAD_OBJECT, OP_DELETE_OBJECT,
-    OP_GET_OBJECT_ACL, OP_CREATE_MULTIPART, OP_UPLOAD_PART, OP_UPLOAD_PART_COPY,
-    OP_COMPLETE_MULTIPART, OP_ABORT_MULTIPART, OP_LIST_PARTS,
-    OP_COUNT
+    S3_BODY_NONE = 0,
+    S3_BODY_SMALL,  /* a small XML/JSON body, buffered (capped) before the work runs */
+    S3_BODY_STREAM, /* streamed through the row's on_body / on_body_end */
+} s3_body_t;
+
+/* Where the caller's right to an operation is decided. */
+typedef enum {
+    S3_AUTH_BUCKET = 0, /* in the worker, against the bucket (lh__s3_authorize) */
+    S3_AUTH_ROLE,       /* on the loop, from the user's role alone (no bucket to ask) */
+} s3_auth_t;
+
+/* One S3 operation: which requests it answers, who may call it, how its body
+ * is read, and its handler. The table (lh__s3_ops[], s3_ops.c) is the whole
+ * dispatch: the first row that matches a request is its operation. */
+typedef struct s3_op {
+    const char *name;        /* "GetObject": metrics label; "Unknown": not implemented */
+    /* match */
+    const char *method;      /* "GET", "HEAD", ... (a GET row does not answer HEAD) */
+    s3_target_t target;
+    const char *sub[2];      /* query parameters that must be present ("name=value":
+                                with that decoded value) */
+    const char *const *any;  /* or: one of these must be present (unsupported ones) */
+    int bare;                /* only when the query names no sub-resource */
+    int copy_source;         /* only with an x-amz-copy-source header */
+    /* authorization */
+    s3_auth_t auth;
+    const char *action;      /* IAM action for policies, NULL = owner/admin only */
+    int needs_write;         /* refused for the reader role */
+    s3_body_t body;
+    /* handler: work runs on a worker, then the reply is sent; a streamed
+     * upload starts on the loop instead and drives its own workers. A row
+     * with neither answers NotImplemented. */
+    s3_work_fn work;
+    void (*start)(s3_req_t *r);
+    void (*on_body)(s3_req_t *r, const char *data, size_t len);
+    void (*on_body_end)(s3_req_t *r);
 } s3_op_t;
 
-typedef struct s3_op_info {
-    const char *name;     /* "GetObject" (metrics label) */
-    const char *action;   /* IAM action for policies, NULL = owner/admin only */
-    int needs_write;      /* refused for the reader role */
-    int body;             /* 0 none, 1 small XML/JSON body (buffered, capped), 2 streamed */
-} s3_op_info_t;
-extern const s3_op_info_t lh__s3_ops[OP_COUNT];
+/* s3_ops.c: the table, in match order, and the row of requests no row
+ * matches ("Unknown"). */
+extern const s3_op_t lh__s3_ops[];
+extern const size_t lh__s3_nops;
+extern const s3_op_t lh__s3_op_unknown;
 
 /* A PUT pipeline: decoding, hashing and writing a streamed body. */
 typedef struct s3_put {
@@ -77,12 +104,13 @@ typedef struct s3_put {
     lh_err_t commit_err;
     lh_loop_post_node_t node;
     lh_loop_poster_t *poster; /* held while the commit is in flight */
+    int part;               /* UploadPart (set by its start): a part, not an object */
 } s3_put_t;
 
 struct s3_req {
     lh_s3_t *s3;
     lh_http_req_t *http;    /* NULL once the connection is gone */
-    s3_op_t op;
+    const s3_op_t *op;      /* its row in lh__s3_ops (lh__s3_op_unknown until routed) */
     int64_t t0_ns;
     char reqid[24];
     /* addressing */
@@ -115,26 +143,47 @@ struct s3_req {
     int64_t bytes_in, bytes_out;
 };
 
-/* s3_server.c */
-void lh__s3_submit(s3_req_t *r, s3_work_fn work, s3_work_fn done);
+/* s3_req.c: the request (loop thread, except the accessors) */
+/* Copies headers and the decoded query off h. 0, LH_ENOMEM, or LH_EINVAL
+ * (a bad %-escape or a NUL in the query). */
+int lh__s3_req_copy(s3_req_t *r, lh_http_req_t *h);
+/* Frees r and all it holds: copies, replies, the reply's fd and a streamed
+ * upload's writer, decoder and digests. */
+void lh__s3_req_free(s3_req_t *r);
 /* Loop thread: work set aside with work_pending = 1 came back (status 0, or
  * LH_ECANCELED when shutting down): frees r when its connection is gone,
- * else runs done (NULL: sends the prepared response). Any thread when the
- * loop is gone (status LH_ECANCELED and the connection closed). */
+ * else runs done (NULL: sends the prepared response). (s3_work.c) */
 void lh__s3_resume(s3_req_t *r, int status, s3_work_fn done);
-void lh__s3_send(s3_req_t *r);           /* sends the prepared response (loop thread) */
 const char *lh__s3_hdr(const s3_req_t *r, const char *lname);   /* request header or NULL */
 const char *lh__s3_query(const s3_req_t *r, const char *name); /* decoded query param or NULL */
 int lh__s3_has_query(const s3_req_t *r, const char *name);
 void lh__s3_set_hdr(s3_req_t *r, const char *name, const char *value);
+/* Bucket from a virtual host "<bucket>.<domain>[:port]" into out: 1, 0 when
+ * the host is not one, -1 when the bucket does not fit. */
+int lh__s3_vhost_bucket(const s3_req_t *r, char *out, size_t cap);
+/* Splits the decoded path into bucket and key (r->bucket, r->key,
+ * r->resource). NULL, or the S3 error code. */
+const char *lh__s3_address(s3_req_t *r, lh_http_req_t *h);
+/* The first row of ops[0..n) that answers the addressed request, or NULL. */
+const s3_op_t *lh__s3_route(const s3_req_t *r, lh_str_t method, const s3_op_t *ops, size_t n);
+
+/* s3_auth.c */
+/* Checks the request's signature (or marks it anonymous) and finds its user
+ * (loop thread). NULL, or the S3 error code with err's message. */
+const char *lh__s3_authenticate(s3_req_t *r, lh_http_req_t *h, lh_err_t *err);
 /* Checks the bucket exists and the caller may do action on it (key may be NULL).
  * Returns 0, or prepares the S3 error and returns -1. */
 int lh__s3_authorize(s3_req_t *r, const char *bucket, const char *action, const char *key,
-                     size_t key_len, lh_bucket_info_t *info_out);
-
+                     size_t key_len, lh_store_bucket_t *info_out);
 /* 1 when the caller may do action on the bucket described by info. */
-int lh__s3_access(const s3_req_t *r, const lh_bucket_info_t *info, const char *action,
+int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *action,
                   const char *key, size_t key_len);
+
+/* s3_work.c: runs work on a worker, then done (NULL: send the reply) on the
+ * loop; the reply is sent instead when the job could not start or was
+ * cancelled. */
+void lh__s3_submit(s3_req_t *r, s3_work_fn work, s3_work_fn done);
+void lh__s3_send(s3_req_t *r);           /* sends the prepared response (loop thread) */
 
 /* s3_error.c: prepares an S3 XML error response (worker or loop thread). */
 void lh__s3_error(s3_req_t *r, const char *code, const char *msg_or_null);
@@ -150,17 +199,45 @@ void lh__s3_xml_elemn(lh_buf_t *b, const char *name, const char *text, size_t n)
  * ETag; the caller adds checksums and closes root. */
 void lh__s3_copy_result(s3_req_t *r, const char *root, const char *etag);
 
-/* s3_bucket.c, s3_object.c, s3_put.c, s3_list.c, s3_mpu.c: one handler per op,
- * run on the loop thread after authentication. */
-void lh__s3_bucket_op(s3_req_t *r);
-void lh__s3_object_op(s3_req_t *r);
-void lh__s3_list_op(s3_req_t *r);
-void lh__s3_mpu_op(s3_req_t *r);
-/* Streamed body operations (PutObject, UploadPart). */
-void lh__s3_put_start(s3_req_t *r);
+/* The operations' handlers, named in their rows (s3_ops.c). Worker thread:
+ * each authorizes, does the store work and prepares the reply (or the error). */
+/* s3_bucket.c */
+void lh__s3_create_bucket(s3_req_t *r);
+void lh__s3_head_bucket(s3_req_t *r);
+void lh__s3_delete_bucket(s3_req_t *r);
+void lh__s3_get_bucket_location(s3_req_t *r);
+void lh__s3_get_bucket_versioning(s3_req_t *r);
+void lh__s3_put_bucket_versioning(s3_req_t *r);
+void lh__s3_get_bucket_policy(s3_req_t *r);
+void lh__s3_put_bucket_policy(s3_req_t *r);
+void lh__s3_delete_bucket_policy(s3_req_t *r);
+void lh__s3_put_bucket_acl(s3_req_t *r);
+/* s3_object.c */
+void lh__s3_get_object(s3_req_t *r);
+void lh__s3_head_object(s3_req_t *r);
+void lh__s3_get_start(s3_req_t *r); /* loop: from the read cache, else .work on a worker */
+void lh__s3_delete_object(s3_req_t *r);
+void lh__s3_delete_objects(s3_req_t *r);
+void lh__s3_copy_object(s3_req_t *r);
+void lh__s3_get_acl(s3_req_t *r); /* GetObjectAcl and GetBucketAcl */
+/* s3_list.c */
+void lh__s3_list_buckets(s3_req_t *r);
+void lh__s3_list_objects(s3_req_t *r);
+void lh__s3_list_objects_v2(s3_req_t *r);
+void lh__s3_list_object_versions(s3_req_t *r);
+void lh__s3_list_multipart_uploads(s3_req_t *r);
+void lh__s3_list_parts(s3_req_t *r);
+/* s3_mpu.c */
+void lh__s3_create_multipart_upload(s3_req_t *r);
+void lh__s3_upload_part_copy(s3_req_t *r);
+void lh__s3_complete_multipart_upload(s3_req_t *r);
+void lh__s3_abort_multipart_upload(s3_req_t *r);
+/* s3_put.c: streamed bodies, loop thread. A start sends the error itself
+ * when the request is refused before its body is read. */
+void lh__s3_put_object_start(s3_req_t *r);
+void lh__s3_upload_part_start(s3_req_t *r);
 void lh__s3_put_body(s3_req_t *r, const char *data, size_t len);
 void lh__s3_put_end(s3_req_t *r);
-void lh__s3_put_free(s3_req_t *r);
 /* Builds the attrs JSON stored with an object from the request headers. */
 char *lh__s3_attrs_from_headers(const s3_req_t *r, const char *checksums_json);
 /* Adds the stored attributes as response headers (content type, user meta...). */
@@ -173,7 +250,7 @@ int lh__s3_copy_body(int fd, int64_t off, int64_t len, lh_store_writer_t *w,
  * may read it and write the destination and that its x-amz-copy-source-if-*
  * conditions hold. 0 with *fd (caller closes), *sm (caller clears) and *same
  * (source is the destination), or -1 with the error prepared. Worker thread. */
-int lh__s3_open_copy_source(s3_req_t *r, lh_obj_meta_t *sm, int *fd, int *same);
+int lh__s3_open_copy_source(s3_req_t *r, lh_store_meta_t *sm, int *fd, int *same);
 /* The partNumber query parameter (1..10000), or -1 with the error prepared. */
 int lh__s3_part_number(s3_req_t *r);
 

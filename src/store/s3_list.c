@@ -61,7 +61,7 @@ static void put_owner(lh_buf_t *b, const char *owner)
     lh_buf_puts(b, "</Owner>");
 }
 
-static int on_entry(const lh_list_entry_t *e, void *arg)
+static int on_entry(const lh_store_list_entry_t *e, void *arg)
 {
     list_ctx_t *c = arg;
     c->count++;
@@ -99,112 +99,132 @@ static int get_int(s3_req_t *r, const char *name, int def, int lo, int hi, int *
     return 0;
 }
 
-static void objects_work(s3_req_t *r)
-{
-    lh_bucket_info_t info = {0};
-    lh_err_t err = {0};
-    list_ctx_t c = {.r = r, .b = &r->resp_body};
-    c.v2 = r->op == OP_LIST_OBJECTS_V2;
-    c.versions = r->op == OP_LIST_OBJECT_VERSIONS;
-    if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, NULL, 0, &info))
-        return;
-    const char *prefix = lh__s3_query(r, "prefix");
-    const char *delim = lh__s3_query(r, "delimiter");
-    const char *enc = lh__s3_query(r, "encoding-type");
-    const char *token = c.v2 ? lh__s3_query(r, "continuation-token") : NULL;
-    const char *start = c.v2 ? lh__s3_query(r, "start-after")
-                             : lh__s3_query(r, c.versions ? "key-marker" : "marker");
+/* The query of a ListObjects / ListObjectsV2 / ListObjectVersions request. */
+typedef struct {
+    const char *prefix, *delim, *token, *start;
     int max;
-    if (get_int(r, "max-keys", 1000, 0, 1000, &max)) {
-        lh_bucket_info_clear(&info);
-        return;
-    }
+    lh_store_list_opts_t o;
+    unsigned char tokbuf[LH_STORE_KEY_MAX + 8]; /* the decoded continuation token */
+} list_query_t;
+
+/* Reads the listing parameters into q (and c's options). 0, or -1 with the
+ * error prepared. */
+static int list_query(s3_req_t *r, list_ctx_t *c, list_query_t *q)
+{
+    const char *enc = lh__s3_query(r, "encoding-type");
+    const char *fo = lh__s3_query(r, "fetch-owner");
+    q->prefix = lh__s3_query(r, "prefix");
+    q->delim = lh__s3_query(r, "delimiter");
+    q->token = c->v2 ? lh__s3_query(r, "continuation-token") : NULL;
+    q->start = c->v2 ? lh__s3_query(r, "start-after")
+                     : lh__s3_query(r, c->versions ? "key-marker" : "marker");
+    if (get_int(r, "max-keys", 1000, 0, 1000, &q->max))
+        return -1;
     if (enc && strcmp(enc, "url")) {
-        lh_bucket_info_clear(&info);
         lh__s3_error(r, "InvalidArgument", "Invalid Encoding Method specified in Request");
-        return;
+        return -1;
     }
-    c.url = enc != NULL;
-    c.owner = !c.v2 || (lh__s3_query(r, "fetch-owner") && !strcmp(lh__s3_query(r, "fetch-owner"), "true"));
-    c.owner_name = info.owner;
-    unsigned char tokbuf[LH_KEY_MAX + 8];
-    lh_list_opts_t o = {0};
-    if (prefix)
-        o.prefix = prefix, o.prefix_len = strlen(prefix);
-    if (delim && delim[0])
-        o.delimiter = delim, o.delimiter_len = strlen(delim);
-    if (token) {
-        long n = lh_base64_decode(token, strlen(token), tokbuf, sizeof tokbuf - 1);
+    c->url = enc != NULL;
+    c->owner = !c->v2 || (fo && !strcmp(fo, "true"));
+    if (q->prefix)
+        q->o.prefix = q->prefix, q->o.prefix_len = strlen(q->prefix);
+    if (q->delim && q->delim[0])
+        q->o.delimiter = q->delim, q->o.delimiter_len = strlen(q->delim);
+    if (q->token) {
+        long n = lh_base64_decode(q->token, strlen(q->token), q->tokbuf, sizeof q->tokbuf - 1);
         if (n < 0) {
-            lh_bucket_info_clear(&info);
             lh__s3_error(r, "InvalidArgument", "The continuation token provided is incorrect");
-            return;
+            return -1;
         }
-        o.start_after = (const char *)tokbuf, o.start_after_len = (size_t)n;
-    } else if (start) {
-        o.start_after = start, o.start_after_len = strlen(start);
+        q->o.start_after = (const char *)q->tokbuf, q->o.start_after_len = (size_t)n;
+    } else if (q->start) {
+        q->o.start_after = q->start, q->o.start_after_len = strlen(q->start);
     }
-    o.max_keys = max;
-    lh_buf_init(&c.prefixes, 64 << 20);
-    lh__s3_xml_begin(c.b, c.versions ? "ListVersionsResult" : "ListBucketResult");
-    lh__s3_xml_elem(c.b, "Name", r->bucket);
-    put_enc(c.b, "Prefix", prefix ? prefix : "", prefix ? strlen(prefix) : 0, c.url);
-    size_t mark_at = c.b->len;
-    char next[LH_KEY_MAX + 1];
+    q->o.max_keys = q->max;
+    return 0;
+}
+
+/* Where the next page starts, when the listing was truncated. */
+static void list_next(const list_ctx_t *c, lh_buf_t *head, const char *next, size_t next_len)
+{
+    if (c->v2) {
+        char *t = malloc(4 * (next_len + 2) / 3 + 4);
+        if (t) {
+            lh_base64_encode((const unsigned char *)next, next_len, t);
+            lh__s3_xml_elem(head, "NextContinuationToken", t);
+            free(t);
+        }
+    } else if (c->versions) {
+        put_enc(head, "NextKeyMarker", next, next_len, c->url);
+        lh_buf_puts(head, "<NextVersionIdMarker>null</NextVersionIdMarker>");
+    } else {
+        put_enc(head, "NextMarker", next, next_len, c->url);
+    }
+}
+
+/* The fields S3 puts before the entries: markers, counts, truncation. */
+static void list_head(const list_ctx_t *c, const list_query_t *q, lh_buf_t *head, int truncated,
+                      const char *next, size_t next_len)
+{
+    const char *start = q->start;
+    if (c->v2) {
+        if (q->token)
+            lh__s3_xml_elem(head, "ContinuationToken", q->token);
+        if (start)
+            put_enc(head, "StartAfter", start, strlen(start), c->url);
+        lh_buf_printf(head, "<KeyCount>%d</KeyCount>", c->count);
+    } else if (c->versions) {
+        put_enc(head, "KeyMarker", start ? start : "", start ? strlen(start) : 0, c->url);
+        lh_buf_puts(head, "<VersionIdMarker></VersionIdMarker>");
+    } else {
+        put_enc(head, "Marker", start ? start : "", start ? strlen(start) : 0, c->url);
+    }
+    lh_buf_printf(head, "<MaxKeys>%d</MaxKeys>", q->max);
+    if (q->o.delimiter)
+        put_enc(head, "Delimiter", q->delim, strlen(q->delim), c->url);
+    if (c->url)
+        lh_buf_puts(head, "<EncodingType>url</EncodingType>");
+    lh_buf_printf(head, "<IsTruncated>%s</IsTruncated>", truncated ? "true" : "false");
+    if (truncated)
+        list_next(c, head, next, next_len);
+}
+
+/* ListObjects (v1 or v2) or ListObjectVersions: entries are written as the
+ * store walks them, then the head is spliced in before them. */
+static void objects_work(s3_req_t *r, int v2, int versions)
+{
+    lh_store_bucket_t info = {0};
+    lh_err_t err = {0};
+    list_ctx_t c = {.r = r, .b = &r->resp_body, .v2 = v2, .versions = versions};
+    list_query_t q = {0};
+    lh_buf_t head;
+    char next[LH_STORE_KEY_MAX + 1];
     size_t next_len = 0;
     int truncated = 0;
-    int rc = lh_store_list(r->s3->st, r->bucket, &o, on_entry, &c, &truncated, next, &next_len,
+    lh_buf_init(&head, 1 << 20);
+    lh_buf_init(&c.prefixes, 64 << 20);
+    if (lh__s3_authorize(r, r->bucket, r->op->action, NULL, 0, &info) || list_query(r, &c, &q))
+        goto done;
+    c.owner_name = info.owner;
+    lh__s3_xml_begin(c.b, versions ? "ListVersionsResult" : "ListBucketResult");
+    lh__s3_xml_elem(c.b, "Name", r->bucket);
+    put_enc(c.b, "Prefix", q.prefix ? q.prefix : "", q.prefix ? strlen(q.prefix) : 0, c.url);
+    size_t mark_at = c.b->len;
+    int rc = lh_store_list(r->s3->st, r->bucket, &q.o, on_entry, &c, &truncated, next, &next_len,
                            &err);
     if (rc) {
-        lh_buf_free(&c.prefixes);
-        lh_bucket_info_clear(&info);
         lh__s3_error_from(r, rc, &err);
-        return;
+        goto done;
     }
-    /* header fields that S3 puts before the entries */
-    lh_buf_t head;
-    lh_buf_init(&head, 1 << 20);
-    if (c.v2) {
-        if (token)
-            lh__s3_xml_elem(&head, "ContinuationToken", token);
-        if (start)
-            put_enc(&head, "StartAfter", start, strlen(start), c.url);
-        lh_buf_printf(&head, "<KeyCount>%d</KeyCount>", c.count);
-    } else if (c.versions) {
-        put_enc(&head, "KeyMarker", start ? start : "", start ? strlen(start) : 0, c.url);
-        lh_buf_puts(&head, "<VersionIdMarker></VersionIdMarker>");
-    } else {
-        put_enc(&head, "Marker", start ? start : "", start ? strlen(start) : 0, c.url);
-    }
-    lh_buf_printf(&head, "<MaxKeys>%d</MaxKeys>", max);
-    if (o.delimiter)
-        put_enc(&head, "Delimiter", delim, strlen(delim), c.url);
-    if (c.url)
-        lh_buf_puts(&head, "<EncodingType>url</EncodingType>");
-    lh_buf_printf(&head, "<IsTruncated>%s</IsTruncated>", truncated ? "true" : "false");
-    if (truncated) {
-        if (c.v2) {
-            char *t = malloc(4 * (next_len + 2) / 3 + 4);
-            if (t) {
-                lh_base64_encode((const unsigned char *)next, next_len, t);
-                lh__s3_xml_elem(&head, "NextContinuationToken", t);
-                free(t);
-            }
-        } else if (c.versions) {
-            put_enc(&head, "NextKeyMarker", next, next_len, c.url);
-            lh_buf_puts(&head, "<NextVersionIdMarker>null</NextVersionIdMarker>");
-        } else {
-            put_enc(&head, "NextMarker", next, next_len, c.url);
-        }
-    }
-    /* splice head in before the entries */
+    list_head(&c, &q, &head, truncated, next, next_len);
     splice_reply(r, mark_at, &head, &c.prefixes,
-                 c.versions ? "</ListVersionsResult>" : "</ListBucketResult>");
-    lh_buf_free(&head);
-    lh_buf_free(&c.prefixes);
+                 versions ? "</ListVersionsResult>" : "</ListBucketResult>");
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     r->status = 200;
-    lh_bucket_info_clear(&info);
+done:
+    lh_buf_free(&head);
+    lh_buf_free(&c.prefixes);
+    lh_store_bucket_clear(&info);
 }
 
 typedef struct {
@@ -213,7 +233,7 @@ typedef struct {
     int all;
 } buckets_ctx_t;
 
-static int on_bucket(const lh_bucket_info_t *bi, void *arg)
+static int on_bucket(const lh_store_bucket_t *bi, void *arg)
 {
     buckets_ctx_t *c = arg;
     if (!c->all && strcmp(bi->owner, c->r->user.access_key) &&
@@ -228,7 +248,7 @@ static int on_bucket(const lh_bucket_info_t *bi, void *arg)
     return 0;
 }
 
-static void buckets_work(s3_req_t *r)
+void lh__s3_list_buckets(s3_req_t *r)
 {
     buckets_ctx_t c = {&r->resp_body, r, r->user.role == LH_ROLE_ADMIN};
     lh__s3_xml_begin(c.b, "ListAllMyBucketsResult");
@@ -247,12 +267,12 @@ typedef struct {
     lh_buf_t *b;
     const char *owner;
     int count;
-    char last_key[LH_KEY_MAX + 1];
+    char last_key[LH_STORE_KEY_MAX + 1];
     char last_id[64];
     int url;
 } uploads_ctx_t;
 
-static int on_upload(const lh_mpu_info_t *u, void *arg)
+static int on_upload(const lh_store_mpu_t *u, void *arg)
 {
     uploads_ctx_t *c = arg;
     char ts[40];
@@ -273,15 +293,15 @@ static int on_upload(const lh_mpu_info_t *u, void *arg)
     return 0;
 }
 
-static void uploads_work(s3_req_t *r)
+void lh__s3_list_multipart_uploads(s3_req_t *r)
 {
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     lh_err_t err = {0};
     int max, truncated = 0;
-    if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, NULL, 0, &info))
+    if (lh__s3_authorize(r, r->bucket, r->op->action, NULL, 0, &info))
         return;
     if (get_int(r, "max-uploads", 1000, 0, 1000, &max)) {
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         return;
     }
     const char *prefix = lh__s3_query(r, "prefix");
@@ -297,7 +317,7 @@ static void uploads_work(s3_req_t *r)
     size_t at = c.b->len;
     int rc = lh_store_mpu_list(r->s3->st, r->bucket, prefix, prefix ? strlen(prefix) : 0, km, um,
                                max, on_upload, &c, &truncated, &err);
-    lh_bucket_info_clear(&info);
+    lh_store_bucket_clear(&info);
     if (rc) {
         lh__s3_error_from(r, rc, &err);
         return;
@@ -329,15 +349,15 @@ static void put_part_checksum(lh_buf_t *b, const char *attrs)
     json_decref(o);
 }
 
-static void parts_work(s3_req_t *r)
+void lh__s3_list_parts(s3_req_t *r)
 {
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     lh_err_t err = {0};
-    lh_mpu_info_t u = {0};
-    lh_part_info_t *parts = NULL;
+    lh_store_mpu_t u = {0};
+    lh_store_part_t *parts = NULL;
     int n = 0, truncated = 0, max, marker;
     const char *uid = lh__s3_query(r, "uploadId");
-    if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, r->key, r->key_len, &info))
+    if (lh__s3_authorize(r, r->bucket, r->op->action, r->key, r->key_len, &info))
         return;
     if (get_int(r, "max-parts", 1000, 0, 1000, &max) ||
         get_int(r, "part-number-marker", 0, 0, 10000, &marker))
@@ -382,17 +402,22 @@ static void parts_work(s3_req_t *r)
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     r->status = 200;
 done:
-    lh_part_infos_free(parts, n);
-    lh_mpu_info_clear(&u);
-    lh_bucket_info_clear(&info);
+    lh_store_parts_free(parts, n);
+    lh_store_mpu_clear(&u);
+    lh_store_bucket_clear(&info);
 }
 
-void lh__s3_list_op(s3_req_t *r)
+void lh__s3_list_objects(s3_req_t *r)
 {
-    switch (r->op) {
-    case OP_LIST_BUCKETS: lh__s3_submit(r, buckets_work, NULL); break;
-    case OP_LIST_MULTIPART_UPLOADS: lh__s3_submit(r, uploads_work, NULL); break;
-    case OP_LIST_PARTS: lh__s3_submit(r, parts_work, NULL); break;
-    default: lh__s3_submit(r, objects_work, NULL);
-    }
+    objects_work(r, 0, 0);
+}
+
+void lh__s3_list_objects_v2(s3_req_t *r)
+{
+    objects_work(r, 1, 0);
+}
+
+void lh__s3_list_object_versions(s3_req_t *r)
+{
+    objects_work(r, 0, 1);
 }

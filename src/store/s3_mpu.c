@@ -17,7 +17,7 @@
 
 #define MIN_PART ((int64_t)5 << 20)
 
-static void create_work(s3_req_t *r)
+void lh__s3_create_multipart_upload(s3_req_t *r)
 {
     lh_err_t err = {0};
     char uid[64];
@@ -70,7 +70,7 @@ static void create_work(s3_req_t *r)
 }
 
 /* Checks the upload exists for this key; fills u. 0 or -1 (error prepared). */
-static int get_upload(s3_req_t *r, lh_mpu_info_t *u)
+static int get_upload(s3_req_t *r, lh_store_mpu_t *u)
 {
     lh_err_t err = {0};
     int rc = lh_store_mpu_get(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), u, &err);
@@ -83,23 +83,23 @@ static int get_upload(s3_req_t *r, lh_mpu_info_t *u)
     return 0;
 }
 
-static void abort_work(s3_req_t *r)
+void lh__s3_abort_multipart_upload(s3_req_t *r)
 {
     lh_err_t err = {0};
-    lh_mpu_info_t u = {0};
+    lh_store_mpu_t u = {0};
     if (lh__s3_authorize(r, r->bucket, "s3:AbortMultipartUpload", r->key, r->key_len, NULL) ||
         get_upload(r, &u))
         return;
-    lh_mpu_info_clear(&u);
+    lh_store_mpu_clear(&u);
     int rc = lh_store_mpu_abort(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &err);
     lh__s3_result(r, rc, &err, 204);
 }
 
-static void part_copy_work(s3_req_t *r)
+void lh__s3_upload_part_copy(s3_req_t *r)
 {
     lh_err_t err = {0};
-    lh_obj_meta_t sm = {0};
-    lh_mpu_info_t u = {0};
+    lh_store_meta_t sm = {0};
+    lh_store_mpu_t u = {0};
     lh_store_writer_t *w = NULL;
     int fd = -1, same = 0, rc;
     int pn = lh__s3_part_number(r);
@@ -141,8 +141,8 @@ done:
         lh_store_put_abort(w);
     if (fd >= 0)
         close(fd);
-    lh_obj_meta_clear(&sm);
-    lh_mpu_info_clear(&u);
+    lh_store_meta_clear(&sm);
+    lh_store_mpu_clear(&u);
 }
 
 /* ---- CompleteMultipartUpload ---- */
@@ -179,7 +179,7 @@ static size_t part_checksum(const char *attrs, int algo, unsigned char *raw)
 
 /* Final checksum of the object from the parts; "" when the upload has none.
  * Returns -1 with the error prepared when a part lacks its checksum. */
-static int final_checksum(s3_req_t *r, json_t *mc, const lh_part_info_t **sel, int n, char *b64,
+static int final_checksum(s3_req_t *r, json_t *mc, const lh_store_part_t **sel, int n, char *b64,
                           size_t cap, const char **algo_name, const char **type)
 {
     b64[0] = 0;
@@ -225,7 +225,7 @@ static int final_checksum(s3_req_t *r, json_t *mc, const lh_part_info_t **sel, i
 }
 
 /* A <ChecksumXXX> given for a part in the Complete body must equal the stored one. */
-static int part_checksum_matches(const lh_xml_node_t *p, const lh_part_info_t *found)
+static int part_checksum_matches(const lh_xml_node_t *p, const lh_store_part_t *found)
 {
     for (const lh_xml_node_t *c = p->child; c; c = c->next) {
         if (strncmp(c->name, "Checksum", 8) || !strcmp(c->name, "ChecksumType"))
@@ -243,8 +243,8 @@ static int part_checksum_matches(const lh_xml_node_t *p, const lh_part_info_t *f
 }
 
 /* Validates the requested parts against the stored ones. 0 or -1. */
-static int select_parts(s3_req_t *r, const lh_xml_node_t *root, lh_part_info_t *parts, int np,
-                        const lh_part_info_t **sel, int *nsel, int *numbers)
+static int select_parts(s3_req_t *r, const lh_xml_node_t *root, lh_store_part_t *parts, int np,
+                        const lh_store_part_t **sel, int *nsel, int *numbers)
 {
     int last = 0, n = 0;
     for (const lh_xml_node_t *p = lh_xml_child(root, "Part"); p; p = lh_xml_next(p, "Part")) {
@@ -262,7 +262,7 @@ static int select_parts(s3_req_t *r, const lh_xml_node_t *root, lh_part_info_t *
         }
         last = (int)pn;
         strip_quotes(et->text, etag, sizeof etag);
-        const lh_part_info_t *found = NULL;
+        const lh_store_part_t *found = NULL;
         for (int i = 0; i < np && !found; i++)
             if (parts[i].part_number == pn)
                 found = &parts[i];
@@ -286,76 +286,101 @@ static int select_parts(s3_req_t *r, const lh_xml_node_t *root, lh_part_info_t *
     return 0;
 }
 
-static void complete_work(s3_req_t *r)
+/* One CompleteMultipartUpload: what it found and what it holds until done. */
+typedef struct {
+    lh_store_mpu_t u;
+    lh_store_part_t *parts;       /* every stored part */
+    int np;
+    const lh_store_part_t **sel;  /* the parts the request names, in order */
+    int *numbers;
+    int nsel;
+    json_t *attrs;                /* the final object's attrs */
+    json_t *mc;                   /* the upload's mpu_checksum: owns algo_name, type */
+    const char *algo_name, *type;
+    char ck[96];                  /* final checksum, "" when none */
+    lh_store_meta_t m;
+    lh_arena_t *a;
+} complete_t;
+
+static void complete_free(complete_t *c)
+{
+    json_decref(c->mc);
+    json_decref(c->attrs);
+    free(c->sel);
+    free(c->numbers);
+    lh_store_parts_free(c->parts, c->np);
+    lh_store_mpu_clear(&c->u);
+    lh_arena_free(c->a);
+}
+
+/* Reads the stored parts and selects the ones the body names. 0 or -1. */
+static int complete_parts(s3_req_t *r, complete_t *c, const lh_xml_node_t *root)
 {
     lh_err_t err = {0};
-    lh_mpu_info_t u = {0};
-    lh_part_info_t *parts = NULL;
-    const lh_part_info_t **sel = NULL;
-    int *numbers = NULL;
-    int np = 0, nsel = 0, trunc = 0;
-    json_t *attrs = NULL;
-    lh_xml_node_t *root = NULL;
-    lh_arena_t *a = lh_arena_new(16384);
-    const char *uid = lh__s3_query(r, "uploadId");
-    if (!a || lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL) ||
-        get_upload(r, &u))
-        goto done;
-    if (lh_xml_parse(a, r->body.ptr ? r->body.ptr : "", r->body.len, &root, &err) != 0 || !root ||
-        strcmp(root->name, "CompleteMultipartUpload")) {
-        lh__s3_error(r, "MalformedXML", NULL);
-        goto done;
-    }
-    int rc = lh_store_mpu_parts(r->s3->st, r->bucket, uid, 0, 0, &parts, &np, &trunc, &err);
+    int trunc = 0;
+    int rc = lh_store_mpu_parts(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), 0, 0,
+                                &c->parts, &c->np, &trunc, &err);
     if (rc) {
         lh__s3_error_from(r, rc, &err);
-        goto done;
+        return -1;
     }
-    sel = calloc(10000, sizeof *sel);
-    numbers = calloc(10000, sizeof *numbers);
-    if (!sel || !numbers || select_parts(r, root, parts, np, sel, &nsel, numbers))
-        goto done;
-    /* ETag: md5 of the concatenated binary part md5s, "-N" */
+    c->sel = calloc(10000, sizeof *c->sel);
+    c->numbers = calloc(10000, sizeof *c->numbers);
+    if (!c->sel || !c->numbers)
+        return -1;
+    return select_parts(r, root, c->parts, c->np, c->sel, &c->nsel, c->numbers);
+}
+
+/* ETag: md5 of the concatenated binary part md5s, "-N". */
+static void complete_etag(complete_t *c)
+{
     lh_cksum_t md5;
     unsigned char raw[16], d[16];
     lh_cksum_init(&md5, LH_CK_MD5);
-    for (int i = 0; i < nsel; i++) {
+    for (int i = 0; i < c->nsel; i++) {
         for (int j = 0; j < 16; j++)
-            sscanf(sel[i]->etag + 2 * j, "%2hhx", &raw[j]);
+            sscanf(c->sel[i]->etag + 2 * j, "%2hhx", &raw[j]);
         lh_cksum_update(&md5, raw, 16);
     }
     lh_cksum_final(&md5, d);
-    lh_obj_meta_t m = {0};
-    lh_hex(d, 16, m.etag);
-    snprintf(m.etag + 32, sizeof m.etag - 32, "-%d", nsel);
-    attrs = u.attrs ? json_loads(u.attrs, 0, NULL) : json_object();
-    if (!attrs)
-        attrs = json_object();
-    json_t *mc = json_incref(json_object_get(attrs, "mpu_checksum"));
-    json_object_del(attrs, "mpu_checksum");
-    char ck[96];
-    const char *algo_name = NULL, *type = NULL;
-    if (final_checksum(r, mc, sel, nsel, ck, sizeof ck, &algo_name, &type)) {
-        json_decref(mc);
-        goto done;
-    }
-    if (ck[0] && algo_name) {
-        int ca = lh_cksum_algo_parse(algo_name, strlen(algo_name));
+    lh_hex(d, 16, c->m.etag);
+    snprintf(c->m.etag + 32, sizeof c->m.etag - 32, "-%d", c->nsel);
+}
+
+/* The final object's attrs and checksum, checked against one the client
+ * sent. 0 or -1 with the error prepared. */
+static int complete_checksum(s3_req_t *r, complete_t *c)
+{
+    c->attrs = c->u.attrs ? json_loads(c->u.attrs, 0, NULL) : json_object();
+    if (!c->attrs)
+        c->attrs = json_object();
+    c->mc = json_incref(json_object_get(c->attrs, "mpu_checksum"));
+    json_object_del(c->attrs, "mpu_checksum");
+    if (final_checksum(r, c->mc, c->sel, c->nsel, c->ck, sizeof c->ck, &c->algo_name, &c->type))
+        return -1;
+    if (c->ck[0] && c->algo_name) {
+        int ca = lh_cksum_algo_parse(c->algo_name, strlen(c->algo_name));
         const char *given = lh__s3_hdr(r, lh__s3_cksum_header(ca));
-        if (given && strcmp(given, ck)) {
+        if (given && strcmp(given, c->ck)) {
             char msg[160];
             snprintf(msg, sizeof msg, "The %s you specified did not match the calculated checksum.",
-                     algo_name);
-            json_decref(mc);
+                     c->algo_name);
             lh__s3_error(r, "BadDigest", msg);
-            goto done;
+            return -1;
         }
     }
-    if (ck[0])
-        json_object_set_new(attrs, "checksums",
-                            json_pack("{s:s,s:s,s:s}", "algo", algo_name, "value", ck, "type", type));
-    m.attrs = json_dumps(attrs, JSON_COMPACT);
-    lh_put_cond_t cond = {0};
+    if (c->ck[0])
+        json_object_set_new(c->attrs, "checksums",
+                            json_pack("{s:s,s:s,s:s}", "algo", c->algo_name, "value", c->ck,
+                                      "type", c->type));
+    return 0;
+}
+
+/* Publishes the object under the request's conditions. 0 or -1. */
+static int complete_publish(s3_req_t *r, complete_t *c)
+{
+    lh_err_t err = {0};
+    lh_store_put_cond_t cond = {0};
     char imbuf[80];
     const char *inm = lh__s3_hdr(r, "if-none-match"), *im = lh__s3_hdr(r, "if-match");
     cond.if_none_match_any = inm && !strcmp(inm, "*");
@@ -363,52 +388,62 @@ static void complete_work(s3_req_t *r)
         strip_quotes(im, imbuf, sizeof imbuf);
         cond.if_match = imbuf;
     }
-    rc = lh_store_mpu_complete(r->s3->st, r->bucket, uid, numbers, nsel, &m, &cond, &err);
-    free(m.attrs);
+    c->m.attrs = json_dumps(c->attrs, JSON_COMPACT);
+    int rc = lh_store_mpu_complete(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), c->numbers,
+                                   c->nsel, &c->m, &cond, &err);
+    free(c->m.attrs);
+    c->m.attrs = NULL;
     if (rc == LH_EPRECOND && cond.if_match && lh__s3_key_absent(r))
         rc = lh_err_set(&err, LH_ENOENT, "no such key");
     if (rc) {
-        json_decref(mc);
         lh__s3_error_from(r, rc, &err);
-        goto done;
+        return -1;
     }
+    return 0;
+}
+
+static void complete_reply(s3_req_t *r, complete_t *c)
+{
     lh_buf_t *b = &r->resp_body;
     lh__s3_xml_begin(b, "CompleteMultipartUploadResult");
     const char *host = lh__s3_hdr(r, "host");
-    char *loc = lh_arena_printf(a, "http://%s/%s/%.*s", host ? host : "localhost", r->bucket,
+    char *loc = lh_arena_printf(c->a, "http://%s/%s/%.*s", host ? host : "localhost", r->bucket,
                                 (int)r->key_len, r->key);
     lh__s3_xml_elem(b, "Location", loc ? loc : "");
     lh__s3_xml_elem(b, "Bucket", r->bucket);
     lh__s3_xml_elemn(b, "Key", r->key, r->key_len);
-    lh_buf_printf(b, "<ETag>&quot;%s&quot;</ETag>", m.etag);
-    if (ck[0]) {
+    lh_buf_printf(b, "<ETag>&quot;%s&quot;</ETag>", c->m.etag);
+    if (c->ck[0]) {
         char tag[32];
-        snprintf(tag, sizeof tag, "Checksum%s", algo_name);
-        lh__s3_xml_elem(b, tag, ck);
-        lh__s3_xml_elem(b, "ChecksumType", type);
+        snprintf(tag, sizeof tag, "Checksum%s", c->algo_name);
+        lh__s3_xml_elem(b, tag, c->ck);
+        lh__s3_xml_elem(b, "ChecksumType", c->type);
     }
     lh_buf_puts(b, "</CompleteMultipartUploadResult>");
-    json_decref(mc);
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     r->status = 200;
-done:
-    json_decref(attrs);
-    free(sel);
-    free(numbers);
-    lh_part_infos_free(parts, np);
-    lh_mpu_info_clear(&u);
-    lh_arena_free(a);
 }
 
-void lh__s3_mpu_op(s3_req_t *r)
+void lh__s3_complete_multipart_upload(s3_req_t *r)
 {
-    switch (r->op) {
-    case OP_CREATE_MULTIPART: lh__s3_submit(r, create_work, NULL); break;
-    case OP_ABORT_MULTIPART: lh__s3_submit(r, abort_work, NULL); break;
-    case OP_UPLOAD_PART_COPY: lh__s3_submit(r, part_copy_work, NULL); break;
-    case OP_COMPLETE_MULTIPART: lh__s3_submit(r, complete_work, NULL); break;
-    default:
-        lh__s3_error(r, "NotImplemented", NULL);
-        lh__s3_send(r);
+    complete_t c = {0};
+    lh_err_t err = {0};
+    lh_xml_node_t *root = NULL;
+    c.a = lh_arena_new(16384);
+    if (!c.a || lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL) ||
+        get_upload(r, &c.u))
+        goto done;
+    if (lh_xml_parse(c.a, r->body.ptr ? r->body.ptr : "", r->body.len, &root, &err) != 0 ||
+        !root || strcmp(root->name, "CompleteMultipartUpload")) {
+        lh__s3_error(r, "MalformedXML", NULL);
+        goto done;
     }
+    if (complete_parts(r, &c, root))
+        goto done;
+    complete_etag(&c);
+    if (complete_checksum(r, &c) || complete_publish(r, &c))
+        goto done;
+    complete_reply(r, &c);
+done:
+    complete_free(&c);
 }

@@ -42,7 +42,7 @@ static int etag_in_list(const char *list, const char *etag)
 
 /* Evaluates If-Match / If-None-Match / If-(Un)Modified-Since with prefix
  * "if-" or "x-amz-copy-source-if-". Returns 0, 304 or 412. */
-static int conditions(const s3_req_t *r, const char *prefix, const lh_obj_meta_t *m, int is_get)
+static int conditions(const s3_req_t *r, const char *prefix, const lh_store_meta_t *m, int is_get)
 {
     char n[64];
     int64_t t, mtime = m->mtime_ns / 1000000000;
@@ -104,7 +104,7 @@ static int parse_range(const char *v, int64_t size, int64_t *off, int64_t *len)
     return 1;
 }
 
-static void add_meta_headers(s3_req_t *r, const lh_obj_meta_t *m, int with_ck)
+static void add_meta_headers(s3_req_t *r, const lh_store_meta_t *m, int with_ck)
 {
     char buf[96];
     snprintf(buf, sizeof buf, "\"%s\"", m->etag);
@@ -148,11 +148,17 @@ static void read_small_body(s3_req_t *r)
     r->resp_fd = -1;
 }
 
+/* GetObject rather than HeadObject (the body is wanted). */
+static int is_get(const s3_req_t *r)
+{
+    return !strcmp(r->op->name, "GetObject");
+}
+
 /* The answer to GET/HEAD from the object's metadata and body: the body is
  * either in r->resp_body already (fd < 0: an inline object, whole) or the
  * open fd (kept in r->resp_fd, or read here when small). Conditions and
  * ranges apply to both the same way. */
-static void get_answer(s3_req_t *r, const lh_obj_meta_t *m, int fd)
+static void get_answer(s3_req_t *r, const lh_store_meta_t *m, int fd)
 {
     int c = conditions(r, "if-", m, 1);
     if (c) {
@@ -205,14 +211,14 @@ static void get_answer(s3_req_t *r, const lh_obj_meta_t *m, int fd)
     r->resp_fd = fd;
     r->resp_off = off;
     r->resp_len = len;
-    if (r->op == OP_GET_OBJECT && len <= SMALL_BODY)
+    if (is_get(r) && len <= SMALL_BODY)
         read_small_body(r);
 }
 
 static void get_work(s3_req_t *r)
 {
     lh_err_t err = {0};
-    lh_obj_meta_t m = {0};
+    lh_store_meta_t m = {0};
     int fd = -1;
     if (lh__s3_authorize(r, r->bucket, "s3:GetObject", r->key, r->key_len, NULL))
         return;
@@ -224,7 +230,7 @@ static void get_work(s3_req_t *r)
         return;
     }
     get_answer(r, &m, fd);
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
 }
 
 /* GET/HEAD answered on the loop thread from the store's read cache, with no
@@ -233,25 +239,46 @@ static void get_work(s3_req_t *r)
  * 0 to go the worker's way. */
 static int get_cached(s3_req_t *r)
 {
-    lh_bucket_info_t info;
-    lh_obj_meta_t m;
+    lh_store_bucket_t info;
+    lh_store_meta_t m;
     if (lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0)
         return 0;
     int ok = lh__s3_access(r, &info, "s3:GetObject", r->key, r->key_len);
-    lh_bucket_info_clear(&info);
+    lh_store_bucket_clear(&info);
     if (!ok || lh_store_cached_get(r->s3->st, r->bucket, r->key, r->key_len, &m,
                                    &r->resp_body) != 0) {
         lh_buf_reset(&r->resp_body);
         return 0;
     }
     get_answer(r, &m, -1);
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     lh_metrics_add("lakehouse_s3_without_worker_total",
-                   r->op == OP_GET_OBJECT ? "op=\"GetObject\"" : "op=\"HeadObject\"", 1);
+                   is_get(r) ? "op=\"GetObject\"" : "op=\"HeadObject\"", 1);
     return 1;
 }
 
-static void delete_work(s3_req_t *r)
+/* The rows' work for GetObject and HeadObject (on a worker). */
+void lh__s3_get_object(s3_req_t *r)
+{
+    get_work(r);
+}
+
+void lh__s3_head_object(s3_req_t *r)
+{
+    get_work(r);
+}
+
+/* The rows' start (loop thread): from the read cache when it can, else the
+ * row's work on a worker. */
+void lh__s3_get_start(s3_req_t *r)
+{
+    if (get_cached(r))
+        lh__s3_send(r);
+    else
+        lh__s3_submit(r, r->op->work, NULL);
+}
+
+void lh__s3_delete_object(s3_req_t *r)
 {
     lh_err_t err = {0};
     if (lh__s3_authorize(r, r->bucket, "s3:DeleteObject", r->key, r->key_len, NULL))
@@ -260,21 +287,21 @@ static void delete_work(s3_req_t *r)
     lh__s3_result(r, rc, &err, 204);
 }
 
-static void acl_work(s3_req_t *r)
+void lh__s3_get_acl(s3_req_t *r)
 {
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     lh_err_t err = {0};
-    lh_obj_meta_t m = {0};
+    lh_store_meta_t m = {0};
     if (lh__s3_authorize(r, r->bucket, r->key ? "s3:GetObject" : NULL, r->key, r->key_len, &info))
         return;
     if (r->key) {
         int rc = lh_store_head(r->s3->st, r->bucket, r->key, r->key_len, &m, &err);
         if (rc) {
-            lh_bucket_info_clear(&info);
+            lh_store_bucket_clear(&info);
             lh__s3_error_from(r, rc, &err);
             return;
         }
-        lh_obj_meta_clear(&m);
+        lh_store_meta_clear(&m);
     }
     lh_buf_t *b = &r->resp_body;
     lh__s3_xml_begin(b, "AccessControlPolicy");
@@ -289,15 +316,15 @@ static void acl_work(s3_req_t *r)
         lh_buf_puts(b, "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>");
     lh_buf_puts(b, "</AccessControlList></AccessControlPolicy>");
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
-    lh_bucket_info_clear(&info);
+    lh_store_bucket_clear(&info);
     r->status = 200;
 }
 
 /* ---- DeleteObjects ---- */
 
-static void delete_many_work(s3_req_t *r)
+void lh__s3_delete_objects(s3_req_t *r)
 {
-    lh_bucket_info_t info = {0};
+    lh_store_bucket_t info = {0};
     lh_err_t err = {0};
     lh_xml_node_t *root = NULL;
     const char *md5 = lh__s3_hdr(r, "content-md5");
@@ -325,7 +352,7 @@ static void delete_many_work(s3_req_t *r)
     if (!a || lh_xml_parse(a, r->body.ptr ? r->body.ptr : "", r->body.len, &root, &err) != 0 ||
         !root || strcmp(root->name, "Delete")) {
         lh_arena_free(a);
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         lh__s3_error(r, "MalformedXML", NULL);
         return;
     }
@@ -336,7 +363,7 @@ static void delete_many_work(s3_req_t *r)
         count++;
     if (count == 0 || count > 1000) {
         lh_arena_free(a);
-        lh_bucket_info_clear(&info);
+        lh_store_bucket_clear(&info);
         lh__s3_error(r, "MalformedXML", NULL);
         return;
     }
@@ -348,7 +375,7 @@ static void delete_many_work(s3_req_t *r)
         const char *code = NULL;
         if (!k || k->text_len == 0)
             code = "MalformedXML";
-        else if (k->text_len > LH_KEY_MAX)
+        else if (k->text_len > LH_STORE_KEY_MAX)
             code = "KeyTooLongError";
         else if (!lh__s3_access(r, &info, "s3:DeleteObject", k->text, k->text_len))
             code = "AccessDenied";
@@ -376,7 +403,7 @@ static void delete_many_work(s3_req_t *r)
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     r->status = 200;
     lh_arena_free(a);
-    lh_bucket_info_clear(&info);
+    lh_store_bucket_clear(&info);
 }
 
 /* ---- CopyObject ---- */
@@ -395,7 +422,7 @@ static int copy_source(const char *src, char *bucket, size_t cap, char **key, si
     size_t n = strcspn(src, "?");
     char *dec = lh_http_pct_decode(a, (lh_str_t){src, n});
     char *slash = dec ? strchr(dec, '/') : NULL;
-    if (!slash || (size_t)(slash - dec) >= cap || !slash[1] || strlen(slash + 1) > LH_KEY_MAX) {
+    if (!slash || (size_t)(slash - dec) >= cap || !slash[1] || strlen(slash + 1) > LH_STORE_KEY_MAX) {
         lh_arena_free(a);
         return -1;
     }
@@ -439,7 +466,7 @@ static int source_algo(const char *attrs)
     return algo;
 }
 
-int lh__s3_open_copy_source(s3_req_t *r, lh_obj_meta_t *sm, int *fd, int *same)
+int lh__s3_open_copy_source(s3_req_t *r, lh_store_meta_t *sm, int *fd, int *same)
 {
     lh_err_t err = {0};
     char sbucket[64];
@@ -463,7 +490,7 @@ int lh__s3_open_copy_source(s3_req_t *r, lh_obj_meta_t *sm, int *fd, int *same)
         lh__s3_error(r, "PreconditionFailed", NULL);
         close(*fd);
         *fd = -1;
-        lh_obj_meta_clear(sm);
+        lh_store_meta_clear(sm);
         goto done;
     }
     *same = !strcmp(sbucket, r->bucket) && sklen == r->key_len && !memcmp(skey, r->key, sklen);
@@ -473,10 +500,10 @@ done:
     return rc;
 }
 
-static void copy_work(s3_req_t *r)
+void lh__s3_copy_object(s3_req_t *r)
 {
     lh_err_t err = {0};
-    lh_obj_meta_t sm = {0};
+    lh_store_meta_t sm = {0};
     int fd = -1, rc, same = 0;
     lh_store_writer_t *w = NULL;
     if (lh__s3_open_copy_source(r, &sm, &fd, &same))
@@ -509,10 +536,10 @@ static void copy_work(s3_req_t *r)
         lh__s3_error_from(r, rc, &err);
         goto done;
     }
-    lh_obj_meta_t m = {0};
+    lh_store_meta_t m = {0};
     lh_hex(md5, 16, m.etag);
     m.attrs = copy_attrs(r, sm.attrs, replace, algo, ck_b64);
-    lh_put_cond_t cond = {0};
+    lh_store_put_cond_t cond = {0};
     const char *inm = lh__s3_hdr(r, "if-none-match");
     cond.if_none_match_any = inm && !strcmp(inm, "*");
     rc = lh_store_put_commit(w, r->key, r->key_len, &m, &cond, &err);
@@ -535,26 +562,5 @@ done:
         lh_store_put_abort(w);
     if (fd >= 0)
         close(fd);
-    lh_obj_meta_clear(&sm);
-}
-
-void lh__s3_object_op(s3_req_t *r)
-{
-    switch (r->op) {
-    case OP_GET_OBJECT:
-    case OP_HEAD_OBJECT:
-        if (get_cached(r))
-            lh__s3_send(r);
-        else
-            lh__s3_submit(r, get_work, NULL);
-        break;
-    case OP_DELETE_OBJECT: lh__s3_submit(r, delete_work, NULL); break;
-    case OP_DELETE_OBJECTS: lh__s3_submit(r, delete_many_work, NULL); break;
-    case OP_COPY_OBJECT: lh__s3_submit(r, copy_work, NULL); break;
-    case OP_GET_OBJECT_ACL:
-    case OP_GET_BUCKET_ACL: lh__s3_submit(r, acl_work, NULL); break;
-    default:
-        lh__s3_error(r, "NotImplemented", NULL);
-        lh__s3_send(r);
-    }
+    lh_store_meta_clear(&sm);
 }

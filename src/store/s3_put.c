@@ -17,22 +17,6 @@
 
 #define SMALL_PUT ((int64_t)64 << 10)
 
-void lh__s3_put_free(s3_req_t *r)
-{
-    s3_put_t *p = &r->put;
-    if (p->w) {
-        lh_store_put_abort(p->w);
-        p->w = NULL;
-    }
-    if (p->chunked) {
-        lh_awschunked_free(p->chunked);
-        p->chunked = NULL;
-    }
-    lh_cksum_free(&p->md5);
-    lh_cksum_free(&p->sha256);
-    lh_cksum_free(&p->ck);
-}
-
 static int is_hex64(const char *s)
 {
     if (strlen(s) != 64)
@@ -105,11 +89,11 @@ static int put_setup(s3_req_t *r)
  * cached and allows the caller to write (put_on_loop). */
 static int loop_may_put(s3_req_t *r)
 {
-    lh_bucket_info_t info;
-    if (r->op != OP_PUT_OBJECT || lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0)
+    lh_store_bucket_t info;
+    if (r->put.part || lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0)
         return 0;
     int ok = lh__s3_access(r, &info, "s3:PutObject", r->key, r->key_len);
-    lh_bucket_info_clear(&info);
+    lh_store_bucket_clear(&info);
     return ok;
 }
 
@@ -117,14 +101,14 @@ static void begin_work(s3_req_t *r)
 {
     lh_err_t err = {0};
     int rc;
-    if (lh__s3_authorize(r, r->bucket, lh__s3_ops[r->op].action, r->key, r->key_len, NULL))
+    if (lh__s3_authorize(r, r->bucket, r->op->action, r->key, r->key_len, NULL))
         return;
-    if (r->op == OP_UPLOAD_PART) {
-        lh_mpu_info_t u = {0};
+    if (r->put.part) {
+        lh_store_mpu_t u = {0};
         rc = lh_store_mpu_get(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &u, &err);
         if (!rc && (u.key_len != r->key_len || memcmp(u.key, r->key, r->key_len)))
             rc = lh_err_set(&err, LH_ENOENT, "no such upload");
-        lh_mpu_info_clear(&u);
+        lh_store_mpu_clear(&u);
         if (!rc)
             rc = lh_store_part_begin(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"),
                                      &r->put.w, &err);
@@ -144,10 +128,10 @@ static void begin_done(s3_req_t *r)
     lh_http_body_read(r->http);
 }
 
-void lh__s3_put_start(s3_req_t *r)
+static void put_start(s3_req_t *r)
 {
     lh_http_req_t *h = r->http;
-    if ((r->op == OP_UPLOAD_PART && lh__s3_part_number(r) < 0) || put_setup(r) != 0) {
+    if ((r->put.part && lh__s3_part_number(r) < 0) || put_setup(r) != 0) {
         lh__s3_send(r);
         return;
     }
@@ -162,6 +146,17 @@ void lh__s3_put_start(s3_req_t *r)
         return;
     }
     lh__s3_submit(r, begin_work, begin_done);
+}
+
+void lh__s3_put_object_start(s3_req_t *r)
+{
+    put_start(r);
+}
+
+void lh__s3_upload_part_start(s3_req_t *r)
+{
+    r->put.part = 1;
+    put_start(r);
 }
 
 /* Decoded payload bytes: digest and append. */
@@ -295,7 +290,7 @@ static int body_checks(s3_req_t *r, char *cksum_json, size_t cap)
 
 /* The conditions of a PutObject (If-None-Match: *, If-Match); the If-Match
  * etag goes to imbuf (80 bytes). */
-static void put_conditions(s3_req_t *r, lh_put_cond_t *cond, char *imbuf)
+static void put_conditions(s3_req_t *r, lh_store_put_cond_t *cond, char *imbuf)
 {
     const char *inm = lh__s3_hdr(r, "if-none-match"), *im = lh__s3_hdr(r, "if-match");
     memset(cond, 0, sizeof *cond);
@@ -337,12 +332,12 @@ static void commit_work(s3_req_t *r)
     lh_store_writer_t *w = p->w;
     p->w = NULL;
     int rc;
-    if (r->op == OP_UPLOAD_PART) {
+    if (p->part) {
         rc = lh_store_part_commit(w, lh__s3_part_number(r), p->etag,
                                   cksum_json[0] ? cksum_json : NULL, &err);
     } else {
-        lh_obj_meta_t m = {0};
-        lh_put_cond_t cond;
+        lh_store_meta_t m = {0};
+        lh_store_put_cond_t cond;
         char imbuf[80];
         put_conditions(r, &cond, imbuf);
         snprintf(m.etag, sizeof m.etag, "%s", p->etag);
@@ -431,8 +426,8 @@ static int put_on_loop(s3_req_t *r)
         lh__s3_send(r);
         return 1;
     }
-    lh_obj_meta_t m = {0};
-    lh_put_cond_t cond;
+    lh_store_meta_t m = {0};
+    lh_store_put_cond_t cond;
     put_conditions(r, &cond, imbuf);
     snprintf(m.etag, sizeof m.etag, "%s", p->etag);
     m.attrs = lh__s3_attrs_from_headers(r, cksum_json[0] ? cksum_json : NULL);

@@ -39,7 +39,7 @@ int lh__sigv2_parse(const lh_sig_request_t *r, lh_sig_t *sig, int kind, lh_err_t
 {
     sig->kind = kind;
     if (kind == LH_SIG_V2_HEADER) {
-        lh_str_t auth, d;
+        lh_str_t auth = {0}, d = {0};
         lh__hdr_find(r, "authorization", &auth);
         auth = lh__trim(auth);
         lh_str_t rest = {auth.ptr + 4, auth.len - 4};
@@ -267,7 +267,7 @@ static int check_time(const lh_sig_request_t *r, lh_sig_t *sig, lh_err_t *err)
             return lh__sig_fail(sig, err, LH_EPERM, "AccessDenied", "Request has expired");
         return 0;
     }
-    lh_str_t d;
+    lh_str_t d = {0};
     int64_t t = 0;
     if (!lh__hdr_find(r, "x-amz-date", &d))
         lh__hdr_find(r, "date", &d);
@@ -290,7 +290,7 @@ int lh__sigv2_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secre
     rc = string_to_sign(&b, r, sig->kind == LH_SIG_V2_QUERY);
     if (rc) {
         lh_buf_free(&b);
-        return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", lh__msg_sig_mismatch);
+        return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", LH__MSG_SIG_MISMATCH);
     }
     unsigned char mac[20];
     char want[32];
@@ -298,6 +298,6 @@ int lh__sigv2_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secre
     lh_base64_encode(mac, sizeof mac, want);
     lh_buf_free(&b);
     if (!lh_ct_streq(want, sig->signature))
-        return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", lh__msg_sig_mismatch);
+        return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", LH__MSG_SIG_MISMATCH);
     return 0;
 }

@@ -1,8 +1,8 @@
-/* AWS Signature Version 4 for S3, both sides. The server side finds which
- * scheme a request uses (lh_sig_parse), then rebuilds the canonical request
- * from what was sent and compares signatures in constant time
- * (lh_sig_verify): path exactly as sent, query re-encoded per RFC 3986 and
- * sorted, signed headers lower-cased with trimmed and collapsed values. The
+/* AWS Signature Version 4 for S3, both sides (a leaf of the auth module). The
+ * server side parses the fields of a V4 request (lh__sigv4_parse, once
+ * auth.c found the scheme), then rebuilds the canonical request from what was
+ * sent and compares signatures in constant time (lh__sigv4_verify): path
+ * exactly as sent, query re-encoded per RFC 3986 and sorted, signed headers lower-cased with trimmed and collapsed values. The
  * client side (lh_sigv4_sign) builds the same canonical request for the
  * remote S3 back end, byte-identical to botocore's S3SigV4Auth. Errors carry
  * the S3 error code and S3's own message text for the XML error body. */
@@ -17,8 +17,6 @@
 #include <strings.h>
 #include <time.h>
 
-const char lh__msg_sig_mismatch[] = "The request signature we calculated does not match the "
-                                    "signature you provided. Check your key and signing method.";
 static const char msg_hdr_malformed[] =
     "The authorization header is malformed; the Credential is mal-formed; expecting "
     "\"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".";
@@ -31,40 +29,9 @@ static const char msg_bad_date[] = "AWS authentication requires a valid Date or 
 #define CANON_MAX ((size_t)1 << 20)
 #define SIGNED_HDRS_MAX 8192
 
-/* ------------------------------------------------------------------ */
-/* small shared helpers                                                */
-
-int lh__sig_fail(lh_sig_t *sig, lh_err_t *err, int code, const char *s3_error, const char *msg)
-{
-    sig->s3_error = s3_error;
-    return lh_err_set(err, code, "%s", msg);
-}
-
 static int is_sp(char c)
 {
     return c == ' ' || c == '\t';
-}
-
-lh_str_t lh__trim(lh_str_t s)
-{
-    while (s.len && is_sp(s.ptr[0])) {
-        s.ptr++;
-        s.len--;
-    }
-    while (s.len && is_sp(s.ptr[s.len - 1]))
-        s.len--;
-    return s;
-}
-
-int lh__hdr_find(const lh_sig_request_t *r, const char *name, lh_str_t *v)
-{
-    for (size_t i = 0; i < r->nheaders; i++) {
-        if (lh_str_caseeq(r->headers[i].name, name)) {
-            *v = r->headers[i].value;
-            return 1;
-        }
-    }
-    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -412,7 +379,7 @@ static int parse_v4(const lh_sig_request_t *r, lh_sig_t *sig, v4_extra_t *x, lh_
 {
     int rc;
     if (sig->kind == LH_SIG_V4_HEADER) {
-        lh_str_t auth, ph;
+        lh_str_t auth = {0}, ph;
         lh__hdr_find(r, "authorization", &auth);
         if ((rc = parse_v4_header(lh__trim(auth), sig, x, err)) ||
             (rc = v4_header_date(r, sig, err)))
@@ -443,40 +410,11 @@ static int parse_v4(const lh_sig_request_t *r, lh_sig_t *sig, v4_extra_t *x, lh_
     return 0;
 }
 
-int lh_sig_parse(const lh_sig_request_t *r, lh_sig_t *sig, lh_err_t *err)
+int lh__sigv4_parse(const lh_sig_request_t *r, lh_sig_t *sig, int kind, lh_err_t *err)
 {
-    memset(sig, 0, sizeof *sig);
-    lh_str_t auth, v;
-    int has_hdr = lh__hdr_find(r, "authorization", &auth);
-    int q_v4 = lh_url_query_find(r->query, "X-Amz-Algorithm", &v) ||
-               lh_url_query_find(r->query, "X-Amz-Credential", &v);
-    int q_v2 = lh_url_query_find(r->query, "AWSAccessKeyId", &v) ||
-               (lh_url_query_find(r->query, "Signature", &v) && !q_v4);
-    if (has_hdr + q_v4 + q_v2 > 1)
-        return lh__sig_fail(sig, err, LH_EINVAL, "InvalidArgument",
-                            "Only one auth mechanism allowed; only the X-Amz-Algorithm query "
-                            "parameter, Signature query string parameter or the Authorization "
-                            "header should be specified");
     v4_extra_t x;
-    if (has_hdr) {
-        auth = lh__trim(auth);
-        if (auth.len >= strlen(ALGO) && !memcmp(auth.ptr, ALGO, strlen(ALGO))) {
-            sig->kind = LH_SIG_V4_HEADER;
-            return parse_v4(r, sig, &x, err);
-        }
-        if (auth.len > 4 && !memcmp(auth.ptr, "AWS ", 4))
-            return lh__sigv2_parse(r, sig, LH_SIG_V2_HEADER, err);
-        return lh__sig_fail(sig, err, LH_EINVAL, "InvalidArgument",
-                            "Unsupported Authorization Type");
-    }
-    if (q_v4) {
-        sig->kind = LH_SIG_V4_QUERY;
-        return parse_v4(r, sig, &x, err);
-    }
-    if (q_v2)
-        return lh__sigv2_parse(r, sig, LH_SIG_V2_QUERY, err);
-    sig->kind = LH_SIG_ANON;
-    return 0;
+    sig->kind = kind;
+    return parse_v4(r, sig, &x, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -514,7 +452,7 @@ static int check_time(const lh_sig_request_t *r, lh_sig_t *sig, lh_err_t *err)
     return 0;
 }
 
-static int verify_v4(const lh_sig_request_t *r, lh_sig_t *sig, const char *secret, lh_err_t *err)
+int lh__sigv4_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secret, lh_err_t *err)
 {
     lh_sig_t tmp;
     v4_extra_t x;
@@ -532,29 +470,15 @@ static int verify_v4(const lh_sig_request_t *r, lh_sig_t *sig, const char *secre
     char canon[65], want[65];
     if (server_canon_hash(r, x.signed_headers, sig->payload_hash, sig->kind == LH_SIG_V4_QUERY,
                           canon))
-        return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", lh__msg_sig_mismatch);
+        return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", LH__MSG_SIG_MISMATCH);
     lh__sigv4_key_cached(sig->access_key, secret, x.date8, sig->region, x.service,
                          sig->signing_key);
     sign_sts(sig->signing_key, sig->amz_date, sig->scope, canon, want);
     if (!lh_ct_streq(want, sig->signature)) {
         lh_wipe(sig->signing_key, sizeof sig->signing_key);
-        return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", lh__msg_sig_mismatch);
+        return lh__sig_fail(sig, err, LH_EAUTH, "SignatureDoesNotMatch", LH__MSG_SIG_MISMATCH);
     }
     return 0;
-}
-
-int lh_sig_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secret, lh_err_t *err)
-{
-    switch (sig->kind) {
-    case LH_SIG_V4_HEADER:
-    case LH_SIG_V4_QUERY:
-        return verify_v4(r, sig, secret, err);
-    case LH_SIG_V2_HEADER:
-    case LH_SIG_V2_QUERY:
-        return lh__sigv2_verify(r, sig, secret, err);
-    default:
-        return lh__sig_fail(sig, err, LH_EAUTH, "AccessDenied", "Access Denied");
-    }
 }
 
 /* ------------------------------------------------------------------ */

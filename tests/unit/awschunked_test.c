@@ -3,7 +3,7 @@
  * split, the unsigned trailer form the SDKs send, tampering (LH_EAUTH) and
  * bad framing (LH_EPROTO). */
 #include "core/err.h"
-#include "store/sigv4.h"
+#include "store/auth.h"
 #include "test.h"
 
 #define AK "AKIAIOSFODNN7EXAMPLE"

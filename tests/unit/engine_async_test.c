@@ -67,11 +67,11 @@ static void wait_n(done_t *d, int n)
 }
 
 static int put_async(lh_store_t *st, const char *bucket, const char *key, const char *data,
-                     const lh_put_cond_t *cond, done_t *d)
+                     const lh_store_put_cond_t *cond, done_t *d)
 {
     lh_store_writer_t *w;
     lh_err_t e = {0};
-    lh_obj_meta_t m = {.attrs = (char *)"{\"x\":1}"};
+    lh_store_meta_t m = {.attrs = (char *)"{\"x\":1}"};
     snprintf(m.etag, sizeof m.etag, "e-%s", data);
     int rc = lh_store_put_begin_mem(st, bucket, strlen(data), &w);
     if (rc)
@@ -85,7 +85,7 @@ static int put_async(lh_store_t *st, const char *bucket, const char *key, const 
 
 static int read_key(lh_store_t *st, const char *key, char *out, size_t cap)
 {
-    lh_obj_meta_t m;
+    lh_store_meta_t m;
     lh_buf_t b;
     lh_err_t e = {0};
     int fd;
@@ -95,7 +95,7 @@ static int read_key(lh_store_t *st, const char *key, char *out, size_t cap)
         snprintf(out, cap, "%.*s", (int)b.len, b.ptr ? b.ptr : "");
         if (fd >= 0)
             close(fd);
-        lh_obj_meta_clear(&m);
+        lh_store_meta_clear(&m);
     }
     lh_buf_free(&b);
     return rc;
@@ -122,7 +122,7 @@ TEST(async_conditions_and_missing_bucket_through_done)
 {
     done_t d = DONE_INIT;
     char v[64];
-    lh_put_cond_t inm = {.if_none_match_any = 1}, im = {.if_match = "e-first"},
+    lh_store_put_cond_t inm = {.if_none_match_any = 1}, im = {.if_match = "e-first"},
                   bad = {.if_match = "e-nope"};
     CHECK_EQ_INT(put_async(*stp, "b", "k", "first", &inm, &d), 0);
     wait_n(&d, 1);
@@ -149,7 +149,7 @@ TEST(async_memory_writer_never_spills)
     lh_err_t e = {0};
     char big[100];
     memset(big, 'x', sizeof big);
-    CHECK_EQ_INT(lh_store_put_begin_mem(*stp, "b", LH_INLINE_MAX_DEFAULT + 1, &w), LH_ETOOBIG);
+    CHECK_EQ_INT(lh_store_put_begin_mem(*stp, "b", LH_STORE_INLINE_MAX_DEFAULT + 1, &w), LH_ETOOBIG);
     CHECK_EQ_INT(lh_store_set_inline_max(*stp, 50), 0);
     CHECK_EQ_INT(lh_store_put_begin_mem(*stp, "b", 51, &w), LH_ETOOBIG);
     CHECK_EQ_INT(lh_store_put_begin_mem(*stp, "b", 10, &w), 0);
@@ -157,7 +157,7 @@ TEST(async_memory_writer_never_spills)
     CHECK_EQ_INT(lh_store_put_write(w, big, 8, &e), LH_ETOOBIG);
     lh_store_put_abort(w);
     /* a file-backed writer cannot be committed asynchronously */
-    lh_obj_meta_t m = {.etag = "e"};
+    lh_store_meta_t m = {.etag = "e"};
     CHECK_EQ_INT(lh_store_put_begin(*stp, "b", &w, &e), 0);
     CHECK_EQ_INT(lh_store_put_write(w, big, 100, &e), 0);
     CHECK_EQ_INT(lh_store_put_commit_async(w, "k", 1, &m, NULL, on_done, NULL), LH_EINVAL);
@@ -171,7 +171,7 @@ static void *sync_writer(void *arg)
     for (int i = 0; i < 50; i++) {
         lh_store_writer_t *w;
         lh_err_t e = {0};
-        lh_obj_meta_t m = {.etag = "e-sync"};
+        lh_store_meta_t m = {.etag = "e-sync"};
         snprintf(key, sizeof key, "sync-%d", i);
         if (lh_store_put_begin(st, "b", &w, &e) || lh_store_put_write(w, "sync", 4, &e) ||
             lh_store_put_commit(w, key, strlen(key), &m, NULL, &e))

@@ -42,7 +42,7 @@ static int put(lh_store_t *st, const char *key, const char *data)
 {
     lh_store_writer_t *w;
     lh_err_t e = {0};
-    lh_obj_meta_t m = {.attrs = (char *)"{\"ct\":\"text/plain\"}"};
+    lh_store_meta_t m = {.attrs = (char *)"{\"ct\":\"text/plain\"}"};
     snprintf(m.etag, sizeof m.etag, "e-%.60s", data);
     int rc = lh_store_put_begin(st, "b", &w, &e);
     if (rc)
@@ -58,7 +58,7 @@ static int put(lh_store_t *st, const char *key, const char *data)
  * error; *from_file says whether the body came as an fd. */
 static int get(lh_store_t *st, const char *key, char *out, size_t cap, int *from_file)
 {
-    lh_obj_meta_t m;
+    lh_store_meta_t m;
     lh_buf_t b;
     lh_err_t e = {0};
     int fd = -1;
@@ -78,7 +78,7 @@ static int get(lh_store_t *st, const char *key, char *out, size_t cap, int *from
         snprintf(want, sizeof want, "e-%.60s", out);
         if (strcmp(m.etag, want))
             rc = LH_ECORRUPT; /* body and metadata of different versions */
-        lh_obj_meta_clear(&m);
+        lh_store_meta_clear(&m);
     }
     lh_buf_free(&b);
     return rc;
@@ -87,13 +87,13 @@ static int get(lh_store_t *st, const char *key, char *out, size_t cap, int *from
 /* The cached bytes of key (NUL-terminated in out): 0 or LH_ENOENT. */
 static int cached(lh_store_t *st, const char *key, char *out, size_t cap)
 {
-    lh_obj_meta_t m;
+    lh_store_meta_t m;
     lh_buf_t b;
     lh_buf_init(&b, 1 << 20);
     int rc = lh_store_cached_get(st, "b", key, strlen(key), &m, &b);
     if (!rc) {
         snprintf(out, cap, "%.*s", (int)b.len, b.ptr ? b.ptr : "");
-        lh_obj_meta_clear(&m);
+        lh_store_meta_clear(&m);
     }
     lh_buf_free(&b);
     return rc;
@@ -120,7 +120,7 @@ TEST(cache_read_fills_then_hits)
 TEST(cache_serves_bytes_and_metadata)
 {
     char v[64];
-    lh_obj_meta_t m, h;
+    lh_store_meta_t m, h;
     lh_err_t e = {0};
     lh_buf_t b;
     CHECK_EQ_INT(put(st, "k", "hello"), 0);
@@ -134,8 +134,8 @@ TEST(cache_serves_bytes_and_metadata)
     CHECK_EQ_STR(m.attrs, "{\"ct\":\"text/plain\"}");
     CHECK_EQ_INT(lh_store_head(st, "b", "k", 1, &h, &e), 0);
     CHECK_EQ_INT(h.mtime_ns, m.mtime_ns);
-    lh_obj_meta_clear(&m);
-    lh_obj_meta_clear(&h);
+    lh_store_meta_clear(&m);
+    lh_store_meta_clear(&h);
     lh_buf_free(&b);
 }
 
@@ -163,7 +163,7 @@ TEST(cache_delete_drops_entry)
     CHECK_EQ_INT(lh_store_delete(st, "b", "k", 1, &e), 0);
     CHECK_EQ_INT(cached(st, "k", v, sizeof v), LH_ENOENT);
     CHECK_EQ_INT(get(st, "k", v, sizeof v, NULL), LH_ENOENT);
-    lh_obj_meta_t m;
+    lh_store_meta_t m;
     CHECK_EQ_INT(lh_store_head(st, "b", "k", 1, &m, &e), LH_ENOENT);
 }
 
@@ -172,8 +172,8 @@ TEST(cache_failed_condition_keeps_entry_correct)
     char v[64];
     lh_store_writer_t *w;
     lh_err_t e = {0};
-    lh_obj_meta_t m = {.etag = "e-two"};
-    lh_put_cond_t cond = {.if_none_match_any = 1};
+    lh_store_meta_t m = {.etag = "e-two"};
+    lh_store_put_cond_t cond = {.if_none_match_any = 1};
     CHECK_EQ_INT(put(st, "k", "one"), 0);
     CHECK_EQ_INT(get(st, "k", v, sizeof v, NULL), 0);
     CHECK_EQ_INT(lh_store_put_begin(st, "b", &w, &e), 0);
@@ -197,7 +197,7 @@ TEST(cache_multipart_complete_drops_entry)
     CHECK_EQ_INT(lh_store_put_write(w, "parted", 6, &e), 0);
     CHECK_EQ_INT(lh_store_part_commit(w, 1, "p1", NULL, &e), 0);
     int parts[] = {1};
-    lh_obj_meta_t m = {.etag = "e-parted"};
+    lh_store_meta_t m = {.etag = "e-parted"};
     CHECK_EQ_INT(lh_store_mpu_complete(st, "b", upload, parts, 1, &m, NULL, &e), 0);
     CHECK_EQ_INT(cached(st, "k", v, sizeof v), LH_ENOENT);
     int from_file = 0;
@@ -221,10 +221,10 @@ TEST(cache_holds_no_file_backed_body)
 
 TEST(cache_bucket_row_follows_policy_acl_and_delete)
 {
-    lh_bucket_info_t b;
+    lh_store_bucket_t b;
     lh_err_t e = {0};
     CHECK_EQ_INT(lh_store_bucket_get(st, "b", &b), 0); /* fills */
-    lh_bucket_info_clear(&b);
+    lh_store_bucket_clear(&b);
     CHECK_EQ_INT(lh_store_cached_bucket(st, "b", &b), 0);
     CHECK_EQ_STR(b.owner, "alice");
     CHECK(b.policy == NULL);
@@ -233,22 +233,22 @@ TEST(cache_bucket_row_follows_policy_acl_and_delete)
     CHECK_EQ_INT(lh_store_cached_bucket(st, "b", &b), LH_ENOENT);
     CHECK_EQ_INT(lh_store_bucket_get(st, "b", &b), 0);
     CHECK_EQ_STR(b.policy, "{\"Statement\":[]}");
-    lh_bucket_info_clear(&b);
+    lh_store_bucket_clear(&b);
     CHECK_EQ_INT(lh_store_cached_bucket(st, "b", &b), 0);
     CHECK_EQ_STR(b.policy, "{\"Statement\":[]}");
-    lh_bucket_info_clear(&b);
+    lh_store_bucket_clear(&b);
     CHECK_EQ_INT(lh_store_bucket_set_public(st, "b", 1, &e), 0);
     CHECK_EQ_INT(lh_store_cached_bucket(st, "b", &b), LH_ENOENT);
     CHECK_EQ_INT(lh_store_bucket_get(st, "b", &b), 0);
     CHECK_EQ_INT(b.public_read, 1);
-    lh_bucket_info_clear(&b);
+    lh_store_bucket_clear(&b);
     CHECK_EQ_INT(lh_store_bucket_delete(st, "b", &e), 0);
     CHECK_EQ_INT(lh_store_cached_bucket(st, "b", &b), LH_ENOENT);
     CHECK_EQ_INT(lh_store_bucket_get(st, "b", &b), LH_ENOENT);
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "bob", 0, &e), 0);
     CHECK_EQ_INT(lh_store_bucket_get(st, "b", &b), 0);
     CHECK_EQ_STR(b.owner, "bob");
-    lh_bucket_info_clear(&b);
+    lh_store_bucket_clear(&b);
 }
 
 TEST(cache_size_is_bounded_and_zero_disables)

@@ -71,7 +71,7 @@ static size_t body_of(unsigned tag, char *buf)
 static int put(lh_store_t *st, const char *key, const char *data, size_t n, const char *etag)
 {
     lh_store_writer_t *w;
-    lh_obj_meta_t m = {0};
+    lh_store_meta_t m = {0};
     snprintf(m.etag, sizeof m.etag, "%s", etag);
     int rc = lh_store_put_begin(st, "b", &w, NULL);
     if (rc)
@@ -87,7 +87,7 @@ static int put(lh_store_t *st, const char *key, const char *data, size_t n, cons
 static int check_version(lh_store_t *st, const char *key, long *tag_out)
 {
     static char want[MAX_BODY], got[MAX_BODY + 1];
-    lh_obj_meta_t m;
+    lh_store_meta_t m;
     int fd;
     int rc = lh_store_get(st, "b", key, strlen(key), &m, &fd, NULL);
     if (rc)
@@ -100,7 +100,7 @@ static int check_version(lh_store_t *st, const char *key, long *tag_out)
         got_n += r;
     close(fd);
     int bad = *end || m.size != (int64_t)n || got_n != (ssize_t)n || memcmp(got, want, n);
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     if (tag_out)
         *tag_out = tag;
     return bad ? LH_ECORRUPT : 0;
@@ -112,7 +112,7 @@ static int check_version(lh_store_t *st, const char *key, long *tag_out)
 static int is_big(unsigned tag)
 {
     static char buf[MAX_BODY];
-    return body_of(tag, buf) > LH_INLINE_MAX_DEFAULT;
+    return body_of(tag, buf) > LH_STORE_INLINE_MAX_DEFAULT;
 }
 
 /* The first tag from `from` on whose body is big (or small). */
@@ -263,11 +263,11 @@ typedef struct counts {
     int listed, files; /* files: entries over the inline limit */
 } counts_t;
 
-static int count_fn(const lh_list_entry_t *e, void *arg)
+static int count_fn(const lh_store_list_entry_t *e, void *arg)
 {
     counts_t *c = arg;
     c->listed++;
-    c->files += e->meta->size > LH_INLINE_MAX_DEFAULT;
+    c->files += e->meta->size > LH_STORE_INLINE_MAX_DEFAULT;
     return 0;
 }
 
@@ -324,10 +324,10 @@ static void sigkill_storm_keeps_acknowledged(void)
     printf("  killed after %d acknowledged puts\n", nkeys);
     CHECK_EQ_INT(lh_store_open(&st, dir, NULL), 0);
     CHECK_EQ_INT(check_acked(st, keys, nkeys), 0);
-    char marker[LH_KEY_MAX + 1];
+    char marker[LH_STORE_KEY_MAX + 1];
     size_t mlen = 0;
     while (trunc) {
-        lh_list_opts_t o = {.start_after = marker, .start_after_len = mlen, .max_keys = 1000};
+        lh_store_list_opts_t o = {.start_after = marker, .start_after_len = mlen, .max_keys = 1000};
         CHECK_EQ_INT(lh_store_list(st, "b", &o, count_fn, &cnt, &trunc, marker, &mlen, NULL), 0);
     }
     printf("  %d objects listed, %d file-backed, %d inline\n", cnt.listed, cnt.files,

@@ -56,10 +56,10 @@ static void dir_remove(void)
     static void name##_body(lh_store_t *st, lh_store_t **stp)
 
 static int put(lh_store_t *st, const char *bucket, const char *key, const char *data, size_t n,
-               const char *etag, const char *attrs, const lh_put_cond_t *cond, lh_err_t *e)
+               const char *etag, const char *attrs, const lh_store_put_cond_t *cond, lh_err_t *e)
 {
     lh_store_writer_t *w;
-    lh_obj_meta_t m = {.attrs = (char *)attrs};
+    lh_store_meta_t m = {.attrs = (char *)attrs};
     snprintf(m.etag, sizeof m.etag, "%s", etag);
     int rc = lh_store_put_begin(st, bucket, &w, e);
     if (rc)
@@ -75,10 +75,10 @@ static int put(lh_store_t *st, const char *bucket, const char *key, const char *
 
 /* Reads the whole body of key into buf (NUL-terminated); returns its length or -1. */
 static long get_all(lh_store_t *st, const char *bucket, const char *key, char *buf, size_t cap,
-                    lh_obj_meta_t *m)
+                    lh_store_meta_t *m)
 {
     int fd;
-    lh_obj_meta_t tmp;
+    lh_store_meta_t tmp;
     if (!m)
         m = &tmp;
     if (lh_store_get(st, bucket, key, strlen(key), m, &fd, NULL))
@@ -86,7 +86,7 @@ static long get_all(lh_store_t *st, const char *bucket, const char *key, char *b
     long n = (long)read(fd, buf, cap - 1);
     close(fd);
     if (m == &tmp)
-        lh_obj_meta_clear(m);
+        lh_store_meta_clear(m);
     if (n >= 0)
         buf[n] = 0;
     return n;
@@ -119,7 +119,7 @@ typedef struct collect {
     size_t len;
 } collect_t;
 
-static int collect_fn(const lh_list_entry_t *e, void *arg)
+static int collect_fn(const lh_store_list_entry_t *e, void *arg)
 {
     collect_t *c = arg;
     int n = snprintf(c->out + c->len, sizeof c->out - c->len, "%s%s%.*s", c->len ? "," : "",
@@ -132,7 +132,7 @@ static int collect_fn(const lh_list_entry_t *e, void *arg)
 static int list_page(lh_store_t *st, const char *prefix, const char *delim, const char *after,
                      size_t after_len, int max, collect_t *c, int *trunc, char *marker, size_t *mlen)
 {
-    lh_list_opts_t o = {prefix, strlen(prefix), delim, strlen(delim), after, after_len, max};
+    lh_store_list_opts_t o = {prefix, strlen(prefix), delim, strlen(delim), after, after_len, max};
     return lh_store_list(st, "b", &o, collect_fn, c, trunc, marker, mlen, NULL);
 }
 
@@ -140,7 +140,7 @@ static int list_page(lh_store_t *st, const char *prefix, const char *delim, cons
 static int list_all(lh_store_t *st, const char *prefix, const char *delim, const char *after,
                     int max, collect_t *c)
 {
-    char marker[LH_KEY_MAX + 1];
+    char marker[LH_STORE_KEY_MAX + 1];
     size_t mlen = after ? strlen(after) : 0;
     int trunc = 1, pages = 0;
     memset(c, 0, sizeof *c);
@@ -168,7 +168,7 @@ static int put_five(lh_store_t *st)
 TEST(put_get_head_delete_roundtrip)
 {
     lh_err_t e;
-    lh_obj_meta_t m;
+    lh_store_meta_t m;
     char buf[64];
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
     CHECK_EQ_INT(put(st, "b", "dir/k", "hello", 5, "5d41", "{\"ct\":\"text/plain\"}", NULL, &e), 0);
@@ -177,7 +177,7 @@ TEST(put_get_head_delete_roundtrip)
     CHECK_EQ_STR(m.etag, "5d41");
     CHECK_EQ_STR(m.attrs, "{\"ct\":\"text/plain\"}");
     CHECK(m.mtime_ns > 0);
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     CHECK_EQ_INT(get_all(st, "b", "dir/k", buf, sizeof buf, NULL), 5);
     CHECK_EQ_STR(buf, "hello");
     CHECK_EQ_INT(lh_store_delete(st, "b", "dir/k", 5, &e), 0);
@@ -196,25 +196,25 @@ TEST(put_get_head_delete_roundtrip)
 TEST(put_binary_key_and_limits)
 {
     lh_err_t e;
-    lh_obj_meta_t m;
-    char key[LH_KEY_MAX + 2];
+    lh_store_meta_t m;
+    char key[LH_STORE_KEY_MAX + 2];
     memset(key, 'k', sizeof key);
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
-    key[LH_KEY_MAX] = 0;
+    key[LH_STORE_KEY_MAX] = 0;
     CHECK_EQ_INT(put(st, "b", key, "1", 1, "e", NULL, NULL, &e), 0);
-    key[LH_KEY_MAX] = 'k';
-    key[LH_KEY_MAX + 1] = 0;
+    key[LH_STORE_KEY_MAX] = 'k';
+    key[LH_STORE_KEY_MAX + 1] = 0;
     CHECK_EQ_INT(put(st, "b", key, "1", 1, "e", NULL, NULL, &e), LH_ETOOBIG);
     CHECK_EQ_INT(put(st, "b", "", "1", 1, "e", NULL, NULL, &e), LH_EINVAL);
     /* a key with NUL and ../ is just bytes in the index */
     lh_store_writer_t *w;
-    lh_obj_meta_t pm = {.etag = "z"};
+    lh_store_meta_t pm = {.etag = "z"};
     CHECK_EQ_INT(lh_store_put_begin(st, "b", &w, &e), 0);
     CHECK_EQ_INT(lh_store_put_write(w, "nul", 3, &e), 0);
     CHECK_EQ_INT(lh_store_put_commit(w, "../x\0/../../etc", 15, &pm, NULL, &e), 0);
     CHECK_EQ_INT(lh_store_head(st, "b", "../x\0/../../etc", 15, &m, &e), 0);
     CHECK_EQ_INT(m.size, 3);
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     CHECK_EQ_INT(lh_store_head(st, "b", "../x", 4, &m, &e), LH_ENOENT);
     CHECK_EQ_INT(count_files("data"), 0); /* both are small: inline, no body file */
     CHECK_EQ_INT(lh_store_set_inline_max(st, 0), 0);
@@ -229,20 +229,20 @@ static void overwrite_case(lh_store_t *st, int files)
 {
     lh_err_t e;
     char buf[64];
-    lh_obj_meta_t m;
+    lh_store_meta_t m;
     int fd;
-    CHECK_EQ_INT(lh_store_set_inline_max(st, files ? 0 : LH_INLINE_MAX_DEFAULT), 0);
+    CHECK_EQ_INT(lh_store_set_inline_max(st, files ? 0 : LH_STORE_INLINE_MAX_DEFAULT), 0);
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
     CHECK_EQ_INT(PUTS(st, "b", "k", "version-one"), 0);
     CHECK_EQ_INT(count_files("data"), files);
     CHECK_EQ_INT(lh_store_get(st, "b", "k", 1, &m, &fd, &e), 0); /* reader holds v1 open */
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     CHECK_EQ_INT(PUTS(st, "b", "k", "v2"), 0);
     CHECK_EQ_INT(count_files("data"), files); /* the old body is gone */
     CHECK_EQ_INT(get_all(st, "b", "k", buf, sizeof buf, &m), 2);
     CHECK_EQ_STR(buf, "v2");
     CHECK_EQ_STR(m.etag, "e-v2");
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     CHECK_EQ_INT(read(fd, buf, sizeof buf), 11); /* still readable through the fd */
     CHECK(!memcmp(buf, "version-one", 11));
     close(fd);
@@ -267,22 +267,22 @@ TEST(overwrite_keeps_one_version_inline)
 static void conditional_case(lh_store_t *st, int files)
 {
     lh_err_t e;
-    lh_obj_meta_t m;
-    lh_put_cond_t inm = {.if_none_match_any = 1};
-    CHECK_EQ_INT(lh_store_set_inline_max(st, files ? 0 : LH_INLINE_MAX_DEFAULT), 0);
+    lh_store_meta_t m;
+    lh_store_put_cond_t inm = {.if_none_match_any = 1};
+    CHECK_EQ_INT(lh_store_set_inline_max(st, files ? 0 : LH_STORE_INLINE_MAX_DEFAULT), 0);
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
     CHECK_EQ_INT(put(st, "b", "k", "one", 3, "etag1", NULL, &inm, &e), 0);
     CHECK_EQ_INT(put(st, "b", "k", "two", 3, "etag2", NULL, &inm, &e), LH_EPRECOND);
-    lh_put_cond_t im = {.if_match = "wrong"};
+    lh_store_put_cond_t im = {.if_match = "wrong"};
     CHECK_EQ_INT(put(st, "b", "k", "two", 3, "etag2", NULL, &im, &e), LH_EPRECOND);
     CHECK_EQ_INT(lh_store_head(st, "b", "k", 1, &m, &e), 0);
     CHECK_EQ_STR(m.etag, "etag1");
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     im.if_match = "etag1";
     CHECK_EQ_INT(put(st, "b", "k", "two", 3, "etag2", NULL, &im, &e), 0);
     CHECK_EQ_INT(lh_store_head(st, "b", "k", 1, &m, &e), 0);
     CHECK_EQ_STR(m.etag, "etag2");
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     im.if_match = "etag2";
     CHECK_EQ_INT(put(st, "b", "missing", "x", 1, "e", NULL, &im, &e), LH_EPRECOND);
     CHECK_EQ_INT(lh_store_head(st, "b", "missing", 7, &m, &e), LH_ENOENT);
@@ -325,9 +325,9 @@ TEST(list_byte_order_five_keys)
     CHECK_EQ_STR(c.out, "a,P:a-,a/,a/b,a/b/c");
     lh_err_t e;
     int trunc = 1;
-    char marker[LH_KEY_MAX + 1];
+    char marker[LH_STORE_KEY_MAX + 1];
     size_t mlen = 9;
-    lh_list_opts_t o = {.max_keys = 0};
+    lh_store_list_opts_t o = {.max_keys = 0};
     CHECK_EQ_INT(lh_store_list(st, "b", &o, collect_fn, &c, &trunc, marker, &mlen, &e), 0);
     CHECK_EQ_INT(trunc, 0);
     CHECK_EQ_INT(mlen, 0);
@@ -354,7 +354,7 @@ TEST(list_pagination_matches_one_page)
     /* exactly max entries: not truncated */
     collect_t c = {0};
     int trunc = 1;
-    char marker[LH_KEY_MAX + 1];
+    char marker[LH_STORE_KEY_MAX + 1];
     size_t mlen;
     CHECK_EQ_INT(list_page(st, "", "/", NULL, 0, 5, &c, &trunc, marker, &mlen), 0);
     CHECK_EQ_STR(c.out, "a,a-b,P:a/,P:b/,c");
@@ -456,12 +456,12 @@ TEST(concurrent_puts_leave_complete_versions)
     char *want = malloc(32768), *got = malloc(32768);
     for (int k = 0; k < NKEYS; k++) {
         char key[16];
-        lh_obj_meta_t m;
+        lh_store_meta_t m;
         snprintf(key, sizeof key, "k%d", k);
         long n = get_all(st, "b", key, got, 32768, &m);
         int64_t tag;
         CHECK_EQ_INT(lh_parse_i64(m.etag, &tag), 0);
-        lh_obj_meta_clear(&m);
+        lh_store_meta_clear(&m);
         size_t wn = body_of((int)tag, want);
         CHECK_EQ_INT(n, (long)wn);
         CHECK(!memcmp(got, want, wn));
@@ -489,7 +489,7 @@ static int part(lh_store_t *st, const char *up, int n, const char *data, const c
     return lh_store_part_commit(w, n, etag, "{\"crc\":1}", NULL);
 }
 
-static int count_uploads(const lh_mpu_info_t *u, void *arg)
+static int count_uploads(const lh_store_mpu_t *u, void *arg)
 {
     collect_t *c = arg;
     int n = snprintf(c->out + c->len, sizeof c->out - c->len, "%s%.*s", c->len ? "," : "",
@@ -503,7 +503,7 @@ TEST(multipart_complete_in_part_order)
 {
     lh_err_t e;
     char up[80], buf[64];
-    lh_mpu_info_t u;
+    lh_store_mpu_t u;
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
     CHECK_EQ_INT(lh_store_mpu_create(st, "b", "big", 3, "{\"ct\":\"x\"}", up, &e), 0);
     CHECK(strlen(up) >= 32 && strspn(up, "0123456789abcdef") == strlen(up));
@@ -511,13 +511,13 @@ TEST(multipart_complete_in_part_order)
     CHECK_EQ_INT(u.key_len, 3);
     CHECK_EQ_STR(u.key, "big");
     CHECK_EQ_STR(u.attrs, "{\"ct\":\"x\"}");
-    lh_mpu_info_clear(&u);
+    lh_store_mpu_clear(&u);
     CHECK_EQ_INT(part(st, up, 2, "-second", "m2"), 0);
     CHECK_EQ_INT(part(st, up, 1, "old", "m1"), 0);
     CHECK_EQ_INT(part(st, up, 1, "first", "m1b"), 0); /* replaces part 1 */
     CHECK_EQ_INT(part(st, up, 3, "unused", "m3"), 0);
     CHECK_EQ_INT(count_files("data"), 3);
-    lh_part_info_t *p;
+    lh_store_part_t *p;
     int n, trunc;
     CHECK_EQ_INT(lh_store_mpu_parts(st, "b", up, 0, 0, &p, &n, &trunc, &e), 0);
     CHECK_EQ_INT(n, 3);
@@ -527,24 +527,24 @@ TEST(multipart_complete_in_part_order)
     CHECK_EQ_INT(p[0].size, 5);
     CHECK_EQ_STR(p[0].attrs, "{\"crc\":1}");
     CHECK_EQ_INT(p[1].part_number, 2);
-    lh_part_infos_free(p, n);
+    lh_store_parts_free(p, n);
     CHECK_EQ_INT(lh_store_mpu_parts(st, "b", up, 1, 1, &p, &n, &trunc, &e), 0);
     CHECK_EQ_INT(n, 1);
     CHECK_EQ_INT(trunc, 1);
     CHECK_EQ_INT(p[0].part_number, 2);
-    lh_part_infos_free(p, n);
+    lh_store_parts_free(p, n);
     collect_t c = {0};
     CHECK_EQ_INT(lh_store_mpu_list(st, "b", "", 0, NULL, NULL, 1000, count_uploads, &c, &trunc, &e), 0);
     CHECK_EQ_STR(c.out, "big");
     int parts[] = {1, 2};
-    lh_obj_meta_t m = {.etag = "abc-2"};
-    lh_put_cond_t inm = {.if_none_match_any = 1};
+    lh_store_meta_t m = {.etag = "abc-2"};
+    lh_store_put_cond_t inm = {.if_none_match_any = 1};
     CHECK_EQ_INT(lh_store_mpu_complete(st, "b", up, parts, 2, &m, &inm, &e), 0);
     CHECK_EQ_INT(get_all(st, "b", "big", buf, sizeof buf, &m), 12);
     CHECK_EQ_STR(buf, "first-second");
     CHECK_EQ_STR(m.etag, "abc-2");
     CHECK_EQ_STR(m.attrs, "{\"ct\":\"x\"}"); /* kept from create */
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     CHECK_EQ_INT(lh_store_mpu_get(st, "b", up, &u, &e), LH_ENOENT);
     CHECK_EQ_STR(e.msg, "no such upload");
     CHECK_EQ_INT(count_files("data"), 1); /* parts removed */
@@ -555,7 +555,7 @@ TEST(multipart_complete_in_part_order)
     snprintf(m.etag, sizeof m.etag, "x-1");
     CHECK_EQ_INT(lh_store_mpu_complete(st, "b", up, parts, 1, &m, &inm, &e), LH_EPRECOND);
     CHECK_EQ_INT(lh_store_mpu_get(st, "b", up, &u, &e), 0);
-    lh_mpu_info_clear(&u);
+    lh_store_mpu_clear(&u);
     CHECK_EQ_INT(lh_store_mpu_complete(st, "b", up, parts, 2, &m, NULL, &e), LH_EINVAL); /* no part 2 */
     CHECK_EQ_INT(count_files("data"), 2);
 }
@@ -564,7 +564,7 @@ TEST(multipart_abort_and_unknown)
 {
     lh_err_t e;
     char up[80], up2[80];
-    lh_mpu_info_t u;
+    lh_store_mpu_t u;
     lh_store_writer_t *w;
     int trunc;
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
@@ -598,7 +598,7 @@ TEST(multipart_abort_and_unknown)
 
 /* --- buckets --- */
 
-static int bucket_names(const lh_bucket_info_t *b, void *arg)
+static int bucket_names(const lh_store_bucket_t *b, void *arg)
 {
     collect_t *c = arg;
     int n = snprintf(c->out + c->len, sizeof c->out - c->len, "%s%s:%s:%d", c->len ? "," : "",
@@ -611,7 +611,7 @@ static int bucket_names(const lh_bucket_info_t *b, void *arg)
 TEST(buckets_create_list_delete)
 {
     lh_err_t e;
-    lh_bucket_info_t b;
+    lh_store_bucket_t b;
     char up[80];
     CHECK_EQ_INT(lh_store_bucket_create(st, "zeta", "bob", 1, &e), 0);
     CHECK_EQ_INT(lh_store_bucket_create(st, "alpha", "alice", 0, &e), 0);
@@ -626,7 +626,7 @@ TEST(buckets_create_list_delete)
     CHECK_EQ_STR(b.policy, "{\"Statement\":[]}");
     CHECK_EQ_INT(b.public_read, 1);
     CHECK(b.created_ns > 0);
-    lh_bucket_info_clear(&b);
+    lh_store_bucket_clear(&b);
     CHECK_EQ_INT(lh_store_bucket_set_policy(st, "alpha", NULL, &e), 0);
     CHECK_EQ_INT(lh_store_bucket_get(st, "alpha", &b), 0);
     CHECK(b.policy == NULL);
@@ -638,7 +638,7 @@ TEST(buckets_create_list_delete)
     CHECK_EQ_INT(lh_store_bucket_delete(st, "alpha", &e), 0); /* the upload goes with it */
     CHECK_EQ_INT(lh_store_bucket_get(st, "alpha", &b), LH_ENOENT);
     CHECK_EQ_INT(lh_store_bucket_delete(st, "alpha", &e), LH_ENOENT);
-    CHECK_EQ_INT(lh_store_mpu_get(st, "alpha", up, &(lh_mpu_info_t){0}, &e), LH_ENOENT);
+    CHECK_EQ_INT(lh_store_mpu_get(st, "alpha", up, &(lh_store_mpu_t){0}, &e), LH_ENOENT);
 }
 
 TEST(reopen_keeps_objects_and_removes_leftovers)
@@ -647,7 +647,7 @@ TEST(reopen_keeps_objects_and_removes_leftovers)
     char buf[64], path[256];
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
     CHECK_EQ_INT(PUTS(st, "b", "keep", "kept body"), 0); /* inline */
-    static char big[LH_INLINE_MAX_DEFAULT + 1];
+    static char big[LH_STORE_INLINE_MAX_DEFAULT + 1];
     memset(big, 'z', sizeof big);
     CHECK_EQ_INT(put(st, "b", "big", big, sizeof big, "e", NULL, NULL, &e), 0);
     lh_store_close(st);
@@ -700,12 +700,12 @@ static void fill(char *buf, size_t n, int seed)
 /* 0 when key's body is exactly want[0..n). */
 static int body_is(lh_store_t *st, const char *key, const char *want, size_t n)
 {
-    static char got[LH_INLINE_MAX_DEFAULT * 2 + 2];
+    static char got[LH_STORE_INLINE_MAX_DEFAULT * 2 + 2];
     long r = get_all(st, "b", key, got, sizeof got, NULL);
     return r == (long)n && !memcmp(got, want, n) ? 0 : -1;
 }
 
-static int list_size_fn(const lh_list_entry_t *e, void *arg)
+static int list_size_fn(const lh_store_list_entry_t *e, void *arg)
 {
     *(int64_t *)arg = e->meta ? e->meta->size : -1;
     return 0;
@@ -714,7 +714,7 @@ static int list_size_fn(const lh_list_entry_t *e, void *arg)
 TEST(inline_small_roundtrip_no_file)
 {
     lh_err_t e;
-    lh_obj_meta_t m;
+    lh_store_meta_t m;
     char body[4096], buf[64];
     fill(body, sizeof body, 1);
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
@@ -725,20 +725,20 @@ TEST(inline_small_roundtrip_no_file)
     CHECK_EQ_INT(m.size, 4096);
     CHECK_EQ_STR(m.etag, "e4k");
     CHECK_EQ_STR(m.attrs, "{\"a\":1}");
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     CHECK_EQ_INT(body_is(st, "small", body, sizeof body), 0);
     int64_t listed = 0;
     int trunc;
-    char marker[LH_KEY_MAX + 1];
+    char marker[LH_STORE_KEY_MAX + 1];
     size_t mlen;
-    lh_list_opts_t o = {.max_keys = 10};
+    lh_store_list_opts_t o = {.max_keys = 10};
     CHECK_EQ_INT(lh_store_list(st, "b", &o, list_size_fn, &listed, &trunc, marker, &mlen, &e), 0);
     CHECK_EQ_INT(listed, 4096);
     /* an empty object is inline too */
     CHECK_EQ_INT(put(st, "b", "empty", "", 0, "e0", NULL, NULL, &e), 0);
     CHECK_EQ_INT(lh_store_head(st, "b", "empty", 5, &m, &e), 0);
     CHECK_EQ_INT(m.size, 0);
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     CHECK_EQ_INT(get_all(st, "b", "empty", buf, sizeof buf, NULL), 0);
     CHECK_EQ_INT(count_files("data"), 0);
     CHECK_EQ_INT(lh_store_delete(st, "b", "small", 5, &e), 0);
@@ -750,15 +750,15 @@ TEST(inline_small_roundtrip_no_file)
 TEST(inline_limit_boundary)
 {
     lh_err_t e;
-    static char body[LH_INLINE_MAX_DEFAULT + 1];
+    static char body[LH_STORE_INLINE_MAX_DEFAULT + 1];
     fill(body, sizeof body, 2);
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
-    CHECK_EQ_INT(put(st, "b", "at", body, LH_INLINE_MAX_DEFAULT, "e", NULL, NULL, &e), 0);
+    CHECK_EQ_INT(put(st, "b", "at", body, LH_STORE_INLINE_MAX_DEFAULT, "e", NULL, NULL, &e), 0);
     CHECK_EQ_INT(count_files("data"), 0); /* exactly the limit: inline */
     CHECK_EQ_INT(put(st, "b", "over", body, sizeof body, "e", NULL, NULL, &e), 0);
     CHECK_EQ_INT(count_files("data"), 1); /* one byte more: a body file */
     CHECK_EQ_INT(count_files("tmp"), 0);
-    CHECK_EQ_INT(body_is(st, "at", body, LH_INLINE_MAX_DEFAULT), 0);
+    CHECK_EQ_INT(body_is(st, "at", body, LH_STORE_INLINE_MAX_DEFAULT), 0);
     CHECK_EQ_INT(body_is(st, "over", body, sizeof body), 0);
     CHECK_EQ_INT(lh_store_delete(st, "b", "over", 4, &e), 0);
     CHECK_EQ_INT(count_files("data"), 0);
@@ -769,7 +769,7 @@ TEST(inline_spill_mid_write)
     lh_err_t e;
     lh_store_writer_t *w;
     static char body[100000];
-    lh_obj_meta_t m = {.etag = "spilled"};
+    lh_store_meta_t m = {.etag = "spilled"};
     fill(body, sizeof body, 3);
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
     CHECK_EQ_INT(lh_store_put_begin(st, "b", &w, &e), 0);
@@ -806,7 +806,7 @@ TEST(inline_overwrite_file_inline_file)
     lh_err_t e;
     static char big1[70000], big3[80000];
     char small[100], names[4][64], first[64], buf[128];
-    lh_obj_meta_t m;
+    lh_store_meta_t m;
     int fd;
     fill(big1, sizeof big1, 4);
     fill(big3, sizeof big3, 5);
@@ -816,7 +816,7 @@ TEST(inline_overwrite_file_inline_file)
     CHECK_EQ_INT(data_names(names, 4), 1);
     snprintf(first, sizeof first, "%s", names[0]);
     CHECK_EQ_INT(lh_store_get(st, "b", "k", 1, &m, &fd, &e), 0); /* reader holds v1 */
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     CHECK_EQ_INT(put(st, "b", "k", small, sizeof small, "v2", NULL, NULL, &e), 0);
     CHECK_EQ_INT(count_files("data"), 0); /* file -> inline: v1's body unlinked */
     CHECK_EQ_INT(body_is(st, "k", small, sizeof small), 0);
@@ -824,7 +824,7 @@ TEST(inline_overwrite_file_inline_file)
     CHECK(!memcmp(buf, big1 + 69950, 50));
     close(fd);
     CHECK_EQ_INT(lh_store_get(st, "b", "k", 1, &m, &fd, &e), 0); /* reader holds v2 (inline) */
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     CHECK_EQ_INT(put(st, "b", "k", big3, sizeof big3, "v3", NULL, NULL, &e), 0);
     CHECK_EQ_INT(data_names(names, 4), 1); /* inline -> file: only v3's body */
     CHECK(strcmp(names[0], first) != 0);
@@ -865,7 +865,7 @@ static int sendfile_check(int fd, int out, int in, off_t off, size_t len, const 
 TEST(inline_get_fd_pread_and_sendfile)
 {
     lh_err_t e;
-    lh_obj_meta_t m;
+    lh_store_meta_t m;
     char body[5000], buf[200];
     int fd, sv[2], pp[2];
     struct stat sb;
@@ -875,7 +875,7 @@ TEST(inline_get_fd_pread_and_sendfile)
     CHECK_EQ_INT(count_files("data"), 0);
     CHECK_EQ_INT(lh_store_get(st, "b", "k", 1, &m, &fd, &e), 0);
     CHECK_EQ_INT(m.size, 5000);
-    lh_obj_meta_clear(&m);
+    lh_store_meta_clear(&m);
     CHECK_EQ_INT(fstat(fd, &sb), 0);
     CHECK(S_ISREG(sb.st_mode));
     CHECK_EQ_INT(sb.st_size, 5000);
@@ -899,8 +899,8 @@ TEST(inline_get_fd_pread_and_sendfile)
 TEST(inline_disabled_by_zero)
 {
     lh_err_t e;
-    lh_obj_meta_t m;
-    CHECK_EQ_INT(lh_store_set_inline_max(st, LH_INLINE_MAX_LIMIT + 1), LH_ETOOBIG);
+    lh_store_meta_t m;
+    CHECK_EQ_INT(lh_store_set_inline_max(st, LH_STORE_INLINE_MAX_LIMIT + 1), LH_ETOOBIG);
     CHECK_EQ_INT(lh_store_set_inline_max(st, 0), 0);
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
     CHECK_EQ_INT(PUTS(st, "b", "f", "file body"), 0);
@@ -910,7 +910,7 @@ TEST(inline_disabled_by_zero)
     CHECK_EQ_INT(count_files("tmp"), 1);
     CHECK_EQ_INT(lh_store_set_inline_max(st, 16), 0);
     CHECK_EQ_INT(lh_store_put_write(w, "x", 1, &e), 0);
-    m = (lh_obj_meta_t){.etag = "w"};
+    m = (lh_store_meta_t){.etag = "w"};
     CHECK_EQ_INT(lh_store_put_commit(w, "w", 1, &m, NULL, &e), 0);
     CHECK_EQ_INT(count_files("data"), 2);
     CHECK_EQ_INT(PUTS(st, "b", "i", "sixteen bytes!!!"), 0); /* limit 16: inline */
@@ -1014,7 +1014,7 @@ static void bulk_key(int64_t i, char *key, size_t cap)
     snprintf(key, cap, "d%03d/s%02d/f%07lld", (int)(i % 1000), (int)(i % 7), (long long)i);
 }
 
-static int count_entries(const lh_list_entry_t *e, void *arg)
+static int count_entries(const lh_store_list_entry_t *e, void *arg)
 {
     (void)e;
     (*(long *)arg)++;
@@ -1043,12 +1043,12 @@ TEST(list_100k_keys_memory_bounded)
     static const char *const delims[] = {"", "/"};
     long want[] = {100001, 0};
     for (int d = 0; d < 2; d++) {
-        char marker[LH_KEY_MAX + 1];
+        char marker[LH_STORE_KEY_MAX + 1];
         size_t mlen = 0;
         int trunc = 1;
         long n = 0;
         while (trunc) {
-            lh_list_opts_t o = {"", 0, delims[d], strlen(delims[d]), marker, mlen, 1000};
+            lh_store_list_opts_t o = {"", 0, delims[d], strlen(delims[d]), marker, mlen, 1000};
             CHECK_EQ_INT(lh_store_list(st, "b", &o, count_entries, &n, &trunc, marker, &mlen, &e), 0);
             long now = rss_kb();
             peak = now > peak ? now : peak;

@@ -137,7 +137,7 @@ static int rec_bucket_create(void *impl, const char *b, lh_err_t *err)
     return 0;
 }
 static int rec_get(void *impl, const char *b, const char *k, int64_t off, int64_t len,
-                   int (*sink)(void *, const void *, size_t), void *arg, lh_os_meta_t *m,
+                   int (*sink)(void *, const void *, size_t), void *arg, lh_objstore_meta_t *m,
                    lh_err_t *err)
 {
     rec_op("get");
@@ -146,20 +146,20 @@ static int rec_get(void *impl, const char *b, const char *k, int64_t off, int64_
     return sink(arg, data, sizeof data);
 }
 static int rec_put(void *impl, const char *b, const char *k, const void *d, size_t n,
-                   const char *ct, int if_absent, lh_os_meta_t *out, lh_err_t *err)
+                   const char *ct, int if_absent, lh_objstore_meta_t *out, lh_err_t *err)
 {
     rec_op(if_absent ? "put_if_absent" : "put");
     snprintf(R.content_type, sizeof R.content_type, "%s", ct);
     return 0;
 }
 static int rec_put_fd(void *impl, const char *b, const char *k, int fd, int64_t size,
-                      const char *ct, lh_os_meta_t *out, lh_err_t *err)
+                      const char *ct, lh_objstore_meta_t *out, lh_err_t *err)
 {
     rec_op("put_fd");
     R.put_fd_size = size;
     return 0;
 }
-static int rec_head(void *impl, const char *b, const char *k, lh_os_meta_t *out, lh_err_t *err)
+static int rec_head(void *impl, const char *b, const char *k, lh_objstore_meta_t *out, lh_err_t *err)
 {
     rec_op("head");
     return 0;
@@ -170,7 +170,7 @@ static int rec_del(void *impl, const char *b, const char *k, lh_err_t *err)
     return 0;
 }
 static int rec_list(void *impl, const char *b, const char *p, const char *d,
-                    int (*fn)(void *, const char *, int, const lh_os_meta_t *), void *arg,
+                    int (*fn)(void *, const char *, int, const lh_objstore_meta_t *), void *arg,
                     lh_err_t *err)
 {
     rec_op(d ? "list_delim" : "list");
@@ -196,7 +196,7 @@ static int rec_mpu_put_part(void *impl, const char *b, const char *k, const char
     return 0;
 }
 static int rec_mpu_complete(void *impl, const char *b, const char *k, const char *id,
-                            const char *const *etags, int n, lh_os_meta_t *out, lh_err_t *err)
+                            const char *const *etags, int n, lh_objstore_meta_t *out, lh_err_t *err)
 {
     rec_op("mpu_complete");
     R.completed = n;
@@ -239,7 +239,7 @@ static void vt_rejects_bad_arguments(void)
     lh_objstore_t *os = rec_open();
     CHECK(os);
     lh_err_t err = {0};
-    char longkey[LH_KEY_MAX + 2];
+    char longkey[LH_STORE_KEY_MAX + 2];
     memset(longkey, 'k', sizeof longkey - 1);
     longkey[sizeof longkey - 1] = 0;
     CHECK_EQ_INT(lh_objstore_put(os, "b", "", "x", 1, NULL, NULL, &err), LH_EINVAL);
@@ -256,7 +256,7 @@ static void vt_rejects_bad_arguments(void)
     CHECK_EQ_INT(lh_objstore_mpu_complete(os, "b", "k", "u", NULL, 0, NULL, &err), LH_EINVAL);
     CHECK_EQ_INT(R.calls, 0);
     /* key of exactly 1024 bytes is fine */
-    longkey[LH_KEY_MAX] = 0;
+    longkey[LH_STORE_KEY_MAX] = 0;
     CHECK_EQ_INT(lh_objstore_put(os, "b", longkey, "x", 1, NULL, NULL, &err), 0);
     CHECK_EQ_STR(R.last_op, "put");
     lh_buf_free(&b);
@@ -270,7 +270,7 @@ static void vt_dispatches_and_defaults_content_type(void)
     lh_err_t err = {0};
     CHECK_EQ_STR(lh_objstore_kind(os), "rec");
     CHECK_EQ_INT(lh_objstore_put(os, "b", "k", "x", 1, NULL, NULL, &err), 0);
-    CHECK_EQ_STR(R.content_type, LH_OS_DEFAULT_TYPE);
+    CHECK_EQ_STR(R.content_type, LH_OBJSTORE_DEFAULT_TYPE);
     CHECK_EQ_INT(lh_objstore_put_if_absent(os, "b", "k", "x", 1, "text/csv", NULL, &err), 0);
     CHECK_EQ_STR(R.last_op, "put_if_absent");
     CHECK_EQ_STR(R.content_type, "text/csv");
@@ -331,7 +331,7 @@ static void vt_put_file_splits_into_8mib_parts(void)
 {
     lh_objstore_t *os = rec_open();
     CHECK(os);
-    size_t n = 2 * LH_OS_PART_SIZE + 5;
+    size_t n = 2 * LH_OBJSTORE_PART_SIZE + 5;
     char path[64], *data = NULL;
     CHECK_EQ_INT(tmp_file(path, sizeof path, n, &data), 0);
     lh_err_t err = {0};
@@ -339,12 +339,12 @@ static void vt_put_file_splits_into_8mib_parts(void)
     unlink(path);
     CHECK_EQ_INT(rc, 0);
     CHECK_EQ_INT(R.nparts, 3);
-    CHECK_EQ_INT(R.part_sizes[0], (int64_t)LH_OS_PART_SIZE);
-    CHECK_EQ_INT(R.part_sizes[1], (int64_t)LH_OS_PART_SIZE);
+    CHECK_EQ_INT(R.part_sizes[0], (int64_t)LH_OBJSTORE_PART_SIZE);
+    CHECK_EQ_INT(R.part_sizes[1], (int64_t)LH_OBJSTORE_PART_SIZE);
     CHECK_EQ_INT(R.part_sizes[2], 5);
-    CHECK(R.part_sums[0] == sum_bytes(data, LH_OS_PART_SIZE));
-    CHECK(R.part_sums[1] == sum_bytes(data + LH_OS_PART_SIZE, LH_OS_PART_SIZE));
-    CHECK(R.part_sums[2] == sum_bytes(data + 2 * LH_OS_PART_SIZE, 5));
+    CHECK(R.part_sums[0] == sum_bytes(data, LH_OBJSTORE_PART_SIZE));
+    CHECK(R.part_sums[1] == sum_bytes(data + LH_OBJSTORE_PART_SIZE, LH_OBJSTORE_PART_SIZE));
+    CHECK(R.part_sums[2] == sum_bytes(data + 2 * LH_OBJSTORE_PART_SIZE, 5));
     CHECK_EQ_INT(R.completed, 3);
     CHECK_EQ_STR(R.complete_etags[0], "etag-1");
     CHECK_EQ_STR(R.complete_etags[2], "etag-3");
@@ -358,7 +358,7 @@ static void vt_put_file_aborts_on_failure(void)
     lh_objstore_t *os = rec_open();
     CHECK(os);
     R.fail_part = 2;
-    size_t n = 2 * LH_OS_PART_SIZE;
+    size_t n = 2 * LH_OBJSTORE_PART_SIZE;
     char path[64], *data = NULL;
     CHECK_EQ_INT(tmp_file(path, sizeof path, n, &data), 0);
     lh_err_t err = {0};
@@ -385,7 +385,7 @@ typedef struct listed {
     int stop_at; /* return 7 at this entry (1-based), 0 = never */
 } listed_t;
 
-static int collect(void *arg, const char *key, int is_prefix, const lh_os_meta_t *m)
+static int collect(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *m)
 {
     listed_t *l = arg;
     if (l->n < 64) {
@@ -407,14 +407,14 @@ static void hex_md5(const void *d, size_t n, char *out)
 static void c_put_get_roundtrip(lh_objstore_t *os, const char *bk)
 {
     lh_err_t err = {0};
-    lh_os_meta_t m;
+    lh_objstore_meta_t m;
     CHECK_EQ_INT(lh_objstore_put(os, bk, "hello.txt", "hello world", 11, "text/plain", &m, &err),
                  0);
     CHECK_EQ_STR(m.etag, "5eb63bbbe01eeed093cb22bb8f5acdc3"); /* md5("hello world") */
     CHECK_EQ_INT(m.size, 11);
     lh_buf_t b;
     lh_buf_init(&b, 0);
-    lh_os_meta_t g;
+    lh_objstore_meta_t g;
     CHECK_EQ_INT(lh_objstore_get_buf(os, bk, "hello.txt", 0, -1, &b, &g, &err), 0);
     CHECK_EQ_INT(b.len, 11);
     CHECK(memcmp(b.ptr, "hello world", 11) == 0);
@@ -449,7 +449,7 @@ static void c_get_range(lh_objstore_t *os, const char *bk)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         lh_buf_t b;
         lh_buf_init(&b, 0);
-        lh_os_meta_t m;
+        lh_objstore_meta_t m;
         CHECK_EQ_INT(lh_objstore_get_buf(os, bk, "r", cases[i].off, cases[i].len, &b, &m, &err), 0);
         CHECK_EQ_INT(b.len, cases[i].want_len);
         CHECK(memcmp(b.ptr, d + cases[i].want_off, b.len) == 0);
@@ -485,7 +485,7 @@ static void c_missing_is_enoent(lh_objstore_t *os, const char *bk)
 static void c_head_meta(lh_objstore_t *os, const char *bk)
 {
     lh_err_t err = {0};
-    lh_os_meta_t m;
+    lh_objstore_meta_t m;
     char want[33];
     hex_md5("0123456789", 10, want);
     CHECK_EQ_INT(lh_objstore_put(os, bk, "h", "0123456789", 10, "application/json", NULL, &err), 0);
@@ -555,7 +555,7 @@ typedef struct order {
     char last[64];
 } order_t;
 
-static int check_order(void *arg, const char *key, int is_prefix, const lh_os_meta_t *m)
+static int check_order(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *m)
 {
     order_t *o = arg;
     char want[64];
@@ -587,7 +587,7 @@ static void c_list_many_pages(lh_objstore_t *os, const char *bk)
 static void c_put_if_absent(lh_objstore_t *os, const char *bk)
 {
     lh_err_t err = {0};
-    lh_os_meta_t m;
+    lh_objstore_meta_t m;
     CHECK_EQ_INT(lh_objstore_put_if_absent(os, bk, "_delta_log/0.json", "v1", 2, NULL, &m, &err),
                  0);
     CHECK_EQ_INT(m.size, 2);
@@ -631,8 +631,8 @@ static void c_odd_keys_roundtrip(lh_objstore_t *os, const char *bk)
 static void c_multipart(lh_objstore_t *os, const char *bk)
 {
     lh_err_t err = {0};
-    char id[LH_OS_UPLOAD_ID_MAX], e1[80], e2[80];
-    size_t n1 = (size_t)LH_OS_MIN_PART, n2 = 100;
+    char id[LH_OBJSTORE_UPLOAD_ID_MAX], e1[80], e2[80];
+    size_t n1 = (size_t)LH_OBJSTORE_MIN_PART, n2 = 100;
     char *d = pattern(n1 + n2, 11);
     CHECK(d);
     CHECK_EQ_INT(
@@ -647,7 +647,7 @@ static void c_multipart(lh_objstore_t *os, const char *bk)
     CHECK_EQ_STR(e1, w1);
     CHECK_EQ_STR(e2, w2);
     const char *etags[2] = {e1, e2};
-    lh_os_meta_t m;
+    lh_objstore_meta_t m;
     CHECK_EQ_INT(lh_objstore_mpu_complete(os, bk, "big.bin", id, etags, 2, &m, &err), 0);
     /* multipart etag: md5 of the raw part md5s, "-2" */
     unsigned char raw[32];
@@ -658,7 +658,7 @@ static void c_multipart(lh_objstore_t *os, const char *bk)
     snprintf(want, sizeof want, "%s-2", hx);
     CHECK_EQ_STR(m.etag, want);
     CHECK_EQ_INT(m.size, (int64_t)(n1 + n2));
-    lh_os_meta_t h;
+    lh_objstore_meta_t h;
     CHECK_EQ_INT(lh_objstore_head(os, bk, "big.bin", &h, &err), 0);
     CHECK_EQ_STR(h.etag, want);
     CHECK_EQ_INT(h.size, (int64_t)(n1 + n2));
@@ -675,7 +675,7 @@ static void c_multipart(lh_objstore_t *os, const char *bk)
 static void c_multipart_refusals(lh_objstore_t *os, const char *bk)
 {
     lh_err_t err = {0};
-    char id[LH_OS_UPLOAD_ID_MAX], e1[80], e2[80];
+    char id[LH_OBJSTORE_UPLOAD_ID_MAX], e1[80], e2[80];
     CHECK_EQ_INT(lh_objstore_mpu_create(os, bk, "m", NULL, id, sizeof id, &err), 0);
     CHECK_EQ_INT(lh_objstore_mpu_put_part(os, bk, "m", id, 1, "small", 5, e1, &err), 0);
     CHECK_EQ_INT(lh_objstore_mpu_put_part(os, bk, "m", id, 2, "small", 5, e2, &err), 0);
@@ -704,10 +704,10 @@ static void c_multipart_refusals(lh_objstore_t *os, const char *bk)
 static void c_put_file(lh_objstore_t *os, const char *bk)
 {
     lh_err_t err = {0};
-    size_t n = 2 * LH_OS_PART_SIZE + 1234;
+    size_t n = 2 * LH_OBJSTORE_PART_SIZE + 1234;
     char path[64], *d = NULL;
     CHECK_EQ_INT(tmp_file(path, sizeof path, n, &d), 0);
-    lh_os_meta_t m;
+    lh_objstore_meta_t m;
     int rc = lh_objstore_put_file(os, bk, "file.bin", path, "text/csv", &m, &err);
     CHECK_EQ_INT(rc, 0);
     CHECK_EQ_INT(m.size, (int64_t)n);
@@ -766,7 +766,7 @@ static void c_sink_stop(lh_objstore_t *os, const char *bk)
     CHECK_EQ_INT(lh_objstore_get(os, bk, "s", 0, -1, stop_sink, &got, NULL, &err), 42);
     CHECK(got > 0 && got < (1u << 20));
     /* the handle still works after an aborted transfer */
-    lh_os_meta_t m;
+    lh_objstore_meta_t m;
     CHECK_EQ_INT(lh_objstore_head(os, bk, "s", &m, &err), 0);
     CHECK_EQ_INT(m.size, 1 << 20);
     free(d);
@@ -1050,7 +1050,7 @@ static void s3_retries_5xx_for_idempotent_requests(void)
     lh_err_t err = {0};
     lh_buf_t b;
     lh_buf_init(&b, 0);
-    lh_os_meta_t m;
+    lh_objstore_meta_t m;
     int rc1 = lh_objstore_get_buf(os, "b", "k", 0, -1, &b, &m, &err);
     int rc2 = lh_objstore_put_if_absent(os, "b", "k", "x", 1, NULL, NULL, &err);
     int rc3 = lh_objstore_put_if_absent(os, "b", "k", "x", 1, NULL, &m, &err);

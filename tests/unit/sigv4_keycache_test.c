@@ -11,7 +11,7 @@
 
 #include "core/crypto.h"
 #include "store/auth_int.h"
-#include "store/sigv4.h"
+#include "store/auth.h"
 #include "test.h"
 
 static int same_key(const char *ak, const char *secret, const char *date8, const char *region,

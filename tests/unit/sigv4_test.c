@@ -12,7 +12,7 @@
 #include "store/auth_int.h"
 #include "core/checksum.h"
 #include "core/crypto.h"
-#include "store/sigv4.h"
+#include "store/auth.h"
 #include "test.h"
 
 #include <jansson.h>

@@ -1,4 +1,6 @@
-/* AWS request authentication, server and client side:
+/* The auth module: AWS request authentication, server and client side.
+ * auth.c picks the scheme; its leaves are sigv4.c, sigv2.c and awschunked.c
+ * (auth_int.h is shared by those files only):
  *  - Signature V4: Authorization header, presigned query (X-Amz-*), with
  *    expiry and clock-skew checks; the seed signature for chunk signatures;
  *  - Signature V2: Authorization "AWS ak:sig" header and presigned
@@ -8,8 +10,8 @@
  * (S3 does not normalize or double-encode), the canonical query is sorted by
  * encoded name then value, header values are trimmed with inner runs of
  * spaces collapsed. */
-#ifndef LH_STORE_SIGV4_H
-#define LH_STORE_SIGV4_H
+#ifndef LH_STORE_AUTH_H
+#define LH_STORE_AUTH_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -49,13 +51,20 @@ typedef struct lh_sig {
     const char *s3_error;
 } lh_sig_t;
 
-/* Finds which scheme the request uses and parses its fields (no secret
- * needed). Returns 0 (kind may be LH_SIG_ANON), or LH_EINVAL with
- * sig->s3_error and err set. */
+/* Finds which scheme the request uses and parses its fields into *sig (the
+ * caller's; no secret needed). r and what it points to are borrowed.
+ * Returns 0 (kind may be LH_SIG_ANON), or with sig->s3_error (static) and
+ * err set. Errors: LH_EINVAL (several schemes at once, an unsupported or
+ * malformed Authorization header or presigned query, a missing or bad
+ * date). */
 int lh_sig_parse(const lh_sig_request_t *r, lh_sig_t *sig, lh_err_t *err);
-/* Verifies the signature with the user's secret: 0, LH_EAUTH
- * (SignatureDoesNotMatch), LH_EPERM (expired presigned URL: AccessDenied
- * "Request has expired"; skew > 15 min: RequestTimeTooSkewed). */
+/* Verifies the signature of a request lh_sig_parse accepted with the user's
+ * secret (borrowed); on success a V4 sig holds the signing key for chunk
+ * signatures. Returns 0, or with sig->s3_error and err set. Errors:
+ * LH_EAUTH (SignatureDoesNotMatch; AccessDenied for an anonymous sig),
+ * LH_EPERM (expired or not yet valid presigned URL: AccessDenied; skew over
+ * 15 minutes: RequestTimeTooSkewed; unsigned x-amz-* headers:
+ * AccessDenied), LH_EINVAL (as lh_sig_parse), LH_ENOMEM (V2). */
 int lh_sig_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secret, lh_err_t *err);
 
 /* Incremental decoder for aws-chunked bodies:
@@ -67,14 +76,18 @@ int lh_sig_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secret, 
  * Accepts any split of the input. */
 typedef struct lh_awschunked lh_awschunked_t;
 enum { LH_AWSCHUNKED_UNSIGNED = 0, LH_AWSCHUNKED_SIGNED = 1 };
-/* sig: the verified seed (signed form; may be NULL for unsigned).
- * trailer: 1 when the payload hash says ...-TRAILER. Owned by the caller. */
+/* sig: the verified seed (signed form; may be NULL for unsigned), copied.
+ * trailer: 1 when the payload hash says ...-TRAILER. *out is owned by the
+ * caller (lh_awschunked_free). Errors (codes only): LH_EINVAL (signed mode
+ * without a V4 seed), LH_ENOMEM. */
 int lh_awschunked_new(lh_awschunked_t **out, int mode, int trailer, const lh_sig_t *sig);
+/* Frees d (NULL is fine). */
 void lh_awschunked_free(lh_awschunked_t *d);
 /* Feeds encoded bytes; decoded bytes go to emit (which may be called several
  * times; a non-zero return from emit stops decoding and is returned).
- * Returns 0, or LH_EPROTO (bad framing; err says where) or LH_EAUTH (chunk or
- * trailer signature mismatch). Bytes after the end are LH_EPROTO. */
+ * Returns 0, or emit's non-zero return, or with err set. Errors: LH_EPROTO
+ * (bad framing, bytes after the end; err says where), LH_EAUTH (chunk or
+ * trailer signature mismatch), LH_ENOMEM. */
 int lh_awschunked_feed(lh_awschunked_t *d, const char *in, size_t n,
                        int (*emit)(void *arg, const char *data, size_t n), void *arg,
                        lh_err_t *err);
@@ -98,8 +111,10 @@ typedef struct lh_sign_input {
     const char *access_key, *secret_key, *region, *service;
     int64_t now;              /* unix seconds */
 } lh_sign_input_t;
-/* Fills authorization ("AWS4-HMAC-SHA256 Credential=...") and amz_date
- * (16 chars + NUL). Returns 0 or LH_ETOOBIG. */
+/* Fills authorization (caller's, cap bytes: "AWS4-HMAC-SHA256
+ * Credential=...") and amz_date (caller's, 16 chars + NUL; may be NULL).
+ * Returns 0, or (codes only) LH_ETOOBIG (authorization does not fit, a scope,
+ * header name or canonical request too long), LH_ENOMEM. */
 int lh_sigv4_sign(const lh_sign_input_t *in, char *authorization, size_t cap, char *amz_date);
 
 #endif

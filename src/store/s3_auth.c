@@ -1,0 +1,99 @@
+/* Who is calling and what they may do. Authentication runs on the loop
+ * thread: the signature (SigV4/V2 through the auth module, store/auth.h)
+ * against the user's secret from the metadata cache. Authorization runs in
+ * workers, since it needs the bucket row: admin, owner (writers and admins;
+ * readers only read), the bucket policy (Deny beats Allow), or the
+ * public-read ACL. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/policy.h"
+#include "store/s3_int.h"
+
+const char *lh__s3_authenticate(s3_req_t *r, lh_http_req_t *h, lh_err_t *err)
+{
+    lh_sig_request_t sr = {
+        .method = h->method, .path = h->path, .query = h->query,
+        .headers = h->headers, .nheaders = h->nheaders, .now = time(NULL),
+    };
+    char res[2048];
+    int vh = lh__s3_vhost_bucket(r, res, sizeof res) == 1;
+    /* V2 canonical resource: "/bucket" + path for virtual-host requests; a
+     * request for a bucket itself signs "/bucket/" (as botocore and S3 do)
+     * even when the path-style URL is "/bucket" */
+    int slash = !vh && r->bucket[0] && !r->key && h->path.len && h->path.ptr[h->path.len - 1] != '/';
+    char *v2 = lh_arena_printf(h->arena, "%s%s%.*s%s", vh ? "/" : "", vh ? r->bucket : "",
+                               (int)h->path.len, h->path.ptr, slash ? "/" : "");
+    sr.v2_resource = (lh_str_t){v2, v2 ? strlen(v2) : 0};
+    if (lh_sig_parse(&sr, &r->sig, err) != 0)
+        return r->sig.s3_error ? r->sig.s3_error : "AccessDenied";
+    if (r->sig.kind == LH_SIG_ANON) {
+        r->anonymous = 1;
+        return NULL;
+    }
+    if (lh_meta_user_get(r->s3->meta, r->sig.access_key, &r->user) != 0)
+        return "InvalidAccessKeyId";
+    int rc = lh_sig_verify(&sr, &r->sig, r->user.secret_key, err);
+    if (rc == LH_EAUTH && slash && (r->sig.kind == LH_SIG_V2_HEADER || r->sig.kind == LH_SIG_V2_QUERY)) {
+        sr.v2_resource.len--; /* some V2 signers keep the path as sent */
+        rc = lh_sig_verify(&sr, &r->sig, r->user.secret_key, err);
+    }
+    if (rc != 0)
+        return r->sig.s3_error ? r->sig.s3_error : "SignatureDoesNotMatch";
+    return NULL;
+}
+
+int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *action,
+                  const char *key, size_t key_len)
+{
+    int admin = !r->anonymous && r->user.role == LH_ROLE_ADMIN;
+    int allowed = 0;
+    if (admin || (!r->anonymous && !strcmp(info->owner, r->user.access_key)))
+        allowed = 1;
+    if (allowed && !admin && r->user.role == LH_ROLE_READER && r->op->needs_write)
+        allowed = 0;
+    if (action && info->policy) {
+        lh_policy_t *pol = NULL;
+        if (lh_policy_parse(info->policy, strlen(info->policy), info->name, &pol, NULL) == 0) {
+            char *k = key ? strndup(key, key_len) : NULL;
+            int v = lh_policy_eval(pol, r->anonymous ? NULL : r->user.access_key, action,
+                                   info->name, k);
+            free(k);
+            lh_policy_free(pol);
+            if (v == LH_POLICY_DENY && !admin)
+                return 0;
+            if (v == LH_POLICY_ALLOW)
+                allowed = 1;
+        }
+    }
+    if (!allowed && action && info->public_read &&
+        (!strcmp(action, "s3:GetObject") || !strcmp(action, "s3:ListBucket")))
+        allowed = 1;
+    return allowed;
+}
+
+int lh__s3_authorize(s3_req_t *r, const char *bucket, const char *action, const char *key,
+                     size_t key_len, lh_store_bucket_t *info_out)
+{
+    lh_store_bucket_t info = {0};
+    lh_err_t err = {0};
+    int rc = lh_store_bucket_get(r->s3->st, bucket, &info);
+    if (rc != 0) {
+        if (rc == LH_ENOENT && r->anonymous)
+            lh__s3_error(r, "AccessDenied", NULL);
+        else
+            lh__s3_error_from(r, rc, (lh_err_set(&err, rc, "no such bucket"), &err));
+        return -1;
+    }
+    if (!lh__s3_access(r, &info, action, key, key_len)) {
+        lh_store_bucket_clear(&info);
+        lh__s3_error(r, "AccessDenied", NULL);
+        return -1;
+    }
+    if (info_out)
+        *info_out = info;
+    else
+        lh_store_bucket_clear(&info);
+    return 0;
+}
