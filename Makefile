@@ -4,7 +4,7 @@
 #   make unit             build and run the unit tests (optimized)
 #   make unit-asan        the same under the sanitizers
 #   make fuzz             libFuzzer targets in build-fuzz/ (clang)
-#   make format / lint
+#   make format / format-check / lint
 CC      ?= cc
 PKGS    := libuv jansson yaml-0.1 sqlite3 openssl libcurl zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
@@ -34,7 +34,7 @@ MAIN_OBJ  := $(BUILD)/obj/src/main.o
 UNIT_SRCS := $(wildcard tests/unit/*_test.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all asan unit unit-asan fuzz fuzz-replay clean format lint docs
+.PHONY: all asan unit unit-asan fuzz fuzz-replay clean format format-check lint docs
 all: $(BUILD)/lakehouse
 
 $(BUILD)/lakehouse: $(MAIN_OBJ) $(BUILD)/liblh.a
@@ -81,8 +81,13 @@ fuzz-replay: $(FUZZ_BINS)
 docs: $(BUILD)/lakehouse
 	$(BUILD)/lakehouse config doc > docs/config.md
 
+# one formatter for every machine: Debian 12's clang-format 14, by name
+CLANG_FORMAT ?= clang-format-14
+FORMAT_SRCS = $$(find src tests/unit fuzz bench -name '*.[ch]' | sort)
 format:
-	clang-format -i $$(find src tests/unit fuzz bench -name '*.[ch]')
+	$(CLANG_FORMAT) -i $(FORMAT_SRCS)
+format-check:
+	@$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SRCS) && echo "format: ok"
 lint:
 	@scripts/lint.sh
 

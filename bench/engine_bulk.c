@@ -21,12 +21,10 @@ static int bulk_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     lh_store_meta_t m;
     char id[LH__ID_LEN + 1], key[LH_STORE_KEY_MAX + 1];
     sqlite3_stmt *s = lh__store_stmt(c, Q_OBJ_GET, err);
-    if (!s)
-        return LH_EIO;
+    if (!s) return LH_EIO;
     sqlite3_bind_text(s, 1, b->bucket, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, b->src, (int)strlen(b->src), SQLITE_STATIC);
-    if (sqlite3_step(s) != SQLITE_ROW)
-        return lh_err_set(err, LH_ENOENT, "no such key");
+    if (sqlite3_step(s) != SQLITE_ROW) return lh_err_set(err, LH_ENOENT, "no such key");
     lh__meta_from_row(s, 0, &m, 0);
     int64_t size = m.size;
     char etag[sizeof m.etag];
@@ -37,8 +35,7 @@ static int bulk_fn(lh__conn_t *c, void *arg, lh_err_t *err)
         sqlite3_reset(s);
         return lh_err_set(err, LH_ENOMEM, "out of memory");
     }
-    if (data && size)
-        memcpy(data, sqlite3_column_blob(s, 5), (size_t)size);
+    if (data && size) memcpy(data, sqlite3_column_blob(s, 5), (size_t)size);
     sqlite3_reset(s);
     int rc = 0;
     for (int64_t i = 0; !rc && i < b->n; i++) {
@@ -54,10 +51,8 @@ static int bulk_fn(lh__conn_t *c, void *arg, lh_err_t *err)
         sqlite3_bind_int64(s, 4, lh__now_ns());
         sqlite3_bind_text(s, 5, etag, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 7, id, -1, SQLITE_STATIC);
-        if (data)
-            sqlite3_bind_blob64(s, 8, data, (sqlite3_uint64)size, SQLITE_STATIC);
-        if (sqlite3_step(s) != SQLITE_DONE)
-            rc = lh__sql_err(c, err, "bulk insert");
+        if (data) sqlite3_bind_blob64(s, 8, data, (sqlite3_uint64)size, SQLITE_STATIC);
+        if (sqlite3_step(s) != SQLITE_DONE) rc = lh__sql_err(c, err, "bulk insert");
     }
     free(data);
     return rc;

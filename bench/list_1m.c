@@ -34,10 +34,8 @@ static void rss(long *peak_kb, long *cur_kb)
     getrusage(RUSAGE_SELF, &ru);
     *peak_kb = ru.ru_maxrss;
     FILE *f = fopen("/proc/self/statm", "r");
-    if (f && fscanf(f, "%ld %ld", &pages, &res) != 2)
-        res = 0;
-    if (f)
-        fclose(f);
+    if (f && fscanf(f, "%ld %ld", &pages, &res) != 2) res = 0;
+    if (f) fclose(f);
     *cur_kb = res * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
@@ -67,7 +65,8 @@ static int list_all(lh_store_t *st, const char *label, const char *prefix, const
     }
     double t = now_s() - t0;
     rss(&p1, &c1);
-    printf("%-34s %8ld keys %5ld prefixes %5d pages %8.3f s   rss %6ld -> %6ld KiB (peak %6ld -> %6ld)\n",
+    printf("%-34s %8ld keys %5ld prefixes %5d pages %8.3f s   rss %6ld -> %6ld KiB (peak %6ld -> "
+           "%6ld)\n",
            label, n[0], n[1], pages, t, c0, c1, p0, p1);
     return 0;
 }
@@ -83,7 +82,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: list_1m DATA_DIR [NKEYS]\n");
         return 2;
     }
-    if (lh_store_open(&st, argv[1], &err) || lh_store_bucket_create(st, "bench", "bench", 0, &err) ||
+    if (lh_store_open(&st, argv[1], &err) ||
+        lh_store_bucket_create(st, "bench", "bench", 0, &err) ||
         lh_store_put_begin(st, "bench", &w, &err) || lh_store_put_write(w, "x", 1, &err) ||
         lh_store_put_commit(w, "shared", 6, &m, NULL, &err)) {
         fprintf(stderr, "setup failed: %s\n", err.msg);

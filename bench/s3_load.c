@@ -52,8 +52,7 @@ static size_t read_cb(char *buf, size_t sz, size_t n, void *arg)
 {
     body_t *b = arg;
     size_t want = sz * n, left = b->len - b->off;
-    if (want > left)
-        want = left;
+    if (want > left) want = left;
     memcpy(buf, b->data + b->off, want);
     b->off += want;
     return want;
@@ -72,12 +71,18 @@ static long do_put(CURL *c, const char *host, const char *path, const char *ak, 
                    const char *data, size_t len)
 {
     char auth[1024], date[17], url[1024], h[4][1200];
-    lh_sign_input_t in = {.method = "PUT", .host = host, .path = path, .headers = extra,
-                          .nheaders = nextra, .payload_hash = payload_hash, .access_key = ak,
-                          .secret_key = sk, .region = "us-east-1", .service = "s3",
+    lh_sign_input_t in = {.method = "PUT",
+                          .host = host,
+                          .path = path,
+                          .headers = extra,
+                          .nheaders = nextra,
+                          .payload_hash = payload_hash,
+                          .access_key = ak,
+                          .secret_key = sk,
+                          .region = "us-east-1",
+                          .service = "s3",
                           .now = (int64_t)time(NULL)};
-    if (lh_sigv4_sign(&in, auth, sizeof auth, date) != 0)
-        return -1;
+    if (lh_sigv4_sign(&in, auth, sizeof auth, date) != 0) return -1;
     snprintf(url, sizeof url, "http://%s%s", host, path);
     snprintf(h[0], sizeof h[0], "Authorization: %s", auth);
     snprintf(h[1], sizeof h[1], "x-amz-date: %s", date);
@@ -103,8 +108,7 @@ static long do_put(CURL *c, const char *host, const char *path, const char *ak, 
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
     curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
     long code = -1;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     curl_slist_free_all(hl);
     return code;
 }
@@ -113,13 +117,13 @@ static void *worker(void *arg)
 {
     job_t *j = arg;
     CURL *c = curl_easy_init();
-    if (!c)
-        return NULL;
+    if (!c) return NULL;
     for (int i = 0; i < j->count && now_s() < j->deadline; i++) {
         char path[512];
         snprintf(path, sizeof path, "/%s/%s/t%d-%d", j->bucket, j->prefix, j->tid, i);
         double t0 = now_s();
-        long code = do_put(c, j->host, path, j->ak, j->sk, j->payload_hash, NULL, 0, j->data, j->size);
+        long code =
+            do_put(c, j->host, path, j->ak, j->sk, j->payload_hash, NULL, 0, j->data, j->size);
         if (code == 200)
             j->lat[j->ok++] = now_s() - t0;
         else if (++j->fail <= 3)
@@ -163,16 +167,14 @@ static const char *load_body(const char *file, size_t size)
 {
     if (!file) {
         char *d = malloc(size ? size : 1);
-        if (!d)
-            return NULL;
+        if (!d) return NULL;
         for (size_t i = 0; i < size; i++)
             d[i] = (char)('a' + (i * 7919 + i / 13) % 26);
         return d;
     }
     int fd = open(file, O_RDONLY);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size < size)
-        return NULL;
+    if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size < size) return NULL;
     void *m = mmap(NULL, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
     close(fd);
     return m == MAP_FAILED ? NULL : m;
@@ -186,10 +188,8 @@ int main(int argc, char **argv)
         return 2;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (!strcmp(argv[1], "mb"))
-        return cmd_mb(argv[2], argv[3], ak, sk);
-    if (strcmp(argv[1], "put") || argc < 10)
-        return 2;
+    if (!strcmp(argv[1], "mb")) return cmd_mb(argv[2], argv[3], ak, sk);
+    if (strcmp(argv[1], "put") || argc < 10) return 2;
     size_t size = strtoull(argv[5], NULL, 10);
     int conc = (int)strtol(argv[6], NULL, 10);
     int count = (int)strtol(argv[7], NULL, 10);
@@ -211,11 +211,19 @@ int main(int argc, char **argv)
     double c0 = cpu_s(), t0 = now_s();
     for (int t = 0; t < conc; t++) {
         int n = count / conc + (t < count % conc);
-        jobs[t] = (job_t){.host = argv[2], .bucket = argv[3], .prefix = argv[4], .ak = ak, .sk = sk,
-                          .payload_hash = hash, .data = data, .size = size, .tid = t, .count = n,
-                          .deadline = t0 + maxsecs, .lat = calloc((size_t)n + 1, sizeof(double))};
-        if (!jobs[t].lat || pthread_create(&th[t], NULL, worker, &jobs[t]) != 0)
-            return 1;
+        jobs[t] = (job_t){.host = argv[2],
+                          .bucket = argv[3],
+                          .prefix = argv[4],
+                          .ak = ak,
+                          .sk = sk,
+                          .payload_hash = hash,
+                          .data = data,
+                          .size = size,
+                          .tid = t,
+                          .count = n,
+                          .deadline = t0 + maxsecs,
+                          .lat = calloc((size_t)n + 1, sizeof(double))};
+        if (!jobs[t].lat || pthread_create(&th[t], NULL, worker, &jobs[t]) != 0) return 1;
     }
     int ok = 0, fail = 0;
     for (int t = 0; t < conc; t++) {
@@ -230,7 +238,8 @@ int main(int argc, char **argv)
         for (int i = 0; i < jobs[t].ok; i++)
             all[k++] = jobs[t].lat[i];
     qsort(all, (size_t)ok, sizeof(double), cmp_d);
-    printf("ok=%d fail=%d secs=%.4f ops_per_s=%.1f mb_per_s=%.1f p50_ms=%.3f client_cpu_s=%.3f\n", ok, fail,
-           secs, ok / secs, (double)ok * (double)size / secs / 1e6, ok ? all[ok / 2] * 1e3 : 0.0, cpu);
+    printf("ok=%d fail=%d secs=%.4f ops_per_s=%.1f mb_per_s=%.1f p50_ms=%.3f client_cpu_s=%.3f\n",
+           ok, fail, secs, ok / secs, (double)ok * (double)size / secs / 1e6,
+           ok ? all[ok / 2] * 1e3 : 0.0, cpu);
     return fail ? 1 : 0;
 }

@@ -5,9 +5,9 @@
  *    pseudo-random pieces (any split must be accepted the same way).
  * 2. The body bytes used as a payload, framed and signed here with chunk
  *    sizes taken from the input, must decode back exactly in signed mode. */
-#include "core/str.h"
 #include "core/checksum.h"
 #include "core/crypto.h"
+#include "core/str.h"
 #include "store/auth.h"
 
 #include <stdint.h>
@@ -23,8 +23,7 @@ typedef struct {
 static int sink(void *arg, const char *d, size_t n)
 {
     out_t *o = arg;
-    if (o->len + n > o->cap)
-        abort(); /* more output than input: impossible */
+    if (o->len + n > o->cap) abort(); /* more output than input: impossible */
     memcpy(o->p + o->len, d, n);
     o->len += n;
     return 0;
@@ -46,8 +45,7 @@ static int decode(int flags, const uint8_t *body, size_t n, unsigned seed, out_t
     seed_sig(&sig);
     lh_awschunked_t *d;
     lh_err_t err;
-    if (lh_awschunked_new(&d, flags & 1, (flags >> 1) & 1, &sig))
-        abort();
+    if (lh_awschunked_new(&d, flags & 1, (flags >> 1) & 1, &sig)) abort();
     o->len = 0;
     int rc = 0;
     size_t off = 0;
@@ -85,8 +83,7 @@ static size_t frame_chunk(const lh_sig_t *s, char *prev, const uint8_t *p, size_
     hmac_hex(s, sts, prev);
     size_t k = (size_t)snprintf(dst, 100, "%zx;chunk-signature=%s\r\n", n, prev);
     memcpy(dst + k, p, n);
-    if (n)
-        memcpy(dst + k + n, "\r\n", 2);
+    if (n) memcpy(dst + k + n, "\r\n", 2);
     return k + n + (n ? 2 : 0);
 }
 
@@ -119,8 +116,7 @@ static void signed_round_trip(const uint8_t *p, size_t n, unsigned seed)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 2)
-        return 0;
+    if (size < 2) return 0;
     int flags = data[0];
     unsigned seed = data[1] | 1u;
     const uint8_t *body = data + 2;
@@ -128,11 +124,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     out_t a = {malloc(n + 1), 0, n + 1}, b = {malloc(n + 1), 0, n + 1};
     int ra = decode(flags, body, n, 0, &a);
     int rb = decode(flags, body, n, seed, &b);
-    if (ra != rb || a.len != b.len || (a.len && memcmp(a.p, b.p, a.len)))
-        abort();
+    if (ra != rb || a.len != b.len || (a.len && memcmp(a.p, b.p, a.len))) abort();
     free(a.p);
     free(b.p);
-    if (n <= 4096)
-        signed_round_trip(body, n, seed);
+    if (n <= 4096) signed_round_trip(body, n, seed);
     return 0;
 }

@@ -34,16 +34,22 @@ static int has(const char *q, const char *needle)
 
 static void round_trip(const char *path, const char *query, const char *value)
 {
-    if (has(query, "X-Amz-") || has(query, "AWSAccessKeyId") || has(query, "Signature"))
-        return;
+    if (has(query, "X-Amz-") || has(query, "AWSAccessKeyId") || has(query, "Signature")) return;
     lh_http_header_t extra = {{"x-amz-meta-f", 12}, {value, strlen(value)}};
-    lh_sign_input_t in = {.method = "PUT", .host = "h:9000", .path = path, .query = query,
-                          .headers = &extra, .nheaders = 1, .payload_hash = "UNSIGNED-PAYLOAD",
-                          .access_key = "ak", .secret_key = "sk", .region = "r1",
-                          .service = "s3", .now = 1700000000};
+    lh_sign_input_t in = {.method = "PUT",
+                          .host = "h:9000",
+                          .path = path,
+                          .query = query,
+                          .headers = &extra,
+                          .nheaders = 1,
+                          .payload_hash = "UNSIGNED-PAYLOAD",
+                          .access_key = "ak",
+                          .secret_key = "sk",
+                          .region = "r1",
+                          .service = "s3",
+                          .now = 1700000000};
     char authz[2048], date[17];
-    if (lh_sigv4_sign(&in, authz, sizeof authz, date))
-        return;
+    if (lh_sigv4_sign(&in, authz, sizeof authz, date)) return;
     lh_http_header_t h[5] = {
         {{"Host", 4}, {"h:9000", 6}},
         {{"x-amz-date", 10}, {date, 16}},
@@ -51,13 +57,15 @@ static void round_trip(const char *path, const char *query, const char *value)
         {{"X-Amz-Meta-F", 12}, {value, strlen(value)}},
         {{"Authorization", 13}, {authz, strlen(authz)}},
     };
-    lh_sig_request_t r = {.method = {"PUT", 3}, .path = {path, strlen(path)},
-                          .query = {query, strlen(query)}, .headers = h, .nheaders = 5,
+    lh_sig_request_t r = {.method = {"PUT", 3},
+                          .path = {path, strlen(path)},
+                          .query = {query, strlen(query)},
+                          .headers = h,
+                          .nheaders = 5,
                           .now = 1700000000};
     lh_sig_t sig;
     lh_err_t err;
-    if (lh_sig_parse(&r, &sig, &err) || lh_sig_verify(&r, &sig, "sk", &err))
-        abort();
+    if (lh_sig_parse(&r, &sig, &err) || lh_sig_verify(&r, &sig, "sk", &err)) abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -75,8 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (p < end && r.nheaders < MAXH) {
         lh_str_t l = next_line(&p, end);
         const char *colon = memchr(l.ptr, ':', l.len);
-        if (!colon)
-            continue;
+        if (!colon) continue;
         h[r.nheaders].name = (lh_str_t){l.ptr, (size_t)(colon - l.ptr)};
         h[r.nheaders].value = (lh_str_t){colon + 1, l.len - (size_t)(colon - l.ptr) - 1};
         r.nheaders++;

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(
   # build
-  build-essential pkg-config clang libclang-rt-14-dev
+  build-essential pkg-config clang libclang-rt-14-dev clang-format-14
   libuv1-dev libjansson-dev libyaml-dev libsqlite3-dev libssl-dev
   libcurl4-openssl-dev zlib1g-dev
   # tests: real clients

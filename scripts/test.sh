@@ -14,7 +14,7 @@ lap "builds (optimized + ASan/UBSan)"
 echo "== unit tests (optimized)"; make -j"$(nproc)" unit; lap "unit tests (optimized)"
 echo "== unit tests (ASan+UBSan)"; make -j"$(nproc)" unit-asan; lap "unit tests (ASan+UBSan)"
 echo "== fuzz corpora"; make -j"$(nproc)" fuzz-replay; lap "fuzz targets build + corpus replay"
-echo "== lint"; bash scripts/lint.sh
+echo "== lint"; bash scripts/lint.sh; make -s format-check
 echo "== integration tests (ASan+UBSan build)"
 export LAKEHOUSE_BIN="$PWD/build-asan/lakehouse"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"

@@ -28,7 +28,8 @@ static const command_t commands[] = {
 static int cmd_version(int argc, char **argv)
 {
     if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
-        printf("usage: lakehouse version\n\nPrints the version (and \"test-hooks\" for a test build).\n");
+        printf("usage: lakehouse version\n\nPrints the version (and \"test-hooks\" for a test "
+               "build).\n");
         return 0;
     }
 #if defined(LH_TEST_HOOKS) && LH_TEST_HOOKS
@@ -54,13 +55,10 @@ int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
         return cmd_help(0, NULL) == 0 && argc >= 2 ? 0 : (argc < 2 ? 2 : 0);
-    if (!strcmp(argv[1], "--version"))
-        return cmd_version(0, NULL);
-    if (lh_cmd_register_modules() != 0)
-        return 70; /* a programming error, already printed */
+    if (!strcmp(argv[1], "--version")) return cmd_version(0, NULL);
+    if (lh_cmd_register_modules() != 0) return 70; /* a programming error, already printed */
     for (const command_t *c = commands; c->name; c++)
-        if (!strcmp(argv[1], c->name))
-            return c->fn(argc - 2, argv + 2);
+        if (!strcmp(argv[1], c->name)) return c->fn(argc - 2, argv + 2);
     fprintf(stderr, "lakehouse: unknown command '%s' (see 'lakehouse --help')\n", argv[1]);
     return 2;
 }

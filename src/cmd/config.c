@@ -9,14 +9,14 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: lakehouse config show [--data-dir DIR] [--config FILE] [--<section>-<key> VALUE]...\n"
-            "       lakehouse config doc\n\n"
-            "  show   print each effective value and its source (default, file, env, flag);\n"
-            "         secrets are masked\n"
-            "  doc    print the Markdown reference of every key (docs/config.md)\n\n"
-            "Sources, lowest to highest: defaults < YAML file < LAKEHOUSE_<SECTION>_<KEY> <\n"
-            "--<section>-<key>. See docs/config.md.\n");
+    fprintf(out, "usage: lakehouse config show [--data-dir DIR] [--config FILE] [--<section>-<key> "
+                 "VALUE]...\n"
+                 "       lakehouse config doc\n\n"
+                 "  show   print each effective value and its source (default, file, env, flag);\n"
+                 "         secrets are masked\n"
+                 "  doc    print the Markdown reference of every key (docs/config.md)\n\n"
+                 "Sources, lowest to highest: defaults < YAML file < LAKEHOUSE_<SECTION>_<KEY> <\n"
+                 "--<section>-<key>. See docs/config.md.\n");
 }
 
 static int is_help(const char *a)
@@ -57,8 +57,7 @@ int lh_cmd_config(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (!strcmp(argv[0], "show"))
-        return cmd_show(argc - 1, argv + 1);
+    if (!strcmp(argv[0], "show")) return cmd_show(argc - 1, argv + 1);
     if (!strcmp(argv[0], "doc")) {
         if (argc > 1 && is_help(argv[1])) {
             usage(stdout);
@@ -71,6 +70,7 @@ int lh_cmd_config(int argc, char **argv)
         lh_config_doc(stdout);
         return 0;
     }
-    fprintf(stderr, "lakehouse: unknown config command '%s' (see 'lakehouse config --help')\n", argv[0]);
+    fprintf(stderr, "lakehouse: unknown config command '%s' (see 'lakehouse config --help')\n",
+            argv[0]);
     return 2;
 }

@@ -119,8 +119,7 @@ static int bootstrap_root(platform_t *p, char *owner, size_t cap, lh_err_t *err)
                           "set both LAKEHOUSE_ACCESS_KEY and LAKEHOUSE_SECRET_KEY, or neither");
     int rc = lh_meta_ensure_root(p->meta, ak[0] ? ak : NULL, sk[0] ? sk : NULL, gen_ak, gen_sk,
                                  &generated, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (generated) {
         lh_warn("generated root credentials (shown once; set LAKEHOUSE_ACCESS_KEY and "
                 "LAKEHOUSE_SECRET_KEY to choose your own)");
@@ -135,8 +134,7 @@ static int start_web(platform_t *p, lh_err_t *err)
 {
     char bound[128];
     int rc = lh_web_start(&p->loop, p->cfg, p->meta, p->roles, &p->web, bound, sizeof bound, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     lh_info("web listening on %s%s", bound,
             lh_config_get(p->cfg, "web.tls_cert")[0] ? " (tls)" : "");
     if ((rc = lh_datadir_set_endpoint(p->dd, "web", bound)) != 0)
@@ -170,10 +168,8 @@ static int serve(platform_t *p, unsigned mask, const char *owner, lh_err_t *err)
     if (rc == 0 && (rc = lh_roles_new(&p->roles, lh_cmd_roles, lh_cmd_nroles, mask, &ctx)) != 0)
         lh_err_set(err, rc, "out of memory");
     if (rc) {
-        if (p->long_pool)
-            lh_pool_destroy(p->long_pool);
-        if (p->poster)
-            lh_loop_poster_close(p->poster);
+        if (p->long_pool) lh_pool_destroy(p->long_pool);
+        if (p->poster) lh_loop_poster_close(p->poster);
         uv_run(&p->loop, UV_RUN_DEFAULT);
         uv_loop_close(&p->loop);
         return rc;
@@ -211,7 +207,8 @@ static int run(unsigned mask, int argc, char **argv)
         lh_config_free(p.cfg);
         return 2;
     }
-    if (lh_log_init(lh_config_get(p.cfg, "core.log_format"), lh_config_get(p.cfg, "core.log_level"))) {
+    if (lh_log_init(lh_config_get(p.cfg, "core.log_format"),
+                    lh_config_get(p.cfg, "core.log_level"))) {
         fprintf(stderr, "lakehouse: bad core.log_format or core.log_level\n");
         lh_config_free(p.cfg);
         return 2;
@@ -219,26 +216,23 @@ static int run(unsigned mask, int argc, char **argv)
     lh_work_init((int)lh_config_int(p.cfg, "core.worker_threads"));
     signal(SIGPIPE, SIG_IGN);
     const char *dir = lh_config_get(p.cfg, "core.data_dir");
-    if ((rc = lh_datadir_open(&p.dd, dir, &err)) != 0 || (rc = lh_meta_open(&p.meta, dir, &err)) != 0 ||
+    if ((rc = lh_datadir_open(&p.dd, dir, &err)) != 0 ||
+        (rc = lh_meta_open(&p.meta, dir, &err)) != 0 ||
         (rc = bootstrap_root(&p, owner, sizeof owner, &err)) != 0)
         goto fail;
     if (!owner[0]) { /* root existed already: the lake belongs to the first admin */
         lh_user_t u;
         const char *ak = lh_config_get(p.cfg, "core.access_key");
-        if (ak[0] && lh_meta_user_get(p.meta, ak, &u) == 0)
-            snprintf(owner, sizeof owner, "%s", ak);
+        if (ak[0] && lh_meta_user_get(p.meta, ak, &u) == 0) snprintf(owner, sizeof owner, "%s", ak);
     }
-    if ((rc = serve(&p, mask, owner, &err)) != 0)
-        goto fail;
+    if ((rc = serve(&p, mask, owner, &err)) != 0) goto fail;
     code = 0;
     goto out;
 fail:
     lh_error("%s", err.msg[0] ? err.msg : lh_strerror(rc));
 out:
-    if (p.meta)
-        lh_meta_close(p.meta);
-    if (p.dd)
-        lh_datadir_close(p.dd);
+    if (p.meta) lh_meta_close(p.meta);
+    if (p.dd) lh_datadir_close(p.dd);
     lh_config_free(p.cfg);
     return code;
 }
@@ -246,15 +240,13 @@ out:
 static int wants_help(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-            return 1;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
     return 0;
 }
 
 int lh_cmd_up(int argc, char **argv)
 {
-    if (wants_help(argc, argv))
-        return usage("up", 0);
+    if (wants_help(argc, argv)) return usage("up", 0);
     return run((1u << lh_cmd_nroles) - 1, argc, argv);
 }
 
@@ -263,8 +255,7 @@ int lh_cmd_serve(int argc, char **argv)
     char names[256];
     unsigned mask;
     lh_err_t err = {0};
-    if (wants_help(argc, argv))
-        return usage("serve", 1);
+    if (wants_help(argc, argv)) return usage("serve", 1);
     lh_roles_names(lh_cmd_roles, lh_cmd_nroles, names, sizeof names);
     if (argc < 1 || argv[0][0] == '-') {
         fprintf(stderr, "lakehouse: serve needs a role: %s (several: store,web)\n", names);

@@ -14,21 +14,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/buf.h"
 #include "cmd/cmd.h"
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/datadir.h"
 #include "core/meta.h"
+#include "core/rest.h"
 #include "core/timefmt.h"
 #include "core/url.h"
-#include "core/rest.h"
 #include "web/web.h"
 
 typedef struct {
     lh_config_t *cfg;
     const char *token;
     /* the parsed command line */
-    const char *arg;   /* NAME or ID */
+    const char *arg; /* NAME or ID */
     const char *role;
     const char *secret;
     const char *name;
@@ -72,8 +72,7 @@ static int http_call(client_t *cl, const char *method, const char *path, const c
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    if (body)
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    if (body) curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
     if (cl->token && *cl->token) {
         curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
         curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, cl->token);
@@ -116,17 +115,16 @@ static int offline_call(client_t *cl, const char *method, const char *path, cons
         lh_datadir_close(dd);
         return -1;
     }
-    fprintf(stderr, "lakehouse: platform not reachable; working offline on data directory %s\n", dir);
+    fprintf(stderr, "lakehouse: platform not reachable; working offline on data directory %s\n",
+            dir);
     /* the web role's own route table, with the caller acting as an admin */
-    lh_rest_table_t t = {.owner = lh_web_role.name, .routes = lh_web_role.routes,
-                         .nroutes = lh_web_role.nroutes};
+    lh_rest_table_t t = {
+        .owner = lh_web_role.name, .routes = lh_web_role.routes, .nroutes = lh_web_role.nroutes};
     lh_rest_router_t *router = NULL;
     lh_rest_call_t *c = NULL;
     int rc = lh_rest_router_new(&router, meta);
-    if (rc == 0)
-        rc = lh_rest_mount(router, &t, &err);
-    if (rc == 0)
-        rc = lh_rest_call_new(router, method, path, &c);
+    if (rc == 0) rc = lh_rest_mount(router, &t, &err);
+    if (rc == 0) rc = lh_rest_call_new(router, method, path, &c);
     if (rc == 0) {
         size_t len;
         lh_rest_call_set_body(c, body, body ? strlen(body) : 0);
@@ -155,8 +153,7 @@ static json_t *call(client_t *cl, const char *method, const char *path, json_t *
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     lh_buf_init(&r.body, (size_t)16 << 20);
     int rc = http_call(cl, method, path, text, &r, msg, sizeof msg);
-    if (rc == 1)
-        rc = offline_call(cl, method, path, text, &r, msg, sizeof msg);
+    if (rc == 1) rc = offline_call(cl, method, path, text, &r, msg, sizeof msg);
     free(text);
     if (rc != 0) {
         fprintf(stderr, "lakehouse: %s\n", msg);
@@ -184,7 +181,10 @@ typedef struct {
     size_t offset; /* into client_t */
 } opt_t;
 
-#define OPT(f, field) {f, offsetof(client_t, field)}
+#define OPT(f, field)                                                                              \
+    {                                                                                              \
+        f, offsetof(client_t, field)                                                               \
+    }
 
 static int parse(client_t *cl, int argc, char **argv, const opt_t *opts, int want_arg)
 {
@@ -241,8 +241,7 @@ static const char *str(json_t *o, const char *k)
 
 /* --- user subcommands --- */
 
-static const opt_t user_opts[] = {OPT("--role", role), OPT("--secret", secret),
-                                  {NULL, 0}};
+static const opt_t user_opts[] = {OPT("--role", role), OPT("--secret", secret), {NULL, 0}};
 
 static int user_add(client_t *cl)
 {
@@ -259,9 +258,9 @@ static int user_add(client_t *cl)
                              cl->role ? cl->role : "reader");
     json_t *r = call(cl, "POST", "/api/v1/users", body);
     json_decref(body);
-    if (!r)
-        return 1;
-    fprintf(stderr, "lakehouse: user %s added with role %s\n", str(r, "access_key"), str(r, "role"));
+    if (!r) return 1;
+    fprintf(stderr, "lakehouse: user %s added with role %s\n", str(r, "access_key"),
+            str(r, "role"));
     if (!cl->secret) {
         fprintf(stderr, "lakehouse: its secret key follows; it is shown only once\n");
         printf("%s\n", sk);
@@ -275,10 +274,10 @@ static int user_list(client_t *cl)
     json_t *r = call(cl, "GET", "/api/v1/users", NULL), *u;
     size_t i;
     char t[32];
-    if (!r)
-        return 1;
+    if (!r) return 1;
     printf("%-32s %-7s %s\n", "ACCESS KEY", "ROLE", "CREATED");
-    json_array_foreach(json_object_get(r, "users"), i, u) {
+    json_array_foreach(json_object_get(r, "users"), i, u)
+    {
         when(json_integer_value(json_object_get(u, "created")), t, sizeof t);
         printf("%-32s %-7s %s\n", str(u, "access_key"), str(u, "role"), t);
     }
@@ -293,8 +292,7 @@ static int delete_named(client_t *cl, const char *base, const char *done)
     snprintf(path, sizeof path, "%s%s", base, e ? e : "");
     free(e);
     json_t *r = call(cl, "DELETE", path, NULL);
-    if (!r)
-        return 1;
+    if (!r) return 1;
     printf("%s %s\n", done, cl->arg);
     json_decref(r);
     return 0;
@@ -321,8 +319,7 @@ static int user_passwd(client_t *cl)
     json_t *body = json_pack("{s:s}", "secret_key", sk);
     json_t *r = call(cl, "PUT", path, body);
     json_decref(body);
-    if (!r)
-        return 1;
+    if (!r) return 1;
     fprintf(stderr, "lakehouse: secret key of %s changed\n", cl->arg);
     if (!cl->secret) {
         fprintf(stderr, "lakehouse: the new secret key follows; it is shown only once\n");
@@ -334,22 +331,19 @@ static int user_passwd(client_t *cl)
 
 /* --- token subcommands --- */
 
-static const opt_t token_opts[] = {OPT("--name", name), OPT("--owner", owner),
-                                   {NULL, 0}};
+static const opt_t token_opts[] = {OPT("--name", name), OPT("--owner", owner), {NULL, 0}};
 
 static int token_create(client_t *cl)
 {
     json_t *body = json_object();
-    if (cl->name)
-        json_object_set_new(body, "name", json_string(cl->name));
+    if (cl->name) json_object_set_new(body, "name", json_string(cl->name));
     if (cl->owner)
         json_object_set_new(body, "owner", json_string(cl->owner));
     else if (*lh_config_get(cl->cfg, "core.access_key") && !(cl->token && *cl->token))
         json_object_set_new(body, "owner", json_string(lh_config_get(cl->cfg, "core.access_key")));
     json_t *r = call(cl, "POST", "/api/v1/tokens", body);
     json_decref(body);
-    if (!r)
-        return 1;
+    if (!r) return 1;
     fprintf(stderr, "lakehouse: token %s created for %s; it is shown only once\n", str(r, "id"),
             str(r, "owner"));
     printf("%s\n", str(r, "token"));
@@ -362,10 +356,10 @@ static int token_list(client_t *cl)
     json_t *r = call(cl, "GET", "/api/v1/tokens", NULL), *t;
     size_t i;
     char ts[32];
-    if (!r)
-        return 1;
+    if (!r) return 1;
     printf("%-16s %-24s %-20s %s\n", "ID", "OWNER", "CREATED", "NAME");
-    json_array_foreach(json_object_get(r, "tokens"), i, t) {
+    json_array_foreach(json_object_get(r, "tokens"), i, t)
+    {
         when(json_integer_value(json_object_get(t, "created")), ts, sizeof ts);
         printf("%-16s %-24s %-20s %s\n", str(t, "id"), str(t, "owner"), ts, str(t, "name"));
     }
@@ -388,11 +382,13 @@ typedef struct {
 } sub_t;
 
 static const sub_t user_subs[] = {
-    {"add", user_add, 1, "add NAME [--role admin|writer|reader] [--secret S]  (role defaults to reader;\n"
-                         "                 without --secret a secret key is generated and printed once)"},
+    {"add", user_add, 1,
+     "add NAME [--role admin|writer|reader] [--secret S]  (role defaults to reader;\n"
+     "                 without --secret a secret key is generated and printed once)"},
     {"list", user_list, 0, "list"},
     {"rm", user_rm, 1, "rm NAME"},
-    {"passwd", user_passwd, 1, "passwd NAME [--secret S]  (without --secret: generated, printed once)"},
+    {"passwd", user_passwd, 1,
+     "passwd NAME [--secret S]  (without --secret: generated, printed once)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -28,15 +28,13 @@ struct lh_arena {
 lh_arena_t *lh_arena_new(size_t block_size)
 {
     lh_arena_t *a = calloc(1, sizeof *a);
-    if (a)
-        a->block_size = block_size ? block_size : 4096;
+    if (a) a->block_size = block_size ? block_size : 4096;
     return a;
 }
 
 void lh_arena_free(lh_arena_t *a)
 {
-    if (!a)
-        return;
+    if (!a) return;
     for (cleanup_t *c = a->cleanups; c; c = c->next)
         c->fn(c->arg);
     for (block_t *b = a->head, *n; b; b = n) {
@@ -53,8 +51,7 @@ void *lh_arena_alloc(lh_arena_t *a, size_t n)
     if (!b || b->size - b->used < n) {
         size_t sz = n > a->block_size ? n : a->block_size;
         block_t *nb = malloc(sizeof *nb + sz);
-        if (!nb)
-            return NULL;
+        if (!nb) return NULL;
         nb->used = 0;
         nb->size = sz;
         if (b && n > a->block_size) { /* keep the current block as the head */
@@ -74,8 +71,7 @@ void *lh_arena_alloc(lh_arena_t *a, size_t n)
 void *lh_arena_calloc(lh_arena_t *a, size_t n)
 {
     void *p = lh_arena_alloc(a, n);
-    if (p)
-        memset(p, 0, n);
+    if (p) memset(p, 0, n);
     return p;
 }
 
@@ -83,8 +79,7 @@ char *lh_arena_strndup(lh_arena_t *a, const char *s, size_t n)
 {
     char *p = lh_arena_alloc(a, n + 1);
     if (p) {
-        if (n)
-            memcpy(p, s, n);
+        if (n) memcpy(p, s, n);
         p[n] = 0;
     }
     return p;
@@ -101,11 +96,9 @@ char *lh_arena_printf(lh_arena_t *a, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return NULL;
+    if (n < 0) return NULL;
     char *p = lh_arena_alloc(a, (size_t)n + 1);
-    if (!p)
-        return NULL;
+    if (!p) return NULL;
     va_start(ap, fmt);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -115,8 +108,7 @@ char *lh_arena_printf(lh_arena_t *a, const char *fmt, ...)
 int lh_arena_cleanup(lh_arena_t *a, void (*fn)(void *), void *arg)
 {
     cleanup_t *c = lh_arena_alloc(a, sizeof *c);
-    if (!c)
-        return LH_ENOMEM;
+    if (!c) return LH_ENOMEM;
     c->fn = fn;
     c->arg = arg;
     c->next = a->cleanups;

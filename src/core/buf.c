@@ -24,20 +24,15 @@ static int fail(lh_buf_t *b, int rc)
 
 static int grow(lh_buf_t *b, size_t need)
 {
-    if (b->err)
-        return b->err;
-    if (need > b->max || need < b->len)
-        return fail(b, LH_ETOOBIG);
-    if (need + 1 <= b->cap)
-        return 0;
+    if (b->err) return b->err;
+    if (need > b->max || need < b->len) return fail(b, LH_ETOOBIG);
+    if (need + 1 <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need + 1)
         cap *= 2;
-    if (cap > b->max + 1)
-        cap = b->max + 1;
+    if (cap > b->max + 1) cap = b->max + 1;
     char *p = realloc(b->ptr, cap);
-    if (!p)
-        return fail(b, LH_ENOMEM);
+    if (!p) return fail(b, LH_ENOMEM);
     b->ptr = p;
     b->cap = cap;
     return 0;
@@ -46,10 +41,8 @@ static int grow(lh_buf_t *b, size_t need)
 int lh_buf_append(lh_buf_t *b, const void *data, size_t n)
 {
     int rc = grow(b, b->len + n);
-    if (rc)
-        return rc;
-    if (n)
-        memcpy(b->ptr + b->len, data, n);
+    if (rc) return rc;
+    if (n) memcpy(b->ptr + b->len, data, n);
     b->len += n;
     b->ptr[b->len] = 0;
     return 0;
@@ -63,16 +56,13 @@ int lh_buf_puts(lh_buf_t *b, const char *s)
 int lh_buf_printf(lh_buf_t *b, const char *fmt, ...)
 {
     va_list ap;
-    if (b->err)
-        return b->err;
+    if (b->err) return b->err;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return fail(b, LH_EINVAL);
+    if (n < 0) return fail(b, LH_EINVAL);
     int rc = grow(b, b->len + (size_t)n);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     va_start(ap, fmt);
     vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -89,11 +79,21 @@ int lh_buf_xml_escape(lh_buf_t *b, const char *s, size_t n)
         const char *rep = NULL;
         char tmp[8];
         switch (c) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&apos;"; break;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&apos;";
+            break;
         default:
             if (c < 0x20 && c != '\t') {
                 snprintf(tmp, sizeof tmp, "&#x%X;", c);
@@ -102,22 +102,19 @@ int lh_buf_xml_escape(lh_buf_t *b, const char *s, size_t n)
         }
         if (rep) {
             rc = lh_buf_append(b, s + i - run, run);
-            if (!rc)
-                rc = lh_buf_puts(b, rep);
+            if (!rc) rc = lh_buf_puts(b, rep);
             run = 0;
         } else {
             run++;
         }
     }
-    if (!rc)
-        rc = lh_buf_append(b, s + n - run, run);
+    if (!rc) rc = lh_buf_append(b, s + n - run, run);
     return rc;
 }
 
 int lh_buf_append_buf(lh_buf_t *dst, const lh_buf_t *src)
 {
-    if (src->err && !dst->err)
-        return fail(dst, src->err);
+    if (src->err && !dst->err) return fail(dst, src->err);
     return lh_buf_append(dst, src->ptr, src->len);
 }
 
@@ -128,8 +125,7 @@ int lh_buf_err(const lh_buf_t *b)
 
 int lh_buf_set_err(lh_buf_t *b, int code)
 {
-    if (!b->err && code)
-        b->err = code;
+    if (!b->err && code) b->err = code;
     return b->err;
 }
 
@@ -137,8 +133,7 @@ void lh_buf_reset(lh_buf_t *b)
 {
     b->len = 0;
     b->err = 0;
-    if (b->ptr)
-        b->ptr[0] = 0;
+    if (b->ptr) b->ptr[0] = 0;
 }
 
 void lh_buf_free(lh_buf_t *b)
@@ -152,10 +147,8 @@ void lh_buf_free(lh_buf_t *b)
 char *lh_buf_take(lh_buf_t *b, size_t *len)
 {
     char *p = b->ptr;
-    if (len)
-        *len = b->len;
-    if (!p)
-        p = calloc(1, 1);
+    if (len) *len = b->len;
+    if (!p) p = calloc(1, 1);
     b->ptr = NULL;
     b->len = b->cap = 0;
     b->err = 0;

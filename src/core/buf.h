@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 typedef struct lh_buf {
-    char *ptr;  /* owned; always NUL-terminated after a successful append */
+    char *ptr; /* owned; always NUL-terminated after a successful append */
     size_t len;
     size_t cap;
     size_t max; /* hard cap on len; 0 = LH_BUF_DEFAULT_MAX */

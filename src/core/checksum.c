@@ -2,9 +2,9 @@
  * SSE4.2 crc32 instruction when the CPU has it (runtime check) and a
  * slicing-by-8 table otherwise; CRC64NVME is a slicing-by-8 table over the
  * reflected polynomial 0x9a6c9329ac4bc9b5. The digests (SHA1, SHA256, MD5) go
- * through OpenSSL EVP, with the handles core/crypto.c fetched once. CRCs of two pieces combine into the CRC of the
- * concatenation by multiplying with x^(8*len) modulo the polynomial, the
- * same GF(2) idea as zlib's crc32_combine, written once for 32 and 64 bits. */
+ * through OpenSSL EVP, with the handles core/crypto.c fetched once. CRCs of two pieces combine into
+ * the CRC of the concatenation by multiplying with x^(8*len) modulo the polynomial, the same GF(2)
+ * idea as zlib's crc32_combine, written once for 32 and 64 bits. */
 #include "core/checksum.h"
 #include "core/crypto_int.h"
 #include "core/err.h"
@@ -84,8 +84,8 @@ static uint32_t crc32c_sw(uint32_t c, const unsigned char *p, size_t n)
 }
 
 #if defined(__x86_64__)
-__attribute__((target("sse4.2"))) static uint32_t crc32c_hw_run(uint32_t c,
-                                                                 const unsigned char *p, size_t n)
+__attribute__((target("sse4.2"))) static uint32_t crc32c_hw_run(uint32_t c, const unsigned char *p,
+                                                                size_t n)
 {
     uint64_t c64 = c;
     while (n >= 8) {
@@ -107,8 +107,7 @@ static uint32_t crc32c_update(uint32_t crc, const void *data, size_t n)
     pthread_once(&tab_once, tables_init);
     uint32_t c = ~crc;
 #if defined(__x86_64__)
-    if (crc32c_hw)
-        return ~crc32c_hw_run(c, data, n);
+    if (crc32c_hw) return ~crc32c_hw_run(c, data, n);
 #endif
     return ~crc32c_sw(c, data, n);
 }
@@ -139,10 +138,10 @@ static uint32_t crc32_update(uint32_t crc, const void *data, size_t n)
 
 /* --- algorithm table --- */
 typedef struct {
-    const char *name;   /* "CRC32" */
+    const char *name; /* "CRC32" */
     size_t len;
-    int width;          /* CRC width in bits; 0 for digests */
-    uint64_t poly;      /* reflected polynomial */
+    int width;     /* CRC width in bits; 0 for digests */
+    uint64_t poly; /* reflected polynomial */
 } algo_t;
 
 static const algo_t algos[LH_CK_COUNT] = {
@@ -168,8 +167,7 @@ size_t lh_cksum_len(int algo)
 int lh_cksum_algo_parse(const char *name, size_t n)
 {
     for (int a = LH_CK_CRC32; a < LH_CK_COUNT; a++)
-        if (strlen(algos[a].name) == n && strncasecmp(algos[a].name, name, n) == 0)
-            return a;
+        if (strlen(algos[a].name) == n && strncasecmp(algos[a].name, name, n) == 0) return a;
     return LH_CK_NONE;
 }
 
@@ -184,11 +182,9 @@ int lh_cksum_init(lh_cksum_t *c, int algo)
     c->crc = 0;
     c->md = NULL;
     const EVP_MD *md = lh__crypto_md(algo);
-    if (!md)
-        return valid(algo) ? 0 : LH_EINVAL;
+    if (!md) return valid(algo) ? 0 : LH_EINVAL;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx)
-        return LH_ENOMEM;
+    if (!ctx) return LH_ENOMEM;
     if (EVP_DigestInit_ex(ctx, md, NULL) != 1) {
         EVP_MD_CTX_free(ctx);
         return LH_ENOMEM;
@@ -210,8 +206,7 @@ void lh_cksum_update(lh_cksum_t *c, const void *data, size_t n)
         c->crc = crc64_update(c->crc, data, n);
         break;
     default:
-        if (c->md)
-            EVP_DigestUpdate(c->md, data, n);
+        if (c->md) EVP_DigestUpdate(c->md, data, n);
     }
 }
 
@@ -233,8 +228,7 @@ size_t lh_cksum_final(lh_cksum_t *c, unsigned char *out)
 
 void lh_cksum_free(lh_cksum_t *c)
 {
-    if (c->md)
-        EVP_MD_CTX_free(c->md);
+    if (c->md) EVP_MD_CTX_free(c->md);
     c->md = NULL;
 }
 
@@ -244,8 +238,7 @@ static uint64_t gf_mul(uint64_t a, uint64_t b, uint64_t poly, int width)
 {
     uint64_t top = 1ull << (width - 1), prod = 0;
     for (uint64_t m = top; m; m >>= 1) {
-        if (a & m)
-            prod ^= b;
+        if (a & m) prod ^= b;
         b = (b & 1) ? (b >> 1) ^ poly : b >> 1;
     }
     return prod;
@@ -260,8 +253,7 @@ static uint64_t gf_x8n(uint64_t n, uint64_t poly, int width)
         sq = gf_mul(sq, sq, poly, width); /* x^8 after three squarings */
     uint64_t r = one;
     while (n) {
-        if (n & 1)
-            r = gf_mul(sq, r, poly, width);
+        if (n & 1) r = gf_mul(sq, r, poly, width);
         sq = gf_mul(sq, sq, poly, width);
         n >>= 1;
     }
@@ -270,8 +262,7 @@ static uint64_t gf_x8n(uint64_t n, uint64_t poly, int width)
 
 uint64_t lh_crc_combine(int algo, uint64_t crc_a, uint64_t crc_b, uint64_t len_b)
 {
-    if (!valid(algo) || !algos[algo].width)
-        return 0;
+    if (!valid(algo) || !algos[algo].width) return 0;
     const algo_t *a = &algos[algo];
     uint64_t mask = a->width == 64 ? ~0ull : (1ull << a->width) - 1;
     return (gf_mul(gf_x8n(len_b, a->poly, a->width), crc_a & mask, a->poly, a->width) ^ crc_b) &
@@ -290,8 +281,7 @@ uint64_t lh_crc_from_bytes(int algo, const unsigned char *raw)
 void lh_crc_to_bytes(int algo, uint64_t v, unsigned char *raw)
 {
     size_t n = lh_cksum_len(algo);
-    if (n > 8)
-        return;
+    if (n > 8) return;
     for (size_t i = 0; i < n; i++)
         raw[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
 }

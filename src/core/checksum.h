@@ -10,8 +10,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { LH_CK_NONE = 0, LH_CK_CRC32, LH_CK_CRC32C, LH_CK_CRC64NVME, LH_CK_SHA1, LH_CK_SHA256,
-       LH_CK_MD5, LH_CK_COUNT };
+enum {
+    LH_CK_NONE = 0,
+    LH_CK_CRC32,
+    LH_CK_CRC32C,
+    LH_CK_CRC64NVME,
+    LH_CK_SHA1,
+    LH_CK_SHA256,
+    LH_CK_MD5,
+    LH_CK_COUNT
+};
 
 #define LH_CK_MAX_LEN 32 /* the longest raw checksum (SHA256) */
 

@@ -23,11 +23,11 @@ typedef struct lh_config lh_config_t;
 /* Value types, checked by the loader. */
 enum {
     LH_CFG_STR,
-    LH_CFG_INT,      /* integer in [min, max] (max 0 = no upper bound) */
-    LH_CFG_LISTEN,   /* host:port, [v6]:port; port 0 = any free port */
-    LH_CFG_URL,      /* http:// or https:// */
-    LH_CFG_ENUM,     /* one of choices "a|b|c" */
-    LH_CFG_LIST,     /* comma-separated (a YAML sequence in the file) */
+    LH_CFG_INT,    /* integer in [min, max] (max 0 = no upper bound) */
+    LH_CFG_LISTEN, /* host:port, [v6]:port; port 0 = any free port */
+    LH_CFG_URL,    /* http:// or https:// */
+    LH_CFG_ENUM,   /* one of choices "a|b|c" */
+    LH_CFG_LIST,   /* comma-separated (a YAML sequence in the file) */
     LH_CFG_PATH,
     LH_CFG_BOOL,     /* true|false|yes|no|on|off|1|0; a bare flag means true */
     LH_CFG_DURATION, /* integer seconds, or 500ms, 30s, 5m, 1h30m, 2d; min/max in ms */

@@ -82,8 +82,7 @@ static void hmac(int algo, const void *key, size_t keylen, const void *data, siz
          EVP_DigestUpdate(c, inner, dlen) == 1 && EVP_DigestFinal_ex(c, out, NULL) == 1;
     if (!ok) { /* out of memory: fall back to the one-shot call */
         unsigned int len = (unsigned int)dlen;
-        if (!HMAC(md, key, (int)keylen, data, n, out, &len))
-            memset(out, 0, dlen);
+        if (!HMAC(md, key, (int)keylen, data, n, out, &len)) memset(out, 0, dlen);
     }
     EVP_MD_CTX_free(c);
     OPENSSL_cleanse(k, sizeof k);
@@ -97,8 +96,7 @@ void lh_hmac_sha256(const void *key, size_t keylen, const void *data, size_t n,
     hmac(LH_CK_SHA256, key, keylen, data, n, out);
 }
 
-void lh_hmac_sha1(const void *key, size_t keylen, const void *data, size_t n,
-                  unsigned char out[20])
+void lh_hmac_sha1(const void *key, size_t keylen, const void *data, size_t n, unsigned char out[20])
 {
     hmac(LH_CK_SHA1, key, keylen, data, n, out);
 }
@@ -127,8 +125,7 @@ int lh_ct_streq(const char *a, const char *b)
 
 int lh_random_bytes(void *out, size_t n)
 {
-    if (n > INT32_MAX || RAND_bytes(out, (int)n) != 1)
-        return LH_EIO;
+    if (n > INT32_MAX || RAND_bytes(out, (int)n) != 1) return LH_EIO;
     return 0;
 }
 

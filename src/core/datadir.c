@@ -27,18 +27,14 @@ struct lh_datadir {
 static int mkdir_p(const char *path, mode_t leaf_mode)
 {
     char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
-        return -1;
+    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp) return -1;
     for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
+        if (*p != '/') continue;
         *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return -1;
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
         *p = '/';
     }
-    if (mkdir(tmp, leaf_mode) != 0 && errno != EEXIST)
-        return -1;
+    if (mkdir(tmp, leaf_mode) != 0 && errno != EEXIST) return -1;
     struct stat st;
     if (stat(tmp, &st) != 0 || !S_ISDIR(st.st_mode)) {
         errno = ENOTDIR;
@@ -50,8 +46,7 @@ static int mkdir_p(const char *path, mode_t leaf_mode)
 static int fsync_dir(const char *path)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     int rc = fsync(fd);
     close(fd);
     return rc;
@@ -67,8 +62,7 @@ static int write_atomic(const char *dir, const char *name, const char *data, siz
         return -1;
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     ssize_t w = write(fd, data, len);
     if (w != (ssize_t)len || fsync(fd) != 0) {
         int e = w < 0 ? errno : EIO;
@@ -88,12 +82,10 @@ static int write_atomic(const char *dir, const char *name, const char *data, siz
 static int read_small(const char *path, char *buf, size_t cap)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     ssize_t n = read(fd, buf, cap - 1);
     close(fd);
-    if (n < 0)
-        return -1;
+    if (n < 0) return -1;
     buf[n] = '\0';
     return 0;
 }
@@ -102,8 +94,7 @@ static int pid_in(int fd)
 {
     char buf[32];
     ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    if (n <= 0)
-        return 0;
+    if (n <= 0) return 0;
     buf[n] = '\0';
     buf[strcspn(buf, "\r\n")] = '\0';
     int64_t pid;
@@ -169,8 +160,7 @@ int lh_datadir_open(lh_datadir_t **out, const char *path, lh_err_t *err)
 {
     int rc;
     *out = NULL;
-    if (!path || !*path)
-        return lh_err_set(err, LH_EINVAL, "empty data directory path");
+    if (!path || !*path) return lh_err_set(err, LH_EINVAL, "empty data directory path");
     lh_datadir_t *dd = calloc(1, sizeof *dd);
     if (!dd || !(dd->path = strdup(path)) || !(dd->endpoints = json_object()) ||
         json_object_set_new(dd->endpoints, "version", json_string(LH_VERSION)) ||
@@ -182,7 +172,8 @@ int lh_datadir_open(lh_datadir_t **out, const char *path, lh_err_t *err)
     size_t n = strlen(dd->path);
     while (n > 1 && dd->path[n - 1] == '/')
         dd->path[--n] = '\0';
-    if ((rc = make_dirs(dd->path, err)) || (rc = take_lock(dd, err)) || (rc = check_format(dd, err)))
+    if ((rc = make_dirs(dd->path, err)) || (rc = take_lock(dd, err)) ||
+        (rc = check_format(dd, err)))
         goto fail;
     *out = dd;
     return 0;
@@ -193,8 +184,7 @@ fail:
 
 void lh_datadir_close(lh_datadir_t *dd)
 {
-    if (!dd)
-        return;
+    if (!dd) return;
     if (dd->lock_fd >= 0) {
         char p[PATH_MAX];
         if (json_object_size(dd->endpoints) > 2 && /* more than version and pid */
@@ -215,11 +205,9 @@ const char *lh_datadir_path(const lh_datadir_t *dd)
 int lh_datadir_set_endpoint(lh_datadir_t *dd, const char *name, const char *hostport)
 {
     char run[PATH_MAX];
-    if (json_object_set_new(dd->endpoints, name, json_string(hostport)) != 0)
-        return LH_ENOMEM;
+    if (json_object_set_new(dd->endpoints, name, json_string(hostport)) != 0) return LH_ENOMEM;
     char *text = json_dumps(dd->endpoints, JSON_SORT_KEYS | JSON_INDENT(2));
-    if (!text)
-        return LH_ENOMEM;
+    if (!text) return LH_ENOMEM;
     size_t len = strlen(text);
     int rc = 0;
     snprintf(run, sizeof run, "%s/run", dd->path);
@@ -231,8 +219,7 @@ int lh_datadir_set_endpoint(lh_datadir_t *dd, const char *name, const char *host
     }
     withnl[len] = '\n';
     withnl[len + 1] = '\0';
-    if (write_atomic(run, "endpoints.json", withnl, len + 1) != 0)
-        rc = LH_EIO;
+    if (write_atomic(run, "endpoints.json", withnl, len + 1) != 0) rc = LH_EIO;
     free(withnl);
     return rc;
 }
@@ -240,16 +227,12 @@ int lh_datadir_set_endpoint(lh_datadir_t *dd, const char *name, const char *host
 int lh_datadir_in_use(const char *path, int *pid)
 {
     char p[PATH_MAX];
-    if (pid)
-        *pid = 0;
-    if (snprintf(p, sizeof p, "%s/LOCK", path) >= (int)sizeof p)
-        return 0;
+    if (pid) *pid = 0;
+    if (snprintf(p, sizeof p, "%s/LOCK", path) >= (int)sizeof p) return 0;
     int fd = open(p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
+    if (fd < 0) return 0;
     int busy = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-    if (busy && pid)
-        *pid = pid_in(fd);
+    if (busy && pid) *pid = pid_in(fd);
     close(fd); /* drops our probe lock when we got it */
     return busy;
 }

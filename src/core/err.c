@@ -19,12 +19,11 @@ int lh_err_set(lh_err_t *err, int code, const char *fmt, ...)
 const char *lh_strerror(int code)
 {
     static const char *names[] = {
-        "OK",     "ENOMEM", "EINVAL",    "ENOENT",  "EEXIST",  "EIO",    "EPERM",    "ETOOBIG",
-        "EBUSY",  "EPRECOND", "ENOTEMPTY", "ECORRUPT", "EPROTO", "EAUTH", "ECONFLICT",
-        "ECANCELED", "ETIMEDOUT",
+        "OK",     "ENOMEM",  "EINVAL",    "ENOENT",    "EEXIST",    "EIO",
+        "EPERM",  "ETOOBIG", "EBUSY",     "EPRECOND",  "ENOTEMPTY", "ECORRUPT",
+        "EPROTO", "EAUTH",   "ECONFLICT", "ECANCELED", "ETIMEDOUT",
     };
     int i = -code;
-    if (i < 0 || i >= (int)(sizeof names / sizeof names[0]))
-        return "EUNKNOWN";
+    if (i < 0 || i >= (int)(sizeof names / sizeof names[0])) return "EUNKNOWN";
     return names[i];
 }

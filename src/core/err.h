@@ -24,13 +24,12 @@ enum {
 };
 
 typedef struct lh_err {
-    int code;       /* last LH_E* code, 0 if none */
-    char msg[512];  /* human message: lower case, no full stop, problem first */
+    int code;      /* last LH_E* code, 0 if none */
+    char msg[512]; /* human message: lower case, no full stop, problem first */
 } lh_err_t;
 
 /* Sets err (if non-NULL) and returns code, so callers can `return lh_err_set(...)`. */
-int lh_err_set(lh_err_t *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int lh_err_set(lh_err_t *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Static name of a code ("ENOENT"). */
 const char *lh_strerror(int code);
 

@@ -58,11 +58,11 @@ typedef struct lh_http_header {
 
 struct lh_http_req {
     /* Read-only for handlers; all memory lives in arena until on_done returns. */
-    lh_str_t method;     /* "GET" */
-    lh_str_t target;     /* raw request-target as sent: "/b/k%20x?list-type=2" */
-    lh_str_t path;       /* raw (still %-encoded) path part of target */
-    lh_str_t query;      /* raw text after '?', without it; len 0 when none */
-    int version_minor;   /* 0 or 1 */
+    lh_str_t method;   /* "GET" */
+    lh_str_t target;   /* raw request-target as sent: "/b/k%20x?list-type=2" */
+    lh_str_t path;     /* raw (still %-encoded) path part of target */
+    lh_str_t query;    /* raw text after '?', without it; len 0 when none */
+    int version_minor; /* 0 or 1 */
     lh_http_header_t *headers;
     size_t nheaders;
     int64_t content_length; /* -1 when absent or when chunked */
@@ -101,10 +101,10 @@ typedef struct lh_http_handler {
 } lh_http_handler_t;
 
 typedef struct lh_http_server_opts {
-    const char *name;      /* "s3", "web": used in logs and metrics */
-    const char *listen;    /* "host:port"; port 0 picks a free one; "[::1]:9000" */
-    const char *tls_cert;  /* PEM path; NULL or "" = plain HTTP */
-    const char *tls_key;   /* PEM path */
+    const char *name;        /* "s3", "web": used in logs and metrics */
+    const char *listen;      /* "host:port"; port 0 picks a free one; "[::1]:9000" */
+    const char *tls_cert;    /* PEM path; NULL or "" = plain HTTP */
+    const char *tls_key;     /* PEM path */
     size_t max_header_bytes; /* whole request head; 0 = 64 KiB */
     size_t max_headers;      /* header count; 0 = 128 */
     int idle_timeout_ms;     /* keep-alive idle, or a stalled peer mid-request; 0 = 60000 */
@@ -119,6 +119,7 @@ typedef struct lh_http_server_opts {
 /* The connection keys every HTTP listener's section declares (rows of its
  * lh_config_key_t table): <section>.idle_timeout, head_timeout,
  * max_connections, max_connections_per_peer. */
+/* clang-format off */
 #define LH_HTTP_CONFIG_KEYS(sec)                                                                   \
     {.section = sec, .key = "idle_timeout", .def = "60s", .type = LH_CFG_DURATION, .min = 1000,    \
      .max = 86400000,                                                                              \
@@ -132,16 +133,18 @@ typedef struct lh_http_server_opts {
              "process's file budget)"},                                                            \
     {.section = sec, .key = "max_connections_per_peer", .def = "1024", .type = LH_CFG_INT,         \
      .min = 1, .max = 1 << 20, .help = "open connections from one client address"}
+/* clang-format on */
 
 /* Fills the connection fields of o from those keys of section. */
-void lh_http_opts_from_config(lh_http_server_opts_t *o, const lh_config_t *cfg, const char *section);
+void lh_http_opts_from_config(lh_http_server_opts_t *o, const lh_config_t *cfg,
+                              const char *section);
 
 /* Binds and listens. bound receives "host:port" actually bound.
  * Returns 0, or LH_EIO/LH_EINVAL/LH_ENOMEM with err set (bad address, port
  * in use, unreadable certificate). The server is owned by the caller until
  * lh_http_server_stop. */
-int lh_http_server_start(uv_loop_t *loop, const lh_http_server_opts_t *opts,
-                         lh_http_server_t **out, char *bound, size_t boundlen, lh_err_t *err);
+int lh_http_server_start(uv_loop_t *loop, const lh_http_server_opts_t *opts, lh_http_server_t **out,
+                         char *bound, size_t boundlen, lh_err_t *err);
 /* Stops accepting, closes idle connections, lets in-flight requests finish
  * (or aborts them after a grace period) and frees the server; done(arg) runs
  * on the loop when everything is closed. */

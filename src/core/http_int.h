@@ -66,7 +66,8 @@ int lh__http_req_fill(const lh__http_parser_t *p, lh_http_req_t *req);
 
 #define LH__HTTP_RBUF ((size_t)64 << 10)     /* plaintext read buffer per connection */
 #define LH__HTTP_DISCARD ((uint64_t)1 << 20) /* unread body we discard to keep a connection */
-#define LH__HTTP_RESPOND_JOIN ((size_t)256 << 10) /* lh_http_respond: bodies up to this go out with the head */
+#define LH__HTTP_RESPOND_JOIN                                                                      \
+    ((size_t)256 << 10) /* lh_http_respond: bodies up to this go out with the head */
 
 /* Connection states; set only through set_state() in http.c. After CLOSED
  * the TCP layer finishes the connection (lingering or aborting) and its

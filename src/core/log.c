@@ -29,10 +29,8 @@ int lh_log_init(const char *format, const char *level)
     if (level) {
         int found = -1;
         for (int i = 0; i < 4; i++)
-            if (!strcmp(level, names[i]))
-                found = i;
-        if (found < 0)
-            return LH_EINVAL;
+            if (!strcmp(level, names[i])) found = i;
+        if (found < 0) return LH_EINVAL;
         lvl = found;
     }
     g_json = json;
@@ -42,8 +40,7 @@ int lh_log_init(const char *format, const char *level)
 
 void lh_log(int level, const char *reqid, const char *fmt, ...)
 {
-    if (level < g_level || level < 0 || level > LH_LOG_ERROR)
-        return;
+    if (level < g_level || level < 0 || level > LH_LOG_ERROR) return;
     char msg[2048], ts[40], line[4096];
     va_list ap;
     va_start(ap, fmt);
@@ -55,8 +52,7 @@ void lh_log(int level, const char *reqid, const char *fmt, ...)
     int len;
     if (g_json) {
         json_t *o = json_pack("{s:s,s:s,s:s}", "ts", ts, "level", names[level], "msg", msg);
-        if (o && reqid)
-            json_object_set_new(o, "req", json_string(reqid));
+        if (o && reqid) json_object_set_new(o, "req", json_string(reqid));
         char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         len = snprintf(line, sizeof line, "%s\n", s ? s : msg);
         free(s);
@@ -66,8 +62,7 @@ void lh_log(int level, const char *reqid, const char *fmt, ...)
     } else {
         len = snprintf(line, sizeof line, "%s %s %s\n", ts, names[level], msg);
     }
-    if (len > (int)sizeof line - 1)
-        len = (int)sizeof line - 1;
+    if (len > (int)sizeof line - 1) len = (int)sizeof line - 1;
     ssize_t w = write(STDERR_FILENO, line, (size_t)len);
     (void)w;
 }

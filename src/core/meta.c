@@ -47,17 +47,14 @@ static int nregistry;
 void lh_meta_register_migrations(const lh_migration_t *migs, int n)
 {
     for (int i = 0; i < nregistry; i++)
-        if (registry[i].migs == migs)
-            return;
-    if (nregistry < MAX_MODULES)
-        registry[nregistry++] = (module_migs_t){migs, n};
+        if (registry[i].migs == migs) return;
+    if (nregistry < MAX_MODULES) registry[nregistry++] = (module_migs_t){migs, n};
 }
 
 static int exec(sqlite3 *db, const char *sql, lh_err_t *err)
 {
     char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
-        return 0;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
     int rc = lh_err_set(err, LH_EIO, "%s: %s", sqlite3_db_filename(db, "main"),
                         msg ? msg : sqlite3_errmsg(db));
     sqlite3_free(msg);
@@ -67,38 +64,43 @@ static int exec(sqlite3 *db, const char *sql, lh_err_t *err)
 static int applied_version(sqlite3 *db, const char *module, int *out, lh_err_t *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(version),0) FROM schema_migrations WHERE module=?",
+    if (sqlite3_prepare_v2(db,
+                           "SELECT COALESCE(MAX(version),0) FROM schema_migrations WHERE module=?",
                            -1, &st, NULL) != SQLITE_OK)
-        return lh_err_set(err, LH_EIO, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+        return lh_err_set(err, LH_EIO, "%s: %s", sqlite3_db_filename(db, "main"),
+                          sqlite3_errmsg(db));
     sqlite3_bind_text(st, 1, module, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : LH_EIO;
     *out = rc == 0 ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
-    return rc ? lh_err_set(err, rc, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db)) : 0;
+    return rc ? lh_err_set(err, rc, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db))
+              : 0;
 }
 
 static int record_version(sqlite3 *db, const lh_migration_t *mg, lh_err_t *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "INSERT INTO schema_migrations(module,version,applied) VALUES(?,?,?)",
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO schema_migrations(module,version,applied) VALUES(?,?,?)",
                            -1, &st, NULL) != SQLITE_OK)
-        return lh_err_set(err, LH_EIO, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+        return lh_err_set(err, LH_EIO, "%s: %s", sqlite3_db_filename(db, "main"),
+                          sqlite3_errmsg(db));
     sqlite3_bind_text(st, 1, mg->module, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, mg->version);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
     int ok = sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
-    return ok ? 0 : lh_err_set(err, LH_EIO, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
+    return ok ? 0
+              : lh_err_set(err, LH_EIO, "%s: %s", sqlite3_db_filename(db, "main"),
+                           sqlite3_errmsg(db));
 }
 
 /* Applies the migrations of one module newer than what the database has. */
 static int migrate_module(sqlite3 *db, const lh_migration_t *migs, int n, lh_err_t *err)
 {
     int have, rc;
-    if (n <= 0)
-        return 0;
-    if ((rc = applied_version(db, migs[0].module, &have, err)))
-        return rc;
+    if (n <= 0) return 0;
+    if ((rc = applied_version(db, migs[0].module, &have, err))) return rc;
     for (int i = 0; i < n; i++)
         if (migs[i].version != i + 1 || strcmp(migs[i].module, migs[0].module))
             return lh_err_set(err, LH_EINVAL, "migrations of %s must be numbered 1..%d in order",
@@ -118,10 +120,11 @@ static int migrate_module(sqlite3 *db, const lh_migration_t *migs, int n, lh_err
 
 static int ensure_table(sqlite3 *db, lh_err_t *err)
 {
-    return exec(db,
-                "CREATE TABLE IF NOT EXISTS schema_migrations(module TEXT NOT NULL,"
-                " version INTEGER NOT NULL, applied INTEGER NOT NULL, PRIMARY KEY(module, version))",
-                err);
+    return exec(
+        db,
+        "CREATE TABLE IF NOT EXISTS schema_migrations(module TEXT NOT NULL,"
+        " version INTEGER NOT NULL, applied INTEGER NOT NULL, PRIMARY KEY(module, version))",
+        err);
 }
 
 /* A database made before the shared scheme counted its migrations in PRAGMA
@@ -130,12 +133,11 @@ static int adopt_user_version(sqlite3 *db, const lh_migration_t *migs, int n, lh
 {
     sqlite3_stmt *st;
     int have, ver = 0, rc;
-    if ((rc = applied_version(db, migs[0].module, &have, err)) || have > 0)
-        return rc;
+    if ((rc = applied_version(db, migs[0].module, &have, err)) || have > 0) return rc;
     if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-        return lh_err_set(err, LH_EIO, "%s: %s", sqlite3_db_filename(db, "main"), sqlite3_errmsg(db));
-    if (sqlite3_step(st) == SQLITE_ROW)
-        ver = sqlite3_column_int(st, 0);
+        return lh_err_set(err, LH_EIO, "%s: %s", sqlite3_db_filename(db, "main"),
+                          sqlite3_errmsg(db));
+    if (sqlite3_step(st) == SQLITE_ROW) ver = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     for (int i = 0; rc == 0 && i < ver && i < n; i++)
         rc = record_version(db, &migs[i], err);
@@ -145,10 +147,8 @@ static int adopt_user_version(sqlite3 *db, const lh_migration_t *migs, int n, lh
 int lh_sqlite_migrate(sqlite3 *db, const lh_migration_t *migs, int n, lh_err_t *err)
 {
     int rc = ensure_table(db, err);
-    if (rc || (rc = exec(db, "BEGIN IMMEDIATE", err)))
-        return rc;
-    if ((rc = adopt_user_version(db, migs, n, err)) == 0)
-        rc = migrate_module(db, migs, n, err);
+    if (rc || (rc = exec(db, "BEGIN IMMEDIATE", err))) return rc;
+    if ((rc = adopt_user_version(db, migs, n, err)) == 0) rc = migrate_module(db, migs, n, err);
     if (rc) {
         exec(db, "ROLLBACK", NULL);
         return rc;
@@ -159,10 +159,9 @@ int lh_sqlite_migrate(sqlite3 *db, const lh_migration_t *migs, int n, lh_err_t *
 static int migrate(sqlite3 *db, lh_err_t *err)
 {
     int rc = ensure_table(db, err);
-    if (rc || (rc = exec(db, "BEGIN IMMEDIATE", err)))
-        return rc;
-    rc = migrate_module(db, core_migrations, (int)(sizeof core_migrations / sizeof core_migrations[0]),
-                        err);
+    if (rc || (rc = exec(db, "BEGIN IMMEDIATE", err))) return rc;
+    rc = migrate_module(db, core_migrations,
+                        (int)(sizeof core_migrations / sizeof core_migrations[0]), err);
     for (int i = 0; rc == 0 && i < nregistry; i++)
         rc = migrate_module(db, registry[i].migs, registry[i].n, err);
     if (rc) {
@@ -178,12 +177,15 @@ static int read_key(const char *path, unsigned char *key, lh_err_t *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT ? LH_ENOENT : lh_err_set(err, LH_EIO, "cannot open %s: %s", path, strerror(errno));
+        return errno == ENOENT
+                   ? LH_ENOENT
+                   : lh_err_set(err, LH_EIO, "cannot open %s: %s", path, strerror(errno));
     unsigned char buf[LH__META_KEY_LEN + 1];
     ssize_t n = read(fd, buf, sizeof buf);
     close(fd);
     if (n != LH__META_KEY_LEN)
-        return lh_err_set(err, LH_ECORRUPT, "%s is damaged: expected %d bytes", path, LH__META_KEY_LEN);
+        return lh_err_set(err, LH_ECORRUPT, "%s is damaged: expected %d bytes", path,
+                          LH__META_KEY_LEN);
     memcpy(key, buf, LH__META_KEY_LEN);
     lh_wipe(buf, sizeof buf);
     return 0;
@@ -199,9 +201,9 @@ static int create_key(const char *dir, const char *path, unsigned char *key, lh_
     if (lh_random_bytes(key, LH__META_KEY_LEN))
         return lh_err_set(err, LH_EIO, "cannot generate secret.key: no randomness");
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return lh_err_set(err, LH_EIO, "cannot create %s: %s", tmp, strerror(errno));
-    int ok = fchmod(fd, 0600) == 0 && write(fd, key, LH__META_KEY_LEN) == LH__META_KEY_LEN && fsync(fd) == 0;
+    if (fd < 0) return lh_err_set(err, LH_EIO, "cannot create %s: %s", tmp, strerror(errno));
+    int ok = fchmod(fd, 0600) == 0 && write(fd, key, LH__META_KEY_LEN) == LH__META_KEY_LEN &&
+             fsync(fd) == 0;
     close(fd);
     if (!ok || (link(tmp, path) != 0 && errno != EEXIST)) {
         int e = errno;
@@ -223,8 +225,7 @@ static int load_key(lh_meta_t *m, const char *metadir, lh_err_t *err)
     if (snprintf(path, sizeof path, "%s/secret.key", metadir) >= (int)sizeof path)
         return lh_err_set(err, LH_EINVAL, "path too long: %s", metadir);
     int rc = read_key(path, m->key, err);
-    if (rc == LH_ENOENT)
-        return create_key(metadir, path, m->key, err);
+    if (rc == LH_ENOENT) return create_key(metadir, path, m->key, err);
     return rc;
 }
 
@@ -235,13 +236,14 @@ static int open_db(lh_meta_t *m, const char *metadir, lh_err_t *err)
     char path[PATH_MAX];
     if (snprintf(path, sizeof path, "%s/lakehouse.db", metadir) >= (int)sizeof path)
         return lh_err_set(err, LH_EINVAL, "path too long: %s", metadir);
-    if (sqlite3_open_v2(path, &m->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+    if (sqlite3_open_v2(path, &m->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         NULL) != SQLITE_OK)
         return lh_err_set(err, LH_EIO, "cannot open %s: %s", path,
                           m->db ? sqlite3_errmsg(m->db) : "out of memory");
     sqlite3_busy_timeout(m->db, 5000);
-    return exec(m->db,
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err);
+    return exec(m->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+                err);
 }
 
 int lh_meta_open(lh_meta_t **out, const char *data_dir, lh_err_t *err)
@@ -254,12 +256,12 @@ int lh_meta_open(lh_meta_t **out, const char *data_dir, lh_err_t *err)
     if (mkdir(metadir, 0700) != 0 && errno != EEXIST)
         return lh_err_set(err, LH_EIO, "cannot create %s: %s", metadir, strerror(errno));
     lh_meta_t *m = calloc(1, sizeof *m);
-    if (!m)
-        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    if (!m) return lh_err_set(err, LH_ENOMEM, "out of memory");
     pthread_mutex_init(&m->mu, NULL);
     pthread_rwlock_init(&m->rw, NULL);
     if ((rc = load_key(m, metadir, err)) || (rc = open_db(m, metadir, err)) ||
-        (rc = migrate(m->db, err)) || (rc = lh__meta_load_users(m, err)) || (rc = lh__meta_load_tokens(m, err)))
+        (rc = migrate(m->db, err)) || (rc = lh__meta_load_users(m, err)) ||
+        (rc = lh__meta_load_tokens(m, err)))
         goto fail;
     *out = m;
     return 0;
@@ -270,12 +272,9 @@ fail:
 
 void lh_meta_close(lh_meta_t *m)
 {
-    if (!m)
-        return;
-    if (m->db)
-        sqlite3_close_v2(m->db);
-    if (m->users)
-        lh_wipe(m->users, m->capusers * sizeof *m->users);
+    if (!m) return;
+    if (m->db) sqlite3_close_v2(m->db);
+    if (m->users) lh_wipe(m->users, m->capusers * sizeof *m->users);
     free(m->users);
     free(m->toks);
     lh_wipe(m->key, sizeof m->key);
@@ -308,8 +307,7 @@ void *lh__meta_bsearch(void *items, size_t n, size_t size, size_t key_off, const
         char *rec = (char *)items + mid * size;
         int c = strcmp(rec + key_off, key);
         if (c == 0) {
-            if (pos)
-                *pos = mid;
+            if (pos) *pos = mid;
             return rec;
         }
         if (c < 0)
@@ -317,8 +315,7 @@ void *lh__meta_bsearch(void *items, size_t n, size_t size, size_t key_off, const
         else
             hi = mid;
     }
-    if (pos)
-        *pos = lo;
+    if (pos) *pos = lo;
     return NULL;
 }
 
@@ -328,8 +325,7 @@ void *lh__meta_insert(void *items, size_t *n, size_t *cap, size_t size, size_t p
     if (*n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 16;
         void *grown = realloc(items, ncap * size);
-        if (!grown)
-            return NULL;
+        if (!grown) return NULL;
         items = grown;
         *cap = ncap;
     }
@@ -351,8 +347,7 @@ int lh__meta_delete_row(lh_meta_t *m, const char *sql, const char *key, const ch
     sqlite3_finalize(st);
     if (step != SQLITE_DONE)
         return lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(m->db));
-    if (sqlite3_changes(m->db) == 0)
-        return lh_err_set(err, LH_ENOENT, "no %s %s", what, key);
+    if (sqlite3_changes(m->db) == 0) return lh_err_set(err, LH_ENOENT, "no %s %s", what, key);
     return 0;
 }
 

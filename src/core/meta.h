@@ -78,7 +78,7 @@ int lh_role_parse(const char *s); /* -1 when unknown */
 
 /* Bearer tokens: stored as SHA-256 hashes, shown once. */
 typedef struct lh_token {
-    char id[17];       /* public id */
+    char id[17]; /* public id */
     char owner[129];
     char name[129];
     int64_t created;

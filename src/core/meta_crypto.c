@@ -16,20 +16,21 @@
 /* --- crypto helpers --- */
 
 int lh__meta_seal(const unsigned char *key, const char *ak, const char *sk, unsigned char *out,
-                size_t *outlen)
+                  size_t *outlen)
 {
     size_t n = strlen(sk);
     int len, ok = 0;
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    if (!c || lh_random_bytes(out, LH__META_NONCE_LEN))
-        goto done;
+    if (!c || lh_random_bytes(out, LH__META_NONCE_LEN)) goto done;
     ok = EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
          EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, LH__META_NONCE_LEN, NULL) == 1 &&
          EVP_EncryptInit_ex(c, NULL, NULL, key, out) == 1 &&
          EVP_EncryptUpdate(c, NULL, &len, (const unsigned char *)ak, (int)strlen(ak)) == 1 &&
-         EVP_EncryptUpdate(c, out + LH__META_NONCE_LEN, &len, (const unsigned char *)sk, (int)n) == 1 &&
+         EVP_EncryptUpdate(c, out + LH__META_NONCE_LEN, &len, (const unsigned char *)sk, (int)n) ==
+             1 &&
          EVP_EncryptFinal_ex(c, out + LH__META_NONCE_LEN + len, &len) == 1 &&
-         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, LH__META_TAG_LEN, out + LH__META_NONCE_LEN + n) == 1;
+         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, LH__META_TAG_LEN,
+                             out + LH__META_NONCE_LEN + n) == 1;
     *outlen = LH__META_NONCE_LEN + n + LH__META_TAG_LEN;
 done:
     EVP_CIPHER_CTX_free(c);
@@ -37,20 +38,21 @@ done:
 }
 
 int lh__meta_unseal(const unsigned char *key, const char *ak, const unsigned char *in, size_t inlen,
-                  char *out, size_t cap)
+                    char *out, size_t cap)
 {
-    if (inlen < LH__META_NONCE_LEN + LH__META_TAG_LEN || inlen - LH__META_NONCE_LEN - LH__META_TAG_LEN >= cap)
+    if (inlen < LH__META_NONCE_LEN + LH__META_TAG_LEN ||
+        inlen - LH__META_NONCE_LEN - LH__META_TAG_LEN >= cap)
         return LH_ECORRUPT;
     int n = (int)(inlen - LH__META_NONCE_LEN - LH__META_TAG_LEN), len, ok;
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    if (!c)
-        return LH_ENOMEM;
+    if (!c) return LH_ENOMEM;
     ok = EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
          EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, LH__META_NONCE_LEN, NULL) == 1 &&
          EVP_DecryptInit_ex(c, NULL, NULL, key, in) == 1 &&
          EVP_DecryptUpdate(c, NULL, &len, (const unsigned char *)ak, (int)strlen(ak)) == 1 &&
          EVP_DecryptUpdate(c, (unsigned char *)out, &len, in + LH__META_NONCE_LEN, n) == 1 &&
-         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, LH__META_TAG_LEN, (void *)(in + LH__META_NONCE_LEN + n)) == 1 &&
+         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, LH__META_TAG_LEN,
+                             (void *)(in + LH__META_NONCE_LEN + n)) == 1 &&
          EVP_DecryptFinal_ex(c, (unsigned char *)out + len, &len) == 1;
     EVP_CIPHER_CTX_free(c);
     out[ok ? n : 0] = '\0';
@@ -60,8 +62,7 @@ int lh__meta_unseal(const unsigned char *key, const char *ak, const unsigned cha
 int lh_meta_scram_verifier(const char *password, const unsigned char *salt, size_t saltlen,
                            int iterations, char *out, size_t cap)
 {
-    if (saltlen > 32)
-        return LH_EIO;
+    if (saltlen > 32) return LH_EIO;
     int rc = lh_scram_verifier_make(password, salt, saltlen, iterations, out, cap);
     return rc == LH_EINVAL ? LH_EIO : rc;
 }
@@ -71,8 +72,7 @@ void lh_meta_md5_hash(const char *user, const char *password, char out[LH_META_M
     unsigned char d[LH_CK_MAX_LEN];
     lh_cksum_t c;
     out[0] = '\0';
-    if (lh_cksum_init(&c, LH_CK_MD5))
-        return;
+    if (lh_cksum_init(&c, LH_CK_MD5)) return;
     lh_cksum_update(&c, password, strlen(password));
     lh_cksum_update(&c, user, strlen(user));
     if (lh_cksum_final(&c, d) == 16) {
@@ -86,8 +86,7 @@ int lh__meta_rand_chars(char *out, size_t n, const char *alphabet)
     size_t k = strlen(alphabet), limit = 256 - 256 % k, i = 0;
     unsigned char buf[64];
     while (i < n) {
-        if (lh_random_bytes(buf, sizeof buf))
-            return LH_EIO;
+        if (lh_random_bytes(buf, sizeof buf)) return LH_EIO;
         for (size_t j = 0; j < sizeof buf && i < n; j++)
             if (buf[j] < limit) /* rejection sampling: no modulo bias */
                 out[i++] = alphabet[buf[j] % k];
@@ -95,7 +94,6 @@ int lh__meta_rand_chars(char *out, size_t n, const char *alphabet)
     out[n] = '\0';
     return 0;
 }
-
 
 int lh_meta_gen_access_key(char out[21])
 {

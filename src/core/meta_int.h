@@ -27,15 +27,14 @@ typedef struct {
 
 struct lh_meta {
     sqlite3 *db;
-    pthread_mutex_t mu;    /* the connection; writers */
-    pthread_rwlock_t rw;   /* the caches below */
+    pthread_mutex_t mu;  /* the connection; writers */
+    pthread_rwlock_t rw; /* the caches below */
     unsigned char key[LH__META_KEY_LEN];
-    entry_t *users;        /* sorted by access key */
+    entry_t *users; /* sorted by access key */
     size_t nusers, capusers;
-    tok_t *toks;           /* sorted by id */
+    tok_t *toks; /* sorted by id */
     size_t ntoks, captoks;
 };
-
 
 #define LH__META_UPPER_DIGITS "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 #define LH__META_ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

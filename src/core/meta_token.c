@@ -3,9 +3,9 @@
  * without touching the disk. */
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,11 +21,9 @@ static tok_t *tok_find(lh_meta_t *m, const char *id, size_t *pos)
 static int tok_put(lh_meta_t *m, const tok_t *t)
 {
     size_t pos;
-    if (tok_find(m, t->t.id, &pos))
-        return LH_EEXIST;
+    if (tok_find(m, t->t.id, &pos)) return LH_EEXIST;
     tok_t *grown = lh__meta_insert(m->toks, &m->ntoks, &m->captoks, sizeof *t, pos, t);
-    if (!grown)
-        return LH_ENOMEM;
+    if (!grown) return LH_ENOMEM;
     m->toks = grown;
     return 0;
 }
@@ -34,8 +32,7 @@ void lh__meta_tok_drop_owner(lh_meta_t *m, const char *owner)
 {
     size_t out = 0;
     for (size_t i = 0; i < m->ntoks; i++)
-        if (strcmp(m->toks[i].t.owner, owner))
-            m->toks[out++] = m->toks[i];
+        if (strcmp(m->toks[i].t.owner, owner)) m->toks[out++] = m->toks[i];
     m->ntoks = out;
 }
 
@@ -72,7 +69,8 @@ static void token_hash(const char *secret, char out[65])
 static int insert_token(lh_meta_t *m, const tok_t *t, lh_err_t *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(m->db, "INSERT INTO tokens(id, hash, owner, name, created) VALUES(?,?,?,?,?)",
+    if (sqlite3_prepare_v2(m->db,
+                           "INSERT INTO tokens(id, hash, owner, name, created) VALUES(?,?,?,?,?)",
                            -1, &st, NULL) != SQLITE_OK)
         return lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(m->db));
     sqlite3_bind_text(st, 1, t->t.id, -1, SQLITE_STATIC);
@@ -82,18 +80,17 @@ static int insert_token(lh_meta_t *m, const tok_t *t, lh_err_t *err)
     sqlite3_bind_int64(st, 5, t->t.created);
     int step = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (step == SQLITE_CONSTRAINT)
-        return lh_err_set(err, LH_ENOENT, "no user %s", t->t.owner);
-    return step == SQLITE_DONE ? 0 : lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(m->db));
+    if (step == SQLITE_CONSTRAINT) return lh_err_set(err, LH_ENOENT, "no user %s", t->t.owner);
+    return step == SQLITE_DONE
+               ? 0
+               : lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(m->db));
 }
 
 static int valid_token_name(const char *s)
 {
-    if (strlen(s) > 128)
-        return 0;
+    if (strlen(s) > 128) return 0;
     for (const char *p = s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return 0;
+        if (*p < 0x20 || *p == 0x7f) return 0;
     return 1;
 }
 
@@ -105,8 +102,7 @@ int lh_meta_token_create(lh_meta_t *m, const char *owner, const char *name, lh_t
     char rnd[33];
     int rc;
     lh_user_t u;
-    if (!name)
-        name = "";
+    if (!name) name = "";
     if (!valid_token_name(name))
         return lh_err_set(err, LH_EINVAL, "bad token name: at most 128 printable characters");
     if (!owner || lh_meta_user_get(m, owner, &u) != 0)
@@ -133,8 +129,7 @@ int lh_meta_token_create(lh_meta_t *m, const char *owner, const char *name, lh_t
         out_secret[0] = '\0';
         return rc;
     }
-    if (out)
-        *out = t.t;
+    if (out) *out = t.t;
     return 0;
 }
 
@@ -150,16 +145,12 @@ int lh_meta_token_check(lh_meta_t *m, const char *secret, lh_user_t *out)
     pthread_rwlock_rdlock(&m->rw);
     tok_t *t = tok_find(m, id, NULL);
     int ok = t && lh_ct_equal(t->hash, hash, 64);
-    if (ok)
-        memcpy(owner, t->t.owner, sizeof owner);
+    if (ok) memcpy(owner, t->t.owner, sizeof owner);
     pthread_rwlock_unlock(&m->rw);
-    if (!ok)
-        return LH_EAUTH;
+    if (!ok) return LH_EAUTH;
     lh_user_t u;
-    if (lh_meta_user_get(m, owner, &u) != 0)
-        return LH_EAUTH;
-    if (out)
-        *out = u;
+    if (lh_meta_user_get(m, owner, &u) != 0) return LH_EAUTH;
+    if (out) *out = u;
     lh_wipe(&u, sizeof u);
     return 0;
 }
@@ -171,14 +162,11 @@ int lh_meta_token_list(lh_meta_t *m, const char *owner, int (*fn)(const lh_token
     size_t n = 0;
     lh_token_t *copy = malloc((m->ntoks ? m->ntoks : 1) * sizeof *copy);
     for (size_t i = 0; copy && i < m->ntoks; i++)
-        if (!owner || !strcmp(owner, m->toks[i].t.owner))
-            copy[n++] = m->toks[i].t;
+        if (!owner || !strcmp(owner, m->toks[i].t.owner)) copy[n++] = m->toks[i].t;
     pthread_rwlock_unlock(&m->rw);
-    if (!copy)
-        return LH_ENOMEM;
+    if (!copy) return LH_ENOMEM;
     for (size_t i = 0; i < n; i++)
-        if (fn(&copy[i], arg))
-            break;
+        if (fn(&copy[i], arg)) break;
     free(copy);
     return 0;
 }
@@ -187,8 +175,7 @@ int lh_meta_token_get(lh_meta_t *m, const char *id, lh_token_t *out)
 {
     pthread_rwlock_rdlock(&m->rw);
     tok_t *t = tok_find(m, id, NULL);
-    if (t && out)
-        *out = t->t;
+    if (t && out) *out = t->t;
     pthread_rwlock_unlock(&m->rw);
     return t ? 0 : LH_ENOENT;
 }
@@ -200,8 +187,7 @@ int lh_meta_token_revoke(lh_meta_t *m, const char *id, lh_err_t *err)
     if (rc == 0) {
         pthread_rwlock_wrlock(&m->rw);
         size_t pos;
-        if (tok_find(m, id, &pos))
-            lh__meta_remove_at(m->toks, &m->ntoks, sizeof *m->toks, pos);
+        if (tok_find(m, id, &pos)) lh__meta_remove_at(m->toks, &m->ntoks, sizeof *m->toks, pos);
         pthread_rwlock_unlock(&m->rw);
     }
     pthread_mutex_unlock(&m->mu);

@@ -3,9 +3,9 @@
  * write SQLite under the connection mutex and then the cache. */
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -17,8 +17,7 @@
 static int valid_name(const char *s)
 {
     size_t n = strlen(s);
-    if (n < 3 || n > 128)
-        return 0;
+    if (n < 3 || n > 128) return 0;
     for (const char *p = s; *p; p++)
         if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
               strchr("._@+=,-", *p)))
@@ -29,11 +28,9 @@ static int valid_name(const char *s)
 static int valid_secret(const char *s)
 {
     size_t n = strlen(s);
-    if (n < 8 || n > 128)
-        return 0;
+    if (n < 8 || n > 128) return 0;
     for (const char *p = s; *p; p++)
-        if (*p < 0x20 || *p > 0x7e)
-            return 0;
+        if (*p < 0x20 || *p > 0x7e) return 0;
     return 1;
 }
 
@@ -47,8 +44,7 @@ const char *lh_role_name(int role)
 int lh_role_parse(const char *s)
 {
     for (int i = 0; s && i <= LH_ROLE_ADMIN; i++)
-        if (!strcmp(s, role_names[i]))
-            return i;
+        if (!strcmp(s, role_names[i])) return i;
     return -1;
 }
 
@@ -67,8 +63,7 @@ static int user_put(lh_meta_t *m, const entry_t *e)
         return 0;
     }
     entry_t *grown = lh__meta_insert(m->users, &m->nusers, &m->capusers, sizeof *e, pos, e);
-    if (!grown)
-        return LH_ENOMEM;
+    if (!grown) return LH_ENOMEM;
     m->users = grown;
     return 0;
 }
@@ -77,7 +72,8 @@ int lh__meta_load_users(lh_meta_t *m, lh_err_t *err)
 {
     sqlite3_stmt *st;
     int rc = 0;
-    if (sqlite3_prepare_v2(m->db, "SELECT access_key, secret_enc, role, scram, md5, created FROM users",
+    if (sqlite3_prepare_v2(m->db,
+                           "SELECT access_key, secret_enc, role, scram, md5, created FROM users",
                            -1, &st, NULL) != SQLITE_OK)
         return lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(m->db));
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
@@ -85,10 +81,12 @@ int lh__meta_load_users(lh_meta_t *m, lh_err_t *err)
         memset(&e, 0, sizeof e);
         lh__meta_copy_text(e.u.access_key, sizeof e.u.access_key, sqlite3_column_text(st, 0));
         if (lh__meta_unseal(m->key, e.u.access_key, sqlite3_column_blob(st, 1),
-                   (size_t)sqlite3_column_bytes(st, 1), e.u.secret_key, sizeof e.u.secret_key)) {
+                            (size_t)sqlite3_column_bytes(st, 1), e.u.secret_key,
+                            sizeof e.u.secret_key)) {
             rc = lh_err_set(err, LH_ECORRUPT,
                             "cannot decrypt the secret of user %s: meta/secret.key does not match "
-                            "the metadata database", e.u.access_key);
+                            "the metadata database",
+                            e.u.access_key);
             break;
         }
         e.u.role = lh_role_parse((const char *)sqlite3_column_text(st, 2));
@@ -110,7 +108,8 @@ static int derive(lh_meta_t *m, entry_t *e, unsigned char *blob, size_t *bloblen
 {
     unsigned char salt[16];
     if (lh_random_bytes(salt, sizeof salt) ||
-        lh_meta_scram_verifier(e->u.secret_key, salt, sizeof salt, 4096, e->scram, sizeof e->scram) ||
+        lh_meta_scram_verifier(e->u.secret_key, salt, sizeof salt, 4096, e->scram,
+                               sizeof e->scram) ||
         lh__meta_seal(m->key, e->u.access_key, e->u.secret_key, blob, bloblen))
         return lh_err_set(err, LH_EIO, "cannot derive the hashes of a secret");
     lh_meta_md5_hash(e->u.access_key, e->u.secret_key, e->md5);
@@ -122,7 +121,8 @@ static int write_user(lh_meta_t *m, const entry_t *e, const unsigned char *blob,
 {
     static const char *const sql[] = {
         "UPDATE users SET secret_enc=?2, role=?3, scram=?4, md5=?5 WHERE access_key=?1",
-        "INSERT INTO users(access_key, secret_enc, role, scram, md5, created) VALUES(?1,?2,?3,?4,?5,?6)"};
+        "INSERT INTO users(access_key, secret_enc, role, scram, md5, created) "
+        "VALUES(?1,?2,?3,?4,?5,?6)"};
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(m->db, sql[insert], -1, &st, NULL) != SQLITE_OK)
         return lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(m->db));
@@ -131,8 +131,7 @@ static int write_user(lh_meta_t *m, const entry_t *e, const unsigned char *blob,
     sqlite3_bind_text(st, 3, lh_role_name(e->u.role), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, e->scram, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, e->md5, -1, SQLITE_STATIC);
-    if (insert)
-        sqlite3_bind_int64(st, 6, e->u.created);
+    if (insert) sqlite3_bind_int64(st, 6, e->u.created);
     int step = sqlite3_step(st);
     sqlite3_finalize(st);
     if (step == SQLITE_CONSTRAINT)
@@ -148,8 +147,7 @@ static int store_user(lh_meta_t *m, entry_t *e, int insert, lh_err_t *err)
     unsigned char blob[LH__META_NONCE_LEN + 128 + LH__META_TAG_LEN];
     size_t bloblen = 0;
     int rc = derive(m, e, blob, &bloblen, err);
-    if (rc == 0)
-        rc = write_user(m, e, blob, bloblen, insert, err);
+    if (rc == 0) rc = write_user(m, e, blob, bloblen, insert, err);
     if (rc == 0) {
         pthread_rwlock_wrlock(&m->rw);
         rc = user_put(m, e) ? lh_err_set(err, LH_ENOMEM, "out of memory") : 0;
@@ -161,11 +159,13 @@ static int store_user(lh_meta_t *m, entry_t *e, int insert, lh_err_t *err)
 static int check_input(const char *ak, const char *sk, lh_err_t *err)
 {
     if (!ak || !valid_name(ak))
-        return lh_err_set(err, LH_EINVAL,
-                          "bad user name '%s': use 3 to 128 characters of A-Z a-z 0-9 . _ @ + = , -",
-                          ak ? ak : "");
+        return lh_err_set(
+            err, LH_EINVAL,
+            "bad user name '%s': use 3 to 128 characters of A-Z a-z 0-9 . _ @ + = , -",
+            ak ? ak : "");
     if (sk && !valid_secret(sk))
-        return lh_err_set(err, LH_EINVAL, "bad secret key for %s: use 8 to 128 printable ASCII characters", ak);
+        return lh_err_set(err, LH_EINVAL,
+                          "bad secret key for %s: use 8 to 128 printable ASCII characters", ak);
     return 0;
 }
 
@@ -173,8 +173,7 @@ static int lookup(lh_meta_t *m, const char *ak, entry_t *out)
 {
     pthread_rwlock_rdlock(&m->rw);
     entry_t *e = user_find(m, ak, NULL);
-    if (e)
-        *out = *e;
+    if (e) *out = *e;
     pthread_rwlock_unlock(&m->rw);
     return e ? 0 : LH_ENOENT;
 }
@@ -184,8 +183,7 @@ int lh_meta_user_add(lh_meta_t *m, const char *access_key, const char *secret_ke
 {
     entry_t e;
     int rc = check_input(access_key, secret_key ? secret_key : "", err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (role < LH_ROLE_READER || role > LH_ROLE_ADMIN)
         return lh_err_set(err, LH_EINVAL, "bad role %d", role);
     pthread_mutex_lock(&m->mu);
@@ -208,8 +206,7 @@ done:
 int lh_meta_user_get(lh_meta_t *m, const char *access_key, lh_user_t *out)
 {
     entry_t e;
-    if (!access_key || lookup(m, access_key, &e) != 0)
-        return LH_ENOENT;
+    if (!access_key || lookup(m, access_key, &e) != 0) return LH_ENOENT;
     *out = e.u;
     lh_wipe(&e, sizeof e);
     return 0;
@@ -219,8 +216,7 @@ int lh_meta_user_pgauth(lh_meta_t *m, const char *access_key, char scram[LH_META
                         char md5[LH_META_MD5_MAX])
 {
     entry_t e;
-    if (!access_key || lookup(m, access_key, &e) != 0)
-        return LH_ENOENT;
+    if (!access_key || lookup(m, access_key, &e) != 0) return LH_ENOENT;
     memcpy(scram, e.scram, sizeof e.scram);
     memcpy(md5, e.md5, sizeof e.md5);
     lh_wipe(&e, sizeof e);
@@ -232,17 +228,14 @@ static int update_user(lh_meta_t *m, const char *ak, const char *sk, int role, l
 {
     entry_t e;
     int rc = check_input(ak, sk, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     pthread_mutex_lock(&m->mu);
     if (lookup(m, ak, &e) != 0) {
         rc = lh_err_set(err, LH_ENOENT, "no user %s", ak);
         goto done;
     }
-    if (sk)
-        snprintf(e.u.secret_key, sizeof e.u.secret_key, "%s", sk);
-    if (role >= 0)
-        e.u.role = role;
+    if (sk) snprintf(e.u.secret_key, sizeof e.u.secret_key, "%s", sk);
+    if (role >= 0) e.u.role = role;
     rc = store_user(m, &e, 0, err);
 done:
     pthread_mutex_unlock(&m->mu);
@@ -250,11 +243,9 @@ done:
     return rc;
 }
 
-int lh_meta_user_passwd(lh_meta_t *m, const char *access_key, const char *secret_key,
-                        lh_err_t *err)
+int lh_meta_user_passwd(lh_meta_t *m, const char *access_key, const char *secret_key, lh_err_t *err)
 {
-    if (!secret_key)
-        return lh_err_set(err, LH_EINVAL, "missing secret key");
+    if (!secret_key) return lh_err_set(err, LH_EINVAL, "missing secret key");
     return update_user(m, access_key, secret_key, -1, err);
 }
 
@@ -268,8 +259,8 @@ int lh_meta_user_set_role(lh_meta_t *m, const char *access_key, int role, lh_err
 int lh_meta_user_rm(lh_meta_t *m, const char *access_key, lh_err_t *err)
 {
     pthread_mutex_lock(&m->mu);
-    int rc = lh__meta_delete_row(m, "DELETE FROM users WHERE access_key=?", access_key, "user",
-                                 err);
+    int rc =
+        lh__meta_delete_row(m, "DELETE FROM users WHERE access_key=?", access_key, "user", err);
     if (rc == 0) {
         pthread_rwlock_wrlock(&m->rw);
         size_t pos;
@@ -294,26 +285,23 @@ int lh_meta_user_list(lh_meta_t *m, int (*fn)(const lh_user_t *, void *), void *
         copy[i].secret_key[0] = '\0';
     }
     pthread_rwlock_unlock(&m->rw);
-    if (!copy)
-        return LH_ENOMEM;
+    if (!copy) return LH_ENOMEM;
     for (size_t i = 0; i < n; i++)
-        if (fn(&copy[i], arg))
-            break;
+        if (fn(&copy[i], arg)) break;
     free(copy);
     return 0;
 }
 
-int lh_meta_user_check(lh_meta_t *m, const char *access_key, const char *secret_key,
-                       lh_user_t *out)
+int lh_meta_user_check(lh_meta_t *m, const char *access_key, const char *secret_key, lh_user_t *out)
 {
     entry_t e;
     if (!access_key || !secret_key || lookup(m, access_key, &e) != 0) {
-        lh__meta_same_secret(secret_key ? secret_key : "", "0000000000000000"); /* same work either way */
+        lh__meta_same_secret(secret_key ? secret_key : "",
+                             "0000000000000000"); /* same work either way */
         return LH_ENOENT;
     }
     int ok = lh__meta_same_secret(secret_key, e.u.secret_key);
-    if (ok && out)
-        *out = e.u;
+    if (ok && out) *out = e.u;
     lh_wipe(&e, sizeof e);
     return ok ? 0 : LH_EAUTH;
 }
@@ -331,36 +319,29 @@ static int has_admin(lh_meta_t *m)
 static int ensure_given(lh_meta_t *m, const char *ak, const char *sk, lh_err_t *err)
 {
     lh_user_t u;
-    if (lh_meta_user_get(m, ak, &u) != 0)
-        return lh_meta_user_add(m, ak, sk, LH_ROLE_ADMIN, err);
+    if (lh_meta_user_get(m, ak, &u) != 0) return lh_meta_user_add(m, ak, sk, LH_ROLE_ADMIN, err);
     int same = lh__meta_same_secret(u.secret_key, sk) && u.role == LH_ROLE_ADMIN;
     lh_wipe(&u, sizeof u);
-    if (same)
-        return 0;
+    if (same) return 0;
     return update_user(m, ak, sk, LH_ROLE_ADMIN, err);
 }
 
 int lh_meta_ensure_root(lh_meta_t *m, const char *ak, const char *sk, char *gen_ak, char *gen_sk,
                         int *generated, lh_err_t *err)
 {
-    if (generated)
-        *generated = 0;
+    if (generated) *generated = 0;
     int have_ak = ak && *ak, have_sk = sk && *sk;
-    if (have_ak && have_sk)
-        return ensure_given(m, ak, sk, err);
+    if (have_ak && have_sk) return ensure_given(m, ak, sk, err);
     if (have_ak || have_sk)
         return lh_err_set(err, LH_EINVAL,
                           "set both LAKEHOUSE_ACCESS_KEY and LAKEHOUSE_SECRET_KEY, or neither");
-    if (has_admin(m))
-        return 0;
+    if (has_admin(m)) return 0;
     if (!gen_ak || !gen_sk)
         return lh_err_set(err, LH_EINVAL, "no admin user and nowhere to return a generated one");
     int rc;
     if (lh_meta_gen_access_key(gen_ak) || lh_meta_gen_secret(gen_sk))
         return lh_err_set(err, LH_EIO, "cannot generate root credentials: no randomness");
-    if ((rc = lh_meta_user_add(m, gen_ak, gen_sk, LH_ROLE_ADMIN, err)))
-        return rc;
-    if (generated)
-        *generated = 1;
+    if ((rc = lh_meta_user_add(m, gen_ak, gen_sk, LH_ROLE_ADMIN, err))) return rc;
+    if (generated) *generated = 1;
     return 0;
 }

@@ -10,8 +10,8 @@ enum { LH_METRIC_COUNTER, LH_METRIC_GAUGE, LH_METRIC_HISTOGRAM };
 
 /* Registers a family (idempotent). Histograms use the standard latency buckets
  * 0.001..10 s unless buckets/nbuckets are given. Returns 0 or LH_ENOMEM. */
-int lh_metrics_register(const char *name, int type, const char *help,
-                        const double *buckets, int nbuckets);
+int lh_metrics_register(const char *name, int type, const char *help, const double *buckets,
+                        int nbuckets);
 /* labels may be NULL or "". Unknown family names are ignored. */
 void lh_metrics_add(const char *name, const char *labels, double v);     /* counter/gauge */
 void lh_metrics_set(const char *name, const char *labels, double v);     /* gauge */

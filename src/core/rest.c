@@ -15,8 +15,8 @@
 #include "core/loop.h"
 #include "core/metrics.h"
 #include "core/rest_int.h"
-#include "core/url.h"
 #include "core/str.h"
+#include "core/url.h"
 
 #define SCRATCH 4096 /* decoded path parameters of one match, NULs included */
 

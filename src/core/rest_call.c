@@ -308,8 +308,8 @@ void lh_rest_json(lh_rest_call_t *c, int status, json_t *doc)
 
 void lh_rest_problem(lh_rest_call_t *c, int status, const char *detail)
 {
-    json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title", lh__rest_title(status),
-                          "status", status, "detail", detail ? detail : "");
+    json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title",
+                          lh__rest_title(status), "status", status, "detail", detail ? detail : "");
     lh_rest_json(c, status, p);
     if (c->status == status) c->content_type = "application/problem+json";
     if (status == 401 && !lh_rest_call_resp_header(c, "WWW-Authenticate"))

@@ -14,7 +14,8 @@
  * NUL byte. */
 static const char *form_decode(lh_arena_t *a, const char *s, size_t n)
 {
-    return lh_url_decode_arena(a, (lh_str_t){s, n}, LH_URL_STRICT | LH_URL_NO_NUL | LH_URL_PLUS_SPACE);
+    return lh_url_decode_arena(a, (lh_str_t){s, n},
+                               LH_URL_STRICT | LH_URL_NO_NUL | LH_URL_PLUS_SPACE);
 }
 
 int lh__rest_query_parse(lh_rest_call_t *c, lh_err_t *err)

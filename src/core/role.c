@@ -14,7 +14,8 @@
 #define MAX_PROVIDED 16
 
 enum { ST_IDLE, ST_STARTING, ST_RUNNING, ST_STOPPING, ST_STOPPED, ST_FAILED };
-static const char *const st_names[] = {"idle", "starting", "ready", "stopping", "stopped", "failed"};
+static const char *const st_names[] = {"idle",     "starting", "ready",
+                                       "stopping", "stopped",  "failed"};
 
 typedef struct {
     const lh_role_t *role;
@@ -55,11 +56,9 @@ int lh_roles_register(const lh_role_t *const *table, int n)
         const lh_role_t *r = table[i];
         if (r->nkeys) {
             int rc = lh_config_register(r->keys, r->nkeys);
-            if (rc)
-                return rc;
+            if (rc) return rc;
         }
-        if (r->nmigrations)
-            lh_meta_register_migrations(r->migrations, r->nmigrations);
+        if (r->nmigrations) lh_meta_register_migrations(r->migrations, r->nmigrations);
         lh_err_t err = {0};
         if (r->nroutes && lh_rest_routes_check(r->routes, r->nroutes, &err) != 0) {
             lh_error("role %s: %s", r->name, err.msg);
@@ -72,8 +71,7 @@ int lh_roles_register(const lh_role_t *const *table, int n)
 void lh_roles_names(const lh_role_t *const *table, int n, char *out, size_t cap)
 {
     size_t len = 0;
-    if (cap)
-        out[0] = '\0';
+    if (cap) out[0] = '\0';
     for (int i = 0; i < n && len < cap; i++)
         len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? " | " : "", table[i]->name);
 }
@@ -87,8 +85,7 @@ int lh_roles_parse(const lh_role_t *const *table, int n, const char *list, unsig
         size_t len = strcspn(p, ",");
         int found = -1;
         for (int i = 0; i < n && found < 0; i++)
-            if (strlen(table[i]->name) == len && !strncmp(table[i]->name, p, len))
-                found = i;
+            if (strlen(table[i]->name) == len && !strncmp(table[i]->name, p, len)) found = i;
         if (found < 0) {
             lh_roles_names(table, n, names, sizeof names);
             return lh_err_set(err, LH_EINVAL, "unknown role '%.*s' (%s)", (int)len, p, names);
@@ -108,21 +105,18 @@ int lh_roles_new(lh_roles_t **out, const lh_role_t *const *table, int n, unsigne
 {
     lh_roles_t *rs = calloc(1, sizeof *rs);
     *out = NULL;
-    if (!rs)
-        return LH_ENOMEM;
+    if (!rs) return LH_ENOMEM;
     rs->ctx = *ctx;
     rs->ctx.roles = rs;
     for (int i = 0; i < n && i < MAX_ROLES; i++)
-        if (mask & (1u << i))
-            rs->slot[rs->n++].role = table[i];
+        if (mask & (1u << i)) rs->slot[rs->n++].role = table[i];
     *out = rs;
     return 0;
 }
 
 void lh_roles_free(lh_roles_t *rs)
 {
-    if (!rs)
-        return;
+    if (!rs) return;
     for (int i = rs->n - 1; i >= 0; i--)
         if (rs->slot[i].handle && rs->slot[i].role->release)
             rs->slot[i].role->release(rs->slot[i].handle);
@@ -163,8 +157,7 @@ static void stop_next(void *arg)
     while (rs->next_stop >= 0 && get_state(&rs->slot[rs->next_stop]) != ST_RUNNING)
         rs->next_stop--;
     if (rs->next_stop < 0) {
-        if (rs->done)
-            rs->done(rs->done_arg);
+        if (rs->done) rs->done(rs->done_arg);
         return;
     }
     slot_t *s = &rs->slot[rs->next_stop];
@@ -184,18 +177,15 @@ void lh_roles_stop(lh_roles_t *rs, void (*done)(void *), void *arg)
 
 static int slot_ready(const slot_t *s)
 {
-    if (get_state(s) != ST_RUNNING)
-        return 0;
+    if (get_state(s) != ST_RUNNING) return 0;
     return !s->role->ready || s->role->ready(s->handle);
 }
 
 int lh_roles_ready(const lh_roles_t *rs)
 {
-    if (!rs || __atomic_load_n(&rs->stopping, __ATOMIC_ACQUIRE))
-        return 0;
+    if (!rs || __atomic_load_n(&rs->stopping, __ATOMIC_ACQUIRE)) return 0;
     for (int i = 0; i < rs->n; i++)
-        if (!slot_ready(&rs->slot[i]))
-            return 0;
+        if (!slot_ready(&rs->slot[i])) return 0;
     return 1;
 }
 
@@ -204,10 +194,11 @@ int lh_roles_next_routes(const void *arg, int *pos, lh_rest_table_t *out)
     const lh_roles_t *rs = arg;
     for (; rs && *pos < rs->n; (*pos)++) {
         const slot_t *s = &rs->slot[*pos];
-        if (!s->role->nroutes || get_state(s) != ST_RUNNING)
-            continue;
-        *out = (lh_rest_table_t){.owner = s->role->name, .routes = s->role->routes,
-                                 .nroutes = s->role->nroutes, .arg = s->handle};
+        if (!s->role->nroutes || get_state(s) != ST_RUNNING) continue;
+        *out = (lh_rest_table_t){.owner = s->role->name,
+                                 .routes = s->role->routes,
+                                 .nroutes = s->role->nroutes,
+                                 .arg = s->handle};
         (*pos)++;
         return 1;
     }
@@ -224,8 +215,7 @@ int lh_roles_status_json(const lh_roles_t *rs, lh_buf_t *out)
         const char *name = st == ST_RUNNING && !slot_ready(s) ? "starting" : st_names[st];
         lh_buf_printf(out, "%s\"%s\":\"%s\"", i ? "," : "", s->role->name, name);
     }
-    if (lh_buf_puts(out, "}}\n") != 0)
-        return LH_ENOMEM;
+    if (lh_buf_puts(out, "}}\n") != 0) return LH_ENOMEM;
     return ready;
 }
 
@@ -248,8 +238,7 @@ int lh_roles_provide(lh_roles_t *rs, const char *name, void *ptr)
             rs->provided[i].ptr = ptr;
             return 0;
         }
-    if (rs->nprovided == MAX_PROVIDED)
-        return LH_ENOMEM;
+    if (rs->nprovided == MAX_PROVIDED) return LH_ENOMEM;
     rs->provided[rs->nprovided].name = name;
     rs->provided[rs->nprovided++].ptr = ptr;
     return 0;
@@ -258,7 +247,6 @@ int lh_roles_provide(lh_roles_t *rs, const char *name, void *ptr)
 void *lh_roles_lookup(const lh_roles_t *rs, const char *name)
 {
     for (int i = 0; i < rs->nprovided; i++)
-        if (!strcmp(rs->provided[i].name, name))
-            return rs->provided[i].ptr;
+        if (!strcmp(rs->provided[i].name, name)) return rs->provided[i].ptr;
     return NULL;
 }

@@ -113,8 +113,8 @@ int lh_roles_next_routes(const void *rs, int *pos, lh_rest_table_t *out);
 /* Records endpoint key -> "host:port" in run/endpoints.json (through the
  * callback the command layer set) and logs it. Returns 0 or LH_EIO. */
 int lh_roles_publish_endpoint(lh_roles_t *rs, const char *key, const char *hostport);
-void lh_roles_set_publisher(lh_roles_t *rs, int (*publish)(void *arg, const char *key,
-                                                           const char *hostport),
+void lh_roles_set_publisher(lh_roles_t *rs,
+                            int (*publish)(void *arg, const char *key, const char *hostport),
                             void *arg);
 /* Shares a handle between roles of one process ("store.engine" -> the engine
  * the embedded object store serves from). Borrowed; provided by the role that

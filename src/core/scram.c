@@ -28,8 +28,7 @@ static int fail(lh_scram_t *sc, const char *error, int code)
 /* Reads "<name>=<value>" up to the next ',' (consumed) or the end. */
 static int attr(lh_str_t *rest, char name, lh_str_t *val)
 {
-    if (rest->len < 2 || rest->ptr[0] != name || rest->ptr[1] != '=')
-        return -1;
+    if (rest->len < 2 || rest->ptr[0] != name || rest->ptr[1] != '=') return -1;
     const char *p = rest->ptr + 2, *end = rest->ptr + rest->len;
     const char *comma = memchr(p, ',', (size_t)(end - p));
     *val = (lh_str_t){p, (size_t)((comma ? comma : end) - p)};
@@ -42,8 +41,7 @@ static int attr(lh_str_t *rest, char name, lh_str_t *val)
 static int valid_nonce(lh_str_t n)
 {
     for (size_t i = 0; i < n.len; i++)
-        if (n.ptr[i] < 0x21 || n.ptr[i] > 0x7e || n.ptr[i] == ',')
-            return 0;
+        if (n.ptr[i] < 0x21 || n.ptr[i] > 0x7e || n.ptr[i] == ',') return 0;
     return n.len > 0;
 }
 
@@ -62,8 +60,7 @@ static int saslname_decode(lh_str_t s, char *out, size_t cap)
                 return -1;
             i += 2;
         }
-        if (c == 0 || o + 1 >= cap)
-            return -1;
+        if (c == 0 || o + 1 >= cap) return -1;
         out[o++] = c;
     }
     out[o] = 0;
@@ -73,11 +70,9 @@ static int saslname_decode(lh_str_t s, char *out, size_t cap)
 static int b64_exact(lh_str_t s, unsigned char *out, size_t want)
 {
     unsigned char tmp[96];
-    if (s.len > 128)
-        return -1;
+    if (s.len > 128) return -1;
     long n = lh_base64_decode(s.ptr, s.len, tmp, sizeof tmp);
-    if (n != (long)want)
-        return -1;
+    if (n != (long)want) return -1;
     memcpy(out, tmp, want);
     return 0;
 }
@@ -94,8 +89,7 @@ int lh_scram_verifier_parse(const char *text, lh_scram_verifier_t *out)
 {
     size_t pl = strlen(VERIFIER_PREFIX);
     memset(out, 0, sizeof *out);
-    if (strncmp(text, VERIFIER_PREFIX, pl))
-        return LH_EINVAL;
+    if (strncmp(text, VERIFIER_PREFIX, pl)) return LH_EINVAL;
     const char *p = text + pl, *colon = strchr(p, ':'), *dollar = colon ? strchr(colon, '$') : NULL;
     const char *colon2 = dollar ? strchr(dollar, ':') : NULL;
     uint64_t it;
@@ -118,8 +112,7 @@ static int derive(const char *password, const unsigned char *salt, size_t saltle
 {
     unsigned char salted[32];
     int rc = lh_pbkdf2_sha256(password, strlen(password), salt, saltlen, iterations, salted, 32);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     lh_hmac_sha256(salted, 32, "Client Key", 10, client);
     lh_hmac_sha256(salted, 32, "Server Key", 10, server);
     lh_sha256(client, 32, stored);
@@ -132,17 +125,15 @@ int lh_scram_verifier_make(const char *password, const unsigned char *salt, size
 {
     unsigned char client[32], stored[32], server[32];
     char salt64[96], stored64[48], server64[48];
-    if (saltlen < 1 || saltlen > 64 || iterations < 1)
-        return LH_EINVAL;
+    if (saltlen < 1 || saltlen > 64 || iterations < 1) return LH_EINVAL;
     int rc = derive(password, salt, saltlen, iterations, client, stored, server);
     lh_wipe(client, sizeof client);
-    if (rc)
-        return LH_EIO;
+    if (rc) return LH_EIO;
     lh_base64_encode(salt, saltlen, salt64);
     lh_base64_encode(stored, 32, stored64);
     lh_base64_encode(server, 32, server64);
-    int n = snprintf(out, cap, VERIFIER_PREFIX "%d:%s$%s:%s", iterations, salt64, stored64,
-                     server64);
+    int n =
+        snprintf(out, cap, VERIFIER_PREFIX "%d:%s$%s:%s", iterations, salt64, stored64, server64);
     lh_wipe(server, sizeof server);
     return n > 0 && (size_t)n < cap ? 0 : LH_ETOOBIG;
 }
@@ -154,10 +145,8 @@ int lh_scram_server_start(lh_scram_t *sc, lh_str_t m)
     lh_str_t authzid = {"", 0}, user, nonce;
     char az[LH_SCRAM_USER_MAX + 1];
     memset(sc, 0, sizeof *sc);
-    if (m.len >= LH_SCRAM_MSG_MAX)
-        return fail(sc, "invalid-encoding", LH_EPROTO);
-    if (m.len && m.ptr[0] == 'p')
-        return fail(sc, "channel-binding-not-supported", LH_EPROTO);
+    if (m.len >= LH_SCRAM_MSG_MAX) return fail(sc, "invalid-encoding", LH_EPROTO);
+    if (m.len && m.ptr[0] == 'p') return fail(sc, "channel-binding-not-supported", LH_EPROTO);
     if (m.len < 3 || (m.ptr[0] != 'n' && m.ptr[0] != 'y') || m.ptr[1] != ',')
         return fail(sc, "invalid-encoding", LH_EPROTO);
     lh_str_t rest = {m.ptr + 2, m.len - 2};
@@ -205,8 +194,7 @@ static int mock_verifier(lh_scram_t *sc)
 {
     unsigned char mac[32];
     pthread_once(&mock_once, mock_init);
-    if (!mock_ok)
-        return LH_EIO;
+    if (!mock_ok) return LH_EIO;
     lh_hmac_sha256(mock_key, sizeof mock_key, sc->user, strlen(sc->user), mac);
     memcpy(sc->v.salt, mac, 16);
     sc->v.saltlen = 16;
@@ -219,25 +207,21 @@ static int mock_verifier(lh_scram_t *sc)
 static int put_out(char *out, size_t cap, const char *s)
 {
     size_t n = strlen(s);
-    if (n >= cap)
-        return LH_ETOOBIG;
+    if (n >= cap) return LH_ETOOBIG;
     memcpy(out, s, n + 1);
     return 0;
 }
 
-int lh_scram_server_first(lh_scram_t *sc, const char *verifier, const char *server_nonce,
-                          char *out, size_t cap)
+int lh_scram_server_first(lh_scram_t *sc, const char *verifier, const char *server_nonce, char *out,
+                          size_t cap)
 {
     unsigned char rnd[NONCE_BYTES];
     char gen[2 * NONCE_BYTES + 4], salt64[96];
-    if (sc->state != LH_SCRAM_STARTED)
-        return fail(sc, "other-error", LH_EINVAL);
+    if (sc->state != LH_SCRAM_STARTED) return fail(sc, "other-error", LH_EINVAL);
     int rc = verifier ? lh_scram_verifier_parse(verifier, &sc->v) : mock_verifier(sc);
-    if (rc)
-        return fail(sc, "other-error", rc);
+    if (rc) return fail(sc, "other-error", rc);
     if (!server_nonce) {
-        if (lh_random_bytes(rnd, sizeof rnd))
-            return fail(sc, "other-error", LH_EIO);
+        if (lh_random_bytes(rnd, sizeof rnd)) return fail(sc, "other-error", LH_EIO);
         lh_base64_encode(rnd, sizeof rnd, gen);
         server_nonce = gen;
     }
@@ -246,12 +230,10 @@ int lh_scram_server_first(lh_scram_t *sc, const char *verifier, const char *serv
         return fail(sc, "other-error", LH_EINVAL);
     memcpy(sc->nonce + cn, server_nonce, sn + 1);
     lh_base64_encode(sc->v.salt, sc->v.saltlen, salt64);
-    int n = snprintf(sc->server_first, sizeof sc->server_first, "r=%s,s=%s,i=%d", sc->nonce,
-                     salt64, sc->v.iterations);
-    if (n < 0 || (size_t)n >= sizeof sc->server_first)
-        return fail(sc, "other-error", LH_ETOOBIG);
-    if (put_out(out, cap, sc->server_first))
-        return fail(sc, "other-error", LH_ETOOBIG);
+    int n = snprintf(sc->server_first, sizeof sc->server_first, "r=%s,s=%s,i=%d", sc->nonce, salt64,
+                     sc->v.iterations);
+    if (n < 0 || (size_t)n >= sizeof sc->server_first) return fail(sc, "other-error", LH_ETOOBIG);
+    if (put_out(out, cap, sc->server_first)) return fail(sc, "other-error", LH_ETOOBIG);
     sc->state = LH_SCRAM_FIRST_SENT;
     return 0;
 }
@@ -261,8 +243,7 @@ static int final_error(lh_scram_t *sc, const char *error, int code, char *out, s
 {
     char msg[64];
     snprintf(msg, sizeof msg, "e=%s", error);
-    if (put_out(out, cap, msg) && cap)
-        out[0] = 0;
+    if (put_out(out, cap, msg) && cap) out[0] = 0;
     return fail(sc, error, code);
 }
 
@@ -287,8 +268,7 @@ int lh_scram_server_final(lh_scram_t *sc, lh_str_t m, char *out, size_t cap)
     lh_base64_encode((const unsigned char *)sc->gs2, strlen(sc->gs2), cb_want);
     if (!lh_str_eq(cb, cb_want))
         return final_error(sc, "channel-bindings-dont-match", LH_EPROTO, out, cap);
-    if (!lh_str_eq(nonce, sc->nonce))
-        return final_error(sc, "other-error", LH_EPROTO, out, cap);
+    if (!lh_str_eq(nonce, sc->nonce)) return final_error(sc, "other-error", LH_EPROTO, out, cap);
     while (rest.len && !(rest.len >= 2 && rest.ptr[0] == 'p' && rest.ptr[1] == '=')) {
         lh_str_t ext; /* extensions before the proof are ignored */
         if (attr(&rest, rest.ptr[0], &ext))
@@ -304,13 +284,11 @@ int lh_scram_server_final(lh_scram_t *sc, lh_str_t m, char *out, size_t cap)
     lh_sha256(key, 32, h);
     int ok = lh_ct_equal(h, sc->v.stored_key, 32) && !sc->doomed;
     lh_wipe(key, sizeof key);
-    if (!ok)
-        return final_error(sc, "invalid-proof", LH_EAUTH, out, cap);
+    if (!ok) return final_error(sc, "invalid-proof", LH_EAUTH, out, cap);
     char v[64] = "v=";
     auth_hmac(sc->v.server_key, sc->client_first_bare, sc->server_first, without_proof, sig);
     lh_base64_encode(sig, 32, v + 2);
-    if (put_out(out, cap, v))
-        return fail(sc, "other-error", LH_ETOOBIG);
+    if (put_out(out, cap, v)) return fail(sc, "other-error", LH_ETOOBIG);
     sc->state = LH_SCRAM_DONE;
     return 0;
 }
@@ -330,8 +308,7 @@ int lh_scram_client_first(lh_scram_client_t *c, const char *user, const char *no
     size_t o = 0;
     memset(c, 0, sizeof *c);
     if (!nonce) {
-        if (lh_random_bytes(rnd, sizeof rnd))
-            return LH_EIO;
+        if (lh_random_bytes(rnd, sizeof rnd)) return LH_EIO;
         lh_base64_encode(rnd, sizeof rnd, gen);
         nonce = gen;
     }
@@ -345,8 +322,7 @@ int lh_scram_client_first(lh_scram_client_t *c, const char *user, const char *no
     }
     name[o] = 0;
     int n = snprintf(c->client_first_bare, sizeof c->client_first_bare, "n=%s,r=%s", name, nonce);
-    if (n < 0 || (size_t)n >= sizeof c->client_first_bare)
-        return LH_ETOOBIG;
+    if (n < 0 || (size_t)n >= sizeof c->client_first_bare) return LH_ETOOBIG;
     c->nonce_len = strlen(nonce);
     n = snprintf(out, cap, "n,,%s", c->client_first_bare);
     return n > 0 && (size_t)n < cap ? 0 : LH_ETOOBIG;
@@ -360,19 +336,16 @@ int lh_scram_client_final(lh_scram_client_t *c, const char *password, lh_str_t s
     uint64_t it;
     const char *mine = strstr(c->client_first_bare, ",r=");
     if (!mine || sf.len >= LH_SCRAM_MSG_MAX || attr(&rest, 'r', &nonce) ||
-        attr(&rest, 's', &salt64) || attr(&rest, 'i', &iter64) ||
-        lh_str_to_u64(iter64, &it) || it < 1 || it > 100000000 || nonce.len <= c->nonce_len ||
+        attr(&rest, 's', &salt64) || attr(&rest, 'i', &iter64) || lh_str_to_u64(iter64, &it) ||
+        it < 1 || it > 100000000 || nonce.len <= c->nonce_len ||
         memcmp(nonce.ptr, mine + 3, c->nonce_len) || salt64.len > 88)
         return LH_EPROTO;
     long sl = lh_base64_decode(salt64.ptr, salt64.len, salt, sizeof salt);
-    if (sl < 1)
-        return LH_EPROTO;
-    if (derive(password, salt, (size_t)sl, (int)it, client, stored, c->server_key))
-        return LH_EIO;
+    if (sl < 1) return LH_EPROTO;
+    if (derive(password, salt, (size_t)sl, (int)it, client, stored, c->server_key)) return LH_EIO;
     char cfw[LH_SCRAM_MSG_MAX];
     int n = snprintf(cfw, sizeof cfw, "c=biws,r=%.*s", (int)nonce.len, nonce.ptr);
-    if (n < 0 || (size_t)n >= sizeof cfw)
-        return LH_ETOOBIG;
+    if (n < 0 || (size_t)n >= sizeof cfw) return LH_ETOOBIG;
     snprintf(c->auth_message, sizeof c->auth_message, "%s,%.*s,%s", c->client_first_bare,
              (int)sf.len, sf.ptr, cfw);
     lh_hmac_sha256(stored, 32, c->auth_message, strlen(c->auth_message), sig);
@@ -392,7 +365,6 @@ int lh_scram_client_verify(lh_scram_client_t *c, lh_str_t server_final)
     lh_hmac_sha256(c->server_key, 32, c->auth_message, strlen(c->auth_message), sig);
     lh_base64_encode(sig, 32, want);
     lh_wipe(c->server_key, sizeof c->server_key);
-    if (server_final.len != 2 + strlen(want) || memcmp(server_final.ptr, "v=", 2))
-        return LH_EAUTH;
+    if (server_final.len != 2 + strlen(want) || memcmp(server_final.ptr, "v=", 2)) return LH_EAUTH;
     return lh_ct_equal(server_final.ptr + 2, want, strlen(want)) ? 0 : LH_EAUTH;
 }

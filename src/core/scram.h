@@ -24,8 +24,7 @@
 #define LH_SCRAM_MSG_MAX 512 /* longest message kept for the AuthMessage */
 #define LH_SCRAM_USER_MAX 256
 
-enum { LH_SCRAM_START = 0, LH_SCRAM_STARTED, LH_SCRAM_FIRST_SENT, LH_SCRAM_DONE,
-       LH_SCRAM_FAILED };
+enum { LH_SCRAM_START = 0, LH_SCRAM_STARTED, LH_SCRAM_FIRST_SENT, LH_SCRAM_DONE, LH_SCRAM_FAILED };
 
 /* A parsed verifier. */
 typedef struct lh_scram_verifier {
@@ -38,14 +37,14 @@ typedef struct lh_scram_verifier {
 /* Server state: zero it (or = {0}) before lh_scram_server_start. Holds key
  * material: lh_scram_server_clear() wipes it. */
 typedef struct lh_scram {
-    int state;                           /* LH_SCRAM_* */
-    const char *error;                   /* RFC 5802 error value (static), or NULL */
-    char user[LH_SCRAM_USER_MAX + 1];    /* the client's n= (may be empty: PostgreSQL) */
-    char gs2[LH_SCRAM_USER_MAX + 8];     /* "n,," or "y,," (+ authzid) as sent */
+    int state;                        /* LH_SCRAM_* */
+    const char *error;                /* RFC 5802 error value (static), or NULL */
+    char user[LH_SCRAM_USER_MAX + 1]; /* the client's n= (may be empty: PostgreSQL) */
+    char gs2[LH_SCRAM_USER_MAX + 8];  /* "n,," or "y,," (+ authzid) as sent */
     char client_first_bare[LH_SCRAM_MSG_MAX];
     char server_first[LH_SCRAM_MSG_MAX];
-    char nonce[LH_SCRAM_MSG_MAX];        /* client nonce, then client + server */
-    int doomed;                          /* unknown user: the proof can only fail */
+    char nonce[LH_SCRAM_MSG_MAX]; /* client nonce, then client + server */
+    int doomed;                   /* unknown user: the proof can only fail */
     lh_scram_verifier_t v;
 } lh_scram_t;
 
@@ -70,8 +69,8 @@ const char *lh_scram_user(const lh_scram_t *sc);
  * the exchange fails later at the proof, like any wrong password.
  * server_nonce NULL = 18 random bytes in base64 (tests inject one).
  * 0, LH_EINVAL ("other-error": bad verifier or state), LH_ETOOBIG, LH_EIO. */
-int lh_scram_server_first(lh_scram_t *sc, const char *verifier, const char *server_nonce,
-                          char *out, size_t cap);
+int lh_scram_server_first(lh_scram_t *sc, const char *verifier, const char *server_nonce, char *out,
+                          size_t cap);
 /* Checks client-final-message ("c=biws,r=...,p=...") and writes
  * server-final-message into out: "v=<ServerSignature>" and 0 when the proof
  * is right; otherwise "e=<error>" and LH_EAUTH ("invalid-proof"), or

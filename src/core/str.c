@@ -24,12 +24,10 @@ int lh_str_caseeq(lh_str_t s, const char *c)
 int lh_str_to_u64(lh_str_t s, uint64_t *out)
 {
     uint64_t v = 0;
-    if (s.len == 0 || s.len > 20)
-        return LH_EINVAL;
+    if (s.len == 0 || s.len > 20) return LH_EINVAL;
     for (size_t i = 0; i < s.len; i++) {
         unsigned d = (unsigned char)s.ptr[i] - '0';
-        if (d > 9 || v > (UINT64_MAX - d) / 10)
-            return LH_EINVAL;
+        if (d > 9 || v > (UINT64_MAX - d) / 10) return LH_EINVAL;
         v = v * 10 + d;
     }
     *out = v;
@@ -39,27 +37,23 @@ int lh_str_to_u64(lh_str_t s, uint64_t *out)
 int lh_parse_i64(const char *s, int64_t *out)
 {
     char *end;
-    if (!s || !*s)
-        return LH_EINVAL;
+    if (!s || !*s) return LH_EINVAL;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (errno || *end)
-        return LH_EINVAL;
+    if (errno || *end) return LH_EINVAL;
     *out = v;
     return 0;
 }
 
 int lh_str_copy(char *dst, size_t cap, lh_str_t s)
 {
-    if (cap == 0)
-        return LH_ETOOBIG;
+    if (cap == 0) return LH_ETOOBIG;
     if (s.len >= cap) {
         memcpy(dst, s.ptr, cap - 1);
         dst[cap - 1] = 0;
         return LH_ETOOBIG;
     }
-    if (s.len)
-        memcpy(dst, s.ptr, s.len);
+    if (s.len) memcpy(dst, s.ptr, s.len);
     dst[s.len] = 0;
     return 0;
 }
@@ -76,26 +70,20 @@ void lh_hex(const unsigned char *in, size_t n, char *out)
 
 int lh_hex_digit(int c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
 long lh_hex_decode(lh_str_t s, unsigned char *out, size_t cap)
 {
-    if (s.len % 2)
-        return LH_EINVAL;
-    if (s.len / 2 > cap)
-        return LH_ETOOBIG;
+    if (s.len % 2) return LH_EINVAL;
+    if (s.len / 2 > cap) return LH_ETOOBIG;
     for (size_t i = 0; i < s.len / 2; i++) {
         int hi = lh_hex_digit((unsigned char)s.ptr[2 * i]);
         int lo = lh_hex_digit((unsigned char)s.ptr[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return LH_EINVAL;
+        if (hi < 0 || lo < 0) return LH_EINVAL;
         out[i] = (unsigned char)(hi << 4 | lo);
     }
     return (long)(s.len / 2);
@@ -108,10 +96,8 @@ size_t lh_base64_encode(const unsigned char *in, size_t n, char *out)
     size_t o = 0;
     for (size_t i = 0; i < n; i += 3) {
         unsigned v = (unsigned)in[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= in[i + 2];
+        if (i + 1 < n) v |= (unsigned)in[i + 1] << 8;
+        if (i + 2 < n) v |= in[i + 2];
         out[o++] = b64[(v >> 18) & 63];
         out[o++] = b64[(v >> 12) & 63];
         out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
@@ -130,8 +116,7 @@ static int b64val(int c)
 long lh_base64_decode(const char *in, size_t n, unsigned char *out, size_t cap)
 {
     size_t o = 0;
-    if (n % 4)
-        return -1;
+    if (n % 4) return -1;
     for (size_t i = 0; i < n; i += 4) {
         int v[4], pad = 0;
         for (int j = 0; j < 4; j++) {
@@ -144,8 +129,7 @@ long lh_base64_decode(const char *in, size_t n, unsigned char *out, size_t cap)
         }
         unsigned w = (unsigned)(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
         for (int j = 0; j < 3 - pad; j++) {
-            if (o >= cap)
-                return -1;
+            if (o >= cap) return -1;
             out[o++] = (unsigned char)(w >> (16 - 8 * j));
         }
     }

@@ -256,8 +256,10 @@ static int make_room(lh_tcp_server_t *srv, const unsigned char key[17])
         for (; !v && s; s = s->gnext) /* listeners on this loop share the budget */
             if (s != srv && s->loop == srv->loop && !s->stopping) v = shed_candidate(s, NULL);
     }
-    if (v) shed(v);
-    else srv->refused_n++;
+    if (v)
+        shed(v);
+    else
+        srv->refused_n++;
     limit_warn(srv, which);
     return v ? 0 : LH_EBUSY;
 }
@@ -481,9 +483,9 @@ int lh_tcp_server_start(uv_loop_t *loop, const lh_tcp_opts_t *opts, lh_tcp_serve
     srv->grace_open = 1;
     bound_name(&srv->lst, bound, boundlen);
     static const char *const zero[] = {
-        "lakehouse_tcp_connections_open", "lakehouse_tcp_connections_accepted_total",
+        "lakehouse_tcp_connections_open",          "lakehouse_tcp_connections_accepted_total",
         "lakehouse_tcp_connections_refused_total", "lakehouse_tcp_connections_shed_total",
-        "lakehouse_tcp_bytes_received_total", "lakehouse_tcp_bytes_sent_total"};
+        "lakehouse_tcp_bytes_received_total",      "lakehouse_tcp_bytes_sent_total"};
     for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
         lh_metrics_add(zero[i], srv->labels, 0);
     lh_metrics_set("lakehouse_tcp_connections_limit", srv->labels, srv->max_conns);
@@ -528,8 +530,8 @@ static void on_lst_closed(uv_handle_t *h)
 static void on_grace(uv_timer_t *t)
 {
     lh_tcp_server_t *srv = t->data;
-    lh_log(LH_LOG_WARN, NULL, "tcp %s: aborting %d connections after the grace period",
-           srv->name, srv->nopen);
+    lh_log(LH_LOG_WARN, NULL, "tcp %s: aborting %d connections after the grace period", srv->name,
+           srv->nopen);
     for (lh_tcp_conn_t *c = srv->head, *n; c; c = n) {
         n = c->next;
         lh_tcp_conn_abort(c);

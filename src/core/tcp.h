@@ -108,19 +108,20 @@ typedef struct lh_tcp_opts {
     int tls;              /* LH_TCP_TLS_*; ON/UPGRADE need tls_cert */
     const char *tls_cert; /* PEM chain path */
     const char *tls_key;  /* PEM key path; NULL = in tls_cert */
-    const char *const *alpn; /* NULL-terminated ALPN names in server preference order; NULL = none */
-    size_t read_buf;   /* initial read buffer (raw mode: the whole buffer); 0 = 64 KiB */
-    size_t max_frame;  /* frame mode: largest message = hard cap of the read buffer; 0 = 1 MiB */
-    size_t write_high; /* frame mode: queued output above which reading pauses (resumes
-                          below half); 0 = 1 MiB */
-    int max_in_flight; /* frame mode: messages in flight per connection before reading
-                          pauses; 0 = 32 */
-    int idle_timeout_ms;  /* 0 = 60000 */
-    int head_timeout_ms;  /* frame mode: whole message from its first byte; 0 = 30000 */
-    int tls_timeout_ms;   /* TLS handshake; 0 = 10000 */
-    int max_conns;        /* open connections; 0 = 4096; never above the fd budget */
+    const char *const
+        *alpn;           /* NULL-terminated ALPN names in server preference order; NULL = none */
+    size_t read_buf;     /* initial read buffer (raw mode: the whole buffer); 0 = 64 KiB */
+    size_t max_frame;    /* frame mode: largest message = hard cap of the read buffer; 0 = 1 MiB */
+    size_t write_high;   /* frame mode: queued output above which reading pauses (resumes
+                            below half); 0 = 1 MiB */
+    int max_in_flight;   /* frame mode: messages in flight per connection before reading
+                            pauses; 0 = 32 */
+    int idle_timeout_ms; /* 0 = 60000 */
+    int head_timeout_ms; /* frame mode: whole message from its first byte; 0 = 30000 */
+    int tls_timeout_ms;  /* TLS handshake; 0 = 10000 */
+    int max_conns;       /* open connections; 0 = 4096; never above the fd budget */
     int max_conns_per_peer; /* per peer IP address; 0 = 1024 */
-    int grace_ms;         /* stop: how long in-flight work may finish; 0 = 5000 */
+    int grace_ms;           /* stop: how long in-flight work may finish; 0 = 5000 */
     const lh_tcp_proto_t *proto;
     void *ctx; /* passed to every proto callback */
 } lh_tcp_opts_t;
@@ -211,8 +212,8 @@ int lh_tcp_conn_write(lh_tcp_conn_t *c, const void *data, size_t len, lh_tcp_wri
  * in done (not before). sendfile(2) on a worker on plain sockets, pread +
  * encrypt on TLS. Errors as lh_tcp_conn_writev (and LH_EINVAL for a bad
  * range). */
-int lh_tcp_conn_sendfile(lh_tcp_conn_t *c, int fd, int64_t off, int64_t len,
-                         lh_tcp_write_cb done, void *arg);
+int lh_tcp_conn_sendfile(lh_tcp_conn_t *c, int fd, int64_t off, int64_t len, lh_tcp_write_cb done,
+                         void *arg);
 /* Output bytes queued and not yet on the socket. */
 size_t lh_tcp_conn_queued(const lh_tcp_conn_t *c);
 /* 1 when nothing is queued or being written. */

@@ -464,7 +464,8 @@ static void expire(lh_tcp_conn_t *c, int which)
     static const char *const names[] = {"idle", "message head", "tls handshake"};
     lh_log(LH_LOG_DEBUG, NULL, "tcp %s: %s deadline passed for %s", srv->name, names[which],
            c->peer);
-    if (srv->proto.on_timeout && c->state == LH__TC_OPEN && srv->proto.on_timeout(c, which, srv->ctx))
+    if (srv->proto.on_timeout && c->state == LH__TC_OPEN &&
+        srv->proto.on_timeout(c, which, srv->ctx))
         return;
     if (which == LH_TCP_TIMEOUT_TLS || c->wbusy || c->state != LH__TC_OPEN)
         lh_tcp_conn_abort(c); /* nothing can be said, or the peer does not read */

@@ -19,8 +19,8 @@ typedef struct lh__tls lh__tls_t;
 /* Loads a PEM cert chain and key (TLS 1.2+); alpn: NULL-terminated names
  * the server accepts, in its preference order (NULL = no ALPN). Returns 0,
  * LH_EINVAL (bad ALPN list) or LH_EIO with err set. */
-int lh__tls_ctx_new(const char *cert, const char *key, const char *const *alpn,
-                    lh__tls_ctx_t **out, lh_err_t *err);
+int lh__tls_ctx_new(const char *cert, const char *key, const char *const *alpn, lh__tls_ctx_t **out,
+                    lh_err_t *err);
 void lh__tls_ctx_free(lh__tls_ctx_t *ctx);
 /* A server-side session; NULL on allocation failure. */
 lh__tls_t *lh__tls_new(lh__tls_ctx_t *ctx);
@@ -102,16 +102,16 @@ struct lh_tcp_conn {
     lh_tcp_conn_t *prev, *next; /* server list, oldest idle first */
     void *udata;
     int state, handles;
-    int counted;      /* holds a place in the limits (socket open) */
-    int want_read;    /* raw mode: the protocol asked for input */
-    int reading;      /* uv_read_start is on */
-    int busy;         /* raw mode: a message in flight */
-    int peer_eof;     /* no more input from the peer */
+    int counted;   /* holds a place in the limits (socket open) */
+    int want_read; /* raw mode: the protocol asked for input */
+    int reading;   /* uv_read_start is on */
+    int busy;      /* raw mode: a message in flight */
+    int peer_eof;  /* no more input from the peer */
     int kicked, in_process, again;
-    int begun;        /* handed to the protocol; on_close still due */
-    int upgrade;      /* frame mode: start TLS after the current message */
+    int begun;   /* handed to the protocol; on_close still due */
+    int upgrade; /* frame mode: start TLS after the current message */
     int idle_ms;
-    uint64_t idle_since; /* loop ms when the connection last became idle */
+    uint64_t idle_since;             /* loop ms when the connection last became idle */
     uint64_t due[LH__TCP_DUE_COUNT]; /* loop ms; 0 = off */
     /* input */
     char *rbuf;
@@ -159,8 +159,8 @@ struct lh_tcp_server {
     int stopping, lst_open, grace_open;
     void (*stop_done)(void *);
     void *stop_arg;
-    size_t max_buffered; /* atomic access */
-    uint64_t warn_at;    /* loop ms of the last limit warning */
+    size_t max_buffered;        /* atomic access */
+    uint64_t warn_at;           /* loop ms of the last limit warning */
     unsigned shed_n, refused_n; /* since that warning */
     lh_tcp_server_t *gnext;     /* process-wide list of servers */
 };
@@ -188,8 +188,8 @@ void lh__tcp_close_handles(lh_tcp_conn_t *c);
 int lh__tcp_conn_idle(const lh_tcp_conn_t *c);
 
 /* tcp_out.c */
-lh__tcp_out_t *lh__tcp_out_new(lh_tcp_conn_t *c, const uv_buf_t *bufs, int n,
-                               lh_tcp_write_cb done, void *arg);
+lh__tcp_out_t *lh__tcp_out_new(lh_tcp_conn_t *c, const uv_buf_t *bufs, int n, lh_tcp_write_cb done,
+                               void *arg);
 /* Appends o to the connection queue (TLS state decides plain) and pumps. */
 void lh__tcp_out_queue(lh_tcp_conn_t *c, lh__tcp_out_t *o);
 void lh__tcp_out_pump(lh_tcp_conn_t *c);

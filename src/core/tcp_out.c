@@ -21,8 +21,8 @@
 
 /* --- items and the queue --- */
 
-lh__tcp_out_t *lh__tcp_out_new(lh_tcp_conn_t *c, const uv_buf_t *bufs, int n,
-                               lh_tcp_write_cb done, void *arg)
+lh__tcp_out_t *lh__tcp_out_new(lh_tcp_conn_t *c, const uv_buf_t *bufs, int n, lh_tcp_write_cb done,
+                               void *arg)
 {
     size_t total = 0;
     for (int i = 0; i < n; i++)
@@ -123,15 +123,15 @@ int lh_tcp_conn_write(lh_tcp_conn_t *c, const void *data, size_t len, lh_tcp_wri
     return lh_tcp_conn_writev(c, &b, 1, done, arg);
 }
 
-int lh_tcp_conn_sendfile(lh_tcp_conn_t *c, int fd, int64_t off, int64_t len,
-                         lh_tcp_write_cb done, void *arg)
+int lh_tcp_conn_sendfile(lh_tcp_conn_t *c, int fd, int64_t off, int64_t len, lh_tcp_write_cb done,
+                         void *arg)
 {
     if (fd < 0 || off < 0 || len < 0) return LH_EINVAL;
     if (!writable(c)) return LH_EPROTO;
     lh__tcp_out_t *o = malloc(sizeof *o);
     if (o) {
-        *o = (lh__tcp_out_t){.fd = fd, .off = off, .len = len, .cost = (size_t)len,
-                             .done = done, .arg = arg};
+        *o = (lh__tcp_out_t){
+            .fd = fd, .off = off, .len = len, .cost = (size_t)len, .done = done, .arg = arg};
         c->queued += (size_t)len;
     }
     return queue(c, o);
@@ -373,8 +373,7 @@ static void on_ctl_written(uv_write_t *w, int status)
 {
     ctl_write_t *cw = (ctl_write_t *)w;
     lh_tcp_conn_t *c = cw->c;
-    if (status < 0 && (c->state == LH__TC_OPEN || c->state == LH__TC_CLOSING))
-        lh_tcp_conn_abort(c);
+    if (status < 0 && (c->state == LH__TC_OPEN || c->state == LH__TC_CLOSING)) lh_tcp_conn_abort(c);
     free(cw);
 }
 

@@ -77,8 +77,7 @@ static int digits(cur_t *c, int n)
 {
     int v = 0;
     for (int i = 0; i < n; i++, c->p++) {
-        if (c->p >= c->end || *c->p < '0' || *c->p > '9')
-            return -1;
+        if (c->p >= c->end || *c->p < '0' || *c->p > '9') return -1;
         v = v * 10 + (*c->p - '0');
     }
     return v;
@@ -92,8 +91,7 @@ static int starts(const cur_t *c, const char *l, size_t n)
 static int lit(cur_t *c, const char *l)
 {
     size_t n = strlen(l);
-    if (!starts(c, l, n))
-        return -1;
+    if (!starts(c, l, n)) return -1;
     c->p += n;
     return 0;
 }
@@ -146,8 +144,7 @@ int lh_time_http_parse(lh_str_t s, int64_t *t)
             return LH_EINVAL;
         y += y < 70 ? 2000 : 1900;
     } else if (c = start, !skip_wday(&c, 0) && !lit(&c, " ")) { /* asctime */
-        if ((m = month_of(&c)) < 0 || lit(&c, " "))
-            return LH_EINVAL;
+        if ((m = month_of(&c)) < 0 || lit(&c, " ")) return LH_EINVAL;
         if (starts(&c, " ", 1))
             c.p++, d = digits(&c, 1);
         else
@@ -158,8 +155,7 @@ int lh_time_http_parse(lh_str_t s, int64_t *t)
     } else {
         return LH_EINVAL;
     }
-    if (c.p != c.end || d < 1 || d > 31)
-        return LH_EINVAL;
+    if (c.p != c.end || d < 1 || d > 31) return LH_EINVAL;
     *t = mk_time(y, m, d, h, mi, se);
     return 0;
 }
@@ -176,8 +172,7 @@ static int ndigits(const char *p, size_t n, int *out)
 {
     int v = 0;
     for (size_t i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return -1;
+        if (p[i] < '0' || p[i] > '9') return -1;
         v = v * 10 + (p[i] - '0');
     }
     *out = v;
@@ -193,11 +188,9 @@ static int valid_tm(int y, int mo, int d, int h, int mi, int s)
 static int month_ci(const char *p, size_t n)
 {
     static const char names[] = "janfebmaraprmayjunjulaugsepoctnovdec";
-    if (n < 3)
-        return 0;
+    if (n < 3) return 0;
     for (int i = 0; i < 12; i++)
-        if (strncasecmp(p, names + 3 * i, 3) == 0)
-            return i + 1;
+        if (strncasecmp(p, names + 3 * i, 3) == 0) return i + 1;
     return 0;
 }
 
@@ -215,8 +208,7 @@ static int date_token(date_parts_t *dp, const char *p, size_t n)
             return -1;
         dp->have_t = 1;
     } else if (n == 5 && (p[0] == '+' || p[0] == '-')) {
-        if (ndigits(p + 1, 4, &v))
-            return -1;
+        if (ndigits(p + 1, 4, &v)) return -1;
         dp->zone = (p[0] == '-' ? -1 : 1) * ((v / 100) * 3600 + (v % 100) * 60);
         dp->have_z = 1;
     } else if ((n == 3 && !strncasecmp(p, "GMT", 3)) || (n == 3 && !strncasecmp(p, "UTC", 3)) ||
@@ -239,13 +231,11 @@ static int date_token(date_parts_t *dp, const char *p, size_t n)
 /* Splits "06-Nov-94" (RFC 850) at '-'; a zone like "-0700" stays whole. */
 static int date_word(date_parts_t *dp, const char *p, size_t n)
 {
-    if (n == 5 && (p[0] == '+' || p[0] == '-'))
-        return date_token(dp, p, n);
+    if (n == 5 && (p[0] == '+' || p[0] == '-')) return date_token(dp, p, n);
     while (n) {
         const char *dash = memchr(p, '-', n);
         size_t k = dash ? (size_t)(dash - p) : n;
-        if (k && date_token(dp, p, k))
-            return -1;
+        if (k && date_token(dp, p, k)) return -1;
         p += k + (dash != NULL);
         n -= k + (dash != NULL);
     }
@@ -262,13 +252,10 @@ int lh_time_http_parse_lenient(lh_str_t s, int64_t *t)
         size_t st = i;
         while (i < s.len && !is_sp(s.ptr[i]) && s.ptr[i] != ',')
             i++;
-        if (i > st && date_word(&dp, s.ptr + st, i - st))
-            return LH_EINVAL;
+        if (i > st && date_word(&dp, s.ptr + st, i - st)) return LH_EINVAL;
     }
-    if (!dp.have_d || !dp.have_y || !dp.have_t || !dp.mo)
-        return LH_EINVAL;
-    if (!valid_tm(dp.y, dp.mo, dp.d, dp.h, dp.mi, dp.s))
-        return LH_EINVAL;
+    if (!dp.have_d || !dp.have_y || !dp.have_t || !dp.mo) return LH_EINVAL;
+    if (!valid_tm(dp.y, dp.mo, dp.d, dp.h, dp.mi, dp.s)) return LH_EINVAL;
     *t = mk_time(dp.y, dp.mo, dp.d, dp.h, dp.mi, dp.s) - dp.zone;
     return 0;
 }
@@ -282,10 +269,8 @@ size_t lh_time_iso8601_format(int64_t ns, int frac_digits, char *out, size_t cap
     int64_t frac = ns - sec * 1000000000, y, days;
     int mo, d, sod;
     split(sec, &y, &mo, &d, &sod, &days);
-    if (frac_digits < 0)
-        frac_digits = 0;
-    if (frac_digits > 9)
-        frac_digits = 9;
+    if (frac_digits < 0) frac_digits = 0;
+    if (frac_digits > 9) frac_digits = 9;
     put_digits(tmp, y < 0 ? 0 : y % 10000, 4);
     tmp[4] = '-';
     put_digits(tmp + 5, mo, 2);
@@ -307,10 +292,8 @@ size_t lh_time_iso8601_format(int64_t ns, int frac_digits, char *out, size_t cap
     }
     tmp[n++] = 'Z';
     tmp[n] = 0;
-    if (cap == 0)
-        return 0;
-    if (n >= cap)
-        n = cap - 1;
+    if (cap == 0) return 0;
+    if (n >= cap) n = cap - 1;
     memcpy(out, tmp, n);
     out[n] = 0;
     return n;
@@ -325,8 +308,7 @@ int lh_time_iso8601_parse(lh_str_t s, int64_t *t)
         return LH_EINVAL;
     if (starts(&c, ".", 1)) {
         c.p++;
-        if (digits(&c, 1) < 0)
-            return LH_EINVAL;
+        if (digits(&c, 1) < 0) return LH_EINVAL;
         while (c.p < c.end && *c.p >= '0' && *c.p <= '9')
             c.p++;
     }
@@ -339,8 +321,7 @@ int lh_time_iso8601_parse(lh_str_t s, int64_t *t)
             return LH_EINVAL;
         zone = sign * (zh * 3600 + zm * 60);
     }
-    if (c.p != c.end || mo < 1 || mo > 12 || d < 1 || d > 31)
-        return LH_EINVAL;
+    if (c.p != c.end || mo < 1 || mo > 12 || d < 1 || d > 31) return LH_EINVAL;
     *t = mk_time(y, mo, d, h, mi, se) - zone;
     return 0;
 }
@@ -364,13 +345,11 @@ void lh_time_iso8601_basic_format(int64_t t, char out[17])
 int lh_time_iso8601_basic_parse(lh_str_t s, int64_t *t)
 {
     int y, mo, d, h, mi, sec;
-    if (s.len != 16 || s.ptr[8] != 'T' || s.ptr[15] != 'Z')
-        return LH_EINVAL;
+    if (s.len != 16 || s.ptr[8] != 'T' || s.ptr[15] != 'Z') return LH_EINVAL;
     if (ndigits(s.ptr, 4, &y) || ndigits(s.ptr + 4, 2, &mo) || ndigits(s.ptr + 6, 2, &d) ||
         ndigits(s.ptr + 9, 2, &h) || ndigits(s.ptr + 11, 2, &mi) || ndigits(s.ptr + 13, 2, &sec))
         return LH_EINVAL;
-    if (!valid_tm(y, mo, d, h, mi, sec))
-        return LH_EINVAL;
+    if (!valid_tm(y, mo, d, h, mi, sec)) return LH_EINVAL;
     *t = mk_time(y, mo, d, h, mi, sec);
     return 0;
 }

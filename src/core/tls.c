@@ -84,8 +84,8 @@ static int load(SSL_CTX *ctx, const char *cert, const char *key, lh_err_t *err)
     return 0;
 }
 
-int lh__tls_ctx_new(const char *cert, const char *key, const char *const *alpn,
-                    lh__tls_ctx_t **out, lh_err_t *err)
+int lh__tls_ctx_new(const char *cert, const char *key, const char *const *alpn, lh__tls_ctx_t **out,
+                    lh_err_t *err)
 {
     lh__tls_ctx_t *c = calloc(1, sizeof *c);
     if (!c) return lh_err_set(err, LH_ENOMEM, "out of memory");

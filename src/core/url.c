@@ -41,14 +41,11 @@ static int next_byte(lh_str_t s, size_t *i, unsigned flags)
     size_t k = *i;
     unsigned char c = (unsigned char)s.ptr[k];
     *i = k + 1;
-    if (c == '+' && (flags & LH_URL_PLUS_SPACE))
-        return ' ';
-    if (c != '%')
-        return c;
+    if (c == '+' && (flags & LH_URL_PLUS_SPACE)) return ' ';
+    if (c != '%') return c;
     int h = k + 2 < s.len ? lh_hex_digit(s.ptr[k + 1]) : -1;
     int l = h >= 0 ? lh_hex_digit(s.ptr[k + 2]) : -1;
-    if (l < 0)
-        return -1;
+    if (l < 0) return -1;
     *i = k + 3;
     return h << 4 | l;
 }
@@ -59,18 +56,14 @@ long lh_url_decode(lh_str_t s, char *dst, size_t cap, unsigned flags)
     while (i < s.len) {
         int c = next_byte(s, &i, flags);
         if (c < 0) {
-            if (flags & LH_URL_STRICT)
-                return LH_EINVAL;
+            if (flags & LH_URL_STRICT) return LH_EINVAL;
             c = '%';
         }
-        if (c == 0 && (flags & LH_URL_NO_NUL))
-            return LH_EINVAL;
-        if (o + 1 >= cap)
-            return LH_ETOOBIG;
+        if (c == 0 && (flags & LH_URL_NO_NUL)) return LH_EINVAL;
+        if (o + 1 >= cap) return LH_ETOOBIG;
         dst[o++] = (char)c;
     }
-    if (cap == 0)
-        return LH_ETOOBIG;
+    if (cap == 0) return LH_ETOOBIG;
     dst[o] = 0;
     return (long)o;
 }
@@ -78,8 +71,7 @@ long lh_url_decode(lh_str_t s, char *dst, size_t cap, unsigned flags)
 char *lh_url_decode_arena(lh_arena_t *a, lh_str_t s, unsigned flags)
 {
     char *out = lh_arena_alloc(a, s.len + 1);
-    if (!out || lh_url_decode(s, out, s.len + 1, flags) < 0)
-        return NULL;
+    if (!out || lh_url_decode(s, out, s.len + 1, flags) < 0) return NULL;
     return out;
 }
 
@@ -92,10 +84,8 @@ static int keep(unsigned char c, unsigned flags)
 
 static int put_byte(lh_buf_t *b, unsigned char c, unsigned flags)
 {
-    if (keep(c, flags))
-        return lh_buf_append(b, &c, 1);
-    if (c == ' ' && (flags & LH_URL_FORM))
-        return lh_buf_append(b, "+", 1);
+    if (keep(c, flags)) return lh_buf_append(b, &c, 1);
+    if (c == ' ' && (flags & LH_URL_FORM)) return lh_buf_append(b, "+", 1);
     char e[3] = {'%', hexup[c >> 4], hexup[c & 15]};
     return lh_buf_append(b, e, 3);
 }
@@ -112,8 +102,7 @@ int lh_url_encode(lh_buf_t *b, lh_str_t s, unsigned flags)
         }
         rc = lh_buf_append(b, s.ptr + i - run, run);
         run = 0;
-        if (!rc)
-            rc = put_byte(b, c, flags);
+        if (!rc) rc = put_byte(b, c, flags);
     }
     return rc ? rc : lh_buf_append(b, s.ptr + s.len - run, run);
 }
@@ -143,8 +132,7 @@ int lh_url_query_next(lh_url_query_t *q)
         size_t plen = amp ? (size_t)(amp - p) : q->rest.len;
         q->rest.ptr += plen + (amp != NULL);
         q->rest.len -= plen + (amp != NULL);
-        if (plen == 0)
-            continue;
+        if (plen == 0) continue;
         const char *eq = memchr(p, '=', plen);
         q->key = (lh_str_t){p, eq ? (size_t)(eq - p) : plen};
         q->value = eq ? (lh_str_t){eq + 1, plen - q->key.len - 1} : (lh_str_t){p + plen, 0};
@@ -158,13 +146,10 @@ int lh_url_query_decoded(const lh_url_query_t *q, lh_arena_t *a, unsigned flags,
                          char **value)
 {
     char *k = lh_arena_alloc(a, q->key.len + 1), *v = lh_arena_alloc(a, q->value.len + 1);
-    if (!k || !v)
-        return LH_ENOMEM;
+    if (!k || !v) return LH_ENOMEM;
     long rc = lh_url_decode(q->key, k, q->key.len + 1, flags);
-    if (rc >= 0)
-        rc = lh_url_decode(q->value, v, q->value.len + 1, flags);
-    if (rc < 0)
-        return (int)rc;
+    if (rc >= 0) rc = lh_url_decode(q->value, v, q->value.len + 1, flags);
+    if (rc < 0) return (int)rc;
     *key = k;
     *value = v;
     return 0;

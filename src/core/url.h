@@ -50,9 +50,9 @@ int lh_url_recode(lh_buf_t *b, lh_str_t s, unsigned flags);
  * skipped; a parameter without '=' has an empty value. Slices point into
  * the query (raw, still %-encoded). */
 typedef struct lh_url_query {
-    lh_str_t rest;        /* not yet read */
-    lh_str_t key, value;  /* the current parameter, raw */
-    int has_value;        /* the current parameter had '=' */
+    lh_str_t rest;       /* not yet read */
+    lh_str_t key, value; /* the current parameter, raw */
+    int has_value;       /* the current parameter had '=' */
 } lh_url_query_t;
 
 void lh_url_query_init(lh_url_query_t *q, lh_str_t query);

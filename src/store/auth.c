@@ -1,8 +1,8 @@
 /* The auth module's front: finds which scheme a request is signed with
  * (Authorization header V4 or V2, presigned V4 or V2 query, or none) and
  * hands parsing and verification to that scheme's leaf (sigv4.c, sigv2.c). */
-#include "store/auth_int.h"
 #include "core/url.h"
+#include "store/auth_int.h"
 
 #include <string.h>
 
@@ -31,10 +31,8 @@ int lh_sig_parse(const lh_sig_request_t *r, lh_sig_t *sig, lh_err_t *err)
         return lh__sig_fail(sig, err, LH_EINVAL, "InvalidArgument",
                             "Unsupported Authorization Type");
     }
-    if (q_v4)
-        return lh__sigv4_parse(r, sig, LH_SIG_V4_QUERY, err);
-    if (q_v2)
-        return lh__sigv2_parse(r, sig, LH_SIG_V2_QUERY, err);
+    if (q_v4) return lh__sigv4_parse(r, sig, LH_SIG_V4_QUERY, err);
+    if (q_v2) return lh__sigv2_parse(r, sig, LH_SIG_V2_QUERY, err);
     sig->kind = LH_SIG_ANON;
     return 0;
 }

@@ -38,13 +38,13 @@ typedef struct lh_sig {
     int kind;
     char access_key[129];
     /* V4 */
-    char amz_date[17];     /* 20130524T000000Z */
-    char scope[128];       /* 20130524/us-east-1/s3/aws4_request */
+    char amz_date[17]; /* 20130524T000000Z */
+    char scope[128];   /* 20130524/us-east-1/s3/aws4_request */
     char region[64];
     char signature[65];
-    char payload_hash[80]; /* x-amz-content-sha256 (header form) or UNSIGNED-PAYLOAD */
+    char payload_hash[80];         /* x-amz-content-sha256 (header form) or UNSIGNED-PAYLOAD */
     unsigned char signing_key[32]; /* set by lh_sig_verify for chunk signatures */
-    int64_t expires_at;    /* presigned: unix seconds; 0 otherwise */
+    int64_t expires_at;            /* presigned: unix seconds; 0 otherwise */
     /* On failure: a static S3 error code ("SignatureDoesNotMatch",
      * "AuthorizationHeaderMalformed", "AccessDenied", "RequestTimeTooSkewed",
      * "InvalidRequest", "AuthorizationQueryParametersError") for the XML error. */
@@ -101,15 +101,15 @@ uint64_t lh_awschunked_decoded(const lh_awschunked_t *d);
 /* --- client side (remote S3 back end) --- */
 typedef struct lh_sign_input {
     const char *method;
-    const char *host;       /* Host header value, with :port when not default */
-    const char *path;       /* already %-encoded canonical path */
-    const char *query;      /* raw query "a=1&b=2" (encoded), may be NULL */
+    const char *host;                /* Host header value, with :port when not default */
+    const char *path;                /* already %-encoded canonical path */
+    const char *query;               /* raw query "a=1&b=2" (encoded), may be NULL */
     const lh_http_header_t *headers; /* extra headers to sign (besides host,
                                         x-amz-date, x-amz-content-sha256) */
     size_t nheaders;
     const char *payload_hash; /* hex sha256 or "UNSIGNED-PAYLOAD" */
     const char *access_key, *secret_key, *region, *service;
-    int64_t now;              /* unix seconds */
+    int64_t now; /* unix seconds */
 } lh_sign_input_t;
 /* Fills authorization (caller's, cap bytes: "AWS4-HMAC-SHA256
  * Credential=...") and amz_date (caller's, 16 chars + NUL; may be NULL).

@@ -15,8 +15,8 @@
 #define LH__SIG_MAX_SKEW 900 /* seconds: S3 allows 15 minutes */
 #define LH__EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-#define LH__MSG_SIG_MISMATCH                                                                      \
-    "The request signature we calculated does not match the signature you provided. Check your "  \
+#define LH__MSG_SIG_MISMATCH                                                                       \
+    "The request signature we calculated does not match the signature you provided. Check your "   \
     "key and signing method."
 
 /* Sets sig->s3_error and err (message text as S3 sends it); returns code. */
@@ -68,8 +68,8 @@ static inline void lh__fmt_amz_date(int64_t t, char out[17])
 }
 
 /* kSigning = HMAC chain over date (YYYYMMDD), region, service, "aws4_request". */
-void lh__sigv4_key(const char *secret, const char *date8, const char *region,
-                   const char *service, unsigned char out[32]);
+void lh__sigv4_key(const char *secret, const char *date8, const char *region, const char *service,
+                   unsigned char out[32]);
 
 /* sigv4_keycache.c: lh__sigv4_key through a small process-wide cache keyed
  * by (access key, date, region, service) and the secret's SHA-256, so a
@@ -84,11 +84,9 @@ void lh__sigv4_keycache_stats(uint64_t *hits, uint64_t *misses);
  * Errors as lh_sig_parse / lh_sig_verify. */
 /* Signature V4 (sigv4.c). */
 int lh__sigv4_parse(const lh_sig_request_t *r, lh_sig_t *sig, int kind, lh_err_t *err);
-int lh__sigv4_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secret,
-                     lh_err_t *err);
+int lh__sigv4_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secret, lh_err_t *err);
 /* Signature V2 (sigv2.c). */
 int lh__sigv2_parse(const lh_sig_request_t *r, lh_sig_t *sig, int kind, lh_err_t *err);
-int lh__sigv2_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secret,
-                     lh_err_t *err);
+int lh__sigv2_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secret, lh_err_t *err);
 
 #endif

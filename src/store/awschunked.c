@@ -12,9 +12,9 @@
  * A chunk's data is emitted before its signature can be checked (the
  * signature covers the whole chunk): on LH_EAUTH the caller discards what it
  * received. Hard caps: size line 4 KiB, trailer block 16 KiB, chunk 1 GiB. */
-#include "store/auth_int.h"
 #include "core/checksum.h"
 #include "core/crypto.h"
+#include "store/auth_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +57,7 @@ int lh_awschunked_new(lh_awschunked_t **out, int mode, int trailer, const lh_sig
         (!sig || (sig->kind != LH_SIG_V4_HEADER && sig->kind != LH_SIG_V4_QUERY)))
         return LH_EINVAL;
     lh_awschunked_t *d = calloc(1, sizeof *d);
-    if (!d)
-        return LH_ENOMEM;
+    if (!d) return LH_ENOMEM;
     d->mode = mode;
     d->trailer = trailer;
     d->state = ST_SIZE;
@@ -78,8 +77,7 @@ int lh_awschunked_new(lh_awschunked_t **out, int mode, int trailer, const lh_sig
 
 void lh_awschunked_free(lh_awschunked_t *d)
 {
-    if (!d)
-        return;
+    if (!d) return;
     lh_cksum_free(&d->sha);
     lh_wipe(d->key, sizeof d->key);
     free(d);
@@ -98,8 +96,7 @@ uint64_t lh_awschunked_decoded(const lh_awschunked_t *d)
 const char *lh_awschunked_trailer(const lh_awschunked_t *d, const char *name)
 {
     for (size_t i = 0; i < d->ntrailers; i++)
-        if (!strcasecmp(d->tbuf + d->trailers[i].name, name))
-            return d->tbuf + d->trailers[i].value;
+        if (!strcasecmp(d->tbuf + d->trailers[i].name, name)) return d->tbuf + d->trailers[i].value;
     return NULL;
 }
 
@@ -116,8 +113,9 @@ static void hmac_hex(const lh_awschunked_t *d, const char *sts, size_t n, char o
 static int check_chunk_sig(lh_awschunked_t *d, const char *data_hex, lh_err_t *err)
 {
     char sts[512], want[65];
-    int n = snprintf(sts, sizeof sts, "AWS4-HMAC-SHA256-PAYLOAD\n%s\n%s\n%s\n" LH__EMPTY_SHA256
-                     "\n%s", d->amz_date, d->scope, d->prev, data_hex);
+    int n =
+        snprintf(sts, sizeof sts, "AWS4-HMAC-SHA256-PAYLOAD\n%s\n%s\n%s\n" LH__EMPTY_SHA256 "\n%s",
+                 d->amz_date, d->scope, d->prev, data_hex);
     hmac_hex(d, sts, n > 0 && (size_t)n < sizeof sts ? (size_t)n : 0, want);
     if (!lh_ct_streq(want, d->chunk_sig))
         return lh_err_set(err, LH_EAUTH, "chunk signature mismatch at decoded offset %llu",
@@ -131,8 +129,7 @@ static int finish_chunk_sig(lh_awschunked_t *d, lh_err_t *err)
     unsigned char h[LH_CK_MAX_LEN];
     char hex[65];
     lh_cksum_final(&d->sha, h);
-    if (lh_cksum_init(&d->sha, LH_CK_SHA256))
-        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    if (lh_cksum_init(&d->sha, LH_CK_SHA256)) return lh_err_set(err, LH_ENOMEM, "out of memory");
     lh_hex(h, 32, hex);
     return check_chunk_sig(d, hex, err);
 }
@@ -143,8 +140,7 @@ static int check_trailer_sig(lh_awschunked_t *d, const char *got, lh_err_t *err)
     unsigned char h[LH_CK_MAX_LEN];
     char hex[65], sts[512], want[65];
     lh_cksum_free(c);
-    if (lh_cksum_init(c, LH_CK_SHA256))
-        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    if (lh_cksum_init(c, LH_CK_SHA256)) return lh_err_set(err, LH_ENOMEM, "out of memory");
     for (size_t i = 0; i < d->ntrailers; i++) {
         const char *nm = d->tbuf + d->trailers[i].name, *v = d->tbuf + d->trailers[i].value;
         lh_cksum_update(c, nm, strlen(nm));
@@ -157,8 +153,7 @@ static int check_trailer_sig(lh_awschunked_t *d, const char *got, lh_err_t *err)
     int n = snprintf(sts, sizeof sts, "AWS4-HMAC-SHA256-TRAILER\n%s\n%s\n%s\n%s", d->amz_date,
                      d->scope, d->prev, hex);
     hmac_hex(d, sts, n > 0 && (size_t)n < sizeof sts ? (size_t)n : 0, want);
-    if (!lh_ct_streq(want, got))
-        return lh_err_set(err, LH_EAUTH, "trailer signature mismatch");
+    if (!lh_ct_streq(want, got)) return lh_err_set(err, LH_EAUTH, "trailer signature mismatch");
     d->have_tsig = 1;
     return 0;
 }
@@ -196,14 +191,12 @@ static int parse_size_line(lh_awschunked_t *d, lh_err_t *err)
                 : p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10
                 : p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 10
                                              : -1;
-        if (v < 0)
-            return lh_err_set(err, LH_EPROTO, "bad aws-chunked size line");
+        if (v < 0) return lh_err_set(err, LH_EPROTO, "bad aws-chunked size line");
         size = size << 4 | (uint64_t)v;
         if (size > CHUNK_MAX)
             return lh_err_set(err, LH_EPROTO, "aws-chunked chunk larger than 1 GiB");
     }
-    if (i == 0)
-        return lh_err_set(err, LH_EPROTO, "bad aws-chunked size line");
+    if (i == 0) return lh_err_set(err, LH_EPROTO, "bad aws-chunked size line");
     if (d->mode == LH_AWSCHUNKED_SIGNED) {
         const char *ext = p + i;
         size_t el = strlen(SIG_PREFIX);
@@ -236,8 +229,7 @@ static int trailer_line(lh_awschunked_t *d, lh_err_t *err)
     lh_str_t v = lh__trim((lh_str_t){colon + 1, strlen(colon + 1)});
     if (!strcmp(d->line, "x-amz-trailer-signature")) {
         char got[65];
-        if (!is_signed)
-            return 0; /* nothing to check it with */
+        if (!is_signed) return 0; /* nothing to check it with */
         if (lh_str_copy(got, sizeof got, v))
             return lh_err_set(err, LH_EAUTH, "trailer signature mismatch");
         return check_trailer_sig(d, got, err);
@@ -261,11 +253,9 @@ static int trailer_line(lh_awschunked_t *d, lh_err_t *err)
 static int st_size(lh_awschunked_t *d, const char **in, size_t *n, lh_err_t *err)
 {
     int rc = take_line(d, in, n, SIZE_LINE_MAX, err);
-    if (rc <= 0)
-        return rc;
+    if (rc <= 0) return rc;
     d->linelen = 0;
-    if ((rc = parse_size_line(d, err)))
-        return rc;
+    if ((rc = parse_size_line(d, err))) return rc;
     if (d->remaining) {
         d->state = ST_DATA;
         return 0;
@@ -285,15 +275,12 @@ static int st_data(lh_awschunked_t *d, const char **in, size_t *n,
     *n -= k;
     d->remaining -= k;
     d->decoded += k;
-    if (d->mode == LH_AWSCHUNKED_SIGNED)
-        lh_cksum_update(&d->sha, p, k);
+    if (d->mode == LH_AWSCHUNKED_SIGNED) lh_cksum_update(&d->sha, p, k);
     int rc = k && emit ? emit(arg, p, k) : 0;
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (d->remaining == 0) {
         d->state = ST_DATA_CR;
-        if (d->mode == LH_AWSCHUNKED_SIGNED)
-            return finish_chunk_sig(d, err);
+        if (d->mode == LH_AWSCHUNKED_SIGNED) return finish_chunk_sig(d, err);
     }
     return 0;
 }
@@ -314,8 +301,7 @@ static int st_trailer(lh_awschunked_t *d, const char **in, size_t *n, lh_err_t *
 }
 
 int lh_awschunked_feed(lh_awschunked_t *d, const char *in, size_t n,
-                       int (*emit)(void *arg, const char *data, size_t n), void *arg,
-                       lh_err_t *err)
+                       int (*emit)(void *arg, const char *data, size_t n), void *arg, lh_err_t *err)
 {
     int rc = 0;
     while (n && !rc) {

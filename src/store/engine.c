@@ -20,10 +20,13 @@
 #include "store/engine_int.h"
 
 static const char *const sql_text[Q_COUNT] = {
-    [Q_BUCKET_GET] = "SELECT name, owner, created_ns, public_read, policy FROM buckets WHERE name=?1",
-    [Q_BUCKET_LIST] = "SELECT name, owner, created_ns, public_read, policy FROM buckets ORDER BY name",
-    [Q_BUCKET_INSERT] = "INSERT INTO buckets(name, owner, created_ns, public_read) VALUES(?1,?2,?3,?4)"
-                        " ON CONFLICT DO NOTHING",
+    [Q_BUCKET_GET] =
+        "SELECT name, owner, created_ns, public_read, policy FROM buckets WHERE name=?1",
+    [Q_BUCKET_LIST] =
+        "SELECT name, owner, created_ns, public_read, policy FROM buckets ORDER BY name",
+    [Q_BUCKET_INSERT] =
+        "INSERT INTO buckets(name, owner, created_ns, public_read) VALUES(?1,?2,?3,?4)"
+        " ON CONFLICT DO NOTHING",
     [Q_BUCKET_DELETE] = "DELETE FROM buckets WHERE name=?1",
     [Q_BUCKET_HAS_OBJ] = "SELECT 1 FROM objects WHERE bucket=?1 LIMIT 1",
     [Q_BUCKET_POLICY] = "UPDATE buckets SET policy=?2 WHERE name=?1",
@@ -32,21 +35,24 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_OBJ_GET] = "SELECT size, mtime_ns, etag, attrs, data_id, inline_data FROM objects"
                   " WHERE bucket=?1 AND key=?2",
     [Q_OBJ_CUR] = "SELECT etag, data_id FROM objects WHERE bucket=?1 AND key=?2",
-    [Q_OBJ_PUT] = "INSERT OR REPLACE INTO objects(bucket, key, size, mtime_ns, etag, attrs, data_id,"
-                  " inline_data) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+    [Q_OBJ_PUT] =
+        "INSERT OR REPLACE INTO objects(bucket, key, size, mtime_ns, etag, attrs, data_id,"
+        " inline_data) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
     [Q_OBJ_DELETE] = "DELETE FROM objects WHERE bucket=?1 AND key=?2 RETURNING data_id",
     [Q_LIST_GE] = "SELECT key, size, mtime_ns, etag, attrs FROM objects WHERE bucket=?1 AND key>=?2"
                   " ORDER BY key",
     [Q_LIST_GT] = "SELECT key, size, mtime_ns, etag, attrs FROM objects WHERE bucket=?1 AND key>?2"
                   " ORDER BY key",
-    [Q_UP_INSERT] = "INSERT INTO uploads(upload_id, bucket, key, attrs, created_ns) VALUES(?1,?2,?3,?4,?5)",
+    [Q_UP_INSERT] =
+        "INSERT INTO uploads(upload_id, bucket, key, attrs, created_ns) VALUES(?1,?2,?3,?4,?5)",
     [Q_UP_GET] = "SELECT key, attrs, created_ns FROM uploads WHERE upload_id=?1 AND bucket=?2",
     [Q_UP_DELETE] = "DELETE FROM uploads WHERE upload_id=?1",
     [Q_UP_LIST] = "SELECT upload_id, key, attrs, created_ns FROM uploads WHERE bucket=?1 AND"
                   " (key>?2 OR (key=?2 AND upload_id>?3)) ORDER BY key, upload_id",
     [Q_UP_OF_BUCKET] = "SELECT upload_id FROM uploads WHERE bucket=?1 LIMIT 1",
-    [Q_PART_PUT] = "INSERT OR REPLACE INTO parts(upload_id, part_number, size, etag, attrs, data_id,"
-                   " mtime_ns) VALUES(?1,?2,?3,?4,?5,?6,?7)",
+    [Q_PART_PUT] =
+        "INSERT OR REPLACE INTO parts(upload_id, part_number, size, etag, attrs, data_id,"
+        " mtime_ns) VALUES(?1,?2,?3,?4,?5,?6,?7)",
     [Q_PART_CUR] = "SELECT data_id, size FROM parts WHERE upload_id=?1 AND part_number=?2",
     [Q_PART_LIST] = "SELECT part_number, size, etag, attrs, mtime_ns FROM parts WHERE upload_id=?1"
                     " AND part_number>?2 ORDER BY part_number",
@@ -66,25 +72,26 @@ static const char *const sql_text[Q_COUNT] = {
  * before it counted these in PRAGMA user_version and are adopted. */
 static const lh_migration_t migrations[] = {
     {"store", 1,
-    "CREATE TABLE buckets(name TEXT PRIMARY KEY, owner TEXT NOT NULL, created_ns INTEGER NOT NULL,"
-    " public_read INTEGER NOT NULL DEFAULT 0, policy TEXT) WITHOUT ROWID;"
-    "CREATE TABLE objects(bucket TEXT NOT NULL, key BLOB NOT NULL, size INTEGER NOT NULL,"
-    " mtime_ns INTEGER NOT NULL, etag TEXT NOT NULL, attrs TEXT, data_id TEXT NOT NULL,"
-    " PRIMARY KEY(bucket, key)) WITHOUT ROWID;"
-    "CREATE INDEX objects_data ON objects(data_id);"
-    "CREATE TABLE uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL,"
-    " attrs TEXT, created_ns INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE INDEX uploads_key ON uploads(bucket, key, upload_id);"
-    "CREATE TABLE parts(upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, size INTEGER NOT NULL,"
-    " etag TEXT NOT NULL, attrs TEXT, data_id TEXT NOT NULL, mtime_ns INTEGER NOT NULL,"
-    " PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;"
-    "CREATE INDEX parts_data ON parts(data_id);"},
+     "CREATE TABLE buckets(name TEXT PRIMARY KEY, owner TEXT NOT NULL, created_ns INTEGER NOT NULL,"
+     " public_read INTEGER NOT NULL DEFAULT 0, policy TEXT) WITHOUT ROWID;"
+     "CREATE TABLE objects(bucket TEXT NOT NULL, key BLOB NOT NULL, size INTEGER NOT NULL,"
+     " mtime_ns INTEGER NOT NULL, etag TEXT NOT NULL, attrs TEXT, data_id TEXT NOT NULL,"
+     " PRIMARY KEY(bucket, key)) WITHOUT ROWID;"
+     "CREATE INDEX objects_data ON objects(data_id);"
+     "CREATE TABLE uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL,"
+     " attrs TEXT, created_ns INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE INDEX uploads_key ON uploads(bucket, key, upload_id);"
+     "CREATE TABLE parts(upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, size INTEGER NOT "
+     "NULL,"
+     " etag TEXT NOT NULL, attrs TEXT, data_id TEXT NOT NULL, mtime_ns INTEGER NOT NULL,"
+     " PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;"
+     "CREATE INDEX parts_data ON parts(data_id);"},
     /* 2: small objects inline (data_id '', bytes in inline_data); the
      * orphan-sweep index covers file-backed rows only */
     {"store", 2,
-    "ALTER TABLE objects ADD COLUMN inline_data BLOB;"
-    "DROP INDEX objects_data;"
-    "CREATE INDEX objects_data ON objects(data_id) WHERE data_id<>'';"},
+     "ALTER TABLE objects ADD COLUMN inline_data BLOB;"
+     "DROP INDEX objects_data;"
+     "CREATE INDEX objects_data ON objects(data_id) WHERE data_id<>'';"},
 };
 
 #define MARKER "OPEN" /* present while the store is open: absent after a clean close */
@@ -99,8 +106,7 @@ int64_t lh__now_ns(void)
 void lh__random_hex(char *out, size_t nbytes)
 {
     unsigned char b[32];
-    if (nbytes > sizeof b)
-        nbytes = sizeof b;
+    if (nbytes > sizeof b) nbytes = sizeof b;
     size_t got = 0;
     while (got < nbytes) {
         ssize_t r = getrandom(b + got, nbytes - got, 0);
@@ -134,8 +140,7 @@ sqlite3_stmt *lh__store_stmt(lh__conn_t *c, int q, lh_err_t *err)
 
 static void conn_free(lh__conn_t *c)
 {
-    if (!c)
-        return;
+    if (!c) return;
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(c->q[i]);
     sqlite3_close(c->db);
@@ -148,20 +153,19 @@ static int conn_open(lh_store_t *st, lh__conn_t **out, lh_err_t *err)
     if (snprintf(path, sizeof path, "%s/index.db", st->root) >= (int)sizeof path)
         return lh_err_set(err, LH_ETOOBIG, "store path too long");
     lh__conn_t *c = calloc(1, sizeof *c);
-    if (!c)
-        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    if (!c) return lh_err_set(err, LH_ENOMEM, "out of memory");
     c->st = st;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK)
-        goto fail;
+    if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) goto fail;
     sqlite3_busy_timeout(c->db, 10000);
-    if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL,
+                     NULL) != SQLITE_OK)
         goto fail;
     *out = c;
     return 0;
 fail:
-    lh_err_set(err, LH_EIO, "cannot open %s: %s", path, c->db ? sqlite3_errmsg(c->db) : "no memory");
+    lh_err_set(err, LH_EIO, "cannot open %s: %s", path,
+               c->db ? sqlite3_errmsg(c->db) : "no memory");
     conn_free(c);
     return LH_EIO;
 }
@@ -170,8 +174,7 @@ int lh__conn_get(lh_store_t *st, lh__conn_t **out, lh_err_t *err)
 {
     pthread_mutex_lock(&st->pool_mu);
     lh__conn_t *c = st->pool;
-    if (c)
-        st->pool = c->next;
+    if (c) st->pool = c->next;
     pthread_mutex_unlock(&st->pool_mu);
     if (c) {
         *out = c;
@@ -182,11 +185,9 @@ int lh__conn_get(lh_store_t *st, lh__conn_t **out, lh_err_t *err)
 
 void lh__conn_put(lh_store_t *st, lh__conn_t *c)
 {
-    if (!c)
-        return;
+    if (!c) return;
     for (int i = 0; i < Q_COUNT; i++) /* end every read: no snapshot kept open */
-        if (c->q[i])
-            sqlite3_reset(c->q[i]);
+        if (c->q[i]) sqlite3_reset(c->q[i]);
     pthread_mutex_lock(&st->pool_mu);
     c->next = st->pool;
     st->pool = c;
@@ -196,15 +197,12 @@ void lh__conn_put(lh_store_t *st, lh__conn_t *c)
 int lh__bucket_check(lh__conn_t *c, const char *bucket, lh_err_t *err)
 {
     sqlite3_stmt *s = lh__store_stmt(c, Q_BUCKET_EXISTS, err);
-    if (!s)
-        return LH_EIO;
+    if (!s) return LH_EIO;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
     int r = sqlite3_step(s);
     sqlite3_reset(s);
-    if (r == SQLITE_ROW)
-        return 0;
-    if (r == SQLITE_DONE)
-        return lh_err_set(err, LH_ENOENT, "no such bucket");
+    if (r == SQLITE_ROW) return 0;
+    if (r == SQLITE_DONE) return lh_err_set(err, LH_ENOENT, "no such bucket");
     return lh__sql_err(c, err, "bucket lookup");
 }
 
@@ -212,7 +210,8 @@ int lh__bucket_check(lh__conn_t *c, const char *bucket, lh_err_t *err)
 
 static int migrate(lh__conn_t *c, lh_err_t *err)
 {
-    return lh_sqlite_migrate(c->db, migrations, (int)(sizeof migrations / sizeof migrations[0]), err);
+    return lh_sqlite_migrate(c->db, migrations, (int)(sizeof migrations / sizeof migrations[0]),
+                             err);
 }
 
 static int mkdir_at(int dirfd, const char *name, lh_err_t *err)
@@ -225,8 +224,7 @@ static int mkdir_at(int dirfd, const char *name, lh_err_t *err)
 static int fsync_at(int dirfd, const char *name)
 {
     int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     int r = fsync(fd);
     close(fd);
     return r;
@@ -242,27 +240,25 @@ static int make_dirs(lh_store_t *st, const char *data_dir, lh_err_t *err)
     if (st->root_fd < 0)
         return lh_err_set(err, LH_EIO, "cannot open %s: %s", st->root, strerror(errno));
     int rc = mkdir_at(st->root_fd, "tmp", err);
-    if (!rc)
-        rc = mkdir_at(st->root_fd, "data", err);
+    if (!rc) rc = mkdir_at(st->root_fd, "data", err);
     for (int i = 0; i < 256 && !rc; i++) {
         char name[16];
         snprintf(name, sizeof name, "data/%02x", i);
         rc = mkdir_at(st->root_fd, name, err);
     }
-    if (rc)
-        return rc;
-    if (fsync_at(st->root_fd, "data") < 0 || fsync(st->root_fd) < 0 || fsync_at(AT_FDCWD, data_dir) < 0)
+    if (rc) return rc;
+    if (fsync_at(st->root_fd, "data") < 0 || fsync(st->root_fd) < 0 ||
+        fsync_at(AT_FDCWD, data_dir) < 0)
         return lh_err_set(err, LH_EIO, "cannot sync %s: %s", st->root, strerror(errno));
     return 0;
 }
 
 /* Calls fn(st, dir, name, arg) for each entry of root/sub (not . and ..). */
-static int each_entry(lh_store_t *st, const char *sub, void (*fn)(lh_store_t *, int, const char *, void *),
-                      void *arg)
+static int each_entry(lh_store_t *st, const char *sub,
+                      void (*fn)(lh_store_t *, int, const char *, void *), void *arg)
 {
     int fd = openat(st->root_fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     DIR *d = fdopendir(fd);
     if (!d) {
         close(fd);
@@ -270,8 +266,7 @@ static int each_entry(lh_store_t *st, const char *sub, void (*fn)(lh_store_t *, 
     }
     struct dirent *e;
     while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            fn(st, dirfd(d), e->d_name, arg);
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) fn(st, dirfd(d), e->d_name, arg);
     closedir(d);
     return 0;
 }
@@ -287,13 +282,11 @@ static int is_referenced(lh__conn_t *c, const char *id)
     static const int qs[] = {Q_REF_OBJ, Q_REF_PART};
     for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
         sqlite3_stmt *s = lh__store_stmt(c, qs[i], NULL);
-        if (!s)
-            return 1; /* when in doubt, keep the file */
+        if (!s) return 1; /* when in doubt, keep the file */
         sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
         int r = sqlite3_step(s);
         sqlite3_reset(s);
-        if (r != SQLITE_DONE)
-            return 1;
+        if (r != SQLITE_DONE) return 1;
     }
     return 0;
 }
@@ -303,8 +296,7 @@ static void orphan_entry(lh_store_t *st, int dir, const char *name, void *arg)
     size_t *removed = arg;
     if (strlen(name) != LH__ID_LEN || strspn(name, "0123456789abcdef") != LH__ID_LEN)
         return; /* not a body of ours: leave it alone */
-    if (!is_referenced(st->writer, name) && unlinkat(dir, name, 0) == 0)
-        (*removed)++;
+    if (!is_referenced(st->writer, name) && unlinkat(dir, name, 0) == 0) (*removed)++;
 }
 
 /* Removes bodies no index row references: renamed into data/ before a crash
@@ -317,20 +309,18 @@ static void remove_orphans(lh_store_t *st)
         snprintf(sub, sizeof sub, "data/%02x", i);
         each_entry(st, sub, orphan_entry, &removed);
     }
-    if (removed)
-        lh_info("store: removed %zu orphan bodies left by an unclean shutdown", removed);
+    if (removed) lh_info("store: removed %zu orphan bodies left by an unclean shutdown", removed);
 }
 
 static int set_marker(lh_store_t *st, lh_err_t *err)
 {
     int unclean = faccessat(st->root_fd, MARKER, F_OK, 0) == 0;
-    if (unclean)
-        remove_orphans(st);
+    if (unclean) remove_orphans(st);
     int fd = openat(st->root_fd, MARKER, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0 || fsync(st->root_fd) < 0) {
-        if (fd >= 0)
-            close(fd);
-        return lh_err_set(err, LH_EIO, "cannot create %s/%s: %s", st->root, MARKER, strerror(errno));
+        if (fd >= 0) close(fd);
+        return lh_err_set(err, LH_EIO, "cannot create %s/%s: %s", st->root, MARKER,
+                          strerror(errno));
     }
     close(fd);
     return 0;
@@ -355,10 +345,8 @@ int lh_store_open(lh_store_t **out, const char *data_dir, lh_err_t *err)
     pthread_cond_init(&st->gcv, NULL);
     pthread_cond_init(&st->ccv, NULL);
     int rc = lh__cache_new(&st->cache) ? lh_err_set(err, LH_ENOMEM, "out of memory") : 0;
-    if (!rc)
-        rc = make_dirs(st, data_dir, err);
-    if (rc)
-        goto fail;
+    if (!rc) rc = make_dirs(st, data_dir, err);
+    if (rc) goto fail;
     each_entry(st, "tmp", unlink_entry, NULL);
     if ((rc = conn_open(st, &st->writer, err)) || (rc = migrate(st->writer, err)) ||
         (rc = set_marker(st, err)))
@@ -376,16 +364,14 @@ fail:
 
 int lh_store_set_inline_max(lh_store_t *st, size_t bytes)
 {
-    if (bytes > LH_STORE_INLINE_MAX_LIMIT)
-        return LH_ETOOBIG;
+    if (bytes > LH_STORE_INLINE_MAX_LIMIT) return LH_ETOOBIG;
     __atomic_store_n(&st->inline_max, bytes, __ATOMIC_RELAXED);
     return 0;
 }
 
 void lh_store_close(lh_store_t *st)
 {
-    if (!st)
-        return;
+    if (!st) return;
     lh__committer_stop(st); /* commits what is still queued */
     while (st->pool) {
         lh__conn_t *c = st->pool;
@@ -394,10 +380,8 @@ void lh_store_close(lh_store_t *st)
     }
     int clean = st->writer != NULL;
     conn_free(st->writer);
-    if (clean && st->root_fd >= 0)
-        unlinkat(st->root_fd, MARKER, 0);
-    if (st->root_fd >= 0)
-        close(st->root_fd);
+    if (clean && st->root_fd >= 0) unlinkat(st->root_fd, MARKER, 0);
+    if (st->root_fd >= 0) close(st->root_fd);
     pthread_mutex_destroy(&st->pool_mu);
     pthread_mutex_destroy(&st->gmu);
     pthread_cond_destroy(&st->gcv);
@@ -417,8 +401,7 @@ void lh_store_set_crash_point(const char *point)
 void lh_store_crash_point(const char *point)
 {
 #if defined(LH_TEST_HOOKS) && LH_TEST_HOOKS
-    if (crash_at[0] && !strcmp(crash_at, point))
-        abort();
+    if (crash_at[0] && !strcmp(crash_at, point)) abort();
 #else
     (void)point;
 #endif

@@ -52,9 +52,9 @@ void lh_store_bucket_clear(lh_store_bucket_t *b);
 typedef struct lh_store_meta {
     int64_t size;
     int64_t mtime_ns;
-    char etag[80];   /* without quotes: hex md5, or hex-N for multipart */
-    char *attrs;     /* JSON object text owned by the S3 layer (content type,
-                        user metadata, checksums, part sizes...); malloc'd */
+    char etag[80]; /* without quotes: hex md5, or hex-N for multipart */
+    char *attrs;   /* JSON object text owned by the S3 layer (content type,
+                      user metadata, checksums, part sizes...); malloc'd */
 } lh_store_meta_t;
 /* Frees attrs and sets it to NULL (m NULL is fine); m itself is the caller's. */
 void lh_store_meta_clear(lh_store_meta_t *m);
@@ -103,9 +103,9 @@ int lh_store_bucket_set_public(lh_store_t *st, const char *name, int public_read
 
 /* --- writing an object (or a part) --- */
 typedef struct lh_store_put_cond {
-    int if_none_match_any;  /* If-None-Match: * : fail with LH_EPRECOND when the key exists */
-    const char *if_match;   /* etag without quotes: fail with LH_EPRECOND unless the current
-                               etag equals it (also when the key does not exist: S3's 412) */
+    int if_none_match_any; /* If-None-Match: * : fail with LH_EPRECOND when the key exists */
+    const char *if_match;  /* etag without quotes: fail with LH_EPRECOND unless the current
+                              etag equals it (also when the key does not exist: S3's 412) */
 } lh_store_put_cond_t;
 
 /* Starts a new body (in memory while it fits the inline limit, else in
@@ -125,7 +125,8 @@ int lh_store_put_write(lh_store_writer_t *w, const void *data, size_t n, lh_err_
  * LH_STORE_KEY_MAX), LH_EIO (fdatasync, rename, directory fsync or index
  * commit failed; also every publish after a failed directory fsync). */
 int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
-                        const lh_store_meta_t *meta, const lh_store_put_cond_t *cond, lh_err_t *err);
+                        const lh_store_meta_t *meta, const lh_store_put_cond_t *cond,
+                        lh_err_t *err);
 /* Drops the body and frees w. */
 void lh_store_put_abort(lh_store_writer_t *w);
 /* Non-blocking (no SQLite, no file: a loop thread may call it): a writer
@@ -202,14 +203,18 @@ void lh_store_cache_stats(lh_store_t *st, lh_store_cache_stats_t *out);
 
 /* --- listing, in key byte order, under a fixed memory cap --- */
 typedef struct lh_store_list_opts {
-    const char *prefix;    size_t prefix_len;
-    const char *delimiter; size_t delimiter_len; /* 0 = none */
-    const char *start_after; size_t start_after_len; /* exclusive; marker/token */
-    int max_keys;          /* 0..1000 (0 returns nothing, not truncated) */
+    const char *prefix;
+    size_t prefix_len;
+    const char *delimiter;
+    size_t delimiter_len; /* 0 = none */
+    const char *start_after;
+    size_t start_after_len; /* exclusive; marker/token */
+    int max_keys;           /* 0..1000 (0 returns nothing, not truncated) */
 } lh_store_list_opts_t;
 typedef struct lh_store_list_entry {
-    const char *key; size_t key_len;
-    int is_prefix;         /* a CommonPrefix (then only key is set) */
+    const char *key;
+    size_t key_len;
+    int is_prefix; /* a CommonPrefix (then only key is set) */
     const lh_store_meta_t *meta;
 } lh_store_list_entry_t;
 /* Calls fn for each entry (objects and common prefixes interleaved in order),
@@ -233,8 +238,9 @@ int lh_store_mpu_create(lh_store_t *st, const char *bucket, const char *key, siz
                         const char *attrs, char *upload_id, lh_err_t *err);
 typedef struct lh_store_mpu {
     char upload_id[64];
-    char *key; size_t key_len; /* malloc'd */
-    char *attrs;               /* malloc'd, may be NULL */
+    char *key;
+    size_t key_len; /* malloc'd */
+    char *attrs;    /* malloc'd, may be NULL */
     int64_t created_ns;
 } lh_store_mpu_t;
 /* Frees key and attrs and sets them to NULL (u NULL is fine). */
@@ -242,25 +248,25 @@ void lh_store_mpu_clear(lh_store_mpu_t *u);
 /* The upload's key, attrs and creation time into *out (caller clears:
  * lh_store_mpu_clear). The caller compares the key of the request. Errors:
  * LH_ENOENT (no such bucket or upload; err->msg says which). */
-int lh_store_mpu_get(lh_store_t *st, const char *bucket, const char *upload_id,
-                     lh_store_mpu_t *out, lh_err_t *err);
+int lh_store_mpu_get(lh_store_t *st, const char *bucket, const char *upload_id, lh_store_mpu_t *out,
+                     lh_err_t *err);
 /* Starts a part body (always a tmp/ file); *out is the caller's until
  * lh_store_part_commit or lh_store_put_abort frees it. Errors: LH_ENOENT (no
  * such bucket or upload), LH_EIO (cannot create the tmp/ file). */
 int lh_store_part_begin(lh_store_t *st, const char *bucket, const char *upload_id,
                         lh_store_writer_t **out, lh_err_t *err);
 typedef struct lh_store_part {
-    int part_number;      /* 1..10000 */
+    int part_number; /* 1..10000 */
     int64_t size;
-    char etag[40];        /* hex md5 */
-    char *attrs;          /* JSON (part checksums), malloc'd, may be NULL */
+    char etag[40]; /* hex md5 */
+    char *attrs;   /* JSON (part checksums), malloc'd, may be NULL */
     int64_t mtime_ns;
 } lh_store_part_t;
 /* Durably stores the part (replacing an earlier one with the same number);
  * frees w in every case. Errors: LH_EINVAL (part_number outside 1..10000),
  * LH_ENOENT (the upload went away), LH_EIO as lh_store_put_commit. */
-int lh_store_part_commit(lh_store_writer_t *w, int part_number, const char *etag,
-                         const char *attrs, lh_err_t *err);
+int lh_store_part_commit(lh_store_writer_t *w, int part_number, const char *etag, const char *attrs,
+                         lh_err_t *err);
 /* Parts in number order, starting after part_marker, at most max (0 = all).
  * *out is malloc'd and the caller's (lh_store_parts_free). Errors: LH_ENOENT
  * (no such bucket or upload). */

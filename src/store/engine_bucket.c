@@ -9,8 +9,7 @@
 
 void lh_store_bucket_clear(lh_store_bucket_t *b)
 {
-    if (!b)
-        return;
+    if (!b) return;
     free(b->policy);
     b->policy = NULL;
 }
@@ -39,23 +38,20 @@ static int create_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     bucket_op_t *b = arg;
     lh__cache_bucket_begin(c->st, b->name);
     sqlite3_stmt *s = lh__store_stmt(c, Q_BUCKET_INSERT, err);
-    if (!s)
-        return LH_EIO;
+    if (!s) return LH_EIO;
     sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, b->owner, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, lh__now_ns());
     sqlite3_bind_int(s, 4, b->public_read);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        return lh__sql_err(c, err, "bucket insert");
-    if (sqlite3_changes(c->db) == 0)
-        return lh_err_set(err, LH_EEXIST, "bucket already exists");
+    if (sqlite3_step(s) != SQLITE_DONE) return lh__sql_err(c, err, "bucket insert");
+    if (sqlite3_changes(c->db) == 0) return lh_err_set(err, LH_EEXIST, "bucket already exists");
     return 0;
 }
 
 int lh_store_bucket_create(lh_store_t *st, const char *name, const char *owner, int public_read,
                            lh_err_t *err)
 {
-    if (strlen(name) >= sizeof ((lh_store_bucket_t *)0)->name)
+    if (strlen(name) >= sizeof((lh_store_bucket_t *)0)->name)
         return lh_err_set(err, LH_EINVAL, "bucket name too long");
     bucket_op_t b = {.name = name, .owner = owner ? owner : "", .public_read = public_read};
     return lh__index_exec(st, create_fn, &b, err);
@@ -64,12 +60,10 @@ int lh_store_bucket_create(lh_store_t *st, const char *name, const char *owner, 
 int lh_store_bucket_get(lh_store_t *st, const char *name, lh_store_bucket_t *out)
 {
     lh__conn_t *c;
-    if (lh_store_cached_bucket(st, name, out) == 0)
-        return 0;
+    if (lh_store_cached_bucket(st, name, out) == 0) return 0;
     uint64_t ticket = lh__cache_bucket_ticket(st, name);
     int rc = lh__conn_get(st, &c, NULL);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_stmt *s = lh__store_stmt(c, Q_BUCKET_GET, NULL);
     if (!s) {
         rc = LH_EIO;
@@ -90,15 +84,13 @@ int lh_store_bucket_list(lh_store_t *st, int (*fn)(const lh_store_bucket_t *, vo
 {
     lh__conn_t *c;
     int rc = lh__conn_get(st, &c, NULL);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_stmt *s = lh__store_stmt(c, Q_BUCKET_LIST, NULL);
     int r = s ? SQLITE_ROW : SQLITE_ERROR;
     while (s && (r = sqlite3_step(s)) == SQLITE_ROW) {
         lh_store_bucket_t b;
         info_from_row(s, &b, 0);
-        if (fn(&b, arg))
-            break;
+        if (fn(&b, arg)) break;
     }
     lh__conn_put(st, c);
     return r == SQLITE_ERROR || r == SQLITE_BUSY || r == SQLITE_MISUSE ? LH_EIO : 0;
@@ -110,26 +102,20 @@ static int delete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     lh__cache_bucket_begin(c->st, b->name);
     int rc = lh__bucket_check(c, b->name, err);
     sqlite3_stmt *s = rc ? NULL : lh__store_stmt(c, Q_BUCKET_HAS_OBJ, err);
-    if (!s)
-        return rc ? rc : LH_EIO;
+    if (!s) return rc ? rc : LH_EIO;
     sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
     int r = sqlite3_step(s);
     sqlite3_reset(s);
-    if (r == SQLITE_ROW)
-        return lh_err_set(err, LH_ENOTEMPTY, "bucket not empty");
-    if (r != SQLITE_DONE)
-        return lh__sql_err(c, err, "bucket scan");
+    if (r == SQLITE_ROW) return lh_err_set(err, LH_ENOTEMPTY, "bucket not empty");
+    if (r != SQLITE_DONE) return lh__sql_err(c, err, "bucket scan");
     for (;;) { /* abort the uploads in progress */
         char upload[64];
-        if (!(s = lh__store_stmt(c, Q_UP_OF_BUCKET, err)))
-            return LH_EIO;
+        if (!(s = lh__store_stmt(c, Q_UP_OF_BUCKET, err))) return LH_EIO;
         sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
-        if ((r = sqlite3_step(s)) != SQLITE_ROW)
-            break;
+        if ((r = sqlite3_step(s)) != SQLITE_ROW) break;
         snprintf(upload, sizeof upload, "%s", (const char *)sqlite3_column_text(s, 0));
         sqlite3_reset(s);
-        if ((rc = lh__upload_drop(c, upload, &b->ids, err)))
-            return rc;
+        if ((rc = lh__upload_drop(c, upload, &b->ids, err))) return rc;
     }
     if (r != SQLITE_DONE || !(s = lh__store_stmt(c, Q_BUCKET_DELETE, err)))
         return lh__sql_err(c, err, "bucket delete");
@@ -150,15 +136,13 @@ static int update_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     bucket_op_t *b = arg;
     lh__cache_bucket_begin(c->st, b->name);
     sqlite3_stmt *s = lh__store_stmt(c, b->set_public ? Q_BUCKET_PUBLIC : Q_BUCKET_POLICY, err);
-    if (!s)
-        return LH_EIO;
+    if (!s) return LH_EIO;
     sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
     if (b->set_public)
         sqlite3_bind_int(s, 2, b->public_read);
     else if (b->policy)
         sqlite3_bind_text(s, 2, b->policy, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        return lh__sql_err(c, err, "bucket update");
+    if (sqlite3_step(s) != SQLITE_DONE) return lh__sql_err(c, err, "bucket update");
     return sqlite3_changes(c->db) ? 0 : lh_err_set(err, LH_ENOENT, "no such bucket");
 }
 

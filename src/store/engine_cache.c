@@ -33,7 +33,7 @@
 #define NSLOTS 8192
 
 typedef struct centry {
-    struct centry *hnext;      /* hash chain */
+    struct centry *hnext;       /* hash chain */
     struct centry *prev, *next; /* LRU list, most recent first */
     uint64_t h;
     int is_bucket;
@@ -41,8 +41,8 @@ typedef struct centry {
     char bucket[64];
     const char *key; /* objects: into the block */
     size_t keylen;
-    lh_store_meta_t meta; /* objects: attrs into the block */
-    const char *data;   /* objects: meta.size bytes into the block */
+    lh_store_meta_t meta;   /* objects: attrs into the block */
+    const char *data;       /* objects: meta.size bytes into the block */
     lh_store_bucket_t info; /* buckets: policy into the block */
     char block[];
 } centry_t;
@@ -86,8 +86,7 @@ static unsigned stripe(uint64_t h)
 int lh__cache_new(lh__cache_t **out)
 {
     lh__cache_t *c = calloc(1, sizeof *c);
-    if (!c)
-        return LH_ENOMEM;
+    if (!c) return LH_ENOMEM;
     pthread_mutex_init(&c->mu, NULL);
     c->max = LH_CACHE_MAX_DEFAULT;
     c->lru.prev = c->lru.next = &c->lru;
@@ -117,8 +116,7 @@ static void trim(lh__cache_t *c, size_t max)
 
 void lh__cache_free(lh__cache_t *c)
 {
-    if (!c)
-        return;
+    if (!c) return;
     trim(c, 0);
     pthread_mutex_destroy(&c->mu);
     free(c);
@@ -135,8 +133,7 @@ static centry_t *find(lh__cache_t *c, uint64_t h, int is_bucket, const char *buc
                       const char *key, size_t keylen)
 {
     for (centry_t *e = c->slots[h % NSLOTS]; e; e = e->hnext)
-        if (same(e, h, is_bucket, bucket, key, keylen))
-            return e;
+        if (same(e, h, is_bucket, bucket, key, keylen)) return e;
     return NULL;
 }
 
@@ -154,8 +151,7 @@ static void touch(lh__cache_t *c, centry_t *e)
 static void insert(lh__cache_t *c, centry_t *e)
 {
     centry_t *old = find(c, e->h, e->is_bucket, e->bucket, e->key, e->keylen);
-    if (old)
-        unlink_entry(c, old);
+    if (old) unlink_entry(c, old);
     e->hnext = c->slots[e->h % NSLOTS];
     c->slots[e->h % NSLOTS] = e;
     e->next = c->lru.next;
@@ -175,8 +171,7 @@ static void begin(lh__cache_t *c, uint64_t h, int is_bucket, const char *bucket,
     unsigned s = stripe(h);
     pthread_mutex_lock(&c->mu);
     centry_t *e = find(c, h, is_bucket, bucket, key, keylen);
-    if (e)
-        unlink_entry(c, e);
+    if (e) unlink_entry(c, e);
     c->seq[s]++;
     if (c->in_batch) {
         c->pending[s]++;
@@ -207,8 +202,7 @@ void lh__cache_batch_end(lh_store_t *st)
     lh__cache_t *c = st->cache;
     pthread_mutex_lock(&c->mu);
     for (int s = 0; s < STRIPES; s++) {
-        if (!c->batch[s])
-            continue;
+        if (!c->batch[s]) continue;
         c->pending[s] -= c->batch[s];
         c->batch[s] = 0;
         c->seq[s]++;
@@ -253,13 +247,11 @@ static void fill(lh__cache_t *c, centry_t *e, uint64_t t)
 void lh__cache_obj_fill(lh_store_t *st, uint64_t t, const char *bucket, const char *key,
                         size_t keylen, const lh_store_meta_t *m, const void *data)
 {
-    if (!t || m->size < 0 || m->size > LH_STORE_INLINE_MAX_LIMIT)
-        return;
+    if (!t || m->size < 0 || m->size > LH_STORE_INLINE_MAX_LIMIT) return;
     size_t alen = m->attrs ? strlen(m->attrs) + 1 : 0;
     size_t cost = sizeof(centry_t) + keylen + alen + (size_t)m->size;
     centry_t *e = malloc(cost);
-    if (!e)
-        return;
+    if (!e) return;
     memset(e, 0, sizeof *e);
     e->h = obj_hash(bucket, key, keylen);
     e->cost = cost;
@@ -276,21 +268,18 @@ void lh__cache_obj_fill(lh_store_t *st, uint64_t t, const char *bucket, const ch
         e->meta.attrs = p;
         p += alen;
     }
-    if (m->size)
-        memcpy(p, data, (size_t)m->size);
+    if (m->size) memcpy(p, data, (size_t)m->size);
     e->data = p;
     fill(st->cache, e, t);
 }
 
 void lh__cache_bucket_fill(lh_store_t *st, uint64_t t, const lh_store_bucket_t *b)
 {
-    if (!t)
-        return;
+    if (!t) return;
     size_t plen = b->policy ? strlen(b->policy) + 1 : 0;
     size_t cost = sizeof(centry_t) + plen;
     centry_t *e = malloc(cost);
-    if (!e)
-        return;
+    if (!e) return;
     memset(e, 0, sizeof *e);
     e->h = bucket_hash(b->name);
     e->is_bucket = 1;
@@ -318,8 +307,8 @@ int lh_store_cached_get(lh_store_t *st, const char *bucket, const char *key, siz
         *out = e->meta;
         out->attrs = e->meta.attrs ? strdup(e->meta.attrs) : NULL;
         rc = e->meta.attrs && !out->attrs ? LH_ENOMEM
-             : body ? lh_buf_append(body, e->data, (size_t)e->meta.size)
-                    : 0;
+             : body                       ? lh_buf_append(body, e->data, (size_t)e->meta.size)
+                                          : 0;
         touch(c, e);
     }
     if (rc)
@@ -327,8 +316,7 @@ int lh_store_cached_get(lh_store_t *st, const char *bucket, const char *key, siz
     else
         c->hits++;
     pthread_mutex_unlock(&c->mu);
-    if (rc)
-        lh_store_meta_clear(out);
+    if (rc) lh_store_meta_clear(out);
     return rc;
 }
 

@@ -16,16 +16,12 @@ static int copy_rw(int src, int dst, int64_t *copied)
     char buf[65536];
     for (;;) {
         ssize_t r = read(src, buf, sizeof buf);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return r < 0 ? -1 : 0;
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return r < 0 ? -1 : 0;
         for (ssize_t off = 0; off < r;) {
             ssize_t w = write(dst, buf + off, (size_t)(r - off));
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                return -1;
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) return -1;
             off += w;
         }
         *copied += r;
@@ -41,10 +37,8 @@ static int copy_all(int src, int dst, int64_t *copied)
             *copied += r;
             continue;
         }
-        if (r == 0)
-            return 0;
-        if (errno == EINTR)
-            continue;
+        if (r == 0) return 0;
+        if (errno == EINTR) continue;
         if (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP ||
             errno == EBADF)
             return copy_rw(src, dst, copied);
@@ -58,8 +52,7 @@ static int append_part(lh__conn_t *c, lh_store_writer_t *w, const char *upload_i
 {
     char id[LH__ID_LEN + 1];
     sqlite3_stmt *s = lh__store_stmt(c, Q_PART_CUR, err);
-    if (!s)
-        return LH_EIO;
+    if (!s) return LH_EIO;
     sqlite3_bind_text(s, 1, upload_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, n);
     int r = sqlite3_step(s);
@@ -73,14 +66,13 @@ static int append_part(lh__conn_t *c, lh_store_writer_t *w, const char *upload_i
     sqlite3_reset(s);
     int fd = lh__body_open(w->st, id);
     if (fd < 0)
-        return lh_err_set(err, errno == ENOENT ? LH_ECONFLICT : LH_EIO, "cannot open part %d: %s", n,
-                          strerror(errno));
+        return lh_err_set(err, errno == ENOENT ? LH_ECONFLICT : LH_EIO, "cannot open part %d: %s",
+                          n, strerror(errno));
     r = copy_all(fd, w->fd, &got);
     int e = errno;
     close(fd);
     w->size += got;
-    if (r < 0)
-        return lh_err_set(err, LH_EIO, "cannot copy part %d: %s", n, strerror(e));
+    if (r < 0) return lh_err_set(err, LH_EIO, "cannot copy part %d: %s", n, strerror(e));
     if (got != want)
         return lh_err_set(err, LH_ECORRUPT, "part %d has %lld bytes, expected %lld", n,
                           (long long)got, (long long)want);
@@ -93,11 +85,9 @@ static int build_body(lh_store_t *st, const char *bucket, const char *upload_id,
 {
     lh__conn_t *c;
     lh_store_writer_t *w = NULL;
-    if (nparts < 1)
-        return lh_err_set(err, LH_EINVAL, "no parts to complete");
+    if (nparts < 1) return lh_err_set(err, LH_EINVAL, "no parts to complete");
     int rc = lh__conn_get(st, &c, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc = lh__writer_new(st, bucket, &w, err);
     for (int i = 0; !rc && i < nparts; i++)
         rc = append_part(c, w, upload_id, parts[i], err);
@@ -123,8 +113,7 @@ static int complete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 {
     complete_op_t *p = arg;
     sqlite3_stmt *s = lh__store_stmt(c, Q_UP_GET, err);
-    if (!s)
-        return LH_EIO;
+    if (!s) return LH_EIO;
     sqlite3_bind_text(s, 1, p->upload_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, p->w->bucket, -1, SQLITE_STATIC);
     int r = sqlite3_step(s);
@@ -153,10 +142,8 @@ int lh_store_mpu_complete(lh_store_t *st, const char *bucket, const char *upload
     complete_op_t p = {.upload_id = upload_id, .meta = meta, .cond = cond};
     int rc = lh_store_mpu_get(st, bucket, upload_id, &u, err); /* fail early when unknown */
     lh_store_mpu_clear(&u);
-    if (!rc)
-        rc = build_body(st, bucket, upload_id, part_numbers, nparts, &p.w, err);
-    if (rc)
-        return rc;
+    if (!rc) rc = build_body(st, bucket, upload_id, part_numbers, nparts, &p.w, err);
+    if (rc) return rc;
     if (!(rc = lh__body_publish(p.w, err))) {
         rc = lh__publish_exec(st, p.w->id, complete_fn, &p, err);
         if (rc) {

@@ -15,13 +15,38 @@
 
 /* Prepared statements, one table (engine.c), prepared lazily per connection. */
 enum {
-    Q_BUCKET_GET, Q_BUCKET_LIST, Q_BUCKET_INSERT, Q_BUCKET_DELETE, Q_BUCKET_HAS_OBJ,
-    Q_BUCKET_POLICY, Q_BUCKET_PUBLIC, Q_BUCKET_EXISTS,
-    Q_OBJ_GET, Q_OBJ_CUR, Q_OBJ_PUT, Q_OBJ_DELETE, Q_LIST_GE, Q_LIST_GT,
-    Q_UP_INSERT, Q_UP_GET, Q_UP_DELETE, Q_UP_LIST, Q_UP_OF_BUCKET,
-    Q_PART_PUT, Q_PART_CUR, Q_PART_LIST, Q_PART_IDS, Q_PART_DELETE_ALL,
-    Q_REF_OBJ, Q_REF_PART,
-    Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SP, Q_SP_ROLLBACK, Q_SP_RELEASE,
+    Q_BUCKET_GET,
+    Q_BUCKET_LIST,
+    Q_BUCKET_INSERT,
+    Q_BUCKET_DELETE,
+    Q_BUCKET_HAS_OBJ,
+    Q_BUCKET_POLICY,
+    Q_BUCKET_PUBLIC,
+    Q_BUCKET_EXISTS,
+    Q_OBJ_GET,
+    Q_OBJ_CUR,
+    Q_OBJ_PUT,
+    Q_OBJ_DELETE,
+    Q_LIST_GE,
+    Q_LIST_GT,
+    Q_UP_INSERT,
+    Q_UP_GET,
+    Q_UP_DELETE,
+    Q_UP_LIST,
+    Q_UP_OF_BUCKET,
+    Q_PART_PUT,
+    Q_PART_CUR,
+    Q_PART_LIST,
+    Q_PART_IDS,
+    Q_PART_DELETE_ALL,
+    Q_REF_OBJ,
+    Q_REF_PART,
+    Q_BEGIN,
+    Q_COMMIT,
+    Q_ROLLBACK,
+    Q_SP,
+    Q_SP_ROLLBACK,
+    Q_SP_RELEASE,
     Q_COUNT
 };
 
@@ -58,13 +83,13 @@ struct lh_store {
     lh__op_t *gq_head, *gq_tail;
     int gleader;
     lh__conn_t *writer;
-    pthread_cond_t ccv;   /* wakes the committer thread (engine_sync.c) */
+    pthread_cond_t ccv; /* wakes the committer thread (engine_sync.c) */
     pthread_t cthread;
     int cstarted, cstop;
 
-    int s_errno;    /* a directory fsync failed: no more publishing */
-    uint64_t s_seq; /* published bodies: picks the data/xx they go to */
-    size_t inline_max; /* objects up to this size live in the index (0: none) */
+    int s_errno;             /* a directory fsync failed: no more publishing */
+    uint64_t s_seq;          /* published bodies: picks the data/xx they go to */
+    size_t inline_max;       /* objects up to this size live in the index (0: none) */
     struct lh__cache *cache; /* engine_cache.c */
 };
 
@@ -142,9 +167,9 @@ int lh__body_open(lh_store_t *st, const char *id);
  * row; *old_id gets the replaced body's id ("" if none, or inline). With
  * data non-NULL the object is inline: its size bytes go into the row and id
  * must be "". */
-int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t keylen,
-                   int64_t size, const char *etag, const char *attrs, const char *id,
-                   const void *data, const lh_store_put_cond_t *cond, char *old_id, lh_err_t *err);
+int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t keylen, int64_t size,
+                   const char *etag, const char *attrs, const char *id, const void *data,
+                   const lh_store_put_cond_t *cond, char *old_id, lh_err_t *err);
 /* An inline body as a read-only-positioned fd (a memfd holding the bytes,
  * offset 0). -1 with errno on failure. */
 int lh__inline_fd(const void *data, size_t n);

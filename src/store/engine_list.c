@@ -52,8 +52,7 @@ static int seek_past(lister_t *l, const unsigned char *p, size_t len)
     memcpy(l->seek, p, len);
     while (len > 0 && l->seek[len - 1] == 0xff)
         len--;
-    if (len == 0)
-        return 0;
+    if (len == 0) return 0;
     l->seek[len - 1]++;
     l->seek_len = len;
     return 1;
@@ -76,8 +75,7 @@ static int on_row(lister_t *l, sqlite3_stmt *s)
         size_t plen = (size_t)(d - key) + o->delimiter_len;
         if (bytes_cmp(key, plen, o->start_after, o->start_after_len) > 0)
             emit(l, key, plen, 1, NULL);
-        if (!l->stop && !seek_past(l, key, plen))
-            l->stop = 1;
+        if (!l->stop && !seek_past(l, key, plen)) l->stop = 1;
         return !l->stop;
     }
     lh_store_meta_t m;
@@ -97,18 +95,15 @@ static int walk(lister_t *l, lh__conn_t *c, const char *bucket, lh_err_t *err)
     }
     for (;;) {
         sqlite3_stmt *s = lh__store_stmt(c, ge ? Q_LIST_GE : Q_LIST_GT, err);
-        if (!s)
-            return LH_EIO;
+        if (!s) return LH_EIO;
         sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
         sqlite3_bind_blob(s, 2, cur_len ? cur : "", (int)cur_len, SQLITE_STATIC);
         int r = SQLITE_DONE, reseek = 0;
         while (!l->stop && !reseek && (r = sqlite3_step(s)) == SQLITE_ROW)
             reseek = on_row(l, s);
-        if (!l->stop && !reseek && r != SQLITE_DONE)
-            return lh__sql_err(c, err, "list");
+        if (!l->stop && !reseek && r != SQLITE_DONE) return lh__sql_err(c, err, "list");
         sqlite3_reset(s);
-        if (!reseek)
-            return l->cb_rc;
+        if (!reseek) return l->cb_rc;
         cur = l->seek, cur_len = l->seek_len, ge = 1;
     }
 }
@@ -125,18 +120,15 @@ int lh_store_list(lh_store_t *st, const char *bucket, const lh_store_list_opts_t
         return lh_err_set(err, LH_EINVAL, "prefix or delimiter too long");
     /* start_after may live in next_marker (a caller's continuation buffer) */
     char *after = opts.start_after_len ? malloc(opts.start_after_len) : NULL;
-    if (opts.start_after_len && !after)
-        return lh_err_set(err, LH_ENOMEM, "out of memory");
-    if (after)
-        memcpy(after, o->start_after, opts.start_after_len);
+    if (opts.start_after_len && !after) return lh_err_set(err, LH_ENOMEM, "out of memory");
+    if (after) memcpy(after, o->start_after, opts.start_after_len);
     opts.start_after = after;
     next_marker[0] = 0;
     *next_len = 0;
     int rc = lh__conn_get(st, &c, err);
     if (!rc) {
         rc = lh__bucket_check(c, bucket, err);
-        if (!rc && o->max_keys > 0)
-            rc = walk(&l, c, bucket, err);
+        if (!rc && o->max_keys > 0) rc = walk(&l, c, bucket, err);
         lh__conn_put(st, c);
     }
     free(after);

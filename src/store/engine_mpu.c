@@ -16,8 +16,7 @@
 
 void lh_store_mpu_clear(lh_store_mpu_t *u)
 {
-    if (!u)
-        return;
+    if (!u) return;
     free(u->key);
     free(u->attrs);
     u->key = u->attrs = NULL;
@@ -36,8 +35,7 @@ static int upload_row(lh__conn_t *c, const char *bucket, const char *upload_id, 
                       lh_err_t *err)
 {
     sqlite3_stmt *s = lh__store_stmt(c, Q_UP_GET, err);
-    if (!s)
-        return LH_EIO;
+    if (!s) return LH_EIO;
     sqlite3_bind_text(s, 1, upload_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, bucket, -1, SQLITE_STATIC);
     int r = sqlite3_step(s);
@@ -46,8 +44,7 @@ static int upload_row(lh__conn_t *c, const char *bucket, const char *upload_id, 
         return 0;
     }
     sqlite3_reset(s);
-    if (r != SQLITE_DONE)
-        return lh__sql_err(c, err, "upload lookup");
+    if (r != SQLITE_DONE) return lh__sql_err(c, err, "upload lookup");
     int rc = lh__bucket_check(c, bucket, err);
     return rc ? rc : lh_err_set(err, LH_ENOENT, "no such upload");
 }
@@ -63,8 +60,7 @@ static int info_from_row(sqlite3_stmt *s, int col, lh_store_mpu_t *u, lh_err_t *
         lh_store_mpu_clear(u);
         return lh_err_set(err, LH_ENOMEM, "out of memory");
     }
-    if (klen)
-        memcpy(u->key, key, (size_t)klen);
+    if (klen) memcpy(u->key, key, (size_t)klen);
     u->key[klen] = 0;
     u->key_len = (size_t)klen;
     u->created_ns = sqlite3_column_int64(s, col + 2);
@@ -74,24 +70,20 @@ static int info_from_row(sqlite3_stmt *s, int col, lh_store_mpu_t *u, lh_err_t *
 int lh__upload_drop(lh__conn_t *c, const char *upload_id, lh__ids_t *ids, lh_err_t *err)
 {
     sqlite3_stmt *s = lh__store_stmt(c, Q_PART_IDS, err);
-    if (!s)
-        return LH_EIO;
+    if (!s) return LH_EIO;
     sqlite3_bind_text(s, 1, upload_id, -1, SQLITE_STATIC);
     int r, rc = 0;
     while (!rc && (r = sqlite3_step(s)) == SQLITE_ROW)
         rc = lh__ids_add(ids, (const char *)sqlite3_column_text(s, 0), err);
     sqlite3_reset(s);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     static const int dels[] = {Q_PART_DELETE_ALL, Q_UP_DELETE};
     for (size_t i = 0; i < sizeof dels / sizeof dels[0]; i++) {
-        if (!(s = lh__store_stmt(c, dels[i], err)))
-            return LH_EIO;
+        if (!(s = lh__store_stmt(c, dels[i], err))) return LH_EIO;
         sqlite3_bind_text(s, 1, upload_id, -1, SQLITE_STATIC);
         r = sqlite3_step(s);
         sqlite3_reset(s);
-        if (r != SQLITE_DONE)
-            return lh__sql_err(c, err, "upload delete");
+        if (r != SQLITE_DONE) return lh__sql_err(c, err, "upload delete");
     }
     return 0;
 }
@@ -109,13 +101,11 @@ static int create_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     mpu_op_t *m = arg;
     int rc = lh__bucket_check(c, m->bucket, err);
     sqlite3_stmt *s = rc ? NULL : lh__store_stmt(c, Q_UP_INSERT, err);
-    if (!s)
-        return rc ? rc : LH_EIO;
+    if (!s) return rc ? rc : LH_EIO;
     sqlite3_bind_text(s, 1, m->upload_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, m->bucket, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 3, m->key, (int)m->keylen, SQLITE_STATIC);
-    if (m->attrs)
-        sqlite3_bind_text(s, 4, m->attrs, -1, SQLITE_STATIC);
+    if (m->attrs) sqlite3_bind_text(s, 4, m->attrs, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, lh__now_ns());
     return sqlite3_step(s) == SQLITE_DONE ? 0 : lh__sql_err(c, err, "upload insert");
 }
@@ -129,20 +119,18 @@ int lh_store_mpu_create(lh_store_t *st, const char *bucket, const char *key, siz
     lh__random_hex(id, UPLOAD_ID_BYTES);
     mpu_op_t m = {.bucket = bucket, .upload_id = id, .key = key, .keylen = keylen, .attrs = attrs};
     int rc = lh__index_exec(st, create_fn, &m, err);
-    if (!rc)
-        memcpy(upload_id, id, sizeof id);
+    if (!rc) memcpy(upload_id, id, sizeof id);
     return rc;
 }
 
-int lh_store_mpu_get(lh_store_t *st, const char *bucket, const char *upload_id,
-                     lh_store_mpu_t *out, lh_err_t *err)
+int lh_store_mpu_get(lh_store_t *st, const char *bucket, const char *upload_id, lh_store_mpu_t *out,
+                     lh_err_t *err)
 {
     lh__conn_t *c;
     sqlite3_stmt *s;
     memset(out, 0, sizeof *out);
     int rc = lh__conn_get(st, &c, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc = upload_row(c, bucket, upload_id, &s, err);
     if (!rc) {
         snprintf(out->upload_id, sizeof out->upload_id, "%s", upload_id);
@@ -157,8 +145,7 @@ static int abort_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     mpu_op_t *m = arg;
     sqlite3_stmt *s;
     int rc = upload_row(c, m->bucket, m->upload_id, &s, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     sqlite3_reset(s);
     return lh__upload_drop(c, m->upload_id, &m->ids, err);
 }
@@ -178,15 +165,14 @@ int lh_store_part_begin(lh_store_t *st, const char *bucket, const char *upload_i
 {
     lh__conn_t *c;
     sqlite3_stmt *s;
-    if (strlen(upload_id) >= sizeof ((lh_store_writer_t *)0)->upload_id)
+    if (strlen(upload_id) >= sizeof((lh_store_writer_t *)0)->upload_id)
         return lh_err_set(err, LH_ENOENT, "no such upload");
     int rc = lh__conn_get(st, &c, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc = upload_row(c, bucket, upload_id, &s, err);
     lh__conn_put(st, c);
     if (!rc && !(rc = lh__writer_new(st, bucket, out, err)))
-        snprintf((*out)->upload_id, sizeof (*out)->upload_id, "%s", upload_id);
+        snprintf((*out)->upload_id, sizeof(*out)->upload_id, "%s", upload_id);
     return rc;
 }
 
@@ -202,28 +188,25 @@ static int part_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     part_op_t *p = arg;
     sqlite3_stmt *s;
     int rc = upload_row(c, p->w->bucket, p->w->upload_id, &s, err);
-    if (rc || !(s = lh__store_stmt(c, Q_PART_CUR, err)))
-        return rc ? rc : LH_EIO;
+    if (rc || !(s = lh__store_stmt(c, Q_PART_CUR, err))) return rc ? rc : LH_EIO;
     sqlite3_bind_text(s, 1, p->w->upload_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, p->part_number);
     if (sqlite3_step(s) == SQLITE_ROW)
         snprintf(p->old_id, sizeof p->old_id, "%s", (const char *)sqlite3_column_text(s, 0));
     sqlite3_reset(s);
-    if (!(s = lh__store_stmt(c, Q_PART_PUT, err)))
-        return LH_EIO;
+    if (!(s = lh__store_stmt(c, Q_PART_PUT, err))) return LH_EIO;
     sqlite3_bind_text(s, 1, p->w->upload_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, p->part_number);
     sqlite3_bind_int64(s, 3, p->w->size);
     sqlite3_bind_text(s, 4, p->etag ? p->etag : "", -1, SQLITE_STATIC);
-    if (p->attrs)
-        sqlite3_bind_text(s, 5, p->attrs, -1, SQLITE_STATIC);
+    if (p->attrs) sqlite3_bind_text(s, 5, p->attrs, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 6, p->w->id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 7, lh__now_ns());
     return sqlite3_step(s) == SQLITE_DONE ? 0 : lh__sql_err(c, err, "part insert");
 }
 
-int lh_store_part_commit(lh_store_writer_t *w, int part_number, const char *etag,
-                         const char *attrs, lh_err_t *err)
+int lh_store_part_commit(lh_store_writer_t *w, int part_number, const char *etag, const char *attrs,
+                         lh_err_t *err)
 {
     part_op_t p = {.w = w, .part_number = part_number, .etag = etag, .attrs = attrs};
     int rc = 0;
@@ -249,8 +232,7 @@ static int parts_collect(sqlite3_stmt *s, int max, lh_store_part_t **out, int *n
         if (*n == cap) {
             cap = cap ? cap * 2 : 16;
             lh_store_part_t *v = realloc(*out, (size_t)cap * sizeof *v);
-            if (!v)
-                return lh_err_set(err, LH_ENOMEM, "out of memory");
+            if (!v) return lh_err_set(err, LH_ENOMEM, "out of memory");
             *out = v;
         }
         lh_store_part_t *p = &(*out)[*n];
@@ -275,11 +257,9 @@ int lh_store_mpu_parts(lh_store_t *st, const char *bucket, const char *upload_id
     *out = NULL;
     *n = *truncated = 0;
     int rc = lh__conn_get(st, &c, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc = upload_row(c, bucket, upload_id, &s, err);
-    if (!rc && !(s = lh__store_stmt(c, Q_PART_LIST, err)))
-        rc = LH_EIO;
+    if (!rc && !(s = lh__store_stmt(c, Q_PART_LIST, err))) rc = LH_EIO;
     if (!rc) {
         sqlite3_bind_text(s, 1, upload_id, -1, SQLITE_STATIC);
         sqlite3_bind_int(s, 2, part_marker);
@@ -309,9 +289,10 @@ static int list_walk(sqlite3_stmt *s, const char *prefix, size_t prefix_len, int
             *truncated = 1;
             return 0;
         }
-        lh_store_mpu_t u = {.key = (char *)key, .key_len = klen,
-                           .attrs = (char *)sqlite3_column_text(s, 2),
-                           .created_ns = sqlite3_column_int64(s, 3)};
+        lh_store_mpu_t u = {.key = (char *)key,
+                            .key_len = klen,
+                            .attrs = (char *)sqlite3_column_text(s, 2),
+                            .created_ns = sqlite3_column_int64(s, 3)};
         snprintf(u.upload_id, sizeof u.upload_id, "%s", (const char *)sqlite3_column_text(s, 0));
         count++;
         if (fn(&u, arg)) {
@@ -338,16 +319,13 @@ int lh_store_mpu_list(lh_store_t *st, const char *bucket, const char *prefix, si
         from = prefix, from_len = prefix_len, id_from = ""; /* seek to the prefix */
     }
     int rc = lh__conn_get(st, &c, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc = lh__bucket_check(c, bucket, err);
-    if (!rc && max > 0 && !(s = lh__store_stmt(c, Q_UP_LIST, err)))
-        rc = LH_EIO;
+    if (!rc && max > 0 && !(s = lh__store_stmt(c, Q_UP_LIST, err))) rc = LH_EIO;
     if (!rc && s) {
         sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
         sqlite3_bind_blob(s, 2, from, (int)from_len, SQLITE_STATIC);
-        if (id_from)
-            sqlite3_bind_text(s, 3, id_from, -1, SQLITE_STATIC);
+        if (id_from) sqlite3_bind_text(s, 3, id_from, -1, SQLITE_STATIC);
         if (list_walk(s, prefix, prefix_len, max, fn, arg, truncated))
             rc = lh__sql_err(c, err, "upload list");
     }

@@ -21,8 +21,7 @@
 
 void lh_store_meta_clear(lh_store_meta_t *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     free(m->attrs);
     m->attrs = NULL;
 }
@@ -42,8 +41,7 @@ int lh__ids_add(lh__ids_t *l, const char *id, lh_err_t *err)
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
         void *v = realloc(l->v, cap * sizeof *l->v);
-        if (!v)
-            return lh_err_set(err, LH_ENOMEM, "out of memory");
+        if (!v) return lh_err_set(err, LH_ENOMEM, "out of memory");
         l->v = v;
         l->cap = cap;
     }
@@ -69,8 +67,7 @@ void lh__body_path(const char *id, char *out)
 void lh__body_unlink(lh_store_t *st, const char *id)
 {
     char path[48];
-    if (!id[0])
-        return;
+    if (!id[0]) return;
     lh__body_path(id, path);
     unlinkat(st->root_fd, path, 0);
 }
@@ -85,8 +82,7 @@ int lh__body_open(lh_store_t *st, const char *id)
 static lh_store_writer_t *writer_alloc(lh_store_t *st, const char *bucket)
 {
     lh_store_writer_t *w = calloc(1, sizeof *w);
-    if (!w)
-        return NULL;
+    if (!w) return NULL;
     w->st = st;
     w->fd = -1;
     snprintf(w->bucket, sizeof w->bucket, "%s", bucket);
@@ -108,8 +104,7 @@ static int writer_open_tmp(lh_store_writer_t *w, lh_err_t *err)
 int lh__writer_new(lh_store_t *st, const char *bucket, lh_store_writer_t **out, lh_err_t *err)
 {
     lh_store_writer_t *w = writer_alloc(st, bucket);
-    if (!w)
-        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    if (!w) return lh_err_set(err, LH_ENOMEM, "out of memory");
     int rc = writer_open_tmp(w, err);
     if (rc) {
         free(w);
@@ -122,8 +117,7 @@ int lh__writer_new(lh_store_t *st, const char *bucket, lh_store_writer_t **out, 
 /* Closes and frees w; its tmp file (if still there) is removed. */
 void lh__writer_free(lh_store_writer_t *w)
 {
-    if (!w)
-        return;
+    if (!w) return;
     if (w->fd >= 0) {
         close(w->fd);
         unlinkat(w->st->root_fd, w->tmp, 0);
@@ -137,10 +131,10 @@ static int write_all(int fd, const void *data, size_t n, lh_err_t *err)
     const char *p = data;
     while (n > 0) {
         ssize_t r = write(fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
+        if (r < 0 && errno == EINTR) continue;
         if (r <= 0)
-            return lh_err_set(err, LH_EIO, "cannot write body: %s", r < 0 ? strerror(errno) : "no progress");
+            return lh_err_set(err, LH_EIO, "cannot write body: %s",
+                              r < 0 ? strerror(errno) : "no progress");
         p += r;
         n -= (size_t)r;
     }
@@ -156,8 +150,7 @@ static int writer_spill(lh_store_writer_t *w, lh_err_t *err)
         unlinkat(w->st->root_fd, w->tmp, 0);
         w->fd = -1;
     }
-    if (rc)
-        return rc;
+    if (rc) return rc;
     free(w->mem);
     w->mem = NULL;
     w->mem_cap = 0;
@@ -173,16 +166,13 @@ static int mem_append(lh_store_writer_t *w, const void *data, size_t n, lh_err_t
         size_t cap = w->mem_cap ? w->mem_cap : 4096;
         while (cap < need)
             cap *= 2;
-        if (cap > w->inline_max)
-            cap = w->inline_max;
+        if (cap > w->inline_max) cap = w->inline_max;
         unsigned char *m = realloc(w->mem, cap);
-        if (!m)
-            return lh_err_set(err, LH_ENOMEM, "out of memory");
+        if (!m) return lh_err_set(err, LH_ENOMEM, "out of memory");
         w->mem = m;
         w->mem_cap = cap;
     }
-    if (n)
-        memcpy(w->mem + w->size, data, n);
+    if (n) memcpy(w->mem + w->size, data, n);
     w->size += (int64_t)n;
     return 0;
 }
@@ -190,8 +180,7 @@ static int mem_append(lh_store_writer_t *w, const void *data, size_t n, lh_err_t
 int lh__inline_fd(const void *data, size_t n)
 {
     int fd = memfd_create("lh-inline", MFD_CLOEXEC);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     if (write_all(fd, data, n, NULL) < 0 || lseek(fd, 0, SEEK_SET) != 0) {
         int e = errno;
         close(fd);
@@ -228,31 +217,25 @@ int lh_store_put_begin(lh_store_t *st, const char *bucket, lh_store_writer_t **o
 {
     lh__conn_t *c;
     int rc = lh__conn_get(st, &c, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc = lh__bucket_check(c, bucket, err);
     lh__conn_put(st, c);
     size_t max = __atomic_load_n(&st->inline_max, __ATOMIC_RELAXED);
-    if (rc || !max)
-        return rc ? rc : lh__writer_new(st, bucket, out, err);
+    if (rc || !max) return rc ? rc : lh__writer_new(st, bucket, out, err);
     lh_store_writer_t *w = writer_alloc(st, bucket); /* in memory until it outgrows max */
-    if (!w)
-        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    if (!w) return lh_err_set(err, LH_ENOMEM, "out of memory");
     w->inline_max = max;
     w->in_mem = 1;
     *out = w;
     return 0;
 }
 
-int lh_store_put_begin_mem(lh_store_t *st, const char *bucket, size_t size,
-                           lh_store_writer_t **out)
+int lh_store_put_begin_mem(lh_store_t *st, const char *bucket, size_t size, lh_store_writer_t **out)
 {
     size_t max = __atomic_load_n(&st->inline_max, __ATOMIC_RELAXED);
-    if (size > max || strlen(bucket) >= sizeof (*out)->bucket)
-        return LH_ETOOBIG;
+    if (size > max || strlen(bucket) >= sizeof(*out)->bucket) return LH_ETOOBIG;
     lh_store_writer_t *w = writer_alloc(st, bucket);
-    if (!w)
-        return LH_ENOMEM;
+    if (!w) return LH_ENOMEM;
     w->inline_max = size;
     w->in_mem = w->mem_only = 1;
     *out = w;
@@ -262,17 +245,13 @@ int lh_store_put_begin_mem(lh_store_t *st, const char *bucket, size_t size,
 int lh_store_put_write(lh_store_writer_t *w, const void *data, size_t n, lh_err_t *err)
 {
     if (w->in_mem) {
-        if (n <= w->inline_max - (size_t)w->size)
-            return mem_append(w, data, n, err);
-        if (w->mem_only)
-            return lh_err_set(err, LH_ETOOBIG, "body longer than announced");
+        if (n <= w->inline_max - (size_t)w->size) return mem_append(w, data, n, err);
+        if (w->mem_only) return lh_err_set(err, LH_ETOOBIG, "body longer than announced");
         int rc = writer_spill(w, err);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     int rc = write_all(w->fd, data, n, err);
-    if (!rc)
-        w->size += (int64_t)n;
+    if (!rc) w->size += (int64_t)n;
     return rc;
 }
 
@@ -293,32 +272,27 @@ int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t ke
     old_id[0] = 0;
     int rc = lh__bucket_check(c, bucket, err);
     sqlite3_stmt *s = rc ? NULL : lh__store_stmt(c, Q_OBJ_CUR, err);
-    if (!s)
-        return rc ? rc : LH_EIO;
+    if (!s) return rc ? rc : LH_EIO;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, key, (int)keylen, SQLITE_STATIC);
     int r = sqlite3_step(s);
-    if (r != SQLITE_ROW && r != SQLITE_DONE)
-        return lh__sql_err(c, err, "object lookup");
+    if (r != SQLITE_ROW && r != SQLITE_DONE) return lh__sql_err(c, err, "object lookup");
     int exists = r == SQLITE_ROW;
     const char *cur = exists ? (const char *)sqlite3_column_text(s, 0) : NULL;
     if (cond && cond->if_none_match_any && exists)
         return lh_err_set(err, LH_EPRECOND, "key already exists");
     if (cond && cond->if_match && (!exists || !cur || strcmp(cur, cond->if_match)))
         return lh_err_set(err, LH_EPRECOND, exists ? "etag does not match" : "no such key");
-    if (exists)
-        snprintf(old_id, LH__ID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 1));
+    if (exists) snprintf(old_id, LH__ID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 1));
     sqlite3_reset(s);
     lh__cache_obj_begin(c->st, bucket, key, keylen);
-    if (!(s = lh__store_stmt(c, Q_OBJ_PUT, err)))
-        return LH_EIO;
+    if (!(s = lh__store_stmt(c, Q_OBJ_PUT, err))) return LH_EIO;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, key, (int)keylen, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, size);
     sqlite3_bind_int64(s, 4, lh__now_ns());
     sqlite3_bind_text(s, 5, etag, -1, SQLITE_STATIC);
-    if (attrs)
-        sqlite3_bind_text(s, 6, attrs, -1, SQLITE_STATIC);
+    if (attrs) sqlite3_bind_text(s, 6, attrs, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, data ? "" : id, -1, SQLITE_STATIC);
     if (data) /* a zero-length blob, not NULL, for an empty object */
         sqlite3_bind_blob64(s, 8, size ? data : "", (sqlite3_uint64)size, SQLITE_STATIC);
@@ -346,8 +320,7 @@ static int put_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 
 static int check_key(size_t keylen, lh_err_t *err)
 {
-    if (keylen == 0)
-        return lh_err_set(err, LH_EINVAL, "empty key");
+    if (keylen == 0) return lh_err_set(err, LH_EINVAL, "empty key");
     if (keylen > LH_STORE_KEY_MAX)
         return lh_err_set(err, LH_ETOOBIG, "key longer than %d bytes", LH_STORE_KEY_MAX);
     return 0;
@@ -378,8 +351,7 @@ int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
     int rc = check_key(keylen, err);
     if (!rc && w->in_mem) /* inline: the index commit is the only flush */
         return inline_commit(&op, err);
-    if (!rc)
-        rc = lh__body_publish(w, err);
+    if (!rc) rc = lh__body_publish(w, err);
     if (!rc) {
         rc = lh__publish_exec(w->st, w->id, put_fn, &op, err);
         if (rc)
@@ -387,8 +359,7 @@ int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
         else
             lh_store_crash_point("after_index");
     }
-    if (!rc)
-        lh__body_unlink(w->st, op.old_id);
+    if (!rc) lh__body_unlink(w->st, op.old_id);
     lh__writer_free(w);
     return rc;
 }
@@ -429,13 +400,10 @@ int lh_store_put_commit_async(lh_store_writer_t *w, const char *key, size_t keyl
     lh_err_t e = {0};
     put_async_t *a = NULL;
     int rc = w->in_mem && w->mem_only ? check_key(keylen, &e) : LH_EINVAL;
-    if (!rc && !(a = calloc(1, sizeof *a + keylen)))
-        rc = LH_ENOMEM;
-    if (!rc && meta->attrs && !(a->meta.attrs = strdup(meta->attrs)))
-        rc = LH_ENOMEM;
+    if (!rc && !(a = calloc(1, sizeof *a + keylen))) rc = LH_ENOMEM;
+    if (!rc && meta->attrs && !(a->meta.attrs = strdup(meta->attrs))) rc = LH_ENOMEM;
     if (rc) {
-        if (a)
-            free(a);
+        if (a) free(a);
         lh__writer_free(w);
         return rc;
     }
@@ -448,8 +416,8 @@ int lh_store_put_commit_async(lh_store_writer_t *w, const char *key, size_t keyl
             a->cond.if_match = a->if_match;
         }
     }
-    a->p = (put_op_t){.w = w, .key = a->key, .keylen = keylen, .meta = &a->meta,
-                      .cond = cond ? &a->cond : NULL};
+    a->p = (put_op_t){
+        .w = w, .key = a->key, .keylen = keylen, .meta = &a->meta, .cond = cond ? &a->cond : NULL};
     a->op = (lh__op_t){.fn = put_fn, .arg = &a->p, .complete = put_async_complete};
     a->done = done;
     a->arg = arg;
@@ -470,8 +438,7 @@ static int lookup(lh__conn_t *c, const char *bucket, const char *key, size_t key
 {
     uint64_t ticket = fd || body ? lh__cache_obj_ticket(c->st, bucket, key, keylen) : 0;
     sqlite3_stmt *s = lh__store_stmt(c, Q_OBJ_GET, err);
-    if (!s)
-        return LH_EIO;
+    if (!s) return LH_EIO;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, key, (int)keylen, SQLITE_STATIC);
     int r = sqlite3_step(s);
@@ -479,12 +446,10 @@ static int lookup(lh__conn_t *c, const char *bucket, const char *key, size_t key
         int rc = lh__bucket_check(c, bucket, err);
         return rc ? rc : lh_err_set(err, LH_ENOENT, "no such key");
     }
-    if (r != SQLITE_ROW)
-        return lh__sql_err(c, err, "object lookup");
+    if (r != SQLITE_ROW) return lh__sql_err(c, err, "object lookup");
     lh__meta_from_row(s, 0, out, 1);
     const char *data_id = (const char *)sqlite3_column_text(s, 4);
-    if (id)
-        snprintf(id, LH__ID_LEN + 1, "%s", data_id ? data_id : "");
+    if (id) snprintf(id, LH__ID_LEN + 1, "%s", data_id ? data_id : "");
     int rc = 0;
     if ((fd || body) && (!data_id || !data_id[0])) { /* inline */
         const void *b = sqlite3_column_blob(s, 5);
@@ -496,8 +461,7 @@ static int lookup(lh__conn_t *c, const char *bucket, const char *key, size_t key
             rc = lh_buf_append(body, b, n) ? lh_err_set(err, LH_ENOMEM, "out of memory") : 0;
         else if ((*fd = lh__inline_fd(b, n)) < 0)
             rc = lh_err_set(err, LH_EIO, "cannot hold inline body: %s", strerror(errno));
-        if (!rc)
-            lh__cache_obj_fill(c->st, ticket, bucket, key, keylen, out, b);
+        if (!rc) lh__cache_obj_fill(c->st, ticket, bucket, key, keylen, out, b);
     }
     sqlite3_reset(s);
     return rc;
@@ -507,11 +471,9 @@ int lh_store_head(lh_store_t *st, const char *bucket, const char *key, size_t ke
                   lh_store_meta_t *out, lh_err_t *err)
 {
     lh__conn_t *c;
-    if (lh_store_cached_get(st, bucket, key, keylen, out, NULL) == 0)
-        return 0;
+    if (lh_store_cached_get(st, bucket, key, keylen, out, NULL) == 0) return 0;
     int rc = lh__conn_get(st, &c, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc = lookup(c, bucket, key, keylen, out, NULL, NULL, NULL, err);
     lh__conn_put(st, c);
     return rc;
@@ -527,8 +489,7 @@ static int get_body(lh_store_t *st, const char *bucket, const char *key, size_t 
     memset(out, 0, sizeof *out);
     *fd = -1;
     int rc = lh__conn_get(st, &c, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     /* An overwrite may unlink the body between the lookup and the open: look
      * again, the new row names the new body. */
     for (int tries = 0; tries < 16; tries++) {
@@ -537,14 +498,12 @@ static int get_body(lh_store_t *st, const char *bucket, const char *key, size_t 
             *fd >= 0 || !id[0])
             break; /* an error, or an inline body */
         *fd = lh__body_open(st, id);
-        if (*fd >= 0 || errno != ENOENT)
-            break;
+        if (*fd >= 0 || errno != ENOENT) break;
     }
     lh__conn_put(st, c);
     if (!rc && *fd < 0 && id[0])
         rc = lh_err_set(err, LH_EIO, "cannot open body of key: %s", strerror(errno));
-    if (rc)
-        lh_store_meta_clear(out);
+    if (rc) lh_store_meta_clear(out);
     return rc;
 }
 
@@ -559,8 +518,7 @@ int lh_store_get_mem(lh_store_t *st, const char *bucket, const char *key, size_t
 {
     *fd = -1;
     int rc = lh_store_cached_get(st, bucket, key, keylen, out, body);
-    if (rc != LH_ENOENT)
-        return rc ? lh_err_set(err, rc, "out of memory") : 0;
+    if (rc != LH_ENOENT) return rc ? lh_err_set(err, rc, "out of memory") : 0;
     return get_body(st, bucket, key, keylen, out, fd, body, err);
 }
 
@@ -575,8 +533,7 @@ static int del_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     del_op_t *d = arg;
     int rc = lh__bucket_check(c, d->bucket, err);
     sqlite3_stmt *s = rc ? NULL : lh__store_stmt(c, Q_OBJ_DELETE, err);
-    if (!s)
-        return rc ? rc : LH_EIO;
+    if (!s) return rc ? rc : LH_EIO;
     lh__cache_obj_begin(c->st, d->bucket, d->key, d->keylen);
     sqlite3_bind_text(s, 1, d->bucket, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, d->key, (int)d->keylen, SQLITE_STATIC);
@@ -596,7 +553,6 @@ int lh_store_delete(lh_store_t *st, const char *bucket, const char *key, size_t 
     if (keylen > LH_STORE_KEY_MAX) /* cannot exist: check the bucket only */
         keylen = 0;
     int rc = lh__index_exec(st, del_fn, &d, err);
-    if (!rc)
-        lh__body_unlink(st, d.old_id);
+    if (!rc) lh__body_unlink(st, d.old_id);
     return rc;
 }

@@ -1,12 +1,12 @@
 /* Group commit for the embedded store, shared by concurrent writers: callers
  * queue an index operation (and wait, or hand over a completion to be called
  * when it is committed); whoever finds no leader (a waiting caller, or the
- * store's committer thread) takes every queued operation, fsyncs once each data/xx directory the batch's bodies were
- * renamed into, then runs the operations in one SQLite transaction (each
- * under its own savepoint, so a failed condition rolls back only its own
- * operation) with one synchronous=FULL commit, and wakes the others. A
- * directory fsync failure poisons the store (every later publish fails with
- * LH_EIO): after a failed fsync the page cache can no longer be trusted. */
+ * store's committer thread) takes every queued operation, fsyncs once each data/xx directory the
+ * batch's bodies were renamed into, then runs the operations in one SQLite transaction (each under
+ * its own savepoint, so a failed condition rolls back only its own operation) with one
+ * synchronous=FULL commit, and wakes the others. A directory fsync failure poisons the store (every
+ * later publish fails with LH_EIO): after a failed fsync the page cache can no longer be trusted.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,8 +20,7 @@
 static int exec_q(lh__conn_t *c, int q)
 {
     sqlite3_stmt *s = lh__store_stmt(c, q, NULL);
-    if (!s)
-        return 0;
+    if (!s) return 0;
     int r = sqlite3_step(s);
     sqlite3_reset(s);
     return r == SQLITE_DONE || r == SQLITE_ROW;
@@ -30,8 +29,7 @@ static int exec_q(lh__conn_t *c, int q)
 static void reset_all(lh__conn_t *c)
 {
     for (int i = 0; i < Q_COUNT; i++)
-        if (c->q[i])
-            sqlite3_reset(c->q[i]);
+        if (c->q[i]) sqlite3_reset(c->q[i]);
 }
 
 static void fail_ops(lh__op_t *ops, const char *what, const char *msg, int only_ok)
@@ -48,8 +46,7 @@ static void run_batch(lh__conn_t *c, lh__op_t *ops)
         return;
     }
     for (lh__op_t *o = ops; o; o = o->next) {
-        if (o->skip)
-            continue;
+        if (o->skip) continue;
         if (!exec_q(c, Q_SP)) {
             o->rc = lh__sql_err(c, &o->err, "savepoint");
             continue;
@@ -60,8 +57,7 @@ static void run_batch(lh__conn_t *c, lh__op_t *ops)
             fail_ops(ops, "transaction", "rolled back", 0);
             return;
         }
-        if (o->rc < 0)
-            exec_q(c, Q_SP_ROLLBACK);
+        if (o->rc < 0) exec_q(c, Q_SP_ROLLBACK);
         exec_q(c, Q_SP_RELEASE);
     }
     if (!exec_q(c, Q_COMMIT)) {
@@ -73,18 +69,15 @@ static void run_batch(lh__conn_t *c, lh__op_t *ops)
 static int sync_dirs(lh_store_t *st, const unsigned char *dirty)
 {
     for (int i = 0; i < 256; i++) {
-        if (!dirty[i])
-            continue;
+        if (!dirty[i]) continue;
         char name[16];
         snprintf(name, sizeof name, "data/%02x", i);
         int fd = openat(st->root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-            return errno;
+        if (fd < 0) return errno;
         int r = fsync(fd);
         int e = errno;
         close(fd);
-        if (r < 0)
-            return e;
+        if (r < 0) return e;
     }
     return 0;
 }
@@ -102,10 +95,8 @@ static void sync_batch(lh_store_t *st, lh__op_t *ops)
             any = 1;
         }
     }
-    if (!any)
-        return;
-    if (!st->s_errno)
-        st->s_errno = sync_dirs(st, dirty);
+    if (!any) return;
+    if (!st->s_errno) st->s_errno = sync_dirs(st, dirty);
     if (!st->s_errno) {
         lh_store_crash_point("after_dirsync");
         return;
@@ -160,8 +151,7 @@ static void lead(lh_store_t *st)
     }
     st->gleader = 0;
     pthread_cond_broadcast(&st->gcv);
-    if (st->gq_head)
-        pthread_cond_signal(&st->ccv); /* what queued meanwhile may have no waiter */
+    if (st->gq_head) pthread_cond_signal(&st->ccv); /* what queued meanwhile may have no waiter */
     pthread_mutex_unlock(&st->gmu);
     for (lh__op_t *o = async, *next; o; o = next) {
         next = o->next;
@@ -191,8 +181,7 @@ static int exec_op(lh_store_t *st, lh__op_t *op, lh_err_t *err)
             lead(st);
     }
     pthread_mutex_unlock(&st->gmu);
-    if (op->rc < 0 && err)
-        *err = op->err;
+    if (op->rc < 0 && err) *err = op->err;
     return op->rc;
 }
 
@@ -200,8 +189,7 @@ void lh__index_submit(lh_store_t *st, lh__op_t *op)
 {
     pthread_mutex_lock(&st->gmu);
     enqueue(st, op);
-    if (!st->gleader)
-        pthread_cond_signal(&st->ccv);
+    if (!st->gleader) pthread_cond_signal(&st->ccv);
     pthread_mutex_unlock(&st->gmu);
 }
 
@@ -227,16 +215,14 @@ static void *committer(void *arg)
 
 int lh__committer_start(lh_store_t *st)
 {
-    if (pthread_create(&st->cthread, NULL, committer, st) != 0)
-        return LH_ENOMEM;
+    if (pthread_create(&st->cthread, NULL, committer, st) != 0) return LH_ENOMEM;
     st->cstarted = 1;
     return 0;
 }
 
 void lh__committer_stop(lh_store_t *st)
 {
-    if (!st->cstarted)
-        return;
+    if (!st->cstarted) return;
     pthread_mutex_lock(&st->gmu);
     st->cstop = 1;
     pthread_cond_signal(&st->ccv);

@@ -53,7 +53,8 @@ static int check_key(const char *bucket, const char *key, lh_err_t *err)
     int rc = check_bucket(bucket, err);
     if (rc) return rc;
     size_t n = key ? strlen(key) : 0;
-    if (n == 0 || n > LH_OBJSTORE_KEY_MAX) return lh_err_set(err, LH_EINVAL, "invalid key length %zu", n);
+    if (n == 0 || n > LH_OBJSTORE_KEY_MAX)
+        return lh_err_set(err, LH_EINVAL, "invalid key length %zu", n);
     return 0;
 }
 
@@ -214,8 +215,8 @@ int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key,
     return rc;
 }
 
-int lh_objstore_head(lh_objstore_t *os, const char *bucket, const char *key, lh_objstore_meta_t *out,
-                     lh_err_t *err)
+int lh_objstore_head(lh_objstore_t *os, const char *bucket, const char *key,
+                     lh_objstore_meta_t *out, lh_err_t *err)
 {
     meta_zero(out);
     int rc = check_key(bucket, key, err);
@@ -230,12 +231,14 @@ int lh_objstore_delete(lh_objstore_t *os, const char *bucket, const char *key, l
 
 int lh_objstore_list(lh_objstore_t *os, const char *bucket, const char *prefix,
                      const char *delimiter,
-                     int (*fn)(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *meta),
+                     int (*fn)(void *arg, const char *key, int is_prefix,
+                               const lh_objstore_meta_t *meta),
                      void *arg, lh_err_t *err)
 {
     int rc = check_bucket(bucket, err);
     if (rc) return rc;
-    if (prefix && strlen(prefix) > LH_OBJSTORE_KEY_MAX) return lh_err_set(err, LH_EINVAL, "prefix too long");
+    if (prefix && strlen(prefix) > LH_OBJSTORE_KEY_MAX)
+        return lh_err_set(err, LH_EINVAL, "prefix too long");
     if (delimiter && !*delimiter) delimiter = NULL;
     return os->ops->list(os->impl, bucket, prefix ? prefix : "", delimiter, fn, arg, err);
 }

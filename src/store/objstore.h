@@ -126,8 +126,8 @@ int lh_objstore_put_if_absent(lh_objstore_t *os, const char *bucket, const char 
  * the file cannot be read. */
 int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key, const char *path,
                          const char *content_type, lh_objstore_meta_t *out, lh_err_t *err);
-int lh_objstore_head(lh_objstore_t *os, const char *bucket, const char *key, lh_objstore_meta_t *out,
-                     lh_err_t *err);
+int lh_objstore_head(lh_objstore_t *os, const char *bucket, const char *key,
+                     lh_objstore_meta_t *out, lh_err_t *err);
 /* Deleting a missing key is not an error (S3); LH_ENOENT for no bucket. */
 int lh_objstore_delete(lh_objstore_t *os, const char *bucket, const char *key, lh_err_t *err);
 /* Every key under prefix (NULL = all), over all pages, in key byte order.
@@ -136,7 +136,8 @@ int lh_objstore_delete(lh_objstore_t *os, const char *bucket, const char *key, l
  * only. A non-zero return from fn stops the listing and is returned. */
 int lh_objstore_list(lh_objstore_t *os, const char *bucket, const char *prefix,
                      const char *delimiter,
-                     int (*fn)(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *meta),
+                     int (*fn)(void *arg, const char *key, int is_prefix,
+                               const lh_objstore_meta_t *meta),
                      void *arg, lh_err_t *err);
 
 /* --- multipart --- */
@@ -165,25 +166,28 @@ typedef struct lh_objstore_ops {
     void (*close)(void *impl);
     int (*bucket_create)(void *impl, const char *bucket, lh_err_t *err);
     int (*get)(void *impl, const char *bucket, const char *key, int64_t off, int64_t len,
-               int (*sink)(void *arg, const void *data, size_t n), void *arg, lh_objstore_meta_t *meta,
-               lh_err_t *err);
+               int (*sink)(void *arg, const void *data, size_t n), void *arg,
+               lh_objstore_meta_t *meta, lh_err_t *err);
     /* if_absent: If-None-Match: * semantics. */
     int (*put)(void *impl, const char *bucket, const char *key, const void *data, size_t n,
                const char *content_type, int if_absent, lh_objstore_meta_t *out, lh_err_t *err);
     /* Single request from an open fd of size bytes (read with pread from 0). */
     int (*put_fd)(void *impl, const char *bucket, const char *key, int fd, int64_t size,
                   const char *content_type, lh_objstore_meta_t *out, lh_err_t *err);
-    int (*head)(void *impl, const char *bucket, const char *key, lh_objstore_meta_t *out, lh_err_t *err);
+    int (*head)(void *impl, const char *bucket, const char *key, lh_objstore_meta_t *out,
+                lh_err_t *err);
     int (*del)(void *impl, const char *bucket, const char *key, lh_err_t *err);
     int (*list)(void *impl, const char *bucket, const char *prefix, const char *delimiter,
-                int (*fn)(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *meta),
+                int (*fn)(void *arg, const char *key, int is_prefix,
+                          const lh_objstore_meta_t *meta),
                 void *arg, lh_err_t *err);
     int (*mpu_create)(void *impl, const char *bucket, const char *key, const char *content_type,
                       char *upload_id, size_t cap, lh_err_t *err);
     int (*mpu_put_part)(void *impl, const char *bucket, const char *key, const char *upload_id,
                         int part_number, const void *data, size_t n, char *etag_out, lh_err_t *err);
     int (*mpu_complete)(void *impl, const char *bucket, const char *key, const char *upload_id,
-                        const char *const *etags, int nparts, lh_objstore_meta_t *out, lh_err_t *err);
+                        const char *const *etags, int nparts, lh_objstore_meta_t *out,
+                        lh_err_t *err);
     int (*mpu_abort)(void *impl, const char *bucket, const char *key, const char *upload_id,
                      lh_err_t *err);
 } lh_objstore_ops_t;

@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/str.h"
 #include "core/checksum.h"
 #include "core/crypto.h"
+#include "core/str.h"
 #include "store/engine.h"
 #include "store/objstore.h"
 
@@ -263,7 +263,8 @@ static int list_entry(const lh_store_list_entry_t *en, void *arg)
 }
 
 static int emb_list(void *impl, const char *bucket, const char *prefix, const char *delimiter,
-                    int (*fn)(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *meta),
+                    int (*fn)(void *arg, const char *key, int is_prefix,
+                              const lh_objstore_meta_t *meta),
                     void *arg, lh_err_t *err)
 {
     emb_t *e = impl;
@@ -276,12 +277,12 @@ static int emb_list(void *impl, const char *bucket, const char *prefix, const ch
     c->arg = arg;
     for (;;) {
         lh_store_list_opts_t o = {.prefix = prefix,
-                            .prefix_len = strlen(prefix),
-                            .delimiter = delimiter,
-                            .delimiter_len = delimiter ? strlen(delimiter) : 0,
-                            .start_after = marker,
-                            .start_after_len = mlen,
-                            .max_keys = 1000};
+                                  .prefix_len = strlen(prefix),
+                                  .delimiter = delimiter,
+                                  .delimiter_len = delimiter ? strlen(delimiter) : 0,
+                                  .start_after = marker,
+                                  .start_after_len = mlen,
+                                  .max_keys = 1000};
         int truncated = 0;
         size_t next_len = 0;
         char *next = marker + LH_STORE_KEY_MAX + 2;
@@ -412,7 +413,8 @@ static int parts_verify(const lh_store_part_t *p, int np, const char *const *eta
 }
 
 static int emb_mpu_complete(void *impl, const char *bucket, const char *key, const char *upload_id,
-                            const char *const *etags, int nparts, lh_objstore_meta_t *out, lh_err_t *err)
+                            const char *const *etags, int nparts, lh_objstore_meta_t *out,
+                            lh_err_t *err)
 {
     emb_t *e = impl;
     char *attrs = NULL;
@@ -477,8 +479,7 @@ static const lh_objstore_ops_t emb_ops = {
     .mpu_abort = emb_mpu_abort,
 };
 
-int lh_objstore_open_embedded(lh_objstore_t **out, lh_store_t *st, const char *owner,
-                              lh_err_t *err)
+int lh_objstore_open_embedded(lh_objstore_t **out, lh_store_t *st, const char *owner, lh_err_t *err)
 {
     if (!st) return lh_err_set(err, LH_EINVAL, "no store");
     emb_t *e = calloc(1, sizeof *e);

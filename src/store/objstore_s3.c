@@ -22,14 +22,14 @@
 #include <unistd.h>
 
 #include "core/arena.h"
+#include "core/checksum.h"
+#include "core/crypto.h"
 #include "core/str.h"
 #include "core/timefmt.h"
 #include "core/url.h"
 #include "core/xml.h"
-#include "core/checksum.h"
-#include "core/crypto.h"
-#include "store/objstore.h"
 #include "store/auth.h"
+#include "store/objstore.h"
 
 #define S3_BODY_MAX ((size_t)16 << 20) /* error and listing documents */
 #define S3_TRIES 3
@@ -526,8 +526,8 @@ static int drop_sink(void *arg, const void *data, size_t n)
 }
 
 static int s3_get(void *impl, const char *bucket, const char *key, int64_t off, int64_t len,
-                  int (*sink)(void *arg, const void *data, size_t n), void *arg, lh_objstore_meta_t *meta,
-                  lh_err_t *err)
+                  int (*sink)(void *arg, const void *data, size_t n), void *arg,
+                  lh_objstore_meta_t *meta, lh_err_t *err)
 {
     s3_t *s = impl;
     s3_req_t q = REQ("GET", bucket, key);
@@ -733,7 +733,8 @@ static int list_fetch(list_ctx_t *c, lh_err_t *err)
 }
 
 static int s3_list(void *impl, const char *bucket, const char *prefix, const char *delimiter,
-                   int (*fn)(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *meta),
+                   int (*fn)(void *arg, const char *key, int is_prefix,
+                             const lh_objstore_meta_t *meta),
                    void *arg, lh_err_t *err)
 {
     list_ctx_t c = {.s = impl,
@@ -848,7 +849,8 @@ static int is_error_doc(const s3_resp_t *r)
 }
 
 static int s3_mpu_complete(void *impl, const char *bucket, const char *key, const char *upload_id,
-                           const char *const *etags, int nparts, lh_objstore_meta_t *out, lh_err_t *err)
+                           const char *const *etags, int nparts, lh_objstore_meta_t *out,
+                           lh_err_t *err)
 {
     s3_req_t q = REQ("POST", bucket, key);
     lh_buf_t qb, body;

@@ -10,10 +10,14 @@
 
 #include "store/s3_int.h"
 
-static const char *content_headers[] = {"content-type",     "content-encoding",
-                                        "cache-control",    "content-disposition",
-                                        "content-language", "expires",
-                                        "x-amz-website-redirect-location", NULL};
+static const char *content_headers[] = {"content-type",
+                                        "content-encoding",
+                                        "cache-control",
+                                        "content-disposition",
+                                        "content-language",
+                                        "expires",
+                                        "x-amz-website-redirect-location",
+                                        NULL};
 
 /* Content-Encoding without the transport coding "aws-chunked". */
 static void set_encoding(json_t *o, const char *v)
@@ -30,32 +34,27 @@ static void set_encoding(json_t *o, const char *v)
             e--;
         if ((size_t)(e - s) && !((size_t)(e - s) == 11 && !strncasecmp(s, "aws-chunked", 11)) &&
             o_len + (size_t)(e - s) + 2 < sizeof buf) {
-            if (o_len)
-                buf[o_len++] = ',';
+            if (o_len) buf[o_len++] = ',';
             memcpy(buf + o_len, s, (size_t)(e - s));
             o_len += (size_t)(e - s);
         }
         p += n;
-        if (*p)
-            p++;
+        if (*p) p++;
     }
     buf[o_len] = 0;
-    if (o_len)
-        json_object_set_new(o, "content-encoding", json_string(buf));
+    if (o_len) json_object_set_new(o, "content-encoding", json_string(buf));
 }
 
 char *lh__s3_attrs_from_headers(const s3_req_t *r, const char *checksums_json)
 {
     json_t *o = json_object();
-    if (!o)
-        return NULL;
+    if (!o) return NULL;
     for (size_t i = 0; i < r->nhdr; i++) {
         const char *n = r->hdr[2 * i], *v = r->hdr[2 * i + 1];
         int keep = !strncmp(n, "x-amz-meta-", 11);
         for (int j = 0; !keep && content_headers[j]; j++)
             keep = !strcmp(n, content_headers[j]);
-        if (!keep)
-            continue;
+        if (!keep) continue;
         if (!strcmp(n, "content-encoding"))
             set_encoding(o, v);
         else
@@ -65,8 +64,7 @@ char *lh__s3_attrs_from_headers(const s3_req_t *r, const char *checksums_json)
         json_object_set_new(o, "content-type", json_string("binary/octet-stream"));
     if (checksums_json) {
         json_t *c = json_loads(checksums_json, 0, NULL);
-        if (c)
-            json_object_set_new(o, "checksums", c);
+        if (c) json_object_set_new(o, "checksums", c);
     }
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -78,12 +76,10 @@ void lh__s3_attrs_to_headers(s3_req_t *r, const char *attrs, int with_checksums)
     json_t *o = attrs ? json_loads(attrs, 0, NULL) : NULL;
     const char *k;
     json_t *v;
-    if (!o)
-        return;
+    if (!o) return;
     json_object_foreach(o, k, v)
     {
-        if (json_is_string(v) && strcmp(k, "owner"))
-            lh__s3_set_hdr(r, k, json_string_value(v));
+        if (json_is_string(v) && strcmp(k, "owner")) lh__s3_set_hdr(r, k, json_string_value(v));
     }
     json_t *c = json_object_get(o, "checksums");
     if (with_checksums && c) {
@@ -93,8 +89,7 @@ void lh__s3_attrs_to_headers(s3_req_t *r, const char *attrs, int with_checksums)
         int a = algo ? lh_cksum_algo_parse(algo, strlen(algo)) : 0;
         if (a && val) {
             lh__s3_set_hdr(r, lh__s3_cksum_header(a), val);
-            if (type)
-                lh__s3_set_hdr(r, "x-amz-checksum-type", type);
+            if (type) lh__s3_set_hdr(r, "x-amz-checksum-type", type);
         }
     }
     json_decref(o);
@@ -103,12 +98,9 @@ void lh__s3_attrs_to_headers(s3_req_t *r, const char *attrs, int with_checksums)
 const char *lh__s3_cksum_header(int algo)
 {
     static const char *const names[LH_CK_COUNT] = {
-        [LH_CK_CRC32] = "x-amz-checksum-crc32",
-        [LH_CK_CRC32C] = "x-amz-checksum-crc32c",
-        [LH_CK_CRC64NVME] = "x-amz-checksum-crc64nvme",
-        [LH_CK_SHA1] = "x-amz-checksum-sha1",
-        [LH_CK_SHA256] = "x-amz-checksum-sha256",
-        [LH_CK_MD5] = "content-md5",
+        [LH_CK_CRC32] = "x-amz-checksum-crc32",         [LH_CK_CRC32C] = "x-amz-checksum-crc32c",
+        [LH_CK_CRC64NVME] = "x-amz-checksum-crc64nvme", [LH_CK_SHA1] = "x-amz-checksum-sha1",
+        [LH_CK_SHA256] = "x-amz-checksum-sha256",       [LH_CK_MD5] = "content-md5",
     };
     return algo > LH_CK_NONE && algo < LH_CK_COUNT ? names[algo] : "";
 }
@@ -120,8 +112,7 @@ int lh__s3_checksum_setup(s3_req_t *r, s3_put_t *p)
     int found = 0;
     for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++) {
         const char *v = lh__s3_hdr(r, lh__s3_cksum_header(algos[i]));
-        if (!v)
-            continue;
+        if (!v) continue;
         if (found++) {
             lh__s3_error(r, "InvalidRequest", "Expecting a single x-amz-checksum- header");
             return -1;
@@ -136,7 +127,8 @@ int lh__s3_checksum_setup(s3_req_t *r, s3_put_t *p)
         if (!strncasecmp(tr, "x-amz-checksum-", 15)) {
             int a = lh_cksum_algo_parse(tr + 15, strcspn(tr + 15, " ,"));
             if (!a || found) {
-                lh__s3_error(r, "InvalidRequest", "The value specified in the x-amz-trailer header is not supported");
+                lh__s3_error(r, "InvalidRequest",
+                             "The value specified in the x-amz-trailer header is not supported");
                 return -1;
             }
             p->ck_algo = a;
@@ -148,7 +140,8 @@ int lh__s3_checksum_setup(s3_req_t *r, s3_put_t *p)
     if (sdk && !found) {
         int a = lh_cksum_algo_parse(sdk, strlen(sdk));
         if (!a || a == LH_CK_MD5) {
-            lh__s3_error(r, "InvalidRequest", "Value for x-amz-sdk-checksum-algorithm header is invalid.");
+            lh__s3_error(r, "InvalidRequest",
+                         "Value for x-amz-sdk-checksum-algorithm header is invalid.");
             return -1;
         }
         p->ck_algo = a;
@@ -160,8 +153,8 @@ int lh__s3_checksum_setup(s3_req_t *r, s3_put_t *p)
     return 0;
 }
 
-int lh__s3_copy_body(int fd, int64_t off, int64_t len, lh_store_writer_t *w,
-                     unsigned char *md5_out, lh_cksum_t *ck, lh_err_t *err)
+int lh__s3_copy_body(int fd, int64_t off, int64_t len, lh_store_writer_t *w, unsigned char *md5_out,
+                     lh_cksum_t *ck, lh_err_t *err)
 {
     lh_cksum_t md5;
     char *buf = malloc(1 << 20);
@@ -178,8 +171,7 @@ int lh__s3_copy_body(int fd, int64_t off, int64_t len, lh_store_writer_t *w,
             break;
         }
         lh_cksum_update(&md5, buf, (size_t)n);
-        if (ck && ck->algo)
-            lh_cksum_update(ck, buf, (size_t)n);
+        if (ck && ck->algo) lh_cksum_update(ck, buf, (size_t)n);
         rc = lh_store_put_write(w, buf, (size_t)n, err);
         off += n;
         len -= n;

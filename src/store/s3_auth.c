@@ -14,15 +14,20 @@
 const char *lh__s3_authenticate(s3_req_t *r, lh_http_req_t *h, lh_err_t *err)
 {
     lh_sig_request_t sr = {
-        .method = h->method, .path = h->path, .query = h->query,
-        .headers = h->headers, .nheaders = h->nheaders, .now = time(NULL),
+        .method = h->method,
+        .path = h->path,
+        .query = h->query,
+        .headers = h->headers,
+        .nheaders = h->nheaders,
+        .now = time(NULL),
     };
     char res[2048];
     int vh = lh__s3_vhost_bucket(r, res, sizeof res) == 1;
     /* V2 canonical resource: "/bucket" + path for virtual-host requests; a
      * request for a bucket itself signs "/bucket/" (as botocore and S3 do)
      * even when the path-style URL is "/bucket" */
-    int slash = !vh && r->bucket[0] && !r->key && h->path.len && h->path.ptr[h->path.len - 1] != '/';
+    int slash =
+        !vh && r->bucket[0] && !r->key && h->path.len && h->path.ptr[h->path.len - 1] != '/';
     char *v2 = lh_arena_printf(h->arena, "%s%s%.*s%s", vh ? "/" : "", vh ? r->bucket : "",
                                (int)h->path.len, h->path.ptr, slash ? "/" : "");
     sr.v2_resource = (lh_str_t){v2, v2 ? strlen(v2) : 0};
@@ -35,12 +40,12 @@ const char *lh__s3_authenticate(s3_req_t *r, lh_http_req_t *h, lh_err_t *err)
     if (lh_meta_user_get(r->s3->meta, r->sig.access_key, &r->user) != 0)
         return "InvalidAccessKeyId";
     int rc = lh_sig_verify(&sr, &r->sig, r->user.secret_key, err);
-    if (rc == LH_EAUTH && slash && (r->sig.kind == LH_SIG_V2_HEADER || r->sig.kind == LH_SIG_V2_QUERY)) {
+    if (rc == LH_EAUTH && slash &&
+        (r->sig.kind == LH_SIG_V2_HEADER || r->sig.kind == LH_SIG_V2_QUERY)) {
         sr.v2_resource.len--; /* some V2 signers keep the path as sent */
         rc = lh_sig_verify(&sr, &r->sig, r->user.secret_key, err);
     }
-    if (rc != 0)
-        return r->sig.s3_error ? r->sig.s3_error : "SignatureDoesNotMatch";
+    if (rc != 0) return r->sig.s3_error ? r->sig.s3_error : "SignatureDoesNotMatch";
     return NULL;
 }
 
@@ -49,10 +54,8 @@ int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *
 {
     int admin = !r->anonymous && r->user.role == LH_ROLE_ADMIN;
     int allowed = 0;
-    if (admin || (!r->anonymous && !strcmp(info->owner, r->user.access_key)))
-        allowed = 1;
-    if (allowed && !admin && r->user.role == LH_ROLE_READER && r->op->needs_write)
-        allowed = 0;
+    if (admin || (!r->anonymous && !strcmp(info->owner, r->user.access_key))) allowed = 1;
+    if (allowed && !admin && r->user.role == LH_ROLE_READER && r->op->needs_write) allowed = 0;
     if (action && info->policy) {
         lh_policy_t *pol = NULL;
         if (lh_policy_parse(info->policy, strlen(info->policy), info->name, &pol, NULL) == 0) {
@@ -61,10 +64,8 @@ int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *
                                    info->name, k);
             free(k);
             lh_policy_free(pol);
-            if (v == LH_POLICY_DENY && !admin)
-                return 0;
-            if (v == LH_POLICY_ALLOW)
-                allowed = 1;
+            if (v == LH_POLICY_DENY && !admin) return 0;
+            if (v == LH_POLICY_ALLOW) allowed = 1;
         }
     }
     if (!allowed && action && info->public_read &&

@@ -16,10 +16,8 @@
 static int canned_acl(const s3_req_t *r)
 {
     const char *acl = lh__s3_hdr(r, "x-amz-acl");
-    if (!acl || !strcmp(acl, "private"))
-        return 0;
-    if (!strcmp(acl, "public-read"))
-        return 1;
+    if (!acl || !strcmp(acl, "private")) return 0;
+    if (!strcmp(acl, "public-read")) return 1;
     return -1;
 }
 
@@ -33,7 +31,8 @@ void lh__s3_create_bucket(s3_req_t *r)
         return;
     }
     if (pub < 0) {
-        lh__s3_error(r, "NotImplemented", "only the canned ACLs private and public-read are supported");
+        lh__s3_error(r, "NotImplemented",
+                     "only the canned ACLs private and public-read are supported");
         return;
     }
     if (r->body.len) {
@@ -67,8 +66,7 @@ void lh__s3_create_bucket(s3_req_t *r)
 
 void lh__s3_head_bucket(s3_req_t *r)
 {
-    if (lh__s3_authorize(r, r->bucket, "s3:ListBucket", NULL, 0, NULL))
-        return;
+    if (lh__s3_authorize(r, r->bucket, "s3:ListBucket", NULL, 0, NULL)) return;
     lh__s3_set_hdr(r, "x-amz-bucket-region", r->s3->region);
     r->status = 200;
 }
@@ -76,19 +74,18 @@ void lh__s3_head_bucket(s3_req_t *r)
 void lh__s3_delete_bucket(s3_req_t *r)
 {
     lh_err_t err = {0};
-    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL))
-        return;
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL)) return;
     int rc = lh_store_bucket_delete(r->s3->st, r->bucket, &err);
     lh__s3_result(r, rc, &err, 204);
 }
 
 void lh__s3_get_bucket_location(s3_req_t *r)
 {
-    if (lh__s3_authorize(r, r->bucket, "s3:GetBucketLocation", NULL, 0, NULL))
-        return;
+    if (lh__s3_authorize(r, r->bucket, "s3:GetBucketLocation", NULL, 0, NULL)) return;
     lh_buf_t *b = &r->resp_body;
     lh_buf_reset(b);
-    lh_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+    lh_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint "
+                   "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
     if (strcmp(r->s3->region, "us-east-1"))
         lh_buf_xml_escape(b, r->s3->region, strlen(r->s3->region));
     lh_buf_puts(b, "</LocationConstraint>");
@@ -98,8 +95,7 @@ void lh__s3_get_bucket_location(s3_req_t *r)
 
 void lh__s3_get_bucket_versioning(s3_req_t *r)
 {
-    if (lh__s3_authorize(r, r->bucket, "s3:GetBucketVersioning", NULL, 0, NULL))
-        return;
+    if (lh__s3_authorize(r, r->bucket, "s3:GetBucketVersioning", NULL, 0, NULL)) return;
     lh__s3_xml_begin(&r->resp_body, "VersioningConfiguration");
     lh_buf_puts(&r->resp_body, "</VersioningConfiguration>");
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
@@ -108,16 +104,15 @@ void lh__s3_get_bucket_versioning(s3_req_t *r)
 
 void lh__s3_put_bucket_versioning(s3_req_t *r)
 {
-    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL))
-        return;
-    lh__s3_error(r, "NotImplemented", "bucket versioning is not supported; buckets are unversioned");
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL)) return;
+    lh__s3_error(r, "NotImplemented",
+                 "bucket versioning is not supported; buckets are unversioned");
 }
 
 void lh__s3_get_bucket_policy(s3_req_t *r)
 {
     lh_store_bucket_t info = {0};
-    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, &info))
-        return;
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, &info)) return;
     if (!info.policy) {
         lh__s3_error(r, "NoSuchBucketPolicy", NULL);
     } else {
@@ -133,8 +128,7 @@ void lh__s3_put_bucket_policy(s3_req_t *r)
 {
     lh_err_t err = {0};
     lh_policy_t *p = NULL;
-    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL))
-        return;
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL)) return;
     if (!r->body.len || lh_policy_parse(r->body.ptr, r->body.len, r->bucket, &p, &err) != 0) {
         lh__s3_error(r, "MalformedPolicy", err.msg[0] ? err.msg : NULL);
         return;
@@ -147,8 +141,7 @@ void lh__s3_put_bucket_policy(s3_req_t *r)
 void lh__s3_delete_bucket_policy(s3_req_t *r)
 {
     lh_err_t err = {0};
-    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL))
-        return;
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL)) return;
     int rc = lh_store_bucket_set_policy(r->s3->st, r->bucket, NULL, &err);
     lh__s3_result(r, rc, &err, 204);
 }
@@ -157,10 +150,10 @@ void lh__s3_put_bucket_acl(s3_req_t *r)
 {
     lh_err_t err = {0};
     int pub = canned_acl(r);
-    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL))
-        return;
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL)) return;
     if (pub < 0 || (r->body.len && !lh__s3_hdr(r, "x-amz-acl"))) {
-        lh__s3_error(r, "NotImplemented", "only the canned ACLs private and public-read are supported");
+        lh__s3_error(r, "NotImplemented",
+                     "only the canned ACLs private and public-read are supported");
         return;
     }
     int rc = lh_store_bucket_set_public(r->s3->st, r->bucket, pub, &err);
@@ -171,8 +164,7 @@ int lh_s3_init_lake(lh_store_t *st, const lh_config_t *cfg, const char *owner, l
 {
     const char *bucket = lh_config_get(cfg, "lake.bucket");
     lh_store_bucket_t info = {0};
-    if (!bucket[0])
-        return 0;
+    if (!bucket[0]) return 0;
     if (lh_store_bucket_get(st, bucket, &info) == 0) {
         lh_store_bucket_clear(&info);
         return 0;
@@ -180,8 +172,7 @@ int lh_s3_init_lake(lh_store_t *st, const lh_config_t *cfg, const char *owner, l
     if (!lh_s3_bucket_name_valid(bucket))
         return lh_err_set(err, LH_EINVAL, "lake.bucket '%s' is not a valid bucket name", bucket);
     int rc = lh_store_bucket_create(st, bucket, owner, 0, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     char folders[512];
     snprintf(folders, sizeof folders, "%s", lh_config_get(cfg, "store.lake_folders"));
     for (char *save = NULL, *f = strtok_r(folders, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
@@ -189,17 +180,14 @@ int lh_s3_init_lake(lh_store_t *st, const lh_config_t *cfg, const char *owner, l
         lh_store_writer_t *w = NULL;
         while (*f == ' ')
             f++;
-        if (!*f)
-            continue;
+        if (!*f) continue;
         snprintf(key, sizeof key, "%s%s", f, f[strlen(f) - 1] == '/' ? "" : "/");
         lh_store_meta_t m = {0};
         snprintf(m.etag, sizeof m.etag, "d41d8cd98f00b204e9800998ecf8427e");
         m.attrs = (char *)"{\"content-type\":\"application/x-directory\"}";
         rc = lh_store_put_begin(st, bucket, &w, err);
-        if (!rc)
-            rc = lh_store_put_commit(w, key, strlen(key), &m, NULL, err);
-        if (rc)
-            return rc;
+        if (!rc) rc = lh_store_put_commit(w, key, strlen(key), &m, NULL, err);
+        if (rc) return rc;
     }
     lh_info("created lake bucket s3://%s with folders %s", bucket,
             lh_config_get(cfg, "store.lake_folders"));

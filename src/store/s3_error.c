@@ -26,8 +26,10 @@ static const s3_error_t errors[] = {
      "Your previous request to create the named bucket succeeded and you already own it."},
     {"BucketNotEmpty", 409, "The bucket you tried to delete is not empty."},
     {"EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed object size."},
-    {"EntityTooSmall", 400, "Your proposed upload is smaller than the minimum allowed object size."},
-    {"IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header."},
+    {"EntityTooSmall", 400,
+     "Your proposed upload is smaller than the minimum allowed object size."},
+    {"IncompleteBody", 400,
+     "You did not provide the number of bytes specified by the Content-Length HTTP header."},
     {"InternalError", 500, "We encountered an internal error. Please try again."},
     {"InvalidAccessKeyId", 403,
      "The AWS Access Key Id you provided does not exist in our records."},
@@ -35,8 +37,10 @@ static const s3_error_t errors[] = {
     {"InvalidBucketName", 400, "The specified bucket is not valid."},
     {"InvalidDigest", 400, "The Content-MD5 you specified is not valid."},
     {"InvalidPart", 400,
-     "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
-    {"InvalidPartOrder", 400, "The list of parts was not in ascending order. Parts must be ordered by part number."},
+     "One or more of the specified parts could not be found. The part may not have been uploaded, "
+     "or the specified entity tag may not match the part's entity tag."},
+    {"InvalidPartOrder", 400,
+     "The list of parts was not in ascending order. Parts must be ordered by part number."},
     {"InvalidRange", 416, "The requested range is not satisfiable"},
     {"InvalidRequest", 400, "Invalid Request."},
     {"KeyTooLongError", 400, "Your key is too long."},
@@ -49,14 +53,16 @@ static const s3_error_t errors[] = {
     {"NoSuchBucketPolicy", 404, "The bucket policy does not exist."},
     {"NoSuchKey", 404, "The specified key does not exist."},
     {"NoSuchUpload", 404,
-     "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed."},
+     "The specified multipart upload does not exist. The upload ID might be invalid, or the "
+     "multipart upload might have been aborted or completed."},
     {"NotImplemented", 501, "A header you provided implies functionality that is not implemented."},
     {"NotModified", 304, "Not Modified"},
     {"PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold."},
     {"RequestTimeTooSkewed", 403,
      "The difference between the request time and the server's time is too large."},
     {"SignatureDoesNotMatch", 403,
-     "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
+     "The request signature we calculated does not match the signature you provided. Check your "
+     "key and signing method."},
     {"XAmzContentSHA256Mismatch", 400,
      "The provided 'x-amz-content-sha256' header does not match what was computed."},
     {"InvalidObjectState", 403, "The operation is not valid for the current state of the object."},
@@ -67,8 +73,7 @@ static const s3_error_t errors[] = {
 static const s3_error_t *find(const char *code)
 {
     for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++)
-        if (!strcmp(errors[i].code, code))
-            return &errors[i];
+        if (!strcmp(errors[i].code, code)) return &errors[i];
     return NULL;
 }
 
@@ -81,7 +86,9 @@ int lh__s3_error_status(const char *code)
 void lh__s3_xml_begin(lh_buf_t *b, const char *root)
 {
     lh_buf_reset(b);
-    lh_buf_printf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">",
+    lh_buf_printf(b,
+                  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s "
+                  "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">",
                   root);
 }
 
@@ -103,18 +110,14 @@ void lh__s3_error(s3_req_t *r, const char *code, const char *msg)
     lh_buf_t *b = &r->resp_body;
     r->status = e ? e->status : 400;
     r->failed = 1;
-    if (!msg)
-        msg = e ? e->message : code;
+    if (!msg) msg = e ? e->message : code;
     lh_buf_reset(b);
     lh_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
     lh__s3_xml_elem(b, "Code", code);
     lh__s3_xml_elem(b, "Message", msg);
-    if (r->key)
-        lh__s3_xml_elemn(b, "Key", r->key, r->key_len);
-    if (r->bucket[0])
-        lh__s3_xml_elem(b, "BucketName", r->bucket);
-    if (r->resource)
-        lh__s3_xml_elem(b, "Resource", r->resource);
+    if (r->key) lh__s3_xml_elemn(b, "Key", r->key, r->key_len);
+    if (r->bucket[0]) lh__s3_xml_elem(b, "BucketName", r->bucket);
+    if (r->resource) lh__s3_xml_elem(b, "Resource", r->resource);
     lh__s3_xml_elem(b, "RequestId", r->reqid);
     lh__s3_xml_elem(b, "HostId", r->reqid);
     lh_buf_puts(b, "</Error>");
@@ -138,13 +141,27 @@ void lh__s3_error_from(s3_req_t *r, int rc, const lh_err_t *err)
         else
             lh__s3_error(r, "NoSuchKey", NULL);
         break;
-    case LH_EPRECOND: lh__s3_error(r, "PreconditionFailed", NULL); break;
-    case LH_EEXIST: lh__s3_error(r, "BucketAlreadyOwnedByYou", NULL); break;
-    case LH_ENOTEMPTY: lh__s3_error(r, "BucketNotEmpty", NULL); break;
-    case LH_EINVAL: lh__s3_error(r, "InvalidArgument", m[0] ? m : NULL); break;
-    case LH_ETOOBIG: lh__s3_error(r, "EntityTooLarge", NULL); break;
-    case LH_EPERM: lh__s3_error(r, "AccessDenied", NULL); break;
-    case LH_ECONFLICT: lh__s3_error(r, "ConditionalRequestConflict", NULL); break;
+    case LH_EPRECOND:
+        lh__s3_error(r, "PreconditionFailed", NULL);
+        break;
+    case LH_EEXIST:
+        lh__s3_error(r, "BucketAlreadyOwnedByYou", NULL);
+        break;
+    case LH_ENOTEMPTY:
+        lh__s3_error(r, "BucketNotEmpty", NULL);
+        break;
+    case LH_EINVAL:
+        lh__s3_error(r, "InvalidArgument", m[0] ? m : NULL);
+        break;
+    case LH_ETOOBIG:
+        lh__s3_error(r, "EntityTooLarge", NULL);
+        break;
+    case LH_EPERM:
+        lh__s3_error(r, "AccessDenied", NULL);
+        break;
+    case LH_ECONFLICT:
+        lh__s3_error(r, "ConditionalRequestConflict", NULL);
+        break;
     default:
         lh_log(LH_LOG_ERROR, r->reqid, "internal error %s: %s", lh_strerror(rc), m);
         lh__s3_error(r, "InternalError", NULL);

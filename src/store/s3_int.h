@@ -5,14 +5,14 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/checksum.h"
+#include "core/crypto.h"
 #include "core/http.h"
 #include "core/loop.h"
 #include "core/meta.h"
-#include "core/checksum.h"
-#include "core/crypto.h"
+#include "store/auth.h"
 #include "store/engine.h"
 #include "store/s3.h"
-#include "store/auth.h"
 
 struct lh_s3 {
     uv_loop_t *loop;
@@ -50,19 +50,19 @@ typedef enum {
  * is read, and its handler. The table (lh__s3_ops[], s3_ops.c) is the whole
  * dispatch: the first row that matches a request is its operation. */
 typedef struct s3_op {
-    const char *name;        /* "GetObject": metrics label; "Unknown": not implemented */
+    const char *name; /* "GetObject": metrics label; "Unknown": not implemented */
     /* match */
-    const char *method;      /* "GET", "HEAD", ... (a GET row does not answer HEAD) */
+    const char *method; /* "GET", "HEAD", ... (a GET row does not answer HEAD) */
     s3_target_t target;
-    const char *sub[2];      /* query parameters that must be present ("name=value":
-                                with that decoded value) */
-    const char *const *any;  /* or: one of these must be present (unsupported ones) */
-    int bare;                /* only when the query names no sub-resource */
-    int copy_source;         /* only with an x-amz-copy-source header */
+    const char *sub[2];     /* query parameters that must be present ("name=value":
+                               with that decoded value) */
+    const char *const *any; /* or: one of these must be present (unsupported ones) */
+    int bare;               /* only when the query names no sub-resource */
+    int copy_source;        /* only with an x-amz-copy-source header */
     /* authorization */
     s3_auth_t auth;
-    const char *action;      /* IAM action for policies, NULL = owner/admin only */
-    int needs_write;         /* refused for the reader role */
+    const char *action; /* IAM action for policies, NULL = owner/admin only */
+    int needs_write;    /* refused for the reader role */
     s3_body_t body;
     /* handler: work runs on a worker, then the reply is sent; a streamed
      * upload starts on the loop instead and drives its own workers. A row
@@ -84,48 +84,48 @@ typedef struct s3_put {
     lh_store_writer_t *w;
     lh_awschunked_t *chunked;
     lh_cksum_t md5, sha256, ck;
-    int have_sha256;        /* x-amz-content-sha256 is a hex digest to verify */
+    int have_sha256; /* x-amz-content-sha256 is a hex digest to verify */
     char sha256_expect[65];
-    int have_md5;           /* Content-MD5 given */
+    int have_md5; /* Content-MD5 given */
     unsigned char md5_expect[16];
-    int ck_algo;            /* LH_CK_* being computed, 0 = none */
-    char ck_expect[96];     /* base64 value from the header ("" = from trailer or none) */
+    int ck_algo;        /* LH_CK_* being computed, 0 = none */
+    char ck_expect[96]; /* base64 value from the header ("" = from trailer or none) */
     int ck_from_trailer;
     int64_t decoded_expect; /* x-amz-decoded-content-length or -1 */
     int64_t bytes;
-    const char *slice;      /* the body slice being processed by a worker */
+    const char *slice; /* the body slice being processed by a worker */
     size_t slice_len;
-    int small;              /* small body without 100-continue: buffered on the loop,
-                               then authorized, written and committed in one job */
+    int small; /* small body without 100-continue: buffered on the loop,
+                  then authorized, written and committed in one job */
     /* a small PutObject committed without a worker (s3_put.c, put_on_loop) */
     char etag[40], ck_b64[96];
-    int if_match;           /* the commit had an If-Match condition */
+    int if_match; /* the commit had an If-Match condition */
     int commit_rc;
     lh_err_t commit_err;
     lh_loop_post_node_t node;
     lh_loop_poster_t *poster; /* held while the commit is in flight */
-    int part;               /* UploadPart (set by its start): a part, not an object */
+    int part;                 /* UploadPart (set by its start): a part, not an object */
 } s3_put_t;
 
 struct s3_req {
     lh_s3_t *s3;
-    lh_http_req_t *http;    /* NULL once the connection is gone */
-    const s3_op_t *op;      /* its row in lh__s3_ops (lh__s3_op_unknown until routed) */
+    lh_http_req_t *http; /* NULL once the connection is gone */
+    const s3_op_t *op;   /* its row in lh__s3_ops (lh__s3_op_unknown until routed) */
     int64_t t0_ns;
     char reqid[24];
     /* addressing */
     char bucket[64];
-    char *key;              /* malloc'd, decoded; NULL when none */
+    char *key; /* malloc'd, decoded; NULL when none */
     size_t key_len;
-    char *resource;         /* "/bucket/key" for errors, malloc'd */
+    char *resource; /* "/bucket/key" for errors, malloc'd */
     /* identity */
     int anonymous;
     lh_user_t user;
     lh_sig_t sig;
     /* request facts copied off the HTTP request for workers (malloc'd strings) */
-    char **hdr;             /* name, value pairs, lower-case names */
+    char **hdr; /* name, value pairs, lower-case names */
     size_t nhdr;
-    char **qry;             /* name, value pairs, decoded */
+    char **qry; /* name, value pairs, decoded */
     size_t nqry;
     /* small request body */
     lh_buf_t body;
@@ -134,12 +134,12 @@ struct s3_req {
     int body_done;
     /* response prepared by a worker */
     int status;
-    lh_buf_t resp_hdrs;     /* "name\0value\0" pairs */
+    lh_buf_t resp_hdrs; /* "name\0value\0" pairs */
     lh_buf_t resp_body;
-    int resp_fd;            /* file body: fd, offset, length (-1 = none) */
+    int resp_fd; /* file body: fd, offset, length (-1 = none) */
     int64_t resp_off, resp_len;
     int work_pending;
-    int failed;             /* an error response was prepared */
+    int failed; /* an error response was prepared */
     int64_t bytes_in, bytes_out;
 };
 
@@ -154,7 +154,7 @@ void lh__s3_req_free(s3_req_t *r);
  * LH_ECANCELED when shutting down): frees r when its connection is gone,
  * else runs done (NULL: sends the prepared response). (s3_work.c) */
 void lh__s3_resume(s3_req_t *r, int status, s3_work_fn done);
-const char *lh__s3_hdr(const s3_req_t *r, const char *lname);   /* request header or NULL */
+const char *lh__s3_hdr(const s3_req_t *r, const char *lname);  /* request header or NULL */
 const char *lh__s3_query(const s3_req_t *r, const char *name); /* decoded query param or NULL */
 int lh__s3_has_query(const s3_req_t *r, const char *name);
 void lh__s3_set_hdr(s3_req_t *r, const char *name, const char *value);
@@ -183,7 +183,7 @@ int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *
  * loop; the reply is sent instead when the job could not start or was
  * cancelled. */
 void lh__s3_submit(s3_req_t *r, s3_work_fn work, s3_work_fn done);
-void lh__s3_send(s3_req_t *r);           /* sends the prepared response (loop thread) */
+void lh__s3_send(s3_req_t *r); /* sends the prepared response (loop thread) */
 
 /* s3_error.c: prepares an S3 XML error response (worker or loop thread). */
 void lh__s3_error(s3_req_t *r, const char *code, const char *msg_or_null);
@@ -243,8 +243,8 @@ char *lh__s3_attrs_from_headers(const s3_req_t *r, const char *checksums_json);
 /* Adds the stored attributes as response headers (content type, user meta...). */
 void lh__s3_attrs_to_headers(s3_req_t *r, const char *attrs, int with_checksums);
 /* Copies src's body into w (worker thread), hashing MD5 into md5_out[16]. */
-int lh__s3_copy_body(int fd, int64_t off, int64_t len, lh_store_writer_t *w,
-                     unsigned char *md5_out, lh_cksum_t *ck, lh_err_t *err);
+int lh__s3_copy_body(int fd, int64_t off, int64_t len, lh_store_writer_t *w, unsigned char *md5_out,
+                     lh_cksum_t *ck, lh_err_t *err);
 
 /* Opens the object named by x-amz-copy-source, after checking that the caller
  * may read it and write the destination and that its x-amz-copy-source-if-*

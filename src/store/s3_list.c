@@ -15,7 +15,7 @@
 typedef struct {
     s3_req_t *r;
     lh_buf_t *b;
-    int url;        /* encoding-type=url */
+    int url; /* encoding-type=url */
     int v2, versions, owner;
     lh_buf_t prefixes; /* CommonPrefixes are written after Contents, as S3 does */
     int count;
@@ -46,8 +46,7 @@ static void splice_reply(s3_req_t *r, size_t at, const lh_buf_t *mid, const lh_b
     lh_buf_append(&out, b->ptr, at);
     lh_buf_append_buf(&out, mid);
     lh_buf_append(&out, b->ptr + at, b->len - at);
-    if (tail)
-        lh_buf_append_buf(&out, tail);
+    if (tail) lh_buf_append_buf(&out, tail);
     lh_buf_puts(&out, end);
     lh_buf_free(b);
     *b = out;
@@ -75,13 +74,11 @@ static int on_entry(const lh_store_list_entry_t *e, void *arg)
     lh_time_iso8601_format(e->meta->mtime_ns, 3, ts, sizeof ts);
     lh_buf_puts(c->b, c->versions ? "<Version>" : "<Contents>");
     put_enc(c->b, "Key", e->key, e->key_len, c->url);
-    if (c->versions)
-        lh_buf_puts(c->b, "<VersionId>null</VersionId><IsLatest>true</IsLatest>");
+    if (c->versions) lh_buf_puts(c->b, "<VersionId>null</VersionId><IsLatest>true</IsLatest>");
     lh__s3_xml_elem(c->b, "LastModified", ts);
     lh_buf_printf(c->b, "<ETag>&quot;%s&quot;</ETag><Size>%lld</Size>", e->meta->etag,
                   (long long)e->meta->size);
-    if (c->owner)
-        put_owner(c->b, c->owner_name);
+    if (c->owner) put_owner(c->b, c->owner_name);
     lh_buf_puts(c->b, "<StorageClass>STANDARD</StorageClass>");
     lh_buf_puts(c->b, c->versions ? "</Version>" : "</Contents>");
     return 0;
@@ -118,18 +115,15 @@ static int list_query(s3_req_t *r, list_ctx_t *c, list_query_t *q)
     q->token = c->v2 ? lh__s3_query(r, "continuation-token") : NULL;
     q->start = c->v2 ? lh__s3_query(r, "start-after")
                      : lh__s3_query(r, c->versions ? "key-marker" : "marker");
-    if (get_int(r, "max-keys", 1000, 0, 1000, &q->max))
-        return -1;
+    if (get_int(r, "max-keys", 1000, 0, 1000, &q->max)) return -1;
     if (enc && strcmp(enc, "url")) {
         lh__s3_error(r, "InvalidArgument", "Invalid Encoding Method specified in Request");
         return -1;
     }
     c->url = enc != NULL;
     c->owner = !c->v2 || (fo && !strcmp(fo, "true"));
-    if (q->prefix)
-        q->o.prefix = q->prefix, q->o.prefix_len = strlen(q->prefix);
-    if (q->delim && q->delim[0])
-        q->o.delimiter = q->delim, q->o.delimiter_len = strlen(q->delim);
+    if (q->prefix) q->o.prefix = q->prefix, q->o.prefix_len = strlen(q->prefix);
+    if (q->delim && q->delim[0]) q->o.delimiter = q->delim, q->o.delimiter_len = strlen(q->delim);
     if (q->token) {
         long n = lh_base64_decode(q->token, strlen(q->token), q->tokbuf, sizeof q->tokbuf - 1);
         if (n < 0) {
@@ -168,10 +162,8 @@ static void list_head(const list_ctx_t *c, const list_query_t *q, lh_buf_t *head
 {
     const char *start = q->start;
     if (c->v2) {
-        if (q->token)
-            lh__s3_xml_elem(head, "ContinuationToken", q->token);
-        if (start)
-            put_enc(head, "StartAfter", start, strlen(start), c->url);
+        if (q->token) lh__s3_xml_elem(head, "ContinuationToken", q->token);
+        if (start) put_enc(head, "StartAfter", start, strlen(start), c->url);
         lh_buf_printf(head, "<KeyCount>%d</KeyCount>", c->count);
     } else if (c->versions) {
         put_enc(head, "KeyMarker", start ? start : "", start ? strlen(start) : 0, c->url);
@@ -180,13 +172,10 @@ static void list_head(const list_ctx_t *c, const list_query_t *q, lh_buf_t *head
         put_enc(head, "Marker", start ? start : "", start ? strlen(start) : 0, c->url);
     }
     lh_buf_printf(head, "<MaxKeys>%d</MaxKeys>", q->max);
-    if (q->o.delimiter)
-        put_enc(head, "Delimiter", q->delim, strlen(q->delim), c->url);
-    if (c->url)
-        lh_buf_puts(head, "<EncodingType>url</EncodingType>");
+    if (q->o.delimiter) put_enc(head, "Delimiter", q->delim, strlen(q->delim), c->url);
+    if (c->url) lh_buf_puts(head, "<EncodingType>url</EncodingType>");
     lh_buf_printf(head, "<IsTruncated>%s</IsTruncated>", truncated ? "true" : "false");
-    if (truncated)
-        list_next(c, head, next, next_len);
+    if (truncated) list_next(c, head, next, next_len);
 }
 
 /* ListObjects (v1 or v2) or ListObjectVersions: entries are written as the
@@ -210,8 +199,8 @@ static void objects_work(s3_req_t *r, int v2, int versions)
     lh__s3_xml_elem(c.b, "Name", r->bucket);
     put_enc(c.b, "Prefix", q.prefix ? q.prefix : "", q.prefix ? strlen(q.prefix) : 0, c.url);
     size_t mark_at = c.b->len;
-    int rc = lh_store_list(r->s3->st, r->bucket, &q.o, on_entry, &c, &truncated, next, &next_len,
-                           &err);
+    int rc =
+        lh_store_list(r->s3->st, r->bucket, &q.o, on_entry, &c, &truncated, next, &next_len, &err);
     if (rc) {
         lh__s3_error_from(r, rc, &err);
         goto done;
@@ -298,8 +287,7 @@ void lh__s3_list_multipart_uploads(s3_req_t *r)
     lh_store_bucket_t info = {0};
     lh_err_t err = {0};
     int max, truncated = 0;
-    if (lh__s3_authorize(r, r->bucket, r->op->action, NULL, 0, &info))
-        return;
+    if (lh__s3_authorize(r, r->bucket, r->op->action, NULL, 0, &info)) return;
     if (get_int(r, "max-uploads", 1000, 0, 1000, &max)) {
         lh_store_bucket_clear(&info);
         return;
@@ -357,8 +345,7 @@ void lh__s3_list_parts(s3_req_t *r)
     lh_store_part_t *parts = NULL;
     int n = 0, truncated = 0, max, marker;
     const char *uid = lh__s3_query(r, "uploadId");
-    if (lh__s3_authorize(r, r->bucket, r->op->action, r->key, r->key_len, &info))
-        return;
+    if (lh__s3_authorize(r, r->bucket, r->op->action, r->key, r->key_len, &info)) return;
     if (get_int(r, "max-parts", 1000, 0, 1000, &max) ||
         get_int(r, "part-number-marker", 0, 0, 10000, &marker))
         goto done;

@@ -21,8 +21,7 @@ void lh__s3_create_multipart_upload(s3_req_t *r)
 {
     lh_err_t err = {0};
     char uid[64];
-    if (lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL))
-        return;
+    if (lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL)) return;
     const char *ca = lh__s3_hdr(r, "x-amz-checksum-algorithm");
     const char *ct = lh__s3_hdr(r, "x-amz-checksum-type");
     int algo = ca ? lh_cksum_algo_parse(ca, strlen(ca)) : 0;
@@ -33,11 +32,13 @@ void lh__s3_create_multipart_upload(s3_req_t *r)
     }
     int full = ct ? !strcasecmp(ct, "FULL_OBJECT") : algo == LH_CK_CRC64NVME;
     if (algo && full && (algo == LH_CK_SHA1 || algo == LH_CK_SHA256)) {
-        lh__s3_error(r, "InvalidRequest", "The FULL_OBJECT checksum type is not supported for this algorithm");
+        lh__s3_error(r, "InvalidRequest",
+                     "The FULL_OBJECT checksum type is not supported for this algorithm");
         return;
     }
     if (algo && !full && algo == LH_CK_CRC64NVME) {
-        lh__s3_error(r, "InvalidRequest", "The COMPOSITE checksum type is not supported for CRC64NVME");
+        lh__s3_error(r, "InvalidRequest",
+                     "The COMPOSITE checksum type is not supported for CRC64NVME");
         return;
     }
     char *attrs = lh__s3_attrs_from_headers(r, NULL);
@@ -103,10 +104,8 @@ void lh__s3_upload_part_copy(s3_req_t *r)
     lh_store_writer_t *w = NULL;
     int fd = -1, same = 0, rc;
     int pn = lh__s3_part_number(r);
-    if (pn < 0 || lh__s3_open_copy_source(r, &sm, &fd, &same))
-        return;
-    if (get_upload(r, &u))
-        goto done;
+    if (pn < 0 || lh__s3_open_copy_source(r, &sm, &fd, &same)) return;
+    if (get_upload(r, &u)) goto done;
     int64_t off = 0, len = sm.size;
     const char *range = lh__s3_hdr(r, "x-amz-copy-source-range");
     if (range) {
@@ -114,7 +113,10 @@ void lh__s3_upload_part_copy(s3_req_t *r)
         char extra;
         if (sscanf(range, "bytes=%lld-%lld%c", &a, &b, &extra) != 2 || a < 0 || b < a ||
             b >= sm.size) {
-            lh__s3_error(r, "InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy");
+            lh__s3_error(
+                r, "InvalidArgument",
+                "The x-amz-copy-source-range value must be of the form bytes=first-last where "
+                "first and last are the zero-based offsets of the first and last bytes to copy");
             goto done;
         }
         off = a;
@@ -123,8 +125,7 @@ void lh__s3_upload_part_copy(s3_req_t *r)
     unsigned char md5[16];
     char etag[40];
     rc = lh_store_part_begin(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &w, &err);
-    if (!rc)
-        rc = lh__s3_copy_body(fd, off, len, w, md5, NULL, &err);
+    if (!rc) rc = lh__s3_copy_body(fd, off, len, w, md5, NULL, &err);
     if (!rc) {
         lh_hex(md5, 16, etag);
         rc = lh_store_part_commit(w, pn, etag, NULL, &err);
@@ -137,10 +138,8 @@ void lh__s3_upload_part_copy(s3_req_t *r)
     lh__s3_copy_result(r, "CopyPartResult", etag);
     lh_buf_puts(&r->resp_body, "</CopyPartResult>");
 done:
-    if (w)
-        lh_store_put_abort(w);
-    if (fd >= 0)
-        close(fd);
+    if (w) lh_store_put_abort(w);
+    if (fd >= 0) close(fd);
     lh_store_meta_clear(&sm);
     lh_store_mpu_clear(&u);
 }
@@ -159,8 +158,7 @@ static void strip_quotes(const char *s, char *out, size_t cap)
         s++, n--;
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\t' || s[n - 1] == '\r'))
         n--;
-    if (n >= 2 && s[0] == '"' && s[n - 1] == '"')
-        s++, n -= 2;
+    if (n >= 2 && s[0] == '"' && s[n - 1] == '"') s++, n -= 2;
     snprintf(out, cap, "%.*s", (int)n, s);
 }
 
@@ -183,30 +181,28 @@ static int final_checksum(s3_req_t *r, json_t *mc, const lh_store_part_t **sel, 
                           size_t cap, const char **algo_name, const char **type)
 {
     b64[0] = 0;
-    if (!mc)
-        return 0;
+    if (!mc) return 0;
     *algo_name = json_string_value(json_object_get(mc, "algo"));
     *type = json_string_value(json_object_get(mc, "type"));
     int algo = *algo_name ? lh_cksum_algo_parse(*algo_name, strlen(*algo_name)) : 0;
     int full = *type && !strcmp(*type, "FULL_OBJECT");
-    if (!algo)
-        return 0;
+    if (!algo) return 0;
     lh_cksum_t comp;
     uint64_t crc = 0;
-    if (!full && lh_cksum_init(&comp, algo) != 0)
-        return -1;
+    if (!full && lh_cksum_init(&comp, algo) != 0) return -1;
     for (int i = 0; i < n; i++) {
         unsigned char raw[32];
         size_t len = part_checksum(sel[i]->attrs, algo, raw);
         if (!len) {
-            if (!full)
-                lh_cksum_free(&comp);
-            lh__s3_error(r, "InvalidRequest", "a part was uploaded without the checksum of the upload's algorithm");
+            if (!full) lh_cksum_free(&comp);
+            lh__s3_error(r, "InvalidRequest",
+                         "a part was uploaded without the checksum of the upload's algorithm");
             return -1;
         }
         if (full)
-            crc = i ? lh_crc_combine(algo, crc, lh_crc_from_bytes(algo, raw), (uint64_t)sel[i]->size)
-                    : lh_crc_from_bytes(algo, raw);
+            crc =
+                i ? lh_crc_combine(algo, crc, lh_crc_from_bytes(algo, raw), (uint64_t)sel[i]->size)
+                  : lh_crc_from_bytes(algo, raw);
         else
             lh_cksum_update(&comp, raw, len);
     }
@@ -228,16 +224,14 @@ static int final_checksum(s3_req_t *r, json_t *mc, const lh_store_part_t **sel, 
 static int part_checksum_matches(const lh_xml_node_t *p, const lh_store_part_t *found)
 {
     for (const lh_xml_node_t *c = p->child; c; c = c->next) {
-        if (strncmp(c->name, "Checksum", 8) || !strcmp(c->name, "ChecksumType"))
-            continue;
+        if (strncmp(c->name, "Checksum", 8) || !strcmp(c->name, "ChecksumType")) continue;
         int algo = lh_cksum_algo_parse(c->name + 8, strlen(c->name + 8));
         unsigned char want[32], have[32];
         char v[96];
         strip_quotes(c->text, v, sizeof v);
         long n = lh_base64_decode(v, strlen(v), want, sizeof want);
         size_t m = algo ? part_checksum(found->attrs, algo, have) : 0;
-        if (!algo || n <= 0 || (size_t)n != m || memcmp(want, have, m))
-            return 0;
+        if (!algo || n <= 0 || (size_t)n != m || memcmp(want, have, m)) return 0;
     }
     return 1;
 }
@@ -264,8 +258,7 @@ static int select_parts(s3_req_t *r, const lh_xml_node_t *root, lh_store_part_t 
         strip_quotes(et->text, etag, sizeof etag);
         const lh_store_part_t *found = NULL;
         for (int i = 0; i < np && !found; i++)
-            if (parts[i].part_number == pn)
-                found = &parts[i];
+            if (parts[i].part_number == pn) found = &parts[i];
         if (!found || strcmp(found->etag, etag) || !part_checksum_matches(p, found)) {
             lh__s3_error(r, "InvalidPart", NULL);
             return -1;
@@ -289,15 +282,15 @@ static int select_parts(s3_req_t *r, const lh_xml_node_t *root, lh_store_part_t 
 /* One CompleteMultipartUpload: what it found and what it holds until done. */
 typedef struct {
     lh_store_mpu_t u;
-    lh_store_part_t *parts;       /* every stored part */
+    lh_store_part_t *parts; /* every stored part */
     int np;
-    const lh_store_part_t **sel;  /* the parts the request names, in order */
+    const lh_store_part_t **sel; /* the parts the request names, in order */
     int *numbers;
     int nsel;
-    json_t *attrs;                /* the final object's attrs */
-    json_t *mc;                   /* the upload's mpu_checksum: owns algo_name, type */
+    json_t *attrs; /* the final object's attrs */
+    json_t *mc;    /* the upload's mpu_checksum: owns algo_name, type */
     const char *algo_name, *type;
-    char ck[96];                  /* final checksum, "" when none */
+    char ck[96]; /* final checksum, "" when none */
     lh_store_meta_t m;
     lh_arena_t *a;
 } complete_t;
@@ -318,16 +311,15 @@ static int complete_parts(s3_req_t *r, complete_t *c, const lh_xml_node_t *root)
 {
     lh_err_t err = {0};
     int trunc = 0;
-    int rc = lh_store_mpu_parts(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), 0, 0,
-                                &c->parts, &c->np, &trunc, &err);
+    int rc = lh_store_mpu_parts(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), 0, 0, &c->parts,
+                                &c->np, &trunc, &err);
     if (rc) {
         lh__s3_error_from(r, rc, &err);
         return -1;
     }
     c->sel = calloc(10000, sizeof *c->sel);
     c->numbers = calloc(10000, sizeof *c->numbers);
-    if (!c->sel || !c->numbers)
-        return -1;
+    if (!c->sel || !c->numbers) return -1;
     return select_parts(r, root, c->parts, c->np, c->sel, &c->nsel, c->numbers);
 }
 
@@ -352,8 +344,7 @@ static void complete_etag(complete_t *c)
 static int complete_checksum(s3_req_t *r, complete_t *c)
 {
     c->attrs = c->u.attrs ? json_loads(c->u.attrs, 0, NULL) : json_object();
-    if (!c->attrs)
-        c->attrs = json_object();
+    if (!c->attrs) c->attrs = json_object();
     c->mc = json_incref(json_object_get(c->attrs, "mpu_checksum"));
     json_object_del(c->attrs, "mpu_checksum");
     if (final_checksum(r, c->mc, c->sel, c->nsel, c->ck, sizeof c->ck, &c->algo_name, &c->type))
@@ -370,9 +361,9 @@ static int complete_checksum(s3_req_t *r, complete_t *c)
         }
     }
     if (c->ck[0])
-        json_object_set_new(c->attrs, "checksums",
-                            json_pack("{s:s,s:s,s:s}", "algo", c->algo_name, "value", c->ck,
-                                      "type", c->type));
+        json_object_set_new(
+            c->attrs, "checksums",
+            json_pack("{s:s,s:s,s:s}", "algo", c->algo_name, "value", c->ck, "type", c->type));
     return 0;
 }
 
@@ -433,16 +424,14 @@ void lh__s3_complete_multipart_upload(s3_req_t *r)
     if (!c.a || lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL) ||
         get_upload(r, &c.u))
         goto done;
-    if (lh_xml_parse(c.a, r->body.ptr ? r->body.ptr : "", r->body.len, &root, &err) != 0 ||
-        !root || strcmp(root->name, "CompleteMultipartUpload")) {
+    if (lh_xml_parse(c.a, r->body.ptr ? r->body.ptr : "", r->body.len, &root, &err) != 0 || !root ||
+        strcmp(root->name, "CompleteMultipartUpload")) {
         lh__s3_error(r, "MalformedXML", NULL);
         goto done;
     }
-    if (complete_parts(r, &c, root))
-        goto done;
+    if (complete_parts(r, &c, root)) goto done;
     complete_etag(&c);
-    if (complete_checksum(r, &c) || complete_publish(r, &c))
-        goto done;
+    if (complete_checksum(r, &c) || complete_publish(r, &c)) goto done;
     complete_reply(r, &c);
 done:
     complete_free(&c);

@@ -22,16 +22,13 @@ static int etag_in_list(const char *list, const char *etag)
     while (*p) {
         while (*p == ' ' || *p == ',')
             p++;
-        if (!*p)
-            break;
+        if (!*p) break;
         size_t n = strcspn(p, ",");
         const char *s = p, *e = p + n;
         while (e > s && e[-1] == ' ')
             e--;
-        if (e - s >= 2 && s[0] == 'W' && s[1] == '/')
-            s += 2;
-        if (e - s >= 2 && *s == '"' && e[-1] == '"')
-            s++, e--;
+        if (e - s >= 2 && s[0] == 'W' && s[1] == '/') s += 2;
+        if (e - s >= 2 && *s == '"' && e[-1] == '"') s++, e--;
         if ((e - s == 1 && *s == '*') ||
             ((size_t)(e - s) == strlen(etag) && !strncmp(s, etag, (size_t)(e - s))))
             return 1;
@@ -54,14 +51,10 @@ static int conditions(const s3_req_t *r, const char *prefix, const lh_store_meta
     const char *ims = lh__s3_hdr(r, n);
     snprintf(n, sizeof n, "%sunmodified-since", prefix);
     const char *ius = lh__s3_hdr(r, n);
-    if (im && !etag_in_list(im, m->etag))
-        return 412;
-    if (!im && ius && lh_http_date_parse(ius, &t) == 0 && mtime > t)
-        return 412;
-    if (inm && etag_in_list(inm, m->etag))
-        return is_get ? 304 : 412;
-    if (!inm && ims && lh_http_date_parse(ims, &t) == 0 && mtime <= t)
-        return is_get ? 304 : 412;
+    if (im && !etag_in_list(im, m->etag)) return 412;
+    if (!im && ius && lh_http_date_parse(ius, &t) == 0 && mtime > t) return 412;
+    if (inm && etag_in_list(inm, m->etag)) return is_get ? 304 : 412;
+    if (!inm && ims && lh_http_date_parse(ims, &t) == 0 && mtime <= t) return is_get ? 304 : 412;
     return 0;
 }
 
@@ -69,35 +62,25 @@ static int conditions(const s3_req_t *r, const char *prefix, const lh_store_meta
 static int parse_range(const char *v, int64_t size, int64_t *off, int64_t *len)
 {
     int64_t a = -1, b = -1;
-    if (strncmp(v, "bytes=", 6) || strchr(v, ','))
-        return 0;
+    if (strncmp(v, "bytes=", 6) || strchr(v, ',')) return 0;
     v += 6;
     const char *dash = strchr(v, '-');
-    if (!dash)
-        return 0;
+    if (!dash) return 0;
     char first[32], second[32];
-    if ((size_t)(dash - v) >= sizeof first || strlen(dash + 1) >= sizeof second)
-        return 0;
+    if ((size_t)(dash - v) >= sizeof first || strlen(dash + 1) >= sizeof second) return 0;
     snprintf(first, sizeof first, "%.*s", (int)(dash - v), v);
     snprintf(second, sizeof second, "%s", dash + 1);
-    if (first[0] && lh_parse_i64(first, &a) != 0)
-        return 0;
-    if (second[0] && lh_parse_i64(second, &b) != 0)
-        return 0;
-    if (a < 0 && b < 0)
-        return 0;
+    if (first[0] && lh_parse_i64(first, &a) != 0) return 0;
+    if (second[0] && lh_parse_i64(second, &b) != 0) return 0;
+    if (a < 0 && b < 0) return 0;
     if (a < 0) { /* suffix: last b bytes */
-        if (b == 0)
-            return -1;
+        if (b == 0) return -1;
         a = b > size ? 0 : size - b;
         b = size - 1;
     } else {
-        if (a >= size)
-            return -1;
-        if (b < 0 || b >= size)
-            b = size - 1;
-        if (b < a)
-            return 0;
+        if (a >= size) return -1;
+        if (b < 0 || b >= size) b = size - 1;
+        if (b < a) return 0;
     }
     *off = a;
     *len = b - a + 1;
@@ -134,9 +117,9 @@ static void read_small_body(s3_req_t *r)
         char buf[SMALL_BODY];
         int64_t got = 0;
         while (got < r->resp_len) {
-            ssize_t n = pread(r->resp_fd, buf + got, (size_t)(r->resp_len - got), r->resp_off + got);
-            if (n <= 0)
-                return; /* keep the fd: sendfile will report the error */
+            ssize_t n =
+                pread(r->resp_fd, buf + got, (size_t)(r->resp_len - got), r->resp_off + got);
+            if (n <= 0) return; /* keep the fd: sendfile will report the error */
             got += n;
         }
         if (lh_buf_append(&r->resp_body, buf, (size_t)got) != 0) {
@@ -162,8 +145,7 @@ static void get_answer(s3_req_t *r, const lh_store_meta_t *m, int fd)
 {
     int c = conditions(r, "if-", m, 1);
     if (c) {
-        if (fd >= 0)
-            close(fd);
+        if (fd >= 0) close(fd);
         lh_buf_reset(&r->resp_body);
         if (c == 412) {
             lh__s3_error(r, "PreconditionFailed", NULL);
@@ -177,8 +159,7 @@ static void get_answer(s3_req_t *r, const lh_store_meta_t *m, int fd)
     const char *range = lh__s3_hdr(r, "range");
     int rr = range ? parse_range(range, m->size, &off, &len) : 0;
     if (rr < 0) {
-        if (fd >= 0)
-            close(fd);
+        if (fd >= 0) close(fd);
         lh__s3_error(r, "InvalidRange", NULL);
         char cr[64];
         snprintf(cr, sizeof cr, "bytes */%lld", (long long)m->size);
@@ -190,8 +171,7 @@ static void get_answer(s3_req_t *r, const lh_store_meta_t *m, int fd)
     lh__s3_set_hdr(r, "Accept-Ranges", "bytes");
     for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
         const char *v = lh__s3_query(r, overrides[i][0]);
-        if (v)
-            lh__s3_set_hdr(r, overrides[i][1], v);
+        if (v) lh__s3_set_hdr(r, overrides[i][1], v);
     }
     if (rr > 0) {
         char cr[96];
@@ -203,16 +183,14 @@ static void get_answer(s3_req_t *r, const lh_store_meta_t *m, int fd)
         r->status = 200;
     }
     if (fd < 0) { /* in memory: keep the range (HEAD too, for its Content-Length) */
-        if (off && len)
-            memmove(r->resp_body.ptr, r->resp_body.ptr + off, (size_t)len);
+        if (off && len) memmove(r->resp_body.ptr, r->resp_body.ptr + off, (size_t)len);
         r->resp_body.len = (size_t)len;
         return;
     }
     r->resp_fd = fd;
     r->resp_off = off;
     r->resp_len = len;
-    if (is_get(r) && len <= SMALL_BODY)
-        read_small_body(r);
+    if (is_get(r) && len <= SMALL_BODY) read_small_body(r);
 }
 
 static void get_work(s3_req_t *r)
@@ -220,11 +198,10 @@ static void get_work(s3_req_t *r)
     lh_err_t err = {0};
     lh_store_meta_t m = {0};
     int fd = -1;
-    if (lh__s3_authorize(r, r->bucket, "s3:GetObject", r->key, r->key_len, NULL))
-        return;
+    if (lh__s3_authorize(r, r->bucket, "s3:GetObject", r->key, r->key_len, NULL)) return;
     lh_buf_reset(&r->resp_body);
-    int rc = lh_store_get_mem(r->s3->st, r->bucket, r->key, r->key_len, &m, &fd, &r->resp_body,
-                              &err);
+    int rc =
+        lh_store_get_mem(r->s3->st, r->bucket, r->key, r->key_len, &m, &fd, &r->resp_body, &err);
     if (rc) {
         lh__s3_error_from(r, rc, &err);
         return;
@@ -241,12 +218,11 @@ static int get_cached(s3_req_t *r)
 {
     lh_store_bucket_t info;
     lh_store_meta_t m;
-    if (lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0)
-        return 0;
+    if (lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0) return 0;
     int ok = lh__s3_access(r, &info, "s3:GetObject", r->key, r->key_len);
     lh_store_bucket_clear(&info);
-    if (!ok || lh_store_cached_get(r->s3->st, r->bucket, r->key, r->key_len, &m,
-                                   &r->resp_body) != 0) {
+    if (!ok ||
+        lh_store_cached_get(r->s3->st, r->bucket, r->key, r->key_len, &m, &r->resp_body) != 0) {
         lh_buf_reset(&r->resp_body);
         return 0;
     }
@@ -281,8 +257,7 @@ void lh__s3_get_start(s3_req_t *r)
 void lh__s3_delete_object(s3_req_t *r)
 {
     lh_err_t err = {0};
-    if (lh__s3_authorize(r, r->bucket, "s3:DeleteObject", r->key, r->key_len, NULL))
-        return;
+    if (lh__s3_authorize(r, r->bucket, "s3:DeleteObject", r->key, r->key_len, NULL)) return;
     int rc = lh_store_delete(r->s3->st, r->bucket, r->key, r->key_len, &err);
     lh__s3_result(r, rc, &err, 204);
 }
@@ -308,12 +283,16 @@ void lh__s3_get_acl(s3_req_t *r)
     lh_buf_puts(b, "<Owner>");
     lh__s3_xml_elem(b, "ID", info.owner);
     lh__s3_xml_elem(b, "DisplayName", info.owner);
-    lh_buf_puts(b, "</Owner><AccessControlList><Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">");
+    lh_buf_puts(
+        b, "</Owner><AccessControlList><Grant><Grantee "
+           "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">");
     lh__s3_xml_elem(b, "ID", info.owner);
     lh__s3_xml_elem(b, "DisplayName", info.owner);
     lh_buf_puts(b, "</Grantee><Permission>FULL_CONTROL</Permission></Grant>");
     if (info.public_read)
-        lh_buf_puts(b, "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant>");
+        lh_buf_puts(b, "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+                       "xsi:type=\"Group\"><URI>http://acs.amazonaws.com/groups/global/AllUsers</"
+                       "URI></Grantee><Permission>READ</Permission></Grant>");
     lh_buf_puts(b, "</AccessControlList></AccessControlPolicy>");
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     lh_store_bucket_clear(&info);
@@ -383,8 +362,7 @@ void lh__s3_delete_objects(s3_req_t *r)
             code = "InternalError";
         if (code) {
             lh_buf_puts(&out, "<Error>");
-            if (k)
-                lh__s3_xml_elemn(&out, "Key", k->text, k->text_len);
+            if (k) lh__s3_xml_elemn(&out, "Key", k->text, k->text_len);
             lh__s3_xml_elem(&out, "Code", code);
             lh__s3_xml_elem(&out, "Message", code);
             lh_buf_puts(&out, "</Error>");
@@ -392,8 +370,7 @@ void lh__s3_delete_objects(s3_req_t *r)
             lh_buf_puts(&out, "<Deleted>");
             lh__s3_xml_elemn(&out, "Key", k->text, k->text_len);
             const lh_xml_node_t *v = lh_xml_child(o, "VersionId");
-            if (v)
-                lh__s3_xml_elem(&out, "VersionId", v->text);
+            if (v) lh__s3_xml_elem(&out, "VersionId", v->text);
             lh_buf_puts(&out, "</Deleted>");
         }
     }
@@ -413,16 +390,14 @@ void lh__s3_delete_objects(s3_req_t *r)
 static int copy_source(const char *src, char *bucket, size_t cap, char **key, size_t *key_len)
 {
     lh_arena_t *a = lh_arena_new(1024);
-    if (!a)
-        return -1;
-    if (!src)
-        return -1;
-    if (*src == '/')
-        src++;
+    if (!a) return -1;
+    if (!src) return -1;
+    if (*src == '/') src++;
     size_t n = strcspn(src, "?");
     char *dec = lh_http_pct_decode(a, (lh_str_t){src, n});
     char *slash = dec ? strchr(dec, '/') : NULL;
-    if (!slash || (size_t)(slash - dec) >= cap || !slash[1] || strlen(slash + 1) > LH_STORE_KEY_MAX) {
+    if (!slash || (size_t)(slash - dec) >= cap || !slash[1] ||
+        strlen(slash + 1) > LH_STORE_KEY_MAX) {
         lh_arena_free(a);
         return -1;
     }
@@ -443,14 +418,11 @@ static char *copy_attrs(s3_req_t *r, const char *src_attrs, int replace, int alg
     if (algo)
         snprintf(ck, sizeof ck, "{\"algo\":\"%s\",\"value\":\"%s\",\"type\":\"FULL_OBJECT\"}",
                  lh_cksum_algo_name(algo), ck_b64);
-    if (replace)
-        return lh__s3_attrs_from_headers(r, ck[0] ? ck : NULL);
+    if (replace) return lh__s3_attrs_from_headers(r, ck[0] ? ck : NULL);
     json_t *o = src_attrs ? json_loads(src_attrs, 0, NULL) : json_object();
-    if (!o)
-        o = json_object();
+    if (!o) o = json_object();
     json_object_del(o, "checksums");
-    if (ck[0])
-        json_object_set_new(o, "checksums", json_loads(ck, 0, NULL));
+    if (ck[0]) json_object_set_new(o, "checksums", json_loads(ck, 0, NULL));
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s;
@@ -459,8 +431,8 @@ static char *copy_attrs(s3_req_t *r, const char *src_attrs, int replace, int alg
 static int source_algo(const char *attrs)
 {
     json_t *o = attrs ? json_loads(attrs, 0, NULL) : NULL;
-    const char *a = o ? json_string_value(json_object_get(json_object_get(o, "checksums"), "algo"))
-                      : NULL;
+    const char *a =
+        o ? json_string_value(json_object_get(json_object_get(o, "checksums"), "algo")) : NULL;
     int algo = a ? lh_cksum_algo_parse(a, strlen(a)) : 0;
     json_decref(o);
     return algo;
@@ -475,7 +447,8 @@ int lh__s3_open_copy_source(s3_req_t *r, lh_store_meta_t *sm, int *fd, int *same
     int rc = -1;
     *fd = -1;
     if (copy_source(lh__s3_hdr(r, "x-amz-copy-source"), sbucket, sizeof sbucket, &skey, &sklen)) {
-        lh__s3_error(r, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+        lh__s3_error(r, "InvalidArgument",
+                     "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
         return -1;
     }
     if (lh__s3_authorize(r, sbucket, "s3:GetObject", skey, sklen, NULL) ||
@@ -506,8 +479,7 @@ void lh__s3_copy_object(s3_req_t *r)
     lh_store_meta_t sm = {0};
     int fd = -1, rc, same = 0;
     lh_store_writer_t *w = NULL;
-    if (lh__s3_open_copy_source(r, &sm, &fd, &same))
-        return;
+    if (lh__s3_open_copy_source(r, &sm, &fd, &same)) return;
     const char *dir = lh__s3_hdr(r, "x-amz-metadata-directive");
     int replace = dir && !strcasecmp(dir, "REPLACE");
     if (dir && !replace && strcasecmp(dir, "COPY")) {
@@ -515,19 +487,20 @@ void lh__s3_copy_object(s3_req_t *r)
         goto done;
     }
     if (!replace && same && !lh__s3_hdr(r, "x-amz-storage-class")) {
-        lh__s3_error(r, "InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+        lh__s3_error(r, "InvalidRequest",
+                     "This copy request is illegal because it is trying to copy an object to "
+                     "itself without changing the object's metadata, storage class, website "
+                     "redirect location or encryption attributes.");
         goto done;
     }
     const char *ca = lh__s3_hdr(r, "x-amz-checksum-algorithm");
     int algo = ca ? lh_cksum_algo_parse(ca, strlen(ca)) : source_algo(sm.attrs);
     lh_cksum_t ck = {0};
-    if (algo && lh_cksum_init(&ck, algo) != 0)
-        algo = 0;
+    if (algo && lh_cksum_init(&ck, algo) != 0) algo = 0;
     unsigned char md5[16], d[32];
     char ck_b64[96] = "";
     rc = lh_store_put_begin(r->s3->st, r->bucket, &w, &err);
-    if (!rc)
-        rc = lh__s3_copy_body(fd, 0, sm.size, w, md5, algo ? &ck : NULL, &err);
+    if (!rc) rc = lh__s3_copy_body(fd, 0, sm.size, w, md5, algo ? &ck : NULL, &err);
     if (algo) {
         size_t n = lh_cksum_final(&ck, d);
         lh_base64_encode(d, n, ck_b64);
@@ -558,9 +531,7 @@ void lh__s3_copy_object(s3_req_t *r)
     }
     lh_buf_puts(b, "</CopyObjectResult>");
 done:
-    if (w)
-        lh_store_put_abort(w);
-    if (fd >= 0)
-        close(fd);
+    if (w) lh_store_put_abort(w);
+    if (fd >= 0) close(fd);
     lh_store_meta_clear(&sm);
 }

@@ -19,11 +19,9 @@
 
 static int is_hex64(const char *s)
 {
-    if (strlen(s) != 64)
-        return 0;
+    if (strlen(s) != 64) return 0;
     for (int i = 0; i < 64; i++)
-        if (!strchr("0123456789abcdef", s[i]))
-            return 0;
+        if (!strchr("0123456789abcdef", s[i])) return 0;
     return 1;
 }
 
@@ -50,7 +48,9 @@ static int put_setup(s3_req_t *r)
             p->have_sha256 = 1;
             snprintf(p->sha256_expect, sizeof p->sha256_expect, "%s", sha);
         } else if (strcmp(sha, "UNSIGNED-PAYLOAD")) {
-            lh__s3_error(r, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-*, or a valid sha256 value.");
+            lh__s3_error(r, "InvalidArgument",
+                         "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-*, or a valid "
+                         "sha256 value.");
             return -1;
         }
     }
@@ -75,8 +75,7 @@ static int put_setup(s3_req_t *r)
         }
         p->have_md5 = 1;
     }
-    if (lh__s3_checksum_setup(r, p) != 0)
-        return -1;
+    if (lh__s3_checksum_setup(r, p) != 0) return -1;
     if (lh_cksum_init(&p->md5, LH_CK_MD5) != 0 ||
         (p->have_sha256 && lh_cksum_init(&p->sha256, LH_CK_SHA256) != 0)) {
         lh__s3_error(r, "InternalError", NULL);
@@ -90,8 +89,7 @@ static int put_setup(s3_req_t *r)
 static int loop_may_put(s3_req_t *r)
 {
     lh_store_bucket_t info;
-    if (r->put.part || lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0)
-        return 0;
+    if (r->put.part || lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0) return 0;
     int ok = lh__s3_access(r, &info, "s3:PutObject", r->key, r->key_len);
     lh_store_bucket_clear(&info);
     return ok;
@@ -101,8 +99,7 @@ static void begin_work(s3_req_t *r)
 {
     lh_err_t err = {0};
     int rc;
-    if (lh__s3_authorize(r, r->bucket, r->op->action, r->key, r->key_len, NULL))
-        return;
+    if (lh__s3_authorize(r, r->bucket, r->op->action, r->key, r->key_len, NULL)) return;
     if (r->put.part) {
         lh_store_mpu_t u = {0};
         rc = lh_store_mpu_get(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &u, &err);
@@ -110,13 +107,12 @@ static void begin_work(s3_req_t *r)
             rc = lh_err_set(&err, LH_ENOENT, "no such upload");
         lh_store_mpu_clear(&u);
         if (!rc)
-            rc = lh_store_part_begin(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"),
-                                     &r->put.w, &err);
+            rc = lh_store_part_begin(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &r->put.w,
+                                     &err);
     } else {
         rc = lh_store_put_begin(r->s3->st, r->bucket, &r->put.w, &err);
     }
-    if (rc)
-        lh__s3_error_from(r, rc, &err);
+    if (rc) lh__s3_error_from(r, rc, &err);
 }
 
 static void begin_done(s3_req_t *r)
@@ -166,18 +162,15 @@ static int consume(void *arg, const char *data, size_t n)
     s3_put_t *p = &r->put;
     lh_err_t err = {0};
     lh_cksum_update(&p->md5, data, n);
-    if (p->have_sha256)
-        lh_cksum_update(&p->sha256, data, n);
-    if (p->ck_algo)
-        lh_cksum_update(&p->ck, data, n);
+    if (p->have_sha256) lh_cksum_update(&p->sha256, data, n);
+    if (p->ck_algo) lh_cksum_update(&p->ck, data, n);
     p->bytes += (int64_t)n;
     if (p->bytes > (int64_t)5 << 40) {
         lh__s3_error(r, "EntityTooLarge", NULL);
         return LH_ETOOBIG;
     }
     int rc = lh_store_put_write(p->w, data, n, &err);
-    if (rc)
-        lh__s3_error_from(r, rc, &err);
+    if (rc) lh__s3_error_from(r, rc, &err);
     return rc;
 }
 
@@ -249,7 +242,8 @@ static int verify_digests(s3_req_t *r, unsigned char *md5, char *ck_b64, size_t 
             want = p->chunked ? lh_awschunked_trailer(p->chunked, lh__s3_cksum_header(p->ck_algo))
                               : NULL;
         if (p->ck_from_trailer && !want) {
-            lh__s3_error(r, "InvalidRequest", "the checksum trailer announced in x-amz-trailer is missing");
+            lh__s3_error(r, "InvalidRequest",
+                         "the checksum trailer announced in x-amz-trailer is missing");
             return -1;
         }
         if (want && want[0] && strcmp(want, ck_b64)) {
@@ -279,8 +273,7 @@ static int body_checks(s3_req_t *r, char *cksum_json, size_t cap)
         lh__s3_error(r, "IncompleteBody", NULL);
         return -1;
     }
-    if (verify_digests(r, md5, p->ck_b64, sizeof p->ck_b64) != 0)
-        return -1;
+    if (verify_digests(r, md5, p->ck_b64, sizeof p->ck_b64) != 0) return -1;
     lh_hex(md5, 16, p->etag);
     if (p->ck_algo)
         snprintf(cksum_json, cap, "{\"algo\":\"%s\",\"value\":\"%s\",\"type\":\"FULL_OBJECT\"}",
@@ -294,8 +287,7 @@ static void put_conditions(s3_req_t *r, lh_store_put_cond_t *cond, char *imbuf)
 {
     const char *inm = lh__s3_hdr(r, "if-none-match"), *im = lh__s3_hdr(r, "if-match");
     memset(cond, 0, sizeof *cond);
-    if (inm && !strcmp(inm, "*"))
-        cond->if_none_match_any = 1;
+    if (inm && !strcmp(inm, "*")) cond->if_none_match_any = 1;
     if (im) {
         size_t n = strlen(im);
         if (n >= 2 && im[0] == '"' && im[n - 1] == '"')
@@ -317,8 +309,7 @@ static void put_result(s3_req_t *r, int rc, const lh_err_t *err)
     }
     snprintf(q, sizeof q, "\"%s\"", r->put.etag);
     lh__s3_set_hdr(r, "ETag", q);
-    if (r->put.ck_algo)
-        lh__s3_set_hdr(r, lh__s3_cksum_header(r->put.ck_algo), r->put.ck_b64);
+    if (r->put.ck_algo) lh__s3_set_hdr(r, lh__s3_cksum_header(r->put.ck_algo), r->put.ck_b64);
     r->status = 200;
 }
 
@@ -327,8 +318,7 @@ static void commit_work(s3_req_t *r)
     s3_put_t *p = &r->put;
     lh_err_t err = {0};
     char cksum_json[256];
-    if (body_checks(r, cksum_json, sizeof cksum_json) != 0)
-        return;
+    if (body_checks(r, cksum_json, sizeof cksum_json) != 0) return;
     lh_store_writer_t *w = p->w;
     p->w = NULL;
     int rc;
@@ -354,13 +344,11 @@ static void commit_work(s3_req_t *r)
 static void small_work(s3_req_t *r)
 {
     begin_work(r);
-    if (r->failed)
-        return;
+    if (r->failed) return;
     r->put.slice = r->body.ptr ? r->body.ptr : "";
     r->put.slice_len = r->body.len;
     chunk_work(r);
-    if (!r->failed)
-        commit_work(r);
+    if (!r->failed) commit_work(r);
 }
 
 /* --- a small PutObject without a worker ---
@@ -390,8 +378,7 @@ static void put_committed_loop(void *arg, int status)
         lh__s3_submit(r, precond_work, NULL); /* work_pending stays set */
         return;
     }
-    if (!status)
-        put_result(r, r->put.commit_rc, &r->put.commit_err);
+    if (!status) put_result(r, r->put.commit_rc, &r->put.commit_err);
     lh__s3_resume(r, status, NULL);
 }
 
@@ -401,8 +388,7 @@ static void put_committed(void *arg, int rc, const lh_err_t *err)
     s3_req_t *r = arg;
     lh_loop_poster_t *poster = r->put.poster; /* r->s3 may be gone at shutdown */
     r->put.commit_rc = rc;
-    if (rc)
-        r->put.commit_err = *err;
+    if (rc) r->put.commit_err = *err;
     r->put.node.fn = put_committed_loop;
     r->put.node.arg = r;
     if (lh_loop_post_node(poster, &r->put.node) != 0)
@@ -453,7 +439,6 @@ void lh__s3_put_end(s3_req_t *r)
         lh__s3_send(r);
         return;
     }
-    if (r->put.small && put_on_loop(r))
-        return;
+    if (r->put.small && put_on_loop(r)) return;
     lh__s3_submit(r, r->put.small ? small_work : commit_work, NULL);
 }

@@ -65,10 +65,8 @@ static void on_request(lh_http_req_t *h, void *ctx)
     lh_metrics_add("lakehouse_s3_requests_in_flight", NULL, 1);
     lh_err_t err = {0};
     const char *code = NULL;
-    if (lh__s3_req_copy(r, h) != 0)
-        code = "InvalidArgument";
-    if (!code)
-        code = lh__s3_address(r, h);
+    if (lh__s3_req_copy(r, h) != 0) code = "InvalidArgument";
+    if (!code) code = lh__s3_address(r, h);
     if (!code) {
         const s3_op_t *op = lh__s3_route(r, h->method, lh__s3_ops, lh__s3_nops);
         r->op = op ? op : &lh__s3_op_unknown;
@@ -79,10 +77,8 @@ static void on_request(lh_http_req_t *h, void *ctx)
         lh__s3_send(r);
         return;
     }
-    if (!code && !r->op->work && !r->op->start)
-        code = "NotImplemented";
-    if (!code && r->anonymous && !r->op->action)
-        code = "AccessDenied";
+    if (!code && !r->op->work && !r->op->start) code = "NotImplemented";
+    if (!code && r->anonymous && !r->op->action) code = "AccessDenied";
     if (!code && !r->anonymous && r->op->auth == S3_AUTH_ROLE && r->op->needs_write &&
         r->user.role == LH_ROLE_READER)
         code = "AccessDenied";
@@ -132,8 +128,7 @@ static void on_body_error(lh_http_req_t *h, void *ctx)
 {
     s3_req_t *r = h->udata;
     (void)ctx;
-    if (r)
-        r->failed = 1;
+    if (r) r->failed = 1;
 }
 
 /* Framing errors found by the HTTP layer, as S3 error codes. */
@@ -143,20 +138,30 @@ typedef struct {
 } framing_error_t;
 
 static const framing_error_t framing_errors[] = {
-    {.kind = LH_HTTP_ERR_HEAD, .status = 431, .code = "RequestHeaderSectionTooLarge",
+    {.kind = LH_HTTP_ERR_HEAD,
+     .status = 431,
+     .code = "RequestHeaderSectionTooLarge",
      .message = "Your request header section exceeds the maximum allowed size."},
-    {.kind = LH_HTTP_ERR_HEAD, .status = 501, .code = "NotImplemented",
+    {.kind = LH_HTTP_ERR_HEAD,
+     .status = 501,
+     .code = "NotImplemented",
      .message = "A header you provided implies functionality that is not implemented."},
-    {.kind = LH_HTTP_ERR_HEAD, .status = 505, .code = "HttpVersionNotSupported",
+    {.kind = LH_HTTP_ERR_HEAD,
+     .status = 505,
+     .code = "HttpVersionNotSupported",
      .message = "The HTTP version specified is not supported."},
-    {.kind = LH_HTTP_ERR_HEAD, .code = "BadRequest",
+    {.kind = LH_HTTP_ERR_HEAD,
+     .code = "BadRequest",
      .message = "An error occurred when parsing the HTTP request."},
-    {.kind = LH_HTTP_ERR_TIMEOUT, .code = "RequestTimeout",
+    {.kind = LH_HTTP_ERR_TIMEOUT,
+     .code = "RequestTimeout",
      .message = "Your socket connection to the server was not read from or written to within "
                 "the timeout period."},
-    {.kind = LH_HTTP_ERR_BODY, .code = "InvalidRequest",
+    {.kind = LH_HTTP_ERR_BODY,
+     .code = "InvalidRequest",
      .message = "The chunked encoding of the request body is not valid."},
-    {.kind = LH_HTTP_ERR_TRUNCATED, .code = "IncompleteBody",
+    {.kind = LH_HTTP_ERR_TRUNCATED,
+     .code = "IncompleteBody",
      .message = "You did not provide the number of bytes specified by the Content-Length HTTP "
                 "header."},
 };
@@ -204,15 +209,12 @@ static void on_done(lh_http_req_t *h, int ok, void *ctx)
 {
     s3_req_t *r = h->udata;
     (void)ctx;
-    if (!r)
-        return;
-    if (!ok)
-        lh_log(LH_LOG_INFO, r->reqid, "%s aborted: connection closed", r->op->name);
+    if (!r) return;
+    if (!ok) lh_log(LH_LOG_INFO, r->reqid, "%s aborted: connection closed", r->op->name);
     metrics_done(r);
     r->http = NULL;
     h->udata = NULL;
-    if (!r->work_pending)
-        lh__s3_req_free(r);
+    if (!r->work_pending) lh__s3_req_free(r);
 }
 
 static const double size_buckets[] = {1024, 65536, 1048576, 16777216, 134217728, 1073741824};
@@ -221,8 +223,7 @@ int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_sto
                 lh_s3_t **out, char *bound, size_t cap, lh_err_t *err)
 {
     lh_s3_t *s3 = calloc(1, sizeof *s3);
-    if (!s3)
-        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    if (!s3) return lh_err_set(err, LH_ENOMEM, "out of memory");
     s3->loop = loop;
     s3->meta = meta;
     s3->st = st;
@@ -248,7 +249,8 @@ int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_sto
                         "S3 requests being served", NULL, 0);
     lh_metrics_register("lakehouse_s3_without_worker_total", LH_METRIC_COUNTER,
                         "S3 requests served with no worker thread (small GETs from the read "
-                        "cache, small PUTs committed by the store's committer)", NULL, 0);
+                        "cache, small PUTs committed by the store's committer)",
+                        NULL, 0);
     (void)size_buckets;
     const char *cert = lh_config_get(cfg, "store.tls_cert");
     const char *key = lh_config_get(cfg, "store.tls_key");
@@ -282,8 +284,7 @@ static void stopped(void *arg)
 {
     lh_s3_t *s3 = arg;
     lh_loop_poster_close(s3->poster); /* commits still in flight free their requests */
-    if (s3->stop_done)
-        s3->stop_done(s3->stop_arg);
+    if (s3->stop_done) s3->stop_done(s3->stop_arg);
     free(s3);
 }
 

@@ -38,8 +38,7 @@ void lh__s3_resume(s3_req_t *r, int status, s3_work_fn done)
         lh__s3_req_free(r);
         return;
     }
-    if (status != 0)
-        lh__s3_error(r, "InternalError", "server is shutting down");
+    if (status != 0) lh__s3_error(r, "InternalError", "server is shutting down");
     if (done && status == 0)
         done(r);
     else
@@ -54,8 +53,7 @@ void lh__s3_submit(s3_req_t *r, s3_work_fn work, s3_work_fn done)
         j->work = work;
         j->done = done;
         r->work_pending = 1;
-        if (lh_work_submit(r->s3->loop, job_run, job_done, j) == 0)
-            return;
+        if (lh_work_submit(r->s3->loop, job_run, job_done, j) == 0) return;
         free(j);
     }
     r->work_pending = 0;
@@ -78,8 +76,7 @@ static int later_header(const char *p, const char *end, const char *name)
 {
     while (p < end) {
         const char *v = p + strlen(p) + 1;
-        if (!strcasecmp(p, name))
-            return 1;
+        if (!strcasecmp(p, name)) return 1;
         p = v + strlen(v) + 1;
     }
     return 0;
@@ -88,13 +85,11 @@ static int later_header(const char *p, const char *end, const char *name)
 void lh__s3_send(s3_req_t *r)
 {
     lh_http_req_t *h = r->http;
-    if (!h)
-        return;
+    if (!h) return;
     /* the one check of the reply buffers: a failed append left a hole */
     int lost = lh_buf_err(&r->resp_body) ? lh_buf_err(&r->resp_body) : lh_buf_err(&r->resp_hdrs);
     if (lost) {
-        lh_log(LH_LOG_ERROR, r->reqid, "%s reply lost: %s", r->op->name,
-               lh_strerror(lost));
+        lh_log(LH_LOG_ERROR, r->reqid, "%s reply lost: %s", r->op->name, lh_strerror(lost));
         lh__s3_error(r, "InternalError", NULL);
     }
     lh_http_set_header(h, "x-amz-request-id", r->reqid);
@@ -106,10 +101,8 @@ void lh__s3_send(s3_req_t *r)
             lh_http_set_header(h, p, v);
         p = next;
     }
-    if (r->status == 0)
-        r->status = 200;
-    if (r->failed && !r->body_done && r->op->body)
-        lh_http_close_after(h);
+    if (r->status == 0) r->status = 200;
+    if (r->failed && !r->body_done && r->op->body) lh_http_close_after(h);
     if (r->resp_fd >= 0 && !r->failed) {
         r->bytes_out += h->is_head ? 0 : r->resp_len;
         lh_http_start(h, r->status, r->resp_len);

@@ -6,9 +6,9 @@
  * headers lower-cased and sorted, then the canonical resource: the caller's
  * "/bucket/key" plus the S3 sub-resources of the query, sorted, values
  * %-decoded. Signature = base64(HMAC-SHA1(secret, string to sign)). */
-#include "store/auth_int.h"
 #include "core/crypto.h"
 #include "core/url.h"
+#include "store/auth_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +18,47 @@
 
 /* Query parameters that are part of the canonical resource (the AWS list
  * plus the extra ones botocore's HmacV1Auth signs), sorted. */
-static const char *const subresources[] = {
-    "accelerate", "acl", "analytics", "cors", "defaultObjectAcl", "delete", "inventory",
-    "lifecycle", "location", "logging", "metrics", "notification", "object-lock", "partNumber",
-    "policy", "replication", "requestPayment", "response-cache-control",
-    "response-content-disposition", "response-content-encoding", "response-content-language",
-    "response-content-type", "response-expires", "restore", "select", "select-type",
-    "storageClass", "tagging", "torrent", "uploadId", "uploads", "versionId", "versioning",
-    "versions", "website", NULL};
+static const char *const subresources[] = {"accelerate",
+                                           "acl",
+                                           "analytics",
+                                           "cors",
+                                           "defaultObjectAcl",
+                                           "delete",
+                                           "inventory",
+                                           "lifecycle",
+                                           "location",
+                                           "logging",
+                                           "metrics",
+                                           "notification",
+                                           "object-lock",
+                                           "partNumber",
+                                           "policy",
+                                           "replication",
+                                           "requestPayment",
+                                           "response-cache-control",
+                                           "response-content-disposition",
+                                           "response-content-encoding",
+                                           "response-content-language",
+                                           "response-content-type",
+                                           "response-expires",
+                                           "restore",
+                                           "select",
+                                           "select-type",
+                                           "storageClass",
+                                           "tagging",
+                                           "torrent",
+                                           "uploadId",
+                                           "uploads",
+                                           "versionId",
+                                           "versioning",
+                                           "versions",
+                                           "website",
+                                           NULL};
 
 static int is_subresource(lh_str_t name)
 {
     for (int i = 0; subresources[i]; i++)
-        if (lh_str_eq(name, subresources[i]))
-            return 1;
+        if (lh_str_eq(name, subresources[i])) return 1;
     return 0;
 }
 
@@ -96,8 +123,7 @@ static int amz_cmp(const void *x, const void *y)
 
 static int lower_name(char *dst, lh_str_t n)
 {
-    if (n.len >= 128)
-        return -1;
+    if (n.len >= 128) return -1;
     for (size_t i = 0; i < n.len; i++)
         dst[i] = n.ptr[i] >= 'A' && n.ptr[i] <= 'Z' ? (char)(n.ptr[i] + 32) : n.ptr[i];
     dst[n.len] = 0;
@@ -144,11 +170,9 @@ static size_t collect_amz(const lh_sig_request_t *r, int query, amz_t *out, size
 
 static int append_value(lh_buf_t *b, lh_str_t v, int decode)
 {
-    if (!decode)
-        return lh_buf_append(b, lh__trim(v).ptr, lh__trim(v).len);
+    if (!decode) return lh_buf_append(b, lh__trim(v).ptr, lh__trim(v).len);
     char *tmp = malloc(v.len + 1);
-    if (!tmp)
-        return LH_ENOMEM;
+    if (!tmp) return LH_ENOMEM;
     long n = lh_url_decode(v, tmp, v.len + 1, 0);
     int rc = lh_buf_append(b, tmp, n > 0 ? (size_t)n : 0);
     free(tmp);
@@ -159,8 +183,7 @@ static int amz_headers(lh_buf_t *b, const lh_sig_request_t *r, int query)
 {
     size_t cap = r->nheaders + r->query.len / 2 + 1;
     amz_t *hs = calloc(cap, sizeof *hs);
-    if (!hs)
-        return LH_ENOMEM;
+    if (!hs) return LH_ENOMEM;
     size_t n = collect_amz(r, query, hs, cap);
     qsort(hs, n, sizeof *hs, amz_cmp);
     int rc = 0;
@@ -170,12 +193,10 @@ static int amz_headers(lh_buf_t *b, const lh_sig_request_t *r, int query)
             lh_buf_append(b, ",", 1);
         else if (i > 0)
             lh_buf_append(b, "\n", 1);
-        if (!same)
-            lh_buf_printf(b, "%s:", hs[i].name);
+        if (!same) lh_buf_printf(b, "%s:", hs[i].name);
         rc = append_value(b, hs[i].value, hs[i].from_query);
     }
-    if (n)
-        lh_buf_append(b, "\n", 1);
+    if (n) lh_buf_append(b, "\n", 1);
     free(hs);
     return rc ? rc : lh_buf_err(b);
 }
@@ -191,8 +212,7 @@ static int subres_cmp(const void *x, const void *y)
     const subres_t *a = x, *b = y;
     size_t n = a->name.len < b->name.len ? a->name.len : b->name.len;
     int c = memcmp(a->name.ptr, b->name.ptr, n);
-    if (!c)
-        c = (a->name.len > b->name.len) - (a->name.len < b->name.len);
+    if (!c) c = (a->name.len > b->name.len) - (a->name.len < b->name.len);
     return c ? c : (a->order > b->order) - (a->order < b->order);
 }
 
@@ -204,8 +224,7 @@ static int canon_resource(lh_buf_t *b, const lh_sig_request_t *r)
         lh_buf_append(b, "/", 1);
     size_t cap = r->query.len / 2 + 1, n = 0;
     subres_t *ss = calloc(cap, sizeof *ss);
-    if (!ss)
-        return LH_ENOMEM;
+    if (!ss) return LH_ENOMEM;
     lh_url_query_t q;
     lh_url_query_init(&q, r->query);
     while (n < cap && lh_url_query_next(&q))
@@ -246,17 +265,14 @@ static int string_to_sign(lh_buf_t *b, const lh_sig_request_t *r, int query)
     lh_buf_append(b, r->method.ptr, r->method.len);
     lh_buf_append(b, "\n", 1);
     int rc = positional(b, r, "content-md5", query);
-    if (!rc)
-        rc = positional(b, r, "content-type", query);
+    if (!rc) rc = positional(b, r, "content-type", query);
     if (!rc && query && lh_url_query_find(r->query, "Expires", &v))
         rc = append_value(b, v, 1);
     else if (!rc && !query && !lh__hdr_find(r, "x-amz-date", &v) && lh__hdr_find(r, "date", &v))
         rc = append_value(b, v, 0);
     lh_buf_append(b, "\n", 1);
-    if (!rc)
-        rc = amz_headers(b, r, query);
-    if (!rc)
-        rc = canon_resource(b, r);
+    if (!rc) rc = amz_headers(b, r, query);
+    if (!rc) rc = canon_resource(b, r);
     return rc ? rc : lh_buf_err(b);
 }
 
@@ -269,8 +285,7 @@ static int check_time(const lh_sig_request_t *r, lh_sig_t *sig, lh_err_t *err)
     }
     lh_str_t d = {0};
     int64_t t = 0;
-    if (!lh__hdr_find(r, "x-amz-date", &d))
-        lh__hdr_find(r, "date", &d);
+    if (!lh__hdr_find(r, "x-amz-date", &d)) lh__hdr_find(r, "date", &d);
     if (lh__parse_http_date(lh__trim(d), &t) || r->now - t > LH__SIG_MAX_SKEW ||
         t - r->now > LH__SIG_MAX_SKEW)
         return lh__sig_fail(sig, err, LH_EPERM, "RequestTimeTooSkewed",
@@ -279,12 +294,10 @@ static int check_time(const lh_sig_request_t *r, lh_sig_t *sig, lh_err_t *err)
     return 0;
 }
 
-int lh__sigv2_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secret,
-                     lh_err_t *err)
+int lh__sigv2_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secret, lh_err_t *err)
 {
     int rc = check_time(r, sig, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     lh_buf_t b;
     lh_buf_init(&b, STS_MAX);
     rc = string_to_sign(&b, r, sig->kind == LH_SIG_V2_QUERY);

@@ -2,14 +2,14 @@
  * server side parses the fields of a V4 request (lh__sigv4_parse, once
  * auth.c found the scheme), then rebuilds the canonical request from what was
  * sent and compares signatures in constant time (lh__sigv4_verify): path
- * exactly as sent, query re-encoded per RFC 3986 and sorted, signed headers lower-cased with trimmed and collapsed values. The
- * client side (lh_sigv4_sign) builds the same canonical request for the
- * remote S3 back end, byte-identical to botocore's S3SigV4Auth. Errors carry
- * the S3 error code and S3's own message text for the XML error body. */
-#include "store/auth_int.h"
+ * exactly as sent, query re-encoded per RFC 3986 and sorted, signed headers lower-cased with
+ * trimmed and collapsed values. The client side (lh_sigv4_sign) builds the same canonical request
+ * for the remote S3 back end, byte-identical to botocore's S3SigV4Auth. Errors carry the S3 error
+ * code and S3's own message text for the XML error body. */
 #include "core/checksum.h"
 #include "core/crypto.h"
 #include "core/url.h"
+#include "store/auth_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,13 +37,12 @@ static int is_sp(char c)
 /* ------------------------------------------------------------------ */
 /* keys and comparisons                                                */
 
-void lh__sigv4_key(const char *secret, const char *date8, const char *region,
-                   const char *service, unsigned char out[32])
+void lh__sigv4_key(const char *secret, const char *date8, const char *region, const char *service,
+                   unsigned char out[32])
 {
     char k0[300];
     int n = snprintf(k0, sizeof k0, "AWS4%s", secret);
-    if (n < 0 || (size_t)n >= sizeof k0)
-        n = (int)sizeof k0 - 1;
+    if (n < 0 || (size_t)n >= sizeof k0) n = (int)sizeof k0 - 1;
     lh_hmac_sha256(k0, (size_t)n, date8, strlen(date8), out);
     lh_hmac_sha256(out, 32, region, strlen(region), out);
     lh_hmac_sha256(out, 32, service, strlen(service), out);
@@ -91,26 +90,22 @@ static int canon_query(lh_buf_t *out, lh_str_t q, const char *skip)
         const char *eq = memchr(p, '=', plen);
         size_t klen = eq ? (size_t)(eq - p) : plen;
         i += plen + 1;
-        if (plen == 0 || (skip && klen == strlen(skip) && memcmp(p, skip, klen) == 0))
-            continue;
+        if (plen == 0 || (skip && klen == strlen(skip) && memcmp(p, skip, klen) == 0)) continue;
         qparam_t *qp = &ps[np++];
         qp->noff = enc.len;
         rc = lh_url_recode(&enc, (lh_str_t){p, klen}, 0);
         qp->nlen = enc.len - qp->noff;
         qp->voff = enc.len;
-        if (!rc && eq)
-            rc = lh_url_recode(&enc, (lh_str_t){eq + 1, plen - klen - 1}, 0);
+        if (!rc && eq) rc = lh_url_recode(&enc, (lh_str_t){eq + 1, plen - klen - 1}, 0);
         qp->vlen = enc.len - qp->voff;
     }
     for (size_t k = 0; !rc && k < np; k++) {
         ps[k].name = enc.ptr + ps[k].noff;
         ps[k].val = enc.ptr + ps[k].voff;
     }
-    if (!rc && np)
-        qsort(ps, np, sizeof *ps, qparam_cmp);
+    if (!rc && np) qsort(ps, np, sizeof *ps, qparam_cmp);
     for (size_t k = 0; !rc && k < np; k++) {
-        if (k)
-            lh_buf_append(out, "&", 1);
+        if (k) lh_buf_append(out, "&", 1);
         lh_buf_append(out, ps[k].name, ps[k].nlen);
         lh_buf_append(out, "=", 1);
         lh_buf_append(out, ps[k].val, ps[k].vlen);
@@ -125,8 +120,7 @@ static int canon_value(lh_buf_t *b, lh_str_t v)
 {
     v = lh__trim(v);
     for (size_t i = 0; i < v.len; i++) {
-        if (is_sp(v.ptr[i]) && i > 0 && is_sp(v.ptr[i - 1]))
-            continue;
+        if (is_sp(v.ptr[i]) && i > 0 && is_sp(v.ptr[i - 1])) continue;
         char c = is_sp(v.ptr[i]) ? ' ' : v.ptr[i];
         lh_buf_append(b, &c, 1);
     }
@@ -151,10 +145,8 @@ static int canon_header(lh_buf_t *b, const lh_sig_request_t *r, lh_str_t name)
     lh_buf_append(b, ":", 1);
     for (size_t i = 0; i < r->nheaders; i++) {
         const lh_http_header_t *h = &r->headers[i];
-        if (h->name.len != name.len || strncasecmp(h->name.ptr, name.ptr, name.len))
-            continue;
-        if (!first)
-            lh_buf_append(b, ",", 1);
+        if (h->name.len != name.len || strncasecmp(h->name.ptr, name.ptr, name.len)) continue;
+        if (!first) lh_buf_append(b, ",", 1);
         canon_value(b, h->value);
         first = 0;
     }
@@ -180,8 +172,7 @@ static int server_canon_hash(const lh_sig_request_t *r, const char *signed_hdrs,
         p += n + (semi != NULL);
     }
     lh_buf_printf(&b, "\n%s\n%s", signed_hdrs, payload);
-    if (!rc)
-        rc = lh_buf_err(&b); /* checked once: appends after a failure did nothing */
+    if (!rc) rc = lh_buf_err(&b); /* checked once: appends after a failure did nothing */
     if (!rc) {
         unsigned char d[32];
         lh_sha256(b.ptr, b.len, d);
@@ -215,10 +206,8 @@ static int parse_credential(lh_str_t c, lh_sig_t *sig, v4_extra_t *x)
 {
     size_t cut[4], k = 0;
     for (size_t i = c.len; i-- > 0 && k < 4;)
-        if (c.ptr[i] == '/')
-            cut[k++] = i;
-    if (k < 4 || cut[3] == 0)
-        return LH_EINVAL;
+        if (c.ptr[i] == '/') cut[k++] = i;
+    if (k < 4 || cut[3] == 0) return LH_EINVAL;
     lh_str_t term = {c.ptr + cut[0] + 1, c.len - cut[0] - 1};
     lh_str_t svc = {c.ptr + cut[1] + 1, cut[0] - cut[1] - 1};
     lh_str_t region = {c.ptr + cut[2] + 1, cut[1] - cut[2] - 1};
@@ -246,14 +235,12 @@ static int next_kv(lh_str_t *s, lh_str_t *k, lh_str_t *v)
     size_t st = i;
     while (i < s->len && !is_sp(s->ptr[i]) && s->ptr[i] != ',')
         i++;
-    if (i == st)
-        return 0;
+    if (i == st) return 0;
     lh_str_t tok = {s->ptr + st, i - st};
     s->ptr += i;
     s->len -= i;
     const char *eq = memchr(tok.ptr, '=', tok.len);
-    if (!eq)
-        return -1;
+    if (!eq) return -1;
     *k = (lh_str_t){tok.ptr, (size_t)(eq - tok.ptr)};
     *v = (lh_str_t){eq + 1, tok.len - (size_t)(eq - tok.ptr) - 1};
     return 1;
@@ -268,8 +255,7 @@ static int parse_v4_header(lh_str_t auth, lh_sig_t *sig, v4_extra_t *x, lh_err_t
     while ((rc = next_kv(&rest, &k, &v)) > 0) {
         if (lh_str_eq(k, "Credential")) {
             have_c = parse_credential(v, sig, x) == 0;
-            if (!have_c)
-                break;
+            if (!have_c) break;
         } else if (lh_str_eq(k, "SignedHeaders")) {
             have_h = lh_str_copy(x->signed_headers, sizeof x->signed_headers, v) == 0;
         } else if (lh_str_eq(k, "Signature")) {
@@ -285,8 +271,7 @@ static int parse_v4_header(lh_str_t auth, lh_sig_t *sig, v4_extra_t *x, lh_err_t
 static int query_decoded(lh_str_t q, const char *name, char *dst, size_t cap)
 {
     lh_str_t v;
-    if (!lh_url_query_find(q, name, &v))
-        return -1;
+    if (!lh_url_query_find(q, name, &v)) return -1;
     return lh_url_decode(v, dst, cap, 0) < 0 ? -1 : 0;
 }
 
@@ -316,12 +301,13 @@ static int parse_v4_query(const lh_sig_request_t *r, lh_sig_t *sig, v4_extra_t *
                             "X-Amz-Expires must be less than a week (in seconds) that is 604800");
     int64_t t;
     if (lh__parse_amz_date((lh_str_t){sig->amz_date, strlen(sig->amz_date)}, &t))
-        return lh__sig_fail(sig, err, LH_EINVAL, "AuthorizationQueryParametersError",
-                            "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+        return lh__sig_fail(
+            sig, err, LH_EINVAL, "AuthorizationQueryParametersError",
+            "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
     sig->expires_at = t + (int64_t)e;
     lh_str_t ph;
-    lh_str_t v = lh__hdr_find(r, "x-amz-content-sha256", &ph) ? lh__trim(ph)
-                                                                  : LH_STR("UNSIGNED-PAYLOAD");
+    lh_str_t v =
+        lh__hdr_find(r, "x-amz-content-sha256", &ph) ? lh__trim(ph) : LH_STR("UNSIGNED-PAYLOAD");
     if (lh_str_copy(sig->payload_hash, sizeof sig->payload_hash, v))
         return lh__sig_fail(sig, err, LH_EINVAL, "InvalidArgument",
                             "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
@@ -348,17 +334,14 @@ static int v4_header_date(const lh_sig_request_t *r, lh_sig_t *sig, lh_err_t *er
 
 static int valid_payload_hash(const char *h)
 {
-    static const char *const fixed[] = {
-        "UNSIGNED-PAYLOAD", "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
-        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", NULL};
+    static const char *const fixed[] = {"UNSIGNED-PAYLOAD", "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                                        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                                        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", NULL};
     for (int i = 0; fixed[i]; i++)
-        if (!strcmp(h, fixed[i]))
-            return 1;
-    if (strlen(h) != 64)
-        return 0;
+        if (!strcmp(h, fixed[i])) return 1;
+    if (strlen(h) != 64) return 0;
     for (int i = 0; i < 64; i++)
-        if (lh_hex_digit((unsigned char)h[i]) < 0)
-            return 0;
+        if (lh_hex_digit((unsigned char)h[i]) < 0) return 0;
     return 1;
 }
 
@@ -368,8 +351,7 @@ static int has_signed(const char *list, const char *name)
     for (const char *p = list; *p;) {
         const char *semi = strchr(p, ';');
         size_t len = semi ? (size_t)(semi - p) : strlen(p);
-        if (len == n && strncasecmp(p, name, n) == 0)
-            return 1;
+        if (len == n && strncasecmp(p, name, n) == 0) return 1;
         p += len + (semi != NULL);
     }
     return 0;
@@ -425,11 +407,9 @@ static int all_amz_signed(const lh_sig_request_t *r, const char *signed_hdrs)
 {
     for (size_t i = 0; i < r->nheaders; i++) {
         lh_str_t n = r->headers[i].name;
-        if (n.len < 6 || strncasecmp(n.ptr, "x-amz-", 6))
-            continue;
+        if (n.len < 6 || strncasecmp(n.ptr, "x-amz-", 6)) continue;
         char name[128];
-        if (lh_str_copy(name, sizeof name, n) || !has_signed(signed_hdrs, name))
-            return 0;
+        if (lh_str_copy(name, sizeof name, n) || !has_signed(signed_hdrs, name)) return 0;
     }
     return 1;
 }
@@ -462,8 +442,7 @@ int lh__sigv4_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secre
         sig->s3_error = tmp.s3_error;
         return rc;
     }
-    if ((rc = check_time(r, sig, err)))
-        return rc;
+    if ((rc = check_time(r, sig, err))) return rc;
     if (sig->kind == LH_SIG_V4_HEADER && !all_amz_signed(r, x.signed_headers))
         return lh__sig_fail(sig, err, LH_EPERM, "AccessDenied",
                             "There were headers present in the request which were not signed");
@@ -513,8 +492,7 @@ static int client_headers(const lh_sign_input_t *in, const char *amz_date, const
     int rc = hs && names ? 0 : LH_ENOMEM;
     for (size_t i = 0; !rc && i < in->nheaders; i++) {
         lh_str_t nm = in->headers[i].name;
-        if (is_fixed_header(nm))
-            continue;
+        if (is_fixed_header(nm)) continue;
         char *dst = names + 128 * i;
         if (nm.len >= 128) {
             rc = LH_ETOOBIG;
@@ -535,10 +513,8 @@ static int client_headers(const lh_sign_input_t *in, const char *amz_date, const
         if (same) {
             lh_buf_append(canon, ",", 1);
         } else {
-            if (i > 0)
-                lh_buf_append(canon, "\n", 1);
-            if (list->len)
-                lh_buf_append(list, ";", 1);
+            if (i > 0) lh_buf_append(canon, "\n", 1);
+            if (list->len) lh_buf_append(list, ";", 1);
             lh_buf_puts(list, hs[i].name);
             lh_buf_printf(canon, "%s:", hs[i].name);
         }
@@ -547,8 +523,7 @@ static int client_headers(const lh_sign_input_t *in, const char *amz_date, const
     lh_buf_append(canon, "\n", 1);
     free(hs);
     free(names);
-    if (!rc)
-        rc = lh_buf_err(canon) ? lh_buf_err(canon) : lh_buf_err(list);
+    if (!rc) rc = lh_buf_err(canon) ? lh_buf_err(canon) : lh_buf_err(list);
     return rc;
 }
 
@@ -564,18 +539,15 @@ int lh_sigv4_sign(const lh_sign_input_t *in, char *authorization, size_t cap, ch
     memcpy(date8, date, 8);
     date8[8] = 0;
     int n = snprintf(scope, sizeof scope, "%s/%s/%s/aws4_request", date8, in->region, service);
-    if (n < 0 || (size_t)n >= sizeof scope)
-        return LH_ETOOBIG;
+    if (n < 0 || (size_t)n >= sizeof scope) return LH_ETOOBIG;
     lh_buf_t cr, hdrs, list;
     lh_buf_init(&cr, CANON_MAX);
     lh_buf_init(&hdrs, CANON_MAX);
     lh_buf_init(&list, SIGNED_HDRS_MAX);
     int rc = client_headers(in, date, payload, &hdrs, &list);
     lh_buf_printf(&cr, "%s\n%s\n", in->method, path);
-    if (!rc && in->query)
-        rc = canon_query(&cr, (lh_str_t){in->query, strlen(in->query)}, NULL);
-    if (!rc)
-        rc = lh_buf_printf(&cr, "\n%s\n%s\n%s", hdrs.ptr, list.ptr, payload);
+    if (!rc && in->query) rc = canon_query(&cr, (lh_str_t){in->query, strlen(in->query)}, NULL);
+    if (!rc) rc = lh_buf_printf(&cr, "\n%s\n%s\n%s", hdrs.ptr, list.ptr, payload);
     if (!rc) {
         unsigned char d[32];
         lh_sha256(cr.ptr, cr.len, d);
@@ -583,13 +555,11 @@ int lh_sigv4_sign(const lh_sign_input_t *in, char *authorization, size_t cap, ch
         lh__sigv4_key(in->secret_key, date8, in->region, service, key);
         sign_sts(key, date, scope, canon_hex, sig);
         lh_wipe(key, sizeof key);
-        n = snprintf(authorization, cap,
-                     ALGO " Credential=%s/%s, SignedHeaders=%s, Signature=%s", in->access_key,
-                     scope, list.ptr, sig);
+        n = snprintf(authorization, cap, ALGO " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
+                     in->access_key, scope, list.ptr, sig);
         rc = n < 0 || (size_t)n >= cap ? LH_ETOOBIG : 0;
     }
-    if (!rc && amz_date)
-        memcpy(amz_date, date, 17);
+    if (!rc && amz_date) memcpy(amz_date, date, 17);
     lh_buf_free(&cr);
     lh_buf_free(&hdrs);
     lh_buf_free(&list);

@@ -93,8 +93,7 @@ void lh__sigv4_key_cached(const char *access_key, const char *secret, const char
             victim = &set[i];
             break;
         }
-        if (set[i].used < victim->used)
-            victim = &set[i];
+        if (set[i].used < victim->used) victim = &set[i];
     }
     lh_wipe(victim, sizeof *victim);
     memcpy(victim->access_key, access_key, strlen(access_key) + 1); /* lengths checked by fits() */

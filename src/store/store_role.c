@@ -13,32 +13,68 @@
 #include "store/s3.h"
 
 static const lh_config_key_t store_keys[] = {
-    {.section = "store", .key = "listen", .def = "127.0.0.1:9000", .type = LH_CFG_LISTEN,
+    {.section = "store",
+     .key = "listen",
+     .def = "127.0.0.1:9000",
+     .type = LH_CFG_LISTEN,
      .help = "S3 API listener host:port (port 0 picks a free port)"},
-    {.section = "store", .key = "domain", .def = "localhost", .type = LH_CFG_STR,
+    {.section = "store",
+     .key = "domain",
+     .def = "localhost",
+     .type = LH_CFG_STR,
      .help = "domain for virtual-host style addressing (`<bucket>.<domain>`)"},
-    {.section = "store", .key = "region", .def = "us-east-1", .type = LH_CFG_STR,
+    {.section = "store",
+     .key = "region",
+     .def = "us-east-1",
+     .type = LH_CFG_STR,
      .help = "region name used by SigV4"},
-    {.section = "store", .key = "tls_cert", .type = LH_CFG_PATH,
+    {.section = "store",
+     .key = "tls_cert",
+     .type = LH_CFG_PATH,
      .help = "PEM certificate: serve S3 over TLS"},
-    {.section = "store", .key = "tls_key", .type = LH_CFG_PATH,
+    {.section = "store",
+     .key = "tls_key",
+     .type = LH_CFG_PATH,
      .help = "PEM private key for `store.tls_cert`"},
-    {.section = "store", .key = "lake_folders", .def = "bronze,silver,gold", .type = LH_CFG_LIST,
+    {.section = "store",
+     .key = "lake_folders",
+     .def = "bronze,silver,gold",
+     .type = LH_CFG_LIST,
      .help = "folder markers created in the lake bucket (`lake.bucket`; comma-separated)"},
-    {.section = "store", .key = "max_header_bytes", .def = "65536", .type = LH_CFG_INT,
-     .min = 1024, .max = 1 << 24, .help = "largest accepted request head in bytes"},
-    {.section = "store", .key = "max_headers", .def = "128", .type = LH_CFG_INT, .min = 8,
-     .max = 4096, .help = "most request headers accepted"},
-    {.section = "store", .key = "inline_max", .def = "65536", .type = LH_CFG_INT, .min = 0,
+    {.section = "store",
+     .key = "max_header_bytes",
+     .def = "65536",
+     .type = LH_CFG_INT,
+     .min = 1024,
+     .max = 1 << 24,
+     .help = "largest accepted request head in bytes"},
+    {.section = "store",
+     .key = "max_headers",
+     .def = "128",
+     .type = LH_CFG_INT,
+     .min = 8,
+     .max = 4096,
+     .help = "most request headers accepted"},
+    {.section = "store",
+     .key = "inline_max",
+     .def = "65536",
+     .type = LH_CFG_INT,
+     .min = 0,
      .max = 1048576,
      .help = "objects up to this many bytes are kept inside the index (one flush per PUT); "
              "0 = never"},
-    {.section = "store", .key = "read_cache", .def = "67108864", .type = LH_CFG_INT, .min = 0,
+    {.section = "store",
+     .key = "read_cache",
+     .def = "67108864",
+     .type = LH_CFG_INT,
+     .min = 0,
      .max = (int)((1u << 31) - 1),
      .help = "bytes of small inline objects and bucket rows kept in memory for reads; "
              "0 = none"},
     LH_HTTP_CONFIG_KEYS("store"),
-    {.section = "store", .key = "crash_at", .type = LH_CFG_ENUM,
+    {.section = "store",
+     .key = "crash_at",
+     .type = LH_CFG_ENUM,
      .choices = "after_write|after_fsync|after_rename|after_dirsync|after_index",
      .env = "LAKEHOUSE_CRASH_AT",
      .help = "test builds only (`lakehouse version` says test-hooks): abort at this point of "
@@ -53,8 +89,7 @@ typedef struct {
 static void store_role_release(void *handle)
 {
     store_role_t *r = handle;
-    if (r->st)
-        lh_store_close(r->st);
+    if (r->st) lh_store_close(r->st);
     free(r);
 }
 
@@ -63,10 +98,8 @@ static int store_role_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *e
     char bound[128];
     int rc;
     store_role_t *r = calloc(1, sizeof *r);
-    if (!r)
-        return lh_err_set(err, LH_ENOMEM, "out of memory");
-    if ((rc = lh_store_open(&r->st, ctx->data_dir, err)) != 0)
-        goto fail;
+    if (!r) return lh_err_set(err, LH_ENOMEM, "out of memory");
+    if ((rc = lh_store_open(&r->st, ctx->data_dir, err)) != 0) goto fail;
     lh_store_set_inline_max(r->st, (size_t)lh_config_int(ctx->cfg, "store.inline_max"));
     lh_store_set_cache_max(r->st, (size_t)lh_config_int(ctx->cfg, "store.read_cache"));
     lh_store_set_crash_point(lh_config_get(ctx->cfg, "store.crash_at"));

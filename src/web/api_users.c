@@ -19,8 +19,7 @@
 static const char *opt_string(json_t *obj, const char *key, int *bad)
 {
     json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v))
-        return NULL;
+    if (!v || json_is_null(v)) return NULL;
     if (!json_is_string(v)) {
         *bad = 1;
         return NULL;
@@ -55,10 +54,8 @@ static void users_list(lh_rest_call_t *c)
 static const char *pick_secret(const char *given, char gen[41], int *generated)
 {
     *generated = 0;
-    if (given)
-        return given;
-    if (lh_meta_gen_secret(gen) != 0)
-        return NULL;
+    if (given) return given;
+    if (lh_meta_gen_secret(gen) != 0) return NULL;
     *generated = 1;
     return gen;
 }
@@ -71,30 +68,28 @@ static void users_add(lh_rest_call_t *c)
     lh_err_t err = {0};
     lh_user_t u;
     json_t *body = lh_rest_body_json(c);
-    if (!body)
-        return;
+    if (!body) return;
     const char *ak = opt_string(body, "access_key", &bad);
     const char *sk = opt_string(body, "secret_key", &bad);
     const char *rolename = opt_string(body, "role", &bad);
     int role = rolename ? lh_role_parse(rolename) : LH_ROLE_READER;
     if (bad || !ak || role < 0) {
-        lh_rest_problem(c, 400, !ak && !bad ? "access_key is required"
-                               : role < 0  ? "role must be admin, writer or reader"
-                                           : "access_key, secret_key and role must be strings");
+        lh_rest_problem(c, 400,
+                        !ak && !bad ? "access_key is required"
+                        : role < 0  ? "role must be admin, writer or reader"
+                                    : "access_key, secret_key and role must be strings");
         goto done;
     }
     if (!(sk = pick_secret(sk, gen, &generated))) {
         lh_rest_problem(c, 500, "cannot generate a secret key");
         goto done;
     }
-    if (lh_meta_user_add(meta, ak, sk, role, &err) != 0 ||
-        lh_meta_user_get(meta, ak, &u) != 0) {
+    if (lh_meta_user_add(meta, ak, sk, role, &err) != 0 || lh_meta_user_get(meta, ak, &u) != 0) {
         lh_rest_error(c, err.code ? err.code : LH_EIO, err.msg);
         goto done;
     }
     json_t *doc = user_json(&u);
-    if (generated)
-        json_object_set_new(doc, "secret_key", json_string(sk));
+    if (generated) json_object_set_new(doc, "secret_key", json_string(sk));
     memset(&u, 0, sizeof u);
     lh_rest_json(c, 201, doc);
 done:
@@ -104,8 +99,7 @@ done:
 
 static int count_admin(const lh_user_t *u, void *arg)
 {
-    if (u->role == LH_ROLE_ADMIN)
-        (*(int *)arg)++;
+    if (u->role == LH_ROLE_ADMIN) (*(int *)arg)++;
     return 0;
 }
 
@@ -146,8 +140,7 @@ static void users_secret(lh_rest_call_t *c)
         return;
     }
     json_t *body = lh_rest_body_json(c);
-    if (!body)
-        return;
+    if (!body) return;
     const char *sk = opt_string(body, "secret_key", &bad);
     if (bad)
         lh_rest_problem(c, 400, "secret_key must be a string");
@@ -158,8 +151,7 @@ static void users_secret(lh_rest_call_t *c)
         lh_rest_error(c, err.code ? err.code : LH_ENOENT, err.msg);
     else {
         json_t *doc = user_json(&u);
-        if (generated)
-            json_object_set_new(doc, "secret_key", json_string(sk));
+        if (generated) json_object_set_new(doc, "secret_key", json_string(sk));
         memset(&u, 0, sizeof u);
         lh_rest_json(c, 200, doc);
     }
@@ -204,8 +196,7 @@ static void tokens_create(lh_rest_call_t *c)
     lh_token_t t;
     lh_err_t err = {0};
     json_t *body = lh_rest_body_json(c);
-    if (!body)
-        return;
+    if (!body) return;
     const char *name = opt_string(body, "name", &bad);
     const char *owner = opt_string(body, "owner", &bad);
     if (bad)
@@ -214,8 +205,8 @@ static void tokens_create(lh_rest_call_t *c)
         lh_rest_problem(c, 403, "only an admin may create tokens for another user");
     else if (!owner && lh_rest_trusted(c))
         lh_rest_problem(c, 400, "owner is required");
-    else if (lh_meta_token_create(meta, owner ? owner : me->access_key, name, &t, secret,
-                                  &err) != 0)
+    else if (lh_meta_token_create(meta, owner ? owner : me->access_key, name, &t, secret, &err) !=
+             0)
         lh_rest_error(c, err.code, err.msg);
     else {
         json_t *doc = token_json(&t);
@@ -250,16 +241,34 @@ static void tokens_revoke(lh_rest_call_t *c)
  * "the user itself or an admin" is each handler's own check. */
 const lh_rest_route_t lh_web_user_routes[] = {
     {.method = "GET", .pattern = "/api/v1/users", .auth = LH_REST_ADMIN, .handler = users_list},
-    {.method = "POST", .pattern = "/api/v1/users", .auth = LH_REST_ADMIN,
-     .body = LH_REST_BODY_BUFFER, .blocking = 1, .handler = users_add},
-    {.method = "DELETE", .pattern = "/api/v1/users/{name}", .auth = LH_REST_ADMIN, .blocking = 1,
+    {.method = "POST",
+     .pattern = "/api/v1/users",
+     .auth = LH_REST_ADMIN,
+     .body = LH_REST_BODY_BUFFER,
+     .blocking = 1,
+     .handler = users_add},
+    {.method = "DELETE",
+     .pattern = "/api/v1/users/{name}",
+     .auth = LH_REST_ADMIN,
+     .blocking = 1,
      .handler = users_rm},
-    {.method = "PUT", .pattern = "/api/v1/users/{name}/secret", .auth = LH_REST_READER,
-     .body = LH_REST_BODY_BUFFER, .blocking = 1, .handler = users_secret},
+    {.method = "PUT",
+     .pattern = "/api/v1/users/{name}/secret",
+     .auth = LH_REST_READER,
+     .body = LH_REST_BODY_BUFFER,
+     .blocking = 1,
+     .handler = users_secret},
     {.method = "GET", .pattern = "/api/v1/tokens", .auth = LH_REST_READER, .handler = tokens_list},
-    {.method = "POST", .pattern = "/api/v1/tokens", .auth = LH_REST_READER,
-     .body = LH_REST_BODY_BUFFER, .blocking = 1, .handler = tokens_create},
-    {.method = "DELETE", .pattern = "/api/v1/tokens/{id}", .auth = LH_REST_READER, .blocking = 1,
+    {.method = "POST",
+     .pattern = "/api/v1/tokens",
+     .auth = LH_REST_READER,
+     .body = LH_REST_BODY_BUFFER,
+     .blocking = 1,
+     .handler = tokens_create},
+    {.method = "DELETE",
+     .pattern = "/api/v1/tokens/{id}",
+     .auth = LH_REST_READER,
+     .blocking = 1,
      .handler = tokens_revoke},
 };
 _Static_assert(sizeof lh_web_user_routes / sizeof lh_web_user_routes[0] == LH_WEB_NUSER_ROUTES,

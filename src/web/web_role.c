@@ -11,11 +11,18 @@
 #include "web/web.h"
 
 static const lh_config_key_t web_keys[] = {
-    {.section = "web", .key = "listen", .def = "127.0.0.1:8080", .type = LH_CFG_LISTEN,
+    {.section = "web",
+     .key = "listen",
+     .def = "127.0.0.1:8080",
+     .type = LH_CFG_LISTEN,
      .help = "web listener host:port: REST API, /metrics, /healthz, /readyz"},
-    {.section = "web", .key = "tls_cert", .type = LH_CFG_PATH,
+    {.section = "web",
+     .key = "tls_cert",
+     .type = LH_CFG_PATH,
      .help = "PEM certificate: serve the web listener over TLS"},
-    {.section = "web", .key = "tls_key", .type = LH_CFG_PATH,
+    {.section = "web",
+     .key = "tls_key",
+     .type = LH_CFG_PATH,
      .help = "PEM private key for `web.tls_cert`"},
     LH_HTTP_CONFIG_KEYS("web"),
 };
@@ -23,8 +30,7 @@ static const lh_config_key_t web_keys[] = {
 static int web_role_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *err)
 {
     lh_web_t *w = lh_roles_lookup(ctx->roles, "web.listener");
-    if (!w)
-        return lh_err_set(err, LH_EINVAL, "the web role needs the process's web listener");
+    if (!w) return lh_err_set(err, LH_EINVAL, "the web role needs the process's web listener");
     *handle = w;
     return 0;
 }

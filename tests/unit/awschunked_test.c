@@ -50,8 +50,12 @@ static int example_seed(int trailer, const char *seed, lh_sig_t *sig)
              "x-amz-decoded-content-length;x-amz-storage-class%s,Signature=%s",
              trailer ? "" : "content-length;", trailer ? ";x-amz-trailer" : "", seed);
     h[n++] = (lh_http_header_t){S("Authorization"), S(authz)};
-    lh_sig_request_t r = {.method = S("PUT"), .path = S("/examplebucket/chunkObject.txt"),
-                          .query = S(""), .headers = h, .nheaders = n, .now = T20130524};
+    lh_sig_request_t r = {.method = S("PUT"),
+                          .path = S("/examplebucket/chunkObject.txt"),
+                          .query = S(""),
+                          .headers = h,
+                          .nheaders = n,
+                          .now = T20130524};
     lh_err_t err = {0};
     int rc = lh_sig_parse(&r, sig, &err);
     return rc ? rc : lh_sig_verify(&r, sig, SK, &err);
@@ -87,8 +91,7 @@ typedef struct {
 static int sink(void *arg, const char *data, size_t n)
 {
     sink_t *s = arg;
-    if (s->len + n > s->cap)
-        return -99;
+    if (s->len + n > s->cap) return -99;
     memcpy(s->out + s->len, data, n);
     s->len += n;
     return 0;
@@ -102,12 +105,10 @@ static int feed(const lh_sig_t *sig, int mode, int trailer, const char *body, si
     lh_awschunked_t *d;
     lh_err_t err = {0};
     int rc = lh_awschunked_new(&d, mode, trailer, sig);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     out->len = 0;
     size_t off = 0;
-    if (cut1 > len)
-        cut1 = len;
+    if (cut1 > len) cut1 = len;
     rc = lh_awschunked_feed(d, body, cut1, sink, out, &err);
     off = cut1;
     while (!rc && off < len) {
@@ -115,8 +116,7 @@ static int feed(const lh_sig_t *sig, int mode, int trailer, const char *body, si
         rc = lh_awschunked_feed(d, body + off, k, sink, out, &err);
         off += k;
     }
-    if (!rc && !lh_awschunked_done(d))
-        rc = 1; /* incomplete */
+    if (!rc && !lh_awschunked_done(d)) rc = 1; /* incomplete */
     if (keep)
         *keep = d;
     else
@@ -126,11 +126,9 @@ static int feed(const lh_sig_t *sig, int mode, int trailer, const char *body, si
 
 static int all_a(const sink_t *s, size_t n)
 {
-    if (s->len != n)
-        return 0;
+    if (s->len != n) return 0;
     for (size_t i = 0; i < n; i++)
-        if (s->out[i] != 'a')
-            return 0;
+        if (s->out[i] != 'a') return 0;
     return 1;
 }
 
@@ -142,8 +140,7 @@ static int every_split(const lh_sig_t *sig, int trailer, const char *body, size_
     int bad = 0;
     for (size_t cut = 0; cut <= len && !bad; cut++) {
         int framing = cut < 200 || (cut > 65536 && cut < 65536 + 300) || cut + 300 > len;
-        if (!framing && cut % 997)
-            continue;
+        if (!framing && cut % 997) continue;
         bad = feed(sig, trailer >= 0 ? LH_AWSCHUNKED_SIGNED : 0, trailer > 0, body, len, cut, len,
                    &s, NULL) ||
               !all_a(&s, 66560);
@@ -242,7 +239,8 @@ static void missing_trailer_signature_fails(void)
     lh_sig_t sig;
     CHECK_EQ_INT(example_seed(1, TSEED, &sig), 0);
     char body[512];
-    int n = snprintf(body, sizeof body, "0;chunk-signature=%s\r\nx-amz-checksum-crc32c:AAAAAA==\r\n\r\n",
+    int n = snprintf(body, sizeof body,
+                     "0;chunk-signature=%s\r\nx-amz-checksum-crc32c:AAAAAA==\r\n\r\n",
                      "0000000000000000000000000000000000000000000000000000000000000000");
     sink_t s = {malloc(16), 0, 16};
     CHECK_EQ_INT(feed(&sig, LH_AWSCHUNKED_SIGNED, 1, body, (size_t)n, (size_t)n, 1, &s, NULL),
@@ -250,7 +248,8 @@ static void missing_trailer_signature_fails(void)
     free(s.out);
 }
 
-static const char unsigned_body[] = "c\r\nhello world\n\r\n0\r\nx-amz-checksum-crc32:rwg7LQ==\r\n\r\n";
+static const char unsigned_body[] =
+    "c\r\nhello world\n\r\n0\r\nx-amz-checksum-crc32:rwg7LQ==\r\n\r\n";
 
 static void unsigned_trailer_every_split(void)
 {
@@ -259,8 +258,8 @@ static void unsigned_trailer_every_split(void)
     for (size_t cut = 0; cut <= len; cut++) {
         for (size_t step = 1; step <= len; step++) {
             lh_awschunked_t *d;
-            CHECK_EQ_INT(feed(NULL, LH_AWSCHUNKED_UNSIGNED, 1, unsigned_body, len, cut, step, &s, &d),
-                         0);
+            CHECK_EQ_INT(
+                feed(NULL, LH_AWSCHUNKED_UNSIGNED, 1, unsigned_body, len, cut, step, &s, &d), 0);
             CHECK(s.len == 12 && !memcmp(s.out, "hello world\n", 12));
             CHECK_EQ_STR(lh_awschunked_trailer(d, "x-amz-checksum-crc32"), "rwg7LQ==");
             CHECK_EQ_INT(lh_awschunked_decoded(d), 12);
@@ -277,12 +276,10 @@ static int decode_str(int mode, int trailer, const char *body, size_t *decoded)
     lh_sig_t sig;
     memset(&sig, 0, sizeof sig);
     sig.kind = LH_SIG_V4_HEADER;
-    if (lh_awschunked_new(&d, mode, trailer, &sig))
-        return -1000;
+    if (lh_awschunked_new(&d, mode, trailer, &sig)) return -1000;
     sink_t s = {malloc(1 << 16), 0, 1 << 16};
     int rc = lh_awschunked_feed(d, body, strlen(body), sink, &s, &err);
-    if (decoded)
-        *decoded = s.len;
+    if (decoded) *decoded = s.len;
     lh_awschunked_free(d);
     free(s.out);
     return rc;
@@ -291,13 +288,13 @@ static int decode_str(int mode, int trailer, const char *body, size_t *decoded)
 static void bad_framing_is_eproto(void)
 {
     const char *bad[] = {
-        "z\r\n",                       /* not hex */
-        "\r\n",                        /* empty size */
-        "3\nabc\r\n",                  /* bare LF */
-        "3\r\nabcX\r\n",               /* data not followed by CRLF */
-        "3\r\nabc\rX",                 /* CR then junk */
-        "40000001\r\n",                /* over 1 GiB */
-        "0\r\n\r\nextra",              /* bytes after the end */
+        "z\r\n",                                      /* not hex */
+        "\r\n",                                       /* empty size */
+        "3\nabc\r\n",                                 /* bare LF */
+        "3\r\nabcX\r\n",                              /* data not followed by CRLF */
+        "3\r\nabc\rX",                                /* CR then junk */
+        "40000001\r\n",                               /* over 1 GiB */
+        "0\r\n\r\nextra",                             /* bytes after the end */
         "0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n", /* trailer when none announced */
         "0\r\nno-colon\r\n",
     };
@@ -324,8 +321,8 @@ static void bad_framing_is_eproto(void)
 static void unsigned_extensions_and_multiple_chunks(void)
 {
     size_t dec = 0;
-    CHECK_EQ_INT(decode_str(LH_AWSCHUNKED_UNSIGNED, 0, "3;ext=1\r\nabc\r\nA\r\n0123456789\r\n0\r\n\r\n",
-                            &dec),
+    CHECK_EQ_INT(decode_str(LH_AWSCHUNKED_UNSIGNED, 0,
+                            "3;ext=1\r\nabc\r\nA\r\n0123456789\r\n0\r\n\r\n", &dec),
                  0);
     CHECK_EQ_INT(dec, 13);
     /* truncated input is not an error by itself, just not done */

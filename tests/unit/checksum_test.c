@@ -15,8 +15,7 @@ static uint64_t crc_of(int algo, const void *p, size_t n)
 {
     lh_cksum_t c;
     unsigned char raw[32];
-    if (lh_cksum_init(&c, algo))
-        return 0;
+    if (lh_cksum_init(&c, algo)) return 0;
     lh_cksum_update(&c, p, n);
     lh_cksum_final(&c, raw);
     return lh_crc_from_bytes(algo, raw);
@@ -127,8 +126,7 @@ static void digest_hex(int algo, const char *in, char *hex)
     lh_cksum_t c;
     unsigned char raw[32];
     hex[0] = 0;
-    if (lh_cksum_init(&c, algo))
-        return;
+    if (lh_cksum_init(&c, algo)) return;
     lh_cksum_update(&c, in, strlen(in));
     size_t n = lh_cksum_final(&c, raw);
     lh_hex(raw, n, hex);

@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/config.h"
 #include "cmd/cmd.h"
+#include "core/config.h"
 #include "core/err.h"
 #include "test.h"
 #include "tmpdir.h"
@@ -28,15 +28,13 @@ static void fresh(void)
         }
         e++;
     }
-    if (chdir(lh_test_tmpdir()) != 0)
-        abort();
+    if (chdir(lh_test_tmpdir()) != 0) abort();
 }
 
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
-    if (!f)
-        abort();
+    if (!f) abort();
     fputs(text, f);
     fclose(f);
 }
@@ -72,8 +70,9 @@ static void precedence_default_file_env_flag(void)
     lh_config_t *cfg;
     lh_err_t err = {0};
     fresh();
-    write_file("c.yaml", "store:\n  listen: 127.0.0.1:1111\n  region: file-region\n"
-                         "  domain: file.example\n  max_headers: 10\nweb:\n  listen: 127.0.0.1:0\n");
+    write_file("c.yaml",
+               "store:\n  listen: 127.0.0.1:1111\n  region: file-region\n"
+               "  domain: file.example\n  max_headers: 10\nweb:\n  listen: 127.0.0.1:0\n");
     setenv("LAKEHOUSE_CONFIG", "c.yaml", 1);
     setenv("LAKEHOUSE_STORE_REGION", "env-region", 1);
     setenv("LAKEHOUSE_STORE_DOMAIN", "env.example", 1);
@@ -104,8 +103,9 @@ static void fixed_names_and_argv_compaction(void)
     setenv("LAKEHOUSE_DATA_DIR", "/env/dir", 1);
     setenv("LAKEHOUSE_ACCESS_KEY", "rootkey", 1);
     setenv("LAKEHOUSE_URL", "https://example.com:1", 1);
-    static const char *const args[] = {"keep1", "--data-dir", "/flag/dir", "keep2",
-                                       "--web-listen=[::1]:0", "--help", "--", "--store-region", "x"};
+    static const char *const args[] = {"keep1", "--data-dir",           "/flag/dir",
+                                       "keep2", "--web-listen=[::1]:0", "--help",
+                                       "--",    "--store-region",       "x"};
     char *argv[9];
     int argc = 9;
     for (int i = 0; i < argc; i++)
@@ -132,7 +132,8 @@ static void datadir_yaml_is_found(void)
     lh_err_t err = {0};
     fresh();
     CHECK_EQ_INT(mkdir("dd", 0755), 0);
-    write_file("dd/lakehouse.yaml", "store:\n  lake_folders: [raw, clean]\ncore:\n  log_format: json\n");
+    write_file("dd/lakehouse.yaml",
+               "store:\n  lake_folders: [raw, clean]\ncore:\n  log_format: json\n");
     const char *args[] = {"--data-dir", "dd"};
     CHECK_EQ_INT(load(&cfg, &err, 2, args), 0);
     CHECK_EQ_STR(lh_config_get(cfg, "store.lake_folders"), "raw,clean");
@@ -156,8 +157,7 @@ static void expect_error(const char *yaml, const char *env, const char *envval, 
         write_file("c.yaml", yaml);
         setenv("LAKEHOUSE_CONFIG", "c.yaml", 1);
     }
-    if (env)
-        setenv(env, envval, 1);
+    if (env) setenv(env, envval, 1);
     const char *args[] = {flag};
     int rc = load(&cfg, &err, flag ? 1 : 0, args);
     if (rc != LH_EINVAL || cfg || !strstr(err.msg, want1) || !strstr(err.msg, want2)) {
@@ -174,14 +174,16 @@ static void errors_name_key_and_source(void)
     CHECK(ok);
     expect_error("nosection:\n  listen: 1\n", NULL, NULL, NULL, "nosection", "c.yaml", &ok);
     CHECK(ok);
-    expect_error("store:\n  max_headers: lots\n", NULL, NULL, NULL, "store.max_headers", "file c.yaml", &ok);
+    expect_error("store:\n  max_headers: lots\n", NULL, NULL, NULL, "store.max_headers",
+                 "file c.yaml", &ok);
     CHECK(ok);
     expect_error("store: [1, 2\n", NULL, NULL, NULL, "c.yaml", "line", &ok);
     CHECK(ok);
     expect_error(NULL, "LAKEHOUSE_CORE_WORKER_THREADS", "12x", NULL, "core.worker_threads",
                  "env LAKEHOUSE_CORE_WORKER_THREADS", &ok);
     CHECK(ok);
-    expect_error(NULL, NULL, NULL, "--web-listen=localhost", "web.listen", "flag --web-listen", &ok);
+    expect_error(NULL, NULL, NULL, "--web-listen=localhost", "web.listen", "flag --web-listen",
+                 &ok);
     CHECK(ok);
     expect_error(NULL, NULL, NULL, "--store-listen=h:99999", "store.listen", "host:port", &ok);
     CHECK(ok);
@@ -189,7 +191,8 @@ static void errors_name_key_and_source(void)
     CHECK(ok);
     expect_error(NULL, NULL, NULL, "--data-dir", "--data-dir", "needs a value", &ok);
     CHECK(ok);
-    expect_error(NULL, "LAKEHOUSE_CONFIG", "/nonexistent/x.yaml", NULL, "/nonexistent/x.yaml", "cannot open", &ok);
+    expect_error(NULL, "LAKEHOUSE_CONFIG", "/nonexistent/x.yaml", NULL, "/nonexistent/x.yaml",
+                 "cannot open", &ok);
     CHECK(ok);
 }
 
@@ -226,7 +229,9 @@ static void doc_lists_every_name(void)
     CHECK(f);
     lh_config_doc(f);
     fclose(f);
-    CHECK(strstr(text, "| `core.data_dir` | path | `LAKEHOUSE_DATA_DIR` | `--data-dir` | `./lakehouse-data` |"));
+    CHECK(strstr(
+        text,
+        "| `core.data_dir` | path | `LAKEHOUSE_DATA_DIR` | `--data-dir` | `./lakehouse-data` |"));
     CHECK(strstr(text, "`LAKEHOUSE_CONFIG` | `--config`"));
     CHECK(strstr(text, "`store.max_header_bytes` | integer | `LAKEHOUSE_STORE_MAX_HEADER_BYTES` | "
                        "`--store-max-header-bytes` | `65536`"));
@@ -240,12 +245,25 @@ static void doc_lists_every_name(void)
 
 /* Typed keys: durations, sizes and booleans parse; bounds are checked. */
 static const lh_config_key_t typed_keys[] = {
-    {.section = "ttest", .key = "wait", .def = "1h30m", .type = LH_CFG_DURATION, .max = 86400000,
+    {.section = "ttest",
+     .key = "wait",
+     .def = "1h30m",
+     .type = LH_CFG_DURATION,
+     .max = 86400000,
      .help = "a duration"},
-    {.section = "ttest", .key = "cap", .def = "64MiB", .type = LH_CFG_SIZE, .min = 1024,
+    {.section = "ttest",
+     .key = "cap",
+     .def = "64MiB",
+     .type = LH_CFG_SIZE,
+     .min = 1024,
      .help = "a size"},
     {.section = "ttest", .key = "on", .def = "no", .type = LH_CFG_BOOL, .help = "a bool"},
-    {.section = "ttest", .key = "n", .def = "5", .type = LH_CFG_INT, .min = 1, .max = 10,
+    {.section = "ttest",
+     .key = "n",
+     .def = "5",
+     .type = LH_CFG_INT,
+     .min = 1,
+     .max = 10,
      .help = "an int"},
 };
 
@@ -278,10 +296,10 @@ static void typed_values_and_bounds(void)
     CHECK_EQ_INT(lh_config_parse_size("2GiB", &v), 0);
     CHECK_EQ_INT(v, 2LL << 30);
     const char *bad_values[][2] = {
-        {"--ttest-wait=5x", "not a duration"},  {"--ttest-wait=2d", "between 0 and 86400000 ms"},
+        {"--ttest-wait=5x", "not a duration"},     {"--ttest-wait=2d", "between 0 and 86400000 ms"},
         {"--ttest-cap=12", "at least 1024 bytes"}, {"--ttest-cap=1.5MiB", "not a size"},
-        {"--ttest-on=maybe", "not a boolean"}, {"--ttest-n=11", "between 1 and 10"},
-        {"--ttest-n=0", "between 1 and 10"},    {"--ttest-wait=", "not a duration"},
+        {"--ttest-on=maybe", "not a boolean"},     {"--ttest-n=11", "between 1 and 10"},
+        {"--ttest-n=0", "between 1 and 10"},       {"--ttest-wait=", "not a duration"},
     };
     for (size_t i = 0; i < sizeof bad_values / sizeof bad_values[0]; i++) {
         const char *a[] = {bad_values[i][0]};
@@ -356,7 +374,6 @@ static const lh_test_t tests[] = {
 
 int main(int argc, char **argv)
 {
-    if (lh_cmd_register_modules() != 0)
-        return 1;
+    if (lh_cmd_register_modules() != 0) return 1;
     return lh_test_main(tests, argc, argv);
 }

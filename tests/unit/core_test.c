@@ -114,7 +114,11 @@ static void buf_xml_escape(void)
 }
 
 static int cleaned;
-static void mark(void *p) { (void)p; cleaned++; }
+static void mark(void *p)
+{
+    (void)p;
+    cleaned++;
+}
 
 static void arena_allocs_and_cleans(void)
 {

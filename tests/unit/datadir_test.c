@@ -18,12 +18,10 @@
 static int read_text(const char *path, char *buf, size_t cap)
 {
     int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     ssize_t n = read(fd, buf, cap - 1);
     close(fd);
-    if (n < 0)
-        return -1;
+    if (n < 0) return -1;
     buf[n] = '\0';
     return 0;
 }
@@ -80,8 +78,7 @@ static void lock_held_by_child_names_its_pid(void)
         close(hold[1]);
         close(up[0]);
         char ch = lh_datadir_open(&dd, dir, &e) == 0 ? 'y' : 'n';
-        if (write(up[1], &ch, 1) != 1)
-            _exit(1);
+        if (write(up[1], &ch, 1) != 1) _exit(1);
         if (read(hold[0], &ch, 1) < 0) /* wait until the parent is done */
             _exit(1);
         _exit(0);

@@ -17,23 +17,23 @@
 
 static char dir[128];
 
-#define TEST(name)                                                                          \
-    static void name##_body(lh_store_t **stp);                                              \
-    static void name(void)                                                                  \
-    {                                                                                       \
-        lh_store_t *st = NULL;                                                              \
-        lh_err_t e = {0};                                                                   \
-        snprintf(dir, sizeof dir, "%s", lh_test_tmpdir());                                  \
-        if (lh_store_open(&st, dir, &e) == 0 &&                                             \
-            lh_store_bucket_create(st, "b", "alice", 0, &e) == 0) {                         \
-            name##_body(&st);                                                               \
-        } else {                                                                            \
-            fprintf(stderr, "  open failed: %s\n", e.msg);                                  \
-            lh_test_failed_ = 1;                                                            \
-        }                                                                                   \
-        lh_store_close(st);                                                                 \
-        lh_test_rmtree(dir);                                                                \
-    }                                                                                       \
+#define TEST(name)                                                                                 \
+    static void name##_body(lh_store_t **stp);                                                     \
+    static void name(void)                                                                         \
+    {                                                                                              \
+        lh_store_t *st = NULL;                                                                     \
+        lh_err_t e = {0};                                                                          \
+        snprintf(dir, sizeof dir, "%s", lh_test_tmpdir());                                         \
+        if (lh_store_open(&st, dir, &e) == 0 &&                                                    \
+            lh_store_bucket_create(st, "b", "alice", 0, &e) == 0) {                                \
+            name##_body(&st);                                                                      \
+        } else {                                                                                   \
+            fprintf(stderr, "  open failed: %s\n", e.msg);                                         \
+            lh_test_failed_ = 1;                                                                   \
+        }                                                                                          \
+        lh_store_close(st);                                                                        \
+        lh_test_rmtree(dir);                                                                       \
+    }                                                                                              \
     static void name##_body(lh_store_t **stp)
 
 /* Completion record: how many ran, the last rc. */
@@ -44,7 +44,10 @@ typedef struct {
     char last_msg[600];
 } done_t;
 
-#define DONE_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, ""}
+#define DONE_INIT                                                                                  \
+    {                                                                                              \
+        PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, ""                           \
+    }
 
 static void on_done(void *arg, int rc, const lh_err_t *err)
 {
@@ -74,8 +77,7 @@ static int put_async(lh_store_t *st, const char *bucket, const char *key, const 
     lh_store_meta_t m = {.attrs = (char *)"{\"x\":1}"};
     snprintf(m.etag, sizeof m.etag, "e-%s", data);
     int rc = lh_store_put_begin_mem(st, bucket, strlen(data), &w);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if ((rc = lh_store_put_write(w, data, strlen(data), &e))) {
         lh_store_put_abort(w);
         return rc;
@@ -93,8 +95,7 @@ static int read_key(lh_store_t *st, const char *key, char *out, size_t cap)
     int rc = lh_store_get_mem(st, "b", key, strlen(key), &m, &fd, &b, &e);
     if (!rc) {
         snprintf(out, cap, "%.*s", (int)b.len, b.ptr ? b.ptr : "");
-        if (fd >= 0)
-            close(fd);
+        if (fd >= 0) close(fd);
         lh_store_meta_clear(&m);
     }
     lh_buf_free(&b);
@@ -123,7 +124,7 @@ TEST(async_conditions_and_missing_bucket_through_done)
     done_t d = DONE_INIT;
     char v[64];
     lh_store_put_cond_t inm = {.if_none_match_any = 1}, im = {.if_match = "e-first"},
-                  bad = {.if_match = "e-nope"};
+                        bad = {.if_match = "e-nope"};
     CHECK_EQ_INT(put_async(*stp, "b", "k", "first", &inm, &d), 0);
     wait_n(&d, 1);
     CHECK_EQ_INT(d.last_rc, 0);
@@ -149,7 +150,8 @@ TEST(async_memory_writer_never_spills)
     lh_err_t e = {0};
     char big[100];
     memset(big, 'x', sizeof big);
-    CHECK_EQ_INT(lh_store_put_begin_mem(*stp, "b", LH_STORE_INLINE_MAX_DEFAULT + 1, &w), LH_ETOOBIG);
+    CHECK_EQ_INT(lh_store_put_begin_mem(*stp, "b", LH_STORE_INLINE_MAX_DEFAULT + 1, &w),
+                 LH_ETOOBIG);
     CHECK_EQ_INT(lh_store_set_inline_max(*stp, 50), 0);
     CHECK_EQ_INT(lh_store_put_begin_mem(*stp, "b", 51, &w), LH_ETOOBIG);
     CHECK_EQ_INT(lh_store_put_begin_mem(*stp, "b", 10, &w), 0);

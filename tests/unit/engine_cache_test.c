@@ -18,23 +18,23 @@
 
 static char dir[128];
 
-#define TEST(name)                                                                          \
-    static void name##_body(lh_store_t *st);                                                \
-    static void name(void)                                                                  \
-    {                                                                                       \
-        lh_store_t *st = NULL;                                                              \
-        lh_err_t e = {0};                                                                   \
-        snprintf(dir, sizeof dir, "%s", lh_test_tmpdir());                                  \
-        if (lh_store_open(&st, dir, &e) == 0 &&                                             \
-            lh_store_bucket_create(st, "b", "alice", 0, &e) == 0) {                         \
-            name##_body(st);                                                                \
-        } else {                                                                            \
-            fprintf(stderr, "  open failed: %s\n", e.msg);                                  \
-            lh_test_failed_ = 1;                                                            \
-        }                                                                                   \
-        lh_store_close(st);                                                                 \
-        lh_test_rmtree(dir);                                                                \
-    }                                                                                       \
+#define TEST(name)                                                                                 \
+    static void name##_body(lh_store_t *st);                                                       \
+    static void name(void)                                                                         \
+    {                                                                                              \
+        lh_store_t *st = NULL;                                                                     \
+        lh_err_t e = {0};                                                                          \
+        snprintf(dir, sizeof dir, "%s", lh_test_tmpdir());                                         \
+        if (lh_store_open(&st, dir, &e) == 0 &&                                                    \
+            lh_store_bucket_create(st, "b", "alice", 0, &e) == 0) {                                \
+            name##_body(st);                                                                       \
+        } else {                                                                                   \
+            fprintf(stderr, "  open failed: %s\n", e.msg);                                         \
+            lh_test_failed_ = 1;                                                                   \
+        }                                                                                          \
+        lh_store_close(st);                                                                        \
+        lh_test_rmtree(dir);                                                                       \
+    }                                                                                              \
     static void name##_body(lh_store_t *st)
 
 /* Puts data under key with etag "e-<data>" (the first 60 bytes). */
@@ -45,8 +45,7 @@ static int put(lh_store_t *st, const char *key, const char *data)
     lh_store_meta_t m = {.attrs = (char *)"{\"ct\":\"text/plain\"}"};
     snprintf(m.etag, sizeof m.etag, "e-%.60s", data);
     int rc = lh_store_put_begin(st, "b", &w, &e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if ((rc = lh_store_put_write(w, data, strlen(data), &e))) {
         lh_store_put_abort(w);
         return rc;
@@ -65,8 +64,7 @@ static int get(lh_store_t *st, const char *key, char *out, size_t cap, int *from
     lh_buf_init(&b, 1 << 20);
     int rc = lh_store_get_mem(st, "b", key, strlen(key), &m, &fd, &b, &e);
     if (!rc) {
-        if (from_file)
-            *from_file = fd >= 0;
+        if (from_file) *from_file = fd >= 0;
         if (fd >= 0) {
             ssize_t n = pread(fd, out, cap - 1, 0);
             out[n > 0 ? n : 0] = 0;
@@ -76,8 +74,7 @@ static int get(lh_store_t *st, const char *key, char *out, size_t cap, int *from
         }
         char want[96];
         snprintf(want, sizeof want, "e-%.60s", out);
-        if (strcmp(m.etag, want))
-            rc = LH_ECORRUPT; /* body and metadata of different versions */
+        if (strcmp(m.etag, want)) rc = LH_ECORRUPT; /* body and metadata of different versions */
         lh_store_meta_clear(&m);
     }
     lh_buf_free(&b);
@@ -181,8 +178,7 @@ TEST(cache_failed_condition_keeps_entry_correct)
     CHECK_EQ_INT(lh_store_put_commit(w, "k", 1, &m, &cond, &e), LH_EPRECOND);
     CHECK_EQ_INT(get(st, "k", v, sizeof v, NULL), 0);
     CHECK_EQ_STR(v, "one");
-    if (cached(st, "k", v, sizeof v) == 0)
-        CHECK_EQ_STR(v, "one");
+    if (cached(st, "k", v, sizeof v) == 0) CHECK_EQ_STR(v, "one");
 }
 
 TEST(cache_multipart_complete_drops_entry)
@@ -266,7 +262,7 @@ TEST(cache_size_is_bounded_and_zero_disables)
     lh_store_cache_stats(st, &s);
     CHECK(s.bytes <= 64 << 10);
     CHECK(s.bytes > 0);
-    CHECK_EQ_INT(cached(st, "k199", v, sizeof v), 0); /* the most recent stays */
+    CHECK_EQ_INT(cached(st, "k199", v, sizeof v), 0);         /* the most recent stays */
     CHECK_EQ_INT(cached(st, "k000", v, sizeof v), LH_ENOENT); /* the oldest went */
     lh_store_set_cache_max(st, 0);
     lh_store_cache_stats(st, &s);
@@ -289,8 +285,7 @@ static void *race_writer(void *arg)
     char v[32];
     for (int i = 1; i <= 300; i++) {
         snprintf(v, sizeof v, "v%06d", i);
-        if (put(r->st, "k", v) != 0)
-            break;
+        if (put(r->st, "k", v) != 0) break;
         __atomic_store_n(&r->acked, i, __ATOMIC_SEQ_CST);
     }
     __atomic_store_n(&r->stop, 1, __ATOMIC_SEQ_CST);
@@ -305,13 +300,10 @@ static void *race_reader(void *arg)
     while (!__atomic_load_n(&r->stop, __ATOMIC_SEQ_CST)) {
         int before = __atomic_load_n(&r->acked, __ATOMIC_SEQ_CST);
         int rc = n++ % 2 ? cached(r->st, "k", v, sizeof v) : get(r->st, "k", v, sizeof v, NULL);
-        if (rc == LH_ECORRUPT)
-            __atomic_add_fetch(&r->torn, 1, __ATOMIC_SEQ_CST);
-        if (rc != 0)
-            continue;
+        if (rc == LH_ECORRUPT) __atomic_add_fetch(&r->torn, 1, __ATOMIC_SEQ_CST);
+        if (rc != 0) continue;
         int seen = (int)strtol(v + 1, NULL, 10);
-        if (seen < before)
-            __atomic_add_fetch(&r->stale, 1, __ATOMIC_SEQ_CST);
+        if (seen < before) __atomic_add_fetch(&r->stale, 1, __ATOMIC_SEQ_CST);
         __atomic_add_fetch(&r->reads, 1, __ATOMIC_SEQ_CST);
     }
     return NULL;
@@ -335,8 +327,7 @@ TEST(cache_concurrent_overwrites_never_stale)
     char v[64];
     CHECK_EQ_INT(get(st, "k", v, sizeof v, NULL), 0);
     CHECK_EQ_STR(v, "v000300");
-    if (cached(st, "k", v, sizeof v) == 0)
-        CHECK_EQ_STR(v, "v000300");
+    if (cached(st, "k", v, sizeof v) == 0) CHECK_EQ_STR(v, "v000300");
 }
 
 static const lh_test_t tests[] = {

@@ -16,10 +16,10 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <stdlib.h>
 #include <time.h>
 
 #include "store/engine.h"
@@ -51,8 +51,7 @@ static int count_files(const char *sub)
         struct dirent *de;
         while (d && (de = readdir(d)))
             n += de->d_name[0] != '.';
-        if (d)
-            closedir(d);
+        if (d) closedir(d);
     }
     return n;
 }
@@ -74,8 +73,7 @@ static int put(lh_store_t *st, const char *key, const char *data, size_t n, cons
     lh_store_meta_t m = {0};
     snprintf(m.etag, sizeof m.etag, "%s", etag);
     int rc = lh_store_put_begin(st, "b", &w, NULL);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if ((rc = lh_store_put_write(w, data, n, NULL))) {
         lh_store_put_abort(w);
         return rc;
@@ -90,8 +88,7 @@ static int check_version(lh_store_t *st, const char *key, long *tag_out)
     lh_store_meta_t m;
     int fd;
     int rc = lh_store_get(st, "b", key, strlen(key), &m, &fd, NULL);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     char *end;
     long tag = strtol(m.etag, &end, 10);
     size_t n = body_of((unsigned)tag, want);
@@ -101,8 +98,7 @@ static int check_version(lh_store_t *st, const char *key, long *tag_out)
     close(fd);
     int bad = *end || m.size != (int64_t)n || got_n != (ssize_t)n || memcmp(got, want, n);
     lh_store_meta_clear(&m);
-    if (tag_out)
-        *tag_out = tag;
+    if (tag_out) *tag_out = tag;
     return bad ? LH_ECORRUPT : 0;
 }
 
@@ -133,8 +129,7 @@ static void child_put(const char *point, unsigned tag)
     setrlimit(RLIMIT_CORE, &no_core);
     lh_store_set_crash_point(point);
     lh_store_t *st;
-    if (lh_store_open(&st, dir, NULL))
-        _exit(3);
+    if (lh_store_open(&st, dir, NULL)) _exit(3);
     size_t n = body_of(tag, buf);
     char etag[16];
     snprintf(etag, sizeof etag, "%u", tag);
@@ -157,20 +152,17 @@ static int crash_once(const char *point, int big, int old)
         goto out;
     char etag[16];
     snprintf(etag, sizeof etag, "%ld", old_tag);
-    if (old && put(st, "k", buf, body_of((unsigned)old_tag, buf), etag))
-        goto out;
+    if (old && put(st, "k", buf, body_of((unsigned)old_tag, buf), etag)) goto out;
     lh_store_close(st);
     pid_t pid = fork();
-    if (pid == 0)
-        child_put(point, (unsigned)new_tag);
+    if (pid == 0) child_put(point, (unsigned)new_tag);
     int status;
     waitpid(pid, &status, 0);
     if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT) {
         fprintf(stderr, "  %s: child did not abort (status %d)\n", point, status);
         goto out;
     }
-    if (lh_store_open(&st, dir, NULL))
-        goto out;
+    if (lh_store_open(&st, dir, NULL)) goto out;
     long tag = 0;
     int rc = check_version(st, "k", &tag);
     long want = !strcmp(point, "after_index") ? new_tag : old_tag;
@@ -234,11 +226,9 @@ static void *storm_thread(void *arg)
         size_t n = body_of(tag, buf);
         snprintf(key, sizeof key, "t%d-%06u", s->t % 10, i % 1000000);
         snprintf(etag, sizeof etag, "%u", tag);
-        if (put(s->st, i % 4 == 3 ? "hot" : key, buf, n, etag))
-            _exit(5);
+        if (put(s->st, i % 4 == 3 ? "hot" : key, buf, n, etag)) _exit(5);
         if (i % 4 != 3) {
-            if (write(s->pipe_fd, key, sizeof key) != sizeof key)
-                _exit(6);
+            if (write(s->pipe_fd, key, sizeof key) != sizeof key) _exit(6);
         }
     }
     return NULL;
@@ -249,8 +239,7 @@ static void storm_child(int pipe_fd)
     lh_store_t *st;
     pthread_t th[STORM_THREADS];
     storm_t s[STORM_THREADS];
-    if (lh_store_open(&st, dir, NULL))
-        _exit(3);
+    if (lh_store_open(&st, dir, NULL)) _exit(3);
     for (int t = 0; t < STORM_THREADS; t++) {
         s[t] = (storm_t){st, t, pipe_fd};
         pthread_create(&th[t], NULL, storm_thread, &s[t]);
@@ -295,7 +284,7 @@ static void sigkill_storm_keeps_acknowledged(void)
     lh_store_t *st = NULL;
     int p[2], nkeys = 0, trunc = 1;
     counts_t cnt = {0};
-    char (*keys)[16] = malloc(sizeof *keys * MAX_ACKED);
+    char(*keys)[16] = malloc(sizeof *keys * MAX_ACKED);
     dir_make();
     CHECK(keys);
     CHECK_EQ_INT(lh_store_open(&st, dir, NULL), 0);

@@ -37,22 +37,22 @@ static void dir_remove(void)
 }
 
 /* Each test body runs between dir_make and dir_remove. */
-#define TEST(name)                                                                          \
-    static void name##_body(lh_store_t *st, lh_store_t **stp);                              \
-    static void name(void)                                                                  \
-    {                                                                                       \
-        lh_store_t *st = NULL;                                                              \
-        lh_err_t e = {0};                                                                   \
-        dir_make();                                                                         \
-        if (lh_store_open(&st, dir, &e) == 0) {                                             \
-            name##_body(st, &st);                                                           \
-            lh_store_close(st);                                                             \
-        } else {                                                                            \
-            fprintf(stderr, "  open failed: %s\n", e.msg);                                  \
-            lh_test_failed_ = 1;                                                            \
-        }                                                                                   \
-        dir_remove();                                                                       \
-    }                                                                                       \
+#define TEST(name)                                                                                 \
+    static void name##_body(lh_store_t *st, lh_store_t **stp);                                     \
+    static void name(void)                                                                         \
+    {                                                                                              \
+        lh_store_t *st = NULL;                                                                     \
+        lh_err_t e = {0};                                                                          \
+        dir_make();                                                                                \
+        if (lh_store_open(&st, dir, &e) == 0) {                                                    \
+            name##_body(st, &st);                                                                  \
+            lh_store_close(st);                                                                    \
+        } else {                                                                                   \
+            fprintf(stderr, "  open failed: %s\n", e.msg);                                         \
+            lh_test_failed_ = 1;                                                                   \
+        }                                                                                          \
+        dir_remove();                                                                              \
+    }                                                                                              \
     static void name##_body(lh_store_t *st, lh_store_t **stp)
 
 static int put(lh_store_t *st, const char *bucket, const char *key, const char *data, size_t n,
@@ -62,8 +62,7 @@ static int put(lh_store_t *st, const char *bucket, const char *key, const char *
     lh_store_meta_t m = {.attrs = (char *)attrs};
     snprintf(m.etag, sizeof m.etag, "%s", etag);
     int rc = lh_store_put_begin(st, bucket, &w, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if ((rc = lh_store_put_write(w, data, n, e))) {
         lh_store_put_abort(w);
         return rc;
@@ -79,16 +78,12 @@ static long get_all(lh_store_t *st, const char *bucket, const char *key, char *b
 {
     int fd;
     lh_store_meta_t tmp;
-    if (!m)
-        m = &tmp;
-    if (lh_store_get(st, bucket, key, strlen(key), m, &fd, NULL))
-        return -1;
+    if (!m) m = &tmp;
+    if (lh_store_get(st, bucket, key, strlen(key), m, &fd, NULL)) return -1;
     long n = (long)read(fd, buf, cap - 1);
     close(fd);
-    if (m == &tmp)
-        lh_store_meta_clear(m);
-    if (n >= 0)
-        buf[n] = 0;
+    if (m == &tmp) lh_store_meta_clear(m);
+    if (n >= 0) buf[n] = 0;
     return n;
 }
 
@@ -107,8 +102,7 @@ static int count_files(const char *sub)
         struct dirent *de;
         while (d && (de = readdir(d)))
             n += de->d_name[0] != '.';
-        if (d)
-            closedir(d);
+        if (d) closedir(d);
     }
     return n;
 }
@@ -124,13 +118,13 @@ static int collect_fn(const lh_store_list_entry_t *e, void *arg)
     collect_t *c = arg;
     int n = snprintf(c->out + c->len, sizeof c->out - c->len, "%s%s%.*s", c->len ? "," : "",
                      e->is_prefix ? "P:" : "", (int)e->key_len, e->key);
-    if (n > 0 && (size_t)n < sizeof c->out - c->len)
-        c->len += (size_t)n;
+    if (n > 0 && (size_t)n < sizeof c->out - c->len) c->len += (size_t)n;
     return 0;
 }
 
 static int list_page(lh_store_t *st, const char *prefix, const char *delim, const char *after,
-                     size_t after_len, int max, collect_t *c, int *trunc, char *marker, size_t *mlen)
+                     size_t after_len, int max, collect_t *c, int *trunc, char *marker,
+                     size_t *mlen)
 {
     lh_store_list_opts_t o = {prefix, strlen(prefix), delim, strlen(delim), after, after_len, max};
     return lh_store_list(st, "b", &o, collect_fn, c, trunc, marker, mlen, NULL);
@@ -144,13 +138,11 @@ static int list_all(lh_store_t *st, const char *prefix, const char *delim, const
     size_t mlen = after ? strlen(after) : 0;
     int trunc = 1, pages = 0;
     memset(c, 0, sizeof *c);
-    if (after)
-        memcpy(marker, after, mlen + 1);
+    if (after) memcpy(marker, after, mlen + 1);
     while (trunc && pages++ < 1000) {
         /* start_after and next_marker share one buffer, as a caller's token would */
         int rc = list_page(st, prefix, delim, marker, mlen, max, c, &trunc, marker, &mlen);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     return trunc ? -1 : 0;
 }
@@ -332,7 +324,8 @@ TEST(list_byte_order_five_keys)
     CHECK_EQ_INT(trunc, 0);
     CHECK_EQ_INT(mlen, 0);
     o.max_keys = 10;
-    CHECK_EQ_INT(lh_store_list(st, "nob", &o, collect_fn, &c, &trunc, marker, &mlen, &e), LH_ENOENT);
+    CHECK_EQ_INT(lh_store_list(st, "nob", &o, collect_fn, &c, &trunc, marker, &mlen, &e),
+                 LH_ENOENT);
     CHECK_EQ_STR(e.msg, "no such bucket");
 }
 
@@ -387,9 +380,21 @@ TEST(list_start_after)
 
 TEST(list_delimiter_seek_nested)
 {
-    static const char *const keys[] = {"x/1/a", "x/1/b/c", "x/1/b/d", "x/2/a", "x/2", "x/3--q--r",
-                                       "x/3--s", "y", "p\xff\xff/a", "p\xff\xff/b", "q\xff" "1",
-                                       "q\xff" "2", "r"};
+    static const char *const keys[] = {"x/1/a",
+                                       "x/1/b/c",
+                                       "x/1/b/d",
+                                       "x/2/a",
+                                       "x/2",
+                                       "x/3--q--r",
+                                       "x/3--s",
+                                       "y",
+                                       "p\xff\xff/a",
+                                       "p\xff\xff/b",
+                                       "q\xff"
+                                       "1",
+                                       "q\xff"
+                                       "2",
+                                       "r"};
     collect_t c;
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, NULL), 0);
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
@@ -401,7 +406,9 @@ TEST(list_delimiter_seek_nested)
     CHECK_EQ_INT(list_all(st, "x/", "--", NULL, 2, &c), 0);
     CHECK_EQ_STR(c.out, "x/1/a,x/1/b/c,x/1/b/d,x/2,x/2/a,P:x/3--");
     CHECK_EQ_INT(list_all(st, "", "/", NULL, 1, &c), 0);
-    CHECK_EQ_STR(c.out, "P:p\xff\xff/,q\xff" "1,q\xff" "2,r,P:x/,y");
+    CHECK_EQ_STR(c.out, "P:p\xff\xff/,q\xff"
+                        "1,q\xff"
+                        "2,r,P:x/,y");
     CHECK_EQ_INT(list_all(st, "", "\xff", NULL, 1, &c), 0); /* seek must carry past 0xff */
     CHECK_EQ_STR(c.out, "P:p\xff,P:q\xff,r,x/1/a,x/1/b/c,x/1/b/d,x/2,x/2/a,x/3--q--r,x/3--s,y");
 }
@@ -480,8 +487,7 @@ static int part(lh_store_t *st, const char *up, int n, const char *data, const c
 {
     lh_store_writer_t *w;
     int rc = lh_store_part_begin(st, "b", up, &w, NULL);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if ((rc = lh_store_put_write(w, data, strlen(data), NULL))) {
         lh_store_put_abort(w);
         return rc;
@@ -494,8 +500,7 @@ static int count_uploads(const lh_store_mpu_t *u, void *arg)
     collect_t *c = arg;
     int n = snprintf(c->out + c->len, sizeof c->out - c->len, "%s%.*s", c->len ? "," : "",
                      (int)u->key_len, u->key);
-    if (n > 0)
-        c->len += (size_t)n;
+    if (n > 0) c->len += (size_t)n;
     return 0;
 }
 
@@ -534,7 +539,8 @@ TEST(multipart_complete_in_part_order)
     CHECK_EQ_INT(p[0].part_number, 2);
     lh_store_parts_free(p, n);
     collect_t c = {0};
-    CHECK_EQ_INT(lh_store_mpu_list(st, "b", "", 0, NULL, NULL, 1000, count_uploads, &c, &trunc, &e), 0);
+    CHECK_EQ_INT(lh_store_mpu_list(st, "b", "", 0, NULL, NULL, 1000, count_uploads, &c, &trunc, &e),
+                 0);
     CHECK_EQ_STR(c.out, "big");
     int parts[] = {1, 2};
     lh_store_meta_t m = {.etag = "abc-2"};
@@ -556,7 +562,8 @@ TEST(multipart_complete_in_part_order)
     CHECK_EQ_INT(lh_store_mpu_complete(st, "b", up, parts, 1, &m, &inm, &e), LH_EPRECOND);
     CHECK_EQ_INT(lh_store_mpu_get(st, "b", up, &u, &e), 0);
     lh_store_mpu_clear(&u);
-    CHECK_EQ_INT(lh_store_mpu_complete(st, "b", up, parts, 2, &m, NULL, &e), LH_EINVAL); /* no part 2 */
+    CHECK_EQ_INT(lh_store_mpu_complete(st, "b", up, parts, 2, &m, NULL, &e),
+                 LH_EINVAL); /* no part 2 */
     CHECK_EQ_INT(count_files("data"), 2);
 }
 
@@ -579,14 +586,17 @@ TEST(multipart_abort_and_unknown)
     CHECK_EQ_INT(part(st, up, 0, "aaa", "m"), LH_EINVAL);
     CHECK_EQ_INT(count_files("data"), 1);
     collect_t c = {0};
-    CHECK_EQ_INT(lh_store_mpu_list(st, "b", "", 0, NULL, NULL, 1, count_uploads, &c, &trunc, &e), 0);
+    CHECK_EQ_INT(lh_store_mpu_list(st, "b", "", 0, NULL, NULL, 1, count_uploads, &c, &trunc, &e),
+                 0);
     CHECK_EQ_STR(c.out, "k1");
     CHECK_EQ_INT(trunc, 1);
     memset(&c, 0, sizeof c);
-    CHECK_EQ_INT(lh_store_mpu_list(st, "b", "", 0, "k1", NULL, 10, count_uploads, &c, &trunc, &e), 0);
+    CHECK_EQ_INT(lh_store_mpu_list(st, "b", "", 0, "k1", NULL, 10, count_uploads, &c, &trunc, &e),
+                 0);
     CHECK_EQ_STR(c.out, "k2");
     memset(&c, 0, sizeof c);
-    CHECK_EQ_INT(lh_store_mpu_list(st, "b", "k2", 2, NULL, NULL, 10, count_uploads, &c, &trunc, &e), 0);
+    CHECK_EQ_INT(lh_store_mpu_list(st, "b", "k2", 2, NULL, NULL, 10, count_uploads, &c, &trunc, &e),
+                 0);
     CHECK_EQ_STR(c.out, "k2");
     CHECK_EQ_INT(trunc, 0);
     CHECK_EQ_INT(lh_store_mpu_abort(st, "b", up, &e), 0);
@@ -603,8 +613,7 @@ static int bucket_names(const lh_store_bucket_t *b, void *arg)
     collect_t *c = arg;
     int n = snprintf(c->out + c->len, sizeof c->out - c->len, "%s%s:%s:%d", c->len ? "," : "",
                      b->name, b->owner, b->public_read);
-    if (n > 0)
-        c->len += (size_t)n;
+    if (n > 0) c->len += (size_t)n;
     return 0;
 }
 
@@ -683,10 +692,8 @@ static int data_names(char (*names)[64], int max)
         DIR *d = opendir(path);
         struct dirent *de;
         while (d && (de = readdir(d)))
-            if (de->d_name[0] != '.' && n < max)
-                snprintf(names[n++], 64, "%.63s", de->d_name);
-        if (d)
-            closedir(d);
+            if (de->d_name[0] != '.' && n < max) snprintf(names[n++], 64, "%.63s", de->d_name);
+        if (d) closedir(d);
     }
     return n;
 }
@@ -776,8 +783,7 @@ TEST(inline_spill_mid_write)
     int tmp_before = -1, tmp_after = -1;
     for (size_t off = 0; off < sizeof body; off += 1000) {
         CHECK_EQ_INT(lh_store_put_write(w, body + off, 1000, &e), 0);
-        if (off + 1000 == 65000)
-            tmp_before = count_files("tmp"); /* 65000 bytes: still in memory */
+        if (off + 1000 == 65000) tmp_before = count_files("tmp"); /* 65000 bytes: still in memory */
         if (off + 1000 == 66000)
             tmp_after = count_files("tmp"); /* past the limit: spilled to tmp/ */
     }
@@ -849,13 +855,11 @@ static int sendfile_check(int fd, int out, int in, off_t off, size_t len, const 
     size_t sent = 0, rd = 0;
     while (sent < len) {
         ssize_t r = sendfile(out, fd, &off, len - sent);
-        if (r <= 0)
-            return -1;
+        if (r <= 0) return -1;
         sent += (size_t)r;
         while (rd < sent) { /* drain so the socket or pipe never fills */
             ssize_t n = read(in, got + rd, sent - rd);
-            if (n <= 0)
-                return -1;
+            if (n <= 0) return -1;
             rd += (size_t)n;
         }
     }
@@ -905,7 +909,7 @@ TEST(inline_disabled_by_zero)
     CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
     CHECK_EQ_INT(PUTS(st, "b", "f", "file body"), 0);
     CHECK_EQ_INT(count_files("data"), 1); /* inlining off: even 9 bytes get a file */
-    lh_store_writer_t *w; /* a writer begun while off keeps its file */
+    lh_store_writer_t *w;                 /* a writer begun while off keeps its file */
     CHECK_EQ_INT(lh_store_put_begin(st, "b", &w, &e), 0);
     CHECK_EQ_INT(count_files("tmp"), 1);
     CHECK_EQ_INT(lh_store_set_inline_max(st, 16), 0);
@@ -1026,10 +1030,8 @@ static long rss_kb(void)
 {
     long pages = 0, res = 0;
     FILE *f = fopen("/proc/self/statm", "r");
-    if (f && fscanf(f, "%ld %ld", &pages, &res) != 2)
-        res = 0;
-    if (f)
-        fclose(f);
+    if (f && fscanf(f, "%ld %ld", &pages, &res) != 2) res = 0;
+    if (f) fclose(f);
     return res * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
@@ -1049,7 +1051,8 @@ TEST(list_100k_keys_memory_bounded)
         long n = 0;
         while (trunc) {
             lh_store_list_opts_t o = {"", 0, delims[d], strlen(delims[d]), marker, mlen, 1000};
-            CHECK_EQ_INT(lh_store_list(st, "b", &o, count_entries, &n, &trunc, marker, &mlen, &e), 0);
+            CHECK_EQ_INT(lh_store_list(st, "b", &o, count_entries, &n, &trunc, marker, &mlen, &e),
+                         0);
             long now = rss_kb();
             peak = now > peak ? now : peak;
         }

@@ -687,7 +687,8 @@ static void respond_head_and_body_in_one_send(void)
     CHECK_EQ_INT(tconnect(&c), 0);
     for (int i = 0; i < 20; i++) {
         c.len = 0;
-        CHECK_EQ_INT(csends(&c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"), 0);
+        CHECK_EQ_INT(csends(&c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"),
+                     0);
         CHECK(cfill(&c) > 0);
         CHECK(c.len > 5 && !memcmp(c.buf + c.len - 9, "\r\n\r\nhello", 9));
     }
@@ -1134,7 +1135,8 @@ static void head_deadline_408(void)
     CHECK_EQ_INT(read_resp(&c, &r, 0), 0);
     CHECK_EQ_INT(r.status, 404);
     lh_buf_free(&r.body);
-    const char *slow = "GET /slow HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const char *slow =
+        "GET /slow HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     int answered = 0;
     for (size_t i = 0; i < strlen(slow) && !answered; i++) { /* a slowloris: a byte every 100 ms */
         if (csend(&c, slow + i, 1)) break;

@@ -24,8 +24,7 @@ static lh_meta_t *open_meta(const char *dir)
 {
     lh_meta_t *m = NULL;
     lh_err_t err = {0};
-    if (lh_meta_open(&m, dir, &err) != 0)
-        fprintf(stderr, "  open: %s\n", err.msg);
+    if (lh_meta_open(&m, dir, &err) != 0) fprintf(stderr, "  open: %s\n", err.msg);
     return m;
 }
 
@@ -35,8 +34,7 @@ static int count(lh_meta_t *m, const char *sql)
     int n = -1;
     lh_meta_lock(m);
     if (sqlite3_prepare_v2(lh_meta_db(m), sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int(st, 0);
+        if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
     }
     lh_meta_unlock(m);
@@ -104,8 +102,11 @@ static void own_database_same_scheme(void)
     /* made before the shared scheme: user_version 2 means 1 and 2 are in */
     snprintf(path, sizeof path, "%s/legacy.db", lh_test_tmpdir());
     CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
-    CHECK_EQ_INT(sqlite3_exec(db, "CREATE TABLE a(x INTEGER); INSERT INTO a VALUES (1);"
-                                  "PRAGMA user_version=2;", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_exec(db,
+                              "CREATE TABLE a(x INTEGER); INSERT INTO a VALUES (1);"
+                              "PRAGMA user_version=2;",
+                              NULL, NULL, NULL),
+                 SQLITE_OK);
     CHECK_EQ_INT(lh_sqlite_migrate(db, three, 3, &err), 0);
     CHECK_EQ_INT(db_count(db, "SELECT SUM(x) FROM a"), 3); /* only migration 3 ran */
     CHECK_EQ_INT(db_count(db, "SELECT COUNT(*) FROM schema_migrations WHERE module='own'"), 3);
@@ -174,14 +175,12 @@ static int found_in_files(const char *dir, const char *needle)
         static char buf[1 << 20];
         snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
         int fd = open(p, O_RDONLY);
-        if (fd < 0)
-            continue;
+        if (fd < 0) continue;
         ssize_t n = read(fd, buf, sizeof buf);
         close(fd);
         found = n > 0 && memmem(buf, (size_t)n, needle, strlen(needle)) != NULL;
     }
-    if (d)
-        closedir(d);
+    if (d) closedir(d);
     return found;
 }
 
@@ -235,9 +234,10 @@ static void b64d(const char *s, unsigned char *out, size_t cap, long *n)
  * client proof, over the RFC's AuthMessage. */
 static void scram_matches_rfc7677(void)
 {
-    const char *am = "n=user,r=rOprNGfwEbeRWgbNEkqO,"
-                     "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,"
-                     "i=4096,c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
+    const char *am =
+        "n=user,r=rOprNGfwEbeRWgbNEkqO,"
+        "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,"
+        "i=4096,c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
     unsigned char salt[32], stored[40], server[40], proof[40], sig[32], ck[32], h[32];
     char v[LH_META_SCRAM_MAX], b64[64];
     long n;

@@ -159,7 +159,8 @@ static int rec_put_fd(void *impl, const char *b, const char *k, int fd, int64_t 
     R.put_fd_size = size;
     return 0;
 }
-static int rec_head(void *impl, const char *b, const char *k, lh_objstore_meta_t *out, lh_err_t *err)
+static int rec_head(void *impl, const char *b, const char *k, lh_objstore_meta_t *out,
+                    lh_err_t *err)
 {
     rec_op("head");
     return 0;
@@ -825,7 +826,13 @@ static void run_remote_named(void (*fn)(lh_objstore_t *, const char *), const ch
     snprintf(bucket, sizeof bucket, "t-%s-%ld", name, (long)getpid());
     for (char *p = bucket; *p; p++)
         *p = *p == '_' ? '-' : *p;
-    int rc = lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = g_endpoint, .region = "us-east-1", .access_key = g_ak, .secret_key = g_sk, .path_style = 1}, &err);
+    int rc = lh_objstore_open_s3(&os,
+                                 &(lh_objstore_s3_opts_t){.endpoint = g_endpoint,
+                                                          .region = "us-east-1",
+                                                          .access_key = g_ak,
+                                                          .secret_key = g_sk,
+                                                          .path_style = 1},
+                                 &err);
     if (rc == 0) rc = lh_objstore_bucket_create(os, bucket, &err);
     if (rc) fprintf(stderr, "  remote setup against %s: %s\n", g_endpoint, err.msg);
     if (rc == 0) {
@@ -847,7 +854,14 @@ static void s3_wrong_secret_is_eauth(void)
     CHECK(!g_remote_error[0]);
     lh_objstore_t *os = NULL;
     lh_err_t err = {0};
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = g_endpoint, .region = NULL, .access_key = g_ak, .secret_key = "not-the-secret", .path_style = 1}, &err), 0);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os,
+                                     &(lh_objstore_s3_opts_t){.endpoint = g_endpoint,
+                                                              .region = NULL,
+                                                              .access_key = g_ak,
+                                                              .secret_key = "not-the-secret",
+                                                              .path_style = 1},
+                                     &err),
+                 0);
     int rc = lh_objstore_head(os, "lake", "k", NULL, &err);
     lh_objstore_close(os);
     CHECK(rc == LH_EAUTH || rc == LH_EPERM);
@@ -860,7 +874,14 @@ static void s3_unknown_key_is_refused(void)
     CHECK(!g_remote_error[0]);
     lh_objstore_t *os = NULL;
     lh_err_t err = {0};
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = g_endpoint, .region = NULL, .access_key = "nosuchuser", .secret_key = "x", .path_style = 1}, &err), 0);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os,
+                                     &(lh_objstore_s3_opts_t){.endpoint = g_endpoint,
+                                                              .region = NULL,
+                                                              .access_key = "nosuchuser",
+                                                              .secret_key = "x",
+                                                              .path_style = 1},
+                                     &err),
+                 0);
     lh_buf_t b;
     lh_buf_init(&b, 0);
     int rc = lh_objstore_get_buf(os, "lake", "k", 0, -1, &b, NULL, &err);
@@ -874,7 +895,14 @@ static void s3_connection_refused_is_eio(void)
     /* port 1: nobody listens there */
     lh_objstore_t *os = NULL;
     lh_err_t err = {0};
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = "http://127.0.0.1:1", .region = NULL, .access_key = "a", .secret_key = "b", .path_style = 1}, &err), 0);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os,
+                                     &(lh_objstore_s3_opts_t){.endpoint = "http://127.0.0.1:1",
+                                                              .region = NULL,
+                                                              .access_key = "a",
+                                                              .secret_key = "b",
+                                                              .path_style = 1},
+                                     &err),
+                 0);
     int rc = lh_objstore_head(os, "b", "k", NULL, &err);
     lh_objstore_close(os);
     CHECK_EQ_INT(rc, LH_EIO);
@@ -977,7 +1005,13 @@ static int canned_open(canned_t *cs, lh_objstore_t **os)
     char ep[64];
     lh_err_t err = {0};
     snprintf(ep, sizeof ep, "http://127.0.0.1:%d", cs->port);
-    return lh_objstore_open_s3(os, &(lh_objstore_s3_opts_t){.endpoint = ep, .region = NULL, .access_key = "ak", .secret_key = "sk", .path_style = 1}, &err);
+    return lh_objstore_open_s3(os,
+                               &(lh_objstore_s3_opts_t){.endpoint = ep,
+                                                        .region = NULL,
+                                                        .access_key = "ak",
+                                                        .secret_key = "sk",
+                                                        .path_style = 1},
+                               &err);
 }
 
 static void s3_errors_map_to_codes(void)
@@ -1174,11 +1208,46 @@ static void s3_open_rejects_bad_endpoints(void)
 {
     lh_objstore_t *os = NULL;
     lh_err_t err = {0};
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = "ftp://x", .region = NULL, .access_key = "a", .secret_key = "b", .path_style = 1}, &err), LH_EINVAL);
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = "http://", .region = NULL, .access_key = "a", .secret_key = "b", .path_style = 1}, &err), LH_EINVAL);
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = "http://h/prefix", .region = NULL, .access_key = "a", .secret_key = "b", .path_style = 1}, &err), LH_EINVAL);
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = "http://u:p@h", .region = NULL, .access_key = "a", .secret_key = "b", .path_style = 1}, &err), LH_EINVAL);
-    CHECK_EQ_INT(lh_objstore_open_s3(&os, &(lh_objstore_s3_opts_t){.endpoint = "https://h:8443/", .region = NULL, .access_key = "a", .secret_key = "b", .path_style = 0}, &err), 0);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os,
+                                     &(lh_objstore_s3_opts_t){.endpoint = "ftp://x",
+                                                              .region = NULL,
+                                                              .access_key = "a",
+                                                              .secret_key = "b",
+                                                              .path_style = 1},
+                                     &err),
+                 LH_EINVAL);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os,
+                                     &(lh_objstore_s3_opts_t){.endpoint = "http://",
+                                                              .region = NULL,
+                                                              .access_key = "a",
+                                                              .secret_key = "b",
+                                                              .path_style = 1},
+                                     &err),
+                 LH_EINVAL);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os,
+                                     &(lh_objstore_s3_opts_t){.endpoint = "http://h/prefix",
+                                                              .region = NULL,
+                                                              .access_key = "a",
+                                                              .secret_key = "b",
+                                                              .path_style = 1},
+                                     &err),
+                 LH_EINVAL);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os,
+                                     &(lh_objstore_s3_opts_t){.endpoint = "http://u:p@h",
+                                                              .region = NULL,
+                                                              .access_key = "a",
+                                                              .secret_key = "b",
+                                                              .path_style = 1},
+                                     &err),
+                 LH_EINVAL);
+    CHECK_EQ_INT(lh_objstore_open_s3(&os,
+                                     &(lh_objstore_s3_opts_t){.endpoint = "https://h:8443/",
+                                                              .region = NULL,
+                                                              .access_key = "a",
+                                                              .secret_key = "b",
+                                                              .path_style = 0},
+                                     &err),
+                 0);
     CHECK_EQ_STR(lh_objstore_kind(os), "s3");
     lh_objstore_close(os);
 }
@@ -1191,9 +1260,10 @@ static void lake_from_config(void)
     lh_config_t *cfg;
     lh_err_t err = {0};
     int argc = 0;
-    const char *vars[] = {"AWS_ENDPOINT_URL", "LAKEHOUSE_S3_ENDPOINT", "AWS_ACCESS_KEY_ID",
-                          "AWS_SECRET_ACCESS_KEY", "LAKEHOUSE_ACCESS_KEY", "LAKEHOUSE_SECRET_KEY"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) unsetenv(vars[i]);
+    const char *vars[] = {"AWS_ENDPOINT_URL",      "LAKEHOUSE_S3_ENDPOINT", "AWS_ACCESS_KEY_ID",
+                          "AWS_SECRET_ACCESS_KEY", "LAKEHOUSE_ACCESS_KEY",  "LAKEHOUSE_SECRET_KEY"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        unsetenv(vars[i]);
     CHECK_EQ_INT(lh_config_register(lh_objstore_lake_keys, lh_objstore_nlake_keys), 0);
     CHECK_EQ_INT(lh_config_load(&cfg, &argc, NULL, &err), 0);
     CHECK_EQ_INT(lh_objstore_open_lake(&os, cfg, &err), LH_ENOENT);
@@ -1211,7 +1281,8 @@ static void lake_from_config(void)
     CHECK_EQ_STR(lh_objstore_kind(os), "s3");
     lh_objstore_close(os);
     lh_config_free(cfg);
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) unsetenv(vars[i]);
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        unsetenv(vars[i]);
 }
 
 /* 1 when GET http://<web>/readyz answers 200 (every role of the server ready). */
@@ -1350,7 +1421,7 @@ static const lh_test_t tests[] = {
 #endif
 #if HAVE_REMOTE
         {"s3/open_rejects_bad_endpoints", s3_open_rejects_bad_endpoints},
-        {"s3/lake_from_config", lake_from_config},
+    {"s3/lake_from_config", lake_from_config},
     {"s3/connection_refused_is_eio", s3_connection_refused_is_eio},
     {"s3/errors_map_to_codes", s3_errors_map_to_codes},
     {"s3/retries_5xx_for_idempotent_requests", s3_retries_5xx_for_idempotent_requests},

@@ -31,10 +31,8 @@ static int rfc_first(lh_scram_t *sc, const char *client_first)
 {
     char v[256], out[LH_SCRAM_MSG_MAX];
     rfc_verifier(v, sizeof v);
-    if (lh_scram_server_start(sc, S(client_first)))
-        return -1;
-    if (lh_scram_server_first(sc, v, SNONCE, out, sizeof out))
-        return -2;
+    if (lh_scram_server_start(sc, S(client_first))) return -1;
+    if (lh_scram_server_first(sc, v, SNONCE, out, sizeof out)) return -2;
     return strcmp(client_first, CLIENT_FIRST) || !strcmp(out, SERVER_FIRST) ? 0 : -3;
 }
 
@@ -80,8 +78,8 @@ static void client_rejects_a_forged_server(void)
     CHECK_EQ_INT(lh_scram_client_verify(&c, S("e=invalid-proof")), LH_EAUTH);
     /* a server nonce that does not extend the client's */
     CHECK_EQ_INT(lh_scram_client_first(&c, "user", CNONCE, out, sizeof out), 0);
-    CHECK_EQ_INT(lh_scram_client_final(&c, PASSWORD, S("r=xyz" SNONCE ",s=" SALT64 ",i=4096"),
-                                       out, sizeof out),
+    CHECK_EQ_INT(lh_scram_client_final(&c, PASSWORD, S("r=xyz" SNONCE ",s=" SALT64 ",i=4096"), out,
+                                       sizeof out),
                  LH_EPROTO);
 }
 
@@ -163,9 +161,8 @@ static void client_first_errors(void)
  * an empty user (PostgreSQL's libpq), extensions after the nonce. */
 static void client_first_accepted_forms(void)
 {
-    static const char *const ok[] = {
-        "n,a=user,n=user,r=" CNONCE, "y,,n=user,r=" CNONCE, "n,,n=,r=" CNONCE,
-        "n,,n=user,r=" CNONCE ",x=ext"};
+    static const char *const ok[] = {"n,a=user,n=user,r=" CNONCE, "y,,n=user,r=" CNONCE,
+                                     "n,,n=,r=" CNONCE, "n,,n=user,r=" CNONCE ",x=ext"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         lh_scram_t sc;
         CHECK_EQ_INT(lh_scram_server_start(&sc, S(ok[i])), 0);
@@ -186,8 +183,8 @@ static const struct {
      LH_EPROTO, "channel-bindings-dont-match"},
     {"y,,n=user,r=" CNONCE, CLIENT_FINAL, LH_EPROTO, "channel-bindings-dont-match"},
     {"n,a=user,n=user,r=" CNONCE, CLIENT_FINAL, LH_EPROTO, "channel-bindings-dont-match"},
-    {CLIENT_FIRST, "c=biws,r=" CNONCE "x,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
-     LH_EPROTO, "other-error"},
+    {CLIENT_FIRST, "c=biws,r=" CNONCE "x,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=", LH_EPROTO,
+     "other-error"},
     {CLIENT_FIRST, "c=biws,r=" CNONCE SNONCE, LH_EPROTO, "invalid-encoding"},
     {CLIENT_FIRST, "c=biws,r=" CNONCE SNONCE ",p=!!!!", LH_EPROTO, "invalid-encoding"},
     {CLIENT_FIRST, "c=biws,r=" CNONCE SNONCE ",p=dHzb", LH_EPROTO, "invalid-encoding"},

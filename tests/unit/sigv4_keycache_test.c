@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "core/crypto.h"
-#include "store/auth_int.h"
 #include "store/auth.h"
+#include "store/auth_int.h"
 #include "test.h"
 
 static int same_key(const char *ak, const char *secret, const char *date8, const char *region,
@@ -51,20 +51,24 @@ static void keycache_scope_parts_get_their_own_key(void)
 static int verify(const char *ak, const char *sign_secret, const char *verify_secret, int64_t now)
 {
     char auth[1024], date[17];
-    lh_sign_input_t in = {.method = "GET", .host = "127.0.0.1:9000", .path = "/b/k",
-                          .payload_hash = "UNSIGNED-PAYLOAD", .access_key = ak,
-                          .secret_key = sign_secret, .region = "us-east-1", .service = "s3",
+    lh_sign_input_t in = {.method = "GET",
+                          .host = "127.0.0.1:9000",
+                          .path = "/b/k",
+                          .payload_hash = "UNSIGNED-PAYLOAD",
+                          .access_key = ak,
+                          .secret_key = sign_secret,
+                          .region = "us-east-1",
+                          .service = "s3",
                           .now = now};
-    if (lh_sigv4_sign(&in, auth, sizeof auth, date))
-        return -100;
+    if (lh_sigv4_sign(&in, auth, sizeof auth, date)) return -100;
     lh_http_header_t hs[] = {
         {LH_STR("Host"), {"127.0.0.1:9000", 14}},
         {LH_STR("x-amz-date"), {date, 16}},
         {LH_STR("x-amz-content-sha256"), LH_STR("UNSIGNED-PAYLOAD")},
         {LH_STR("Authorization"), {auth, strlen(auth)}},
     };
-    lh_sig_request_t r = {.method = LH_STR("GET"), .path = LH_STR("/b/k"), .headers = hs,
-                          .nheaders = 4, .now = now};
+    lh_sig_request_t r = {
+        .method = LH_STR("GET"), .path = LH_STR("/b/k"), .headers = hs, .nheaders = 4, .now = now};
     lh_sig_t sig;
     lh_err_t err = {0};
     int rc = lh_sig_parse(&r, &sig, &err);

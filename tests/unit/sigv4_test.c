@@ -8,11 +8,11 @@
  *   sigv4_test verify <json>  runs lh_sig_parse + lh_sig_verify on the request
  *                             and prints "ok <kind> <access key>" or
  *                             "error <code> <S3 error> <message>" */
-#include "core/err.h"
-#include "store/auth_int.h"
 #include "core/checksum.h"
 #include "core/crypto.h"
+#include "core/err.h"
 #include "store/auth.h"
+#include "store/auth_int.h"
 #include "test.h"
 
 #include <jansson.h>
@@ -33,8 +33,7 @@ static lh_str_t S(const char *s)
     return (lh_str_t){s, strlen(s)};
 }
 
-static void req_init(req_t *q, const char *method, const char *path, const char *query,
-                     int64_t now)
+static void req_init(req_t *q, const char *method, const char *path, const char *query, int64_t now)
 {
     memset(q, 0, sizeof *q);
     q->r.method = S(method);
@@ -117,7 +116,8 @@ static void v4_wrong_secret_or_tamper_fails(void)
     aws_example_get_with_range(&q, RANGE_SIG);
     q.r.method = S("PUT");
     CHECK_EQ_INT(auth(&q, SK, &sig, &err), LH_EAUTH);
-    aws_example_get_with_range(&q, "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb40");
+    aws_example_get_with_range(&q,
+                               "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb40");
     CHECK_EQ_INT(auth(&q, SK, &sig, &err), LH_EAUTH);
 }
 
@@ -164,7 +164,8 @@ static void v4_malformed_headers(void)
         "AWS4-HMAC-SHA256",
         "AWS4-HMAC-SHA256 Credential=" AK "/20130524/us-east-1/s3, SignedHeaders=host, "
         "Signature=" RANGE_SIG,
-        "AWS4-HMAC-SHA256 Credential=" AK "/20130524/us-east-1/s3/aws4_request, Signature=" RANGE_SIG,
+        "AWS4-HMAC-SHA256 Credential=" AK
+        "/20130524/us-east-1/s3/aws4_request, Signature=" RANGE_SIG,
         "AWS4-HMAC-SHA256 Credential=" AK "/2013052/us-east-1/s3/aws4_request, "
         "SignedHeaders=host, Signature=" RANGE_SIG,
         "AWS4-HMAC-SHA256 Credential=/20130524/us-east-1/s3/aws4_request, "
@@ -231,9 +232,9 @@ static void v4_unsigned_amz_header_refused(void)
 }
 
 /* "Authenticating Requests: Using Query Parameters", GET Object example. */
-#define PRESIGN_Q                                                                              \
-    "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" AK "%2F20130524%2Fus-east-1%2Fs3%2F"  \
-    "aws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&"   \
+#define PRESIGN_Q                                                                                  \
+    "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" AK "%2F20130524%2Fus-east-1%2Fs3%2F"      \
+    "aws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&"       \
     "X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
 
 static void v4_aws_example_presigned(void)
@@ -320,31 +321,34 @@ static int sign_and_verify(const char *method, const char *path, const char *que
     lh_http_header_t extra[1] = {{S(hname ? hname : ""), S(hvalue ? hvalue : "")}};
     int64_t now = 1700000000;
     lh_sign_input_t in = {
-        .method = method, .host = "127.0.0.1:9000", .path = path, .query = query,
-        .headers = extra, .nheaders = hname ? 1 : 0, .payload_hash = "UNSIGNED-PAYLOAD",
-        .access_key = "lakeuser", .secret_key = "lakesecret/+=", .region = "eu-west-3",
-        .service = "s3", .now = now,
+        .method = method,
+        .host = "127.0.0.1:9000",
+        .path = path,
+        .query = query,
+        .headers = extra,
+        .nheaders = hname ? 1 : 0,
+        .payload_hash = "UNSIGNED-PAYLOAD",
+        .access_key = "lakeuser",
+        .secret_key = "lakesecret/+=",
+        .region = "eu-west-3",
+        .service = "s3",
+        .now = now,
     };
     char authz[1024], date[17];
-    if (lh_sigv4_sign(&in, authz, sizeof authz, date))
-        return -100;
+    if (lh_sigv4_sign(&in, authz, sizeof authz, date)) return -100;
     req_t q;
     req_init(&q, method, path, query ? query : "", now + 5);
     req_add(&q, "host", "127.0.0.1:9000");
     req_add(&q, "X-Amz-Date", date);
     req_add(&q, "X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD");
-    if (hname)
-        req_add(&q, hname, hvalue);
+    if (hname) req_add(&q, hname, hvalue);
     req_add(&q, "Authorization", authz);
-    if (tamper == 1)
-        q.r.path = S("/other");
-    if (tamper == 2)
-        q.r.query = S("x=1");
+    if (tamper == 1) q.r.path = S("/other");
+    if (tamper == 2) q.r.query = S("x=1");
     lh_sig_t sig;
     lh_err_t err = {0};
     int rc = auth(&q, "lakesecret/+=", &sig, &err);
-    if (!rc && strcmp(sig.region, "eu-west-3"))
-        return -101;
+    if (!rc && strcmp(sig.region, "eu-west-3")) return -101;
     return rc;
 }
 
@@ -369,10 +373,16 @@ static void v4_signer_matches_aws_example(void)
     /* The GET-with-Range example, signed by our client. */
     lh_http_header_t extra[] = {{S("Range"), S("bytes=0-9")}};
     lh_sign_input_t in = {
-        .method = "GET", .host = "examplebucket.s3.amazonaws.com", .path = "/test.txt",
-        .headers = extra, .nheaders = 1,
+        .method = "GET",
+        .host = "examplebucket.s3.amazonaws.com",
+        .path = "/test.txt",
+        .headers = extra,
+        .nheaders = 1,
         .payload_hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-        .access_key = AK, .secret_key = SK, .region = "us-east-1", .service = "s3",
+        .access_key = AK,
+        .secret_key = SK,
+        .region = "us-east-1",
+        .service = "s3",
         .now = T20130524,
     };
     char authz[512], date[17];
@@ -413,8 +423,7 @@ static int v2_check(const char *method, const char *resource, const char *query,
     lh_sig_t sig;
     lh_err_t err = {0};
     int rc = auth(&q, SK, &sig, &err);
-    if (!rc && (sig.kind != LH_SIG_V2_HEADER || strcmp(sig.access_key, AK)))
-        return -100;
+    if (!rc && (sig.kind != LH_SIG_V2_HEADER || strcmp(sig.access_key, AK))) return -100;
     return rc;
 }
 
@@ -427,8 +436,13 @@ static void v2_aws_examples(void)
     CHECK_EQ_INT(v2_check("GET", "/awsexamplebucket1/photos/puppy.jpg", "", get, T_GET,
                           "qgk2+6Sv9/oM7G3qLEjTH1a1l1g="),
                  0);
-    const char *put[] = {"Content-Type", "image/jpeg", "Content-Length", "94328", "Date",
-                         "Tue, 27 Mar 2007 21:15:45 +0000", NULL};
+    const char *put[] = {"Content-Type",
+                         "image/jpeg",
+                         "Content-Length",
+                         "94328",
+                         "Date",
+                         "Tue, 27 Mar 2007 21:15:45 +0000",
+                         NULL};
     CHECK_EQ_INT(v2_check("PUT", "/awsexamplebucket1/photos/puppy.jpg", "", put, T_GET + 5943,
                           "iqRzw+ileNPu1fhspnRs8nOjjIA="),
                  0);
@@ -441,16 +455,33 @@ static void v2_aws_examples(void)
     CHECK_EQ_INT(v2_check("GET", "/awsexamplebucket1/", "acl", acl, T_GET + 484,
                           "82ZHiFIjc+WbcwFKGUVEQspPn+0="),
                  0);
-    const char *upload[] = {"User-Agent", "curl/7.15.5", "Date", "Tue, 27 Mar 2007 21:06:08 +0000",
-                            "x-amz-acl", "public-read", "content-type", "application/x-download",
-                            "Content-MD5", "4gJE4saaMU4BqNR0kLY+lw==", "X-Amz-Meta-ReviewedBy",
-                            "joe@example.com", "X-Amz-Meta-ReviewedBy", "jane@example.com",
-                            "X-Amz-Meta-FileChecksum", "0x02661779",
-                            "X-Amz-Meta-ChecksumAlgorithm", "crc32", "Content-Disposition",
-                            "attachment; filename=database.dat", "Content-Encoding", "gzip",
-                            "Content-Length", "5913339", NULL};
-    CHECK_EQ_INT(v2_check("PUT", "/static.example.com/db-backup.dat.gz", "", upload,
-                          T_GET + 5366, "jtBQa0Aq+DkULFI8qrpwIjGEx0E="),
+    const char *upload[] = {"User-Agent",
+                            "curl/7.15.5",
+                            "Date",
+                            "Tue, 27 Mar 2007 21:06:08 +0000",
+                            "x-amz-acl",
+                            "public-read",
+                            "content-type",
+                            "application/x-download",
+                            "Content-MD5",
+                            "4gJE4saaMU4BqNR0kLY+lw==",
+                            "X-Amz-Meta-ReviewedBy",
+                            "joe@example.com",
+                            "X-Amz-Meta-ReviewedBy",
+                            "jane@example.com",
+                            "X-Amz-Meta-FileChecksum",
+                            "0x02661779",
+                            "X-Amz-Meta-ChecksumAlgorithm",
+                            "crc32",
+                            "Content-Disposition",
+                            "attachment; filename=database.dat",
+                            "Content-Encoding",
+                            "gzip",
+                            "Content-Length",
+                            "5913339",
+                            NULL};
+    CHECK_EQ_INT(v2_check("PUT", "/static.example.com/db-backup.dat.gz", "", upload, T_GET + 5366,
+                          "jtBQa0Aq+DkULFI8qrpwIjGEx0E="),
                  0);
     const char *all[] = {"Date", "Wed, 28 Mar 2007 01:29:59 +0000", NULL};
     CHECK_EQ_INT(v2_check("GET", "/", "", all, T_GET + 21197, "qGdzdERIC03wnaRNKh6OqZehG9s="), 0);
@@ -470,8 +501,10 @@ static void v2_aws_examples(void)
  * is the value independent implementations agree on. */
 static void v2_x_amz_date(void)
 {
-    const char *del[] = {"User-Agent", "dotnet", "Date", "Tue, 27 Mar 2007 21:20:27 +0000",
-                         "x-amz-date", "Tue, 27 Mar 2007 21:20:26 +0000", NULL};
+    const char *del[] = {"User-Agent", "dotnet",
+                         "Date",       "Tue, 27 Mar 2007 21:20:27 +0000",
+                         "x-amz-date", "Tue, 27 Mar 2007 21:20:26 +0000",
+                         NULL};
     CHECK_EQ_INT(v2_check("DELETE", "/johnsmith/photos/puppy.jpg", "", del, T_GET + 6224,
                           "R4dJ53KECjStyBO5iTBJZ4XVOaI="),
                  0);
@@ -532,8 +565,9 @@ static void http_date_forms(void)
         CHECK_EQ_INT(lh__parse_http_date(S(ok[i]), &t), 0);
         CHECK_EQ_INT(t, T_GET);
     }
-    const char *bad[] = {"", "Tue, 27 Foo 2007 19:36:42 GMT", "Tue, 27 Mar 2007", "garbage",
-                         "Tue, 32 Mar 2007 19:36:42 GMT", "Tue, 27 Mar 2007 25:36:42 GMT"};
+    const char *bad[] = {
+        "",        "Tue, 27 Foo 2007 19:36:42 GMT", "Tue, 27 Mar 2007",
+        "garbage", "Tue, 32 Mar 2007 19:36:42 GMT", "Tue, 27 Mar 2007 25:36:42 GMT"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         int64_t t;
         CHECK(lh__parse_http_date(S(bad[i]), &t) != 0);
@@ -563,8 +597,7 @@ static size_t jheaders(json_t *o, lh_http_header_t *h, size_t cap)
     json_t *pair;
     json_array_foreach(arr, i, pair)
     {
-        if (n == cap)
-            break;
+        if (n == cap) break;
         h[n].name = S(json_string_value(json_array_get(pair, 0)));
         h[n].value = S(json_string_value(json_array_get(pair, 1)));
         n++;
@@ -576,11 +609,18 @@ static int mode_sign(json_t *o)
 {
     lh_http_header_t h[64];
     lh_sign_input_t in = {
-        .method = jstr(o, "method"), .host = jstr(o, "host"), .path = jstr(o, "path"),
-        .query = jstr(o, "query"), .headers = h, .nheaders = jheaders(o, h, 64),
-        .payload_hash = jstr(o, "payload_hash"), .access_key = jstr(o, "access_key"),
-        .secret_key = jstr(o, "secret_key"), .region = jstr(o, "region"),
-        .service = jstr(o, "service"), .now = json_integer_value(json_object_get(o, "now")),
+        .method = jstr(o, "method"),
+        .host = jstr(o, "host"),
+        .path = jstr(o, "path"),
+        .query = jstr(o, "query"),
+        .headers = h,
+        .nheaders = jheaders(o, h, 64),
+        .payload_hash = jstr(o, "payload_hash"),
+        .access_key = jstr(o, "access_key"),
+        .secret_key = jstr(o, "secret_key"),
+        .region = jstr(o, "region"),
+        .service = jstr(o, "service"),
+        .now = json_integer_value(json_object_get(o, "now")),
     };
     char authz[4096], date[17];
     int rc = lh_sigv4_sign(&in, authz, sizeof authz, date);
@@ -596,16 +636,18 @@ static int mode_verify(json_t *o)
 {
     lh_http_header_t h[64];
     lh_sig_request_t r = {
-        .method = S(jstr(o, "method")), .path = S(jstr(o, "path")),
-        .query = S(jstr(o, "query") ? jstr(o, "query") : ""), .headers = h,
-        .nheaders = jheaders(o, h, 64), .now = json_integer_value(json_object_get(o, "now")),
+        .method = S(jstr(o, "method")),
+        .path = S(jstr(o, "path")),
+        .query = S(jstr(o, "query") ? jstr(o, "query") : ""),
+        .headers = h,
+        .nheaders = jheaders(o, h, 64),
+        .now = json_integer_value(json_object_get(o, "now")),
         .v2_resource = S(jstr(o, "v2_resource") ? jstr(o, "v2_resource") : ""),
     };
     lh_sig_t sig;
     lh_err_t err = {0};
     int rc = lh_sig_parse(&r, &sig, &err);
-    if (!rc)
-        rc = lh_sig_verify(&r, &sig, jstr(o, "secret"), &err);
+    if (!rc) rc = lh_sig_verify(&r, &sig, jstr(o, "secret"), &err);
     if (rc) {
         printf("error %d %s %s\n", rc, sig.s3_error ? sig.s3_error : "-", err.msg);
         return 1;

@@ -368,12 +368,12 @@ static int cl_readable(cl_t *c, int ms)
     return poll(&pf, 1, ms) > 0;
 }
 
-#define ECHO_OK(c, payload)                                                                     \
-    do {                                                                                        \
-        char got_[512];                                                                         \
-        CHECK_EQ_INT(cl_send_frame((c), (payload)), 0);                                         \
-        CHECK_EQ_INT(cl_recv_frame((c), got_, sizeof got_), (long)strlen(payload));             \
-        CHECK_EQ_STR(got_, (payload));                                                          \
+#define ECHO_OK(c, payload)                                                                        \
+    do {                                                                                           \
+        char got_[512];                                                                            \
+        CHECK_EQ_INT(cl_send_frame((c), (payload)), 0);                                            \
+        CHECK_EQ_INT(cl_recv_frame((c), got_, sizeof got_), (long)strlen(payload));                \
+        CHECK_EQ_STR(got_, (payload));                                                             \
     } while (0)
 
 /* ------------------------------------------------------------------ */

@@ -17,41 +17,40 @@ typedef struct {
 
 static int lh_test_failed_;
 
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
-            fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-            lh_test_failed_ = 1;                                                    \
-            return;                                                                 \
-        }                                                                           \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);             \
+            lh_test_failed_ = 1;                                                                   \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
-#define CHECK_EQ_INT(a, b)                                                          \
-    do {                                                                            \
-        long long a_ = (long long)(a), b_ = (long long)(b);                         \
-        if (a_ != b_) {                                                             \
-            fprintf(stderr, "  %s:%d: %s == %lld, expected %lld\n", __FILE__, __LINE__, #a, \
-                    a_, b_);                                                        \
-            lh_test_failed_ = 1;                                                    \
-            return;                                                                 \
-        }                                                                           \
+#define CHECK_EQ_INT(a, b)                                                                         \
+    do {                                                                                           \
+        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
+        if (a_ != b_) {                                                                            \
+            fprintf(stderr, "  %s:%d: %s == %lld, expected %lld\n", __FILE__, __LINE__, #a, a_,    \
+                    b_);                                                                           \
+            lh_test_failed_ = 1;                                                                   \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
-#define CHECK_EQ_STR(a, b)                                                          \
-    do {                                                                            \
-        const char *a_ = (a), *b_ = (b);                                            \
-        if (!a_ || !b_ || strcmp(a_, b_)) {                                         \
-            fprintf(stderr, "  %s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__, __LINE__, \
-                    #a, a_ ? a_ : "(null)", b_ ? b_ : "(null)");                    \
-            lh_test_failed_ = 1;                                                    \
-            return;                                                                 \
-        }                                                                           \
+#define CHECK_EQ_STR(a, b)                                                                         \
+    do {                                                                                           \
+        const char *a_ = (a), *b_ = (b);                                                           \
+        if (!a_ || !b_ || strcmp(a_, b_)) {                                                        \
+            fprintf(stderr, "  %s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #a,    \
+                    a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                       \
+            lh_test_failed_ = 1;                                                                   \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
 static inline int lh_test_main(const lh_test_t *tests, int argc, char **argv)
 {
     int pass = 0, fail = 0;
     for (const lh_test_t *t = tests; t->name; t++) {
-        if (argc > 1 && !strstr(t->name, argv[1]))
-            continue;
+        if (argc > 1 && !strstr(t->name, argv[1])) continue;
         fflush(stdout);
         pid_t pid = fork();
         if (pid == 0) {
@@ -73,7 +72,10 @@ static inline int lh_test_main(const lh_test_t *tests, int argc, char **argv)
     return fail ? 1 : 0;
 }
 
-#define LH_TEST_MAIN(table) \
-    int main(int argc, char **argv) { return lh_test_main(table, argc, argv); }
+#define LH_TEST_MAIN(table)                                                                        \
+    int main(int argc, char **argv)                                                                \
+    {                                                                                              \
+        return lh_test_main(table, argc, argv);                                                    \
+    }
 
 #endif

@@ -50,8 +50,7 @@ static void http_strict_table(void)
         int64_t t = -1;
         CHECK_EQ_INT(lh_time_http_parse((lh_str_t){strict[i].in, strlen(strict[i].in)}, &t),
                      strict[i].rc);
-        if (strict[i].rc == 0)
-            CHECK_EQ_INT(t, strict[i].t);
+        if (strict[i].rc == 0) CHECK_EQ_INT(t, strict[i].t);
     }
 }
 
@@ -91,11 +90,9 @@ static void http_lenient_table(void)
     for (size_t i = 0; i < sizeof lenient / sizeof lenient[0]; i++) {
         int64_t t = -1;
         int rc = lh_time_http_parse_lenient((lh_str_t){lenient[i].in, strlen(lenient[i].in)}, &t);
-        if (rc != lenient[i].rc)
-            fprintf(stderr, "  case %zu: \"%s\"\n", i, lenient[i].in);
+        if (rc != lenient[i].rc) fprintf(stderr, "  case %zu: \"%s\"\n", i, lenient[i].in);
         CHECK_EQ_INT(rc, lenient[i].rc);
-        if (rc == 0)
-            CHECK_EQ_INT(t, lenient[i].t);
+        if (rc == 0) CHECK_EQ_INT(t, lenient[i].t);
     }
 }
 
@@ -147,18 +144,12 @@ static const struct {
     int rc;
     int64_t t;
 } isoparse[] = {
-    {"1994-11-06T08:49:37.000Z", 0, T1994},
-    {"1994-11-06T08:49:37Z", 0, T1994},
-    {"1994-11-06T08:49:37", 0, T1994},
-    {"1994-11-06T08:49:37.123456+00:00", 0, T1994},
-    {"1994-11-06T10:49:37+02:00", 0, T1994},
-    {"1994-11-06T01:49:37-07:00", 0, T1994},
-    {"1994-11-06 08:49:37Z", LH_EINVAL, 0},
-    {"1994-11-06T08:49:37.Z", LH_EINVAL, 0},
-    {"1994-13-06T08:49:37Z", LH_EINVAL, 0},
-    {"1994-11-06T08:49:37Zjunk", LH_EINVAL, 0},
-    {"1994-11-06T08:49", LH_EINVAL, 0},
-    {"", LH_EINVAL, 0},
+    {"1994-11-06T08:49:37.000Z", 0, T1994},  {"1994-11-06T08:49:37Z", 0, T1994},
+    {"1994-11-06T08:49:37", 0, T1994},       {"1994-11-06T08:49:37.123456+00:00", 0, T1994},
+    {"1994-11-06T10:49:37+02:00", 0, T1994}, {"1994-11-06T01:49:37-07:00", 0, T1994},
+    {"1994-11-06 08:49:37Z", LH_EINVAL, 0},  {"1994-11-06T08:49:37.Z", LH_EINVAL, 0},
+    {"1994-13-06T08:49:37Z", LH_EINVAL, 0},  {"1994-11-06T08:49:37Zjunk", LH_EINVAL, 0},
+    {"1994-11-06T08:49", LH_EINVAL, 0},      {"", LH_EINVAL, 0},
 };
 
 static void iso8601_parse_table(void)
@@ -166,11 +157,9 @@ static void iso8601_parse_table(void)
     for (size_t i = 0; i < sizeof isoparse / sizeof isoparse[0]; i++) {
         int64_t t = -1;
         int rc = lh_time_iso8601_parse((lh_str_t){isoparse[i].in, strlen(isoparse[i].in)}, &t);
-        if (rc != isoparse[i].rc)
-            fprintf(stderr, "  case %zu: \"%s\"\n", i, isoparse[i].in);
+        if (rc != isoparse[i].rc) fprintf(stderr, "  case %zu: \"%s\"\n", i, isoparse[i].in);
         CHECK_EQ_INT(rc, isoparse[i].rc);
-        if (rc == 0)
-            CHECK_EQ_INT(t, isoparse[i].t);
+        if (rc == 0) CHECK_EQ_INT(t, isoparse[i].t);
     }
 }
 

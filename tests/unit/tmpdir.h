@@ -25,15 +25,13 @@ static int lh_test_rm_(const char *p, const struct stat *st, int flag, struct FT
 __attribute__((constructor)) static void lh_test_base_make_(void)
 {
     snprintf(lh_test_base_, sizeof lh_test_base_, "/tmp/lhtest.XXXXXX");
-    if (!mkdtemp(lh_test_base_))
-        abort();
+    if (!mkdtemp(lh_test_base_)) abort();
     lh_test_owner_ = getpid();
 }
 
 __attribute__((destructor)) static void lh_test_base_rm_(void)
 {
-    if (getpid() == lh_test_owner_)
-        nftw(lh_test_base_, lh_test_rm_, 16, FTW_DEPTH | FTW_PHYS);
+    if (getpid() == lh_test_owner_) nftw(lh_test_base_, lh_test_rm_, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* A new empty directory; the path is static storage (one per call site use). */
@@ -42,8 +40,7 @@ static inline const char *lh_test_tmpdir(void)
     static char path[128];
     static int n;
     snprintf(path, sizeof path, "%s/t%d.%d", lh_test_base_, (int)getpid(), n++);
-    if (mkdir(path, 0755) != 0)
-        abort();
+    if (mkdir(path, 0755) != 0) abort();
     return path;
 }
 

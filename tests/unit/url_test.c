@@ -16,7 +16,7 @@ static const struct {
     {"%7e%7E", 0, 2, "~~"},
     {"a+b", 0, 3, "a+b"},
     {"a+b", LH_URL_PLUS_SPACE, 3, "a b"},
-    {"%2", 0, 2, "%2"},                 /* lenient: a bad escape stays */
+    {"%2", 0, 2, "%2"}, /* lenient: a bad escape stays */
     {"%zz%41", 0, 4, "%zzA"},
     {"100%", 0, 4, "100%"},
     {"%2", LH_URL_STRICT, LH_EINVAL, NULL},
@@ -33,11 +33,9 @@ static void decode_table(void)
         char out[32];
         lh_str_t s = {decodes[i].in, strlen(decodes[i].in)};
         long rc = lh_url_decode(s, out, sizeof out, decodes[i].flags);
-        if (rc != decodes[i].want_rc)
-            fprintf(stderr, "  case %zu: \"%s\"\n", i, decodes[i].in);
+        if (rc != decodes[i].want_rc) fprintf(stderr, "  case %zu: \"%s\"\n", i, decodes[i].in);
         CHECK_EQ_INT(rc, decodes[i].want_rc);
-        if (decodes[i].want)
-            CHECK_EQ_STR(out, decodes[i].want);
+        if (decodes[i].want) CHECK_EQ_STR(out, decodes[i].want);
     }
 }
 
@@ -95,9 +93,9 @@ static void encode_table(void)
     for (size_t i = 0; i < sizeof encodes / sizeof encodes[0]; i++) {
         lh_buf_t b;
         lh_buf_init(&b, 0);
-        CHECK_EQ_INT(lh_url_encode(&b, (lh_str_t){encodes[i].in, strlen(encodes[i].in)},
-                                   encodes[i].flags),
-                     0);
+        CHECK_EQ_INT(
+            lh_url_encode(&b, (lh_str_t){encodes[i].in, strlen(encodes[i].in)}, encodes[i].flags),
+            0);
         CHECK_EQ_STR(b.ptr ? b.ptr : "", encodes[i].want);
         lh_buf_free(&b);
     }
@@ -204,8 +202,7 @@ static void hex_decode_table(void)
         unsigned char out[4];
         long rc = lh_hex_decode((lh_str_t){hexes[i].in, strlen(hexes[i].in)}, out, sizeof out);
         CHECK_EQ_INT(rc, hexes[i].want_rc);
-        if (hexes[i].want)
-            CHECK(memcmp(out, hexes[i].want, (size_t)rc) == 0);
+        if (hexes[i].want) CHECK(memcmp(out, hexes[i].want, (size_t)rc) == 0);
     }
     CHECK_EQ_INT(lh_hex_digit('a'), 10);
     CHECK_EQ_INT(lh_hex_digit('F'), 15);

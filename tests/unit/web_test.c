@@ -58,10 +58,8 @@ static res_t req(api_t *api, const char *method, const char *path, const char *a
     res_t r;
     size_t len;
     memset(&r, 0, sizeof r);
-    if (lh_rest_call_new(api->router, method, path, &c) != 0)
-        abort();
-    if (auth)
-        lh_rest_call_set_header(c, "Authorization", auth);
+    if (lh_rest_call_new(api->router, method, path, &c) != 0) abort();
+    if (auth) lh_rest_call_set_header(c, "Authorization", auth);
     lh_rest_call_set_body(c, body, body ? strlen(body) : 0);
     lh_rest_handle(c);
     const char *out = lh_rest_call_output(c, &len);
@@ -87,8 +85,7 @@ static void mount(api_t *api, const char *owner, const lh_rest_route_t *routes, 
 {
     lh_err_t err = {0};
     lh_rest_table_t t = {.owner = owner, .routes = routes, .nroutes = n, .arg = arg};
-    if (lh_rest_mount(api->router, &t, &err) != 0)
-        abort();
+    if (lh_rest_mount(api->router, &t, &err) != 0) abort();
 }
 
 static api_t *setup_with(int with_api)
@@ -102,8 +99,7 @@ static api_t *setup_with(int with_api)
         abort();
     api->sys.render_metrics = fake_metrics;
     mount(api, "system", lh_web_system_routes, LH_WEB_NSYSTEM_ROUTES, &api->sys);
-    if (with_api)
-        mount(api, "web", lh_web_role.routes, lh_web_role.nroutes, NULL);
+    if (with_api) mount(api, "web", lh_web_role.routes, lh_web_role.nroutes, NULL);
     return api;
 }
 
@@ -160,20 +156,26 @@ static void system_endpoints(void)
     r = req(api, "GET", "/readyz", NULL, NULL);
     CHECK_EQ_INT(r.status, 503);
     CHECK_EQ_STR(r.ctype, "application/json");
-    CHECK_EQ_STR(r.body, "{\"status\":\"not ready\",\"roles\":{\"alpha\":\"idle\",\"beta\":\"idle\"}}\n");
+    CHECK_EQ_STR(r.body,
+                 "{\"status\":\"not ready\",\"roles\":{\"alpha\":\"idle\",\"beta\":\"idle\"}}\n");
     fake_ready_flag = 0;
     CHECK_EQ_INT(lh_roles_start(rs, &err), 0);
     r = req(api, "GET", "/readyz", NULL, NULL); /* beta started but not ready yet */
     CHECK_EQ_INT(r.status, 503);
-    CHECK_EQ_STR(r.body, "{\"status\":\"not ready\",\"roles\":{\"alpha\":\"ready\",\"beta\":\"starting\"}}\n");
+    CHECK_EQ_STR(
+        r.body,
+        "{\"status\":\"not ready\",\"roles\":{\"alpha\":\"ready\",\"beta\":\"starting\"}}\n");
     fake_ready_flag = 1;
     r = req(api, "GET", "/readyz", NULL, NULL);
     CHECK_EQ_INT(r.status, 200);
-    CHECK_EQ_STR(r.body, "{\"status\":\"ready\",\"roles\":{\"alpha\":\"ready\",\"beta\":\"ready\"}}\n");
+    CHECK_EQ_STR(r.body,
+                 "{\"status\":\"ready\",\"roles\":{\"alpha\":\"ready\",\"beta\":\"ready\"}}\n");
     lh_roles_stop(rs, NULL, NULL);
     r = req(api, "GET", "/readyz", NULL, NULL);
     CHECK_EQ_INT(r.status, 503);
-    CHECK_EQ_STR(r.body, "{\"status\":\"not ready\",\"roles\":{\"alpha\":\"stopped\",\"beta\":\"stopped\"}}\n");
+    CHECK_EQ_STR(
+        r.body,
+        "{\"status\":\"not ready\",\"roles\":{\"alpha\":\"stopped\",\"beta\":\"stopped\"}}\n");
     lh_roles_free(rs);
     r = req(api, "GET", "/metrics", NULL, NULL);
     CHECK_EQ_INT(r.status, 200);
