@@ -402,12 +402,16 @@ int lh__sigv4_parse(const lh_sig_request_t *r, lh_sig_t *sig, int kind, lh_err_t
 /* ------------------------------------------------------------------ */
 /* verification                                                        */
 
-/* Header auth: every x-amz-* header present must be signed. */
-static int all_amz_signed(const lh_sig_request_t *r, const char *signed_hdrs)
+/* Every x-amz-* header present must be signed, in header auth and in a
+ * presigned URL alike (else whoever holds a presigned PUT could add
+ * x-amz-copy-source and copy as the signer); a presigned URL may carry
+ * x-amz-content-sha256 unsigned, as AWS allows. */
+static int all_amz_signed(const lh_sig_request_t *r, const char *signed_hdrs, int presigned)
 {
     for (size_t i = 0; i < r->nheaders; i++) {
         lh_str_t n = r->headers[i].name;
         if (n.len < 6 || strncasecmp(n.ptr, "x-amz-", 6)) continue;
+        if (presigned && lh_str_caseeq(n, "x-amz-content-sha256")) continue;
         char name[128];
         if (lh_str_copy(name, sizeof name, n) || !has_signed(signed_hdrs, name)) return 0;
     }
@@ -443,7 +447,7 @@ int lh__sigv4_verify(const lh_sig_request_t *r, lh_sig_t *sig, const char *secre
         return rc;
     }
     if ((rc = check_time(r, sig, err))) return rc;
-    if (sig->kind == LH_SIG_V4_HEADER && !all_amz_signed(r, x.signed_headers))
+    if (!all_amz_signed(r, x.signed_headers, sig->kind == LH_SIG_V4_QUERY))
         return lh__sig_fail(sig, err, LH_EPERM, "AccessDenied",
                             "There were headers present in the request which were not signed");
     char canon[65], want[65];
