@@ -12,7 +12,8 @@
 #include "core/timefmt.h"
 #include "store/auth.h"
 
-#define LH__SIG_MAX_SKEW 900 /* seconds: S3 allows 15 minutes */
+#define LH__SIG_MAX_SKEW 900       /* seconds: S3 allows 15 minutes */
+#define LH__SIG_MAX_PRESIGN 604800 /* seconds: a presigned URL lives at most seven days */
 #define LH__EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 #define LH__MSG_SIG_MISMATCH                                                                       \

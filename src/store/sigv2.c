@@ -281,6 +281,9 @@ static int check_time(const lh_sig_request_t *r, lh_sig_t *sig, lh_err_t *err)
     if (sig->kind == LH_SIG_V2_QUERY) {
         if (r->now > sig->expires_at)
             return lh__sig_fail(sig, err, LH_EPERM, "AccessDenied", "Request has expired");
+        if (sig->expires_at - r->now > LH__SIG_MAX_PRESIGN + LH__SIG_MAX_SKEW)
+            return lh__sig_fail(sig, err, LH_EPERM, "AccessDenied",
+                                "Expires must be at most seven days (604800 seconds) from now");
         return 0;
     }
     lh_str_t d = {0};

@@ -296,7 +296,7 @@ static int parse_v4_query(const lh_sig_request_t *r, lh_sig_t *sig, v4_extra_t *
                             "mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/"
                             "aws4_request\".");
     uint64_t e = 0;
-    if (lh_str_to_u64((lh_str_t){expires, strlen(expires)}, &e) || e < 1 || e > 604800)
+    if (lh_str_to_u64((lh_str_t){expires, strlen(expires)}, &e) || e < 1 || e > LH__SIG_MAX_PRESIGN)
         return lh__sig_fail(sig, err, LH_EINVAL, "AuthorizationQueryParametersError",
                             "X-Amz-Expires must be less than a week (in seconds) that is 604800");
     int64_t t;

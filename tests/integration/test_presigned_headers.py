@@ -81,3 +81,18 @@ def test_v2_presigned_put_refuses_unsigned_copy_source(server, s3, bucket, priva
     # the same URL as signed still works
     status, body = send(url, "PUT", b"plain")
     assert status == 200, body
+
+
+# Issue 6, finding 7: a SigV2 presigned URL lives at most seven days, like V4.
+@pytest.mark.parametrize("expires_in,ok", [(3600, True), (7 * 86400, True),
+                                           (10 * 365 * 86400, False), (8 * 86400, False)])
+def test_v2_presigned_lifetime_is_capped_at_seven_days(server, private_object, expires_in, ok):
+    url = h.client(server, signature_version="s3").generate_presigned_url(
+        "get_object", Params={"Bucket": private_object, "Key": "secret.txt"},
+        ExpiresIn=expires_in)
+    status, body = send(url, "GET")
+    if ok:
+        assert (status, body) == (200, b"private bytes")
+    else:
+        err = h.assert_s3_error(status, body, 403, "AccessDenied")
+        assert "seven days" in err.get("Message", ""), err
