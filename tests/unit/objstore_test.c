@@ -814,6 +814,18 @@ CASES(EMB_FN)
 static char g_endpoint[256], g_ak[128], g_sk[128], g_remote_error[1200], g_data_dir[256];
 static pid_t g_server = -1;
 
+/* lh_objstore_open_s3 with the options spelled as arguments. */
+static int open_s3(lh_objstore_t **os, const char *endpoint, const char *region, const char *ak,
+                   const char *sk, int path_style, lh_err_t *err)
+{
+    lh_objstore_s3_opts_t o = {.endpoint = endpoint,
+                               .region = region,
+                               .access_key = ak,
+                               .secret_key = sk,
+                               .path_style = path_style};
+    return lh_objstore_open_s3(os, &o, err);
+}
+
 static void run_remote_named(void (*fn)(lh_objstore_t *, const char *), const char *name)
 {
     if (g_remote_error[0]) {
@@ -826,13 +838,7 @@ static void run_remote_named(void (*fn)(lh_objstore_t *, const char *), const ch
     snprintf(bucket, sizeof bucket, "t-%s-%ld", name, (long)getpid());
     for (char *p = bucket; *p; p++)
         *p = *p == '_' ? '-' : *p;
-    int rc = lh_objstore_open_s3(&os,
-                                 &(lh_objstore_s3_opts_t){.endpoint = g_endpoint,
-                                                          .region = "us-east-1",
-                                                          .access_key = g_ak,
-                                                          .secret_key = g_sk,
-                                                          .path_style = 1},
-                                 &err);
+    int rc = open_s3(&os, g_endpoint, "us-east-1", g_ak, g_sk, 1, &err);
     if (rc == 0) rc = lh_objstore_bucket_create(os, bucket, &err);
     if (rc) fprintf(stderr, "  remote setup against %s: %s\n", g_endpoint, err.msg);
     if (rc == 0) {
@@ -854,14 +860,7 @@ static void s3_wrong_secret_is_eauth(void)
     CHECK(!g_remote_error[0]);
     lh_objstore_t *os = NULL;
     lh_err_t err = {0};
-    CHECK_EQ_INT(lh_objstore_open_s3(&os,
-                                     &(lh_objstore_s3_opts_t){.endpoint = g_endpoint,
-                                                              .region = NULL,
-                                                              .access_key = g_ak,
-                                                              .secret_key = "not-the-secret",
-                                                              .path_style = 1},
-                                     &err),
-                 0);
+    CHECK_EQ_INT(open_s3(&os, g_endpoint, NULL, g_ak, "not-the-secret", 1, &err), 0);
     int rc = lh_objstore_head(os, "lake", "k", NULL, &err);
     lh_objstore_close(os);
     CHECK(rc == LH_EAUTH || rc == LH_EPERM);
@@ -874,14 +873,7 @@ static void s3_unknown_key_is_refused(void)
     CHECK(!g_remote_error[0]);
     lh_objstore_t *os = NULL;
     lh_err_t err = {0};
-    CHECK_EQ_INT(lh_objstore_open_s3(&os,
-                                     &(lh_objstore_s3_opts_t){.endpoint = g_endpoint,
-                                                              .region = NULL,
-                                                              .access_key = "nosuchuser",
-                                                              .secret_key = "x",
-                                                              .path_style = 1},
-                                     &err),
-                 0);
+    CHECK_EQ_INT(open_s3(&os, g_endpoint, NULL, "nosuchuser", "x", 1, &err), 0);
     lh_buf_t b;
     lh_buf_init(&b, 0);
     int rc = lh_objstore_get_buf(os, "lake", "k", 0, -1, &b, NULL, &err);
@@ -895,14 +887,7 @@ static void s3_connection_refused_is_eio(void)
     /* port 1: nobody listens there */
     lh_objstore_t *os = NULL;
     lh_err_t err = {0};
-    CHECK_EQ_INT(lh_objstore_open_s3(&os,
-                                     &(lh_objstore_s3_opts_t){.endpoint = "http://127.0.0.1:1",
-                                                              .region = NULL,
-                                                              .access_key = "a",
-                                                              .secret_key = "b",
-                                                              .path_style = 1},
-                                     &err),
-                 0);
+    CHECK_EQ_INT(open_s3(&os, "http://127.0.0.1:1", NULL, "a", "b", 1, &err), 0);
     int rc = lh_objstore_head(os, "b", "k", NULL, &err);
     lh_objstore_close(os);
     CHECK_EQ_INT(rc, LH_EIO);
@@ -1005,13 +990,7 @@ static int canned_open(canned_t *cs, lh_objstore_t **os)
     char ep[64];
     lh_err_t err = {0};
     snprintf(ep, sizeof ep, "http://127.0.0.1:%d", cs->port);
-    return lh_objstore_open_s3(os,
-                               &(lh_objstore_s3_opts_t){.endpoint = ep,
-                                                        .region = NULL,
-                                                        .access_key = "ak",
-                                                        .secret_key = "sk",
-                                                        .path_style = 1},
-                               &err);
+    return open_s3(os, ep, NULL, "ak", "sk", 1, &err);
 }
 
 static void s3_errors_map_to_codes(void)
@@ -1208,46 +1187,11 @@ static void s3_open_rejects_bad_endpoints(void)
 {
     lh_objstore_t *os = NULL;
     lh_err_t err = {0};
-    CHECK_EQ_INT(lh_objstore_open_s3(&os,
-                                     &(lh_objstore_s3_opts_t){.endpoint = "ftp://x",
-                                                              .region = NULL,
-                                                              .access_key = "a",
-                                                              .secret_key = "b",
-                                                              .path_style = 1},
-                                     &err),
-                 LH_EINVAL);
-    CHECK_EQ_INT(lh_objstore_open_s3(&os,
-                                     &(lh_objstore_s3_opts_t){.endpoint = "http://",
-                                                              .region = NULL,
-                                                              .access_key = "a",
-                                                              .secret_key = "b",
-                                                              .path_style = 1},
-                                     &err),
-                 LH_EINVAL);
-    CHECK_EQ_INT(lh_objstore_open_s3(&os,
-                                     &(lh_objstore_s3_opts_t){.endpoint = "http://h/prefix",
-                                                              .region = NULL,
-                                                              .access_key = "a",
-                                                              .secret_key = "b",
-                                                              .path_style = 1},
-                                     &err),
-                 LH_EINVAL);
-    CHECK_EQ_INT(lh_objstore_open_s3(&os,
-                                     &(lh_objstore_s3_opts_t){.endpoint = "http://u:p@h",
-                                                              .region = NULL,
-                                                              .access_key = "a",
-                                                              .secret_key = "b",
-                                                              .path_style = 1},
-                                     &err),
-                 LH_EINVAL);
-    CHECK_EQ_INT(lh_objstore_open_s3(&os,
-                                     &(lh_objstore_s3_opts_t){.endpoint = "https://h:8443/",
-                                                              .region = NULL,
-                                                              .access_key = "a",
-                                                              .secret_key = "b",
-                                                              .path_style = 0},
-                                     &err),
-                 0);
+    CHECK_EQ_INT(open_s3(&os, "ftp://x", NULL, "a", "b", 1, &err), LH_EINVAL);
+    CHECK_EQ_INT(open_s3(&os, "http://", NULL, "a", "b", 1, &err), LH_EINVAL);
+    CHECK_EQ_INT(open_s3(&os, "http://h/prefix", NULL, "a", "b", 1, &err), LH_EINVAL);
+    CHECK_EQ_INT(open_s3(&os, "http://u:p@h", NULL, "a", "b", 1, &err), LH_EINVAL);
+    CHECK_EQ_INT(open_s3(&os, "https://h:8443/", NULL, "a", "b", 0, &err), 0);
     CHECK_EQ_STR(lh_objstore_kind(os), "s3");
     lh_objstore_close(os);
 }
