@@ -31,7 +31,7 @@ static const struct {
     {503, "Service Unavailable"},
 };
 
-const char *lh__rest_title(int status)
+static const char *title_of(int status)
 {
     for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
         if (titles[i].status == status) return titles[i].title;
@@ -306,11 +306,15 @@ void lh_rest_json(lh_rest_call_t *c, int status, json_t *doc)
     free(text);
 }
 
+json_t *lh__rest_problem_doc(int status, const char *detail)
+{
+    return json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title", title_of(status),
+                     "status", status, "detail", detail ? detail : "");
+}
+
 void lh_rest_problem(lh_rest_call_t *c, int status, const char *detail)
 {
-    json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title",
-                          lh__rest_title(status), "status", status, "detail", detail ? detail : "");
-    lh_rest_json(c, status, p);
+    lh_rest_json(c, status, lh__rest_problem_doc(status, detail));
     if (c->status == status) c->content_type = "application/problem+json";
     if (status == 401 && !lh_rest_call_resp_header(c, "WWW-Authenticate"))
         lh_rest_set_header(c, "WWW-Authenticate", "Basic realm=\"lakehouse\"");

@@ -164,8 +164,7 @@ static void on_error(lh_http_req_t *req, int status, int kind, const char *reaso
     (void)kind;
     (void)ctx;
     if (c && (c->in_worker || c->mode != LH__REST_WHOLE || c->status)) return;
-    json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title",
-                          lh__rest_title(status), "status", status, "detail", reason ? reason : "");
+    json_t *p = lh__rest_problem_doc(status, reason);
     char *text = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(p);
     if (!text) return; /* the bare status line goes out */

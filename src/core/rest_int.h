@@ -94,8 +94,9 @@ int lh__rest_call_open(lh_rest_router_t *r, lh_str_t method, lh_str_t path, lh_s
 int lh__rest_add_header(lh_rest_call_t *c, lh_str_t name, lh_str_t value);
 /* A chunk handed to the transport went out (ok 1) or was dropped (ok 0). */
 void lh__rest_wrote(void *w, int ok);
-/* "Not Found" for 404, ... ("Error" when unknown). Static string. */
-const char *lh__rest_title(int status);
+/* The RFC 9457 problem object for status and detail (NULL = ""); owned by
+ * the caller, NULL when out of memory. */
+json_t *lh__rest_problem_doc(int status, const char *detail);
 /* The router's metadata database (copied into each call). */
 lh_meta_t *lh__rest_router_meta(const lh_rest_router_t *r);
 /* Phase 1, loop thread: match, authenticate, parse the query. 0: run the
