@@ -36,7 +36,7 @@ typedef struct {
 /* Last step of a stop: the long pool (running jobs see lh_job_cancelled),
  * the poster (completions still queued run with LH_ECANCELED), the signals;
  * then the loop runs dry. */
-static void close_signals(platform_t *p)
+static void finish_stop(platform_t *p)
 {
     if (p->long_pool) {
         lh_pool_destroy(p->long_pool);
@@ -52,7 +52,7 @@ static void close_signals(platform_t *p)
 
 static void web_stopped(void *arg)
 {
-    close_signals(arg);
+    finish_stop(arg);
 }
 
 /* The roles are down: the web listener (health, readiness) goes last. */
@@ -63,7 +63,7 @@ static void roles_stopped(void *arg)
         lh_web_stop(p->web, web_stopped, p);
         p->web = NULL;
     } else
-        close_signals(p);
+        finish_stop(p);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
