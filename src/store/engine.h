@@ -3,8 +3,10 @@
  * from worker threads (lh_work_submit), never from a loop thread.
  *
  * Layout under <data-dir>/store/:
- *   index.db            SQLite (WAL): buckets, objects (key BLOB, memcmp
- *                       order), multipart uploads and parts
+ *   index.db            SQLite (WAL): buckets, objects (the current version of
+ *                       each key; key BLOB, memcmp order), versions
+ *                       (noncurrent versions and delete markers), multipart
+ *                       uploads and parts
  *   data/xx/<id>        object bodies, named by a random id (keys never reach
  *                       the file system)
  *   tmp/                writes in progress
@@ -17,7 +19,8 @@
  * (synchronous=FULL); only then is the PUT acknowledged. Orphan bodies left by
  * a crash are removed at open. Test builds (LH_TEST_HOOKS) abort at the crash
  * point set by lh_store_set_crash_point (store.crash_at: after_write |
- * after_fsync | after_rename | after_dirsync | after_index).
+ * after_fsync | after_rename | after_dirsync | after_index for writes,
+ * before_delete_index | after_delete_index for deletes).
  *
  * Errors, common to the calls below unless a call says otherwise: 0 or a
  * negative LH_E* code with err set (when the call takes one). Every call that
@@ -62,12 +65,24 @@ typedef struct lh_store_bucket {
 /* Frees policy and sets it to NULL (b NULL is fine); b itself is the caller's. */
 void lh_store_bucket_clear(lh_store_bucket_t *b);
 
+/* A version id: "null" (the null version: every object of a bucket whose
+ * versioning was never enabled, and writes while it is suspended) or 32
+ * lower-case hex characters; NUL-terminated. */
+#define LH_STORE_VERSION_ID_SIZE 40
+/* 1 when s is a well-formed version id ("null" or 32 lower-case hex). */
+int lh_store_version_id_valid(const char *s);
+
 typedef struct lh_store_meta {
     int64_t size;
     int64_t mtime_ns;
     char etag[80]; /* without quotes: hex md5, or hex-N for multipart */
     char *attrs;   /* JSON object text owned by the S3 layer (content type,
                       user metadata, checksums, part sizes...); malloc'd */
+    /* Reads: the version's id. Writes (lh_store_put_commit,
+     * lh_store_mpu_complete): set to the version the write created, "" when
+     * the bucket is unversioned (there is no version id to report). */
+    char version_id[LH_STORE_VERSION_ID_SIZE];
+    int delete_marker; /* the version is a delete marker (version reads and listings) */
 } lh_store_meta_t;
 /* Frees attrs and sets it to NULL (m NULL is fine); m itself is the caller's. */
 void lh_store_meta_clear(lh_store_meta_t *m);
@@ -104,8 +119,8 @@ int lh_store_bucket_get(lh_store_t *st, const char *name, lh_store_bucket_t *out
  * Errors (codes only): LH_EIO, LH_ENOMEM. */
 int lh_store_bucket_list(lh_store_t *st, int (*fn)(const lh_store_bucket_t *, void *), void *arg);
 /* Deletes an empty bucket; uploads in progress are aborted with it (their
- * parts removed). Errors: LH_ENOTEMPTY (objects remain), LH_ENOENT (no such
- * bucket). */
+ * parts removed). Errors: LH_ENOTEMPTY (objects, noncurrent versions or
+ * delete markers remain), LH_ENOENT (no such bucket). */
 int lh_store_bucket_delete(lh_store_t *st, const char *name, lh_err_t *err);
 /* Sets the policy JSON (stored as given); policy NULL deletes it. Errors:
  * LH_ENOENT (no such bucket). */
@@ -145,13 +160,18 @@ int lh_store_put_write(lh_store_writer_t *w, const void *data, size_t n, lh_err_
 /* Makes the body durable and publishes it under key with meta (size is taken
  * from the bytes written; etag/attrs from meta). Conditions are checked
  * atomically with publishing; cond may be NULL. Frees w in every case.
+ * Versioning (the bucket's state when the index commits): unversioned, the
+ * object replaces the current one; enabled, it becomes the current version
+ * with a new id and the one it replaces becomes noncurrent; suspended, it
+ * replaces the null version (current or not) and a current version with an
+ * id becomes noncurrent. meta->version_id receives the id (see
+ * lh_store_meta_t).
  * Errors: LH_EPRECOND (a condition failed), LH_ENOENT (the bucket went
  * away), LH_EINVAL (empty key), LH_ETOOBIG (key longer than
  * LH_STORE_KEY_MAX), LH_EIO (fdatasync, rename, directory fsync or index
  * commit failed; also every publish after a failed directory fsync). */
-int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
-                        const lh_store_meta_t *meta, const lh_store_put_cond_t *cond,
-                        lh_err_t *err);
+int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen, lh_store_meta_t *meta,
+                        const lh_store_put_cond_t *cond, lh_err_t *err);
 /* Drops the body and frees w. */
 void lh_store_put_abort(lh_store_writer_t *w);
 /* Non-blocking (no SQLite, no file: a loop thread may call it): a writer
@@ -165,14 +185,17 @@ int lh_store_put_begin_mem(lh_store_t *st, const char *bucket, size_t size,
 /* Non-blocking: lh_store_put_commit of a writer from lh_store_put_begin_mem
  * without waiting. The index operation joins the store's next group commit
  * (one transaction and one WAL fsync for everything queued meanwhile, run by
- * the store's committer thread or a waiting writer); done(arg, rc, err)
- * runs on that thread once it is durable (rc 0) or failed (errors as
- * lh_store_put_commit; err valid during the call). key, meta and cond are
- * copied; w is freed in every case. Returns 0 (done will run once), or
- * LH_EINVAL (not such a writer, bad key) / LH_ENOMEM, and done will not run. */
+ * the store's committer thread or a waiting writer); done(arg, rc, err,
+ * version_id) runs on that thread once it is durable (rc 0) or failed
+ * (errors as lh_store_put_commit; err and version_id, as in
+ * lh_store_meta_t's, valid during the call). key, meta and cond are copied;
+ * w is freed in every case. Returns 0 (done will run once), or LH_EINVAL
+ * (not such a writer, bad key) / LH_ENOMEM, and done will not run. */
 int lh_store_put_commit_async(lh_store_writer_t *w, const char *key, size_t keylen,
                               const lh_store_meta_t *meta, const lh_store_put_cond_t *cond,
-                              void (*done)(void *arg, int rc, const lh_err_t *err), void *arg);
+                              void (*done)(void *arg, int rc, const lh_err_t *err,
+                                           const char *version_id),
+                              void *arg);
 /* Bytes written to w so far. */
 int64_t lh_store_writer_size(const lh_store_writer_t *w);
 
@@ -196,10 +219,45 @@ int lh_store_get(lh_store_t *st, const char *bucket, const char *key, size_t key
  * sticky error. */
 int lh_store_get_mem(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
                      lh_store_meta_t *out, int *fd, lh_buf_t *body, lh_err_t *err);
-/* Deleting a missing key is not an error (S3 semantics). Errors: LH_ENOENT
+/* Deletes the current version: lh_store_delete_version with no version id.
+ * Deleting a missing key is not an error (S3 semantics). Errors: LH_ENOENT
  * (no such bucket). */
 int lh_store_delete(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
                     lh_err_t *err);
+
+/* --- versions --- (see src/store/README.md, "Versions") */
+typedef struct lh_store_del {
+    /* in */
+    const char *version_id; /* NULL: the current version (see below); else that version */
+    int64_t if_mtime_ns;    /* non-zero: only when the version addressed has this mtime_ns */
+    int noncurrent_only;    /* with version_id: only while that version is not the latest */
+    /* out */
+    char version_id_out[LH_STORE_VERSION_ID_SIZE]; /* the delete marker made, or the version
+                                                      removed; "" in an unversioned bucket */
+    int delete_marker; /* a delete marker was made, or the version removed was one */
+} lh_store_del_t;
+/* Without a version id: unversioned, removes the object; versioning enabled,
+ * a new delete marker becomes the latest version (the current object, if
+ * any, becomes noncurrent); suspended, a delete marker with the null id
+ * becomes the latest, replacing the null version (current or not). With a
+ * version id, removes that version for good (a missing one is not an
+ * error); when it was the latest, the next newest becomes the latest (the
+ * current object unless it is a delete marker). Removed bodies are unlinked
+ * after the commit. Errors: LH_ENOENT (no such bucket), LH_EPRECOND
+ * (if_mtime_ns or noncurrent_only did not hold), LH_EINVAL (a malformed
+ * version id). */
+int lh_store_delete_version(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
+                            lh_store_del_t *d, lh_err_t *err);
+/* Meta of one version (caller clears *out), delete markers included
+ * (out->delete_marker; no body), and with fd non-NULL an open read-only fd
+ * on its body (caller closes; -1 for a delete marker; a memfd for an inline
+ * one). version_id NULL: the latest version, which may be a delete marker
+ * (an object's current version is read faster by lh_store_head/get).
+ * Errors: LH_ENOENT (no such bucket; "no such version", or "no such key"
+ * when version_id is NULL and the key has no version), LH_EINVAL (a
+ * malformed version id), LH_ECORRUPT and LH_EIO as lh_store_get. */
+int lh_store_version_get(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
+                         const char *version_id, lh_store_meta_t *out, int *fd, lh_err_t *err);
 
 /* --- the read cache (engine_cache.c) ---
  * Inline objects (metadata and bytes) and bucket rows read recently are kept
@@ -253,6 +311,28 @@ typedef struct lh_store_list_entry {
 int lh_store_list(lh_store_t *st, const char *bucket, const lh_store_list_opts_t *o,
                   int (*fn)(const lh_store_list_entry_t *, void *), void *arg, int *truncated,
                   char *next_marker, size_t *next_len, lh_err_t *err);
+/* Every version of every key in (key byte order, newest first) after the
+ * markers, with prefix, delimiter and max_keys as lh_store_list (a common
+ * prefix counts as one entry). o->start_after is the key marker;
+ * version_marker (NULL or "" for none) the version of that key to start
+ * after (an unknown one: start at the next key). An entry's meta carries
+ * version_id and delete_marker; is_latest says whether it is the key's latest
+ * version. next_key / next_len as lh_store_list's next_marker; next_version
+ * (caller's, LH_STORE_VERSION_ID_SIZE) the last version returned ("" after a
+ * common prefix). Errors: LH_ENOENT (no such bucket), LH_EINVAL (prefix or
+ * delimiter too long). */
+typedef struct lh_store_version_entry {
+    const char *key;
+    size_t key_len;
+    int is_prefix;
+    int is_latest;
+    const lh_store_meta_t *meta;
+} lh_store_version_entry_t;
+int lh_store_list_versions(lh_store_t *st, const char *bucket, const lh_store_list_opts_t *o,
+                           const char *version_marker,
+                           int (*fn)(const lh_store_version_entry_t *, void *), void *arg,
+                           int *truncated, char *next_key, size_t *next_len, char *next_version,
+                           lh_err_t *err);
 
 /* --- multipart --- */
 /* Creates an upload; attrs (JSON, may be NULL) are kept for the final object.
@@ -309,13 +389,14 @@ int lh_store_mpu_list(lh_store_t *st, const char *bucket, const char *prefix, si
                       lh_err_t *err);
 /* Concatenates the chosen parts (already validated by the caller, in order)
  * into one body, publishes it with meta (attrs NULL: the upload's) and cond
- * (may be NULL), removes the upload. Errors: LH_ENOENT (no such bucket or
+ * (may be NULL), removes the upload. Versioning and meta->version_id as
+ * lh_store_put_commit. Errors: LH_ENOENT (no such bucket or
  * upload), LH_EINVAL (no parts, or a part number with no part),
  * LH_ECONFLICT (a part's body went away: a concurrent overwrite of that
  * part), LH_ECORRUPT (a part's body has the wrong size), LH_EPRECOND (a
  * condition failed), LH_EIO as lh_store_put_commit. */
 int lh_store_mpu_complete(lh_store_t *st, const char *bucket, const char *upload_id,
-                          const int *part_numbers, int nparts, const lh_store_meta_t *meta,
+                          const int *part_numbers, int nparts, lh_store_meta_t *meta,
                           const lh_store_put_cond_t *cond, lh_err_t *err);
 /* Removes the upload and its parts. Errors: LH_ENOENT (no such bucket or
  * upload). */

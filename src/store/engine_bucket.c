@@ -1,5 +1,6 @@
 /* Buckets of the embedded store: create, get, list, delete (refused while
- * objects exist; multipart uploads in progress are aborted with it), policy
+ * objects or versions exist; multipart uploads in progress are aborted with
+ * it), policy
  * the public-read flag and the other settings (versioning, ownership, public
  * access block, lifecycle). Writes go through the group commit. */
 #include <stdio.h>
@@ -102,18 +103,31 @@ int lh_store_bucket_list(lh_store_t *st, int (*fn)(const lh_store_bucket_t *, vo
     return r == SQLITE_ERROR || r == SQLITE_BUSY || r == SQLITE_MISUSE ? LH_EIO : 0;
 }
 
+/* LH_ENOTEMPTY while the bucket holds objects, noncurrent versions or delete
+ * markers. */
+static int check_empty(lh__conn_t *c, const char *name, lh_err_t *err)
+{
+    static const int qs[] = {Q_BUCKET_HAS_OBJ, Q_BUCKET_HAS_VER};
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        sqlite3_stmt *s = lh__store_stmt(c, qs[i], err);
+        if (!s) return LH_EIO;
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+        int r = sqlite3_step(s);
+        sqlite3_reset(s);
+        if (r == SQLITE_ROW) return lh_err_set(err, LH_ENOTEMPTY, "bucket not empty");
+        if (r != SQLITE_DONE) return lh__sql_err(c, err, "bucket scan");
+    }
+    return 0;
+}
+
 static int delete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 {
     bucket_op_t *b = arg;
+    sqlite3_stmt *s;
+    int r;
     lh__cache_bucket_begin(c->st, b->name);
     int rc = lh__bucket_check(c, b->name, err);
-    sqlite3_stmt *s = rc ? NULL : lh__store_stmt(c, Q_BUCKET_HAS_OBJ, err);
-    if (!s) return rc ? rc : LH_EIO;
-    sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
-    int r = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (r == SQLITE_ROW) return lh_err_set(err, LH_ENOTEMPTY, "bucket not empty");
-    if (r != SQLITE_DONE) return lh__sql_err(c, err, "bucket scan");
+    if (rc || (rc = check_empty(c, b->name, err))) return rc;
     for (;;) { /* abort the uploads in progress */
         char upload[64];
         if (!(s = lh__store_stmt(c, Q_UP_OF_BUCKET, err))) return LH_EIO;

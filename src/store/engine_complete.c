@@ -103,7 +103,7 @@ static int build_body(lh_store_t *st, const char *bucket, const char *upload_id,
 typedef struct complete_op {
     lh_store_writer_t *w;
     const char *upload_id;
-    const lh_store_meta_t *meta;
+    lh_store_meta_t *meta;
     const lh_store_put_cond_t *cond;
     char old_id[LH__ID_LEN + 1];
     lh__ids_t ids;
@@ -129,17 +129,18 @@ static int complete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     sqlite3_reset(s);
     int rc = lh__obj_upsert(c, p->w->bucket, key, klen, p->w->size, p->meta->etag,
                             p->meta->attrs ? p->meta->attrs : attrs, p->w->id, NULL, p->cond,
-                            p->old_id, err);
+                            p->old_id, p->meta->version_id, err);
     free(attrs);
     return rc ? rc : lh__upload_drop(c, p->upload_id, &p->ids, err);
 }
 
 int lh_store_mpu_complete(lh_store_t *st, const char *bucket, const char *upload_id,
-                          const int *part_numbers, int nparts, const lh_store_meta_t *meta,
+                          const int *part_numbers, int nparts, lh_store_meta_t *meta,
                           const lh_store_put_cond_t *cond, lh_err_t *err)
 {
     lh_store_mpu_t u;
     complete_op_t p = {.upload_id = upload_id, .meta = meta, .cond = cond};
+    meta->version_id[0] = 0;
     int rc = lh_store_mpu_get(st, bucket, upload_id, &u, err); /* fail early when unknown */
     lh_store_mpu_clear(&u);
     if (!rc) rc = build_body(st, bucket, upload_id, part_numbers, nparts, &p.w, err);
@@ -153,6 +154,7 @@ int lh_store_mpu_complete(lh_store_t *st, const char *bucket, const char *upload
             lh__body_unlink(st, p.old_id);
         }
     }
+    if (rc) meta->version_id[0] = 0;
     lh__ids_done(st, &p.ids, rc == 0);
     lh__writer_free(p.w);
     return rc;

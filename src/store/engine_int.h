@@ -28,6 +28,8 @@ enum {
     Q_BUCKET_LIFECYCLE,
     Q_BUCKET_LIFECYCLE_GET,
     Q_BUCKET_EXISTS,
+    Q_BUCKET_VSTATE,
+    Q_BUCKET_HAS_VER,
     Q_OBJ_GET,
     Q_OBJ_CUR,
     Q_OBJ_PUT,
@@ -46,6 +48,19 @@ enum {
     Q_PART_DELETE_ALL,
     Q_REF_OBJ,
     Q_REF_PART,
+    Q_REF_VER,
+    Q_VER_SAVE,
+    Q_VER_MARKER,
+    Q_VER_FIND,
+    Q_VER_DELETE,
+    Q_VER_TOP,
+    Q_VER_PROMOTE,
+    Q_VER_GET,
+    Q_VER_LATEST,
+    Q_VLIST_GE,
+    Q_VLIST_GT,
+    Q_VLIST_KEY,
+    Q_VLIST_POS,
     Q_BEGIN,
     Q_COMMIT,
     Q_ROLLBACK,
@@ -121,6 +136,8 @@ sqlite3_stmt *lh__store_stmt(lh__conn_t *c, int q, lh_err_t *err);
 int lh__sql_err(lh__conn_t *c, lh_err_t *err, const char *what);
 /* 0 when the bucket exists, LH_ENOENT "no such bucket", or an SQL error. */
 int lh__bucket_check(lh__conn_t *c, const char *bucket, lh_err_t *err);
+/* lh__bucket_check that also reads the bucket's LH_VERSIONING_* into *out. */
+int lh__bucket_versioning(lh__conn_t *c, const char *bucket, int *out, lh_err_t *err);
 int64_t lh__now_ns(void);
 void lh__random_hex(char *out, size_t nbytes); /* 2*nbytes hex + NUL */
 
@@ -169,12 +186,36 @@ void lh__body_unlink(lh_store_t *st, const char *id);
 /* Opens data/xx/<id> read-only. -1 with errno on failure. */
 int lh__body_open(lh_store_t *st, const char *id);
 /* Checks cond against the current row of (bucket,key) and publishes the
- * row; *old_id gets the replaced body's id ("" if none, or inline). With
- * data non-NULL the object is inline: its size bytes go into the row and id
- * must be "". */
+ * row as the bucket's versioning says (engine_ver.c makes room for it);
+ * *old_id gets the replaced body's id ("" if none, inline, or kept as a
+ * noncurrent version). With data non-NULL the object is inline: its size
+ * bytes go into the row and id must be "". version_out (NULL, or
+ * LH_STORE_VERSION_ID_SIZE bytes) receives the version id to report ("" in
+ * an unversioned bucket). */
 int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t keylen, int64_t size,
                    const char *etag, const char *attrs, const char *id, const void *data,
-                   const lh_store_put_cond_t *cond, char *old_id, lh_err_t *err);
+                   const lh_store_put_cond_t *cond, char *old_id, char *version_out, lh_err_t *err);
+
+/* engine_ver.c: versions (see src/store/README.md, "Versions") */
+#define LH__SEQ_CURRENT INT64_MAX /* the objects row's place among a key's versions */
+/* The current row of (bucket,key), as lh__obj_upsert needs it. */
+typedef struct lh__cur {
+    int exists;
+    char etag[80];
+    char data_id[LH__ID_LEN + 1];
+    char version_id[LH_STORE_VERSION_ID_SIZE];
+    int64_t mtime_ns;
+} lh__cur_t;
+int lh__cur_get(lh__conn_t *c, const char *bucket, const char *key, size_t keylen, lh__cur_t *cur,
+                lh_err_t *err);
+/* Before a write of the current version in a versioned bucket: keeps the
+ * current row as a noncurrent version, or (suspended, a null current)
+ * hands its body to *old_id; drops a noncurrent null version when
+ * suspended. Sets vid to the id of the version to write. */
+int lh__ver_make_room(lh__conn_t *c, const char *bucket, const char *key, size_t keylen,
+                      int versioning, const lh__cur_t *cur, char *old_id, char *vid, lh_err_t *err);
+/* A new random version id (32 hex chars) into vid. */
+void lh__version_id_new(char *vid);
 /* An inline body as a read-only-positioned fd (a memfd holding the bytes,
  * offset 0). -1 with errno on failure. */
 int lh__inline_fd(const void *data, size_t n);

@@ -34,6 +34,8 @@ void lh__meta_from_row(sqlite3_stmt *s, int col, lh_store_meta_t *m, int copy_at
     snprintf(m->etag, sizeof m->etag, "%s", etag ? etag : "");
     const char *attrs = (const char *)sqlite3_column_text(s, col + 3);
     m->attrs = !attrs ? NULL : copy_attrs ? strdup(attrs) : (char *)attrs;
+    m->version_id[0] = 0;
+    m->delete_marker = 0;
 }
 
 int lh__ids_add(lh__ids_t *l, const char *id, lh_err_t *err)
@@ -267,26 +269,26 @@ int64_t lh_store_writer_size(const lh_store_writer_t *w)
 
 int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t keylen, int64_t size,
                    const char *etag, const char *attrs, const char *id, const void *data,
-                   const lh_store_put_cond_t *cond, char *old_id, lh_err_t *err)
+                   const lh_store_put_cond_t *cond, char *old_id, char *version_out, lh_err_t *err)
 {
+    lh__cur_t cur;
+    char vid[LH_STORE_VERSION_ID_SIZE] = "null";
+    int versioning;
     old_id[0] = 0;
-    int rc = lh__bucket_check(c, bucket, err);
-    sqlite3_stmt *s = rc ? NULL : lh__store_stmt(c, Q_OBJ_CUR, err);
-    if (!s) return rc ? rc : LH_EIO;
-    sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, key, (int)keylen, SQLITE_STATIC);
-    int r = sqlite3_step(s);
-    if (r != SQLITE_ROW && r != SQLITE_DONE) return lh__sql_err(c, err, "object lookup");
-    int exists = r == SQLITE_ROW;
-    const char *cur = exists ? (const char *)sqlite3_column_text(s, 0) : NULL;
-    if (cond && cond->if_none_match_any && exists)
+    int rc = lh__bucket_versioning(c, bucket, &versioning, err);
+    if (!rc) rc = lh__cur_get(c, bucket, key, keylen, &cur, err);
+    if (rc) return rc;
+    if (cond && cond->if_none_match_any && cur.exists)
         return lh_err_set(err, LH_EPRECOND, "key already exists");
-    if (cond && cond->if_match && (!exists || !cur || strcmp(cur, cond->if_match)))
-        return lh_err_set(err, LH_EPRECOND, exists ? "etag does not match" : "no such key");
-    if (exists) snprintf(old_id, LH__ID_LEN + 1, "%s", (const char *)sqlite3_column_text(s, 1));
-    sqlite3_reset(s);
+    if (cond && cond->if_match && (!cur.exists || strcmp(cur.etag, cond->if_match)))
+        return lh_err_set(err, LH_EPRECOND, cur.exists ? "etag does not match" : "no such key");
+    if (versioning == LH_VERSIONING_OFF) /* the unversioned path: replace the row */
+        snprintf(old_id, LH__ID_LEN + 1, "%s", cur.exists ? cur.data_id : "");
+    else if ((rc = lh__ver_make_room(c, bucket, key, keylen, versioning, &cur, old_id, vid, err)))
+        return rc;
     lh__cache_obj_begin(c->st, bucket, key, keylen);
-    if (!(s = lh__store_stmt(c, Q_OBJ_PUT, err))) return LH_EIO;
+    sqlite3_stmt *s = lh__store_stmt(c, Q_OBJ_PUT, err);
+    if (!s) return LH_EIO;
     sqlite3_bind_text(s, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, key, (int)keylen, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, size);
@@ -296,9 +298,14 @@ int lh__obj_upsert(lh__conn_t *c, const char *bucket, const char *key, size_t ke
     sqlite3_bind_text(s, 7, data ? "" : id, -1, SQLITE_STATIC);
     if (data) /* a zero-length blob, not NULL, for an empty object */
         sqlite3_bind_blob64(s, 8, size ? data : "", (sqlite3_uint64)size, SQLITE_STATIC);
-    r = sqlite3_step(s);
+    sqlite3_bind_text(s, 9, vid, -1, SQLITE_STATIC);
+    int r = sqlite3_step(s);
     sqlite3_reset(s);
-    return r == SQLITE_DONE ? 0 : lh__sql_err(c, err, "object insert");
+    if (r != SQLITE_DONE) return lh__sql_err(c, err, "object insert");
+    if (version_out)
+        snprintf(version_out, LH_STORE_VERSION_ID_SIZE, "%s",
+                 versioning == LH_VERSIONING_OFF ? "" : vid);
+    return 0;
 }
 
 typedef struct put_op {
@@ -308,6 +315,7 @@ typedef struct put_op {
     const lh_store_meta_t *meta;
     const lh_store_put_cond_t *cond;
     char old_id[LH__ID_LEN + 1];
+    char version_id[LH_STORE_VERSION_ID_SIZE];
 } put_op_t;
 
 static int put_fn(lh__conn_t *c, void *arg, lh_err_t *err)
@@ -315,7 +323,7 @@ static int put_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     put_op_t *p = arg;
     const void *data = p->w->in_mem ? (p->w->mem ? (const void *)p->w->mem : "") : NULL;
     return lh__obj_upsert(c, p->w->bucket, p->key, p->keylen, p->w->size, p->meta->etag,
-                          p->meta->attrs, p->w->id, data, p->cond, p->old_id, err);
+                          p->meta->attrs, p->w->id, data, p->cond, p->old_id, p->version_id, err);
 }
 
 static int check_key(size_t keylen, lh_err_t *err)
@@ -344,13 +352,17 @@ static int inline_commit(put_op_t *op, lh_err_t *err)
     return rc;
 }
 
-int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
-                        const lh_store_meta_t *meta, const lh_store_put_cond_t *cond, lh_err_t *err)
+int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen, lh_store_meta_t *meta,
+                        const lh_store_put_cond_t *cond, lh_err_t *err)
 {
     put_op_t op = {.w = w, .key = key, .keylen = keylen, .meta = meta, .cond = cond};
     int rc = check_key(keylen, err);
-    if (!rc && w->in_mem) /* inline: the index commit is the only flush */
-        return inline_commit(&op, err);
+    meta->version_id[0] = 0;
+    if (!rc && w->in_mem) { /* inline: the index commit is the only flush */
+        rc = inline_commit(&op, err);
+        if (!rc) memcpy(meta->version_id, op.version_id, sizeof op.version_id);
+        return rc;
+    }
     if (!rc) rc = lh__body_publish(w, err);
     if (!rc) {
         rc = lh__publish_exec(w->st, w->id, put_fn, &op, err);
@@ -359,7 +371,10 @@ int lh_store_put_commit(lh_store_writer_t *w, const char *key, size_t keylen,
         else
             lh_store_crash_point("after_index");
     }
-    if (!rc) lh__body_unlink(w->st, op.old_id);
+    if (!rc) {
+        lh__body_unlink(w->st, op.old_id);
+        memcpy(meta->version_id, op.version_id, sizeof op.version_id);
+    }
     lh__writer_free(w);
     return rc;
 }
@@ -372,7 +387,7 @@ typedef struct put_async {
     lh_store_meta_t meta;
     lh_store_put_cond_t cond;
     char if_match[80];
-    void (*done)(void *arg, int rc, const lh_err_t *err);
+    void (*done)(void *arg, int rc, const lh_err_t *err, const char *version_id);
     void *arg;
     char key[];
 } put_async_t;
@@ -386,14 +401,16 @@ static void put_async_complete(lh__op_t *op)
         lh__body_unlink(w->st, a->p.old_id); /* a replaced file-backed body */
     }
     lh__writer_free(w);
-    a->done(a->arg, op->rc, &op->err);
+    a->done(a->arg, op->rc, &op->err, op->rc ? "" : a->p.version_id);
     free(a->meta.attrs);
     free(a);
 }
 
 int lh_store_put_commit_async(lh_store_writer_t *w, const char *key, size_t keylen,
                               const lh_store_meta_t *meta, const lh_store_put_cond_t *cond,
-                              void (*done)(void *arg, int rc, const lh_err_t *err), void *arg)
+                              void (*done)(void *arg, int rc, const lh_err_t *err,
+                                           const char *version_id),
+                              void *arg)
 {
     static const char *const before[] = {"after_write", "after_fsync", "after_rename",
                                          "after_dirsync"};
@@ -448,6 +465,8 @@ static int lookup(lh__conn_t *c, const char *bucket, const char *key, size_t key
     }
     if (r != SQLITE_ROW) return lh__sql_err(c, err, "object lookup");
     lh__meta_from_row(s, 0, out, 1);
+    const char *vid = (const char *)sqlite3_column_text(s, 6);
+    snprintf(out->version_id, sizeof out->version_id, "%s", vid ? vid : "null");
     const char *data_id = (const char *)sqlite3_column_text(s, 4);
     if (id) snprintf(id, LH__ID_LEN + 1, "%s", data_id ? data_id : "");
     int rc = 0;
@@ -522,37 +541,9 @@ int lh_store_get_mem(lh_store_t *st, const char *bucket, const char *key, size_t
     return get_body(st, bucket, key, keylen, out, fd, body, err);
 }
 
-typedef struct del_op {
-    const char *bucket, *key;
-    size_t keylen;
-    char old_id[LH__ID_LEN + 1];
-} del_op_t;
-
-static int del_fn(lh__conn_t *c, void *arg, lh_err_t *err)
-{
-    del_op_t *d = arg;
-    int rc = lh__bucket_check(c, d->bucket, err);
-    sqlite3_stmt *s = rc ? NULL : lh__store_stmt(c, Q_OBJ_DELETE, err);
-    if (!s) return rc ? rc : LH_EIO;
-    lh__cache_obj_begin(c->st, d->bucket, d->key, d->keylen);
-    sqlite3_bind_text(s, 1, d->bucket, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, d->key, (int)d->keylen, SQLITE_STATIC);
-    int r = sqlite3_step(s);
-    if (r == SQLITE_ROW) {
-        snprintf(d->old_id, sizeof d->old_id, "%s", (const char *)sqlite3_column_text(s, 0));
-        r = sqlite3_step(s);
-    }
-    sqlite3_reset(s);
-    return r == SQLITE_DONE ? 0 : lh__sql_err(c, err, "object delete");
-}
-
 int lh_store_delete(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
                     lh_err_t *err)
 {
-    del_op_t d = {.bucket = bucket, .key = key, .keylen = keylen};
-    if (keylen > LH_STORE_KEY_MAX) /* cannot exist: check the bucket only */
-        keylen = 0;
-    int rc = lh__index_exec(st, del_fn, &d, err);
-    if (!rc) lh__body_unlink(st, d.old_id);
-    return rc;
+    lh_store_del_t d = {0};
+    return lh_store_delete_version(st, bucket, key, keylen, &d, err);
 }

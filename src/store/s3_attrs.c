@@ -190,6 +190,20 @@ int lh__s3_key_absent(s3_req_t *r)
     return rc == LH_ENOENT;
 }
 
+int lh__s3_version_param(s3_req_t *r, const char **vid)
+{
+    *vid = lh__s3_query(r, "versionId");
+    if (!*vid) return 0;
+    if (lh_store_version_id_valid(*vid)) return 1;
+    lh__s3_error(r, "InvalidArgument", "Invalid version id specified");
+    return -1;
+}
+
+void lh__s3_version_header(s3_req_t *r, const char *vid)
+{
+    if (vid[0]) lh__s3_set_hdr(r, "x-amz-version-id", vid);
+}
+
 int lh__s3_part_number(s3_req_t *r)
 {
     int64_t pn;

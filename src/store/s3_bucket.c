@@ -1,6 +1,6 @@
 /* Bucket operations: CreateBucket (LocationConstraint, canned ACL),
  * HeadBucket, DeleteBucket, GetBucketLocation, Get/PutBucketVersioning
- * (buckets are unversioned), Get/Put/DeleteBucketPolicy, Put/GetBucketAcl
+ * (Enabled or Suspended; never back to unversioned), Get/Put/DeleteBucketPolicy, Put/GetBucketAcl
  * (canned private | public-read), and the lake bucket bootstrap. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,18 +95,77 @@ void lh__s3_get_bucket_location(s3_req_t *r)
 
 void lh__s3_get_bucket_versioning(s3_req_t *r)
 {
-    if (lh__s3_authorize(r, r->bucket, "s3:GetBucketVersioning", NULL, 0, NULL)) return;
+    static const char *const status[] = {
+        [LH_VERSIONING_ENABLED] = "Enabled", [LH_VERSIONING_SUSPENDED] = "Suspended"};
+    lh_store_bucket_t info = {0};
+    if (lh__s3_authorize(r, r->bucket, "s3:GetBucketVersioning", NULL, 0, &info)) return;
     lh__s3_xml_begin(&r->resp_body, "VersioningConfiguration");
+    if (info.versioning == LH_VERSIONING_ENABLED || info.versioning == LH_VERSIONING_SUSPENDED)
+        lh__s3_xml_elem(&r->resp_body, "Status", status[info.versioning]);
     lh_buf_puts(&r->resp_body, "</VersioningConfiguration>");
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
+    lh_store_bucket_clear(&info);
     r->status = 200;
+}
+
+/* 1 when the element's text, spaces around it dropped, is want. */
+static int text_is(const lh_xml_node_t *n, const char *want)
+{
+    const char *t = n->text;
+    size_t len = n->text_len;
+    while (len && strchr(" \t\r\n", *t))
+        t++, len--;
+    while (len && strchr(" \t\r\n", t[len - 1]))
+        len--;
+    return len == strlen(want) && !memcmp(t, want, len);
+}
+
+/* The state a VersioningConfiguration body asks for: LH_VERSIONING_*, -1
+ * when it names no status, or -2 with the error prepared. */
+static int versioning_body(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    lh_xml_node_t *root = NULL;
+    int want = -2;
+    lh_arena_t *a = lh_arena_new(4096);
+    if (!a || lh_xml_parse(a, r->body.ptr ? r->body.ptr : "", r->body.len, &root, &err) != 0 ||
+        !root || strcmp(root->name, "VersioningConfiguration")) {
+        lh__s3_error(r, "MalformedXML", NULL);
+        goto done;
+    }
+    want = -1;
+    for (const lh_xml_node_t *n = root->child; n && want != -2; n = n->next) {
+        if (!strcmp(n->name, "Status") && text_is(n, "Enabled"))
+            want = LH_VERSIONING_ENABLED;
+        else if (!strcmp(n->name, "Status") && text_is(n, "Suspended"))
+            want = LH_VERSIONING_SUSPENDED;
+        else if (!strcmp(n->name, "MfaDelete") && text_is(n, "Enabled"))
+            lh__s3_error(r, "NotImplemented", "MFA delete is not supported"), want = -2;
+        else if (strcmp(n->name, "MfaDelete") || !text_is(n, "Disabled"))
+            lh__s3_error(r, "MalformedXML", NULL), want = -2;
+    }
+done:
+    lh_arena_free(a);
+    return want;
 }
 
 void lh__s3_put_bucket_versioning(s3_req_t *r)
 {
-    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL)) return;
-    lh__s3_error(r, "NotImplemented",
-                 "bucket versioning is not supported; buckets are unversioned");
+    lh_store_bucket_t info = {0};
+    lh_err_t err = {0};
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, &info)) return;
+    int want = versioning_body(r), have = info.versioning;
+    lh_store_bucket_clear(&info);
+    if (want == -2) return;
+    if (want == -1 && have != LH_VERSIONING_OFF) {
+        lh__s3_error(r, "IllegalVersioningConfigurationException",
+                     "Versioning cannot be turned off once it was enabled; suspend it instead");
+        return;
+    }
+    int rc = want < 0 || want == have
+                 ? 0
+                 : lh_store_bucket_set_int(r->s3->st, r->bucket, LH_BUCKET_VERSIONING, want, &err);
+    lh__s3_result(r, rc, &err, 200);
 }
 
 void lh__s3_get_bucket_policy(s3_req_t *r)

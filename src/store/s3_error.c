@@ -31,6 +31,8 @@ static const s3_error_t errors[] = {
     {"IncompleteBody", 400,
      "You did not provide the number of bytes specified by the Content-Length HTTP header."},
     {"InternalError", 500, "We encountered an internal error. Please try again."},
+    {"IllegalVersioningConfigurationException", 400,
+     "The versioning configuration specified in the request is invalid."},
     {"InvalidAccessKeyId", 403,
      "The AWS Access Key Id you provided does not exist in our records."},
     {"InvalidArgument", 400, "Invalid Argument."},
@@ -52,9 +54,11 @@ static const s3_error_t errors[] = {
     {"NoSuchBucket", 404, "The specified bucket does not exist."},
     {"NoSuchBucketPolicy", 404, "The bucket policy does not exist."},
     {"NoSuchKey", 404, "The specified key does not exist."},
+    {"NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist."},
     {"NoSuchUpload", 404,
      "The specified multipart upload does not exist. The upload ID might be invalid, or the "
      "multipart upload might have been aborted or completed."},
+    {"NoSuchVersion", 404, "The specified version does not exist."},
     {"NotImplemented", 501, "A header you provided implies functionality that is not implemented."},
     {"NotModified", 304, "Not Modified"},
     {"PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold."},
@@ -138,6 +142,8 @@ void lh__s3_error_from(s3_req_t *r, int rc, const lh_err_t *err)
             lh__s3_error(r, "NoSuchBucket", NULL);
         else if (strstr(m, "upload"))
             lh__s3_error(r, "NoSuchUpload", NULL);
+        else if (strstr(m, "version"))
+            lh__s3_error(r, "NoSuchVersion", NULL);
         else
             lh__s3_error(r, "NoSuchKey", NULL);
         break;

@@ -99,7 +99,8 @@ typedef struct s3_put {
                   then authorized, written and committed in one job */
     /* a small PutObject committed without a worker (s3_put.c, put_on_loop) */
     char etag[40], ck_b64[96];
-    int if_match; /* the commit had an If-Match condition */
+    int if_match;                              /* the commit had an If-Match condition */
+    char version_id[LH_STORE_VERSION_ID_SIZE]; /* the version the commit made ("" none) */
     int commit_rc;
     lh_err_t commit_err;
     lh_loop_post_node_t node;
@@ -256,6 +257,11 @@ int lh__s3_part_number(s3_req_t *r);
 
 /* 1 when the request's key does not exist (If-Match on a missing key is 404). */
 int lh__s3_key_absent(s3_req_t *r);
+/* The versionId query parameter: 0 when absent, 1 with *vid set, or -1 with
+ * InvalidArgument prepared (a malformed id). */
+int lh__s3_version_param(s3_req_t *r, const char **vid);
+/* x-amz-version-id: vid, when vid is not "" (writes in unversioned buckets). */
+void lh__s3_version_header(s3_req_t *r, const char *vid);
 
 /* "x-amz-checksum-crc32" ... for an LH_CK_* algorithm ("content-md5" for
  * MD5, "" when unknown); static. */

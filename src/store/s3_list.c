@@ -1,6 +1,7 @@
 /* Listings: ListBuckets, ListObjects (v1, marker), ListObjectsV2
  * (continuation token, start-after, fetch-owner, encoding-type=url),
- * ListObjectVersions (an unversioned bucket lists "null" versions),
+ * ListObjectVersions (versions and delete markers, newest first per key, with
+ * key and version-id markers; an unversioned bucket lists "null" versions),
  * ListMultipartUploads and ListParts. The store streams entries in key byte
  * order; we write the XML as they come, so memory stays bounded. */
 #include <jansson.h>
@@ -60,27 +61,57 @@ static void put_owner(lh_buf_t *b, const char *owner)
     lh_buf_puts(b, "</Owner>");
 }
 
+static void put_prefix(list_ctx_t *c, const char *key, size_t key_len)
+{
+    lh_buf_puts(&c->prefixes, "<CommonPrefixes>");
+    put_enc(&c->prefixes, "Prefix", key, key_len, c->url);
+    lh_buf_puts(&c->prefixes, "</CommonPrefixes>");
+}
+
 static int on_entry(const lh_store_list_entry_t *e, void *arg)
 {
     list_ctx_t *c = arg;
     c->count++;
     if (e->is_prefix) {
-        lh_buf_puts(&c->prefixes, "<CommonPrefixes>");
-        put_enc(&c->prefixes, "Prefix", e->key, e->key_len, c->url);
-        lh_buf_puts(&c->prefixes, "</CommonPrefixes>");
+        put_prefix(c, e->key, e->key_len);
         return 0;
     }
     char ts[40];
     lh_time_iso8601_format(e->meta->mtime_ns, 3, ts, sizeof ts);
-    lh_buf_puts(c->b, c->versions ? "<Version>" : "<Contents>");
+    lh_buf_puts(c->b, "<Contents>");
     put_enc(c->b, "Key", e->key, e->key_len, c->url);
-    if (c->versions) lh_buf_puts(c->b, "<VersionId>null</VersionId><IsLatest>true</IsLatest>");
     lh__s3_xml_elem(c->b, "LastModified", ts);
     lh_buf_printf(c->b, "<ETag>&quot;%s&quot;</ETag><Size>%lld</Size>", e->meta->etag,
                   (long long)e->meta->size);
     if (c->owner) put_owner(c->b, c->owner_name);
-    lh_buf_puts(c->b, "<StorageClass>STANDARD</StorageClass>");
-    lh_buf_puts(c->b, c->versions ? "</Version>" : "</Contents>");
+    lh_buf_puts(c->b, "<StorageClass>STANDARD</StorageClass></Contents>");
+    return 0;
+}
+
+/* One entry of ListObjectVersions: a <Version>, a <DeleteMarker> or a
+ * common prefix. */
+static int on_version(const lh_store_version_entry_t *e, void *arg)
+{
+    list_ctx_t *c = arg;
+    c->count++;
+    if (e->is_prefix) {
+        put_prefix(c, e->key, e->key_len);
+        return 0;
+    }
+    const lh_store_meta_t *m = e->meta;
+    char ts[40];
+    lh_time_iso8601_format(m->mtime_ns, 3, ts, sizeof ts);
+    lh_buf_puts(c->b, m->delete_marker ? "<DeleteMarker>" : "<Version>");
+    put_enc(c->b, "Key", e->key, e->key_len, c->url);
+    lh__s3_xml_elem(c->b, "VersionId", m->version_id);
+    lh_buf_printf(c->b, "<IsLatest>%s</IsLatest>", e->is_latest ? "true" : "false");
+    lh__s3_xml_elem(c->b, "LastModified", ts);
+    if (!m->delete_marker)
+        lh_buf_printf(c->b, "<ETag>&quot;%s&quot;</ETag><Size>%lld</Size>", m->etag,
+                      (long long)m->size);
+    put_owner(c->b, c->owner_name);
+    lh_buf_puts(c->b, m->delete_marker ? "</DeleteMarker>"
+                                       : "<StorageClass>STANDARD</StorageClass></Version>");
     return 0;
 }
 
@@ -98,7 +129,7 @@ static int get_int(s3_req_t *r, const char *name, int def, int lo, int hi, int *
 
 /* The query of a ListObjects / ListObjectsV2 / ListObjectVersions request. */
 typedef struct {
-    const char *prefix, *delim, *token, *start;
+    const char *prefix, *delim, *token, *start, *vmark;
     int max;
     lh_store_list_opts_t o;
     unsigned char tokbuf[LH_STORE_KEY_MAX + 8]; /* the decoded continuation token */
@@ -116,6 +147,16 @@ static int list_query(s3_req_t *r, list_ctx_t *c, list_query_t *q)
     q->start = c->v2 ? lh__s3_query(r, "start-after")
                      : lh__s3_query(r, c->versions ? "key-marker" : "marker");
     if (get_int(r, "max-keys", 1000, 0, 1000, &q->max)) return -1;
+    q->vmark = c->versions ? lh__s3_query(r, "version-id-marker") : NULL;
+    if (q->vmark && q->vmark[0] && (!q->start || !q->start[0])) {
+        lh__s3_error(r, "InvalidArgument",
+                     "A version-id marker cannot be specified without a key marker.");
+        return -1;
+    }
+    if (q->vmark && q->vmark[0] && !lh_store_version_id_valid(q->vmark)) {
+        lh__s3_error(r, "InvalidArgument", "Invalid version id specified");
+        return -1;
+    }
     if (enc && strcmp(enc, "url")) {
         lh__s3_error(r, "InvalidArgument", "Invalid Encoding Method specified in Request");
         return -1;
@@ -138,8 +179,10 @@ static int list_query(s3_req_t *r, list_ctx_t *c, list_query_t *q)
     return 0;
 }
 
-/* Where the next page starts, when the listing was truncated. */
-static void list_next(const list_ctx_t *c, lh_buf_t *head, const char *next, size_t next_len)
+/* Where the next page starts, when the listing was truncated (next_version:
+ * ListObjectVersions only). */
+static void list_next(const list_ctx_t *c, lh_buf_t *head, const char *next, size_t next_len,
+                      const char *next_version)
 {
     if (c->v2) {
         char *t = malloc(4 * (next_len + 2) / 3 + 4);
@@ -150,7 +193,7 @@ static void list_next(const list_ctx_t *c, lh_buf_t *head, const char *next, siz
         }
     } else if (c->versions) {
         put_enc(head, "NextKeyMarker", next, next_len, c->url);
-        lh_buf_puts(head, "<NextVersionIdMarker>null</NextVersionIdMarker>");
+        if (next_version[0]) lh__s3_xml_elem(head, "NextVersionIdMarker", next_version);
     } else {
         put_enc(head, "NextMarker", next, next_len, c->url);
     }
@@ -158,7 +201,7 @@ static void list_next(const list_ctx_t *c, lh_buf_t *head, const char *next, siz
 
 /* The fields S3 puts before the entries: markers, counts, truncation. */
 static void list_head(const list_ctx_t *c, const list_query_t *q, lh_buf_t *head, int truncated,
-                      const char *next, size_t next_len)
+                      const char *next, size_t next_len, const char *next_version)
 {
     const char *start = q->start;
     if (c->v2) {
@@ -167,7 +210,7 @@ static void list_head(const list_ctx_t *c, const list_query_t *q, lh_buf_t *head
         lh_buf_printf(head, "<KeyCount>%d</KeyCount>", c->count);
     } else if (c->versions) {
         put_enc(head, "KeyMarker", start ? start : "", start ? strlen(start) : 0, c->url);
-        lh_buf_puts(head, "<VersionIdMarker></VersionIdMarker>");
+        lh__s3_xml_elem(head, "VersionIdMarker", q->vmark ? q->vmark : "");
     } else {
         put_enc(head, "Marker", start ? start : "", start ? strlen(start) : 0, c->url);
     }
@@ -175,7 +218,7 @@ static void list_head(const list_ctx_t *c, const list_query_t *q, lh_buf_t *head
     if (q->o.delimiter) put_enc(head, "Delimiter", q->delim, strlen(q->delim), c->url);
     if (c->url) lh_buf_puts(head, "<EncodingType>url</EncodingType>");
     lh_buf_printf(head, "<IsTruncated>%s</IsTruncated>", truncated ? "true" : "false");
-    if (truncated) list_next(c, head, next, next_len);
+    if (truncated) list_next(c, head, next, next_len, next_version);
 }
 
 /* ListObjects (v1 or v2) or ListObjectVersions: entries are written as the
@@ -187,9 +230,9 @@ static void objects_work(s3_req_t *r, int v2, int versions)
     list_ctx_t c = {.r = r, .b = &r->resp_body, .v2 = v2, .versions = versions};
     list_query_t q = {0};
     lh_buf_t head;
-    char next[LH_STORE_KEY_MAX + 1];
+    char next[LH_STORE_KEY_MAX + 1], next_version[LH_STORE_VERSION_ID_SIZE] = "";
     size_t next_len = 0;
-    int truncated = 0;
+    int truncated = 0, rc;
     lh_buf_init(&head, 1 << 20);
     lh_buf_init(&c.prefixes, 64 << 20);
     if (lh__s3_authorize(r, r->bucket, r->op->action, NULL, 0, &info) || list_query(r, &c, &q))
@@ -199,13 +242,17 @@ static void objects_work(s3_req_t *r, int v2, int versions)
     lh__s3_xml_elem(c.b, "Name", r->bucket);
     put_enc(c.b, "Prefix", q.prefix ? q.prefix : "", q.prefix ? strlen(q.prefix) : 0, c.url);
     size_t mark_at = c.b->len;
-    int rc =
-        lh_store_list(r->s3->st, r->bucket, &q.o, on_entry, &c, &truncated, next, &next_len, &err);
+    if (versions)
+        rc = lh_store_list_versions(r->s3->st, r->bucket, &q.o, q.vmark, on_version, &c, &truncated,
+                                    next, &next_len, next_version, &err);
+    else
+        rc = lh_store_list(r->s3->st, r->bucket, &q.o, on_entry, &c, &truncated, next, &next_len,
+                           &err);
     if (rc) {
         lh__s3_error_from(r, rc, &err);
         goto done;
     }
-    list_head(&c, &q, &head, truncated, next, next_len);
+    list_head(&c, &q, &head, truncated, next, next_len, next_version);
     splice_reply(r, mark_at, &head, &c.prefixes,
                  versions ? "</ListVersionsResult>" : "</ListBucketResult>");
     lh__s3_set_hdr(r, "Content-Type", "application/xml");

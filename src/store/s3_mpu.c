@@ -390,6 +390,7 @@ static int complete_publish(s3_req_t *r, complete_t *c)
         lh__s3_error_from(r, rc, &err);
         return -1;
     }
+    lh__s3_version_header(r, c->m.version_id);
     return 0;
 }
 

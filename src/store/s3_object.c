@@ -193,33 +193,76 @@ static void get_answer(s3_req_t *r, const lh_store_meta_t *m, int fd)
     if (is_get(r) && len <= SMALL_BODY) read_small_body(r);
 }
 
+/* The headers of a delete marker met by GET or HEAD. */
+static void marker_headers(s3_req_t *r, const lh_store_meta_t *m)
+{
+    char date[64];
+    lh__s3_set_hdr(r, "x-amz-delete-marker", "true");
+    lh__s3_set_hdr(r, "x-amz-version-id", m->version_id);
+    lh_http_date(m->mtime_ns / 1000000000, date, sizeof date);
+    lh__s3_set_hdr(r, "Last-Modified", date);
+}
+
+/* NoSuchKey for a key whose latest version may be a delete marker (then
+ * said so in the headers). */
+static void no_such_key(s3_req_t *r, int versioned, int rc, const lh_err_t *err)
+{
+    lh_store_meta_t m = {0};
+    lh__s3_error_from(r, rc, err);
+    if (versioned && rc == LH_ENOENT && !strstr(err->msg, "bucket") &&
+        lh_store_version_get(r->s3->st, r->bucket, r->key, r->key_len, NULL, &m, NULL, NULL) == 0 &&
+        m.delete_marker)
+        marker_headers(r, &m);
+    lh_store_meta_clear(&m);
+}
+
 static void get_work(s3_req_t *r)
 {
+    lh_store_bucket_t info = {0};
     lh_err_t err = {0};
     lh_store_meta_t m = {0};
-    int fd = -1;
-    if (lh__s3_authorize(r, r->bucket, "s3:GetObject", r->key, r->key_len, NULL)) return;
+    const char *vid;
+    int fd = -1, rc;
+    int has_vid = lh__s3_version_param(r, &vid);
+    if (has_vid < 0) return;
+    if (lh__s3_authorize(r, r->bucket, vid ? "s3:GetObjectVersion" : "s3:GetObject", r->key,
+                         r->key_len, &info))
+        return;
+    int versioned = info.versioning != LH_VERSIONING_OFF;
+    lh_store_bucket_clear(&info);
     lh_buf_reset(&r->resp_body);
-    int rc =
-        lh_store_get_mem(r->s3->st, r->bucket, r->key, r->key_len, &m, &fd, &r->resp_body, &err);
+    if (vid)
+        rc = lh_store_version_get(r->s3->st, r->bucket, r->key, r->key_len, vid, &m, &fd, &err);
+    else
+        rc = lh_store_get_mem(r->s3->st, r->bucket, r->key, r->key_len, &m, &fd, &r->resp_body,
+                              &err);
     if (rc) {
-        lh__s3_error_from(r, rc, &err);
+        no_such_key(r, versioned && !vid, rc, &err);
         return;
     }
-    get_answer(r, &m, fd);
+    if (m.delete_marker) { /* a version id naming a delete marker */
+        lh__s3_error(r, "MethodNotAllowed", NULL);
+        marker_headers(r, &m);
+    } else {
+        get_answer(r, &m, fd);
+        if (!r->failed && (versioned || vid)) lh__s3_version_header(r, m.version_id);
+    }
     lh_store_meta_clear(&m);
 }
 
 /* GET/HEAD answered on the loop thread from the store's read cache, with no
  * trip through the pool: only when the bucket row and the object are both
- * cached and the caller may read. 1 when answered (the response prepared),
- * 0 to go the worker's way. */
+ * cached, the caller may read, and no version is asked for. 1 when answered
+ * (the response prepared), 0 to go the worker's way. */
 static int get_cached(s3_req_t *r)
 {
     lh_store_bucket_t info;
     lh_store_meta_t m;
-    if (lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0) return 0;
+    if (lh__s3_has_query(r, "versionId") ||
+        lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0)
+        return 0;
     int ok = lh__s3_access(r, &info, "s3:GetObject", r->key, r->key_len);
+    int versioned = info.versioning != LH_VERSIONING_OFF;
     lh_store_bucket_clear(&info);
     if (!ok ||
         lh_store_cached_get(r->s3->st, r->bucket, r->key, r->key_len, &m, &r->resp_body) != 0) {
@@ -227,6 +270,7 @@ static int get_cached(s3_req_t *r)
         return 0;
     }
     get_answer(r, &m, -1);
+    if (!r->failed && versioned) lh__s3_version_header(r, m.version_id);
     lh_store_meta_clear(&m);
     lh_metrics_add("lakehouse_s3_without_worker_total",
                    is_get(r) ? "op=\"GetObject\"" : "op=\"HeadObject\"", 1);
@@ -257,9 +301,16 @@ void lh__s3_get_start(s3_req_t *r)
 void lh__s3_delete_object(s3_req_t *r)
 {
     lh_err_t err = {0};
-    if (lh__s3_authorize(r, r->bucket, "s3:DeleteObject", r->key, r->key_len, NULL)) return;
-    int rc = lh_store_delete(r->s3->st, r->bucket, r->key, r->key_len, &err);
+    lh_store_del_t d = {0};
+    if (lh__s3_version_param(r, &d.version_id) < 0 ||
+        lh__s3_authorize(r, r->bucket, d.version_id ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
+                         r->key, r->key_len, NULL))
+        return;
+    int rc = lh_store_delete_version(r->s3->st, r->bucket, r->key, r->key_len, &d, &err);
     lh__s3_result(r, rc, &err, 204);
+    if (rc) return;
+    lh__s3_version_header(r, d.version_id_out);
+    if (d.delete_marker) lh__s3_set_hdr(r, "x-amz-delete-marker", "true");
 }
 
 void lh__s3_get_acl(s3_req_t *r)
@@ -300,6 +351,45 @@ void lh__s3_get_acl(s3_req_t *r)
 }
 
 /* ---- DeleteObjects ---- */
+
+/* One <Object> of a DeleteObjects body: its <Deleted> or <Error> into out. */
+static void delete_one(s3_req_t *r, const lh_store_bucket_t *info, const lh_xml_node_t *o,
+                       int quiet, lh_buf_t *out)
+{
+    lh_err_t err = {0};
+    const lh_xml_node_t *k = lh_xml_child(o, "Key"), *v = lh_xml_child(o, "VersionId");
+    lh_store_del_t d = {.version_id = v ? v->text : NULL};
+    const char *code = NULL, *msg = NULL;
+    if (!k || k->text_len == 0)
+        code = "MalformedXML";
+    else if (k->text_len > LH_STORE_KEY_MAX)
+        code = "KeyTooLongError";
+    else if (v && !lh_store_version_id_valid(v->text))
+        code = "InvalidArgument", msg = "Invalid version id specified";
+    else if (!lh__s3_access(r, info, v ? "s3:DeleteObjectVersion" : "s3:DeleteObject", k->text,
+                            k->text_len))
+        code = "AccessDenied";
+    else if (lh_store_delete_version(r->s3->st, r->bucket, k->text, k->text_len, &d, &err) != 0)
+        code = "InternalError";
+    if (code) {
+        lh_buf_puts(out, "<Error>");
+        if (k) lh__s3_xml_elemn(out, "Key", k->text, k->text_len);
+        if (v) lh__s3_xml_elem(out, "VersionId", v->text);
+        lh__s3_xml_elem(out, "Code", code);
+        lh__s3_xml_elem(out, "Message", msg ? msg : code);
+        lh_buf_puts(out, "</Error>");
+        return;
+    }
+    if (quiet) return;
+    lh_buf_puts(out, "<Deleted>");
+    lh__s3_xml_elemn(out, "Key", k->text, k->text_len);
+    if (v) lh__s3_xml_elem(out, "VersionId", v->text);
+    if (d.delete_marker) {
+        lh_buf_puts(out, "<DeleteMarker>true</DeleteMarker>");
+        lh__s3_xml_elem(out, "DeleteMarkerVersionId", d.version_id_out);
+    }
+    lh_buf_puts(out, "</Deleted>");
+}
 
 void lh__s3_delete_objects(s3_req_t *r)
 {
@@ -349,31 +439,8 @@ void lh__s3_delete_objects(s3_req_t *r)
     lh_buf_t out;
     lh_buf_init(&out, 64 << 20);
     lh__s3_xml_begin(&out, "DeleteResult");
-    for (const lh_xml_node_t *o = lh_xml_child(root, "Object"); o; o = lh_xml_next(o, "Object")) {
-        const lh_xml_node_t *k = lh_xml_child(o, "Key");
-        const char *code = NULL;
-        if (!k || k->text_len == 0)
-            code = "MalformedXML";
-        else if (k->text_len > LH_STORE_KEY_MAX)
-            code = "KeyTooLongError";
-        else if (!lh__s3_access(r, &info, "s3:DeleteObject", k->text, k->text_len))
-            code = "AccessDenied";
-        else if (lh_store_delete(r->s3->st, r->bucket, k->text, k->text_len, &err) != 0)
-            code = "InternalError";
-        if (code) {
-            lh_buf_puts(&out, "<Error>");
-            if (k) lh__s3_xml_elemn(&out, "Key", k->text, k->text_len);
-            lh__s3_xml_elem(&out, "Code", code);
-            lh__s3_xml_elem(&out, "Message", code);
-            lh_buf_puts(&out, "</Error>");
-        } else if (!quiet) {
-            lh_buf_puts(&out, "<Deleted>");
-            lh__s3_xml_elemn(&out, "Key", k->text, k->text_len);
-            const lh_xml_node_t *v = lh_xml_child(o, "VersionId");
-            if (v) lh__s3_xml_elem(&out, "VersionId", v->text);
-            lh_buf_puts(&out, "</Deleted>");
-        }
-    }
+    for (const lh_xml_node_t *o = lh_xml_child(root, "Object"); o; o = lh_xml_next(o, "Object"))
+        delete_one(r, &info, o, quiet, &out);
     lh_buf_puts(&out, "</DeleteResult>");
     lh_buf_free(&r->resp_body);
     r->resp_body = out;
@@ -385,13 +452,17 @@ void lh__s3_delete_objects(s3_req_t *r)
 
 /* ---- CopyObject ---- */
 
-/* Splits x-amz-copy-source ("/b/k" or "b/k", %-encoded, optional ?versionId=)
- * into bucket and key (malloc'd). 0 or -1. */
-static int copy_source(const char *src, char *bucket, size_t cap, char **key, size_t *key_len)
+/* Splits x-amz-copy-source ("/b/k" or "b/k", %-encoded, optional
+ * ?versionId=) into bucket, key (malloc'd) and version id (vid, "" when
+ * none). 0, or -1 (malformed; *bad_version when only the version id is). */
+static int copy_source(const char *src, char *bucket, size_t cap, char **key, size_t *key_len,
+                       char *vid, int *bad_version)
 {
+    *bad_version = 0;
+    vid[0] = 0;
+    if (!src) return -1;
     lh_arena_t *a = lh_arena_new(1024);
     if (!a) return -1;
-    if (!src) return -1;
     if (*src == '/') src++;
     size_t n = strcspn(src, "?");
     char *dec = lh_http_pct_decode(a, (lh_str_t){src, n});
@@ -400,6 +471,16 @@ static int copy_source(const char *src, char *bucket, size_t cap, char **key, si
         strlen(slash + 1) > LH_STORE_KEY_MAX) {
         lh_arena_free(a);
         return -1;
+    }
+    if (src[n] == '?') {
+        const char *q = src + n + 1;
+        if (strncmp(q, "versionId=", 10) || strlen(q + 10) >= LH_STORE_VERSION_ID_SIZE ||
+            !lh_store_version_id_valid(q + 10)) {
+            lh_arena_free(a);
+            *bad_version = 1;
+            return -1;
+        }
+        snprintf(vid, LH_STORE_VERSION_ID_SIZE, "%s", q + 10);
     }
     memcpy(bucket, dec, (size_t)(slash - dec));
     bucket[slash - dec] = 0;
@@ -438,27 +519,49 @@ static int source_algo(const char *attrs)
     return algo;
 }
 
-int lh__s3_open_copy_source(s3_req_t *r, lh_store_meta_t *sm, int *fd, int *same)
+/* Opens the source version (the current one when vid is ""). 0, or -1 with
+ * the error prepared. */
+static int open_source(s3_req_t *r, const char *sbucket, const char *skey, size_t sklen,
+                       const char *vid, lh_store_meta_t *sm, int *fd)
 {
     lh_err_t err = {0};
-    char sbucket[64];
-    char *skey = NULL;
-    size_t sklen = 0;
-    int rc = -1;
-    *fd = -1;
-    if (copy_source(lh__s3_hdr(r, "x-amz-copy-source"), sbucket, sizeof sbucket, &skey, &sklen)) {
-        lh__s3_error(r, "InvalidArgument",
-                     "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+    int rc = vid[0] ? lh_store_version_get(r->s3->st, sbucket, skey, sklen, vid, sm, fd, &err)
+                    : lh_store_get(r->s3->st, sbucket, skey, sklen, sm, fd, &err);
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
         return -1;
     }
-    if (lh__s3_authorize(r, sbucket, "s3:GetObject", skey, sklen, NULL) ||
-        lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL))
-        goto done;
-    int grc = lh_store_get(r->s3->st, sbucket, skey, sklen, sm, fd, &err);
-    if (grc) {
-        lh__s3_error_from(r, grc, &err);
-        goto done;
+    if (sm->delete_marker) {
+        lh_store_meta_clear(sm);
+        lh__s3_error(r, "InvalidRequest",
+                     "The source of a copy request may not specifically refer to a delete marker "
+                     "by version id.");
+        return -1;
     }
+    return 0;
+}
+
+int lh__s3_open_copy_source(s3_req_t *r, lh_store_meta_t *sm, int *fd, int *same)
+{
+    lh_store_bucket_t sinfo = {0};
+    char sbucket[64], vid[LH_STORE_VERSION_ID_SIZE];
+    char *skey = NULL;
+    size_t sklen = 0;
+    int rc = -1, bad_version;
+    *fd = -1;
+    if (copy_source(lh__s3_hdr(r, "x-amz-copy-source"), sbucket, sizeof sbucket, &skey, &sklen, vid,
+                    &bad_version)) {
+        lh__s3_error(r, "InvalidArgument",
+                     bad_version ? "Invalid version id specified"
+                                 : "Copy Source must mention the source bucket and key: "
+                                   "sourcebucket/sourcekey");
+        return -1;
+    }
+    if (lh__s3_authorize(r, sbucket, vid[0] ? "s3:GetObjectVersion" : "s3:GetObject", skey, sklen,
+                         &sinfo) ||
+        lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL) ||
+        open_source(r, sbucket, skey, sklen, vid, sm, fd))
+        goto done;
     if (conditions(r, "x-amz-copy-source-if-", sm, 0)) {
         lh__s3_error(r, "PreconditionFailed", NULL);
         close(*fd);
@@ -466,9 +569,13 @@ int lh__s3_open_copy_source(s3_req_t *r, lh_store_meta_t *sm, int *fd, int *same
         lh_store_meta_clear(sm);
         goto done;
     }
-    *same = !strcmp(sbucket, r->bucket) && sklen == r->key_len && !memcmp(skey, r->key, sklen);
+    *same = !vid[0] && !strcmp(sbucket, r->bucket) && sklen == r->key_len &&
+            !memcmp(skey, r->key, sklen);
+    if (vid[0] || sinfo.versioning != LH_VERSIONING_OFF)
+        lh__s3_set_hdr(r, "x-amz-copy-source-version-id", sm->version_id);
     rc = 0;
 done:
+    lh_store_bucket_clear(&sinfo);
     free(skey);
     return rc;
 }
@@ -523,6 +630,7 @@ void lh__s3_copy_object(s3_req_t *r)
         goto done;
     }
     lh_buf_t *b = &r->resp_body;
+    lh__s3_version_header(r, m.version_id);
     lh__s3_copy_result(r, "CopyObjectResult", m.etag);
     if (algo) {
         char tag[32];

@@ -310,6 +310,7 @@ static void put_result(s3_req_t *r, int rc, const lh_err_t *err)
     snprintf(q, sizeof q, "\"%s\"", r->put.etag);
     lh__s3_set_hdr(r, "ETag", q);
     if (r->put.ck_algo) lh__s3_set_hdr(r, lh__s3_cksum_header(r->put.ck_algo), r->put.ck_b64);
+    lh__s3_version_header(r, r->put.version_id);
     r->status = 200;
 }
 
@@ -334,6 +335,7 @@ static void commit_work(s3_req_t *r)
         m.attrs = lh__s3_attrs_from_headers(r, cksum_json[0] ? cksum_json : NULL);
         rc = lh_store_put_commit(w, r->key, r->key_len, &m, &cond, &err);
         free(m.attrs);
+        memcpy(p->version_id, m.version_id, sizeof p->version_id);
         if (rc == LH_EPRECOND && cond.if_match && lh__s3_key_absent(r))
             rc = lh_err_set(&err, LH_ENOENT, "no such key");
     }
@@ -383,12 +385,13 @@ static void put_committed_loop(void *arg, int status)
 }
 
 /* The committer thread: hands the result to the loop. */
-static void put_committed(void *arg, int rc, const lh_err_t *err)
+static void put_committed(void *arg, int rc, const lh_err_t *err, const char *version_id)
 {
     s3_req_t *r = arg;
     lh_loop_poster_t *poster = r->put.poster; /* r->s3 may be gone at shutdown */
     r->put.commit_rc = rc;
     if (rc) r->put.commit_err = *err;
+    snprintf(r->put.version_id, sizeof r->put.version_id, "%s", version_id);
     r->put.node.fn = put_committed_loop;
     r->put.node.arg = r;
     if (lh_loop_post_node(poster, &r->put.node) != 0)

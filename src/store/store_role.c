@@ -75,10 +75,11 @@ static const lh_config_key_t store_keys[] = {
     {.section = "store",
      .key = "crash_at",
      .type = LH_CFG_ENUM,
-     .choices = "after_write|after_fsync|after_rename|after_dirsync|after_index",
+     .choices = "after_write|after_fsync|after_rename|after_dirsync|after_index|"
+                "before_delete_index|after_delete_index",
      .env = "LAKEHOUSE_CRASH_AT",
      .help = "test builds only (`lakehouse version` says test-hooks): abort at this point of "
-             "a PUT, for crash tests; ignored otherwise"},
+             "a PUT (after_*) or a delete (*_delete_index), for crash tests; ignored otherwise"},
 };
 
 typedef struct {

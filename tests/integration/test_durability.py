@@ -226,3 +226,155 @@ def test_crash_point_leaves_object_complete_or_absent(server_factory, test_hooks
     # the store still takes writes to the same key
     s3.put_object(Bucket="crash", Key=key, Body=body_for(key))
     check_object(s3, "crash", key)
+
+
+# --- versions: crash points and kill -9 ----------------------------------------------------
+INLINE_MAX = 64 * 1024  # store.inline_max: larger bodies get a file under data/
+
+
+def versions_of(s3, bucket):
+    """[(key, version id, etag or "M" for a delete marker, is latest, size)] in listing order
+    (delete markers first within a key's page entries is fine: compared as sets below)."""
+    out = []
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        out += [(v["Key"], v["VersionId"], v["ETag"].strip('"'), v["IsLatest"], v["Size"])
+                for v in page.get("Versions", [])]
+        out += [(m["Key"], m["VersionId"], "M", m["IsLatest"], 0)
+                for m in page.get("DeleteMarkers", [])]
+    return out
+
+
+def body_files(srv):
+    data = srv.data_dir / "store" / "data"
+    return sum(1 for d in data.iterdir() if d.is_dir() for _ in d.iterdir())
+
+
+def check_versions(s3, bucket, srv, bodies):
+    """Every version holds the body its ETag names; one body file per file-backed version."""
+    vs = versions_of(s3, bucket)
+    for key, vid, etag, _, size in vs:
+        if etag == "M":
+            continue
+        got = s3.get_object(Bucket=bucket, Key=key, VersionId=vid)["Body"].read()
+        assert bodies.get(etag) == got, f"{key}@{vid}: stored body differs from what was written"
+    files = sum(1 for v in vs if v[2] != "M" and v[4] > INLINE_MAX)
+    assert body_files(srv) == files, f"{body_files(srv)} body files for {files} file-backed versions"
+    return vs
+
+
+VERSIONED_OPS = [(p, "put") for p in POINTS] + [
+    (p, op) for p in ("before_delete_index", "after_delete_index")
+    for op in ("marker", "drop_old", "drop_current")]
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("point,op", VERSIONED_OPS, ids=[f"{p}-{o}" for p, o in VERSIONED_OPS])
+def test_crash_point_keeps_every_version(server_factory, test_hooks, point, op):
+    """A crash at each point of a versioned PUT, a delete marker, removing an old
+    version and removing the current one leaves the versions as before or as
+    after, never in between, with no orphan or missing body."""
+    srv = server_factory(f"vcrash-{point}-{op}")
+    s3 = h.client(srv)
+    s3.create_bucket(Bucket="vcrash")
+    s3.put_bucket_versioning(Bucket="vcrash", VersioningConfiguration={"Status": "Enabled"})
+    bodies = {}
+    ids = []
+    for size, seed in ((300_000, 1), (1000, 2)):  # a file-backed version, then an inline one
+        b = body_for(f"x-{size}-{seed}")
+        bodies[hashlib.md5(b).hexdigest()] = b
+        ids.append(s3.put_object(Bucket="vcrash", Key="k", Body=b)["VersionId"])
+    before = sorted(versions_of(s3, "vcrash"))
+    srv.check_clean_stop()
+
+    srv.start(env={"LAKEHOUSE_CRASH_AT": point})
+    s3 = h.client(srv, read_timeout=60)
+    new = body_for(f"x-{200_000}-3")
+    bodies[hashlib.md5(new).hexdigest()] = new
+    with pytest.raises((BotoCoreError, ClientError)):
+        if op == "put":
+            s3.put_object(Bucket="vcrash", Key="k", Body=new)
+        elif op == "marker":
+            s3.delete_object(Bucket="vcrash", Key="k")
+        else:
+            s3.delete_object(Bucket="vcrash", Key="k", VersionId=ids[op == "drop_current"])
+    try:
+        assert srv.wait_exit(60) != 0, f"the server did not die at {point}"
+    except subprocess.TimeoutExpired:
+        srv.kill()
+        pytest.fail(f"the server answered but did not abort at {point}")
+
+    srv.start()
+    s3 = h.client(srv)
+    after = sorted(check_versions(s3, "vcrash", srv, bodies))
+    committed = point in ("after_index", "after_delete_index")
+    if not committed:
+        assert after == before, f"{op} crashed at {point} yet changed the versions"
+        return
+    old_ids = {v[1] for v in after} - {"M"}
+    if op == "put":
+        assert set(ids) <= old_ids and len(after) == 3
+        assert [v for v in after if v[3]][0][2] == hashlib.md5(new).hexdigest()
+    elif op == "marker":
+        assert len(after) == 3 and [v for v in after if v[3]][0][2] == "M"
+    else:
+        gone = ids[op == "drop_current"]
+        assert gone not in old_ids and len(after) == 1 and after[0][3]
+    # the store takes writes to the key afterwards
+    s3.put_object(Bucket="vcrash", Key="k", Body=b"after the crash")
+    assert s3.get_object(Bucket="vcrash", Key="k")["Body"].read() == b"after the crash"
+
+
+@pytest.mark.timeout(300)
+def test_kill_9_during_versioned_writes_keeps_every_acknowledged_version(server_factory):
+    srv = server_factory("vstorm")
+    admin = h.client(srv)
+    bucket = "vstorm"
+    admin.create_bucket(Bucket=bucket)
+    admin.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    acked, bodies, lock, stop, errors = [], {}, threading.Lock(), threading.Event(), []
+
+    def worker(tid):
+        s3 = h.client(srv, connect_timeout=5, read_timeout=60)
+        rnd = random.Random(tid)
+        n = 0
+        while not stop.is_set():
+            n += 1
+            key = f"k{rnd.randrange(6)}"  # few keys: many versions each
+            try:
+                if n % 7 == 0:
+                    r = s3.delete_object(Bucket=bucket, Key=key)
+                    rec = (key, r["VersionId"], "M")
+                else:
+                    size = rnd.choice([100, 5000, 70_000, 300_000])
+                    b = random.Random(tid * 100_000 + n).randbytes(size)
+                    etag = hashlib.md5(b).hexdigest()
+                    with lock:
+                        bodies[etag] = b
+                    r = s3.put_object(Bucket=bucket, Key=key, Body=b)
+                    rec = (key, r["VersionId"], etag)
+            except (BotoCoreError, ClientError, OSError) as e:
+                if not stop.is_set():
+                    errors.append(repr(e))
+                return
+            with lock:
+                acked.append(rec)
+
+    threads = [threading.Thread(target=worker, args=(t,), daemon=True) for t in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(4)
+    stop.set()
+    srv.kill()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors[:5]
+    assert len(acked) >= 6, f"only {len(acked)} writes acknowledged"
+    srv.start()
+    s3 = h.client(srv)
+    vs = check_versions(s3, bucket, srv, bodies)
+    have = {(k, vid): etag for k, vid, etag, _, _ in vs}
+    lost = [a for a in acked if have.get((a[0], a[1])) != a[2]]
+    assert not lost, f"{len(lost)} acknowledged versions lost or changed: {lost[:5]}"
+    latest = [v for v in vs if v[3]]
+    assert len(latest) == len({v[0] for v in vs}), "each key has exactly one latest version"
+    print(f"{len(acked)} acknowledged versions and markers, {len(vs)} after restart")

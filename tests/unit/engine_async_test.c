@@ -42,14 +42,15 @@ typedef struct {
     pthread_cond_t cv;
     int n, ok, last_rc;
     char last_msg[600];
+    char last_vid[LH_STORE_VERSION_ID_SIZE];
 } done_t;
 
 #define DONE_INIT                                                                                  \
     {                                                                                              \
-        PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, ""                           \
+        PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, "", ""                       \
     }
 
-static void on_done(void *arg, int rc, const lh_err_t *err)
+static void on_done(void *arg, int rc, const lh_err_t *err, const char *version_id)
 {
     done_t *d = arg;
     pthread_mutex_lock(&d->mu);
@@ -57,6 +58,7 @@ static void on_done(void *arg, int rc, const lh_err_t *err)
     d->ok += rc == 0;
     d->last_rc = rc;
     snprintf(d->last_msg, sizeof d->last_msg, "%s", rc && err ? err->msg : "");
+    snprintf(d->last_vid, sizeof d->last_vid, "%s", version_id);
     pthread_cond_broadcast(&d->cv);
     pthread_mutex_unlock(&d->mu);
 }
@@ -116,7 +118,33 @@ TEST(async_commit_readable_when_done)
     CHECK_EQ_INT(read_key(*stp, "k", v, sizeof v), 0);
     CHECK_EQ_STR(v, "again");
     usleep(1000);
-    CHECK_EQ_INT(d.n, 2); /* exactly once each */
+    CHECK_EQ_INT(d.n, 2);         /* exactly once each */
+    CHECK_EQ_STR(d.last_vid, ""); /* unversioned: no version id to report */
+}
+
+/* In a bucket with versioning enabled, done reports the new version's id and
+ * the version it replaced stays readable. */
+TEST(async_commit_reports_version_id)
+{
+    done_t d = DONE_INIT;
+    char first[LH_STORE_VERSION_ID_SIZE], v[64];
+    lh_store_meta_t m;
+    int fd;
+    CHECK_EQ_INT(
+        lh_store_bucket_set_int(*stp, "b", LH_BUCKET_VERSIONING, LH_VERSIONING_ENABLED, NULL), 0);
+    CHECK_EQ_INT(put_async(*stp, "b", "k", "one", NULL, &d), 0);
+    wait_n(&d, 1);
+    CHECK_EQ_INT((int)strlen(d.last_vid), 32);
+    snprintf(first, sizeof first, "%s", d.last_vid);
+    CHECK_EQ_INT(put_async(*stp, "b", "k", "two", NULL, &d), 0);
+    wait_n(&d, 2);
+    CHECK(strcmp(first, d.last_vid) != 0);
+    CHECK_EQ_INT(read_key(*stp, "k", v, sizeof v), 0);
+    CHECK_EQ_STR(v, "two");
+    CHECK_EQ_INT(lh_store_version_get(*stp, "b", "k", 1, first, &m, &fd, NULL), 0);
+    CHECK_EQ_INT((int)read(fd, v, sizeof v), 3);
+    close(fd);
+    lh_store_meta_clear(&m);
 }
 
 TEST(async_conditions_and_missing_bucket_through_done)
@@ -228,6 +256,7 @@ TEST(async_close_commits_what_is_queued)
 
 static const lh_test_t tests[] = {
     {"async_commit_readable_when_done", async_commit_readable_when_done},
+    {"async_commit_reports_version_id", async_commit_reports_version_id},
     {"async_conditions_and_missing_bucket_through_done",
      async_conditions_and_missing_bucket_through_done},
     {"async_memory_writer_never_spills", async_memory_writer_never_spills},

@@ -1052,6 +1052,96 @@ TEST(migrate_v1_index_keeps_objects)
     CHECK_EQ_INT(get_all(st, "b", "new", buf, sizeof buf, NULL), 10);
 }
 
+/* A store whose index was made by the previous schema (3, as main had it
+ * before versions: schema_migrations rows 1..3, bucket settings, inline and
+ * file-backed objects): opening it migrates, and its objects become the
+ * null versions of their keys. */
+TEST(migrate_v3_index_objects_become_null_versions)
+{
+    lh_err_t e;
+    char path[256], buf[64], vid[LH_STORE_VERSION_ID_SIZE];
+    static const char v3[] =
+        "CREATE TABLE schema_migrations(module TEXT NOT NULL, version INTEGER NOT NULL,"
+        " applied INTEGER NOT NULL, PRIMARY KEY(module, version));"
+        "INSERT INTO schema_migrations VALUES('store',1,1),('store',2,1),('store',3,1);"
+        "CREATE TABLE buckets(name TEXT PRIMARY KEY, owner TEXT NOT NULL, created_ns INTEGER NOT"
+        " NULL, public_read INTEGER NOT NULL DEFAULT 0, policy TEXT, versioning INTEGER NOT NULL"
+        " DEFAULT 0, ownership INTEGER NOT NULL DEFAULT 0, public_block INTEGER NOT NULL DEFAULT"
+        " 0, lifecycle TEXT) WITHOUT ROWID;"
+        "CREATE TABLE objects(bucket TEXT NOT NULL, key BLOB NOT NULL, size INTEGER NOT NULL,"
+        " mtime_ns INTEGER NOT NULL, etag TEXT NOT NULL, attrs TEXT, data_id TEXT NOT NULL,"
+        " inline_data BLOB, PRIMARY KEY(bucket, key)) WITHOUT ROWID;"
+        "CREATE INDEX objects_data ON objects(data_id) WHERE data_id<>'';"
+        "CREATE TABLE uploads(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL,"
+        " attrs TEXT, created_ns INTEGER NOT NULL) WITHOUT ROWID;"
+        "CREATE INDEX uploads_key ON uploads(bucket, key, upload_id);"
+        "CREATE TABLE parts(upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, size INTEGER"
+        " NOT NULL, etag TEXT NOT NULL, attrs TEXT, data_id TEXT NOT NULL, mtime_ns INTEGER NOT"
+        " NULL, PRIMARY KEY(upload_id, part_number)) WITHOUT ROWID;"
+        "CREATE INDEX parts_data ON parts(data_id);"
+        "INSERT INTO buckets VALUES('b','alice',1,0,NULL,0,0,0,NULL);"
+        "INSERT INTO objects VALUES('b',CAST('file' AS BLOB),7,1,'e1',NULL,"
+        "'ab0123456789abcdef0123456789abcd',NULL);"
+        "INSERT INTO objects VALUES('b',CAST('inl' AS BLOB),6,2,'e2','{}','',"
+        "CAST('inline' AS BLOB));"
+        "PRAGMA user_version=3;";
+    lh_store_close(st);
+    *stp = NULL;
+    dir_remove();
+    dir_make();
+    snprintf(path, sizeof path, "%s/store", dir);
+    CHECK_EQ_INT(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/store/data", dir);
+    CHECK_EQ_INT(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/store/data/ab", dir);
+    CHECK_EQ_INT(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/store/data/ab/ab0123456789abcdef0123456789abcd", dir);
+    int fd = open(path, O_CREAT | O_WRONLY, 0644);
+    CHECK_EQ_INT(write(fd, "in file", 7), 7);
+    close(fd);
+    sqlite3 *db;
+    snprintf(path, sizeof path, "%s/store/index.db", dir);
+    CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_exec(db, v3, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    snprintf(path, sizeof path, "%s/store/OPEN", dir); /* the orphan sweep runs too */
+    close(open(path, O_CREAT | O_WRONLY, 0644));
+    CHECK_EQ_INT(lh_store_open(stp, dir, &e), 0);
+    st = *stp;
+    lh_store_meta_t m;
+    CHECK_EQ_INT(lh_store_head(st, "b", "file", 4, &m, &e), 0);
+    CHECK_EQ_STR(m.version_id, "null");
+    lh_store_meta_clear(&m);
+    CHECK_EQ_INT(lh_store_version_get(st, "b", "inl", 3, "null", &m, &fd, &e), 0);
+    CHECK_EQ_INT((int)read(fd, buf, sizeof buf), 6);
+    CHECK(!memcmp(buf, "inline", 6) && !m.delete_marker);
+    close(fd);
+    lh_store_meta_clear(&m);
+    /* versioning on: a new PUT keeps the old object as the noncurrent null version */
+    CHECK_EQ_INT(lh_store_bucket_set_int(st, "b", LH_BUCKET_VERSIONING, LH_VERSIONING_ENABLED, &e),
+                 0);
+    lh_store_writer_t *w;
+    lh_store_meta_t nm = {.etag = "e3"};
+    CHECK_EQ_INT(lh_store_put_begin(st, "b", &w, &e), 0);
+    CHECK_EQ_INT(lh_store_put_write(w, "newer", 5, &e), 0);
+    CHECK_EQ_INT(lh_store_put_commit(w, "file", 4, &nm, NULL, &e), 0);
+    snprintf(vid, sizeof vid, "%s", nm.version_id);
+    CHECK_EQ_INT((int)strlen(vid), 32);
+    CHECK_EQ_INT(get_all(st, "b", "file", buf, sizeof buf, NULL), 5);
+    CHECK_EQ_INT(lh_store_version_get(st, "b", "file", 4, "null", &m, &fd, &e), 0);
+    CHECK_EQ_INT((int)read(fd, buf, sizeof buf), 7);
+    CHECK(!memcmp(buf, "in file", 7));
+    close(fd);
+    lh_store_meta_clear(&m);
+    CHECK_EQ_INT(count_files("data"), 1); /* the old body, still referenced */
+    lh_store_close(st);
+    CHECK_EQ_INT(lh_store_open(stp, dir, &e), 0); /* reopen: the current schema as is */
+    st = *stp;
+    CHECK_EQ_INT(lh_store_version_get(st, "b", "file", 4, vid, &m, NULL, &e), 0);
+    CHECK_EQ_STR(m.etag, "e3");
+    lh_store_meta_clear(&m);
+}
+
 /* --- memory while listing a large bucket --- */
 
 static void bulk_key(int64_t i, char *key, size_t cap)
@@ -1132,6 +1222,8 @@ static const lh_test_t tests[] = {
     {"inline_disabled_by_zero", inline_disabled_by_zero},
     {"bulk_alias_inline_and_file_sources", bulk_alias_inline_and_file_sources},
     {"migrate_v1_index_keeps_objects", migrate_v1_index_keeps_objects},
+    {"migrate_v3_index_objects_become_null_versions",
+     migrate_v3_index_objects_become_null_versions},
     {"bucket_settings", bucket_settings},
     {NULL, NULL},
 };

@@ -280,6 +280,43 @@ def check_conditional_put():
     assert s3.get_object(Bucket=BUCKET, Key="cond")["Body"].read() == b"two"
 
 
+def check_versioning():
+    """Versioning with the default CRC32 checksums: version ids on PUT and
+    multipart, a version's checksum, delete markers, DeleteObjects by
+    version, ListObjectVersions pages."""
+    s3 = client()
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    assert s3.get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
+    data = [os.urandom(1000 + i) for i in range(3)]
+    ids = [s3.put_object(Bucket=BUCKET, Key="v", Body=d)["VersionId"] for d in data]
+    assert len(set(ids)) == 3, ids
+    g = s3.get_object(Bucket=BUCKET, Key="v", VersionId=ids[0], ChecksumMode="ENABLED")
+    assert g["Body"].read() == data[0] and g["VersionId"] == ids[0]
+    assert g.get("ChecksumCRC32") == b64(crc32_raw(data[0])), g
+    up = s3.create_multipart_upload(Bucket=BUCKET, Key="v")["UploadId"]
+    p = s3.upload_part(Bucket=BUCKET, Key="v", UploadId=up, PartNumber=1, Body=b"mp body")
+    c = s3.complete_multipart_upload(Bucket=BUCKET, Key="v", UploadId=up, MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": p["ETag"], "ChecksumCRC32": p["ChecksumCRC32"]}]})
+    assert c["VersionId"] not in ids, c
+    d = s3.delete_object(Bucket=BUCKET, Key="v")
+    assert d["DeleteMarker"] is True
+    expect_client_error(s3.get_object, "NoSuchKey", 404, Bucket=BUCKET, Key="v")
+    expect_client_error(s3.get_object, "MethodNotAllowed", 405, Bucket=BUCKET, Key="v",
+                        VersionId=d["VersionId"])
+    seen = []
+    for page in s3.get_paginator("list_object_versions").paginate(
+            Bucket=BUCKET, PaginationConfig={"PageSize": 2}):
+        seen += [(x["VersionId"], x["IsLatest"]) for x in
+                 page.get("DeleteMarkers", []) + page.get("Versions", [])]
+    assert sorted(seen) == sorted([(d["VersionId"], True), (c["VersionId"], False)] +
+                                  [(i, False) for i in ids]), seen
+    r = s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [
+        {"Key": "v", "VersionId": v} for v, _ in seen]})
+    assert len(r["Deleted"]) == 5 and not r.get("Errors"), r
+    assert not s3.list_object_versions(Bucket=BUCKET).get("Versions")
+    s3.delete_bucket(Bucket=BUCKET)
+
+
 CHECKS = {name[len("check_"):]: fn for name, fn in globals().items() if name.startswith("check_")}
 
 
