@@ -1,6 +1,8 @@
 /* Bucket operations: CreateBucket (LocationConstraint, canned ACL),
  * HeadBucket, DeleteBucket, GetBucketLocation, Get/PutBucketVersioning
- * (Enabled or Suspended; never back to unversioned), Get/Put/DeleteBucketPolicy, Put/GetBucketAcl
+ * (Enabled or Suspended; never back to unversioned),
+ * Put/Get/DeleteBucketLifecycleConfiguration (rules checked and kept as JSON
+ * by lifecycle_rules.c; the sweep applies them), Get/Put/DeleteBucketPolicy, Put/GetBucketAcl
  * (canned private | public-read), and the lake bucket bootstrap. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/xml.h"
+#include "store/lifecycle.h"
 #include "store/policy.h"
 #include "store/s3_int.h"
 
@@ -166,6 +169,66 @@ void lh__s3_put_bucket_versioning(s3_req_t *r)
                  ? 0
                  : lh_store_bucket_set_int(r->s3->st, r->bucket, LH_BUCKET_VERSIONING, want, &err);
     lh__s3_result(r, rc, &err, 200);
+}
+
+/* ---- lifecycle ---- */
+
+void lh__s3_put_bucket_lifecycle(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    const char *code = NULL;
+    char msg[256], *json = NULL;
+    unsigned char want[16], got[16];
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL)) return;
+    const char *md5 = lh__s3_hdr(r, "content-md5");
+    if (md5 && lh_base64_decode(md5, strlen(md5), want, sizeof want) != 16) {
+        lh__s3_error(r, "InvalidDigest", NULL);
+        return;
+    }
+    lh_md5(r->body.ptr ? r->body.ptr : "", r->body.len, got);
+    if (md5 && memcmp(want, got, 16)) {
+        lh__s3_error(r, "BadDigest", NULL);
+        return;
+    }
+    if (lh_lifecycle_parse(r->body.ptr ? r->body.ptr : "", r->body.len, &json, &code, msg,
+                           sizeof msg)) {
+        lh__s3_error(r, code, msg);
+        return;
+    }
+    int rc = lh_store_bucket_set_lifecycle(r->s3->st, r->bucket, json, &err);
+    free(json);
+    lh__s3_result(r, rc, &err, 200);
+}
+
+void lh__s3_get_bucket_lifecycle(s3_req_t *r)
+{
+    char *rules = NULL;
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL)) return;
+    int rc = lh_store_bucket_get_lifecycle(r->s3->st, r->bucket, &rules);
+    if (rc || !rules) {
+        lh_err_t err = {0};
+        if (rc)
+            lh__s3_error_from(r, rc, (lh_err_set(&err, rc, "no such bucket"), &err));
+        else
+            lh__s3_error(r, "NoSuchLifecycleConfiguration", NULL);
+        return;
+    }
+    lh_buf_reset(&r->resp_body);
+    if (lh_lifecycle_render(rules, &r->resp_body)) {
+        lh__s3_error(r, "InternalError", NULL);
+    } else {
+        lh__s3_set_hdr(r, "Content-Type", "application/xml");
+        r->status = 200;
+    }
+    free(rules);
+}
+
+void lh__s3_delete_bucket_lifecycle(s3_req_t *r)
+{
+    lh_err_t err = {0};
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL)) return;
+    int rc = lh_store_bucket_set_lifecycle(r->s3->st, r->bucket, NULL, &err);
+    lh__s3_result(r, rc, &err, 204);
 }
 
 void lh__s3_get_bucket_policy(s3_req_t *r)

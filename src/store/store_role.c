@@ -2,14 +2,21 @@
  * engine, and its configuration section. Start opens the engine (only the
  * roles that need it open it: `serve web` does not), creates the lake bucket
  * for its owner, binds the listener and publishes the "s3" endpoint and the
- * engine ("store.engine") for other roles of the process. The engine closes
- * in release, after the loop ran dry, since a worker job of an aborted
- * request may still hold it when the listener reports stopped. */
+ * engine ("store.engine") for other roles of the process, and starts the
+ * lifecycle sweep: a timer (store.lifecycle_interval) hands each pass to the
+ * long-job pool, whose completion comes back through the loop's poster. The
+ * engine closes in release, after the loop ran dry, since a worker job of an
+ * aborted request (or a sweep) may still hold it when the listener reports
+ * stopped. */
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/http.h"
 #include "core/log.h"
+#include "core/metrics.h"
+#include "core/pool.h"
 #include "store/engine.h"
+#include "store/lifecycle.h"
 #include "store/s3.h"
 
 static const lh_config_key_t store_keys[] = {
@@ -71,6 +78,19 @@ static const lh_config_key_t store_keys[] = {
      .max = (int)((1u << 31) - 1),
      .help = "bytes of small inline objects and bucket rows kept in memory for reads; "
              "0 = none"},
+    {.section = "store",
+     .key = "lifecycle_interval",
+     .def = "1h",
+     .type = LH_CFG_DURATION,
+     .min = 100,
+     .help = "how often the lifecycle sweep applies the buckets' lifecycle rules (expiration, "
+             "noncurrent versions, incomplete multipart uploads)"},
+    {.section = "store",
+     .key = "clock_offset",
+     .def = "0",
+     .type = LH_CFG_DURATION,
+     .help = "test builds only (`lakehouse version` says test-hooks): added to the time the "
+             "lifecycle sweep judges ages by (`40d`: as if 40 days later); ignored otherwise"},
     LH_HTTP_CONFIG_KEYS("store"),
     {.section = "store",
      .key = "crash_at",
@@ -85,6 +105,13 @@ static const lh_config_key_t store_keys[] = {
 typedef struct {
     lh_store_t *st;
     lh_s3_t *s3;
+    /* the lifecycle sweep: a timer on the loop hands each pass to the
+     * long-job pool; one pass at a time */
+    uv_timer_t timer;
+    int timer_on, sweeping, stopping;
+    int64_t clock_offset_ns;
+    lh_pool_t *pool;
+    lh_loop_poster_t *poster;
 } store_role_t;
 
 static void store_role_release(void *handle)
@@ -92,6 +119,89 @@ static void store_role_release(void *handle)
     store_role_t *r = handle;
     if (r->st) lh_store_close(r->st);
     free(r);
+}
+
+/* --- the lifecycle sweep --- */
+
+/* No new pass from here on; a running one ends at its next page when the
+ * long pool is destroyed (lh_job_cancelled), before the engine closes. */
+static void sweep_stop_timer(store_role_t *r)
+{
+    r->stopping = 1;
+    if (!r->timer_on) return;
+    uv_timer_stop(&r->timer);
+    uv_close((uv_handle_t *)&r->timer, NULL);
+    r->timer_on = 0;
+}
+
+static int sweep_stop(void *arg)
+{
+    return lh_job_cancelled(arg) != 0;
+}
+
+static int sweep_run(lh_job_t *job, void *arg)
+{
+    store_role_t *r = arg;
+    lh_lifecycle_stats_t s = {0};
+    lh_err_t err = {0};
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + r->clock_offset_ns;
+    int rc = lh_lifecycle_sweep(r->st, now, sweep_stop, job, &s, &err);
+    if (rc) lh_warn("lifecycle sweep: %s", err.msg[0] ? err.msg : lh_strerror(rc));
+    lh_metrics_add("lakehouse_store_lifecycle_expired_total", NULL, (double)s.expired);
+    lh_metrics_add("lakehouse_store_lifecycle_versions_removed_total", NULL,
+                   (double)s.versions_removed);
+    lh_metrics_add("lakehouse_store_lifecycle_uploads_aborted_total", NULL,
+                   (double)s.uploads_aborted);
+    lh_metrics_add("lakehouse_store_lifecycle_sweeps_total",
+                   rc ? "result=\"error\"" : "result=\"ok\"", 1);
+    if (s.expired + s.versions_removed + s.uploads_aborted)
+        lh_info("lifecycle sweep: %llu objects expired, %llu versions removed, %llu uploads "
+                "aborted in %llu buckets",
+                (unsigned long long)s.expired, (unsigned long long)s.versions_removed,
+                (unsigned long long)s.uploads_aborted, (unsigned long long)s.buckets);
+    return rc;
+}
+
+static void sweep_done(lh_job_t *job, void *arg, int status)
+{
+    store_role_t *r = arg;
+    (void)job, (void)status;
+    r->sweeping = 0;
+}
+
+static void on_sweep_timer(uv_timer_t *t)
+{
+    store_role_t *r = t->data;
+    if (r->sweeping || r->stopping) return; /* the last pass is still running */
+    lh_job_spec_t spec = {.run = sweep_run, .done = sweep_done, .arg = r, .poster = r->poster};
+    r->sweeping = lh_pool_submit(r->pool, &spec, NULL) == 0;
+}
+
+static void sweep_start(store_role_t *r, const lh_role_ctx_t *ctx)
+{
+    static const char *const counters[][2] = {
+        {"lakehouse_store_lifecycle_expired_total",
+         "current objects the lifecycle sweep expired (removed, or a delete marker added)"},
+        {"lakehouse_store_lifecycle_versions_removed_total",
+         "noncurrent versions and expired delete markers the lifecycle sweep removed"},
+        {"lakehouse_store_lifecycle_uploads_aborted_total",
+         "incomplete multipart uploads the lifecycle sweep aborted"},
+        {"lakehouse_store_lifecycle_sweeps_total", "lifecycle sweeps run, by result"},
+    };
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
+        lh_metrics_register(counters[i][0], LH_METRIC_COUNTER, counters[i][1], NULL, 0);
+#if defined(LH_TEST_HOOKS) && LH_TEST_HOOKS
+    r->clock_offset_ns = lh_config_duration_ms(ctx->cfg, "store.clock_offset") * 1000000;
+#endif
+    uint64_t ms = (uint64_t)lh_config_duration_ms(ctx->cfg, "store.lifecycle_interval");
+    r->pool = ctx->long_pool;
+    r->poster = ctx->poster;
+    if (!r->pool || uv_timer_init(ctx->loop, &r->timer) != 0) return;
+    r->timer.data = r;
+    r->timer_on = uv_timer_start(&r->timer, on_sweep_timer, ms, ms) == 0;
+    if (!r->timer_on) uv_close((uv_handle_t *)&r->timer, NULL);
 }
 
 static int store_role_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *err)
@@ -111,11 +221,13 @@ static int store_role_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *e
         goto fail;
     lh_info("s3 listening on %s%s", bound,
             lh_config_get(ctx->cfg, "store.tls_cert")[0] ? " (tls)" : "");
+    sweep_start(r, ctx);
     *handle = r; /* from here on a failure leaves the engine to release */
     if ((rc = lh_roles_publish_endpoint(ctx->roles, "s3", bound)) != 0 ||
         (rc = lh_roles_provide(ctx->roles, "store.engine", r->st)) != 0) {
         lh_s3_stop(r->s3, NULL, NULL);
         r->s3 = NULL;
+        sweep_stop_timer(r);
         return lh_err_set(err, rc, "cannot publish the s3 endpoint");
     }
     return 0;
@@ -127,6 +239,7 @@ fail:
 static void store_role_stop(void *handle, void (*done)(void *), void *arg)
 {
     store_role_t *r = handle;
+    sweep_stop_timer(r);
     lh_s3_stop(r->s3, done, arg);
     r->s3 = NULL;
 }

@@ -88,6 +88,18 @@ def server_factory(tmp_path):
 
 
 @pytest.fixture(scope="session")
+def test_hooks():
+    """Skips unless the binary is a test build (`lakehouse version` says
+    test-hooks): crash points and store.clock_offset need the ASan build."""
+    from helpers.server import lakehouse_bin
+    out = subprocess.run([lakehouse_bin(), "version"], capture_output=True, text=True, timeout=30)
+    text = out.stdout + out.stderr
+    if "test-hooks" not in text:
+        pytest.skip(f"not a test build (`lakehouse version` says {text.strip()!r}, no 'test-hooks'):"
+                    " crash points and store.clock_offset need the ASan build (make asan)")
+
+
+@pytest.fixture(scope="session")
 def s3(server):
     return s3h.client(server)
 

@@ -317,6 +317,26 @@ def check_versioning():
     s3.delete_bucket(Bucket=BUCKET)
 
 
+def check_lifecycle():
+    """PutBucketLifecycleConfiguration from boto3 1.43 (which sends a CRC32
+    checksum instead of Content-MD5), read back; a transition is refused."""
+    s3 = client()
+    cfg = {"Rules": [{"ID": "bronze", "Filter": {"Prefix": "bronze/"}, "Status": "Enabled",
+                      "Expiration": {"Days": 30},
+                      "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 3}}]}
+    s3.put_bucket_lifecycle_configuration(Bucket=BUCKET, LifecycleConfiguration=cfg)
+    got = s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]
+    assert got[0]["ID"] == "bronze" and got[0]["Expiration"] == {"Days": 30}, got
+    assert got[0]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 3}, got
+    bad = {"Rules": [{"ID": "t", "Filter": {}, "Status": "Enabled",
+                      "Transitions": [{"Days": 1, "StorageClass": "GLACIER"}]}]}
+    expect_client_error(s3.put_bucket_lifecycle_configuration, "NotImplemented", 501,
+                        Bucket=BUCKET, LifecycleConfiguration=bad)
+    s3.delete_bucket_lifecycle(Bucket=BUCKET)
+    expect_client_error(s3.get_bucket_lifecycle_configuration, "NoSuchLifecycleConfiguration",
+                        404, Bucket=BUCKET)
+
+
 CHECKS = {name[len("check_"):]: fn for name, fn in globals().items() if name.startswith("check_")}
 
 
