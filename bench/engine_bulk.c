@@ -52,6 +52,7 @@ static int bulk_fn(lh__conn_t *c, void *arg, lh_err_t *err)
         sqlite3_bind_text(s, 5, etag, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 7, id, -1, SQLITE_STATIC);
         if (data) sqlite3_bind_blob64(s, 8, data, (sqlite3_uint64)size, SQLITE_STATIC);
+        sqlite3_bind_text(s, 9, "null", -1, SQLITE_STATIC); /* the null version */
         if (sqlite3_step(s) != SQLITE_DONE) rc = lh__sql_err(c, err, "bulk insert");
     }
     free(data);
