@@ -21,6 +21,7 @@ struct lh_s3 {
     lh_store_t *st;
     char domain[256];
     char region[64];
+    char lake_bucket[64]; /* lake.bucket: granted to users by role ("" = none) */
     lh_http_handler_t handler;
     lh_loop_poster_t *poster; /* completions from the store's committer thread */
     void (*stop_done)(void *);
@@ -62,7 +63,7 @@ typedef struct s3_op {
     /* authorization */
     s3_auth_t auth;
     const char *action; /* IAM action for policies, NULL = owner/admin only */
-    int needs_write;    /* refused for the reader role */
+    int needs_write;    /* writes: refused for the reader role (lh__s3_role_allows) */
     s3_body_t body;
     /* handler: work runs on a worker, then the reply is sent; a streamed
      * upload starts on the loop instead and drives its own workers. A row
@@ -175,7 +176,11 @@ const char *lh__s3_authenticate(s3_req_t *r, lh_http_req_t *h, lh_err_t *err);
  * Returns 0, or prepares the S3 error and returns -1. */
 int lh__s3_authorize(s3_req_t *r, const char *bucket, const char *action, const char *key,
                      size_t key_len, lh_store_bucket_t *info_out);
-/* 1 when the caller may do action on the bucket described by info. */
+/* The role ceiling: 0 when the caller's role forbids the operation whatever
+ * grants it (a reader and an operation that writes), else 1. Loop or worker. */
+int lh__s3_role_allows(const s3_req_t *r);
+/* 1 when the caller may do action on the bucket described by info: the
+ * ceiling, then admin, owner, policy (Deny wins), lake grants, public-read. */
 int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *action,
                   const char *key, size_t key_len);
 

