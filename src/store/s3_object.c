@@ -244,11 +244,28 @@ void lh__s3_head_object(s3_req_t *r)
     get_work(r);
 }
 
-/* The rows' start (loop thread): from the read cache when it can, else the
- * row's work on a worker. */
+/* 1 when an anonymous request asks for response-* overrides, with the error
+ * prepared: as on AWS, only a signed request (header or presigned URL) may
+ * rewrite the response headers, else anyone could have a public object
+ * served as text/html from the store's origin. */
+static int anonymous_overrides(s3_req_t *r)
+{
+    if (!r->anonymous) return 0;
+    for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
+        if (!lh__s3_has_query(r, overrides[i][0])) continue;
+        lh__s3_error(r, "InvalidRequest",
+                     "Request specific response headers cannot be used for anonymous GET "
+                     "requests.");
+        return 1;
+    }
+    return 0;
+}
+
+/* The rows' start (loop thread): refused overrides, else from the read cache
+ * when it can, else the row's work on a worker (both paths start here). */
 void lh__s3_get_start(s3_req_t *r)
 {
-    if (get_cached(r))
+    if (anonymous_overrides(r) || get_cached(r))
         lh__s3_send(r);
     else
         lh__s3_submit(r, r->op->work, NULL);

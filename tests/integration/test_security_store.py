@@ -136,3 +136,31 @@ def test_lake_bucket_lets_a_reader_query_but_not_write(server, s3, reader_user):
     finally:
         s3.delete_bucket_policy(Bucket=LAKE)
     assert rhea.get_object(Bucket=LAKE, Key=prefix + "part-0.parquet")["Body"].read() == b"PAR1 small"
+
+
+# --- finding 4: anonymous response-* overrides -----------------------------------
+def test_anonymous_response_overrides_refused_signed_ones_honoured(server, s3):
+    name = h.new_bucket_name("pub")
+    s3.create_bucket(Bucket=name, ACL="public-read")
+    s3.put_object(Bucket=name, Key="small.txt", Body=b"<script>1</script>", ContentType="text/plain")
+    s3.put_object(Bucket=name, Key="big.txt", Body=b"<b>" * (100 << 10), ContentType="text/plain")
+    for key in ("small.txt", "big.txt"):
+        # the small object is served from the read cache once read; the big one by a worker
+        st, hdrs, _ = h.raw_request(server, "GET", f"/{name}/{key}", signed=False)
+        assert st == 200 and hdrs["content-type"] == "text/plain"
+        for q in ("response-content-type=text/html", "response-content-disposition=inline",
+                  "response-cache-control=no-cache&response-expires=0"):
+            st, hdrs, body = h.raw_request(server, "GET", f"/{name}/{key}?{q}", signed=False)
+            err = h.assert_s3_error(st, body, 400, "InvalidRequest")
+            assert "anonymous" in err["Message"]
+            assert hdrs.get("content-type") == "application/xml"
+            st, _, _ = h.raw_request(server, "HEAD", f"/{name}/{key}?{q}", signed=False)
+            assert st == 400
+        # signed: the override is the caller's own business
+        r = s3.get_object(Bucket=name, Key=key, ResponseContentType="text/html")
+        assert r["ContentType"] == "text/html"
+        url = s3.generate_presigned_url("get_object", Params={
+            "Bucket": name, "Key": key, "ResponseContentDisposition": "attachment"})
+        path = url[len(server.s3_url):]
+        st, hdrs, _ = h.raw_request(server, "GET", path, signed=False)
+        assert st == 200 and hdrs["content-disposition"] == "attachment"
