@@ -43,6 +43,7 @@ static const s3_error_t errors[] = {
      "The list of parts was not in ascending order. Parts must be ordered by part number."},
     {"InvalidRange", 416, "The requested range is not satisfiable"},
     {"InvalidRequest", 400, "Invalid Request."},
+    {"InvalidURI", 400, "Couldn't parse the specified URI."},
     {"KeyTooLongError", 400, "Your key is too long."},
     {"MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'"},
     {"MalformedXML", 400,

@@ -403,15 +403,19 @@ void lh__s3_delete_objects(s3_req_t *r)
 /* ---- CopyObject ---- */
 
 /* Splits x-amz-copy-source ("/b/k" or "b/k", %-encoded, optional ?versionId=)
- * into bucket and key (malloc'd). 0 or -1. */
+ * into bucket and key (malloc'd). 0, -1, or -2 when it is not UTF-8. */
 static int copy_source(const char *src, char *bucket, size_t cap, char **key, size_t *key_len)
 {
+    if (!src) return -1;
     lh_arena_t *a = lh_arena_new(1024);
     if (!a) return -1;
-    if (!src) return -1;
     if (*src == '/') src++;
     size_t n = strcspn(src, "?");
     char *dec = lh_http_pct_decode(a, (lh_str_t){src, n});
+    if (dec && !lh_utf8_valid(dec, strlen(dec))) {
+        lh_arena_free(a);
+        return -2;
+    }
     char *slash = dec ? strchr(dec, '/') : NULL;
     if (!slash || (size_t)(slash - dec) >= cap || !slash[1] ||
         strlen(slash + 1) > LH_STORE_KEY_MAX) {
@@ -463,9 +467,13 @@ int lh__s3_open_copy_source(s3_req_t *r, lh_store_meta_t *sm, int *fd, int *same
     size_t sklen = 0;
     int rc = -1;
     *fd = -1;
-    if (copy_source(lh__s3_hdr(r, "x-amz-copy-source"), sbucket, sizeof sbucket, &skey, &sklen)) {
+    int crc =
+        copy_source(lh__s3_hdr(r, "x-amz-copy-source"), sbucket, sizeof sbucket, &skey, &sklen);
+    if (crc) {
         lh__s3_error(r, "InvalidArgument",
-                     "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+                     crc == -2 ? "Copy Source is not valid UTF-8"
+                               : "Copy Source must mention the source bucket and key: "
+                                 "sourcebucket/sourcekey");
         return -1;
     }
     if (lh__s3_authorize(r, sbucket, "s3:GetObject", skey, sklen, NULL) ||
