@@ -216,7 +216,7 @@ static int migrate(lh__conn_t *c, lh_err_t *err)
 
 static int mkdir_at(int dirfd, const char *name, lh_err_t *err)
 {
-    if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+    if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
         return lh_err_set(err, LH_EIO, "cannot create %s: %s", name, strerror(errno));
     return 0;
 }
@@ -230,11 +230,31 @@ static int fsync_at(int dirfd, const char *name)
     return r;
 }
 
+/* The index holds inline objects and policies: 0600, like the bodies. SQLite
+ * would create it 0644 (less the umask) and gives its -wal and -shm the
+ * database file's mode, so the file is made (or an older one restricted)
+ * before the first connection opens it. */
+static int make_index_private(lh_store_t *st, lh_err_t *err)
+{
+    static const char *const names[] = {"index.db-wal", "index.db-shm"};
+    int fd = openat(st->root_fd, "index.db", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 || fchmod(fd, 0600) < 0) {
+        if (fd >= 0) close(fd);
+        return lh_err_set(err, LH_EIO, "cannot create %s/index.db: %s", st->root, strerror(errno));
+    }
+    close(fd);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        fchmodat(st->root_fd, names[i], 0600, 0); /* absent after a clean close */
+    return 0;
+}
+
+/* The store's directories are 0700 and its files 0600 (inside the data
+ * directory, itself 0700). */
 static int make_dirs(lh_store_t *st, const char *data_dir, lh_err_t *err)
 {
-    if (mkdir(data_dir, 0755) < 0 && errno != EEXIST)
+    if (mkdir(data_dir, 0700) < 0 && errno != EEXIST)
         return lh_err_set(err, LH_EIO, "cannot create %s: %s", data_dir, strerror(errno));
-    if (mkdir(st->root, 0755) < 0 && errno != EEXIST)
+    if (mkdir(st->root, 0700) < 0 && errno != EEXIST)
         return lh_err_set(err, LH_EIO, "cannot create %s: %s", st->root, strerror(errno));
     st->root_fd = open(st->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (st->root_fd < 0)
@@ -316,7 +336,7 @@ static int set_marker(lh_store_t *st, lh_err_t *err)
 {
     int unclean = faccessat(st->root_fd, MARKER, F_OK, 0) == 0;
     if (unclean) remove_orphans(st);
-    int fd = openat(st->root_fd, MARKER, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    int fd = openat(st->root_fd, MARKER, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0 || fsync(st->root_fd) < 0) {
         if (fd >= 0) close(fd);
         return lh_err_set(err, LH_EIO, "cannot create %s/%s: %s", st->root, MARKER,
@@ -348,8 +368,8 @@ int lh_store_open(lh_store_t **out, const char *data_dir, lh_err_t *err)
     if (!rc) rc = make_dirs(st, data_dir, err);
     if (rc) goto fail;
     each_entry(st, "tmp", unlink_entry, NULL);
-    if ((rc = conn_open(st, &st->writer, err)) || (rc = migrate(st->writer, err)) ||
-        (rc = set_marker(st, err)))
+    if ((rc = make_index_private(st, err)) || (rc = conn_open(st, &st->writer, err)) ||
+        (rc = migrate(st->writer, err)) || (rc = set_marker(st, err)))
         goto fail;
     if ((rc = lh__committer_start(st))) {
         lh_err_set(err, rc, "cannot start the committer thread");

@@ -216,3 +216,39 @@ def test_delete_objects_with_a_key_not_utf8_is_malformed(server, s3, bucket):
                                 headers={"Content-MD5": h.b64(hashlib.md5(xml).digest())})
     h.assert_s3_error(st, body, 400, "MalformedXML")
     assert list_raw(server, bucket) == ["keep"]
+
+
+# --- finding 6: the data directory's permissions ---------------------------------
+def mode(p):
+    return stat.S_IMODE(os.stat(p).st_mode)
+
+
+def test_data_directory_is_private_after_up(server_factory):
+    srv = server_factory("perm")
+    h.client(srv).put_object(Bucket=LAKE, Key="bronze/body.bin", Body=b"b" * (200 << 10))
+    d = srv.data_dir
+    assert mode(d) == 0o700
+    assert mode(d / "meta") == 0o700
+    for p in ("store/index.db", "meta/secret.key"):
+        assert mode(d / p) & 0o077 == 0, f"{p} is {oct(mode(d / p))}"
+    for sub in ("store", "store/data", "store/tmp"):
+        assert mode(d / sub) == 0o700, f"{sub} is {oct(mode(d / sub))}"
+    bodies = [p for p in (d / "store" / "data").rglob("*") if p.is_file()]
+    assert bodies and all(mode(p) & 0o077 == 0 for p in bodies)
+    assert "changed to 0700" not in srv.log()
+
+
+def test_data_directory_open_to_others_is_fixed_with_a_warning(server_factory, tmp_path):
+    d = tmp_path / "wide-data"
+    d.mkdir()
+    os.chmod(d, 0o755)
+    srv = server_factory("wide", data_dir=d)
+    assert mode(d) == 0o700
+    lines = [ln for ln in srv.log().splitlines() if str(d) in ln and "0755" in ln]
+    assert lines and "changed to 0700" in lines[0], srv.log()
+    srv.stop()
+    os.chmod(d / "meta", 0o750)  # meta/ is enforced the same way
+    srv.start()
+    assert mode(d / "meta") == 0o700
+    assert any("meta" in ln and "0750" in ln and "changed to 0700" in ln
+               for ln in srv.log().splitlines()), srv.log()
