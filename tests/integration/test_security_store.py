@@ -252,3 +252,25 @@ def test_data_directory_open_to_others_is_fixed_with_a_warning(server_factory, t
     assert mode(d / "meta") == 0o700
     assert any("meta" in ln and "0750" in ln and "changed to 0700" in ln
                for ln in srv.log().splitlines()), srv.log()
+
+
+# --- finding 9a: ListBuckets -------------------------------------------------------
+def test_list_buckets_shows_only_ones_own_unless_admin(server, s3, second_user):
+    bob = h.client(server, *second_user)
+    public = h.new_bucket_name("pub")
+    s3.create_bucket(Bucket=public, ACL="public-read")
+    shared = h.new_bucket_name("shared")
+    s3.create_bucket(Bucket=shared)
+    s3.put_bucket_policy(Bucket=shared, Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": [user_arn(second_user[0])]},
+                       "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{shared}"}]}))
+    mine = h.new_bucket_name("bob")
+    bob.create_bucket(Bucket=mine)
+    seen = [b["Name"] for b in bob.list_buckets()["Buckets"]]
+    assert mine in seen
+    assert public not in seen and shared not in seen and LAKE not in seen
+    assert all(s3.get_bucket_acl(Bucket=b)["Owner"]["ID"] == second_user[0] for b in seen)
+    bob.list_objects_v2(Bucket=shared)  # still reachable by name
+    admin_sees = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    assert {mine, public, shared, LAKE} <= set(admin_sees)
