@@ -16,6 +16,7 @@
 #include "store/s3_int.h"
 
 #define SMALL_PUT ((int64_t)64 << 10)
+#define MAX_PUT ((int64_t)5 << 30) /* S3's largest single PUT, and largest part */
 
 static int is_hex64(const char *s)
 {
@@ -61,6 +62,12 @@ static int put_setup(s3_req_t *r)
     const char *dl = lh__s3_hdr(r, "x-amz-decoded-content-length");
     if (dl && lh_parse_i64(dl, &p->decoded_expect) != 0) {
         lh__s3_error(r, "InvalidArgument", "invalid x-amz-decoded-content-length");
+        return -1;
+    }
+    /* refused from the headers, before a byte of the body is read; a body of
+     * unknown length is stopped at the limit by consume() */
+    if (p->decoded_expect > MAX_PUT || (mode < 0 && h->content_length > MAX_PUT)) {
+        lh__s3_error(r, "EntityTooLarge", NULL);
         return -1;
     }
     if (mode >= 0 && lh_awschunked_new(&p->chunked, mode, trailer, &r->sig) != 0) {
@@ -165,7 +172,7 @@ static int consume(void *arg, const char *data, size_t n)
     if (p->have_sha256) lh_cksum_update(&p->sha256, data, n);
     if (p->ck_algo) lh_cksum_update(&p->ck, data, n);
     p->bytes += (int64_t)n;
-    if (p->bytes > (int64_t)5 << 40) {
+    if (p->bytes > MAX_PUT) {
         lh__s3_error(r, "EntityTooLarge", NULL);
         return LH_ETOOBIG;
     }

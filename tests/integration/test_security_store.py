@@ -274,3 +274,34 @@ def test_list_buckets_shows_only_ones_own_unless_admin(server, s3, second_user):
     bob.list_objects_v2(Bucket=shared)  # still reachable by name
     admin_sees = [b["Name"] for b in s3.list_buckets()["Buckets"]]
     assert {mine, public, shared, LAKE} <= set(admin_sees)
+
+
+# --- finding 9b: a single PUT over 5 GiB --------------------------------------------
+def big_headers(extra=None):
+    hdrs = {"Content-Length": str(5 * GiB + 1)}
+    hdrs.update(extra or {})
+    return hdrs
+
+
+def test_put_over_5_gib_refused_before_the_body(server, s3, bucket):
+    # no body is sent: the answer must come from the headers alone
+    st, _, body = h.raw_request(server, "PUT", f"/{bucket}/huge", headers=big_headers(),
+                                payload_hash="UNSIGNED-PAYLOAD", timeout=30)
+    h.assert_s3_error(st, body, 400, "EntityTooLarge")
+    st, _, body = h.raw_request(server, "PUT", f"/{bucket}/huge",
+                                headers=big_headers({"Expect": "100-continue"}),
+                                payload_hash="UNSIGNED-PAYLOAD", timeout=30)
+    h.assert_s3_error(st, body, 400, "EntityTooLarge")
+    # aws-chunked: the decoded length counts
+    st, _, body = h.raw_request(server, "PUT", f"/{bucket}/huge", headers={
+        "Content-Length": str(6 * GiB), "Content-Encoding": "aws-chunked",
+        "x-amz-decoded-content-length": str(5 * GiB + 1), "x-amz-trailer": "x-amz-checksum-crc32"},
+        payload_hash="STREAMING-UNSIGNED-PAYLOAD-TRAILER", timeout=30)
+    h.assert_s3_error(st, body, 400, "EntityTooLarge")
+    # a part too
+    up = s3.create_multipart_upload(Bucket=bucket, Key="huge")["UploadId"]
+    st, _, body = h.raw_request(server, "PUT", f"/{bucket}/huge?partNumber=1&uploadId={up}",
+                                headers=big_headers(), payload_hash="UNSIGNED-PAYLOAD", timeout=30)
+    h.assert_s3_error(st, body, 400, "EntityTooLarge")
+    s3.abort_multipart_upload(Bucket=bucket, Key="huge", UploadId=up)
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
