@@ -128,6 +128,7 @@ static int offline_call(client_t *cl, const char *method, const char *path, cons
     if (rc == 0) {
         size_t len;
         lh_rest_call_set_body(c, body, body ? strlen(body) : 0);
+        if (body) lh_rest_call_set_header(c, "Content-Type", "application/json"); /* as online */
         lh_rest_call_trust(c);
         lh_rest_handle(c);
         r->status = lh_rest_call_status(c);
