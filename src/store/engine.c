@@ -32,6 +32,9 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_BUCKET_POLICY] = "UPDATE buckets SET policy=?2 WHERE name=?1",
     [Q_BUCKET_PUBLIC] = "UPDATE buckets SET public_read=?2 WHERE name=?1",
     [Q_BUCKET_EXISTS] = "SELECT 1 FROM buckets WHERE name=?1",
+    [Q_BUCKET_OF_OWNER] = "SELECT name, owner, created_ns, public_read, policy FROM buckets"
+                          " WHERE owner=?1 ORDER BY name",
+    [Q_BUCKET_REASSIGN] = "UPDATE buckets SET owner=?2 WHERE owner=?1",
     [Q_OBJ_GET] = "SELECT size, mtime_ns, etag, attrs, data_id, inline_data FROM objects"
                   " WHERE bucket=?1 AND key=?2",
     [Q_OBJ_CUR] = "SELECT etag, data_id FROM objects WHERE bucket=?1 AND key=?2",
