@@ -21,9 +21,11 @@
 
 static const char *const sql_text[Q_COUNT] = {
     [Q_BUCKET_GET] =
-        "SELECT name, owner, created_ns, public_read, policy FROM buckets WHERE name=?1",
+        "SELECT name, owner, created_ns, public_read, policy, versioning, ownership, public_block"
+        " FROM buckets WHERE name=?1",
     [Q_BUCKET_LIST] =
-        "SELECT name, owner, created_ns, public_read, policy FROM buckets ORDER BY name",
+        "SELECT name, owner, created_ns, public_read, policy, versioning, ownership, public_block"
+        " FROM buckets ORDER BY name",
     [Q_BUCKET_INSERT] =
         "INSERT INTO buckets(name, owner, created_ns, public_read) VALUES(?1,?2,?3,?4)"
         " ON CONFLICT DO NOTHING",
@@ -31,9 +33,15 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_BUCKET_HAS_OBJ] = "SELECT 1 FROM objects WHERE bucket=?1 LIMIT 1",
     [Q_BUCKET_POLICY] = "UPDATE buckets SET policy=?2 WHERE name=?1",
     [Q_BUCKET_PUBLIC] = "UPDATE buckets SET public_read=?2 WHERE name=?1",
+    [Q_BUCKET_VERSIONING] = "UPDATE buckets SET versioning=?2 WHERE name=?1",
+    [Q_BUCKET_OWNERSHIP] = "UPDATE buckets SET ownership=?2 WHERE name=?1",
+    [Q_BUCKET_PUBLIC_BLOCK] = "UPDATE buckets SET public_block=?2 WHERE name=?1",
+    [Q_BUCKET_LIFECYCLE] = "UPDATE buckets SET lifecycle=?2 WHERE name=?1",
+    [Q_BUCKET_LIFECYCLE_GET] = "SELECT lifecycle FROM buckets WHERE name=?1",
     [Q_BUCKET_EXISTS] = "SELECT 1 FROM buckets WHERE name=?1",
-    [Q_BUCKET_OF_OWNER] = "SELECT name, owner, created_ns, public_read, policy FROM buckets"
-                          " WHERE owner=?1 ORDER BY name",
+    [Q_BUCKET_OF_OWNER] =
+        "SELECT name, owner, created_ns, public_read, policy, versioning, ownership, public_block"
+        " FROM buckets WHERE owner=?1 ORDER BY name",
     [Q_BUCKET_REASSIGN] = "UPDATE buckets SET owner=?2 WHERE owner=?1",
     [Q_OBJ_GET] = "SELECT size, mtime_ns, etag, attrs, data_id, inline_data FROM objects"
                   " WHERE bucket=?1 AND key=?2",
@@ -95,6 +103,13 @@ static const lh_migration_t migrations[] = {
      "ALTER TABLE objects ADD COLUMN inline_data BLOB;"
      "DROP INDEX objects_data;"
      "CREATE INDEX objects_data ON objects(data_id) WHERE data_id<>'';"},
+    /* 3: bucket settings beyond policy and canned ACL: versioning state,
+     * object ownership, public access block bits, lifecycle rules */
+    {"store", 3,
+     "ALTER TABLE buckets ADD COLUMN versioning INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE buckets ADD COLUMN ownership INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE buckets ADD COLUMN public_block INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE buckets ADD COLUMN lifecycle TEXT;"},
 };
 
 #define MARKER "OPEN" /* present while the store is open: absent after a clean close */

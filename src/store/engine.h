@@ -40,12 +40,25 @@ typedef struct lh_store_writer lh_store_writer_t;
 
 #define LH_STORE_KEY_MAX 1024 /* bytes, as S3 */
 
+/* Bucket settings kept as small integers (lh_store_bucket_set_int). Their
+ * meaning belongs to the S3 layer; the engine stores them and, for
+ * versioning, acts on them (see the object calls). 0 is always "never set". */
+typedef enum lh_store_bucket_field {
+    LH_BUCKET_VERSIONING,   /* LH_VERSIONING_* */
+    LH_BUCKET_OWNERSHIP,    /* object ownership controls, S3-layer codes; 0 = none */
+    LH_BUCKET_PUBLIC_BLOCK, /* public access block bits, S3-layer codes; 0 = none */
+} lh_store_bucket_field_t;
+enum { LH_VERSIONING_OFF = 0, LH_VERSIONING_ENABLED = 1, LH_VERSIONING_SUSPENDED = 2 };
+
 typedef struct lh_store_bucket {
     char name[64];
     char owner[129];
     int64_t created_ns;
-    int public_read; /* canned ACL public-read */
-    char *policy;    /* JSON text or NULL; malloc'd, caller frees (lh_store_bucket_clear) */
+    int public_read;  /* canned ACL public-read */
+    char *policy;     /* JSON text or NULL; malloc'd, caller frees (lh_store_bucket_clear) */
+    int versioning;   /* LH_VERSIONING_* */
+    int ownership;    /* LH_BUCKET_OWNERSHIP's value */
+    int public_block; /* LH_BUCKET_PUBLIC_BLOCK's value */
 } lh_store_bucket_t;
 /* Frees policy and sets it to NULL (b NULL is fine); b itself is the caller's. */
 void lh_store_bucket_clear(lh_store_bucket_t *b);
@@ -112,6 +125,18 @@ int lh_store_bucket_set_policy(lh_store_t *st, const char *name, const char *pol
 /* Sets the canned ACL (1 public-read, 0 private). Errors: LH_ENOENT (no such
  * bucket). */
 int lh_store_bucket_set_public(lh_store_t *st, const char *name, int public_read, lh_err_t *err);
+/* Sets one integer setting (field: LH_BUCKET_*). Errors: LH_ENOENT (no such
+ * bucket), LH_EINVAL (unknown field). */
+int lh_store_bucket_set_int(lh_store_t *st, const char *name, lh_store_bucket_field_t field,
+                            int value, lh_err_t *err);
+/* The bucket's lifecycle rules, text as the S3 layer stores it; NULL deletes.
+ * Not part of lh_store_bucket_t (read by the lifecycle sweep, not per
+ * request). Errors: LH_ENOENT (no such bucket). */
+int lh_store_bucket_set_lifecycle(lh_store_t *st, const char *name, const char *rules,
+                                  lh_err_t *err);
+/* *out = the rules (malloc'd, caller frees) or NULL when none are set.
+ * Errors (codes only): LH_ENOENT (no such bucket). */
+int lh_store_bucket_get_lifecycle(lh_store_t *st, const char *name, char **out);
 
 /* --- writing an object (or a part) --- */
 typedef struct lh_store_put_cond {

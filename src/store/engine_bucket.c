@@ -1,8 +1,9 @@
 /* Buckets of the embedded store: create, get, list (all, or one owner's),
  * delete (refused while objects exist; multipart uploads in progress are
- * aborted with it), policy, the public-read flag, and handing every bucket
- * of one owner to another (when a user is removed; also offered to the
- * users API as core/owned.h). Writes go through the group commit. */
+ * aborted with it), policy, the public-read flag and the other settings
+ * (versioning, ownership, public access block, lifecycle), and handing every
+ * bucket of one owner to another (when a user is removed; also offered to
+ * the users API as core/owned.h). Writes go through the group commit. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +28,17 @@ static void info_from_row(sqlite3_stmt *s, lh_store_bucket_t *b, int copy)
     b->public_read = sqlite3_column_int(s, 3);
     const char *policy = (const char *)sqlite3_column_text(s, 4);
     b->policy = !policy ? NULL : copy ? strdup(policy) : (char *)policy;
+    b->versioning = sqlite3_column_int(s, 5);
+    b->ownership = sqlite3_column_int(s, 6);
+    b->public_block = sqlite3_column_int(s, 7);
 }
 
 typedef struct bucket_op {
-    const char *name, *owner, *policy;
-    int public_read, set_public;
-    lh__ids_t ids; /* part bodies of aborted uploads */
+    const char *name, *owner;
+    const char *text; /* the policy or lifecycle text (NULL deletes) */
+    int query;        /* the UPDATE to run */
+    int value;        /* its integer value (when it sets one) */
+    lh__ids_t ids;    /* part bodies of aborted uploads */
 } bucket_op_t;
 
 static int create_fn(lh__conn_t *c, void *arg, lh_err_t *err)
@@ -44,7 +50,7 @@ static int create_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, b->owner, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, lh__now_ns());
-    sqlite3_bind_int(s, 4, b->public_read);
+    sqlite3_bind_int(s, 4, b->value);
     if (sqlite3_step(s) != SQLITE_DONE) return lh__sql_err(c, err, "bucket insert");
     if (sqlite3_changes(c->db) == 0) return lh_err_set(err, LH_EEXIST, "bucket already exists");
     return 0;
@@ -55,7 +61,7 @@ int lh_store_bucket_create(lh_store_t *st, const char *name, const char *owner, 
 {
     if (strlen(name) >= sizeof((lh_store_bucket_t *)0)->name)
         return lh_err_set(err, LH_EINVAL, "bucket name too long");
-    bucket_op_t b = {.name = name, .owner = owner ? owner : "", .public_read = public_read};
+    bucket_op_t b = {.name = name, .owner = owner ? owner : "", .value = public_read};
     return lh__index_exec(st, create_fn, &b, err);
 }
 
@@ -235,25 +241,71 @@ static int update_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 {
     bucket_op_t *b = arg;
     lh__cache_bucket_begin(c->st, b->name);
-    sqlite3_stmt *s = lh__store_stmt(c, b->set_public ? Q_BUCKET_PUBLIC : Q_BUCKET_POLICY, err);
+    sqlite3_stmt *s = lh__store_stmt(c, b->query, err);
     if (!s) return LH_EIO;
     sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
-    if (b->set_public)
-        sqlite3_bind_int(s, 2, b->public_read);
-    else if (b->policy)
-        sqlite3_bind_text(s, 2, b->policy, -1, SQLITE_STATIC);
+    if (b->query == Q_BUCKET_POLICY || b->query == Q_BUCKET_LIFECYCLE) {
+        if (b->text) sqlite3_bind_text(s, 2, b->text, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_int(s, 2, b->value);
+    }
     if (sqlite3_step(s) != SQLITE_DONE) return lh__sql_err(c, err, "bucket update");
     return sqlite3_changes(c->db) ? 0 : lh_err_set(err, LH_ENOENT, "no such bucket");
 }
 
+static int update(lh_store_t *st, const char *name, int query, int value, const char *text,
+                  lh_err_t *err)
+{
+    bucket_op_t b = {.name = name, .query = query, .value = value, .text = text};
+    return lh__index_exec(st, update_fn, &b, err);
+}
+
 int lh_store_bucket_set_policy(lh_store_t *st, const char *name, const char *policy, lh_err_t *err)
 {
-    bucket_op_t b = {.name = name, .policy = policy};
-    return lh__index_exec(st, update_fn, &b, err);
+    return update(st, name, Q_BUCKET_POLICY, 0, policy, err);
 }
 
 int lh_store_bucket_set_public(lh_store_t *st, const char *name, int public_read, lh_err_t *err)
 {
-    bucket_op_t b = {.name = name, .set_public = 1, .public_read = public_read};
-    return lh__index_exec(st, update_fn, &b, err);
+    return update(st, name, Q_BUCKET_PUBLIC, public_read, NULL, err);
+}
+
+int lh_store_bucket_set_int(lh_store_t *st, const char *name, lh_store_bucket_field_t field,
+                            int value, lh_err_t *err)
+{
+    static const int query[] = {[LH_BUCKET_VERSIONING] = Q_BUCKET_VERSIONING,
+                                [LH_BUCKET_OWNERSHIP] = Q_BUCKET_OWNERSHIP,
+                                [LH_BUCKET_PUBLIC_BLOCK] = Q_BUCKET_PUBLIC_BLOCK};
+    if ((unsigned)field >= sizeof query / sizeof query[0])
+        return lh_err_set(err, LH_EINVAL, "unknown bucket setting %d", (int)field);
+    return update(st, name, query[field], value, NULL, err);
+}
+
+int lh_store_bucket_set_lifecycle(lh_store_t *st, const char *name, const char *rules,
+                                  lh_err_t *err)
+{
+    return update(st, name, Q_BUCKET_LIFECYCLE, 0, rules, err);
+}
+
+int lh_store_bucket_get_lifecycle(lh_store_t *st, const char *name, char **out)
+{
+    lh__conn_t *c;
+    *out = NULL;
+    int rc = lh__conn_get(st, &c, NULL);
+    if (rc) return rc;
+    sqlite3_stmt *s = lh__store_stmt(c, Q_BUCKET_LIFECYCLE_GET, NULL);
+    if (!s) {
+        rc = LH_EIO;
+    } else {
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+        int r = sqlite3_step(s);
+        const char *text = r == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+        if (text && !(*out = strdup(text))) r = SQLITE_NOMEM;
+        rc = r == SQLITE_ROW     ? 0
+             : r == SQLITE_DONE  ? LH_ENOENT
+             : r == SQLITE_NOMEM ? LH_ENOMEM
+                                 : LH_EIO;
+    }
+    lh__conn_put(st, c);
+    return rc;
 }

@@ -639,6 +639,7 @@ TEST(buckets_create_list_delete)
     CHECK_EQ_INT(lh_store_bucket_set_policy(st, "alpha", NULL, &e), 0);
     CHECK_EQ_INT(lh_store_bucket_get(st, "alpha", &b), 0);
     CHECK(b.policy == NULL);
+    CHECK_EQ_INT(b.versioning, LH_VERSIONING_OFF);
     CHECK_EQ_INT(lh_store_bucket_set_policy(st, "nob", NULL, &e), LH_ENOENT);
     CHECK_EQ_INT(PUTS(st, "alpha", "obj", "x"), 0);
     CHECK_EQ_INT(lh_store_mpu_create(st, "alpha", "up", 2, NULL, up, &e), 0);
@@ -648,6 +649,42 @@ TEST(buckets_create_list_delete)
     CHECK_EQ_INT(lh_store_bucket_get(st, "alpha", &b), LH_ENOENT);
     CHECK_EQ_INT(lh_store_bucket_delete(st, "alpha", &e), LH_ENOENT);
     CHECK_EQ_INT(lh_store_mpu_get(st, "alpha", up, &(lh_store_mpu_t){0}, &e), LH_ENOENT);
+}
+
+TEST(bucket_settings)
+{
+    lh_err_t e;
+    lh_store_bucket_t b;
+    char *rules;
+    CHECK_EQ_INT(lh_store_bucket_create(st, "b", "alice", 0, &e), 0);
+    CHECK_EQ_INT(lh_store_bucket_get(st, "b", &b), 0); /* cached from here on */
+    CHECK_EQ_INT(b.versioning + b.ownership + b.public_block, 0);
+    CHECK_EQ_INT(lh_store_bucket_set_int(st, "b", LH_BUCKET_VERSIONING, LH_VERSIONING_ENABLED, &e),
+                 0);
+    CHECK_EQ_INT(lh_store_bucket_set_int(st, "b", LH_BUCKET_OWNERSHIP, 3, &e), 0);
+    CHECK_EQ_INT(lh_store_bucket_set_int(st, "b", LH_BUCKET_PUBLIC_BLOCK, 15, &e), 0);
+    CHECK_EQ_INT(lh_store_bucket_set_int(st, "b", (lh_store_bucket_field_t)99, 1, &e), LH_EINVAL);
+    CHECK_EQ_INT(lh_store_bucket_set_int(st, "nob", LH_BUCKET_OWNERSHIP, 1, &e), LH_ENOENT);
+    CHECK_EQ_INT(lh_store_bucket_get(st, "b", &b), 0); /* the update invalidated the cache */
+    CHECK_EQ_INT(b.versioning, LH_VERSIONING_ENABLED);
+    CHECK_EQ_INT(b.ownership, 3);
+    CHECK_EQ_INT(b.public_block, 15);
+    CHECK_EQ_INT(lh_store_bucket_get_lifecycle(st, "b", &rules), 0);
+    CHECK(rules == NULL);
+    CHECK_EQ_INT(lh_store_bucket_set_lifecycle(st, "b", "{\"Rules\":[]}", &e), 0);
+    CHECK_EQ_INT(lh_store_bucket_get_lifecycle(st, "b", &rules), 0);
+    CHECK_EQ_STR(rules, "{\"Rules\":[]}");
+    free(rules);
+    CHECK_EQ_INT(lh_store_bucket_set_lifecycle(st, "b", NULL, &e), 0);
+    CHECK_EQ_INT(lh_store_bucket_get_lifecycle(st, "b", &rules), 0);
+    CHECK(rules == NULL);
+    CHECK_EQ_INT(lh_store_bucket_get_lifecycle(st, "nob", &rules), LH_ENOENT);
+    CHECK_EQ_INT(lh_store_bucket_set_lifecycle(st, "nob", NULL, &e), LH_ENOENT);
+    lh_store_close(st); /* kept across a reopen */
+    CHECK_EQ_INT(lh_store_open(stp, dir, &e), 0);
+    st = *stp;
+    CHECK_EQ_INT(lh_store_bucket_get(st, "b", &b), 0);
+    CHECK_EQ_INT(b.versioning * 100 + b.ownership * 10 + b.public_block, 100 + 30 + 15);
 }
 
 TEST(reopen_keeps_objects_and_removes_leftovers)
@@ -1001,6 +1038,10 @@ TEST(migrate_v1_index_keeps_objects)
     st = *stp;
     CHECK_EQ_INT(get_all(st, "b", "old", buf, sizeof buf, NULL), 7);
     CHECK_EQ_STR(buf, "old one");
+    lh_store_bucket_t b;
+    CHECK_EQ_INT(lh_store_bucket_get(st, "b", &b), 0); /* settings added by migration 3 */
+    CHECK_EQ_STR(b.owner, "alice");
+    CHECK_EQ_INT(b.versioning + b.ownership + b.public_block, 0);
     CHECK_EQ_INT(PUTS(st, "b", "new", "inline one"), 0);
     CHECK_EQ_INT(get_all(st, "b", "new", buf, sizeof buf, NULL), 10);
     CHECK_EQ_STR(buf, "inline one");
@@ -1091,6 +1132,7 @@ static const lh_test_t tests[] = {
     {"inline_disabled_by_zero", inline_disabled_by_zero},
     {"bulk_alias_inline_and_file_sources", bulk_alias_inline_and_file_sources},
     {"migrate_v1_index_keeps_objects", migrate_v1_index_keeps_objects},
+    {"bucket_settings", bucket_settings},
     {NULL, NULL},
 };
 
