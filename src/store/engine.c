@@ -39,6 +39,10 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_BUCKET_LIFECYCLE] = "UPDATE buckets SET lifecycle=?2 WHERE name=?1",
     [Q_BUCKET_LIFECYCLE_GET] = "SELECT lifecycle FROM buckets WHERE name=?1",
     [Q_BUCKET_EXISTS] = "SELECT 1 FROM buckets WHERE name=?1",
+    [Q_BUCKET_OF_OWNER] =
+        "SELECT name, owner, created_ns, public_read, policy, versioning, ownership, public_block"
+        " FROM buckets WHERE owner=?1 ORDER BY name",
+    [Q_BUCKET_REASSIGN] = "UPDATE buckets SET owner=?2 WHERE owner=?1",
     [Q_OBJ_GET] = "SELECT size, mtime_ns, etag, attrs, data_id, inline_data FROM objects"
                   " WHERE bucket=?1 AND key=?2",
     [Q_OBJ_CUR] = "SELECT etag, data_id FROM objects WHERE bucket=?1 AND key=?2",

@@ -33,6 +33,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/owned.h"
 
 typedef struct lh_store lh_store_t;
 typedef struct lh_store_writer lh_store_writer_t;
@@ -103,6 +104,17 @@ int lh_store_bucket_get(lh_store_t *st, const char *name, lh_store_bucket_t *out
  * the call only); stops when fn returns non-zero, which is not an error.
  * Errors (codes only): LH_EIO, LH_ENOMEM. */
 int lh_store_bucket_list(lh_store_t *st, int (*fn)(const lh_store_bucket_t *, void *), void *arg);
+/* The same for the buckets of owner only. */
+int lh_store_bucket_list_owner(lh_store_t *st, const char *owner,
+                               int (*fn)(const lh_store_bucket_t *, void *), void *arg);
+/* Gives every bucket of from to to, in one index transaction; *moved (may be
+ * NULL) counts them (0 is fine). Errors: LH_EINVAL (from or to empty). */
+int lh_store_bucket_reassign(lh_store_t *st, const char *from, const char *to, int64_t *moved,
+                             lh_err_t *err);
+/* The store's buckets as things a user owns (core/owned.h), for the role
+ * table (LH_OWNED_BUCKETS): out is filled to call the two functions above on
+ * st (borrowed). */
+void lh_store_owned_buckets(lh_store_t *st, lh_owned_t *out);
 /* Deletes an empty bucket; uploads in progress are aborted with it (their
  * parts removed). Errors: LH_ENOTEMPTY (objects remain), LH_ENOENT (no such
  * bucket). */

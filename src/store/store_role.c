@@ -1,8 +1,10 @@
 /* The store role's descriptor: the S3 API on store.listen over the embedded
  * engine, and its configuration section. Start opens the engine (only the
  * roles that need it open it: `serve web` does not), creates the lake bucket
- * for its owner, binds the listener and publishes the "s3" endpoint and the
- * engine ("store.engine") for other roles of the process. The engine closes
+ * for its owner, binds the listener and publishes the "s3" endpoint, the
+ * engine ("store.engine") and its buckets as things users own
+ * (LH_OWNED_BUCKETS, core/owned.h: the users API asks before removing a
+ * user) for other roles of the process. The engine closes
  * in release, after the loop ran dry, since a worker job of an aborted
  * request may still hold it when the listener reports stopped. */
 #include <stdlib.h>
@@ -84,6 +86,7 @@ static const lh_config_key_t store_keys[] = {
 typedef struct {
     lh_store_t *st;
     lh_s3_t *s3;
+    lh_owned_t buckets; /* provided as LH_OWNED_BUCKETS (core/owned.h) */
 } store_role_t;
 
 static void store_role_release(void *handle)
@@ -111,8 +114,10 @@ static int store_role_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *e
     lh_info("s3 listening on %s%s", bound,
             lh_config_get(ctx->cfg, "store.tls_cert")[0] ? " (tls)" : "");
     *handle = r; /* from here on a failure leaves the engine to release */
+    lh_store_owned_buckets(r->st, &r->buckets);
     if ((rc = lh_roles_publish_endpoint(ctx->roles, "s3", bound)) != 0 ||
-        (rc = lh_roles_provide(ctx->roles, "store.engine", r->st)) != 0) {
+        (rc = lh_roles_provide(ctx->roles, "store.engine", r->st)) != 0 ||
+        (rc = lh_roles_provide(ctx->roles, LH_OWNED_BUCKETS, &r->buckets)) != 0) {
         lh_s3_stop(r->s3, NULL, NULL);
         r->s3 = NULL;
         return lh_err_set(err, rc, "cannot publish the s3 endpoint");
