@@ -3,7 +3,8 @@
  * against the user's secret from the metadata cache. Authorization runs in
  * workers, since it needs the bucket row: admin, owner (writers and admins;
  * readers only read), the bucket policy (Deny beats Allow), or the
- * public-read ACL. */
+ * public-read ACL; a public access block or enforced ownership takes away
+ * what public policies and ACLs would grant. Objects' own ACLs: s3_acl.c. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -52,7 +53,18 @@ const char *lh__s3_authenticate(s3_req_t *r, lh_http_req_t *h, lh_err_t *err)
 int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *action,
                   const char *key, size_t key_len)
 {
+    return lh__s3_decide(r, info, action, key, key_len) > 0;
+}
+
+int lh__s3_decide(const s3_req_t *r, const lh_store_bucket_t *info, const char *action,
+                  const char *key, size_t key_len)
+{
     int admin = !r->anonymous && r->user.role == LH_ROLE_ADMIN;
+    /* public access block and ownership controls (s3_int.h): what a public
+     * policy or a canned ACL may still grant */
+    int restrict_pub = r->anonymous && (info->public_block & S3_PAB_RESTRICT);
+    int ignore_acl =
+        (info->public_block & S3_PAB_IGNORE_ACLS) || info->ownership == S3_OWNERSHIP_ENFORCED;
     int allowed = 0;
     if (admin || (!r->anonymous && !strcmp(info->owner, r->user.access_key))) allowed = 1;
     if (allowed && !admin && r->user.role == LH_ROLE_READER && r->op->needs_write) allowed = 0;
@@ -64,11 +76,11 @@ int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *
                                    info->name, k);
             free(k);
             lh_policy_free(pol);
-            if (v == LH_POLICY_DENY && !admin) return 0;
-            if (v == LH_POLICY_ALLOW) allowed = 1;
+            if (v == LH_POLICY_DENY && !admin) return -1;
+            if (v == LH_POLICY_ALLOW && !restrict_pub) allowed = 1;
         }
     }
-    if (!allowed && action && info->public_read &&
+    if (!allowed && action && info->public_read && !ignore_acl &&
         (!strcmp(action, "s3:GetObject") || !strcmp(action, "s3:ListBucket")))
         allowed = 1;
     return allowed;
