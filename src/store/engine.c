@@ -26,9 +26,8 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_BUCKET_LIST] =
         "SELECT name, owner, created_ns, public_read, policy, versioning, ownership, public_block"
         " FROM buckets ORDER BY name",
-    [Q_BUCKET_INSERT] =
-        "INSERT INTO buckets(name, owner, created_ns, public_read) VALUES(?1,?2,?3,?4)"
-        " ON CONFLICT DO NOTHING",
+    [Q_BUCKET_INSERT] = "INSERT INTO buckets(name, owner, created_ns, public_read, ownership,"
+                        " public_block) VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT DO NOTHING",
     [Q_BUCKET_DELETE] = "DELETE FROM buckets WHERE name=?1",
     [Q_BUCKET_HAS_OBJ] = "SELECT 1 FROM objects WHERE bucket=?1 LIMIT 1",
     [Q_BUCKET_POLICY] = "UPDATE buckets SET policy=?2 WHERE name=?1",
@@ -71,6 +70,15 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_PART_DELETE_ALL] = "DELETE FROM parts WHERE upload_id=?1",
     [Q_REF_OBJ] = "SELECT 1 FROM objects WHERE data_id=?1 AND data_id<>'' LIMIT 1",
     [Q_REF_PART] = "SELECT 1 FROM parts WHERE data_id=?1 LIMIT 1",
+    [Q_OBJ_ATTRS] = "SELECT attrs FROM objects WHERE bucket=?1 AND key=?2",
+    [Q_OBJ_SET_ATTRS] = "UPDATE objects SET attrs=?3 WHERE bucket=?1 AND key=?2",
+    [Q_DONE_PUT] = "INSERT OR REPLACE INTO completed(upload_id, bucket, key, etag, record,"
+                   " completed_ns) VALUES(?1,?2,?3,?4,?5,?6)",
+    [Q_DONE_GET] = "SELECT key, etag, record, completed_ns FROM completed WHERE upload_id=?1"
+                   " AND bucket=?2 AND completed_ns>=?3",
+    [Q_DONE_PRUNE] = "DELETE FROM completed WHERE upload_id IN (SELECT upload_id FROM completed"
+                     " WHERE completed_ns<?1 ORDER BY completed_ns LIMIT 64)",
+    [Q_DONE_OF_BUCKET] = "DELETE FROM completed WHERE bucket=?1",
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
@@ -110,6 +118,12 @@ static const lh_migration_t migrations[] = {
      "ALTER TABLE buckets ADD COLUMN ownership INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE buckets ADD COLUMN public_block INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE buckets ADD COLUMN lifecycle TEXT;"},
+    /* 4: completed multipart uploads, remembered for a day so that a retried
+     * CompleteMultipartUpload gets the same answer */
+    {"store", 4,
+     "CREATE TABLE completed(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL,"
+     " etag TEXT NOT NULL, record TEXT NOT NULL, completed_ns INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE INDEX completed_time ON completed(completed_ns);"},
 };
 
 #define MARKER "OPEN" /* present while the store is open: absent after a clean close */

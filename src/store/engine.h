@@ -96,6 +96,10 @@ int lh_store_set_inline_max(lh_store_t *st, size_t bytes);
  * 64 bytes or more). */
 int lh_store_bucket_create(lh_store_t *st, const char *name, const char *owner, int public_read,
                            lh_err_t *err);
+/* lh_store_bucket_create with the settings of init (name, owner, public_read,
+ * ownership, public_block; the rest ignored) in the same transaction. Errors
+ * as lh_store_bucket_create. */
+int lh_store_bucket_create_with(lh_store_t *st, const lh_store_bucket_t *init, lh_err_t *err);
 /* Fills *out (the caller clears it: lh_store_bucket_clear; zeroed on
  * failure). Errors (no err: codes only): LH_ENOENT (no such bucket), LH_EIO,
  * LH_ENOMEM. */
@@ -208,6 +212,15 @@ int lh_store_get(lh_store_t *st, const char *bucket, const char *key, size_t key
  * sticky error. */
 int lh_store_get_mem(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
                      lh_store_meta_t *out, int *fd, lh_buf_t *body, lh_err_t *err);
+/* Rewrites the attrs of an existing object in place; body, size, etag and
+ * mtime stay (engine_attrs.c). fn(attrs, arg) gets the current attrs (NULL
+ * when none) and returns the new ones (malloc'd, freed by the store) or NULL
+ * to change nothing and fail with LH_ENOMEM; it runs inside the index
+ * transaction on the committing thread, so no write of the key comes between
+ * its read and the update (fn must not call the store). Drops the key's read
+ * cache entry. Errors: LH_ENOENT (no such bucket or key, as lh_store_head). */
+int lh_store_update_attrs(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
+                          char *(*fn)(const char *attrs, void *arg), void *arg, lh_err_t *err);
 /* Deleting a missing key is not an error (S3 semantics). Errors: LH_ENOENT
  * (no such bucket). */
 int lh_store_delete(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
@@ -321,14 +334,33 @@ int lh_store_mpu_list(lh_store_t *st, const char *bucket, const char *prefix, si
                       lh_err_t *err);
 /* Concatenates the chosen parts (already validated by the caller, in order)
  * into one body, publishes it with meta (attrs NULL: the upload's) and cond
- * (may be NULL), removes the upload. Errors: LH_ENOENT (no such bucket or
- * upload), LH_EINVAL (no parts, or a part number with no part),
+ * (may be NULL), removes the upload. With record non-NULL, the completed
+ * upload (its key, meta->etag and record, the caller's text) is kept in the
+ * same transaction for LH_STORE_MPU_DONE_TTL_NS (lh_store_mpu_done_get);
+ * older records are pruned as completions go. Errors: LH_ENOENT (no such
+ * bucket or upload), LH_EINVAL (no parts, or a part number with no part),
  * LH_ECONFLICT (a part's body went away: a concurrent overwrite of that
  * part), LH_ECORRUPT (a part's body has the wrong size), LH_EPRECOND (a
  * condition failed), LH_EIO as lh_store_put_commit. */
 int lh_store_mpu_complete(lh_store_t *st, const char *bucket, const char *upload_id,
                           const int *part_numbers, int nparts, const lh_store_meta_t *meta,
-                          const lh_store_put_cond_t *cond, lh_err_t *err);
+                          const lh_store_put_cond_t *cond, const char *record, lh_err_t *err);
+/* How long a completed upload is remembered: 24 hours. */
+#define LH_STORE_MPU_DONE_TTL_NS ((int64_t)24 * 3600 * 1000000000)
+typedef struct lh_store_mpu_done {
+    char *key;
+    size_t key_len; /* malloc'd */
+    char etag[80];
+    char *record; /* the text given to lh_store_mpu_complete, malloc'd */
+    int64_t completed_ns;
+} lh_store_mpu_done_t;
+/* Frees key and record and sets them to NULL (d NULL is fine). */
+void lh_store_mpu_done_clear(lh_store_mpu_done_t *d);
+/* The completed upload upload_id of bucket into *out (caller clears:
+ * lh_store_mpu_done_clear). Errors: LH_ENOENT (none completed with a record
+ * within LH_STORE_MPU_DONE_TTL_NS). */
+int lh_store_mpu_done_get(lh_store_t *st, const char *bucket, const char *upload_id,
+                          lh_store_mpu_done_t *out, lh_err_t *err);
 /* Removes the upload and its parts. Errors: LH_ENOENT (no such bucket or
  * upload). */
 int lh_store_mpu_abort(lh_store_t *st, const char *bucket, const char *upload_id, lh_err_t *err);

@@ -1,9 +1,10 @@
-/* Buckets of the embedded store: create, get, list (all, or one owner's),
- * delete (refused while objects exist; multipart uploads in progress are
- * aborted with it), policy, the public-read flag and the other settings
- * (versioning, ownership, public access block, lifecycle), and handing every
- * bucket of one owner to another (when a user is removed; also offered to
- * the users API as core/owned.h). Writes go through the group commit. */
+/* Buckets of the embedded store: create (with its settings), get, list (all,
+ * or one owner's), delete (refused while objects exist; multipart uploads in
+ * progress are aborted with it, records of completed ones dropped), policy,
+ * the public-read flag and the other settings (versioning, ownership, public
+ * access block, lifecycle), and handing every bucket of one owner to another
+ * (when a user is removed; also offered to the users API as core/owned.h).
+ * Writes go through the group commit. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +36,11 @@ static void info_from_row(sqlite3_stmt *s, lh_store_bucket_t *b, int copy)
 
 typedef struct bucket_op {
     const char *name, *owner;
-    const char *text; /* the policy or lifecycle text (NULL deletes) */
-    int query;        /* the UPDATE to run */
-    int value;        /* its integer value (when it sets one) */
-    lh__ids_t ids;    /* part bodies of aborted uploads */
+    const char *text;            /* the policy or lifecycle text (NULL deletes) */
+    int query;                   /* the UPDATE to run */
+    int value;                   /* its integer value (when it sets one); public_read on create */
+    int ownership, public_block; /* create only */
+    lh__ids_t ids;               /* part bodies of aborted uploads */
 } bucket_op_t;
 
 static int create_fn(lh__conn_t *c, void *arg, lh_err_t *err)
@@ -51,6 +53,8 @@ static int create_fn(lh__conn_t *c, void *arg, lh_err_t *err)
     sqlite3_bind_text(s, 2, b->owner, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, lh__now_ns());
     sqlite3_bind_int(s, 4, b->value);
+    sqlite3_bind_int(s, 5, b->ownership);
+    sqlite3_bind_int(s, 6, b->public_block);
     if (sqlite3_step(s) != SQLITE_DONE) return lh__sql_err(c, err, "bucket insert");
     if (sqlite3_changes(c->db) == 0) return lh_err_set(err, LH_EEXIST, "bucket already exists");
     return 0;
@@ -59,9 +63,22 @@ static int create_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 int lh_store_bucket_create(lh_store_t *st, const char *name, const char *owner, int public_read,
                            lh_err_t *err)
 {
-    if (strlen(name) >= sizeof((lh_store_bucket_t *)0)->name)
+    lh_store_bucket_t init = {.public_read = public_read};
+    if (strlen(name) >= sizeof init.name) return lh_err_set(err, LH_EINVAL, "bucket name too long");
+    snprintf(init.name, sizeof init.name, "%s", name);
+    snprintf(init.owner, sizeof init.owner, "%s", owner ? owner : "");
+    return lh_store_bucket_create_with(st, &init, err);
+}
+
+int lh_store_bucket_create_with(lh_store_t *st, const lh_store_bucket_t *init, lh_err_t *err)
+{
+    if (!memchr(init->name, 0, sizeof init->name))
         return lh_err_set(err, LH_EINVAL, "bucket name too long");
-    bucket_op_t b = {.name = name, .owner = owner ? owner : "", .value = public_read};
+    bucket_op_t b = {.name = init->name,
+                     .owner = init->owner,
+                     .value = init->public_read,
+                     .ownership = init->ownership,
+                     .public_block = init->public_block};
     return lh__index_exec(st, create_fn, &b, err);
 }
 
@@ -223,7 +240,10 @@ static int delete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
         sqlite3_reset(s);
         if ((rc = lh__upload_drop(c, upload, &b->ids, err))) return rc;
     }
-    if (r != SQLITE_DONE || !(s = lh__store_stmt(c, Q_BUCKET_DELETE, err)))
+    if (r != SQLITE_DONE || !(s = lh__store_stmt(c, Q_DONE_OF_BUCKET, err)))
+        return lh__sql_err(c, err, "bucket delete");
+    sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE || !(s = lh__store_stmt(c, Q_BUCKET_DELETE, err)))
         return lh__sql_err(c, err, "bucket delete");
     sqlite3_bind_text(s, 1, b->name, -1, SQLITE_STATIC);
     return sqlite3_step(s) == SQLITE_DONE ? 0 : lh__sql_err(c, err, "bucket delete");

@@ -4,7 +4,9 @@
  * role is a ceiling checked first (a reader never writes, whatever grants
  * it), then the bucket's grants in order: admin, owner, the bucket policy
  * (Deny beats every grant but admin), the lake bucket's built-in grants by
- * role, the public-read ACL. */
+ * role, the public-read ACL; a public access block or enforced ownership
+ * takes away what public policies and ACLs would grant. Objects' own ACLs:
+ * s3_acl.c. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -84,8 +86,19 @@ static int lake_allows(const s3_req_t *r, const lh_store_bucket_t *info, const c
 int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *action,
                   const char *key, size_t key_len)
 {
-    if (!lh__s3_role_allows(r)) return 0;
+    return lh__s3_decide(r, info, action, key, key_len) > 0;
+}
+
+int lh__s3_decide(const s3_req_t *r, const lh_store_bucket_t *info, const char *action,
+                  const char *key, size_t key_len)
+{
+    if (!lh__s3_role_allows(r)) return -1; /* the ceiling: nothing below may grant it */
     int admin = !r->anonymous && r->user.role == LH_ROLE_ADMIN;
+    /* public access block and ownership controls (s3_int.h): what a public
+     * policy or a canned ACL may still grant */
+    int restrict_pub = r->anonymous && (info->public_block & S3_PAB_RESTRICT);
+    int ignore_acl =
+        (info->public_block & S3_PAB_IGNORE_ACLS) || info->ownership == S3_OWNERSHIP_ENFORCED;
     int allowed = admin || (!r->anonymous && !strcmp(info->owner, r->user.access_key));
     if (action && info->policy) {
         lh_policy_t *pol = NULL;
@@ -95,12 +108,12 @@ int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *
                                    info->name, k);
             free(k);
             lh_policy_free(pol);
-            if (v == LH_POLICY_DENY && !admin) return 0;
-            if (v == LH_POLICY_ALLOW) allowed = 1;
+            if (v == LH_POLICY_DENY && !admin) return -1;
+            if (v == LH_POLICY_ALLOW && !restrict_pub) allowed = 1;
         }
     }
     if (!allowed && lake_allows(r, info, action)) allowed = 1;
-    if (!allowed && action && info->public_read &&
+    if (!allowed && action && info->public_read && !ignore_acl &&
         (!strcmp(action, "s3:GetObject") || !strcmp(action, "s3:ListBucket")))
         allowed = 1;
     return allowed;

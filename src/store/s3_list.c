@@ -292,15 +292,21 @@ void lh__s3_list_multipart_uploads(s3_req_t *r)
         lh_store_bucket_clear(&info);
         return;
     }
-    const char *prefix = lh__s3_query(r, "prefix");
+    const char *prefix = lh__s3_query(r, "prefix"), *enc = lh__s3_query(r, "encoding-type");
     const char *km = lh__s3_query(r, "key-marker"), *um = lh__s3_query(r, "upload-id-marker");
     uploads_ctx_t c = {.b = &r->resp_body, .owner = info.owner};
-    c.url = lh__s3_query(r, "encoding-type") != NULL;
+    if (enc && strcmp(enc, "url")) {
+        lh_store_bucket_clear(&info);
+        lh__s3_error(r, "InvalidArgument", "Invalid Encoding Method specified in Request");
+        return;
+    }
+    c.url = enc != NULL;
     lh__s3_xml_begin(c.b, "ListMultipartUploadsResult");
     lh__s3_xml_elem(c.b, "Bucket", r->bucket);
-    lh__s3_xml_elem(c.b, "KeyMarker", km ? km : "");
+    put_enc(c.b, "KeyMarker", km ? km : "", km ? strlen(km) : 0, c.url);
     lh__s3_xml_elem(c.b, "UploadIdMarker", um ? um : "");
-    lh__s3_xml_elem(c.b, "Prefix", prefix ? prefix : "");
+    put_enc(c.b, "Prefix", prefix ? prefix : "", prefix ? strlen(prefix) : 0, c.url);
+    if (c.url) lh_buf_puts(c.b, "<EncodingType>url</EncodingType>");
     lh_buf_printf(c.b, "<MaxUploads>%d</MaxUploads>", max);
     size_t at = c.b->len;
     int rc = lh_store_mpu_list(r->s3->st, r->bucket, prefix, prefix ? strlen(prefix) : 0, km, um,
@@ -314,7 +320,7 @@ void lh__s3_list_multipart_uploads(s3_req_t *r)
     lh_buf_init(&tail, 1 << 20);
     lh_buf_printf(&tail, "<IsTruncated>%s</IsTruncated>", truncated ? "true" : "false");
     if (truncated) {
-        lh__s3_xml_elem(&tail, "NextKeyMarker", c.last_key);
+        put_enc(&tail, "NextKeyMarker", c.last_key, strlen(c.last_key), c.url);
         lh__s3_xml_elem(&tail, "NextUploadIdMarker", c.last_id);
     }
     splice_reply(r, at, &tail, NULL, "</ListMultipartUploadsResult>");

@@ -1,7 +1,8 @@
-/* Object operations: GetObject and HeadObject (ranges, conditional headers,
- * response header overrides, checksum mode), DeleteObject, DeleteObjects
- * (batch XML), CopyObject (metadata directive, copy-source conditions),
- * GetObjectAcl. Each runs its store work on a worker thread. */
+/* Object operations: GetObject and HeadObject (ranges, partNumber,
+ * conditional headers, response header overrides, checksum mode; an object's
+ * own ACL may grant the read), DeleteObject, DeleteObjects (batch XML),
+ * CopyObject (metadata directive, copy-source conditions, x-amz-acl). Each
+ * runs its store work on a worker thread. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,37 @@ static void read_small_body(s3_req_t *r)
     r->resp_fd = -1;
 }
 
+/* The bytes of part partNumber: of a multipart object the part's (its
+ * sizes are in the attrs, *parts gets their count), of any other object all
+ * of it as part 1 (*parts 0). 0, or -1 with the error prepared. */
+static int part_range(s3_req_t *r, const lh_store_meta_t *m, int64_t *off, int64_t *len, int *parts)
+{
+    int64_t *sizes = NULL;
+    int n = lh__s3_part_number(r), np = 0;
+    if (n < 0) return -1;
+    if (lh__s3_hdr(r, "range")) {
+        lh__s3_error(r, "InvalidRequest",
+                     "Cannot specify both Range header and partNumber query parameter");
+        return -1;
+    }
+    if (lh__s3_attrs_parts(m->attrs, &sizes, &np)) {
+        lh__s3_error(r, "InternalError", NULL);
+        return -1;
+    }
+    if (n > (np ? np : 1)) {
+        free(sizes);
+        lh__s3_error(r, "InvalidPartNumber", NULL);
+        return -1;
+    }
+    *off = 0;
+    *len = np ? sizes[n - 1] : m->size;
+    for (int i = 0; i + 1 < n; i++)
+        *off += sizes[i];
+    *parts = np;
+    free(sizes);
+    return 0;
+}
+
 /* GetObject rather than HeadObject (the body is wanted). */
 static int is_get(const s3_req_t *r)
 {
@@ -157,7 +189,14 @@ static void get_answer(s3_req_t *r, const lh_store_meta_t *m, int fd)
     }
     int64_t off = 0, len = m->size;
     const char *range = lh__s3_hdr(r, "range");
-    int rr = range ? parse_range(range, m->size, &off, &len) : 0;
+    int rr = range ? parse_range(range, m->size, &off, &len) : 0, parts = 0;
+    if (lh__s3_has_query(r, "partNumber")) {
+        if (part_range(r, m, &off, &len, &parts)) {
+            if (fd >= 0) close(fd);
+            return;
+        }
+        rr = m->size > 0;
+    }
     if (rr < 0) {
         if (fd >= 0) close(fd);
         lh__s3_error(r, "InvalidRange", NULL);
@@ -178,6 +217,10 @@ static void get_answer(s3_req_t *r, const lh_store_meta_t *m, int fd)
         snprintf(cr, sizeof cr, "bytes %lld-%lld/%lld", (long long)off, (long long)(off + len - 1),
                  (long long)m->size);
         lh__s3_set_hdr(r, "Content-Range", cr);
+        if (parts) {
+            snprintf(cr, sizeof cr, "%d", parts);
+            lh__s3_set_hdr(r, "x-amz-mp-parts-count", cr);
+        }
         r->status = 206;
     } else {
         r->status = 200;
@@ -197,17 +240,23 @@ static void get_work(s3_req_t *r)
 {
     lh_err_t err = {0};
     lh_store_meta_t m = {0};
+    lh_store_bucket_t info = {0};
     int fd = -1;
-    if (lh__s3_authorize(r, r->bucket, "s3:GetObject", r->key, r->key_len, NULL)) return;
+    int pending = lh__s3_authorize_or_acl(r, "s3:GetObject", &info); /* s3_acl.c */
+    if (pending < 0) return;
     lh_buf_reset(&r->resp_body);
     int rc =
         lh_store_get_mem(r->s3->st, r->bucket, r->key, r->key_len, &m, &fd, &r->resp_body, &err);
-    if (rc) {
+    if (pending && (rc || !lh__s3_object_grants(r, &info, "s3:GetObject", m.attrs))) {
+        if (fd >= 0) close(fd);
+        lh__s3_error(r, "AccessDenied", NULL);
+    } else if (rc) {
         lh__s3_error_from(r, rc, &err);
-        return;
+    } else {
+        get_answer(r, &m, fd);
     }
-    get_answer(r, &m, fd);
     lh_store_meta_clear(&m);
+    lh_store_bucket_clear(&info);
 }
 
 /* GET/HEAD answered on the loop thread from the store's read cache, with no
@@ -219,10 +268,17 @@ static int get_cached(s3_req_t *r)
     lh_store_bucket_t info;
     lh_store_meta_t m;
     if (lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0) return 0;
-    int ok = lh__s3_access(r, &info, "s3:GetObject", r->key, r->key_len);
-    lh_store_bucket_clear(&info);
-    if (!ok ||
+    int d = lh__s3_decide(r, &info, "s3:GetObject", r->key, r->key_len);
+    if (d < 0 ||
         lh_store_cached_get(r->s3->st, r->bucket, r->key, r->key_len, &m, &r->resp_body) != 0) {
+        lh_store_bucket_clear(&info);
+        lh_buf_reset(&r->resp_body);
+        return 0;
+    }
+    int ok = d > 0 || lh__s3_object_grants(r, &info, "s3:GetObject", m.attrs); /* its own ACL */
+    lh_store_bucket_clear(&info);
+    if (!ok) {
+        lh_store_meta_clear(&m);
         lh_buf_reset(&r->resp_body);
         return 0;
     }
@@ -277,43 +333,6 @@ void lh__s3_delete_object(s3_req_t *r)
     if (lh__s3_authorize(r, r->bucket, "s3:DeleteObject", r->key, r->key_len, NULL)) return;
     int rc = lh_store_delete(r->s3->st, r->bucket, r->key, r->key_len, &err);
     lh__s3_result(r, rc, &err, 204);
-}
-
-void lh__s3_get_acl(s3_req_t *r)
-{
-    lh_store_bucket_t info = {0};
-    lh_err_t err = {0};
-    lh_store_meta_t m = {0};
-    if (lh__s3_authorize(r, r->bucket, r->key ? "s3:GetObject" : NULL, r->key, r->key_len, &info))
-        return;
-    if (r->key) {
-        int rc = lh_store_head(r->s3->st, r->bucket, r->key, r->key_len, &m, &err);
-        if (rc) {
-            lh_store_bucket_clear(&info);
-            lh__s3_error_from(r, rc, &err);
-            return;
-        }
-        lh_store_meta_clear(&m);
-    }
-    lh_buf_t *b = &r->resp_body;
-    lh__s3_xml_begin(b, "AccessControlPolicy");
-    lh_buf_puts(b, "<Owner>");
-    lh__s3_xml_elem(b, "ID", info.owner);
-    lh__s3_xml_elem(b, "DisplayName", info.owner);
-    lh_buf_puts(
-        b, "</Owner><AccessControlList><Grant><Grantee "
-           "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">");
-    lh__s3_xml_elem(b, "ID", info.owner);
-    lh__s3_xml_elem(b, "DisplayName", info.owner);
-    lh_buf_puts(b, "</Grantee><Permission>FULL_CONTROL</Permission></Grant>");
-    if (info.public_read)
-        lh_buf_puts(b, "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-                       "xsi:type=\"Group\"><URI>http://acs.amazonaws.com/groups/global/AllUsers</"
-                       "URI></Grantee><Permission>READ</Permission></Grant>");
-    lh_buf_puts(b, "</AccessControlList></AccessControlPolicy>");
-    lh__s3_set_hdr(r, "Content-Type", "application/xml");
-    lh_store_bucket_clear(&info);
-    r->status = 200;
 }
 
 /* ---- DeleteObjects ---- */
@@ -442,8 +461,13 @@ static char *copy_attrs(s3_req_t *r, const char *src_attrs, int replace, int alg
     if (replace) return lh__s3_attrs_from_headers(r, ck[0] ? ck : NULL);
     json_t *o = src_attrs ? json_loads(src_attrs, 0, NULL) : json_object();
     if (!o) o = json_object();
-    json_object_del(o, "checksums");
+    static const char *const not_copied[] = {"checksums", "parts", "acl", "owner"};
+    for (size_t i = 0; i < sizeof not_copied / sizeof not_copied[0]; i++)
+        json_object_del(o, not_copied[i]);
     if (ck[0]) json_object_set_new(o, "checksums", json_loads(ck, 0, NULL));
+    if (r->acl > S3_ACL_PRIVATE)
+        json_object_set_new(o, "acl", json_string(lh__s3_acl_name(r->acl)));
+    if (r->acl_owner[0]) json_object_set_new(o, "owner", json_string(r->acl_owner));
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s;
@@ -457,6 +481,28 @@ static int source_algo(const char *attrs)
     int algo = a ? lh_cksum_algo_parse(a, strlen(a)) : 0;
     json_decref(o);
     return algo;
+}
+
+/* Authorizes reading the copy source: 0 granted by its bucket, 1 pending
+ * on the source object's own ACL, -1 with the error prepared. */
+static int source_authorize(s3_req_t *r, const char *bucket, const char *key, size_t klen,
+                            lh_store_bucket_t *info)
+{
+    lh_err_t err = {0};
+    int rc = lh_store_bucket_get(r->s3->st, bucket, info);
+    if (rc) {
+        if (rc == LH_ENOENT && r->anonymous)
+            lh__s3_error(r, "AccessDenied", NULL);
+        else
+            lh__s3_error_from(r, rc, (lh_err_set(&err, rc, "no such bucket"), &err));
+        return -1;
+    }
+    int d = lh__s3_decide(r, info, "s3:GetObject", key, klen);
+    if (d < 0) {
+        lh_store_bucket_clear(info);
+        lh__s3_error(r, "AccessDenied", NULL);
+    }
+    return d < 0 ? -1 : d == 0;
 }
 
 int lh__s3_open_copy_source(s3_req_t *r, lh_store_meta_t *sm, int *fd, int *same)
@@ -476,12 +522,29 @@ int lh__s3_open_copy_source(s3_req_t *r, lh_store_meta_t *sm, int *fd, int *same
                                  "sourcebucket/sourcekey");
         return -1;
     }
-    if (lh__s3_authorize(r, sbucket, "s3:GetObject", skey, sklen, NULL) ||
-        lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL))
+    lh_store_bucket_t sinfo = {0}, dinfo = {0};
+    int pending = source_authorize(r, sbucket, skey, sklen, &sinfo);
+    if (pending < 0) goto done;
+    if (lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, &dinfo)) {
+        lh_store_bucket_clear(&sinfo);
         goto done;
-    int grc = lh_store_get(r->s3->st, sbucket, skey, sklen, sm, fd, &err);
-    if (grc) {
+    }
+    /* CopyObject takes an ACL for its new object; UploadPartCopy makes a part */
+    int bad = !lh__s3_has_query(r, "uploadId") && lh__s3_write_acl(r, &dinfo);
+    lh_store_bucket_clear(&dinfo);
+    int grc = bad ? 0 : lh_store_get(r->s3->st, sbucket, skey, sklen, sm, fd, &err);
+    if (!bad && pending && (grc || !lh__s3_object_grants(r, &sinfo, "s3:GetObject", sm->attrs))) {
+        lh__s3_error(r, "AccessDenied", NULL);
+        bad = 1;
+    } else if (!bad && grc) {
         lh__s3_error_from(r, grc, &err);
+        bad = 1;
+    }
+    lh_store_bucket_clear(&sinfo);
+    if (bad) {
+        if (*fd >= 0) close(*fd);
+        *fd = -1;
+        lh_store_meta_clear(sm);
         goto done;
     }
     if (conditions(r, "x-amz-copy-source-if-", sm, 0)) {

@@ -96,8 +96,12 @@ static int put_setup(s3_req_t *r)
 static int loop_may_put(s3_req_t *r)
 {
     lh_store_bucket_t info;
-    if (r->put.part || lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0) return 0;
-    int ok = lh__s3_access(r, &info, "s3:PutObject", r->key, r->key_len);
+    /* an ACL to check (or refuse) goes the worker's way */
+    if (r->put.part || lh__s3_hdr(r, "x-amz-acl") || lh__s3_grant_header(r) ||
+        lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0)
+        return 0;
+    int ok = lh__s3_access(r, &info, "s3:PutObject", r->key, r->key_len) &&
+             lh__s3_write_acl(r, &info) == 0; /* the object's owner */
     lh_store_bucket_clear(&info);
     return ok;
 }
@@ -105,8 +109,12 @@ static int loop_may_put(s3_req_t *r)
 static void begin_work(s3_req_t *r)
 {
     lh_err_t err = {0};
+    lh_store_bucket_t info = {0};
     int rc;
-    if (lh__s3_authorize(r, r->bucket, r->op->action, r->key, r->key_len, NULL)) return;
+    if (lh__s3_authorize(r, r->bucket, r->op->action, r->key, r->key_len, &info)) return;
+    rc = r->put.part ? 0 : lh__s3_write_acl(r, &info);
+    lh_store_bucket_clear(&info);
+    if (rc) return;
     if (r->put.part) {
         lh_store_mpu_t u = {0};
         rc = lh_store_mpu_get(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &u, &err);
