@@ -19,9 +19,12 @@
 #include "core/config.h"
 #include "core/datadir.h"
 #include "core/meta.h"
+#include "core/owned.h"
 #include "core/rest.h"
+#include "core/role.h"
 #include "core/timefmt.h"
 #include "core/url.h"
+#include "store/engine.h"
 #include "web/web.h"
 
 typedef struct {
@@ -33,6 +36,9 @@ typedef struct {
     const char *secret;
     const char *name;
     const char *owner;
+    const char *reassign_to;
+    const char *revoke_tokens; /* "1" when given (a flag without a value) */
+    int with_store;            /* offline: open the store too (user rm asks it) */
 } client_t;
 
 typedef struct {
@@ -91,6 +97,31 @@ static int http_call(client_t *cl, const char *method, const char *path, const c
     return rc == CURLE_OK ? 0 : rc == CURLE_COULDNT_CONNECT ? 1 : -1;
 }
 
+/* Offline, the role set the web role's handlers get as their table's arg:
+ * with the store's buckets (core/owned.h) when the call asks for them. */
+typedef struct {
+    lh_roles_t *roles;
+    lh_store_t *st;
+    lh_owned_t buckets;
+} offline_roles_t;
+
+static int offline_roles(client_t *cl, const char *dir, offline_roles_t *o, lh_err_t *err)
+{
+    lh_role_ctx_t ctx = {.data_dir = dir, .lake_owner = ""};
+    int rc = lh_roles_new(&o->roles, NULL, 0, 0, &ctx);
+    if (rc) return lh_err_set(err, rc, "out of memory");
+    if (!cl->with_store) return 0;
+    if ((rc = lh_store_open(&o->st, dir, err)) != 0) return rc;
+    lh_store_owned_buckets(o->st, &o->buckets);
+    return lh_roles_provide(o->roles, LH_OWNED_BUCKETS, &o->buckets);
+}
+
+static void offline_roles_free(offline_roles_t *o)
+{
+    lh_roles_free(o->roles);
+    lh_store_close(o->st);
+}
+
 static int offline_call(client_t *cl, const char *method, const char *path, const char *body,
                         reply_t *r, char *msg, size_t cap)
 {
@@ -118,16 +149,20 @@ static int offline_call(client_t *cl, const char *method, const char *path, cons
     fprintf(stderr, "lakehouse: platform not reachable; working offline on data directory %s\n",
             dir);
     /* the web role's own route table, with the caller acting as an admin */
+    offline_roles_t o = {0};
     lh_rest_table_t t = {
         .owner = lh_web_role.name, .routes = lh_web_role.routes, .nroutes = lh_web_role.nroutes};
     lh_rest_router_t *router = NULL;
     lh_rest_call_t *c = NULL;
-    int rc = lh_rest_router_new(&router, meta);
+    int rc = offline_roles(cl, dir, &o, &err);
+    t.arg = o.roles;
+    if (rc == 0) rc = lh_rest_router_new(&router, meta);
     if (rc == 0) rc = lh_rest_mount(router, &t, &err);
     if (rc == 0) rc = lh_rest_call_new(router, method, path, &c);
     if (rc == 0) {
         size_t len;
         lh_rest_call_set_body(c, body, body ? strlen(body) : 0);
+        if (body) lh_rest_call_set_header(c, "Content-Type", "application/json"); /* as online */
         lh_rest_call_trust(c);
         lh_rest_handle(c);
         r->status = lh_rest_call_status(c);
@@ -138,6 +173,7 @@ static int offline_call(client_t *cl, const char *method, const char *path, cons
     }
     lh_rest_call_free(c);
     lh_rest_router_free(router);
+    offline_roles_free(&o);
     lh_meta_close(meta);
     lh_datadir_close(dd);
     return rc == 0 ? 0 : -1;
@@ -179,11 +215,16 @@ done:
 typedef struct {
     const char *flag;
     size_t offset; /* into client_t */
+    int no_value;  /* a flag alone: the field becomes "1" */
 } opt_t;
 
 #define OPT(f, field)                                                                              \
     {                                                                                              \
-        f, offsetof(client_t, field)                                                               \
+        f, offsetof(client_t, field), 0                                                            \
+    }
+#define FLAG(f, field)                                                                             \
+    {                                                                                              \
+        f, offsetof(client_t, field), 1                                                            \
     }
 
 static int parse(client_t *cl, int argc, char **argv, const opt_t *opts, int want_arg)
@@ -192,7 +233,9 @@ static int parse(client_t *cl, int argc, char **argv, const opt_t *opts, int wan
         const opt_t *o = opts;
         while (o->flag && strcmp(o->flag, argv[i]))
             o++;
-        if (o->flag) {
+        if (o->flag && o->no_value) {
+            *(const char **)((char *)cl + o->offset) = "1";
+        } else if (o->flag) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "lakehouse: %s needs a value\n", argv[i]);
                 return 2;
@@ -241,7 +284,11 @@ static const char *str(json_t *o, const char *k)
 
 /* --- user subcommands --- */
 
-static const opt_t user_opts[] = {OPT("--role", role), OPT("--secret", secret), {NULL, 0}};
+static const opt_t user_opts[] = {OPT("--role", role), OPT("--secret", secret), {NULL, 0, 0}};
+static const opt_t rm_opts[] = {OPT("--reassign-to", reassign_to), {NULL, 0, 0}};
+static const opt_t passwd_opts[] = {
+    OPT("--secret", secret), FLAG("--revoke-tokens", revoke_tokens), {NULL, 0, 0}};
+static const opt_t no_opts[] = {{NULL, 0, 0}};
 
 static int user_add(client_t *cl)
 {
@@ -298,9 +345,25 @@ static int delete_named(client_t *cl, const char *base, const char *done)
     return 0;
 }
 
+/* DELETE /api/v1/users/NAME[?reassign_to=USER]; a user who owns buckets is
+ * refused (409, the buckets named) unless they go to USER. */
 static int user_rm(client_t *cl)
 {
-    return delete_named(cl, "/api/v1/users/", "removed user");
+    char path[1024];
+    char *e = escaped(cl->arg), *to = cl->reassign_to ? escaped(cl->reassign_to) : NULL;
+    snprintf(path, sizeof path, "/api/v1/users/%s%s%s", e ? e : "", to ? "?reassign_to=" : "",
+             to ? to : "");
+    free(e);
+    free(to);
+    cl->with_store = 1; /* offline the buckets are checked too */
+    json_t *r = call(cl, "DELETE", path, NULL);
+    if (!r) return 1;
+    printf("removed user %s\n", cl->arg);
+    if (cl->reassign_to)
+        printf("%lld bucket(s) now belong to %s\n",
+               (long long)json_integer_value(json_object_get(r, "buckets")), cl->reassign_to);
+    json_decref(r);
+    return 0;
 }
 
 static int user_passwd(client_t *cl)
@@ -316,11 +379,17 @@ static int user_passwd(client_t *cl)
         }
         sk = gen;
     }
-    json_t *body = json_pack("{s:s}", "secret_key", sk);
+    json_t *body =
+        json_pack("{s:s, s:b}", "secret_key", sk, "revoke_tokens", cl->revoke_tokens != NULL);
     json_t *r = call(cl, "PUT", path, body);
     json_decref(body);
     if (!r) return 1;
     fprintf(stderr, "lakehouse: secret key of %s changed\n", cl->arg);
+    if (cl->revoke_tokens)
+        fprintf(stderr, "lakehouse: %lld bearer token(s) of %s revoked\n",
+                (long long)json_integer_value(json_object_get(r, "tokens_revoked")), cl->arg);
+    else
+        fprintf(stderr, "lakehouse: its bearer tokens stay valid (--revoke-tokens revokes them)\n");
     if (!cl->secret) {
         fprintf(stderr, "lakehouse: the new secret key follows; it is shown only once\n");
         printf("%s\n", sk);
@@ -331,7 +400,7 @@ static int user_passwd(client_t *cl)
 
 /* --- token subcommands --- */
 
-static const opt_t token_opts[] = {OPT("--name", name), OPT("--owner", owner), {NULL, 0}};
+static const opt_t token_opts[] = {OPT("--name", name), OPT("--owner", owner), {NULL, 0, 0}};
 
 static int token_create(client_t *cl)
 {
@@ -378,25 +447,30 @@ typedef struct {
     const char *name;
     int (*fn)(client_t *);
     int want_arg; /* 0 none, 1 user name, 2 token id */
+    const opt_t *opts;
     const char *usage;
 } sub_t;
 
 static const sub_t user_subs[] = {
-    {"add", user_add, 1,
+    {"add", user_add, 1, user_opts,
      "add NAME [--role admin|writer|reader] [--secret S]  (role defaults to reader;\n"
      "                 without --secret a secret key is generated and printed once)"},
-    {"list", user_list, 0, "list"},
-    {"rm", user_rm, 1, "rm NAME"},
-    {"passwd", user_passwd, 1,
-     "passwd NAME [--secret S]  (without --secret: generated, printed once)"},
-    {NULL, NULL, 0, NULL},
+    {"list", user_list, 0, no_opts, "list"},
+    {"rm", user_rm, 1, rm_opts,
+     "rm NAME [--reassign-to USER]  (refused while NAME owns buckets, which it names;\n"
+     "                 --reassign-to gives them to the existing user USER first)"},
+    {"passwd", user_passwd, 1, passwd_opts,
+     "passwd NAME [--secret S] [--revoke-tokens]  (without --secret: generated, printed\n"
+     "                 once; bearer tokens stay valid unless --revoke-tokens)"},
+    {NULL, NULL, 0, NULL, NULL},
 };
 
 static const sub_t token_subs[] = {
-    {"create", token_create, 0, "create [--name N] [--owner USER]  (prints the token once)"},
-    {"list", token_list, 0, "list"},
-    {"revoke", token_revoke, 2, "revoke ID"},
-    {NULL, NULL, 0, NULL},
+    {"create", token_create, 0, token_opts,
+     "create [--name N] [--owner USER]  (prints the token once)"},
+    {"list", token_list, 0, no_opts, "list"},
+    {"revoke", token_revoke, 2, no_opts, "revoke ID"},
+    {NULL, NULL, 0, NULL, NULL},
 };
 
 static void usage(FILE *out, const char *cmd, const sub_t *subs)
@@ -421,7 +495,7 @@ static int is_help(const char *a)
     return !strcmp(a, "--help") || !strcmp(a, "-h");
 }
 
-static int run(const char *cmd, const sub_t *subs, const opt_t *opts, int argc, char **argv)
+static int run(const char *cmd, const sub_t *subs, int argc, char **argv)
 {
     lh_err_t err = {0};
     client_t cl = {0};
@@ -449,7 +523,7 @@ static int run(const char *cmd, const sub_t *subs, const opt_t *opts, int argc, 
         return 1;
     }
     cl.token = lh_config_get(cl.cfg, "core.token"); /* --token, LAKEHOUSE_TOKEN */
-    int rc = parse(&cl, argc, argv, opts, s->want_arg);
+    int rc = parse(&cl, argc, argv, s->opts, s->want_arg);
     if (rc == 0) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
         rc = s->fn(&cl);
@@ -461,10 +535,10 @@ static int run(const char *cmd, const sub_t *subs, const opt_t *opts, int argc, 
 
 int lh_cmd_user(int argc, char **argv)
 {
-    return run("user", user_subs, user_opts, argc, argv);
+    return run("user", user_subs, argc, argv);
 }
 
 int lh_cmd_token(int argc, char **argv)
 {
-    return run("token", token_subs, token_opts, argc, argv);
+    return run("token", token_subs, argc, argv);
 }

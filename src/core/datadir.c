@@ -1,4 +1,5 @@
-/* The data directory: created on first use (with meta/ and run/), owned by one
+/* The data directory: created on first use (with meta/ and run/; it and
+ * meta/ are 0700, and made so again with a warning when found open), owned by one
  * process through an exclusive flock on <data-dir>/LOCK (which holds the
  * owner's pid, so a second owner can say who is in the way), versioned by
  * <data-dir>/FORMAT, and publishing the bound listener addresses in
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/str.h"
 
 struct lh_datadir {
@@ -142,16 +144,36 @@ static int check_format(lh_datadir_t *dd, lh_err_t *err)
     return 0;
 }
 
+/* A private directory left open to group or others (made by hand, or by an
+ * older version) is closed to 0700, with a warning naming the old mode. Not
+ * being able to (a directory owned by someone else) is a warning too: the
+ * owner of the directory decides who may enter it. */
+static void make_private(const char *p)
+{
+    struct stat st;
+    if (stat(p, &st) != 0 || !(st.st_mode & 077)) return;
+    unsigned old = (unsigned)(st.st_mode & 07777);
+    if (chmod(p, 0700) != 0)
+        lh_warn("%s has mode %04o, open to other local users, and cannot be changed to 0700: %s", p,
+                old, strerror(errno));
+    else
+        lh_warn("%s had mode %04o, open to other local users; changed to 0700", p, old);
+}
+
 static int make_dirs(const char *path, lh_err_t *err)
 {
+    /* The data directory is the one wall around what it holds (secrets,
+     * object bodies, the index with inline objects and policies): 0700, like
+     * meta/ (secret.key). run/ only says where we listen. */
     static const char *const subs[] = {"", "/meta", "/run"};
-    static const mode_t modes[] = {0755, 0700, 0755}; /* meta/ holds secret.key */
+    static const mode_t modes[] = {0700, 0700, 0755};
     char p[PATH_MAX];
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
         if (snprintf(p, sizeof p, "%s%s", path, subs[i]) >= (int)sizeof p)
             return lh_err_set(err, LH_EINVAL, "data directory path too long: %s", path);
         if (mkdir_p(p, modes[i]) != 0)
             return lh_err_set(err, LH_EIO, "cannot create %s: %s", p, strerror(errno));
+        if (modes[i] == 0700) make_private(p);
     }
     return 0;
 }

@@ -9,7 +9,9 @@
 
 typedef struct lh_datadir lh_datadir_t;
 
-/* Creates the directory (and meta/, run/) if missing, takes an exclusive flock
+/* Creates the directory (and meta/, run/) if missing; the directory and
+ * meta/ are 0700 (found open to group or others: changed to 0700 with a
+ * warning in the log). Takes an exclusive flock
  * on LOCK (writing our pid into it), checks or writes FORMAT.
  * Errors: LH_EBUSY "data directory %s is in use by pid %d";
  * LH_ECORRUPT on an unknown FORMAT; LH_EIO. Owned by the caller. */

@@ -1,4 +1,5 @@
 /* Loop glue. lh_work_submit wraps libuv's threadpool (short blocking work).
+ * lh_loop_after is a one-shot uv timer that frees itself once closed.
  * A poster is a uv_async_t plus a mutex-guarded FIFO of callback nodes: any
  * thread appends a node and wakes the loop only when the list was empty (an
  * earlier wake-up is still due otherwise); the loop thread takes the whole
@@ -52,6 +53,38 @@ void lh_work_init(int threads)
     if (getenv("UV_THREADPOOL_SIZE")) return;
     snprintf(n, sizeof n, "%d", threads > 0 ? threads : 16);
     setenv("UV_THREADPOOL_SIZE", n, 0);
+}
+
+/* --- one-shot timers --- */
+
+typedef struct {
+    uv_timer_t t;
+    void (*fn)(void *);
+    void *arg;
+} after_t;
+
+static void after_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void after_fired(uv_timer_t *t)
+{
+    after_t *a = t->data;
+    a->fn(a->arg);
+    uv_close((uv_handle_t *)&a->t, after_closed);
+}
+
+int lh_loop_after(uv_loop_t *loop, uint64_t ms, void (*fn)(void *), void *arg)
+{
+    after_t *a = malloc(sizeof *a);
+    if (!a) return LH_ENOMEM;
+    a->fn = fn;
+    a->arg = arg;
+    uv_timer_init(loop, &a->t);
+    a->t.data = a;
+    uv_timer_start(&a->t, after_fired, ms, 0);
+    return 0;
 }
 
 /* --- posters --- */

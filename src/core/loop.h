@@ -18,6 +18,12 @@ int lh_work_submit(uv_loop_t *loop, void (*work)(void *arg), void (*done)(void *
  * unless the environment already set it. */
 void lh_work_init(int threads);
 
+/* Loop thread. Runs fn(arg) once on loop's thread after ms milliseconds (a
+ * one-shot uv timer, closed after it fired; it keeps the loop alive until
+ * then). For answers that must wait without holding a thread (a delayed
+ * failed login). Errors (fn will not run): LH_ENOMEM. */
+int lh_loop_after(uv_loop_t *loop, uint64_t ms, void (*fn)(void *arg), void *arg);
+
 /* --- posting to a loop from any thread ---
  * A poster wraps one uv_async_t and a thread-safe FIFO of callbacks that the
  * loop thread drains. Callbacks run on the loop thread in the order they were

@@ -60,8 +60,15 @@ int lh_meta_user_add(lh_meta_t *m, const char *access_key, const char *secret_ke
                      lh_err_t *err); /* LH_EEXIST, LH_EINVAL */
 /* Looks up by access key (from the cache). LH_ENOENT when unknown. */
 int lh_meta_user_get(lh_meta_t *m, const char *access_key, lh_user_t *out);
+/* Sets a new secret; the user's bearer tokens stay valid. 0, LH_ENOENT,
+ * LH_EINVAL, LH_EIO. */
 int lh_meta_user_passwd(lh_meta_t *m, const char *access_key, const char *secret_key,
                         lh_err_t *err);
+/* lh_meta_user_passwd, and with revoke_tokens also deletes every bearer
+ * token of the user in the same transaction (both or neither); *revoked
+ * (may be NULL) counts the tokens. Errors as lh_meta_user_passwd. */
+int lh_meta_user_set_secret(lh_meta_t *m, const char *access_key, const char *secret_key,
+                            int revoke_tokens, int *revoked, lh_err_t *err);
 int lh_meta_user_rm(lh_meta_t *m, const char *access_key, lh_err_t *err);
 /* Calls fn for every user (secret_key left empty); stops when fn returns non-zero. */
 int lh_meta_user_list(lh_meta_t *m, int (*fn)(const lh_user_t *, void *), void *arg);

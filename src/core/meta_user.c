@@ -1,6 +1,7 @@
 /* Users: validation, the sorted in-memory cache (rwlock) that every lookup
- * reads, and add / passwd / set-role / rm / list / check / ensure_root, which
- * write SQLite under the connection mutex and then the cache. */
+ * reads, and add / passwd (optionally revoking the user's tokens in the same
+ * transaction) / set-role / rm / list / check / ensure_root, which write
+ * SQLite under the connection mutex and then the cache. */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stddef.h>
@@ -141,19 +142,32 @@ static int write_user(lh_meta_t *m, const entry_t *e, const unsigned char *blob,
     return 0;
 }
 
-/* Stores e (insert or update) and then the cache; holds m->mu. */
-static int store_user(lh_meta_t *m, entry_t *e, int insert, lh_err_t *err)
+/* Derives e's hashes and writes its row (insert or update); holds m->mu. */
+static int write_entry(lh_meta_t *m, entry_t *e, int insert, lh_err_t *err)
 {
     unsigned char blob[LH__META_NONCE_LEN + 128 + LH__META_TAG_LEN];
     size_t bloblen = 0;
     int rc = derive(m, e, blob, &bloblen, err);
     if (rc == 0) rc = write_user(m, e, blob, bloblen, insert, err);
-    if (rc == 0) {
-        pthread_rwlock_wrlock(&m->rw);
-        rc = user_put(m, e) ? lh_err_set(err, LH_ENOMEM, "out of memory") : 0;
-        pthread_rwlock_unlock(&m->rw);
-    }
     return rc;
+}
+
+/* Puts e into the cache, and drops the cached tokens of its user when
+ * drop_tokens is set. */
+static int cache_entry(lh_meta_t *m, const entry_t *e, int drop_tokens, lh_err_t *err)
+{
+    pthread_rwlock_wrlock(&m->rw);
+    int rc = user_put(m, e) ? lh_err_set(err, LH_ENOMEM, "out of memory") : 0;
+    if (drop_tokens) lh__meta_tok_drop_owner(m, e->u.access_key);
+    pthread_rwlock_unlock(&m->rw);
+    return rc;
+}
+
+/* Stores e (insert or update) and then the cache; holds m->mu. */
+static int store_user(lh_meta_t *m, entry_t *e, int insert, lh_err_t *err)
+{
+    int rc = write_entry(m, e, insert, err);
+    return rc ? rc : cache_entry(m, e, 0, err);
 }
 
 static int check_input(const char *ak, const char *sk, lh_err_t *err)
@@ -247,6 +261,64 @@ int lh_meta_user_passwd(lh_meta_t *m, const char *access_key, const char *secret
 {
     if (!secret_key) return lh_err_set(err, LH_EINVAL, "missing secret key");
     return update_user(m, access_key, secret_key, -1, err);
+}
+
+static int sql_do(lh_meta_t *m, const char *sql, lh_err_t *err)
+{
+    if (sqlite3_exec(m->db, sql, NULL, NULL, NULL) == SQLITE_OK) return 0;
+    return lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(m->db));
+}
+
+/* Deletes every token of owner; *n counts them. Holds m->mu. */
+static int delete_tokens(lh_meta_t *m, const char *owner, int *n, lh_err_t *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(m->db, "DELETE FROM tokens WHERE owner=?", -1, &st, NULL) != SQLITE_OK)
+        return lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(m->db));
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return lh_err_set(err, LH_EIO, "metadata database: %s", sqlite3_errmsg(m->db));
+    *n = sqlite3_changes(m->db);
+    return 0;
+}
+
+/* The new secret and the token deletions in one transaction; then the caches. */
+static int secret_and_tokens(lh_meta_t *m, entry_t *e, int *revoked, lh_err_t *err)
+{
+    int rc = sql_do(m, "BEGIN IMMEDIATE", err);
+    if (rc) return rc;
+    rc = write_entry(m, e, 0, err);
+    if (rc == 0) rc = delete_tokens(m, e->u.access_key, revoked, err);
+    if (rc == 0) rc = sql_do(m, "COMMIT", err);
+    if (rc) {
+        sqlite3_exec(m->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    return cache_entry(m, e, 1, err);
+}
+
+int lh_meta_user_set_secret(lh_meta_t *m, const char *access_key, const char *secret_key,
+                            int revoke_tokens, int *revoked, lh_err_t *err)
+{
+    entry_t e;
+    int n = 0, rc;
+    if (revoked) *revoked = 0;
+    if (!secret_key) return lh_err_set(err, LH_EINVAL, "missing secret key");
+    if (!revoke_tokens) return update_user(m, access_key, secret_key, -1, err);
+    if ((rc = check_input(access_key, secret_key, err)) != 0) return rc;
+    pthread_mutex_lock(&m->mu);
+    if (lookup(m, access_key, &e) != 0) {
+        rc = lh_err_set(err, LH_ENOENT, "no user %s", access_key);
+    } else {
+        snprintf(e.u.secret_key, sizeof e.u.secret_key, "%s", secret_key);
+        rc = secret_and_tokens(m, &e, &n, err);
+    }
+    pthread_mutex_unlock(&m->mu);
+    lh_wipe(&e, sizeof e);
+    if (rc == 0 && revoked) *revoked = n;
+    return rc;
 }
 
 int lh_meta_user_set_role(lh_meta_t *m, const char *access_key, int role, lh_err_t *err)

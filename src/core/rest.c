@@ -1,9 +1,11 @@
 /* The REST router: mounted route tables plus a source of tables that come and
- * go (the roles that run now), pattern matching with any number of named
- * path parameters (%-decoded), authentication (HTTP Basic with an access key
- * and secret key, or a bearer token) with the role as a ceiling, the query
- * string and body cap checks, and the dispatch of the handler inline or on
- * the short worker pool. Errors become problem objects (rest_call.c). */
+ * go (the roles that run now), the cross-site check (Origin, Sec-Fetch-Site),
+ * pattern matching with any number of named path parameters (%-decoded),
+ * authentication (HTTP Basic with an access key and secret key, or a bearer
+ * token) with the role as a ceiling and failed logins reported to the
+ * throttle, the JSON media type of buffered bodies, the query string and
+ * body cap checks, and the dispatch of the handler inline or on the short
+ * worker pool. Errors become problem objects (rest_call.c). */
 #include "core/rest.h"
 
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include "core/metrics.h"
 #include "core/rest_int.h"
 #include "core/str.h"
+#include "core/throttle.h"
 #include "core/url.h"
 
 #define SCRATCH 4096 /* decoded path parameters of one match, NULs included */
@@ -228,7 +231,9 @@ static void add_allow(char *allow, size_t cap, const char *method)
     snprintf(allow + n, cap - n, "%s%s", n ? ", " : "", method);
 }
 
-/* Finds the route; 0 with c->route and params set, or 404/405 answered. */
+/* Finds the route; 0 with c->route and params set, or 404/405 answered (Allow
+ * on the 405), or OPTIONS on a known path answered 204 with Allow. Allow
+ * goes on no other answer. */
 static int find(lh_rest_call_t *c)
 {
     capture_t capt[LH_REST_MAX_PARAMS];
@@ -256,7 +261,11 @@ static int find(lh_rest_call_t *c)
             c->nparams = n;
             return 0;
         }
-    if (allow[0]) {
+    if (allow[0] && !strcmp(c->method, "OPTIONS")) {
+        add_allow(allow, sizeof allow, "OPTIONS");
+        lh_rest_set_header(c, "Allow", allow);
+        lh_rest_respond(c, 204, NULL, NULL, 0);
+    } else if (allow[0]) {
         lh_rest_set_header(c, "Allow", allow);
         lh_rest_problem(c, 405, "method not allowed on this resource");
     } else {
@@ -265,22 +274,113 @@ static int find(lh_rest_call_t *c)
     return 1;
 }
 
+/* --- cross-site requests --- */
+
+/* scheme://host[:port] of an Origin or "host[:port]" of a Host header, split;
+ * the port is "" when absent or the scheme's default. 0, or -1 when bad. */
+typedef struct {
+    lh_str_t host, port;
+} hostport_t;
+
+static int split_hostport(const char *s, size_t n, const char *scheme, hostport_t *out)
+{
+    const char *end = s + n, *colon = NULL;
+    if (n && *s == '[') { /* [v6]:port */
+        const char *rb = memchr(s, ']', n);
+        if (!rb) return -1;
+        colon = rb + 1 < end ? rb + 1 : NULL;
+        if (colon && *colon != ':') return -1;
+    } else {
+        colon = memchr(s, ':', n);
+    }
+    out->host = (lh_str_t){s, colon ? (size_t)(colon - s) : n};
+    out->port = colon ? (lh_str_t){colon + 1, (size_t)(end - colon - 1)} : (lh_str_t){"", 0};
+    if (!out->host.len) return -1;
+    const char *def = !strcmp(scheme, "https") ? "443" : "80";
+    if (out->port.len == strlen(def) && !memcmp(out->port.ptr, def, out->port.len))
+        out->port = (lh_str_t){"", 0};
+    return 0;
+}
+
+static int same_str_ci(lh_str_t a, lh_str_t b)
+{
+    return a.len == b.len && !strncasecmp(a.ptr, b.ptr, a.len);
+}
+
+/* 1 when origin is the call's own scheme://Host. */
+static int own_origin(const lh_rest_call_t *c, const char *origin)
+{
+    const char *scheme = c->tls ? "https" : "http", *host = lh_rest_header(c, "Host");
+    size_t sl = strlen(scheme);
+    hostport_t o, h;
+    if (!host || strncasecmp(origin, scheme, sl) || strncmp(origin + sl, "://", 3)) return 0;
+    origin += sl + 3;
+    if (split_hostport(origin, strlen(origin), scheme, &o) ||
+        split_hostport(host, strlen(host), scheme, &h))
+        return 0;
+    return same_str_ci(o.host, h.host) && o.port.len == h.port.len &&
+           !memcmp(o.port.ptr, h.port.ptr, o.port.len);
+}
+
+/* 0 when the request may come from where it says; else 403 answered. A
+ * browser names the page's origin in Origin (and its relation to the
+ * target in Sec-Fetch-Site): anything but the listener's own origin is
+ * refused, "null" included. No Origin (the CLI, curl, SDKs) is fine. */
+static int same_origin(lh_rest_call_t *c)
+{
+    const char *origin = lh_rest_header(c, "Origin");
+    const char *site = lh_rest_header(c, "Sec-Fetch-Site");
+    char msg[320];
+    if (site && (!strcasecmp(site, "cross-site") || !strcasecmp(site, "same-site"))) {
+        snprintf(msg, sizeof msg,
+                 "cross-origin requests are refused (Sec-Fetch-Site: %.20s); call the API from "
+                 "its own origin or without a browser",
+                 site);
+        lh_rest_problem(c, 403, msg);
+        return 1;
+    }
+    if (!origin || own_origin(c, origin)) return 0;
+    snprintf(msg, sizeof msg,
+             "cross-origin requests are refused: Origin %.200s is not this server's own origin",
+             origin);
+    lh_rest_problem(c, 403, msg);
+    return 1;
+}
+
 /* --- authentication --- */
 
-static int auth_basic(lh_meta_t *meta, const char *b64, lh_user_t *u)
+/* Checks "user:secret" in base64; the user part goes to key (for the log),
+ * what went wrong to *why. */
+static int auth_basic(lh_meta_t *meta, const char *b64, lh_user_t *u, char *key, size_t cap,
+                      const char **why)
 {
     char dec[300];
     size_t n = strlen(b64);
+    *why = "malformed";
     if (n > 400) return LH_EAUTH;
     long len = lh_base64_decode(b64, n, (unsigned char *)dec, sizeof dec - 1);
     if (len < 0) return LH_EAUTH;
     dec[len] = '\0';
     char *colon = memchr(dec, ':', (size_t)len);
-    if (!colon || strlen(dec) != (size_t)len) return LH_EAUTH;
+    if (!colon || strlen(dec) != (size_t)len) {
+        memset(dec, 0, sizeof dec);
+        return LH_EAUTH;
+    }
     *colon = '\0';
+    size_t kl = strlen(dec) < cap ? strlen(dec) : cap - 1; /* the log shows 64 at most */
+    memcpy(key, dec, kl);
+    key[kl] = '\0';
     int rc = lh_meta_user_check(meta, dec, colon + 1, u);
     memset(dec, 0, sizeof dec);
+    *why = rc == LH_ENOENT ? "unknown-key" : "wrong-secret";
     return rc == 0 ? 0 : LH_EAUTH;
+}
+
+/* "token:<id>" of a bearer token "lh_<id>_<secret>" (the id is public). */
+static void token_key(const char *tok, char *key, size_t cap)
+{
+    size_t idl = strncmp(tok, "lh_", 3) ? 0 : strcspn(tok + 3, "_");
+    snprintf(key, cap, "token:%.*s", (int)(idl > 16 ? 16 : idl), idl ? tok + 3 : "");
 }
 
 static int scheme_is(const char *h, const char *scheme, const char **rest)
@@ -292,35 +392,49 @@ static int scheme_is(const char *h, const char *scheme, const char **rest)
     return 1;
 }
 
-static int authenticate(lh_rest_call_t *c)
+/* 0 with c->user set, or LH_EAUTH: *why NULL without credentials, else what
+ * was wrong with them ("wrong-secret", "unknown-key", "bad-token",
+ * "malformed", "unknown-scheme"); key names the access key or token id. */
+static int authenticate(lh_rest_call_t *c, const char **why, char *key, size_t cap)
 {
     const char *rest, *h = lh_rest_header(c, "Authorization");
     lh_meta_t *meta = c->meta;
     int rc = LH_EAUTH;
     memset(&c->user, 0, sizeof c->user);
+    *why = NULL;
+    key[0] = '\0';
     if (c->trusted) {
         snprintf(c->user.access_key, sizeof c->user.access_key, "%s", "(offline)");
         c->user.role = LH_ROLE_ADMIN;
         return 0;
     }
-    if (!h || !meta) return LH_EAUTH;
-    if (scheme_is(h, "Basic", &rest))
-        rc = auth_basic(meta, rest, &c->user);
-    else if (scheme_is(h, "Bearer", &rest))
-        rc = lh_meta_token_check(meta, rest, &c->user) == 0 ? 0 : LH_EAUTH;
+    if (!h) return LH_EAUTH;
+    *why = "unknown-scheme";
+    if (scheme_is(h, "Basic", &rest)) {
+        rc = meta ? auth_basic(meta, rest, &c->user, key, cap, why) : LH_EAUTH;
+    } else if (scheme_is(h, "Bearer", &rest)) {
+        token_key(rest, key, cap);
+        *why = "bad-token";
+        rc = meta && lh_meta_token_check(meta, rest, &c->user) == 0 ? 0 : LH_EAUTH;
+    }
     memset(c->user.secret_key, 0, sizeof c->user.secret_key);
     return rc;
 }
 
-/* 0 when the caller may run the route; else 401/403 answered. */
+/* 0 when the caller may run the route; else 401/403 answered. A failed login
+ * is logged and may have its answer held (c->delay_ms, core/throttle.h). */
 static int authorize(lh_rest_call_t *c)
 {
     int need = c->route->auth;
+    const char *why;
+    char key[160];
     if (need == LH_REST_PUBLIC) return 0;
-    if (authenticate(c) != 0) {
+    if (authenticate(c, &why, key, sizeof key) != 0) {
+        if (why) c->delay_ms = lh_auth_failed("rest", NULL, key, c->peer, why);
         lh_rest_problem(c, 401,
-                        "authentication required: HTTP Basic with an access key and "
-                        "secret key, or a bearer token");
+                        why ? "authentication failed: wrong access key, secret key or token"
+                            : "authentication required: HTTP Basic with an access key and "
+                              "secret key, or a bearer token");
         return 1;
     }
     c->authenticated = 1;
@@ -335,10 +449,39 @@ static int authorize(lh_rest_call_t *c)
     return 0;
 }
 
+/* --- request bodies --- */
+
+/* 1 for application/json and application/<x>+json (parameters allowed). */
+static int json_media_type(const char *ct)
+{
+    size_t n = strcspn(ct, ";");
+    while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    while (n && (*ct == ' ' || *ct == '\t')) {
+        ct++;
+        n--;
+    }
+    if (n == 16 && !strncasecmp(ct, "application/json", 16)) return 1;
+    return n > 17 && !strncasecmp(ct, "application/", 12) && !strncasecmp(ct + n - 5, "+json", 5) &&
+           !memchr(ct + 12, '/', n - 12);
+}
+
+/* 0 when the body may be read; else 415 answered. A buffered body is JSON
+ * and must say so: a browser cannot send application/json to another origin
+ * without asking first (a CORS preflight, which this server never grants). */
+static int media_type(lh_rest_call_t *c)
+{
+    const char *ct = lh_rest_header(c, "Content-Type");
+    if (c->route->body != LH_REST_BODY_BUFFER || !c->has_body || (ct && json_media_type(ct)))
+        return 0;
+    lh_rest_problem(c, 415, "the request body must be JSON with Content-Type: application/json");
+    return 1;
+}
+
 int lh__rest_route(lh_rest_call_t *c)
 {
     lh_err_t err = {0};
-    if (find(c) || authorize(c)) return 1;
+    if (same_origin(c) || find(c) || authorize(c) || media_type(c)) return 1;
     if (lh__rest_query_parse(c, &err) != 0) {
         lh_rest_problem(c, err.code == LH_EINVAL ? 400 : 500, err.msg);
         return 1;

@@ -14,12 +14,16 @@
  *        .handler = run_trigger},
  *   };
  *
- * A call is one request. The router matches it (any number of named path
- * parameters, %-decoded), authenticates it (HTTP Basic with an access key and
- * secret key, or a bearer token; a role is a ceiling), parses the query
- * string, reads the body, runs the handler (inline on the loop thread, or on
- * the short worker pool when .blocking) and answers. Every error is an RFC
- * 9457 problem object (application/problem+json).
+ * A call is one request. The router refuses it when a browser sent it from
+ * another origin (Origin other than the server's own scheme://Host, or
+ * Sec-Fetch-Site cross-site/same-site: 403), matches it (any number of named
+ * path parameters, %-decoded; OPTIONS answers 204 with Allow), authenticates
+ * it (HTTP Basic with an access key and secret key, or a bearer token; a role
+ * is a ceiling; a failed login is logged and its 401 may wait on a loop
+ * timer, core/throttle.h), requires application/json for a buffered body
+ * (415), parses the query string, reads the body, runs the handler (inline on
+ * the loop thread, or on the short worker pool when .blocking) and answers.
+ * Every error is an RFC 9457 problem object (application/problem+json).
  *
  * Transport: core/rest_http.c binds calls to the core HTTP server; without a
  * transport (unit tests, the offline CLI) a call runs in memory: the response
@@ -61,7 +65,9 @@ enum {
 /* What the router does with the request body. */
 enum {
     LH_REST_BODY_NONE = 0, /* not read (the server discards it) */
-    LH_REST_BODY_BUFFER,   /* read whole into the call, up to .max_body: 413 beyond */
+    LH_REST_BODY_BUFFER,   /* JSON read whole into the call, up to .max_body: 413 beyond;
+                              a body without Content-Type application/json (or
+                              application/<x>+json) is 415 */
     LH_REST_BODY_STREAM,   /* handed to .on_body one slice at a time; then .handler */
 };
 
@@ -232,8 +238,13 @@ void lh_rest_respond(lh_rest_call_t *c, int status, const char *content_type, co
  * reference; NULL or a failed dump answers 500). */
 void lh_rest_json(lh_rest_call_t *c, int status, json_t *doc);
 /* RFC 9457 problem: {"type":"about:blank","title","status","detail"},
- * application/problem+json; 401 adds WWW-Authenticate: Basic realm="lakehouse". */
+ * application/problem+json. A 401 carries no WWW-Authenticate challenge, so
+ * a browser never offers its own login dialog nor keeps the credentials. */
 void lh_rest_problem(lh_rest_call_t *c, int status, const char *detail);
+/* The same with extension members (RFC 9457 section 3.2): the members of the
+ * JSON object ext ({"buckets":[...]}) are added, except the four standard
+ * ones. Takes the reference to ext (NULL: none). */
+void lh_rest_problem_ext(lh_rest_call_t *c, int status, const char *detail, json_t *ext);
 /* The problem for an LH_E* code (400 EINVAL, 401 EAUTH, 403 EPERM, 404
  * ENOENT, 409 EEXIST/ECONFLICT/ENOTEMPTY, 412 EPRECOND, 413 ETOOBIG, 503
  * EBUSY, 500 otherwise); msg NULL or "" uses the code's name. */

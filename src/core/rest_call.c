@@ -160,6 +160,7 @@ void lh_rest_call_set_body(lh_rest_call_t *c, const char *body, size_t len)
 {
     c->body = body;
     c->body_len = len;
+    c->has_body = len > 0;
 }
 
 void lh_rest_call_trust(lh_rest_call_t *c)
@@ -314,10 +315,16 @@ json_t *lh__rest_problem_doc(int status, const char *detail)
 
 void lh_rest_problem(lh_rest_call_t *c, int status, const char *detail)
 {
-    lh_rest_json(c, status, lh__rest_problem_doc(status, detail));
+    lh_rest_problem_ext(c, status, detail, NULL);
+}
+
+void lh_rest_problem_ext(lh_rest_call_t *c, int status, const char *detail, json_t *ext)
+{
+    json_t *doc = lh__rest_problem_doc(status, detail);
+    if (doc && ext) json_object_update_missing(doc, ext); /* the standard members win */
+    json_decref(ext);
+    lh_rest_json(c, status, doc);
     if (c->status == status) c->content_type = "application/problem+json";
-    if (status == 401 && !lh_rest_call_resp_header(c, "WWW-Authenticate"))
-        lh_rest_set_header(c, "WWW-Authenticate", "Basic realm=\"lakehouse\"");
 }
 
 static int status_of(int code)

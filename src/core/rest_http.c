@@ -2,16 +2,20 @@
  * loop thread with copies of everything the handler may read (a blocking
  * handler still runs on a worker when the connection dies, so nothing points
  * into the request's arena). The call is routed and authenticated before
- * the body is read, so 401/403/404/405/413 never wait for a body; a buffered
+ * the body is read, so 401/403/404/405/413/415 never wait for a body (a
+ * failed login's 401 waits on a loop timer when the throttle says so,
+ * core/throttle.h); a buffered
  * body is capped per route; a streamed one goes to the route's on_body with
  * the server's back-pressure. Whole answers go out with lh_http_respond,
  * streams with lh_http_start/write/finish. The call is freed when both the
  * request (on_done) and the handler (worker, stream, defer) let go. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/http.h"
+#include "core/loop.h"
 #include "core/rest_int.h"
 
 static lh_http_req_t *req_of(lh_rest_call_t *c)
@@ -75,6 +79,19 @@ static void too_big(lh_rest_call_t *c)
     lh__rest_send(c);
 }
 
+static void delay_over(void *arg)
+{
+    lh_rest_complete(arg);
+}
+
+/* A failed login's answer waits on a loop timer (the call is deferred, so a
+ * client that goes away meanwhile only marks it closed). */
+static void answer_later(lh_rest_call_t *c)
+{
+    lh_rest_defer(c);
+    if (lh_loop_after(c->loop, c->delay_ms, delay_over, c) != 0) lh_rest_complete(c);
+}
+
 static int copy_headers(lh_rest_call_t *c, const lh_http_req_t *req)
 {
     for (size_t i = 0; i < req->nheaders; i++)
@@ -93,6 +110,9 @@ static void on_request(lh_http_req_t *req, void *ctx)
     c->tp = &http_tp;
     c->tp_arg = req;
     c->loop = req->loop;
+    c->tls = req->is_tls;
+    c->has_body = req->content_length > 0 || req->chunked;
+    snprintf(c->peer, sizeof c->peer, "%s", req->remote_addr);
     req->udata = c;
     if (copy_headers(c, req) != 0) {
         lh_rest_problem(c, 500, "out of memory");
@@ -100,6 +120,7 @@ static void on_request(lh_http_req_t *req, void *ctx)
         return;
     }
     if (lh__rest_route(c)) {
+        if (c->delay_ms) return answer_later(c);
         lh__rest_send(c);
         return;
     }

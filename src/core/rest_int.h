@@ -55,6 +55,10 @@ struct lh_rest_call {
     lh_buf_t body_buf; /* LH_REST_BODY_BUFFER from a transport */
     int trusted;
     int body_too_big;
+    int has_body;      /* the request announced a body (Content-Length > 0 or chunked) */
+    int tls;           /* it came over TLS: its own origin is https://<Host> */
+    char peer[64];     /* the client's "ip:port" ("" in memory) */
+    unsigned delay_ms; /* a failed login: hold the answer this long (lh_auth_failed) */
     /* routing */
     const lh_rest_route_t *route;
     lh_rest_table_t table;
@@ -115,7 +119,7 @@ int lh__rest_body_slice(lh_rest_call_t *c, const char *data, size_t len);
 void lh__rest_transport_done(lh_rest_call_t *c);
 /* Drops a hold; frees the call when none is left. */
 void lh__rest_release(lh_rest_call_t *c, int hold);
-/* The response headers the router adds (Allow, WWW-Authenticate,
+/* The response headers the router adds (Allow on 405 and OPTIONS,
  * Cache-Control) are in c->rh like the handler's. */
 void lh__rest_kv_free(lh_rest_call_t *c);
 /* Parses c->query_raw into c->query. 0, LH_EINVAL (a bad escape, a NUL, a

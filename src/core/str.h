@@ -20,6 +20,10 @@ int lh_str_caseeq(lh_str_t s, const char *c);
 int lh_str_to_u64(lh_str_t s, uint64_t *out);
 /* Strict integer parse of a NUL-terminated string (replacement for atoi). */
 int lh_parse_i64(const char *s, int64_t *out);
+/* 1 when s[0..n) is well-formed UTF-8: no stray continuation bytes, no
+ * truncated sequences, no overlong encodings, no surrogates (U+D800..DFFF),
+ * nothing above U+10FFFF. NUL bytes count as valid. */
+int lh_utf8_valid(const char *s, size_t n);
 /* Copies s into dst (size cap), always NUL-terminates; returns 0 or LH_ETOOBIG. */
 int lh_str_copy(char *dst, size_t cap, lh_str_t s);
 /* Lower-case hex of n bytes into out (2n+1 chars). */

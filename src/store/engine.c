@@ -26,9 +26,8 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_BUCKET_LIST] =
         "SELECT name, owner, created_ns, public_read, policy, versioning, ownership, public_block"
         " FROM buckets ORDER BY name",
-    [Q_BUCKET_INSERT] =
-        "INSERT INTO buckets(name, owner, created_ns, public_read) VALUES(?1,?2,?3,?4)"
-        " ON CONFLICT DO NOTHING",
+    [Q_BUCKET_INSERT] = "INSERT INTO buckets(name, owner, created_ns, public_read, ownership,"
+                        " public_block) VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT DO NOTHING",
     [Q_BUCKET_DELETE] = "DELETE FROM buckets WHERE name=?1",
     [Q_BUCKET_HAS_OBJ] = "SELECT 1 FROM objects WHERE bucket=?1 LIMIT 1",
     [Q_BUCKET_POLICY] = "UPDATE buckets SET policy=?2 WHERE name=?1",
@@ -41,6 +40,10 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_BUCKET_EXISTS] = "SELECT 1 FROM buckets WHERE name=?1",
     [Q_BUCKET_VSTATE] = "SELECT versioning FROM buckets WHERE name=?1",
     [Q_BUCKET_HAS_VER] = "SELECT 1 FROM versions WHERE bucket=?1 LIMIT 1",
+    [Q_BUCKET_OF_OWNER] =
+        "SELECT name, owner, created_ns, public_read, policy, versioning, ownership, public_block"
+        " FROM buckets WHERE owner=?1 ORDER BY name",
+    [Q_BUCKET_REASSIGN] = "UPDATE buckets SET owner=?2 WHERE owner=?1",
     [Q_OBJ_GET] = "SELECT size, mtime_ns, etag, attrs, data_id, inline_data, version_id"
                   " FROM objects WHERE bucket=?1 AND key=?2",
     [Q_OBJ_CUR] =
@@ -114,6 +117,15 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_VLIST_POS] = "SELECT 9223372036854775807 FROM objects WHERE bucket=?1 AND key=?2 AND"
                     " version_id=?3 UNION ALL SELECT seq FROM versions WHERE bucket=?1 AND key=?2"
                     " AND version_id=?3",
+    [Q_OBJ_ATTRS] = "SELECT attrs FROM objects WHERE bucket=?1 AND key=?2",
+    [Q_OBJ_SET_ATTRS] = "UPDATE objects SET attrs=?3 WHERE bucket=?1 AND key=?2",
+    [Q_DONE_PUT] = "INSERT OR REPLACE INTO completed(upload_id, bucket, key, etag, record,"
+                   " completed_ns, version_id) VALUES(?1,?2,?3,?4,?5,?6,?7)",
+    [Q_DONE_GET] = "SELECT key, etag, record, completed_ns, version_id FROM completed"
+                   " WHERE upload_id=?1 AND bucket=?2 AND completed_ns>=?3",
+    [Q_DONE_PRUNE] = "DELETE FROM completed WHERE upload_id IN (SELECT upload_id FROM completed"
+                     " WHERE completed_ns<?1 ORDER BY completed_ns LIMIT 64)",
+    [Q_DONE_OF_BUCKET] = "DELETE FROM completed WHERE bucket=?1",
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
@@ -153,12 +165,16 @@ static const lh_migration_t migrations[] = {
      "ALTER TABLE buckets ADD COLUMN ownership INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE buckets ADD COLUMN public_block INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE buckets ADD COLUMN lifecycle TEXT;"},
-    /* 4: taken on main by the completed-uploads table of issue 6 (this
-     * branch keeps the number free; renumbered at merge) */
-    {"store", 4, "SELECT 1;"},
+    /* 4: completed multipart uploads, remembered for a day so that a retried
+     * CompleteMultipartUpload gets the same answer */
+    {"store", 4,
+     "CREATE TABLE completed(upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL,"
+     " etag TEXT NOT NULL, record TEXT NOT NULL, completed_ns INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE INDEX completed_time ON completed(completed_ns);"},
     /* 5: versions. The objects row stays the current version (with its id,
      * 'null' for every object written before); noncurrent versions and
-     * delete markers live in versions, newest first per key by seq */
+     * delete markers live in versions, newest first per key by seq; a
+     * completed upload remembers the version it made */
     {"store", 5,
      "ALTER TABLE objects ADD COLUMN version_id TEXT NOT NULL DEFAULT 'null';"
      "CREATE TABLE versions(bucket TEXT NOT NULL, key BLOB NOT NULL, seq INTEGER NOT NULL,"
@@ -166,7 +182,8 @@ static const lh_migration_t migrations[] = {
      " etag TEXT NOT NULL, attrs TEXT, data_id TEXT NOT NULL, inline_data BLOB,"
      " is_marker INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(bucket, key, seq DESC)) WITHOUT ROWID;"
      "CREATE UNIQUE INDEX versions_id ON versions(bucket, key, version_id);"
-     "CREATE INDEX versions_data ON versions(data_id) WHERE data_id<>'';"},
+     "CREATE INDEX versions_data ON versions(data_id) WHERE data_id<>'';"
+     "ALTER TABLE completed ADD COLUMN version_id TEXT NOT NULL DEFAULT '';"},
 };
 
 #define MARKER "OPEN" /* present while the store is open: absent after a clean close */
@@ -304,7 +321,7 @@ static int migrate(lh__conn_t *c, lh_err_t *err)
 
 static int mkdir_at(int dirfd, const char *name, lh_err_t *err)
 {
-    if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+    if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
         return lh_err_set(err, LH_EIO, "cannot create %s: %s", name, strerror(errno));
     return 0;
 }
@@ -318,11 +335,31 @@ static int fsync_at(int dirfd, const char *name)
     return r;
 }
 
+/* The index holds inline objects and policies: 0600, like the bodies. SQLite
+ * would create it 0644 (less the umask) and gives its -wal and -shm the
+ * database file's mode, so the file is made (or an older one restricted)
+ * before the first connection opens it. */
+static int make_index_private(lh_store_t *st, lh_err_t *err)
+{
+    static const char *const names[] = {"index.db-wal", "index.db-shm"};
+    int fd = openat(st->root_fd, "index.db", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 || fchmod(fd, 0600) < 0) {
+        if (fd >= 0) close(fd);
+        return lh_err_set(err, LH_EIO, "cannot create %s/index.db: %s", st->root, strerror(errno));
+    }
+    close(fd);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        fchmodat(st->root_fd, names[i], 0600, 0); /* absent after a clean close */
+    return 0;
+}
+
+/* The store's directories are 0700 and its files 0600 (inside the data
+ * directory, itself 0700). */
 static int make_dirs(lh_store_t *st, const char *data_dir, lh_err_t *err)
 {
-    if (mkdir(data_dir, 0755) < 0 && errno != EEXIST)
+    if (mkdir(data_dir, 0700) < 0 && errno != EEXIST)
         return lh_err_set(err, LH_EIO, "cannot create %s: %s", data_dir, strerror(errno));
-    if (mkdir(st->root, 0755) < 0 && errno != EEXIST)
+    if (mkdir(st->root, 0700) < 0 && errno != EEXIST)
         return lh_err_set(err, LH_EIO, "cannot create %s: %s", st->root, strerror(errno));
     st->root_fd = open(st->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (st->root_fd < 0)
@@ -404,7 +441,7 @@ static int set_marker(lh_store_t *st, lh_err_t *err)
 {
     int unclean = faccessat(st->root_fd, MARKER, F_OK, 0) == 0;
     if (unclean) remove_orphans(st);
-    int fd = openat(st->root_fd, MARKER, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    int fd = openat(st->root_fd, MARKER, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0 || fsync(st->root_fd) < 0) {
         if (fd >= 0) close(fd);
         return lh_err_set(err, LH_EIO, "cannot create %s/%s: %s", st->root, MARKER,
@@ -436,8 +473,8 @@ int lh_store_open(lh_store_t **out, const char *data_dir, lh_err_t *err)
     if (!rc) rc = make_dirs(st, data_dir, err);
     if (rc) goto fail;
     each_entry(st, "tmp", unlink_entry, NULL);
-    if ((rc = conn_open(st, &st->writer, err)) || (rc = migrate(st->writer, err)) ||
-        (rc = set_marker(st, err)))
+    if ((rc = make_index_private(st, err)) || (rc = conn_open(st, &st->writer, err)) ||
+        (rc = migrate(st->writer, err)) || (rc = set_marker(st, err)))
         goto fail;
     if ((rc = lh__committer_start(st))) {
         lh_err_set(err, rc, "cannot start the committer thread");

@@ -36,6 +36,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/owned.h"
 
 typedef struct lh_store lh_store_t;
 typedef struct lh_store_writer lh_store_writer_t;
@@ -110,6 +111,10 @@ int lh_store_set_inline_max(lh_store_t *st, size_t bytes);
  * 64 bytes or more). */
 int lh_store_bucket_create(lh_store_t *st, const char *name, const char *owner, int public_read,
                            lh_err_t *err);
+/* lh_store_bucket_create with the settings of init (name, owner, public_read,
+ * ownership, public_block; the rest ignored) in the same transaction. Errors
+ * as lh_store_bucket_create. */
+int lh_store_bucket_create_with(lh_store_t *st, const lh_store_bucket_t *init, lh_err_t *err);
 /* Fills *out (the caller clears it: lh_store_bucket_clear; zeroed on
  * failure). Errors (no err: codes only): LH_ENOENT (no such bucket), LH_EIO,
  * LH_ENOMEM. */
@@ -118,6 +123,17 @@ int lh_store_bucket_get(lh_store_t *st, const char *name, lh_store_bucket_t *out
  * the call only); stops when fn returns non-zero, which is not an error.
  * Errors (codes only): LH_EIO, LH_ENOMEM. */
 int lh_store_bucket_list(lh_store_t *st, int (*fn)(const lh_store_bucket_t *, void *), void *arg);
+/* The same for the buckets of owner only. */
+int lh_store_bucket_list_owner(lh_store_t *st, const char *owner,
+                               int (*fn)(const lh_store_bucket_t *, void *), void *arg);
+/* Gives every bucket of from to to, in one index transaction; *moved (may be
+ * NULL) counts them (0 is fine). Errors: LH_EINVAL (from or to empty). */
+int lh_store_bucket_reassign(lh_store_t *st, const char *from, const char *to, int64_t *moved,
+                             lh_err_t *err);
+/* The store's buckets as things a user owns (core/owned.h), for the role
+ * table (LH_OWNED_BUCKETS): out is filled to call the two functions above on
+ * st (borrowed). */
+void lh_store_owned_buckets(lh_store_t *st, lh_owned_t *out);
 /* Deletes an empty bucket; uploads in progress are aborted with it (their
  * parts removed). Errors: LH_ENOTEMPTY (objects, noncurrent versions or
  * delete markers remain), LH_ENOENT (no such bucket). */
@@ -219,6 +235,15 @@ int lh_store_get(lh_store_t *st, const char *bucket, const char *key, size_t key
  * sticky error. */
 int lh_store_get_mem(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
                      lh_store_meta_t *out, int *fd, lh_buf_t *body, lh_err_t *err);
+/* Rewrites the attrs of an existing object in place; body, size, etag and
+ * mtime stay (engine_attrs.c). fn(attrs, arg) gets the current attrs (NULL
+ * when none) and returns the new ones (malloc'd, freed by the store) or NULL
+ * to change nothing and fail with LH_ENOMEM; it runs inside the index
+ * transaction on the committing thread, so no write of the key comes between
+ * its read and the update (fn must not call the store). Drops the key's read
+ * cache entry. Errors: LH_ENOENT (no such bucket or key, as lh_store_head). */
+int lh_store_update_attrs(lh_store_t *st, const char *bucket, const char *key, size_t keylen,
+                          char *(*fn)(const char *attrs, void *arg), void *arg, lh_err_t *err);
 /* Deletes the current version: lh_store_delete_version with no version id.
  * Deleting a missing key is not an error (S3 semantics). Errors: LH_ENOENT
  * (no such bucket). */
@@ -389,15 +414,36 @@ int lh_store_mpu_list(lh_store_t *st, const char *bucket, const char *prefix, si
                       lh_err_t *err);
 /* Concatenates the chosen parts (already validated by the caller, in order)
  * into one body, publishes it with meta (attrs NULL: the upload's) and cond
- * (may be NULL), removes the upload. Versioning and meta->version_id as
- * lh_store_put_commit. Errors: LH_ENOENT (no such bucket or
- * upload), LH_EINVAL (no parts, or a part number with no part),
+ * (may be NULL), removes the upload. With record non-NULL, the completed
+ * upload (its key, meta->etag, meta->version_id and record, the caller's
+ * text) is kept in the same transaction for LH_STORE_MPU_DONE_TTL_NS
+ * (lh_store_mpu_done_get); older records are pruned as completions go.
+ * Versioning and meta->version_id as lh_store_put_commit. Errors:
+ * LH_ENOENT (no such bucket or upload), LH_EINVAL (no parts, or a part
+ * number with no part),
  * LH_ECONFLICT (a part's body went away: a concurrent overwrite of that
  * part), LH_ECORRUPT (a part's body has the wrong size), LH_EPRECOND (a
  * condition failed), LH_EIO as lh_store_put_commit. */
 int lh_store_mpu_complete(lh_store_t *st, const char *bucket, const char *upload_id,
                           const int *part_numbers, int nparts, lh_store_meta_t *meta,
-                          const lh_store_put_cond_t *cond, lh_err_t *err);
+                          const lh_store_put_cond_t *cond, const char *record, lh_err_t *err);
+/* How long a completed upload is remembered: 24 hours. */
+#define LH_STORE_MPU_DONE_TTL_NS ((int64_t)24 * 3600 * 1000000000)
+typedef struct lh_store_mpu_done {
+    char *key;
+    size_t key_len; /* malloc'd */
+    char etag[80];
+    char *record; /* the text given to lh_store_mpu_complete, malloc'd */
+    int64_t completed_ns;
+    char version_id[LH_STORE_VERSION_ID_SIZE]; /* as the completion reported it */
+} lh_store_mpu_done_t;
+/* Frees key and record and sets them to NULL (d NULL is fine). */
+void lh_store_mpu_done_clear(lh_store_mpu_done_t *d);
+/* The completed upload upload_id of bucket into *out (caller clears:
+ * lh_store_mpu_done_clear). Errors: LH_ENOENT (none completed with a record
+ * within LH_STORE_MPU_DONE_TTL_NS). */
+int lh_store_mpu_done_get(lh_store_t *st, const char *bucket, const char *upload_id,
+                          lh_store_mpu_done_t *out, lh_err_t *err);
 /* Removes the upload and its parts. Errors: LH_ENOENT (no such bucket or
  * upload). */
 int lh_store_mpu_abort(lh_store_t *st, const char *bucket, const char *upload_id, lh_err_t *err);

@@ -1,8 +1,9 @@
 /* CompleteMultipartUpload for the embedded store: concatenates the chosen
  * parts into a new body (copy_file_range, or read/write where the kernel or
  * file system cannot), makes it durable like a PUT, then publishes the object
- * (with its conditions), drops the upload and its part rows in one index
- * transaction. Part bodies and a replaced object body are unlinked after. */
+ * (with its conditions), drops the upload and its part rows and records the
+ * completed upload (for retries) in one index transaction. Part bodies and a
+ * replaced object body are unlinked after. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,9 +106,32 @@ typedef struct complete_op {
     const char *upload_id;
     lh_store_meta_t *meta;
     const lh_store_put_cond_t *cond;
+    const char *record; /* kept for retries, or NULL */
     char old_id[LH__ID_LEN + 1];
     lh__ids_t ids;
 } complete_op_t;
+
+/* Remembers the completed upload (in the completion's transaction) and
+ * prunes a few records past their time. */
+static int remember(lh__conn_t *c, complete_op_t *p, const char *key, size_t klen, lh_err_t *err)
+{
+    int64_t now = lh__now_ns();
+    sqlite3_stmt *s = lh__store_stmt(c, Q_DONE_PRUNE, err);
+    if (!s) return LH_EIO;
+    sqlite3_bind_int64(s, 1, now - LH_STORE_MPU_DONE_TTL_NS);
+    if (sqlite3_step(s) != SQLITE_DONE || !(s = lh__store_stmt(c, Q_DONE_PUT, err)))
+        return lh__sql_err(c, err, "completed upload prune");
+    sqlite3_bind_text(s, 1, p->upload_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, p->w->bucket, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 3, key, (int)klen, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, p->meta->etag, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, p->record, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, now);
+    sqlite3_bind_text(s, 7, p->meta->version_id, -1, SQLITE_STATIC);
+    int r = sqlite3_step(s);
+    sqlite3_reset(s);
+    return r == SQLITE_DONE ? 0 : lh__sql_err(c, err, "completed upload insert");
+}
 
 static int complete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
 {
@@ -131,15 +155,16 @@ static int complete_fn(lh__conn_t *c, void *arg, lh_err_t *err)
                             p->meta->attrs ? p->meta->attrs : attrs, p->w->id, NULL, p->cond,
                             p->old_id, p->meta->version_id, err);
     free(attrs);
+    if (!rc && p->record) rc = remember(c, p, key, klen, err);
     return rc ? rc : lh__upload_drop(c, p->upload_id, &p->ids, err);
 }
 
 int lh_store_mpu_complete(lh_store_t *st, const char *bucket, const char *upload_id,
                           const int *part_numbers, int nparts, lh_store_meta_t *meta,
-                          const lh_store_put_cond_t *cond, lh_err_t *err)
+                          const lh_store_put_cond_t *cond, const char *record, lh_err_t *err)
 {
     lh_store_mpu_t u;
-    complete_op_t p = {.upload_id = upload_id, .meta = meta, .cond = cond};
+    complete_op_t p = {.upload_id = upload_id, .meta = meta, .cond = cond, .record = record};
     meta->version_id[0] = 0;
     int rc = lh_store_mpu_get(st, bucket, upload_id, &u, err); /* fail early when unknown */
     lh_store_mpu_clear(&u);
@@ -157,5 +182,55 @@ int lh_store_mpu_complete(lh_store_t *st, const char *bucket, const char *upload
     if (rc) meta->version_id[0] = 0;
     lh__ids_done(st, &p.ids, rc == 0);
     lh__writer_free(p.w);
+    return rc;
+}
+
+void lh_store_mpu_done_clear(lh_store_mpu_done_t *d)
+{
+    if (!d) return;
+    free(d->key);
+    free(d->record);
+    d->key = d->record = NULL;
+}
+
+int lh_store_mpu_done_get(lh_store_t *st, const char *bucket, const char *upload_id,
+                          lh_store_mpu_done_t *out, lh_err_t *err)
+{
+    lh__conn_t *c;
+    memset(out, 0, sizeof *out);
+    int rc = lh__conn_get(st, &c, err);
+    if (rc) return rc;
+    sqlite3_stmt *s = lh__store_stmt(c, Q_DONE_GET, err);
+    int r = s ? SQLITE_ROW : SQLITE_ERROR;
+    if (s) {
+        sqlite3_bind_text(s, 1, upload_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, bucket, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, lh__now_ns() - LH_STORE_MPU_DONE_TTL_NS);
+        r = sqlite3_step(s);
+    }
+    if (r == SQLITE_ROW) {
+        int klen = sqlite3_column_bytes(s, 0);
+        const char *etag = (const char *)sqlite3_column_text(s, 1);
+        const char *record = (const char *)sqlite3_column_text(s, 2);
+        out->key = malloc((size_t)klen + 1);
+        out->record = strdup(record ? record : "");
+        if (out->key && out->record) {
+            if (klen) memcpy(out->key, sqlite3_column_blob(s, 0), (size_t)klen);
+            out->key[klen] = 0;
+            out->key_len = (size_t)klen;
+            snprintf(out->etag, sizeof out->etag, "%s", etag ? etag : "");
+            out->completed_ns = sqlite3_column_int64(s, 3);
+            const char *vid = (const char *)sqlite3_column_text(s, 4);
+            snprintf(out->version_id, sizeof out->version_id, "%s", vid ? vid : "");
+        } else {
+            lh_store_mpu_done_clear(out);
+            rc = lh_err_set(err, LH_ENOMEM, "out of memory");
+        }
+    } else if (r == SQLITE_DONE) {
+        rc = lh_err_set(err, LH_ENOENT, "no such upload");
+    } else {
+        rc = s ? lh__sql_err(c, err, "completed upload lookup") : LH_EIO;
+    }
+    lh__conn_put(st, c);
     return rc;
 }

@@ -96,7 +96,7 @@ static lh_store_writer_t *writer_alloc(lh_store_t *st, const char *bucket)
 /* Creates w's tmp file. */
 static int writer_open_tmp(lh_store_writer_t *w, lh_err_t *err)
 {
-    w->fd = openat(w->st->root_fd, w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    w->fd = openat(w->st->root_fd, w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (w->fd < 0)
         return lh_err_set(err, LH_EIO, "cannot create body in %s/tmp: %s", w->st->root,
                           strerror(errno));

@@ -94,8 +94,9 @@ const char *lh_objstore_kind(const lh_objstore_t *os);
 
 /* --- buckets --- */
 /* Creates a bucket (owner: the handle's user / "root" embedded). Errors:
- * LH_EEXIST (it exists), LH_EINVAL (an empty name or one over 63 bytes; a
- * remote S3 also refuses names against its rules). */
+ * LH_EEXIST (it exists; a remote S3 in us-east-1 answers success for the
+ * caller's own bucket, as AWS does there), LH_EINVAL (an empty name or one
+ * over 63 bytes; a remote S3 also refuses names against its rules). */
 int lh_objstore_bucket_create(lh_objstore_t *os, const char *bucket, lh_err_t *err);
 
 /* --- objects --- */

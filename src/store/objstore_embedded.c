@@ -437,7 +437,7 @@ static int emb_mpu_complete(void *impl, const char *bucket, const char *key, con
     for (int i = 0; i < nparts; i++)
         numbers[i] = i + 1;
     m.attrs = attrs;
-    rc = lh_store_mpu_complete(e->st, bucket, upload_id, numbers, nparts, &m, NULL, err);
+    rc = lh_store_mpu_complete(e->st, bucket, upload_id, numbers, nparts, &m, NULL, NULL, err);
     if (rc == 0 && out) {
         char ct[128];
         attrs_content_type(attrs, ct, sizeof ct);

@@ -73,6 +73,14 @@ static const struct {
     {"s3:PutObjectTagging", 'O'},
     {"s3:DeleteObjectTagging", 'O'},
     {"s3:GetObjectAttributes", 'O'},
+    {"s3:GetObjectAcl", 'O'},
+    {"s3:PutObjectAcl", 'O'},
+    {"s3:GetBucketAcl", 'B'},
+    {"s3:PutBucketAcl", 'B'},
+    {"s3:GetBucketOwnershipControls", 'B'},
+    {"s3:PutBucketOwnershipControls", 'B'},
+    {"s3:GetBucketPublicAccessBlock", 'B'},
+    {"s3:PutBucketPublicAccessBlock", 'B'},
 };
 
 /* ---- wildcard matching: iterative, backtracks only to the last '*' */
@@ -391,6 +399,13 @@ int lh_policy_eval(const lh_policy_t *p, const char *user, const char *action, c
     int r = eval_resource(p, user, action, res);
     if (res != stack) free(res);
     return r;
+}
+
+int lh_policy_is_public(const lh_policy_t *p)
+{
+    for (size_t i = 0; p && i < p->n; i++)
+        if (p->st[i].effect == LH_POLICY_ALLOW && p->st[i].any_principal) return 1;
+    return 0;
 }
 
 void lh_policy_free(lh_policy_t *p)

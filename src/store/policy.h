@@ -34,6 +34,10 @@ int lh_policy_parse(const char *json, size_t n, const char *bucket, lh_policy_t 
 int lh_policy_eval(const lh_policy_t *p, const char *user, const char *action, const char *bucket,
                    const char *key);
 
+/* 1 when a statement of p allows something to everyone ("*" principal):
+ * what S3's BlockPublicPolicy refuses. p NULL gives 0. */
+int lh_policy_is_public(const lh_policy_t *p);
+
 /* Frees p (NULL is fine). */
 void lh_policy_free(lh_policy_t *p);
 

@@ -1,7 +1,8 @@
 /* Object attributes: the JSON kept with each object (content headers, user
- * metadata x-amz-meta-*, checksums) built from request headers and turned back
- * into response headers; checksum negotiation from request headers; copying
- * a stored body into a new writer (CopyObject, UploadPartCopy). */
+ * metadata x-amz-meta-*, checksums, canned ACL and owner, the part sizes of a
+ * multipart object) built from request headers and turned back into response
+ * headers; checksum negotiation from request headers; copying a stored body
+ * into a new writer (CopyObject, UploadPartCopy). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,9 @@ char *lh__s3_attrs_from_headers(const s3_req_t *r, const char *checksums_json)
         json_t *c = json_loads(checksums_json, 0, NULL);
         if (c) json_object_set_new(o, "checksums", c);
     }
+    if (r->acl > S3_ACL_PRIVATE)
+        json_object_set_new(o, "acl", json_string(lh__s3_acl_name(r->acl)));
+    if (r->acl_owner[0]) json_object_set_new(o, "owner", json_string(r->acl_owner));
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s;
@@ -79,7 +83,8 @@ void lh__s3_attrs_to_headers(s3_req_t *r, const char *attrs, int with_checksums)
     if (!o) return;
     json_object_foreach(o, k, v)
     {
-        if (json_is_string(v) && strcmp(k, "owner")) lh__s3_set_hdr(r, k, json_string_value(v));
+        if (json_is_string(v) && strcmp(k, "owner") && strcmp(k, "acl"))
+            lh__s3_set_hdr(r, k, json_string_value(v));
     }
     json_t *c = json_object_get(o, "checksums");
     if (with_checksums && c) {
@@ -214,4 +219,34 @@ int lh__s3_part_number(s3_req_t *r)
         return -1;
     }
     return (int)pn;
+}
+
+int lh__s3_attrs_parts(const char *attrs, int64_t **sizes, int *n)
+{
+    json_t *o = attrs && strstr(attrs, "\"parts\"") ? json_loads(attrs, 0, NULL) : NULL;
+    json_t *runs = json_object_get(o, "parts"), *run;
+    size_t i;
+    int64_t total = 0;
+    *sizes = NULL;
+    *n = 0;
+    json_array_foreach(runs, i, run)
+    {
+        total += json_integer_value(json_array_get(run, 1));
+    }
+    if (total <= 0 || total > 10000) {
+        json_decref(o);
+        return 0;
+    }
+    if (!(*sizes = malloc((size_t)total * sizeof **sizes))) {
+        json_decref(o);
+        return LH_ENOMEM;
+    }
+    json_array_foreach(runs, i, run)
+    {
+        int64_t size = json_integer_value(json_array_get(run, 0));
+        for (int64_t k = json_integer_value(json_array_get(run, 1)); k > 0; k--)
+            (*sizes)[(*n)++] = size;
+    }
+    json_decref(o);
+    return 0;
 }

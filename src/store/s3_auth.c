@@ -1,9 +1,12 @@
 /* Who is calling and what they may do. Authentication runs on the loop
  * thread: the signature (SigV4/V2 through the auth module, store/auth.h)
- * against the user's secret from the metadata cache. Authorization runs in
- * workers, since it needs the bucket row: admin, owner (writers and admins;
- * readers only read), the bucket policy (Deny beats Allow), or the
- * public-read ACL. */
+ * against the user's secret from the metadata cache. Authorization: the
+ * role is a ceiling checked first (a reader never writes, whatever grants
+ * it), then the bucket's grants in order: admin, owner, the bucket policy
+ * (Deny beats every grant but admin), the lake bucket's built-in grants by
+ * role, the public-read ACL; a public access block or enforced ownership
+ * takes away what public policies and ACLs would grant. Objects' own ACLs:
+ * s3_acl.c. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -49,13 +52,54 @@ const char *lh__s3_authenticate(s3_req_t *r, lh_http_req_t *h, lh_err_t *err)
     return NULL;
 }
 
+int lh__s3_role_allows(const s3_req_t *r)
+{
+    return r->anonymous || r->user.role != LH_ROLE_READER || !r->op->needs_write;
+}
+
+/* The lake bucket's built-in grants: what every authenticated user may do
+ * there by role (the ceiling already kept readers from writing). */
+static const char *const lake_read[] = {"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation",
+                                        NULL};
+static const char *const lake_write[] = {"s3:PutObject",
+                                         "s3:DeleteObject",
+                                         "s3:AbortMultipartUpload",
+                                         "s3:ListMultipartUploadParts",
+                                         "s3:ListBucketMultipartUploads",
+                                         NULL};
+
+static int in_list(const char *const *list, const char *action)
+{
+    for (; *list; list++)
+        if (!strcmp(*list, action)) return 1;
+    return 0;
+}
+
+static int lake_allows(const s3_req_t *r, const lh_store_bucket_t *info, const char *action)
+{
+    if (r->anonymous || !action || !r->s3->lake_bucket[0] || strcmp(info->name, r->s3->lake_bucket))
+        return 0;
+    if (in_list(lake_read, action)) return 1;
+    return r->user.role != LH_ROLE_READER && in_list(lake_write, action);
+}
+
 int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *action,
                   const char *key, size_t key_len)
 {
+    return lh__s3_decide(r, info, action, key, key_len) > 0;
+}
+
+int lh__s3_decide(const s3_req_t *r, const lh_store_bucket_t *info, const char *action,
+                  const char *key, size_t key_len)
+{
+    if (!lh__s3_role_allows(r)) return -1; /* the ceiling: nothing below may grant it */
     int admin = !r->anonymous && r->user.role == LH_ROLE_ADMIN;
-    int allowed = 0;
-    if (admin || (!r->anonymous && !strcmp(info->owner, r->user.access_key))) allowed = 1;
-    if (allowed && !admin && r->user.role == LH_ROLE_READER && r->op->needs_write) allowed = 0;
+    /* public access block and ownership controls (s3_int.h): what a public
+     * policy or a canned ACL may still grant */
+    int restrict_pub = r->anonymous && (info->public_block & S3_PAB_RESTRICT);
+    int ignore_acl =
+        (info->public_block & S3_PAB_IGNORE_ACLS) || info->ownership == S3_OWNERSHIP_ENFORCED;
+    int allowed = admin || (!r->anonymous && !strcmp(info->owner, r->user.access_key));
     if (action && info->policy) {
         lh_policy_t *pol = NULL;
         if (lh_policy_parse(info->policy, strlen(info->policy), info->name, &pol, NULL) == 0) {
@@ -64,11 +108,12 @@ int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *
                                    info->name, k);
             free(k);
             lh_policy_free(pol);
-            if (v == LH_POLICY_DENY && !admin) return 0;
-            if (v == LH_POLICY_ALLOW) allowed = 1;
+            if (v == LH_POLICY_DENY && !admin) return -1;
+            if (v == LH_POLICY_ALLOW && !restrict_pub) allowed = 1;
         }
     }
-    if (!allowed && action && info->public_read &&
+    if (!allowed && lake_allows(r, info, action)) allowed = 1;
+    if (!allowed && action && info->public_read && !ignore_acl &&
         (!strcmp(action, "s3:GetObject") || !strcmp(action, "s3:ListBucket")))
         allowed = 1;
     return allowed;

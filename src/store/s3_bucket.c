@@ -1,9 +1,11 @@
-/* Bucket operations: CreateBucket (LocationConstraint, canned ACL),
- * HeadBucket, DeleteBucket, GetBucketLocation, Get/PutBucketVersioning
- * (Enabled or Suspended; never back to unversioned),
+/* Bucket operations: CreateBucket (LocationConstraint, canned ACL, object
+ * ownership), HeadBucket, DeleteBucket, GetBucketLocation,
+ * Get/PutBucketVersioning (Enabled or Suspended; never back to unversioned),
  * Put/Get/DeleteBucketLifecycleConfiguration (rules checked and kept as JSON
- * by lifecycle_rules.c; the sweep applies them), Get/Put/DeleteBucketPolicy, Put/GetBucketAcl
- * (canned private | public-read), and the lake bucket bootstrap. */
+ * by lifecycle_rules.c; the store role's sweep applies them),
+ * Get/Put/DeleteBucketPolicy (BlockPublicPolicy), and the lake bucket
+ * bootstrap. Bucket ACLs, ownership controls and the public access block:
+ * s3_acl.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,29 +17,58 @@
 #include "store/policy.h"
 #include "store/s3_int.h"
 
-/* Canned ACL from x-amz-acl: 0 private, 1 public-read, -1 unsupported. */
-static int canned_acl(const s3_req_t *r)
+/* The bucket a CreateBucket asks for: canned ACL (private or public-read)
+ * and object ownership; init->name and owner are set by the caller. 0, or
+ * -1 with the error prepared. */
+static int create_settings(s3_req_t *r, lh_store_bucket_t *init)
 {
-    const char *acl = lh__s3_hdr(r, "x-amz-acl");
-    if (!acl || !strcmp(acl, "private")) return 0;
-    if (!strcmp(acl, "public-read")) return 1;
-    return -1;
+    const char *oh = lh__s3_hdr(r, "x-amz-object-ownership");
+    const char *grant = lh__s3_grant_header(r);
+    int acl = lh__s3_acl_parse(lh__s3_hdr(r, "x-amz-acl"));
+    int own = oh ? lh__s3_ownership_parse(oh) : S3_OWNERSHIP_NONE;
+    char msg[160];
+    if (own < 0) {
+        lh__s3_error(r, "InvalidArgument", "Invalid x-amz-object-ownership header");
+        return -1;
+    }
+    if (own == S3_OWNERSHIP_ENFORCED && (grant || acl > S3_ACL_PRIVATE)) {
+        lh__s3_error(r, "InvalidBucketAclWithObjectOwnership", NULL);
+        return -1;
+    }
+    if (grant || acl < 0 || acl > S3_ACL_PUBLIC_READ) {
+        snprintf(msg, sizeof msg,
+                 "%s is not supported: buckets take the canned ACLs private and public-read",
+                 grant ? grant : "this canned ACL");
+        lh__s3_error(r, acl == -1 && !grant ? "InvalidArgument" : "NotImplemented", msg);
+        return -1;
+    }
+    init->public_read = acl == S3_ACL_PUBLIC_READ;
+    init->ownership = own;
+    return 0;
+}
+
+/* A CreateBucket of a bucket that exists: the caller's own is 200 in
+ * us-east-1 (S3's legacy answer there) and BucketAlreadyOwnedByYou in any
+ * other region; someone else's is BucketAlreadyExists. */
+static void create_exists(s3_req_t *r)
+{
+    lh_store_bucket_t info = {0};
+    int mine = lh_store_bucket_get(r->s3->st, r->bucket, &info) == 0 &&
+               !strcmp(info.owner, r->user.access_key);
+    lh_store_bucket_clear(&info);
+    if (!mine || strcmp(r->s3->region, "us-east-1"))
+        lh__s3_error(r, mine ? "BucketAlreadyOwnedByYou" : "BucketAlreadyExists", NULL);
 }
 
 void lh__s3_create_bucket(s3_req_t *r)
 {
     lh_err_t err = {0};
-    lh_store_bucket_t info = {0};
-    int pub = canned_acl(r);
+    lh_store_bucket_t init = {0};
     if (!lh_s3_bucket_name_valid(r->bucket)) {
         lh__s3_error(r, "InvalidBucketName", NULL);
         return;
     }
-    if (pub < 0) {
-        lh__s3_error(r, "NotImplemented",
-                     "only the canned ACLs private and public-read are supported");
-        return;
-    }
+    if (create_settings(r, &init)) return;
     if (r->body.len) {
         lh_arena_t *a = lh_arena_new(4096);
         lh_xml_node_t *root = NULL;
@@ -49,18 +80,14 @@ void lh__s3_create_bucket(s3_req_t *r)
             return;
         }
     }
-    int rc = lh_store_bucket_create(r->s3->st, r->bucket, r->user.access_key, pub, &err);
-    if (rc == LH_EEXIST) {
-        int mine = lh_store_bucket_get(r->s3->st, r->bucket, &info) == 0 &&
-                   !strcmp(info.owner, r->user.access_key);
-        lh_store_bucket_clear(&info);
-        lh__s3_error(r, mine ? "BucketAlreadyOwnedByYou" : "BucketAlreadyExists", NULL);
-        return;
-    }
-    if (rc) {
+    snprintf(init.name, sizeof init.name, "%s", r->bucket);
+    snprintf(init.owner, sizeof init.owner, "%s", r->user.access_key);
+    int rc = lh_store_bucket_create_with(r->s3->st, &init, &err);
+    if (rc == LH_EEXIST)
+        create_exists(r);
+    else if (rc)
         lh__s3_error_from(r, rc, &err);
-        return;
-    }
+    if (r->failed) return;
     char loc[80];
     snprintf(loc, sizeof loc, "/%s", r->bucket);
     lh__s3_set_hdr(r, "Location", loc);
@@ -250,12 +277,21 @@ void lh__s3_put_bucket_policy(s3_req_t *r)
 {
     lh_err_t err = {0};
     lh_policy_t *p = NULL;
-    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL)) return;
+    lh_store_bucket_t info = {0};
+    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, &info)) return;
+    lh_store_bucket_clear(&info); /* only its integer settings are used below */
     if (!r->body.len || lh_policy_parse(r->body.ptr, r->body.len, r->bucket, &p, &err) != 0) {
         lh__s3_error(r, "MalformedPolicy", err.msg[0] ? err.msg : NULL);
         return;
     }
+    int pub = lh_policy_is_public(p);
     lh_policy_free(p);
+    if (pub && (info.public_block & S3_PAB_BLOCK_POLICY)) {
+        lh__s3_error(r, "AccessDenied",
+                     "public policies are blocked by the bucket's public access "
+                     "block (BlockPublicPolicy)");
+        return;
+    }
     int rc = lh_store_bucket_set_policy(r->s3->st, r->bucket, r->body.ptr, &err);
     lh__s3_result(r, rc, &err, 204);
 }
@@ -266,20 +302,6 @@ void lh__s3_delete_bucket_policy(s3_req_t *r)
     if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL)) return;
     int rc = lh_store_bucket_set_policy(r->s3->st, r->bucket, NULL, &err);
     lh__s3_result(r, rc, &err, 204);
-}
-
-void lh__s3_put_bucket_acl(s3_req_t *r)
-{
-    lh_err_t err = {0};
-    int pub = canned_acl(r);
-    if (lh__s3_authorize(r, r->bucket, NULL, NULL, 0, NULL)) return;
-    if (pub < 0 || (r->body.len && !lh__s3_hdr(r, "x-amz-acl"))) {
-        lh__s3_error(r, "NotImplemented",
-                     "only the canned ACLs private and public-read are supported");
-        return;
-    }
-    int rc = lh_store_bucket_set_public(r->s3->st, r->bucket, pub, &err);
-    lh__s3_result(r, rc, &err, 200);
 }
 
 int lh_s3_init_lake(lh_store_t *st, const lh_config_t *cfg, const char *owner, lh_err_t *err)

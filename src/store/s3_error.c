@@ -45,6 +45,7 @@ static const s3_error_t errors[] = {
      "The list of parts was not in ascending order. Parts must be ordered by part number."},
     {"InvalidRange", 416, "The requested range is not satisfiable"},
     {"InvalidRequest", 400, "Invalid Request."},
+    {"InvalidURI", 400, "Couldn't parse the specified URI."},
     {"KeyTooLongError", 400, "Your key is too long."},
     {"MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'"},
     {"MalformedXML", 400,
@@ -72,6 +73,14 @@ static const s3_error_t errors[] = {
     {"InvalidObjectState", 403, "The operation is not valid for the current state of the object."},
     {"ConditionalRequestConflict", 409, "A conflicting operation occurred."},
     {"SlowDown", 503, "Please reduce your request rate."},
+    {"InvalidPartNumber", 416, "The requested partnumber is not satisfiable"},
+    {"AccessControlListNotSupported", 400, "The bucket does not allow ACLs"},
+    {"InvalidBucketAclWithObjectOwnership", 400,
+     "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"},
+    {"OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found"},
+    {"NoSuchPublicAccessBlockConfiguration", 404,
+     "The public access block configuration was not found"},
+    {"MissingSecurityHeader", 400, "Your request is missing a required header."},
 };
 
 static const s3_error_t *find(const char *code)

@@ -21,10 +21,44 @@ struct lh_s3 {
     lh_store_t *st;
     char domain[256];
     char region[64];
+    char lake_bucket[64]; /* lake.bucket: granted to users by role ("" = none) */
     lh_http_handler_t handler;
     lh_loop_poster_t *poster; /* completions from the store's committer thread */
     void (*stop_done)(void *);
     void *stop_arg;
+};
+
+/* Canned ACLs (x-amz-acl). An object keeps its own by name in its attrs
+ * JSON ("acl", absent for private), with "owner" when its owner is not the
+ * bucket's (s3_acl.c). */
+typedef enum {
+    S3_ACL_NONE = 0, /* no x-amz-acl */
+    S3_ACL_PRIVATE,
+    S3_ACL_PUBLIC_READ,
+    S3_ACL_PUBLIC_READ_WRITE,
+    S3_ACL_AUTHENTICATED_READ,
+    S3_ACL_BUCKET_OWNER_READ,
+    S3_ACL_BUCKET_OWNER_FULL_CONTROL,
+} s3_acl_t;
+
+/* Object ownership controls (lh_store_bucket_t.ownership). A bucket that
+ * never had them (0) acts as ObjectWriter, but GetBucketOwnershipControls
+ * finds none. */
+enum {
+    S3_OWNERSHIP_NONE = 0,
+    S3_OWNERSHIP_ENFORCED = 1, /* BucketOwnerEnforced: ACLs disabled */
+    S3_OWNERSHIP_PREFERRED = 2,
+    S3_OWNERSHIP_WRITER = 3,
+};
+
+/* Public access block (lh_store_bucket_t.public_block): S3_PAB_SET marks a
+ * configuration as present (its four flags may all be false). */
+enum {
+    S3_PAB_BLOCK_ACLS = 1,   /* BlockPublicAcls: public canned ACLs refused */
+    S3_PAB_IGNORE_ACLS = 2,  /* IgnorePublicAcls: public ACLs grant nothing */
+    S3_PAB_BLOCK_POLICY = 4, /* BlockPublicPolicy: public policies refused */
+    S3_PAB_RESTRICT = 8,     /* RestrictPublicBuckets: policies grant anonymous callers nothing */
+    S3_PAB_SET = 16,
 };
 
 typedef struct s3_req s3_req_t;
@@ -62,7 +96,7 @@ typedef struct s3_op {
     /* authorization */
     s3_auth_t auth;
     const char *action; /* IAM action for policies, NULL = owner/admin only */
-    int needs_write;    /* refused for the reader role */
+    int needs_write;    /* writes: refused for the reader role (lh__s3_role_allows) */
     s3_body_t body;
     /* handler: work runs on a worker, then the reply is sent; a streamed
      * upload starts on the loop instead and drives its own workers. A row
@@ -130,6 +164,9 @@ struct s3_req {
     size_t nqry;
     /* small request body */
     lh_buf_t body;
+    /* the canned ACL and owner a write stores with its object (lh__s3_write_acl) */
+    int acl;             /* s3_acl_t */
+    char acl_owner[129]; /* the object's owner when not the bucket's, else "" */
     /* streamed body */
     s3_put_t put;
     int body_done;
@@ -176,8 +213,16 @@ const char *lh__s3_authenticate(s3_req_t *r, lh_http_req_t *h, lh_err_t *err);
  * Returns 0, or prepares the S3 error and returns -1. */
 int lh__s3_authorize(s3_req_t *r, const char *bucket, const char *action, const char *key,
                      size_t key_len, lh_store_bucket_t *info_out);
-/* 1 when the caller may do action on the bucket described by info. */
+/* The role ceiling: 0 when the caller's role forbids the operation whatever
+ * grants it (a reader and an operation that writes), else 1. Loop or worker. */
+int lh__s3_role_allows(const s3_req_t *r);
+/* 1 when the caller may do action on the bucket described by info: the
+ * ceiling, then admin, owner, policy (Deny wins), lake grants, public-read. */
 int lh__s3_access(const s3_req_t *r, const lh_store_bucket_t *info, const char *action,
+                  const char *key, size_t key_len);
+/* What the bucket's owner, policy and canned ACL say: 1 allowed, 0 nothing
+ * granted (an object's own ACL may still grant), -1 denied by the policy. */
+int lh__s3_decide(const s3_req_t *r, const lh_store_bucket_t *info, const char *action,
                   const char *key, size_t key_len);
 
 /* s3_work.c: runs work on a worker, then done (NULL: send the reply) on the
@@ -215,7 +260,42 @@ void lh__s3_delete_bucket_lifecycle(s3_req_t *r);
 void lh__s3_get_bucket_policy(s3_req_t *r);
 void lh__s3_put_bucket_policy(s3_req_t *r);
 void lh__s3_delete_bucket_policy(s3_req_t *r);
+/* s3_acl.c: ACLs, ownership controls, public access block */
+void lh__s3_get_bucket_acl(s3_req_t *r);
 void lh__s3_put_bucket_acl(s3_req_t *r);
+void lh__s3_get_object_acl(s3_req_t *r);
+void lh__s3_put_object_acl(s3_req_t *r);
+void lh__s3_get_ownership(s3_req_t *r);
+void lh__s3_put_ownership(s3_req_t *r);
+void lh__s3_delete_ownership(s3_req_t *r);
+void lh__s3_get_public_block(s3_req_t *r);
+void lh__s3_put_public_block(s3_req_t *r);
+void lh__s3_delete_public_block(s3_req_t *r);
+/* The canned ACL of x-amz-acl (S3_ACL_NONE when absent), -1 when unknown, -2
+ * when known but not supported here (aws-exec-read, log-delivery-write). */
+int lh__s3_acl_parse(const char *name);
+const char *lh__s3_acl_name(int acl); /* "private" for S3_ACL_NONE */
+int lh__s3_acl_public(int acl);       /* grants to AllUsers or AuthenticatedUsers */
+/* The S3_OWNERSHIP_* of an ObjectOwnership value, or -1. */
+int lh__s3_ownership_parse(const char *v);
+/* x-amz-grant-* headers: the first one present (static), or NULL. */
+const char *lh__s3_grant_header(const s3_req_t *r);
+/* The canned ACL a write of an object asks for (x-amz-acl; x-amz-grant-*
+ * refused) checked against the bucket's ownership controls and public access
+ * block; sets r->acl and r->acl_owner for lh__s3_attrs_from_headers. No I/O
+ * (a loop thread may call it). 0, or -1 with the error prepared. */
+int lh__s3_write_acl(s3_req_t *r, const lh_store_bucket_t *info);
+/* Like lh__s3_authorize on the request's bucket, but when the bucket grants
+ * nothing (and denies nothing) returns 1: the object's own ACL decides once
+ * it has been read (lh__s3_object_grants). 0 granted, 1 pending, -1 with the
+ * error prepared. info_out is filled on 0 and 1 (caller clears). */
+int lh__s3_authorize_or_acl(s3_req_t *r, const char *action, lh_store_bucket_t *info_out);
+/* 1 when the ACL kept in an object's attrs grants action to the caller
+ * under the bucket's ownership controls and public access block. */
+int lh__s3_object_grants(const s3_req_t *r, const lh_store_bucket_t *info, const char *action,
+                         const char *attrs);
+/* s3_attrs_get.c */
+void lh__s3_get_object_attributes(s3_req_t *r);
 /* s3_object.c */
 void lh__s3_get_object(s3_req_t *r);
 void lh__s3_head_object(s3_req_t *r);
@@ -223,7 +303,6 @@ void lh__s3_get_start(s3_req_t *r); /* loop: from the read cache, else .work on 
 void lh__s3_delete_object(s3_req_t *r);
 void lh__s3_delete_objects(s3_req_t *r);
 void lh__s3_copy_object(s3_req_t *r);
-void lh__s3_get_acl(s3_req_t *r); /* GetObjectAcl and GetBucketAcl */
 /* s3_list.c */
 void lh__s3_list_buckets(s3_req_t *r);
 void lh__s3_list_objects(s3_req_t *r);
@@ -242,8 +321,14 @@ void lh__s3_put_object_start(s3_req_t *r);
 void lh__s3_upload_part_start(s3_req_t *r);
 void lh__s3_put_body(s3_req_t *r, const char *data, size_t len);
 void lh__s3_put_end(s3_req_t *r);
-/* Builds the attrs JSON stored with an object from the request headers. */
+/* Builds the attrs JSON stored with an object from the request headers (and
+ * r->acl, r->acl_owner). */
 char *lh__s3_attrs_from_headers(const s3_req_t *r, const char *checksums_json);
+/* The part sizes of a multipart object, recorded in its attrs ("parts":
+ * runs of [size, count]) at completion: *sizes (malloc'd, caller frees) and
+ * *n, or *sizes NULL and *n 0 when the object has none (a single-part
+ * object, or one completed before parts were recorded). 0 or LH_ENOMEM. */
+int lh__s3_attrs_parts(const char *attrs, int64_t **sizes, int *n);
 /* Adds the stored attributes as response headers (content type, user meta...). */
 void lh__s3_attrs_to_headers(s3_req_t *r, const char *attrs, int with_checksums);
 /* Copies src's body into w (worker thread), hashing MD5 into md5_out[16]. */

@@ -263,6 +263,8 @@ done:
     lh_store_bucket_clear(&info);
 }
 
+/* ListBuckets: an admin sees every bucket, anyone else only their own (a
+ * bucket shared by policy, ACL or the lake grants is reached by name). */
 typedef struct {
     lh_buf_t *b;
     const s3_req_t *r;
@@ -272,9 +274,7 @@ typedef struct {
 static int on_bucket(const lh_store_bucket_t *bi, void *arg)
 {
     buckets_ctx_t *c = arg;
-    if (!c->all && strcmp(bi->owner, c->r->user.access_key) &&
-        !lh__s3_access(c->r, bi, "s3:ListBucket", NULL, 0))
-        return 0;
+    if (!c->all && strcmp(bi->owner, c->r->user.access_key)) return 0;
     char ts[40];
     lh_time_iso8601_format(bi->created_ns, 3, ts, sizeof ts);
     lh_buf_puts(c->b, "<Bucket>");
@@ -339,15 +339,21 @@ void lh__s3_list_multipart_uploads(s3_req_t *r)
         lh_store_bucket_clear(&info);
         return;
     }
-    const char *prefix = lh__s3_query(r, "prefix");
+    const char *prefix = lh__s3_query(r, "prefix"), *enc = lh__s3_query(r, "encoding-type");
     const char *km = lh__s3_query(r, "key-marker"), *um = lh__s3_query(r, "upload-id-marker");
     uploads_ctx_t c = {.b = &r->resp_body, .owner = info.owner};
-    c.url = lh__s3_query(r, "encoding-type") != NULL;
+    if (enc && strcmp(enc, "url")) {
+        lh_store_bucket_clear(&info);
+        lh__s3_error(r, "InvalidArgument", "Invalid Encoding Method specified in Request");
+        return;
+    }
+    c.url = enc != NULL;
     lh__s3_xml_begin(c.b, "ListMultipartUploadsResult");
     lh__s3_xml_elem(c.b, "Bucket", r->bucket);
-    lh__s3_xml_elem(c.b, "KeyMarker", km ? km : "");
+    put_enc(c.b, "KeyMarker", km ? km : "", km ? strlen(km) : 0, c.url);
     lh__s3_xml_elem(c.b, "UploadIdMarker", um ? um : "");
-    lh__s3_xml_elem(c.b, "Prefix", prefix ? prefix : "");
+    put_enc(c.b, "Prefix", prefix ? prefix : "", prefix ? strlen(prefix) : 0, c.url);
+    if (c.url) lh_buf_puts(c.b, "<EncodingType>url</EncodingType>");
     lh_buf_printf(c.b, "<MaxUploads>%d</MaxUploads>", max);
     size_t at = c.b->len;
     int rc = lh_store_mpu_list(r->s3->st, r->bucket, prefix, prefix ? strlen(prefix) : 0, km, um,
@@ -361,7 +367,7 @@ void lh__s3_list_multipart_uploads(s3_req_t *r)
     lh_buf_init(&tail, 1 << 20);
     lh_buf_printf(&tail, "<IsTruncated>%s</IsTruncated>", truncated ? "true" : "false");
     if (truncated) {
-        lh__s3_xml_elem(&tail, "NextKeyMarker", c.last_key);
+        put_enc(&tail, "NextKeyMarker", c.last_key, strlen(c.last_key), c.url);
         lh__s3_xml_elem(&tail, "NextUploadIdMarker", c.last_id);
     }
     splice_reply(r, at, &tail, NULL, "</ListMultipartUploadsResult>");

@@ -1,8 +1,9 @@
 /* Multipart uploads: CreateMultipartUpload (with a checksum algorithm and
- * type), UploadPartCopy (with a source range), CompleteMultipartUpload (parts
+ * type, a canned ACL), UploadPartCopy (with a source range), CompleteMultipartUpload (parts
  * validated in order, 5 MiB minimum except the last, ETag md5-of-part-md5s-N,
- * COMPOSITE and FULL_OBJECT checksums, conditional writes) and Abort. UploadPart
- * itself streams through s3_put.c. */
+ * COMPOSITE and FULL_OBJECT checksums, conditional writes; the part sizes
+ * kept with the object; a retry with the same parts after success answers
+ * the same) and Abort. UploadPart itself streams through s3_put.c. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +21,12 @@
 void lh__s3_create_multipart_upload(s3_req_t *r)
 {
     lh_err_t err = {0};
+    lh_store_bucket_t info = {0};
     char uid[64];
-    if (lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL)) return;
+    if (lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, &info)) return;
+    int bad_acl = lh__s3_write_acl(r, &info); /* kept in the upload's attrs */
+    lh_store_bucket_clear(&info);
+    if (bad_acl) return;
     const char *ca = lh__s3_hdr(r, "x-amz-checksum-algorithm");
     const char *ct = lh__s3_hdr(r, "x-amz-checksum-type");
     int algo = ca ? lh_cksum_algo_parse(ca, strlen(ca)) : 0;
@@ -70,13 +75,23 @@ void lh__s3_create_multipart_upload(s3_req_t *r)
     r->status = 200;
 }
 
+/* Finds the upload for this key into u: 0, or the engine's error in err
+ * (LH_ENOENT "no such upload" also for another key's upload). */
+static int find_upload(s3_req_t *r, lh_store_mpu_t *u, lh_err_t *err)
+{
+    int rc = lh_store_mpu_get(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), u, err);
+    if (!rc && (u->key_len != r->key_len || memcmp(u->key, r->key, r->key_len))) {
+        lh_store_mpu_clear(u);
+        rc = lh_err_set(err, LH_ENOENT, "no such upload");
+    }
+    return rc;
+}
+
 /* Checks the upload exists for this key; fills u. 0 or -1 (error prepared). */
 static int get_upload(s3_req_t *r, lh_store_mpu_t *u)
 {
     lh_err_t err = {0};
-    int rc = lh_store_mpu_get(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), u, &err);
-    if (!rc && (u->key_len != r->key_len || memcmp(u->key, r->key, r->key_len)))
-        rc = lh_err_set(&err, LH_ENOENT, "no such upload");
+    int rc = find_upload(r, u, &err);
     if (rc) {
         lh__s3_error_from(r, rc, &err);
         return -1;
@@ -111,12 +126,19 @@ void lh__s3_upload_part_copy(s3_req_t *r)
     if (range) {
         long long a, b;
         char extra;
-        if (sscanf(range, "bytes=%lld-%lld%c", &a, &b, &extra) != 2 || a < 0 || b < a ||
-            b >= sm.size) {
+        if (sscanf(range, "bytes=%lld-%lld%c", &a, &b, &extra) != 2 || a < 0 || b < a) {
             lh__s3_error(
                 r, "InvalidArgument",
                 "The x-amz-copy-source-range value must be of the form bytes=first-last where "
                 "first and last are the zero-based offsets of the first and last bytes to copy");
+            goto done;
+        }
+        if (b >= sm.size) {
+            char msg[96];
+            snprintf(msg, sizeof msg,
+                     "The requested range is not satisfiable: bytes=%lld-%lld/%lld", a, b,
+                     (long long)sm.size);
+            lh__s3_error(r, "InvalidRange", msg);
             goto done;
         }
         off = a;
@@ -293,10 +315,13 @@ typedef struct {
     char ck[96]; /* final checksum, "" when none */
     lh_store_meta_t m;
     lh_arena_t *a;
+    char digest[65]; /* of the part list asked for (number, ETag): a retry must match it */
+    json_t *record;  /* what a retry is answered from (owns algo_name, type then) */
 } complete_t;
 
 static void complete_free(complete_t *c)
 {
+    json_decref(c->record);
     json_decref(c->mc);
     json_decref(c->attrs);
     free(c->sel);
@@ -367,6 +392,85 @@ static int complete_checksum(s3_req_t *r, complete_t *c)
     return 0;
 }
 
+/* The part layout the object keeps in its attrs for GetObject partNumber
+ * and GetObjectAttributes: runs of [size, count], and each part's checksum
+ * when the upload had an algorithm. */
+static void complete_layout(complete_t *c)
+{
+    json_t *runs = json_array(), *cks = c->ck[0] ? json_array() : NULL;
+    for (int i = 0; i < c->nsel; i++) {
+        json_t *last = json_array_get(runs, json_array_size(runs) - 1);
+        if (last && json_integer_value(json_array_get(last, 0)) == c->sel[i]->size)
+            json_array_set_new(last, 1,
+                               json_integer(json_integer_value(json_array_get(last, 1)) + 1));
+        else
+            json_array_append_new(runs, json_pack("[I,i]", (json_int_t)c->sel[i]->size, 1));
+        json_t *pa = cks && c->sel[i]->attrs ? json_loads(c->sel[i]->attrs, 0, NULL) : NULL;
+        const char *v = json_string_value(json_object_get(pa, "value"));
+        if (cks) json_array_append_new(cks, json_string(v ? v : ""));
+        json_decref(pa);
+    }
+    json_object_set_new(c->attrs, "parts", runs);
+    if (cks) json_object_set_new(c->attrs, "part_checksums", cks);
+}
+
+/* The SHA-256 (hex) of the part list of the request body: "number:etag\n"
+ * per part, ETags without quotes. */
+static void parts_digest(const lh_xml_node_t *root, char *hex)
+{
+    lh_cksum_t d;
+    unsigned char raw[32];
+    lh_cksum_init(&d, LH_CK_SHA256);
+    for (const lh_xml_node_t *p = lh_xml_child(root, "Part"); p; p = lh_xml_next(p, "Part")) {
+        const lh_xml_node_t *num = lh_xml_child(p, "PartNumber"), *et = lh_xml_child(p, "ETag");
+        char etag[80], line[128];
+        strip_quotes(et ? et->text : "", etag, sizeof etag);
+        int n = snprintf(line, sizeof line, "%s:%s\n", num ? num->text : "", etag);
+        lh_cksum_update(&d, line, n > 0 && n < (int)sizeof line ? (size_t)n : 0);
+    }
+    lh_cksum_final(&d, raw);
+    lh_hex(raw, 32, hex);
+}
+
+/* The record kept with the completed upload: the part list's digest and
+ * the answer's checksum. malloc'd JSON. */
+static char *complete_record(const complete_t *c)
+{
+    json_t *o = json_pack("{s:s}", "parts", c->digest);
+    if (o && c->ck[0])
+        json_object_update_new(o, json_pack("{s:s,s:s,s:s}", "ck", c->ck, "algo", c->algo_name,
+                                            "type", c->type ? c->type : ""));
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
+/* A retried CompleteMultipartUpload of an upload completed before with the
+ * same part list gets the same answer. 0 with c ready for complete_reply,
+ * or -1 (not such a retry: the caller answers NoSuchUpload). */
+static int complete_retry(s3_req_t *r, complete_t *c)
+{
+    lh_err_t err = {0};
+    lh_store_mpu_done_t d = {0};
+    if (lh_store_mpu_done_get(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &d, &err))
+        return -1;
+    c->record = json_loads(d.record, 0, NULL);
+    const char *parts = json_string_value(json_object_get(c->record, "parts"));
+    const char *ck = json_string_value(json_object_get(c->record, "ck"));
+    int same = d.key_len == r->key_len && !memcmp(d.key, r->key, r->key_len) && parts &&
+               !strcmp(parts, c->digest);
+    if (same) {
+        snprintf(c->m.etag, sizeof c->m.etag, "%s", d.etag);
+        snprintf(c->m.version_id, sizeof c->m.version_id, "%s", d.version_id);
+        lh__s3_version_header(r, d.version_id);
+        snprintf(c->ck, sizeof c->ck, "%s", ck ? ck : "");
+        c->algo_name = json_string_value(json_object_get(c->record, "algo"));
+        c->type = json_string_value(json_object_get(c->record, "type"));
+    }
+    lh_store_mpu_done_clear(&d);
+    return same ? 0 : -1;
+}
+
 /* Publishes the object under the request's conditions. 0 or -1. */
 static int complete_publish(s3_req_t *r, complete_t *c)
 {
@@ -379,13 +483,20 @@ static int complete_publish(s3_req_t *r, complete_t *c)
         strip_quotes(im, imbuf, sizeof imbuf);
         cond.if_match = imbuf;
     }
+    complete_layout(c);
     c->m.attrs = json_dumps(c->attrs, JSON_COMPACT);
-    int rc = lh_store_mpu_complete(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), c->numbers,
-                                   c->nsel, &c->m, &cond, &err);
+    char *record = complete_record(c);
+    int rc = c->m.attrs && record ? 0 : lh_err_set(&err, LH_ENOMEM, "out of memory");
+    if (!rc)
+        rc = lh_store_mpu_complete(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), c->numbers,
+                                   c->nsel, &c->m, &cond, record, &err);
+    free(record);
     free(c->m.attrs);
     c->m.attrs = NULL;
     if (rc == LH_EPRECOND && cond.if_match && lh__s3_key_absent(r))
         rc = lh_err_set(&err, LH_ENOENT, "no such key");
+    if (rc == LH_ENOENT && strstr(err.msg, "upload") && complete_retry(r, c) == 0)
+        return 0; /* a concurrent completion with the same parts won */
     if (rc) {
         lh__s3_error_from(r, rc, &err);
         return -1;
@@ -422,12 +533,20 @@ void lh__s3_complete_multipart_upload(s3_req_t *r)
     lh_err_t err = {0};
     lh_xml_node_t *root = NULL;
     c.a = lh_arena_new(16384);
-    if (!c.a || lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL) ||
-        get_upload(r, &c.u))
-        goto done;
+    if (!c.a || lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL)) goto done;
     if (lh_xml_parse(c.a, r->body.ptr ? r->body.ptr : "", r->body.len, &root, &err) != 0 || !root ||
         strcmp(root->name, "CompleteMultipartUpload")) {
         lh__s3_error(r, "MalformedXML", NULL);
+        goto done;
+    }
+    parts_digest(root, c.digest);
+    int rc = find_upload(r, &c.u, &err);
+    if (rc == LH_ENOENT && strstr(err.msg, "upload") && complete_retry(r, &c) == 0) {
+        complete_reply(r, &c); /* a retry of a completion that succeeded */
+        goto done;
+    }
+    if (rc) {
+        lh__s3_error_from(r, rc, &err);
         goto done;
     }
     if (complete_parts(r, &c, root)) goto done;

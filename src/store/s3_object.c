@@ -1,7 +1,8 @@
-/* Object operations: GetObject and HeadObject (ranges, conditional headers,
- * response header overrides, checksum mode), DeleteObject, DeleteObjects
- * (batch XML), CopyObject (metadata directive, copy-source conditions),
- * GetObjectAcl. Each runs its store work on a worker thread. */
+/* Object operations: GetObject and HeadObject (ranges, partNumber,
+ * conditional headers, response header overrides, checksum mode; an object's
+ * own ACL may grant the read), DeleteObject, DeleteObjects (batch XML),
+ * CopyObject (metadata directive, copy-source conditions, x-amz-acl). Each
+ * runs its store work on a worker thread. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,37 @@ static void read_small_body(s3_req_t *r)
     r->resp_fd = -1;
 }
 
+/* The bytes of part partNumber: of a multipart object the part's (its
+ * sizes are in the attrs, *parts gets their count), of any other object all
+ * of it as part 1 (*parts 0). 0, or -1 with the error prepared. */
+static int part_range(s3_req_t *r, const lh_store_meta_t *m, int64_t *off, int64_t *len, int *parts)
+{
+    int64_t *sizes = NULL;
+    int n = lh__s3_part_number(r), np = 0;
+    if (n < 0) return -1;
+    if (lh__s3_hdr(r, "range")) {
+        lh__s3_error(r, "InvalidRequest",
+                     "Cannot specify both Range header and partNumber query parameter");
+        return -1;
+    }
+    if (lh__s3_attrs_parts(m->attrs, &sizes, &np)) {
+        lh__s3_error(r, "InternalError", NULL);
+        return -1;
+    }
+    if (n > (np ? np : 1)) {
+        free(sizes);
+        lh__s3_error(r, "InvalidPartNumber", NULL);
+        return -1;
+    }
+    *off = 0;
+    *len = np ? sizes[n - 1] : m->size;
+    for (int i = 0; i + 1 < n; i++)
+        *off += sizes[i];
+    *parts = np;
+    free(sizes);
+    return 0;
+}
+
 /* GetObject rather than HeadObject (the body is wanted). */
 static int is_get(const s3_req_t *r)
 {
@@ -157,7 +189,14 @@ static void get_answer(s3_req_t *r, const lh_store_meta_t *m, int fd)
     }
     int64_t off = 0, len = m->size;
     const char *range = lh__s3_hdr(r, "range");
-    int rr = range ? parse_range(range, m->size, &off, &len) : 0;
+    int rr = range ? parse_range(range, m->size, &off, &len) : 0, parts = 0;
+    if (lh__s3_has_query(r, "partNumber")) {
+        if (part_range(r, m, &off, &len, &parts)) {
+            if (fd >= 0) close(fd);
+            return;
+        }
+        rr = m->size > 0;
+    }
     if (rr < 0) {
         if (fd >= 0) close(fd);
         lh__s3_error(r, "InvalidRange", NULL);
@@ -178,6 +217,10 @@ static void get_answer(s3_req_t *r, const lh_store_meta_t *m, int fd)
         snprintf(cr, sizeof cr, "bytes %lld-%lld/%lld", (long long)off, (long long)(off + len - 1),
                  (long long)m->size);
         lh__s3_set_hdr(r, "Content-Range", cr);
+        if (parts) {
+            snprintf(cr, sizeof cr, "%d", parts);
+            lh__s3_set_hdr(r, "x-amz-mp-parts-count", cr);
+        }
         r->status = 206;
     } else {
         r->status = 200;
@@ -223,24 +266,23 @@ static void get_work(s3_req_t *r)
     lh_store_meta_t m = {0};
     const char *vid;
     int fd = -1, rc;
-    int has_vid = lh__s3_version_param(r, &vid);
-    if (has_vid < 0) return;
-    if (lh__s3_authorize(r, r->bucket, vid ? "s3:GetObjectVersion" : "s3:GetObject", r->key,
-                         r->key_len, &info))
-        return;
+    if (lh__s3_version_param(r, &vid) < 0) return;
+    const char *action = vid ? "s3:GetObjectVersion" : "s3:GetObject";
+    int pending = lh__s3_authorize_or_acl(r, action, &info); /* s3_acl.c */
+    if (pending < 0) return;
     int versioned = info.versioning != LH_VERSIONING_OFF;
-    lh_store_bucket_clear(&info);
     lh_buf_reset(&r->resp_body);
     if (vid)
         rc = lh_store_version_get(r->s3->st, r->bucket, r->key, r->key_len, vid, &m, &fd, &err);
     else
         rc = lh_store_get_mem(r->s3->st, r->bucket, r->key, r->key_len, &m, &fd, &r->resp_body,
                               &err);
-    if (rc) {
+    if (pending && (rc || m.delete_marker || !lh__s3_object_grants(r, &info, action, m.attrs))) {
+        if (fd >= 0) close(fd);
+        lh__s3_error(r, "AccessDenied", NULL);
+    } else if (rc) {
         no_such_key(r, versioned && !vid, rc, &err);
-        return;
-    }
-    if (m.delete_marker) { /* a version id naming a delete marker */
+    } else if (m.delete_marker) { /* a version id naming a delete marker */
         lh__s3_error(r, "MethodNotAllowed", NULL);
         marker_headers(r, &m);
     } else {
@@ -248,6 +290,7 @@ static void get_work(s3_req_t *r)
         if (!r->failed && (versioned || vid)) lh__s3_version_header(r, m.version_id);
     }
     lh_store_meta_clear(&m);
+    lh_store_bucket_clear(&info);
 }
 
 /* GET/HEAD answered on the loop thread from the store's read cache, with no
@@ -261,11 +304,18 @@ static int get_cached(s3_req_t *r)
     if (lh__s3_has_query(r, "versionId") ||
         lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0)
         return 0;
-    int ok = lh__s3_access(r, &info, "s3:GetObject", r->key, r->key_len);
+    int d = lh__s3_decide(r, &info, "s3:GetObject", r->key, r->key_len);
+    if (d < 0 ||
+        lh_store_cached_get(r->s3->st, r->bucket, r->key, r->key_len, &m, &r->resp_body) != 0) {
+        lh_store_bucket_clear(&info);
+        lh_buf_reset(&r->resp_body);
+        return 0;
+    }
+    int ok = d > 0 || lh__s3_object_grants(r, &info, "s3:GetObject", m.attrs); /* its own ACL */
     int versioned = info.versioning != LH_VERSIONING_OFF;
     lh_store_bucket_clear(&info);
-    if (!ok ||
-        lh_store_cached_get(r->s3->st, r->bucket, r->key, r->key_len, &m, &r->resp_body) != 0) {
+    if (!ok) {
+        lh_store_meta_clear(&m);
         lh_buf_reset(&r->resp_body);
         return 0;
     }
@@ -288,11 +338,28 @@ void lh__s3_head_object(s3_req_t *r)
     get_work(r);
 }
 
-/* The rows' start (loop thread): from the read cache when it can, else the
- * row's work on a worker. */
+/* 1 when an anonymous request asks for response-* overrides, with the error
+ * prepared: as on AWS, only a signed request (header or presigned URL) may
+ * rewrite the response headers, else anyone could have a public object
+ * served as text/html from the store's origin. */
+static int anonymous_overrides(s3_req_t *r)
+{
+    if (!r->anonymous) return 0;
+    for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
+        if (!lh__s3_has_query(r, overrides[i][0])) continue;
+        lh__s3_error(r, "InvalidRequest",
+                     "Request specific response headers cannot be used for anonymous GET "
+                     "requests.");
+        return 1;
+    }
+    return 0;
+}
+
+/* The rows' start (loop thread): refused overrides, else from the read cache
+ * when it can, else the row's work on a worker (both paths start here). */
 void lh__s3_get_start(s3_req_t *r)
 {
-    if (get_cached(r))
+    if (anonymous_overrides(r) || get_cached(r))
         lh__s3_send(r);
     else
         lh__s3_submit(r, r->op->work, NULL);
@@ -311,43 +378,6 @@ void lh__s3_delete_object(s3_req_t *r)
     if (rc) return;
     lh__s3_version_header(r, d.version_id_out);
     if (d.delete_marker) lh__s3_set_hdr(r, "x-amz-delete-marker", "true");
-}
-
-void lh__s3_get_acl(s3_req_t *r)
-{
-    lh_store_bucket_t info = {0};
-    lh_err_t err = {0};
-    lh_store_meta_t m = {0};
-    if (lh__s3_authorize(r, r->bucket, r->key ? "s3:GetObject" : NULL, r->key, r->key_len, &info))
-        return;
-    if (r->key) {
-        int rc = lh_store_head(r->s3->st, r->bucket, r->key, r->key_len, &m, &err);
-        if (rc) {
-            lh_store_bucket_clear(&info);
-            lh__s3_error_from(r, rc, &err);
-            return;
-        }
-        lh_store_meta_clear(&m);
-    }
-    lh_buf_t *b = &r->resp_body;
-    lh__s3_xml_begin(b, "AccessControlPolicy");
-    lh_buf_puts(b, "<Owner>");
-    lh__s3_xml_elem(b, "ID", info.owner);
-    lh__s3_xml_elem(b, "DisplayName", info.owner);
-    lh_buf_puts(
-        b, "</Owner><AccessControlList><Grant><Grantee "
-           "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">");
-    lh__s3_xml_elem(b, "ID", info.owner);
-    lh__s3_xml_elem(b, "DisplayName", info.owner);
-    lh_buf_puts(b, "</Grantee><Permission>FULL_CONTROL</Permission></Grant>");
-    if (info.public_read)
-        lh_buf_puts(b, "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-                       "xsi:type=\"Group\"><URI>http://acs.amazonaws.com/groups/global/AllUsers</"
-                       "URI></Grantee><Permission>READ</Permission></Grant>");
-    lh_buf_puts(b, "</AccessControlList></AccessControlPolicy>");
-    lh__s3_set_hdr(r, "Content-Type", "application/xml");
-    lh_store_bucket_clear(&info);
-    r->status = 200;
 }
 
 /* ---- DeleteObjects ---- */
@@ -454,11 +484,10 @@ void lh__s3_delete_objects(s3_req_t *r)
 
 /* Splits x-amz-copy-source ("/b/k" or "b/k", %-encoded, optional
  * ?versionId=) into bucket, key (malloc'd) and version id (vid, "" when
- * none). 0, or -1 (malformed; *bad_version when only the version id is). */
+ * none). 0, -1 (malformed), -2 (not UTF-8) or -3 (a malformed version id). */
 static int copy_source(const char *src, char *bucket, size_t cap, char **key, size_t *key_len,
-                       char *vid, int *bad_version)
+                       char *vid)
 {
-    *bad_version = 0;
     vid[0] = 0;
     if (!src) return -1;
     lh_arena_t *a = lh_arena_new(1024);
@@ -466,6 +495,10 @@ static int copy_source(const char *src, char *bucket, size_t cap, char **key, si
     if (*src == '/') src++;
     size_t n = strcspn(src, "?");
     char *dec = lh_http_pct_decode(a, (lh_str_t){src, n});
+    if (dec && !lh_utf8_valid(dec, strlen(dec))) {
+        lh_arena_free(a);
+        return -2;
+    }
     char *slash = dec ? strchr(dec, '/') : NULL;
     if (!slash || (size_t)(slash - dec) >= cap || !slash[1] ||
         strlen(slash + 1) > LH_STORE_KEY_MAX) {
@@ -477,8 +510,7 @@ static int copy_source(const char *src, char *bucket, size_t cap, char **key, si
         if (strncmp(q, "versionId=", 10) || strlen(q + 10) >= LH_STORE_VERSION_ID_SIZE ||
             !lh_store_version_id_valid(q + 10)) {
             lh_arena_free(a);
-            *bad_version = 1;
-            return -1;
+            return -3;
         }
         snprintf(vid, LH_STORE_VERSION_ID_SIZE, "%s", q + 10);
     }
@@ -502,8 +534,13 @@ static char *copy_attrs(s3_req_t *r, const char *src_attrs, int replace, int alg
     if (replace) return lh__s3_attrs_from_headers(r, ck[0] ? ck : NULL);
     json_t *o = src_attrs ? json_loads(src_attrs, 0, NULL) : json_object();
     if (!o) o = json_object();
-    json_object_del(o, "checksums");
+    static const char *const not_copied[] = {"checksums", "parts", "acl", "owner"};
+    for (size_t i = 0; i < sizeof not_copied / sizeof not_copied[0]; i++)
+        json_object_del(o, not_copied[i]);
     if (ck[0]) json_object_set_new(o, "checksums", json_loads(ck, 0, NULL));
+    if (r->acl > S3_ACL_PRIVATE)
+        json_object_set_new(o, "acl", json_string(lh__s3_acl_name(r->acl)));
+    if (r->acl_owner[0]) json_object_set_new(o, "owner", json_string(r->acl_owner));
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s;
@@ -519,49 +556,80 @@ static int source_algo(const char *attrs)
     return algo;
 }
 
-/* Opens the source version (the current one when vid is ""). 0, or -1 with
- * the error prepared. */
-static int open_source(s3_req_t *r, const char *sbucket, const char *skey, size_t sklen,
-                       const char *vid, lh_store_meta_t *sm, int *fd)
+/* Authorizes reading the copy source: 0 granted by its bucket, 1 pending
+ * on the source object's own ACL, -1 with the error prepared. */
+static int source_authorize(s3_req_t *r, const char *bucket, const char *key, size_t klen,
+                            const char *action, lh_store_bucket_t *info)
 {
     lh_err_t err = {0};
+    int rc = lh_store_bucket_get(r->s3->st, bucket, info);
+    if (rc) {
+        if (rc == LH_ENOENT && r->anonymous)
+            lh__s3_error(r, "AccessDenied", NULL);
+        else
+            lh__s3_error_from(r, rc, (lh_err_set(&err, rc, "no such bucket"), &err));
+        return -1;
+    }
+    int d = lh__s3_decide(r, info, action, key, klen);
+    if (d < 0) {
+        lh_store_bucket_clear(info);
+        lh__s3_error(r, "AccessDenied", NULL);
+    }
+    return d < 0 ? -1 : d == 0;
+}
+
+/* Opens the source version (the current one when vid is ""), checking the
+ * object's own ACL when the bucket left it pending. 0, or -1 with the error
+ * prepared (*fd -1, *sm cleared). */
+static int open_source(s3_req_t *r, const char *sbucket, const char *skey, size_t sklen,
+                       const char *vid, const lh_store_bucket_t *sinfo, int pending,
+                       lh_store_meta_t *sm, int *fd)
+{
+    lh_err_t err = {0};
+    const char *action = vid[0] ? "s3:GetObjectVersion" : "s3:GetObject";
     int rc = vid[0] ? lh_store_version_get(r->s3->st, sbucket, skey, sklen, vid, sm, fd, &err)
                     : lh_store_get(r->s3->st, sbucket, skey, sklen, sm, fd, &err);
-    if (rc) {
-        lh__s3_error_from(r, rc, &err);
-        return -1;
-    }
-    if (sm->delete_marker) {
-        lh_store_meta_clear(sm);
+    if (pending && (rc || sm->delete_marker || !lh__s3_object_grants(r, sinfo, action, sm->attrs)))
+        lh__s3_error(r, "AccessDenied", NULL), rc = -1;
+    else if (rc)
+        lh__s3_error_from(r, rc, &err), rc = -1;
+    else if (sm->delete_marker)
         lh__s3_error(r, "InvalidRequest",
                      "The source of a copy request may not specifically refer to a delete marker "
-                     "by version id.");
-        return -1;
+                     "by version id."),
+            rc = -1;
+    if (rc) {
+        if (*fd >= 0) close(*fd);
+        *fd = -1;
+        lh_store_meta_clear(sm);
     }
-    return 0;
+    return rc ? -1 : 0;
 }
 
 int lh__s3_open_copy_source(s3_req_t *r, lh_store_meta_t *sm, int *fd, int *same)
 {
-    lh_store_bucket_t sinfo = {0};
+    static const char *const bad_source[] = {
+        "", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+        "Copy Source is not valid UTF-8", "Invalid version id specified"};
+    lh_store_bucket_t sinfo = {0}, dinfo = {0};
     char sbucket[64], vid[LH_STORE_VERSION_ID_SIZE];
     char *skey = NULL;
     size_t sklen = 0;
-    int rc = -1, bad_version;
+    int rc = -1;
     *fd = -1;
-    if (copy_source(lh__s3_hdr(r, "x-amz-copy-source"), sbucket, sizeof sbucket, &skey, &sklen, vid,
-                    &bad_version)) {
-        lh__s3_error(r, "InvalidArgument",
-                     bad_version ? "Invalid version id specified"
-                                 : "Copy Source must mention the source bucket and key: "
-                                   "sourcebucket/sourcekey");
+    int crc = copy_source(lh__s3_hdr(r, "x-amz-copy-source"), sbucket, sizeof sbucket, &skey,
+                          &sklen, vid);
+    if (crc) {
+        lh__s3_error(r, "InvalidArgument", bad_source[-crc]);
         return -1;
     }
-    if (lh__s3_authorize(r, sbucket, vid[0] ? "s3:GetObjectVersion" : "s3:GetObject", skey, sklen,
-                         &sinfo) ||
-        lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, NULL) ||
-        open_source(r, sbucket, skey, sklen, vid, sm, fd))
+    int pending = source_authorize(r, sbucket, skey, sklen,
+                                   vid[0] ? "s3:GetObjectVersion" : "s3:GetObject", &sinfo);
+    if (pending < 0 || lh__s3_authorize(r, r->bucket, "s3:PutObject", r->key, r->key_len, &dinfo))
         goto done;
+    /* CopyObject takes an ACL for its new object; UploadPartCopy makes a part */
+    int bad = !lh__s3_has_query(r, "uploadId") && lh__s3_write_acl(r, &dinfo);
+    if (bad || open_source(r, sbucket, skey, sklen, vid, &sinfo, pending, sm, fd)) goto done;
     if (conditions(r, "x-amz-copy-source-if-", sm, 0)) {
         lh__s3_error(r, "PreconditionFailed", NULL);
         close(*fd);
@@ -575,6 +643,7 @@ int lh__s3_open_copy_source(s3_req_t *r, lh_store_meta_t *sm, int *fd, int *same
         lh__s3_set_hdr(r, "x-amz-copy-source-version-id", sm->version_id);
     rc = 0;
 done:
+    lh_store_bucket_clear(&dinfo);
     lh_store_bucket_clear(&sinfo);
     free(skey);
     return rc;

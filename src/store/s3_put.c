@@ -16,6 +16,7 @@
 #include "store/s3_int.h"
 
 #define SMALL_PUT ((int64_t)64 << 10)
+#define MAX_PUT ((int64_t)5 << 30) /* S3's largest single PUT, and largest part */
 
 static int is_hex64(const char *s)
 {
@@ -63,6 +64,12 @@ static int put_setup(s3_req_t *r)
         lh__s3_error(r, "InvalidArgument", "invalid x-amz-decoded-content-length");
         return -1;
     }
+    /* refused from the headers, before a byte of the body is read; a body of
+     * unknown length is stopped at the limit by consume() */
+    if (p->decoded_expect > MAX_PUT || (mode < 0 && h->content_length > MAX_PUT)) {
+        lh__s3_error(r, "EntityTooLarge", NULL);
+        return -1;
+    }
     if (mode >= 0 && lh_awschunked_new(&p->chunked, mode, trailer, &r->sig) != 0) {
         lh__s3_error(r, "InternalError", NULL);
         return -1;
@@ -89,8 +96,12 @@ static int put_setup(s3_req_t *r)
 static int loop_may_put(s3_req_t *r)
 {
     lh_store_bucket_t info;
-    if (r->put.part || lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0) return 0;
-    int ok = lh__s3_access(r, &info, "s3:PutObject", r->key, r->key_len);
+    /* an ACL to check (or refuse) goes the worker's way */
+    if (r->put.part || lh__s3_hdr(r, "x-amz-acl") || lh__s3_grant_header(r) ||
+        lh_store_cached_bucket(r->s3->st, r->bucket, &info) != 0)
+        return 0;
+    int ok = lh__s3_access(r, &info, "s3:PutObject", r->key, r->key_len) &&
+             lh__s3_write_acl(r, &info) == 0; /* the object's owner */
     lh_store_bucket_clear(&info);
     return ok;
 }
@@ -98,8 +109,12 @@ static int loop_may_put(s3_req_t *r)
 static void begin_work(s3_req_t *r)
 {
     lh_err_t err = {0};
+    lh_store_bucket_t info = {0};
     int rc;
-    if (lh__s3_authorize(r, r->bucket, r->op->action, r->key, r->key_len, NULL)) return;
+    if (lh__s3_authorize(r, r->bucket, r->op->action, r->key, r->key_len, &info)) return;
+    rc = r->put.part ? 0 : lh__s3_write_acl(r, &info);
+    lh_store_bucket_clear(&info);
+    if (rc) return;
     if (r->put.part) {
         lh_store_mpu_t u = {0};
         rc = lh_store_mpu_get(r->s3->st, r->bucket, lh__s3_query(r, "uploadId"), &u, &err);
@@ -165,7 +180,7 @@ static int consume(void *arg, const char *data, size_t n)
     if (p->have_sha256) lh_cksum_update(&p->sha256, data, n);
     if (p->ck_algo) lh_cksum_update(&p->ck, data, n);
     p->bytes += (int64_t)n;
-    if (p->bytes > (int64_t)5 << 40) {
+    if (p->bytes > MAX_PUT) {
         lh__s3_error(r, "EntityTooLarge", NULL);
         return LH_ETOOBIG;
     }

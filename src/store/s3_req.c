@@ -192,6 +192,10 @@ const char *lh__s3_address(s3_req_t *r, lh_http_req_t *h)
     if (!path) return "InvalidURI";
     if (path[0] != '/') return "InvalidURI";
     size_t plen = strlen(path);
+    /* a key that is not UTF-8 would go raw into every listing's XML */
+    if (!lh_utf8_valid(path, plen)) return "InvalidURI";
+    for (size_t i = 0; i < 2 * r->nqry; i++)
+        if (r->qry[i] && !lh_utf8_valid(r->qry[i], strlen(r->qry[i]))) return "InvalidURI";
     const char *keyp = NULL;
     int vh = lh__s3_vhost_bucket(r, r->bucket, sizeof r->bucket);
     if (vh < 0) return "InvalidBucketName";

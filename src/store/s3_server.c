@@ -9,7 +9,9 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/loop.h"
 #include "core/metrics.h"
+#include "core/throttle.h"
 #include "store/s3_int.h"
 
 static int64_t now_ns(void)
@@ -43,6 +45,26 @@ static void dispatch(s3_req_t *r)
         lh__s3_submit(r, r->op->work, NULL);
 }
 
+static void delay_over(void *arg)
+{
+    lh__s3_resume(arg, 0, NULL);
+}
+
+/* A failed authentication: logged; a wrong secret or an unknown key (a guess)
+ * also goes to the login throttle (core/throttle.h), whose delay holds the
+ * error on a loop timer as if a worker had the request. */
+static void auth_failed(s3_req_t *r, const char *code)
+{
+    lh_http_req_t *h = r->http;
+    unsigned delay = 0;
+    if (!strcmp(code, "SignatureDoesNotMatch") || !strcmp(code, "InvalidAccessKeyId"))
+        delay = lh_auth_failed("s3", r->reqid, r->sig.access_key, h->remote_addr, code);
+    else
+        lh_auth_refused("s3", r->reqid, r->sig.access_key, h->remote_addr, code);
+    r->work_pending = delay > 0 && lh_loop_after(r->s3->loop, delay, delay_over, r) == 0;
+    if (!r->work_pending) lh__s3_send(r);
+}
+
 static void on_request(lh_http_req_t *h, void *ctx)
 {
     lh_s3_t *s3 = ctx;
@@ -72,16 +94,13 @@ static void on_request(lh_http_req_t *h, void *ctx)
         r->op = op ? op : &lh__s3_op_unknown;
     }
     if (!code && (code = lh__s3_authenticate(r, h, &err)) != NULL) {
-        lh_log(LH_LOG_INFO, r->reqid, "auth failed: %s %s", code, err.msg);
         lh__s3_error(r, code, err.msg[0] ? err.msg : NULL);
-        lh__s3_send(r);
+        auth_failed(r, code);
         return;
     }
     if (!code && !r->op->work && !r->op->start) code = "NotImplemented";
     if (!code && r->anonymous && !r->op->action) code = "AccessDenied";
-    if (!code && !r->anonymous && r->op->auth == S3_AUTH_ROLE && r->op->needs_write &&
-        r->user.role == LH_ROLE_READER)
-        code = "AccessDenied";
+    if (!code && !lh__s3_role_allows(r)) code = "AccessDenied"; /* before any body */
     if (code) {
         lh__s3_error(r, code, NULL);
         lh__s3_send(r);
@@ -229,6 +248,7 @@ int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_sto
     s3->st = st;
     snprintf(s3->domain, sizeof s3->domain, "%s", lh_config_get(cfg, "store.domain"));
     snprintf(s3->region, sizeof s3->region, "%s", lh_config_get(cfg, "store.region"));
+    snprintf(s3->lake_bucket, sizeof s3->lake_bucket, "%s", lh_config_get(cfg, "lake.bucket"));
     s3->handler = (lh_http_handler_t){
         .on_request = on_request,
         .on_body = on_body,

@@ -1,13 +1,14 @@
 /* The store role's descriptor: the S3 API on store.listen over the embedded
  * engine, and its configuration section. Start opens the engine (only the
  * roles that need it open it: `serve web` does not), creates the lake bucket
- * for its owner, binds the listener and publishes the "s3" endpoint and the
- * engine ("store.engine") for other roles of the process, and starts the
- * lifecycle sweep: a timer (store.lifecycle_interval) hands each pass to the
- * long-job pool, whose completion comes back through the loop's poster. The
- * engine closes in release, after the loop ran dry, since a worker job of an
- * aborted request (or a sweep) may still hold it when the listener reports
- * stopped. */
+ * for its owner, binds the listener and publishes the "s3" endpoint, the
+ * engine ("store.engine") and its buckets as things users own
+ * (LH_OWNED_BUCKETS, core/owned.h: the users API asks before removing a
+ * user) for other roles of the process, and starts the lifecycle sweep: a
+ * timer (store.lifecycle_interval) hands each pass to the long-job pool,
+ * whose completion comes back through the loop's poster. The engine closes
+ * in release, after the loop ran dry, since a worker job of an aborted
+ * request (or a sweep) may still hold it when the listener reports stopped. */
 #include <stdlib.h>
 #include <time.h>
 
@@ -105,6 +106,7 @@ static const lh_config_key_t store_keys[] = {
 typedef struct {
     lh_store_t *st;
     lh_s3_t *s3;
+    lh_owned_t buckets; /* provided as LH_OWNED_BUCKETS (core/owned.h) */
     /* the lifecycle sweep: a timer on the loop hands each pass to the
      * long-job pool; one pass at a time */
     uv_timer_t timer;
@@ -223,8 +225,10 @@ static int store_role_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *e
             lh_config_get(ctx->cfg, "store.tls_cert")[0] ? " (tls)" : "");
     sweep_start(r, ctx);
     *handle = r; /* from here on a failure leaves the engine to release */
+    lh_store_owned_buckets(r->st, &r->buckets);
     if ((rc = lh_roles_publish_endpoint(ctx->roles, "s3", bound)) != 0 ||
-        (rc = lh_roles_provide(ctx->roles, "store.engine", r->st)) != 0) {
+        (rc = lh_roles_provide(ctx->roles, "store.engine", r->st)) != 0 ||
+        (rc = lh_roles_provide(ctx->roles, LH_OWNED_BUCKETS, &r->buckets)) != 0) {
         lh_s3_stop(r->s3, NULL, NULL);
         r->s3 = NULL;
         sweep_stop_timer(r);

@@ -24,7 +24,10 @@ typedef struct lh_web_system {
 #define LH_WEB_NSYSTEM_ROUTES 3
 extern const lh_rest_route_t lh_web_system_routes[LH_WEB_NSYSTEM_ROUTES];
 
-/* /api/v1/users and /api/v1/tokens (api_users.c): the web role's routes. */
+/* /api/v1/users and /api/v1/tokens (api_users.c): the web role's routes.
+ * Their table's arg is the process's role set (lh_roles_t *, the web role's
+ * handle), where user removal finds the buckets users own
+ * (LH_OWNED_BUCKETS, core/owned.h); NULL: no store here (user rm is 503). */
 #define LH_WEB_NUSER_ROUTES 7
 extern const lh_rest_route_t lh_web_user_routes[LH_WEB_NUSER_ROUTES];
 

@@ -29,9 +29,9 @@ static const lh_config_key_t web_keys[] = {
 
 static int web_role_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *err)
 {
-    lh_web_t *w = lh_roles_lookup(ctx->roles, "web.listener");
-    if (!w) return lh_err_set(err, LH_EINVAL, "the web role needs the process's web listener");
-    *handle = w;
+    if (!lh_roles_lookup(ctx->roles, "web.listener"))
+        return lh_err_set(err, LH_EINVAL, "the web role needs the process's web listener");
+    *handle = ctx->roles; /* the routes' arg: what other roles provide (core/owned.h) */
     return 0;
 }
 

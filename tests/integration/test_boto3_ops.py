@@ -9,7 +9,6 @@ import urllib.parse
 import boto3
 import botocore
 import pytest
-from botocore.exceptions import ClientError
 
 from helpers import s3 as h
 from helpers.clients import require_version
@@ -23,13 +22,7 @@ def _boto3_version():
     require_version("Debian botocore", botocore.__version__, "1.29")
 
 
-def expect_error(fn, code, status, **kw):
-    with pytest.raises(ClientError) as ei:
-        fn(**kw)
-    e = ei.value
-    assert h.err_code(e) == code and h.err_status(e) == status, \
-        f"expected {status} {code}, got {h.err_status(e)} {h.err_code(e)}: {e.response}"
-    return e
+expect_error = h.expect_error
 
 
 def put(s3, bucket, key, body, **kw):

@@ -9,6 +9,7 @@ import socket
 import subprocess
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from helpers import s3 as h
@@ -207,11 +208,65 @@ def test_user_add_list_passwd_rm(server):
     assert h.err_code(ei.value) == "SignatureDoesNotMatch"
     assert h.client(server, name, "carol-secret-2").get_object(Bucket=b, Key="x")["Body"].read() == b"carol's"
 
-    server.cli("user", "rm", name, check=True)
+    # a user who owns buckets is not removed: the answer names them
+    r = server.cli("user", "rm", name)
+    assert r.returncode != 0, "a user who owns a bucket was removed"
+    assert b in r.stderr and "409" in r.stderr and "--reassign-to" in r.stderr, r.stderr
+    assert name in server.cli("user", "list", check=True).stdout
+    r = server.cli("user", "rm", name, "--reassign-to", "nobody-itest")
+    assert r.returncode != 0 and "existing user" in r.stderr, r.stderr
+    r = server.cli("user", "rm", name, "--reassign-to", ROOT_AK, check=True)
+    assert "1 bucket(s) now belong to " + ROOT_AK in r.stdout, r.stdout
     with pytest.raises(ClientError) as ei:
         h.client(server, name, "carol-secret-2").list_buckets()
     assert h.err_code(ei.value) == "InvalidAccessKeyId"
     assert name not in server.cli("user", "list", check=True).stdout
+    # the next user of that name gets none of it
+    server.cli("user", "add", name, "--role", "writer", "--secret", "carol-secret-3", check=True)
+    carol2 = h.client(server, name, "carol-secret-3")
+    assert b not in [x["Name"] for x in carol2.list_buckets()["Buckets"]]
+    with pytest.raises(ClientError) as ei:
+        carol2.get_object(Bucket=b, Key="x")
+    assert h.err_code(ei.value) == "AccessDenied"
+    assert h.client(server).get_object(Bucket=b, Key="x")["Body"].read() == b"carol's"
+    server.cli("user", "rm", name, check=True)  # owns nothing: removed at once
+
+
+def test_user_rm_checks_buckets_offline_and_where_the_store_does_not_run(server_factory):
+    srv = server_factory("rm-offline")
+    srv.add_user("olga-itest", "olga-secret-1", "writer")
+    h.client(srv, "olga-itest", "olga-secret-1").create_bucket(Bucket="olga-bucket")
+    srv.check_clean_stop()
+    env = {"LAKEHOUSE_DATA_DIR": str(srv.data_dir)}
+    r = srv.cli("user", "rm", "olga-itest", env=env)  # nothing listens: offline
+    assert r.returncode != 0 and "offline" in r.stderr and "olga-bucket" in r.stderr, r.stderr
+    # `serve web` alone cannot see the buckets: it refuses instead of guessing
+    srv.command = ["serve", "web"]
+    srv.start()
+    r = srv.cli("user", "rm", "olga-itest")
+    assert r.returncode != 0 and "503" in r.stderr and "store role" in r.stderr, r.stderr
+    srv.check_clean_stop()
+    r = srv.cli("user", "rm", "olga-itest", "--reassign-to", ROOT_AK, env=env, check=True)
+    assert "1 bucket(s) now belong to" in r.stdout, r.stdout
+    srv.command = ["up"]
+    srv.start()
+    assert "olga-bucket" in [b["Name"] for b in h.client(srv).list_buckets()["Buckets"]]
+
+
+def test_passwd_keeps_tokens_unless_revoke_tokens(server):
+    name, web = "tina-itest", server.web_url + "/api/v1/tokens"
+    server.cli("user", "add", name, "--role", "reader", "--secret", "tina-secret-1", check=True)
+    tok = server.cli("token", "create", "--owner", name, check=True).stdout.strip()
+    bearer = {"Authorization": f"Bearer {tok}"}
+    r = server.cli("user", "passwd", name, "--secret", "tina-secret-2", check=True)
+    assert "stay valid" in r.stderr, r.stderr
+    assert requests.get(web, headers=bearer, timeout=30).status_code == 200  # kept by default
+    r = server.cli("user", "passwd", name, "--secret", "tina-secret-3", "--revoke-tokens",
+                   check=True)
+    assert "1 bearer token(s) of tina-itest revoked" in r.stderr, r.stderr
+    assert requests.get(web, headers=bearer, timeout=30).status_code == 401
+    assert requests.get(web, auth=(name, "tina-secret-3"), timeout=30).status_code == 200
+    server.cli("user", "rm", name, check=True)
 
 
 def test_user_cli_refuses_bad_input_and_non_admins(server, second_user):

@@ -224,6 +224,17 @@ def test_copy_and_upload_part_copy_from_a_version(s3, bucket):
     assert body(s3, bucket, "mp") == b"old source"
 
 
+def test_retried_complete_answers_the_same_version(s3, bucket):
+    enable(s3, bucket)
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    e = s3.upload_part(Bucket=bucket, Key="mp", UploadId=up, PartNumber=1, Body=b"one part")["ETag"]
+    parts = {"Parts": [{"PartNumber": 1, "ETag": e}]}
+    c1 = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=up, MultipartUpload=parts)
+    c2 = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=up, MultipartUpload=parts)
+    assert len(c1["VersionId"]) == 32 and c2["VersionId"] == c1["VersionId"]
+    assert len(all_versions(s3, bucket)[0]) == 1  # the retry made no second version
+
+
 def test_delete_objects_with_version_ids(s3, bucket):
     enable(s3, bucket)
     v1 = s3.put_object(Bucket=bucket, Key="a", Body=b"1")["VersionId"]

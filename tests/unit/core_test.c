@@ -144,6 +144,35 @@ static void str_u64_strict(void)
     CHECK_EQ_INT(lh_str_to_u64(LH_STR(""), &v), LH_EINVAL);
 }
 
+static int utf8(const char *s)
+{
+    return lh_utf8_valid(s, strlen(s));
+}
+
+static void utf8_valid_refuses_malformed_sequences(void)
+{
+    CHECK(utf8(""));
+    CHECK(utf8("plain/key.txt"));
+    CHECK(utf8("\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87"));         /* ключ */
+    CHECK(utf8("\xe6\x97\xa5\xef\xbf\xbf\xf0\x9f\x98\x80")); /* 日, U+FFFF, U+1F600 */
+    CHECK(utf8("\xf4\x8f\xbf\xbf"));                         /* U+10FFFF */
+    CHECK(lh_utf8_valid("a\0b", 3));
+    CHECK(!utf8("\x80"));             /* stray continuation */
+    CHECK(!utf8("\xff"));             /* never valid */
+    CHECK(!utf8("a\xc3"));            /* truncated */
+    CHECK(!utf8("\xc3("));            /* bad continuation */
+    CHECK(!utf8("\xe2\x82"));         /* truncated 3-byte */
+    CHECK(!utf8("\xc0\xaf"));         /* overlong '/' */
+    CHECK(!utf8("\xc1\xbf"));         /* overlong */
+    CHECK(!utf8("\xe0\x80\xaf"));     /* overlong 3-byte '/' */
+    CHECK(!utf8("\xf0\x80\x80\xaf")); /* overlong 4-byte '/' */
+    CHECK(!utf8("\xed\xa0\x80"));     /* surrogate U+D800 */
+    CHECK(!utf8("\xed\xbf\xbf"));     /* surrogate U+DFFF */
+    CHECK(!utf8("\xf4\x90\x80\x80")); /* U+110000 */
+    CHECK(!utf8("\xf5\x80\x80\x80"));
+    CHECK(!lh_utf8_valid("\xd0\xba", 1)); /* the length bounds the check */
+}
+
 static void base64_roundtrip(void)
 {
     char enc[64];
@@ -166,6 +195,7 @@ static const lh_test_t tests[] = {
     {"buf_xml_escape", buf_xml_escape},
     {"arena_allocs_and_cleans", arena_allocs_and_cleans},
     {"str_u64_strict", str_u64_strict},
+    {"utf8_valid_refuses_malformed_sequences", utf8_valid_refuses_malformed_sequences},
     {"base64_roundtrip", base64_roundtrip},
     {NULL, NULL},
 };

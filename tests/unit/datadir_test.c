@@ -41,6 +41,7 @@ static void open_creates_layout(void)
     CHECK_EQ_INT(read_text(p, buf, sizeof buf), 0);
     CHECK_EQ_INT(strtol(buf, NULL, 10), getpid());
     struct stat st;
+    CHECK(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700);
     snprintf(p, sizeof p, "%s/meta", dir);
     CHECK(stat(p, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 077) == 0);
     snprintf(p, sizeof p, "%s/run", dir);
@@ -160,8 +161,27 @@ static void endpoints_json_is_flat_and_removed(void)
     CHECK(access(p, F_OK) != 0);
 }
 
+static void open_closes_a_directory_open_to_others(void)
+{
+    char dir[256], meta[300];
+    lh_datadir_t *dd;
+    lh_err_t err = {0};
+    struct stat st;
+    snprintf(dir, sizeof dir, "%s/wide", lh_test_tmpdir());
+    snprintf(meta, sizeof meta, "%s/meta", dir);
+    CHECK_EQ_INT(mkdir(dir, 0700), 0);
+    CHECK_EQ_INT(mkdir(meta, 0700), 0);
+    CHECK_EQ_INT(chmod(dir, 0755), 0);
+    CHECK_EQ_INT(chmod(meta, 0770), 0);
+    CHECK_EQ_INT(lh_datadir_open(&dd, dir, &err), 0);
+    CHECK(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700);
+    CHECK(stat(meta, &st) == 0 && (st.st_mode & 0777) == 0700);
+    lh_datadir_close(dd);
+}
+
 static const lh_test_t tests[] = {
     {"open_creates_layout", open_creates_layout},
+    {"open_closes_a_directory_open_to_others", open_closes_a_directory_open_to_others},
     {"second_owner_in_process_is_refused", second_owner_in_process_is_refused},
     {"lock_held_by_child_names_its_pid", lock_held_by_child_names_its_pid},
     {"in_use_without_lock_file", in_use_without_lock_file},

@@ -194,7 +194,7 @@ TEST(cache_multipart_complete_drops_entry)
     CHECK_EQ_INT(lh_store_part_commit(w, 1, "p1", NULL, &e), 0);
     int parts[] = {1};
     lh_store_meta_t m = {.etag = "e-parted"};
-    CHECK_EQ_INT(lh_store_mpu_complete(st, "b", upload, parts, 1, &m, NULL, &e), 0);
+    CHECK_EQ_INT(lh_store_mpu_complete(st, "b", upload, parts, 1, &m, NULL, NULL, &e), 0);
     CHECK_EQ_INT(cached(st, "k", v, sizeof v), LH_ENOENT);
     int from_file = 0;
     CHECK_EQ_INT(get(st, "k", v, sizeof v, &from_file), 0);

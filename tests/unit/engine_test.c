@@ -545,7 +545,7 @@ TEST(multipart_complete_in_part_order)
     int parts[] = {1, 2};
     lh_store_meta_t m = {.etag = "abc-2"};
     lh_store_put_cond_t inm = {.if_none_match_any = 1};
-    CHECK_EQ_INT(lh_store_mpu_complete(st, "b", up, parts, 2, &m, &inm, &e), 0);
+    CHECK_EQ_INT(lh_store_mpu_complete(st, "b", up, parts, 2, &m, &inm, NULL, &e), 0);
     CHECK_EQ_INT(get_all(st, "b", "big", buf, sizeof buf, &m), 12);
     CHECK_EQ_STR(buf, "first-second");
     CHECK_EQ_STR(m.etag, "abc-2");
@@ -559,10 +559,10 @@ TEST(multipart_complete_in_part_order)
     CHECK_EQ_INT(lh_store_mpu_create(st, "b", "big", 3, NULL, up, &e), 0);
     CHECK_EQ_INT(part(st, up, 1, "again", "m"), 0);
     snprintf(m.etag, sizeof m.etag, "x-1");
-    CHECK_EQ_INT(lh_store_mpu_complete(st, "b", up, parts, 1, &m, &inm, &e), LH_EPRECOND);
+    CHECK_EQ_INT(lh_store_mpu_complete(st, "b", up, parts, 1, &m, &inm, NULL, &e), LH_EPRECOND);
     CHECK_EQ_INT(lh_store_mpu_get(st, "b", up, &u, &e), 0);
     lh_store_mpu_clear(&u);
-    CHECK_EQ_INT(lh_store_mpu_complete(st, "b", up, parts, 2, &m, NULL, &e),
+    CHECK_EQ_INT(lh_store_mpu_complete(st, "b", up, parts, 2, &m, NULL, NULL, &e),
                  LH_EINVAL); /* no part 2 */
     CHECK_EQ_INT(count_files("data"), 2);
 }

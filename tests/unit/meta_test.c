@@ -356,6 +356,44 @@ static void tokens_create_check_revoke(void)
     lh_meta_close(m);
 }
 
+/* A new secret keeps the tokens; with revoke_tokens they go in the same
+ * transaction (in the database and in the cache). */
+static void passwd_keeps_or_revokes_tokens(void)
+{
+    const char *dir = lh_test_tmpdir();
+    lh_meta_t *m = open_meta(dir);
+    lh_err_t err = {0};
+    lh_token_t t;
+    lh_user_t u;
+    char s1[64], s2[64], s3[64];
+    int revoked = -1;
+    CHECK(m);
+    CHECK_EQ_INT(lh_meta_user_add(m, "gail", "gail-secret-1", LH_ROLE_WRITER, &err), 0);
+    CHECK_EQ_INT(lh_meta_user_add(m, "hank", "hank-secret-1", LH_ROLE_WRITER, &err), 0);
+    CHECK_EQ_INT(lh_meta_token_create(m, "gail", "a", &t, s1, &err), 0);
+    CHECK_EQ_INT(lh_meta_token_create(m, "gail", "b", &t, s2, &err), 0);
+    CHECK_EQ_INT(lh_meta_token_create(m, "hank", "c", &t, s3, &err), 0);
+    CHECK_EQ_INT(lh_meta_user_set_secret(m, "gail", "gail-secret-2", 0, &revoked, &err), 0);
+    CHECK_EQ_INT(revoked, 0);
+    CHECK_EQ_INT(lh_meta_token_check(m, s1, &u), 0); /* kept */
+    CHECK_EQ_INT(lh_meta_user_set_secret(m, "gail", "gail-secret-3", 1, &revoked, &err), 0);
+    CHECK_EQ_INT(revoked, 2);
+    CHECK_EQ_INT(lh_meta_token_check(m, s1, &u), LH_EAUTH);
+    CHECK_EQ_INT(lh_meta_token_check(m, s2, &u), LH_EAUTH);
+    CHECK_EQ_INT(lh_meta_token_check(m, s3, &u), 0); /* another user's stays */
+    CHECK_EQ_INT(lh_meta_user_check(m, "gail", "gail-secret-3", NULL), 0);
+    CHECK_EQ_INT(lh_meta_user_set_secret(m, "nobody", "gail-secret-3", 1, &revoked, &err),
+                 LH_ENOENT);
+    CHECK_EQ_INT(lh_meta_user_set_secret(m, "gail", "short", 1, &revoked, &err), LH_EINVAL);
+    CHECK_EQ_INT(lh_meta_user_check(m, "gail", "gail-secret-3", NULL), 0);
+    lh_meta_close(m);
+    m = open_meta(dir); /* and on disk */
+    CHECK(m);
+    CHECK_EQ_INT(count(m, "SELECT COUNT(*) FROM tokens"), 1);
+    CHECK_EQ_INT(lh_meta_user_check(m, "gail", "gail-secret-3", NULL), 0);
+    lh_meta_close(m);
+}
+
 static int all_of(const char *s, const char *set)
 {
     return strspn(s, set) == strlen(s);
@@ -427,6 +465,7 @@ static const lh_test_t tests[] = {
     {"scram_matches_rfc7677", scram_matches_rfc7677},
     {"md5_and_stored_verifiers", md5_and_stored_verifiers},
     {"tokens_create_check_revoke", tokens_create_check_revoke},
+    {"passwd_keeps_or_revokes_tokens", passwd_keeps_or_revokes_tokens},
     {"ensure_root_generates_once", ensure_root_generates_once},
     {"ensure_root_from_environment", ensure_root_from_environment},
     {"roles_parse_and_name", roles_parse_and_name},

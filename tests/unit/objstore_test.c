@@ -479,7 +479,10 @@ static void c_missing_is_enoent(lh_objstore_t *os, const char *bk)
     CHECK_EQ_INT(lh_objstore_list(os, "no-such-bucket-x", NULL, NULL, collect, &l, &err),
                  LH_ENOENT);
     CHECK_EQ_INT(lh_objstore_delete(os, "no-such-bucket-x", "k", &err), LH_ENOENT);
-    CHECK_EQ_INT(lh_objstore_bucket_create(os, bk, &err), LH_EEXIST);
+    /* one's own bucket again: S3 in us-east-1 (our server's default region)
+     * answers 200, so a remote back end cannot tell; the embedded one can */
+    int rc = lh_objstore_bucket_create(os, bk, &err);
+    CHECK(rc == LH_EEXIST || (rc == 0 && !strcmp(lh_objstore_kind(os), "s3")));
     lh_buf_free(&b);
 }
 

@@ -50,8 +50,9 @@ static void copy_hdr(char *out, size_t cap, const char *v)
     snprintf(out, cap, "%s", v ? v : "");
 }
 
-static res_t call(const char *method, const char *target, const char *auth, const char *body,
-                  size_t body_len)
+/* A call with extra request headers (name, value, ..., NULL). */
+static res_t call_h(const char *method, const char *target, const char *auth, const char *body,
+                    size_t body_len, const char *const *hdrs)
 {
     lh_rest_call_t *c;
     res_t r;
@@ -59,6 +60,8 @@ static res_t call(const char *method, const char *target, const char *auth, cons
     memset(&r, 0, sizeof r);
     if (lh_rest_call_new(router, method, target, &c) != 0) abort();
     if (auth) lh_rest_call_set_header(c, "Authorization", auth);
+    for (; hdrs && hdrs[0]; hdrs += 2)
+        lh_rest_call_set_header(c, hdrs[0], hdrs[1]);
     lh_rest_call_set_body(c, body, body_len);
     lh_rest_handle(c);
     const char *out = lh_rest_call_output(c, &len);
@@ -70,6 +73,14 @@ static res_t call(const char *method, const char *target, const char *auth, cons
     r.json = len ? json_loads(r.body, 0, NULL) : NULL;
     lh_rest_call_free(c);
     return r;
+}
+
+/* A call as the CLI makes it: a body goes with Content-Type: application/json. */
+static res_t call(const char *method, const char *target, const char *auth, const char *body,
+                  size_t body_len)
+{
+    static const char *const json_ct[] = {"Content-Type", "application/json", NULL};
+    return call_h(method, target, auth, body, body_len, body ? json_ct : NULL);
 }
 
 static res_t get(const char *target, const char *auth)
@@ -362,7 +373,8 @@ static void order_by_whitelist(void)
 static char rtok[64], wtok[64]; /* bearer tokens of rita (reader) and wendy (writer) */
 
 /* GET path as nobody, rita, wendy, ada, rita's token, wendy's token: the
- * statuses wanted in that order. Problems for every error, a challenge for 401. */
+ * statuses wanted in that order. Problems for every error, and never a
+ * WWW-Authenticate challenge (a browser would offer its login dialog). */
 static int levels_differ(const char *path, const int want[6])
 {
     char auth[6][320];
@@ -375,8 +387,7 @@ static int levels_differ(const char *path, const int want[6])
     snprintf(auth[5], sizeof auth[5], "%s", bearer(wtok));
     for (int i = 0; i < 6; i++) {
         res_t r = get(path, i ? auth[i] : NULL);
-        int bad = r.status != want[i] ||
-                  (r.status == 401 && strcmp(r.challenge, "Basic realm=\"lakehouse\"")) ||
+        int bad = r.status != want[i] || r.challenge[0] ||
                   (r.status >= 400 && strcmp(r.ctype, "application/problem+json"));
         if (bad) fprintf(stderr, "  %s caller %d: %d, expected %d\n", path, i, r.status, want[i]);
         differ |= bad;
@@ -399,7 +410,7 @@ static void auth_levels(void)
     CHECK(!levels_differ("/lvl/admin", (int[]){401, 403, 403, 200, 403, 403}));
     res_t r = get("/lvl/writer", basic("wendy", "wrong-secret"));
     CHECK_EQ_INT(r.status, 401);
-    CHECK_EQ_STR(r.challenge, "Basic realm=\"lakehouse\"");
+    CHECK_EQ_STR(r.challenge, ""); /* no Basic challenge: the browser keeps nothing */
     CHECK_EQ_INT(get("/lvl/reader", "Bearer lh_nope_nope").status, 401);
     CHECK_EQ_INT(get("/lvl/reader", "Digest abc").status, 401);
     r = get("/lvl/writer", bearer(wtok));
@@ -644,6 +655,109 @@ static void streamed_sse_and_deferred_answers(void)
     teardown();
 }
 
+/* --- cross-site requests, media types, OPTIONS --- */
+
+static res_t with_headers(const char *method, const char *target, const char *body,
+                          const char *const *hdrs)
+{
+    return call_h(method, target, basic("wendy", "wendy-secret-1"), body, body ? strlen(body) : 0,
+                  hdrs);
+}
+
+static void cross_site_requests_refused(void)
+{
+    setup();
+    mount("dags", dag_routes, NDAG, dags_arg);
+    mount("levels", level_routes, 4, NULL);
+    /* no Origin (CLI, curl, SDKs) and the server's own origin pass */
+    CHECK_EQ_INT(with_headers("GET", "/lvl/reader", NULL, NULL).status, 200);
+    const char *const own[] = {"Host", "lake.example:8080", "Origin", "http://lake.example:8080",
+                               NULL};
+    CHECK_EQ_INT(with_headers("GET", "/lvl/reader", NULL, own).status, 200);
+    const char *const own_ci[] = {"Host", "Lake.Example", "Origin", "HTTP://lake.example:80",
+                                  NULL}; /* the default port is the same origin */
+    CHECK_EQ_INT(with_headers("GET", "/lvl/reader", NULL, own_ci).status, 200);
+    const char *const v6[] = {"Host", "[::1]:9", "Origin", "http://[::1]:9", NULL};
+    CHECK_EQ_INT(with_headers("GET", "/lvl/reader", NULL, v6).status, 200);
+    const char *const same[] = {"Host",           "a:1",         "Origin", "http://a:1",
+                                "Sec-Fetch-Site", "same-origin", NULL};
+    CHECK_EQ_INT(with_headers("GET", "/lvl/reader", NULL, same).status, 200);
+    /* anything else is 403, before the credentials or the body are looked at */
+    const char *const bad[][6] = {
+        {"Host", "lake.example:8080", "Origin", "http://evil.example", NULL},
+        {"Host", "lake.example:8080", "Origin", "http://lake.example:8081", NULL},
+        {"Host", "lake.example:8080", "Origin", "https://lake.example:8080", NULL},
+        {"Host", "lake.example", "Origin", "http://lake.example.evil", NULL},
+        {"Host", "lake.example", "Origin", "null", NULL},
+        {"Host", "lake.example", "Origin", "http://lake.example/path", NULL},
+        {"Origin", "http://lake.example", NULL}, /* no Host to compare with */
+        {"Host", "a:1", "Sec-Fetch-Site", "cross-site", NULL},
+        {"Host", "a:1", "Sec-Fetch-Site", "same-site", NULL},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        res_t r = with_headers("POST", "/api/v1/small", "{}", bad[i]);
+        if (r.status != 403) fprintf(stderr, "  case %zu: %d\n", i, r.status);
+        CHECK_EQ_INT(r.status, 403);
+        CHECK_EQ_STR(r.ctype, "application/problem+json");
+        CHECK(strstr(jstr(r.json, "detail"), "cross-origin requests are refused"));
+        CHECK_EQ_INT(with_headers("GET", "/lvl/public", NULL, bad[i]).status, 403);
+    }
+    teardown();
+}
+
+static void buffered_bodies_must_be_json(void)
+{
+    setup();
+    mount("dags", dag_routes, NDAG, dags_arg);
+    static const struct {
+        const char *ct;
+        int want;
+    } types[] = {
+        {"application/json", 200},
+        {"application/json; charset=utf-8", 200},
+        {"Application/JSON;charset=UTF-8", 200},
+        {"application/merge-patch+json", 200},
+        {"text/plain", 415},
+        {"text/plain; charset=utf-8", 415},
+        {"application/x-www-form-urlencoded", 415},
+        {"multipart/form-data; boundary=x", 415},
+        {"application/jsonx", 415},
+        {"application/+json", 415},
+        {"", 415},
+    };
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        const char *const h[] = {"Content-Type", types[i].ct, NULL};
+        res_t r = call_h("POST", "/api/v1/big", NULL, "{}", 2, h);
+        if (r.status != types[i].want) fprintf(stderr, "  %s: %d\n", types[i].ct, r.status);
+        CHECK_EQ_INT(r.status, types[i].want);
+        if (r.status == 415) {
+            CHECK_EQ_STR(r.ctype, "application/problem+json");
+            CHECK_EQ_STR(jstr(r.json, "title"), "Unsupported Media Type");
+        }
+    }
+    CHECK_EQ_INT(call_h("POST", "/api/v1/big", NULL, "{}", 2, NULL).status, 415); /* none */
+    CHECK_EQ_INT(call_h("POST", "/api/v1/big", NULL, NULL, 0, NULL).status, 200); /* no body */
+    teardown();
+}
+
+static void allow_only_on_405_and_options(void)
+{
+    setup();
+    mount("dags", dag_routes, NDAG, dags_arg);
+    res_t r = call("OPTIONS", "/api/v1/dags/x/runs/y", NULL, NULL, 0);
+    CHECK_EQ_INT(r.status, 204);
+    CHECK_EQ_STR(r.allow, "GET, DELETE, OPTIONS");
+    CHECK_EQ_STR(r.body, "");
+    CHECK_EQ_INT(call("OPTIONS", "/nope", NULL, NULL, 0).status, 404);
+    r = call("POST", "/api/v1/small", NULL, "{}", 2); /* a POST route beside nothing else */
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_STR(r.allow, "");
+    r = get("/api/v1/dags/x/runs/y", NULL); /* a path with two methods */
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_STR(r.allow, "");
+    teardown();
+}
+
 /* --- streamed request bodies --- */
 
 static size_t body_seen;
@@ -701,6 +815,9 @@ static const lh_test_t tests[] = {
     {"route_table_checks", route_table_checks},
     {"streamed_sse_and_deferred_answers", streamed_sse_and_deferred_answers},
     {"streamed_request_body", streamed_request_body},
+    {"cross_site_requests_refused", cross_site_requests_refused},
+    {"buffered_bodies_must_be_json", buffered_bodies_must_be_json},
+    {"allow_only_on_405_and_options", allow_only_on_405_and_options},
     {NULL, NULL},
 };
 

@@ -50,6 +50,19 @@ def err_status(exc):
     return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
 
 
+def expect_error(fn, code, status, **kw):
+    """Calls fn(**kw), which must fail with S3 error code and HTTP status;
+    returns the ClientError."""
+    import pytest
+    from botocore.exceptions import ClientError
+    with pytest.raises(ClientError) as ei:
+        fn(**kw)
+    e = ei.value
+    assert err_code(e) == code and err_status(e) == status, \
+        f"expected {status} {code}, got {err_status(e)} {err_code(e)}: {e.response}"
+    return e
+
+
 @contextmanager
 def extra_headers(s3, op, headers):
     """Adds headers to every `op` request of client s3 before it is signed
