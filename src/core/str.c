@@ -45,32 +45,38 @@ int lh_parse_i64(const char *s, int64_t *out)
     return 0;
 }
 
-int lh_utf8_valid(const char *s, size_t n)
+size_t lh_utf8_char(const char *s, size_t n, uint32_t *cp_out)
 {
     static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
     const unsigned char *p = (const unsigned char *)s;
+    unsigned c = n ? p[0] : 0x80;
+    size_t len;
+    uint32_t cp;
+    if (c < 0x80)
+        len = 1, cp = c;
+    else if (c >= 0xC2 && c <= 0xDF)
+        len = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, cp = c & 0x07;
+    else
+        return 0; /* a continuation byte, an overlong lead (C0, C1) or past U+10FFFF */
+    if (n < len) return 0;
+    for (size_t k = 1; k < len; k++) {
+        if ((p[k] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (p[k] & 0x3F);
+    }
+    if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    if (cp_out) *cp_out = cp;
+    return len;
+}
+
+int lh_utf8_valid(const char *s, size_t n)
+{
     for (size_t i = 0; i < n;) {
-        unsigned c = p[i];
-        size_t len;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF)
-            len = 2, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF)
-            len = 3, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4)
-            len = 4, cp = c & 0x07;
-        else
-            return 0; /* a continuation byte, an overlong lead (C0, C1) or past U+10FFFF */
-        if (n - i < len) return 0;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80) return 0;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+        size_t len = lh_utf8_char(s + i, n - i, NULL);
+        if (!len) return 0;
         i += len;
     }
     return 1;

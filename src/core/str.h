@@ -24,6 +24,10 @@ int lh_parse_i64(const char *s, int64_t *out);
  * truncated sequences, no overlong encodings, no surrogates (U+D800..DFFF),
  * nothing above U+10FFFF. NUL bytes count as valid. */
 int lh_utf8_valid(const char *s, size_t n);
+/* The length (1-4) of the well-formed UTF-8 character at s[0..n), its code
+ * point in *cp (cp may be NULL), or 0 when s does not start with one (n 0
+ * included), by the rules above. */
+size_t lh_utf8_char(const char *s, size_t n, uint32_t *cp);
 /* Copies s into dst (size cap), always NUL-terminates; returns 0 or LH_ETOOBIG. */
 int lh_str_copy(char *dst, size_t cap, lh_str_t s);
 /* Lower-case hex of n bytes into out (2n+1 chars). */

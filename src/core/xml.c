@@ -10,6 +10,7 @@
 #include "core/xml.h"
 
 #include "core/buf.h"
+#include "core/str.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -67,28 +68,10 @@ static int skip_space(parser_t *p)
 
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
-    unsigned c = s[0];
-    size_t len;
     uint32_t cp;
-    if (c < 0x80) return (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') ? 1 : 0;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (n < len) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE ||
-        cp == 0xFFFF)
-        return 0;
-    return len;
+    size_t len = lh_utf8_char((const char *)s, n, &cp);
+    if (len == 1) return (cp >= 0x20 || cp == '\t' || cp == '\n' || cp == '\r') ? 1 : 0;
+    return cp == 0xFFFE || cp == 0xFFFF ? 0 : len;
 }
 
 static int check_chars(parser_t *p)

@@ -113,6 +113,16 @@ def bucket(s3):
 
 
 @pytest.fixture(scope="session")
+def pyenv_py():
+    """The pyenv python3 with boto3/botocore 1.43 (the check modules in helpers/)."""
+    from helpers import clients
+    exe, boto3_v, botocore_v = clients.pyenv_python()
+    clients.require_version("pyenv boto3", boto3_v, "1.43")
+    clients.require_version("pyenv botocore", botocore_v, "1.43")
+    return exe
+
+
+@pytest.fixture(scope="session")
 def second_user(server):
     """A writer user created through `lakehouse user add`."""
     return server.add_user("bob-itest", "bobsecret-123", "writer")

@@ -26,14 +26,6 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def pyenv_py():
-    exe, boto3_v, botocore_v = clients.pyenv_python()
-    clients.require_version("pyenv boto3", boto3_v, "1.43")
-    clients.require_version("pyenv botocore", botocore_v, "1.43")
-    return exe
-
-
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("check,scheme", CASES, ids=[f"{c}-{s}" for c, s in CASES])
 def test_boto3_143(request, pyenv_py, check, scheme, tls_cert):

@@ -275,14 +275,12 @@ def test_nothing_expires_before_its_time(server_factory):
 
 # --- other clients ------------------------------------------------------------------
 @pytest.mark.timeout(180)
-def test_boto3_143_lifecycle(server, s3):
-    exe, boto3_v, _ = clients.pyenv_python()
-    clients.require_version("pyenv boto3", boto3_v, "1.43")
+def test_boto3_143_lifecycle(server, s3, pyenv_py):
     bucket = h.new_bucket_name("lc143")
     s3.create_bucket(Bucket=bucket)
     env = clean_env({"LH_ENDPOINT": server.s3_url, "LH_AK": ROOT_AK, "LH_SK": ROOT_SK,
                      "LH_BUCKET": bucket, "LH_CA": ""})
-    r = clients.run([exe, str(SCRIPT), "lifecycle"], env=env, check=False, timeout=170)
+    r = clients.run([pyenv_py, str(SCRIPT), "lifecycle"], env=env, check=False, timeout=170)
     print(r.stdout)
     assert r.returncode == 0, f"lifecycle check failed:\n{r.stdout}\n{r.stderr}"
 

@@ -512,14 +512,6 @@ CHECKS = ["complete_retry", "part_number", "object_attributes", "object_acl", "o
           "public_access_block"]
 
 
-@pytest.fixture(scope="module")
-def pyenv_py():
-    exe, boto3_v, botocore_v = clients.pyenv_python()
-    clients.require_version("pyenv boto3", boto3_v, "1.43")
-    clients.require_version("pyenv botocore", botocore_v, "1.43")
-    return exe
-
-
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("check", CHECKS)
 def test_boto3_143(server, s3, pyenv_py, check):

@@ -277,14 +277,12 @@ def test_lake_bucket_is_unversioned(s3):
 
 # --- boto3 1.43 (pyenv python) ------------------------------------------------------
 @pytest.mark.timeout(180)
-def test_boto3_143_versioning(server, s3):
-    exe, boto3_v, botocore_v = clients.pyenv_python()
-    clients.require_version("pyenv boto3", boto3_v, "1.43")
+def test_boto3_143_versioning(server, s3, pyenv_py):
     bucket = h.new_bucket_name("v143")
     s3.create_bucket(Bucket=bucket)
     env = clean_env({"LH_ENDPOINT": server.s3_url, "LH_AK": ROOT_AK, "LH_SK": ROOT_SK,
                      "LH_BUCKET": bucket, "LH_CA": ""})
-    r = clients.run([exe, str(SCRIPT), "versioning"], env=env, check=False, timeout=170)
+    r = clients.run([pyenv_py, str(SCRIPT), "versioning"], env=env, check=False, timeout=170)
     print(r.stdout)
     assert r.returncode == 0, f"versioning check failed:\n{r.stdout}\n{r.stderr}"
     assert "ok versioning" in r.stdout

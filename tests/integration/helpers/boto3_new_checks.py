@@ -12,7 +12,6 @@ import hashlib
 import io
 import os
 import sys
-import traceback
 import http.client
 import ssl
 import urllib.parse
@@ -337,21 +336,7 @@ def check_lifecycle():
                         404, Bucket=BUCKET)
 
 
-CHECKS = {name[len("check_"):]: fn for name, fn in globals().items() if name.startswith("check_")}
-
-
-def main():
-    print(f"pyenv boto3 {boto3.__version__} botocore {botocore.__version__}", flush=True)
-    name = sys.argv[1]
-    try:
-        CHECKS[name]()
-    except Exception:
-        traceback.print_exc()
-        print(f"FAILED {name}", file=sys.stderr)
-        return 1
-    print(f"ok {name}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    from pyenv_runner import main
+
+    sys.exit(main(globals()))
