@@ -1,4 +1,5 @@
-/* Bump-pointer arena with a cleanup list. Large allocations get their own block. */
+/* Bump-pointer arena with a cleanup list. Large allocations get their own block.
+ * A reset keeps the standard-size blocks on a spare list for the next round. */
 #include "core/arena.h"
 #include "core/err.h"
 
@@ -21,6 +22,7 @@ typedef struct cleanup {
 
 struct lh_arena {
     block_t *head;
+    block_t *spare; /* standard-size blocks kept by lh_arena_reset */
     cleanup_t *cleanups;
     size_t block_size;
 };
@@ -32,16 +34,43 @@ lh_arena_t *lh_arena_new(size_t block_size)
     return a;
 }
 
-void lh_arena_free(lh_arena_t *a)
+static void free_blocks(block_t *b)
 {
-    if (!a) return;
-    for (cleanup_t *c = a->cleanups; c; c = c->next)
-        c->fn(c->arg);
-    for (block_t *b = a->head, *n; b; b = n) {
+    for (block_t *n; b; b = n) {
         n = b->next;
         free(b);
     }
+}
+
+static void run_cleanups(lh_arena_t *a)
+{
+    for (cleanup_t *c = a->cleanups; c; c = c->next)
+        c->fn(c->arg);
+    a->cleanups = NULL;
+}
+
+void lh_arena_free(lh_arena_t *a)
+{
+    if (!a) return;
+    run_cleanups(a);
+    free_blocks(a->head);
+    free_blocks(a->spare);
     free(a);
+}
+
+void lh_arena_reset(lh_arena_t *a)
+{
+    run_cleanups(a);
+    for (block_t *b = a->head, *n; b; b = n) {
+        n = b->next;
+        if (b->size == a->block_size) {
+            b->next = a->spare;
+            a->spare = b;
+        } else {
+            free(b);
+        }
+    }
+    a->head = NULL;
 }
 
 void *lh_arena_alloc(lh_arena_t *a, size_t n)
@@ -50,8 +79,11 @@ void *lh_arena_alloc(lh_arena_t *a, size_t n)
     block_t *b = a->head;
     if (!b || b->size - b->used < n) {
         size_t sz = n > a->block_size ? n : a->block_size;
-        block_t *nb = malloc(sizeof *nb + sz);
-        if (!nb) return NULL;
+        block_t *nb = sz == a->block_size ? a->spare : NULL;
+        if (nb)
+            a->spare = nb->next;
+        else if (!(nb = malloc(sizeof *nb + sz)))
+            return NULL;
         nb->used = 0;
         nb->size = sz;
         if (b && n > a->block_size) { /* keep the current block as the head */

@@ -11,6 +11,9 @@ typedef struct lh_arena lh_arena_t;
 lh_arena_t *lh_arena_new(size_t block_size);
 /* Runs cleanups (last added first), frees every block. NULL is fine. */
 void lh_arena_free(lh_arena_t *a);
+/* Runs the cleanups (last added first) and forgets every allocation, keeping the
+ * standard-size blocks for reuse (per-batch memory without malloc in steady state). */
+void lh_arena_reset(lh_arena_t *a);
 /* 16-byte aligned; memory owned by the arena; NULL on failure. */
 void *lh_arena_alloc(lh_arena_t *a, size_t n);
 void *lh_arena_calloc(lh_arena_t *a, size_t n);

@@ -134,6 +134,27 @@ static void arena_allocs_and_cleans(void)
     CHECK_EQ_INT(cleaned, 1);
 }
 
+static void arena_reset_reuses_blocks(void)
+{
+    lh_arena_t *a = lh_arena_new(256);
+    CHECK(a);
+    cleaned = 0;
+    char *first = lh_arena_alloc(a, 100);
+    CHECK(first);
+    CHECK(lh_arena_alloc(a, 200));  /* a second standard block */
+    CHECK(lh_arena_alloc(a, 5000)); /* a large block, freed by the reset */
+    CHECK_EQ_INT(lh_arena_cleanup(a, mark, NULL), 0);
+    lh_arena_reset(a);
+    CHECK_EQ_INT(cleaned, 1);
+    /* the kept blocks serve the next round; the cleanup ran once only */
+    char *again = lh_arena_alloc(a, 100);
+    CHECK(again);
+    CHECK(lh_arena_alloc(a, 200));
+    lh_arena_reset(a);
+    lh_arena_free(a);
+    CHECK_EQ_INT(cleaned, 1);
+}
+
 static void str_u64_strict(void)
 {
     uint64_t v;
@@ -194,6 +215,7 @@ static const lh_test_t tests[] = {
     {"buf_append_buf_carries_the_error", buf_append_buf_carries_the_error},
     {"buf_xml_escape", buf_xml_escape},
     {"arena_allocs_and_cleans", arena_allocs_and_cleans},
+    {"arena_reset_reuses_blocks", arena_reset_reuses_blocks},
     {"str_u64_strict", str_u64_strict},
     {"utf8_valid_refuses_malformed_sequences", utf8_valid_refuses_malformed_sequences},
     {"base64_roundtrip", base64_roundtrip},
