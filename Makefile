@@ -6,7 +6,8 @@
 #   make fuzz             libFuzzer targets in build-fuzz/ (clang)
 #   make format / format-check / lint
 CC      ?= cc
-PKGS    := libuv jansson yaml-0.1 sqlite3 openssl libcurl zlib
+PKGS    := libuv jansson yaml-0.1 sqlite3 openssl libcurl zlib \
+           snappy libzstd liblz4 libbrotlienc libbrotlidec
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
@@ -50,6 +51,7 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h tests/unit/tmpdir.h $(BUILD)/liblh.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(TEST_EXTRA) $(BUILD)/liblh.a $(LDOPT) $(PKG_LIBS)
+$(BUILD)/tests/parquet_meta_test: tests/unit/parquet_sample.h
 # the bench-only bulk loader is not in the shipped library; the engine test links it
 $(BUILD)/tests/engine_test: TEST_EXTRA = bench/engine_bulk.c
 $(BUILD)/tests/engine_test: bench/engine_bulk.c

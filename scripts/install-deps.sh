@@ -9,6 +9,8 @@ PKGS=(
   build-essential pkg-config clang libclang-rt-14-dev clang-format-14
   libuv1-dev libjansson-dev libyaml-dev libsqlite3-dev libssl-dev
   libcurl4-openssl-dev zlib1g-dev
+  # parquet page codecs (src/parquet/codec.c)
+  libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev
   # tests: real clients
   python3 python3-pytest python3-pytest-timeout python3-boto3 python3-requests
   awscli s3cmd rclone curl prometheus openssl sqlite3
