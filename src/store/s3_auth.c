@@ -59,10 +59,16 @@ int lh__s3_role_allows(const s3_req_t *r)
 
 /* The lake bucket's built-in grants: what every authenticated user may do
  * there by role (the ceiling already kept readers from writing). */
-static const char *const lake_read[] = {"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation",
+static const char *const lake_read[] = {"s3:GetObject",
+                                        "s3:GetObjectVersion",
+                                        "s3:GetObjectAttributes",
+                                        "s3:ListBucket",
+                                        "s3:ListBucketVersions",
+                                        "s3:GetBucketLocation",
                                         NULL};
 static const char *const lake_write[] = {"s3:PutObject",
                                          "s3:DeleteObject",
+                                         "s3:DeleteObjectVersion",
                                          "s3:AbortMultipartUpload",
                                          "s3:ListMultipartUploadParts",
                                          "s3:ListBucketMultipartUploads",

@@ -97,6 +97,8 @@ def test_lake_bucket_lets_a_writer_ingest(server, s3, second_user):
     up2 = bob.create_multipart_upload(Bucket=LAKE, Key=prefix + "gone.bin")["UploadId"]
     bob.abort_multipart_upload(Bucket=LAKE, Key=prefix + "gone.bin", UploadId=up2)
     bob.delete_object(Bucket=LAKE, Key=prefix + "copy.csv")
+    bob.put_object(Bucket=LAKE, Key=prefix + "v.csv", Body=b"v")
+    bob.delete_object(Bucket=LAKE, Key=prefix + "v.csv", VersionId="null")
     bob.delete_objects(Bucket=LAKE, Delete={"Objects": [{"Key": prefix + "big.bin"}]})
     listed = [o["Key"] for o in s3.list_objects_v2(Bucket=LAKE, Prefix=prefix)["Contents"]]
     assert listed == [prefix + "mpu.bin", prefix + "small.csv"]
@@ -118,6 +120,17 @@ def test_lake_bucket_lets_a_reader_query_but_not_write(server, s3, reader_user):
     assert rhea.head_object(Bucket=LAKE, Key=prefix + "part-1.parquet")["ContentLength"] == 200 << 10
     assert rhea.get_object(Bucket=LAKE, Key=prefix + "part-1.parquet",
                            Range="bytes=0-3")["Body"].read() == b"PPPP"
+    # what readers of versions and attributes ask for (the lake is unversioned: null versions)
+    vs = rhea.list_object_versions(Bucket=LAKE, Prefix=prefix)["Versions"]
+    assert [(v["Key"], v["VersionId"]) for v in vs] == [(prefix + "part-0.parquet", "null"),
+                                                        (prefix + "part-1.parquet", "null")]
+    assert rhea.get_object(Bucket=LAKE, Key=prefix + "part-0.parquet",
+                           VersionId="null")["Body"].read() == b"PAR1 small"
+    attrs = rhea.get_object_attributes(Bucket=LAKE, Key=prefix + "part-1.parquet",
+                                       ObjectAttributes=["ObjectSize"])
+    assert attrs["ObjectSize"] == 200 << 10
+    assert refused(rhea.delete_object, Bucket=LAKE, Key=prefix + "part-0.parquet",
+                   VersionId="null") == DENIED
     assert refused(rhea.put_object, Bucket=LAKE, Key=prefix + "r.txt", Body=b"r") == DENIED
     assert refused(rhea.delete_object, Bucket=LAKE, Key=prefix + "part-0.parquet") == DENIED
     assert refused(rhea.create_multipart_upload, Bucket=LAKE, Key=prefix + "m") == DENIED
