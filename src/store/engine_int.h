@@ -149,6 +149,15 @@ int lh__bucket_versioning(lh__conn_t *c, const char *bucket, int *out, lh_err_t 
 int64_t lh__now_ns(void);
 void lh__random_hex(char *out, size_t nbytes); /* 2*nbytes hex + NUL */
 
+/* Listing helpers shared by engine_list.c and engine_vlist.c: memcmp order
+ * of byte strings (shorter first on a tie); the smallest key not starting
+ * with p[0..len) written to out (its length, 0 when none exists); the length
+ * of key's common prefix under o's prefix and delimiter (0 when the key has
+ * none). */
+int lh__bytes_cmp(const void *a, size_t alen, const void *b, size_t blen);
+size_t lh__key_past_prefix(unsigned char *out, const unsigned char *p, size_t len);
+size_t lh__list_common_prefix(const lh_store_list_opts_t *o, const unsigned char *key, size_t klen);
+
 /* A growable list of body ids to unlink once a transaction committed. */
 typedef struct lh__ids {
     char (*v)[LH__ID_LEN + 1];

@@ -19,7 +19,7 @@ typedef struct lister {
     size_t seek_len;
 } lister_t;
 
-static int bytes_cmp(const void *a, size_t alen, const void *b, size_t blen)
+int lh__bytes_cmp(const void *a, size_t alen, const void *b, size_t blen)
 {
     size_t n = alen < blen ? alen : blen;
     int c = n ? memcmp(a, b, n) : 0;
@@ -45,17 +45,22 @@ static void emit(lister_t *l, const void *key, size_t len, int is_prefix, const 
     }
 }
 
-/* Sets the seek cursor to the smallest key not starting with p[0..len).
- * Returns 0 when no such key can exist. */
-static int seek_past(lister_t *l, const unsigned char *p, size_t len)
+size_t lh__key_past_prefix(unsigned char *out, const unsigned char *p, size_t len)
 {
-    memcpy(l->seek, p, len);
-    while (len > 0 && l->seek[len - 1] == 0xff)
+    memcpy(out, p, len);
+    while (len > 0 && out[len - 1] == 0xff)
         len--;
     if (len == 0) return 0;
-    l->seek[len - 1]++;
-    l->seek_len = len;
-    return 1;
+    out[len - 1]++;
+    return len;
+}
+
+size_t lh__list_common_prefix(const lh_store_list_opts_t *o, const unsigned char *key, size_t klen)
+{
+    if (!o->delimiter_len || klen < o->prefix_len) return 0;
+    const unsigned char *d =
+        memmem(key + o->prefix_len, klen - o->prefix_len, o->delimiter, o->delimiter_len);
+    return d ? (size_t)(d - key) + o->delimiter_len : 0;
 }
 
 /* Handles one row; returns 1 when the walk must re-seek from l->seek. */
@@ -68,14 +73,11 @@ static int on_row(lister_t *l, sqlite3_stmt *s)
         l->stop = 1; /* past every key with the prefix */
         return 0;
     }
-    const unsigned char *d = NULL;
-    if (o->delimiter_len)
-        d = memmem(key + o->prefix_len, klen - o->prefix_len, o->delimiter, o->delimiter_len);
-    if (d) {
-        size_t plen = (size_t)(d - key) + o->delimiter_len;
-        if (bytes_cmp(key, plen, o->start_after, o->start_after_len) > 0)
+    size_t plen = lh__list_common_prefix(o, key, klen);
+    if (plen) {
+        if (lh__bytes_cmp(key, plen, o->start_after, o->start_after_len) > 0)
             emit(l, key, plen, 1, NULL);
-        if (!l->stop && !seek_past(l, key, plen)) l->stop = 1;
+        if (!l->stop && !(l->seek_len = lh__key_past_prefix(l->seek, key, plen))) l->stop = 1;
         return !l->stop;
     }
     lh_store_meta_t m;
@@ -90,7 +92,7 @@ static int walk(lister_t *l, lh__conn_t *c, const char *bucket, lh_err_t *err)
     const void *cur = o->prefix;
     size_t cur_len = o->prefix_len;
     int ge = 1;
-    if (bytes_cmp(o->start_after, o->start_after_len, o->prefix, o->prefix_len) >= 0) {
+    if (lh__bytes_cmp(o->start_after, o->start_after_len, o->prefix, o->prefix_len) >= 0) {
         cur = o->start_after, cur_len = o->start_after_len, ge = 0;
     }
     for (;;) {

@@ -29,13 +29,6 @@ typedef struct vlister {
     size_t seek_len;
 } vlister_t;
 
-static int bytes_cmp(const void *a, size_t alen, const void *b, size_t blen)
-{
-    size_t n = alen < blen ? alen : blen;
-    int c = n ? memcmp(a, b, n) : 0;
-    return c ? c : (alen > blen) - (alen < blen);
-}
-
 static void emit(vlister_t *l, const lh_store_version_entry_t *e)
 {
     if (l->count >= l->o->max_keys) {
@@ -55,28 +48,6 @@ static void emit(vlister_t *l, const lh_store_version_entry_t *e)
     }
 }
 
-/* The seek cursor: the smallest key not starting with p[0..len); 0 when
- * there is none. */
-static int seek_past(vlister_t *l, const unsigned char *p, size_t len)
-{
-    memcpy(l->seek, p, len);
-    while (len > 0 && l->seek[len - 1] == 0xff)
-        len--;
-    if (len == 0) return 0;
-    l->seek[len - 1]++;
-    l->seek_len = len;
-    return 1;
-}
-
-/* Where the delimiter ends the common prefix of key (its length), or 0. */
-static size_t prefix_len(const lh_store_list_opts_t *o, const unsigned char *key, size_t klen)
-{
-    if (!o->delimiter_len || klen < o->prefix_len) return 0;
-    const unsigned char *d =
-        memmem(key + o->prefix_len, klen - o->prefix_len, o->delimiter, o->delimiter_len);
-    return d ? (size_t)(d - key) + o->delimiter_len : 0;
-}
-
 static void emit_version(vlister_t *l, sqlite3_stmt *s, const unsigned char *key, size_t klen)
 {
     lh_store_meta_t m;
@@ -84,7 +55,7 @@ static void emit_version(vlister_t *l, sqlite3_stmt *s, const unsigned char *key
     const char *vid = (const char *)sqlite3_column_text(s, 6);
     snprintf(m.version_id, sizeof m.version_id, "%s", vid ? vid : "null");
     m.delete_marker = sqlite3_column_int(s, 7);
-    int first = !l->have_last || bytes_cmp(key, klen, l->last, l->last_len) != 0;
+    int first = !l->have_last || lh__bytes_cmp(key, klen, l->last, l->last_len) != 0;
     lh_store_version_entry_t e = {
         .key = (const char *)key, .key_len = klen, .is_latest = first && !l->resuming, .meta = &m};
     memcpy(l->last, key, klen);
@@ -103,14 +74,14 @@ static int on_row(vlister_t *l, sqlite3_stmt *s)
         l->stop = 1; /* past every key with the prefix */
         return 0;
     }
-    size_t plen = prefix_len(o, key, klen);
+    size_t plen = lh__list_common_prefix(o, key, klen);
     if (plen) {
-        if (bytes_cmp(key, plen, o->start_after, o->start_after_len) > 0) {
+        if (lh__bytes_cmp(key, plen, o->start_after, o->start_after_len) > 0) {
             lh_store_version_entry_t e = {
                 .key = (const char *)key, .key_len = plen, .is_prefix = 1};
             emit(l, &e);
         }
-        if (!l->stop && !seek_past(l, key, plen)) l->stop = 1;
+        if (!l->stop && !(l->seek_len = lh__key_past_prefix(l->seek, key, plen))) l->stop = 1;
         return !l->stop;
     }
     emit_version(l, s, key, klen);
@@ -141,7 +112,7 @@ static int walk_rest_of_key(vlister_t *l, lh__conn_t *c, const char *bucket, con
     int64_t seq;
     if (o->start_after_len < o->prefix_len ||
         (o->prefix_len && memcmp(k, o->prefix, o->prefix_len)) ||
-        prefix_len(o, k, o->start_after_len))
+        lh__list_common_prefix(o, k, o->start_after_len))
         return 0; /* outside the prefix, or rolled into a common prefix */
     int rc = marker_seq(c, bucket, o, vid, &seq, err);
     if (rc || seq == 0) return rc;
@@ -166,7 +137,7 @@ static int walk(vlister_t *l, lh__conn_t *c, const char *bucket, lh_err_t *err)
     const void *cur = o->prefix;
     size_t cur_len = o->prefix_len;
     int ge = 1;
-    if (bytes_cmp(o->start_after, o->start_after_len, o->prefix, o->prefix_len) >= 0)
+    if (lh__bytes_cmp(o->start_after, o->start_after_len, o->prefix, o->prefix_len) >= 0)
         cur = o->start_after, cur_len = o->start_after_len, ge = 0;
     for (;;) {
         sqlite3_stmt *s = lh__store_stmt(c, ge ? Q_VLIST_GE : Q_VLIST_GT, err);
