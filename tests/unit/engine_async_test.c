@@ -12,29 +12,8 @@
 #include <unistd.h>
 
 #include "store/engine.h"
-#include "test.h"
-#include "tmpdir.h"
 
-static char dir[128];
-
-#define TEST(name)                                                                                 \
-    static void name##_body(lh_store_t **stp);                                                     \
-    static void name(void)                                                                         \
-    {                                                                                              \
-        lh_store_t *st = NULL;                                                                     \
-        lh_err_t e = {0};                                                                          \
-        snprintf(dir, sizeof dir, "%s", lh_test_tmpdir());                                         \
-        if (lh_store_open(&st, dir, &e) == 0 &&                                                    \
-            lh_store_bucket_create(st, "b", "alice", 0, &e) == 0) {                                \
-            name##_body(&st);                                                                      \
-        } else {                                                                                   \
-            fprintf(stderr, "  open failed: %s\n", e.msg);                                         \
-            lh_test_failed_ = 1;                                                                   \
-        }                                                                                          \
-        lh_store_close(st);                                                                        \
-        lh_test_rmtree(dir);                                                                       \
-    }                                                                                              \
-    static void name##_body(lh_store_t **stp)
+#include "store_fixture.h"
 
 /* Completion record: how many ran, the last rc. */
 typedef struct {

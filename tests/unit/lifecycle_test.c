@@ -14,31 +14,10 @@
 #include "core/buf.h"
 #include "store/engine.h"
 #include "store/lifecycle.h"
-#include "test.h"
-#include "tmpdir.h"
 
 #define DAY_NS (86400LL * 1000000000LL)
 
-static char dir[128];
-
-#define TEST(name)                                                                                 \
-    static void name##_body(lh_store_t *st);                                                       \
-    static void name(void)                                                                         \
-    {                                                                                              \
-        lh_store_t *st = NULL;                                                                     \
-        lh_err_t e = {0};                                                                          \
-        snprintf(dir, sizeof dir, "%s", lh_test_tmpdir());                                         \
-        if (lh_store_open(&st, dir, &e) == 0 &&                                                    \
-            lh_store_bucket_create(st, "b", "alice", 0, &e) == 0) {                                \
-            name##_body(st);                                                                       \
-        } else {                                                                                   \
-            fprintf(stderr, "  setup failed: %s\n", e.msg);                                        \
-            lh_test_failed_ = 1;                                                                   \
-        }                                                                                          \
-        lh_store_close(st);                                                                        \
-        lh_test_rmtree(dir);                                                                       \
-    }                                                                                              \
-    static void name##_body(lh_store_t *st)
+#include "store_fixture.h"
 
 #define DOC(rules)                                                                                 \
     "<LifecycleConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">" rules             \
