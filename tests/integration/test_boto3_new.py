@@ -8,7 +8,6 @@ import pytest
 
 from helpers import clients
 from helpers import s3 as h
-from helpers.server import ROOT_AK, ROOT_SK, clean_env
 
 SCRIPT = Path(__file__).parent / "helpers" / "boto3_new_checks.py"
 
@@ -32,9 +31,5 @@ def test_boto3_143(request, pyenv_py, check, scheme, tls_cert):
     srv = request.getfixturevalue("tls_server" if scheme == "https" else "server")
     bucket = h.new_bucket_name("b143")
     h.client(srv, verify=str(tls_cert[0]) if scheme == "https" else None).create_bucket(Bucket=bucket)
-    env = clean_env({"LH_ENDPOINT": srv.s3_url, "LH_AK": ROOT_AK, "LH_SK": ROOT_SK,
-                     "LH_BUCKET": bucket, "LH_CA": str(tls_cert[0]) if scheme == "https" else ""})
-    r = clients.run([pyenv_py, str(SCRIPT), check], env=env, check=False, timeout=170)
-    print(r.stdout)
-    assert r.returncode == 0, f"{check} over {scheme} failed:\n{r.stdout}\n{r.stderr}"
-    assert f"ok {check}" in r.stdout
+    clients.run_pyenv_check(pyenv_py, SCRIPT, check, srv, bucket,
+                            ca=str(tls_cert[0]) if scheme == "https" else "")

@@ -14,7 +14,6 @@ import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
 from helpers import s3 as h
-from helpers.server import lakehouse_bin
 
 MiB = 1024 * 1024
 

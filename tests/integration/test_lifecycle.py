@@ -20,7 +20,6 @@ from botocore.exceptions import ClientError
 
 from helpers import clients
 from helpers import s3 as h
-from helpers.server import ROOT_AK, ROOT_SK, clean_env
 from test_metrics import parse, scrape, total
 
 SCRIPT = Path(__file__).parent / "helpers" / "boto3_new_checks.py"
@@ -278,11 +277,7 @@ def test_nothing_expires_before_its_time(server_factory):
 def test_boto3_143_lifecycle(server, s3, pyenv_py):
     bucket = h.new_bucket_name("lc143")
     s3.create_bucket(Bucket=bucket)
-    env = clean_env({"LH_ENDPOINT": server.s3_url, "LH_AK": ROOT_AK, "LH_SK": ROOT_SK,
-                     "LH_BUCKET": bucket, "LH_CA": ""})
-    r = clients.run([pyenv_py, str(SCRIPT), "lifecycle"], env=env, check=False, timeout=170)
-    print(r.stdout)
-    assert r.returncode == 0, f"lifecycle check failed:\n{r.stdout}\n{r.stderr}"
+    clients.run_pyenv_check(pyenv_py, SCRIPT, "lifecycle", server, bucket)
 
 
 @pytest.mark.timeout(300)

@@ -29,7 +29,7 @@ import pytest
 
 from helpers import clients
 from helpers import s3 as h
-from helpers.server import ROOT_AK, ROOT_SK, clean_env
+from helpers.server import ROOT_AK
 
 MiB = 1024 * 1024
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
@@ -517,12 +517,7 @@ CHECKS = ["complete_retry", "part_number", "object_attributes", "object_acl", "o
 def test_boto3_143(server, s3, pyenv_py, check):
     bucket = h.new_bucket_name("c143")
     s3.create_bucket(Bucket=bucket)
-    env = clean_env({"LH_ENDPOINT": server.s3_url, "LH_AK": ROOT_AK, "LH_SK": ROOT_SK,
-                     "LH_BUCKET": bucket})
-    r = clients.run([pyenv_py, str(SCRIPT), check], env=env, check=False, timeout=170)
-    print(r.stdout)
-    assert r.returncode == 0, f"{check} failed:\n{r.stdout}\n{r.stderr}"
-    assert f"ok {check}" in r.stdout
+    clients.run_pyenv_check(pyenv_py, SCRIPT, check, server, bucket)
 
 
 # --- the aws CLIs (s3api) ----------------------------------------------------------------

@@ -11,7 +11,6 @@ pyenv one (1.43), reached by running this file as a script with the pyenv
 `verify` modes (built by `make unit` / `make unit-asan`)."""
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile

@@ -16,7 +16,6 @@ from botocore.exceptions import ClientError
 
 from helpers import clients
 from helpers import s3 as h
-from helpers.server import ROOT_AK, ROOT_SK, clean_env
 
 SCRIPT = Path(__file__).parent / "helpers" / "boto3_new_checks.py"
 
@@ -280,12 +279,7 @@ def test_lake_bucket_is_unversioned(s3):
 def test_boto3_143_versioning(server, s3, pyenv_py):
     bucket = h.new_bucket_name("v143")
     s3.create_bucket(Bucket=bucket)
-    env = clean_env({"LH_ENDPOINT": server.s3_url, "LH_AK": ROOT_AK, "LH_SK": ROOT_SK,
-                     "LH_BUCKET": bucket, "LH_CA": ""})
-    r = clients.run([pyenv_py, str(SCRIPT), "versioning"], env=env, check=False, timeout=170)
-    print(r.stdout)
-    assert r.returncode == 0, f"versioning check failed:\n{r.stdout}\n{r.stderr}"
-    assert "ok versioning" in r.stdout
+    clients.run_pyenv_check(pyenv_py, SCRIPT, "versioning", server, bucket)
 
 
 # --- the aws CLIs -------------------------------------------------------------------

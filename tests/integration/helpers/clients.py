@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .server import clean_env
+from .server import ROOT_AK, ROOT_SK, clean_env
 
 SYSTEM_DIRS = {"/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"}
 
@@ -87,4 +87,17 @@ def run(args, *, env=None, timeout=600, check=True, input=None, cwd=None):
     if check and r.returncode != 0:
         raise AssertionError(f"{' '.join(map(str, args))} exited {r.returncode}\n"
                              f"stdout: {r.stdout[-3000:]}\nstderr: {r.stderr[-3000:]}")
+    return r
+
+
+def run_pyenv_check(pyenv_py, script, check, srv, bucket, ca=""):
+    """Runs one named check of a boto3 1.43 script (helpers/*_checks.py) in the
+    pyenv python against srv's S3 endpoint as root, on bucket; asserts that it
+    exited 0 and printed "ok <check>". ca: a CA bundle path for https."""
+    env = clean_env({"LH_ENDPOINT": srv.s3_url, "LH_AK": ROOT_AK, "LH_SK": ROOT_SK,
+                     "LH_BUCKET": bucket, "LH_CA": ca})
+    r = run([pyenv_py, str(script), check], env=env, check=False, timeout=170)
+    print(r.stdout)
+    assert r.returncode == 0, f"{check} failed against {srv.s3_url}:\n{r.stdout}\n{r.stderr}"
+    assert f"ok {check}" in r.stdout
     return r
