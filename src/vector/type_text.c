@@ -106,29 +106,53 @@ static const struct {
     const char *name;
     lh_type_id_t id;
 } aliases[] = {
-    {"BOOLEAN", LH_TYPE_BOOLEAN},    {"BOOL", LH_TYPE_BOOLEAN},
-    {"LOGICAL", LH_TYPE_BOOLEAN},    {"TINYINT", LH_TYPE_TINYINT},
-    {"INT1", LH_TYPE_TINYINT},       {"BYTE", LH_TYPE_TINYINT},
-    {"SMALLINT", LH_TYPE_SMALLINT},  {"INT2", LH_TYPE_SMALLINT},
-    {"SHORT", LH_TYPE_SMALLINT},     {"INTEGER", LH_TYPE_INTEGER},
-    {"INT", LH_TYPE_INTEGER},        {"INT4", LH_TYPE_INTEGER},
-    {"SIGNED", LH_TYPE_INTEGER},     {"BIGINT", LH_TYPE_BIGINT},
-    {"INT8", LH_TYPE_BIGINT},        {"LONG", LH_TYPE_BIGINT},
-    {"UTINYINT", LH_TYPE_UTINYINT},  {"USMALLINT", LH_TYPE_USMALLINT},
-    {"UINTEGER", LH_TYPE_UINTEGER},  {"UBIGINT", LH_TYPE_UBIGINT},
-    {"HUGEINT", LH_TYPE_HUGEINT},    {"INT128", LH_TYPE_HUGEINT},
-    {"FLOAT", LH_TYPE_FLOAT},        {"FLOAT4", LH_TYPE_FLOAT},
-    {"REAL", LH_TYPE_FLOAT},         {"DOUBLE", LH_TYPE_DOUBLE},
-    {"FLOAT8", LH_TYPE_DOUBLE},      {"DECIMAL", LH_TYPE_DECIMAL},
-    {"NUMERIC", LH_TYPE_DECIMAL},    {"DATE", LH_TYPE_DATE},
-    {"TIME", LH_TYPE_TIME},          {"TIMESTAMP", LH_TYPE_TIMESTAMP},
-    {"DATETIME", LH_TYPE_TIMESTAMP}, {"INTERVAL", LH_TYPE_INTERVAL},
-    {"VARCHAR", LH_TYPE_VARCHAR},    {"TEXT", LH_TYPE_VARCHAR},
-    {"STRING", LH_TYPE_VARCHAR},     {"CHAR", LH_TYPE_VARCHAR},
-    {"BPCHAR", LH_TYPE_VARCHAR},     {"BLOB", LH_TYPE_BLOB},
-    {"BYTEA", LH_TYPE_BLOB},         {"BINARY", LH_TYPE_BLOB},
-    {"VARBINARY", LH_TYPE_BLOB},     {"STRUCT", LH_TYPE_STRUCT},
-    {"ROW", LH_TYPE_STRUCT},         {"MAP", LH_TYPE_MAP},
+    {"BOOLEAN", LH_TYPE_BOOLEAN},
+    {"BOOL", LH_TYPE_BOOLEAN},
+    {"LOGICAL", LH_TYPE_BOOLEAN},
+    {"TINYINT", LH_TYPE_TINYINT},
+    {"INT1", LH_TYPE_TINYINT},
+    {"BYTE", LH_TYPE_TINYINT},
+    {"SMALLINT", LH_TYPE_SMALLINT},
+    {"INT2", LH_TYPE_SMALLINT},
+    {"SHORT", LH_TYPE_SMALLINT},
+    {"INTEGER", LH_TYPE_INTEGER},
+    {"INT", LH_TYPE_INTEGER},
+    {"INT4", LH_TYPE_INTEGER},
+    {"SIGNED", LH_TYPE_INTEGER},
+    {"BIGINT", LH_TYPE_BIGINT},
+    {"INT8", LH_TYPE_BIGINT},
+    {"LONG", LH_TYPE_BIGINT},
+    {"UTINYINT", LH_TYPE_UTINYINT},
+    {"USMALLINT", LH_TYPE_USMALLINT},
+    {"UINTEGER", LH_TYPE_UINTEGER},
+    {"UBIGINT", LH_TYPE_UBIGINT},
+    {"HUGEINT", LH_TYPE_HUGEINT},
+    {"INT128", LH_TYPE_HUGEINT},
+    {"FLOAT", LH_TYPE_FLOAT},
+    {"FLOAT4", LH_TYPE_FLOAT},
+    {"REAL", LH_TYPE_FLOAT},
+    {"DOUBLE", LH_TYPE_DOUBLE},
+    {"FLOAT8", LH_TYPE_DOUBLE},
+    {"DECIMAL", LH_TYPE_DECIMAL},
+    {"NUMERIC", LH_TYPE_DECIMAL},
+    {"DATE", LH_TYPE_DATE},
+    {"TIME", LH_TYPE_TIME},
+    {"TIMESTAMP", LH_TYPE_TIMESTAMP},
+    {"DATETIME", LH_TYPE_TIMESTAMP},
+    {"INTERVAL", LH_TYPE_INTERVAL},
+    {"VARCHAR", LH_TYPE_VARCHAR},
+    {"TEXT", LH_TYPE_VARCHAR},
+    {"STRING", LH_TYPE_VARCHAR},
+    {"CHAR", LH_TYPE_VARCHAR},
+    {"BPCHAR", LH_TYPE_VARCHAR},
+    {"BLOB", LH_TYPE_BLOB},
+    {"BYTEA", LH_TYPE_BLOB},
+    {"BINARY", LH_TYPE_BLOB},
+    {"VARBINARY", LH_TYPE_BLOB},
+    {"STRUCT", LH_TYPE_STRUCT},
+    {"ROW", LH_TYPE_STRUCT},
+    {"MAP", LH_TYPE_MAP},
+    {"TIMESTAMPTZ", LH_TYPE_TIMESTAMP_TZ},
 };
 
 static int fail(parser_t *p, const char *what)
@@ -178,10 +202,31 @@ static int number(parser_t *p, int *out)
 
 static int parse_type(parser_t *p, int depth, lh_type_t *out);
 
-/* DECIMAL [(p [, s])]; VARCHAR(n) and the like take a length we ignore. */
+/* Consumes the keyword kw (after spaces, any case) when it is next. */
+static bool eat_word(parser_t *p, const char *kw)
+{
+    size_t n = word(p);
+    if (n != strlen(kw) || strncasecmp(p->s + p->pos, kw, n)) return false;
+    p->pos += n;
+    return true;
+}
+
+/* DECIMAL [(p [, s])]; VARCHAR(n) and the like take a length we ignore;
+ * TIMESTAMP WITH TIME ZONE is TIMESTAMPTZ, TIMESTAMP WITHOUT TIME ZONE is
+ * TIMESTAMP (SQL's spelling, which DuckDB prints for TIMESTAMPTZ). */
 static int parse_args(parser_t *p, lh_type_id_t id, lh_type_t *out)
 {
     int w = 18, sc = 3, rc;
+    if (id == LH_TYPE_TIMESTAMP) {
+        size_t save = p->pos;
+        bool with = eat_word(p, "WITH");
+        if (with || eat_word(p, "WITHOUT")) {
+            if (!eat_word(p, "TIME") || !eat_word(p, "ZONE")) return fail(p, "expected TIME ZONE");
+            if (with) id = LH_TYPE_TIMESTAMP_TZ;
+        } else {
+            p->pos = save;
+        }
+    }
     if (id == LH_TYPE_DECIMAL && eat(p, '(')) {
         if ((rc = number(p, &w))) return rc;
         sc = 0;

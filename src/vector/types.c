@@ -35,6 +35,7 @@ static const struct {
     [LH_TYPE_LIST] = {"LIST", LH_PHYS_LIST, 8},
     [LH_TYPE_STRUCT] = {"STRUCT", LH_PHYS_STRUCT, 0},
     [LH_TYPE_MAP] = {"MAP", LH_PHYS_LIST, 8},
+    [LH_TYPE_TIMESTAMP_TZ] = {"TIMESTAMP WITH TIME ZONE", LH_PHYS_INT64, 8},
 };
 
 const char *lh_type_id_name(lh_type_id_t id)
@@ -45,7 +46,9 @@ const char *lh_type_id_name(lh_type_id_t id)
 lh_type_t lh_type(lh_type_id_t id)
 {
     lh_type_t t = {0};
-    if (id > LH_TYPE_INVALID && id <= LH_TYPE_BLOB && id != LH_TYPE_DECIMAL) t.id = (uint8_t)id;
+    if ((id > LH_TYPE_INVALID && id <= LH_TYPE_BLOB && id != LH_TYPE_DECIMAL) ||
+        id == LH_TYPE_TIMESTAMP_TZ)
+        t.id = (uint8_t)id;
     return t;
 }
 

@@ -47,13 +47,17 @@ typedef enum lh_type_id {
     LH_TYPE_DECIMAL,   /* unscaled integer: int64_t when width <= 18, else lh_int128_t */
     LH_TYPE_DATE,      /* int32_t days since 1970-01-01 */
     LH_TYPE_TIME,      /* int64_t microseconds since midnight */
-    LH_TYPE_TIMESTAMP, /* int64_t microseconds since 1970-01-01 00:00:00 UTC */
+    LH_TYPE_TIMESTAMP, /* int64_t microseconds since 1970-01-01 00:00:00, no zone */
     LH_TYPE_INTERVAL,  /* lh_interval_t, 16 bytes */
     LH_TYPE_VARCHAR,   /* lh_string_t view (vector.h), UTF-8 by contract */
     LH_TYPE_BLOB,      /* lh_string_t view, any bytes */
     LH_TYPE_LIST,      /* lh_list_entry_t {offset, length} over one child vector */
     LH_TYPE_STRUCT,    /* no data of its own: one child vector per field */
     LH_TYPE_MAP,       /* physically LIST<STRUCT(key K, value V)> */
+    /* int64_t microseconds since 1970-01-01 00:00:00 UTC: an instant (DuckDB's
+     * TIMESTAMPTZ, Parquet isAdjustedToUTC=true, Delta `timestamp`). Placed
+     * last so the numbers above stay stable. */
+    LH_TYPE_TIMESTAMP_TZ,
     LH_TYPE_COUNT_
 } lh_type_id_t;
 

@@ -21,7 +21,7 @@ lh_value_t lh_value_int(lh_type_id_t id, int64_t i)
 {
     lh_value_t v = {.v.i = i};
     if ((id >= LH_TYPE_TINYINT && id <= LH_TYPE_BIGINT) || id == LH_TYPE_DATE ||
-        id == LH_TYPE_TIME || id == LH_TYPE_TIMESTAMP)
+        id == LH_TYPE_TIME || id == LH_TYPE_TIMESTAMP || id == LH_TYPE_TIMESTAMP_TZ)
         v.type = lh_type(id);
     return v;
 }
@@ -93,6 +93,7 @@ static fam_t family(const lh_type_t *t)
         return FAM_REAL;
     case LH_TYPE_DATE:
     case LH_TYPE_TIMESTAMP:
+    case LH_TYPE_TIMESTAMP_TZ:
         return FAM_TEMPORAL;
     case LH_TYPE_TIME:
         return FAM_TIME;

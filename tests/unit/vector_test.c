@@ -62,6 +62,7 @@ static void type_names_sizes_and_layouts(void)
         {LH_TYPE_DATE, "DATE", 4, LH_PHYS_INT32},
         {LH_TYPE_TIME, "TIME", 8, LH_PHYS_INT64},
         {LH_TYPE_TIMESTAMP, "TIMESTAMP", 8, LH_PHYS_INT64},
+        {LH_TYPE_TIMESTAMP_TZ, "TIMESTAMP WITH TIME ZONE", 8, LH_PHYS_INT64},
         {LH_TYPE_INTERVAL, "INTERVAL", 16, LH_PHYS_INTERVAL},
         {LH_TYPE_VARCHAR, "VARCHAR", 16, LH_PHYS_STRING},
         {LH_TYPE_BLOB, "BLOB", 16, LH_PHYS_STRING},
@@ -185,6 +186,10 @@ static void type_parse_table(void)
         {"date", "DATE"},
         {"time", "TIME"},
         {"datetime", "TIMESTAMP"},
+        {"timestamptz", "TIMESTAMP WITH TIME ZONE"},
+        {"timestamp with time zone", "TIMESTAMP WITH TIME ZONE"},
+        {"TIMESTAMP WITHOUT TIME ZONE", "TIMESTAMP"},
+        {"struct(t timestamp with time zone)[]", "STRUCT(t TIMESTAMP WITH TIME ZONE)[]"},
         {"interval", "INTERVAL"},
         {"text", "VARCHAR"},
         {"string", "VARCHAR"},
@@ -350,6 +355,7 @@ static void vector_roundtrip_every_scalar_type(void)
         lh_value_interval(iv),
         lh_value_varchar(long_s, strlen(long_s)),
         lh_value_blob("\0\xff\x01", 3),
+        lh_value_int(LH_TYPE_TIMESTAMP_TZ, 1764115200000000),
     };
     size_t n = sizeof vals / sizeof vals[0];
     lh_type_t types[32];
