@@ -63,7 +63,7 @@ static void put_float(lh_buf_t *out, double d, bool single)
     }
     /* e is [-]d[.ddd]e[+-]XX */
     char *ep = strchr(e, 'e');
-    int exp = atoi(ep + 1);
+    int exp = (int)strtol(ep + 1, NULL, 10);
     *ep = 0;
     char digits[24];
     int nd = 0;
