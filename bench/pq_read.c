@@ -32,19 +32,32 @@ static void fold(const lh_vector_t *v, uint32_t n, double *acc)
     } while (0)
     case LH_PHYS_BOOL:
     case LH_PHYS_INT8:
-    case LH_PHYS_UINT8: SUM(uint8_t); break;
-    case LH_PHYS_INT16: SUM(int16_t); break;
-    case LH_PHYS_INT32: SUM(int32_t); break;
-    case LH_PHYS_INT64: SUM(int64_t); break;
-    case LH_PHYS_FLOAT: SUM(float); break;
-    case LH_PHYS_DOUBLE: SUM(double); break;
+    case LH_PHYS_UINT8:
+        SUM(uint8_t);
+        break;
+    case LH_PHYS_INT16:
+        SUM(int16_t);
+        break;
+    case LH_PHYS_INT32:
+        SUM(int32_t);
+        break;
+    case LH_PHYS_INT64:
+        SUM(int64_t);
+        break;
+    case LH_PHYS_FLOAT:
+        SUM(float);
+        break;
+    case LH_PHYS_DOUBLE:
+        SUM(double);
+        break;
     case LH_PHYS_STRING: {
         const lh_string_t *d = vals->data;
         for (uint32_t i = 0; i < n; i++)
             if (lh_validity_get(v->validity, i)) s += d[dict ? v->codes[i] : i].len;
         break;
     }
-    default: break;
+    default:
+        break;
 #undef SUM
     }
     *acc += s;
