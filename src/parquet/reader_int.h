@@ -11,6 +11,7 @@
 #include "store/objstore.h"
 #include "vector/batch.h"
 
+#include <pthread.h>
 #include <stdio.h>
 
 /* How a leaf's physical values become its logical type (convert.c). */
@@ -158,6 +159,14 @@ struct lh_pq_reader {
     lh__pq_out_t *outs;
     uint32_t nouts;
     lh__pq_chunk_t **chunks; /* per leaf; NULL when not needed */
+    lh__pq_chunk_t **spare;  /* the same leaves: the next row group, loading */
+    bool pending_valid;      /* pending: the next row group, chosen (and prefetching) */
+    uint32_t pending;
+    pthread_t pf_thread; /* the prefetch of pf_group into spare */
+    bool pf_active;
+    uint32_t pf_group;
+    int pf_rc;
+    lh_err_t pf_err;
     lh_batch_t *batch;
     lh_type_t *out_types;
     uint32_t rg;        /* next row group to load */
@@ -166,6 +175,16 @@ struct lh_pq_reader {
     bool scanning;
     lh_arena_t *scan_arena;
 };
+
+/* Fetches and loads row group g into the chunk set (reader_fetch.c). */
+int lh__pq_load_group(lh_pq_reader_t *r, uint32_t g, lh__pq_chunk_t **set, lh_err_t *err);
+/* Starts loading row group g into r->spare on a thread. */
+void lh__pq_prefetch_start(lh_pq_reader_t *r, uint32_t g);
+/* Waits for a running prefetch. */
+void lh__pq_prefetch_stop(lh_pq_reader_t *r);
+/* Row group g from the prefetch: swaps it into r->chunks and returns 0 (or
+ * its error); 1 when g was not being prefetched. */
+int lh__pq_prefetch_take(lh_pq_reader_t *r, uint32_t g, lh_err_t *err);
 
 /* Reads bytes [off, off+len) of the source into dst. */
 int lh__pq_read_range(lh_pq_reader_t *r, uint64_t off, size_t len, uint8_t *dst, lh_err_t *err);

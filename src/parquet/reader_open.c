@@ -55,9 +55,13 @@ int lh__pq_read_range(lh_pq_reader_t *r, uint64_t off, size_t len, uint8_t *dst,
 void lh_pq_reader_close(lh_pq_reader_t *r)
 {
     if (!r) return;
-    for (uint32_t i = 0; r->chunks && i < r->nleaves; i++)
-        lh__pq_chunk_free(r->chunks[i]);
+    lh__pq_prefetch_stop(r);
+    for (uint32_t i = 0; i < r->nleaves; i++) {
+        if (r->chunks) lh__pq_chunk_free(r->chunks[i]);
+        if (r->spare) lh__pq_chunk_free(r->spare[i]);
+    }
     free(r->chunks);
+    free(r->spare);
     lh_batch_free(r->batch);
     lh_arena_free(r->scan_arena);
     lh_pq_file_meta_free(r->meta);

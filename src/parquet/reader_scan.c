@@ -1,20 +1,18 @@
 /* A scan: the projection resolved to plans, the leaves it needs, row groups
- * pruned on their chunk statistics, each kept row group's chunks fetched
- * (objects: ranged GETs, up to four at once on threads; files: pread), and
+ * pruned on their chunk statistics, each kept row group loaded (the next
+ * one in the background while this one is read: reader_fetch.c), and
  * batches of up to LH_BATCH_ROWS rows, never across a row group. Primitive
  * columns without repetition decode straight into the batch; nested ones go
  * through their levels (assemble.c). */
 #include "parquet/reader_int.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define FETCH_THREADS 4
-
 static void end_scan(lh_pq_reader_t *r)
 {
+    lh__pq_prefetch_stop(r);
+    r->pending_valid = false;
     lh_batch_free(r->batch);
     r->batch = NULL;
     lh_arena_free(r->scan_arena);
@@ -78,18 +76,21 @@ int lh_pq_reader_scan(lh_pq_reader_t *r, const lh_scan_req_t *req, lh_err_t *err
         r->outs[i].flat =
             p->kind == LH__PL_PRIM && !r->leaves[p->leaf].max_rep && uses[p->leaf] == 1;
     }
-    if (!r->chunks && !(r->chunks = calloc(r->nleaves, sizeof *r->chunks))) return nomem(err);
-    for (uint32_t l = 0; l < r->nleaves; l++) {
-        if (!uses[l] || r->chunks[l]) continue;
-        if (!(r->chunks[l] = calloc(1, sizeof *r->chunks[l]))) return nomem(err);
-        r->chunks[l]->leaf = &r->leaves[l];
-        r->chunks[l]->leaf_idx = (int32_t)l;
-    }
-    for (uint32_t l = 0; l < r->nleaves; l++)
-        if (!uses[l] && r->chunks[l]) {
-            lh__pq_chunk_free(r->chunks[l]);
-            r->chunks[l] = NULL;
+    lh__pq_chunk_t ***sets[2] = {&r->chunks, &r->spare};
+    for (int k = 0; k < 2; k++) {
+        lh__pq_chunk_t **set = *sets[k];
+        if (!set && !(set = *sets[k] = calloc(r->nleaves, sizeof *set))) return nomem(err);
+        for (uint32_t l = 0; l < r->nleaves; l++) {
+            if (!uses[l] && set[l]) {
+                lh__pq_chunk_free(set[l]);
+                set[l] = NULL;
+            }
+            if (!uses[l] || set[l]) continue;
+            if (!(set[l] = calloc(1, sizeof *set[l]))) return nomem(err);
+            set[l]->leaf = &r->leaves[l];
+            set[l]->leaf_idx = (int32_t)l;
         }
+    }
     int rc = lh_batch_new(r->out_types, r->nouts, &r->batch);
     if (rc) return lh_err_set(err, rc, "cannot make a batch for the projection");
     r->scanning = true;
@@ -117,107 +118,38 @@ static bool pruned(lh_pq_reader_t *r, uint32_t g)
     return !lh_preds_might_match(r->req.preds, n, ptr);
 }
 
-typedef struct {
-    lh_pq_reader_t *r;
-    const lh_pq_row_group_t *rg;
-    uint32_t *list, n;
-    atomic_uint next;
-    atomic_int rc;
-    lh_err_t err;
-    pthread_mutex_t mu;
-} fetch_t;
-
-static int fetch_one(lh_pq_reader_t *r, const lh_pq_row_group_t *rg, uint32_t leaf, lh_err_t *err)
+/* The next row group with rows that the predicates do not rule out, or
+ * UINT32_MAX. */
+static uint32_t next_group(lh_pq_reader_t *r)
 {
-    lh__pq_chunk_t *ch = r->chunks[leaf];
-    const lh_pq_column_meta_t *cm = &rg->columns[leaf].meta_data;
-    int64_t start = cm->data_page_offset;
-    if (cm->has_dictionary_page_offset && cm->dictionary_page_offset > 0 &&
-        cm->dictionary_page_offset < start)
-        start = cm->dictionary_page_offset;
-    size_t len = (size_t)cm->total_compressed_size;
-    if (len > ch->raw_cap) {
-        uint8_t *p = realloc(ch->raw, len);
-        if (!p) return nomem(err);
-        ch->raw = p;
-        ch->raw_cap = len;
-    }
-    ch->raw_len = len;
-    return lh__pq_read_range(r, (uint64_t)start, len, ch->raw, err);
-}
-
-static void *fetch_thread(void *arg)
-{
-    fetch_t *f = arg;
-    for (;;) {
-        uint32_t i = atomic_fetch_add(&f->next, 1);
-        if (i >= f->n || atomic_load(&f->rc)) break;
-        lh_err_t e = {0};
-        int rc = fetch_one(f->r, f->rg, f->list[i], &e);
-        if (rc) {
-            pthread_mutex_lock(&f->mu);
-            if (!atomic_load(&f->rc)) {
-                f->err = e;
-                atomic_store(&f->rc, rc);
-            }
-            pthread_mutex_unlock(&f->mu);
-        }
-    }
-    return NULL;
-}
-
-static int fetch_parallel(lh_pq_reader_t *r, const lh_pq_row_group_t *rg, uint32_t *list,
-                          uint32_t n, lh_err_t *err)
-{
-    fetch_t f = {.r = r, .rg = rg, .list = list, .n = n};
-    atomic_init(&f.next, 0);
-    atomic_init(&f.rc, 0);
-    pthread_mutex_init(&f.mu, NULL);
-    pthread_t th[FETCH_THREADS];
-    uint32_t nt = n < FETCH_THREADS ? n : FETCH_THREADS, started = 0;
-    for (; started < nt; started++)
-        if (pthread_create(&th[started], NULL, fetch_thread, &f)) break;
-    if (!started) fetch_thread(&f);
-    for (uint32_t i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
-    pthread_mutex_destroy(&f.mu);
-    int rc = atomic_load(&f.rc);
-    if (rc && err) *err = f.err;
-    return rc;
-}
-
-static int load_row_group(lh_pq_reader_t *r, uint32_t g, lh_err_t *err)
-{
-    const lh_pq_row_group_t *rg = &r->meta->row_groups[g];
-    uint32_t list[r->nleaves ? r->nleaves : 1], n = 0;
-    for (uint32_t l = 0; l < r->nleaves; l++)
-        if (r->chunks[l]) list[n++] = l;
-    int rc = 0;
-    if (r->os && n > 1) {
-        rc = fetch_parallel(r, rg, list, n, err);
-    } else {
-        for (uint32_t i = 0; i < n && !rc; i++)
-            rc = fetch_one(r, rg, list[i], err);
-    }
-    for (uint32_t i = 0; i < n && !rc; i++)
-        rc = lh__pq_chunk_load(r->chunks[list[i]], &rg->columns[list[i]].meta_data, rg->num_rows,
-                               err);
-    return rc;
-}
-
-static int next_batch(lh_pq_reader_t *r, lh_batch_t **out, lh_err_t *err)
-{
-    while (!r->rg_left) {
-        if (r->rg >= r->meta->nrow_groups) return 0;
+    while (r->rg < r->meta->nrow_groups) {
         uint32_t g = r->rg++;
         if (!r->meta->row_groups[g].num_rows) continue;
         if (pruned(r, g)) {
             r->rg_pruned++;
             continue;
         }
-        int rc = load_row_group(r, g, err);
+        return g;
+    }
+    return UINT32_MAX;
+}
+
+static int next_batch(lh_pq_reader_t *r, lh_batch_t **out, lh_err_t *err)
+{
+    while (!r->rg_left) {
+        uint32_t g = r->pending_valid ? r->pending : next_group(r);
+        r->pending_valid = false;
+        if (g == UINT32_MAX) return 0;
+        int rc = lh__pq_prefetch_take(r, g, err);
+        if (rc == 1) rc = lh__pq_load_group(r, g, r->chunks, err);
         if (rc) return rc;
         r->rg_left = r->meta->row_groups[g].num_rows;
+        uint32_t g2 = next_group(r);
+        if (g2 != UINT32_MAX) {
+            r->pending = g2;
+            r->pending_valid = true;
+            lh__pq_prefetch_start(r, g2);
+        }
     }
     uint32_t n = r->rg_left < LH_BATCH_ROWS ? (uint32_t)r->rg_left : LH_BATCH_ROWS;
     lh_batch_t *b = r->batch;
