@@ -326,6 +326,8 @@ int lh_delta_actions_parse(lh_arena_t *a, const char *text, size_t n, lh_delta_a
         if (len > LH_DELTA_MAX_LINE)
             return lh_err_set(err, LH_ETOOBIG, "delta log line %zu is over %zu bytes", c.line,
                               LH_DELTA_MAX_LINE);
+        if (memchr(s, 0, len))
+            return lh_err_set(err, LH_ECORRUPT, "delta log line %zu holds a NUL byte", c.line);
         if (lines == LH_DELTA_MAX_ACTIONS || lines == cap)
             return lh_err_set(err, LH_ETOOBIG, "delta commit has over %d actions",
                               LH_DELTA_MAX_ACTIONS);

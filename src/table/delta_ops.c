@@ -129,6 +129,39 @@ static int check_partition_columns(const lh_delta_schema_t *s, const char *const
     return 0;
 }
 
+/* Version 0's protocol, metaData and commitInfo parameters, committed. */
+static int commit_create(lh_delta_table_t *t, const lh_delta_create_t *c, lh_arena_t *a,
+                         int64_t *version, lh_err_t *err)
+{
+    char id[37];
+    const char *ss;
+    int rc = schema_text(a, c->schema, &ss, err);
+    if (!rc) rc = lh__delta_uuid(id, err);
+    if (rc) return rc;
+    const lh_delta_protocol_t *p = protocol_for(a, NULL, c->schema->uses_timestamp_ntz);
+    lh_delta_metadata_t *m = lh_arena_calloc(a, sizeof *m);
+    lh_delta_kv_t *params = lh_arena_alloc(a, 2 * sizeof *params);
+    const char *pby = json_names(a, c->partition_columns, c->npartition_columns);
+    if (!p || !m || !params || !pby) return oom(err);
+    params[0] = (lh_delta_kv_t){"partitionBy", pby};
+    params[1] = (lh_delta_kv_t){"isManaged", "false"};
+    *m = (lh_delta_metadata_t){.id = id,
+                               .name = c->name,
+                               .description = c->description,
+                               .format_provider = "parquet",
+                               .schema_string = ss,
+                               .partition_columns = c->partition_columns,
+                               .npartition_columns = c->npartition_columns,
+                               .configuration = c->configuration,
+                               .created_time = lh__delta_now_ms()};
+    lh__delta_txn_t x = {.operation = "CREATE TABLE",
+                         .params = {params, 2},
+                         .protocol = p,
+                         .metadata = m,
+                         .read_version = -1};
+    return lh__delta_commit(t, &x, version, err);
+}
+
 int lh_delta_create(lh_delta_table_t *t, const lh_delta_create_t *c, int64_t *version,
                     lh_err_t *err)
 {
@@ -140,36 +173,7 @@ int lh_delta_create(lh_delta_table_t *t, const lh_delta_create_t *c, int64_t *ve
     rc = check_partition_columns(c->schema, c->partition_columns, c->npartition_columns, err);
     if (rc) return rc;
     lh_arena_t *a = lh_arena_new(8192);
-    if (!a) return oom(err);
-    char id[37];
-    lh_delta_metadata_t *m = lh_arena_calloc(a, sizeof *m);
-    const char *const *pcols = c->partition_columns;
-    const char *ss = NULL;
-    rc = m ? schema_text(a, c->schema, &ss, err) : oom(err);
-    const lh_delta_protocol_t *p = ss ? protocol_for(a, NULL, c->schema->uses_timestamp_ntz) : NULL;
-    lh_delta_kv_t *params = p ? lh_arena_alloc(a, 2 * sizeof *params) : NULL;
-    if (rc) {
-    } else if (!params || !(params[0].value = json_names(a, pcols, c->npartition_columns))) {
-        rc = oom(err);
-    } else if (!(rc = lh__delta_uuid(id, err))) {
-        params[0].key = "partitionBy";
-        params[1] = (lh_delta_kv_t){"isManaged", "false"};
-        *m = (lh_delta_metadata_t){.id = id,
-                                   .name = c->name,
-                                   .description = c->description,
-                                   .format_provider = "parquet",
-                                   .schema_string = ss,
-                                   .partition_columns = pcols,
-                                   .npartition_columns = c->npartition_columns,
-                                   .configuration = c->configuration,
-                                   .created_time = lh__delta_now_ms()};
-        lh__delta_txn_t x = {.operation = "CREATE TABLE",
-                             .params = {params, 2},
-                             .protocol = p,
-                             .metadata = m,
-                             .read_version = -1};
-        rc = lh__delta_commit(t, &x, version, err);
-    }
+    rc = a ? commit_create(t, c, a, version, err) : oom(err);
     lh_arena_free(a);
     return rc;
 }

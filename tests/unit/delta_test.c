@@ -835,6 +835,110 @@ static void c_timestamp_ntz_upgrades_protocol(lh_objstore_t *os, const char *bk)
     lh_delta_close(t);
 }
 
+/* A back end over another that fails one conditional put with a transport
+ * error: after storing it (the reply was lost) or before. */
+typedef struct {
+    lh_objstore_t *inner;
+    int mode; /* 1: lose the reply of the next put_if_absent; 2: fail it unsent */
+    int puts;
+} flaky_t;
+
+static void fl_close(void *impl)
+{
+    (void)impl;
+}
+static int fl_bucket_create(void *impl, const char *b, lh_err_t *err)
+{
+    return lh_objstore_bucket_create(((flaky_t *)impl)->inner, b, err);
+}
+static int fl_get(void *impl, const char *b, const char *k, int64_t off, int64_t len,
+                  int (*sink)(void *, const void *, size_t), void *arg, lh_objstore_meta_t *m,
+                  lh_err_t *err)
+{
+    return lh_objstore_get(((flaky_t *)impl)->inner, b, k, off, len, sink, arg, m, err);
+}
+static int fl_put(void *impl, const char *b, const char *k, const void *d, size_t n, const char *ct,
+                  int if_absent, lh_objstore_meta_t *out, lh_err_t *err)
+{
+    flaky_t *f = impl;
+    if (!if_absent) return lh_objstore_put(f->inner, b, k, d, n, ct, out, err);
+    f->puts++;
+    int mode = f->mode;
+    f->mode = 0;
+    if (mode == 2) return lh_err_set(err, LH_EIO, "connection reset before sending");
+    int rc = lh_objstore_put_if_absent(f->inner, b, k, d, n, ct, out, err);
+    if (mode == 1 && rc == 0) return lh_err_set(err, LH_EIO, "connection reset after sending");
+    return rc;
+}
+static int fl_put_fd(void *impl, const char *b, const char *k, int fd, int64_t size, const char *ct,
+                     lh_objstore_meta_t *out, lh_err_t *err)
+{
+    return lh_err_set(err, LH_EINVAL, "not used");
+}
+static int fl_head(void *impl, const char *b, const char *k, lh_objstore_meta_t *out, lh_err_t *err)
+{
+    return lh_objstore_head(((flaky_t *)impl)->inner, b, k, out, err);
+}
+static int fl_del(void *impl, const char *b, const char *k, lh_err_t *err)
+{
+    return lh_objstore_delete(((flaky_t *)impl)->inner, b, k, err);
+}
+static int fl_list(void *impl, const char *b, const char *p, const char *d,
+                   int (*fn)(void *, const char *, int, const lh_objstore_meta_t *), void *arg,
+                   lh_err_t *err)
+{
+    return lh_objstore_list(((flaky_t *)impl)->inner, b, p, d, fn, arg, err);
+}
+
+static const lh_objstore_ops_t flaky_ops = {
+    .kind = "flaky",
+    .close = fl_close,
+    .bucket_create = fl_bucket_create,
+    .get = fl_get,
+    .put = fl_put,
+    .put_fd = fl_put_fd,
+    .head = fl_head,
+    .del = fl_del,
+    .list = fl_list,
+};
+
+static int count_log(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *m)
+{
+    (void)key, (void)is_prefix, (void)m;
+    ++*(int *)arg;
+    return 0;
+}
+
+/* A commit whose reply is lost is found by reading the key back: it counts
+ * once; one that failed before sending is put again at the same version. */
+static void c_commit_outcome_after_transport_failure(lh_objstore_t *os, const char *bk)
+{
+    flaky_t f = {.inner = os};
+    lh_objstore_t *fos;
+    lh_delta_table_t *t;
+    lh_err_t e = {0};
+    int64_t v;
+    CHECK_EQ_INT(lh_objstore_wrap(&fos, &flaky_ops, &f, &e), 0);
+    CHECK_EQ_INT(lh_delta_open(&t, fos, bk, "flaky", &e), 0);
+    CHECK_EQ_INT(make_table(t, &e), 0);
+    f.mode = 1;
+    f.puts = 0;
+    CHECK_EQ_INT(append1(t, "ds=2026-01-01/1.parquet", "2026-01-01", &v, &e), 0);
+    CHECK_EQ_INT(v, 1);
+    CHECK_EQ_INT(f.puts, 1); /* not put twice */
+    f.mode = 2;
+    f.puts = 0;
+    CHECK_EQ_INT(append1(t, "ds=2026-01-01/2.parquet", "2026-01-01", &v, &e), 0);
+    CHECK_EQ_INT(v, 2);
+    CHECK_EQ_INT(f.puts, 2); /* tried again */
+    int n = 0;
+    CHECK_EQ_INT(lh_objstore_list(os, bk, "flaky/_delta_log/", NULL, count_log, &n, &e), 0);
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(nfiles_at(t, 2), 2);
+    lh_delta_close(t);
+    lh_objstore_close(fos);
+}
+
 #define CASES(X)                                                                                   \
     X(snapshot_lifecycle)                                                                          \
     X(reads_see_other_writers)                                                                     \
@@ -843,7 +947,8 @@ static void c_timestamp_ntz_upgrades_protocol(lh_objstore_t *os, const char *bk)
     X(conflicts)                                                                                   \
     X(checkpoint_interface)                                                                        \
     X(vacuum_retention_and_dry_run)                                                                \
-    X(timestamp_ntz_upgrades_protocol)
+    X(timestamp_ntz_upgrades_protocol)                                                             \
+    X(commit_outcome_after_transport_failure)
 
 static void run_embedded(void (*fn)(lh_objstore_t *, const char *))
 {
