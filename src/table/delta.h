@@ -219,4 +219,38 @@ int lh_delta_partition_text(const lh_value_t *v, lh_buf_t *out, lh_err_t *err);
  * NULL text is a NULL value). LH_EINVAL when it does not parse. */
 int lh_delta_partition_value(const lh_type_t *t, const char *text, lh_value_t *out, lh_err_t *err);
 
+/* ---- per-file statistics (the add action's stats JSON) ---- */
+
+/* One column's statistics. path names a top-level column, or a nested
+ * struct field with dots ("a.b"; names holding a dot cannot be written). */
+typedef struct lh_delta_col_stats {
+    const char *path;
+    lh_value_t min, max; /* a NULL value (or INVALID type): not recorded */
+    int64_t null_count;  /* -1: not recorded */
+} lh_delta_col_stats_t;
+
+/* Appends the stats JSON of a file: {"numRecords":n,"minValues":{..},
+ * "maxValues":{..},"nullCount":{..}}. Values as Delta writes them: numbers
+ * (decimals exact), DATE "2026-11-26", TIMESTAMP_TZ "2026-11-26T10:00:00.123Z"
+ * and TIMESTAMP "2026-11-26T10:00:00.123" (milliseconds, floored: a reader
+ * must take a max as up to 999 us more), strings: a min is cut to 32
+ * characters, a max longer than 32 characters is left out. BOOLEAN, BLOB,
+ * NaN and infinities are left out. Errors: LH_EINVAL (a bad path), the
+ * buffer's. */
+int lh_delta_stats_write(lh_buf_t *out, int64_t num_records, const lh_delta_col_stats_t *cols,
+                         size_t n, lh_err_t *err);
+
+typedef struct lh_delta_file_stats {
+    int64_t num_records;        /* -1 when absent */
+    lh_delta_col_stats_t *cols; /* one per top-level primitive column of the schema */
+    size_t ncols;
+} lh_delta_file_stats_t;
+
+/* Reads a stats JSON for pruning: numRecords and, for each top-level
+ * primitive column of schema, min, max (typed as the column; strings point
+ * into arena a) and nullCount; what is absent or unreadable stays
+ * unrecorded. LH_EINVAL when json is not a JSON object, LH_ENOMEM. */
+int lh_delta_stats_parse(lh_arena_t *a, const char *json, const lh_delta_schema_t *schema,
+                         lh_delta_file_stats_t *out, lh_err_t *err);
+
 #endif

@@ -6,6 +6,7 @@
  * Then the cases that need two processes (the S3 back end only: the
  * embedded store belongs to one process): two writers racing 50 appends
  * each, and a writer killed between its data file and its log entry. */
+#include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/wait.h>
@@ -357,6 +358,62 @@ static void partition_text_forms(void)
     CHECK(strlen(b.ptr) == 55 + 36 + strlen(".c000.zstd.parquet"));
     CHECK(!strcmp(b.ptr + b.len - 18, ".c000.zstd.parquet"));
     CHECK_EQ_INT(b.ptr[55 + 14], '4'); /* a v4 uuid */
+    lh_buf_free(&b);
+}
+
+static void stats_write_and_parse(void)
+{
+    lh_delta_col_stats_t cols[] = {
+        {"ds", lh_value_int(LH_TYPE_DATE, 20783), lh_value_int(LH_TYPE_DATE, 20784), 0},
+        {"id", lh_value_int(LH_TYPE_BIGINT, -5), lh_value_int(LH_TYPE_BIGINT, 9007199254740993), 2},
+        {"amount", lh_value_decimal(38, 2, (lh_int128_t)12345678901234567),
+         lh_value_decimal(38, 2, (lh_int128_t)-1), -1},
+        {"at", lh_value_int(LH_TYPE_TIMESTAMP_TZ, INT64_C(1795687200123456)),
+         lh_value_int(LH_TYPE_TIMESTAMP_TZ, INT64_C(1795687200123999)), 0},
+        {"name", lh_value_varchar("aaaaaaaaaabbbbbbbbbbccccccccccdddd", 34),
+         lh_value_varchar("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", 34), 1},
+        {"s.x", lh_value_double(0.5), lh_value_double(INFINITY), 3},
+        {"flag", lh_value_bool(false), lh_value_bool(true), 0},
+    };
+    lh_buf_t b;
+    lh_err_t e = {0};
+    lh_buf_init(&b, 0);
+    CHECK_EQ_INT(lh_delta_stats_write(&b, 10, cols, 7, &e), 0);
+    CHECK_EQ_STR(b.ptr,
+                 "{\"numRecords\":10,\"minValues\":{\"ds\":\"2026-11-26\",\"id\":-5,\"amount\":"
+                 "123456789012345.67,\"at\":\"2026-11-26T10:00:00.123Z\",\"name\":"
+                 "\"aaaaaaaaaabbbbbbbbbbccccccccccdd\",\"s\":{\"x\":0.5}},\"maxValues\":{\"ds\":"
+                 "\"2026-11-27\",\"id\":9007199254740993,\"amount\":-0.01,\"at\":"
+                 "\"2026-11-26T10:00:00.123Z\"},\"nullCount\":{\"ds\":0,\"id\":2,\"at\":0,"
+                 "\"name\":1,\"s\":{\"x\":3},\"flag\":0}}");
+    lh_arena_t *a = lh_arena_new(4096);
+    lh_type_t t;
+    const char *tt = "STRUCT(ds DATE, id BIGINT, amount DECIMAL(10,2), at TIMESTAMPTZ, "
+                     "name VARCHAR, s STRUCT(x DOUBLE))";
+    lh_delta_schema_t s;
+    CHECK_EQ_INT(lh_type_parse(a, tt, strlen(tt), &t, &e), 0);
+    CHECK_EQ_INT(lh_delta_schema_from_type(a, &t, &s, &e), 0);
+    lh_delta_file_stats_t fs;
+    CHECK_EQ_INT(lh_delta_stats_parse(a, b.ptr, &s, &fs, &e), 0);
+    CHECK_EQ_INT(fs.num_records, 10);
+    CHECK_EQ_INT(fs.ncols, 5); /* the struct is not read */
+    CHECK_EQ_INT(fs.cols[0].min.v.i, 20783);
+    CHECK_EQ_INT(fs.cols[0].max.v.i, 20784);
+    CHECK_EQ_INT(fs.cols[1].max.v.i, 9007199254740993);
+    CHECK_EQ_INT(fs.cols[1].null_count, 2);
+    CHECK(!fs.cols[2].min.is_null); /* a decimal(10,2) reads back exactly */
+    CHECK_EQ_INT(fs.cols[2].max.v.i, -1);
+    CHECK_EQ_INT(fs.cols[3].min.v.i, INT64_C(1795687200123000));
+    CHECK_EQ_INT(fs.cols[3].max.v.i, INT64_C(1795687200123999)); /* ms + 999 us */
+    CHECK_EQ_INT(fs.cols[4].min.v.s.len, 32);
+    CHECK(fs.cols[4].max.is_null);
+    CHECK_EQ_INT(lh_delta_stats_parse(a, "[1]", &s, &fs, &e), LH_EINVAL);
+    CHECK_EQ_INT(
+        lh_delta_stats_parse(a, "{\"numRecords\":\"x\",\"minValues\":{\"id\":\"1\"}}", &s, &fs, &e),
+        0);
+    CHECK_EQ_INT(fs.num_records, -1);
+    CHECK(fs.cols[1].min.is_null);
+    lh_arena_free(a);
     lh_buf_free(&b);
 }
 
@@ -1135,6 +1192,7 @@ static const lh_test_t tests[] = {
     {"schema_roundtrip", schema_roundtrip},
     {"schema_refuses_unsupported", schema_refuses_unsupported},
     {"partition_text_forms", partition_text_forms},
+    {"stats_write_and_parse", stats_write_and_parse},
     CASES(EMB_ENTRY)
         CASES(S3_ENTRY){"s3/two_processes_append_50_each", s3_two_processes_append_50_each},
     {"s3/crash_before_log_leaves_orphan_for_vacuum", s3_crash_before_log_leaves_orphan_for_vacuum},
