@@ -274,7 +274,7 @@ static int flush_row_group(lh_pq_writer_t *w, lh_err_t *err)
     w->rows += w->rg_rows;
     w->rg_rows = 0;
     w->nrgs++;
-    return 0;
+    return lh__pq_out_flush(w, err); /* the row group reaches the sink now */
 }
 
 int lh_pq_writer_write_batch(lh_pq_writer_t *w, const lh_batch_t *b, lh_err_t *err)
