@@ -56,7 +56,9 @@ $(BUILD)/tests/parquet_meta_test: tests/unit/parquet_sample.h
 $(BUILD)/tests/engine_test: TEST_EXTRA = bench/engine_bulk.c
 $(BUILD)/tests/engine_test: bench/engine_bulk.c
 
-unit: $(UNIT_BINS) $(BUILD)/lakehouse
+# not a test: writes the Parquet files tests/integration/test_parquet_write.py reads
+PQ_MATRIX := $(BUILD)/tests/parquet_write_matrix
+unit: $(UNIT_BINS) $(PQ_MATRIX) $(BUILD)/lakehouse
 	@tests/unit/run.sh $(UNIT_BINS)
 
 asan:
