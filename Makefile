@@ -58,7 +58,9 @@ $(BUILD)/tests/engine_test: bench/engine_bulk.c
 
 # not a test: writes the Parquet files tests/integration/test_parquet_write.py reads
 PQ_MATRIX := $(BUILD)/tests/parquet_write_matrix
-unit: $(UNIT_BINS) $(PQ_MATRIX) $(BUILD)/lakehouse
+# not a test either: writes the Delta table tests/integration/test_delta_duckdb.py reconstructs
+DELTA_EXPORT := $(BUILD)/tests/delta_table_export
+unit: $(UNIT_BINS) $(PQ_MATRIX) $(DELTA_EXPORT) $(BUILD)/lakehouse
 	@tests/unit/run.sh $(UNIT_BINS)
 
 asan:

@@ -152,6 +152,15 @@ int lh_delta_add_column(lh_delta_table_t *t, const lh_delta_column_t *col, int64
 int lh_delta_set_schema(lh_delta_table_t *t, const lh_delta_schema_t *s, int64_t *version,
                         lh_err_t *err);
 
+/* ---- checkpoints ---- */
+
+/* Writes the checkpoint of version (-1: the latest) as
+ * `_delta_log/<version>.checkpoint.parquet` (the classic single-file form:
+ * one row per action in the columns txn, add, remove, metaData, protocol)
+ * and points `_delta_log/_last_checkpoint` at it. Rewriting one is
+ * harmless (the same state). *written (may be NULL) gets the version. */
+int lh_delta_checkpoint(lh_delta_table_t *t, int64_t version, int64_t *written, lh_err_t *err);
+
 /* ---- history ---- */
 
 typedef struct lh_delta_history_entry {
