@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "table/delta_int.h"
 
@@ -24,6 +25,14 @@ static void crash_point(const char *point)
 #else
     (void)point;
 #endif
+}
+
+/* Sleeps 1..50 ms, longer with each try. */
+static void backoff(int tries)
+{
+    long ms = 1 + (tries < 49 ? tries : 49);
+    struct timespec ts = {0, ms * 1000000L};
+    nanosleep(&ts, NULL);
 }
 
 static int put_action(lh_buf_t *b, lh_delta_action_kind_t kind, const void *body, size_t size,
@@ -175,7 +184,7 @@ int lh__delta_commit(lh_delta_table_t *t, const lh__delta_txn_t *x, int64_t *ver
         crash_point("table_before_log");
         rc = lh_objstore_put_if_absent(t->os, t->bucket, key, b.ptr, b.len, "application/json",
                                        NULL, err);
-        if (rc == LH_EIO) { /* did it land? */
+        if (rc == LH_EIO || rc == LH_ETIMEDOUT) { /* did it land? */
             int r = landed(t, key, txn_id, err);
             if (r == LH_ENOENT) continue; /* no: try the same version again */
             if (r < 0) goto out;
@@ -194,6 +203,7 @@ int lh__delta_commit(lh_delta_table_t *t, const lh__delta_txn_t *x, int64_t *ver
         for (int64_t w = v; !rc && w <= t->cache.version; w++)
             rc = check_winner(t, x, w, err);
         if (rc) goto out;
+        if (t->cache.version < v) backoff(tries); /* S3's 409: the other put is still going */
         v = t->cache.version + 1;
     }
     rc = lh_err_set(err, LH_EBUSY, "delta commit to %s gave up after %d tries", t->root,
