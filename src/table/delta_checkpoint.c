@@ -1,13 +1,16 @@
-/* Writing checkpoints (PROTOCOL.md "Checkpoints", the classic single-file
- * form): the state of the table at one version as one Parquet file
+/* Checkpoints (PROTOCOL.md "Checkpoints", the classic single-file form):
+ * the state of the table at one version as one Parquet file
  * `_delta_log/<version>.checkpoint.parquet`, one action per row in the
  * columns txn, add, remove, metaData and protocol (exactly one non-NULL per
  * row), then `_delta_log/_last_checkpoint` pointing at it. Readers start
- * from the newest checkpoint instead of replaying every commit. */
+ * from the newest checkpoint instead of replaying every commit: reading
+ * takes the columns by name, so checkpoints of other writers (Spark,
+ * delta-rs, with extra fields or another order) read the same. */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/url.h"
+#include "parquet/reader.h"
 #include "parquet/writer.h"
 #include "table/delta.h"
 #include "table/delta_int.h"
@@ -243,5 +246,230 @@ out:
     lh_buf_free(&last);
     lh_arena_free(a);
     lh_delta_snapshot_free(s);
+    return rc;
+}
+
+/* ---- reading ---- */
+
+/* The field of a STRUCT vector named name, or NULL. */
+static const lh_vector_t *field(const lh_vector_t *v, const char *name)
+{
+    if (!v || v->type.id != LH_TYPE_STRUCT) return NULL;
+    for (uint32_t i = 0; i < v->type.nfields; i++)
+        if (!strcmp(v->type.fields[i].name, name)) return &v->children[i];
+    return NULL;
+}
+
+typedef struct {
+    lh_arena_t *a;
+    bool oom;
+} rd_t;
+
+static const char *get_str(rd_t *r, const lh_vector_t *v, uint32_t row)
+{
+    lh_value_t val;
+    if (!v || !lh_vector_is_valid(v, row) || lh_vector_get_value(v, row, &val) || val.is_null ||
+        (val.type.id != LH_TYPE_VARCHAR && val.type.id != LH_TYPE_BLOB))
+        return NULL;
+    char *s = lh_arena_strndup(r->a, val.v.s.ptr ? val.v.s.ptr : "", val.v.s.len);
+    if (!s) r->oom = true;
+    return s;
+}
+
+static int64_t get_i64(const lh_vector_t *v, uint32_t row, int64_t absent)
+{
+    lh_value_t val;
+    if (!v || !lh_vector_is_valid(v, row) || lh_vector_get_value(v, row, &val) || val.is_null)
+        return absent;
+    switch (val.type.id) {
+    case LH_TYPE_TINYINT:
+    case LH_TYPE_SMALLINT:
+    case LH_TYPE_INTEGER:
+    case LH_TYPE_BIGINT:
+        return val.v.i;
+    default:
+        return absent;
+    }
+}
+
+static bool get_bool(const lh_vector_t *v, uint32_t row, bool absent)
+{
+    lh_value_t val;
+    if (!v || !lh_vector_is_valid(v, row) || lh_vector_get_value(v, row, &val) || val.is_null ||
+        val.type.id != LH_TYPE_BOOLEAN)
+        return absent;
+    return val.v.b;
+}
+
+/* The list entry of a LIST/MAP row, {0, 0} when NULL or absent. */
+static lh_list_entry_t entry(const lh_vector_t *v, uint32_t row)
+{
+    if (!v || (v->type.id != LH_TYPE_LIST && v->type.id != LH_TYPE_MAP) ||
+        !lh_vector_is_valid(v, row))
+        return (lh_list_entry_t){0, 0};
+    return lh_vector_list_entries(lh_vector_values(v))[lh_vector_row(v, row)];
+}
+
+static lh_delta_map_t get_map(rd_t *r, const lh_vector_t *v, uint32_t row)
+{
+    lh_delta_map_t m = {0};
+    lh_list_entry_t e = entry(v, row);
+    if (!e.length) return m;
+    const lh_vector_t *vals = lh_vector_values(v);
+    lh_delta_kv_t *kv = lh_arena_alloc(r->a, e.length * sizeof *kv);
+    if (!kv) {
+        r->oom = true;
+        return m;
+    }
+    for (uint32_t i = 0; i < e.length; i++) {
+        kv[i].key = get_str(r, lh_vector_map_keys(vals), e.offset + i);
+        kv[i].value = get_str(r, lh_vector_map_values(vals), e.offset + i);
+        if (!kv[i].key) kv[i].key = "";
+    }
+    m.items = kv;
+    m.n = e.length;
+    return m;
+}
+
+/* A list of strings; *present false when the list is NULL. */
+static const char *const *get_strs(rd_t *r, const lh_vector_t *v, uint32_t row, size_t *n,
+                                   bool *present)
+{
+    *n = 0;
+    *present = v && lh_vector_is_valid(v, row);
+    lh_list_entry_t e = entry(v, row);
+    const char **out = lh_arena_alloc(r->a, (e.length + 1) * sizeof *out);
+    if (!out) {
+        r->oom = true;
+        return NULL;
+    }
+    for (uint32_t i = 0; i < e.length; i++) {
+        const char *s = get_str(r, lh_vector_values(v)->child, e.offset + i);
+        if (s) out[(*n)++] = s;
+    }
+    return out;
+}
+
+/* A checkpoint path is a URI, as in commits: decoded into the struct. */
+static const char *get_path(rd_t *r, const lh_vector_t *v, uint32_t row)
+{
+    const char *s = get_str(r, v, row);
+    if (!s) return NULL;
+    char *d = lh_url_decode_arena(r->a, (lh_str_t){s, strlen(s)}, 0);
+    if (!d) r->oom = true;
+    return d;
+}
+
+/* Row `row` of the checkpoint batch as an action (kind 0 when the row holds
+ * none we keep). */
+static int row_action(rd_t *r, const lh_batch_t *b, const lh_type_t *schema, uint32_t row,
+                      lh_delta_action_t *act)
+{
+    memset(act, 0, sizeof *act);
+    for (uint32_t c = 0; c < b->ncols; c++) {
+        const lh_vector_t *v = &b->cols[c];
+        const char *name = schema->fields[c].name;
+        if (v->type.id != LH_TYPE_STRUCT || !lh_vector_is_valid(v, row)) continue;
+        if (!strcmp(name, "add")) {
+            lh_delta_add_t *a = &act->u.add;
+            act->kind = LH_DELTA_ADD;
+            a->path = get_path(r, field(v, "path"), row);
+            a->partition_values = get_map(r, field(v, "partitionValues"), row);
+            a->size = get_i64(field(v, "size"), row, -1);
+            a->modification_time = get_i64(field(v, "modificationTime"), row, 0);
+            a->data_change = get_bool(field(v, "dataChange"), row, false);
+            a->stats = get_str(r, field(v, "stats"), row);
+            a->tags = get_map(r, field(v, "tags"), row);
+            if (field(v, "deletionVector") && lh_vector_is_valid(field(v, "deletionVector"), row))
+                a->dv_id = "checkpoint";
+            if (!a->path) return LH_ECORRUPT;
+        } else if (!strcmp(name, "remove")) {
+            lh_delta_remove_t *d = &act->u.remove;
+            act->kind = LH_DELTA_REMOVE;
+            d->path = get_path(r, field(v, "path"), row);
+            d->deletion_timestamp = get_i64(field(v, "deletionTimestamp"), row, -1);
+            d->data_change = get_bool(field(v, "dataChange"), row, false);
+            d->extended_file_metadata = get_bool(field(v, "extendedFileMetadata"), row, false);
+            d->partition_values = get_map(r, field(v, "partitionValues"), row);
+            d->size = get_i64(field(v, "size"), row, -1);
+            if (!d->path) return LH_ECORRUPT;
+        } else if (!strcmp(name, "metaData")) {
+            lh_delta_metadata_t *m = &act->u.metadata;
+            const lh_vector_t *fmt = field(v, "format");
+            bool present;
+            act->kind = LH_DELTA_METADATA;
+            m->id = get_str(r, field(v, "id"), row);
+            m->name = get_str(r, field(v, "name"), row);
+            m->description = get_str(r, field(v, "description"), row);
+            m->format_provider = get_str(r, field(fmt, "provider"), row);
+            m->format_options = get_map(r, field(fmt, "options"), row);
+            m->schema_string = get_str(r, field(v, "schemaString"), row);
+            m->partition_columns =
+                get_strs(r, field(v, "partitionColumns"), row, &m->npartition_columns, &present);
+            m->configuration = get_map(r, field(v, "configuration"), row);
+            m->created_time = get_i64(field(v, "createdTime"), row, -1);
+            if (!m->id || !m->schema_string) return LH_ECORRUPT;
+        } else if (!strcmp(name, "protocol")) {
+            lh_delta_protocol_t *p = &act->u.protocol;
+            bool present;
+            act->kind = LH_DELTA_PROTOCOL;
+            p->min_reader_version = (int)get_i64(field(v, "minReaderVersion"), row, 1);
+            p->min_writer_version = (int)get_i64(field(v, "minWriterVersion"), row, 2);
+            p->reader_features =
+                get_strs(r, field(v, "readerFeatures"), row, &p->nreader_features, &present);
+            if (!present) p->reader_features = NULL;
+            p->writer_features =
+                get_strs(r, field(v, "writerFeatures"), row, &p->nwriter_features, &present);
+            if (!present) p->writer_features = NULL;
+        } else if (!strcmp(name, "txn")) {
+            act->kind = LH_DELTA_TXN;
+            act->u.txn.app_id = get_str(r, field(v, "appId"), row);
+            act->u.txn.version = get_i64(field(v, "version"), row, -1);
+            act->u.txn.last_updated = get_i64(field(v, "lastUpdated"), row, -1);
+            if (!act->u.txn.app_id) return LH_ECORRUPT;
+        } else {
+            continue; /* commitInfo, domainMetadata, sidecar, ...: not state we keep */
+        }
+        return r->oom ? LH_ENOMEM : 0;
+    }
+    return r->oom ? LH_ENOMEM : 0;
+}
+
+int lh__delta_checkpoint_actions(lh_delta_table_t *t, int64_t version, lh_arena_t *a,
+                                 int (*fn)(void *arg, const lh_delta_action_t *act), void *arg,
+                                 lh_err_t *err)
+{
+    char key[LH_OBJSTORE_KEY_MAX + 1];
+    snprintf(key, sizeof key, "%s_delta_log/%020lld.checkpoint.parquet", t->root,
+             (long long)version);
+    lh_pq_reader_t *r = NULL;
+    int rc = lh_pq_reader_open_object(t->os, t->bucket, key, &r, err);
+    if (!rc) rc = lh_pq_reader_scan(r, NULL, err);
+    rd_t rd = {a, false};
+    const lh_type_t *schema = r ? lh_pq_reader_schema(r) : NULL;
+    lh_batch_t *b = NULL;
+    while (!rc && !(rc = lh_pq_reader_next(r, &b, err)) && b) {
+        for (uint32_t row = 0; !rc && row < b->count; row++) {
+            lh_delta_action_t *act = lh_arena_alloc(a, sizeof *act);
+            if (!act) {
+                rc = lh_err_set(err, LH_ENOMEM, "out of memory reading %s", key);
+                break;
+            }
+            rc = row_action(&rd, b, schema, row, act);
+            if (rc == LH_ECORRUPT)
+                rc = lh_err_set(err, rc, "%s: row %u holds an action without its required fields",
+                                key, row);
+            else if (rc)
+                rc = lh_err_set(err, rc, "out of memory reading %s", key);
+            else if (act->kind && (rc = fn(arg, act)))
+                lh_err_set(err, rc, "cannot apply the actions of %s", key);
+        }
+    }
+    if (rc && strstr(err->msg, key) == NULL) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        lh_err_set(err, rc, "checkpoint %s: %s", key, msg);
+    }
+    lh_pq_reader_close(r);
     return rc;
 }
