@@ -95,7 +95,7 @@ int lh_table_writer_open(lh_delta_table_t *t, const lh_table_write_opts_t *opts,
     *out = NULL;
     if (opts->mode < LH_DELTA_APPEND || opts->mode > LH_DELTA_REPLACE_WHERE || opts->file_rows <= 0)
         return lh_err_set(err, LH_EINVAL, "bad table write options");
-    if (opts->mode == LH_DELTA_REPLACE_WHERE && !opts->nwhere)
+    if (opts->mode == LH_DELTA_REPLACE_WHERE && !opts->nwhere && !opts->rewrite)
         return lh_err_set(err, LH_EINVAL, "replace-where needs a predicate");
     lh_table_writer_t *w = calloc(1, sizeof *w);
     if (!w) return lh_err_set(err, LH_ENOMEM, "out of memory");
@@ -485,7 +485,14 @@ int lh_table_writer_commit(lh_table_writer_t *w, int64_t *version, lh_err_t *err
         .app_version = w->o.app_version,
     };
     int64_t v = -1;
-    rc = lh_delta_write(w->t, &dw, &v, err);
+    if (w->o.rewrite) {
+        lh_delta_rewrite_t rw = *w->o.rewrite;
+        rw.adds = w->adds;
+        rw.nadds = w->nadds;
+        rc = lh_delta_rewrite(w->t, &rw, &v, err);
+    } else {
+        rc = lh_delta_write(w->t, &dw, &v, err);
+    }
     if (rc) return fail(w, rc);
     w->committed = true;
     if (version) *version = v;

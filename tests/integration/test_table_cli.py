@@ -128,3 +128,38 @@ def test_errors_are_clear(lake, server):
     assert r.returncode == 2 and "unknown table command" in r.stderr
     r = clients.run([lakehouse_bin(), "table", "ls"], env=clean_env(), check=False, timeout=60)
     assert r.returncode != 0 and "AWS_ENDPOINT_URL" in r.stderr
+
+
+def test_optimize_compacts_and_keeps_every_row(lake, tmp_path):
+    server, exp = lake
+    before = json.loads(table_cli(server, "describe", "silver.export", "--json").stdout)
+    j = json.loads(table_cli(server, "optimize", "silver.export",
+                             "--json").stdout)
+    assert j["version"] == before["version"] + 1
+    # every file is small; a partition of one file has nothing to gain
+    single = [p for p in before["partitions"] if p["files"] == 1]
+    assert single and len(single) < len(before["partitions"])
+    assert j["files_removed"] == before["files"] - len(single)
+    assert j["files_added"] == j["partitions"] == len(before["partitions"]) - len(single)
+    # the one-file partitions (the 100 replace-where rows, the 10 NULL-partition rows) stay
+    assert j["rows"] == len(exp["ids"]) - 110
+    after = json.loads(table_cli(server, "describe", "silver.export", "--json").stdout)
+    assert after["files"] == len(before["partitions"]) and after["rows"] == before["rows"]
+    hist = json.loads(table_cli(server, "history", "silver.export", "--limit", "1",
+                                "--json").stdout)
+    assert hist[0]["operation"] == "OPTIMIZE"
+    again = table_cli(server, "optimize", "silver.export").stdout
+    assert "nothing to compact" in again
+    # DuckDB still reads the same rows from the compacted table
+    from test_delta_duckdb import duckdb_read, expected_rows, rows_of
+    s3 = s3h.client(server)
+    d = tmp_path / "opt"
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET,
+                                                             Prefix="silver/export/"):
+        for o in page.get("Contents", []):
+            p = d / o["Key"][len("silver/export/"):]
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read())
+    got = duckdb_read(d)
+    assert got["version"] == after["version"]
+    assert rows_of(got) == expected_rows(exp["ids"])

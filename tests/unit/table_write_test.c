@@ -9,6 +9,7 @@
 
 #include "core/arena.h"
 #include "parquet/meta.h"
+#include "parquet/reader.h"
 #include "server_fixture.h"
 #include "store/engine.h"
 #include "table/delta.h"
@@ -269,6 +270,101 @@ static void emb_refusals(void)
     emb_case(c_refusals);
 }
 
+/* Sum and count of ids over every live file, read back with the Parquet
+ * reader (partition values are not in the files). */
+static int read_ids(lh_objstore_t *os, const lh_delta_snapshot_t *s, int64_t *count, int64_t *sum)
+{
+    *count = *sum = 0;
+    for (size_t i = 0; i < s->nfiles; i++) {
+        char key[512];
+        snprintf(key, sizeof key, "silver/opt/%s", s->files[i].path);
+        lh_pq_reader_t *r;
+        lh_err_t e = {0};
+        int rc = lh_pq_reader_open_object(os, B, key, &r, &e);
+        if (!rc) rc = lh_pq_reader_scan(r, NULL, &e);
+        lh_batch_t *b;
+        while (!rc && !(rc = lh_pq_reader_next(r, &b, &e)) && b)
+            for (uint32_t k = 0; k < b->count; k++) {
+                lh_value_t v;
+                if ((rc = lh_vector_get_value(&b->cols[0], k, &v))) break;
+                *sum += v.v.i;
+                ++*count;
+            }
+        lh_pq_reader_close(r);
+        if (rc) {
+            fprintf(stderr, "  %s: %s\n", key, e.msg);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static void c_optimize(lh_objstore_t *os)
+{
+    lh_arena_t *a = lh_arena_new(0);
+    lh_delta_table_t *t;
+    lh_err_t e = {0};
+    int64_t v = -1, count, sum;
+    CHECK_EQ_INT(lh_delta_open(&t, os, B, "silver/opt", &e), 0);
+    CHECK_EQ_INT(make_table(t, a, &e), 0);
+    for (int k = 0; k < 6; k++) /* 6 appends of 300 rows over 2 days: 12 small files */
+        CHECK_EQ_INT(write_table(t, LH_DELTA_APPEND, NULL, 0, 300 * k, 300, 2, 1000, &v, &e), 0);
+    lh_delta_snapshot_t *s;
+    CHECK_EQ_INT(lh_delta_snapshot_latest(t, &s, &e), 0);
+    CHECK_EQ_INT(s->nfiles, 12);
+    int64_t before_count, before_sum;
+    CHECK_EQ_INT(read_ids(os, s, &before_count, &before_sum), 0);
+    CHECK_EQ_INT(before_count, 1800);
+    lh_delta_snapshot_free(s);
+
+    lh_table_optimize_opts_t o;
+    lh_table_optimize_opts_default(&o);
+    lh_table_optimize_result_t r;
+    int rc = lh_table_optimize(t, &o, &r, &e);
+    if (rc) fprintf(stderr, "  %s\n", e.msg);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(r.version, 7);
+    CHECK_EQ_INT(r.partitions, 2);
+    CHECK_EQ_INT(r.files_removed, 12);
+    CHECK_EQ_INT(r.files_added, 2);
+    CHECK_EQ_INT(r.rows, 1800);
+    CHECK_EQ_INT(lh_delta_snapshot_latest(t, &s, &e), 0);
+    CHECK_EQ_INT(s->nfiles, 2);
+    CHECK_EQ_INT(total_records(s, a), 1800);
+    CHECK_EQ_INT(read_ids(os, s, &count, &sum), 0);
+    CHECK_EQ_INT(count, before_count);
+    CHECK_EQ_INT(sum, before_sum);
+    for (size_t i = 0; i < s->nfiles; i++) /* each file keeps its partition */
+        CHECK(!strncmp(s->files[i].path, "ds=", 3) &&
+              !strncmp(s->files[i].path + 3,
+                       lh_delta_map_get(&s->files[i].partition_values, "ds", NULL), 10));
+    lh_delta_snapshot_free(s);
+    /* the commit says OPTIMIZE and changes no data */
+    lh_buf_t log;
+    lh_buf_init(&log, 0);
+    CHECK_EQ_INT(lh_objstore_get_buf(os, B, "silver/opt/_delta_log/00000000000000000007.json", 0,
+                                     -1, &log, NULL, &e),
+                 0);
+    CHECK(strstr(log.ptr, "\"operation\":\"OPTIMIZE\"") != NULL);
+    CHECK(strstr(log.ptr, "\"dataChange\":true") == NULL);
+    lh_buf_free(&log);
+    /* again: nothing small enough to gain from, no commit */
+    CHECK_EQ_INT(lh_table_optimize(t, &o, &r, &e), 0);
+    CHECK_EQ_INT(r.files_removed, 0);
+    CHECK_EQ_INT(r.version, 7);
+    /* time travel still reads the 12 files of version 6 */
+    CHECK_EQ_INT(lh_delta_snapshot_at_version(t, 6, &s, &e), 0);
+    CHECK_EQ_INT(s->nfiles, 12);
+    lh_delta_snapshot_free(s);
+    lh_delta_close(t);
+    lh_arena_free(a);
+}
+
+static void emb_optimize(void)
+{
+    emb_case(c_optimize);
+}
+
 static int remote_lake(lh_objstore_t **os, lh_err_t *err)
 {
     if (g_remote_error[0]) return lh_err_set(err, LH_EIO, "%s", g_remote_error);
@@ -350,6 +446,7 @@ static void s3_kill_before_log(void)
 static const lh_test_t tests[] = {
     {"emb/append_overwrite_replace", emb_append_overwrite_replace},
     {"emb/refusals", emb_refusals},
+    {"emb/optimize", emb_optimize},
     {"s3/kill_before_log", s3_kill_before_log},
     {NULL, NULL},
 };
