@@ -5,6 +5,8 @@
  * that truncated, garbled or lying files are errors and never crashes. */
 #include "parquet/meta.h"
 #include "parquet/reader.h"
+#include "parquet/reader_int.h"
+#include "parquet/schema.h"
 #include "test.h"
 #include "tmpdir.h"
 
@@ -390,7 +392,81 @@ static void test_lying_sizes(void)
     lh_buf_free(&f);
 }
 
+/* The type a schema fragment (below a root of one column) reads as: the
+ * list forms of LogicalTypes.md's backward-compatibility rules. */
+static const char *column_type(lh_pq_schema_elem_t *e, uint32_t n)
+{
+    static char buf[600];
+    lh_arena_t *a = lh_arena_new(4096);
+    lh_pq_schema_t s;
+    lh_err_t err;
+    buf[0] = 0;
+    if (lh_pq_schema_build(a, e, n, &s, &err) == 0) {
+        lh__pq_leaf_t *leaves = lh_arena_calloc(a, s.nleaves * sizeof *leaves);
+        for (uint32_t i = 0; i < s.nleaves; i++) {
+            leaves[i].node = s.leaves[i];
+            lh__pq_leaf_type(s.leaves[i]->elem, &leaves[i], &err);
+        }
+        lh__pq_plan_t **top;
+        uint32_t ntop;
+        if (lh__pq_plan_build(a, &s, leaves, &top, &ntop, &err) == 0)
+            lh_type_format(&top[0]->type, buf, sizeof buf);
+        else
+            snprintf(buf, sizeof buf, "error: %s", err.msg);
+    }
+    lh_arena_free(a);
+    return buf;
+}
+
+#define ROOT(n)                                                                                    \
+    {                                                                                              \
+        .name = (char *)"schema", .has_num_children = true, .num_children = (n)                    \
+    }
+#define GROUP(nm, rep, n, lt)                                                                      \
+    {                                                                                              \
+        .name = (char *)(nm), .has_repetition = true, .repetition = (rep),                         \
+        .has_num_children = true, .num_children = (n), .logical = {                                \
+            .kind = (lt)                                                                           \
+        }                                                                                          \
+    }
+#define LEAF(nm, rep)                                                                              \
+    {                                                                                              \
+        .name = (char *)(nm), .has_type = true, .type = LH_PQ_INT32, .has_repetition = true,       \
+        .repetition = (rep)                                                                        \
+    }
+
+static void test_list_forms(void)
+{
+    lh_pq_schema_elem_t bare[] = {ROOT(1), LEAF("x", LH_PQ_REPEATED)};
+    CHECK_EQ_STR(column_type(bare, 2), "INTEGER[]");
+    lh_pq_schema_elem_t two[] = {ROOT(1), GROUP("l", LH_PQ_OPTIONAL, 1, LH_PQ_LT_LIST),
+                                 LEAF("element", LH_PQ_REPEATED)};
+    CHECK_EQ_STR(column_type(two, 3), "INTEGER[]");
+    lh_pq_schema_elem_t multi[] = {ROOT(1), GROUP("l", LH_PQ_OPTIONAL, 1, LH_PQ_LT_LIST),
+                                   GROUP("rec", LH_PQ_REPEATED, 2, 0), LEAF("a", LH_PQ_REQUIRED),
+                                   LEAF("b", LH_PQ_OPTIONAL)};
+    CHECK_EQ_STR(column_type(multi, 5), "STRUCT(a INTEGER, b INTEGER)[]");
+    lh_pq_schema_elem_t arr[] = {ROOT(1), GROUP("l", LH_PQ_OPTIONAL, 1, LH_PQ_LT_LIST),
+                                 GROUP("array", LH_PQ_REPEATED, 1, 0), LEAF("a", LH_PQ_REQUIRED)};
+    CHECK_EQ_STR(column_type(arr, 4), "STRUCT(a INTEGER)[]");
+    lh_pq_schema_elem_t tup[] = {ROOT(1), GROUP("l", LH_PQ_OPTIONAL, 1, LH_PQ_LT_LIST),
+                                 GROUP("l_tuple", LH_PQ_REPEATED, 1, 0), LEAF("a", LH_PQ_REQUIRED)};
+    CHECK_EQ_STR(column_type(tup, 4), "STRUCT(a INTEGER)[]");
+    lh_pq_schema_elem_t three[] = {ROOT(1), GROUP("l", LH_PQ_OPTIONAL, 1, LH_PQ_LT_LIST),
+                                   GROUP("list", LH_PQ_REPEATED, 1, 0),
+                                   LEAF("element", LH_PQ_OPTIONAL)};
+    CHECK_EQ_STR(column_type(three, 4), "INTEGER[]");
+    lh_pq_schema_elem_t map[] = {ROOT(1), GROUP("m", LH_PQ_OPTIONAL, 1, LH_PQ_LT_MAP),
+                                 GROUP("key_value", LH_PQ_REPEATED, 2, 0),
+                                 LEAF("key", LH_PQ_REQUIRED), LEAF("value", LH_PQ_OPTIONAL)};
+    CHECK_EQ_STR(column_type(map, 5), "MAP(INTEGER, INTEGER)");
+    lh_pq_schema_elem_t grp[] = {ROOT(1), GROUP("g", LH_PQ_REPEATED, 1, 0),
+                                 LEAF("a", LH_PQ_REQUIRED)};
+    CHECK_EQ_STR(column_type(grp, 3), "STRUCT(a INTEGER)[]");
+}
+
 static const lh_test_t tests[] = {
+    {"list_forms", test_list_forms},
     {"reads_values_dictionary_and_lists", test_reads_values_dictionary_and_lists},
     {"projection_and_pruning", test_projection_and_pruning},
     {"truncated_and_garbled_files", test_truncated_and_garbled_files},
