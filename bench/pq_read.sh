@@ -3,11 +3,11 @@
 # SNAPPY), then our reader (bench/pq_read.c) and DuckDB (bench/pq_read.mjs,
 # threads=1 and default) read every column of each file; prints best-of-ROUNDS
 # times and the ratios. The files live in a temporary directory.
-#   bench/pq_read.sh [ROWS] [ROUNDS]      (defaults 10000000 3)
+#   bench/pq_read.sh [ROWS] [ROUNDS]      (defaults 10000000 5)
 set -eu
 cd "$(dirname "$0")/.."
 rows=${1:-10000000}
-rounds=${2:-3}
+rounds=${2:-5}
 make -s build/liblh.a
 pkgs="libuv jansson yaml-0.1 sqlite3 openssl libcurl zlib snappy libzstd liblz4 libbrotlienc libbrotlidec"
 cc -std=c11 -O2 -D_GNU_SOURCE -Isrc $(pkg-config --cflags $pkgs) -o build/pq_read bench/pq_read.c \
