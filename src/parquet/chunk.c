@@ -16,10 +16,10 @@
  * empty lists in few bytes, but not without bound). */
 #define PAGE_ENTRIES_MAX (UINT32_C(1) << 28)
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
+int lh__pq_grow(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap) return 0;
-    size_t n = *cap ? *cap : 64;
+    size_t n = *cap ? *cap : 256;
     while (n < need)
         n *= 2;
     void *q = realloc(*p, n * elem);
@@ -27,11 +27,6 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     *p = q;
     *cap = n;
     return 0;
-}
-
-static int nomem(lh_err_t *err)
-{
-    return lh_err_set(err, LH_ENOMEM, "out of memory");
 }
 
 void lh__pq_chunk_free(lh__pq_chunk_t *ch)
@@ -82,8 +77,8 @@ static int scan_headers(lh__pq_chunk_t *ch, int codec, size_t *need, lh_err_t *e
         if (h.type == LH_PQ_PAGE_DATA || h.type == LH_PQ_PAGE_DATA_V2 ||
             h.type == LH_PQ_PAGE_DICTIONARY) {
             size_t cap = ch->pages_cap;
-            if (grow((void **)&ch->pages, &cap, ch->npages + 1, sizeof *ch->pages))
-                return nomem(err);
+            if (lh__pq_grow((void **)&ch->pages, &cap, ch->npages + 1, sizeof *ch->pages))
+                return lh_err_set(err, LH_ENOMEM, "out of memory");
             ch->pages_cap = (uint32_t)cap;
             lh__pq_page_t *pg = &ch->pages[ch->npages++];
             memset(pg, 0, sizeof *pg);
@@ -176,17 +171,19 @@ static int load_dict(lh__pq_chunk_t *ch, const lh__pq_page_t *pg, lh_err_t *err)
         return lh_err_set(err, LH_ECORRUPT, "dictionary of %u values in %zu bytes", n,
                           pg->vals_len);
     if (!ch->dict.capacity && !ch->dict.type.id) {
-        if (lh_vector_init(&ch->dict, &l->type, n ? n : 1, ch->arena)) return nomem(err);
+        if (lh_vector_init(&ch->dict, &l->type, n ? n : 1, ch->arena))
+            return lh_err_set(err, LH_ENOMEM, "out of memory");
     } else {
         lh_vector_reset(&ch->dict);
-        if (lh_vector_reserve(&ch->dict, n)) return nomem(err);
+        if (lh_vector_reserve(&ch->dict, n)) return lh_err_set(err, LH_ENOMEM, "out of memory");
     }
     lh_pq_plain_t d;
     lh_pq_plain_init(&d, pg->vals, pg->vals_len, l->phys, l->flba_len);
     void *phys = ch->dict.data;
     if (l->conv != LH__CV_COPY) {
         size_t need = (size_t)n * lh_pq_phys_size(l->phys);
-        if (grow((void **)&ch->scratch, &ch->scratch_cap, need, 1)) return nomem(err);
+        if (lh__pq_grow((void **)&ch->scratch, &ch->scratch_cap, need, 1))
+            return lh_err_set(err, LH_ENOMEM, "out of memory");
         phys = ch->scratch;
     }
     int rc = lh_pq_plain_get(&d, phys, n, err);
@@ -201,7 +198,8 @@ int lh__pq_chunk_load(lh__pq_chunk_t *ch, const lh_pq_column_meta_t *cm, int64_t
                       lh_err_t *err)
 {
     (void)rows;
-    if (!ch->arena && !(ch->arena = lh_arena_new(64 << 10))) return nomem(err);
+    if (!ch->arena && !(ch->arena = lh_arena_new(64 << 10)))
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
     lh_arena_reset(ch->arena);
     ch->cur = ch->npages = ch->left = ch->ppos = 0;
     ch->has_dict = false;
@@ -213,7 +211,8 @@ int lh__pq_chunk_load(lh__pq_chunk_t *ch, const lh_pq_column_meta_t *cm, int64_t
     size_t need;
     int rc = scan_headers(ch, cm->codec, &need, err);
     if (rc) return rc;
-    if (grow((void **)&ch->unz, &ch->unz_cap, need, 1)) return nomem(err);
+    if (lh__pq_grow((void **)&ch->unz, &ch->unz_cap, need, 1))
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
     if ((rc = inflate_pages(ch, cm->codec, err))) return rc;
     uint32_t first = 0;
     if (ch->npages && ch->pages[0].type == LH_PQ_PAGE_DICTIONARY) {

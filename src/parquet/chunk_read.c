@@ -14,24 +14,6 @@
 
 enum { V_EMPTY = 0, V_PLAIN, V_DICT, V_RLE_BOOL, V_BSS, V_DELTA, V_DLBA, V_DBA };
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap) return 0;
-    size_t n = *cap ? *cap : 256;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * elem);
-    if (!q) return LH_ENOMEM;
-    *p = q;
-    *cap = n;
-    return 0;
-}
-
-static int nomem(lh_err_t *err)
-{
-    return lh_err_set(err, LH_ENOMEM, "out of memory");
-}
-
 /* Levels of one kind: v1 with a 4-byte length prefix, v2 without. */
 static int open_levels(const uint8_t **p, size_t *len, bool v2, size_t v2len, int enc, int max,
                        uint16_t *out, uint32_t n, lh_err_t *err)
@@ -119,9 +101,11 @@ static int open_page(lh__pq_chunk_t *ch, lh_err_t *err)
     const lh__pq_leaf_t *l = ch->leaf;
     uint32_t n = pg->num_values;
     size_t cap = ch->plv_cap;
-    if (grow((void **)&ch->pdef, &cap, n, 2)) return nomem(err);
+    if (lh__pq_grow((void **)&ch->pdef, &cap, n, 2))
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
     cap = ch->plv_cap;
-    if (grow((void **)&ch->prep, &cap, n, 2)) return nomem(err);
+    if (lh__pq_grow((void **)&ch->prep, &cap, n, 2))
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
     ch->plv_cap = (uint32_t)cap;
     const uint8_t *p = pg->vals;
     size_t len = pg->vals_len;
@@ -180,7 +164,8 @@ static int read_values(lh__pq_chunk_t *ch, void *dst, uint32_t n, lh_err_t *err)
     if (!n) return 0;
     const lh__pq_leaf_t *l = ch->leaf;
     if (ch->venc == V_DICT) {
-        if (grow((void **)&ch->scratch, &ch->scratch_cap, (size_t)n * 4, 1)) return nomem(err);
+        if (lh__pq_grow((void **)&ch->scratch, &ch->scratch_cap, (size_t)n * 4, 1))
+            return lh_err_set(err, LH_ENOMEM, "out of memory");
         int32_t *codes = (int32_t *)ch->scratch;
         int rc = lh_pq_rle_get_codes(&ch->u.rle, codes, n, ch->dict_size, err);
         if (rc) return rc;
@@ -205,8 +190,9 @@ static int read_values(lh__pq_chunk_t *ch, void *dst, uint32_t n, lh_err_t *err)
         return 0;
     }
     if (l->conv == LH__CV_COPY) return decode_phys(ch, dst, n, err);
-    if (grow((void **)&ch->scratch, &ch->scratch_cap, (size_t)n * lh_pq_phys_size(l->phys), 1))
-        return nomem(err);
+    if (lh__pq_grow((void **)&ch->scratch, &ch->scratch_cap, (size_t)n * lh_pq_phys_size(l->phys),
+                    1))
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
     int rc = decode_phys(ch, ch->scratch, n, err);
     return rc ? rc : lh__pq_convert(l, ch->scratch, dst, n, err);
 }
@@ -257,7 +243,8 @@ int lh__pq_chunk_read_flat(lh__pq_chunk_t *ch, lh_vector_t *v, uint32_t n, bool 
     size_t size = lh_type_size(&l->type);
     if (dictmode) {
         int32_t *codes;
-        if (lh_vector_set_dictionary(v, &ch->dict, ch->dict_size, &codes)) return nomem(err);
+        if (lh_vector_set_dictionary(v, &ch->dict, ch->dict_size, &codes))
+            return lh_err_set(err, LH_ENOMEM, "out of memory");
         data = (uint8_t *)codes;
         size = 4;
     }
@@ -293,9 +280,11 @@ static int take_entries(lh__pq_chunk_t *ch, uint32_t k, lh_err_t *err)
 {
     const lh__pq_leaf_t *l = ch->leaf;
     size_t cap = ch->bcap;
-    if (grow((void **)&ch->bdef, &cap, ch->bn + k, 2)) return nomem(err);
+    if (lh__pq_grow((void **)&ch->bdef, &cap, ch->bn + k, 2))
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
     cap = ch->bcap;
-    if (grow((void **)&ch->brep, &cap, ch->bn + k, 2)) return nomem(err);
+    if (lh__pq_grow((void **)&ch->brep, &cap, ch->bn + k, 2))
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
     ch->bcap = (uint32_t)cap;
     uint32_t nn = k;
     if (l->max_def) {
@@ -311,12 +300,13 @@ static int take_entries(lh__pq_chunk_t *ch, uint32_t k, lh_err_t *err)
         memcpy(ch->brep + ch->bn, ch->prep + ch->ppos, (size_t)k * 2);
     else
         memset(ch->brep + ch->bn, 0, (size_t)k * 2);
-    if (!ch->vals.type.id && lh_vector_init(&ch->vals, &l->type, 0, ch->arena)) return nomem(err);
+    if (!ch->vals.type.id && lh_vector_init(&ch->vals, &l->type, 0, ch->arena))
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
     if (ch->nvals + nn > ch->vals.capacity) {
         uint32_t c = ch->vals.capacity ? ch->vals.capacity : 1024;
         while (c < ch->nvals + nn)
             c *= 2;
-        if (lh_vector_reserve(&ch->vals, c)) return nomem(err);
+        if (lh_vector_reserve(&ch->vals, c)) return lh_err_set(err, LH_ENOMEM, "out of memory");
     }
     int rc = read_values(ch, (uint8_t *)ch->vals.data + (size_t)ch->nvals * lh_type_size(&l->type),
                          nn, err);

@@ -114,6 +114,9 @@ typedef struct lh__pq_chunk {
     uint32_t nvals;
 } lh__pq_chunk_t;
 
+/* Grows *p (an array of *cap elements of elem bytes) to hold need, doubling;
+ * 0 or LH_ENOMEM (*p unchanged). */
+int lh__pq_grow(void **p, size_t *cap, size_t need, size_t elem);
 /* Sets up the chunk for a new row group from its bytes in ch->raw. */
 int lh__pq_chunk_load(lh__pq_chunk_t *ch, const lh_pq_column_meta_t *cm, int64_t rows,
                       lh_err_t *err);
