@@ -16,7 +16,7 @@ enum { V_EMPTY = 0, V_PLAIN, V_DICT, V_RLE_BOOL, V_BSS, V_DELTA, V_DLBA, V_DBA }
 
 /* Levels of one kind: v1 with a 4-byte length prefix, v2 without. */
 static int open_levels(const uint8_t **p, size_t *len, bool v2, size_t v2len, int enc, int max,
-                       uint16_t *out, uint32_t n, lh_err_t *err)
+                       uint16_t *out, uint32_t n, bool *all_max, lh_err_t *err)
 {
     const uint8_t *data = *p;
     size_t dlen;
@@ -38,10 +38,13 @@ static int open_levels(const uint8_t **p, size_t *len, bool v2, size_t v2len, in
     int rc = lh_pq_rle_init(&d, data, dlen, lh_pq_bit_width((uint32_t)max), err);
     if (!rc) rc = lh_pq_rle_get16(&d, out, n, err);
     if (rc) return rc;
-    uint16_t bad = 0;
-    for (uint32_t i = 0; i < n; i++)
+    uint16_t bad = 0, below = 0;
+    for (uint32_t i = 0; i < n; i++) {
         bad |= (uint16_t)(out[i] > max);
+        below |= (uint16_t)(out[i] != max);
+    }
     if (bad) return lh_err_set(err, LH_ECORRUPT, "level above its maximum %d", max);
+    if (all_max) *all_max = !below;
     return 0;
 }
 
@@ -110,16 +113,17 @@ static int open_page(lh__pq_chunk_t *ch, lh_err_t *err)
     const uint8_t *p = pg->vals;
     size_t len = pg->vals_len;
     int rc = 0;
+    ch->page_all_valid = true;
     if (l->max_rep) {
         const uint8_t *q = pg->v2 ? pg->rep : p;
         rc = open_levels(pg->v2 ? &q : &p, &len, pg->v2, pg->rep_len, pg->rep_enc, l->max_rep,
-                         ch->prep, n, err);
+                         ch->prep, n, NULL, err);
         if (rc) return rc;
     }
     if (l->max_def) {
         const uint8_t *q = pg->v2 ? pg->def : p;
         rc = open_levels(pg->v2 ? &q : &p, &len, pg->v2, pg->def_len, pg->def_enc, l->max_def,
-                         ch->pdef, n, err);
+                         ch->pdef, n, &ch->page_all_valid, err);
         if (rc) return rc;
     }
     if ((rc = open_values(ch, pg, p, len, err))) return rc;
@@ -258,7 +262,7 @@ int lh__pq_chunk_read_flat(lh__pq_chunk_t *ch, lh_vector_t *v, uint32_t n, bool 
         }
         uint32_t k = n - row < ch->left ? n - row : ch->left, nn = k;
         const uint16_t *def = ch->pdef + ch->ppos;
-        if (max) {
+        if (max && !ch->page_all_valid) {
             nn = 0;
             for (uint32_t i = 0; i < k; i++)
                 nn += def[i] == max;

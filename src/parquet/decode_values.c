@@ -61,7 +61,25 @@ static int plain_byte_array(lh_pq_plain_t *d, lh_string_t *out, uint32_t n, lh_e
         p += 4;
         if ((size_t)(end - p) < len)
             return lh_err_set(err, LH_ECORRUPT, "plain byte array length %u past the page", len);
-        out[i] = lh_string_make((const char *)p, len);
+        if (len <= LH_STRING_INLINE && end - p >= 12) {
+            /* short: two loads of the next 12 page bytes, masked to len */
+            uint64_t a;
+            uint32_t b;
+            memcpy(&a, p, 8);
+            memcpy(&b, p + 8, 4);
+            if (len < 8) {
+                a = len ? a & (UINT64_MAX >> (64 - 8 * len)) : 0;
+                b = 0;
+            } else if (len < 12) {
+                b = len > 8 ? b & (UINT32_MAX >> (32 - 8 * (len - 8))) : 0;
+            }
+            lh_string_t *o = &out[i];
+            o->len = len;
+            memcpy(o->prefix, &a, 8);
+            memcpy((char *)o + 12, &b, 4);
+        } else {
+            out[i] = lh_string_make((const char *)p, len);
+        }
         p += len;
     }
     d->p = p;

@@ -95,6 +95,7 @@ typedef struct lh__pq_chunk {
     uint32_t left;          /* entries left in the page */
     uint16_t *pdef, *prep;  /* its levels, decoded whole */
     uint32_t plv_cap, ppos; /* capacity, next entry */
+    bool page_all_valid;    /* every definition level of the page is the maximum */
     int venc;               /* value decoder in use */
     union {
         lh_pq_plain_t plain;

@@ -172,6 +172,34 @@ static void test_rle_damaged(void)
 
 /* ---- PLAIN, BYTE_STREAM_SPLIT ---- */
 
+static void test_plain_short_strings_zero_padded(void)
+{
+    /* every length 0..20 followed by 0xEE junk: inline bytes past len are zero */
+    uint8_t buf[21 * 4 + 210 + 16];
+    size_t o = 0;
+    for (uint32_t n = 0; n <= 20; n++) {
+        memcpy(buf + o, &n, 4);
+        o += 4;
+        for (uint32_t i = 0; i < n; i++)
+            buf[o++] = (uint8_t)(0xEE - i);
+    }
+    memset(buf + o, 0xEE, 16);
+    for (int tail = 0; tail <= 1; tail++) { /* with junk after the page and without */
+        lh_pq_plain_t d;
+        lh_err_t err;
+        lh_string_t s[21];
+        lh_pq_plain_init(&d, buf, o + (tail ? 16 : 0), LH_PQ_BYTE_ARRAY, 0);
+        CHECK(lh_pq_plain_get(&d, s, 21, &err) == 0);
+        const uint8_t *p = buf;
+        for (uint32_t n = 0; n <= 20; n++) {
+            lh_string_t want = lh_string_make((const char *)p + 4, n);
+            CHECK(n > LH_STRING_INLINE || !memcmp(&s[n], &want, sizeof want));
+            CHECK(lh_string_equal(&s[n], &want));
+            p += 4 + n;
+        }
+    }
+}
+
 static void test_plain_types(void)
 {
     lh_pq_plain_t d;
@@ -349,6 +377,7 @@ static const lh_test_t tests[] = {
     {"rle_wide_values_and_codes", test_rle_wide_values_and_codes},
     {"rle_damaged", test_rle_damaged},
     {"plain_types", test_plain_types},
+    {"plain_short_strings_zero_padded", test_plain_short_strings_zero_padded},
     {"byte_stream_split", test_byte_stream_split},
     {"delta_spec_example", test_delta_spec_example},
     {"delta_round_trip", test_delta_round_trip},
