@@ -76,7 +76,8 @@ int lh_objstore_get(lh_objstore_t *os, const char *bucket, const char *key, int6
     meta_zero(meta);
     int rc = check_key(bucket, key, err);
     if (rc) return rc;
-    if (off < 0 || len == 0 || len < -1)
+    /* off < 0: the last -off bytes, only with len -1 */
+    if (len == 0 || len < -1 || (off < 0 && (len != -1 || off == INT64_MIN)))
         return lh_err_set(err, LH_EINVAL, "invalid range offset %lld length %lld", (long long)off,
                           (long long)len);
     return os->ops->get(os->impl, bucket, key, off, len, sink, arg, meta, err);

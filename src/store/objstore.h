@@ -105,7 +105,11 @@ int lh_objstore_bucket_create(lh_objstore_t *os, const char *bucket, lh_err_t *e
  * called many times; a non-zero return from sink stops the transfer and is
  * returned. off 0 / len -1 reads the whole object (also an empty one); any
  * other range needs off < size (else LH_EINVAL, like S3's 416); len is
- * clipped at the end; off < 0 or len == 0 or len < -1 is LH_EINVAL. */
+ * clipped at the end; len == 0 or len < -1 is LH_EINVAL.
+ * A suffix read: off = -N with len -1 streams the last N bytes (a Parquet
+ * footer: remote `Range: bytes=-N`, one request, no HEAD first); the whole
+ * object when it is shorter than N, nothing for an empty one; meta->size is
+ * the whole object's size. A negative off with len != -1 is LH_EINVAL. */
 int lh_objstore_get(lh_objstore_t *os, const char *bucket, const char *key, int64_t off,
                     int64_t len, int (*sink)(void *arg, const void *data, size_t n), void *arg,
                     lh_objstore_meta_t *meta, lh_err_t *err);

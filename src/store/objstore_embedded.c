@@ -75,17 +75,23 @@ static int emb_bucket_create(void *impl, const char *bucket, lh_err_t *err)
 
 /* --- get --- */
 
-/* Resolves [off, off+len) against size; LH_EINVAL when not satisfiable. */
-static int range_resolve(int64_t size, int64_t off, int64_t *len, lh_err_t *err)
+/* Resolves [*off, *off+*len) against size (*off < 0: the last -*off bytes);
+ * LH_EINVAL when not satisfiable. */
+static int range_resolve(int64_t size, int64_t *off, int64_t *len, lh_err_t *err)
 {
-    if (off == 0 && *len == -1) {
+    if (*off < 0) { /* suffix: clipped to the whole object, empty included */
+        *off = -*off >= size ? 0 : size + *off;
+        *len = size - *off;
+        return 0;
+    }
+    if (*off == 0 && *len == -1) {
         *len = size;
         return 0;
     }
-    if (off >= size)
+    if (*off >= size)
         return lh_err_set(err, LH_EINVAL, "range not satisfiable: offset %lld, size %lld",
-                          (long long)off, (long long)size);
-    if (*len == -1 || *len > size - off) *len = size - off;
+                          (long long)*off, (long long)size);
+    if (*len == -1 || *len > size - *off) *len = size - *off;
     return 0;
 }
 
@@ -123,7 +129,7 @@ static int emb_get(void *impl, const char *bucket, const char *key, int64_t off,
     int rc = lh_store_get(e->st, bucket, key, strlen(key), &m, &fd, err);
     if (rc) goto fail;
     meta_from_store(&m, meta);
-    rc = range_resolve(m.size, off, &len, err);
+    rc = range_resolve(m.size, &off, &len, err);
     if (rc) goto fail;
     rc = stream_fd(fd, off, len, sink, arg, err);
 fail:

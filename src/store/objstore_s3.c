@@ -83,6 +83,7 @@ typedef struct s3_req {
     int (*sink)(void *arg, const void *data, size_t n); /* 2xx body; NULL = buffer */
     void *sink_arg;
     int64_t skip, limit; /* window on a 200 reply to a ranged request; limit -1 = none */
+    int64_t suffix;      /* > 0: a suffix range; on a 200 the window is the last suffix bytes */
 } s3_req_t;
 
 typedef struct s3_resp {
@@ -92,8 +93,9 @@ typedef struct s3_resp {
     char content_type[128];
     int64_t content_length, range_total, mtime;
     int sink_rc;
-    int64_t sunk; /* bytes given to the sink */
-    int64_t seen; /* body bytes of a 2xx reply */
+    int64_t sunk;  /* bytes given to the sink */
+    int64_t seen;  /* body bytes of a 2xx reply */
+    int no_length; /* a 200 to a suffix range came without Content-Length */
     const s3_req_t *req;
     int64_t upload_pos;
 } s3_resp_t;
@@ -106,6 +108,7 @@ static void resp_reset(s3_resp_t *r)
     r->content_length = r->range_total = -1;
     r->mtime = 0;
     r->seen = 0;
+    r->no_length = 0;
 }
 
 static int hdr_is(const char *line, size_t n, const char *name, const char **val, size_t *vlen)
@@ -168,9 +171,18 @@ static size_t to_sink(s3_resp_t *r, const char *data, size_t n)
         r->sunk += (int64_t)n;
         return r->sink_rc ? 0 : n;
     }
-    int64_t lo = start > q->skip ? start : q->skip;
+    int64_t skip = q->skip, limit = q->limit;
+    if (q->suffix > 0) { /* the server ignored the Range: keep the tail */
+        if (r->content_length < 0) {
+            r->no_length = 1;
+            r->sink_rc = LH_EPROTO;
+            return 0;
+        }
+        skip = r->content_length > q->suffix ? r->content_length - q->suffix : 0;
+    }
+    int64_t lo = start > skip ? start : skip;
     int64_t hi = end;
-    if (q->limit >= 0 && hi > q->skip + q->limit) hi = q->skip + q->limit;
+    if (limit >= 0 && hi > skip + limit) hi = skip + limit;
     if (hi <= lo) return n;
     r->sink_rc = q->sink(q->sink_arg, data + (lo - start), (size_t)(hi - lo));
     r->sunk += hi - lo;
@@ -535,7 +547,9 @@ static int s3_get(void *impl, const char *bucket, const char *key, int64_t off, 
     lh_http_header_t h = {LH_STR("range"), {range, 0}};
     int ranged = !(off == 0 && len == -1);
     if (ranged) {
-        if (len == -1)
+        if (off < 0)
+            snprintf(range, sizeof range, "bytes=%lld", (long long)off); /* "bytes=-N" */
+        else if (len == -1)
             snprintf(range, sizeof range, "bytes=%lld-", (long long)off);
         else
             snprintf(range, sizeof range, "bytes=%lld-%lld", (long long)off,
@@ -543,8 +557,9 @@ static int s3_get(void *impl, const char *bucket, const char *key, int64_t off, 
         h.value.len = strlen(range);
         q.hdrs = &h;
         q.nhdrs = 1;
-        q.skip = off; /* only applied if the server ignores Range (200) */
+        q.skip = off < 0 ? 0 : off; /* only applied if the server ignores Range (200) */
         q.limit = len;
+        q.suffix = off < 0 ? -off : 0;
     }
     q.idempotent = 1;
     q.sink = sink;
@@ -556,10 +571,13 @@ static int s3_get(void *impl, const char *bucket, const char *key, int64_t off, 
         meta_from_resp(&r, r.range_total, meta);
     } else if (rc == 0) {
         meta_from_resp(&r, r.seen, meta);
-        if (ranged && off >= r.seen)
+        if (ranged && off >= 0 && off >= r.seen)
             rc = lh_err_set(err, LH_EINVAL, "range not satisfiable: offset %lld, size %lld",
                             (long long)off, (long long)r.seen);
     }
+    if (rc == LH_EPROTO && r.no_length)
+        lh_err_set(err, rc, "s3 GET %s/%s: a suffix range answered in full without a length",
+                   bucket, key);
     lh_buf_free(&r.body);
     return rc;
 }

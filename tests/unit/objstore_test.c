@@ -738,7 +738,10 @@ static void c_put_file(lh_objstore_t *os, const char *bk)
 
 static void c_sink_stop(lh_objstore_t *os, const char *bk);
 
+#include "objstore_cases.h"
+
 #define CASES(X)                                                                                   \
+    CASES_ADDED(X)                                                                                 \
     X(put_get_roundtrip)                                                                           \
     X(get_range)                                                                                   \
     X(missing_is_enoent)                                                                           \
