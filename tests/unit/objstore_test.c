@@ -109,6 +109,9 @@ typedef struct rec {
     int fail_part; /* part number that fails, 0 = none */
     int completed, aborted;
     char complete_etags[8][80];
+    char if_match[80];
+    char start_after[64];
+    int max_keys;
 } rec_t;
 
 static rec_t R;
@@ -146,9 +149,11 @@ static int rec_get(void *impl, const char *b, const char *k, int64_t off, int64_
     return sink(arg, data, sizeof data);
 }
 static int rec_put(void *impl, const char *b, const char *k, const void *d, size_t n,
-                   const char *ct, int if_absent, lh_objstore_meta_t *out, lh_err_t *err)
+                   const char *ct, const lh_objstore_cond_t *cond, lh_objstore_meta_t *out,
+                   lh_err_t *err)
 {
-    rec_op(if_absent ? "put_if_absent" : "put");
+    rec_op(!cond ? "put" : cond->if_none_match_star ? "put_if_absent" : "put_if_match");
+    if (cond && cond->if_match) snprintf(R.if_match, sizeof R.if_match, "%s", cond->if_match);
     snprintf(R.content_type, sizeof R.content_type, "%s", ct);
     return 0;
 }
@@ -170,11 +175,13 @@ static int rec_del(void *impl, const char *b, const char *k, lh_err_t *err)
     rec_op("del");
     return 0;
 }
-static int rec_list(void *impl, const char *b, const char *p, const char *d,
-                    int (*fn)(void *, const char *, int, const lh_objstore_meta_t *), void *arg,
-                    lh_err_t *err)
+static int rec_list(void *impl, const char *b, const char *p, const char *d, const char *sa,
+                    int max_keys, int (*fn)(void *, const char *, int, const lh_objstore_meta_t *),
+                    void *arg, lh_err_t *err)
 {
     rec_op(d ? "list_delim" : "list");
+    snprintf(R.start_after, sizeof R.start_after, "%s", sa);
+    R.max_keys = max_keys;
     return 0;
 }
 static int rec_mpu_create(void *impl, const char *b, const char *k, const char *ct, char *id,
@@ -281,6 +288,54 @@ static void vt_dispatches_and_defaults_content_type(void)
     CHECK_EQ_STR(R.last_op, "list_delim");
     CHECK_EQ_INT(lh_objstore_delete(os, "b", "k", &err), 0);
     CHECK_EQ_STR(R.last_op, "del");
+    lh_objstore_close(os);
+}
+
+static void vt_added_calls_check_and_dispatch(void)
+{
+    lh_objstore_t *os = rec_open();
+    CHECK(os);
+    lh_err_t err = {0};
+    /* put_if_match: the etag goes down unquoted, the type defaulted */
+    CHECK_EQ_INT(lh_objstore_put_if_match(os, "b", "k", "x", 1, "\"abc-2\"", NULL, &err), 0);
+    CHECK_EQ_STR(R.last_op, "put_if_match");
+    CHECK_EQ_STR(R.if_match, "abc-2");
+    CHECK_EQ_STR(R.content_type, LH_OBJSTORE_DEFAULT_TYPE);
+    int calls = R.calls;
+    CHECK_EQ_INT(lh_objstore_put_if_match(os, "b", "k", "x", 1, "", NULL, &err), LH_EINVAL);
+    CHECK_EQ_INT(lh_objstore_put_if_match(os, "b", "k", "x", 1, "\"\"", NULL, &err), LH_EINVAL);
+    CHECK_EQ_INT(lh_objstore_put_if_match(os, "b", "k", "x", 1, "a\"b", NULL, &err), LH_EINVAL);
+    CHECK_EQ_INT(lh_objstore_put_if_match(os, "b", "k", "x", 1, NULL, NULL, &err), LH_EINVAL);
+    lh_objstore_cond_t both = {.if_none_match_star = 1, .if_match = "abc"};
+    CHECK_EQ_INT(lh_objstore_put_cond(os, "b", "k", "x", 1, NULL, &both, NULL, &err), LH_EINVAL);
+    lh_objstore_cond_t none = {0};
+    CHECK_EQ_INT(R.calls, calls);
+    CHECK_EQ_INT(lh_objstore_put_cond(os, "b", "k", "x", 1, NULL, &none, NULL, &err), 0);
+    CHECK_EQ_STR(R.last_op, "put"); /* an empty condition is none */
+    /* list_from passes StartAfter and MaxKeys; max_keys <= 0 means all */
+    CHECK_EQ_INT(lh_objstore_list_from(os, "b", NULL, NULL, "k5", 3, NULL, NULL, &err), 0);
+    CHECK_EQ_STR(R.start_after, "k5");
+    CHECK_EQ_INT(R.max_keys, 3);
+    CHECK_EQ_INT(lh_objstore_list_from(os, "b", NULL, NULL, NULL, -4, NULL, NULL, &err), 0);
+    CHECK_EQ_STR(R.start_after, "");
+    CHECK_EQ_INT(R.max_keys, 0);
+    /* copy: onto itself refused; a back end without copy says so */
+    calls = R.calls;
+    CHECK_EQ_INT(lh_objstore_copy(os, "b", "k", "b", "k", NULL, &err), LH_EINVAL);
+    CHECK(strstr(err.msg, "onto itself"));
+    CHECK_EQ_INT(lh_objstore_copy(os, "b", "k", "b", "k2", NULL, &err), LH_EINVAL);
+    CHECK(strstr(err.msg, "cannot copy"));
+    CHECK_EQ_INT(lh_objstore_copy(os, "b", "", "b", "k2", NULL, &err), LH_EINVAL);
+    /* delete_many without the op: one del per key; a bad key fails before any */
+    const char *keys[3] = {"a", "b", "c"};
+    CHECK_EQ_INT(lh_objstore_delete_many(os, "b", keys, 3, &err), 0);
+    CHECK_EQ_INT(R.calls, calls + 3);
+    CHECK_EQ_STR(R.last_op, "del");
+    const char *bad[3] = {"a", "", "c"};
+    CHECK_EQ_INT(lh_objstore_delete_many(os, "b", bad, 3, &err), LH_EINVAL);
+    CHECK(strstr(err.msg, "#1"));
+    CHECK_EQ_INT(lh_objstore_delete_many(os, "b", NULL, 0, &err), 0);
+    CHECK_EQ_INT(R.calls, calls + 3);
     lh_objstore_close(os);
 }
 
@@ -1363,6 +1418,7 @@ static const lh_test_t tests[] = {
     {"vt/rejects_bad_arguments", vt_rejects_bad_arguments},
     {"vt/dispatches_and_defaults_content_type", vt_dispatches_and_defaults_content_type},
     {"vt/get_buf_respects_cap", vt_get_buf_respects_cap},
+    {"vt/added_calls_check_and_dispatch", vt_added_calls_check_and_dispatch},
     {"vt/put_file_small_is_one_request", vt_put_file_small_is_one_request},
     {"vt/put_file_splits_into_8mib_parts", vt_put_file_splits_into_8mib_parts},
     {"vt/put_file_aborts_on_failure", vt_put_file_aborts_on_failure},
