@@ -3,7 +3,6 @@
  * This file: the operations (get, put, head, delete, multipart), opening and
  * closing. */
 #include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,8 +374,7 @@ static void s3_close(void *impl)
 {
     s3_t *s = impl;
     if (!s) return;
-    if (s->curl) curl_easy_cleanup(s->curl);
-    pthread_mutex_destroy(&s->mu);
+    lh__os3_pool_free(s);
     memset(s->sk, 0, sizeof s->sk);
     free(s->ca_bundle);
     free(s);
@@ -399,12 +397,6 @@ static const lh_objstore_ops_t s3_ops = {
     .mpu_complete = s3_mpu_complete,
     .mpu_abort = s3_mpu_abort,
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* "http(s)://host[:port][/]" -> scheme and host[:port] without a default port. */
 static int parse_endpoint(s3_t *s, const char *endpoint, lh_err_t *err)
@@ -439,8 +431,8 @@ int lh_objstore_open_s3(lh_objstore_t **out, const lh_objstore_s3_opts_t *o, lh_
     const char *region = o->region && *o->region ? o->region : "us-east-1";
     s3_t *s = calloc(1, sizeof *s);
     if (!s) return lh_err_set(err, LH_ENOMEM, "cannot allocate s3 object store");
-    pthread_mutex_init(&s->mu, NULL);
-    int rc = parse_endpoint(s, o->endpoint, err);
+    int rc = lh__os3_pool_init(s, err);
+    rc = rc ? rc : parse_endpoint(s, o->endpoint, err);
     if (rc) goto fail;
     if (lh_str_copy(s->region, sizeof s->region, (lh_str_t){region, strlen(region)}) ||
         lh_str_copy(s->ak, sizeof s->ak, (lh_str_t){o->access_key, strlen(o->access_key)}) ||
@@ -451,12 +443,6 @@ int lh_objstore_open_s3(lh_objstore_t **out, const lh_objstore_s3_opts_t *o, lh_
     s->path_style = o->path_style;
     if (o->ca_bundle && *o->ca_bundle && !(s->ca_bundle = strdup(o->ca_bundle))) {
         rc = lh_err_set(err, LH_ENOMEM, "out of memory");
-        goto fail;
-    }
-    pthread_once(&curl_once, curl_init_once);
-    s->curl = curl_easy_init();
-    if (!s->curl) {
-        rc = lh_err_set(err, LH_ENOMEM, "cannot create curl handle");
         goto fail;
     }
     return lh_objstore_wrap(out, &s3_ops, s, err);

@@ -250,11 +250,11 @@ static int sign_headers(const s3_t *s, const s3_req_t *q, const char *path, cons
     return ok ? 0 : lh_err_set(err, LH_ENOMEM, "cannot build request headers");
 }
 
-static void curl_setup(s3_t *s, const s3_req_t *q, s3_resp_t *r, const char *url,
+static void curl_setup(s3_t *s, CURL *c, const s3_req_t *q, s3_resp_t *r, const char *url,
                        struct curl_slist *hl)
 {
-    CURL *c = s->curl;
     curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_SHARE, s->share);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
@@ -288,8 +288,8 @@ static int retryable(const s3_req_t *q, const s3_resp_t *r, CURLcode cc)
 }
 
 /* One attempt. Returns 0 when an HTTP status was received. */
-static int attempt(s3_t *s, const s3_req_t *q, s3_resp_t *r, const char *url, const char *path,
-                   const char *host, CURLcode *cc, lh_err_t *err)
+static int attempt(s3_t *s, CURL *c, const s3_req_t *q, s3_resp_t *r, const char *url,
+                   const char *path, const char *host, CURLcode *cc, lh_err_t *err)
 {
     struct curl_slist *hl = NULL;
     int rc = sign_headers(s, q, path, host, &hl, err);
@@ -299,8 +299,8 @@ static int attempt(s3_t *s, const s3_req_t *q, s3_resp_t *r, const char *url, co
     }
     resp_reset(r);
     r->upload_pos = 0;
-    curl_setup(s, q, r, url, hl);
-    *cc = curl_easy_perform(s->curl);
+    curl_setup(s, c, q, r, url, hl);
+    *cc = curl_easy_perform(c);
     curl_slist_free_all(hl);
     return 0;
 }
@@ -322,14 +322,18 @@ static int s3_do(s3_t *s, const s3_req_t *q, s3_resp_t *r, lh_err_t *err)
         goto fail;
     }
     r->req = q;
-    pthread_mutex_lock(&s->mu);
+    CURL *c = lh__os3_pool_get(s, err); /* one connection for the exchange */
+    if (!c) {
+        rc = LH_ENOMEM;
+        goto fail;
+    }
     CURLcode cc = CURLE_OK;
     for (int i = 0; i < S3_TRIES; i++) {
         if (i) usleep(100000u << (2 * (i - 1))); /* 100 ms, 400 ms */
-        rc = attempt(s, q, r, url.ptr, path.ptr, host.ptr, &cc, err);
+        rc = attempt(s, c, q, r, url.ptr, path.ptr, host.ptr, &cc, err);
         if (rc || !retryable(q, r, cc)) break;
     }
-    pthread_mutex_unlock(&s->mu);
+    lh__os3_pool_put(s, c);
     if (rc == 0 && r->sink_rc)
         rc = r->sink_rc;
     else if (rc == 0 && cc != CURLE_OK)

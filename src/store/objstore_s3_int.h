@@ -14,6 +14,7 @@
 #include "store/objstore.h"
 
 #define S3_BODY_MAX ((size_t)16 << 20) /* error and listing documents */
+#define S3_SHARE_LOCKS 8               /* > every curl_lock_data value we share */
 
 typedef struct s3 {
     char scheme[8];     /* "http" / "https" */
@@ -22,8 +23,14 @@ typedef struct s3 {
     char ak[129], sk[129];
     int path_style;
     char *ca_bundle; /* NULL = the system's CAs */
-    CURL *curl;
+    /* the connection pool (objstore_s3_pool.c) */
     pthread_mutex_t mu;
+    pthread_cond_t cv;                        /* a handle came back */
+    CURL *idle[LH_OBJSTORE_S3_CONNS];         /* handles not in use, newest last */
+    int nidle, nmade;                         /* made = idle + checked out */
+    CURLSH *share;                            /* DNS cache and TLS sessions */
+    pthread_mutex_t share_mu[S3_SHARE_LOCKS]; /* one per curl_lock_data */
+    int pool_ready;
 } s3_t;
 
 typedef struct s3_req {
@@ -93,6 +100,18 @@ int lh__os3_run(s3_t *s, const s3_req_t *q, lh_err_t *err);
 /* The reply's ETag, Last-Modified and Content-Type with size into out
  * (optional). */
 void lh__os3_meta_from_resp(const s3_resp_t *r, int64_t size, lh_objstore_meta_t *out);
+
+/* --- objstore_s3_pool.c --- */
+/* Sets up the pool and the share (the caller frees it with pool_free, also
+ * on error). LH_ENOMEM. */
+int lh__os3_pool_init(s3_t *s, lh_err_t *err);
+/* Frees every handle; none may be checked out. */
+void lh__os3_pool_free(s3_t *s);
+/* A handle for one exchange: an idle one, a new one while fewer than
+ * LH_OBJSTORE_S3_CONNS exist, else waits for one. NULL: LH_ENOMEM in err. */
+CURL *lh__os3_pool_get(s3_t *s, lh_err_t *err);
+/* Gives c back. */
+void lh__os3_pool_put(s3_t *s, CURL *c);
 
 /* --- objstore_s3_list.c --- */
 int lh__os3_list(void *impl, const char *bucket, const char *prefix, const char *delimiter,

@@ -1244,6 +1244,8 @@ static void s3_complete_error_inside_200(void)
     free(log);
 }
 
+#include "objstore_remote_cases.h"
+
 static void s3_open_rejects_bad_endpoints(void)
 {
     lh_objstore_t *os = NULL;
@@ -1434,7 +1436,7 @@ static const lh_test_t tests[] = {
     {"s3/list_merges_pages_and_decodes", s3_list_merges_pages_and_decodes},
     {"s3/list_refetches_oversized_page", s3_list_refetches_oversized_page},
     {"s3/complete_error_inside_200", s3_complete_error_inside_200},
-    CASES(S3_ENTRY){"s3/wrong_secret_is_eauth", s3_wrong_secret_is_eauth},
+    REMOTE_CASES_ADDED CASES(S3_ENTRY){"s3/wrong_secret_is_eauth", s3_wrong_secret_is_eauth},
     {"s3/unknown_key_is_refused", s3_unknown_key_is_refused},
 #endif
     {NULL, NULL},
