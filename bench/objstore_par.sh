@@ -6,6 +6,7 @@
 #   bench/objstore_par.sh [SIZE_MB] [READS] [ROUNDS]     (default 64 256 5)
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lh_up.sh
 make -s -j2 build/lakehouse build/liblh.a
 pkgs="libuv jansson yaml-0.1 sqlite3 openssl libcurl zlib"
 cc -std=c11 -O2 -Wall -Wextra -D_GNU_SOURCE -Isrc $(pkg-config --cflags $pkgs) -o build/objstore_par \
@@ -21,15 +22,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 AK=benchadmin SK=benchsecret123
-LAKEHOUSE_ACCESS_KEY=$AK LAKEHOUSE_SECRET_KEY=$SK \
-  build/lakehouse up --data-dir "$dir/lh" --listen-ephemeral >"$dir/lakehouse.log" 2>&1 &
-lh_pid=$!
-for _ in $(seq 300); do
-  WEB=$(sed -n 's/.*"web": *"\([^"]*\)".*/\1/p' "$dir/lh/run/endpoints.json" 2>/dev/null || true)
-  [ -n "$WEB" ] && curl -sf -o /dev/null "http://$WEB/readyz" && break
-  sleep 0.1
-done
-S3=$(sed -n 's/.*"s3": *"\([^"]*\)".*/\1/p' "$dir/lh/run/endpoints.json")
+lh_up "$dir/lh" "$dir/lakehouse.log" "$AK" "$SK" || true
 [ -n "$S3" ] || { echo "objstore_par: lakehouse did not start" >&2; cat "$dir/lakehouse.log" >&2; exit 1; }
 echo "# machine: $(nproc) cpu, load at start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 build/objstore_par "http://$S3" "$AK" "$SK" "${1:-64}" "${2:-256}" "${3:-5}"

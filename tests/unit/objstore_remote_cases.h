@@ -236,26 +236,14 @@ static void s3_delete_many_names_failed_key(void)
     free(log);
 }
 
+static int copy_call(lh_objstore_t *os, lh_err_t *err)
+{
+    return lh_objstore_copy(os, "b", "s/a b", "c", "d", NULL, err);
+}
+
 static void s3_copy_error_inside_200(void)
 {
-    static const char body[] = "<?xml version=\"1.0\"?>\n<Error><Code>InternalError</Code>"
-                               "<Message>copy failed</Message></Error>";
-    char rep[512];
-    snprintf(rep, sizeof rep, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s", strlen(body),
-             body);
-    const char *replies[1] = {rep};
-    canned_t cs;
-    CHECK_EQ_INT(canned_start(&cs, replies, 1), 0);
-    lh_objstore_t *os = NULL;
-    CHECK_EQ_INT(canned_open(&cs, &os), 0);
-    lh_err_t err = {0};
-    int rc = lh_objstore_copy(os, "b", "s/a b", "c", "d", NULL, &err);
-    lh_objstore_close(os);
-    char *log = canned_stop(&cs);
-    CHECK_EQ_INT(rc, LH_EIO);
-    CHECK(strstr(err.msg, "InternalError: copy failed"));
-    CHECK(strstr(log, "PUT /c/d "));
-    free(log);
+    error_inside_200(copy_call, "InternalError: try again", "PUT /c/d ");
 }
 
 #define REMOTE_CASES_ADDED                                                                         \

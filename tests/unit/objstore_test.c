@@ -1221,7 +1221,11 @@ static void s3_list_refetches_oversized_page(void)
     free(log);
 }
 
-static void s3_complete_error_inside_200(void)
+/* One canned 200 whose body is an <Error> document (S3 may fail inside a
+ * 200): call(os, err) must fail with LH_EIO naming want_msg, and the request
+ * line must start with want_req. */
+static void error_inside_200(int (*call)(lh_objstore_t *, lh_err_t *), const char *want_msg,
+                             const char *want_req)
 {
     static const char body[] = "<?xml version=\"1.0\"?>\n<Error><Code>InternalError</Code>"
                                "<Message>try again</Message></Error>";
@@ -1234,14 +1238,24 @@ static void s3_complete_error_inside_200(void)
     lh_objstore_t *os = NULL;
     CHECK_EQ_INT(canned_open(&cs, &os), 0);
     lh_err_t err = {0};
-    const char *etags[1] = {"abc"};
-    int rc = lh_objstore_mpu_complete(os, "b", "k", "u/1", etags, 1, NULL, &err);
+    int rc = call(os, &err);
     lh_objstore_close(os);
     char *log = canned_stop(&cs);
     CHECK_EQ_INT(rc, LH_EIO);
-    CHECK(strstr(err.msg, "InternalError: try again"));
-    CHECK(strstr(log, "POST /b/k?uploadId=u%2F1 "));
+    CHECK(strstr(err.msg, want_msg));
+    CHECK(strstr(log, want_req));
     free(log);
+}
+
+static int complete_call(lh_objstore_t *os, lh_err_t *err)
+{
+    const char *etags[1] = {"abc"};
+    return lh_objstore_mpu_complete(os, "b", "k", "u/1", etags, 1, NULL, err);
+}
+
+static void s3_complete_error_inside_200(void)
+{
+    error_inside_200(complete_call, "InternalError: try again", "POST /b/k?uploadId=u%2F1 ");
 }
 
 #include "objstore_remote_cases.h"
