@@ -189,10 +189,22 @@ static int s3_copy(void *impl, const char *src_bucket, const char *src_key, cons
 
 /* --- delete many --- */
 
-static int delete_body(lh_buf_t *b, const char *const *keys, size_t n)
+/* 0 when key has a byte XML 1.0 cannot carry (or would normalise: CR). */
+static int xml_safe(const char *key)
+{
+    for (; *key; key++)
+        if ((unsigned char)*key < 0x20 && *key != '\t' && *key != '\n') return 0;
+    return 1;
+}
+
+/* The <Delete> document of the keys XML can carry; *nkeys gets how many. */
+static int delete_body(lh_buf_t *b, const char *const *keys, size_t n, size_t *nkeys)
 {
     lh_buf_puts(b, "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>");
+    *nkeys = 0;
     for (size_t i = 0; i < n; i++) {
+        if (!xml_safe(keys[i])) continue;
+        ++*nkeys;
         lh_buf_puts(b, "<Object><Key>");
         lh_buf_xml_escape(b, keys[i], strlen(keys[i]));
         lh_buf_puts(b, "</Key></Object>");
@@ -221,18 +233,25 @@ static int delete_result(const s3_req_t *q, const s3_resp_t *r, lh_err_t *err)
 }
 
 /* DeleteObjects (POST ?delete) of up to LH_OBJSTORE_DELETE_BATCH keys, with
- * the Content-MD5 S3 requires. */
+ * the Content-MD5 S3 requires. A key with a control byte XML cannot carry
+ * (or would turn CR into LF) is deleted on its own with DeleteObject. */
 static int s3_delete_many(void *impl, const char *bucket, const char *const *keys, size_t n,
                           lh_err_t *err)
 {
+    for (size_t i = 0; i < n; i++) {
+        lh_err_t kerr = {0};
+        int krc = xml_safe(keys[i]) ? 0 : s3_del(impl, bucket, keys[i], &kerr);
+        if (krc) return lh_err_set(err, krc, "cannot delete a key: %s", kerr.msg);
+    }
     lh_buf_t body;
     lh_buf_init(&body, 0);
     unsigned char md5[16];
     char md5_b64[32];
-    int rc = delete_body(&body, keys, n);
-    if (rc) {
+    size_t nkeys = 0;
+    int rc = delete_body(&body, keys, n, &nkeys);
+    if (rc || nkeys == 0) {
         lh_buf_free(&body);
-        return lh_err_set(err, rc, "cannot build delete request");
+        return rc ? lh_err_set(err, rc, "cannot build delete request") : 0;
     }
     lh_md5(body.ptr, body.len, md5);
     size_t bl = lh_base64_encode(md5, sizeof md5, md5_b64);

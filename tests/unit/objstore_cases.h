@@ -199,11 +199,14 @@ static void c_copy(lh_objstore_t *os, const char *bk)
 static void c_delete_many(lh_objstore_t *os, const char *bk)
 {
     lh_err_t err = {0};
-    static const char *const keys[] = {"d/1", "d/2 & <3>", "d/\xc3\xbc", "keep"};
-    for (size_t i = 0; i < 4; i++)
+    /* XML specials, UTF-8, and control bytes XML 1.0 cannot carry (or would
+     * turn from CR into LF) */
+    static const char *const keys[] = {"d/1",     "d/2 & <3>", "d/\xc3\xbc",
+                                       "d/\x01x", "d/a\rb",    "keep"};
+    for (size_t i = 0; i < 6; i++)
         CHECK_EQ_INT(lh_objstore_put(os, bk, keys[i], "x", 1, NULL, NULL, &err), 0);
-    const char *del[] = {"d/1", "d/2 & <3>", "missing", "d/\xc3\xbc"};
-    CHECK_EQ_INT(lh_objstore_delete_many(os, bk, del, 4, &err), 0);
+    const char *del[] = {"d/1", "d/2 & <3>", "missing", "d/\xc3\xbc", "d/\x01x", "d/a\rb"};
+    CHECK_EQ_INT(lh_objstore_delete_many(os, bk, del, 6, &err), 0);
     listed_t l = {0};
     CHECK_EQ_INT(lh_objstore_list(os, bk, NULL, NULL, collect, &l, &err), 0);
     CHECK_EQ_INT(l.n, 1);
