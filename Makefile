@@ -52,6 +52,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h tests/unit/tmpdir.h tests/uni
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(TEST_EXTRA) $(BUILD)/liblh.a $(LDOPT) $(PKG_LIBS)
 $(BUILD)/tests/parquet_meta_test: tests/unit/parquet_sample.h
+$(BUILD)/tests/objstore_test: tests/unit/objstore_cases.h tests/unit/objstore_remote_cases.h
 # the bench-only bulk loader is not in the shipped library; the engine test links it
 $(BUILD)/tests/engine_test: TEST_EXTRA = bench/engine_bulk.c
 $(BUILD)/tests/engine_test: bench/engine_bulk.c

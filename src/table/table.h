@@ -29,6 +29,7 @@
 #include "parquet/writer.h"
 #include "table/delta.h"
 #include "vector/batch.h"
+#include "vector/scan.h"
 
 typedef struct lh_table_write_opts {
     lh_delta_mode_t mode;         /* APPEND (default), OVERWRITE, REPLACE_WHERE */
@@ -44,6 +45,14 @@ typedef struct lh_table_write_opts {
      * (lh_delta_rewrite; its adds are ignored), for OPTIMIZE and row
      * rewrites; mode and where are then unused. Borrowed until commit. */
     const lh_delta_rewrite_t *rewrite;
+    /* Replace-where on rows (any columns; paths of depth 1 into the table's
+     * schema, constants of the columns' types): every row written must
+     * match; at commit the rows of the table that match are deleted (the
+     * files holding them are rewritten without them) and the new rows
+     * added, in one commit. mode and where are then unused. Concurrent
+     * appends of matching rows are not detected. Borrowed until commit. */
+    const lh_pred_t *row_where;
+    uint32_t nrow_where;
 } lh_table_write_opts_t;
 
 /* Fills o with the defaults above. */

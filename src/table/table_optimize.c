@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parquet/reader.h"
 #include "table/delta_int.h"
 #include "table/table.h"
+#include "table/table_int.h"
 
 #define DEFAULT_TARGET ((int64_t)128 << 20)
 
@@ -40,86 +40,10 @@ typedef struct {
     size_t n, cap;
 } group_t;
 
-/* Column vectors standing for the columns a data file does not hold: the
- * partition values of the file, NULL for columns added after it. */
-typedef struct {
-    lh_vector_t *consts; /* one per table column, initialised where used */
-    bool *inited;
-    lh_arena_t *arena;
-} fill_t;
-
-static int const_column(fill_t *f, uint32_t c, const lh_type_t *type, const char *text,
-                        bool is_null, lh_err_t *err)
+/* The optimize pass hands every batch to the writer. */
+static int to_writer(void *arg, const lh_batch_t *b, lh_err_t *err)
 {
-    lh_vector_t *v = &f->consts[c];
-    if (f->inited[c]) lh_vector_release(v);
-    f->inited[c] = true;
-    int rc = lh_vector_init(v, type, 1, f->arena);
-    if (rc) return lh_err_set(err, rc, "cannot allocate a column");
-    if (is_null) {
-        lh_vector_set_null(v, 0);
-    } else {
-        lh_value_t val;
-        if ((rc = lh_delta_partition_value(type, text, &val, err))) return rc;
-        if ((rc = lh_vector_set_value(v, 0, &val)))
-            return lh_err_set(err, rc, "cannot hold partition value '%s'", text);
-    }
-    lh_vector_set_constant(v);
-    return 0;
-}
-
-/* Streams the rows of data file f into w, as batches of the table's schema. */
-static int copy_file(lh_delta_table_t *t, const lh_delta_snapshot_t *s, const lh_delta_add_t *f,
-                     lh_table_writer_t *w, fill_t *fill, lh_vector_t *cols, int64_t *rows,
-                     lh_err_t *err)
-{
-    char key[LH_OBJSTORE_KEY_MAX + 1];
-    snprintf(key, sizeof key, "%s%s", t->root, f->path);
-    lh_pq_reader_t *r = NULL;
-    int rc = lh_pq_reader_open_object(t->os, t->bucket, key, &r, err);
-    if (!rc) rc = lh_pq_reader_scan(r, NULL, err);
-    if (rc) goto out;
-    const lh_type_t *fs = lh_pq_reader_schema(r);
-    const lh_delta_schema_t *ts = &s->schema;
-    int32_t *from = calloc(ts->ncolumns + 1, sizeof *from); /* file column per table column */
-    if (!from) {
-        rc = lh_err_set(err, LH_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (uint32_t c = 0; !rc && c < ts->ncolumns; c++) {
-        const lh_delta_column_t *col = &ts->columns[c];
-        from[c] = -1;
-        for (uint32_t k = 0; k < fs->nfields; k++)
-            if (!strcmp(fs->fields[k].name, col->name)) from[c] = (int32_t)k;
-        bool is_part = false;
-        for (size_t p = 0; p < s->metadata.npartition_columns; p++)
-            is_part |= !strcmp(s->metadata.partition_columns[p], col->name);
-        if (is_part) {
-            const char *v = lh_delta_map_get(&f->partition_values, col->name, NULL);
-            from[c] = -1;
-            rc = const_column(fill, c, &col->type, v, !v || !*v, err);
-        } else if (from[c] < 0) {
-            rc = const_column(fill, c, &col->type, NULL, true, err);
-        } else if (!lh_type_equal(&fs->fields[from[c]].type, &col->type)) {
-            char want[128], got[128];
-            lh_type_format(&col->type, want, sizeof want);
-            lh_type_format(&fs->fields[from[c]].type, got, sizeof got);
-            rc = lh_err_set(err, LH_EINVAL, "%s: column '%s' is %s in the file, %s in the table",
-                            f->path, col->name, got, want);
-        }
-    }
-    lh_batch_t *b;
-    while (!rc && !(rc = lh_pq_reader_next(r, &b, err)) && b) {
-        for (uint32_t c = 0; c < ts->ncolumns; c++)
-            cols[c] = from[c] >= 0 ? b->cols[from[c]] : fill->consts[c];
-        lh_batch_t view = {.count = b->count, .ncols = ts->ncolumns, .cols = cols};
-        rc = lh_table_writer_write(w, &view, err);
-        *rows += b->count;
-    }
-    free(from);
-out:
-    lh_pq_reader_close(r);
-    return rc;
+    return lh_table_writer_write(arg, b, err);
 }
 
 int lh_table_optimize(lh_delta_table_t *t, const lh_table_optimize_opts_t *o,
@@ -135,8 +59,7 @@ int lh_table_optimize(lh_delta_table_t *t, const lh_table_optimize_opts_t *o,
     lh_buf_t key;
     lh_buf_init(&key, 0);
     lh_arena_t *a = lh_arena_new(0);
-    fill_t fill = {0};
-    lh_vector_t *cols = NULL;
+    lh__table_scan_t sc = {0};
     lh_table_writer_t *w = NULL;
     const char **paths = NULL;
     size_t npaths = 0;
@@ -218,18 +141,12 @@ int lh_table_optimize(lh_delta_table_t *t, const lh_table_optimize_opts_t *o,
     wo.parquet = o->parquet;
     wo.rewrite = &rw;
     if ((rc = lh_table_writer_open(t, &wo, &w, err))) goto out;
-    fill.consts = calloc(s->schema.ncolumns + 1, sizeof *fill.consts);
-    fill.inited = calloc(s->schema.ncolumns + 1, sizeof *fill.inited);
-    fill.arena = a;
-    cols = calloc(s->schema.ncolumns + 1, sizeof *cols);
-    if (!fill.consts || !fill.inited || !cols) {
-        rc = lh_err_set(err, LH_ENOMEM, "out of memory");
-        goto out;
-    }
+    if ((rc = lh__table_scan_init(&sc, t, s, err))) goto out;
     for (size_t g = 0; !rc && g < ngroups; g++) {
         if ((int64_t)groups[g].n < o->min_files) continue;
         for (size_t k = 0; !rc && k < groups[g].n; k++)
-            rc = copy_file(t, s, &s->files[groups[g].files[k]], w, &fill, cols, &res->rows, err);
+            rc = lh__table_scan_file(&sc, &s->files[groups[g].files[k]], to_writer, w, &res->rows,
+                                     err);
     }
     int64_t v = -1;
     if (!rc) rc = lh_table_writer_commit(w, &v, err);
@@ -242,11 +159,7 @@ int lh_table_optimize(lh_delta_table_t *t, const lh_table_optimize_opts_t *o,
     }
 out:
     lh_table_writer_free(w);
-    for (size_t c = 0; fill.inited && c < s->schema.ncolumns; c++)
-        if (fill.inited[c]) lh_vector_release(&fill.consts[c]);
-    free(fill.consts);
-    free(fill.inited);
-    free(cols);
+    lh__table_scan_free(&sc);
     free(paths);
     for (size_t g = 0; g < ngroups; g++)
         free(groups[g].files);

@@ -960,10 +960,11 @@ static int fl_get(void *impl, const char *b, const char *k, int64_t off, int64_t
     return lh_objstore_get(((flaky_t *)impl)->inner, b, k, off, len, sink, arg, m, err);
 }
 static int fl_put(void *impl, const char *b, const char *k, const void *d, size_t n, const char *ct,
-                  int if_absent, lh_objstore_meta_t *out, lh_err_t *err)
+                  const lh_objstore_cond_t *cond, lh_objstore_meta_t *out, lh_err_t *err)
 {
     flaky_t *f = impl;
-    if (!if_absent) return lh_objstore_put(f->inner, b, k, d, n, ct, out, err);
+    if (!cond || !cond->if_none_match_star)
+        return lh_objstore_put_cond(f->inner, b, k, d, n, ct, cond, out, err);
     f->puts++;
     int mode = f->mode;
     f->mode = 0;
@@ -985,11 +986,11 @@ static int fl_del(void *impl, const char *b, const char *k, lh_err_t *err)
 {
     return lh_objstore_delete(((flaky_t *)impl)->inner, b, k, err);
 }
-static int fl_list(void *impl, const char *b, const char *p, const char *d,
-                   int (*fn)(void *, const char *, int, const lh_objstore_meta_t *), void *arg,
-                   lh_err_t *err)
+static int fl_list(void *impl, const char *b, const char *p, const char *d, const char *sa,
+                   int max_keys, int (*fn)(void *, const char *, int, const lh_objstore_meta_t *),
+                   void *arg, lh_err_t *err)
 {
-    return lh_objstore_list(((flaky_t *)impl)->inner, b, p, d, fn, arg, err);
+    return lh_objstore_list_from(((flaky_t *)impl)->inner, b, p, d, sa, max_keys, fn, arg, err);
 }
 
 static const lh_objstore_ops_t flaky_ops = {
@@ -1246,12 +1247,5 @@ static const lh_test_t tests[] = {
 
 int main(int argc, char **argv)
 {
-    int want_remote = 0;
-    for (const lh_test_t *t = tests; t->name; t++)
-        want_remote |= strncmp(t->name, "s3/", 3) == 0 && (argc < 2 || strstr(t->name, argv[1]));
-    if (want_remote) remote_start();
-    if (g_remote_error[0]) printf("note: s3/ half cannot run: %s\n", g_remote_error);
-    int rc = lh_test_main(tests, argc, argv);
-    remote_stop();
-    return rc;
+    return remote_test_main(tests, argc, argv);
 }
