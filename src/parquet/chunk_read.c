@@ -34,6 +34,12 @@ static int open_levels(const uint8_t **p, size_t *len, bool v2, size_t v2len, in
         *p = data + dlen;
         *len -= 4 + dlen;
     }
+    uint32_t run;
+    if (all_max && lh_pq_rle_run_covers(data, dlen, lh_pq_bit_width((uint32_t)max), n, &run) &&
+        run == (uint32_t)max) {
+        *all_max = true; /* one run of the maximum: nothing to decode */
+        return 0;
+    }
     lh_pq_rle_t d;
     int rc = lh_pq_rle_init(&d, data, dlen, lh_pq_bit_width((uint32_t)max), err);
     if (!rc) rc = lh_pq_rle_get16(&d, out, n, err);
@@ -291,7 +297,10 @@ static int take_entries(lh__pq_chunk_t *ch, uint32_t k, lh_err_t *err)
         return lh_err_set(err, LH_ENOMEM, "out of memory");
     ch->bcap = (uint32_t)cap;
     uint32_t nn = k;
-    if (l->max_def) {
+    if (l->max_def && ch->page_all_valid) {
+        for (uint32_t i = 0; i < k; i++)
+            ch->bdef[ch->bn + i] = (uint16_t)l->max_def;
+    } else if (l->max_def) {
         const uint16_t *def = ch->pdef + ch->ppos;
         memcpy(ch->bdef + ch->bn, def, (size_t)k * 2);
         nn = 0;

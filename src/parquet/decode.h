@@ -60,6 +60,10 @@ int lh_pq_rle_get8(lh_pq_rle_t *d, uint8_t *out, uint32_t n, lh_err_t *err);
 int lh_pq_rle_get_codes(lh_pq_rle_t *d, int32_t *out, uint32_t n, uint32_t dict_size,
                         lh_err_t *err);
 
+/* Whether data starts with one RLE run of at least n values; its value in
+ * *value. Lets a reader skip decoding levels that are all the same. */
+bool lh_pq_rle_run_covers(const void *data, size_t len, int width, uint32_t n, uint32_t *value);
+
 /* Bits needed for values 0..max (0 for max 0). */
 int lh_pq_bit_width(uint32_t max);
 

@@ -122,6 +122,16 @@ static int next_run(lh_pq_rle_t *d, lh_err_t *err)
     return 0;
 }
 
+bool lh_pq_rle_run_covers(const void *data, size_t len, int width, uint32_t n, uint32_t *value)
+{
+    lh_pq_rle_t d;
+    if (width < 0 || width > 32 || lh_pq_rle_init(&d, data, len, width, NULL) ||
+        next_run(&d, NULL) || !d.rle_left || d.rle_left < n)
+        return false;
+    *value = d.rle_value;
+    return true;
+}
+
 /* Bit-packed values of the current run: k of them into tmp. */
 static void take_packed(lh_pq_rle_t *d, uint32_t *tmp, uint32_t k)
 {
