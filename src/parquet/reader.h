@@ -85,6 +85,11 @@ int lh_pq_reader_chunk_stats(const lh_pq_reader_t *r, uint32_t row_group, uint32
  * columns outside lists. req is borrowed for the whole scan. Returns 0,
  * LH_EINVAL (a path that names no column), LH_ENOMEM. */
 int lh_pq_reader_scan(lh_pq_reader_t *r, const lh_scan_req_t *req, lh_err_t *err);
+/* The same over row groups [first, first + count) only (clipped to the
+ * file): how several threads split one file, each with its own reader.
+ * lh_pq_reader_scan is first 0, count UINT32_MAX. */
+int lh_pq_reader_scan_groups(lh_pq_reader_t *r, const lh_scan_req_t *req, uint32_t first,
+                             uint32_t count, lh_err_t *err);
 /* The next batch of the scan: *out points at the reader's batch (columns as
  * projected, count rows), or is NULL at the end. Returns 0 or an error
  * above; after an error the scan is over. */

@@ -174,6 +174,7 @@ struct lh_pq_reader {
     lh_batch_t *batch;
     lh_type_t *out_types;
     uint32_t rg;        /* next row group to load */
+    uint32_t rg_end;    /* the scan stops before this row group */
     int64_t rg_left;    /* rows left in the loaded row group */
     uint32_t rg_pruned; /* row groups skipped on statistics */
     bool scanning;

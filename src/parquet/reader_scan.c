@@ -54,7 +54,16 @@ static int nomem(lh_err_t *err)
 
 int lh_pq_reader_scan(lh_pq_reader_t *r, const lh_scan_req_t *req, lh_err_t *err)
 {
+    return lh_pq_reader_scan_groups(r, req, 0, UINT32_MAX, err);
+}
+
+int lh_pq_reader_scan_groups(lh_pq_reader_t *r, const lh_scan_req_t *req, uint32_t first,
+                             uint32_t count, lh_err_t *err)
+{
     end_scan(r);
+    uint32_t ng = r->meta->nrow_groups;
+    r->rg = first < ng ? first : ng;
+    r->rg_end = count < ng - r->rg ? r->rg + count : ng;
     static const lh_scan_req_t all = {.all_columns = true};
     r->req = req ? *req : all;
     if (!(r->scan_arena = lh_arena_new(4096))) return nomem(err);
@@ -122,7 +131,7 @@ static bool pruned(lh_pq_reader_t *r, uint32_t g)
  * UINT32_MAX. */
 static uint32_t next_group(lh_pq_reader_t *r)
 {
-    while (r->rg < r->meta->nrow_groups) {
+    while (r->rg < r->rg_end) {
         uint32_t g = r->rg++;
         if (!r->meta->row_groups[g].num_rows) continue;
         if (pruned(r, g)) {

@@ -323,6 +323,15 @@ static void test_projection_and_pruning(void)
     CHECK(b->ncols == 2 && b->cols[0].type.id == LH_TYPE_LIST &&
           b->cols[1].type.id == LH_TYPE_INTEGER);
     CHECK_EQ_INT(((int32_t *)b->cols[1].data)[7], 7);
+    int64_t n = 0;
+    CHECK(lh_pq_reader_scan_groups(r, NULL, 1, 5, &err) == 0); /* past the only row group */
+    while (lh_pq_reader_next(r, &b, &err) == 0 && b)
+        n += b->count;
+    CHECK_EQ_INT(n, 0);
+    CHECK(lh_pq_reader_scan_groups(r, NULL, 0, 1, &err) == 0);
+    while (lh_pq_reader_next(r, &b, &err) == 0 && b)
+        n += b->count;
+    CHECK_EQ_INT(n, ROWS);
     lh_col_path_t bad = {2, {0, 1}};
     lh_scan_req_t breq = {.columns = &bad, .ncolumns = 1};
     CHECK(lh_pq_reader_scan(r, &breq, &err) == LH_EINVAL);
