@@ -4,7 +4,10 @@
  * aggregate over every column in bench/pq_read.sh. Prints the best of
  * ROUNDS wall times and CPU times (user + sys, every thread) in
  * milliseconds, and the row count.
- *   build/pq_read FILE [ROUNDS]                                          */
+ * With THREADS > 1, each thread opens its own reader over its share of
+ * the row groups (lh_pq_reader_scan_groups), as a parallel engine would.
+ *   build/pq_read FILE [ROUNDS] [THREADS]                                */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -73,35 +76,67 @@ static void fold(const lh_vector_t *v, uint32_t n, double *acc)
     *acc += s;
 }
 
+typedef struct {
+    const char *path;
+    uint32_t part, parts;
+    double acc;
+    int64_t rows;
+    int rc;
+    lh_err_t err;
+} job_t;
+
+static void *scan_part(void *arg)
+{
+    job_t *j = arg;
+    lh_pq_reader_t *rd;
+    j->rows = 0;
+    if ((j->rc = lh_pq_reader_open_file(j->path, &rd, &j->err))) return NULL;
+    uint32_t ng = lh_pq_reader_meta(rd)->nrow_groups;
+    uint32_t first = (uint32_t)((uint64_t)ng * j->part / j->parts);
+    uint32_t last = (uint32_t)((uint64_t)ng * (j->part + 1) / j->parts);
+    lh_batch_t *b;
+    if (!(j->rc = lh_pq_reader_scan_groups(rd, NULL, first, last - first, &j->err)))
+        while (!(j->rc = lh_pq_reader_next(rd, &b, &j->err)) && b) {
+            for (uint32_t c = 0; c < b->ncols; c++)
+                fold(&b->cols[c], b->count, &j->acc);
+            j->rows += b->count;
+        }
+    lh_pq_reader_close(rd);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: pq_read FILE [ROUNDS]\n");
+        fprintf(stderr, "usage: pq_read FILE [ROUNDS] [THREADS]\n");
         return 2;
     }
     int rounds = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 3;
+    uint32_t threads = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 10) : 1;
+    if (threads < 1 || threads > 64) threads = 1;
     double best = 1e30, best_cpu = 1e30, acc = 0;
     int64_t rows = 0;
+    job_t jobs[64];
+    pthread_t th[64];
     for (int r = 0; r < rounds; r++) {
-        lh_err_t err = {0};
         double t0 = now_ms(), c0 = cpu_ms();
-        lh_pq_reader_t *rd;
-        if (lh_pq_reader_open_file(argv[1], &rd, &err) || lh_pq_reader_scan(rd, NULL, &err)) {
-            fprintf(stderr, "pq_read: %s\n", err.msg);
-            return 1;
+        for (uint32_t i = 0; i < threads; i++) {
+            jobs[i] = (job_t){.path = argv[1], .part = i, .parts = threads};
+            if (threads > 1)
+                pthread_create(&th[i], NULL, scan_part, &jobs[i]);
+            else
+                scan_part(&jobs[i]);
         }
-        lh_batch_t *b;
         rows = 0;
-        int rc;
-        while (!(rc = lh_pq_reader_next(rd, &b, &err)) && b) {
-            for (uint32_t c = 0; c < b->ncols; c++)
-                fold(&b->cols[c], b->count, &acc);
-            rows += b->count;
-        }
-        lh_pq_reader_close(rd);
-        if (rc) {
-            fprintf(stderr, "pq_read: %s\n", err.msg);
-            return 1;
+        acc = 0;
+        for (uint32_t i = 0; i < threads; i++) {
+            if (threads > 1) pthread_join(th[i], NULL);
+            if (jobs[i].rc) {
+                fprintf(stderr, "pq_read: %s\n", jobs[i].err.msg);
+                return 1;
+            }
+            rows += jobs[i].rows;
+            acc += jobs[i].acc;
         }
         double t = now_ms() - t0, c = cpu_ms() - c0;
         if (t < best) best = t;

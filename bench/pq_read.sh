@@ -21,11 +21,13 @@ duck=$(cd tests/js && node .pq_read_bench.mjs "$dir" "$rows" "$rounds")
 echo "duckdb (ms): $duck"
 for codec in zstd snappy; do
   ours=$(build/pq_read "$dir/bench_$codec.parquet" "$rounds")
-  echo "lakehouse $codec: $ours ($(du -h "$dir/bench_$codec.parquet" | cut -f1))"
-  python3 - "$duck" "$ours" "$codec" <<'PY'
+  par=$(build/pq_read "$dir/bench_$codec.parquet" "$rounds" "$(nproc)")
+  echo "lakehouse $codec: $ours; $(nproc) readers: $par ($(du -h "$dir/bench_$codec.parquet" | cut -f1))"
+  python3 - "$duck" "$ours" "$codec" "$par" <<'PY'
 import json, sys
-d, o, codec = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+d, o, codec, p = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
 for k in ("threads1", "default"):
     print(f"  {codec}: ours {o['ms']:.0f} ms / duckdb {k} {d[codec + '_' + k]:.0f} ms = {o['ms'] / d[codec + '_' + k]:.2f}x")
+print(f"  {codec}: ours, one reader per core {p['ms']:.0f} ms / duckdb default {d[codec + '_default']:.0f} ms = {p['ms'] / d[codec + '_default']:.2f}x")
 PY
 done
