@@ -41,7 +41,7 @@ static void fold(const lh_vector_t *v, uint32_t n, double *acc)
     do {                                                                                           \
         const T *d = vals->data;                                                                   \
         for (uint32_t i = 0; i < n; i++)                                                           \
-            if (lh_validity_get(v->validity, i)) s += (double)d[dict ? v->codes[i] : i];           \
+            if (lh_validity_get(v->validity, i)) s += (double)d[dict ? (uint32_t)v->codes[i] : i]; \
     } while (0)
     case LH_PHYS_BOOL:
     case LH_PHYS_INT8:
@@ -66,7 +66,7 @@ static void fold(const lh_vector_t *v, uint32_t n, double *acc)
     case LH_PHYS_STRING: {
         const lh_string_t *d = vals->data;
         for (uint32_t i = 0; i < n; i++)
-            if (lh_validity_get(v->validity, i)) s += d[dict ? v->codes[i] : i].len;
+            if (lh_validity_get(v->validity, i)) s += d[dict ? (uint32_t)v->codes[i] : i].len;
         break;
     }
     default:
