@@ -13,6 +13,7 @@
 #include "store/objstore.h"
 #include "table/catalog.h"
 #include "table/delta.h"
+#include "table/table.h"
 
 typedef struct {
     lh_config_t *cfg;
@@ -21,6 +22,7 @@ typedef struct {
     bool json, dry_run;
     int64_t limit, version;
     double retain_hours;
+    int64_t target_bytes;
     const char *arg; /* the positional argument */
 } tctx_t;
 
@@ -30,12 +32,15 @@ static void usage(FILE *out)
             "usage: lakehouse table ls [NAMESPACE] [--json]\n"
             "       lakehouse table describe NS.TABLE [--version N] [--json]\n"
             "       lakehouse table history NS.TABLE [--limit N] [--json]\n"
-            "       lakehouse table vacuum NS.TABLE [--retain HOURS] [--dry-run] [--json]\n\n"
+            "       lakehouse table vacuum NS.TABLE [--retain HOURS] [--dry-run] [--json]\n"
+            "       lakehouse table optimize NS.TABLE [--target-size BYTES] [--json]\n\n"
             "  ls        one line per Delta table: <ns>.<table>, version, files, bytes\n"
             "  describe  location, version, schema, partition columns, partitions, rows\n"
             "  history   the commits, newest first: version, time, operation, parameters\n"
             "  vacuum    delete data files no version within the retention needs\n"
-            "            (default 168 hours, Delta's 7 days)\n\n"
+            "            (default 168 hours, Delta's 7 days)\n"
+            "  optimize  compact each partition's files under the target size (128 MiB)\n"
+            "            into as few files as fit, one commit that changes no data\n\n"
             "The lake is reached through its S3 endpoint: lake.endpoint (AWS_ENDPOINT_URL or\n"
             "LAKEHOUSE_S3_ENDPOINT), lake.bucket (default lakehouse) and the lake credentials\n"
             "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). A namespace is a top-level folder of the\n"
@@ -364,6 +369,38 @@ static int cmd_vacuum(tctx_t *c)
     return 0;
 }
 
+/* ---- optimize ---- */
+
+static int cmd_optimize(tctx_t *c)
+{
+    lh_delta_table_t *t = NULL;
+    lh_err_t e = {0};
+    lh_table_optimize_opts_t o;
+    lh_table_optimize_opts_default(&o);
+    if (c->target_bytes > 0) o.target_file_bytes = c->target_bytes;
+    lh_table_optimize_result_t r;
+    int rc = open_table(c, &t, &e);
+    if (!rc) rc = lh_table_optimize(t, &o, &r, &e);
+    lh_delta_close(t);
+    if (rc) return fail(c->arg, &e);
+    if (c->json)
+        printf("{\"table\": \"%s\", \"version\": %lld, \"partitions\": %lld, "
+               "\"files_removed\": %lld, \"files_added\": %lld, \"bytes_removed\": %lld, "
+               "\"bytes_added\": %lld, \"rows\": %lld}\n",
+               c->arg, (long long)r.version, (long long)r.partitions, (long long)r.files_removed,
+               (long long)r.files_added, (long long)r.bytes_removed, (long long)r.bytes_added,
+               (long long)r.rows);
+    else if (!r.files_removed)
+        printf("nothing to compact: version %lld stays\n", (long long)r.version);
+    else
+        printf("version %lld: %lld files (%lld bytes) in %lld partitions compacted into %lld files "
+               "(%lld bytes), %lld rows\n",
+               (long long)r.version, (long long)r.files_removed, (long long)r.bytes_removed,
+               (long long)r.partitions, (long long)r.files_added, (long long)r.bytes_added,
+               (long long)r.rows);
+    return 0;
+}
+
 /* ---- dispatch ---- */
 
 typedef struct {
@@ -377,6 +414,7 @@ static const sub_t subs[] = {
     {.name = "describe", .fn = cmd_describe, .arg = 2},
     {.name = "history", .fn = cmd_history, .arg = 2},
     {.name = "vacuum", .fn = cmd_vacuum, .arg = 2},
+    {.name = "optimize", .fn = cmd_optimize, .arg = 2},
     {NULL, NULL, 0},
 };
 
@@ -426,12 +464,13 @@ int lh_cmd_table(int argc, char **argv)
         } else if (!strcmp(argv[i], "--dry-run")) {
             c.dry_run = true;
         } else if (!strcmp(argv[i], "--limit") || !strcmp(argv[i], "--version") ||
-                   !strcmp(argv[i], "--retain")) {
+                   !strcmp(argv[i], "--retain") || !strcmp(argv[i], "--target-size")) {
             const char *flag = argv[i];
             rc = number(flag, i + 1 < argc ? argv[++i] : NULL, &d);
             if (!strcmp(flag, "--limit")) c.limit = (int64_t)d;
             if (!strcmp(flag, "--version")) c.version = (int64_t)d;
             if (!strcmp(flag, "--retain")) c.retain_hours = d;
+            if (!strcmp(flag, "--target-size")) c.target_bytes = (int64_t)d;
         } else if (argv[i][0] != '-' && !c.arg && s->arg) {
             c.arg = argv[i];
         } else {

@@ -29,6 +29,7 @@
 #include "parquet/writer.h"
 #include "table/delta.h"
 #include "vector/batch.h"
+#include "vector/scan.h"
 
 typedef struct lh_table_write_opts {
     lh_delta_mode_t mode;         /* APPEND (default), OVERWRITE, REPLACE_WHERE */
@@ -40,6 +41,18 @@ typedef struct lh_table_write_opts {
     const char *app_id;         /* optional: txn {app_id, app_version} in the commit */
     int64_t app_version;
     const char *tmp_dir; /* NULL: $TMPDIR, else /tmp */
+    /* Not NULL: the commit replaces rewrite->remove by the files written
+     * (lh_delta_rewrite; its adds are ignored), for OPTIMIZE and row
+     * rewrites; mode and where are then unused. Borrowed until commit. */
+    const lh_delta_rewrite_t *rewrite;
+    /* Replace-where on rows (any columns; paths of depth 1 into the table's
+     * schema, constants of the columns' types): every row written must
+     * match; at commit the rows of the table that match are deleted (the
+     * files holding them are rewritten without them) and the new rows
+     * added, in one commit. mode and where are then unused. Concurrent
+     * appends of matching rows are not detected. Borrowed until commit. */
+    const lh_pred_t *row_where;
+    uint32_t nrow_where;
 } lh_table_write_opts_t;
 
 /* Fills o with the defaults above. */
@@ -75,6 +88,36 @@ int lh_table_writer_commit(lh_table_writer_t *w, int64_t *version, lh_err_t *err
 /* Frees the writer, committed or not (uncommitted uploaded files stay as
  * orphans until vacuum; temporary files are removed). NULL is fine. */
 void lh_table_writer_free(lh_table_writer_t *w);
+
+/* ---- OPTIMIZE: compaction of small files ---- */
+
+typedef struct lh_table_optimize_opts {
+    int64_t target_file_bytes;    /* files below this are compacted; default 128 MiB */
+    int64_t min_files;            /* a partition needs this many small files; default 2 */
+    const lh_delta_pred_t *where; /* only partitions matching (partition columns) */
+    size_t nwhere;
+    lh_pq_write_opts_t parquet;
+} lh_table_optimize_opts_t;
+
+typedef struct lh_table_optimize_result {
+    int64_t partitions;                 /* partitions compacted */
+    int64_t files_removed, files_added; /* files */
+    int64_t bytes_removed, bytes_added; /* bytes */
+    int64_t rows;                       /* rows rewritten */
+    int64_t version;                    /* the commit; the read version when nothing to do */
+} lh_table_optimize_result_t;
+
+void lh_table_optimize_opts_default(lh_table_optimize_opts_t *o);
+
+/* Rewrites, per partition, the small files of the latest version into as
+ * few files as fit (rows in the same order, file by file), committed as one
+ * OPTIMIZE version with dataChange false (readers of the change feed and
+ * streaming see no new data). Nothing to do: no commit. Files of another
+ * writer whose column types differ from the table's are refused
+ * (LH_EINVAL), and a concurrent commit that removed one of the files is
+ * LH_ECONFLICT; the table is unchanged either way. */
+int lh_table_optimize(lh_delta_table_t *t, const lh_table_optimize_opts_t *o,
+                      lh_table_optimize_result_t *res, lh_err_t *err);
 
 /* Files written so far (committed or not): count, rows and bytes. */
 typedef struct lh_table_write_summary {

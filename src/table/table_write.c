@@ -4,6 +4,7 @@
 #include "table/table.h"
 
 #include "table/delta_int.h"
+#include "table/table_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -56,6 +57,7 @@ struct lh_table_writer {
     lh_vector_t *view_cols; /* a batch's data columns, shallow copies (read only) */
     lh_buf_t key, text;
     bool failed, committed;
+    bool internal; /* rows of the table being rewritten: no predicate check */
 };
 
 static const char *codec_name(int codec)
@@ -95,7 +97,7 @@ int lh_table_writer_open(lh_delta_table_t *t, const lh_table_write_opts_t *opts,
     *out = NULL;
     if (opts->mode < LH_DELTA_APPEND || opts->mode > LH_DELTA_REPLACE_WHERE || opts->file_rows <= 0)
         return lh_err_set(err, LH_EINVAL, "bad table write options");
-    if (opts->mode == LH_DELTA_REPLACE_WHERE && !opts->nwhere)
+    if (opts->mode == LH_DELTA_REPLACE_WHERE && !opts->nwhere && !opts->rewrite)
         return lh_err_set(err, LH_EINVAL, "replace-where needs a predicate");
     lh_table_writer_t *w = calloc(1, sizeof *w);
     if (!w) return lh_err_set(err, LH_ENOMEM, "out of memory");
@@ -431,6 +433,11 @@ int lh_table_writer_write(lh_table_writer_t *w, const lh_batch_t *b, lh_err_t *e
                               schema->fields[i].name, want, got);
         }
     int rc = 0;
+    for (uint32_t r = 0; w->o.nrow_where && !w->internal && r < b->count; r++)
+        if (!lh__table_row_matches(b, r, w->o.row_where, w->o.nrow_where))
+            return fail(w, lh_err_set(err, LH_EINVAL,
+                                      "row %u of the batch is outside the replace-where predicate",
+                                      r));
     for (uint32_t r = 0; r < b->count; r++) {
         size_t pi = 0;
         if ((rc = find_part(w, b, r, &pi, err))) return fail(w, rc);
@@ -465,11 +472,75 @@ int lh_table_writer_write(lh_table_writer_t *w, const lh_batch_t *b, lh_err_t *e
     return 0;
 }
 
+/* ---- replace-where on rows ---- */
+
+typedef struct {
+    lh_table_writer_t *w;
+    int64_t matches;
+    lh_batch_t *keep; /* the rows that stay, table schema */
+} rows_t;
+
+static int count_matches(void *arg, const lh_batch_t *b, lh_err_t *err)
+{
+    rows_t *x = arg;
+    for (uint32_t r = 0; r < b->count; r++)
+        x->matches += lh__table_row_matches(b, r, x->w->o.row_where, x->w->o.nrow_where);
+    return 0;
+}
+
+static int keep_others(void *arg, const lh_batch_t *b, lh_err_t *err)
+{
+    rows_t *x = arg;
+    uint32_t n = 0;
+    for (uint32_t r = 0; r < b->count; r++)
+        if (!lh__table_row_matches(b, r, x->w->o.row_where, x->w->o.nrow_where)) x->w->sel[n++] = r;
+    lh_batch_reset(x->keep);
+    int rc = lh_batch_append(x->keep, b, x->w->sel, n);
+    if (rc) return lh_err_set(err, rc, "cannot copy rows");
+    return n ? lh_table_writer_write(x->w, x->keep, err) : 0;
+}
+
+/* The files of the snapshot holding matching rows are read and their other
+ * rows written again; their paths go into *paths for the commit. */
+static int rewrite_matching(lh_table_writer_t *w, const char ***paths, size_t *n, lh_err_t *err)
+{
+    const lh_delta_snapshot_t *s = w->snap;
+    lh__table_scan_t sc;
+    rows_t x = {.w = w};
+    int rc = lh__table_scan_init(&sc, w->t, s, err);
+    if (rc) return rc;
+    *paths = lh_arena_calloc(w->arena, (s->nfiles + 1) * sizeof **paths);
+    if (!*paths) rc = lh_err_set(err, LH_ENOMEM, "out of memory");
+    lh_type_t *types = lh_arena_alloc(w->arena, (w->ncols + 1) * sizeof *types);
+    for (uint32_t c = 0; types && c < w->ncols; c++)
+        types[c] = s->schema.type.fields[c].type;
+    if (!rc && (!types || lh_batch_new(types, w->ncols, &x.keep)))
+        rc = lh_err_set(err, LH_ENOMEM, "out of memory");
+    w->internal = true;
+    for (size_t i = 0; !rc && i < s->nfiles; i++) {
+        const lh_delta_add_t *f = &s->files[i];
+        if (!lh__table_file_might_match(w->arena, s, f, w->o.row_where, w->o.nrow_where)) continue;
+        x.matches = 0;
+        rc = lh__table_scan_file(&sc, f, count_matches, &x, NULL, err);
+        if (rc || !x.matches) continue;
+        (*paths)[(*n)++] = f->path;
+        rc = lh__table_scan_file(&sc, f, keep_others, &x, NULL, err);
+    }
+    w->internal = false;
+    lh_batch_free(x.keep);
+    lh__table_scan_free(&sc);
+    return rc;
+}
+
 int lh_table_writer_commit(lh_table_writer_t *w, int64_t *version, lh_err_t *err)
 {
     if (w->failed || w->committed)
         return lh_err_set(err, LH_EINVAL, "the table writer failed or has committed");
     int rc;
+    const char **rewritten = NULL;
+    size_t nrewritten = 0;
+    if (w->o.nrow_where && (rc = rewrite_matching(w, &rewritten, &nrewritten, err)))
+        return fail(w, rc);
     for (size_t i = 0; i < w->nparts; i++) {
         part_t *p = &w->parts[i];
         if (p->pending->count && (rc = flush_pending(w, p, err))) return fail(w, rc);
@@ -485,7 +556,26 @@ int lh_table_writer_commit(lh_table_writer_t *w, int64_t *version, lh_err_t *err
         .app_version = w->o.app_version,
     };
     int64_t v = -1;
-    rc = lh_delta_write(w->t, &dw, &v, err);
+    if (w->o.rewrite) {
+        lh_delta_rewrite_t rw = *w->o.rewrite;
+        rw.adds = w->adds;
+        rw.nadds = w->nadds;
+        rc = lh_delta_rewrite(w->t, &rw, &v, err);
+    } else if (w->o.nrow_where) {
+        char files[24];
+        snprintf(files, sizeof files, "%zu", nrewritten);
+        lh_delta_kv_t params[2] = {{"mode", "Overwrite"}, {"numRewrittenFiles", files}};
+        lh_delta_rewrite_t rw = {.remove = rewritten,
+                                 .nremove = nrewritten,
+                                 .adds = w->adds,
+                                 .nadds = w->nadds,
+                                 .data_change = true,
+                                 .operation = "WRITE",
+                                 .params = {params, 2}};
+        rc = lh_delta_rewrite(w->t, &rw, &v, err);
+    } else {
+        rc = lh_delta_write(w->t, &dw, &v, err);
+    }
     if (rc) return fail(w, rc);
     w->committed = true;
     if (version) *version = v;

@@ -4,29 +4,21 @@ is uploaded to s3://lakehouse/silver/export/ with boto3, beside raw bronze
 files and a namespace marker, and the CLI reaches it through the S3
 endpoint (AWS_ENDPOINT_URL and the lake credentials)."""
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from helpers import clients
 from helpers import s3 as s3h
-from helpers.server import ROOT_AK, ROOT_SK, clean_env, lakehouse_bin
+from helpers.server import ROOT_AK, ROOT_SK, clean_env, lakehouse_bin, unit_program
 
 BUCKET = "lakehouse"
-
-
-def export_bin():
-    b = Path(lakehouse_bin()).parent / "tests" / "delta_table_export"
-    if not os.access(b, os.X_OK):
-        raise RuntimeError(f"{b} missing: `make unit` (or unit-asan) builds it")
-    return b
 
 
 @pytest.fixture(scope="module")
 def lake(server, tmp_path_factory):
     d = tmp_path_factory.mktemp("tcli") / "export"
-    r = clients.run([str(export_bin()), str(d)], env=clean_env(), check=False, timeout=300)
+    r = clients.run([str(unit_program("delta_table_export")), str(d)], env=clean_env(),
+                    check=False, timeout=300)
     assert r.returncode == 0, r.stderr
     s3 = s3h.client(server)
     for p in sorted(d.rglob("*")):
@@ -128,3 +120,38 @@ def test_errors_are_clear(lake, server):
     assert r.returncode == 2 and "unknown table command" in r.stderr
     r = clients.run([lakehouse_bin(), "table", "ls"], env=clean_env(), check=False, timeout=60)
     assert r.returncode != 0 and "AWS_ENDPOINT_URL" in r.stderr
+
+
+def test_optimize_compacts_and_keeps_every_row(lake, tmp_path):
+    server, exp = lake
+    before = json.loads(table_cli(server, "describe", "silver.export", "--json").stdout)
+    j = json.loads(table_cli(server, "optimize", "silver.export",
+                             "--json").stdout)
+    assert j["version"] == before["version"] + 1
+    # every file is small; a partition of one file has nothing to gain
+    single = [p for p in before["partitions"] if p["files"] == 1]
+    assert single and len(single) < len(before["partitions"])
+    assert j["files_removed"] == before["files"] - len(single)
+    assert j["files_added"] == j["partitions"] == len(before["partitions"]) - len(single)
+    # the one-file partitions (the 100 replace-where rows, the 10 NULL-partition rows) stay
+    assert j["rows"] == len(exp["ids"]) - 110
+    after = json.loads(table_cli(server, "describe", "silver.export", "--json").stdout)
+    assert after["files"] == len(before["partitions"]) and after["rows"] == before["rows"]
+    hist = json.loads(table_cli(server, "history", "silver.export", "--limit", "1",
+                                "--json").stdout)
+    assert hist[0]["operation"] == "OPTIMIZE"
+    again = table_cli(server, "optimize", "silver.export").stdout
+    assert "nothing to compact" in again
+    # DuckDB still reads the same rows from the compacted table
+    from test_delta_duckdb import duckdb_read, expected_rows, rows_of
+    s3 = s3h.client(server)
+    d = tmp_path / "opt"
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET,
+                                                             Prefix="silver/export/"):
+        for o in page.get("Contents", []):
+            p = d / o["Key"][len("silver/export/"):]
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read())
+    got = duckdb_read(d)
+    assert got["version"] == after["version"]
+    assert rows_of(got) == expected_rows(exp["ids"])

@@ -9,6 +9,7 @@
 
 #include "core/arena.h"
 #include "parquet/meta.h"
+#include "parquet/reader.h"
 #include "server_fixture.h"
 #include "store/engine.h"
 #include "table/delta.h"
@@ -269,6 +270,165 @@ static void emb_refusals(void)
     emb_case(c_refusals);
 }
 
+/* Sum and count of ids over every live file, read back with the Parquet
+ * reader (partition values are not in the files). */
+static int read_ids(lh_objstore_t *os, const char *root, const lh_delta_snapshot_t *s,
+                    int64_t *count, int64_t *sum)
+{
+    *count = *sum = 0;
+    for (size_t i = 0; i < s->nfiles; i++) {
+        char key[512];
+        snprintf(key, sizeof key, "%s/%s", root, s->files[i].path);
+        lh_pq_reader_t *r;
+        lh_err_t e = {0};
+        int rc = lh_pq_reader_open_object(os, B, key, &r, &e);
+        if (!rc) rc = lh_pq_reader_scan(r, NULL, &e);
+        lh_batch_t *b;
+        while (!rc && !(rc = lh_pq_reader_next(r, &b, &e)) && b)
+            for (uint32_t k = 0; k < b->count; k++) {
+                lh_value_t v;
+                if ((rc = lh_vector_get_value(&b->cols[0], k, &v))) break;
+                *sum += v.v.i;
+                ++*count;
+            }
+        lh_pq_reader_close(r);
+        if (rc) {
+            fprintf(stderr, "  %s: %s\n", key, e.msg);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static void c_optimize(lh_objstore_t *os)
+{
+    lh_arena_t *a = lh_arena_new(0);
+    lh_delta_table_t *t;
+    lh_err_t e = {0};
+    int64_t v = -1, count, sum;
+    CHECK_EQ_INT(lh_delta_open(&t, os, B, "silver/opt", &e), 0);
+    CHECK_EQ_INT(make_table(t, a, &e), 0);
+    for (int k = 0; k < 6; k++) /* 6 appends of 300 rows over 2 days: 12 small files */
+        CHECK_EQ_INT(write_table(t, LH_DELTA_APPEND, NULL, 0, 300 * k, 300, 2, 1000, &v, &e), 0);
+    lh_delta_snapshot_t *s;
+    CHECK_EQ_INT(lh_delta_snapshot_latest(t, &s, &e), 0);
+    CHECK_EQ_INT(s->nfiles, 12);
+    int64_t before_count, before_sum;
+    CHECK_EQ_INT(read_ids(os, "silver/opt", s, &before_count, &before_sum), 0);
+    CHECK_EQ_INT(before_count, 1800);
+    lh_delta_snapshot_free(s);
+
+    lh_table_optimize_opts_t o;
+    lh_table_optimize_opts_default(&o);
+    lh_table_optimize_result_t r;
+    int rc = lh_table_optimize(t, &o, &r, &e);
+    if (rc) fprintf(stderr, "  %s\n", e.msg);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(r.version, 7);
+    CHECK_EQ_INT(r.partitions, 2);
+    CHECK_EQ_INT(r.files_removed, 12);
+    CHECK_EQ_INT(r.files_added, 2);
+    CHECK_EQ_INT(r.rows, 1800);
+    CHECK_EQ_INT(lh_delta_snapshot_latest(t, &s, &e), 0);
+    CHECK_EQ_INT(s->nfiles, 2);
+    CHECK_EQ_INT(total_records(s, a), 1800);
+    CHECK_EQ_INT(read_ids(os, "silver/opt", s, &count, &sum), 0);
+    CHECK_EQ_INT(count, before_count);
+    CHECK_EQ_INT(sum, before_sum);
+    for (size_t i = 0; i < s->nfiles; i++) /* each file keeps its partition */
+        CHECK(!strncmp(s->files[i].path, "ds=", 3) &&
+              !strncmp(s->files[i].path + 3,
+                       lh_delta_map_get(&s->files[i].partition_values, "ds", NULL), 10));
+    lh_delta_snapshot_free(s);
+    /* the commit says OPTIMIZE and changes no data */
+    lh_buf_t log;
+    lh_buf_init(&log, 0);
+    CHECK_EQ_INT(lh_objstore_get_buf(os, B, "silver/opt/_delta_log/00000000000000000007.json", 0,
+                                     -1, &log, NULL, &e),
+                 0);
+    CHECK(strstr(log.ptr, "\"operation\":\"OPTIMIZE\"") != NULL);
+    CHECK(strstr(log.ptr, "\"dataChange\":true") == NULL);
+    lh_buf_free(&log);
+    /* again: nothing small enough to gain from, no commit */
+    CHECK_EQ_INT(lh_table_optimize(t, &o, &r, &e), 0);
+    CHECK_EQ_INT(r.files_removed, 0);
+    CHECK_EQ_INT(r.version, 7);
+    /* time travel still reads the 12 files of version 6 */
+    CHECK_EQ_INT(lh_delta_snapshot_at_version(t, 6, &s, &e), 0);
+    CHECK_EQ_INT(s->nfiles, 12);
+    lh_delta_snapshot_free(s);
+    lh_delta_close(t);
+    lh_arena_free(a);
+}
+
+static void emb_optimize(void)
+{
+    emb_case(c_optimize);
+}
+
+/* Replace-where on rows: the rows matching id in [1000, 1500) are deleted
+ * from the files holding them and 100 new rows added, in one commit; files
+ * without matching rows stay as they are. */
+static void c_replace_rows(lh_objstore_t *os)
+{
+    lh_arena_t *a = lh_arena_new(0);
+    lh_delta_table_t *t;
+    lh_err_t e = {0};
+    int64_t v = -1, count, sum;
+    CHECK_EQ_INT(lh_delta_open(&t, os, B, "silver/rows", &e), 0);
+    CHECK_EQ_INT(make_table(t, a, &e), 0);
+    for (int k = 0; k < 3; k++) /* three appends of 1000 ids, over 2 days: 6 files */
+        CHECK_EQ_INT(write_table(t, LH_DELTA_APPEND, NULL, 0, 1000 * k, 1000, 2, 100000, &v, &e),
+                     0);
+    lh_delta_snapshot_t *s;
+    CHECK_EQ_INT(lh_delta_snapshot_latest(t, &s, &e), 0);
+    CHECK_EQ_INT(s->nfiles, 6);
+    lh_delta_snapshot_free(s);
+
+    lh_pred_t where[2] = {
+        {.column = {1, {0}}, .op = LH_PRED_GE, .value = lh_value_int(LH_TYPE_BIGINT, 1000)},
+        {.column = {1, {0}}, .op = LH_PRED_LT, .value = lh_value_int(LH_TYPE_BIGINT, 1500)},
+    };
+    lh_table_write_opts_t o;
+    lh_table_write_opts_default(&o);
+    o.row_where = where;
+    o.nrow_where = 2;
+    lh_table_writer_t *w;
+    /* a row outside the predicate is refused */
+    CHECK_EQ_INT(lh_table_writer_open(t, &o, &w, &e), 0);
+    CHECK_EQ_INT(write_rows(w, 999, 2, 2, &e), LH_EINVAL);
+    CHECK(strstr(e.msg, "outside the replace-where predicate") != NULL);
+    lh_table_writer_free(w);
+    CHECK_EQ_INT(lh_table_writer_open(t, &o, &w, &e), 0);
+    CHECK_EQ_INT(write_rows(w, 1000, 100, 2, &e), 0);
+    int rc = lh_table_writer_commit(w, &v, &e);
+    if (rc) fprintf(stderr, "  %s\n", e.msg);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(v, 4);
+    lh_table_writer_free(w);
+    CHECK_EQ_INT(lh_delta_snapshot_latest(t, &s, &e), 0);
+    CHECK_EQ_INT(total_records(s, a), 3000 - 500 + 100);
+    CHECK_EQ_INT(read_ids(os, "silver/rows", s, &count, &sum), 0);
+    CHECK_EQ_INT(count, 2600);
+    int64_t want = 0;
+    for (int64_t i = 0; i < 3000; i++)
+        if (i < 1000 || i >= 1500) want += i;
+    for (int64_t i = 1000; i < 1100; i++)
+        want += i;
+    CHECK_EQ_INT(sum, want);
+    /* the first and last appends' 4 files are untouched; the middle one's 2
+     * are rewritten, their kept rows sharing a file per day with the new ones */
+    CHECK_EQ_INT(s->nfiles, 6);
+    lh_delta_snapshot_free(s);
+    lh_delta_close(t);
+    lh_arena_free(a);
+}
+
+static void emb_replace_rows(void)
+{
+    emb_case(c_replace_rows);
+}
+
 static int remote_lake(lh_objstore_t **os, lh_err_t *err)
 {
     if (g_remote_error[0]) return lh_err_set(err, LH_EIO, "%s", g_remote_error);
@@ -350,18 +510,13 @@ static void s3_kill_before_log(void)
 static const lh_test_t tests[] = {
     {"emb/append_overwrite_replace", emb_append_overwrite_replace},
     {"emb/refusals", emb_refusals},
+    {"emb/optimize", emb_optimize},
+    {"emb/replace_rows", emb_replace_rows},
     {"s3/kill_before_log", s3_kill_before_log},
     {NULL, NULL},
 };
 
 int main(int argc, char **argv)
 {
-    int want_remote = 0;
-    for (const lh_test_t *t = tests; t->name; t++)
-        want_remote |= strncmp(t->name, "s3/", 3) == 0 && (argc < 2 || strstr(t->name, argv[1]));
-    if (want_remote) remote_start();
-    if (g_remote_error[0]) printf("note: s3/ half cannot run: %s\n", g_remote_error);
-    int rc = lh_test_main(tests, argc, argv);
-    remote_stop();
-    return rc;
+    return remote_test_main(tests, argc, argv);
 }
