@@ -48,7 +48,7 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h tests/unit/tmpdir.h tests/unit/store_fixture.h $(BUILD)/liblh.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h tests/unit/tmpdir.h tests/unit/store_fixture.h tests/unit/server_fixture.h $(BUILD)/liblh.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(TEST_EXTRA) $(BUILD)/liblh.a $(LDOPT) $(PKG_LIBS)
 $(BUILD)/tests/parquet_meta_test: tests/unit/parquet_sample.h
