@@ -97,10 +97,12 @@ static const lh_config_key_t store_keys[] = {
      .key = "crash_at",
      .type = LH_CFG_ENUM,
      .choices = "after_write|after_fsync|after_rename|after_dirsync|after_index|"
-                "before_delete_index|after_delete_index",
+                "before_delete_index|after_delete_index|table_before_log",
      .env = "LAKEHOUSE_CRASH_AT",
      .help = "test builds only (`lakehouse version` says test-hooks): abort at this point of "
-             "a PUT (after_*) or a delete (*_delete_index), for crash tests; ignored otherwise"},
+             "a PUT (after_*) or a delete (*_delete_index), or of a Delta commit after its data "
+             "files and before its log entry (table_before_log, in any process writing a "
+             "table), for crash tests; ignored otherwise"},
 };
 
 typedef struct {

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "core/log.h"
 #include "table/delta_int.h"
 
 #ifndef LH_VERSION
@@ -24,6 +26,14 @@ static void crash_point(const char *point)
 #else
     (void)point;
 #endif
+}
+
+/* Sleeps 1..50 ms, longer with each try. */
+static void backoff(int tries)
+{
+    long ms = 1 + (tries < 49 ? tries : 49);
+    struct timespec ts = {0, ms * 1000000L};
+    nanosleep(&ts, NULL);
 }
 
 static int put_action(lh_buf_t *b, lh_delta_action_kind_t kind, const void *body, size_t size,
@@ -156,6 +166,22 @@ static int landed(lh_delta_table_t *t, const char *key, const char *txn_id, lh_e
     return rc;
 }
 
+/* Every delta.checkpointInterval commits (10 by default, as Delta's), a
+ * checkpoint of the version just committed. Best effort: the commit stands
+ * whatever happens here, and a later one writes the next checkpoint. */
+static void maybe_checkpoint(lh_delta_table_t *t, int64_t v)
+{
+    int64_t every = 10;
+    const char *conf = t->cache.metadata ? lh_delta_map_get(&t->cache.metadata->configuration,
+                                                            "delta.checkpointInterval", NULL)
+                                         : NULL;
+    if (conf) every = strtoll(conf, NULL, 10);
+    if (every <= 0 || v <= 0 || v % every) return;
+    lh_err_t e = {0};
+    if (lh_delta_checkpoint(t, v, NULL, &e))
+        lh_warn("delta table %s: no checkpoint at version %lld: %s", t->root, (long long)v, e.msg);
+}
+
 int lh__delta_commit(lh_delta_table_t *t, const lh__delta_txn_t *x, int64_t *version, lh_err_t *err)
 {
     char txn_id[37], key[LH_OBJSTORE_KEY_MAX + 1];
@@ -175,7 +201,7 @@ int lh__delta_commit(lh_delta_table_t *t, const lh__delta_txn_t *x, int64_t *ver
         crash_point("table_before_log");
         rc = lh_objstore_put_if_absent(t->os, t->bucket, key, b.ptr, b.len, "application/json",
                                        NULL, err);
-        if (rc == LH_EIO) { /* did it land? */
+        if (rc == LH_EIO || rc == LH_ETIMEDOUT) { /* did it land? */
             int r = landed(t, key, txn_id, err);
             if (r == LH_ENOENT) continue; /* no: try the same version again */
             if (r < 0) goto out;
@@ -183,7 +209,9 @@ int lh__delta_commit(lh_delta_table_t *t, const lh__delta_txn_t *x, int64_t *ver
         }
         if (rc == 0) {
             *version = v;
-            goto out;
+            lh_buf_free(&b);
+            maybe_checkpoint(t, v);
+            return 0;
         }
         if (rc != LH_EPRECOND && rc != LH_ECONFLICT) goto out;
         if (x->read_version < 0) {
@@ -194,6 +222,7 @@ int lh__delta_commit(lh_delta_table_t *t, const lh__delta_txn_t *x, int64_t *ver
         for (int64_t w = v; !rc && w <= t->cache.version; w++)
             rc = check_winner(t, x, w, err);
         if (rc) goto out;
+        if (t->cache.version < v) backoff(tries); /* S3's 409: the other put is still going */
         v = t->cache.version + 1;
     }
     rc = lh_err_set(err, LH_EBUSY, "delta commit to %s gave up after %d tries", t->root,
