@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers import clients
-from helpers.server import clean_env, unit_program
+from helpers.server import clean_env, lakehouse_bin, unit_program
 
 JS = Path(__file__).resolve().parents[1] / "js"
 
