@@ -73,7 +73,7 @@ int lh_delta_vacuum(lh_delta_table_t *t, const lh_delta_vacuum_opts_t *o,
     for (size_t i = 0; !rc && i < c.n; i++) {
         if (o->fn) rc = o->fn(o->arg, c.v[i].path, c.v[i].size);
         if (rc) break;
-        if (!o->dry_run) {
+        if (!o->dry_run) { /* one by one: switch to the batch delete when it lands */
             snprintf(key, sizeof key, "%s%s", t->root, c.v[i].path);
             rc = lh_objstore_delete(t->os, t->bucket, key, err);
         }
