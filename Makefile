@@ -52,11 +52,16 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h tests/unit/tmpdir.h tests/uni
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(TEST_EXTRA) $(BUILD)/liblh.a $(LDOPT) $(PKG_LIBS)
 $(BUILD)/tests/parquet_meta_test: tests/unit/parquet_sample.h
+$(BUILD)/tests/objstore_test: tests/unit/objstore_cases.h tests/unit/objstore_remote_cases.h
 # the bench-only bulk loader is not in the shipped library; the engine test links it
 $(BUILD)/tests/engine_test: TEST_EXTRA = bench/engine_bulk.c
 $(BUILD)/tests/engine_test: bench/engine_bulk.c
 
-unit: $(UNIT_BINS) $(BUILD)/lakehouse
+# not a test: writes the Parquet files tests/integration/test_parquet_write.py reads
+PQ_MATRIX := $(BUILD)/tests/parquet_write_matrix
+# not a test either: writes the Delta table tests/integration/test_delta_duckdb.py reconstructs
+DELTA_EXPORT := $(BUILD)/tests/delta_table_export
+unit: $(UNIT_BINS) $(PQ_MATRIX) $(DELTA_EXPORT) $(BUILD)/lakehouse
 	@tests/unit/run.sh $(UNIT_BINS)
 
 asan:

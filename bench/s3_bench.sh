@@ -16,6 +16,7 @@
 #   ROUNDS=3 SIZE_MB=256 WRK_SECS=8 bench/s3_bench.sh
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lh_up.sh
 ROUNDS=${ROUNDS:-3}
 SIZE_MB=${SIZE_MB:-256}
 WRK_SECS=${WRK_SECS:-8}
@@ -64,17 +65,8 @@ big_bytes=$((SIZE_MB * 1048576))
 
 # --- lakehouse -----------------------------------------------------------------
 export LH_BENCH_AK=benchadmin LH_BENCH_SK=benchsecret123
-LAKEHOUSE_ACCESS_KEY=$LH_BENCH_AK LAKEHOUSE_SECRET_KEY=$LH_BENCH_SK \
-  build/lakehouse up --data-dir "$dir/lh" --listen-ephemeral \
-  >"$dir/lakehouse.log" 2>&1 &
-lh_pid=$!
 # ready when /readyz answers 200 (every role started and ready)
-for _ in $(seq 300); do
-  WEB=$(sed -n 's/.*"web": *"\([^"]*\)".*/\1/p' "$dir/lh/run/endpoints.json" 2>/dev/null || true)
-  [ -n "$WEB" ] && curl -sf -o /dev/null "http://$WEB/readyz" && break
-  sleep 0.1
-done
-S3=$(sed -n 's/.*"s3": *"\([^"]*\)".*/\1/p' "$dir/lh/run/endpoints.json")
+lh_up "$dir/lh" "$dir/lakehouse.log" "$LH_BENCH_AK" "$LH_BENCH_SK" || true
 [ -n "$S3" ] || { echo "s3_bench: lakehouse did not start" >&2; cat "$dir/lakehouse.log" >&2; exit 1; }
 build/s3_load mb "$S3" bench
 # upload the GET objects from the same files (unsigned: no extra client hash);

@@ -20,6 +20,8 @@ static const command_t commands[] = {
     {"config", lh_cmd_config, "show the effective configuration (config show | config doc)"},
     {"user", lh_cmd_user, "manage users: add | list | rm | passwd"},
     {"token", lh_cmd_token, "manage bearer tokens: create | list | revoke"},
+    {"parquet", lh_cmd_parquet, "read a Parquet file or object: inspect | cat"},
+    {"table", lh_cmd_table, "Delta tables in the lake: ls | describe | history | vacuum"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "list the subcommands"},
     {NULL, NULL, NULL},

@@ -76,7 +76,8 @@ int lh_objstore_get(lh_objstore_t *os, const char *bucket, const char *key, int6
     meta_zero(meta);
     int rc = check_key(bucket, key, err);
     if (rc) return rc;
-    if (off < 0 || len == 0 || len < -1)
+    /* off < 0: the last -off bytes, only with len -1 */
+    if (len == 0 || len < -1 || (off < 0 && (len != -1 || off == INT64_MIN)))
         return lh_err_set(err, LH_EINVAL, "invalid range offset %lld length %lld", (long long)off,
                           (long long)len);
     return os->ops->get(os->impl, bucket, key, off, len, sink, arg, meta, err);
@@ -96,29 +97,67 @@ int lh_objstore_get_buf(lh_objstore_t *os, const char *bucket, const char *key, 
     return rc;
 }
 
-static int put_common(lh_objstore_t *os, const char *bucket, const char *key, const void *data,
-                      size_t n, const char *content_type, int if_absent, lh_objstore_meta_t *out,
-                      lh_err_t *err)
+/* Copies an If-Match etag without surrounding quotes into out (80 bytes);
+ * LH_EINVAL when empty, too long, or with a quote or control byte inside. */
+static int etag_arg(const char *etag, char *out, lh_err_t *err)
+{
+    size_t n = etag ? strlen(etag) : 0;
+    if (n >= 2 && etag[0] == '"' && etag[n - 1] == '"') {
+        etag++;
+        n -= 2;
+    }
+    if (n == 0 || n >= 80) return lh_err_set(err, LH_EINVAL, "invalid etag length %zu", n);
+    for (size_t i = 0; i < n; i++)
+        if (etag[i] == '"' || (unsigned char)etag[i] < 0x20 || etag[i] == 0x7f)
+            return lh_err_set(err, LH_EINVAL, "invalid etag: a quote or control byte inside");
+    memcpy(out, etag, n);
+    out[n] = 0;
+    return 0;
+}
+
+int lh_objstore_put_cond(lh_objstore_t *os, const char *bucket, const char *key, const void *data,
+                         size_t n, const char *content_type, const lh_objstore_cond_t *cond,
+                         lh_objstore_meta_t *out, lh_err_t *err)
 {
     meta_zero(out);
     int rc = check_key(bucket, key, err);
     if (rc) return rc;
     if (!data && n) return lh_err_set(err, LH_EINVAL, "no data");
     if (!content_type || !*content_type) content_type = LH_OBJSTORE_DEFAULT_TYPE;
-    return os->ops->put(os->impl, bucket, key, data, n, content_type, if_absent, out, err);
+    char etag[80];
+    lh_objstore_cond_t c = {0};
+    if (cond && cond->if_match) {
+        if (cond->if_none_match_star)
+            return lh_err_set(err, LH_EINVAL, "both If-Match and If-None-Match on one put");
+        if ((rc = etag_arg(cond->if_match, etag, err)) != 0) return rc;
+        c.if_match = etag;
+    }
+    c.if_none_match_star = cond && cond->if_none_match_star;
+    return os->ops->put(os->impl, bucket, key, data, n, content_type,
+                        c.if_match || c.if_none_match_star ? &c : NULL, out, err);
 }
 
 int lh_objstore_put(lh_objstore_t *os, const char *bucket, const char *key, const void *data,
                     size_t n, const char *content_type, lh_objstore_meta_t *out, lh_err_t *err)
 {
-    return put_common(os, bucket, key, data, n, content_type, 0, out, err);
+    return lh_objstore_put_cond(os, bucket, key, data, n, content_type, NULL, out, err);
 }
 
 int lh_objstore_put_if_absent(lh_objstore_t *os, const char *bucket, const char *key,
                               const void *data, size_t n, const char *content_type,
                               lh_objstore_meta_t *out, lh_err_t *err)
 {
-    return put_common(os, bucket, key, data, n, content_type, 1, out, err);
+    lh_objstore_cond_t c = {.if_none_match_star = 1};
+    return lh_objstore_put_cond(os, bucket, key, data, n, content_type, &c, out, err);
+}
+
+int lh_objstore_put_if_match(lh_objstore_t *os, const char *bucket, const char *key,
+                             const void *data, size_t n, const char *etag, lh_objstore_meta_t *out,
+                             lh_err_t *err)
+{
+    if (!etag) return lh_err_set(err, LH_EINVAL, "no etag");
+    lh_objstore_cond_t c = {.if_match = etag};
+    return lh_objstore_put_cond(os, bucket, key, data, n, NULL, &c, out, err);
 }
 
 /* Reads exactly n bytes at off (short only at end of file). */
@@ -229,18 +268,64 @@ int lh_objstore_delete(lh_objstore_t *os, const char *bucket, const char *key, l
     return rc ? rc : os->ops->del(os->impl, bucket, key, err);
 }
 
+int lh_objstore_delete_many(lh_objstore_t *os, const char *bucket, const char *const *keys,
+                            size_t n, lh_err_t *err)
+{
+    int rc = check_bucket(bucket, err);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if ((rc = check_key(bucket, keys[i], err)) != 0)
+            lh_err_set(err, rc, "invalid key #%zu to delete: length %zu", i,
+                       keys[i] ? strlen(keys[i]) : 0);
+    for (size_t i = 0; rc == 0 && i < n;) {
+        size_t m = n - i < LH_OBJSTORE_DELETE_BATCH ? n - i : LH_OBJSTORE_DELETE_BATCH;
+        if (os->ops->delete_many) {
+            rc = os->ops->delete_many(os->impl, bucket, keys + i, m, err);
+            i += m;
+        } else {
+            rc = os->ops->del(os->impl, bucket, keys[i++], err);
+        }
+    }
+    return rc;
+}
+
+int lh_objstore_copy(lh_objstore_t *os, const char *src_bucket, const char *src_key,
+                     const char *dst_bucket, const char *dst_key, lh_objstore_meta_t *out,
+                     lh_err_t *err)
+{
+    meta_zero(out);
+    int rc = check_key(src_bucket, src_key, err);
+    if (rc == 0) rc = check_key(dst_bucket, dst_key, err);
+    if (rc) return rc;
+    if (strcmp(src_bucket, dst_bucket) == 0 && strcmp(src_key, dst_key) == 0)
+        return lh_err_set(err, LH_EINVAL, "cannot copy %s/%s onto itself", src_bucket, src_key);
+    if (!os->ops->copy) return lh_err_set(err, LH_EINVAL, "%s back end cannot copy", os->ops->kind);
+    return os->ops->copy(os->impl, src_bucket, src_key, dst_bucket, dst_key, out, err);
+}
+
+int lh_objstore_list_from(lh_objstore_t *os, const char *bucket, const char *prefix,
+                          const char *delimiter, const char *start_after, int max_keys,
+                          int (*fn)(void *arg, const char *key, int is_prefix,
+                                    const lh_objstore_meta_t *meta),
+                          void *arg, lh_err_t *err)
+{
+    int rc = check_bucket(bucket, err);
+    if (rc) return rc;
+    if (prefix && strlen(prefix) > LH_OBJSTORE_KEY_MAX)
+        return lh_err_set(err, LH_EINVAL, "prefix too long");
+    if (start_after && strlen(start_after) > LH_OBJSTORE_KEY_MAX)
+        return lh_err_set(err, LH_EINVAL, "start_after too long");
+    if (delimiter && !*delimiter) delimiter = NULL;
+    return os->ops->list(os->impl, bucket, prefix ? prefix : "", delimiter,
+                         start_after ? start_after : "", max_keys > 0 ? max_keys : 0, fn, arg, err);
+}
+
 int lh_objstore_list(lh_objstore_t *os, const char *bucket, const char *prefix,
                      const char *delimiter,
                      int (*fn)(void *arg, const char *key, int is_prefix,
                                const lh_objstore_meta_t *meta),
                      void *arg, lh_err_t *err)
 {
-    int rc = check_bucket(bucket, err);
-    if (rc) return rc;
-    if (prefix && strlen(prefix) > LH_OBJSTORE_KEY_MAX)
-        return lh_err_set(err, LH_EINVAL, "prefix too long");
-    if (delimiter && !*delimiter) delimiter = NULL;
-    return os->ops->list(os->impl, bucket, prefix ? prefix : "", delimiter, fn, arg, err);
+    return lh_objstore_list_from(os, bucket, prefix, delimiter, NULL, 0, fn, arg, err);
 }
 
 int lh_objstore_mpu_create(lh_objstore_t *os, const char *bucket, const char *key,

@@ -4,16 +4,20 @@
  *   - embedded: in-process, over the store engine (core of `lakehouse up`);
  *   - s3: any S3 / MinIO / our own server over HTTP(S), libcurl transport,
  *     signed with our SigV4 signer.
- * A handle is thread-safe (the S3 back end serialises requests on one
- * keep-alive connection with a mutex; open one handle per thread for
- * parallel transfers). Never call it from a loop thread: every call blocks.
+ * A handle is thread-safe and its calls run in parallel: the S3 back end
+ * keeps a pool of up to LH_OBJSTORE_S3_CONNS keep-alive connections (one per
+ * call in flight; a further caller waits for one to come back), the embedded
+ * one calls the engine, which is thread-safe. So several threads of a scan
+ * can read column chunks through one handle at once. Never call it from a
+ * loop thread: every call blocks.
  *
  * Conventions for every call: bucket and key are NUL-terminated; keys are
  * 1..1024 bytes. Returns 0 or a negative LH_E* code with err set. Errors,
  * for every call below (a call lists those it adds or that mean something
  * particular there):
  *   LH_ENOENT    no such bucket / key / upload
- *   LH_EPRECOND  put_if_absent found the key (If-None-Match: *)
+ *   LH_EPRECOND  a write condition failed (put_if_absent found the key,
+ *                put_if_match found another etag)
  *   LH_EINVAL    bad argument, range not satisfiable, bad multipart parts
  *   LH_EEXIST    bucket exists (bucket_create)
  *   LH_EPERM     access denied; LH_EAUTH bad signature / unknown access key
@@ -52,7 +56,18 @@ typedef struct lh_objstore_meta {
 #define LH_OBJSTORE_MPU_THRESHOLD ((int64_t)8 << 20) /* put_file goes multipart above */
 #define LH_OBJSTORE_MIN_PART ((int64_t)5 << 20)      /* S3 minimum for all parts but the last */
 #define LH_OBJSTORE_DEFAULT_TYPE "application/octet-stream"
-#define LH_OBJSTORE_KEY_MAX 1024 /* bytes, as S3 (and the engine) */
+#define LH_OBJSTORE_KEY_MAX 1024                /* bytes, as S3 (and the engine) */
+#define LH_OBJSTORE_COPY_MAX ((int64_t)5 << 30) /* copy: S3's CopyObject limit, 5 GiB */
+#define LH_OBJSTORE_DELETE_BATCH 1000           /* delete_many: keys per DeleteObjects */
+#define LH_OBJSTORE_S3_CONNS 8                  /* remote: connections (calls in flight) */
+
+/* A condition on a write, checked atomically with it (S3 conditional
+ * writes). Both unset: unconditional; setting both is LH_EINVAL. */
+typedef struct lh_objstore_cond {
+    int if_none_match_star; /* only when the key does not exist (If-None-Match: *) */
+    const char *if_match;   /* non-NULL: only when the key's etag is this one (If-Match;
+                               no quotes, as lh_objstore_meta_t.etag; quotes are dropped) */
+} lh_objstore_cond_t;
 
 /* The `lake` configuration section (lake.endpoint, lake.bucket, lake.region,
  * lake.path_style, lake.ca_bundle, credentials): register it with
@@ -105,7 +120,11 @@ int lh_objstore_bucket_create(lh_objstore_t *os, const char *bucket, lh_err_t *e
  * called many times; a non-zero return from sink stops the transfer and is
  * returned. off 0 / len -1 reads the whole object (also an empty one); any
  * other range needs off < size (else LH_EINVAL, like S3's 416); len is
- * clipped at the end; off < 0 or len == 0 or len < -1 is LH_EINVAL. */
+ * clipped at the end; len == 0 or len < -1 is LH_EINVAL.
+ * A suffix read: off = -N with len -1 streams the last N bytes (a Parquet
+ * footer: remote `Range: bytes=-N`, one request, no HEAD first); the whole
+ * object when it is shorter than N, nothing for an empty one; meta->size is
+ * the whole object's size. A negative off with len != -1 is LH_EINVAL. */
 int lh_objstore_get(lh_objstore_t *os, const char *bucket, const char *key, int64_t off,
                     int64_t len, int (*sink)(void *arg, const void *data, size_t n), void *arg,
                     lh_objstore_meta_t *meta, lh_err_t *err);
@@ -122,6 +141,20 @@ int lh_objstore_put(lh_objstore_t *os, const char *bucket, const char *key, cons
 int lh_objstore_put_if_absent(lh_objstore_t *os, const char *bucket, const char *key,
                               const void *data, size_t n, const char *content_type,
                               lh_objstore_meta_t *out, lh_err_t *err);
+/* As put, but atomically only when the key's current etag is etag (no
+ * quotes, as meta.etag): read-modify-write without a lost update. The
+ * content type is LH_OBJSTORE_DEFAULT_TYPE. Errors: LH_EPRECOND (the key has
+ * another etag: someone else wrote it), LH_ENOENT (no such key, or bucket),
+ * LH_EINVAL (an empty etag, or one with a quote inside or over 79 bytes). */
+int lh_objstore_put_if_match(lh_objstore_t *os, const char *bucket, const char *key,
+                             const void *data, size_t n, const char *etag, lh_objstore_meta_t *out,
+                             lh_err_t *err);
+/* The general form of put, put_if_absent and put_if_match: cond NULL = none.
+ * Errors: LH_EPRECOND (the condition failed), LH_ENOENT (if_match and no
+ * such key). */
+int lh_objstore_put_cond(lh_objstore_t *os, const char *bucket, const char *key, const void *data,
+                         size_t n, const char *content_type, const lh_objstore_cond_t *cond,
+                         lh_objstore_meta_t *out, lh_err_t *err);
 /* Streams the local file at path; files above LH_OBJSTORE_MPU_THRESHOLD go up as a
  * multipart upload of LH_OBJSTORE_PART_SIZE parts (aborted on failure). LH_EIO when
  * the file cannot be read. */
@@ -131,6 +164,24 @@ int lh_objstore_head(lh_objstore_t *os, const char *bucket, const char *key,
                      lh_objstore_meta_t *out, lh_err_t *err);
 /* Deleting a missing key is not an error (S3); LH_ENOENT for no bucket. */
 int lh_objstore_delete(lh_objstore_t *os, const char *bucket, const char *key, lh_err_t *err);
+/* Deletes keys[0..n) of bucket (remote: DeleteObjects, LH_OBJSTORE_DELETE_BATCH
+ * keys a request; n 0 does nothing). A missing key is not an error. Not
+ * atomic: on an error the keys of earlier batches (and some of the failing
+ * one) are gone. Errors: LH_ENOENT (no such bucket), LH_EINVAL (a key of bad
+ * length, named in err), the first per-key error of a batch with err naming
+ * that key (e.g. LH_EPERM for AccessDenied). */
+int lh_objstore_delete_many(lh_objstore_t *os, const char *bucket, const char *const *keys,
+                            size_t n, lh_err_t *err);
+/* Server-side copy of src_bucket/src_key to dst_bucket/dst_key (replacing
+ * it; S3 CopyObject, the bytes never come to this process), with the
+ * source's content type. out gets the new object's meta (its etag is the
+ * md5 of the bytes, also for a multipart source). Errors: LH_ENOENT (no such
+ * source key or either bucket), LH_EINVAL (source and destination are the
+ * same object), LH_ETOOBIG (source over LH_OBJSTORE_COPY_MAX; a remote S3
+ * may answer LH_EINVAL, its InvalidRequest, instead). */
+int lh_objstore_copy(lh_objstore_t *os, const char *src_bucket, const char *src_key,
+                     const char *dst_bucket, const char *dst_key, lh_objstore_meta_t *out,
+                     lh_err_t *err);
 /* Every key under prefix (NULL = all), over all pages, in key byte order.
  * With a delimiter (NULL = none), keys sharing prefix..delimiter are folded
  * into one entry with is_prefix 1 and meta NULL. key is valid during the call
@@ -140,6 +191,17 @@ int lh_objstore_list(lh_objstore_t *os, const char *bucket, const char *prefix,
                      int (*fn)(void *arg, const char *key, int is_prefix,
                                const lh_objstore_meta_t *meta),
                      void *arg, lh_err_t *err);
+/* lh_objstore_list from a point and for a number of entries: only keys
+ * (and prefixes) after start_after (NULL or "" = from the start; S3's
+ * StartAfter: it need not exist), and at most max_keys entries in all, a
+ * folded prefix counting as one (max_keys <= 0 = all; S3's MaxKeys, but over
+ * as many pages as it takes). To page: pass the last key seen as the next
+ * call's start_after. */
+int lh_objstore_list_from(lh_objstore_t *os, const char *bucket, const char *prefix,
+                          const char *delimiter, const char *start_after, int max_keys,
+                          int (*fn)(void *arg, const char *key, int is_prefix,
+                                    const lh_objstore_meta_t *meta),
+                          void *arg, lh_err_t *err);
 
 /* --- multipart --- */
 #define LH_OBJSTORE_UPLOAD_ID_MAX 1024
@@ -169,19 +231,30 @@ typedef struct lh_objstore_ops {
     int (*get)(void *impl, const char *bucket, const char *key, int64_t off, int64_t len,
                int (*sink)(void *arg, const void *data, size_t n), void *arg,
                lh_objstore_meta_t *meta, lh_err_t *err);
-    /* if_absent: If-None-Match: * semantics. */
+    /* cond: NULL = none; else exactly one of its conditions is set (if_match
+     * unquoted). A failed if_match on a missing key is LH_ENOENT. */
     int (*put)(void *impl, const char *bucket, const char *key, const void *data, size_t n,
-               const char *content_type, int if_absent, lh_objstore_meta_t *out, lh_err_t *err);
+               const char *content_type, const lh_objstore_cond_t *cond, lh_objstore_meta_t *out,
+               lh_err_t *err);
     /* Single request from an open fd of size bytes (read with pread from 0). */
     int (*put_fd)(void *impl, const char *bucket, const char *key, int fd, int64_t size,
                   const char *content_type, lh_objstore_meta_t *out, lh_err_t *err);
     int (*head)(void *impl, const char *bucket, const char *key, lh_objstore_meta_t *out,
                 lh_err_t *err);
     int (*del)(void *impl, const char *bucket, const char *key, lh_err_t *err);
+    /* prefix and start_after "" = none; delimiter NULL = none; max_keys 0 = all. */
     int (*list)(void *impl, const char *bucket, const char *prefix, const char *delimiter,
+                const char *start_after, int max_keys,
                 int (*fn)(void *arg, const char *key, int is_prefix,
                           const lh_objstore_meta_t *meta),
                 void *arg, lh_err_t *err);
+    /* Source and destination differ (checked). */
+    int (*copy)(void *impl, const char *src_bucket, const char *src_key, const char *dst_bucket,
+                const char *dst_key, lh_objstore_meta_t *out, lh_err_t *err);
+    /* 1..LH_OBJSTORE_DELETE_BATCH keys, each of valid length. NULL: objstore.c
+     * deletes them one by one with del. */
+    int (*delete_many)(void *impl, const char *bucket, const char *const *keys, size_t n,
+                       lh_err_t *err);
     int (*mpu_create)(void *impl, const char *bucket, const char *key, const char *content_type,
                       char *upload_id, size_t cap, lh_err_t *err);
     int (*mpu_put_part)(void *impl, const char *bucket, const char *key, const char *upload_id,

@@ -75,17 +75,23 @@ static int emb_bucket_create(void *impl, const char *bucket, lh_err_t *err)
 
 /* --- get --- */
 
-/* Resolves [off, off+len) against size; LH_EINVAL when not satisfiable. */
-static int range_resolve(int64_t size, int64_t off, int64_t *len, lh_err_t *err)
+/* Resolves [*off, *off+*len) against size (*off < 0: the last -*off bytes);
+ * LH_EINVAL when not satisfiable. */
+static int range_resolve(int64_t size, int64_t *off, int64_t *len, lh_err_t *err)
 {
-    if (off == 0 && *len == -1) {
+    if (*off < 0) { /* suffix: clipped to the whole object, empty included */
+        *off = -*off >= size ? 0 : size + *off;
+        *len = size - *off;
+        return 0;
+    }
+    if (*off == 0 && *len == -1) {
         *len = size;
         return 0;
     }
-    if (off >= size)
+    if (*off >= size)
         return lh_err_set(err, LH_EINVAL, "range not satisfiable: offset %lld, size %lld",
-                          (long long)off, (long long)size);
-    if (*len == -1 || *len > size - off) *len = size - off;
+                          (long long)*off, (long long)size);
+    if (*len == -1 || *len > size - *off) *len = size - *off;
     return 0;
 }
 
@@ -123,7 +129,7 @@ static int emb_get(void *impl, const char *bucket, const char *key, int64_t off,
     int rc = lh_store_get(e->st, bucket, key, strlen(key), &m, &fd, err);
     if (rc) goto fail;
     meta_from_store(&m, meta);
-    rc = range_resolve(m.size, off, &len, err);
+    rc = range_resolve(m.size, &off, &len, err);
     if (rc) goto fail;
     rc = stream_fd(fd, off, len, sink, arg, err);
 fail:
@@ -135,7 +141,7 @@ fail:
 /* --- put --- */
 
 static int commit_body(lh_store_writer_t *w, const char *key, const char *etag,
-                       const char *content_type, int if_absent, lh_err_t *err)
+                       const char *content_type, const lh_objstore_cond_t *c, lh_err_t *err)
 {
     char *attrs = attrs_json(content_type);
     if (!attrs) {
@@ -146,14 +152,16 @@ static int commit_body(lh_store_writer_t *w, const char *key, const char *etag,
     memset(&m, 0, sizeof m);
     lh_str_copy(m.etag, sizeof m.etag, (lh_str_t){etag, strlen(etag)});
     m.attrs = attrs;
-    lh_store_put_cond_t cond = {.if_none_match_any = if_absent, .if_match = NULL};
+    lh_store_put_cond_t cond = {.if_none_match_any = c && c->if_none_match_star,
+                                .if_match = c ? c->if_match : NULL};
     int rc = lh_store_put_commit(w, key, strlen(key), &m, &cond, err);
     free(attrs);
     return rc;
 }
 
 static int emb_put(void *impl, const char *bucket, const char *key, const void *data, size_t n,
-                   const char *content_type, int if_absent, lh_objstore_meta_t *out, lh_err_t *err)
+                   const char *content_type, const lh_objstore_cond_t *cond,
+                   lh_objstore_meta_t *out, lh_err_t *err)
 {
     emb_t *e = impl;
     unsigned char md5[16];
@@ -167,8 +175,16 @@ static int emb_put(void *impl, const char *bucket, const char *key, const void *
         lh_store_put_abort(w);
         return rc;
     }
-    rc = commit_body(w, key, etag, content_type, if_absent, err);
+    rc = commit_body(w, key, etag, content_type, cond, err);
     if (rc == 0) meta_fill(out, (int64_t)n, etag, content_type);
+    if (rc == LH_EPRECOND && cond && cond->if_match) { /* S3: If-Match on no key is 404 */
+        lh_store_meta_t m;
+        memset(&m, 0, sizeof m);
+        lh_err_t herr = {0};
+        if (lh_store_head(e->st, bucket, key, strlen(key), &m, &herr) == LH_ENOENT)
+            rc = lh_err_set(err, LH_ENOENT, "no such key %s (If-Match)", key);
+        lh_store_meta_clear(&m);
+    }
     return rc;
 }
 
@@ -212,7 +228,7 @@ static int emb_put_fd(void *impl, const char *bucket, const char *key, int fd, i
         lh_store_put_abort(w);
         return rc;
     }
-    rc = commit_body(w, key, etag, content_type, 0, err);
+    rc = commit_body(w, key, etag, content_type, NULL, err);
     if (rc == 0) meta_fill(out, size, etag, content_type);
     return rc;
 }
@@ -235,12 +251,52 @@ static int emb_del(void *impl, const char *bucket, const char *key, lh_err_t *er
     return lh_store_delete(e->st, bucket, key, strlen(key), err);
 }
 
+static int emb_delete_many(void *impl, const char *bucket, const char *const *keys, size_t n,
+                           lh_err_t *err)
+{
+    emb_t *e = impl;
+    for (size_t i = 0; i < n; i++) {
+        lh_err_t kerr = {0};
+        int rc = lh_store_delete(e->st, bucket, keys[i], strlen(keys[i]), &kerr);
+        if (rc) return lh_err_set(err, rc, "cannot delete %s: %s", keys[i], kerr.msg);
+    }
+    return 0;
+}
+
+/* Server-side copy: the source body streamed into a new object, hashed on
+ * the way (its etag is the md5 of the bytes), with the source's type. */
+static int emb_copy(void *impl, const char *src_bucket, const char *src_key, const char *dst_bucket,
+                    const char *dst_key, lh_objstore_meta_t *out, lh_err_t *err)
+{
+    emb_t *e = impl;
+    lh_store_meta_t m;
+    memset(&m, 0, sizeof m);
+    int fd = -1;
+    lh_store_writer_t *w = NULL;
+    char etag[33], ct[128];
+    int rc = lh_store_get(e->st, src_bucket, src_key, strlen(src_key), &m, &fd, err);
+    if (rc == 0 && m.size > LH_OBJSTORE_COPY_MAX)
+        rc = lh_err_set(err, LH_ETOOBIG, "cannot copy %s: %lld bytes is over the 5 GiB limit",
+                        src_key, (long long)m.size);
+    if (rc == 0) rc = lh_store_put_begin(e->st, dst_bucket, &w, err);
+    if (rc == 0 && (rc = copy_fd(w, fd, m.size, etag, err)) != 0) lh_store_put_abort(w);
+    if (rc == 0) {
+        attrs_content_type(m.attrs, ct, sizeof ct);
+        rc = commit_body(w, dst_key, etag, ct, NULL, err);
+    }
+    if (rc == 0) meta_fill(out, m.size, etag, ct);
+    if (fd >= 0) close(fd);
+    lh_store_meta_clear(&m);
+    return rc;
+}
+
 /* --- list --- */
 
 typedef struct list_ctx {
     int (*fn)(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *meta);
     void *arg;
-    int stop; /* fn's non-zero return */
+    int stop;       /* fn's non-zero return */
+    int left, done; /* entries still wanted (max_keys; 0 = all), reached */
     char key[LH_STORE_KEY_MAX + 1];
     char last_prefix[LH_STORE_KEY_MAX + 1]; /* a prefix is reported once across pages */
 } list_ctx_t;
@@ -253,16 +309,18 @@ static int list_entry(const lh_store_list_entry_t *en, void *arg)
         if (strcmp(c->key, c->last_prefix) == 0) return 0;
         memcpy(c->last_prefix, c->key, en->key_len + 1);
         c->stop = c->fn(c->arg, c->key, 1, NULL);
-        return c->stop;
+    } else {
+        lh_objstore_meta_t m;
+        memset(&m, 0, sizeof m);
+        meta_from_store(en->meta, &m);
+        c->stop = c->fn(c->arg, c->key, 0, &m);
     }
-    lh_objstore_meta_t m;
-    memset(&m, 0, sizeof m);
-    meta_from_store(en->meta, &m);
-    c->stop = c->fn(c->arg, c->key, 0, &m);
-    return c->stop;
+    if (c->stop == 0 && c->left > 0 && --c->left == 0) c->done = 1;
+    return c->stop || c->done;
 }
 
 static int emb_list(void *impl, const char *bucket, const char *prefix, const char *delimiter,
+                    const char *start_after, int max_keys,
                     int (*fn)(void *arg, const char *key, int is_prefix,
                               const lh_objstore_meta_t *meta),
                     void *arg, lh_err_t *err)
@@ -275,6 +333,9 @@ static int emb_list(void *impl, const char *bucket, const char *prefix, const ch
     if (rc) goto fail;
     c->fn = fn;
     c->arg = arg;
+    c->left = max_keys;
+    mlen = strlen(start_after);
+    memcpy(marker, start_after, mlen);
     for (;;) {
         lh_store_list_opts_t o = {.prefix = prefix,
                                   .prefix_len = strlen(prefix),
@@ -289,6 +350,10 @@ static int emb_list(void *impl, const char *bucket, const char *prefix, const ch
         rc = lh_store_list(e->st, bucket, &o, list_entry, c, &truncated, next, &next_len, err);
         if (c->stop) {
             rc = c->stop;
+            break;
+        }
+        if (c->done) { /* max_keys reached: fn was not stopped by the caller */
+            rc = 0;
             break;
         }
         if (rc || !truncated) break;
@@ -473,6 +538,8 @@ static const lh_objstore_ops_t emb_ops = {
     .head = emb_head,
     .del = emb_del,
     .list = emb_list,
+    .copy = emb_copy,
+    .delete_many = emb_delete_many,
     .mpu_create = emb_mpu_create,
     .mpu_put_part = emb_mpu_put_part,
     .mpu_complete = emb_mpu_complete,

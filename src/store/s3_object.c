@@ -59,7 +59,8 @@ static int conditions(const s3_req_t *r, const char *prefix, const lh_store_meta
     return 0;
 }
 
-/* Parses "bytes=a-b" against size. 0 = whole object, 1 = range set, -1 = unsatisfiable. */
+/* Parses "bytes=a-b" against size. 0 = whole object, 1 = range set, -1 = unsatisfiable.
+ * A suffix "bytes=-N" of an empty object is the whole object (200, no bytes), as AWS. */
 static int parse_range(const char *v, int64_t size, int64_t *off, int64_t *len)
 {
     int64_t a = -1, b = -1;
@@ -76,6 +77,7 @@ static int parse_range(const char *v, int64_t size, int64_t *off, int64_t *len)
     if (a < 0 && b < 0) return 0;
     if (a < 0) { /* suffix: last b bytes */
         if (b == 0) return -1;
+        if (size == 0) return 0; /* AWS: the whole (empty) object, 200 */
         a = b > size ? 0 : size - b;
         b = size - 1;
     } else {

@@ -143,6 +143,24 @@ int lh_delta_replace_where(lh_delta_table_t *t, const lh_delta_pred_t *where, si
  * not live. */
 int lh_delta_delete_files(lh_delta_table_t *t, const char *const *paths, size_t n, int64_t *version,
                           lh_err_t *err);
+/* Replaces live files by others in one commit: OPTIMIZE (data_change
+ * false: the same rows in fewer files) or a rewrite of rows (data_change
+ * true: files with some rows deleted or replaced). Adds carry their
+ * partition values and stats as for lh_delta_write. A concurrent commit
+ * that removed one of the files makes it LH_ECONFLICT (also when found
+ * while retrying); concurrent appends never conflict. */
+typedef struct lh_delta_rewrite {
+    const char *const *remove; /* decoded paths of live files */
+    size_t nremove;
+    const lh_delta_add_t *adds;
+    size_t nadds;
+    bool data_change;
+    const char *operation; /* commitInfo operation: NULL = "OPTIMIZE" */
+    lh_delta_map_t params; /* its operationParameters */
+} lh_delta_rewrite_t;
+int lh_delta_rewrite(lh_delta_table_t *t, const lh_delta_rewrite_t *rw, int64_t *version,
+                     lh_err_t *err);
+
 /* Schema evolution: adds a nullable column at the end. LH_EINVAL when it
  * exists or is not nullable. */
 int lh_delta_add_column(lh_delta_table_t *t, const lh_delta_column_t *col, int64_t *version,
@@ -151,6 +169,15 @@ int lh_delta_add_column(lh_delta_table_t *t, const lh_delta_column_t *col, int64
  * partition column is gone or changed type. */
 int lh_delta_set_schema(lh_delta_table_t *t, const lh_delta_schema_t *s, int64_t *version,
                         lh_err_t *err);
+
+/* ---- checkpoints ---- */
+
+/* Writes the checkpoint of version (-1: the latest) as
+ * `_delta_log/<version>.checkpoint.parquet` (the classic single-file form:
+ * one row per action in the columns txn, add, remove, metaData, protocol)
+ * and points `_delta_log/_last_checkpoint` at it. Rewriting one is
+ * harmless (the same state). *written (may be NULL) gets the version. */
+int lh_delta_checkpoint(lh_delta_table_t *t, int64_t version, int64_t *written, lh_err_t *err);
 
 /* ---- history ---- */
 

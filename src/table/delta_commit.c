@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/log.h"
 #include "table/delta_int.h"
 
 #ifndef LH_VERSION
@@ -165,6 +166,22 @@ static int landed(lh_delta_table_t *t, const char *key, const char *txn_id, lh_e
     return rc;
 }
 
+/* Every delta.checkpointInterval commits (10 by default, as Delta's), a
+ * checkpoint of the version just committed. Best effort: the commit stands
+ * whatever happens here, and a later one writes the next checkpoint. */
+static void maybe_checkpoint(lh_delta_table_t *t, int64_t v)
+{
+    int64_t every = 10;
+    const char *conf = t->cache.metadata ? lh_delta_map_get(&t->cache.metadata->configuration,
+                                                            "delta.checkpointInterval", NULL)
+                                         : NULL;
+    if (conf) every = strtoll(conf, NULL, 10);
+    if (every <= 0 || v <= 0 || v % every) return;
+    lh_err_t e = {0};
+    if (lh_delta_checkpoint(t, v, NULL, &e))
+        lh_warn("delta table %s: no checkpoint at version %lld: %s", t->root, (long long)v, e.msg);
+}
+
 int lh__delta_commit(lh_delta_table_t *t, const lh__delta_txn_t *x, int64_t *version, lh_err_t *err)
 {
     char txn_id[37], key[LH_OBJSTORE_KEY_MAX + 1];
@@ -192,7 +209,9 @@ int lh__delta_commit(lh_delta_table_t *t, const lh__delta_txn_t *x, int64_t *ver
         }
         if (rc == 0) {
             *version = v;
-            goto out;
+            lh_buf_free(&b);
+            maybe_checkpoint(t, v);
+            return 0;
         }
         if (rc != LH_EPRECOND && rc != LH_ECONFLICT) goto out;
         if (x->read_version < 0) {

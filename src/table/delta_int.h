@@ -86,10 +86,11 @@ const lh__delta_entry_t *lh__delta_state_find(const lh__delta_state_t *s, const 
 /* The commit record of version v in s, or NULL. */
 const lh__delta_commit_rec_t *lh__delta_state_commit(const lh__delta_state_t *s, int64_t v);
 
-/* Checkpoint reading (NOT DONE): would stream the actions of the checkpoint
- * at version into fn. Today it always fails with LH_EINVAL "checkpoint
- * reading not available"; the reader of the Parquet checkpoint goes here. */
-int lh__delta_checkpoint_actions(lh_delta_table_t *t, int64_t version,
+/* Streams the actions of the checkpoint at version into fn (protocol,
+ * metaData, txn, add, remove; paths decoded), each allocated in arena a so
+ * fn may keep it. Errors: the reader's (LH_ENOENT, LH_ECORRUPT, ...),
+ * LH_ECORRUPT for a row missing a required field, fn's. */
+int lh__delta_checkpoint_actions(lh_delta_table_t *t, int64_t version, lh_arena_t *a,
                                  int (*fn)(void *arg, const lh_delta_action_t *act), void *arg,
                                  lh_err_t *err);
 

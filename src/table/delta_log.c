@@ -6,8 +6,8 @@
  *
  * Checkpoints: when the log still holds every commit from version 0 the
  * checkpoint is ignored and the JSON is replayed (the same state). A log
- * whose early commits were cleaned up needs the checkpoint's Parquet, which
- * lh__delta_checkpoint_actions does not read yet (NOT DONE). */
+ * whose early commits were cleaned up starts from the newest checkpoint it
+ * can reach (delta_checkpoint.c reads its Parquet). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,17 +330,6 @@ static int read_commit(lh_delta_table_t *t, lh__delta_state_t *s, int64_t v, int
     return rc ? rc : apply_commit(s, v, acts, n, mtime, err);
 }
 
-int lh__delta_checkpoint_actions(lh_delta_table_t *t, int64_t version,
-                                 int (*fn)(void *arg, const lh_delta_action_t *act), void *arg,
-                                 lh_err_t *err)
-{
-    (void)fn, (void)arg;
-    return lh_err_set(err, LH_EINVAL,
-                      "checkpoint reading not available: %s" LH__DELTA_LOG_DIR
-                      " starts at checkpoint %lld and its earlier commits are gone",
-                      t->root, (long long)version);
-}
-
 static int on_checkpoint_action(void *arg, const lh_delta_action_t *act)
 {
     return apply_action(arg, act);
@@ -361,7 +350,7 @@ static int start_point(lh_delta_table_t *t, lh__delta_state_t *s, const lh__delt
                           "version %lld of %s is not reachable: the log starts at %lld with no "
                           "checkpoint to start from",
                           (long long)target, t->root, (long long)lo);
-    int rc = lh__delta_checkpoint_actions(t, cp, on_checkpoint_action, s, err);
+    int rc = lh__delta_checkpoint_actions(t, cp, s->mem->arena, on_checkpoint_action, s, err);
     if (rc) return rc;
     s->version = cp;
     *start = cp + 1;

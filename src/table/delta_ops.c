@@ -397,6 +397,46 @@ int lh_delta_delete_files(lh_delta_table_t *t, const char *const *paths, size_t 
     return rc;
 }
 
+int lh_delta_rewrite(lh_delta_table_t *t, const lh_delta_rewrite_t *rw, int64_t *version,
+                     lh_err_t *err)
+{
+    op_t op;
+    int rc = begin(t, &op, err);
+    lh_delta_remove_t *rms = op.a ? lh_arena_alloc(op.a, (rw->nremove + 1) * sizeof *rms) : NULL;
+    lh_delta_add_t *adds = op.a ? lh_arena_alloc(op.a, (rw->nadds + 1) * sizeof *adds) : NULL;
+    if (!rc && rw->data_change && append_only(t))
+        rc = lh_err_set(err, LH_EPERM, "delta table %s is append-only", t->root);
+    if (!rc && (!rms || !adds)) rc = oom(err);
+    for (size_t i = 0; !rc && i < rw->nremove; i++) {
+        const lh__delta_entry_t *e = lh__delta_state_find(&t->cache, rw->remove[i], NULL);
+        if (!e || !e->add)
+            rc = lh_err_set(err, LH_ECONFLICT,
+                            "%s is no longer a file of %s: a concurrent commit removed it",
+                            rw->remove[i], t->root);
+        else {
+            rms[i] = remove_of(e->add);
+            rms[i].data_change = rw->data_change;
+        }
+    }
+    for (size_t i = 0; !rc && i < rw->nadds; i++) {
+        adds[i] = rw->adds[i];
+        adds[i].data_change = rw->data_change;
+        if (!adds[i].modification_time) adds[i].modification_time = lh__delta_now_ms();
+    }
+    if (!rc) {
+        lh__delta_txn_t x = {.operation = rw->operation ? rw->operation : "OPTIMIZE",
+                             .params = rw->params,
+                             .removes = rms,
+                             .nremoves = rw->nremove,
+                             .adds = adds,
+                             .nadds = rw->nadds,
+                             .read_version = t->cache.version};
+        rc = lh__delta_commit(t, &x, version, err);
+    }
+    lh_arena_free(op.a);
+    return rc;
+}
+
 /* A metaData like the current one with schema s; the protocol it needs. */
 static int commit_schema(lh_delta_table_t *t, op_t *op, const lh_delta_schema_t *s,
                          const char *operation, lh_delta_map_t params, int64_t *version,

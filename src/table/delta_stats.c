@@ -167,6 +167,19 @@ int lh_delta_stats_write(lh_buf_t *out, int64_t num_records, const lh_delta_col_
 
 /* ---- reading ---- */
 
+/* An integral double within +-2^53, so exactly the integer it shows. */
+static bool exact_int(double d)
+{
+    return d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double)(int64_t)d;
+}
+
+/* A count (numRecords, nullCount) or -1. */
+static int64_t read_count(json_t *j)
+{
+    if (json_is_integer(j)) return json_integer_value(j);
+    return json_is_real(j) && exact_int(json_real_value(j)) ? (int64_t)json_real_value(j) : -1;
+}
+
 /* A stats value of column type t into *v; false when unreadable. */
 static bool read_value(lh_arena_t *a, const lh_type_t *t, json_t *j, bool is_max, lh_value_t *v)
 {
@@ -176,8 +189,14 @@ static bool read_value(lh_arena_t *a, const lh_type_t *t, json_t *j, bool is_max
     case LH_TYPE_SMALLINT:
     case LH_TYPE_INTEGER:
     case LH_TYPE_BIGINT:
-        if (!json_is_integer(j)) return false;
-        *v = lh_value_int((lh_type_id_t)t->id, json_integer_value(j));
+        if (json_is_integer(j)) {
+            *v = lh_value_int((lh_type_id_t)t->id, json_integer_value(j));
+            return true;
+        }
+        /* read as a double (a file whose stats hold a number beyond int64):
+         * only where the double is exact */
+        if (!json_is_real(j) || !exact_int(json_real_value(j))) return false;
+        *v = lh_value_int((lh_type_id_t)t->id, (int64_t)json_real_value(j));
         return true;
     case LH_TYPE_FLOAT:
     case LH_TYPE_DOUBLE:
@@ -218,12 +237,15 @@ int lh_delta_stats_parse(lh_arena_t *a, const char *json, const lh_delta_schema_
     memset(out, 0, sizeof *out);
     out->num_records = -1;
     json_t *root = json ? json_loads(json, 0, NULL) : NULL;
+    /* jansson refuses integers beyond int64 (a DECIMAL(38) bound, as Spark
+     * writes them): then every number is read as a double */
+    if (!root && json) root = json_loads(json, JSON_DECODE_INT_AS_REAL, NULL);
     if (!json_is_object(root)) {
         json_decref(root);
         return lh_err_set(err, LH_EINVAL, "delta statistics are not a JSON object");
     }
     json_t *nr = json_object_get(root, "numRecords");
-    if (json_is_integer(nr)) out->num_records = json_integer_value(nr);
+    out->num_records = read_count(nr);
     json_t *mins = json_object_get(root, "minValues"), *maxs = json_object_get(root, "maxValues"),
            *nulls = json_object_get(root, "nullCount");
     out->cols = lh_arena_calloc(a, (schema->ncolumns + 1) * sizeof *out->cols);
@@ -242,7 +264,7 @@ int lh_delta_stats_parse(lh_arena_t *a, const char *json, const lh_delta_schema_
         if (read_value(a, &c->type, json_object_get(mins, c->name), false, &v)) s->min = v;
         if (read_value(a, &c->type, json_object_get(maxs, c->name), true, &v)) s->max = v;
         json_t *nc = json_object_get(nulls, c->name);
-        if (json_is_integer(nc)) s->null_count = json_integer_value(nc);
+        s->null_count = read_count(nc);
     }
     json_decref(root);
     return 0;

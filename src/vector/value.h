@@ -7,6 +7,7 @@
 #ifndef LH_VECTOR_VALUE_H
 #define LH_VECTOR_VALUE_H
 
+#include "core/buf.h"
 #include "core/str.h"
 #include "vector/types.h"
 
@@ -57,5 +58,13 @@ int lh_value_compare(const lh_value_t *a, const lh_value_t *b, int *cmp);
 /* The exact number of an integer or DECIMAL value as an unscaled int128 and
  * its scale (0 for integers). LH_EINVAL for other types. */
 int lh_value_exact(const lh_value_t *v, lh_int128_t *unscaled, int *scale);
+
+/* Appends v as DuckDB prints it (its VARCHAR cast): NULL, true/false,
+ * integers, decimals with their scale (-0.05), floats in the shortest form
+ * that reads back (0.1, 100.0, 1e+20), dates 2026-11-26, times 10:00:00.5,
+ * timestamps 2026-11-26 10:00:00 (+00 on TIMESTAMP WITH TIME ZONE),
+ * intervals 1 month 2 days 00:00:03, strings as they are, blobs with \xAB
+ * escapes. Returns lh_buf_err(out) (LH_EINVAL for a type without text). */
+int lh_value_text(const lh_value_t *v, lh_buf_t *out);
 
 #endif

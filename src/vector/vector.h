@@ -300,4 +300,10 @@ int lh_vector_get_value(const lh_vector_t *v, uint32_t row, lh_value_t *out);
  * by lh_vector_set_string. 0, LH_EINVAL, LH_ENOMEM. */
 int lh_vector_set_value(lh_vector_t *v, uint32_t row, const lh_value_t *val);
 
+/* Appends row of v (any kind, any type) as DuckDB prints it: scalars as
+ * lh_value_text, lists [1, 2], structs {'a': 1}, maps {k=v}, NULL inside
+ * them; strings nested in those are quoted ('it\'s') only when they hold
+ * characters that would make the text ambiguous. Returns lh_buf_err(out). */
+int lh_vector_text(const lh_vector_t *v, uint32_t row, lh_buf_t *out);
+
 #endif

@@ -52,8 +52,12 @@ static int own_strings(lh_vector_t *dst, uint32_t drow, uint32_t n)
 {
     lh_string_t *s = (lh_string_t *)dst->data + drow;
     size_t total = 0;
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
+        /* a NULL row's view is whatever the slot held: make it empty */
+        if (dst->validity && !lh_validity_get(dst->validity, drow + i))
+            s[i] = lh_string_make("", 0);
         if (s[i].len > LH_STRING_INLINE) total += s[i].len;
+    }
     if (!total) return 0;
     if (!dst->arena) return LH_EINVAL;
     char *p = lh_arena_alloc(dst->arena, total);

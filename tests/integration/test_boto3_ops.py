@@ -232,6 +232,24 @@ def test_range_gets(s3, bucket):
     assert e.response["Error"].get("ActualObjectSize", "100") == "100"
 
 
+def test_suffix_range_of_empty_object_is_whole_object(s3, bucket):
+    # AWS answers a suffix range on an empty object with 200 and no bytes, not 416
+    put(s3, bucket, "empty-r", b"")
+    g = s3.get_object(Bucket=bucket, Key="empty-r", Range="bytes=-8")
+    assert g["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert g["ContentLength"] == 0
+    assert "ContentRange" not in g
+    assert g["Body"].read() == b""
+    # a suffix longer than the object is the whole object, as a 206
+    put(s3, bucket, "short-r", b"abc")
+    g = s3.get_object(Bucket=bucket, Key="short-r", Range="bytes=-8")
+    assert g["ResponseMetadata"]["HTTPStatusCode"] == 206
+    assert g["ContentRange"] == "bytes 0-2/3"
+    assert g["Body"].read() == b"abc"
+    # a non-suffix range of an empty object stays unsatisfiable
+    expect_error(s3.get_object, "InvalidRange", 416, Bucket=bucket, Key="empty-r", Range="bytes=0-")
+
+
 def test_conditional_gets(s3, bucket):
     r = put(s3, bucket, "c", b"conditional")
     etag = r["ETag"]

@@ -766,29 +766,74 @@ static void c_conflicts(lh_objstore_t *os, const char *bk)
 
 /* _last_checkpoint with every commit present: the JSON is replayed; with
  * the early commits gone, checkpoint reading (not done) is the error. */
-static void c_checkpoint_interface(lh_objstore_t *os, const char *bk)
+/* Checkpoints: written as Parquet, read back when the commits before them
+ * are gone (same files, tombstones, metadata, txn), a damaged one is an
+ * error naming it. */
+static void c_checkpoints(lh_objstore_t *os, const char *bk)
 {
     lh_delta_table_t *t;
     lh_err_t e = {0};
-    int64_t v;
+    int64_t v, cpv = -1;
+    lh_delta_snapshot_t *s, *before;
     CHECK_EQ_INT(lh_delta_open(&t, os, bk, "cp", &e), 0);
     CHECK_EQ_INT(make_table(t, &e), 0);
-    CHECK_EQ_INT(append1(t, "ds=2026-01-01/1.parquet", "2026-01-01", &v, &e), 0);
-    CHECK_EQ_INT(append1(t, "ds=2026-01-01/2.parquet", "2026-01-01", &v, &e), 0);
-    CHECK_EQ_INT(append1(t, "ds=2026-01-01/3.parquet", "2026-01-01", &v, &e), 0);
-    CHECK_EQ_INT(put_obj(os, "cp/_delta_log/00000000000000000002.checkpoint.parquet", "PAR1"), 0);
-    CHECK_EQ_INT(put_obj(os, "cp/_delta_log/_last_checkpoint", "{\"version\":2,\"size\":4}"), 0);
+    CHECK_EQ_INT(append1(t, "ds=2026-01-01/1 a:b.parquet", "2026-01-01", &v, &e), 0);
+    CHECK_EQ_INT(append1(t, "ds=2026-01-02/2.parquet", "2026-01-02", &v, &e), 0);
+    const char *gone[] = {"ds=2026-01-02/2.parquet"};
+    CHECK_EQ_INT(lh_delta_delete_files(t, gone, 1, &v, &e), 0);
+    lh_delta_kv_t kv[1];
+    lh_delta_add_t a = add_file("ds=2026-01-01/3.parquet", kv, "2026-01-01");
+    lh_delta_write_t w = {
+        .mode = LH_DELTA_APPEND, .adds = &a, .nadds = 1, .app_id = "job-7", .app_version = 42};
+    CHECK_EQ_INT(lh_delta_write(t, &w, &v, &e), 0);
+    CHECK_EQ_INT(v, 4);
+    CHECK_EQ_INT(lh_delta_checkpoint(t, -1, &cpv, &e), 0);
+    CHECK_EQ_INT(cpv, 4);
+    CHECK(exists(os, "cp/_delta_log/00000000000000000004.checkpoint.parquet"));
+    CHECK(exists(os, "cp/_delta_log/_last_checkpoint"));
+    CHECK_EQ_INT(append1(t, "ds=2026-01-03/5.parquet", "2026-01-03", &v, &e), 0);
+    CHECK_EQ_INT(lh_delta_snapshot_latest(t, &before, &e), 0);
     lh_delta_close(t);
+    /* the commits up to the checkpoint are cleaned up: the checkpoint serves */
+    for (int i = 0; i <= 4; i++) {
+        char key[80];
+        snprintf(key, sizeof key, "cp/_delta_log/%020d.json", i);
+        CHECK_EQ_INT(lh_objstore_delete(os, bk, key, &e), 0);
+    }
     CHECK_EQ_INT(lh_delta_open(&t, os, bk, "cp", &e), 0);
-    CHECK_EQ_INT(nfiles_at(t, 3), 3);
-    CHECK_EQ_INT(nfiles_at(t, 1), 1);
+    int rc = lh_delta_snapshot_latest(t, &s, &e);
+    if (rc) fprintf(stderr, "  %s\n", e.msg);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(s->version, 5);
+    CHECK_EQ_INT(s->nfiles, before->nfiles);
+    for (size_t i = 0; i < s->nfiles; i++) {
+        CHECK_EQ_STR(s->files[i].path, before->files[i].path);
+        CHECK_EQ_INT(s->files[i].size, before->files[i].size);
+        CHECK_EQ_STR(lh_delta_map_get(&s->files[i].partition_values, "ds", NULL),
+                     lh_delta_map_get(&before->files[i].partition_values, "ds", NULL));
+    }
+    CHECK_EQ_STR(s->files[0].path, "ds=2026-01-01/1 a:b.parquet"); /* decoded again */
+    CHECK_EQ_INT(s->nremoved, 1);
+    CHECK_EQ_STR(s->removed[0].path, "ds=2026-01-02/2.parquet");
+    CHECK_EQ_STR(s->metadata.id, before->metadata.id);
+    CHECK_EQ_STR(s->metadata.schema_string, before->metadata.schema_string);
+    CHECK_EQ_INT(s->metadata.npartition_columns, 1);
+    CHECK_EQ_STR(s->metadata.partition_columns[0], "ds");
+    CHECK_EQ_INT(s->protocol.min_writer_version, before->protocol.min_writer_version);
+    CHECK_EQ_INT(lh_delta_snapshot_app_version(s, "job-7"), 42);
+    lh_delta_snapshot_free(s);
+    lh_delta_snapshot_free(before);
+    /* versions before the checkpoint are out of reach now */
+    CHECK_EQ_INT(lh_delta_snapshot_at_version(t, 2, &s, &e), LH_ENOENT);
+    /* the table goes on */
+    CHECK_EQ_INT(append1(t, "ds=2026-01-03/6.parquet", "2026-01-03", &v, &e), 0);
+    CHECK_EQ_INT(v, 6);
     lh_delta_close(t);
-    CHECK_EQ_INT(lh_objstore_delete(os, bk, "cp/_delta_log/00000000000000000000.json", &e), 0);
-    CHECK_EQ_INT(lh_objstore_delete(os, bk, "cp/_delta_log/00000000000000000001.json", &e), 0);
+    /* a damaged checkpoint is an error naming it, never a wrong table */
+    CHECK_EQ_INT(put_obj(os, "cp/_delta_log/00000000000000000004.checkpoint.parquet", "PAR1"), 0);
     CHECK_EQ_INT(lh_delta_open(&t, os, bk, "cp", &e), 0);
-    lh_delta_snapshot_t *s;
-    CHECK_EQ_INT(lh_delta_snapshot_latest(t, &s, &e), LH_EINVAL);
-    CHECK(strstr(e.msg, "checkpoint reading not available"));
+    CHECK(lh_delta_snapshot_latest(t, &s, &e) != 0);
+    CHECK(strstr(e.msg, "00000000000000000004.checkpoint.parquet") != NULL);
     lh_delta_close(t);
     /* a gap in the log is corruption, not silence */
     CHECK_EQ_INT(lh_delta_open(&t, os, bk, "gap", &e), 0);
@@ -915,10 +960,11 @@ static int fl_get(void *impl, const char *b, const char *k, int64_t off, int64_t
     return lh_objstore_get(((flaky_t *)impl)->inner, b, k, off, len, sink, arg, m, err);
 }
 static int fl_put(void *impl, const char *b, const char *k, const void *d, size_t n, const char *ct,
-                  int if_absent, lh_objstore_meta_t *out, lh_err_t *err)
+                  const lh_objstore_cond_t *cond, lh_objstore_meta_t *out, lh_err_t *err)
 {
     flaky_t *f = impl;
-    if (!if_absent) return lh_objstore_put(f->inner, b, k, d, n, ct, out, err);
+    if (!cond || !cond->if_none_match_star)
+        return lh_objstore_put_cond(f->inner, b, k, d, n, ct, cond, out, err);
     f->puts++;
     int mode = f->mode;
     f->mode = 0;
@@ -940,11 +986,11 @@ static int fl_del(void *impl, const char *b, const char *k, lh_err_t *err)
 {
     return lh_objstore_delete(((flaky_t *)impl)->inner, b, k, err);
 }
-static int fl_list(void *impl, const char *b, const char *p, const char *d,
-                   int (*fn)(void *, const char *, int, const lh_objstore_meta_t *), void *arg,
-                   lh_err_t *err)
+static int fl_list(void *impl, const char *b, const char *p, const char *d, const char *sa,
+                   int max_keys, int (*fn)(void *, const char *, int, const lh_objstore_meta_t *),
+                   void *arg, lh_err_t *err)
 {
-    return lh_objstore_list(((flaky_t *)impl)->inner, b, p, d, fn, arg, err);
+    return lh_objstore_list_from(((flaky_t *)impl)->inner, b, p, d, sa, max_keys, fn, arg, err);
 }
 
 static const lh_objstore_ops_t flaky_ops = {
@@ -1002,7 +1048,7 @@ static void c_commit_outcome_after_transport_failure(lh_objstore_t *os, const ch
     X(time_travel_by_timestamp)                                                                    \
     X(unsupported_features_refused)                                                                \
     X(conflicts)                                                                                   \
-    X(checkpoint_interface)                                                                        \
+    X(checkpoints)                                                                                 \
     X(vacuum_retention_and_dry_run)                                                                \
     X(timestamp_ntz_upgrades_protocol)                                                             \
     X(commit_outcome_after_transport_failure)

@@ -109,6 +109,9 @@ typedef struct rec {
     int fail_part; /* part number that fails, 0 = none */
     int completed, aborted;
     char complete_etags[8][80];
+    char if_match[80];
+    char start_after[64];
+    int max_keys;
 } rec_t;
 
 static rec_t R;
@@ -146,9 +149,11 @@ static int rec_get(void *impl, const char *b, const char *k, int64_t off, int64_
     return sink(arg, data, sizeof data);
 }
 static int rec_put(void *impl, const char *b, const char *k, const void *d, size_t n,
-                   const char *ct, int if_absent, lh_objstore_meta_t *out, lh_err_t *err)
+                   const char *ct, const lh_objstore_cond_t *cond, lh_objstore_meta_t *out,
+                   lh_err_t *err)
 {
-    rec_op(if_absent ? "put_if_absent" : "put");
+    rec_op(!cond ? "put" : cond->if_none_match_star ? "put_if_absent" : "put_if_match");
+    if (cond && cond->if_match) snprintf(R.if_match, sizeof R.if_match, "%s", cond->if_match);
     snprintf(R.content_type, sizeof R.content_type, "%s", ct);
     return 0;
 }
@@ -170,11 +175,13 @@ static int rec_del(void *impl, const char *b, const char *k, lh_err_t *err)
     rec_op("del");
     return 0;
 }
-static int rec_list(void *impl, const char *b, const char *p, const char *d,
-                    int (*fn)(void *, const char *, int, const lh_objstore_meta_t *), void *arg,
-                    lh_err_t *err)
+static int rec_list(void *impl, const char *b, const char *p, const char *d, const char *sa,
+                    int max_keys, int (*fn)(void *, const char *, int, const lh_objstore_meta_t *),
+                    void *arg, lh_err_t *err)
 {
     rec_op(d ? "list_delim" : "list");
+    snprintf(R.start_after, sizeof R.start_after, "%s", sa);
+    R.max_keys = max_keys;
     return 0;
 }
 static int rec_mpu_create(void *impl, const char *b, const char *k, const char *ct, char *id,
@@ -281,6 +288,54 @@ static void vt_dispatches_and_defaults_content_type(void)
     CHECK_EQ_STR(R.last_op, "list_delim");
     CHECK_EQ_INT(lh_objstore_delete(os, "b", "k", &err), 0);
     CHECK_EQ_STR(R.last_op, "del");
+    lh_objstore_close(os);
+}
+
+static void vt_added_calls_check_and_dispatch(void)
+{
+    lh_objstore_t *os = rec_open();
+    CHECK(os);
+    lh_err_t err = {0};
+    /* put_if_match: the etag goes down unquoted, the type defaulted */
+    CHECK_EQ_INT(lh_objstore_put_if_match(os, "b", "k", "x", 1, "\"abc-2\"", NULL, &err), 0);
+    CHECK_EQ_STR(R.last_op, "put_if_match");
+    CHECK_EQ_STR(R.if_match, "abc-2");
+    CHECK_EQ_STR(R.content_type, LH_OBJSTORE_DEFAULT_TYPE);
+    int calls = R.calls;
+    CHECK_EQ_INT(lh_objstore_put_if_match(os, "b", "k", "x", 1, "", NULL, &err), LH_EINVAL);
+    CHECK_EQ_INT(lh_objstore_put_if_match(os, "b", "k", "x", 1, "\"\"", NULL, &err), LH_EINVAL);
+    CHECK_EQ_INT(lh_objstore_put_if_match(os, "b", "k", "x", 1, "a\"b", NULL, &err), LH_EINVAL);
+    CHECK_EQ_INT(lh_objstore_put_if_match(os, "b", "k", "x", 1, NULL, NULL, &err), LH_EINVAL);
+    lh_objstore_cond_t both = {.if_none_match_star = 1, .if_match = "abc"};
+    CHECK_EQ_INT(lh_objstore_put_cond(os, "b", "k", "x", 1, NULL, &both, NULL, &err), LH_EINVAL);
+    lh_objstore_cond_t none = {0};
+    CHECK_EQ_INT(R.calls, calls);
+    CHECK_EQ_INT(lh_objstore_put_cond(os, "b", "k", "x", 1, NULL, &none, NULL, &err), 0);
+    CHECK_EQ_STR(R.last_op, "put"); /* an empty condition is none */
+    /* list_from passes StartAfter and MaxKeys; max_keys <= 0 means all */
+    CHECK_EQ_INT(lh_objstore_list_from(os, "b", NULL, NULL, "k5", 3, NULL, NULL, &err), 0);
+    CHECK_EQ_STR(R.start_after, "k5");
+    CHECK_EQ_INT(R.max_keys, 3);
+    CHECK_EQ_INT(lh_objstore_list_from(os, "b", NULL, NULL, NULL, -4, NULL, NULL, &err), 0);
+    CHECK_EQ_STR(R.start_after, "");
+    CHECK_EQ_INT(R.max_keys, 0);
+    /* copy: onto itself refused; a back end without copy says so */
+    calls = R.calls;
+    CHECK_EQ_INT(lh_objstore_copy(os, "b", "k", "b", "k", NULL, &err), LH_EINVAL);
+    CHECK(strstr(err.msg, "onto itself"));
+    CHECK_EQ_INT(lh_objstore_copy(os, "b", "k", "b", "k2", NULL, &err), LH_EINVAL);
+    CHECK(strstr(err.msg, "cannot copy"));
+    CHECK_EQ_INT(lh_objstore_copy(os, "b", "", "b", "k2", NULL, &err), LH_EINVAL);
+    /* delete_many without the op: one del per key; a bad key fails before any */
+    const char *keys[3] = {"a", "b", "c"};
+    CHECK_EQ_INT(lh_objstore_delete_many(os, "b", keys, 3, &err), 0);
+    CHECK_EQ_INT(R.calls, calls + 3);
+    CHECK_EQ_STR(R.last_op, "del");
+    const char *bad[3] = {"a", "", "c"};
+    CHECK_EQ_INT(lh_objstore_delete_many(os, "b", bad, 3, &err), LH_EINVAL);
+    CHECK(strstr(err.msg, "#1"));
+    CHECK_EQ_INT(lh_objstore_delete_many(os, "b", NULL, 0, &err), 0);
+    CHECK_EQ_INT(R.calls, calls + 3);
     lh_objstore_close(os);
 }
 
@@ -738,7 +793,10 @@ static void c_put_file(lh_objstore_t *os, const char *bk)
 
 static void c_sink_stop(lh_objstore_t *os, const char *bk);
 
+#include "objstore_cases.h"
+
 #define CASES(X)                                                                                   \
+    CASES_ADDED(X)                                                                                 \
     X(put_get_roundtrip)                                                                           \
     X(get_range)                                                                                   \
     X(missing_is_enoent)                                                                           \
@@ -1150,7 +1208,11 @@ static void s3_list_refetches_oversized_page(void)
     free(log);
 }
 
-static void s3_complete_error_inside_200(void)
+/* One canned 200 whose body is an <Error> document (S3 may fail inside a
+ * 200): call(os, err) must fail with LH_EIO naming want_msg, and the request
+ * line must start with want_req. */
+static void error_inside_200(int (*call)(lh_objstore_t *, lh_err_t *), const char *want_msg,
+                             const char *want_req)
 {
     static const char body[] = "<?xml version=\"1.0\"?>\n<Error><Code>InternalError</Code>"
                                "<Message>try again</Message></Error>";
@@ -1163,15 +1225,27 @@ static void s3_complete_error_inside_200(void)
     lh_objstore_t *os = NULL;
     CHECK_EQ_INT(canned_open(&cs, &os), 0);
     lh_err_t err = {0};
-    const char *etags[1] = {"abc"};
-    int rc = lh_objstore_mpu_complete(os, "b", "k", "u/1", etags, 1, NULL, &err);
+    int rc = call(os, &err);
     lh_objstore_close(os);
     char *log = canned_stop(&cs);
     CHECK_EQ_INT(rc, LH_EIO);
-    CHECK(strstr(err.msg, "InternalError: try again"));
-    CHECK(strstr(log, "POST /b/k?uploadId=u%2F1 "));
+    CHECK(strstr(err.msg, want_msg));
+    CHECK(strstr(log, want_req));
     free(log);
 }
+
+static int complete_call(lh_objstore_t *os, lh_err_t *err)
+{
+    const char *etags[1] = {"abc"};
+    return lh_objstore_mpu_complete(os, "b", "k", "u/1", etags, 1, NULL, err);
+}
+
+static void s3_complete_error_inside_200(void)
+{
+    error_inside_200(complete_call, "InternalError: try again", "POST /b/k?uploadId=u%2F1 ");
+}
+
+#include "objstore_remote_cases.h"
 
 static void s3_open_rejects_bad_endpoints(void)
 {
@@ -1230,6 +1304,7 @@ static const lh_test_t tests[] = {
     {"vt/rejects_bad_arguments", vt_rejects_bad_arguments},
     {"vt/dispatches_and_defaults_content_type", vt_dispatches_and_defaults_content_type},
     {"vt/get_buf_respects_cap", vt_get_buf_respects_cap},
+    {"vt/added_calls_check_and_dispatch", vt_added_calls_check_and_dispatch},
     {"vt/put_file_small_is_one_request", vt_put_file_small_is_one_request},
     {"vt/put_file_splits_into_8mib_parts", vt_put_file_splits_into_8mib_parts},
     {"vt/put_file_aborts_on_failure", vt_put_file_aborts_on_failure},
@@ -1245,7 +1320,7 @@ static const lh_test_t tests[] = {
     {"s3/list_merges_pages_and_decodes", s3_list_merges_pages_and_decodes},
     {"s3/list_refetches_oversized_page", s3_list_refetches_oversized_page},
     {"s3/complete_error_inside_200", s3_complete_error_inside_200},
-    CASES(S3_ENTRY){"s3/wrong_secret_is_eauth", s3_wrong_secret_is_eauth},
+    REMOTE_CASES_ADDED CASES(S3_ENTRY){"s3/wrong_secret_is_eauth", s3_wrong_secret_is_eauth},
     {"s3/unknown_key_is_refused", s3_unknown_key_is_refused},
 #endif
     {NULL, NULL},

@@ -1,0 +1,139 @@
+/* Internal to parquet/writer*.c: the schema as writer nodes, one state per
+ * leaf column (the current column chunk's levels and values, its dictionary,
+ * its statistics), and the writer itself. */
+#ifndef LH_PARQUET_WRITER_INT_H
+#define LH_PARQUET_WRITER_INT_H
+
+#include "core/arena.h"
+#include "parquet/encode.h"
+#include "parquet/meta.h"
+#include "parquet/writer.h"
+
+enum { LH__W_LEAF, LH__W_STRUCT, LH__W_LIST, LH__W_MAP };
+
+/* How a leaf's physical values are ordered (its statistics). */
+enum {
+    LH__ORD_NONE, /* INTERVAL: no order, no min/max */
+    LH__ORD_BOOL,
+    LH__ORD_I32,
+    LH__ORD_U32,
+    LH__ORD_I64,
+    LH__ORD_U64,
+    LH__ORD_FLOAT,
+    LH__ORD_DOUBLE,
+    LH__ORD_FLBA, /* big-endian two's complement (DECIMAL, HUGEINT) */
+    LH__ORD_BYTES /* unsigned bytes, then length */
+};
+
+typedef struct lh__pq_wnode lh__pq_wnode_t;
+struct lh__pq_wnode {
+    int kind;
+    lh_type_t type;
+    uint8_t def;   /* definition level when this node's value is present */
+    uint8_t rep;   /* LIST, MAP: repetition level of the repeated group */
+    bool required; /* a MAP key */
+    uint32_t nchildren;
+    lh__pq_wnode_t *children; /* STRUCT: fields; LIST: element; MAP: key, value */
+    uint32_t leaf;            /* LEAF: its column index */
+};
+
+/* Min/max of physical values in a leaf's order, and the null count. */
+typedef struct lh__pq_stat {
+    bool has;                 /* a min and max were seen */
+    uint8_t min[16], max[16]; /* fixed-width values */
+    lh_buf_t smin, smax;      /* byte arrays */
+    int64_t nulls;
+} lh__pq_stat_t;
+
+typedef struct lh__pq_leaf {
+    const lh__pq_wnode_t *node;
+    lh_type_t type; /* the leaf's logical type */
+    int32_t phys;   /* LH_PQ_BOOLEAN.. */
+    uint32_t width; /* bytes per physical value; 0 for BYTE_ARRAY */
+    int ord;        /* LH__ORD_* */
+    uint8_t max_def, max_rep;
+    char **path; /* names below the root */
+    uint32_t depth;
+    char *dotted;
+    /* the current column chunk */
+    uint8_t *defs, *reps;
+    size_t nlevels, levcap, repcap;
+    bool dict_mode;
+    bool dict_checked; /* the early benefit check ran */
+    lh_pq_dict_t dict;
+    uint32_t *idx; /* dictionary mode: an entry per value */
+    size_t idxcap;
+    lh_buf_t plain;     /* PLAIN mode: the values (BOOLEAN: a byte per value) */
+    size_t nvalues;     /* non-NULL values in the chunk */
+    size_t plain_bytes; /* their PLAIN size */
+    lh__pq_stat_t chunk, file;
+} lh__pq_leaf_t;
+
+struct lh_pq_writer {
+    lh_pq_write_opts_t o;
+    lh_arena_t *arena; /* the schema, names, footer pieces, stats */
+    lh_type_t schema;
+    lh__pq_wnode_t *cols;
+    uint32_t ncols;
+    lh__pq_leaf_t *leaves;
+    uint32_t nleaves;
+    lh_pq_schema_elem_t *elems;
+    uint32_t nelems;
+    lh_pq_sink_fn sink;
+    void *sink_ctx;
+    uint64_t pos;     /* bytes handed to the sink or waiting in out */
+    lh_buf_t out;     /* bytes waiting for the sink */
+    uint32_t rg_rows; /* rows in the row group being built */
+    int64_t rows;     /* rows in finished row groups */
+    lh_pq_row_group_t *rgs;
+    uint32_t nrgs, rgcap;
+    lh_buf_t page, comp, hdr; /* scratch: one page, compressed, its header */
+    void *zctx;               /* ZSTD_CCtx, reused */
+    /* gather scratch */
+    uint8_t *gbuf;
+    size_t gcap;
+    uint32_t *grows;
+    size_t growcap;
+    int failed;
+    bool closed;
+    lh_pq_col_stats_t *stats;
+};
+
+/* writer_schema.c: the node tree, the leaves and the schema elements for w->schema. */
+int lh__pq_w_schema(lh_pq_writer_t *w, lh_err_t *err);
+
+/* writer_col.c: appends n levels to leaf l, and the values of the slots
+ * whose level is max_def: rows[] of vv (a FLAT vector, or the values of any
+ * kind resolved by the caller), or rows start.. when rows is NULL. */
+int lh__pq_leaf_append(lh_pq_writer_t *w, lh__pq_leaf_t *l, const uint8_t *defs,
+                       const uint8_t *reps, size_t nlev, const lh_vector_t *vv,
+                       const uint32_t *rows, uint32_t start, size_t nval, lh_err_t *err);
+/* Decides dictionary or PLAIN for the chunk's end (converting to PLAIN when
+ * the dictionary does not pay) and finishes the chunk's statistics. */
+int lh__pq_leaf_finish(lh_pq_writer_t *w, lh__pq_leaf_t *l, lh_err_t *err);
+void lh__pq_leaf_reset(lh_pq_writer_t *w, lh__pq_leaf_t *l);
+void lh__pq_leaf_release(lh__pq_leaf_t *l);
+
+/* writer_stats.c */
+void lh__pq_stat_fixed(lh__pq_stat_t *s, int ord, const uint8_t *v, size_t n, size_t width);
+void lh__pq_stat_bytes(lh__pq_stat_t *s, const lh_str_t *v, size_t n);
+/* Folds chunk statistics b into a. */
+void lh__pq_stat_merge(lh__pq_stat_t *a, const lh__pq_stat_t *b, int ord, size_t width);
+void lh__pq_stat_reset(lh__pq_stat_t *s);
+void lh__pq_stat_release(lh__pq_stat_t *s);
+/* The Parquet Statistics of s (binaries in arena a). */
+int lh__pq_stat_to_thrift(const lh__pq_leaf_t *l, const lh__pq_stat_t *s, lh_arena_t *a,
+                          lh_pq_stats_t *out);
+/* The leaf's file statistics as values (string bytes in arena a). */
+int lh__pq_stat_to_values(const lh__pq_leaf_t *l, lh_arena_t *a, lh_pq_col_stats_t *out);
+
+/* writer_page.c: writes leaf l's chunk (dictionary page, data pages) to the
+ * output and fills its ColumnChunk. */
+int lh__pq_chunk_write(lh_pq_writer_t *w, lh__pq_leaf_t *l, lh_pq_column_chunk_t *cc,
+                       lh_err_t *err);
+/* Queues bytes for the sink (flushed in 1 MiB pieces). */
+int lh__pq_out(lh_pq_writer_t *w, const void *p, size_t n, lh_err_t *err);
+/* Hands what is queued to the sink. */
+int lh__pq_out_flush(lh_pq_writer_t *w, lh_err_t *err);
+
+#endif

@@ -1,0 +1,42 @@
+/* Internals shared by the table layer's files (table_write.c,
+ * table_optimize.c, table_scan.c). */
+#ifndef LH_TABLE_TABLE_INT_H
+#define LH_TABLE_TABLE_INT_H
+
+#include "table/delta.h"
+#include "table/table.h"
+#include "vector/scan.h"
+
+/* Reading a table's data files back as batches of the table's schema: the
+ * partition columns (not in the files) and columns added after a file was
+ * written come in as constant vectors. */
+typedef struct lh__table_scan {
+    lh_delta_table_t *t;
+    const lh_delta_snapshot_t *s;
+    lh_vector_t *consts; /* one per table column, initialised where used */
+    bool *inited;
+    lh_vector_t *cols; /* the view's columns */
+    lh_arena_t *arena;
+} lh__table_scan_t;
+
+int lh__table_scan_init(lh__table_scan_t *sc, lh_delta_table_t *t, const lh_delta_snapshot_t *s,
+                        lh_err_t *err);
+void lh__table_scan_free(lh__table_scan_t *sc);
+/* Streams data file f as batches of the table's schema into fn (a batch is
+ * valid during the call); *rows counts them. LH_EINVAL when a column's type
+ * in the file differs from the table's; the reader's errors; fn's. */
+int lh__table_scan_file(lh__table_scan_t *sc, const lh_delta_add_t *f,
+                        int (*fn)(void *arg, const lh_batch_t *b, lh_err_t *err), void *arg,
+                        int64_t *rows, lh_err_t *err);
+
+/* Whether row of b satisfies every predicate (columns: depth-1 paths into
+ * the table's schema), with SQL's NULL rules: a comparison with NULL, or
+ * between values that do not compare, is not a match. */
+bool lh__table_row_matches(const lh_batch_t *b, uint32_t row, const lh_pred_t *p, uint32_t n);
+
+/* Whether file f of s might hold a row matching the predicates, from its
+ * statistics and partition values (true when they cannot tell). */
+bool lh__table_file_might_match(lh_arena_t *a, const lh_delta_snapshot_t *s,
+                                const lh_delta_add_t *f, const lh_pred_t *p, uint32_t n);
+
+#endif

@@ -1,0 +1,203 @@
+/* Reading a table's data files back in the table's schema, and matching
+ * rows and files against simple predicates (table_int.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parquet/reader.h"
+#include "table/delta_int.h"
+#include "table/table_int.h"
+
+int lh__table_scan_init(lh__table_scan_t *sc, lh_delta_table_t *t, const lh_delta_snapshot_t *s,
+                        lh_err_t *err)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->t = t;
+    sc->s = s;
+    uint32_t n = s->schema.ncolumns + 1;
+    sc->consts = calloc(n, sizeof *sc->consts);
+    sc->inited = calloc(n, sizeof *sc->inited);
+    sc->cols = calloc(n, sizeof *sc->cols);
+    sc->arena = lh_arena_new(0);
+    if (!sc->consts || !sc->inited || !sc->cols || !sc->arena) {
+        lh__table_scan_free(sc);
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+void lh__table_scan_free(lh__table_scan_t *sc)
+{
+    for (uint32_t c = 0; sc->inited && sc->s && c < sc->s->schema.ncolumns; c++)
+        if (sc->inited[c]) lh_vector_release(&sc->consts[c]);
+    free(sc->consts);
+    free(sc->inited);
+    free(sc->cols);
+    lh_arena_free(sc->arena);
+    memset(sc, 0, sizeof *sc);
+}
+
+static int const_column(lh__table_scan_t *sc, uint32_t c, const lh_type_t *type, const char *text,
+                        lh_err_t *err)
+{
+    lh_vector_t *v = &sc->consts[c];
+    if (sc->inited[c]) lh_vector_release(v);
+    sc->inited[c] = true;
+    int rc = lh_vector_init(v, type, 1, sc->arena);
+    if (rc) return lh_err_set(err, rc, "cannot allocate a column");
+    if (!text || !*text) {
+        lh_vector_set_null(v, 0);
+    } else {
+        lh_value_t val;
+        if ((rc = lh_delta_partition_value(type, text, &val, err))) return rc;
+        if ((rc = lh_vector_set_value(v, 0, &val)))
+            return lh_err_set(err, rc, "cannot hold partition value '%s'", text);
+    }
+    lh_vector_set_constant(v);
+    return 0;
+}
+
+static bool is_partition(const lh_delta_snapshot_t *s, const char *col)
+{
+    for (size_t p = 0; p < s->metadata.npartition_columns; p++)
+        if (!strcmp(s->metadata.partition_columns[p], col)) return true;
+    return false;
+}
+
+int lh__table_scan_file(lh__table_scan_t *sc, const lh_delta_add_t *f,
+                        int (*fn)(void *arg, const lh_batch_t *b, lh_err_t *err), void *arg,
+                        int64_t *rows, lh_err_t *err)
+{
+    const lh_delta_snapshot_t *s = sc->s;
+    char key[LH_OBJSTORE_KEY_MAX + 1];
+    snprintf(key, sizeof key, "%s%s", sc->t->root, f->path);
+    lh_pq_reader_t *r = NULL;
+    int32_t *from = NULL;
+    int rc = lh_pq_reader_open_object(sc->t->os, sc->t->bucket, key, &r, err);
+    if (!rc) rc = lh_pq_reader_scan(r, NULL, err);
+    if (!rc && !(from = calloc(s->schema.ncolumns + 1, sizeof *from)))
+        rc = lh_err_set(err, LH_ENOMEM, "out of memory");
+    const lh_type_t *fs = rc ? NULL : lh_pq_reader_schema(r);
+    for (uint32_t c = 0; !rc && c < s->schema.ncolumns; c++) {
+        const lh_delta_column_t *col = &s->schema.columns[c];
+        from[c] = -1;
+        if (is_partition(s, col->name)) {
+            rc = const_column(sc, c, &col->type,
+                              lh_delta_map_get(&f->partition_values, col->name, NULL), err);
+            continue;
+        }
+        for (uint32_t k = 0; k < fs->nfields; k++)
+            if (!strcmp(fs->fields[k].name, col->name)) from[c] = (int32_t)k;
+        if (from[c] < 0) {
+            rc = const_column(sc, c, &col->type, NULL, err); /* added after this file */
+        } else if (!lh_type_equal(&fs->fields[from[c]].type, &col->type)) {
+            char want[128], got[128];
+            lh_type_format(&col->type, want, sizeof want);
+            lh_type_format(&fs->fields[from[c]].type, got, sizeof got);
+            rc = lh_err_set(err, LH_EINVAL, "%s: column '%s' is %s in the file, %s in the table",
+                            f->path, col->name, got, want);
+        }
+    }
+    lh_batch_t *b;
+    while (!rc && !(rc = lh_pq_reader_next(r, &b, err)) && b) {
+        for (uint32_t c = 0; c < s->schema.ncolumns; c++)
+            sc->cols[c] = from[c] >= 0 ? b->cols[from[c]] : sc->consts[c];
+        lh_batch_t view = {.count = b->count, .ncols = s->schema.ncolumns, .cols = sc->cols};
+        rc = fn(arg, &view, err);
+        if (rows) *rows += b->count;
+    }
+    free(from);
+    lh_pq_reader_close(r);
+    return rc;
+}
+
+/* ---- predicates ---- */
+
+static bool value_matches(const lh_value_t *v, const lh_pred_t *p)
+{
+    int cmp;
+    switch (p->op) {
+    case LH_PRED_IS_NULL:
+        return v->is_null;
+    case LH_PRED_IS_NOT_NULL:
+        return !v->is_null;
+    case LH_PRED_IN:
+        for (uint32_t i = 0; !v->is_null && i < p->nlist; i++)
+            if (!p->list[i].is_null && !lh_value_compare(v, &p->list[i], &cmp) && cmp == 0)
+                return true;
+        return false;
+    default:
+        if (v->is_null || p->value.is_null || lh_value_compare(v, &p->value, &cmp)) return false;
+        switch (p->op) {
+        case LH_PRED_EQ:
+            return cmp == 0;
+        case LH_PRED_NE:
+            return cmp != 0;
+        case LH_PRED_LT:
+            return cmp < 0;
+        case LH_PRED_LE:
+            return cmp <= 0;
+        case LH_PRED_GT:
+            return cmp > 0;
+        case LH_PRED_GE:
+            return cmp >= 0;
+        default:
+            return false;
+        }
+    }
+}
+
+bool lh__table_row_matches(const lh_batch_t *b, uint32_t row, const lh_pred_t *p, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t c = p[i].column.idx[0];
+        lh_value_t v;
+        if (p[i].column.depth != 1 || c >= b->ncols || lh_vector_get_value(&b->cols[c], row, &v) ||
+            !value_matches(&v, &p[i]))
+            return false;
+    }
+    return true;
+}
+
+bool lh__table_file_might_match(lh_arena_t *a, const lh_delta_snapshot_t *s,
+                                const lh_delta_add_t *f, const lh_pred_t *p, uint32_t n)
+{
+    const lh_delta_schema_t *ts = &s->schema;
+    lh_delta_file_stats_t fs = {0};
+    lh_err_t e = {0};
+    if (f->stats && lh_delta_stats_parse(a, f->stats, ts, &fs, &e)) fs.ncols = 0;
+    lh_stats_t *st = lh_arena_calloc(a, (ts->ncolumns + 1) * sizeof *st);
+    const lh_stats_t **ptrs = lh_arena_calloc(a, (n + 1) * sizeof *ptrs); /* per predicate */
+    if (!st || !ptrs) return true;
+    for (uint32_t c = 0; c < ts->ncolumns; c++) {
+        const lh_delta_column_t *col = &ts->columns[c];
+        st[c] = (lh_stats_t){.row_count = fs.num_records, .null_count = -1};
+        if (is_partition(s, col->name)) {
+            const char *text = lh_delta_map_get(&f->partition_values, col->name, NULL);
+            lh_value_t v;
+            if (!text || !*text) {
+                st[c].null_count = st[c].row_count;
+            } else if (!lh_delta_partition_value(&col->type, text, &v, NULL)) {
+                st[c].null_count = 0;
+                st[c].has_min = st[c].has_max = st[c].min_exact = st[c].max_exact = true;
+                st[c].min = st[c].max = v;
+            }
+            continue;
+        }
+        for (size_t k = 0; k < fs.ncols; k++) {
+            const lh_delta_col_stats_t *cs = &fs.cols[k];
+            if (strcmp(cs->path, col->name)) continue;
+            st[c].null_count = cs->null_count;
+            st[c].has_min = !cs->min.is_null && cs->min.type.id;
+            st[c].has_max = !cs->max.is_null && cs->max.type.id;
+            st[c].min = cs->min;
+            st[c].max = cs->max;
+            /* Delta's string bounds may be cut: bounds, not values */
+        }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        ptrs[i] = p[i].column.depth == 1 && p[i].column.idx[0] < ts->ncolumns
+                      ? &st[p[i].column.idx[0]]
+                      : NULL;
+    return lh_preds_might_match(p, n, ptrs);
+}

@@ -1,0 +1,68 @@
+"""The Parquet writer against two independent readers. The Makefile-built
+program tests/unit/parquet_write_matrix.c (next to the lakehouse binary under
+test: build-asan/tests/ for the sanitizer build) writes a matrix of files
+(every column type, nested STRUCT/LIST/MAP included, x ZSTD/SNAPPY/
+UNCOMPRESSED/GZIP x no/some/all NULLs x dictionary/PLAIN, a dictionary that
+falls back to PLAIN, three row groups each) plus expected.json; then
+tests/js/pq_read_matrix.mjs reads every file with DuckDB (@duckdb/node-api)
+and with hyparquet (+ hyparquet-compressors), one node process per reader,
+and every value must equal what the writer was given."""
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from helpers import clients
+from helpers.server import clean_env, lakehouse_bin
+
+JS = Path(__file__).resolve().parents[1] / "js"
+
+
+def matrix_bin():
+    b = Path(lakehouse_bin()).parent / "tests" / "parquet_write_matrix"
+    if not os.access(b, os.X_OK):
+        raise RuntimeError(f"{b} missing: `make unit` (or unit-asan) builds it")
+    return b
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory):
+    d = tmp_path_factory.mktemp("pqw")
+    r = clients.run([str(matrix_bin()), str(d)], env=clean_env(), check=False, timeout=120)
+    assert r.returncode == 0, f"parquet_write_matrix failed:\n{r.stdout}\n{r.stderr}"
+    return d, json.loads((d / "expected.json").read_text())
+
+
+def read_with(reader, d):
+    node = clients.need("node")
+    for pkg in ("@duckdb/node-api", "hyparquet", "hyparquet-compressors"):
+        if not (JS / "node_modules" / pkg / "package.json").exists():
+            pytest.skip("tests/js/node_modules missing: run `npm ci` in tests/js")
+    r = clients.run([node, str(JS / "pq_read_matrix.mjs"), str(d), reader], cwd=str(JS),
+                    env=clean_env({"NODE_NO_WARNINGS": "1"}), check=False, timeout=120)
+    assert r.returncode == 0, f"pq_read_matrix.mjs {reader} failed:\n{r.stdout}\n{r.stderr}"
+    return json.loads(r.stdout)
+
+
+def check(out, expected):
+    files = expected["files"]
+    assert out["mismatches"] == [], json.dumps(out["mismatches"], indent=1)
+    assert out["files"] == len(files) == 20
+    # every value of every column of every file was compared
+    assert out["values"] == sum(f["rows"] * len(f["cols"]) for f in files)
+    for f in files:
+        assert f["row_groups"] == 3
+        assert out["row_groups"][f["file"]] == 3
+
+
+@pytest.mark.timeout(180)
+def test_duckdb_reads_every_value_the_writer_wrote(matrix):
+    d, expected = matrix
+    check(read_with("duckdb", d), expected)
+
+
+@pytest.mark.timeout(180)
+def test_hyparquet_reads_every_value_the_writer_wrote(matrix):
+    d, expected = matrix
+    check(read_with("hyparquet", d), expected)
