@@ -72,22 +72,6 @@ int lh_delta_data_path(lh_buf_t *out, const char *const *partition_columns, size
 
 /* ---- text form of values ---- */
 
-static void put_i128(lh_buf_t *b, lh_int128_t v, int scale)
-{
-    char digits[64];
-    int n = 0;
-    lh_uint128_t u = v < 0 ? (lh_uint128_t)0 - (lh_uint128_t)v : (lh_uint128_t)v;
-    do {
-        digits[n++] = (char)('0' + (int)(u % 10));
-        u /= 10;
-    } while (u || n <= scale);
-    if (v < 0) lh_buf_puts(b, "-");
-    for (int i = n - 1; i >= 0; i--) {
-        lh_buf_append(b, &digits[i], 1);
-        if (i == scale && scale > 0) lh_buf_puts(b, ".");
-    }
-}
-
 static void put_double(lh_buf_t *b, double d, int maxprec)
 {
     char s[40];
@@ -124,8 +108,6 @@ static void put_timestamp(lh_buf_t *b, int64_t us, bool utc)
 int lh_delta_partition_text(const lh_value_t *v, lh_buf_t *out, lh_err_t *err)
 {
     if (v->is_null) return lh_err_set(err, LH_EINVAL, "a null partition value has no text");
-    int64_t y;
-    int m, d;
     switch (v->type.id) {
     case LH_TYPE_BOOLEAN:
         lh_buf_puts(out, v->v.b ? "true" : "false");
@@ -134,20 +116,15 @@ int lh_delta_partition_text(const lh_value_t *v, lh_buf_t *out, lh_err_t *err)
     case LH_TYPE_SMALLINT:
     case LH_TYPE_INTEGER:
     case LH_TYPE_BIGINT:
-        lh_buf_printf(out, "%lld", (long long)v->v.i);
+    case LH_TYPE_DECIMAL:
+    case LH_TYPE_DATE: /* the same text as DuckDB's: 42, -0.05, 2026-11-26 */
+        lh_value_text(v, out);
         break;
     case LH_TYPE_FLOAT:
         put_double(out, v->v.f, 9);
         break;
     case LH_TYPE_DOUBLE:
         put_double(out, v->v.d, 17);
-        break;
-    case LH_TYPE_DECIMAL:
-        put_i128(out, v->type.width <= LH_DECIMAL_INT64_WIDTH ? v->v.i : v->v.i128, v->type.scale);
-        break;
-    case LH_TYPE_DATE:
-        lh_time_civil_from_days(v->v.i, &y, &m, &d);
-        lh_buf_printf(out, "%04lld-%02d-%02d", (long long)y, m, d);
         break;
     case LH_TYPE_TIMESTAMP:
         put_timestamp(out, v->v.i, false);

@@ -8,7 +8,6 @@ extension here). tests/js/delta_duckdb.mjs then replays `_delta_log` the
 way the protocol says, reading our checkpoint Parquet with DuckDB, and
 reads every live data file with DuckDB, adding the partition values."""
 import json
-import os
 import shutil
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -16,23 +15,17 @@ from pathlib import Path
 import pytest
 
 from helpers import clients
-from helpers.server import clean_env, lakehouse_bin
+from helpers.server import clean_env, unit_program
 
 JS = Path(__file__).resolve().parents[1] / "js"
 DAY0 = date(2025, 11, 26)
 
 
-def export_bin():
-    b = Path(lakehouse_bin()).parent / "tests" / "delta_table_export"
-    if not os.access(b, os.X_OK):
-        raise RuntimeError(f"{b} missing: `make unit` (or unit-asan) builds it")
-    return b
-
-
 @pytest.fixture(scope="module")
 def table(tmp_path_factory):
     d = tmp_path_factory.mktemp("delta") / "export"
-    r = clients.run([str(export_bin()), str(d)], env=clean_env(), check=False, timeout=300)
+    r = clients.run([str(unit_program("delta_table_export")), str(d)], env=clean_env(),
+                    check=False, timeout=300)
     assert r.returncode == 0, f"delta_table_export failed:\n{r.stdout}\n{r.stderr}"
     return d, json.loads(r.stdout)
 

@@ -8,28 +8,21 @@ tests/js/pq_read_matrix.mjs reads every file with DuckDB (@duckdb/node-api)
 and with hyparquet (+ hyparquet-compressors), one node process per reader,
 and every value must equal what the writer was given."""
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from helpers import clients
-from helpers.server import clean_env, lakehouse_bin
+from helpers.server import clean_env, unit_program
 
 JS = Path(__file__).resolve().parents[1] / "js"
-
-
-def matrix_bin():
-    b = Path(lakehouse_bin()).parent / "tests" / "parquet_write_matrix"
-    if not os.access(b, os.X_OK):
-        raise RuntimeError(f"{b} missing: `make unit` (or unit-asan) builds it")
-    return b
 
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
     d = tmp_path_factory.mktemp("pqw")
-    r = clients.run([str(matrix_bin()), str(d)], env=clean_env(), check=False, timeout=120)
+    r = clients.run([str(unit_program("parquet_write_matrix")), str(d)], env=clean_env(),
+                    check=False, timeout=120)
     assert r.returncode == 0, f"parquet_write_matrix failed:\n{r.stdout}\n{r.stderr}"
     return d, json.loads((d / "expected.json").read_text())
 

@@ -4,29 +4,21 @@ is uploaded to s3://lakehouse/silver/export/ with boto3, beside raw bronze
 files and a namespace marker, and the CLI reaches it through the S3
 endpoint (AWS_ENDPOINT_URL and the lake credentials)."""
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from helpers import clients
 from helpers import s3 as s3h
-from helpers.server import ROOT_AK, ROOT_SK, clean_env, lakehouse_bin
+from helpers.server import ROOT_AK, ROOT_SK, clean_env, lakehouse_bin, unit_program
 
 BUCKET = "lakehouse"
-
-
-def export_bin():
-    b = Path(lakehouse_bin()).parent / "tests" / "delta_table_export"
-    if not os.access(b, os.X_OK):
-        raise RuntimeError(f"{b} missing: `make unit` (or unit-asan) builds it")
-    return b
 
 
 @pytest.fixture(scope="module")
 def lake(server, tmp_path_factory):
     d = tmp_path_factory.mktemp("tcli") / "export"
-    r = clients.run([str(export_bin()), str(d)], env=clean_env(), check=False, timeout=300)
+    r = clients.run([str(unit_program("delta_table_export")), str(d)], env=clean_env(),
+                    check=False, timeout=300)
     assert r.returncode == 0, r.stderr
     s3 = s3h.client(server)
     for p in sorted(d.rglob("*")):

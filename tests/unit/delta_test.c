@@ -1247,12 +1247,5 @@ static const lh_test_t tests[] = {
 
 int main(int argc, char **argv)
 {
-    int want_remote = 0;
-    for (const lh_test_t *t = tests; t->name; t++)
-        want_remote |= strncmp(t->name, "s3/", 3) == 0 && (argc < 2 || strstr(t->name, argv[1]));
-    if (want_remote) remote_start();
-    if (g_remote_error[0]) printf("note: s3/ half cannot run: %s\n", g_remote_error);
-    int rc = lh_test_main(tests, argc, argv);
-    remote_stop();
-    return rc;
+    return remote_test_main(tests, argc, argv);
 }

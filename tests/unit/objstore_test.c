@@ -1332,17 +1332,7 @@ int main(int argc, char **argv)
     printf("note: emb/ half not built: src/store/engine.c or checksum.c not in this tree\n");
 #endif
 #if HAVE_REMOTE
-    int want_remote = 0; /* does the name filter select any s3/ test? */
-    for (const lh_test_t *t = tests; t->name; t++)
-        want_remote |= strncmp(t->name, "s3/", 3) == 0 && (argc < 2 || strstr(t->name, argv[1]));
-    if (want_remote) remote_start();
-    if (g_remote_error[0])
-        printf("note: s3/ half cannot run: %s\n", g_remote_error);
-    else if (want_remote)
-        printf("note: s3/ half against %s\n", g_endpoint);
-    int rc = lh_test_main(tests, argc, argv);
-    remote_stop();
-    return rc;
+    return remote_test_main(tests, argc, argv);
 #else
     printf("note: s3/ half not built: src/store/sigv4.c or checksum.c not in this tree\n");
     return lh_test_main(tests, argc, argv);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "store/objstore.h"
+#include "test.h"
 
 static char g_endpoint[256], g_ak[128], g_sk[128], g_remote_error[1200], g_data_dir[256];
 static pid_t g_server = -1;
@@ -170,6 +171,23 @@ static inline void remote_stop(void)
 static inline int remote_open(lh_objstore_t **os, lh_err_t *err)
 {
     return open_s3(os, g_endpoint, "us-east-1", g_ak, g_sk, 1, err);
+}
+
+/* main() of a test file with s3/ tests: the server is started only when
+ * the name filter (argv[1]) selects one of them, and stopped at the end. */
+static inline int remote_test_main(const lh_test_t *tests, int argc, char **argv)
+{
+    int want_remote = 0;
+    for (const lh_test_t *t = tests; t->name; t++)
+        want_remote |= strncmp(t->name, "s3/", 3) == 0 && (argc < 2 || strstr(t->name, argv[1]));
+    if (want_remote) remote_start();
+    if (g_remote_error[0])
+        printf("note: s3/ half cannot run: %s\n", g_remote_error);
+    else if (want_remote)
+        printf("note: s3/ half against %s\n", g_endpoint);
+    int rc = lh_test_main(tests, argc, argv);
+    remote_stop();
+    return rc;
 }
 
 #endif

@@ -28,6 +28,15 @@ def lakehouse_bin():
     return b
 
 
+def unit_program(name):
+    """A Makefile-built helper program (tests/unit/<name>.c) next to the
+    binary under test: build/tests/<name> or build-asan/tests/<name>."""
+    b = Path(lakehouse_bin()).parent / "tests" / name
+    if not os.access(b, os.X_OK):
+        raise RuntimeError(f"{b} missing: `make unit` (or unit-asan) builds it")
+    return b
+
+
 def clean_env(extra=None):
     """The test process environment without any LAKEHOUSE_* or AWS_* variable
     (so the user's own settings never leak in), plus extra."""
