@@ -375,7 +375,6 @@ void lh_pq_writer_free(lh_pq_writer_t *w)
         lh__pq_leaf_release(&w->leaves[i]);
     free(w->rgs);
     free(w->gbuf);
-    free(w->grows);
     lh_buf_free(&w->out);
     lh_buf_free(&w->page);
     lh_buf_free(&w->comp);

@@ -206,6 +206,11 @@ static int put_values(lh_pq_writer_t *w, lh__pq_leaf_t *l, const void *vals, siz
                       lh_err_t *err)
 {
     size_t bytes = l->width ? n * l->width : bytes_size(vals, n);
+    /* the dictionary could pass its 2 GiB cap within this batch: PLAIN first */
+    if (l->dict_mode && l->dict.plain.len + bytes >= (size_t)INT32_MAX - 16) {
+        int rc = to_plain(l, err);
+        if (rc) return rc;
+    }
     if (!l->dict_mode) {
         l->nvalues += n;
         l->plain_bytes += bytes;
@@ -217,10 +222,14 @@ static int put_values(lh_pq_writer_t *w, lh__pq_leaf_t *l, const void *vals, siz
     if (grow((void **)&l->idx, &l->idxcap, l->nvalues + n, sizeof *l->idx)) return oom(err);
     int rc = l->width ? lh_pq_dict_put_fixed(&l->dict, vals, n, l->idx + l->nvalues)
                       : lh_pq_dict_put_bytes(&l->dict, vals, n, l->idx + l->nvalues);
-    if (rc && rc != LH_ETOOBIG) return oom(err);
+    if (rc)
+        return rc == LH_ENOMEM
+                   ? oom(err)
+                   : lh_err_set(err, rc, "parquet writer: column %s: dictionary too large",
+                                l->dotted);
     l->nvalues += n;
     l->plain_bytes += bytes;
-    if (rc || l->dict.plain.len > w->o.dict_limit_bytes) return to_plain(l, err);
+    if (l->dict.plain.len > w->o.dict_limit_bytes) return to_plain(l, err);
     if (!l->dict_checked && l->nvalues >= CHECK_AFTER) {
         l->dict_checked = true;
         if (!pays(l)) return to_plain(l, err);

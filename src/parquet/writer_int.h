@@ -92,8 +92,6 @@ struct lh_pq_writer {
     /* gather scratch */
     uint8_t *gbuf;
     size_t gcap;
-    uint32_t *grows;
-    size_t growcap;
     int failed;
     bool closed;
     lh_pq_col_stats_t *stats;

@@ -103,7 +103,8 @@ int lh_objstore_open_s3(lh_objstore_t **out, const lh_objstore_s3_opts_t *o, lh_
  * Errors: LH_ENOENT (no lake.endpoint: no lake for a tool), LH_EINVAL (no
  * credentials, or as lh_objstore_open_s3), LH_ENOMEM. */
 int lh_objstore_open_lake(lh_objstore_t **out, const lh_config_t *cfg, lh_err_t *err);
-void lh_objstore_close(lh_objstore_t *os); /* NULL is fine */
+/* NULL is fine. No call may be in flight on os (from any thread). */
+void lh_objstore_close(lh_objstore_t *os);
 /* "embedded" or "s3". */
 const char *lh_objstore_kind(const lh_objstore_t *os);
 

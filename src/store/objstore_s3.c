@@ -43,6 +43,9 @@ static int drop_sink(void *arg, const void *data, size_t n)
     return 0;
 }
 
+static int s3_head(void *impl, const char *bucket, const char *key, lh_objstore_meta_t *out,
+                   lh_err_t *err);
+
 static int s3_get(void *impl, const char *bucket, const char *key, int64_t off, int64_t len,
                   int (*sink)(void *arg, const void *data, size_t n), void *arg,
                   lh_objstore_meta_t *meta, lh_err_t *err)
@@ -81,6 +84,8 @@ static int s3_get(void *impl, const char *bucket, const char *key, int64_t off, 
             rc = lh_err_set(err, LH_EINVAL, "range not satisfiable: offset %lld, size %lld",
                             (long long)off, (long long)r.seen);
     }
+    if (rc == LH_EINVAL && q.suffix && r.status == 416 && r.range_total == 0)
+        rc = s3_head(s, bucket, key, meta, err); /* a 416 for a suffix of an empty object */
     if (rc == LH_EPROTO && r.no_length)
         lh_err_set(err, rc, "s3 GET %s/%s: a suffix range answered in full without a length",
                    bucket, key);

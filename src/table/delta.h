@@ -205,7 +205,8 @@ typedef struct lh_delta_vacuum_opts {
     double retention_hours; /* files younger than this are kept; >= 0 */
     bool dry_run;           /* list, delete nothing */
     int64_t now_ms;         /* 0 = the clock (tests pass a time) */
-    /* called per file deleted (or to delete, dry run), relative path */
+    /* called per file to delete (dry run too), relative path, before any is
+     * deleted; a non-zero return stops vacuum (nothing deleted) and is returned */
     int (*fn)(void *arg, const char *path, int64_t size);
     void *arg;
 } lh_delta_vacuum_opts_t;

@@ -69,7 +69,8 @@ typedef struct lh__delta_listing {
     bool last_checkpoint; /* _delta_log/_last_checkpoint exists */
 } lh__delta_listing_t;
 
-int lh__delta_list(lh_delta_table_t *t, lh__delta_listing_t *out, lh_err_t *err);
+/* The log after version after (-1: all). */
+int lh__delta_list(lh_delta_table_t *t, int64_t after, lh__delta_listing_t *out, lh_err_t *err);
 void lh__delta_listing_free(lh__delta_listing_t *l);
 
 void lh__delta_state_init(lh__delta_state_t *s);

@@ -145,15 +145,18 @@ static int on_log_key(void *arg, const char *key, int is_prefix, const lh_objsto
     return 0;
 }
 
-/* Lists the whole log directory: switch to lh_objstore_list_from when it
- * lands, to start after the cached version. */
-int lh__delta_list(lh_delta_table_t *t, lh__delta_listing_t *out, lh_err_t *err)
+/* Lists the log directory after version `after` (-1: all of it). Keys sort
+ * by version, and a version's checkpoint and .crc sort before its .json, so
+ * starting after "<after>.json" gives the later versions and
+ * _last_checkpoint. */
+int lh__delta_list(lh_delta_table_t *t, int64_t after, lh__delta_listing_t *out, lh_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    char prefix[LH_OBJSTORE_KEY_MAX + 1];
+    char prefix[LH_OBJSTORE_KEY_MAX + 1], start[LH_OBJSTORE_KEY_MAX + 1] = "";
     snprintf(prefix, sizeof prefix, "%s" LH__DELTA_LOG_DIR, t->root);
+    if (after >= 0) lh__delta_commit_key(t, after, start, sizeof start);
     list_ctx_t c = {.l = out, .skip = strlen(prefix)};
-    int rc = lh_objstore_list(t->os, t->bucket, prefix, "/", on_log_key, &c, err);
+    int rc = lh_objstore_list_from(t->os, t->bucket, prefix, "/", start, 0, on_log_key, &c, err);
     if (rc == LH_ENOMEM) lh_err_set(err, rc, "out of memory listing %s", prefix);
     if (rc) lh__delta_listing_free(out);
     return rc;
@@ -361,9 +364,11 @@ int lh__delta_state_advance(lh_delta_table_t *t, lh__delta_state_t *s, int64_t t
                             lh_err_t *err)
 {
     lh__delta_listing_t l;
-    int rc = lh__delta_list(t, &l, err);
+    /* the newest state only needs what came after it */
+    int64_t after = target < 0 ? s->version : -1;
+    int rc = lh__delta_list(t, after, &l, err);
     if (rc) return rc;
-    int64_t latest = l.n ? l.versions[l.n - 1] : -1;
+    int64_t latest = l.n ? l.versions[l.n - 1] : after;
     for (size_t i = 0; i < l.ncheckpoints; i++)
         if (l.checkpoints[i] > latest) latest = l.checkpoints[i];
     if (latest < 0) {

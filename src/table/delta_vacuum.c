@@ -11,7 +11,7 @@
 #include "table/delta_int.h"
 
 typedef struct {
-    char *path; /* relative to the root */
+    char *key; /* the whole key; its path relative to the root starts at vac_t.skip */
     int64_t size;
 } victim_t;
 
@@ -49,7 +49,7 @@ static int on_key(void *arg, const char *key, int is_prefix, const lh_objstore_m
         c->v = p;
         c->cap = cap;
     }
-    if (!(c->v[c->n].path = strdup(rel))) return LH_ENOMEM;
+    if (!(c->v[c->n].key = strdup(key))) return LH_ENOMEM;
     c->v[c->n++].size = meta->size;
     return 0;
 }
@@ -69,21 +69,21 @@ int lh_delta_vacuum(lh_delta_table_t *t, const lh_delta_vacuum_opts_t *o,
                .cutoff_ms = now - (int64_t)(o->retention_hours * 3600.0 * 1000.0)};
     rc = lh_objstore_list(t->os, t->bucket, *t->root ? t->root : NULL, NULL, on_key, &c, err);
     if (rc == LH_ENOMEM) lh_err_set(err, rc, "out of memory listing %s for vacuum", t->root);
-    char key[LH_OBJSTORE_KEY_MAX + 1];
     for (size_t i = 0; !rc && i < c.n; i++) {
-        if (o->fn) rc = o->fn(o->arg, c.v[i].path, c.v[i].size);
-        if (rc) break;
-        if (!o->dry_run) {
-            snprintf(key, sizeof key, "%s%s", t->root, c.v[i].path);
-            rc = lh_objstore_delete(t->os, t->bucket, key, err);
-        }
-        if (!rc) {
-            res->files++;
-            res->bytes += c.v[i].size;
-        }
+        if (o->fn) rc = o->fn(o->arg, c.v[i].key + c.skip, c.v[i].size);
+        res->files++;
+        res->bytes += c.v[i].size;
     }
+    const char **keys = rc || o->dry_run || !c.n ? NULL : malloc(c.n * sizeof *keys);
+    if (!rc && !o->dry_run && c.n && !keys)
+        rc = lh_err_set(err, LH_ENOMEM, "out of memory deleting files of %s", t->root);
+    for (size_t i = 0; keys && i < c.n; i++)
+        keys[i] = c.v[i].key;
+    if (keys) rc = lh_objstore_delete_many(t->os, t->bucket, keys, c.n, err);
+    if (rc) memset(res, 0, sizeof *res);
+    free(keys);
     for (size_t i = 0; i < c.n; i++)
-        free(c.v[i].path);
+        free(c.v[i].key);
     free(c.v);
     return rc;
 }

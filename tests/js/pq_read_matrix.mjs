@@ -4,12 +4,18 @@
 //   {reader, files, values, row_groups: {file: n}, mismatches: [...first 20]}
 //
 //   node pq_read_matrix.mjs <dir> duckdb|hyparquet
+//   LAKEHOUSE_BIN=... node pq_read_matrix.mjs <dir> lakehouse
 //
 // Values are compared in a canonical form: integers, decimals (unscaled),
 // times and timestamps (micros) as strings, dates as days, intervals as
 // "months,days,micros", blobs as hex, maps as [key, value] pairs.
 // hyparquet turns DECIMAL into a JS number, so decimals of more than 15
 // digits are compared against DuckDB only; it cannot read INTERVAL.
+// `lakehouse` compares our own reader (`lakehouse parquet cat --json`, values
+// as DuckDB prints them) with DuckDB's CAST(... AS VARCHAR) of every value;
+// BLOB texts are compared as the bytes they spell (\xHH escapes decoded),
+// since the two escape printable bytes differently.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -98,12 +104,38 @@ async function readHyp(file, cols) {
   return { columns: cols.map((c) => rows.map((r) => hyp(r[c.name], c.type))), rowGroups: meta.row_groups.length };
 }
 
+// A blob's text as bytes: \xHH is one byte, anything else its own UTF-8.
+const blobBytes = (s) => s === null ? null
+  : hex(Buffer.concat(s.split(/(\\x[0-9A-Fa-f]{2})/).map((p) =>
+    /^\\x[0-9A-Fa-f]{2}$/.test(p) ? Buffer.from([parseInt(p.slice(2), 16)]) : Buffer.from(p))));
+
+async function readOurs(file, cols) {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  readDuck.db ??= await (await DuckDBInstance.create(':memory:')).connect();
+  const sel = cols.map((c) => `CAST("${c.name}" AS VARCHAR)`).join(', ');
+  const want = (await readDuck.db.runAndReadAll(`SELECT ${sel} FROM read_parquet('${file}')`)).getRows();
+  const got = execFileSync(process.env.LAKEHOUSE_BIN, ['parquet', 'cat', file, '--json'], { maxBuffer: 1 << 30 })
+    .toString().split('\n').filter((l) => l).map((l) => JSON.parse(l));
+  const norm = (c, v) => (c.type.t === 'blob' ? blobBytes(v) : v);
+  const md = await readDuck.db.runAndReadAll(
+    `SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata('${file}')`);
+  return {
+    columns: cols.map((c) => got.map((r) => norm(c, r[c.name]))),
+    expect: cols.map((c, i) => want.map((r) => norm(c, r[i]))),
+    rowGroups: Number(md.getRows()[0][0]),
+  };
+}
+
 const out = { reader, files: 0, values: 0, row_groups: {}, mismatches: [] };
+// PQ_ONLY=a.parquet,b.parquet limits the run to those files.
+const only = process.env.PQ_ONLY ? new Set(process.env.PQ_ONLY.split(',')) : null;
 for (const f of expected.files) {
+  if (only && !only.has(f.file)) continue;
   const file = path.join(dir, f.file);
   let got;
   try {
-    got = reader === 'duckdb' ? await readDuck(file, f.cols) : await readHyp(file, f.cols);
+    got = reader === 'duckdb' ? await readDuck(file, f.cols)
+      : reader === 'lakehouse' ? await readOurs(file, f.cols) : await readHyp(file, f.cols);
   } catch (e) {
     out.mismatches.push({ file: f.file, error: String(e && e.stack || e) });
     continue;
@@ -111,7 +143,8 @@ for (const f of expected.files) {
   out.files++;
   out.row_groups[f.file] = got.rowGroups;
   f.cols.forEach((c, i) => {
-    const exp = reader === 'duckdb' ? c.values : c.values.map((v) => mask(v, c.type));
+    const exp = reader === 'duckdb' ? c.values
+      : reader === 'lakehouse' ? got.expect[i] : c.values.map((v) => mask(v, c.type));
     const col = got.columns[i];
     if (col.length !== exp.length) {
       out.mismatches.push({ file: f.file, col: c.name, error: `rows ${col.length} != ${exp.length}` });

@@ -2,7 +2,7 @@
  * head/delete/list with delimiter/put_if_absent/multipart/error mapping) runs
  * against every back end:
  *   emb/<case>  the embedded store on a fresh mkdtemp data directory;
- *   s3/<case>   the S3 back end against our own server: main() starts
+ *   s3/<case>   the S3 back end against our own server (server_fixture.h): main() starts
  *               <dir of this binary>/../lakehouse up on loopback ports with a
  *               temporary data dir, reads run/endpoints.json, and stops it
  *               with SIGTERM at the end (LH_OBJSTORE_TEST_ENDPOINT=http://..
