@@ -159,7 +159,8 @@ static void put_interval(lh_buf_t *out, lh_interval_t iv)
 static void put_blob(lh_buf_t *out, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (p[i] >= 32 && p[i] < 127 && p[i] != '\\')
+        /* DuckDB escapes the quotes and the backslash too */
+        if (p[i] >= 32 && p[i] < 127 && p[i] != '\\' && p[i] != '"' && p[i] != '\'')
             lh_buf_append(out, &p[i], 1);
         else
             lh_buf_printf(out, "\\x%02X", p[i]);
