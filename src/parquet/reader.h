@@ -53,8 +53,10 @@ typedef struct lh_pq_reader lh_pq_reader_t;
 /* Opens the file at path: reads and checks the footer and the schema.
  * *out is owned by the caller (lh_pq_reader_close). */
 int lh_pq_reader_open_file(const char *path, lh_pq_reader_t **out, lh_err_t *err);
-/* The same for an object: a HEAD and one ranged GET of the last
- * LH_PQ_TAIL_GUESS bytes (a second GET only when the footer is longer).
+/* The same for an object: one suffix-range GET of the last
+ * LH_PQ_TAIL_GUESS bytes (`Range: bytes=-N`), which also gives the size; a
+ * second GET only when the footer is longer. The leading magic of an object
+ * larger than that is not fetched (the trailing one is checked).
  * os must outlive the reader; bucket and key are copied. Column chunks are
  * fetched with ranged GETs, up to 4 at once on threads. */
 int lh_pq_reader_open_object(lh_objstore_t *os, const char *bucket, const char *key,

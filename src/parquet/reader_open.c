@@ -144,7 +144,7 @@ static int setup(lh_pq_reader_t *r, const uint8_t *meta, uint32_t len, lh_err_t 
 }
 
 /* The footer from the tail bytes [size - tlen, size); reads more when it is longer. */
-static int open_tail(lh_pq_reader_t *r, uint8_t *tail, size_t tlen, lh_err_t *err)
+static int open_tail(lh_pq_reader_t *r, const uint8_t *tail, size_t tlen, lh_err_t *err)
 {
     uint64_t moff;
     uint32_t mlen;
@@ -159,19 +159,26 @@ static int open_tail(lh_pq_reader_t *r, uint8_t *tail, size_t tlen, lh_err_t *er
     return rc;
 }
 
-static int open_common(lh_pq_reader_t *r, lh_err_t *err)
+/* The footer from the file's last tlen bytes (tail; NULL: read them here).
+ * A file: its leading magic is checked too. An object: only when the tail
+ * is the whole object, so opening one costs one request. */
+static int open_common(lh_pq_reader_t *r, const uint8_t *given, size_t tlen, lh_err_t *err)
 {
     if (r->size < 12)
         return lh_err_set(err, LH_ECORRUPT, "not a parquet file: %llu bytes",
                           (unsigned long long)r->size);
-    size_t tlen = r->size < LH_PQ_TAIL_GUESS ? (size_t)r->size : LH_PQ_TAIL_GUESS;
-    uint8_t *tail = malloc(tlen);
-    if (!tail) return lh_err_set(err, LH_ENOMEM, "out of memory");
-    int rc = lh__pq_read_range(r, r->size - tlen, tlen, tail, err);
-    if (!rc && tlen == r->size) rc = lh_pq_check_head(tail, err);
-    if (!rc) rc = open_tail(r, tail, tlen, err);
+    uint8_t *tail = NULL;
+    int rc = 0;
+    if (!given) {
+        tlen = r->size < LH_PQ_TAIL_GUESS ? (size_t)r->size : LH_PQ_TAIL_GUESS;
+        if (!(tail = malloc(tlen))) return lh_err_set(err, LH_ENOMEM, "out of memory");
+        rc = lh__pq_read_range(r, r->size - tlen, tlen, tail, err);
+        given = tail;
+    }
+    if (!rc && tlen == r->size) rc = lh_pq_check_head(given, err);
+    if (!rc) rc = open_tail(r, given, tlen, err);
     free(tail);
-    if (!rc && r->size > tlen) {
+    if (!rc && r->size > tlen && !r->os) {
         uint8_t head[4];
         rc = lh__pq_read_range(r, 0, 4, head, err);
         if (!rc) rc = lh_pq_check_head(head, err);
@@ -199,7 +206,7 @@ int lh_pq_reader_open_file(const char *path, lh_pq_reader_t **out, lh_err_t *err
                           strerror(e));
     }
     r->size = (uint64_t)st.st_size;
-    int rc = open_common(r, err);
+    int rc = open_common(r, NULL, 0, err);
     if (rc) {
         lh_pq_reader_close(r);
         return rc;
@@ -218,12 +225,20 @@ int lh_pq_reader_open_object(lh_objstore_t *os, const char *bucket, const char *
         return lh_err_set(err, LH_ENOMEM, "out of memory");
     }
     r->os = os;
-    lh_objstore_meta_t m;
-    int rc = lh_objstore_head(os, bucket, key, &m, err);
+    /* the footer in one request: the last LH_PQ_TAIL_GUESS bytes (a suffix
+     * range), which also tell the object's size */
+    lh_objstore_meta_t m = {0};
+    lh_buf_t tail;
+    lh_buf_init(&tail, LH_PQ_TAIL_GUESS + 1);
+    int rc = lh_objstore_get_buf(os, bucket, key, -(int64_t)LH_PQ_TAIL_GUESS, -1, &tail, &m, err);
     if (!rc) {
         r->size = m.size < 0 ? 0 : (uint64_t)m.size;
-        rc = open_common(r, err);
+        if (tail.len != (r->size < LH_PQ_TAIL_GUESS ? r->size : LH_PQ_TAIL_GUESS))
+            rc = lh_err_set(err, LH_EPROTO, "%s: the store sent %zu bytes of the last %zu", key,
+                            tail.len, (size_t)LH_PQ_TAIL_GUESS);
     }
+    if (!rc) rc = open_common(r, (const uint8_t *)tail.ptr, tail.len, err);
+    lh_buf_free(&tail);
     if (rc) {
         lh_pq_reader_close(r);
         return rc;
