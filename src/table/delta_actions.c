@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/url.h"
+#include "table/delta_int.h"
 
 typedef struct {
     lh_arena_t *a;
@@ -63,9 +64,13 @@ static int get_path(pctx_t *c, json_t *o, const char **out)
 {
     json_t *v = json_object_get(o, "path");
     if (!v || !json_is_string(v) || json_string_length(v) == 0) return bad(c, "lacks", "path");
-    lh_str_t s = {json_string_value(v), json_string_length(v)};
-    *out = lh_url_decode_arena(c->a, s, LH_URL_STRICT | LH_URL_NO_NUL);
+    *out = lh__delta_path_decode(c->a, json_string_value(v), json_string_length(v));
     return *out ? 0 : bad(c, "has an undecodable", "path");
+}
+
+const char *lh__delta_path_decode(lh_arena_t *a, const char *uri, size_t n)
+{
+    return lh_url_decode_arena(a, (lh_str_t){uri, n}, LH_URL_STRICT | LH_URL_NO_NUL);
 }
 
 /* Map[String,String]; with as_json, non-string values are kept as JSON text

@@ -6,6 +6,7 @@
 
 #include "core/url.h"
 #include "table/delta_actions.h"
+#include "table/delta_int.h"
 
 typedef struct {
     lh_err_t *err;
@@ -61,10 +62,15 @@ static json_t *path_json(wctx_t *w, const char *path)
     }
     lh_buf_t b;
     lh_buf_init(&b, 0);
-    lh_url_encode(&b, (lh_str_t){path, strlen(path)}, LH_URL_KEEP_SLASH | LH_URL_PCHAR);
-    json_t *v = lh_buf_err(&b) ? NULL : json_string(b.ptr);
+    json_t *v = lh__delta_path_encode(&b, path) ? NULL : json_string(b.ptr);
     lh_buf_free(&b);
     return v;
+}
+
+int lh__delta_path_encode(lh_buf_t *out, const char *path)
+{
+    lh_url_encode(out, (lh_str_t){path, strlen(path)}, LH_URL_KEEP_SLASH | LH_URL_PCHAR);
+    return lh_buf_err(out);
 }
 
 static void write_protocol(wctx_t *w, json_t *o, const lh_delta_protocol_t *p)

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/url.h"
 #include "parquet/reader.h"
 #include "parquet/writer.h"
 #include "table/delta.h"
@@ -56,6 +55,17 @@ static int set_bool(lh_vector_t *v, uint32_t row, bool b)
 {
     lh_value_t val = lh_value_bool(b);
     return lh_vector_set_value(v, row, &val);
+}
+
+/* Paths are URIs in checkpoints as in commits. */
+static int set_path(lh_vector_t *v, uint32_t row, const char *path)
+{
+    lh_buf_t uri;
+    lh_buf_init(&uri, 0);
+    int rc = lh__delta_path_encode(&uri, path);
+    if (!rc) rc = set_str(v, row, uri.ptr ? uri.ptr : "");
+    lh_buf_free(&uri);
+    return rc;
 }
 
 static int set_map(lh_vector_t *v, uint32_t row, const lh_delta_map_t *m)
@@ -152,13 +162,7 @@ static int fill(ckpt_t *c, const lh_delta_snapshot_t *s, lh_err_t *err)
         lh_vector_t *a = c->b->cols[COL_ADD].children;
         const lh_delta_add_t *f = &s->files[i];
         only(c->b, r, COL_ADD);
-        /* paths are URIs in checkpoints as in commits */
-        lh_buf_t uri;
-        lh_buf_init(&uri, 0);
-        lh_url_encode(&uri, (lh_str_t){f->path, strlen(f->path)}, LH_URL_KEEP_SLASH | LH_URL_PCHAR);
-        rc = lh_buf_err(&uri);
-        if (!rc) rc = set_str(&a[0], r, uri.ptr ? uri.ptr : "");
-        lh_buf_free(&uri);
+        rc = set_path(&a[0], r, f->path);
         if (!rc) rc = set_map(&a[1], r, &f->partition_values);
         if (!rc) rc = set_i64(&a[2], r, f->size, false);
         if (!rc) rc = set_i64(&a[3], r, f->modification_time, false);
@@ -171,12 +175,7 @@ static int fill(ckpt_t *c, const lh_delta_snapshot_t *s, lh_err_t *err)
         lh_vector_t *d = c->b->cols[COL_REMOVE].children;
         const lh_delta_remove_t *f = &s->removed[i];
         only(c->b, r, COL_REMOVE);
-        lh_buf_t uri;
-        lh_buf_init(&uri, 0);
-        lh_url_encode(&uri, (lh_str_t){f->path, strlen(f->path)}, LH_URL_KEEP_SLASH | LH_URL_PCHAR);
-        rc = lh_buf_err(&uri);
-        if (!rc) rc = set_str(&d[0], r, uri.ptr ? uri.ptr : "");
-        lh_buf_free(&uri);
+        rc = set_path(&d[0], r, f->path);
         if (!rc) rc = set_i64(&d[1], r, f->deletion_timestamp, true);
         if (!rc) rc = set_bool(&d[2], r, false);
         if (!rc) rc = set_bool(&d[3], r, f->extended_file_metadata);
@@ -350,14 +349,12 @@ static const char *const *get_strs(rd_t *r, const lh_vector_t *v, uint32_t row, 
     return out;
 }
 
-/* A checkpoint path is a URI, as in commits: decoded into the struct. */
+/* A checkpoint path is a URI, as in commits: decoded into the struct (NULL,
+ * a corrupt row, when it does not decode). */
 static const char *get_path(rd_t *r, const lh_vector_t *v, uint32_t row)
 {
     const char *s = get_str(r, v, row);
-    if (!s) return NULL;
-    char *d = lh_url_decode_arena(r->a, (lh_str_t){s, strlen(s)}, 0);
-    if (!d) r->oom = true;
-    return d;
+    return s ? lh__delta_path_decode(r->a, s, strlen(s)) : NULL;
 }
 
 /* Row `row` of the checkpoint batch as an action (kind 0 when the row holds

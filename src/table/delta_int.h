@@ -135,6 +135,12 @@ int lh__delta_pred_match(const lh_delta_pred_t *where, size_t n, const lh_delta_
 
 /* A random UUID (v4), 36 chars + NUL. */
 int lh__delta_uuid(char out[37], lh_err_t *err);
+
+/* A file path as the log holds it (commits and checkpoints alike): the
+ * decoded path appended to out as an RFC 2396 URI, and back (strict: a bad
+ * escape or a NUL gives NULL; the result lives in a). */
+int lh__delta_path_encode(lh_buf_t *out, const char *path);
+const char *lh__delta_path_decode(lh_arena_t *a, const char *uri, size_t n);
 int64_t lh__delta_now_ms(void);
 
 /* "<root>_delta_log/<20 digits>.json" into out. */
