@@ -24,9 +24,8 @@ static void part_key(const lh_delta_snapshot_t *s, const lh_delta_add_t *f, lh_b
 {
     lh_buf_reset(out);
     for (size_t k = 0; k < s->metadata.npartition_columns; k++) {
-        bool found = false;
         const char *v =
-            lh_delta_map_get(&f->partition_values, s->metadata.partition_columns[k], &found);
+            lh_delta_map_get(&f->partition_values, s->metadata.partition_columns[k], NULL);
         lh_buf_puts(out, v ? "v" : "n");
         if (v) lh_buf_puts(out, v);
         lh_buf_append(out, "\x1f", 1);

@@ -38,8 +38,9 @@ struct lh_table_writer {
     lh_delta_table_t *t;
     lh_table_write_opts_t o;
     lh_delta_snapshot_t *snap;
-    lh_arena_t *arena;   /* adds, paths, stats, partition texts */
-    lh_type_t data_type; /* STRUCT of the data (non-partition) columns */
+    lh_arena_t *arena;     /* adds, paths, stats, partition texts */
+    lh_type_t data_type;   /* STRUCT of the data (non-partition) columns */
+    lh_type_t *data_types; /* its field types: a part's pending batch */
     uint32_t ncols;
     uint32_t *data_idx; /* schema positions of the data columns */
     uint32_t ndata;
@@ -164,6 +165,12 @@ int lh_table_writer_open(lh_delta_table_t *t, const lh_table_write_opts_t *opts,
         lh_err_set(err, rc, "cannot build the data files' schema");
         goto fail;
     }
+    if (!(w->data_types = lh_arena_alloc(w->arena, w->ndata * sizeof *w->data_types))) {
+        rc = lh_err_set(err, LH_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (uint32_t i = 0; i < w->ndata; i++)
+        w->data_types[i] = w->data_type.fields[i].type;
     *out = w;
     return 0;
 fail:
@@ -254,13 +261,7 @@ static int find_part(lh_table_writer_t *w, const lh_batch_t *b, uint32_t row, si
     p->pvals = lh_arena_calloc(w->arena, (w->npcols + 1) * sizeof *p->pvals);
     if (!p->key || !p->pvals) return lh_err_set(err, LH_ENOMEM, "out of memory");
     if ((rc = partition_of(w, b, row, p->pvals, err))) return rc;
-    const lh_type_t *types = NULL;
-    lh_type_t *tv = lh_arena_alloc(w->arena, w->ndata * sizeof *tv);
-    if (!tv) return lh_err_set(err, LH_ENOMEM, "out of memory");
-    for (uint32_t i = 0; i < w->ndata; i++)
-        tv[i] = w->data_type.fields[i].type;
-    types = tv;
-    if ((rc = lh_batch_new(types, w->ndata, &p->pending)))
+    if ((rc = lh_batch_new(w->data_types, w->ndata, &p->pending)))
         return lh_err_set(err, rc, "cannot allocate a batch");
     *out = w->last_part = w->nparts++;
     return 0;
@@ -335,16 +336,13 @@ static size_t delta_stats(const lh_table_writer_t *w, const lh_pq_file_stats_t *
     return n;
 }
 
+/* Closes p's file (its pending rows already handed over by flush_pending),
+ * uploads it and records its add. */
 static int close_file(lh_table_writer_t *w, part_t *p, lh_err_t *err)
 {
-    int rc = 0;
-    if (p->pending->count) {
-        rc = lh_pq_writer_write_batch(p->pq, p->pending, err);
-        lh_batch_reset(p->pending);
-        if (rc) return rc;
-    }
     lh_pq_file_stats_t fs;
-    if ((rc = lh_pq_writer_close(p->pq, &fs, err))) return rc;
+    int rc = lh_pq_writer_close(p->pq, &fs, err);
+    if (rc) return rc;
     if (fflush(p->fp) != 0)
         return lh_err_set(err, LH_EIO, "cannot write a temporary data file: %s", strerror(errno));
     lh_delta_map_t pv = {p->pvals, w->npcols};
@@ -367,8 +365,7 @@ static int close_file(lh_table_writer_t *w, part_t *p, lh_err_t *err)
     }
     rc = lh_delta_stats_write(&stats, fs.num_rows, cs, delta_stats(w, &fs, cs), err);
     if (rc) goto out;
-    lh_objstore_meta_t meta;
-    rc = lh_objstore_put_file(w->t->os, w->t->bucket, key.ptr, p->tmp_path, NULL, &meta, err);
+    rc = lh_objstore_put_file(w->t->os, w->t->bucket, key.ptr, p->tmp_path, NULL, NULL, err);
     if (rc) goto out;
     if (w->nadds == w->cap_adds) {
         size_t cap = w->cap_adds ? 2 * w->cap_adds : 16;
@@ -438,7 +435,13 @@ int lh_table_writer_write(lh_table_writer_t *w, const lh_batch_t *b, lh_err_t *e
             return fail(w, lh_err_set(err, LH_EINVAL,
                                       "row %u of the batch is outside the replace-where predicate",
                                       r));
-    for (uint32_t r = 0; r < b->count; r++) {
+    if (!w->npcols && b->count) { /* unpartitioned: one part, looked up once */
+        size_t pi = 0;
+        if ((rc = find_part(w, b, 0, &pi, err))) return fail(w, rc);
+        for (uint32_t r = 0; r < b->count; r++)
+            w->row_part[r] = (uint32_t)pi;
+    }
+    for (uint32_t r = 0; w->npcols && r < b->count; r++) {
         size_t pi = 0;
         if ((rc = find_part(w, b, r, &pi, err))) return fail(w, rc);
         w->row_part[r] = (uint32_t)pi;

@@ -429,6 +429,59 @@ static void emb_replace_rows(void)
     emb_case(c_replace_rows);
 }
 
+/* An unpartitioned table: every row in one part, files rolled at file_rows. */
+static void c_unpartitioned(lh_objstore_t *os)
+{
+    lh_arena_t *a = lh_arena_new(0);
+    lh_delta_table_t *t;
+    lh_err_t e = {0};
+    int64_t v;
+    lh_type_t types[2] = {lh_type(LH_TYPE_BIGINT), lh_type(LH_TYPE_VARCHAR)};
+    lh_field_t f[2] = {{"id", types[0]}, {"s", types[1]}};
+    lh_type_t row;
+    lh_delta_schema_t sch;
+    lh_delta_create_t c = {.schema = &sch};
+    CHECK_EQ_INT(lh_delta_open(&t, os, B, "silver/flat", &e), 0);
+    CHECK_EQ_INT(lh_type_struct(a, f, 2, &row), 0);
+    CHECK_EQ_INT(lh_delta_schema_from_type(a, &row, &sch, &e), 0);
+    CHECK_EQ_INT(lh_delta_create(t, &c, &v, &e), 0);
+    lh_table_write_opts_t o;
+    lh_table_write_opts_default(&o);
+    o.file_rows = 3000;
+    lh_table_writer_t *w;
+    lh_batch_t *b;
+    CHECK_EQ_INT(lh_table_writer_open(t, &o, &w, &e), 0);
+    CHECK_EQ_INT(lh_batch_new(types, 2, &b), 0);
+    for (int64_t i = 0; i < 5000;) {
+        lh_batch_reset(b);
+        uint32_t r = 0;
+        for (; r < LH_BATCH_ROWS && i < 5000; r++, i++) {
+            lh_value_t id = lh_value_int(LH_TYPE_BIGINT, i), sv = lh_value_varchar("x", 1);
+            CHECK_EQ_INT(lh_vector_set_value(&b->cols[0], r, &id), 0);
+            CHECK_EQ_INT(lh_vector_set_value(&b->cols[1], r, &sv), 0);
+        }
+        b->count = r;
+        CHECK_EQ_INT(lh_table_writer_write(w, b, &e), 0);
+    }
+    CHECK_EQ_INT(lh_table_writer_commit(w, &v, &e), 0);
+    lh_table_writer_free(w);
+    lh_batch_free(b);
+    lh_delta_snapshot_t *s;
+    CHECK_EQ_INT(lh_delta_snapshot_latest(t, &s, &e), 0);
+    CHECK_EQ_INT(s->nfiles, 2);
+    CHECK_EQ_INT(total_records(s, a), 5000);
+    for (size_t i = 0; i < s->nfiles; i++)
+        CHECK(!strncmp(s->files[i].path, "part-", 5)); /* no partition directory */
+    lh_delta_snapshot_free(s);
+    lh_delta_close(t);
+    lh_arena_free(a);
+}
+
+static void emb_unpartitioned(void)
+{
+    emb_case(c_unpartitioned);
+}
+
 static int remote_lake(lh_objstore_t **os, lh_err_t *err)
 {
     if (g_remote_error[0]) return lh_err_set(err, LH_EIO, "%s", g_remote_error);
@@ -512,6 +565,7 @@ static const lh_test_t tests[] = {
     {"emb/refusals", emb_refusals},
     {"emb/optimize", emb_optimize},
     {"emb/replace_rows", emb_replace_rows},
+    {"emb/unpartitioned", emb_unpartitioned},
     {"s3/kill_before_log", s3_kill_before_log},
     {NULL, NULL},
 };
