@@ -146,8 +146,9 @@ static int cmd_ls(tctx_t *c)
 static int64_t total_rows(const lh_delta_snapshot_t *s)
 {
     lh_arena_t *a = lh_arena_new(0);
+    if (!a) return -1;
     int64_t n = 0;
-    for (size_t i = 0; a && i < s->nfiles && n >= 0; i++) {
+    for (size_t i = 0; i < s->nfiles && n >= 0; i++) {
         lh_delta_file_stats_t fs;
         lh_err_t e = {0};
         if (!s->files[i].stats || lh_delta_stats_parse(a, s->files[i].stats, &s->schema, &fs, &e) ||
@@ -157,7 +158,14 @@ static int64_t total_rows(const lh_delta_snapshot_t *s)
             n += fs.num_records;
     }
     lh_arena_free(a);
-    return a ? n : -1;
+    return n;
+}
+
+static bool is_partition(const lh_delta_metadata_t *m, const char *col)
+{
+    for (size_t k = 0; k < m->npartition_columns; k++)
+        if (!strcmp(m->partition_columns[k], col)) return true;
+    return false;
 }
 
 typedef struct {
@@ -225,12 +233,9 @@ static int cmd_describe(tctx_t *c)
         for (uint32_t i = 0; i < s->schema.ncolumns; i++) {
             const lh_delta_column_t *col = &s->schema.columns[i];
             lh_type_format(&col->type, type, sizeof type);
-            bool is_part = false;
-            for (size_t k = 0; k < m->npartition_columns; k++)
-                is_part |= !strcmp(m->partition_columns[k], col->name);
-            json_array_append_new(cols,
-                                  json_pack("{s:s, s:s, s:b, s:b}", "name", col->name, "type", type,
-                                            "nullable", col->nullable, "partition", is_part));
+            json_array_append_new(cols, json_pack("{s:s, s:s, s:b, s:b}", "name", col->name, "type",
+                                                  type, "nullable", col->nullable, "partition",
+                                                  is_partition(m, col->name)));
         }
         for (size_t k = 0; k < m->npartition_columns; k++)
             json_array_append_new(pc, json_string(m->partition_columns[k]));
@@ -267,11 +272,8 @@ static int cmd_describe(tctx_t *c)
         for (uint32_t i = 0; i < s->schema.ncolumns; i++) {
             const lh_delta_column_t *col = &s->schema.columns[i];
             lh_type_format(&col->type, type, sizeof type);
-            bool is_part = false;
-            for (size_t k = 0; k < m->npartition_columns; k++)
-                is_part |= !strcmp(m->partition_columns[k], col->name);
             printf("  %-24s %s%s%s\n", col->name, type, col->nullable ? "" : " NOT NULL",
-                   is_part ? "  (partition)" : "");
+                   is_partition(m, col->name) ? "  (partition)" : "");
         }
         if (m->npartition_columns) {
             printf("partitions:\n");
