@@ -161,13 +161,6 @@ static int64_t total_rows(const lh_delta_snapshot_t *s)
     return n;
 }
 
-static bool is_partition(const lh_delta_metadata_t *m, const char *col)
-{
-    for (size_t k = 0; k < m->npartition_columns; k++)
-        if (!strcmp(m->partition_columns[k], col)) return true;
-    return false;
-}
-
 typedef struct {
     char *key; /* "ds=2026-11-26/..." */
     int64_t files, bytes;
@@ -235,7 +228,7 @@ static int cmd_describe(tctx_t *c)
             lh_type_format(&col->type, type, sizeof type);
             json_array_append_new(cols, json_pack("{s:s, s:s, s:b, s:b}", "name", col->name, "type",
                                                   type, "nullable", col->nullable, "partition",
-                                                  is_partition(m, col->name)));
+                                                  lh_delta_is_partition_column(m, col->name)));
         }
         for (size_t k = 0; k < m->npartition_columns; k++)
             json_array_append_new(pc, json_string(m->partition_columns[k]));
@@ -273,7 +266,7 @@ static int cmd_describe(tctx_t *c)
             const lh_delta_column_t *col = &s->schema.columns[i];
             lh_type_format(&col->type, type, sizeof type);
             printf("  %-24s %s%s%s\n", col->name, type, col->nullable ? "" : " NOT NULL",
-                   is_partition(m, col->name) ? "  (partition)" : "");
+                   lh_delta_is_partition_column(m, col->name) ? "  (partition)" : "");
         }
         if (m->npartition_columns) {
             printf("partitions:\n");

@@ -226,6 +226,10 @@ int lh_delta_vacuum(lh_delta_table_t *t, const lh_delta_vacuum_opts_t *o,
 
 /* ---- data file names and partition values ---- */
 
+/* Whether col is one of m's partition columns (names compared ignoring ASCII
+ * case, as Delta's column names are unique regardless of case). */
+bool lh_delta_is_partition_column(const lh_delta_metadata_t *m, const char *col);
+
 #define LH_DELTA_NULL_PARTITION "__HIVE_DEFAULT_PARTITION__"
 
 /* Appends the path (relative to the root) for a new data file:

@@ -264,10 +264,7 @@ static int where_text(lh_delta_table_t *t, op_t *op, const lh_delta_pred_t *wher
     lh_buf_t b;
     lh_buf_init(&b, 0);
     for (size_t i = 0; i < n; i++) {
-        bool part = false;
-        for (size_t k = 0; k < m->npartition_columns; k++)
-            part |= !strcasecmp(m->partition_columns[k], where[i].column);
-        if (!part || where[i].nvalues == 0) {
+        if (!lh_delta_is_partition_column(m, where[i].column) || where[i].nvalues == 0) {
             lh_buf_free(&b);
             return lh_err_set(
                 err, LH_EINVAL,

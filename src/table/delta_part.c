@@ -47,6 +47,13 @@ static void hive_escape(lh_buf_t *b, const char *s)
     }
 }
 
+bool lh_delta_is_partition_column(const lh_delta_metadata_t *m, const char *col)
+{
+    for (size_t k = 0; k < m->npartition_columns; k++)
+        if (!strcasecmp(m->partition_columns[k], col)) return true;
+    return false;
+}
+
 int lh_delta_data_path(lh_buf_t *out, const char *const *partition_columns, size_t npcols,
                        const lh_delta_map_t *pvals, int part, const char *codec, lh_err_t *err)
 {

@@ -57,13 +57,6 @@ static int const_column(lh__table_scan_t *sc, uint32_t c, const lh_type_t *type,
     return 0;
 }
 
-static bool is_partition(const lh_delta_snapshot_t *s, const char *col)
-{
-    for (size_t p = 0; p < s->metadata.npartition_columns; p++)
-        if (!strcmp(s->metadata.partition_columns[p], col)) return true;
-    return false;
-}
-
 int lh__table_scan_file(lh__table_scan_t *sc, const lh_delta_add_t *f,
                         int (*fn)(void *arg, const lh_batch_t *b, lh_err_t *err), void *arg,
                         int64_t *rows, lh_err_t *err)
@@ -81,7 +74,7 @@ int lh__table_scan_file(lh__table_scan_t *sc, const lh_delta_add_t *f,
     for (uint32_t c = 0; !rc && c < s->schema.ncolumns; c++) {
         const lh_delta_column_t *col = &s->schema.columns[c];
         from[c] = -1;
-        if (is_partition(s, col->name)) {
+        if (lh_delta_is_partition_column(&s->metadata, col->name)) {
             rc = const_column(sc, c, &col->type,
                               lh_delta_map_get(&f->partition_values, col->name, NULL), err);
             continue;
@@ -172,7 +165,7 @@ bool lh__table_file_might_match(lh_arena_t *a, const lh_delta_snapshot_t *s,
     for (uint32_t c = 0; c < ts->ncolumns; c++) {
         const lh_delta_column_t *col = &ts->columns[c];
         st[c] = (lh_stats_t){.row_count = fs.num_records, .null_count = -1};
-        if (is_partition(s, col->name)) {
+        if (lh_delta_is_partition_column(&s->metadata, col->name)) {
             const char *text = lh_delta_map_get(&f->partition_values, col->name, NULL);
             lh_value_t v;
             if (!text || !*text) {
