@@ -1,0 +1,91 @@
+/* Executing a plan: expression states that evaluate bound expressions over
+ * batches, and operator states (one per plan node) that pull batches from
+ * their children and hand batches to their parent.
+ *
+ * A plan is read-only; everything that changes while it runs lives in the
+ * states made here, so one plan can run in several threads at once (each
+ * with its own states; shared parts such as a scan's morsel dispenser are
+ * synchronised by the operator that owns them).
+ *
+ * Lifetimes: the batch an operator hands out is valid until its next call;
+ * a parent that keeps rows copies them (lh_batch_append). An expression's
+ * result vector is valid until the next evaluation of that expression. */
+#ifndef LH_SQL_EXEC_H
+#define LH_SQL_EXEC_H
+#include <stdatomic.h>
+
+#include "sql/plan/plan.h"
+
+/* What every state of one query run shares. */
+typedef struct lh_exec {
+    lh_arena_t *arena;        /* the run's memory (states, hash tables); freed at the end */
+    lh_sql_error_t *err;
+    const lh_value_t *params; /* $1.. bound values (nparams) */
+    uint32_t nparams;
+    atomic_int *cancel;       /* non-zero: stop at the next batch (LH_ECANCELED) */
+    struct lh_objstore *lake; /* the lake's store for s3:// paths, or NULL */
+    int threads;              /* worker threads for parallel operators (>= 1) */
+} lh_exec_t;
+
+/* ---- expressions ---- */
+
+typedef struct lh_expr_state lh_expr_state_t;
+
+/* A state for evaluating e (borrowed: it must outlive the state); memory
+ * from ex->arena. 0, LH_ENOMEM or an error of a function's init. */
+int lh_expr_state_new(lh_exec_t *ex, const lh_bexpr_t *e, lh_expr_state_t **out);
+/* Evaluates the expression over count rows of in: rows sel[0..count) when
+ * sel is given, else 0..count. *out is a FLAT or CONSTANT vector of count
+ * rows (row i for input row sel[i]), owned by the state (or one of in's
+ * vectors), valid until the next evaluation or until in changes. */
+int lh_expr_eval(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel, uint32_t count,
+                 const lh_vector_t **out);
+/* Evaluates a BOOLEAN expression and writes the rows where it is true
+ * (not false, not NULL) to sel_out (capacity count), in order. */
+int lh_expr_select(lh_expr_state_t *s, const lh_batch_t *in, uint32_t count, uint32_t *sel_out,
+                   uint32_t *nsel);
+void lh_expr_state_free(lh_expr_state_t *s);
+
+/* Evaluates a foldable expression (lh_bx_is_foldable) once: *out's string
+ * bytes live in a. Used for constant folding and LIMIT values. */
+int lh_expr_fold(lh_exec_t *ex, const lh_bexpr_t *e, lh_arena_t *a, lh_value_t *out);
+
+/* ---- operators ---- */
+
+typedef struct lh_op lh_op_t;
+struct lh_op {
+    const lh_plan_t *plan;
+    lh_exec_t *ex;
+    lh_op_t *child[2];
+    /* Hands out the next batch (count > 0) in *out, or *out = NULL at the end.
+     * The batch belongs to the operator. */
+    int (*next)(lh_op_t *op, lh_batch_t **out);
+    /* Frees what the operator holds outside ex->arena (files, threads). */
+    void (*close)(lh_op_t *op);
+    lh_batch_t *out; /* the operator's output batch (most operators have one) */
+    void *priv;      /* the operator's own state */
+};
+
+/* Builds the operator tree for plan (recursively). 0 or an error. */
+int lh_op_build(lh_exec_t *ex, const lh_plan_t *plan, lh_op_t **out);
+/* Closes every operator of the tree (not their arena memory). */
+void lh_op_close_tree(lh_op_t *op);
+
+/* Helpers for operator files. */
+int lh__op_new(lh_exec_t *ex, const lh_plan_t *plan, size_t priv_size, lh_op_t **out);
+int lh__op_check_cancel(lh_exec_t *ex);
+
+/* One builder per plan kind (exec/op_*.c). */
+int lh__op_values(lh_op_t *op);
+int lh__op_filter(lh_op_t *op);
+int lh__op_project(lh_op_t *op);
+int lh__op_limit(lh_op_t *op);
+int lh__op_aggregate(lh_op_t *op);
+int lh__op_sort(lh_op_t *op);
+int lh__op_scan_memory(lh_op_t *op);
+int lh__op_scan_parquet(lh_op_t *op);
+int lh__op_range(lh_op_t *op);
+int lh__op_union(lh_op_t *op);
+int lh__op_join(lh_op_t *op);
+
+#endif

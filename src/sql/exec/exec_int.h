@@ -1,0 +1,33 @@
+/* Internals of the executor shared by its files. */
+#ifndef LH_SQL_EXEC_INT_H
+#define LH_SQL_EXEC_INT_H
+#include "sql/exec/exec.h"
+
+struct lh_expr_state {
+    const lh_bexpr_t *e;
+    lh_exec_t *ex;
+    lh_expr_state_t **kids;
+    uint32_t nkids;
+    lh_vector_t *argv;  /* the kids' results (shallow copies) for a function call */
+    lh_vector_t out;    /* this node's result */
+    bool has_out;
+    lh_arena_t *arena;  /* the result's string bytes and the call's scratch: reset per evaluation */
+    uint32_t *sel;      /* scratch selections (4 x LH_BATCH_ROWS) for CASE and COALESCE */
+    void *local;        /* a function's per-thread state */
+};
+
+int lh__expr_eval(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel, uint32_t count,
+                  const lh_vector_t **out);
+/* AND, OR, NOT, IS [NOT] NULL, CASE, COALESCE, IS [NOT] DISTINCT FROM, error(). */
+int lh__expr_eval_logic(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel,
+                        uint32_t count, const lh_vector_t **out);
+
+/* Row r of a BOOLEAN vector: 1 true, 0 false, -1 NULL. */
+static inline int lh__bool_at(const lh_vector_t *v, uint32_t r)
+{
+    if (v->kind == LH_VECTOR_CONSTANT) r = 0;
+    if (!lh_validity_get(v->validity, r)) return -1;
+    return ((const uint8_t *)v->data)[r] ? 1 : 0;
+}
+
+#endif

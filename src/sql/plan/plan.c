@@ -1,0 +1,116 @@
+/* Constructors of bound expressions and plan nodes, and their names for
+ * EXPLAIN. Everything is allocated in the statement's arena. */
+#include <string.h>
+
+#include "sql/plan/plan.h"
+
+static lh_bexpr_t *bx_new(lh_arena_t *a, lh_bx_kind_t kind, const lh_type_t *type, int32_t pos)
+{
+    lh_bexpr_t *e = lh_arena_calloc(a, sizeof *e);
+    if (!e) return NULL;
+    e->kind = (uint8_t)kind;
+    if (type) e->type = *type;
+    e->pos = pos;
+    return e;
+}
+
+lh_bexpr_t *lh_bx_const(lh_arena_t *a, const lh_value_t *v, int32_t pos)
+{
+    lh_bexpr_t *e = bx_new(a, LH_BX_CONST, &v->type, pos);
+    if (e) e->u.c = *v;
+    return e;
+}
+
+lh_bexpr_t *lh_bx_colref(lh_arena_t *a, uint32_t col, const lh_type_t *type)
+{
+    lh_bexpr_t *e = bx_new(a, LH_BX_COLREF, type, -1);
+    if (e) e->u.col = col;
+    return e;
+}
+
+lh_bexpr_t *lh_bx_cast(lh_arena_t *a, lh_bexpr_t *arg, const lh_type_t *to, bool try_cast,
+                       int32_t pos)
+{
+    lh_bexpr_t *e = bx_new(a, LH_BX_CAST, to, pos);
+    if (!e) return NULL;
+    e->u.cast.arg = arg;
+    e->u.cast.try_cast = try_cast;
+    return e;
+}
+
+lh_bexpr_t *lh_bx_list(lh_arena_t *a, lh_bx_kind_t kind, const lh_type_t *type, uint32_t n,
+                       int32_t pos)
+{
+    lh_bexpr_t *e = bx_new(a, kind, type, pos);
+    if (!e) return NULL;
+    e->u.list.n = n;
+    e->u.list.items = lh_arena_calloc(a, (n ? n : 1) * sizeof *e->u.list.items);
+    return e->u.list.items ? e : NULL;
+}
+
+lh_bexpr_t *lh_bx_func(lh_arena_t *a, const lh_sql_func_def_t *def, const lh_sql_bind_call_t *call,
+                       lh_bexpr_t **args, uint32_t nargs)
+{
+    lh_bexpr_t *e = bx_new(a, LH_BX_FUNC, &call->ret, call->pos);
+    if (!e) return NULL;
+    e->u.func.def = def;
+    e->u.func.exec = call->exec;
+    e->u.func.bind_data = call->bind_data;
+    e->u.func.init_local = call->init_local;
+    e->u.func.free_local = call->free_local;
+    e->u.func.flags = def ? def->flags : 0;
+    e->u.func.args = args;
+    e->u.func.nargs = nargs;
+    return e;
+}
+
+bool lh_bx_is_foldable(const lh_bexpr_t *e)
+{
+    switch ((lh_bx_kind_t)e->kind) {
+    case LH_BX_CONST:
+        return true;
+    case LH_BX_COLREF:
+    case LH_BX_PARAM:
+    case LH_BX_ERROR:
+        return false;
+    case LH_BX_FUNC:
+        if (e->u.func.flags & LH_SQL_FUNC_VOLATILE) return false;
+        for (uint32_t i = 0; i < e->u.func.nargs; i++)
+            if (!lh_bx_is_foldable(e->u.func.args[i])) return false;
+        return true;
+    case LH_BX_CAST:
+        return lh_bx_is_foldable(e->u.cast.arg);
+    default:
+        for (uint32_t i = 0; i < e->u.list.n; i++)
+            if (!lh_bx_is_foldable(e->u.list.items[i])) return false;
+        return true;
+    }
+}
+
+lh_plan_t *lh_plan_new(lh_arena_t *a, lh_plan_kind_t kind, uint32_t ncols)
+{
+    lh_plan_t *p = lh_arena_calloc(a, sizeof *p);
+    if (!p) return NULL;
+    p->kind = (uint8_t)kind;
+    p->ncols = ncols;
+    p->est_rows = -1;
+    p->cols = lh_arena_calloc(a, (ncols ? ncols : 1) * sizeof *p->cols);
+    return p->cols ? p : NULL;
+}
+
+static const char *const plan_names[] = {
+    [LH_PLAN_VALUES] = "COLUMN_DATA_SCAN", [LH_PLAN_SCAN_MEMORY] = "SEQ_SCAN",
+    [LH_PLAN_SCAN_PARQUET] = "PARQUET_SCAN",  [LH_PLAN_RANGE] = "RANGE",
+    [LH_PLAN_FILTER] = "FILTER",              [LH_PLAN_PROJECT] = "PROJECTION",
+    [LH_PLAN_AGGREGATE] = "HASH_GROUP_BY",    [LH_PLAN_SORT] = "ORDER_BY",
+    [LH_PLAN_LIMIT] = "LIMIT",                [LH_PLAN_JOIN] = "HASH_JOIN",
+    [LH_PLAN_UNION] = "UNION",                [LH_PLAN_SETOP] = "SET_OPERATION",
+    [LH_PLAN_WINDOW] = "WINDOW",              [LH_PLAN_INSERT] = "INSERT",
+    [LH_PLAN_CREATE_TABLE] = "CREATE_TABLE",  [LH_PLAN_DDL] = "DDL",
+};
+
+const char *lh_plan_kind_name(lh_plan_kind_t k)
+{
+    if ((unsigned)k >= sizeof plan_names / sizeof plan_names[0] || !plan_names[k]) return "?";
+    return plan_names[k];
+}

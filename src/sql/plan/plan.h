@@ -1,0 +1,202 @@
+/* The bound expression tree and the plan: what the binder produces from the
+ * syntax tree, what the optimizer rewrites and what the executor runs.
+ *
+ * Columns are positional: a column reference names a column of its
+ * operator's input (the child's output, or for a join the left columns then
+ * the right ones). Every plan node lists its output columns (names for the
+ * result header, types). Plans are built once per statement and read-only
+ * while they run: execution state lives in src/sql/exec/, beside them.
+ *
+ * Ownership: every node, expression, name and nested type lives in the
+ * statement's arena (the `a` each builder takes) and dies with it. Constant
+ * values' string bytes too. */
+#ifndef LH_SQL_PLAN_H
+#define LH_SQL_PLAN_H
+#include "core/arena.h"
+#include "sql/func/func.h"
+#include "vector/scan.h"
+
+/* ---- bound expressions ---- */
+
+typedef enum lh_bx_kind {
+    LH_BX_CONST = 1, /* .c */
+    LH_BX_COLREF,    /* .col: input column number */
+    LH_BX_PARAM,     /* .param: $n, bound before execution */
+    LH_BX_FUNC,      /* .func: a scalar function or operator */
+    LH_BX_CAST,      /* .cast: args[0] to type (TRY_CAST: try) */
+    LH_BX_AND,       /* .list: n >= 2, three-valued */
+    LH_BX_OR,        /* .list */
+    LH_BX_NOT,       /* .list[0] */
+    LH_BX_IS_NULL,   /* .list[0] */
+    LH_BX_IS_NOT_NULL,
+    LH_BX_CASE,      /* .list: when0, then0, when1, then1, ..., else (n odd; else may be a NULL constant) */
+    LH_BX_COALESCE,  /* .list */
+    LH_BX_IN,        /* .list: x, v1, v2, ...; .negated */
+    LH_BX_DISTINCT,  /* .list: a, b: a IS DISTINCT FROM b (.negated: IS NOT DISTINCT FROM) */
+    LH_BX_ERROR,     /* .list[0] the message: error(msg) raises an Invalid Input Error when evaluated */
+} lh_bx_kind_t;
+
+typedef struct lh_bexpr lh_bexpr_t;
+struct lh_bexpr {
+    uint8_t kind; /* lh_bx_kind_t */
+    bool negated;
+    lh_type_t type; /* the result type */
+    int32_t pos;    /* where it was written, for errors; -1 when made by the engine */
+    union {
+        lh_value_t c;
+        uint32_t col;
+        uint32_t param; /* 0-based */
+        struct {
+            const lh_sql_func_def_t *def;
+            lh_sql_scalar_fn exec;
+            void *bind_data;
+            void *(*init_local)(const void *bind_data);
+            void (*free_local)(void *local);
+            uint32_t flags; /* the def's LH_SQL_FUNC_* */
+            lh_bexpr_t **args;
+            uint32_t nargs;
+        } func;
+        struct {
+            lh_bexpr_t *arg;
+            bool try_cast;
+        } cast;
+        struct {
+            lh_bexpr_t **items;
+            uint32_t n;
+        } list;
+    } u;
+};
+
+/* Constructors: allocated in a; NULL on allocation failure. */
+lh_bexpr_t *lh_bx_const(lh_arena_t *a, const lh_value_t *v, int32_t pos);
+lh_bexpr_t *lh_bx_colref(lh_arena_t *a, uint32_t col, const lh_type_t *type);
+lh_bexpr_t *lh_bx_cast(lh_arena_t *a, lh_bexpr_t *arg, const lh_type_t *to, bool try_cast,
+                       int32_t pos);
+lh_bexpr_t *lh_bx_list(lh_arena_t *a, lh_bx_kind_t kind, const lh_type_t *type, uint32_t n,
+                       int32_t pos);
+/* A call of a bound function (call->cast_to applied to args by the caller). */
+lh_bexpr_t *lh_bx_func(lh_arena_t *a, const lh_sql_func_def_t *def, const lh_sql_bind_call_t *call,
+                       lh_bexpr_t **args, uint32_t nargs);
+/* Whether e refers to no column, parameter or volatile function. */
+bool lh_bx_is_foldable(const lh_bexpr_t *e);
+
+/* ---- aggregates in a plan ---- */
+
+typedef struct lh_plan_agg {
+    const lh_sql_func_def_t *def;
+    const lh_sql_agg_t *agg;
+    void *bind_data;
+    lh_bexpr_t **args; /* over the aggregate's input */
+    uint32_t nargs;
+    lh_bexpr_t *filter; /* FILTER (WHERE ...), or NULL */
+    bool distinct;
+    lh_type_t type;
+    int32_t pos;
+} lh_plan_agg_t;
+
+typedef struct lh_plan_order {
+    lh_bexpr_t *expr;
+    bool desc;
+    bool nulls_first;
+} lh_plan_order_t;
+
+/* ---- plan nodes ---- */
+
+typedef enum lh_plan_kind {
+    LH_PLAN_VALUES = 1,   /* .values: constant rows (also the one empty row of SELECT without FROM) */
+    LH_PLAN_SCAN_MEMORY,  /* .mem: a table of the memory catalog */
+    LH_PLAN_SCAN_PARQUET, /* .pq: Parquet files (read_parquet, a Delta snapshot's files) */
+    LH_PLAN_RANGE,        /* .range: range(a, b, step) / generate_series */
+    LH_PLAN_FILTER,       /* .filter over child[0] */
+    LH_PLAN_PROJECT,      /* .project over child[0] */
+    LH_PLAN_AGGREGATE,    /* .agg over child[0]: groups then aggregates in the output */
+    LH_PLAN_SORT,         /* .sort over child[0] */
+    LH_PLAN_LIMIT,        /* .limit over child[0] */
+    LH_PLAN_JOIN,         /* .join: child[0] left, child[1] right */
+    LH_PLAN_UNION,        /* .setop: child[0] then child[1] (ALL); DISTINCT adds an aggregate */
+    LH_PLAN_SETOP,        /* .setop: INTERSECT / EXCEPT [ALL] */
+    LH_PLAN_WINDOW,       /* .window over child[0] */
+    LH_PLAN_INSERT,       /* .insert: child[0]'s rows into a table; outputs one row (count) */
+    LH_PLAN_CREATE_TABLE, /* .create: CREATE TABLE [AS child[0]] */
+    LH_PLAN_DDL,          /* .ddl: other catalog changes (DROP, CREATE SCHEMA, SET) done at execute */
+} lh_plan_kind_t;
+
+typedef struct lh_plan lh_plan_t;
+
+typedef struct lh_plan_col {
+    const char *name;
+    lh_type_t type;
+} lh_plan_col_t;
+
+struct lh_sql_mem_table;
+
+struct lh_plan {
+    uint8_t kind; /* lh_plan_kind_t */
+    lh_plan_col_t *cols; /* the output columns */
+    uint32_t ncols;
+    lh_plan_t *child[2];
+    double est_rows; /* the optimizer's estimate; < 0 unknown */
+    union {
+        struct {
+            lh_bexpr_t ***rows; /* nrows rows of ncols constant expressions */
+            uint32_t nrows;
+        } values;
+        struct {
+            struct lh_sql_mem_table *table;
+            uint32_t *proj; /* the table's columns read, in output order */
+        } mem;
+        struct {
+            const char **paths; /* local paths or s3://bucket/key URLs */
+            uint32_t npaths;
+            lh_col_path_t *proj; /* ncols columns read */
+            lh_pred_t *preds;    /* pruning predicates pushed down */
+            uint32_t npreds;
+            const lh_type_t *file_schema; /* STRUCT of the first file's columns */
+        } pq;
+        struct {
+            int64_t start, stop, step;
+        } range;
+        struct {
+            lh_bexpr_t *cond;
+        } filter;
+        struct {
+            lh_bexpr_t **exprs; /* ncols */
+        } project;
+        struct {
+            lh_bexpr_t **groups; /* over the input; outputs 0..ngroups-1 */
+            uint32_t ngroups;
+            lh_plan_agg_t *aggs; /* outputs ngroups.. */
+            uint32_t naggs;
+            /* GROUPING SETS: nsets masks over the groups (bit i = group i is in the set);
+               0 sets: one plain grouping. A grouping_id column follows when nsets > 0. */
+            uint64_t *sets;
+            uint32_t nsets;
+        } agg;
+        struct {
+            lh_plan_order_t *keys;
+            uint32_t nkeys;
+            int64_t limit; /* top-N when >= 0 (a LIMIT folded into the sort), else -1 */
+        } sort;
+        struct {
+            lh_bexpr_t *limit, *offset; /* constants after binding; NULL when absent */
+        } limit;
+        struct {
+            uint8_t kind;          /* lh_ast_join_kind_t values */
+            lh_bexpr_t **left_keys, **right_keys; /* equi-join keys: left over child 0, right over child 1 */
+            uint32_t nkeys;
+            lh_bexpr_t *cond;      /* the rest of ON, over left ++ right columns; NULL when none */
+            bool mark;             /* SEMI/ANTI used for IN/EXISTS: NULL-aware */
+        } join;
+        struct {
+            uint8_t op; /* 1 UNION, 2 INTERSECT, 3 EXCEPT */
+            bool all;
+        } setop;
+    } u;
+};
+
+/* A node with ncols output columns, zeroed, allocated in a; NULL on failure. */
+lh_plan_t *lh_plan_new(lh_arena_t *a, lh_plan_kind_t kind, uint32_t ncols);
+/* The node's name for EXPLAIN ("PROJECTION", "HASH_GROUP_BY", ...). */
+const char *lh_plan_kind_name(lh_plan_kind_t k);
+
+#endif
