@@ -1,16 +1,13 @@
-/* Parquet writer benchmark: builds a mixed table of N rows in memory (the
- * same values tests/js/pq_bench_duckdb.mjs builds in DuckDB from the same
- * formulas), then times writing it to a file with lh_pq_writer (data
- * generation not included, as DuckDB's COPY reads a table already in
- * memory). Prints one JSON line: {codec, rows, seconds, bytes}.
+/* Parquet writer benchmark (bench/parquet_bench.sh): loads the benchmark
+ * table from a source Parquet file (written by DuckDB, uncompressed) into
+ * FLAT batches in memory with our reader, then times writing those rows to
+ * a file with lh_pq_writer (one thread, default options but the codec).
+ * Loading is not timed, as DuckDB's COPY reads a table already in memory;
+ * the writer starts from the same rows DuckDB writes. Prints one JSON line:
+ * {codec, rows, seconds, bytes}.
  *
- *   pq_write <out.parquet> zstd|snappy [rows]
- *
- * Columns (i = 0..N-1; h1 = i*2654435761 mod 2^32, h2 = i*2246822519 mod
- * 2^32; column c is NULL when (i + c) % 10 == 0, except id):
- *   id BIGINT i; a INTEGER h1 % 1000000; d DOUBLE h2 / 2^32 * 1000;
- *   s_low VARCHAR 'category_' || h1 % 10; s_mid 'item_' || h2 % 10000;
- *   s_high 'user_' || h1; ts TIMESTAMP 1700000000000000 + i * 1000003 us */
+ *   pq_write <source.parquet> <out.parquet> zstd|snappy                  */
+#include "parquet/reader.h"
 #include "parquet/writer.h"
 
 #include <stdio.h>
@@ -18,7 +15,11 @@
 #include <string.h>
 #include <time.h>
 
-#define NC 7
+typedef struct {
+    lh_batch_t **b;
+    size_t n, cap;
+    uint64_t rows;
+} table_t;
 
 static double now(void)
 {
@@ -33,79 +34,89 @@ static int sink(void *ctx, const void *data, size_t len, lh_err_t *err)
     return 0;
 }
 
-static void fill(lh_batch_t *b, uint64_t first, uint32_t n)
+/* Copies every row of the reader's scan into full FLAT batches of t (the
+ * reader's batches end at row group bounds and may hold DICTIONARY vectors). */
+static int load(lh_pq_reader_t *rd, table_t *t, lh_err_t *err)
 {
-    char s[32];
-    for (uint32_t r = 0; r < n; r++) {
-        uint64_t i = first + r;
-        uint64_t h1 = i * 2654435761u % 4294967296u, h2 = i * 2246822519u % 4294967296u;
-        ((int64_t *)b->cols[0].data)[r] = (int64_t)i;
-        ((int32_t *)b->cols[1].data)[r] = (int32_t)(h1 % 1000000);
-        ((double *)b->cols[2].data)[r] = (double)h2 / 4294967296.0 * 1000;
-        int k = snprintf(s, sizeof s, "category_%llu", (unsigned long long)(h1 % 10));
-        lh_vector_set_string(&b->cols[3], r, s, (size_t)k);
-        k = snprintf(s, sizeof s, "item_%llu", (unsigned long long)(h2 % 10000));
-        lh_vector_set_string(&b->cols[4], r, s, (size_t)k);
-        k = snprintf(s, sizeof s, "user_%llu", (unsigned long long)h1);
-        lh_vector_set_string(&b->cols[5], r, s, (size_t)k);
-        ((int64_t *)b->cols[6].data)[r] = 1700000000000000LL + (int64_t)i * 1000003;
-        for (int c = 1; c < NC; c++)
-            if ((i + (uint64_t)c) % 10 == 0) lh_vector_set_null(&b->cols[c], r);
+    lh_batch_t *in, *cur = NULL;
+    int rc = lh_pq_reader_scan(rd, NULL, err);
+    while (!rc && !(rc = lh_pq_reader_next(rd, &in, err)) && in) {
+        for (uint32_t done = 0; !rc && done < in->count;) {
+            if (!cur || cur->count == LH_BATCH_ROWS) {
+                lh_type_t types[64];
+                for (uint32_t c = 0; c < in->ncols; c++)
+                    types[c] = in->cols[c].type;
+                if (t->n == t->cap) {
+                    t->cap = t->cap ? t->cap * 2 : 1024;
+                    lh_batch_t **nb = realloc(t->b, t->cap * sizeof *nb);
+                    if (!nb) return lh_err_set(err, LH_ENOMEM, "out of memory");
+                    t->b = nb;
+                }
+                if ((rc = lh_batch_new(types, in->ncols, &cur))) break;
+                t->b[t->n++] = cur;
+            }
+            uint32_t k = in->count - done, room = LH_BATCH_ROWS - cur->count;
+            if (k > room) k = room;
+            uint32_t sel[LH_BATCH_ROWS];
+            for (uint32_t i = 0; i < k; i++)
+                sel[i] = done + i;
+            rc = lh_batch_append(cur, in, sel, k);
+            done += k;
+            t->rows += k;
+        }
     }
-    b->count = n;
+    if (rc && !err->msg[0]) lh_err_set(err, rc, "cannot load the source rows");
+    return rc;
+}
+
+static int write_file(const lh_type_t *schema, const table_t *t, const char *path, int codec,
+                      double *secs, uint64_t *bytes, lh_err_t *err)
+{
+    lh_pq_write_opts_t o;
+    lh_pq_write_opts_default(&o);
+    o.codec = codec;
+    FILE *f = fopen(path, "wb");
+    if (!f) return lh_err_set(err, LH_EIO, "cannot create %s", path);
+    lh_pq_writer_t *w = NULL;
+    lh_pq_file_stats_t st;
+    double t0 = now();
+    int rc = lh_pq_writer_open(schema, &o, sink, f, &w, err);
+    for (size_t k = 0; !rc && k < t->n; k++)
+        rc = lh_pq_writer_write_batch(w, t->b[k], err);
+    if (!rc) rc = lh_pq_writer_close(w, &st, err);
+    if (!rc && fflush(f)) rc = lh_err_set(err, LH_EIO, "cannot write %s", path);
+    *secs = now() - t0;
+    *bytes = rc ? 0 : st.file_size;
+    lh_pq_writer_free(w);
+    if (fclose(f) && !rc) rc = lh_err_set(err, LH_EIO, "cannot write %s", path);
+    return rc;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) {
-        fprintf(stderr, "usage: pq_write <out.parquet> zstd|snappy [rows]\n");
+    if (argc != 4 || (strcmp(argv[3], "zstd") && strcmp(argv[3], "snappy"))) {
+        fprintf(stderr, "usage: pq_write <source.parquet> <out.parquet> zstd|snappy\n");
         return 2;
     }
-    uint64_t rows = argc > 3 ? strtoull(argv[3], NULL, 10) : 10000000;
-    static const char *names[NC] = {"id", "a", "d", "s_low", "s_mid", "s_high", "ts"};
-    const lh_type_id_t ids[NC] = {LH_TYPE_BIGINT,   LH_TYPE_INTEGER, LH_TYPE_DOUBLE,
-                                  LH_TYPE_VARCHAR,  LH_TYPE_VARCHAR, LH_TYPE_VARCHAR,
-                                  LH_TYPE_TIMESTAMP};
-    lh_type_t types[NC];
-    lh_field_t fields[NC];
-    for (int c = 0; c < NC; c++)
-        types[c] = lh_type(ids[c]), fields[c] = (lh_field_t){names[c], types[c]};
-    lh_arena_t *a = lh_arena_new(0);
-    lh_type_t schema;
-    if (lh_type_struct(a, fields, NC, &schema)) return 1;
-    size_t nb = (size_t)((rows + LH_BATCH_ROWS - 1) / LH_BATCH_ROWS);
-    lh_batch_t **bs = calloc(nb, sizeof *bs);
-    for (size_t k = 0; k < nb; k++) {
-        if (lh_batch_new(types, NC, &bs[k])) return 1;
-        uint64_t first = (uint64_t)k * LH_BATCH_ROWS;
-        fill(bs[k], first, (uint32_t)(rows - first < LH_BATCH_ROWS ? rows - first : LH_BATCH_ROWS));
-    }
-    lh_pq_write_opts_t o;
-    lh_pq_write_opts_default(&o);
-    o.codec = strcmp(argv[2], "snappy") ? LH_PQ_CODEC_ZSTD : LH_PQ_CODEC_SNAPPY;
-    FILE *f = fopen(argv[1], "wb");
-    if (!f) return 1;
+    int codec = strcmp(argv[3], "snappy") ? LH_PQ_CODEC_ZSTD : LH_PQ_CODEC_SNAPPY;
     lh_err_t err = {0};
-    lh_pq_writer_t *w;
-    double t0 = now();
-    int rc = lh_pq_writer_open(&schema, &o, sink, f, &w, &err);
-    for (size_t k = 0; !rc && k < nb; k++)
-        rc = lh_pq_writer_write_batch(w, bs[k], &err);
-    lh_pq_file_stats_t st;
-    if (!rc) rc = lh_pq_writer_close(w, &st, &err);
-    if (!rc && fflush(f)) rc = -1;
-    double t1 = now();
-    if (rc) {
+    lh_pq_reader_t *rd = NULL;
+    table_t t = {0};
+    double secs = 0;
+    uint64_t bytes = 0;
+    int rc = lh_pq_reader_open_file(argv[1], &rd, &err);
+    if (!rc && lh_pq_reader_schema(rd)->nfields > 64)
+        rc = lh_err_set(&err, LH_EINVAL, "over 64 columns");
+    if (!rc) rc = load(rd, &t, &err);
+    if (!rc) rc = write_file(lh_pq_reader_schema(rd), &t, argv[2], codec, &secs, &bytes, &err);
+    if (!rc)
+        printf("{\"codec\":\"%s\",\"rows\":%llu,\"seconds\":%.4f,\"bytes\":%llu}\n", argv[3],
+               (unsigned long long)t.rows, secs, (unsigned long long)bytes);
+    else
         fprintf(stderr, "pq_write: %s\n", err.msg);
-        return 1;
-    }
-    fclose(f);
-    printf("{\"codec\":\"%s\",\"rows\":%llu,\"seconds\":%.3f,\"bytes\":%llu}\n", argv[2],
-           (unsigned long long)rows, t1 - t0, (unsigned long long)st.file_size);
-    lh_pq_writer_free(w);
-    for (size_t k = 0; k < nb; k++)
-        lh_batch_free(bs[k]);
-    free(bs);
-    lh_arena_free(a);
-    return 0;
+    for (size_t k = 0; k < t.n; k++)
+        lh_batch_free(t.b[k]);
+    free(t.b);
+    lh_pq_reader_close(rd);
+    return rc ? 1 : 0;
 }
