@@ -30,4 +30,10 @@ static inline int lh__bool_at(const lh_vector_t *v, uint32_t r)
     return ((const uint8_t *)v->data)[r] ? 1 : 0;
 }
 
+
+
+/* The operator's output batch, of its plan's column types. */
+int lh__op_out_batch(lh_op_t *op);
+/* A child's next batch, after a cancellation check. */
+int lh__op_pull(lh_op_t *child, lh_batch_t **out);
 #endif

@@ -40,6 +40,8 @@ typedef struct lh_bexpr lh_bexpr_t;
 struct lh_bexpr {
     uint8_t kind; /* lh_bx_kind_t */
     bool negated;
+    uint8_t lit;    /* the binder's note on a literal: 0, or LH_SQL_ARG_STRING_LITERAL /
+                       _INTEGER_LITERAL / _NULL_LITERAL while its type is still open */
     lh_type_t type; /* the result type */
     int32_t pos;    /* where it was written, for errors; -1 when made by the engine */
     union {

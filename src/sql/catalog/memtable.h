@@ -1,0 +1,38 @@
+/* Tables of the `memory` catalog: rows kept in the process as batches of
+ * LH_BATCH_ROWS rows (DuckDB's in-memory database). A table belongs to its
+ * database and lives until it is dropped or the database closes.
+ *
+ * Thread safety: a table's rows are appended under the database's catalog
+ * lock and read by scans that hold a snapshot (the number of chunks and
+ * rows at plan time), so appends never disturb a running scan; chunks are
+ * never modified once full. */
+#ifndef LH_SQL_MEMTABLE_H
+#define LH_SQL_MEMTABLE_H
+#include <pthread.h>
+
+#include "sql/error.h"
+#include "sql/plan/plan.h"
+
+typedef struct lh_sql_mem_table {
+    char *schema, *name;   /* in arena */
+    lh_plan_col_t *cols;   /* ncols, names and types in arena */
+    uint32_t ncols;
+    lh_type_t *types;      /* the column types, for lh_batch_new */
+    lh_batch_t **chunks;   /* nchunks batches; every one but the last is full */
+    uint32_t nchunks, cap;
+    uint64_t rows;
+    lh_arena_t *arena;     /* owned: names, types */
+} lh_sql_mem_table_t;
+
+/* A new empty table (columns copied). *out owned by the caller
+ * (lh_sql_mem_table_free). 0 or LH_ENOMEM. */
+int lh_sql_mem_table_new(const char *schema, const char *name, const lh_plan_col_t *cols,
+                         uint32_t ncols, lh_sql_mem_table_t **out);
+void lh_sql_mem_table_free(lh_sql_mem_table_t *t);
+/* Appends b's rows (its column types must be the table's). 0, LH_EINVAL,
+ * LH_ENOMEM. */
+int lh_sql_mem_table_append(lh_sql_mem_table_t *t, const lh_batch_t *b);
+/* Drops every row (DELETE without WHERE, CREATE OR REPLACE). */
+void lh_sql_mem_table_truncate(lh_sql_mem_table_t *t);
+
+#endif

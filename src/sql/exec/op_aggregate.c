@@ -1,0 +1,333 @@
+/* HASH_GROUP_BY: groups rows by their key values in a hash table and folds
+ * each aggregate's arguments into per-group states; then hands out one row
+ * per group (keys, then aggregate results) in the order groups appeared.
+ * Without GROUP BY there is exactly one group, even over no rows.
+ *
+ * Storage: group keys are copied into batches of LH_BATCH_ROWS groups; the
+ * aggregate states of a group are one row of `row_size` bytes in a block
+ * per key batch; the table is open addressing over group numbers with the
+ * full hash kept per group, so growing never re-reads keys. NULL keys form
+ * their own group (SQL's GROUP BY treats NULLs as equal). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/exec/exec_int.h"
+#include "sql/exec/rowops.h"
+
+typedef struct agg_op {
+    lh_expr_state_t **keys;   /* ngroups key expressions */
+    lh_expr_state_t ***args;  /* per aggregate: its argument expressions */
+    lh_expr_state_t **filter; /* per aggregate: FILTER, or NULL */
+    uint32_t nkeys, naggs;
+    uint32_t *offset;         /* per aggregate: its state's offset in a group row */
+    uint32_t row_size;
+    lh_type_t *key_types;
+    lh_batch_t **chunks;      /* group keys */
+    uint8_t **blocks;         /* group states, LH_BATCH_ROWS rows per block */
+    uint32_t nchunks, cap_chunks;
+    uint64_t ngroups;
+    uint64_t *slots, mask;    /* group number + 1; 0 empty */
+    uint64_t *hashes;         /* per group */
+    uint64_t cap_hashes;
+    bool built;
+    uint64_t out_next;
+    lh_sql_actx_t actx;
+    lh_arena_t *state_arena;
+    const lh_vector_t *kv[64];
+    lh_vector_t argv[LH_SQL_MAX_ARGS];
+    uint64_t h[LH_BATCH_ROWS];
+    uint64_t gid[LH_BATCH_ROWS];
+    void *ptrs[LH_BATCH_ROWS];
+    uint32_t sel[LH_BATCH_ROWS];
+} agg_op_t;
+
+static int oom(lh_op_t *op)
+{
+    return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory in GROUP BY");
+}
+
+static uint8_t *group_row(agg_op_t *st, uint64_t g)
+{
+    return st->blocks[g / LH_BATCH_ROWS] + (g % LH_BATCH_ROWS) * (size_t)st->row_size;
+}
+
+static int grow_table(agg_op_t *st)
+{
+    uint64_t cap = st->slots ? (st->mask + 1) * 2 : 1024;
+    uint64_t *s = calloc(cap, sizeof *s);
+    if (!s) return LH_ENOMEM;
+    for (uint64_t g = 0; g < st->ngroups; g++) {
+        uint64_t i = st->hashes[g] & (cap - 1);
+        while (s[i]) i = (i + 1) & (cap - 1);
+        s[i] = g + 1;
+    }
+    free(st->slots);
+    st->slots = s;
+    st->mask = cap - 1;
+    return 0;
+}
+
+static int new_chunk(lh_op_t *op, agg_op_t *st)
+{
+    if (st->nchunks == st->cap_chunks) {
+        uint32_t cap = st->cap_chunks ? st->cap_chunks * 2 : 8;
+        lh_batch_t **c = realloc(st->chunks, cap * sizeof *c);
+        if (!c) return LH_ENOMEM;
+        st->chunks = c;
+        uint8_t **b = realloc(st->blocks, cap * sizeof *b);
+        if (!b) return LH_ENOMEM;
+        st->blocks = b;
+        st->cap_chunks = cap;
+    }
+    st->blocks[st->nchunks] = calloc(LH_BATCH_ROWS, st->row_size ? st->row_size : 1);
+    if (!st->blocks[st->nchunks]) return LH_ENOMEM;
+    int rc = lh_batch_new(st->key_types, st->nkeys, &st->chunks[st->nchunks]);
+    if (rc) {
+        free(st->blocks[st->nchunks]);
+        return rc;
+    }
+    st->nchunks++;
+    return 0;
+}
+
+/* A new group from row r of the key vectors: keys copied, states initialised. */
+static int add_group(lh_op_t *op, agg_op_t *st, uint32_t r, uint64_t h, uint64_t *g_out)
+{
+    uint64_t g = st->ngroups;
+    if (g % LH_BATCH_ROWS == 0) {
+        int rc = new_chunk(op, st);
+        if (rc) return rc;
+    }
+    if (g == st->cap_hashes) {
+        uint64_t cap = st->cap_hashes ? st->cap_hashes * 2 : 1024;
+        uint64_t *hs = realloc(st->hashes, cap * sizeof *hs);
+        if (!hs) return LH_ENOMEM;
+        st->hashes = hs;
+        st->cap_hashes = cap;
+    }
+    lh_batch_t *c = st->chunks[g / LH_BATCH_ROWS];
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        int rc = lh_vector_copy(&c->cols[k], c->count, st->kv[k], &r, 1);
+        if (rc) return rc;
+    }
+    c->count++;
+    st->hashes[g] = h;
+    uint8_t *row = group_row(st, g);
+    for (uint32_t j = 0; j < st->naggs; j++) {
+        const lh_plan_agg_t *a = &op->plan->u.agg.aggs[j];
+        a->agg->init(a->bind_data, row + st->offset[j]);
+    }
+    st->ngroups++;
+    *g_out = g;
+    return 0;
+}
+
+static bool keys_equal(agg_op_t *st, uint64_t g, uint32_t r)
+{
+    const lh_batch_t *c = st->chunks[g / LH_BATCH_ROWS];
+    uint32_t gr = (uint32_t)(g % LH_BATCH_ROWS);
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        const lh_vector_t *kv = st->kv[k];
+        bool a = lh_vector_is_valid(&c->cols[k], gr), b = lh_vector_is_valid(kv, r);
+        if (a != b) return false;
+        if (a && !lh__row_equal(&c->cols[k], gr, kv, r)) return false;
+    }
+    return true;
+}
+
+static int find_groups(lh_op_t *op, agg_op_t *st, const lh_batch_t *in)
+{
+    uint32_t n = in->count;
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        int rc = lh_expr_eval(st->keys[k], in, NULL, n, &st->kv[k]);
+        if (rc) return rc;
+    }
+    for (uint32_t r = 0; r < n; r++) {
+        uint64_t h = 0;
+        for (uint32_t k = 0; k < st->nkeys; k++) {
+            const lh_vector_t *v = st->kv[k];
+            uint64_t x = lh_vector_is_valid(v, r) ? lh__row_hash(v, r) : LH_HASH_NULL;
+            h = lh__hash_combine(h, x);
+        }
+        st->h[r] = h;
+    }
+    for (uint32_t r = 0; r < n; r++) {
+        if ((st->ngroups + 1) * 2 > st->mask + 1 && grow_table(st)) return oom(op);
+        uint64_t i = st->h[r] & st->mask, g = 0;
+        for (;; i = (i + 1) & st->mask) {
+            uint64_t s = st->slots[i];
+            if (!s) {
+                if (add_group(op, st, r, st->h[r], &g)) return oom(op);
+                st->slots[i] = g + 1;
+                break;
+            }
+            if (st->hashes[s - 1] == st->h[r] && keys_equal(st, s - 1, r)) {
+                g = s - 1;
+                break;
+            }
+        }
+        st->gid[r] = g;
+    }
+    return 0;
+}
+
+static int fold_aggregate(lh_op_t *op, agg_op_t *st, uint32_t j, const lh_batch_t *in)
+{
+    const lh_plan_agg_t *a = &op->plan->u.agg.aggs[j];
+    uint32_t n = in->count;
+    const uint32_t *sel = NULL;
+    if (st->filter[j]) {
+        int rc = lh_expr_select(st->filter[j], in, n, st->sel, &n);
+        if (rc) return rc;
+        sel = st->sel;
+    }
+    if (!n) return 0;
+    for (uint32_t i = 0; i < a->nargs; i++) {
+        const lh_vector_t *v;
+        int rc = lh_expr_eval(st->args[j][i], in, sel, n, &v);
+        if (rc) return rc;
+        st->argv[i] = *v;
+    }
+    st->actx.bind_data = a->bind_data;
+    st->actx.pos = a->pos;
+    if (!st->nkeys && a->agg->update_one)
+        return a->agg->update_one(&st->actx, st->argv, a->nargs, n, group_row(st, 0) + st->offset[j]);
+    for (uint32_t i = 0; i < n; i++)
+        st->ptrs[i] = group_row(st, st->gid[sel ? sel[i] : i]) + st->offset[j];
+    return a->agg->update(&st->actx, st->argv, a->nargs, n, st->ptrs);
+}
+
+static int build(lh_op_t *op, agg_op_t *st)
+{
+    if (!st->nkeys) {
+        uint64_t g;
+        if (add_group(op, st, 0, 0, &g)) return oom(op);
+        memset(st->gid, 0, sizeof st->gid);
+    }
+    for (;;) {
+        lh_batch_t *in;
+        int rc = lh__op_pull(op->child[0], &in);
+        if (rc) return rc;
+        if (!in) break;
+        if (st->nkeys && (rc = find_groups(op, st, in))) return rc;
+        for (uint32_t j = 0; j < st->naggs; j++)
+            if ((rc = fold_aggregate(op, st, j, in))) return rc;
+    }
+    st->built = true;
+    return 0;
+}
+
+static int agg_next(lh_op_t *op, lh_batch_t **out)
+{
+    agg_op_t *st = op->priv;
+    *out = NULL;
+    if (!st->built) {
+        int rc = build(op, st);
+        if (rc) return rc;
+    }
+    if (st->out_next >= st->ngroups) return 0;
+    uint32_t ci = (uint32_t)(st->out_next / LH_BATCH_ROWS);
+    const lh_batch_t *c = st->chunks[ci];
+    uint32_t n = st->nkeys ? c->count : 1;
+    lh_batch_reset(op->out);
+    for (uint32_t k = 0; k < st->nkeys; k++)
+        if (lh_vector_copy(&op->out->cols[k], 0, &c->cols[k], NULL, n)) return oom(op);
+    for (uint32_t i = 0; i < n; i++) st->ptrs[i] = group_row(st, st->out_next + i);
+    for (uint32_t j = 0; j < st->naggs; j++) {
+        const lh_plan_agg_t *a = &op->plan->u.agg.aggs[j];
+        for (uint32_t i = 0; i < n; i++) st->ptrs[i] = group_row(st, st->out_next + i) + st->offset[j];
+        st->actx.bind_data = a->bind_data;
+        lh_vector_t *o = &op->out->cols[st->nkeys + j];
+        int rc = a->agg->finalize(&st->actx, st->ptrs, n, o);
+        if (rc) return rc;
+    }
+    st->out_next += n;
+    op->out->count = n;
+    *out = op->out;
+    return 0;
+}
+
+static void agg_close(lh_op_t *op)
+{
+    agg_op_t *st = op->priv;
+    if (!st) return;
+    for (uint64_t g = 0; g < st->ngroups && st->offset; g++)
+        for (uint32_t j = 0; j < st->naggs; j++) {
+            const lh_plan_agg_t *a = &op->plan->u.agg.aggs[j];
+            if (a->agg->destroy) a->agg->destroy(group_row(st, g) + st->offset[j]);
+        }
+    for (uint32_t i = 0; i < st->nchunks; i++) {
+        lh_batch_free(st->chunks[i]);
+        free(st->blocks[i]);
+    }
+    free(st->chunks);
+    free(st->blocks);
+    free(st->slots);
+    free(st->hashes);
+    for (uint32_t k = 0; k < st->nkeys && st->keys; k++) lh_expr_state_free(st->keys[k]);
+    for (uint32_t j = 0; j < st->naggs && st->args && st->filter; j++) {
+        for (uint32_t i = 0; st->args[j] && i < op->plan->u.agg.aggs[j].nargs; i++)
+            lh_expr_state_free(st->args[j][i]);
+        lh_expr_state_free(st->filter[j]);
+    }
+    lh_arena_free(st->state_arena);
+    free(st);
+    op->priv = NULL;
+}
+
+static int setup(lh_op_t *op, agg_op_t *st)
+{
+    const lh_plan_t *p = op->plan;
+    lh_arena_t *a = op->ex->arena;
+    st->nkeys = p->u.agg.ngroups;
+    st->naggs = p->u.agg.naggs;
+    if (st->nkeys > 64) return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ENOTIMPL, -1,
+                                          "GROUP BY over more than 64 expressions");
+    st->keys = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->keys);
+    st->key_types = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->key_types);
+    st->args = lh_arena_calloc(a, (st->naggs + 1) * sizeof *st->args);
+    st->filter = lh_arena_calloc(a, (st->naggs + 1) * sizeof *st->filter);
+    st->offset = lh_arena_calloc(a, (st->naggs + 1) * sizeof *st->offset);
+    st->state_arena = lh_arena_new(65536);
+    if (!st->keys || !st->key_types || !st->args || !st->filter || !st->offset || !st->state_arena)
+        return LH_ENOMEM;
+    st->actx.err = op->ex->err;
+    st->actx.arena = st->state_arena;
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        st->key_types[k] = p->u.agg.groups[k]->type;
+        int rc = lh_expr_state_new(op->ex, p->u.agg.groups[k], &st->keys[k]);
+        if (rc) return rc;
+    }
+    for (uint32_t j = 0; j < st->naggs; j++) {
+        const lh_plan_agg_t *ag = &p->u.agg.aggs[j];
+        if (ag->distinct)
+            return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ENOTIMPL, ag->pos,
+                              "DISTINCT aggregates are not implemented yet");
+        if (ag->nargs > LH_SQL_MAX_ARGS) return LH_EINVAL;
+        st->offset[j] = st->row_size;
+        st->row_size += (ag->agg->state_size + 15) & ~15u;
+        st->args[j] = lh_arena_calloc(a, (ag->nargs + 1) * sizeof **st->args);
+        if (!st->args[j]) return LH_ENOMEM;
+        for (uint32_t i = 0; i < ag->nargs; i++) {
+            int rc = lh_expr_state_new(op->ex, ag->args[i], &st->args[j][i]);
+            if (rc) return rc;
+        }
+        if (ag->filter) {
+            int rc = lh_expr_state_new(op->ex, ag->filter, &st->filter[j]);
+            if (rc) return rc;
+        }
+    }
+    return 0;
+}
+
+int lh__op_aggregate(lh_op_t *op)
+{
+    agg_op_t *st = calloc(1, sizeof *st);
+    if (!st) return oom(op);
+    op->priv = st;
+    op->next = agg_next;
+    op->close = agg_close;
+    int rc = setup(op, st);
+    if (rc) return rc == LH_ENOMEM ? oom(op) : rc;
+    return lh__op_out_batch(op);
+}

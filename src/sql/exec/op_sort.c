@@ -1,0 +1,154 @@
+/* ORDER_BY: reads every input row into batches it owns, sorts row numbers
+ * by the sort keys (columns of the input: the binder projects key
+ * expressions below the sort), then hands the rows out in order. NULLs go
+ * where each key's nulls_first says (the binder applies DuckDB's default,
+ * NULLS LAST in both directions). The sort is stable: equal keys keep input
+ * order. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/exec/exec_int.h"
+#include "sql/exec/rowops.h"
+
+typedef struct sort_op {
+    lh_batch_t **chunks;
+    uint32_t nchunks, cap;
+    uint64_t *idx, nrows, out_next;
+    uint32_t *keycol;
+    lh_type_t *types;
+    bool built;
+    uint32_t sel[LH_BATCH_ROWS];
+} sort_op_t;
+
+typedef struct sort_ctx {
+    const lh_plan_t *plan;
+    sort_op_t *st;
+} sort_ctx_t;
+
+static int compare_rows(const void *pa, const void *pb, void *arg)
+{
+    const sort_ctx_t *c = arg;
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    const lh_batch_t *ca = c->st->chunks[a >> 11], *cb = c->st->chunks[b >> 11];
+    uint32_t ra = (uint32_t)(a & 2047), rb = (uint32_t)(b & 2047);
+    for (uint32_t k = 0; k < c->plan->u.sort.nkeys; k++) {
+        const lh_plan_order_t *o = &c->plan->u.sort.keys[k];
+        const lh_vector_t *va = &ca->cols[c->st->keycol[k]], *vb = &cb->cols[c->st->keycol[k]];
+        bool na = !lh_vector_is_valid(va, ra), nb = !lh_vector_is_valid(vb, rb);
+        int r;
+        if (na || nb) {
+            if (na && nb) continue;
+            r = na ? 1 : -1; /* NULL after values */
+            if (o->nulls_first) r = -r;
+            return r;
+        }
+        r = lh__row_compare(va, ra, vb, rb);
+        if (r) return o->desc ? -r : r;
+    }
+    return (a > b) - (a < b); /* stable */
+}
+
+static int add_chunk(sort_op_t *st, uint32_t ncols)
+{
+    if (st->nchunks == st->cap) {
+        uint32_t cap = st->cap ? st->cap * 2 : 16;
+        lh_batch_t **c = realloc(st->chunks, cap * sizeof *c);
+        if (!c) return LH_ENOMEM;
+        st->chunks = c;
+        st->cap = cap;
+    }
+    int rc = lh_batch_new(st->types, ncols, &st->chunks[st->nchunks]);
+    if (!rc) st->nchunks++;
+    return rc;
+}
+
+static int materialize(lh_op_t *op, sort_op_t *st)
+{
+    uint32_t ncols = op->plan->ncols;
+    for (;;) {
+        lh_batch_t *in;
+        int rc = lh__op_pull(op->child[0], &in);
+        if (rc) return rc;
+        if (!in) return 0;
+        uint32_t done = 0;
+        while (done < in->count) {
+            if (!st->nchunks || st->chunks[st->nchunks - 1]->count == LH_BATCH_ROWS)
+                if (add_chunk(st, ncols)) return LH_ENOMEM;
+            lh_batch_t *c = st->chunks[st->nchunks - 1];
+            uint32_t n = LH_BATCH_ROWS - c->count;
+            if (n > in->count - done) n = in->count - done;
+            for (uint32_t i = 0; i < n; i++) st->sel[i] = done + i;
+            if (lh_batch_append(c, in, st->sel, n)) return LH_ENOMEM;
+            done += n;
+            st->nrows += n;
+        }
+    }
+}
+
+static int build(lh_op_t *op, sort_op_t *st)
+{
+    int rc = materialize(op, st);
+    if (rc) return rc == LH_ENOMEM ? lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "out of memory in ORDER BY") : rc;
+    st->idx = malloc((st->nrows ? st->nrows : 1) * sizeof *st->idx);
+    if (!st->idx) return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory in ORDER BY");
+    uint64_t n = 0;
+    for (uint32_t c = 0; c < st->nchunks; c++)
+        for (uint32_t r = 0; r < st->chunks[c]->count; r++) st->idx[n++] = ((uint64_t)c << 11) | r;
+    sort_ctx_t ctx = {.plan = op->plan, .st = st};
+    qsort_r(st->idx, n, sizeof *st->idx, compare_rows, &ctx);
+    st->built = true;
+    return 0;
+}
+
+static int sort_next(lh_op_t *op, lh_batch_t **out)
+{
+    sort_op_t *st = op->priv;
+    *out = NULL;
+    if (!st->built) {
+        int rc = build(op, st);
+        if (rc) return rc;
+    }
+    if (st->out_next >= st->nrows) return 0;
+    lh_batch_reset(op->out);
+    uint64_t end = st->out_next + LH_BATCH_ROWS;
+    if (end > st->nrows) end = st->nrows;
+    while (st->out_next < end) {
+        uint32_t chunk = (uint32_t)(st->idx[st->out_next] >> 11), n = 0;
+        while (st->out_next < end && (st->idx[st->out_next] >> 11) == chunk)
+            st->sel[n++] = (uint32_t)(st->idx[st->out_next++] & 2047);
+        if (lh_batch_append(op->out, st->chunks[chunk], st->sel, n))
+            return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory in ORDER BY");
+    }
+    *out = op->out;
+    return 0;
+}
+
+static void sort_close(lh_op_t *op)
+{
+    sort_op_t *st = op->priv;
+    for (uint32_t i = 0; i < st->nchunks; i++) lh_batch_free(st->chunks[i]);
+    free(st->chunks);
+    free(st->idx);
+}
+
+int lh__op_sort(lh_op_t *op)
+{
+    const lh_plan_t *p = op->plan;
+    sort_op_t *st = lh_arena_calloc(op->ex->arena, sizeof *st);
+    if (!st) return LH_ENOMEM;
+    op->priv = st;
+    op->next = sort_next;
+    op->close = sort_close;
+    st->keycol = lh_arena_calloc(op->ex->arena, (p->u.sort.nkeys + 1) * sizeof *st->keycol);
+    st->types = lh_arena_calloc(op->ex->arena, (p->ncols + 1) * sizeof *st->types);
+    if (!st->keycol || !st->types) return LH_ENOMEM;
+    for (uint32_t i = 0; i < p->ncols; i++) st->types[i] = p->cols[i].type;
+    for (uint32_t k = 0; k < p->u.sort.nkeys; k++) {
+        const lh_bexpr_t *e = p->u.sort.keys[k].expr;
+        if (e->kind != LH_BX_COLREF)
+            return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_EINTERNAL, e->pos,
+                              "a sort key must be a column of the sort's input");
+        st->keycol[k] = e->u.col;
+    }
+    return lh__op_out_batch(op);
+}

@@ -1,0 +1,164 @@
+/* One row of a vector at a time: hashing, equality and ordering by physical
+ * type, for the operators that work row by row (hash tables, sorting). The
+ * order is DuckDB's: numbers by value (NaN above every number, -0.0 equal to
+ * 0.0), strings as unsigned bytes, booleans false < true, intervals
+ * normalised (30 days = 1 month, 24 hours = 1 day). NULLs are the caller's
+ * business: these read non-NULL rows only. */
+#include <math.h>
+#include <string.h>
+
+#include "sql/exec/exec_int.h"
+#include "sql/exec/rowops.h"
+
+#define CMP(a, b) (((a) > (b)) - ((a) < (b)))
+
+static int cmp_double(double a, double b)
+{
+    bool na = a != a, nb = b != b;
+    if (na || nb) return na - nb;
+    return CMP(a, b);
+}
+
+static lh_int128_t interval_key(const lh_interval_t *iv)
+{
+    return (lh_int128_t)iv->months * 30 * LH_MICROS_PER_DAY + (lh_int128_t)iv->days * LH_MICROS_PER_DAY +
+           iv->micros;
+}
+
+int lh__row_compare(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uint32_t rb)
+{
+    const lh_vector_t *va = lh_vector_values(a), *vb = lh_vector_values(b);
+    ra = lh_vector_row(a, ra);
+    rb = lh_vector_row(b, rb);
+    const void *pa = va->data, *pb = vb->data;
+    switch (lh_type_physical(&a->type)) {
+    case LH_PHYS_BOOL:
+    case LH_PHYS_UINT8:
+        return CMP(((const uint8_t *)pa)[ra], ((const uint8_t *)pb)[rb]);
+    case LH_PHYS_INT8:
+        return CMP(((const int8_t *)pa)[ra], ((const int8_t *)pb)[rb]);
+    case LH_PHYS_INT16:
+        return CMP(((const int16_t *)pa)[ra], ((const int16_t *)pb)[rb]);
+    case LH_PHYS_UINT16:
+        return CMP(((const uint16_t *)pa)[ra], ((const uint16_t *)pb)[rb]);
+    case LH_PHYS_INT32:
+        return CMP(((const int32_t *)pa)[ra], ((const int32_t *)pb)[rb]);
+    case LH_PHYS_UINT32:
+        return CMP(((const uint32_t *)pa)[ra], ((const uint32_t *)pb)[rb]);
+    case LH_PHYS_INT64:
+        return CMP(((const int64_t *)pa)[ra], ((const int64_t *)pb)[rb]);
+    case LH_PHYS_UINT64:
+        return CMP(((const uint64_t *)pa)[ra], ((const uint64_t *)pb)[rb]);
+    case LH_PHYS_INT128:
+        return CMP(((const lh_int128_t *)pa)[ra], ((const lh_int128_t *)pb)[rb]);
+    case LH_PHYS_FLOAT:
+        return cmp_double(((const float *)pa)[ra], ((const float *)pb)[rb]);
+    case LH_PHYS_DOUBLE:
+        return cmp_double(((const double *)pa)[ra], ((const double *)pb)[rb]);
+    case LH_PHYS_INTERVAL: {
+        lh_int128_t x = interval_key(&((const lh_interval_t *)pa)[ra]);
+        lh_int128_t y = interval_key(&((const lh_interval_t *)pb)[rb]);
+        return CMP(x, y);
+    }
+    case LH_PHYS_STRING:
+        return lh_string_compare(&((const lh_string_t *)pa)[ra], &((const lh_string_t *)pb)[rb]);
+    default:
+        return 0; /* nested types: not ordered here */
+    }
+}
+
+bool lh__row_equal(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uint32_t rb)
+{
+    if (lh_type_physical(&a->type) == LH_PHYS_STRING) {
+        const lh_vector_t *va = lh_vector_values(a), *vb = lh_vector_values(b);
+        return lh_string_equal(&((const lh_string_t *)va->data)[lh_vector_row(a, ra)],
+                               &((const lh_string_t *)vb->data)[lh_vector_row(b, rb)]);
+    }
+    return lh__row_compare(a, ra, b, rb) == 0;
+}
+
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = UINT64_C(0xcbf29ce484222325) ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = mix64(h ^ w);
+        s += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    return mix64(h ^ w ^ ((uint64_t)n << 56));
+}
+
+uint64_t lh__row_hash(const lh_vector_t *v, uint32_t r)
+{
+    const lh_vector_t *vv = lh_vector_values(v);
+    r = lh_vector_row(v, r);
+    const void *p = vv->data;
+    switch (lh_type_physical(&v->type)) {
+    case LH_PHYS_BOOL:
+    case LH_PHYS_UINT8:
+        return mix64(((const uint8_t *)p)[r]);
+    case LH_PHYS_INT8:
+        return mix64((uint64_t)((const int8_t *)p)[r]);
+    case LH_PHYS_INT16:
+        return mix64((uint64_t)((const int16_t *)p)[r]);
+    case LH_PHYS_UINT16:
+        return mix64(((const uint16_t *)p)[r]);
+    case LH_PHYS_INT32:
+        return mix64((uint64_t)((const int32_t *)p)[r]);
+    case LH_PHYS_UINT32:
+        return mix64(((const uint32_t *)p)[r]);
+    case LH_PHYS_INT64:
+    case LH_PHYS_UINT64:
+        return mix64(((const uint64_t *)p)[r]);
+    case LH_PHYS_INT128: {
+        lh_uint128_t x = ((const lh_uint128_t *)p)[r];
+        return mix64((uint64_t)x ^ mix64((uint64_t)(x >> 64)));
+    }
+    case LH_PHYS_FLOAT: {
+        double d = ((const float *)p)[r];
+        if (d == 0) d = 0;        /* -0.0 hashes as 0.0 */
+        if (d != d) d = NAN;      /* every NaN alike */
+        uint64_t w;
+        memcpy(&w, &d, 8);
+        return mix64(w);
+    }
+    case LH_PHYS_DOUBLE: {
+        double d = ((const double *)p)[r];
+        if (d == 0) d = 0;
+        if (d != d) d = NAN;
+        uint64_t w;
+        memcpy(&w, &d, 8);
+        return mix64(w);
+    }
+    case LH_PHYS_INTERVAL: {
+        lh_uint128_t x = (lh_uint128_t)interval_key(&((const lh_interval_t *)p)[r]);
+        return mix64((uint64_t)x ^ mix64((uint64_t)(x >> 64)));
+    }
+    case LH_PHYS_STRING: {
+        const lh_string_t *s = &((const lh_string_t *)p)[r];
+        return hash_bytes(lh_string_data(s), s->len);
+    }
+    default:
+        return 0;
+    }
+}
+
+uint64_t lh__hash_combine(uint64_t h, uint64_t x)
+{
+    return mix64(h * UINT64_C(0x9e3779b97f4a7c15) + x);
+}

@@ -1,0 +1,14 @@
+/* Row-at-a-time hashing, equality and order of vector values (rowops.c). */
+#ifndef LH_SQL_ROWOPS_H
+#define LH_SQL_ROWOPS_H
+#include "vector/vector.h"
+
+/* <0, 0, >0 between non-NULL row ra of a and row rb of b (same type, any kind). */
+int lh__row_compare(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uint32_t rb);
+bool lh__row_equal(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uint32_t rb);
+/* Hash of non-NULL row r; equal values hash alike. */
+uint64_t lh__row_hash(const lh_vector_t *v, uint32_t r);
+uint64_t lh__hash_combine(uint64_t h, uint64_t x);
+#define LH_HASH_NULL UINT64_C(0x5bd1e9955bd1e995)
+
+#endif
