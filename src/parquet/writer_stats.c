@@ -291,7 +291,8 @@ bool lh__pq_stat_bounds(const lh__pq_leaf_t *l, const lh__pq_stat_t *s, lh_buf_t
 
 int lh__pq_stat_cmp(const lh__pq_leaf_t *l, const void *a, size_t an, const void *b, size_t bn)
 {
-    if (l->ord == LH__ORD_BYTES) return str_cmp(a, an, b, bn);
+    if (l->ord == LH__ORD_BYTES)
+        return an && bn ? str_cmp(a, an, b, bn) : (an > 0) - (bn > 0); /* "" may be NULL */
     return cmp_fixed(l->ord, a, b, l->width);
 }
 
