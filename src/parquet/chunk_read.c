@@ -107,7 +107,8 @@ static int open_page(lh__pq_chunk_t *ch, lh_err_t *err)
     if (ch->cur >= ch->npages)
         return lh_err_set(err, LH_ECORRUPT, "column chunk has fewer values than rows");
     const lh__pq_page_t *pg = &ch->pages[ch->cur++];
-    if (pg->skip) return lh_err_set(err, LH_ECORRUPT, "page index: a skipped page holds wanted rows");
+    if (pg->skip)
+        return lh_err_set(err, LH_ECORRUPT, "page index: a skipped page holds wanted rows");
     const lh__pq_leaf_t *l = ch->leaf;
     uint32_t n = pg->num_values;
     size_t cap = ch->plv_cap;
@@ -380,9 +381,9 @@ static int drop_entries(lh__pq_chunk_t *ch, uint32_t k, lh_err_t *err)
         uint32_t m = nn < LH_BATCH_ROWS ? nn : LH_BATCH_ROWS;
         if (lh__pq_grow((void **)&ch->scratch, &ch->scratch_cap, (size_t)m * size, 1))
             return lh_err_set(err, LH_ENOMEM, "out of memory");
-        int rc = ch->venc == V_DICT
-                     ? lh_pq_rle_get_codes(&ch->u.rle, (int32_t *)ch->scratch, m, ch->dict_size, err)
-                     : decode_phys(ch, ch->scratch, m, err);
+        int rc = ch->venc == V_DICT ? lh_pq_rle_get_codes(&ch->u.rle, (int32_t *)ch->scratch, m,
+                                                          ch->dict_size, err)
+                                    : decode_phys(ch, ch->scratch, m, err);
         if (rc) return rc;
         nn -= m;
     }

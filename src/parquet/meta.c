@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* ---- unions: TimeUnit and ColumnOrder hold one empty struct; the tag is its id ---- */
 
 static int dec_tag(lh__pq_dec_t *d, void *obj)

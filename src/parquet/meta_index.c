@@ -36,8 +36,8 @@ static const lh__pq_fld_t ci_f[] = {
 };
 static const lh__pq_desc_t ci_d = {DESC("ColumnIndex", CI, ci_f)};
 
-static int decode(const void *data, size_t len, lh_arena_t *a, const lh__pq_desc_t *ds,
-                  void *out, lh_err_t *err)
+static int decode(const void *data, size_t len, lh_arena_t *a, const lh__pq_desc_t *ds, void *out,
+                  lh_err_t *err)
 {
     memset(out, 0, ds->size);
     lh__pq_dec_t d = {.a = a};
@@ -62,7 +62,8 @@ int lh_pq_column_index_decode(const void *data, size_t len, lh_arena_t *a,
     int rc = decode(data, len, a, &ci_d, out, err);
     if (rc) return rc;
     uint32_t n = out->nnull_pages;
-    if (out->nmin_values != n || out->nmax_values != n || (out->nnull_counts && out->nnull_counts != n))
+    if (out->nmin_values != n || out->nmax_values != n ||
+        (out->nnull_counts && out->nnull_counts != n))
         return bad(out, sizeof *out, err, "column index: lists of different lengths");
     for (uint32_t i = 0; i < out->nnull_counts; i++)
         if (out->null_counts[i] < 0)

@@ -82,8 +82,8 @@ static int fetch_parallel(fetch_t *f, lh_err_t *err)
     return rc;
 }
 
-int lh__pq_load_group(lh_pq_reader_t *r, uint32_t g, lh__pq_chunk_t **set,
-                      const lh__pq_rows_t *sel, lh_err_t *err)
+int lh__pq_load_group(lh_pq_reader_t *r, uint32_t g, lh__pq_chunk_t **set, const lh__pq_rows_t *sel,
+                      lh_err_t *err)
 {
     const lh_pq_row_group_t *rg = &r->meta->row_groups[g];
     uint32_t *list = malloc((r->nleaves ? r->nleaves : 1) * sizeof *list), n = 0;

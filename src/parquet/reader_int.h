@@ -96,7 +96,7 @@ typedef struct lh__pq_chunk {
     lh__pq_page_t *pages;
     uint32_t npages, pages_cap, cur;
     uint32_t skipped; /* data pages of this row group outside the selected rows */
-    bool all_dict; /* every data page is dictionary encoded */
+    bool all_dict;    /* every data page is dictionary encoded */
     bool has_dict;
     lh_vector_t dict; /* decoded dictionary (logical type) */
     uint32_t dict_size;
@@ -216,8 +216,8 @@ struct lh_pq_reader {
 
 /* Fetches and loads row group g into the chunk set (reader_fetch.c), its
  * pages outside sel skipped. */
-int lh__pq_load_group(lh_pq_reader_t *r, uint32_t g, lh__pq_chunk_t **set,
-                      const lh__pq_rows_t *sel, lh_err_t *err);
+int lh__pq_load_group(lh_pq_reader_t *r, uint32_t g, lh__pq_chunk_t **set, const lh__pq_rows_t *sel,
+                      lh_err_t *err);
 /* Starts loading row group g into r->spare on a thread (rows r->sel_next). */
 void lh__pq_prefetch_start(lh_pq_reader_t *r, uint32_t g);
 /* Waits for a running prefetch. */

@@ -66,8 +66,7 @@ typedef struct pred_ix {
 } pred_ix_t;
 
 /* The predicate's leaf when its chunk has both indexes. */
-static int32_t usable_leaf(const lh_pq_reader_t *r, const lh_pq_row_group_t *rg,
-                           const lh_pred_t *p)
+static int32_t usable_leaf(const lh_pq_reader_t *r, const lh_pq_row_group_t *rg, const lh_pred_t *p)
 {
     const lh_col_path_t *c = &p->column;
     if (!c->depth || c->depth > LH_COL_PATH_MAX || c->idx[0] >= r->ntop) return -1;
@@ -102,7 +101,8 @@ static int check_oi(const lh_pq_offset_index_t *oi, const lh_pq_column_index_t *
         cm->dictionary_page_offset < start)
         start = cm->dictionary_page_offset;
     const lh_pq_page_loc_t *a = &oi->page_locations[0], *z = &oi->page_locations[n - 1];
-    if (a->offset < start || z->offset > start + cm->total_compressed_size - z->compressed_page_size)
+    if (a->offset < start ||
+        z->offset > start + cm->total_compressed_size - z->compressed_page_size)
         return corrupt(err, leaf, "pages outside the column chunk");
     return 0;
 }
@@ -155,8 +155,8 @@ static void set_all(lh__pq_rows_t *out, int64_t rows)
     add_range(out, 0, rows); /* cap >= 1 was ensured by the caller */
 }
 
-static int select_into(lh_pq_reader_t *r, const lh_pq_row_group_t *rg, pred_ix_t *px,
-                       lh_arena_t *a, lh__pq_rows_t *out, lh__pq_rows_t *tmp, lh_err_t *err)
+static int select_into(lh_pq_reader_t *r, const lh_pq_row_group_t *rg, pred_ix_t *px, lh_arena_t *a,
+                       lh__pq_rows_t *out, lh__pq_rows_t *tmp, lh_err_t *err)
 {
     uint32_t n = r->req.npreds;
     int64_t clo, chi, olo, ohi;

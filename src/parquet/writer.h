@@ -10,10 +10,10 @@
  * per column chunk; the page index (a ColumnIndex with every data page's
  * bounds, NULL count and the boundary order, and an OffsetIndex with every
  * data page's place and first row) per column chunk, between the last row
- * group and the footer, unless opts.page_index is false; a LogicalType wherever the format has one; ColumnOrder
- * TYPE_DEFINED_ORDER for every column. Every column and nested field is
- * OPTIONAL (MAP keys REQUIRED, the LIST/MAP repeated groups REPEATED). See
- * src/parquet/README.md for the type mapping and limits. */
+ * group and the footer, unless opts.page_index is false; a LogicalType wherever the format has one;
+ * ColumnOrder TYPE_DEFINED_ORDER for every column. Every column and nested field is OPTIONAL (MAP
+ * keys REQUIRED, the LIST/MAP repeated groups REPEATED). See src/parquet/README.md for the type
+ * mapping and limits. */
 #ifndef LH_PARQUET_WRITER_H
 #define LH_PARQUET_WRITER_H
 

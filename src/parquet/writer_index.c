@@ -44,10 +44,11 @@ static int page_stats(lh_pq_writer_t *w, lh__pq_leaf_t *l, size_t v0, size_t v1,
     } else if (l->width) {
         lh__pq_stat_fixed(&l->page, l->ord, (const uint8_t *)l->plain.ptr + b0, v1 - v0, l->width);
     } else {
-        const uint8_t *p = (const uint8_t *)l->plain.ptr + b0, *end = (const uint8_t *)l->plain.ptr + b1;
+        const uint8_t *p = (const uint8_t *)l->plain.ptr + b0,
+                      *end = (const uint8_t *)l->plain.ptr + b1;
         while (p + 4 <= end) {
-            uint32_t n = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                         (uint32_t)p[3] << 24;
+            uint32_t n =
+                (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
             lh_str_t s = {(const char *)p + 4, n};
             lh__pq_stat_bytes(&l->page, &s, 1);
             p += 4 + (size_t)n;
@@ -72,8 +73,8 @@ static void order(lh__pq_leaf_t *l, size_t i)
     if (l->prev) {
         const lh__pq_wpage_t *a = &l->wpages[l->prev - 1], *b = &l->wpages[i];
         const char *base = l->pbounds.ptr;
-        int cmin = lh__pq_stat_cmp(l, base + a->bound_off, a->min_len, base + b->bound_off,
-                                   b->min_len);
+        int cmin =
+            lh__pq_stat_cmp(l, base + a->bound_off, a->min_len, base + b->bound_off, b->min_len);
         int cmax = lh__pq_stat_cmp(l, base + a->bound_off + a->min_len, a->max_len,
                                    base + b->bound_off + b->min_len, b->max_len);
         if (cmin > 0 || cmax > 0) l->not_asc = true;
@@ -177,8 +178,9 @@ int lh__pq_pi_chunk(lh_pq_writer_t *w, lh__pq_leaf_t *l, lh_pq_column_chunk_t *c
     l->prev = 0;
     l->no_ci = l->not_asc = l->not_desc = false;
     lh_buf_reset(&l->pbounds);
-    if (rc) return lh_err_set(err, rc, "parquet writer: column %s: page index: %s", l->dotted,
-                              lh_strerror(rc));
+    if (rc)
+        return lh_err_set(err, rc, "parquet writer: column %s: page index: %s", l->dotted,
+                          lh_strerror(rc));
     return 0;
 }
 

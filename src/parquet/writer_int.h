@@ -78,9 +78,9 @@ typedef struct lh__pq_leaf {
     /* the chunk's page index (writer_index.c) */
     lh__pq_wpage_t *wpages;
     size_t nwpages, wpagecap;
-    lh_buf_t pbounds;   /* each page's min then max, truncated */
-    lh__pq_stat_t page; /* the current page's statistics */
-    bool no_ci;            /* a non-null page without bounds: no ColumnIndex */
+    lh_buf_t pbounds;       /* each page's min then max, truncated */
+    lh__pq_stat_t page;     /* the current page's statistics */
+    bool no_ci;             /* a non-null page without bounds: no ColumnIndex */
     bool not_asc, not_desc; /* the bounds so far do not ascend / descend */
     size_t prev;            /* 1 + the last non-null page, 0: none yet */
 } lh__pq_leaf_t;

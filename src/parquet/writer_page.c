@@ -140,8 +140,8 @@ static int data_page(lh_pq_writer_t *w, lh__pq_leaf_t *l, size_t l0, size_t l1, 
             acc->rows += l->reps[i] == 0;
     }
     const size_t range[6] = {l0, l1, v0, v1, b0, b1};
-    return lh__pq_pi_page(w, l, range, first_row, acc->page_at,
-                          (int32_t)(acc->compressed - before), err);
+    return lh__pq_pi_page(w, l, range, first_row, acc->page_at, (int32_t)(acc->compressed - before),
+                          err);
 }
 
 /* Cuts the chunk into pages of about page_bytes (values plus a quarter byte

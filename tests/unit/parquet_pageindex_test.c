@@ -41,8 +41,8 @@ static void write_file(bool page_index, lh_buf_t *out)
     CHECK_EQ_INT(lh_pq_writer_open(&schema, &o, lh_pq_sink_buf, out, &w, &err), 0);
     for (uint32_t r = 0; r * LH_BATCH_ROWS < ROWS; r++) {
         lh_batch_reset(b);
-        uint32_t n = ROWS - r * LH_BATCH_ROWS < LH_BATCH_ROWS ? ROWS - r * LH_BATCH_ROWS
-                                                                : LH_BATCH_ROWS;
+        uint32_t n =
+            ROWS - r * LH_BATCH_ROWS < LH_BATCH_ROWS ? ROWS - r * LH_BATCH_ROWS : LH_BATCH_ROWS;
         for (uint32_t i = 0; i < n; i++) {
             int32_t id = (int32_t)(r * LH_BATCH_ROWS + i);
             ((int32_t *)b->cols[0].data)[i] = id;
@@ -117,8 +117,7 @@ static bool matches(const lh_pred_t *p, int32_t id)
 
 /* Scans with preds; checks each row is aligned (every column agrees with
  * its id) and that every matching id came back. */
-static void scan_check(const lh_pred_t *preds, uint32_t n, int64_t *rows, uint64_t *pages,
-                       int *rcp)
+static void scan_check(const lh_pred_t *preds, uint32_t n, int64_t *rows, uint64_t *pages, int *rcp)
 {
     lh_err_t err = {0};
     lh_pq_reader_t *r;
@@ -342,8 +341,12 @@ static void test_damaged_index_is_an_error(void)
     /* pages counted differently by the lists */
     bool np[2] = {false, false};
     lh_str_t v[2] = {{"a", 1}, {"b", 1}};
-    lh_pq_column_index_t bad = {.null_pages = np, .nnull_pages = 2, .min_values = v,
-                                .nmin_values = 2, .max_values = v, .nmax_values = 1};
+    lh_pq_column_index_t bad = {.null_pages = np,
+                                .nnull_pages = 2,
+                                .min_values = v,
+                                .nmin_values = 2,
+                                .max_values = v,
+                                .nmax_values = 1};
     lh_buf_t e;
     lh_buf_init(&e, 0);
     CHECK_EQ_INT(lh_pq_column_index_encode(&bad, &e), 0);
