@@ -64,6 +64,27 @@ static void footers(void)
     put("parquet_footer", "huge_list.bin", "\x15\x02\x19\xFC\xFF\xFF\xFF\xFF\x07\x00\x00", 11);
     put("parquet_footer", "long_varint.bin", "\x15\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x7F\x00",
         12);
+    /* page indexes: a ColumnIndex of three pages (one all NULL), an OffsetIndex */
+    bool np[3] = {false, true, false};
+    lh_str_t lo[3] = {{"a", 1}, {"", 0}, {"m", 1}}, hi[3] = {{"f", 1}, {"", 0}, {"z", 1}};
+    int64_t nc[3] = {0, 10, 2};
+    lh_pq_column_index_t ci = {.null_pages = np,
+                               .nnull_pages = 3,
+                               .min_values = lo,
+                               .nmin_values = 3,
+                               .max_values = hi,
+                               .nmax_values = 3,
+                               .boundary_order = LH_PQ_ASCENDING,
+                               .null_counts = nc,
+                               .nnull_counts = 3};
+    lh_buf_reset(&b);
+    lh_pq_column_index_encode(&ci, &b);
+    put("parquet_footer", "column_index.bin", b.ptr, b.len);
+    lh_pq_page_loc_t locs[3] = {{4, 100, 0}, {104, 90, 10}, {194, 80, 20}};
+    lh_pq_offset_index_t oi = {.page_locations = locs, .npage_locations = 3};
+    lh_buf_reset(&b);
+    lh_pq_offset_index_encode(&oi, &b);
+    put("parquet_footer", "offset_index.bin", b.ptr, b.len);
     lh_buf_free(&b);
     lh_arena_free(a);
 }

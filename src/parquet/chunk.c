@@ -83,6 +83,7 @@ static int scan_headers(lh__pq_chunk_t *ch, int codec, size_t *need, lh_err_t *e
             lh__pq_page_t *pg = &ch->pages[ch->npages++];
             memset(pg, 0, sizeof *pg);
             pg->type = h.type;
+            pg->skip = false;
             pg->vals = ch->raw + off;
             pg->vals_len = (size_t)h.compressed_page_size;
             pg->def_len = (size_t)h.uncompressed_page_size; /* pass 2 sorts the sizes out */
@@ -122,6 +123,7 @@ static int inflate_pages(lh__pq_chunk_t *ch, int codec, lh_err_t *err)
     size_t pos = 0;
     for (uint32_t i = 0; i < ch->npages; i++) {
         lh__pq_page_t *pg = &ch->pages[i];
+        if (pg->skip) continue;
         const uint8_t *body = pg->vals;
         size_t clen = pg->vals_len, ulen = pg->def_len;
         pg->def_len = 0;
@@ -194,10 +196,28 @@ static int load_dict(lh__pq_chunk_t *ch, const lh__pq_page_t *pg, lh_err_t *err)
     return 0;
 }
 
-int lh__pq_chunk_load(lh__pq_chunk_t *ch, const lh_pq_column_meta_t *cm, int64_t rows,
+/* Marks the data pages of a leaf without repetition (a page's values are
+ * its rows) that hold no row of sel. */
+static void mark_skipped(lh__pq_chunk_t *ch, const lh__pq_rows_t *sel)
+{
+    int64_t row = 0;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < ch->npages; i++) {
+        lh__pq_page_t *pg = &ch->pages[i];
+        if (pg->type == LH_PQ_PAGE_DICTIONARY) continue;
+        int64_t end = row + pg->num_values;
+        while (k < sel->n && sel->r[2 * k + 1] <= row)
+            k++;
+        pg->skip = pg->num_values && (k == sel->n || sel->r[2 * k] >= end);
+        ch->skipped += pg->skip;
+        row = end;
+    }
+}
+
+int lh__pq_chunk_load(lh__pq_chunk_t *ch, const lh_pq_column_meta_t *cm, const lh__pq_rows_t *sel,
                       lh_err_t *err)
 {
-    (void)rows;
+    ch->skipped = 0;
     if (!ch->arena && !(ch->arena = lh_arena_new(64 << 10)))
         return lh_err_set(err, LH_ENOMEM, "out of memory");
     lh_arena_reset(ch->arena);
@@ -211,6 +231,7 @@ int lh__pq_chunk_load(lh__pq_chunk_t *ch, const lh_pq_column_meta_t *cm, int64_t
     size_t need;
     int rc = scan_headers(ch, cm->codec, &need, err);
     if (rc) return rc;
+    if (sel && !ch->leaf->max_rep) mark_skipped(ch, sel);
     if (lh__pq_grow((void **)&ch->unz, &ch->unz_cap, need, 1))
         return lh_err_set(err, LH_ENOMEM, "out of memory");
     if ((rc = inflate_pages(ch, cm->codec, err))) return rc;

@@ -107,6 +107,8 @@ static int open_page(lh__pq_chunk_t *ch, lh_err_t *err)
     if (ch->cur >= ch->npages)
         return lh_err_set(err, LH_ECORRUPT, "column chunk has fewer values than rows");
     const lh__pq_page_t *pg = &ch->pages[ch->cur++];
+    if (pg->skip)
+        return lh_err_set(err, LH_ECORRUPT, "page index: a skipped page holds wanted rows");
     const lh__pq_leaf_t *l = ch->leaf;
     uint32_t n = pg->num_values;
     size_t cap = ch->plv_cap;
@@ -360,5 +362,62 @@ int lh__pq_chunk_read_levels(lh__pq_chunk_t *ch, uint32_t n, lh_err_t *err)
         if (i < end || (!l->max_rep && rows == n)) break;
     }
     if (rows < n) return lh_err_set(err, LH_ECORRUPT, "column chunk has fewer values than rows");
+    return 0;
+}
+
+/* Drops the next k entries of the open page (k <= ch->left), values too. */
+static int drop_entries(lh__pq_chunk_t *ch, uint32_t k, lh_err_t *err)
+{
+    const lh__pq_leaf_t *l = ch->leaf;
+    uint32_t nn = k;
+    if (l->max_def && !ch->page_all_valid) {
+        const uint16_t *def = ch->pdef + ch->ppos;
+        nn = 0;
+        for (uint32_t i = 0; i < k; i++)
+            nn += def[i] == l->max_def;
+    }
+    size_t size = ch->venc == V_DICT ? 4 : lh_pq_phys_size(l->phys);
+    while (nn) {
+        uint32_t m = nn < LH_BATCH_ROWS ? nn : LH_BATCH_ROWS;
+        if (lh__pq_grow((void **)&ch->scratch, &ch->scratch_cap, (size_t)m * size, 1))
+            return lh_err_set(err, LH_ENOMEM, "out of memory");
+        int rc = ch->venc == V_DICT ? lh_pq_rle_get_codes(&ch->u.rle, (int32_t *)ch->scratch, m,
+                                                          ch->dict_size, err)
+                                    : decode_phys(ch, ch->scratch, m, err);
+        if (rc) return rc;
+        nn -= m;
+    }
+    ch->ppos += k;
+    ch->left -= k;
+    return 0;
+}
+
+int lh__pq_chunk_skip(lh__pq_chunk_t *ch, int64_t n, lh_err_t *err)
+{
+    while (n > 0 && ch->leaf->max_rep) {
+        uint32_t k = n < LH_BATCH_ROWS ? (uint32_t)n : LH_BATCH_ROWS;
+        int rc = lh__pq_chunk_read_levels(ch, k, err);
+        if (rc) return rc;
+        n -= k;
+    }
+    while (n > 0) {
+        if (!ch->left) {
+            if (ch->cur >= ch->npages)
+                return lh_err_set(err, LH_ECORRUPT, "column chunk has fewer values than rows");
+            const lh__pq_page_t *pg = &ch->pages[ch->cur];
+            if (pg->num_values <= n) { /* the whole page: never opened */
+                n -= pg->num_values;
+                ch->cur++;
+                continue;
+            }
+            int rc = open_page(ch, err);
+            if (rc) return rc;
+            continue;
+        }
+        uint32_t k = n < ch->left ? (uint32_t)n : ch->left;
+        int rc = drop_entries(ch, k, err);
+        if (rc) return rc;
+        n -= k;
+    }
     return 0;
 }

@@ -8,15 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REQ(T, m) .name = #m, .off = offsetof(T, m), .req = true
-#define OPT(T, m) .name = #m, .off = offsetof(T, m), .has = offsetof(T, has_##m) + 1
-#define VAL(T, m) .name = #m, .off = offsetof(T, m) /* optional; absent when NULL/0 */
-#define LIST(T, m) .name = #m, .off = offsetof(T, m), .cnt = offsetof(T, n##m), .kind = LH__K_LIST
-#define DESC(name_, T, table) .name = name_, .size = sizeof(T), .f = table, .nf = LH__PQ_NF(table)
-
-enum { K_BOOL = LH__K_BOOL, K_I8 = LH__K_I8, K_I16 = LH__K_I16, K_I32 = LH__K_I32 };
-enum { K_I64 = LH__K_I64, K_BIN = LH__K_BIN, K_STR = LH__K_STR, K_STRUCT = LH__K_STRUCT };
-
 /* ---- unions: TimeUnit and ColumnOrder hold one empty struct; the tag is its id ---- */
 
 static int dec_tag(lh__pq_dec_t *d, void *obj)

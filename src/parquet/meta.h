@@ -289,6 +289,57 @@ int lh_pq_page_header_decode(const void *data, size_t len, lh_pq_page_header_t *
 /* Appends h to out; returns lh_buf_err(out). */
 int lh_pq_page_header_encode(const lh_pq_page_header_t *h, lh_buf_t *out);
 
+/* ---- the page index (PageIndex.md): per column chunk, written between the
+ * row groups and the footer and located by the ColumnChunk's
+ * column_index_offset/length and offset_index_offset/length ---- */
+
+/* BoundaryOrder */
+enum { LH_PQ_UNORDERED = 0, LH_PQ_ASCENDING = 1, LH_PQ_DESCENDING = 2 };
+
+typedef struct lh_pq_page_loc {
+    int64_t offset;               /* of the page header in the file */
+    int32_t compressed_page_size; /* header included */
+    int64_t first_row_index;      /* in the row group */
+} lh_pq_page_loc_t;
+
+typedef struct lh_pq_offset_index {
+    lh_pq_page_loc_t *page_locations; /* data pages only, in file order */
+    uint32_t npage_locations;
+    int64_t *unencoded_byte_array_data_bytes; /* optional; count 0 when absent */
+    uint32_t nunencoded_byte_array_data_bytes;
+} lh_pq_offset_index_t;
+
+/* Per data page: whether it holds only NULLs, its bounds (PLAIN without a
+ * length prefix in the column order, empty for a null page), its NULL
+ * count (optional), and whether pages' bounds ascend or descend. */
+typedef struct lh_pq_column_index {
+    bool *null_pages;
+    uint32_t nnull_pages;
+    lh_str_t *min_values, *max_values;
+    uint32_t nmin_values, nmax_values;
+    int32_t boundary_order; /* LH_PQ_UNORDERED/ASCENDING/DESCENDING */
+    int64_t *null_counts;   /* optional; count 0 when absent */
+    uint32_t nnull_counts;
+    int64_t *rep_histograms, *def_histograms; /* optional level histograms */
+    uint32_t nrep_histograms, ndef_histograms;
+} lh_pq_column_index_t;
+
+/* Decode a ColumnIndex / OffsetIndex from data[0..len) into *out (zeroed
+ * first); lists and binaries live in arena a (charged like a footer: at most
+ * LH_PQ_DECODE_RATIO times len plus 1 MiB). Beyond the protocol they check
+ * what a reader relies on: a ColumnIndex's null_pages, min_values and
+ * max_values (and null_counts when present) have one entry per page and the
+ * null counts are not negative; an OffsetIndex has at least one page, its
+ * offsets ascend, its sizes are positive and its first rows start at 0 and
+ * ascend strictly. Returns 0, LH_ECORRUPT, LH_ETOOBIG, LH_ENOMEM. */
+int lh_pq_column_index_decode(const void *data, size_t len, lh_arena_t *a,
+                              lh_pq_column_index_t *out, lh_err_t *err);
+int lh_pq_offset_index_decode(const void *data, size_t len, lh_arena_t *a,
+                              lh_pq_offset_index_t *out, lh_err_t *err);
+/* Append one to out; return lh_buf_err(out). */
+int lh_pq_column_index_encode(const lh_pq_column_index_t *ci, lh_buf_t *out);
+int lh_pq_offset_index_encode(const lh_pq_offset_index_t *oi, lh_buf_t *out);
+
 /* The file's first and last four bytes. */
 #define LH_PQ_MAGIC "PAR1"
 /* Footers longer than this are refused before anyone reads them. */

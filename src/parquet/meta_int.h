@@ -59,6 +59,16 @@ struct lh__pq_desc {
 
 #define LH__PQ_NF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+/* Shorthands for the field tables of meta.c and meta_index.c. */
+#define REQ(T, m) .name = #m, .off = offsetof(T, m), .req = true
+#define OPT(T, m) .name = #m, .off = offsetof(T, m), .has = offsetof(T, has_##m) + 1
+#define VAL(T, m) .name = #m, .off = offsetof(T, m) /* optional; absent when NULL/0 */
+#define LIST(T, m) .name = #m, .off = offsetof(T, m), .cnt = offsetof(T, n##m), .kind = LH__K_LIST
+#define DESC(name_, T, table) .name = name_, .size = sizeof(T), .f = table, .nf = LH__PQ_NF(table)
+
+enum { K_BOOL = LH__K_BOOL, K_I8 = LH__K_I8, K_I16 = LH__K_I16, K_I32 = LH__K_I32 };
+enum { K_I64 = LH__K_I64, K_BIN = LH__K_BIN, K_STR = LH__K_STR, K_STRUCT = LH__K_STRUCT };
+
 /* Decodes one struct (from its first field header through STOP) into obj,
  * which the caller zeroed. Returns 0 or the reader's error. */
 int lh__pq_dec_struct(lh__pq_dec_t *d, const lh__pq_desc_t *ds, void *obj);

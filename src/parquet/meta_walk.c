@@ -46,6 +46,8 @@ static int wire(int kind)
 static size_t elem_size(const lh__pq_fld_t *f)
 {
     switch (f->elem) {
+    case LH__K_BOOL:
+        return sizeof(bool);
     case LH__K_I32:
         return sizeof(int32_t);
     case LH__K_I64:
@@ -122,6 +124,8 @@ static int dec_str(lh__pq_dec_t *d, char **out)
 static int dec_value(lh__pq_dec_t *d, int kind, const lh__pq_desc_t *sub, void *p)
 {
     switch (kind) {
+    case LH__K_BOOL:
+        return lh_tc_read_bool(&d->r, p);
     case LH__K_I8:
         return lh_tc_read_i8(&d->r, p);
     case LH__K_I16:
@@ -238,6 +242,8 @@ static bool present(const lh__pq_fld_t *f, const void *obj)
 static int enc_value(lh_tc_writer_t *w, int kind, const lh__pq_desc_t *sub, const void *p)
 {
     switch (kind) {
+    case LH__K_BOOL:
+        return lh_tc_write_bool(w, *(const bool *)p);
     case LH__K_I8:
         return lh_tc_write_i8(w, *(const int8_t *)p);
     case LH__K_I16:

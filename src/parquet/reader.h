@@ -5,7 +5,8 @@
  *                                      object's footer up to 64 KiB)
  *   lh_pq_reader_schema                the columns as a STRUCT type
  *   lh_pq_reader_scan                  projection + predicates (row groups
- *                                      pruned on their statistics)
+ *                                      pruned on their statistics, pages
+ *                                      on the page index)
  *   lh_pq_reader_next                  batches of up to LH_BATCH_ROWS rows
  *
  * Types: INT(8..64, signed and unsigned), DECIMAL from INT32/INT64/FLBA/
@@ -84,8 +85,12 @@ int lh_pq_reader_chunk_stats(const lh_pq_reader_t *r, uint32_t row_group, uint32
 /* Starts a scan (ending any earlier one). req NULL or all_columns: every
  * top-level column. Paths name top-level columns and STRUCT fields below
  * them; predicates prune row groups on chunk statistics of primitive
- * columns outside lists. req is borrowed for the whole scan. Returns 0,
- * LH_EINVAL (a path that names no column), LH_ENOMEM. */
+ * columns outside lists, then rows on those columns' page indexes (when
+ * the file has them): only the row ranges whose pages might match come
+ * back, in every column alike (a superset of the matching rows; the
+ * caller filters). req is borrowed for the whole scan. Returns 0,
+ * LH_EINVAL (a path that names no column), LH_ENOMEM; lh_pq_reader_next
+ * also returns LH_ECORRUPT for a page index that does not decode or fit. */
 int lh_pq_reader_scan(lh_pq_reader_t *r, const lh_scan_req_t *req, lh_err_t *err);
 /* The same over row groups [first, first + count) only (clipped to the
  * file): how several threads split one file, each with its own reader.
@@ -96,7 +101,11 @@ int lh_pq_reader_scan_groups(lh_pq_reader_t *r, const lh_scan_req_t *req, uint32
  * projected, count rows), or is NULL at the end. Returns 0 or an error
  * above; after an error the scan is over. */
 int lh_pq_reader_next(lh_pq_reader_t *r, lh_batch_t **out, lh_err_t *err);
-/* Row groups the current scan skipped on statistics so far. */
+/* Row groups the current scan skipped on statistics so far (chunk
+ * statistics, or a page index under which no page might match). */
 uint32_t lh_pq_reader_pruned(const lh_pq_reader_t *r);
+/* Data pages of the projected columns the current scan did not decode so
+ * far because the page index ruled their rows out. */
+uint64_t lh_pq_reader_pages_pruned(const lh_pq_reader_t *r);
 
 #endif

@@ -82,7 +82,8 @@ static int fetch_parallel(fetch_t *f, lh_err_t *err)
     return rc;
 }
 
-int lh__pq_load_group(lh_pq_reader_t *r, uint32_t g, lh__pq_chunk_t **set, lh_err_t *err)
+int lh__pq_load_group(lh_pq_reader_t *r, uint32_t g, lh__pq_chunk_t **set, const lh__pq_rows_t *sel,
+                      lh_err_t *err)
 {
     const lh_pq_row_group_t *rg = &r->meta->row_groups[g];
     uint32_t *list = malloc((r->nleaves ? r->nleaves : 1) * sizeof *list), n = 0;
@@ -98,7 +99,7 @@ int lh__pq_load_group(lh_pq_reader_t *r, uint32_t g, lh__pq_chunk_t **set, lh_er
             rc = fetch_one(r, rg, set[list[i]], list[i], err);
     }
     for (uint32_t i = 0; i < n && !rc; i++)
-        rc = lh__pq_chunk_load(set[list[i]], &rg->columns[list[i]].meta_data, rg->num_rows, err);
+        rc = lh__pq_chunk_load(set[list[i]], &rg->columns[list[i]].meta_data, sel, err);
     free(list);
     return rc;
 }
@@ -107,7 +108,7 @@ static void *prefetch_thread(void *arg)
 {
     lh_pq_reader_t *r = arg;
     memset(&r->pf_err, 0, sizeof r->pf_err);
-    r->pf_rc = lh__pq_load_group(r, r->pf_group, r->spare, &r->pf_err);
+    r->pf_rc = lh__pq_load_group(r, r->pf_group, r->spare, r->sel_next, &r->pf_err);
     return NULL;
 }
 

@@ -75,7 +75,15 @@ typedef struct lh__pq_page {
     const uint8_t *def, *rep, *vals;
     size_t def_len, rep_len, vals_len;
     bool v2;
+    bool skip; /* no selected row in it: not decompressed, never opened */
 } lh__pq_page_t;
+
+/* Rows of a row group a scan reads: [r[2i], r[2i+1]) for i < n, ascending
+ * and disjoint (reader_pages.c). */
+typedef struct lh__pq_rows {
+    int64_t *r;
+    uint32_t n, cap;
+} lh__pq_rows_t;
 
 typedef struct lh__pq_chunk {
     const lh__pq_leaf_t *leaf;
@@ -87,7 +95,8 @@ typedef struct lh__pq_chunk {
     size_t unz_cap;
     lh__pq_page_t *pages;
     uint32_t npages, pages_cap, cur;
-    bool all_dict; /* every data page is dictionary encoded */
+    uint32_t skipped; /* data pages of this row group outside the selected rows */
+    bool all_dict;    /* every data page is dictionary encoded */
     bool has_dict;
     lh_vector_t dict; /* decoded dictionary (logical type) */
     uint32_t dict_size;
@@ -118,9 +127,14 @@ typedef struct lh__pq_chunk {
 /* Grows *p (an array of *cap elements of elem bytes) to hold need, doubling;
  * 0 or LH_ENOMEM (*p unchanged). */
 int lh__pq_grow(void **p, size_t *cap, size_t need, size_t elem);
-/* Sets up the chunk for a new row group from its bytes in ch->raw. */
-int lh__pq_chunk_load(lh__pq_chunk_t *ch, const lh_pq_column_meta_t *cm, int64_t rows,
+/* Sets up the chunk for a new row group from its bytes in ch->raw. A leaf
+ * without repetition marks its data pages outside sel (NULL: every row) as
+ * skipped and does not decompress them. */
+int lh__pq_chunk_load(lh__pq_chunk_t *ch, const lh_pq_column_meta_t *cm, const lh__pq_rows_t *sel,
                       lh_err_t *err);
+/* Skips the next n rows of the chunk: whole pages unopened, values inside
+ * a page decoded and dropped; nested leaves through their levels. */
+int lh__pq_chunk_skip(lh__pq_chunk_t *ch, int64_t n, lh_err_t *err);
 /* Reads the next n rows of a column with no repetition directly into v (the
  * top-level vector of a primitive column; dictionary vectors when dict_ok
  * and every page is dictionary encoded) at rows [0, n). */
@@ -138,6 +152,17 @@ int lh__pq_assemble(const lh__pq_plan_t *p, lh__pq_chunk_t **chunks, lh_vector_t
 /* A chunk's statistics as typed values (reader_stats.c). */
 int lh__pq_stats(const lh__pq_leaf_t *leaf, const lh_pq_column_meta_t *cm, int32_t order,
                  lh_stats_t *out);
+/* Page i of a column index as typed values; rows: the page's rows. */
+void lh__pq_page_stats(const lh__pq_leaf_t *leaf, const lh_pq_column_index_t *ci, uint32_t i,
+                       int32_t order, int64_t rows, lh_stats_t *out);
+
+/* The rows of row group g that the scan's predicates might match by the
+ * column indexes of their columns (one read for the column indexes, one
+ * for the offset indexes); every row when no predicate column has a page
+ * index. out->n 0: none. Returns 0, LH_ECORRUPT (an index that does not
+ * decode or does not fit its chunk), LH_EIO, LH_ENOMEM. */
+int lh__pq_select_rows(lh_pq_reader_t *r, uint32_t g, lh__pq_rows_t *out, lh_err_t *err);
+void lh__pq_rows_free(lh__pq_rows_t *rows);
 
 typedef struct lh__pq_out {
     const lh__pq_plan_t *plan;
@@ -175,15 +200,25 @@ struct lh_pq_reader {
     lh_type_t *out_types;
     uint32_t rg;        /* next row group to load */
     uint32_t rg_end;    /* the scan stops before this row group */
-    int64_t rg_left;    /* rows left in the loaded row group */
     uint32_t rg_pruned; /* row groups skipped on statistics */
+    /* the rows read of the loaded row group (sel) and of the next (sel_next:
+     * computed before it loads, swapped in after) */
+    lh__pq_rows_t rows_a, rows_b, *sel, *sel_next;
+    uint32_t sel_i;        /* the range being read */
+    int64_t rg_row;        /* the chunks' next row in the loaded row group */
+    bool group_open;       /* a row group is loaded and not finished */
+    uint64_t pages_pruned; /* data pages not read thanks to the page index */
+    uint8_t *pi_buf;       /* the page indexes of a row group, as read */
+    size_t pi_cap;
     bool scanning;
     lh_arena_t *scan_arena;
 };
 
-/* Fetches and loads row group g into the chunk set (reader_fetch.c). */
-int lh__pq_load_group(lh_pq_reader_t *r, uint32_t g, lh__pq_chunk_t **set, lh_err_t *err);
-/* Starts loading row group g into r->spare on a thread. */
+/* Fetches and loads row group g into the chunk set (reader_fetch.c), its
+ * pages outside sel skipped. */
+int lh__pq_load_group(lh_pq_reader_t *r, uint32_t g, lh__pq_chunk_t **set, const lh__pq_rows_t *sel,
+                      lh_err_t *err);
+/* Starts loading row group g into r->spare on a thread (rows r->sel_next). */
 void lh__pq_prefetch_start(lh_pq_reader_t *r, uint32_t g);
 /* Waits for a running prefetch. */
 void lh__pq_prefetch_stop(lh_pq_reader_t *r);

@@ -62,6 +62,9 @@ void lh_pq_reader_close(lh_pq_reader_t *r)
     }
     free(r->chunks);
     free(r->spare);
+    lh__pq_rows_free(&r->rows_a);
+    lh__pq_rows_free(&r->rows_b);
+    free(r->pi_buf);
     lh_batch_free(r->batch);
     lh_arena_free(r->scan_arena);
     lh_pq_file_meta_free(r->meta);

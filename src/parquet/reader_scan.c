@@ -1,7 +1,9 @@
 /* A scan: the projection resolved to plans, the leaves it needs, row groups
- * pruned on their chunk statistics, each kept row group loaded (the next
- * one in the background while this one is read: reader_fetch.c), and
- * batches of up to LH_BATCH_ROWS rows, never across a row group. Primitive
+ * pruned on their chunk statistics, then their rows narrowed to the ranges
+ * the page index allows (reader_pages.c), each kept row group loaded (the
+ * next one in the background while this one is read: reader_fetch.c), and
+ * batches of up to LH_BATCH_ROWS rows, never across a row group or a
+ * range; between ranges every chunk skips the same rows. Primitive
  * columns without repetition decode straight into the batch; nested ones go
  * through their levels (assemble.c). */
 #include "parquet/reader_int.h"
@@ -21,8 +23,10 @@ static void end_scan(lh_pq_reader_t *r)
     r->nouts = 0;
     r->scanning = false;
     r->rg = 0;
-    r->rg_left = 0;
     r->rg_pruned = 0;
+    r->pages_pruned = 0;
+    r->group_open = false;
+    if (!r->sel) r->sel = &r->rows_a, r->sel_next = &r->rows_b;
 }
 
 /* The plan a path names (top-level column, then STRUCT fields). */
@@ -111,6 +115,11 @@ uint32_t lh_pq_reader_pruned(const lh_pq_reader_t *r)
     return r->rg_pruned;
 }
 
+uint64_t lh_pq_reader_pages_pruned(const lh_pq_reader_t *r)
+{
+    return r->pages_pruned;
+}
+
 /* Whether the predicates rule row group g out. */
 static bool pruned(lh_pq_reader_t *r, uint32_t g)
 {
@@ -127,10 +136,11 @@ static bool pruned(lh_pq_reader_t *r, uint32_t g)
     return !lh_preds_might_match(r->req.preds, n, ptr);
 }
 
-/* The next row group with rows that the predicates do not rule out, or
- * UINT32_MAX. */
-static uint32_t next_group(lh_pq_reader_t *r)
+/* The next row group with rows that the predicates do not rule out (its
+ * rows in sel), or UINT32_MAX in *out. */
+static int next_group(lh_pq_reader_t *r, lh__pq_rows_t *sel, uint32_t *out, lh_err_t *err)
 {
+    *out = UINT32_MAX;
     while (r->rg < r->rg_end) {
         uint32_t g = r->rg++;
         if (!r->meta->row_groups[g].num_rows) continue;
@@ -138,29 +148,79 @@ static uint32_t next_group(lh_pq_reader_t *r)
             r->rg_pruned++;
             continue;
         }
-        return g;
+        int rc = lh__pq_select_rows(r, g, sel, err);
+        if (rc) return rc;
+        if (!sel->n) {
+            r->rg_pruned++;
+            continue;
+        }
+        *out = g;
+        return 0;
     }
-    return UINT32_MAX;
+    return 0;
+}
+
+/* Loads the next row group (its rows: r->sel); 1 at the end. */
+static int open_group(lh_pq_reader_t *r, lh_err_t *err)
+{
+    uint32_t g = r->pending;
+    int rc = 0;
+    if (!r->pending_valid && (rc = next_group(r, r->sel_next, &g, err))) return rc;
+    r->pending_valid = false;
+    if (g == UINT32_MAX) return 1;
+    rc = lh__pq_prefetch_take(r, g, err); /* the prefetch read r->sel_next */
+    if (rc == 1) rc = lh__pq_load_group(r, g, r->chunks, r->sel_next, err);
+    lh__pq_rows_t *t = r->sel;
+    r->sel = r->sel_next;
+    r->sel_next = t;
+    if (rc) return rc;
+    for (uint32_t l = 0; l < r->nleaves; l++)
+        if (r->chunks[l]) r->pages_pruned += r->chunks[l]->skipped;
+    r->group_open = true;
+    r->sel_i = 0;
+    r->rg_row = 0;
+    uint32_t g2;
+    if ((rc = next_group(r, r->sel_next, &g2, err))) return rc;
+    if (g2 != UINT32_MAX) {
+        r->pending = g2;
+        r->pending_valid = true;
+        lh__pq_prefetch_start(r, g2);
+    }
+    return 0;
+}
+
+/* Rows the next batch takes from the loaded row group (skipping every
+ * chunk to the next selected range); 0: the row group is done. */
+static int next_rows(lh_pq_reader_t *r, uint32_t *n, lh_err_t *err)
+{
+    *n = 0;
+    for (; r->sel_i < r->sel->n; r->sel_i++) {
+        int64_t s = r->sel->r[2 * r->sel_i], e = r->sel->r[2 * r->sel_i + 1];
+        if (r->rg_row < s) {
+            for (uint32_t l = 0; l < r->nleaves; l++) {
+                int rc = r->chunks[l] ? lh__pq_chunk_skip(r->chunks[l], s - r->rg_row, err) : 0;
+                if (rc) return rc;
+            }
+            r->rg_row = s;
+        }
+        if (r->rg_row < e) {
+            *n = e - r->rg_row < LH_BATCH_ROWS ? (uint32_t)(e - r->rg_row) : LH_BATCH_ROWS;
+            return 0;
+        }
+    }
+    return 0;
 }
 
 static int next_batch(lh_pq_reader_t *r, lh_batch_t **out, lh_err_t *err)
 {
-    while (!r->rg_left) {
-        uint32_t g = r->pending_valid ? r->pending : next_group(r);
-        r->pending_valid = false;
-        if (g == UINT32_MAX) return 0;
-        int rc = lh__pq_prefetch_take(r, g, err);
-        if (rc == 1) rc = lh__pq_load_group(r, g, r->chunks, err);
+    uint32_t n = 0;
+    for (;;) {
+        int rc = r->group_open ? next_rows(r, &n, err) : 0;
         if (rc) return rc;
-        r->rg_left = r->meta->row_groups[g].num_rows;
-        uint32_t g2 = next_group(r);
-        if (g2 != UINT32_MAX) {
-            r->pending = g2;
-            r->pending_valid = true;
-            lh__pq_prefetch_start(r, g2);
-        }
+        if (n) break;
+        r->group_open = false;
+        if ((rc = open_group(r, err))) return rc == 1 ? 0 : rc;
     }
-    uint32_t n = r->rg_left < LH_BATCH_ROWS ? (uint32_t)r->rg_left : LH_BATCH_ROWS;
     lh_batch_t *b = r->batch;
     lh_batch_reset(b);
     /* nested leaves: levels and values of the batch, once per leaf */
@@ -181,7 +241,7 @@ static int next_batch(lh_pq_reader_t *r, lh_batch_t **out, lh_err_t *err)
         if (rc) return rc;
     }
     b->count = n;
-    r->rg_left -= n;
+    r->rg_row += n;
     *out = b;
     return 0;
 }

@@ -1,5 +1,6 @@
-/* Column chunk statistics as typed values (vector/scan.h lh_stats_t), for
- * row-group pruning and `lakehouse parquet inspect`. Only min_value /
+/* Column chunk statistics and the pages of a column index as typed values
+ * (vector/scan.h lh_stats_t), for row-group and page pruning and
+ * `lakehouse parquet inspect`. Only min_value /
  * max_value are used, and only under TYPE_DEFINED_ORDER (or no column
  * order at all from writers that predate it, for types whose order never
  * changed: not strings, not unsigned, not INT96, not FLOAT16); the
@@ -119,4 +120,21 @@ int lh__pq_stats(const lh__pq_leaf_t *l, const lh_pq_column_meta_t *cm, int32_t 
         out->max_exact = s->has_is_max_value_exact ? s->is_max_value_exact : !is_str;
     }
     return 0;
+}
+
+void lh__pq_page_stats(const lh__pq_leaf_t *l, const lh_pq_column_index_t *ci, uint32_t i,
+                       int32_t order, int64_t rows, lh_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->row_count = rows;
+    out->null_count = -1;
+    if (ci->null_pages[i]) {
+        out->null_count = rows; /* no value: nothing to bound */
+        return;
+    }
+    if (i < ci->nnull_counts && ci->null_counts[i] < rows) out->null_count = ci->null_counts[i];
+    if (!order_safe(l, order)) return;
+    bool exact = lh_type_physical(&l->type) != LH_PHYS_STRING;
+    if (!bound(l, &ci->min_values[i], &out->min)) out->has_min = true, out->min_exact = exact;
+    if (!bound(l, &ci->max_values[i], &out->max)) out->has_max = true, out->max_exact = exact;
 }

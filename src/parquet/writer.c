@@ -20,6 +20,7 @@ void lh_pq_write_opts_default(lh_pq_write_opts_t *o)
     o->page_bytes = 1 << 20;
     o->dictionary = true;
     o->dict_limit_bytes = 1 << 20;
+    o->page_index = true;
 }
 
 static int oom(lh_err_t *err)
@@ -72,6 +73,9 @@ int lh_pq_writer_open(const lh_type_t *schema, const lh_pq_write_opts_t *opts, l
     lh_buf_init(&w->page, (size_t)INT32_MAX);
     lh_buf_init(&w->comp, (size_t)1 << 40);
     lh_buf_init(&w->hdr, 0);
+    lh_buf_init(&w->ci_buf, (size_t)1 << 40);
+    lh_buf_init(&w->oi_buf, (size_t)1 << 40);
+    lh_buf_init(&w->pscratch, (size_t)INT32_MAX);
     lh_pq_write_opts_t dflt;
     lh_pq_write_opts_default(&dflt);
     int rc = copy_opts(w, opts ? opts : &dflt, err);
@@ -348,6 +352,7 @@ int lh_pq_writer_close(lh_pq_writer_t *w, lh_pq_file_stats_t *stats_out, lh_err_
     if (w->failed || w->closed)
         return lh_err_set(err, LH_EINVAL, "parquet writer: closed or failed earlier");
     int rc = flush_row_group(w, err);
+    if (!rc) rc = lh__pq_pi_write(w, err);
     if (!rc) rc = footer(w, err);
     if (rc) {
         w->failed = 1;
@@ -379,6 +384,9 @@ void lh_pq_writer_free(lh_pq_writer_t *w)
     lh_buf_free(&w->page);
     lh_buf_free(&w->comp);
     lh_buf_free(&w->hdr);
+    lh_buf_free(&w->ci_buf);
+    lh_buf_free(&w->oi_buf);
+    lh_buf_free(&w->pscratch);
     ZSTD_freeCCtx(w->zctx);
     lh_arena_free(w->arena);
     free(w);

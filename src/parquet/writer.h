@@ -7,10 +7,13 @@
  * the dictionary passes its limit or would not pay (the whole chunk is then
  * PLAIN); BOOLEAN always PLAIN; every page compressed with the configured
  * codec; statistics (min_value/max_value in the column's order, null_count)
- * per column chunk; a LogicalType wherever the format has one; ColumnOrder
- * TYPE_DEFINED_ORDER for every column. Every column and nested field is
- * OPTIONAL (MAP keys REQUIRED, the LIST/MAP repeated groups REPEATED). See
- * src/parquet/README.md for the type mapping and limits. */
+ * per column chunk; the page index (a ColumnIndex with every data page's
+ * bounds, NULL count and the boundary order, and an OffsetIndex with every
+ * data page's place and first row) per column chunk, between the last row
+ * group and the footer, unless opts.page_index is false; a LogicalType wherever the format has one;
+ * ColumnOrder TYPE_DEFINED_ORDER for every column. Every column and nested field is OPTIONAL (MAP
+ * keys REQUIRED, the LIST/MAP repeated groups REPEATED). See src/parquet/README.md for the type
+ * mapping and limits. */
 #ifndef LH_PARQUET_WRITER_H
 #define LH_PARQUET_WRITER_H
 
@@ -38,6 +41,7 @@ typedef struct lh_pq_write_opts {
     uint32_t page_bytes;       /* target uncompressed data page size; default 1 MiB */
     bool dictionary;           /* dictionary-encode columns (not BOOLEAN); default true */
     uint32_t dict_limit_bytes; /* a chunk's dictionary page passing this goes PLAIN; 1 MiB */
+    bool page_index;           /* write a ColumnIndex and OffsetIndex per chunk; default true */
     const char *created_by;    /* NULL: "lakehouse <version>" */
     const lh_pq_kv_pair_t *kv; /* key/value metadata for the footer (copied at open) */
     uint32_t nkv;

@@ -48,6 +48,7 @@ void lh__pq_leaf_release(lh__pq_leaf_t *l)
     lh_pq_dict_free(&l->dict);
     lh__pq_stat_release(&l->chunk);
     lh__pq_stat_release(&l->file);
+    lh__pq_pi_release(l);
 }
 
 /* Rows through rows[] or from start on. */

@@ -45,6 +45,14 @@ typedef struct lh__pq_stat {
     int64_t nulls;
 } lh__pq_stat_t;
 
+/* One data page of the chunk being written, for its page index. */
+typedef struct lh__pq_wpage {
+    int64_t offset, first_row, nulls;
+    int32_t size; /* header and body */
+    bool null_page;
+    uint32_t bound_off, min_len, max_len; /* the bounds in the leaf's pbounds */
+} lh__pq_wpage_t;
+
 typedef struct lh__pq_leaf {
     const lh__pq_wnode_t *node;
     lh_type_t type; /* the leaf's logical type */
@@ -67,6 +75,14 @@ typedef struct lh__pq_leaf {
     size_t nvalues;     /* non-NULL values in the chunk */
     size_t plain_bytes; /* their PLAIN size */
     lh__pq_stat_t chunk, file;
+    /* the chunk's page index (writer_index.c) */
+    lh__pq_wpage_t *wpages;
+    size_t nwpages, wpagecap;
+    lh_buf_t pbounds;       /* each page's min then max, truncated */
+    lh__pq_stat_t page;     /* the current page's statistics */
+    bool no_ci;             /* a non-null page without bounds: no ColumnIndex */
+    bool not_asc, not_desc; /* the bounds so far do not ascend / descend */
+    size_t prev;            /* 1 + the last non-null page, 0: none yet */
 } lh__pq_leaf_t;
 
 struct lh_pq_writer {
@@ -95,6 +111,10 @@ struct lh_pq_writer {
     int failed;
     bool closed;
     lh_pq_col_stats_t *stats;
+    /* page indexes of the finished chunks, written before the footer; the
+     * ColumnChunks' offsets are relative to these buffers until then */
+    lh_buf_t ci_buf, oi_buf;
+    lh_buf_t pscratch; /* a page's dictionary values, gathered for its statistics */
 };
 
 /* writer_schema.c: the node tree, the leaves and the schema elements for w->schema. */
@@ -124,6 +144,25 @@ int lh__pq_stat_to_thrift(const lh__pq_leaf_t *l, const lh__pq_stat_t *s, lh_are
                           lh_pq_stats_t *out);
 /* The leaf's file statistics as values (string bytes in arena a). */
 int lh__pq_stat_to_values(const lh__pq_leaf_t *l, lh_arena_t *a, lh_pq_col_stats_t *out);
+
+/* Bounds of s as written (strings truncated like chunk statistics) appended
+ * to out, min then max; false when s has no bounds to write. */
+bool lh__pq_stat_bounds(const lh__pq_leaf_t *l, const lh__pq_stat_t *s, lh_buf_t *out,
+                        uint32_t *minlen, uint32_t *maxlen);
+/* <0, 0, >0: two bounds of leaf l in the column's order. */
+int lh__pq_stat_cmp(const lh__pq_leaf_t *l, const void *a, size_t an, const void *b, size_t bn);
+
+/* writer_index.c: the page index. pi_page records the data page of levels
+ * [l0, l1) and values [v0, v1) at PLAIN bytes [b0, b1), written at offset
+ * in size bytes; pi_chunk encodes the chunk's ColumnIndex (when every page
+ * has bounds) and OffsetIndex into w->ci_buf/oi_buf and points cc at them
+ * (relative offsets) and starts the next chunk; pi_write writes them all
+ * and makes the offsets absolute. */
+int lh__pq_pi_page(lh_pq_writer_t *w, lh__pq_leaf_t *l, const size_t range[6], int64_t first_row,
+                   int64_t offset, int32_t size, lh_err_t *err);
+int lh__pq_pi_chunk(lh_pq_writer_t *w, lh__pq_leaf_t *l, lh_pq_column_chunk_t *cc, lh_err_t *err);
+int lh__pq_pi_write(lh_pq_writer_t *w, lh_err_t *err);
+void lh__pq_pi_release(lh__pq_leaf_t *l);
 
 /* writer_page.c: writes leaf l's chunk (dictionary page, data pages) to the
  * output and fills its ColumnChunk. */

@@ -68,12 +68,14 @@ static int compress(lh_pq_writer_t *w, const void *src, size_t n, const void **r
 
 typedef struct chunk_acc {
     int64_t uncompressed, compressed;
+    int64_t page_at, rows; /* the last page's offset; rows in the pages so far */
 } chunk_acc_t;
 
 /* Compresses body and writes the header h (sizes filled in here) and it. */
 static int page_out(lh_pq_writer_t *w, lh_pq_page_header_t *h, const void *body, size_t n,
                     chunk_acc_t *acc, lh_err_t *err)
 {
+    acc->page_at = (int64_t)w->pos;
     const void *c = NULL;
     size_t clen = 0;
     int rc = compress(w, body, n, &c, &clen, err);
@@ -128,7 +130,18 @@ static int data_page(lh_pq_writer_t *w, lh__pq_leaf_t *l, size_t l0, size_t l1, 
     h.data_page_header.encoding = l->dict_mode ? LH_PQ_ENC_RLE_DICTIONARY : LH_PQ_ENC_PLAIN;
     h.data_page_header.def_encoding = LH_PQ_ENC_RLE;
     h.data_page_header.rep_encoding = LH_PQ_ENC_RLE;
-    return page_out(w, &h, pg->ptr, pg->len, acc, err);
+    int64_t before = acc->compressed, first_row = acc->rows;
+    int rc = page_out(w, &h, pg->ptr, pg->len, acc, err);
+    if (rc || !w->o.page_index) return rc;
+    if (!l->max_rep) {
+        acc->rows += (int64_t)(l1 - l0);
+    } else {
+        for (size_t i = l0; i < l1; i++)
+            acc->rows += l->reps[i] == 0;
+    }
+    const size_t range[6] = {l0, l1, v0, v1, b0, b1};
+    return lh__pq_pi_page(w, l, range, first_row, acc->page_at, (int32_t)(acc->compressed - before),
+                          err);
 }
 
 /* Cuts the chunk into pages of about page_bytes (values plus a quarter byte
@@ -163,7 +176,7 @@ int lh__pq_chunk_write(lh_pq_writer_t *w, lh__pq_leaf_t *l, lh_pq_column_chunk_t
 {
     memset(cc, 0, sizeof *cc);
     lh_pq_column_meta_t *m = &cc->meta_data;
-    chunk_acc_t acc = {0, 0};
+    chunk_acc_t acc = {0, 0, 0, 0};
     int64_t start = (int64_t)w->pos;
     int rc = 0;
     if (l->dict_mode) {
@@ -191,5 +204,5 @@ int lh__pq_chunk_write(lh_pq_writer_t *w, lh__pq_leaf_t *l, lh_pq_column_chunk_t
     m->has_statistics = true;
     if (lh__pq_stat_to_thrift(l, &l->chunk, w->arena, &m->statistics))
         return lh_err_set(err, LH_ENOMEM, "parquet writer: out of memory");
-    return 0;
+    return lh__pq_pi_chunk(w, l, cc, err);
 }

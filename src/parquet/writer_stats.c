@@ -276,6 +276,26 @@ int lh__pq_stat_to_thrift(const lh__pq_leaf_t *l, const lh__pq_stat_t *s, lh_are
     return 0;
 }
 
+bool lh__pq_stat_bounds(const lh__pq_leaf_t *l, const lh__pq_stat_t *s, lh_buf_t *out,
+                        uint32_t *minlen, uint32_t *maxlen)
+{
+    bounds_t b;
+    bounds(l, s, &b);
+    if (!b.has_min || !b.has_max) return false;
+    lh_buf_append(out, b.min, b.minlen);
+    lh_buf_append(out, b.max, b.maxlen);
+    *minlen = (uint32_t)b.minlen;
+    *maxlen = (uint32_t)b.maxlen;
+    return true;
+}
+
+int lh__pq_stat_cmp(const lh__pq_leaf_t *l, const void *a, size_t an, const void *b, size_t bn)
+{
+    if (l->ord == LH__ORD_BYTES)
+        return an && bn ? str_cmp(a, an, b, bn) : (an > 0) - (bn > 0); /* "" may be NULL */
+    return cmp_fixed(l->ord, a, b, l->width);
+}
+
 static lh_int128_t be_int(const uint8_t *p, size_t n)
 {
     lh_int128_t v = (int8_t)p[0];
