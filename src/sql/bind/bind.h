@@ -1,0 +1,53 @@
+/* The binder: from a syntax tree (parser/ast.h) to a bound statement, a plan
+ * whose names are resolved (tables in the catalog, columns to positions,
+ * functions to kernels), whose types are known and whose implicit casts are
+ * explicit. Errors carry the position of the node they are about.
+ *
+ * Ownership: everything in the bound statement lives in env->arena (the
+ * statement's arena); tables it names are borrowed from the catalog, which
+ * the caller keeps locked or otherwise alive while the statement runs. */
+#ifndef LH_SQL_BIND_H
+#define LH_SQL_BIND_H
+#include "sql/catalog/sqlcat.h"
+#include "sql/exec/exec.h"
+#include "sql/parser/ast.h"
+
+typedef enum lh_stmt_kind {
+    LH_STMT_QUERY = 1,     /* .plan: rows to the client */
+    LH_STMT_CREATE_TABLE,  /* .plan (AS query) or NULL; .target_cols */
+    LH_STMT_INSERT,        /* .plan: rows cast to the table's columns; .table */
+    LH_STMT_DROP,          /* .drop_what */
+    LH_STMT_CREATE_SCHEMA,
+    LH_STMT_SET,           /* .set_name, .set_value */
+    LH_STMT_EXPLAIN,       /* .plan: the statement's plan; .analyze */
+    LH_STMT_NOOP,          /* BEGIN, COMMIT, ... */
+} lh_stmt_kind_t;
+
+typedef struct lh_bound_stmt {
+    uint8_t kind;          /* lh_stmt_kind_t */
+    const char *tag;       /* "SELECT", "CREATE TABLE", "INSERT", ... (PostgreSQL's command tags) */
+    lh_plan_t *plan;
+    const char *schema, *name; /* CREATE/DROP/INSERT target */
+    lh_plan_col_t *target_cols; /* CREATE TABLE: the columns */
+    uint32_t ntarget_cols;
+    lh_sql_mem_table_t *table;  /* INSERT: the table */
+    bool or_replace, if_not_exists, if_exists, cascade, temp, analyze;
+    uint8_t drop_what;          /* 1 TABLE, 2 VIEW, 3 SCHEMA */
+    const char *set_name;
+    lh_value_t set_value;
+    uint32_t nparams;           /* highest $n used */
+} lh_bound_stmt_t;
+
+typedef struct lh_bind_env {
+    lh_arena_t *arena;          /* the statement's */
+    lh_sql_error_t *err;
+    lh_sql_catalog_t *catalog;  /* locked by the caller */
+    const char *schema;         /* the session's current schema (SET schema) */
+    lh_exec_t *fold;            /* an executor context for constant folding */
+} lh_bind_env_t;
+
+/* Binds one statement. 0, or LH_EINVAL (Parser/Binder/Catalog/Conversion
+ * errors with a position), LH_ENOMEM. */
+int lh_sql_bind(lh_bind_env_t *env, const lh_ast_t *stmt, lh_bound_stmt_t *out);
+
+#endif

@@ -1,0 +1,831 @@
+/* Binding expressions: literals get their DuckDB types (integer literals
+ * INTEGER/BIGINT/HUGEINT, decimals DECIMAL(w,s), strings VARCHAR whose type
+ * stays open until the context fixes it), column names resolve in the
+ * scope, operators and functions go through the function registry, and the
+ * SQL forms with their own rules (AND/OR/NOT, IS, BETWEEN, IN lists, CASE,
+ * COALESCE, NULLIF, CAST) become the executor's own nodes. In a grouped
+ * query, expressions resolve against the group keys and aggregates. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sql/bind/bind_int.h"
+
+static const lh_type_t T_BOOL = {.id = LH_TYPE_BOOLEAN};
+
+/* ---- literals ---- */
+
+static int bind_integer_literal(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    const char *s = n->u.lit.text;
+    lh_int128_t v = 0;
+    bool overflow = false;
+    for (const char *p = s; *p; p++) {
+        if (*p == '_') continue;
+        lh_int128_t nv = v * 10 + (*p - '0');
+        if (nv / 10 != v) overflow = true;
+        v = nv;
+    }
+    lh_value_t val;
+    if (overflow) {
+        double d = strtod(s, NULL);
+        val = lh_value_double(d);
+    } else if (v <= INT32_MAX) {
+        val = lh_value_int(LH_TYPE_INTEGER, (int64_t)v);
+    } else if (v <= INT64_MAX) {
+        val = lh_value_int(LH_TYPE_BIGINT, (int64_t)v);
+    } else {
+        val = lh_value_hugeint(v);
+    }
+    *out = lh_bx_const(c->env->arena, &val, n->pos);
+    if (!*out) return LH_ENOMEM;
+    if (!overflow) (*out)->lit = LH_SQL_ARG_INTEGER_LITERAL;
+    return 0;
+}
+
+static int bind_decimal_literal(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    const char *s = n->u.lit.text;
+    int digits = 0, scale = 0;
+    bool after = false;
+    lh_int128_t v = 0;
+    bool overflow = false;
+    for (const char *p = s; *p; p++) {
+        if (*p == '.') {
+            after = true;
+            continue;
+        }
+        if (*p < '0' || *p > '9') continue;
+        if (digits || *p != '0' || after) digits++;
+        if (after) scale++;
+        if (digits > 38) overflow = true;
+        else v = v * 10 + (*p - '0');
+    }
+    lh_value_t val;
+    int width = digits > scale ? digits : scale;
+    if (width < 1) width = 1;
+    if (overflow) val = lh_value_double(strtod(s, NULL));
+    else val = lh_value_decimal(width, scale, v);
+    *out = lh_bx_const(c->env->arena, &val, n->pos);
+    return *out ? 0 : LH_ENOMEM;
+}
+
+static int bind_literal(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    lh_value_t v;
+    uint8_t lit = 0;
+    switch ((lh_ast_lit_kind_t)n->u.lit.kind) {
+    case LH_LIT_NULL:
+        v = lh_value_null(lh_type(LH_TYPE_INTEGER));
+        lit = LH_SQL_ARG_NULL_LITERAL;
+        break;
+    case LH_LIT_BOOL:
+        v = lh_value_bool(n->u.lit.b);
+        break;
+    case LH_LIT_INTEGER:
+        return bind_integer_literal(c, n, out);
+    case LH_LIT_DECIMAL:
+        return bind_decimal_literal(c, n, out);
+    case LH_LIT_FLOAT:
+        v = lh_value_double(strtod(n->u.lit.text, NULL));
+        break;
+    case LH_LIT_STRING:
+        v = lh_value_varchar(n->u.lit.text, n->u.lit.len);
+        lit = LH_SQL_ARG_STRING_LITERAL;
+        break;
+    case LH_LIT_BLOB:
+        v = lh_value_blob(n->u.lit.text, n->u.lit.len);
+        break;
+    default:
+        return LH_BIND_ERR(c, LH_SQL_EINTERNAL, n->pos, "unknown literal");
+    }
+    *out = lh_bx_const(c->env->arena, &v, n->pos);
+    if (!*out) return LH_ENOMEM;
+    (*out)->lit = lit;
+    return 0;
+}
+
+/* ---- columns ---- */
+
+static int resolve_column(lh_bctx_t *c, lh_bscope_t *sc, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    const lh_ast_name_t *nm = &n->u.column.name;
+    const char *col = nm->parts[nm->n - 1];
+    const char *qual = nm->n >= 2 ? nm->parts[nm->n - 2] : NULL;
+    int64_t found = -1;
+    for (uint32_t i = 0; i < sc->n; i++) {
+        if (strcasecmp(sc->cols[i].name, col)) continue;
+        if (qual && (!sc->cols[i].qual || strcasecmp(sc->cols[i].qual, qual))) continue;
+        if (found >= 0)
+            return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
+                               "Ambiguous reference to column name \"%s\" (use: \"%s.%s\" or "
+                               "\"%s.%s\")",
+                               col, sc->cols[found].qual ? sc->cols[found].qual : "?", col,
+                               sc->cols[i].qual ? sc->cols[i].qual : "?", col);
+        found = i;
+    }
+    if (found < 0) {
+        if (qual)
+            return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
+                               "Referenced column \"%s\" not found in FROM clause!", col);
+        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
+                           "Referenced column \"%s\" not found in FROM clause!%s%s", col,
+                           sc->n ? " Candidate bindings: " : "",
+                           sc->n ? sc->cols[0].name : "");
+    }
+    *out = lh_bx_colref(c->env->arena, (uint32_t)found, &sc->cols[found].type);
+    if (!*out) return LH_ENOMEM;
+    (*out)->pos = n->pos;
+    return 0;
+}
+
+/* ---- helpers shared by the other binder files ---- */
+
+void lh__bind_arg(const lh_bexpr_t *e, lh_sql_arg_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->type = e->type;
+    out->flags = e->lit;
+    if (e->kind == LH_BX_CONST) {
+        out->flags |= LH_SQL_ARG_CONSTANT;
+        out->value = e->u.c;
+    }
+}
+
+int lh__bind_common(lh_bctx_t *c, const lh_bexpr_t *a, const lh_bexpr_t *b, int32_t pos,
+                    lh_type_t *out)
+{
+    lh_sql_arg_t x, y;
+    lh__bind_arg(a, &x);
+    lh__bind_arg(b, &y);
+    return lh_sql_common_type(c->env->arena, &x, &y, out, pos, c->env->err);
+}
+
+int lh__bind_fold(lh_bctx_t *c, lh_bexpr_t **e)
+{
+    if ((*e)->kind == LH_BX_CONST || !lh_bx_is_foldable(*e)) return 0;
+    lh_value_t v;
+    int rc = lh_expr_fold(c->env->fold, *e, c->env->arena, &v);
+    if (rc) return rc;
+    lh_bexpr_t *k = lh_bx_const(c->env->arena, &v, (*e)->pos);
+    if (!k) return LH_ENOMEM;
+    k->type = (*e)->type;
+    k->u.c.type = (*e)->type;
+    *e = k;
+    return 0;
+}
+
+int lh__bind_cast_to(lh_bctx_t *c, lh_bexpr_t *e, const lh_type_t *t, bool try_cast, int32_t pos,
+                     lh_bexpr_t **out)
+{
+    if (lh_type_equal(&e->type, t) && !try_cast) {
+        *out = e;
+        return 0;
+    }
+    if (!lh_sql_cast_exists(&e->type, t) && !(e->lit & LH_SQL_ARG_NULL_LITERAL)) {
+        char a[128], b[128];
+        lh_type_format(&e->type, a, sizeof a);
+        lh_type_format(t, b, sizeof b);
+        return LH_BIND_ERR(c, LH_SQL_ECONVERT, pos, "Unimplemented type for cast (%s -> %s)", a, b);
+    }
+    if (e->kind == LH_BX_CONST) {
+        lh_value_t v;
+        int rc = lh_sql_cast_value(&e->u.c, t, try_cast, c->env->arena, &v, pos, c->env->err);
+        if (rc) return rc;
+        if (v.is_null) v.type = *t;
+        *out = lh_bx_const(c->env->arena, &v, e->pos);
+        return *out ? 0 : LH_ENOMEM;
+    }
+    *out = lh_bx_cast(c->env->arena, e, t, try_cast, pos);
+    return *out ? 0 : LH_ENOMEM;
+}
+
+int lh__bind_call(lh_bctx_t *c, const char *name, lh_bexpr_t **args, uint32_t nargs, int32_t pos,
+                  lh_bexpr_t **out)
+{
+    const lh_sql_func_def_t *def = lh_sql_func_lookup(name);
+    if (!def)
+        return LH_BIND_ERR(c, LH_SQL_ECATALOG, pos, "Scalar Function with name %s does not exist!",
+                           name);
+    if (def->kind != LH_SQL_FUNC_SCALAR)
+        return LH_BIND_ERR(c, LH_SQL_EBIND, pos, "function %s is not a scalar function here", name);
+    lh_arena_t *a = c->env->arena;
+    lh_sql_arg_t *av = lh_arena_calloc(a, (nargs + 1) * sizeof *av);
+    lh_type_t *cast_to = lh_arena_calloc(a, (nargs + 1) * sizeof *cast_to);
+    if (!av || !cast_to) return LH_ENOMEM;
+    for (uint32_t i = 0; i < nargs; i++) {
+        lh__bind_arg(args[i], &av[i]);
+        cast_to[i] = args[i]->type;
+    }
+    lh_sql_bind_call_t call = {
+        .name = name, .args = av, .nargs = nargs, .arena = a, .pos = pos, .cast_to = cast_to};
+    int rc = lh_sql_func_bind(def, &call, c->env->err);
+    if (rc) return rc;
+    for (uint32_t i = 0; i < nargs; i++) {
+        rc = lh__bind_cast_to(c, args[i], &cast_to[i], false, args[i]->pos, &args[i]);
+        if (rc) return rc;
+    }
+    *out = lh_bx_func(a, def, &call, args, nargs);
+    if (!*out) return LH_ENOMEM;
+    return lh__bind_fold(c, out);
+}
+
+int lh__bind_bool(lh_bctx_t *c, const lh_ast_t *n, const char *clause, lh_bexpr_t **out)
+{
+    lh_bexpr_t *e;
+    int rc = lh__bind_expr(c, n, &e);
+    if (rc) return rc;
+    if (e->type.id == LH_TYPE_BOOLEAN) {
+        *out = e;
+        return 0;
+    }
+    return lh__bind_cast_to(c, e, &T_BOOL, false, n->pos, out);
+}
+
+/* ---- structural equality (group keys) ---- */
+
+bool lh__bx_equal(const lh_bexpr_t *a, const lh_bexpr_t *b)
+{
+    if (a->kind != b->kind || !lh_type_equal(&a->type, &b->type) || a->negated != b->negated)
+        return false;
+    switch ((lh_bx_kind_t)a->kind) {
+    case LH_BX_CONST: {
+        if (a->u.c.is_null || b->u.c.is_null) return a->u.c.is_null == b->u.c.is_null;
+        int cmp;
+        return !lh_value_compare(&a->u.c, &b->u.c, &cmp) && !cmp;
+    }
+    case LH_BX_COLREF:
+        return a->u.col == b->u.col;
+    case LH_BX_PARAM:
+        return a->u.param == b->u.param;
+    case LH_BX_FUNC:
+        if (a->u.func.def != b->u.func.def || a->u.func.nargs != b->u.func.nargs) return false;
+        for (uint32_t i = 0; i < a->u.func.nargs; i++)
+            if (!lh__bx_equal(a->u.func.args[i], b->u.func.args[i])) return false;
+        return true;
+    case LH_BX_CAST:
+        return a->u.cast.try_cast == b->u.cast.try_cast && lh__bx_equal(a->u.cast.arg, b->u.cast.arg);
+    default:
+        if (a->u.list.n != b->u.list.n) return false;
+        for (uint32_t i = 0; i < a->u.list.n; i++)
+            if (!lh__bx_equal(a->u.list.items[i], b->u.list.items[i])) return false;
+        return true;
+    }
+}
+
+/* ---- the expression forms ---- */
+
+static const char *op_func_name(lh_ast_op_t op)
+{
+    switch (op) {
+    case LH_OP_ADD: return "+";
+    case LH_OP_SUB: return "-";
+    case LH_OP_MUL: return "*";
+    case LH_OP_DIV: return "/";
+    case LH_OP_INTDIV: return "//";
+    case LH_OP_MOD: return "%";
+    case LH_OP_POW: return "^";
+    case LH_OP_CONCAT: return "||";
+    case LH_OP_BITAND: return "&";
+    case LH_OP_BITOR: return "|";
+    case LH_OP_BITXOR: return "xor";
+    case LH_OP_SHL: return "<<";
+    case LH_OP_SHR: return ">>";
+    case LH_OP_EQ: return "=";
+    case LH_OP_NE: return "<>";
+    case LH_OP_LT: return "<";
+    case LH_OP_LE: return "<=";
+    case LH_OP_GT: return ">";
+    case LH_OP_GE: return ">=";
+    case LH_OP_ARROW: return "->";
+    case LH_OP_ARROW_TEXT: return "->>";
+    case LH_OP_REGEX: return "regexp_full_match";
+    case LH_OP_NOT_REGEX: return "regexp_full_match";
+    case LH_OP_REGEX_I: return "regexp_full_match";
+    case LH_OP_NOT_REGEX_I: return "regexp_full_match";
+    default: return NULL;
+    }
+}
+
+static int make_not(lh_bctx_t *c, lh_bexpr_t *e, lh_bexpr_t **out)
+{
+    lh_bexpr_t *n = lh_bx_list(c->env->arena, LH_BX_NOT, &T_BOOL, 1, e->pos);
+    if (!n) return LH_ENOMEM;
+    n->u.list.items[0] = e;
+    *out = n;
+    return lh__bind_fold(c, out);
+}
+
+static int make_andor(lh_bctx_t *c, lh_bx_kind_t k, lh_bexpr_t *l, lh_bexpr_t *r, int32_t pos,
+                      lh_bexpr_t **out)
+{
+    uint32_t nl = l->kind == k ? l->u.list.n : 1, nr = r->kind == k ? r->u.list.n : 1;
+    lh_bexpr_t *e = lh_bx_list(c->env->arena, k, &T_BOOL, nl + nr, pos);
+    if (!e) return LH_ENOMEM;
+    for (uint32_t i = 0; i < nl; i++) e->u.list.items[i] = l->kind == k ? l->u.list.items[i] : l;
+    for (uint32_t i = 0; i < nr; i++) e->u.list.items[nl + i] = r->kind == k ? r->u.list.items[i] : r;
+    *out = e;
+    return lh__bind_fold(c, out);
+}
+
+static int bind_binary(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    lh_ast_op_t op = n->u.binary.op;
+    if (op == LH_OP_AND || op == LH_OP_OR) {
+        lh_bexpr_t *l, *r;
+        int rc = lh__bind_bool(c, n->u.binary.left, "AND", &l);
+        if (!rc) rc = lh__bind_bool(c, n->u.binary.right, "AND", &r);
+        if (rc) return rc;
+        return make_andor(c, op == LH_OP_AND ? LH_BX_AND : LH_BX_OR, l, r, n->pos, out);
+    }
+    const char *fname = op_func_name(op);
+    if (!fname) return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos, "operator %s is not supported", lh_ast_op_name(op));
+    lh_bexpr_t **args = lh_arena_alloc(c->env->arena, 2 * sizeof *args);
+    if (!args) return LH_ENOMEM;
+    int rc = lh__bind_expr(c, n->u.binary.left, &args[0]);
+    if (!rc) rc = lh__bind_expr(c, n->u.binary.right, &args[1]);
+    if (rc) return rc;
+    rc = lh__bind_call(c, fname, args, 2, n->pos, out);
+    if (rc) return rc;
+    if (op == LH_OP_NOT_REGEX || op == LH_OP_NOT_REGEX_I) return make_not(c, *out, out);
+    return 0;
+}
+
+static int bind_unary(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    switch ((lh_ast_op_t)n->u.unary.op) {
+    case LH_OP_NOT: {
+        lh_bexpr_t *e;
+        int rc = lh__bind_bool(c, n->u.unary.arg, "NOT", &e);
+        return rc ? rc : make_not(c, e, out);
+    }
+    case LH_OP_PLUS:
+        return lh__bind_expr(c, n->u.unary.arg, out);
+    case LH_OP_NEG:
+    case LH_OP_BITNOT: {
+        lh_bexpr_t **args = lh_arena_alloc(c->env->arena, sizeof *args);
+        if (!args) return LH_ENOMEM;
+        int rc = lh__bind_expr(c, n->u.unary.arg, &args[0]);
+        if (rc) return rc;
+        return lh__bind_call(c, n->u.unary.op == LH_OP_NEG ? "-" : "~", args, 1, n->pos, out);
+    }
+    default:
+        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos, "unary operator not supported");
+    }
+}
+
+static int bind_cmp(lh_bctx_t *c, const char *op, lh_bexpr_t *a, lh_bexpr_t *b, int32_t pos,
+                    lh_bexpr_t **out)
+{
+    lh_bexpr_t **args = lh_arena_alloc(c->env->arena, 2 * sizeof *args);
+    if (!args) return LH_ENOMEM;
+    args[0] = a;
+    args[1] = b;
+    return lh__bind_call(c, op, args, 2, pos, out);
+}
+
+static int bind_between(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    lh_bexpr_t *x, *lo, *hi, *l, *r;
+    int rc = lh__bind_expr(c, n->u.between.arg, &x);
+    if (!rc) rc = lh__bind_expr(c, n->u.between.low, &lo);
+    if (!rc) rc = lh__bind_expr(c, n->u.between.high, &hi);
+    if (!rc) rc = bind_cmp(c, ">=", x, lo, n->pos, &l);
+    if (!rc) rc = bind_cmp(c, "<=", x, hi, n->pos, &r);
+    if (!rc) rc = make_andor(c, LH_BX_AND, l, r, n->pos, out);
+    if (!rc && n->u.between.negated) rc = make_not(c, *out, out);
+    return rc;
+}
+
+static int bind_in(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    if (n->u.in.subquery)
+        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos, "IN (subquery) is not implemented yet");
+    lh_bexpr_t *x, *acc = NULL;
+    int rc = lh__bind_expr(c, n->u.in.arg, &x);
+    for (uint32_t i = 0; !rc && i < n->u.in.list.n; i++) {
+        lh_bexpr_t *v, *eq;
+        rc = lh__bind_expr(c, n->u.in.list.items[i], &v);
+        if (!rc) rc = bind_cmp(c, "=", x, v, n->u.in.list.items[i]->pos, &eq);
+        if (!rc) {
+            if (acc) rc = make_andor(c, LH_BX_OR, acc, eq, n->pos, &acc);
+            else acc = eq;
+        }
+    }
+    if (rc) return rc;
+    *out = acc;
+    return n->u.in.negated ? make_not(c, acc, out) : 0;
+}
+
+/* a IS [NOT] DISTINCT FROM b as {a, b, a = b}. */
+static int make_distinct(lh_bctx_t *c, lh_bexpr_t *a, lh_bexpr_t *b, bool negated, int32_t pos,
+                         lh_bexpr_t **out)
+{
+    lh_bexpr_t *eq;
+    int rc = bind_cmp(c, "=", a, b, pos, &eq);
+    if (rc) return rc;
+    lh_bexpr_t *d = lh_bx_list(c->env->arena, LH_BX_DISTINCT, &T_BOOL, 3, pos);
+    if (!d) return LH_ENOMEM;
+    if (eq->kind == LH_BX_FUNC) {
+        d->u.list.items[0] = eq->u.func.args[0];
+        d->u.list.items[1] = eq->u.func.args[1];
+    } else {
+        d->u.list.items[0] = a;
+        d->u.list.items[1] = b;
+    }
+    d->u.list.items[2] = eq;
+    d->negated = negated;
+    *out = d;
+    return lh__bind_fold(c, out);
+}
+
+static int bind_is(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    lh_bexpr_t *x;
+    int rc = lh__bind_expr(c, n->u.is.arg, &x);
+    if (rc) return rc;
+    bool neg = n->u.is.negated;
+    switch ((lh_ast_is_kind_t)n->u.is.kind) {
+    case LH_IS_NULL: {
+        lh_bexpr_t *e = lh_bx_list(c->env->arena, neg ? LH_BX_IS_NOT_NULL : LH_BX_IS_NULL, &T_BOOL,
+                                   1, n->pos);
+        if (!e) return LH_ENOMEM;
+        e->u.list.items[0] = x;
+        *out = e;
+        return lh__bind_fold(c, out);
+    }
+    case LH_IS_TRUE:
+    case LH_IS_FALSE: {
+        lh_value_t v = lh_value_bool(n->u.is.kind == LH_IS_TRUE);
+        lh_bexpr_t *k = lh_bx_const(c->env->arena, &v, n->pos);
+        if (!k) return LH_ENOMEM;
+        rc = lh__bind_cast_to(c, x, &T_BOOL, false, n->pos, &x);
+        return rc ? rc : make_distinct(c, x, k, !neg, n->pos, out);
+    }
+    case LH_IS_DISTINCT: {
+        lh_bexpr_t *y;
+        rc = lh__bind_expr(c, n->u.is.rhs, &y);
+        return rc ? rc : make_distinct(c, x, y, neg, n->pos, out);
+    }
+    }
+    return LH_BIND_ERR(c, LH_SQL_EINTERNAL, n->pos, "unknown IS form");
+}
+
+static int bind_like(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    static const char *const names[][2] = {
+        [LH_LIKE_LIKE] = {"~~", "!~~"},
+        [LH_LIKE_ILIKE] = {"~~*", "!~~*"},
+        [LH_LIKE_GLOB] = {"glob", "glob"},
+        [LH_LIKE_SIMILAR] = {"regexp_full_match", "regexp_full_match"},
+    };
+    uint8_t k = n->u.like.kind;
+    uint32_t nargs = n->u.like.escape ? 3 : 2;
+    lh_bexpr_t **args = lh_arena_alloc(c->env->arena, 3 * sizeof *args);
+    if (!args) return LH_ENOMEM;
+    int rc = lh__bind_expr(c, n->u.like.arg, &args[0]);
+    if (!rc) rc = lh__bind_expr(c, n->u.like.pattern, &args[1]);
+    if (!rc && n->u.like.escape) rc = lh__bind_expr(c, n->u.like.escape, &args[2]);
+    if (rc) return rc;
+    const char *fname = n->u.like.escape ? (k == LH_LIKE_ILIKE ? "ilike_escape" : "like_escape")
+                                         : names[k][n->u.like.negated];
+    rc = lh__bind_call(c, fname, args, nargs, n->pos, out);
+    if (rc) return rc;
+    bool need_not = n->u.like.negated && (n->u.like.escape || k >= LH_LIKE_GLOB);
+    return need_not ? make_not(c, *out, out) : 0;
+}
+
+/* The common type of a list of expressions, and each cast to it. */
+int lh__bind_unify(lh_bctx_t *c, lh_bexpr_t **items, uint32_t n, int32_t pos, lh_type_t *out)
+{
+    lh_bexpr_t *acc = NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!items[i]) continue;
+        if (!acc) {
+            acc = items[i];
+            continue;
+        }
+        lh_type_t t;
+        int rc = lh__bind_common(c, acc, items[i], pos, &t);
+        if (rc) return rc;
+        /* the accumulated side keeps the literal note only while both are literals */
+        lh_bexpr_t *tmp = lh_arena_calloc(c->env->arena, sizeof *tmp);
+        if (!tmp) return LH_ENOMEM;
+        tmp->kind = LH_BX_COLREF;
+        tmp->type = t;
+        tmp->lit = (acc->lit & items[i]->lit);
+        acc = tmp;
+    }
+    *out = acc ? acc->type : lh_type(LH_TYPE_INTEGER);
+    if (acc && acc->lit & LH_SQL_ARG_STRING_LITERAL) *out = lh_type(LH_TYPE_VARCHAR);
+    for (uint32_t i = 0; i < n; i++) {
+        if (!items[i]) continue;
+        int rc = lh__bind_cast_to(c, items[i], out, false, items[i]->pos, &items[i]);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int bind_case(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    uint32_t nw = n->u.kase.whens.n;
+    lh_bexpr_t *e = lh_bx_list(c->env->arena, LH_BX_CASE, NULL, 2 * nw + 1, n->pos);
+    if (!e) return LH_ENOMEM;
+    lh_bexpr_t **it = e->u.list.items;
+    lh_bexpr_t **res = lh_arena_calloc(c->env->arena, (nw + 1) * sizeof *res);
+    if (!res) return LH_ENOMEM;
+    lh_bexpr_t *operand = NULL;
+    int rc = n->u.kase.operand ? lh__bind_expr(c, n->u.kase.operand, &operand) : 0;
+    for (uint32_t i = 0; !rc && i < nw; i++) {
+        const lh_ast_t *w = n->u.kase.whens.items[i];
+        if (operand) {
+            lh_bexpr_t *v;
+            rc = lh__bind_expr(c, w, &v);
+            if (!rc) rc = bind_cmp(c, "=", operand, v, w->pos, &it[2 * i]);
+        } else
+            rc = lh__bind_bool(c, w, "CASE", &it[2 * i]);
+        if (!rc) rc = lh__bind_expr(c, n->u.kase.thens.items[i], &res[i]);
+    }
+    if (!rc && n->u.kase.else_expr) rc = lh__bind_expr(c, n->u.kase.else_expr, &res[nw]);
+    if (rc) return rc;
+    rc = lh__bind_unify(c, res, nw + 1, n->pos, &e->type);
+    if (rc) return rc;
+    for (uint32_t i = 0; i < nw; i++) it[2 * i + 1] = res[i];
+    if (!res[nw]) {
+        lh_value_t nv = lh_value_null(e->type);
+        if (!(res[nw] = lh_bx_const(c->env->arena, &nv, n->pos))) return LH_ENOMEM;
+    }
+    it[2 * nw] = res[nw];
+    *out = e;
+    return lh__bind_fold(c, out);
+}
+
+static int bind_args(lh_bctx_t *c, const lh_ast_list_t *l, lh_bexpr_t ***out)
+{
+    *out = lh_arena_calloc(c->env->arena, (l->n + 1) * sizeof **out);
+    if (!*out) return LH_ENOMEM;
+    for (uint32_t i = 0; i < l->n; i++) {
+        int rc = lh__bind_expr(c, l->items[i], &(*out)[i]);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int bind_special_func(lh_bctx_t *c, const lh_ast_t *n, const char *name, lh_bexpr_t **out,
+                             bool *handled)
+{
+    *handled = true;
+    uint32_t na = n->u.func.args.n;
+    lh_bexpr_t **args;
+    if (!strcmp(name, "coalesce") || !strcmp(name, "ifnull")) {
+        if (!na) return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "coalesce needs at least one argument");
+        int rc = bind_args(c, &n->u.func.args, &args);
+        lh_bexpr_t *e = rc ? NULL : lh_bx_list(c->env->arena, LH_BX_COALESCE, NULL, na, n->pos);
+        if (rc) return rc;
+        if (!e) return LH_ENOMEM;
+        memcpy(e->u.list.items, args, na * sizeof *args);
+        rc = lh__bind_unify(c, e->u.list.items, na, n->pos, &e->type);
+        *out = e;
+        return rc ? rc : lh__bind_fold(c, out);
+    }
+    if (!strcmp(name, "nullif") && na == 2) {
+        int rc = bind_args(c, &n->u.func.args, &args);
+        if (rc) return rc;
+        lh_bexpr_t *eq, *e = lh_bx_list(c->env->arena, LH_BX_CASE, &args[0]->type, 3, n->pos);
+        if (!e) return LH_ENOMEM;
+        rc = bind_cmp(c, "=", args[0], args[1], n->pos, &eq);
+        if (rc) return rc;
+        lh_value_t nv = lh_value_null(args[0]->type);
+        e->u.list.items[0] = eq;
+        e->u.list.items[1] = lh_bx_const(c->env->arena, &nv, n->pos);
+        e->u.list.items[2] = args[0];
+        if (!e->u.list.items[1]) return LH_ENOMEM;
+        *out = e;
+        return lh__bind_fold(c, out);
+    }
+    if (!strcmp(name, "error") && na == 1) {
+        int rc = bind_args(c, &n->u.func.args, &args);
+        if (rc) return rc;
+        const lh_type_t vc = lh_type(LH_TYPE_VARCHAR);
+        lh_bexpr_t *e = lh_bx_list(c->env->arena, LH_BX_ERROR, &(lh_type_t){.id = LH_TYPE_INTEGER}, 1, n->pos);
+        if (!e) return LH_ENOMEM;
+        rc = lh__bind_cast_to(c, args[0], &vc, false, n->pos, &e->u.list.items[0]);
+        e->lit = LH_SQL_ARG_NULL_LITERAL; /* error() fits anywhere a value does */
+        *out = e;
+        return rc;
+    }
+    *handled = false;
+    return 0;
+}
+
+static int bind_aggregate(lh_bctx_t *c, const lh_ast_t *n, const lh_sql_func_def_t *def,
+                          lh_bexpr_t **out);
+
+static int bind_func(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    const lh_ast_name_t *nm = &n->u.func.name;
+    const char *name = nm->parts[nm->n - 1];
+    if (n->u.func.over)
+        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos, "window functions are not implemented yet");
+    bool handled;
+    int rc = bind_special_func(c, n, name, out, &handled);
+    if (rc || handled) return rc;
+    const lh_sql_func_def_t *def = lh_sql_func_lookup(name);
+    if (!def)
+        return LH_BIND_ERR(c, LH_SQL_ECATALOG, n->pos,
+                           "Scalar Function with name %s does not exist!", name);
+    if (def->kind == LH_SQL_FUNC_AGGREGATE) return bind_aggregate(c, n, def, out);
+    if (n->u.func.distinct || n->u.func.star || n->u.func.filter)
+        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
+                           "DISTINCT, * and FILTER are only for aggregate functions (%s)", name);
+    lh_bexpr_t **args;
+    rc = bind_args(c, &n->u.func.args, &args);
+    return rc ? rc : lh__bind_call(c, name, args, n->u.func.args.n, n->pos, out);
+}
+
+static int bind_aggregate(lh_bctx_t *c, const lh_ast_t *n, const lh_sql_func_def_t *def,
+                          lh_bexpr_t **out)
+{
+    if (!c->agg_mode || c->in_agg_args)
+        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
+                           c->in_agg_args ? "aggregate function calls cannot be nested"
+                                          : "aggregate function %s is not allowed here",
+                           def->name);
+    lh_bctx_t sub = *c;
+    sub.agg_mode = false;
+    sub.in_agg_args = true;
+    sub.scope = c->agg_input;
+    uint32_t na = n->u.func.star ? 0 : n->u.func.args.n;
+    lh_bexpr_t **args = lh_arena_calloc(c->env->arena, (na + 1) * sizeof *args);
+    lh_sql_arg_t *av = lh_arena_calloc(c->env->arena, (na + 1) * sizeof *av);
+    lh_type_t *cast_to = lh_arena_calloc(c->env->arena, (na + 1) * sizeof *cast_to);
+    if (!args || !av || !cast_to) return LH_ENOMEM;
+    int rc = 0;
+    for (uint32_t i = 0; i < na && !rc; i++) {
+        rc = lh__bind_expr(&sub, n->u.func.args.items[i], &args[i]);
+        if (!rc) {
+            lh__bind_arg(args[i], &av[i]);
+            cast_to[i] = args[i]->type;
+        }
+    }
+    lh_bexpr_t *filter = NULL;
+    if (!rc && n->u.func.filter) rc = lh__bind_bool(&sub, n->u.func.filter, "FILTER", &filter);
+    if (rc) return rc;
+    lh_sql_bind_call_t call = {.name = def->name, .args = av, .nargs = na, .arena = c->env->arena,
+                               .pos = n->pos, .cast_to = cast_to};
+    rc = lh_sql_func_bind(def, &call, c->env->err);
+    for (uint32_t i = 0; !rc && i < na; i++)
+        rc = lh__bind_cast_to(&sub, args[i], &cast_to[i], false, args[i]->pos, &args[i]);
+    if (rc) return rc;
+    if (c->naggs == c->cap_aggs) {
+        uint32_t cap = c->cap_aggs ? c->cap_aggs * 2 : 8;
+        lh_plan_agg_t *a = lh_arena_calloc(c->env->arena, cap * sizeof *a);
+        if (!a) return LH_ENOMEM;
+        if (c->naggs) memcpy(a, c->aggs, c->naggs * sizeof *a);
+        c->aggs = a;
+        c->cap_aggs = cap;
+    }
+    lh_plan_agg_t *ag = &c->aggs[c->naggs];
+    *ag = (lh_plan_agg_t){.def = def, .agg = call.agg, .bind_data = call.bind_data, .args = args,
+                          .nargs = na, .filter = filter, .distinct = n->u.func.distinct,
+                          .type = call.ret, .pos = n->pos};
+    /* the same aggregate written twice is computed once */
+    for (uint32_t j = 0; j < c->naggs; j++) {
+        const lh_plan_agg_t *o = &c->aggs[j];
+        bool same = o->def == def && o->nargs == na && o->distinct == ag->distinct &&
+                    !o->filter && !filter && lh_type_equal(&o->type, &ag->type);
+        for (uint32_t i = 0; same && i < na; i++) same = lh__bx_equal(o->args[i], args[i]);
+        if (same) {
+            *out = lh_bx_colref(c->env->arena, c->ngroups + j, &o->type);
+            return *out ? 0 : LH_ENOMEM;
+        }
+    }
+    c->naggs++;
+    *out = lh_bx_colref(c->env->arena, c->ngroups + c->naggs - 1, &call.ret);
+    return *out ? 0 : LH_ENOMEM;
+}
+
+static int bind_cast(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    lh_type_t t;
+    lh_err_t terr = {0};
+    const char *tt = n->u.cast.type_text;
+    if (lh_type_parse(c->env->arena, tt, strlen(tt), &t, &terr))
+        return LH_BIND_ERR(c, LH_SQL_ECATALOG, n->u.cast.type_pos, "Type with name %s does not exist!", tt);
+    lh_bexpr_t *e;
+    int rc = lh__bind_expr(c, n->u.cast.arg, &e);
+    if (rc) return rc;
+    if (n->u.cast.try_cast && lh_type_equal(&e->type, &t)) {
+        *out = e;
+        return 0;
+    }
+    return lh__bind_cast_to(c, e, &t, n->u.cast.try_cast, n->pos, out);
+}
+
+static int bind_interval(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    const lh_ast_t *v = n->u.interval.value;
+    if (v->kind != LH_AST_LITERAL || (v->u.lit.kind != LH_LIT_STRING && v->u.lit.kind != LH_LIT_INTEGER &&
+                                      v->u.lit.kind != LH_LIT_DECIMAL))
+        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos, "INTERVAL of an expression is not implemented yet");
+    const char *text = lh_arena_printf(c->env->arena, "%s%s%s", v->u.lit.text,
+                                       n->u.interval.unit ? " " : "",
+                                       n->u.interval.unit ? n->u.interval.unit : "");
+    if (!text) return LH_ENOMEM;
+    lh_value_t s = lh_value_varchar(text, strlen(text)), iv;
+    const lh_type_t ti = lh_type(LH_TYPE_INTERVAL);
+    int rc = lh_sql_cast_value(&s, &ti, false, c->env->arena, &iv, n->pos, c->env->err);
+    if (rc) return rc;
+    *out = lh_bx_const(c->env->arena, &iv, n->pos);
+    return *out ? 0 : LH_ENOMEM;
+}
+
+static int bind_param(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    lh_bparams_t *p = c->params;
+    uint32_t idx;
+    if (n->u.param.name) {
+        uint32_t i = 0;
+        while (i < p->nnames && strcmp(p->names[i], n->u.param.name)) i++;
+        if (i == p->nnames) {
+            const char **nn = lh_arena_alloc(c->env->arena, (i + 1) * sizeof *nn);
+            if (!nn) return LH_ENOMEM;
+            if (i) memcpy(nn, p->names, i * sizeof *nn);
+            nn[i] = n->u.param.name;
+            p->names = nn;
+            p->nnames++;
+        }
+        idx = i;
+    } else
+        idx = n->u.param.index - 1;
+    if (idx + 1 > p->max_index) p->max_index = idx + 1;
+    const lh_type_t vc = lh_type(LH_TYPE_VARCHAR);
+    lh_bexpr_t *e = lh_bx_list(c->env->arena, LH_BX_PARAM, &vc, 0, n->pos);
+    if (!e) return LH_ENOMEM;
+    e->kind = LH_BX_PARAM;
+    e->u.param = idx;
+    e->lit = LH_SQL_ARG_STRING_LITERAL;
+    *out = e;
+    return 0;
+}
+
+/* In a grouped query: an expression without aggregates must be a group key
+ * (or built from group keys and constants). */
+static int bind_grouped(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out, bool *done)
+{
+    *done = false;
+    if (!c->agg_mode || c->in_agg_args || lh__ast_has_agg(n)) return 0;
+    lh_bctx_t sub = *c;
+    sub.agg_mode = false;
+    sub.scope = c->agg_input;
+    lh_bexpr_t *e;
+    int rc = lh__bind_expr(&sub, n, &e);
+    if (rc) return rc;
+    for (uint32_t i = 0; i < c->ngroups; i++)
+        if (lh__bx_equal(e, c->groups[i])) {
+            *out = lh_bx_colref(c->env->arena, i, &e->type);
+            *done = true;
+            return *out ? 0 : LH_ENOMEM;
+        }
+    if (e->kind == LH_BX_CONST || e->kind == LH_BX_PARAM) {
+        *out = e;
+        *done = true;
+        return 0;
+    }
+    if (n->kind == LH_AST_COLUMN) {
+        const lh_ast_name_t *nm = &n->u.column.name;
+        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
+                           "column \"%s\" must appear in the GROUP BY clause or must be part of "
+                           "an aggregate function.",
+                           nm->parts[nm->n - 1]);
+    }
+    return 0; /* not a key as a whole: bind its parts against the keys */
+}
+
+int lh__bind_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    bool done;
+    int rc = bind_grouped(c, n, out, &done);
+    if (rc || done) return rc;
+    switch ((lh_ast_kind_t)n->kind) {
+    case LH_AST_LITERAL: return bind_literal(c, n, out);
+    case LH_AST_COLUMN: return resolve_column(c, c->scope, n, out);
+    case LH_AST_PARAM: return bind_param(c, n, out);
+    case LH_AST_UNARY: return bind_unary(c, n, out);
+    case LH_AST_BINARY: return bind_binary(c, n, out);
+    case LH_AST_FUNC: return bind_func(c, n, out);
+    case LH_AST_CAST: return bind_cast(c, n, out);
+    case LH_AST_CASE: return bind_case(c, n, out);
+    case LH_AST_BETWEEN: return bind_between(c, n, out);
+    case LH_AST_IN: return bind_in(c, n, out);
+    case LH_AST_IS: return bind_is(c, n, out);
+    case LH_AST_LIKE: return bind_like(c, n, out);
+    case LH_AST_INTERVAL: return bind_interval(c, n, out);
+    case LH_AST_COLLATE: return lh__bind_expr(c, n->u.collate.arg, out);
+    case LH_AST_STAR:
+        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "* is only allowed in a select list or count(*)");
+    default:
+        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos, "%s is not implemented yet",
+                           lh_ast_kind_name((lh_ast_kind_t)n->kind));
+    }
+}

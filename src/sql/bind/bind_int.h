@@ -1,0 +1,69 @@
+/* Internals of the binder shared by its files: scopes (the columns an
+ * expression may name) and the binding context of one SELECT block. */
+#ifndef LH_SQL_BIND_INT_H
+#define LH_SQL_BIND_INT_H
+#include "sql/bind/bind.h"
+
+typedef struct lh_bcol {
+    const char *qual; /* the FROM item's name or alias, or NULL */
+    const char *name;
+    lh_type_t type;
+} lh_bcol_t;
+
+typedef struct lh_bscope {
+    lh_bcol_t *cols;
+    uint32_t n;
+} lh_bscope_t;
+
+typedef struct lh_bparams {
+    const char **names; /* $name parameters in order of first use */
+    uint32_t nnames, max_index;
+} lh_bparams_t;
+
+typedef struct lh_bctx {
+    lh_bind_env_t *env;
+    lh_bscope_t *scope;      /* what column names mean here */
+    lh_bparams_t *params;
+    /* aggregation: set while binding the select list, HAVING and ORDER BY of
+       a grouped query; column names then resolve in agg_input and must match
+       a group expression */
+    bool agg_mode;
+    lh_bscope_t *agg_input;
+    lh_bexpr_t **groups;
+    uint32_t ngroups;
+    lh_plan_agg_t *aggs;
+    uint32_t naggs, cap_aggs;
+    bool in_agg_args;        /* inside an aggregate's arguments: no nested aggregates */
+} lh_bctx_t;
+
+#define LH_BIND_ERR(ctx, cls, pos, ...)                                                            \
+    lh_sql_err((ctx)->env->err, LH_EINVAL, (cls), (pos), __VA_ARGS__)
+
+int lh__bind_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out);
+/* Binds and casts to BOOLEAN (WHERE, HAVING, ON, CASE WHEN). */
+int lh__bind_bool(lh_bctx_t *c, const lh_ast_t *n, const char *clause, lh_bexpr_t **out);
+/* Calls function `name` on bound args (operators too): overload choice,
+ * implicit casts, folding. */
+int lh__bind_call(lh_bctx_t *c, const char *name, lh_bexpr_t **args, uint32_t nargs, int32_t pos,
+                  lh_bexpr_t **out);
+/* e cast to type t (folded when e is constant). */
+int lh__bind_cast_to(lh_bctx_t *c, lh_bexpr_t *e, const lh_type_t *t, bool try_cast, int32_t pos,
+                     lh_bexpr_t **out);
+/* Folds a foldable expression into a constant (keeps it when folding fails
+ * with an error it should raise at run time? no: errors are raised now). */
+int lh__bind_fold(lh_bctx_t *c, lh_bexpr_t **e);
+/* The binder's view of an argument for func.h. */
+void lh__bind_arg(const lh_bexpr_t *e, lh_sql_arg_t *out);
+bool lh__bx_equal(const lh_bexpr_t *a, const lh_bexpr_t *b);
+/* Whether the tree calls an aggregate (outside window calls). */
+bool lh__ast_has_agg(const lh_ast_t *n);
+/* The common type of two bound expressions (with their literal notes). */
+int lh__bind_common(lh_bctx_t *c, const lh_bexpr_t *a, const lh_bexpr_t *b, int32_t pos,
+                    lh_type_t *out);
+
+/* The common type of the non-NULL items, each cast to it (CASE, COALESCE, VALUES). */
+int lh__bind_unify(lh_bctx_t *c, lh_bexpr_t **items, uint32_t n, int32_t pos, lh_type_t *out);
+/* A query (SELECT, set operation, VALUES) to a plan. */
+int lh__bind_query(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *q, lh_plan_t **out);
+
+#endif

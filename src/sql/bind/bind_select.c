@@ -1,0 +1,644 @@
+/* Binding queries: a SELECT block becomes FROM -> FILTER (WHERE) ->
+ * HASH_GROUP_BY (GROUP BY and aggregates) -> FILTER (HAVING) -> PROJECTION
+ * (the select list plus hidden ORDER BY keys) -> HASH_GROUP_BY (DISTINCT)
+ * -> ORDER_BY -> PROJECTION (hidden keys dropped) -> LIMIT; VALUES becomes
+ * constant rows; UNION ALL concatenates inputs cast to their common types,
+ * UNION (DISTINCT) adds a grouping over every column. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sql/bind/bind_int.h"
+
+/* ---- aggregate detection ---- */
+
+static bool list_has_agg(const lh_ast_list_t *l)
+{
+    for (uint32_t i = 0; i < l->n; i++)
+        if (lh__ast_has_agg(l->items[i])) return true;
+    return false;
+}
+
+bool lh__ast_has_agg(const lh_ast_t *n)
+{
+    if (!n) return false;
+    switch ((lh_ast_kind_t)n->kind) {
+    case LH_AST_FUNC: {
+        if (n->u.func.over) return false;
+        const lh_sql_func_def_t *d = lh_sql_func_lookup(n->u.func.name.parts[n->u.func.name.n - 1]);
+        if (d && d->kind == LH_SQL_FUNC_AGGREGATE) return true;
+        return list_has_agg(&n->u.func.args);
+    }
+    case LH_AST_UNARY: return lh__ast_has_agg(n->u.unary.arg);
+    case LH_AST_BINARY: return lh__ast_has_agg(n->u.binary.left) || lh__ast_has_agg(n->u.binary.right);
+    case LH_AST_CAST: return lh__ast_has_agg(n->u.cast.arg);
+    case LH_AST_CASE:
+        return lh__ast_has_agg(n->u.kase.operand) || list_has_agg(&n->u.kase.whens) ||
+               list_has_agg(&n->u.kase.thens) || lh__ast_has_agg(n->u.kase.else_expr);
+    case LH_AST_BETWEEN:
+        return lh__ast_has_agg(n->u.between.arg) || lh__ast_has_agg(n->u.between.low) ||
+               lh__ast_has_agg(n->u.between.high);
+    case LH_AST_IN: return lh__ast_has_agg(n->u.in.arg) || list_has_agg(&n->u.in.list);
+    case LH_AST_IS: return lh__ast_has_agg(n->u.is.arg) || lh__ast_has_agg(n->u.is.rhs);
+    case LH_AST_LIKE:
+        return lh__ast_has_agg(n->u.like.arg) || lh__ast_has_agg(n->u.like.pattern) ||
+               lh__ast_has_agg(n->u.like.escape);
+    case LH_AST_ROW: return list_has_agg(&n->u.row.items);
+    case LH_AST_COLLATE: return lh__ast_has_agg(n->u.collate.arg);
+    default: return false;
+    }
+}
+
+/* ---- FROM ---- */
+
+static int scope_of(lh_arena_t *a, const lh_plan_t *p, const char *qual, lh_bscope_t *out)
+{
+    out->n = p->ncols;
+    out->cols = lh_arena_calloc(a, (p->ncols + 1) * sizeof *out->cols);
+    if (!out->cols) return LH_ENOMEM;
+    for (uint32_t i = 0; i < p->ncols; i++)
+        out->cols[i] = (lh_bcol_t){.qual = qual, .name = p->cols[i].name, .type = p->cols[i].type};
+    return 0;
+}
+
+static int bind_table_ref(lh_bind_env_t *env, const lh_ast_t *n, lh_plan_t **plan, lh_bscope_t *sc)
+{
+    const lh_ast_name_t *nm = &n->u.table.name;
+    const char *name = nm->parts[nm->n - 1];
+    const char *schema = nm->n >= 2 ? nm->parts[nm->n - 2] : env->schema;
+    if (nm->n == 3 && strcasecmp(nm->parts[0], LH_SQL_MEMORY_CATALOG))
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
+                          "Catalog \"%s\" does not exist!", nm->parts[0]);
+    lh_sql_mem_table_t *t = lh_sql_catalog_find(env->catalog, schema, name);
+    if (!t && nm->n == 1 && strcasecmp(schema, LH_SQL_DEFAULT_SCHEMA))
+        t = lh_sql_catalog_find(env->catalog, LH_SQL_DEFAULT_SCHEMA, name);
+    if (!t)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
+                          "Table with name %s does not exist!", name);
+    lh_plan_t *p = lh_plan_new(env->arena, LH_PLAN_SCAN_MEMORY, t->ncols);
+    if (!p) return LH_ENOMEM;
+    p->u.mem.table = t;
+    p->u.mem.proj = lh_arena_calloc(env->arena, (t->ncols + 1) * sizeof *p->u.mem.proj);
+    if (!p->u.mem.proj) return LH_ENOMEM;
+    for (uint32_t i = 0; i < t->ncols; i++) {
+        p->cols[i] = t->cols[i];
+        p->u.mem.proj[i] = i;
+    }
+    p->est_rows = (double)t->rows;
+    *plan = p;
+    return scope_of(env->arena, p, n->alias ? n->alias : name, sc);
+}
+
+static int fold_int_arg(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, int64_t *out)
+{
+    lh_bscope_t empty = {0};
+    lh_bctx_t c = {.env = env, .scope = &empty, .params = params};
+    lh_bexpr_t *e;
+    int rc = lh__bind_expr(&c, n, &e);
+    const lh_type_t big = lh_type(LH_TYPE_BIGINT);
+    if (!rc) rc = lh__bind_cast_to(&c, e, &big, false, n->pos, &e);
+    if (rc) return rc;
+    if (e->kind != LH_BX_CONST || e->u.c.is_null)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos, "expected a constant integer");
+    *out = e->u.c.v.i;
+    return 0;
+}
+
+static int bind_table_func(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                           lh_plan_t **plan, lh_bscope_t *sc)
+{
+    const char *name = n->u.table_func.name.parts[n->u.table_func.name.n - 1];
+    bool range = !strcasecmp(name, "range"), series = !strcasecmp(name, "generate_series");
+    if (!range && !series)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
+                          "Table Function with name %s does not exist!", name);
+    int64_t v[3] = {0, 0, 1};
+    uint32_t na = n->u.table_func.args.n;
+    if (na < 1 || na > 3)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos, "%s takes 1 to 3 arguments", name);
+    for (uint32_t i = 0; i < na; i++) {
+        int rc = fold_int_arg(env, params, n->u.table_func.args.items[i], &v[na == 1 ? 1 : i]);
+        if (rc) return rc;
+    }
+    if (v[2] == 0)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINPUT, n->pos, "step must not be 0");
+    lh_plan_t *p = lh_plan_new(env->arena, LH_PLAN_RANGE, 1);
+    if (!p) return LH_ENOMEM;
+    p->cols[0] = (lh_plan_col_t){.name = series ? "generate_series" : "range", .type = lh_type(LH_TYPE_BIGINT)};
+    p->u.range.start = v[0];
+    p->u.range.stop = v[1];
+    p->u.range.step = v[2];
+    if (series) p->u.range.stop += v[2] > 0 ? 1 : -1; /* inclusive */
+    if (n->u.table_func.ncol_aliases) p->cols[0].name = n->u.table_func.col_aliases[0];
+    *plan = p;
+    return scope_of(env->arena, p, n->alias ? n->alias : name, sc);
+}
+
+static int bind_from(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_plan_t **plan,
+                     lh_bscope_t *sc)
+{
+    switch ((lh_ast_kind_t)n->kind) {
+    case LH_AST_TABLE_REF:
+        return bind_table_ref(env, n, plan, sc);
+    case LH_AST_TABLE_FUNC:
+        return bind_table_func(env, params, n, plan, sc);
+    case LH_AST_SUBQUERY_REF: {
+        int rc = lh__bind_query(env, params, n->u.subquery_ref.query, plan);
+        if (rc) return rc;
+        for (uint32_t i = 0; i < n->u.subquery_ref.ncol_aliases && i < (*plan)->ncols; i++)
+            (*plan)->cols[i].name = n->u.subquery_ref.col_aliases[i];
+        return scope_of(env->arena, *plan, n->alias, sc);
+    }
+    default:
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos, "%s in FROM is not implemented yet",
+                          lh_ast_kind_name((lh_ast_kind_t)n->kind));
+    }
+}
+
+/* ---- the select list ---- */
+
+typedef struct sel_item {
+    const lh_ast_t *ast; /* NULL for an expanded star column */
+    uint32_t star_col;
+    const char *name;
+} sel_item_t;
+
+static const char *item_name(lh_arena_t *a, const lh_ast_t *n)
+{
+    if (n->alias) return n->alias;
+    if (n->kind == LH_AST_COLUMN) return n->u.column.name.parts[n->u.column.name.n - 1];
+    if (n->kind == LH_AST_FUNC) {
+        const char *f = n->u.func.name.parts[n->u.func.name.n - 1];
+        if (n->u.func.star) return lh_arena_printf(a, "%s_star()", f);
+        return lh_arena_printf(a, "%s(...)", f);
+    }
+    if (n->kind == LH_AST_LITERAL && n->u.lit.text) return n->u.lit.text;
+    return lh_arena_printf(a, "col%d", n->pos);
+}
+
+static int expand_items(lh_bind_env_t *env, const lh_ast_t *sel, const lh_bscope_t *sc, sel_item_t **out,
+                        uint32_t *nout)
+{
+    uint32_t cap = 0;
+    for (uint32_t i = 0; i < sel->u.select.items.n; i++)
+        cap += sel->u.select.items.items[i]->kind == LH_AST_STAR ? sc->n : 1;
+    sel_item_t *it = lh_arena_calloc(env->arena, (cap + 1) * sizeof *it);
+    if (!it) return LH_ENOMEM;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < sel->u.select.items.n; i++) {
+        const lh_ast_t *a = sel->u.select.items.items[i];
+        if (a->kind != LH_AST_STAR) {
+            it[n++] = (sel_item_t){.ast = a, .name = item_name(env->arena, a)};
+            continue;
+        }
+        uint32_t before = n;
+        for (uint32_t k = 0; k < sc->n; k++) {
+            if (a->u.star.qualifier && (!sc->cols[k].qual || strcasecmp(a->u.star.qualifier, sc->cols[k].qual)))
+                continue;
+            bool excluded = false;
+            for (uint32_t x = 0; x < a->u.star.nexclude; x++)
+                if (!strcasecmp(a->u.star.exclude[x], sc->cols[k].name)) excluded = true;
+            if (!excluded) it[n++] = (sel_item_t){.star_col = k, .name = sc->cols[k].name};
+        }
+        if (n == before)
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, a->pos,
+                              "SELECT * expression without a FROM clause");
+    }
+    *out = it;
+    *nout = n;
+    return 0;
+}
+
+static int bind_item(lh_bctx_t *c, const sel_item_t *it, lh_bscope_t *from_sc, lh_bexpr_t **out)
+{
+    if (it->ast) return lh__bind_expr(c, it->ast, out);
+    if (c->agg_mode) {
+        lh_bexpr_t *e = lh_bx_colref(c->env->arena, it->star_col, &from_sc->cols[it->star_col].type);
+        if (!e) return LH_ENOMEM;
+        for (uint32_t i = 0; i < c->ngroups; i++)
+            if (lh__bx_equal(e, c->groups[i])) {
+                *out = lh_bx_colref(c->env->arena, i, &e->type);
+                return *out ? 0 : LH_ENOMEM;
+            }
+        return LH_BIND_ERR(c, LH_SQL_EBIND, -1,
+                           "column \"%s\" must appear in the GROUP BY clause or must be part of an "
+                           "aggregate function.",
+                           it->name);
+    }
+    *out = lh_bx_colref(c->env->arena, it->star_col, &c->scope->cols[it->star_col].type);
+    return *out ? 0 : LH_ENOMEM;
+}
+
+/* GROUP BY item: an ordinal or a select-list alias stands for that item. */
+static const lh_ast_t *group_target(const lh_ast_t *g, const sel_item_t *items, uint32_t n,
+                                    const lh_bscope_t *sc)
+{
+    if (g->kind == LH_AST_LITERAL && g->u.lit.kind == LH_LIT_INTEGER) {
+        long k = strtol(g->u.lit.text, NULL, 10);
+        if (k >= 1 && (uint32_t)k <= n && items[k - 1].ast) return items[k - 1].ast;
+    }
+    if (g->kind == LH_AST_COLUMN && g->u.column.name.n == 1) {
+        const char *name = g->u.column.name.parts[0];
+        for (uint32_t i = 0; i < sc->n; i++)
+            if (!strcasecmp(sc->cols[i].name, name)) return g;
+        for (uint32_t i = 0; i < n; i++)
+            if (items[i].ast && items[i].ast->alias && !strcasecmp(items[i].ast->alias, name))
+                return items[i].ast;
+    }
+    return g;
+}
+
+static int add_groups(lh_bctx_t *c, const lh_ast_t *sel, const sel_item_t *items, uint32_t nitems,
+                      lh_bscope_t *from_sc)
+{
+    lh_bctx_t plain = *c;
+    plain.agg_mode = false;
+    plain.scope = from_sc;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < sel->u.select.ngroup_by; i++) {
+        const lh_ast_grouping_t *g = &sel->u.select.group_by[i];
+        if (g->kind != LH_GROUPING_EXPR)
+            return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, sel->pos, "GROUPING SETS, ROLLUP and CUBE are not implemented yet");
+        n++;
+    }
+    if (sel->u.select.group_kind == LH_GROUP_ALL) {
+        n = 0;
+        for (uint32_t i = 0; i < nitems; i++)
+            if (!items[i].ast || !lh__ast_has_agg(items[i].ast)) n++;
+    }
+    c->groups = lh_arena_calloc(c->env->arena, (n + 1) * sizeof *c->groups);
+    if (!c->groups) return LH_ENOMEM;
+    c->ngroups = 0;
+    for (uint32_t i = 0; i < (sel->u.select.group_kind == LH_GROUP_ALL ? nitems : sel->u.select.ngroup_by); i++) {
+        lh_bexpr_t *e;
+        int rc;
+        if (sel->u.select.group_kind == LH_GROUP_ALL) {
+            if (items[i].ast && lh__ast_has_agg(items[i].ast)) continue;
+            rc = bind_item(&plain, &items[i], from_sc, &e);
+        } else {
+            const lh_ast_t *g = group_target(sel->u.select.group_by[i].expr, items, nitems, from_sc);
+            if (lh__ast_has_agg(g))
+                return LH_BIND_ERR(c, LH_SQL_EBIND, g->pos, "GROUP BY clause cannot contain aggregates!");
+            rc = lh__bind_expr(&plain, g, &e);
+        }
+        if (rc) return rc;
+        bool dup = false;
+        for (uint32_t k = 0; k < c->ngroups; k++) dup |= lh__bx_equal(c->groups[k], e);
+        if (!dup) c->groups[c->ngroups++] = e;
+    }
+    return 0;
+}
+
+/* ---- ORDER BY ---- */
+
+typedef struct order_key {
+    uint32_t col; /* column of the projection */
+    bool desc, nulls_first;
+} order_key_t;
+
+static int bind_order(lh_bctx_t *c, const lh_ast_order_list_t *ob, const sel_item_t *items,
+                      uint32_t nitems, lh_bexpr_t ***exprs, uint32_t *nexprs, order_key_t **keys)
+{
+    *keys = lh_arena_calloc(c->env->arena, (ob->n + 1) * sizeof **keys);
+    if (!*keys) return LH_ENOMEM;
+    for (uint32_t i = 0; i < ob->n; i++) {
+        const lh_ast_order_t *o = &ob->items[i];
+        order_key_t *k = &(*keys)[i];
+        k->desc = o->desc;
+        k->nulls_first = o->nulls_first == 1;
+        const lh_ast_t *e = o->expr;
+        int64_t col = -1;
+        if (e->kind == LH_AST_LITERAL && e->u.lit.kind == LH_LIT_INTEGER) {
+            long v = strtol(e->u.lit.text, NULL, 10);
+            if (v < 1 || (uint32_t)v > nitems)
+                return LH_BIND_ERR(c, LH_SQL_EBIND, e->pos,
+                                   "ORDER term out of range - should be between 1 and %u", nitems);
+            col = v - 1;
+        } else if (e->kind == LH_AST_COLUMN && e->u.column.name.n == 1) {
+            for (uint32_t j = 0; j < nitems && col < 0; j++)
+                if (items[j].name && !strcasecmp(items[j].name, e->u.column.name.parts[0]) &&
+                    (!items[j].ast || items[j].ast->alias || items[j].ast->kind == LH_AST_COLUMN))
+                    col = j;
+        }
+        if (col < 0) {
+            lh_bexpr_t *b;
+            int rc = lh__bind_expr(c, e, &b);
+            if (rc) return rc;
+            for (uint32_t j = 0; j < *nexprs && col < 0; j++)
+                if (lh__bx_equal((*exprs)[j], b)) col = j;
+            if (col < 0) {
+                (*exprs)[*nexprs] = b;
+                col = (*nexprs)++;
+            }
+        }
+        k->col = (uint32_t)col;
+    }
+    return 0;
+}
+
+/* ---- one SELECT block ---- */
+
+static lh_plan_t *unary(lh_arena_t *a, lh_plan_kind_t k, lh_plan_t *child, uint32_t ncols)
+{
+    lh_plan_t *p = lh_plan_new(a, k, ncols);
+    if (!p) return NULL;
+    p->child[0] = child;
+    if (k != LH_PLAN_PROJECT && k != LH_PLAN_AGGREGATE)
+        for (uint32_t i = 0; i < ncols && i < child->ncols; i++) p->cols[i] = child->cols[i];
+    return p;
+}
+
+static int bind_limit(lh_bctx_t *c, const lh_ast_query_tail_t *t, lh_plan_t **plan)
+{
+    if (!t->limit && !t->offset) return 0;
+    lh_plan_t *p = unary(c->env->arena, LH_PLAN_LIMIT, *plan, (*plan)->ncols);
+    if (!p) return LH_ENOMEM;
+    const lh_type_t big = lh_type(LH_TYPE_BIGINT);
+    lh_bscope_t empty = {0};
+    lh_bctx_t k = {.env = c->env, .scope = &empty, .params = c->params};
+    if (t->limit) {
+        int rc = lh__bind_expr(&k, t->limit, &p->u.limit.limit);
+        if (!rc) rc = lh__bind_cast_to(&k, p->u.limit.limit, &big, false, t->limit->pos, &p->u.limit.limit);
+        if (rc) return rc;
+    }
+    if (t->offset) {
+        int rc = lh__bind_expr(&k, t->offset, &p->u.limit.offset);
+        if (!rc) rc = lh__bind_cast_to(&k, p->u.limit.offset, &big, false, t->offset->pos, &p->u.limit.offset);
+        if (rc) return rc;
+    }
+    *plan = p;
+    return 0;
+}
+
+static int distinct_over(lh_arena_t *a, lh_plan_t **plan, uint32_t ncols)
+{
+    lh_plan_t *in = *plan;
+    lh_plan_t *p = unary(a, LH_PLAN_AGGREGATE, in, in->ncols);
+    if (!p) return LH_ENOMEM;
+    p->u.agg.ngroups = in->ncols;
+    p->u.agg.groups = lh_arena_calloc(a, (in->ncols + 1) * sizeof *p->u.agg.groups);
+    if (!p->u.agg.groups) return LH_ENOMEM;
+    for (uint32_t i = 0; i < in->ncols; i++) {
+        p->cols[i] = in->cols[i];
+        if (!(p->u.agg.groups[i] = lh_bx_colref(a, i, &in->cols[i].type))) return LH_ENOMEM;
+    }
+    *plan = p;
+    (void)ncols;
+    return 0;
+}
+
+static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *sel, lh_plan_t **out)
+{
+    lh_arena_t *a = env->arena;
+    lh_plan_t *plan;
+    lh_bscope_t from_sc = {0};
+    int rc;
+    if (sel->u.select.from) {
+        if ((rc = bind_from(env, params, sel->u.select.from, &plan, &from_sc))) return rc;
+    } else {
+        plan = lh_plan_new(a, LH_PLAN_VALUES, 0);
+        if (!plan) return LH_ENOMEM;
+        plan->u.values.nrows = 1;
+        plan->u.values.rows = lh_arena_calloc(a, sizeof *plan->u.values.rows);
+        if (!plan->u.values.rows) return LH_ENOMEM;
+    }
+    lh_bctx_t c = {.env = env, .scope = &from_sc, .params = params};
+    if (sel->u.select.where) {
+        if (lh__ast_has_agg(sel->u.select.where))
+            return LH_BIND_ERR(&c, LH_SQL_EBIND, sel->u.select.where->pos,
+                               "WHERE clause cannot contain aggregates!");
+        lh_plan_t *f = unary(a, LH_PLAN_FILTER, plan, plan->ncols);
+        if (!f) return LH_ENOMEM;
+        if ((rc = lh__bind_bool(&c, sel->u.select.where, "WHERE", &f->u.filter.cond))) return rc;
+        plan = f;
+    }
+    sel_item_t *items = NULL;
+    uint32_t nitems = 0;
+    if ((rc = expand_items(env, sel, &from_sc, &items, &nitems))) return rc;
+    bool grouped = sel->u.select.ngroup_by || sel->u.select.group_kind == LH_GROUP_ALL ||
+                   lh__ast_has_agg(sel->u.select.having);
+    for (uint32_t i = 0; i < nitems && !grouped; i++) grouped = items[i].ast && lh__ast_has_agg(items[i].ast);
+    for (uint32_t i = 0; i < sel->u.select.tail.order_by.n && !grouped; i++)
+        grouped = lh__ast_has_agg(sel->u.select.tail.order_by.items[i].expr);
+    lh_bscope_t agg_sc = {0};
+    if (grouped) {
+        c.agg_input = &from_sc;
+        if ((rc = add_groups(&c, sel, items, nitems, &from_sc))) return rc;
+        c.agg_mode = true;
+        c.scope = &agg_sc;
+    }
+    /* the select list, then ORDER BY keys not in it (hidden columns) */
+    uint32_t cap = nitems + sel->u.select.tail.order_by.n;
+    lh_bexpr_t **exprs = lh_arena_calloc(a, (cap + 1) * sizeof *exprs);
+    if (!exprs) return LH_ENOMEM;
+    for (uint32_t i = 0; i < nitems; i++)
+        if ((rc = bind_item(&c, &items[i], &from_sc, &exprs[i]))) return rc;
+    lh_bexpr_t *having = NULL;
+    if (sel->u.select.having && (rc = lh__bind_bool(&c, sel->u.select.having, "HAVING", &having))) return rc;
+    uint32_t nexprs = nitems;
+    order_key_t *keys = NULL;
+    const lh_ast_order_list_t *ob = &sel->u.select.tail.order_by;
+    if (ob->n && (rc = bind_order(&c, ob, items, nitems, &exprs, &nexprs, &keys))) return rc;
+    if (grouped) {
+        lh_plan_t *g = unary(a, LH_PLAN_AGGREGATE, plan, c.ngroups + c.naggs);
+        if (!g) return LH_ENOMEM;
+        g->u.agg.groups = c.groups;
+        g->u.agg.ngroups = c.ngroups;
+        g->u.agg.aggs = c.aggs;
+        g->u.agg.naggs = c.naggs;
+        for (uint32_t i = 0; i < c.ngroups; i++)
+            g->cols[i] = (lh_plan_col_t){.name = lh_arena_printf(a, "#%u", i), .type = c.groups[i]->type};
+        for (uint32_t j = 0; j < c.naggs; j++)
+            g->cols[c.ngroups + j] = (lh_plan_col_t){.name = c.aggs[j].def->name, .type = c.aggs[j].type};
+        plan = g;
+        if (having) {
+            lh_plan_t *f = unary(a, LH_PLAN_FILTER, plan, plan->ncols);
+            if (!f) return LH_ENOMEM;
+            f->u.filter.cond = having;
+            plan = f;
+        }
+    }
+    lh_plan_t *proj = unary(a, LH_PLAN_PROJECT, plan, nexprs);
+    if (!proj) return LH_ENOMEM;
+    proj->u.project.exprs = exprs;
+    for (uint32_t i = 0; i < nexprs; i++)
+        proj->cols[i] = (lh_plan_col_t){.name = i < nitems ? items[i].name : "#order", .type = exprs[i]->type};
+    plan = proj;
+    if (sel->u.select.distinct) {
+        if (nexprs > nitems)
+            return LH_BIND_ERR(&c, LH_SQL_EBIND, sel->pos,
+                               "for SELECT DISTINCT, ORDER BY expressions must appear in select list");
+        if (sel->u.select.distinct_on.n)
+            return LH_BIND_ERR(&c, LH_SQL_ENOTIMPL, sel->pos, "DISTINCT ON is not implemented yet");
+        if ((rc = distinct_over(a, &plan, nitems))) return rc;
+    }
+    if (ob->n) {
+        lh_plan_t *s = unary(a, LH_PLAN_SORT, plan, plan->ncols);
+        if (!s) return LH_ENOMEM;
+        s->u.sort.nkeys = ob->n;
+        s->u.sort.limit = -1;
+        s->u.sort.keys = lh_arena_calloc(a, (ob->n + 1) * sizeof *s->u.sort.keys);
+        if (!s->u.sort.keys) return LH_ENOMEM;
+        for (uint32_t i = 0; i < ob->n; i++) {
+            lh_bexpr_t *k = lh_bx_colref(a, keys[i].col, &plan->cols[keys[i].col].type);
+            if (!k) return LH_ENOMEM;
+            s->u.sort.keys[i] = (lh_plan_order_t){.expr = k, .desc = keys[i].desc, .nulls_first = keys[i].nulls_first};
+        }
+        plan = s;
+        if (nexprs > nitems) {
+            lh_plan_t *p2 = unary(a, LH_PLAN_PROJECT, plan, nitems);
+            if (!p2) return LH_ENOMEM;
+            p2->u.project.exprs = lh_arena_calloc(a, (nitems + 1) * sizeof *p2->u.project.exprs);
+            if (!p2->u.project.exprs) return LH_ENOMEM;
+            for (uint32_t i = 0; i < nitems; i++) {
+                p2->cols[i] = plan->cols[i];
+                if (!(p2->u.project.exprs[i] = lh_bx_colref(a, i, &plan->cols[i].type))) return LH_ENOMEM;
+            }
+            plan = p2;
+        }
+    }
+    if ((rc = bind_limit(&c, &sel->u.select.tail, &plan))) return rc;
+    *out = plan;
+    return 0;
+}
+
+/* ---- VALUES and set operations ---- */
+
+static int bind_values(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *v, lh_plan_t **out)
+{
+    uint32_t nr = v->u.values.nrows, nc = nr ? v->u.values.rows[0].n : 0;
+    lh_plan_t *p = lh_plan_new(env->arena, LH_PLAN_VALUES, nc);
+    if (!p) return LH_ENOMEM;
+    p->u.values.nrows = nr;
+    p->u.values.rows = lh_arena_calloc(env->arena, (nr + 1) * sizeof *p->u.values.rows);
+    if (!p->u.values.rows) return LH_ENOMEM;
+    lh_bscope_t empty = {0};
+    lh_bctx_t c = {.env = env, .scope = &empty, .params = params};
+    lh_bexpr_t **col = lh_arena_calloc(env->arena, (nr + 1) * sizeof *col);
+    if (!col) return LH_ENOMEM;
+    for (uint32_t r = 0; r < nr; r++) {
+        if (v->u.values.rows[r].n != nc)
+            return LH_BIND_ERR(&c, LH_SQL_EBIND, v->pos, "VALUES lists must all be the same length");
+        p->u.values.rows[r] = lh_arena_calloc(env->arena, (nc + 1) * sizeof **p->u.values.rows);
+        if (!p->u.values.rows[r]) return LH_ENOMEM;
+        for (uint32_t k = 0; k < nc; k++) {
+            int rc = lh__bind_expr(&c, v->u.values.rows[r].items[k], &p->u.values.rows[r][k]);
+            if (rc) return rc;
+        }
+    }
+    for (uint32_t k = 0; k < nc; k++) {
+        for (uint32_t r = 0; r < nr; r++) col[r] = p->u.values.rows[r][k];
+        int rc = lh__bind_unify(&c, col, nr, v->pos, &p->cols[k].type);
+        if (rc) return rc;
+        for (uint32_t r = 0; r < nr; r++) p->u.values.rows[r][k] = col[r];
+        p->cols[k].name = lh_arena_printf(env->arena, "col%u", k);
+    }
+    *out = p;
+    lh_bctx_t t = c;
+    return bind_limit(&t, &v->u.values.tail, out);
+}
+
+static int cast_columns(lh_bind_env_t *env, lh_plan_t **plan, const lh_type_t *types)
+{
+    lh_plan_t *in = *plan;
+    bool same = true;
+    for (uint32_t i = 0; i < in->ncols; i++) same &= lh_type_equal(&in->cols[i].type, &types[i]);
+    if (same) return 0;
+    lh_plan_t *p = unary(env->arena, LH_PLAN_PROJECT, in, in->ncols);
+    if (!p) return LH_ENOMEM;
+    p->u.project.exprs = lh_arena_calloc(env->arena, (in->ncols + 1) * sizeof *p->u.project.exprs);
+    if (!p->u.project.exprs) return LH_ENOMEM;
+    lh_bscope_t empty = {0};
+    lh_bctx_t c = {.env = env, .scope = &empty};
+    for (uint32_t i = 0; i < in->ncols; i++) {
+        lh_bexpr_t *r = lh_bx_colref(env->arena, i, &in->cols[i].type);
+        if (!r) return LH_ENOMEM;
+        int rc = lh__bind_cast_to(&c, r, &types[i], false, -1, &p->u.project.exprs[i]);
+        if (rc) return rc;
+        p->cols[i] = (lh_plan_col_t){.name = in->cols[i].name, .type = types[i]};
+    }
+    *plan = p;
+    return 0;
+}
+
+static int bind_setop(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *s, lh_plan_t **out)
+{
+    lh_plan_t *l, *r;
+    int rc = lh__bind_query(env, params, s->u.setop.left, &l);
+    if (!rc) rc = lh__bind_query(env, params, s->u.setop.right, &r);
+    if (rc) return rc;
+    if (s->u.setop.op != 1)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, s->pos, "INTERSECT and EXCEPT are not implemented yet");
+    if (l->ncols != r->ncols)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, s->pos,
+                          "Set operations can only apply to expressions with the same number of "
+                          "result columns");
+    lh_type_t *types = lh_arena_calloc(env->arena, (l->ncols + 1) * sizeof *types);
+    if (!types) return LH_ENOMEM;
+    lh_bscope_t empty = {0};
+    lh_bctx_t c = {.env = env, .scope = &empty};
+    for (uint32_t i = 0; i < l->ncols; i++) {
+        lh_bexpr_t x = {.kind = LH_BX_COLREF, .type = l->cols[i].type};
+        lh_bexpr_t y = {.kind = LH_BX_COLREF, .type = r->cols[i].type};
+        if ((rc = lh__bind_common(&c, &x, &y, s->pos, &types[i]))) return rc;
+    }
+    if ((rc = cast_columns(env, &l, types)) || (rc = cast_columns(env, &r, types))) return rc;
+    lh_plan_t *u = lh_plan_new(env->arena, LH_PLAN_UNION, l->ncols);
+    if (!u) return LH_ENOMEM;
+    u->child[0] = l;
+    u->child[1] = r;
+    for (uint32_t i = 0; i < l->ncols; i++) u->cols[i] = (lh_plan_col_t){.name = l->cols[i].name, .type = types[i]};
+    u->u.setop.op = 1;
+    u->u.setop.all = true;
+    lh_plan_t *plan = u;
+    if (!s->u.setop.all && (rc = distinct_over(env->arena, &plan, plan->ncols))) return rc;
+    const lh_ast_order_list_t *ob = &s->u.setop.tail.order_by;
+    if (ob->n) {
+        sel_item_t *items = lh_arena_calloc(env->arena, (plan->ncols + 1) * sizeof *items);
+        if (!items) return LH_ENOMEM;
+        lh_bscope_t sc;
+        if ((rc = scope_of(env->arena, plan, NULL, &sc))) return rc;
+        for (uint32_t i = 0; i < plan->ncols; i++) items[i] = (sel_item_t){.star_col = i, .name = plan->cols[i].name};
+        lh_bexpr_t **exprs = lh_arena_calloc(env->arena, (plan->ncols + ob->n + 1) * sizeof *exprs);
+        uint32_t nexprs = plan->ncols;
+        order_key_t *keys;
+        lh_bctx_t oc = {.env = env, .scope = &sc, .params = params};
+        if (!exprs) return LH_ENOMEM;
+        for (uint32_t i = 0; i < nexprs; i++)
+            if (!(exprs[i] = lh_bx_colref(env->arena, i, &plan->cols[i].type))) return LH_ENOMEM;
+        if ((rc = bind_order(&oc, ob, items, plan->ncols, &exprs, &nexprs, &keys))) return rc;
+        if (nexprs > plan->ncols)
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, s->pos,
+                              "ORDER BY of a set operation must name its result columns");
+        lh_plan_t *so = unary(env->arena, LH_PLAN_SORT, plan, plan->ncols);
+        if (!so) return LH_ENOMEM;
+        so->u.sort.nkeys = ob->n;
+        so->u.sort.limit = -1;
+        so->u.sort.keys = lh_arena_calloc(env->arena, (ob->n + 1) * sizeof *so->u.sort.keys);
+        if (!so->u.sort.keys) return LH_ENOMEM;
+        for (uint32_t i = 0; i < ob->n; i++)
+            so->u.sort.keys[i] = (lh_plan_order_t){.expr = exprs[keys[i].col], .desc = keys[i].desc,
+                                                   .nulls_first = keys[i].nulls_first};
+        plan = so;
+    }
+    lh_bctx_t lc = {.env = env, .scope = &empty, .params = params};
+    if ((rc = bind_limit(&lc, &s->u.setop.tail, &plan))) return rc;
+    *out = plan;
+    return 0;
+}
+
+int lh__bind_query(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *q, lh_plan_t **out)
+{
+    const lh_ast_query_tail_t *tail = q->kind == LH_AST_SELECT ? &q->u.select.tail
+                                      : q->kind == LH_AST_SETOP ? &q->u.setop.tail
+                                                                : &q->u.values.tail;
+    if (tail->with)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, q->pos, "WITH is not implemented yet");
+    switch ((lh_ast_kind_t)q->kind) {
+    case LH_AST_SELECT: return bind_select(env, params, q, out);
+    case LH_AST_VALUES: return bind_values(env, params, q, out);
+    case LH_AST_SETOP: return bind_setop(env, params, q, out);
+    default:
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINTERNAL, q->pos, "not a query");
+    }
+}

@@ -1,0 +1,194 @@
+/* Binding statements: queries, CREATE TABLE [AS], INSERT, DROP, CREATE
+ * SCHEMA, SET, EXPLAIN and the transaction statements (accepted: every
+ * statement commits on its own). */
+#include <string.h>
+#include <strings.h>
+
+#include "sql/bind/bind_int.h"
+
+static int target_name(lh_bind_env_t *env, const lh_ast_name_t *nm, int32_t pos, lh_bound_stmt_t *out)
+{
+    out->name = nm->parts[nm->n - 1];
+    out->schema = nm->n >= 2 ? nm->parts[nm->n - 2] : env->schema;
+    if (nm->n == 3 && strcasecmp(nm->parts[0], LH_SQL_MEMORY_CATALOG))
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, pos, "Catalog \"%s\" does not exist!",
+                          nm->parts[0]);
+    return 0;
+}
+
+static int bind_create_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                             lh_bound_stmt_t *out)
+{
+    out->kind = LH_STMT_CREATE_TABLE;
+    out->tag = "CREATE TABLE";
+    out->or_replace = n->u.create_table.or_replace;
+    out->if_not_exists = n->u.create_table.if_not_exists;
+    out->temp = n->u.create_table.temp;
+    int rc = target_name(env, &n->u.create_table.name, n->pos, out);
+    if (rc) return rc;
+    if (out->temp) out->schema = LH_SQL_DEFAULT_SCHEMA;
+    if (n->u.create_table.as_query) {
+        rc = lh__bind_query(env, params, n->u.create_table.as_query, &out->plan);
+        if (rc) return rc;
+        out->target_cols = out->plan->cols;
+        out->ntarget_cols = out->plan->ncols;
+        return 0;
+    }
+    uint32_t nc = n->u.create_table.ncolumns;
+    out->target_cols = lh_arena_calloc(env->arena, (nc + 1) * sizeof *out->target_cols);
+    if (!out->target_cols) return LH_ENOMEM;
+    for (uint32_t i = 0; i < nc; i++) {
+        const lh_ast_column_def_t *d = &n->u.create_table.columns[i];
+        lh_err_t terr = {0};
+        if (lh_type_parse(env->arena, d->type_text, strlen(d->type_text), &out->target_cols[i].type, &terr))
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, d->type_pos,
+                              "Type with name %s does not exist!", d->type_text);
+        for (uint32_t k = 0; k < i; k++)
+            if (!strcasecmp(out->target_cols[k].name, d->name))
+                return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
+                                  "Column with name %s already exists!", d->name);
+        out->target_cols[i].name = d->name;
+    }
+    out->ntarget_cols = nc;
+    return 0;
+}
+
+/* INSERT: the source's columns cast to the table's, in the table's order
+ * (columns not named get NULL). */
+static int bind_insert(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_bound_stmt_t *out)
+{
+    out->kind = LH_STMT_INSERT;
+    out->tag = "INSERT";
+    int rc = target_name(env, &n->u.insert.table, n->pos, out);
+    if (rc) return rc;
+    lh_sql_mem_table_t *t = lh_sql_catalog_find(env->catalog, out->schema, out->name);
+    if (!t)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
+                          "Table with name %s does not exist!", out->name);
+    out->table = t;
+    lh_plan_t *src;
+    if ((rc = lh__bind_query(env, params, n->u.insert.query, &src))) return rc;
+    uint32_t ncols = n->u.insert.ncolumns ? n->u.insert.ncolumns : t->ncols;
+    if (src->ncols != ncols)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
+                          "table %s has %u columns but %u values were supplied", t->name, ncols,
+                          src->ncols);
+    lh_plan_t *p = lh_plan_new(env->arena, LH_PLAN_PROJECT, t->ncols);
+    if (!p) return LH_ENOMEM;
+    p->child[0] = src;
+    p->u.project.exprs = lh_arena_calloc(env->arena, (t->ncols + 1) * sizeof *p->u.project.exprs);
+    if (!p->u.project.exprs) return LH_ENOMEM;
+    lh_bscope_t empty = {0};
+    lh_bctx_t c = {.env = env, .scope = &empty, .params = params};
+    for (uint32_t i = 0; i < t->ncols; i++) {
+        p->cols[i] = t->cols[i];
+        int64_t from = n->u.insert.ncolumns ? -1 : (int64_t)i;
+        for (uint32_t k = 0; k < n->u.insert.ncolumns; k++)
+            if (!strcasecmp(n->u.insert.columns[k], t->cols[i].name)) from = k;
+        lh_bexpr_t *e;
+        if (from < 0) {
+            lh_value_t nv = lh_value_null(t->cols[i].type);
+            e = lh_bx_const(env->arena, &nv, -1);
+        } else
+            e = lh_bx_colref(env->arena, (uint32_t)from, &src->cols[from].type);
+        if (!e) return LH_ENOMEM;
+        if (src->kind == LH_PLAN_VALUES && from >= 0) e->lit = 0;
+        if ((rc = lh__bind_cast_to(&c, e, &t->cols[i].type, false, n->pos, &p->u.project.exprs[i]))) return rc;
+    }
+    for (uint32_t k = 0; k < n->u.insert.ncolumns; k++) {
+        bool known = false;
+        for (uint32_t i = 0; i < t->ncols; i++) known |= !strcasecmp(n->u.insert.columns[k], t->cols[i].name);
+        if (!known)
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
+                              "Table \"%s\" does not have a column with name \"%s\"", t->name,
+                              n->u.insert.columns[k]);
+    }
+    out->plan = p;
+    return 0;
+}
+
+static int bind_set(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_bound_stmt_t *out)
+{
+    out->kind = LH_STMT_SET;
+    out->tag = n->u.set.reset ? "RESET" : "SET";
+    out->set_name = n->u.set.name;
+    if (!n->u.set.value) {
+        out->set_value = lh_value_null(lh_type(LH_TYPE_VARCHAR));
+        return 0;
+    }
+    lh_bscope_t empty = {0};
+    lh_bctx_t c = {.env = env, .scope = &empty, .params = params};
+    lh_bexpr_t *e;
+    int rc = lh__bind_expr(&c, n->u.set.value, &e);
+    if (rc) return rc;
+    if (e->kind != LH_BX_CONST && n->u.set.value->kind == LH_AST_COLUMN) {
+        const char *id = n->u.set.value->u.column.name.parts[0];
+        out->set_value = lh_value_varchar(id, strlen(id));
+        return 0;
+    }
+    if (e->kind != LH_BX_CONST)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos, "SET needs a constant value");
+    out->set_value = e->u.c;
+    return 0;
+}
+
+int lh_sql_bind(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out)
+{
+    memset(out, 0, sizeof *out);
+    lh_bparams_t params = {0};
+    int rc = 0;
+    switch ((lh_ast_kind_t)n->kind) {
+    case LH_AST_STMT_QUERY:
+        out->kind = LH_STMT_QUERY;
+        out->tag = "SELECT";
+        rc = lh__bind_query(env, &params, n->u.query.query, &out->plan);
+        break;
+    case LH_AST_STMT_CREATE_TABLE:
+        rc = bind_create_table(env, &params, n, out);
+        break;
+    case LH_AST_STMT_INSERT:
+        rc = bind_insert(env, &params, n, out);
+        break;
+    case LH_AST_STMT_DROP:
+        out->kind = LH_STMT_DROP;
+        out->drop_what = n->u.drop.what;
+        out->tag = n->u.drop.what == 3 ? "DROP SCHEMA" : n->u.drop.what == 2 ? "DROP VIEW" : "DROP TABLE";
+        out->if_exists = n->u.drop.if_exists;
+        out->cascade = n->u.drop.cascade;
+        if (n->u.drop.what == 3) out->name = n->u.drop.name.parts[n->u.drop.name.n - 1];
+        else rc = target_name(env, &n->u.drop.name, n->pos, out);
+        break;
+    case LH_AST_STMT_CREATE_SCHEMA:
+        out->kind = LH_STMT_CREATE_SCHEMA;
+        out->tag = "CREATE SCHEMA";
+        out->name = n->u.create_schema.name.parts[n->u.create_schema.name.n - 1];
+        out->if_not_exists = n->u.create_schema.if_not_exists;
+        break;
+    case LH_AST_STMT_SET:
+        rc = bind_set(env, &params, n, out);
+        break;
+    case LH_AST_STMT_EXPLAIN: {
+        lh_bound_stmt_t inner;
+        rc = lh_sql_bind(env, n->u.explain.stmt, &inner);
+        if (rc) return rc;
+        if (!inner.plan)
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos,
+                              "EXPLAIN of this statement is not supported");
+        *out = inner;
+        out->kind = LH_STMT_EXPLAIN;
+        out->tag = "EXPLAIN";
+        out->analyze = n->u.explain.analyze;
+        return 0;
+    }
+    case LH_AST_STMT_TRANSACTION:
+        out->kind = LH_STMT_NOOP;
+        out->tag = n->u.txn.what == 1 ? "BEGIN" : n->u.txn.what == 2 ? "COMMIT" : "ROLLBACK";
+        break;
+    default:
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos, "%s is not implemented yet",
+                          lh_ast_kind_name((lh_ast_kind_t)n->kind));
+    }
+    if (rc) return rc;
+    out->nparams = params.max_index;
+    return 0;
+}
