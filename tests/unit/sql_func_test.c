@@ -407,6 +407,79 @@ static void test_compare(void)
                  "cast is required");
 }
 
+/* ---- arithmetic ---- */
+
+static void test_arith_types(void)
+{
+    CHECK_EQ_STR(call("+", 2, "INTEGER", "1", "BIGINT", "2"), "BIGINT:3");
+    CHECK_EQ_STR(call("+", 2, "TINYINT", "1", "UTINYINT", "2"), "BIGINT:3");
+    CHECK_EQ_STR(call("+", 2, "BIGINT", "1", "UBIGINT", "2"), "HUGEINT:3");
+    CHECK_EQ_STR(call("+", 2, "SMALLINT", "1", "UTINYINT", "2"), "SMALLINT:3");
+    CHECK_EQ_STR(call("+", 2, "FLOAT", "1.5", "INTEGER", "2"), "FLOAT:3.5");
+    CHECK_EQ_STR(call("+", 2, "UBIGINT", "1", "FLOAT", "2"), "FLOAT:3.0");
+    CHECK_EQ_STR(call("+", 2, "INTEGER", "1", "DECIMAL(2,1)", "1.5"), "DECIMAL(12,1):2.5");
+    CHECK_EQ_STR(call("*", 2, "DECIMAL(10,2)", "1.50", "DECIMAL(5,1)", "2.5"),
+                 "DECIMAL(15,3):3.750");
+    CHECK_EQ_STR(call("+", 2, "DECIMAL(3,1)", "1.5", "DECIMAL(4,2)", "2.25"), "DECIMAL(5,2):3.75");
+    CHECK_EQ_STR(call("*", 2, "DECIMAL(3,1)", "99.9", "DECIMAL(3,1)", "99.9"),
+                 "DECIMAL(6,2):9980.01");
+    CHECK_EQ_STR(call("%", 2, "DECIMAL(3,1)", "5.5", "DECIMAL(2,0)", "2"), "DECIMAL(3,1):1.5");
+    CHECK_EQ_STR(call("*", 2, "BIGINT", "3", "DECIMAL(5,2)", "1.25"), "DECIMAL(24,2):3.75");
+    CHECK_EQ_STR(call("*", 2, "DECIMAL(38,2)", "1", "DECIMAL(5,1)", "1"), "DECIMAL(38,3):1.000");
+    CHECK_EQ_STR(call("/", 2, "INTEGER", "1", "INTEGER", "2"), "DOUBLE:0.5");
+    CHECK_EQ_STR(call("/", 2, "INTEGER", "1", "INTEGER", "0"), "DOUBLE:inf");
+    CHECK_EQ_STR(call("/", 2, "DECIMAL(10,2)", "1", "DECIMAL(5,1)", "4"), "DOUBLE:0.25");
+    CHECK_EQ_STR(call("//", 2, "INTEGER", "7", "INTEGER", "2"), "INTEGER:3");
+    CHECK_EQ_STR(call("//", 2, "INTEGER", "-7", "INTEGER", "2"), "INTEGER:-3");
+    CHECK_EQ_STR(call("//", 2, "INTEGER", "1", "INTEGER", "0"), "INTEGER:NULL");
+    CHECK_EQ_STR(call("//", 2, "DECIMAL(10,2)", "7", "DECIMAL(5,1)", "2"), "DOUBLE:3.0");
+    CHECK_EQ_STR(call("%", 2, "INTEGER", "5", "INTEGER", "-3"), "INTEGER:2");
+    CHECK_EQ_STR(call("%", 2, "INTEGER", "-5", "INTEGER", "3"), "INTEGER:-2");
+    CHECK_EQ_STR(call("%", 2, "INTEGER", "1", "INTEGER", "0"), "INTEGER:NULL");
+    CHECK_EQ_STR(call("^", 2, "INTEGER", "2", "INTEGER", "3"), "DOUBLE:8.0");
+    CHECK_EQ_STR(call("-", 1, "TINYINT", "5"), "TINYINT:-5");
+    CHECK_EQ_STR(call("-", 1, "DECIMAL(3,1)", "1.5"), "DECIMAL(3,1):-1.5");
+    CHECK_EQ_STR(call_const("-", 2, "BIGINT", "10", "INTEGER", "3"), "BIGINT:7");
+}
+
+static void test_arith_errors(void)
+{
+    CHECK_EQ_STR(call("+", 2, "INTEGER", "2147483647", "INTEGER", "1"),
+                 "ERR:Out of Range Error: Overflow in addition of INT32 (2147483647 + 1)!");
+    CHECK_EQ_STR(call("*", 2, "BIGINT", "9223372036854775807", "BIGINT", "2"),
+                 "ERR:Out of Range Error: Overflow in multiplication of INT64 "
+                 "(9223372036854775807 * 2)!");
+    CHECK_EQ_STR(call("-", 2, "UTINYINT", "1", "UTINYINT", "2"),
+                 "ERR:Out of Range Error: Overflow in subtraction of UINT8 (1 - 2)!");
+    CHECK_EQ_STR(call("//", 2, "TINYINT", "-128", "TINYINT", "-1"),
+                 "ERR:Out of Range Error: Overflow in division of -128 / -1");
+    CHECK_EQ_STR(call("-", 1, "TINYINT", "-128"),
+                 "ERR:Out of Range Error: Overflow in negation of numeric value!");
+    CHECK_EQ_STR(call("+", 2, "VARCHAR", "1", "INTEGER", "1"),
+                 "ERR:Binder Error: No function matches the given name and argument types "
+                 "'+(VARCHAR, INTEGER)'. You might need to add explicit type casts.");
+    CHECK_EQ_STR(call("+", 2, "INTEGER", NULL, "INTEGER", "1"), "INTEGER:NULL");
+}
+
+static void test_arith_time(void)
+{
+    CHECK_EQ_STR(call("+", 2, "DATE", "2020-01-31", "INTEGER", "1"), "DATE:2020-02-01");
+    CHECK_EQ_STR(call("+", 2, "DATE", "2020-01-31", "INTERVAL", "1 month"),
+                 "TIMESTAMP:2020-02-29 00:00:00");
+    CHECK_EQ_STR(call("-", 2, "TIMESTAMP", "2020-03-01", "TIMESTAMP", "2020-01-01 01:00:00"),
+                 "INTERVAL:59 days 23:00:00");
+    CHECK_EQ_STR(call("-", 2, "DATE", "2020-03-01", "DATE", "2020-01-01"), "BIGINT:60");
+    CHECK_EQ_STR(call("*", 2, "INTERVAL", "1 day", "DOUBLE", "2.5"), "INTERVAL:2 days 12:00:00");
+    CHECK_EQ_STR(call("*", 2, "INTEGER", "2", "INTERVAL", "1 hour"), "INTERVAL:02:00:00");
+    CHECK_EQ_STR(call("-", 2, "DATE", "2020-01-01", "INTERVAL", "1 day"),
+                 "TIMESTAMP:2019-12-31 00:00:00");
+    CHECK_EQ_STR(call("-", 2, "INTERVAL", "1 month", "INTERVAL", "1 day"),
+                 "INTERVAL:1 month -1 day");
+    CHECK_EQ_STR(call("+", 2, "TIMESTAMPTZ", "2020-01-01 00:00:00+00", "INTERVAL", "1 hour"),
+                 "TIMESTAMP WITH TIME ZONE:2020-01-01 01:00:00+00");
+    CHECK_EQ_STR(call("-", 1, "INTERVAL", "1 day"), "INTERVAL:-1 day");
+}
+
 static const lh_test_t tests[] = {
     {"common_type", test_common_type},
     {"implicit_cost", test_implicit_cost},
@@ -415,6 +488,9 @@ static const lh_test_t tests[] = {
     {"cast_text_forms", test_cast_text_forms},
     {"cast_vector_kinds", test_cast_vector_kinds},
     {"compare", test_compare},
+    {"arith_types", test_arith_types},
+    {"arith_errors", test_arith_errors},
+    {"arith_time", test_arith_time},
     {NULL, NULL},
 };
 

@@ -56,6 +56,9 @@ static inline int64_t lh__floordiv(int64_t a, int64_t b)
     int64_t q = a / b;
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
+/* ts + iv (months first, clamped to the month's end, then days, micros);
+ * false when it leaves int64. */
+bool lh__ts_add_interval(int64_t ts, lh_interval_t iv, int64_t *out);
 /* 10^k for k in 0..38. */
 lh_int128_t lh__pow10(int k);
 
