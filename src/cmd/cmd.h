@@ -17,6 +17,7 @@ int lh_cmd_config(int argc, char **argv);  /* src/cmd/config.c: show | doc */
 int lh_cmd_user(int argc, char **argv);    /* src/cmd/user.c: add | list | rm | passwd */
 int lh_cmd_token(int argc, char **argv);   /* src/cmd/user.c: create | list | revoke */
 int lh_cmd_parquet(int argc, char **argv); /* src/cmd/parquet.c: inspect | cat */
+int lh_cmd_sql(int argc, char **argv);     /* src/cmd/sql.c: SQL in this process */
 int lh_cmd_table(int argc, char **argv);   /* src/cmd/table.c: ls | describe | history | vacuum */
 
 #endif

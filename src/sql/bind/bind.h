@@ -35,7 +35,8 @@ typedef struct lh_bound_stmt {
     uint8_t drop_what;          /* 1 TABLE, 2 VIEW, 3 SCHEMA */
     const char *set_name;
     lh_value_t set_value;
-    uint32_t nparams;           /* highest $n used */
+    uint32_t nparams;           /* parameters used: $1..$nparams (named ones numbered in order) */
+    const char **param_names;   /* the $name parameters, by number (NULL entries for $n) */
 } lh_bound_stmt_t;
 
 typedef struct lh_bind_env {

@@ -190,5 +190,6 @@ int lh_sql_bind(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out)
     }
     if (rc) return rc;
     out->nparams = params.max_index;
+    out->param_names = params.names;
     return 0;
 }

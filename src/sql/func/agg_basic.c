@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sql/func/func.h"
+#include "sql/func/func_int.h"
 
 /* ---- count ---- */
 
@@ -478,9 +479,7 @@ static int minmax_bind(lh_sql_bind_call_t *call, lh_sql_error_t *err)
     return 0;
 }
 
-extern const lh_sql_func_def_t lh__func_agg_basic[];
-extern const uint32_t lh__func_agg_basic_n;
-const lh_sql_func_def_t lh__func_agg_basic[] = {
+static const lh_sql_func_def_t defs[] = {
     {.name = "count", .kind = LH_SQL_FUNC_AGGREGATE, .flags = LH_SQL_FUNC_SPECIAL_NULLS,
      .bind = count_bind, .doc = "count(*): rows; count(x): rows where x is not NULL"},
     {.name = "count_star", .kind = LH_SQL_FUNC_AGGREGATE, .flags = LH_SQL_FUNC_SPECIAL_NULLS,
@@ -495,4 +494,4 @@ const lh_sql_func_def_t lh__func_agg_basic[] = {
     {.name = "max", .kind = LH_SQL_FUNC_AGGREGATE, .bind = minmax_bind,
      .doc = "largest non-NULL value"},
 };
-const uint32_t lh__func_agg_basic_n = sizeof lh__func_agg_basic / sizeof lh__func_agg_basic[0];
+const lh__func_table_t lh__agg_basic_funcs = {.defs = defs, .n = LH__COUNT(defs)};

@@ -24,6 +24,9 @@ extern const lh__func_table_t lh__strftime_funcs;
 
 #define LH__COUNT(a) ((uint32_t)(sizeof(a) / sizeof((a)[0])))
 
+/* The aggregates (agg_*.c). */
+extern const lh__func_table_t lh__agg_basic_funcs;
+
 /* DuckDB's physical name of a type in cast messages: INT8 .. INT128, UINT8 ..,
  * FLOAT, DOUBLE, BOOL, DATE, ... ("DECIMAL(p,s)" for decimals, into buf). */
 const char *lh__cast_type_name(const lh_type_t *t, char *buf, size_t cap);

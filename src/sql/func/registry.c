@@ -11,6 +11,7 @@
 #include "sql/func/func_int.h"
 
 static const lh__func_table_t *const tables[] = {
+    &lh__agg_basic_funcs,
     &lh__arith_funcs,
     &lh__compare_funcs,
 };

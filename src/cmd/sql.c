@@ -1,0 +1,310 @@
+/* `lakehouse sql`: the SQL engine in this process. Runs a script (-c TEXT,
+ * -f FILE, or standard input) and prints the last statement's result as an
+ * aligned table (default), CSV (RFC 4180, header line, NULL as an empty
+ * field, the empty string as ""), or JSON (one object per line). Each
+ * statement's kind, rows and time go to stderr. Errors print as DuckDB
+ * prints them, with the line and a caret under the position, and the exit
+ * status follows the task contract: 2 for parse, bind, type and assertion
+ * errors, 1 for I/O and conflicts, 3 for the memory limit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "core/buf.h"
+#include "sql/sql.h"
+
+typedef enum { FMT_TABLE, FMT_CSV, FMT_JSON } fmt_t;
+
+typedef struct {
+    const char *command, *file;
+    fmt_t fmt;
+    bool quiet;
+} opts_t;
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: lakehouse sql [-c SQL | -f FILE] [--format table|csv|json] [-v NAME=VALUE]...\n\n"
+                 "Runs the statements (from -c, -f, or standard input) in an in-memory session\n"
+                 "and prints the last statement's result. -v binds $NAME. Each statement's kind,\n"
+                 "rows and time go to stderr (-q to silence). Exit status: 0 ok, 2 invalid SQL or\n"
+                 "a failed assertion (error()), 1 I/O errors and conflicts, 3 out of memory.\n");
+}
+
+static char *read_all(FILE *f, size_t *len)
+{
+    lh_buf_t b;
+    lh_buf_init(&b, (size_t)1 << 30);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) lh_buf_append(&b, chunk, n);
+    if (lh_buf_err(&b) || ferror(f)) {
+        lh_buf_free(&b);
+        return NULL;
+    }
+    lh_buf_append(&b, "", 0);
+    return lh_buf_take(&b, len);
+}
+
+/* ---- output ---- */
+
+static void csv_field(lh_buf_t *o, const char *s, size_t n, bool is_string)
+{
+    bool quote = is_string && n == 0;
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    if (!quote) {
+        lh_buf_append(o, s, n);
+        return;
+    }
+    lh_buf_append(o, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') lh_buf_append(o, "\"", 1);
+        lh_buf_append(o, &s[i], 1);
+    }
+    lh_buf_append(o, "\"", 1);
+}
+
+static void json_string(lh_buf_t *o, const char *s, size_t n)
+{
+    lh_buf_append(o, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') lh_buf_printf(o, "\\%c", c);
+        else if (c == '\n') lh_buf_puts(o, "\\n");
+        else if (c == '\t') lh_buf_puts(o, "\\t");
+        else if (c == '\r') lh_buf_puts(o, "\\r");
+        else if (c < 0x20) lh_buf_printf(o, "\\u%04x", c);
+        else lh_buf_append(o, &s[i], 1);
+    }
+    lh_buf_append(o, "\"", 1);
+}
+
+static bool json_number(const lh_type_t *t)
+{
+    return lh_type_is_integer(t) || t->id == LH_TYPE_DECIMAL || t->id == LH_TYPE_FLOAT ||
+           t->id == LH_TYPE_DOUBLE;
+}
+
+typedef struct table_acc {
+    char **cells; /* row-major, ncols per row; NULL = NULL */
+    size_t n, cap;
+} table_acc_t;
+
+static int print_result(lh_sql_result_t *r, fmt_t fmt, lh_sql_error_t *err, int64_t *rows)
+{
+    uint32_t nc = lh_sql_result_ncols(r);
+    *rows = 0;
+    if (!nc) return 0;
+    lh_buf_t o, cell;
+    lh_buf_init(&o, 0);
+    lh_buf_init(&cell, 0);
+    table_acc_t acc = {0};
+    if (fmt == FMT_CSV) {
+        for (uint32_t c = 0; c < nc; c++) {
+            if (c) lh_buf_puts(&o, ",");
+            const char *name = lh_sql_result_col_name(r, c);
+            csv_field(&o, name, strlen(name), false);
+        }
+        lh_buf_puts(&o, "\n");
+    }
+    int rc = 0;
+    for (;;) {
+        lh_batch_t *b;
+        rc = lh_sql_result_next(r, &b, err);
+        if (rc || !b) break;
+        for (uint32_t i = 0; i < b->count; i++) {
+            if (fmt == FMT_JSON) lh_buf_puts(&o, "{");
+            for (uint32_t c = 0; c < nc; c++) {
+                const lh_vector_t *v = &b->cols[c];
+                bool valid = lh_vector_is_valid(v, i);
+                lh_buf_reset(&cell);
+                if (valid) lh_vector_text(v, i, &cell);
+                bool str = v->type.id == LH_TYPE_VARCHAR || v->type.id == LH_TYPE_BLOB;
+                if (fmt == FMT_CSV) {
+                    if (c) lh_buf_puts(&o, ",");
+                    if (valid) csv_field(&o, cell.ptr ? cell.ptr : "", cell.len, str);
+                } else if (fmt == FMT_JSON) {
+                    if (c) lh_buf_puts(&o, ",");
+                    const char *name = lh_sql_result_col_name(r, c);
+                    json_string(&o, name, strlen(name));
+                    lh_buf_puts(&o, ":");
+                    if (!valid) lh_buf_puts(&o, "null");
+                    else if (v->type.id == LH_TYPE_BOOLEAN || (json_number(&v->type) && cell.len &&
+                                                              strspn(cell.ptr, "0123456789.-e+") == cell.len))
+                        lh_buf_append(&o, cell.ptr, cell.len);
+                    else json_string(&o, cell.ptr ? cell.ptr : "", cell.len);
+                } else {
+                    if (acc.n == acc.cap) {
+                        acc.cap = acc.cap ? acc.cap * 2 : 1024;
+                        char **nn = realloc(acc.cells, acc.cap * sizeof *nn);
+                        if (!nn) {
+                            rc = LH_ENOMEM;
+                            break;
+                        }
+                        acc.cells = nn;
+                    }
+                    acc.cells[acc.n++] = valid ? strndup(cell.ptr ? cell.ptr : "", cell.len) : NULL;
+                }
+            }
+            if (fmt == FMT_JSON) lh_buf_puts(&o, "}\n");
+            (*rows)++;
+        }
+        if (o.len > (1 << 20)) {
+            fwrite(o.ptr, 1, o.len, stdout);
+            lh_buf_reset(&o);
+        }
+        if (rc) break;
+    }
+    if (!rc && fmt == FMT_TABLE) {
+        size_t *w = calloc(nc, sizeof *w);
+        for (uint32_t c = 0; w && c < nc; c++) w[c] = strlen(lh_sql_result_col_name(r, c));
+        for (size_t k = 0; w && k < acc.n; k++) {
+            size_t l = acc.cells[k] ? strlen(acc.cells[k]) : 4;
+            if (l > w[k % nc]) w[k % nc] = l;
+        }
+        for (uint32_t c = 0; w && c < nc; c++)
+            lh_buf_printf(&o, "%s %-*s", c ? " |" : "", (int)w[c], lh_sql_result_col_name(r, c));
+        lh_buf_puts(&o, "\n");
+        for (uint32_t c = 0; w && c < nc; c++) {
+            lh_buf_puts(&o, c ? "-+-" : "-");
+            for (size_t k = 0; k < w[c]; k++) lh_buf_puts(&o, "-");
+        }
+        lh_buf_puts(&o, "-\n");
+        for (size_t k = 0; w && k < acc.n; k++) {
+            uint32_t c = (uint32_t)(k % nc);
+            const lh_type_t *t = lh_sql_result_col_type(r, c);
+            bool right = json_number(t);
+            const char *s = acc.cells[k] ? acc.cells[k] : "NULL";
+            lh_buf_printf(&o, right ? "%s %*s" : "%s %-*s", c ? " |" : "", (int)w[c], s);
+            if (c == nc - 1) lh_buf_puts(&o, "\n");
+        }
+        lh_buf_printf(&o, "(%lld row%s)\n", (long long)*rows, *rows == 1 ? "" : "s");
+        free(w);
+    }
+    for (size_t k = 0; k < acc.n; k++) free(acc.cells[k]);
+    free(acc.cells);
+    if (o.len) fwrite(o.ptr, 1, o.len, stdout);
+    lh_buf_free(&o);
+    lh_buf_free(&cell);
+    if (rc == LH_ENOMEM && !err->e.code) lh_sql_err(err, rc, LH_SQL_EOOM, -1, "out of memory");
+    return rc;
+}
+
+/* ---- errors ---- */
+
+static void print_error(const lh_sql_error_t *e, const char *text, size_t len)
+{
+    fprintf(stderr, "%s: %s\n", lh_sql_err_class_name((lh_sql_err_class_t)e->cls), e->e.msg);
+    if (e->pos < 0 || (size_t)e->pos > len) return;
+    size_t start = (size_t)e->pos, end = (size_t)e->pos, line = 1;
+    while (start > 0 && text[start - 1] != '\n') start--;
+    while (end < len && text[end] != '\n') end++;
+    for (size_t i = 0; i < start; i++) line += text[i] == '\n';
+    int prefix = fprintf(stderr, "LINE %zu: ", line);
+    fprintf(stderr, "%.*s\n%*s^\n", (int)(end - start), text + start, prefix + (int)(e->pos - start), "");
+}
+
+static void report(void *arg, const char *tag, int64_t rows, double seconds)
+{
+    const opts_t *o = arg;
+    if (!o->quiet) fprintf(stderr, "%s\trows=%lld\ttime=%.3fs\n", tag, (long long)rows, seconds);
+}
+
+static int parse_args(int argc, char **argv, opts_t *o, lh_sql_session_t *s)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            exit(0);
+        } else if (!strcmp(a, "-q")) {
+            o->quiet = true;
+        } else if ((!strcmp(a, "-c") || !strcmp(a, "-f") || !strcmp(a, "--format") || !strcmp(a, "-v")) && next) {
+            i++;
+            if (!strcmp(a, "-c")) o->command = next;
+            else if (!strcmp(a, "-f")) o->file = next;
+            else if (!strcmp(a, "--format")) {
+                if (!strcmp(next, "table")) o->fmt = FMT_TABLE;
+                else if (!strcmp(next, "csv")) o->fmt = FMT_CSV;
+                else if (!strcmp(next, "json")) o->fmt = FMT_JSON;
+                else {
+                    fprintf(stderr, "lakehouse sql: unknown format %s (table, csv, json)\n", next);
+                    return 2;
+                }
+            } else {
+                const char *eq = strchr(next, '=');
+                if (!eq || eq == next) {
+                    fprintf(stderr, "lakehouse sql: -v wants NAME=VALUE, got %s\n", next);
+                    return 2;
+                }
+                char name[256];
+                snprintf(name, sizeof name, "%.*s", (int)(eq - next), next);
+                lh_value_t v = lh_value_varchar(eq + 1, strlen(eq + 1));
+                if (lh_sql_session_set_param(s, name, &v)) return 1;
+            }
+        } else {
+            fprintf(stderr, "lakehouse sql: unexpected argument %s\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+int lh_cmd_sql(int argc, char **argv)
+{
+    lh_sql_error_t err;
+    lh_sql_err_clear(&err);
+    lh_sql_db_t *db = NULL;
+    lh_sql_session_t *s = NULL;
+    if (lh_sql_db_open(&db, &err) || lh_sql_session_open(db, &s, &err)) {
+        fprintf(stderr, "lakehouse sql: %s\n", err.e.msg);
+        lh_sql_db_close(db);
+        return 1;
+    }
+    opts_t o = {0};
+    int status = parse_args(argc, argv, &o, s);
+    char *text = NULL;
+    size_t len = 0;
+    if (!status) {
+        if (o.command) {
+            text = strdup(o.command);
+            len = text ? strlen(text) : 0;
+        } else {
+            FILE *f = o.file ? fopen(o.file, "rb") : stdin;
+            if (!f) {
+                fprintf(stderr, "lakehouse sql: cannot open %s\n", o.file);
+                status = 1;
+            } else {
+                text = read_all(f, &len);
+                if (f != stdin) fclose(f);
+            }
+        }
+        if (!status && !text) {
+            fprintf(stderr, "lakehouse sql: cannot read the script\n");
+            status = 1;
+        }
+    }
+    if (!status) {
+        lh_sql_result_t *r = NULL;
+        int rc = lh_sql_run(s, text, len, report, &o, &r, &err);
+        int64_t rows = 0;
+        if (!rc && r) {
+            rc = print_result(r, o.fmt, &err, &rows);
+            if (!rc) report(&o, lh_sql_result_tag(r), lh_sql_result_changes(r) >= 0 ? lh_sql_result_changes(r) : rows, 0);
+        }
+        if (rc) {
+            print_error(&err, text, len);
+            status = lh_sql_err_exit_status((lh_sql_err_class_t)err.cls);
+            if (!status) status = 1;
+        }
+        lh_sql_result_free(r);
+    }
+    free(text);
+    lh_sql_session_close(s);
+    lh_sql_db_close(db);
+    return status;
+}

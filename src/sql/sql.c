@@ -1,0 +1,396 @@
+/* The C API: databases, sessions, and running a script statement by
+ * statement (parse, bind under the catalog lock, execute). Queries stream
+ * their rows through the result; DDL and INSERT do their work before
+ * lh_sql_run returns; EXPLAIN answers with the plan as text. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "sql/bind/bind.h"
+#include "sql/sql.h"
+
+struct lh_sql_db {
+    lh_sql_catalog_t *catalog;
+};
+
+typedef struct sess_param {
+    char *name;
+    lh_value_t value; /* string bytes in the session's arena */
+} sess_param_t;
+
+struct lh_sql_session {
+    lh_sql_db_t *db;
+    char schema[128];
+    atomic_int cancel;
+    lh_arena_t *arena; /* parameters */
+    sess_param_t *params;
+    uint32_t nparams;
+};
+
+struct lh_sql_result {
+    lh_arena_t *arena; /* the statement's: tree, plan, execution state */
+    lh_exec_t ex;
+    lh_sql_error_t err;
+    lh_op_t *root;
+    const lh_plan_t *plan; /* NULL: no rows */
+    const char *tag;
+    int64_t changes;
+    lh_batch_t *text;      /* EXPLAIN: the lines */
+    bool text_done;
+    lh_value_t *params;
+};
+
+int lh_sql_db_open(lh_sql_db_t **out, lh_sql_error_t *err)
+{
+    lh_sql_db_t *db = calloc(1, sizeof *db);
+    if (!db || lh_sql_catalog_new(&db->catalog)) {
+        free(db);
+        return lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    }
+    *out = db;
+    return 0;
+}
+
+void lh_sql_db_close(lh_sql_db_t *db)
+{
+    if (!db) return;
+    lh_sql_catalog_free(db->catalog);
+    free(db);
+}
+
+int lh_sql_session_open(lh_sql_db_t *db, lh_sql_session_t **out, lh_sql_error_t *err)
+{
+    lh_sql_session_t *s = calloc(1, sizeof *s);
+    if (!s || !(s->arena = lh_arena_new(4096))) {
+        free(s);
+        return lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    }
+    s->db = db;
+    snprintf(s->schema, sizeof s->schema, "%s", LH_SQL_DEFAULT_SCHEMA);
+    atomic_init(&s->cancel, 0);
+    *out = s;
+    return 0;
+}
+
+void lh_sql_session_close(lh_sql_session_t *s)
+{
+    if (!s) return;
+    lh_arena_free(s->arena);
+    free(s->params);
+    free(s);
+}
+
+int lh_sql_session_set_param(lh_sql_session_t *s, const char *name, const lh_value_t *v)
+{
+    sess_param_t *p = realloc(s->params, (s->nparams + 1) * sizeof *p);
+    if (!p) return LH_ENOMEM;
+    s->params = p;
+    sess_param_t *n = &p[s->nparams];
+    n->name = lh_arena_strdup(s->arena, name);
+    n->value = *v;
+    if (!v->is_null && (v->type.id == LH_TYPE_VARCHAR || v->type.id == LH_TYPE_BLOB)) {
+        char *b = lh_arena_alloc(s->arena, v->v.s.len + 1);
+        if (!b) return LH_ENOMEM;
+        memcpy(b, v->v.s.ptr, v->v.s.len);
+        n->value.v.s.ptr = b;
+    }
+    if (!n->name) return LH_ENOMEM;
+    s->nparams++;
+    return 0;
+}
+
+void lh_sql_cancel(lh_sql_session_t *s)
+{
+    atomic_store(&s->cancel, 1);
+}
+
+/* ---- results ---- */
+
+uint32_t lh_sql_result_ncols(const lh_sql_result_t *r)
+{
+    if (r->text) return 1;
+    return r->plan ? r->plan->ncols : 0;
+}
+
+const char *lh_sql_result_col_name(const lh_sql_result_t *r, uint32_t i)
+{
+    return r->text ? "physical_plan" : r->plan->cols[i].name;
+}
+
+const lh_type_t *lh_sql_result_col_type(const lh_sql_result_t *r, uint32_t i)
+{
+    return r->text ? &r->text->cols[0].type : &r->plan->cols[i].type;
+}
+
+const char *lh_sql_result_tag(const lh_sql_result_t *r)
+{
+    return r->tag;
+}
+
+int64_t lh_sql_result_changes(const lh_sql_result_t *r)
+{
+    return r->changes;
+}
+
+int lh_sql_result_next(lh_sql_result_t *r, lh_batch_t **out, lh_sql_error_t *err)
+{
+    *out = NULL;
+    if (r->text) {
+        if (!r->text_done) *out = r->text;
+        r->text_done = true;
+        return 0;
+    }
+    if (!r->root) return 0;
+    lh_sql_err_clear(&r->err);
+    int rc = r->root->next(r->root, out);
+    if (rc && err) *err = r->err;
+    return rc;
+}
+
+void lh_sql_result_free(lh_sql_result_t *r)
+{
+    if (!r) return;
+    lh_op_close_tree(r->root);
+    lh_batch_free(r->text);
+    lh_arena_free(r->arena);
+    free(r);
+}
+
+/* ---- EXPLAIN ---- */
+
+static void explain_node(const lh_plan_t *p, int depth, lh_buf_t *b)
+{
+    lh_buf_printf(b, "%*s%s", depth * 2, "", lh_plan_kind_name(p->kind));
+    if (p->kind == LH_PLAN_SCAN_MEMORY) lh_buf_printf(b, " %s", p->u.mem.table->name);
+    lh_buf_puts(b, " [");
+    for (uint32_t i = 0; i < p->ncols; i++) lh_buf_printf(b, "%s%s", i ? ", " : "", p->cols[i].name);
+    lh_buf_puts(b, "]\n");
+    for (int i = 0; i < 2; i++)
+        if (p->child[i]) explain_node(p->child[i], depth + 1, b);
+}
+
+static int explain(lh_sql_result_t *r, const lh_plan_t *plan)
+{
+    lh_buf_t b;
+    lh_buf_init(&b, 1 << 20);
+    explain_node(plan, 0, &b);
+    const lh_type_t vc = lh_type(LH_TYPE_VARCHAR);
+    int rc = lh_buf_err(&b);
+    if (!rc) rc = lh_batch_new(&vc, 1, &r->text);
+    size_t start = 0;
+    for (size_t i = 0; !rc && i < b.len && r->text->count < LH_BATCH_ROWS; i++) {
+        if (b.ptr[i] != '\n') continue;
+        rc = lh_vector_set_string(&r->text->cols[0], r->text->count++, b.ptr + start, i - start);
+        start = i + 1;
+    }
+    lh_buf_free(&b);
+    return rc ? lh_sql_err(&r->err, rc, LH_SQL_EOOM, -1, "out of memory") : 0;
+}
+
+/* ---- statements ---- */
+
+static int drain(lh_sql_result_t *r, int64_t *rows)
+{
+    *rows = 0;
+    for (;;) {
+        lh_batch_t *b;
+        int rc = r->root->next(r->root, &b);
+        if (rc) return rc;
+        if (!b) return 0;
+        *rows += b->count;
+    }
+}
+
+static int run_into_table(lh_sql_result_t *r, lh_sql_mem_table_t *t)
+{
+    r->changes = 0;
+    for (;;) {
+        lh_batch_t *b;
+        int rc = r->root->next(r->root, &b);
+        if (rc) return rc;
+        if (!b) return 0;
+        rc = lh_sql_mem_table_append(t, b);
+        if (rc) return lh_sql_err(&r->err, rc, LH_SQL_EOOM, -1, "cannot store rows in %s", t->name);
+        r->changes += b->count;
+    }
+}
+
+static int exec_create_table(lh_sql_session_t *s, lh_sql_result_t *r, const lh_bound_stmt_t *bs)
+{
+    lh_sql_catalog_t *cat = s->db->catalog;
+    if (!lh_sql_catalog_has_schema(cat, bs->schema))
+        return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1, "Schema with name %s does not exist!",
+                          bs->schema);
+    if (lh_sql_catalog_find(cat, bs->schema, bs->name)) {
+        if (bs->if_not_exists) return 0;
+        if (!bs->or_replace)
+            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1, "Table with name \"%s\" already exists!",
+                              bs->name);
+    }
+    lh_sql_mem_table_t *t;
+    if (lh_sql_mem_table_new(bs->schema, bs->name, bs->target_cols, bs->ntarget_cols, &t))
+        return lh_sql_err(&r->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    int rc = r->root ? run_into_table(r, t) : 0;
+    if (rc) {
+        lh_sql_mem_table_free(t);
+        return rc;
+    }
+    lh_sql_catalog_drop(cat, bs->schema, bs->name); /* OR REPLACE: only once the new rows exist */
+    rc = lh_sql_catalog_add(cat, t);
+    if (rc) {
+        lh_sql_mem_table_free(t);
+        return lh_sql_err(&r->err, rc, LH_SQL_ECATALOG, -1, "cannot create table %s", bs->name);
+    }
+    return 0;
+}
+
+static int exec_ddl(lh_sql_session_t *s, lh_sql_result_t *r, const lh_bound_stmt_t *bs)
+{
+    lh_sql_catalog_t *cat = s->db->catalog;
+    switch ((lh_stmt_kind_t)bs->kind) {
+    case LH_STMT_DROP: {
+        int rc = bs->drop_what == 3 ? lh_sql_catalog_drop_schema(cat, bs->name, bs->cascade)
+                                    : lh_sql_catalog_drop(cat, bs->schema, bs->name);
+        if (rc == LH_ENOENT && bs->if_exists) return 0;
+        if (rc == LH_ENOENT)
+            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1, "%s with name %s does not exist!",
+                              bs->drop_what == 3 ? "Schema" : "Table", bs->name);
+        if (rc == LH_ENOTEMPTY)
+            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1,
+                              "Cannot drop schema \"%s\" because there are entries that depend on "
+                              "it. Use DROP...CASCADE to drop all dependents.",
+                              bs->name);
+        if (rc) return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1, "cannot drop %s", bs->name);
+        return 0;
+    }
+    case LH_STMT_CREATE_SCHEMA: {
+        int rc = lh_sql_catalog_create_schema(cat, bs->name);
+        if (rc == LH_EEXIST && !bs->if_not_exists)
+            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1, "Schema with name %s already exists!",
+                              bs->name);
+        return rc == LH_EEXIST ? 0 : rc;
+    }
+    case LH_STMT_SET:
+        if (!strcasecmp(bs->set_name, "schema") || !strcasecmp(bs->set_name, "search_path")) {
+            if (bs->set_value.is_null || bs->set_value.type.id != LH_TYPE_VARCHAR) {
+                snprintf(s->schema, sizeof s->schema, "%s", LH_SQL_DEFAULT_SCHEMA);
+                return 0;
+            }
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", (int)bs->set_value.v.s.len, bs->set_value.v.s.ptr);
+            if (!lh_sql_catalog_has_schema(cat, name))
+                return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1,
+                                  "No catalog + schema named \"%s\" found.", name);
+            snprintf(s->schema, sizeof s->schema, "%s", name);
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* The session's parameter values in the statement's numbering. */
+static int bind_params(lh_sql_session_t *s, lh_sql_result_t *r, const lh_bound_stmt_t *bs)
+{
+    if (!bs->nparams) return 0;
+    r->params = lh_arena_calloc(r->arena, bs->nparams * sizeof *r->params);
+    if (!r->params) return LH_ENOMEM;
+    for (uint32_t i = 0; i < bs->nparams; i++) {
+        char num[16];
+        const char *want = bs->param_names && i < bs->nparams && bs->param_names[i] ? bs->param_names[i] : NULL;
+        if (!want) {
+            snprintf(num, sizeof num, "%u", i + 1);
+            want = num;
+        }
+        uint32_t k = 0;
+        while (k < s->nparams && strcmp(s->params[k].name, want)) k++;
+        if (k == s->nparams)
+            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_EINPUT, -1, "parameter $%s has no value", want);
+        r->params[i] = s->params[k].value;
+    }
+    r->ex.params = r->params;
+    r->ex.nparams = bs->nparams;
+    return 0;
+}
+
+static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
+                   lh_sql_result_t **out)
+{
+    lh_sql_result_t *r = calloc(1, sizeof *r);
+    if (!r) {
+        lh_arena_free(arena);
+        return LH_ENOMEM;
+    }
+    r->arena = arena;
+    r->changes = -1;
+    lh_sql_err_clear(&r->err);
+    r->ex = (lh_exec_t){.arena = arena, .err = &r->err, .cancel = &s->cancel, .threads = 1};
+    *out = r;
+    lh_bind_env_t env = {.arena = arena, .err = &r->err, .catalog = s->db->catalog,
+                         .schema = s->schema, .fold = &r->ex};
+    lh_bound_stmt_t bs;
+    lh_sql_catalog_lock(s->db->catalog);
+    int rc = lh_sql_bind(&env, stmt, &bs);
+    if (!rc) rc = bind_params(s, r, &bs);
+    r->tag = rc ? "ERROR" : bs.tag;
+    if (!rc && bs.kind == LH_STMT_EXPLAIN) rc = explain(r, bs.plan);
+    else if (!rc && bs.plan) {
+        rc = lh_op_build(&r->ex, bs.plan, &r->root);
+        if (bs.kind == LH_STMT_QUERY) r->plan = bs.plan;
+    }
+    if (!rc && bs.kind == LH_STMT_CREATE_TABLE) rc = exec_create_table(s, r, &bs);
+    else if (!rc && bs.kind == LH_STMT_INSERT) rc = run_into_table(r, bs.table);
+    else if (!rc && bs.kind != LH_STMT_QUERY && bs.kind != LH_STMT_EXPLAIN) rc = exec_ddl(s, r, &bs);
+    lh_sql_catalog_unlock(s->db->catalog);
+    if (rc && !r->err.e.code) lh_sql_err(&r->err, rc, LH_SQL_EOOM, -1, "out of memory");
+    return rc;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int lh_sql_run(lh_sql_session_t *s, const char *text, size_t len, lh_sql_stmt_cb cb, void *arg,
+               lh_sql_result_t **out, lh_sql_error_t *err)
+{
+    *out = NULL;
+    atomic_store(&s->cancel, 0);
+    lh_arena_t *pa = lh_arena_new(65536);
+    if (!pa) return lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    lh_ast_script_t script;
+    int rc = lh_sql_parse(pa, text, len, &script, err);
+    for (uint32_t i = 0; !rc && i < script.n; i++) {
+        lh_arena_t *a = lh_arena_new(65536);
+        if (!a) {
+            rc = lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+            break;
+        }
+        double t0 = now_s();
+        lh_sql_result_t *r = NULL;
+        rc = run_one(s, script.stmts[i], a, &r);
+        if (rc) {
+            if (err && r) *err = r->err;
+            else lh_sql_err(err, rc, LH_SQL_EOOM, -1, "out of memory");
+            lh_sql_result_free(r);
+            break;
+        }
+        if (i + 1 == script.n) {
+            *out = r;
+            break;
+        }
+        int64_t rows = r->changes;
+        if (r->root && r->changes < 0) {
+            rc = drain(r, &rows);
+            if (rc && err) *err = r->err;
+        }
+        if (!rc && cb) cb(arg, r->tag, rows, now_s() - t0);
+        lh_sql_result_free(r);
+    }
+    lh_arena_free(pa);
+    return rc;
+}
