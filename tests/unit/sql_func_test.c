@@ -4,6 +4,7 @@
  * the engine's will: lookup, bind (types chosen), casts of the arguments to
  * what the bind asked for, the kernel over FLAT (or CONSTANT) vectors. */
 #include <stdarg.h>
+#include <strings.h>
 
 #include "sql/func/func.h"
 #include "test.h"
@@ -480,6 +481,53 @@ static void test_arith_time(void)
     CHECK_EQ_STR(call("-", 1, "INTERVAL", "1 day"), "INTERVAL:-1 day");
 }
 
+/* ---- strings ---- */
+
+static void test_strings(void)
+{
+    CHECK_EQ_STR(call("substr", 3, "VARCHAR", "hello", "BIGINT", "2", "BIGINT", "3"),
+                 "VARCHAR:ell");
+    CHECK_EQ_STR(call("substr", 2, "VARCHAR", "hello", "INTEGER", "-3"), "VARCHAR:llo");
+    CHECK_EQ_STR(call("substring", 3, "VARCHAR", "hello", "INTEGER", "0", "INTEGER", "2"),
+                 "VARCHAR:h");
+    CHECK_EQ_STR(call("substr", 3, "VARCHAR", "h\xc3\xa9llo", "INTEGER", "2", "INTEGER", "2"),
+                 "VARCHAR:\xc3\xa9l");
+    CHECK_EQ_STR(call("left", 2, "VARCHAR", "hello", "INTEGER", "-2"), "VARCHAR:hel");
+    CHECK_EQ_STR(call("right", 2, "VARCHAR", "hello", "INTEGER", "2"), "VARCHAR:lo");
+    CHECK_EQ_STR(call("trim", 1, "VARCHAR", "  a  "), "VARCHAR:a");
+    CHECK_EQ_STR(call("trim", 2, "VARCHAR", "xxaxx", "VARCHAR", "x"), "VARCHAR:a");
+    CHECK_EQ_STR(call("length", 1, "VARCHAR", "h\xc3\xa9llo"), "BIGINT:5");
+    CHECK_EQ_STR(call("concat", 3, "VARCHAR", "a", "VARCHAR", NULL, "VARCHAR", "b"), "VARCHAR:ab");
+    CHECK_EQ_STR(call("||", 2, "VARCHAR", "a", "VARCHAR", NULL), "VARCHAR:NULL");
+    CHECK_EQ_STR(call("upper", 1, "VARCHAR", "hello"), "VARCHAR:HELLO");
+    CHECK_EQ_STR(call("LOWER", 1, "VARCHAR", "HeLLo, World and more"),
+                 "VARCHAR:hello, world and more");
+    CHECK_EQ_STR(call("replace", 3, "VARCHAR", "aXbXc", "VARCHAR", "X", "VARCHAR", "--"),
+                 "VARCHAR:a--b--c");
+    CHECK_EQ_STR(call("starts_with", 2, "VARCHAR", "hello", "VARCHAR", "he"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("ends_with", 2, "VARCHAR", "hello", "VARCHAR", "he"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("contains", 2, "VARCHAR", "hello", "VARCHAR", "ll"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("strpos", 2, "VARCHAR", "hello", "VARCHAR", "l"), "BIGINT:3");
+    CHECK_EQ_STR(call("reverse", 1, "VARCHAR", "abc"), "VARCHAR:cba");
+    CHECK_EQ_STR(call("repeat", 2, "VARCHAR", "ab", "INTEGER", "3"), "VARCHAR:ababab");
+    CHECK_EQ_STR(call("substr", 1, "INTEGER", "1"),
+                 "ERR:Binder Error: No function matches the given name and argument types "
+                 "'substr(INTEGER)'. You might need to add explicit type casts.");
+}
+
+static void test_registry(void)
+{
+    uint32_t n;
+    const lh_sql_func_def_t *const *all = lh_sql_func_all(&n);
+    CHECK(n > 50);
+    for (uint32_t i = 1; i < n; i++)
+        CHECK(strcasecmp(all[i - 1]->name, all[i]->name) < 0); /* sorted, no duplicates */
+    for (uint32_t i = 0; i < n; i++)
+        CHECK(all[i]->doc && all[i]->kind && (all[i]->bind || all[i]->noverloads));
+    CHECK(lh_sql_func_lookup("SUBSTRING") == lh_sql_func_lookup("substring"));
+    CHECK(lh_sql_func_lookup("no_such_function") == NULL);
+}
+
 static const lh_test_t tests[] = {
     {"common_type", test_common_type},
     {"implicit_cost", test_implicit_cost},
@@ -491,6 +539,8 @@ static const lh_test_t tests[] = {
     {"arith_types", test_arith_types},
     {"arith_errors", test_arith_errors},
     {"arith_time", test_arith_time},
+    {"strings", test_strings},
+    {"registry", test_registry},
     {NULL, NULL},
 };
 

@@ -14,6 +14,7 @@ static const lh__func_table_t *const tables[] = {
     &lh__agg_basic_funcs,
     &lh__arith_funcs,
     &lh__compare_funcs,
+    &lh__string_funcs,
 };
 
 static const lh_sql_func_def_t **all;
