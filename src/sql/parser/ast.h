@@ -10,11 +10,11 @@
  * E'\n' -> a line feed). Lists are arrays of node pointers with a count. */
 #ifndef LH_SQL_AST_H
 #define LH_SQL_AST_H
+#include "core/arena.h"
+#include "sql/error.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "core/arena.h"
-#include "sql/error.h"
 
 typedef struct lh_ast lh_ast_t;
 
@@ -66,20 +66,20 @@ typedef enum lh_ast_kind {
     LH_AST_JOIN,           /* .join */
 
     /* ---- statements ---- */
-    LH_AST_STMT_QUERY = 64, /* .query: a SELECT / set operation / VALUES as a statement */
-    LH_AST_STMT_CREATE_TABLE, /* .create_table: columns, or AS query */
-    LH_AST_STMT_CREATE_VIEW,  /* .create_view */
+    LH_AST_STMT_QUERY = 64,    /* .query: a SELECT / set operation / VALUES as a statement */
+    LH_AST_STMT_CREATE_TABLE,  /* .create_table: columns, or AS query */
+    LH_AST_STMT_CREATE_VIEW,   /* .create_view */
     LH_AST_STMT_CREATE_SCHEMA, /* .create_schema */
-    LH_AST_STMT_DROP,         /* .drop: TABLE|VIEW|SCHEMA */
-    LH_AST_STMT_INSERT,       /* .insert: INSERT INTO t [(cols)] VALUES ... | query */
-    LH_AST_STMT_DELETE,       /* .del: DELETE FROM t [WHERE] */
-    LH_AST_STMT_UPDATE,       /* .update: UPDATE t SET c = e, ... [WHERE] */
-    LH_AST_STMT_SET,          /* .set: SET [SESSION|LOCAL] name (=|TO) value; RESET name */
-    LH_AST_STMT_SHOW,         /* .show: SHOW name | SHOW TABLES | DESCRIBE t | SHOW ALL */
-    LH_AST_STMT_EXPLAIN,      /* .explain: EXPLAIN [ANALYZE] statement */
-    LH_AST_STMT_COPY,         /* .copy: COPY t|(query) TO 'file' (options) */
-    LH_AST_STMT_TRANSACTION,  /* .txn: BEGIN, COMMIT, ROLLBACK (accepted, single statement) */
-    LH_AST_STMT_ALTER_ADD,    /* .alter: ALTER TABLE t ADD [COLUMN] c type */
+    LH_AST_STMT_DROP,          /* .drop: TABLE|VIEW|SCHEMA */
+    LH_AST_STMT_INSERT,        /* .insert: INSERT INTO t [(cols)] VALUES ... | query */
+    LH_AST_STMT_DELETE,        /* .del: DELETE FROM t [WHERE] */
+    LH_AST_STMT_UPDATE,        /* .update: UPDATE t SET c = e, ... [WHERE] */
+    LH_AST_STMT_SET,           /* .set: SET [SESSION|LOCAL] name (=|TO) value; RESET name */
+    LH_AST_STMT_SHOW,          /* .show: SHOW name | SHOW TABLES | DESCRIBE t | SHOW ALL */
+    LH_AST_STMT_EXPLAIN,       /* .explain: EXPLAIN [ANALYZE] statement */
+    LH_AST_STMT_COPY,          /* .copy: COPY t|(query) TO 'file' (options) */
+    LH_AST_STMT_TRANSACTION,   /* .txn: BEGIN, COMMIT, ROLLBACK (accepted, single statement) */
+    LH_AST_STMT_ALTER_ADD,     /* .alter: ALTER TABLE t ADD [COLUMN] c type */
 } lh_ast_kind_t;
 
 typedef enum lh_ast_lit_kind {
@@ -95,29 +95,49 @@ typedef enum lh_ast_lit_kind {
 typedef enum lh_ast_op {
     LH_OP_NONE = 0,
     /* unary */
-    LH_OP_NEG, LH_OP_PLUS, LH_OP_NOT, LH_OP_BITNOT,
+    LH_OP_NEG,
+    LH_OP_PLUS,
+    LH_OP_NOT,
+    LH_OP_BITNOT,
     /* arithmetic */
-    LH_OP_ADD, LH_OP_SUB, LH_OP_MUL, LH_OP_DIV, /* / */
-    LH_OP_INTDIV,                             /* // */
-    LH_OP_MOD, LH_OP_POW,                     /* %, ^ and ** */
-    LH_OP_CONCAT,                             /* || */
-    LH_OP_BITAND, LH_OP_BITOR, LH_OP_BITXOR, LH_OP_SHL, LH_OP_SHR, /* & | xor # << >> */
+    LH_OP_ADD,
+    LH_OP_SUB,
+    LH_OP_MUL,
+    LH_OP_DIV,    /* / */
+    LH_OP_INTDIV, /* // */
+    LH_OP_MOD,
+    LH_OP_POW,    /* %, ^ and ** */
+    LH_OP_CONCAT, /* || */
+    LH_OP_BITAND,
+    LH_OP_BITOR,
+    LH_OP_BITXOR,
+    LH_OP_SHL,
+    LH_OP_SHR, /* & | xor # << >> */
     /* comparison */
-    LH_OP_EQ, LH_OP_NE, LH_OP_LT, LH_OP_LE, LH_OP_GT, LH_OP_GE, /* = and ==, <> and != */
+    LH_OP_EQ,
+    LH_OP_NE,
+    LH_OP_LT,
+    LH_OP_LE,
+    LH_OP_GT,
+    LH_OP_GE, /* = and ==, <> and != */
     /* logic */
-    LH_OP_AND, LH_OP_OR,
+    LH_OP_AND,
+    LH_OP_OR,
     /* JSON */
     LH_OP_ARROW,      /* -> */
     LH_OP_ARROW_TEXT, /* ->> */
     /* regular expressions (PostgreSQL): ~ ~* !~ !~*, also OPERATOR(pg_catalog.~) */
-    LH_OP_REGEX, LH_OP_REGEX_I, LH_OP_NOT_REGEX, LH_OP_NOT_REGEX_I,
+    LH_OP_REGEX,
+    LH_OP_REGEX_I,
+    LH_OP_NOT_REGEX,
+    LH_OP_NOT_REGEX_I,
 } lh_ast_op_t;
 
 typedef enum lh_ast_is_kind {
-    LH_IS_NULL = 0,     /* x IS NULL, x ISNULL */
-    LH_IS_TRUE,         /* x IS TRUE */
-    LH_IS_FALSE,        /* x IS FALSE */
-    LH_IS_DISTINCT,     /* x IS DISTINCT FROM .rhs */
+    LH_IS_NULL = 0, /* x IS NULL, x ISNULL */
+    LH_IS_TRUE,     /* x IS TRUE */
+    LH_IS_FALSE,    /* x IS FALSE */
+    LH_IS_DISTINCT, /* x IS DISTINCT FROM .rhs */
 } lh_ast_is_kind_t;
 
 typedef enum lh_ast_like_kind {
@@ -140,11 +160,11 @@ typedef struct lh_ast_order_list {
 } lh_ast_order_list_t;
 
 typedef enum lh_ast_frame_bound_kind {
-    LH_BOUND_NONE = 0,           /* not written */
+    LH_BOUND_NONE = 0, /* not written */
     LH_BOUND_UNBOUNDED_PRECEDING,
-    LH_BOUND_PRECEDING,          /* .offset PRECEDING */
+    LH_BOUND_PRECEDING, /* .offset PRECEDING */
     LH_BOUND_CURRENT_ROW,
-    LH_BOUND_FOLLOWING,          /* .offset FOLLOWING */
+    LH_BOUND_FOLLOWING, /* .offset FOLLOWING */
     LH_BOUND_UNBOUNDED_FOLLOWING,
 } lh_ast_frame_bound_kind_t;
 
@@ -159,7 +179,7 @@ typedef struct lh_ast_window {
     const char *ref_name; /* OVER w / OVER (w ...): a named window, or NULL */
     lh_ast_list_t partition_by;
     lh_ast_order_list_t order_by;
-    uint8_t frame_mode; /* 0 not written, 1 ROWS, 2 RANGE, 3 GROUPS */
+    uint8_t frame_mode;                          /* 0 not written, 1 ROWS, 2 RANGE, 3 GROUPS */
     lh_ast_frame_bound_t frame_start, frame_end; /* BETWEEN start AND end; end NONE: only start */
 } lh_ast_window_t;
 
@@ -167,8 +187,8 @@ typedef struct lh_ast_cte {
     const char *name;
     const char **columns; /* optional column aliases: name(a, b) AS (...) */
     uint32_t ncolumns;
-    lh_ast_t *query;      /* SELECT / SETOP / VALUES */
-    int8_t materialized;  /* -1 not written, 0 NOT MATERIALIZED, 1 MATERIALIZED */
+    lh_ast_t *query;     /* SELECT / SETOP / VALUES */
+    int8_t materialized; /* -1 not written, 0 NOT MATERIALIZED, 1 MATERIALIZED */
 } lh_ast_cte_t;
 
 typedef struct lh_ast_with {
@@ -180,9 +200,10 @@ typedef struct lh_ast_with {
 /* What SELECT, set operations and VALUES share: WITH before, ORDER BY and
  * LIMIT/OFFSET after. */
 typedef struct lh_ast_query_tail {
-    lh_ast_with_t *with;         /* NULL when absent */
+    lh_ast_with_t *with; /* NULL when absent */
     lh_ast_order_list_t order_by;
-    lh_ast_t *limit, *offset;    /* NULL when absent; LIMIT ALL is NULL; FETCH FIRST n ROWS ONLY is a limit */
+    lh_ast_t *limit,
+        *offset; /* NULL when absent; LIMIT ALL is NULL; FETCH FIRST n ROWS ONLY is a limit */
 } lh_ast_query_tail_t;
 
 typedef enum lh_ast_group_kind {
@@ -216,15 +237,16 @@ typedef enum lh_ast_join_kind {
     LH_JOIN_LEFT,
     LH_JOIN_RIGHT,
     LH_JOIN_FULL,
-    LH_JOIN_CROSS,  /* CROSS JOIN and the comma in FROM a, b */
-    LH_JOIN_SEMI,   /* SEMI JOIN (DuckDB) */
-    LH_JOIN_ANTI,   /* ANTI JOIN (DuckDB) */
+    LH_JOIN_CROSS, /* CROSS JOIN and the comma in FROM a, b */
+    LH_JOIN_SEMI,  /* SEMI JOIN (DuckDB) */
+    LH_JOIN_ANTI,  /* ANTI JOIN (DuckDB) */
 } lh_ast_join_kind_t;
 
 /* Column definition of CREATE TABLE. */
 typedef struct lh_ast_column_def {
     const char *name;
-    const char *type_text; /* the type as written ("DECIMAL(18,3)", "VARCHAR[]"): lh_type_parse reads it */
+    const char
+        *type_text; /* the type as written ("DECIMAL(18,3)", "VARCHAR[]"): lh_type_parse reads it */
     int32_t type_pos;
     bool not_null, primary_key;
     lh_ast_t *default_expr;
@@ -238,8 +260,8 @@ typedef struct lh_ast_option {
 } lh_ast_option_t;
 
 struct lh_ast {
-    uint8_t kind;  /* lh_ast_kind_t */
-    int32_t pos;   /* byte offset of the node's first token in the text */
+    uint8_t kind;      /* lh_ast_kind_t */
+    int32_t pos;       /* byte offset of the node's first token in the text */
     const char *alias; /* select-list items and FROM items: AS alias, or NULL */
     union {
         struct {
@@ -271,9 +293,10 @@ struct lh_ast {
         struct {
             lh_ast_name_t name; /* schema.func or func; lower-cased unless quoted */
             lh_ast_list_t args;
-            const char **arg_names; /* name => value arguments: arg_names[i] or NULL; NULL when none */
-            bool distinct;          /* f(DISTINCT ...) */
-            bool star;              /* count(*) */
+            const char *
+                *arg_names; /* name => value arguments: arg_names[i] or NULL; NULL when none */
+            bool distinct;  /* f(DISTINCT ...) */
+            bool star;      /* count(*) */
             lh_ast_order_list_t order_by; /* string_agg(x, ',' ORDER BY y) */
             lh_ast_t *filter;             /* f(...) FILTER (WHERE cond) */
             lh_ast_window_t *over;        /* OVER (...): a window function call */
@@ -322,11 +345,13 @@ struct lh_ast {
         } row;
         struct {
             lh_ast_t *value;  /* a string literal ('1 day', '90') or an expression (3) */
-            const char *unit; /* YEAR, MONTH, DAY, HOUR, ... (lower case, singular); NULL when not written */
+            const char *unit; /* YEAR, MONTH, DAY, HOUR, ... (lower case, singular); NULL when not
+                                 written */
             const char *unit_to; /* INTERVAL '1-2' YEAR TO MONTH: the TO unit, else NULL */
         } interval;
         struct {
-            lh_ast_t *arg, *index, *slice_end; /* x[index], or x[index:slice_end] (either may be NULL in a slice) */
+            lh_ast_t *arg, *index,
+                *slice_end; /* x[index], or x[index:slice_end] (either may be NULL in a slice) */
             bool slice;
         } subscript;
         struct {
@@ -343,15 +368,15 @@ struct lh_ast {
             bool distinct;
             lh_ast_list_t distinct_on; /* DISTINCT ON (a, b) */
             lh_ast_list_t items;       /* the select list (each may carry .alias) */
-            lh_ast_t *from;            /* NULL, a FROM item or a JOIN tree (commas are CROSS JOINs) */
+            lh_ast_t *from; /* NULL, a FROM item or a JOIN tree (commas are CROSS JOINs) */
             lh_ast_t *where;
-            uint8_t group_kind;        /* lh_ast_group_kind_t */
+            uint8_t group_kind; /* lh_ast_group_kind_t */
             lh_ast_grouping_t *group_by;
             uint32_t ngroup_by;
             lh_ast_t *having;
             lh_ast_named_window_t *windows; /* WINDOW w AS (...) */
             uint32_t nwindows;
-            lh_ast_t *qualify;         /* QUALIFY (DuckDB) */
+            lh_ast_t *qualify; /* QUALIFY (DuckDB) */
         } select;
         struct {
             lh_ast_query_tail_t tail;
@@ -371,7 +396,7 @@ struct lh_ast {
             lh_ast_name_t name;
             const char **col_aliases; /* AS t(a, b) */
             uint32_t ncol_aliases;
-            lh_ast_t *at_version;   /* t AT (VERSION => 3) / FOR SYSTEM_TIME AS OF ...: optional */
+            lh_ast_t *at_version; /* t AT (VERSION => 3) / FOR SYSTEM_TIME AS OF ...: optional */
             lh_ast_t *at_timestamp;
         } table;
         struct {
@@ -391,7 +416,7 @@ struct lh_ast {
             uint8_t kind; /* lh_ast_join_kind_t */
             bool natural;
             lh_ast_t *left, *right;
-            lh_ast_t *on;        /* ON cond, or NULL */
+            lh_ast_t *on;            /* ON cond, or NULL */
             const char **using_cols; /* USING (a, b) */
             uint32_t nusing;
         } join;
@@ -404,10 +429,11 @@ struct lh_ast {
             lh_ast_name_t name;
             lh_ast_column_def_t *columns; /* when no AS query */
             uint32_t ncolumns;
-            lh_ast_t *as_query;           /* CREATE TABLE t AS query */
-            const char **partition_by;    /* PARTITIONED BY (a, b) / PARTITION BY: Delta partition columns */
+            lh_ast_t *as_query; /* CREATE TABLE t AS query */
+            const char *
+                *partition_by; /* PARTITIONED BY (a, b) / PARTITION BY: Delta partition columns */
             uint32_t npartition_by;
-            lh_ast_option_t *options;     /* WITH (k = v, ...) */
+            lh_ast_option_t *options; /* WITH (k = v, ...) */
             uint32_t noptions;
             bool temp, or_replace, if_not_exists;
         } create_table;
@@ -452,9 +478,11 @@ struct lh_ast {
             bool reset;
         } set;
         struct {
-            uint8_t what;     /* 1 SHOW name, 2 SHOW TABLES, 3 DESCRIBE t, 4 SHOW ALL, 5 SHOW SCHEMAS */
-            const char *name; /* SHOW name */
+            uint8_t what; /* 1 SHOW name, 2 SHOW TABLES, 3 DESCRIBE t, 4 SHOW ALL, 5 SHOW SCHEMAS,
+                             6 SHOW ALL TABLES (DuckDB) */
+            const char *name;    /* SHOW name (lower-cased; dotted names joined with '.') */
             lh_ast_name_t table; /* DESCRIBE t / SHOW TABLES FROM s */
+            lh_ast_t *query;     /* DESCRIBE query: the query (table empty), else NULL */
         } show;
         struct {
             lh_ast_t *stmt;
@@ -488,7 +516,7 @@ typedef struct lh_ast_script {
     uint32_t nparams;      /* highest $n / number of ? seen */
 } lh_ast_script_t;
 
-#define LH_SQL_MAX_DEPTH 1000 /* expression/query nesting the parser accepts */
+#define LH_SQL_MAX_DEPTH 1000       /* expression/query nesting the parser accepts */
 #define LH_SQL_MAX_TEXT (64u << 20) /* the longest statement text: 64 MiB */
 
 /* Parses text[0..len) (one or more statements separated by ';'; empty
