@@ -25,11 +25,13 @@ typedef struct {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: lakehouse sql [-c SQL | -f FILE] [--format table|csv|json] [-v NAME=VALUE]...\n\n"
-                 "Runs the statements (from -c, -f, or standard input) in an in-memory session\n"
-                 "and prints the last statement's result. -v binds $NAME. Each statement's kind,\n"
-                 "rows and time go to stderr (-q to silence). Exit status: 0 ok, 2 invalid SQL or\n"
-                 "a failed assertion (error()), 1 I/O errors and conflicts, 3 out of memory.\n");
+    fprintf(
+        out,
+        "usage: lakehouse sql [-c SQL | -f FILE] [--format table|csv|json] [-v NAME=VALUE]...\n\n"
+        "Runs the statements (from -c, -f, or standard input) in an in-memory session\n"
+        "and prints the last statement's result. -v binds $NAME. Each statement's kind,\n"
+        "rows and time go to stderr (-q to silence). Exit status: 0 ok, 2 invalid SQL or\n"
+        "a failed assertion (error()), 1 I/O errors and conflicts, 3 out of memory.\n");
 }
 
 static char *read_all(FILE *f, size_t *len)
@@ -38,7 +40,8 @@ static char *read_all(FILE *f, size_t *len)
     lh_buf_init(&b, (size_t)1 << 30);
     char chunk[65536];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) lh_buf_append(&b, chunk, n);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        lh_buf_append(&b, chunk, n);
     if (lh_buf_err(&b) || ferror(f)) {
         lh_buf_free(&b);
         return NULL;
@@ -71,12 +74,18 @@ static void json_string(lh_buf_t *o, const char *s, size_t n)
     lh_buf_append(o, "\"", 1);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') lh_buf_printf(o, "\\%c", c);
-        else if (c == '\n') lh_buf_puts(o, "\\n");
-        else if (c == '\t') lh_buf_puts(o, "\\t");
-        else if (c == '\r') lh_buf_puts(o, "\\r");
-        else if (c < 0x20) lh_buf_printf(o, "\\u%04x", c);
-        else lh_buf_append(o, &s[i], 1);
+        if (c == '"' || c == '\\')
+            lh_buf_printf(o, "\\%c", c);
+        else if (c == '\n')
+            lh_buf_puts(o, "\\n");
+        else if (c == '\t')
+            lh_buf_puts(o, "\\t");
+        else if (c == '\r')
+            lh_buf_puts(o, "\\r");
+        else if (c < 0x20)
+            lh_buf_printf(o, "\\u%04x", c);
+        else
+            lh_buf_append(o, &s[i], 1);
     }
     lh_buf_append(o, "\"", 1);
 }
@@ -130,11 +139,14 @@ static int print_result(lh_sql_result_t *r, fmt_t fmt, lh_sql_error_t *err, int6
                     const char *name = lh_sql_result_col_name(r, c);
                     json_string(&o, name, strlen(name));
                     lh_buf_puts(&o, ":");
-                    if (!valid) lh_buf_puts(&o, "null");
-                    else if (v->type.id == LH_TYPE_BOOLEAN || (json_number(&v->type) && cell.len &&
-                                                              strspn(cell.ptr, "0123456789.-e+") == cell.len))
+                    if (!valid)
+                        lh_buf_puts(&o, "null");
+                    else if (v->type.id == LH_TYPE_BOOLEAN ||
+                             (json_number(&v->type) && cell.len &&
+                              strspn(cell.ptr, "0123456789.-e+") == cell.len))
                         lh_buf_append(&o, cell.ptr, cell.len);
-                    else json_string(&o, cell.ptr ? cell.ptr : "", cell.len);
+                    else
+                        json_string(&o, cell.ptr ? cell.ptr : "", cell.len);
                 } else {
                     if (acc.n == acc.cap) {
                         acc.cap = acc.cap ? acc.cap * 2 : 1024;
@@ -149,6 +161,7 @@ static int print_result(lh_sql_result_t *r, fmt_t fmt, lh_sql_error_t *err, int6
                 }
             }
             if (fmt == FMT_JSON) lh_buf_puts(&o, "}\n");
+            if (fmt == FMT_CSV) lh_buf_puts(&o, "\n");
             (*rows)++;
         }
         if (o.len > (1 << 20)) {
@@ -159,7 +172,8 @@ static int print_result(lh_sql_result_t *r, fmt_t fmt, lh_sql_error_t *err, int6
     }
     if (!rc && fmt == FMT_TABLE) {
         size_t *w = calloc(nc, sizeof *w);
-        for (uint32_t c = 0; w && c < nc; c++) w[c] = strlen(lh_sql_result_col_name(r, c));
+        for (uint32_t c = 0; w && c < nc; c++)
+            w[c] = strlen(lh_sql_result_col_name(r, c));
         for (size_t k = 0; w && k < acc.n; k++) {
             size_t l = acc.cells[k] ? strlen(acc.cells[k]) : 4;
             if (l > w[k % nc]) w[k % nc] = l;
@@ -169,7 +183,8 @@ static int print_result(lh_sql_result_t *r, fmt_t fmt, lh_sql_error_t *err, int6
         lh_buf_puts(&o, "\n");
         for (uint32_t c = 0; w && c < nc; c++) {
             lh_buf_puts(&o, c ? "-+-" : "-");
-            for (size_t k = 0; k < w[c]; k++) lh_buf_puts(&o, "-");
+            for (size_t k = 0; k < w[c]; k++)
+                lh_buf_puts(&o, "-");
         }
         lh_buf_puts(&o, "-\n");
         for (size_t k = 0; w && k < acc.n; k++) {
@@ -183,7 +198,8 @@ static int print_result(lh_sql_result_t *r, fmt_t fmt, lh_sql_error_t *err, int6
         lh_buf_printf(&o, "(%lld row%s)\n", (long long)*rows, *rows == 1 ? "" : "s");
         free(w);
     }
-    for (size_t k = 0; k < acc.n; k++) free(acc.cells[k]);
+    for (size_t k = 0; k < acc.n; k++)
+        free(acc.cells[k]);
     free(acc.cells);
     if (o.len) fwrite(o.ptr, 1, o.len, stdout);
     lh_buf_free(&o);
@@ -199,11 +215,15 @@ static void print_error(const lh_sql_error_t *e, const char *text, size_t len)
     fprintf(stderr, "%s: %s\n", lh_sql_err_class_name((lh_sql_err_class_t)e->cls), e->e.msg);
     if (e->pos < 0 || (size_t)e->pos > len) return;
     size_t start = (size_t)e->pos, end = (size_t)e->pos, line = 1;
-    while (start > 0 && text[start - 1] != '\n') start--;
-    while (end < len && text[end] != '\n') end++;
-    for (size_t i = 0; i < start; i++) line += text[i] == '\n';
+    while (start > 0 && text[start - 1] != '\n')
+        start--;
+    while (end < len && text[end] != '\n')
+        end++;
+    for (size_t i = 0; i < start; i++)
+        line += text[i] == '\n';
     int prefix = fprintf(stderr, "LINE %zu: ", line);
-    fprintf(stderr, "%.*s\n%*s^\n", (int)(end - start), text + start, prefix + (int)(e->pos - start), "");
+    fprintf(stderr, "%.*s\n%*s^\n", (int)(end - start), text + start,
+            prefix + (int)(e->pos - start), "");
 }
 
 static void report(void *arg, const char *tag, int64_t rows, double seconds)
@@ -222,14 +242,21 @@ static int parse_args(int argc, char **argv, opts_t *o, lh_sql_session_t *s)
             exit(0);
         } else if (!strcmp(a, "-q")) {
             o->quiet = true;
-        } else if ((!strcmp(a, "-c") || !strcmp(a, "-f") || !strcmp(a, "--format") || !strcmp(a, "-v")) && next) {
+        } else if ((!strcmp(a, "-c") || !strcmp(a, "-f") || !strcmp(a, "--format") ||
+                    !strcmp(a, "-v")) &&
+                   next) {
             i++;
-            if (!strcmp(a, "-c")) o->command = next;
-            else if (!strcmp(a, "-f")) o->file = next;
+            if (!strcmp(a, "-c"))
+                o->command = next;
+            else if (!strcmp(a, "-f"))
+                o->file = next;
             else if (!strcmp(a, "--format")) {
-                if (!strcmp(next, "table")) o->fmt = FMT_TABLE;
-                else if (!strcmp(next, "csv")) o->fmt = FMT_CSV;
-                else if (!strcmp(next, "json")) o->fmt = FMT_JSON;
+                if (!strcmp(next, "table"))
+                    o->fmt = FMT_TABLE;
+                else if (!strcmp(next, "csv"))
+                    o->fmt = FMT_CSV;
+                else if (!strcmp(next, "json"))
+                    o->fmt = FMT_JSON;
                 else {
                     fprintf(stderr, "lakehouse sql: unknown format %s (table, csv, json)\n", next);
                     return 2;
@@ -294,7 +321,9 @@ int lh_cmd_sql(int argc, char **argv)
         int64_t rows = 0;
         if (!rc && r) {
             rc = print_result(r, o.fmt, &err, &rows);
-            if (!rc) report(&o, lh_sql_result_tag(r), lh_sql_result_changes(r) >= 0 ? lh_sql_result_changes(r) : rows, 0);
+            if (!rc)
+                report(&o, lh_sql_result_tag(r),
+                       lh_sql_result_changes(r) >= 0 ? lh_sql_result_changes(r) : rows, 0);
         }
         if (rc) {
             print_error(&err, text, len);

@@ -8,8 +8,8 @@
  * the struct and returns the code, so `return lh_sql_err(...)` works. */
 #ifndef LH_SQL_ERROR_H
 #define LH_SQL_ERROR_H
-#include <stdint.h>
 #include "core/err.h"
+#include <stdint.h>
 
 typedef enum lh_sql_err_class {
     LH_SQL_ENONE = 0,
@@ -28,9 +28,9 @@ typedef enum lh_sql_err_class {
 } lh_sql_err_class_t;
 
 typedef struct lh_sql_error {
-    lh_err_t e;       /* code (LH_E*) and message (lower case, problem first) */
-    uint8_t cls;      /* lh_sql_err_class_t */
-    int32_t pos;      /* byte offset into the statement text it points at, or -1 */
+    lh_err_t e;  /* code (LH_E*) and message (lower case, problem first) */
+    uint8_t cls; /* lh_sql_err_class_t */
+    int32_t pos; /* byte offset into the statement text it points at, or -1 */
 } lh_sql_error_t;
 
 /* Sets err (when non-NULL): class, position (-1: none) and message; returns

@@ -37,7 +37,7 @@ struct lh_sql_result {
     const lh_plan_t *plan; /* NULL: no rows */
     const char *tag;
     int64_t changes;
-    lh_batch_t *text;      /* EXPLAIN: the lines */
+    lh_batch_t *text; /* EXPLAIN: the lines */
     bool text_done;
     lh_value_t *params;
 };
@@ -165,7 +165,8 @@ static void explain_node(const lh_plan_t *p, int depth, lh_buf_t *b)
     lh_buf_printf(b, "%*s%s", depth * 2, "", lh_plan_kind_name(p->kind));
     if (p->kind == LH_PLAN_SCAN_MEMORY) lh_buf_printf(b, " %s", p->u.mem.table->name);
     lh_buf_puts(b, " [");
-    for (uint32_t i = 0; i < p->ncols; i++) lh_buf_printf(b, "%s%s", i ? ", " : "", p->cols[i].name);
+    for (uint32_t i = 0; i < p->ncols; i++)
+        lh_buf_printf(b, "%s%s", i ? ", " : "", p->cols[i].name);
     lh_buf_puts(b, "]\n");
     for (int i = 0; i < 2; i++)
         if (p->child[i]) explain_node(p->child[i], depth + 1, b);
@@ -221,13 +222,13 @@ static int exec_create_table(lh_sql_session_t *s, lh_sql_result_t *r, const lh_b
 {
     lh_sql_catalog_t *cat = s->db->catalog;
     if (!lh_sql_catalog_has_schema(cat, bs->schema))
-        return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1, "Schema with name %s does not exist!",
-                          bs->schema);
+        return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1,
+                          "Schema with name %s does not exist!", bs->schema);
     if (lh_sql_catalog_find(cat, bs->schema, bs->name)) {
         if (bs->if_not_exists) return 0;
         if (!bs->or_replace)
-            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1, "Table with name \"%s\" already exists!",
-                              bs->name);
+            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1,
+                              "Table with name \"%s\" already exists!", bs->name);
     }
     lh_sql_mem_table_t *t;
     if (lh_sql_mem_table_new(bs->schema, bs->name, bs->target_cols, bs->ntarget_cols, &t))
@@ -255,21 +256,23 @@ static int exec_ddl(lh_sql_session_t *s, lh_sql_result_t *r, const lh_bound_stmt
                                     : lh_sql_catalog_drop(cat, bs->schema, bs->name);
         if (rc == LH_ENOENT && bs->if_exists) return 0;
         if (rc == LH_ENOENT)
-            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1, "%s with name %s does not exist!",
+            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1,
+                              "%s with name %s does not exist!",
                               bs->drop_what == 3 ? "Schema" : "Table", bs->name);
         if (rc == LH_ENOTEMPTY)
             return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1,
                               "Cannot drop schema \"%s\" because there are entries that depend on "
                               "it. Use DROP...CASCADE to drop all dependents.",
                               bs->name);
-        if (rc) return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1, "cannot drop %s", bs->name);
+        if (rc)
+            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1, "cannot drop %s", bs->name);
         return 0;
     }
     case LH_STMT_CREATE_SCHEMA: {
         int rc = lh_sql_catalog_create_schema(cat, bs->name);
         if (rc == LH_EEXIST && !bs->if_not_exists)
-            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1, "Schema with name %s already exists!",
-                              bs->name);
+            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1,
+                              "Schema with name %s already exists!", bs->name);
         return rc == LH_EEXIST ? 0 : rc;
     }
     case LH_STMT_SET:
@@ -299,15 +302,18 @@ static int bind_params(lh_sql_session_t *s, lh_sql_result_t *r, const lh_bound_s
     if (!r->params) return LH_ENOMEM;
     for (uint32_t i = 0; i < bs->nparams; i++) {
         char num[16];
-        const char *want = bs->param_names && i < bs->nparams && bs->param_names[i] ? bs->param_names[i] : NULL;
+        const char *want =
+            bs->param_names && i < bs->nparams && bs->param_names[i] ? bs->param_names[i] : NULL;
         if (!want) {
             snprintf(num, sizeof num, "%u", i + 1);
             want = num;
         }
         uint32_t k = 0;
-        while (k < s->nparams && strcmp(s->params[k].name, want)) k++;
+        while (k < s->nparams && strcmp(s->params[k].name, want))
+            k++;
         if (k == s->nparams)
-            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_EINPUT, -1, "parameter $%s has no value", want);
+            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_EINPUT, -1, "parameter $%s has no value",
+                              want);
         r->params[i] = s->params[k].value;
     }
     r->ex.params = r->params;
@@ -328,21 +334,28 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
     lh_sql_err_clear(&r->err);
     r->ex = (lh_exec_t){.arena = arena, .err = &r->err, .cancel = &s->cancel, .threads = 1};
     *out = r;
-    lh_bind_env_t env = {.arena = arena, .err = &r->err, .catalog = s->db->catalog,
-                         .schema = s->schema, .fold = &r->ex};
+    lh_bind_env_t env = {.arena = arena,
+                         .err = &r->err,
+                         .catalog = s->db->catalog,
+                         .schema = s->schema,
+                         .fold = &r->ex};
     lh_bound_stmt_t bs;
     lh_sql_catalog_lock(s->db->catalog);
     int rc = lh_sql_bind(&env, stmt, &bs);
     if (!rc) rc = bind_params(s, r, &bs);
     r->tag = rc ? "ERROR" : bs.tag;
-    if (!rc && bs.kind == LH_STMT_EXPLAIN) rc = explain(r, bs.plan);
+    if (!rc && bs.kind == LH_STMT_EXPLAIN)
+        rc = explain(r, bs.plan);
     else if (!rc && bs.plan) {
         rc = lh_op_build(&r->ex, bs.plan, &r->root);
         if (bs.kind == LH_STMT_QUERY) r->plan = bs.plan;
     }
-    if (!rc && bs.kind == LH_STMT_CREATE_TABLE) rc = exec_create_table(s, r, &bs);
-    else if (!rc && bs.kind == LH_STMT_INSERT) rc = run_into_table(r, bs.table);
-    else if (!rc && bs.kind != LH_STMT_QUERY && bs.kind != LH_STMT_EXPLAIN) rc = exec_ddl(s, r, &bs);
+    if (!rc && bs.kind == LH_STMT_CREATE_TABLE)
+        rc = exec_create_table(s, r, &bs);
+    else if (!rc && bs.kind == LH_STMT_INSERT)
+        rc = run_into_table(r, bs.table);
+    else if (!rc && bs.kind != LH_STMT_QUERY && bs.kind != LH_STMT_EXPLAIN)
+        rc = exec_ddl(s, r, &bs);
     lh_sql_catalog_unlock(s->db->catalog);
     if (rc && !r->err.e.code) lh_sql_err(&r->err, rc, LH_SQL_EOOM, -1, "out of memory");
     return rc;
@@ -374,8 +387,10 @@ int lh_sql_run(lh_sql_session_t *s, const char *text, size_t len, lh_sql_stmt_cb
         lh_sql_result_t *r = NULL;
         rc = run_one(s, script.stmts[i], a, &r);
         if (rc) {
-            if (err && r) *err = r->err;
-            else lh_sql_err(err, rc, LH_SQL_EOOM, -1, "out of memory");
+            if (err && r)
+                *err = r->err;
+            else
+                lh_sql_err(err, rc, LH_SQL_EOOM, -1, "out of memory");
             lh_sql_result_free(r);
             break;
         }

@@ -13,38 +13,38 @@
 #include "sql/parser/ast.h"
 
 typedef enum lh_stmt_kind {
-    LH_STMT_QUERY = 1,     /* .plan: rows to the client */
-    LH_STMT_CREATE_TABLE,  /* .plan (AS query) or NULL; .target_cols */
-    LH_STMT_INSERT,        /* .plan: rows cast to the table's columns; .table */
-    LH_STMT_DROP,          /* .drop_what */
+    LH_STMT_QUERY = 1,    /* .plan: rows to the client */
+    LH_STMT_CREATE_TABLE, /* .plan (AS query) or NULL; .target_cols */
+    LH_STMT_INSERT,       /* .plan: rows cast to the table's columns; .table */
+    LH_STMT_DROP,         /* .drop_what */
     LH_STMT_CREATE_SCHEMA,
-    LH_STMT_SET,           /* .set_name, .set_value */
-    LH_STMT_EXPLAIN,       /* .plan: the statement's plan; .analyze */
-    LH_STMT_NOOP,          /* BEGIN, COMMIT, ... */
+    LH_STMT_SET,     /* .set_name, .set_value */
+    LH_STMT_EXPLAIN, /* .plan: the statement's plan; .analyze */
+    LH_STMT_NOOP,    /* BEGIN, COMMIT, ... */
 } lh_stmt_kind_t;
 
 typedef struct lh_bound_stmt {
-    uint8_t kind;          /* lh_stmt_kind_t */
-    const char *tag;       /* "SELECT", "CREATE TABLE", "INSERT", ... (PostgreSQL's command tags) */
+    uint8_t kind;    /* lh_stmt_kind_t */
+    const char *tag; /* "SELECT", "CREATE TABLE", "INSERT", ... (PostgreSQL's command tags) */
     lh_plan_t *plan;
-    const char *schema, *name; /* CREATE/DROP/INSERT target */
+    const char *schema, *name;  /* CREATE/DROP/INSERT target */
     lh_plan_col_t *target_cols; /* CREATE TABLE: the columns */
     uint32_t ntarget_cols;
-    lh_sql_mem_table_t *table;  /* INSERT: the table */
+    lh_sql_mem_table_t *table; /* INSERT: the table */
     bool or_replace, if_not_exists, if_exists, cascade, temp, analyze;
-    uint8_t drop_what;          /* 1 TABLE, 2 VIEW, 3 SCHEMA */
+    uint8_t drop_what; /* 1 TABLE, 2 VIEW, 3 SCHEMA */
     const char *set_name;
     lh_value_t set_value;
-    uint32_t nparams;           /* parameters used: $1..$nparams (named ones numbered in order) */
-    const char **param_names;   /* the $name parameters, by number (NULL entries for $n) */
+    uint32_t nparams;         /* parameters used: $1..$nparams (named ones numbered in order) */
+    const char **param_names; /* the $name parameters, by number (NULL entries for $n) */
 } lh_bound_stmt_t;
 
 typedef struct lh_bind_env {
-    lh_arena_t *arena;          /* the statement's */
+    lh_arena_t *arena; /* the statement's */
     lh_sql_error_t *err;
-    lh_sql_catalog_t *catalog;  /* locked by the caller */
-    const char *schema;         /* the session's current schema (SET schema) */
-    lh_exec_t *fold;            /* an executor context for constant folding */
+    lh_sql_catalog_t *catalog; /* locked by the caller */
+    const char *schema;        /* the session's current schema (SET schema) */
+    lh_exec_t *fold;           /* an executor context for constant folding */
 } lh_bind_env_t;
 
 /* Binds one statement. 0, or LH_EINVAL (Parser/Binder/Catalog/Conversion

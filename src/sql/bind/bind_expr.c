@@ -58,14 +58,18 @@ static int bind_decimal_literal(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **ou
         if (*p < '0' || *p > '9') continue;
         if (digits || *p != '0' || after) digits++;
         if (after) scale++;
-        if (digits > 38) overflow = true;
-        else v = v * 10 + (*p - '0');
+        if (digits > 38)
+            overflow = true;
+        else
+            v = v * 10 + (*p - '0');
     }
     lh_value_t val;
     int width = digits > scale ? digits : scale;
     if (width < 1) width = 1;
-    if (overflow) val = lh_value_double(strtod(s, NULL));
-    else val = lh_value_decimal(width, scale, v);
+    if (overflow)
+        val = lh_value_double(strtod(s, NULL));
+    else
+        val = lh_value_decimal(width, scale, v);
     *out = lh_bx_const(c->env->arena, &val, n->pos);
     return *out ? 0 : LH_ENOMEM;
 }
@@ -130,8 +134,7 @@ static int resolve_column(lh_bctx_t *c, lh_bscope_t *sc, const lh_ast_t *n, lh_b
                                "Referenced column \"%s\" not found in FROM clause!", col);
         return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
                            "Referenced column \"%s\" not found in FROM clause!%s%s", col,
-                           sc->n ? " Candidate bindings: " : "",
-                           sc->n ? sc->cols[0].name : "");
+                           sc->n ? " Candidate bindings: " : "", sc->n ? sc->cols[0].name : "");
     }
     *out = lh_bx_colref(c->env->arena, (uint32_t)found, &sc->cols[found].type);
     if (!*out) return LH_ENOMEM;
@@ -264,7 +267,8 @@ bool lh__bx_equal(const lh_bexpr_t *a, const lh_bexpr_t *b)
             if (!lh__bx_equal(a->u.func.args[i], b->u.func.args[i])) return false;
         return true;
     case LH_BX_CAST:
-        return a->u.cast.try_cast == b->u.cast.try_cast && lh__bx_equal(a->u.cast.arg, b->u.cast.arg);
+        return a->u.cast.try_cast == b->u.cast.try_cast &&
+               lh__bx_equal(a->u.cast.arg, b->u.cast.arg);
     default:
         if (a->u.list.n != b->u.list.n) return false;
         for (uint32_t i = 0; i < a->u.list.n; i++)
@@ -278,32 +282,58 @@ bool lh__bx_equal(const lh_bexpr_t *a, const lh_bexpr_t *b)
 static const char *op_func_name(lh_ast_op_t op)
 {
     switch (op) {
-    case LH_OP_ADD: return "+";
-    case LH_OP_SUB: return "-";
-    case LH_OP_MUL: return "*";
-    case LH_OP_DIV: return "/";
-    case LH_OP_INTDIV: return "//";
-    case LH_OP_MOD: return "%";
-    case LH_OP_POW: return "^";
-    case LH_OP_CONCAT: return "||";
-    case LH_OP_BITAND: return "&";
-    case LH_OP_BITOR: return "|";
-    case LH_OP_BITXOR: return "xor";
-    case LH_OP_SHL: return "<<";
-    case LH_OP_SHR: return ">>";
-    case LH_OP_EQ: return "=";
-    case LH_OP_NE: return "<>";
-    case LH_OP_LT: return "<";
-    case LH_OP_LE: return "<=";
-    case LH_OP_GT: return ">";
-    case LH_OP_GE: return ">=";
-    case LH_OP_ARROW: return "->";
-    case LH_OP_ARROW_TEXT: return "->>";
-    case LH_OP_REGEX: return "regexp_full_match";
-    case LH_OP_NOT_REGEX: return "regexp_full_match";
-    case LH_OP_REGEX_I: return "regexp_full_match";
-    case LH_OP_NOT_REGEX_I: return "regexp_full_match";
-    default: return NULL;
+    case LH_OP_ADD:
+        return "+";
+    case LH_OP_SUB:
+        return "-";
+    case LH_OP_MUL:
+        return "*";
+    case LH_OP_DIV:
+        return "/";
+    case LH_OP_INTDIV:
+        return "//";
+    case LH_OP_MOD:
+        return "%";
+    case LH_OP_POW:
+        return "^";
+    case LH_OP_CONCAT:
+        return "||";
+    case LH_OP_BITAND:
+        return "&";
+    case LH_OP_BITOR:
+        return "|";
+    case LH_OP_BITXOR:
+        return "xor";
+    case LH_OP_SHL:
+        return "<<";
+    case LH_OP_SHR:
+        return ">>";
+    case LH_OP_EQ:
+        return "=";
+    case LH_OP_NE:
+        return "<>";
+    case LH_OP_LT:
+        return "<";
+    case LH_OP_LE:
+        return "<=";
+    case LH_OP_GT:
+        return ">";
+    case LH_OP_GE:
+        return ">=";
+    case LH_OP_ARROW:
+        return "->";
+    case LH_OP_ARROW_TEXT:
+        return "->>";
+    case LH_OP_REGEX:
+        return "regexp_full_match";
+    case LH_OP_NOT_REGEX:
+        return "regexp_full_match";
+    case LH_OP_REGEX_I:
+        return "regexp_full_match";
+    case LH_OP_NOT_REGEX_I:
+        return "regexp_full_match";
+    default:
+        return NULL;
     }
 }
 
@@ -322,8 +352,10 @@ static int make_andor(lh_bctx_t *c, lh_bx_kind_t k, lh_bexpr_t *l, lh_bexpr_t *r
     uint32_t nl = l->kind == k ? l->u.list.n : 1, nr = r->kind == k ? r->u.list.n : 1;
     lh_bexpr_t *e = lh_bx_list(c->env->arena, k, &T_BOOL, nl + nr, pos);
     if (!e) return LH_ENOMEM;
-    for (uint32_t i = 0; i < nl; i++) e->u.list.items[i] = l->kind == k ? l->u.list.items[i] : l;
-    for (uint32_t i = 0; i < nr; i++) e->u.list.items[nl + i] = r->kind == k ? r->u.list.items[i] : r;
+    for (uint32_t i = 0; i < nl; i++)
+        e->u.list.items[i] = l->kind == k ? l->u.list.items[i] : l;
+    for (uint32_t i = 0; i < nr; i++)
+        e->u.list.items[nl + i] = r->kind == k ? r->u.list.items[i] : r;
     *out = e;
     return lh__bind_fold(c, out);
 }
@@ -339,12 +371,24 @@ static int bind_binary(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
         return make_andor(c, op == LH_OP_AND ? LH_BX_AND : LH_BX_OR, l, r, n->pos, out);
     }
     const char *fname = op_func_name(op);
-    if (!fname) return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos, "operator %s is not supported", lh_ast_op_name(op));
+    if (!fname)
+        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos, "operator %s is not supported",
+                           lh_ast_op_name(op));
     lh_bexpr_t **args = lh_arena_alloc(c->env->arena, 2 * sizeof *args);
     if (!args) return LH_ENOMEM;
     int rc = lh__bind_expr(c, n->u.binary.left, &args[0]);
     if (!rc) rc = lh__bind_expr(c, n->u.binary.right, &args[1]);
     if (rc) return rc;
+    if (op == LH_OP_CONCAT) { /* DuckDB's || casts what is not text to VARCHAR */
+        const lh_type_t vc = lh_type(LH_TYPE_VARCHAR);
+        for (int i = 0; i < 2 && !rc; i++) {
+            uint8_t id = args[i]->type.id;
+            if (id != LH_TYPE_VARCHAR && id != LH_TYPE_BLOB && !lh_type_is_nested(&args[i]->type) &&
+                !(args[i]->lit & (LH_SQL_ARG_STRING_LITERAL | LH_SQL_ARG_NULL_LITERAL)))
+                rc = lh__bind_cast_to(c, args[i], &vc, false, args[i]->pos, &args[i]);
+        }
+        if (rc) return rc;
+    }
     rc = lh__bind_call(c, fname, args, 2, n->pos, out);
     if (rc) return rc;
     if (op == LH_OP_NOT_REGEX || op == LH_OP_NOT_REGEX_I) return make_not(c, *out, out);
@@ -408,8 +452,10 @@ static int bind_in(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
         rc = lh__bind_expr(c, n->u.in.list.items[i], &v);
         if (!rc) rc = bind_cmp(c, "=", x, v, n->u.in.list.items[i]->pos, &eq);
         if (!rc) {
-            if (acc) rc = make_andor(c, LH_BX_OR, acc, eq, n->pos, &acc);
-            else acc = eq;
+            if (acc)
+                rc = make_andor(c, LH_BX_OR, acc, eq, n->pos, &acc);
+            else
+                acc = eq;
         }
     }
     if (rc) return rc;
@@ -447,8 +493,8 @@ static int bind_is(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     bool neg = n->u.is.negated;
     switch ((lh_ast_is_kind_t)n->u.is.kind) {
     case LH_IS_NULL: {
-        lh_bexpr_t *e = lh_bx_list(c->env->arena, neg ? LH_BX_IS_NOT_NULL : LH_BX_IS_NULL, &T_BOOL,
-                                   1, n->pos);
+        lh_bexpr_t *e =
+            lh_bx_list(c->env->arena, neg ? LH_BX_IS_NOT_NULL : LH_BX_IS_NULL, &T_BOOL, 1, n->pos);
         if (!e) return LH_ENOMEM;
         e->u.list.items[0] = x;
         *out = e;
@@ -550,7 +596,8 @@ static int bind_case(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     if (rc) return rc;
     rc = lh__bind_unify(c, res, nw + 1, n->pos, &e->type);
     if (rc) return rc;
-    for (uint32_t i = 0; i < nw; i++) it[2 * i + 1] = res[i];
+    for (uint32_t i = 0; i < nw; i++)
+        it[2 * i + 1] = res[i];
     if (!res[nw]) {
         lh_value_t nv = lh_value_null(e->type);
         if (!(res[nw] = lh_bx_const(c->env->arena, &nv, n->pos))) return LH_ENOMEM;
@@ -578,7 +625,8 @@ static int bind_special_func(lh_bctx_t *c, const lh_ast_t *n, const char *name, 
     uint32_t na = n->u.func.args.n;
     lh_bexpr_t **args;
     if (!strcmp(name, "coalesce") || !strcmp(name, "ifnull")) {
-        if (!na) return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "coalesce needs at least one argument");
+        if (!na)
+            return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "coalesce needs at least one argument");
         int rc = bind_args(c, &n->u.func.args, &args);
         lh_bexpr_t *e = rc ? NULL : lh_bx_list(c->env->arena, LH_BX_COALESCE, NULL, na, n->pos);
         if (rc) return rc;
@@ -607,7 +655,8 @@ static int bind_special_func(lh_bctx_t *c, const lh_ast_t *n, const char *name, 
         int rc = bind_args(c, &n->u.func.args, &args);
         if (rc) return rc;
         const lh_type_t vc = lh_type(LH_TYPE_VARCHAR);
-        lh_bexpr_t *e = lh_bx_list(c->env->arena, LH_BX_ERROR, &(lh_type_t){.id = LH_TYPE_INTEGER}, 1, n->pos);
+        lh_bexpr_t *e =
+            lh_bx_list(c->env->arena, LH_BX_ERROR, &(lh_type_t){.id = LH_TYPE_INTEGER}, 1, n->pos);
         if (!e) return LH_ENOMEM;
         rc = lh__bind_cast_to(c, args[0], &vc, false, n->pos, &e->u.list.items[0]);
         e->lit = LH_SQL_ARG_NULL_LITERAL; /* error() fits anywhere a value does */
@@ -671,8 +720,12 @@ static int bind_aggregate(lh_bctx_t *c, const lh_ast_t *n, const lh_sql_func_def
     lh_bexpr_t *filter = NULL;
     if (!rc && n->u.func.filter) rc = lh__bind_bool(&sub, n->u.func.filter, "FILTER", &filter);
     if (rc) return rc;
-    lh_sql_bind_call_t call = {.name = def->name, .args = av, .nargs = na, .arena = c->env->arena,
-                               .pos = n->pos, .cast_to = cast_to};
+    lh_sql_bind_call_t call = {.name = def->name,
+                               .args = av,
+                               .nargs = na,
+                               .arena = c->env->arena,
+                               .pos = n->pos,
+                               .cast_to = cast_to};
     rc = lh_sql_func_bind(def, &call, c->env->err);
     for (uint32_t i = 0; !rc && i < na; i++)
         rc = lh__bind_cast_to(&sub, args[i], &cast_to[i], false, args[i]->pos, &args[i]);
@@ -686,15 +739,22 @@ static int bind_aggregate(lh_bctx_t *c, const lh_ast_t *n, const lh_sql_func_def
         c->cap_aggs = cap;
     }
     lh_plan_agg_t *ag = &c->aggs[c->naggs];
-    *ag = (lh_plan_agg_t){.def = def, .agg = call.agg, .bind_data = call.bind_data, .args = args,
-                          .nargs = na, .filter = filter, .distinct = n->u.func.distinct,
-                          .type = call.ret, .pos = n->pos};
+    *ag = (lh_plan_agg_t){.def = def,
+                          .agg = call.agg,
+                          .bind_data = call.bind_data,
+                          .args = args,
+                          .nargs = na,
+                          .filter = filter,
+                          .distinct = n->u.func.distinct,
+                          .type = call.ret,
+                          .pos = n->pos};
     /* the same aggregate written twice is computed once */
     for (uint32_t j = 0; j < c->naggs; j++) {
         const lh_plan_agg_t *o = &c->aggs[j];
-        bool same = o->def == def && o->nargs == na && o->distinct == ag->distinct &&
-                    !o->filter && !filter && lh_type_equal(&o->type, &ag->type);
-        for (uint32_t i = 0; same && i < na; i++) same = lh__bx_equal(o->args[i], args[i]);
+        bool same = o->def == def && o->nargs == na && o->distinct == ag->distinct && !o->filter &&
+                    !filter && lh_type_equal(&o->type, &ag->type);
+        for (uint32_t i = 0; same && i < na; i++)
+            same = lh__bx_equal(o->args[i], args[i]);
         if (same) {
             *out = lh_bx_colref(c->env->arena, c->ngroups + j, &o->type);
             return *out ? 0 : LH_ENOMEM;
@@ -711,7 +771,8 @@ static int bind_cast(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     lh_err_t terr = {0};
     const char *tt = n->u.cast.type_text;
     if (lh_type_parse(c->env->arena, tt, strlen(tt), &t, &terr))
-        return LH_BIND_ERR(c, LH_SQL_ECATALOG, n->u.cast.type_pos, "Type with name %s does not exist!", tt);
+        return LH_BIND_ERR(c, LH_SQL_ECATALOG, n->u.cast.type_pos,
+                           "Type with name %s does not exist!", tt);
     lh_bexpr_t *e;
     int rc = lh__bind_expr(c, n->u.cast.arg, &e);
     if (rc) return rc;
@@ -725,12 +786,14 @@ static int bind_cast(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 static int bind_interval(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 {
     const lh_ast_t *v = n->u.interval.value;
-    if (v->kind != LH_AST_LITERAL || (v->u.lit.kind != LH_LIT_STRING && v->u.lit.kind != LH_LIT_INTEGER &&
-                                      v->u.lit.kind != LH_LIT_DECIMAL))
-        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos, "INTERVAL of an expression is not implemented yet");
-    const char *text = lh_arena_printf(c->env->arena, "%s%s%s", v->u.lit.text,
-                                       n->u.interval.unit ? " " : "",
-                                       n->u.interval.unit ? n->u.interval.unit : "");
+    if (v->kind != LH_AST_LITERAL ||
+        (v->u.lit.kind != LH_LIT_STRING && v->u.lit.kind != LH_LIT_INTEGER &&
+         v->u.lit.kind != LH_LIT_DECIMAL))
+        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos,
+                           "INTERVAL of an expression is not implemented yet");
+    const char *text =
+        lh_arena_printf(c->env->arena, "%s%s%s", v->u.lit.text, n->u.interval.unit ? " " : "",
+                        n->u.interval.unit ? n->u.interval.unit : "");
     if (!text) return LH_ENOMEM;
     lh_value_t s = lh_value_varchar(text, strlen(text)), iv;
     const lh_type_t ti = lh_type(LH_TYPE_INTERVAL);
@@ -746,7 +809,8 @@ static int bind_param(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     uint32_t idx;
     if (n->u.param.name) {
         uint32_t i = 0;
-        while (i < p->nnames && strcmp(p->names[i], n->u.param.name)) i++;
+        while (i < p->nnames && strcmp(p->names[i], n->u.param.name))
+            i++;
         if (i == p->nnames) {
             const char **nn = lh_arena_alloc(c->env->arena, (i + 1) * sizeof *nn);
             if (!nn) return LH_ENOMEM;
@@ -808,22 +872,37 @@ int lh__bind_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     int rc = bind_grouped(c, n, out, &done);
     if (rc || done) return rc;
     switch ((lh_ast_kind_t)n->kind) {
-    case LH_AST_LITERAL: return bind_literal(c, n, out);
-    case LH_AST_COLUMN: return resolve_column(c, c->scope, n, out);
-    case LH_AST_PARAM: return bind_param(c, n, out);
-    case LH_AST_UNARY: return bind_unary(c, n, out);
-    case LH_AST_BINARY: return bind_binary(c, n, out);
-    case LH_AST_FUNC: return bind_func(c, n, out);
-    case LH_AST_CAST: return bind_cast(c, n, out);
-    case LH_AST_CASE: return bind_case(c, n, out);
-    case LH_AST_BETWEEN: return bind_between(c, n, out);
-    case LH_AST_IN: return bind_in(c, n, out);
-    case LH_AST_IS: return bind_is(c, n, out);
-    case LH_AST_LIKE: return bind_like(c, n, out);
-    case LH_AST_INTERVAL: return bind_interval(c, n, out);
-    case LH_AST_COLLATE: return lh__bind_expr(c, n->u.collate.arg, out);
+    case LH_AST_LITERAL:
+        return bind_literal(c, n, out);
+    case LH_AST_COLUMN:
+        return resolve_column(c, c->scope, n, out);
+    case LH_AST_PARAM:
+        return bind_param(c, n, out);
+    case LH_AST_UNARY:
+        return bind_unary(c, n, out);
+    case LH_AST_BINARY:
+        return bind_binary(c, n, out);
+    case LH_AST_FUNC:
+        return bind_func(c, n, out);
+    case LH_AST_CAST:
+        return bind_cast(c, n, out);
+    case LH_AST_CASE:
+        return bind_case(c, n, out);
+    case LH_AST_BETWEEN:
+        return bind_between(c, n, out);
+    case LH_AST_IN:
+        return bind_in(c, n, out);
+    case LH_AST_IS:
+        return bind_is(c, n, out);
+    case LH_AST_LIKE:
+        return bind_like(c, n, out);
+    case LH_AST_INTERVAL:
+        return bind_interval(c, n, out);
+    case LH_AST_COLLATE:
+        return lh__bind_expr(c, n->u.collate.arg, out);
     case LH_AST_STAR:
-        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "* is only allowed in a select list or count(*)");
+        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
+                           "* is only allowed in a select list or count(*)");
     default:
         return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos, "%s is not implemented yet",
                            lh_ast_kind_name((lh_ast_kind_t)n->kind));

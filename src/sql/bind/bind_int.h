@@ -22,7 +22,7 @@ typedef struct lh_bparams {
 
 typedef struct lh_bctx {
     lh_bind_env_t *env;
-    lh_bscope_t *scope;      /* what column names mean here */
+    lh_bscope_t *scope; /* what column names mean here */
     lh_bparams_t *params;
     /* aggregation: set while binding the select list, HAVING and ORDER BY of
        a grouped query; column names then resolve in agg_input and must match
@@ -33,7 +33,7 @@ typedef struct lh_bctx {
     uint32_t ngroups;
     lh_plan_agg_t *aggs;
     uint32_t naggs, cap_aggs;
-    bool in_agg_args;        /* inside an aggregate's arguments: no nested aggregates */
+    bool in_agg_args; /* inside an aggregate's arguments: no nested aggregates */
 } lh_bctx_t;
 
 #define LH_BIND_ERR(ctx, cls, pos, ...)                                                            \
@@ -63,6 +63,8 @@ int lh__bind_common(lh_bctx_t *c, const lh_bexpr_t *a, const lh_bexpr_t *b, int3
 
 /* The common type of the non-NULL items, each cast to it (CASE, COALESCE, VALUES). */
 int lh__bind_unify(lh_bctx_t *c, lh_bexpr_t **items, uint32_t n, int32_t pos, lh_type_t *out);
+/* DuckDB's name for an unnamed select-list expression (bind_name.c). */
+const char *lh__bind_item_name(lh_arena_t *a, const lh_ast_t *n);
 /* A query (SELECT, set operation, VALUES) to a plan. */
 int lh__bind_query(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *q, lh_plan_t **out);
 

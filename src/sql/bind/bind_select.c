@@ -29,23 +29,31 @@ bool lh__ast_has_agg(const lh_ast_t *n)
         if (d && d->kind == LH_SQL_FUNC_AGGREGATE) return true;
         return list_has_agg(&n->u.func.args);
     }
-    case LH_AST_UNARY: return lh__ast_has_agg(n->u.unary.arg);
-    case LH_AST_BINARY: return lh__ast_has_agg(n->u.binary.left) || lh__ast_has_agg(n->u.binary.right);
-    case LH_AST_CAST: return lh__ast_has_agg(n->u.cast.arg);
+    case LH_AST_UNARY:
+        return lh__ast_has_agg(n->u.unary.arg);
+    case LH_AST_BINARY:
+        return lh__ast_has_agg(n->u.binary.left) || lh__ast_has_agg(n->u.binary.right);
+    case LH_AST_CAST:
+        return lh__ast_has_agg(n->u.cast.arg);
     case LH_AST_CASE:
         return lh__ast_has_agg(n->u.kase.operand) || list_has_agg(&n->u.kase.whens) ||
                list_has_agg(&n->u.kase.thens) || lh__ast_has_agg(n->u.kase.else_expr);
     case LH_AST_BETWEEN:
         return lh__ast_has_agg(n->u.between.arg) || lh__ast_has_agg(n->u.between.low) ||
                lh__ast_has_agg(n->u.between.high);
-    case LH_AST_IN: return lh__ast_has_agg(n->u.in.arg) || list_has_agg(&n->u.in.list);
-    case LH_AST_IS: return lh__ast_has_agg(n->u.is.arg) || lh__ast_has_agg(n->u.is.rhs);
+    case LH_AST_IN:
+        return lh__ast_has_agg(n->u.in.arg) || list_has_agg(&n->u.in.list);
+    case LH_AST_IS:
+        return lh__ast_has_agg(n->u.is.arg) || lh__ast_has_agg(n->u.is.rhs);
     case LH_AST_LIKE:
         return lh__ast_has_agg(n->u.like.arg) || lh__ast_has_agg(n->u.like.pattern) ||
                lh__ast_has_agg(n->u.like.escape);
-    case LH_AST_ROW: return list_has_agg(&n->u.row.items);
-    case LH_AST_COLLATE: return lh__ast_has_agg(n->u.collate.arg);
-    default: return false;
+    case LH_AST_ROW:
+        return list_has_agg(&n->u.row.items);
+    case LH_AST_COLLATE:
+        return lh__ast_has_agg(n->u.collate.arg);
+    default:
+        return false;
     }
 }
 
@@ -115,7 +123,8 @@ static int bind_table_func(lh_bind_env_t *env, lh_bparams_t *params, const lh_as
     int64_t v[3] = {0, 0, 1};
     uint32_t na = n->u.table_func.args.n;
     if (na < 1 || na > 3)
-        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos, "%s takes 1 to 3 arguments", name);
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos, "%s takes 1 to 3 arguments",
+                          name);
     for (uint32_t i = 0; i < na; i++) {
         int rc = fold_int_arg(env, params, n->u.table_func.args.items[i], &v[na == 1 ? 1 : i]);
         if (rc) return rc;
@@ -124,7 +133,8 @@ static int bind_table_func(lh_bind_env_t *env, lh_bparams_t *params, const lh_as
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINPUT, n->pos, "step must not be 0");
     lh_plan_t *p = lh_plan_new(env->arena, LH_PLAN_RANGE, 1);
     if (!p) return LH_ENOMEM;
-    p->cols[0] = (lh_plan_col_t){.name = series ? "generate_series" : "range", .type = lh_type(LH_TYPE_BIGINT)};
+    p->cols[0] = (lh_plan_col_t){.name = series ? "generate_series" : "range",
+                                 .type = lh_type(LH_TYPE_BIGINT)};
     p->u.range.start = v[0];
     p->u.range.stop = v[1];
     p->u.range.step = v[2];
@@ -150,7 +160,8 @@ static int bind_from(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n
         return scope_of(env->arena, *plan, n->alias, sc);
     }
     default:
-        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos, "%s in FROM is not implemented yet",
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos,
+                          "%s in FROM is not implemented yet",
                           lh_ast_kind_name((lh_ast_kind_t)n->kind));
     }
 }
@@ -163,21 +174,8 @@ typedef struct sel_item {
     const char *name;
 } sel_item_t;
 
-static const char *item_name(lh_arena_t *a, const lh_ast_t *n)
-{
-    if (n->alias) return n->alias;
-    if (n->kind == LH_AST_COLUMN) return n->u.column.name.parts[n->u.column.name.n - 1];
-    if (n->kind == LH_AST_FUNC) {
-        const char *f = n->u.func.name.parts[n->u.func.name.n - 1];
-        if (n->u.func.star) return lh_arena_printf(a, "%s_star()", f);
-        return lh_arena_printf(a, "%s(...)", f);
-    }
-    if (n->kind == LH_AST_LITERAL && n->u.lit.text) return n->u.lit.text;
-    return lh_arena_printf(a, "col%d", n->pos);
-}
-
-static int expand_items(lh_bind_env_t *env, const lh_ast_t *sel, const lh_bscope_t *sc, sel_item_t **out,
-                        uint32_t *nout)
+static int expand_items(lh_bind_env_t *env, const lh_ast_t *sel, const lh_bscope_t *sc,
+                        sel_item_t **out, uint32_t *nout)
 {
     uint32_t cap = 0;
     for (uint32_t i = 0; i < sel->u.select.items.n; i++)
@@ -188,12 +186,13 @@ static int expand_items(lh_bind_env_t *env, const lh_ast_t *sel, const lh_bscope
     for (uint32_t i = 0; i < sel->u.select.items.n; i++) {
         const lh_ast_t *a = sel->u.select.items.items[i];
         if (a->kind != LH_AST_STAR) {
-            it[n++] = (sel_item_t){.ast = a, .name = item_name(env->arena, a)};
+            it[n++] = (sel_item_t){.ast = a, .name = lh__bind_item_name(env->arena, a)};
             continue;
         }
         uint32_t before = n;
         for (uint32_t k = 0; k < sc->n; k++) {
-            if (a->u.star.qualifier && (!sc->cols[k].qual || strcasecmp(a->u.star.qualifier, sc->cols[k].qual)))
+            if (a->u.star.qualifier &&
+                (!sc->cols[k].qual || strcasecmp(a->u.star.qualifier, sc->cols[k].qual)))
                 continue;
             bool excluded = false;
             for (uint32_t x = 0; x < a->u.star.nexclude; x++)
@@ -213,7 +212,8 @@ static int bind_item(lh_bctx_t *c, const sel_item_t *it, lh_bscope_t *from_sc, l
 {
     if (it->ast) return lh__bind_expr(c, it->ast, out);
     if (c->agg_mode) {
-        lh_bexpr_t *e = lh_bx_colref(c->env->arena, it->star_col, &from_sc->cols[it->star_col].type);
+        lh_bexpr_t *e =
+            lh_bx_colref(c->env->arena, it->star_col, &from_sc->cols[it->star_col].type);
         if (!e) return LH_ENOMEM;
         for (uint32_t i = 0; i < c->ngroups; i++)
             if (lh__bx_equal(e, c->groups[i])) {
@@ -258,7 +258,8 @@ static int add_groups(lh_bctx_t *c, const lh_ast_t *sel, const sel_item_t *items
     for (uint32_t i = 0; i < sel->u.select.ngroup_by; i++) {
         const lh_ast_grouping_t *g = &sel->u.select.group_by[i];
         if (g->kind != LH_GROUPING_EXPR)
-            return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, sel->pos, "GROUPING SETS, ROLLUP and CUBE are not implemented yet");
+            return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, sel->pos,
+                               "GROUPING SETS, ROLLUP and CUBE are not implemented yet");
         n++;
     }
     if (sel->u.select.group_kind == LH_GROUP_ALL) {
@@ -269,21 +270,25 @@ static int add_groups(lh_bctx_t *c, const lh_ast_t *sel, const sel_item_t *items
     c->groups = lh_arena_calloc(c->env->arena, (n + 1) * sizeof *c->groups);
     if (!c->groups) return LH_ENOMEM;
     c->ngroups = 0;
-    for (uint32_t i = 0; i < (sel->u.select.group_kind == LH_GROUP_ALL ? nitems : sel->u.select.ngroup_by); i++) {
+    for (uint32_t i = 0;
+         i < (sel->u.select.group_kind == LH_GROUP_ALL ? nitems : sel->u.select.ngroup_by); i++) {
         lh_bexpr_t *e;
         int rc;
         if (sel->u.select.group_kind == LH_GROUP_ALL) {
             if (items[i].ast && lh__ast_has_agg(items[i].ast)) continue;
             rc = bind_item(&plain, &items[i], from_sc, &e);
         } else {
-            const lh_ast_t *g = group_target(sel->u.select.group_by[i].expr, items, nitems, from_sc);
+            const lh_ast_t *g =
+                group_target(sel->u.select.group_by[i].expr, items, nitems, from_sc);
             if (lh__ast_has_agg(g))
-                return LH_BIND_ERR(c, LH_SQL_EBIND, g->pos, "GROUP BY clause cannot contain aggregates!");
+                return LH_BIND_ERR(c, LH_SQL_EBIND, g->pos,
+                                   "GROUP BY clause cannot contain aggregates!");
             rc = lh__bind_expr(&plain, g, &e);
         }
         if (rc) return rc;
         bool dup = false;
-        for (uint32_t k = 0; k < c->ngroups; k++) dup |= lh__bx_equal(c->groups[k], e);
+        for (uint32_t k = 0; k < c->ngroups; k++)
+            dup |= lh__bx_equal(c->groups[k], e);
         if (!dup) c->groups[c->ngroups++] = e;
     }
     return 0;
@@ -344,7 +349,8 @@ static lh_plan_t *unary(lh_arena_t *a, lh_plan_kind_t k, lh_plan_t *child, uint3
     if (!p) return NULL;
     p->child[0] = child;
     if (k != LH_PLAN_PROJECT && k != LH_PLAN_AGGREGATE)
-        for (uint32_t i = 0; i < ncols && i < child->ncols; i++) p->cols[i] = child->cols[i];
+        for (uint32_t i = 0; i < ncols && i < child->ncols; i++)
+            p->cols[i] = child->cols[i];
     return p;
 }
 
@@ -358,12 +364,16 @@ static int bind_limit(lh_bctx_t *c, const lh_ast_query_tail_t *t, lh_plan_t **pl
     lh_bctx_t k = {.env = c->env, .scope = &empty, .params = c->params};
     if (t->limit) {
         int rc = lh__bind_expr(&k, t->limit, &p->u.limit.limit);
-        if (!rc) rc = lh__bind_cast_to(&k, p->u.limit.limit, &big, false, t->limit->pos, &p->u.limit.limit);
+        if (!rc)
+            rc = lh__bind_cast_to(&k, p->u.limit.limit, &big, false, t->limit->pos,
+                                  &p->u.limit.limit);
         if (rc) return rc;
     }
     if (t->offset) {
         int rc = lh__bind_expr(&k, t->offset, &p->u.limit.offset);
-        if (!rc) rc = lh__bind_cast_to(&k, p->u.limit.offset, &big, false, t->offset->pos, &p->u.limit.offset);
+        if (!rc)
+            rc = lh__bind_cast_to(&k, p->u.limit.offset, &big, false, t->offset->pos,
+                                  &p->u.limit.offset);
         if (rc) return rc;
     }
     *plan = p;
@@ -387,7 +397,8 @@ static int distinct_over(lh_arena_t *a, lh_plan_t **plan, uint32_t ncols)
     return 0;
 }
 
-static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *sel, lh_plan_t **out)
+static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *sel,
+                       lh_plan_t **out)
 {
     lh_arena_t *a = env->arena;
     lh_plan_t *plan;
@@ -417,7 +428,8 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     if ((rc = expand_items(env, sel, &from_sc, &items, &nitems))) return rc;
     bool grouped = sel->u.select.ngroup_by || sel->u.select.group_kind == LH_GROUP_ALL ||
                    lh__ast_has_agg(sel->u.select.having);
-    for (uint32_t i = 0; i < nitems && !grouped; i++) grouped = items[i].ast && lh__ast_has_agg(items[i].ast);
+    for (uint32_t i = 0; i < nitems && !grouped; i++)
+        grouped = items[i].ast && lh__ast_has_agg(items[i].ast);
     for (uint32_t i = 0; i < sel->u.select.tail.order_by.n && !grouped; i++)
         grouped = lh__ast_has_agg(sel->u.select.tail.order_by.items[i].expr);
     lh_bscope_t agg_sc = {0};
@@ -434,7 +446,8 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     for (uint32_t i = 0; i < nitems; i++)
         if ((rc = bind_item(&c, &items[i], &from_sc, &exprs[i]))) return rc;
     lh_bexpr_t *having = NULL;
-    if (sel->u.select.having && (rc = lh__bind_bool(&c, sel->u.select.having, "HAVING", &having))) return rc;
+    if (sel->u.select.having && (rc = lh__bind_bool(&c, sel->u.select.having, "HAVING", &having)))
+        return rc;
     uint32_t nexprs = nitems;
     order_key_t *keys = NULL;
     const lh_ast_order_list_t *ob = &sel->u.select.tail.order_by;
@@ -447,9 +460,11 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
         g->u.agg.aggs = c.aggs;
         g->u.agg.naggs = c.naggs;
         for (uint32_t i = 0; i < c.ngroups; i++)
-            g->cols[i] = (lh_plan_col_t){.name = lh_arena_printf(a, "#%u", i), .type = c.groups[i]->type};
+            g->cols[i] =
+                (lh_plan_col_t){.name = lh_arena_printf(a, "#%u", i), .type = c.groups[i]->type};
         for (uint32_t j = 0; j < c.naggs; j++)
-            g->cols[c.ngroups + j] = (lh_plan_col_t){.name = c.aggs[j].def->name, .type = c.aggs[j].type};
+            g->cols[c.ngroups + j] =
+                (lh_plan_col_t){.name = c.aggs[j].def->name, .type = c.aggs[j].type};
         plan = g;
         if (having) {
             lh_plan_t *f = unary(a, LH_PLAN_FILTER, plan, plan->ncols);
@@ -462,12 +477,14 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     if (!proj) return LH_ENOMEM;
     proj->u.project.exprs = exprs;
     for (uint32_t i = 0; i < nexprs; i++)
-        proj->cols[i] = (lh_plan_col_t){.name = i < nitems ? items[i].name : "#order", .type = exprs[i]->type};
+        proj->cols[i] =
+            (lh_plan_col_t){.name = i < nitems ? items[i].name : "#order", .type = exprs[i]->type};
     plan = proj;
     if (sel->u.select.distinct) {
         if (nexprs > nitems)
-            return LH_BIND_ERR(&c, LH_SQL_EBIND, sel->pos,
-                               "for SELECT DISTINCT, ORDER BY expressions must appear in select list");
+            return LH_BIND_ERR(
+                &c, LH_SQL_EBIND, sel->pos,
+                "for SELECT DISTINCT, ORDER BY expressions must appear in select list");
         if (sel->u.select.distinct_on.n)
             return LH_BIND_ERR(&c, LH_SQL_ENOTIMPL, sel->pos, "DISTINCT ON is not implemented yet");
         if ((rc = distinct_over(a, &plan, nitems))) return rc;
@@ -482,7 +499,8 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
         for (uint32_t i = 0; i < ob->n; i++) {
             lh_bexpr_t *k = lh_bx_colref(a, keys[i].col, &plan->cols[keys[i].col].type);
             if (!k) return LH_ENOMEM;
-            s->u.sort.keys[i] = (lh_plan_order_t){.expr = k, .desc = keys[i].desc, .nulls_first = keys[i].nulls_first};
+            s->u.sort.keys[i] = (lh_plan_order_t){
+                .expr = k, .desc = keys[i].desc, .nulls_first = keys[i].nulls_first};
         }
         plan = s;
         if (nexprs > nitems) {
@@ -492,7 +510,8 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
             if (!p2->u.project.exprs) return LH_ENOMEM;
             for (uint32_t i = 0; i < nitems; i++) {
                 p2->cols[i] = plan->cols[i];
-                if (!(p2->u.project.exprs[i] = lh_bx_colref(a, i, &plan->cols[i].type))) return LH_ENOMEM;
+                if (!(p2->u.project.exprs[i] = lh_bx_colref(a, i, &plan->cols[i].type)))
+                    return LH_ENOMEM;
             }
             plan = p2;
         }
@@ -518,7 +537,8 @@ static int bind_values(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     if (!col) return LH_ENOMEM;
     for (uint32_t r = 0; r < nr; r++) {
         if (v->u.values.rows[r].n != nc)
-            return LH_BIND_ERR(&c, LH_SQL_EBIND, v->pos, "VALUES lists must all be the same length");
+            return LH_BIND_ERR(&c, LH_SQL_EBIND, v->pos,
+                               "VALUES lists must all be the same length");
         p->u.values.rows[r] = lh_arena_calloc(env->arena, (nc + 1) * sizeof **p->u.values.rows);
         if (!p->u.values.rows[r]) return LH_ENOMEM;
         for (uint32_t k = 0; k < nc; k++) {
@@ -527,10 +547,12 @@ static int bind_values(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
         }
     }
     for (uint32_t k = 0; k < nc; k++) {
-        for (uint32_t r = 0; r < nr; r++) col[r] = p->u.values.rows[r][k];
+        for (uint32_t r = 0; r < nr; r++)
+            col[r] = p->u.values.rows[r][k];
         int rc = lh__bind_unify(&c, col, nr, v->pos, &p->cols[k].type);
         if (rc) return rc;
-        for (uint32_t r = 0; r < nr; r++) p->u.values.rows[r][k] = col[r];
+        for (uint32_t r = 0; r < nr; r++)
+            p->u.values.rows[r][k] = col[r];
         p->cols[k].name = lh_arena_printf(env->arena, "col%u", k);
     }
     *out = p;
@@ -542,7 +564,8 @@ static int cast_columns(lh_bind_env_t *env, lh_plan_t **plan, const lh_type_t *t
 {
     lh_plan_t *in = *plan;
     bool same = true;
-    for (uint32_t i = 0; i < in->ncols; i++) same &= lh_type_equal(&in->cols[i].type, &types[i]);
+    for (uint32_t i = 0; i < in->ncols; i++)
+        same &= lh_type_equal(&in->cols[i].type, &types[i]);
     if (same) return 0;
     lh_plan_t *p = unary(env->arena, LH_PLAN_PROJECT, in, in->ncols);
     if (!p) return LH_ENOMEM;
@@ -568,7 +591,8 @@ static int bind_setop(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *
     if (!rc) rc = lh__bind_query(env, params, s->u.setop.right, &r);
     if (rc) return rc;
     if (s->u.setop.op != 1)
-        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, s->pos, "INTERSECT and EXCEPT are not implemented yet");
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, s->pos,
+                          "INTERSECT and EXCEPT are not implemented yet");
     if (l->ncols != r->ncols)
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, s->pos,
                           "Set operations can only apply to expressions with the same number of "
@@ -587,7 +611,8 @@ static int bind_setop(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *
     if (!u) return LH_ENOMEM;
     u->child[0] = l;
     u->child[1] = r;
-    for (uint32_t i = 0; i < l->ncols; i++) u->cols[i] = (lh_plan_col_t){.name = l->cols[i].name, .type = types[i]};
+    for (uint32_t i = 0; i < l->ncols; i++)
+        u->cols[i] = (lh_plan_col_t){.name = l->cols[i].name, .type = types[i]};
     u->u.setop.op = 1;
     u->u.setop.all = true;
     lh_plan_t *plan = u;
@@ -598,7 +623,8 @@ static int bind_setop(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *
         if (!items) return LH_ENOMEM;
         lh_bscope_t sc;
         if ((rc = scope_of(env->arena, plan, NULL, &sc))) return rc;
-        for (uint32_t i = 0; i < plan->ncols; i++) items[i] = (sel_item_t){.star_col = i, .name = plan->cols[i].name};
+        for (uint32_t i = 0; i < plan->ncols; i++)
+            items[i] = (sel_item_t){.star_col = i, .name = plan->cols[i].name};
         lh_bexpr_t **exprs = lh_arena_calloc(env->arena, (plan->ncols + ob->n + 1) * sizeof *exprs);
         uint32_t nexprs = plan->ncols;
         order_key_t *keys;
@@ -617,7 +643,8 @@ static int bind_setop(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *
         so->u.sort.keys = lh_arena_calloc(env->arena, (ob->n + 1) * sizeof *so->u.sort.keys);
         if (!so->u.sort.keys) return LH_ENOMEM;
         for (uint32_t i = 0; i < ob->n; i++)
-            so->u.sort.keys[i] = (lh_plan_order_t){.expr = exprs[keys[i].col], .desc = keys[i].desc,
+            so->u.sort.keys[i] = (lh_plan_order_t){.expr = exprs[keys[i].col],
+                                                   .desc = keys[i].desc,
                                                    .nulls_first = keys[i].nulls_first};
         plan = so;
     }
@@ -629,15 +656,19 @@ static int bind_setop(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *
 
 int lh__bind_query(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *q, lh_plan_t **out)
 {
-    const lh_ast_query_tail_t *tail = q->kind == LH_AST_SELECT ? &q->u.select.tail
+    const lh_ast_query_tail_t *tail = q->kind == LH_AST_SELECT  ? &q->u.select.tail
                                       : q->kind == LH_AST_SETOP ? &q->u.setop.tail
                                                                 : &q->u.values.tail;
     if (tail->with)
-        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, q->pos, "WITH is not implemented yet");
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, q->pos,
+                          "WITH is not implemented yet");
     switch ((lh_ast_kind_t)q->kind) {
-    case LH_AST_SELECT: return bind_select(env, params, q, out);
-    case LH_AST_VALUES: return bind_values(env, params, q, out);
-    case LH_AST_SETOP: return bind_setop(env, params, q, out);
+    case LH_AST_SELECT:
+        return bind_select(env, params, q, out);
+    case LH_AST_VALUES:
+        return bind_values(env, params, q, out);
+    case LH_AST_SETOP:
+        return bind_setop(env, params, q, out);
     default:
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINTERNAL, q->pos, "not a query");
     }

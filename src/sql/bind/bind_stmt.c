@@ -6,13 +6,14 @@
 
 #include "sql/bind/bind_int.h"
 
-static int target_name(lh_bind_env_t *env, const lh_ast_name_t *nm, int32_t pos, lh_bound_stmt_t *out)
+static int target_name(lh_bind_env_t *env, const lh_ast_name_t *nm, int32_t pos,
+                       lh_bound_stmt_t *out)
 {
     out->name = nm->parts[nm->n - 1];
     out->schema = nm->n >= 2 ? nm->parts[nm->n - 2] : env->schema;
     if (nm->n == 3 && strcasecmp(nm->parts[0], LH_SQL_MEMORY_CATALOG))
-        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, pos, "Catalog \"%s\" does not exist!",
-                          nm->parts[0]);
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, pos,
+                          "Catalog \"%s\" does not exist!", nm->parts[0]);
     return 0;
 }
 
@@ -40,7 +41,8 @@ static int bind_create_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_
     for (uint32_t i = 0; i < nc; i++) {
         const lh_ast_column_def_t *d = &n->u.create_table.columns[i];
         lh_err_t terr = {0};
-        if (lh_type_parse(env->arena, d->type_text, strlen(d->type_text), &out->target_cols[i].type, &terr))
+        if (lh_type_parse(env->arena, d->type_text, strlen(d->type_text), &out->target_cols[i].type,
+                          &terr))
             return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, d->type_pos,
                               "Type with name %s does not exist!", d->type_text);
         for (uint32_t k = 0; k < i; k++)
@@ -55,7 +57,8 @@ static int bind_create_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_
 
 /* INSERT: the source's columns cast to the table's, in the table's order
  * (columns not named get NULL). */
-static int bind_insert(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_bound_stmt_t *out)
+static int bind_insert(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                       lh_bound_stmt_t *out)
 {
     out->kind = LH_STMT_INSERT;
     out->tag = "INSERT";
@@ -93,11 +96,13 @@ static int bind_insert(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
             e = lh_bx_colref(env->arena, (uint32_t)from, &src->cols[from].type);
         if (!e) return LH_ENOMEM;
         if (src->kind == LH_PLAN_VALUES && from >= 0) e->lit = 0;
-        if ((rc = lh__bind_cast_to(&c, e, &t->cols[i].type, false, n->pos, &p->u.project.exprs[i]))) return rc;
+        if ((rc = lh__bind_cast_to(&c, e, &t->cols[i].type, false, n->pos, &p->u.project.exprs[i])))
+            return rc;
     }
     for (uint32_t k = 0; k < n->u.insert.ncolumns; k++) {
         bool known = false;
-        for (uint32_t i = 0; i < t->ncols; i++) known |= !strcasecmp(n->u.insert.columns[k], t->cols[i].name);
+        for (uint32_t i = 0; i < t->ncols; i++)
+            known |= !strcasecmp(n->u.insert.columns[k], t->cols[i].name);
         if (!known)
             return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
                               "Table \"%s\" does not have a column with name \"%s\"", t->name,
@@ -107,7 +112,8 @@ static int bind_insert(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     return 0;
 }
 
-static int bind_set(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_bound_stmt_t *out)
+static int bind_set(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                    lh_bound_stmt_t *out)
 {
     out->kind = LH_STMT_SET;
     out->tag = n->u.set.reset ? "RESET" : "SET";
@@ -152,11 +158,15 @@ int lh_sql_bind(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out)
     case LH_AST_STMT_DROP:
         out->kind = LH_STMT_DROP;
         out->drop_what = n->u.drop.what;
-        out->tag = n->u.drop.what == 3 ? "DROP SCHEMA" : n->u.drop.what == 2 ? "DROP VIEW" : "DROP TABLE";
+        out->tag = n->u.drop.what == 3   ? "DROP SCHEMA"
+                   : n->u.drop.what == 2 ? "DROP VIEW"
+                                         : "DROP TABLE";
         out->if_exists = n->u.drop.if_exists;
         out->cascade = n->u.drop.cascade;
-        if (n->u.drop.what == 3) out->name = n->u.drop.name.parts[n->u.drop.name.n - 1];
-        else rc = target_name(env, &n->u.drop.name, n->pos, out);
+        if (n->u.drop.what == 3)
+            out->name = n->u.drop.name.parts[n->u.drop.name.n - 1];
+        else
+            rc = target_name(env, &n->u.drop.name, n->pos, out);
         break;
     case LH_AST_STMT_CREATE_SCHEMA:
         out->kind = LH_STMT_CREATE_SCHEMA;

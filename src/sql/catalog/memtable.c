@@ -34,7 +34,8 @@ fail:
 
 void lh_sql_mem_table_truncate(lh_sql_mem_table_t *t)
 {
-    for (uint32_t i = 0; i < t->nchunks; i++) lh_batch_free(t->chunks[i]);
+    for (uint32_t i = 0; i < t->nchunks; i++)
+        lh_batch_free(t->chunks[i]);
     t->nchunks = 0;
     t->rows = 0;
 }
@@ -76,7 +77,8 @@ int lh_sql_mem_table_append(lh_sql_mem_table_t *t, const lh_batch_t *b)
         lh_batch_t *c = t->chunks[t->nchunks - 1];
         uint32_t n = LH_BATCH_ROWS - c->count;
         if (n > b->count - done) n = b->count - done;
-        for (uint32_t i = 0; i < n; i++) sel[i] = done + i;
+        for (uint32_t i = 0; i < n; i++)
+            sel[i] = done + i;
         int rc = lh_batch_append(c, b, sel, n);
         if (rc) return rc;
         done += n;

@@ -14,14 +14,14 @@
 #include "sql/plan/plan.h"
 
 typedef struct lh_sql_mem_table {
-    char *schema, *name;   /* in arena */
-    lh_plan_col_t *cols;   /* ncols, names and types in arena */
+    char *schema, *name; /* in arena */
+    lh_plan_col_t *cols; /* ncols, names and types in arena */
     uint32_t ncols;
-    lh_type_t *types;      /* the column types, for lh_batch_new */
-    lh_batch_t **chunks;   /* nchunks batches; every one but the last is full */
+    lh_type_t *types;    /* the column types, for lh_batch_new */
+    lh_batch_t **chunks; /* nchunks batches; every one but the last is full */
     uint32_t nchunks, cap;
     uint64_t rows;
-    lh_arena_t *arena;     /* owned: names, types */
+    lh_arena_t *arena; /* owned: names, types */
 } lh_sql_mem_table_t;
 
 /* A new empty table (columns copied). *out owned by the caller

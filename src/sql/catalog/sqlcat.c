@@ -32,8 +32,10 @@ int lh_sql_catalog_new(lh_sql_catalog_t **out)
 void lh_sql_catalog_free(lh_sql_catalog_t *c)
 {
     if (!c) return;
-    for (uint32_t i = 0; i < c->ntables; i++) lh_sql_mem_table_free(c->tables[i]);
-    for (uint32_t i = 0; i < c->nschemas; i++) free(c->schemas[i]);
+    for (uint32_t i = 0; i < c->ntables; i++)
+        lh_sql_mem_table_free(c->tables[i]);
+    for (uint32_t i = 0; i < c->nschemas; i++)
+        free(c->schemas[i]);
     free(c->tables);
     free(c->schemas);
     pthread_mutex_destroy(&c->mu);
@@ -107,7 +109,8 @@ int lh_sql_catalog_drop_schema(lh_sql_catalog_t *c, const char *schema, bool cas
 {
     if (!strcasecmp(schema, LH_SQL_DEFAULT_SCHEMA)) return LH_EPERM;
     uint32_t s = 0;
-    while (s < c->nschemas && strcasecmp(c->schemas[s], schema)) s++;
+    while (s < c->nschemas && strcasecmp(c->schemas[s], schema))
+        s++;
     if (s == c->nschemas) return LH_ENOENT;
     for (uint32_t i = 0; i < c->ntables; i++) {
         if (strcasecmp(c->tables[i]->schema, schema)) continue;
@@ -125,5 +128,6 @@ int lh_sql_catalog_drop_schema(lh_sql_catalog_t *c, const char *schema, bool cas
 void lh_sql_catalog_each(lh_sql_catalog_t *c, void (*fn)(void *arg, const lh_sql_mem_table_t *t),
                          void *arg)
 {
-    for (uint32_t i = 0; i < c->ntables; i++) fn(arg, c->tables[i]);
+    for (uint32_t i = 0; i < c->ntables; i++)
+        fn(arg, c->tables[i]);
 }

@@ -18,7 +18,7 @@
 
 /* What every state of one query run shares. */
 typedef struct lh_exec {
-    lh_arena_t *arena;        /* the run's memory (states, hash tables); freed at the end */
+    lh_arena_t *arena; /* the run's memory (states, hash tables); freed at the end */
     lh_sql_error_t *err;
     const lh_value_t *params; /* $1.. bound values (nparams) */
     uint32_t nparams;

@@ -8,12 +8,12 @@ struct lh_expr_state {
     lh_exec_t *ex;
     lh_expr_state_t **kids;
     uint32_t nkids;
-    lh_vector_t *argv;  /* the kids' results (shallow copies) for a function call */
-    lh_vector_t out;    /* this node's result */
+    lh_vector_t *argv; /* the kids' results (shallow copies) for a function call */
+    lh_vector_t out;   /* this node's result */
     bool has_out;
-    lh_arena_t *arena;  /* the result's string bytes and the call's scratch: reset per evaluation */
-    uint32_t *sel;      /* scratch selections (4 x LH_BATCH_ROWS) for CASE and COALESCE */
-    void *local;        /* a function's per-thread state */
+    lh_arena_t *arena; /* the result's string bytes and the call's scratch: reset per evaluation */
+    uint32_t *sel;     /* scratch selections (4 x LH_BATCH_ROWS) for CASE and COALESCE */
+    void *local;       /* a function's per-thread state */
 };
 
 int lh__expr_eval(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel, uint32_t count,
@@ -29,8 +29,6 @@ static inline int lh__bool_at(const lh_vector_t *v, uint32_t r)
     if (!lh_validity_get(v->validity, r)) return -1;
     return ((const uint8_t *)v->data)[r] ? 1 : 0;
 }
-
-
 
 /* The operator's output batch, of its plan's column types. */
 int lh__op_out_batch(lh_op_t *op);

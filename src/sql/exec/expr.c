@@ -144,12 +144,14 @@ static void strict_validity(lh_vector_t *o, const lh_vector_t *argv, uint32_t n,
         const lh_vector_t *a = &argv[i];
         if (a->kind == LH_VECTOR_CONSTANT) {
             if (!lh_vector_is_valid(a, 0))
-                for (uint32_t r = 0; r < rows; r++) lh_vector_set_null(o, r);
+                for (uint32_t r = 0; r < rows; r++)
+                    lh_vector_set_null(o, r);
             continue;
         }
         if (!a->validity) continue;
         uint64_t *w = lh_vector_validity_mut(o);
-        for (uint32_t k = 0; k < (rows + 63) / 64; k++) w[k] &= a->validity[k];
+        for (uint32_t k = 0; k < (rows + 63) / 64; k++)
+            w[k] &= a->validity[k];
     }
 }
 
@@ -235,7 +237,8 @@ int lh_expr_select(lh_expr_state_t *s, const lh_batch_t *in, uint32_t count, uin
     if (v->kind == LH_VECTOR_CONSTANT) {
         bool t = lh_vector_is_valid(v, 0) && ((const uint8_t *)v->data)[0];
         if (t)
-            for (uint32_t i = 0; i < count; i++) sel_out[n++] = i;
+            for (uint32_t i = 0; i < count; i++)
+                sel_out[n++] = i;
         *nsel = n;
         return 0;
     }
@@ -265,7 +268,8 @@ int lh_expr_fold(lh_exec_t *ex, const lh_bexpr_t *e, lh_arena_t *a, lh_value_t *
             *out = tmp;
             if (!tmp.is_null && (tmp.type.id == LH_TYPE_VARCHAR || tmp.type.id == LH_TYPE_BLOB)) {
                 char *p = lh_arena_alloc(a, tmp.v.s.len + 1);
-                if (!p) rc = LH_ENOMEM;
+                if (!p)
+                    rc = LH_ENOMEM;
                 else {
                     if (tmp.v.s.len) memcpy(p, tmp.v.s.ptr, tmp.v.s.len);
                     p[tmp.v.s.len] = 0;

@@ -23,8 +23,8 @@ static void set_bool(lh_vector_t *o, uint32_t r, int v)
 }
 
 /* AND / OR: false (true) wins, then NULL. */
-static int eval_andor(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel,
-                      uint32_t count, bool is_and, const lh_vector_t **out)
+static int eval_andor(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel, uint32_t count,
+                      bool is_and, const lh_vector_t **out)
 {
     uint32_t n = s->nkids;
     lh_vector_t *vals = s->argv;
@@ -40,8 +40,10 @@ static int eval_andor(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *
         int acc = 1 - dominant;
         for (uint32_t i = 0; i < n && acc != dominant; i++) {
             int b = lh__bool_at(&vals[i], r);
-            if (b == dominant) acc = dominant;
-            else if (b < 0) acc = -1;
+            if (b == dominant)
+                acc = dominant;
+            else if (b < 0)
+                acc = -1;
         }
         set_bool(o, r, acc);
     }
@@ -95,7 +97,8 @@ static int scatter(lh_vector_t *o, const lh_vector_t *src, const uint32_t *pos, 
 {
     if (n == count && src->kind != LH_VECTOR_CONSTANT) {
         bool ident = true;
-        for (uint32_t k = 0; k < n && ident; k++) ident = pos[k] == k;
+        for (uint32_t k = 0; k < n && ident; k++)
+            ident = pos[k] == k;
         if (ident) return lh_vector_copy(o, 0, src, NULL, n);
     }
     for (uint32_t k = 0; k < n; k++) {
@@ -117,17 +120,19 @@ static int copy_fail(lh_expr_state_t *s, int rc)
 static const uint32_t *compose(const uint32_t *sel, const uint32_t *pos, uint32_t n, uint32_t *buf)
 {
     if (!sel) return pos;
-    for (uint32_t k = 0; k < n; k++) buf[k] = sel[pos[k]];
+    for (uint32_t k = 0; k < n; k++)
+        buf[k] = sel[pos[k]];
     return buf;
 }
 
-static int eval_case(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel,
-                     uint32_t count, const lh_vector_t **out)
+static int eval_case(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel, uint32_t count,
+                     const lh_vector_t **out)
 {
     uint32_t *rem = s->sel, *hit = s->sel + LH_BATCH_ROWS, *miss = s->sel + 2 * LH_BATCH_ROWS;
     uint32_t *tmp = s->sel + 3 * LH_BATCH_ROWS;
     uint32_t nrem = count;
-    for (uint32_t i = 0; i < count; i++) rem[i] = i;
+    for (uint32_t i = 0; i < count; i++)
+        rem[i] = i;
     lh_vector_t *o = fresh(s);
     int rc = 0;
     uint32_t nwhen = s->nkids / 2;
@@ -137,8 +142,10 @@ static int eval_case(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *s
         if (rc) break;
         uint32_t nhit = 0, nmiss = 0;
         for (uint32_t k = 0; k < nrem; k++) {
-            if (lh__bool_at(c, k) == 1) hit[nhit++] = rem[k];
-            else miss[nmiss++] = rem[k];
+            if (lh__bool_at(c, k) == 1)
+                hit[nhit++] = rem[k];
+            else
+                miss[nmiss++] = rem[k];
         }
         if (nhit) {
             rc = lh__expr_eval(s->kids[2 * w + 1], in, compose(sel, hit, nhit, tmp), nhit, &t);
@@ -163,7 +170,8 @@ static int eval_coalesce(lh_expr_state_t *s, const lh_batch_t *in, const uint32_
     uint32_t *rem = s->sel, *hit = s->sel + LH_BATCH_ROWS, *miss = s->sel + 2 * LH_BATCH_ROWS;
     uint32_t *tmp = s->sel + 3 * LH_BATCH_ROWS;
     uint32_t nrem = count;
-    for (uint32_t i = 0; i < count; i++) rem[i] = i;
+    for (uint32_t i = 0; i < count; i++)
+        rem[i] = i;
     lh_vector_t *o = fresh(s);
     for (uint32_t a = 0; a < s->nkids && nrem; a++) {
         const lh_vector_t *v;
@@ -185,13 +193,14 @@ static int eval_coalesce(lh_expr_state_t *s, const lh_batch_t *in, const uint32_
         memcpy(rem, miss, nmiss * sizeof *rem);
         nrem = nmiss;
     }
-    for (uint32_t k = 0; k < nrem; k++) lh_vector_set_null(o, rem[k]);
+    for (uint32_t k = 0; k < nrem; k++)
+        lh_vector_set_null(o, rem[k]);
     *out = o;
     return 0;
 }
 
-static int eval_error(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel,
-                      uint32_t count, const lh_vector_t **out)
+static int eval_error(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel, uint32_t count,
+                      const lh_vector_t **out)
 {
     const lh_vector_t *v;
     int rc = lh__expr_eval(s->kids[0], in, sel, count, &v);

@@ -38,7 +38,8 @@ int lh__op_out_batch(lh_op_t *op)
     const lh_plan_t *p = op->plan;
     lh_type_t *types = lh_arena_calloc(op->ex->arena, (p->ncols ? p->ncols : 1) * sizeof *types);
     if (!types) return LH_ENOMEM;
-    for (uint32_t i = 0; i < p->ncols; i++) types[i] = p->cols[i].type;
+    for (uint32_t i = 0; i < p->ncols; i++)
+        types[i] = p->cols[i].type;
     int rc = lh_batch_new(types, p->ncols, &op->out);
     if (rc) return lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "cannot allocate a batch");
     return 0;
@@ -55,9 +56,8 @@ int lh_op_build(lh_exec_t *ex, const lh_plan_t *plan, lh_op_t **out)
         rc = lh_op_build(ex, plan->child[i], &op->child[i]);
         if (rc) return rc;
     }
-    op_builder_t b = (unsigned)plan->kind < sizeof builders / sizeof builders[0]
-                         ? builders[plan->kind]
-                         : NULL;
+    op_builder_t b =
+        (unsigned)plan->kind < sizeof builders / sizeof builders[0] ? builders[plan->kind] : NULL;
     if (!b)
         return lh_sql_err(ex->err, LH_EINVAL, LH_SQL_ENOTIMPL, -1, "%s is not implemented yet",
                           lh_plan_kind_name(plan->kind));
@@ -67,7 +67,8 @@ int lh_op_build(lh_exec_t *ex, const lh_plan_t *plan, lh_op_t **out)
 void lh_op_close_tree(lh_op_t *op)
 {
     if (!op) return;
-    for (int i = 0; i < 2; i++) lh_op_close_tree(op->child[i]);
+    for (int i = 0; i < 2; i++)
+        lh_op_close_tree(op->child[i]);
     if (op->close) op->close(op);
     lh_batch_free(op->out);
     op->out = NULL;

@@ -19,15 +19,15 @@ typedef struct agg_op {
     lh_expr_state_t ***args;  /* per aggregate: its argument expressions */
     lh_expr_state_t **filter; /* per aggregate: FILTER, or NULL */
     uint32_t nkeys, naggs;
-    uint32_t *offset;         /* per aggregate: its state's offset in a group row */
+    uint32_t *offset; /* per aggregate: its state's offset in a group row */
     uint32_t row_size;
     lh_type_t *key_types;
-    lh_batch_t **chunks;      /* group keys */
-    uint8_t **blocks;         /* group states, LH_BATCH_ROWS rows per block */
+    lh_batch_t **chunks; /* group keys */
+    uint8_t **blocks;    /* group states, LH_BATCH_ROWS rows per block */
     uint32_t nchunks, cap_chunks;
     uint64_t ngroups;
-    uint64_t *slots, mask;    /* group number + 1; 0 empty */
-    uint64_t *hashes;         /* per group */
+    uint64_t *slots, mask; /* group number + 1; 0 empty */
+    uint64_t *hashes;      /* per group */
     uint64_t cap_hashes;
     bool built;
     uint64_t out_next;
@@ -58,7 +58,8 @@ static int grow_table(agg_op_t *st)
     if (!s) return LH_ENOMEM;
     for (uint64_t g = 0; g < st->ngroups; g++) {
         uint64_t i = st->hashes[g] & (cap - 1);
-        while (s[i]) i = (i + 1) & (cap - 1);
+        while (s[i])
+            i = (i + 1) & (cap - 1);
         s[i] = g + 1;
     }
     free(st->slots);
@@ -191,7 +192,8 @@ static int fold_aggregate(lh_op_t *op, agg_op_t *st, uint32_t j, const lh_batch_
     st->actx.bind_data = a->bind_data;
     st->actx.pos = a->pos;
     if (!st->nkeys && a->agg->update_one)
-        return a->agg->update_one(&st->actx, st->argv, a->nargs, n, group_row(st, 0) + st->offset[j]);
+        return a->agg->update_one(&st->actx, st->argv, a->nargs, n,
+                                  group_row(st, 0) + st->offset[j]);
     for (uint32_t i = 0; i < n; i++)
         st->ptrs[i] = group_row(st, st->gid[sel ? sel[i] : i]) + st->offset[j];
     return a->agg->update(&st->actx, st->argv, a->nargs, n, st->ptrs);
@@ -232,10 +234,12 @@ static int agg_next(lh_op_t *op, lh_batch_t **out)
     lh_batch_reset(op->out);
     for (uint32_t k = 0; k < st->nkeys; k++)
         if (lh_vector_copy(&op->out->cols[k], 0, &c->cols[k], NULL, n)) return oom(op);
-    for (uint32_t i = 0; i < n; i++) st->ptrs[i] = group_row(st, st->out_next + i);
+    for (uint32_t i = 0; i < n; i++)
+        st->ptrs[i] = group_row(st, st->out_next + i);
     for (uint32_t j = 0; j < st->naggs; j++) {
         const lh_plan_agg_t *a = &op->plan->u.agg.aggs[j];
-        for (uint32_t i = 0; i < n; i++) st->ptrs[i] = group_row(st, st->out_next + i) + st->offset[j];
+        for (uint32_t i = 0; i < n; i++)
+            st->ptrs[i] = group_row(st, st->out_next + i) + st->offset[j];
         st->actx.bind_data = a->bind_data;
         lh_vector_t *o = &op->out->cols[st->nkeys + j];
         int rc = a->agg->finalize(&st->actx, st->ptrs, n, o);
@@ -264,7 +268,8 @@ static void agg_close(lh_op_t *op)
     free(st->blocks);
     free(st->slots);
     free(st->hashes);
-    for (uint32_t k = 0; k < st->nkeys && st->keys; k++) lh_expr_state_free(st->keys[k]);
+    for (uint32_t k = 0; k < st->nkeys && st->keys; k++)
+        lh_expr_state_free(st->keys[k]);
     for (uint32_t j = 0; j < st->naggs && st->args && st->filter; j++) {
         for (uint32_t i = 0; st->args[j] && i < op->plan->u.agg.aggs[j].nargs; i++)
             lh_expr_state_free(st->args[j][i]);
@@ -281,8 +286,9 @@ static int setup(lh_op_t *op, agg_op_t *st)
     lh_arena_t *a = op->ex->arena;
     st->nkeys = p->u.agg.ngroups;
     st->naggs = p->u.agg.naggs;
-    if (st->nkeys > 64) return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ENOTIMPL, -1,
-                                          "GROUP BY over more than 64 expressions");
+    if (st->nkeys > 64)
+        return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ENOTIMPL, -1,
+                          "GROUP BY over more than 64 expressions");
     st->keys = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->keys);
     st->key_types = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->key_types);
     st->args = lh_arena_calloc(a, (st->naggs + 1) * sizeof *st->args);

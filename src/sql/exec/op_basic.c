@@ -130,7 +130,8 @@ static int project_next(lh_op_t *op, lh_batch_t **out)
 static void project_close(lh_op_t *op)
 {
     project_state_t *st = op->priv;
-    for (uint32_t i = 0; i < op->plan->ncols; i++) lh_expr_state_free(st->exprs[i]);
+    for (uint32_t i = 0; i < op->plan->ncols; i++)
+        lh_expr_state_free(st->exprs[i]);
 }
 
 int lh__op_project(lh_op_t *op)
@@ -178,7 +179,8 @@ static int limit_next(lh_op_t *op, lh_batch_t **out)
             *out = in;
             return 0;
         }
-        for (int64_t i = 0; i < n; i++) st->sel[i] = (uint32_t)(first + i);
+        for (int64_t i = 0; i < n; i++)
+            st->sel[i] = (uint32_t)(first + i);
         lh_batch_reset(op->out);
         rc = lh_batch_append(op->out, in, st->sel, (uint32_t)n);
         if (rc) return lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "cannot slice a batch");

@@ -21,7 +21,8 @@ static int scan_next(lh_op_t *op, lh_batch_t **out)
         uint32_t count = st->next + 1 == st->nchunks ? st->last_count : c->count;
         st->next++;
         if (!count) continue;
-        for (uint32_t i = 0; i < p->ncols; i++) st->view.cols[i] = c->cols[p->u.mem.proj[i]];
+        for (uint32_t i = 0; i < p->ncols; i++)
+            st->view.cols[i] = c->cols[p->u.mem.proj[i]];
         st->view.count = count;
         *out = &st->view;
         return 0;

@@ -77,7 +77,8 @@ static int materialize(lh_op_t *op, sort_op_t *st)
             lh_batch_t *c = st->chunks[st->nchunks - 1];
             uint32_t n = LH_BATCH_ROWS - c->count;
             if (n > in->count - done) n = in->count - done;
-            for (uint32_t i = 0; i < n; i++) st->sel[i] = done + i;
+            for (uint32_t i = 0; i < n; i++)
+                st->sel[i] = done + i;
             if (lh_batch_append(c, in, st->sel, n)) return LH_ENOMEM;
             done += n;
             st->nrows += n;
@@ -88,12 +89,17 @@ static int materialize(lh_op_t *op, sort_op_t *st)
 static int build(lh_op_t *op, sort_op_t *st)
 {
     int rc = materialize(op, st);
-    if (rc) return rc == LH_ENOMEM ? lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "out of memory in ORDER BY") : rc;
+    if (rc)
+        return rc == LH_ENOMEM
+                   ? lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "out of memory in ORDER BY")
+                   : rc;
     st->idx = malloc((st->nrows ? st->nrows : 1) * sizeof *st->idx);
-    if (!st->idx) return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory in ORDER BY");
+    if (!st->idx)
+        return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory in ORDER BY");
     uint64_t n = 0;
     for (uint32_t c = 0; c < st->nchunks; c++)
-        for (uint32_t r = 0; r < st->chunks[c]->count; r++) st->idx[n++] = ((uint64_t)c << 11) | r;
+        for (uint32_t r = 0; r < st->chunks[c]->count; r++)
+            st->idx[n++] = ((uint64_t)c << 11) | r;
     sort_ctx_t ctx = {.plan = op->plan, .st = st};
     qsort_r(st->idx, n, sizeof *st->idx, compare_rows, &ctx);
     st->built = true;
@@ -126,7 +132,8 @@ static int sort_next(lh_op_t *op, lh_batch_t **out)
 static void sort_close(lh_op_t *op)
 {
     sort_op_t *st = op->priv;
-    for (uint32_t i = 0; i < st->nchunks; i++) lh_batch_free(st->chunks[i]);
+    for (uint32_t i = 0; i < st->nchunks; i++)
+        lh_batch_free(st->chunks[i]);
     free(st->chunks);
     free(st->idx);
 }
@@ -142,7 +149,8 @@ int lh__op_sort(lh_op_t *op)
     st->keycol = lh_arena_calloc(op->ex->arena, (p->u.sort.nkeys + 1) * sizeof *st->keycol);
     st->types = lh_arena_calloc(op->ex->arena, (p->ncols + 1) * sizeof *st->types);
     if (!st->keycol || !st->types) return LH_ENOMEM;
-    for (uint32_t i = 0; i < p->ncols; i++) st->types[i] = p->cols[i].type;
+    for (uint32_t i = 0; i < p->ncols; i++)
+        st->types[i] = p->cols[i].type;
     for (uint32_t k = 0; k < p->u.sort.nkeys; k++) {
         const lh_bexpr_t *e = p->u.sort.keys[k].expr;
         if (e->kind != LH_BX_COLREF)

@@ -21,8 +21,8 @@ static int cmp_double(double a, double b)
 
 static lh_int128_t interval_key(const lh_interval_t *iv)
 {
-    return (lh_int128_t)iv->months * 30 * LH_MICROS_PER_DAY + (lh_int128_t)iv->days * LH_MICROS_PER_DAY +
-           iv->micros;
+    return (lh_int128_t)iv->months * 30 * LH_MICROS_PER_DAY +
+           (lh_int128_t)iv->days * LH_MICROS_PER_DAY + iv->micros;
 }
 
 int lh__row_compare(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uint32_t rb)
@@ -131,8 +131,8 @@ uint64_t lh__row_hash(const lh_vector_t *v, uint32_t r)
     }
     case LH_PHYS_FLOAT: {
         double d = ((const float *)p)[r];
-        if (d == 0) d = 0;        /* -0.0 hashes as 0.0 */
-        if (d != d) d = NAN;      /* every NaN alike */
+        if (d == 0) d = 0;   /* -0.0 hashes as 0.0 */
+        if (d != d) d = NAN; /* every NaN alike */
         uint64_t w;
         memcpy(&w, &d, 8);
         return mix64(w);

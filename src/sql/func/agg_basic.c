@@ -18,7 +18,8 @@ static void count_init(const void *bd, void *s)
 static int count_star_update(lh_sql_actx_t *c, const lh_vector_t *a, uint32_t na, uint32_t n,
                              void **st)
 {
-    for (uint32_t i = 0; i < n; i++) (*(int64_t *)st[i])++;
+    for (uint32_t i = 0; i < n; i++)
+        (*(int64_t *)st[i])++;
     return 0;
 }
 
@@ -30,7 +31,8 @@ static int count_star_one(lh_sql_actx_t *c, const lh_vector_t *a, uint32_t na, u
 
 static int count_update(lh_sql_actx_t *c, const lh_vector_t *a, uint32_t na, uint32_t n, void **st)
 {
-    for (uint32_t i = 0; i < n; i++) *(int64_t *)st[i] += lh_vector_is_valid(&a[0], i);
+    for (uint32_t i = 0; i < n; i++)
+        *(int64_t *)st[i] += lh_vector_is_valid(&a[0], i);
     return 0;
 }
 
@@ -53,7 +55,8 @@ static int count_combine(lh_sql_actx_t *c, const void *src, void *dst)
 static int count_final(lh_sql_actx_t *c, void **st, uint32_t n, lh_vector_t *out)
 {
     int64_t *d = out->data;
-    for (uint32_t i = 0; i < n; i++) d[i] = *(const int64_t *)st[i];
+    for (uint32_t i = 0; i < n; i++)
+        d[i] = *(const int64_t *)st[i];
     return 0;
 }
 
@@ -98,16 +101,26 @@ static lh_int128_t exact_at(const lh_vector_t *v, uint32_t i)
 {
     uint32_t r = v->kind == LH_VECTOR_CONSTANT ? 0 : i;
     switch (lh_type_physical(&v->type)) {
-    case LH_PHYS_INT8: return ((const int8_t *)v->data)[r];
-    case LH_PHYS_INT16: return ((const int16_t *)v->data)[r];
-    case LH_PHYS_INT32: return ((const int32_t *)v->data)[r];
-    case LH_PHYS_INT64: return ((const int64_t *)v->data)[r];
-    case LH_PHYS_UINT8: return ((const uint8_t *)v->data)[r];
-    case LH_PHYS_UINT16: return ((const uint16_t *)v->data)[r];
-    case LH_PHYS_UINT32: return ((const uint32_t *)v->data)[r];
-    case LH_PHYS_UINT64: return ((const uint64_t *)v->data)[r];
-    case LH_PHYS_INT128: return ((const lh_int128_t *)v->data)[r];
-    default: return 0;
+    case LH_PHYS_INT8:
+        return ((const int8_t *)v->data)[r];
+    case LH_PHYS_INT16:
+        return ((const int16_t *)v->data)[r];
+    case LH_PHYS_INT32:
+        return ((const int32_t *)v->data)[r];
+    case LH_PHYS_INT64:
+        return ((const int64_t *)v->data)[r];
+    case LH_PHYS_UINT8:
+        return ((const uint8_t *)v->data)[r];
+    case LH_PHYS_UINT16:
+        return ((const uint16_t *)v->data)[r];
+    case LH_PHYS_UINT32:
+        return ((const uint32_t *)v->data)[r];
+    case LH_PHYS_UINT64:
+        return ((const uint64_t *)v->data)[r];
+    case LH_PHYS_INT128:
+        return ((const lh_int128_t *)v->data)[r];
+    default:
+        return 0;
     }
 }
 
@@ -137,13 +150,16 @@ static int exact_one(lh_sql_actx_t *c, const lh_vector_t *a, uint32_t na, uint32
         lh_int128_t acc = 0;
         switch (lh_type_physical(&v->type)) {
         case LH_PHYS_INT32:
-            for (uint32_t i = 0; i < n; i++) acc += ((const int32_t *)v->data)[i];
+            for (uint32_t i = 0; i < n; i++)
+                acc += ((const int32_t *)v->data)[i];
             break;
         case LH_PHYS_INT64:
-            for (uint32_t i = 0; i < n; i++) acc += ((const int64_t *)v->data)[i];
+            for (uint32_t i = 0; i < n; i++)
+                acc += ((const int64_t *)v->data)[i];
             break;
         default:
-            for (uint32_t i = 0; i < n; i++) acc += exact_at(v, i);
+            for (uint32_t i = 0; i < n; i++)
+                acc += exact_at(v, i);
         }
         s->i += acc;
         s->n += n;
@@ -198,8 +214,10 @@ static int sum_exact_final(lh_sql_actx_t *c, void **st, uint32_t n, lh_vector_t 
             lh_vector_set_null(out, i);
             continue;
         }
-        if (wide) ((lh_int128_t *)out->data)[i] = s->i;
-        else ((int64_t *)out->data)[i] = (int64_t)s->i;
+        if (wide)
+            ((lh_int128_t *)out->data)[i] = s->i;
+        else
+            ((int64_t *)out->data)[i] = (int64_t)s->i;
     }
     return 0;
 }
@@ -208,8 +226,10 @@ static int sum_float_final(lh_sql_actx_t *c, void **st, uint32_t n, lh_vector_t 
 {
     for (uint32_t i = 0; i < n; i++) {
         const num_state_t *s = st[i];
-        if (!s->n) lh_vector_set_null(out, i);
-        else ((double *)out->data)[i] = s->d;
+        if (!s->n)
+            lh_vector_set_null(out, i);
+        else
+            ((double *)out->data)[i] = s->d;
     }
     return 0;
 }
@@ -281,7 +301,8 @@ static int sum_bind(lh_sql_bind_call_t *call, lh_sql_error_t *err)
         call->ret = lh_type(LH_TYPE_DOUBLE);
         call->agg = &sum_float_agg;
     } else {
-        call->ret = t->id == LH_TYPE_DECIMAL ? lh_type_decimal(38, t->scale) : lh_type(LH_TYPE_HUGEINT);
+        call->ret =
+            t->id == LH_TYPE_DECIMAL ? lh_type_decimal(38, t->scale) : lh_type(LH_TYPE_HUGEINT);
         call->agg = &sum_exact_agg;
     }
     return 0;
@@ -321,15 +342,24 @@ static int mm_cmp(lh_phys_t p, const void *a, const void *b)
 #define C3(T) return (*(const T *)a > *(const T *)b) - (*(const T *)a < *(const T *)b)
     switch (p) {
     case LH_PHYS_BOOL:
-    case LH_PHYS_UINT8: C3(uint8_t);
-    case LH_PHYS_INT8: C3(int8_t);
-    case LH_PHYS_INT16: C3(int16_t);
-    case LH_PHYS_UINT16: C3(uint16_t);
-    case LH_PHYS_INT32: C3(int32_t);
-    case LH_PHYS_UINT32: C3(uint32_t);
-    case LH_PHYS_INT64: C3(int64_t);
-    case LH_PHYS_UINT64: C3(uint64_t);
-    case LH_PHYS_INT128: C3(lh_int128_t);
+    case LH_PHYS_UINT8:
+        C3(uint8_t);
+    case LH_PHYS_INT8:
+        C3(int8_t);
+    case LH_PHYS_INT16:
+        C3(int16_t);
+    case LH_PHYS_UINT16:
+        C3(uint16_t);
+    case LH_PHYS_INT32:
+        C3(int32_t);
+    case LH_PHYS_UINT32:
+        C3(uint32_t);
+    case LH_PHYS_INT64:
+        C3(int64_t);
+    case LH_PHYS_UINT64:
+        C3(uint64_t);
+    case LH_PHYS_INT128:
+        C3(lh_int128_t);
     case LH_PHYS_FLOAT:
     case LH_PHYS_DOUBLE: {
         double x = p == LH_PHYS_FLOAT ? *(const float *)a : *(const double *)a;
@@ -339,8 +369,10 @@ static int mm_cmp(lh_phys_t p, const void *a, const void *b)
     }
     case LH_PHYS_INTERVAL: {
         const lh_interval_t *x = a, *y = b;
-        lh_int128_t kx = (lh_int128_t)x->months * 30 * LH_MICROS_PER_DAY + (lh_int128_t)x->days * LH_MICROS_PER_DAY + x->micros;
-        lh_int128_t ky = (lh_int128_t)y->months * 30 * LH_MICROS_PER_DAY + (lh_int128_t)y->days * LH_MICROS_PER_DAY + y->micros;
+        lh_int128_t kx = (lh_int128_t)x->months * 30 * LH_MICROS_PER_DAY +
+                         (lh_int128_t)x->days * LH_MICROS_PER_DAY + x->micros;
+        lh_int128_t ky = (lh_int128_t)y->months * 30 * LH_MICROS_PER_DAY +
+                         (lh_int128_t)y->days * LH_MICROS_PER_DAY + y->micros;
         return (kx > ky) - (kx < ky);
     }
     case LH_PHYS_STRING:
@@ -358,7 +390,7 @@ static int mm_fold(lh_sql_actx_t *c, minmax_state_t *s, const lh_vector_t *v, ui
     lh_phys_t p = lh_type_physical(&v->type);
     size_t w = lh_type_size(&v->type);
     const uint8_t *x = (const uint8_t *)vals->data + (size_t)r * w;
-    if (s->has && mm_cmp(p, x, s->val) * sign >= 0) return 0;
+    if (s->has && mm_cmp(p, x, s->val) * sign <= 0) return 0;
     memcpy(s->val, x, w);
     s->has = true;
     if (p == LH_PHYS_STRING) {
@@ -480,18 +512,32 @@ static int minmax_bind(lh_sql_bind_call_t *call, lh_sql_error_t *err)
 }
 
 static const lh_sql_func_def_t defs[] = {
-    {.name = "count", .kind = LH_SQL_FUNC_AGGREGATE, .flags = LH_SQL_FUNC_SPECIAL_NULLS,
-     .bind = count_bind, .doc = "count(*): rows; count(x): rows where x is not NULL"},
-    {.name = "count_star", .kind = LH_SQL_FUNC_AGGREGATE, .flags = LH_SQL_FUNC_SPECIAL_NULLS,
-     .bind = count_bind, .doc = "count_star(): rows"},
-    {.name = "sum", .kind = LH_SQL_FUNC_AGGREGATE, .bind = sum_bind,
+    {.name = "count",
+     .kind = LH_SQL_FUNC_AGGREGATE,
+     .flags = LH_SQL_FUNC_SPECIAL_NULLS,
+     .bind = count_bind,
+     .doc = "count(*): rows; count(x): rows where x is not NULL"},
+    {.name = "count_star",
+     .kind = LH_SQL_FUNC_AGGREGATE,
+     .flags = LH_SQL_FUNC_SPECIAL_NULLS,
+     .bind = count_bind,
+     .doc = "count_star(): rows"},
+    {.name = "sum",
+     .kind = LH_SQL_FUNC_AGGREGATE,
+     .bind = sum_bind,
      .doc = "sum of the non-NULL values (HUGEINT for integers, DECIMAL(38,s), DOUBLE)"},
-    {.name = "avg", .kind = LH_SQL_FUNC_AGGREGATE, .bind = avg_bind,
+    {.name = "avg",
+     .kind = LH_SQL_FUNC_AGGREGATE,
+     .bind = avg_bind,
      .doc = "average of the non-NULL values, as DOUBLE"},
     {.name = "mean", .kind = LH_SQL_FUNC_AGGREGATE, .bind = avg_bind, .doc = "avg"},
-    {.name = "min", .kind = LH_SQL_FUNC_AGGREGATE, .bind = minmax_bind,
+    {.name = "min",
+     .kind = LH_SQL_FUNC_AGGREGATE,
+     .bind = minmax_bind,
      .doc = "smallest non-NULL value"},
-    {.name = "max", .kind = LH_SQL_FUNC_AGGREGATE, .bind = minmax_bind,
+    {.name = "max",
+     .kind = LH_SQL_FUNC_AGGREGATE,
+     .bind = minmax_bind,
      .doc = "largest non-NULL value"},
 };
 const lh__func_table_t lh__agg_basic_funcs = {.defs = defs, .n = LH__COUNT(defs)};

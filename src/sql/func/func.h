@@ -79,10 +79,10 @@ int lh_sql_cast_value(const lh_value_t *in, const lh_type_t *to, bool try_cast, 
 typedef struct lh_sql_fctx {
     const void *bind_data; /* what its bind left (NULL when none) */
     lh_sql_error_t *err;
-    int32_t pos;           /* the call's position in the query, for errors */
-    lh_arena_t *arena;     /* scratch for this call: freed with the batch */
-    void *local;           /* per-thread state made by lh_sql_bound_t.init_local (a compiled
-                              regex, a cache), or NULL */
+    int32_t pos;       /* the call's position in the query, for errors */
+    lh_arena_t *arena; /* scratch for this call: freed with the batch */
+    void *local;       /* per-thread state made by lh_sql_bound_t.init_local (a compiled
+                          regex, a cache), or NULL */
 } lh_sql_fctx_t;
 
 /* Computes rows [0, count) of out from args. Each argument is FLAT or
@@ -140,18 +140,18 @@ typedef struct lh_sql_agg {
 
 typedef struct lh_sql_bind_call {
     /* in */
-    const char *name;          /* the name as called (an alias keeps its own spelling) */
-    const lh_sql_arg_t *args;  /* nargs */
+    const char *name;         /* the name as called (an alias keeps its own spelling) */
+    const lh_sql_arg_t *args; /* nargs */
     uint32_t nargs;
-    lh_arena_t *arena;         /* the query's: bind data, nested types */
+    lh_arena_t *arena; /* the query's: bind data, nested types */
     int32_t pos;
     /* out: set by the bind */
-    lh_type_t *cast_to;        /* nargs entries, pre-filled with the argument types: the type
-                                  each argument is cast to before the call */
-    lh_type_t ret;             /* the result type */
-    lh_sql_scalar_fn exec;     /* a scalar: the kernel */
-    const lh_sql_agg_t *agg;   /* an aggregate: its callbacks */
-    void *bind_data;           /* optional, in arena */
+    lh_type_t *cast_to;      /* nargs entries, pre-filled with the argument types: the type
+                                each argument is cast to before the call */
+    lh_type_t ret;           /* the result type */
+    lh_sql_scalar_fn exec;   /* a scalar: the kernel */
+    const lh_sql_agg_t *agg; /* an aggregate: its callbacks */
+    void *bind_data;         /* optional, in arena */
     void *(*init_local)(const void *bind_data); /* optional per-thread state (freed with free()) */
     void (*free_local)(void *local);
 } lh_sql_bind_call_t;
@@ -196,13 +196,14 @@ enum {
 /* A row of the registry (designated initialisers; one table per file of
  * functions, joined in registry.c). */
 typedef struct lh_sql_func_def {
-    const char *name;   /* lower case; operators by symbol */
-    uint8_t kind;       /* lh_sql_func_kind_t */
-    uint32_t flags;     /* LH_SQL_FUNC_* */
+    const char *name; /* lower case; operators by symbol */
+    uint8_t kind;     /* lh_sql_func_kind_t */
+    uint32_t flags;   /* LH_SQL_FUNC_* */
     lh_sql_bind_fn bind;
     const lh_sql_overload_t *overloads; /* when bind is NULL: lh_sql_bind_overloads over these */
     uint32_t noverloads;
-    const char *doc;    /* one line for `lakehouse sql -c "SELECT * FROM duckdb_functions()"`-like listings */
+    const char
+        *doc; /* one line for `lakehouse sql -c "SELECT * FROM duckdb_functions()"`-like listings */
 } lh_sql_func_def_t;
 
 /* The function named name (ASCII case-insensitive), or NULL. */

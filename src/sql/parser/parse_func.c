@@ -9,7 +9,7 @@
 #include "sql/parser/parser_int.h"
 
 lh_ast_t *lh__parse_array_body(lh__parser_t *p, uint32_t pos);
-lh_ast_t *lh__parse_interval(lh__parser_t *p);
+lh_ast_t *lh__parse_interval_expr(lh__parser_t *p);
 
 static lh_ast_t *oom(lh__parser_t *p)
 {
@@ -429,7 +429,7 @@ lh_ast_t *lh__parse_special(lh__parser_t *p, bool *handled)
             break;
         }
     }
-    if (t->kw == KW_INTERVAL && interval_ahead(p)) return lh__parse_interval(p);
+    if (t->kw == KW_INTERVAL && interval_ahead(p)) return lh__parse_interval_expr(p);
     if (t->kind == TK_WORD && !call && lh__peek(p, 1)->kind != TK_DOT) {
         for (size_t i = 0; i < sizeof bare_funcs / sizeof bare_funcs[0]; i++)
             if (lh__isword(p, 0, bare_funcs[i])) {

@@ -121,8 +121,8 @@ static bool skip_precision(lh__parser_t *p)
 
 /* INTERVAL '1 day', INTERVAL '90' DAY (3), INTERVAL '1-2' YEAR TO MONTH,
  * INTERVAL 3 DAY, INTERVAL (x + 1) DAY. */
-lh_ast_t *lh__parse_interval(lh__parser_t *p);
-lh_ast_t *lh__parse_interval(lh__parser_t *p)
+lh_ast_t *lh__parse_interval_expr(lh__parser_t *p);
+lh_ast_t *lh__parse_interval_expr(lh__parser_t *p)
 {
     lh_ast_t *n = lh__node(p, LH_AST_INTERVAL, lh__cur(p)->pos);
     if (!n) return NULL;

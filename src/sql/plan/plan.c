@@ -99,14 +99,22 @@ lh_plan_t *lh_plan_new(lh_arena_t *a, lh_plan_kind_t kind, uint32_t ncols)
 }
 
 static const char *const plan_names[] = {
-    [LH_PLAN_VALUES] = "COLUMN_DATA_SCAN", [LH_PLAN_SCAN_MEMORY] = "SEQ_SCAN",
-    [LH_PLAN_SCAN_PARQUET] = "PARQUET_SCAN",  [LH_PLAN_RANGE] = "RANGE",
-    [LH_PLAN_FILTER] = "FILTER",              [LH_PLAN_PROJECT] = "PROJECTION",
-    [LH_PLAN_AGGREGATE] = "HASH_GROUP_BY",    [LH_PLAN_SORT] = "ORDER_BY",
-    [LH_PLAN_LIMIT] = "LIMIT",                [LH_PLAN_JOIN] = "HASH_JOIN",
-    [LH_PLAN_UNION] = "UNION",                [LH_PLAN_SETOP] = "SET_OPERATION",
-    [LH_PLAN_WINDOW] = "WINDOW",              [LH_PLAN_INSERT] = "INSERT",
-    [LH_PLAN_CREATE_TABLE] = "CREATE_TABLE",  [LH_PLAN_DDL] = "DDL",
+    [LH_PLAN_VALUES] = "COLUMN_DATA_SCAN",
+    [LH_PLAN_SCAN_MEMORY] = "SEQ_SCAN",
+    [LH_PLAN_SCAN_PARQUET] = "PARQUET_SCAN",
+    [LH_PLAN_RANGE] = "RANGE",
+    [LH_PLAN_FILTER] = "FILTER",
+    [LH_PLAN_PROJECT] = "PROJECTION",
+    [LH_PLAN_AGGREGATE] = "HASH_GROUP_BY",
+    [LH_PLAN_SORT] = "ORDER_BY",
+    [LH_PLAN_LIMIT] = "LIMIT",
+    [LH_PLAN_JOIN] = "HASH_JOIN",
+    [LH_PLAN_UNION] = "UNION",
+    [LH_PLAN_SETOP] = "SET_OPERATION",
+    [LH_PLAN_WINDOW] = "WINDOW",
+    [LH_PLAN_INSERT] = "INSERT",
+    [LH_PLAN_CREATE_TABLE] = "CREATE_TABLE",
+    [LH_PLAN_DDL] = "DDL",
 };
 
 const char *lh_plan_kind_name(lh_plan_kind_t k)

@@ -29,11 +29,12 @@ typedef enum lh_bx_kind {
     LH_BX_NOT,       /* .list[0] */
     LH_BX_IS_NULL,   /* .list[0] */
     LH_BX_IS_NOT_NULL,
-    LH_BX_CASE,      /* .list: when0, then0, when1, then1, ..., else (n odd; else may be a NULL constant) */
-    LH_BX_COALESCE,  /* .list */
-    LH_BX_IN,        /* .list: x, v1, v2, ...; .negated */
-    LH_BX_DISTINCT,  /* .list: a, b: a IS DISTINCT FROM b (.negated: IS NOT DISTINCT FROM) */
-    LH_BX_ERROR,     /* .list[0] the message: error(msg) raises an Invalid Input Error when evaluated */
+    LH_BX_CASE, /* .list: when0, then0, when1, then1, ..., else (n odd; else may be a NULL constant)
+                 */
+    LH_BX_COALESCE, /* .list */
+    LH_BX_IN,       /* .list: x, v1, v2, ...; .negated */
+    LH_BX_DISTINCT, /* .list: a, b: a IS DISTINCT FROM b (.negated: IS NOT DISTINCT FROM) */
+    LH_BX_ERROR, /* .list[0] the message: error(msg) raises an Invalid Input Error when evaluated */
 } lh_bx_kind_t;
 
 typedef struct lh_bexpr lh_bexpr_t;
@@ -105,7 +106,7 @@ typedef struct lh_plan_order {
 /* ---- plan nodes ---- */
 
 typedef enum lh_plan_kind {
-    LH_PLAN_VALUES = 1,   /* .values: constant rows (also the one empty row of SELECT without FROM) */
+    LH_PLAN_VALUES = 1, /* .values: constant rows (also the one empty row of SELECT without FROM) */
     LH_PLAN_SCAN_MEMORY,  /* .mem: a table of the memory catalog */
     LH_PLAN_SCAN_PARQUET, /* .pq: Parquet files (read_parquet, a Delta snapshot's files) */
     LH_PLAN_RANGE,        /* .range: range(a, b, step) / generate_series */
@@ -120,7 +121,7 @@ typedef enum lh_plan_kind {
     LH_PLAN_WINDOW,       /* .window over child[0] */
     LH_PLAN_INSERT,       /* .insert: child[0]'s rows into a table; outputs one row (count) */
     LH_PLAN_CREATE_TABLE, /* .create: CREATE TABLE [AS child[0]] */
-    LH_PLAN_DDL,          /* .ddl: other catalog changes (DROP, CREATE SCHEMA, SET) done at execute */
+    LH_PLAN_DDL, /* .ddl: other catalog changes (DROP, CREATE SCHEMA, SET) done at execute */
 } lh_plan_kind_t;
 
 typedef struct lh_plan lh_plan_t;
@@ -133,7 +134,7 @@ typedef struct lh_plan_col {
 struct lh_sql_mem_table;
 
 struct lh_plan {
-    uint8_t kind; /* lh_plan_kind_t */
+    uint8_t kind;        /* lh_plan_kind_t */
     lh_plan_col_t *cols; /* the output columns */
     uint32_t ncols;
     lh_plan_t *child[2];
@@ -183,11 +184,12 @@ struct lh_plan {
             lh_bexpr_t *limit, *offset; /* constants after binding; NULL when absent */
         } limit;
         struct {
-            uint8_t kind;          /* lh_ast_join_kind_t values */
-            lh_bexpr_t **left_keys, **right_keys; /* equi-join keys: left over child 0, right over child 1 */
+            uint8_t kind; /* lh_ast_join_kind_t values */
+            lh_bexpr_t **left_keys,
+                **right_keys; /* equi-join keys: left over child 0, right over child 1 */
             uint32_t nkeys;
-            lh_bexpr_t *cond;      /* the rest of ON, over left ++ right columns; NULL when none */
-            bool mark;             /* SEMI/ANTI used for IN/EXISTS: NULL-aware */
+            lh_bexpr_t *cond; /* the rest of ON, over left ++ right columns; NULL when none */
+            bool mark;        /* SEMI/ANTI used for IN/EXISTS: NULL-aware */
         } join;
         struct {
             uint8_t op; /* 1 UNION, 2 INTERSECT, 3 EXCEPT */
