@@ -120,6 +120,7 @@ static int resolve_column(lh_bctx_t *c, lh_bscope_t *sc, const lh_ast_t *n, lh_b
     for (uint32_t i = 0; i < sc->n; i++) {
         if (strcasecmp(sc->cols[i].name, col)) continue;
         if (qual && (!sc->cols[i].qual || strcasecmp(sc->cols[i].qual, qual))) continue;
+        if (!qual && sc->cols[i].hidden) continue;
         if (found >= 0)
             return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
                                "Ambiguous reference to column name \"%s\" (use: \"%s.%s\" or "

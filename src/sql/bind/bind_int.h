@@ -8,6 +8,7 @@ typedef struct lh_bcol {
     const char *qual; /* the FROM item's name or alias, or NULL */
     const char *name;
     lh_type_t type;
+    bool hidden; /* the right side's USING column: found only when qualified, not in * */
 } lh_bcol_t;
 
 typedef struct lh_bscope {
@@ -65,6 +66,11 @@ int lh__bind_common(lh_bctx_t *c, const lh_bexpr_t *a, const lh_bexpr_t *b, int3
 int lh__bind_unify(lh_bctx_t *c, lh_bexpr_t **items, uint32_t n, int32_t pos, lh_type_t *out);
 /* DuckDB's name for an unnamed select-list expression (bind_name.c). */
 const char *lh__bind_item_name(lh_arena_t *a, const lh_ast_t *n);
+/* A FROM item (table, table function, subquery, join) to a plan and the scope it defines. */
+int lh__bind_from(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_plan_t **plan,
+                  lh_bscope_t *sc);
+int lh__bind_join(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_plan_t **plan,
+                  lh_bscope_t *sc);
 /* A query (SELECT, set operation, VALUES) to a plan. */
 int lh__bind_query(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *q, lh_plan_t **out);
 

@@ -144,10 +144,12 @@ static int bind_table_func(lh_bind_env_t *env, lh_bparams_t *params, const lh_as
     return scope_of(env->arena, p, n->alias ? n->alias : name, sc);
 }
 
-static int bind_from(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_plan_t **plan,
-                     lh_bscope_t *sc)
+int lh__bind_from(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_plan_t **plan,
+                  lh_bscope_t *sc)
 {
     switch ((lh_ast_kind_t)n->kind) {
+    case LH_AST_JOIN:
+        return lh__bind_join(env, params, n, plan, sc);
     case LH_AST_TABLE_REF:
         return bind_table_ref(env, n, plan, sc);
     case LH_AST_TABLE_FUNC:
@@ -191,6 +193,7 @@ static int expand_items(lh_bind_env_t *env, const lh_ast_t *sel, const lh_bscope
         }
         uint32_t before = n;
         for (uint32_t k = 0; k < sc->n; k++) {
+            if (sc->cols[k].hidden && !a->u.star.qualifier) continue;
             if (a->u.star.qualifier &&
                 (!sc->cols[k].qual || strcasecmp(a->u.star.qualifier, sc->cols[k].qual)))
                 continue;
@@ -405,7 +408,7 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     lh_bscope_t from_sc = {0};
     int rc;
     if (sel->u.select.from) {
-        if ((rc = bind_from(env, params, sel->u.select.from, &plan, &from_sc))) return rc;
+        if ((rc = lh__bind_from(env, params, sel->u.select.from, &plan, &from_sc))) return rc;
     } else {
         plan = lh_plan_new(a, LH_PLAN_VALUES, 0);
         if (!plan) return LH_ENOMEM;

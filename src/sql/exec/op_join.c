@@ -1,0 +1,412 @@
+/* HASH_JOIN (and, without keys, a nested-loop join): the right input is read
+ * whole into batches with its key values and a chained hash table over
+ * them; then each left batch probes it. Candidate pairs with equal keys are
+ * gathered into a batch of left ++ right columns, the residual condition
+ * (the rest of ON) is evaluated over it, and what passes is handed out.
+ * NULL keys never match. LEFT/FULL hand out unmatched left rows with NULL
+ * right columns after each left batch, RIGHT/FULL the unmatched right rows
+ * at the end; SEMI/ANTI hand out each left row at most once. A NULL-aware
+ * ANTI join (NOT IN) returns nothing when the right side has a NULL key. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/exec/exec_int.h"
+#include "sql/exec/rowops.h"
+#include "sql/parser/ast.h"
+
+enum { PH_PROBE, PH_LEFT_TAIL, PH_RIGHT_TAIL, PH_DONE };
+
+typedef struct join_op {
+    uint32_t nl, nr, nkeys;        /* left columns, right columns, keys */
+    lh_expr_state_t **lkeys, **rkeys, *cond;
+    /* the build side: right rows ++ key values, in batches */
+    lh_type_t *btypes;
+    lh_batch_t **chunks;
+    uint32_t nchunks, cap;
+    uint64_t nrows;
+    uint64_t *hash, *next, *heads, mask;
+    uint8_t *rmatched;
+    bool built, null_key;
+    /* probing */
+    int phase;
+    lh_batch_t *lb;                /* the left batch being probed (the child's) */
+    const lh_vector_t *lk[64];
+    uint64_t lh[LH_BATCH_ROWS];
+    uint8_t lmatched[LH_BATCH_ROWS];
+    uint32_t li;                   /* next left row */
+    uint64_t cur;                  /* chain position (row + 1) of li, 0: start */
+    bool in_chain;
+    uint64_t rtail;                /* RIGHT_TAIL: next right row */
+    bool ltail_done;
+    lh_batch_t *pairs;             /* left ++ right columns */
+    uint32_t pl[LH_BATCH_ROWS];
+    uint64_t pr[LH_BATCH_ROWS];
+    uint32_t sel[LH_BATCH_ROWS];
+    lh_batch_t view;               /* SEMI/ANTI output: the left columns of pairs */
+} join_op_t;
+
+static int oom(lh_op_t *op)
+{
+    return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory in a join");
+}
+
+static const lh_vector_t *bcol(const join_op_t *st, uint64_t g, uint32_t col, uint32_t *row)
+{
+    *row = (uint32_t)(g % LH_BATCH_ROWS);
+    return &st->chunks[g / LH_BATCH_ROWS]->cols[col];
+}
+
+/* ---- build ---- */
+
+static int append_right(lh_op_t *op, join_op_t *st, lh_batch_t *in)
+{
+    const lh_vector_t *kv[64];
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        int rc = lh_expr_eval(st->rkeys[k], in, NULL, in->count, &kv[k]);
+        if (rc) return rc;
+    }
+    for (uint32_t i = 0; i < in->count; i++) {
+        if (!st->nchunks || st->chunks[st->nchunks - 1]->count == LH_BATCH_ROWS) {
+            if (st->nchunks == st->cap) {
+                uint32_t cap = st->cap ? st->cap * 2 : 16;
+                lh_batch_t **c = realloc(st->chunks, cap * sizeof *c);
+                if (!c) return oom(op);
+                st->chunks = c;
+                st->cap = cap;
+            }
+            if (lh_batch_new(st->btypes, st->nr + st->nkeys, &st->chunks[st->nchunks])) return oom(op);
+            st->nchunks++;
+        }
+        lh_batch_t *c = st->chunks[st->nchunks - 1];
+        for (uint32_t col = 0; col < st->nr; col++)
+            if (lh_vector_copy(&c->cols[col], c->count, &in->cols[col], &i, 1)) return oom(op);
+        for (uint32_t k = 0; k < st->nkeys; k++)
+            if (lh_vector_copy(&c->cols[st->nr + k], c->count, kv[k], &i, 1)) return oom(op);
+        c->count++;
+        st->nrows++;
+    }
+    return 0;
+}
+
+static int build_table(lh_op_t *op, join_op_t *st)
+{
+    for (;;) {
+        lh_batch_t *in;
+        int rc = lh__op_pull(op->child[1], &in);
+        if (rc) return rc;
+        if (!in) break;
+        if ((rc = append_right(op, st, in))) return rc;
+    }
+    uint64_t cap = 16;
+    while (cap < st->nrows * 2) cap *= 2;
+    st->mask = cap - 1;
+    st->heads = calloc(cap, sizeof *st->heads);
+    st->hash = malloc((st->nrows + 1) * sizeof *st->hash);
+    st->next = calloc(st->nrows + 1, sizeof *st->next);
+    st->rmatched = calloc(st->nrows + 1, 1);
+    if (!st->heads || !st->hash || !st->next || !st->rmatched) return oom(op);
+    for (uint64_t g = st->nrows; g-- > 0;) { /* chains keep input order */
+        uint64_t h = 0;
+        bool null = false;
+        for (uint32_t k = 0; k < st->nkeys; k++) {
+            uint32_t r;
+            const lh_vector_t *v = bcol(st, g, st->nr + k, &r);
+            if (!lh_vector_is_valid(v, r)) null = true;
+            else h = lh__hash_combine(h, lh__row_hash(v, r));
+        }
+        st->hash[g] = h;
+        if (null) {
+            st->null_key = true;
+            continue;
+        }
+        st->next[g] = st->heads[h & st->mask];
+        st->heads[h & st->mask] = g + 1;
+    }
+    st->built = true;
+    return 0;
+}
+
+/* ---- probe ---- */
+
+static bool keys_equal(join_op_t *st, uint32_t li, uint64_t g)
+{
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        uint32_t r;
+        const lh_vector_t *v = bcol(st, g, st->nr + k, &r);
+        if (!lh__row_equal(st->lk[k], li, v, r)) return false;
+    }
+    return true;
+}
+
+static int next_left(lh_op_t *op, join_op_t *st)
+{
+    int rc = lh__op_pull(op->child[0], &st->lb);
+    if (rc || !st->lb) return rc;
+    st->li = 0;
+    st->in_chain = false;
+    memset(st->lmatched, 0, st->lb->count);
+    st->ltail_done = false;
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        rc = lh_expr_eval(st->lkeys[k], st->lb, NULL, st->lb->count, &st->lk[k]);
+        if (rc) return rc;
+    }
+    for (uint32_t i = 0; i < st->lb->count; i++) {
+        uint64_t h = 0;
+        for (uint32_t k = 0; k < st->nkeys; k++) {
+            if (!lh_vector_is_valid(st->lk[k], i)) {
+                h = UINT64_MAX; /* never probed */
+                break;
+            }
+            h = lh__hash_combine(h, lh__row_hash(st->lk[k], i));
+        }
+        st->lh[i] = h;
+    }
+    return 0;
+}
+
+/* Fills pl/pr with candidate pairs of the current left batch; returns their count. */
+static uint32_t collect_pairs(join_op_t *st, bool first_only)
+{
+    uint32_t n = 0;
+    while (st->li < st->lb->count && n < LH_BATCH_ROWS) {
+        uint32_t i = st->li;
+        bool null_key = st->nkeys && st->lh[i] == UINT64_MAX;
+        for (uint32_t k = 0; st->nkeys && k < st->nkeys && !null_key; k++)
+            null_key = !lh_vector_is_valid(st->lk[k], i);
+        if (null_key || (first_only && st->lmatched[i])) {
+            st->li++;
+            st->in_chain = false;
+            continue;
+        }
+        if (!st->in_chain) {
+            st->cur = st->nkeys ? st->heads[st->lh[i] & st->mask] : (st->nrows ? 1 : 0);
+            st->in_chain = true;
+        }
+        while (st->cur && n < LH_BATCH_ROWS) {
+            uint64_t g = st->cur - 1;
+            st->cur = st->nkeys ? st->next[g] : (g + 1 < st->nrows ? g + 2 : 0);
+            if (st->nkeys && (st->hash[g] != st->lh[i] || !keys_equal(st, i, g))) continue;
+            st->pl[n] = i;
+            st->pr[n] = g;
+            n++;
+            if (first_only) {
+                st->cur = 0;
+                break;
+            }
+        }
+        if (!st->cur) {
+            st->li++;
+            st->in_chain = false;
+        }
+    }
+    return n;
+}
+
+static int gather_pairs(lh_op_t *op, join_op_t *st, uint32_t n)
+{
+    lh_batch_reset(st->pairs);
+    for (uint32_t c = 0; c < st->nl; c++)
+        if (lh_vector_copy(&st->pairs->cols[c], 0, &st->lb->cols[c], st->pl, n)) return oom(op);
+    for (uint32_t k = 0; k < n; k++)
+        for (uint32_t c = 0; c < st->nr; c++) {
+            uint32_t r;
+            const lh_vector_t *v = bcol(st, st->pr[k], c, &r);
+            if (lh_vector_copy(&st->pairs->cols[st->nl + c], k, v, &r, 1)) return oom(op);
+        }
+    st->pairs->count = n;
+    return 0;
+}
+
+/* One batch of matched pairs (kept rows in st->sel), or 0 rows when the
+ * left batch is exhausted. */
+static int probe_batch(lh_op_t *op, join_op_t *st, uint32_t *nkept)
+{
+    uint8_t kind = op->plan->u.join.kind;
+    bool semi = kind == LH_JOIN_SEMI || kind == LH_JOIN_ANTI;
+    for (;;) {
+        uint32_t n = collect_pairs(st, semi && !st->cond);
+        if (!n) {
+            *nkept = 0;
+            return 0;
+        }
+        uint32_t kept = n;
+        if (st->cond) {
+            int rc = gather_pairs(op, st, n);
+            if (!rc) rc = lh_expr_select(st->cond, st->pairs, n, st->sel, &kept);
+            if (rc) return rc;
+        } else {
+            for (uint32_t k = 0; k < n; k++) st->sel[k] = k;
+        }
+        for (uint32_t k = 0; k < kept; k++) {
+            st->lmatched[st->pl[st->sel[k]]] = 1;
+            st->rmatched[st->pr[st->sel[k]]] = 1;
+        }
+        if (semi || !kept) continue;
+        if (!st->cond) {
+            int rc = gather_pairs(op, st, n);
+            if (rc) return rc;
+        }
+        *nkept = kept;
+        return 0;
+    }
+}
+
+static int emit_pairs(lh_op_t *op, join_op_t *st, uint32_t kept, lh_batch_t **out)
+{
+    if (kept == st->pairs->count) {
+        *out = st->pairs;
+        return 0;
+    }
+    lh_batch_reset(op->out);
+    if (lh_batch_append(op->out, st->pairs, st->sel, kept)) return oom(op);
+    *out = op->out;
+    return 0;
+}
+
+/* Left rows of the finished left batch that LEFT/FULL/SEMI/ANTI still owe. */
+static int emit_left_tail(lh_op_t *op, join_op_t *st, lh_batch_t **out)
+{
+    uint8_t kind = op->plan->u.join.kind;
+    uint32_t n = 0;
+    bool want_matched = kind == LH_JOIN_SEMI;
+    bool null_aware = op->plan->u.join.mark && kind == LH_JOIN_ANTI;
+    if (null_aware && st->null_key) return 0;
+    for (uint32_t i = 0; i < st->lb->count; i++) {
+        if ((bool)st->lmatched[i] != want_matched) continue;
+        if (null_aware && st->nrows && st->lh[i] == UINT64_MAX) continue;
+        st->pl[n++] = i;
+    }
+    if (!n) return 0;
+    lh_batch_t *o = kind == LH_JOIN_SEMI || kind == LH_JOIN_ANTI ? op->out : st->pairs;
+    lh_batch_reset(o);
+    for (uint32_t c = 0; c < st->nl; c++)
+        if (lh_vector_copy(&o->cols[c], 0, &st->lb->cols[c], st->pl, n)) return oom(op);
+    for (uint32_t c = st->nl; c < o->ncols; c++)
+        for (uint32_t k = 0; k < n; k++) lh_vector_set_null(&o->cols[c], k);
+    o->count = n;
+    *out = o;
+    return 0;
+}
+
+static int emit_right_tail(lh_op_t *op, join_op_t *st, lh_batch_t **out)
+{
+    uint32_t n = 0;
+    lh_batch_reset(st->pairs);
+    while (st->rtail < st->nrows && n < LH_BATCH_ROWS) {
+        uint64_t g = st->rtail++;
+        if (st->rmatched[g]) continue;
+        for (uint32_t c = 0; c < st->nr; c++) {
+            uint32_t r;
+            const lh_vector_t *v = bcol(st, g, c, &r);
+            if (lh_vector_copy(&st->pairs->cols[st->nl + c], n, v, &r, 1)) return oom(op);
+        }
+        for (uint32_t c = 0; c < st->nl; c++) lh_vector_set_null(&st->pairs->cols[c], n);
+        n++;
+    }
+    st->pairs->count = n;
+    *out = n ? st->pairs : NULL;
+    return 0;
+}
+
+static int join_next(lh_op_t *op, lh_batch_t **out)
+{
+    join_op_t *st = op->priv;
+    uint8_t kind = op->plan->u.join.kind;
+    *out = NULL;
+    if (!st->built) {
+        int rc = build_table(op, st);
+        if (rc) return rc;
+    }
+    while (st->phase != PH_DONE) {
+        int rc = 0;
+        if (st->phase == PH_PROBE) {
+            if (!st->lb && ((rc = next_left(op, st)) || !st->lb)) {
+                if (rc) return rc;
+                st->phase = kind == LH_JOIN_RIGHT || kind == LH_JOIN_FULL ? PH_RIGHT_TAIL : PH_DONE;
+                continue;
+            }
+            uint32_t kept;
+            if ((rc = probe_batch(op, st, &kept))) return rc;
+            if (kept) return emit_pairs(op, st, kept, out);
+            st->phase = PH_LEFT_TAIL;
+        } else if (st->phase == PH_LEFT_TAIL) {
+            st->phase = PH_PROBE;
+            bool owes = kind == LH_JOIN_LEFT || kind == LH_JOIN_FULL || kind == LH_JOIN_SEMI ||
+                        kind == LH_JOIN_ANTI;
+            lh_batch_t *lb = st->lb;
+            if (owes && (rc = emit_left_tail(op, st, out))) return rc;
+            st->lb = NULL;
+            (void)lb;
+            if (*out) return 0;
+        } else {
+            if ((rc = emit_right_tail(op, st, out))) return rc;
+            if (*out) return 0;
+            st->phase = PH_DONE;
+        }
+    }
+    return 0;
+}
+
+static void join_close(lh_op_t *op)
+{
+    join_op_t *st = op->priv;
+    if (!st) return;
+    for (uint32_t i = 0; i < st->nchunks; i++) lh_batch_free(st->chunks[i]);
+    free(st->chunks);
+    free(st->hash);
+    free(st->next);
+    free(st->heads);
+    free(st->rmatched);
+    lh_batch_free(st->pairs);
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        if (st->lkeys) lh_expr_state_free(st->lkeys[k]);
+        if (st->rkeys) lh_expr_state_free(st->rkeys[k]);
+    }
+    lh_expr_state_free(st->cond);
+    free(st);
+    op->priv = NULL;
+}
+
+static int setup(lh_op_t *op, join_op_t *st)
+{
+    const lh_plan_t *p = op->plan;
+    const lh_plan_t *l = p->child[0], *r = p->child[1];
+    lh_arena_t *a = op->ex->arena;
+    st->nl = l->ncols;
+    st->nr = r->ncols;
+    st->nkeys = p->u.join.nkeys;
+    if (st->nkeys > 64)
+        return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ENOTIMPL, -1, "a join on more than 64 keys");
+    st->btypes = lh_arena_calloc(a, (st->nr + st->nkeys + 1) * sizeof *st->btypes);
+    lh_type_t *ptypes = lh_arena_calloc(a, (st->nl + st->nr + 1) * sizeof *ptypes);
+    st->lkeys = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->lkeys);
+    st->rkeys = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->rkeys);
+    if (!st->btypes || !ptypes || !st->lkeys || !st->rkeys) return LH_ENOMEM;
+    for (uint32_t c = 0; c < st->nr; c++) st->btypes[c] = r->cols[c].type;
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        st->btypes[st->nr + k] = p->u.join.right_keys[k]->type;
+        int rc = lh_expr_state_new(op->ex, p->u.join.left_keys[k], &st->lkeys[k]);
+        if (!rc) rc = lh_expr_state_new(op->ex, p->u.join.right_keys[k], &st->rkeys[k]);
+        if (rc) return rc;
+    }
+    for (uint32_t c = 0; c < st->nl; c++) ptypes[c] = l->cols[c].type;
+    for (uint32_t c = 0; c < st->nr; c++) ptypes[st->nl + c] = r->cols[c].type;
+    if (lh_batch_new(ptypes, st->nl + st->nr, &st->pairs)) return LH_ENOMEM;
+    if (p->u.join.cond) {
+        int rc = lh_expr_state_new(op->ex, p->u.join.cond, &st->cond);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int lh__op_join(lh_op_t *op)
+{
+    join_op_t *st = calloc(1, sizeof *st);
+    if (!st) return oom(op);
+    op->priv = st;
+    op->next = join_next;
+    op->close = join_close;
+    int rc = setup(op, st);
+    if (rc) return rc == LH_ENOMEM ? oom(op) : rc;
+    return lh__op_out_batch(op);
+}
