@@ -534,7 +534,52 @@ const char *lh_ast_kind_name(lh_ast_kind_t k);
 const char *lh_ast_op_name(lh_ast_op_t op);
 
 /* Appends a readable S-expression of a node to buf (tests and EXPLAIN's
- * debugging aid); returns lh_buf_err(buf). */
+ * debugging aid); returns lh_buf_err(buf). The form is stable; optional parts
+ * appear only when present. Identifiers print bare when they are lower-case
+ * words ([a-z_][a-z0-9_$]*) and "double-quoted" otherwise; strings and type
+ * texts print in single quotes ('' for a quote, \\ for a backslash, \xHH for
+ * control bytes); an absent child prints as nil. A node with an alias is
+ * wrapped: (as alias node).
+ *   expressions: (literal null|true|false) (literal integer|decimal|float TEXT)
+ *     (literal string 'v') (literal blob 'HEX') (column a.b) (star [t] [(exclude a b)])
+ *     (param $1) (param $name) (unary OP x) (binary OP l r)   OP: lh_ast_op_name
+ *     (func NAME [distinct] [*] ARG... [(order_by ...)] [(filter e)] [ignore_nulls] [(over ...)])
+ *       ARG: e or (named n e)
+ *     (cast|try_cast e 'TYPE') (case [operand] (when c v)... [(else e)])
+ *     ([not_]between x lo hi) ([not_]in x (list e...)) ([not_]in x QUERY)
+ *     ([not_]exists QUERY) (subquery QUERY) (is_[not_]null|true|false x)
+ *     (is_[not_]distinct_from a b) ([not_]like|ilike|glob|similar_to x p [(escape e)])
+ *     (row e...) (interval v [unit [to unit]]) (subscript x i) (slice x a b)
+ *     (array e...) (collate x name)
+ *   order items: (asc|desc e [nulls_first|nulls_last]) in (order_by ...)
+ *   windows: (over [ref] [(partition_by e...)] [(order_by ...)] [(rows|range|groups B [B])])
+ *     B: unbounded_preceding (preceding e) current_row (following e) unbounded_following
+ *   queries: (select [(with ...)] [distinct] [(distinct_on e...)] (items e...) [(from F)]
+ *       [(where e)] [(group_by_all)] [(group_by G...)] [(having e)] [(window (name (over ...))...)]
+ *       [(qualify e)] TAIL)
+ *     G: e, (grouping_sets (set e...)...), (rollup e...), (cube e...)
+ *     (union|intersect|except [all] [by_name] [(with ...)] L R TAIL)
+ *     (values [(with ...)] (row e...)... TAIL)
+ *     TAIL: [(order_by ...)] [(limit e)] [(offset e)]
+ *     (with [recursive] (cte name [(columns a b)] [materialized|not_materialized] QUERY)...)
+ *   FROM items: (table NAME [(columns a b)] [(at_version e)] [(at_timestamp e)])
+ *     (table_func NAME ARG... [(columns ...)]) (subquery_ref [lateral] QUERY [(columns ...)])
+ *     (join inner|left|right|full|cross|semi|anti [natural] L R [(on e)] [(using a b)])
+ *   statements: (query QUERY)
+ *     (create_table NAME [temp] [or_replace] [if_not_exists] [(columns COL...)] [(as QUERY)]
+ *       [(partition_by a b)] [(options (k [v])...)])
+ *     COL: (column name 'TYPE' [not_null] [primary_key] [(default e)])
+ *     (create_view NAME [temp] [or_replace] [if_not_exists] [(columns a b)] QUERY (text 'sql'))
+ *     (create_schema NAME [if_not_exists]) (drop table|view|schema NAME [if_exists] [cascade])
+ *     (insert NAME [or_replace] [(columns a b)] QUERY) (delete NAME [(where e)])
+ *     (update NAME (set col e)... [(where e)]) (set [session|local|global] name e|default)
+ *     (reset name) (show name) (show_tables [NAME]) (describe NAME|QUERY) (show_all)
+ *     (show_schemas) (show_all_tables) (explain [analyze] STMT)
+ *     (copy NAME|QUERY to|from 'target' [(options (k [v])...)]) (begin) (commit) (rollback)
+ *     (alter_add NAME [if_not_exists] COL)
+ * Example: SELECT a, b + 1 FROM t dumps as
+ *   (query (select (items (column a) (binary + (column b) (literal integer 1))) (from (table t))))
+ */
 struct lh_buf;
 int lh_ast_dump(const lh_ast_t *n, struct lh_buf *buf);
 
