@@ -45,6 +45,7 @@ typedef struct lh_bind_env {
     lh_sql_catalog_t *catalog; /* locked by the caller */
     const char *schema;        /* the session's current schema (SET schema) */
     lh_exec_t *fold;           /* an executor context for constant folding */
+    struct lh_bcte *ctes;      /* private: the WITH names in reach, innermost first */
 } lh_bind_env_t;
 
 /* Binds one statement. 0, or LH_EINVAL (Parser/Binder/Catalog/Conversion

@@ -270,6 +270,8 @@ bool lh__bx_equal(const lh_bexpr_t *a, const lh_bexpr_t *b)
     case LH_BX_CAST:
         return a->u.cast.try_cast == b->u.cast.try_cast &&
                lh__bx_equal(a->u.cast.arg, b->u.cast.arg);
+    case LH_BX_IN_SET:
+        return a->u.in_set.set == b->u.in_set.set && lh__bx_equal(a->u.in_set.arg, b->u.in_set.arg);
     default:
         if (a->u.list.n != b->u.list.n) return false;
         for (uint32_t i = 0; i < a->u.list.n; i++)
@@ -444,8 +446,7 @@ static int bind_between(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 
 static int bind_in(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 {
-    if (n->u.in.subquery)
-        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos, "IN (subquery) is not implemented yet");
+    if (n->u.in.subquery) return lh__bind_subquery_expr(c, n, out);
     lh_bexpr_t *x, *acc = NULL;
     int rc = lh__bind_expr(c, n->u.in.arg, &x);
     for (uint32_t i = 0; !rc && i < n->u.in.list.n; i++) {
@@ -899,6 +900,9 @@ int lh__bind_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
         return bind_like(c, n, out);
     case LH_AST_INTERVAL:
         return bind_interval(c, n, out);
+    case LH_AST_SUBQUERY:
+    case LH_AST_EXISTS:
+        return lh__bind_subquery_expr(c, n, out);
     case LH_AST_COLLATE:
         return lh__bind_expr(c, n->u.collate.arg, out);
     case LH_AST_STAR:

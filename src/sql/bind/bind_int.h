@@ -71,6 +71,13 @@ int lh__bind_from(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, l
                   lh_bscope_t *sc);
 int lh__bind_join(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_plan_t **plan,
                   lh_bscope_t *sc);
+/* WITH: pushes the CTEs onto env->ctes (the caller restores env->ctes). */
+int lh__bind_with(lh_bind_env_t *env, const lh_ast_with_t *with);
+/* A FROM name that is a CTE in reach: *found and its plan. */
+int lh__bind_cte_ref(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_plan_t **plan,
+                     bool *found);
+/* Scalar subqueries, EXISTS and IN (subquery). */
+int lh__bind_subquery_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out);
 /* A query (SELECT, set operation, VALUES) to a plan. */
 int lh__bind_query(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *q, lh_plan_t **out);
 

@@ -19,14 +19,18 @@ static int sides(const lh_bexpr_t *e, uint32_t nleft)
         return 0;
     case LH_BX_FUNC: {
         int s = 0;
-        for (uint32_t i = 0; i < e->u.func.nargs; i++) s |= sides(e->u.func.args[i], nleft);
+        for (uint32_t i = 0; i < e->u.func.nargs; i++)
+            s |= sides(e->u.func.args[i], nleft);
         return s;
     }
     case LH_BX_CAST:
         return sides(e->u.cast.arg, nleft);
+    case LH_BX_IN_SET:
+        return sides(e->u.in_set.arg, nleft);
     default: {
         int s = 0;
-        for (uint32_t i = 0; i < e->u.list.n; i++) s |= sides(e->u.list.items[i], nleft);
+        for (uint32_t i = 0; i < e->u.list.n; i++)
+            s |= sides(e->u.list.items[i], nleft);
         return s;
     }
     }
@@ -53,6 +57,8 @@ static lh_bexpr_t *rebase(lh_arena_t *a, const lh_bexpr_t *e, uint32_t delta)
         return c;
     case LH_BX_CAST:
         return (c->u.cast.arg = rebase(a, e->u.cast.arg, delta)) ? c : NULL;
+    case LH_BX_IN_SET:
+        return (c->u.in_set.arg = rebase(a, e->u.in_set.arg, delta)) ? c : NULL;
     default:
         c->u.list.items = lh_arena_alloc(a, (e->u.list.n + 1) * sizeof *c->u.list.items);
         if (!c->u.list.items) return NULL;
@@ -105,7 +111,8 @@ static int split(lh_arena_t *a, conds_t *c, lh_bexpr_t *on, uint32_t nleft, bool
     c->rest = lh_arena_calloc(a, c->cap * sizeof *c->rest);
     if (!c->lk || !c->rk || !c->rest) return LH_ENOMEM;
     for (uint32_t i = 0; i < n; i++) {
-        int rc = add_conjunct(a, c, on->kind == LH_BX_AND ? on->u.list.items[i] : on, nleft, keys_ok);
+        int rc =
+            add_conjunct(a, c, on->kind == LH_BX_AND ? on->u.list.items[i] : on, nleft, keys_ok);
         if (rc) return rc;
     }
     return 0;
@@ -139,7 +146,8 @@ static int using_conds(lh_bctx_t *bc, const lh_ast_t *n, lh_bscope_t *sc, uint32
             acc = eq;
             continue;
         }
-        lh_bexpr_t *and = lh_bx_list(bc->env->arena, LH_BX_AND, &(lh_type_t){.id = LH_TYPE_BOOLEAN}, 2, n->pos);
+        lh_bexpr_t *and =
+            lh_bx_list(bc->env->arena, LH_BX_AND, &(lh_type_t){.id = LH_TYPE_BOOLEAN}, 2, n->pos);
         if (!and) return LH_ENOMEM;
         and->u.list.items[0] = acc;
         and->u.list.items[1] = eq;
@@ -150,7 +158,8 @@ static int using_conds(lh_bctx_t *bc, const lh_ast_t *n, lh_bscope_t *sc, uint32
 }
 
 /* NATURAL: the names both sides have. */
-static int natural_names(lh_arena_t *a, const lh_bscope_t *sc, uint32_t nleft, const char ***out, uint32_t *n)
+static int natural_names(lh_arena_t *a, const lh_bscope_t *sc, uint32_t nleft, const char ***out,
+                         uint32_t *n)
 {
     *out = lh_arena_calloc(a, (nleft + 1) * sizeof **out);
     if (!*out) return LH_ENOMEM;
@@ -200,16 +209,19 @@ int lh__bind_join(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, l
     j->child[0] = l;
     j->child[1] = r;
     j->u.join.kind = kind == LH_JOIN_CROSS && on ? LH_JOIN_INNER : kind;
-    for (uint32_t i = 0; i < j->ncols; i++) j->cols[i] = i < l->ncols ? l->cols[i] : r->cols[i - l->ncols];
+    for (uint32_t i = 0; i < j->ncols; i++)
+        j->cols[i] = i < l->ncols ? l->cols[i] : r->cols[i - l->ncols];
     if (on) {
         conds_t c = {0};
         if ((rc = split(a, &c, on, ls.n, true))) return rc;
         j->u.join.left_keys = c.lk;
         j->u.join.right_keys = c.rk;
         j->u.join.nkeys = c.nk;
-        if (c.nrest == 1) j->u.join.cond = c.rest[0];
+        if (c.nrest == 1)
+            j->u.join.cond = c.rest[0];
         else if (c.nrest > 1) {
-            j->u.join.cond = lh_bx_list(a, LH_BX_AND, &(lh_type_t){.id = LH_TYPE_BOOLEAN}, c.nrest, n->pos);
+            j->u.join.cond =
+                lh_bx_list(a, LH_BX_AND, &(lh_type_t){.id = LH_TYPE_BOOLEAN}, c.nrest, n->pos);
             if (!j->u.join.cond) return LH_ENOMEM;
             memcpy(j->u.join.cond->u.list.items, c.rest, c.nrest * sizeof *c.rest);
         }

@@ -69,10 +69,14 @@ static int scope_of(lh_arena_t *a, const lh_plan_t *p, const char *qual, lh_bsco
     return 0;
 }
 
-static int bind_table_ref(lh_bind_env_t *env, const lh_ast_t *n, lh_plan_t **plan, lh_bscope_t *sc)
+static int bind_table_ref(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                          lh_plan_t **plan, lh_bscope_t *sc)
 {
     const lh_ast_name_t *nm = &n->u.table.name;
     const char *name = nm->parts[nm->n - 1];
+    bool cte;
+    int crc = lh__bind_cte_ref(env, params, n, plan, &cte);
+    if (crc || cte) return crc ? crc : scope_of(env->arena, *plan, n->alias ? n->alias : name, sc);
     const char *schema = nm->n >= 2 ? nm->parts[nm->n - 2] : env->schema;
     if (nm->n == 3 && strcasecmp(nm->parts[0], LH_SQL_MEMORY_CATALOG))
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
@@ -151,7 +155,7 @@ int lh__bind_from(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, l
     case LH_AST_JOIN:
         return lh__bind_join(env, params, n, plan, sc);
     case LH_AST_TABLE_REF:
-        return bind_table_ref(env, n, plan, sc);
+        return bind_table_ref(env, params, n, plan, sc);
     case LH_AST_TABLE_FUNC:
         return bind_table_func(env, params, n, plan, sc);
     case LH_AST_SUBQUERY_REF: {
@@ -662,17 +666,23 @@ int lh__bind_query(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *q, 
     const lh_ast_query_tail_t *tail = q->kind == LH_AST_SELECT  ? &q->u.select.tail
                                       : q->kind == LH_AST_SETOP ? &q->u.setop.tail
                                                                 : &q->u.values.tail;
-    if (tail->with)
-        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, q->pos,
-                          "WITH is not implemented yet");
-    switch ((lh_ast_kind_t)q->kind) {
-    case LH_AST_SELECT:
-        return bind_select(env, params, q, out);
-    case LH_AST_VALUES:
-        return bind_values(env, params, q, out);
-    case LH_AST_SETOP:
-        return bind_setop(env, params, q, out);
-    default:
-        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINTERNAL, q->pos, "not a query");
+    struct lh_bcte *saved = env->ctes;
+    int rc = tail->with ? lh__bind_with(env, tail->with) : 0;
+    if (!rc) {
+        switch ((lh_ast_kind_t)q->kind) {
+        case LH_AST_SELECT:
+            rc = bind_select(env, params, q, out);
+            break;
+        case LH_AST_VALUES:
+            rc = bind_values(env, params, q, out);
+            break;
+        case LH_AST_SETOP:
+            rc = bind_setop(env, params, q, out);
+            break;
+        default:
+            rc = lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINTERNAL, q->pos, "not a query");
+        }
     }
+    env->ctes = saved;
+    return rc;
 }

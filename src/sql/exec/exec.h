@@ -68,6 +68,9 @@ struct lh_op {
 
 /* Builds the operator tree for plan (recursively). 0 or an error. */
 int lh_op_build(lh_exec_t *ex, const lh_plan_t *plan, lh_op_t **out);
+/* The operator's next batch (*out NULL at the end), after a cancellation
+ * check: how a consumer drives a tree. */
+int lh_op_next(lh_op_t *op, lh_batch_t **out);
 /* Closes every operator of the tree (not their arena memory). */
 void lh_op_close_tree(lh_op_t *op);
 

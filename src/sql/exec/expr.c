@@ -62,6 +62,9 @@ static int node_new(lh_exec_t *ex, const lh_bexpr_t *e, lh_expr_state_t **out)
     case LH_BX_CAST:
         rc = kids_new(ex, s, &e->u.cast.arg, 1);
         break;
+    case LH_BX_IN_SET:
+        rc = kids_new(ex, s, (lh_bexpr_t *const *)&e->u.in_set.arg, 1);
+        break;
     default:
         rc = kids_new(ex, s, e->u.list.items, e->u.list.n);
         break;

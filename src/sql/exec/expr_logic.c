@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sql/exec/exec_int.h"
+#include "sql/exec/valset.h"
 
 static lh_vector_t *fresh(lh_expr_state_t *s)
 {
@@ -217,6 +218,35 @@ static int eval_error(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *
                       msg.v.s.ptr);
 }
 
+/* x [NOT] IN set: true when found; else NULL when x is NULL or the set holds
+ * a NULL (and is not empty); else false. */
+static int eval_in_set(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel,
+                       uint32_t count, const lh_vector_t **out)
+{
+    const lh_vector_t *v;
+    int rc = lh__expr_eval(s->kids[0], in, sel, count, &v);
+    if (rc) return rc;
+    lh_vector_t *o = fresh(s);
+    const lh_valset_t *set = s->e->u.in_set.set;
+    bool empty = !lh__valset_size(set) && !lh__valset_has_null(set);
+    for (uint32_t r = 0; r < count; r++) {
+        uint32_t row = v->kind == LH_VECTOR_CONSTANT ? 0 : r;
+        int res;
+        if (empty)
+            res = 0;
+        else if (!lh_vector_is_valid(v, row))
+            res = -1;
+        else if (lh__valset_has(set, v, row))
+            res = 1;
+        else
+            res = lh__valset_has_null(set) ? -1 : 0;
+        if (s->e->negated && res >= 0) res = !res;
+        set_bool(o, r, res);
+    }
+    *out = o;
+    return 0;
+}
+
 int lh__expr_eval_logic(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel,
                         uint32_t count, const lh_vector_t **out)
 {
@@ -237,6 +267,8 @@ int lh__expr_eval_logic(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t
         return eval_coalesce(s, in, sel, count, out);
     case LH_BX_ERROR:
         return eval_error(s, in, sel, count, out);
+    case LH_BX_IN_SET:
+        return eval_in_set(s, in, sel, count, out);
     default:
         return lh_sql_err(s->ex->err, LH_EINVAL, LH_SQL_EINTERNAL, s->e->pos,
                           "cannot evaluate expression kind %d", s->e->kind);

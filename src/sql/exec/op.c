@@ -74,6 +74,11 @@ void lh_op_close_tree(lh_op_t *op)
     op->out = NULL;
 }
 
+int lh_op_next(lh_op_t *op, lh_batch_t **out)
+{
+    return lh__op_pull(op, out);
+}
+
 int lh__op_pull(lh_op_t *child, lh_batch_t **out)
 {
     int rc = lh__op_check_cancel(child->ex);

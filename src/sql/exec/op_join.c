@@ -17,7 +17,7 @@
 enum { PH_PROBE, PH_LEFT_TAIL, PH_RIGHT_TAIL, PH_DONE };
 
 typedef struct join_op {
-    uint32_t nl, nr, nkeys;        /* left columns, right columns, keys */
+    uint32_t nl, nr, nkeys; /* left columns, right columns, keys */
     lh_expr_state_t **lkeys, **rkeys, *cond;
     /* the build side: right rows ++ key values, in batches */
     lh_type_t *btypes;
@@ -29,20 +29,20 @@ typedef struct join_op {
     bool built, null_key;
     /* probing */
     int phase;
-    lh_batch_t *lb;                /* the left batch being probed (the child's) */
+    lh_batch_t *lb; /* the left batch being probed (the child's) */
     const lh_vector_t *lk[64];
     uint64_t lh[LH_BATCH_ROWS];
     uint8_t lmatched[LH_BATCH_ROWS];
-    uint32_t li;                   /* next left row */
-    uint64_t cur;                  /* chain position (row + 1) of li, 0: start */
+    uint32_t li;  /* next left row */
+    uint64_t cur; /* chain position (row + 1) of li, 0: start */
     bool in_chain;
-    uint64_t rtail;                /* RIGHT_TAIL: next right row */
+    uint64_t rtail; /* RIGHT_TAIL: next right row */
     bool ltail_done;
-    lh_batch_t *pairs;             /* left ++ right columns */
+    lh_batch_t *pairs; /* left ++ right columns */
     uint32_t pl[LH_BATCH_ROWS];
     uint64_t pr[LH_BATCH_ROWS];
     uint32_t sel[LH_BATCH_ROWS];
-    lh_batch_t view;               /* SEMI/ANTI output: the left columns of pairs */
+    lh_batch_t view; /* SEMI/ANTI output: the left columns of pairs */
 } join_op_t;
 
 static int oom(lh_op_t *op)
@@ -74,7 +74,8 @@ static int append_right(lh_op_t *op, join_op_t *st, lh_batch_t *in)
                 st->chunks = c;
                 st->cap = cap;
             }
-            if (lh_batch_new(st->btypes, st->nr + st->nkeys, &st->chunks[st->nchunks])) return oom(op);
+            if (lh_batch_new(st->btypes, st->nr + st->nkeys, &st->chunks[st->nchunks]))
+                return oom(op);
             st->nchunks++;
         }
         lh_batch_t *c = st->chunks[st->nchunks - 1];
@@ -98,7 +99,8 @@ static int build_table(lh_op_t *op, join_op_t *st)
         if ((rc = append_right(op, st, in))) return rc;
     }
     uint64_t cap = 16;
-    while (cap < st->nrows * 2) cap *= 2;
+    while (cap < st->nrows * 2)
+        cap *= 2;
     st->mask = cap - 1;
     st->heads = calloc(cap, sizeof *st->heads);
     st->hash = malloc((st->nrows + 1) * sizeof *st->hash);
@@ -111,8 +113,10 @@ static int build_table(lh_op_t *op, join_op_t *st)
         for (uint32_t k = 0; k < st->nkeys; k++) {
             uint32_t r;
             const lh_vector_t *v = bcol(st, g, st->nr + k, &r);
-            if (!lh_vector_is_valid(v, r)) null = true;
-            else h = lh__hash_combine(h, lh__row_hash(v, r));
+            if (!lh_vector_is_valid(v, r))
+                null = true;
+            else
+                h = lh__hash_combine(h, lh__row_hash(v, r));
         }
         st->hash[g] = h;
         if (null) {
@@ -235,7 +239,8 @@ static int probe_batch(lh_op_t *op, join_op_t *st, uint32_t *nkept)
             if (!rc) rc = lh_expr_select(st->cond, st->pairs, n, st->sel, &kept);
             if (rc) return rc;
         } else {
-            for (uint32_t k = 0; k < n; k++) st->sel[k] = k;
+            for (uint32_t k = 0; k < n; k++)
+                st->sel[k] = k;
         }
         for (uint32_t k = 0; k < kept; k++) {
             st->lmatched[st->pl[st->sel[k]]] = 1;
@@ -282,7 +287,8 @@ static int emit_left_tail(lh_op_t *op, join_op_t *st, lh_batch_t **out)
     for (uint32_t c = 0; c < st->nl; c++)
         if (lh_vector_copy(&o->cols[c], 0, &st->lb->cols[c], st->pl, n)) return oom(op);
     for (uint32_t c = st->nl; c < o->ncols; c++)
-        for (uint32_t k = 0; k < n; k++) lh_vector_set_null(&o->cols[c], k);
+        for (uint32_t k = 0; k < n; k++)
+            lh_vector_set_null(&o->cols[c], k);
     o->count = n;
     *out = o;
     return 0;
@@ -300,7 +306,8 @@ static int emit_right_tail(lh_op_t *op, join_op_t *st, lh_batch_t **out)
             const lh_vector_t *v = bcol(st, g, c, &r);
             if (lh_vector_copy(&st->pairs->cols[st->nl + c], n, v, &r, 1)) return oom(op);
         }
-        for (uint32_t c = 0; c < st->nl; c++) lh_vector_set_null(&st->pairs->cols[c], n);
+        for (uint32_t c = 0; c < st->nl; c++)
+            lh_vector_set_null(&st->pairs->cols[c], n);
         n++;
     }
     st->pairs->count = n;
@@ -351,7 +358,8 @@ static void join_close(lh_op_t *op)
 {
     join_op_t *st = op->priv;
     if (!st) return;
-    for (uint32_t i = 0; i < st->nchunks; i++) lh_batch_free(st->chunks[i]);
+    for (uint32_t i = 0; i < st->nchunks; i++)
+        lh_batch_free(st->chunks[i]);
     free(st->chunks);
     free(st->hash);
     free(st->next);
@@ -376,21 +384,25 @@ static int setup(lh_op_t *op, join_op_t *st)
     st->nr = r->ncols;
     st->nkeys = p->u.join.nkeys;
     if (st->nkeys > 64)
-        return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ENOTIMPL, -1, "a join on more than 64 keys");
+        return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ENOTIMPL, -1,
+                          "a join on more than 64 keys");
     st->btypes = lh_arena_calloc(a, (st->nr + st->nkeys + 1) * sizeof *st->btypes);
     lh_type_t *ptypes = lh_arena_calloc(a, (st->nl + st->nr + 1) * sizeof *ptypes);
     st->lkeys = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->lkeys);
     st->rkeys = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->rkeys);
     if (!st->btypes || !ptypes || !st->lkeys || !st->rkeys) return LH_ENOMEM;
-    for (uint32_t c = 0; c < st->nr; c++) st->btypes[c] = r->cols[c].type;
+    for (uint32_t c = 0; c < st->nr; c++)
+        st->btypes[c] = r->cols[c].type;
     for (uint32_t k = 0; k < st->nkeys; k++) {
         st->btypes[st->nr + k] = p->u.join.right_keys[k]->type;
         int rc = lh_expr_state_new(op->ex, p->u.join.left_keys[k], &st->lkeys[k]);
         if (!rc) rc = lh_expr_state_new(op->ex, p->u.join.right_keys[k], &st->rkeys[k]);
         if (rc) return rc;
     }
-    for (uint32_t c = 0; c < st->nl; c++) ptypes[c] = l->cols[c].type;
-    for (uint32_t c = 0; c < st->nr; c++) ptypes[st->nl + c] = r->cols[c].type;
+    for (uint32_t c = 0; c < st->nl; c++)
+        ptypes[c] = l->cols[c].type;
+    for (uint32_t c = 0; c < st->nr; c++)
+        ptypes[st->nl + c] = r->cols[c].type;
     if (lh_batch_new(ptypes, st->nl + st->nr, &st->pairs)) return LH_ENOMEM;
     if (p->u.join.cond) {
         int rc = lh_expr_state_new(op->ex, p->u.join.cond, &st->cond);

@@ -80,6 +80,8 @@ bool lh_bx_is_foldable(const lh_bexpr_t *e)
         return true;
     case LH_BX_CAST:
         return lh_bx_is_foldable(e->u.cast.arg);
+    case LH_BX_IN_SET:
+        return false;
     default:
         for (uint32_t i = 0; i < e->u.list.n; i++)
             if (!lh_bx_is_foldable(e->u.list.items[i])) return false;

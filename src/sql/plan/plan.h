@@ -35,6 +35,7 @@ typedef enum lh_bx_kind {
     LH_BX_IN,       /* .list: x, v1, v2, ...; .negated */
     LH_BX_DISTINCT, /* .list: a, b: a IS DISTINCT FROM b (.negated: IS NOT DISTINCT FROM) */
     LH_BX_ERROR, /* .list[0] the message: error(msg) raises an Invalid Input Error when evaluated */
+    LH_BX_IN_SET, /* .in_set: x [NOT] IN (the rows of an uncorrelated subquery, computed once) */
 } lh_bx_kind_t;
 
 typedef struct lh_bexpr lh_bexpr_t;
@@ -67,6 +68,10 @@ struct lh_bexpr {
             lh_bexpr_t **items;
             uint32_t n;
         } list;
+        struct {
+            lh_bexpr_t *arg;
+            const struct lh_valset *set;
+        } in_set;
     } u;
 };
 

@@ -1,0 +1,192 @@
+/* WITH and subqueries in expressions. A CTE is bound where it is named, as
+ * a subquery seeing the CTEs written before it. Uncorrelated subqueries in
+ * expressions run once while the statement is bound: a scalar subquery
+ * becomes its value (an error when it returns more than one row, NULL when
+ * none), EXISTS a boolean, and x IN (subquery) a probe of a value set.
+ * Correlated subqueries (naming columns of the outer query) are not
+ * supported yet: their binding fails on the outer column. */
+#include <string.h>
+#include <strings.h>
+
+#include "sql/bind/bind_int.h"
+#include "sql/exec/valset.h"
+
+struct lh_bcte {
+    const lh_ast_cte_t *cte;
+    struct lh_bcte *outer; /* the CTEs visible to this one and before it */
+};
+
+int lh__bind_with(lh_bind_env_t *env, const lh_ast_with_t *with)
+{
+    if (with->recursive)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, -1,
+                          "WITH RECURSIVE is not implemented yet");
+    for (uint32_t i = 0; i < with->n; i++) {
+        struct lh_bcte *c = lh_arena_calloc(env->arena, sizeof *c);
+        if (!c) return LH_ENOMEM;
+        c->cte = &with->ctes[i];
+        c->outer = env->ctes;
+        env->ctes = c;
+    }
+    return 0;
+}
+
+int lh__bind_cte_ref(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_plan_t **plan,
+                     bool *found)
+{
+    *found = false;
+    if (n->u.table.name.n != 1) return 0;
+    const char *name = n->u.table.name.parts[0];
+    for (struct lh_bcte *c = env->ctes; c; c = c->outer) {
+        if (strcasecmp(c->cte->name, name)) continue;
+        struct lh_bcte *saved = env->ctes;
+        env->ctes = c->outer;
+        int rc = lh__bind_query(env, params, c->cte->query, plan);
+        env->ctes = saved;
+        if (rc) return rc;
+        for (uint32_t i = 0; i < c->cte->ncolumns && i < (*plan)->ncols; i++)
+            (*plan)->cols[i].name = c->cte->columns[i];
+        *found = true;
+        return 0;
+    }
+    return 0;
+}
+
+/* Binds a subquery and builds its operators (run by the caller). */
+static int subquery_ops(lh_bctx_t *c, const lh_ast_t *q, lh_plan_t **plan, lh_op_t **root)
+{
+    int rc = lh__bind_query(c->env, c->params, q, plan);
+    if (rc) {
+        lh_sql_error_t *e = c->env->err;
+        if (e && e->cls == LH_SQL_EBIND && strstr(e->e.msg, "not found in FROM clause"))
+            strncat(e->e.msg, " (correlated subqueries are not supported yet)",
+                    sizeof e->e.msg - strlen(e->e.msg) - 1);
+        return rc;
+    }
+    return lh_op_build(c->env->fold, *plan, root);
+}
+
+static int scalar_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    lh_plan_t *plan;
+    lh_op_t *root = NULL;
+    int rc = subquery_ops(c, n->u.subquery.query, &plan, &root);
+    if (rc) {
+        lh_op_close_tree(root);
+        return rc;
+    }
+    if (plan->ncols != 1) {
+        lh_op_close_tree(root);
+        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "Subquery returns %u columns - expected 1",
+                           plan->ncols);
+    }
+    lh_value_t v = lh_value_null(plan->cols[0].type);
+    uint64_t rows = 0;
+    for (;;) {
+        lh_batch_t *b;
+        rc = lh_op_next(root, &b);
+        if (rc || !b) break;
+        if (!rows && b->count) {
+            lh_value_t tmp;
+            rc = lh_vector_get_value(&b->cols[0], 0, &tmp);
+            if (rc) break;
+            v = tmp;
+            if (!v.is_null && (v.type.id == LH_TYPE_VARCHAR || v.type.id == LH_TYPE_BLOB)) {
+                char *p = lh_arena_alloc(c->env->arena, v.v.s.len + 1);
+                if (!p) {
+                    rc = LH_ENOMEM;
+                    break;
+                }
+                memcpy(p, v.v.s.ptr, v.v.s.len);
+                v.v.s.ptr = p;
+            }
+        }
+        rows += b->count;
+        if (rows > 1) break;
+    }
+    lh_op_close_tree(root);
+    if (rc) return rc;
+    if (rows > 1)
+        return LH_BIND_ERR(
+            c, LH_SQL_EINPUT, n->pos,
+            "More than one row returned by a subquery used as an expression - scalar "
+            "subqueries can only return a single row.");
+    *out = lh_bx_const(c->env->arena, &v, n->pos);
+    return *out ? 0 : LH_ENOMEM;
+}
+
+static int exists_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    lh_plan_t *plan;
+    lh_op_t *root = NULL;
+    int rc = subquery_ops(c, n->u.exists.subquery, &plan, &root);
+    bool any = false;
+    while (!rc && !any) {
+        lh_batch_t *b;
+        rc = lh_op_next(root, &b);
+        if (rc || !b) break;
+        any = b->count > 0;
+    }
+    lh_op_close_tree(root);
+    if (rc) return rc;
+    lh_value_t v = lh_value_bool(n->u.exists.negated ? !any : any);
+    *out = lh_bx_const(c->env->arena, &v, n->pos);
+    return *out ? 0 : LH_ENOMEM;
+}
+
+static int in_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    lh_bexpr_t *x;
+    int rc = lh__bind_expr(c, n->u.in.arg, &x);
+    if (rc) return rc;
+    lh_plan_t *plan;
+    lh_op_t *root = NULL;
+    rc = lh__bind_query(c->env, c->params, n->u.in.subquery, &plan);
+    if (rc) return rc;
+    if (plan->ncols != 1)
+        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "Subquery returns %u columns - expected 1",
+                           plan->ncols);
+    lh_bexpr_t probe = {.kind = LH_BX_COLREF, .type = plan->cols[0].type};
+    lh_type_t t;
+    if ((rc = lh__bind_common(c, x, &probe, n->pos, &t))) return rc;
+    if ((rc = lh__bind_cast_to(c, x, &t, false, n->pos, &x))) return rc;
+    if (!lh_type_equal(&t, &plan->cols[0].type)) {
+        lh_plan_t *p = lh_plan_new(c->env->arena, LH_PLAN_PROJECT, 1);
+        if (!p) return LH_ENOMEM;
+        p->child[0] = plan;
+        p->cols[0] = (lh_plan_col_t){.name = plan->cols[0].name, .type = t};
+        p->u.project.exprs = lh_arena_alloc(c->env->arena, sizeof *p->u.project.exprs);
+        lh_bexpr_t *r = lh_bx_colref(c->env->arena, 0, &plan->cols[0].type);
+        if (!p->u.project.exprs || !r) return LH_ENOMEM;
+        if ((rc = lh__bind_cast_to(c, r, &t, false, n->pos, &p->u.project.exprs[0]))) return rc;
+        plan = p;
+    }
+    if ((rc = lh_op_build(c->env->fold, plan, &root))) {
+        lh_op_close_tree(root);
+        return rc;
+    }
+    const lh_valset_t *set;
+    rc = lh__valset_build(c->env->fold, c->env->arena, root, &t, &set);
+    lh_op_close_tree(root);
+    if (rc) return rc;
+    lh_bexpr_t *e =
+        lh_bx_list(c->env->arena, LH_BX_IN_SET, &(lh_type_t){.id = LH_TYPE_BOOLEAN}, 0, n->pos);
+    if (!e) return LH_ENOMEM;
+    e->u.in_set.arg = x;
+    e->u.in_set.set = set;
+    e->negated = n->u.in.negated;
+    *out = e;
+    return 0;
+}
+
+int lh__bind_subquery_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    switch ((lh_ast_kind_t)n->kind) {
+    case LH_AST_SUBQUERY:
+        return scalar_subquery(c, n, out);
+    case LH_AST_EXISTS:
+        return exists_subquery(c, n, out);
+    default:
+        return in_subquery(c, n, out);
+    }
+}
