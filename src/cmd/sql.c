@@ -13,7 +13,9 @@
 
 #include "cmd/cmd.h"
 #include "core/buf.h"
+#include "core/config.h"
 #include "sql/sql.h"
+#include "store/objstore.h"
 
 typedef enum { FMT_TABLE, FMT_CSV, FMT_JSON } fmt_t;
 
@@ -281,17 +283,44 @@ static int parse_args(int argc, char **argv, opts_t *o, lh_sql_session_t *s)
     return 0;
 }
 
+/* The lake when lake.endpoint is set (no network otherwise). */
+static int open_lake(int *argc, char **argv, lh_config_t **cfg, lh_objstore_t **os)
+{
+    lh_err_t e = {0};
+    if (lh_config_load(cfg, argc, argv, &e)) {
+        fprintf(stderr, "lakehouse sql: %s\n", e.msg);
+        return 2;
+    }
+    int rc = lh_objstore_open_lake(os, *cfg, &e);
+    if (rc == LH_ENOENT) return 0;
+    if (rc) {
+        fprintf(stderr, "lakehouse sql: the lake: %s\n", e.msg);
+        return 1;
+    }
+    return 0;
+}
+
 int lh_cmd_sql(int argc, char **argv)
 {
     lh_sql_error_t err;
     lh_sql_err_clear(&err);
     lh_sql_db_t *db = NULL;
     lh_sql_session_t *s = NULL;
+    lh_config_t *cfg = NULL;
+    lh_objstore_t *lake = NULL;
+    int lrc = open_lake(&argc, argv, &cfg, &lake);
+    if (lrc) {
+        lh_config_free(cfg);
+        return lrc;
+    }
     if (lh_sql_db_open(&db, &err) || lh_sql_session_open(db, &s, &err)) {
         fprintf(stderr, "lakehouse sql: %s\n", err.e.msg);
         lh_sql_db_close(db);
+        lh_objstore_close(lake);
+        lh_config_free(cfg);
         return 1;
     }
+    if (lake) lh_sql_db_set_lake(db, lake, lh_config_get(cfg, "lake.bucket"));
     opts_t o = {0};
     int status = parse_args(argc, argv, &o, s);
     char *text = NULL;
@@ -335,5 +364,7 @@ int lh_cmd_sql(int argc, char **argv)
     free(text);
     lh_sql_session_close(s);
     lh_sql_db_close(db);
+    lh_objstore_close(lake);
+    lh_config_free(cfg);
     return status;
 }

@@ -13,6 +13,8 @@
 
 struct lh_sql_db {
     lh_sql_catalog_t *catalog;
+    struct lh_objstore *lake;
+    const char *lake_bucket;
 };
 
 typedef struct sess_param {
@@ -51,6 +53,12 @@ int lh_sql_db_open(lh_sql_db_t **out, lh_sql_error_t *err)
     }
     *out = db;
     return 0;
+}
+
+void lh_sql_db_set_lake(lh_sql_db_t *db, struct lh_objstore *os, const char *bucket)
+{
+    db->lake = os;
+    db->lake_bucket = bucket;
 }
 
 void lh_sql_db_close(lh_sql_db_t *db)
@@ -332,13 +340,16 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
     r->arena = arena;
     r->changes = -1;
     lh_sql_err_clear(&r->err);
-    r->ex = (lh_exec_t){.arena = arena, .err = &r->err, .cancel = &s->cancel, .threads = 1};
+    r->ex = (lh_exec_t){.arena = arena, .err = &r->err, .cancel = &s->cancel, .threads = 1,
+                        .lake = s->db->lake};
     *out = r;
     lh_bind_env_t env = {.arena = arena,
                          .err = &r->err,
                          .catalog = s->db->catalog,
                          .schema = s->schema,
-                         .fold = &r->ex};
+                         .fold = &r->ex,
+                         .lake = s->db->lake,
+                         .lake_bucket = s->db->lake_bucket};
     lh_bound_stmt_t bs;
     lh_sql_catalog_lock(s->db->catalog);
     int rc = lh_sql_bind(&env, stmt, &bs);

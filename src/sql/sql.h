@@ -25,6 +25,11 @@ typedef struct lh_sql_result lh_sql_result_t;
 /* A database with an empty `memory` catalog. 0 or LH_ENOMEM. */
 int lh_sql_db_open(lh_sql_db_t **out, lh_sql_error_t *err);
 void lh_sql_db_close(lh_sql_db_t *db);
+/* Gives the database the lake: its namespaces' Delta tables become
+ * readable as ns.table, and s3:// paths are read from os. Both borrowed
+ * (they must outlive the database). Without it there is no network I/O. */
+struct lh_objstore;
+void lh_sql_db_set_lake(lh_sql_db_t *db, struct lh_objstore *os, const char *bucket);
 
 int lh_sql_session_open(lh_sql_db_t *db, lh_sql_session_t **out, lh_sql_error_t *err);
 void lh_sql_session_close(lh_sql_session_t *s);

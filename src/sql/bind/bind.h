@@ -46,6 +46,8 @@ typedef struct lh_bind_env {
     const char *schema;        /* the session's current schema (SET schema) */
     lh_exec_t *fold;           /* an executor context for constant folding */
     struct lh_bcte *ctes;      /* private: the WITH names in reach, innermost first */
+    struct lh_objstore *lake;  /* the lake (lake.* keys), or NULL: no lake, no network */
+    const char *lake_bucket;
 } lh_bind_env_t;
 
 /* Binds one statement. 0, or LH_EINVAL (Parser/Binder/Catalog/Conversion

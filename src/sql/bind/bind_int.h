@@ -78,6 +78,12 @@ int lh__bind_cte_ref(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n
                      bool *found);
 /* Scalar subqueries, EXISTS and IN (subquery). */
 int lh__bind_subquery_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out);
+/* read_parquet / FROM 'file.parquet' (bind_lake.c). */
+int lh__bind_parquet_path(lh_bind_env_t *env, const char *path, int32_t pos, const char *alias,
+                          lh_plan_t **plan, lh_bscope_t *sc);
+/* The lake's Delta table ns.name (bind_lake.c). */
+int lh__bind_lake_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, const char *ns,
+                        const char *name, lh_plan_t **plan, lh_bscope_t *sc);
 /* A query (SELECT, set operation, VALUES) to a plan. */
 int lh__bind_query(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *q, lh_plan_t **out);
 

@@ -78,12 +78,17 @@ static int bind_table_ref(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast
     int crc = lh__bind_cte_ref(env, params, n, plan, &cte);
     if (crc || cte) return crc ? crc : scope_of(env->arena, *plan, n->alias ? n->alias : name, sc);
     const char *schema = nm->n >= 2 ? nm->parts[nm->n - 2] : env->schema;
-    if (nm->n == 3 && strcasecmp(nm->parts[0], LH_SQL_MEMORY_CATALOG))
+    if (nm->n == 1 && (strchr(name, '/') || strstr(name, ".parquet")))
+        return lh__bind_parquet_path(env, name, n->pos, n->alias ? n->alias : name, plan, sc);
+    bool lake_catalog = nm->n == 3 && !strcasecmp(nm->parts[0], "lake");
+    if (nm->n == 3 && !lake_catalog && strcasecmp(nm->parts[0], LH_SQL_MEMORY_CATALOG))
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
                           "Catalog \"%s\" does not exist!", nm->parts[0]);
-    lh_sql_mem_table_t *t = lh_sql_catalog_find(env->catalog, schema, name);
+    lh_sql_mem_table_t *t = lake_catalog ? NULL : lh_sql_catalog_find(env->catalog, schema, name);
     if (!t && nm->n == 1 && strcasecmp(schema, LH_SQL_DEFAULT_SCHEMA))
         t = lh_sql_catalog_find(env->catalog, LH_SQL_DEFAULT_SCHEMA, name);
+    if (!t && env->lake && (lake_catalog || !lh_sql_catalog_has_schema(env->catalog, schema)))
+        return lh__bind_lake_table(env, params, n, schema, name, plan, sc);
     if (!t)
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
                           "Table with name %s does not exist!", name);
@@ -120,6 +125,12 @@ static int bind_table_func(lh_bind_env_t *env, lh_bparams_t *params, const lh_as
                            lh_plan_t **plan, lh_bscope_t *sc)
 {
     const char *name = n->u.table_func.name.parts[n->u.table_func.name.n - 1];
+    if (!strcasecmp(name, "read_parquet") || !strcasecmp(name, "parquet_scan")) {
+        const lh_ast_t *a = n->u.table_func.args.n ? n->u.table_func.args.items[0] : NULL;
+        if (!a || a->kind != LH_AST_LITERAL || a->u.lit.kind != LH_LIT_STRING)
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos, "%s needs a file name or pattern", name);
+        return lh__bind_parquet_path(env, a->u.lit.text, n->pos, n->alias ? n->alias : name, plan, sc);
+    }
     bool range = !strcasecmp(name, "range"), series = !strcasecmp(name, "generate_series");
     if (!range && !series)
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,

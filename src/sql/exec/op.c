@@ -13,6 +13,7 @@ static const op_builder_t builders[] = {
     [LH_PLAN_PROJECT] = lh__op_project, [LH_PLAN_AGGREGATE] = lh__op_aggregate,
     [LH_PLAN_SORT] = lh__op_sort,       [LH_PLAN_LIMIT] = lh__op_limit,
     [LH_PLAN_UNION] = lh__op_union,     [LH_PLAN_JOIN] = lh__op_join,
+    [LH_PLAN_SCAN_PARQUET] = lh__op_scan_parquet,
 };
 
 int lh__op_new(lh_exec_t *ex, const lh_plan_t *plan, size_t priv_size, lh_op_t **out)

@@ -154,12 +154,14 @@ struct lh_plan {
             uint32_t *proj; /* the table's columns read, in output order */
         } mem;
         struct {
-            const char **paths; /* local paths or s3://bucket/key URLs */
-            uint32_t npaths;
-            lh_col_path_t *proj; /* ncols columns read */
-            lh_pred_t *preds;    /* pruning predicates pushed down */
-            uint32_t npreds;
-            const lh_type_t *file_schema; /* STRUCT of the first file's columns */
+            struct lh_objstore *os; /* the files' store, or NULL: local paths */
+            const char *bucket;
+            const char **keys;      /* nfiles object keys or local paths */
+            uint32_t nfiles;
+            const char **names;     /* per output column: its name in the files */
+            bool *is_part;          /* per output column: a partition column (not in the files) */
+            const char ***part_text; /* per file, per output column: the partition value's text
+                                        (NULL: NULL); only where is_part */
         } pq;
         struct {
             int64_t start, stop, step;

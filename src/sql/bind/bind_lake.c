@@ -1,0 +1,205 @@
+/* FROM items that read files: read_parquet('path' | 's3://bucket/key'),
+ * FROM 'file.parquet', and the lake's Delta tables (ns.table, resolved in
+ * the lake when ns is not a schema of the memory catalog). A Delta table is
+ * bound to its snapshot's data files (newest version, or AT (VERSION => n)
+ * / FOR TIMESTAMP AS OF ts), with the partition values copied into the
+ * statement, so the snapshot is released before the query runs. */
+#include <glob.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "parquet/reader.h"
+#include "sql/bind/bind_int.h"
+#include "table/catalog.h"
+#include "table/delta.h"
+
+static int io_error(lh_bind_env_t *env, int32_t pos, const char *what, const lh_err_t *e)
+{
+    bool missing = e->code == LH_ENOENT;
+    return lh_sql_err(env->err, missing ? LH_EINVAL : (e->code ? e->code : LH_EIO),
+                      missing ? LH_SQL_ECATALOG : LH_SQL_EIO, pos, "%s: %s", what, e->msg);
+}
+
+static int columns_from(lh_bind_env_t *env, lh_plan_t *p, const lh_type_t *schema)
+{
+    p->u.pq.names = lh_arena_calloc(env->arena, (schema->nfields + 1) * sizeof *p->u.pq.names);
+    if (!p->u.pq.names) return LH_ENOMEM;
+    for (uint32_t i = 0; i < schema->nfields; i++) {
+        p->cols[i].name = lh_arena_strdup(env->arena, schema->fields[i].name);
+        if (!p->cols[i].name || lh_type_copy(env->arena, &schema->fields[i].type, &p->cols[i].type))
+            return LH_ENOMEM;
+        p->u.pq.names[i] = p->cols[i].name;
+    }
+    return 0;
+}
+
+/* Local paths matching a glob pattern (or the path itself), sorted. */
+static int expand_local(lh_bind_env_t *env, int32_t pos, const char *path, const char ***keys, uint32_t *n)
+{
+    glob_t g;
+    int grc = glob(path, 0, NULL, &g);
+    if (grc == GLOB_NOMATCH || (grc == 0 && !g.gl_pathc)) {
+        globfree(&g);
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EIO, pos, "No files found that match the pattern \"%s\"", path);
+    }
+    if (grc) {
+        globfree(&g);
+        return lh_sql_err(env->err, LH_EIO, LH_SQL_EIO, pos, "cannot expand \"%s\"", path);
+    }
+    *keys = lh_arena_calloc(env->arena, (g.gl_pathc + 1) * sizeof **keys);
+    if (!*keys) {
+        globfree(&g);
+        return LH_ENOMEM;
+    }
+    for (size_t i = 0; i < g.gl_pathc; i++)
+        if (!((*keys)[i] = lh_arena_strdup(env->arena, g.gl_pathv[i]))) {
+            globfree(&g);
+            return LH_ENOMEM;
+        }
+    *n = (uint32_t)g.gl_pathc;
+    globfree(&g);
+    return 0;
+}
+
+int lh__bind_parquet_path(lh_bind_env_t *env, const char *path, int32_t pos, const char *alias,
+                          lh_plan_t **plan, lh_bscope_t *sc)
+{
+    const char **keys = NULL;
+    uint32_t nfiles = 1;
+    struct lh_objstore *os = NULL;
+    const char *bucket = NULL;
+    if (!strncmp(path, "s3://", 5)) {
+        if (!env->lake)
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EIO, pos,
+                              "no lake to read %s from: set lake.endpoint (AWS_ENDPOINT_URL)", path);
+        const char *slash = strchr(path + 5, '/');
+        if (!slash || !slash[1])
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINPUT, pos, "not an object URL: %s", path);
+        os = env->lake;
+        bucket = lh_arena_strndup(env->arena, path + 5, (size_t)(slash - path - 5));
+        keys = lh_arena_calloc(env->arena, sizeof *keys);
+        if (!bucket || !keys || !(keys[0] = lh_arena_strdup(env->arena, slash + 1))) return LH_ENOMEM;
+    } else {
+        int rc = expand_local(env, pos, path, &keys, &nfiles);
+        if (rc) return rc;
+    }
+    lh_pq_reader_t *r;
+    lh_err_t e = {0};
+    if (os ? lh_pq_reader_open_object(os, bucket, keys[0], &r, &e) : lh_pq_reader_open_file(keys[0], &r, &e))
+        return io_error(env, pos, keys[0], &e);
+    const lh_type_t *schema = lh_pq_reader_schema(r);
+    lh_plan_t *p = lh_plan_new(env->arena, LH_PLAN_SCAN_PARQUET, schema->nfields);
+    int rc = p ? columns_from(env, p, schema) : LH_ENOMEM;
+    if (p) p->est_rows = (double)lh_pq_reader_num_rows(r) * nfiles;
+    lh_pq_reader_close(r);
+    if (rc) return rc;
+    p->u.pq.os = os;
+    p->u.pq.bucket = bucket;
+    p->u.pq.keys = keys;
+    p->u.pq.nfiles = nfiles;
+    *plan = p;
+    sc->n = p->ncols;
+    sc->cols = lh_arena_calloc(env->arena, (p->ncols + 1) * sizeof *sc->cols);
+    if (!sc->cols) return LH_ENOMEM;
+    for (uint32_t i = 0; i < p->ncols; i++)
+        sc->cols[i] = (lh_bcol_t){.qual = alias, .name = p->cols[i].name, .type = p->cols[i].type};
+    return 0;
+}
+
+static int snapshot_of(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_delta_table_t *t,
+                       lh_delta_snapshot_t **s, lh_err_t *e)
+{
+    if (!n->u.table.at_version && !n->u.table.at_timestamp) return lh_delta_snapshot_latest(t, s, e);
+    lh_bscope_t empty = {0};
+    lh_bctx_t c = {.env = env, .scope = &empty, .params = params};
+    lh_bexpr_t *x;
+    const lh_ast_t *a = n->u.table.at_version ? n->u.table.at_version : n->u.table.at_timestamp;
+    lh_type_t want = lh_type(n->u.table.at_version ? LH_TYPE_BIGINT : LH_TYPE_TIMESTAMP_TZ);
+    int rc = lh__bind_expr(&c, a, &x);
+    if (!rc) rc = lh__bind_cast_to(&c, x, &want, false, a->pos, &x);
+    if (rc) return rc;
+    if (x->kind != LH_BX_CONST || x->u.c.is_null)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, a->pos, "time travel needs a constant");
+    if (n->u.table.at_version) return lh_delta_snapshot_at_version(t, x->u.c.v.i, s, e);
+    int64_t ms = x->u.c.v.i >= 0 ? x->u.c.v.i / 1000 : -((-x->u.c.v.i + 999) / 1000);
+    return lh_delta_snapshot_at_time(t, ms, s, e);
+}
+
+static int plan_snapshot(lh_bind_env_t *env, const lh_delta_table_t *t, const lh_delta_snapshot_t *s,
+                         lh_plan_t **out)
+{
+    lh_arena_t *a = env->arena;
+    lh_plan_t *p = lh_plan_new(a, LH_PLAN_SCAN_PARQUET, s->schema.ncolumns);
+    if (!p) return LH_ENOMEM;
+    p->u.pq.os = env->lake;
+    p->u.pq.bucket = env->lake_bucket;
+    p->u.pq.nfiles = (uint32_t)s->nfiles;
+    p->u.pq.keys = lh_arena_calloc(a, (s->nfiles + 1) * sizeof *p->u.pq.keys);
+    p->u.pq.names = lh_arena_calloc(a, (s->schema.ncolumns + 1) * sizeof *p->u.pq.names);
+    p->u.pq.is_part = lh_arena_calloc(a, (s->schema.ncolumns + 1) * sizeof *p->u.pq.is_part);
+    p->u.pq.part_text = lh_arena_calloc(a, (s->nfiles + 1) * sizeof *p->u.pq.part_text);
+    if (!p->u.pq.keys || !p->u.pq.names || !p->u.pq.is_part || !p->u.pq.part_text) return LH_ENOMEM;
+    bool any_part = false;
+    for (uint32_t c = 0; c < s->schema.ncolumns; c++) {
+        const lh_delta_column_t *col = &s->schema.columns[c];
+        p->cols[c].name = p->u.pq.names[c] = lh_arena_strdup(a, col->name);
+        if (!p->cols[c].name || lh_type_copy(a, &col->type, &p->cols[c].type)) return LH_ENOMEM;
+        p->u.pq.is_part[c] = lh_delta_is_partition_column(&s->metadata, col->name);
+        any_part |= p->u.pq.is_part[c];
+    }
+    int64_t rows = 0;
+    for (size_t f = 0; f < s->nfiles; f++) {
+        const lh_delta_add_t *add = &s->files[f];
+        p->u.pq.keys[f] = lh_arena_printf(a, "%s%s", lh_delta_root(t), add->path);
+        if (!p->u.pq.keys[f]) return LH_ENOMEM;
+        if (!any_part) continue;
+        const char **texts = lh_arena_calloc(a, (s->schema.ncolumns + 1) * sizeof *texts);
+        if (!texts) return LH_ENOMEM;
+        for (uint32_t c = 0; c < s->schema.ncolumns; c++) {
+            if (!p->u.pq.is_part[c]) continue;
+            const char *v = lh_delta_map_get(&add->partition_values, s->schema.columns[c].name, NULL);
+            if (v && !(texts[c] = lh_arena_strdup(a, v))) return LH_ENOMEM;
+        }
+        p->u.pq.part_text[f] = texts;
+        rows += add->size;
+    }
+    if (!any_part) p->u.pq.is_part = NULL;
+    p->est_rows = (double)rows;
+    *out = p;
+    return 0;
+}
+
+int lh__bind_lake_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, const char *ns,
+                        const char *name, lh_plan_t **plan, lh_bscope_t *sc)
+{
+    if (!env->lake)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
+                          "Table with name %s does not exist! (no lake: lake.endpoint is not set)", name);
+    char root[512];
+    snprintf(root, sizeof root, "%s/%s", ns, name);
+    lh_delta_table_t *t = NULL;
+    lh_delta_snapshot_t *s = NULL;
+    lh_err_t e = {0};
+    int rc = lh_delta_open(&t, env->lake, env->lake_bucket, root, &e);
+    if (!rc) rc = snapshot_of(env, params, n, t, &s, &e);
+    if (rc) {
+        lh_delta_close(t);
+        if (env->err && env->err->e.code) return rc;
+        if (e.code == LH_ENOENT)
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
+                              "Table with name %s.%s does not exist!", ns, name);
+        return io_error(env, n->pos, root, &e);
+    }
+    rc = plan_snapshot(env, t, s, plan);
+    lh_delta_snapshot_free(s);
+    lh_delta_close(t);
+    if (rc) return rc;
+    sc->n = (*plan)->ncols;
+    sc->cols = lh_arena_calloc(env->arena, (sc->n + 1) * sizeof *sc->cols);
+    if (!sc->cols) return LH_ENOMEM;
+    for (uint32_t i = 0; i < sc->n; i++)
+        sc->cols[i] = (lh_bcol_t){.qual = n->alias ? n->alias : name, .name = (*plan)->cols[i].name,
+                                  .type = (*plan)->cols[i].type};
+    return 0;
+}
