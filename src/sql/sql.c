@@ -33,6 +33,7 @@ struct lh_sql_session {
 
 struct lh_sql_result {
     lh_arena_t *arena; /* the statement's: tree, plan, execution state */
+    lh_arena_t *parse; /* the script's syntax tree (names the plan borrows), for the last result */
     lh_exec_t ex;
     lh_sql_error_t err;
     lh_op_t *root;
@@ -163,6 +164,7 @@ void lh_sql_result_free(lh_sql_result_t *r)
     lh_op_close_tree(r->root);
     lh_batch_free(r->text);
     lh_arena_free(r->arena);
+    lh_arena_free(r->parse);
     free(r);
 }
 
@@ -340,8 +342,8 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
     r->arena = arena;
     r->changes = -1;
     lh_sql_err_clear(&r->err);
-    r->ex = (lh_exec_t){.arena = arena, .err = &r->err, .cancel = &s->cancel, .threads = 1,
-                        .lake = s->db->lake};
+    r->ex = (lh_exec_t){
+        .arena = arena, .err = &r->err, .cancel = &s->cancel, .threads = 1, .lake = s->db->lake};
     *out = r;
     lh_bind_env_t env = {.arena = arena,
                          .err = &r->err,
@@ -406,6 +408,8 @@ int lh_sql_run(lh_sql_session_t *s, const char *text, size_t len, lh_sql_stmt_cb
             break;
         }
         if (i + 1 == script.n) {
+            r->parse = pa; /* the plan's names point into the syntax tree */
+            pa = NULL;
             *out = r;
             break;
         }

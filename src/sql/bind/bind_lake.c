@@ -35,13 +35,15 @@ static int columns_from(lh_bind_env_t *env, lh_plan_t *p, const lh_type_t *schem
 }
 
 /* Local paths matching a glob pattern (or the path itself), sorted. */
-static int expand_local(lh_bind_env_t *env, int32_t pos, const char *path, const char ***keys, uint32_t *n)
+static int expand_local(lh_bind_env_t *env, int32_t pos, const char *path, const char ***keys,
+                        uint32_t *n)
 {
     glob_t g;
     int grc = glob(path, 0, NULL, &g);
     if (grc == GLOB_NOMATCH || (grc == 0 && !g.gl_pathc)) {
         globfree(&g);
-        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EIO, pos, "No files found that match the pattern \"%s\"", path);
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EIO, pos,
+                          "No files found that match the pattern \"%s\"", path);
     }
     if (grc) {
         globfree(&g);
@@ -72,21 +74,25 @@ int lh__bind_parquet_path(lh_bind_env_t *env, const char *path, int32_t pos, con
     if (!strncmp(path, "s3://", 5)) {
         if (!env->lake)
             return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EIO, pos,
-                              "no lake to read %s from: set lake.endpoint (AWS_ENDPOINT_URL)", path);
+                              "no lake to read %s from: set lake.endpoint (AWS_ENDPOINT_URL)",
+                              path);
         const char *slash = strchr(path + 5, '/');
         if (!slash || !slash[1])
-            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINPUT, pos, "not an object URL: %s", path);
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINPUT, pos, "not an object URL: %s",
+                              path);
         os = env->lake;
         bucket = lh_arena_strndup(env->arena, path + 5, (size_t)(slash - path - 5));
         keys = lh_arena_calloc(env->arena, sizeof *keys);
-        if (!bucket || !keys || !(keys[0] = lh_arena_strdup(env->arena, slash + 1))) return LH_ENOMEM;
+        if (!bucket || !keys || !(keys[0] = lh_arena_strdup(env->arena, slash + 1)))
+            return LH_ENOMEM;
     } else {
         int rc = expand_local(env, pos, path, &keys, &nfiles);
         if (rc) return rc;
     }
     lh_pq_reader_t *r;
     lh_err_t e = {0};
-    if (os ? lh_pq_reader_open_object(os, bucket, keys[0], &r, &e) : lh_pq_reader_open_file(keys[0], &r, &e))
+    if (os ? lh_pq_reader_open_object(os, bucket, keys[0], &r, &e)
+           : lh_pq_reader_open_file(keys[0], &r, &e))
         return io_error(env, pos, keys[0], &e);
     const lh_type_t *schema = lh_pq_reader_schema(r);
     lh_plan_t *p = lh_plan_new(env->arena, LH_PLAN_SCAN_PARQUET, schema->nfields);
@@ -107,10 +113,11 @@ int lh__bind_parquet_path(lh_bind_env_t *env, const char *path, int32_t pos, con
     return 0;
 }
 
-static int snapshot_of(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_delta_table_t *t,
-                       lh_delta_snapshot_t **s, lh_err_t *e)
+static int snapshot_of(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                       lh_delta_table_t *t, lh_delta_snapshot_t **s, lh_err_t *e)
 {
-    if (!n->u.table.at_version && !n->u.table.at_timestamp) return lh_delta_snapshot_latest(t, s, e);
+    if (!n->u.table.at_version && !n->u.table.at_timestamp)
+        return lh_delta_snapshot_latest(t, s, e);
     lh_bscope_t empty = {0};
     lh_bctx_t c = {.env = env, .scope = &empty, .params = params};
     lh_bexpr_t *x;
@@ -120,14 +127,15 @@ static int snapshot_of(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     if (!rc) rc = lh__bind_cast_to(&c, x, &want, false, a->pos, &x);
     if (rc) return rc;
     if (x->kind != LH_BX_CONST || x->u.c.is_null)
-        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, a->pos, "time travel needs a constant");
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, a->pos,
+                          "time travel needs a constant");
     if (n->u.table.at_version) return lh_delta_snapshot_at_version(t, x->u.c.v.i, s, e);
     int64_t ms = x->u.c.v.i >= 0 ? x->u.c.v.i / 1000 : -((-x->u.c.v.i + 999) / 1000);
     return lh_delta_snapshot_at_time(t, ms, s, e);
 }
 
-static int plan_snapshot(lh_bind_env_t *env, const lh_delta_table_t *t, const lh_delta_snapshot_t *s,
-                         lh_plan_t **out)
+static int plan_snapshot(lh_bind_env_t *env, const lh_delta_table_t *t,
+                         const lh_delta_snapshot_t *s, lh_plan_t **out)
 {
     lh_arena_t *a = env->arena;
     lh_plan_t *p = lh_plan_new(a, LH_PLAN_SCAN_PARQUET, s->schema.ncolumns);
@@ -158,7 +166,8 @@ static int plan_snapshot(lh_bind_env_t *env, const lh_delta_table_t *t, const lh
         if (!texts) return LH_ENOMEM;
         for (uint32_t c = 0; c < s->schema.ncolumns; c++) {
             if (!p->u.pq.is_part[c]) continue;
-            const char *v = lh_delta_map_get(&add->partition_values, s->schema.columns[c].name, NULL);
+            const char *v =
+                lh_delta_map_get(&add->partition_values, s->schema.columns[c].name, NULL);
             if (v && !(texts[c] = lh_arena_strdup(a, v))) return LH_ENOMEM;
         }
         p->u.pq.part_text[f] = texts;
@@ -175,7 +184,9 @@ int lh__bind_lake_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t
 {
     if (!env->lake)
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
-                          "Table with name %s does not exist! (no lake: lake.endpoint is not set)", name);
+                          "Table with name %s.%s does not exist! (no lake: lake.endpoint is not "
+                          "set)",
+                          ns, name);
     char root[512];
     snprintf(root, sizeof root, "%s/%s", ns, name);
     lh_delta_table_t *t = NULL;
@@ -199,7 +210,8 @@ int lh__bind_lake_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t
     sc->cols = lh_arena_calloc(env->arena, (sc->n + 1) * sizeof *sc->cols);
     if (!sc->cols) return LH_ENOMEM;
     for (uint32_t i = 0; i < sc->n; i++)
-        sc->cols[i] = (lh_bcol_t){.qual = n->alias ? n->alias : name, .name = (*plan)->cols[i].name,
+        sc->cols[i] = (lh_bcol_t){.qual = n->alias ? n->alias : name,
+                                  .name = (*plan)->cols[i].name,
                                   .type = (*plan)->cols[i].type};
     return 0;
 }

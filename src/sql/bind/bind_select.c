@@ -87,7 +87,7 @@ static int bind_table_ref(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast
     lh_sql_mem_table_t *t = lake_catalog ? NULL : lh_sql_catalog_find(env->catalog, schema, name);
     if (!t && nm->n == 1 && strcasecmp(schema, LH_SQL_DEFAULT_SCHEMA))
         t = lh_sql_catalog_find(env->catalog, LH_SQL_DEFAULT_SCHEMA, name);
-    if (!t && env->lake && (lake_catalog || !lh_sql_catalog_has_schema(env->catalog, schema)))
+    if (!t && (lake_catalog || !lh_sql_catalog_has_schema(env->catalog, schema)))
         return lh__bind_lake_table(env, params, n, schema, name, plan, sc);
     if (!t)
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
@@ -128,8 +128,10 @@ static int bind_table_func(lh_bind_env_t *env, lh_bparams_t *params, const lh_as
     if (!strcasecmp(name, "read_parquet") || !strcasecmp(name, "parquet_scan")) {
         const lh_ast_t *a = n->u.table_func.args.n ? n->u.table_func.args.items[0] : NULL;
         if (!a || a->kind != LH_AST_LITERAL || a->u.lit.kind != LH_LIT_STRING)
-            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos, "%s needs a file name or pattern", name);
-        return lh__bind_parquet_path(env, a->u.lit.text, n->pos, n->alias ? n->alias : name, plan, sc);
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
+                              "%s needs a file name or pattern", name);
+        return lh__bind_parquet_path(env, a->u.lit.text, n->pos, n->alias ? n->alias : name, plan,
+                                     sc);
     }
     bool range = !strcasecmp(name, "range"), series = !strcasecmp(name, "generate_series");
     if (!range && !series)
@@ -602,6 +604,20 @@ static int cast_columns(lh_bind_env_t *env, lh_plan_t **plan, const lh_type_t *t
     return 0;
 }
 
+/* A column's literal note (a NULL or string literal whose type is still
+ * open), seen through the projection that made it. */
+static uint8_t col_lit(const lh_plan_t *p, uint32_t i)
+{
+    while (p->kind == LH_PLAN_SORT || p->kind == LH_PLAN_LIMIT)
+        p = p->child[0];
+    if (p->kind == LH_PLAN_PROJECT) return p->u.project.exprs[i]->lit & LH_SQL_ARG_NULL_LITERAL;
+    if (p->kind != LH_PLAN_VALUES || !p->u.values.nrows) return 0;
+    uint8_t lit = LH_SQL_ARG_NULL_LITERAL;
+    for (uint32_t r = 0; r < p->u.values.nrows; r++)
+        lit &= p->u.values.rows[r][i]->lit;
+    return lit;
+}
+
 static int bind_setop(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *s, lh_plan_t **out)
 {
     lh_plan_t *l, *r;
@@ -620,8 +636,8 @@ static int bind_setop(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *
     lh_bscope_t empty = {0};
     lh_bctx_t c = {.env = env, .scope = &empty};
     for (uint32_t i = 0; i < l->ncols; i++) {
-        lh_bexpr_t x = {.kind = LH_BX_COLREF, .type = l->cols[i].type};
-        lh_bexpr_t y = {.kind = LH_BX_COLREF, .type = r->cols[i].type};
+        lh_bexpr_t x = {.kind = LH_BX_COLREF, .type = l->cols[i].type, .lit = col_lit(l, i)};
+        lh_bexpr_t y = {.kind = LH_BX_COLREF, .type = r->cols[i].type, .lit = col_lit(r, i)};
         if ((rc = lh__bind_common(&c, &x, &y, s->pos, &types[i]))) return rc;
     }
     if ((rc = cast_columns(env, &l, types)) || (rc = cast_columns(env, &r, types))) return rc;

@@ -8,11 +8,16 @@
 typedef int (*op_builder_t)(lh_op_t *op);
 
 static const op_builder_t builders[] = {
-    [LH_PLAN_VALUES] = lh__op_values,   [LH_PLAN_SCAN_MEMORY] = lh__op_scan_memory,
-    [LH_PLAN_RANGE] = lh__op_range,     [LH_PLAN_FILTER] = lh__op_filter,
-    [LH_PLAN_PROJECT] = lh__op_project, [LH_PLAN_AGGREGATE] = lh__op_aggregate,
-    [LH_PLAN_SORT] = lh__op_sort,       [LH_PLAN_LIMIT] = lh__op_limit,
-    [LH_PLAN_UNION] = lh__op_union,     [LH_PLAN_JOIN] = lh__op_join,
+    [LH_PLAN_VALUES] = lh__op_values,
+    [LH_PLAN_SCAN_MEMORY] = lh__op_scan_memory,
+    [LH_PLAN_RANGE] = lh__op_range,
+    [LH_PLAN_FILTER] = lh__op_filter,
+    [LH_PLAN_PROJECT] = lh__op_project,
+    [LH_PLAN_AGGREGATE] = lh__op_aggregate,
+    [LH_PLAN_SORT] = lh__op_sort,
+    [LH_PLAN_LIMIT] = lh__op_limit,
+    [LH_PLAN_UNION] = lh__op_union,
+    [LH_PLAN_JOIN] = lh__op_join,
     [LH_PLAN_SCAN_PARQUET] = lh__op_scan_parquet,
 };
 

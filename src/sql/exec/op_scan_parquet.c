@@ -12,19 +12,19 @@
 
 typedef struct pq_op {
     lh_pq_reader_t *r;
-    uint32_t file;        /* the next file to open */
-    int32_t *from;        /* per output column: the file's column in the batch, or -1 */
-    lh_vector_t *consts;  /* per output column: its constant for this file */
+    uint32_t file;       /* the next file to open */
+    int32_t *from;       /* per output column: the file's column in the batch, or -1 */
+    lh_vector_t *consts; /* per output column: its constant for this file */
     bool *inited;
-    lh_col_path_t *proj;  /* the file columns read */
+    lh_col_path_t *proj; /* the file columns read */
     lh_arena_t *arena;
     lh_batch_t view;
 } pq_op_t;
 
 static int io_err(lh_op_t *op, const char *what, const lh_err_t *e)
 {
-    return lh_sql_err(op->ex->err, e->code ? e->code : LH_EIO, e->code == LH_ENOMEM ? LH_SQL_EOOM : LH_SQL_EIO,
-                      -1, "%s: %s", what, e->msg);
+    return lh_sql_err(op->ex->err, e->code ? e->code : LH_EIO,
+                      e->code == LH_ENOMEM ? LH_SQL_EOOM : LH_SQL_EIO, -1, "%s: %s", what, e->msg);
 }
 
 static int set_const(lh_op_t *op, pq_op_t *st, uint32_t c, const char *text)
@@ -37,7 +37,8 @@ static int set_const(lh_op_t *op, pq_op_t *st, uint32_t c, const char *text)
         return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
     lh_err_t e = {0};
     lh_value_t val;
-    if (!text || !*text) lh_vector_set_null(v, 0);
+    if (!text || !*text)
+        lh_vector_set_null(v, 0);
     else if (lh_delta_partition_value(t, text, &val, &e) || lh_vector_set_value(v, 0, &val))
         return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ECONVERT, -1,
                           "partition value '%s' of %s: %s", text, op->plan->cols[c].name, e.msg);

@@ -156,10 +156,10 @@ struct lh_plan {
         struct {
             struct lh_objstore *os; /* the files' store, or NULL: local paths */
             const char *bucket;
-            const char **keys;      /* nfiles object keys or local paths */
+            const char **keys; /* nfiles object keys or local paths */
             uint32_t nfiles;
-            const char **names;     /* per output column: its name in the files */
-            bool *is_part;          /* per output column: a partition column (not in the files) */
+            const char **names;      /* per output column: its name in the files */
+            bool *is_part;           /* per output column: a partition column (not in the files) */
             const char ***part_text; /* per file, per output column: the partition value's text
                                         (NULL: NULL); only where is_part */
         } pq;

@@ -1,0 +1,102 @@
+"""`lakehouse sql` as a user runs it, with nothing else running: one-shot
+-c and -f scripts in an in-memory session, the three output formats, $name
+parameters from -v, the per-statement report on stderr, DuckDB-style errors
+with a caret, and the exit status of the task contract."""
+import csv
+import io
+import json
+
+from helpers import clients
+from helpers.server import clean_env, lakehouse_bin
+
+
+def run(*args, stdin=None):
+    return clients.run([lakehouse_bin(), "sql", *args], env=clean_env(), check=False,
+                       timeout=120, input=stdin)
+
+
+def test_a_script_runs_statement_by_statement_and_prints_the_last_result():
+    r = run("--format", "csv", "-c",
+            "CREATE TABLE t AS SELECT range AS i, range % 3 AS g FROM range(10); "
+            "INSERT INTO t VALUES (100, NULL); "
+            "SELECT g, count(*) AS n, sum(i) AS s FROM t GROUP BY g ORDER BY g NULLS FIRST")
+    assert r.returncode == 0, r.stderr
+    assert list(csv.reader(io.StringIO(r.stdout))) == [
+        ["g", "n", "s"], ["", "1", "100"], ["0", "4", "18"], ["1", "3", "12"], ["2", "3", "15"]]
+    report = [l.split("\t") for l in r.stderr.splitlines()]
+    assert [l[0] for l in report] == ["CREATE TABLE", "INSERT", "SELECT"]
+    assert report[0][1] == "rows=10" and report[1][1] == "rows=1" and report[2][1] == "rows=4"
+
+
+def test_csv_follows_rfc_4180_and_tells_null_from_empty():
+    r = run("-q", "--format", "csv", "-c",
+            "SELECT * FROM (VALUES (1, 'a,b'), (2, ''), (3, NULL), (4, 'say \"hi\"')) v(x, y) ORDER BY x")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == 'x,y\n1,"a,b"\n2,""\n3,\n4,"say ""hi"""\n'
+
+
+def test_json_is_one_object_per_line_with_typed_values():
+    r = run("-q", "--format", "json", "-c",
+            "SELECT 1 AS a, 'x' AS b, NULL AS c, true AS d, 2.50 AS e, 0.5::DOUBLE AS f")
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(l) for l in r.stdout.splitlines()] == [
+        {"a": 1, "b": "x", "c": None, "d": True, "e": 2.5, "f": 0.5}]
+
+
+def test_the_table_format_is_aligned_with_a_row_count():
+    r = run("-q", "-c", "SELECT 12 AS num, 'x' AS s UNION ALL SELECT 3, NULL ORDER BY 1")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split("|")[0].strip() == "num" and lines[-1] == "(2 rows)"
+    assert lines[2].split("|")[0] == "   3 " and lines[2].split("|")[1].strip() == "NULL"
+
+
+def test_a_file_and_parameters(tmp_path):
+    f = tmp_path / "q.sql"
+    f.write_text("-- a comment\nSELECT $name || '!' AS greeting, $n::INT + 1 AS next;\n")
+    r = run("-q", "--format", "csv", "-f", str(f), "-v", "name=hello", "-v", "n=41")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "greeting,next\nhello!,42\n"
+
+
+def test_standard_input_is_read_when_no_script_is_given():
+    r = run("-q", "--format", "csv", stdin="SELECT 40 + 2 AS x;")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "x\n42\n"
+
+
+def test_a_syntax_error_points_at_the_token_and_exits_2():
+    r = run("-c", "SELECT 1;\nSELEC 2")
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[-3:] == [
+        'Parser Error: syntax error at or near "SELEC"', "LINE 2: SELEC 2", "        ^"]
+
+
+def test_a_binder_error_exits_2_and_names_the_column():
+    r = run("-c", "SELECT nope FROM range(3)")
+    assert r.returncode == 2
+    assert 'Binder Error: Referenced column "nope" not found' in r.stderr
+
+
+def test_error_is_a_failed_assertion_that_exits_2():
+    ok = run("-q", "-c", "SELECT error('duplicate keys') WHERE 1 = 0")
+    assert ok.returncode == 0, ok.stderr
+    r = run("-q", "-c", "SELECT error('duplicate keys in silver') FROM range(3) WHERE range = 2")
+    assert r.returncode == 2
+    assert "Invalid Input Error: duplicate keys in silver" in r.stderr
+
+
+def test_a_conversion_error_exits_2_and_try_cast_gives_null():
+    r = run("-q", "-c", "SELECT CAST('abc' AS INTEGER)")
+    assert r.returncode == 2 and "Conversion Error" in r.stderr
+    r = run("-q", "--format", "csv", "-c",
+            "SELECT TRY_CAST('abc' AS INTEGER) AS a, "
+            "TRY_CAST('123456789012345678901234567890123456789' AS DECIMAL(38,0)) AS b")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "a,b\n,\n"
+
+
+def test_a_missing_file_is_an_io_error_that_exits_1(tmp_path):
+    r = run("-q", "-c", f"SELECT * FROM read_parquet('{tmp_path}/nothing.parquet')")
+    assert r.returncode == 1
+    assert "IO Error" in r.stderr
