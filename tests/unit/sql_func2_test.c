@@ -123,7 +123,7 @@ static const char *call(const char *fn, int n, ...)
     return r;
 }
 
-__attribute__((unused)) static const char *call_const(const char *fn, int n, ...)
+static const char *call_const(const char *fn, int n, ...)
 {
     va_list ap;
     va_start(ap, n);
@@ -331,9 +331,285 @@ static void test_math(void)
         "DECIMAL(10,4):-0.5000");
 }
 
+/* DuckDB's class for a bad ESCAPE is "Syntax Error", which lh_sql_error_t
+ * has not: Parser Error here. */
+static void test_like(void)
+{
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "a%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "A%"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "a_c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "a\\bc", "VARCHAR", "a\\bc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "a%c", "VARCHAR", "a\\%c"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "h\xc3\xa9llo", "VARCHAR", "h_llo"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "\xc3\xa9", "VARCHAR", "_"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "", "VARCHAR", "_"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", ""), "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "", "VARCHAR", "%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "%b%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "%c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "abc%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "abc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abcd", "VARCHAR", "abc"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "aaa", "VARCHAR", "%a%a%a%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "aa", "VARCHAR", "%a%a%a%"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "ab", "VARCHAR", "a%%%b"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "aXbXbXc", "VARCHAR", "a%b_c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abcabcabd", "VARCHAR", "%abc_bd"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "%_"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "a long string to match against", "VARCHAR",
+                      "a long%match%against"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(
+        call("~~", 2, "VARCHAR", "a long string to match against", "VARCHAR", "%match%match%"),
+        "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "ab", "VARCHAR", "%ab%b"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", NULL, "VARCHAR", "a"), "BOOLEAN:NULL");
+    CHECK_EQ_STR(call("!~~", 2, "VARCHAR", "abc", "VARCHAR", "a_c"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("!~~", 2, "VARCHAR", "abc", "VARCHAR", "x%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR", "abc", "VARCHAR", "A%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR", "xyz", "VARCHAR", "%Y%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR", "H\xc3\x89LLO", "VARCHAR", "h\xc3\xa9%"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR",
+                      "\xc3\x84"
+                      "BC",
+                      "VARCHAR",
+                      "\xc3\xa4"
+                      "bc"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR", "\xce\x91\xce\x92\xce\x93", "VARCHAR",
+                      "\xce\xb1\xce\xb2\xce\xb3"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR", "\xd0\x9f\xd0\xa0\xd0\x98\xd0\x92\xd0\x95\xd0\xa2",
+                      "VARCHAR", "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR",
+                      "Stra\xc3\x9f"
+                      "e",
+                      "VARCHAR", "STRASSE"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR", "\xc4\xb0", "VARCHAR", "i"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR", "\xc7\x84", "VARCHAR", "\xc7\x86"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("!~~*", 2, "VARCHAR", "abc", "VARCHAR", "A%"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "a%c", "VARCHAR", "a\\%c", "VARCHAR", "\\"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a\\%c", "VARCHAR", "\\"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "a_c", "VARCHAR", "a!_c", "VARCHAR", "!"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a!_c", "VARCHAR", "!"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a%", "VARCHAR", "a"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "a%", "VARCHAR", "aa%", "VARCHAR", "a"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a%", "VARCHAR", ""),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(
+        call("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a%", "VARCHAR", "xx"),
+        "ERR:Parser Error: Invalid escape string. Escape string must be empty or one character.");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "a", "VARCHAR", "a\\", "VARCHAR", "\\"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "a", "VARCHAR", "a", "VARCHAR", NULL),
+                 "BOOLEAN:NULL");
+    CHECK_EQ_STR(call("not_like_escape", 3, "VARCHAR", "a%c", "VARCHAR", "a$%c", "VARCHAR", "$"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call("ilike_escape", 3, "VARCHAR", "A%c", "VARCHAR", "a$%c", "VARCHAR", "$"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("not_ilike_escape", 3, "VARCHAR", "A%c", "VARCHAR", "a$%c", "VARCHAR", "$"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abc", "VARCHAR", "a*"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abc", "VARCHAR", "a?c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abc", "VARCHAR", "[a-c]bc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abc", "VARCHAR", "[!a]bc"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abc", "VARCHAR", "[^a]bc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "a*c", "VARCHAR", "a\\*c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abc", "VARCHAR", "a\\*c"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "]", "VARCHAR", "[]]"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abc", "VARCHAR", "a[bc"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "", "VARCHAR", "*"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "", "VARCHAR", ""), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "x", "VARCHAR", ""), "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "\xc3\xa9", "VARCHAR", "?"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "\xc3\xa9", "VARCHAR", "??"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "-", "VARCHAR", "[a-]"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "ABC", "VARCHAR", "[A-Z]*"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "a\\", "VARCHAR", "a\\"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abcabd", "VARCHAR", "*ab?"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "file.parquet", "VARCHAR", "*.parquet"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "ABC", "VARCHAR", "abc"), "BOOLEAN:false");
+}
+
+/* The same with CONSTANT arguments: the pattern compiled once. */
+static void test_like_const(void)
+{
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "a%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "A%"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "a_c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "a\\bc", "VARCHAR", "a\\bc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "a%c", "VARCHAR", "a\\%c"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "h\xc3\xa9llo", "VARCHAR", "h_llo"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "\xc3\xa9", "VARCHAR", "_"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "", "VARCHAR", "_"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", ""), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "", "VARCHAR", "%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "%b%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "%c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "abc%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "abc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abcd", "VARCHAR", "abc"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "aaa", "VARCHAR", "%a%a%a%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "aa", "VARCHAR", "%a%a%a%"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "ab", "VARCHAR", "a%%%b"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "aXbXbXc", "VARCHAR", "a%b_c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abcabcabd", "VARCHAR", "%abc_bd"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "%_"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "a long string to match against", "VARCHAR",
+                            "a long%match%against"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "a long string to match against", "VARCHAR",
+                            "%match%match%"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "ab", "VARCHAR", "%ab%b"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", NULL, "VARCHAR", "a"), "BOOLEAN:NULL");
+    CHECK_EQ_STR(call_const("!~~", 2, "VARCHAR", "abc", "VARCHAR", "a_c"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("!~~", 2, "VARCHAR", "abc", "VARCHAR", "x%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR", "abc", "VARCHAR", "A%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR", "xyz", "VARCHAR", "%Y%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR", "H\xc3\x89LLO", "VARCHAR", "h\xc3\xa9%"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR",
+                            "\xc3\x84"
+                            "BC",
+                            "VARCHAR",
+                            "\xc3\xa4"
+                            "bc"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR", "\xce\x91\xce\x92\xce\x93", "VARCHAR",
+                            "\xce\xb1\xce\xb2\xce\xb3"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR", "\xd0\x9f\xd0\xa0\xd0\x98\xd0\x92\xd0\x95\xd0\xa2",
+                            "VARCHAR", "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR",
+                            "Stra\xc3\x9f"
+                            "e",
+                            "VARCHAR", "STRASSE"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR", "\xc4\xb0", "VARCHAR", "i"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR", "\xc7\x84", "VARCHAR", "\xc7\x86"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("!~~*", 2, "VARCHAR", "abc", "VARCHAR", "A%"), "BOOLEAN:false");
+    CHECK_EQ_STR(
+        call_const("like_escape", 3, "VARCHAR", "a%c", "VARCHAR", "a\\%c", "VARCHAR", "\\"),
+        "BOOLEAN:true");
+    CHECK_EQ_STR(
+        call_const("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a\\%c", "VARCHAR", "\\"),
+        "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("like_escape", 3, "VARCHAR", "a_c", "VARCHAR", "a!_c", "VARCHAR", "!"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a!_c", "VARCHAR", "!"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a%", "VARCHAR", "a"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("like_escape", 3, "VARCHAR", "a%", "VARCHAR", "aa%", "VARCHAR", "a"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a%", "VARCHAR", ""),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(
+        call_const("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a%", "VARCHAR", "xx"),
+        "ERR:Parser Error: Invalid escape string. Escape string must be empty or one character.");
+    CHECK_EQ_STR(call_const("like_escape", 3, "VARCHAR", "a", "VARCHAR", "a\\", "VARCHAR", "\\"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("like_escape", 3, "VARCHAR", "a", "VARCHAR", "a", "VARCHAR", NULL),
+                 "BOOLEAN:NULL");
+    CHECK_EQ_STR(
+        call_const("not_like_escape", 3, "VARCHAR", "a%c", "VARCHAR", "a$%c", "VARCHAR", "$"),
+        "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("ilike_escape", 3, "VARCHAR", "A%c", "VARCHAR", "a$%c", "VARCHAR", "$"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(
+        call_const("not_ilike_escape", 3, "VARCHAR", "A%c", "VARCHAR", "a$%c", "VARCHAR", "$"),
+        "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abc", "VARCHAR", "a*"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abc", "VARCHAR", "a?c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abc", "VARCHAR", "[a-c]bc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abc", "VARCHAR", "[!a]bc"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abc", "VARCHAR", "[^a]bc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "a*c", "VARCHAR", "a\\*c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abc", "VARCHAR", "a\\*c"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "]", "VARCHAR", "[]]"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abc", "VARCHAR", "a[bc"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "", "VARCHAR", "*"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "", "VARCHAR", ""), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "x", "VARCHAR", ""), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "\xc3\xa9", "VARCHAR", "?"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "\xc3\xa9", "VARCHAR", "??"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "-", "VARCHAR", "[a-]"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "ABC", "VARCHAR", "[A-Z]*"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "a\\", "VARCHAR", "a\\"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abcabd", "VARCHAR", "*ab?"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "file.parquet", "VARCHAR", "*.parquet"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "ABC", "VARCHAR", "abc"), "BOOLEAN:false");
+}
+
+/* A FLAT column against a CONSTANT pattern over many rows, with NULLs:
+ * the pattern is compiled once and every row answered. */
+static void like_rows(const char *fn, const char *pattern, const char *const *rows, int n,
+                      const char *want)
+{
+    lh_sql_error_t err;
+    lh_sql_err_clear(&err);
+    lh_type_t vc = lh_type(LH_TYPE_VARCHAR), bo = lh_type(LH_TYPE_BOOLEAN);
+    lh_vector_t v[2], out;
+    lh_vector_init(&v[0], &vc, (uint32_t)n, arena());
+    lh_vector_init(&v[1], &vc, 1, arena());
+    lh_vector_init(&out, &bo, (uint32_t)n, arena());
+    for (int i = 0; i < n; i++) {
+        if (rows[i])
+            lh_vector_set_string(&v[0], (uint32_t)i, rows[i], strlen(rows[i]));
+        else {
+            lh_vector_set_null(&v[0], (uint32_t)i);
+            lh_vector_set_null(&out, (uint32_t)i);
+        }
+    }
+    lh_vector_set_string(&v[1], 0, pattern, strlen(pattern));
+    lh_vector_set_constant(&v[1]);
+    lh_sql_arg_t args[2] = {{.type = vc}, {.type = vc}};
+    lh_type_t cast_to[2] = {vc, vc};
+    lh_sql_bind_call_t call = {
+        .name = fn, .args = args, .nargs = 2, .arena = arena(), .pos = -1, .cast_to = cast_to};
+    CHECK_EQ_INT(lh_sql_func_bind(lh_sql_func_lookup(fn), &call, &err), 0);
+    lh_sql_fctx_t ctx = {.err = &err, .pos = -1, .arena = arena()};
+    CHECK_EQ_INT(call.exec(&ctx, v, 2, (uint32_t)n, &out), 0);
+    char got[64] = {0};
+    for (int i = 0; i < n && i < 63; i++)
+        got[i] = !lh_vector_is_valid(&out, (uint32_t)i) ? 'N'
+                 : ((uint8_t *)out.data)[i]             ? '1'
+                                                        : '0';
+    CHECK_EQ_STR(got, want);
+}
+
+static void test_like_rows(void)
+{
+    static const char *const rows[] = {
+        "apple pie", NULL,         "pineapple",  "APPLE",
+        "",          "applesauce", "crab apple", "a long string about apples"};
+    like_rows("~~", "apple%", rows, 8, "1N000100");
+    like_rows("~~", "%apple", rows, 8, "0N100010");
+    like_rows("~~", "%apple%", rows, 8, "1N100111");
+    like_rows("~~*", "apple", rows, 8, "0N010000");
+    like_rows("!~~", "%p_e%", rows, 8, "0N011000");
+    like_rows("~~", "%", rows, 8, "1N111111");
+    like_rows("glob", "*apple*", rows, 8, "1N100111");
+}
+
 static const lh_test_t tests[] = {
-    {"math", test_math},
-    {NULL, NULL},
+    {"math", test_math},           {"like", test_like}, {"like_const", test_like_const},
+    {"like_rows", test_like_rows}, {NULL, NULL},
 };
 
 int main(int argc, char **argv)
