@@ -17,6 +17,8 @@ typedef struct lh__func_table {
 extern const lh__func_table_t lh__arith_funcs;
 extern const lh__func_table_t lh__compare_funcs;
 extern const lh__func_table_t lh__math_funcs;
+extern const lh__func_table_t lh__math2_funcs;
+extern const lh__func_table_t lh__math_minmax_funcs;
 extern const lh__func_table_t lh__string_funcs;
 extern const lh__func_table_t lh__like_funcs;
 extern const lh__func_table_t lh__date_funcs;

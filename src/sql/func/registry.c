@@ -10,12 +10,19 @@
 
 #include "sql/func/func_int.h"
 
+/* One table per line (clang-format off) so branches adding tables merge cleanly. */
+// clang-format off
 static const lh__func_table_t *const tables[] = {
     &lh__agg_basic_funcs,
     &lh__arith_funcs,
     &lh__compare_funcs,
+    &lh__like_funcs,
+    &lh__math_funcs,
+    &lh__math2_funcs,
+    &lh__math_minmax_funcs,
     &lh__string_funcs,
 };
+// clang-format on
 
 static const lh_sql_func_def_t **all;
 static uint32_t nall;

@@ -1,0 +1,618 @@
+/* Unit tests of the second batch of src/sql/func/: math (math.c, math2.c,
+ * math_minmax.c), LIKE/ILIKE/GLOB (like.c), more string functions
+ * (string2.c) and date/time functions (date*.c, strftime.c). Every expected
+ * "TYPE:text" (or error) is DuckDB 1.5's result for the same call with the
+ * same argument types. Calls go the engine's way: lookup, bind, casts of the
+ * arguments to what the bind asked for, the kernel over FLAT (or CONSTANT)
+ * vectors. */
+#include <stdarg.h>
+#include <strings.h>
+
+#include "sql/func/func.h"
+#include "test.h"
+
+static char result[4096];
+
+static lh_arena_t *arena(void)
+{
+    static lh_arena_t *a;
+    if (!a) a = lh_arena_new(1 << 16);
+    return a;
+}
+
+static lh_type_t ty(const char *name)
+{
+    lh_type_t t = {0};
+    lh_err_t e;
+    if (strcmp(name, "NULL")) lh_type_parse(arena(), name, strlen(name), &t, &e);
+    return t;
+}
+
+static const char *fmt_err(const lh_sql_error_t *err)
+{
+    snprintf(result, sizeof result, "ERR:%s: %s",
+             lh_sql_err_class_name((lh_sql_err_class_t)err->cls), err->e.msg);
+    return result;
+}
+
+/* "TYPE:text" of row of v. */
+static const char *fmt_row(const lh_vector_t *v, uint32_t row)
+{
+    char tn[128];
+    lh_type_format(&v->type, tn, sizeof tn);
+    lh_buf_t b;
+    lh_buf_init(&b, 1 << 20);
+    if (!lh_vector_is_valid(v, row))
+        lh_buf_puts(&b, "NULL");
+    else
+        lh_vector_text(v, row, &b);
+    snprintf(result, sizeof result, "%s:%s", tn, b.ptr ? b.ptr : "");
+    lh_buf_free(&b);
+    return result;
+}
+
+/* A 1-row vector of type `type` holding text cast to it (NULL: NULL). */
+static int make_arg(const char *type, const char *text, bool constant, lh_vector_t *v,
+                    lh_sql_arg_t *arg, lh_sql_error_t *err)
+{
+    lh_type_t t = ty(type);
+    memset(arg, 0, sizeof *arg);
+    arg->type = t;
+    if (!t.id) arg->flags = LH_SQL_ARG_NULL_LITERAL;
+    lh_type_t vt = t.id ? t : lh_type(LH_TYPE_INTEGER);
+    lh_vector_init(v, &vt, 4, arena());
+    lh_value_t val = lh_value_null(vt);
+    if (text && t.id) {
+        lh_value_t s = lh_value_varchar(text, strlen(text));
+        int rc = lh_sql_cast_value(&s, &t, false, arena(), &val, -1, err);
+        if (rc) return rc;
+    }
+    lh_vector_set_value(v, 0, &val);
+    if (constant) lh_vector_set_constant(v);
+    arg->value = val;
+    arg->flags |= LH_SQL_ARG_CONSTANT;
+    return 0;
+}
+
+/* Calls fn on n (type, text) pairs; "TYPE:text" or "ERR:Class: message". */
+static const char *call_v(const char *fn, bool constant, int n, va_list ap)
+{
+    lh_sql_error_t err;
+    lh_sql_err_clear(&err);
+    lh_vector_t in[LH_SQL_MAX_ARGS], cast[LH_SQL_MAX_ARGS], out;
+    lh_sql_arg_t args[LH_SQL_MAX_ARGS];
+    lh_type_t cast_to[LH_SQL_MAX_ARGS];
+    for (int i = 0; i < n; i++) {
+        const char *t = va_arg(ap, const char *), *x = va_arg(ap, const char *);
+        if (make_arg(t, x, constant, &in[i], &args[i], &err)) return fmt_err(&err);
+        cast_to[i] = args[i].type;
+    }
+    const lh_sql_func_def_t *def = lh_sql_func_lookup(fn);
+    if (!def) return "ERR:no such function";
+    lh_sql_bind_call_t call = {.name = fn,
+                               .args = args,
+                               .nargs = (uint32_t)n,
+                               .arena = arena(),
+                               .pos = -1,
+                               .cast_to = cast_to};
+    if (lh_sql_func_bind(def, &call, &err)) return fmt_err(&err);
+    if (!call.exec) return "ERR:not a scalar";
+    lh_vector_init(&out, &call.ret, 4, arena());
+    for (int i = 0; i < n; i++) {
+        lh_vector_init(&cast[i], &cast_to[i], 4, arena());
+        if (lh_sql_cast_vector(&in[i], 1, &cast[i], false, -1, &err)) return fmt_err(&err);
+        if (constant) lh_vector_set_constant(&cast[i]);
+        if (!(def->flags & LH_SQL_FUNC_SPECIAL_NULLS) && !lh_vector_is_valid(&cast[i], 0))
+            lh_vector_set_null(&out, 0);
+    }
+    void *local = call.init_local ? call.init_local(call.bind_data) : NULL;
+    lh_sql_fctx_t ctx = {
+        .bind_data = call.bind_data, .err = &err, .pos = -1, .arena = arena(), .local = local};
+    int rc = call.exec(&ctx, cast, (uint32_t)n, 1, &out);
+    if (local && call.free_local) call.free_local(local);
+    if (rc) return fmt_err(&err);
+    return fmt_row(&out, 0);
+}
+
+static const char *call(const char *fn, int n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    const char *r = call_v(fn, false, n, ap);
+    va_end(ap);
+    return r;
+}
+
+static const char *call_const(const char *fn, int n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    const char *r = call_v(fn, true, n, ap);
+    va_end(ap);
+    return r;
+}
+
+static void test_math(void)
+{
+    CHECK_EQ_STR(call("abs", 1, "TINYINT", "-128"),
+                 "ERR:Out of Range Error: Overflow on abs(-128)");
+    CHECK_EQ_STR(call("abs", 1, "SMALLINT", "-5"), "SMALLINT:5");
+    CHECK_EQ_STR(call("abs", 1, "BIGINT", "-9223372036854775808"),
+                 "ERR:Out of Range Error: Overflow on abs(-9223372036854775808)");
+    CHECK_EQ_STR(call("abs", 1, "HUGEINT", "-170141183460469231731687303715884105727"),
+                 "HUGEINT:170141183460469231731687303715884105727");
+    CHECK_EQ_STR(call("abs", 1, "DECIMAL(3,2)", "-2.50"), "DECIMAL(3,2):2.50");
+    CHECK_EQ_STR(call("abs", 1, "DECIMAL(38,1)", "-12345678901234567890.5"),
+                 "DECIMAL(38,1):12345678901234567890.5");
+    CHECK_EQ_STR(call("abs", 1, "FLOAT", "-1.5"), "FLOAT:1.5");
+    CHECK_EQ_STR(call("abs", 1, "DOUBLE", "-0.0"), "DOUBLE:0.0");
+    CHECK_EQ_STR(call("abs", 1, "UTINYINT", "5"), "UTINYINT:5");
+    CHECK_EQ_STR(call("abs", 1, "NULL", NULL), "BIGINT:NULL");
+    CHECK_EQ_STR(call("abs", 1, "INTEGER", NULL), "INTEGER:NULL");
+    CHECK_EQ_STR(call("sign", 1, "INTEGER", "-3"), "TINYINT:-1");
+    CHECK_EQ_STR(call("sign", 1, "DECIMAL(3,1)", "0.0"), "TINYINT:0");
+    CHECK_EQ_STR(call("sign", 1, "DOUBLE", "nan"), "TINYINT:0");
+    CHECK_EQ_STR(call("sign", 1, "DOUBLE", "-inf"), "TINYINT:-1");
+    CHECK_EQ_STR(call("sign", 1, "UBIGINT", "7"), "TINYINT:1");
+    CHECK_EQ_STR(call("ceil", 1, "DECIMAL(5,2)", "-1.25"), "DECIMAL(5,0):-1");
+    CHECK_EQ_STR(call("ceil", 1, "DECIMAL(3,1)", "99.5"), "DECIMAL(3,0):100");
+    CHECK_EQ_STR(call("ceil", 1, "DECIMAL(38,1)", "12345678901234567890.5"),
+                 "DECIMAL(38,0):12345678901234567891");
+    CHECK_EQ_STR(call("ceil", 1, "DOUBLE", "1.2"), "DOUBLE:2.0");
+    CHECK_EQ_STR(call("ceil", 1, "DOUBLE", "-0.5"), "DOUBLE:-0.0");
+    CHECK_EQ_STR(call("ceil", 1, "INTEGER", "5"), "DOUBLE:5.0");
+    CHECK_EQ_STR(call("ceil", 1, "NULL", NULL), "DOUBLE:NULL");
+    CHECK_EQ_STR(call("ceiling", 1, "FLOAT", "1.2"), "FLOAT:2.0");
+    CHECK_EQ_STR(call("floor", 1, "DECIMAL(5,2)", "-1.25"), "DECIMAL(5,0):-2");
+    CHECK_EQ_STR(call("floor", 1, "DECIMAL(5,1)", "-0.5"), "DECIMAL(5,0):-1");
+    CHECK_EQ_STR(call("floor", 1, "BIGINT", "3"), "DOUBLE:3.0");
+    CHECK_EQ_STR(call("floor", 1, "DOUBLE", "1.7"), "DOUBLE:1.0");
+    CHECK_EQ_STR(call("round", 1, "DOUBLE", "2.5"), "DOUBLE:3.0");
+    CHECK_EQ_STR(call("round", 1, "DOUBLE", "-0.4"), "DOUBLE:-0.0");
+    CHECK_EQ_STR(call("round", 1, "DECIMAL(2,1)", "-2.5"), "DECIMAL(2,0):-3");
+    CHECK_EQ_STR(call("round", 1, "DECIMAL(3,1)", "99.5"), "DECIMAL(3,0):100");
+    CHECK_EQ_STR(call("round", 1, "DECIMAL(38,1)", "2.5"), "DECIMAL(38,0):3");
+    CHECK_EQ_STR(call("round", 1, "TINYINT", "5"), "TINYINT:5");
+    CHECK_EQ_STR(call("round", 1, "FLOAT", "1.5"), "FLOAT:2.0");
+    CHECK_EQ_STR(call("round", 1, "NULL", NULL), "BIGINT:NULL");
+    CHECK_EQ_STR(call("round", 2, "DECIMAL(4,3)", "2.555", "INTEGER", "2"), "DECIMAL(4,2):2.56");
+    CHECK_EQ_STR(call("round", 2, "DECIMAL(10,3)", "1234.567", "INTEGER", "1"),
+                 "DECIMAL(10,1):1234.6");
+    CHECK_EQ_STR(call("round", 2, "DECIMAL(10,3)", "1234.567", "INTEGER", "5"),
+                 "DECIMAL(10,3):1234.567");
+    CHECK_EQ_STR(call("round", 2, "DECIMAL(10,3)", "1234.567", "INTEGER", "-1"),
+                 "DECIMAL(10,0):1230");
+    CHECK_EQ_STR(call("round", 2, "DECIMAL(10,3)", "1234.567", "INTEGER", "-5"), "DECIMAL(10,0):0");
+    CHECK_EQ_STR(call("round", 2, "DECIMAL(18,1)", "17.5", "INTEGER", "-40"), "DECIMAL(18,0):0");
+    CHECK_EQ_STR(call("round", 2, "DECIMAL(3,0)", "995", "INTEGER", "-1"), "DECIMAL(3,0):1000");
+    CHECK_EQ_STR(call("round", 2, "DECIMAL(20,3)", "1234.567", "INTEGER", "2"),
+                 "DECIMAL(20,2):1234.57");
+    CHECK_EQ_STR(call("round", 2, "DOUBLE", "2.555", "INTEGER", "2"), "DOUBLE:2.56");
+    CHECK_EQ_STR(call("round", 2, "DOUBLE", "0.285", "INTEGER", "2"), "DOUBLE:0.28");
+    CHECK_EQ_STR(call("round", 2, "DOUBLE", "1234.5", "INTEGER", "-2"), "DOUBLE:1200.0");
+    CHECK_EQ_STR(call("round", 2, "DOUBLE", "1.23456789e300", "INTEGER", "2"),
+                 "DOUBLE:1.23456789e+300");
+    CHECK_EQ_STR(call("round", 2, "DOUBLE", "125.0", "INTEGER", "-1"), "DOUBLE:130.0");
+    CHECK_EQ_STR(call("round", 2, "FLOAT", "1.55", "INTEGER", "1"), "FLOAT:1.5");
+    CHECK_EQ_STR(call("round", 2, "FLOAT", "1.5", "INTEGER", "-1"), "FLOAT:0.0");
+    CHECK_EQ_STR(call("round", 2, "INTEGER", "15", "INTEGER", "-1"), "INTEGER:20");
+    CHECK_EQ_STR(call("round", 2, "INTEGER", "-15", "INTEGER", "-1"), "INTEGER:-20");
+    CHECK_EQ_STR(call("round", 2, "BIGINT", "15", "INTEGER", "-1"), "BIGINT:20");
+    CHECK_EQ_STR(call("round", 2, "TINYINT", "125", "INTEGER", "-1"), "TINYINT:-126");
+    CHECK_EQ_STR(call("round", 2, "INTEGER", "5", "INTEGER", "1"), "INTEGER:5");
+    CHECK_EQ_STR(call("round", 2, "UBIGINT", "5", "INTEGER", "-1"), "HUGEINT:10");
+    CHECK_EQ_STR(call("round", 2, "DOUBLE", "1.55", "INTEGER", NULL), "DOUBLE:NULL");
+    CHECK_EQ_STR(call("trunc", 1, "DECIMAL(2,1)", "-1.7"), "DECIMAL(2,0):-1");
+    CHECK_EQ_STR(call("trunc", 1, "DOUBLE", "-1.7"), "DOUBLE:-1.0");
+    CHECK_EQ_STR(call("trunc", 1, "INTEGER", "5"), "INTEGER:5");
+    CHECK_EQ_STR(call("trunc", 1, "HUGEINT", "5"), "HUGEINT:5");
+    CHECK_EQ_STR(call("trunc", 1, "NULL", NULL), "BIGINT:NULL");
+    CHECK_EQ_STR(call("trunc", 2, "DECIMAL(4,3)", "1.777", "INTEGER", "2"), "DECIMAL(4,2):1.77");
+    CHECK_EQ_STR(call("trunc", 2, "DECIMAL(10,3)", "1234.567", "INTEGER", "-2"),
+                 "DECIMAL(10,0):1200");
+    CHECK_EQ_STR(call("trunc", 2, "DECIMAL(3,1)", "-99.5", "INTEGER", "0"), "DECIMAL(3,0):-99");
+    CHECK_EQ_STR(call("trunc", 2, "DOUBLE", "1.777", "INTEGER", "2"), "DOUBLE:1.77");
+    CHECK_EQ_STR(call("trunc", 2, "FLOAT", "1.57", "INTEGER", "1"), "FLOAT:1.5");
+    CHECK_EQ_STR(call("trunc", 2, "INTEGER", "15", "INTEGER", "-1"), "INTEGER:10");
+    CHECK_EQ_STR(call("trunc", 2, "BIGINT", "-15", "INTEGER", "-1"), "BIGINT:-10");
+    CHECK_EQ_STR(call("sqrt", 1, "INTEGER", "2"), "DOUBLE:1.4142135623730951");
+    CHECK_EQ_STR(call("sqrt", 1, "INTEGER", "-1"),
+                 "ERR:Out of Range Error: cannot take square root of a negative number");
+    CHECK_EQ_STR(call("sqrt", 1, "FLOAT", "4"), "DOUBLE:2.0");
+    CHECK_EQ_STR(call("sqrt", 1, "DOUBLE", "nan"), "DOUBLE:nan");
+    CHECK_EQ_STR(call("sqrt", 1, "DOUBLE", "-inf"),
+                 "ERR:Out of Range Error: cannot take square root of a negative number");
+    CHECK_EQ_STR(call("sqrt", 1, "NULL", NULL), "DOUBLE:NULL");
+    CHECK_EQ_STR(call("cbrt", 1, "INTEGER", "27"), "DOUBLE:3.0000000000000004");
+    CHECK_EQ_STR(call("cbrt", 1, "INTEGER", "-8"), "DOUBLE:-2.0");
+    CHECK_EQ_STR(call("exp", 1, "INTEGER", "1"), "DOUBLE:2.718281828459045");
+    CHECK_EQ_STR(call("exp", 1, "INTEGER", "1000"), "DOUBLE:inf");
+    CHECK_EQ_STR(call("ln", 1, "INTEGER", "0"),
+                 "ERR:Out of Range Error: cannot take logarithm of zero");
+    CHECK_EQ_STR(call("ln", 1, "DOUBLE", "-1"),
+                 "ERR:Out of Range Error: cannot take logarithm of a negative number");
+    CHECK_EQ_STR(call("ln", 1, "DOUBLE", "2.718281828459045"), "DOUBLE:1.0");
+    CHECK_EQ_STR(call("log", 1, "INTEGER", "100"), "DOUBLE:2.0");
+    CHECK_EQ_STR(call("log10", 1, "INTEGER", "1000"), "DOUBLE:3.0");
+    CHECK_EQ_STR(call("log10", 1, "DOUBLE", "0"),
+                 "ERR:Out of Range Error: cannot take logarithm of zero");
+    CHECK_EQ_STR(call("log2", 1, "INTEGER", "8"), "DOUBLE:3.0");
+    CHECK_EQ_STR(call("log2", 1, "DOUBLE", "-2"),
+                 "ERR:Out of Range Error: cannot take logarithm of a negative number");
+    CHECK_EQ_STR(call("log", 2, "INTEGER", "2", "INTEGER", "8"), "DOUBLE:3.0");
+    CHECK_EQ_STR(call("log", 2, "INTEGER", "-1", "INTEGER", "8"),
+                 "ERR:Out of Range Error: cannot take logarithm of a negative number");
+    CHECK_EQ_STR(call("log", 2, "INTEGER", "2", "INTEGER", "0"),
+                 "ERR:Out of Range Error: cannot take logarithm of zero");
+    CHECK_EQ_STR(call("log", 2, "INTEGER", "1", "INTEGER", "8"),
+                 "ERR:Out of Range Error: divison by zero in based logarithm");
+    CHECK_EQ_STR(call("log", 2, "DECIMAL(3,1)", "2.5", "DOUBLE", "6.25"), "DOUBLE:2.0");
+    CHECK_EQ_STR(call("sin", 1, "DOUBLE", "0"), "DOUBLE:0.0");
+    CHECK_EQ_STR(call("cos", 1, "DOUBLE", "0"), "DOUBLE:1.0");
+    CHECK_EQ_STR(call("atan2", 2, "DOUBLE", "1", "DOUBLE", "1"), "DOUBLE:0.7853981633974483");
+    CHECK_EQ_STR(call("degrees", 1, "DOUBLE", "3.141592653589793"), "DOUBLE:180.0");
+    CHECK_EQ_STR(call("radians", 1, "DOUBLE", "180"), "DOUBLE:3.141592653589793");
+    CHECK_EQ_STR(call("asin", 1, "DOUBLE", "2"),
+                 "ERR:Invalid Input Error: ASIN is undefined outside [-1,1]");
+    CHECK_EQ_STR(call("even", 1, "DOUBLE", "1.5"), "DOUBLE:2.0");
+    CHECK_EQ_STR(call("even", 1, "DOUBLE", "-1.5"), "DOUBLE:-2.0");
+    CHECK_EQ_STR(call("even", 1, "INTEGER", "2"), "DOUBLE:2.0");
+    CHECK_EQ_STR(call("even", 1, "INTEGER", "3"), "DOUBLE:4.0");
+    CHECK_EQ_STR(call("even", 1, "DOUBLE", "1e308"), "DOUBLE:1e+308");
+    CHECK_EQ_STR(call("even", 1, "NULL", NULL), "DOUBLE:NULL");
+    CHECK_EQ_STR(call("isnan", 1, "DOUBLE", "nan"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("isnan", 1, "INTEGER", "1"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("isnan", 1, "DECIMAL(2,1)", "1.5"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("isnan", 1, "FLOAT", "1.5"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("isinf", 1, "DOUBLE", "-inf"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("isinf", 1, "INTEGER", "1"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("isfinite", 1, "DOUBLE", "inf"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("isfinite", 1, "FLOAT", "1.0"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("factorial", 1, "INTEGER", "5"), "HUGEINT:120");
+    CHECK_EQ_STR(call("factorial", 1, "INTEGER", "0"), "HUGEINT:1");
+    CHECK_EQ_STR(call("factorial", 1, "INTEGER", "20"), "HUGEINT:2432902008176640000");
+    CHECK_EQ_STR(call("factorial", 1, "INTEGER", "21"), "HUGEINT:51090942171709440000");
+    CHECK_EQ_STR(call("factorial", 1, "INTEGER", "33"),
+                 "HUGEINT:8683317618811886495518194401280000000");
+    CHECK_EQ_STR(call("factorial", 1, "INTEGER", "34"),
+                 "ERR:Out of Range Error: Value out of range");
+    CHECK_EQ_STR(call("factorial", 1, "INTEGER", "-1"),
+                 "ERR:Out of Range Error: factorial of a negative number is undefined");
+    CHECK_EQ_STR(call("factorial", 1, "TINYINT", "5"), "HUGEINT:120");
+    CHECK_EQ_STR(call("bit_count", 1, "INTEGER", "7"), "TINYINT:3");
+    CHECK_EQ_STR(call("bit_count", 1, "INTEGER", "-1"), "TINYINT:32");
+    CHECK_EQ_STR(call("bit_count", 1, "TINYINT", "-1"), "TINYINT:8");
+    CHECK_EQ_STR(call("bit_count", 1, "UTINYINT", "255"), "TINYINT:8");
+    CHECK_EQ_STR(call("bit_count", 1, "BIGINT", "-1"), "TINYINT:64");
+    CHECK_EQ_STR(call("bit_count", 1, "HUGEINT", "-1"), "TINYINT:-128");
+    CHECK_EQ_STR(call("bit_count", 1, "UBIGINT", "5"), "TINYINT:2");
+    CHECK_EQ_STR(call("gcd", 2, "INTEGER", "12", "INTEGER", "18"), "BIGINT:6");
+    CHECK_EQ_STR(call("gcd", 2, "BIGINT", "12", "BIGINT", "-18"), "BIGINT:6");
+    CHECK_EQ_STR(call("gcd", 2, "INTEGER", "0", "INTEGER", "0"), "BIGINT:0");
+    CHECK_EQ_STR(call("gcd", 2, "TINYINT", "12", "TINYINT", "18"), "BIGINT:6");
+    CHECK_EQ_STR(call("gcd", 2, "BIGINT", "-9223372036854775808", "BIGINT", "0"),
+                 "ERR:Out of Range Error: Overflow on abs(-9223372036854775808)");
+    CHECK_EQ_STR(call("gcd", 2, "HUGEINT", "12", "INTEGER", "8"), "HUGEINT:4");
+    CHECK_EQ_STR(call("lcm", 2, "INTEGER", "4", "INTEGER", "6"), "BIGINT:12");
+    CHECK_EQ_STR(call("lcm", 2, "INTEGER", "-4", "INTEGER", "6"), "BIGINT:12");
+    CHECK_EQ_STR(call("lcm", 2, "INTEGER", "0", "INTEGER", "6"), "BIGINT:0");
+    CHECK_EQ_STR(call("lcm", 2, "HUGEINT", "4", "INTEGER", "6"), "HUGEINT:12");
+    CHECK_EQ_STR(call("lcm", 2, "BIGINT", "9223372036854775807", "BIGINT", "2"),
+                 "ERR:Out of Range Error: lcm value is out of range");
+    CHECK_EQ_STR(call("pi", 0), "DOUBLE:3.141592653589793");
+    CHECK_EQ_STR(call("greatest", 3, "INTEGER", "1", "DECIMAL(2,1)", "2.5", "INTEGER", NULL),
+                 "DECIMAL(11,1):2.5");
+    CHECK_EQ_STR(call("greatest", 3, "INTEGER", "1", "INTEGER", "2", "INTEGER", "3"), "INTEGER:3");
+    CHECK_EQ_STR(call("least", 3, "INTEGER", "3", "BIGINT", "1", "INTEGER", "2"), "BIGINT:1");
+    CHECK_EQ_STR(call("greatest", 3, "VARCHAR", "b", "VARCHAR", NULL, "VARCHAR", "a"), "VARCHAR:b");
+    CHECK_EQ_STR(
+        call("least", 2, "VARCHAR", "a long string value 1", "VARCHAR", "a long string value 0"),
+        "VARCHAR:a long string value 0");
+    CHECK_EQ_STR(call("greatest", 2, "DATE", "2020-01-01", "TIMESTAMP", "2020-01-01 10:00:00"),
+                 "TIMESTAMP:2020-01-01 10:00:00");
+    CHECK_EQ_STR(call("least", 3, "DATE", "2020-01-01", "DATE", NULL, "DATE", "2019-01-01"),
+                 "DATE:2019-01-01");
+    CHECK_EQ_STR(call("greatest", 2, "DOUBLE", "1.5", "INTEGER", "2"), "DOUBLE:2.0");
+    CHECK_EQ_STR(call("greatest", 2, "FLOAT", "1.5", "INTEGER", "2"), "FLOAT:2.0");
+    CHECK_EQ_STR(call("least", 2, "DOUBLE", "nan", "INTEGER", "1"), "DOUBLE:1.0");
+    CHECK_EQ_STR(call("greatest", 2, "DOUBLE", "nan", "INTEGER", "1"), "DOUBLE:nan");
+    CHECK_EQ_STR(call("greatest", 2, "BOOLEAN", "true", "BOOLEAN", "false"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("least", 2, "INTERVAL", "1 day", "INTERVAL", "30 hours"),
+                 "INTERVAL:30:00:00");
+    CHECK_EQ_STR(call("greatest", 2, "BIGINT", "1", "HUGEINT", "2"), "HUGEINT:2");
+    CHECK_EQ_STR(call("greatest", 2, "UBIGINT", "1", "BIGINT", "-1"), "HUGEINT:1");
+    CHECK_EQ_STR(call("greatest", 2, "INTEGER", NULL, "INTEGER", NULL), "INTEGER:NULL");
+    CHECK_EQ_STR(call("greatest", 1, "INTEGER", "1"), "INTEGER:1");
+    CHECK_EQ_STR(call("greatest", 2, "VARCHAR", "1", "INTEGER", "1"),
+                 "ERR:Binder Error: Cannot combine types of VARCHAR and INTEGER - an explicit cast "
+                 "is required");
+    CHECK_EQ_STR(
+        call("least", 3, "DECIMAL(5,2)", "1.25", "DECIMAL(10,4)", "1.2500", "DECIMAL(3,1)", "-0.5"),
+        "DECIMAL(10,4):-0.5000");
+}
+
+/* DuckDB's class for a bad ESCAPE is "Syntax Error", which lh_sql_error_t
+ * has not: Parser Error here. */
+static void test_like(void)
+{
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "a%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "A%"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "a_c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "a\\bc", "VARCHAR", "a\\bc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "a%c", "VARCHAR", "a\\%c"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "h\xc3\xa9llo", "VARCHAR", "h_llo"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "\xc3\xa9", "VARCHAR", "_"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "", "VARCHAR", "_"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", ""), "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "", "VARCHAR", "%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "%b%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "%c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "abc%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "abc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abcd", "VARCHAR", "abc"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "aaa", "VARCHAR", "%a%a%a%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "aa", "VARCHAR", "%a%a%a%"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "ab", "VARCHAR", "a%%%b"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "aXbXbXc", "VARCHAR", "a%b_c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abcabcabd", "VARCHAR", "%abc_bd"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "abc", "VARCHAR", "%_"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "a long string to match against", "VARCHAR",
+                      "a long%match%against"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(
+        call("~~", 2, "VARCHAR", "a long string to match against", "VARCHAR", "%match%match%"),
+        "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", "ab", "VARCHAR", "%ab%b"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~", 2, "VARCHAR", NULL, "VARCHAR", "a"), "BOOLEAN:NULL");
+    CHECK_EQ_STR(call("!~~", 2, "VARCHAR", "abc", "VARCHAR", "a_c"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("!~~", 2, "VARCHAR", "abc", "VARCHAR", "x%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR", "abc", "VARCHAR", "A%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR", "xyz", "VARCHAR", "%Y%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR", "H\xc3\x89LLO", "VARCHAR", "h\xc3\xa9%"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR",
+                      "\xc3\x84"
+                      "BC",
+                      "VARCHAR",
+                      "\xc3\xa4"
+                      "bc"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR", "\xce\x91\xce\x92\xce\x93", "VARCHAR",
+                      "\xce\xb1\xce\xb2\xce\xb3"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR", "\xd0\x9f\xd0\xa0\xd0\x98\xd0\x92\xd0\x95\xd0\xa2",
+                      "VARCHAR", "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR",
+                      "Stra\xc3\x9f"
+                      "e",
+                      "VARCHAR", "STRASSE"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR", "\xc4\xb0", "VARCHAR", "i"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("~~*", 2, "VARCHAR", "\xc7\x84", "VARCHAR", "\xc7\x86"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("!~~*", 2, "VARCHAR", "abc", "VARCHAR", "A%"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "a%c", "VARCHAR", "a\\%c", "VARCHAR", "\\"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a\\%c", "VARCHAR", "\\"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "a_c", "VARCHAR", "a!_c", "VARCHAR", "!"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a!_c", "VARCHAR", "!"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a%", "VARCHAR", "a"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "a%", "VARCHAR", "aa%", "VARCHAR", "a"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a%", "VARCHAR", ""),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(
+        call("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a%", "VARCHAR", "xx"),
+        "ERR:Parser Error: Invalid escape string. Escape string must be empty or one character.");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "a", "VARCHAR", "a\\", "VARCHAR", "\\"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call("like_escape", 3, "VARCHAR", "a", "VARCHAR", "a", "VARCHAR", NULL),
+                 "BOOLEAN:NULL");
+    CHECK_EQ_STR(call("not_like_escape", 3, "VARCHAR", "a%c", "VARCHAR", "a$%c", "VARCHAR", "$"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call("ilike_escape", 3, "VARCHAR", "A%c", "VARCHAR", "a$%c", "VARCHAR", "$"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("not_ilike_escape", 3, "VARCHAR", "A%c", "VARCHAR", "a$%c", "VARCHAR", "$"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abc", "VARCHAR", "a*"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abc", "VARCHAR", "a?c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abc", "VARCHAR", "[a-c]bc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abc", "VARCHAR", "[!a]bc"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abc", "VARCHAR", "[^a]bc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "a*c", "VARCHAR", "a\\*c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abc", "VARCHAR", "a\\*c"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "]", "VARCHAR", "[]]"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abc", "VARCHAR", "a[bc"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "", "VARCHAR", "*"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "", "VARCHAR", ""), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "x", "VARCHAR", ""), "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "\xc3\xa9", "VARCHAR", "?"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "\xc3\xa9", "VARCHAR", "??"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "-", "VARCHAR", "[a-]"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "ABC", "VARCHAR", "[A-Z]*"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "a\\", "VARCHAR", "a\\"), "BOOLEAN:false");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "abcabd", "VARCHAR", "*ab?"), "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "file.parquet", "VARCHAR", "*.parquet"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call("glob", 2, "VARCHAR", "ABC", "VARCHAR", "abc"), "BOOLEAN:false");
+}
+
+/* The same with CONSTANT arguments: the pattern compiled once. */
+static void test_like_const(void)
+{
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "a%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "A%"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "a_c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "a\\bc", "VARCHAR", "a\\bc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "a%c", "VARCHAR", "a\\%c"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "h\xc3\xa9llo", "VARCHAR", "h_llo"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "\xc3\xa9", "VARCHAR", "_"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "", "VARCHAR", "_"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", ""), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "", "VARCHAR", "%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "%b%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "%c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "abc%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "abc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abcd", "VARCHAR", "abc"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "aaa", "VARCHAR", "%a%a%a%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "aa", "VARCHAR", "%a%a%a%"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "ab", "VARCHAR", "a%%%b"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "aXbXbXc", "VARCHAR", "a%b_c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abcabcabd", "VARCHAR", "%abc_bd"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "abc", "VARCHAR", "%_"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "a long string to match against", "VARCHAR",
+                            "a long%match%against"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "a long string to match against", "VARCHAR",
+                            "%match%match%"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", "ab", "VARCHAR", "%ab%b"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~", 2, "VARCHAR", NULL, "VARCHAR", "a"), "BOOLEAN:NULL");
+    CHECK_EQ_STR(call_const("!~~", 2, "VARCHAR", "abc", "VARCHAR", "a_c"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("!~~", 2, "VARCHAR", "abc", "VARCHAR", "x%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR", "abc", "VARCHAR", "A%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR", "xyz", "VARCHAR", "%Y%"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR", "H\xc3\x89LLO", "VARCHAR", "h\xc3\xa9%"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR",
+                            "\xc3\x84"
+                            "BC",
+                            "VARCHAR",
+                            "\xc3\xa4"
+                            "bc"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR", "\xce\x91\xce\x92\xce\x93", "VARCHAR",
+                            "\xce\xb1\xce\xb2\xce\xb3"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR", "\xd0\x9f\xd0\xa0\xd0\x98\xd0\x92\xd0\x95\xd0\xa2",
+                            "VARCHAR", "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR",
+                            "Stra\xc3\x9f"
+                            "e",
+                            "VARCHAR", "STRASSE"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR", "\xc4\xb0", "VARCHAR", "i"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("~~*", 2, "VARCHAR", "\xc7\x84", "VARCHAR", "\xc7\x86"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("!~~*", 2, "VARCHAR", "abc", "VARCHAR", "A%"), "BOOLEAN:false");
+    CHECK_EQ_STR(
+        call_const("like_escape", 3, "VARCHAR", "a%c", "VARCHAR", "a\\%c", "VARCHAR", "\\"),
+        "BOOLEAN:true");
+    CHECK_EQ_STR(
+        call_const("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a\\%c", "VARCHAR", "\\"),
+        "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("like_escape", 3, "VARCHAR", "a_c", "VARCHAR", "a!_c", "VARCHAR", "!"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a!_c", "VARCHAR", "!"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a%", "VARCHAR", "a"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("like_escape", 3, "VARCHAR", "a%", "VARCHAR", "aa%", "VARCHAR", "a"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a%", "VARCHAR", ""),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(
+        call_const("like_escape", 3, "VARCHAR", "abc", "VARCHAR", "a%", "VARCHAR", "xx"),
+        "ERR:Parser Error: Invalid escape string. Escape string must be empty or one character.");
+    CHECK_EQ_STR(call_const("like_escape", 3, "VARCHAR", "a", "VARCHAR", "a\\", "VARCHAR", "\\"),
+                 "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("like_escape", 3, "VARCHAR", "a", "VARCHAR", "a", "VARCHAR", NULL),
+                 "BOOLEAN:NULL");
+    CHECK_EQ_STR(
+        call_const("not_like_escape", 3, "VARCHAR", "a%c", "VARCHAR", "a$%c", "VARCHAR", "$"),
+        "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("ilike_escape", 3, "VARCHAR", "A%c", "VARCHAR", "a$%c", "VARCHAR", "$"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(
+        call_const("not_ilike_escape", 3, "VARCHAR", "A%c", "VARCHAR", "a$%c", "VARCHAR", "$"),
+        "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abc", "VARCHAR", "a*"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abc", "VARCHAR", "a?c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abc", "VARCHAR", "[a-c]bc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abc", "VARCHAR", "[!a]bc"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abc", "VARCHAR", "[^a]bc"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "a*c", "VARCHAR", "a\\*c"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abc", "VARCHAR", "a\\*c"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "]", "VARCHAR", "[]]"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abc", "VARCHAR", "a[bc"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "", "VARCHAR", "*"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "", "VARCHAR", ""), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "x", "VARCHAR", ""), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "\xc3\xa9", "VARCHAR", "?"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "\xc3\xa9", "VARCHAR", "??"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "-", "VARCHAR", "[a-]"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "ABC", "VARCHAR", "[A-Z]*"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "a\\", "VARCHAR", "a\\"), "BOOLEAN:false");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "abcabd", "VARCHAR", "*ab?"), "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "file.parquet", "VARCHAR", "*.parquet"),
+                 "BOOLEAN:true");
+    CHECK_EQ_STR(call_const("glob", 2, "VARCHAR", "ABC", "VARCHAR", "abc"), "BOOLEAN:false");
+}
+
+/* A FLAT column against a CONSTANT pattern over many rows, with NULLs:
+ * the pattern is compiled once and every row answered. */
+static void like_rows(const char *fn, const char *pattern, const char *const *rows, int n,
+                      const char *want)
+{
+    lh_sql_error_t err;
+    lh_sql_err_clear(&err);
+    lh_type_t vc = lh_type(LH_TYPE_VARCHAR), bo = lh_type(LH_TYPE_BOOLEAN);
+    lh_vector_t v[2], out;
+    lh_vector_init(&v[0], &vc, (uint32_t)n, arena());
+    lh_vector_init(&v[1], &vc, 1, arena());
+    lh_vector_init(&out, &bo, (uint32_t)n, arena());
+    for (int i = 0; i < n; i++) {
+        if (rows[i])
+            lh_vector_set_string(&v[0], (uint32_t)i, rows[i], strlen(rows[i]));
+        else {
+            lh_vector_set_null(&v[0], (uint32_t)i);
+            lh_vector_set_null(&out, (uint32_t)i);
+        }
+    }
+    lh_vector_set_string(&v[1], 0, pattern, strlen(pattern));
+    lh_vector_set_constant(&v[1]);
+    lh_sql_arg_t args[2] = {{.type = vc}, {.type = vc}};
+    lh_type_t cast_to[2] = {vc, vc};
+    lh_sql_bind_call_t call = {
+        .name = fn, .args = args, .nargs = 2, .arena = arena(), .pos = -1, .cast_to = cast_to};
+    CHECK_EQ_INT(lh_sql_func_bind(lh_sql_func_lookup(fn), &call, &err), 0);
+    lh_sql_fctx_t ctx = {.err = &err, .pos = -1, .arena = arena()};
+    CHECK_EQ_INT(call.exec(&ctx, v, 2, (uint32_t)n, &out), 0);
+    char got[64] = {0};
+    for (int i = 0; i < n && i < 63; i++)
+        got[i] = !lh_vector_is_valid(&out, (uint32_t)i) ? 'N'
+                 : ((uint8_t *)out.data)[i]             ? '1'
+                                                        : '0';
+    CHECK_EQ_STR(got, want);
+}
+
+static void test_like_rows(void)
+{
+    static const char *const rows[] = {
+        "apple pie", NULL,         "pineapple",  "APPLE",
+        "",          "applesauce", "crab apple", "a long string about apples"};
+    like_rows("~~", "apple%", rows, 8, "1N000100");
+    like_rows("~~", "%apple", rows, 8, "0N100010");
+    like_rows("~~", "%apple%", rows, 8, "1N100111");
+    like_rows("~~*", "apple", rows, 8, "0N010000");
+    like_rows("!~~", "%p_e%", rows, 8, "0N011000");
+    like_rows("~~", "%", rows, 8, "1N111111");
+    like_rows("glob", "*apple*", rows, 8, "1N100111");
+}
+
+static const lh_test_t tests[] = {
+    {"math", test_math},           {"like", test_like}, {"like_const", test_like_const},
+    {"like_rows", test_like_rows}, {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    return lh_test_main(tests, argc, argv);
+}
