@@ -13,11 +13,13 @@
 
 #include "sql/exec/exec_int.h"
 #include "sql/exec/rowops.h"
+#include "sql/exec/rowset.h"
 
 typedef struct agg_op {
     lh_expr_state_t **keys;   /* ngroups key expressions */
     lh_expr_state_t ***args;  /* per aggregate: its argument expressions */
     lh_expr_state_t **filter; /* per aggregate: FILTER, or NULL */
+    lh_rowset_t **seen;       /* per DISTINCT aggregate: (group, arguments) already folded */
     uint32_t nkeys, naggs;
     uint32_t *offset; /* per aggregate: its state's offset in a group row */
     uint32_t row_size;
@@ -39,6 +41,7 @@ typedef struct agg_op {
     uint64_t gid[LH_BATCH_ROWS];
     void *ptrs[LH_BATCH_ROWS];
     uint32_t sel[LH_BATCH_ROWS];
+    uint32_t sel2[LH_BATCH_ROWS];
 } agg_op_t;
 
 static int oom(lh_op_t *op)
@@ -189,6 +192,24 @@ static int fold_aggregate(lh_op_t *op, agg_op_t *st, uint32_t j, const lh_batch_
         if (rc) return rc;
         st->argv[i] = *v;
     }
+    if (st->seen[j]) { /* DISTINCT: only rows whose (group, arguments) are new */
+        uint32_t m = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            bool added;
+            uint32_t row = sel ? sel[i] : i;
+            if (lh__rowset_add(st->seen[j], st->gid[row], st->argv, i, &added)) return oom(op);
+            if (added) st->sel2[m++] = row;
+        }
+        if (!m) return 0;
+        n = m;
+        sel = st->sel2;
+        for (uint32_t i = 0; i < a->nargs; i++) {
+            const lh_vector_t *v;
+            int rc = lh_expr_eval(st->args[j][i], in, sel, n, &v);
+            if (rc) return rc;
+            st->argv[i] = *v;
+        }
+    }
     st->actx.bind_data = a->bind_data;
     st->actx.pos = a->pos;
     if (!st->nkeys && a->agg->update_one)
@@ -274,6 +295,7 @@ static void agg_close(lh_op_t *op)
         for (uint32_t i = 0; st->args[j] && i < op->plan->u.agg.aggs[j].nargs; i++)
             lh_expr_state_free(st->args[j][i]);
         lh_expr_state_free(st->filter[j]);
+        if (st->seen) lh__rowset_free(st->seen[j]);
     }
     lh_arena_free(st->state_arena);
     free(st);
@@ -294,8 +316,10 @@ static int setup(lh_op_t *op, agg_op_t *st)
     st->args = lh_arena_calloc(a, (st->naggs + 1) * sizeof *st->args);
     st->filter = lh_arena_calloc(a, (st->naggs + 1) * sizeof *st->filter);
     st->offset = lh_arena_calloc(a, (st->naggs + 1) * sizeof *st->offset);
+    st->seen = lh_arena_calloc(a, (st->naggs + 1) * sizeof *st->seen);
     st->state_arena = lh_arena_new(65536);
-    if (!st->keys || !st->key_types || !st->args || !st->filter || !st->offset || !st->state_arena)
+    if (!st->keys || !st->key_types || !st->args || !st->filter || !st->offset || !st->seen ||
+        !st->state_arena)
         return LH_ENOMEM;
     st->actx.err = op->ex->err;
     st->actx.arena = st->state_arena;
@@ -306,9 +330,12 @@ static int setup(lh_op_t *op, agg_op_t *st)
     }
     for (uint32_t j = 0; j < st->naggs; j++) {
         const lh_plan_agg_t *ag = &p->u.agg.aggs[j];
-        if (ag->distinct)
-            return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ENOTIMPL, ag->pos,
-                              "DISTINCT aggregates are not implemented yet");
+        if (ag->distinct) {
+            lh_type_t at[LH_SQL_MAX_ARGS];
+            for (uint32_t i = 0; i < ag->nargs && i < LH_SQL_MAX_ARGS; i++) at[i] = ag->args[i]->type;
+            if (ag->nargs > LH_SQL_MAX_ARGS || lh__rowset_new(at, ag->nargs, &st->seen[j]))
+                return LH_ENOMEM;
+        }
         if (ag->nargs > LH_SQL_MAX_ARGS) return LH_EINVAL;
         st->offset[j] = st->row_size;
         st->row_size += (ag->agg->state_size + 15) & ~15u;

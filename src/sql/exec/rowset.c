@@ -1,0 +1,132 @@
+/* Row sets for DISTINCT aggregates: rows copied into batches of the set's
+ * own, their group numbers and hashes kept beside them, an open-addressing
+ * table over row numbers. */
+#include <stdlib.h>
+
+#include "sql/exec/rowops.h"
+#include "sql/exec/rowset.h"
+
+struct lh_rowset {
+    lh_type_t *types;
+    uint32_t ncols;
+    lh_batch_t **chunks;
+    uint32_t nchunks, cap_chunks;
+    uint64_t n, cap;
+    uint64_t *groups, *hashes;
+    uint64_t *slots, mask; /* row + 1; 0 empty */
+    lh_arena_t *arena;
+};
+
+int lh__rowset_new(const lh_type_t *types, uint32_t ncols, lh_rowset_t **out)
+{
+    lh_rowset_t *s = calloc(1, sizeof *s);
+    if (!s || !(s->arena = lh_arena_new(4096))) goto fail;
+    s->types = lh_arena_calloc(s->arena, (ncols + 1) * sizeof *s->types);
+    if (!s->types) goto fail;
+    for (uint32_t i = 0; i < ncols; i++)
+        if (lh_type_copy(s->arena, &types[i], &s->types[i])) goto fail;
+    s->ncols = ncols;
+    *out = s;
+    return 0;
+fail:
+    lh__rowset_free(s);
+    return LH_ENOMEM;
+}
+
+void lh__rowset_free(lh_rowset_t *s)
+{
+    if (!s) return;
+    for (uint32_t i = 0; i < s->nchunks; i++) lh_batch_free(s->chunks[i]);
+    free(s->chunks);
+    free(s->groups);
+    free(s->hashes);
+    free(s->slots);
+    lh_arena_free(s->arena);
+    free(s);
+}
+
+static bool same(const lh_rowset_t *s, uint64_t r, uint64_t group, const lh_vector_t *cols,
+                 uint32_t row)
+{
+    if (s->groups[r] != group) return false;
+    const lh_batch_t *c = s->chunks[r / LH_BATCH_ROWS];
+    uint32_t cr = (uint32_t)(r % LH_BATCH_ROWS);
+    for (uint32_t k = 0; k < s->ncols; k++) {
+        bool a = lh_vector_is_valid(&c->cols[k], cr), b = lh_vector_is_valid(&cols[k], row);
+        if (a != b) return false;
+        if (a && !lh__row_equal(&c->cols[k], cr, &cols[k], row)) return false;
+    }
+    return true;
+}
+
+static int grow(lh_rowset_t *s)
+{
+    uint64_t cap = s->slots ? (s->mask + 1) * 2 : 1024;
+    uint64_t *t = calloc(cap, sizeof *t);
+    if (!t) return LH_ENOMEM;
+    for (uint64_t r = 0; r < s->n; r++) {
+        uint64_t i = s->hashes[r] & (cap - 1);
+        while (t[i]) i = (i + 1) & (cap - 1);
+        t[i] = r + 1;
+    }
+    free(s->slots);
+    s->slots = t;
+    s->mask = cap - 1;
+    return 0;
+}
+
+static int store(lh_rowset_t *s, uint64_t group, uint64_t h, const lh_vector_t *cols, uint32_t row)
+{
+    if (s->n == s->cap) {
+        uint64_t cap = s->cap ? s->cap * 2 : 1024;
+        uint64_t *g = realloc(s->groups, cap * sizeof *g);
+        if (!g) return LH_ENOMEM;
+        s->groups = g;
+        uint64_t *hs = realloc(s->hashes, cap * sizeof *hs);
+        if (!hs) return LH_ENOMEM;
+        s->hashes = hs;
+        s->cap = cap;
+    }
+    if (s->n % LH_BATCH_ROWS == 0) {
+        if (s->nchunks == s->cap_chunks) {
+            uint32_t cap = s->cap_chunks ? s->cap_chunks * 2 : 8;
+            lh_batch_t **c = realloc(s->chunks, cap * sizeof *c);
+            if (!c) return LH_ENOMEM;
+            s->chunks = c;
+            s->cap_chunks = cap;
+        }
+        if (lh_batch_new(s->types, s->ncols, &s->chunks[s->nchunks])) return LH_ENOMEM;
+        s->nchunks++;
+    }
+    lh_batch_t *c = s->chunks[s->nchunks - 1];
+    for (uint32_t k = 0; k < s->ncols; k++)
+        if (lh_vector_copy(&c->cols[k], c->count, &cols[k], &row, 1)) return LH_ENOMEM;
+    c->count++;
+    s->groups[s->n] = group;
+    s->hashes[s->n] = h;
+    s->n++;
+    return 0;
+}
+
+int lh__rowset_add(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint32_t row,
+                   bool *added)
+{
+    uint64_t h = lh__hash_combine(0, group);
+    for (uint32_t k = 0; k < s->ncols; k++)
+        h = lh__hash_combine(h, lh_vector_is_valid(&cols[k], row) ? lh__row_hash(&cols[k], row)
+                                                                  : LH_HASH_NULL);
+    if ((s->n + 1) * 2 > s->mask + 1 && grow(s)) return LH_ENOMEM;
+    uint64_t i = h & s->mask;
+    for (; s->slots[i]; i = (i + 1) & s->mask) {
+        uint64_t r = s->slots[i] - 1;
+        if (s->hashes[r] == h && same(s, r, group, cols, row)) {
+            *added = false;
+            return 0;
+        }
+    }
+    int rc = store(s, group, h, cols, row);
+    if (rc) return rc;
+    s->slots[i] = s->n;
+    *added = true;
+    return 0;
+}

@@ -1,0 +1,19 @@
+/* A set of rows (a group number plus the values of a few columns), for
+ * DISTINCT aggregates: count(DISTINCT x) folds a row only the first time its
+ * group sees its values. NULLs are values here (equal to each other). */
+#ifndef LH_SQL_ROWSET_H
+#define LH_SQL_ROWSET_H
+#include "vector/batch.h"
+
+typedef struct lh_rowset lh_rowset_t;
+
+/* A set over rows of ncols columns of these types (copied). *out owned by
+ * the caller (lh__rowset_free). 0 or LH_ENOMEM. */
+int lh__rowset_new(const lh_type_t *types, uint32_t ncols, lh_rowset_t **out);
+void lh__rowset_free(lh_rowset_t *s);
+/* Adds (group, row `row` of cols); *added says whether it was new. 0 or
+ * LH_ENOMEM. */
+int lh__rowset_add(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint32_t row,
+                   bool *added);
+
+#endif
