@@ -676,8 +676,7 @@ static int bind_func(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 {
     const lh_ast_name_t *nm = &n->u.func.name;
     const char *name = nm->parts[nm->n - 1];
-    if (n->u.func.over)
-        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos, "window functions are not implemented yet");
+    if (n->u.func.over) return lh__bind_window_call(c, n, out);
     bool handled;
     int rc = bind_special_func(c, n, name, out, &handled);
     if (rc || handled) return rc;
@@ -840,7 +839,7 @@ static int bind_param(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 static int bind_grouped(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out, bool *done)
 {
     *done = false;
-    if (!c->agg_mode || c->in_agg_args || lh__ast_has_agg(n)) return 0;
+    if (!c->agg_mode || c->in_agg_args || lh__ast_has_agg(n) || lh__ast_has_window(n)) return 0;
     lh_bctx_t sub = *c;
     sub.agg_mode = false;
     sub.scope = c->agg_input;

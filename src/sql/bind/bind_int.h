@@ -35,7 +35,16 @@ typedef struct lh_bctx {
     lh_plan_agg_t *aggs;
     uint32_t naggs, cap_aggs;
     bool in_agg_args; /* inside an aggregate's arguments: no nested aggregates */
+    /* window functions: allowed in the select list, QUALIFY and ORDER BY; each
+       call becomes a column LH_WIN_COL_BASE + k until the WINDOW node's place
+       is known */
+    bool allow_windows;
+    const lh_ast_t *select; /* for OVER w: the block's WINDOW clause */
+    lh_plan_window_t *wins;
+    uint32_t nwins, cap_wins;
 } lh_bctx_t;
+
+#define LH_WIN_COL_BASE 0x40000000u
 
 #define LH_BIND_ERR(ctx, cls, pos, ...)                                                            \
     lh_sql_err((ctx)->env->err, LH_EINVAL, (cls), (pos), __VA_ARGS__)
@@ -58,6 +67,8 @@ void lh__bind_arg(const lh_bexpr_t *e, lh_sql_arg_t *out);
 bool lh__bx_equal(const lh_bexpr_t *a, const lh_bexpr_t *b);
 /* Whether the tree calls an aggregate (outside window calls). */
 bool lh__ast_has_agg(const lh_ast_t *n);
+/* Whether the tree calls a window function. */
+bool lh__ast_has_window(const lh_ast_t *n);
 /* The common type of two bound expressions (with their literal notes). */
 int lh__bind_common(lh_bctx_t *c, const lh_bexpr_t *a, const lh_bexpr_t *b, int32_t pos,
                     lh_type_t *out);
@@ -84,6 +95,10 @@ int lh__bind_parquet_path(lh_bind_env_t *env, const char *path, int32_t pos, con
 /* The lake's Delta table ns.name (bind_lake.c). */
 int lh__bind_lake_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, const char *ns,
                         const char *name, lh_plan_t **plan, lh_bscope_t *sc);
+/* fn(...) OVER (...) (bind_window.c): a placeholder column for the call. */
+int lh__bind_window_call(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out);
+/* Replaces the placeholder columns in e by base + k. */
+void lh__bind_window_remap(lh_bexpr_t *e, uint32_t base);
 /* A query (SELECT, set operation, VALUES) to a plan. */
 int lh__bind_query(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *q, lh_plan_t **out);
 

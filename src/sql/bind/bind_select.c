@@ -10,51 +10,79 @@
 
 #include "sql/bind/bind_int.h"
 
-/* ---- aggregate detection ---- */
+/* ---- aggregate and window detection ---- */
 
-static bool list_has_agg(const lh_ast_list_t *l)
+enum { FIND_AGG, FIND_WINDOW };
+
+static bool find(const lh_ast_t *n, int what);
+
+static bool find_list(const lh_ast_list_t *l, int what)
 {
     for (uint32_t i = 0; i < l->n; i++)
-        if (lh__ast_has_agg(l->items[i])) return true;
+        if (find(l->items[i], what)) return true;
     return false;
+}
+
+static bool find_func(const lh_ast_t *n, int what)
+{
+    const lh_ast_window_t *w = n->u.func.over;
+    if (w) {
+        if (what == FIND_WINDOW) return true;
+        /* an aggregate inside a window call's arguments, partition or order */
+        if (find_list(&n->u.func.args, what) || find_list(&w->partition_by, what)) return true;
+        for (uint32_t i = 0; i < w->order_by.n; i++)
+            if (find(w->order_by.items[i].expr, what)) return true;
+        return false;
+    }
+    if (what == FIND_AGG) {
+        const lh_sql_func_def_t *d = lh_sql_func_lookup(n->u.func.name.parts[n->u.func.name.n - 1]);
+        if (d && d->kind == LH_SQL_FUNC_AGGREGATE) return true;
+    }
+    return find_list(&n->u.func.args, what) || find(n->u.func.filter, what);
+}
+
+static bool find(const lh_ast_t *n, int what)
+{
+    if (!n) return false;
+    switch ((lh_ast_kind_t)n->kind) {
+    case LH_AST_FUNC:
+        return find_func(n, what);
+    case LH_AST_UNARY:
+        return find(n->u.unary.arg, what);
+    case LH_AST_BINARY:
+        return find(n->u.binary.left, what) || find(n->u.binary.right, what);
+    case LH_AST_CAST:
+        return find(n->u.cast.arg, what);
+    case LH_AST_CASE:
+        return find(n->u.kase.operand, what) || find_list(&n->u.kase.whens, what) ||
+               find_list(&n->u.kase.thens, what) || find(n->u.kase.else_expr, what);
+    case LH_AST_BETWEEN:
+        return find(n->u.between.arg, what) || find(n->u.between.low, what) ||
+               find(n->u.between.high, what);
+    case LH_AST_IN:
+        return find(n->u.in.arg, what) || find_list(&n->u.in.list, what);
+    case LH_AST_IS:
+        return find(n->u.is.arg, what) || find(n->u.is.rhs, what);
+    case LH_AST_LIKE:
+        return find(n->u.like.arg, what) || find(n->u.like.pattern, what) ||
+               find(n->u.like.escape, what);
+    case LH_AST_ROW:
+        return find_list(&n->u.row.items, what);
+    case LH_AST_COLLATE:
+        return find(n->u.collate.arg, what);
+    default:
+        return false;
+    }
 }
 
 bool lh__ast_has_agg(const lh_ast_t *n)
 {
-    if (!n) return false;
-    switch ((lh_ast_kind_t)n->kind) {
-    case LH_AST_FUNC: {
-        if (n->u.func.over) return false;
-        const lh_sql_func_def_t *d = lh_sql_func_lookup(n->u.func.name.parts[n->u.func.name.n - 1]);
-        if (d && d->kind == LH_SQL_FUNC_AGGREGATE) return true;
-        return list_has_agg(&n->u.func.args);
-    }
-    case LH_AST_UNARY:
-        return lh__ast_has_agg(n->u.unary.arg);
-    case LH_AST_BINARY:
-        return lh__ast_has_agg(n->u.binary.left) || lh__ast_has_agg(n->u.binary.right);
-    case LH_AST_CAST:
-        return lh__ast_has_agg(n->u.cast.arg);
-    case LH_AST_CASE:
-        return lh__ast_has_agg(n->u.kase.operand) || list_has_agg(&n->u.kase.whens) ||
-               list_has_agg(&n->u.kase.thens) || lh__ast_has_agg(n->u.kase.else_expr);
-    case LH_AST_BETWEEN:
-        return lh__ast_has_agg(n->u.between.arg) || lh__ast_has_agg(n->u.between.low) ||
-               lh__ast_has_agg(n->u.between.high);
-    case LH_AST_IN:
-        return lh__ast_has_agg(n->u.in.arg) || list_has_agg(&n->u.in.list);
-    case LH_AST_IS:
-        return lh__ast_has_agg(n->u.is.arg) || lh__ast_has_agg(n->u.is.rhs);
-    case LH_AST_LIKE:
-        return lh__ast_has_agg(n->u.like.arg) || lh__ast_has_agg(n->u.like.pattern) ||
-               lh__ast_has_agg(n->u.like.escape);
-    case LH_AST_ROW:
-        return list_has_agg(&n->u.row.items);
-    case LH_AST_COLLATE:
-        return lh__ast_has_agg(n->u.collate.arg);
-    default:
-        return false;
-    }
+    return find(n, FIND_AGG);
+}
+
+bool lh__ast_has_window(const lh_ast_t *n)
+{
+    return find(n, FIND_WINDOW);
 }
 
 /* ---- FROM ---- */
@@ -463,15 +491,26 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     uint32_t cap = nitems + sel->u.select.tail.order_by.n;
     lh_bexpr_t **exprs = lh_arena_calloc(a, (cap + 1) * sizeof *exprs);
     if (!exprs) return LH_ENOMEM;
+    c.select = sel;
+    c.allow_windows = true;
     for (uint32_t i = 0; i < nitems; i++)
         if ((rc = bind_item(&c, &items[i], &from_sc, &exprs[i]))) return rc;
-    lh_bexpr_t *having = NULL;
+    lh_bexpr_t *having = NULL, *qualify = NULL;
+    c.allow_windows = false;
     if (sel->u.select.having && (rc = lh__bind_bool(&c, sel->u.select.having, "HAVING", &having)))
+        return rc;
+    c.allow_windows = true;
+    if (sel->u.select.qualify &&
+        (rc = lh__bind_bool(&c, sel->u.select.qualify, "QUALIFY", &qualify)))
         return rc;
     uint32_t nexprs = nitems;
     order_key_t *keys = NULL;
     const lh_ast_order_list_t *ob = &sel->u.select.tail.order_by;
     if (ob->n && (rc = bind_order(&c, ob, items, nitems, &exprs, &nexprs, &keys))) return rc;
+    if (qualify && !c.nwins)
+        return LH_BIND_ERR(&c, LH_SQL_EBIND, sel->u.select.qualify->pos,
+                           "at least one window function must appear in the SELECT column or "
+                           "QUALIFY clause");
     if (grouped) {
         lh_plan_t *g = unary(a, LH_PLAN_AGGREGATE, plan, c.ngroups + c.naggs);
         if (!g) return LH_ENOMEM;
@@ -490,6 +529,25 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
             lh_plan_t *f = unary(a, LH_PLAN_FILTER, plan, plan->ncols);
             if (!f) return LH_ENOMEM;
             f->u.filter.cond = having;
+            plan = f;
+        }
+    }
+    if (c.nwins) {
+        uint32_t base = plan->ncols;
+        lh_plan_t *w = unary(a, LH_PLAN_WINDOW, plan, base + c.nwins);
+        if (!w) return LH_ENOMEM;
+        for (uint32_t k = 0; k < c.nwins; k++)
+            w->cols[base + k] = (lh_plan_col_t){.name = "#window", .type = c.wins[k].type};
+        w->u.window.wins = c.wins;
+        w->u.window.n = c.nwins;
+        plan = w;
+        for (uint32_t i = 0; i < nexprs; i++)
+            lh__bind_window_remap(exprs[i], base);
+        if (qualify) {
+            lh__bind_window_remap(qualify, base);
+            lh_plan_t *f = unary(a, LH_PLAN_FILTER, plan, plan->ncols);
+            if (!f) return LH_ENOMEM;
+            f->u.filter.cond = qualify;
             plan = f;
         }
     }

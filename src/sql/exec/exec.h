@@ -90,5 +90,6 @@ int lh__op_scan_parquet(lh_op_t *op);
 int lh__op_range(lh_op_t *op);
 int lh__op_union(lh_op_t *op);
 int lh__op_join(lh_op_t *op);
+int lh__op_window(lh_op_t *op);
 
 #endif

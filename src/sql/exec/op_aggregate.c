@@ -332,7 +332,8 @@ static int setup(lh_op_t *op, agg_op_t *st)
         const lh_plan_agg_t *ag = &p->u.agg.aggs[j];
         if (ag->distinct) {
             lh_type_t at[LH_SQL_MAX_ARGS];
-            for (uint32_t i = 0; i < ag->nargs && i < LH_SQL_MAX_ARGS; i++) at[i] = ag->args[i]->type;
+            for (uint32_t i = 0; i < ag->nargs && i < LH_SQL_MAX_ARGS; i++)
+                at[i] = ag->args[i]->type;
             if (ag->nargs > LH_SQL_MAX_ARGS || lh__rowset_new(at, ag->nargs, &st->seen[j]))
                 return LH_ENOMEM;
         }

@@ -36,7 +36,8 @@ fail:
 void lh__rowset_free(lh_rowset_t *s)
 {
     if (!s) return;
-    for (uint32_t i = 0; i < s->nchunks; i++) lh_batch_free(s->chunks[i]);
+    for (uint32_t i = 0; i < s->nchunks; i++)
+        lh_batch_free(s->chunks[i]);
     free(s->chunks);
     free(s->groups);
     free(s->hashes);
@@ -66,7 +67,8 @@ static int grow(lh_rowset_t *s)
     if (!t) return LH_ENOMEM;
     for (uint64_t r = 0; r < s->n; r++) {
         uint64_t i = s->hashes[r] & (cap - 1);
-        while (t[i]) i = (i + 1) & (cap - 1);
+        while (t[i])
+            i = (i + 1) & (cap - 1);
         t[i] = r + 1;
     }
     free(s->slots);

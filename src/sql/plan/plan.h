@@ -108,6 +108,47 @@ typedef struct lh_plan_order {
     bool nulls_first;
 } lh_plan_order_t;
 
+/* A window function call: fn(args) OVER (PARTITION BY ... ORDER BY ... frame). */
+typedef enum lh_win_kind {
+    LH_WIN_AGG = 1, /* an aggregate over the frame */
+    LH_WIN_ROW_NUMBER,
+    LH_WIN_RANK,
+    LH_WIN_DENSE_RANK,
+    LH_WIN_PERCENT_RANK,
+    LH_WIN_CUME_DIST,
+    LH_WIN_NTILE,
+    LH_WIN_LAG,
+    LH_WIN_LEAD,
+    LH_WIN_FIRST_VALUE,
+    LH_WIN_LAST_VALUE,
+    LH_WIN_NTH_VALUE,
+} lh_win_kind_t;
+
+typedef enum lh_win_bound {
+    LH_WB_UNBOUNDED_PRECEDING = 1,
+    LH_WB_PRECEDING, /* offset rows (ROWS) or offset in the ORDER BY key's units (RANGE) */
+    LH_WB_CURRENT_ROW,
+    LH_WB_FOLLOWING,
+    LH_WB_UNBOUNDED_FOLLOWING,
+} lh_win_bound_t;
+
+typedef struct lh_plan_window {
+    uint8_t kind;            /* lh_win_kind_t */
+    const lh_sql_agg_t *agg; /* LH_WIN_AGG */
+    void *bind_data;
+    lh_bexpr_t **args; /* over the window's input */
+    uint32_t nargs;
+    lh_bexpr_t **partition;
+    uint32_t npartition;
+    lh_plan_order_t *order;
+    uint32_t norder;
+    bool rows;                 /* ROWS frame (else RANGE) */
+    uint8_t start, end;        /* lh_win_bound_t */
+    double start_off, end_off; /* PRECEDING/FOLLOWING offsets (>= 0) */
+    lh_type_t type;
+    int32_t pos;
+} lh_plan_window_t;
+
 /* ---- plan nodes ---- */
 
 typedef enum lh_plan_kind {
@@ -202,6 +243,10 @@ struct lh_plan {
             uint8_t op; /* 1 UNION, 2 INTERSECT, 3 EXCEPT */
             bool all;
         } setop;
+        struct {
+            lh_plan_window_t *wins; /* outputs: the input's columns, then one per window */
+            uint32_t n;
+        } window;
     } u;
 };
 

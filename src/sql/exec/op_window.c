@@ -1,0 +1,545 @@
+/* WINDOW: reads its whole input (with each window's partition, order and
+ * argument values evaluated beside the rows), then per window function
+ * sorts the row numbers by (partition, order), walks each partition and its
+ * peer groups, and computes the function for every row into a result
+ * column; finally hands the rows out in input order with the results
+ * appended. Frames: ROWS with offsets, RANGE with CURRENT ROW peers and
+ * numeric offsets on a single ORDER BY key; aggregates over frames that
+ * start at the partition run incrementally, others are recomputed per row. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/exec/exec_int.h"
+#include "sql/exec/rowops.h"
+
+typedef struct win_op {
+    uint32_t nin, ntotal;
+    lh_type_t *types;
+    uint32_t *base;           /* per window: its first extra column (partition, order, args) */
+    lh_expr_state_t ***exprs; /* per window: partition, order and argument expressions */
+    lh_batch_t **chunks;
+    uint32_t nchunks, cap;
+    uint64_t n;
+    lh_vector_t *res; /* per window: n results */
+    bool *res_init;
+    bool built;
+    uint64_t out_next;
+    lh_arena_t *agg_arena;
+    uint32_t sel[LH_BATCH_ROWS];
+} win_op_t;
+
+static int oom(lh_op_t *op)
+{
+    return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory in a window");
+}
+
+static uint32_t nexprs(const lh_plan_window_t *w)
+{
+    return w->npartition + w->norder + w->nargs;
+}
+
+static const lh_bexpr_t *expr_at(const lh_plan_window_t *w, uint32_t i)
+{
+    if (i < w->npartition) return w->partition[i];
+    i -= w->npartition;
+    if (i < w->norder) return w->order[i].expr;
+    return w->args[i - w->norder];
+}
+
+/* ---- reading the input ---- */
+
+static int materialize(lh_op_t *op, win_op_t *st)
+{
+    const lh_plan_t *p = op->plan;
+    lh_vector_t *cols = lh_arena_calloc(op->ex->arena, (st->ntotal + 1) * sizeof *cols);
+    if (!cols) return oom(op);
+    lh_batch_t view = {.ncols = st->ntotal, .cols = cols};
+    for (;;) {
+        lh_batch_t *in;
+        int rc = lh__op_pull(op->child[0], &in);
+        if (rc) return rc;
+        if (!in) return 0;
+        for (uint32_t c = 0; c < st->nin; c++)
+            cols[c] = in->cols[c];
+        for (uint32_t k = 0; k < p->u.window.n; k++)
+            for (uint32_t i = 0; i < nexprs(&p->u.window.wins[k]); i++) {
+                const lh_vector_t *v;
+                if ((rc = lh_expr_eval(st->exprs[k][i], in, NULL, in->count, &v))) return rc;
+                cols[st->base[k] + i] = *v;
+            }
+        view.count = in->count;
+        for (uint32_t done = 0; done < in->count;) {
+            if (!st->nchunks || st->chunks[st->nchunks - 1]->count == LH_BATCH_ROWS) {
+                if (st->nchunks == st->cap) {
+                    uint32_t cap = st->cap ? st->cap * 2 : 16;
+                    lh_batch_t **c = realloc(st->chunks, cap * sizeof *c);
+                    if (!c) return oom(op);
+                    st->chunks = c;
+                    st->cap = cap;
+                }
+                if (lh_batch_new(st->types, st->ntotal, &st->chunks[st->nchunks])) return oom(op);
+                st->nchunks++;
+            }
+            lh_batch_t *c = st->chunks[st->nchunks - 1];
+            uint32_t m = LH_BATCH_ROWS - c->count;
+            if (m > in->count - done) m = in->count - done;
+            for (uint32_t i = 0; i < m; i++)
+                st->sel[i] = done + i;
+            if (lh_batch_append(c, &view, st->sel, m)) return oom(op);
+            done += m;
+            st->n += m;
+        }
+    }
+}
+
+static const lh_vector_t *col_of(const win_op_t *st, uint64_t g, uint32_t col, uint32_t *row)
+{
+    *row = (uint32_t)(g % LH_BATCH_ROWS);
+    return &st->chunks[g / LH_BATCH_ROWS]->cols[col];
+}
+
+/* ---- sorting by (partition, order) ---- */
+
+typedef struct sort_ctx {
+    const win_op_t *st;
+    const lh_plan_window_t *w;
+    uint32_t base;
+} sort_ctx_t;
+
+static int cmp_col(const win_op_t *st, uint32_t col, uint64_t a, uint64_t b, bool desc,
+                   bool nulls_first)
+{
+    uint32_t ra, rb;
+    const lh_vector_t *va = col_of(st, a, col, &ra), *vb = col_of(st, b, col, &rb);
+    bool na = !lh_vector_is_valid(va, ra), nb = !lh_vector_is_valid(vb, rb);
+    if (na || nb) {
+        if (na && nb) return 0;
+        int r = na ? 1 : -1;
+        return nulls_first ? -r : r;
+    }
+    int r = lh__row_compare(va, ra, vb, rb);
+    return desc ? -r : r;
+}
+
+static int cmp_rows(const void *pa, const void *pb, void *arg)
+{
+    const sort_ctx_t *c = arg;
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    for (uint32_t i = 0; i < c->w->npartition; i++) {
+        int r = cmp_col(c->st, c->base + i, a, b, false, false);
+        if (r) return r;
+    }
+    for (uint32_t i = 0; i < c->w->norder; i++) {
+        const lh_plan_order_t *o = &c->w->order[i];
+        int r = cmp_col(c->st, c->base + c->w->npartition + i, a, b, o->desc, o->nulls_first);
+        if (r) return r;
+    }
+    return (a > b) - (a < b);
+}
+
+static bool same_keys(const win_op_t *st, uint32_t first, uint32_t n, uint64_t a, uint64_t b)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (cmp_col(st, first + i, a, b, false, false)) return false;
+    return true;
+}
+
+/* ---- one window function ---- */
+
+typedef struct part {
+    uint64_t *idx;        /* sorted row numbers */
+    uint64_t ps, pe;      /* the partition [ps, pe) in idx */
+    uint64_t *peer_start; /* per position: the start of its peer group */
+    uint64_t *peer_end;
+} part_t;
+
+/* The order key at sorted position i as a double (RANGE offsets). */
+static bool key_at(const win_op_t *st, uint32_t col, uint64_t g, double *out)
+{
+    uint32_t r;
+    const lh_vector_t *v = col_of(st, g, col, &r);
+    lh_value_t val;
+    if (!lh_vector_is_valid(v, r) || lh_vector_get_value(v, r, &val)) return false;
+    lh_int128_t x;
+    int scale;
+    if (!lh_value_exact(&val, &x, &scale)) {
+        *out = (double)x / pow(10, scale);
+        return true;
+    }
+    if (val.type.id == LH_TYPE_FLOAT)
+        *out = val.v.f;
+    else if (val.type.id == LH_TYPE_DOUBLE)
+        *out = val.v.d;
+    else
+        *out = (double)val.v.i; /* DATE: days */
+    return true;
+}
+
+/* The frame [a, b) of sorted position i. */
+static void frame_of(const win_op_t *st, const lh_plan_window_t *w, uint32_t okey, const part_t *pt,
+                     uint64_t i, uint64_t *a, uint64_t *b)
+{
+    uint64_t ps = pt->ps, pe = pt->pe;
+    uint8_t kinds[2] = {w->start, w->end};
+    double offs[2] = {w->start_off, w->end_off};
+    uint64_t out[2];
+    for (int s = 0; s < 2; s++) {
+        bool is_end = s == 1;
+        switch (kinds[s]) {
+        case LH_WB_UNBOUNDED_PRECEDING:
+            out[s] = ps;
+            break;
+        case LH_WB_UNBOUNDED_FOLLOWING:
+            out[s] = pe;
+            break;
+        case LH_WB_CURRENT_ROW:
+            out[s] = w->rows ? i + is_end : (is_end ? pt->peer_end[i] : pt->peer_start[i]);
+            break;
+        default: {
+            bool prec = kinds[s] == LH_WB_PRECEDING;
+            if (w->rows) {
+                double t = (double)i + (prec ? -offs[s] : offs[s]) + is_end;
+                out[s] = t < (double)ps ? ps : t > (double)pe ? pe : (uint64_t)t;
+                break;
+            }
+            double k;
+            if (!key_at(st, okey, pt->idx[i], &k)) { /* a NULL key: its peers */
+                out[s] = is_end ? pt->peer_end[i] : pt->peer_start[i];
+                break;
+            }
+            bool desc = w->order[0].desc;
+            double lim = k + ((prec != desc) ? -offs[s] : offs[s]);
+            /* first position whose key is past the limit (start) or beyond it (end) */
+            uint64_t lo = ps, hi = pe;
+            while (lo < hi) {
+                uint64_t mid = lo + (hi - lo) / 2;
+                double m;
+                bool valid = key_at(st, okey, pt->idx[mid], &m);
+                bool before;
+                if (!valid)
+                    before = w->order[0].nulls_first;
+                else if (!is_end)
+                    before = desc ? m > lim : m < lim;
+                else
+                    before = desc ? m >= lim : m <= lim;
+                if (before)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            out[s] = lo;
+        }
+        }
+    }
+    *a = out[0];
+    *b = out[1] > out[0] ? out[1] : out[0];
+}
+
+static int set_int(lh_vector_t *res, uint64_t g, int64_t v)
+{
+    ((int64_t *)res->data)[g] = v;
+    return 0;
+}
+
+static int copy_value(lh_vector_t *res, uint64_t g, const win_op_t *st, uint32_t col, uint64_t src)
+{
+    uint32_t r;
+    const lh_vector_t *v = col_of(st, src, col, &r);
+    return lh_vector_copy(res, (uint32_t)g, v, &r, 1);
+}
+
+static int64_t arg_int(const win_op_t *st, uint32_t col, uint64_t g, int64_t dflt, bool *null)
+{
+    uint32_t r;
+    const lh_vector_t *v = col_of(st, g, col, &r);
+    if (!lh_vector_is_valid(v, r)) {
+        if (null) *null = true;
+        return dflt;
+    }
+    lh_value_t val;
+    if (lh_vector_get_value(v, r, &val)) return dflt;
+    return val.v.i;
+}
+
+/* Folds the rows idx[a..b) into state with the aggregate's update_one. */
+static int fold_rows(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, uint32_t abase,
+                     const part_t *pt, uint64_t a, uint64_t b, void *state, lh_vector_t *tmp)
+{
+    lh_sql_actx_t ax = {
+        .bind_data = w->bind_data, .err = op->ex->err, .pos = w->pos, .arena = st->agg_arena};
+    while (a < b) {
+        uint32_t m = b - a > LH_BATCH_ROWS ? LH_BATCH_ROWS : (uint32_t)(b - a);
+        for (uint32_t i = 0; i < w->nargs; i++) {
+            lh_vector_reset(&tmp[i]);
+            for (uint32_t k = 0; k < m; k++)
+                if (copy_value(&tmp[i], k, st, abase + i, pt->idx[a + k])) return oom(op);
+        }
+        int rc;
+        if (w->agg->update_one)
+            rc = w->agg->update_one(&ax, tmp, w->nargs, m, state);
+        else {
+            void *ptrs[LH_BATCH_ROWS];
+            for (uint32_t k = 0; k < m; k++)
+                ptrs[k] = state;
+            rc = w->agg->update(&ax, tmp, w->nargs, m, ptrs);
+        }
+        if (rc) return rc;
+        a += m;
+    }
+    return 0;
+}
+
+static int finalize_into(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, void *state,
+                         lh_vector_t *one, lh_vector_t *res, uint64_t g)
+{
+    lh_sql_actx_t ax = {
+        .bind_data = w->bind_data, .err = op->ex->err, .pos = w->pos, .arena = st->agg_arena};
+    lh_vector_reset(one);
+    void *ptrs[1] = {state};
+    int rc = w->agg->finalize(&ax, ptrs, 1, one);
+    if (rc) return rc;
+    uint32_t z = 0;
+    return lh_vector_copy(res, (uint32_t)g, one, &z, 1) ? oom(op) : 0;
+}
+
+static int agg_partition(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, uint32_t okey,
+                         uint32_t abase, const part_t *pt, lh_vector_t *res)
+{
+    uint8_t *state = lh_arena_calloc(st->agg_arena, w->agg->state_size + 16);
+    lh_vector_t tmp[LH_SQL_MAX_ARGS], one;
+    memset(tmp, 0, sizeof tmp);
+    memset(&one, 0, sizeof one);
+    int rc = state ? 0 : oom(op);
+    for (uint32_t i = 0; !rc && i < w->nargs; i++)
+        if (lh_vector_init(&tmp[i], &w->args[i]->type, LH_BATCH_ROWS, st->agg_arena)) rc = oom(op);
+    if (!rc && lh_vector_init(&one, &w->type, 1, st->agg_arena)) rc = oom(op);
+    bool running = w->start == LH_WB_UNBOUNDED_PRECEDING;
+    uint64_t done = pt->ps;
+    if (!rc && running) w->agg->init(w->bind_data, state);
+    for (uint64_t i = pt->ps; !rc && i < pt->pe; i++) {
+        uint64_t a, b;
+        frame_of(st, w, okey, pt, i, &a, &b);
+        if (running && b >= done) {
+            rc = fold_rows(op, st, w, abase, pt, done, b, state, tmp);
+            done = b;
+        } else {
+            if (running && w->agg->destroy) w->agg->destroy(state);
+            w->agg->init(w->bind_data, state);
+            rc = fold_rows(op, st, w, abase, pt, a, b, state, tmp);
+            done = b;
+            running = false;
+        }
+        if (!rc) rc = finalize_into(op, st, w, state, &one, res, pt->idx[i]);
+        if (!running && w->agg->destroy) w->agg->destroy(state);
+    }
+    if (running && w->agg->destroy && state) w->agg->destroy(state);
+    for (uint32_t i = 0; i < w->nargs; i++)
+        lh_vector_release(&tmp[i]);
+    lh_vector_release(&one);
+    return rc;
+}
+
+static int value_partition(win_op_t *st, const lh_plan_window_t *w, uint32_t okey, uint32_t abase,
+                           const part_t *pt, lh_vector_t *res)
+{
+    uint64_t size = pt->pe - pt->ps;
+    uint64_t dense = 0;
+    for (uint64_t i = pt->ps; i < pt->pe; i++) {
+        uint64_t g = pt->idx[i], p = i - pt->ps;
+        if (pt->peer_start[i] == i) dense++;
+        int rc = 0;
+        switch ((lh_win_kind_t)w->kind) {
+        case LH_WIN_ROW_NUMBER:
+            rc = set_int(res, g, (int64_t)p + 1);
+            break;
+        case LH_WIN_RANK:
+            rc = set_int(res, g, (int64_t)(pt->peer_start[i] - pt->ps) + 1);
+            break;
+        case LH_WIN_DENSE_RANK:
+            rc = set_int(res, g, (int64_t)dense);
+            break;
+        case LH_WIN_PERCENT_RANK:
+            ((double *)res->data)[g] =
+                size > 1 ? (double)(pt->peer_start[i] - pt->ps) / (double)(size - 1) : 0.0;
+            break;
+        case LH_WIN_CUME_DIST:
+            ((double *)res->data)[g] = (double)(pt->peer_end[i] - pt->ps) / (double)size;
+            break;
+        case LH_WIN_NTILE: {
+            bool null = false;
+            int64_t nb = arg_int(st, abase, g, 1, &null);
+            if (null || nb <= 0) {
+                lh_vector_set_null(res, (uint32_t)g);
+                break;
+            }
+            uint64_t q = size / (uint64_t)nb, r = size % (uint64_t)nb, bucket;
+            if (!q)
+                bucket = p + 1;
+            else if (p < r * (q + 1))
+                bucket = p / (q + 1) + 1;
+            else
+                bucket = r + (p - r * (q + 1)) / q + 1;
+            rc = set_int(res, g, (int64_t)bucket);
+            break;
+        }
+        case LH_WIN_LAG:
+        case LH_WIN_LEAD: {
+            bool null = false;
+            int64_t off = w->nargs > 1 ? arg_int(st, abase + 1, g, 1, &null) : 1;
+            if (w->kind == LH_WIN_LAG) off = -off;
+            int64_t t = (int64_t)i + off;
+            if (null)
+                lh_vector_set_null(res, (uint32_t)g);
+            else if (t >= (int64_t)pt->ps && t < (int64_t)pt->pe)
+                rc = copy_value(res, g, st, abase, pt->idx[t]);
+            else if (w->nargs > 2)
+                rc = copy_value(res, g, st, abase + 2, g);
+            else
+                lh_vector_set_null(res, (uint32_t)g);
+            break;
+        }
+        default: { /* first_value, last_value, nth_value */
+            uint64_t a, b;
+            frame_of(st, w, okey, pt, i, &a, &b);
+            int64_t t = w->kind == LH_WIN_FIRST_VALUE ? (int64_t)a
+                        : w->kind == LH_WIN_LAST_VALUE
+                            ? (int64_t)b - 1
+                            : (int64_t)a + arg_int(st, abase + 1, g, 0, NULL) - 1;
+            if (a < b && t >= (int64_t)a && t < (int64_t)b)
+                rc = copy_value(res, g, st, abase, pt->idx[t]);
+            else
+                lh_vector_set_null(res, (uint32_t)g);
+        }
+        }
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int compute(lh_op_t *op, win_op_t *st, uint32_t k)
+{
+    const lh_plan_window_t *w = &op->plan->u.window.wins[k];
+    uint32_t pbase = st->base[k], obase = pbase + w->npartition, abase = obase + w->norder;
+    part_t pt = {0};
+    pt.idx = malloc((st->n + 1) * sizeof *pt.idx);
+    pt.peer_start = malloc((st->n + 1) * sizeof *pt.peer_start);
+    pt.peer_end = malloc((st->n + 1) * sizeof *pt.peer_end);
+    int rc = pt.idx && pt.peer_start && pt.peer_end ? 0 : oom(op);
+    if (!rc && lh_vector_init(&st->res[k], &w->type, st->n ? (uint32_t)st->n : 1, st->agg_arena))
+        rc = oom(op);
+    if (!rc) st->res_init[k] = true;
+    if (!rc) {
+        for (uint64_t g = 0; g < st->n; g++)
+            pt.idx[g] = g;
+        sort_ctx_t sc = {.st = st, .w = w, .base = pbase};
+        qsort_r(pt.idx, st->n, sizeof *pt.idx, cmp_rows, &sc);
+    }
+    for (uint64_t ps = 0; !rc && ps < st->n;) {
+        uint64_t pe = ps + 1;
+        while (pe < st->n && same_keys(st, pbase, w->npartition, pt.idx[ps], pt.idx[pe]))
+            pe++;
+        for (uint64_t i = ps; i < pe;) { /* peer groups */
+            uint64_t j = i + 1;
+            while (j < pe && same_keys(st, obase, w->norder, pt.idx[i], pt.idx[j]))
+                j++;
+            for (uint64_t t = i; t < j; t++) {
+                pt.peer_start[t] = i;
+                pt.peer_end[t] = j;
+            }
+            i = j;
+        }
+        pt.ps = ps;
+        pt.pe = pe;
+        rc = w->kind == LH_WIN_AGG ? agg_partition(op, st, w, obase, abase, &pt, &st->res[k])
+                                   : value_partition(st, w, obase, abase, &pt, &st->res[k]);
+        if (rc == LH_ENOMEM && !op->ex->err->e.code) rc = oom(op);
+        ps = pe;
+    }
+    free(pt.idx);
+    free(pt.peer_start);
+    free(pt.peer_end);
+    return rc;
+}
+
+static int win_next(lh_op_t *op, lh_batch_t **out)
+{
+    win_op_t *st = op->priv;
+    *out = NULL;
+    if (!st->built) {
+        int rc = materialize(op, st);
+        for (uint32_t k = 0; !rc && k < op->plan->u.window.n; k++)
+            rc = compute(op, st, k);
+        if (rc) return rc;
+        st->built = true;
+    }
+    if (st->out_next >= st->n) return 0;
+    const lh_batch_t *c = st->chunks[st->out_next / LH_BATCH_ROWS];
+    uint32_t n = c->count;
+    lh_batch_reset(op->out);
+    for (uint32_t col = 0; col < st->nin; col++)
+        if (lh_vector_copy(&op->out->cols[col], 0, &c->cols[col], NULL, n)) return oom(op);
+    for (uint32_t i = 0; i < n; i++)
+        st->sel[i] = (uint32_t)(st->out_next + i);
+    for (uint32_t k = 0; k < op->plan->u.window.n; k++)
+        if (lh_vector_copy(&op->out->cols[st->nin + k], 0, &st->res[k], st->sel, n)) return oom(op);
+    op->out->count = n;
+    st->out_next += n;
+    *out = op->out;
+    return 0;
+}
+
+static void win_close(lh_op_t *op)
+{
+    win_op_t *st = op->priv;
+    if (!st) return;
+    for (uint32_t i = 0; i < st->nchunks; i++)
+        lh_batch_free(st->chunks[i]);
+    free(st->chunks);
+    for (uint32_t k = 0; k < op->plan->u.window.n; k++) {
+        if (st->res_init && st->res_init[k]) lh_vector_release(&st->res[k]);
+        for (uint32_t i = 0; st->exprs && st->exprs[k] && i < nexprs(&op->plan->u.window.wins[k]);
+             i++)
+            lh_expr_state_free(st->exprs[k][i]);
+    }
+    lh_arena_free(st->agg_arena);
+}
+
+int lh__op_window(lh_op_t *op)
+{
+    const lh_plan_t *p = op->plan;
+    lh_arena_t *a = op->ex->arena;
+    win_op_t *st = lh_arena_calloc(a, sizeof *st);
+    if (!st) return LH_ENOMEM;
+    op->priv = st;
+    op->next = win_next;
+    op->close = win_close;
+    st->nin = p->child[0]->ncols;
+    st->ntotal = st->nin;
+    uint32_t nw = p->u.window.n;
+    st->base = lh_arena_calloc(a, (nw + 1) * sizeof *st->base);
+    st->exprs = lh_arena_calloc(a, (nw + 1) * sizeof *st->exprs);
+    st->res = lh_arena_calloc(a, (nw + 1) * sizeof *st->res);
+    st->res_init = lh_arena_calloc(a, (nw + 1) * sizeof *st->res_init);
+    st->agg_arena = lh_arena_new(65536);
+    if (!st->base || !st->exprs || !st->res || !st->res_init || !st->agg_arena) return LH_ENOMEM;
+    for (uint32_t k = 0; k < nw; k++) {
+        st->base[k] = st->ntotal;
+        st->ntotal += nexprs(&p->u.window.wins[k]);
+    }
+    st->types = lh_arena_calloc(a, (st->ntotal + 1) * sizeof *st->types);
+    if (!st->types) return LH_ENOMEM;
+    for (uint32_t c = 0; c < st->nin; c++)
+        st->types[c] = p->child[0]->cols[c].type;
+    for (uint32_t k = 0; k < nw; k++) {
+        const lh_plan_window_t *w = &p->u.window.wins[k];
+        st->exprs[k] = lh_arena_calloc(a, (nexprs(w) + 1) * sizeof *st->exprs[k]);
+        if (!st->exprs[k]) return LH_ENOMEM;
+        for (uint32_t i = 0; i < nexprs(w); i++) {
+            st->types[st->base[k] + i] = expr_at(w, i)->type;
+            int rc = lh_expr_state_new(op->ex, expr_at(w, i), &st->exprs[k][i]);
+            if (rc) return rc;
+        }
+    }
+    return lh__op_out_batch(op);
+}
