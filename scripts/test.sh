@@ -13,6 +13,11 @@ make -j"$(nproc)" asan
 lap "builds (optimized + ASan/UBSan)"
 echo "== unit tests (optimized)"; make -j"$(nproc)" unit; lap "unit tests (optimized)"
 echo "== unit tests (ASan+UBSan)"; make -j"$(nproc)" unit-asan; lap "unit tests (ASan+UBSan)"
+echo "== sqllogictest (tests/sql, optimized + ASan/UBSan)"
+build/lakehouse sqllogictest tests/sql
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  build-asan/lakehouse sqllogictest tests/sql
+lap "sqllogictest"
 echo "== fuzz corpora"; make -j"$(nproc)" fuzz-replay; lap "fuzz targets build + corpus replay"
 echo "== lint"; bash scripts/lint.sh; make -s format-check
 echo "== integration tests (ASan+UBSan build)"
