@@ -27,6 +27,7 @@ static const err_class_row_t classes[] = {
     [LH_SQL_EOOM] = {.name = "Out of Memory Error", .sqlstate = "53200", .exit_status = 3},
     [LH_SQL_EINTERRUPT] = {.name = "Interrupt Error", .sqlstate = "57014", .exit_status = 1},
     [LH_SQL_EINTERNAL] = {.name = "INTERNAL Error", .sqlstate = "XX000", .exit_status = 1},
+    [LH_SQL_ECONSTRAINT] = {.name = "Constraint Error", .sqlstate = "23502", .exit_status = 2},
 };
 
 static const err_class_row_t *row_of(lh_sql_err_class_t cls)

@@ -25,6 +25,7 @@ typedef enum lh_sql_err_class {
     LH_SQL_EOOM,        /* Out of Memory Error: sql.memory_limit         exit 3, 53200 */
     LH_SQL_EINTERRUPT,  /* Interrupt Error: cancelled                    exit 1, 57014 */
     LH_SQL_EINTERNAL,   /* INTERNAL Error: a bug                         exit 1, XX000 */
+    LH_SQL_ECONSTRAINT, /* Constraint Error: NOT NULL, ...               exit 2, 23502 */
 } lh_sql_err_class_t;
 
 typedef struct lh_sql_error {

@@ -223,6 +223,14 @@ static int run_into_table(lh_sql_result_t *r, lh_sql_mem_table_t *t)
         if (rc) return rc;
         if (!b) return 0;
         rc = lh_sql_mem_table_append(t, b);
+        if (rc == LH_EPERM) {
+            uint32_t c = 0;
+            while (c + 1 < t->ncols &&
+                   !(t->cols[c].not_null && lh_vector_null_count(&b->cols[c], b->count)))
+                c++;
+            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECONSTRAINT, -1,
+                              "NOT NULL constraint failed: %s.%s", t->name, t->cols[c].name);
+        }
         if (rc) return lh_sql_err(&r->err, rc, LH_SQL_EOOM, -1, "cannot store rows in %s", t->name);
         r->changes += b->count;
     }

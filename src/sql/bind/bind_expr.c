@@ -5,6 +5,7 @@
  * SQL forms with their own rules (AND/OR/NOT, IS, BETWEEN, IN lists, CASE,
  * COALESCE, NULLIF, CAST) become the executor's own nodes. In a grouped
  * query, expressions resolve against the group keys and aggregates. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -653,6 +654,18 @@ static int bind_special_func(lh_bctx_t *c, const lh_ast_t *n, const char *name, 
         *out = e;
         return lh__bind_fold(c, out);
     }
+    if (!strcmp(name, "typeof") && na == 1) { /* the argument's type name, known now */
+        int rc = bind_args(c, &n->u.func.args, &args);
+        if (rc) return rc;
+        char tn[256];
+        lh_type_format(&args[0]->type, tn, sizeof tn);
+        if (args[0]->lit & LH_SQL_ARG_NULL_LITERAL) snprintf(tn, sizeof tn, "\"NULL\"");
+        const char *s = lh_arena_strdup(c->env->arena, tn);
+        if (!s) return LH_ENOMEM;
+        lh_value_t v = lh_value_varchar(s, strlen(s));
+        *out = lh_bx_const(c->env->arena, &v, n->pos);
+        return *out ? 0 : LH_ENOMEM;
+    }
     if (!strcmp(name, "error") && na == 1) {
         int rc = bind_args(c, &n->u.func.args, &args);
         if (rc) return rc;
@@ -781,7 +794,15 @@ static int bind_cast(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
         *out = e;
         return 0;
     }
-    return lh__bind_cast_to(c, e, &t, n->u.cast.try_cast, n->pos, out);
+    rc = lh__bind_cast_to(c, e, &t, n->u.cast.try_cast, n->pos, out);
+    if (rc || !(*out)->lit) return rc;
+    lh_bexpr_t *typed =
+        lh_arena_alloc(c->env->arena, sizeof *typed); /* an explicit type closes it */
+    if (!typed) return LH_ENOMEM;
+    *typed = **out;
+    typed->lit = 0;
+    *out = typed;
+    return 0;
 }
 
 static int bind_interval(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)

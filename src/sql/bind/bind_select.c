@@ -474,8 +474,8 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     sel_item_t *items = NULL;
     uint32_t nitems = 0;
     if ((rc = expand_items(env, sel, &from_sc, &items, &nitems))) return rc;
-    bool grouped = sel->u.select.ngroup_by || sel->u.select.group_kind == LH_GROUP_ALL ||
-                   lh__ast_has_agg(sel->u.select.having);
+    bool grouped =
+        sel->u.select.ngroup_by || sel->u.select.group_kind == LH_GROUP_ALL || sel->u.select.having;
     for (uint32_t i = 0; i < nitems && !grouped; i++)
         grouped = items[i].ast && lh__ast_has_agg(items[i].ast);
     for (uint32_t i = 0; i < sel->u.select.tail.order_by.n && !grouped; i++)
@@ -696,6 +696,12 @@ static int bind_setop(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *
     for (uint32_t i = 0; i < l->ncols; i++) {
         lh_bexpr_t x = {.kind = LH_BX_COLREF, .type = l->cols[i].type, .lit = col_lit(l, i)};
         lh_bexpr_t y = {.kind = LH_BX_COLREF, .type = r->cols[i].type, .lit = col_lit(r, i)};
+        bool xs = x.type.id == LH_TYPE_VARCHAR, ys = y.type.id == LH_TYPE_VARCHAR;
+        if (xs != ys && !(x.lit | y.lit) && !lh_type_is_nested(&x.type) &&
+            !lh_type_is_nested(&y.type)) { /* DuckDB: a text side makes the column VARCHAR */
+            types[i] = lh_type(LH_TYPE_VARCHAR);
+            continue;
+        }
         if ((rc = lh__bind_common(&c, &x, &y, s->pos, &types[i]))) return rc;
     }
     if ((rc = cast_columns(env, &l, types)) || (rc = cast_columns(env, &r, types))) return rc;

@@ -50,6 +50,7 @@ static int bind_create_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_
                 return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
                                   "Column with name %s already exists!", d->name);
         out->target_cols[i].name = d->name;
+        out->target_cols[i].not_null = d->not_null || d->primary_key;
     }
     out->ntarget_cols = nc;
     return 0;

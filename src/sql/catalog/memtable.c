@@ -23,6 +23,7 @@ int lh_sql_mem_table_new(const char *schema, const char *name, const lh_plan_col
         t->cols[i].name = lh_arena_strdup(t->arena, cols[i].name);
         if (!t->cols[i].name || lh_type_copy(t->arena, &cols[i].type, &t->types[i])) goto fail;
         t->cols[i].type = t->types[i];
+        t->cols[i].not_null = cols[i].not_null;
     }
     t->ncols = ncols;
     *out = t;
@@ -67,6 +68,8 @@ static int add_chunk(lh_sql_mem_table_t *t)
 int lh_sql_mem_table_append(lh_sql_mem_table_t *t, const lh_batch_t *b)
 {
     if (b->ncols != t->ncols) return LH_EINVAL;
+    for (uint32_t c = 0; c < t->ncols; c++)
+        if (t->cols[c].not_null && lh_vector_null_count(&b->cols[c], b->count)) return LH_EPERM;
     uint32_t done = 0;
     uint32_t sel[LH_BATCH_ROWS];
     while (done < b->count) {

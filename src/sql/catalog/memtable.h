@@ -30,7 +30,7 @@ int lh_sql_mem_table_new(const char *schema, const char *name, const lh_plan_col
                          uint32_t ncols, lh_sql_mem_table_t **out);
 void lh_sql_mem_table_free(lh_sql_mem_table_t *t);
 /* Appends b's rows (its column types must be the table's). 0, LH_EINVAL,
- * LH_ENOMEM. */
+ * LH_EPERM (a NULL in a NOT NULL column: nothing appended), LH_ENOMEM. */
 int lh_sql_mem_table_append(lh_sql_mem_table_t *t, const lh_batch_t *b);
 /* Drops every row (DELETE without WHERE, CREATE OR REPLACE). */
 void lh_sql_mem_table_truncate(lh_sql_mem_table_t *t);

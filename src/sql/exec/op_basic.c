@@ -199,8 +199,8 @@ static int limit_value(lh_op_t *op, const lh_bexpr_t *e, int64_t dflt, int64_t *
     if (rc) return rc;
     if (v.is_null) return 0;
     if (v.type.id != LH_TYPE_BIGINT || v.v.i < 0)
-        return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_EINPUT, e->pos,
-                          "LIMIT and OFFSET must be non-negative integers");
+        return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_EBIND, e->pos,
+                          "LIMIT/OFFSET cannot be negative");
     *out = v.v.i;
     return 0;
 }

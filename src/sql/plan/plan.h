@@ -175,6 +175,7 @@ typedef struct lh_plan lh_plan_t;
 typedef struct lh_plan_col {
     const char *name;
     lh_type_t type;
+    bool not_null; /* a table column declared NOT NULL (or PRIMARY KEY) */
 } lh_plan_col_t;
 
 struct lh_sql_mem_table;
