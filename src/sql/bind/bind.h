@@ -46,6 +46,8 @@ typedef struct lh_bind_env {
     const char *schema;        /* the session's current schema (SET schema) */
     lh_exec_t *fold;           /* an executor context for constant folding */
     struct lh_bcte *ctes;      /* private: the WITH names in reach, innermost first */
+    struct lh_bouter *outer;   /* private: the enclosing query's scope while a subquery binds */
+    uint32_t nouter_refs;      /* private: correlated column references made so far */
     struct lh_objstore *lake;  /* the lake (lake.* keys), or NULL: no lake, no network */
     const char *lake_bucket;
 } lh_bind_env_t;

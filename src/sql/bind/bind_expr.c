@@ -130,6 +130,26 @@ static int resolve_column(lh_bctx_t *c, lh_bscope_t *sc, const lh_ast_t *n, lh_b
                                sc->cols[i].qual ? sc->cols[i].qual : "?", col);
         found = i;
     }
+    if (found < 0 && c->env->outer && sc != c->env->outer->scope) {
+        lh_bctx_t oc = *c;
+        struct lh_bouter *saved = c->env->outer;
+        c->env->outer = saved->next; /* a column two levels out is refused below */
+        lh_bexpr_t *o = NULL;
+        lh_sql_error_t keep = *c->env->err;
+        int orc = resolve_column(&oc, saved->scope, n, &o);
+        c->env->outer = saved;
+        if (!orc) {
+            if (o->outer)
+                return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos,
+                                   "subqueries correlated over more than one level are not "
+                                   "supported yet");
+            o->outer = 1;
+            c->env->nouter_refs++;
+            *out = o;
+            return 0;
+        }
+        *c->env->err = keep;
+    }
     if (found < 0) {
         if (qual)
             return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,

@@ -42,7 +42,17 @@ typedef struct lh_bctx {
     const lh_ast_t *select; /* for OVER w: the block's WINDOW clause */
     lh_plan_window_t *wins;
     uint32_t nwins, cap_wins;
+    /* where a correlated subquery may add its join: the FROM plan of this block
+       (the scope is extended with a hidden column); NULL where it may not */
+    lh_plan_t **from_plan;
 } lh_bctx_t;
+
+/* The enclosing query while a subquery binds (one level: deeper correlation is
+   refused). */
+struct lh_bouter {
+    lh_bscope_t *scope;
+    struct lh_bouter *next;
+};
 
 #define LH_WIN_COL_BASE 0x40000000u
 
@@ -87,6 +97,10 @@ int lh__bind_with(lh_bind_env_t *env, const lh_ast_with_t *with);
 /* A FROM name that is a CTE in reach: *found and its plan. */
 int lh__bind_cte_ref(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_plan_t **plan,
                      bool *found);
+/* A correlated subquery as a join on the block's FROM plan (bind_correlated.c);
+ * probe: x of x IN (subquery), else NULL. */
+int lh__bind_correlated(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *sub, lh_bexpr_t *probe,
+                        lh_bexpr_t **out);
 /* Scalar subqueries, EXISTS and IN (subquery). */
 int lh__bind_subquery_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out);
 /* read_parquet / FROM 'file.parquet' (bind_lake.c). */

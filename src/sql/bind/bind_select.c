@@ -466,9 +466,13 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
         if (lh__ast_has_agg(sel->u.select.where))
             return LH_BIND_ERR(&c, LH_SQL_EBIND, sel->u.select.where->pos,
                                "WHERE clause cannot contain aggregates!");
+        lh_bexpr_t *cond;
+        c.from_plan = &plan; /* a correlated subquery may join onto the FROM plan */
+        if ((rc = lh__bind_bool(&c, sel->u.select.where, "WHERE", &cond))) return rc;
+        c.from_plan = NULL;
         lh_plan_t *f = unary(a, LH_PLAN_FILTER, plan, plan->ncols);
         if (!f) return LH_ENOMEM;
-        if ((rc = lh__bind_bool(&c, sel->u.select.where, "WHERE", &f->u.filter.cond))) return rc;
+        f->u.filter.cond = cond;
         plan = f;
     }
     sel_item_t *items = NULL;

@@ -53,36 +53,22 @@ int lh__bind_cte_ref(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n
 }
 
 /* Binds a subquery and builds its operators (run by the caller). */
-static int subquery_ops(lh_bctx_t *c, const lh_ast_t *q, lh_plan_t **plan, lh_op_t **root)
+/* Builds the operators of an uncorrelated subquery's plan (run by the caller). */
+static int subquery_ops(lh_bctx_t *c, lh_plan_t *plan, lh_op_t **root)
 {
-    int rc = lh__bind_query(c->env, c->params, q, plan);
-    if (rc) {
-        lh_sql_error_t *e = c->env->err;
-        if (e && e->cls == LH_SQL_EBIND && strstr(e->e.msg, "not found in FROM clause"))
-            strncat(e->e.msg, " (correlated subqueries are not supported yet)",
-                    sizeof e->e.msg - strlen(e->e.msg) - 1);
-        return rc;
-    }
-    return lh_op_build(c->env->fold, *plan, root);
+    return lh_op_build(c->env->fold, plan, root);
 }
 
-static int scalar_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+static int scalar_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *plan, lh_bexpr_t **out)
 {
-    lh_plan_t *plan;
-    lh_op_t *root = NULL;
-    int rc = subquery_ops(c, n->u.subquery.query, &plan, &root);
-    if (rc) {
-        lh_op_close_tree(root);
-        return rc;
-    }
-    if (plan->ncols != 1) {
-        lh_op_close_tree(root);
+    if (plan->ncols != 1)
         return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "Subquery returns %u columns - expected 1",
                            plan->ncols);
-    }
+    lh_op_t *root = NULL;
+    int rc = subquery_ops(c, plan, &root);
     lh_value_t v = lh_value_null(plan->cols[0].type);
     uint64_t rows = 0;
-    for (;;) {
+    while (!rc) {
         lh_batch_t *b;
         rc = lh_op_next(root, &b);
         if (rc || !b) break;
@@ -115,11 +101,10 @@ static int scalar_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     return *out ? 0 : LH_ENOMEM;
 }
 
-static int exists_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+static int exists_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *plan, lh_bexpr_t **out)
 {
-    lh_plan_t *plan;
     lh_op_t *root = NULL;
-    int rc = subquery_ops(c, n->u.exists.subquery, &plan, &root);
+    int rc = subquery_ops(c, plan, &root);
     bool any = false;
     while (!rc && !any) {
         lh_batch_t *b;
@@ -134,18 +119,11 @@ static int exists_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     return *out ? 0 : LH_ENOMEM;
 }
 
-static int in_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+static int in_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t *x, lh_plan_t *plan,
+                       lh_bexpr_t **out)
 {
-    lh_bexpr_t *x;
-    int rc = lh__bind_expr(c, n->u.in.arg, &x);
-    if (rc) return rc;
-    lh_plan_t *plan;
+    int rc;
     lh_op_t *root = NULL;
-    rc = lh__bind_query(c->env, c->params, n->u.in.subquery, &plan);
-    if (rc) return rc;
-    if (plan->ncols != 1)
-        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "Subquery returns %u columns - expected 1",
-                           plan->ncols);
     lh_bexpr_t probe = {.kind = LH_BX_COLREF, .type = plan->cols[0].type};
     lh_type_t t;
     if ((rc = lh__bind_common(c, x, &probe, n->pos, &t))) return rc;
@@ -181,12 +159,32 @@ static int in_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 
 int lh__bind_subquery_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 {
+    const lh_ast_t *q = n->kind == LH_AST_SUBQUERY ? n->u.subquery.query
+                        : n->kind == LH_AST_EXISTS ? n->u.exists.subquery
+                                                   : n->u.in.subquery;
+    lh_bexpr_t *x = NULL;
+    int rc = n->kind == LH_AST_IN ? lh__bind_expr(c, n->u.in.arg, &x) : 0;
+    if (rc) return rc;
+    /* bind it with this block's columns in reach: a reference to one makes it correlated */
+    struct lh_bouter outer = {.scope = c->scope, .next = c->env->outer};
+    uint32_t before = c->env->nouter_refs;
+    c->env->outer = &outer;
+    lh_plan_t *plan;
+    rc = lh__bind_query(c->env, c->params, q, &plan);
+    c->env->outer = outer.next;
+    if (rc) return rc;
+    bool correlated = c->env->nouter_refs != before;
+    c->env->nouter_refs = before;
+    if (n->kind != LH_AST_EXISTS && plan->ncols != 1)
+        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "Subquery returns %u columns - expected 1",
+                           plan->ncols);
+    if (correlated) return lh__bind_correlated(c, n, plan, x, out);
     switch ((lh_ast_kind_t)n->kind) {
     case LH_AST_SUBQUERY:
-        return scalar_subquery(c, n, out);
+        return scalar_subquery(c, n, plan, out);
     case LH_AST_EXISTS:
-        return exists_subquery(c, n, out);
+        return exists_subquery(c, n, plan, out);
     default:
-        return in_subquery(c, n, out);
+        return in_subquery(c, n, x, plan, out);
     }
 }

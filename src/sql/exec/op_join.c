@@ -226,7 +226,7 @@ static int gather_pairs(lh_op_t *op, join_op_t *st, uint32_t n)
 static int probe_batch(lh_op_t *op, join_op_t *st, uint32_t *nkept)
 {
     uint8_t kind = op->plan->u.join.kind;
-    bool semi = kind == LH_JOIN_SEMI || kind == LH_JOIN_ANTI;
+    bool semi = kind == LH_JOIN_SEMI || kind == LH_JOIN_ANTI || kind == LH_JOIN_KIND_MARK;
     for (;;) {
         uint32_t n = collect_pairs(st, semi && !st->cond);
         if (!n) {
@@ -275,20 +275,24 @@ static int emit_left_tail(lh_op_t *op, join_op_t *st, lh_batch_t **out)
     uint32_t n = 0;
     bool want_matched = kind == LH_JOIN_SEMI;
     bool null_aware = op->plan->u.join.mark && kind == LH_JOIN_ANTI;
+    bool all = kind == LH_JOIN_KIND_MARK;
     if (null_aware && st->null_key) return 0;
     for (uint32_t i = 0; i < st->lb->count; i++) {
-        if ((bool)st->lmatched[i] != want_matched) continue;
+        if (!all && (bool)st->lmatched[i] != want_matched) continue;
         if (null_aware && st->nrows && st->lh[i] == UINT64_MAX) continue;
         st->pl[n++] = i;
     }
     if (!n) return 0;
-    lh_batch_t *o = kind == LH_JOIN_SEMI || kind == LH_JOIN_ANTI ? op->out : st->pairs;
+    lh_batch_t *o = kind == LH_JOIN_SEMI || kind == LH_JOIN_ANTI || all ? op->out : st->pairs;
     lh_batch_reset(o);
     for (uint32_t c = 0; c < st->nl; c++)
         if (lh_vector_copy(&o->cols[c], 0, &st->lb->cols[c], st->pl, n)) return oom(op);
-    for (uint32_t c = st->nl; c < o->ncols; c++)
-        for (uint32_t k = 0; k < n; k++)
-            lh_vector_set_null(&o->cols[c], k);
+    if (all) { /* the mark: whether the row had a match */
+        uint8_t *m = o->cols[st->nl].data;
+        for (uint32_t k = 0; k < n; k++) m[k] = st->lmatched[st->pl[k]];
+    } else
+        for (uint32_t c = st->nl; c < o->ncols; c++)
+            for (uint32_t k = 0; k < n; k++) lh_vector_set_null(&o->cols[c], k);
     o->count = n;
     *out = o;
     return 0;
@@ -339,7 +343,7 @@ static int join_next(lh_op_t *op, lh_batch_t **out)
         } else if (st->phase == PH_LEFT_TAIL) {
             st->phase = PH_PROBE;
             bool owes = kind == LH_JOIN_LEFT || kind == LH_JOIN_FULL || kind == LH_JOIN_SEMI ||
-                        kind == LH_JOIN_ANTI;
+                        kind == LH_JOIN_ANTI || kind == LH_JOIN_KIND_MARK;
             lh_batch_t *lb = st->lb;
             if (owes && (rc = emit_left_tail(op, st, out))) return rc;
             st->lb = NULL;

@@ -44,6 +44,8 @@ struct lh_bexpr {
     bool negated;
     uint8_t lit;    /* the binder's note on a literal: 0, or LH_SQL_ARG_STRING_LITERAL /
                        _INTEGER_LITERAL / _NULL_LITERAL while its type is still open */
+    uint8_t outer;  /* COLREF while binding a subquery: 1 = a column of the enclosing query
+                       (a correlation the binder removes before planning finishes) */
     lh_type_t type; /* the result type */
     int32_t pos;    /* where it was written, for errors; -1 when made by the engine */
     union {
@@ -148,6 +150,11 @@ typedef struct lh_plan_window {
     lh_type_t type;
     int32_t pos;
 } lh_plan_window_t;
+
+/* Join kinds beyond the syntax tree's (lh_ast_join_kind_t): MARK hands out
+ * every left row once, plus a BOOLEAN column saying whether it had a match
+ * (correlated EXISTS and IN). */
+#define LH_JOIN_KIND_MARK 16
 
 /* ---- plan nodes ---- */
 
