@@ -12,7 +12,8 @@
 
 static const lh__func_table_t *const tables[] = {
     &lh__agg_basic_funcs,    &lh__agg_stats_funcs, &lh__agg_misc_funcs, &lh__agg_hll_funcs,
-    &lh__agg_quantile_funcs, &lh__arith_funcs,     &lh__compare_funcs,  &lh__string_funcs,
+    &lh__agg_quantile_funcs, &lh__regex_funcs,     &lh__json_funcs,     &lh__arith_funcs,
+    &lh__compare_funcs,      &lh__string_funcs,
 };
 
 static const lh_sql_func_def_t **all;
