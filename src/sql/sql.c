@@ -368,6 +368,11 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void free_arena(void *a)
+{
+    lh_arena_free(a);
+}
+
 int lh_sql_run(lh_sql_session_t *s, const char *text, size_t len, lh_sql_stmt_cb cb, void *arg,
                lh_sql_result_t **out, lh_sql_error_t *err)
 {
@@ -395,6 +400,13 @@ int lh_sql_run(lh_sql_session_t *s, const char *text, size_t len, lh_sql_stmt_cb
             break;
         }
         if (i + 1 == script.n) {
+            /* the plan's literals point into the parse arena: it lives as long as r */
+            if (lh_arena_cleanup(r->arena, free_arena, pa)) {
+                lh_sql_result_free(r);
+                rc = lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+                break;
+            }
+            pa = NULL;
             *out = r;
             break;
         }
