@@ -28,6 +28,12 @@ extern const lh__func_table_t lh__strftime_funcs;
 
 /* The aggregates (agg_*.c). */
 extern const lh__func_table_t lh__agg_basic_funcs;
+extern const lh__func_table_t lh__agg_stats_funcs;
+extern const lh__func_table_t lh__agg_misc_funcs;
+extern const lh__func_table_t lh__agg_hll_funcs;
+extern const lh__func_table_t lh__agg_quantile_funcs;
+extern const lh__func_table_t lh__regex_funcs;
+extern const lh__func_table_t lh__json_funcs;
 
 /* DuckDB's physical name of a type in cast messages: INT8 .. INT128, UINT8 ..,
  * FLOAT, DOUBLE, BOOL, DATE, ... ("DECIMAL(p,s)" for decimals, into buf). */

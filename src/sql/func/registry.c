@@ -14,12 +14,18 @@
 // clang-format off
 static const lh__func_table_t *const tables[] = {
     &lh__agg_basic_funcs,
+    &lh__agg_hll_funcs,
+    &lh__agg_misc_funcs,
+    &lh__agg_quantile_funcs,
+    &lh__agg_stats_funcs,
     &lh__arith_funcs,
     &lh__compare_funcs,
+    &lh__json_funcs,
     &lh__like_funcs,
     &lh__math_funcs,
     &lh__math2_funcs,
     &lh__math_minmax_funcs,
+    &lh__regex_funcs,
     &lh__string_funcs,
 };
 // clang-format on

@@ -1,0 +1,124 @@
+/* Helpers of the aggregate files (agg_int.h): comparison of scalar values by
+ * physical type, string values and growable arrays kept in the arena the
+ * aggregate states live in. */
+#include <string.h>
+
+#include "sql/func/agg_int.h"
+
+int lh__agg_oom(lh_sql_actx_t *c)
+{
+    return lh_sql_err(c->err, LH_ENOMEM, LH_SQL_EOOM, c->pos, "out of memory in an aggregate");
+}
+
+static lh_int128_t interval_key(const lh_interval_t *x)
+{
+    return (lh_int128_t)x->months * 30 * LH_MICROS_PER_DAY +
+           (lh_int128_t)x->days * LH_MICROS_PER_DAY + x->micros;
+}
+
+int lh__agg_cmp(lh_phys_t p, const void *a, const void *b)
+{
+#define C3(T) return (*(const T *)a > *(const T *)b) - (*(const T *)a < *(const T *)b)
+    switch (p) {
+    case LH_PHYS_BOOL:
+    case LH_PHYS_UINT8:
+        C3(uint8_t);
+    case LH_PHYS_INT8:
+        C3(int8_t);
+    case LH_PHYS_INT16:
+        C3(int16_t);
+    case LH_PHYS_UINT16:
+        C3(uint16_t);
+    case LH_PHYS_INT32:
+        C3(int32_t);
+    case LH_PHYS_UINT32:
+        C3(uint32_t);
+    case LH_PHYS_INT64:
+        C3(int64_t);
+    case LH_PHYS_UINT64:
+        C3(uint64_t);
+    case LH_PHYS_INT128:
+        C3(lh_int128_t);
+    case LH_PHYS_FLOAT:
+    case LH_PHYS_DOUBLE: {
+        double x = p == LH_PHYS_FLOAT ? *(const float *)a : *(const double *)a;
+        double y = p == LH_PHYS_FLOAT ? *(const float *)b : *(const double *)b;
+        if (x != x || y != y) return (x != x) - (y != y);
+        return (x > y) - (x < y);
+    }
+    case LH_PHYS_INTERVAL: {
+        lh_int128_t kx = interval_key(a), ky = interval_key(b);
+        return (kx > ky) - (kx < ky);
+    }
+    case LH_PHYS_STRING:
+        return lh_string_compare(a, b);
+    default:
+        return 0;
+    }
+#undef C3
+}
+
+int lh__agg_str_set(lh_sql_actx_t *c, lh__agg_str_t *dst, const lh_string_t *src)
+{
+    if (src->len <= LH_STRING_INLINE) {
+        dst->s = *src;
+        return 0;
+    }
+    if (src->len > dst->cap) {
+        uint32_t cap = dst->cap ? dst->cap : 32;
+        while (cap < src->len)
+            cap = cap > UINT32_MAX / 2 ? src->len : cap * 2;
+        char *b = lh_arena_alloc(c->arena, cap);
+        if (!b) return lh__agg_oom(c);
+        dst->buf = b;
+        dst->cap = cap;
+    }
+    memcpy(dst->buf, src->u.ptr, src->len);
+    dst->s = lh_string_make(dst->buf, src->len);
+    return 0;
+}
+
+void *lh__agg_vec_push(lh_sql_actx_t *c, lh__agg_vec_t *v, size_t w)
+{
+    if (v->n == v->cap) {
+        uint32_t cap = v->cap ? v->cap * 2 : 8;
+        uint8_t *p = lh_arena_alloc(c->arena, (size_t)cap * w);
+        if (!p || v->cap > UINT32_MAX / 2) {
+            lh__agg_oom(c);
+            return NULL;
+        }
+        if (v->n) memcpy(p, v->p, (size_t)v->n * w);
+        v->p = p;
+        v->cap = cap;
+    }
+    return v->p + (size_t)v->n++ * w;
+}
+
+int lh__agg_vec_append(lh_sql_actx_t *c, lh__agg_vec_t *dst, const lh__agg_vec_t *src, size_t w)
+{
+    if (!src->n) return 0;
+    if ((uint64_t)dst->n + src->n > dst->cap) {
+        uint64_t cap = dst->cap ? dst->cap : 8;
+        while (cap < (uint64_t)dst->n + src->n)
+            cap *= 2;
+        if (cap > UINT32_MAX) return lh__agg_oom(c);
+        uint8_t *p = lh_arena_alloc(c->arena, (size_t)cap * w);
+        if (!p) return lh__agg_oom(c);
+        if (dst->n) memcpy(p, dst->p, (size_t)dst->n * w);
+        dst->p = p;
+        dst->cap = (uint32_t)cap;
+    }
+    memcpy(dst->p + (size_t)dst->n * w, src->p, (size_t)src->n * w);
+    dst->n += src->n;
+    return 0;
+}
+
+int lh__agg_keep_string(lh_sql_actx_t *c, lh_string_t *s)
+{
+    if (s->len <= LH_STRING_INLINE) return 0;
+    char *copy = lh_arena_alloc(c->arena, s->len);
+    if (!copy) return lh__agg_oom(c);
+    memcpy(copy, s->u.ptr, s->len);
+    s->u.ptr = copy;
+    return 0;
+}

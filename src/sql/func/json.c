@@ -1,0 +1,440 @@
+/* JSON functions over text (DuckDB's JSON type is VARCHAR here):
+ * json_valid(s), json_extract(j, path) (the value at path as JSON text;
+ * `->`), json_extract_string(j, path) (a string value unquoted, anything
+ * else as JSON text, JSON null as NULL; `->>`). A missing path is NULL;
+ * text that is not JSON is DuckDB's Invalid Input Error "Malformed JSON at
+ * byte N of input: ...".
+ *
+ * Paths: '$' then .key, ."quoted key", [i], [-i] or [#-i] (from the end);
+ * '/a/0' (JSON Pointer); any other text is one key ('a' is $.a, 'a.b' the
+ * key "a.b"); an integer is an array index. A constant path is parsed once
+ * at bind (a bad one is DuckDB's Binder Error "JSON path error near ...").
+ *
+ * Each row is decoded once with jansson and the path walked over the tree;
+ * values are written back compactly as DuckDB does (1.50 as 1.5, 1e3 as
+ * 1000.0, strings re-escaped, UTF-8 kept). Known differences: a duplicate
+ * key keeps its last value (DuckDB: the first), integers beyond int64 and
+ * trailing commas are errors (DuckDB accepts both), and the byte an error
+ * names may differ for some mistakes. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/func/func_int.h"
+
+#define MAX_STEPS 64
+
+typedef struct step {
+    const char *key; /* NULL: an array index */
+    size_t keylen;
+    int64_t index; /* negative: from the end (-1 the last) */
+} step_t;
+
+typedef struct jpath {
+    step_t steps[MAX_STEPS];
+    uint32_t n;
+} jpath_t;
+
+typedef struct jbind {
+    bool text;     /* json_extract_string */
+    bool has_path; /* the path is a constant, parsed into path */
+    bool int_path; /* the path argument is an integer */
+    jpath_t path;
+} jbind_t;
+
+static int path_err(lh_sql_error_t *err, int32_t pos, int cls, const char *at, size_t n)
+{
+    return lh_sql_err(err, LH_EINVAL, cls, pos, "JSON path error near '%.*s'",
+                      (int)(n > 100 ? 100 : n), at);
+}
+
+static int add_step(jpath_t *p, const char *key, size_t len, int64_t index)
+{
+    if (p->n == MAX_STEPS) return -1;
+    p->steps[p->n++] = (step_t){.key = key, .keylen = len, .index = index};
+    return 0;
+}
+
+/* Parses "[i]", "[-i]" or "[#-i]" at s (after '['); returns the bytes used or -1. */
+static long parse_index(const char *s, size_t n, int64_t *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && s[i] == '#') {
+        i++;
+        if (i < n && s[i] == '-')
+            neg = true, i++;
+        else if (i < n && s[i] == ']')
+            return -1;
+    } else if (i < n && s[i] == '-')
+        neg = true, i++;
+    size_t d0 = i;
+    int64_t v = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9' && v < INT64_MAX / 10)
+        v = v * 10 + (s[i++] - '0');
+    if (i == d0 || i >= n || s[i] != ']') return -1;
+    *out = neg ? -v : v;
+    return (long)i + 1;
+}
+
+/* Parses a path; the keys point into s (which must outlive p). */
+static int parse_path(const char *s, size_t n, jpath_t *p, lh_sql_error_t *err, int32_t pos,
+                      int cls)
+{
+    p->n = 0;
+    if (!n) return 0;
+    if (s[0] == '/') { /* JSON Pointer: ~1 and ~0 are not unescaped (rare in keys) */
+        for (size_t i = 1; i <= n;) {
+            size_t j = i;
+            while (j < n && s[j] != '/')
+                j++;
+            bool digits = j > i;
+            for (size_t k = i; k < j; k++)
+                digits &= s[k] >= '0' && s[k] <= '9';
+            if (add_step(p, s + i, j - i, digits ? strtoll(s + i, NULL, 10) : 0) < 0)
+                return path_err(err, pos, cls, s, n);
+            if (digits) p->steps[p->n - 1].keylen = (size_t)-1; /* key or index */
+            i = j + 1;
+        }
+        return 0;
+    }
+    if (s[0] != '$') return add_step(p, s, n, 0) < 0 ? path_err(err, pos, cls, s, n) : 0;
+    for (size_t i = 1; i < n;) {
+        if (s[i] == '.') {
+            i++;
+            if (i < n && s[i] == '"') {
+                size_t j = i + 1;
+                while (j < n && s[j] != '"')
+                    j++;
+                if (j >= n || add_step(p, s + i + 1, j - i - 1, 0) < 0)
+                    return path_err(err, pos, cls, s + i - 1, n - i + 1);
+                i = j + 1;
+                continue;
+            }
+            size_t j = i;
+            while (j < n && s[j] != '.' && s[j] != '[')
+                j++;
+            if (j == i || (j - i == 1 && s[i] == '*') || add_step(p, s + i, j - i, 0) < 0)
+                return path_err(err, pos, cls, s + i - 1, n - i + 1);
+            i = j;
+        } else if (s[i] == '[') {
+            int64_t ix;
+            long used = parse_index(s + i + 1, n - i - 1, &ix);
+            if (used < 0 || add_step(p, NULL, 0, ix) < 0)
+                return path_err(err, pos, cls, s + i, n - i);
+            i += (size_t)used + 1;
+        } else
+            return path_err(err, pos, cls, s + i, n - i);
+    }
+    return 0;
+}
+
+static json_t *walk(json_t *v, const jpath_t *p)
+{
+    for (uint32_t i = 0; i < p->n && v; i++) {
+        const step_t *s = &p->steps[i];
+        bool pointer_num = s->keylen == (size_t)-1;
+        if (s->key && json_is_object(v)) {
+            size_t len = pointer_num ? strspn(s->key, "0123456789") : s->keylen;
+            v = json_object_getn(v, s->key, len);
+        } else if ((!s->key || pointer_num) && json_is_array(v)) {
+            int64_t n = (int64_t)json_array_size(v), ix = s->index < 0 ? n + s->index : s->index;
+            v = ix >= 0 && ix < n ? json_array_get(v, (size_t)ix) : NULL;
+        } else
+            v = NULL;
+    }
+    return v;
+}
+
+/* ---- writing values back ---- */
+
+static void put_real(lh_buf_t *o, double d)
+{
+    char t[64];
+    if (d == floor(d) && fabs(d) < 1e21) {
+        snprintf(t, sizeof t, "%.0f.0", d);
+        if (d == 0 && signbit(d)) snprintf(t, sizeof t, "-0.0");
+    } else {
+        for (int p = 1; p <= 17; p++) {
+            snprintf(t, sizeof t, "%.*g", p, d);
+            if (strtod(t, NULL) == d) break;
+        }
+    }
+    lh_buf_puts(o, t);
+}
+
+static void put_string(lh_buf_t *o, const char *s, size_t n)
+{
+    lh_buf_append(o, "\"", 1);
+    size_t from = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        lh_buf_append(o, s + from, i - from);
+        from = i + 1;
+        switch (c) {
+        case '"':
+            lh_buf_puts(o, "\\\"");
+            break;
+        case '\\':
+            lh_buf_puts(o, "\\\\");
+            break;
+        case '\n':
+            lh_buf_puts(o, "\\n");
+            break;
+        case '\t':
+            lh_buf_puts(o, "\\t");
+            break;
+        case '\r':
+            lh_buf_puts(o, "\\r");
+            break;
+        case '\b':
+            lh_buf_puts(o, "\\b");
+            break;
+        case '\f':
+            lh_buf_puts(o, "\\f");
+            break;
+        default:
+            lh_buf_printf(o, "\\u%04x", c);
+        }
+    }
+    lh_buf_append(o, s + from, n - from);
+    lh_buf_append(o, "\"", 1);
+}
+
+static void put_json(lh_buf_t *o, const json_t *v, int depth)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *k;
+        size_t kl;
+        json_t *x;
+        bool first = true;
+        lh_buf_append(o, "{", 1);
+        json_object_keylen_foreach((json_t *)v, k, kl, x)
+        {
+            if (!first) lh_buf_append(o, ",", 1);
+            first = false;
+            put_string(o, k, kl);
+            lh_buf_append(o, ":", 1);
+            put_json(o, x, depth + 1);
+        }
+        lh_buf_append(o, "}", 1);
+        break;
+    }
+    case JSON_ARRAY:
+        lh_buf_append(o, "[", 1);
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i) lh_buf_append(o, ",", 1);
+            put_json(o, json_array_get(v, i), depth + 1);
+        }
+        lh_buf_append(o, "]", 1);
+        break;
+    case JSON_STRING:
+        put_string(o, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        lh_buf_printf(o, "%lld", (long long)json_integer_value(v));
+        break;
+    case JSON_REAL:
+        put_real(o, json_real_value(v));
+        break;
+    case JSON_TRUE:
+        lh_buf_puts(o, "true");
+        break;
+    case JSON_FALSE:
+        lh_buf_puts(o, "false");
+        break;
+    default:
+        lh_buf_puts(o, "null");
+    }
+}
+
+/* ---- kernels ---- */
+
+/* DuckDB's (yyjson's) words for why text is not JSON, and the byte it names. */
+static const char *why(const json_error_t *je, size_t len, const char *p, int *at)
+{
+    *at = je->position > 0 ? je->position - 1 : 0;
+    if (strspn(p, " \t\r\n") >= len) {
+        *at = 0;
+        return "input data is empty";
+    }
+    switch (json_error_code(je)) {
+    case json_error_premature_end_of_input:
+        *at = (int)len;
+        return "unexpected end of data";
+    case json_error_end_of_input_expected:
+        return "unexpected content after document";
+    case json_error_invalid_utf8:
+        return "invalid UTF-8";
+    case json_error_out_of_memory:
+        return "out of memory";
+    default:
+        return "unexpected character";
+    }
+}
+
+static json_t *decode(lh_sql_fctx_t *ctx, const lh_string_t *s, bool quiet)
+{
+    json_error_t je;
+    const char *p = lh_string_data(s);
+    json_t *v = json_loadb(p, s->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+    if (!v && !quiet) {
+        int at;
+        const char *reason = why(&je, s->len, p, &at);
+        lh_sql_err(ctx->err, LH_EINVAL, LH_SQL_EINPUT, ctx->pos,
+                   "Malformed JSON at byte %d of input: %s.  Input: \"%.*s\"", at, reason,
+                   (int)(s->len > 200 ? 200 : s->len), p);
+    }
+    return v;
+}
+
+static int json_valid_fn(lh_sql_fctx_t *ctx, const lh_vector_t *args, uint32_t nargs,
+                         uint32_t count, lh_vector_t *out)
+{
+    uint8_t *d = out->data;
+    for (uint32_t i = 0; i < count; i++) {
+        if (!lh__row_on(out, i)) continue;
+        lh_string_t s = lh__str(&args[0], i);
+        json_t *v = decode(ctx, &s, true);
+        d[i] = v != NULL;
+        json_decref(v);
+    }
+    return 0;
+}
+
+/* The path of row i: the constant one, or the row's own parsed into tmp. */
+static int row_path(lh_sql_fctx_t *ctx, const lh_vector_t *pv, uint32_t i, jpath_t *tmp,
+                    const jpath_t **out)
+{
+    const jbind_t *b = ctx->bind_data;
+    if (b->has_path) {
+        *out = &b->path;
+        return 0;
+    }
+    *out = tmp;
+    if (b->int_path) {
+        tmp->n = 1;
+        tmp->steps[0] = (step_t){.index = ((const int64_t *)pv->data)[lh__ix(pv, i)]};
+        return 0;
+    }
+    const lh_string_t *s = &((const lh_string_t *)pv->data)[lh__ix(pv, i)];
+    return parse_path(lh_string_data(s), s->len, tmp, ctx->err, ctx->pos, LH_SQL_EINPUT);
+}
+
+static int json_extract_fn(lh_sql_fctx_t *ctx, const lh_vector_t *args, uint32_t nargs,
+                           uint32_t count, lh_vector_t *out)
+{
+    const jbind_t *b = ctx->bind_data;
+    lh_buf_t o;
+    lh_buf_init(&o, 0);
+    jpath_t tmp;
+    int rc = 0;
+    for (uint32_t i = 0; i < count && !rc; i++) {
+        if (!lh__row_on(out, i)) continue;
+        const lh_string_t *s = &((const lh_string_t *)args[0].data)[lh__ix(&args[0], i)];
+        const jpath_t *p;
+        if ((rc = row_path(ctx, &args[1], i, &tmp, &p))) break;
+        json_t *doc = decode(ctx, s, false);
+        if (!doc) {
+            rc = LH_EINVAL;
+            break;
+        }
+        json_t *v = walk(doc, p);
+        if (!v || (b->text && json_is_null(v))) {
+            lh_vector_set_null(out, i);
+        } else if (b->text && json_is_string(v)) {
+            rc = lh_vector_set_string(out, i, json_string_value(v), json_string_length(v));
+        } else {
+            lh_buf_reset(&o);
+            put_json(&o, v, 0);
+            rc = lh_buf_err(&o) ? lh_buf_err(&o)
+                                : lh_vector_set_string(out, i, o.ptr ? o.ptr : "", o.len);
+        }
+        json_decref(doc);
+        if (rc && !ctx->err->e.code)
+            lh_sql_err(ctx->err, rc, LH_SQL_EOOM, ctx->pos, "out of memory in json_extract");
+    }
+    lh_buf_free(&o);
+    return rc;
+}
+
+/* ---- binding ---- */
+
+static int extract_bind(lh_sql_bind_call_t *call, lh_sql_error_t *err, bool text)
+{
+    if (call->nargs != 2) return lh__bind_no_match(call, err);
+    const lh_sql_arg_t *p = &call->args[1];
+    jbind_t *b = lh_arena_calloc(call->arena, sizeof *b);
+    if (!b) return LH_ENOMEM;
+    b->text = text;
+    b->int_path = lh_type_is_integer(&p->type) && !(p->flags & LH_SQL_ARG_NULL_LITERAL);
+    lh_type_t vc = lh_type(LH_TYPE_VARCHAR), i64 = lh_type(LH_TYPE_BIGINT);
+    if (lh_sql_implicit_cost(&call->args[0], &vc) < 0 ||
+        (!b->int_path && lh_sql_implicit_cost(p, &vc) < 0))
+        return lh__bind_no_match(call, err);
+    call->cast_to[0] = vc;
+    call->cast_to[1] = b->int_path ? i64 : vc;
+    bool constant =
+        p->flags & (LH_SQL_ARG_CONSTANT | LH_SQL_ARG_STRING_LITERAL | LH_SQL_ARG_INTEGER_LITERAL);
+    if (constant && !p->value.is_null && !(p->flags & LH_SQL_ARG_NULL_LITERAL)) {
+        lh_value_t v;
+        int rc =
+            lh_sql_cast_value(&p->value, &call->cast_to[1], false, call->arena, &v, call->pos, err);
+        if (rc) return rc;
+        if (b->int_path) {
+            b->path.n = 1;
+            b->path.steps[0] = (step_t){.index = v.v.i};
+        } else {
+            char *copy = lh_arena_strndup(call->arena, v.v.s.ptr, v.v.s.len);
+            if (!copy) return LH_ENOMEM;
+            rc = parse_path(copy, v.v.s.len, &b->path, err, call->pos, LH_SQL_EBIND);
+            if (rc) return rc;
+        }
+        b->has_path = true;
+    }
+    call->ret = vc;
+    call->exec = json_extract_fn;
+    call->bind_data = b;
+    return 0;
+}
+
+static int json_extract_bind(lh_sql_bind_call_t *call, lh_sql_error_t *err)
+{
+    return extract_bind(call, err, false);
+}
+static int json_extract_string_bind(lh_sql_bind_call_t *call, lh_sql_error_t *err)
+{
+    return extract_bind(call, err, true);
+}
+
+static const lh_sql_overload_t valid_ovl[] = {
+    {.args = {LH_TYPE_VARCHAR}, .nargs = 1, .ret = LH_TYPE_BOOLEAN, .exec = json_valid_fn}};
+
+static const lh_sql_func_def_t defs[] = {
+    {.name = "json_valid",
+     .kind = LH_SQL_FUNC_SCALAR,
+     .overloads = valid_ovl,
+     .noverloads = LH__COUNT(valid_ovl),
+     .doc = "json_valid(s): whether s is JSON"},
+    {.name = "json_extract",
+     .kind = LH_SQL_FUNC_SCALAR,
+     .bind = json_extract_bind,
+     .doc = "json_extract(j, path): the value at path as JSON text, NULL when missing"},
+    {.name = "->",
+     .kind = LH_SQL_FUNC_SCALAR,
+     .bind = json_extract_bind,
+     .doc = "j -> path: json_extract"},
+    {.name = "json_extract_string",
+     .kind = LH_SQL_FUNC_SCALAR,
+     .bind = json_extract_string_bind,
+     .doc = "json_extract_string(j, path): the value at path as text, NULL when missing"},
+    {.name = "->>",
+     .kind = LH_SQL_FUNC_SCALAR,
+     .bind = json_extract_string_bind,
+     .doc = "j ->> path: json_extract_string"},
+};
+const lh__func_table_t lh__json_funcs = {.defs = defs, .n = LH__COUNT(defs)};
