@@ -27,15 +27,19 @@ static bool has_outer(const lh_bexpr_t *e)
 {
     if (!e) return false;
     switch ((lh_bx_kind_t)e->kind) {
-    case LH_BX_COLREF: return e->outer;
+    case LH_BX_COLREF:
+        return e->outer;
     case LH_BX_CONST:
-    case LH_BX_PARAM: return false;
+    case LH_BX_PARAM:
+        return false;
     case LH_BX_FUNC:
         for (uint32_t i = 0; i < e->u.func.nargs; i++)
             if (has_outer(e->u.func.args[i])) return true;
         return false;
-    case LH_BX_CAST: return has_outer(e->u.cast.arg);
-    case LH_BX_IN_SET: return has_outer(e->u.in_set.arg);
+    case LH_BX_CAST:
+        return has_outer(e->u.cast.arg);
+    case LH_BX_IN_SET:
+        return has_outer(e->u.in_set.arg);
     default:
         for (uint32_t i = 0; i < e->u.list.n; i++)
             if (has_outer(e->u.list.items[i])) return true;
@@ -46,15 +50,19 @@ static bool has_outer(const lh_bexpr_t *e)
 static bool only_outer(const lh_bexpr_t *e)
 {
     switch ((lh_bx_kind_t)e->kind) {
-    case LH_BX_COLREF: return e->outer;
+    case LH_BX_COLREF:
+        return e->outer;
     case LH_BX_CONST:
-    case LH_BX_PARAM: return true;
+    case LH_BX_PARAM:
+        return true;
     case LH_BX_FUNC:
         for (uint32_t i = 0; i < e->u.func.nargs; i++)
             if (!only_outer(e->u.func.args[i])) return false;
         return true;
-    case LH_BX_CAST: return only_outer(e->u.cast.arg);
-    case LH_BX_IN_SET: return only_outer(e->u.in_set.arg);
+    case LH_BX_CAST:
+        return only_outer(e->u.cast.arg);
+    case LH_BX_IN_SET:
+        return only_outer(e->u.in_set.arg);
     default:
         for (uint32_t i = 0; i < e->u.list.n; i++)
             if (!only_outer(e->u.list.items[i])) return false;
@@ -76,15 +84,18 @@ static lh_bexpr_t *for_join(lh_arena_t *a, const lh_bexpr_t *e, uint32_t nleft)
         c->outer = 0;
         return c;
     case LH_BX_CONST:
-    case LH_BX_PARAM: return c;
+    case LH_BX_PARAM:
+        return c;
     case LH_BX_FUNC:
         c->u.func.args = lh_arena_alloc(a, (e->u.func.nargs + 1) * sizeof *c->u.func.args);
         if (!c->u.func.args) return NULL;
         for (uint32_t i = 0; i < e->u.func.nargs; i++)
             if (!(c->u.func.args[i] = for_join(a, e->u.func.args[i], nleft))) return NULL;
         return c;
-    case LH_BX_CAST: return (c->u.cast.arg = for_join(a, e->u.cast.arg, nleft)) ? c : NULL;
-    case LH_BX_IN_SET: return (c->u.in_set.arg = for_join(a, e->u.in_set.arg, nleft)) ? c : NULL;
+    case LH_BX_CAST:
+        return (c->u.cast.arg = for_join(a, e->u.cast.arg, nleft)) ? c : NULL;
+    case LH_BX_IN_SET:
+        return (c->u.in_set.arg = for_join(a, e->u.in_set.arg, nleft)) ? c : NULL;
     default:
         c->u.list.items = lh_arena_alloc(a, (e->u.list.n + 1) * sizeof *c->u.list.items);
         if (!c->u.list.items) return NULL;
@@ -101,19 +112,20 @@ static bool is_eq(const lh_bexpr_t *e)
 }
 
 typedef struct corr {
-    lh_plan_t *inner;      /* the subquery's FROM with its local WHERE conjuncts */
-    lh_bexpr_t **outer_k;  /* key pairs: outer side (as left columns) */
-    lh_bexpr_t **inner_k;  /* inner side (over inner) */
+    lh_plan_t *inner;     /* the subquery's FROM with its local WHERE conjuncts */
+    lh_bexpr_t **outer_k; /* key pairs: outer side (as left columns) */
+    lh_bexpr_t **inner_k; /* inner side (over inner) */
     uint32_t nk;
-    lh_bexpr_t **rest;     /* residual conjuncts (outer and inner columns) */
+    lh_bexpr_t **rest; /* residual conjuncts (outer and inner columns) */
     uint32_t nrest;
-    lh_plan_t **above;     /* the nodes above the filter, top first */
+    lh_plan_t **above; /* the nodes above the filter, top first */
     uint32_t nabove;
 } corr_t;
 
 static int refuse(lh_bctx_t *c, int32_t pos, const char *what)
 {
-    return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, pos, "correlated subqueries %s are not supported yet", what);
+    return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, pos, "correlated subqueries %s are not supported yet",
+                       what);
 }
 
 /* Whether a plan node's own expressions name the enclosing query. */
@@ -124,7 +136,8 @@ static bool node_has_outer(const lh_plan_t *p)
         for (uint32_t i = 0; i < p->ncols; i++)
             if (has_outer(p->u.project.exprs[i])) return true;
         return false;
-    case LH_PLAN_FILTER: return has_outer(p->u.filter.cond);
+    case LH_PLAN_FILTER:
+        return has_outer(p->u.filter.cond);
     case LH_PLAN_AGGREGATE:
         for (uint32_t i = 0; i < p->u.agg.ngroups; i++)
             if (has_outer(p->u.agg.groups[i])) return true;
@@ -135,9 +148,11 @@ static bool node_has_outer(const lh_plan_t *p)
     case LH_PLAN_JOIN:
         if (has_outer(p->u.join.cond)) return true;
         for (uint32_t i = 0; i < p->u.join.nkeys; i++)
-            if (has_outer(p->u.join.left_keys[i]) || has_outer(p->u.join.right_keys[i])) return true;
+            if (has_outer(p->u.join.left_keys[i]) || has_outer(p->u.join.right_keys[i]))
+                return true;
         return false;
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -197,7 +212,8 @@ static int split(lh_bctx_t *c, lh_plan_t *sub, int32_t pos, corr_t *k)
         if (!f) return LH_ENOMEM;
         memcpy(f->cols, k->inner->cols, k->inner->ncols * sizeof *f->cols);
         f->child[0] = k->inner;
-        if (nlocal == 1) f->u.filter.cond = local[0];
+        if (nlocal == 1)
+            f->u.filter.cond = local[0];
         else {
             f->u.filter.cond = lh_bx_list(a, LH_BX_AND, &T_BOOL, nlocal, cond->pos);
             if (!f->u.filter.cond) return LH_ENOMEM;
@@ -217,7 +233,8 @@ static int attach(lh_bctx_t *c, lh_plan_t *j, uint32_t nextra)
     if (!cols) return LH_ENOMEM;
     memcpy(cols, sc->cols, sc->n * sizeof *cols);
     for (uint32_t i = 0; i < nextra; i++)
-        cols[sc->n + i] = (lh_bcol_t){.name = "#subquery", .type = j->cols[sc->n + i].type, .hidden = true};
+        cols[sc->n + i] =
+            (lh_bcol_t){.name = "#subquery", .type = j->cols[sc->n + i].type, .hidden = true};
     sc->cols = cols;
     sc->n += nextra;
     *c->from_plan = j;
@@ -235,8 +252,10 @@ static lh_plan_t *join_node(lh_bctx_t *c, uint8_t kind, lh_plan_t *right, const 
     j->child[1] = right;
     j->u.join.kind = kind;
     memcpy(j->cols, left->cols, left->ncols * sizeof *j->cols);
-    for (uint32_t i = 0; i < nout_right && kind != LH_JOIN_KIND_MARK; i++) j->cols[left->ncols + i] = right->cols[i];
-    if (kind == LH_JOIN_KIND_MARK) j->cols[left->ncols] = (lh_plan_col_t){.name = "#mark", .type = T_BOOL};
+    for (uint32_t i = 0; i < nout_right && kind != LH_JOIN_KIND_MARK; i++)
+        j->cols[left->ncols + i] = right->cols[i];
+    if (kind == LH_JOIN_KIND_MARK)
+        j->cols[left->ncols] = (lh_plan_col_t){.name = "#mark", .type = T_BOOL};
     j->u.join.nkeys = k->nk;
     j->u.join.left_keys = k->outer_k;
     j->u.join.right_keys = k->inner_k;
@@ -246,8 +265,10 @@ static lh_plan_t *join_node(lh_bctx_t *c, uint8_t kind, lh_plan_t *right, const 
         for (uint32_t i = 0; i < k->nrest; i++) {
             lh_bexpr_t *r = for_join(a, k->rest[i], left->ncols);
             if (!r) return NULL;
-            if (cond) cond->u.list.items[i] = r;
-            else cond = r;
+            if (cond)
+                cond->u.list.items[i] = r;
+            else
+                cond = r;
         }
         j->u.join.cond = cond;
     }
@@ -261,8 +282,10 @@ static int mark(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *sub, lh_bexpr_t *pro
     int rc = split(c, sub, n->pos, &k);
     if (rc) return rc;
     for (uint32_t i = 0; i < k.nabove; i++)
-        if (k.above[i]->kind != LH_PLAN_PROJECT && k.above[i]->kind != LH_PLAN_SORT && k.above[i]->kind != LH_PLAN_LIMIT)
-            return refuse(c, n->pos, "with aggregates, DISTINCT or set operations under EXISTS or IN");
+        if (k.above[i]->kind != LH_PLAN_PROJECT && k.above[i]->kind != LH_PLAN_SORT &&
+            k.above[i]->kind != LH_PLAN_LIMIT)
+            return refuse(c, n->pos,
+                          "with aggregates, DISTINCT or set operations under EXISTS or IN");
     if (probe) { /* x IN (SELECT e ...): x = e is one more key */
         lh_plan_t *proj = k.nabove ? k.above[k.nabove - 1] : NULL;
         if (!proj || proj->kind != LH_PLAN_PROJECT || proj->ncols != 1)
@@ -287,9 +310,9 @@ static int mark(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *sub, lh_bexpr_t *pro
         return 0;
     }
     lh_bexpr_t *not = lh_bx_list(c->env->arena, LH_BX_NOT, &T_BOOL, 1, n->pos);
-    if (!not) return LH_ENOMEM;
-    not->u.list.items[0] = m;
-    *out = not;
+    if (!not ) return LH_ENOMEM;
+    not ->u.list.items[0] = m;
+    *out = not ;
     return 0;
 }
 
@@ -324,8 +347,10 @@ static int scalar(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *sub, lh_bexpr_t **
         g->u.agg.ngroups = k.nk;
         g->u.agg.aggs = agg->u.agg.aggs;
         g->u.agg.naggs = agg->u.agg.naggs;
-        for (uint32_t i = 0; i < k.nk; i++) g->cols[i] = (lh_plan_col_t){.name = "#key", .type = k.inner_k[i]->type};
-        for (uint32_t j = 0; j < agg->u.agg.naggs; j++) g->cols[k.nk + j] = agg->cols[j];
+        for (uint32_t i = 0; i < k.nk; i++)
+            g->cols[i] = (lh_plan_col_t){.name = "#key", .type = k.inner_k[i]->type};
+        for (uint32_t j = 0; j < agg->u.agg.naggs; j++)
+            g->cols[k.nk + j] = agg->cols[j];
         right = g;
     }
     /* the right side: the value, then the keys */
@@ -360,7 +385,8 @@ static int scalar(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *sub, lh_bexpr_t **
         *out = v;
         return 0;
     }
-    lh_bexpr_t *co = lh_bx_list(a, LH_BX_COALESCE, &value->type, 2, n->pos); /* count of no rows is 0 */
+    lh_bexpr_t *co =
+        lh_bx_list(a, LH_BX_COALESCE, &value->type, 2, n->pos); /* count of no rows is 0 */
     lh_value_t zero = lh_value_int(LH_TYPE_BIGINT, 0);
     if (!co || !(co->u.list.items[1] = lh_bx_const(a, &zero, n->pos))) return LH_ENOMEM;
     co->u.list.items[0] = v;
@@ -374,8 +400,11 @@ int lh__bind_correlated(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *sub, lh_bexp
     if (!c->from_plan || !*c->from_plan)
         return refuse(c, n->pos, "outside WHERE or an ungrouped select list");
     switch ((lh_ast_kind_t)n->kind) {
-    case LH_AST_EXISTS: return mark(c, n, sub, NULL, n->u.exists.negated, out);
-    case LH_AST_IN: return mark(c, n, sub, probe, n->u.in.negated, out);
-    default: return scalar(c, n, sub, out);
+    case LH_AST_EXISTS:
+        return mark(c, n, sub, NULL, n->u.exists.negated, out);
+    case LH_AST_IN:
+        return mark(c, n, sub, probe, n->u.in.negated, out);
+    default:
+        return scalar(c, n, sub, out);
     }
 }

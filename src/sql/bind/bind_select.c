@@ -497,6 +497,7 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     if (!exprs) return LH_ENOMEM;
     c.select = sel;
     c.allow_windows = true;
+    if (!grouped) c.from_plan = &plan; /* correlated subqueries in the select list join here */
     for (uint32_t i = 0; i < nitems; i++)
         if ((rc = bind_item(&c, &items[i], &from_sc, &exprs[i]))) return rc;
     lh_bexpr_t *having = NULL, *qualify = NULL;
@@ -511,6 +512,7 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     order_key_t *keys = NULL;
     const lh_ast_order_list_t *ob = &sel->u.select.tail.order_by;
     if (ob->n && (rc = bind_order(&c, ob, items, nitems, &exprs, &nexprs, &keys))) return rc;
+    c.from_plan = NULL;
     if (qualify && !c.nwins)
         return LH_BIND_ERR(&c, LH_SQL_EBIND, sel->u.select.qualify->pos,
                            "at least one window function must appear in the SELECT column or "

@@ -289,10 +289,12 @@ static int emit_left_tail(lh_op_t *op, join_op_t *st, lh_batch_t **out)
         if (lh_vector_copy(&o->cols[c], 0, &st->lb->cols[c], st->pl, n)) return oom(op);
     if (all) { /* the mark: whether the row had a match */
         uint8_t *m = o->cols[st->nl].data;
-        for (uint32_t k = 0; k < n; k++) m[k] = st->lmatched[st->pl[k]];
+        for (uint32_t k = 0; k < n; k++)
+            m[k] = st->lmatched[st->pl[k]];
     } else
         for (uint32_t c = st->nl; c < o->ncols; c++)
-            for (uint32_t k = 0; k < n; k++) lh_vector_set_null(&o->cols[c], k);
+            for (uint32_t k = 0; k < n; k++)
+                lh_vector_set_null(&o->cols[c], k);
     o->count = n;
     *out = o;
     return 0;
