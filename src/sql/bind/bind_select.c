@@ -688,9 +688,6 @@ static int bind_setop(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *
     int rc = lh__bind_query(env, params, s->u.setop.left, &l);
     if (!rc) rc = lh__bind_query(env, params, s->u.setop.right, &r);
     if (rc) return rc;
-    if (s->u.setop.op != 1)
-        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, s->pos,
-                          "INTERSECT and EXCEPT are not implemented yet");
     if (l->ncols != r->ncols)
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, s->pos,
                           "Set operations can only apply to expressions with the same number of "
@@ -711,16 +708,17 @@ static int bind_setop(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *
         if ((rc = lh__bind_common(&c, &x, &y, s->pos, &types[i]))) return rc;
     }
     if ((rc = cast_columns(env, &l, types)) || (rc = cast_columns(env, &r, types))) return rc;
-    lh_plan_t *u = lh_plan_new(env->arena, LH_PLAN_UNION, l->ncols);
+    lh_plan_t *u = lh_plan_new(env->arena, s->u.setop.op == 1 ? LH_PLAN_UNION : LH_PLAN_SETOP, l->ncols);
     if (!u) return LH_ENOMEM;
     u->child[0] = l;
     u->child[1] = r;
     for (uint32_t i = 0; i < l->ncols; i++)
         u->cols[i] = (lh_plan_col_t){.name = l->cols[i].name, .type = types[i]};
-    u->u.setop.op = 1;
-    u->u.setop.all = true;
+    u->u.setop.op = s->u.setop.op;
+    u->u.setop.all = s->u.setop.op == 1 || s->u.setop.all;
     lh_plan_t *plan = u;
-    if (!s->u.setop.all && (rc = distinct_over(env->arena, &plan, plan->ncols))) return rc;
+    if (s->u.setop.op == 1 && !s->u.setop.all && (rc = distinct_over(env->arena, &plan, plan->ncols)))
+        return rc;
     const lh_ast_order_list_t *ob = &s->u.setop.tail.order_by;
     if (ob->n) {
         sel_item_t *items = lh_arena_calloc(env->arena, (plan->ncols + 1) * sizeof *items);

@@ -91,5 +91,6 @@ int lh__op_range(lh_op_t *op);
 int lh__op_union(lh_op_t *op);
 int lh__op_join(lh_op_t *op);
 int lh__op_window(lh_op_t *op);
+int lh__op_setop(lh_op_t *op);
 
 #endif

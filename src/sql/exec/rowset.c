@@ -110,19 +110,26 @@ static int store(lh_rowset_t *s, uint64_t group, uint64_t h, const lh_vector_t *
     return 0;
 }
 
-int lh__rowset_add(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint32_t row,
-                   bool *added)
+static uint64_t hash_of(const lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint32_t row)
 {
     uint64_t h = lh__hash_combine(0, group);
     for (uint32_t k = 0; k < s->ncols; k++)
         h = lh__hash_combine(h, lh_vector_is_valid(&cols[k], row) ? lh__row_hash(&cols[k], row)
                                                                   : LH_HASH_NULL);
+    return h;
+}
+
+int lh__rowset_add_at(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint32_t row,
+                      bool *added, uint64_t *index)
+{
+    uint64_t h = hash_of(s, group, cols, row);
     if ((s->n + 1) * 2 > s->mask + 1 && grow(s)) return LH_ENOMEM;
     uint64_t i = h & s->mask;
     for (; s->slots[i]; i = (i + 1) & s->mask) {
         uint64_t r = s->slots[i] - 1;
         if (s->hashes[r] == h && same(s, r, group, cols, row)) {
             *added = false;
+            *index = r;
             return 0;
         }
     }
@@ -130,5 +137,24 @@ int lh__rowset_add(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint
     if (rc) return rc;
     s->slots[i] = s->n;
     *added = true;
+    *index = s->n - 1;
     return 0;
+}
+
+int lh__rowset_add(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint32_t row,
+                   bool *added)
+{
+    uint64_t index;
+    return lh__rowset_add_at(s, group, cols, row, added, &index);
+}
+
+int64_t lh__rowset_find(const lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint32_t row)
+{
+    if (!s->slots) return -1;
+    uint64_t h = hash_of(s, group, cols, row);
+    for (uint64_t i = h & s->mask; s->slots[i]; i = (i + 1) & s->mask) {
+        uint64_t r = s->slots[i] - 1;
+        if (s->hashes[r] == h && same(s, r, group, cols, row)) return (int64_t)r;
+    }
+    return -1;
 }
