@@ -34,6 +34,8 @@ typedef struct lh_bctx {
     uint32_t ngroups;
     lh_plan_agg_t *aggs;
     uint32_t naggs, cap_aggs;
+    uint64_t *sets; /* GROUPING SETS / ROLLUP / CUBE: masks over groups; nsets 0: plain */
+    uint32_t nsets;
     bool in_agg_args; /* inside an aggregate's arguments: no nested aggregates */
     /* window functions: allowed in the select list, QUALIFY and ORDER BY; each
        call becomes a column LH_WIN_COL_BASE + k until the WINDOW node's place

@@ -296,49 +296,176 @@ static const lh_ast_t *group_target(const lh_ast_t *g, const sel_item_t *items, 
     return g;
 }
 
+/* Binds one GROUP BY expression into c->groups (deduplicated); *idx its place. */
+static int group_expr(lh_bctx_t *c, lh_bctx_t *plain, const lh_ast_t *g, const sel_item_t *items,
+                      uint32_t nitems, lh_bscope_t *from_sc, uint32_t *idx)
+{
+    g = group_target(g, items, nitems, from_sc);
+    if (lh__ast_has_agg(g))
+        return LH_BIND_ERR(c, LH_SQL_EBIND, g->pos, "GROUP BY clause cannot contain aggregates!");
+    lh_bexpr_t *e;
+    int rc = lh__bind_expr(plain, g, &e);
+    if (rc) return rc;
+    for (uint32_t k = 0; k < c->ngroups; k++)
+        if (lh__bx_equal(c->groups[k], e)) {
+            *idx = k;
+            return 0;
+        }
+    if (c->ngroups == 64)
+        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, g->pos, "GROUP BY over more than 64 expressions");
+    *idx = c->ngroups;
+    c->groups[c->ngroups++] = e;
+    return 0;
+}
+
+/* The grouping sets one GROUP BY element stands for, as masks over c->groups. */
+static int element_sets(lh_bctx_t *c, lh_bctx_t *plain, const lh_ast_grouping_t *g,
+                        const sel_item_t *items, uint32_t nitems, lh_bscope_t *from_sc,
+                        uint64_t *out, uint32_t *nout)
+{
+    uint32_t idx;
+    int rc;
+    if (g->kind == LH_GROUPING_EXPR) {
+        if ((rc = group_expr(c, plain, g->expr, items, nitems, from_sc, &idx))) return rc;
+        out[0] = UINT64_C(1) << idx;
+        *nout = 1;
+        return 0;
+    }
+    if (g->kind == LH_GROUPING_SETS) {
+        for (uint32_t s = 0; s < g->nsets; s++) {
+            out[s] = 0;
+            for (uint32_t k = 0; k < g->sets[s].n; k++) {
+                if ((rc = group_expr(c, plain, g->sets[s].items[k], items, nitems, from_sc, &idx)))
+                    return rc;
+                out[s] |= UINT64_C(1) << idx;
+            }
+        }
+        *nout = g->nsets;
+        return 0;
+    }
+    const lh_ast_list_t *l = &g->sets[0];
+    uint64_t bits[16];
+    if (l->n > 12)
+        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, -1, "ROLLUP/CUBE over more than 12 expressions");
+    for (uint32_t k = 0; k < l->n; k++) {
+        if ((rc = group_expr(c, plain, l->items[k], items, nitems, from_sc, &idx))) return rc;
+        bits[k] = UINT64_C(1) << idx;
+    }
+    if (g->kind == LH_GROUPING_ROLLUP) { /* (a, b), (a), () */
+        for (uint32_t s = 0; s <= l->n; s++) {
+            out[s] = 0;
+            for (uint32_t k = 0; k < l->n - s; k++)
+                out[s] |= bits[k];
+        }
+        *nout = l->n + 1;
+        return 0;
+    }
+    for (uint32_t m = 0; m < (1u << l->n); m++) { /* CUBE: every subset */
+        uint32_t sub = (1u << l->n) - 1 - m;
+        out[m] = 0;
+        for (uint32_t k = 0; k < l->n; k++)
+            if (sub & (1u << k)) out[m] |= bits[k];
+    }
+    *nout = 1u << l->n;
+    return 0;
+}
+
+#define LH_MAX_GROUPING_SETS 4096
+
 static int add_groups(lh_bctx_t *c, const lh_ast_t *sel, const sel_item_t *items, uint32_t nitems,
                       lh_bscope_t *from_sc)
 {
     lh_bctx_t plain = *c;
     plain.agg_mode = false;
     plain.scope = from_sc;
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < sel->u.select.ngroup_by; i++) {
-        const lh_ast_grouping_t *g = &sel->u.select.group_by[i];
-        if (g->kind != LH_GROUPING_EXPR)
-            return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, sel->pos,
-                               "GROUPING SETS, ROLLUP and CUBE are not implemented yet");
-        n++;
-    }
-    if (sel->u.select.group_kind == LH_GROUP_ALL) {
-        n = 0;
-        for (uint32_t i = 0; i < nitems; i++)
-            if (!items[i].ast || !lh__ast_has_agg(items[i].ast)) n++;
-    }
-    c->groups = lh_arena_calloc(c->env->arena, (n + 1) * sizeof *c->groups);
+    lh_arena_t *a = c->env->arena;
+    c->groups = lh_arena_calloc(a, 65 * sizeof *c->groups);
     if (!c->groups) return LH_ENOMEM;
     c->ngroups = 0;
-    for (uint32_t i = 0;
-         i < (sel->u.select.group_kind == LH_GROUP_ALL ? nitems : sel->u.select.ngroup_by); i++) {
-        lh_bexpr_t *e;
-        int rc;
-        if (sel->u.select.group_kind == LH_GROUP_ALL) {
+    c->nsets = 0;
+    if (sel->u.select.group_kind == LH_GROUP_ALL) {
+        for (uint32_t i = 0; i < nitems; i++) {
             if (items[i].ast && lh__ast_has_agg(items[i].ast)) continue;
-            rc = bind_item(&plain, &items[i], from_sc, &e);
-        } else {
-            const lh_ast_t *g =
-                group_target(sel->u.select.group_by[i].expr, items, nitems, from_sc);
-            if (lh__ast_has_agg(g))
-                return LH_BIND_ERR(c, LH_SQL_EBIND, g->pos,
-                                   "GROUP BY clause cannot contain aggregates!");
-            rc = lh__bind_expr(&plain, g, &e);
+            lh_bexpr_t *e;
+            int rc = bind_item(&plain, &items[i], from_sc, &e);
+            if (rc) return rc;
+            bool dup = false;
+            for (uint32_t k = 0; k < c->ngroups; k++)
+                dup |= lh__bx_equal(c->groups[k], e);
+            if (!dup && c->ngroups == 64)
+                return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, -1,
+                                   "GROUP BY over more than 64 expressions");
+            if (!dup) c->groups[c->ngroups++] = e;
         }
-        if (rc) return rc;
-        bool dup = false;
-        for (uint32_t k = 0; k < c->ngroups; k++)
-            dup |= lh__bx_equal(c->groups[k], e);
-        if (!dup) c->groups[c->ngroups++] = e;
+        return 0;
     }
+    bool plain_only = true;
+    for (uint32_t i = 0; i < sel->u.select.ngroup_by; i++)
+        plain_only &= sel->u.select.group_by[i].kind == LH_GROUPING_EXPR;
+    uint64_t *acc = lh_arena_calloc(a, LH_MAX_GROUPING_SETS * sizeof *acc);
+    uint64_t *el = lh_arena_calloc(a, LH_MAX_GROUPING_SETS * sizeof *el);
+    uint64_t *next = lh_arena_calloc(a, LH_MAX_GROUPING_SETS * sizeof *next);
+    if (!acc || !el || !next) return LH_ENOMEM;
+    uint32_t nacc = 1;
+    acc[0] = 0;
+    for (uint32_t i = 0; i < sel->u.select.ngroup_by; i++) { /* the cross product of the elements */
+        const lh_ast_grouping_t *g = &sel->u.select.group_by[i];
+        uint32_t nel = 0;
+        if (g->kind == LH_GROUPING_SETS && g->nsets > LH_MAX_GROUPING_SETS)
+            return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, sel->pos, "too many grouping sets");
+        int rc = element_sets(c, &plain, g, items, nitems, from_sc, el, &nel);
+        if (rc) return rc;
+        if ((uint64_t)nacc * nel > LH_MAX_GROUPING_SETS)
+            return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, sel->pos, "too many grouping sets");
+        uint32_t nn = 0;
+        for (uint32_t x = 0; x < nacc; x++)
+            for (uint32_t y = 0; y < nel; y++)
+                next[nn++] = acc[x] | el[y];
+        memcpy(acc, next, nn * sizeof *acc);
+        nacc = nn;
+    }
+    if (!plain_only) {
+        c->sets = acc;
+        c->nsets = nacc;
+    }
+    return 0;
+}
+
+/* GROUPING SETS: one aggregate per set (groups outside the set are NULL),
+ * their rows concatenated. */
+static int grouping_sets_plan(lh_bctx_t *c, lh_plan_t *g, lh_plan_t **out)
+{
+    lh_arena_t *a = c->env->arena;
+    lh_plan_t *acc = NULL;
+    for (uint32_t s = 0; s < c->nsets; s++) {
+        lh_plan_t *one = lh_plan_new(a, LH_PLAN_AGGREGATE, g->ncols);
+        if (!one) return LH_ENOMEM;
+        *one = *g;
+        one->cols = g->cols;
+        one->u.agg.groups = lh_arena_calloc(a, (g->u.agg.ngroups + 1) * sizeof *one->u.agg.groups);
+        if (!one->u.agg.groups) return LH_ENOMEM;
+        for (uint32_t k = 0; k < g->u.agg.ngroups; k++) {
+            if (c->sets[s] & (UINT64_C(1) << k)) {
+                one->u.agg.groups[k] = g->u.agg.groups[k];
+                continue;
+            }
+            lh_value_t nv = lh_value_null(g->u.agg.groups[k]->type);
+            if (!(one->u.agg.groups[k] = lh_bx_const(a, &nv, -1))) return LH_ENOMEM;
+        }
+        if (!acc) {
+            acc = one;
+            continue;
+        }
+        lh_plan_t *u = lh_plan_new(a, LH_PLAN_UNION, g->ncols);
+        if (!u) return LH_ENOMEM;
+        memcpy(u->cols, g->cols, g->ncols * sizeof *u->cols);
+        u->child[0] = acc;
+        u->child[1] = one;
+        u->u.setop.op = 1;
+        u->u.setop.all = true;
+        acc = u;
+    }
+    *out = acc;
     return 0;
 }
 
@@ -531,6 +658,7 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
             g->cols[c.ngroups + j] =
                 (lh_plan_col_t){.name = c.aggs[j].def->name, .type = c.aggs[j].type};
         plan = g;
+        if (c.nsets && (rc = grouping_sets_plan(&c, g, &plan))) return rc;
         if (having) {
             lh_plan_t *f = unary(a, LH_PLAN_FILTER, plan, plan->ncols);
             if (!f) return LH_ENOMEM;
@@ -708,7 +836,8 @@ static int bind_setop(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *
         if ((rc = lh__bind_common(&c, &x, &y, s->pos, &types[i]))) return rc;
     }
     if ((rc = cast_columns(env, &l, types)) || (rc = cast_columns(env, &r, types))) return rc;
-    lh_plan_t *u = lh_plan_new(env->arena, s->u.setop.op == 1 ? LH_PLAN_UNION : LH_PLAN_SETOP, l->ncols);
+    lh_plan_t *u =
+        lh_plan_new(env->arena, s->u.setop.op == 1 ? LH_PLAN_UNION : LH_PLAN_SETOP, l->ncols);
     if (!u) return LH_ENOMEM;
     u->child[0] = l;
     u->child[1] = r;
@@ -717,7 +846,8 @@ static int bind_setop(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *
     u->u.setop.op = s->u.setop.op;
     u->u.setop.all = s->u.setop.op == 1 || s->u.setop.all;
     lh_plan_t *plan = u;
-    if (s->u.setop.op == 1 && !s->u.setop.all && (rc = distinct_over(env->arena, &plan, plan->ncols)))
+    if (s->u.setop.op == 1 && !s->u.setop.all &&
+        (rc = distinct_over(env->arena, &plan, plan->ncols)))
         return rc;
     const lh_ast_order_list_t *ob = &s->u.setop.tail.order_by;
     if (ob->n) {

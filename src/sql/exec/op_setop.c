@@ -101,7 +101,8 @@ int lh__op_setop(lh_op_t *op)
     op->priv = st;
     op->next = setop_next;
     op->close = setop_close;
-    for (uint32_t i = 0; i < p->ncols; i++) types[i] = p->cols[i].type;
+    for (uint32_t i = 0; i < p->ncols; i++)
+        types[i] = p->cols[i].type;
     if (lh__rowset_new(types, p->ncols, &st->right) || lh__rowset_new(types, p->ncols, &st->seen))
         return oom(op);
     return lh__op_out_batch(op);

@@ -20,6 +20,7 @@ int lh__rowset_add(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint
 int lh__rowset_add_at(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint32_t row,
                       bool *added, uint64_t *index);
 /* The number of (group, row) in the set, or -1 when it is not there. */
-int64_t lh__rowset_find(const lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint32_t row);
+int64_t lh__rowset_find(const lh_rowset_t *s, uint64_t group, const lh_vector_t *cols,
+                        uint32_t row);
 
 #endif
