@@ -384,9 +384,107 @@ static int make_andor(lh_bctx_t *c, lh_bx_kind_t k, lh_bexpr_t *l, lh_bexpr_t *r
     return lh__bind_fold(c, out);
 }
 
+static int bind_cmp(lh_bctx_t *c, const char *op, lh_bexpr_t *a, lh_bexpr_t *b, int32_t pos,
+                    lh_bexpr_t **out);
+
+static int make_distinct(lh_bctx_t *c, lh_bexpr_t *a, lh_bexpr_t *b, bool negated, int32_t pos,
+                         lh_bexpr_t **out);
+
+/* One field of a row comparison with DuckDB's STRUCT order: NULL is a value
+ * above every other (never an unknown result). */
+static int field_cmp(lh_bctx_t *c, const char *op, lh_bexpr_t *a, lh_bexpr_t *b, int32_t pos,
+                     lh_bexpr_t **out)
+{
+    if (!strcmp(op, "=")) return make_distinct(c, a, b, true, pos, out);
+    bool less = op[0] == '<', eq = op[1] == '=';
+    lh_bexpr_t *cmp, *k = lh_bx_list(c->env->arena, LH_BX_CASE, &T_BOOL, 5, pos);
+    lh_bexpr_t *an = lh_bx_list(c->env->arena, LH_BX_IS_NULL, &T_BOOL, 1, pos);
+    lh_bexpr_t *bn = lh_bx_list(c->env->arena, LH_BX_IS_NULL, &T_BOOL, 1, pos);
+    if (!k || !an || !bn) return LH_ENOMEM;
+    int rc = bind_cmp(c, op, a, b, pos, &cmp);
+    if (rc) return rc;
+    an->u.list.items[0] = cmp->kind == LH_BX_FUNC ? cmp->u.func.args[0] : a;
+    bn->u.list.items[0] = cmp->kind == LH_BX_FUNC ? cmp->u.func.args[1] : b;
+    /* a NULL side is above the other: a NULL a makes a < b false and a > b true */
+    lh_value_t t = lh_value_bool(true), f = lh_value_bool(false);
+    bool a_null_result = !less, b_null_result = less;
+    /* both NULL: equal */
+    lh_bexpr_t *both = NULL;
+    if ((rc = make_andor(c, LH_BX_AND, an, bn, pos, &both))) return rc;
+    lh_value_t bothv = lh_value_bool(eq);
+    lh_bexpr_t *v1 = lh_bx_const(c->env->arena, &bothv, pos);
+    lh_bexpr_t *v2 = lh_bx_const(c->env->arena, a_null_result ? &t : &f, pos);
+    lh_bexpr_t *v3 = lh_bx_const(c->env->arena, b_null_result ? &t : &f, pos);
+    lh_bexpr_t *k3 = lh_bx_list(c->env->arena, LH_BX_CASE, &T_BOOL, 5, pos);
+    if (!v1 || !v2 || !v3 || !k3) return LH_ENOMEM;
+    k3->u.list.items[0] = an;
+    k3->u.list.items[1] = v2;
+    k3->u.list.items[2] = bn;
+    k3->u.list.items[3] = v3;
+    k3->u.list.items[4] = cmp;
+    k->u.list.n = 3;
+    k->u.list.items[0] = both;
+    k->u.list.items[1] = v1;
+    k->u.list.items[2] = k3;
+    *out = k;
+    return 0;
+}
+
+/* (a, b, ...) op (x, y, ...) with DuckDB's STRUCT semantics: = and <> field
+ * by field with NULL equal to NULL, the orderings lexicographically with
+ * NULL above every value. */
+static int bind_row_cmp(lh_bctx_t *c, lh_ast_op_t op, const lh_ast_t *l, const lh_ast_t *r,
+                        int32_t pos, lh_bexpr_t **out)
+{
+    uint32_t n = l->u.row.items.n;
+    if (r->kind != LH_AST_ROW || r->u.row.items.n != n)
+        return LH_BIND_ERR(c, LH_SQL_EBIND, pos,
+                           "row values of different sizes cannot be compared");
+    if (op != LH_OP_EQ && op != LH_OP_NE && op != LH_OP_LT && op != LH_OP_LE && op != LH_OP_GT &&
+        op != LH_OP_GE)
+        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, pos, "this operator on row values is not supported");
+    lh_bexpr_t **a = lh_arena_calloc(c->env->arena, (2 * n + 1) * sizeof *a), **b = a + n;
+    if (!a) return LH_ENOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = lh__bind_expr(c, l->u.row.items.items[i], &a[i]);
+        if (!rc) rc = lh__bind_expr(c, r->u.row.items.items[i], &b[i]);
+        if (rc) return rc;
+    }
+    lh_bexpr_t *acc = NULL;
+    if (op == LH_OP_EQ || op == LH_OP_NE) {
+        for (uint32_t i = 0; i < n; i++) {
+            lh_bexpr_t *eq;
+            int rc = field_cmp(c, "=", a[i], b[i], pos, &eq);
+            if (!rc && acc) rc = make_andor(c, LH_BX_AND, acc, eq, pos, &eq);
+            if (rc) return rc;
+            acc = eq;
+        }
+        return op == LH_OP_NE ? make_not(c, acc, out) : (*out = acc, 0);
+    }
+    const char *strict = op == LH_OP_LT || op == LH_OP_LE ? "<" : ">";
+    const char *last = op == LH_OP_LT ? "<" : op == LH_OP_LE ? "<=" : op == LH_OP_GT ? ">" : ">=";
+    for (uint32_t i = n; i-- > 0;) { /* built from the last field up */
+        lh_bexpr_t *cmp;
+        int rc = field_cmp(c, i == n - 1 ? last : strict, a[i], b[i], pos, &cmp);
+        if (rc) return rc;
+        if (acc) {
+            lh_bexpr_t *eq, *both;
+            rc = field_cmp(c, "=", a[i], b[i], pos, &eq);
+            if (!rc) rc = make_andor(c, LH_BX_AND, eq, acc, pos, &both);
+            if (!rc) rc = make_andor(c, LH_BX_OR, cmp, both, pos, &cmp);
+            if (rc) return rc;
+        }
+        acc = cmp;
+    }
+    *out = acc;
+    return 0;
+}
+
 static int bind_binary(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 {
     lh_ast_op_t op = n->u.binary.op;
+    if (n->u.binary.left->kind == LH_AST_ROW)
+        return bind_row_cmp(c, op, n->u.binary.left, n->u.binary.right, n->pos, out);
     if (op == LH_OP_AND || op == LH_OP_OR) {
         lh_bexpr_t *l, *r;
         int rc = lh__bind_bool(c, n->u.binary.left, "AND", &l);
@@ -469,6 +567,17 @@ static int bind_in(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 {
     if (n->u.in.subquery) return lh__bind_subquery_expr(c, n, out);
     lh_bexpr_t *x, *acc = NULL;
+    if (n->u.in.arg->kind == LH_AST_ROW) { /* (a, b) IN ((1, 2), (3, 4)) */
+        for (uint32_t i = 0; i < n->u.in.list.n; i++) {
+            lh_bexpr_t *eq;
+            int rc = bind_row_cmp(c, LH_OP_EQ, n->u.in.arg, n->u.in.list.items[i], n->pos, &eq);
+            if (!rc && acc) rc = make_andor(c, LH_BX_OR, acc, eq, n->pos, &eq);
+            if (rc) return rc;
+            acc = eq;
+        }
+        *out = acc;
+        return n->u.in.negated ? make_not(c, acc, out) : 0;
+    }
     int rc = lh__bind_expr(c, n->u.in.arg, &x);
     for (uint32_t i = 0; !rc && i < n->u.in.list.n; i++) {
         lh_bexpr_t *v, *eq;
@@ -739,13 +848,23 @@ static int bind_aggregate(lh_bctx_t *c, const lh_ast_t *n, const lh_sql_func_def
     sub.in_agg_args = true;
     sub.scope = c->agg_input;
     uint32_t na = n->u.func.star ? 0 : n->u.func.args.n;
+    const lh_ast_list_t *arg_list = &n->u.func.args;
+    bool tuples = false; /* count(DISTINCT (a, b, c)): distinct tuples, NULL fields included */
+    if (na == 1 && arg_list->items[0]->kind == LH_AST_ROW && !strcmp(def->name, "count") &&
+        n->u.func.distinct) {
+        arg_list = &arg_list->items[0]->u.row.items;
+        na = arg_list->n;
+        tuples = true;
+        def = lh_sql_func_lookup("count_star");
+        if (!def) return LH_ENOMEM;
+    }
     lh_bexpr_t **args = lh_arena_calloc(c->env->arena, (na + 1) * sizeof *args);
     lh_sql_arg_t *av = lh_arena_calloc(c->env->arena, (na + 1) * sizeof *av);
     lh_type_t *cast_to = lh_arena_calloc(c->env->arena, (na + 1) * sizeof *cast_to);
     if (!args || !av || !cast_to) return LH_ENOMEM;
     int rc = 0;
     for (uint32_t i = 0; i < na && !rc; i++) {
-        rc = lh__bind_expr(&sub, n->u.func.args.items[i], &args[i]);
+        rc = lh__bind_expr(&sub, arg_list->items[i], &args[i]);
         if (!rc) {
             lh__bind_arg(args[i], &av[i]);
             cast_to[i] = args[i]->type;
@@ -756,12 +875,12 @@ static int bind_aggregate(lh_bctx_t *c, const lh_ast_t *n, const lh_sql_func_def
     if (rc) return rc;
     lh_sql_bind_call_t call = {.name = def->name,
                                .args = av,
-                               .nargs = na,
+                               .nargs = tuples ? 0 : na, /* count_star: the tuple only dedupes */
                                .arena = c->env->arena,
                                .pos = n->pos,
                                .cast_to = cast_to};
     rc = lh_sql_func_bind(def, &call, c->env->err);
-    for (uint32_t i = 0; !rc && i < na; i++)
+    for (uint32_t i = 0; !rc && i < na && !tuples; i++)
         rc = lh__bind_cast_to(&sub, args[i], &cast_to[i], false, args[i]->pos, &args[i]);
     if (rc) return rc;
     if (c->naggs == c->cap_aggs) {
