@@ -607,9 +607,92 @@ static void test_like_rows(void)
     like_rows("glob", "*apple*", rows, 8, "1N100111");
 }
 
+static void test_strings2(void)
+{
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a,b,c", "VARCHAR", ",", "BIGINT", "2"),
+                 "VARCHAR:b");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a,b,c", "VARCHAR", ",", "BIGINT", "-1"),
+                 "VARCHAR:c");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a,b,c", "VARCHAR", ",", "BIGINT", "-3"),
+                 "VARCHAR:a");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a,b,c", "VARCHAR", ",", "BIGINT", "-4"),
+                 "VARCHAR:");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a,b,c", "VARCHAR", ",", "BIGINT", "0"),
+                 "VARCHAR:");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a,b,c", "VARCHAR", ",", "BIGINT", "5"),
+                 "VARCHAR:");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "abc", "VARCHAR", "", "BIGINT", "2"),
+                 "VARCHAR:b");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "h\xc3\xa9llo", "VARCHAR", "", "BIGINT", "2"),
+                 "VARCHAR:\xc3\xa9");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a,,b", "VARCHAR", ",", "BIGINT", "2"),
+                 "VARCHAR:");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a::b::c", "VARCHAR", "::", "BIGINT", "3"),
+                 "VARCHAR:c");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "", "VARCHAR", ",", "BIGINT", "1"), "VARCHAR:");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "abc", "VARCHAR", ",", "BIGINT", "1"),
+                 "VARCHAR:abc");
+    CHECK_EQ_STR(
+        call("concat_ws", 4, "VARCHAR", ",", "VARCHAR", "a", "VARCHAR", NULL, "VARCHAR", "b"),
+        "VARCHAR:a,b");
+    CHECK_EQ_STR(call("concat_ws", 2, "VARCHAR", NULL, "VARCHAR", "a"), "VARCHAR:NULL");
+    CHECK_EQ_STR(call("concat_ws", 2, "VARCHAR", ",", "VARCHAR", NULL), "VARCHAR:");
+    CHECK_EQ_STR(call("concat_ws", 4, "VARCHAR", ", ", "INTEGER", "1", "DATE", "2020-01-01",
+                      "DOUBLE", "1.5"),
+                 "VARCHAR:1, 2020-01-01, 1.5");
+    CHECK_EQ_STR(call("lpad", 3, "VARCHAR", "abc", "INTEGER", "5", "VARCHAR", "xy"),
+                 "VARCHAR:xyabc");
+    CHECK_EQ_STR(call("lpad", 3, "VARCHAR", "abc", "INTEGER", "2", "VARCHAR", "x"), "VARCHAR:ab");
+    CHECK_EQ_STR(call("rpad", 3, "VARCHAR", "abc", "INTEGER", "6", "VARCHAR", "xy"),
+                 "VARCHAR:abcxyx");
+    CHECK_EQ_STR(call("lpad", 3, "VARCHAR", "h\xc3\xa9llo", "INTEGER", "7", "VARCHAR", "\xc3\xa9"),
+                 "VARCHAR:\xc3\xa9\xc3\xa9h\xc3\xa9llo");
+    CHECK_EQ_STR(call("rpad", 3, "VARCHAR", "h\xc3\xa9llo", "INTEGER", "2", "VARCHAR", "\xc3\xa9"),
+                 "VARCHAR:h\xc3\xa9");
+    CHECK_EQ_STR(call("lpad", 3, "VARCHAR", "abc", "INTEGER", "5", "VARCHAR", ""),
+                 "ERR:Invalid Input Error: Insufficient padding in LPAD.");
+    CHECK_EQ_STR(call("rpad", 3, "VARCHAR", "abc", "INTEGER", "5", "VARCHAR", ""),
+                 "ERR:Invalid Input Error: Insufficient padding in RPAD.");
+    CHECK_EQ_STR(call("lpad", 3, "VARCHAR", "abc", "INTEGER", "-1", "VARCHAR", "x"), "VARCHAR:");
+    CHECK_EQ_STR(call("ascii", 1, "VARCHAR", "A"), "INTEGER:65");
+    CHECK_EQ_STR(call("ascii", 1, "VARCHAR", "\xc3\xa9"), "INTEGER:233");
+    CHECK_EQ_STR(call("ascii", 1, "VARCHAR", ""), "INTEGER:0");
+    CHECK_EQ_STR(call("unicode", 1, "VARCHAR", "\xe2\x82\xacuro"), "INTEGER:8364");
+    CHECK_EQ_STR(call("ord", 1, "VARCHAR", "A"), "INTEGER:65");
+    CHECK_EQ_STR(call("chr", 1, "INTEGER", "65"), "VARCHAR:A");
+    CHECK_EQ_STR(call("chr", 1, "INTEGER", "233"), "VARCHAR:\xc3\xa9");
+    CHECK_EQ_STR(call("chr", 1, "INTEGER", "128512"), "VARCHAR:\xf0\x9f\x98\x80");
+    CHECK_EQ_STR(call("chr", 1, "INTEGER", "-1"),
+                 "ERR:Invalid Input Error: Invalid UTF8 Codepoint -1");
+    CHECK_EQ_STR(call("chr", 1, "INTEGER", "1114112"),
+                 "ERR:Invalid Input Error: Invalid UTF8 Codepoint 1114112");
+    CHECK_EQ_STR(call("md5", 1, "VARCHAR", "abc"), "VARCHAR:900150983cd24fb0d6963f7d28e17f72");
+    CHECK_EQ_STR(call("md5", 1, "VARCHAR", ""), "VARCHAR:d41d8cd98f00b204e9800998ecf8427e");
+    CHECK_EQ_STR(call("md5", 1, "VARCHAR", NULL), "VARCHAR:NULL");
+    CHECK_EQ_STR(call("sha1", 1, "VARCHAR", "abc"),
+                 "VARCHAR:a9993e364706816aba3e25717850c26c9cd0d89d");
+    CHECK_EQ_STR(call("sha256", 1, "VARCHAR", "abc"),
+                 "VARCHAR:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK_EQ_STR(call("translate", 3, "VARCHAR", "hello", "VARCHAR", "el", "VARCHAR", "ip"),
+                 "VARCHAR:hippo");
+    CHECK_EQ_STR(call("translate", 3, "VARCHAR", "hello", "VARCHAR", "elo", "VARCHAR", "i"),
+                 "VARCHAR:hi");
+    CHECK_EQ_STR(
+        call("translate", 3, "VARCHAR", "h\xc3\xa9llo", "VARCHAR", "\xc3\xa9", "VARCHAR", "e"),
+        "VARCHAR:hello");
+    CHECK_EQ_STR(call("translate", 3, "VARCHAR", "abc", "VARCHAR", "", "VARCHAR", "x"),
+                 "VARCHAR:abc");
+    CHECK_EQ_STR(call("typeof", 1, "INTEGER", "1"), "VARCHAR:INTEGER");
+    CHECK_EQ_STR(call("typeof", 1, "DECIMAL(5,2)", "1.5"), "VARCHAR:DECIMAL(5,2)");
+    CHECK_EQ_STR(call("typeof", 1, "TIMESTAMPTZ", "2020-01-01"),
+                 "VARCHAR:TIMESTAMP WITH TIME ZONE");
+    CHECK_EQ_STR(call("typeof", 1, "NULL", NULL), "VARCHAR:\"NULL\"");
+    CHECK_EQ_STR(call("typeof", 1, "VARCHAR", NULL), "VARCHAR:VARCHAR");
+}
+
 static const lh_test_t tests[] = {
-    {"math", test_math},           {"like", test_like}, {"like_const", test_like_const},
-    {"like_rows", test_like_rows}, {NULL, NULL},
+    {"math", test_math},           {"like", test_like},         {"like_const", test_like_const},
+    {"like_rows", test_like_rows}, {"strings2", test_strings2}, {NULL, NULL},
 };
 
 int main(int argc, char **argv)
