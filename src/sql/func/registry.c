@@ -16,6 +16,8 @@ static const lh__func_table_t *const tables[] = {
     &lh__agg_basic_funcs,
     &lh__arith_funcs,
     &lh__compare_funcs,
+    &lh__date_funcs,
+    &lh__date2_funcs,
     &lh__like_funcs,
     &lh__math_funcs,
     &lh__math2_funcs,
