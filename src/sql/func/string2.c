@@ -176,7 +176,7 @@ static int pad(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t count, lh_vect
         if (!lh__row_on(out, i)) continue;
         lh_string_t s = lh__str(&a[0], i), f = lh__str(&a[2], i);
         const char *p = lh_string_data(&s), *fp = lh_string_data(&f);
-        int64_t len = I64(&a[1], i), have = nchars(p, s.len);
+        int64_t len = ((const int32_t *)a[1].data)[lh__ix(&a[1], i)], have = nchars(p, s.len);
         if (len < 0) len = 0;
         if (have >= len) { /* truncate to len characters */
             lh_vector_set_string_ref(out, i, p, off_of(p, s.len, len));
