@@ -607,10 +607,549 @@ static void test_like_rows(void)
     like_rows("glob", "*apple*", rows, 8, "1N100111");
 }
 
+static void test_strings2(void)
+{
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a,b,c", "VARCHAR", ",", "BIGINT", "2"),
+                 "VARCHAR:b");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a,b,c", "VARCHAR", ",", "BIGINT", "-1"),
+                 "VARCHAR:c");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a,b,c", "VARCHAR", ",", "BIGINT", "-3"),
+                 "VARCHAR:a");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a,b,c", "VARCHAR", ",", "BIGINT", "-4"),
+                 "VARCHAR:");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a,b,c", "VARCHAR", ",", "BIGINT", "0"),
+                 "VARCHAR:");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a,b,c", "VARCHAR", ",", "BIGINT", "5"),
+                 "VARCHAR:");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "abc", "VARCHAR", "", "BIGINT", "2"),
+                 "VARCHAR:b");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "h\xc3\xa9llo", "VARCHAR", "", "BIGINT", "2"),
+                 "VARCHAR:\xc3\xa9");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a,,b", "VARCHAR", ",", "BIGINT", "2"),
+                 "VARCHAR:");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "a::b::c", "VARCHAR", "::", "BIGINT", "3"),
+                 "VARCHAR:c");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "", "VARCHAR", ",", "BIGINT", "1"), "VARCHAR:");
+    CHECK_EQ_STR(call("split_part", 3, "VARCHAR", "abc", "VARCHAR", ",", "BIGINT", "1"),
+                 "VARCHAR:abc");
+    CHECK_EQ_STR(
+        call("concat_ws", 4, "VARCHAR", ",", "VARCHAR", "a", "VARCHAR", NULL, "VARCHAR", "b"),
+        "VARCHAR:a,b");
+    CHECK_EQ_STR(call("concat_ws", 2, "VARCHAR", NULL, "VARCHAR", "a"), "VARCHAR:NULL");
+    CHECK_EQ_STR(call("concat_ws", 2, "VARCHAR", ",", "VARCHAR", NULL), "VARCHAR:");
+    CHECK_EQ_STR(call("concat_ws", 4, "VARCHAR", ", ", "INTEGER", "1", "DATE", "2020-01-01",
+                      "DOUBLE", "1.5"),
+                 "VARCHAR:1, 2020-01-01, 1.5");
+    CHECK_EQ_STR(call("lpad", 3, "VARCHAR", "abc", "INTEGER", "5", "VARCHAR", "xy"),
+                 "VARCHAR:xyabc");
+    CHECK_EQ_STR(call("lpad", 3, "VARCHAR", "abc", "INTEGER", "2", "VARCHAR", "x"), "VARCHAR:ab");
+    CHECK_EQ_STR(call("rpad", 3, "VARCHAR", "abc", "INTEGER", "6", "VARCHAR", "xy"),
+                 "VARCHAR:abcxyx");
+    CHECK_EQ_STR(call("lpad", 3, "VARCHAR", "h\xc3\xa9llo", "INTEGER", "7", "VARCHAR", "\xc3\xa9"),
+                 "VARCHAR:\xc3\xa9\xc3\xa9h\xc3\xa9llo");
+    CHECK_EQ_STR(call("rpad", 3, "VARCHAR", "h\xc3\xa9llo", "INTEGER", "2", "VARCHAR", "\xc3\xa9"),
+                 "VARCHAR:h\xc3\xa9");
+    CHECK_EQ_STR(call("lpad", 3, "VARCHAR", "abc", "INTEGER", "5", "VARCHAR", ""),
+                 "ERR:Invalid Input Error: Insufficient padding in LPAD.");
+    CHECK_EQ_STR(call("rpad", 3, "VARCHAR", "abc", "INTEGER", "5", "VARCHAR", ""),
+                 "ERR:Invalid Input Error: Insufficient padding in RPAD.");
+    CHECK_EQ_STR(call("lpad", 3, "VARCHAR", "abc", "INTEGER", "-1", "VARCHAR", "x"), "VARCHAR:");
+    CHECK_EQ_STR(call("ascii", 1, "VARCHAR", "A"), "INTEGER:65");
+    CHECK_EQ_STR(call("ascii", 1, "VARCHAR", "\xc3\xa9"), "INTEGER:233");
+    CHECK_EQ_STR(call("ascii", 1, "VARCHAR", ""), "INTEGER:0");
+    CHECK_EQ_STR(call("unicode", 1, "VARCHAR", "\xe2\x82\xacuro"), "INTEGER:8364");
+    CHECK_EQ_STR(call("ord", 1, "VARCHAR", "A"), "INTEGER:65");
+    CHECK_EQ_STR(call("chr", 1, "INTEGER", "65"), "VARCHAR:A");
+    CHECK_EQ_STR(call("chr", 1, "INTEGER", "233"), "VARCHAR:\xc3\xa9");
+    CHECK_EQ_STR(call("chr", 1, "INTEGER", "128512"), "VARCHAR:\xf0\x9f\x98\x80");
+    CHECK_EQ_STR(call("chr", 1, "INTEGER", "-1"),
+                 "ERR:Invalid Input Error: Invalid UTF8 Codepoint -1");
+    CHECK_EQ_STR(call("chr", 1, "INTEGER", "1114112"),
+                 "ERR:Invalid Input Error: Invalid UTF8 Codepoint 1114112");
+    CHECK_EQ_STR(call("md5", 1, "VARCHAR", "abc"), "VARCHAR:900150983cd24fb0d6963f7d28e17f72");
+    CHECK_EQ_STR(call("md5", 1, "VARCHAR", ""), "VARCHAR:d41d8cd98f00b204e9800998ecf8427e");
+    CHECK_EQ_STR(call("md5", 1, "VARCHAR", NULL), "VARCHAR:NULL");
+    CHECK_EQ_STR(call("sha1", 1, "VARCHAR", "abc"),
+                 "VARCHAR:a9993e364706816aba3e25717850c26c9cd0d89d");
+    CHECK_EQ_STR(call("sha256", 1, "VARCHAR", "abc"),
+                 "VARCHAR:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK_EQ_STR(call("translate", 3, "VARCHAR", "hello", "VARCHAR", "el", "VARCHAR", "ip"),
+                 "VARCHAR:hippo");
+    CHECK_EQ_STR(call("translate", 3, "VARCHAR", "hello", "VARCHAR", "elo", "VARCHAR", "i"),
+                 "VARCHAR:hi");
+    CHECK_EQ_STR(
+        call("translate", 3, "VARCHAR", "h\xc3\xa9llo", "VARCHAR", "\xc3\xa9", "VARCHAR", "e"),
+        "VARCHAR:hello");
+    CHECK_EQ_STR(call("translate", 3, "VARCHAR", "abc", "VARCHAR", "", "VARCHAR", "x"),
+                 "VARCHAR:abc");
+    CHECK_EQ_STR(call("typeof", 1, "INTEGER", "1"), "VARCHAR:INTEGER");
+    CHECK_EQ_STR(call("typeof", 1, "DECIMAL(5,2)", "1.5"), "VARCHAR:DECIMAL(5,2)");
+    CHECK_EQ_STR(call("typeof", 1, "TIMESTAMPTZ", "2020-01-01"),
+                 "VARCHAR:TIMESTAMP WITH TIME ZONE");
+    CHECK_EQ_STR(call("typeof", 1, "NULL", NULL), "VARCHAR:\"NULL\"");
+    CHECK_EQ_STR(call("typeof", 1, "VARCHAR", NULL), "VARCHAR:VARCHAR");
+}
+
+static void test_dates(void)
+{
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "year", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+                 "BIGINT:2021");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "year", "DATE", "2021-01-03"), "BIGINT:2021");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "month", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+        "BIGINT:1");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "month", "DATE", "2021-01-03"), "BIGINT:1");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "day", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+                 "BIGINT:3");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "day", "DATE", "2021-01-03"), "BIGINT:3");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "hour", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+                 "BIGINT:10");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "hour", "DATE", "2021-01-03"), "BIGINT:0");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "minute", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+        "BIGINT:20");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "minute", "DATE", "2021-01-03"), "BIGINT:0");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "second", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+        "BIGINT:30");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "second", "DATE", "2021-01-03"), "BIGINT:0");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "millisecond", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+        "BIGINT:30123");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "millisecond", "DATE", "2021-01-03"), "BIGINT:0");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "microsecond", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+        "BIGINT:30123456");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "microsecond", "DATE", "2021-01-03"), "BIGINT:0");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "epoch", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+        "DOUBLE:1609669230.123456");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "epoch", "DATE", "2021-01-03"),
+                 "DOUBLE:1609632000.0");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "dow", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+                 "BIGINT:0");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "dow", "DATE", "2021-01-03"), "BIGINT:0");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "isodow", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+        "BIGINT:7");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "isodow", "DATE", "2021-01-03"), "BIGINT:7");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "doy", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+                 "BIGINT:3");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "doy", "DATE", "2021-01-03"), "BIGINT:3");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "week", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+                 "BIGINT:53");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "week", "DATE", "2021-01-03"), "BIGINT:53");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "quarter", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+        "BIGINT:1");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "quarter", "DATE", "2021-01-03"), "BIGINT:1");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "decade", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+        "BIGINT:202");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "decade", "DATE", "2021-01-03"), "BIGINT:202");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "century", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+        "BIGINT:21");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "century", "DATE", "2021-01-03"), "BIGINT:21");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "millennium", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+        "BIGINT:3");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "millennium", "DATE", "2021-01-03"), "BIGINT:3");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "yearweek", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+        "BIGINT:202053");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "yearweek", "DATE", "2021-01-03"),
+                 "BIGINT:202053");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "era", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+                 "BIGINT:1");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "era", "DATE", "2021-01-03"), "BIGINT:1");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "isoyear", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+        "BIGINT:2020");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "isoyear", "DATE", "2021-01-03"), "BIGINT:2020");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "julian", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+        "DOUBLE:2459218.430904207");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "julian", "DATE", "2021-01-03"),
+                 "DOUBLE:2459218.0");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "YEAR", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+                 "BIGINT:2021");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "YEAR", "DATE", "2021-01-03"), "BIGINT:2021");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "yrs", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+                 "BIGINT:2021");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "yrs", "DATE", "2021-01-03"), "BIGINT:2021");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "foo", "TIMESTAMP", "2021-01-03 10:20:30.123456"),
+                 "ERR:Conversion Error: extract specifier \"foo\" not recognized");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "foo", "DATE", "2021-01-03"),
+                 "ERR:Conversion Error: extract specifier \"foo\" not recognized");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "year", "INTERVAL", "14 months 3 days 10:20:30.5"),
+                 "BIGINT:1");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "month", "INTERVAL", "14 months 3 days 10:20:30.5"),
+        "BIGINT:2");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "day", "INTERVAL", "14 months 3 days 10:20:30.5"),
+                 "BIGINT:3");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "hour", "INTERVAL", "14 months 3 days 10:20:30.5"),
+                 "BIGINT:10");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "minute", "INTERVAL", "14 months 3 days 10:20:30.5"),
+        "BIGINT:20");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "second", "INTERVAL", "14 months 3 days 10:20:30.5"),
+        "BIGINT:30");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "millisecond", "INTERVAL", "14 months 3 days 10:20:30.5"),
+        "BIGINT:30500");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "microsecond", "INTERVAL", "14 months 3 days 10:20:30.5"),
+        "BIGINT:30500000");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "epoch", "INTERVAL", "14 months 3 days 10:20:30.5"),
+        "DOUBLE:37038030.5");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "quarter", "INTERVAL", "14 months 3 days 10:20:30.5"),
+        "BIGINT:1");
+    CHECK_EQ_STR(
+        call("date_part", 2, "VARCHAR", "decade", "INTERVAL", "14 months 3 days 10:20:30.5"),
+        "BIGINT:0");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "hour", "TIME", "10:20:30.5"), "BIGINT:10");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "minute", "TIME", "10:20:30.5"), "BIGINT:20");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "second", "TIME", "10:20:30.5"), "BIGINT:30");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "millisecond", "TIME", "10:20:30.5"),
+                 "BIGINT:30500");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "epoch", "TIME", "10:20:30.5"), "DOUBLE:37230.5");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "hour", "TIMESTAMPTZ", "2021-01-03 10:20:30+00"),
+                 "BIGINT:10");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "year", "DATE", "-0044-03-15"), "BIGINT:-44");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "century", "DATE", "2000-01-01"), "BIGINT:20");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "millennium", "DATE", "2001-01-01"), "BIGINT:3");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "week", "DATE", "2020-12-31"), "BIGINT:53");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "isoyear", "DATE", "2024-12-30"), "BIGINT:2025");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "dow", "TIMESTAMP", "1969-12-31 23:00:00"),
+                 "BIGINT:3");
+    CHECK_EQ_STR(call("date_part", 2, "VARCHAR", "epoch", "TIMESTAMP", "1969-12-31 23:59:59.5"),
+                 "DOUBLE:-0.5");
+    CHECK_EQ_STR(call("year", 1, "DATE", "2021-06-01"), "BIGINT:2021");
+    CHECK_EQ_STR(call("month", 1, "TIMESTAMP", "2021-06-01"), "BIGINT:6");
+    CHECK_EQ_STR(call("dayofweek", 1, "DATE", "2021-06-06"), "BIGINT:0");
+    CHECK_EQ_STR(call("isodow", 1, "DATE", "2021-06-06"), "BIGINT:7");
+    CHECK_EQ_STR(call("week", 1, "DATE", "2021-01-01"), "BIGINT:53");
+    CHECK_EQ_STR(call("second", 1, "TIMESTAMP", "2021-01-01 00:00:05.9"), "BIGINT:5");
+    CHECK_EQ_STR(call("hour", 1, "DATE", "2021-01-01"), "BIGINT:0");
+    CHECK_EQ_STR(call("dayofyear", 1, "DATE", "2021-12-31"), "BIGINT:365");
+    CHECK_EQ_STR(call("quarter", 1, "TIMESTAMPTZ", "2021-05-01 00:00:00+00"), "BIGINT:2");
+    CHECK_EQ_STR(call("yearweek", 1, "DATE", "2021-06-06"), "BIGINT:202122");
+    CHECK_EQ_STR(call("epoch", 1, "TIMESTAMP", "2021-01-01 00:00:00.5"), "DOUBLE:1609459200.5");
+    CHECK_EQ_STR(call("epoch", 1, "DATE", "2021-01-01"), "DOUBLE:1609459200.0");
+    CHECK_EQ_STR(call("epoch", 1, "INTERVAL", "1 day"), "DOUBLE:86400.0");
+    CHECK_EQ_STR(call("epoch", 1, "INTERVAL", "1 month"), "DOUBLE:2592000.0");
+    CHECK_EQ_STR(call("epoch", 1, "INTERVAL", "1 year"), "DOUBLE:31557600.0");
+    CHECK_EQ_STR(call("year", 1, "INTERVAL", "14 months"), "BIGINT:1");
+    CHECK_EQ_STR(call("minute", 1, "TIME", "10:20:30"), "BIGINT:20");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "month", "TIMESTAMP", "2021-05-19 10:20:30.5678"),
+                 "TIMESTAMP:2021-05-01 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "month", "DATE", "2021-05-19"),
+                 "TIMESTAMP:2021-05-01 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "hour", "TIMESTAMP", "2021-05-19 10:20:30.5678"),
+                 "TIMESTAMP:2021-05-19 10:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "hour", "DATE", "2021-05-19"),
+                 "TIMESTAMP:2021-05-19 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "day", "TIMESTAMP", "2021-05-19 10:20:30.5678"),
+                 "TIMESTAMP:2021-05-19 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "day", "DATE", "2021-05-19"),
+                 "TIMESTAMP:2021-05-19 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "week", "TIMESTAMP", "2021-05-19 10:20:30.5678"),
+                 "TIMESTAMP:2021-05-17 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "week", "DATE", "2021-05-19"),
+                 "TIMESTAMP:2021-05-17 00:00:00");
+    CHECK_EQ_STR(
+        call("date_trunc", 2, "VARCHAR", "quarter", "TIMESTAMP", "2021-05-19 10:20:30.5678"),
+        "TIMESTAMP:2021-04-01 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "quarter", "DATE", "2021-05-19"),
+                 "TIMESTAMP:2021-04-01 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "year", "TIMESTAMP", "2021-05-19 10:20:30.5678"),
+                 "TIMESTAMP:2021-01-01 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "year", "DATE", "2021-05-19"),
+                 "TIMESTAMP:2021-01-01 00:00:00");
+    CHECK_EQ_STR(
+        call("date_trunc", 2, "VARCHAR", "decade", "TIMESTAMP", "2021-05-19 10:20:30.5678"),
+        "TIMESTAMP:2020-01-01 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "decade", "DATE", "2021-05-19"),
+                 "TIMESTAMP:2020-01-01 00:00:00");
+    CHECK_EQ_STR(
+        call("date_trunc", 2, "VARCHAR", "century", "TIMESTAMP", "2021-05-19 10:20:30.5678"),
+        "TIMESTAMP:2000-01-01 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "century", "DATE", "2021-05-19"),
+                 "TIMESTAMP:2000-01-01 00:00:00");
+    CHECK_EQ_STR(
+        call("date_trunc", 2, "VARCHAR", "millennium", "TIMESTAMP", "2021-05-19 10:20:30.5678"),
+        "TIMESTAMP:2000-01-01 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "millennium", "DATE", "2021-05-19"),
+                 "TIMESTAMP:2000-01-01 00:00:00");
+    CHECK_EQ_STR(
+        call("date_trunc", 2, "VARCHAR", "second", "TIMESTAMP", "2021-05-19 10:20:30.5678"),
+        "TIMESTAMP:2021-05-19 10:20:30");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "second", "DATE", "2021-05-19"),
+                 "TIMESTAMP:2021-05-19 00:00:00");
+    CHECK_EQ_STR(
+        call("date_trunc", 2, "VARCHAR", "millisecond", "TIMESTAMP", "2021-05-19 10:20:30.5678"),
+        "TIMESTAMP:2021-05-19 10:20:30.567");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "millisecond", "DATE", "2021-05-19"),
+                 "TIMESTAMP:2021-05-19 00:00:00");
+    CHECK_EQ_STR(
+        call("date_trunc", 2, "VARCHAR", "minute", "TIMESTAMP", "2021-05-19 10:20:30.5678"),
+        "TIMESTAMP:2021-05-19 10:20:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "minute", "DATE", "2021-05-19"),
+                 "TIMESTAMP:2021-05-19 00:00:00");
+    CHECK_EQ_STR(
+        call("date_trunc", 2, "VARCHAR", "isoyear", "TIMESTAMP", "2021-05-19 10:20:30.5678"),
+        "TIMESTAMP:2021-01-04 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "isoyear", "DATE", "2021-05-19"),
+                 "TIMESTAMP:2021-01-04 00:00:00");
+    CHECK_EQ_STR(
+        call("date_trunc", 2, "VARCHAR", "microsecond", "TIMESTAMP", "2021-05-19 10:20:30.5678"),
+        "TIMESTAMP:2021-05-19 10:20:30.5678");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "microsecond", "DATE", "2021-05-19"),
+                 "TIMESTAMP:2021-05-19 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "foo", "TIMESTAMP", "2021-05-19 10:20:30.5678"),
+                 "ERR:Conversion Error: extract specifier \"foo\" not recognized");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "foo", "DATE", "2021-05-19"),
+                 "ERR:Conversion Error: extract specifier \"foo\" not recognized");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "day", "TIMESTAMPTZ", "2021-05-17 10:20:30+00"),
+                 "TIMESTAMP WITH TIME ZONE:2021-05-17 00:00:00+00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "isoyear", "DATE", "2021-01-01"),
+                 "TIMESTAMP:2019-12-30 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "week", "DATE", "2021-05-17"),
+                 "TIMESTAMP:2021-05-17 00:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "hour", "TIMESTAMP", "1969-12-31 23:30:00"),
+                 "TIMESTAMP:1969-12-31 23:00:00");
+    CHECK_EQ_STR(call("date_trunc", 2, "VARCHAR", "year", "DATE", "-0044-03-15"),
+                 "TIMESTAMP:0045-01-01 (BC) 00:00:00");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "year", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:1");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "year", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:0");
+    CHECK_EQ_STR(
+        call("date_diff", 3, "VARCHAR", "year", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-2");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "year", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+                 "BIGINT:-2");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "quarter", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:1");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "quarter", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:0");
+    CHECK_EQ_STR(
+        call("date_diff", 3, "VARCHAR", "quarter", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-8");
+    CHECK_EQ_STR(
+        call("date_sub", 3, "VARCHAR", "quarter", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-8");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "month", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:3");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "month", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:2");
+    CHECK_EQ_STR(
+        call("date_diff", 3, "VARCHAR", "month", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-26");
+    CHECK_EQ_STR(
+        call("date_sub", 3, "VARCHAR", "month", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-25");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "week", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:8");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "week", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:8");
+    CHECK_EQ_STR(
+        call("date_diff", 3, "VARCHAR", "week", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-110");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "week", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+                 "BIGINT:-110");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "day", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:60");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "day", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:59");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "day", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+                 "BIGINT:-776");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "day", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+                 "BIGINT:-776");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "hour", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:1417");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "hour", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:1416");
+    CHECK_EQ_STR(
+        call("date_diff", 3, "VARCHAR", "hour", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-18624");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "hour", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+                 "BIGINT:-18624");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "minute", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:84961");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "minute", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:84960");
+    CHECK_EQ_STR(
+        call("date_diff", 3, "VARCHAR", "minute", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-1117440");
+    CHECK_EQ_STR(
+        call("date_sub", 3, "VARCHAR", "minute", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-1117440");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "second", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:5097601");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "second", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:5097600");
+    CHECK_EQ_STR(
+        call("date_diff", 3, "VARCHAR", "second", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-67046400");
+    CHECK_EQ_STR(
+        call("date_sub", 3, "VARCHAR", "second", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-67046400");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "millisecond", "TIMESTAMP",
+                      "2020-12-31 23:59:59.9", "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:5097600100");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "millisecond", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:5097600100");
+    CHECK_EQ_STR(
+        call("date_diff", 3, "VARCHAR", "millisecond", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-67046400000");
+    CHECK_EQ_STR(
+        call("date_sub", 3, "VARCHAR", "millisecond", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-67046400000");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "microsecond", "TIMESTAMP",
+                      "2020-12-31 23:59:59.9", "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:5097600100000");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "microsecond", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:5097600100000");
+    CHECK_EQ_STR(
+        call("date_diff", 3, "VARCHAR", "microsecond", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-67046400000000");
+    CHECK_EQ_STR(
+        call("date_sub", 3, "VARCHAR", "microsecond", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-67046400000000");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "decade", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:0");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "decade", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:0");
+    CHECK_EQ_STR(
+        call("date_diff", 3, "VARCHAR", "decade", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:-1");
+    CHECK_EQ_STR(
+        call("date_sub", 3, "VARCHAR", "decade", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:0");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "century", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:0");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "century", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:0");
+    CHECK_EQ_STR(
+        call("date_diff", 3, "VARCHAR", "century", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:0");
+    CHECK_EQ_STR(
+        call("date_sub", 3, "VARCHAR", "century", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+        "BIGINT:0");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "doy", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:60");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "doy", "TIMESTAMP", "2020-12-31 23:59:59.9",
+                      "TIMESTAMP", "2021-03-01 00:00:00"),
+                 "BIGINT:59");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "doy", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+                 "BIGINT:-776");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "doy", "DATE", "2021-03-01", "DATE", "2019-01-15"),
+                 "BIGINT:-776");
+    CHECK_EQ_STR(
+        call("date_diff", 3, "VARCHAR", "month", "DATE", "2021-01-31", "DATE", "2021-02-28"),
+        "BIGINT:1");
+    CHECK_EQ_STR(
+        call("date_sub", 3, "VARCHAR", "month", "DATE", "2021-01-31", "DATE", "2021-02-28"),
+        "BIGINT:1");
+    CHECK_EQ_STR(
+        call("date_sub", 3, "VARCHAR", "month", "DATE", "2021-01-15", "DATE", "2021-03-14"),
+        "BIGINT:1");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "year", "DATE", "2020-02-29", "DATE", "2021-02-28"),
+                 "BIGINT:1");
+    CHECK_EQ_STR(call("date_sub", 3, "VARCHAR", "day", "TIMESTAMP", "2021-01-01 23:00", "TIMESTAMP",
+                      "2021-01-02 01:00"),
+                 "BIGINT:0");
+    CHECK_EQ_STR(call("datediff", 3, "VARCHAR", "day", "TIMESTAMP", "2021-01-01 23:00", "TIMESTAMP",
+                      "2021-01-02 01:00"),
+                 "BIGINT:1");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "hour", "TIME", "10:59", "TIME", "11:01"),
+                 "BIGINT:1");
+    CHECK_EQ_STR(call("date_diff", 3, "VARCHAR", "second", "TIMESTAMPTZ", "2021-01-01 00:00:00+00",
+                      "TIMESTAMPTZ", "2021-01-01 00:01:00+00"),
+                 "BIGINT:60");
+    CHECK_EQ_STR(
+        call("date_diff", 3, "VARCHAR", "bogus", "DATE", "2021-01-01", "DATE", "2021-01-01"),
+        "ERR:Conversion Error: extract specifier \"bogus\" not recognized");
+    CHECK_EQ_STR(call("date_add", 2, "DATE", "2021-01-31", "INTERVAL", "1 month"),
+                 "TIMESTAMP:2021-02-28 00:00:00");
+    CHECK_EQ_STR(call("date_add", 2, "TIMESTAMP", "2021-01-31", "INTERVAL", "1 hour"),
+                 "TIMESTAMP:2021-01-31 01:00:00");
+    CHECK_EQ_STR(call("date_add", 2, "TIMESTAMPTZ", "2021-01-31 00:00:00+00", "INTERVAL", "1 day"),
+                 "TIMESTAMP WITH TIME ZONE:2021-02-01 00:00:00+00");
+    CHECK_EQ_STR(call("epoch_ms", 1, "TIMESTAMP", "2021-01-01 00:00:00.5"), "BIGINT:1609459200500");
+    CHECK_EQ_STR(call("epoch_ms", 1, "TIMESTAMP", "1969-12-31 23:59:59.9995"), "BIGINT:0");
+    CHECK_EQ_STR(call("epoch_ms", 1, "DATE", "2021-01-01"), "BIGINT:1609459200000");
+    CHECK_EQ_STR(call("epoch_ms", 1, "BIGINT", "1609459200500"), "TIMESTAMP:2021-01-01 00:00:00.5");
+    CHECK_EQ_STR(call("epoch_us", 1, "TIMESTAMP", "2021-01-01"), "BIGINT:1609459200000000");
+    CHECK_EQ_STR(call("epoch_ns", 1, "TIMESTAMP", "2021-01-01"), "BIGINT:1609459200000000000");
+    CHECK_EQ_STR(call("epoch_ns", 1, "TIMESTAMPTZ", "2021-01-01 00:00:00+00"),
+                 "BIGINT:1609459200000000000");
+    CHECK_EQ_STR(call("to_timestamp", 1, "DOUBLE", "1609459200.5"),
+                 "TIMESTAMP WITH TIME ZONE:2021-01-01 00:00:00.5+00");
+    CHECK_EQ_STR(call("to_timestamp", 1, "INTEGER", "0"),
+                 "TIMESTAMP WITH TIME ZONE:1970-01-01 00:00:00+00");
+    CHECK_EQ_STR(call("make_date", 3, "BIGINT", "2021", "BIGINT", "2", "BIGINT", "29"),
+                 "ERR:Conversion Error: Date out of range: 2021-2-29");
+    CHECK_EQ_STR(call("make_date", 3, "BIGINT", "2020", "BIGINT", "2", "BIGINT", "29"),
+                 "DATE:2020-02-29");
+    CHECK_EQ_STR(call("make_date", 3, "INTEGER", "2021", "INTEGER", "13", "INTEGER", "1"),
+                 "ERR:Conversion Error: Date out of range: 2021-13-1");
+    CHECK_EQ_STR(call("make_timestamp", 6, "BIGINT", "2021", "BIGINT", "1", "BIGINT", "2", "BIGINT",
+                      "3", "BIGINT", "4", "DOUBLE", "5.5"),
+                 "TIMESTAMP:2021-01-02 03:04:05.5");
+    CHECK_EQ_STR(call("make_timestamp", 1, "BIGINT", "1609459200000000"),
+                 "TIMESTAMP:2021-01-01 00:00:00");
+    CHECK_EQ_STR(call("make_time", 3, "BIGINT", "1", "BIGINT", "2", "DOUBLE", "3.5"),
+                 "TIME:01:02:03.5");
+    CHECK_EQ_STR(call("last_day", 1, "DATE", "2020-02-10"), "DATE:2020-02-29");
+    CHECK_EQ_STR(call("last_day", 1, "TIMESTAMP", "2021-12-10 10:00"), "DATE:2021-12-31");
+    CHECK_EQ_STR(call("last_day", 1, "TIMESTAMPTZ", "2021-02-10 10:00:00+00"), "DATE:2021-02-28");
+    CHECK_EQ_STR(call("dayname", 1, "DATE", "2021-01-03"), "VARCHAR:Sunday");
+    CHECK_EQ_STR(call("dayname", 1, "TIMESTAMP", "1969-12-31 23:00:00"), "VARCHAR:Wednesday");
+    CHECK_EQ_STR(call("monthname", 1, "TIMESTAMP", "2021-01-03"), "VARCHAR:January");
+    CHECK_EQ_STR(call("monthname", 1, "DATE", "2021-12-03"), "VARCHAR:December");
+}
+
+// clang-format off
 static const lh_test_t tests[] = {
-    {"math", test_math},           {"like", test_like}, {"like_const", test_like_const},
-    {"like_rows", test_like_rows}, {NULL, NULL},
+    {"math", test_math},
+    {"like", test_like},
+    {"like_const", test_like_const},
+    {"like_rows", test_like_rows},
+    {"strings2", test_strings2},
+    {"dates", test_dates},
+    {NULL, NULL},
 };
+// clang-format on
 
 int main(int argc, char **argv)
 {

@@ -20,6 +20,8 @@ static const lh__func_table_t *const tables[] = {
     &lh__agg_stats_funcs,
     &lh__arith_funcs,
     &lh__compare_funcs,
+    &lh__date_funcs,
+    &lh__date2_funcs,
     &lh__json_funcs,
     &lh__like_funcs,
     &lh__math_funcs,
@@ -27,6 +29,7 @@ static const lh__func_table_t *const tables[] = {
     &lh__math_minmax_funcs,
     &lh__regex_funcs,
     &lh__string_funcs,
+    &lh__string2_funcs,
 };
 // clang-format on
 
