@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "sql/bind/bind.h"
+#include "sql/explain.h"
 #include "sql/sql.h"
 
 struct lh_sql_db {
@@ -170,25 +171,28 @@ void lh_sql_result_free(lh_sql_result_t *r)
 
 /* ---- EXPLAIN ---- */
 
-static void explain_node(const lh_plan_t *p, int depth, lh_buf_t *b)
+/* EXPLAIN [ANALYZE]: with ANALYZE the statement runs to its end first. */
+static int explain(lh_sql_result_t *r, const lh_plan_t *plan, bool analyze)
 {
-    lh_buf_printf(b, "%*s%s", depth * 2, "", lh_plan_kind_name(p->kind));
-    if (p->kind == LH_PLAN_SCAN_MEMORY) lh_buf_printf(b, " %s", p->u.mem.table->name);
-    lh_buf_puts(b, " [");
-    for (uint32_t i = 0; i < p->ncols; i++)
-        lh_buf_printf(b, "%s%s", i ? ", " : "", p->cols[i].name);
-    lh_buf_puts(b, "]\n");
-    for (int i = 0; i < 2; i++)
-        if (p->child[i]) explain_node(p->child[i], depth + 1, b);
-}
-
-static int explain(lh_sql_result_t *r, const lh_plan_t *plan)
-{
+    lh_op_t *ops = NULL;
+    int rc = 0;
+    if (analyze) {
+        r->ex.analyze = true;
+        rc = lh_op_build(&r->ex, plan, &ops);
+        for (lh_batch_t *b = NULL; !rc;) {
+            rc = lh_op_next(ops, &b);
+            if (!b) break;
+        }
+        if (rc) {
+            lh_op_close_tree(ops);
+            return rc;
+        }
+    }
     lh_buf_t b;
     lh_buf_init(&b, 1 << 20);
-    explain_node(plan, 0, &b);
+    rc = lh_sql_explain(plan, ops, &b);
+    lh_op_close_tree(ops);
     const lh_type_t vc = lh_type(LH_TYPE_VARCHAR);
-    int rc = lh_buf_err(&b);
     if (!rc) rc = lh_batch_new(&vc, 1, &r->text);
     size_t start = 0;
     for (size_t i = 0; !rc && i < b.len && r->text->count < LH_BATCH_ROWS; i++) {
@@ -366,7 +370,7 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
     if (!rc) rc = bind_params(s, r, &bs);
     r->tag = rc ? "ERROR" : bs.tag;
     if (!rc && bs.kind == LH_STMT_EXPLAIN)
-        rc = explain(r, bs.plan);
+        rc = explain(r, bs.plan, bs.analyze);
     else if (!rc && bs.plan) {
         rc = lh_op_build(&r->ex, bs.plan, &r->root);
         if (bs.kind == LH_STMT_QUERY) r->plan = bs.plan;

@@ -25,6 +25,7 @@ typedef struct lh_exec {
     atomic_int *cancel;       /* non-zero: stop at the next batch (LH_ECANCELED) */
     struct lh_objstore *lake; /* the lake's store for s3:// paths, or NULL */
     int threads;              /* worker threads for parallel operators (>= 1) */
+    bool analyze;             /* EXPLAIN ANALYZE: count rows and time per operator */
 } lh_exec_t;
 
 /* ---- expressions ---- */
@@ -64,6 +65,8 @@ struct lh_op {
     void (*close)(lh_op_t *op);
     lh_batch_t *out; /* the operator's output batch (most operators have one) */
     void *priv;      /* the operator's own state */
+    uint64_t rows;   /* with ex->analyze: rows handed out */
+    uint64_t ns;     /* with ex->analyze: time inside next(), children included */
 };
 
 /* Builds the operator tree for plan (recursively). 0 or an error. */

@@ -2,6 +2,7 @@
  * table from plan kind to builder, and the helpers every operator uses. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sql/exec/exec_int.h"
 
@@ -87,9 +88,21 @@ int lh_op_next(lh_op_t *op, lh_batch_t **out)
     return lh__op_pull(op, out);
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int lh__op_pull(lh_op_t *child, lh_batch_t **out)
 {
     int rc = lh__op_check_cancel(child->ex);
     if (rc) return rc;
-    return child->next(child, out);
+    if (!child->ex->analyze) return child->next(child, out);
+    uint64_t t0 = now_ns();
+    rc = child->next(child, out);
+    child->ns += now_ns() - t0;
+    if (!rc && *out) child->rows += (*out)->count;
+    return rc;
 }
