@@ -58,6 +58,10 @@ static int open_file(lh_op_t *op, pq_op_t *st)
     uint32_t nproj = 0;
     for (uint32_t c = 0; c < p->ncols; c++) {
         st->from[c] = -1;
+        if (p->u.pq.read && !p->u.pq.read[c]) { /* pruned: nothing above reads it */
+            if ((rc = set_const(op, st, c, NULL))) return rc;
+            continue;
+        }
         if (p->u.pq.is_part && p->u.pq.is_part[c]) {
             if ((rc = set_const(op, st, c, p->u.pq.part_text[st->file][c]))) return rc;
             continue;

@@ -211,6 +211,8 @@ struct lh_plan {
             bool *is_part;           /* per output column: a partition column (not in the files) */
             const char ***part_text; /* per file, per output column: the partition value's text
                                         (NULL: NULL); only where is_part */
+            bool *read;              /* set by column pruning: per output column, whether anything
+                                        reads it (NULL: all are read); the others come out NULL */
         } pq;
         struct {
             int64_t start, stop, step;

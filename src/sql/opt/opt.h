@@ -1,0 +1,12 @@
+/* Rewrites of a bound plan before it runs, one file per rule. */
+#ifndef LH_SQL_OPT_H
+#define LH_SQL_OPT_H
+#include "sql/plan/plan.h"
+
+/* Column pruning: marks, in every Parquet scan, the columns nothing above
+ * reads, so the scan neither fetches nor decodes them (it hands out NULL
+ * constants in their place; positions do not change). Memory from a.
+ * 0 or LH_ENOMEM (the plan is then unchanged and still correct). */
+int lh_opt_prune_columns(lh_arena_t *a, lh_plan_t *plan);
+
+#endif

@@ -1,0 +1,152 @@
+/* Column pruning: walks the plan from the top with the set of output
+ * columns each node's parent reads, derives what the node reads of its
+ * children (its expressions' columns plus what passes through), and at each
+ * Parquet scan records the union (a scan under several parents, as in
+ * GROUPING SETS, reads what any of them needs). */
+#include <string.h>
+
+#include "sql/opt/opt.h"
+
+static void refs(const lh_bexpr_t *e, bool *need, uint32_t n)
+{
+    if (!e) return;
+    switch ((lh_bx_kind_t)e->kind) {
+    case LH_BX_COLREF:
+        if (!e->outer && e->u.col < n) need[e->u.col] = true;
+        return;
+    case LH_BX_CONST:
+    case LH_BX_PARAM:
+        return;
+    case LH_BX_FUNC:
+        for (uint32_t i = 0; i < e->u.func.nargs; i++)
+            refs(e->u.func.args[i], need, n);
+        return;
+    case LH_BX_CAST:
+        refs(e->u.cast.arg, need, n);
+        return;
+    case LH_BX_IN_SET:
+        refs(e->u.in_set.arg, need, n);
+        return;
+    default:
+        for (uint32_t i = 0; i < e->u.list.n; i++)
+            refs(e->u.list.items[i], need, n);
+        return;
+    }
+}
+
+static bool *mask(lh_arena_t *a, uint32_t n)
+{
+    return lh_arena_calloc(a, n + 1);
+}
+
+static int walk(lh_arena_t *a, lh_plan_t *p, const bool *need);
+
+static int child(lh_arena_t *a, lh_plan_t *c, const bool *need)
+{
+    return c ? walk(a, c, need) : 0;
+}
+
+static int walk_join(lh_arena_t *a, lh_plan_t *p, const bool *need)
+{
+    lh_plan_t *l = p->child[0], *r = p->child[1];
+    bool *ln = mask(a, l->ncols), *rn = mask(a, r->ncols), *both = mask(a, l->ncols + r->ncols);
+    if (!ln || !rn || !both) return LH_ENOMEM;
+    for (uint32_t i = 0; i < l->ncols && i < p->ncols; i++)
+        ln[i] = need[i];
+    bool semi = p->u.join.kind == 5 /* SEMI */ || p->u.join.kind == 6 /* ANTI */ ||
+                p->u.join.kind == LH_JOIN_KIND_MARK;
+    for (uint32_t i = 0; !semi && i < r->ncols && l->ncols + i < p->ncols; i++)
+        rn[i] = need[l->ncols + i];
+    for (uint32_t k = 0; k < p->u.join.nkeys; k++) {
+        refs(p->u.join.left_keys[k], ln, l->ncols);
+        refs(p->u.join.right_keys[k], rn, r->ncols);
+    }
+    refs(p->u.join.cond, both, l->ncols + r->ncols);
+    for (uint32_t i = 0; i < l->ncols; i++)
+        ln[i] |= both[i];
+    for (uint32_t i = 0; i < r->ncols; i++)
+        rn[i] |= both[l->ncols + i];
+    int rc = walk(a, l, ln);
+    return rc ? rc : walk(a, r, rn);
+}
+
+static int walk(lh_arena_t *a, lh_plan_t *p, const bool *need)
+{
+    lh_plan_t *c = p->child[0];
+    uint32_t nc = c ? c->ncols : 0;
+    bool *cn = c ? mask(a, nc) : NULL;
+    if (c && !cn) return LH_ENOMEM;
+    switch ((lh_plan_kind_t)p->kind) {
+    case LH_PLAN_SCAN_PARQUET:
+        if (!p->u.pq.read) {
+            p->u.pq.read = mask(a, p->ncols);
+            if (!p->u.pq.read) return LH_ENOMEM;
+        }
+        for (uint32_t i = 0; i < p->ncols; i++)
+            p->u.pq.read[i] |= need[i];
+        return 0;
+    case LH_PLAN_PROJECT:
+        for (uint32_t i = 0; i < p->ncols; i++)
+            if (need[i]) refs(p->u.project.exprs[i], cn, nc);
+        return child(a, c, cn);
+    case LH_PLAN_FILTER:
+        memcpy(cn, need, nc);
+        refs(p->u.filter.cond, cn, nc);
+        return child(a, c, cn);
+    case LH_PLAN_AGGREGATE:
+        for (uint32_t i = 0; i < p->u.agg.ngroups; i++)
+            refs(p->u.agg.groups[i], cn, nc);
+        for (uint32_t j = 0; j < p->u.agg.naggs; j++) {
+            for (uint32_t i = 0; i < p->u.agg.aggs[j].nargs; i++)
+                refs(p->u.agg.aggs[j].args[i], cn, nc);
+            refs(p->u.agg.aggs[j].filter, cn, nc);
+        }
+        return child(a, c, cn);
+    case LH_PLAN_SORT:
+        memcpy(cn, need, nc);
+        for (uint32_t k = 0; k < p->u.sort.nkeys; k++)
+            refs(p->u.sort.keys[k].expr, cn, nc);
+        return child(a, c, cn);
+    case LH_PLAN_LIMIT:
+        memcpy(cn, need, nc);
+        return child(a, c, cn);
+    case LH_PLAN_WINDOW:
+        for (uint32_t i = 0; i < nc; i++)
+            cn[i] = need[i];
+        for (uint32_t k = 0; k < p->u.window.n; k++) {
+            const lh_plan_window_t *w = &p->u.window.wins[k];
+            for (uint32_t i = 0; i < w->nargs; i++)
+                refs(w->args[i], cn, nc);
+            for (uint32_t i = 0; i < w->npartition; i++)
+                refs(w->partition[i], cn, nc);
+            for (uint32_t i = 0; i < w->norder; i++)
+                refs(w->order[i].expr, cn, nc);
+        }
+        return child(a, c, cn);
+    case LH_PLAN_UNION: {
+        memcpy(cn, need, nc);
+        int rc = child(a, c, cn);
+        return rc ? rc : child(a, p->child[1], need);
+    }
+    case LH_PLAN_JOIN:
+        return walk_join(a, p, need);
+    default: { /* SETOP compares whole rows; INSERT, DDL: every column */
+        for (uint32_t i = 0; i < nc; i++)
+            cn[i] = true;
+        int rc = child(a, c, cn);
+        if (rc || !p->child[1]) return rc;
+        bool *all = mask(a, p->child[1]->ncols);
+        if (!all) return LH_ENOMEM;
+        memset(all, 1, p->child[1]->ncols);
+        return child(a, p->child[1], all);
+    }
+    }
+}
+
+int lh_opt_prune_columns(lh_arena_t *a, lh_plan_t *plan)
+{
+    bool *all = mask(a, plan->ncols);
+    if (!all) return LH_ENOMEM;
+    memset(all, 1, plan->ncols);
+    return walk(a, plan, all);
+}
