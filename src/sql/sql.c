@@ -369,7 +369,9 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
     lh_sql_catalog_lock(s->db->catalog);
     int rc = lh_sql_bind(&env, stmt, &bs);
     if (!rc) rc = bind_params(s, r, &bs);
-    if (!rc && bs.plan && lh_opt_prune_columns(arena, bs.plan)) rc = LH_ENOMEM;
+    if (!rc && bs.plan &&
+        (lh_opt_prune_columns(arena, bs.plan) || lh_opt_push_filters(arena, bs.plan)))
+        rc = LH_ENOMEM;
     r->tag = rc ? "ERROR" : bs.tag;
     if (!rc && bs.kind == LH_STMT_EXPLAIN)
         rc = explain(r, bs.plan, bs.analyze);

@@ -17,6 +17,7 @@ typedef struct pq_op {
     lh_vector_t *consts; /* per output column: its constant for this file */
     bool *inited;
     lh_col_path_t *proj; /* the file columns read */
+    lh_pred_t *preds;    /* the pushed-down predicates, over the file's columns */
     lh_arena_t *arena;
     lh_batch_t view;
 } pq_op_t;
@@ -82,7 +83,14 @@ static int open_file(lh_op_t *op, pq_op_t *st)
             }
         if (st->from[c] < 0 && (rc = set_const(op, st, c, NULL))) return rc;
     }
-    lh_scan_req_t req = {.columns = st->proj, .ncolumns = nproj};
+    uint32_t np = 0; /* predicates on columns this file holds, in its numbering */
+    for (uint32_t i = 0; i < p->u.pq.npreds; i++) {
+        uint32_t c = p->u.pq.preds[i].column.idx[0];
+        if (c >= p->ncols || st->from[c] < 0) continue;
+        st->preds[np] = p->u.pq.preds[i];
+        st->preds[np++].column = st->proj[st->from[c]];
+    }
+    lh_scan_req_t req = {.columns = st->proj, .ncolumns = nproj, .preds = st->preds, .npreds = np};
     if (lh_pq_reader_scan(st->r, &req, &e)) return io_err(op, key, &e);
     return 0;
 }
@@ -140,9 +148,11 @@ int lh__op_scan_parquet(lh_op_t *op)
     st->consts = lh_arena_calloc(a, n * sizeof *st->consts);
     st->inited = lh_arena_calloc(a, n * sizeof *st->inited);
     st->proj = lh_arena_calloc(a, n * sizeof *st->proj);
+    st->preds = lh_arena_calloc(a, (p->u.pq.npreds + 1) * sizeof *st->preds);
     st->view.cols = lh_arena_calloc(a, n * sizeof *st->view.cols);
     st->arena = lh_arena_new(4096);
-    if (!st->from || !st->consts || !st->inited || !st->proj || !st->view.cols || !st->arena)
+    if (!st->from || !st->consts || !st->inited || !st->proj || !st->preds || !st->view.cols ||
+        !st->arena)
         return LH_ENOMEM;
     st->view.ncols = p->ncols;
     return 0;

@@ -9,4 +9,9 @@
  * 0 or LH_ENOMEM (the plan is then unchanged and still correct). */
 int lh_opt_prune_columns(lh_arena_t *a, lh_plan_t *plan);
 
+/* Filter pushdown: hands the simple conjuncts of a filter right above a
+ * Parquet scan to the scan, which skips row groups and pages by their
+ * statistics (the filter stays). 0 or LH_ENOMEM. */
+int lh_opt_push_filters(lh_arena_t *a, lh_plan_t *plan);
+
 #endif

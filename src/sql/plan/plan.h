@@ -213,6 +213,9 @@ struct lh_plan {
                                         (NULL: NULL); only where is_part */
             bool *read;              /* set by column pruning: per output column, whether anything
                                         reads it (NULL: all are read); the others come out NULL */
+            lh_pred_t *preds;        /* set by filter pushdown: conjuncts over output columns
+                                        (depth-1 paths), for row-group and page pruning */
+            uint32_t npreds;
         } pq;
         struct {
             int64_t start, stop, step;
