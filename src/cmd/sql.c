@@ -321,6 +321,9 @@ int lh_cmd_sql(int argc, char **argv)
         return 1;
     }
     if (lake) lh_sql_db_set_lake(db, lake, lh_config_get(cfg, "lake.bucket"));
+    int64_t limit = 0;
+    const char *lim = lh_config_get(cfg, "sql.memory_limit");
+    if (lim && !lh_config_parse_size(lim, &limit)) lh_sql_db_set_memory_limit(db, limit);
     opts_t o = {0};
     int status = parse_args(argc, argv, &o, s);
     char *text = NULL;

@@ -15,6 +15,7 @@
 
 struct lh_sql_db {
     lh_sql_catalog_t *catalog;
+    lh_sql_mem_t mem;
     struct lh_objstore *lake;
     const char *lake_bucket;
 };
@@ -54,8 +55,15 @@ int lh_sql_db_open(lh_sql_db_t **out, lh_sql_error_t *err)
         free(db);
         return lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
     }
+    atomic_init(&db->mem.used, 0);
+    db->mem.limit = lh_sql_default_memory_limit();
     *out = db;
     return 0;
+}
+
+void lh_sql_db_set_memory_limit(lh_sql_db_t *db, int64_t bytes)
+{
+    db->mem.limit = bytes > 0 ? bytes : 0;
 }
 
 void lh_sql_db_set_lake(lh_sql_db_t *db, struct lh_objstore *os, const char *bucket)
@@ -356,7 +364,7 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
     r->changes = -1;
     lh_sql_err_clear(&r->err);
     r->ex = (lh_exec_t){
-        .arena = arena, .err = &r->err, .cancel = &s->cancel, .threads = 1, .lake = s->db->lake};
+        .arena = arena, .err = &r->err, .cancel = &s->cancel, .threads = 1, .lake = s->db->lake, .mem = &s->db->mem};
     *out = r;
     lh_bind_env_t env = {.arena = arena,
                          .err = &r->err,

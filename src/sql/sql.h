@@ -30,6 +30,14 @@ void lh_sql_db_close(lh_sql_db_t *db);
  * (they must outlive the database). Without it there is no network I/O. */
 struct lh_objstore;
 void lh_sql_db_set_lake(lh_sql_db_t *db, struct lh_objstore *os, const char *bucket);
+/* The memory the database's queries may hold, in bytes (sql.memory_limit);
+ * 0 = none. A database starts with lh_sql_default_memory_limit(). */
+void lh_sql_db_set_memory_limit(lh_sql_db_t *db, int64_t bytes);
+/* 80% of the machine's memory, or of the cgroup limit when lower. */
+int64_t lh_sql_default_memory_limit(void);
+/* Registers the `sql` configuration section (sql.memory_limit); main does
+ * it once before loading the configuration. 0 or lh_config_register's error. */
+int lh_sql_register_config(void);
 
 int lh_sql_session_open(lh_sql_db_t *db, lh_sql_session_t **out, lh_sql_error_t *err);
 void lh_sql_session_close(lh_sql_session_t *s);

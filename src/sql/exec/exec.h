@@ -16,6 +16,12 @@
 
 #include "sql/plan/plan.h"
 
+/* A database's memory budget (sql_config.c). */
+typedef struct lh_sql_mem {
+    _Atomic int64_t used;
+    int64_t limit; /* bytes; 0 = none */
+} lh_sql_mem_t;
+
 /* What every state of one query run shares. */
 typedef struct lh_exec {
     lh_arena_t *arena; /* the run's memory (states, hash tables); freed at the end */
@@ -26,6 +32,7 @@ typedef struct lh_exec {
     struct lh_objstore *lake; /* the lake's store for s3:// paths, or NULL */
     int threads;              /* worker threads for parallel operators (>= 1) */
     bool analyze;             /* EXPLAIN ANALYZE: count rows and time per operator */
+    lh_sql_mem_t *mem;        /* the database's memory budget, or NULL */
 } lh_exec_t;
 
 /* ---- expressions ---- */
@@ -67,6 +74,7 @@ struct lh_op {
     void *priv;      /* the operator's own state */
     uint64_t rows;   /* with ex->analyze: rows handed out */
     uint64_t ns;     /* with ex->analyze: time inside next(), children included */
+    int64_t charged; /* bytes charged to the memory budget (given back at close) */
 };
 
 /* Builds the operator tree for plan (recursively). 0 or an error. */

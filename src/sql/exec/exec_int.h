@@ -30,6 +30,15 @@ static inline int lh__bool_at(const lh_vector_t *v, uint32_t r)
     return ((const uint8_t *)v->data)[r] ? 1 : 0;
 }
 
+/* Charges bytes a state keeps to the memory budget: 0, or LH_ETOOBIG with
+ * an Out of Memory Error when the query would pass sql.memory_limit. */
+int lh__exec_charge(lh_exec_t *ex, int64_t bytes);
+void lh__exec_release(lh_exec_t *ex, int64_t bytes);
+/* Charges to the budget on behalf of op (given back when the tree closes). */
+int lh__op_charge(lh_op_t *op, int64_t bytes);
+/* What one batch of these column types holds (strings: their views). */
+int64_t lh__batch_bytes(const lh_type_t *types, uint32_t ncols);
+
 /* The operator's output batch, of its plan's column types. */
 int lh__op_out_batch(lh_op_t *op);
 /* A child's next batch, after a cancellation check. */

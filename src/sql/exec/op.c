@@ -73,9 +73,18 @@ int lh_op_build(lh_exec_t *ex, const lh_plan_t *plan, lh_op_t **out)
     return b(op);
 }
 
+int lh__op_charge(lh_op_t *op, int64_t bytes)
+{
+    int rc = lh__exec_charge(op->ex, bytes);
+    if (!rc) op->charged += bytes;
+    return rc;
+}
+
 void lh_op_close_tree(lh_op_t *op)
 {
     if (!op) return;
+    lh__exec_release(op->ex, op->charged);
+    op->charged = 0;
     for (int i = 0; i < 2; i++)
         lh_op_close_tree(op->child[i]);
     if (op->close) op->close(op);

@@ -99,7 +99,9 @@ static int add_group(lh_op_t *op, agg_op_t *st, uint32_t r, uint64_t h, uint64_t
 {
     uint64_t g = st->ngroups;
     if (g % LH_BATCH_ROWS == 0) {
-        int rc = new_chunk(op, st);
+        int rc = lh__op_charge(op, lh__batch_bytes(st->key_types, st->nkeys) +
+                                       (int64_t)st->row_size * LH_BATCH_ROWS + 32 * LH_BATCH_ROWS);
+        if (!rc) rc = new_chunk(op, st);
         if (rc) return rc;
     }
     if (g == st->cap_hashes) {
@@ -161,7 +163,8 @@ static int find_groups(lh_op_t *op, agg_op_t *st, const lh_batch_t *in)
         for (;; i = (i + 1) & st->mask) {
             uint64_t s = st->slots[i];
             if (!s) {
-                if (add_group(op, st, r, st->h[r], &g)) return oom(op);
+                int arc = add_group(op, st, r, st->h[r], &g);
+                if (arc) return op->ex->err->e.code ? arc : oom(op);
                 st->slots[i] = g + 1;
                 break;
             }
@@ -224,7 +227,8 @@ static int build(lh_op_t *op, agg_op_t *st)
 {
     if (!st->nkeys) {
         uint64_t g;
-        if (add_group(op, st, 0, 0, &g)) return oom(op);
+        int arc = add_group(op, st, 0, 0, &g);
+        if (arc) return op->ex->err->e.code ? arc : oom(op);
         memset(st->gid, 0, sizeof st->gid);
     }
     for (;;) {

@@ -72,8 +72,11 @@ static int materialize(lh_op_t *op, sort_op_t *st)
         if (!in) return 0;
         uint32_t done = 0;
         while (done < in->count) {
-            if (!st->nchunks || st->chunks[st->nchunks - 1]->count == LH_BATCH_ROWS)
+            if (!st->nchunks || st->chunks[st->nchunks - 1]->count == LH_BATCH_ROWS) {
+                int crc = lh__op_charge(op, lh__batch_bytes(st->types, ncols));
+                if (crc) return crc;
                 if (add_chunk(st, ncols)) return LH_ENOMEM;
+            }
             lh_batch_t *c = st->chunks[st->nchunks - 1];
             uint32_t n = LH_BATCH_ROWS - c->count;
             if (n > in->count - done) n = in->count - done;
@@ -90,7 +93,7 @@ static int build(lh_op_t *op, sort_op_t *st)
 {
     int rc = materialize(op, st);
     if (rc)
-        return rc == LH_ENOMEM
+        return rc == LH_ENOMEM && !op->ex->err->e.code
                    ? lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "out of memory in ORDER BY")
                    : rc;
     st->idx = malloc((st->nrows ? st->nrows : 1) * sizeof *st->idx);
