@@ -363,8 +363,12 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
     r->arena = arena;
     r->changes = -1;
     lh_sql_err_clear(&r->err);
-    r->ex = (lh_exec_t){
-        .arena = arena, .err = &r->err, .cancel = &s->cancel, .threads = 1, .lake = s->db->lake, .mem = &s->db->mem};
+    r->ex = (lh_exec_t){.arena = arena,
+                        .err = &r->err,
+                        .cancel = &s->cancel,
+                        .threads = 1,
+                        .lake = s->db->lake,
+                        .mem = &s->db->mem};
     *out = r;
     lh_bind_env_t env = {.arena = arena,
                          .err = &r->err,

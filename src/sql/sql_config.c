@@ -65,6 +65,7 @@ void lh__exec_release(lh_exec_t *ex, int64_t bytes)
 int64_t lh__batch_bytes(const lh_type_t *types, uint32_t ncols)
 {
     int64_t row = 0;
-    for (uint32_t i = 0; i < ncols; i++) row += (int64_t)lh_type_size(&types[i]) + 1;
+    for (uint32_t i = 0; i < ncols; i++)
+        row += (int64_t)lh_type_size(&types[i]) + 1;
     return row * LH_BATCH_ROWS + 256;
 }

@@ -203,25 +203,21 @@ SELECT id, s[1:3], s[2:] FROM {fact} WHERE id < 300
 SELECT id, s || '-' || g, concat(s, g), concat(s, NULL, g), g || NULL, s || k FROM {fact} WHERE id < 300
 
 -- name: str_concat_any_type
--- xfail: concat(VARCHAR, VARCHAR, INTEGER) is a Binder Error (DuckDB casts every argument to VARCHAR); concat_ws is missing
 SELECT id, concat(s, g, k), concat(k, dt), concat_ws('|', g, s, k) FROM {fact} WHERE id < 300
 
 -- name: str_replace_split
 SELECT id, replace(s, 'a', 'A'), starts_with(s, 'Gam'), ends_with(s, '7'), contains(s, '_1') FROM {fact} WHERE id < 300
 
 -- name: str_split_part
--- xfail: not implemented yet (split_part)
 SELECT id, split_part(s, '_', 1), split_part(s, '_', 2), split_part(s, '_', 3), split_part(s, '', 1) FROM {fact} WHERE id < 300
 
 -- name: str_position_pad
 SELECT id, strpos(s, '_'), instr(s, 'e'), repeat(g, 2) FROM {fact} WHERE id < 300
 
 -- name: str_position_in
--- xfail: position('a' IN s) gives 0 where DuckDB gives strpos(s, 'a') (the operands look swapped)
 SELECT id, s, position('a' IN s), position('_' IN s) FROM {fact} WHERE id < 100
 
 -- name: str_pad
--- xfail: not implemented yet (lpad, rpad)
 SELECT id, lpad(g, 5, '*'), rpad(g, 4, '.'), lpad(s, 3, 'x') FROM {fact} WHERE id < 300
 
 -- name: str_like
@@ -253,7 +249,6 @@ SELECT count(*) FROM {fact} WHERE regexp_matches(s, 'a_[0-9]{3}$')
 SELECT s FROM {fact} WHERE id < 500 AND s IS NOT NULL ORDER BY s, id LIMIT 40
 
 -- name: str_md5_hash
--- xfail: not implemented yet (md5, ascii, chr)
 SELECT id, md5(s), ascii(s), chr(65 + k % 26) FROM {fact} WHERE id < 100
 
 -- ====================================================================
@@ -286,7 +281,6 @@ SELECT b, count(*), avg(d), sum(i16) FROM {fact} GROUP BY b
 SELECT dt, count(*), sum(i32) FROM {fact} WHERE dt < DATE '2015-03-01' GROUP BY dt
 
 -- name: agg_group_decimal
--- xfail: `//` on DECIMAL (and DOUBLE) floors; DuckDB's `//` on non-integers is plain division giving DOUBLE (7.5 // 2 = 3.75)
 SELECT dec2 // 100 AS bucket, count(*), sum(dec2) FROM {fact} GROUP BY bucket
 
 -- name: agg_group_double
@@ -305,7 +299,6 @@ SELECT g, k % 4, count(*) FROM {fact} GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2 NU
 SELECT g, b, count(*) FROM {fact} GROUP BY ALL
 
 -- name: agg_group_timestamp_trunc
--- xfail: not implemented yet (date_trunc)
 SELECT date_trunc('month', ts) AS m, count(*), min(ts), max(ts) FROM {fact} GROUP BY m
 
 -- name: agg_having
@@ -445,7 +438,6 @@ SELECT l.id, r.rid FROM {jl} l JOIN {jr} r ON l.k = r.k AND l.sk = r.sk
 SELECT k, l.id, r.rid FROM {jl} l JOIN {jr} r USING (k)
 
 -- name: join_using_full
--- xfail: the USING column of a FULL JOIN is the left key (NULL on right-only rows); DuckDB gives COALESCE(l.k, r.k)
 SELECT k, l.id, r.rid FROM {jl} l FULL JOIN {jr} r USING (k)
 
 -- name: join_cross
@@ -538,11 +530,9 @@ SELECT (SELECT max(i32) FROM {fact} WHERE id < 0), (SELECT count(*) FROM {fact} 
 SELECT l.id FROM {jl} l WHERE EXISTS (SELECT 1 FROM {jr} r WHERE r.k = l.k AND r.rid > 10)
 
 -- name: subq_correlated_scalar
--- xfail: wrong result: every dim row gets count 4; DuckDB gives the per-key counts (833 or 834 for keys 0..99)
 SELECT d.k, (SELECT count(*) FROM {fact} f WHERE f.k = d.k) FROM {dim} d
 
 -- name: subq_correlated_where
--- xfail: exits 3 with "Out of Memory Error: out of memory in GROUP BY" (a scalar aggregate correlated on g over the 100k-row fact)
 SELECT f.id FROM {fact} f WHERE f.i32 > (SELECT avg(i32) + 9000 FROM {fact} f2 WHERE f2.g = f.g)
 
 -- ====================================================================
@@ -586,11 +576,9 @@ SELECT g, k % 3, count(*) FROM {fact} GROUP BY GROUPING SETS ((g), (k % 3), ())
 SELECT count(*) FROM {jl} WHERE (k, sk) IN (SELECT k, sk FROM {jr})
 
 -- name: rowval_compare
--- xfail: not implemented yet (row values)
 SELECT id FROM {jl} WHERE (k, v) = (3, 45)
 
 -- name: rowval_count_distinct
--- xfail: not implemented yet (row values)
 SELECT count(DISTINCT (g, b, k)) FROM {fact}
 
 -- ====================================================================
@@ -655,22 +643,18 @@ SELECT dt, sum(i16) OVER (ORDER BY dt, id ROWS BETWEEN 5 PRECEDING AND CURRENT R
 -- ====================================================================
 -- dates and times
 -- name: date_trunc_parts
--- xfail: not implemented yet (date_trunc)
 SELECT id, date_trunc('year', dt), date_trunc('month', dt), date_trunc('day', ts), date_trunc('hour', ts), date_trunc('minute', ts), date_trunc('week', dt), date_trunc('quarter', ts) FROM {fact} WHERE id < 300
 
 -- name: date_extract
--- xfail: not implemented yet (extract/date_part)
 SELECT id, extract(year FROM dt), extract(month FROM dt), extract(day FROM dt), extract(dow FROM dt), extract(doy FROM dt), extract(hour FROM ts), extract(minute FROM ts), extract(second FROM ts) FROM {fact} WHERE id < 300
 
 -- name: date_part_fn
--- xfail: not implemented yet (date_part, year/month/day)
 SELECT id, date_part('year', ts), date_part('quarter', dt), date_part('week', dt), date_part('isodow', dt), date_part('epoch', ts), year(dt), month(ts), day(dt) FROM {fact} WHERE id < 300
 
 -- name: date_arith
 SELECT id, dt + 30, dt - 1, dt + INTERVAL 1 MONTH, ts + INTERVAL 90 MINUTE, ts - INTERVAL '1 day', dt - DATE '2015-01-01' FROM {fact} WHERE id < 300
 
 -- name: date_diff
--- xfail: not implemented yet (date_diff)
 SELECT id, date_diff('day', DATE '2015-01-01', dt), datediff('month', dt, DATE '2025-01-01'), date_diff('hour', TIMESTAMP '2019-06-01 00:00:00', ts) FROM {fact} WHERE id < 300
 
 -- name: date_strftime
@@ -682,14 +666,12 @@ SELECT id, strftime(dt, '%Y/%m/%d'), strftime(ts, '%Y-%m-%d %H:%M:%S'), strftime
 SELECT strptime('2021-03-04 05:06:07', '%Y-%m-%d %H:%M:%S'), strptime('04/03/2021', '%d/%m/%Y'), try_strptime('garbage', '%Y')
 
 -- name: date_epoch
--- xfail: not implemented yet (epoch, epoch_ms, to_timestamp, make_date)
 SELECT id, epoch(ts), epoch_ms(ts), to_timestamp(epoch(ts)), make_date(2020, k % 12 + 1, 1) FROM {fact} WHERE id < 300 AND k IS NOT NULL
 
 -- name: date_ts_compare_group
 SELECT ts::DATE AS day, count(*), min(ts) FROM {fact} WHERE ts < TIMESTAMP '2019-06-03 00:00:00' GROUP BY day
 
 -- name: date_last_day_names
--- xfail: not implemented yet (last_day, dayname, monthname)
 SELECT id, last_day(dt), dayname(dt), monthname(dt) FROM {fact} WHERE id < 100
 
 -- name: date_interval_arith

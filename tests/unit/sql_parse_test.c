@@ -238,7 +238,7 @@ static void test_functions(void)
         {"SELECT EXTRACT(YEAR FROM d), extract('Month' from d)",
          Q("(func date_part (literal string 'year') (column d)) (func date_part (literal string "
            "'month') (column d))")},
-        {"SELECT POSITION('a' IN s)", Q("(func position (literal string 'a') (column s))")},
+        {"SELECT POSITION('a' IN s)", Q("(func strpos (column s) (literal string 'a'))")},
         {"SELECT SUBSTRING(s FROM 2 FOR 3), SUBSTRING(s FOR 3), substring(s, 1, 2)",
          Q("(func substring (column s) (literal integer 2) (literal integer 3)) (func substring "
            "(column s) (literal integer 1) (literal integer 3)) (func substring (column s) "

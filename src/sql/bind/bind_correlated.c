@@ -343,7 +343,9 @@ static int scalar(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *sub, lh_bexpr_t **
         lh_plan_t *g = lh_plan_new(a, LH_PLAN_AGGREGATE, k.nk + agg->u.agg.naggs);
         if (!g) return LH_ENOMEM;
         g->child[0] = k.inner;
-        g->u.agg.groups = k.inner_k;
+        g->u.agg.groups = lh_arena_alloc(a, (k.nk + 1) * sizeof *g->u.agg.groups);
+        if (!g->u.agg.groups) return LH_ENOMEM;
+        memcpy(g->u.agg.groups, k.inner_k, k.nk * sizeof *k.inner_k); /* inner_k changes below */
         g->u.agg.ngroups = k.nk;
         g->u.agg.aggs = agg->u.agg.aggs;
         g->u.agg.naggs = agg->u.agg.naggs;

@@ -8,7 +8,8 @@ typedef struct lh_bcol {
     const char *qual; /* the FROM item's name or alias, or NULL */
     const char *name;
     lh_type_t type;
-    bool hidden; /* the right side's USING column: found only when qualified, not in * */
+    bool hidden;       /* the right side's USING column: found only when qualified, not in * */
+    uint32_t using_of; /* that column: its left partner's number + 1 */
 } lh_bcol_t;
 
 typedef struct lh_bscope {

@@ -142,6 +142,7 @@ static int using_conds(lh_bctx_t *bc, const lh_ast_t *n, lh_bscope_t *sc, uint32
         int rc = lh__bind_call(bc, "=", args, 2, n->pos, &eq);
         if (rc) return rc;
         sc->cols[r].hidden = true;
+        sc->cols[r].using_of = (uint32_t)l + 1; /* FULL/RIGHT joins merge the pair */
         if (!acc) {
             acc = eq;
             continue;
@@ -172,6 +173,42 @@ static int natural_names(lh_arena_t *a, const lh_bscope_t *sc, uint32_t nleft, c
                 break;
             }
     }
+    return 0;
+}
+
+/* FULL and RIGHT joins with USING: the visible column is COALESCE(left,
+ * right), so rows only the right side has show their key (DuckDB, SQL). */
+static int merge_using(lh_bctx_t *bc, lh_bscope_t *sc, lh_plan_t **plan)
+{
+    lh_arena_t *a = bc->env->arena;
+    lh_plan_t *j = *plan;
+    bool any = false;
+    for (uint32_t i = 0; i < sc->n; i++)
+        any |= sc->cols[i].using_of != 0;
+    if (!any) return 0;
+    lh_plan_t *p = lh_plan_new(a, LH_PLAN_PROJECT, j->ncols);
+    if (!p) return LH_ENOMEM;
+    p->child[0] = j;
+    p->u.project.exprs = lh_arena_calloc(a, (j->ncols + 1) * sizeof *p->u.project.exprs);
+    if (!p->u.project.exprs) return LH_ENOMEM;
+    for (uint32_t i = 0; i < j->ncols; i++) {
+        p->cols[i] = j->cols[i];
+        if (!(p->u.project.exprs[i] = lh_bx_colref(a, i, &j->cols[i].type))) return LH_ENOMEM;
+    }
+    for (uint32_t r = 0; r < sc->n; r++) {
+        if (!sc->cols[r].using_of) continue;
+        uint32_t l = sc->cols[r].using_of - 1;
+        lh_bexpr_t *co = lh_bx_list(a, LH_BX_COALESCE, NULL, 2, -1);
+        if (!co) return LH_ENOMEM;
+        co->u.list.items[0] = p->u.project.exprs[l];
+        co->u.list.items[1] = p->u.project.exprs[r];
+        int rc = lh__bind_unify(bc, co->u.list.items, 2, -1, &co->type);
+        if (rc) return rc;
+        p->u.project.exprs[l] = co;
+        p->cols[l].type = co->type;
+        sc->cols[l].type = co->type;
+    }
+    *plan = p;
     return 0;
 }
 
@@ -228,5 +265,6 @@ int lh__bind_join(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, l
     }
     if (semi) sc->n = ls.n;
     *plan = j;
+    if (kind == LH_JOIN_FULL || kind == LH_JOIN_RIGHT) return merge_using(&bc, sc, plan);
     return 0;
 }

@@ -74,7 +74,8 @@ static int append_right(lh_op_t *op, join_op_t *st, lh_batch_t *in)
                 st->chunks = c;
                 st->cap = cap;
             }
-            int crc = lh__op_charge(op, lh__batch_bytes(st->btypes, st->nr + st->nkeys) + 24 * LH_BATCH_ROWS);
+            int crc = lh__op_charge(op, lh__batch_bytes(st->btypes, st->nr + st->nkeys) +
+                                            24 * LH_BATCH_ROWS);
             if (crc) return crc;
             if (lh_batch_new(st->btypes, st->nr + st->nkeys, &st->chunks[st->nchunks]))
                 return oom(op);

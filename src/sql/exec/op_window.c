@@ -78,7 +78,8 @@ static int materialize(lh_op_t *op, win_op_t *st)
                     st->chunks = c;
                     st->cap = cap;
                 }
-                int crc = lh__op_charge(op, lh__batch_bytes(st->types, st->ntotal) + 40 * LH_BATCH_ROWS);
+                int crc =
+                    lh__op_charge(op, lh__batch_bytes(st->types, st->ntotal) + 40 * LH_BATCH_ROWS);
                 if (crc) return crc;
                 if (lh_batch_new(st->types, st->ntotal, &st->chunks[st->nchunks])) return oom(op);
                 st->nchunks++;

@@ -72,7 +72,7 @@ INT_OPS(i128, lh_int128_t, I128_MIN)
         P##_idiv, T, T, T, if (b == 0) {                                                           \
             lh_vector_set_null(out, i);                                                            \
             continue;                                                                              \
-        } r = (T)trunc((double)a / (double)b))                                                     \
+        } r = a / b) /* DuckDB: // on non-integers divides (NULL by zero) */                       \
     LH__BIN(                                                                                       \
         P##_mod, T, T, T, if (b == 0) {                                                            \
             lh_vector_set_null(out, i);                                                            \

@@ -348,8 +348,19 @@ static const lh_sql_overload_t o_rtrim[] = {O(f_rtrim, V, V), O(f_rtrim, V, V, V
 static const lh_sql_overload_t o_substr[] = {O(f_substr, V, V, B), O(f_substr, V, V, B, B)};
 static const lh_sql_overload_t o_left[] = {O(f_left, V, V, B)};
 static const lh_sql_overload_t o_right[] = {O(f_right, V, V, B)};
-static const lh_sql_overload_t o_concat[] = {
-    {.args = {V}, .nargs = 1, .varargs = V, .ret = V, .exec = f_concat}};
+/* concat(any, ...): DuckDB casts every argument to VARCHAR. */
+static int bind_concat(lh_sql_bind_call_t *call, lh_sql_error_t *err)
+{
+    if (!call->nargs)
+        return lh_sql_err(err, LH_EINVAL, LH_SQL_EBIND, call->pos,
+                          "concat needs at least one argument");
+    for (uint32_t i = 0; i < call->nargs; i++)
+        if (call->args[i].type.id != LH_TYPE_VARCHAR) call->cast_to[i] = lh_type(LH_TYPE_VARCHAR);
+    call->ret = lh_type(LH_TYPE_VARCHAR);
+    call->exec = f_concat;
+    return 0;
+}
+
 static const lh_sql_overload_t o_pipe[] = {O(f_concat, V, V, V)};
 static const lh_sql_overload_t o_replace[] = {O(f_replace, V, V, V, V)};
 static const lh_sql_overload_t o_starts[] = {O(f_starts_with, LH_TYPE_BOOLEAN, V, V)};
@@ -382,7 +393,11 @@ static const lh_sql_func_def_t defs[] = {
     F("substring", o_substr, "substring(s, start[, len]): 1-based, characters"),
     F("left", o_left, "left(s, n): the first n characters"),
     F("right", o_right, "right(s, n): the last n characters"),
-    F("concat", o_concat, "concat(s, ...): NULLs skipped", .flags = LH_SQL_FUNC_SPECIAL_NULLS),
+    {.name = "concat",
+     .kind = LH_SQL_FUNC_SCALAR,
+     .bind = bind_concat,
+     .flags = LH_SQL_FUNC_SPECIAL_NULLS,
+     .doc = "concat(x, ...): the arguments as text, NULLs skipped"},
     F("||", o_pipe, "a || b: concatenation (NULL if either is)"),
     F("replace", o_replace, "replace(s, from, to): every occurrence"),
     F("starts_with", o_starts, "starts_with(s, prefix)"),

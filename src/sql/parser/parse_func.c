@@ -260,7 +260,7 @@ static lh_ast_t *parse_extract(lh__parser_t *p, uint32_t pos)
     return lh__expect(p, TK_RP) ? mkfunc(p, pos, "date_part", args, 2) : NULL;
 }
 
-/* POSITION(a IN b) -> position(a, b). */
+/* POSITION(a IN b) -> strpos(b, a): where a is found in b. */
 static lh_ast_t *parse_position(lh__parser_t *p, uint32_t pos)
 {
     p->i += 2;
@@ -268,7 +268,8 @@ static lh_ast_t *parse_position(lh__parser_t *p, uint32_t pos)
     if (!args[0]) return NULL;
     if (!lh__acceptkw(p, KW_IN) && !lh__expect(p, TK_COMMA)) return NULL;
     if (!(args[1] = lh__parse_expr(p)) || !lh__expect(p, TK_RP)) return NULL;
-    return mkfunc(p, pos, "position", args, 2);
+    lh_ast_t *swapped[2] = {args[1], args[0]};
+    return mkfunc(p, pos, "strpos", swapped, 2);
 }
 
 /* SUBSTRING(x FROM a FOR b), SUBSTRING(x FOR b), SUBSTRING(x, a, b). */
