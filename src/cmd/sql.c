@@ -324,6 +324,9 @@ int lh_cmd_sql(int argc, char **argv)
     int64_t limit = 0;
     const char *lim = lh_config_get(cfg, "sql.memory_limit");
     if (lim && !lh_config_parse_size(lim, &limit)) lh_sql_db_set_memory_limit(db, limit);
+    int64_t threads = 0;
+    const char *th = lh_config_get(cfg, "sql.threads");
+    if (th && !lh_parse_i64(th, &threads)) lh_sql_db_set_threads(db, (int)threads);
     opts_t o = {0};
     int status = parse_args(argc, argv, &o, s);
     char *text = NULL;

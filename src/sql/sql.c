@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sql/bind/bind.h"
 #include "sql/explain.h"
@@ -16,6 +17,7 @@
 struct lh_sql_db {
     lh_sql_catalog_t *catalog;
     lh_sql_mem_t mem;
+    int threads;
     struct lh_objstore *lake;
     const char *lake_bucket;
 };
@@ -57,8 +59,15 @@ int lh_sql_db_open(lh_sql_db_t **out, lh_sql_error_t *err)
     }
     atomic_init(&db->mem.used, 0);
     db->mem.limit = lh_sql_default_memory_limit();
+    lh_sql_db_set_threads(db, 0);
     *out = db;
     return 0;
+}
+
+void lh_sql_db_set_threads(lh_sql_db_t *db, int threads)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    db->threads = threads > 0 ? threads : cores > 0 ? (int)cores : 1;
 }
 
 void lh_sql_db_set_memory_limit(lh_sql_db_t *db, int64_t bytes)
@@ -366,7 +375,7 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
     r->ex = (lh_exec_t){.arena = arena,
                         .err = &r->err,
                         .cancel = &s->cancel,
-                        .threads = 1,
+                        .threads = s->db->threads,
                         .lake = s->db->lake,
                         .mem = &s->db->mem};
     *out = r;

@@ -33,6 +33,8 @@ void lh_sql_db_set_lake(lh_sql_db_t *db, struct lh_objstore *os, const char *buc
 /* The memory the database's queries may hold, in bytes (sql.memory_limit);
  * 0 = none. A database starts with lh_sql_default_memory_limit(). */
 void lh_sql_db_set_memory_limit(lh_sql_db_t *db, int64_t bytes);
+/* Threads for parallel pipelines (sql.threads); 0 = one per core. */
+void lh_sql_db_set_threads(lh_sql_db_t *db, int threads);
 /* 80% of the machine's memory, or of the cgroup limit when lower. */
 int64_t lh_sql_default_memory_limit(void);
 /* Registers the `sql` configuration section (sql.memory_limit); main does

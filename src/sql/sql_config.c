@@ -17,6 +17,13 @@ static const lh_config_key_t sql_keys[] = {
      .min = 1 << 20,
      .help = "memory the SQL engine's queries may hold (sorts, hash tables, in-memory "
              "tables); unset = 80% of the machine's or the cgroup's memory"},
+    {.section = "sql",
+     .key = "threads",
+     .type = LH_CFG_INT,
+     .def = "0",
+     .min = 0,
+     .max = 256,
+     .help = "threads a query's parallel pipelines use; 0 = one per core"},
 };
 int lh_sql_register_config(void)
 {

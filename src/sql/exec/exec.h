@@ -33,6 +33,9 @@ typedef struct lh_exec {
     int threads;              /* worker threads for parallel operators (>= 1) */
     bool analyze;             /* EXPLAIN ANALYZE: count rows and time per operator */
     lh_sql_mem_t *mem;        /* the database's memory budget, or NULL */
+    /* a parallel pipeline's shared scan state: scans under it take morsels (row
+       groups, chunks) from it instead of reading everything; NULL: serial */
+    struct lh_morsels *morsels;
 } lh_exec_t;
 
 /* ---- expressions ---- */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sql/exec/exec_int.h"
+#include "sql/exec/morsel.h"
 #include "sql/exec/rowops.h"
 #include "sql/exec/rowset.h"
 
@@ -42,6 +43,8 @@ typedef struct agg_op {
     void *ptrs[LH_BATCH_ROWS];
     uint32_t sel[LH_BATCH_ROWS];
     uint32_t sel2[LH_BATCH_ROWS];
+    lh_arena_t **kept; /* parallel: the workers' state arenas merged states may point into */
+    uint32_t nkept;
 } agg_op_t;
 
 static int oom(lh_op_t *op)
@@ -141,6 +144,28 @@ static bool keys_equal(agg_op_t *st, uint64_t g, uint32_t r)
     return true;
 }
 
+/* The group of row r of the key vectors st->kv (hash h), made when new. */
+static int find_or_add(lh_op_t *op, agg_op_t *st, uint32_t r, uint64_t h, uint64_t *gid)
+{
+    if ((st->ngroups + 1) * 2 > st->mask + 1 && grow_table(st)) return oom(op);
+    uint64_t i = h & st->mask, g = 0;
+    for (;; i = (i + 1) & st->mask) {
+        uint64_t s = st->slots[i];
+        if (!s) {
+            int arc = add_group(op, st, r, h, &g);
+            if (arc) return op->ex->err->e.code ? arc : oom(op);
+            st->slots[i] = g + 1;
+            break;
+        }
+        if (st->hashes[s - 1] == h && keys_equal(st, s - 1, r)) {
+            g = s - 1;
+            break;
+        }
+    }
+    *gid = g;
+    return 0;
+}
+
 static int find_groups(lh_op_t *op, agg_op_t *st, const lh_batch_t *in)
 {
     uint32_t n = in->count;
@@ -158,22 +183,8 @@ static int find_groups(lh_op_t *op, agg_op_t *st, const lh_batch_t *in)
         st->h[r] = h;
     }
     for (uint32_t r = 0; r < n; r++) {
-        if ((st->ngroups + 1) * 2 > st->mask + 1 && grow_table(st)) return oom(op);
-        uint64_t i = st->h[r] & st->mask, g = 0;
-        for (;; i = (i + 1) & st->mask) {
-            uint64_t s = st->slots[i];
-            if (!s) {
-                int arc = add_group(op, st, r, st->h[r], &g);
-                if (arc) return op->ex->err->e.code ? arc : oom(op);
-                st->slots[i] = g + 1;
-                break;
-            }
-            if (st->hashes[s - 1] == st->h[r] && keys_equal(st, s - 1, r)) {
-                g = s - 1;
-                break;
-            }
-        }
-        st->gid[r] = g;
+        int rc = find_or_add(op, st, r, st->h[r], &st->gid[r]);
+        if (rc) return rc;
     }
     return 0;
 }
@@ -223,9 +234,10 @@ static int fold_aggregate(lh_op_t *op, agg_op_t *st, uint32_t j, const lh_batch_
     return a->agg->update(&st->actx, st->argv, a->nargs, n, st->ptrs);
 }
 
-static int build(lh_op_t *op, agg_op_t *st)
+/* Folds every batch of child into st's groups. */
+static int consume(lh_op_t *op, agg_op_t *st, lh_op_t *child)
 {
-    if (!st->nkeys) {
+    if (!st->nkeys && !st->ngroups) {
         uint64_t g;
         int arc = add_group(op, st, 0, 0, &g);
         if (arc) return op->ex->err->e.code ? arc : oom(op);
@@ -233,13 +245,143 @@ static int build(lh_op_t *op, agg_op_t *st)
     }
     for (;;) {
         lh_batch_t *in;
-        int rc = lh__op_pull(op->child[0], &in);
+        int rc = lh__op_pull(child, &in);
         if (rc) return rc;
-        if (!in) break;
+        if (!in) return 0;
         if (st->nkeys && (rc = find_groups(op, st, in))) return rc;
         for (uint32_t j = 0; j < st->naggs; j++)
             if ((rc = fold_aggregate(op, st, j, in))) return rc;
     }
+}
+
+static int setup(lh_op_t *op, agg_op_t *st);
+static void agg_free_state(lh_op_t *op, agg_op_t *st, bool keep_arena);
+
+/* ---- parallel: one thread-local table per worker, merged at the end ---- */
+
+typedef struct agg_worker {
+    lh_exec_t ex;
+    lh_sql_error_t err;
+    lh_op_t *op; /* a private aggregate operator over the same plan (ex: the worker's) */
+    agg_op_t *st;
+    lh_op_t *child; /* the worker's own copy of the pipeline */
+    int rc;
+    pthread_t th;
+    bool started;
+} agg_worker_t;
+
+static void *worker_main(void *arg)
+{
+    agg_worker_t *w = arg;
+    w->rc = consume(w->op, w->st, w->child);
+    return NULL;
+}
+
+static int worker_new(lh_op_t *op, lh_morsels_t *m, agg_worker_t *w)
+{
+    w->ex = *op->ex;
+    w->ex.err = &w->err;
+    w->ex.morsels = m;
+    w->ex.analyze = false;
+    lh_sql_err_clear(&w->err);
+    if (!(w->ex.arena = lh_arena_new(65536))) return LH_ENOMEM;
+    if (!(w->st = calloc(1, sizeof *w->st))) return LH_ENOMEM;
+    int rc = lh__op_new(&w->ex, op->plan, 0, &w->op);
+    if (!rc) rc = setup(w->op, w->st);
+    if (!rc) rc = lh_op_build(&w->ex, op->plan->child[0], &w->child);
+    return rc;
+}
+
+static void worker_free(lh_op_t *op, agg_worker_t *w, agg_op_t *main)
+{
+    lh_op_close_tree(w->child);
+    if (w->st) {
+        agg_free_state(w->op, w->st, true);
+        if (w->st->state_arena) { /* merged states may point into it: the main table keeps it */
+            lh_arena_t **k = realloc(main->kept, (main->nkept + 1) * sizeof *k);
+            if (k) {
+                main->kept = k;
+                k[main->nkept++] = w->st->state_arena;
+            } else
+                lh_arena_free(w->st->state_arena); /* unreachable in practice: tiny */
+        }
+        free(w->st);
+    }
+    if (w->op) lh__exec_release(&w->ex, w->op->charged);
+    lh_arena_free(w->ex.arena);
+    (void)op;
+}
+
+/* Moves worker w's groups into st: each group found or made, each state combined. */
+static int merge(lh_op_t *op, agg_op_t *st, agg_worker_t *w)
+{
+    agg_op_t *ws = w->st;
+    const lh_plan_t *p = op->plan;
+    for (uint64_t g = 0; g < ws->ngroups; g++) {
+        uint64_t mg = 0;
+        if (st->nkeys) {
+            lh_batch_t *c = ws->chunks[g / LH_BATCH_ROWS];
+            for (uint32_t k = 0; k < st->nkeys; k++)
+                st->kv[k] = &c->cols[k];
+            int rc = find_or_add(op, st, (uint32_t)(g % LH_BATCH_ROWS), ws->hashes[g], &mg);
+            if (rc) return rc;
+        }
+        for (uint32_t j = 0; j < st->naggs; j++) {
+            const lh_plan_agg_t *a = &p->u.agg.aggs[j];
+            st->actx.bind_data = a->bind_data;
+            int rc = a->agg->combine(&st->actx, group_row(ws, g) + ws->offset[j],
+                                     group_row(st, mg) + st->offset[j]);
+            if (rc) return rc;
+        }
+    }
+    return 0;
+}
+
+/* 1: built in parallel; 0: not splittable (build serially); < 0 an error. */
+static int build_parallel(lh_op_t *op, agg_op_t *st)
+{
+    int threads = op->ex->threads;
+    if (threads < 2 || op->ex->analyze || op->ex->morsels) return 0;
+    for (uint32_t j = 0; j < st->naggs; j++)
+        if (op->plan->u.agg.aggs[j].distinct) return 0;
+    if (threads > 64) threads = 64;
+    lh_morsels_t m = {0};
+    int ok = lh__morsels_init(op->ex, op->plan->child[0], &m);
+    if (ok <= 0) return ok;
+    agg_worker_t *w = calloc((size_t)threads, sizeof *w);
+    int rc = w ? 0 : oom(op);
+    for (int i = 0; !rc && i < threads; i++)
+        rc = worker_new(op, &m, &w[i]);
+    for (int i = 1; !rc && i < threads; i++) {
+        if (pthread_create(&w[i].th, NULL, worker_main, &w[i])) break; /* fewer threads */
+        w[i].started = true;
+    }
+    if (!rc) worker_main(&w[0]);
+    for (int i = 1; w && i < threads; i++)
+        if (w[i].started) pthread_join(w[i].th, NULL);
+    for (int i = 0; !rc && i < threads; i++)
+        if (w[i].rc) {
+            *op->ex->err = w[i].err;
+            rc = w[i].rc;
+        }
+    if (!rc && !st->nkeys && !st->ngroups) {
+        uint64_t g;
+        rc = add_group(op, st, 0, 0, &g);
+    }
+    for (int i = 0; !rc && i < threads; i++)
+        rc = merge(op, st, &w[i]);
+    for (int i = 0; w && i < threads; i++)
+        worker_free(op, &w[i], st);
+    free(w);
+    lh__morsels_free(&m);
+    return rc ? rc : 1;
+}
+
+static int build(lh_op_t *op, agg_op_t *st)
+{
+    int rc = build_parallel(op, st);
+    if (rc < 0) return rc;
+    if (!rc && (rc = consume(op, st, op->child[0]))) return rc;
     st->built = true;
     return 0;
 }
@@ -276,10 +418,9 @@ static int agg_next(lh_op_t *op, lh_batch_t **out)
     return 0;
 }
 
-static void agg_close(lh_op_t *op)
+/* Frees what st holds (states destroyed); its state arena too unless keep_arena. */
+static void agg_free_state(lh_op_t *op, agg_op_t *st, bool keep_arena)
 {
-    agg_op_t *st = op->priv;
-    if (!st) return;
     for (uint64_t g = 0; g < st->ngroups && st->offset; g++)
         for (uint32_t j = 0; j < st->naggs; j++) {
             const lh_plan_agg_t *a = &op->plan->u.agg.aggs[j];
@@ -301,7 +442,17 @@ static void agg_close(lh_op_t *op)
         lh_expr_state_free(st->filter[j]);
         if (st->seen) lh__rowset_free(st->seen[j]);
     }
-    lh_arena_free(st->state_arena);
+    for (uint32_t i = 0; i < st->nkept; i++)
+        lh_arena_free(st->kept[i]);
+    free(st->kept);
+    if (!keep_arena) lh_arena_free(st->state_arena);
+}
+
+static void agg_close(lh_op_t *op)
+{
+    agg_op_t *st = op->priv;
+    if (!st) return;
+    agg_free_state(op, st, false);
     free(st);
     op->priv = NULL;
 }

@@ -8,6 +8,7 @@
 
 #include "parquet/reader.h"
 #include "sql/exec/exec_int.h"
+#include "sql/exec/morsel.h"
 #include "table/delta.h"
 
 typedef struct pq_op {
@@ -18,6 +19,9 @@ typedef struct pq_op {
     bool *inited;
     lh_col_path_t *proj; /* the file columns read */
     lh_pred_t *preds;    /* the pushed-down predicates, over the file's columns */
+    lh_scan_req_t req;   /* the current file's request */
+    lh_morsels_t *m;     /* parallel: the pipeline's row groups to share, else NULL */
+    bool in_morsel;      /* parallel: reading a row group taken from m */
     lh_arena_t *arena;
     lh_batch_t view;
 } pq_op_t;
@@ -90,8 +94,28 @@ static int open_file(lh_op_t *op, pq_op_t *st)
         st->preds[np] = p->u.pq.preds[i];
         st->preds[np++].column = st->proj[st->from[c]];
     }
-    lh_scan_req_t req = {.columns = st->proj, .ncolumns = nproj, .preds = st->preds, .npreds = np};
-    if (lh_pq_reader_scan(st->r, &req, &e)) return io_err(op, key, &e);
+    st->req =
+        (lh_scan_req_t){.columns = st->proj, .ncolumns = nproj, .preds = st->preds, .npreds = np};
+    if (!st->m && lh_pq_reader_scan(st->r, &st->req, &e)) return io_err(op, key, &e);
+    return 0;
+}
+
+/* Parallel: the next row group the pipeline's morsels hand this thread. */
+static int next_morsel(lh_op_t *op, pq_op_t *st, bool *done)
+{
+    uint32_t f, g;
+    *done = !lh__morsels_next_rg(st->m, &f, &g);
+    if (*done) return 0;
+    if (st->r && st->file != f) {
+        lh_pq_reader_close(st->r);
+        st->r = NULL;
+    }
+    st->file = f;
+    int rc = st->r ? 0 : open_file(op, st);
+    if (rc) return rc;
+    lh_err_t e = {0};
+    if (lh_pq_reader_scan_groups(st->r, &st->req, g, 1, &e))
+        return io_err(op, op->plan->u.pq.keys[f], &e);
     return 0;
 }
 
@@ -101,6 +125,12 @@ static int pq_next(lh_op_t *op, lh_batch_t **out)
     const lh_plan_t *p = op->plan;
     *out = NULL;
     for (;;) {
+        if (st->m && !st->in_morsel) {
+            bool done;
+            int rc = next_morsel(op, st, &done);
+            if (rc || done) return rc;
+            st->in_morsel = true;
+        }
         if (!st->r) {
             if (st->file >= p->u.pq.nfiles) return 0;
             int rc = open_file(op, st);
@@ -109,6 +139,10 @@ static int pq_next(lh_op_t *op, lh_batch_t **out)
         lh_batch_t *b;
         lh_err_t e = {0};
         if (lh_pq_reader_next(st->r, &b, &e)) return io_err(op, p->u.pq.keys[st->file], &e);
+        if (!b && st->m) {
+            st->in_morsel = false;
+            continue;
+        }
         if (!b) {
             lh_pq_reader_close(st->r);
             st->r = NULL;
@@ -155,5 +189,6 @@ int lh__op_scan_parquet(lh_op_t *op)
         !st->arena)
         return LH_ENOMEM;
     st->view.ncols = p->ncols;
+    if (op->ex->morsels && op->ex->morsels->scan == p) st->m = op->ex->morsels;
     return 0;
 }

@@ -1,0 +1,96 @@
+/* The shared work list of a parallel pipeline (morsel.h): Parquet files'
+ * row groups in file order, or a memory table's chunks, handed out under a
+ * mutex one at a time. */
+#include <stdlib.h>
+
+#include "parquet/reader.h"
+#include "sql/catalog/memtable.h"
+#include "sql/exec/morsel.h"
+
+/* The scan under a chain of streaming operators, or NULL. */
+static const lh_plan_t *pipeline_scan(const lh_plan_t *p)
+{
+    while (p && (p->kind == LH_PLAN_FILTER || p->kind == LH_PLAN_PROJECT))
+        p = p->child[0];
+    if (p && (p->kind == LH_PLAN_SCAN_PARQUET || p->kind == LH_PLAN_SCAN_MEMORY)) return p;
+    return NULL;
+}
+
+int lh__morsels_init(lh_exec_t *ex, const lh_plan_t *plan, lh_morsels_t *m)
+{
+    const lh_plan_t *scan = pipeline_scan(plan);
+    if (!scan) return 0;
+    if (scan->kind == LH_PLAN_SCAN_MEMORY) {
+        const lh_sql_mem_table_t *t = scan->u.mem.table;
+        if (t->nchunks < 2) return 0;
+        *m = (lh_morsels_t){
+            .scan = scan, .nchunks = t->nchunks, .last_count = t->chunks[t->nchunks - 1]->count};
+        pthread_mutex_init(&m->mu, NULL);
+        return 1;
+    }
+    uint32_t n = scan->u.pq.nfiles, total = 0;
+    uint32_t *rgs = calloc(n + 1, sizeof *rgs);
+    if (!rgs) return lh_sql_err(ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    for (uint32_t f = 0; f < n; f++) {
+        lh_pq_reader_t *r;
+        lh_err_t e = {0};
+        const char *key = scan->u.pq.keys[f];
+        int rc = scan->u.pq.os
+                     ? lh_pq_reader_open_object(scan->u.pq.os, scan->u.pq.bucket, key, &r, &e)
+                     : lh_pq_reader_open_file(key, &r, &e);
+        if (rc) {
+            free(rgs);
+            return lh_sql_err(ex->err, LH_EIO, LH_SQL_EIO, -1, "%s: %s", key, e.msg);
+        }
+        rgs[f] = lh_pq_reader_meta(r)->nrow_groups;
+        total += rgs[f];
+        lh_pq_reader_close(r);
+    }
+    if (total < 2) {
+        free(rgs);
+        return 0;
+    }
+    *m = (lh_morsels_t){.scan = scan, .rgs = rgs};
+    pthread_mutex_init(&m->mu, NULL);
+    return 1;
+}
+
+void lh__morsels_free(lh_morsels_t *m)
+{
+    if (!m->scan) return;
+    free(m->rgs);
+    pthread_mutex_destroy(&m->mu);
+    m->scan = NULL;
+}
+
+int lh__morsels_next_rg(lh_morsels_t *m, uint32_t *file, uint32_t *rg)
+{
+    pthread_mutex_lock(&m->mu);
+    int got = 0;
+    while (m->file < m->scan->u.pq.nfiles) {
+        if (m->rg < m->rgs[m->file]) {
+            *file = m->file;
+            *rg = m->rg++;
+            got = 1;
+            break;
+        }
+        m->file++;
+        m->rg = 0;
+    }
+    pthread_mutex_unlock(&m->mu);
+    return got;
+}
+
+int lh__morsels_next_chunk(lh_morsels_t *m, uint32_t *chunk, uint32_t *count)
+{
+    pthread_mutex_lock(&m->mu);
+    int got = 0;
+    if (m->chunk < m->nchunks) {
+        *chunk = m->chunk++;
+        const lh_sql_mem_table_t *t = m->scan->u.mem.table;
+        *count = *chunk + 1 == m->nchunks ? m->last_count : t->chunks[*chunk]->count;
+        got = 1;
+    }
+    pthread_mutex_unlock(&m->mu);
+    return got;
+}
