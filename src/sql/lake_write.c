@@ -22,6 +22,7 @@ typedef struct {
     const lh_bound_stmt_t *bs;
     const lh_sql_lake_stmt_t *ls;
     lh_sql_error_t *err;
+    char qname[2 * LH_CATALOG_NAME_MAX + 2]; /* ns.name, for messages */
 } run_t;
 
 static const char *const builtin_ns[] = {"bronze", "silver", "gold"};
@@ -104,10 +105,10 @@ static int write_rows(run_t *x, lh_table_writer_t *w, lh_op_t *root, int64_t *ro
         int rc = root ? root->next(root, &b) : 0;
         if (rc) return rc;
         if (!b) break;
-        if (lh_table_writer_write(w, b, &e)) return table_error(x, x->ls->name, &e);
+        if (lh_table_writer_write(w, b, &e)) return table_error(x, x->qname, &e);
         *rows += b->count;
     }
-    return lh_table_writer_commit(w, NULL, &e) ? table_error(x, x->ls->name, &e) : 0;
+    return lh_table_writer_commit(w, NULL, &e) ? table_error(x, x->qname, &e) : 0;
 }
 
 static int open_table(run_t *x, lh_delta_table_t **t)
@@ -123,7 +124,7 @@ static int table_exists(run_t *x)
 {
     lh_err_t e = {0};
     int rc = lh_catalog_table_exists(x->os, x->bucket, x->ls->ns, x->ls->name, &e);
-    return rc < 0 ? table_error(x, x->ls->name, &e) : rc;
+    return rc < 0 ? table_error(x, x->qname, &e) : rc;
 }
 
 static int view_exists(run_t *x, const char *key)
@@ -166,7 +167,7 @@ static int create_table(run_t *x, lh_op_t *root, int64_t *changes)
     o.mode = x->bs->or_replace ? LH_DELTA_OVERWRITE : LH_DELTA_APPEND;
     lh_table_writer_t *w = NULL;
     lh_err_t e = {0};
-    rc = lh_table_writer_open(t, &o, &w, &e) ? table_error(x, x->ls->name, &e)
+    rc = lh_table_writer_open(t, &o, &w, &e) ? table_error(x, x->qname, &e)
                                              : write_rows(x, w, root, changes);
     lh_table_writer_free(w);
     lh_delta_close(t);
@@ -190,7 +191,7 @@ static int insert(run_t *x, lh_op_t *root, int64_t *changes)
     }
     lh_table_writer_t *w = NULL;
     lh_err_t e = {0};
-    rc = lh_table_writer_open(t, &o, &w, &e) ? table_error(x, x->ls->name, &e)
+    rc = lh_table_writer_open(t, &o, &w, &e) ? table_error(x, x->qname, &e)
                                              : write_rows(x, w, root, changes);
     lh_table_writer_free(w);
     lh_delta_close(t);
@@ -293,6 +294,8 @@ int lh_sql_lake_run(struct lh_objstore *os, const char *bucket, const lh_bound_s
                     lh_op_t *root, lh_sql_error_t *err, int64_t *changes)
 {
     run_t x = {.os = os, .bucket = bucket, .bs = bs, .ls = bs->lake, .err = err};
+    snprintf(x.qname, sizeof x.qname, "%s%s%s", x.ls->ns, x.ls->name ? "." : "",
+             x.ls->name ? x.ls->name : "");
     switch ((lh_sql_lake_what_t)bs->lake->what) {
     case LH_SQL_LAKE_CREATE_SCHEMA:
         return create_schema(&x);
