@@ -176,9 +176,10 @@ static int create_table(run_t *x, lh_op_t *root, int64_t *changes)
 
 static int insert(run_t *x, lh_op_t *root, int64_t *changes)
 {
+    lh_sql_lake_stmt_t *ls = x->bs->lake;
+    int rc = ls->replace_where ? lh_sql_lake_where_resolve(ls, root->ex, root->ex->arena) : 0;
     lh_delta_table_t *t;
-    int rc = open_table(x, &t);
-    if (rc) return rc;
+    if (rc || (rc = open_table(x, &t))) return rc;
     lh_table_write_opts_t o;
     lh_table_write_opts_default(&o);
     if (x->ls->npart_where) {

@@ -29,6 +29,14 @@ typedef enum lh_sql_lake_what {
     LH_SQL_LAKE_DROP_VIEW,
 } lh_sql_lake_what_t;
 
+/* A REPLACE WHERE value known only when the statement runs: row_where[pred]'s
+ * value, or its list[list_index] (>= 0). */
+typedef struct lh_sql_lake_pending {
+    uint32_t pred;
+    int32_t list_index;
+    const lh_bexpr_t *expr;
+} lh_sql_lake_pending_t;
+
 typedef struct lh_sql_lake_stmt {
     uint8_t what; /* lh_sql_lake_what_t */
     const char *ns, *name;
@@ -36,16 +44,26 @@ typedef struct lh_sql_lake_stmt {
     const lh_delta_schema_t *schema;
     const char **partition_by; /* the columns' own spelling */
     uint32_t npartition_by;
-    /* INSERT ... REPLACE WHERE: on partition columns only (= and IN), as
-     * partition text, or else row predicates on any column */
+    /* INSERT ... REPLACE WHERE: row predicates on any column, and, once
+     * lh_sql_lake_where_resolve ran, the same as partition predicates when
+     * they are = / IN on distinct partition columns (part_where) */
+    lh_pred_t *row_where;
+    uint32_t nrow_where;
+    const lh_sql_lake_pending_t *pending;
+    uint32_t npending;
+    const bool *is_part;    /* per table column */
+    const char **col_names; /* per table column */
     const lh_delta_pred_t *part_where;
     uint32_t npart_where;
-    const lh_pred_t *row_where;
-    uint32_t nrow_where;
     bool replace_where;
     /* CREATE VIEW: the object's JSON */
     const char *view_json;
 } lh_sql_lake_stmt_t;
+
+/* Folds the REPLACE WHERE values that need parameters (ex holds them; the
+ * values live in a) and decides between partition and row predicates
+ * (bind_lake_where.c). 0 or the executor's error. */
+int lh_sql_lake_where_resolve(lh_sql_lake_stmt_t *ls, lh_exec_t *ex, lh_arena_t *a);
 
 /* Runs bs (bs->lake set) against the lake os/bucket (borrowed); root is the
  * executor tree of bs->plan (NULL when none), drained into the table.

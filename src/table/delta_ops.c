@@ -240,6 +240,8 @@ int lh_delta_create_with(lh_delta_table_t *t, const lh_delta_create_t *c, bool r
     if ((rc = check_create(c, err))) return rc;
     op_t op = {0};
     create_body_t body = {0};
+    lh_delta_add_t *v = NULL;
+    lh_delta_remove_t *rms = NULL;
     if (exists && (rc = begin(t, &op, err))) goto done;
     if (exists && append_only(t)) {
         rc = lh_err_set(err, LH_EPERM, "delta table %s is append-only", t->root);
@@ -249,8 +251,6 @@ int lh_delta_create_with(lh_delta_table_t *t, const lh_delta_create_t *c, bool r
         rc = oom(err);
         goto done;
     }
-    lh_delta_add_t *v;
-    lh_delta_remove_t *rms = NULL;
     if ((rc = create_adds(c, adds, nadds, op.a, &v, err))) goto done;
     if (exists && (rc = removes_matching(t, &op, NULL, 0, &rms, &body.nremoves, err))) goto done;
     body.adds = v;

@@ -158,6 +158,22 @@ def test_replace_where_on_rows(server):
     assert r.returncode == 2 and "Not implemented Error" in r.stderr
 
 
+def test_replace_where_with_a_parameter(server):
+    """What a pipeline task runs: `lakehouse sql -f task.sql -v ds=...`."""
+    sql(server, "CREATE TABLE gold.param PARTITIONED BY (ds) AS SELECT i AS id, "
+                "DATE '2026-11-24' + CAST(i % 2 AS INTEGER) AS ds FROM range(6) t(i)")
+    q = ("INSERT INTO gold.param REPLACE WHERE ds = CAST($ds AS DATE) "
+         "SELECT 50, CAST($ds AS DATE)")
+    r = clients.run([lakehouse_bin(), "sql", "-q", "-v", "ds=2026-11-25", "-c", q],
+                    env=lake_env(server), check=False, timeout=120)
+    assert r.returncode == 0, r.stderr
+    got = rows(sql(server, "SELECT ds, list_count FROM (SELECT ds, count(*) AS list_count "
+                           "FROM gold.param GROUP BY ds) ORDER BY ds"))
+    assert got == [["2026-11-24", "3"], ["2026-11-25", "1"]]
+    log = table_cli(server, "history", "gold.param")
+    assert "ds IN ('2026-11-25')" in log  # whole partitions replaced
+
+
 def test_create_or_replace_is_one_commit_with_the_new_schema(server):
     sql(server, "CREATE TABLE gold.rep AS SELECT 1 AS a, 'x' AS b")
     sql(server, "CREATE OR REPLACE TABLE gold.rep AS SELECT 2.5 AS c FROM range(3)")

@@ -5,7 +5,9 @@
  * When every term is `=` or IN on a distinct partition column it becomes a
  * partition predicate (whole files replaced, nothing read back); otherwise
  * row predicates (files holding matching rows are rewritten without them).
- * Anything else is a Not implemented Error pointing at the term. */
+ * Anything else is a Not implemented Error pointing at the term. Values
+ * that need the statement's parameters ($ds) are folded when it runs
+ * (lh_sql_lake_where_resolve), and the choice is made then. */
 #include <string.h>
 #include <strings.h>
 
@@ -20,6 +22,8 @@ typedef struct {
     uint32_t ncols;
     lh_pred_t *v;
     uint32_t n, cap;
+    lh_sql_lake_pending_t *pend; /* values known at run time ($name parameters) */
+    uint32_t npend, cap_pend;
 } wctx_t;
 
 static int unsupported(wctx_t *w, const lh_ast_t *e)
@@ -40,17 +44,27 @@ static int64_t column_of(const wctx_t *w, const lh_ast_t *e)
     return -1;
 }
 
-/* e folded to a constant of column col's type. */
+/* e folded to a constant of column col's type into *out, or, when it
+ * needs run-time values (parameters), noted to be folded then. */
 static int constant(wctx_t *w, const lh_ast_t *e, uint32_t col, lh_value_t *out)
 {
     lh_bexpr_t *x;
     int rc = lh__bind_expr(&w->c, e, &x);
     if (!rc) rc = lh__bind_cast_to(&w->c, x, &w->cols[col].type, false, e->pos, &x);
     if (rc) return rc;
-    if (x->kind != LH_BX_CONST)
-        return lh_sql_err(w->c.env->err, LH_EINVAL, LH_SQL_EBIND, e->pos,
-                          "REPLACE WHERE compares a column with a constant");
-    *out = x->u.c;
+    if (x->kind == LH_BX_CONST) {
+        *out = x->u.c;
+        return 0;
+    }
+    if (w->npend == w->cap_pend) {
+        uint32_t cap = w->cap_pend ? w->cap_pend * 2 : 8;
+        lh_sql_lake_pending_t *v = lh_arena_calloc(w->c.env->arena, cap * sizeof *v);
+        if (!v) return LH_ENOMEM;
+        if (w->npend) memcpy(v, w->pend, w->npend * sizeof *v);
+        w->pend = v;
+        w->cap_pend = cap;
+    }
+    w->pend[w->npend++] = (lh_sql_lake_pending_t){.pred = w->n - 1, .list_index = -1, .expr = x};
     return 0;
 }
 
@@ -95,8 +109,10 @@ static int in_list(wctx_t *w, const lh_ast_t *e)
     lh_pred_t *p = list ? push(w, (uint32_t)col, LH_PRED_IN) : NULL;
     if (!p) return LH_ENOMEM;
     for (uint32_t i = 0; i < n; i++) {
+        uint32_t before = w->npend;
         int rc = constant(w, e->u.in.list.items[i], (uint32_t)col, &list[i]);
         if (rc) return rc;
+        if (w->npend > before) w->pend[before].list_index = (int32_t)i;
     }
     p->list = list;
     p->nlist = n;
@@ -139,7 +155,7 @@ static int term(wctx_t *w, const lh_ast_t *e, int depth)
 }
 
 /* One value's partition text (arena copy); NULL stays NULL. */
-static int part_text(lh_bind_env_t *env, const lh_value_t *v, const char **out)
+static int part_text(lh_arena_t *a, const lh_value_t *v, const char **out)
 {
     *out = NULL;
     if (v->is_null) return 0;
@@ -147,42 +163,43 @@ static int part_text(lh_bind_env_t *env, const lh_value_t *v, const char **out)
     lh_buf_init(&b, 1 << 20);
     lh_err_t e = {0};
     int rc = lh_delta_partition_text(v, &b, &e);
-    if (!rc && !(*out = lh_arena_strndup(env->arena, b.ptr ? b.ptr : "", b.len))) rc = LH_ENOMEM;
+    if (!rc && !(*out = lh_arena_strndup(a, b.ptr ? b.ptr : "", b.len))) rc = LH_ENOMEM;
     lh_buf_free(&b);
     return rc;
 }
 
 /* The terms as partition predicates, when they all are = / IN on distinct
  * partition columns (no NULL constants): *ok. */
-static int as_partition(wctx_t *w, const bool *is_part, lh_sql_lake_stmt_t *ls, bool *ok)
+static int as_partition(lh_arena_t *a, lh_sql_lake_stmt_t *ls, bool *ok)
 {
     *ok = false;
-    for (uint32_t i = 0; i < w->n; i++) {
-        const lh_pred_t *p = &w->v[i];
+    const lh_pred_t *v = ls->row_where;
+    for (uint32_t i = 0; i < ls->nrow_where; i++) {
+        const lh_pred_t *p = &v[i];
         uint32_t c = p->column.idx[0];
-        if (!is_part[c] || (p->op != LH_PRED_EQ && p->op != LH_PRED_IN)) return 0;
+        if (!ls->is_part[c] || (p->op != LH_PRED_EQ && p->op != LH_PRED_IN)) return 0;
         if (p->op == LH_PRED_EQ && p->value.is_null) return 0;
         for (uint32_t k = 0; p->op == LH_PRED_IN && k < p->nlist; k++)
             if (p->list[k].is_null) return 0;
         for (uint32_t k = 0; k < i; k++)
-            if (w->v[k].column.idx[0] == c) return 0;
+            if (v[k].column.idx[0] == c) return 0;
     }
-    lh_delta_pred_t *dp = lh_arena_calloc(w->c.env->arena, (w->n + 1) * sizeof *dp);
+    lh_delta_pred_t *dp = lh_arena_calloc(a, (ls->nrow_where + 1) * sizeof *dp);
     if (!dp) return LH_ENOMEM;
-    for (uint32_t i = 0; i < w->n; i++) {
-        const lh_pred_t *p = &w->v[i];
+    for (uint32_t i = 0; i < ls->nrow_where; i++) {
+        const lh_pred_t *p = &v[i];
         uint32_t nv = p->op == LH_PRED_IN ? p->nlist : 1;
-        const char **vals = lh_arena_calloc(w->c.env->arena, (nv + 1) * sizeof *vals);
+        const char **vals = lh_arena_calloc(a, (nv + 1) * sizeof *vals);
         if (!vals) return LH_ENOMEM;
         for (uint32_t k = 0; k < nv; k++) {
-            int rc = part_text(w->c.env, p->op == LH_PRED_IN ? &p->list[k] : &p->value, &vals[k]);
+            int rc = part_text(a, p->op == LH_PRED_IN ? &p->list[k] : &p->value, &vals[k]);
             if (rc) return 0; /* no text form: row predicates then */
         }
         dp[i] = (lh_delta_pred_t){
-            .column = w->cols[p->column.idx[0]].name, .values = vals, .nvalues = nv};
+            .column = ls->col_names[p->column.idx[0]], .values = vals, .nvalues = nv};
     }
     ls->part_where = dp;
-    ls->npart_where = w->n;
+    ls->npart_where = ls->nrow_where;
     *ok = true;
     return 0;
 }
@@ -198,10 +215,29 @@ int lh__bind_lake_replace_where(lh_bind_env_t *env, lh_bparams_t *params, const 
                 .ncols = ncols};
     int rc = term(&w, pred, 0);
     if (rc) return rc;
+    const char **names = lh_arena_calloc(env->arena, (ncols + 1) * sizeof *names);
+    if (!names) return LH_ENOMEM;
+    for (uint32_t i = 0; i < ncols; i++)
+        names[i] = cols[i].name;
     ls->replace_where = true;
-    bool ok;
-    if ((rc = as_partition(&w, is_part, ls, &ok)) || ok) return rc;
     ls->row_where = w.v;
     ls->nrow_where = w.n;
+    ls->pending = w.pend;
+    ls->npending = w.npend;
+    ls->is_part = is_part;
+    ls->col_names = names;
     return 0;
+}
+
+int lh_sql_lake_where_resolve(lh_sql_lake_stmt_t *ls, lh_exec_t *ex, lh_arena_t *a)
+{
+    for (uint32_t i = 0; i < ls->npending; i++) {
+        const lh_sql_lake_pending_t *p = &ls->pending[i];
+        lh_pred_t *pr = &ls->row_where[p->pred];
+        lh_value_t *slot = p->list_index >= 0 ? (lh_value_t *)&pr->list[p->list_index] : &pr->value;
+        int rc = lh_expr_fold(ex, p->expr, a, slot);
+        if (rc) return rc;
+    }
+    bool ok;
+    return as_partition(a, ls, &ok);
 }
