@@ -1,7 +1,8 @@
 /* The C API: databases, sessions, and running a script statement by
  * statement (parse, bind under the catalog lock, execute). Queries stream
  * their rows through the result; DDL and INSERT do their work before
- * lh_sql_run returns; EXPLAIN answers with the plan as text. */
+ * lh_sql_run returns (on the lake: lake_write.c); EXPLAIN answers with the
+ * plan as text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,10 @@
 
 #include "sql/bind/bind.h"
 #include "sql/explain.h"
+#include "sql/lake_write.h"
 #include "sql/opt/opt.h"
 #include "sql/sql.h"
+#include "table/catalog.h"
 
 struct lh_sql_db {
     lh_sql_catalog_t *catalog;
@@ -323,7 +326,8 @@ static int exec_ddl(lh_sql_session_t *s, lh_sql_result_t *r, const lh_bound_stmt
             }
             char name[128];
             snprintf(name, sizeof name, "%.*s", (int)bs->set_value.v.s.len, bs->set_value.v.s.ptr);
-            if (!lh_sql_catalog_has_schema(cat, name))
+            bool lake_ns = s->db->lake && lh_catalog_name_valid(name, strlen(name));
+            if (!lh_sql_catalog_has_schema(cat, name) && !lake_ns)
                 return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1,
                                   "No catalog + schema named \"%s\" found.", name);
             snprintf(s->schema, sizeof s->schema, "%s", name);
@@ -400,7 +404,9 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
         rc = lh_op_build(&r->ex, bs.plan, &r->root);
         if (bs.kind == LH_STMT_QUERY) r->plan = bs.plan;
     }
-    if (!rc && bs.kind == LH_STMT_CREATE_TABLE)
+    if (!rc && bs.lake && bs.kind != LH_STMT_EXPLAIN)
+        rc = lh_sql_lake_run(s->db->lake, s->db->lake_bucket, &bs, r->root, &r->err, &r->changes);
+    else if (!rc && bs.kind == LH_STMT_CREATE_TABLE)
         rc = exec_create_table(s, r, &bs);
     else if (!rc && bs.kind == LH_STMT_INSERT)
         rc = run_into_table(r, bs.table);

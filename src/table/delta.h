@@ -106,6 +106,19 @@ typedef struct lh_delta_create {
 int lh_delta_create(lh_delta_table_t *t, const lh_delta_create_t *c, int64_t *version,
                     lh_err_t *err);
 
+/* Creates the table with its first files in one commit (version 0 holds
+ * protocol, metaData and the adds: CREATE TABLE AS SELECT), or, with
+ * replace and a table at root, replaces it in one commit: a metaData with
+ * c's schema, partitioning and configuration (the table id kept), the
+ * protocol it needs, every live file removed and the adds added (CREATE OR
+ * REPLACE TABLE). A writer killed before the commit leaves no table or the
+ * previous version. Errors: as lh_delta_create (LH_EEXIST without replace),
+ * LH_EINVAL (adds whose partition values do not fit c), LH_EPERM (replacing
+ * an append-only table), LH_ECONFLICT (a concurrent commit to the replaced
+ * table won). */
+int lh_delta_create_with(lh_delta_table_t *t, const lh_delta_create_t *c, bool replace,
+                         const lh_delta_add_t *adds, size_t nadds, int64_t *version, lh_err_t *err);
+
 typedef enum lh_delta_mode {
     LH_DELTA_APPEND = 1,    /* add files */
     LH_DELTA_OVERWRITE,     /* remove every live file, add these */

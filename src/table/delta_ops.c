@@ -1,5 +1,6 @@
-/* Table operations as log commits (delta.h): create, append, overwrite,
- * replace-where, delete files, add column, set schema. Each reads the
+/* Table operations as log commits (delta.h): create (empty, with files,
+ * or replacing a table), append, overwrite, replace-where, delete files,
+ * add column, set schema. Each reads the
  * newest state, checks the writer features, builds the actions against it
  * and hands them to the commit loop (delta_commit.c). */
 #include <stdio.h>
@@ -129,20 +130,35 @@ static int check_partition_columns(const lh_delta_schema_t *s, const char *const
     return 0;
 }
 
-/* Version 0's protocol, metaData and commitInfo parameters, committed. */
+/* What a create commits besides protocol and metaData: the first files
+ * and, when an existing table is replaced, its live files removed. */
+typedef struct {
+    const lh_delta_add_t *adds;
+    size_t nadds;
+    const lh_delta_remove_t *removes;
+    size_t nremoves;
+    const lh__delta_state_t *cur; /* the table replaced, or NULL */
+} create_body_t;
+
+/* Version 0's (or the replacing version's) protocol, metaData and
+ * commitInfo parameters and the body's files, committed. */
 static int commit_create(lh_delta_table_t *t, const lh_delta_create_t *c, lh_arena_t *a,
-                         int64_t *version, lh_err_t *err)
+                         const create_body_t *body, int64_t *version, lh_err_t *err)
 {
     char id[37];
     const char *ss;
     int rc = schema_text(a, c->schema, &ss, err);
-    if (!rc) rc = lh__delta_uuid(id, err);
+    if (!rc && body->cur)
+        snprintf(id, sizeof id, "%s", body->cur->metadata->id); /* a replace keeps the id */
+    else if (!rc)
+        rc = lh__delta_uuid(id, err);
     if (rc) return rc;
-    const lh_delta_protocol_t *p = protocol_for(a, NULL, c->schema->uses_timestamp_ntz);
+    const lh_delta_protocol_t *p =
+        protocol_for(a, body->cur ? body->cur->protocol : NULL, c->schema->uses_timestamp_ntz);
     lh_delta_metadata_t *m = lh_arena_calloc(a, sizeof *m);
     lh_delta_kv_t *params = lh_arena_alloc(a, 2 * sizeof *params);
     const char *pby = json_names(a, c->partition_columns, c->npartition_columns);
-    if (!p || !m || !params || !pby) return oom(err);
+    if ((!p && !body->cur) || !m || !params || !pby) return oom(err);
     params[0] = (lh_delta_kv_t){"partitionBy", pby};
     params[1] = (lh_delta_kv_t){"isManaged", "false"};
     *m = (lh_delta_metadata_t){.id = id,
@@ -154,12 +170,27 @@ static int commit_create(lh_delta_table_t *t, const lh_delta_create_t *c, lh_are
                                .npartition_columns = c->npartition_columns,
                                .configuration = c->configuration,
                                .created_time = lh__delta_now_ms()};
-    lh__delta_txn_t x = {.operation = "CREATE TABLE",
+    const char *op =
+        body->cur ? (body->nadds ? "CREATE OR REPLACE TABLE AS SELECT" : "CREATE OR REPLACE TABLE")
+                  : (body->nadds ? "CREATE TABLE AS SELECT" : "CREATE TABLE");
+    lh__delta_txn_t x = {.operation = op,
                          .params = {params, 2},
                          .protocol = p,
                          .metadata = m,
-                         .read_version = -1};
+                         .removes = body->removes,
+                         .nremoves = body->nremoves,
+                         .adds = body->adds,
+                         .nadds = body->nadds,
+                         .read_all = body->cur != NULL,
+                         .read_version = body->cur ? body->cur->version : -1};
     return lh__delta_commit(t, &x, version, err);
+}
+
+static int check_create(const lh_delta_create_t *c, lh_err_t *err)
+{
+    if (!c->schema || c->schema->ncolumns == 0)
+        return lh_err_set(err, LH_EINVAL, "a delta table needs a schema");
+    return check_partition_columns(c->schema, c->partition_columns, c->npartition_columns, err);
 }
 
 int lh_delta_create(lh_delta_table_t *t, const lh_delta_create_t *c, int64_t *version,
@@ -168,13 +199,67 @@ int lh_delta_create(lh_delta_table_t *t, const lh_delta_create_t *c, int64_t *ve
     int rc = lh__delta_refresh(t, err);
     if (rc == 0) return lh_err_set(err, LH_EEXIST, "delta table %s exists", t->root);
     if (rc != LH_ENOENT) return rc;
-    if (!c->schema || c->schema->ncolumns == 0)
-        return lh_err_set(err, LH_EINVAL, "a delta table needs a schema");
-    rc = check_partition_columns(c->schema, c->partition_columns, c->npartition_columns, err);
-    if (rc) return rc;
+    if ((rc = check_create(c, err))) return rc;
     lh_arena_t *a = lh_arena_new(8192);
-    rc = a ? commit_create(t, c, a, version, err) : oom(err);
+    create_body_t body = {0};
+    rc = a ? commit_create(t, c, a, &body, version, err) : oom(err);
     lh_arena_free(a);
+    return rc;
+}
+
+static int removes_matching(lh_delta_table_t *t, op_t *op, const lh_delta_pred_t *where,
+                            size_t nwhere, lh_delta_remove_t **out, size_t *n, lh_err_t *err);
+
+/* The adds of a create, checked against its partitioning. */
+static int create_adds(const lh_delta_create_t *c, const lh_delta_add_t *adds, size_t n,
+                       lh_arena_t *a, lh_delta_add_t **out, lh_err_t *err)
+{
+    lh_delta_add_t *v = lh_arena_alloc(a, (n + 1) * sizeof *v);
+    if (!v) return oom(err);
+    int64_t now = lh__delta_now_ms();
+    for (size_t i = 0; i < n; i++) {
+        v[i] = adds[i];
+        if (!v[i].path || !*v[i].path || v[i].size < 0)
+            return lh_err_set(err, LH_EINVAL, "added file %zu has no path or a negative size", i);
+        if (!v[i].modification_time) v[i].modification_time = now;
+        if (v[i].partition_values.n != c->npartition_columns)
+            return lh_err_set(err, LH_EINVAL, "file %s has %zu partition values, the table %zu",
+                              v[i].path, v[i].partition_values.n, c->npartition_columns);
+    }
+    *out = v;
+    return 0;
+}
+
+int lh_delta_create_with(lh_delta_table_t *t, const lh_delta_create_t *c, bool replace,
+                         const lh_delta_add_t *adds, size_t nadds, int64_t *version, lh_err_t *err)
+{
+    int rc = lh__delta_refresh(t, err);
+    if (rc == 0 && !replace) return lh_err_set(err, LH_EEXIST, "delta table %s exists", t->root);
+    if (rc && rc != LH_ENOENT) return rc;
+    bool exists = rc == 0;
+    if ((rc = check_create(c, err))) return rc;
+    op_t op = {0};
+    create_body_t body = {0};
+    lh_delta_add_t *v = NULL;
+    lh_delta_remove_t *rms = NULL;
+    if (exists && (rc = begin(t, &op, err))) goto done;
+    if (exists && append_only(t)) {
+        rc = lh_err_set(err, LH_EPERM, "delta table %s is append-only", t->root);
+        goto done;
+    }
+    if (!op.a && !(op.a = lh_arena_new(8192))) {
+        rc = oom(err);
+        goto done;
+    }
+    if ((rc = create_adds(c, adds, nadds, op.a, &v, err))) goto done;
+    if (exists && (rc = removes_matching(t, &op, NULL, 0, &rms, &body.nremoves, err))) goto done;
+    body.adds = v;
+    body.nadds = nadds;
+    body.removes = rms;
+    body.cur = exists ? &t->cache : NULL;
+    rc = commit_create(t, c, op.a, &body, version, err);
+done:
+    lh_arena_free(op.a);
     return rc;
 }
 

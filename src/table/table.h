@@ -53,6 +53,12 @@ typedef struct lh_table_write_opts {
      * appends of matching rows are not detected. Borrowed until commit. */
     const lh_pred_t *row_where;
     uint32_t nrow_where;
+    /* Not NULL: the rows go into a table the commit creates with this
+     * schema and partitioning (lh_delta_create_with: one commit holding
+     * metaData and files); with mode OVERWRITE a table at the root is
+     * replaced, with APPEND one there is LH_EEXIST. where, row_where and
+     * rewrite are then unused. Borrowed until commit. */
+    const lh_delta_create_t *create;
 } lh_table_write_opts_t;
 
 /* Fills o with the defaults above. */
@@ -62,9 +68,9 @@ typedef struct lh_table_writer lh_table_writer_t;
 
 /* A writer into t (borrowed: it must outlive the writer). opts is copied
  * (where and app_id are borrowed until commit). Errors: LH_ENOENT (no
- * table), LH_EINVAL (REPLACE_WHERE without a predicate or on a column that
- * is not a partition column, a bad option), those of the snapshot. *out is
- * owned by the caller (lh_table_writer_free). */
+ * table), LH_EEXIST (opts->create with APPEND and a table exists), LH_EINVAL (REPLACE_WHERE without
+ * a predicate or on a column that is not a partition column, a bad option), those of the snapshot.
+ * *out is owned by the caller (lh_table_writer_free). */
 int lh_table_writer_open(lh_delta_table_t *t, const lh_table_write_opts_t *opts,
                          lh_table_writer_t **out, lh_err_t *err);
 

@@ -37,10 +37,11 @@ typedef struct part {
 struct lh_table_writer {
     lh_delta_table_t *t;
     lh_table_write_opts_t o;
-    lh_delta_snapshot_t *snap;
-    lh_arena_t *arena;     /* adds, paths, stats, partition texts */
-    lh_type_t data_type;   /* STRUCT of the data (non-partition) columns */
-    lh_type_t *data_types; /* its field types: a part's pending batch */
+    lh_delta_snapshot_t *snap; /* the table's, or &fresh */
+    lh_delta_snapshot_t fresh; /* a table the commit creates: opts.create's schema */
+    lh_arena_t *arena;         /* adds, paths, stats, partition texts */
+    lh_type_t data_type;       /* STRUCT of the data (non-partition) columns */
+    lh_type_t *data_types;     /* its field types: a part's pending batch */
     uint32_t ncols;
     uint32_t *data_idx; /* schema positions of the data columns */
     uint32_t ndata;
@@ -92,6 +93,32 @@ static const lh_delta_pred_t *pred_for(const lh_table_writer_t *w, const char *c
     return NULL;
 }
 
+/* The snapshot of a table the commit creates: create's schema and
+ * partition columns, no files. APPEND: refused when a table exists. */
+static int fresh_snapshot(lh_table_writer_t *w, lh_err_t *err)
+{
+    const lh_delta_create_t *c = w->o.create;
+    if (w->o.mode == LH_DELTA_APPEND) {
+        lh_delta_snapshot_t *s = NULL;
+        int rc = lh_delta_snapshot_latest(w->t, &s, err);
+        lh_delta_snapshot_free(s);
+        if (!rc) return lh_err_set(err, LH_EEXIST, "delta table %s exists", lh_delta_root(w->t));
+        if (rc != LH_ENOENT) return rc;
+    } else if (w->o.mode != LH_DELTA_OVERWRITE) {
+        return lh_err_set(err, LH_EINVAL, "a table created by a write is appended or overwritten");
+    }
+    if (!c->schema) return lh_err_set(err, LH_EINVAL, "a delta table needs a schema");
+    w->fresh.version = -1;
+    w->fresh.schema = *c->schema;
+    w->fresh.metadata.partition_columns = c->partition_columns;
+    w->fresh.metadata.npartition_columns = c->npartition_columns;
+    w->o.nwhere = 0;
+    w->o.nrow_where = 0;
+    w->o.rewrite = NULL;
+    w->snap = &w->fresh;
+    return 0;
+}
+
 int lh_table_writer_open(lh_delta_table_t *t, const lh_table_write_opts_t *opts,
                          lh_table_writer_t **out, lh_err_t *err)
 {
@@ -106,7 +133,7 @@ int lh_table_writer_open(lh_delta_table_t *t, const lh_table_write_opts_t *opts,
     w->o = *opts;
     lh_buf_init(&w->key, 0);
     lh_buf_init(&w->text, 0);
-    int rc = lh_delta_snapshot_latest(t, &w->snap, err);
+    int rc = opts->create ? fresh_snapshot(w, err) : lh_delta_snapshot_latest(t, &w->snap, err);
     if (rc) goto fail;
     rc = LH_ENOMEM;
     w->arena = lh_arena_new(0);
@@ -559,7 +586,10 @@ int lh_table_writer_commit(lh_table_writer_t *w, int64_t *version, lh_err_t *err
         .app_version = w->o.app_version,
     };
     int64_t v = -1;
-    if (w->o.rewrite) {
+    if (w->o.create) {
+        rc = lh_delta_create_with(w->t, w->o.create, w->o.mode == LH_DELTA_OVERWRITE, w->adds,
+                                  w->nadds, &v, err);
+    } else if (w->o.rewrite) {
         lh_delta_rewrite_t rw = *w->o.rewrite;
         rw.adds = w->adds;
         rw.nadds = w->nadds;
@@ -601,7 +631,7 @@ void lh_table_writer_free(lh_table_writer_t *w)
     free(w->view_cols);
     lh_buf_free(&w->key);
     lh_buf_free(&w->text);
-    lh_delta_snapshot_free(w->snap);
+    if (w->snap != &w->fresh) lh_delta_snapshot_free(w->snap);
     lh_arena_free(w->arena);
     free(w);
 }

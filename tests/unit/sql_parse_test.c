@@ -431,6 +431,9 @@ static void test_statements(void)
         {"INSERT INTO t (a, b) VALUES (1, 2)",
          "(insert t (columns a b) (values (row (literal integer 1) (literal integer 2))))"},
         {"INSERT INTO t SELECT * FROM u", "(insert t (select (items (star)) (from (table u))))"},
+        {"INSERT INTO s.t REPLACE WHERE ds = '2026-11-26' SELECT * FROM u",
+         "(insert s.t (replace_where (binary = (column ds) (literal string '2026-11-26'))) "
+         "(select (items (star)) (from (table u))))"},
         {"INSERT OR REPLACE INTO t VALUES (1)",
          "(insert t or_replace (values (row (literal integer 1))))"},
         {"DELETE FROM t WHERE a = 1",

@@ -1,6 +1,7 @@
 /* Writing rows into Delta tables (table/table.h): rows split by partition
  * into Parquet files with statistics, one commit per write; append,
- * overwrite and replace-where; files rolled at file_rows; wrong batches and
+ * overwrite and replace-where; a table created or replaced by the commit
+ * that adds its rows; files rolled at file_rows; wrong batches and
  * rows outside a replace-where refused; kill -9 after the files are
  * uploaded and before the log entry leaves the previous version and
  * orphans that vacuum removes (remote back end, two processes). */
@@ -482,6 +483,105 @@ static void emb_unpartitioned(void)
     emb_case(c_unpartitioned);
 }
 
+/* A writer whose commit creates the table (opts.create): version 0 holds
+ * the metaData and the files; again with APPEND is LH_EEXIST; with
+ * OVERWRITE it replaces the table (a new schema, the old files removed,
+ * the id kept) in one commit. */
+static int create_write(lh_delta_table_t *t, const lh_delta_create_t *c, lh_delta_mode_t mode,
+                        int64_t n, int64_t *v, lh_err_t *e)
+{
+    lh_table_write_opts_t o;
+    lh_table_write_opts_default(&o);
+    o.create = c;
+    o.mode = mode;
+    lh_table_writer_t *w;
+    int rc = lh_table_writer_open(t, &o, &w, e);
+    if (rc) return rc;
+    rc = write_rows(w, 0, n, 3, e);
+    if (!rc) rc = lh_table_writer_commit(w, v, e);
+    lh_table_writer_free(w);
+    return rc;
+}
+
+static void c_create_with_rows(lh_objstore_t *os)
+{
+    lh_arena_t *a = lh_arena_new(0);
+    lh_delta_table_t *t;
+    lh_err_t e = {0};
+    int64_t v = -1;
+    lh_delta_table_t *probe;
+    CHECK_EQ_INT(lh_delta_open(&probe, os, B, "silver/ctas", &e), 0);
+    CHECK_EQ_INT(make_table(probe, a, &e), 0); /* fills g_types; a table elsewhere */
+    lh_delta_close(probe);
+    lh_field_t f[5];
+    for (int i = 0; i < 5; i++)
+        f[i] = (lh_field_t){g_names[i], g_types[i]};
+    lh_type_t st;
+    lh_delta_schema_t s;
+    CHECK_EQ_INT(lh_type_struct(a, f, 5, &st), 0);
+    CHECK_EQ_INT(lh_delta_schema_from_type(a, &st, &s, &e), 0);
+    static const char *const pcols[] = {"ds"};
+    lh_delta_create_t c = {.schema = &s, .partition_columns = pcols, .npartition_columns = 1};
+    CHECK_EQ_INT(lh_delta_open(&t, os, B, "gold/ctas", &e), 0);
+    CHECK_EQ_INT(create_write(t, &c, LH_DELTA_APPEND, 5000, &v, &e), 0);
+    CHECK_EQ_INT(v, 0);
+    lh_delta_snapshot_t *snap;
+    CHECK_EQ_INT(lh_delta_snapshot_latest(t, &snap, &e), 0);
+    CHECK_EQ_INT(snap->nfiles, 3);
+    CHECK_EQ_INT(total_records(snap, a), 5000);
+    char *id = strdup(snap->metadata.id);
+    lh_delta_snapshot_free(snap);
+    CHECK_EQ_INT(create_write(t, &c, LH_DELTA_APPEND, 10, &v, &e), LH_EEXIST);
+    /* replace: id and ds only, unpartitioned */
+    lh_delta_schema_t s2;
+    lh_field_t f2[2] = {f[0], f[4]};
+    CHECK_EQ_INT(lh_type_struct(a, f2, 2, &st), 0);
+    CHECK_EQ_INT(lh_delta_schema_from_type(a, &st, &s2, &e), 0);
+    lh_delta_create_t c2 = {.schema = &s2};
+    lh_table_write_opts_t o;
+    lh_table_write_opts_default(&o);
+    o.create = &c2;
+    o.mode = LH_DELTA_OVERWRITE;
+    lh_table_writer_t *w;
+    lh_batch_t *b;
+    lh_type_t types2[2] = {g_types[0], g_types[4]};
+    CHECK_EQ_INT(lh_table_writer_open(t, &o, &w, &e), 0);
+    CHECK_EQ_INT(lh_batch_new(types2, 2, &b), 0);
+    for (uint32_t r = 0; r < 7; r++) {
+        lh_value_t id_v = lh_value_int(LH_TYPE_BIGINT, r), ds_v = lh_value_int(LH_TYPE_DATE, DAY0);
+        CHECK_EQ_INT(lh_vector_set_value(&b->cols[0], r, &id_v), 0);
+        CHECK_EQ_INT(lh_vector_set_value(&b->cols[1], r, &ds_v), 0);
+    }
+    b->count = 7;
+    CHECK_EQ_INT(lh_table_writer_write(w, b, &e), 0);
+    CHECK_EQ_INT(lh_table_writer_commit(w, &v, &e), 0);
+    CHECK_EQ_INT(v, 1);
+    lh_batch_free(b);
+    lh_table_writer_free(w);
+    CHECK_EQ_INT(lh_delta_snapshot_latest(t, &snap, &e), 0);
+    CHECK_EQ_INT(snap->schema.ncolumns, 2);
+    CHECK_EQ_INT(snap->metadata.npartition_columns, 0);
+    CHECK_EQ_INT(snap->nfiles, 1);
+    CHECK_EQ_INT(snap->nremoved, 3);
+    CHECK_EQ_INT(total_records(snap, a), 7);
+    CHECK_EQ_STR(snap->metadata.id, id);
+    lh_delta_snapshot_free(snap);
+    lh_delta_history_t h;
+    CHECK_EQ_INT(lh_delta_history(t, 0, &h, &e), 0);
+    CHECK_EQ_INT(h.n, 2);
+    CHECK_EQ_STR(h.entries[0].operation, "CREATE OR REPLACE TABLE AS SELECT");
+    CHECK_EQ_STR(h.entries[1].operation, "CREATE TABLE AS SELECT");
+    lh_delta_history_free(&h);
+    free(id);
+    lh_delta_close(t);
+    lh_arena_free(a);
+}
+
+static void emb_create_with_rows(void)
+{
+    emb_case(c_create_with_rows);
+}
+
 static int remote_lake(lh_objstore_t **os, lh_err_t *err)
 {
     if (g_remote_error[0]) return lh_err_set(err, LH_EIO, "%s", g_remote_error);
@@ -566,6 +666,7 @@ static const lh_test_t tests[] = {
     {"emb/optimize", emb_optimize},
     {"emb/replace_rows", emb_replace_rows},
     {"emb/unpartitioned", emb_unpartitioned},
+    {"emb/create_with_rows", emb_create_with_rows},
     {"s3/kill_before_log", s3_kill_before_log},
     {NULL, NULL},
 };

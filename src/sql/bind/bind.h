@@ -35,6 +35,7 @@ typedef struct lh_bound_stmt {
     uint8_t drop_what; /* 1 TABLE, 2 VIEW, 3 SCHEMA */
     const char *set_name;
     lh_value_t set_value;
+    struct lh_sql_lake_stmt *lake; /* a statement on the lake (sql/lake_write.h), else NULL */
     uint32_t nparams;         /* parameters used: $1..$nparams (named ones numbered in order) */
     const char **param_names; /* the $name parameters, by number (NULL entries for $n) */
 } lh_bound_stmt_t;

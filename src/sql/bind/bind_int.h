@@ -116,6 +116,29 @@ int lh__bind_lake_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t
 int lh__bind_window_call(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out);
 /* Replaces the placeholder columns in e by base + k. */
 void lh__bind_window_remap(lh_bexpr_t *e, uint32_t base);
+/* CREATE TABLE's columns (and AS query) into out (bind_stmt.c). */
+int lh__bind_create_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                          lh_bound_stmt_t *out);
+/* INSERT's source cast to the columns cols[0..ncols) of table tname (bind_stmt.c). */
+int lh__bind_insert_rows(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                         const char *tname, const lh_plan_col_t *cols, uint32_t ncols,
+                         lh_plan_t **out);
+/* A statement whose target is in the lake (CREATE SCHEMA, CREATE TABLE,
+ * INSERT, DROP TABLE|VIEW, CREATE VIEW on a lake namespace): *lake true and
+ * out bound with out->lake set; else *lake false and nothing done
+ * (bind_lake_ddl.c). */
+int lh__bind_lake_stmt(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                       lh_bound_stmt_t *out, bool *lake);
+/* INSERT ... REPLACE WHERE pred on the lake table `table` (columns cols,
+ * is_part[i]: a partition column) into ls's predicates (bind_lake_where.c). */
+struct lh_sql_lake_stmt;
+int lh__bind_lake_replace_where(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *pred,
+                                const char *table, const lh_plan_col_t *cols, uint32_t ncols,
+                                const bool *is_part, struct lh_sql_lake_stmt *ls);
+/* The lake view ns.name when `<ns>/_views/<name>.json` exists: *found and its
+ * plan and scope (bind_lake_ddl.c). */
+int lh__bind_lake_view(lh_bind_env_t *env, const lh_ast_t *n, const char *ns, const char *name,
+                       lh_plan_t **plan, lh_bscope_t *sc, bool *found);
 /* A query (SELECT, set operation, VALUES) to a plan. */
 int lh__bind_query(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *q, lh_plan_t **out);
 

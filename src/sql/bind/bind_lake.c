@@ -3,7 +3,8 @@
  * the lake when ns is not a schema of the memory catalog). A Delta table is
  * bound to its snapshot's data files (newest version, or AT (VERSION => n)
  * / FOR TIMESTAMP AS OF ts), with the partition values copied into the
- * statement, so the snapshot is released before the query runs. */
+ * statement, so the snapshot is released before the query runs. A name
+ * with no Delta table may be a lake view (bind_lake_ddl.c). */
 #include <glob.h>
 #include <stdio.h>
 #include <string.h>
@@ -197,10 +198,12 @@ int lh__bind_lake_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t
     if (rc) {
         lh_delta_close(t);
         if (env->err && env->err->e.code) return rc;
-        if (e.code == LH_ENOENT)
-            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
-                              "Table with name %s.%s does not exist!", ns, name);
-        return io_error(env, n->pos, root, &e);
+        if (e.code != LH_ENOENT) return io_error(env, n->pos, root, &e);
+        bool view = false;
+        rc = lh__bind_lake_view(env, n, ns, name, plan, sc, &view);
+        if (rc || view) return rc;
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
+                          "Table with name %s.%s does not exist!", ns, name);
     }
     rc = plan_snapshot(env, t, s, plan);
     lh_delta_snapshot_free(s);

@@ -1,6 +1,7 @@
 /* Binding statements: queries, CREATE TABLE [AS], INSERT, DROP, CREATE
  * SCHEMA, SET, EXPLAIN and the transaction statements (accepted: every
- * statement commits on its own). */
+ * statement commits on its own). Statements on the lake's namespaces go to
+ * bind_lake_ddl.c first. */
 #include <string.h>
 #include <strings.h>
 
@@ -11,14 +12,15 @@ static int target_name(lh_bind_env_t *env, const lh_ast_name_t *nm, int32_t pos,
 {
     out->name = nm->parts[nm->n - 1];
     out->schema = nm->n >= 2 ? nm->parts[nm->n - 2] : env->schema;
-    if (nm->n == 3 && strcasecmp(nm->parts[0], LH_SQL_MEMORY_CATALOG))
+    if (nm->n == 3 && strcasecmp(nm->parts[0], LH_SQL_MEMORY_CATALOG) &&
+        (strcasecmp(nm->parts[0], "lake") || !env->lake))
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, pos,
                           "Catalog \"%s\" does not exist!", nm->parts[0]);
     return 0;
 }
 
-static int bind_create_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
-                             lh_bound_stmt_t *out)
+int lh__bind_create_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                          lh_bound_stmt_t *out)
 {
     out->kind = LH_STMT_CREATE_TABLE;
     out->tag = "CREATE TABLE";
@@ -56,8 +58,56 @@ static int bind_create_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_
     return 0;
 }
 
-/* INSERT: the source's columns cast to the table's, in the table's order
- * (columns not named get NULL). */
+/* INSERT's rows: the source's columns cast to the table's, in the table's
+ * order (columns not named get NULL). */
+int lh__bind_insert_rows(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                         const char *tname, const lh_plan_col_t *cols, uint32_t ncols,
+                         lh_plan_t **out)
+{
+    lh_plan_t *src;
+    int rc = lh__bind_query(env, params, n->u.insert.query, &src);
+    if (rc) return rc;
+    uint32_t nsrc = n->u.insert.ncolumns ? n->u.insert.ncolumns : ncols;
+    if (src->ncols != nsrc)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
+                          "table %s has %u columns but %u values were supplied", tname, nsrc,
+                          src->ncols);
+    lh_plan_t *p = lh_plan_new(env->arena, LH_PLAN_PROJECT, ncols);
+    if (!p) return LH_ENOMEM;
+    p->child[0] = src;
+    p->u.project.exprs = lh_arena_calloc(env->arena, (ncols + 1) * sizeof *p->u.project.exprs);
+    if (!p->u.project.exprs) return LH_ENOMEM;
+    lh_bscope_t empty = {0};
+    lh_bctx_t c = {.env = env, .scope = &empty, .params = params};
+    for (uint32_t i = 0; i < ncols; i++) {
+        p->cols[i] = cols[i];
+        int64_t from = n->u.insert.ncolumns ? -1 : (int64_t)i;
+        for (uint32_t k = 0; k < n->u.insert.ncolumns; k++)
+            if (!strcasecmp(n->u.insert.columns[k], cols[i].name)) from = k;
+        lh_bexpr_t *e;
+        if (from < 0) {
+            lh_value_t nv = lh_value_null(cols[i].type);
+            e = lh_bx_const(env->arena, &nv, -1);
+        } else
+            e = lh_bx_colref(env->arena, (uint32_t)from, &src->cols[from].type);
+        if (!e) return LH_ENOMEM;
+        if (src->kind == LH_PLAN_VALUES && from >= 0) e->lit = 0;
+        if ((rc = lh__bind_cast_to(&c, e, &cols[i].type, false, n->pos, &p->u.project.exprs[i])))
+            return rc;
+    }
+    for (uint32_t k = 0; k < n->u.insert.ncolumns; k++) {
+        bool known = false;
+        for (uint32_t i = 0; i < ncols; i++)
+            known |= !strcasecmp(n->u.insert.columns[k], cols[i].name);
+        if (!known)
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
+                              "Table \"%s\" does not have a column with name \"%s\"", tname,
+                              n->u.insert.columns[k]);
+    }
+    *out = p;
+    return 0;
+}
+
 static int bind_insert(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
                        lh_bound_stmt_t *out)
 {
@@ -69,48 +119,12 @@ static int bind_insert(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     if (!t)
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
                           "Table with name %s does not exist!", out->name);
+    if (n->u.insert.replace_where)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos,
+                          "INSERT ... REPLACE WHERE needs a lake table (%s is in memory)",
+                          out->name);
     out->table = t;
-    lh_plan_t *src;
-    if ((rc = lh__bind_query(env, params, n->u.insert.query, &src))) return rc;
-    uint32_t ncols = n->u.insert.ncolumns ? n->u.insert.ncolumns : t->ncols;
-    if (src->ncols != ncols)
-        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
-                          "table %s has %u columns but %u values were supplied", t->name, ncols,
-                          src->ncols);
-    lh_plan_t *p = lh_plan_new(env->arena, LH_PLAN_PROJECT, t->ncols);
-    if (!p) return LH_ENOMEM;
-    p->child[0] = src;
-    p->u.project.exprs = lh_arena_calloc(env->arena, (t->ncols + 1) * sizeof *p->u.project.exprs);
-    if (!p->u.project.exprs) return LH_ENOMEM;
-    lh_bscope_t empty = {0};
-    lh_bctx_t c = {.env = env, .scope = &empty, .params = params};
-    for (uint32_t i = 0; i < t->ncols; i++) {
-        p->cols[i] = t->cols[i];
-        int64_t from = n->u.insert.ncolumns ? -1 : (int64_t)i;
-        for (uint32_t k = 0; k < n->u.insert.ncolumns; k++)
-            if (!strcasecmp(n->u.insert.columns[k], t->cols[i].name)) from = k;
-        lh_bexpr_t *e;
-        if (from < 0) {
-            lh_value_t nv = lh_value_null(t->cols[i].type);
-            e = lh_bx_const(env->arena, &nv, -1);
-        } else
-            e = lh_bx_colref(env->arena, (uint32_t)from, &src->cols[from].type);
-        if (!e) return LH_ENOMEM;
-        if (src->kind == LH_PLAN_VALUES && from >= 0) e->lit = 0;
-        if ((rc = lh__bind_cast_to(&c, e, &t->cols[i].type, false, n->pos, &p->u.project.exprs[i])))
-            return rc;
-    }
-    for (uint32_t k = 0; k < n->u.insert.ncolumns; k++) {
-        bool known = false;
-        for (uint32_t i = 0; i < t->ncols; i++)
-            known |= !strcasecmp(n->u.insert.columns[k], t->cols[i].name);
-        if (!known)
-            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
-                              "Table \"%s\" does not have a column with name \"%s\"", t->name,
-                              n->u.insert.columns[k]);
-    }
-    out->plan = p;
-    return 0;
+    return lh__bind_insert_rows(env, params, n, t->name, t->cols, t->ncols, &out->plan);
 }
 
 static int bind_set(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
@@ -143,7 +157,13 @@ int lh_sql_bind(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out)
 {
     memset(out, 0, sizeof *out);
     lh_bparams_t params = {0};
-    int rc = 0;
+    bool lake = false;
+    int rc = lh__bind_lake_stmt(env, &params, n, out, &lake);
+    if (lake && !rc) {
+        out->nparams = params.max_index;
+        out->param_names = params.names;
+    }
+    if (rc || lake) return rc;
     switch ((lh_ast_kind_t)n->kind) {
     case LH_AST_STMT_QUERY:
         out->kind = LH_STMT_QUERY;
@@ -151,7 +171,7 @@ int lh_sql_bind(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out)
         rc = lh__bind_query(env, &params, n->u.query.query, &out->plan);
         break;
     case LH_AST_STMT_CREATE_TABLE:
-        rc = bind_create_table(env, &params, n, out);
+        rc = lh__bind_create_table(env, &params, n, out);
         break;
     case LH_AST_STMT_INSERT:
         rc = bind_insert(env, &params, n, out);

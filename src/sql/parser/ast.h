@@ -458,8 +458,9 @@ struct lh_ast {
             lh_ast_name_t table;
             const char **columns; /* (a, b) or none */
             uint32_t ncolumns;
-            lh_ast_t *query; /* VALUES / SELECT / SETOP */
-            bool or_replace; /* INSERT OR REPLACE: refused by the binder */
+            lh_ast_t *query;         /* VALUES / SELECT / SETOP */
+            lh_ast_t *replace_where; /* INSERT INTO t REPLACE WHERE e query (Databricks), or NULL */
+            bool or_replace;         /* INSERT OR REPLACE: refused by the binder */
         } insert;
         struct {
             lh_ast_name_t table;
@@ -571,7 +572,8 @@ const char *lh_ast_op_name(lh_ast_op_t op);
  *     COL: (column name 'TYPE' [not_null] [primary_key] [(default e)])
  *     (create_view NAME [temp] [or_replace] [if_not_exists] [(columns a b)] QUERY (text 'sql'))
  *     (create_schema NAME [if_not_exists]) (drop table|view|schema NAME [if_exists] [cascade])
- *     (insert NAME [or_replace] [(columns a b)] QUERY) (delete NAME [(where e)])
+ *     (insert NAME [or_replace] [(columns a b)] [(replace_where e)] QUERY)
+ *     (delete NAME [(where e)])
  *     (update NAME (set col e)... [(where e)]) (set [session|local|global] name e|default)
  *     (reset name) (show name) (show_tables [NAME]) (describe NAME|QUERY) (show_all)
  *     (show_schemas) (show_all_tables) (explain [analyze] STMT)

@@ -144,6 +144,7 @@ static void dml(const lh_ast_t *n, lh_buf_t *b)
         lh__dump_name(b, &n->u.insert.table);
         flag(b, n->u.insert.or_replace, "or_replace");
         lh__dump_names(b, "columns", n->u.insert.columns, n->u.insert.ncolumns);
+        lh__dump_sub(b, "replace_where", n->u.insert.replace_where);
         sp_node(b, n->u.insert.query);
     } else if (n->kind == LH_AST_STMT_DELETE) {
         lh_buf_puts(b, "(delete ");

@@ -1,4 +1,5 @@
-/* Statements other than the DDL: a query, INSERT, DELETE, UPDATE, SET/RESET,
+/* Statements other than the DDL: a query, INSERT (with Databricks'
+ * REPLACE WHERE), DELETE, UPDATE, SET/RESET,
  * SHOW/DESCRIBE, EXPLAIN, COPY, transaction control; and lh_sql_parse, which
  * lexes the script and parses its ';'-separated statements in order. */
 #include <string.h>
@@ -37,6 +38,10 @@ static lh_ast_t *parse_insert(lh__parser_t *p, lh_ast_t *n)
     if (lh__is(p, TK_LP) && !lh__parens_hold_query(p, 1) &&
         !lh__parse_name_list(p, &n->u.insert.columns, &n->u.insert.ncolumns))
         return NULL;
+    if (lh__iskw(p, KW_REPLACE) && lh__peekkw(p, 1, KW_WHERE)) {
+        p->i += 2;
+        if (!(n->u.insert.replace_where = lh__parse_expr(p))) return NULL;
+    }
     if (!is_query_ahead(p)) return lh__syntax_error(p);
     return (n->u.insert.query = lh__parse_query(p)) ? n : NULL;
 }

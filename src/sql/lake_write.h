@@ -1,0 +1,77 @@
+/* Statements on the lake's namespaces: what the binder (bind_lake_ddl.c)
+ * decides and the executor (lake_write.c) does to the objects.
+ *
+ *   CREATE SCHEMA ns            the marker object `<ns>/`
+ *   CREATE [OR REPLACE] TABLE   a Delta table at `<ns>/<name>/`, created with
+ *     [AS query]                its rows in one commit (version 0), or
+ *                               replacing the table in one commit
+ *   INSERT INTO ns.t ...        one append commit
+ *   INSERT INTO ns.t REPLACE    one commit removing the rows matching the
+ *     WHERE pred query          predicate and adding the new ones (each must
+ *                               match it)
+ *   DROP TABLE ns.t             `_delta_log/` deleted first, then the rest
+ *   CREATE [OR REPLACE] VIEW    `<ns>/_views/<name>.json`: {"sql", "columns"}
+ *   DROP VIEW ns.v              that object deleted
+ *
+ * Everything in lh_sql_lake_stmt_t lives in the statement's arena. */
+#ifndef LH_SQL_LAKE_WRITE_H
+#define LH_SQL_LAKE_WRITE_H
+#include "sql/bind/bind.h"
+#include "table/delta.h"
+#include "vector/scan.h"
+
+typedef enum lh_sql_lake_what {
+    LH_SQL_LAKE_CREATE_SCHEMA = 1,
+    LH_SQL_LAKE_CREATE_TABLE, /* bound->target_cols, bound->plan (AS) or NULL */
+    LH_SQL_LAKE_INSERT,       /* bound->plan: rows in the table's schema */
+    LH_SQL_LAKE_DROP_TABLE,
+    LH_SQL_LAKE_CREATE_VIEW,
+    LH_SQL_LAKE_DROP_VIEW,
+} lh_sql_lake_what_t;
+
+/* A REPLACE WHERE value known only when the statement runs: row_where[pred]'s
+ * value, or its list[list_index] (>= 0). */
+typedef struct lh_sql_lake_pending {
+    uint32_t pred;
+    int32_t list_index;
+    const lh_bexpr_t *expr;
+} lh_sql_lake_pending_t;
+
+typedef struct lh_sql_lake_stmt {
+    uint8_t what; /* lh_sql_lake_what_t */
+    const char *ns, *name;
+    /* CREATE TABLE */
+    const lh_delta_schema_t *schema;
+    const char **partition_by; /* the columns' own spelling */
+    uint32_t npartition_by;
+    /* INSERT ... REPLACE WHERE: row predicates on any column, and, once
+     * lh_sql_lake_where_resolve ran, the same as partition predicates when
+     * they are = / IN on distinct partition columns (part_where) */
+    lh_pred_t *row_where;
+    uint32_t nrow_where;
+    const lh_sql_lake_pending_t *pending;
+    uint32_t npending;
+    const bool *is_part;    /* per table column */
+    const char **col_names; /* per table column */
+    const lh_delta_pred_t *part_where;
+    uint32_t npart_where;
+    bool replace_where;
+    /* CREATE VIEW: the object's JSON */
+    const char *view_json;
+} lh_sql_lake_stmt_t;
+
+/* Folds the REPLACE WHERE values that need parameters (ex holds them; the
+ * values live in a) and decides between partition and row predicates
+ * (bind_lake_where.c). 0 or the executor's error. */
+int lh_sql_lake_where_resolve(lh_sql_lake_stmt_t *ls, lh_exec_t *ex, lh_arena_t *a);
+
+/* Runs bs (bs->lake set) against the lake os/bucket (borrowed); root is the
+ * executor tree of bs->plan (NULL when none), drained into the table.
+ * *changes gets the rows written (-1 when none apply). Errors set err:
+ * Catalog Error (exists / does not exist), Constraint Error (a row outside
+ * REPLACE WHERE), IO Error (the store), Transaction Error (a commit
+ * conflict), and those of the executor. */
+int lh_sql_lake_run(struct lh_objstore *os, const char *bucket, const lh_bound_stmt_t *bs,
+                    lh_op_t *root, lh_sql_error_t *err, int64_t *changes);
+
+#endif
