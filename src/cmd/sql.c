@@ -14,26 +14,28 @@
 #include "cmd/cmd.h"
 #include "core/buf.h"
 #include "core/config.h"
+#include "sql/copy.h"
 #include "sql/sql.h"
 #include "store/objstore.h"
 
-typedef enum { FMT_TABLE, FMT_CSV, FMT_JSON } fmt_t;
+typedef enum { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_PARQUET } fmt_t;
 
 typedef struct {
-    const char *command, *file;
+    const char *command, *file, *out;
     fmt_t fmt;
     bool quiet;
 } opts_t;
 
 static void usage(FILE *out)
 {
-    fprintf(
-        out,
-        "usage: lakehouse sql [-c SQL | -f FILE] [--format table|csv|json] [-v NAME=VALUE]...\n\n"
-        "Runs the statements (from -c, -f, or standard input) in an in-memory session\n"
-        "and prints the last statement's result. -v binds $NAME. Each statement's kind,\n"
-        "rows and time go to stderr (-q to silence). Exit status: 0 ok, 2 invalid SQL or\n"
-        "a failed assertion (error()), 1 I/O errors and conflicts, 3 out of memory.\n");
+    fprintf(out,
+            "usage: lakehouse sql [-c SQL | -f FILE] [--format table|csv|json|parquet] [-o FILE]\n"
+            "                     [-v NAME=VALUE]...\n\n"
+            "--format parquet writes the last result to the Parquet file -o names (ZSTD).\n"
+            "Runs the statements (from -c, -f, or standard input) in an in-memory session\n"
+            "and prints the last statement's result. -v binds $NAME. Each statement's kind,\n"
+            "rows and time go to stderr (-q to silence). Exit status: 0 ok, 2 invalid SQL or\n"
+            "a failed assertion (error()), 1 I/O errors and conflicts, 3 out of memory.\n");
 }
 
 static char *read_all(FILE *f, size_t *len)
@@ -245,10 +247,12 @@ static int parse_args(int argc, char **argv, opts_t *o, lh_sql_session_t *s)
         } else if (!strcmp(a, "-q")) {
             o->quiet = true;
         } else if ((!strcmp(a, "-c") || !strcmp(a, "-f") || !strcmp(a, "--format") ||
-                    !strcmp(a, "-v")) &&
+                    !strcmp(a, "-v") || !strcmp(a, "-o")) &&
                    next) {
             i++;
-            if (!strcmp(a, "-c"))
+            if (!strcmp(a, "-o"))
+                o->out = next;
+            else if (!strcmp(a, "-c"))
                 o->command = next;
             else if (!strcmp(a, "-f"))
                 o->file = next;
@@ -259,6 +263,8 @@ static int parse_args(int argc, char **argv, opts_t *o, lh_sql_session_t *s)
                     o->fmt = FMT_CSV;
                 else if (!strcmp(next, "json"))
                     o->fmt = FMT_JSON;
+                else if (!strcmp(next, "parquet"))
+                    o->fmt = FMT_PARQUET;
                 else {
                     fprintf(stderr, "lakehouse sql: unknown format %s (table, csv, json)\n", next);
                     return 2;
@@ -329,6 +335,11 @@ int lh_cmd_sql(int argc, char **argv)
     if (th && !lh_parse_i64(th, &threads)) lh_sql_db_set_threads(db, (int)threads);
     opts_t o = {0};
     int status = parse_args(argc, argv, &o, s);
+    if (!status && (o.fmt == FMT_PARQUET) != (o.out != NULL)) {
+        fprintf(stderr,
+                "lakehouse sql: --format parquet needs -o FILE (and -o goes with it only)\n");
+        status = 2;
+    }
     char *text = NULL;
     size_t len = 0;
     if (!status) {
@@ -354,7 +365,10 @@ int lh_cmd_sql(int argc, char **argv)
         lh_sql_result_t *r = NULL;
         int rc = lh_sql_run(s, text, len, report, &o, &r, &err);
         int64_t rows = 0;
-        if (!rc && r) {
+        if (!rc && r && o.fmt == FMT_PARQUET) {
+            rc = lh_sql_write_parquet(r, o.out, 6 /* ZSTD */, &rows, &err);
+            if (!rc) report(&o, lh_sql_result_tag(r), rows, 0);
+        } else if (!rc && r) {
             rc = print_result(r, o.fmt, &err, &rows);
             if (!rc)
                 report(&o, lh_sql_result_tag(r),

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sql/bind/bind.h"
+#include "sql/copy.h"
 #include "sql/explain.h"
 #include "sql/lake_write.h"
 #include "sql/opt/opt.h"
@@ -408,7 +409,13 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
         rc = lh_sql_lake_run(s->db->lake, s->db->lake_bucket, &bs, r->root, &r->err, &r->changes);
     else if (!rc && bs.kind == LH_STMT_CREATE_TABLE)
         rc = exec_create_table(s, r, &bs);
-    else if (!rc && bs.kind == LH_STMT_INSERT)
+    else if (!rc && bs.kind == LH_STMT_COPY) {
+        r->plan = bs.plan; /* the result's columns name the file's */
+        rc = lh_sql_write_parquet(r, bs.copy_path, bs.copy_codec, &r->changes, &r->err);
+        lh_op_close_tree(r->root);
+        r->root = NULL;
+        r->plan = NULL;
+    } else if (!rc && bs.kind == LH_STMT_INSERT)
         rc = run_into_table(r, bs.table);
     else if (!rc && bs.kind != LH_STMT_QUERY && bs.kind != LH_STMT_EXPLAIN)
         rc = exec_ddl(s, r, &bs);

@@ -100,3 +100,32 @@ def test_a_missing_file_is_an_io_error_that_exits_1(tmp_path):
     r = run("-q", "-c", f"SELECT * FROM read_parquet('{tmp_path}/nothing.parquet')")
     assert r.returncode == 1
     assert "IO Error" in r.stderr
+
+
+def test_format_parquet_writes_the_result_to_a_file(tmp_path):
+    out = tmp_path / "r.parquet"
+    r = run("-q", "--format", "parquet", "-o", str(out), "-c",
+            "SELECT range AS i, 'v' || range AS s, NULLIF(range % 3, 0) AS m FROM range(5000)")
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes()[:4] == b"PAR1"
+    back = run("-q", "--format", "csv", "-c",
+               f"SELECT count(*), sum(i), count(m), max(s) FROM '{out}'")
+    assert back.stdout.splitlines()[1] == "5000,12497500,3333,v999"
+    bad = run("-q", "--format", "parquet", "-c", "SELECT 1")
+    assert bad.returncode == 2 and "needs -o FILE" in bad.stderr
+
+
+def test_copy_to_parquet_replaces_the_file_whole(tmp_path):
+    out = tmp_path / "g.parquet"
+    r = run("--format", "csv", "-c",
+            f"COPY (SELECT range % 7 AS g, count(*) AS n FROM range(700) GROUP BY 1) TO '{out}' "
+            "(FORMAT parquet, COMPRESSION snappy); "
+            f"SELECT sum(n), count(*) FROM '{out}'")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[1] == "700,7"
+    assert "COPY\trows=7" in r.stderr
+    failed = run("-q", "-c", f"COPY (SELECT error('stop') FROM range(3)) TO '{out}'")
+    assert failed.returncode == 2
+    assert not list(tmp_path.glob("*.tmp-*"))  # no half-written file left behind
+    again = run("-q", "--format", "csv", "-c", f"SELECT count(*) FROM '{out}'")
+    assert again.stdout.splitlines()[1] == "7"  # the earlier file is still whole

@@ -21,6 +21,7 @@ typedef enum lh_stmt_kind {
     LH_STMT_SET,     /* .set_name, .set_value */
     LH_STMT_EXPLAIN, /* .plan: the statement's plan; .analyze */
     LH_STMT_NOOP,    /* BEGIN, COMMIT, ... */
+    LH_STMT_COPY,    /* .plan's rows to .copy_path as Parquet (.copy_codec) */
 } lh_stmt_kind_t;
 
 typedef struct lh_bound_stmt {
@@ -36,6 +37,8 @@ typedef struct lh_bound_stmt {
     const char *set_name;
     lh_value_t set_value;
     struct lh_sql_lake_stmt *lake; /* a statement on the lake (sql/lake_write.h), else NULL */
+    const char *copy_path;         /* COPY ... TO: the file */
+    int copy_codec;                /* COPY ... TO: LH_PQ_CODEC_* */
     uint32_t nparams;         /* parameters used: $1..$nparams (named ones numbered in order) */
     const char **param_names; /* the $name parameters, by number (NULL entries for $n) */
 } lh_bound_stmt_t;

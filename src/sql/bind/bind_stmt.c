@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "sql/bind/bind_int.h"
+#include "sql/copy.h"
 
 static int target_name(lh_bind_env_t *env, const lh_ast_name_t *nm, int32_t pos,
                        lh_bound_stmt_t *out)
@@ -153,6 +154,52 @@ static int bind_set(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
     return 0;
 }
 
+/* COPY (query) TO 'file.parquet' (FORMAT parquet, COMPRESSION zstd) and COPY t TO ... */
+static int bind_copy(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                     lh_bound_stmt_t *out)
+{
+    out->kind = LH_STMT_COPY;
+    out->tag = "COPY";
+    if (n->u.copy.from)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos,
+                          "COPY ... FROM is not implemented yet");
+    const char *target = n->u.copy.target;
+    if (!target || !strncmp(target, "s3://", 5))
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos,
+                          "COPY TO an object is not implemented yet: write a lake table instead");
+    out->copy_path = target;
+    out->copy_codec = 6; /* ZSTD */
+    for (uint32_t i = 0; i < n->u.copy.noptions; i++) {
+        const lh_ast_option_t *o = &n->u.copy.options[i];
+        const lh_ast_t *v = o->value;
+        const char *text = !v                          ? NULL
+                           : v->kind == LH_AST_LITERAL ? v->u.lit.text
+                           : v->kind == LH_AST_COLUMN  ? v->u.column.name.parts[0]
+                                                       : NULL;
+        if (!strcmp(o->name, "format")) {
+            if (!text || strcasecmp(text, "parquet"))
+                return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos,
+                                  "COPY TO supports FORMAT parquet only");
+        } else if (!strcmp(o->name, "compression") || !strcmp(o->name, "codec")) {
+            if (!text || lh_sql_codec_by_name(text, &out->copy_codec))
+                return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
+                                  "unknown COMPRESSION (zstd, snappy, gzip, uncompressed)");
+        } else
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos, "unknown COPY option %s",
+                              o->name);
+    }
+    if (n->u.copy.query) return lh__bind_query(env, params, n->u.copy.query, &out->plan);
+    /* COPY t TO: every column of t */
+    lh_ast_t star = {.kind = LH_AST_STAR, .pos = n->pos};
+    lh_ast_t *items[1] = {&star};
+    lh_ast_t from = {.kind = LH_AST_TABLE_REF, .pos = n->pos};
+    from.u.table.name = n->u.copy.table;
+    lh_ast_t sel = {.kind = LH_AST_SELECT, .pos = n->pos};
+    sel.u.select.items = (lh_ast_list_t){.items = items, .n = 1};
+    sel.u.select.from = &from;
+    return lh__bind_query(env, params, &sel, &out->plan);
+}
+
 int lh_sql_bind(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -211,6 +258,9 @@ int lh_sql_bind(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out)
         out->analyze = n->u.explain.analyze;
         return 0;
     }
+    case LH_AST_STMT_COPY:
+        rc = bind_copy(env, &params, n, out);
+        break;
     case LH_AST_STMT_TRANSACTION:
         out->kind = LH_STMT_NOOP;
         out->tag = n->u.txn.what == 1 ? "BEGIN" : n->u.txn.what == 2 ? "COMMIT" : "ROLLBACK";
