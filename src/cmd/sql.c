@@ -6,6 +6,7 @@
  * prints them, with the line and a caret under the position, and the exit
  * status follows the task contract: 2 for parse, bind, type and assertion
  * errors, 1 for I/O and conflicts, 3 for the memory limit. */
+#include <editline/readline.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,77 @@ static void report(void *arg, const char *tag, int64_t rows, double seconds)
     if (!o->quiet) fprintf(stderr, "%s\trows=%lld\ttime=%.3fs\n", tag, (long long)rows, seconds);
 }
 
+/* Runs text as a script and prints its last result (or its error); the
+ * exit status the task contract gives it. */
+static int run_text(lh_sql_session_t *s, const opts_t *o, const char *text, size_t len)
+{
+    lh_sql_error_t err;
+    lh_sql_err_clear(&err);
+    lh_sql_result_t *r = NULL;
+    int rc = lh_sql_run(s, text, len, report, (void *)o, &r, &err);
+    int64_t rows = 0;
+    if (!rc && r && o->fmt == FMT_PARQUET) {
+        rc = lh_sql_write_parquet(r, o->out, 6 /* ZSTD */, &rows, &err);
+        if (!rc) report((void *)o, lh_sql_result_tag(r), rows, 0);
+    } else if (!rc && r) {
+        rc = print_result(r, o->fmt, &err, &rows);
+        if (!rc)
+            report((void *)o, lh_sql_result_tag(r),
+                   lh_sql_result_changes(r) >= 0 ? lh_sql_result_changes(r) : rows, 0);
+    }
+    lh_sql_result_free(r);
+    fflush(stdout);
+    if (!rc) return 0;
+    print_error(&err, text, len);
+    int status = lh_sql_err_exit_status((lh_sql_err_class_t)err.cls);
+    return status ? status : 1;
+}
+
+/* Whether the buffered lines end a statement: the last character that is
+ * not blank is a ';'. */
+static bool statement_ends(const lh_buf_t *b)
+{
+    size_t n = b->len;
+    while (n && (b->ptr[n - 1] == ' ' || b->ptr[n - 1] == '\t' || b->ptr[n - 1] == '\n'))
+        n--;
+    return n && b->ptr[n - 1] == ';';
+}
+
+/* The interactive shell (standard input a terminal, no -c or -f): lines
+ * are edited with libedit and gathered until a statement ends with ';';
+ * errors are printed and the session goes on; .quit, .exit or \q (or end
+ * of input) leaves. */
+static int shell(lh_sql_session_t *s, const opts_t *o)
+{
+    lh_buf_t stmt;
+    lh_buf_init(&stmt, 64 << 20);
+    using_history();
+    printf("lakehouse %s SQL shell: statements end with ';', .quit leaves\n", LH_VERSION);
+    for (;;) {
+        char *line = readline(stmt.len ? "   ...> " : "lakehouse> ");
+        if (!line) break;
+        if (!stmt.len &&
+            (!strcmp(line, ".quit") || !strcmp(line, ".exit") || !strcmp(line, "\\q"))) {
+            free(line);
+            break;
+        }
+        if (*line) add_history(line);
+        lh_buf_puts(&stmt, line);
+        lh_buf_puts(&stmt, "\n");
+        free(line);
+        if (lh_buf_err(&stmt)) {
+            fprintf(stderr, "statement too long\n");
+            lh_buf_reset(&stmt);
+            continue;
+        }
+        if (!statement_ends(&stmt)) continue;
+        run_text(s, o, stmt.ptr, stmt.len);
+        lh_buf_reset(&stmt);
+    }
+    lh_buf_free(&stmt);
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, opts_t *o, lh_sql_session_t *s)
 {
     for (int i = 0; i < argc; i++) {
@@ -342,6 +414,10 @@ int lh_cmd_sql(int argc, char **argv)
     }
     char *text = NULL;
     size_t len = 0;
+    if (!status && !o.command && !o.file && isatty(0)) {
+        status = shell(s, &o);
+        goto done;
+    }
     if (!status) {
         if (o.command) {
             text = strdup(o.command);
@@ -361,26 +437,8 @@ int lh_cmd_sql(int argc, char **argv)
             status = 1;
         }
     }
-    if (!status) {
-        lh_sql_result_t *r = NULL;
-        int rc = lh_sql_run(s, text, len, report, &o, &r, &err);
-        int64_t rows = 0;
-        if (!rc && r && o.fmt == FMT_PARQUET) {
-            rc = lh_sql_write_parquet(r, o.out, 6 /* ZSTD */, &rows, &err);
-            if (!rc) report(&o, lh_sql_result_tag(r), rows, 0);
-        } else if (!rc && r) {
-            rc = print_result(r, o.fmt, &err, &rows);
-            if (!rc)
-                report(&o, lh_sql_result_tag(r),
-                       lh_sql_result_changes(r) >= 0 ? lh_sql_result_changes(r) : rows, 0);
-        }
-        if (rc) {
-            print_error(&err, text, len);
-            status = lh_sql_err_exit_status((lh_sql_err_class_t)err.cls);
-            if (!status) status = 1;
-        }
-        lh_sql_result_free(r);
-    }
+    if (!status) status = run_text(s, &o, text, len);
+done:
     free(text);
     lh_sql_session_close(s);
     lh_sql_db_close(db);

@@ -129,3 +129,46 @@ def test_copy_to_parquet_replaces_the_file_whole(tmp_path):
     assert not list(tmp_path.glob("*.tmp-*"))  # no half-written file left behind
     again = run("-q", "--format", "csv", "-c", f"SELECT count(*) FROM '{out}'")
     assert again.stdout.splitlines()[1] == "7"  # the earlier file is still whole
+
+
+def test_the_interactive_shell_edits_lines_and_keeps_going_after_an_error():
+    """With a terminal on standard input and no -c or -f, `lakehouse sql` is a
+    shell (libedit): statements may span lines and end at ';', an error is
+    printed and the session goes on, .quit leaves."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import time
+
+    master, slave = pty.openpty()
+    p = subprocess.Popen([lakehouse_bin(), "sql", "-q"], stdin=slave, stdout=slave, stderr=slave,
+                         env=clean_env(), close_fds=True)
+    os.close(slave)
+    seen = b""
+
+    def read_until(token, timeout=60):
+        nonlocal seen
+        end = time.time() + timeout
+        while token not in seen and time.time() < end:
+            r, _, _ = select.select([master], [], [], 0.5)
+            if r:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    break
+        assert token in seen, seen.decode(errors="replace")
+
+    read_until(b"lakehouse> ")
+    os.write(master, b"CREATE TABLE t AS SELECT range AS i FROM range(5);\n")
+    os.write(master, b"SELECT sum(i)\n")
+    os.write(master, b"  AS total FROM t;\n")
+    read_until(b"10")
+    os.write(master, b"SELEC 1;\n")
+    read_until(b'syntax error at or near "SELEC"')
+    os.write(master, b"SELECT count(*) AS n FROM t;\n")
+    read_until(b"(1 row)")
+    os.write(master, b".quit\n")
+    assert p.wait(timeout=60) == 0
+    os.close(master)
+    assert b" total" in seen and b"   ...> " in seen
