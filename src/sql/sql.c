@@ -51,7 +51,6 @@ struct lh_sql_result {
     int64_t changes;
     lh_batch_t *text; /* EXPLAIN: the lines */
     bool text_done;
-    lh_value_t *params;
 };
 
 int lh_sql_db_open(lh_sql_db_t **out, lh_sql_error_t *err)
@@ -339,35 +338,37 @@ static int exec_ddl(lh_sql_session_t *s, lh_sql_result_t *r, const lh_bound_stmt
     }
 }
 
-/* The session's parameter values in the statement's numbering. */
-static int bind_params(lh_sql_session_t *s, lh_sql_result_t *r, const lh_bound_stmt_t *bs)
+/* Where a statement's $n and $name come from: a prepared statement's bound
+ * values by number, else the session's (lakehouse sql -v NAME=VALUE, or $N). */
+typedef struct param_src {
+    lh_sql_session_t *s;
+    const lh_value_t *vals; /* prepared: $1.. */
+    const bool *set;
+    uint32_t n;
+} param_src_t;
+
+static int param_lookup(void *ctx, uint32_t index, const char *name, lh_value_t *out)
 {
-    if (!bs->nparams) return 0;
-    r->params = lh_arena_calloc(r->arena, bs->nparams * sizeof *r->params);
-    if (!r->params) return LH_ENOMEM;
-    for (uint32_t i = 0; i < bs->nparams; i++) {
-        char num[16];
-        const char *want =
-            bs->param_names && i < bs->nparams && bs->param_names[i] ? bs->param_names[i] : NULL;
-        if (!want) {
-            snprintf(num, sizeof num, "%u", i + 1);
-            want = num;
-        }
-        uint32_t k = 0;
-        while (k < s->nparams && strcmp(s->params[k].name, want))
-            k++;
-        if (k == s->nparams)
-            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_EINPUT, -1, "parameter $%s has no value",
-                              want);
-        r->params[i] = s->params[k].value;
+    const param_src_t *p = ctx;
+    if (!name && p->vals && index < p->n && p->set[index]) {
+        *out = p->vals[index];
+        return 0;
     }
-    r->ex.params = r->params;
-    r->ex.nparams = bs->nparams;
-    return 0;
+    char num[16];
+    if (!name) {
+        snprintf(num, sizeof num, "%u", index + 1);
+        name = num;
+    }
+    for (uint32_t k = 0; k < p->s->nparams; k++)
+        if (!strcmp(p->s->params[k].name, name)) {
+            *out = p->s->params[k].value;
+            return 0;
+        }
+    return LH_ENOENT;
 }
 
 static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
-                   lh_sql_result_t **out)
+                   const param_src_t *ps, lh_sql_result_t **out)
 {
     lh_sql_result_t *r = calloc(1, sizeof *r);
     if (!r) {
@@ -390,11 +391,12 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
                          .schema = s->schema,
                          .fold = &r->ex,
                          .lake = s->db->lake,
-                         .lake_bucket = s->db->lake_bucket};
+                         .lake_bucket = s->db->lake_bucket,
+                         .param_value = ps ? param_lookup : NULL,
+                         .param_ctx = (void *)ps};
     lh_bound_stmt_t bs;
     lh_sql_catalog_lock(s->db->catalog);
     int rc = lh_sql_bind(&env, stmt, &bs);
-    if (!rc) rc = bind_params(s, r, &bs);
     if (!rc && bs.plan &&
         (lh_opt_prune_columns(arena, bs.plan) || lh_opt_push_filters(arena, bs.plan)))
         rc = LH_ENOMEM;
@@ -448,7 +450,8 @@ int lh_sql_run(lh_sql_session_t *s, const char *text, size_t len, lh_sql_stmt_cb
         }
         double t0 = now_s();
         lh_sql_result_t *r = NULL;
-        rc = run_one(s, script.stmts[i], a, &r);
+        param_src_t ps = {.s = s};
+        rc = run_one(s, script.stmts[i], a, &ps, &r);
         if (rc) {
             if (err && r)
                 *err = r->err;
@@ -473,4 +476,142 @@ int lh_sql_run(lh_sql_session_t *s, const char *text, size_t len, lh_sql_stmt_cb
     }
     lh_arena_free(pa);
     return rc;
+}
+
+/* ---- prepared statements ---- */
+
+struct lh_sql_stmt {
+    lh_sql_session_t *s;
+    char *text;
+    size_t len;
+    uint32_t nparams;
+    lh_value_t *vals;
+    bool *set;
+    lh_arena_t *arena; /* text, values */
+};
+
+/* Parses text as exactly one statement into a (its tree in a). */
+static int parse_one(lh_arena_t *a, const char *text, size_t len, const lh_ast_t **stmt,
+                     lh_sql_error_t *err)
+{
+    lh_ast_script_t script;
+    int rc = lh_sql_parse(a, text, len, &script, err);
+    if (rc) return rc;
+    if (script.n != 1)
+        return lh_sql_err(err, LH_EINVAL, LH_SQL_EPARSE, -1,
+                          "a prepared statement is exactly one statement (got %u)", script.n);
+    *stmt = script.stmts[0];
+    return 0;
+}
+
+int lh_sql_prepare(lh_sql_session_t *s, const char *text, size_t len, lh_sql_stmt_t **out,
+                   lh_sql_error_t *err)
+{
+    *out = NULL;
+    lh_sql_stmt_t *st = calloc(1, sizeof *st);
+    lh_arena_t *a = lh_arena_new(65536);
+    if (st) st->arena = lh_arena_new(4096);
+    if (!st || !a || !st->arena || !(st->text = lh_arena_strndup(st->arena, text, len))) {
+        lh_sql_stmt_free(st);
+        lh_arena_free(a);
+        return lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    }
+    st->s = s;
+    st->len = len;
+    const lh_ast_t *stmt;
+    int rc = parse_one(a, text, len, &stmt, err);
+    if (!rc) { /* bind once with the parameters open: errors now, and their count */
+        lh_sql_error_t e;
+        lh_sql_err_clear(&e);
+        lh_exec_t ex = {.arena = a,
+                        .err = &e,
+                        .cancel = &s->cancel,
+                        .threads = 1,
+                        .lake = s->db->lake,
+                        .mem = &s->db->mem};
+        lh_bind_env_t env = {.arena = a,
+                             .err = &e,
+                             .catalog = s->db->catalog,
+                             .schema = s->schema,
+                             .fold = &ex,
+                             .lake = s->db->lake,
+                             .lake_bucket = s->db->lake_bucket};
+        lh_bound_stmt_t bs;
+        lh_sql_catalog_lock(s->db->catalog);
+        rc = lh_sql_bind(&env, stmt, &bs);
+        lh_sql_catalog_unlock(s->db->catalog);
+        if (rc && err) *err = e;
+        if (!rc) st->nparams = bs.nparams;
+    }
+    lh_arena_free(a);
+    if (!rc && st->nparams) {
+        st->vals = lh_arena_calloc(st->arena, st->nparams * sizeof *st->vals);
+        st->set = lh_arena_calloc(st->arena, st->nparams * sizeof *st->set);
+        if (!st->vals || !st->set)
+            rc = lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    }
+    if (rc) {
+        lh_sql_stmt_free(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+uint32_t lh_sql_stmt_nparams(const lh_sql_stmt_t *st)
+{
+    return st->nparams;
+}
+
+int lh_sql_stmt_bind(lh_sql_stmt_t *st, uint32_t index, const lh_value_t *v)
+{
+    if (index < 1 || index > st->nparams) return LH_EINVAL;
+    lh_value_t c = *v;
+    if (!v->is_null && (v->type.id == LH_TYPE_VARCHAR || v->type.id == LH_TYPE_BLOB)) {
+        char *b = lh_arena_alloc(st->arena, v->v.s.len + 1);
+        if (!b) return LH_ENOMEM;
+        if (v->v.s.len) memcpy(b, v->v.s.ptr, v->v.s.len);
+        c.v.s.ptr = b;
+    }
+    st->vals[index - 1] = c;
+    st->set[index - 1] = true;
+    return 0;
+}
+
+int lh_sql_stmt_execute(lh_sql_stmt_t *st, lh_sql_result_t **out, lh_sql_error_t *err)
+{
+    *out = NULL;
+    atomic_store(&st->s->cancel, 0);
+    lh_arena_t *pa = lh_arena_new(65536), *a = lh_arena_new(65536);
+    if (!pa || !a) {
+        lh_arena_free(pa);
+        lh_arena_free(a);
+        return lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    }
+    const lh_ast_t *stmt;
+    int rc = parse_one(pa, st->text, st->len, &stmt, err);
+    if (rc) {
+        lh_arena_free(pa);
+        lh_arena_free(a);
+        return rc;
+    }
+    param_src_t ps = {.s = st->s, .vals = st->vals, .set = st->set, .n = st->nparams};
+    lh_sql_result_t *r = NULL;
+    rc = run_one(st->s, stmt, a, &ps, &r);
+    if (rc) {
+        if (err && r) *err = r->err;
+        lh_sql_result_free(r);
+        lh_arena_free(pa);
+        return rc;
+    }
+    r->parse = pa;
+    *out = r;
+    return 0;
+}
+
+void lh_sql_stmt_free(lh_sql_stmt_t *st)
+{
+    if (!st) return;
+    lh_arena_free(st->arena);
+    free(st);
 }

@@ -63,6 +63,28 @@ typedef void (*lh_sql_stmt_cb)(void *arg, const char *tag, int64_t rows, double 
 int lh_sql_run(lh_sql_session_t *s, const char *text, size_t len, lh_sql_stmt_cb cb, void *arg,
                lh_sql_result_t **out, lh_sql_error_t *err);
 
+/* ---- prepared statements (the PostgreSQL wire's Parse/Bind/Execute) ---- */
+
+typedef struct lh_sql_stmt lh_sql_stmt_t;
+
+/* Checks one statement (parse and bind, parameters left open) and keeps it
+ * for execution. *out owned by the caller (lh_sql_stmt_free, before the
+ * session closes). 0, or the statement's Parser/Binder error (LH_EINVAL;
+ * LH_EINVAL also when text holds more or fewer than one statement). */
+int lh_sql_prepare(lh_sql_session_t *s, const char *text, size_t len, lh_sql_stmt_t **out,
+                   lh_sql_error_t *err);
+/* The highest $n the statement uses. */
+uint32_t lh_sql_stmt_nparams(const lh_sql_stmt_t *st);
+/* Binds $index (1-based) for the next executions; the value (string bytes
+ * too) is copied. A VARCHAR value takes the type its place asks for, as a
+ * string literal written there would. 0, LH_EINVAL (index out of range),
+ * LH_ENOMEM. */
+int lh_sql_stmt_bind(lh_sql_stmt_t *st, uint32_t index, const lh_value_t *v);
+/* Runs the statement with the values bound now (an unbound $n is an Invalid
+ * Input Error); *out as lh_sql_run's. */
+int lh_sql_stmt_execute(lh_sql_stmt_t *st, lh_sql_result_t **out, lh_sql_error_t *err);
+void lh_sql_stmt_free(lh_sql_stmt_t *st);
+
 uint32_t lh_sql_result_ncols(const lh_sql_result_t *r);
 const char *lh_sql_result_col_name(const lh_sql_result_t *r, uint32_t i);
 const lh_type_t *lh_sql_result_col_type(const lh_sql_result_t *r, uint32_t i);

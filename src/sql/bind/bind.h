@@ -52,7 +52,11 @@ typedef struct lh_bind_env {
     struct lh_bcte *ctes;      /* private: the WITH names in reach, innermost first */
     struct lh_bouter *outer;   /* private: the enclosing query's scope while a subquery binds */
     uint32_t nouter_refs;      /* private: correlated column references made so far */
-    struct lh_objstore *lake;  /* the lake (lake.* keys), or NULL: no lake, no network */
+    /* Parameter values: 0 and *out for $index (0-based; name set for $name), or
+       LH_ENOENT. NULL: parameters stay open (prepare checks the statement only). */
+    int (*param_value)(void *ctx, uint32_t index, const char *name, lh_value_t *out);
+    void *param_ctx;
+    struct lh_objstore *lake; /* the lake (lake.* keys), or NULL: no lake, no network */
     const char *lake_bucket;
 } lh_bind_env_t;
 

@@ -984,6 +984,20 @@ static int bind_param(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     } else
         idx = n->u.param.index - 1;
     if (idx + 1 > p->max_index) p->max_index = idx + 1;
+    if (c->env->param_value) { /* the value is known: a constant, like a literal written there */
+        lh_value_t v;
+        if (c->env->param_value(c->env->param_ctx, idx, n->u.param.name, &v)) {
+            if (n->u.param.name)
+                return LH_BIND_ERR(c, LH_SQL_EINPUT, n->pos, "parameter $%s has no value",
+                                   n->u.param.name);
+            return LH_BIND_ERR(c, LH_SQL_EINPUT, n->pos, "parameter $%u has no value", idx + 1);
+        }
+        *out = lh_bx_const(c->env->arena, &v, n->pos);
+        if (!*out) return LH_ENOMEM;
+        if (!v.is_null && v.type.id == LH_TYPE_VARCHAR) (*out)->lit = LH_SQL_ARG_STRING_LITERAL;
+        if (v.is_null) (*out)->lit = LH_SQL_ARG_NULL_LITERAL;
+        return 0;
+    }
     const lh_type_t vc = lh_type(LH_TYPE_VARCHAR);
     lh_bexpr_t *e = lh_bx_list(c->env->arena, LH_BX_PARAM, &vc, 0, n->pos);
     if (!e) return LH_ENOMEM;

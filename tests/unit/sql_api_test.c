@@ -1,0 +1,189 @@
+/* The SQL engine's C API (src/sql/sql.h): scripts, results in batches,
+ * prepared statements with bound parameters, errors with their class and
+ * position, and cancelling a running query from another thread. */
+#include <pthread.h>
+#include <time.h>
+
+#include "sql/sql.h"
+#include "test.h"
+
+typedef struct {
+    lh_sql_db_t *db;
+    lh_sql_session_t *s;
+} env_t;
+
+static int open_env(env_t *e)
+{
+    lh_sql_error_t err;
+    lh_sql_err_clear(&err);
+    if (lh_sql_db_open(&e->db, &err)) return -1;
+    return lh_sql_session_open(e->db, &e->s, &err);
+}
+
+static void close_env(env_t *e)
+{
+    lh_sql_session_close(e->s);
+    lh_sql_db_close(e->db);
+}
+
+/* The first row's values of r as text, joined by '|'. */
+static int first_row(lh_sql_result_t *r, char *out, size_t cap)
+{
+    lh_batch_t *b;
+    lh_sql_error_t err;
+    if (lh_sql_result_next(r, &b, &err) || !b || !b->count) return -1;
+    lh_buf_t t;
+    lh_buf_init(&t, 0);
+    for (uint32_t c = 0; c < b->ncols; c++) {
+        if (c) lh_buf_puts(&t, "|");
+        if (!lh_vector_is_valid(&b->cols[c], 0))
+            lh_buf_puts(&t, "NULL");
+        else
+            lh_vector_text(&b->cols[c], 0, &t);
+    }
+    snprintf(out, cap, "%s", t.ptr ? t.ptr : "");
+    lh_buf_free(&t);
+    return 0;
+}
+
+static void test_script_runs_every_statement_and_returns_the_last(void)
+{
+    env_t e;
+    CHECK(!open_env(&e));
+    lh_sql_error_t err;
+    lh_sql_result_t *r = NULL;
+    const char *q = "CREATE TABLE t AS SELECT range AS i FROM range(5000); "
+                    "INSERT INTO t VALUES (10000); SELECT count(*), sum(i) FROM t";
+    CHECK_EQ_INT(lh_sql_run(e.s, q, strlen(q), NULL, NULL, &r, &err), 0);
+    CHECK_EQ_INT(lh_sql_result_ncols(r), 2);
+    CHECK_EQ_STR(lh_sql_result_tag(r), "SELECT");
+    CHECK(lh_sql_result_col_type(r, 0)->id == LH_TYPE_BIGINT);
+    char row[128];
+    CHECK(!first_row(r, row, sizeof row));
+    CHECK_EQ_STR(row, "5001|12507500");
+    lh_sql_result_free(r);
+    close_env(&e);
+}
+
+static void test_prepared_statement_binds_values_per_execution(void)
+{
+    env_t e;
+    CHECK(!open_env(&e));
+    lh_sql_error_t err;
+    lh_sql_stmt_t *st;
+    const char *q = "SELECT $1::INTEGER + 1 AS x, $2 AS s, $3 > DATE '2026-01-01' AS d";
+    CHECK_EQ_INT(lh_sql_prepare(e.s, q, strlen(q), &st, &err), 0);
+    CHECK_EQ_INT(lh_sql_stmt_nparams(st), 3);
+    lh_value_t a = lh_value_int(LH_TYPE_INTEGER, 41), b = lh_value_varchar("hi", 2),
+               d = lh_value_varchar("2026-11-26", 10);
+    CHECK(!lh_sql_stmt_bind(st, 1, &a) && !lh_sql_stmt_bind(st, 2, &b) &&
+          !lh_sql_stmt_bind(st, 3, &d));
+    CHECK_EQ_INT(lh_sql_stmt_bind(st, 4, &a), LH_EINVAL);
+    lh_sql_result_t *r;
+    CHECK_EQ_INT(lh_sql_stmt_execute(st, &r, &err), 0);
+    char row[128];
+    CHECK(!first_row(r, row, sizeof row));
+    CHECK_EQ_STR(row, "42|hi|true");
+    lh_sql_result_free(r);
+    a = lh_value_int(LH_TYPE_INTEGER, 1); /* the same statement again, other values */
+    d = lh_value_varchar("2025-01-01", 10);
+    CHECK(!lh_sql_stmt_bind(st, 1, &a) && !lh_sql_stmt_bind(st, 3, &d));
+    CHECK_EQ_INT(lh_sql_stmt_execute(st, &r, &err), 0);
+    CHECK(!first_row(r, row, sizeof row));
+    CHECK_EQ_STR(row, "2|hi|false");
+    lh_sql_result_free(r);
+    lh_sql_stmt_free(st);
+    close_env(&e);
+}
+
+static void test_prepare_reports_errors_with_class_and_position(void)
+{
+    env_t e;
+    CHECK(!open_env(&e));
+    lh_sql_error_t err;
+    lh_sql_stmt_t *st = NULL;
+    CHECK_EQ_INT(lh_sql_prepare(e.s, "SELECT 1 FROM nope", 18, &st, &err), LH_EINVAL);
+    CHECK(st == NULL);
+    CHECK_EQ_INT(err.cls, LH_SQL_ECATALOG);
+    CHECK_EQ_INT(err.pos, 14);
+    CHECK_EQ_INT(lh_sql_err_exit_status((lh_sql_err_class_t)err.cls), 2);
+    CHECK_EQ_INT(lh_sql_prepare(e.s, "SELEC 1", 7, &st, &err), LH_EINVAL);
+    CHECK_EQ_INT(err.cls, LH_SQL_EPARSE);
+    CHECK_EQ_STR(lh_sql_err_sqlstate((lh_sql_err_class_t)err.cls), "42601");
+    CHECK_EQ_INT(lh_sql_prepare(e.s, "SELECT 1; SELECT 2", 18, &st, &err), LH_EINVAL);
+    /* an unbound parameter fails at execution */
+    CHECK_EQ_INT(lh_sql_prepare(e.s, "SELECT $1 + 1", 13, &st, &err), 0);
+    lh_sql_result_t *r = NULL;
+    CHECK_EQ_INT(lh_sql_stmt_execute(st, &r, &err), LH_EINVAL);
+    CHECK_EQ_INT(err.cls, LH_SQL_EINPUT);
+    CHECK(strstr(err.e.msg, "$1") != NULL);
+    lh_sql_stmt_free(st);
+    close_env(&e);
+}
+
+static void *cancel_later(void *arg)
+{
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    lh_sql_cancel(arg);
+    return NULL;
+}
+
+static void test_cancel_stops_a_running_query(void)
+{
+    env_t e;
+    CHECK(!open_env(&e));
+    lh_sql_error_t err;
+    lh_sql_result_t *r = NULL;
+    const char *q = "SELECT count(*) FROM range(4000000000000)";
+    CHECK_EQ_INT(lh_sql_run(e.s, q, strlen(q), NULL, NULL, &r, &err), 0);
+    pthread_t th;
+    CHECK(!pthread_create(&th, NULL, cancel_later, e.s));
+    lh_batch_t *b;
+    int rc = lh_sql_result_next(r, &b, &err);
+    pthread_join(th, NULL);
+    CHECK_EQ_INT(rc, LH_ECANCELED);
+    CHECK_EQ_INT(err.cls, LH_SQL_EINTERRUPT);
+    lh_sql_result_free(r);
+    /* the session goes on */
+    CHECK_EQ_INT(lh_sql_run(e.s, "SELECT 1", 8, NULL, NULL, &r, &err), 0);
+    char row[32];
+    CHECK(!first_row(r, row, sizeof row));
+    CHECK_EQ_STR(row, "1");
+    lh_sql_result_free(r);
+    close_env(&e);
+}
+
+static void test_memory_limit_fails_the_query_with_exit_status_3(void)
+{
+    env_t e;
+    CHECK(!open_env(&e));
+    lh_sql_db_set_memory_limit(e.db, 2 << 20);
+    lh_sql_error_t err;
+    lh_sql_result_t *r = NULL;
+    const char *q = "SELECT range % 200000 AS k, count(*) FROM range(1000000) GROUP BY 1";
+    CHECK_EQ_INT(lh_sql_run(e.s, q, strlen(q), NULL, NULL, &r, &err), 0);
+    lh_batch_t *b;
+    CHECK(lh_sql_result_next(r, &b, &err) != 0);
+    CHECK_EQ_INT(err.cls, LH_SQL_EOOM);
+    CHECK_EQ_INT(lh_sql_err_exit_status((lh_sql_err_class_t)err.cls), 3);
+    lh_sql_result_free(r);
+    close_env(&e);
+}
+
+int main(int argc, char **argv)
+{
+    static const lh_test_t tests[] = {
+        {"script_runs_every_statement_and_returns_the_last",
+         test_script_runs_every_statement_and_returns_the_last},
+        {"prepared_statement_binds_values_per_execution",
+         test_prepared_statement_binds_values_per_execution},
+        {"prepare_reports_errors_with_class_and_position",
+         test_prepare_reports_errors_with_class_and_position},
+        {"cancel_stops_a_running_query", test_cancel_stops_a_running_query},
+        {"memory_limit_fails_the_query_with_exit_status_3",
+         test_memory_limit_fails_the_query_with_exit_status_3},
+        {NULL, NULL},
+    };
+    return lh_test_main(tests, argc, argv);
+}
