@@ -12,6 +12,7 @@
 
 #include "sql/bind/bind.h"
 #include "sql/copy.h"
+#include "sql/exec/exec_int.h"
 #include "sql/explain.h"
 #include "sql/lake_write.h"
 #include "sql/opt/opt.h"
@@ -382,6 +383,7 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
                         .err = &r->err,
                         .cancel = &s->cancel,
                         .threads = s->db->threads,
+                        .pool = s->db->threads > 1 ? lh__sql_pool() : NULL,
                         .lake = s->db->lake,
                         .mem = &s->db->mem};
     *out = r;

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include "core/config.h"
+#include "core/pool.h"
 #include "sql/exec/exec_int.h"
 #include "sql/sql.h"
 
@@ -39,6 +42,22 @@ static int64_t cgroup_limit(void)
     int n = fscanf(f, "%lld", &v);
     fclose(f);
     return n == 1 && v > 0 ? (int64_t)v : 0;
+}
+
+static lh_pool_t *sql_pool;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void start_pool(void)
+{
+    lh_pool_opts_t o = {.name = "sql", .threads = 0};
+    lh_err_t e = {0};
+    if (lh_pool_new(&o, &sql_pool, &e)) sql_pool = NULL;
+}
+
+lh_pool_t *lh__sql_pool(void)
+{
+    pthread_once(&pool_once, start_pool);
+    return sql_pool;
 }
 
 int64_t lh_sql_default_memory_limit(void)

@@ -36,6 +36,7 @@ typedef struct lh_exec {
     /* a parallel pipeline's shared scan state: scans under it take morsels (row
        groups, chunks) from it instead of reading everything; NULL: serial */
     struct lh_morsels *morsels;
+    struct lh_pool *pool; /* the long-jobs pool parallel pipelines run on (NULL: serial) */
 } lh_exec_t;
 
 /* ---- expressions ---- */

@@ -36,6 +36,9 @@ int lh__exec_charge(lh_exec_t *ex, int64_t bytes);
 void lh__exec_release(lh_exec_t *ex, int64_t bytes);
 /* Charges to the budget on behalf of op (given back when the tree closes). */
 int lh__op_charge(lh_op_t *op, int64_t bytes);
+/* The process's pool for query workers (core/pool.h: long jobs, one thread
+ * per core), started on first use; NULL when it cannot start (serial). */
+struct lh_pool *lh__sql_pool(void);
 /* What one batch of these column types holds (strings: their views). */
 int64_t lh__batch_bytes(const lh_type_t *types, uint32_t ncols);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pool.h"
 #include "sql/exec/exec_int.h"
 #include "sql/exec/morsel.h"
 #include "sql/exec/rowops.h"
@@ -266,15 +267,13 @@ typedef struct agg_worker {
     agg_op_t *st;
     lh_op_t *child; /* the worker's own copy of the pipeline */
     int rc;
-    pthread_t th;
-    bool started;
 } agg_worker_t;
 
-static void *worker_main(void *arg)
+static int worker_run(void *arg, size_t i, unsigned worker)
 {
-    agg_worker_t *w = arg;
+    agg_worker_t *w = (agg_worker_t *)arg + i;
     w->rc = consume(w->op, w->st, w->child);
-    return NULL;
+    return 0; /* every worker runs to its end; errors are collected after */
 }
 
 static int worker_new(lh_op_t *op, lh_morsels_t *m, agg_worker_t *w)
@@ -341,7 +340,7 @@ static int merge(lh_op_t *op, agg_op_t *st, agg_worker_t *w)
 static int build_parallel(lh_op_t *op, agg_op_t *st)
 {
     int threads = op->ex->threads;
-    if (threads < 2 || op->ex->analyze || op->ex->morsels) return 0;
+    if (threads < 2 || op->ex->analyze || op->ex->morsels || !op->ex->pool) return 0;
     for (uint32_t j = 0; j < st->naggs; j++)
         if (op->plan->u.agg.aggs[j].distinct) return 0;
     if (threads > 64) threads = 64;
@@ -352,13 +351,7 @@ static int build_parallel(lh_op_t *op, agg_op_t *st)
     int rc = w ? 0 : oom(op);
     for (int i = 0; !rc && i < threads; i++)
         rc = worker_new(op, &m, &w[i]);
-    for (int i = 1; !rc && i < threads; i++) {
-        if (pthread_create(&w[i].th, NULL, worker_main, &w[i])) break; /* fewer threads */
-        w[i].started = true;
-    }
-    if (!rc) worker_main(&w[0]);
-    for (int i = 1; w && i < threads; i++)
-        if (w[i].started) pthread_join(w[i].th, NULL);
+    if (!rc) lh_pool_parallel_for(op->ex->pool, (size_t)threads, worker_run, w);
     for (int i = 0; !rc && i < threads; i++)
         if (w[i].rc) {
             *op->ex->err = w[i].err;
