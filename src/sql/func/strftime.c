@@ -258,24 +258,24 @@ static int f_strftime_fmt_first(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32
 
 /* ---- binding: the format is compiled once ---- */
 
-int lh__strtime_bind_format(lh_sql_bind_call_t *call, uint32_t k, const char *fn,
+int lh__strtime_bind_format(lh_sql_bind_call_t *call, uint32_t k, const char *fn, int32_t pos,
                             lh_sql_error_t *err)
 {
     const lh_sql_arg_t *a = &call->args[k];
     if (a->flags & LH_SQL_ARG_NULL_LITERAL) return 0;
     if (!(a->flags & (LH_SQL_ARG_CONSTANT | LH_SQL_ARG_STRING_LITERAL)))
-        return lh_sql_err(err, LH_EINVAL, LH_SQL_EINPUT, call->pos, "%s format must be a constant",
+        return lh_sql_err(err, LH_EINVAL, LH_SQL_EINPUT, pos, "%s format must be a constant",
                           fn);
     lh_value_t v = a->value;
     if (v.type.id != LH_TYPE_VARCHAR && !v.is_null) {
         lh_type_t vc = lh_type(LH_TYPE_VARCHAR);
-        int rc = lh_sql_cast_value(&a->value, &vc, false, call->arena, &v, call->pos, err);
+        int rc = lh_sql_cast_value(&a->value, &vc, false, call->arena, &v, pos, err);
         if (rc) return rc;
     }
     if (v.is_null) return 0;
     lh__strtime_t *f = lh_arena_alloc(call->arena, sizeof *f);
-    if (!f) return lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, call->pos, "out of memory");
-    int rc = lh__strtime_compile(call->arena, v.v.s.ptr, v.v.s.len, f, err, call->pos);
+    if (!f) return lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, pos, "out of memory");
+    int rc = lh__strtime_compile(call->arena, v.v.s.ptr, v.v.s.len, f, err, pos);
     if (rc) return rc;
     call->bind_data = f;
     return 0;
@@ -299,7 +299,8 @@ static int bind_strftime(lh_sql_bind_call_t *call, lh_sql_error_t *err)
 {
     int rc = lh_sql_bind_overloads(call, o_strftime, LH__COUNT(o_strftime), err);
     if (rc) return rc;
-    return lh__strtime_bind_format(call, call->exec == f_strftime ? 1 : 0, "strftime", err);
+    return lh__strtime_bind_format(call, call->exec == f_strftime ? 1 : 0, "strftime", call->pos,
+                                   err);
 }
 
 /* ---- age ---- */

@@ -111,7 +111,7 @@ static bool two_digits(parse_t *p, size_t at, int64_t *v)
     return true;
 }
 
-/* +HH, +HHMM, +HH:MM, with :SS or SS after. */
+/* +HH, +HHMM, +HH:MM or +HH:MM:SS (or -). */
 static bool utc_offset(parse_t *p)
 {
     int64_t part[3] = {0, 0, 0};
@@ -119,10 +119,15 @@ static bool utc_offset(parse_t *p)
     if ((sign != '+' && sign != '-') || !two_digits(p, p->pos + 1, &part[0]))
         return fail(p, "Expected \xc2\xb1HH[MM] or -HH[:MM[:SS]]", (long)p->pos);
     p->pos += 3;
-    for (int k = 1; k < 3; k++) {
-        size_t at = p->pos < p->n && p->s[p->pos] == ':' ? p->pos + 1 : p->pos;
-        if (!two_digits(p, at, &part[k])) break;
-        p->pos = at + 2;
+    /* MM or :MM, then :SS after :MM only; a ':' is taken even when no digits follow */
+    bool colon = p->pos < p->n && p->s[p->pos] == ':';
+    p->pos += colon;
+    if (two_digits(p, p->pos, &part[1])) {
+        p->pos += 2;
+        if (colon && p->pos < p->n && p->s[p->pos] == ':') {
+            p->pos++;
+            if (two_digits(p, p->pos, &part[2])) p->pos += 2;
+        }
     }
     p->off = (sign == '-' ? -1 : 1) * (part[0] * 3600 + part[1] * 60 + part[2]);
     p->has_off = true;
@@ -198,6 +203,7 @@ static bool anchor(parse_t *p, uint8_t spec, long at)
         return true;
     case SP_G: case SP_V:
         if (a == A_NONE) p->anchor = A_ISO;
+        else if (a == A_Y && spec == SP_G) return true; /* %Y wins, %G only read */
         else if (a == A_Y)
             return fail(p, "ISO week offsets are incompatible with non-ISO year specifiers. "
                            "Use '%G' instead", at);
@@ -406,8 +412,7 @@ static int run_strptime(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t count
         lh_string_t s = lh__str(&a[0], i);
         lh_sql_error_t e;
         int64_t us;
-        int rc = lh__strtime_parse(f, lh_string_data(&s), s.len, &us, try ? &e : ctx->err,
-                                   ctx->pos);
+        int rc = lh__strtime_parse(f, lh_string_data(&s), s.len, &us, try ? &e : ctx->err, -1);
         if (rc && !try) return rc;
         if (rc)
             lh_vector_set_null(out, i);
@@ -436,7 +441,7 @@ static int bind(lh_sql_bind_call_t *call, lh_sql_error_t *err, lh_sql_scalar_fn 
                 const char *name)
 {
     int rc = lh_sql_bind_overloads(call, o_strptime, LH__COUNT(o_strptime), err);
-    if (!rc) rc = lh__strtime_bind_format(call, 1, name, err);
+    if (!rc) rc = lh__strtime_bind_format(call, 1, name, -1, err);
     if (rc) return rc;
     const lh__strtime_t *f = call->bind_data;
     if (f && f->has_tz) call->ret = lh_type(LH_TYPE_TIMESTAMP_TZ);

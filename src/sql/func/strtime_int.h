@@ -73,8 +73,9 @@ int lh__strtime_parse(const lh__strtime_t *f, const char *s, size_t len, int64_t
 /* The bind of a call whose argument k is the format (strftime.c): a
  * constant compiled into call->bind_data (left NULL for a NULL format: every
  * row is NULL), else DuckDB's Invalid Input Error "<fn> format must be a
- * constant". 0, LH_EINVAL, LH_ENOMEM. */
-int lh__strtime_bind_format(lh_sql_bind_call_t *call, uint32_t k, const char *fn,
+ * constant"; errors point at pos (-1: nowhere, as DuckDB's strptime).
+ * 0, LH_EINVAL, LH_ENOMEM. */
+int lh__strtime_bind_format(lh_sql_bind_call_t *call, uint32_t k, const char *fn, int32_t pos,
                             lh_sql_error_t *err);
 /* The binds of strptime and try_strptime (strptime.c). */
 int lh__strptime_bind(lh_sql_bind_call_t *call, lh_sql_error_t *err);
