@@ -113,16 +113,16 @@ int lh__strtime_compile(lh_arena_t *a, const char *s, size_t len, lh__strtime_t 
 
 static const char *const day_names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                         "Thursday", "Friday", "Saturday"};
-static const char *const month_names[] = {"January", "February", "March",     "April",
-                                          "May",     "June",     "July",      "August",
-                                          "September", "October", "November", "December"};
+static const char *const month_names[] = {"January",   "February", "March",    "April",
+                                          "May",       "June",     "July",     "August",
+                                          "September", "October",  "November", "December"};
 
 /* The fields of one instant a format may name. */
 typedef struct when {
     lh__civil_t c;
     int64_t h, mi, s, us;
-    int dow;           /* 0 = Sunday */
-    int64_t doy;       /* 1-based */
+    int dow;     /* 0 = Sunday */
+    int64_t doy; /* 1-based */
     int64_t iso_year, iso_week;
 } when_t;
 
@@ -169,18 +169,30 @@ static size_t put_spec(char *p, uint8_t spec, const when_t *w, bool tz)
     int64_t h12 = w->h % 12 ? w->h % 12 : 12, y = w->c.y;
     uint64_t y100 = (uint64_t)(y < 0 ? -y : y) % 100;
     switch (spec) {
-    case SP_a: return put_str(p, day_names[w->dow], 3);
-    case SP_A: return put_str(p, day_names[w->dow], strlen(day_names[w->dow]));
-    case SP_w: return put_num(p, (uint64_t)w->dow, 1);
-    case SP_u: return put_num(p, (uint64_t)(w->dow ? w->dow : 7), 1);
-    case SP_d: return put_num(p, (uint64_t)w->c.d, 2);
-    case SP_d_U: return put_num(p, (uint64_t)w->c.d, 0);
-    case SP_b: return put_str(p, month_names[w->c.m - 1], 3);
-    case SP_B: return put_str(p, month_names[w->c.m - 1], strlen(month_names[w->c.m - 1]));
-    case SP_m: return put_num(p, (uint64_t)w->c.m, 2);
-    case SP_m_U: return put_num(p, (uint64_t)w->c.m, 0);
-    case SP_y: return put_num(p, y100, 2);
-    case SP_y_U: return put_num(p, y100, 0);
+    case SP_a:
+        return put_str(p, day_names[w->dow], 3);
+    case SP_A:
+        return put_str(p, day_names[w->dow], strlen(day_names[w->dow]));
+    case SP_w:
+        return put_num(p, (uint64_t)w->dow, 1);
+    case SP_u:
+        return put_num(p, (uint64_t)(w->dow ? w->dow : 7), 1);
+    case SP_d:
+        return put_num(p, (uint64_t)w->c.d, 2);
+    case SP_d_U:
+        return put_num(p, (uint64_t)w->c.d, 0);
+    case SP_b:
+        return put_str(p, month_names[w->c.m - 1], 3);
+    case SP_B:
+        return put_str(p, month_names[w->c.m - 1], strlen(month_names[w->c.m - 1]));
+    case SP_m:
+        return put_num(p, (uint64_t)w->c.m, 2);
+    case SP_m_U:
+        return put_num(p, (uint64_t)w->c.m, 0);
+    case SP_y:
+        return put_num(p, y100, 2);
+    case SP_y_U:
+        return put_num(p, y100, 0);
     case SP_Y:
         if (y >= 0 && y <= 9999) return put_num(p, (uint64_t)y, 4);
         if (y >= 0) return put_num(p, (uint64_t)y, 0);
@@ -188,26 +200,46 @@ static size_t put_spec(char *p, uint8_t spec, const when_t *w, bool tz)
         return 1 + put_num(p + 1, (uint64_t)-y, 0);
     case SP_G: /* DuckDB writes the low four digits of the year as an unsigned 32-bit number */
         return put_num(p, (uint32_t)(int32_t)w->iso_year % 10000, 4);
-    case SP_H: return put_num(p, (uint64_t)w->h, 2);
-    case SP_H_U: return put_num(p, (uint64_t)w->h, 0);
-    case SP_I: return put_num(p, (uint64_t)h12, 2);
-    case SP_I_U: return put_num(p, (uint64_t)h12, 0);
-    case SP_p: return put_str(p, w->h >= 12 ? "PM" : "AM", 2);
-    case SP_M: return put_num(p, (uint64_t)w->mi, 2);
-    case SP_M_U: return put_num(p, (uint64_t)w->mi, 0);
-    case SP_S: return put_num(p, (uint64_t)w->s, 2);
-    case SP_S_U: return put_num(p, (uint64_t)w->s, 0);
-    case SP_f: return put_num(p, (uint64_t)w->us, 6);
-    case SP_g: return put_num(p, (uint64_t)w->us / 1000, 3);
-    case SP_n: return put_num(p, (uint64_t)w->us * 1000, 9);
-    case SP_z: return put_str(p, "+00", 3);
-    case SP_Z: return tz ? put_str(p, "UTC", 3) : 0;
-    case SP_j: return put_num(p, (uint64_t)w->doy, 3);
-    case SP_j_U: return put_num(p, (uint64_t)w->doy, 0);
-    case SP_U: return put_num(p, (uint64_t)((w->doy - 1 + 7 - w->dow) / 7), 2);
-    case SP_W: return put_num(p, (uint64_t)((w->doy - 1 + 7 - (w->dow + 6) % 7) / 7), 2);
-    case SP_V: return put_num(p, (uint64_t)w->iso_week, 2);
-    default: return 0;
+    case SP_H:
+        return put_num(p, (uint64_t)w->h, 2);
+    case SP_H_U:
+        return put_num(p, (uint64_t)w->h, 0);
+    case SP_I:
+        return put_num(p, (uint64_t)h12, 2);
+    case SP_I_U:
+        return put_num(p, (uint64_t)h12, 0);
+    case SP_p:
+        return put_str(p, w->h >= 12 ? "PM" : "AM", 2);
+    case SP_M:
+        return put_num(p, (uint64_t)w->mi, 2);
+    case SP_M_U:
+        return put_num(p, (uint64_t)w->mi, 0);
+    case SP_S:
+        return put_num(p, (uint64_t)w->s, 2);
+    case SP_S_U:
+        return put_num(p, (uint64_t)w->s, 0);
+    case SP_f:
+        return put_num(p, (uint64_t)w->us, 6);
+    case SP_g:
+        return put_num(p, (uint64_t)w->us / 1000, 3);
+    case SP_n:
+        return put_num(p, (uint64_t)w->us * 1000, 9);
+    case SP_z:
+        return put_str(p, "+00", 3);
+    case SP_Z:
+        return tz ? put_str(p, "UTC", 3) : 0;
+    case SP_j:
+        return put_num(p, (uint64_t)w->doy, 3);
+    case SP_j_U:
+        return put_num(p, (uint64_t)w->doy, 0);
+    case SP_U:
+        return put_num(p, (uint64_t)((w->doy - 1 + 7 - w->dow) / 7), 2);
+    case SP_W:
+        return put_num(p, (uint64_t)((w->doy - 1 + 7 - (w->dow + 6) % 7) / 7), 2);
+    case SP_V:
+        return put_num(p, (uint64_t)w->iso_week, 2);
+    default:
+        return 0;
     }
 }
 
@@ -264,8 +296,7 @@ int lh__strtime_bind_format(lh_sql_bind_call_t *call, uint32_t k, const char *fn
     const lh_sql_arg_t *a = &call->args[k];
     if (a->flags & LH_SQL_ARG_NULL_LITERAL) return 0;
     if (!(a->flags & (LH_SQL_ARG_CONSTANT | LH_SQL_ARG_STRING_LITERAL)))
-        return lh_sql_err(err, LH_EINVAL, LH_SQL_EINPUT, pos, "%s format must be a constant",
-                          fn);
+        return lh_sql_err(err, LH_EINVAL, LH_SQL_EINPUT, pos, "%s format must be a constant", fn);
     lh_value_t v = a->value;
     if (v.type.id != LH_TYPE_VARCHAR && !v.is_null) {
         lh_type_t vc = lh_type(LH_TYPE_VARCHAR);

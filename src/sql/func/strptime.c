@@ -24,8 +24,8 @@ typedef struct parse {
     const char *s;
     size_t n, pos;
     int64_t y, m, d, h, mi, sec, us, off; /* off: the %z offset in seconds */
-    int anchor, ampm;                      /* ampm: 0 none, 1 AM, 2 PM */
-    uint8_t week_spec;                     /* SP_U or SP_W */
+    int anchor, ampm;                     /* ampm: 0 none, 1 AM, 2 PM */
+    uint8_t week_spec;                    /* SP_U or SP_W */
     int64_t weekno, weekday, yearday, iso_year, iso_week, iso_wd;
     bool has_weekday, has_off;
     const char *tz;
@@ -49,13 +49,30 @@ static bool is_space(char c)
 static int width_of(uint8_t spec)
 {
     switch (spec) {
-    case SP_w: case SP_u: return 1;
-    case SP_g: case SP_j: case SP_j_U: return 3;
-    case SP_Y: case SP_G: return 4;
-    case SP_f: return 6;
-    case SP_n: return 9;
-    case SP_a: case SP_A: case SP_b: case SP_B: case SP_p: case SP_z: case SP_Z: return 0;
-    default: return 2;
+    case SP_w:
+    case SP_u:
+        return 1;
+    case SP_g:
+    case SP_j:
+    case SP_j_U:
+        return 3;
+    case SP_Y:
+    case SP_G:
+        return 4;
+    case SP_f:
+        return 6;
+    case SP_n:
+        return 9;
+    case SP_a:
+    case SP_A:
+    case SP_b:
+    case SP_B:
+    case SP_p:
+    case SP_z:
+    case SP_Z:
+        return 0;
+    default:
+        return 2;
     }
 }
 
@@ -98,10 +115,10 @@ static int name_at(parse_t *p, const char *const *names, int k, size_t len)
 }
 
 static const char *const day_names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
-                                   "Thursday", "Friday", "Saturday"};
-static const char *const month_names[] = {"January", "February", "March",     "April",
-                                     "May",     "June",     "July",      "August",
-                                     "September", "October", "November", "December"};
+                                        "Thursday", "Friday", "Saturday"};
+static const char *const month_names[] = {"January",   "February", "March",    "April",
+                                          "May",       "June",     "July",     "August",
+                                          "September", "October",  "November", "December"};
 
 static bool two_digits(parse_t *p, size_t at, int64_t *v)
 {
@@ -171,8 +188,8 @@ static bool text_spec(parse_t *p, uint8_t spec)
         while (p->pos < p->n && is_space(p->s[p->pos]))
             p->pos++;
         at = p->pos;
-        while (p->pos < p->n && (isalnum((unsigned char)p->s[p->pos]) ||
-                                 strchr("_/+-", p->s[p->pos])))
+        while (p->pos < p->n &&
+               (isalnum((unsigned char)p->s[p->pos]) || strchr("_/+-", p->s[p->pos])))
             p->pos++;
         if (p->pos == at) return fail(p, "Empty Time Zone name", (long)at);
         p->tz = p->s + at;
@@ -187,32 +204,52 @@ static bool anchor(parse_t *p, uint8_t spec, long at)
 {
     int a = p->anchor;
     switch (spec) {
-    case SP_d: case SP_d_U: case SP_m: case SP_m_U:
+    case SP_d:
+    case SP_d_U:
+    case SP_m:
+    case SP_m_U:
         p->anchor = A_MD;
         return true;
-    case SP_y: case SP_y_U: case SP_Y:
+    case SP_y:
+    case SP_y_U:
+    case SP_Y:
         if (a == A_NONE || a == A_ISO) p->anchor = A_Y;
         return true;
-    case SP_U: case SP_W:
-        if (a == A_NONE || a == A_Y) p->anchor = A_UW, p->week_spec = spec;
-        else if (a != A_MD) return fail(p, "Multiple week offsets specified", at);
+    case SP_U:
+    case SP_W:
+        if (a == A_NONE || a == A_Y)
+            p->anchor = A_UW, p->week_spec = spec;
+        else if (a != A_MD)
+            return fail(p, "Multiple week offsets specified", at);
         return true;
-    case SP_j: case SP_j_U:
-        if (a == A_NONE || a == A_Y) p->anchor = A_J;
-        else if (a != A_MD) return fail(p, "Multiple year offsets specified", at);
+    case SP_j:
+    case SP_j_U:
+        if (a == A_NONE || a == A_Y)
+            p->anchor = A_J;
+        else if (a != A_MD)
+            return fail(p, "Multiple year offsets specified", at);
         return true;
-    case SP_G: case SP_V:
-        if (a == A_NONE) p->anchor = A_ISO;
-        else if (a == A_Y && spec == SP_G) return true; /* %Y wins, %G only read */
+    case SP_G:
+    case SP_V:
+        if (a == A_NONE)
+            p->anchor = A_ISO;
+        else if (a == A_Y && spec == SP_G)
+            return true; /* %Y wins, %G only read */
         else if (a == A_Y)
-            return fail(p, "ISO week offsets are incompatible with non-ISO year specifiers. "
-                           "Use '%G' instead", at);
+            return fail(p,
+                        "ISO week offsets are incompatible with non-ISO year specifiers. "
+                        "Use '%G' instead",
+                        at);
         else if (a == A_UW || a == A_J)
-            return fail(p, spec == SP_G ? "Incompatible ISO year offset specified"
-                                        : "Incompatible ISO week offset specified", at);
+            return fail(p,
+                        spec == SP_G ? "Incompatible ISO year offset specified"
+                                     : "Incompatible ISO week offset specified",
+                        at);
         else if (a == A_ISO && (spec == SP_G ? p->iso_year >= 0 : p->iso_week >= 0))
-            return fail(p, spec == SP_G ? "Multiple ISO year offsets specified"
-                                        : "Multiple ISO week offsets specified", at);
+            return fail(p,
+                        spec == SP_G ? "Multiple ISO year offsets specified"
+                                     : "Multiple ISO week offsets specified",
+                        at);
         return true;
     default:
         return true;
@@ -231,42 +268,56 @@ static bool number_spec(parse_t *p, uint8_t spec, int width)
 #define RANGE(lo, hi, msg)                                                                         \
     if (v < (lo) || v > (hi)) return fail(p, msg, (long)at)
     switch (spec) {
-    case SP_d: case SP_d_U:
+    case SP_d:
+    case SP_d_U:
         RANGE(1, 31, "Day out of range, expected a value between 1 and 31");
         p->d = v;
         break;
-    case SP_m: case SP_m_U:
+    case SP_m:
+    case SP_m_U:
         RANGE(1, 12, "Month out of range, expected a value between 1 and 12");
         p->m = v;
         break;
-    case SP_y: case SP_y_U:
+    case SP_y:
+    case SP_y_U:
         RANGE(0, 99, "Year without century out of range, expected a value between 0 and 99");
         p->y = v >= 69 ? 1900 + v : 2000 + v;
         break;
-    case SP_Y: p->y = v; break;
-    case SP_G: p->iso_year = v; break;
-    case SP_H: case SP_H_U:
+    case SP_Y:
+        p->y = v;
+        break;
+    case SP_G:
+        p->iso_year = v;
+        break;
+    case SP_H:
+    case SP_H_U:
         RANGE(0, 23, "Hour out of range, expected a value between 0 and 23");
         p->h = v;
         break;
-    case SP_I: case SP_I_U:
+    case SP_I:
+    case SP_I_U:
         RANGE(1, 12, "Hour12 out of range, expected a value between 1 and 12");
         p->h = v;
         break;
-    case SP_M: case SP_M_U:
+    case SP_M:
+    case SP_M_U:
         RANGE(0, 59, "Minutes out of range, expected a value between 0 and 59");
         p->mi = v;
         break;
-    case SP_S: case SP_S_U:
+    case SP_S:
+    case SP_S_U:
         RANGE(0, 59, "Seconds out of range, expected a value between 0 and 59");
         p->sec = v;
         break;
-    case SP_f: case SP_g: case SP_n: /* a fraction of a second: digits scaled to the width */
+    case SP_f:
+    case SP_g:
+    case SP_n: /* a fraction of a second: digits scaled to the width */
         for (; digits < width; digits++)
             v *= 10;
-        p->us = spec == SP_f ? v : spec == SP_g ? v * 1000 : (v + 500) / 1000;
+        p->us = spec == SP_f ? v : spec == SP_g ? v * 1000 : v / 1000; /* %n: truncated */
         break;
-    case SP_U: case SP_W:
+    case SP_U:
+    case SP_W:
         RANGE(0, 53, "Week out of range, expected a value between 0 and 53");
         p->weekno = v;
         break;
@@ -332,7 +383,8 @@ static bool run(const lh__strtime_t *f, parse_t *p)
     }
     while (p->pos < p->n && is_space(p->s[p->pos]))
         p->pos++;
-    if (p->pos != p->n) return fail(p, "Full specifier did not match: trailing characters", (long)p->pos);
+    if (p->pos != p->n)
+        return fail(p, "Full specifier did not match: trailing characters", (long)p->pos);
     if (p->ampm) {
         if (p->h > 12) {
             static char msg[96];
@@ -350,8 +402,9 @@ static bool run(const lh__strtime_t *f, parse_t *p)
 
 static bool is_utc_name(const char *s, size_t n)
 {
-    static const char *const names[] = {"UTC", "GMT", "Etc/UTC", "Etc/GMT", "UCT", "Zulu",
-                                        "Universal", "Etc/Universal", "Etc/Zulu", "Greenwich"};
+    static const char *const names[] = {"UTC",      "GMT",      "Etc/UTC",   "Etc/GMT",
+                                        "UCT",      "Zulu",     "Universal", "Etc/Universal",
+                                        "Etc/Zulu", "Greenwich"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strlen(names[i]) == n && !strncasecmp(s, names[i], n)) return true;
     return false;
@@ -370,8 +423,14 @@ int lh__strtime_parse(const lh__strtime_t *f, const char *s, size_t len, int64_t
     size_t skip = 0;
     while (skip < len && is_space(s[skip]))
         skip++;
-    parse_t p = {.s = s + skip, .n = len - skip, .y = 1900, .m = 1, .d = 1, .iso_year = -1,
-                 .iso_week = -1, .iso_wd = -1};
+    parse_t p = {.s = s + skip,
+                 .n = len - skip,
+                 .y = 1900,
+                 .m = 1,
+                 .d = 1,
+                 .iso_year = -1,
+                 .iso_week = -1,
+                 .iso_wd = -1};
     if (p.n > 4 && !strncasecmp(p.s, "epoch", 5)) {
         size_t k = 5;
         while (k < p.n && is_space(p.s[k]))
@@ -382,8 +441,8 @@ int lh__strtime_parse(const lh__strtime_t *f, const char *s, size_t len, int64_t
         int shown = (int)(len > 200 ? 200 : len);
         char where[360] = ""; /* the input and a caret under the failing position */
         if (p.epos >= 0)
-            snprintf(where, sizeof where, "%.*s\n%*s^", shown, s, (int)(p.epos > 120 ? 120 : p.epos),
-                     "");
+            snprintf(where, sizeof where, "%.*s\n%*s^", shown, s,
+                     (int)(p.epos > 120 ? 120 : p.epos), "");
         return lh_sql_err(err, LH_EINVAL, LH_SQL_EINPUT, pos,
                           "Could not parse string \"%.*s\" according to format specifier "
                           "\"%s\"\n%s\nError: %s",
@@ -402,8 +461,8 @@ int lh__strtime_parse(const lh__strtime_t *f, const char *s, size_t len, int64_t
 
 /* ---- the functions ---- */
 
-static int run_strptime(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t count,
-                        lh_vector_t *out, bool try)
+static int run_strptime(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t count, lh_vector_t *out,
+                        bool try)
 {
     const lh__strtime_t *f = ctx->bind_data;
     if (!f) return 0; /* a NULL format: every row is NULL */
