@@ -658,12 +658,19 @@ SELECT id, dt + 30, dt - 1, dt + INTERVAL 1 MONTH, ts + INTERVAL 90 MINUTE, ts -
 SELECT id, date_diff('day', DATE '2015-01-01', dt), datediff('month', dt, DATE '2025-01-01'), date_diff('hour', TIMESTAMP '2019-06-01 00:00:00', ts) FROM {fact} WHERE id < 300
 
 -- name: date_strftime
--- xfail: not implemented yet (strftime)
 SELECT id, strftime(dt, '%Y/%m/%d'), strftime(ts, '%Y-%m-%d %H:%M:%S'), strftime(ts, '%j %a %b') FROM {fact} WHERE id < 300
 
 -- name: date_strptime
--- xfail: not implemented yet (strptime, try_strptime)
 SELECT strptime('2021-03-04 05:06:07', '%Y-%m-%d %H:%M:%S'), strptime('04/03/2021', '%d/%m/%Y'), try_strptime('garbage', '%Y')
+
+-- name: date_strftime_more
+SELECT id, strftime('%c', ts), strftime(ts, '%G-W%V-%u %U %W %-j %-d/%-m/%-y %I %p %f'), strptime(strftime(ts, '%Y%m%d %H%M%S.%f'), '%Y%m%d %H%M%S.%f') = ts FROM {fact} WHERE id < 300
+
+-- name: date_strptime_rows
+SELECT id, try_strptime(strftime(dt, '%d/%m/%Y'), '%m/%d/%Y'), strptime(strftime(ts, '%A %B %-d %Y %-I:%M %p') || ' +0130', '%A %B %d %Y %I:%M %p %z') FROM {fact} WHERE id < 300
+
+-- name: date_age
+SELECT id, age(ts, TIMESTAMP '2019-06-15 12:30:00'), age(DATE '2020-02-29', dt) FROM {fact} WHERE id < 300
 
 -- name: date_epoch
 SELECT id, epoch(ts), epoch_ms(ts), to_timestamp(epoch(ts)), make_date(2020, k % 12 + 1, 1) FROM {fact} WHERE id < 300 AND k IS NOT NULL
