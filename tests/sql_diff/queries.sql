@@ -196,7 +196,6 @@ SELECT id, length(s), lower(s), upper(s), trim(s), ltrim(s), rtrim(s), reverse(s
 SELECT id, substr(s, 2, 3), substring(s, 3), substring(s FROM 2 FOR 4), left(s, 3), right(s, 2) FROM {fact} WHERE id < 300
 
 -- name: str_slice
--- xfail: not implemented yet (string slices s[a:b])
 SELECT id, s[1:3], s[2:] FROM {fact} WHERE id < 300
 
 -- name: str_concat

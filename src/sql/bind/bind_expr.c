@@ -964,6 +964,43 @@ static int bind_interval(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     return *out ? 0 : LH_ENOMEM;
 }
 
+/* s[i] and s[a:b] on text: DuckDB's 1-based character positions, both
+ * slice ends included (array_extract / array_slice on VARCHAR). */
+static int bind_subscript(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    lh_bexpr_t *x;
+    int rc = lh__bind_expr(c, n->u.subscript.arg, &x);
+    if (rc) return rc;
+    if (x->type.id != LH_TYPE_VARCHAR)
+        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos,
+                           "subscripts of this type are not supported yet");
+    lh_bexpr_t **args = lh_arena_calloc(c->env->arena, 3 * sizeof *args);
+    if (!args) return LH_ENOMEM;
+    args[0] = x;
+    lh_value_t one = lh_value_int(LH_TYPE_BIGINT, 1);
+    if (n->u.subscript.index)
+        rc = lh__bind_expr(c, n->u.subscript.index, &args[1]);
+    else
+        args[1] = lh_bx_const(c->env->arena, &one, n->pos);
+    if (rc || !args[1]) return rc ? rc : LH_ENOMEM;
+    if (!n->u.subscript.slice) { /* one character */
+        args[2] = lh_bx_const(c->env->arena, &one, n->pos);
+        return args[2] ? lh__bind_call(c, "substr", args, 3, n->pos, out) : LH_ENOMEM;
+    }
+    if (!n->u.subscript.slice_end) return lh__bind_call(c, "substr", args, 2, n->pos, out);
+    lh_bexpr_t *end, *len, **d = lh_arena_calloc(c->env->arena, 2 * sizeof *d),
+                           **p = lh_arena_calloc(c->env->arena, 2 * sizeof *p);
+    if (!d || !p) return LH_ENOMEM;
+    if ((rc = lh__bind_expr(c, n->u.subscript.slice_end, &end))) return rc;
+    d[0] = end; /* length = end - start + 1 */
+    d[1] = args[1];
+    if ((rc = lh__bind_call(c, "-", d, 2, n->pos, &len))) return rc;
+    p[0] = len;
+    p[1] = lh_bx_const(c->env->arena, &one, n->pos);
+    if (!p[1] || (rc = lh__bind_call(c, "+", p, 2, n->pos, &args[2]))) return rc ? rc : LH_ENOMEM;
+    return lh__bind_call(c, "substr", args, 3, n->pos, out);
+}
+
 static int bind_param(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 {
     lh_bparams_t *p = c->params;
@@ -1073,6 +1110,8 @@ int lh__bind_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
         return bind_like(c, n, out);
     case LH_AST_INTERVAL:
         return bind_interval(c, n, out);
+    case LH_AST_SUBSCRIPT:
+        return bind_subscript(c, n, out);
     case LH_AST_SUBQUERY:
     case LH_AST_EXISTS:
         return lh__bind_subquery_expr(c, n, out);
