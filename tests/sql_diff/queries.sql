@@ -139,7 +139,6 @@ SELECT id, round(d, 1), round(d), floor(d), ceil(d), sqrt(abs(d)), ln(abs(d) + 1
 SELECT id, greatest(i32, k, i16), least(i32, k, i16), abs(i16), sign(i32), gcd(i32, 12) FROM {fact} WHERE id < 300
 
 -- name: math_bitwise
--- xfail: not implemented yet (bitwise operators << >> & | and xor())
 SELECT id, abs(i32) << 2, i32 >> 1, i32 & 255, i32 | 1, xor(i32, 5) FROM {fact} WHERE id < 300
 
 -- name: math_round_decimal

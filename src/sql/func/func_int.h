@@ -15,6 +15,7 @@ typedef struct lh__func_table {
 } lh__func_table_t;
 
 extern const lh__func_table_t lh__arith_funcs;
+extern const lh__func_table_t lh__bitwise_funcs;
 extern const lh__func_table_t lh__compare_funcs;
 extern const lh__func_table_t lh__math_funcs;
 extern const lh__func_table_t lh__math2_funcs;

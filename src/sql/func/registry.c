@@ -19,6 +19,7 @@ static const lh__func_table_t *const tables[] = {
     &lh__agg_quantile_funcs,
     &lh__agg_stats_funcs,
     &lh__arith_funcs,
+    &lh__bitwise_funcs,
     &lh__compare_funcs,
     &lh__date_funcs,
     &lh__date2_funcs,
