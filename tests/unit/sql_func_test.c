@@ -433,7 +433,7 @@ static void test_arith_types(void)
     CHECK_EQ_STR(call("//", 2, "INTEGER", "7", "INTEGER", "2"), "INTEGER:3");
     CHECK_EQ_STR(call("//", 2, "INTEGER", "-7", "INTEGER", "2"), "INTEGER:-3");
     CHECK_EQ_STR(call("//", 2, "INTEGER", "1", "INTEGER", "0"), "INTEGER:NULL");
-    CHECK_EQ_STR(call("//", 2, "DECIMAL(10,2)", "7", "DECIMAL(5,1)", "2"), "DOUBLE:3.0");
+    CHECK_EQ_STR(call("//", 2, "DECIMAL(10,2)", "7", "DECIMAL(5,1)", "2"), "DOUBLE:3.5");
     CHECK_EQ_STR(call("%", 2, "INTEGER", "5", "INTEGER", "-3"), "INTEGER:2");
     CHECK_EQ_STR(call("%", 2, "INTEGER", "-5", "INTEGER", "3"), "INTEGER:-2");
     CHECK_EQ_STR(call("%", 2, "INTEGER", "1", "INTEGER", "0"), "INTEGER:NULL");
