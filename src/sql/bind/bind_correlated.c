@@ -70,39 +70,18 @@ static bool only_outer(const lh_bexpr_t *e)
     }
 }
 
+static uint32_t join_side(void *ctx, const lh_bexpr_t *ref)
+{
+    uint32_t nleft = *(const uint32_t *)ctx;
+    return ref->outer || nleft == UINT32_MAX ? ref->u.col : ref->u.col + nleft;
+}
+
 /* A copy of e for the join: outer columns become left columns (their own
  * numbers), inner ones right columns (shifted by nleft, or kept when
  * nleft is UINT32_MAX: an expression over the right input alone). */
 static lh_bexpr_t *for_join(lh_arena_t *a, const lh_bexpr_t *e, uint32_t nleft)
 {
-    lh_bexpr_t *c = lh_arena_alloc(a, sizeof *c);
-    if (!c) return NULL;
-    *c = *e;
-    switch ((lh_bx_kind_t)e->kind) {
-    case LH_BX_COLREF:
-        if (!e->outer && nleft != UINT32_MAX) c->u.col = e->u.col + nleft;
-        c->outer = 0;
-        return c;
-    case LH_BX_CONST:
-    case LH_BX_PARAM:
-        return c;
-    case LH_BX_FUNC:
-        c->u.func.args = lh_arena_alloc(a, (e->u.func.nargs + 1) * sizeof *c->u.func.args);
-        if (!c->u.func.args) return NULL;
-        for (uint32_t i = 0; i < e->u.func.nargs; i++)
-            if (!(c->u.func.args[i] = for_join(a, e->u.func.args[i], nleft))) return NULL;
-        return c;
-    case LH_BX_CAST:
-        return (c->u.cast.arg = for_join(a, e->u.cast.arg, nleft)) ? c : NULL;
-    case LH_BX_IN_SET:
-        return (c->u.in_set.arg = for_join(a, e->u.in_set.arg, nleft)) ? c : NULL;
-    default:
-        c->u.list.items = lh_arena_alloc(a, (e->u.list.n + 1) * sizeof *c->u.list.items);
-        if (!c->u.list.items) return NULL;
-        for (uint32_t i = 0; i < e->u.list.n; i++)
-            if (!(c->u.list.items[i] = for_join(a, e->u.list.items[i], nleft))) return NULL;
-        return c;
-    }
+    return lh_bx_copy_map(a, e, join_side, &nleft);
 }
 
 static bool is_eq(const lh_bexpr_t *e)

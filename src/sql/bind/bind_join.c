@@ -36,36 +36,15 @@ static int sides(const lh_bexpr_t *e, uint32_t nleft)
     }
 }
 
+static uint32_t lower(void *ctx, const lh_bexpr_t *ref)
+{
+    return ref->u.col - *(const uint32_t *)ctx;
+}
+
 /* A copy of e with every column number lowered by delta. */
 static lh_bexpr_t *rebase(lh_arena_t *a, const lh_bexpr_t *e, uint32_t delta)
 {
-    lh_bexpr_t *c = lh_arena_alloc(a, sizeof *c);
-    if (!c) return NULL;
-    *c = *e;
-    switch ((lh_bx_kind_t)e->kind) {
-    case LH_BX_COLREF:
-        c->u.col = e->u.col - delta;
-        return c;
-    case LH_BX_CONST:
-    case LH_BX_PARAM:
-        return c;
-    case LH_BX_FUNC:
-        c->u.func.args = lh_arena_alloc(a, (e->u.func.nargs + 1) * sizeof *c->u.func.args);
-        if (!c->u.func.args) return NULL;
-        for (uint32_t i = 0; i < e->u.func.nargs; i++)
-            if (!(c->u.func.args[i] = rebase(a, e->u.func.args[i], delta))) return NULL;
-        return c;
-    case LH_BX_CAST:
-        return (c->u.cast.arg = rebase(a, e->u.cast.arg, delta)) ? c : NULL;
-    case LH_BX_IN_SET:
-        return (c->u.in_set.arg = rebase(a, e->u.in_set.arg, delta)) ? c : NULL;
-    default:
-        c->u.list.items = lh_arena_alloc(a, (e->u.list.n + 1) * sizeof *c->u.list.items);
-        if (!c->u.list.items) return NULL;
-        for (uint32_t i = 0; i < e->u.list.n; i++)
-            if (!(c->u.list.items[i] = rebase(a, e->u.list.items[i], delta))) return NULL;
-        return c;
-    }
+    return lh_bx_copy_map(a, e, lower, &delta);
 }
 
 static bool is_eq(const lh_bexpr_t *e)

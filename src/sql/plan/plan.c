@@ -64,6 +64,40 @@ lh_bexpr_t *lh_bx_func(lh_arena_t *a, const lh_sql_func_def_t *def, const lh_sql
     return e;
 }
 
+lh_bexpr_t *lh_bx_copy_map(lh_arena_t *a, const lh_bexpr_t *e,
+                           uint32_t (*map)(void *ctx, const lh_bexpr_t *ref), void *ctx)
+{
+    lh_bexpr_t *c = lh_arena_alloc(a, sizeof *c);
+    if (!c) return NULL;
+    *c = *e;
+    switch ((lh_bx_kind_t)e->kind) {
+    case LH_BX_COLREF:
+        c->u.col = map(ctx, e);
+        c->outer = 0;
+        return c;
+    case LH_BX_CONST:
+    case LH_BX_PARAM:
+        return c;
+    case LH_BX_FUNC:
+        c->u.func.args = lh_arena_alloc(a, (e->u.func.nargs + 1) * sizeof *c->u.func.args);
+        if (!c->u.func.args) return NULL;
+        for (uint32_t i = 0; i < e->u.func.nargs; i++)
+            if (!(c->u.func.args[i] = lh_bx_copy_map(a, e->u.func.args[i], map, ctx))) return NULL;
+        return c;
+    case LH_BX_CAST:
+        return (c->u.cast.arg = lh_bx_copy_map(a, e->u.cast.arg, map, ctx)) ? c : NULL;
+    case LH_BX_IN_SET:
+        return (c->u.in_set.arg = lh_bx_copy_map(a, e->u.in_set.arg, map, ctx)) ? c : NULL;
+    default:
+        c->u.list.items = lh_arena_alloc(a, (e->u.list.n + 1) * sizeof *c->u.list.items);
+        if (!c->u.list.items) return NULL;
+        for (uint32_t i = 0; i < e->u.list.n; i++)
+            if (!(c->u.list.items[i] = lh_bx_copy_map(a, e->u.list.items[i], map, ctx)))
+                return NULL;
+        return c;
+    }
+}
+
 bool lh_bx_is_foldable(const lh_bexpr_t *e)
 {
     switch ((lh_bx_kind_t)e->kind) {

@@ -87,6 +87,10 @@ lh_bexpr_t *lh_bx_list(lh_arena_t *a, lh_bx_kind_t kind, const lh_type_t *type, 
 /* A call of a bound function (call->cast_to applied to args by the caller). */
 lh_bexpr_t *lh_bx_func(lh_arena_t *a, const lh_sql_func_def_t *def, const lh_sql_bind_call_t *call,
                        lh_bexpr_t **args, uint32_t nargs);
+/* A deep copy of e in a whose column references get map(ctx, ref) as their
+ * column (and lose the outer mark); NULL on allocation failure. */
+lh_bexpr_t *lh_bx_copy_map(lh_arena_t *a, const lh_bexpr_t *e,
+                           uint32_t (*map)(void *ctx, const lh_bexpr_t *ref), void *ctx);
 /* Whether e refers to no column, parameter or volatile function. */
 bool lh_bx_is_foldable(const lh_bexpr_t *e);
 
