@@ -1,0 +1,5 @@
+-- SQLite: dates are TEXT, date arithmetic through date(), years through strftime
+select sum(l_extendedprice * l_discount) as revenue
+from lineitem
+where l_shipdate >= '1994-01-01' and l_shipdate < date('1994-01-01', '+1 years')
+  and l_discount between 0.06 - 0.01 and 0.06 + 0.01 and l_quantity < 24
