@@ -69,6 +69,15 @@ async function runDuck(n, out) {
   }
 }
 
+// Runs 2..RUNS (process `more`) after run 1 (`first`) succeeded in time: a
+// later run that fails or times out leaves run 1's time; when the result
+// file was to come from the later process, the result is left unchecked.
+function laterRuns(first, more) {
+  const times = first.times.concat(more.times.filter((t) => t <= TIMEOUT));
+  if (!more.error && !more.timeout) return { times };
+  return { times, unchecked: more.timeout ? 'a later run timed out' : `a later run failed: ${more.error}` };
+}
+
 // ---- ours ----
 // `lakehouse sql -f` prints the last statement's result while it runs, so
 // that statement's time= on stderr does not cover its execution: a timed
@@ -102,11 +111,12 @@ function runOurs(n, out) {
   const stmt = (r) => (ctas ? `CREATE TABLE ans${r} AS ${q};` : `${q};`);
   const first = oursProcess(n, load, [stmt(1)], 'SELECT 1;', null);
   if (first.error || first.timeout) return first;
+  if (first.times[0] > TIMEOUT) return { timeout: true, times: [] };
   const timed = [];
   for (let r = 2; r <= RUNS; r++) timed.push(stmt(r));
   const tail = !ctas ? `${q};` : RUNS > 1 ? `SELECT * FROM ans${RUNS};` : `${stmt(1)}\nSELECT * FROM ans1;`;
   const more = oursProcess(n, load, timed, tail, out);
-  return { times: first.times.concat(more.times), error: more.error, timeout: more.timeout };
+  return laterRuns(first, more);
 }
 
 // ---- SQLite ----
@@ -132,11 +142,13 @@ function runSqlite(n, out) {
     ? `${SQLITE_SETUP}.timer on\nCREATE TEMP TABLE ans1 AS ${q};\n.timer off\n.mode csv\n.output ${out}\nSELECT * FROM ans1;\n`
     : `${SQLITE_SETUP}.mode csv\n.output ${out}\n.timer on\n${q};\n`;
   const first = sqlite(one, 1);
-  if (first.error || first.timeout || RUNS === 1) return first;
+  if (first.error || first.timeout) return first;
+  if (first.times[0] > TIMEOUT) return { timeout: true, times: [] };
+  if (RUNS === 1) return first;
   let rest = `${SQLITE_SETUP}.output /dev/null\n.timer on\n`;
   for (let r = 2; r <= RUNS; r++) rest += ctas ? `CREATE TEMP TABLE ans${r} AS ${q};\n` : `${q};\n`;
   const more = sqlite(rest, RUNS - 1);
-  return { times: first.times.concat(more.times), error: more.error, timeout: more.timeout };
+  return laterRuns(first, more);
 }
 
 // ---- ClickHouse (H2O only) ----
@@ -159,7 +171,9 @@ function runClickhouse(n, out) {
       if (/TIMEOUT_EXCEEDED|Timeout exceeded/.test(p.stderr)) return { timeout: true, times };
       return { error: `${msg} (exit ${p.status})` };
     }
-    times.push(Number(p.stderr.trim().split('\n').pop()));
+    const t = Number(p.stderr.trim().split('\n').pop());
+    if (t > TIMEOUT) return r === 1 ? { timeout: true, times } : { times };
+    times.push(t);
     if (r === 1) {
       const fd = fs.openSync(out, 'w');
       chClient('SELECT * FROM ans FORMAT CSV', fd);
@@ -221,7 +235,7 @@ for (const n of questions) {
       r.best = Math.min(...r.times); // a later run that timed out does not count
       r.timeout = false;
     } else if (r.timeout) r.best = TIMEOUT;
-    if (!r.error && !r.timeout && !d.error) {
+    if (!r.error && !r.timeout && !d.error && !(e === 'ours' && r.unchecked)) {
       const c = await compareResults(ref, out, e === 'ours' ? 1 : 0, `${WORK}/cmp`);
       r.correct = c.ok;
       r.why = c.why;
@@ -241,7 +255,7 @@ const ratio = (a, b) => (a?.best != null && b?.best != null && !a.error && !b.er
   ? Math.max(a.best, FLOOR) / Math.max(b.best, FLOOR) : null);
 const fmtRatio = (x) => (x == null ? '—' : x.toFixed(2));
 const verdict = (r) => (!r ? '' : r.error ? `error: ${r.error.replace(/\|/g, '\\|')}`
-  : r.timeout ? 'timeout' : r.correct ? 'yes' : r.correct === false ? `**no** (${(r.why || '').replace(/\|/g, '\\|').slice(0, 160)})` : '?');
+  : r.timeout ? 'timeout' : r.correct == null && r.unchecked ? `unchecked (${r.unchecked})` : r.correct ? 'yes' : r.correct === false ? `**no** (${(r.why || '').replace(/\|/g, '\\|').slice(0, 160)})` : '?');
 const names = { ours: 'lakehouse', duckdb: 'DuckDB', sqlite: 'SQLite', clickhouse: 'ClickHouse' };
 const cols = ['ours', 'duckdb', ...peers.filter((e) => e !== 'ours')];
 const head = ['q', ...cols.map((e) => `${names[e]} s`), 'lakehouse/DuckDB',
