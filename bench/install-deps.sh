@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the benchmarks in bench/ need beyond scripts/install-deps.sh:
-# nginx-light (the reference HTTP server for GETs) and wrk (the small-request
-# load generator). Idempotent; runs as root or through sudo.
+# nginx-light (the reference HTTP server for GETs), wrk (the small-request
+# load generator), and the SQL benchmark's peers sqlite3 and ClickHouse 18.16
+# (clickhouse-server, clickhouse-client; bench/sql_bench.sh starts its own
+# server from its own config, never the package's service). Idempotent; runs
+# as root or through sudo.
 set -euo pipefail
 
-PKGS=(nginx-light wrk curl openssl python3)
+PKGS=(nginx-light wrk curl openssl python3 sqlite3 clickhouse-server clickhouse-client)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
@@ -22,4 +25,9 @@ fi
 # package's system service if the install started one on :80
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
   $SUDO systemctl stop nginx || true
+fi
+# and ClickHouse's, which would listen on 9000 and 8123 (our ports)
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet clickhouse-server 2>/dev/null; then
+  $SUDO systemctl stop clickhouse-server || true
+  $SUDO systemctl disable clickhouse-server 2>/dev/null || true
 fi
