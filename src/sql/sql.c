@@ -400,7 +400,8 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
     lh_sql_catalog_lock(s->db->catalog);
     int rc = lh_sql_bind(&env, stmt, &bs);
     if (!rc && bs.plan &&
-        (lh_opt_prune_columns(arena, bs.plan) || lh_opt_push_filters(arena, bs.plan)))
+        (lh_opt_push_join_filters(arena, &bs.plan) || lh_opt_prune_columns(arena, bs.plan) ||
+         lh_opt_push_filters(arena, bs.plan)))
         rc = LH_ENOMEM;
     r->tag = rc ? "ERROR" : bs.tag;
     if (!rc && bs.kind == LH_STMT_EXPLAIN)

@@ -14,4 +14,10 @@ int lh_opt_prune_columns(lh_arena_t *a, lh_plan_t *plan);
  * statistics (the filter stays). 0 or LH_ENOMEM. */
 int lh_opt_push_filters(lh_arena_t *a, lh_plan_t *plan);
 
+/* Filter pushdown through joins: WHERE conjuncts move into the join inputs
+ * whose columns they name; equalities across an inner or cross join become
+ * its keys, other cross conjuncts its residual condition. *plan may be
+ * replaced. 0 or LH_ENOMEM. */
+int lh_opt_push_join_filters(lh_arena_t *a, lh_plan_t **plan);
+
 #endif
