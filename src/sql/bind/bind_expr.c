@@ -269,38 +269,6 @@ int lh__bind_bool(lh_bctx_t *c, const lh_ast_t *n, const char *clause, lh_bexpr_
 
 /* ---- structural equality (group keys) ---- */
 
-bool lh__bx_equal(const lh_bexpr_t *a, const lh_bexpr_t *b)
-{
-    if (a->kind != b->kind || !lh_type_equal(&a->type, &b->type) || a->negated != b->negated)
-        return false;
-    switch ((lh_bx_kind_t)a->kind) {
-    case LH_BX_CONST: {
-        if (a->u.c.is_null || b->u.c.is_null) return a->u.c.is_null == b->u.c.is_null;
-        int cmp;
-        return !lh_value_compare(&a->u.c, &b->u.c, &cmp) && !cmp;
-    }
-    case LH_BX_COLREF:
-        return a->u.col == b->u.col;
-    case LH_BX_PARAM:
-        return a->u.param == b->u.param;
-    case LH_BX_FUNC:
-        if (a->u.func.def != b->u.func.def || a->u.func.nargs != b->u.func.nargs) return false;
-        for (uint32_t i = 0; i < a->u.func.nargs; i++)
-            if (!lh__bx_equal(a->u.func.args[i], b->u.func.args[i])) return false;
-        return true;
-    case LH_BX_CAST:
-        return a->u.cast.try_cast == b->u.cast.try_cast &&
-               lh__bx_equal(a->u.cast.arg, b->u.cast.arg);
-    case LH_BX_IN_SET:
-        return a->u.in_set.set == b->u.in_set.set && lh__bx_equal(a->u.in_set.arg, b->u.in_set.arg);
-    default:
-        if (a->u.list.n != b->u.list.n) return false;
-        for (uint32_t i = 0; i < a->u.list.n; i++)
-            if (!lh__bx_equal(a->u.list.items[i], b->u.list.items[i])) return false;
-        return true;
-    }
-}
-
 /* ---- the expression forms ---- */
 
 static const char *op_func_name(lh_ast_op_t op)
@@ -907,7 +875,7 @@ static int bind_aggregate(lh_bctx_t *c, const lh_ast_t *n, const lh_sql_func_def
         bool same = o->def == def && o->nargs == na && o->distinct == ag->distinct && !o->filter &&
                     !filter && lh_type_equal(&o->type, &ag->type);
         for (uint32_t i = 0; same && i < na; i++)
-            same = lh__bx_equal(o->args[i], args[i]);
+            same = lh_bx_equal(o->args[i], args[i]);
         if (same) {
             *out = lh_bx_colref(c->env->arena, c->ngroups + j, &o->type);
             return *out ? 0 : LH_ENOMEM;
@@ -1058,7 +1026,7 @@ static int bind_grouped(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out, bool 
     int rc = lh__bind_expr(&sub, n, &e);
     if (rc) return rc;
     for (uint32_t i = 0; i < c->ngroups; i++)
-        if (lh__bx_equal(e, c->groups[i])) {
+        if (lh_bx_equal(e, c->groups[i])) {
             *out = lh_bx_colref(c->env->arena, i, &e->type);
             *done = true;
             return *out ? 0 : LH_ENOMEM;

@@ -77,7 +77,6 @@ int lh__bind_cast_to(lh_bctx_t *c, lh_bexpr_t *e, const lh_type_t *t, bool try_c
 int lh__bind_fold(lh_bctx_t *c, lh_bexpr_t **e);
 /* The binder's view of an argument for func.h. */
 void lh__bind_arg(const lh_bexpr_t *e, lh_sql_arg_t *out);
-bool lh__bx_equal(const lh_bexpr_t *a, const lh_bexpr_t *b);
 /* Whether the tree calls an aggregate (outside window calls). */
 bool lh__ast_has_agg(const lh_ast_t *n);
 /* Whether the tree calls a window function. */

@@ -264,7 +264,7 @@ static int bind_item(lh_bctx_t *c, const sel_item_t *it, lh_bscope_t *from_sc, l
             lh_bx_colref(c->env->arena, it->star_col, &from_sc->cols[it->star_col].type);
         if (!e) return LH_ENOMEM;
         for (uint32_t i = 0; i < c->ngroups; i++)
-            if (lh__bx_equal(e, c->groups[i])) {
+            if (lh_bx_equal(e, c->groups[i])) {
                 *out = lh_bx_colref(c->env->arena, i, &e->type);
                 return *out ? 0 : LH_ENOMEM;
             }
@@ -307,7 +307,7 @@ static int group_expr(lh_bctx_t *c, lh_bctx_t *plain, const lh_ast_t *g, const s
     int rc = lh__bind_expr(plain, g, &e);
     if (rc) return rc;
     for (uint32_t k = 0; k < c->ngroups; k++)
-        if (lh__bx_equal(c->groups[k], e)) {
+        if (lh_bx_equal(c->groups[k], e)) {
             *idx = k;
             return 0;
         }
@@ -391,7 +391,7 @@ static int add_groups(lh_bctx_t *c, const lh_ast_t *sel, const sel_item_t *items
             if (rc) return rc;
             bool dup = false;
             for (uint32_t k = 0; k < c->ngroups; k++)
-                dup |= lh__bx_equal(c->groups[k], e);
+                dup |= lh_bx_equal(c->groups[k], e);
             if (!dup && c->ngroups == 64)
                 return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, -1,
                                    "GROUP BY over more than 64 expressions");
@@ -505,7 +505,7 @@ static int bind_order(lh_bctx_t *c, const lh_ast_order_list_t *ob, const sel_ite
             int rc = lh__bind_expr(c, e, &b);
             if (rc) return rc;
             for (uint32_t j = 0; j < *nexprs && col < 0; j++)
-                if (lh__bx_equal((*exprs)[j], b)) col = j;
+                if (lh_bx_equal((*exprs)[j], b)) col = j;
             if (col < 0) {
                 (*exprs)[*nexprs] = b;
                 col = (*nexprs)++;

@@ -10,6 +10,7 @@
 
 #include "sql/bind/bind_int.h"
 #include "sql/exec/valset.h"
+#include "sql/opt/opt.h"
 
 struct lh_bcte {
     const lh_ast_cte_t *cte;
@@ -53,10 +54,22 @@ int lh__bind_cte_ref(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n
 }
 
 /* Binds a subquery and builds its operators (run by the caller). */
+/* The optimizer's rules on a subquery run while binding (the statement's
+ * own plan gets them after binding). */
+static int optimize(lh_bctx_t *c, lh_plan_t **plan)
+{
+    lh_arena_t *a = c->env->arena;
+    if (lh_opt_push_join_filters(a, plan) || lh_opt_prune_columns(a, *plan) ||
+        lh_opt_push_filters(a, *plan))
+        return lh_sql_err(c->env->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    return 0;
+}
+
 /* Builds the operators of an uncorrelated subquery's plan (run by the caller). */
 static int subquery_ops(lh_bctx_t *c, lh_plan_t *plan, lh_op_t **root)
 {
-    return lh_op_build(c->env->fold, plan, root);
+    int rc = optimize(c, &plan);
+    return rc ? rc : lh_op_build(c->env->fold, plan, root);
 }
 
 static int scalar_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *plan, lh_bexpr_t **out)
@@ -139,7 +152,7 @@ static int in_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t *x, lh_plan_t
         if ((rc = lh__bind_cast_to(c, r, &t, false, n->pos, &p->u.project.exprs[0]))) return rc;
         plan = p;
     }
-    if ((rc = lh_op_build(c->env->fold, plan, &root))) {
+    if ((rc = optimize(c, &plan)) || (rc = lh_op_build(c->env->fold, plan, &root))) {
         lh_op_close_tree(root);
         return rc;
     }

@@ -32,8 +32,59 @@ static int add(lh_arena_t *a, conj_t *c, lh_bexpr_t *e)
     return 0;
 }
 
+static int split(lh_arena_t *a, lh_bexpr_t *e, conj_t *c);
+
+/* (x AND y) OR (x AND z): x is common to every branch, so the conjuncts are
+ * x and (y OR z) (TPC-H q19's join key sits in every branch). Adds the
+ * common conjuncts and what is left of the OR to c; 1 when it factored. */
+static int factor_or(lh_arena_t *a, lh_bexpr_t *e, conj_t *c)
+{
+    uint32_t n = e->u.list.n;
+    conj_t *br = lh_arena_calloc(a, n * sizeof *br);
+    if (!br) return LH_ENOMEM;
+    for (uint32_t i = 0; i < n; i++)
+        if (split(a, e->u.list.items[i], &br[i])) return LH_ENOMEM;
+    uint32_t ncommon = 0;
+    for (uint32_t k = 0; k < br[0].n; k++) {
+        lh_bexpr_t *x = br[0].items[k];
+        bool everywhere = true;
+        for (uint32_t i = 1; i < n && everywhere; i++) {
+            bool found = false;
+            for (uint32_t m = 0; m < br[i].n && !found; m++)
+                found = lh_bx_equal(x, br[i].items[m]);
+            everywhere = found;
+        }
+        if (!everywhere) continue;
+        if (add(a, c, x)) return LH_ENOMEM;
+        ncommon++;
+        for (uint32_t i = 0; i < n; i++) /* drop x from every branch */
+            for (uint32_t m = 0; m < br[i].n; m++)
+                if (lh_bx_equal(x, br[i].items[m])) {
+                    br[i].items[m] = br[i].items[--br[i].n];
+                    if (i == 0 && m == k) k--;
+                    break;
+                }
+    }
+    if (!ncommon) return 0;
+    lh_bexpr_t * or = lh_bx_list(a, LH_BX_OR, &T_BOOL, n, e->pos);
+    if (! or) return LH_ENOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!br[i].n) return 1; /* a branch became TRUE: the OR holds */
+        lh_bexpr_t *b =
+            br[i].n == 1 ? br[i].items[0] : lh_bx_list(a, LH_BX_AND, &T_BOOL, br[i].n, e->pos);
+        if (!b) return LH_ENOMEM;
+        if (br[i].n > 1) memcpy(b->u.list.items, br[i].items, br[i].n * sizeof *br[i].items);
+        or->u.list.items[i] = b;
+    }
+    return add(a, c, or) ? LH_ENOMEM : 1;
+}
+
 static int split(lh_arena_t *a, lh_bexpr_t *e, conj_t *c)
 {
+    if (e->kind == LH_BX_OR) {
+        int rc = factor_or(a, e, c);
+        if (rc) return rc < 0 ? rc : 0;
+    }
     if (e->kind != LH_BX_AND) return add(a, c, e);
     for (uint32_t i = 0; i < e->u.list.n; i++) {
         int rc = split(a, e->u.list.items[i], c);

@@ -98,6 +98,38 @@ lh_bexpr_t *lh_bx_copy_map(lh_arena_t *a, const lh_bexpr_t *e,
     }
 }
 
+bool lh_bx_equal(const lh_bexpr_t *a, const lh_bexpr_t *b)
+{
+    if (a->kind != b->kind || !lh_type_equal(&a->type, &b->type) || a->negated != b->negated)
+        return false;
+    switch ((lh_bx_kind_t)a->kind) {
+    case LH_BX_CONST: {
+        if (a->u.c.is_null || b->u.c.is_null) return a->u.c.is_null == b->u.c.is_null;
+        int cmp;
+        return !lh_value_compare(&a->u.c, &b->u.c, &cmp) && !cmp;
+    }
+    case LH_BX_COLREF:
+        return a->u.col == b->u.col;
+    case LH_BX_PARAM:
+        return a->u.param == b->u.param;
+    case LH_BX_FUNC:
+        if (a->u.func.def != b->u.func.def || a->u.func.nargs != b->u.func.nargs) return false;
+        for (uint32_t i = 0; i < a->u.func.nargs; i++)
+            if (!lh_bx_equal(a->u.func.args[i], b->u.func.args[i])) return false;
+        return true;
+    case LH_BX_CAST:
+        return a->u.cast.try_cast == b->u.cast.try_cast &&
+               lh_bx_equal(a->u.cast.arg, b->u.cast.arg);
+    case LH_BX_IN_SET:
+        return a->u.in_set.set == b->u.in_set.set && lh_bx_equal(a->u.in_set.arg, b->u.in_set.arg);
+    default:
+        if (a->u.list.n != b->u.list.n) return false;
+        for (uint32_t i = 0; i < a->u.list.n; i++)
+            if (!lh_bx_equal(a->u.list.items[i], b->u.list.items[i])) return false;
+        return true;
+    }
+}
+
 bool lh_bx_is_foldable(const lh_bexpr_t *e)
 {
     switch ((lh_bx_kind_t)e->kind) {

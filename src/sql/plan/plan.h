@@ -91,6 +91,9 @@ lh_bexpr_t *lh_bx_func(lh_arena_t *a, const lh_sql_func_def_t *def, const lh_sql
  * column (and lose the outer mark); NULL on allocation failure. */
 lh_bexpr_t *lh_bx_copy_map(lh_arena_t *a, const lh_bexpr_t *e,
                            uint32_t (*map)(void *ctx, const lh_bexpr_t *ref), void *ctx);
+/* Structural equality: same kinds, types, columns, constants, functions and
+ * arguments (GROUP BY keys, shared conjuncts). */
+bool lh_bx_equal(const lh_bexpr_t *a, const lh_bexpr_t *b);
 /* Whether e refers to no column, parameter or volatile function. */
 bool lh_bx_is_foldable(const lh_bexpr_t *e);
 
