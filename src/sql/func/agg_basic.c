@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "sql/func/agg_int.h"
 #include "sql/func/func.h"
 #include "sql/func/func_int.h"
 
@@ -337,52 +338,6 @@ static void mm_init(const void *bd, void *s)
     memset(s, 0, sizeof(minmax_state_t));
 }
 
-static int mm_cmp(lh_phys_t p, const void *a, const void *b)
-{
-#define C3(T) return (*(const T *)a > *(const T *)b) - (*(const T *)a < *(const T *)b)
-    switch (p) {
-    case LH_PHYS_BOOL:
-    case LH_PHYS_UINT8:
-        C3(uint8_t);
-    case LH_PHYS_INT8:
-        C3(int8_t);
-    case LH_PHYS_INT16:
-        C3(int16_t);
-    case LH_PHYS_UINT16:
-        C3(uint16_t);
-    case LH_PHYS_INT32:
-        C3(int32_t);
-    case LH_PHYS_UINT32:
-        C3(uint32_t);
-    case LH_PHYS_INT64:
-        C3(int64_t);
-    case LH_PHYS_UINT64:
-        C3(uint64_t);
-    case LH_PHYS_INT128:
-        C3(lh_int128_t);
-    case LH_PHYS_FLOAT:
-    case LH_PHYS_DOUBLE: {
-        double x = p == LH_PHYS_FLOAT ? *(const float *)a : *(const double *)a;
-        double y = p == LH_PHYS_FLOAT ? *(const float *)b : *(const double *)b;
-        if (x != x || y != y) return (x != x) - (y != y);
-        return (x > y) - (x < y);
-    }
-    case LH_PHYS_INTERVAL: {
-        const lh_interval_t *x = a, *y = b;
-        lh_int128_t kx = (lh_int128_t)x->months * 30 * LH_MICROS_PER_DAY +
-                         (lh_int128_t)x->days * LH_MICROS_PER_DAY + x->micros;
-        lh_int128_t ky = (lh_int128_t)y->months * 30 * LH_MICROS_PER_DAY +
-                         (lh_int128_t)y->days * LH_MICROS_PER_DAY + y->micros;
-        return (kx > ky) - (kx < ky);
-    }
-    case LH_PHYS_STRING:
-        return lh_string_compare(a, b);
-    default:
-        return 0;
-    }
-#undef C3
-}
-
 static int mm_fold(lh_sql_actx_t *c, minmax_state_t *s, const lh_vector_t *v, uint32_t i, int sign)
 {
     const lh_vector_t *vals = lh_vector_values(v);
@@ -390,19 +345,10 @@ static int mm_fold(lh_sql_actx_t *c, minmax_state_t *s, const lh_vector_t *v, ui
     lh_phys_t p = lh_type_physical(&v->type);
     size_t w = lh_type_size(&v->type);
     const uint8_t *x = (const uint8_t *)vals->data + (size_t)r * w;
-    if (s->has && mm_cmp(p, x, s->val) * sign <= 0) return 0;
+    if (s->has && lh__agg_cmp(p, x, s->val) * sign <= 0) return 0;
     memcpy(s->val, x, w);
     s->has = true;
-    if (p == LH_PHYS_STRING) {
-        lh_string_t *str = (lh_string_t *)s->val;
-        if (str->len > LH_STRING_INLINE) {
-            char *copy = lh_arena_alloc(c->arena, str->len);
-            if (!copy) return lh_sql_err(c->err, LH_ENOMEM, LH_SQL_EOOM, c->pos, "out of memory");
-            memcpy(copy, str->u.ptr, str->len);
-            str->u.ptr = copy;
-        }
-    }
-    return 0;
+    return p == LH_PHYS_STRING ? lh__agg_keep_string(c, (lh_string_t *)s->val) : 0;
 }
 
 static int mm_update(lh_sql_actx_t *c, const lh_vector_t *a, uint32_t n, void **st, int sign)
@@ -450,7 +396,7 @@ static int mm_combine_sign(lh_sql_actx_t *c, const void *src, void *dst, int sig
     const minmax_state_t *a = src;
     minmax_state_t *b = dst;
     if (!a->has) return 0;
-    if (!b->has || mm_cmp(p, a->val, b->val) * sign > 0) *b = *a;
+    if (!b->has || lh__agg_cmp(p, a->val, b->val) * sign > 0) *b = *a;
     return 0;
 }
 

@@ -27,6 +27,11 @@ extern const lh__func_table_t lh__date_funcs;
 extern const lh__func_table_t lh__date2_funcs;
 extern const lh__func_table_t lh__strftime_funcs;
 
+/* UTF-8 text (string.c): characters in p[0..n) (bytes that do not continue
+ * a character), and the byte offset of character c, clamped to n. */
+int64_t lh__utf8_len(const char *p, uint32_t n);
+uint32_t lh__utf8_off(const char *p, uint32_t n, int64_t c);
+
 #define LH__COUNT(a) ((uint32_t)(sizeof(a) / sizeof((a)[0])))
 
 /* The aggregates (agg_*.c). */

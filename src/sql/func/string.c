@@ -16,7 +16,7 @@ static int oom(lh_sql_fctx_t *ctx)
     return lh_sql_err(ctx->err, LH_ENOMEM, LH_SQL_EOOM, ctx->pos, "out of memory");
 }
 
-static int64_t utf8_len(const char *p, uint32_t n)
+int64_t lh__utf8_len(const char *p, uint32_t n)
 {
     int64_t k = 0;
     for (uint32_t i = 0; i < n; i++)
@@ -24,8 +24,7 @@ static int64_t utf8_len(const char *p, uint32_t n)
     return k;
 }
 
-/* Byte offset of character c (clamped to n). */
-static uint32_t utf8_off(const char *p, uint32_t n, int64_t c)
+uint32_t lh__utf8_off(const char *p, uint32_t n, int64_t c)
 {
     uint32_t i = 0;
     while (i < n && c > 0) {
@@ -43,7 +42,7 @@ static int f_length(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t n, uint32
     FOR_ROWS
     {
         lh_string_t s = STR(&a[0], i);
-        ((int64_t *)out->data)[i] = utf8_len(lh_string_data(&s), s.len);
+        ((int64_t *)out->data)[i] = lh__utf8_len(lh_string_data(&s), s.len);
     }
     return 0;
 }
@@ -151,7 +150,7 @@ static int f_substr(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t n, uint32
     {
         lh_string_t s = STR(&a[0], i);
         const char *p = lh_string_data(&s);
-        int64_t chars = utf8_len(p, s.len);
+        int64_t chars = lh__utf8_len(p, s.len);
         int64_t start = ((const int64_t *)a[1].data)[lh__ix(&a[1], i)];
         int64_t len = n > 2 ? ((const int64_t *)a[2].data)[lh__ix(&a[2], i)] : INT64_MAX / 4;
         int64_t b, e;
@@ -167,7 +166,7 @@ static int f_substr(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t n, uint32
         if (b < 0) b = 0;
         if (e > chars) e = chars;
         if (e < b) e = b;
-        uint32_t ob = utf8_off(p, s.len, b), oe = ob + utf8_off(p + ob, s.len - ob, e - b);
+        uint32_t ob = lh__utf8_off(p, s.len, b), oe = ob + lh__utf8_off(p + ob, s.len - ob, e - b);
         if (lh_vector_set_string(out, i, p + ob, oe - ob)) return oom(ctx);
     }
     return 0;
@@ -181,9 +180,9 @@ static int f_left(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t n, uint32_t
         lh_string_t s = STR(&a[0], i);
         const char *p = lh_string_data(&s);
         int64_t k = ((const int64_t *)a[1].data)[lh__ix(&a[1], i)];
-        if (k < 0) k = utf8_len(p, s.len) + k;
+        if (k < 0) k = lh__utf8_len(p, s.len) + k;
         if (k < 0) k = 0;
-        if (lh_vector_set_string(out, i, p, utf8_off(p, s.len, k))) return oom(ctx);
+        if (lh_vector_set_string(out, i, p, lh__utf8_off(p, s.len, k))) return oom(ctx);
     }
     return 0;
 }
@@ -195,11 +194,11 @@ static int f_right(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t n, uint32_
     {
         lh_string_t s = STR(&a[0], i);
         const char *p = lh_string_data(&s);
-        int64_t chars = utf8_len(p, s.len);
+        int64_t chars = lh__utf8_len(p, s.len);
         int64_t k = ((const int64_t *)a[1].data)[lh__ix(&a[1], i)];
         int64_t skip = k >= 0 ? chars - k : -k;
         if (skip < 0) skip = 0;
-        uint32_t o = utf8_off(p, s.len, skip);
+        uint32_t o = lh__utf8_off(p, s.len, skip);
         if (lh_vector_set_string(out, i, p + o, s.len - o)) return oom(ctx);
     }
     return 0;
@@ -287,7 +286,7 @@ static int f_strpos(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t n, uint32
         lh_string_t s = STR(&a[0], i), t = STR(&a[1], i);
         const char *p = lh_string_data(&s);
         int64_t o = find(p, s.len, lh_string_data(&t), t.len);
-        ((int64_t *)out->data)[i] = o < 0 ? 0 : utf8_len(p, (uint32_t)o) + 1;
+        ((int64_t *)out->data)[i] = o < 0 ? 0 : lh__utf8_len(p, (uint32_t)o) + 1;
     }
     return 0;
 }

@@ -27,21 +27,6 @@ static uint32_t clen(const char *s, uint32_t n, uint32_t i)
         k++;
     return k - i;
 }
-static int64_t nchars(const char *s, uint32_t n)
-{
-    int64_t k = 0;
-    for (uint32_t i = 0; i < n; i++)
-        k += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return k;
-}
-/* Byte offset of character c (clamped to n). */
-static uint32_t off_of(const char *s, uint32_t n, int64_t c)
-{
-    uint32_t i = 0;
-    for (; i < n && c > 0; c--)
-        i += clen(s, n, i);
-    return i;
-}
 /* The code point at s (n >= 1 bytes), or -1. */
 static int32_t decode(const char *s, uint32_t n)
 {
@@ -85,7 +70,7 @@ static int f_split_part(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t n, ui
         uint32_t parts = 0, b = 0, want_b = 0, want_e = 0;
         int64_t total = 0;
         if (d.len == 0) {
-            total = s.len ? nchars(p, s.len) : 1;
+            total = s.len ? lh__utf8_len(p, s.len) : 1;
         } else {
             total = 1;
             for (uint32_t k = 0; k + d.len <= s.len;)
@@ -176,10 +161,10 @@ static int pad(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t count, lh_vect
         if (!lh__row_on(out, i)) continue;
         lh_string_t s = lh__str(&a[0], i), f = lh__str(&a[2], i);
         const char *p = lh_string_data(&s), *fp = lh_string_data(&f);
-        int64_t len = ((const int32_t *)a[1].data)[lh__ix(&a[1], i)], have = nchars(p, s.len);
+        int64_t len = ((const int32_t *)a[1].data)[lh__ix(&a[1], i)], have = lh__utf8_len(p, s.len);
         if (len < 0) len = 0;
         if (have >= len) { /* truncate to len characters */
-            lh_vector_set_string_ref(out, i, p, off_of(p, s.len, len));
+            lh_vector_set_string_ref(out, i, p, lh__utf8_off(p, s.len, len));
             continue;
         }
         if (!f.len) {
@@ -264,7 +249,7 @@ static int f_translate(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t n, uin
             if (at < 0) {
                 lh_buf_append(&b, p + k, cl);
             } else {
-                uint32_t o = off_of(tp, t.len, at);
+                uint32_t o = lh__utf8_off(tp, t.len, at);
                 if (o < t.len) lh_buf_append(&b, tp + o, clen(tp, t.len, o));
             }
             k += cl;
