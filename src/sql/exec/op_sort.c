@@ -33,17 +33,9 @@ static int compare_rows(const void *pa, const void *pb, void *arg)
     uint32_t ra = (uint32_t)(a & 2047), rb = (uint32_t)(b & 2047);
     for (uint32_t k = 0; k < c->plan->u.sort.nkeys; k++) {
         const lh_plan_order_t *o = &c->plan->u.sort.keys[k];
-        const lh_vector_t *va = &ca->cols[c->st->keycol[k]], *vb = &cb->cols[c->st->keycol[k]];
-        bool na = !lh_vector_is_valid(va, ra), nb = !lh_vector_is_valid(vb, rb);
-        int r;
-        if (na || nb) {
-            if (na && nb) continue;
-            r = na ? 1 : -1; /* NULL after values */
-            if (o->nulls_first) r = -r;
-            return r;
-        }
-        r = lh__row_compare(va, ra, vb, rb);
-        if (r) return o->desc ? -r : r;
+        int r = lh__row_order(&ca->cols[c->st->keycol[k]], ra, &cb->cols[c->st->keycol[k]], rb,
+                              o->desc, o->nulls_first);
+        if (r) return r;
     }
     return (a > b) - (a < b); /* stable */
 }

@@ -115,14 +115,7 @@ static int cmp_col(const win_op_t *st, uint32_t col, uint64_t a, uint64_t b, boo
 {
     uint32_t ra, rb;
     const lh_vector_t *va = col_of(st, a, col, &ra), *vb = col_of(st, b, col, &rb);
-    bool na = !lh_vector_is_valid(va, ra), nb = !lh_vector_is_valid(vb, rb);
-    if (na || nb) {
-        if (na && nb) return 0;
-        int r = na ? 1 : -1;
-        return nulls_first ? -r : r;
-    }
-    int r = lh__row_compare(va, ra, vb, rb);
-    return desc ? -r : r;
+    return lh__row_order(va, ra, vb, rb, desc, nulls_first);
 }
 
 static int cmp_rows(const void *pa, const void *pb, void *arg)

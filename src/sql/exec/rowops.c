@@ -67,6 +67,19 @@ int lh__row_compare(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uin
     }
 }
 
+int lh__row_order(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uint32_t rb, bool desc,
+                  bool nulls_first)
+{
+    bool na = !lh_vector_is_valid(a, ra), nb = !lh_vector_is_valid(b, rb);
+    if (na || nb) {
+        if (na && nb) return 0;
+        int r = na ? 1 : -1; /* NULL after values */
+        return nulls_first ? -r : r;
+    }
+    int r = lh__row_compare(a, ra, b, rb);
+    return desc ? -r : r;
+}
+
 bool lh__row_equal(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uint32_t rb)
 {
     if (lh_type_physical(&a->type) == LH_PHYS_STRING) {

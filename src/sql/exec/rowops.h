@@ -5,6 +5,11 @@
 
 /* <0, 0, >0 between non-NULL row ra of a and row rb of b (same type, any kind). */
 int lh__row_compare(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uint32_t rb);
+/* ORDER BY's order of row ra of a and row rb of b, NULLs included: NULL
+ * equals NULL and goes after every value, or before with nulls_first;
+ * desc reverses the values' order (not where NULLs go). */
+int lh__row_order(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uint32_t rb, bool desc,
+                  bool nulls_first);
 bool lh__row_equal(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uint32_t rb);
 /* Hash of non-NULL row r; equal values hash alike. */
 uint64_t lh__row_hash(const lh_vector_t *v, uint32_t r);
