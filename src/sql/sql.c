@@ -368,6 +368,29 @@ static int param_lookup(void *ctx, uint32_t index, const char *name, lh_value_t 
     return LH_ENOENT;
 }
 
+/* The executor and binder contexts of one statement of session s: memory
+ * from arena, errors into err, parameters from ps (NULL: left open). */
+static void statement_env(lh_sql_session_t *s, lh_arena_t *arena, lh_sql_error_t *err,
+                          const param_src_t *ps, lh_exec_t *ex, lh_bind_env_t *env)
+{
+    *ex = (lh_exec_t){.arena = arena,
+                      .err = err,
+                      .cancel = &s->cancel,
+                      .threads = s->db->threads,
+                      .pool = s->db->threads > 1 ? lh__sql_pool() : NULL,
+                      .lake = s->db->lake,
+                      .mem = &s->db->mem};
+    *env = (lh_bind_env_t){.arena = arena,
+                           .err = err,
+                           .catalog = s->db->catalog,
+                           .schema = s->schema,
+                           .fold = ex,
+                           .lake = s->db->lake,
+                           .lake_bucket = s->db->lake_bucket,
+                           .param_value = ps ? param_lookup : NULL,
+                           .param_ctx = (void *)ps};
+}
+
 static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
                    const param_src_t *ps, lh_sql_result_t **out)
 {
@@ -379,23 +402,9 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
     r->arena = arena;
     r->changes = -1;
     lh_sql_err_clear(&r->err);
-    r->ex = (lh_exec_t){.arena = arena,
-                        .err = &r->err,
-                        .cancel = &s->cancel,
-                        .threads = s->db->threads,
-                        .pool = s->db->threads > 1 ? lh__sql_pool() : NULL,
-                        .lake = s->db->lake,
-                        .mem = &s->db->mem};
     *out = r;
-    lh_bind_env_t env = {.arena = arena,
-                         .err = &r->err,
-                         .catalog = s->db->catalog,
-                         .schema = s->schema,
-                         .fold = &r->ex,
-                         .lake = s->db->lake,
-                         .lake_bucket = s->db->lake_bucket,
-                         .param_value = ps ? param_lookup : NULL,
-                         .param_ctx = (void *)ps};
+    lh_bind_env_t env;
+    statement_env(s, arena, &r->err, ps, &r->ex, &env);
     lh_bound_stmt_t bs;
     lh_sql_catalog_lock(s->db->catalog);
     int rc = lh_sql_bind(&env, stmt, &bs);
@@ -526,19 +535,9 @@ int lh_sql_prepare(lh_sql_session_t *s, const char *text, size_t len, lh_sql_stm
     if (!rc) { /* bind once with the parameters open: errors now, and their count */
         lh_sql_error_t e;
         lh_sql_err_clear(&e);
-        lh_exec_t ex = {.arena = a,
-                        .err = &e,
-                        .cancel = &s->cancel,
-                        .threads = 1,
-                        .lake = s->db->lake,
-                        .mem = &s->db->mem};
-        lh_bind_env_t env = {.arena = a,
-                             .err = &e,
-                             .catalog = s->db->catalog,
-                             .schema = s->schema,
-                             .fold = &ex,
-                             .lake = s->db->lake,
-                             .lake_bucket = s->db->lake_bucket};
+        lh_exec_t ex;
+        lh_bind_env_t env;
+        statement_env(s, a, &e, NULL, &ex, &env);
         lh_bound_stmt_t bs;
         lh_sql_catalog_lock(s->db->catalog);
         rc = lh_sql_bind(&env, stmt, &bs);
