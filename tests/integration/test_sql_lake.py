@@ -70,6 +70,34 @@ def test_time_travel_by_version(lake):
     assert got[1] == ["500"]
     got = rows(sql(server, "SELECT count(*) FROM silver.export AT (VERSION => 0)"))
     assert got[1] == ["0"]
+    # the same versions in Databricks' spelling and the SQL:2011 one
+    got = rows(sql(server, "SELECT count(*) FROM silver.export VERSION AS OF 1"))
+    assert got[1] == ["500"]
+    got = rows(sql(server, "SELECT count(*) FROM silver.export e FOR VERSION AS OF 0"))
+    assert got[1] == ["0"]
+
+
+def test_time_travel_by_timestamp(lake):
+    """TIMESTAMP AS OF t reads the newest version committed at or before t
+    (commitInfo.timestamp); before the first commit there is no table."""
+    server, _, d = lake
+    stamps = {}
+    for f in sorted((d / "_delta_log").glob("*.json")):
+        for line in f.read_text().splitlines():
+            a = json.loads(line)
+            if "commitInfo" in a:
+                stamps[int(f.stem)] = a["commitInfo"]["timestamp"]
+    assert len(stamps) > 2
+    for v in (1, max(stamps)):
+        t = stamps[v]
+        want = max(k for k, ts in stamps.items() if ts <= t)
+        at = f"TIMESTAMP AS OF make_timestamp({t * 1000})::TIMESTAMPTZ"
+        got = rows(sql(server, f"SELECT count(*), sum(id) FROM silver.export {at}"))
+        exp = rows(sql(server, f"SELECT count(*), sum(id) FROM silver.export VERSION AS OF {want}"))
+        assert got[1] == exp[1]
+    r = sql(server, "SELECT count(*) FROM silver.export TIMESTAMP AS OF '2000-01-01 00:00:00+00'",
+            check=False)
+    assert r.returncode != 0 and "Error" in r.stderr
 
 
 def test_reads_a_parquet_object_by_url(lake):

@@ -401,6 +401,13 @@ static void test_from(void)
         {"SELECT * FROM t FOR TIMESTAMP AS OF '2026-01-01' x",
          "(query (select (items (star)) (from (as x (table t (at_timestamp (literal string "
          "'2026-01-01')))))))"},
+        {"SELECT * FROM t VERSION AS OF 3",
+         "(query (select (items (star)) (from (table t (at_version (literal integer 3))))))"},
+        {"SELECT * FROM t TIMESTAMP AS OF '2026-01-01'",
+         "(query (select (items (star)) (from (table t (at_timestamp (literal string "
+         "'2026-01-01'))))))"},
+        {"SELECT * FROM t version",
+         "(query (select (items (star)) (from (as version (table t)))))"},
         {"SELECT * FROM c.s.t", "(query (select (items (star)) (from (table c.s.t))))"},
     };
     RUN_DUMPS(c);

@@ -26,7 +26,8 @@ static bool parse_alias(lh__parser_t *p, lh_ast_t *n, const char ***cols, uint32
 }
 
 /* AT (VERSION => 3), AT (TIMESTAMP => '...'), FOR VERSION AS OF 3,
- * FOR TIMESTAMP|SYSTEM_TIME AS OF '...'. */
+ * FOR TIMESTAMP|SYSTEM_TIME AS OF '...', and Databricks' bare VERSION AS OF 3 /
+ * TIMESTAMP AS OF '...'. */
 static bool parse_time_travel(lh__parser_t *p, lh_ast_t *n)
 {
     if (lh__iskw(p, KW_AT) && lh__peek(p, 1)->kind == TK_LP) {
@@ -43,6 +44,13 @@ static bool parse_time_travel(lh__parser_t *p, lh_ast_t *n)
         bool version = lh__isword(p, 1, "version");
         p->i += 2;
         if (!lh__expectkw(p, KW_AS) || !lh__expectkw(p, KW_OF)) return false;
+        lh_ast_t **slot = version ? &n->u.table.at_version : &n->u.table.at_timestamp;
+        return (*slot = lh__parse_expr(p)) != NULL;
+    }
+    if ((lh__isword(p, 0, "version") || lh__isword(p, 0, "timestamp")) && lh__peekkw(p, 1, KW_AS) &&
+        lh__peekkw(p, 2, KW_OF)) {
+        bool version = lh__isword(p, 0, "version");
+        p->i += 3;
         lh_ast_t **slot = version ? &n->u.table.at_version : &n->u.table.at_timestamp;
         return (*slot = lh__parse_expr(p)) != NULL;
     }
