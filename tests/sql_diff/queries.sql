@@ -570,8 +570,10 @@ SELECT g, k % 3, count(*) FROM {fact} GROUP BY GROUPING SETS ((g), (k % 3), ())
 -- ====================================================================
 -- row values
 -- name: rowval_in
--- xfail: not implemented yet (row values)
 SELECT count(*) FROM {jl} WHERE (k, sk) IN (SELECT k, sk FROM {jr})
+
+-- name: rowval_in_select
+SELECT id, (k, sk) IN (SELECT k, sk FROM {jr}), (k, sk) NOT IN (SELECT k, sk FROM {jr} WHERE k > 3) FROM {jl}
 
 -- name: rowval_compare
 SELECT id FROM {jl} WHERE (k, v) = (3, 45)

@@ -772,6 +772,10 @@ static int bind_values(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     return bind_limit(&t, &v->u.values.tail, out);
 }
 
+static uint8_t col_lit(const lh_plan_t *p, uint32_t i);
+
+/* The columns of *plan cast to types; a column of NULL literals becomes a
+ * NULL of the type (a NULL's own type, INTEGER, may have no cast to it). */
 static int cast_columns(lh_bind_env_t *env, lh_plan_t **plan, const lh_type_t *types)
 {
     lh_plan_t *in = *plan;
@@ -786,11 +790,17 @@ static int cast_columns(lh_bind_env_t *env, lh_plan_t **plan, const lh_type_t *t
     lh_bscope_t empty = {0};
     lh_bctx_t c = {.env = env, .scope = &empty};
     for (uint32_t i = 0; i < in->ncols; i++) {
+        p->cols[i] = (lh_plan_col_t){.name = in->cols[i].name, .type = types[i]};
+        if (!lh_type_equal(&in->cols[i].type, &types[i]) &&
+            (col_lit(in, i) & LH_SQL_ARG_NULL_LITERAL)) {
+            lh_value_t null = lh_value_null(types[i]);
+            if (!(p->u.project.exprs[i] = lh_bx_const(env->arena, &null, -1))) return LH_ENOMEM;
+            continue;
+        }
         lh_bexpr_t *r = lh_bx_colref(env->arena, i, &in->cols[i].type);
         if (!r) return LH_ENOMEM;
         int rc = lh__bind_cast_to(&c, r, &types[i], false, -1, &p->u.project.exprs[i]);
         if (rc) return rc;
-        p->cols[i] = (lh_plan_col_t){.name = in->cols[i].name, .type = types[i]};
     }
     *plan = p;
     return 0;

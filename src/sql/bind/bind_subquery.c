@@ -170,13 +170,48 @@ static int in_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t *x, lh_plan_t
     return 0;
 }
 
+/* (a, b, ...) IN (SELECT x, y, ...): each field and its column cast to their
+ * common type, both sides made one key ("#row_key", NULL when a field is
+ * NULL), and the keys probed as x IN (subquery) probes values. */
+static int row_in_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *plan, lh_bexpr_t **out)
+{
+    lh_arena_t *a = c->env->arena;
+    const lh_ast_list_t *items = &n->u.in.arg->u.row.items;
+    if (plan->ncols != items->n)
+        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "Subquery returns %u columns - expected %u",
+                           plan->ncols, items->n);
+    lh_bexpr_t **xs = lh_arena_calloc(a, (2 * items->n + 1) * sizeof *xs), **ys = xs + items->n;
+    if (!xs) return LH_ENOMEM;
+    for (uint32_t i = 0; i < items->n; i++) {
+        int rc = lh__bind_expr(c, items->items[i], &xs[i]);
+        if (rc) return rc;
+        lh_type_t t;
+        if (!(ys[i] = lh_bx_colref(a, i, &plan->cols[i].type))) return LH_ENOMEM;
+        if ((rc = lh__bind_common(c, xs[i], ys[i], n->pos, &t)) ||
+            (rc = lh__bind_cast_to(c, xs[i], &t, false, n->pos, &xs[i])) ||
+            (rc = lh__bind_cast_to(c, ys[i], &t, false, n->pos, &ys[i])))
+            return rc;
+    }
+    lh_bexpr_t *probe;
+    lh_plan_t *p = lh_plan_new(a, LH_PLAN_PROJECT, 1);
+    if (!p || !(p->u.project.exprs = lh_arena_alloc(a, sizeof *p->u.project.exprs)))
+        return LH_ENOMEM;
+    int rc = lh__bind_call(c, "#row_key", xs, items->n, n->pos, &probe);
+    if (!rc) rc = lh__bind_call(c, "#row_key", ys, items->n, n->pos, &p->u.project.exprs[0]);
+    if (rc) return rc;
+    p->child[0] = plan;
+    p->cols[0] = (lh_plan_col_t){.name = "#row", .type = p->u.project.exprs[0]->type};
+    return in_subquery(c, n, probe, p, out);
+}
+
 int lh__bind_subquery_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 {
     const lh_ast_t *q = n->kind == LH_AST_SUBQUERY ? n->u.subquery.query
                         : n->kind == LH_AST_EXISTS ? n->u.exists.subquery
                                                    : n->u.in.subquery;
     lh_bexpr_t *x = NULL;
-    int rc = n->kind == LH_AST_IN ? lh__bind_expr(c, n->u.in.arg, &x) : 0;
+    bool row = n->kind == LH_AST_IN && n->u.in.arg->kind == LH_AST_ROW;
+    int rc = n->kind == LH_AST_IN && !row ? lh__bind_expr(c, n->u.in.arg, &x) : 0;
     if (rc) return rc;
     /* bind it with this block's columns in reach: a reference to one makes it correlated */
     struct lh_bouter outer = {.scope = c->scope, .next = c->env->outer};
@@ -188,6 +223,10 @@ int lh__bind_subquery_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     if (rc) return rc;
     bool correlated = c->env->nouter_refs != before;
     c->env->nouter_refs = before;
+    if (row && correlated)
+        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos,
+                           "row values IN a correlated subquery are not supported yet");
+    if (row) return row_in_subquery(c, n, plan, out);
     if (n->kind != LH_AST_EXISTS && plan->ncols != 1)
         return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "Subquery returns %u columns - expected 1",
                            plan->ncols);

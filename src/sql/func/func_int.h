@@ -23,6 +23,7 @@ extern const lh__func_table_t lh__math_minmax_funcs;
 extern const lh__func_table_t lh__string_funcs;
 extern const lh__func_table_t lh__string2_funcs;
 extern const lh__func_table_t lh__like_funcs;
+extern const lh__func_table_t lh__rowkey_funcs;
 extern const lh__func_table_t lh__date_funcs;
 extern const lh__func_table_t lh__date2_funcs;
 extern const lh__func_table_t lh__strftime_funcs;

@@ -29,6 +29,7 @@ static const lh__func_table_t *const tables[] = {
     &lh__math2_funcs,
     &lh__math_minmax_funcs,
     &lh__regex_funcs,
+    &lh__rowkey_funcs,
     &lh__strftime_funcs,
     &lh__string_funcs,
     &lh__string2_funcs,
