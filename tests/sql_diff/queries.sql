@@ -567,6 +567,9 @@ SELECT g, b, count(*), sum(i32) FROM {fact} GROUP BY CUBE (g, b)
 -- name: group_grouping_sets
 SELECT g, k % 3, count(*) FROM {fact} GROUP BY GROUPING SETS ((g), (k % 3), ())
 
+-- name: group_grouping_ids
+SELECT g, b, GROUPING(g), GROUPING(g, b), grouping_id(b, g), count(*), sum(i32) FROM {fact} GROUP BY ROLLUP (g, b) HAVING GROUPING(b) = 1 OR count(*) > 10
+
 -- ====================================================================
 -- row values
 -- name: rowval_in

@@ -1026,7 +1026,7 @@ static int bind_grouped(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out, bool 
     int rc = lh__bind_expr(&sub, n, &e);
     if (rc) return rc;
     for (uint32_t i = 0; i < c->ngroups; i++)
-        if (lh_bx_equal(e, c->groups[i])) {
+        if (i + 1 != c->gid_slot && lh_bx_equal(e, c->groups[i])) {
             *out = lh_bx_colref(c->env->arena, i, &e->type);
             *done = true;
             return *out ? 0 : LH_ENOMEM;
@@ -1048,6 +1048,7 @@ static int bind_grouped(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out, bool 
 
 int lh__bind_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 {
+    if (lh__ast_is_grouping(n)) return lh__bind_grouping(c, n, out);
     bool done;
     int rc = bind_grouped(c, n, out, &done);
     if (rc || done) return rc;

@@ -37,7 +37,9 @@ typedef struct lh_bctx {
     uint32_t naggs, cap_aggs;
     uint64_t *sets; /* GROUPING SETS / ROLLUP / CUBE: masks over groups; nsets 0: plain */
     uint32_t nsets;
-    bool in_agg_args; /* inside an aggregate's arguments: no nested aggregates */
+    uint32_t gid_slot; /* with sets: 1 + the group holding the set's grouping id (a BIGINT
+                          whose bit i is 1 when group i is not in the set), else 0 */
+    bool in_agg_args;  /* inside an aggregate's arguments: no nested aggregates */
     /* window functions: allowed in the select list, QUALIFY and ORDER BY; each
        call becomes a column LH_WIN_COL_BASE + k until the WINDOW node's place
        is known */
@@ -77,6 +79,9 @@ int lh__bind_cast_to(lh_bctx_t *c, lh_bexpr_t *e, const lh_type_t *t, bool try_c
 int lh__bind_fold(lh_bctx_t *c, lh_bexpr_t **e);
 /* The binder's view of an argument for func.h. */
 void lh__bind_arg(const lh_bexpr_t *e, lh_sql_arg_t *out);
+/* GROUPING(...) / grouping_id(...) in a grouped query (bind_select.c). */
+bool lh__ast_is_grouping(const lh_ast_t *n);
+int lh__bind_grouping(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out);
 /* Whether the tree calls an aggregate (outside window calls). */
 bool lh__ast_has_agg(const lh_ast_t *n);
 /* Whether the tree calls a window function. */

@@ -34,6 +34,7 @@ static bool find_func(const lh_ast_t *n, int what)
             if (find(w->order_by.items[i].expr, what)) return true;
         return false;
     }
+    if (what == FIND_AGG && lh__ast_is_grouping(n)) return true;
     if (what == FIND_AGG) {
         const lh_sql_func_def_t *d = lh_sql_func_lookup(n->u.func.name.parts[n->u.func.name.n - 1]);
         if (d && d->kind == LH_SQL_FUNC_AGGREGATE) return true;
@@ -427,7 +428,67 @@ static int add_groups(lh_bctx_t *c, const lh_ast_t *sel, const sel_item_t *items
     if (!plain_only) {
         c->sets = acc;
         c->nsets = nacc;
+        lh_value_t zero = lh_value_int(LH_TYPE_BIGINT, 0); /* set per set by grouping_sets_plan */
+        if (!(c->groups[c->ngroups] = lh_bx_const(a, &zero, -1))) return LH_ENOMEM;
+        c->gid_slot = ++c->ngroups;
     }
+    return 0;
+}
+
+bool lh__ast_is_grouping(const lh_ast_t *n)
+{
+    if (n->kind != LH_AST_FUNC || n->u.func.over || n->u.func.name.n != 1) return false;
+    const char *name = n->u.func.name.parts[0];
+    return !strcasecmp(name, "grouping") || !strcasecmp(name, "grouping_id");
+}
+
+/* GROUPING(a, b, ...): bit n-1-j set when the j-th argument's group is not
+ * in the row's grouping set (0 for a plain GROUP BY), as DuckDB. */
+int lh__bind_grouping(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    lh_arena_t *a = c->env->arena;
+    const lh_ast_list_t *args = &n->u.func.args;
+    uint32_t nplain = c->gid_slot ? c->gid_slot - 1 : c->ngroups;
+    if (!c->agg_mode || c->in_agg_args || !nplain)
+        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
+                           "GROUPING statement cannot be used without groups");
+    if (!args->n || args->n > 63)
+        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "GROUPING takes 1 to 63 arguments");
+    const lh_type_t big = lh_type(LH_TYPE_BIGINT);
+    lh_value_t zero = lh_value_int(LH_TYPE_BIGINT, 0);
+    lh_bexpr_t *acc = lh_bx_const(a, &zero, n->pos);
+    lh_bexpr_t *gid = c->gid_slot ? lh_bx_colref(a, c->gid_slot - 1, &big) : NULL;
+    if (!acc || (c->gid_slot && !gid)) return LH_ENOMEM;
+    lh_bctx_t sub = *c;
+    sub.agg_mode = false;
+    sub.scope = c->agg_input;
+    for (uint32_t j = 0; j < args->n; j++) {
+        lh_bexpr_t *e;
+        int rc = lh__bind_expr(&sub, args->items[j], &e);
+        if (rc) return rc;
+        uint32_t g = 0;
+        while (g < nplain && !lh_bx_equal(e, c->groups[g]))
+            g++;
+        if (g == nplain)
+            return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
+                               "GROUPING child \"%s\" must be a grouping column",
+                               lh__bind_item_name(a, args->items[j]));
+        if (!gid) continue;
+        /* acc + (((gid >> g) & 1) << (n - 1 - j)); each call keeps its argument array */
+        int64_t k[3] = {g, 1, args->n - 1 - j};
+        const char *op[4] = {">>", "&", "<<", "+"};
+        lh_bexpr_t *v = gid;
+        for (int step = 0; step < 4; step++) {
+            lh_bexpr_t **x = lh_arena_alloc(a, 2 * sizeof *x);
+            if (!x) return LH_ENOMEM;
+            lh_value_t kv = lh_value_int(LH_TYPE_BIGINT, step < 3 ? k[step] : 0);
+            x[0] = step < 3 ? v : acc;
+            x[1] = step < 3 ? lh_bx_const(a, &kv, n->pos) : v;
+            if (!x[1]) return LH_ENOMEM;
+            if ((rc = lh__bind_call(c, op[step], x, 2, n->pos, step < 3 ? &v : &acc))) return rc;
+        }
+    }
+    *out = acc;
     return 0;
 }
 
@@ -445,6 +506,12 @@ static int grouping_sets_plan(lh_bctx_t *c, lh_plan_t *g, lh_plan_t **out)
         one->u.agg.groups = lh_arena_calloc(a, (g->u.agg.ngroups + 1) * sizeof *one->u.agg.groups);
         if (!one->u.agg.groups) return LH_ENOMEM;
         for (uint32_t k = 0; k < g->u.agg.ngroups; k++) {
+            if (k + 1 == c->gid_slot) { /* the set's grouping id: its groups' bits clear */
+                uint64_t all = k == 64 ? UINT64_MAX : (UINT64_C(1) << k) - 1;
+                lh_value_t id = lh_value_int(LH_TYPE_BIGINT, (int64_t)(all & ~c->sets[s]));
+                if (!(one->u.agg.groups[k] = lh_bx_const(a, &id, -1))) return LH_ENOMEM;
+                continue;
+            }
             if (c->sets[s] & (UINT64_C(1) << k)) {
                 one->u.agg.groups[k] = g->u.agg.groups[k];
                 continue;
