@@ -302,11 +302,20 @@ static int group_expr(lh_bctx_t *c, lh_bctx_t *plain, const lh_ast_t *g, const s
                       uint32_t nitems, lh_bscope_t *from_sc, uint32_t *idx)
 {
     g = group_target(g, items, nitems, from_sc);
+    const lh_ast_t *with_aliases; /* DuckDB refuses an alias inside a GROUP BY expression */
+    const char *alias;
+    int rc = lh__bind_subst_aliases(c->env->arena, c->aliases, c->naliases, from_sc, g,
+                                    &with_aliases, &alias);
+    if (rc) return rc;
+    if (alias)
+        return LH_BIND_ERR(c, LH_SQL_EBIND, g->pos,
+                           "Alias with name \"%s\" exists, but aliases cannot be used as part of "
+                           "an expression in the GROUP BY",
+                           alias);
     if (lh__ast_has_agg(g))
         return LH_BIND_ERR(c, LH_SQL_EBIND, g->pos, "GROUP BY clause cannot contain aggregates!");
     lh_bexpr_t *e;
-    int rc = lh__bind_expr(plain, g, &e);
-    if (rc) return rc;
+    if ((rc = lh__bind_expr(plain, g, &e))) return rc;
     for (uint32_t k = 0; k < c->ngroups; k++)
         if (lh_bx_equal(c->groups[k], e)) {
             *idx = k;
@@ -639,6 +648,20 @@ static int distinct_over(lh_arena_t *a, lh_plan_t **plan, uint32_t ncols)
     return 0;
 }
 
+/* The select list's aliases, for the clauses that may name them. */
+static int collect_aliases(lh_bctx_t *c, const sel_item_t *items, uint32_t nitems)
+{
+    lh_balias_t *al = lh_arena_calloc(c->env->arena, (nitems + 1) * sizeof *al);
+    if (!al) return LH_ENOMEM;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < nitems; i++)
+        if (items[i].ast && items[i].ast->alias)
+            al[n++] = (lh_balias_t){.name = items[i].ast->alias, .ast = items[i].ast};
+    c->aliases = al;
+    c->naliases = n;
+    return 0;
+}
+
 static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *sel,
                        lh_plan_t **out)
 {
@@ -656,22 +679,30 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
         if (!plan->u.values.rows) return LH_ENOMEM;
     }
     lh_bctx_t c = {.env = env, .scope = &from_sc, .params = params};
-    if (sel->u.select.where) {
-        if (lh__ast_has_agg(sel->u.select.where))
-            return LH_BIND_ERR(&c, LH_SQL_EBIND, sel->u.select.where->pos,
+    sel_item_t *items = NULL;
+    uint32_t nitems = 0;
+    if ((rc = expand_items(env, sel, &from_sc, &items, &nitems))) return rc;
+    if ((rc = collect_aliases(&c, items, nitems))) return rc;
+    const lh_ast_t *where = sel->u.select.where, *having = NULL, *qualify = NULL;
+    if ((rc = lh__bind_subst_aliases(a, c.aliases, c.naliases, &from_sc, where, &where, NULL)) ||
+        (rc = lh__bind_subst_aliases(a, c.aliases, c.naliases, &from_sc, sel->u.select.having,
+                                     &having, NULL)) ||
+        (rc = lh__bind_subst_aliases(a, c.aliases, c.naliases, &from_sc, sel->u.select.qualify,
+                                     &qualify, NULL)))
+        return rc;
+    if (where) {
+        if (lh__ast_has_agg(where))
+            return LH_BIND_ERR(&c, LH_SQL_EBIND, where->pos,
                                "WHERE clause cannot contain aggregates!");
         lh_bexpr_t *cond;
         c.from_plan = &plan; /* a correlated subquery may join onto the FROM plan */
-        if ((rc = lh__bind_bool(&c, sel->u.select.where, "WHERE", &cond))) return rc;
+        if ((rc = lh__bind_bool(&c, where, "WHERE", &cond))) return rc;
         c.from_plan = NULL;
         lh_plan_t *f = unary(a, LH_PLAN_FILTER, plan, plan->ncols);
         if (!f) return LH_ENOMEM;
         f->u.filter.cond = cond;
         plan = f;
     }
-    sel_item_t *items = NULL;
-    uint32_t nitems = 0;
-    if ((rc = expand_items(env, sel, &from_sc, &items, &nitems))) return rc;
     bool grouped =
         sel->u.select.ngroup_by || sel->u.select.group_kind == LH_GROUP_ALL || sel->u.select.having;
     for (uint32_t i = 0; i < nitems && !grouped; i++)
@@ -694,20 +725,17 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     if (!grouped) c.from_plan = &plan; /* correlated subqueries in the select list join here */
     for (uint32_t i = 0; i < nitems; i++)
         if ((rc = bind_item(&c, &items[i], &from_sc, &exprs[i]))) return rc;
-    lh_bexpr_t *having = NULL, *qualify = NULL;
+    lh_bexpr_t *having_e = NULL, *qualify_e = NULL;
     c.allow_windows = false;
-    if (sel->u.select.having && (rc = lh__bind_bool(&c, sel->u.select.having, "HAVING", &having)))
-        return rc;
+    if (having && (rc = lh__bind_bool(&c, having, "HAVING", &having_e))) return rc;
     c.allow_windows = true;
-    if (sel->u.select.qualify &&
-        (rc = lh__bind_bool(&c, sel->u.select.qualify, "QUALIFY", &qualify)))
-        return rc;
+    if (qualify && (rc = lh__bind_bool(&c, qualify, "QUALIFY", &qualify_e))) return rc;
     uint32_t nexprs = nitems;
     order_key_t *keys = NULL;
     const lh_ast_order_list_t *ob = &sel->u.select.tail.order_by;
     if (ob->n && (rc = bind_order(&c, ob, items, nitems, &exprs, &nexprs, &keys))) return rc;
     c.from_plan = NULL;
-    if (qualify && !c.nwins)
+    if (qualify_e && !c.nwins)
         return LH_BIND_ERR(&c, LH_SQL_EBIND, sel->u.select.qualify->pos,
                            "at least one window function must appear in the SELECT column or "
                            "QUALIFY clause");
@@ -726,10 +754,10 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
                 (lh_plan_col_t){.name = c.aggs[j].def->name, .type = c.aggs[j].type};
         plan = g;
         if (c.nsets && (rc = grouping_sets_plan(&c, g, &plan))) return rc;
-        if (having) {
+        if (having_e) {
             lh_plan_t *f = unary(a, LH_PLAN_FILTER, plan, plan->ncols);
             if (!f) return LH_ENOMEM;
-            f->u.filter.cond = having;
+            f->u.filter.cond = having_e;
             plan = f;
         }
     }
@@ -744,11 +772,11 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
         plan = w;
         for (uint32_t i = 0; i < nexprs; i++)
             lh__bind_window_remap(exprs[i], base);
-        if (qualify) {
-            lh__bind_window_remap(qualify, base);
+        if (qualify_e) {
+            lh__bind_window_remap(qualify_e, base);
             lh_plan_t *f = unary(a, LH_PLAN_FILTER, plan, plan->ncols);
             if (!f) return LH_ENOMEM;
-            f->u.filter.cond = qualify;
+            f->u.filter.cond = qualify_e;
             plan = f;
         }
     }
