@@ -552,6 +552,29 @@ typedef struct order_key {
     bool desc, nulls_first;
 } order_key_t;
 
+/* ORDER BY ALL (a star term): every output column in turn, by position. */
+static int order_all(lh_arena_t *a, const lh_ast_order_list_t **ob, uint32_t nitems)
+{
+    const lh_ast_order_list_t *in = *ob;
+    if (in->n != 1 || in->items[0].expr->kind != LH_AST_STAR) return 0;
+    lh_ast_order_list_t *out = lh_arena_calloc(a, sizeof *out);
+    lh_ast_order_t *items = lh_arena_calloc(a, (nitems + 1) * sizeof *items);
+    if (!out || !items) return LH_ENOMEM;
+    for (uint32_t i = 0; i < nitems; i++) {
+        lh_ast_t *lit = lh_arena_calloc(a, sizeof *lit);
+        if (!lit) return LH_ENOMEM;
+        *lit = (lh_ast_t){.kind = LH_AST_LITERAL, .pos = in->items[0].expr->pos};
+        lit->u.lit.kind = LH_LIT_INTEGER;
+        if (!(lit->u.lit.text = lh_arena_printf(a, "%u", i + 1))) return LH_ENOMEM;
+        lit->u.lit.len = strlen(lit->u.lit.text);
+        items[i] = in->items[0];
+        items[i].expr = lit;
+    }
+    *out = (lh_ast_order_list_t){.items = items, .n = nitems};
+    *ob = out;
+    return 0;
+}
+
 static int bind_order(lh_bctx_t *c, const lh_ast_order_list_t *ob, const sel_item_t *items,
                       uint32_t nitems, lh_bexpr_t ***exprs, uint32_t *nexprs, order_key_t **keys)
 {
@@ -733,7 +756,9 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     uint32_t nexprs = nitems;
     order_key_t *keys = NULL;
     const lh_ast_order_list_t *ob = &sel->u.select.tail.order_by;
-    if (ob->n && (rc = bind_order(&c, ob, items, nitems, &exprs, &nexprs, &keys))) return rc;
+    if (ob->n && ((rc = order_all(a, &ob, nitems)) ||
+                  (rc = bind_order(&c, ob, items, nitems, &exprs, &nexprs, &keys))))
+        return rc;
     c.from_plan = NULL;
     if (qualify_e && !c.nwins)
         return LH_BIND_ERR(&c, LH_SQL_EBIND, sel->u.select.qualify->pos,
@@ -955,6 +980,7 @@ static int bind_setop(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *
         (rc = distinct_over(env->arena, &plan, plan->ncols)))
         return rc;
     const lh_ast_order_list_t *ob = &s->u.setop.tail.order_by;
+    if (ob->n && (rc = order_all(env->arena, &ob, plan->ncols))) return rc;
     if (ob->n) {
         sel_item_t *items = lh_arena_calloc(env->arena, (plan->ncols + 1) * sizeof *items);
         if (!items) return LH_ENOMEM;
