@@ -578,6 +578,9 @@ SELECT count(*) FROM {jl} WHERE (k, sk) IN (SELECT k, sk FROM {jr})
 -- name: rowval_in_select
 SELECT id, (k, sk) IN (SELECT k, sk FROM {jr}), (k, sk) NOT IN (SELECT k, sk FROM {jr} WHERE k > 3) FROM {jl}
 
+-- name: quantified_any_all
+SELECT id, k > ALL (SELECT k FROM {jr} WHERE rid < 5), k <= ANY (SELECT k - 10 FROM {jr}), sk >= ALL (SELECT sk FROM {jr} WHERE rid % 3 = 1), k = ALL (SELECT 3), k <> ANY (SELECT k FROM {jr} WHERE k > 17) FROM {jl}
+
 -- name: rowval_compare
 SELECT id FROM {jl} WHERE (k, v) = (3, 45)
 
