@@ -581,6 +581,9 @@ SELECT id, (k, sk) IN (SELECT k, sk FROM {jr}), (k, sk) NOT IN (SELECT k, sk FRO
 -- name: quantified_any_all
 SELECT id, k > ALL (SELECT k FROM {jr} WHERE rid < 5), k <= ANY (SELECT k - 10 FROM {jr}), sk >= ALL (SELECT sk FROM {jr} WHERE rid % 3 = 1), k = ALL (SELECT 3), k <> ANY (SELECT k FROM {jr} WHERE k > 17) FROM {jl}
 
+-- name: distinct_on_latest
+SELECT DISTINCT ON (g) g, id, i32 FROM {fact} ORDER BY g, i32 DESC NULLS LAST, id
+
 -- name: rowval_compare
 SELECT id FROM {jl} WHERE (k, v) = (3, 45)
 

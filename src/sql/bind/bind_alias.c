@@ -20,6 +20,7 @@ typedef struct subst {
 } subst_t;
 
 static lh_ast_t *walk(subst_t *s, lh_ast_t *n);
+static bool window(subst_t *s, lh_ast_window_t **slot);
 
 static const lh_balias_t *alias_of(const subst_t *s, const lh_ast_t *n)
 {
@@ -33,6 +34,7 @@ static const lh_balias_t *alias_of(const subst_t *s, const lh_ast_t *n)
 }
 
 /* Rewrites *slot; returns whether it changed. */
+
 static bool child(subst_t *s, lh_ast_t **slot)
 {
     if (!*slot) return false;
@@ -61,6 +63,38 @@ static bool list(subst_t *s, lh_ast_list_t *l)
     return items != NULL;
 }
 
+/* An OVER clause's PARTITION BY and ORDER BY terms (a copy when one changed). */
+static bool window(subst_t *s, lh_ast_window_t **slot)
+{
+    lh_ast_window_t *w = *slot;
+    if (!w) return false;
+    lh_ast_window_t c = *w;
+    bool changed = list(s, &c.partition_by);
+    lh_ast_order_t *items = NULL;
+    for (uint32_t i = 0; i < c.order_by.n; i++) {
+        lh_ast_t *r = walk(s, c.order_by.items[i].expr);
+        if (r == c.order_by.items[i].expr) continue;
+        if (!items) {
+            if (!(items = lh_arena_alloc(s->arena, c.order_by.n * sizeof *items))) {
+                s->oom = true;
+                return false;
+            }
+            memcpy(items, c.order_by.items, c.order_by.n * sizeof *items);
+        }
+        items[i].expr = r;
+    }
+    if (items) c.order_by.items = items;
+    if ((!changed && !items) || s->oom) return false;
+    lh_ast_window_t *copy = lh_arena_alloc(s->arena, sizeof *copy);
+    if (!copy) {
+        s->oom = true;
+        return false;
+    }
+    *copy = c;
+    *slot = copy;
+    return true;
+}
+
 static lh_ast_t *walk(subst_t *s, lh_ast_t *n)
 {
     if (!n || s->oom) return n;
@@ -81,7 +115,7 @@ static lh_ast_t *walk(subst_t *s, lh_ast_t *n)
     bool changed = false;
     switch ((lh_ast_kind_t)n->kind) {
     case LH_AST_FUNC:
-        changed = list(s, &c.u.func.args) | child(s, &c.u.func.filter);
+        changed = list(s, &c.u.func.args) | child(s, &c.u.func.filter) | window(s, &c.u.func.over);
         break;
     case LH_AST_UNARY:
         changed = child(s, &c.u.unary.arg);

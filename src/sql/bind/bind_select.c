@@ -686,8 +686,75 @@ static int collect_aliases(lh_bctx_t *c, const sel_item_t *items, uint32_t nitem
 }
 
 static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *sel,
+                       lh_plan_t **out);
+
+/* A DISTINCT ON / ORDER BY term for the window: a position names a select
+ * item's expression. */
+static lh_ast_t *positional(const lh_ast_t *sel, lh_ast_t *e)
+{
+    if (e->kind != LH_AST_LITERAL || e->u.lit.kind != LH_LIT_INTEGER) return e;
+    long v = strtol(e->u.lit.text, NULL, 10);
+    const lh_ast_list_t *items = &sel->u.select.items;
+    if (v < 1 || (unsigned long)v > items->n || items->items[v - 1]->kind == LH_AST_STAR) return e;
+    return items->items[v - 1];
+}
+
+/* SELECT DISTINCT ON (k...) ... ORDER BY o: the same block with QUALIFY
+ * row_number() OVER (PARTITION BY k... ORDER BY o) = 1, the first row of
+ * each k in o's order, as DuckDB. */
+static int bind_distinct_on(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *sel,
+                            lh_plan_t **out)
+{
+    lh_arena_t *a = env->arena;
+    lh_ast_t *s = lh_arena_alloc(a, sizeof *s);
+    lh_ast_window_t *w = lh_arena_calloc(a, sizeof *w);
+    lh_ast_t *rn = lh_arena_calloc(a, sizeof *rn), *one = lh_arena_calloc(a, sizeof *one);
+    lh_ast_t *eq = lh_arena_calloc(a, sizeof *eq);
+    const lh_ast_list_t *on = &sel->u.select.distinct_on;
+    const lh_ast_order_list_t *ob = &sel->u.select.tail.order_by;
+    lh_ast_t **keys = lh_arena_alloc(a, (on->n + 1) * sizeof *keys);
+    lh_ast_order_t *order = lh_arena_calloc(a, (ob->n + 1) * sizeof *order);
+    if (!s || !w || !rn || !one || !eq || !keys || !order) return LH_ENOMEM;
+    for (uint32_t i = 0; i < on->n; i++)
+        keys[i] = positional(sel, on->items[i]);
+    bool all = ob->n == 1 && ob->items[0].expr->kind == LH_AST_STAR; /* ORDER BY ALL */
+    for (uint32_t i = 0; i < ob->n && !all; i++) {
+        order[i] = ob->items[i];
+        order[i].expr = positional(sel, ob->items[i].expr);
+    }
+    w->partition_by = (lh_ast_list_t){.items = keys, .n = on->n};
+    w->order_by = (lh_ast_order_list_t){.items = order, .n = all ? 0 : ob->n};
+    *rn = (lh_ast_t){.kind = LH_AST_FUNC, .pos = sel->pos};
+    rn->u.func.name = (lh_ast_name_t){.parts = {"row_number"}, .n = 1};
+    rn->u.func.over = w;
+    *one = (lh_ast_t){.kind = LH_AST_LITERAL, .pos = sel->pos};
+    one->u.lit.kind = LH_LIT_INTEGER;
+    one->u.lit.text = "1";
+    one->u.lit.len = 1;
+    *eq = (lh_ast_t){.kind = LH_AST_BINARY, .pos = sel->pos};
+    eq->u.binary.op = LH_OP_EQ;
+    eq->u.binary.left = rn;
+    eq->u.binary.right = one;
+    *s = *sel;
+    s->u.select.distinct = false;
+    s->u.select.distinct_on = (lh_ast_list_t){0};
+    s->u.select.qualify = eq;
+    if (sel->u.select.qualify) {
+        lh_ast_t *and = lh_arena_calloc(a, sizeof *and);
+        if (!and) return LH_ENOMEM;
+        *and = (lh_ast_t){.kind = LH_AST_BINARY, .pos = sel->pos};
+        and->u.binary.op = LH_OP_AND;
+        and->u.binary.left = sel->u.select.qualify;
+        and->u.binary.right = eq;
+        s->u.select.qualify = and;
+    }
+    return bind_select(env, params, s, out);
+}
+
+static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *sel,
                        lh_plan_t **out)
 {
+    if (sel->u.select.distinct_on.n) return bind_distinct_on(env, params, sel, out);
     lh_arena_t *a = env->arena;
     lh_plan_t *plan;
     lh_bscope_t from_sc = {0};
@@ -817,8 +884,6 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
             return LH_BIND_ERR(
                 &c, LH_SQL_EBIND, sel->pos,
                 "for SELECT DISTINCT, ORDER BY expressions must appear in select list");
-        if (sel->u.select.distinct_on.n)
-            return LH_BIND_ERR(&c, LH_SQL_ENOTIMPL, sel->pos, "DISTINCT ON is not implemented yet");
         if ((rc = distinct_over(a, &plan, nitems))) return rc;
     }
     if (ob->n) {
