@@ -234,8 +234,10 @@ SELECT count(*) FROM {fact} WHERE s ILIKE 'alpha%' OR s ILIKE '%DELTA%'
 SELECT id, str, str LIKE 'a\%b%' ESCAPE '\', str LIKE '%b_c', str ILIKE '%STRASSE%', str LIKE '% ' FROM {special}
 
 -- name: str_unicode
--- xfail: upper/lower leave non-ASCII letters alone ('ÄÖü straße': upper gives 'ÄÖü STRAßE', DuckDB 'ÄÖÜ STRAẞE'; lower gives 'ÄÖü straße', DuckDB 'äöü straße')
 SELECT id, str, length(str), upper(str), lower(str), substr(str, 2, 2), reverse(str) FROM {special}
+
+-- name: str_unicode_ilike
+SELECT id, str ILIKE '%ÖÜ%', str ILIKE '%STRAẞE', upper(str) ILIKE lower(str), lower(upper(str)) FROM {special}
 
 -- name: str_regexp
 SELECT id, regexp_matches(s, '^[A-Z]'), regexp_replace(s, '[0-9]+', '#'), regexp_extract(s, '_([0-9]+)', 1) FROM {fact} WHERE id < 300
