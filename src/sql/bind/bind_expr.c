@@ -151,6 +151,15 @@ static int resolve_column(lh_bctx_t *c, lh_bscope_t *sc, const lh_ast_t *n, lh_b
         *c->env->err = keep;
     }
     if (found < 0) {
+        if (qual && nm->n == 2) {
+            /* DuckDB's two messages: a known table without the column, an unknown table */
+            for (uint32_t i = 0; i < sc->n; i++)
+                if (sc->cols[i].qual && !strcasecmp(sc->cols[i].qual, qual))
+                    return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
+                                       "Table \"%s\" does not have a column named \"%s\"", qual,
+                                       col);
+            return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "Referenced table \"%s\" not found!", qual);
+        }
         if (qual)
             return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
                                "Referenced column \"%s\" not found in FROM clause!", col);
