@@ -465,6 +465,13 @@ static int bind_row_cmp(lh_bctx_t *c, lh_ast_op_t op, const lh_ast_t *l, const l
     return 0;
 }
 
+/* x COLLATE NOCASE (other collations compare as written) */
+static bool is_nocase(const lh_ast_t *n)
+{
+    return n->kind == LH_AST_COLLATE && n->u.collate.collation &&
+           !strcasecmp(n->u.collate.collation, "nocase");
+}
+
 static int bind_binary(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 {
     lh_ast_op_t op = n->u.binary.op;
@@ -486,6 +493,17 @@ static int bind_binary(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     int rc = lh__bind_expr(c, n->u.binary.left, &args[0]);
     if (!rc) rc = lh__bind_expr(c, n->u.binary.right, &args[1]);
     if (rc) return rc;
+    if (op >= LH_OP_EQ && op <= LH_OP_GE &&
+        (is_nocase(n->u.binary.left) || is_nocase(n->u.binary.right))) {
+        /* COLLATE NOCASE on either side: both sides compare lower-cased */
+        for (int i = 0; i < 2 && !rc; i++) {
+            lh_bexpr_t **one = lh_arena_alloc(c->env->arena, sizeof *one);
+            if (!one) return LH_ENOMEM;
+            one[0] = args[i];
+            rc = lh__bind_call(c, "lower", one, 1, args[i]->pos, &args[i]);
+        }
+        if (rc) return rc;
+    }
     if (op == LH_OP_CONCAT) { /* DuckDB's || casts what is not text to VARCHAR */
         const lh_type_t vc = lh_type(LH_TYPE_VARCHAR);
         for (int i = 0; i < 2 && !rc; i++) {
