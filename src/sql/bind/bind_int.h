@@ -48,6 +48,9 @@ typedef struct lh_bctx {
     /* where a correlated subquery may add its join: the FROM plan of this block
        (the scope is extended with a hidden column); NULL where it may not */
     lh_plan_t **from_plan;
+    /* while binding WHERE: the block, whose select-list aliases stand for their
+       expressions when no column has the name (DuckDB) */
+    const lh_ast_t *alias_select;
 } lh_bctx_t;
 
 /* The enclosing query while a subquery binds (one level: deeper correlation is

@@ -645,8 +645,10 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
                                "WHERE clause cannot contain window functions!");
         lh_bexpr_t *cond;
         c.from_plan = &plan; /* a correlated subquery may join onto the FROM plan */
+        c.alias_select = sel;
         if ((rc = lh__bind_bool(&c, sel->u.select.where, "WHERE", &cond))) return rc;
         c.from_plan = NULL;
+        c.alias_select = NULL;
         lh_plan_t *f = unary(a, LH_PLAN_FILTER, plan, plan->ncols);
         if (!f) return LH_ENOMEM;
         f->u.filter.cond = cond;
