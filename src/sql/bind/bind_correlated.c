@@ -11,7 +11,9 @@
  *       -> a LEFT join with the subquery grouped by its inner keys; count
  *          over no rows gives 0, not NULL
  *   (SELECT e .. WHERE inner = outer)                (a scalar, no aggregate)
- *       -> a LEFT join on the keys
+ *       -> a LEFT join with the subquery grouped by its inner keys into
+ *          count_star() and first(e): more than one row for a key is
+ *          DuckDB's error when that value is used
  *
  * The join's result column is appended to the block's FROM plan as a hidden
  * column, and the expression becomes a reference to it. Correlations
@@ -302,6 +304,87 @@ static bool is_count(const lh_plan_t *agg, const lh_bexpr_t *e)
     return !strcmp(name, "count") || !strcmp(name, "count_star");
 }
 
+/* One aggregate call over the subquery's rows (arg NULL: count_star). */
+static int one_agg(lh_bctx_t *c, const char *name, lh_bexpr_t *arg, int32_t pos, lh_plan_agg_t *out)
+{
+    const lh_sql_func_def_t *def = lh_sql_func_lookup(name);
+    lh_arena_t *a = c->env->arena;
+    lh_bexpr_t **args = lh_arena_calloc(a, 2 * sizeof *args);
+    lh_sql_arg_t *av = lh_arena_calloc(a, 2 * sizeof *av);
+    lh_type_t *cast_to = lh_arena_calloc(a, 2 * sizeof *cast_to);
+    if (!def || !args || !av || !cast_to) return LH_ENOMEM;
+    uint32_t na = arg ? 1 : 0;
+    if (arg) {
+        args[0] = arg;
+        lh__bind_arg(arg, &av[0]);
+        cast_to[0] = arg->type;
+    }
+    lh_sql_bind_call_t call = {
+        .name = def->name, .args = av, .nargs = na, .arena = a, .pos = pos, .cast_to = cast_to};
+    int rc = lh_sql_func_bind(def, &call, c->env->err);
+    if (rc) return rc;
+    *out = (lh_plan_agg_t){.def = def,
+                           .agg = call.agg,
+                           .bind_data = call.bind_data,
+                           .args = args,
+                           .nargs = na,
+                           .type = call.ret,
+                           .pos = pos};
+    return 0;
+}
+
+/* A scalar subquery without an aggregate: its rows grouped by the inner keys
+ * into count_star() and first(value) (outputs: keys, count, first), so that a
+ * key with two rows is DuckDB's error when an outer row meets it instead of
+ * a duplicated outer row. */
+static int single_row_group(lh_bctx_t *c, const corr_t *k, lh_bexpr_t *value, int32_t pos,
+                            lh_plan_t **out)
+{
+    lh_arena_t *a = c->env->arena;
+    lh_plan_t *g = lh_plan_new(a, LH_PLAN_AGGREGATE, k->nk + 2);
+    lh_plan_agg_t *aggs = lh_arena_calloc(a, 2 * sizeof *aggs);
+    if (!g || !aggs) return LH_ENOMEM;
+    int rc = one_agg(c, "count_star", NULL, pos, &aggs[0]);
+    if (!rc) rc = one_agg(c, "first", value, pos, &aggs[1]);
+    if (rc) return rc;
+    g->child[0] = k->inner;
+    g->u.agg.groups = lh_arena_alloc(a, (k->nk + 1) * sizeof *g->u.agg.groups);
+    if (!g->u.agg.groups) return LH_ENOMEM;
+    memcpy(g->u.agg.groups, k->inner_k, k->nk * sizeof *k->inner_k);
+    g->u.agg.ngroups = k->nk;
+    g->u.agg.aggs = aggs;
+    g->u.agg.naggs = 2;
+    for (uint32_t i = 0; i < k->nk; i++)
+        g->cols[i] = (lh_plan_col_t){.name = "#key", .type = k->inner_k[i]->type};
+    g->cols[k->nk] = (lh_plan_col_t){.name = "#count", .type = aggs[0].type};
+    g->cols[k->nk + 1] = (lh_plan_col_t){.name = "#first", .type = aggs[1].type};
+    *out = g;
+    return 0;
+}
+
+/* CASE WHEN count > 1 THEN error(...) ELSE value END, over the joined row. */
+static int single_row_value(lh_bctx_t *c, lh_bexpr_t *value, lh_bexpr_t *count, int32_t pos,
+                            lh_bexpr_t **out)
+{
+    lh_arena_t *a = c->env->arena;
+    static const char msg[] = "More than one row returned by a subquery used as an expression - "
+                              "scalar subqueries can only return a single row.";
+    lh_value_t one = lh_value_int(LH_TYPE_BIGINT, 1), mv = lh_value_varchar(msg, sizeof msg - 1);
+    lh_bexpr_t **cmp = lh_arena_calloc(a, 2 * sizeof *cmp);
+    lh_bexpr_t *k3 = lh_bx_list(a, LH_BX_CASE, &value->type, 3, pos);
+    lh_bexpr_t *err = lh_bx_list(a, LH_BX_ERROR, &value->type, 1, pos);
+    if (!cmp || !k3 || !err || !(cmp[1] = lh_bx_const(a, &one, pos)) ||
+        !(err->u.list.items[0] = lh_bx_const(a, &mv, pos)))
+        return LH_ENOMEM;
+    cmp[0] = count;
+    int rc = lh__bind_call(c, ">", cmp, 2, pos, &k3->u.list.items[0]);
+    if (rc) return rc;
+    k3->u.list.items[1] = err;
+    k3->u.list.items[2] = value;
+    *out = k3;
+    return 0;
+}
+
 static int scalar(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *sub, lh_bexpr_t **out)
 {
     lh_arena_t *a = c->env->arena;
@@ -318,6 +401,9 @@ static int scalar(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *sub, lh_bexpr_t **
     lh_plan_t *right = k.inner;
     lh_bexpr_t *value = proj->u.project.exprs[0];
     bool count = agg && is_count(agg, value);
+    /* the right side's values: agg's value, or first and count */
+    uint32_t nv = agg ? 1 : 2;
+    lh_bexpr_t *vals[2];
     if (agg) { /* group the aggregate by the inner keys: keys first, then the aggregates */
         lh_plan_t *g = lh_plan_new(a, LH_PLAN_AGGREGATE, k.nk + agg->u.agg.naggs);
         if (!g) return LH_ENOMEM;
@@ -333,41 +419,48 @@ static int scalar(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *sub, lh_bexpr_t **
         for (uint32_t j = 0; j < agg->u.agg.naggs; j++)
             g->cols[k.nk + j] = agg->cols[j];
         right = g;
+        /* value's columns are the aggregates: shift past the keys */
+        if (!(vals[0] = for_join(a, value, k.nk))) return LH_ENOMEM;
+    } else {
+        if ((rc = single_row_group(c, &k, value, n->pos, &right))) return rc;
+        if (!(vals[0] = lh_bx_colref(a, k.nk + 1, &right->cols[k.nk + 1].type)) ||
+            !(vals[1] = lh_bx_colref(a, k.nk, &right->cols[k.nk].type)))
+            return LH_ENOMEM;
     }
-    /* the right side: the value, then the keys */
-    lh_plan_t *p = lh_plan_new(a, LH_PLAN_PROJECT, 1 + k.nk);
+    /* the right side: the values, then the keys */
+    lh_plan_t *p = lh_plan_new(a, LH_PLAN_PROJECT, nv + k.nk);
     if (!p) return LH_ENOMEM;
     p->child[0] = right;
-    p->u.project.exprs = lh_arena_calloc(a, (1 + k.nk) * sizeof *p->u.project.exprs);
+    p->u.project.exprs = lh_arena_calloc(a, (nv + k.nk) * sizeof *p->u.project.exprs);
     if (!p->u.project.exprs) return LH_ENOMEM;
-    if (agg) {
-        /* value's columns are the aggregates: shift past the keys */
-        lh_bexpr_t *shifted = for_join(a, value, k.nk);
-        if (!shifted) return LH_ENOMEM;
-        value = shifted;
+    for (uint32_t i = 0; i < nv; i++) {
+        p->u.project.exprs[i] = vals[i];
+        p->cols[i] = (lh_plan_col_t){.name = "#value", .type = vals[i]->type};
     }
-    p->u.project.exprs[0] = value;
-    p->cols[0] = (lh_plan_col_t){.name = "#value", .type = value->type};
     for (uint32_t i = 0; i < k.nk; i++) {
-        lh_bexpr_t *key = agg ? lh_bx_colref(a, i, &k.inner_k[i]->type) : k.inner_k[i];
+        lh_bexpr_t *key = lh_bx_colref(a, i, &k.inner_k[i]->type); /* both paths group */
         if (!key) return LH_ENOMEM;
-        p->u.project.exprs[1 + i] = key;
-        p->cols[1 + i] = (lh_plan_col_t){.name = "#key", .type = key->type};
-        k.inner_k[i] = lh_bx_colref(a, 1 + i, &key->type);
+        p->u.project.exprs[nv + i] = key;
+        p->cols[nv + i] = (lh_plan_col_t){.name = "#key", .type = key->type};
+        k.inner_k[i] = lh_bx_colref(a, nv + i, &key->type);
         if (!k.inner_k[i]) return LH_ENOMEM;
     }
-    lh_plan_t *j = join_node(c, LH_JOIN_LEFT, p, &k, 1 + k.nk);
+    lh_plan_t *j = join_node(c, LH_JOIN_LEFT, p, &k, nv + k.nk);
     if (!j) return LH_ENOMEM;
     uint32_t col = c->scope->n;
-    if ((rc = attach(c, j, 1 + k.nk))) return rc;
-    lh_bexpr_t *v = lh_bx_colref(a, col, &value->type);
+    if ((rc = attach(c, j, nv + k.nk))) return rc;
+    lh_bexpr_t *v = lh_bx_colref(a, col, &vals[0]->type);
     if (!v) return LH_ENOMEM;
+    if (!agg) {
+        lh_bexpr_t *cnt = lh_bx_colref(a, col + 1, &vals[1]->type);
+        return cnt ? single_row_value(c, v, cnt, n->pos, out) : LH_ENOMEM;
+    }
     if (!count) {
         *out = v;
         return 0;
     }
     lh_bexpr_t *co =
-        lh_bx_list(a, LH_BX_COALESCE, &value->type, 2, n->pos); /* count of no rows is 0 */
+        lh_bx_list(a, LH_BX_COALESCE, &vals[0]->type, 2, n->pos); /* count of no rows is 0 */
     lh_value_t zero = lh_value_int(LH_TYPE_BIGINT, 0);
     if (!co || !(co->u.list.items[1] = lh_bx_const(a, &zero, n->pos))) return LH_ENOMEM;
     co->u.list.items[0] = v;

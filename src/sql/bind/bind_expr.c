@@ -22,10 +22,10 @@ static int bind_integer_literal(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **ou
     lh_int128_t v = 0;
     bool overflow = false;
     for (const char *p = s; *p; p++) {
-        if (*p == '_') continue;
-        lh_int128_t nv = v * 10 + (*p - '0');
-        if (nv / 10 != v) overflow = true;
-        v = nv;
+        if (*p == '_' || overflow) continue;
+        /* checked: a literal past HUGEINT becomes a DOUBLE (no wrap-around) */
+        if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *p - '0', &v))
+            overflow = true;
     }
     lh_value_t val;
     if (overflow) {
@@ -57,7 +57,7 @@ static int bind_decimal_literal(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **ou
             continue;
         }
         if (*p < '0' || *p > '9') continue;
-        if (digits || *p != '0' || after) digits++;
+        digits++; /* DuckDB: every digit written counts, 0.001 is DECIMAL(4,3) */
         if (after) scale++;
         if (digits > 38)
             overflow = true;
@@ -151,6 +151,15 @@ static int resolve_column(lh_bctx_t *c, lh_bscope_t *sc, const lh_ast_t *n, lh_b
         *c->env->err = keep;
     }
     if (found < 0) {
+        if (qual && nm->n == 2) {
+            /* DuckDB's two messages: a known table without the column, an unknown table */
+            for (uint32_t i = 0; i < sc->n; i++)
+                if (sc->cols[i].qual && !strcasecmp(sc->cols[i].qual, qual))
+                    return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
+                                       "Table \"%s\" does not have a column named \"%s\"", qual,
+                                       col);
+            return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "Referenced table \"%s\" not found!", qual);
+        }
         if (qual)
             return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
                                "Referenced column \"%s\" not found in FROM clause!", col);
@@ -215,7 +224,15 @@ int lh__bind_cast_to(lh_bctx_t *c, lh_bexpr_t *e, const lh_type_t *t, bool try_c
     }
     if (e->kind == LH_BX_CONST) {
         lh_value_t v;
+        lh_sql_error_t keep = *c->env->err;
         int rc = lh_sql_cast_value(&e->u.c, t, try_cast, c->env->arena, &v, pos, c->env->err);
+        if (rc && rc != LH_ENOMEM && c->env->err->cls == LH_SQL_ECONVERT) {
+            /* as DuckDB: a constant that does not convert fails only when evaluated
+               (CASE WHEN true THEN 1 ELSE 'x' END is 1) */
+            *c->env->err = keep;
+            *out = lh_bx_cast(c->env->arena, e, t, try_cast, pos);
+            return *out ? 0 : LH_ENOMEM;
+        }
         if (rc) return rc;
         if (v.is_null) v.type = *t;
         *out = lh_bx_const(c->env->arena, &v, e->pos);
@@ -448,6 +465,13 @@ static int bind_row_cmp(lh_bctx_t *c, lh_ast_op_t op, const lh_ast_t *l, const l
     return 0;
 }
 
+/* x COLLATE NOCASE (other collations compare as written) */
+static bool is_nocase(const lh_ast_t *n)
+{
+    return n->kind == LH_AST_COLLATE && n->u.collate.collation &&
+           !strcasecmp(n->u.collate.collation, "nocase");
+}
+
 static int bind_binary(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 {
     lh_ast_op_t op = n->u.binary.op;
@@ -469,6 +493,17 @@ static int bind_binary(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     int rc = lh__bind_expr(c, n->u.binary.left, &args[0]);
     if (!rc) rc = lh__bind_expr(c, n->u.binary.right, &args[1]);
     if (rc) return rc;
+    if (op >= LH_OP_EQ && op <= LH_OP_GE &&
+        (is_nocase(n->u.binary.left) || is_nocase(n->u.binary.right))) {
+        /* COLLATE NOCASE on either side: both sides compare lower-cased */
+        for (int i = 0; i < 2 && !rc; i++) {
+            lh_bexpr_t **one = lh_arena_alloc(c->env->arena, sizeof *one);
+            if (!one) return LH_ENOMEM;
+            one[0] = args[i];
+            rc = lh__bind_call(c, "lower", one, 1, args[i]->pos, &args[i]);
+        }
+        if (rc) return rc;
+    }
     if (op == LH_OP_CONCAT) { /* DuckDB's || casts what is not text to VARCHAR */
         const lh_type_t vc = lh_type(LH_TYPE_VARCHAR);
         for (int i = 0; i < 2 && !rc; i++) {
@@ -886,14 +921,30 @@ static int bind_aggregate(lh_bctx_t *c, const lh_ast_t *n, const lh_sql_func_def
     return *out ? 0 : LH_ENOMEM;
 }
 
+/* A type name that does not parse: DuckDB's messages for DECIMAL(w,s) out of
+ * range, else an unknown type. */
+static int type_error(lh_bctx_t *c, const char *tt, int32_t pos)
+{
+    int w = 0, sc = 0;
+    if ((sscanf(tt, "DECIMAL(%d,%d)", &w, &sc) == 2 || sscanf(tt, "decimal(%d,%d)", &w, &sc) == 2 ||
+         sscanf(tt, "NUMERIC(%d,%d)", &w, &sc) == 2 ||
+         sscanf(tt, "numeric(%d,%d)", &w, &sc) == 2)) {
+        if (w < 1 || w > 38)
+            return LH_BIND_ERR(c, LH_SQL_EBIND, pos, "DECIMAL type width must be between 1 and 38");
+        if (sc > w)
+            return LH_BIND_ERR(c, LH_SQL_EBIND, pos,
+                               "DECIMAL type scale cannot be greater than width");
+    }
+    return LH_BIND_ERR(c, LH_SQL_ECATALOG, pos, "Type with name %s does not exist!", tt);
+}
+
 static int bind_cast(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 {
     lh_type_t t;
     lh_err_t terr = {0};
     const char *tt = n->u.cast.type_text;
     if (lh_type_parse(c->env->arena, tt, strlen(tt), &t, &terr))
-        return LH_BIND_ERR(c, LH_SQL_ECATALOG, n->u.cast.type_pos,
-                           "Type with name %s does not exist!", tt);
+        return type_error(c, tt, n->u.cast.type_pos);
     lh_bexpr_t *e;
     int rc = lh__bind_expr(c, n->u.cast.arg, &e);
     if (rc) return rc;
@@ -915,17 +966,30 @@ static int bind_cast(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 static int bind_interval(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 {
     const lh_ast_t *v = n->u.interval.value;
+    const lh_type_t ti = lh_type(LH_TYPE_INTERVAL);
     if (v->kind != LH_AST_LITERAL ||
         (v->u.lit.kind != LH_LIT_STRING && v->u.lit.kind != LH_LIT_INTEGER &&
-         v->u.lit.kind != LH_LIT_DECIMAL))
-        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos,
-                           "INTERVAL of an expression is not implemented yet");
+         v->u.lit.kind != LH_LIT_DECIMAL)) {
+        /* INTERVAL (expr) unit: expr * INTERVAL 1 unit; without a unit, a cast */
+        lh_bexpr_t *x;
+        int rc = lh__bind_expr(c, v, &x);
+        if (rc || !n->u.interval.unit)
+            return rc ? rc : lh__bind_cast_to(c, x, &ti, false, n->pos, out);
+        const char *one = lh_arena_printf(c->env->arena, "1 %s", n->u.interval.unit);
+        if (!one) return LH_ENOMEM;
+        lh_value_t s1 = lh_value_varchar(one, strlen(one)), iv1;
+        rc = lh_sql_cast_value(&s1, &ti, false, c->env->arena, &iv1, n->pos, c->env->err);
+        if (rc) return rc;
+        lh_bexpr_t **args = lh_arena_calloc(c->env->arena, 3 * sizeof *args);
+        if (!args || !(args[0] = lh_bx_const(c->env->arena, &iv1, n->pos))) return LH_ENOMEM;
+        args[1] = x;
+        return lh__bind_call(c, "*", args, 2, n->pos, out);
+    }
     const char *text =
         lh_arena_printf(c->env->arena, "%s%s%s", v->u.lit.text, n->u.interval.unit ? " " : "",
                         n->u.interval.unit ? n->u.interval.unit : "");
     if (!text) return LH_ENOMEM;
     lh_value_t s = lh_value_varchar(text, strlen(text)), iv;
-    const lh_type_t ti = lh_type(LH_TYPE_INTERVAL);
     int rc = lh_sql_cast_value(&s, &ti, false, c->env->arena, &iv, n->pos, c->env->err);
     if (rc) return rc;
     *out = lh_bx_const(c->env->arena, &iv, n->pos);

@@ -203,6 +203,11 @@ int lh__bind_from(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, l
     case LH_AST_SUBQUERY_REF: {
         int rc = lh__bind_query(env, params, n->u.subquery_ref.query, plan);
         if (rc) return rc;
+        if (n->u.subquery_ref.ncol_aliases > (*plan)->ncols)
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
+                              "table \"%s\" has %u columns available but %u columns specified",
+                              n->alias ? n->alias : "unnamed_subquery", (*plan)->ncols,
+                              n->u.subquery_ref.ncol_aliases);
         for (uint32_t i = 0; i < n->u.subquery_ref.ncol_aliases && i < (*plan)->ncols; i++)
             (*plan)->cols[i].name = n->u.subquery_ref.col_aliases[i];
         return scope_of(env->arena, *plan, n->alias, sc);
@@ -301,6 +306,12 @@ static const lh_ast_t *group_target(const lh_ast_t *g, const sel_item_t *items, 
 static int group_expr(lh_bctx_t *c, lh_bctx_t *plain, const lh_ast_t *g, const sel_item_t *items,
                       uint32_t nitems, lh_bscope_t *from_sc, uint32_t *idx)
 {
+    if (g->kind == LH_AST_LITERAL && g->u.lit.kind == LH_LIT_INTEGER) {
+        long k = strtol(g->u.lit.text, NULL, 10);
+        if (k < 1 || (uint32_t)k > nitems)
+            return LH_BIND_ERR(c, LH_SQL_EBIND, g->pos,
+                               "GROUP BY term out of range - should be between 1 and %u", nitems);
+    }
     g = group_target(g, items, nitems, from_sc);
     const lh_ast_t *with_aliases; /* DuckDB refuses an alias inside a GROUP BY expression */
     const char *alias;
@@ -501,6 +512,38 @@ int lh__bind_grouping(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     return 0;
 }
 
+/* The empty grouping set (): an aggregate without groups (so one row over no
+ * input, as DuckDB), the group columns added as NULLs in front (the grouping
+ * id, group gid_slot - 1 when gid_slot, as every plain group's bit set). */
+static int grand_total_plan(lh_arena_t *a, const lh_plan_t *g, uint32_t gid_slot, lh_plan_t **out)
+{
+    uint32_t ng = g->u.agg.ngroups;
+    lh_plan_t *agg = lh_plan_new(a, LH_PLAN_AGGREGATE, g->ncols - ng);
+    lh_plan_t *p = lh_plan_new(a, LH_PLAN_PROJECT, g->ncols);
+    if (!agg || !p) return LH_ENOMEM;
+    lh_plan_col_t *cols = agg->cols;
+    *agg = *g;
+    agg->cols = cols;
+    agg->ncols = g->ncols - ng;
+    memcpy(agg->cols, g->cols + ng, agg->ncols * sizeof *agg->cols);
+    agg->u.agg.groups = NULL;
+    agg->u.agg.ngroups = 0;
+    memcpy(p->cols, g->cols, g->ncols * sizeof *p->cols);
+    p->child[0] = agg;
+    p->u.project.exprs = lh_arena_calloc(a, (g->ncols + 1) * sizeof *p->u.project.exprs);
+    if (!p->u.project.exprs) return LH_ENOMEM;
+    for (uint32_t k = 0; k < g->ncols; k++) {
+        lh_value_t nv = lh_value_null(g->cols[k].type);
+        if (k + 1 == gid_slot)
+            nv = lh_value_int(LH_TYPE_BIGINT, k == 64 ? -1 : (int64_t)((UINT64_C(1) << k) - 1));
+        p->u.project.exprs[k] =
+            k < ng ? lh_bx_const(a, &nv, -1) : lh_bx_colref(a, k - ng, &g->cols[k].type);
+        if (!p->u.project.exprs[k]) return LH_ENOMEM;
+    }
+    *out = p;
+    return 0;
+}
+
 /* GROUPING SETS: one aggregate per set (groups outside the set are NULL),
  * their rows concatenated. */
 static int grouping_sets_plan(lh_bctx_t *c, lh_plan_t *g, lh_plan_t **out)
@@ -508,7 +551,13 @@ static int grouping_sets_plan(lh_bctx_t *c, lh_plan_t *g, lh_plan_t **out)
     lh_arena_t *a = c->env->arena;
     lh_plan_t *acc = NULL;
     for (uint32_t s = 0; s < c->nsets; s++) {
-        lh_plan_t *one = lh_plan_new(a, LH_PLAN_AGGREGATE, g->ncols);
+        lh_plan_t *one = NULL;
+        if (!c->sets[s]) { /* the grand total: one row even over no input */
+            int rc = grand_total_plan(a, g, c->gid_slot, &one);
+            if (rc) return rc;
+            goto append;
+        }
+        one = lh_plan_new(a, LH_PLAN_AGGREGATE, g->ncols);
         if (!one) return LH_ENOMEM;
         *one = *g;
         one->cols = g->cols;
@@ -528,6 +577,7 @@ static int grouping_sets_plan(lh_bctx_t *c, lh_plan_t *g, lh_plan_t **out)
             lh_value_t nv = lh_value_null(g->u.agg.groups[k]->type);
             if (!(one->u.agg.groups[k] = lh_bx_const(a, &nv, -1))) return LH_ENOMEM;
         }
+    append:
         if (!acc) {
             acc = one;
             continue;
@@ -784,6 +834,9 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
         if (lh__ast_has_agg(where))
             return LH_BIND_ERR(&c, LH_SQL_EBIND, where->pos,
                                "WHERE clause cannot contain aggregates!");
+        if (find(where, FIND_WINDOW))
+            return LH_BIND_ERR(&c, LH_SQL_EBIND, where->pos,
+                               "WHERE clause cannot contain window functions!");
         lh_bexpr_t *cond;
         c.from_plan = &plan; /* a correlated subquery may join onto the FROM plan */
         if ((rc = lh__bind_bool(&c, where, "WHERE", &cond))) return rc;

@@ -20,6 +20,26 @@ static int target_name(lh_bind_env_t *env, const lh_ast_name_t *nm, int32_t pos,
     return 0;
 }
 
+static bool name_taken(const lh_plan_col_t *cols, uint32_t n, const char *name)
+{
+    for (uint32_t k = 0; k < n; k++)
+        if (!strcasecmp(cols[k].name, name)) return true;
+    return false;
+}
+
+/* CREATE TABLE AS: a repeated column name becomes name_1, name_2, ... (DuckDB). */
+static int unique_names(lh_bind_env_t *env, lh_plan_col_t *cols, uint32_t n)
+{
+    for (uint32_t i = 1; i < n; i++) {
+        if (!name_taken(cols, i, cols[i].name)) continue;
+        const char *base = cols[i].name, *cand = NULL;
+        for (uint32_t k = 1; !cand || name_taken(cols, i, cand); k++)
+            if (!(cand = lh_arena_printf(env->arena, "%s_%u", base, k))) return LH_ENOMEM;
+        cols[i].name = cand;
+    }
+    return 0;
+}
+
 int lh__bind_create_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
                           lh_bound_stmt_t *out)
 {
@@ -36,7 +56,7 @@ int lh__bind_create_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast
         if (rc) return rc;
         out->target_cols = out->plan->cols;
         out->ntarget_cols = out->plan->ncols;
-        return 0;
+        return unique_names(env, out->target_cols, out->ntarget_cols);
     }
     uint32_t nc = n->u.create_table.ncolumns;
     out->target_cols = lh_arena_calloc(env->arena, (nc + 1) * sizeof *out->target_cols);
@@ -52,6 +72,9 @@ int lh__bind_create_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast
             if (!strcasecmp(out->target_cols[k].name, d->name))
                 return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
                                   "Column with name %s already exists!", d->name);
+        if (d->default_expr) /* refused rather than silently inserting NULL */
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, d->default_expr->pos,
+                              "DEFAULT values are not supported yet (column %s)", d->name);
         out->target_cols[i].name = d->name;
         out->target_cols[i].not_null = d->not_null || d->primary_key;
     }

@@ -23,6 +23,10 @@ int lh__bind_with(lh_bind_env_t *env, const lh_ast_with_t *with)
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, -1,
                           "WITH RECURSIVE is not implemented yet");
     for (uint32_t i = 0; i < with->n; i++) {
+        for (uint32_t k = 0; k < i; k++)
+            if (!strcasecmp(with->ctes[k].name, with->ctes[i].name))
+                return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EPARSE, -1,
+                                  "Duplicate CTE name \"%s\"", with->ctes[i].name);
         struct lh_bcte *c = lh_arena_calloc(env->arena, sizeof *c);
         if (!c) return LH_ENOMEM;
         c->cte = &with->ctes[i];

@@ -158,7 +158,7 @@ static int bind_fn(lh_bctx_t *c, const lh_ast_t *n, const char *name, lh_plan_wi
     const lh_sql_func_def_t *def = lh_sql_func_lookup(name);
     if (!def || def->kind != LH_SQL_FUNC_AGGREGATE)
         return LH_BIND_ERR(c, LH_SQL_ECATALOG, n->pos,
-                           "Window Function with name %s does not exist!", name);
+                           "Aggregate Function with name %s does not exist!", name);
     if (n->u.func.distinct)
         return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos,
                            "DISTINCT in window aggregates is not implemented yet");

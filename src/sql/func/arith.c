@@ -151,6 +151,11 @@ static int bind_mul(lh_sql_bind_call_t *call, lh_sql_error_t *err)
     return bind_arith(call, '*', mul_ovl, LH__COUNT(mul_ovl), lh__time_mul_ovl, lh__time_mul_n,
                       err);
 }
+static int bind_div(lh_sql_bind_call_t *call, lh_sql_error_t *err)
+{
+    return bind_arith(call, '/', div_ovl, LH__COUNT(div_ovl), lh__time_div_ovl, lh__time_div_n,
+                      err);
+}
 static int bind_mod(lh_sql_bind_call_t *call, lh_sql_error_t *err)
 {
     return bind_arith(call, '%', mod_ovl, LH__COUNT(mod_ovl), NULL, 0, err);
@@ -178,14 +183,9 @@ static const lh_sql_func_def_t defs[] = {
     {.name = "multiply", .kind = LH_SQL_FUNC_SCALAR, .bind = bind_mul, .doc = "a * b"},
     {.name = "/",
      .kind = LH_SQL_FUNC_SCALAR,
-     .overloads = div_ovl,
-     .noverloads = 1,
-     .doc = "a / b: division in DOUBLE"},
-    {.name = "divide",
-     .kind = LH_SQL_FUNC_SCALAR,
-     .overloads = div_ovl,
-     .noverloads = 1,
-     .doc = "a / b in DOUBLE"},
+     .bind = bind_div,
+     .doc = "a / b: division in DOUBLE; INTERVAL / number"},
+    {.name = "divide", .kind = LH_SQL_FUNC_SCALAR, .bind = bind_div, .doc = "a / b"},
     {.name = "//",
      .kind = LH_SQL_FUNC_SCALAR,
      .bind = bind_idiv,

@@ -23,15 +23,20 @@ static inline lh_int128_t load(const lh_vector_t *v, uint32_t i)
 
 static int dec_overflow(lh_sql_fctx_t *ctx, const dec_op_t *d, lh_int128_t a, lh_int128_t b)
 {
-    const char *what = d->op == '+' ? "addition" : d->op == '-' ? "subtraction" : "multiplication";
+    /* DuckDB's words: 18-digit results suggest a bigger decimal; 38-digit products a
+       smaller scale; 38-digit sums end with a semicolon */
+    const char *what = d->op == '+' ? "addition" : d->op == '-' ? "subtract" : "multiplication";
+    const char *hint = d->rp <= LH_DECIMAL_INT64_WIDTH
+                           ? ". You might want to add an explicit cast to a bigger decimal."
+                       : d->op == '*' ? ". You might want to add an explicit cast to a decimal "
+                                        "with a smaller scale."
+                                      : ";";
     char x[64], y[64];
     lh_value_t va = lh_value_hugeint(a), vb = lh_value_hugeint(b);
     lh__value_msg(&va, x, sizeof x);
     lh__value_msg(&vb, y, sizeof y);
     return lh_sql_err(ctx->err, LH_EINVAL, LH_SQL_EOUTOFRANGE, ctx->pos,
-                      "Overflow in %s of DECIMAL(%d) (%s %c %s). You might want to add an "
-                      "explicit cast to a bigger decimal.",
-                      what, d->rp, x, d->op, y);
+                      "Overflow in %s of DECIMAL(%d) (%s %c %s)%s", what, d->rp, x, d->op, y, hint);
 }
 
 static int dec_kernel(lh_sql_fctx_t *ctx, const lh_vector_t *args, uint32_t nargs, uint32_t count,

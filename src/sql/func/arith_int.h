@@ -52,6 +52,8 @@ int lh__overflow(lh_sql_fctx_t *ctx, const char *what, const lh_type_t *t, lh_in
 /* Time arithmetic (arith_time.c) and DECIMAL (arith_dec.c). */
 extern const lh_sql_overload_t lh__time_add_ovl[], lh__time_sub_ovl[], lh__time_mul_ovl[];
 extern const uint32_t lh__time_add_n, lh__time_sub_n, lh__time_mul_n;
+extern const lh_sql_overload_t lh__time_div_ovl[];
+extern const uint32_t lh__time_div_n;
 int lh__decimal_bind(lh_sql_bind_call_t *call, char op, lh_sql_error_t *err);
 lh_sql_scalar_fn lh__interval_neg_kernel(void);
 

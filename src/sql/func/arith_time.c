@@ -1,8 +1,8 @@
 /* Date and time arithmetic: DATE ± INTEGER days, DATE - DATE (BIGINT days),
  * DATE or TIMESTAMP ± INTERVAL (a TIMESTAMP; months first, clamped to the
  * month's last day, then days, then micros), TIMESTAMP - TIMESTAMP (an
- * INTERVAL of days and micros), INTERVAL ± INTERVAL, INTERVAL * number, and
- * unary minus on INTERVAL. */
+ * INTERVAL of days and micros), INTERVAL ± INTERVAL, INTERVAL * number, INTERVAL / number (NULL by
+ * 0), and unary minus on INTERVAL. */
 #include "core/timefmt.h"
 #include "sql/func/arith_int.h"
 
@@ -74,6 +74,16 @@ LH__BIN(int_mul_iv, int64_t, lh_interval_t, lh_interval_t,
         r = ((lh_interval_t){(int32_t)(b.months * a), (int32_t)(b.days *a), b.micros *a}))
 LH__BIN(iv_mul_dbl, lh_interval_t, double, lh_interval_t, r = iv_scale(a, b))
 LH__BIN(dbl_mul_iv, double, lh_interval_t, lh_interval_t, r = iv_scale(b, a))
+LH__BIN(
+    iv_div_int, lh_interval_t, int64_t, lh_interval_t, if (b == 0) {
+        lh_vector_set_null(out, i);
+        continue;
+    } r = iv_scale(a, 1.0 / (double)b))
+LH__BIN(
+    iv_div_dbl, lh_interval_t, double, lh_interval_t, if (b == 0) {
+        lh_vector_set_null(out, i);
+        continue;
+    } r = iv_scale(a, 1.0 / b))
 LH__UN(iv_negate, lh_interval_t, lh_interval_t, r = iv_neg(a))
 
 lh_sql_scalar_fn lh__interval_neg_kernel(void)
@@ -112,6 +122,11 @@ const lh_sql_overload_t lh__time_mul_ovl[] = {
     O2(INTERVAL, DOUBLE, iv_mul_dbl, INTERVAL),
     O2(DOUBLE, INTERVAL, dbl_mul_iv, INTERVAL),
 };
+const lh_sql_overload_t lh__time_div_ovl[] = {
+    O2(INTERVAL, BIGINT, iv_div_int, INTERVAL),
+    O2(INTERVAL, DOUBLE, iv_div_dbl, INTERVAL),
+};
+const uint32_t lh__time_div_n = LH__COUNT(lh__time_div_ovl);
 const uint32_t lh__time_add_n = LH__COUNT(lh__time_add_ovl);
 const uint32_t lh__time_sub_n = LH__COUNT(lh__time_sub_ovl);
 const uint32_t lh__time_mul_n = LH__COUNT(lh__time_mul_ovl);

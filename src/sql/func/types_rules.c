@@ -127,8 +127,14 @@ int lh_sql_implicit_cost(const lh_sql_arg_t *arg, const lh_type_t *to)
         return to->id == LH_TYPE_VARCHAR ? (arg->type.id == LH_TYPE_VARCHAR ? 0 : 1) : 20;
     }
     lh_int128_t v;
-    if (literal_int(arg, &v) && is_int(to->id) && arg->type.id != to->id)
-        return int_fits(v, to->id) ? 1 : -1;
+    if (literal_int(arg, &v) && is_int(to->id) && arg->type.id != to->id) {
+        if (!int_fits(v, to->id)) return -1;
+        /* narrower types that hold it are cheap; wider ones cost a widening, so
+           TINYINT + 300 is INTEGER (300's type), not BIGINT, as in DuckDB */
+        int c =
+            int_bytes(to->id) > int_bytes(arg->type.id) ? numeric_cost(arg->type.id, to->id) : 1;
+        return c < 0 ? 111 : c; /* a signed literal into a wider unsigned type */
+    }
     return type_cost(&arg->type, to);
 }
 
