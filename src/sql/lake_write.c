@@ -27,8 +27,7 @@ typedef struct {
 
 static const char *const builtin_ns[] = {"bronze", "silver", "gold"};
 
-/* The table layer's or the store's error in the SQL engine's classes. */
-static int table_error(run_t *x, const char *what, const lh_err_t *e)
+int lh__sql_lake_error(lh_sql_error_t *err, const char *what, const lh_err_t *e)
 {
     int code = e->code ? e->code : LH_EIO;
     lh_sql_err_class_t cls = LH_SQL_EIO;
@@ -44,7 +43,12 @@ static int table_error(run_t *x, const char *what, const lh_err_t *e)
         cls = LH_SQL_EINPUT;
     if (cls == LH_SQL_ECATALOG || cls == LH_SQL_ECONSTRAINT || cls == LH_SQL_EINPUT)
         code = LH_EINVAL;
-    return lh_sql_err(x->err, code, cls, -1, "%s: %s", what, e->msg);
+    return lh_sql_err(err, code, cls, -1, "%s: %s", what, e->msg);
+}
+
+static int table_error(run_t *x, const char *what, const lh_err_t *e)
+{
+    return lh__sql_lake_error(x->err, what, e);
 }
 
 static int catalog_error(run_t *x, const char *fmt, const char *a, const char *b)
@@ -199,6 +203,16 @@ static int insert(run_t *x, lh_op_t *root, int64_t *changes)
     return rc;
 }
 
+static int dml(run_t *x, lh_op_t *root, int64_t *changes)
+{
+    lh_delta_table_t *t;
+    int rc = open_table(x, &t);
+    if (rc) return rc;
+    rc = lh__sql_lake_dml(t, x->qname, x->bs, root, x->err, changes);
+    lh_delta_close(t);
+    return rc;
+}
+
 typedef struct {
     char **keys;
     size_t n, cap;
@@ -310,6 +324,9 @@ int lh_sql_lake_run(struct lh_objstore *os, const char *bucket, const lh_bound_s
         return create_view(&x);
     case LH_SQL_LAKE_DROP_VIEW:
         return drop_view(&x);
+    case LH_SQL_LAKE_DELETE:
+    case LH_SQL_LAKE_UPDATE:
+        return dml(&x, root, changes);
     }
     return lh_sql_err(err, LH_EINVAL, LH_SQL_EINTERNAL, -1, "unknown lake statement");
 }

@@ -12,6 +12,9 @@
  *   DROP TABLE ns.t             `_delta_log/` deleted first, then the rest
  *   CREATE [OR REPLACE] VIEW    `<ns>/_views/<name>.json`: {"sql", "columns"}
  *   DROP VIEW ns.v              that object deleted
+ *   DELETE FROM ns.t [WHERE]    one commit (DELETE / UPDATE) removing the
+ *   UPDATE ns.t SET .. [WHERE]  files holding matching rows and adding them
+ *                               rewritten (lake_dml.c)
  *
  * Everything in lh_sql_lake_stmt_t lives in the statement's arena. */
 #ifndef LH_SQL_LAKE_WRITE_H
@@ -27,6 +30,8 @@ typedef enum lh_sql_lake_what {
     LH_SQL_LAKE_DROP_TABLE,
     LH_SQL_LAKE_CREATE_VIEW,
     LH_SQL_LAKE_DROP_VIEW,
+    LH_SQL_LAKE_DELETE, /* bound->plan as for LH_STMT_DELETE over the table's files; dml_find */
+    LH_SQL_LAKE_UPDATE, /* bound->plan as for LH_STMT_UPDATE; dml_find */
 } lh_sql_lake_what_t;
 
 /* A REPLACE WHERE value known only when the statement runs: row_where[pred]'s
@@ -58,6 +63,11 @@ typedef struct lh_sql_lake_stmt {
     bool replace_where;
     /* CREATE VIEW: the object's JSON */
     const char *view_json;
+    /* DELETE / UPDATE: the plan counting a file's matching rows (a projection
+     * over a filter over a copy of bound->plan's scan; NULL when there is no
+     * WHERE), and the WHERE as written (the commit's predicate) */
+    const lh_plan_t *dml_find;
+    const char *dml_pred;
 } lh_sql_lake_stmt_t;
 
 /* Folds the REPLACE WHERE values that need parameters (ex holds them; the
@@ -73,5 +83,16 @@ int lh_sql_lake_where_resolve(lh_sql_lake_stmt_t *ls, lh_exec_t *ex, lh_arena_t 
  * conflict), and those of the executor. */
 int lh_sql_lake_run(struct lh_objstore *os, const char *bucket, const lh_bound_stmt_t *bs,
                     lh_op_t *root, lh_sql_error_t *err, int64_t *changes);
+
+/* The table layer's or the store's error e about `what` in the engine's
+ * classes (Transaction Error for commit conflicts, IO Error, ...) into err;
+ * returns the code (lake_write.c). */
+int lh__sql_lake_error(lh_sql_error_t *err, const char *what, const lh_err_t *e);
+
+/* DELETE / UPDATE on the open table t (ns.name in qname, for messages);
+ * root is the executor tree of bs->plan, used for its context (lake_dml.c).
+ * *changes gets the rows deleted or updated. */
+int lh__sql_lake_dml(lh_delta_table_t *t, const char *qname, const lh_bound_stmt_t *bs,
+                     lh_op_t *root, lh_sql_error_t *err, int64_t *changes);
 
 #endif

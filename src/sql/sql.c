@@ -12,6 +12,7 @@
 
 #include "sql/bind/bind.h"
 #include "sql/copy.h"
+#include "sql/dml.h"
 #include "sql/exec/exec_int.h"
 #include "sql/explain.h"
 #include "sql/lake_write.h"
@@ -431,6 +432,8 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
         r->plan = NULL;
     } else if (!rc && bs.kind == LH_STMT_INSERT)
         rc = run_into_table(r, bs.table);
+    else if (!rc && (bs.kind == LH_STMT_DELETE || bs.kind == LH_STMT_UPDATE))
+        rc = lh_sql_dml_memory(r->root, bs.table, bs.kind == LH_STMT_DELETE, &r->err, &r->changes);
     else if (!rc && bs.kind != LH_STMT_QUERY && bs.kind != LH_STMT_EXPLAIN)
         rc = exec_ddl(s, r, &bs);
     lh_sql_catalog_unlock(s->db->catalog);

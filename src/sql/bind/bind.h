@@ -22,6 +22,9 @@ typedef enum lh_stmt_kind {
     LH_STMT_EXPLAIN, /* .plan: the statement's plan; .analyze */
     LH_STMT_NOOP,    /* BEGIN, COMMIT, ... */
     LH_STMT_COPY,    /* .plan's rows to .copy_path as Parquet (.copy_codec) */
+    LH_STMT_DELETE,  /* .plan: every row of .table (or the lake's) plus a last BOOLEAN column,
+                        true for the rows to delete (bind_dml.c) */
+    LH_STMT_UPDATE,  /* .plan: every row, updated where the last BOOLEAN column is true */
 } lh_stmt_kind_t;
 
 typedef struct lh_bound_stmt {

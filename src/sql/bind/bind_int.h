@@ -138,6 +138,9 @@ int lh__bind_lake_replace_where(lh_bind_env_t *env, lh_bparams_t *params, const 
  * plan and scope (bind_lake_ddl.c). */
 int lh__bind_lake_view(lh_bind_env_t *env, const lh_ast_t *n, const char *ns, const char *name,
                        lh_plan_t **plan, lh_bscope_t *sc, bool *found);
+/* DELETE / UPDATE on a memory table, or on the lake's when out->lake is set
+ * (bind_dml.c). */
+int lh__bind_dml(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_bound_stmt_t *out);
 /* A query (SELECT, set operation, VALUES) to a plan. */
 int lh__bind_query(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *q, lh_plan_t **out);
 

@@ -249,6 +249,15 @@ int lh__bind_lake_stmt(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
         if (n->u.drop.what == 3 || !in_lake(env, &n->u.drop.name, &ns, &name)) return 0;
         *lake = true;
         return bind_drop(env, n, ns, name, out);
+    case LH_AST_STMT_DELETE:
+    case LH_AST_STMT_UPDATE: {
+        bool del = n->kind == LH_AST_STMT_DELETE;
+        if (!in_lake(env, del ? &n->u.del.table : &n->u.update.table, &ns, &name)) return 0;
+        *lake = true;
+        int rc =
+            new_stmt(env, out, del ? LH_SQL_LAKE_DELETE : LH_SQL_LAKE_UPDATE, ns, name, n->pos);
+        return rc ? rc : lh__bind_dml(env, params, n, out);
+    }
     default:
         return 0;
     }

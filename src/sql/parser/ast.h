@@ -465,12 +465,14 @@ struct lh_ast {
         struct {
             lh_ast_name_t table;
             lh_ast_t *where;
+            const char *where_text; /* the WHERE condition as written (arena copy), or NULL */
         } del;
         struct {
             lh_ast_name_t table;
             const char **set_columns;
             lh_ast_list_t set_values;
             lh_ast_t *where;
+            const char *where_text; /* the WHERE condition as written (arena copy), or NULL */
         } update;
         struct {
             const char *name; /* lower-cased; "schema" for SET schema/search_path */

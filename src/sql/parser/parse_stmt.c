@@ -46,6 +46,17 @@ static lh_ast_t *parse_insert(lh__parser_t *p, lh_ast_t *n)
     return (n->u.insert.query = lh__parse_query(p)) ? n : NULL;
 }
 
+/* [WHERE cond]: the condition and its text as written (for a commit's
+ * predicate). */
+static bool parse_where(lh__parser_t *p, lh_ast_t **where, const char **text)
+{
+    if (!lh__acceptkw(p, KW_WHERE)) return true;
+    uint32_t start = lh__cur(p)->pos;
+    if (!(*where = lh__parse_expr(p))) return false;
+    *text = lh_arena_strndup(p->a, p->text + start, lh__end_of_prev(p) - start);
+    return *text || lh__fail(p, LH_ENOMEM, -1, "out of memory parsing the statement");
+}
+
 static lh_ast_t *parse_update(lh__parser_t *p, lh_ast_t *n)
 {
     if (!lh__parse_dotted(p, &n->u.update.table) || !lh__expectkw(p, KW_SET)) return NULL;
@@ -57,8 +68,7 @@ static lh_ast_t *parse_update(lh__parser_t *p, lh_ast_t *n)
     } while (lh__accept(p, TK_COMMA));
     n->u.update.set_columns = cols.items;
     n->u.update.set_values = lh__as_list(vals);
-    if (lh__acceptkw(p, KW_WHERE) && !(n->u.update.where = lh__parse_expr(p))) return NULL;
-    return n;
+    return parse_where(p, &n->u.update.where, &n->u.update.where_text) ? n : NULL;
 }
 
 /* A setting's value: a lone word is its text (SET x TO on); DEFAULT is NULL. */
@@ -251,7 +261,7 @@ lh_ast_t *lh__parse_statement(lh__parser_t *p)
         return parse_insert(p, n);
     case 1:
         return lh__expectkw(p, KW_FROM) && lh__parse_dotted(p, &n->u.del.table) &&
-                       (!lh__acceptkw(p, KW_WHERE) || (n->u.del.where = lh__parse_expr(p)))
+                       parse_where(p, &n->u.del.where, &n->u.del.where_text)
                    ? n
                    : NULL;
     case 2:

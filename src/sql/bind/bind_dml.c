@@ -1,0 +1,150 @@
+/* DELETE FROM t [WHERE cond] and UPDATE t SET c = e, ... [WHERE cond], on a
+ * memory table or a lake table (out->lake already set by bind_lake_ddl.c).
+ * Both bind to one plan: every row of the table, in the table's columns
+ * (UPDATE's SET columns as CASE WHEN cond THEN e ELSE c END, cast to the
+ * column's type), plus a last BOOLEAN column that is true for the rows the
+ * statement touches (NULL counts as false). The executor keeps or drops rows
+ * by it (sql/dml.c for memory tables, sql/lake_dml.c for the lake). On the
+ * lake a second plan counts a file's matching rows (the WHERE pushed into
+ * the scan for row-group pruning), so files without one are left alone. */
+#include <string.h>
+#include <strings.h>
+
+#include "sql/bind/bind_int.h"
+#include "sql/lake_write.h"
+#include "sql/opt/opt.h"
+
+static lh_bexpr_t *bx_list(lh_arena_t *a, lh_bx_kind_t kind, const lh_type_t *t, uint32_t n)
+{
+    lh_bexpr_t *e = lh_arena_calloc(a, sizeof *e);
+    lh_bexpr_t **items = e ? lh_arena_calloc(a, (n + 1) * sizeof *items) : NULL;
+    if (!items) return NULL;
+    e->kind = kind;
+    e->type = *t;
+    e->pos = -1;
+    e->u.list.items = items;
+    e->u.list.n = n;
+    return e;
+}
+
+static lh_bexpr_t *bx_true(lh_arena_t *a)
+{
+    lh_value_t v = lh_value_bool(true);
+    return lh_bx_const(a, &v, -1);
+}
+
+/* The target as a FROM item: its scan and the scope its columns make. */
+static int bind_target(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                       const lh_ast_name_t *name, lh_plan_t **scan, lh_bscope_t *sc)
+{
+    lh_ast_t *ref = lh_arena_calloc(env->arena, sizeof *ref);
+    if (!ref) return LH_ENOMEM;
+    ref->kind = LH_AST_TABLE_REF;
+    ref->pos = n->pos;
+    ref->u.table.name = *name;
+    return lh__bind_from(env, params, ref, scan, sc);
+}
+
+/* UPDATE's SET list: per table column, its new value (NULL: unchanged). */
+static int set_values(lh_bctx_t *c, const lh_ast_t *n, const lh_plan_t *scan, lh_bexpr_t ***out)
+{
+    lh_bind_env_t *env = c->env;
+    lh_bexpr_t **v = lh_arena_calloc(env->arena, (scan->ncols + 1) * sizeof *v);
+    if (!v) return LH_ENOMEM;
+    for (uint32_t k = 0; k < n->u.update.set_values.n; k++) {
+        const char *name = n->u.update.set_columns[k];
+        const lh_ast_t *x = n->u.update.set_values.items[k];
+        uint32_t i = 0;
+        while (i < scan->ncols && strcasecmp(scan->cols[i].name, name))
+            i++;
+        if (i == scan->ncols)
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, x->pos,
+                              "Referenced update column %s not found in table!", name);
+        if (v[i])
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, x->pos,
+                              "Multiple assignments to same column \"%s\"", name);
+        int rc = lh__bind_expr(c, x, &v[i]);
+        if (!rc) rc = lh__bind_cast_to(c, v[i], &scan->cols[i].type, false, x->pos, &v[i]);
+        if (rc) return rc;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The rows plan: the table's columns (updated where SET says) and the match flag. */
+static int rows_plan(lh_bind_env_t *env, lh_plan_t *scan, lh_bexpr_t *match, lh_bexpr_t **set,
+                     lh_plan_t **out)
+{
+    lh_arena_t *a = env->arena;
+    uint32_t nc = scan->ncols;
+    lh_plan_t *p = lh_plan_new(a, LH_PLAN_PROJECT, nc + 1);
+    if (!p || !(p->u.project.exprs = lh_arena_calloc(a, (nc + 2) * sizeof(lh_bexpr_t *))))
+        return LH_ENOMEM;
+    p->child[0] = scan;
+    for (uint32_t i = 0; i < nc; i++) {
+        p->cols[i] = scan->cols[i];
+        lh_bexpr_t *col = lh_bx_colref(a, i, &scan->cols[i].type), *e = col;
+        if (col && set && set[i] && (e = bx_list(a, LH_BX_CASE, &scan->cols[i].type, 3))) {
+            e->u.list.items[0] = match;
+            e->u.list.items[1] = set[i];
+            e->u.list.items[2] = col;
+        }
+        if (!(p->u.project.exprs[i] = e)) return LH_ENOMEM;
+    }
+    p->cols[nc] = (lh_plan_col_t){.name = "matched", .type = lh_type(LH_TYPE_BOOLEAN)};
+    p->u.project.exprs[nc] = match;
+    *out = p;
+    return 0;
+}
+
+/* The lake's counting plan: one constant column over the rows of a copy of
+ * scan that match, pruned to the columns the WHERE reads. */
+static int find_plan(lh_bind_env_t *env, const lh_plan_t *scan, lh_bexpr_t *match,
+                     const lh_plan_t **out)
+{
+    lh_arena_t *a = env->arena;
+    lh_plan_t *s = lh_plan_new(a, LH_PLAN_SCAN_PARQUET, scan->ncols);
+    lh_plan_t *f = lh_plan_new(a, LH_PLAN_FILTER, scan->ncols);
+    lh_plan_t *p = lh_plan_new(a, LH_PLAN_PROJECT, 1);
+    if (!s || !f || !p || !(p->u.project.exprs = lh_arena_calloc(a, 2 * sizeof(lh_bexpr_t *))))
+        return LH_ENOMEM;
+    lh_plan_col_t *cols = s->cols;
+    *s = *scan;
+    s->cols = cols;
+    memcpy(cols, scan->cols, scan->ncols * sizeof *cols);
+    memcpy(f->cols, scan->cols, scan->ncols * sizeof *cols);
+    f->child[0] = s;
+    f->u.filter.cond = match;
+    p->child[0] = f;
+    p->cols[0] = (lh_plan_col_t){.name = "found", .type = lh_type(LH_TYPE_BOOLEAN)};
+    if (!(p->u.project.exprs[0] = bx_true(a))) return LH_ENOMEM;
+    if (lh_opt_prune_columns(a, p) || lh_opt_push_filters(a, p)) return LH_ENOMEM;
+    *out = p;
+    return 0;
+}
+
+int lh__bind_dml(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_bound_stmt_t *out)
+{
+    bool del = n->kind == LH_AST_STMT_DELETE;
+    const lh_ast_t *where = del ? n->u.del.where : n->u.update.where;
+    out->kind = del ? LH_STMT_DELETE : LH_STMT_UPDATE;
+    out->tag = del ? "DELETE" : "UPDATE";
+    lh_plan_t *scan;
+    lh_bscope_t sc = {0};
+    int rc = bind_target(env, params, n, del ? &n->u.del.table : &n->u.update.table, &scan, &sc);
+    if (rc) return rc;
+    uint8_t want = out->lake ? LH_PLAN_SCAN_PARQUET : LH_PLAN_SCAN_MEMORY;
+    if (scan->kind != want)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
+                          del ? "Can only delete from base table" : "Can only update base table");
+    if (!out->lake) out->table = scan->u.mem.table;
+    lh_bctx_t c = {.env = env, .scope = &sc, .params = params};
+    lh_bexpr_t *match = NULL, **set = NULL;
+    rc = where ? lh__bind_bool(&c, where, "WHERE", &match) : 0;
+    if (!rc && !match && !(match = bx_true(env->arena))) rc = LH_ENOMEM;
+    if (!rc && !del) rc = set_values(&c, n, scan, &set);
+    if (!rc) rc = rows_plan(env, scan, match, set, &out->plan);
+    if (rc || !out->lake) return rc;
+    out->lake->dml_pred = del ? n->u.del.where_text : n->u.update.where_text;
+    return where ? find_plan(env, scan, match, &out->lake->dml_find) : 0;
+}

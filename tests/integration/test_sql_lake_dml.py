@@ -1,0 +1,166 @@
+"""DELETE and UPDATE of `lakehouse sql` on the lake's Delta tables, against the
+shared live server: every statement runs in its own process; the commits are
+read back with boto3 and `lakehouse table history`; the rows are compared with
+DuckDB running the same statements on a memory table (tests/js/duckdb_script.mjs)
+and DuckDB replaying our log on its own (tests/js/delta_duckdb.mjs); a process
+killed right before its commit leaves the table at its previous version.
+Namespaces are unique per test run: the server is shared."""
+import json
+import signal
+import uuid
+
+import pytest
+
+from helpers import clients
+from helpers.server import lakehouse_bin
+from test_delta_duckdb import JS, duckdb_read
+from test_sql_lake_ddl import BUCKET, keys, lake_env, rows, sql, versions
+
+
+@pytest.fixture(scope="module")
+def ns(server):
+    name = "dml" + uuid.uuid4().hex[:10]
+    sql(server, f"CREATE SCHEMA {name}")
+    return name
+
+
+@pytest.fixture(scope="module")
+def s3(server):
+    from helpers import s3 as s3h
+    return s3h.client(server)
+
+
+def duckdb_script(stmts):
+    node = clients.need("node")
+    if not (JS / "node_modules" / "@duckdb" / "node-api" / "package.json").exists():
+        pytest.skip("tests/js/node_modules missing: run `npm ci` in tests/js")
+    r = clients.run([node, str(JS / "duckdb_script.mjs"), *stmts], cwd=str(JS), check=False,
+                    timeout=120)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def commit(s3, table, version):
+    key = f"{table.replace('.', '/')}/_delta_log/{version:020d}.json"
+    body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode()
+    return [json.loads(x) for x in body.splitlines()]
+
+
+def changed(server, query):
+    """Runs one statement; the rows it reports changing (stderr's `rows=N`)."""
+    r = clients.run([lakehouse_bin(), "sql", "-c", query], env=lake_env(server), check=False,
+                    timeout=120)
+    assert r.returncode == 0, f"{query}: {r.stderr}"
+    return int(r.stderr.split("rows=")[-1].split()[0])
+
+
+def as_text(v):
+    return "" if v is None else v
+
+
+CREATE = """CREATE TABLE {t} PARTITIONED BY (ds) AS
+SELECT i AS id, 'c' || (i % 4) AS customer, CAST(i * 10 AS DECIMAL(12,2)) AS amount,
+       DATE '2026-11-24' + CAST(i % 3 AS INTEGER) AS ds
+FROM range(3000) t(i)"""
+
+STEPS = [
+    "DELETE FROM {t} WHERE id % 7 = 0 AND ds = DATE '2026-11-25'",
+    "UPDATE {t} SET amount = amount * 2, customer = upper(customer) WHERE customer = 'c1'",
+    "DELETE FROM {t} WHERE ds = DATE '2026-11-26'",
+    "UPDATE {t} SET ds = DATE '2026-12-01' WHERE id < 10",
+    "DELETE FROM {t} WHERE id > 2990 OR amount IS NULL",
+    "UPDATE {t} SET customer = NULL WHERE id BETWEEN 100 AND 110",
+    "DELETE FROM {t} WHERE id = -1",
+]
+FINAL = "SELECT id, customer, amount, ds FROM {t} ORDER BY id"
+
+
+def test_delete_and_update_give_duckdbs_rows(server, s3, ns, tmp_path):
+    t = f"{ns}.sales"
+    sql(server, CREATE.format(t=t))
+    changes = []
+    for step in STEPS:
+        changes.append(changed(server, step.format(t=t)))
+    ours = rows(sql(server, FINAL.format(t=t)))
+    duck = duckdb_script([CREATE.format(t="m").replace("PARTITIONED BY (ds) ", "")] + [s.format(t="m") for s in STEPS] +
+                         [FINAL.format(t="m")])
+    assert all(not isinstance(x, dict) for x in duck), duck
+    assert [[as_text(v) for v in row] for row in duck[-1]] == ours
+    # each statement reports DuckDB's count of rows it changed
+    assert changes == [int(x[0][0]) for x in duck[1:-1]]
+    # one commit per statement that matched something; none for the last
+    ops = versions(server, t)
+    assert ops[0][0] == 6 and [op for _, op in ops][:6] == \
+        ["UPDATE", "DELETE", "UPDATE", "DELETE", "UPDATE", "DELETE"]
+    # DuckDB replaying our log on its own sees the same rows
+    d = tmp_path / "sales"
+    prefix = t.replace(".", "/") + "/"
+    for k in keys(s3, prefix):
+        p = d / k[len(prefix):]
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read())
+    replay = duckdb_read(d)
+    assert replay["version"] == 6
+    assert sorted(int(json.loads(r)["id"]) for r in replay["rows"]) == sorted(
+        int(r[0]) for r in ours)
+
+
+def test_commits_name_the_operation_and_touch_only_matching_files(server, s3, ns):
+    t = f"{ns}.parts"
+    sql(server, f"CREATE TABLE {t} PARTITIONED BY (p) AS "
+                "SELECT i AS id, i % 3 AS p FROM range(30) t(i)")
+    # a file per partition; deleting rows of one partition rewrites only its file
+    sql(server, f"DELETE FROM {t} WHERE p = 1 AND id > 20")
+    actions = commit(s3, t, 1)
+    info = actions[0]["commitInfo"]
+    assert info["operation"] == "DELETE"
+    assert info["operationParameters"] == {"predicate": '["p = 1 AND id > 20"]'}
+    removes = [a["remove"] for a in actions if "remove" in a]
+    adds = [a["add"] for a in actions if "add" in a]
+    assert len(removes) == 1 and removes[0]["path"].startswith("p=1/")
+    assert removes[0]["dataChange"] is True
+    assert len(adds) == 1 and json.loads(adds[0]["stats"])["numRecords"] == 7
+    # a whole partition: its file removed, nothing added
+    assert changed(server, f"DELETE FROM {t} WHERE p = 2") == 10
+    actions = commit(s3, t, 2)
+    assert [k for a in actions for k in a if k != "commitInfo"] == ["remove"]
+    # UPDATE names its predicate too; no WHERE gives an empty list
+    sql(server, f"UPDATE {t} SET id = id + 100")
+    info = commit(s3, t, 3)[0]["commitInfo"]
+    assert info["operation"] == "UPDATE" and info["operationParameters"]["predicate"] == "[]"
+    assert rows(sql(server, f"SELECT count(*), min(id) FROM {t}")) == [["17", "100"]]
+    # nothing matching: no commit, a count of 0
+    assert changed(server, f"DELETE FROM {t} WHERE id < 0") == 0
+    assert versions(server, t)[0][0] == 3
+
+
+@pytest.mark.parametrize("stmt", ["DELETE FROM {t} WHERE id < 5",
+                                  "UPDATE {t} SET v = 'new' WHERE id < 5"])
+def test_a_killed_statement_leaves_the_previous_version(server, s3, ns, stmt):
+    t = f"{ns}.killed{stmt.split()[0].lower()}"
+    sql(server, f"CREATE TABLE {t} AS SELECT i AS id, 'old' AS v FROM range(10) t(i)")
+    env = lake_env(server, {"LAKEHOUSE_CRASH_AT": "table_before_log"})
+    r = sql(server, stmt.format(t=t), check=False, env=env)
+    if r.returncode == 0:
+        pytest.skip("no crash points in this build (LH_TEST_HOOKS)")
+    assert r.returncode == -signal.SIGKILL
+    assert versions(server, t)[0][0] == 0
+    assert rows(sql(server, f"SELECT count(*), min(v), max(v) FROM {t}")) == \
+        [["10", "old", "old"]]
+    # the statement runs again to completion afterwards
+    sql(server, stmt.format(t=t))
+    assert versions(server, t)[0][0] == 1
+
+
+def test_errors(server, ns):
+    t = f"{ns}.errs"
+    sql(server, f"CREATE TABLE {t} AS SELECT 1 AS a; CREATE VIEW {ns}.v AS SELECT 1 AS a")
+    r = sql(server, f"UPDATE {t} SET nope = 1", check=False)
+    assert r.returncode == 2 and "Referenced update column nope not found" in r.stderr
+    r = sql(server, f"DELETE FROM {ns}.v", check=False)
+    assert r.returncode == 2 and "Can only delete from base table" in r.stderr
+    r = sql(server, f"UPDATE {ns}.missing SET a = 1", check=False)
+    assert r.returncode == 2 and "does not exist" in r.stderr
+    r = sql(server, f"UPDATE {t} SET a = 'x'", check=False)
+    assert r.returncode == 2 and "Conversion Error" in r.stderr
+    assert versions(server, t)[0][0] == 0
