@@ -1,23 +1,41 @@
-/* DELETE and UPDATE on memory tables (dml.h): the table's rows, kept or
+/* DELETE, UPDATE and MERGE on memory tables (dml.h): the table's rows, kept or
  * updated, go into a new table first, so a failure (a NOT NULL column, out
  * of memory, a cancel) leaves the table as it was; then the table takes
  * the new one's contents in place (the catalog keeps its pointer), as
  * DuckDB's statement-level atomicity wants. */
 #include <stdlib.h>
 
+#include "sql/bind/bind.h"
 #include "sql/dml.h"
 
-void lh_sql_dml_split(const lh_batch_t *b, bool del, uint32_t *sel, uint32_t *n, int64_t *matched)
+static bool flag_at(const lh_vector_t *v, uint32_t r)
 {
-    const lh_vector_t *flag = &b->cols[b->ncols - 1];
-    const uint8_t *v = lh_vector_values(flag)->data;
+    return lh_vector_is_valid(v, r) &&
+           ((const uint8_t *)lh_vector_values(v)->data)[lh_vector_row(v, r)];
+}
+
+void lh_sql_dml_split(const lh_batch_t *b, uint32_t *sel, uint32_t *n, int64_t *matched)
+{
+    const lh_vector_t *touched = &b->cols[b->ncols - 2], *drop = &b->cols[b->ncols - 1];
     uint32_t k = 0;
     for (uint32_t r = 0; r < b->count; r++) {
-        bool hit = lh_vector_is_valid(flag, r) && v[lh_vector_row(flag, r)];
-        *matched += hit;
-        if (!(del && hit)) sel[k++] = r;
+        *matched += flag_at(touched, r);
+        if (!flag_at(drop, r)) sel[k++] = r;
     }
     *n = k;
+}
+
+int lh_sql_dml_count(lh_exec_t *ex, const lh_plan_t *p, int64_t *rows)
+{
+    lh_op_t *op = NULL;
+    int rc = lh_op_build(ex, p, &op);
+    while (!rc) {
+        lh_batch_t *b = NULL;
+        if ((rc = lh_op_next(op, &b)) || !b) break;
+        *rows += b->count;
+    }
+    lh_op_close_tree(op);
+    return rc;
 }
 
 static int not_null_error(lh_sql_error_t *err, const lh_sql_mem_table_t *t, const lh_batch_t *b)
@@ -31,17 +49,17 @@ static int not_null_error(lh_sql_error_t *err, const lh_sql_mem_table_t *t, cons
 }
 
 /* The kept rows of root into t2; *matched counts the touched ones. */
-static int collect(lh_op_t *root, lh_sql_mem_table_t *t2, bool del, lh_batch_t *keep, uint32_t *sel,
+static int collect(lh_op_t *root, lh_sql_mem_table_t *t2, lh_batch_t *keep, uint32_t *sel,
                    lh_sql_error_t *err, int64_t *matched)
 {
     for (;;) {
         lh_batch_t *b = NULL;
-        int rc = root->next(root, &b);
+        int rc = lh_op_next(root, &b);
         if (rc || !b) return rc;
         uint32_t n;
-        lh_sql_dml_split(b, del, sel, &n, matched);
+        lh_sql_dml_split(b, sel, &n, matched);
         lh_batch_t view = *b;
-        view.ncols--;
+        view.ncols -= LH_SQL_DML_FLAGS;
         const lh_batch_t *rows = &view;
         if (n < b->count) {
             lh_batch_reset(keep);
@@ -55,8 +73,8 @@ static int collect(lh_op_t *root, lh_sql_mem_table_t *t2, bool del, lh_batch_t *
     }
 }
 
-int lh_sql_dml_memory(lh_op_t *root, lh_sql_mem_table_t *t, bool del, lh_sql_error_t *err,
-                      int64_t *changes)
+int lh_sql_dml_memory(lh_op_t *root, const lh_plan_t *more, lh_sql_mem_table_t *t,
+                      lh_sql_error_t *err, int64_t *changes)
 {
     lh_sql_mem_table_t *t2 = NULL;
     lh_batch_t *keep = NULL;
@@ -65,7 +83,11 @@ int lh_sql_dml_memory(lh_op_t *root, lh_sql_mem_table_t *t, bool del, lh_sql_err
     int rc = !sel || lh_sql_mem_table_new(t->schema, t->name, t->cols, t->ncols, &t2) ||
                      lh_batch_new(t->types, t->ncols, &keep)
                  ? lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory")
-                 : collect(root, t2, del, keep, sel, err, &matched);
+                 : collect(root, t2, keep, sel, err, &matched);
+    lh_op_t *op = NULL;
+    if (!rc && more && !(rc = lh_op_build(root->ex, more, &op)))
+        rc = collect(op, t2, keep, sel, err, &matched);
+    lh_op_close_tree(op);
     if (!rc && matched) { /* t takes t2's contents whole (its arena holds their types) */
         lh_sql_mem_table_t old = *t;
         *t = *t2;
@@ -76,4 +98,22 @@ int lh_sql_dml_memory(lh_op_t *root, lh_sql_mem_table_t *t, bool del, lh_sql_err
     lh_sql_mem_table_free(t2);
     free(sel);
     return rc;
+}
+
+int lh_sql_merge_twice_error(lh_sql_error_t *err)
+{
+    return lh_sql_err(err, LH_EINVAL, LH_SQL_EINPUT, -1,
+                      "MERGE: multiple source rows matched the same target row (the ON "
+                      "condition must match each target row at most once)");
+}
+
+int lh_sql_merge_memory(lh_op_t *root, const lh_bound_stmt_t *bs, lh_sql_error_t *err,
+                        int64_t *changes)
+{
+    int64_t found = 0, pairs = 0;
+    int rc = bs->dml_pairs ? lh_sql_dml_count(root->ex, bs->dml_find, &found) : 0;
+    if (!rc && bs->dml_pairs) rc = lh_sql_dml_count(root->ex, bs->dml_pairs, &pairs);
+    if (rc) return rc;
+    if (pairs > found) return lh_sql_merge_twice_error(err);
+    return lh_sql_dml_memory(root, bs->dml_insert, bs->table, err, changes);
 }

@@ -326,6 +326,7 @@ int lh_sql_lake_run(struct lh_objstore *os, const char *bucket, const lh_bound_s
         return drop_view(&x);
     case LH_SQL_LAKE_DELETE:
     case LH_SQL_LAKE_UPDATE:
+    case LH_SQL_LAKE_MERGE:
         return dml(&x, root, changes);
     }
     return lh_sql_err(err, LH_EINVAL, LH_SQL_EINTERNAL, -1, "unknown lake statement");

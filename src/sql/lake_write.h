@@ -30,8 +30,9 @@ typedef enum lh_sql_lake_what {
     LH_SQL_LAKE_DROP_TABLE,
     LH_SQL_LAKE_CREATE_VIEW,
     LH_SQL_LAKE_DROP_VIEW,
-    LH_SQL_LAKE_DELETE, /* bound->plan as for LH_STMT_DELETE over the table's files; dml_find */
-    LH_SQL_LAKE_UPDATE, /* bound->plan as for LH_STMT_UPDATE; dml_find */
+    LH_SQL_LAKE_DELETE, /* bound->plan as for LH_STMT_DELETE over the table's files */
+    LH_SQL_LAKE_UPDATE, /* bound->plan as for LH_STMT_UPDATE */
+    LH_SQL_LAKE_MERGE,  /* bound->plan as for LH_STMT_MERGE */
 } lh_sql_lake_what_t;
 
 /* A REPLACE WHERE value known only when the statement runs: row_where[pred]'s
@@ -63,10 +64,7 @@ typedef struct lh_sql_lake_stmt {
     bool replace_where;
     /* CREATE VIEW: the object's JSON */
     const char *view_json;
-    /* DELETE / UPDATE: the plan counting a file's matching rows (a projection
-     * over a filter over a copy of bound->plan's scan; NULL when there is no
-     * WHERE), and the WHERE as written (the commit's predicate) */
-    const lh_plan_t *dml_find;
+    /* DELETE / UPDATE / MERGE: the WHERE (ON) as written: the commit's predicate */
     const char *dml_pred;
 } lh_sql_lake_stmt_t;
 

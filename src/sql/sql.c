@@ -433,7 +433,9 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
     } else if (!rc && bs.kind == LH_STMT_INSERT)
         rc = run_into_table(r, bs.table);
     else if (!rc && (bs.kind == LH_STMT_DELETE || bs.kind == LH_STMT_UPDATE))
-        rc = lh_sql_dml_memory(r->root, bs.table, bs.kind == LH_STMT_DELETE, &r->err, &r->changes);
+        rc = lh_sql_dml_memory(r->root, NULL, bs.table, &r->err, &r->changes);
+    else if (!rc && bs.kind == LH_STMT_MERGE)
+        rc = lh_sql_merge_memory(r->root, &bs, &r->err, &r->changes);
     else if (!rc && bs.kind != LH_STMT_QUERY && bs.kind != LH_STMT_EXPLAIN)
         rc = exec_ddl(s, r, &bs);
     lh_sql_catalog_unlock(s->db->catalog);

@@ -22,9 +22,10 @@ typedef enum lh_stmt_kind {
     LH_STMT_EXPLAIN, /* .plan: the statement's plan; .analyze */
     LH_STMT_NOOP,    /* BEGIN, COMMIT, ... */
     LH_STMT_COPY,    /* .plan's rows to .copy_path as Parquet (.copy_codec) */
-    LH_STMT_DELETE,  /* .plan: every row of .table (or the lake's) plus a last BOOLEAN column,
-                        true for the rows to delete (bind_dml.c) */
-    LH_STMT_UPDATE,  /* .plan: every row, updated where the last BOOLEAN column is true */
+    LH_STMT_DELETE,  /* .plan: every row of .table (or the lake's) plus BOOLEAN columns touched
+                        and drop (sql/dml.h; bind_dml.c) */
+    LH_STMT_UPDATE,  /* .plan: every row, updated where touched */
+    LH_STMT_MERGE,   /* .plan: the target's rows as for UPDATE; .dml_pairs, .dml_insert */
 } lh_stmt_kind_t;
 
 typedef struct lh_bound_stmt {
@@ -42,6 +43,12 @@ typedef struct lh_bound_stmt {
     struct lh_sql_lake_stmt *lake; /* a statement on the lake (sql/lake_write.h), else NULL */
     const char *copy_path;         /* COPY ... TO: the file */
     int copy_codec;                /* COPY ... TO: LH_PQ_CODEC_* */
+    /* DELETE / UPDATE / MERGE: counts of the target's rows that match (NULL:
+       any row may), MERGE's matching (target, source) pairs (more than rows
+       found: a row matched twice), MERGE's rows to insert (as .plan's) */
+    const lh_plan_t *dml_find, *dml_pairs, *dml_insert;
+    uint8_t dml_files;        /* the target's files rewritten: 0 those with rows found (all when
+                                 dml_find is NULL), 1 all, 2 none (MERGE that only inserts) */
     uint32_t nparams;         /* parameters used: $1..$nparams (named ones numbered in order) */
     const char **param_names; /* the $name parameters, by number (NULL entries for $n) */
 } lh_bound_stmt_t;

@@ -14,7 +14,7 @@
 #include "sql/lake_write.h"
 #include "sql/opt/opt.h"
 
-static lh_bexpr_t *bx_list(lh_arena_t *a, lh_bx_kind_t kind, const lh_type_t *t, uint32_t n)
+lh_bexpr_t *lh__bx_list(lh_arena_t *a, lh_bx_kind_t kind, const lh_type_t *t, uint32_t n)
 {
     lh_bexpr_t *e = lh_arena_calloc(a, sizeof *e);
     lh_bexpr_t **items = e ? lh_arena_calloc(a, (n + 1) * sizeof *items) : NULL;
@@ -27,9 +27,9 @@ static lh_bexpr_t *bx_list(lh_arena_t *a, lh_bx_kind_t kind, const lh_type_t *t,
     return e;
 }
 
-static lh_bexpr_t *bx_true(lh_arena_t *a)
+lh_bexpr_t *lh__bx_bool(lh_arena_t *a, bool b)
 {
-    lh_value_t v = lh_value_bool(true);
+    lh_value_t v = lh_value_bool(b);
     return lh_bx_const(a, &v, -1);
 }
 
@@ -71,28 +71,50 @@ static int set_values(lh_bctx_t *c, const lh_ast_t *n, const lh_plan_t *scan, lh
     return 0;
 }
 
-/* The rows plan: the table's columns (updated where SET says) and the match flag. */
+/* The rows plan: the table's columns (updated where SET says), touched and drop. */
 static int rows_plan(lh_bind_env_t *env, lh_plan_t *scan, lh_bexpr_t *match, lh_bexpr_t **set,
                      lh_plan_t **out)
 {
     lh_arena_t *a = env->arena;
     uint32_t nc = scan->ncols;
-    lh_plan_t *p = lh_plan_new(a, LH_PLAN_PROJECT, nc + 1);
-    if (!p || !(p->u.project.exprs = lh_arena_calloc(a, (nc + 2) * sizeof(lh_bexpr_t *))))
-        return LH_ENOMEM;
-    p->child[0] = scan;
+    lh_plan_t *p = lh__dml_plan(a, scan, nc);
+    if (!p) return LH_ENOMEM;
     for (uint32_t i = 0; i < nc; i++) {
         p->cols[i] = scan->cols[i];
         lh_bexpr_t *col = lh_bx_colref(a, i, &scan->cols[i].type), *e = col;
-        if (col && set && set[i] && (e = bx_list(a, LH_BX_CASE, &scan->cols[i].type, 3))) {
+        if (col && set && set[i] && (e = lh__bx_list(a, LH_BX_CASE, &scan->cols[i].type, 3))) {
             e->u.list.items[0] = match;
             e->u.list.items[1] = set[i];
             e->u.list.items[2] = col;
         }
         if (!(p->u.project.exprs[i] = e)) return LH_ENOMEM;
     }
-    p->cols[nc] = (lh_plan_col_t){.name = "matched", .type = lh_type(LH_TYPE_BOOLEAN)};
     p->u.project.exprs[nc] = match;
+    p->u.project.exprs[nc + 1] = set ? lh__bx_bool(a, false) : match;
+    *out = p;
+    return p->u.project.exprs[nc + 1] ? 0 : LH_ENOMEM;
+}
+
+lh_plan_t *lh__dml_plan(lh_arena_t *a, lh_plan_t *child, uint32_t nc)
+{
+    lh_plan_t *p = lh_plan_new(a, LH_PLAN_PROJECT, nc + 2);
+    if (!p || !(p->u.project.exprs = lh_arena_calloc(a, (nc + 3) * sizeof(lh_bexpr_t *))))
+        return NULL;
+    p->child[0] = child;
+    p->cols[nc] = (lh_plan_col_t){.name = "touched", .type = lh_type(LH_TYPE_BOOLEAN)};
+    p->cols[nc + 1] = (lh_plan_col_t){.name = "drop", .type = lh_type(LH_TYPE_BOOLEAN)};
+    return p;
+}
+
+int lh__dml_count_plan(lh_arena_t *a, lh_plan_t *child, const lh_plan_t **out)
+{
+    lh_plan_t *p = lh_plan_new(a, LH_PLAN_PROJECT, 1);
+    if (!p || !(p->u.project.exprs = lh_arena_calloc(a, 2 * sizeof(lh_bexpr_t *))) ||
+        !(p->u.project.exprs[0] = lh__bx_bool(a, true)))
+        return LH_ENOMEM;
+    p->child[0] = child;
+    p->cols[0] = (lh_plan_col_t){.name = "found", .type = lh_type(LH_TYPE_BOOLEAN)};
+    if (lh_opt_prune_columns(a, p) || lh_opt_push_filters(a, p)) return LH_ENOMEM;
     *out = p;
     return 0;
 }
@@ -105,9 +127,7 @@ static int find_plan(lh_bind_env_t *env, const lh_plan_t *scan, lh_bexpr_t *matc
     lh_arena_t *a = env->arena;
     lh_plan_t *s = lh_plan_new(a, LH_PLAN_SCAN_PARQUET, scan->ncols);
     lh_plan_t *f = lh_plan_new(a, LH_PLAN_FILTER, scan->ncols);
-    lh_plan_t *p = lh_plan_new(a, LH_PLAN_PROJECT, 1);
-    if (!s || !f || !p || !(p->u.project.exprs = lh_arena_calloc(a, 2 * sizeof(lh_bexpr_t *))))
-        return LH_ENOMEM;
+    if (!s || !f) return LH_ENOMEM;
     lh_plan_col_t *cols = s->cols;
     *s = *scan;
     s->cols = cols;
@@ -115,12 +135,7 @@ static int find_plan(lh_bind_env_t *env, const lh_plan_t *scan, lh_bexpr_t *matc
     memcpy(f->cols, scan->cols, scan->ncols * sizeof *cols);
     f->child[0] = s;
     f->u.filter.cond = match;
-    p->child[0] = f;
-    p->cols[0] = (lh_plan_col_t){.name = "found", .type = lh_type(LH_TYPE_BOOLEAN)};
-    if (!(p->u.project.exprs[0] = bx_true(a))) return LH_ENOMEM;
-    if (lh_opt_prune_columns(a, p) || lh_opt_push_filters(a, p)) return LH_ENOMEM;
-    *out = p;
-    return 0;
+    return lh__dml_count_plan(a, f, out);
 }
 
 int lh__bind_dml(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_bound_stmt_t *out)
@@ -141,10 +156,10 @@ int lh__bind_dml(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh
     lh_bctx_t c = {.env = env, .scope = &sc, .params = params};
     lh_bexpr_t *match = NULL, **set = NULL;
     rc = where ? lh__bind_bool(&c, where, "WHERE", &match) : 0;
-    if (!rc && !match && !(match = bx_true(env->arena))) rc = LH_ENOMEM;
+    if (!rc && !match && !(match = lh__bx_bool(env->arena, true))) rc = LH_ENOMEM;
     if (!rc && !del) rc = set_values(&c, n, scan, &set);
     if (!rc) rc = rows_plan(env, scan, match, set, &out->plan);
     if (rc || !out->lake) return rc;
     out->lake->dml_pred = del ? n->u.del.where_text : n->u.update.where_text;
-    return where ? find_plan(env, scan, match, &out->lake->dml_find) : 0;
+    return where ? find_plan(env, scan, match, &out->dml_find) : 0;
 }

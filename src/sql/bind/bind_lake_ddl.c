@@ -258,6 +258,13 @@ int lh__bind_lake_stmt(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
             new_stmt(env, out, del ? LH_SQL_LAKE_DELETE : LH_SQL_LAKE_UPDATE, ns, name, n->pos);
         return rc ? rc : lh__bind_dml(env, params, n, out);
     }
+    case LH_AST_STMT_MERGE: {
+        const lh_ast_t *t = n->u.merge.target;
+        if (!in_lake(env, &t->u.table.name, &ns, &name)) return 0;
+        *lake = true;
+        int rc = new_stmt(env, out, LH_SQL_LAKE_MERGE, ns, name, n->pos);
+        return rc ? rc : lh__bind_merge(env, params, n, out);
+    }
     default:
         return 0;
     }

@@ -227,6 +227,9 @@ int lh_sql_bind(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out)
     case LH_AST_STMT_UPDATE:
         rc = lh__bind_dml(env, &params, n, out);
         break;
+    case LH_AST_STMT_MERGE:
+        rc = lh__bind_merge(env, &params, n, out);
+        break;
     case LH_AST_STMT_DROP:
         out->kind = LH_STMT_DROP;
         out->drop_what = n->u.drop.what;

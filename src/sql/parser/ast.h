@@ -80,6 +80,7 @@ typedef enum lh_ast_kind {
     LH_AST_STMT_COPY,          /* .copy: COPY t|(query) TO 'file' (options) */
     LH_AST_STMT_TRANSACTION,   /* .txn: BEGIN, COMMIT, ROLLBACK (accepted, single statement) */
     LH_AST_STMT_ALTER_ADD,     /* .alter: ALTER TABLE t ADD [COLUMN] c type */
+    LH_AST_STMT_MERGE,         /* .merge: MERGE INTO t USING s ON cond WHEN ... */
 } lh_ast_kind_t;
 
 typedef enum lh_ast_lit_kind {
@@ -254,6 +255,27 @@ typedef struct lh_ast_column_def {
 
 /* A key = value option: COPY ... (FORMAT parquet, COMPRESSION zstd), CREATE
  * TABLE ... WITH (...), table function named arguments (name => value). */
+/* One WHEN clause of MERGE. */
+typedef enum lh_ast_merge_when {
+    LH_MERGE_MATCHED = 1,
+    LH_MERGE_NOT_MATCHED,           /* NOT MATCHED [BY TARGET]: a source row with no target row */
+    LH_MERGE_NOT_MATCHED_BY_SOURCE, /* a target row with no source row */
+} lh_ast_merge_when_t;
+typedef enum lh_ast_merge_action {
+    LH_MERGE_UPDATE = 1, /* UPDATE SET c = e, ... | UPDATE SET * (star) */
+    LH_MERGE_DELETE,
+    LH_MERGE_INSERT,  /* INSERT [(cols)] VALUES (...) | INSERT * (star) | INSERT DEFAULT VALUES */
+    LH_MERGE_NOTHING, /* DO NOTHING */
+} lh_ast_merge_action_t;
+typedef struct lh_ast_merge_clause {
+    uint8_t when, action; /* lh_ast_merge_when_t, lh_ast_merge_action_t */
+    bool star;
+    lh_ast_t *cond;       /* AND cond, or NULL */
+    const char **columns; /* UPDATE's SET columns; INSERT's column list (or none) */
+    uint32_t ncolumns;
+    lh_ast_list_t values; /* UPDATE's values; INSERT's VALUES */
+} lh_ast_merge_clause_t;
+
 typedef struct lh_ast_option {
     const char *name; /* lower-cased */
     lh_ast_t *value;  /* an expression; NULL when only the name was written */
@@ -507,6 +529,14 @@ struct lh_ast {
             lh_ast_column_def_t column;
             bool if_not_exists;
         } alter;
+        struct {
+            lh_ast_t *target; /* a TABLE_REF (with its alias) */
+            lh_ast_t *source; /* a FROM item */
+            lh_ast_t *on;
+            const char *on_text; /* the ON condition as written (arena copy) */
+            lh_ast_merge_clause_t *clauses;
+            uint32_t nclauses;
+        } merge;
     } u;
 };
 

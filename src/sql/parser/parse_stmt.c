@@ -9,6 +9,7 @@
 lh_ast_t *lh__parse_create(lh__parser_t *p);
 lh_ast_t *lh__parse_drop(lh__parser_t *p);
 lh_ast_t *lh__parse_alter(lh__parser_t *p);
+lh_ast_t *lh__parse_merge(lh__parser_t *p);
 bool lh__parse_options(lh__parser_t *p, lh_ast_option_t **out, uint32_t *n);
 
 static bool at_stmt_end(const lh__parser_t *p, uint32_t k)
@@ -227,6 +228,7 @@ lh_ast_t *lh__parse_statement(lh__parser_t *p)
     if (t->kw == KW_CREATE) return lh__parse_create(p);
     if (t->kw == KW_DROP) return lh__parse_drop(p);
     if (t->kw == KW_ALTER) return lh__parse_alter(p);
+    if (lh__isword(p, 0, "merge") && lh__isword(p, 1, "into")) return lh__parse_merge(p);
     typedef struct {
         const char *word;
         lh_ast_kind_t kind;
