@@ -117,3 +117,27 @@ int lh_sql_merge_memory(lh_op_t *root, const lh_bound_stmt_t *bs, lh_sql_error_t
     if (pairs > found) return lh_sql_merge_twice_error(err);
     return lh_sql_dml_memory(root, bs->dml_insert, bs->table, err, changes);
 }
+
+int lh_sql_alter_memory(lh_op_t *root, const lh_plan_t *plan, lh_sql_mem_table_t *t,
+                        lh_sql_error_t *err)
+{
+    lh_sql_mem_table_t *t2 = NULL;
+    if (lh_sql_mem_table_new(t->schema, t->name, plan->cols, plan->ncols, &t2))
+        return lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    int rc;
+    for (;;) {
+        lh_batch_t *b = NULL;
+        if ((rc = lh_op_next(root, &b)) || !b) break;
+        if (b->count && (rc = lh_sql_mem_table_append(t2, b))) {
+            rc = lh_sql_err(err, rc, LH_SQL_EOOM, -1, "cannot store rows in %s", t->name);
+            break;
+        }
+    }
+    if (!rc) {
+        lh_sql_mem_table_t old = *t;
+        *t = *t2;
+        *t2 = old;
+    }
+    lh_sql_mem_table_free(t2);
+    return rc;
+}

@@ -34,6 +34,11 @@ struct lh_bound_stmt;
 int lh_sql_merge_memory(lh_op_t *root, const struct lh_bound_stmt *bs, lh_sql_error_t *err,
                         int64_t *changes);
 
+/* ALTER TABLE ADD COLUMN on memory table t: its rows (root, plan's columns:
+ * t's and the new one) into a new table whose contents t takes. */
+int lh_sql_alter_memory(lh_op_t *root, const lh_plan_t *plan, lh_sql_mem_table_t *t,
+                        lh_sql_error_t *err);
+
 /* The error of a MERGE whose target row matched two source rows. */
 int lh_sql_merge_twice_error(lh_sql_error_t *err);
 

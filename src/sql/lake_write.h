@@ -30,9 +30,13 @@ typedef enum lh_sql_lake_what {
     LH_SQL_LAKE_DROP_TABLE,
     LH_SQL_LAKE_CREATE_VIEW,
     LH_SQL_LAKE_DROP_VIEW,
-    LH_SQL_LAKE_DELETE, /* bound->plan as for LH_STMT_DELETE over the table's files */
-    LH_SQL_LAKE_UPDATE, /* bound->plan as for LH_STMT_UPDATE */
-    LH_SQL_LAKE_MERGE,  /* bound->plan as for LH_STMT_MERGE */
+    LH_SQL_LAKE_DELETE,    /* bound->plan as for LH_STMT_DELETE over the table's files */
+    LH_SQL_LAKE_UPDATE,    /* bound->plan as for LH_STMT_UPDATE */
+    LH_SQL_LAKE_MERGE,     /* bound->plan as for LH_STMT_MERGE */
+    LH_SQL_LAKE_ALTER_ADD, /* add_column, add_type (no column: nothing to do) */
+    LH_SQL_LAKE_OPTIMIZE,  /* row_where (from REPLACE WHERE's binder): partition predicates */
+    LH_SQL_LAKE_VACUUM,    /* retain_hours, dry_run */
+    LH_SQL_LAKE_DROP_SCHEMA,
 } lh_sql_lake_what_t;
 
 /* A REPLACE WHERE value known only when the statement runs: row_where[pred]'s
@@ -64,6 +68,12 @@ typedef struct lh_sql_lake_stmt {
     bool replace_where;
     /* CREATE VIEW: the object's JSON */
     const char *view_json;
+    /* VACUUM */
+    double retain_hours;
+    bool dry_run;
+    /* ALTER TABLE ADD COLUMN */
+    const char *add_column;
+    lh_type_t add_type;
     /* DELETE / UPDATE / MERGE: the WHERE (ON) as written: the commit's predicate */
     const char *dml_pred;
 } lh_sql_lake_stmt_t;

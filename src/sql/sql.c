@@ -434,6 +434,8 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
         rc = run_into_table(r, bs.table);
     else if (!rc && (bs.kind == LH_STMT_DELETE || bs.kind == LH_STMT_UPDATE))
         rc = lh_sql_dml_memory(r->root, NULL, bs.table, &r->err, &r->changes);
+    else if (!rc && bs.kind == LH_STMT_ALTER_ADD)
+        rc = lh_sql_alter_memory(r->root, bs.plan, bs.table, &r->err);
     else if (!rc && bs.kind == LH_STMT_MERGE)
         rc = lh_sql_merge_memory(r->root, &bs, &r->err, &r->changes);
     else if (!rc && bs.kind != LH_STMT_QUERY && bs.kind != LH_STMT_EXPLAIN)

@@ -18,14 +18,15 @@ typedef enum lh_stmt_kind {
     LH_STMT_INSERT,       /* .plan: rows cast to the table's columns; .table */
     LH_STMT_DROP,         /* .drop_what */
     LH_STMT_CREATE_SCHEMA,
-    LH_STMT_SET,     /* .set_name, .set_value */
-    LH_STMT_EXPLAIN, /* .plan: the statement's plan; .analyze */
-    LH_STMT_NOOP,    /* BEGIN, COMMIT, ... */
-    LH_STMT_COPY,    /* .plan's rows to .copy_path as Parquet (.copy_codec) */
-    LH_STMT_DELETE,  /* .plan: every row of .table (or the lake's) plus BOOLEAN columns touched
-                        and drop (sql/dml.h; bind_dml.c) */
-    LH_STMT_UPDATE,  /* .plan: every row, updated where touched */
-    LH_STMT_MERGE,   /* .plan: the target's rows as for UPDATE; .dml_pairs, .dml_insert */
+    LH_STMT_SET,       /* .set_name, .set_value */
+    LH_STMT_EXPLAIN,   /* .plan: the statement's plan; .analyze */
+    LH_STMT_NOOP,      /* BEGIN, COMMIT, ... */
+    LH_STMT_COPY,      /* .plan's rows to .copy_path as Parquet (.copy_codec) */
+    LH_STMT_DELETE,    /* .plan: every row of .table (or the lake's) plus BOOLEAN columns touched
+                          and drop (sql/dml.h; bind_dml.c) */
+    LH_STMT_UPDATE,    /* .plan: every row, updated where touched */
+    LH_STMT_MERGE,     /* .plan: the target's rows as for UPDATE; .dml_pairs, .dml_insert */
+    LH_STMT_ALTER_ADD, /* .plan: .table's rows with the new column (NULL) last */
 } lh_stmt_kind_t;
 
 typedef struct lh_bound_stmt {

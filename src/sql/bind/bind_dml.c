@@ -163,3 +163,61 @@ int lh__bind_dml(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh
     out->lake->dml_pred = del ? n->u.del.where_text : n->u.update.where_text;
     return where ? find_plan(env, scan, match, &out->dml_find) : 0;
 }
+
+/* ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] c type. Memory: a plan of the
+ * table's rows with the new column NULL (sql/dml.c rebuilds the table from
+ * it); lake: out->lake gets the column (lake_write.c commits a metaData).
+ * *noop when the column exists and IF NOT EXISTS says to do nothing. */
+int lh__bind_alter_add(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                       lh_bound_stmt_t *out)
+{
+    const lh_ast_column_def_t *d = &n->u.alter.column;
+    out->kind = out->lake ? LH_STMT_NOOP : LH_STMT_ALTER_ADD;
+    out->tag = "ALTER TABLE";
+    if (d->default_expr || d->not_null || d->primary_key)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos,
+                          "ALTER TABLE ADD COLUMN takes a name and a type only (no DEFAULT or "
+                          "constraints yet)");
+    lh_plan_t *scan;
+    lh_bscope_t sc = {0};
+    int rc = bind_target(env, params, n, &n->u.alter.table, &scan, &sc);
+    if (rc) return rc;
+    if (scan->kind != (out->lake ? LH_PLAN_SCAN_PARQUET : LH_PLAN_SCAN_MEMORY))
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos, "Can only alter base table");
+    for (uint32_t i = 0; i < scan->ncols; i++) {
+        if (strcasecmp(scan->cols[i].name, d->name)) continue;
+        if (n->u.alter.if_not_exists) {
+            out->kind = LH_STMT_NOOP;
+            out->lake = NULL;
+            return 0;
+        }
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
+                          "Column with name %s already exists!", d->name);
+    }
+    lh_type_t type;
+    lh_err_t terr = {0};
+    if (lh_type_parse(env->arena, d->type_text, strlen(d->type_text), &type, &terr))
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, d->type_pos,
+                          "Type with name %s does not exist!", d->type_text);
+    if (out->lake) {
+        out->lake->add_column = d->name;
+        out->lake->add_type = type;
+        return 0;
+    }
+    out->table = scan->u.mem.table;
+    uint32_t nc = scan->ncols;
+    lh_plan_t *p = lh_plan_new(env->arena, LH_PLAN_PROJECT, nc + 1);
+    if (!p || !(p->u.project.exprs = lh_arena_calloc(env->arena, (nc + 2) * sizeof(lh_bexpr_t *))))
+        return LH_ENOMEM;
+    p->child[0] = scan;
+    for (uint32_t i = 0; i < nc; i++) {
+        p->cols[i] = scan->cols[i];
+        if (!(p->u.project.exprs[i] = lh_bx_colref(env->arena, i, &scan->cols[i].type)))
+            return LH_ENOMEM;
+    }
+    lh_value_t nv = lh_value_null(type);
+    p->cols[nc] = (lh_plan_col_t){.name = d->name, .type = type};
+    if (!(p->u.project.exprs[nc] = lh_bx_const(env->arena, &nv, -1))) return LH_ENOMEM;
+    out->plan = p;
+    return 0;
+}

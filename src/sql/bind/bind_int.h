@@ -153,6 +153,13 @@ lh_bexpr_t *lh__bx_list(lh_arena_t *a, lh_bx_kind_t kind, const lh_type_t *t, ui
 lh_bexpr_t *lh__bx_bool(lh_arena_t *a, bool b);
 lh_plan_t *lh__dml_plan(lh_arena_t *a, lh_plan_t *child, uint32_t nc);
 int lh__dml_count_plan(lh_arena_t *a, lh_plan_t *child, const lh_plan_t **out);
+/* ALTER TABLE t ADD COLUMN on a memory table, or the lake's when out->lake
+ * is set (bind_dml.c). */
+int lh__bind_alter_add(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                       lh_bound_stmt_t *out);
+/* SHOW TABLES, SHOW SCHEMAS, DESCRIBE: a query over rows made now (bind_show.c). */
+int lh__bind_show(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                  lh_bound_stmt_t *out);
 /* A query (SELECT, set operation, VALUES) to a plan. */
 int lh__bind_query(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *q, lh_plan_t **out);
 

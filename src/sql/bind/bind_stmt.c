@@ -230,6 +230,19 @@ int lh_sql_bind(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out)
     case LH_AST_STMT_MERGE:
         rc = lh__bind_merge(env, &params, n, out);
         break;
+    case LH_AST_STMT_SHOW:
+        rc = lh__bind_show(env, &params, n, out);
+        break;
+    case LH_AST_STMT_ALTER_ADD:
+        rc = lh__bind_alter_add(env, &params, n, out);
+        break;
+    case LH_AST_STMT_VACUUM: /* DuckDB's VACUUM on memory tables: nothing to do */
+        out->kind = LH_STMT_NOOP;
+        out->tag = "VACUUM";
+        break;
+    case LH_AST_STMT_OPTIMIZE:
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos,
+                          "OPTIMIZE needs a lake table (memory tables need none)");
     case LH_AST_STMT_DROP:
         out->kind = LH_STMT_DROP;
         out->drop_what = n->u.drop.what;

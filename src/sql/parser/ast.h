@@ -81,6 +81,8 @@ typedef enum lh_ast_kind {
     LH_AST_STMT_TRANSACTION,   /* .txn: BEGIN, COMMIT, ROLLBACK (accepted, single statement) */
     LH_AST_STMT_ALTER_ADD,     /* .alter: ALTER TABLE t ADD [COLUMN] c type */
     LH_AST_STMT_MERGE,         /* .merge: MERGE INTO t USING s ON cond WHEN ... */
+    LH_AST_STMT_OPTIMIZE,      /* .maint: OPTIMIZE t [WHERE cond] (Databricks) */
+    LH_AST_STMT_VACUUM,        /* .maint: VACUUM [t] [RETAIN n HOURS] [DRY RUN] */
 } lh_ast_kind_t;
 
 typedef enum lh_ast_lit_kind {
@@ -253,8 +255,6 @@ typedef struct lh_ast_column_def {
     lh_ast_t *default_expr;
 } lh_ast_column_def_t;
 
-/* A key = value option: COPY ... (FORMAT parquet, COMPRESSION zstd), CREATE
- * TABLE ... WITH (...), table function named arguments (name => value). */
 /* One WHEN clause of MERGE. */
 typedef enum lh_ast_merge_when {
     LH_MERGE_MATCHED = 1,
@@ -276,6 +276,8 @@ typedef struct lh_ast_merge_clause {
     lh_ast_list_t values; /* UPDATE's values; INSERT's VALUES */
 } lh_ast_merge_clause_t;
 
+/* A key = value option: COPY ... (FORMAT parquet, COMPRESSION zstd), CREATE
+ * TABLE ... WITH (...), table function named arguments (name => value). */
 typedef struct lh_ast_option {
     const char *name; /* lower-cased */
     lh_ast_t *value;  /* an expression; NULL when only the name was written */
@@ -537,6 +539,12 @@ struct lh_ast {
             lh_ast_merge_clause_t *clauses;
             uint32_t nclauses;
         } merge;
+        struct {
+            lh_ast_name_t table; /* n == 0: VACUUM alone */
+            lh_ast_t *where;     /* OPTIMIZE ... WHERE */
+            lh_ast_t *retain;    /* VACUUM ... RETAIN <retain> HOURS */
+            bool dry_run;
+        } maint;
     } u;
 };
 

@@ -1,4 +1,7 @@
-/* MERGE INTO (DuckDB 1.4+ and Databricks):
+/* MERGE INTO (DuckDB 1.4+ and Databricks), and the table maintenance
+ * statements OPTIMIZE t [WHERE cond] and VACUUM [t] [RETAIN n HOURS] [DRY RUN]
+ * (Databricks; DuckDB's VACUUM [ANALYZE] [t] too).
+ *
  *
  *   MERGE INTO target [AS t] USING source [AS s] ON cond
  *     WHEN MATCHED [AND c] THEN UPDATE SET col = e, ... | UPDATE SET * | DELETE | DO NOTHING
@@ -109,5 +112,30 @@ lh_ast_t *lh__parse_merge(lh__parser_t *p)
     if (!cl.n) return lh__syntax_error(p);
     n->u.merge.clauses = cl.items;
     n->u.merge.nclauses = cl.n;
+    return n;
+}
+
+lh_ast_t *lh__parse_maint(lh__parser_t *p, lh_ast_t *n);
+lh_ast_t *lh__parse_maint(lh__parser_t *p, lh_ast_t *n)
+{
+    if (n->kind == LH_AST_STMT_VACUUM) {
+        if (lh__iskw(p, KW_ANALYZE)) p->i++;
+        if (lh__is(p, TK_EOF) || lh__is(p, TK_SEMI)) return n;
+    }
+    if (!lh__parse_dotted(p, &n->u.maint.table)) return NULL;
+    if (n->kind == LH_AST_STMT_OPTIMIZE) {
+        if (lh__acceptkw(p, KW_WHERE) && !(n->u.maint.where = lh__parse_expr(p))) return NULL;
+        return n;
+    }
+    if (lh__isword(p, 0, "retain")) {
+        p->i++;
+        if (!(n->u.maint.retain = lh__parse_expr_prec(p, LH__P_UNARY))) return NULL;
+        if (!lh__isword(p, 0, "hours")) return lh__syntax_error(p);
+        p->i++;
+    }
+    if (lh__isword(p, 0, "dry") && lh__isword(p, 1, "run")) {
+        p->i += 2;
+        n->u.maint.dry_run = true;
+    }
     return n;
 }

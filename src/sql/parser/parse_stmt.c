@@ -10,6 +10,7 @@ lh_ast_t *lh__parse_create(lh__parser_t *p);
 lh_ast_t *lh__parse_drop(lh__parser_t *p);
 lh_ast_t *lh__parse_alter(lh__parser_t *p);
 lh_ast_t *lh__parse_merge(lh__parser_t *p);
+lh_ast_t *lh__parse_maint(lh__parser_t *p, lh_ast_t *n);
 bool lh__parse_options(lh__parser_t *p, lh_ast_option_t **out, uint32_t *n);
 
 static bool at_stmt_end(const lh__parser_t *p, uint32_t k)
@@ -250,6 +251,8 @@ lh_ast_t *lh__parse_statement(lh__parser_t *p)
         {"end", LH_AST_STMT_TRANSACTION},
         {"rollback", LH_AST_STMT_TRANSACTION},
         {"abort", LH_AST_STMT_TRANSACTION},
+        {"optimize", LH_AST_STMT_OPTIMIZE},
+        {"vacuum", LH_AST_STMT_VACUUM},
     };
     size_t r = 0;
     while (r < sizeof rows / sizeof rows[0] && !lh__isword(p, 0, rows[r].word))
@@ -288,8 +291,11 @@ lh_ast_t *lh__parse_statement(lh__parser_t *p)
     case 12:
     case 13:
         return parse_txn(p, n, 2);
-    default:
+    case 14:
+    case 15:
         return parse_txn(p, n, 3);
+    default:
+        return lh__parse_maint(p, n);
     }
 }
 
