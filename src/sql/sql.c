@@ -426,7 +426,12 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
         rc = exec_create_table(s, r, &bs);
     else if (!rc && bs.kind == LH_STMT_COPY) {
         r->plan = bs.plan; /* the result's columns name the file's */
-        rc = lh_sql_write_parquet(r, bs.copy_path, bs.copy_codec, &r->changes, &r->err);
+        lh_sql_copy_opts_t c = {.target = bs.copy_path,
+                                .format = bs.copy_format,
+                                .codec = bs.copy_codec,
+                                .header = bs.copy_header,
+                                .delim = bs.copy_delim};
+        rc = lh_sql_copy_to(r, &c, s->db->lake, &r->changes, &r->err);
         lh_op_close_tree(r->root);
         r->root = NULL;
         r->plan = NULL;

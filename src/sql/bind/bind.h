@@ -44,6 +44,9 @@ typedef struct lh_bound_stmt {
     struct lh_sql_lake_stmt *lake; /* a statement on the lake (sql/lake_write.h), else NULL */
     const char *copy_path;         /* COPY ... TO: the file */
     int copy_codec;                /* COPY ... TO: LH_PQ_CODEC_* */
+    uint8_t copy_format;           /* COPY ... TO: lh_sql_copy_format_t (sql/copy.h) */
+    bool copy_header;              /* COPY ... TO csv: a header line */
+    char copy_delim;               /* COPY ... TO csv: the delimiter */
     /* DELETE / UPDATE / MERGE: counts of the target's rows that match (NULL:
        any row may), MERGE's matching (target, source) pairs (more than rows
        found: a row matched twice), MERGE's rows to insert (as .plan's) */
