@@ -54,6 +54,26 @@ def changed(server, query):
     return int(r.stderr.split("rows=")[-1].split()[0])
 
 
+def killed_before_commit(server, stmt):
+    """Runs stmt in a process killed (SIGKILL) right before its commit."""
+    env = lake_env(server, {"LAKEHOUSE_CRASH_AT": "table_before_log"})
+    r = sql(server, stmt, check=False, env=env)
+    if r.returncode == 0:
+        pytest.skip("no crash points in this build (LH_TEST_HOOKS)")
+    assert r.returncode == -signal.SIGKILL
+
+
+def replayed(s3, table, tmp_path):
+    """The table copied out of the bucket and read by DuckDB replaying its log."""
+    d = tmp_path / table
+    prefix = table.replace(".", "/") + "/"
+    for k in keys(s3, prefix):
+        p = d / k[len(prefix):]
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read())
+    return duckdb_read(d)
+
+
 def as_text(v):
     return "" if v is None else v
 
@@ -93,13 +113,7 @@ def test_delete_and_update_give_duckdbs_rows(server, s3, ns, tmp_path):
     assert ops[0][0] == 6 and [op for _, op in ops][:6] == \
         ["UPDATE", "DELETE", "UPDATE", "DELETE", "UPDATE", "DELETE"]
     # DuckDB replaying our log on its own sees the same rows
-    d = tmp_path / "sales"
-    prefix = t.replace(".", "/") + "/"
-    for k in keys(s3, prefix):
-        p = d / k[len(prefix):]
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read())
-    replay = duckdb_read(d)
+    replay = replayed(s3, t, tmp_path)
     assert replay["version"] == 6
     assert sorted(int(json.loads(r)["id"]) for r in replay["rows"]) == sorted(
         int(r[0]) for r in ours)
@@ -139,11 +153,7 @@ def test_commits_name_the_operation_and_touch_only_matching_files(server, s3, ns
 def test_a_killed_statement_leaves_the_previous_version(server, s3, ns, stmt):
     t = f"{ns}.killed{stmt.split()[0].lower()}"
     sql(server, f"CREATE TABLE {t} AS SELECT i AS id, 'old' AS v FROM range(10) t(i)")
-    env = lake_env(server, {"LAKEHOUSE_CRASH_AT": "table_before_log"})
-    r = sql(server, stmt.format(t=t), check=False, env=env)
-    if r.returncode == 0:
-        pytest.skip("no crash points in this build (LH_TEST_HOOKS)")
-    assert r.returncode == -signal.SIGKILL
+    killed_before_commit(server, stmt.format(t=t))
     assert versions(server, t)[0][0] == 0
     assert rows(sql(server, f"SELECT count(*), min(v), max(v) FROM {t}")) == \
         [["10", "old", "old"]]
@@ -218,11 +228,7 @@ def test_a_killed_merge_leaves_the_previous_version(server, ns):
     sql(server, f"CREATE TABLE {t} AS SELECT i AS id, 'old' AS v FROM range(10) t(i)")
     stmt = (f"MERGE INTO {t} USING (SELECT i AS id FROM range(5, 15) r(i)) s ON {t}.id = s.id "
             "WHEN MATCHED THEN UPDATE SET v = 'new' WHEN NOT MATCHED THEN INSERT VALUES (s.id, 'ins')")
-    env = lake_env(server, {"LAKEHOUSE_CRASH_AT": "table_before_log"})
-    r = sql(server, stmt, check=False, env=env)
-    if r.returncode == 0:
-        pytest.skip("no crash points in this build (LH_TEST_HOOKS)")
-    assert r.returncode == -signal.SIGKILL
+    killed_before_commit(server, stmt)
     assert rows(sql(server, f"SELECT count(*), min(v), max(v) FROM {t}")) == \
         [["10", "old", "old"]]
     sql(server, stmt)
@@ -249,13 +255,7 @@ def test_alter_table_add_column(server, s3, ns, tmp_path):
     r = sql(server, f"ALTER TABLE {t} ADD COLUMN h HUGEINT", check=False)
     assert r.returncode == 2 and "Delta" in r.stderr, r.stderr
     assert versions(server, t)[0][0] == 2
-    d = tmp_path / "altered"
-    prefix = t.replace(".", "/") + "/"
-    for k in keys(s3, prefix):
-        p = d / k[len(prefix):]
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read())
-    replay = duckdb_read(d)
+    replay = replayed(s3, t, tmp_path)
     assert sorted((json.loads(r)["id"], json.loads(r)["note"]) for r in replay["rows"]) == \
         [(0, None), (1, None), (2, None), (9, "new")]
 
@@ -314,11 +314,7 @@ def test_show_and_drop_schema(server, s3):
 def test_a_killed_maintenance_statement_leaves_the_previous_version(server, ns, stmt):
     t = f"{ns}.killed{stmt.split()[0].lower()}"
     sql(server, f"CREATE TABLE {t} AS SELECT 1 AS id; INSERT INTO {t} VALUES (2)")
-    env = lake_env(server, {"LAKEHOUSE_CRASH_AT": "table_before_log"})
-    r = sql(server, stmt.format(t=t), check=False, env=env)
-    if r.returncode == 0:
-        pytest.skip("no crash points in this build (LH_TEST_HOOKS)")
-    assert r.returncode == -signal.SIGKILL
+    killed_before_commit(server, stmt.format(t=t))
     assert versions(server, t)[0][0] == 1
     got = sql(server, f"SELECT * FROM {t} ORDER BY id")
     assert got.stdout.splitlines()[0] == "id" and rows(got) == [["1"], ["2"]]
