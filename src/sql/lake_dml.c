@@ -4,7 +4,9 @@
  * statistics cannot match are skipped; MERGE's semi join with the source)
  * says whether the file holds a matching row; a file that does is read
  * again through the rows plan, its kept or updated rows go to the table
- * writer, and the file is named for removal. MERGE also checks that no
+ * writer, and the file is named for removal (a DELETE whose WHERE reads partition
+ * columns only matches a file whole: the count reads no column, only the
+ * footer, and the file is removed unread). MERGE also checks that no
  * target row of the file matches two source rows, and writes its inserted
  * rows last. One commit (operation DELETE / UPDATE / MERGE, data change,
  * Spark's `predicate` parameter) removes those files and adds the new ones;
@@ -118,7 +120,10 @@ static int rewrite_files(dml_t *x, const lh_bound_stmt_t *bs, const char *root, 
         if (bs->dml_files == 0 && bs->dml_find && !hits) continue;
         if (bs->dml_pairs && (rc = count_file(x, bs->dml_pairs, f, &pairs))) return rc;
         if (pairs > hits) return lh_sql_merge_twice_error(x->err);
-        if ((rc = write_plan(x, bs->plan, f))) return rc;
+        if (bs->lake->dml_whole_files) /* every row of the file matches: nothing to keep */
+            x->matched += hits;
+        else if ((rc = write_plan(x, bs->plan, f)))
+            return rc;
         const char *key = scan->u.pq.keys[f];
         if (strncmp(key, root, plen))
             return lh_sql_err(x->err, LH_EINVAL, LH_SQL_EINTERNAL, -1, "file %s is not under %s",

@@ -76,6 +76,9 @@ typedef struct lh_sql_lake_stmt {
     lh_type_t add_type;
     /* DELETE / UPDATE / MERGE: the WHERE (ON) as written: the commit's predicate */
     const char *dml_pred;
+    /* DELETE whose WHERE reads partition columns only: a file holding a match
+       matches whole and is removed without being read */
+    bool dml_whole_files;
 } lh_sql_lake_stmt_t;
 
 /* Folds the REPLACE WHERE values that need parameters (ex holds them; the

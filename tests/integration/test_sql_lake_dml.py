@@ -134,7 +134,13 @@ def test_commits_name_the_operation_and_touch_only_matching_files(server, s3, ns
     assert len(removes) == 1 and removes[0]["path"].startswith("p=1/")
     assert removes[0]["dataChange"] is True
     assert len(adds) == 1 and json.loads(adds[0]["stats"])["numRecords"] == 7
-    # a whole partition: its file removed, nothing added
+    # a whole partition: its file removed unread (its pages are garbage now), nothing added
+    prefix = t.replace(".", "/") + "/p=2/"
+    (key,) = [k for k in keys(s3, prefix) if k.endswith(".parquet")]
+    body = bytearray(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+    body[4:20] = b"\xff" * 16
+    s3.put_object(Bucket=BUCKET, Key=key, Body=bytes(body))
+    assert sql(server, f"SELECT sum(id) FROM {t} WHERE p = 2", check=False).returncode == 1
     assert changed(server, f"DELETE FROM {t} WHERE p = 2") == 10
     actions = commit(s3, t, 2)
     assert [k for a in actions for k in a if k != "commitInfo"] == ["remove"]

@@ -138,6 +138,33 @@ static int find_plan(lh_bind_env_t *env, const lh_plan_t *scan, lh_bexpr_t *matc
     return lh__dml_count_plan(a, f, out);
 }
 
+/* Whether e reads no column but partition columns of scan (constants,
+ * parameters and subqueries computed once are fine). */
+static bool partition_only(const lh_bexpr_t *e, const lh_plan_t *scan, int depth)
+{
+    if (!e) return true;
+    if (depth > 64) return false;
+    switch ((lh_bx_kind_t)e->kind) {
+    case LH_BX_CONST:
+    case LH_BX_PARAM:
+        return true;
+    case LH_BX_COLREF:
+        return scan->u.pq.is_part && scan->u.pq.is_part[e->u.col];
+    case LH_BX_FUNC:
+        for (uint32_t i = 0; i < e->u.func.nargs; i++)
+            if (!partition_only(e->u.func.args[i], scan, depth + 1)) return false;
+        return true;
+    case LH_BX_CAST:
+        return partition_only(e->u.cast.arg, scan, depth + 1);
+    case LH_BX_IN_SET:
+        return partition_only(e->u.in_set.arg, scan, depth + 1);
+    default:
+        for (uint32_t i = 0; i < e->u.list.n; i++)
+            if (!partition_only(e->u.list.items[i], scan, depth + 1)) return false;
+        return true;
+    }
+}
+
 int lh__bind_dml(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_bound_stmt_t *out)
 {
     bool del = n->kind == LH_AST_STMT_DELETE;
@@ -161,6 +188,7 @@ int lh__bind_dml(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh
     if (!rc) rc = rows_plan(env, scan, match, set, &out->plan);
     if (rc || !out->lake) return rc;
     out->lake->dml_pred = del ? n->u.del.where_text : n->u.update.where_text;
+    out->lake->dml_whole_files = del && where && partition_only(match, scan, 0);
     return where ? find_plan(env, scan, match, &out->dml_find) : 0;
 }
 
