@@ -168,6 +168,7 @@ static bool partition_only(const lh_bexpr_t *e, const lh_plan_t *scan, int depth
 int lh__bind_dml(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_bound_stmt_t *out)
 {
     bool del = n->kind == LH_AST_STMT_DELETE;
+    if (!del && n->u.update.from) return lh__bind_update_from(env, params, n, out);
     const lh_ast_t *where = del ? n->u.del.where : n->u.update.where;
     out->kind = del ? LH_STMT_DELETE : LH_STMT_UPDATE;
     out->tag = del ? "DELETE" : "UPDATE";

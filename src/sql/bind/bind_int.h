@@ -145,6 +145,9 @@ int lh__bind_dml(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh
  * (bind_merge.c). */
 int lh__bind_merge(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
                    lh_bound_stmt_t *out);
+/* UPDATE ... FROM, bound as the MERGE it is (bind_merge.c). */
+int lh__bind_update_from(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                         lh_bound_stmt_t *out);
 /* Helpers of bind_dml.c for DML plans: a list expression (items zeroed), a
  * BOOLEAN constant, a projection over child with nc columns plus touched and
  * drop (exprs to fill), and a counting plan over child (one constant

@@ -295,3 +295,36 @@ int lh__bind_merge(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
     if (!rc && out->lake) out->lake->dml_pred = n->u.merge.on_text;
     return rc;
 }
+
+/* UPDATE t SET c = e, ... FROM items [WHERE cond] is MERGE INTO t USING items ON
+ * cond WHEN MATCHED THEN UPDATE SET ... (a target row matched twice is an
+ * error, where DuckDB picks one of the matches). */
+int lh__bind_update_from(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                         lh_bound_stmt_t *out)
+{
+    lh_arena_t *a = env->arena;
+    lh_ast_t *m = node(a, LH_AST_STMT_MERGE, n->pos), *t = node(a, LH_AST_TABLE_REF, n->pos);
+    lh_ast_merge_clause_t *cl = lh_arena_calloc(a, sizeof *cl);
+    if (!m || !t || !cl) return LH_ENOMEM;
+    t->u.table.name = n->u.update.table;
+    *cl = (lh_ast_merge_clause_t){.when = LH_MERGE_MATCHED,
+                                  .action = LH_MERGE_UPDATE,
+                                  .columns = n->u.update.set_columns,
+                                  .ncolumns = n->u.update.set_values.n,
+                                  .values = n->u.update.set_values};
+    m->u.merge.target = t;
+    m->u.merge.source = n->u.update.from;
+    m->u.merge.on = n->u.update.where;
+    if (!m->u.merge.on) {
+        if (!(m->u.merge.on = node(a, LH_AST_LITERAL, n->pos))) return LH_ENOMEM;
+        m->u.merge.on->u.lit.kind = LH_LIT_BOOL;
+        m->u.merge.on->u.lit.b = true;
+    }
+    m->u.merge.on_text = n->u.update.where_text;
+    m->u.merge.clauses = cl;
+    m->u.merge.nclauses = 1;
+    int rc = lh__bind_merge(env, params, m, out);
+    out->tag = "UPDATE";
+    if (!rc && out->lake) out->lake->dml_pred = n->u.update.where_text;
+    return rc;
+}

@@ -497,6 +497,7 @@ struct lh_ast {
             lh_ast_list_t set_values;
             lh_ast_t *where;
             const char *where_text; /* the WHERE condition as written (arena copy), or NULL */
+            lh_ast_t *from;         /* UPDATE t SET ... FROM items WHERE ...: the items, or NULL */
         } update;
         struct {
             const char *name; /* lower-cased; "schema" for SET schema/search_path */

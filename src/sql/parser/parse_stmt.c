@@ -70,6 +70,7 @@ static lh_ast_t *parse_update(lh__parser_t *p, lh_ast_t *n)
     } while (lh__accept(p, TK_COMMA));
     n->u.update.set_columns = cols.items;
     n->u.update.set_values = lh__as_list(vals);
+    if (lh__acceptkw(p, KW_FROM) && !(n->u.update.from = lh__parse_from(p))) return NULL;
     return parse_where(p, &n->u.update.where, &n->u.update.where_text) ? n : NULL;
 }
 
