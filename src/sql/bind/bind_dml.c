@@ -35,12 +35,14 @@ lh_bexpr_t *lh__bx_bool(lh_arena_t *a, bool b)
 
 /* The target as a FROM item: its scan and the scope its columns make. */
 static int bind_target(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
-                       const lh_ast_name_t *name, lh_plan_t **scan, lh_bscope_t *sc)
+                       const lh_ast_name_t *name, const char *alias, lh_plan_t **scan,
+                       lh_bscope_t *sc)
 {
     lh_ast_t *ref = lh_arena_calloc(env->arena, sizeof *ref);
     if (!ref) return LH_ENOMEM;
     ref->kind = LH_AST_TABLE_REF;
     ref->pos = n->pos;
+    ref->alias = alias;
     ref->u.table.name = *name;
     return lh__bind_from(env, params, ref, scan, sc);
 }
@@ -174,7 +176,8 @@ int lh__bind_dml(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh
     out->tag = del ? "DELETE" : "UPDATE";
     lh_plan_t *scan;
     lh_bscope_t sc = {0};
-    int rc = bind_target(env, params, n, del ? &n->u.del.table : &n->u.update.table, &scan, &sc);
+    int rc = bind_target(env, params, n, del ? &n->u.del.table : &n->u.update.table,
+                         del ? n->u.del.alias : n->u.update.alias, &scan, &sc);
     if (rc) return rc;
     uint8_t want = out->lake ? LH_PLAN_SCAN_PARQUET : LH_PLAN_SCAN_MEMORY;
     if (scan->kind != want)
@@ -209,7 +212,7 @@ int lh__bind_alter_add(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
                           "constraints yet)");
     lh_plan_t *scan;
     lh_bscope_t sc = {0};
-    int rc = bind_target(env, params, n, &n->u.alter.table, &scan, &sc);
+    int rc = bind_target(env, params, n, &n->u.alter.table, NULL, &scan, &sc);
     if (rc) return rc;
     if (scan->kind != (out->lake ? LH_PLAN_SCAN_PARQUET : LH_PLAN_SCAN_MEMORY))
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos, "Can only alter base table");

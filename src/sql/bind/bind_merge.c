@@ -307,6 +307,7 @@ int lh__bind_update_from(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_
     lh_ast_merge_clause_t *cl = lh_arena_calloc(a, sizeof *cl);
     if (!m || !t || !cl) return LH_ENOMEM;
     t->u.table.name = n->u.update.table;
+    t->alias = n->u.update.alias;
     *cl = (lh_ast_merge_clause_t){.when = LH_MERGE_MATCHED,
                                   .action = LH_MERGE_UPDATE,
                                   .columns = n->u.update.set_columns,

@@ -490,6 +490,7 @@ struct lh_ast {
             lh_ast_name_t table;
             lh_ast_t *where;
             const char *where_text; /* the WHERE condition as written (arena copy), or NULL */
+            const char *alias;      /* DELETE FROM t [AS] x: x, or NULL */
         } del;
         struct {
             lh_ast_name_t table;
@@ -498,6 +499,7 @@ struct lh_ast {
             lh_ast_t *where;
             const char *where_text; /* the WHERE condition as written (arena copy), or NULL */
             lh_ast_t *from;         /* UPDATE t SET ... FROM items WHERE ...: the items, or NULL */
+            const char *alias;      /* UPDATE t [AS] x SET ...: x, or NULL */
         } update;
         struct {
             const char *name; /* lower-cased; "schema" for SET schema/search_path */

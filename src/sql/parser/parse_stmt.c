@@ -59,9 +59,22 @@ static bool parse_where(lh__parser_t *p, lh_ast_t **where, const char **text)
     return *text || lh__fail(p, LH_ENOMEM, -1, "out of memory parsing the statement");
 }
 
+/* The target's [AS] alias of DELETE / UPDATE (a bare one must not be the
+ * next clause's keyword). */
+static bool target_alias(lh__parser_t *p, const char **alias)
+{
+    bool as = lh__acceptkw(p, KW_AS);
+    if (!as && (!lh__is_name(p, 0, true) || lh__iskw(p, KW_SET) || lh__iskw(p, KW_WHERE) ||
+                lh__iskw(p, KW_FROM)))
+        return true;
+    return (*alias = lh__parse_name(p)) != NULL;
+}
+
 static lh_ast_t *parse_update(lh__parser_t *p, lh_ast_t *n)
 {
-    if (!lh__parse_dotted(p, &n->u.update.table) || !lh__expectkw(p, KW_SET)) return NULL;
+    if (!lh__parse_dotted(p, &n->u.update.table) || !target_alias(p, &n->u.update.alias) ||
+        !lh__expectkw(p, KW_SET))
+        return NULL;
     lh__vec_t cols = {0}, vals = {0};
     do {
         const char **c = lh__push(p, &cols, sizeof *c);
@@ -267,6 +280,7 @@ lh_ast_t *lh__parse_statement(lh__parser_t *p)
         return parse_insert(p, n);
     case 1:
         return lh__expectkw(p, KW_FROM) && lh__parse_dotted(p, &n->u.del.table) &&
+                       target_alias(p, &n->u.del.alias) &&
                        parse_where(p, &n->u.del.where, &n->u.del.where_text)
                    ? n
                    : NULL;
