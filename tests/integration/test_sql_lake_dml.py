@@ -201,7 +201,7 @@ MERGES = [
 ]
 
 
-def test_merge_gives_duckdbs_rows(server, s3, ns):
+def test_merge_gives_duckdbs_rows(server, s3, ns, tmp_path):
     t = f"{ns}.merged"
     sql(server, CREATE.format(t=t))
     counts = [changed(server, m.format(t=t)) for m in MERGES]
@@ -220,6 +220,10 @@ def test_merge_gives_duckdbs_rows(server, s3, ns):
     assert first[0]["commitInfo"]["operationParameters"]["predicate"] == '["t.id = s.id"]'
     removed = {a["remove"]["path"].split("/")[0] for a in first if "remove" in a}
     assert len(removed) == 3  # the three partitions holding ids 2990..2999
+    replay = replayed(s3, t, tmp_path)
+    assert replay["version"] == 3
+    assert sorted(int(json.loads(r)["id"]) for r in replay["rows"]) == sorted(
+        int(r[0]) for r in ours)
 
 
 def test_merge_refuses_a_row_matched_twice(server, ns):
@@ -268,7 +272,7 @@ def test_alter_table_add_column(server, s3, ns, tmp_path):
         [(0, None), (1, None), (2, None), (9, "new")]
 
 
-def test_optimize_and_vacuum(server, s3, ns):
+def test_optimize_and_vacuum(server, s3, ns, tmp_path):
     t = f"{ns}.compacted"
     sql(server, f"CREATE TABLE {t} (id BIGINT, p INTEGER) PARTITIONED BY (p)")
     for i in range(4):
@@ -291,6 +295,8 @@ def test_optimize_and_vacuum(server, s3, ns):
     assert changed(server, f"VACUUM {t} RETAIN 0 HOURS") == 8
     assert len(parquet()) == 2
     assert rows(sql(server, f"SELECT count(*) FROM {t}")) == [["8"]]
+    replay = replayed(s3, t, tmp_path)
+    assert sorted(json.loads(r)["id"] for r in replay["rows"]) == [0, 1, 2, 3, 10, 11, 12, 13]
     r = sql(server, "OPTIMIZE memory.main.nope", check=False)
     assert r.returncode == 2
 
