@@ -12,7 +12,7 @@ import pytest
 from helpers import clients
 from helpers.server import lakehouse_bin
 from test_delta_duckdb import JS
-from test_sql_lake_ddl import BUCKET, lake_env, rows, sql
+from test_sql_lake_ddl import BUCKET, rows, sql
 
 QUERY = ("SELECT i AS id, 'v,' || i AS s, CASE WHEN i % 3 = 0 THEN NULL ELSE i * 1.5 END AS d, "
          "DATE '2026-11-24' + CAST(i AS INTEGER) AS day, i % 2 = 0 AS even, "
