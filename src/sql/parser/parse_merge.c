@@ -14,19 +14,26 @@
 
 #include "sql/parser/parser_int.h"
 
+/* col = e, ... (UPDATE's and MERGE's SET list). */
+bool lh__parse_set_list(lh__parser_t *p, const char ***cols, uint32_t *ncols, lh_ast_list_t *vals);
+bool lh__parse_set_list(lh__parser_t *p, const char ***cols, uint32_t *ncols, lh_ast_list_t *vals)
+{
+    lh__vec_t c = {0}, v = {0};
+    do {
+        const char **col = lh__push(p, &c, sizeof *col);
+        if (!col || !(*col = lh__parse_name(p)) || !lh__expect(p, TK_EQ)) return false;
+        if (!lh__push_node(p, &v, lh__parse_expr(p))) return false;
+    } while (lh__accept(p, TK_COMMA));
+    *cols = c.items;
+    *ncols = c.n;
+    *vals = lh__as_list(v);
+    return true;
+}
+
 static bool set_list(lh__parser_t *p, lh_ast_merge_clause_t *c)
 {
     if (lh__accept(p, TK_STAR)) return c->star = true;
-    lh__vec_t cols = {0}, vals = {0};
-    do {
-        const char **col = lh__push(p, &cols, sizeof *col);
-        if (!col || !(*col = lh__parse_name(p)) || !lh__expect(p, TK_EQ)) return false;
-        if (!lh__push_node(p, &vals, lh__parse_expr(p))) return false;
-    } while (lh__accept(p, TK_COMMA));
-    c->columns = cols.items;
-    c->ncolumns = cols.n;
-    c->values = lh__as_list(vals);
-    return true;
+    return lh__parse_set_list(p, &c->columns, &c->ncolumns, &c->values);
 }
 
 static bool insert_values(lh__parser_t *p, lh_ast_merge_clause_t *c)

@@ -11,6 +11,7 @@ lh_ast_t *lh__parse_drop(lh__parser_t *p);
 lh_ast_t *lh__parse_alter(lh__parser_t *p);
 lh_ast_t *lh__parse_merge(lh__parser_t *p);
 lh_ast_t *lh__parse_maint(lh__parser_t *p, lh_ast_t *n);
+bool lh__parse_set_list(lh__parser_t *p, const char ***cols, uint32_t *ncols, lh_ast_list_t *vals);
 bool lh__parse_options(lh__parser_t *p, lh_ast_option_t **out, uint32_t *n);
 
 static bool at_stmt_end(const lh__parser_t *p, uint32_t k)
@@ -75,14 +76,9 @@ static lh_ast_t *parse_update(lh__parser_t *p, lh_ast_t *n)
     if (!lh__parse_dotted(p, &n->u.update.table) || !target_alias(p, &n->u.update.alias) ||
         !lh__expectkw(p, KW_SET))
         return NULL;
-    lh__vec_t cols = {0}, vals = {0};
-    do {
-        const char **c = lh__push(p, &cols, sizeof *c);
-        if (!c || !(*c = lh__parse_name(p)) || !lh__expect(p, TK_EQ)) return NULL;
-        if (!lh__push_node(p, &vals, lh__parse_expr(p))) return NULL;
-    } while (lh__accept(p, TK_COMMA));
-    n->u.update.set_columns = cols.items;
-    n->u.update.set_values = lh__as_list(vals);
+    uint32_t ncols;
+    if (!lh__parse_set_list(p, &n->u.update.set_columns, &ncols, &n->u.update.set_values))
+        return NULL;
     if (lh__acceptkw(p, KW_FROM) && !(n->u.update.from = lh__parse_from(p))) return NULL;
     return parse_where(p, &n->u.update.where, &n->u.update.where_text) ? n : NULL;
 }
