@@ -199,6 +199,8 @@ MERGES = [
        WHEN NOT MATCHED THEN INSERT (id, ds) VALUES (s.id, DATE '2027-01-01')""",
     """MERGE INTO {t} USING (SELECT 4242 AS id) s ON {t}.id = s.id
        WHEN MATCHED THEN DELETE""",
+    """MERGE INTO {t} USING (SELECT i AS id FROM range(0, 50) r(i)) s
+       ON {t}.id = s.id AND {t}.id > 20 WHEN MATCHED THEN UPDATE SET customer = 'on'""",
 ]
 
 
@@ -213,7 +215,7 @@ def test_merge_gives_duckdbs_rows(server, s3, ns, tmp_path):
     assert [[as_text(v) for v in row] for row in duck[-1]] == ours
     assert counts == [int(x[0][0]) for x in duck[1:-1]]
     # one MERGE commit per statement that changed something, none for the last
-    assert [op for _, op in versions(server, t)] == ["MERGE"] * 3 + ["CREATE"]
+    assert [op for _, op in versions(server, t)] == ["MERGE"] * 4 + ["CREATE"]
     # inserting only touches no file; the first rewrote only files holding matched rows
     only_insert = commit(s3, t, 3)
     assert [k for a in only_insert for k in a if k != "commitInfo"] == ["add"]
@@ -222,7 +224,7 @@ def test_merge_gives_duckdbs_rows(server, s3, ns, tmp_path):
     removed = {a["remove"]["path"].split("/")[0] for a in first if "remove" in a}
     assert len(removed) == 3  # the three partitions holding ids 2990..2999
     replay = replayed(s3, t, tmp_path)
-    assert replay["version"] == 3
+    assert replay["version"] == 4
     assert sorted(int(json.loads(r)["id"]) for r in replay["rows"]) == sorted(
         int(r[0]) for r in ours)
 
