@@ -1,0 +1,187 @@
+/* Newline-delimited JSON: the column sniffer and value conversion (see
+ * ndjson.h). Types as DuckDB's read_json infers them: BOOLEAN, BIGINT,
+ * DOUBLE (integers and reals mixed), DATE and TIMESTAMP for strings that all
+ * parse as such, else VARCHAR; nested values and mixed kinds are VARCHAR
+ * (JSON text). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/exec/ndjson.h"
+#include "sql/func/func_int.h"
+
+#define SAMPLE_ROWS 20480
+
+enum { K_BOOL = 1, K_INT = 2, K_REAL = 4, K_STR = 8, K_NESTED = 16 };
+enum { S_DATE = 1, S_TS = 2 };
+
+typedef struct col {
+    const char *name;
+    uint8_t kinds, str_ok;
+} col_t;
+
+typedef struct sniff {
+    lh_arena_t *a;
+    col_t *cols;
+    uint32_t n, cap;
+} sniff_t;
+
+static col_t *find_col(sniff_t *s, const char *key)
+{
+    for (uint32_t i = 0; i < s->n; i++)
+        if (!strcmp(s->cols[i].name, key)) return &s->cols[i];
+    if (s->n == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 16;
+        col_t *c = lh_arena_alloc(s->a, cap * sizeof *c);
+        if (!c) return NULL;
+        if (s->n) memcpy(c, s->cols, s->n * sizeof *c);
+        s->cols = c;
+        s->cap = cap;
+    }
+    col_t *c = &s->cols[s->n];
+    *c = (col_t){.name = lh_arena_strdup(s->a, key), .str_ok = S_DATE | S_TS};
+    if (!c->name) return NULL;
+    s->n++;
+    return c;
+}
+
+static void note(col_t *c, const json_t *v)
+{
+    int32_t d;
+    int64_t us;
+    switch (json_typeof(v)) {
+    case JSON_TRUE:
+    case JSON_FALSE:
+        c->kinds |= K_BOOL;
+        break;
+    case JSON_INTEGER:
+        c->kinds |= K_INT;
+        break;
+    case JSON_REAL:
+        c->kinds |= K_REAL;
+        break;
+    case JSON_STRING: {
+        const char *s = json_string_value(v);
+        size_t n = json_string_length(v);
+        c->kinds |= K_STR;
+        if (!lh__parse_date(s, n, &d) || !memchr(s, '-', n)) c->str_ok &= (uint8_t)~S_DATE;
+        if (!lh__parse_timestamp(s, n, false, &us) || !memchr(s, '-', n))
+            c->str_ok &= (uint8_t)~S_TS;
+        break;
+    }
+    case JSON_OBJECT:
+    case JSON_ARRAY:
+        c->kinds |= K_NESTED;
+        break;
+    default:
+        break;
+    }
+}
+
+static lh_type_id_t type_of(const col_t *c)
+{
+    switch (c->kinds) {
+    case K_BOOL:
+        return LH_TYPE_BOOLEAN;
+    case K_INT:
+        return LH_TYPE_BIGINT;
+    case K_REAL:
+    case K_INT | K_REAL:
+        return LH_TYPE_DOUBLE;
+    case K_STR:
+        return c->str_ok & S_DATE ? LH_TYPE_DATE
+               : c->str_ok & S_TS ? LH_TYPE_TIMESTAMP
+                                  : LH_TYPE_VARCHAR;
+    default:
+        return LH_TYPE_VARCHAR;
+    }
+}
+
+int lh__json_sniff(lh_arena_t *a, const char *p, size_t n, bool eof, lh_json_sniff_t *out,
+                   lh_err_t *err)
+{
+    sniff_t s = {.a = a};
+    size_t at = 0;
+    uint32_t line = 0, rows = 0;
+    while (at < n && rows < SAMPLE_ROWS) {
+        const char *nl = memchr(p + at, '\n', n - at);
+        if (!nl && !eof) break;
+        size_t len = nl ? (size_t)(nl - p - at) : n - at;
+        line++;
+        size_t k = 0;
+        while (k < len && (p[at + k] == ' ' || p[at + k] == '\t' || p[at + k] == '\r'))
+            k++;
+        if (k < len) {
+            json_error_t je;
+            json_t *j = json_loadb(p + at, len, JSON_DECODE_ANY, &je);
+            if (!j || !json_is_object(j)) {
+                json_decref(j);
+                return lh_err_set(err, LH_EINVAL, "Malformed JSON at line %u: %s", line,
+                                  j ? "expected an object" : je.text);
+            }
+            const char *key;
+            json_t *v;
+            json_object_foreach(j, key, v)
+            {
+                col_t *c = find_col(&s, key);
+                if (!c) {
+                    json_decref(j);
+                    return lh_err_set(err, LH_ENOMEM, "out of memory");
+                }
+                note(c, v);
+            }
+            json_decref(j);
+            rows++;
+        }
+        at += len + (nl != NULL);
+    }
+    out->ncols = s.n;
+    out->names = lh_arena_calloc(a, (s.n + 1) * sizeof *out->names);
+    out->types = lh_arena_calloc(a, (s.n + 1) * sizeof *out->types);
+    if (!out->names || !out->types) return lh_err_set(err, LH_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < s.n; i++) {
+        out->names[i] = s.cols[i].name;
+        out->types[i] = type_of(&s.cols[i]);
+    }
+    return 0;
+}
+
+static int set_text(lh_vector_t *v, uint32_t row, const json_t *j)
+{
+    if (json_is_string(j))
+        return lh_vector_set_string(v, row, json_string_value(j), json_string_length(j));
+    char *t = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!t) return LH_ENOMEM;
+    int rc = lh_vector_set_string(v, row, t, strlen(t));
+    free(t);
+    return rc;
+}
+
+int lh__json_to_vector(lh_vector_t *v, uint32_t row, const json_t *j)
+{
+    if (!j || json_is_null(j)) {
+        lh_vector_set_null(v, row);
+        return 0;
+    }
+    const char *s = json_is_string(j) ? json_string_value(j) : NULL;
+    size_t n = s ? json_string_length(j) : 0;
+    switch ((lh_type_id_t)v->type.id) {
+    case LH_TYPE_BOOLEAN:
+        if (!json_is_boolean(j)) return LH_EINVAL;
+        ((uint8_t *)v->data)[row] = json_is_true(j);
+        return 0;
+    case LH_TYPE_BIGINT:
+        if (!json_is_integer(j)) return LH_EINVAL;
+        ((int64_t *)v->data)[row] = json_integer_value(j);
+        return 0;
+    case LH_TYPE_DOUBLE:
+        if (!json_is_number(j)) return LH_EINVAL;
+        ((double *)v->data)[row] = json_number_value(j);
+        return 0;
+    case LH_TYPE_DATE:
+        return s && lh__parse_date(s, n, &((int32_t *)v->data)[row]) ? 0 : LH_EINVAL;
+    case LH_TYPE_TIMESTAMP:
+        return s && lh__parse_timestamp(s, n, false, &((int64_t *)v->data)[row]) ? 0 : LH_EINVAL;
+    default:
+        return set_text(v, row, j);
+    }
+}
