@@ -5,6 +5,7 @@
  * URL with * ? [..] and ** wildcards (exec/files.c). Hive `key=value/`
  * directories become columns (typed as DuckDB's hive_types_autocast: DATE,
  * TIMESTAMP, BIGINT, else VARCHAR) and filename=true adds `filename`. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -219,6 +220,14 @@ static int read_options(lh_bind_env_t *env, const lh_ast_t *n, const char *fn, l
     return rc;
 }
 
+/* DuckDB casts a partition value only when it reads back the same: "05" stays text. */
+static bool canonical_int(const char *v, int64_t i)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)i);
+    return !strcmp(buf, v);
+}
+
 static lh_type_t hive_type(const char *const *vals, uint32_t n, uint32_t stride, bool autocast)
 {
     static const lh_type_id_t order[] = {LH_TYPE_DATE, LH_TYPE_TIMESTAMP, LH_TYPE_BIGINT};
@@ -231,7 +240,7 @@ static lh_type_t hive_type(const char *const *vals, uint32_t n, uint32_t stride,
             all = !*v || !strcmp(v, "NULL") ||
                   (order[k] == LH_TYPE_DATE        ? lh__parse_date(v, strlen(v), &d)
                    : order[k] == LH_TYPE_TIMESTAMP ? lh__parse_timestamp(v, strlen(v), false, &us)
-                                                   : parse_i64(v, &i));
+                                                   : parse_i64(v, &i) && canonical_int(v, i));
         }
         if (all) return lh_type(order[k]);
     }
@@ -327,17 +336,19 @@ static int bind_parquet(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o
         p->u.pq.part_text = lh_arena_calloc(a, (l->n + 1) * sizeof *p->u.pq.part_text);
         if (!p->u.pq.is_part || !p->u.pq.part_text) return LH_ENOMEM;
         for (uint32_t c = nf; c < ncols; c++) {
-            bool fname = c == ncols - 1 && o->filename;
+            bool fname = c == nf && o->filename; /* filename, then the Hive keys (DuckDB) */
+            uint32_t k = c - nf - o->filename;
             p->u.pq.is_part[c] = true;
-            p->cols[c].name = p->u.pq.names[c] = fname ? "filename" : fs->hive_keys[c - nf];
-            p->cols[c].type = fname ? lh_type(LH_TYPE_VARCHAR) : fs->hive_types[c - nf];
+            p->cols[c].name = p->u.pq.names[c] = fname ? "filename" : fs->hive_keys[k];
+            p->cols[c].type = fname ? lh_type(LH_TYPE_VARCHAR) : fs->hive_types[k];
         }
         for (uint32_t f = 0; f < l->n; f++) {
             const char **t = lh_arena_calloc(a, (ncols + 1) * sizeof *t);
             if (!(p->u.pq.part_text[f] = t)) return LH_ENOMEM;
             for (uint32_t k = 0; k < fs->nhive; k++)
-                t[nf + k] = strcmp(fs->hive_vals[f][k], "NULL") ? fs->hive_vals[f][k] : NULL;
-            if (o->filename) t[ncols - 1] = l->urls[f];
+                t[nf + o->filename + k] =
+                    strcmp(fs->hive_vals[f][k], "NULL") ? fs->hive_vals[f][k] : NULL;
+            if (o->filename) t[nf] = l->urls[f];
         }
     }
     *plan = p;

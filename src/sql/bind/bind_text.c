@@ -89,9 +89,10 @@ static int sniff_json(lh_bind_env_t *env, int32_t pos, const lh_file_list_t *l, 
     lh_json_sniff_t s;
     lh_err_t e = {0};
     if (lh__json_sniff(env->arena, p, n, eof, &s, &e))
-        return e.code == LH_ENOMEM ? LH_ENOMEM
-                                   : lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINPUT, pos,
-                                                "%s in file \"%s\"", e.msg, l->urls[0]);
+        return e.code == LH_ENOMEM
+                   ? LH_ENOMEM
+                   : lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINPUT, pos,
+                                "Malformed JSON in file \"%s\", %s", l->urls[0], e.msg);
     if (!s.ncols)
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, pos,
                           "read_json: no columns found in file \"%s\"", l->urls[0]);
@@ -138,10 +139,11 @@ int lh__bind_text_scan(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
     p->u.text.json_keys = names;
     for (uint32_t c = 0; c < nf; c++)
         p->cols[c] = (lh_plan_col_t){.name = names[c], .type = lh_type(types[c])};
-    for (uint32_t k = 0; k < fs->nhive; k++)
-        p->cols[nf + k] = (lh_plan_col_t){.name = fs->hive_keys[k], .type = fs->hive_types[k]};
     if (o->filename)
-        p->cols[ncols - 1] = (lh_plan_col_t){.name = "filename", .type = lh_type(LH_TYPE_VARCHAR)};
+        p->cols[nf] = (lh_plan_col_t){.name = "filename", .type = lh_type(LH_TYPE_VARCHAR)};
+    for (uint32_t k = 0; k < fs->nhive; k++)
+        p->cols[nf + o->filename + k] =
+            (lh_plan_col_t){.name = fs->hive_keys[k], .type = fs->hive_types[k]};
     *plan = p;
     return 0;
 }

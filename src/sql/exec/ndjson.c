@@ -115,7 +115,7 @@ int lh__json_sniff(lh_arena_t *a, const char *p, size_t n, bool eof, lh_json_sni
             json_t *j = json_loadb(p + at, len, JSON_DECODE_ANY, &je);
             if (!j || !json_is_object(j)) {
                 json_decref(j);
-                return lh_err_set(err, LH_EINVAL, "Malformed JSON at line %u: %s", line,
+                return lh_err_set(err, LH_EINVAL, "at line %u: %s", line,
                                   j ? "expected an object" : je.text);
             }
             const char *key;

@@ -224,8 +224,9 @@ static int extra_columns(lh_op_t *op, text_op_t *st, lh_batch_t *b)
     const lh_plan_t *p = op->plan;
     uint32_t nf = p->u.text.nfilecols;
     for (uint32_t k = 0; k < p->u.text.nhive + p->u.text.filename; k++) {
-        bool fname = k == p->u.text.nhive;
-        const char *v = fname ? p->u.text.urls[st->file] : p->u.text.part_text[st->file][k];
+        bool fname = p->u.text.filename && !k; /* filename first, as DuckDB */
+        const char *v = fname ? p->u.text.urls[st->file]
+                              : p->u.text.part_text[st->file][k - p->u.text.filename];
         lh_vector_t *vec = &b->cols[nf + k];
         for (uint32_t r = 0; r < b->count; r++) {
             if (!fname && (!*v || !strcmp(v, "NULL"))) {
