@@ -160,7 +160,7 @@ static int expand_local(collect_t *c, const char *pattern)
     if (base > 1) path[base - 1] = 0; /* without the trailing slash */
     uint32_t from = c->n;
     int rc = walk(c, path, strlen(path), 0, depth);
-    if (!rc) qsort(c->v + from, c->n - from, sizeof *c->v, cmp_str);
+    if (!rc && c->n > from) qsort(c->v + from, c->n - from, sizeof *c->v, cmp_str);
     return rc;
 }
 
@@ -193,7 +193,7 @@ static int expand_s3(collect_t *c, lh_file_list_t *out, const char *url, lh_err_
     c->pat = key;
     uint32_t from = c->n;
     int rc = lh_objstore_list(out->os, out->bucket, prefix, NULL, list_fn, c, err);
-    if (!rc) qsort(c->v + from, c->n - from, sizeof *c->v, cmp_str);
+    if (!rc && c->n > from) qsort(c->v + from, c->n - from, sizeof *c->v, cmp_str);
     return rc;
 }
 
