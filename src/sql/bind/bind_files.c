@@ -125,11 +125,11 @@ static int o_compression(lh_bind_env_t *env, const lh_ast_t *v, lh_file_opts_t *
 }
 static int o_format(lh_bind_env_t *env, const lh_ast_t *v, lh_file_opts_t *o)
 {
-    if (lit(v, LH_LIT_STRING) &&
-        (!strcasecmp(v->u.lit.text, "newline_delimited") || !strcasecmp(v->u.lit.text, "auto")))
-        return 0;
-    return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, v->pos,
-                      "read_json: only format='newline_delimited' is supported");
+    static const char *const names[] = {"auto", "newline_delimited", "array"};
+    for (int i = 0; lit(v, LH_LIT_STRING) && i < 3; i++)
+        if (!strcasecmp(v->u.lit.text, names[i])) return o->json_format = i, 0;
+    return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, v->pos,
+                      "read_json: format must be 'auto', 'newline_delimited' or 'array'");
 }
 static int o_names(lh_bind_env_t *env, const lh_ast_t *v, lh_file_opts_t *o)
 {

@@ -25,6 +25,7 @@ typedef struct lh_file_opts {
     uint32_t nnames;
     /* JSON */
     bool records;
+    int json_format; /* 0 auto, 1 newline_delimited, 2 array */
 } lh_file_opts_t;
 
 /* The files of o with their Hive partitions (hive_keys[k], per file

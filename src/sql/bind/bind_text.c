@@ -82,13 +82,45 @@ static int sniff_csv(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
     return 0;
 }
 
-static int sniff_json(lh_bind_env_t *env, int32_t pos, const lh_file_list_t *l, const char *p,
-                      size_t n, bool eof, uint32_t *ncols, const char ***names,
-                      lh_type_id_t **types)
+/* format = 'array' (or auto and the file starts with '['): the first file's whole document. */
+static int sniff_json_array(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
+                            const lh_file_list_t *l, lh_json_sniff_t *s)
+{
+    lh_file_reader_t *r;
+    lh_err_t e = {0};
+    json_t *doc = NULL;
+    int rc = lh__file_reader_open(l->os, l->bucket, l->paths[0], o->compression, &r, &e);
+    if (!rc) {
+        rc = lh__json_load_doc(r, &doc, &e);
+        lh__file_reader_close(r);
+    }
+    if (!rc && !json_is_array(doc)) rc = lh_err_set(&e, LH_EINVAL, "expected a JSON array");
+    if (!rc) rc = lh__json_sniff_array(env->arena, doc, s, &e);
+    json_decref(doc);
+    if (rc && e.code == LH_ENOMEM) return LH_ENOMEM;
+    return rc ? lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINPUT, pos,
+                           "Malformed JSON in file \"%s\", %s", l->urls[0], e.msg)
+              : 0;
+}
+
+static bool starts_array(const char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    return i < n && p[i] == '[';
+}
+
+static int sniff_json(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
+                      const lh_file_list_t *l, const char *p, size_t n, bool eof, bool *array,
+                      uint32_t *ncols, const char ***names, lh_type_id_t **types)
 {
     lh_json_sniff_t s;
     lh_err_t e = {0};
-    if (lh__json_sniff(env->arena, p, n, eof, &s, &e))
+    *array = o->json_format == 2 || (!o->json_format && starts_array(p, n));
+    int rc = *array ? sniff_json_array(env, pos, o, l, &s) : 0;
+    if (rc) return rc;
+    if (!*array && lh__json_sniff(env->arena, p, n, eof, &s, &e))
         return e.code == LH_ENOMEM
                    ? LH_ENOMEM
                    : lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINPUT, pos,
@@ -114,9 +146,10 @@ int lh__bind_text_scan(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
     uint32_t nf = 0;
     const char **names = NULL;
     lh_type_id_t *types = NULL;
+    bool array = false;
     rc = o->format == FF_CSV
              ? sniff_csv(env, pos, o, &fs->list, sample, n, eof, &tmp, &nf, &names, &types)
-             : sniff_json(env, pos, &fs->list, sample, n, eof, &nf, &names, &types);
+             : sniff_json(env, pos, o, &fs->list, sample, n, eof, &array, &nf, &names, &types);
     if (rc) return rc;
     uint32_t ncols = nf + fs->nhive + o->filename;
     lh_plan_t *p = lh_plan_new(env->arena, LH_PLAN_SCAN_TEXT, ncols);
@@ -132,7 +165,7 @@ int lh__bind_text_scan(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
     p->u.text.nhive = fs->nhive;
     p->u.text.filename = o->filename;
     p->u.text.part_text = fs->hive_vals;
-    p->u.text.format = o->format == FF_CSV ? 1 : 2;
+    p->u.text.format = o->format == FF_CSV ? 1 : array ? 3 : 2;
     p->u.text.compression = (uint8_t)o->compression;
     p->u.text.nullstr = o->nullstr ? o->nullstr : "";
     p->u.text.skip = o->skip;

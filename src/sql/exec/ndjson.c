@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sql/exec/files.h"
 #include "sql/exec/ndjson.h"
 #include "sql/func/func_int.h"
 
@@ -96,6 +97,32 @@ static lh_type_id_t type_of(const col_t *c)
     }
 }
 
+static int note_object(sniff_t *s, json_t *j, lh_err_t *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(j, key, v)
+    {
+        col_t *c = find_col(s, key);
+        if (!c) return lh_err_set(err, LH_ENOMEM, "out of memory");
+        note(c, v);
+    }
+    return 0;
+}
+
+static int finish(lh_arena_t *a, const sniff_t *s, lh_json_sniff_t *out, lh_err_t *err)
+{
+    out->ncols = s->n;
+    out->names = lh_arena_calloc(a, (s->n + 1) * sizeof *out->names);
+    out->types = lh_arena_calloc(a, (s->n + 1) * sizeof *out->types);
+    if (!out->names || !out->types) return lh_err_set(err, LH_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < s->n; i++) {
+        out->names[i] = s->cols[i].name;
+        out->types[i] = type_of(&s->cols[i]);
+    }
+    return 0;
+}
+
 int lh__json_sniff(lh_arena_t *a, const char *p, size_t n, bool eof, lh_json_sniff_t *out,
                    lh_err_t *err)
 {
@@ -118,31 +145,28 @@ int lh__json_sniff(lh_arena_t *a, const char *p, size_t n, bool eof, lh_json_sni
                 return lh_err_set(err, LH_EINVAL, "at line %u: %s", line,
                                   j ? "expected an object" : je.text);
             }
-            const char *key;
-            json_t *v;
-            json_object_foreach(j, key, v)
-            {
-                col_t *c = find_col(&s, key);
-                if (!c) {
-                    json_decref(j);
-                    return lh_err_set(err, LH_ENOMEM, "out of memory");
-                }
-                note(c, v);
-            }
+            int rc = note_object(&s, j, err);
             json_decref(j);
+            if (rc) return rc;
             rows++;
         }
         at += len + (nl != NULL);
     }
-    out->ncols = s.n;
-    out->names = lh_arena_calloc(a, (s.n + 1) * sizeof *out->names);
-    out->types = lh_arena_calloc(a, (s.n + 1) * sizeof *out->types);
-    if (!out->names || !out->types) return lh_err_set(err, LH_ENOMEM, "out of memory");
-    for (uint32_t i = 0; i < s.n; i++) {
-        out->names[i] = s.cols[i].name;
-        out->types[i] = type_of(&s.cols[i]);
+    return finish(a, &s, out, err);
+}
+
+int lh__json_sniff_array(lh_arena_t *a, const json_t *arr, lh_json_sniff_t *out, lh_err_t *err)
+{
+    sniff_t s = {.a = a};
+    size_t n = json_array_size(arr);
+    for (size_t i = 0; i < n && i < SAMPLE_ROWS; i++) {
+        json_t *j = json_array_get(arr, i);
+        if (!json_is_object(j))
+            return lh_err_set(err, LH_EINVAL, "at element %zu: expected an object", i + 1);
+        int rc = note_object(&s, j, err);
+        if (rc) return rc;
     }
-    return 0;
+    return finish(a, &s, out, err);
 }
 
 static int set_text(lh_vector_t *v, uint32_t row, const json_t *j)
@@ -184,4 +208,30 @@ int lh__json_to_vector(lh_vector_t *v, uint32_t row, const json_t *j)
     default:
         return set_text(v, row, j);
     }
+}
+
+int lh__json_load_doc(struct lh_file_reader *r, json_t **out, lh_err_t *err)
+{
+    size_t cap = 1 << 20, len = 0, got = 1;
+    char *buf = malloc(cap);
+    int rc = buf ? 0 : lh_err_set(err, LH_ENOMEM, "out of memory");
+    while (!rc && got) {
+        if (len == cap) {
+            char *b = cap < LH_JSON_MAX_DOC ? realloc(buf, cap * 2) : NULL;
+            if (!b) {
+                rc = lh_err_set(err, cap < LH_JSON_MAX_DOC ? LH_ENOMEM : LH_ETOOBIG,
+                                "a JSON array document over %zu bytes", LH_JSON_MAX_DOC);
+                break;
+            }
+            buf = b;
+            cap *= 2;
+        }
+        rc = lh__file_reader_read(r, buf + len, cap - len, &got, err);
+        len += got;
+    }
+    json_error_t je;
+    if (!rc && !(*out = json_loadb(buf, len, 0, &je)))
+        rc = lh_err_set(err, LH_EINVAL, "at line %d: %s", je.line, je.text);
+    free(buf);
+    return rc;
 }

@@ -22,6 +22,14 @@ typedef struct lh_json_sniff {
  * object: err says which), LH_ENOMEM. */
 int lh__json_sniff(lh_arena_t *a, const char *sample, size_t n, bool eof, lh_json_sniff_t *s,
                    lh_err_t *err);
+/* The same over the objects of a JSON array (format = 'array'). */
+int lh__json_sniff_array(lh_arena_t *a, const json_t *arr, lh_json_sniff_t *s, lh_err_t *err);
+/* Reads a whole JSON document of up to LH_JSON_MAX_DOC bytes from r into a
+ * new reference (*out, the caller's). Errors: LH_ETOOBIG, LH_EINVAL (not
+ * JSON: err has jansson's message), LH_EIO, LH_ENOMEM. */
+#define LH_JSON_MAX_DOC ((size_t)512 << 20)
+struct lh_file_reader;
+int lh__json_load_doc(struct lh_file_reader *r, json_t **out, lh_err_t *err);
 /* Stores j (NULL: missing) at row of v, converted to v's type: 0, or
  * LH_EINVAL when it does not convert, LH_ENOMEM. */
 int lh__json_to_vector(lh_vector_t *v, uint32_t row, const json_t *j);

@@ -25,6 +25,8 @@ typedef struct text_op {
     bool header_due;
     uint32_t skip_due;
     lh_csv_row_t row;
+    json_t *doc; /* format 3: the open file's array, and the next element */
+    size_t elem;
 } text_op_t;
 
 static int put_text(lh_vector_t *v, uint32_t row, const char *s, size_t n)
@@ -66,6 +68,16 @@ static int open_next(lh_op_t *op, text_op_t *st)
     st->line = 0;
     st->header_due = p->u.text.format == 1 && p->u.text.header;
     st->skip_due = p->u.text.skip;
+    json_decref(st->doc);
+    st->doc = NULL;
+    st->elem = 0;
+    if (p->u.text.format != 3) return 0;
+    int rc = lh__json_load_doc(st->r, &st->doc, &e);
+    if (!rc && !json_is_array(st->doc)) rc = lh_err_set(&e, LH_EINVAL, "expected a JSON array");
+    if (rc)
+        return lh_sql_err(op->ex->err, rc == LH_ENOMEM ? rc : LH_EINVAL,
+                          rc == LH_ENOMEM ? LH_SQL_EOOM : LH_SQL_EINPUT, -1,
+                          "Malformed JSON in file \"%s\", %s", p->u.text.urls[st->file], e.msg);
     return 0;
 }
 
@@ -135,22 +147,14 @@ static int csv_row(lh_op_t *op, text_op_t *st, lh_batch_t *b)
     return 0;
 }
 
-static int json_row(lh_op_t *op, text_op_t *st, lh_batch_t *b, const char *line, size_t n)
+static int json_object_row(lh_op_t *op, text_op_t *st, lh_batch_t *b, const json_t *j)
 {
     const lh_plan_t *p = op->plan;
-    size_t k = 0;
-    while (k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'))
-        k++;
-    if (k == n) return 1;
-    json_error_t je;
-    json_t *j = json_loadb(line, n, JSON_DECODE_ANY, &je);
-    if (!j || !json_is_object(j)) {
-        json_decref(j);
+    if (!json_is_object(j))
         return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_EINPUT, -1,
-                          "Malformed JSON in file \"%s\", at line %llu: %s",
-                          p->u.text.urls[st->file], (unsigned long long)st->line + 1,
-                          j ? "expected an object" : je.text);
-    }
+                          "Malformed JSON in file \"%s\", at %s %llu: expected an object",
+                          p->u.text.urls[st->file], p->u.text.format == 3 ? "element" : "line",
+                          (unsigned long long)(p->u.text.format == 3 ? st->elem : st->line + 1));
     int rc = 0;
     for (uint32_t c = 0; !rc && c < p->u.text.nfilecols; c++) {
         const json_t *v = json_object_get(j, p->u.text.json_keys[c]);
@@ -163,6 +167,23 @@ static int json_row(lh_op_t *op, text_op_t *st, lh_batch_t *b, const char *line,
             rc = lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "out of memory");
         }
     }
+    return rc;
+}
+
+static int json_row(lh_op_t *op, text_op_t *st, lh_batch_t *b, const char *line, size_t n)
+{
+    size_t k = 0;
+    while (k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'))
+        k++;
+    if (k == n) return 1;
+    json_error_t je;
+    json_t *j = json_loadb(line, n, JSON_DECODE_ANY, &je);
+    if (!j)
+        return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_EINPUT, -1,
+                          "Malformed JSON in file \"%s\", at line %llu: %s",
+                          op->plan->u.text.urls[st->file], (unsigned long long)st->line + 1,
+                          je.text);
+    int rc = json_object_row(op, st, b, j);
     json_decref(j);
     return rc;
 }
@@ -173,6 +194,13 @@ static int next_record(lh_op_t *op, text_op_t *st, lh_batch_t *b, bool *added)
 {
     const lh_plan_t *p = op->plan;
     *added = false;
+    if (p->u.text.format == 3) {
+        if (st->elem >= json_array_size(st->doc)) return 0;
+        st->elem++;
+        int rc = json_object_row(op, st, b, json_array_get(st->doc, st->elem - 1));
+        *added = !rc;
+        return rc < 0 ? rc : 1;
+    }
     for (;;) {
         const char *at = st->buf + st->start;
         size_t avail = st->len - st->start, used = 0;
@@ -287,6 +315,8 @@ static void text_close(lh_op_t *op)
     st->r = NULL;
     free(st->buf);
     st->buf = NULL;
+    json_decref(st->doc);
+    st->doc = NULL;
     lh__csv_row_free(&st->row);
 }
 
