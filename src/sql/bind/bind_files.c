@@ -131,18 +131,31 @@ static int o_format(lh_bind_env_t *env, const lh_ast_t *v, lh_file_opts_t *o)
     return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, v->pos,
                       "read_json: format must be 'auto', 'newline_delimited' or 'array'");
 }
-static int o_names(lh_bind_env_t *env, const lh_ast_t *v, lh_file_opts_t *o)
+static int str_list(lh_bind_env_t *env, const lh_ast_t *v, const char *what, const char ***out,
+                    uint32_t *n)
 {
-    if (v->kind != LH_AST_ARRAY) return bad(env, v, "names must be a list of strings");
-    o->nnames = v->u.array.items.n;
-    o->names = lh_arena_calloc(env->arena, (o->nnames + 1) * sizeof *o->names);
-    if (!o->names) return LH_ENOMEM;
-    for (uint32_t i = 0; i < o->nnames; i++) {
+    if (v->kind != LH_AST_ARRAY)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, v->pos, "%s must be a list of strings",
+                          what);
+    *n = v->u.array.items.n;
+    *out = lh_arena_calloc(env->arena, (*n + 1) * sizeof **out);
+    if (!*out) return LH_ENOMEM;
+    for (uint32_t i = 0; i < *n; i++) {
         const lh_ast_t *x = v->u.array.items.items[i];
-        if (!lit(x, LH_LIT_STRING)) return bad(env, x, "names must be a list of strings");
-        o->names[i] = x->u.lit.text;
+        if (!lit(x, LH_LIT_STRING))
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, x->pos,
+                              "%s must be a list of strings", what);
+        (*out)[i] = x->u.lit.text;
     }
     return 0;
+}
+static int o_names(lh_bind_env_t *env, const lh_ast_t *v, lh_file_opts_t *o)
+{
+    return str_list(env, v, "names", &o->names, &o->nnames);
+}
+static int o_types(lh_bind_env_t *env, const lh_ast_t *v, lh_file_opts_t *o)
+{
+    return str_list(env, v, "types", &o->types, &o->ntypes);
 }
 
 static const struct option {
@@ -167,6 +180,9 @@ static const struct option {
     {.name = "skip", .fn = o_skip, .formats = 4},
     {.name = "names", .fn = o_names, .formats = 4},
     {.name = "column_names", .fn = o_names, .formats = 4},
+    {.name = "types", .fn = o_types, .formats = 4},
+    {.name = "dtypes", .fn = o_types, .formats = 4},
+    {.name = "column_types", .fn = o_types, .formats = 4},
     {.name = "sample_size", .fn = o_ignored, .formats = 12},
     {.name = "format", .fn = o_format, .formats = 8},
     {.name = "records", .fn = o_records, .formats = 8},

@@ -23,6 +23,8 @@ typedef struct lh_file_opts {
     uint32_t skip;
     const char **names; /* names= / column_names= */
     uint32_t nnames;
+    const char **types; /* types= / dtypes= / column_types=, a list by position */
+    uint32_t ntypes;
     /* JSON */
     bool records;
     int json_format; /* 0 auto, 1 newline_delimited, 2 array */

@@ -134,6 +134,18 @@ static int sniff_json(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
     return 0;
 }
 
+/* A column type from types = [...]: scalar types only. */
+static int given_type(lh_bind_env_t *env, int32_t pos, const char *name, lh_type_t *out)
+{
+    lh_err_t e = {0};
+    int rc = lh_type_parse(env->arena, name, strlen(name), out, &e);
+    if (rc == LH_ENOMEM) return rc;
+    if (rc || lh_type_is_nested(out) || out->id == LH_TYPE_INTERVAL)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, pos,
+                          "read_csv: unsupported column type \"%s\"", name);
+    return 0;
+}
+
 int lh__bind_text_scan(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
                        const lh_file_set_t *fs, lh_plan_t **plan)
 {
@@ -172,6 +184,8 @@ int lh__bind_text_scan(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
     p->u.text.json_keys = names;
     for (uint32_t c = 0; c < nf; c++)
         p->cols[c] = (lh_plan_col_t){.name = names[c], .type = lh_type(types[c])};
+    for (uint32_t c = 0; o->format == FF_CSV && c < o->ntypes && c < nf; c++)
+        if ((rc = given_type(env, pos, o->types[c], &p->cols[c].type))) return rc;
     if (o->filename)
         p->cols[nf] = (lh_plan_col_t){.name = "filename", .type = lh_type(LH_TYPE_VARCHAR)};
     for (uint32_t k = 0; k < fs->nhive; k++)

@@ -12,6 +12,7 @@
 #include "sql/exec/files.h"
 #include "sql/exec/ndjson.h"
 #include "sql/func/func_int.h"
+#include "table/delta.h"
 
 #define BUF_START ((size_t)1 << 20)
 
@@ -51,8 +52,18 @@ static int put_text(lh_vector_t *v, uint32_t row, const char *s, size_t n)
         return lh__parse_time(s, n, &((int64_t *)v->data)[row]) ? 0 : LH_EINVAL;
     case LH_TYPE_TIMESTAMP:
         return lh__parse_timestamp(s, n, false, &((int64_t *)v->data)[row]) ? 0 : LH_EINVAL;
-    default:
+    case LH_TYPE_VARCHAR:
         return lh_vector_set_string(v, row, s, n);
+    default: { /* a type given with types = [...]: the partition value parser */
+        char buf[128];
+        lh_value_t val;
+        lh_err_t e = {0};
+        if (!n || n >= sizeof buf) return LH_EINVAL;
+        memcpy(buf, s, n);
+        buf[n] = 0;
+        if (lh_delta_partition_value(&v->type, buf, &val, &e)) return LH_EINVAL;
+        return lh_vector_set_value(v, row, &val) ? LH_ENOMEM : 0;
+    }
     }
 }
 
