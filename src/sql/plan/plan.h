@@ -282,6 +282,9 @@ struct lh_plan {
             const char *nullstr;
             uint32_t skip;          /* CSV: lines skipped at the top of each file */
             const char **json_keys; /* JSON: per file column, its key */
+            lh_pred_t *preds;       /* set by filter pushdown: conjuncts over output columns; those
+                                       on Hive columns skip files */
+            uint32_t npreds;
         } text;
         struct {
             lh_plan_window_t *wins; /* outputs: the input's columns, then one per window */
