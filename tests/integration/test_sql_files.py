@@ -74,7 +74,7 @@ def tree(server, tmp_path_factory):
                           Body=p.read_bytes())
     env = {"AWS_ENDPOINT_URL": server.s3_url, "AWS_ACCESS_KEY_ID": ROOT_AK,
            "AWS_SECRET_ACCESS_KEY": ROOT_SK}
-    return root, env
+    return root, env, s3
 
 
 QUERIES = [
@@ -88,7 +88,7 @@ QUERIES = [
 
 
 def test_local_and_s3_reads_agree_with_duckdb(tree):
-    root, env = tree
+    root, env, _ = tree
     expect = duckdb([q.format(r=root) for q in QUERIES])
     for q, exp in zip(QUERIES, expect):
         assert "error" not in exp, (q, exp)
@@ -99,14 +99,14 @@ def test_local_and_s3_reads_agree_with_duckdb(tree):
 
 
 def test_filename_column_names_each_object(tree):
-    root, env = tree
+    root, env, _ = tree
     _, got = rows(run_sql(f"SELECT DISTINCT filename FROM read_json('s3://{BUCKET}/{PREFIX}/**/*.ndjson', "
                           "filename = true) ORDER BY 1", env=env))
     assert [r[0] for r in got] == [f"s3://{BUCKET}/{PREFIX}/ds=2024-01-0{d}/e.ndjson" for d in (1, 2, 3)]
 
 
 def test_no_match_is_an_io_error(tree):
-    root, env = tree
+    root, env, _ = tree
     for base, e in ((str(root), {}), (f"s3://{BUCKET}/{PREFIX}", env)):
         r = run_sql(f"SELECT * FROM read_csv('{base}/nothing/*.csv')", env=e, check=False)
         assert r.returncode != 0
@@ -130,3 +130,18 @@ def test_malformed_files_give_clear_errors(tmp_path, name, body, msg):
     assert r.returncode in (1, 2), r.stderr
     assert msg in r.stderr, r.stderr
     assert "runtime error" not in r.stderr and "Sanitizer" not in r.stderr
+
+
+def test_empty_files_read_as_no_rows(tree, tmp_path):
+    _, env, s3 = tree
+    (tmp_path / "e.csv").write_bytes(b"")
+    (tmp_path / "e.ndjson.gz").write_bytes(gzip.compress(b""))
+    for name in ("e.csv", "e.ndjson.gz"):
+        s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}-empty/{name}", Body=(tmp_path / name).read_bytes())
+    q = "SELECT count(*) AS n FROM read_csv('{r}/e.csv')"
+    exp = duckdb([q.format(r=tmp_path)])[0]
+    assert exp["rows"] == [["0"]]
+    for base, e in ((str(tmp_path), {}), (f"s3://{BUCKET}/{PREFIX}-empty", env)):
+        assert rows(run_sql(q.format(r=base), env=e))[1] == [["0"]]
+        r = run_sql(f"SELECT * FROM read_json('{base}/e.ndjson.gz')", env=e, check=False)
+        assert r.returncode == 2 and "no columns found" in r.stderr, r.stderr

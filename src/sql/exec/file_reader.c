@@ -86,6 +86,8 @@ static int raw_read(lh_file_reader_t *r, char *buf, size_t cap, size_t *got, lh_
     int rc =
         lh_objstore_get(r->os, r->bucket, r->key, r->off, (int64_t)cap, sink_fn, &s, &meta, err);
     if (rc == LH_EINVAL && r->off > 0) return 0; /* past the end */
+    if (rc == LH_EINVAL && !lh_objstore_head(r->os, r->bucket, r->key, &meta, err) && !meta.size)
+        return 0; /* an empty object has no range to ask for */
     if (rc) return rc;
     r->size = meta.size;
     r->off += (int64_t)s.len;
