@@ -35,8 +35,9 @@ static int read_sample(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
     }
     lh__file_reader_close(r);
     if (rc) return rc == LH_ENOMEM && !e.code ? rc : io_err(env, pos, &e);
-    *out = buf;
-    *n = len;
+    bool bom = len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3); /* a UTF-8 byte order mark */
+    *out = buf + (bom ? 3 : 0);
+    *n = len - (bom ? 3 : 0);
     *eof = !got;
     return 0;
 }

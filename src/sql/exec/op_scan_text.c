@@ -89,6 +89,8 @@ static bool file_might_match(const lh_plan_t *p, uint32_t f)
     return true;
 }
 
+static int refill(lh_op_t *op, text_op_t *st);
+
 static int open_next(lh_op_t *op, text_op_t *st)
 {
     const lh_plan_t *p = op->plan;
@@ -107,7 +109,11 @@ static int open_next(lh_op_t *op, text_op_t *st)
     json_decref(st->doc);
     st->doc = NULL;
     st->elem = 0;
-    if (p->u.text.format != 3) return 0;
+    if (p->u.text.format != 3) { /* a UTF-8 byte order mark is not data */
+        int rc = refill(op, st);
+        if (!rc && st->len >= 3 && !memcmp(st->buf, "\xEF\xBB\xBF", 3)) st->start = 3;
+        return rc;
+    }
     int rc = lh__json_load_doc(st->r, &st->doc, &e);
     if (!rc && !json_is_array(st->doc)) rc = lh_err_set(&e, LH_EINVAL, "expected a JSON array");
     if (rc)
