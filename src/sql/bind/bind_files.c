@@ -228,9 +228,14 @@ static int read_options(lh_bind_env_t *env, const lh_ast_t *n, const char *fn, l
         while (nm && k < sizeof options / sizeof options[0] &&
                (strcasecmp(options[k].name, nm) || !(options[k].formats >> o->format & 1)))
             k++;
-        if (!nm || k == sizeof options / sizeof options[0])
+        if (!nm)
             return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, args->items[i]->pos,
-                              "Invalid named parameter \"%s\" for function %s", nm ? nm : "?", fn);
+                              "No function matches the given name and argument types: %s takes "
+                              "one path argument and named options",
+                              fn);
+        if (k == sizeof options / sizeof options[0])
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, args->items[i]->pos,
+                              "Invalid named parameter \"%s\" for function %s", nm, fn);
         rc = options[k].fn(env, args->items[i], o);
     }
     return rc;
