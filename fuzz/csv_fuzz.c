@@ -4,7 +4,10 @@
  * 1. The CSV records are the same whether the text comes whole or in pieces
  *    (the scan refills at any byte): same count, fields and bytes.
  * 2. The CSV sniffer and the JSON sniffer either succeed with consistent
- *    output or fail with a message; never crash. */
+ *    output or fail with a message; never crash.
+ * 3. The NDJSON scan's line parser: each line either splits into spans
+ *    inside the line (each converting to every column type or refusing)
+ *    or fails with a reason. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +57,42 @@ static size_t parse(const lh_csv_dialect_t *d, const char *p, size_t n, size_t p
     return k;
 }
 
+static void json_lines(const char *p, size_t n)
+{
+    static const char *const keys[] = {"a", "b", "id", "x"};
+    static const lh_type_id_t types[] = {LH_TYPE_BOOLEAN, LH_TYPE_BIGINT, LH_TYPE_HUGEINT,
+                                         LH_TYPE_DOUBLE,  LH_TYPE_DATE,   LH_TYPE_TIMESTAMP,
+                                         LH_TYPE_VARCHAR};
+    lh_arena_t *a = lh_arena_new(4096);
+    lh_vector_t v[7];
+    for (int t = 0; t < 7; t++) {
+        lh_type_t ty = lh_type(types[t]);
+        if (lh_vector_init(&v[t], &ty, 1, a)) abort();
+    }
+    char *scratch = malloc(n + 1);
+    if (!scratch) abort();
+    for (size_t at = 0; at < n;) {
+        const char *nl = memchr(p + at, '\n', n - at);
+        size_t len = nl ? (size_t)(nl - p - at) : n - at;
+        lh_json_span_t sp[4];
+        const char *why = NULL;
+        int rc = lh__json_line(p + at, len, keys, 4, sp, &why);
+        if (rc < 0 && !why) abort();
+        for (int k = 0; rc == 0 && k < 4; k++) {
+            if (sp[k].kind && (sp[k].p < p + at || sp[k].p + sp[k].n > p + at + len)) abort();
+            for (int t = 0; t < 7; t++) {
+                lh_vector_reset(&v[t]);
+                lh__json_span_to_vector(&v[t], 0, &sp[k], scratch);
+            }
+        }
+        at += len + 1;
+    }
+    free(scratch);
+    for (int t = 0; t < 7; t++)
+        lh_vector_release(&v[t]);
+    lh_arena_free(a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -87,6 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!lh__json_sniff(ar, p, n, true, &js, &je))
         for (uint32_t c = 0; c < js.ncols; c++)
             if (!js.names[c]) abort();
+    json_lines(p, n);
     lh_arena_free(ar);
     return 0;
 }

@@ -2,6 +2,7 @@
  * parser on every split of its input, and the sniffer's choices. */
 #include "sql/exec/csv.h"
 #include "sql/exec/files.h"
+#include "sql/exec/ndjson.h"
 #include "test.h"
 
 static void test_glob(void)
@@ -100,7 +101,36 @@ static void test_sniff(void)
     lh_arena_free(a);
 }
 
+static void test_json_line(void)
+{
+    const char *keys[] = {"a", "b", "c"};
+    lh_json_span_t sp[3];
+    const char *why = NULL;
+    const char *ok = " {\"b\": [1, {\"x\": \"]\"}], \"a\":\"q\\\"\", \"z\": null , \"a\": -1.5e3} ";
+    CHECK_EQ_INT(lh__json_line(ok, strlen(ok), keys, 3, sp, &why), 0);
+    CHECK(sp[0].kind == '-' && sp[0].n == 6 && !memcmp(sp[0].p, "-1.5e3", 6)); /* the last wins */
+    CHECK(sp[1].kind == '[' && sp[1].n == 15);
+    CHECK(sp[2].kind == 0);
+    CHECK_EQ_INT(lh__json_line("   ", 3, keys, 3, sp, &why), 1);
+    static const char *const bad[] = {
+        "[1]",         "{\"a\":1",          "{\"a\" 1}",       "{\"a\":01}",  "{\"a\":1.}",
+        "{\"a\":tru}", "{\"a\":\"x}",       "{\"a\":\"\\q\"}", "{\"a\":1} x", "{\"a\":[1,]}",
+        "{a:1}",       "{\"a\":\"\\u12\"}", "{\"a\":1,}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why = NULL;
+        CHECK_EQ_INT(lh__json_line(bad[i], strlen(bad[i]), keys, 3, sp, &why), -1);
+        CHECK(why != NULL);
+    }
+    char out[32];
+    size_t len;
+    CHECK_EQ_INT(lh__json_unescape("\\u00e9\\ud83d\\ude00\\n", 20, out, &len), 0);
+    CHECK(len == 7 && !memcmp(out, "\xc3\xa9\xf0\x9f\x98\x80\n", 7));
+    CHECK_EQ_INT(lh__json_unescape("\\ud83d", 6, out, &len), LH_EINVAL); /* a lone surrogate */
+}
+
 static const lh_test_t tests[] = {
+    {"json_line", test_json_line},
     {"glob", test_glob},
     {"hive_parts", test_hive_parts},
     {"csv_splits", test_csv_splits},

@@ -18,6 +18,7 @@ enum { S_DATE = 1, S_TS = 2 };
 typedef struct col {
     const char *name;
     uint8_t kinds, str_ok;
+    bool neg, pos; /* integers of both signs: HUGEINT, as DuckDB (signed and unsigned 64-bit) */
 } col_t;
 
 typedef struct sniff {
@@ -56,6 +57,8 @@ static void note(col_t *c, const json_t *v)
         break;
     case JSON_INTEGER:
         c->kinds |= K_INT;
+        c->neg |= json_integer_value(v) < 0;
+        c->pos |= json_integer_value(v) >= 0;
         break;
     case JSON_REAL:
         c->kinds |= K_REAL;
@@ -84,7 +87,7 @@ static lh_type_id_t type_of(const col_t *c)
     case K_BOOL:
         return LH_TYPE_BOOLEAN;
     case K_INT:
-        return LH_TYPE_BIGINT;
+        return c->neg && c->pos ? LH_TYPE_HUGEINT : LH_TYPE_BIGINT;
     case K_REAL:
     case K_INT | K_REAL:
         return LH_TYPE_DOUBLE;
@@ -196,6 +199,10 @@ int lh__json_to_vector(lh_vector_t *v, uint32_t row, const json_t *j)
     case LH_TYPE_BIGINT:
         if (!json_is_integer(j)) return LH_EINVAL;
         ((int64_t *)v->data)[row] = json_integer_value(j);
+        return 0;
+    case LH_TYPE_HUGEINT:
+        if (!json_is_integer(j)) return LH_EINVAL;
+        ((lh_int128_t *)v->data)[row] = json_integer_value(j);
         return 0;
     case LH_TYPE_DOUBLE:
         if (!json_is_number(j)) return LH_EINVAL;

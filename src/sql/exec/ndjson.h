@@ -34,4 +34,23 @@ int lh__json_load_doc(struct lh_file_reader *r, json_t **out, lh_err_t *err);
  * LH_EINVAL when it does not convert, LH_ENOMEM. */
 int lh__json_to_vector(lh_vector_t *v, uint32_t row, const json_t *j);
 
+/* ---- the scan's fast path (json_line.c) ---- */
+typedef struct lh_json_span {
+    const char *p; /* the raw value text (a string with its quotes) */
+    uint32_t n;
+    char kind; /* 0 missing, else the value's first byte: " { [ t f n - or a digit */
+} lh_json_span_t;
+
+/* Validates the line p[0..n) as one JSON object and sets out[i] to the
+ * value of keys[i] (the last one when a key repeats; kind 0 when absent).
+ * Returns 0, 1 for a blank line, or -1 with *why for a malformed line. */
+int lh__json_line(const char *p, size_t n, const char *const *keys, uint32_t nkeys,
+                  lh_json_span_t *out, const char **why);
+/* Resolves the escapes of the string bytes s[0..n) (no quotes) into out
+ * (n bytes are enough): 0, or LH_EINVAL for a bad escape. */
+int lh__json_unescape(const char *s, size_t n, char *out, size_t *len);
+/* Stores span sp at row of v, converted to v's type; scratch holds at least
+ * sp->n bytes. 0, LH_EINVAL when it does not convert, LH_ENOMEM. */
+int lh__json_span_to_vector(lh_vector_t *v, uint32_t row, const lh_json_span_t *sp, char *scratch);
+
 #endif

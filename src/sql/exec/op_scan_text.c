@@ -28,6 +28,9 @@ typedef struct text_op {
     lh_csv_row_t row;
     json_t *doc; /* format 3: the open file's array, and the next element */
     size_t elem;
+    lh_json_span_t *spans; /* format 2: per file column, its value in the line */
+    char *scratch;         /* unescaped strings */
+    size_t scratch_cap;
 } text_op_t;
 
 static int put_text(lh_vector_t *v, uint32_t row, const char *s, size_t n)
@@ -214,20 +217,27 @@ static int json_object_row(lh_op_t *op, text_op_t *st, lh_batch_t *b, const json
 
 static int json_row(lh_op_t *op, text_op_t *st, lh_batch_t *b, const char *line, size_t n)
 {
-    size_t k = 0;
-    while (k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'))
-        k++;
-    if (k == n) return 1;
-    json_error_t je;
-    json_t *j = json_loadb(line, n, JSON_DECODE_ANY, &je);
-    if (!j)
-        return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_EINPUT, -1,
-                          "Malformed JSON in file \"%s\", at line %llu: %s",
-                          op->plan->u.text.urls[st->file], (unsigned long long)st->line + 1,
-                          je.text);
-    int rc = json_object_row(op, st, b, j);
-    json_decref(j);
-    return rc;
+    const lh_plan_t *p = op->plan;
+    const char *why = NULL;
+    int rc = lh__json_line(line, n, p->u.text.json_keys, p->u.text.nfilecols, st->spans, &why);
+    if (rc)
+        return rc > 0 ? 1
+                      : lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_EINPUT, -1,
+                                   "Malformed JSON in file \"%s\", at line %llu: %s",
+                                   p->u.text.urls[st->file], (unsigned long long)st->line + 1, why);
+    if (n > st->scratch_cap) {
+        char *sc = realloc(st->scratch, n);
+        if (!sc) return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+        st->scratch = sc;
+        st->scratch_cap = n;
+    }
+    for (uint32_t c = 0; c < p->u.text.nfilecols; c++) {
+        const lh_json_span_t *sp = &st->spans[c];
+        rc = lh__json_span_to_vector(&b->cols[c], b->count, sp, st->scratch);
+        if (rc == LH_EINVAL) return convert_err(op, st, c, sp->p, sp->n);
+        if (rc) return lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "out of memory");
+    }
+    return 0;
 }
 
 /* The next record of the open file into row b->count: 1 when one was added
@@ -360,6 +370,8 @@ static void text_close(lh_op_t *op)
     st->buf = NULL;
     json_decref(st->doc);
     st->doc = NULL;
+    free(st->scratch);
+    st->scratch = NULL;
     lh__csv_row_free(&st->row);
 }
 
@@ -370,5 +382,7 @@ int lh__op_scan_text(lh_op_t *op)
     op->priv = st;
     op->next = text_next;
     op->close = text_close;
+    st->spans = lh_arena_calloc(op->ex->arena, (op->plan->ncols + 1) * sizeof *st->spans);
+    if (!st->spans) return LH_ENOMEM;
     return lh__op_out_batch(op);
 }
