@@ -57,6 +57,7 @@ static int o_delim(lh_bind_env_t *env, const lh_ast_t *v, lh_file_opts_t *o)
 }
 static int o_quote(lh_bind_env_t *env, const lh_ast_t *v, lh_file_opts_t *o)
 {
+    o->quote_set = true;
     return get_char(env, v, &o->quote);
 }
 static int o_escape(lh_bind_env_t *env, const lh_ast_t *v, lh_file_opts_t *o)

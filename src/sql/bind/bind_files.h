@@ -17,7 +17,8 @@ typedef struct lh_file_opts {
     lh_compression_t compression;
     /* CSV */
     char delim, quote, escape;
-    int header; /* -1 auto */
+    bool quote_set; /* quote = '' turns quoting off */
+    int header;     /* -1 auto */
     bool all_varchar, auto_detect;
     const char *nullstr;
     uint32_t skip;

@@ -59,6 +59,7 @@ static int sniff_csv(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
     lh_csv_sniff_t s = {.d = {o->delim, o->quote, o->escape},
                         .header = o->header,
                         .all_varchar = o->all_varchar || !o->auto_detect,
+                        .no_quote = o->quote_set && !o->quote,
                         .nullstr = o->nullstr};
     if (!o->auto_detect) {
         if (!s.d.delim) s.d.delim = ',';

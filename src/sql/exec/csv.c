@@ -316,7 +316,7 @@ static int name_columns(lh_arena_t *a, lh_csv_sniff_t *s, char **first)
 int lh__csv_sniff(lh_arena_t *a, const char *p, size_t n, bool eof, lh_csv_sniff_t *s,
                   lh_err_t *err)
 {
-    if (!s->d.quote) s->d.quote = '"';
+    if (!s->d.quote && !s->no_quote) s->d.quote = '"';
     int rc = pick_dialect(p, n, eof, s, err);
     if (rc) return rc;
     parsed_t r;

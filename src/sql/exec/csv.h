@@ -47,6 +47,7 @@ typedef struct lh_csv_sniff {
     lh_csv_dialect_t d;
     int header;
     bool all_varchar;
+    bool no_quote; /* quote = '': fields are never quoted */
     const char *nullstr;
     /* out */
     uint32_t ncols;
