@@ -159,6 +159,30 @@ static int o_types(lh_bind_env_t *env, const lh_ast_t *v, lh_file_opts_t *o)
     return str_list(env, v, "types", &o->types, &o->ntypes);
 }
 
+static int o_columns(lh_bind_env_t *env, const lh_ast_t *v, lh_file_opts_t *o)
+{
+    uint32_t n = v->kind == LH_AST_ARRAY ? v->u.array.items.n : 0;
+    o->names = lh_arena_calloc(env->arena, (n + 1) * sizeof *o->names);
+    o->types = lh_arena_calloc(env->arena, (n + 1) * sizeof *o->types);
+    if (!o->names || !o->types) return LH_ENOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        const lh_ast_t *kv = v->u.array.items.items[i];
+        if (kv->kind != LH_AST_ROW || kv->u.row.items.n != 2 ||
+            !lit(kv->u.row.items.items[0], LH_LIT_STRING) ||
+            !lit(kv->u.row.items.items[1], LH_LIT_STRING))
+            break;
+        o->names[i] = kv->u.row.items.items[0]->u.lit.text;
+        o->types[i] = kv->u.row.items.items[1]->u.lit.text;
+        o->nnames = o->ntypes = i + 1;
+    }
+    if (!n || o->nnames != n)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, v->pos,
+                          "columns must be a struct of column names to type names, e.g. "
+                          "{'a': 'INTEGER'}");
+    o->columns = true;
+    return 0;
+}
+
 static const struct option {
     const char *name;
     opt_fn fn;
@@ -182,6 +206,7 @@ static const struct option {
     {.name = "names", .fn = o_names, .formats = 4},
     {.name = "column_names", .fn = o_names, .formats = 4},
     {.name = "types", .fn = o_types, .formats = 4},
+    {.name = "columns", .fn = o_columns, .formats = 12},
     {.name = "dtypes", .fn = o_types, .formats = 4},
     {.name = "column_types", .fn = o_types, .formats = 4},
     {.name = "sample_size", .fn = o_ignored, .formats = 12},

@@ -26,6 +26,7 @@ typedef struct lh_file_opts {
     uint32_t nnames;
     const char **types; /* types= / dtypes= / column_types=, a list by position */
     uint32_t ntypes;
+    bool columns; /* columns = {'name': 'TYPE', ...}: names and types (no JSON sniffing) */
     /* JSON */
     bool records;
     int json_format; /* 0 auto, 1 newline_delimited, 2 array */

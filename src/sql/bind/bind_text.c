@@ -120,6 +120,14 @@ static int sniff_json(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
     lh_json_sniff_t s;
     lh_err_t e = {0};
     *array = o->json_format == 2 || (!o->json_format && starts_array(p, n));
+    if (o->columns) { /* the columns given: no sniffing (their types come later) */
+        *ncols = o->nnames;
+        *names = o->names;
+        *types = lh_arena_calloc(env->arena, (o->nnames + 1) * sizeof **types);
+        for (uint32_t i = 0; *types && i < o->nnames; i++)
+            (*types)[i] = LH_TYPE_VARCHAR;
+        return *types ? 0 : LH_ENOMEM;
+    }
     int rc = *array ? sniff_json_array(env, pos, o, l, &s) : 0;
     if (rc) return rc;
     if (!*array && lh__json_sniff(env->arena, p, n, eof, &s, &e))
@@ -136,7 +144,7 @@ static int sniff_json(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
     return 0;
 }
 
-/* A column type from types = [...]: scalar types only. */
+/* A column type from types = [...] or columns = {...}: scalar types only. */
 static int given_type(lh_bind_env_t *env, int32_t pos, const char *name, lh_type_t *out)
 {
     lh_err_t e = {0};
@@ -186,7 +194,11 @@ int lh__bind_text_scan(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
     p->u.text.json_keys = names;
     for (uint32_t c = 0; c < nf; c++)
         p->cols[c] = (lh_plan_col_t){.name = names[c], .type = lh_type(types[c])};
-    for (uint32_t c = 0; o->format == FF_CSV && c < o->ntypes && c < nf; c++)
+    if (o->format == FF_CSV && o->columns && o->nnames != nf)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, pos,
+                          "read_csv: columns names %u columns, the file \"%s\" has %u", o->nnames,
+                          fs->list.urls[0], nf);
+    for (uint32_t c = 0; (o->format == FF_CSV || o->columns) && c < o->ntypes && c < nf; c++)
         if ((rc = given_type(env, pos, o->types[c], &p->cols[c].type))) return rc;
     if (o->filename)
         p->cols[nf] = (lh_plan_col_t){.name = "filename", .type = lh_type(LH_TYPE_VARCHAR)};

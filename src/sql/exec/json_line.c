@@ -9,6 +9,7 @@
 
 #include "sql/exec/ndjson.h"
 #include "sql/func/func_int.h"
+#include "table/delta.h"
 
 #define MAX_DEPTH 256
 
@@ -303,9 +304,24 @@ int lh__json_span_to_vector(lh_vector_t *v, uint32_t row, const lh_json_span_t *
         return str && lh__parse_timestamp(scratch, len, false, &((int64_t *)v->data)[row])
                    ? 0
                    : LH_EINVAL;
-    default:
+    case LH_TYPE_VARCHAR:
         if (sp->kind == '{' || sp->kind == '[') return nested_text(v, row, sp);
         return str ? lh_vector_set_string(v, row, scratch, len)
                    : lh_vector_set_string(v, row, sp->p, sp->n);
+    default: /* a type given with columns = {...}: the value's text, parsed */
+        if (sp->kind == '{' || sp->kind == '[') return LH_EINVAL;
+        return lh__json_text_to_vector(v, row, str ? scratch : sp->p, str ? len : sp->n);
     }
+}
+
+int lh__json_text_to_vector(lh_vector_t *v, uint32_t row, const char *s, size_t n)
+{
+    char buf[128];
+    lh_value_t val;
+    lh_err_t e = {0};
+    if (!n || n >= sizeof buf) return LH_EINVAL;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    if (lh_delta_partition_value(&v->type, buf, &val, &e)) return LH_EINVAL;
+    return lh_vector_set_value(v, row, &val) ? LH_ENOMEM : 0;
 }

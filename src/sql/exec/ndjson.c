@@ -212,8 +212,16 @@ int lh__json_to_vector(lh_vector_t *v, uint32_t row, const json_t *j)
         return s && lh__parse_date(s, n, &((int32_t *)v->data)[row]) ? 0 : LH_EINVAL;
     case LH_TYPE_TIMESTAMP:
         return s && lh__parse_timestamp(s, n, false, &((int64_t *)v->data)[row]) ? 0 : LH_EINVAL;
-    default:
+    case LH_TYPE_VARCHAR:
         return set_text(v, row, j);
+    default: { /* a type given with columns = {...} */
+        if (json_is_object(j) || json_is_array(j)) return LH_EINVAL;
+        if (s) return lh__json_text_to_vector(v, row, s, n);
+        char *t = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+        int rc = t ? lh__json_text_to_vector(v, row, t, strlen(t)) : LH_ENOMEM;
+        free(t);
+        return rc;
+    }
     }
 }
 

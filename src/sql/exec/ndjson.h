@@ -34,6 +34,10 @@ int lh__json_load_doc(struct lh_file_reader *r, json_t **out, lh_err_t *err);
  * LH_EINVAL when it does not convert, LH_ENOMEM. */
 int lh__json_to_vector(lh_vector_t *v, uint32_t row, const json_t *j);
 
+/* Stores the text s[0..n) at row of v (any scalar type but VARCHAR), parsed
+ * as a Delta partition value is: 0, LH_EINVAL, LH_ENOMEM. */
+int lh__json_text_to_vector(lh_vector_t *v, uint32_t row, const char *s, size_t n);
+
 /* ---- the scan's fast path (json_line.c) ---- */
 typedef struct lh_json_span {
     const char *p; /* the raw value text (a string with its quotes) */
