@@ -62,10 +62,10 @@ static void json_lines(const char *p, size_t n)
     static const char *const keys[] = {"a", "b", "id", "x"};
     static const lh_type_id_t types[] = {LH_TYPE_BOOLEAN, LH_TYPE_BIGINT, LH_TYPE_HUGEINT,
                                          LH_TYPE_DOUBLE,  LH_TYPE_DATE,   LH_TYPE_TIMESTAMP,
-                                         LH_TYPE_VARCHAR};
+                                         LH_TYPE_VARCHAR, LH_TYPE_INTEGER};
     lh_arena_t *a = lh_arena_new(4096);
-    lh_vector_t v[7];
-    for (int t = 0; t < 7; t++) {
+    lh_vector_t v[8];
+    for (int t = 0; t < 8; t++) {
         lh_type_t ty = lh_type(types[t]);
         if (lh_vector_init(&v[t], &ty, 1, a)) abort();
     }
@@ -80,7 +80,7 @@ static void json_lines(const char *p, size_t n)
         if (rc < 0 && !why) abort();
         for (int k = 0; rc == 0 && k < 4; k++) {
             if (sp[k].kind && (sp[k].p < p + at || sp[k].p + sp[k].n > p + at + len)) abort();
-            for (int t = 0; t < 7; t++) {
+            for (int t = 0; t < 8; t++) {
                 lh_vector_reset(&v[t]);
                 lh__json_span_to_vector(&v[t], 0, &sp[k], scratch);
             }
@@ -88,7 +88,7 @@ static void json_lines(const char *p, size_t n)
         at += len + 1;
     }
     free(scratch);
-    for (int t = 0; t < 7; t++)
+    for (int t = 0; t < 8; t++)
         lh_vector_release(&v[t]);
     lh_arena_free(a);
 }
