@@ -35,7 +35,8 @@ int lh__json_load_doc(struct lh_file_reader *r, json_t **out, lh_err_t *err);
 int lh__json_to_vector(lh_vector_t *v, uint32_t row, const json_t *j);
 
 /* Stores the text s[0..n) at row of v (any scalar type but VARCHAR), parsed
- * as a Delta partition value is: 0, LH_EINVAL, LH_ENOMEM. */
+ * as a Delta partition value is: 0, LH_EINVAL, LH_ENOMEM. The CSV scan uses
+ * it too, for the types the options give. */
 int lh__json_text_to_vector(lh_vector_t *v, uint32_t row, const char *s, size_t n);
 
 /* ---- the scan's fast path (json_line.c) ---- */

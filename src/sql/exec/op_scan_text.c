@@ -57,16 +57,8 @@ static int put_text(lh_vector_t *v, uint32_t row, const char *s, size_t n)
         return lh__parse_timestamp(s, n, false, &((int64_t *)v->data)[row]) ? 0 : LH_EINVAL;
     case LH_TYPE_VARCHAR:
         return lh_vector_set_string(v, row, s, n);
-    default: { /* a type given with types = [...]: the partition value parser */
-        char buf[128];
-        lh_value_t val;
-        lh_err_t e = {0};
-        if (!n || n >= sizeof buf) return LH_EINVAL;
-        memcpy(buf, s, n);
-        buf[n] = 0;
-        if (lh_delta_partition_value(&v->type, buf, &val, &e)) return LH_EINVAL;
-        return lh_vector_set_value(v, row, &val) ? LH_ENOMEM : 0;
-    }
+    default: /* a type given with types = [...] or columns = {...} */
+        return lh__json_text_to_vector(v, row, s, n);
     }
 }
 
