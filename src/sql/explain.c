@@ -30,6 +30,10 @@ static void details(const lh_plan_t *p, lh_buf_t *b)
         lh_buf_printf(b, " %u file%s%s%s", p->u.pq.nfiles, p->u.pq.nfiles == 1 ? "" : "s",
                       p->u.pq.nfiles == 1 ? " " : "", p->u.pq.nfiles == 1 ? p->u.pq.keys[0] : "");
         break;
+    case LH_PLAN_SCAN_TEXT:
+        lh_buf_printf(b, " %s, %u file%s", p->u.text.format == 1 ? "csv" : "json", p->u.text.nfiles,
+                      p->u.text.nfiles == 1 ? "" : "s");
+        break;
     case LH_PLAN_JOIN:
         lh_buf_printf(b, " %s, %u key%s%s", join_kind(p->u.join.kind), p->u.join.nkeys,
                       p->u.join.nkeys == 1 ? "" : "s",

@@ -125,9 +125,13 @@ int lh__bind_correlated(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *sub, lh_bexp
                         lh_bexpr_t **out);
 /* Scalar subqueries, EXISTS and IN (subquery). */
 int lh__bind_subquery_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out);
-/* read_parquet / FROM 'file.parquet' (bind_lake.c). */
-int lh__bind_parquet_path(lh_bind_env_t *env, const char *path, int32_t pos, const char *alias,
-                          lh_plan_t **plan, lh_bscope_t *sc);
+/* read_parquet / read_csv / read_json and their aliases (bind_files.c):
+ * *handled false when n names another table function. */
+int lh__bind_file_func(lh_bind_env_t *env, const lh_ast_t *n, lh_plan_t **plan, lh_bscope_t *sc,
+                       bool *handled);
+/* FROM 'file': Parquet, CSV or JSON by the path's extension (bind_files.c). */
+int lh__bind_file_path(lh_bind_env_t *env, const char *path, int32_t pos, const char *alias,
+                       lh_plan_t **plan, lh_bscope_t *sc);
 /* The lake's Delta table ns.name (bind_lake.c). */
 int lh__bind_lake_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, const char *ns,
                         const char *name, lh_plan_t **plan, lh_bscope_t *sc);

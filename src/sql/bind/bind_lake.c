@@ -1,16 +1,13 @@
-/* FROM items that read files: read_parquet('path' | 's3://bucket/key'),
- * FROM 'file.parquet', and the lake's Delta tables (ns.table, resolved in
+/* FROM items in the lake: the lake's Delta tables (ns.table, resolved in
  * the lake when ns is not a schema of the memory catalog). A Delta table is
  * bound to its snapshot's data files (newest version, or AT (VERSION => n)
  * / FOR TIMESTAMP AS OF ts), with the partition values copied into the
  * statement, so the snapshot is released before the query runs. A name
  * with no Delta table may be a lake view (bind_lake_ddl.c). */
-#include <glob.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "parquet/reader.h"
 #include "sql/bind/bind_int.h"
 #include "table/catalog.h"
 #include "table/delta.h"
@@ -20,98 +17,6 @@ static int io_error(lh_bind_env_t *env, int32_t pos, const char *what, const lh_
     bool missing = e->code == LH_ENOENT;
     return lh_sql_err(env->err, missing ? LH_EINVAL : (e->code ? e->code : LH_EIO),
                       missing ? LH_SQL_ECATALOG : LH_SQL_EIO, pos, "%s: %s", what, e->msg);
-}
-
-static int columns_from(lh_bind_env_t *env, lh_plan_t *p, const lh_type_t *schema)
-{
-    p->u.pq.names = lh_arena_calloc(env->arena, (schema->nfields + 1) * sizeof *p->u.pq.names);
-    if (!p->u.pq.names) return LH_ENOMEM;
-    for (uint32_t i = 0; i < schema->nfields; i++) {
-        p->cols[i].name = lh_arena_strdup(env->arena, schema->fields[i].name);
-        if (!p->cols[i].name || lh_type_copy(env->arena, &schema->fields[i].type, &p->cols[i].type))
-            return LH_ENOMEM;
-        p->u.pq.names[i] = p->cols[i].name;
-    }
-    return 0;
-}
-
-/* Local paths matching a glob pattern (or the path itself), sorted. */
-static int expand_local(lh_bind_env_t *env, int32_t pos, const char *path, const char ***keys,
-                        uint32_t *n)
-{
-    glob_t g;
-    int grc = glob(path, 0, NULL, &g);
-    if (grc == GLOB_NOMATCH || (grc == 0 && !g.gl_pathc)) {
-        globfree(&g);
-        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EIO, pos,
-                          "No files found that match the pattern \"%s\"", path);
-    }
-    if (grc) {
-        globfree(&g);
-        return lh_sql_err(env->err, LH_EIO, LH_SQL_EIO, pos, "cannot expand \"%s\"", path);
-    }
-    *keys = lh_arena_calloc(env->arena, (g.gl_pathc + 1) * sizeof **keys);
-    if (!*keys) {
-        globfree(&g);
-        return LH_ENOMEM;
-    }
-    for (size_t i = 0; i < g.gl_pathc; i++)
-        if (!((*keys)[i] = lh_arena_strdup(env->arena, g.gl_pathv[i]))) {
-            globfree(&g);
-            return LH_ENOMEM;
-        }
-    *n = (uint32_t)g.gl_pathc;
-    globfree(&g);
-    return 0;
-}
-
-int lh__bind_parquet_path(lh_bind_env_t *env, const char *path, int32_t pos, const char *alias,
-                          lh_plan_t **plan, lh_bscope_t *sc)
-{
-    const char **keys = NULL;
-    uint32_t nfiles = 1;
-    struct lh_objstore *os = NULL;
-    const char *bucket = NULL;
-    if (!strncmp(path, "s3://", 5)) {
-        if (!env->lake)
-            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EIO, pos,
-                              "no lake to read %s from: set lake.endpoint (AWS_ENDPOINT_URL)",
-                              path);
-        const char *slash = strchr(path + 5, '/');
-        if (!slash || !slash[1])
-            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINPUT, pos, "not an object URL: %s",
-                              path);
-        os = env->lake;
-        bucket = lh_arena_strndup(env->arena, path + 5, (size_t)(slash - path - 5));
-        keys = lh_arena_calloc(env->arena, sizeof *keys);
-        if (!bucket || !keys || !(keys[0] = lh_arena_strdup(env->arena, slash + 1)))
-            return LH_ENOMEM;
-    } else {
-        int rc = expand_local(env, pos, path, &keys, &nfiles);
-        if (rc) return rc;
-    }
-    lh_pq_reader_t *r;
-    lh_err_t e = {0};
-    if (os ? lh_pq_reader_open_object(os, bucket, keys[0], &r, &e)
-           : lh_pq_reader_open_file(keys[0], &r, &e))
-        return io_error(env, pos, keys[0], &e);
-    const lh_type_t *schema = lh_pq_reader_schema(r);
-    lh_plan_t *p = lh_plan_new(env->arena, LH_PLAN_SCAN_PARQUET, schema->nfields);
-    int rc = p ? columns_from(env, p, schema) : LH_ENOMEM;
-    if (p) p->est_rows = (double)lh_pq_reader_num_rows(r) * nfiles;
-    lh_pq_reader_close(r);
-    if (rc) return rc;
-    p->u.pq.os = os;
-    p->u.pq.bucket = bucket;
-    p->u.pq.keys = keys;
-    p->u.pq.nfiles = nfiles;
-    *plan = p;
-    sc->n = p->ncols;
-    sc->cols = lh_arena_calloc(env->arena, (p->ncols + 1) * sizeof *sc->cols);
-    if (!sc->cols) return LH_ENOMEM;
-    for (uint32_t i = 0; i < p->ncols; i++)
-        sc->cols[i] = (lh_bcol_t){.qual = alias, .name = p->cols[i].name, .type = p->cols[i].type};
-    return 0;
 }
 
 static int snapshot_of(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,

@@ -107,8 +107,9 @@ static int bind_table_ref(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast
     int crc = lh__bind_cte_ref(env, params, n, plan, &cte);
     if (crc || cte) return crc ? crc : scope_of(env->arena, *plan, n->alias ? n->alias : name, sc);
     const char *schema = nm->n >= 2 ? nm->parts[nm->n - 2] : env->schema;
-    if (nm->n == 1 && (strchr(name, '/') || strstr(name, ".parquet")))
-        return lh__bind_parquet_path(env, name, n->pos, n->alias ? n->alias : name, plan, sc);
+    if (nm->n == 1 && (strchr(name, '/') || strstr(name, ".parquet") || strstr(name, ".csv") ||
+                       strstr(name, ".json") || strstr(name, ".tsv")))
+        return lh__bind_file_path(env, name, n->pos, n->alias ? n->alias : name, plan, sc);
     bool lake_catalog = nm->n == 3 && !strcasecmp(nm->parts[0], "lake");
     if (nm->n == 3 && !lake_catalog && strcasecmp(nm->parts[0], LH_SQL_MEMORY_CATALOG))
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
@@ -154,14 +155,9 @@ static int bind_table_func(lh_bind_env_t *env, lh_bparams_t *params, const lh_as
                            lh_plan_t **plan, lh_bscope_t *sc)
 {
     const char *name = n->u.table_func.name.parts[n->u.table_func.name.n - 1];
-    if (!strcasecmp(name, "read_parquet") || !strcasecmp(name, "parquet_scan")) {
-        const lh_ast_t *a = n->u.table_func.args.n ? n->u.table_func.args.items[0] : NULL;
-        if (!a || a->kind != LH_AST_LITERAL || a->u.lit.kind != LH_LIT_STRING)
-            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
-                              "%s needs a file name or pattern", name);
-        return lh__bind_parquet_path(env, a->u.lit.text, n->pos, n->alias ? n->alias : name, plan,
-                                     sc);
-    }
+    bool files;
+    int frc = lh__bind_file_func(env, n, plan, sc, &files);
+    if (files || frc) return frc;
     bool range = !strcasecmp(name, "range"), series = !strcasecmp(name, "generate_series");
     if (!range && !series)
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,

@@ -102,6 +102,7 @@ int lh__op_aggregate(lh_op_t *op);
 int lh__op_sort(lh_op_t *op);
 int lh__op_scan_memory(lh_op_t *op);
 int lh__op_scan_parquet(lh_op_t *op);
+int lh__op_scan_text(lh_op_t *op); /* op_scan_text.c: read_csv, read_json */
 int lh__op_range(lh_op_t *op);
 int lh__op_union(lh_op_t *op);
 int lh__op_join(lh_op_t *op);

@@ -22,6 +22,7 @@ static const op_builder_t builders[] = {
     [LH_PLAN_SCAN_PARQUET] = lh__op_scan_parquet,
     [LH_PLAN_WINDOW] = lh__op_window,
     [LH_PLAN_SETOP] = lh__op_setop,
+    [LH_PLAN_SCAN_TEXT] = lh__op_scan_text,
 };
 
 int lh__op_new(lh_exec_t *ex, const lh_plan_t *plan, size_t priv_size, lh_op_t **out)

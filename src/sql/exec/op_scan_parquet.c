@@ -22,6 +22,7 @@ typedef struct pq_op {
     lh_scan_req_t req;   /* the current file's request */
     lh_morsels_t *m;     /* parallel: the pipeline's row groups to share, else NULL */
     bool in_morsel;      /* parallel: reading a row group taken from m */
+    bool skip;           /* the open file's partition values fail a pushed-down predicate */
     lh_arena_t *arena;
     lh_batch_t view;
 } pq_op_t;
@@ -49,6 +50,20 @@ static int set_const(lh_op_t *op, pq_op_t *st, uint32_t c, const char *text)
                           "partition value '%s' of %s: %s", text, op->plan->cols[c].name, e.msg);
     lh_vector_set_constant(v);
     return 0;
+}
+
+/* Whether a predicate can hold for partition column c's constant in this file. */
+static bool partition_might_match(pq_op_t *st, uint32_t c, const lh_pred_t *pred)
+{
+    const lh_vector_t *v = &st->consts[c];
+    lh_stats_t stats = {.row_count = 1, .null_count = lh_vector_is_valid(v, 0) ? 0 : 1};
+    if (!stats.null_count) {
+        lh_vector_get_value(v, 0, &stats.min);
+        stats.max = stats.min;
+        stats.has_min = stats.has_max = true;
+        stats.min_exact = stats.max_exact = true;
+    }
+    return lh_pred_might_match(pred, &stats);
 }
 
 static int open_file(lh_op_t *op, pq_op_t *st)
@@ -88,15 +103,19 @@ static int open_file(lh_op_t *op, pq_op_t *st)
         if (st->from[c] < 0 && (rc = set_const(op, st, c, NULL))) return rc;
     }
     uint32_t np = 0; /* predicates on columns this file holds, in its numbering */
+    st->skip = false;
     for (uint32_t i = 0; i < p->u.pq.npreds; i++) {
         uint32_t c = p->u.pq.preds[i].column.idx[0];
+        if (c < p->ncols && p->u.pq.is_part && p->u.pq.is_part[c] &&
+            !partition_might_match(st, c, &p->u.pq.preds[i]))
+            st->skip = true; /* Hive or Delta partition pruning: no row of this file can match */
         if (c >= p->ncols || st->from[c] < 0) continue;
         st->preds[np] = p->u.pq.preds[i];
         st->preds[np++].column = st->proj[st->from[c]];
     }
     st->req =
         (lh_scan_req_t){.columns = st->proj, .ncolumns = nproj, .preds = st->preds, .npreds = np};
-    if (!st->m && lh_pq_reader_scan(st->r, &st->req, &e)) return io_err(op, key, &e);
+    if (!st->m && !st->skip && lh_pq_reader_scan(st->r, &st->req, &e)) return io_err(op, key, &e);
     return 0;
 }
 
@@ -112,7 +131,7 @@ static int next_morsel(lh_op_t *op, pq_op_t *st, bool *done)
     }
     st->file = f;
     int rc = st->r ? 0 : open_file(op, st);
-    if (rc) return rc;
+    if (rc || st->skip) return rc;
     lh_err_t e = {0};
     if (lh_pq_reader_scan_groups(st->r, &st->req, g, 1, &e))
         return io_err(op, op->plan->u.pq.keys[f], &e);
@@ -129,12 +148,19 @@ static int pq_next(lh_op_t *op, lh_batch_t **out)
             bool done;
             int rc = next_morsel(op, st, &done);
             if (rc || done) return rc;
+            if (st->skip) continue;
             st->in_morsel = true;
         }
         if (!st->r) {
             if (st->file >= p->u.pq.nfiles) return 0;
             int rc = open_file(op, st);
             if (rc) return rc;
+            if (st->skip) {
+                lh_pq_reader_close(st->r);
+                st->r = NULL;
+                st->file++;
+                continue;
+            }
         }
         lh_batch_t *b;
         lh_err_t e = {0};

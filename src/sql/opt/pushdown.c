@@ -73,28 +73,30 @@ static bool simple(lh_arena_t *a, const lh_bexpr_t *e, lh_pred_t *p)
     return false;
 }
 
-static int push(lh_arena_t *a, lh_plan_t *f, lh_plan_t *scan)
+static int push(lh_arena_t *a, lh_plan_t *f, lh_pred_t **slot, uint32_t *nslot)
 {
     const lh_bexpr_t *cond = f->u.filter.cond;
     uint32_t n = cond->kind == LH_BX_AND ? cond->u.list.n : 1;
-    lh_pred_t *preds = lh_arena_calloc(a, (n + scan->u.pq.npreds + 1) * sizeof *preds);
+    lh_pred_t *preds = lh_arena_calloc(a, (n + *nslot + 1) * sizeof *preds);
     if (!preds) return LH_ENOMEM;
-    uint32_t np = scan->u.pq.npreds;
-    if (np) memcpy(preds, scan->u.pq.preds, np * sizeof *preds);
+    uint32_t np = *nslot;
+    if (np) memcpy(preds, *slot, np * sizeof *preds);
     for (uint32_t i = 0; i < n; i++)
         if (simple(a, cond->kind == LH_BX_AND ? cond->u.list.items[i] : cond, &preds[np])) np++;
-    scan->u.pq.preds = preds;
-    scan->u.pq.npreds = np;
+    *slot = preds;
+    *nslot = np;
     return 0;
 }
 
 int lh_opt_push_filters(lh_arena_t *a, lh_plan_t *p)
 {
     if (!p) return 0;
-    if (p->kind == LH_PLAN_FILTER && p->child[0]->kind == LH_PLAN_SCAN_PARQUET) {
-        int rc = push(a, p, p->child[0]);
-        if (rc) return rc;
-    }
-    int rc = lh_opt_push_filters(a, p->child[0]);
+    lh_plan_t *c = p->kind == LH_PLAN_FILTER ? p->child[0] : NULL;
+    int rc = 0;
+    if (c && c->kind == LH_PLAN_SCAN_PARQUET) rc = push(a, p, &c->u.pq.preds, &c->u.pq.npreds);
+    if (c && c->kind == LH_PLAN_SCAN_TEXT && c->u.text.nhive) /* Hive columns skip files */
+        rc = push(a, p, &c->u.text.preds, &c->u.text.npreds);
+    if (rc) return rc;
+    rc = lh_opt_push_filters(a, p->child[0]);
     return rc ? rc : lh_opt_push_filters(a, p->child[1]);
 }

@@ -57,6 +57,30 @@ static bool parse_time_travel(lh__parser_t *p, lh_ast_t *n)
     return true;
 }
 
+/* {'name': value, ...} as a table function's argument (read_csv's columns =): an ARRAY of
+   two-item ROWs (key, value), bound by the table function itself. */
+static lh_ast_t *brace_arg(lh__parser_t *p)
+{
+    lh_ast_t *n = lh__node(p, LH_AST_ARRAY, lh__cur(p)->pos);
+    if (!n) return NULL;
+    p->i++; /* { */
+    lh__vec_t items = {0};
+    if (!lh__is(p, TK_RBRACE)) {
+        do {
+            lh_ast_t *row = lh__node(p, LH_AST_ROW, lh__cur(p)->pos);
+            lh__vec_t kv = {0};
+            if (!row || !lh__push_node(p, &kv, lh__parse_expr(p)) || !lh__expect(p, TK_COLON) ||
+                !lh__push_node(p, &kv, lh__parse_expr(p)))
+                return NULL;
+            row->u.row.items = lh__as_list(kv);
+            if (!lh__push_node(p, &items, row)) return NULL;
+        } while (lh__accept(p, TK_COMMA));
+    }
+    if (!lh__expect(p, TK_RBRACE)) return NULL;
+    n->u.array.items = lh__as_list(items);
+    return n;
+}
+
 static lh_ast_t *table_func(lh__parser_t *p, lh_ast_name_t name, uint32_t pos)
 {
     lh_ast_t *n = lh__node(p, LH_AST_TABLE_FUNC, pos);
@@ -76,7 +100,8 @@ static lh_ast_t *table_func(lh__parser_t *p, lh_ast_name_t name, uint32_t pos)
                 p->i += 2;
                 named = true;
             }
-            if (!lh__push_node(p, &args, lh__parse_expr(p))) return NULL;
+            if (!lh__push_node(p, &args, lh__is(p, TK_LBRACE) ? brace_arg(p) : lh__parse_expr(p)))
+                return NULL;
         } while (lh__accept(p, TK_COMMA));
     }
     if (!lh__expect(p, TK_RP)) return NULL;

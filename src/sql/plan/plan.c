@@ -183,6 +183,7 @@ static const char *const plan_names[] = {
     [LH_PLAN_INSERT] = "INSERT",
     [LH_PLAN_CREATE_TABLE] = "CREATE_TABLE",
     [LH_PLAN_DDL] = "DDL",
+    [LH_PLAN_SCAN_TEXT] = "READ_FILES",
 };
 
 const char *lh_plan_kind_name(lh_plan_kind_t k)

@@ -181,7 +181,8 @@ typedef enum lh_plan_kind {
     LH_PLAN_WINDOW,       /* .window over child[0] */
     LH_PLAN_INSERT,       /* .insert: child[0]'s rows into a table; outputs one row (count) */
     LH_PLAN_CREATE_TABLE, /* .create: CREATE TABLE [AS child[0]] */
-    LH_PLAN_DDL, /* .ddl: other catalog changes (DROP, CREATE SCHEMA, SET) done at execute */
+    LH_PLAN_DDL,       /* .ddl: other catalog changes (DROP, CREATE SCHEMA, SET) done at execute */
+    LH_PLAN_SCAN_TEXT, /* .text: CSV or newline-delimited JSON files (read_csv, read_json) */
 } lh_plan_kind_t;
 
 typedef struct lh_plan lh_plan_t;
@@ -263,6 +264,28 @@ struct lh_plan {
             uint8_t op; /* 1 UNION, 2 INTERSECT, 3 EXCEPT */
             bool all;
         } setop;
+        struct {
+            struct lh_objstore *os; /* the files' store, or NULL: local paths */
+            const char *bucket;
+            const char **keys; /* nfiles object keys or local paths */
+            const char **urls; /* per file: its name as the user wrote it (filename column) */
+            uint32_t nfiles;
+            uint32_t nfilecols; /* output columns 0.. come from the files, then nhive
+                                   partition columns, then filename when set */
+            uint32_t nhive;
+            bool filename;
+            const char ***part_text; /* per file, per hive column: the value's text */
+            uint8_t format;          /* 1 CSV, 2 newline-delimited JSON, 3 a JSON array */
+            uint8_t compression;     /* lh_compression_t (exec/files.h) */
+            char delim, quote, escape;
+            bool header;
+            const char *nullstr;
+            uint32_t skip;          /* CSV: lines skipped at the top of each file */
+            const char **json_keys; /* JSON: per file column, its key */
+            lh_pred_t *preds;       /* set by filter pushdown: conjuncts over output columns; those
+                                       on Hive columns skip files */
+            uint32_t npreds;
+        } text;
         struct {
             lh_plan_window_t *wins; /* outputs: the input's columns, then one per window */
             uint32_t n;

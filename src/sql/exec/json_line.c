@@ -1,0 +1,327 @@
+/* A fast path for newline-delimited JSON scans: one line's object is split
+ * into the raw spans of the keys a scan wants, validating the whole line
+ * against the JSON grammar on the way (no tree is built), and a span is
+ * converted straight into a vector row. Strings are unescaped (\uXXXX with
+ * surrogate pairs to UTF-8) only when a column needs their text. Nested
+ * values keep jansson's compact text, as the sniffer's VARCHAR columns do. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/exec/ndjson.h"
+#include "sql/func/func_int.h"
+#include "table/delta.h"
+
+#define MAX_DEPTH 256
+
+typedef struct cur {
+    const char *p, *end;
+    const char *why;
+} cur_t;
+
+static void ws(cur_t *c)
+{
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\r' || *c->p == '\n'))
+        c->p++;
+}
+
+static bool fail(cur_t *c, const char *why)
+{
+    if (!c->why) c->why = why;
+    return false;
+}
+
+static int hex4(const char *p)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char h = p[i];
+        int d = h >= '0' && h <= '9'                     ? h - '0'
+                : (h | 0x20) >= 'a' && (h | 0x20) <= 'f' ? (h | 0x20) - 'a' + 10
+                                                         : -1;
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* A string at c->p (after its opening quote); c->p ends after the closing one. */
+static bool skip_string(cur_t *c)
+{
+    while (c->p < c->end) {
+        unsigned char ch = (unsigned char)*c->p++;
+        if (ch == '"') return true;
+        if (ch < 0x20) return fail(c, "control character in a string");
+        if (ch != '\\') continue;
+        if (c->p == c->end) break;
+        char e = *c->p++;
+        if (e == 'u') {
+            if (c->end - c->p < 4 || hex4(c->p) < 0) return fail(c, "invalid \\u escape");
+            c->p += 4;
+        } else if (!strchr("\"\\/bfnrt", e) || !e) {
+            return fail(c, "invalid escape in a string");
+        }
+    }
+    return fail(c, "unterminated string");
+}
+
+static bool skip_number(cur_t *c)
+{
+    const char *p = c->p;
+    if (p < c->end && *p == '-') p++;
+    if (p == c->end || *p < '0' || *p > '9') return fail(c, "invalid number");
+    if (*p == '0')
+        p++;
+    else
+        while (p < c->end && *p >= '0' && *p <= '9')
+            p++;
+    if (p < c->end && *p == '.') {
+        if (++p == c->end || *p < '0' || *p > '9') return fail(c, "invalid number");
+        while (p < c->end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < c->end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < c->end && (*p == '+' || *p == '-')) p++;
+        if (p == c->end || *p < '0' || *p > '9') return fail(c, "invalid number");
+        while (p < c->end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    c->p = p;
+    return true;
+}
+
+static bool word(cur_t *c, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(c->end - c->p) < n || memcmp(c->p, w, n)) return fail(c, "invalid literal");
+    c->p += n;
+    return true;
+}
+
+static bool skip_value(cur_t *c, int depth);
+
+static bool skip_container(cur_t *c, char close, int depth)
+{
+    if (depth > MAX_DEPTH) return fail(c, "nesting too deep");
+    ws(c);
+    if (c->p < c->end && *c->p == close) return c->p++, true;
+    for (;;) {
+        ws(c);
+        if (close == '}') {
+            if (c->p == c->end || *c->p != '"') return fail(c, "expected a key");
+            c->p++;
+            if (!skip_string(c)) return false;
+            ws(c);
+            if (c->p == c->end || *c->p++ != ':') return fail(c, "expected ':'");
+        }
+        if (!skip_value(c, depth + 1)) return false;
+        ws(c);
+        if (c->p == c->end) return fail(c, "unterminated object or array");
+        char ch = *c->p++;
+        if (ch == close) return true;
+        if (ch != ',') return fail(c, "expected ',' or the end of an object or array");
+    }
+}
+
+static bool skip_value(cur_t *c, int depth)
+{
+    ws(c);
+    if (c->p == c->end) return fail(c, "expected a value");
+    switch (*c->p) {
+    case '"':
+        c->p++;
+        return skip_string(c);
+    case '{':
+    case '[':
+        c->p++;
+        return skip_container(c, c->p[-1] == '{' ? '}' : ']', depth);
+    case 't':
+        return word(c, "true");
+    case 'f':
+        return word(c, "false");
+    case 'n':
+        return word(c, "null");
+    default:
+        return skip_number(c);
+    }
+}
+
+/* Whether the raw key bytes (escapes unresolved) spell name. */
+static bool key_is(const char *k, size_t n, const char *name)
+{
+    if (!memchr(k, '\\', n)) return strlen(name) == n && !memcmp(k, name, n);
+    char buf[256];
+    size_t len;
+    return n < sizeof buf && !lh__json_unescape(k, n, buf, &len) && strlen(name) == len &&
+           !memcmp(buf, name, len);
+}
+
+int lh__json_line(const char *p, size_t n, const char *const *keys, uint32_t nkeys,
+                  lh_json_span_t *out, const char **why)
+{
+    cur_t c = {p, p + n, NULL};
+    memset(out, 0, nkeys * sizeof *out);
+    ws(&c);
+    if (c.p == c.end) return 1;
+    if (*c.p++ != '{') return *why = "expected an object", -1;
+    ws(&c);
+    uint32_t guess = 0;
+    if (c.p < c.end && *c.p == '}')
+        c.p++;
+    else
+        for (;;) {
+            ws(&c);
+            if (c.p == c.end || *c.p != '"') return *why = "expected a key", -1;
+            const char *k = ++c.p;
+            if (!skip_string(&c)) return *why = c.why, -1;
+            size_t klen = (size_t)(c.p - 1 - k);
+            ws(&c);
+            if (c.p == c.end || *c.p++ != ':') return *why = "expected ':'", -1;
+            ws(&c);
+            const char *v = c.p;
+            if (!skip_value(&c, 1)) return *why = c.why, -1;
+            uint32_t col = nkeys;
+            for (uint32_t i = 0; i < nkeys && col == nkeys; i++) {
+                uint32_t k2 = (guess + i) % nkeys; /* keys mostly come in column order */
+                if (key_is(k, klen, keys[k2])) col = k2;
+            }
+            if (col < nkeys) {
+                out[col] = (lh_json_span_t){.p = v, .n = (uint32_t)(c.p - v), .kind = *v};
+                guess = col + 1;
+            }
+            ws(&c);
+            if (c.p == c.end) return *why = "unterminated object", -1;
+            char ch = *c.p++;
+            if (ch == '}') break;
+            if (ch != ',') return *why = "expected ',' or '}'", -1;
+        }
+    ws(&c);
+    if (c.p != c.end) return *why = "text after the object", -1;
+    return 0;
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+    if (cp < 0x80) return o[0] = (char)cp, 1;
+    if (cp < 0x800) return o[0] = (char)(0xC0 | cp >> 6), o[1] = (char)(0x80 | (cp & 63)), 2;
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | cp >> 12);
+        o[1] = (char)(0x80 | (cp >> 6 & 63));
+        o[2] = (char)(0x80 | (cp & 63));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | cp >> 18);
+    o[1] = (char)(0x80 | (cp >> 12 & 63));
+    o[2] = (char)(0x80 | (cp >> 6 & 63));
+    o[3] = (char)(0x80 | (cp & 63));
+    return 4;
+}
+
+int lh__json_unescape(const char *s, size_t n, char *out, size_t *len)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '\\') {
+            out[k++] = s[i];
+            continue;
+        }
+        char e = s[++i];
+        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+        const char *f = strchr(from, e);
+        if (e != 'u') {
+            if (!f || !e) return LH_EINVAL;
+            out[k++] = to[f - from];
+            continue;
+        }
+        int cp = i + 4 < n ? hex4(s + i + 1) : -1;
+        if (cp < 0) return LH_EINVAL;
+        i += 4;
+        if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < n && s[i + 1] == '\\' && s[i + 2] == 'u') {
+            int lo = hex4(s + i + 3);
+            if (lo >= 0xDC00 && lo < 0xE000) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                i += 6;
+            }
+        }
+        if (!cp || (cp >= 0xD800 && cp < 0xE000))
+            return LH_EINVAL; /* as jansson: no NUL, no lone surrogate */
+        k += put_utf8(out + k, (unsigned)cp);
+    }
+    *len = k;
+    return 0;
+}
+
+static bool is_integer_text(const lh_json_span_t *sp)
+{
+    return (sp->kind == '-' || (sp->kind >= '0' && sp->kind <= '9')) &&
+           !memchr(sp->p, '.', sp->n) && !memchr(sp->p, 'e', sp->n) && !memchr(sp->p, 'E', sp->n);
+}
+
+static int nested_text(lh_vector_t *v, uint32_t row, const lh_json_span_t *sp)
+{
+    json_error_t je;
+    json_t *j = json_loadb(sp->p, sp->n, 0, &je);
+    char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!t) return LH_EINVAL;
+    int rc = lh_vector_set_string(v, row, t, strlen(t));
+    free(t);
+    return rc;
+}
+
+int lh__json_span_to_vector(lh_vector_t *v, uint32_t row, const lh_json_span_t *sp, char *scratch)
+{
+    if (!sp->kind || sp->kind == 'n') {
+        lh_vector_set_null(v, row);
+        return 0;
+    }
+    size_t len = 0;
+    bool str = sp->kind == '"';
+    if (str && lh__json_unescape(sp->p + 1, sp->n - 2, scratch, &len)) return LH_EINVAL;
+    lh_int128_t i;
+    switch ((lh_type_id_t)v->type.id) {
+    case LH_TYPE_BOOLEAN:
+        if (sp->kind != 't' && sp->kind != 'f') return LH_EINVAL;
+        ((uint8_t *)v->data)[row] = sp->kind == 't';
+        return 0;
+    case LH_TYPE_BIGINT:
+        if (!is_integer_text(sp) || !lh__parse_exact(sp->p, sp->n, 0, &i) || i < INT64_MIN ||
+            i > INT64_MAX)
+            return LH_EINVAL;
+        ((int64_t *)v->data)[row] = (int64_t)i;
+        return 0;
+    case LH_TYPE_HUGEINT:
+        if (!is_integer_text(sp) || !lh__parse_exact(sp->p, sp->n, 0, &i)) return LH_EINVAL;
+        ((lh_int128_t *)v->data)[row] = i;
+        return 0;
+    case LH_TYPE_DOUBLE:
+        if (str || sp->kind == '{' || sp->kind == '[' || sp->kind == 't' || sp->kind == 'f')
+            return LH_EINVAL;
+        return lh__parse_double(sp->p, sp->n, &((double *)v->data)[row]) ? 0 : LH_EINVAL;
+    case LH_TYPE_DATE:
+        return str && lh__parse_date(scratch, len, &((int32_t *)v->data)[row]) ? 0 : LH_EINVAL;
+    case LH_TYPE_TIMESTAMP:
+        return str && lh__parse_timestamp(scratch, len, false, &((int64_t *)v->data)[row])
+                   ? 0
+                   : LH_EINVAL;
+    case LH_TYPE_VARCHAR:
+        if (sp->kind == '{' || sp->kind == '[') return nested_text(v, row, sp);
+        return str ? lh_vector_set_string(v, row, scratch, len)
+                   : lh_vector_set_string(v, row, sp->p, sp->n);
+    default: /* a type given with columns = {...}: the value's text, parsed */
+        if (sp->kind == '{' || sp->kind == '[') return LH_EINVAL;
+        return lh__json_text_to_vector(v, row, str ? scratch : sp->p, str ? len : sp->n);
+    }
+}
+
+int lh__json_text_to_vector(lh_vector_t *v, uint32_t row, const char *s, size_t n)
+{
+    char buf[128];
+    lh_value_t val;
+    lh_err_t e = {0};
+    if (!n || n >= sizeof buf) return LH_EINVAL;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    if (lh_delta_partition_value(&v->type, buf, &val, &e)) return LH_EINVAL;
+    return lh_vector_set_value(v, row, &val) ? LH_ENOMEM : 0;
+}

@@ -1,0 +1,380 @@
+/* READ_FILES: CSV and newline-delimited JSON files one after another
+ * (read_csv, read_json), streamed through a buffer that grows only to the
+ * longest record: each refill reads the next piece of the (decompressed)
+ * file, records are parsed in place and their fields converted straight into
+ * the output batch's vectors. A batch never spans two files, so the Hive and
+ * filename columns are one value per batch. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/exec/csv.h"
+#include "sql/exec/exec_int.h"
+#include "sql/exec/files.h"
+#include "sql/exec/ndjson.h"
+#include "sql/func/func_int.h"
+#include "table/delta.h"
+
+#define BUF_START ((size_t)1 << 20)
+
+typedef struct text_op {
+    lh_file_reader_t *r;
+    uint32_t file; /* the open file, or the next to open */
+    char *buf;
+    size_t cap, start, len;
+    bool eof;
+    uint64_t line; /* lines before buf + start */
+    bool header_due;
+    uint32_t skip_due;
+    lh_csv_row_t row;
+    json_t *doc; /* format 3: the open file's array, and the next element */
+    size_t elem;
+    lh_json_span_t *spans; /* format 2: per file column, its value in the line */
+    char *scratch;         /* unescaped strings */
+    size_t scratch_cap;
+} text_op_t;
+
+static int put_text(lh_vector_t *v, uint32_t row, const char *s, size_t n)
+{
+    lh_int128_t i;
+    switch ((lh_type_id_t)v->type.id) {
+    case LH_TYPE_BOOLEAN: {
+        bool b;
+        if (!lh__parse_bool(s, n, &b)) return LH_EINVAL;
+        ((uint8_t *)v->data)[row] = b;
+        return 0;
+    }
+    case LH_TYPE_BIGINT:
+        if (!lh__parse_exact(s, n, 0, &i) || i < INT64_MIN || i > INT64_MAX) return LH_EINVAL;
+        ((int64_t *)v->data)[row] = (int64_t)i;
+        return 0;
+    case LH_TYPE_DOUBLE:
+        return lh__parse_double(s, n, &((double *)v->data)[row]) ? 0 : LH_EINVAL;
+    case LH_TYPE_DATE:
+        return lh__parse_date(s, n, &((int32_t *)v->data)[row]) ? 0 : LH_EINVAL;
+    case LH_TYPE_TIME:
+        return lh__parse_time(s, n, &((int64_t *)v->data)[row]) ? 0 : LH_EINVAL;
+    case LH_TYPE_TIMESTAMP:
+        return lh__parse_timestamp(s, n, false, &((int64_t *)v->data)[row]) ? 0 : LH_EINVAL;
+    case LH_TYPE_VARCHAR:
+        return lh_vector_set_string(v, row, s, n);
+    default: /* a type given with types = [...] or columns = {...} */
+        return lh__json_text_to_vector(v, row, s, n);
+    }
+}
+
+/* Whether the pushed-down predicates on Hive columns can hold for file f. */
+static bool file_might_match(const lh_plan_t *p, uint32_t f)
+{
+    uint32_t first = p->u.text.nfilecols + p->u.text.filename;
+    for (uint32_t i = 0; i < p->u.text.npreds; i++) {
+        const lh_pred_t *pred = &p->u.text.preds[i];
+        uint32_t c = pred->column.idx[0];
+        if (c < first || c >= first + p->u.text.nhive) continue;
+        const char *text = p->u.text.part_text[f][c - first];
+        lh_stats_t stats = {.row_count = 1, .null_count = 1};
+        lh_err_t e = {0};
+        if (*text && strcmp(text, "NULL")) {
+            if (lh_delta_partition_value(&p->cols[c].type, text, &stats.min, &e)) continue;
+            stats.max = stats.min;
+            stats.null_count = 0;
+            stats.has_min = stats.has_max = stats.min_exact = stats.max_exact = true;
+        }
+        if (!lh_pred_might_match(pred, &stats)) return false;
+    }
+    return true;
+}
+
+static int refill(lh_op_t *op, text_op_t *st);
+
+static int open_next(lh_op_t *op, text_op_t *st)
+{
+    const lh_plan_t *p = op->plan;
+    lh_err_t e = {0};
+    while (st->file < p->u.text.nfiles && !file_might_match(p, st->file))
+        st->file++;
+    if (st->file == p->u.text.nfiles) return 0;
+    if (lh__file_reader_open(p->u.text.os, p->u.text.bucket, p->u.text.keys[st->file],
+                             (lh_compression_t)p->u.text.compression, &st->r, &e))
+        return lh_sql_err(op->ex->err, LH_EIO, LH_SQL_EIO, -1, "%s", e.msg);
+    st->start = st->len = 0;
+    st->eof = false;
+    st->line = 0;
+    st->header_due = p->u.text.format == 1 && p->u.text.header;
+    st->skip_due = p->u.text.skip;
+    json_decref(st->doc);
+    st->doc = NULL;
+    st->elem = 0;
+    if (p->u.text.format != 3) { /* a UTF-8 byte order mark is not data */
+        int rc = refill(op, st);
+        if (!rc && st->len >= 3 && !memcmp(st->buf, "\xEF\xBB\xBF", 3)) st->start = 3;
+        return rc;
+    }
+    int rc = lh__json_load_doc(st->r, &st->doc, &e);
+    if (!rc && !json_is_array(st->doc)) rc = lh_err_set(&e, LH_EINVAL, "expected a JSON array");
+    if (rc)
+        return lh_sql_err(op->ex->err, rc == LH_ENOMEM ? rc : LH_EINVAL,
+                          rc == LH_ENOMEM ? LH_SQL_EOOM : LH_SQL_EINPUT, -1,
+                          "Malformed JSON in file \"%s\", %s", p->u.text.urls[st->file], e.msg);
+    return 0;
+}
+
+/* More bytes after buf[start..len): 0, with st->eof at the end of the file. */
+static int refill(lh_op_t *op, text_op_t *st)
+{
+    if (st->start) {
+        memmove(st->buf, st->buf + st->start, st->len - st->start);
+        st->len -= st->start;
+        st->start = 0;
+    }
+    if (st->len == st->cap) {
+        if (st->cap >= 2 * LH_CSV_MAX_RECORD)
+            return lh_sql_err(op->ex->err, LH_ETOOBIG, LH_SQL_EINPUT, -1,
+                              "Maximum line size of %zu bytes exceeded in file \"%s\"",
+                              LH_CSV_MAX_RECORD, op->plan->u.text.urls[st->file]);
+        size_t cap = st->cap ? st->cap * 2 : BUF_START;
+        char *b = realloc(st->buf, cap);
+        if (!b) return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+        st->buf = b;
+        st->cap = cap;
+    }
+    size_t got;
+    lh_err_t e = {0};
+    if (lh__file_reader_read(st->r, st->buf + st->len, st->cap - st->len, &got, &e))
+        return lh_sql_err(op->ex->err, LH_EIO, LH_SQL_EIO, -1, "%s", e.msg);
+    st->len += got;
+    st->eof = !got;
+    return 0;
+}
+
+static int convert_err(lh_op_t *op, text_op_t *st, uint32_t c, const char *s, size_t n)
+{
+    const lh_plan_t *p = op->plan;
+    return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ECONVERT, -1,
+                      "%s Error on Line: %llu\nError when converting column \"%s\". Could not "
+                      "convert string \"%.*s\" to '%s'\n\n  file = %s",
+                      p->u.text.format == 1 ? "CSV" : "JSON", (unsigned long long)st->line + 1,
+                      p->cols[c].name, (int)(n > 200 ? 200 : n), s,
+                      lh_type_id_name((lh_type_id_t)p->cols[c].type.id), p->u.text.urls[st->file]);
+}
+
+static int csv_row(lh_op_t *op, text_op_t *st, lh_batch_t *b)
+{
+    const lh_plan_t *p = op->plan;
+    const lh_csv_row_t *r = &st->row;
+    uint32_t nf = p->u.text.nfilecols;
+    if (r->n == 1 && !r->flen[0] && !r->quoted[0] && nf > 1) return 1; /* an empty line */
+    if (r->n != nf)
+        return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_EINPUT, -1,
+                          "CSV Error on Line: %llu\nExpected Number of Columns: %u Found: %u\n\n"
+                          "  file = %s",
+                          (unsigned long long)st->line + 1, nf, r->n, p->u.text.urls[st->file]);
+    const char *ns = p->u.text.nullstr;
+    size_t nsl = strlen(ns);
+    for (uint32_t c = 0; c < nf; c++) {
+        const char *f = r->buf + r->off[c];
+        size_t n = r->flen[c];
+        if (n == nsl && !memcmp(f, ns, n)) {
+            lh_vector_set_null(&b->cols[c], b->count);
+            continue;
+        }
+        int rc = put_text(&b->cols[c], b->count, f, n);
+        if (rc == LH_EINVAL) return convert_err(op, st, c, f, n);
+        if (rc) return lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "out of memory");
+    }
+    return 0;
+}
+
+static int json_object_row(lh_op_t *op, text_op_t *st, lh_batch_t *b, const json_t *j)
+{
+    const lh_plan_t *p = op->plan;
+    if (!json_is_object(j))
+        return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_EINPUT, -1,
+                          "Malformed JSON in file \"%s\", at %s %llu: expected an object",
+                          p->u.text.urls[st->file], p->u.text.format == 3 ? "element" : "line",
+                          (unsigned long long)(p->u.text.format == 3 ? st->elem : st->line + 1));
+    int rc = 0;
+    for (uint32_t c = 0; !rc && c < p->u.text.nfilecols; c++) {
+        const json_t *v = json_object_get(j, p->u.text.json_keys[c]);
+        rc = lh__json_to_vector(&b->cols[c], b->count, v);
+        if (rc == LH_EINVAL) {
+            char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            rc = convert_err(op, st, c, t ? t : "?", t ? strlen(t) : 1);
+            free(t);
+        } else if (rc) {
+            rc = lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "out of memory");
+        }
+    }
+    return rc;
+}
+
+static int json_row(lh_op_t *op, text_op_t *st, lh_batch_t *b, const char *line, size_t n)
+{
+    const lh_plan_t *p = op->plan;
+    const char *why = NULL;
+    int rc = lh__json_line(line, n, p->u.text.json_keys, p->u.text.nfilecols, st->spans, &why);
+    if (rc)
+        return rc > 0 ? 1
+                      : lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_EINPUT, -1,
+                                   "Malformed JSON in file \"%s\", at line %llu: %s",
+                                   p->u.text.urls[st->file], (unsigned long long)st->line + 1, why);
+    if (n > st->scratch_cap) {
+        char *sc = realloc(st->scratch, n);
+        if (!sc) return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+        st->scratch = sc;
+        st->scratch_cap = n;
+    }
+    for (uint32_t c = 0; c < p->u.text.nfilecols; c++) {
+        const lh_json_span_t *sp = &st->spans[c];
+        rc = lh__json_span_to_vector(&b->cols[c], b->count, sp, st->scratch);
+        if (rc == LH_EINVAL) return convert_err(op, st, c, sp->p, sp->n);
+        if (rc) return lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "out of memory");
+    }
+    return 0;
+}
+
+/* The next record of the open file into row b->count: 1 when one was added
+ * (or skipped), 0 at the end of the file. */
+static int next_record(lh_op_t *op, text_op_t *st, lh_batch_t *b, bool *added)
+{
+    const lh_plan_t *p = op->plan;
+    *added = false;
+    if (p->u.text.format == 3) {
+        if (st->elem >= json_array_size(st->doc)) return 0;
+        st->elem++;
+        int rc = json_object_row(op, st, b, json_array_get(st->doc, st->elem - 1));
+        *added = !rc;
+        return rc < 0 ? rc : 1;
+    }
+    for (;;) {
+        const char *at = st->buf + st->start;
+        size_t avail = st->len - st->start, used = 0;
+        int rc;
+        if (st->skip_due || p->u.text.format == 2) {
+            const char *nl = avail ? memchr(at, '\n', avail) : NULL;
+            rc = nl || (st->eof && avail);
+            used = nl ? (size_t)(nl - at) + 1 : avail;
+        } else {
+            lh_err_t e = {0};
+            lh_csv_dialect_t d = {p->u.text.delim, p->u.text.quote, p->u.text.escape};
+            rc = lh__csv_record(&d, at, avail, st->eof, &st->row, &used, &e);
+            if (rc < 0)
+                return lh_sql_err(op->ex->err, rc, LH_SQL_EINPUT, -1,
+                                  "CSV Error on Line: %llu\n%s\n\n  file = %s",
+                                  (unsigned long long)st->line + 1, e.msg,
+                                  p->u.text.urls[st->file]);
+        }
+        if (!rc) {
+            if (st->eof) return 0;
+            if ((rc = refill(op, st))) return rc;
+            continue;
+        }
+        st->start += used;
+        if (st->skip_due) {
+            st->skip_due--;
+            st->line++;
+            continue;
+        }
+        if (p->u.text.format == 2) {
+            rc = json_row(op, st, b, at, used - (at[used - 1] == '\n'));
+            st->line++;
+        } else if (st->header_due) {
+            st->header_due = false;
+            st->line += st->row.newlines;
+            continue;
+        } else {
+            rc = csv_row(op, st, b);
+            st->line += st->row.newlines;
+        }
+        if (rc < 0) return rc;
+        *added = rc == 0;
+        return 1;
+    }
+}
+
+static int extra_columns(lh_op_t *op, text_op_t *st, lh_batch_t *b)
+{
+    const lh_plan_t *p = op->plan;
+    uint32_t nf = p->u.text.nfilecols;
+    for (uint32_t k = 0; k < p->u.text.nhive + p->u.text.filename; k++) {
+        bool fname = p->u.text.filename && !k; /* filename first, as DuckDB */
+        const char *v = fname ? p->u.text.urls[st->file]
+                              : p->u.text.part_text[st->file][k - p->u.text.filename];
+        lh_vector_t *vec = &b->cols[nf + k];
+        for (uint32_t r = 0; r < b->count; r++) {
+            if (!fname && (!*v || !strcmp(v, "NULL"))) {
+                lh_vector_set_null(vec, r);
+                continue;
+            }
+            if (put_text(vec, r, v, strlen(v)))
+                return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ECONVERT, -1,
+                                  "partition value '%s' of %s does not convert", v,
+                                  p->cols[nf + k].name);
+        }
+    }
+    return 0;
+}
+
+static int text_next(lh_op_t *op, lh_batch_t **out)
+{
+    text_op_t *st = op->priv;
+    const lh_plan_t *p = op->plan;
+    lh_batch_t *b = op->out;
+    lh_batch_reset(b);
+    *out = NULL;
+    while (st->file < p->u.text.nfiles) {
+        int rc = st->r ? 0 : open_next(op, st);
+        if (!rc && !st->r) break; /* the rest failed the Hive predicates */
+        while (!rc && b->count < LH_BATCH_ROWS) {
+            bool added;
+            rc = next_record(op, st, b, &added);
+            if (rc == 1) {
+                b->count += added;
+                rc = 0;
+            } else if (!rc) {
+                break;
+            }
+        }
+        if (rc < 0) return rc;
+        if (b->count) {
+            if ((rc = extra_columns(op, st, b))) return rc;
+            if (b->count < LH_BATCH_ROWS) { /* the file ended */
+                lh__file_reader_close(st->r);
+                st->r = NULL;
+                st->file++;
+            }
+            *out = b;
+            return 0;
+        }
+        lh__file_reader_close(st->r);
+        st->r = NULL;
+        st->file++;
+    }
+    return 0;
+}
+
+static void text_close(lh_op_t *op)
+{
+    text_op_t *st = op->priv;
+    if (!st) return;
+    lh__file_reader_close(st->r);
+    st->r = NULL;
+    free(st->buf);
+    st->buf = NULL;
+    json_decref(st->doc);
+    st->doc = NULL;
+    free(st->scratch);
+    st->scratch = NULL;
+    lh__csv_row_free(&st->row);
+}
+
+int lh__op_scan_text(lh_op_t *op)
+{
+    text_op_t *st = lh_arena_calloc(op->ex->arena, sizeof *st);
+    if (!st) return LH_ENOMEM;
+    op->priv = st;
+    op->next = text_next;
+    op->close = text_close;
+    st->spans = lh_arena_calloc(op->ex->arena, (op->plan->ncols + 1) * sizeof *st->spans);
+    if (!st->spans) return LH_ENOMEM;
+    return lh__op_out_batch(op);
+}
