@@ -6,7 +6,7 @@
 #   make fuzz             libFuzzer targets in build-fuzz/ (clang)
 #   make format / format-check / lint
 CC      ?= cc
-PKGS    := libuv jansson yaml-0.1 sqlite3 openssl libcurl zlib libpcre2-8 libedit \
+PKGS    := libuv jansson yaml-0.1 sqlite3 openssl libcurl zlib libpcre2-8 libedit libutf8proc \
            snappy libzstd liblz4 libbrotlienc libbrotlidec
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread -lm

@@ -8,7 +8,7 @@ PKGS=(
   # build
   build-essential pkg-config clang libclang-rt-14-dev clang-format-14
   libuv1-dev libjansson-dev libyaml-dev libsqlite3-dev libssl-dev
-  libcurl4-openssl-dev zlib1g-dev libpcre2-dev libedit-dev
+  libcurl4-openssl-dev zlib1g-dev libpcre2-dev libedit-dev libutf8proc-dev
   # parquet page codecs (src/parquet/codec.c)
   libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev
   # tests: real clients

@@ -234,8 +234,10 @@ SELECT count(*) FROM {fact} WHERE s ILIKE 'alpha%' OR s ILIKE '%DELTA%'
 SELECT id, str, str LIKE 'a\%b%' ESCAPE '\', str LIKE '%b_c', str ILIKE '%STRASSE%', str LIKE '% ' FROM {special}
 
 -- name: str_unicode
--- xfail: upper/lower leave non-ASCII letters alone ('ÄÖü straße': upper gives 'ÄÖü STRAßE', DuckDB 'ÄÖÜ STRAẞE'; lower gives 'ÄÖü straße', DuckDB 'äöü straße')
 SELECT id, str, length(str), upper(str), lower(str), substr(str, 2, 2), reverse(str) FROM {special}
+
+-- name: str_unicode_ilike
+SELECT id, str ILIKE '%ÖÜ%', str ILIKE '%STRAẞE', upper(str) ILIKE lower(str), lower(upper(str)) FROM {special}
 
 -- name: str_regexp
 SELECT id, regexp_matches(s, '^[A-Z]'), regexp_replace(s, '[0-9]+', '#'), regexp_extract(s, '_([0-9]+)', 1) FROM {fact} WHERE id < 300
@@ -567,6 +569,9 @@ SELECT g, b, count(*), sum(i32) FROM {fact} GROUP BY CUBE (g, b)
 -- name: group_grouping_sets
 SELECT g, k % 3, count(*) FROM {fact} GROUP BY GROUPING SETS ((g), (k % 3), ())
 
+-- name: group_grouping_ids
+SELECT g, b, GROUPING(g), GROUPING(g, b), grouping_id(b, g), count(*), sum(i32) FROM {fact} GROUP BY ROLLUP (g, b) HAVING GROUPING(b) = 1 OR count(*) > 10
+
 -- ====================================================================
 -- row values
 -- name: rowval_in
@@ -574,6 +579,12 @@ SELECT count(*) FROM {jl} WHERE (k, sk) IN (SELECT k, sk FROM {jr})
 
 -- name: rowval_in_select
 SELECT id, (k, sk) IN (SELECT k, sk FROM {jr}), (k, sk) NOT IN (SELECT k, sk FROM {jr} WHERE k > 3) FROM {jl}
+
+-- name: quantified_any_all
+SELECT id, k > ALL (SELECT k FROM {jr} WHERE rid < 5), k <= ANY (SELECT k - 10 FROM {jr}), sk >= ALL (SELECT sk FROM {jr} WHERE rid % 3 = 1), k = ALL (SELECT 3), k <> ANY (SELECT k FROM {jr} WHERE k > 17) FROM {jl}
+
+-- name: distinct_on_latest
+SELECT DISTINCT ON (g) g, id, i32 FROM {fact} ORDER BY g, i32 DESC NULLS LAST, id
 
 -- name: rowval_compare
 SELECT id FROM {jl} WHERE (k, v) = (3, 45)

@@ -401,6 +401,13 @@ static void test_from(void)
         {"SELECT * FROM t FOR TIMESTAMP AS OF '2026-01-01' x",
          "(query (select (items (star)) (from (as x (table t (at_timestamp (literal string "
          "'2026-01-01')))))))"},
+        {"SELECT * FROM t WHERE a > ALL (SELECT b FROM u) AND a = SOME (SELECT 1)",
+         "(query (select (items (star)) (from (table t)) (where (binary AND (> all (column a) "
+         "(select (items (column b)) (from (table u)))) (in (column a) (select (items (literal "
+         "integer 1))))))))"},
+        {"SELECT a <> ALL (SELECT 1), a <= ANY (SELECT 2)",
+         "(query (select (items (not_in (column a) (select (items (literal integer 1)))) (<= any "
+         "(column a) (select (items (literal integer 2)))))))"},
         {"SELECT * FROM t VERSION AS OF 3",
          "(query (select (items (star)) (from (table t (at_version (literal integer 3))))))"},
         {"SELECT * FROM t TIMESTAMP AS OF '2026-01-01'",

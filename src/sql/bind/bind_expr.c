@@ -130,21 +130,8 @@ static int resolve_column(lh_bctx_t *c, lh_bscope_t *sc, const lh_ast_t *n, lh_b
                                sc->cols[i].qual ? sc->cols[i].qual : "?", col);
         found = i;
     }
-    if (found < 0 && !qual && c->alias_select) {
-        const lh_ast_list_t *items = &c->alias_select->u.select.items;
-        for (uint32_t i = 0; i < items->n; i++) {
-            const lh_ast_t *x = items->items[i];
-            if (!x->alias || strcasecmp(x->alias, col) || lh__ast_has_agg(x)) continue;
-            const lh_ast_t *saved = c->alias_select;
-            c->alias_select = NULL; /* SELECT k + 1 AS k ... WHERE k: no loop */
-            int rc = lh__bind_expr(c, x, out);
-            c->alias_select = saved;
-            return rc;
-        }
-    }
     if (found < 0 && c->env->outer && sc != c->env->outer->scope) {
         lh_bctx_t oc = *c;
-        oc.alias_select = NULL;
         struct lh_bouter *saved = c->env->outer;
         c->env->outer = saved->next; /* a column two levels out is refused below */
         lh_bexpr_t *o = NULL;
@@ -1103,7 +1090,7 @@ static int bind_grouped(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out, bool 
     int rc = lh__bind_expr(&sub, n, &e);
     if (rc) return rc;
     for (uint32_t i = 0; i < c->ngroups; i++)
-        if (lh_bx_equal(e, c->groups[i])) {
+        if (i + 1 != c->gid_slot && lh_bx_equal(e, c->groups[i])) {
             *out = lh_bx_colref(c->env->arena, i, &e->type);
             *done = true;
             return *out ? 0 : LH_ENOMEM;
@@ -1125,6 +1112,7 @@ static int bind_grouped(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out, bool 
 
 int lh__bind_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
 {
+    if (lh__ast_is_grouping(n)) return lh__bind_grouping(c, n, out);
     bool done;
     int rc = bind_grouped(c, n, out, &done);
     if (rc || done) return rc;

@@ -17,6 +17,12 @@ typedef struct lh_bscope {
     uint32_t n;
 } lh_bscope_t;
 
+/* A select-list alias: its name and expression. */
+typedef struct lh_balias {
+    const char *name;
+    const lh_ast_t *ast;
+} lh_balias_t;
+
 typedef struct lh_bparams {
     const char **names; /* $name parameters in order of first use */
     uint32_t nnames, max_index;
@@ -37,7 +43,12 @@ typedef struct lh_bctx {
     uint32_t naggs, cap_aggs;
     uint64_t *sets; /* GROUPING SETS / ROLLUP / CUBE: masks over groups; nsets 0: plain */
     uint32_t nsets;
-    bool in_agg_args; /* inside an aggregate's arguments: no nested aggregates */
+    const lh_balias_t *aliases; /* the select list's aliases, for WHERE, GROUP BY, HAVING and
+                                   QUALIFY (bind_alias.c) */
+    uint32_t naliases;
+    uint32_t gid_slot; /* with sets: 1 + the group holding the set's grouping id (a BIGINT
+                          whose bit i is 1 when group i is not in the set), else 0 */
+    bool in_agg_args;  /* inside an aggregate's arguments: no nested aggregates */
     /* window functions: allowed in the select list, QUALIFY and ORDER BY; each
        call becomes a column LH_WIN_COL_BASE + k until the WINDOW node's place
        is known */
@@ -48,9 +59,6 @@ typedef struct lh_bctx {
     /* where a correlated subquery may add its join: the FROM plan of this block
        (the scope is extended with a hidden column); NULL where it may not */
     lh_plan_t **from_plan;
-    /* while binding WHERE: the block, whose select-list aliases stand for their
-       expressions when no column has the name (DuckDB) */
-    const lh_ast_t *alias_select;
 } lh_bctx_t;
 
 /* The enclosing query while a subquery binds (one level: deeper correlation is
@@ -80,6 +88,15 @@ int lh__bind_cast_to(lh_bctx_t *c, lh_bexpr_t *e, const lh_type_t *t, bool try_c
 int lh__bind_fold(lh_bctx_t *c, lh_bexpr_t **e);
 /* The binder's view of an argument for func.h. */
 void lh__bind_arg(const lh_bexpr_t *e, lh_sql_arg_t *out);
+/* n with each bare column name that no column of from has but an alias has
+ * replaced by the alias's expression (bind_alias.c); n itself when none;
+ * *first (optional) the first alias replaced, or NULL. */
+int lh__bind_subst_aliases(lh_arena_t *a, const lh_balias_t *al, uint32_t nal,
+                           const lh_bscope_t *from, const lh_ast_t *n, const lh_ast_t **out,
+                           const char **first);
+/* GROUPING(...) / grouping_id(...) in a grouped query (bind_select.c). */
+bool lh__ast_is_grouping(const lh_ast_t *n);
+int lh__bind_grouping(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out);
 /* Whether the tree calls an aggregate (outside window calls). */
 bool lh__ast_has_agg(const lh_ast_t *n);
 /* Whether the tree calls a window function. */

@@ -50,6 +50,7 @@ static void expr_name(lh_buf_t *b, const lh_ast_t *n, int depth)
             lh_buf_printf(b, "%s_star()", f);
             return;
         }
+        if (lh__ast_is_grouping(n)) f = "GROUPING"; /* DuckDB's name for both spellings */
         lh_buf_printf(b, "%s(%s", f, n->u.func.distinct ? "DISTINCT " : "");
         list_name(b, &n->u.func.args, depth);
         lh_buf_puts(b, ")");

@@ -34,6 +34,7 @@ static bool find_func(const lh_ast_t *n, int what)
             if (find(w->order_by.items[i].expr, what)) return true;
         return false;
     }
+    if (what == FIND_AGG && lh__ast_is_grouping(n)) return true;
     if (what == FIND_AGG) {
         const lh_sql_func_def_t *d = lh_sql_func_lookup(n->u.func.name.parts[n->u.func.name.n - 1]);
         if (d && d->kind == LH_SQL_FUNC_AGGREGATE) return true;
@@ -312,11 +313,20 @@ static int group_expr(lh_bctx_t *c, lh_bctx_t *plain, const lh_ast_t *g, const s
                                "GROUP BY term out of range - should be between 1 and %u", nitems);
     }
     g = group_target(g, items, nitems, from_sc);
+    const lh_ast_t *with_aliases; /* DuckDB refuses an alias inside a GROUP BY expression */
+    const char *alias;
+    int rc = lh__bind_subst_aliases(c->env->arena, c->aliases, c->naliases, from_sc, g,
+                                    &with_aliases, &alias);
+    if (rc) return rc;
+    if (alias)
+        return LH_BIND_ERR(c, LH_SQL_EBIND, g->pos,
+                           "Alias with name \"%s\" exists, but aliases cannot be used as part of "
+                           "an expression in the GROUP BY",
+                           alias);
     if (lh__ast_has_agg(g))
         return LH_BIND_ERR(c, LH_SQL_EBIND, g->pos, "GROUP BY clause cannot contain aggregates!");
     lh_bexpr_t *e;
-    int rc = lh__bind_expr(plain, g, &e);
-    if (rc) return rc;
+    if ((rc = lh__bind_expr(plain, g, &e))) return rc;
     for (uint32_t k = 0; k < c->ngroups; k++)
         if (lh_bx_equal(c->groups[k], e)) {
             *idx = k;
@@ -438,14 +448,18 @@ static int add_groups(lh_bctx_t *c, const lh_ast_t *sel, const sel_item_t *items
     if (!plain_only) {
         c->sets = acc;
         c->nsets = nacc;
+        lh_value_t zero = lh_value_int(LH_TYPE_BIGINT, 0); /* set per set by grouping_sets_plan */
+        if (!(c->groups[c->ngroups] = lh_bx_const(a, &zero, -1))) return LH_ENOMEM;
+        c->gid_slot = ++c->ngroups;
     }
     return 0;
 }
 
 /* The empty grouping set (): an aggregate without groups (so one row over no
  * input, as DuckDB), the group columns added as NULLs in front. */
-static int grand_total_plan(lh_arena_t *a, const lh_plan_t *g, lh_plan_t **out)
+static int grand_total_plan(const lh_bctx_t *c, const lh_plan_t *g, lh_plan_t **out)
 {
+    lh_arena_t *a = c->env->arena;
     uint32_t ng = g->u.agg.ngroups;
     lh_plan_t *agg = lh_plan_new(a, LH_PLAN_AGGREGATE, g->ncols - ng);
     lh_plan_t *p = lh_plan_new(a, LH_PLAN_PROJECT, g->ncols);
@@ -463,11 +477,71 @@ static int grand_total_plan(lh_arena_t *a, const lh_plan_t *g, lh_plan_t **out)
     if (!p->u.project.exprs) return LH_ENOMEM;
     for (uint32_t k = 0; k < g->ncols; k++) {
         lh_value_t nv = lh_value_null(g->cols[k].type);
+        if (k + 1 == c->gid_slot) /* the grouping id: every group's bit set */
+            nv = lh_value_int(LH_TYPE_BIGINT,
+                              (int64_t)(k == 64 ? UINT64_MAX : (UINT64_C(1) << k) - 1));
         p->u.project.exprs[k] =
             k < ng ? lh_bx_const(a, &nv, -1) : lh_bx_colref(a, k - ng, &g->cols[k].type);
         if (!p->u.project.exprs[k]) return LH_ENOMEM;
     }
     *out = p;
+    return 0;
+}
+
+bool lh__ast_is_grouping(const lh_ast_t *n)
+{
+    if (n->kind != LH_AST_FUNC || n->u.func.over || n->u.func.name.n != 1) return false;
+    const char *name = n->u.func.name.parts[0];
+    return !strcasecmp(name, "grouping") || !strcasecmp(name, "grouping_id");
+}
+
+/* GROUPING(a, b, ...): bit n-1-j set when the j-th argument's group is not
+ * in the row's grouping set (0 for a plain GROUP BY), as DuckDB. */
+int lh__bind_grouping(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
+{
+    lh_arena_t *a = c->env->arena;
+    const lh_ast_list_t *args = &n->u.func.args;
+    uint32_t nplain = c->gid_slot ? c->gid_slot - 1 : c->ngroups;
+    if (!c->agg_mode || c->in_agg_args || !nplain)
+        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
+                           "GROUPING statement cannot be used without groups");
+    if (!args->n || args->n > 63)
+        return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "GROUPING takes 1 to 63 arguments");
+    const lh_type_t big = lh_type(LH_TYPE_BIGINT);
+    lh_value_t zero = lh_value_int(LH_TYPE_BIGINT, 0);
+    lh_bexpr_t *acc = lh_bx_const(a, &zero, n->pos);
+    lh_bexpr_t *gid = c->gid_slot ? lh_bx_colref(a, c->gid_slot - 1, &big) : NULL;
+    if (!acc || (c->gid_slot && !gid)) return LH_ENOMEM;
+    lh_bctx_t sub = *c;
+    sub.agg_mode = false;
+    sub.scope = c->agg_input;
+    for (uint32_t j = 0; j < args->n; j++) {
+        lh_bexpr_t *e;
+        int rc = lh__bind_expr(&sub, args->items[j], &e);
+        if (rc) return rc;
+        uint32_t g = 0;
+        while (g < nplain && !lh_bx_equal(e, c->groups[g]))
+            g++;
+        if (g == nplain)
+            return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos,
+                               "GROUPING child \"%s\" must be a grouping column",
+                               lh__bind_item_name(a, args->items[j]));
+        if (!gid) continue;
+        /* acc + (((gid >> g) & 1) << (n - 1 - j)); each call keeps its argument array */
+        int64_t k[3] = {g, 1, args->n - 1 - j};
+        const char *op[4] = {">>", "&", "<<", "+"};
+        lh_bexpr_t *v = gid;
+        for (int step = 0; step < 4; step++) {
+            lh_bexpr_t **x = lh_arena_alloc(a, 2 * sizeof *x);
+            if (!x) return LH_ENOMEM;
+            lh_value_t kv = lh_value_int(LH_TYPE_BIGINT, step < 3 ? k[step] : 0);
+            x[0] = step < 3 ? v : acc;
+            x[1] = step < 3 ? lh_bx_const(a, &kv, n->pos) : v;
+            if (!x[1]) return LH_ENOMEM;
+            if ((rc = lh__bind_call(c, op[step], x, 2, n->pos, step < 3 ? &v : &acc))) return rc;
+        }
+    }
+    *out = acc;
     return 0;
 }
 
@@ -480,7 +554,7 @@ static int grouping_sets_plan(lh_bctx_t *c, lh_plan_t *g, lh_plan_t **out)
     for (uint32_t s = 0; s < c->nsets; s++) {
         lh_plan_t *one = NULL;
         if (!c->sets[s]) { /* the grand total: one row even over no input */
-            int rc = grand_total_plan(a, g, &one);
+            int rc = grand_total_plan(c, g, &one);
             if (rc) return rc;
             goto append;
         }
@@ -491,6 +565,12 @@ static int grouping_sets_plan(lh_bctx_t *c, lh_plan_t *g, lh_plan_t **out)
         one->u.agg.groups = lh_arena_calloc(a, (g->u.agg.ngroups + 1) * sizeof *one->u.agg.groups);
         if (!one->u.agg.groups) return LH_ENOMEM;
         for (uint32_t k = 0; k < g->u.agg.ngroups; k++) {
+            if (k + 1 == c->gid_slot) { /* the set's grouping id: its groups' bits clear */
+                uint64_t all = k == 64 ? UINT64_MAX : (UINT64_C(1) << k) - 1;
+                lh_value_t id = lh_value_int(LH_TYPE_BIGINT, (int64_t)(all & ~c->sets[s]));
+                if (!(one->u.agg.groups[k] = lh_bx_const(a, &id, -1))) return LH_ENOMEM;
+                continue;
+            }
             if (c->sets[s] & (UINT64_C(1) << k)) {
                 one->u.agg.groups[k] = g->u.agg.groups[k];
                 continue;
@@ -522,6 +602,29 @@ typedef struct order_key {
     uint32_t col; /* column of the projection */
     bool desc, nulls_first;
 } order_key_t;
+
+/* ORDER BY ALL (a star term): every output column in turn, by position. */
+static int order_all(lh_arena_t *a, const lh_ast_order_list_t **ob, uint32_t nitems)
+{
+    const lh_ast_order_list_t *in = *ob;
+    if (in->n != 1 || in->items[0].expr->kind != LH_AST_STAR) return 0;
+    lh_ast_order_list_t *out = lh_arena_calloc(a, sizeof *out);
+    lh_ast_order_t *items = lh_arena_calloc(a, (nitems + 1) * sizeof *items);
+    if (!out || !items) return LH_ENOMEM;
+    for (uint32_t i = 0; i < nitems; i++) {
+        lh_ast_t *lit = lh_arena_calloc(a, sizeof *lit);
+        if (!lit) return LH_ENOMEM;
+        *lit = (lh_ast_t){.kind = LH_AST_LITERAL, .pos = in->items[0].expr->pos};
+        lit->u.lit.kind = LH_LIT_INTEGER;
+        if (!(lit->u.lit.text = lh_arena_printf(a, "%u", i + 1))) return LH_ENOMEM;
+        lit->u.lit.len = strlen(lit->u.lit.text);
+        items[i] = in->items[0];
+        items[i].expr = lit;
+    }
+    *out = (lh_ast_order_list_t){.items = items, .n = nitems};
+    *ob = out;
+    return 0;
+}
 
 static int bind_order(lh_bctx_t *c, const lh_ast_order_list_t *ob, const sel_item_t *items,
                       uint32_t nitems, lh_bexpr_t ***exprs, uint32_t *nexprs, order_key_t **keys)
@@ -619,9 +722,90 @@ static int distinct_over(lh_arena_t *a, lh_plan_t **plan, uint32_t ncols)
     return 0;
 }
 
+/* The select list's aliases, for the clauses that may name them. */
+static int collect_aliases(lh_bctx_t *c, const sel_item_t *items, uint32_t nitems)
+{
+    lh_balias_t *al = lh_arena_calloc(c->env->arena, (nitems + 1) * sizeof *al);
+    if (!al) return LH_ENOMEM;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < nitems; i++)
+        if (items[i].ast && items[i].ast->alias)
+            al[n++] = (lh_balias_t){.name = items[i].ast->alias, .ast = items[i].ast};
+    c->aliases = al;
+    c->naliases = n;
+    return 0;
+}
+
+static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *sel,
+                       lh_plan_t **out);
+
+/* A DISTINCT ON / ORDER BY term for the window: a position names a select
+ * item's expression. */
+static lh_ast_t *positional(const lh_ast_t *sel, lh_ast_t *e)
+{
+    if (e->kind != LH_AST_LITERAL || e->u.lit.kind != LH_LIT_INTEGER) return e;
+    long v = strtol(e->u.lit.text, NULL, 10);
+    const lh_ast_list_t *items = &sel->u.select.items;
+    if (v < 1 || (unsigned long)v > items->n || items->items[v - 1]->kind == LH_AST_STAR) return e;
+    return items->items[v - 1];
+}
+
+/* SELECT DISTINCT ON (k...) ... ORDER BY o: the same block with QUALIFY
+ * row_number() OVER (PARTITION BY k... ORDER BY o) = 1, the first row of
+ * each k in o's order, as DuckDB. */
+static int bind_distinct_on(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *sel,
+                            lh_plan_t **out)
+{
+    lh_arena_t *a = env->arena;
+    lh_ast_t *s = lh_arena_alloc(a, sizeof *s);
+    lh_ast_window_t *w = lh_arena_calloc(a, sizeof *w);
+    lh_ast_t *rn = lh_arena_calloc(a, sizeof *rn), *one = lh_arena_calloc(a, sizeof *one);
+    lh_ast_t *eq = lh_arena_calloc(a, sizeof *eq);
+    const lh_ast_list_t *on = &sel->u.select.distinct_on;
+    const lh_ast_order_list_t *ob = &sel->u.select.tail.order_by;
+    lh_ast_t **keys = lh_arena_alloc(a, (on->n + 1) * sizeof *keys);
+    lh_ast_order_t *order = lh_arena_calloc(a, (ob->n + 1) * sizeof *order);
+    if (!s || !w || !rn || !one || !eq || !keys || !order) return LH_ENOMEM;
+    for (uint32_t i = 0; i < on->n; i++)
+        keys[i] = positional(sel, on->items[i]);
+    bool all = ob->n == 1 && ob->items[0].expr->kind == LH_AST_STAR; /* ORDER BY ALL */
+    for (uint32_t i = 0; i < ob->n && !all; i++) {
+        order[i] = ob->items[i];
+        order[i].expr = positional(sel, ob->items[i].expr);
+    }
+    w->partition_by = (lh_ast_list_t){.items = keys, .n = on->n};
+    w->order_by = (lh_ast_order_list_t){.items = order, .n = all ? 0 : ob->n};
+    *rn = (lh_ast_t){.kind = LH_AST_FUNC, .pos = sel->pos};
+    rn->u.func.name = (lh_ast_name_t){.parts = {"row_number"}, .n = 1};
+    rn->u.func.over = w;
+    *one = (lh_ast_t){.kind = LH_AST_LITERAL, .pos = sel->pos};
+    one->u.lit.kind = LH_LIT_INTEGER;
+    one->u.lit.text = "1";
+    one->u.lit.len = 1;
+    *eq = (lh_ast_t){.kind = LH_AST_BINARY, .pos = sel->pos};
+    eq->u.binary.op = LH_OP_EQ;
+    eq->u.binary.left = rn;
+    eq->u.binary.right = one;
+    *s = *sel;
+    s->u.select.distinct = false;
+    s->u.select.distinct_on = (lh_ast_list_t){0};
+    s->u.select.qualify = eq;
+    if (sel->u.select.qualify) {
+        lh_ast_t *and = lh_arena_calloc(a, sizeof *and);
+        if (!and) return LH_ENOMEM;
+        *and = (lh_ast_t){.kind = LH_AST_BINARY, .pos = sel->pos};
+        and->u.binary.op = LH_OP_AND;
+        and->u.binary.left = sel->u.select.qualify;
+        and->u.binary.right = eq;
+        s->u.select.qualify = and;
+    }
+    return bind_select(env, params, s, out);
+}
+
 static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *sel,
                        lh_plan_t **out)
 {
+    if (sel->u.select.distinct_on.n) return bind_distinct_on(env, params, sel, out);
     lh_arena_t *a = env->arena;
     lh_plan_t *plan;
     lh_bscope_t from_sc = {0};
@@ -636,27 +820,33 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
         if (!plan->u.values.rows) return LH_ENOMEM;
     }
     lh_bctx_t c = {.env = env, .scope = &from_sc, .params = params};
-    if (sel->u.select.where) {
-        if (lh__ast_has_agg(sel->u.select.where))
-            return LH_BIND_ERR(&c, LH_SQL_EBIND, sel->u.select.where->pos,
+    sel_item_t *items = NULL;
+    uint32_t nitems = 0;
+    if ((rc = expand_items(env, sel, &from_sc, &items, &nitems))) return rc;
+    if ((rc = collect_aliases(&c, items, nitems))) return rc;
+    const lh_ast_t *where = sel->u.select.where, *having = NULL, *qualify = NULL;
+    if ((rc = lh__bind_subst_aliases(a, c.aliases, c.naliases, &from_sc, where, &where, NULL)) ||
+        (rc = lh__bind_subst_aliases(a, c.aliases, c.naliases, &from_sc, sel->u.select.having,
+                                     &having, NULL)) ||
+        (rc = lh__bind_subst_aliases(a, c.aliases, c.naliases, &from_sc, sel->u.select.qualify,
+                                     &qualify, NULL)))
+        return rc;
+    if (where) {
+        if (lh__ast_has_agg(where))
+            return LH_BIND_ERR(&c, LH_SQL_EBIND, where->pos,
                                "WHERE clause cannot contain aggregates!");
-        if (find(sel->u.select.where, FIND_WINDOW))
-            return LH_BIND_ERR(&c, LH_SQL_EBIND, sel->u.select.where->pos,
+        if (find(where, FIND_WINDOW))
+            return LH_BIND_ERR(&c, LH_SQL_EBIND, where->pos,
                                "WHERE clause cannot contain window functions!");
         lh_bexpr_t *cond;
         c.from_plan = &plan; /* a correlated subquery may join onto the FROM plan */
-        c.alias_select = sel;
-        if ((rc = lh__bind_bool(&c, sel->u.select.where, "WHERE", &cond))) return rc;
+        if ((rc = lh__bind_bool(&c, where, "WHERE", &cond))) return rc;
         c.from_plan = NULL;
-        c.alias_select = NULL;
         lh_plan_t *f = unary(a, LH_PLAN_FILTER, plan, plan->ncols);
         if (!f) return LH_ENOMEM;
         f->u.filter.cond = cond;
         plan = f;
     }
-    sel_item_t *items = NULL;
-    uint32_t nitems = 0;
-    if ((rc = expand_items(env, sel, &from_sc, &items, &nitems))) return rc;
     bool grouped =
         sel->u.select.ngroup_by || sel->u.select.group_kind == LH_GROUP_ALL || sel->u.select.having;
     for (uint32_t i = 0; i < nitems && !grouped; i++)
@@ -679,20 +869,19 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     if (!grouped) c.from_plan = &plan; /* correlated subqueries in the select list join here */
     for (uint32_t i = 0; i < nitems; i++)
         if ((rc = bind_item(&c, &items[i], &from_sc, &exprs[i]))) return rc;
-    lh_bexpr_t *having = NULL, *qualify = NULL;
+    lh_bexpr_t *having_e = NULL, *qualify_e = NULL;
     c.allow_windows = false;
-    if (sel->u.select.having && (rc = lh__bind_bool(&c, sel->u.select.having, "HAVING", &having)))
-        return rc;
+    if (having && (rc = lh__bind_bool(&c, having, "HAVING", &having_e))) return rc;
     c.allow_windows = true;
-    if (sel->u.select.qualify &&
-        (rc = lh__bind_bool(&c, sel->u.select.qualify, "QUALIFY", &qualify)))
-        return rc;
+    if (qualify && (rc = lh__bind_bool(&c, qualify, "QUALIFY", &qualify_e))) return rc;
     uint32_t nexprs = nitems;
     order_key_t *keys = NULL;
     const lh_ast_order_list_t *ob = &sel->u.select.tail.order_by;
-    if (ob->n && (rc = bind_order(&c, ob, items, nitems, &exprs, &nexprs, &keys))) return rc;
+    if (ob->n && ((rc = order_all(a, &ob, nitems)) ||
+                  (rc = bind_order(&c, ob, items, nitems, &exprs, &nexprs, &keys))))
+        return rc;
     c.from_plan = NULL;
-    if (qualify && !c.nwins)
+    if (qualify_e && !c.nwins)
         return LH_BIND_ERR(&c, LH_SQL_EBIND, sel->u.select.qualify->pos,
                            "at least one window function must appear in the SELECT column or "
                            "QUALIFY clause");
@@ -711,10 +900,10 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
                 (lh_plan_col_t){.name = c.aggs[j].def->name, .type = c.aggs[j].type};
         plan = g;
         if (c.nsets && (rc = grouping_sets_plan(&c, g, &plan))) return rc;
-        if (having) {
+        if (having_e) {
             lh_plan_t *f = unary(a, LH_PLAN_FILTER, plan, plan->ncols);
             if (!f) return LH_ENOMEM;
-            f->u.filter.cond = having;
+            f->u.filter.cond = having_e;
             plan = f;
         }
     }
@@ -729,11 +918,11 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
         plan = w;
         for (uint32_t i = 0; i < nexprs; i++)
             lh__bind_window_remap(exprs[i], base);
-        if (qualify) {
-            lh__bind_window_remap(qualify, base);
+        if (qualify_e) {
+            lh__bind_window_remap(qualify_e, base);
             lh_plan_t *f = unary(a, LH_PLAN_FILTER, plan, plan->ncols);
             if (!f) return LH_ENOMEM;
-            f->u.filter.cond = qualify;
+            f->u.filter.cond = qualify_e;
             plan = f;
         }
     }
@@ -749,8 +938,6 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
             return LH_BIND_ERR(
                 &c, LH_SQL_EBIND, sel->pos,
                 "for SELECT DISTINCT, ORDER BY expressions must appear in select list");
-        if (sel->u.select.distinct_on.n)
-            return LH_BIND_ERR(&c, LH_SQL_ENOTIMPL, sel->pos, "DISTINCT ON is not implemented yet");
         if ((rc = distinct_over(a, &plan, nitems))) return rc;
     }
     if (ob->n) {
@@ -912,6 +1099,7 @@ static int bind_setop(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *
         (rc = distinct_over(env->arena, &plan, plan->ncols)))
         return rc;
     const lh_ast_order_list_t *ob = &s->u.setop.tail.order_by;
+    if (ob->n && (rc = order_all(env->arena, &ob, plan->ncols))) return rc;
     if (ob->n) {
         sel_item_t *items = lh_arena_calloc(env->arena, (plan->ncols + 1) * sizeof *items);
         if (!items) return LH_ENOMEM;

@@ -136,27 +136,36 @@ static int exists_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *plan, lh_
     return *out ? 0 : LH_ENOMEM;
 }
 
-static int in_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t *x, lh_plan_t *plan,
-                       lh_bexpr_t **out)
+/* x and the subquery's one column cast to their common type *t, and the
+ * subquery's operators built (run and closed by the caller). */
+static int probe_and_ops(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **x, lh_plan_t *plan,
+                         lh_type_t *t, lh_op_t **root)
 {
     int rc;
-    lh_op_t *root = NULL;
     lh_bexpr_t probe = {.kind = LH_BX_COLREF, .type = plan->cols[0].type};
-    lh_type_t t;
-    if ((rc = lh__bind_common(c, x, &probe, n->pos, &t))) return rc;
-    if ((rc = lh__bind_cast_to(c, x, &t, false, n->pos, &x))) return rc;
-    if (!lh_type_equal(&t, &plan->cols[0].type)) {
+    if ((rc = lh__bind_common(c, *x, &probe, n->pos, t))) return rc;
+    if ((rc = lh__bind_cast_to(c, *x, t, false, n->pos, x))) return rc;
+    if (!lh_type_equal(t, &plan->cols[0].type)) {
         lh_plan_t *p = lh_plan_new(c->env->arena, LH_PLAN_PROJECT, 1);
         if (!p) return LH_ENOMEM;
         p->child[0] = plan;
-        p->cols[0] = (lh_plan_col_t){.name = plan->cols[0].name, .type = t};
+        p->cols[0] = (lh_plan_col_t){.name = plan->cols[0].name, .type = *t};
         p->u.project.exprs = lh_arena_alloc(c->env->arena, sizeof *p->u.project.exprs);
         lh_bexpr_t *r = lh_bx_colref(c->env->arena, 0, &plan->cols[0].type);
         if (!p->u.project.exprs || !r) return LH_ENOMEM;
-        if ((rc = lh__bind_cast_to(c, r, &t, false, n->pos, &p->u.project.exprs[0]))) return rc;
+        if ((rc = lh__bind_cast_to(c, r, t, false, n->pos, &p->u.project.exprs[0]))) return rc;
         plan = p;
     }
-    if ((rc = optimize(c, &plan)) || (rc = lh_op_build(c->env->fold, plan, &root))) {
+    return subquery_ops(c, plan, root);
+}
+
+static int in_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t *x, lh_plan_t *plan,
+                       lh_bexpr_t **out)
+{
+    lh_op_t *root = NULL;
+    lh_type_t t;
+    int rc = probe_and_ops(c, n, &x, plan, &t, &root);
+    if (rc) {
         lh_op_close_tree(root);
         return rc;
     }
@@ -171,6 +180,121 @@ static int in_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t *x, lh_plan_t
     e->u.in_set.set = set;
     e->negated = n->u.in.negated;
     *out = e;
+    return 0;
+}
+
+/* A value of a batch kept past the batch (strings copied into a). */
+static int keep_value(lh_arena_t *a, const lh_vector_t *v, uint32_t row, lh_value_t *out)
+{
+    int rc = lh_vector_get_value(v, row, out);
+    if (rc || out->is_null || (out->type.id != LH_TYPE_VARCHAR && out->type.id != LH_TYPE_BLOB))
+        return rc;
+    char *p = lh_arena_alloc(a, out->v.s.len + 1);
+    if (!p) return LH_ENOMEM;
+    memcpy(p, out->v.s.ptr, out->v.s.len);
+    out->v.s.ptr = p;
+    return 0;
+}
+
+typedef struct qstats {
+    uint64_t rows, nulls;
+    lh_value_t min, max; /* of the non-NULL values (NULL when there are none) */
+} qstats_t;
+
+static int scan_stats(lh_bctx_t *c, lh_op_t *root, const lh_type_t *t, qstats_t *s)
+{
+    s->min = s->max = lh_value_null(*t);
+    for (;;) {
+        lh_batch_t *b;
+        int rc = lh_op_next(root, &b);
+        if (rc || !b) return rc;
+        for (uint32_t r = 0; r < b->count; r++) {
+            s->rows++;
+            if (!lh_vector_is_valid(&b->cols[0], r)) {
+                s->nulls++;
+                continue;
+            }
+            lh_value_t v;
+            int cmp = 0;
+            if ((rc = lh_vector_get_value(&b->cols[0], r, &v))) return rc;
+            if (s->min.is_null || (!lh_value_compare(&v, &s->min, &cmp) && cmp < 0))
+                if ((rc = keep_value(c->env->arena, &b->cols[0], r, &s->min))) return rc;
+            if (s->max.is_null || (!lh_value_compare(&v, &s->max, &cmp) && cmp > 0))
+                if ((rc = keep_value(c->env->arena, &b->cols[0], r, &s->max))) return rc;
+        }
+    }
+}
+
+static int cmp_const(lh_bctx_t *c, const char *op, lh_bexpr_t *x, const lh_value_t *v, int32_t pos,
+                     lh_bexpr_t **out)
+{
+    lh_bexpr_t **args = lh_arena_alloc(c->env->arena, 2 * sizeof *args);
+    if (!args || !(args[1] = lh_bx_const(c->env->arena, v, pos))) return LH_ENOMEM;
+    args[0] = x;
+    return lh__bind_call(c, op, args, 2, pos, out);
+}
+
+static const lh_type_t T_BOOL = {.id = LH_TYPE_BOOLEAN};
+
+static lh_bexpr_t *logic(lh_arena_t *a, lh_bx_kind_t k, lh_bexpr_t *l, lh_bexpr_t *r, int32_t pos)
+{
+    lh_bexpr_t *e = lh_bx_list(a, k, &T_BOOL, r ? 2 : 1, pos);
+    if (!e) return NULL;
+    e->u.list.items[0] = l;
+    if (r) e->u.list.items[1] = r;
+    return e;
+}
+
+/* x op ANY|ALL (subquery), uncorrelated: the subquery runs once for its row
+ * count, NULL count, minimum and maximum, and the comparison becomes one
+ * with a constant (x < ANY: x < max; x < ALL: x < min; = ALL and <> ANY
+ * against both ends), with SQL's results: ANY over no rows is false, ALL
+ * true; a NULL in the subquery turns a result that is not decided into
+ * NULL. */
+static int quantified(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t *x, lh_plan_t *plan,
+                      lh_bexpr_t **out)
+{
+    lh_arena_t *a = c->env->arena;
+    lh_op_t *root = NULL;
+    lh_type_t t;
+    qstats_t s = {0};
+    int rc = probe_and_ops(c, n, &x, plan, &t, &root);
+    if (!rc) rc = scan_stats(c, root, &t, &s);
+    lh_op_close_tree(root);
+    if (rc) return rc;
+    bool all = n->u.in.quant_all;
+    lh_ast_op_t op = (lh_ast_op_t)n->u.in.quant_op;
+    if (!s.rows) {
+        lh_value_t v = lh_value_bool(all);
+        return (*out = lh_bx_const(a, &v, n->pos)) ? 0 : LH_ENOMEM;
+    }
+    lh_bexpr_t *cmp, *other;
+    if (op == LH_OP_EQ || op == LH_OP_NE) { /* = ALL, <> ANY: x against both ends */
+        const char *f = op == LH_OP_EQ ? "=" : "<>";
+        if ((rc = cmp_const(c, f, x, &s.min, n->pos, &cmp)) ||
+            (rc = cmp_const(c, f, x, &s.max, n->pos, &other)))
+            return rc;
+        if (!(cmp = logic(a, op == LH_OP_EQ ? LH_BX_AND : LH_BX_OR, cmp, other, n->pos)))
+            return LH_ENOMEM;
+    } else {
+        bool less = op == LH_OP_LT || op == LH_OP_LE;
+        const char *f = op == LH_OP_LT ? "<" : op == LH_OP_LE ? "<=" : op == LH_OP_GT ? ">" : ">=";
+        /* x < ANY: below the largest; x < ALL: below the smallest */
+        const lh_value_t *end = less != all ? &s.max : &s.min;
+        if ((rc = cmp_const(c, f, x, end, n->pos, &cmp))) return rc;
+    }
+    if (!s.nulls) {
+        *out = cmp;
+        return 0;
+    }
+    /* ANY: CASE WHEN cmp THEN true ELSE NULL; ALL: CASE WHEN NOT cmp THEN false ELSE NULL */
+    lh_bexpr_t *k = lh_bx_list(a, LH_BX_CASE, &T_BOOL, 3, n->pos);
+    lh_value_t decided = lh_value_bool(!all), null = lh_value_null(T_BOOL);
+    if (!k || !(k->u.list.items[0] = all ? logic(a, LH_BX_NOT, cmp, NULL, n->pos) : cmp) ||
+        !(k->u.list.items[1] = lh_bx_const(a, &decided, n->pos)) ||
+        !(k->u.list.items[2] = lh_bx_const(a, &null, n->pos)))
+        return LH_ENOMEM;
+    *out = k;
     return 0;
 }
 
@@ -231,6 +355,10 @@ int lh__bind_subquery_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
         return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos,
                            "row values IN a correlated subquery are not supported yet");
     if (row) return row_in_subquery(c, n, plan, out);
+    bool quant = n->kind == LH_AST_IN && n->u.in.quant_op;
+    if (quant && correlated)
+        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos,
+                           "ANY/ALL with a correlated subquery is not supported yet");
     if (n->kind != LH_AST_EXISTS && plan->ncols != 1)
         return LH_BIND_ERR(c, LH_SQL_EBIND, n->pos, "Subquery returns %u columns - expected 1",
                            plan->ncols);
@@ -241,6 +369,6 @@ int lh__bind_subquery_expr(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     case LH_AST_EXISTS:
         return exists_subquery(c, n, plan, out);
     default:
-        return in_subquery(c, n, x, plan, out);
+        return quant ? quantified(c, n, x, plan, out) : in_subquery(c, n, x, plan, out);
     }
 }

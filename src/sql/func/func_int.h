@@ -31,6 +31,10 @@ extern const lh__func_table_t lh__strftime_funcs;
 /* UTF-8 text (string.c): characters in p[0..n) (bytes that do not continue
  * a character), and the byte offset of character c, clamped to n. */
 int64_t lh__utf8_len(const char *p, uint32_t n);
+/* s (n bytes of UTF-8) upper- or lower-cased into out, which holds 2 * n
+ * bytes (a mapping never more than doubles a character); the length written
+ * (casemap.c). */
+uint32_t lh__utf8_case(const char *s, uint32_t n, char *out, bool up);
 uint32_t lh__utf8_off(const char *p, uint32_t n, int64_t c);
 
 #define LH__COUNT(a) ((uint32_t)(sizeof(a) / sizeof((a)[0])))

@@ -17,52 +17,15 @@ static int oom(lh_sql_fctx_t *ctx)
     return lh_sql_err(ctx->err, LH_ENOMEM, LH_SQL_EOOM, ctx->pos, "out of memory");
 }
 
-/* ---- case folding for ILIKE ---- */
+/* ---- case folding for ILIKE: both sides lower-cased (lh__utf8_case) ---- */
 
-static uint32_t lower_cp(uint32_t c)
+/* s lower-cased into b (reset first); the folded bytes, or NULL out of memory. */
+static const char *fold(lh_buf_t *b, const char *s, uint32_t *n)
 {
-    if (c < 0x80) return c >= 'A' && c <= 'Z' ? c + 32 : c;
-    if ((c >= 0xC0 && c <= 0xDE && c != 0xD7) || (c >= 0x391 && c <= 0x3AB && c != 0x3A2) ||
-        (c >= 0x410 && c <= 0x42F))
-        return c + 32;
-    if (c >= 0x400 && c <= 0x40F) return c + 80;
-    if (c == 0x130) return 'i';
-    if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177) || (c >= 0x460 && c <= 0x481) ||
-        (c >= 0x48A && c <= 0x4BF))
-        return c | 1;
-    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return c & 1 ? c + 1 : c;
-    if (c == 0x178) return 0xFF;
-    if (c == 0x1C4 || c == 0x1C7 || c == 0x1CA) return c + 2;
-    if (c == 0x1C5 || c == 0x1C8 || c == 0x1CB) return c + 1;
-    return c;
-}
-
-/* Writes the lower-cased s into out (n bytes at most: no mapping here grows). */
-static uint32_t fold(const char *s, uint32_t n, char *out)
-{
-    uint32_t o = 0;
-    for (uint32_t i = 0; i < n;) {
-        unsigned char b = (unsigned char)s[i];
-        if (b < 0x80) {
-            out[o++] = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
-            i++;
-            continue;
-        }
-        if ((b & 0xE0) != 0xC0 || i + 1 >= n) { /* 3- and 4-byte characters stay as they are */
-            out[o++] = s[i++];
-            continue;
-        }
-        uint32_t c = ((uint32_t)(b & 0x1F) << 6) | ((unsigned char)s[i + 1] & 0x3F);
-        uint32_t l = lower_cp(c);
-        if (l < 0x80) {
-            out[o++] = (char)l;
-        } else {
-            out[o++] = (char)(0xC0 | (l >> 6));
-            out[o++] = (char)(0x80 | (l & 0x3F));
-        }
-        i += 2;
-    }
-    return o;
+    lh_buf_reset(b);
+    if (lh_buf_append(b, s, *n) || lh_buf_append(b, s, *n)) return NULL; /* 2n: room to grow */
+    *n = lh__utf8_case(s, *n, b->ptr, false);
+    return b->ptr;
 }
 
 /* ---- LIKE patterns ---- */
@@ -212,9 +175,7 @@ static int like_run(lh_sql_fctx_t *ctx, const lh_vector_t *args, uint32_t nargs,
             uint32_t pn = pt.len;
             if ((rc = escape_of(ctx, args, nargs, i, &esc))) break;
             if (ci) { /* ILIKE: the pattern (and an ASCII escape) lower-cased first */
-                lh_buf_reset(&lowp);
-                if (lh_buf_append(&lowp, pp, pn) == 0) pn = fold(pp, pn, lowp.ptr);
-                pp = lowp.ptr;
+                pp = fold(&lowp, pp, &pn);
                 if (esc >= 'A' && esc <= 'Z') esc += 32;
             }
             if (lh_buf_err(&lowp) || compile(&p, pp, pn, esc)) {
@@ -227,13 +188,10 @@ static int like_run(lh_sql_fctx_t *ctx, const lh_vector_t *args, uint32_t nargs,
         const char *sp = lh_string_data(&s);
         uint32_t sn = s.len;
         if (ci) {
-            lh_buf_reset(&low);
-            if (lh_buf_append(&low, sp, sn)) {
+            if (!(sp = fold(&low, sp, &sn))) {
                 rc = oom(ctx);
                 break;
             }
-            sn = fold(sp, sn, low.ptr);
-            sp = low.ptr;
         }
         ((uint8_t *)out->data)[i] = like_match(&p, sp ? sp : "", sn) != neg;
     }

@@ -1,6 +1,6 @@
 /* String functions over VARCHAR (UTF-8; positions and lengths count
- * characters): length, strlen/octet_length, lower/upper (ASCII letters only;
- * other characters pass through unchanged), trim/ltrim/rtrim, substr,
+ * characters): length, strlen/octet_length, lower/upper (Unicode simple
+ * case mappings, casemap.c), trim/ltrim/rtrim, substr,
  * left/right, concat (NULLs skipped) and ||, replace, starts_with,
  * ends_with, contains, strpos, reverse, repeat. Results that are a slice of
  * an input borrow its bytes (lh_vector_set_string_ref). */
@@ -60,16 +60,10 @@ static int map_case(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t count, lh
     FOR_ROWS
     {
         lh_string_t s = STR(&a[0], i);
-        const char *p = lh_string_data(&s);
-        char *t = lh_arena_alloc(ctx->arena, s.len + 1);
+        char *t = lh_arena_alloc(ctx->arena, 2 * (size_t)s.len + 1);
         if (!t) return oom(ctx);
-        for (uint32_t k = 0; k < s.len; k++) {
-            char c = p[k];
-            if (up && c >= 'a' && c <= 'z') c = (char)(c - 32);
-            if (!up && c >= 'A' && c <= 'Z') c = (char)(c + 32);
-            t[k] = c;
-        }
-        if (lh_vector_set_string(out, i, t, s.len)) return oom(ctx);
+        uint32_t len = lh__utf8_case(lh_string_data(&s), s.len, t, up);
+        if (lh_vector_set_string(out, i, t, len)) return oom(ctx);
     }
     return 0;
 }
@@ -381,9 +375,9 @@ static const lh_sql_func_def_t defs[] = {
     F("character_length", o_length, "character_length(s): characters"),
     F("strlen", o_strlen, "strlen(s): bytes"),
     F("octet_length", o_strlen, "octet_length(s): bytes"),
-    F("lower", o_lower, "lower(s): ASCII letters to lower case"),
+    F("lower", o_lower, "lower(s): lower case (Unicode simple mappings)"),
     F("lcase", o_lower, "lcase(s): lower(s)"),
-    F("upper", o_upper, "upper(s): ASCII letters to upper case"),
+    F("upper", o_upper, "upper(s): upper case (Unicode simple mappings)"),
     F("ucase", o_upper, "ucase(s): upper(s)"),
     F("trim", o_trim, "trim(s[, chars]): strip both ends"),
     F("ltrim", o_ltrim, "ltrim(s[, chars]): strip the left end"),

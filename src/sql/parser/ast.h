@@ -322,6 +322,9 @@ struct lh_ast {
             lh_ast_list_t list; /* IN (a, b, c) */
             lh_ast_t *subquery; /* IN (SELECT ...): the query, list empty */
             bool negated;
+            uint8_t quant_op; /* x op ANY|SOME|ALL (SELECT ...): the comparison (lh_ast_op_t);
+                                 0 for IN (= ANY is IN, <> ALL is NOT IN) */
+            bool quant_all;   /* ALL, else ANY/SOME */
         } in;
         struct {
             lh_ast_t *subquery;

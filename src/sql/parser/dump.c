@@ -342,7 +342,11 @@ static void expr_node(const lh_ast_t *n, lh_buf_t *b)
         lh_buf_puts(b, ")");
         break;
     case LH_AST_IN:
-        lh_buf_puts(b, n->u.in.negated ? "(not_in " : "(in ");
+        if (n->u.in.quant_op)
+            lh_buf_printf(b, "(%s %s ", lh_ast_op_name((lh_ast_op_t)n->u.in.quant_op),
+                          n->u.in.quant_all ? "all" : "any");
+        else
+            lh_buf_puts(b, n->u.in.negated ? "(not_in " : "(in ");
         dump(n->u.in.arg, b);
         if (n->u.in.subquery) {
             lh_buf_puts(b, " ");

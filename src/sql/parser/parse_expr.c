@@ -180,6 +180,23 @@ static lh_ast_t *parse_in(lh__parser_t *p, lh_ast_t *left, bool negated, uint32_
     return lh__expect(p, TK_RP) ? n : NULL;
 }
 
+/* x op ANY|SOME|ALL (subquery), op a comparison; = ANY is IN, <> ALL NOT IN. */
+static lh_ast_t *parse_quantified(lh__parser_t *p, uint8_t op, lh_ast_t *left, uint32_t pos)
+{
+    bool all = lh__iskw(p, KW_ALL);
+    p->i++; /* ANY / SOME / ALL */
+    if (!lh__is(p, TK_LP) || !lh__at_query_start(p, 1)) return lh__syntax_error(p), NULL;
+    lh_ast_t *n = parse_in(p, left, false, pos);
+    if (!n) return NULL;
+    if (op == (all ? LH_OP_NE : LH_OP_EQ)) {
+        n->u.in.negated = all;
+        return n;
+    }
+    n->u.in.quant_op = op;
+    n->u.in.quant_all = all;
+    return n;
+}
+
 static lh_ast_t *parse_like(lh__parser_t *p, lh_ast_t *left, bool negated, uint32_t pos)
 {
     lh_ast_t *n = lh__node(p, LH_AST_LIKE, pos);
@@ -244,7 +261,11 @@ lh_ast_t *lh__parse_expr_prec(lh__parser_t *p, int min_prec)
                           : binary(p, (uint8_t)op, left, lh__parse_expr_prec(p, f.prec + 1), pos);
         } else {
             p->i++;
-            left = binary(p, f.op, left, lh__parse_expr_prec(p, f.prec + 1), pos);
+            if (f.prec == LH__P_CMP &&
+                (lh__iskw(p, KW_ANY) || lh__iskw(p, KW_SOME) || lh__iskw(p, KW_ALL)))
+                left = parse_quantified(p, f.op, left, pos);
+            else
+                left = binary(p, f.op, left, lh__parse_expr_prec(p, f.prec + 1), pos);
         }
     }
     p->depth = base - 1;

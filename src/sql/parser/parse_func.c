@@ -35,25 +35,30 @@ static lh_ast_t *mkfunc(lh__parser_t *p, uint32_t pos, const char *name, lh_ast_
     return f;
 }
 
+bool lh__parse_order_dir(lh__parser_t *p, lh_ast_order_t *o)
+{
+    o->nulls_first = -1;
+    if (lh__acceptkw(p, KW_DESC))
+        o->desc = true;
+    else
+        lh__acceptkw(p, KW_ASC);
+    if (lh__acceptkw(p, KW_NULLS)) {
+        if (lh__acceptkw(p, KW_FIRST))
+            o->nulls_first = 1;
+        else if (lh__expectkw(p, KW_LAST))
+            o->nulls_first = 0;
+        else
+            return false;
+    }
+    return true;
+}
+
 bool lh__parse_order_list(lh__parser_t *p, lh_ast_order_list_t *out)
 {
     lh__vec_t v = {0};
     do {
         lh_ast_order_t *o = lh__push(p, &v, sizeof *o);
-        if (!o || !(o->expr = lh__parse_expr(p))) return false;
-        o->nulls_first = -1;
-        if (lh__acceptkw(p, KW_DESC))
-            o->desc = true;
-        else
-            lh__acceptkw(p, KW_ASC);
-        if (lh__acceptkw(p, KW_NULLS)) {
-            if (lh__acceptkw(p, KW_FIRST))
-                o->nulls_first = 1;
-            else if (lh__expectkw(p, KW_LAST))
-                o->nulls_first = 0;
-            else
-                return false;
-        }
+        if (!o || !(o->expr = lh__parse_expr(p)) || !lh__parse_order_dir(p, o)) return false;
     } while (lh__accept(p, TK_COMMA));
     out->items = v.items;
     out->n = v.n;

@@ -115,9 +115,17 @@ static bool parse_limit_offset(lh__parser_t *p, lh_ast_query_tail_t *t)
 static lh_ast_t *finish(lh__parser_t *p, lh_ast_with_t *with, lh_ast_t *q)
 {
     lh_ast_query_tail_t t = {0};
-    if (lh__acceptkw(p, KW_ORDER) &&
-        (!lh__expectkw(p, KW_BY) || !lh__parse_order_list(p, &t.order_by)))
-        return NULL;
+    if (lh__acceptkw(p, KW_ORDER)) {
+        if (!lh__expectkw(p, KW_BY)) return NULL;
+        if (lh__iskw(p, KW_ALL)) { /* DuckDB's ORDER BY ALL: one term, a star */
+            lh_ast_order_t *o = lh_arena_calloc(p->a, sizeof *o);
+            if (!o || !(o->expr = lh__node(p, LH_AST_STAR, lh__cur(p)->pos))) return NULL;
+            p->i++;
+            if (!lh__parse_order_dir(p, o)) return NULL;
+            t.order_by = (lh_ast_order_list_t){.items = o, .n = 1};
+        } else if (!lh__parse_order_list(p, &t.order_by))
+            return NULL;
+    }
     if (!parse_limit_offset(p, &t)) return NULL;
     lh_ast_query_tail_t *qt = tail_of(q);
     bool has_tail = t.order_by.n || t.limit || t.offset;

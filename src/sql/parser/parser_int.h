@@ -369,6 +369,8 @@ lh_ast_t *lh__parse_special(lh__parser_t *p, bool *handled);
 bool lh__parse_type(lh__parser_t *p, const char **text, int32_t *pos);
 bool lh__parse_window(lh__parser_t *p, lh_ast_window_t *w);           /* ( ... ) body */
 bool lh__parse_order_list(lh__parser_t *p, lh_ast_order_list_t *out); /* after ORDER BY */
+/* [ASC|DESC] [NULLS FIRST|LAST] after an ORDER BY term. */
+bool lh__parse_order_dir(lh__parser_t *p, lh_ast_order_t *o);
 
 /* Is the current token the start of a query (SELECT, WITH, VALUES, FROM)? */
 bool lh__at_query_start(const lh__parser_t *p, uint32_t k);
