@@ -455,39 +455,6 @@ static int add_groups(lh_bctx_t *c, const lh_ast_t *sel, const sel_item_t *items
     return 0;
 }
 
-/* The empty grouping set (): an aggregate without groups (so one row over no
- * input, as DuckDB), the group columns added as NULLs in front. */
-static int grand_total_plan(const lh_bctx_t *c, const lh_plan_t *g, lh_plan_t **out)
-{
-    lh_arena_t *a = c->env->arena;
-    uint32_t ng = g->u.agg.ngroups;
-    lh_plan_t *agg = lh_plan_new(a, LH_PLAN_AGGREGATE, g->ncols - ng);
-    lh_plan_t *p = lh_plan_new(a, LH_PLAN_PROJECT, g->ncols);
-    if (!agg || !p) return LH_ENOMEM;
-    lh_plan_col_t *cols = agg->cols;
-    *agg = *g;
-    agg->cols = cols;
-    agg->ncols = g->ncols - ng;
-    memcpy(agg->cols, g->cols + ng, agg->ncols * sizeof *agg->cols);
-    agg->u.agg.groups = NULL;
-    agg->u.agg.ngroups = 0;
-    memcpy(p->cols, g->cols, g->ncols * sizeof *p->cols);
-    p->child[0] = agg;
-    p->u.project.exprs = lh_arena_calloc(a, (g->ncols + 1) * sizeof *p->u.project.exprs);
-    if (!p->u.project.exprs) return LH_ENOMEM;
-    for (uint32_t k = 0; k < g->ncols; k++) {
-        lh_value_t nv = lh_value_null(g->cols[k].type);
-        if (k + 1 == c->gid_slot) /* the grouping id: every group's bit set */
-            nv = lh_value_int(LH_TYPE_BIGINT,
-                              (int64_t)(k == 64 ? UINT64_MAX : (UINT64_C(1) << k) - 1));
-        p->u.project.exprs[k] =
-            k < ng ? lh_bx_const(a, &nv, -1) : lh_bx_colref(a, k - ng, &g->cols[k].type);
-        if (!p->u.project.exprs[k]) return LH_ENOMEM;
-    }
-    *out = p;
-    return 0;
-}
-
 bool lh__ast_is_grouping(const lh_ast_t *n)
 {
     if (n->kind != LH_AST_FUNC || n->u.func.over || n->u.func.name.n != 1) return false;
@@ -545,6 +512,38 @@ int lh__bind_grouping(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     return 0;
 }
 
+/* The empty grouping set (): an aggregate without groups (so one row over no
+ * input, as DuckDB), the group columns added as NULLs in front (the grouping
+ * id, group gid_slot - 1 when gid_slot, as every plain group's bit set). */
+static int grand_total_plan(lh_arena_t *a, const lh_plan_t *g, uint32_t gid_slot, lh_plan_t **out)
+{
+    uint32_t ng = g->u.agg.ngroups;
+    lh_plan_t *agg = lh_plan_new(a, LH_PLAN_AGGREGATE, g->ncols - ng);
+    lh_plan_t *p = lh_plan_new(a, LH_PLAN_PROJECT, g->ncols);
+    if (!agg || !p) return LH_ENOMEM;
+    lh_plan_col_t *cols = agg->cols;
+    *agg = *g;
+    agg->cols = cols;
+    agg->ncols = g->ncols - ng;
+    memcpy(agg->cols, g->cols + ng, agg->ncols * sizeof *agg->cols);
+    agg->u.agg.groups = NULL;
+    agg->u.agg.ngroups = 0;
+    memcpy(p->cols, g->cols, g->ncols * sizeof *p->cols);
+    p->child[0] = agg;
+    p->u.project.exprs = lh_arena_calloc(a, (g->ncols + 1) * sizeof *p->u.project.exprs);
+    if (!p->u.project.exprs) return LH_ENOMEM;
+    for (uint32_t k = 0; k < g->ncols; k++) {
+        lh_value_t nv = lh_value_null(g->cols[k].type);
+        if (k + 1 == gid_slot)
+            nv = lh_value_int(LH_TYPE_BIGINT, k == 64 ? -1 : (int64_t)((UINT64_C(1) << k) - 1));
+        p->u.project.exprs[k] =
+            k < ng ? lh_bx_const(a, &nv, -1) : lh_bx_colref(a, k - ng, &g->cols[k].type);
+        if (!p->u.project.exprs[k]) return LH_ENOMEM;
+    }
+    *out = p;
+    return 0;
+}
+
 /* GROUPING SETS: one aggregate per set (groups outside the set are NULL),
  * their rows concatenated. */
 static int grouping_sets_plan(lh_bctx_t *c, lh_plan_t *g, lh_plan_t **out)
@@ -554,7 +553,7 @@ static int grouping_sets_plan(lh_bctx_t *c, lh_plan_t *g, lh_plan_t **out)
     for (uint32_t s = 0; s < c->nsets; s++) {
         lh_plan_t *one = NULL;
         if (!c->sets[s]) { /* the grand total: one row even over no input */
-            int rc = grand_total_plan(c, g, &one);
+            int rc = grand_total_plan(a, g, c->gid_slot, &one);
             if (rc) return rc;
             goto append;
         }

@@ -1,8 +1,10 @@
 /* DECIMAL arithmetic with DuckDB's result types: + and - give
  * DECIMAL(max(p1-s1, p2-s2) + max(s1, s2) + 1, max(s1, s2)), * gives
  * DECIMAL(p1+p2, s1+s2), % DECIMAL(max(p1-s1, p2-s2) + max(s1, s2),
- * max(s1, s2)), widths capped at 38 (a result past 10^38 is an Out of Range
- * Error). The kernel works in int128 whatever the storage width. */
+ * max(s1, s2)). Widths are capped at 38, and, as DuckDB keeps 64-bit
+ * operands in 64 bits, at 18 when both operands have at most 18 digits (and,
+ * for *, the scale is below 18); a result that does not fit is an Out of
+ * Range Error. The kernel works in int128 whatever the storage width. */
 #include <stdio.h>
 
 #include "sql/func/arith_int.h"
@@ -21,13 +23,20 @@ static inline lh_int128_t load(const lh_vector_t *v, uint32_t i)
 
 static int dec_overflow(lh_sql_fctx_t *ctx, const dec_op_t *d, lh_int128_t a, lh_int128_t b)
 {
-    const char *what = d->op == '+' ? "addition" : d->op == '-' ? "subtraction" : "multiplication";
+    /* DuckDB's words: 18-digit results suggest a bigger decimal; 38-digit products a
+       smaller scale; 38-digit sums end with a semicolon */
+    const char *what = d->op == '+' ? "addition" : d->op == '-' ? "subtract" : "multiplication";
+    const char *hint = d->rp <= LH_DECIMAL_INT64_WIDTH
+                           ? ". You might want to add an explicit cast to a bigger decimal."
+                       : d->op == '*' ? ". You might want to add an explicit cast to a decimal "
+                                        "with a smaller scale."
+                                      : ";";
     char x[64], y[64];
     lh_value_t va = lh_value_hugeint(a), vb = lh_value_hugeint(b);
     lh__value_msg(&va, x, sizeof x);
     lh__value_msg(&vb, y, sizeof y);
     return lh_sql_err(ctx->err, LH_EINVAL, LH_SQL_EOUTOFRANGE, ctx->pos,
-                      "Overflow in %s of DECIMAL(%d) (%s %c %s);", what, d->rp, x, d->op, y);
+                      "Overflow in %s of DECIMAL(%d) (%s %c %s)%s", what, d->rp, x, d->op, y, hint);
 }
 
 static int dec_kernel(lh_sql_fctx_t *ctx, const lh_vector_t *args, uint32_t nargs, uint32_t count,
@@ -86,6 +95,13 @@ int lh__decimal_bind(lh_sql_bind_call_t *call, char op, lh_sql_error_t *err)
     case '*':
         p = p1 + p2;
         s = s1 + s2;
+        if (s > LH_DECIMAL_MAX_WIDTH)
+            return lh_sql_err(err, LH_EINVAL, LH_SQL_EOUTOFRANGE, call->pos,
+                              "Needed scale %d to accurately represent the multiplication result, "
+                              "but this is out of range of the DECIMAL type. Max scale is %d; "
+                              "could not perform an accurate multiplication. Either add a cast to "
+                              "DOUBLE, or add an explicit cast to a decimal with a lower scale.",
+                              s, LH_DECIMAL_MAX_WIDTH);
         break;
     case '%':
         p = i + s;
@@ -95,6 +111,10 @@ int lh__decimal_bind(lh_sql_bind_call_t *call, char op, lh_sql_error_t *err)
         s = s1;
         break;
     }
+    int widest = p1 > p2 ? p1 : p2;
+    if ((op == '+' || op == '-' || (op == '*' && s < LH_DECIMAL_INT64_WIDTH)) &&
+        p > LH_DECIMAL_INT64_WIDTH && widest <= LH_DECIMAL_INT64_WIDTH)
+        p = LH_DECIMAL_INT64_WIDTH;
     if (p > LH_DECIMAL_MAX_WIDTH) p = LH_DECIMAL_MAX_WIDTH;
     if (s > p)
         return lh_sql_err(err, LH_EINVAL, LH_SQL_EBIND, call->pos,

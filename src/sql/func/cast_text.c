@@ -58,7 +58,7 @@ bool lh__parse_exact(const char *s, size_t n, int scale, lh_int128_t *out)
     trim(&s, &n);
     bool neg = false;
     if (n && (*s == '+' || *s == '-')) neg = *s == '-', s++, n--;
-    if (n > 2 && s[0] == '0' && isalpha((unsigned char)s[1])) return parse_radix(s, n, neg, out);
+    if (n > 2 && s[0] == '0' && strchr("xXbBoO", s[1])) return parse_radix(s, n, neg, out);
     /* digits into v (at most 39 significant), exp10 the power of ten to apply */
     lh_uint128_t v = 0;
     int exp10 = 0, ndig = 0, round_digit = -1;
@@ -96,7 +96,9 @@ bool lh__parse_exact(const char *s, size_t n, int scale, lh_int128_t *out)
         memcpy(buf, s + i + 1, m);
         buf[m] = 0;
         long e = strtol(buf, &end, 10);
-        if (*end || end == buf || e > 100 || e < -100) return false;
+        if (*end || end == buf) return false;
+        if (e > 100 && v) return false;                /* far too large */
+        if (e > 100 || e < -200) e = e > 0 ? 0 : -200; /* zero, or rounds to zero */
         exp10 += (int)e;
     }
     /* scale the digits to the target scale */
@@ -111,8 +113,12 @@ bool lh__parse_exact(const char *s, size_t n, int scale, lh_int128_t *out)
         shift--;
     }
     if (shift < 0) {
-        int last = 0;
-        while (shift < 0 && v) {
+        int last = 0; /* the first digit dropped: rounds half away from zero */
+        while (shift < 0) {
+            if (!v) { /* every digit dropped: what is left to drop is 0 */
+                last = 0;
+                break;
+            }
             last = (int)(v % 10);
             v /= 10;
             shift++;

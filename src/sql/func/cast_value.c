@@ -147,10 +147,13 @@ static int from_exact(const lh_value_t *in, lh_int128_t v, int scale, const lh_t
         return 0;
     }
     if (to->id == LH_TYPE_DECIMAL) {
-        lh_int128_t r =
-            scale > to->scale ? div_round(v, scale - to->scale) : v * lh__pow10(to->scale - scale);
+        int up = to->scale - scale; /* digits added on the right */
         lh_int128_t lim = lh__pow10(to->width);
-        bool over = scale < to->scale && (v > lim || v < -lim); /* the multiply could wrap */
+        /* v * 10^up must stay below 10^width: |v| < 10^(width - up), checked before the
+           multiply, which could wrap */
+        bool over = up > 0 && (up >= to->width || v >= lh__pow10(to->width - up) ||
+                               v <= -lh__pow10(to->width - up));
+        lh_int128_t r = over ? 0 : up < 0 ? div_round(v, -up) : v * lh__pow10(up);
         if (over || r >= lim || r <= -lim) {
             lh__value_msg(in, b1, sizeof b1);
             lh_type_format(to, b2, sizeof b2);
@@ -207,7 +210,12 @@ static int from_double(const lh_value_t *in, double d, const lh_type_t *to, lh_v
         }
         lh_int128_t r;
         if (!lh__parse_exact(tmp, strlen(tmp), to->scale, &r)) r = (lh_int128_t)llround(x);
-        if (r >= (lh_int128_t)lim || r <= -(lh_int128_t)lim) r = (lh_int128_t)x;
+        if (r >= lh__pow10(to->width) || r <= -lh__pow10(to->width)) { /* rounded up past it */
+            char b1[128], b2[64];
+            snprintf(b1, sizeof b1, "%f", d);
+            lh_type_format(to, b2, sizeof b2);
+            return conv_err(err, pos, "Could not cast value %s to %s%s", b1, b2, "");
+        }
         *out = lh_value_decimal(to->width, to->scale, r);
         return 0;
     }
