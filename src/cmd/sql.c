@@ -17,6 +17,7 @@
 #include "core/config.h"
 #include "sql/copy.h"
 #include "sql/sql.h"
+#include "sql/textout.h"
 #include "store/objstore.h"
 
 typedef enum { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_PARQUET } fmt_t;
@@ -57,50 +58,6 @@ static char *read_all(FILE *f, size_t *len)
 
 /* ---- output ---- */
 
-static void csv_field(lh_buf_t *o, const char *s, size_t n, bool is_string)
-{
-    bool quote = is_string && n == 0;
-    for (size_t i = 0; i < n && !quote; i++)
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
-    if (!quote) {
-        lh_buf_append(o, s, n);
-        return;
-    }
-    lh_buf_append(o, "\"", 1);
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"') lh_buf_append(o, "\"", 1);
-        lh_buf_append(o, &s[i], 1);
-    }
-    lh_buf_append(o, "\"", 1);
-}
-
-static void json_string(lh_buf_t *o, const char *s, size_t n)
-{
-    lh_buf_append(o, "\"", 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            lh_buf_printf(o, "\\%c", c);
-        else if (c == '\n')
-            lh_buf_puts(o, "\\n");
-        else if (c == '\t')
-            lh_buf_puts(o, "\\t");
-        else if (c == '\r')
-            lh_buf_puts(o, "\\r");
-        else if (c < 0x20)
-            lh_buf_printf(o, "\\u%04x", c);
-        else
-            lh_buf_append(o, &s[i], 1);
-    }
-    lh_buf_append(o, "\"", 1);
-}
-
-static bool json_number(const lh_type_t *t)
-{
-    return lh_type_is_integer(t) || t->id == LH_TYPE_DECIMAL || t->id == LH_TYPE_FLOAT ||
-           t->id == LH_TYPE_DOUBLE;
-}
-
 typedef struct table_acc {
     char **cells; /* row-major, ncols per row; NULL = NULL */
     size_t n, cap;
@@ -115,59 +72,35 @@ static int print_result(lh_sql_result_t *r, fmt_t fmt, lh_sql_error_t *err, int6
     lh_buf_init(&o, 0);
     lh_buf_init(&cell, 0);
     table_acc_t acc = {0};
-    if (fmt == FMT_CSV) {
-        for (uint32_t c = 0; c < nc; c++) {
-            if (c) lh_buf_puts(&o, ",");
-            const char *name = lh_sql_result_col_name(r, c);
-            csv_field(&o, name, strlen(name), false);
-        }
-        lh_buf_puts(&o, "\n");
-    }
+    if (fmt == FMT_CSV) lh_sql_text_header(&o, r, ',');
     int rc = 0;
     for (;;) {
         lh_batch_t *b;
         rc = lh_sql_result_next(r, &b, err);
         if (rc || !b) break;
         for (uint32_t i = 0; i < b->count; i++) {
-            if (fmt == FMT_JSON) lh_buf_puts(&o, "{");
+            (*rows)++;
+            if (fmt != FMT_TABLE) {
+                lh_sql_text_row(&o, &cell, r, b, i,
+                                fmt == FMT_CSV ? LH_SQL_TEXT_CSV : LH_SQL_TEXT_JSON, ',');
+                continue;
+            }
             for (uint32_t c = 0; c < nc; c++) {
                 const lh_vector_t *v = &b->cols[c];
                 bool valid = lh_vector_is_valid(v, i);
                 lh_buf_reset(&cell);
                 if (valid) lh_vector_text(v, i, &cell);
-                bool str = v->type.id == LH_TYPE_VARCHAR || v->type.id == LH_TYPE_BLOB;
-                if (fmt == FMT_CSV) {
-                    if (c) lh_buf_puts(&o, ",");
-                    if (valid) csv_field(&o, cell.ptr ? cell.ptr : "", cell.len, str);
-                } else if (fmt == FMT_JSON) {
-                    if (c) lh_buf_puts(&o, ",");
-                    const char *name = lh_sql_result_col_name(r, c);
-                    json_string(&o, name, strlen(name));
-                    lh_buf_puts(&o, ":");
-                    if (!valid)
-                        lh_buf_puts(&o, "null");
-                    else if (v->type.id == LH_TYPE_BOOLEAN ||
-                             (json_number(&v->type) && cell.len &&
-                              strspn(cell.ptr, "0123456789.-e+") == cell.len))
-                        lh_buf_append(&o, cell.ptr, cell.len);
-                    else
-                        json_string(&o, cell.ptr ? cell.ptr : "", cell.len);
-                } else {
-                    if (acc.n == acc.cap) {
-                        acc.cap = acc.cap ? acc.cap * 2 : 1024;
-                        char **nn = realloc(acc.cells, acc.cap * sizeof *nn);
-                        if (!nn) {
-                            rc = LH_ENOMEM;
-                            break;
-                        }
-                        acc.cells = nn;
+                if (acc.n == acc.cap) {
+                    acc.cap = acc.cap ? acc.cap * 2 : 1024;
+                    char **nn = realloc(acc.cells, acc.cap * sizeof *nn);
+                    if (!nn) {
+                        rc = LH_ENOMEM;
+                        break;
                     }
-                    acc.cells[acc.n++] = valid ? strndup(cell.ptr ? cell.ptr : "", cell.len) : NULL;
+                    acc.cells = nn;
                 }
+                acc.cells[acc.n++] = valid ? strndup(cell.ptr ? cell.ptr : "", cell.len) : NULL;
             }
-            if (fmt == FMT_JSON) lh_buf_puts(&o, "}\n");
-            if (fmt == FMT_CSV) lh_buf_puts(&o, "\n");
-            (*rows)++;
         }
         if (o.len > (1 << 20)) {
             fwrite(o.ptr, 1, o.len, stdout);
@@ -195,7 +128,7 @@ static int print_result(lh_sql_result_t *r, fmt_t fmt, lh_sql_error_t *err, int6
         for (size_t k = 0; w && k < acc.n; k++) {
             uint32_t c = (uint32_t)(k % nc);
             const lh_type_t *t = lh_sql_result_col_type(r, c);
-            bool right = json_number(t);
+            bool right = lh_sql_text_is_number(t);
             const char *s = acc.cells[k] ? acc.cells[k] : "NULL";
             lh_buf_printf(&o, right ? "%s %*s" : "%s %-*s", c ? " |" : "", (int)w[c], s);
             if (c == nc - 1) lh_buf_puts(&o, "\n");

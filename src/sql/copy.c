@@ -1,15 +1,21 @@
-/* Writing a result as a Parquet file: COPY (query) TO 'file.parquet'
- * (FORMAT parquet, COMPRESSION zstd|snappy|gzip|uncompressed) and the CLI's
- * --format parquet -o FILE. Rows stream through the Parquet writer into a
- * temporary file beside the target, renamed over it once complete, so a
- * failed COPY never leaves a half-written file behind. */
+/* Writing a result to a file or an object: COPY (query) TO 'target'
+ * (FORMAT parquet|csv|json, ...) and the CLI's --format parquet -o FILE.
+ * Rows stream into a temporary file (Parquet through the Parquet writer,
+ * CSV and JSON lines through textout.c); a local target is the temporary
+ * file beside it renamed over it once complete, an s3://bucket/key target
+ * is the temporary file uploaded through the lake's object store (in parts
+ * when large) and then removed. Either way a failed COPY never leaves a
+ * half-written file or object behind. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
 #include "parquet/writer.h"
 #include "sql/copy.h"
+#include "sql/textout.h"
+#include "store/objstore.h"
 
 static int file_sink(void *ctx, const void *data, size_t len, lh_err_t *err)
 {
@@ -35,15 +41,12 @@ int lh_sql_codec_by_name(const char *name, int *codec)
     return LH_EINVAL;
 }
 
-int lh_sql_write_parquet(lh_sql_result_t *r, const char *path, int codec, int64_t *rows,
+static int write_parquet(lh_sql_result_t *r, FILE *f, const char *what, int codec, int64_t *rows,
                          lh_sql_error_t *err)
 {
     uint32_t n = lh_sql_result_ncols(r);
     lh_arena_t *a = lh_arena_new(4096);
     lh_field_t *fields = a ? lh_arena_calloc(a, (n + 1) * sizeof *fields) : NULL;
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
-    FILE *f = NULL;
     lh_pq_writer_t *w = NULL;
     lh_err_t e = {0};
     int rc = fields ? 0 : lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
@@ -54,31 +57,114 @@ int lh_sql_write_parquet(lh_sql_result_t *r, const char *path, int codec, int64_
     lh_type_t schema;
     if (!rc && lh_type_struct(a, fields, n, &schema))
         rc = lh_sql_err(err, LH_EINVAL, LH_SQL_EINPUT, -1, "the result cannot be a Parquet schema");
-    if (!rc && !(f = fopen(tmp, "wb")))
-        rc = lh_sql_err(err, LH_EIO, LH_SQL_EIO, -1, "cannot create %s", tmp);
     lh_pq_write_opts_t o;
     lh_pq_write_opts_default(&o);
     o.codec = codec;
     if (!rc && lh_pq_writer_open(&schema, &o, file_sink, f, &w, &e))
-        rc = lh_sql_err(err, e.code ? e.code : LH_EIO, LH_SQL_EIO, -1, "%s: %s", path, e.msg);
-    *rows = 0;
+        rc = lh_sql_err(err, e.code ? e.code : LH_EIO, LH_SQL_EIO, -1, "%s: %s", what, e.msg);
     while (!rc) {
         lh_batch_t *b;
         if ((rc = lh_sql_result_next(r, &b, err)) || !b) break;
         if (lh_pq_writer_write_batch(w, b, &e))
-            rc = lh_sql_err(err, e.code ? e.code : LH_EIO, LH_SQL_EIO, -1, "%s: %s", path, e.msg);
+            rc = lh_sql_err(err, e.code ? e.code : LH_EIO, LH_SQL_EIO, -1, "%s: %s", what, e.msg);
         *rows += b->count;
     }
     if (!rc && lh_pq_writer_close(w, NULL, &e))
-        rc = lh_sql_err(err, e.code ? e.code : LH_EIO, LH_SQL_EIO, -1, "%s: %s", path, e.msg);
+        rc = lh_sql_err(err, e.code ? e.code : LH_EIO, LH_SQL_EIO, -1, "%s: %s", what, e.msg);
     lh_pq_writer_free(w);
-    if (f && (fclose(f) || rc)) {
-        if (!rc) rc = lh_sql_err(err, LH_EIO, LH_SQL_EIO, -1, "cannot write %s", tmp);
-        unlink(tmp);
-    } else if (!rc && rename(tmp, path)) {
-        rc = lh_sql_err(err, LH_EIO, LH_SQL_EIO, -1, "cannot rename %s to %s", tmp, path);
-        unlink(tmp);
-    }
     lh_arena_free(a);
     return rc;
+}
+
+static int write_text(lh_sql_result_t *r, FILE *f, const lh_sql_copy_opts_t *c, int64_t *rows,
+                      lh_sql_error_t *err)
+{
+    lh_buf_t o, cell;
+    lh_buf_init(&o, 0);
+    lh_buf_init(&cell, 0);
+    lh_sql_text_fmt_t fmt = c->format == LH_SQL_COPY_JSON ? LH_SQL_TEXT_JSON : LH_SQL_TEXT_CSV;
+    if (fmt == LH_SQL_TEXT_CSV && c->header) lh_sql_text_header(&o, r, c->delim);
+    int rc = 0;
+    while (!rc) {
+        lh_batch_t *b;
+        if ((rc = lh_sql_result_next(r, &b, err)) || !b) break;
+        for (uint32_t i = 0; i < b->count; i++)
+            lh_sql_text_row(&o, &cell, r, b, i, fmt, c->delim);
+        *rows += b->count;
+        if (lh_buf_err(&o))
+            rc = lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+        else if (o.len && fwrite(o.ptr, 1, o.len, f) != o.len)
+            rc = lh_sql_err(err, LH_EIO, LH_SQL_EIO, -1, "cannot write the COPY output");
+        lh_buf_reset(&o);
+    }
+    if (!rc && o.len && fwrite(o.ptr, 1, o.len, f) != o.len)
+        rc = lh_sql_err(err, LH_EIO, LH_SQL_EIO, -1, "cannot write the COPY output");
+    lh_buf_free(&o);
+    lh_buf_free(&cell);
+    return rc;
+}
+
+/* s3://bucket/key into bucket (cap bytes) and *key. */
+static int split_url(const char *url, char *bucket, size_t cap, const char **key,
+                     lh_sql_error_t *err)
+{
+    const char *b = url + 5, *slash = strchr(b, '/');
+    if (!slash || slash == b || !slash[1] || (size_t)(slash - b) >= cap)
+        return lh_sql_err(err, LH_EINVAL, LH_SQL_EINPUT, -1,
+                          "COPY TO %s: an object is named s3://bucket/key", url);
+    memcpy(bucket, b, (size_t)(slash - b));
+    bucket[slash - b] = 0;
+    *key = slash + 1;
+    return 0;
+}
+
+static const char *const content_types[] = {[LH_SQL_COPY_PARQUET] =
+                                                "application/vnd.apache.parquet",
+                                            [LH_SQL_COPY_CSV] = "text/csv",
+                                            [LH_SQL_COPY_JSON] = "application/x-ndjson"};
+
+int lh_sql_copy_to(lh_sql_result_t *r, const lh_sql_copy_opts_t *c, struct lh_objstore *lake,
+                   int64_t *rows, lh_sql_error_t *err)
+{
+    bool object = !strncmp(c->target, "s3://", 5);
+    char bucket[256], tmp[4096];
+    const char *key = NULL;
+    *rows = 0;
+    if (object && !lake)
+        return lh_sql_err(err, LH_EINVAL, LH_SQL_EIO, -1,
+                          "COPY TO %s needs the lake's object store (lake.endpoint is not set)",
+                          c->target);
+    if (object && split_url(c->target, bucket, sizeof bucket, &key, err)) return LH_EINVAL;
+    int fd = -1;
+    if (object) {
+        const char *dir = getenv("TMPDIR");
+        snprintf(tmp, sizeof tmp, "%s/lh-copy-XXXXXX", dir && *dir ? dir : "/tmp");
+        fd = mkstemp(tmp);
+    } else {
+        snprintf(tmp, sizeof tmp, "%s.tmp-%ld", c->target, (long)getpid());
+    }
+    FILE *f = object ? (fd >= 0 ? fdopen(fd, "wb") : NULL) : fopen(tmp, "wb");
+    if (!f) {
+        if (fd >= 0) close(fd), unlink(tmp);
+        return lh_sql_err(err, LH_EIO, LH_SQL_EIO, -1, "cannot create %s", tmp);
+    }
+    int rc = c->format == LH_SQL_COPY_PARQUET ? write_parquet(r, f, c->target, c->codec, rows, err)
+                                              : write_text(r, f, c, rows, err);
+    if (fclose(f) && !rc) rc = lh_sql_err(err, LH_EIO, LH_SQL_EIO, -1, "cannot write %s", tmp);
+    lh_err_t e = {0};
+    if (!rc && object &&
+        lh_objstore_put_file(lake, bucket, key, tmp, content_types[c->format], NULL, &e))
+        rc = lh_sql_err(err, e.code == LH_ENOMEM ? LH_ENOMEM : LH_EIO, LH_SQL_EIO, -1, "%s: %s",
+                        c->target, e.msg);
+    if (!rc && !object && rename(tmp, c->target))
+        rc = lh_sql_err(err, LH_EIO, LH_SQL_EIO, -1, "cannot rename %s to %s", tmp, c->target);
+    if (rc || object) unlink(tmp);
+    return rc;
+}
+
+int lh_sql_write_parquet(lh_sql_result_t *r, const char *path, int codec, int64_t *rows,
+                         lh_sql_error_t *err)
+{
+    lh_sql_copy_opts_t c = {.target = path, .format = LH_SQL_COPY_PARQUET, .codec = codec};
+    return lh_sql_copy_to(r, &c, NULL, rows, err);
 }

@@ -27,8 +27,7 @@ typedef struct {
 
 static const char *const builtin_ns[] = {"bronze", "silver", "gold"};
 
-/* The table layer's or the store's error in the SQL engine's classes. */
-static int table_error(run_t *x, const char *what, const lh_err_t *e)
+int lh__sql_lake_error(lh_sql_error_t *err, const char *what, const lh_err_t *e)
 {
     int code = e->code ? e->code : LH_EIO;
     lh_sql_err_class_t cls = LH_SQL_EIO;
@@ -44,7 +43,12 @@ static int table_error(run_t *x, const char *what, const lh_err_t *e)
         cls = LH_SQL_EINPUT;
     if (cls == LH_SQL_ECATALOG || cls == LH_SQL_ECONSTRAINT || cls == LH_SQL_EINPUT)
         code = LH_EINVAL;
-    return lh_sql_err(x->err, code, cls, -1, "%s: %s", what, e->msg);
+    return lh_sql_err(err, code, cls, -1, "%s: %s", what, e->msg);
+}
+
+static int table_error(run_t *x, const char *what, const lh_err_t *e)
+{
+    return lh__sql_lake_error(x->err, what, e);
 }
 
 static int catalog_error(run_t *x, const char *fmt, const char *a, const char *b)
@@ -199,6 +203,38 @@ static int insert(run_t *x, lh_op_t *root, int64_t *changes)
     return rc;
 }
 
+static int dml(run_t *x, lh_op_t *root, int64_t *changes)
+{
+    lh_delta_table_t *t;
+    int rc = open_table(x, &t);
+    if (rc) return rc;
+    rc = lh__sql_lake_dml(t, x->qname, x->bs, root, x->err, changes);
+    lh_delta_close(t);
+    return rc;
+}
+
+/* A new metaData with the column at the end (older files read it as NULL). */
+static int alter_add(run_t *x)
+{
+    lh_delta_table_t *t;
+    int rc = open_table(x, &t);
+    if (rc) return rc;
+    lh_arena_t *a = lh_arena_new(0);
+    lh_delta_column_t col;
+    lh_err_t e = {0};
+    int64_t version;
+    if (!a)
+        rc = lh_sql_err(x->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    else if (lh_delta_column_from_type(a, x->ls->add_column, &x->ls->add_type, &col, &e))
+        rc = lh_sql_err(x->err, LH_EINVAL, LH_SQL_EBIND, -1, "a Delta table cannot hold this: %s",
+                        e.msg);
+    else if (lh_delta_add_column(t, &col, &version, &e))
+        rc = table_error(x, x->qname, &e);
+    lh_arena_free(a);
+    lh_delta_close(t);
+    return rc;
+}
+
 typedef struct {
     char **keys;
     size_t n, cap;
@@ -256,6 +292,51 @@ static int drop_table(run_t *x)
     return delete_prefix(x, all);
 }
 
+/* OPTIMIZE: the table layer's compaction, limited to the partitions WHERE names. */
+static int optimize(run_t *x, int64_t *changes)
+{
+    lh_sql_lake_stmt_t *ls = x->bs->lake;
+    if (ls->npending)
+        return lh_sql_err(x->err, LH_EINVAL, LH_SQL_ENOTIMPL, -1,
+                          "OPTIMIZE WHERE takes constants, not parameters");
+    lh_arena_t *a = lh_arena_new(0);
+    int rc = !a               ? lh_sql_err(x->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory")
+             : ls->nrow_where ? lh_sql_lake_where_resolve(ls, NULL, a)
+                              : 0;
+    if (!rc && ls->nrow_where && ls->npart_where != ls->nrow_where)
+        rc = lh_sql_err(x->err, LH_EINVAL, LH_SQL_EBIND, -1,
+                        "OPTIMIZE WHERE takes = and IN on partition columns only");
+    lh_delta_table_t *t = NULL;
+    if (!rc) rc = open_table(x, &t);
+    if (!rc) {
+        lh_table_optimize_opts_t o;
+        lh_table_optimize_opts_default(&o);
+        o.where = ls->part_where;
+        o.nwhere = ls->npart_where;
+        lh_table_optimize_result_t res = {0};
+        lh_err_t e = {0};
+        rc = lh_table_optimize(t, &o, &res, &e) ? table_error(x, x->qname, &e) : 0;
+        *changes = res.files_removed;
+    }
+    lh_delta_close(t);
+    lh_arena_free(a);
+    return rc;
+}
+
+static int vacuum(run_t *x, int64_t *changes)
+{
+    lh_delta_table_t *t;
+    int rc = open_table(x, &t);
+    if (rc) return rc;
+    lh_delta_vacuum_opts_t o = {.retention_hours = x->ls->retain_hours, .dry_run = x->ls->dry_run};
+    lh_delta_vacuum_result_t res = {0};
+    lh_err_t e = {0};
+    rc = lh_delta_vacuum(t, &o, &res, &e) ? table_error(x, x->qname, &e) : 0;
+    *changes = res.files;
+    lh_delta_close(t);
+    return rc;
+}
+
 static int create_view(run_t *x)
 {
     char key[KEY_MAX];
@@ -291,6 +372,56 @@ static int drop_view(run_t *x)
     return lh_objstore_delete(x->os, x->bucket, key, &e) ? table_error(x, key, &e) : 0;
 }
 
+typedef struct {
+    run_t *x;
+    keys_t names;
+} ns_list_t;
+
+static int ns_table(void *arg, const char *ns, const char *table)
+{
+    ns_list_t *l = arg;
+    return collect(&l->names, table, 0, NULL);
+}
+
+/* DROP SCHEMA ns [CASCADE]: the tables (each log first), then everything
+ * under `<ns>/` (views, the marker). bronze, silver and gold stay. */
+static int drop_schema(run_t *x)
+{
+    const char *ns = x->ls->ns;
+    for (size_t i = 0; i < sizeof builtin_ns / sizeof *builtin_ns; i++)
+        if (!strcmp(ns, builtin_ns[i]))
+            return catalog_error(x, "cannot drop the lake's namespace %s%s", ns, "");
+    int rc = ns_exists(x, ns);
+    if (rc <= 0)
+        return rc < 0 || x->bs->if_exists
+                   ? rc
+                   : catalog_error(x, "Schema with name %s does not exist!%s", ns, "");
+    char prefix[KEY_MAX];
+    snprintf(prefix, sizeof prefix, "%s/_views/", ns);
+    ns_list_t l = {.x = x};
+    lh_err_t e = {0};
+    rc = lh_catalog_tables(x->os, x->bucket, ns, ns_table, &l, &e) ? table_error(x, ns, &e) : 0;
+    if (l.names.oom) rc = lh_sql_err(x->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    int views = rc ? 0 : has_objects(x, prefix);
+    if (!rc && views < 0) rc = views;
+    if (!rc && (l.names.n || views) && !x->bs->cascade)
+        rc = catalog_error(x,
+                           "Cannot drop schema \"%s\" because there are entries that depend on "
+                           "it. Use DROP...CASCADE to drop all dependents.%s",
+                           ns, "");
+    for (size_t i = 0; !rc && i < l.names.n; i++) {
+        char log[KEY_MAX];
+        snprintf(log, sizeof log, "%s/%s/_delta_log/", ns, l.names.keys[i]);
+        rc = delete_prefix(x, log);
+    }
+    snprintf(prefix, sizeof prefix, "%s/", ns);
+    if (!rc) rc = delete_prefix(x, prefix);
+    for (size_t i = 0; i < l.names.n; i++)
+        free(l.names.keys[i]);
+    free(l.names.keys);
+    return rc;
+}
+
 int lh_sql_lake_run(struct lh_objstore *os, const char *bucket, const lh_bound_stmt_t *bs,
                     lh_op_t *root, lh_sql_error_t *err, int64_t *changes)
 {
@@ -310,6 +441,18 @@ int lh_sql_lake_run(struct lh_objstore *os, const char *bucket, const lh_bound_s
         return create_view(&x);
     case LH_SQL_LAKE_DROP_VIEW:
         return drop_view(&x);
+    case LH_SQL_LAKE_DELETE:
+    case LH_SQL_LAKE_UPDATE:
+    case LH_SQL_LAKE_MERGE:
+        return dml(&x, root, changes);
+    case LH_SQL_LAKE_ALTER_ADD:
+        return x.ls->add_column ? alter_add(&x) : 0;
+    case LH_SQL_LAKE_OPTIMIZE:
+        return optimize(&x, changes);
+    case LH_SQL_LAKE_VACUUM:
+        return vacuum(&x, changes);
+    case LH_SQL_LAKE_DROP_SCHEMA:
+        return drop_schema(&x);
     }
     return lh_sql_err(err, LH_EINVAL, LH_SQL_EINTERNAL, -1, "unknown lake statement");
 }

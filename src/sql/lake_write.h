@@ -12,6 +12,9 @@
  *   DROP TABLE ns.t             `_delta_log/` deleted first, then the rest
  *   CREATE [OR REPLACE] VIEW    `<ns>/_views/<name>.json`: {"sql", "columns"}
  *   DROP VIEW ns.v              that object deleted
+ *   DELETE FROM ns.t [WHERE]    one commit (DELETE / UPDATE) removing the
+ *   UPDATE ns.t SET .. [WHERE]  files holding matching rows and adding them
+ *                               rewritten (lake_dml.c)
  *
  * Everything in lh_sql_lake_stmt_t lives in the statement's arena. */
 #ifndef LH_SQL_LAKE_WRITE_H
@@ -27,6 +30,13 @@ typedef enum lh_sql_lake_what {
     LH_SQL_LAKE_DROP_TABLE,
     LH_SQL_LAKE_CREATE_VIEW,
     LH_SQL_LAKE_DROP_VIEW,
+    LH_SQL_LAKE_DELETE,    /* bound->plan as for LH_STMT_DELETE over the table's files */
+    LH_SQL_LAKE_UPDATE,    /* bound->plan as for LH_STMT_UPDATE */
+    LH_SQL_LAKE_MERGE,     /* bound->plan as for LH_STMT_MERGE */
+    LH_SQL_LAKE_ALTER_ADD, /* add_column, add_type (no column: nothing to do) */
+    LH_SQL_LAKE_OPTIMIZE,  /* row_where (from REPLACE WHERE's binder): partition predicates */
+    LH_SQL_LAKE_VACUUM,    /* retain_hours, dry_run */
+    LH_SQL_LAKE_DROP_SCHEMA,
 } lh_sql_lake_what_t;
 
 /* A REPLACE WHERE value known only when the statement runs: row_where[pred]'s
@@ -58,6 +68,17 @@ typedef struct lh_sql_lake_stmt {
     bool replace_where;
     /* CREATE VIEW: the object's JSON */
     const char *view_json;
+    /* VACUUM */
+    double retain_hours;
+    bool dry_run;
+    /* ALTER TABLE ADD COLUMN */
+    const char *add_column;
+    lh_type_t add_type;
+    /* DELETE / UPDATE / MERGE: the WHERE (ON) as written: the commit's predicate */
+    const char *dml_pred;
+    /* DELETE whose WHERE reads partition columns only: a file holding a match
+       matches whole and is removed without being read */
+    bool dml_whole_files;
 } lh_sql_lake_stmt_t;
 
 /* Folds the REPLACE WHERE values that need parameters (ex holds them; the
@@ -73,5 +94,16 @@ int lh_sql_lake_where_resolve(lh_sql_lake_stmt_t *ls, lh_exec_t *ex, lh_arena_t 
  * conflict), and those of the executor. */
 int lh_sql_lake_run(struct lh_objstore *os, const char *bucket, const lh_bound_stmt_t *bs,
                     lh_op_t *root, lh_sql_error_t *err, int64_t *changes);
+
+/* The table layer's or the store's error e about `what` in the engine's
+ * classes (Transaction Error for commit conflicts, IO Error, ...) into err;
+ * returns the code (lake_write.c). */
+int lh__sql_lake_error(lh_sql_error_t *err, const char *what, const lh_err_t *e);
+
+/* DELETE / UPDATE on the open table t (ns.name in qname, for messages);
+ * root is the executor tree of bs->plan, used for its context (lake_dml.c).
+ * *changes gets the rows deleted or updated. */
+int lh__sql_lake_dml(lh_delta_table_t *t, const char *qname, const lh_bound_stmt_t *bs,
+                     lh_op_t *root, lh_sql_error_t *err, int64_t *changes);
 
 #endif

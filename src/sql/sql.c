@@ -12,6 +12,7 @@
 
 #include "sql/bind/bind.h"
 #include "sql/copy.h"
+#include "sql/dml.h"
 #include "sql/exec/exec_int.h"
 #include "sql/explain.h"
 #include "sql/lake_write.h"
@@ -425,12 +426,23 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
         rc = exec_create_table(s, r, &bs);
     else if (!rc && bs.kind == LH_STMT_COPY) {
         r->plan = bs.plan; /* the result's columns name the file's */
-        rc = lh_sql_write_parquet(r, bs.copy_path, bs.copy_codec, &r->changes, &r->err);
+        lh_sql_copy_opts_t c = {.target = bs.copy_path,
+                                .format = bs.copy_format,
+                                .codec = bs.copy_codec,
+                                .header = bs.copy_header,
+                                .delim = bs.copy_delim};
+        rc = lh_sql_copy_to(r, &c, s->db->lake, &r->changes, &r->err);
         lh_op_close_tree(r->root);
         r->root = NULL;
         r->plan = NULL;
     } else if (!rc && bs.kind == LH_STMT_INSERT)
         rc = run_into_table(r, bs.table);
+    else if (!rc && (bs.kind == LH_STMT_DELETE || bs.kind == LH_STMT_UPDATE))
+        rc = lh_sql_dml_memory(r->root, NULL, bs.table, &r->err, &r->changes);
+    else if (!rc && bs.kind == LH_STMT_ALTER_ADD)
+        rc = lh_sql_alter_memory(r->root, bs.plan, bs.table, &r->err);
+    else if (!rc && bs.kind == LH_STMT_MERGE)
+        rc = lh_sql_merge_memory(r->root, &bs, &r->err, &r->changes);
     else if (!rc && bs.kind != LH_STMT_QUERY && bs.kind != LH_STMT_EXPLAIN)
         rc = exec_ddl(s, r, &bs);
     lh_sql_catalog_unlock(s->db->catalog);

@@ -84,16 +84,20 @@ const colType = Object.fromEntries(schema.fields.map((f) => [f.name, deltaToDuck
 const dataCols = schema.fields.map((f) => f.name).filter((n) => !partCols.includes(n));
 
 const files = [...live.keys()].sort();
-const parts = files.map((f) => {
+const parts = [];
+for (const f of files) {
   const add = live.get(f);
   const pv = partCols.map((c) => {
     const v = add.partitionValues?.[c];
     const lit = v === null || v === undefined ? 'NULL' : sqlStr(v);
     return `CAST(${lit} AS ${colType[c]}) AS "${c}"`;
   });
-  const cols = [...dataCols.map((c) => `"${c}"`), ...pv].join(', ');
-  return `SELECT ${cols} FROM read_parquet(${sqlStr(path.join(dir, f))})`;
-});
+  // a column added after the file was written (schema evolution) reads as NULL
+  const file = sqlStr(path.join(dir, f));
+  const has = new Set((await rows(`SELECT name FROM parquet_schema(${file})`)).map((r) => r.name));
+  const data = dataCols.map((c) => (has.has(c) ? `"${c}"` : `CAST(NULL AS ${colType[c]}) AS "${c}"`));
+  parts.push(`SELECT ${[...data, ...pv].join(', ')} FROM read_parquet(${file})`);
+}
 let out = [];
 if (parts.length) {
   const order = schema.fields.map((f) => `"${f.name}"`).join(', ');

@@ -18,10 +18,15 @@ typedef enum lh_stmt_kind {
     LH_STMT_INSERT,       /* .plan: rows cast to the table's columns; .table */
     LH_STMT_DROP,         /* .drop_what */
     LH_STMT_CREATE_SCHEMA,
-    LH_STMT_SET,     /* .set_name, .set_value */
-    LH_STMT_EXPLAIN, /* .plan: the statement's plan; .analyze */
-    LH_STMT_NOOP,    /* BEGIN, COMMIT, ... */
-    LH_STMT_COPY,    /* .plan's rows to .copy_path as Parquet (.copy_codec) */
+    LH_STMT_SET,       /* .set_name, .set_value */
+    LH_STMT_EXPLAIN,   /* .plan: the statement's plan; .analyze */
+    LH_STMT_NOOP,      /* BEGIN, COMMIT, ... */
+    LH_STMT_COPY,      /* .plan's rows to .copy_path as Parquet (.copy_codec) */
+    LH_STMT_DELETE,    /* .plan: every row of .table (or the lake's) plus BOOLEAN columns touched
+                          and drop (sql/dml.h; bind_dml.c) */
+    LH_STMT_UPDATE,    /* .plan: every row, updated where touched */
+    LH_STMT_MERGE,     /* .plan: the target's rows as for UPDATE; .dml_pairs, .dml_insert */
+    LH_STMT_ALTER_ADD, /* .plan: .table's rows with the new column (NULL) last */
 } lh_stmt_kind_t;
 
 typedef struct lh_bound_stmt {
@@ -39,6 +44,15 @@ typedef struct lh_bound_stmt {
     struct lh_sql_lake_stmt *lake; /* a statement on the lake (sql/lake_write.h), else NULL */
     const char *copy_path;         /* COPY ... TO: the file */
     int copy_codec;                /* COPY ... TO: LH_PQ_CODEC_* */
+    uint8_t copy_format;           /* COPY ... TO: lh_sql_copy_format_t (sql/copy.h) */
+    bool copy_header;              /* COPY ... TO csv: a header line */
+    char copy_delim;               /* COPY ... TO csv: the delimiter */
+    /* DELETE / UPDATE / MERGE: counts of the target's rows that match (NULL:
+       any row may), MERGE's matching (target, source) pairs (more than rows
+       found: a row matched twice), MERGE's rows to insert (as .plan's) */
+    const lh_plan_t *dml_find, *dml_pairs, *dml_insert;
+    uint8_t dml_files;        /* the target's files rewritten: 0 those with rows found (all when
+                                 dml_find is NULL), 1 all, 2 none (MERGE that only inserts) */
     uint32_t nparams;         /* parameters used: $1..$nparams (named ones numbered in order) */
     const char **param_names; /* the $name parameters, by number (NULL entries for $n) */
 } lh_bound_stmt_t;

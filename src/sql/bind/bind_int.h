@@ -158,6 +158,31 @@ int lh__bind_lake_replace_where(lh_bind_env_t *env, lh_bparams_t *params, const 
  * plan and scope (bind_lake_ddl.c). */
 int lh__bind_lake_view(lh_bind_env_t *env, const lh_ast_t *n, const char *ns, const char *name,
                        lh_plan_t **plan, lh_bscope_t *sc, bool *found);
+/* DELETE / UPDATE on a memory table, or on the lake's when out->lake is set
+ * (bind_dml.c). */
+int lh__bind_dml(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_bound_stmt_t *out);
+/* MERGE INTO on a memory table, or on the lake's when out->lake is set
+ * (bind_merge.c). */
+int lh__bind_merge(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                   lh_bound_stmt_t *out);
+/* UPDATE ... FROM, bound as the MERGE it is (bind_merge.c). */
+int lh__bind_update_from(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                         lh_bound_stmt_t *out);
+/* Helpers of bind_dml.c for DML plans: a list expression (items zeroed), a
+ * BOOLEAN constant, a projection over child with nc columns plus touched and
+ * drop (exprs to fill), and a counting plan over child (one constant
+ * column, pruned and with filters pushed into its scans). NULL / LH_ENOMEM. */
+lh_bexpr_t *lh__bx_list(lh_arena_t *a, lh_bx_kind_t kind, const lh_type_t *t, uint32_t n);
+lh_bexpr_t *lh__bx_bool(lh_arena_t *a, bool b);
+lh_plan_t *lh__dml_plan(lh_arena_t *a, lh_plan_t *child, uint32_t nc);
+int lh__dml_count_plan(lh_arena_t *a, lh_plan_t *child, const lh_plan_t **out);
+/* ALTER TABLE t ADD COLUMN on a memory table, or the lake's when out->lake
+ * is set (bind_dml.c). */
+int lh__bind_alter_add(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                       lh_bound_stmt_t *out);
+/* SHOW TABLES, SHOW SCHEMAS, DESCRIBE: a query over rows made now (bind_show.c). */
+int lh__bind_show(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
+                  lh_bound_stmt_t *out);
 /* A query (SELECT, set operation, VALUES) to a plan. */
 int lh__bind_query(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *q, lh_plan_t **out);
 

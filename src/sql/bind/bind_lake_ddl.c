@@ -156,6 +156,39 @@ static int bind_insert(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     return rc;
 }
 
+/* OPTIMIZE ns.t [WHERE partition predicates] and VACUUM ns.t [RETAIN n HOURS] [DRY RUN]. */
+static int bind_maint(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, const char *ns,
+                      const char *name, lh_bound_stmt_t *out)
+{
+    bool opt = n->kind == LH_AST_STMT_OPTIMIZE;
+    out->kind = LH_STMT_NOOP;
+    out->tag = opt ? "OPTIMIZE" : "VACUUM";
+    int rc = new_stmt(env, out, opt ? LH_SQL_LAKE_OPTIMIZE : LH_SQL_LAKE_VACUUM, ns, name, n->pos);
+    lh_plan_col_t *cols;
+    bool *is_part;
+    uint32_t nc;
+    if (!rc) rc = table_columns(env, n->pos, ns, name, &cols, &is_part, &nc);
+    if (rc) return rc;
+    out->lake->retain_hours = 168; /* Delta's default: 7 days */
+    out->lake->dry_run = n->u.maint.dry_run;
+    if (opt && n->u.maint.where)
+        return lh__bind_lake_replace_where(env, params, n->u.maint.where, name, cols, nc, is_part,
+                                           out->lake);
+    if (!n->u.maint.retain) return 0;
+    lh_bscope_t empty = {0};
+    lh_bctx_t c = {.env = env, .scope = &empty, .params = params};
+    lh_type_t dt = lh_type(LH_TYPE_DOUBLE);
+    lh_bexpr_t *x;
+    if (!(rc = lh__bind_expr(&c, n->u.maint.retain, &x)))
+        rc = lh__bind_cast_to(&c, x, &dt, false, n->u.maint.retain->pos, &x);
+    if (rc) return rc;
+    if (x->kind != LH_BX_CONST || x->u.c.is_null || x->u.c.v.d < 0)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->u.maint.retain->pos,
+                          "RETAIN takes a constant number of hours, 0 or more");
+    out->lake->retain_hours = x->u.c.v.d;
+    return 0;
+}
+
 /* {"sql": ..., "columns": [{"name": ..., "type": ...}, ...]} */
 static int view_json(lh_bind_env_t *env, const lh_ast_t *n, const lh_plan_t *p,
                      lh_sql_lake_stmt_t *ls)
@@ -212,6 +245,22 @@ static int bind_drop(lh_bind_env_t *env, const lh_ast_t *n, const char *ns, cons
                     ns, name, n->pos);
 }
 
+/* DROP SCHEMA ns [CASCADE] of a lake namespace (not a memory schema, or lake.ns). */
+static int bind_drop_schema(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out, bool *lake)
+{
+    const lh_ast_name_t *nm = &n->u.drop.name;
+    const char *ns = nm->parts[nm->n - 1];
+    if (nm->n == 2 ? strcasecmp(nm->parts[0], "lake") : lh_sql_catalog_has_schema(env->catalog, ns))
+        return 0;
+    *lake = true;
+    out->kind = LH_STMT_DROP;
+    out->drop_what = 3;
+    out->tag = "DROP SCHEMA";
+    out->if_exists = n->u.drop.if_exists;
+    out->cascade = n->u.drop.cascade;
+    return new_stmt(env, out, LH_SQL_LAKE_DROP_SCHEMA, ns, NULL, n->pos);
+}
+
 static int bind_create_schema(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out,
                               bool *lake)
 {
@@ -246,9 +295,37 @@ int lh__bind_lake_stmt(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
         *lake = true;
         return bind_create_view(env, n, ns, name, out);
     case LH_AST_STMT_DROP:
-        if (n->u.drop.what == 3 || !in_lake(env, &n->u.drop.name, &ns, &name)) return 0;
+        if (n->u.drop.what == 3) return bind_drop_schema(env, n, out, lake);
+        if (!in_lake(env, &n->u.drop.name, &ns, &name)) return 0;
         *lake = true;
         return bind_drop(env, n, ns, name, out);
+    case LH_AST_STMT_DELETE:
+    case LH_AST_STMT_UPDATE: {
+        bool del = n->kind == LH_AST_STMT_DELETE;
+        if (!in_lake(env, del ? &n->u.del.table : &n->u.update.table, &ns, &name)) return 0;
+        *lake = true;
+        int rc =
+            new_stmt(env, out, del ? LH_SQL_LAKE_DELETE : LH_SQL_LAKE_UPDATE, ns, name, n->pos);
+        return rc ? rc : lh__bind_dml(env, params, n, out);
+    }
+    case LH_AST_STMT_OPTIMIZE:
+    case LH_AST_STMT_VACUUM:
+        if (!n->u.maint.table.n || !in_lake(env, &n->u.maint.table, &ns, &name)) return 0;
+        *lake = true;
+        return bind_maint(env, params, n, ns, name, out);
+    case LH_AST_STMT_ALTER_ADD: {
+        if (!in_lake(env, &n->u.alter.table, &ns, &name)) return 0;
+        *lake = true;
+        int rc = new_stmt(env, out, LH_SQL_LAKE_ALTER_ADD, ns, name, n->pos);
+        return rc ? rc : lh__bind_alter_add(env, params, n, out);
+    }
+    case LH_AST_STMT_MERGE: {
+        const lh_ast_t *t = n->u.merge.target;
+        if (!in_lake(env, &t->u.table.name, &ns, &name)) return 0;
+        *lake = true;
+        int rc = new_stmt(env, out, LH_SQL_LAKE_MERGE, ns, name, n->pos);
+        return rc ? rc : lh__bind_merge(env, params, n, out);
+    }
     default:
         return 0;
     }

@@ -177,7 +177,67 @@ static int bind_set(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
     return 0;
 }
 
-/* COPY (query) TO 'file.parquet' (FORMAT parquet, COMPRESSION zstd) and COPY t TO ... */
+/* The format a target's extension names when FORMAT is not given (DuckDB's
+ * rule: .parquet, .json/.ndjson/.jsonl, else CSV). */
+static uint8_t format_of_path(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (dot && !strcasecmp(dot, ".parquet")) return LH_SQL_COPY_PARQUET;
+    if (dot &&
+        (!strcasecmp(dot, ".json") || !strcasecmp(dot, ".ndjson") || !strcasecmp(dot, ".jsonl")))
+        return LH_SQL_COPY_JSON;
+    return LH_SQL_COPY_CSV;
+}
+
+static const char *option_text(const lh_ast_t *v)
+{
+    return !v                          ? NULL
+           : v->kind == LH_AST_LITERAL ? v->u.lit.text
+           : v->kind == LH_AST_COLUMN  ? v->u.column.name.parts[0]
+                                       : NULL;
+}
+
+/* One COPY option into out: FORMAT, COMPRESSION/CODEC, HEADER, DELIMITER/SEP. */
+static int copy_option(lh_bind_env_t *env, const lh_ast_t *n, const lh_ast_option_t *o,
+                       lh_bound_stmt_t *out)
+{
+    const char *text = option_text(o->value);
+    if (!strcmp(o->name, "format")) {
+        static const char *const names[] = {"parquet", "csv", "json"};
+        for (uint8_t f = 0; text && f < 3; f++)
+            if (!strcasecmp(text, names[f])) {
+                out->copy_format = f;
+                return 0;
+            }
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos,
+                          "COPY TO supports FORMAT parquet, csv and json");
+    }
+    if (!strcmp(o->name, "compression") || !strcmp(o->name, "codec")) {
+        if (text && !lh_sql_codec_by_name(text, &out->copy_codec)) return 0;
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
+                          "unknown COMPRESSION (zstd, snappy, gzip, uncompressed)");
+    }
+    if (!strcmp(o->name, "header")) {
+        const lh_ast_t *v = o->value;
+        out->copy_header =
+            !v || (v->kind == LH_AST_LITERAL && v->u.lit.kind == LH_LIT_BOOL
+                       ? v->u.lit.b
+                       : !(text && (!strcasecmp(text, "false") || !strcmp(text, "0"))));
+        return 0;
+    }
+    if (!strcmp(o->name, "delimiter") || !strcmp(o->name, "delim") || !strcmp(o->name, "sep")) {
+        if (text && strlen(text) == 1 && text[0] != '"' && text[0] != '\n' && text[0] != '\r') {
+            out->copy_delim = text[0];
+            return 0;
+        }
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
+                          "DELIMITER takes one character (not a quote or a newline)");
+    }
+    return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos, "unknown COPY option %s", o->name);
+}
+
+/* COPY (query) TO 'file' | 's3://bucket/key' (FORMAT parquet|csv|json, COMPRESSION zstd,
+ * HEADER, DELIMITER ',') and COPY t TO ... */
 static int bind_copy(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
                      lh_bound_stmt_t *out)
 {
@@ -187,29 +247,20 @@ static int bind_copy(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos,
                           "COPY ... FROM is not implemented yet");
     const char *target = n->u.copy.target;
-    if (!target || !strncmp(target, "s3://", 5))
-        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos,
-                          "COPY TO an object is not implemented yet: write a lake table instead");
+    if (!target || !*target)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos, "COPY TO needs a target");
+    if (!strncmp(target, "s3://", 5) && !env->lake)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EIO, n->pos,
+                          "COPY TO %s needs the lake's object store (lake.endpoint is not set)",
+                          target);
     out->copy_path = target;
     out->copy_codec = 6; /* ZSTD */
+    out->copy_format = format_of_path(target);
+    out->copy_header = true;
+    out->copy_delim = ',';
     for (uint32_t i = 0; i < n->u.copy.noptions; i++) {
-        const lh_ast_option_t *o = &n->u.copy.options[i];
-        const lh_ast_t *v = o->value;
-        const char *text = !v                          ? NULL
-                           : v->kind == LH_AST_LITERAL ? v->u.lit.text
-                           : v->kind == LH_AST_COLUMN  ? v->u.column.name.parts[0]
-                                                       : NULL;
-        if (!strcmp(o->name, "format")) {
-            if (!text || strcasecmp(text, "parquet"))
-                return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos,
-                                  "COPY TO supports FORMAT parquet only");
-        } else if (!strcmp(o->name, "compression") || !strcmp(o->name, "codec")) {
-            if (!text || lh_sql_codec_by_name(text, &out->copy_codec))
-                return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
-                                  "unknown COMPRESSION (zstd, snappy, gzip, uncompressed)");
-        } else
-            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos, "unknown COPY option %s",
-                              o->name);
+        int rc = copy_option(env, n, &n->u.copy.options[i], out);
+        if (rc) return rc;
     }
     if (n->u.copy.query) return lh__bind_query(env, params, n->u.copy.query, &out->plan);
     /* COPY t TO: every column of t */
@@ -246,6 +297,26 @@ int lh_sql_bind(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out)
     case LH_AST_STMT_INSERT:
         rc = bind_insert(env, &params, n, out);
         break;
+    case LH_AST_STMT_DELETE:
+    case LH_AST_STMT_UPDATE:
+        rc = lh__bind_dml(env, &params, n, out);
+        break;
+    case LH_AST_STMT_MERGE:
+        rc = lh__bind_merge(env, &params, n, out);
+        break;
+    case LH_AST_STMT_SHOW:
+        rc = lh__bind_show(env, &params, n, out);
+        break;
+    case LH_AST_STMT_ALTER_ADD:
+        rc = lh__bind_alter_add(env, &params, n, out);
+        break;
+    case LH_AST_STMT_VACUUM: /* DuckDB's VACUUM on memory tables: nothing to do */
+        out->kind = LH_STMT_NOOP;
+        out->tag = "VACUUM";
+        break;
+    case LH_AST_STMT_OPTIMIZE:
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos,
+                          "OPTIMIZE needs a lake table (memory tables need none)");
     case LH_AST_STMT_DROP:
         out->kind = LH_STMT_DROP;
         out->drop_what = n->u.drop.what;

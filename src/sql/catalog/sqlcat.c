@@ -131,3 +131,10 @@ void lh_sql_catalog_each(lh_sql_catalog_t *c, void (*fn)(void *arg, const lh_sql
     for (uint32_t i = 0; i < c->ntables; i++)
         fn(arg, c->tables[i]);
 }
+
+void lh_sql_catalog_each_schema(lh_sql_catalog_t *c, void (*fn)(void *arg, const char *schema),
+                                void *arg)
+{
+    for (uint32_t i = 0; i < c->nschemas; i++)
+        fn(arg, c->schemas[i]);
+}

@@ -40,4 +40,9 @@ int lh_sql_catalog_drop_schema(lh_sql_catalog_t *c, const char *schema, bool cas
 void lh_sql_catalog_each(lh_sql_catalog_t *c, void (*fn)(void *arg, const lh_sql_mem_table_t *t),
                          void *arg);
 
+/* The schemas, in creation order (`main` first): calls fn for each (under the lock the
+ * caller holds). */
+void lh_sql_catalog_each_schema(lh_sql_catalog_t *c, void (*fn)(void *arg, const char *schema),
+                                void *arg);
+
 #endif

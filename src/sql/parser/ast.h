@@ -80,6 +80,9 @@ typedef enum lh_ast_kind {
     LH_AST_STMT_COPY,          /* .copy: COPY t|(query) TO 'file' (options) */
     LH_AST_STMT_TRANSACTION,   /* .txn: BEGIN, COMMIT, ROLLBACK (accepted, single statement) */
     LH_AST_STMT_ALTER_ADD,     /* .alter: ALTER TABLE t ADD [COLUMN] c type */
+    LH_AST_STMT_MERGE,         /* .merge: MERGE INTO t USING s ON cond WHEN ... */
+    LH_AST_STMT_OPTIMIZE,      /* .maint: OPTIMIZE t [WHERE cond] (Databricks) */
+    LH_AST_STMT_VACUUM,        /* .maint: VACUUM [t] [RETAIN n HOURS] [DRY RUN] */
 } lh_ast_kind_t;
 
 typedef enum lh_ast_lit_kind {
@@ -251,6 +254,27 @@ typedef struct lh_ast_column_def {
     bool not_null, primary_key;
     lh_ast_t *default_expr;
 } lh_ast_column_def_t;
+
+/* One WHEN clause of MERGE. */
+typedef enum lh_ast_merge_when {
+    LH_MERGE_MATCHED = 1,
+    LH_MERGE_NOT_MATCHED,           /* NOT MATCHED [BY TARGET]: a source row with no target row */
+    LH_MERGE_NOT_MATCHED_BY_SOURCE, /* a target row with no source row */
+} lh_ast_merge_when_t;
+typedef enum lh_ast_merge_action {
+    LH_MERGE_UPDATE = 1, /* UPDATE SET c = e, ... | UPDATE SET * (star) */
+    LH_MERGE_DELETE,
+    LH_MERGE_INSERT,  /* INSERT [(cols)] VALUES (...) | INSERT * (star) | INSERT DEFAULT VALUES */
+    LH_MERGE_NOTHING, /* DO NOTHING */
+} lh_ast_merge_action_t;
+typedef struct lh_ast_merge_clause {
+    uint8_t when, action; /* lh_ast_merge_when_t, lh_ast_merge_action_t */
+    bool star;
+    lh_ast_t *cond;       /* AND cond, or NULL */
+    const char **columns; /* UPDATE's SET columns; INSERT's column list (or none) */
+    uint32_t ncolumns;
+    lh_ast_list_t values; /* UPDATE's values; INSERT's VALUES */
+} lh_ast_merge_clause_t;
 
 /* A key = value option: COPY ... (FORMAT parquet, COMPRESSION zstd), CREATE
  * TABLE ... WITH (...), table function named arguments (name => value). */
@@ -468,12 +492,17 @@ struct lh_ast {
         struct {
             lh_ast_name_t table;
             lh_ast_t *where;
+            const char *where_text; /* the WHERE condition as written (arena copy), or NULL */
+            const char *alias;      /* DELETE FROM t [AS] x: x, or NULL */
         } del;
         struct {
             lh_ast_name_t table;
             const char **set_columns;
             lh_ast_list_t set_values;
             lh_ast_t *where;
+            const char *where_text; /* the WHERE condition as written (arena copy), or NULL */
+            lh_ast_t *from;         /* UPDATE t SET ... FROM items WHERE ...: the items, or NULL */
+            const char *alias;      /* UPDATE t [AS] x SET ...: x, or NULL */
         } update;
         struct {
             const char *name; /* lower-cased; "schema" for SET schema/search_path */
@@ -508,6 +537,20 @@ struct lh_ast {
             lh_ast_column_def_t column;
             bool if_not_exists;
         } alter;
+        struct {
+            lh_ast_t *target; /* a TABLE_REF (with its alias) */
+            lh_ast_t *source; /* a FROM item */
+            lh_ast_t *on;
+            const char *on_text; /* the ON condition as written (arena copy) */
+            lh_ast_merge_clause_t *clauses;
+            uint32_t nclauses;
+        } merge;
+        struct {
+            lh_ast_name_t table; /* n == 0: VACUUM alone */
+            lh_ast_t *where;     /* OPTIMIZE ... WHERE */
+            lh_ast_t *retain;    /* VACUUM ... RETAIN <retain> HOURS */
+            bool dry_run;
+        } maint;
     } u;
 };
 

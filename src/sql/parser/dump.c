@@ -53,6 +53,9 @@ static const char *const kind_names[] = {
     [LH_AST_STMT_COPY] = "COPY",
     [LH_AST_STMT_TRANSACTION] = "TRANSACTION",
     [LH_AST_STMT_ALTER_ADD] = "ALTER TABLE",
+    [LH_AST_STMT_MERGE] = "MERGE",
+    [LH_AST_STMT_OPTIMIZE] = "OPTIMIZE",
+    [LH_AST_STMT_VACUUM] = "VACUUM",
 };
 
 static const char *const op_names[] = {

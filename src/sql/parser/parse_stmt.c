@@ -9,6 +9,9 @@
 lh_ast_t *lh__parse_create(lh__parser_t *p);
 lh_ast_t *lh__parse_drop(lh__parser_t *p);
 lh_ast_t *lh__parse_alter(lh__parser_t *p);
+lh_ast_t *lh__parse_merge(lh__parser_t *p);
+lh_ast_t *lh__parse_maint(lh__parser_t *p, lh_ast_t *n);
+bool lh__parse_set_list(lh__parser_t *p, const char ***cols, uint32_t *ncols, lh_ast_list_t *vals);
 bool lh__parse_options(lh__parser_t *p, lh_ast_option_t **out, uint32_t *n);
 
 static bool at_stmt_end(const lh__parser_t *p, uint32_t k)
@@ -46,19 +49,38 @@ static lh_ast_t *parse_insert(lh__parser_t *p, lh_ast_t *n)
     return (n->u.insert.query = lh__parse_query(p)) ? n : NULL;
 }
 
+/* [WHERE cond]: the condition and its text as written (for a commit's
+ * predicate). */
+static bool parse_where(lh__parser_t *p, lh_ast_t **where, const char **text)
+{
+    if (!lh__acceptkw(p, KW_WHERE)) return true;
+    uint32_t start = lh__cur(p)->pos;
+    if (!(*where = lh__parse_expr(p))) return false;
+    *text = lh_arena_strndup(p->a, p->text + start, lh__end_of_prev(p) - start);
+    return *text || lh__fail(p, LH_ENOMEM, -1, "out of memory parsing the statement");
+}
+
+/* The target's [AS] alias of DELETE / UPDATE (a bare one must not be the
+ * next clause's keyword). */
+static bool target_alias(lh__parser_t *p, const char **alias)
+{
+    bool as = lh__acceptkw(p, KW_AS);
+    if (!as && (!lh__is_name(p, 0, true) || lh__iskw(p, KW_SET) || lh__iskw(p, KW_WHERE) ||
+                lh__iskw(p, KW_FROM)))
+        return true;
+    return (*alias = lh__parse_name(p)) != NULL;
+}
+
 static lh_ast_t *parse_update(lh__parser_t *p, lh_ast_t *n)
 {
-    if (!lh__parse_dotted(p, &n->u.update.table) || !lh__expectkw(p, KW_SET)) return NULL;
-    lh__vec_t cols = {0}, vals = {0};
-    do {
-        const char **c = lh__push(p, &cols, sizeof *c);
-        if (!c || !(*c = lh__parse_name(p)) || !lh__expect(p, TK_EQ)) return NULL;
-        if (!lh__push_node(p, &vals, lh__parse_expr(p))) return NULL;
-    } while (lh__accept(p, TK_COMMA));
-    n->u.update.set_columns = cols.items;
-    n->u.update.set_values = lh__as_list(vals);
-    if (lh__acceptkw(p, KW_WHERE) && !(n->u.update.where = lh__parse_expr(p))) return NULL;
-    return n;
+    if (!lh__parse_dotted(p, &n->u.update.table) || !target_alias(p, &n->u.update.alias) ||
+        !lh__expectkw(p, KW_SET))
+        return NULL;
+    uint32_t ncols;
+    if (!lh__parse_set_list(p, &n->u.update.set_columns, &ncols, &n->u.update.set_values))
+        return NULL;
+    if (lh__acceptkw(p, KW_FROM) && !(n->u.update.from = lh__parse_from(p))) return NULL;
+    return parse_where(p, &n->u.update.where, &n->u.update.where_text) ? n : NULL;
 }
 
 /* A setting's value: a lone word is its text (SET x TO on); DEFAULT is NULL. */
@@ -217,6 +239,7 @@ lh_ast_t *lh__parse_statement(lh__parser_t *p)
     if (t->kw == KW_CREATE) return lh__parse_create(p);
     if (t->kw == KW_DROP) return lh__parse_drop(p);
     if (t->kw == KW_ALTER) return lh__parse_alter(p);
+    if (lh__isword(p, 0, "merge") && lh__isword(p, 1, "into")) return lh__parse_merge(p);
     typedef struct {
         const char *word;
         lh_ast_kind_t kind;
@@ -238,6 +261,8 @@ lh_ast_t *lh__parse_statement(lh__parser_t *p)
         {"end", LH_AST_STMT_TRANSACTION},
         {"rollback", LH_AST_STMT_TRANSACTION},
         {"abort", LH_AST_STMT_TRANSACTION},
+        {"optimize", LH_AST_STMT_OPTIMIZE},
+        {"vacuum", LH_AST_STMT_VACUUM},
     };
     size_t r = 0;
     while (r < sizeof rows / sizeof rows[0] && !lh__isword(p, 0, rows[r].word))
@@ -251,7 +276,8 @@ lh_ast_t *lh__parse_statement(lh__parser_t *p)
         return parse_insert(p, n);
     case 1:
         return lh__expectkw(p, KW_FROM) && lh__parse_dotted(p, &n->u.del.table) &&
-                       (!lh__acceptkw(p, KW_WHERE) || (n->u.del.where = lh__parse_expr(p)))
+                       target_alias(p, &n->u.del.alias) &&
+                       parse_where(p, &n->u.del.where, &n->u.del.where_text)
                    ? n
                    : NULL;
     case 2:
@@ -276,8 +302,11 @@ lh_ast_t *lh__parse_statement(lh__parser_t *p)
     case 12:
     case 13:
         return parse_txn(p, n, 2);
-    default:
+    case 14:
+    case 15:
         return parse_txn(p, n, 3);
+    default:
+        return lh__parse_maint(p, n);
     }
 }
 
