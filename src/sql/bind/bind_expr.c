@@ -969,12 +969,22 @@ static int bind_interval(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     const lh_type_t ti = lh_type(LH_TYPE_INTERVAL);
     if (v->kind != LH_AST_LITERAL ||
         (v->u.lit.kind != LH_LIT_STRING && v->u.lit.kind != LH_LIT_INTEGER &&
-         v->u.lit.kind != LH_LIT_DECIMAL)) {
+         v->u.lit.kind != LH_LIT_DECIMAL) ||
+        (v->u.lit.kind == LH_LIT_DECIMAL && n->u.interval.unit)) {
         /* INTERVAL (expr) unit: expr * INTERVAL 1 unit; without a unit, a cast */
         lh_bexpr_t *x;
         int rc = lh__bind_expr(c, v, &x);
         if (rc || !n->u.interval.unit)
             return rc ? rc : lh__bind_cast_to(c, x, &ti, false, n->pos, out);
+        uint8_t xid = x->type.id;
+        if (xid == LH_TYPE_DECIMAL || xid == LH_TYPE_FLOAT || xid == LH_TYPE_DOUBLE) {
+            lh_bexpr_t **ta = lh_arena_calloc(c->env->arena, 2 * sizeof *ta);
+            if (!ta) return LH_ENOMEM;
+            ta[0] = x; /* whole units, truncated toward zero as DuckDB */
+            if ((rc = lh__bind_call(c, "trunc", ta, 1, n->pos, &x))) return rc;
+        }
+        const lh_type_t big = lh_type(LH_TYPE_BIGINT);
+        if ((rc = lh__bind_cast_to(c, x, &big, false, n->pos, &x))) return rc;
         const char *one = lh_arena_printf(c->env->arena, "1 %s", n->u.interval.unit);
         if (!one) return LH_ENOMEM;
         lh_value_t s1 = lh_value_varchar(one, strlen(one)), iv1;
