@@ -46,18 +46,22 @@ void lh__pq_bits_copy(uint64_t *dst, uint32_t doff, const uint64_t *src, size_t 
     }
 }
 
-/* Backwards from the last row: row i takes the last dense value not yet
- * placed when its bit is set, else zero; j never passes i, so no dense value
- * is overwritten before it moves. */
+/* Backwards from the last row, 64 rows per window of bits: row i takes the
+ * last dense value not yet placed when its bit is set, else zero; j never
+ * passes i, so no dense value is overwritten before it moves. */
 #define SPREAD_BITS(T)                                                                             \
     do {                                                                                           \
         T *d = (T *)base;                                                                          \
-        for (uint32_t i = k; i-- > 0;) {                                                           \
-            size_t q = pos + i;                                                                    \
-            T b = (T)(bits[q >> 6] >> (q & 63) & 1);                                               \
-            T x = d[j - (j != 0)];                                                                 \
-            d[i] = x & (T)(0 - b);                                                                 \
-            j -= (uint32_t)b;                                                                      \
+        for (uint32_t hi = k; hi > 0;) {                                                           \
+            uint32_t lo = hi > 64 ? hi - 64 : 0;                                                   \
+            uint64_t win = bits_at(bits, pos + lo);                                                \
+            for (uint32_t i = hi; i-- > lo;) {                                                     \
+                T b = (T)(win >> (i - lo) & 1);                                                    \
+                T x = d[j - (j != 0)];                                                             \
+                d[i] = x & (T)(0 - b);                                                             \
+                j -= (uint32_t)b;                                                                  \
+            }                                                                                      \
+            hi = lo;                                                                               \
         }                                                                                          \
     } while (0)
 
@@ -79,14 +83,18 @@ void lh__pq_bits_spread(uint8_t *base, size_t size, const uint64_t *bits, size_t
         SPREAD_BITS(uint64_t);
         break;
     default: /* 16 bytes: strings, int128, intervals, as two words */
-        for (uint32_t i = k; i-- > 0;) {
-            size_t q = pos + i;
-            uint64_t b = bits[q >> 6] >> (q & 63) & 1, m = 0 - b, x[2];
-            memcpy(x, base + (size_t)(j - (j != 0)) * 16, 16);
-            x[0] &= m;
-            x[1] &= m;
-            memcpy(base + (size_t)i * 16, x, 16);
-            j -= (uint32_t)b;
+        for (uint32_t hi = k; hi > 0;) {
+            uint32_t lo = hi > 64 ? hi - 64 : 0;
+            uint64_t win = bits_at(bits, pos + lo);
+            for (uint32_t i = hi; i-- > lo;) {
+                uint64_t m = 0 - (win >> (i - lo) & 1), x[2];
+                memcpy(x, base + (size_t)(j - (j != 0)) * 16, 16);
+                x[0] &= m;
+                x[1] &= m;
+                memcpy(base + (size_t)i * 16, x, 16);
+                j -= (uint32_t)(m & 1);
+            }
+            hi = lo;
         }
         break;
     }
