@@ -35,48 +35,76 @@ static double now_ms(void)
 
 #define MAX_COLS 64
 
+/* Sums rows [0, n) of values d (through codes when not NULL), skipping
+ * NULL rows: one loop per vector kind, so no row pays for the others. */
+#define SUM(T)                                                                                     \
+    static double sum_##T(const void *data, const int32_t *codes, const uint64_t *valid,           \
+                          uint32_t n)                                                              \
+    {                                                                                              \
+        const T *d = data;                                                                         \
+        double s = 0;                                                                              \
+        if (codes && valid) {                                                                      \
+            for (uint32_t i = 0; i < n; i++)                                                       \
+                if (lh_validity_get(valid, i)) s += (double)VAL(d[(uint32_t)codes[i]]);            \
+        } else if (codes) {                                                                        \
+            for (uint32_t i = 0; i < n; i++)                                                       \
+                s += (double)VAL(d[(uint32_t)codes[i]]);                                           \
+        } else if (valid) {                                                                        \
+            for (uint32_t i = 0; i < n; i++)                                                       \
+                if (lh_validity_get(valid, i)) s += (double)VAL(d[i]);                             \
+        } else {                                                                                   \
+            for (uint32_t i = 0; i < n; i++)                                                       \
+                s += (double)VAL(d[i]);                                                            \
+        }                                                                                          \
+        return s;                                                                                  \
+    }
+
+#define VAL(x) (x)
+SUM(uint8_t)
+SUM(int16_t)
+SUM(int32_t)
+SUM(int64_t)
+SUM(float)
+SUM(double)
+#undef VAL
+#define VAL(x) ((x).len)
+SUM(lh_string_t)
+#undef VAL
+
 /* Folds rows [0, n) of v into *acc. */
 static void fold(const lh_vector_t *v, uint32_t n, double *acc)
 {
     const lh_vector_t *vals = lh_vector_values(v);
-    bool dict = v->kind == LH_VECTOR_DICTIONARY;
+    const int32_t *codes = v->kind == LH_VECTOR_DICTIONARY ? v->codes : NULL;
+    const void *d = vals->data;
+    const uint64_t *w = v->validity;
     double s = 0;
     switch (lh_type_physical(&v->type)) {
-#define SUM(T)                                                                                     \
-    do {                                                                                           \
-        const T *d = vals->data;                                                                   \
-        for (uint32_t i = 0; i < n; i++)                                                           \
-            if (lh_validity_get(v->validity, i)) s += (double)d[dict ? (uint32_t)v->codes[i] : i]; \
-    } while (0)
     case LH_PHYS_BOOL:
     case LH_PHYS_INT8:
     case LH_PHYS_UINT8:
-        SUM(uint8_t);
+        s = sum_uint8_t(d, codes, w, n);
         break;
     case LH_PHYS_INT16:
-        SUM(int16_t);
+        s = sum_int16_t(d, codes, w, n);
         break;
     case LH_PHYS_INT32:
-        SUM(int32_t);
+        s = sum_int32_t(d, codes, w, n);
         break;
     case LH_PHYS_INT64:
-        SUM(int64_t);
+        s = sum_int64_t(d, codes, w, n);
         break;
     case LH_PHYS_FLOAT:
-        SUM(float);
+        s = sum_float(d, codes, w, n);
         break;
     case LH_PHYS_DOUBLE:
-        SUM(double);
+        s = sum_double(d, codes, w, n);
         break;
-    case LH_PHYS_STRING: {
-        const lh_string_t *d = vals->data;
-        for (uint32_t i = 0; i < n; i++)
-            if (lh_validity_get(v->validity, i)) s += d[dict ? (uint32_t)v->codes[i] : i].len;
+    case LH_PHYS_STRING:
+        s = sum_lh_string_t(d, codes, w, n);
         break;
-    }
     default:
         break;
-#undef SUM
     }
     *acc += s;
 }

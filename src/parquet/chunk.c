@@ -37,6 +37,7 @@ void lh__pq_chunk_free(lh__pq_chunk_t *ch)
     free(ch->pages);
     free(ch->pdef);
     free(ch->prep);
+    free(ch->pbits);
     free(ch->scratch);
     free(ch->bdef);
     free(ch->brep);

@@ -14,26 +14,37 @@
 
 enum { V_EMPTY = 0, V_PLAIN, V_DICT, V_RLE_BOOL, V_BSS, V_DELTA, V_DLBA, V_DBA };
 
-/* Levels of one kind: v1 with a 4-byte length prefix, v2 without. */
+/* Where levels of one kind lie: v1 behind a 4-byte length prefix (then
+ * *p and *len move past them), v2 in their own section. */
+static int level_bytes(const uint8_t **p, size_t *len, bool v2, size_t v2len, int enc,
+                       const uint8_t **data, size_t *dlen, lh_err_t *err)
+{
+    *data = *p;
+    if (v2) {
+        *dlen = v2len;
+        return 0;
+    }
+    if (enc != LH_PQ_ENC_RLE)
+        return lh_err_set(err, LH_EINVAL, "level encoding %d not supported", enc);
+    if (*len < 4) return lh_err_set(err, LH_ECORRUPT, "page ends inside its levels");
+    uint32_t l32;
+    memcpy(&l32, *data, 4);
+    *data += 4;
+    if (l32 > *len - 4) return lh_err_set(err, LH_ECORRUPT, "levels longer than the page");
+    *dlen = l32;
+    *p = *data + l32;
+    *len -= 4 + (size_t)l32;
+    return 0;
+}
+
+/* Levels of one kind into out (all_max: set when all are the maximum). */
 static int open_levels(const uint8_t **p, size_t *len, bool v2, size_t v2len, int enc, int max,
                        uint16_t *out, uint32_t n, bool *all_max, lh_err_t *err)
 {
-    const uint8_t *data = *p;
+    const uint8_t *data;
     size_t dlen;
-    if (v2) {
-        dlen = v2len;
-    } else {
-        if (enc != LH_PQ_ENC_RLE)
-            return lh_err_set(err, LH_EINVAL, "level encoding %d not supported", enc);
-        if (*len < 4) return lh_err_set(err, LH_ECORRUPT, "page ends inside its levels");
-        uint32_t l32;
-        memcpy(&l32, data, 4);
-        data += 4;
-        if (l32 > *len - 4) return lh_err_set(err, LH_ECORRUPT, "levels longer than the page");
-        dlen = l32;
-        *p = data + dlen;
-        *len -= 4 + dlen;
-    }
+    int rc = level_bytes(p, len, v2, v2len, enc, &data, &dlen, err);
+    if (rc) return rc;
     uint32_t run;
     if (all_max && lh_pq_rle_run_covers(data, dlen, lh_pq_bit_width((uint32_t)max), n, &run) &&
         run == (uint32_t)max) {
@@ -41,7 +52,7 @@ static int open_levels(const uint8_t **p, size_t *len, bool v2, size_t v2len, in
         return 0;
     }
     lh_pq_rle_t d;
-    int rc = lh_pq_rle_init(&d, data, dlen, lh_pq_bit_width((uint32_t)max), err);
+    rc = lh_pq_rle_init(&d, data, dlen, lh_pq_bit_width((uint32_t)max), err);
     if (!rc) rc = lh_pq_rle_get16(&d, out, n, err);
     if (rc) return rc;
     uint16_t bad = 0, below = 0;
@@ -51,6 +62,30 @@ static int open_levels(const uint8_t **p, size_t *len, bool v2, size_t v2len, in
     }
     if (bad) return lh_err_set(err, LH_ECORRUPT, "level above its maximum %d", max);
     if (all_max) *all_max = !below;
+    return 0;
+}
+
+/* Definition levels of maximum 1 into ch->pbits (flat_bits chunks). */
+static int open_def_bits(lh__pq_chunk_t *ch, const lh__pq_page_t *pg, const uint8_t **p,
+                         size_t *len, uint32_t n, lh_err_t *err)
+{
+    const uint8_t *data;
+    size_t dlen;
+    const uint8_t *q = pg->def;
+    int rc = level_bytes(pg->v2 ? &q : p, len, pg->v2, pg->def_len, pg->def_enc, &data, &dlen, err);
+    if (rc) return rc;
+    uint32_t run;
+    if (lh_pq_rle_run_covers(data, dlen, 1, n, &run) && run == 1) return 0; /* all valid */
+    size_t words = ((size_t)n + 63) / 64;
+    if (lh__pq_grow((void **)&ch->pbits, &ch->pbits_cap, words + 1, 8))
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    lh_pq_rle_t d;
+    rc = lh_pq_rle_init(&d, data, dlen, 1, err);
+    if (!rc) rc = lh_pq_rle_get_bits(&d, ch->pbits, n, err);
+    if (rc) return rc;
+    ch->pbits[words] = 0;
+    if (n % 64) ch->pbits[words - 1] &= (UINT64_C(1) << (n % 64)) - 1;
+    ch->page_all_valid = lh__pq_bits_count(ch->pbits, 0, n) == n;
     return 0;
 }
 
@@ -128,7 +163,10 @@ static int open_page(lh__pq_chunk_t *ch, lh_err_t *err)
                          ch->prep, n, NULL, err);
         if (rc) return rc;
     }
-    if (l->max_def) {
+    if (l->max_def && ch->flat_bits) {
+        rc = open_def_bits(ch, pg, &p, &len, n, err);
+        if (rc) return rc;
+    } else if (l->max_def) {
         const uint8_t *q = pg->v2 ? pg->def : p;
         rc = open_levels(pg->v2 ? &q : &p, &len, pg->v2, pg->def_len, pg->def_enc, l->max_def,
                          ch->pdef, n, &ch->page_all_valid, err);
@@ -270,7 +308,9 @@ int lh__pq_chunk_read_flat(lh__pq_chunk_t *ch, lh_vector_t *v, uint32_t n, bool 
         }
         uint32_t k = n - row < ch->left ? n - row : ch->left, nn = k;
         const uint16_t *def = ch->pdef + ch->ppos;
-        if (max && !ch->page_all_valid) {
+        if (max && !ch->page_all_valid && ch->flat_bits) {
+            nn = lh__pq_bits_count(ch->pbits, ch->ppos, k);
+        } else if (max && !ch->page_all_valid) {
             nn = 0;
             for (uint32_t i = 0; i < k; i++)
                 nn += def[i] == max;
@@ -279,7 +319,11 @@ int lh__pq_chunk_read_flat(lh__pq_chunk_t *ch, lh_vector_t *v, uint32_t n, bool 
         int rc = dictmode ? lh_pq_rle_get_codes(&ch->u.rle, (int32_t *)base, nn, ch->dict_size, err)
                           : read_values(ch, base, nn, err);
         if (rc) return rc;
-        if (nn < k) spread(base, size, def, max, k, nn, lh_vector_validity_mut(v), row);
+        if (nn < k && ch->flat_bits)
+            lh__pq_bits_spread(base, size, ch->pbits, ch->ppos, k, nn, lh_vector_validity_mut(v),
+                               row);
+        else if (nn < k)
+            spread(base, size, def, max, k, nn, lh_vector_validity_mut(v), row);
         ch->ppos += k;
         ch->left -= k;
         row += k;
@@ -370,7 +414,9 @@ static int drop_entries(lh__pq_chunk_t *ch, uint32_t k, lh_err_t *err)
 {
     const lh__pq_leaf_t *l = ch->leaf;
     uint32_t nn = k;
-    if (l->max_def && !ch->page_all_valid) {
+    if (l->max_def && !ch->page_all_valid && ch->flat_bits) {
+        nn = lh__pq_bits_count(ch->pbits, ch->ppos, k);
+    } else if (l->max_def && !ch->page_all_valid) {
         const uint16_t *def = ch->pdef + ch->ppos;
         nn = 0;
         for (uint32_t i = 0; i < k; i++)

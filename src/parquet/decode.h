@@ -31,6 +31,10 @@
 /* Unpacks n values of `width` bits (0..32), least significant bit first, from
  * in (which holds at least (n * width + 7) / 8 bytes) into out. */
 void lh_pq_unpack32(const uint8_t *in, size_t inlen, int width, uint32_t *out, uint32_t n);
+/* Unpacks groups * 8 values of `width` bits (0..32) from in, which must hold
+ * groups * width + 8 readable bytes (the loads run up to 7 bytes past the
+ * last group), one specialised loop per width (decode_unpack.c). */
+void lh_pq_unpack_groups(const uint8_t *in, int width, uint32_t *out, uint32_t groups);
 
 /* ---- RLE / bit-packed hybrid ---- */
 
@@ -55,6 +59,11 @@ int lh_pq_rle_get(lh_pq_rle_t *d, uint32_t *out, uint32_t n, lh_err_t *err);
 int lh_pq_rle_get16(lh_pq_rle_t *d, uint16_t *out, uint32_t n, lh_err_t *err);
 /* The same into bytes (booleans, small levels; width <= 8). */
 int lh_pq_rle_get8(lh_pq_rle_t *d, uint8_t *out, uint32_t n, lh_err_t *err);
+/* Levels of width 1 (a flat OPTIONAL column's definition levels) into bits
+ * [0, n) of out, least significant bit first, which holds (n + 63) / 64
+ * words; the bits of the last word past n are zero. LH_EINVAL for another
+ * width, LH_ECORRUPT when the data ends first. */
+int lh_pq_rle_get_bits(lh_pq_rle_t *d, uint64_t *out, uint32_t n, lh_err_t *err);
 /* Dictionary indices into int32 codes, each checked to be < dict_size
  * (LH_ECORRUPT otherwise). */
 int lh_pq_rle_get_codes(lh_pq_rle_t *d, int32_t *out, uint32_t n, uint32_t dict_size,

@@ -66,7 +66,14 @@ static void unpack_at(const uint8_t *in, size_t inlen, size_t bit, int width, ui
 
 void lh_pq_unpack32(const uint8_t *in, size_t inlen, int width, uint32_t *out, uint32_t n)
 {
-    unpack_at(in, inlen, 0, width, out, n);
+    uint32_t groups = n / 8, i = 0;
+    if (width > 0 && width <= 32) {
+        size_t fit = inlen >= 8 ? (inlen - 8) / (size_t)width : 0;
+        if (groups > fit) groups = (uint32_t)fit;
+        lh_pq_unpack_groups(in, width, out, groups);
+        i = groups * 8;
+    }
+    unpack_at(in, inlen, (size_t)i * (size_t)(width > 0 ? width : 0), width, out + i, n - i);
 }
 
 int lh_pq_rle_init(lh_pq_rle_t *d, const void *data, size_t len, int width, lh_err_t *err)
@@ -132,11 +139,28 @@ bool lh_pq_rle_run_covers(const void *data, size_t len, int width, uint32_t n, u
     return true;
 }
 
-/* Bit-packed values of the current run: k of them into tmp. */
-static void take_packed(lh_pq_rle_t *d, uint32_t *tmp, uint32_t k)
+/* Bit-packed values of the current run: k of them into out. Whole groups of
+ * 8 go through the width's unrolled unpacker while 8 bytes past them are
+ * inside the data; the first partial group and the tail through unpack_at. */
+static void take_packed(lh_pq_rle_t *d, uint32_t *out, uint32_t k)
 {
-    size_t runbytes = ((size_t)d->bp_count * (size_t)d->width + 7) / 8;
-    unpack_at(d->bp, runbytes, (size_t)d->bp_pos * (size_t)d->width, d->width, tmp, k);
+    int w = d->width;
+    size_t runbytes = ((size_t)d->bp_count * (size_t)w + 7) / 8;
+    size_t avail = (size_t)(d->end - d->bp); /* readable bytes from the run's start */
+    uint32_t pos = d->bp_pos, i = (8 - (pos & 7)) & 7;
+    if (i > k) i = k;
+    unpack_at(d->bp, runbytes, (size_t)pos * (size_t)w, w, out, i);
+    pos += i;
+    size_t start = (size_t)(pos / 8) * (size_t)w;
+    uint32_t groups = (k - i) / 8;
+    if (w && groups) {
+        size_t fit = avail >= start + 8 ? (avail - start - 8) / (size_t)w : 0;
+        if (groups > fit) groups = (uint32_t)fit;
+        lh_pq_unpack_groups(d->bp + start, w, out + i, groups);
+        i += groups * 8;
+        pos += groups * 8;
+    }
+    unpack_at(d->bp, runbytes, (size_t)pos * (size_t)w, w, out + i, k - i);
     d->bp_pos += k;
     d->bp_left -= k;
 }
@@ -208,5 +232,61 @@ int lh_pq_rle_get_codes(lh_pq_rle_t *d, int32_t *out, uint32_t n, uint32_t dict_
     for (uint32_t i = 0; i < n; i++)
         bad |= u[i] >= dict_size;
     if (bad) return lh_err_set(err, LH_ECORRUPT, "dictionary index out of range");
+    return 0;
+}
+
+/* Appends bits to a run of 64-bit words, least significant first. */
+typedef struct {
+    uint64_t *out;
+    uint64_t acc;
+    unsigned nacc; /* bits in acc, below 64 */
+} bitw_t;
+
+/* Appends the low cnt (1..64) bits of bits (the bits above cnt are zero). */
+static inline void bitw_push(bitw_t *w, uint64_t bits, unsigned cnt)
+{
+    w->acc |= bits << w->nacc;
+    unsigned t = w->nacc + cnt;
+    if (t >= 64) {
+        *w->out++ = w->acc;
+        w->acc = w->nacc ? bits >> (64 - w->nacc) : 0;
+        t -= 64;
+    }
+    w->nacc = t;
+}
+
+int lh_pq_rle_get_bits(lh_pq_rle_t *d, uint64_t *out, uint32_t n, lh_err_t *err)
+{
+    if (d->width != 1) return lh_err_set(err, LH_EINVAL, "rle bits need width 1");
+    bitw_t w = {.out = out};
+    uint32_t done = 0;
+    while (done < n) {
+        if (d->rle_left) {
+            uint32_t k = n - done < d->rle_left ? n - done : d->rle_left;
+            uint64_t v = d->rle_value ? UINT64_MAX : 0;
+            d->rle_left -= k;
+            done += k;
+            for (; k >= 64; k -= 64)
+                bitw_push(&w, v, 64);
+            if (k) bitw_push(&w, v & (UINT64_MAX >> (64 - k)), k);
+        } else if (d->bp_left) {
+            uint32_t k = n - done < d->bp_left ? n - done : d->bp_left;
+            size_t runbytes = ((size_t)d->bp_count + 7) / 8, pos = d->bp_pos;
+            d->bp_pos += k;
+            d->bp_left -= k;
+            done += k;
+            while (k) {
+                unsigned m = k < 56 ? k : 56;
+                uint64_t b = load64(d->bp, runbytes, pos >> 3) >> (pos & 7);
+                bitw_push(&w, b & (UINT64_MAX >> (64 - m)), m);
+                pos += m;
+                k -= m;
+            }
+        } else {
+            int rc = next_run(d, err);
+            if (rc) return rc;
+        }
+    }
+    if (w.nacc) *w.out = w.acc;
     return 0;
 }

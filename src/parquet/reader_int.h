@@ -105,6 +105,9 @@ typedef struct lh__pq_chunk {
     uint16_t *pdef, *prep;  /* its levels, decoded whole */
     uint32_t plv_cap, ppos; /* capacity, next entry */
     bool page_all_valid;    /* every definition level of the page is the maximum */
+    bool flat_bits;         /* read flat with max_def 1: levels as bits in pbits */
+    uint64_t *pbits;        /* the page's definition levels as bits, one spare word */
+    size_t pbits_cap;       /* words */
     int venc;               /* value decoder in use */
     union {
         lh_pq_plain_t plain;
@@ -144,6 +147,15 @@ int lh__pq_chunk_read_flat(lh__pq_chunk_t *ch, lh_vector_t *v, uint32_t n, bool 
  * ch->vals with their values. */
 int lh__pq_chunk_read_levels(lh__pq_chunk_t *ch, uint32_t n, lh_err_t *err);
 void lh__pq_chunk_free(lh__pq_chunk_t *ch);
+
+/* Definition bits (chunk_bits.c): the set bits among [pos, pos+n) of w; bits
+ * [soff, soff+n) of src into dst at doff; and the nn dense values at base
+ * (size bytes each) moved to their rows among k by bits [pos, pos+k), NULL
+ * rows zeroed, with the bits copied into validity at row. */
+uint32_t lh__pq_bits_count(const uint64_t *w, size_t pos, uint32_t n);
+void lh__pq_bits_copy(uint64_t *dst, uint32_t doff, const uint64_t *src, size_t soff, uint32_t n);
+void lh__pq_bits_spread(uint8_t *base, size_t size, const uint64_t *bits, size_t pos, uint32_t k,
+                        uint32_t nn, uint64_t *validity, uint32_t row);
 
 /* Builds rows [0, n) of v from the plan and the chunks' batch levels. */
 int lh__pq_assemble(const lh__pq_plan_t *p, lh__pq_chunk_t **chunks, lh_vector_t *v, uint32_t n,

@@ -98,10 +98,15 @@ int lh_pq_reader_scan_groups(lh_pq_reader_t *r, const lh_scan_req_t *req, uint32
                 lh__pq_chunk_free(set[l]);
                 set[l] = NULL;
             }
-            if (!uses[l] || set[l]) continue;
-            if (!(set[l] = calloc(1, sizeof *set[l]))) return nomem(err);
+            if (!uses[l]) continue;
+            if (!set[l] && !(set[l] = calloc(1, sizeof *set[l]))) return nomem(err);
             set[l]->leaf = &r->leaves[l];
             set[l]->leaf_idx = (int32_t)l;
+            set[l]->flat_bits = false;
+        }
+        for (uint32_t i = 0; i < r->nouts; i++) {
+            const lh__pq_leaf_t *lf = &r->leaves[r->outs[i].plan->leaf];
+            if (r->outs[i].flat && lf->max_def == 1) set[r->outs[i].plan->leaf]->flat_bits = true;
         }
     }
     int rc = lh_batch_new(r->out_types, r->nouts, &r->batch);

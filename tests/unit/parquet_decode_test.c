@@ -89,6 +89,74 @@ static void test_unpack_every_width(void)
     }
 }
 
+/* A bit-packed run of 200 values at every width, read in slices of odd
+ * sizes (partial groups, whole groups through the unrolled unpackers, and a
+ * tail near the end of the data that must not be read past). */
+static void test_unpack_runs_in_slices(void)
+{
+    enum { N = 200 };
+    uint64_t v[N];
+    uint32_t got[N];
+    uint8_t buf[1 + N * 4];
+    static const uint32_t slices[] = {3, 17, 64, 5, 8, 103};
+    for (int w = 0; w <= 32; w++) {
+        for (int i = 0; i < N; i++)
+            v[i] = w ? ((uint64_t)i * 2246822519u + 3) & ((UINT64_C(1) << w) - 1) : 0;
+        buf[0] = (uint8_t)((N / 8) << 1 | 1);
+        size_t n = 1 + pack(buf + 1, v, N, w);
+        lh_pq_rle_t d;
+        lh_err_t err;
+        CHECK(lh_pq_rle_init(&d, buf, n, w, &err) == 0);
+        uint32_t o = 0;
+        for (size_t s = 0; s < sizeof slices / sizeof *slices; s++) {
+            CHECK(lh_pq_rle_get(&d, got + o, slices[s], &err) == 0);
+            o += slices[s];
+        }
+        CHECK_EQ_INT(o, N);
+        for (int i = 0; i < N; i++)
+            CHECK_EQ_INT(got[i], v[i]);
+        lh_pq_unpack32(buf + 1, n - 1, w, got, N);
+        for (int i = 0; i < N; i++)
+            CHECK_EQ_INT(got[i], v[i]);
+    }
+}
+
+/* Width-1 levels straight into bits: RLE runs of both values and
+ * bit-packed runs, at bit offsets that cross words, equal the bytes path. */
+static void test_rle_levels_as_bits(void)
+{
+    uint8_t buf[64];
+    size_t o = 0;
+    uint64_t vals[24];
+    o += put_uleb(buf + o, 70 << 1); /* 70 x 1 */
+    buf[o++] = 1;
+    for (int i = 0; i < 24; i++)
+        vals[i] = (i % 10) != 3;
+    o += put_uleb(buf + o, (3 << 1) | 1); /* 24 bit-packed */
+    o += pack(buf + o, vals, 24, 1);
+    o += put_uleb(buf + o, 5 << 1); /* 5 x 0 */
+    buf[o++] = 0;
+    o += put_uleb(buf + o, 130 << 1); /* 130 x 1 */
+    buf[o++] = 1;
+    o += put_uleb(buf + o, (1 << 1) | 1); /* 8 bit-packed */
+    uint64_t last[8] = {0, 1, 1, 0, 1, 0, 0, 1};
+    o += pack(buf + o, last, 8, 1);
+    enum { N = 70 + 24 + 5 + 130 + 8 };
+    uint8_t want[N];
+    uint64_t bits[(N + 63) / 64];
+    lh_pq_rle_t d;
+    lh_err_t err;
+    CHECK(lh_pq_rle_init(&d, buf, o, 1, &err) == 0 && lh_pq_rle_get8(&d, want, N, &err) == 0);
+    CHECK(lh_pq_rle_init(&d, buf, o, 1, &err) == 0 && lh_pq_rle_get_bits(&d, bits, N, &err) == 0);
+    for (int i = 0; i < N; i++)
+        CHECK_EQ_INT(bits[i / 64] >> (i % 64) & 1, want[i]);
+    CHECK_EQ_INT(bits[(N - 1) / 64] >> (N % 64), 0); /* the bits past N are zero */
+    CHECK(lh_pq_rle_init(&d, buf, o - 1, 1, &err) == 0);
+    CHECK(lh_pq_rle_get_bits(&d, bits, N + 1, &err) == LH_ECORRUPT); /* ends early */
+    CHECK(lh_pq_rle_init(&d, buf, o, 2, &err) == 0);
+    CHECK(lh_pq_rle_get_bits(&d, bits, 8, &err) == LH_EINVAL); /* not width 1 */
+}
+
 static void test_rle_hybrid_runs(void)
 {
     /* RLE run of 5 x 3 (width 3: one value byte), then one bit-packed group of 8 */
@@ -373,6 +441,8 @@ static void test_delta_byte_arrays(void)
 
 static const lh_test_t tests[] = {
     {"unpack_every_width", test_unpack_every_width},
+    {"unpack_runs_in_slices", test_unpack_runs_in_slices},
+    {"rle_levels_as_bits", test_rle_levels_as_bits},
     {"rle_hybrid_runs", test_rle_hybrid_runs},
     {"rle_wide_values_and_codes", test_rle_wide_values_and_codes},
     {"rle_damaged", test_rle_damaged},
