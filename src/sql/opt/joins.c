@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sql/opt/opt.h"
+#include "sql/opt/opt_int.h"
 
 static const lh_type_t T_BOOL = {.id = LH_TYPE_BOOLEAN};
 
@@ -124,7 +125,7 @@ static int sides(const lh_bexpr_t *e, uint32_t nleft)
     }
 }
 
-static uint32_t shift(void *ctx, const lh_bexpr_t *ref)
+uint32_t lh__opt_shift_down(void *ctx, const lh_bexpr_t *ref)
 {
     return ref->u.col - *(const uint32_t *)ctx;
 }
@@ -183,7 +184,7 @@ static int into_join(lh_arena_t *a, lh_plan_t *j, conj_t *both, uint32_t nl)
             }
             if (sx == 1 && sy == 2) {
                 lk[nk] = x;
-                if (!(rk[nk] = lh_bx_copy_map(a, y, shift, &nl))) return LH_ENOMEM;
+                if (!(rk[nk] = lh_bx_copy_map(a, y, lh__opt_shift_down, &nl))) return LH_ENOMEM;
                 nk++;
                 continue;
             }
@@ -216,7 +217,7 @@ static lh_plan_t *push_join(lh_arena_t *a, lh_plan_t *j, conj_t *c)
         else if (s == 1 || (s == 0 && inner))
             rc = add(a, &l, e);
         else if (s == 2 && inner) {
-            lh_bexpr_t *m = lh_bx_copy_map(a, e, shift, &nl);
+            lh_bexpr_t *m = lh_bx_copy_map(a, e, lh__opt_shift_down, &nl);
             rc = m ? add(a, &r, m) : LH_ENOMEM;
         } else if (s == 3 && inner)
             rc = add(a, &both, e);
@@ -231,11 +232,12 @@ static lh_plan_t *push_join(lh_arena_t *a, lh_plan_t *j, conj_t *c)
         j->u.join.cond = NULL;
         for (uint32_t i = 0; i < own.n; i++) {
             int s = sides(own.items[i], nl);
-            int rc = s == 1   ? add(a, &l, own.items[i])
-                     : s == 2 ? (own.items[i] = lh_bx_copy_map(a, own.items[i], shift, &nl))
-                                    ? add(a, &r, own.items[i])
-                                    : LH_ENOMEM
-                              : add(a, &both, own.items[i]);
+            int rc = s == 1 ? add(a, &l, own.items[i])
+                     : s == 2
+                         ? (own.items[i] = lh_bx_copy_map(a, own.items[i], lh__opt_shift_down, &nl))
+                               ? add(a, &r, own.items[i])
+                               : LH_ENOMEM
+                         : add(a, &both, own.items[i]);
             if (rc) return NULL;
         }
     }
@@ -277,5 +279,5 @@ int lh_opt_push_join_filters(lh_arena_t *a, lh_plan_t **plan)
     lh_plan_t *p = walk(a, *plan);
     if (!p) return LH_ENOMEM;
     *plan = p;
-    return 0;
+    return lh__opt_order_joins(a, plan);
 }
