@@ -237,7 +237,7 @@ static int gather_pairs(lh_op_t *op, join_op_t *st, uint32_t n)
     for (uint32_t c = 0; c < st->nl; c++)
         if (!st->need[c])
             null_column(&st->pairs->cols[c]);
-        else if (lh_vector_copy(&st->pairs->cols[c], 0, &st->lb->cols[c], st->pl, n))
+        else if (lh__vector_select(&st->pairs->cols[c], &st->lb->cols[c], st->pl, n))
             return oom(op);
     for (uint32_t c = 0; c < st->nr; c++)
         if (!st->need[st->nl + c])

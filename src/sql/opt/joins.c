@@ -200,6 +200,25 @@ static int into_join(lh_arena_t *a, lh_plan_t *j, conj_t *both, uint32_t nl)
     return 0;
 }
 
+/* The filter an OR over both sides of a join implies on one side (1 left,
+ * 2 right): the OR of each branch's conjuncts that read that side alone;
+ * NULL when a branch has none (TPC-H q7's nations, q19's parts and lines). */
+static lh_bexpr_t *implied(lh_arena_t *a, const lh_bexpr_t *e, uint32_t nl, int side)
+{
+    uint32_t n = e->u.list.n;
+    lh_bexpr_t * or = lh_bx_list(a, LH_BX_OR, &T_BOOL, n, e->pos);
+    if (! or) return NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        conj_t br = {0}, mine = {0};
+        if (split(a, e->u.list.items[i], &br)) return NULL;
+        for (uint32_t k = 0; k < br.n; k++)
+            if (sides(br.items[k], nl) == side && add(a, &mine, br.items[k])) return NULL;
+        if (!mine.n) return NULL;
+        if (!(or->u.list.items[i] = and_of(a, mine.items, mine.n))) return NULL;
+    }
+    return or ;
+}
+
 static lh_plan_t *push_join(lh_arena_t *a, lh_plan_t *j, conj_t *c)
 {
     uint32_t nl = j->child[0]->ncols;
@@ -241,6 +260,13 @@ static lh_plan_t *push_join(lh_arena_t *a, lh_plan_t *j, conj_t *c)
             if (rc) return NULL;
         }
     }
+    for (uint32_t i = 0; inner && i < both.n; i++) /* (l1 AND r1) OR (l2 AND r2): l1 OR l2 */
+        if (both.items[i]->kind == LH_BX_OR) {
+            lh_bexpr_t *li = implied(a, both.items[i], nl, 1);
+            lh_bexpr_t *ri = implied(a, both.items[i], nl, 2);
+            if (ri) ri = lh_bx_copy_map(a, ri, lh__opt_shift_down, &nl);
+            if ((li && add(a, &l, li)) || (ri && add(a, &r, ri))) return NULL;
+        }
     if (inner && into_join(a, j, &both, nl)) return NULL;
     if (!(j->child[0] = push(a, j->child[0], &l))) return NULL;
     if (!(j->child[1] = push(a, j->child[1], &r))) return NULL;
