@@ -1,6 +1,6 @@
 /* The streaming operators: VALUES rows, FILTER (rows where the condition is
- * true, as dictionary views of the input's vectors), PROJECTION (a view batch of the expressions' result
- * vectors: nothing copied), LIMIT/OFFSET, range(), and UNION ALL. */
+ * true, as dictionary views of the input's vectors), PROJECTION (a view batch of the expressions'
+ * result vectors: nothing copied), LIMIT/OFFSET, range(), and UNION ALL. */
 #include <string.h>
 
 #include "sql/exec/exec_int.h"

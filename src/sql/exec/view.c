@@ -11,7 +11,8 @@ int lh__vector_select(lh_vector_t *dst, const lh_vector_t *src, const uint32_t *
         if (!rc) lh_vector_set_constant(dst);
         return rc;
     }
-    if (src->kind != LH_VECTOR_FLAT || lh_type_is_nested(&src->type) || !n || dst->kind != LH_VECTOR_FLAT)
+    if (src->kind != LH_VECTOR_FLAT || lh_type_is_nested(&src->type) || !n ||
+        dst->kind != LH_VECTOR_FLAT)
         return lh_vector_copy(dst, 0, src, sel, n);
     uint32_t size = 0;
     for (uint32_t i = 0; i < n; i++)
