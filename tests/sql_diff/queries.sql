@@ -803,3 +803,18 @@ SELECT count(*) FROM {fact} f, {dim} d, {jr} r WHERE f.k = d.k AND d.k = r.k AND
 
 -- name: join_order_pruned_columns_in_group
 SELECT d.cat, count(*), sum(r.rid) FROM {fact} f, {dim} d, {jr} r WHERE f.k = d.k AND r.k = f.k GROUP BY d.cat
+
+-- name: join_left_on_right_only_filter
+SELECT d.k, count(f.id), sum(f.i32) FROM {dim} d LEFT JOIN {fact} f ON f.k = d.k AND f.s LIKE '%a_1%' GROUP BY d.k
+
+-- name: join_left_big_right_swapped
+SELECT l.id, count(f.id), min(f.g) FROM {jl} l LEFT JOIN {fact} f ON f.k = l.k AND f.id % 3 <> l.id % 3 GROUP BY l.id
+
+-- name: join_anti_on_right_only_filter
+SELECT count(*) FROM {fact} f ANTI JOIN {dim} d ON f.k = d.k AND d.cat = 'red'
+
+-- name: join_or_implies_side_filters
+SELECT f.id, d.name FROM {fact} f, {dim} d WHERE f.k = d.k AND ((d.cat = 'red' AND f.i32 > 9000) OR (d.cat = 'blue' AND f.g = 'g3' AND f.id < 5000))
+
+-- name: join_date_timestamp_and_decimal_filters
+SELECT count(*), sum(f.dec2) FROM {fact} f, {dim} d WHERE f.k = d.k AND f.dt >= date '2016-01-01' AND f.dt < date '2016-01-01' + interval '1' year AND f.dec2 BETWEEN 0.05 - 100 AND 0.07 + 100

@@ -5,7 +5,8 @@
  * whose result is estimated smallest, the bigger one probing (left) and the
  * smaller one built into the hash table (right). Cross products come last.
  * A projection on top puts the columns back in their original order, so
- * nothing above changes.
+ * nothing above changes. A LEFT JOIN whose right side is much bigger
+ * becomes a RIGHT JOIN with the sides swapped, for the same reason.
  *
  * Estimates (opt/estimate.c): the inputs' row counts (the tables' sizes
  * times guessed filter selectivities) and, per key, the distinct values of
@@ -346,10 +347,59 @@ static lh_plan_t *reorder(lh_arena_t *a, lh_plan_t *p)
     return proj;
 }
 
+/* LEFT JOIN with a right side much bigger than the left: the same rows as a
+ * RIGHT JOIN with the sides swapped, which builds the hash table on the
+ * small side (TPC-H q13: customers LEFT JOIN orders). */
+typedef struct swap_ctx {
+    uint32_t nl, nr;
+} swap_ctx_t;
+
+static uint32_t swap_col(void *ctx, const lh_bexpr_t *ref)
+{
+    const swap_ctx_t *s = ctx; /* l ++ r columns to r ++ l */
+    return ref->u.col < s->nl ? ref->u.col + s->nr : ref->u.col - s->nl;
+}
+
+static lh_plan_t *swap_left(lh_arena_t *a, lh_plan_t *p)
+{
+    lh_plan_t *l = p->child[0], *r = p->child[1];
+    if (p->u.join.kind != 1 /* LEFT */ || !p->u.join.nkeys ||
+        lh__opt_est_rows(r) < 1.5 * lh__opt_est_rows(l))
+        return p;
+    swap_ctx_t sc = {.nl = l->ncols, .nr = r->ncols};
+    lh_plan_t *j = lh_plan_new(a, LH_PLAN_JOIN, p->ncols);
+    lh_plan_t *proj = lh_plan_new(a, LH_PLAN_PROJECT, p->ncols);
+    if (!j || !proj) return NULL;
+    j->u.join = p->u.join;
+    j->u.join.kind = 2; /* RIGHT */
+    j->u.join.left_keys = p->u.join.right_keys;
+    j->u.join.right_keys = p->u.join.left_keys;
+    if (p->u.join.cond && !(j->u.join.cond = lh_bx_copy_map(a, p->u.join.cond, swap_col, &sc)))
+        return NULL;
+    j->child[0] = r;
+    j->child[1] = l;
+    memcpy(j->cols, r->cols, sc.nr * sizeof *j->cols);
+    memcpy(j->cols + sc.nr, l->cols, sc.nl * sizeof *j->cols);
+    proj->u.project.exprs = lh_arena_alloc(a, (p->ncols + 1) * sizeof *proj->u.project.exprs);
+    if (!proj->u.project.exprs) return NULL;
+    memcpy(proj->cols, p->cols, p->ncols * sizeof *proj->cols);
+    for (uint32_t c = 0; c < p->ncols; c++)
+        if (!(proj->u.project.exprs[c] =
+                  lh_bx_colref(a, swap_col(&sc, &(lh_bexpr_t){.u.col = c}), &p->cols[c].type)))
+            return NULL;
+    proj->child[0] = j;
+    return proj;
+}
+
 static lh_plan_t *walk(lh_arena_t *a, lh_plan_t *p)
 {
     if (!p) return p;
     if (is_inner(p)) return reorder(a, p);
+    if (p->kind == LH_PLAN_JOIN && p->u.join.kind == 1 /* LEFT */) {
+        for (int i = 0; i < 2; i++)
+            if (!(p->child[i] = walk(a, p->child[i]))) return NULL;
+        return swap_left(a, p);
+    }
     for (int i = 0; i < 2; i++)
         if (p->child[i] && !(p->child[i] = walk(a, p->child[i]))) return NULL;
     return p;

@@ -6,7 +6,9 @@
  * afterwards); any other conjunct over both sides becomes the join's
  * residual condition. Only inner and cross joins take keys and residuals;
  * LEFT, SEMI, ANTI and MARK joins take conjuncts on their left (preserved)
- * side only; whatever cannot move stays in a filter above. */
+ * side only; whatever cannot move stays in a filter above. The ON conjuncts
+ * of a LEFT, SEMI or ANTI join that read only the right side filter the
+ * right input instead (TPC-H q13's NOT LIKE). */
 #include <string.h>
 
 #include "sql/opt/opt.h"
@@ -260,6 +262,18 @@ static lh_plan_t *push_join(lh_arena_t *a, lh_plan_t *j, conj_t *c)
             if (rc) return NULL;
         }
     }
+    bool semi = (kind == 5 || kind == 6) && !j->u.join.mark;
+    if ((kind == 1 /* LEFT */ || semi) && j->u.join.cond) { /* ON's right-only conjuncts */
+        conj_t own = {0}, stay = {0};
+        if (split(a, j->u.join.cond, &own)) return NULL;
+        for (uint32_t i = 0; i < own.n; i++) {
+            lh_bexpr_t *e = own.items[i];
+            lh_bexpr_t *m = sides(e, nl) == 2 ? lh_bx_copy_map(a, e, lh__opt_shift_down, &nl) : e;
+            if (!m || add(a, m == e ? &stay : &r, m)) return NULL;
+        }
+        j->u.join.cond = stay.n ? and_of(a, stay.items, stay.n) : NULL;
+        if (stay.n && !j->u.join.cond) return NULL;
+    }
     for (uint32_t i = 0; inner && i < both.n; i++) /* (l1 AND r1) OR (l2 AND r2): l1 OR l2 */
         if (both.items[i]->kind == LH_BX_OR) {
             lh_bexpr_t *li = implied(a, both.items[i], nl, 1);
@@ -294,6 +308,9 @@ static lh_plan_t *walk(lh_arena_t *a, lh_plan_t *p)
         p = push(a, p->child[0], &c);
         if (!p) return NULL;
         /* the filter's own children may hold more filters and joins */
+    } else if (p->kind == LH_PLAN_JOIN) { /* no WHERE: its own ON conjuncts still move */
+        conj_t c = {0};
+        if (!(p = push_join(a, p, &c))) return NULL;
     }
     for (int i = 0; i < 2; i++)
         if (p->child[i] && !(p->child[i] = walk(a, p->child[i]))) return NULL;
