@@ -5,6 +5,7 @@
 
 #include "sql/exec/join_ht.h"
 #include "sql/exec/rowops.h"
+#include "vector/batch.h"
 
 static bool signed_int(lh_phys_t ph)
 {
@@ -15,6 +16,12 @@ bool lh__join_ht_int_types(const lh_type_t *l, const lh_type_t *r)
 {
     lh_phys_t pl = lh_type_physical(l), pr = lh_type_physical(r);
     return pl == pr && signed_int(pl);
+}
+
+bool lh__join_ht_int32_types(const lh_type_t *l, const lh_type_t *r)
+{
+    lh_phys_t pl = lh_type_physical(l), pr = lh_type_physical(r);
+    return pl == pr && signed_int(pl) && pl != LH_PHYS_INT64;
 }
 
 static inline uint64_t mix(uint64_t x)
@@ -66,11 +73,28 @@ static void hash_ints(const lh_vector_t *v, uint32_t n, uint64_t *h, int64_t *ik
         if (!lh_vector_is_valid(v, i)) h[i] = LH_JOIN_NULL_HASH;
 }
 
+/* Two 32-bit keys packed into one 64-bit integer key. */
+static void hash_pairs(const lh_vector_t *const *kv, uint32_t n, uint64_t *h, int64_t *ik)
+{
+    uint64_t h2[LH_BATCH_ROWS];
+    int64_t k2[LH_BATCH_ROWS];
+    hash_ints(kv[0], n, h, ik);
+    hash_ints(kv[1], n, h2, k2);
+    for (uint32_t i = 0; i < n; i++) {
+        bool null = h[i] == LH_JOIN_NULL_HASH || h2[i] == LH_JOIN_NULL_HASH;
+        ik[i] = (int64_t)(((uint64_t)ik[i] << 32) | (uint32_t)k2[i]);
+        h[i] = null ? LH_JOIN_NULL_HASH : mix((uint64_t)ik[i]);
+    }
+}
+
 void lh__join_ht_hash(const lh_join_ht_t *t, const lh_vector_t *const *kv, uint32_t n, uint64_t *h,
                       int64_t *ik)
 {
     if (t->int_key) {
-        hash_ints(kv[0], n, h, ik);
+        if (t->nkeys == 2)
+            hash_pairs(kv, n, h, ik);
+        else
+            hash_ints(kv[0], n, h, ik);
         return;
     }
     for (uint32_t i = 0; i < n; i++) {

@@ -23,8 +23,10 @@ typedef struct lh_join_ht {
     uint64_t *bloom, bmask;
 } lh_join_ht_t;
 
-/* Whether keys of these types take the integer path. */
+/* Whether a key of these types takes the integer path (alone; as one of two:
+ * the int32 variant). */
 bool lh__join_ht_int_types(const lh_type_t *l, const lh_type_t *r);
+bool lh__join_ht_int32_types(const lh_type_t *l, const lh_type_t *r);
 /* Hashes n rows of the key vectors kv into h (LH_JOIN_NULL_HASH when a key
  * is NULL) and, for an integer key, the values into ik. */
 void lh__join_ht_hash(const lh_join_ht_t *t, const lh_vector_t *const *kv, uint32_t n, uint64_t *h,

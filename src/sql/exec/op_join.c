@@ -447,8 +447,10 @@ static int setup(lh_op_t *op, join_op_t *st)
         return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ENOTIMPL, -1,
                           "a join on more than 64 keys");
     st->ht.nkeys = st->nkeys;
-    st->ht.int_key = st->nkeys == 1 && lh__join_ht_int_types(&p->u.join.left_keys[0]->type,
-                                                             &p->u.join.right_keys[0]->type);
+    lh_bexpr_t *const *lk = p->u.join.left_keys, *const *rk = p->u.join.right_keys;
+    st->ht.int_key = (st->nkeys == 1 && lh__join_ht_int_types(&lk[0]->type, &rk[0]->type)) ||
+                     (st->nkeys == 2 && lh__join_ht_int32_types(&lk[0]->type, &rk[0]->type) &&
+                      lh__join_ht_int32_types(&lk[1]->type, &rk[1]->type));
     st->btypes = lh_arena_calloc(a, (st->nr + st->nkeys + 1) * sizeof *st->btypes);
     lh_type_t *ptypes = lh_arena_calloc(a, (st->nl + st->nr + 1) * sizeof *ptypes);
     st->lkeys = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->lkeys);
