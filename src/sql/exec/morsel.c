@@ -15,6 +15,7 @@
 static bool probe_streams(const lh_plan_t *p)
 {
     uint8_t k = p->u.join.kind;
+    if (p->u.join.build_left) return false; /* its left side is the build */
     return k == 0 /* INNER */ || k == 1 /* LEFT */ || k == 4 /* CROSS */ || k == 5 /* SEMI */ ||
            k == 6 /* ANTI */ || k == LH_JOIN_KIND_MARK;
 }

@@ -478,6 +478,7 @@ static int setup(lh_op_t *op, join_op_t *st)
 
 int lh__op_join(lh_op_t *op)
 {
+    if (op->plan->u.join.build_left) return lh__op_join_build_left(op);
     join_op_t *st = calloc(1, sizeof *st);
     if (!st) return oom(op);
     op->priv = st;

@@ -6,7 +6,8 @@
  * smaller one built into the hash table (right). Cross products come last.
  * A projection on top puts the columns back in their original order, so
  * nothing above changes. A LEFT JOIN whose right side is much bigger
- * becomes a RIGHT JOIN with the sides swapped, for the same reason.
+ * becomes a RIGHT JOIN with the sides swapped, for the same reason, and a
+ * SEMI/ANTI/MARK join builds on its left side (u.join.build_left).
  *
  * Estimates (opt/estimate.c): the inputs' row counts (the tables' sizes
  * times guessed filter selectivities) and, per key, the distinct values of
@@ -283,6 +284,21 @@ static int goo(order_t *o)
 
 static lh_plan_t *walk(lh_arena_t *a, lh_plan_t *p);
 
+/* A projection over top handing out p's columns in p's order: p's column c
+ * is top's column pos[c]. */
+static lh_plan_t *in_order(lh_arena_t *a, const lh_plan_t *p, lh_plan_t *top, const uint32_t *pos)
+{
+    lh_plan_t *proj = lh_plan_new(a, LH_PLAN_PROJECT, p->ncols);
+    if (!proj) return NULL;
+    proj->u.project.exprs = lh_arena_alloc(a, (p->ncols + 1) * sizeof *proj->u.project.exprs);
+    if (!proj->u.project.exprs) return NULL;
+    memcpy(proj->cols, p->cols, p->ncols * sizeof *proj->cols);
+    for (uint32_t c = 0; c < p->ncols; c++)
+        if (!(proj->u.project.exprs[c] = lh_bx_colref(a, pos[c], &p->cols[c].type))) return NULL;
+    proj->child[0] = top;
+    return proj;
+}
+
 /* Reorders the inner join tree p; returns its replacement (or p). */
 static lh_plan_t *reorder(lh_arena_t *a, lh_plan_t *p)
 {
@@ -335,15 +351,8 @@ static lh_plan_t *reorder(lh_arena_t *a, lh_plan_t *p)
         if (!(top->u.join.cond = and_of(a, cond, rest))) return NULL;
         top->u.join.kind = 0;
     }
-    lh_plan_t *proj = lh_plan_new(a, LH_PLAN_PROJECT, p->ncols);
-    if (!proj) return NULL;
-    proj->u.project.exprs = lh_arena_alloc(a, (p->ncols + 1) * sizeof *proj->u.project.exprs);
-    if (!proj->u.project.exprs) return NULL;
-    memcpy(proj->cols, p->cols, p->ncols * sizeof *proj->cols);
-    for (uint32_t c = 0; c < p->ncols; c++)
-        if (!(proj->u.project.exprs[c] = lh_bx_colref(a, pos[c], &p->cols[c].type))) return NULL;
-    proj->child[0] = top;
-    proj->est_rows = o.t[0].rows;
+    lh_plan_t *proj = in_order(a, p, top, pos);
+    if (proj) proj->est_rows = o.t[0].rows;
     return proj;
 }
 
@@ -368,8 +377,8 @@ static lh_plan_t *swap_left(lh_arena_t *a, lh_plan_t *p)
         return p;
     swap_ctx_t sc = {.nl = l->ncols, .nr = r->ncols};
     lh_plan_t *j = lh_plan_new(a, LH_PLAN_JOIN, p->ncols);
-    lh_plan_t *proj = lh_plan_new(a, LH_PLAN_PROJECT, p->ncols);
-    if (!j || !proj) return NULL;
+    uint32_t *pos = lh_arena_alloc(a, (p->ncols + 1) * sizeof *pos);
+    if (!j || !pos) return NULL;
     j->u.join = p->u.join;
     j->u.join.kind = 2; /* RIGHT */
     j->u.join.left_keys = p->u.join.right_keys;
@@ -380,21 +389,26 @@ static lh_plan_t *swap_left(lh_arena_t *a, lh_plan_t *p)
     j->child[1] = l;
     memcpy(j->cols, r->cols, sc.nr * sizeof *j->cols);
     memcpy(j->cols + sc.nr, l->cols, sc.nl * sizeof *j->cols);
-    proj->u.project.exprs = lh_arena_alloc(a, (p->ncols + 1) * sizeof *proj->u.project.exprs);
-    if (!proj->u.project.exprs) return NULL;
-    memcpy(proj->cols, p->cols, p->ncols * sizeof *proj->cols);
     for (uint32_t c = 0; c < p->ncols; c++)
-        if (!(proj->u.project.exprs[c] =
-                  lh_bx_colref(a, swap_col(&sc, &(lh_bexpr_t){.u.col = c}), &p->cols[c].type)))
-            return NULL;
-    proj->child[0] = j;
-    return proj;
+        pos[c] = c < sc.nl ? c + sc.nr : c - sc.nl;
+    return in_order(a, p, j, pos);
+}
+
+/* SEMI/ANTI/MARK without a residual over a much bigger right side: hash
+ * the left side instead (op_join_left.c). */
+static void build_left(lh_plan_t *p)
+{
+    uint8_t k = p->u.join.kind;
+    if ((k == 5 || k == 6 || k == LH_JOIN_KIND_MARK) && !p->u.join.mark && p->u.join.nkeys &&
+        !p->u.join.cond && lh__opt_est_rows(p->child[1]) > 2 * lh__opt_est_rows(p->child[0]))
+        p->u.join.build_left = true;
 }
 
 static lh_plan_t *walk(lh_arena_t *a, lh_plan_t *p)
 {
     if (!p) return p;
     if (is_inner(p)) return reorder(a, p);
+    if (p->kind == LH_PLAN_JOIN) build_left(p);
     if (p->kind == LH_PLAN_JOIN && p->u.join.kind == 1 /* LEFT */) {
         for (int i = 0; i < 2; i++)
             if (!(p->child[i] = walk(a, p->child[i]))) return NULL;

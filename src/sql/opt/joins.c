@@ -7,8 +7,9 @@
  * residual condition. Only inner and cross joins take keys and residuals;
  * LEFT, SEMI, ANTI and MARK joins take conjuncts on their left (preserved)
  * side only; whatever cannot move stays in a filter above. The ON conjuncts
- * of a LEFT, SEMI or ANTI join that read only the right side filter the
- * right input instead (TPC-H q13's NOT LIKE). */
+ * of a LEFT, SEMI, ANTI (not NULL-aware) or MARK join that read only the
+ * right side filter the right input instead (TPC-H q13's NOT LIKE, q4's
+ * EXISTS). */
 #include <string.h>
 
 #include "sql/opt/opt.h"
@@ -262,7 +263,7 @@ static lh_plan_t *push_join(lh_arena_t *a, lh_plan_t *j, conj_t *c)
             if (rc) return NULL;
         }
     }
-    bool semi = (kind == 5 || kind == 6) && !j->u.join.mark;
+    bool semi = (kind == 5 || kind == 6 || kind == LH_JOIN_KIND_MARK) && !j->u.join.mark;
     if ((kind == 1 /* LEFT */ || semi) && j->u.join.cond) { /* ON's right-only conjuncts */
         conj_t own = {0}, stay = {0};
         if (split(a, j->u.join.cond, &own)) return NULL;

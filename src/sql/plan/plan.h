@@ -264,6 +264,8 @@ struct lh_plan {
             bool mark;        /* SEMI/ANTI used for IN/EXISTS: NULL-aware */
             bool *read;       /* set by column pruning: per output column, whether anything
                                  above reads it (NULL: all); the others come out NULL */
+            bool build_left;  /* SEMI/ANTI/MARK without cond: hash the left side, probe with
+                                 the right (set by join ordering when the right is bigger) */
         } join;
         struct {
             uint8_t op; /* 1 UNION, 2 INTERSECT, 3 EXCEPT */
