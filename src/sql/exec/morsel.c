@@ -1,8 +1,9 @@
 /* The shared work list of a parallel pipeline (morsel.h): Parquet files'
  * row groups in file order, or a memory table's chunks, handed out under a
  * mutex one at a time. A pipeline runs through the probe side of hash
- * joins: each worker builds the join's table from the whole build side and
- * probes it with the morsels it takes. */
+ * joins whose build side is small (the optimizer's small_build): each
+ * worker builds the join's table from the whole build side and probes it
+ * with the morsels it takes. */
 #include <stdlib.h>
 
 #include "parquet/reader.h"
@@ -15,7 +16,7 @@
 static bool probe_streams(const lh_plan_t *p)
 {
     uint8_t k = p->u.join.kind;
-    if (p->u.join.build_left) return false; /* its left side is the build */
+    if (p->u.join.build_left || !p->u.join.small_build) return false; /* see plan.h */
     return k == 0 /* INNER */ || k == 1 /* LEFT */ || k == 4 /* CROSS */ || k == 5 /* SEMI */ ||
            k == 6 /* ANTI */ || k == LH_JOIN_KIND_MARK;
 }

@@ -419,10 +419,23 @@ static lh_plan_t *walk(lh_arena_t *a, lh_plan_t *p)
     return p;
 }
 
+/* Marks the joins whose build side is small next to their probe side: a
+ * parallel pipeline may run through them (every worker builds its own
+ * copy of the table, which pays only when the probe is much bigger). */
+static void mark_small_builds(lh_plan_t *p)
+{
+    if (!p) return;
+    if (p->kind == LH_PLAN_JOIN)
+        p->u.join.small_build = lh__opt_est_rows(p->child[1]) * 4 <= lh__opt_est_rows(p->child[0]);
+    mark_small_builds(p->child[0]);
+    mark_small_builds(p->child[1]);
+}
+
 int lh__opt_order_joins(lh_arena_t *a, lh_plan_t **plan)
 {
     lh_plan_t *p = walk(a, *plan);
     if (!p) return LH_ENOMEM;
+    mark_small_builds(p);
     *plan = p;
     return 0;
 }

@@ -266,6 +266,8 @@ struct lh_plan {
                                  above reads it (NULL: all); the others come out NULL */
             bool build_left;  /* SEMI/ANTI/MARK without cond: hash the left side, probe with
                                  the right (set by join ordering when the right is bigger) */
+            bool small_build; /* the build side is estimated at most a quarter of the probe
+                                 side: parallel pipelines may run through the probe */
         } join;
         struct {
             uint8_t op; /* 1 UNION, 2 INTERSECT, 3 EXCEPT */
