@@ -1,8 +1,10 @@
 /* The hash join's table (join_ht.h): hashes computed a batch at a time,
- * chains over flat arrays built once after the build side is read. */
+ * chains over flat arrays built once after the build side is read; and the
+ * build side's rows, kept in batches. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "sql/exec/exec_int.h"
 #include "sql/exec/join_ht.h"
 #include "sql/exec/rowops.h"
 #include "vector/batch.h"
@@ -168,4 +170,64 @@ void lh__join_ht_free(lh_join_ht_t *t)
     free(t->next);
     free(t->bloom);
     memset(t, 0, sizeof *t);
+}
+
+void lh__join_ht_setup(lh_join_ht_t *t, const lh_plan_t *p)
+{
+    lh_bexpr_t *const *lk = p->u.join.left_keys, *const *rk = p->u.join.right_keys;
+    t->nkeys = p->u.join.nkeys;
+    t->int_key = (t->nkeys == 1 && lh__join_ht_int_types(&lk[0]->type, &rk[0]->type)) ||
+                 (t->nkeys == 2 && lh__join_ht_int32_types(&lk[0]->type, &rk[0]->type) &&
+                  lh__join_ht_int32_types(&lk[1]->type, &rk[1]->type));
+}
+
+static int new_chunk(lh_op_t *op, lh_join_rows_t *s)
+{
+    if (s->nchunks == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 16;
+        lh_batch_t **c = realloc(s->chunks, cap * sizeof *c);
+        if (!c) return LH_ENOMEM;
+        s->chunks = c;
+        s->cap = cap;
+    }
+    int rc = lh__op_charge(op, lh__batch_bytes(s->types, s->ncols + s->nkeys) + 24 * LH_BATCH_ROWS);
+    if (rc) return rc;
+    if (lh_batch_new(s->types, s->ncols + s->nkeys, &s->chunks[s->nchunks])) return LH_ENOMEM;
+    s->nchunks++;
+    return 0;
+}
+
+int lh__join_rows_append(lh_op_t *op, lh_join_rows_t *s, const lh_batch_t *in,
+                         const lh_vector_t *const *kv)
+{
+    for (uint32_t i = 0; i < in->count;) {
+        int rc;
+        if ((!s->nchunks || s->chunks[s->nchunks - 1]->count == LH_BATCH_ROWS) &&
+            (rc = new_chunk(op, s)))
+            return rc;
+        lh_batch_t *c = s->chunks[s->nchunks - 1];
+        uint32_t n = LH_BATCH_ROWS - c->count;
+        if (n > in->count - i) n = in->count - i;
+        for (uint32_t k = 0; k < n; k++)
+            s->idx[k] = i + k;
+        for (uint32_t col = 0; col < s->ncols; col++)
+            if (s->need[col] && lh_vector_copy(&c->cols[col], c->count, &in->cols[col], s->idx, n))
+                return LH_ENOMEM;
+        for (uint32_t k = 0; k < s->nkeys; k++)
+            if (lh_vector_copy(&c->cols[s->ncols + k], c->count, kv[k], s->idx, n))
+                return LH_ENOMEM;
+        c->count += n;
+        s->nrows += n;
+        i += n;
+    }
+    return 0;
+}
+
+void lh__join_rows_free(lh_join_rows_t *s)
+{
+    for (uint32_t i = 0; i < s->nchunks; i++)
+        lh_batch_free(s->chunks[i]);
+    free(s->chunks);
+    s->chunks = NULL;
+    s->nchunks = s->cap = 0;
 }

@@ -6,6 +6,8 @@
  * line. Rows are numbered in build order; chains keep that order. */
 #ifndef LH_SQL_JOIN_HT_H
 #define LH_SQL_JOIN_HT_H
+#include "sql/exec/exec.h"
+#include "vector/batch.h"
 #include "vector/vector.h"
 
 #define LH_JOIN_NULL_HASH UINT64_MAX /* a key with a NULL: never matches */
@@ -22,6 +24,27 @@ typedef struct lh_join_ht {
     uint64_t mask;
     uint64_t *bloom, bmask;
 } lh_join_ht_t;
+
+/* The build side's rows: batches of its columns (those need marks; the
+ * others stay unset) followed by the key values. */
+typedef struct lh_join_rows {
+    const lh_type_t *types; /* ncols + nkeys */
+    uint32_t ncols, nkeys;
+    const bool *need; /* per column: stored */
+    lh_batch_t **chunks;
+    uint32_t nchunks, cap;
+    uint64_t nrows;
+    uint32_t idx[LH_BATCH_ROWS];
+} lh_join_rows_t;
+
+/* Appends in's rows with their key vectors kv, charging op's budget.
+ * 0, LH_ENOMEM (nothing reported), or a charge error (reported in op->ex). */
+int lh__join_rows_append(lh_op_t *op, lh_join_rows_t *s, const lh_batch_t *in,
+                         const lh_vector_t *const *kv);
+void lh__join_rows_free(lh_join_rows_t *s);
+/* Sets t's key count and whether its keys take the integer path, from the
+ * join's key expressions. */
+void lh__join_ht_setup(lh_join_ht_t *t, const lh_plan_t *p);
 
 /* Whether a key of these types takes the integer path (alone; as one of two:
  * the int32 variant). */

@@ -21,10 +21,7 @@ typedef struct join_op {
     uint32_t nl, nr, nkeys; /* left columns, right columns, keys */
     lh_expr_state_t **lkeys, **rkeys, *cond;
     /* the build side: right rows ++ key values, in batches */
-    lh_type_t *btypes;
-    lh_batch_t **chunks;
-    uint32_t nchunks, cap;
-    uint64_t nrows;
+    lh_join_rows_t rows;
     lh_join_ht_t ht;
     uint8_t *rmatched;
     bool built;
@@ -48,7 +45,6 @@ typedef struct join_op {
     uint32_t sel[LH_BATCH_ROWS];
     lh_batch_t view; /* SEMI/ANTI output: the left columns of pairs */
     bool *need;      /* per pairs column (left ++ right): read above or by the condition */
-    uint32_t idx[LH_BATCH_ROWS];
 } join_op_t;
 
 static int oom(lh_op_t *op)
@@ -59,7 +55,7 @@ static int oom(lh_op_t *op)
 static const lh_vector_t *bcol(const join_op_t *st, uint64_t g, uint32_t col, uint32_t *row)
 {
     *row = (uint32_t)(g % LH_BATCH_ROWS);
-    return &st->chunks[g / LH_BATCH_ROWS]->cols[col];
+    return &st->rows.chunks[g / LH_BATCH_ROWS]->cols[col];
 }
 
 /* ---- build ---- */
@@ -79,38 +75,8 @@ static int append_right(lh_op_t *op, join_op_t *st, lh_batch_t *in)
                                    : lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1,
                                                 "a join's build side is too big");
     }
-    for (uint32_t i = 0; i < in->count;) {
-        if (!st->nchunks || st->chunks[st->nchunks - 1]->count == LH_BATCH_ROWS) {
-            if (st->nchunks == st->cap) {
-                uint32_t cap = st->cap ? st->cap * 2 : 16;
-                lh_batch_t **c = realloc(st->chunks, cap * sizeof *c);
-                if (!c) return oom(op);
-                st->chunks = c;
-                st->cap = cap;
-            }
-            int crc = lh__op_charge(op, lh__batch_bytes(st->btypes, st->nr + st->nkeys) +
-                                            24 * LH_BATCH_ROWS);
-            if (crc) return crc;
-            if (lh_batch_new(st->btypes, st->nr + st->nkeys, &st->chunks[st->nchunks]))
-                return oom(op);
-            st->nchunks++;
-        }
-        lh_batch_t *c = st->chunks[st->nchunks - 1];
-        uint32_t n = LH_BATCH_ROWS - c->count;
-        if (n > in->count - i) n = in->count - i;
-        for (uint32_t k = 0; k < n; k++)
-            st->idx[k] = i + k;
-        for (uint32_t col = 0; col < st->nr; col++) /* columns nothing reads stay unset */
-            if (st->need[st->nl + col] &&
-                lh_vector_copy(&c->cols[col], c->count, &in->cols[col], st->idx, n))
-                return oom(op);
-        for (uint32_t k = 0; k < st->nkeys; k++)
-            if (lh_vector_copy(&c->cols[st->nr + k], c->count, kv[k], st->idx, n)) return oom(op);
-        c->count += n;
-        st->nrows += n;
-        i += n;
-    }
-    return 0;
+    int rc = lh__join_rows_append(op, &st->rows, in, kv);
+    return rc == LH_ENOMEM ? oom(op) : rc;
 }
 
 static int build_table(lh_op_t *op, join_op_t *st)
@@ -122,7 +88,7 @@ static int build_table(lh_op_t *op, join_op_t *st)
         if (!in) break;
         if ((rc = append_right(op, st, in))) return rc;
     }
-    st->rmatched = calloc(st->nrows + 1, 1);
+    st->rmatched = calloc(st->rows.nrows + 1, 1);
     if (!st->rmatched || lh__join_ht_finish(&st->ht)) return oom(op);
     st->built = true;
     return 0;
@@ -169,12 +135,12 @@ static uint32_t collect_pairs(join_op_t *st, bool first_only)
             continue;
         }
         if (!st->in_chain) {
-            st->cur = st->nkeys ? lh__join_ht_first(&st->ht, st->lh[i]) : (st->nrows ? 1 : 0);
+            st->cur = st->nkeys ? lh__join_ht_first(&st->ht, st->lh[i]) : (st->rows.nrows ? 1 : 0);
             st->in_chain = true;
         }
         while (st->cur && n < LH_BATCH_ROWS) {
             uint64_t g = st->cur - 1;
-            st->cur = st->nkeys ? st->ht.next[g] : (g + 1 < st->nrows ? g + 2 : 0);
+            st->cur = st->nkeys ? st->ht.next[g] : (g + 1 < st->rows.nrows ? g + 2 : 0);
             if (st->nkeys &&
                 (st->ht.int_key ? st->ht.ikey[g] != st->lik[i]
                                 : st->ht.hash[g] != st->lh[i] || !keys_equal(st, i, g)))
@@ -311,7 +277,7 @@ static int emit_left_tail(lh_op_t *op, join_op_t *st, lh_batch_t **out)
     if (null_aware && st->ht.null_key) return 0;
     for (uint32_t i = 0; i < st->lb->count; i++) {
         if (!all && (bool)st->lmatched[i] != want_matched) continue;
-        if (null_aware && st->nkeys && st->nrows && st->lh[i] == LH_JOIN_NULL_HASH) continue;
+        if (null_aware && st->nkeys && st->rows.nrows && st->lh[i] == LH_JOIN_NULL_HASH) continue;
         st->pl[n++] = i;
     }
     if (!n) return 0;
@@ -339,7 +305,7 @@ static int emit_right_tail(lh_op_t *op, join_op_t *st, lh_batch_t **out)
 {
     uint32_t n = 0;
     lh_batch_reset(st->pairs);
-    while (st->rtail < st->nrows && n < LH_BATCH_ROWS) {
+    while (st->rtail < st->rows.nrows && n < LH_BATCH_ROWS) {
         uint64_t g = st->rtail++;
         if (st->rmatched[g]) continue;
         for (uint32_t c = 0; c < st->nr; c++) {
@@ -402,9 +368,7 @@ static void join_close(lh_op_t *op)
 {
     join_op_t *st = op->priv;
     if (!st) return;
-    for (uint32_t i = 0; i < st->nchunks; i++)
-        lh_batch_free(st->chunks[i]);
-    free(st->chunks);
+    lh__join_rows_free(&st->rows);
     lh__join_ht_free(&st->ht);
     free(st->rmatched);
     lh_batch_free(st->pairs);
@@ -432,6 +396,7 @@ static int setup_need(lh_op_t *op, join_op_t *st)
     if (kind == LH_JOIN_SEMI || kind == LH_JOIN_ANTI || kind == LH_JOIN_KIND_MARK)
         memset(st->need + st->nl, 0, st->nr);
     if (p->u.join.cond) lh_bx_refs(p->u.join.cond, st->need, n);
+    st->rows.need = st->need + st->nl; /* the build side stores the right columns read */
     return 0;
 }
 
@@ -446,20 +411,17 @@ static int setup(lh_op_t *op, join_op_t *st)
     if (st->nkeys > 64)
         return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ENOTIMPL, -1,
                           "a join on more than 64 keys");
-    st->ht.nkeys = st->nkeys;
-    lh_bexpr_t *const *lk = p->u.join.left_keys, *const *rk = p->u.join.right_keys;
-    st->ht.int_key = (st->nkeys == 1 && lh__join_ht_int_types(&lk[0]->type, &rk[0]->type)) ||
-                     (st->nkeys == 2 && lh__join_ht_int32_types(&lk[0]->type, &rk[0]->type) &&
-                      lh__join_ht_int32_types(&lk[1]->type, &rk[1]->type));
-    st->btypes = lh_arena_calloc(a, (st->nr + st->nkeys + 1) * sizeof *st->btypes);
+    lh__join_ht_setup(&st->ht, p);
+    lh_type_t *btypes = lh_arena_calloc(a, (st->nr + st->nkeys + 1) * sizeof *btypes);
     lh_type_t *ptypes = lh_arena_calloc(a, (st->nl + st->nr + 1) * sizeof *ptypes);
     st->lkeys = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->lkeys);
     st->rkeys = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->rkeys);
-    if (!st->btypes || !ptypes || !st->lkeys || !st->rkeys) return LH_ENOMEM;
+    if (!btypes || !ptypes || !st->lkeys || !st->rkeys) return LH_ENOMEM;
+    st->rows = (lh_join_rows_t){.types = btypes, .ncols = st->nr, .nkeys = st->nkeys};
     for (uint32_t c = 0; c < st->nr; c++)
-        st->btypes[c] = r->cols[c].type;
+        btypes[c] = r->cols[c].type;
     for (uint32_t k = 0; k < st->nkeys; k++) {
-        st->btypes[st->nr + k] = p->u.join.right_keys[k]->type;
+        btypes[st->nr + k] = p->u.join.right_keys[k]->type;
         int rc = lh_expr_state_new(op->ex, p->u.join.left_keys[k], &st->lkeys[k]);
         if (!rc) rc = lh_expr_state_new(op->ex, p->u.join.right_keys[k], &st->rkeys[k]);
         if (rc) return rc;

@@ -17,10 +17,8 @@
 typedef struct lj_op {
     uint32_t nl, nkeys;
     lh_expr_state_t **lkeys, **rkeys;
-    lh_type_t *btypes; /* left columns ++ key values */
-    lh_batch_t **chunks;
-    uint32_t nchunks, cap;
-    uint64_t nrows, out_next;
+    lh_join_rows_t rows; /* the left rows */
+    uint64_t out_next;
     lh_join_ht_t ht;
     uint8_t *matched;
     bool *need; /* per left column: read above */
@@ -33,23 +31,6 @@ typedef struct lj_op {
 static int oom(lh_op_t *op)
 {
     return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory in a join");
-}
-
-static int new_chunk(lh_op_t *op, lj_op_t *st)
-{
-    if (st->nchunks == st->cap) {
-        uint32_t cap = st->cap ? st->cap * 2 : 16;
-        lh_batch_t **c = realloc(st->chunks, cap * sizeof *c);
-        if (!c) return oom(op);
-        st->chunks = c;
-        st->cap = cap;
-    }
-    int rc =
-        lh__op_charge(op, lh__batch_bytes(st->btypes, st->nl + st->nkeys) + 24 * LH_BATCH_ROWS);
-    if (rc) return rc;
-    if (lh_batch_new(st->btypes, st->nl + st->nkeys, &st->chunks[st->nchunks])) return oom(op);
-    st->nchunks++;
-    return 0;
 }
 
 static int append_left(lh_op_t *op, lj_op_t *st, lh_batch_t *in)
@@ -65,31 +46,13 @@ static int append_left(lh_op_t *op, lj_op_t *st, lh_batch_t *in)
         return rc == LH_ENOMEM
                    ? oom(op)
                    : lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "a join's build side is too big");
-    for (uint32_t i = 0; i < in->count;) {
-        if ((!st->nchunks || st->chunks[st->nchunks - 1]->count == LH_BATCH_ROWS) &&
-            (rc = new_chunk(op, st)))
-            return rc;
-        lh_batch_t *c = st->chunks[st->nchunks - 1];
-        uint32_t n = LH_BATCH_ROWS - c->count;
-        if (n > in->count - i) n = in->count - i;
-        for (uint32_t k = 0; k < n; k++)
-            st->idx[k] = i + k;
-        for (uint32_t col = 0; col < st->nl; col++)
-            if (st->need[col] &&
-                lh_vector_copy(&c->cols[col], c->count, &in->cols[col], st->idx, n))
-                return oom(op);
-        for (uint32_t k = 0; k < st->nkeys; k++)
-            if (lh_vector_copy(&c->cols[st->nl + k], c->count, kv[k], st->idx, n)) return oom(op);
-        c->count += n;
-        st->nrows += n;
-        i += n;
-    }
-    return 0;
+    rc = lh__join_rows_append(op, &st->rows, in, kv);
+    return rc == LH_ENOMEM ? oom(op) : rc;
 }
 
 static bool keys_equal(lj_op_t *st, const lh_vector_t *const *rk, uint32_t i, uint64_t g)
 {
-    const lh_batch_t *c = st->chunks[g / LH_BATCH_ROWS];
+    const lh_batch_t *c = st->rows.chunks[g / LH_BATCH_ROWS];
     uint32_t r = (uint32_t)(g % LH_BATCH_ROWS);
     for (uint32_t k = 0; k < st->nkeys; k++)
         if (!lh__row_equal(rk[k], i, &c->cols[st->nl + k], r)) return false;
@@ -128,13 +91,13 @@ static int build_and_probe(lh_op_t *op, lj_op_t *st)
         if (!in) break;
         if ((rc = append_left(op, st, in))) return rc;
     }
-    st->matched = calloc(st->nrows + 1, 1);
+    st->matched = calloc(st->rows.nrows + 1, 1);
     if (!st->matched || lh__join_ht_finish(&st->ht)) return oom(op);
     for (;;) {
         lh_batch_t *in;
-        int rc = st->nrows ? lh__op_pull(op->child[1], &in) : 0;
+        int rc = st->rows.nrows ? lh__op_pull(op->child[1], &in) : 0;
         if (rc) return rc;
-        if (!st->nrows || !in) break;
+        if (!st->rows.nrows || !in) break;
         if ((rc = probe(op, st, in))) return rc;
     }
     st->done = true;
@@ -150,8 +113,8 @@ static int lj_next(lh_op_t *op, lh_batch_t **out)
         int rc = build_and_probe(op, st);
         if (rc) return rc;
     }
-    while (st->out_next < st->nrows) {
-        const lh_batch_t *c = st->chunks[st->out_next / LH_BATCH_ROWS];
+    while (st->out_next < st->rows.nrows) {
+        const lh_batch_t *c = st->rows.chunks[st->out_next / LH_BATCH_ROWS];
         const uint8_t *m = st->matched + st->out_next;
         uint32_t n = 0;
         for (uint32_t r = 0; r < c->count; r++)
@@ -180,9 +143,7 @@ static void lj_close(lh_op_t *op)
 {
     lj_op_t *st = op->priv;
     if (!st) return;
-    for (uint32_t i = 0; i < st->nchunks; i++)
-        lh_batch_free(st->chunks[i]);
-    free(st->chunks);
+    lh__join_rows_free(&st->rows);
     free(st->matched);
     lh__join_ht_free(&st->ht);
     for (uint32_t k = 0; k < st->nkeys; k++) {
@@ -201,21 +162,20 @@ static int setup(lh_op_t *op, lj_op_t *st)
     st->nkeys = p->u.join.nkeys;
     if (st->nkeys > 64 || !st->nkeys) return LH_EINVAL;
     lh_bexpr_t *const *lk = p->u.join.left_keys, *const *rk = p->u.join.right_keys;
-    st->ht.nkeys = st->nkeys;
-    st->ht.int_key = (st->nkeys == 1 && lh__join_ht_int_types(&lk[0]->type, &rk[0]->type)) ||
-                     (st->nkeys == 2 && lh__join_ht_int32_types(&lk[0]->type, &rk[0]->type) &&
-                      lh__join_ht_int32_types(&lk[1]->type, &rk[1]->type));
-    st->btypes = lh_arena_calloc(a, (st->nl + st->nkeys + 1) * sizeof *st->btypes);
+    lh__join_ht_setup(&st->ht, p);
+    lh_type_t *btypes = lh_arena_calloc(a, (st->nl + st->nkeys + 1) * sizeof *btypes);
     st->lkeys = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->lkeys);
     st->rkeys = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->rkeys);
     st->need = lh_arena_calloc(a, st->nl + 1);
-    if (!st->btypes || !st->lkeys || !st->rkeys || !st->need) return LH_ENOMEM;
+    if (!btypes || !st->lkeys || !st->rkeys || !st->need) return LH_ENOMEM;
+    st->rows =
+        (lh_join_rows_t){.types = btypes, .ncols = st->nl, .nkeys = st->nkeys, .need = st->need};
     for (uint32_t c = 0; c < st->nl; c++) {
-        st->btypes[c] = p->child[0]->cols[c].type;
+        btypes[c] = p->child[0]->cols[c].type;
         st->need[c] = !p->u.join.read || p->u.join.read[c];
     }
     for (uint32_t k = 0; k < st->nkeys; k++) {
-        st->btypes[st->nl + k] = lk[k]->type;
+        btypes[st->nl + k] = lk[k]->type;
         int rc = lh_expr_state_new(op->ex, lk[k], &st->lkeys[k]);
         if (!rc) rc = lh_expr_state_new(op->ex, rk[k], &st->rkeys[k]);
         if (rc) return rc;
