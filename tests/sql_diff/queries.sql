@@ -780,3 +780,54 @@ SELECT r.k, count(l.id), sum(l.v) FROM {jl} l RIGHT JOIN {jr} r ON l.k = r.k GRO
 
 -- name: cast_timestamp_strings
 SELECT '2020-02-29 23:59:59.123'::TIMESTAMP, '2020-02-29'::DATE + 1, CAST('1999-12-31 00:00:00' AS TIMESTAMP) < TIMESTAMP '2000-01-01', '12:34:56'::TIME
+
+-- name: join_order_four_way_filters
+SELECT f.id, d.name, l.id, r.rid FROM {fact} f, {dim} d, {jl} l, {jr} r WHERE f.k = d.k AND d.k = l.k AND l.k = r.k AND f.id < 2000 AND d.cat = 'red'
+
+-- name: join_order_from_order_cross_first
+SELECT count(*), sum(f.i32), min(l.id), max(r.rid) FROM {jl} l, {jr} r, {fact} f WHERE f.k = l.k AND f.u = r.rid AND f.id < 50000
+
+-- name: join_order_two_keys_across
+SELECT l.id, r.rid, d.name FROM {jl} l, {dim} d, {jr} r WHERE l.k = d.k AND r.k = d.k AND l.sk = r.sk
+
+-- name: join_order_residual_three_tables
+SELECT l.id, r.rid, d.k FROM {jl} l, {jr} r, {dim} d WHERE l.k = d.k AND r.k = d.k AND l.v + r.rid > d.k * 2
+
+-- name: join_order_residual_or_two_tables
+SELECT l.id, r.rid FROM {jl} l, {jr} r, {dim} d WHERE l.k = d.k AND r.rid = d.k AND (l.sk = 'k1' OR r.sk = 'k3')
+
+-- name: join_order_cross_product_needed
+SELECT count(*), sum(l.v), sum(r.rid) FROM {jl} l, {jr} r, {dim} d WHERE l.k = d.k AND d.cat = 'blue'
+
+-- name: join_order_bigint_key
+SELECT a.id, b.id, c.k FROM {fact} a, {fact} b, {dim} c WHERE a.id = b.id - 1 AND a.k = c.k AND a.id < 500 AND b.id < 500
+
+-- name: join_order_left_join_inside
+SELECT l.id, r.rid, d.name FROM {jl} l LEFT JOIN {jr} r ON l.k = r.k, {dim} d WHERE d.k = l.k
+
+-- name: join_order_semi_over_inner
+SELECT count(*) FROM {fact} f, {dim} d WHERE f.k = d.k AND f.u IN (SELECT rid FROM {jr}) AND EXISTS (SELECT 1 FROM {jl} l WHERE l.k = f.k)
+
+-- name: join_order_not_in_nulls
+SELECT count(*) FROM {fact} f, {dim} d WHERE f.k = d.k AND f.k NOT IN (SELECT k FROM {jr})
+
+-- name: join_order_empty_build
+SELECT count(*) FROM {fact} f, {dim} d, {jr} r WHERE f.k = d.k AND d.k = r.k AND r.rid < 0
+
+-- name: join_order_pruned_columns_in_group
+SELECT d.cat, count(*), sum(r.rid) FROM {fact} f, {dim} d, {jr} r WHERE f.k = d.k AND r.k = f.k GROUP BY d.cat
+
+-- name: join_left_on_right_only_filter
+SELECT d.k, count(f.id), sum(f.i32) FROM {dim} d LEFT JOIN {fact} f ON f.k = d.k AND f.s LIKE '%a_1%' GROUP BY d.k
+
+-- name: join_left_big_right_swapped
+SELECT l.id, count(f.id), min(f.g) FROM {jl} l LEFT JOIN {fact} f ON f.k = l.k AND f.id % 3 <> l.id % 3 GROUP BY l.id
+
+-- name: join_anti_on_right_only_filter
+SELECT count(*) FROM {fact} f ANTI JOIN {dim} d ON f.k = d.k AND d.cat = 'red'
+
+-- name: join_or_implies_side_filters
+SELECT f.id, d.name FROM {fact} f, {dim} d WHERE f.k = d.k AND ((d.cat = 'red' AND f.i32 > 9000) OR (d.cat = 'blue' AND f.g = 'g3' AND f.id < 5000))
+
+-- name: join_date_timestamp_and_decimal_filters
+SELECT count(*), sum(f.dec2) FROM {fact} f, {dim} d WHERE f.k = d.k AND f.dt >= date '2016-01-01' AND f.dt < date '2016-01-01' + interval '1' year AND f.dec2 BETWEEN 0.05 - 100 AND 0.07 + 100

@@ -42,6 +42,12 @@ struct lh_pool *lh__sql_pool(void);
 /* What one batch of these column types holds (strings: their views). */
 int64_t lh__batch_bytes(const lh_type_t *types, uint32_t ncols);
 
+/* Rows sel[0..n) of src into dst (a fresh FLAT vector of the batch being
+ * filled, rows from 0): a dictionary view over src when src is FLAT, else a
+ * copy. src must outlive dst's use. 0 or LH_ENOMEM. */
+int lh__vector_select(lh_vector_t *dst, const lh_vector_t *src, const uint32_t *sel, uint32_t n);
+/* A SEMI/ANTI/MARK hash join that builds on its left side (op_join_left.c). */
+int lh__op_join_build_left(lh_op_t *op);
 /* The operator's output batch, of its plan's column types. */
 int lh__op_out_batch(lh_op_t *op);
 /* A child's next batch, after a cancellation check. */

@@ -1,25 +1,49 @@
 /* The shared work list of a parallel pipeline (morsel.h): Parquet files'
  * row groups in file order, or a memory table's chunks, handed out under a
- * mutex one at a time. */
+ * mutex one at a time. A pipeline runs through the probe side of hash
+ * joins whose build side is small (the optimizer's small_build): each
+ * worker builds the join's table from the whole build side and probes it
+ * with the morsels it takes. */
 #include <stdlib.h>
 
 #include "parquet/reader.h"
 #include "sql/catalog/memtable.h"
 #include "sql/exec/morsel.h"
 
-/* The scan under a chain of streaming operators, or NULL. */
+/* Whether a join streams its left input: every left row is handled on its
+ * own (each worker builds its own copy of the hash table from the whole
+ * right input), so no kind that hands out unmatched right rows at the end. */
+static bool probe_streams(const lh_plan_t *p)
+{
+    uint8_t k = p->u.join.kind;
+    if (p->u.join.build_left || !p->u.join.small_build) return false; /* see plan.h */
+    return k == 0 /* INNER */ || k == 1 /* LEFT */ || k == 4 /* CROSS */ || k == 5 /* SEMI */ ||
+           k == 6 /* ANTI */ || k == LH_JOIN_KIND_MARK;
+}
+
+/* The scan under a chain of streaming operators (filters, projections, the
+ * probe side of joins), or NULL. */
 static const lh_plan_t *pipeline_scan(const lh_plan_t *p)
 {
-    while (p && (p->kind == LH_PLAN_FILTER || p->kind == LH_PLAN_PROJECT))
+    while (p && (p->kind == LH_PLAN_FILTER || p->kind == LH_PLAN_PROJECT ||
+                 (p->kind == LH_PLAN_JOIN && probe_streams(p))))
         p = p->child[0];
     if (p && (p->kind == LH_PLAN_SCAN_PARQUET || p->kind == LH_PLAN_SCAN_MEMORY)) return p;
     return NULL;
 }
 
+/* How many times node n appears under p (a plan may share a subtree: a CTE
+ * read twice); a shared scan must not hand its morsels to a build side. */
+static uint32_t uses(const lh_plan_t *p, const lh_plan_t *n)
+{
+    if (!p) return 0;
+    return (p == n) + uses(p->child[0], n) + uses(p->child[1], n);
+}
+
 int lh__morsels_init(lh_exec_t *ex, const lh_plan_t *plan, lh_morsels_t *m)
 {
     const lh_plan_t *scan = pipeline_scan(plan);
-    if (!scan) return 0;
+    if (!scan || uses(plan, scan) != 1) return 0;
     if (scan->kind == LH_PLAN_SCAN_MEMORY) {
         const lh_sql_mem_table_t *t = scan->u.mem.table;
         if (t->nchunks < 2) return 0;

@@ -17,7 +17,8 @@ typedef struct lh_morsels {
 } lh_morsels_t;
 
 /* Whether plan is a pipeline worth splitting: streaming operators (filter,
- * projection) over one Parquet or memory-table scan with at least two units.
+ * projection, the probe side of a join that hands out no unmatched build
+ * rows) over one Parquet or memory-table scan with at least two units.
  * Sets up *m (reading the Parquet footers for their row-group counts) when
  * it is. 1 yes, 0 no, or a negative error (ex->err set). */
 int lh__morsels_init(lh_exec_t *ex, const lh_plan_t *plan, lh_morsels_t *m);

@@ -1,6 +1,6 @@
 /* The streaming operators: VALUES rows, FILTER (rows where the condition is
- * true, compacted), PROJECTION (a view batch of the expressions' result
- * vectors: nothing copied), LIMIT/OFFSET, range(), and UNION ALL. */
+ * true, as dictionary views of the input's vectors), PROJECTION (a view batch of the expressions'
+ * result vectors: nothing copied), LIMIT/OFFSET, range(), and UNION ALL. */
 #include <string.h>
 
 #include "sql/exec/exec_int.h"
@@ -75,8 +75,10 @@ static int filter_next(lh_op_t *op, lh_batch_t **out)
             return 0;
         }
         lh_batch_reset(op->out);
-        rc = lh_batch_append(op->out, in, st->sel, n);
+        for (uint32_t c = 0; c < in->ncols && !rc; c++) /* views of the input's rows */
+            rc = lh__vector_select(&op->out->cols[c], &in->cols[c], st->sel, n);
         if (rc) return lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "cannot filter a batch");
+        op->out->count = n;
         *out = op->out;
         return 0;
     }

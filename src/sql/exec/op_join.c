@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sql/exec/exec_int.h"
+#include "sql/exec/join_ht.h"
 #include "sql/exec/rowops.h"
 #include "sql/parser/ast.h"
 
@@ -20,18 +21,18 @@ typedef struct join_op {
     uint32_t nl, nr, nkeys; /* left columns, right columns, keys */
     lh_expr_state_t **lkeys, **rkeys, *cond;
     /* the build side: right rows ++ key values, in batches */
-    lh_type_t *btypes;
-    lh_batch_t **chunks;
-    uint32_t nchunks, cap;
-    uint64_t nrows;
-    uint64_t *hash, *next, *heads, mask;
+    lh_join_rows_t rows;
+    lh_join_ht_t ht;
     uint8_t *rmatched;
-    bool built, null_key;
+    bool built;
     /* probing */
     int phase;
     lh_batch_t *lb; /* the left batch being probed (the child's) */
     const lh_vector_t *lk[64];
-    uint64_t lh[LH_BATCH_ROWS];
+    uint64_t lh[LH_BATCH_ROWS]; /* the left batch's key hashes */
+    int64_t lik[LH_BATCH_ROWS]; /* and integer keys */
+    uint64_t bh[LH_BATCH_ROWS]; /* build scratch */
+    int64_t bik[LH_BATCH_ROWS];
     uint8_t lmatched[LH_BATCH_ROWS];
     uint32_t li;  /* next left row */
     uint64_t cur; /* chain position (row + 1) of li, 0: start */
@@ -43,6 +44,7 @@ typedef struct join_op {
     uint64_t pr[LH_BATCH_ROWS];
     uint32_t sel[LH_BATCH_ROWS];
     lh_batch_t view; /* SEMI/ANTI output: the left columns of pairs */
+    bool *need;      /* per pairs column (left ++ right): read above or by the condition */
 } join_op_t;
 
 static int oom(lh_op_t *op)
@@ -53,7 +55,7 @@ static int oom(lh_op_t *op)
 static const lh_vector_t *bcol(const join_op_t *st, uint64_t g, uint32_t col, uint32_t *row)
 {
     *row = (uint32_t)(g % LH_BATCH_ROWS);
-    return &st->chunks[g / LH_BATCH_ROWS]->cols[col];
+    return &st->rows.chunks[g / LH_BATCH_ROWS]->cols[col];
 }
 
 /* ---- build ---- */
@@ -65,31 +67,16 @@ static int append_right(lh_op_t *op, join_op_t *st, lh_batch_t *in)
         int rc = lh_expr_eval(st->rkeys[k], in, NULL, in->count, &kv[k]);
         if (rc) return rc;
     }
-    for (uint32_t i = 0; i < in->count; i++) {
-        if (!st->nchunks || st->chunks[st->nchunks - 1]->count == LH_BATCH_ROWS) {
-            if (st->nchunks == st->cap) {
-                uint32_t cap = st->cap ? st->cap * 2 : 16;
-                lh_batch_t **c = realloc(st->chunks, cap * sizeof *c);
-                if (!c) return oom(op);
-                st->chunks = c;
-                st->cap = cap;
-            }
-            int crc = lh__op_charge(op, lh__batch_bytes(st->btypes, st->nr + st->nkeys) +
-                                            24 * LH_BATCH_ROWS);
-            if (crc) return crc;
-            if (lh_batch_new(st->btypes, st->nr + st->nkeys, &st->chunks[st->nchunks]))
-                return oom(op);
-            st->nchunks++;
-        }
-        lh_batch_t *c = st->chunks[st->nchunks - 1];
-        for (uint32_t col = 0; col < st->nr; col++)
-            if (lh_vector_copy(&c->cols[col], c->count, &in->cols[col], &i, 1)) return oom(op);
-        for (uint32_t k = 0; k < st->nkeys; k++)
-            if (lh_vector_copy(&c->cols[st->nr + k], c->count, kv[k], &i, 1)) return oom(op);
-        c->count++;
-        st->nrows++;
+    if (st->nkeys) {
+        lh__join_ht_hash(&st->ht, kv, in->count, st->bh, st->bik);
+        int rc = lh__join_ht_add(&st->ht, st->bh, st->bik, in->count);
+        if (rc)
+            return rc == LH_ENOMEM ? oom(op)
+                                   : lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1,
+                                                "a join's build side is too big");
     }
-    return 0;
+    int rc = lh__join_rows_append(op, &st->rows, in, kv);
+    return rc == LH_ENOMEM ? oom(op) : rc;
 }
 
 static int build_table(lh_op_t *op, join_op_t *st)
@@ -101,34 +88,8 @@ static int build_table(lh_op_t *op, join_op_t *st)
         if (!in) break;
         if ((rc = append_right(op, st, in))) return rc;
     }
-    uint64_t cap = 16;
-    while (cap < st->nrows * 2)
-        cap *= 2;
-    st->mask = cap - 1;
-    st->heads = calloc(cap, sizeof *st->heads);
-    st->hash = malloc((st->nrows + 1) * sizeof *st->hash);
-    st->next = calloc(st->nrows + 1, sizeof *st->next);
-    st->rmatched = calloc(st->nrows + 1, 1);
-    if (!st->heads || !st->hash || !st->next || !st->rmatched) return oom(op);
-    for (uint64_t g = st->nrows; g-- > 0;) { /* chains keep input order */
-        uint64_t h = 0;
-        bool null = false;
-        for (uint32_t k = 0; k < st->nkeys; k++) {
-            uint32_t r;
-            const lh_vector_t *v = bcol(st, g, st->nr + k, &r);
-            if (!lh_vector_is_valid(v, r))
-                null = true;
-            else
-                h = lh__hash_combine(h, lh__row_hash(v, r));
-        }
-        st->hash[g] = h;
-        if (null) {
-            st->null_key = true;
-            continue;
-        }
-        st->next[g] = st->heads[h & st->mask];
-        st->heads[h & st->mask] = g + 1;
-    }
+    st->rmatched = calloc(st->rows.nrows + 1, 1);
+    if (!st->rmatched || lh__join_ht_finish(&st->ht)) return oom(op);
     st->built = true;
     return 0;
 }
@@ -157,17 +118,7 @@ static int next_left(lh_op_t *op, join_op_t *st)
         rc = lh_expr_eval(st->lkeys[k], st->lb, NULL, st->lb->count, &st->lk[k]);
         if (rc) return rc;
     }
-    for (uint32_t i = 0; i < st->lb->count; i++) {
-        uint64_t h = 0;
-        for (uint32_t k = 0; k < st->nkeys; k++) {
-            if (!lh_vector_is_valid(st->lk[k], i)) {
-                h = UINT64_MAX; /* never probed */
-                break;
-            }
-            h = lh__hash_combine(h, lh__row_hash(st->lk[k], i));
-        }
-        st->lh[i] = h;
-    }
+    if (st->nkeys) lh__join_ht_hash(&st->ht, st->lk, st->lb->count, st->lh, st->lik);
     return 0;
 }
 
@@ -177,22 +128,23 @@ static uint32_t collect_pairs(join_op_t *st, bool first_only)
     uint32_t n = 0;
     while (st->li < st->lb->count && n < LH_BATCH_ROWS) {
         uint32_t i = st->li;
-        bool null_key = st->nkeys && st->lh[i] == UINT64_MAX;
-        for (uint32_t k = 0; st->nkeys && k < st->nkeys && !null_key; k++)
-            null_key = !lh_vector_is_valid(st->lk[k], i);
+        bool null_key = st->nkeys && st->lh[i] == LH_JOIN_NULL_HASH;
         if (null_key || (first_only && st->lmatched[i])) {
             st->li++;
             st->in_chain = false;
             continue;
         }
         if (!st->in_chain) {
-            st->cur = st->nkeys ? st->heads[st->lh[i] & st->mask] : (st->nrows ? 1 : 0);
+            st->cur = st->nkeys ? lh__join_ht_first(&st->ht, st->lh[i]) : (st->rows.nrows ? 1 : 0);
             st->in_chain = true;
         }
         while (st->cur && n < LH_BATCH_ROWS) {
             uint64_t g = st->cur - 1;
-            st->cur = st->nkeys ? st->next[g] : (g + 1 < st->nrows ? g + 2 : 0);
-            if (st->nkeys && (st->hash[g] != st->lh[i] || !keys_equal(st, i, g))) continue;
+            st->cur = st->nkeys ? st->ht.next[g] : (g + 1 < st->rows.nrows ? g + 2 : 0);
+            if (st->nkeys &&
+                (st->ht.int_key ? st->ht.ikey[g] != st->lik[i]
+                                : st->ht.hash[g] != st->lh[i] || !keys_equal(st, i, g)))
+                continue;
             st->pl[n] = i;
             st->pr[n] = g;
             n++;
@@ -238,13 +190,26 @@ static int gather_right(join_op_t *st, uint32_t c, uint32_t n)
     return 0;
 }
 
+/* Column c of an output batch that nothing reads: one NULL constant. */
+static void null_column(lh_vector_t *v)
+{
+    lh_vector_set_null(v, 0);
+    lh_vector_set_constant(v);
+}
+
 static int gather_pairs(lh_op_t *op, join_op_t *st, uint32_t n)
 {
     lh_batch_reset(st->pairs);
     for (uint32_t c = 0; c < st->nl; c++)
-        if (lh_vector_copy(&st->pairs->cols[c], 0, &st->lb->cols[c], st->pl, n)) return oom(op);
+        if (!st->need[c])
+            null_column(&st->pairs->cols[c]);
+        else if (lh__vector_select(&st->pairs->cols[c], &st->lb->cols[c], st->pl, n))
+            return oom(op);
     for (uint32_t c = 0; c < st->nr; c++)
-        if (gather_right(st, c, n)) return oom(op);
+        if (!st->need[st->nl + c])
+            null_column(&st->pairs->cols[st->nl + c]);
+        else if (gather_right(st, c, n))
+            return oom(op);
     st->pairs->count = n;
     return 0;
 }
@@ -291,7 +256,12 @@ static int emit_pairs(lh_op_t *op, join_op_t *st, uint32_t kept, lh_batch_t **ou
         return 0;
     }
     lh_batch_reset(op->out);
-    if (lh_batch_append(op->out, st->pairs, st->sel, kept)) return oom(op);
+    for (uint32_t c = 0; c < op->out->ncols; c++)
+        if (!st->need[c])
+            null_column(&op->out->cols[c]);
+        else if (lh_vector_copy(&op->out->cols[c], 0, &st->pairs->cols[c], st->sel, kept))
+            return oom(op);
+    op->out->count = kept;
     *out = op->out;
     return 0;
 }
@@ -304,17 +274,20 @@ static int emit_left_tail(lh_op_t *op, join_op_t *st, lh_batch_t **out)
     bool want_matched = kind == LH_JOIN_SEMI;
     bool null_aware = op->plan->u.join.mark && kind == LH_JOIN_ANTI;
     bool all = kind == LH_JOIN_KIND_MARK;
-    if (null_aware && st->null_key) return 0;
+    if (null_aware && st->ht.null_key) return 0;
     for (uint32_t i = 0; i < st->lb->count; i++) {
         if (!all && (bool)st->lmatched[i] != want_matched) continue;
-        if (null_aware && st->nrows && st->lh[i] == UINT64_MAX) continue;
+        if (null_aware && st->nkeys && st->rows.nrows && st->lh[i] == LH_JOIN_NULL_HASH) continue;
         st->pl[n++] = i;
     }
     if (!n) return 0;
     lh_batch_t *o = kind == LH_JOIN_SEMI || kind == LH_JOIN_ANTI || all ? op->out : st->pairs;
     lh_batch_reset(o);
     for (uint32_t c = 0; c < st->nl; c++)
-        if (lh_vector_copy(&o->cols[c], 0, &st->lb->cols[c], st->pl, n)) return oom(op);
+        if (!st->need[c])
+            null_column(&o->cols[c]);
+        else if (lh_vector_copy(&o->cols[c], 0, &st->lb->cols[c], st->pl, n))
+            return oom(op);
     if (all) { /* the mark: whether the row had a match */
         uint8_t *m = o->cols[st->nl].data;
         for (uint32_t k = 0; k < n; k++)
@@ -332,11 +305,12 @@ static int emit_right_tail(lh_op_t *op, join_op_t *st, lh_batch_t **out)
 {
     uint32_t n = 0;
     lh_batch_reset(st->pairs);
-    while (st->rtail < st->nrows && n < LH_BATCH_ROWS) {
+    while (st->rtail < st->rows.nrows && n < LH_BATCH_ROWS) {
         uint64_t g = st->rtail++;
         if (st->rmatched[g]) continue;
         for (uint32_t c = 0; c < st->nr; c++) {
             uint32_t r;
+            if (!st->need[st->nl + c]) continue;
             const lh_vector_t *v = bcol(st, g, c, &r);
             if (lh_vector_copy(&st->pairs->cols[st->nl + c], n, v, &r, 1)) return oom(op);
         }
@@ -344,6 +318,8 @@ static int emit_right_tail(lh_op_t *op, join_op_t *st, lh_batch_t **out)
             lh_vector_set_null(&st->pairs->cols[c], n);
         n++;
     }
+    for (uint32_t c = 0; c < st->nr; c++)
+        if (!st->need[st->nl + c]) null_column(&st->pairs->cols[st->nl + c]);
     st->pairs->count = n;
     *out = n ? st->pairs : NULL;
     return 0;
@@ -392,12 +368,8 @@ static void join_close(lh_op_t *op)
 {
     join_op_t *st = op->priv;
     if (!st) return;
-    for (uint32_t i = 0; i < st->nchunks; i++)
-        lh_batch_free(st->chunks[i]);
-    free(st->chunks);
-    free(st->hash);
-    free(st->next);
-    free(st->heads);
+    lh__join_rows_free(&st->rows);
+    lh__join_ht_free(&st->ht);
     free(st->rmatched);
     lh_batch_free(st->pairs);
     for (uint32_t k = 0; k < st->nkeys; k++) {
@@ -407,6 +379,25 @@ static void join_close(lh_op_t *op)
     lh_expr_state_free(st->cond);
     free(st);
     op->priv = NULL;
+}
+
+/* Which pairs columns to fill: those the plan's parent reads (column
+ * pruning's mask over the output; SEMI/ANTI/MARK output left columns only)
+ * and those the residual condition reads. */
+static int setup_need(lh_op_t *op, join_op_t *st)
+{
+    const lh_plan_t *p = op->plan;
+    uint32_t n = st->nl + st->nr;
+    if (!(st->need = lh_arena_calloc(op->ex->arena, n + 1))) return LH_ENOMEM;
+    const bool *read = p->u.join.read;
+    for (uint32_t c = 0; c < n; c++)
+        st->need[c] = c < p->ncols && (!read || read[c]);
+    uint8_t kind = p->u.join.kind;
+    if (kind == LH_JOIN_SEMI || kind == LH_JOIN_ANTI || kind == LH_JOIN_KIND_MARK)
+        memset(st->need + st->nl, 0, st->nr);
+    if (p->u.join.cond) lh_bx_refs(p->u.join.cond, st->need, n);
+    st->rows.need = st->need + st->nl; /* the build side stores the right columns read */
+    return 0;
 }
 
 static int setup(lh_op_t *op, join_op_t *st)
@@ -420,15 +411,17 @@ static int setup(lh_op_t *op, join_op_t *st)
     if (st->nkeys > 64)
         return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ENOTIMPL, -1,
                           "a join on more than 64 keys");
-    st->btypes = lh_arena_calloc(a, (st->nr + st->nkeys + 1) * sizeof *st->btypes);
+    lh__join_ht_setup(&st->ht, p);
+    lh_type_t *btypes = lh_arena_calloc(a, (st->nr + st->nkeys + 1) * sizeof *btypes);
     lh_type_t *ptypes = lh_arena_calloc(a, (st->nl + st->nr + 1) * sizeof *ptypes);
     st->lkeys = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->lkeys);
     st->rkeys = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->rkeys);
-    if (!st->btypes || !ptypes || !st->lkeys || !st->rkeys) return LH_ENOMEM;
+    if (!btypes || !ptypes || !st->lkeys || !st->rkeys) return LH_ENOMEM;
+    st->rows = (lh_join_rows_t){.types = btypes, .ncols = st->nr, .nkeys = st->nkeys};
     for (uint32_t c = 0; c < st->nr; c++)
-        st->btypes[c] = r->cols[c].type;
+        btypes[c] = r->cols[c].type;
     for (uint32_t k = 0; k < st->nkeys; k++) {
-        st->btypes[st->nr + k] = p->u.join.right_keys[k]->type;
+        btypes[st->nr + k] = p->u.join.right_keys[k]->type;
         int rc = lh_expr_state_new(op->ex, p->u.join.left_keys[k], &st->lkeys[k]);
         if (!rc) rc = lh_expr_state_new(op->ex, p->u.join.right_keys[k], &st->rkeys[k]);
         if (rc) return rc;
@@ -442,11 +435,12 @@ static int setup(lh_op_t *op, join_op_t *st)
         int rc = lh_expr_state_new(op->ex, p->u.join.cond, &st->cond);
         if (rc) return rc;
     }
-    return 0;
+    return setup_need(op, st);
 }
 
 int lh__op_join(lh_op_t *op)
 {
+    if (op->plan->u.join.build_left) return lh__op_join_build_left(op);
     join_op_t *st = calloc(1, sizeof *st);
     if (!st) return oom(op);
     op->priv = st;

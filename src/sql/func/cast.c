@@ -1,9 +1,9 @@
 /* CAST and TRY_CAST over vectors and single values. A DICTIONARY input casts
  * its dictionary once and gathers; a CONSTANT input casts row 0; a FLAT
  * input of integers or floats going to integers or floats runs a tight loop
- * per type pair (range checks inline, a failing row takes the general path
- * for its message); everything else goes row by row through lh__cast_one
- * (cast_value.c). TRY_CAST turns a Conversion Error into NULL. */
+ * per type pair (so do DATE to TIMESTAMP and DECIMAL to a wider scale) (range checks inline, a
+ * failing row takes the general path for its message); everything else goes row by row through
+ * lh__cast_one (cast_value.c). TRY_CAST turns a Conversion Error into NULL. */
 #include <stdio.h>
 
 #include "sql/func/func_int.h"
@@ -99,11 +99,48 @@ static bool int_id(uint8_t id)
         break;                                                                                     \
     }
 
+/* DATE to TIMESTAMP and DECIMAL to a DECIMAL of no smaller scale (both
+ * stored as int64): a multiplication per row, in range or through the
+ * general path; 1 when neither applies. */
+static int fast_scaled(const lh_vector_t *in, uint32_t count, lh_vector_t *out, bool try_cast,
+                       lh_buf_t *tmp, int32_t pos, lh_sql_error_t *err)
+{
+    const lh_type_t *f = &in->type, *t = &out->type;
+    int64_t mul, lim;
+    if (f->id == LH_TYPE_DATE && t->id == LH_TYPE_TIMESTAMP) {
+        mul = LH_MICROS_PER_DAY;
+        lim = INT64_MAX / LH_MICROS_PER_DAY;
+    } else if (f->id == LH_TYPE_DECIMAL && t->id == LH_TYPE_DECIMAL &&
+               f->width <= LH_DECIMAL_INT64_WIDTH && t->width <= LH_DECIMAL_INT64_WIDTH &&
+               t->scale >= f->scale) {
+        mul = (int64_t)lh__pow10(t->scale - f->scale);
+        lim = ((int64_t)lh__pow10(t->width) - 1) / mul;
+    } else
+        return 1;
+    const int32_t *s32 = in->data;
+    const int64_t *s64 = in->data;
+    int64_t *d = out->data;
+    bool date = f->id == LH_TYPE_DATE;
+    for (uint32_t i = 0; i < count; i++) {
+        if (!lh_validity_get(out->validity, i)) continue;
+        int64_t x = date ? s32[i] : s64[i];
+        if (x > lim || x < -lim) {
+            int rc = cast_row(in, i, i, out, try_cast, tmp, pos, err);
+            if (rc) return rc;
+            continue;
+        }
+        d[i] = x * mul;
+    }
+    return 0;
+}
+
 /* The numeric fast paths; 1 when none applies. */
 static int fast_flat(const lh_vector_t *in, uint32_t count, lh_vector_t *out, bool try_cast,
                      lh_buf_t *tmp, int32_t pos, lh_sql_error_t *err)
 {
     uint8_t f = in->type.id, t = out->type.id;
+    if (f == LH_TYPE_DATE || f == LH_TYPE_DECIMAL)
+        return fast_scaled(in, count, out, try_cast, tmp, pos, err);
     if (!int_id(t) && t != LH_TYPE_FLOAT && t != LH_TYPE_DOUBLE) return 1;
     switch (f) {
     case LH_TYPE_TINYINT:

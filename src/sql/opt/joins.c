@@ -6,10 +6,14 @@
  * afterwards); any other conjunct over both sides becomes the join's
  * residual condition. Only inner and cross joins take keys and residuals;
  * LEFT, SEMI, ANTI and MARK joins take conjuncts on their left (preserved)
- * side only; whatever cannot move stays in a filter above. */
+ * side only; whatever cannot move stays in a filter above. The ON conjuncts
+ * of a LEFT, SEMI, ANTI (not NULL-aware) or MARK join that read only the
+ * right side filter the right input instead (TPC-H q13's NOT LIKE, q4's
+ * EXISTS). */
 #include <string.h>
 
 #include "sql/opt/opt.h"
+#include "sql/opt/opt_int.h"
 
 static const lh_type_t T_BOOL = {.id = LH_TYPE_BOOLEAN};
 
@@ -124,7 +128,7 @@ static int sides(const lh_bexpr_t *e, uint32_t nleft)
     }
 }
 
-static uint32_t shift(void *ctx, const lh_bexpr_t *ref)
+uint32_t lh__opt_shift_down(void *ctx, const lh_bexpr_t *ref)
 {
     return ref->u.col - *(const uint32_t *)ctx;
 }
@@ -183,7 +187,7 @@ static int into_join(lh_arena_t *a, lh_plan_t *j, conj_t *both, uint32_t nl)
             }
             if (sx == 1 && sy == 2) {
                 lk[nk] = x;
-                if (!(rk[nk] = lh_bx_copy_map(a, y, shift, &nl))) return LH_ENOMEM;
+                if (!(rk[nk] = lh_bx_copy_map(a, y, lh__opt_shift_down, &nl))) return LH_ENOMEM;
                 nk++;
                 continue;
             }
@@ -197,6 +201,25 @@ static int into_join(lh_arena_t *a, lh_plan_t *j, conj_t *both, uint32_t nl)
     if (rest.n && !j->u.join.cond) return LH_ENOMEM;
     if (j->u.join.kind == 4 /* CROSS */ && (nk || rest.n)) j->u.join.kind = 0; /* INNER */
     return 0;
+}
+
+/* The filter an OR over both sides of a join implies on one side (1 left,
+ * 2 right): the OR of each branch's conjuncts that read that side alone;
+ * NULL when a branch has none (TPC-H q7's nations, q19's parts and lines). */
+static lh_bexpr_t *implied(lh_arena_t *a, const lh_bexpr_t *e, uint32_t nl, int side)
+{
+    uint32_t n = e->u.list.n;
+    lh_bexpr_t * or = lh_bx_list(a, LH_BX_OR, &T_BOOL, n, e->pos);
+    if (! or) return NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        conj_t br = {0}, mine = {0};
+        if (split(a, e->u.list.items[i], &br)) return NULL;
+        for (uint32_t k = 0; k < br.n; k++)
+            if (sides(br.items[k], nl) == side && add(a, &mine, br.items[k])) return NULL;
+        if (!mine.n) return NULL;
+        if (!(or->u.list.items[i] = and_of(a, mine.items, mine.n))) return NULL;
+    }
+    return or ;
 }
 
 static lh_plan_t *push_join(lh_arena_t *a, lh_plan_t *j, conj_t *c)
@@ -216,7 +239,7 @@ static lh_plan_t *push_join(lh_arena_t *a, lh_plan_t *j, conj_t *c)
         else if (s == 1 || (s == 0 && inner))
             rc = add(a, &l, e);
         else if (s == 2 && inner) {
-            lh_bexpr_t *m = lh_bx_copy_map(a, e, shift, &nl);
+            lh_bexpr_t *m = lh_bx_copy_map(a, e, lh__opt_shift_down, &nl);
             rc = m ? add(a, &r, m) : LH_ENOMEM;
         } else if (s == 3 && inner)
             rc = add(a, &both, e);
@@ -231,14 +254,34 @@ static lh_plan_t *push_join(lh_arena_t *a, lh_plan_t *j, conj_t *c)
         j->u.join.cond = NULL;
         for (uint32_t i = 0; i < own.n; i++) {
             int s = sides(own.items[i], nl);
-            int rc = s == 1   ? add(a, &l, own.items[i])
-                     : s == 2 ? (own.items[i] = lh_bx_copy_map(a, own.items[i], shift, &nl))
-                                    ? add(a, &r, own.items[i])
-                                    : LH_ENOMEM
-                              : add(a, &both, own.items[i]);
+            int rc = s == 1 ? add(a, &l, own.items[i])
+                     : s == 2
+                         ? (own.items[i] = lh_bx_copy_map(a, own.items[i], lh__opt_shift_down, &nl))
+                               ? add(a, &r, own.items[i])
+                               : LH_ENOMEM
+                         : add(a, &both, own.items[i]);
             if (rc) return NULL;
         }
     }
+    bool semi = (kind == 5 || kind == 6 || kind == LH_JOIN_KIND_MARK) && !j->u.join.mark;
+    if ((kind == 1 /* LEFT */ || semi) && j->u.join.cond) { /* ON's right-only conjuncts */
+        conj_t own = {0}, stay = {0};
+        if (split(a, j->u.join.cond, &own)) return NULL;
+        for (uint32_t i = 0; i < own.n; i++) {
+            lh_bexpr_t *e = own.items[i];
+            lh_bexpr_t *m = sides(e, nl) == 2 ? lh_bx_copy_map(a, e, lh__opt_shift_down, &nl) : e;
+            if (!m || add(a, m == e ? &stay : &r, m)) return NULL;
+        }
+        j->u.join.cond = stay.n ? and_of(a, stay.items, stay.n) : NULL;
+        if (stay.n && !j->u.join.cond) return NULL;
+    }
+    for (uint32_t i = 0; inner && i < both.n; i++) /* (l1 AND r1) OR (l2 AND r2): l1 OR l2 */
+        if (both.items[i]->kind == LH_BX_OR) {
+            lh_bexpr_t *li = implied(a, both.items[i], nl, 1);
+            lh_bexpr_t *ri = implied(a, both.items[i], nl, 2);
+            if (ri) ri = lh_bx_copy_map(a, ri, lh__opt_shift_down, &nl);
+            if ((li && add(a, &l, li)) || (ri && add(a, &r, ri))) return NULL;
+        }
     if (inner && into_join(a, j, &both, nl)) return NULL;
     if (!(j->child[0] = push(a, j->child[0], &l))) return NULL;
     if (!(j->child[1] = push(a, j->child[1], &r))) return NULL;
@@ -266,6 +309,9 @@ static lh_plan_t *walk(lh_arena_t *a, lh_plan_t *p)
         p = push(a, p->child[0], &c);
         if (!p) return NULL;
         /* the filter's own children may hold more filters and joins */
+    } else if (p->kind == LH_PLAN_JOIN) { /* no WHERE: its own ON conjuncts still move */
+        conj_t c = {0};
+        if (!(p = push_join(a, p, &c))) return NULL;
     }
     for (int i = 0; i < 2; i++)
         if (p->child[i] && !(p->child[i] = walk(a, p->child[i]))) return NULL;
@@ -277,5 +323,5 @@ int lh_opt_push_join_filters(lh_arena_t *a, lh_plan_t **plan)
     lh_plan_t *p = walk(a, *plan);
     if (!p) return LH_ENOMEM;
     *plan = p;
-    return 0;
+    return lh__opt_order_joins(a, plan);
 }

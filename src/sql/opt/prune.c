@@ -6,33 +6,7 @@
 #include <string.h>
 
 #include "sql/opt/opt.h"
-
-static void refs(const lh_bexpr_t *e, bool *need, uint32_t n)
-{
-    if (!e) return;
-    switch ((lh_bx_kind_t)e->kind) {
-    case LH_BX_COLREF:
-        if (!e->outer && e->u.col < n) need[e->u.col] = true;
-        return;
-    case LH_BX_CONST:
-    case LH_BX_PARAM:
-        return;
-    case LH_BX_FUNC:
-        for (uint32_t i = 0; i < e->u.func.nargs; i++)
-            refs(e->u.func.args[i], need, n);
-        return;
-    case LH_BX_CAST:
-        refs(e->u.cast.arg, need, n);
-        return;
-    case LH_BX_IN_SET:
-        refs(e->u.in_set.arg, need, n);
-        return;
-    default:
-        for (uint32_t i = 0; i < e->u.list.n; i++)
-            refs(e->u.list.items[i], need, n);
-        return;
-    }
-}
+#include "sql/opt/opt_int.h"
 
 static bool *mask(lh_arena_t *a, uint32_t n)
 {
@@ -46,8 +20,18 @@ static int child(lh_arena_t *a, lh_plan_t *c, const bool *need)
     return c ? walk(a, c, need) : 0;
 }
 
+/* Adds need to the node's mask of columns read (made on first use). */
+static int mark_read(lh_arena_t *a, bool **read, const bool *need, uint32_t n)
+{
+    if (!*read && !(*read = mask(a, n))) return LH_ENOMEM;
+    for (uint32_t i = 0; i < n; i++)
+        (*read)[i] |= need[i];
+    return 0;
+}
+
 static int walk_join(lh_arena_t *a, lh_plan_t *p, const bool *need)
 {
+    if (mark_read(a, &p->u.join.read, need, p->ncols)) return LH_ENOMEM;
     lh_plan_t *l = p->child[0], *r = p->child[1];
     bool *ln = mask(a, l->ncols), *rn = mask(a, r->ncols), *both = mask(a, l->ncols + r->ncols);
     if (!ln || !rn || !both) return LH_ENOMEM;
@@ -58,10 +42,10 @@ static int walk_join(lh_arena_t *a, lh_plan_t *p, const bool *need)
     for (uint32_t i = 0; !semi && i < r->ncols && l->ncols + i < p->ncols; i++)
         rn[i] = need[l->ncols + i];
     for (uint32_t k = 0; k < p->u.join.nkeys; k++) {
-        refs(p->u.join.left_keys[k], ln, l->ncols);
-        refs(p->u.join.right_keys[k], rn, r->ncols);
+        lh_bx_refs(p->u.join.left_keys[k], ln, l->ncols);
+        lh_bx_refs(p->u.join.right_keys[k], rn, r->ncols);
     }
-    refs(p->u.join.cond, both, l->ncols + r->ncols);
+    lh_bx_refs(p->u.join.cond, both, l->ncols + r->ncols);
     for (uint32_t i = 0; i < l->ncols; i++)
         ln[i] |= both[i];
     for (uint32_t i = 0; i < r->ncols; i++)
@@ -78,34 +62,30 @@ static int walk(lh_arena_t *a, lh_plan_t *p, const bool *need)
     if (c && !cn) return LH_ENOMEM;
     switch ((lh_plan_kind_t)p->kind) {
     case LH_PLAN_SCAN_PARQUET:
-        if (!p->u.pq.read) {
-            p->u.pq.read = mask(a, p->ncols);
-            if (!p->u.pq.read) return LH_ENOMEM;
-        }
-        for (uint32_t i = 0; i < p->ncols; i++)
-            p->u.pq.read[i] |= need[i];
-        return 0;
+        return mark_read(a, &p->u.pq.read, need, p->ncols);
+    case LH_PLAN_SCAN_MEMORY:
+        return mark_read(a, &p->u.mem.read, need, p->ncols);
     case LH_PLAN_PROJECT:
         for (uint32_t i = 0; i < p->ncols; i++)
-            if (need[i]) refs(p->u.project.exprs[i], cn, nc);
+            if (need[i]) lh_bx_refs(p->u.project.exprs[i], cn, nc);
         return child(a, c, cn);
     case LH_PLAN_FILTER:
         memcpy(cn, need, nc);
-        refs(p->u.filter.cond, cn, nc);
+        lh_bx_refs(p->u.filter.cond, cn, nc);
         return child(a, c, cn);
     case LH_PLAN_AGGREGATE:
         for (uint32_t i = 0; i < p->u.agg.ngroups; i++)
-            refs(p->u.agg.groups[i], cn, nc);
+            lh_bx_refs(p->u.agg.groups[i], cn, nc);
         for (uint32_t j = 0; j < p->u.agg.naggs; j++) {
             for (uint32_t i = 0; i < p->u.agg.aggs[j].nargs; i++)
-                refs(p->u.agg.aggs[j].args[i], cn, nc);
-            refs(p->u.agg.aggs[j].filter, cn, nc);
+                lh_bx_refs(p->u.agg.aggs[j].args[i], cn, nc);
+            lh_bx_refs(p->u.agg.aggs[j].filter, cn, nc);
         }
         return child(a, c, cn);
     case LH_PLAN_SORT:
         memcpy(cn, need, nc);
         for (uint32_t k = 0; k < p->u.sort.nkeys; k++)
-            refs(p->u.sort.keys[k].expr, cn, nc);
+            lh_bx_refs(p->u.sort.keys[k].expr, cn, nc);
         return child(a, c, cn);
     case LH_PLAN_LIMIT:
         memcpy(cn, need, nc);
@@ -116,11 +96,11 @@ static int walk(lh_arena_t *a, lh_plan_t *p, const bool *need)
         for (uint32_t k = 0; k < p->u.window.n; k++) {
             const lh_plan_window_t *w = &p->u.window.wins[k];
             for (uint32_t i = 0; i < w->nargs; i++)
-                refs(w->args[i], cn, nc);
+                lh_bx_refs(w->args[i], cn, nc);
             for (uint32_t i = 0; i < w->npartition; i++)
-                refs(w->partition[i], cn, nc);
+                lh_bx_refs(w->partition[i], cn, nc);
             for (uint32_t i = 0; i < w->norder; i++)
-                refs(w->order[i].expr, cn, nc);
+                lh_bx_refs(w->order[i].expr, cn, nc);
         }
         return child(a, c, cn);
     case LH_PLAN_UNION: {

@@ -155,6 +155,33 @@ bool lh_bx_is_foldable(const lh_bexpr_t *e)
     }
 }
 
+void lh_bx_refs(const lh_bexpr_t *e, bool *need, uint32_t n)
+{
+    if (!e) return;
+    switch ((lh_bx_kind_t)e->kind) {
+    case LH_BX_COLREF:
+        if (!e->outer && e->u.col < n) need[e->u.col] = true;
+        return;
+    case LH_BX_CONST:
+    case LH_BX_PARAM:
+        return;
+    case LH_BX_FUNC:
+        for (uint32_t i = 0; i < e->u.func.nargs; i++)
+            lh_bx_refs(e->u.func.args[i], need, n);
+        return;
+    case LH_BX_CAST:
+        lh_bx_refs(e->u.cast.arg, need, n);
+        return;
+    case LH_BX_IN_SET:
+        lh_bx_refs(e->u.in_set.arg, need, n);
+        return;
+    default:
+        for (uint32_t i = 0; i < e->u.list.n; i++)
+            lh_bx_refs(e->u.list.items[i], need, n);
+        return;
+    }
+}
+
 lh_plan_t *lh_plan_new(lh_arena_t *a, lh_plan_kind_t kind, uint32_t ncols)
 {
     lh_plan_t *p = lh_arena_calloc(a, sizeof *p);

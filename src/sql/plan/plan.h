@@ -94,6 +94,8 @@ lh_bexpr_t *lh_bx_copy_map(lh_arena_t *a, const lh_bexpr_t *e,
 /* Structural equality: same kinds, types, columns, constants, functions and
  * arguments (GROUP BY keys, shared conjuncts). */
 bool lh_bx_equal(const lh_bexpr_t *a, const lh_bexpr_t *b);
+/* Marks in need[0..n) the columns e reads (outer references aside). */
+void lh_bx_refs(const lh_bexpr_t *e, bool *need, uint32_t n);
 /* Whether e refers to no column, parameter or volatile function. */
 bool lh_bx_is_foldable(const lh_bexpr_t *e);
 
@@ -209,6 +211,8 @@ struct lh_plan {
         struct {
             struct lh_sql_mem_table *table;
             uint32_t *proj; /* the table's columns read, in output order */
+            bool *read;     /* set by column pruning: per output column, whether anything
+                               reads it (NULL: all are read); the others come out NULL */
         } mem;
         struct {
             struct lh_objstore *os; /* the files' store, or NULL: local paths */
@@ -259,6 +263,12 @@ struct lh_plan {
             uint32_t nkeys;
             lh_bexpr_t *cond; /* the rest of ON, over left ++ right columns; NULL when none */
             bool mark;        /* SEMI/ANTI used for IN/EXISTS: NULL-aware */
+            bool *read;       /* set by column pruning: per output column, whether anything
+                                 above reads it (NULL: all); the others come out NULL */
+            bool build_left;  /* SEMI/ANTI/MARK without cond: hash the left side, probe with
+                                 the right (set by join ordering when the right is bigger) */
+            bool small_build; /* the build side is estimated at most a quarter of the probe
+                                 side: parallel pipelines may run through the probe */
         } join;
         struct {
             uint8_t op; /* 1 UNION, 2 INTERSECT, 3 EXCEPT */

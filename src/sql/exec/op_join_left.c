@@ -1,0 +1,198 @@
+/* HASH_JOIN SEMI/ANTI/MARK built on the left side (the optimizer's
+ * u.join.build_left, when the right side is much bigger and there is no
+ * residual condition): the left rows are read whole into batches with their
+ * keys and a hash table (join_ht.h), the right rows probe it and mark the
+ * left rows they match, and at the end the left rows come out in their
+ * order: SEMI the marked ones, ANTI the others, MARK all with the mark.
+ * A NULL key never matches. (TPC-H q4's orders EXISTS lineitem: 57,000
+ * orders built instead of 3.8 million lines.) */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/exec/exec_int.h"
+#include "sql/exec/join_ht.h"
+#include "sql/exec/rowops.h"
+#include "sql/parser/ast.h"
+
+typedef struct lj_op {
+    uint32_t nl, nkeys;
+    lh_expr_state_t **lkeys, **rkeys;
+    lh_join_rows_t rows; /* the left rows */
+    uint64_t out_next;
+    lh_join_ht_t ht;
+    uint8_t *matched;
+    bool *need; /* per left column: read above */
+    bool done;
+    uint64_t h[LH_BATCH_ROWS];
+    int64_t ik[LH_BATCH_ROWS];
+    uint32_t idx[LH_BATCH_ROWS];
+} lj_op_t;
+
+static int oom(lh_op_t *op)
+{
+    return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory in a join");
+}
+
+static int append_left(lh_op_t *op, lj_op_t *st, lh_batch_t *in)
+{
+    const lh_vector_t *kv[64];
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        int rc = lh_expr_eval(st->lkeys[k], in, NULL, in->count, &kv[k]);
+        if (rc) return rc;
+    }
+    lh__join_ht_hash(&st->ht, kv, in->count, st->h, st->ik);
+    int rc = lh__join_ht_add(&st->ht, st->h, st->ik, in->count);
+    if (rc)
+        return rc == LH_ENOMEM
+                   ? oom(op)
+                   : lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "a join's build side is too big");
+    rc = lh__join_rows_append(op, &st->rows, in, kv);
+    return rc == LH_ENOMEM ? oom(op) : rc;
+}
+
+static bool keys_equal(lj_op_t *st, const lh_vector_t *const *rk, uint32_t i, uint64_t g)
+{
+    const lh_batch_t *c = st->rows.chunks[g / LH_BATCH_ROWS];
+    uint32_t r = (uint32_t)(g % LH_BATCH_ROWS);
+    for (uint32_t k = 0; k < st->nkeys; k++)
+        if (!lh__row_equal(rk[k], i, &c->cols[st->nl + k], r)) return false;
+    return true;
+}
+
+static int probe(lh_op_t *op, lj_op_t *st, lh_batch_t *in)
+{
+    const lh_vector_t *kv[64];
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        int rc = lh_expr_eval(st->rkeys[k], in, NULL, in->count, &kv[k]);
+        if (rc) return rc;
+    }
+    lh__join_ht_hash(&st->ht, kv, in->count, st->h, st->ik);
+    for (uint32_t i = 0; i < in->count; i++) {
+        uint64_t h = st->h[i];
+        if (h == LH_JOIN_NULL_HASH) continue;
+        for (uint64_t cur = lh__join_ht_first(&st->ht, h); cur;) {
+            uint64_t g = cur - 1;
+            cur = st->ht.next[g];
+            if (st->ht.int_key ? st->ht.ikey[g] == st->ik[i]
+                               : st->ht.hash[g] == h && keys_equal(st, kv, i, g))
+                st->matched[g] = 1;
+        }
+    }
+    (void)op;
+    return 0;
+}
+
+static int build_and_probe(lh_op_t *op, lj_op_t *st)
+{
+    for (;;) {
+        lh_batch_t *in;
+        int rc = lh__op_pull(op->child[0], &in);
+        if (rc) return rc;
+        if (!in) break;
+        if ((rc = append_left(op, st, in))) return rc;
+    }
+    st->matched = calloc(st->rows.nrows + 1, 1);
+    if (!st->matched || lh__join_ht_finish(&st->ht)) return oom(op);
+    for (;;) {
+        lh_batch_t *in;
+        int rc = st->rows.nrows ? lh__op_pull(op->child[1], &in) : 0;
+        if (rc) return rc;
+        if (!st->rows.nrows || !in) break;
+        if ((rc = probe(op, st, in))) return rc;
+    }
+    st->done = true;
+    return 0;
+}
+
+static int lj_next(lh_op_t *op, lh_batch_t **out)
+{
+    lj_op_t *st = op->priv;
+    uint8_t kind = op->plan->u.join.kind;
+    *out = NULL;
+    if (!st->done) {
+        int rc = build_and_probe(op, st);
+        if (rc) return rc;
+    }
+    while (st->out_next < st->rows.nrows) {
+        const lh_batch_t *c = st->rows.chunks[st->out_next / LH_BATCH_ROWS];
+        const uint8_t *m = st->matched + st->out_next;
+        uint32_t n = 0;
+        for (uint32_t r = 0; r < c->count; r++)
+            if (kind == LH_JOIN_KIND_MARK || (bool)m[r] == (kind == LH_JOIN_SEMI)) st->idx[n++] = r;
+        st->out_next += c->count;
+        if (!n) continue;
+        lh_batch_t *o = op->out;
+        lh_batch_reset(o);
+        for (uint32_t col = 0; col < st->nl; col++)
+            if (!st->need[col]) {
+                lh_vector_set_null(&o->cols[col], 0);
+                lh_vector_set_constant(&o->cols[col]);
+            } else if (lh_vector_copy(&o->cols[col], 0, &c->cols[col], st->idx, n))
+                return oom(op);
+        if (kind == LH_JOIN_KIND_MARK)
+            for (uint32_t k = 0; k < n; k++)
+                ((uint8_t *)o->cols[st->nl].data)[k] = m[st->idx[k]];
+        o->count = n;
+        *out = o;
+        return 0;
+    }
+    return 0;
+}
+
+static void lj_close(lh_op_t *op)
+{
+    lj_op_t *st = op->priv;
+    if (!st) return;
+    lh__join_rows_free(&st->rows);
+    free(st->matched);
+    lh__join_ht_free(&st->ht);
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        lh_expr_state_free(st->lkeys[k]);
+        lh_expr_state_free(st->rkeys[k]);
+    }
+    free(st);
+    op->priv = NULL;
+}
+
+static int setup(lh_op_t *op, lj_op_t *st)
+{
+    const lh_plan_t *p = op->plan;
+    lh_arena_t *a = op->ex->arena;
+    st->nl = p->child[0]->ncols;
+    st->nkeys = p->u.join.nkeys;
+    if (st->nkeys > 64 || !st->nkeys) return LH_EINVAL;
+    lh_bexpr_t *const *lk = p->u.join.left_keys, *const *rk = p->u.join.right_keys;
+    lh__join_ht_setup(&st->ht, p);
+    lh_type_t *btypes = lh_arena_calloc(a, (st->nl + st->nkeys + 1) * sizeof *btypes);
+    st->lkeys = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->lkeys);
+    st->rkeys = lh_arena_calloc(a, (st->nkeys + 1) * sizeof *st->rkeys);
+    st->need = lh_arena_calloc(a, st->nl + 1);
+    if (!btypes || !st->lkeys || !st->rkeys || !st->need) return LH_ENOMEM;
+    st->rows =
+        (lh_join_rows_t){.types = btypes, .ncols = st->nl, .nkeys = st->nkeys, .need = st->need};
+    for (uint32_t c = 0; c < st->nl; c++) {
+        btypes[c] = p->child[0]->cols[c].type;
+        st->need[c] = !p->u.join.read || p->u.join.read[c];
+    }
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        btypes[st->nl + k] = lk[k]->type;
+        int rc = lh_expr_state_new(op->ex, lk[k], &st->lkeys[k]);
+        if (!rc) rc = lh_expr_state_new(op->ex, rk[k], &st->rkeys[k]);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int lh__op_join_build_left(lh_op_t *op)
+{
+    lj_op_t *st = calloc(1, sizeof *st);
+    if (!st) return oom(op);
+    op->priv = st;
+    op->next = lj_next;
+    op->close = lj_close;
+    int rc = setup(op, st);
+    if (rc == LH_EINVAL)
+        return lh_sql_err(op->ex->err, rc, LH_SQL_EINTERNAL, -1, "a left-built join without keys");
+    if (rc) return rc == LH_ENOMEM ? oom(op) : rc;
+    return lh__op_out_batch(op);
+}
