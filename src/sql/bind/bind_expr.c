@@ -838,6 +838,36 @@ static int bind_func(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
     return rc ? rc : lh__bind_call(c, name, args, n->u.func.args.n, n->pos, out);
 }
 
+/* The ORDER BY inside an order-sensitive aggregate call: the block's input
+ * order for its aggregates (a second, different one is not supported yet). */
+static int bind_agg_order(lh_bctx_t *c, lh_bctx_t *sub, const lh_ast_t *n)
+{
+    const lh_ast_order_list_t *ob = &n->u.func.order_by;
+    lh_plan_order_t *keys = lh_arena_calloc(c->env->arena, (ob->n + 1) * sizeof *keys);
+    if (!keys) return LH_ENOMEM;
+    for (uint32_t i = 0; i < ob->n; i++) {
+        int rc = lh__bind_expr(sub, ob->items[i].expr, &keys[i].expr);
+        if (rc) return rc;
+        keys[i].desc = ob->items[i].desc;
+        keys[i].nulls_first = ob->items[i].nulls_first == 1;
+    }
+    if (c->nagg_order) {
+        bool same = c->nagg_order == ob->n;
+        for (uint32_t i = 0; same && i < ob->n; i++)
+            same = lh_bx_equal(c->agg_order[i].expr, keys[i].expr) &&
+                   c->agg_order[i].desc == keys[i].desc &&
+                   c->agg_order[i].nulls_first == keys[i].nulls_first;
+        if (!same)
+            return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, n->pos,
+                               "aggregates with different ORDER BY clauses in one query are not "
+                               "supported yet");
+        return 0;
+    }
+    c->agg_order = keys;
+    c->nagg_order = ob->n;
+    return 0;
+}
+
 static int bind_aggregate(lh_bctx_t *c, const lh_ast_t *n, const lh_sql_func_def_t *def,
                           lh_bexpr_t **out)
 {
@@ -885,6 +915,8 @@ static int bind_aggregate(lh_bctx_t *c, const lh_ast_t *n, const lh_sql_func_def
     rc = lh_sql_func_bind(def, &call, c->env->err);
     for (uint32_t i = 0; !rc && i < na && !tuples; i++)
         rc = lh__bind_cast_to(&sub, args[i], &cast_to[i], false, args[i]->pos, &args[i]);
+    if (!rc && n->u.func.order_by.n && call.agg && call.agg->order_sensitive)
+        rc = bind_agg_order(c, &sub, n); /* others ignore the order, as in DuckDB */
     if (rc) return rc;
     if (c->naggs == c->cap_aggs) {
         uint32_t cap = c->cap_aggs ? c->cap_aggs * 2 : 8;

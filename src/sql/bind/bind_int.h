@@ -43,6 +43,11 @@ typedef struct lh_bctx {
     uint32_t naggs, cap_aggs;
     uint64_t *sets; /* GROUPING SETS / ROLLUP / CUBE: masks over groups; nsets 0: plain */
     uint32_t nsets;
+    /* agg(x ORDER BY k) of an order-sensitive aggregate (string_agg, list,
+       first ...): the ORDER BY over the aggregate's input, one per block; the
+       input is sorted by it before the (then one-thread) aggregate */
+    lh_plan_order_t *agg_order;
+    uint32_t nagg_order;
     const lh_balias_t *aliases; /* the select list's aliases, for WHERE, GROUP BY, HAVING and
                                    QUALIFY (bind_alias.c) */
     uint32_t naliases;

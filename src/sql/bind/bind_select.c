@@ -880,6 +880,14 @@ static int bind_select(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
         return LH_BIND_ERR(&c, LH_SQL_EBIND, sel->u.select.qualify->pos,
                            "at least one window function must appear in the SELECT column or "
                            "QUALIFY clause");
+    if (grouped && c.nagg_order) { /* agg(x ORDER BY k): the input in k's order */
+        lh_plan_t *s = unary(a, LH_PLAN_SORT, plan, plan->ncols);
+        if (!s) return LH_ENOMEM;
+        s->u.sort.keys = c.agg_order;
+        s->u.sort.nkeys = c.nagg_order;
+        s->u.sort.limit = -1;
+        plan = s;
+    }
     if (grouped) {
         lh_plan_t *g = unary(a, LH_PLAN_AGGREGATE, plan, c.ngroups + c.naggs);
         if (!g) return LH_ENOMEM;
