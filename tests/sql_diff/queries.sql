@@ -767,3 +767,43 @@ SELECT r.k, count(l.id), sum(l.v) FROM {jl} l RIGHT JOIN {jr} r ON l.k = r.k GRO
 
 -- name: cast_timestamp_strings
 SELECT '2020-02-29 23:59:59.123'::TIMESTAMP, '2020-02-29'::DATE + 1, CAST('1999-12-31 00:00:00' AS TIMESTAMP) < TIMESTAMP '2000-01-01', '12:34:56'::TIME
+
+-- ====================================================================
+-- window and ORDER BY sorts on normalized keys (keysort.c): every key type,
+-- NULLS FIRST/LAST, DESC, ties, string keys that share a long prefix
+
+-- name: keysort_win_multi_keys
+SELECT id, row_number() OVER (PARTITION BY g ORDER BY d DESC NULLS FIRST, id), rank() OVER (PARTITION BY g, b ORDER BY i32), dense_rank() OVER (PARTITION BY k ORDER BY s NULLS FIRST) FROM {fact}
+
+-- name: keysort_win_top2_per_group
+SELECT u, d, id FROM (SELECT u, d, id, row_number() OVER (PARTITION BY u ORDER BY d DESC, id) AS rn FROM {fact} WHERE d IS NOT NULL) WHERE rn <= 2
+
+-- name: keysort_win_long_string_prefix
+SELECT id, rank() OVER (ORDER BY 'a shared prefix of many bytes ' || s DESC NULLS FIRST), row_number() OVER (PARTITION BY 'partition key longer than twelve ' || g ORDER BY 'x' || s, id) FROM {fact}
+
+-- name: keysort_win_types
+SELECT id, rank() OVER (ORDER BY i64), rank() OVER (ORDER BY i16 DESC), rank() OVER (PARTITION BY b ORDER BY dec NULLS FIRST), rank() OVER (ORDER BY dec2 DESC), rank() OVER (ORDER BY dt DESC NULLS LAST), rank() OVER (ORDER BY ts), rank() OVER (ORDER BY ts - TIMESTAMP '2019-06-01 00:00:00') FROM {fact} WHERE id < 5000
+
+-- name: keysort_win_special
+SELECT id, rank() OVER (ORDER BY x), rank() OVER (ORDER BY x DESC NULLS FIRST), rank() OVER (ORDER BY fl DESC), rank() OVER (ORDER BY big), rank() OVER (ORDER BY int DESC), rank() OVER (ORDER BY str), rank() OVER (ORDER BY dec DESC) FROM {special}
+
+-- name: keysort_win_empty
+SELECT id, row_number() OVER (PARTITION BY g ORDER BY id), rank() OVER (ORDER BY s) FROM {fact} WHERE id < 0
+
+-- name: keysort_order_long_strings
+SELECT id, s FROM {fact} ORDER BY 'a shared prefix of many bytes ' || s DESC NULLS FIRST, id
+
+-- name: keysort_order_mixed
+SELECT id, g, d, dt FROM {fact} ORDER BY g NULLS FIRST, d DESC, dt, id
+
+-- name: keysort_order_special
+SELECT id, x, fl, big FROM {special} ORDER BY x DESC, id
+
+-- name: keysort_order_special_float
+SELECT id, fl, dec FROM {special} ORDER BY fl NULLS FIRST, dec DESC
+
+-- name: agg_quantile_select
+SELECT k, median(d), quantile_cont(d, -0.3), quantile_disc(i32, 0.7), quantile_disc(d, -0.1), median(dec), quantile_cont(dt, 0.5), median(i16) FROM {fact} GROUP BY k
+
+-- name: agg_quantile_small_groups
+SELECT u % 997 AS grp, median(i16), quantile_cont(i16, 0.75), quantile_cont(i16, -0.75), quantile_disc(s, 0.5) FROM {fact} WHERE id < 3000 GROUP BY grp
