@@ -732,7 +732,6 @@ SELECT E'a\tb' AS t, 'x'::VARCHAR || 1::VARCHAR AS c, 'abc' ILIKE 'A%' AS i, 'ab
 SELECT count(*), count(*) FILTER (WHERE regexp_full_match(s, '[A-Za-z ]+_[0-9]+')) FROM {fact}
 
 -- name: win_range_interval
--- xfail: a RANGE frame with an INTERVAL offset over a DATE key fails: Conversion Error: Unimplemented type for cast (INTERVAL -> DOUBLE)
 SELECT id, dt, count(*) OVER (ORDER BY dt RANGE BETWEEN INTERVAL 30 DAY PRECEDING AND CURRENT ROW) FROM {fact} WHERE id < 300 AND dt IS NOT NULL
 
 -- name: win_sum_decimal
@@ -807,3 +806,9 @@ SELECT k, median(d), quantile_cont(d, -0.3), quantile_disc(i32, 0.7), quantile_d
 
 -- name: agg_quantile_small_groups
 SELECT u % 997 AS grp, median(i16), quantile_cont(i16, 0.75), quantile_cont(i16, -0.75), quantile_disc(s, 0.5) FROM {fact} WHERE id < 3000 GROUP BY grp
+
+-- name: win_range_interval_timestamp
+SELECT id, ts, count(*) OVER (PARTITION BY g ORDER BY ts RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND INTERVAL 90 MINUTE FOLLOWING), sum(i32) OVER (ORDER BY ts DESC RANGE BETWEEN INTERVAL '1 day' PRECEDING AND CURRENT ROW) FROM {fact} WHERE id < 400
+
+-- name: win_range_interval_date_nulls
+SELECT id, dt, min(i32) OVER (ORDER BY dt NULLS FIRST RANGE BETWEEN INTERVAL 100 DAY PRECEDING AND INTERVAL 10 DAY FOLLOWING), count(dt) OVER (ORDER BY dt DESC RANGE BETWEEN CURRENT ROW AND INTERVAL 1 WEEK FOLLOWING) FROM {fact} WHERE id < 300
