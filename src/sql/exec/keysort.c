@@ -164,7 +164,7 @@ static void put_value(uint8_t *p, const lh_vector_t *vv, uint32_t r, lh_phys_t p
     }
 }
 
-void lh__keysort_number(lh_keysort_t *ks, uint64_t first, uint32_t count)
+static void number_rows(lh_keysort_t *ks, uint64_t first, uint32_t count)
 {
     for (uint32_t i = 0; i < count; i++) {
         uint8_t *p = ks->rec + (size_t)(first + i) * ks->width + ks->keybytes;
@@ -173,8 +173,8 @@ void lh__keysort_number(lh_keysort_t *ks, uint64_t first, uint32_t count)
     }
 }
 
-void lh__keysort_encode(lh_keysort_t *ks, uint32_t k, const lh_vector_t *v, uint32_t count,
-                        uint64_t first)
+static void encode(lh_keysort_t *ks, uint32_t k, const lh_vector_t *v, uint32_t count,
+                   uint64_t first)
 {
     const lh_sortkey_t *key = &ks->keys[k];
     const lh_vector_t *vv = lh_vector_values(v);
@@ -195,6 +195,31 @@ void lh__keysort_encode(lh_keysort_t *ks, uint32_t k, const lh_vector_t *v, uint
             for (uint32_t b = 1; b <= vb; b++)
                 p[b] = (uint8_t)~p[b];
     }
+}
+
+typedef struct chunks {
+    lh_keysort_t *ks;
+    lh_batch_t *const *chunks;
+    const uint32_t *cols;
+} chunks_t;
+
+static int encode_chunk(void *arg, size_t i, unsigned worker)
+{
+    const chunks_t *c = arg;
+    const lh_batch_t *b = c->chunks[i];
+    uint64_t first = (uint64_t)i * LH_BATCH_ROWS;
+    (void)worker;
+    number_rows(c->ks, first, b->count);
+    for (uint32_t k = 0; k < c->ks->nkeys; k++)
+        encode(c->ks, k, &b->cols[c->cols[k]], b->count, first);
+    return 0;
+}
+
+void lh__keysort_encode_chunks(lh_keysort_t *ks, lh_batch_t *const *chunks, uint32_t nchunks,
+                               const uint32_t *cols, struct lh_pool *pool)
+{
+    chunks_t c = {.ks = ks, .chunks = chunks, .cols = cols};
+    lh_pool_parallel_for(pool, nchunks, encode_chunk, &c);
 }
 
 static uint64_t rec_row(const lh_keysort_t *ks, const uint8_t *p)

@@ -5,6 +5,7 @@
  * ORDER BY and the window operator. */
 #ifndef LH_SQL_KEYSORT_H
 #define LH_SQL_KEYSORT_H
+#include "vector/batch.h"
 #include "vector/vector.h"
 
 struct lh_pool;
@@ -34,13 +35,11 @@ typedef struct lh_keysort {
 /* Lays out records for keys (borrowed) and allocates n of them (owned by
  * ks; lh__keysort_free). 0 or LH_ENOMEM. */
 int lh__keysort_init(lh_keysort_t *ks, const lh_sortkey_t *keys, uint32_t nkeys, uint64_t n);
-/* Numbers records first..first+count-1 as rows first.. (before sorting,
- * once per record). */
-void lh__keysort_number(lh_keysort_t *ks, uint64_t first, uint32_t count);
-/* Encodes rows 0..count-1 of v as key k of records first..first+count-1.
- * Both are thread-safe for disjoint record ranges. */
-void lh__keysort_encode(lh_keysort_t *ks, uint32_t k, const lh_vector_t *v, uint32_t count,
-                        uint64_t first);
+/* Encodes the rows of chunks (all of LH_BATCH_ROWS rows but the last, row
+ * i of chunk c being row c * LH_BATCH_ROWS + i): key k from column cols[k],
+ * one chunk per task on pool (NULL: this thread). */
+void lh__keysort_encode_chunks(lh_keysort_t *ks, lh_batch_t *const *chunks, uint32_t nchunks,
+                               const uint32_t *cols, struct lh_pool *pool);
 /* Sorts the records (stable: ties keep row-number order), with up to
  * threads workers of pool (NULL: serial). 0 or LH_ENOMEM. */
 int lh__keysort_sort(lh_keysort_t *ks, struct lh_pool *pool, int threads);

@@ -180,15 +180,9 @@ static int find_groups(lh_op_t *op, agg_op_t *st, const lh_batch_t *in)
         int rc = lh_expr_eval(st->keys[k], in, NULL, n, &st->kv[k]);
         if (rc) return rc;
     }
-    for (uint32_t r = 0; r < n; r++) {
-        uint64_t h = 0;
-        for (uint32_t k = 0; k < st->nkeys; k++) {
-            const lh_vector_t *v = st->kv[k];
-            uint64_t x = lh_vector_is_valid(v, r) ? lh__row_hash(v, r) : LH_HASH_NULL;
-            h = lh__hash_combine(h, x);
-        }
-        st->h[r] = h;
-    }
+    memset(st->h, 0, n * sizeof *st->h);
+    for (uint32_t k = 0; k < st->nkeys; k++)
+        lh__hash_column(st->kv[k], n, st->h);
     for (uint32_t r = 0; r < n; r++) {
         if (r + 16 < n && st->slots) __builtin_prefetch(&st->slots[st->h[r + 16] & st->mask]);
         int rc = find_or_add(op, st, r, st->h[r], &st->gid[r]);

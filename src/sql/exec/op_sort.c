@@ -39,18 +39,6 @@ static int tie_rows(void *arg, uint32_t k, uint64_t a, uint64_t b)
                          (uint32_t)(b % LH_BATCH_ROWS), o->desc, o->nulls_first);
 }
 
-static int encode_chunk(void *arg, size_t i, unsigned worker)
-{
-    const sort_ctx_t *c = arg;
-    const lh_batch_t *b = c->st->chunks[i];
-    (void)worker;
-    lh__keysort_number(c->ks, (uint64_t)i * LH_BATCH_ROWS, b->count);
-    for (uint32_t k = 0; k < c->ks->nkeys; k++)
-        lh__keysort_encode(c->ks, k, &b->cols[c->st->keycol[k]], b->count,
-                           (uint64_t)i * LH_BATCH_ROWS);
-    return 0;
-}
-
 static int add_chunk(sort_op_t *st, uint32_t ncols)
 {
     if (st->nchunks == st->cap) {
@@ -115,7 +103,7 @@ static int build(lh_op_t *op, sort_op_t *st)
     ks.tie = tie_rows;
     ks.tie_arg = &ctx;
     lh_pool_t *pool = op->ex->threads > 1 ? op->ex->pool : NULL;
-    if (!rc) lh_pool_parallel_for(pool, st->nchunks, encode_chunk, &ctx);
+    if (!rc) lh__keysort_encode_chunks(&ks, st->chunks, st->nchunks, st->keycol, pool);
     if (!rc) rc = lh__keysort_sort(&ks, pool, op->ex->threads);
     for (uint64_t i = 0; !rc && i < st->nrows; i++) {
         uint64_t g = lh__keysort_row(&ks, i);

@@ -131,17 +131,6 @@ static int tie_rows(void *arg, uint32_t k, uint64_t a, uint64_t b)
     return cmp_col(c->st, c->col[k], a, b, key->desc, key->nulls_first);
 }
 
-static int encode_chunk(void *arg, size_t i, unsigned worker)
-{
-    const sort_ctx_t *c = arg;
-    const lh_batch_t *b = c->st->chunks[i];
-    (void)worker;
-    lh__keysort_number(c->ks, (uint64_t)i * LH_BATCH_ROWS, b->count);
-    for (uint32_t k = 0; k < c->ks->nkeys; k++)
-        lh__keysort_encode(c->ks, k, &b->cols[c->col[k]], b->count, (uint64_t)i * LH_BATCH_ROWS);
-    return 0;
-}
-
 /* Sorts the rows by (partition, order) into ks: partition keys ascending. */
 static int sort_rows(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uint32_t *pc,
                      lh_sortkey_t *keys, lh_keysort_t *ks, sort_ctx_t *sc)
@@ -158,7 +147,7 @@ static int sort_rows(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const
     ks->tie = tie_rows;
     ks->tie_arg = sc;
     lh_pool_t *pool = op->ex->threads > 1 ? op->ex->pool : NULL;
-    lh_pool_parallel_for(pool, st->nchunks, encode_chunk, sc);
+    lh__keysort_encode_chunks(ks, st->chunks, st->nchunks, pc, pool);
     return lh__keysort_sort(ks, pool, op->ex->threads) ? oom(op) : 0;
 }
 
