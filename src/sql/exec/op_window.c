@@ -6,7 +6,8 @@
  * appended. Frames: ROWS with offsets, RANGE with CURRENT ROW peers and
  * numeric or INTERVAL offsets on a single ORDER BY key; aggregates over
  * frames that start at the partition run incrementally, other frames of more
- * than a few rows query a segment tree of states. The sort is keysort.c's. */
+ * than a few rows query a segment tree of states (win_agg.c). The sort is
+ * keysort.c's. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,26 +16,9 @@
 #include "sql/exec/exec_int.h"
 #include "sql/exec/keysort.h"
 #include "sql/exec/rowops.h"
+#include "sql/exec/win_int.h"
 
-typedef struct win_op {
-    uint32_t nin, ntotal;
-    lh_type_t *types;
-    uint32_t **col;           /* per window, per expression (partition, order, args): its column */
-    bool **own;               /* per window, per expression: evaluated into an extra column */
-    lh_expr_state_t ***exprs; /* per window: partition, order and argument expressions */
-    lh_batch_t **chunks;
-    uint32_t nchunks, cap;
-    uint64_t n;
-    lh_vector_t *res; /* per window: n results */
-    bool *res_init;
-    bool built;
-    uint64_t out_next;
-    lh_arena_t *agg_arena;
-    lh_batch_t view; /* an output batch of shallow copies */
-    uint32_t sel[LH_BATCH_ROWS];
-} win_op_t;
-
-static int oom(lh_op_t *op)
+int lh__win_oom(lh_op_t *op)
 {
     return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory in a window");
 }
@@ -58,7 +42,7 @@ static int materialize(lh_op_t *op, win_op_t *st)
 {
     const lh_plan_t *p = op->plan;
     lh_vector_t *cols = lh_arena_calloc(op->ex->arena, (st->ntotal + 1) * sizeof *cols);
-    if (!cols) return oom(op);
+    if (!cols) return lh__win_oom(op);
     lh_batch_t view = {.ncols = st->ntotal, .cols = cols};
     for (;;) {
         lh_batch_t *in;
@@ -80,14 +64,15 @@ static int materialize(lh_op_t *op, win_op_t *st)
                 if (st->nchunks == st->cap) {
                     uint32_t cap = st->cap ? st->cap * 2 : 16;
                     lh_batch_t **c = realloc(st->chunks, cap * sizeof *c);
-                    if (!c) return oom(op);
+                    if (!c) return lh__win_oom(op);
                     st->chunks = c;
                     st->cap = cap;
                 }
                 int crc =
                     lh__op_charge(op, lh__batch_bytes(st->types, st->ntotal) + 40 * LH_BATCH_ROWS);
                 if (crc) return crc;
-                if (lh_batch_new(st->types, st->ntotal, &st->chunks[st->nchunks])) return oom(op);
+                if (lh_batch_new(st->types, st->ntotal, &st->chunks[st->nchunks]))
+                    return lh__win_oom(op);
                 st->nchunks++;
             }
             lh_batch_t *c = st->chunks[st->nchunks - 1];
@@ -95,17 +80,11 @@ static int materialize(lh_op_t *op, win_op_t *st)
             if (m > in->count - done) m = in->count - done;
             for (uint32_t i = 0; i < m; i++)
                 st->sel[i] = done + i;
-            if (lh_batch_append(c, &view, st->sel, m)) return oom(op);
+            if (lh_batch_append(c, &view, st->sel, m)) return lh__win_oom(op);
             done += m;
             st->n += m;
         }
     }
-}
-
-static const lh_vector_t *col_of(const win_op_t *st, uint64_t g, uint32_t col, uint32_t *row)
-{
-    *row = (uint32_t)(g % LH_BATCH_ROWS);
-    return &st->chunks[g / LH_BATCH_ROWS]->cols[col];
 }
 
 /* ---- sorting by (partition, order) ---- */
@@ -114,7 +93,7 @@ static int cmp_col(const win_op_t *st, uint32_t col, uint64_t a, uint64_t b, boo
                    bool nulls_first)
 {
     uint32_t ra, rb;
-    const lh_vector_t *va = col_of(st, a, col, &ra), *vb = col_of(st, b, col, &rb);
+    const lh_vector_t *va = lh__win_col(st, a, col, &ra), *vb = lh__win_col(st, b, col, &rb);
     return lh__row_order(va, ra, vb, rb, desc, nulls_first);
 }
 
@@ -142,29 +121,22 @@ static int sort_rows(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const
         keys[i] = (lh_sortkey_t){
             .type = st->types[pc[i]], .desc = o && o->desc, .nulls_first = o && o->nulls_first};
     }
-    if (lh__keysort_init(ks, keys, nk, st->n)) return oom(op);
+    if (lh__keysort_init(ks, keys, nk, st->n)) return lh__win_oom(op);
     *sc = (sort_ctx_t){.st = st, .ks = ks, .col = pc};
     ks->tie = tie_rows;
     ks->tie_arg = sc;
     lh_pool_t *pool = op->ex->threads > 1 ? op->ex->pool : NULL;
     lh__keysort_encode_chunks(ks, st->chunks, st->nchunks, pc, pool);
-    return lh__keysort_sort(ks, pool, op->ex->threads) ? oom(op) : 0;
+    return lh__keysort_sort(ks, pool, op->ex->threads) ? lh__win_oom(op) : 0;
 }
 
 /* ---- one window function ---- */
-
-typedef struct part {
-    uint64_t *idx;        /* sorted row numbers */
-    uint64_t ps, pe;      /* the partition [ps, pe) in idx */
-    uint64_t *peer_start; /* per position: the start of its peer group */
-    uint64_t *peer_end;
-} part_t;
 
 /* The order key at sorted position i as a double (RANGE offsets). */
 static bool key_at(const win_op_t *st, uint32_t col, uint64_t g, double *out)
 {
     uint32_t r;
-    const lh_vector_t *v = col_of(st, g, col, &r);
+    const lh_vector_t *v = lh__win_col(st, g, col, &r);
     lh_value_t val;
     if (!lh_vector_is_valid(v, r) || lh_vector_get_value(v, r, &val)) return false;
     lh_int128_t x;
@@ -183,8 +155,8 @@ static bool key_at(const win_op_t *st, uint32_t col, uint64_t g, double *out)
 }
 
 /* The frame [a, b) of sorted position i. */
-static void frame_of(const win_op_t *st, const lh_plan_window_t *w, const uint32_t *oc,
-                     const part_t *pt, uint64_t i, uint64_t *a, uint64_t *b)
+void lh__win_frame(const win_op_t *st, const lh_plan_window_t *w, const uint32_t *oc,
+                   const part_t *pt, uint64_t i, uint64_t *a, uint64_t *b)
 {
     uint64_t ps = pt->ps, pe = pt->pe;
     uint8_t kinds[2] = {w->start, w->end};
@@ -248,17 +220,17 @@ static int set_int(lh_vector_t *res, uint64_t g, int64_t v)
     return 0;
 }
 
-static int copy_value(lh_vector_t *res, uint64_t g, const win_op_t *st, uint32_t col, uint64_t src)
+int lh__win_copy_value(lh_vector_t *res, uint64_t g, const win_op_t *st, uint32_t col, uint64_t src)
 {
     uint32_t r;
-    const lh_vector_t *v = col_of(st, src, col, &r);
+    const lh_vector_t *v = lh__win_col(st, src, col, &r);
     return lh_vector_copy(res, (uint32_t)g, v, &r, 1);
 }
 
 static int64_t arg_int(const win_op_t *st, uint32_t col, uint64_t g, int64_t dflt, bool *null)
 {
     uint32_t r;
-    const lh_vector_t *v = col_of(st, g, col, &r);
+    const lh_vector_t *v = lh__win_col(st, g, col, &r);
     if (!lh_vector_is_valid(v, r)) {
         if (null) *null = true;
         return dflt;
@@ -266,168 +238,6 @@ static int64_t arg_int(const win_op_t *st, uint32_t col, uint64_t g, int64_t dfl
     lh_value_t val;
     if (lh_vector_get_value(v, r, &val)) return dflt;
     return val.v.i;
-}
-
-/* Folds the rows idx[a..b) into state with the aggregate's update_one. */
-static int fold_rows(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uint32_t *ac,
-                     const part_t *pt, uint64_t a, uint64_t b, void *state, lh_vector_t *tmp)
-{
-    lh_sql_actx_t ax = {
-        .bind_data = w->bind_data, .err = op->ex->err, .pos = w->pos, .arena = st->agg_arena};
-    while (a < b) {
-        uint32_t m = b - a > LH_BATCH_ROWS ? LH_BATCH_ROWS : (uint32_t)(b - a);
-        for (uint32_t i = 0; i < w->nargs; i++) {
-            lh_vector_reset(&tmp[i]);
-            for (uint32_t k = 0; k < m; k++)
-                if (copy_value(&tmp[i], k, st, ac[i], pt->idx[a + k])) return oom(op);
-        }
-        int rc;
-        if (w->agg->update_one)
-            rc = w->agg->update_one(&ax, tmp, w->nargs, m, state);
-        else {
-            void *ptrs[LH_BATCH_ROWS];
-            for (uint32_t k = 0; k < m; k++)
-                ptrs[k] = state;
-            rc = w->agg->update(&ax, tmp, w->nargs, m, ptrs);
-        }
-        if (rc) return rc;
-        a += m;
-    }
-    return 0;
-}
-
-static int finalize_into(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, void *state,
-                         lh_vector_t *one, lh_vector_t *res, uint64_t g)
-{
-    lh_sql_actx_t ax = {
-        .bind_data = w->bind_data, .err = op->ex->err, .pos = w->pos, .arena = st->agg_arena};
-    lh_vector_reset(one);
-    void *ptrs[1] = {state};
-    int rc = w->agg->finalize(&ax, ptrs, 1, one);
-    if (rc) return rc;
-    uint32_t z = 0;
-    return lh_vector_copy(res, (uint32_t)g, one, &z, 1) ? oom(op) : 0;
-}
-
-/* ---- sliding frames: a segment tree of aggregate states ----
- * Leaves hold the states of LEAF consecutive rows, every inner node the
- * combination of its two children; a frame folds its partial leaves row by
- * row and combines O(log n) nodes in row order (left side ascending, right
- * side collected and replayed), so order-sensitive aggregates see their rows
- * in frame order. O(n log n) for a partition instead of O(n * frame). */
-
-#define LEAF 32
-
-typedef struct segtree {
-    uint8_t *nodes; /* 2 * m states, the leaves at [m, 2m) */
-    uint64_t m;
-    size_t ss; /* state stride */
-} segtree_t;
-
-static uint8_t *node_at(const segtree_t *t, uint64_t i)
-{
-    return t->nodes + i * t->ss;
-}
-
-static void tree_free(const lh_plan_window_t *w, segtree_t *t)
-{
-    for (uint64_t i = 1; t->nodes && w->agg->destroy && i < 2 * t->m; i++)
-        w->agg->destroy(node_at(t, i));
-    free(t->nodes);
-    memset(t, 0, sizeof *t);
-}
-
-static int tree_build(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uint32_t *ac,
-                      const part_t *pt, segtree_t *t, lh_vector_t *tmp)
-{
-    lh_sql_actx_t ax = {
-        .bind_data = w->bind_data, .err = op->ex->err, .pos = w->pos, .arena = st->agg_arena};
-    t->m = (pt->pe - pt->ps + LEAF - 1) / LEAF;
-    t->ss = (w->agg->state_size + 15) & ~(size_t)15;
-    t->nodes = calloc(2 * t->m, t->ss);
-    if (!t->nodes) return oom(op);
-    for (uint64_t j = 0; j < t->m; j++) { /* calloc'd states are destroyable after init only */
-        uint64_t a = pt->ps + j * LEAF, b = a + LEAF < pt->pe ? a + LEAF : pt->pe;
-        w->agg->init(w->bind_data, node_at(t, t->m + j));
-        int rc = fold_rows(op, st, w, ac, pt, a, b, node_at(t, t->m + j), tmp);
-        if (rc) return rc;
-    }
-    for (uint64_t i = t->m; i-- > 1;) {
-        uint8_t *s = node_at(t, i);
-        w->agg->init(w->bind_data, s);
-        int rc = w->agg->combine(&ax, node_at(t, 2 * i), s);
-        if (!rc) rc = w->agg->combine(&ax, node_at(t, 2 * i + 1), s);
-        if (rc) return rc;
-    }
-    return 0;
-}
-
-/* The frame [a, b) folded into state (initialised here). */
-static int tree_query(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uint32_t *ac,
-                      const part_t *pt, const segtree_t *t, uint64_t a, uint64_t b, void *state,
-                      lh_vector_t *tmp)
-{
-    lh_sql_actx_t ax = {
-        .bind_data = w->bind_data, .err = op->ex->err, .pos = w->pos, .arena = st->agg_arena};
-    w->agg->init(w->bind_data, state);
-    uint64_t ja = (a - pt->ps + LEAF - 1) / LEAF, jb = (b - pt->ps) / LEAF;
-    if (a >= b || ja >= jb) return fold_rows(op, st, w, ac, pt, a, b, state, tmp);
-    int rc = fold_rows(op, st, w, ac, pt, a, pt->ps + ja * LEAF, state, tmp);
-    uint64_t l = ja + t->m, r = jb + t->m, right[128];
-    uint32_t nr = 0;
-    for (; !rc && l < r; l >>= 1, r >>= 1) {
-        if (l & 1) rc = w->agg->combine(&ax, node_at(t, l++), state);
-        if (r & 1) right[nr++] = --r;
-    }
-    while (!rc && nr)
-        rc = w->agg->combine(&ax, node_at(t, right[--nr]), state);
-    return rc ? rc : fold_rows(op, st, w, ac, pt, pt->ps + jb * LEAF, b, state, tmp);
-}
-
-static int agg_partition(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uint32_t *oc,
-                         const uint32_t *ac, const part_t *pt, lh_vector_t *res)
-{
-    uint8_t *state = lh_arena_calloc(st->agg_arena, w->agg->state_size + 16);
-    lh_vector_t tmp[LH_SQL_MAX_ARGS], one;
-    memset(tmp, 0, sizeof tmp);
-    memset(&one, 0, sizeof one);
-    int rc = state ? 0 : oom(op);
-    for (uint32_t i = 0; !rc && i < w->nargs; i++)
-        if (lh_vector_init(&tmp[i], &w->args[i]->type, LH_BATCH_ROWS, st->agg_arena)) rc = oom(op);
-    if (!rc && lh_vector_init(&one, &w->type, 1, st->agg_arena)) rc = oom(op);
-    bool running = w->start == LH_WB_UNBOUNDED_PRECEDING;
-    segtree_t tree = {0};
-    uint64_t done = pt->ps;
-    if (!rc && running) w->agg->init(w->bind_data, state);
-    for (uint64_t i = pt->ps; !rc && i < pt->pe; i++) {
-        uint64_t a, b;
-        frame_of(st, w, oc, pt, i, &a, &b);
-        if (running && b >= done) {
-            rc = fold_rows(op, st, w, ac, pt, done, b, state, tmp);
-            done = b;
-        } else {
-            if (running && w->agg->destroy) w->agg->destroy(state);
-            running = false;
-            if (!tree.nodes && w->agg->combine && b - a > 2 * LEAF)
-                rc = tree_build(op, st, w, ac, pt, &tree, tmp);
-            if (rc) break;
-            if (tree.nodes)
-                rc = tree_query(op, st, w, ac, pt, &tree, a, b, state, tmp);
-            else {
-                w->agg->init(w->bind_data, state);
-                rc = fold_rows(op, st, w, ac, pt, a, b, state, tmp);
-            }
-            done = b;
-        }
-        if (!rc) rc = finalize_into(op, st, w, state, &one, res, pt->idx[i]);
-        if (!running && w->agg->destroy) w->agg->destroy(state);
-    }
-    if (running && w->agg->destroy && state) w->agg->destroy(state);
-    tree_free(w, &tree);
-    for (uint32_t i = 0; i < w->nargs; i++)
-        lh_vector_release(&tmp[i]);
-    lh_vector_release(&one);
-    return rc;
 }
 
 static int value_partition(win_op_t *st, const lh_plan_window_t *w, const uint32_t *oc,
@@ -482,22 +292,22 @@ static int value_partition(win_op_t *st, const lh_plan_window_t *w, const uint32
             if (null)
                 lh_vector_set_null(res, (uint32_t)g);
             else if (t >= (int64_t)pt->ps && t < (int64_t)pt->pe)
-                rc = copy_value(res, g, st, ac[0], pt->idx[t]);
+                rc = lh__win_copy_value(res, g, st, ac[0], pt->idx[t]);
             else if (w->nargs > 2)
-                rc = copy_value(res, g, st, ac[2], g);
+                rc = lh__win_copy_value(res, g, st, ac[2], g);
             else
                 lh_vector_set_null(res, (uint32_t)g);
             break;
         }
         default: { /* first_value, last_value, nth_value */
             uint64_t a, b;
-            frame_of(st, w, oc, pt, i, &a, &b);
+            lh__win_frame(st, w, oc, pt, i, &a, &b);
             int64_t t = w->kind == LH_WIN_FIRST_VALUE ? (int64_t)a
                         : w->kind == LH_WIN_LAST_VALUE
                             ? (int64_t)b - 1
                             : (int64_t)a + arg_int(st, ac[1], g, 0, NULL) - 1;
             if (a < b && t >= (int64_t)a && t < (int64_t)b)
-                rc = copy_value(res, g, st, ac[0], pt->idx[t]);
+                rc = lh__win_copy_value(res, g, st, ac[0], pt->idx[t]);
             else
                 lh_vector_set_null(res, (uint32_t)g);
         }
@@ -528,9 +338,9 @@ static int compute(lh_op_t *op, win_op_t *st, uint32_t k)
         pt.peer_start = malloc((st->n + 1) * sizeof *pt.peer_start);
         pt.peer_end = malloc((st->n + 1) * sizeof *pt.peer_end);
     }
-    int rc = pt.idx && (!peers || (pt.peer_start && pt.peer_end)) ? 0 : oom(op);
+    int rc = pt.idx && (!peers || (pt.peer_start && pt.peer_end)) ? 0 : lh__win_oom(op);
     if (!rc && lh_vector_init(&st->res[k], &w->type, st->n ? (uint32_t)st->n : 1, st->agg_arena))
-        rc = oom(op);
+        rc = lh__win_oom(op);
     if (!rc) st->res_init[k] = true;
     if (!rc) rc = sort_rows(op, st, w, pc, keys, &ks, &sc);
     for (uint64_t i = 0; !rc && i < st->n; i++)
@@ -551,9 +361,9 @@ static int compute(lh_op_t *op, win_op_t *st, uint32_t k)
         }
         pt.ps = ps;
         pt.pe = pe;
-        rc = w->kind == LH_WIN_AGG ? agg_partition(op, st, w, oc, ac, &pt, &st->res[k])
+        rc = w->kind == LH_WIN_AGG ? lh__win_agg_partition(op, st, w, oc, ac, &pt, &st->res[k])
                                    : value_partition(st, w, oc, ac, &pt, &st->res[k]);
-        if (rc == LH_ENOMEM && !op->ex->err->e.code) rc = oom(op);
+        if (rc == LH_ENOMEM && !op->ex->err->e.code) rc = lh__win_oom(op);
         ps = pe;
     }
     lh__keysort_free(&ks);
@@ -601,12 +411,13 @@ static int win_next(lh_op_t *op, lh_batch_t **out)
             view = op->out; /* nested results: copied */
             lh_batch_reset(view);
             for (uint32_t col = 0; col < st->nin; col++)
-                if (lh_vector_copy(&view->cols[col], 0, &c->cols[col], NULL, n)) return oom(op);
+                if (lh_vector_copy(&view->cols[col], 0, &c->cols[col], NULL, n))
+                    return lh__win_oom(op);
             for (uint32_t i = 0; i < n; i++)
                 st->sel[i] = (uint32_t)(st->out_next + i);
             for (uint32_t j = 0; j < op->plan->u.window.n; j++)
                 if (lh_vector_copy(&view->cols[st->nin + j], 0, &st->res[j], st->sel, n))
-                    return oom(op);
+                    return lh__win_oom(op);
             break;
         }
     view->count = n;
