@@ -818,3 +818,15 @@ SELECT id, sum(i32) OVER (PARTITION BY g ORDER BY id ROWS BETWEEN 200 PRECEDING 
 
 -- name: win_sliding_frames_order_sensitive
 SELECT id, string_agg(g, ',') OVER (ORDER BY id ROWS BETWEEN 100 PRECEDING AND 20 FOLLOWING), median(i32) OVER (ORDER BY id ROWS BETWEEN 90 PRECEDING AND 90 FOLLOWING), stddev_samp(d) OVER (PARTITION BY b ORDER BY dt RANGE BETWEEN INTERVAL 300 DAY PRECEDING AND INTERVAL 100 DAY FOLLOWING) FROM {fact} WHERE id < 3000
+
+-- name: keysort_top_n_ties_offset
+SELECT id, g, d FROM {fact} ORDER BY g DESC NULLS FIRST, d, id LIMIT 25 OFFSET 7
+
+-- name: keysort_top_n_hidden_key
+SELECT id, s FROM {fact} ORDER BY i32 DESC, id LIMIT 40
+
+-- name: keysort_top_n_zero_and_more_than_rows
+SELECT (SELECT count(*) FROM (SELECT id FROM {fact} ORDER BY id LIMIT 0)), (SELECT count(*) FROM (SELECT k FROM {dim} ORDER BY k DESC LIMIT 500 OFFSET 3))
+
+-- name: keysort_top_n_subquery
+SELECT * FROM (SELECT id, u * 2 AS v FROM {fact} ORDER BY u NULLS FIRST, id) LIMIT 12

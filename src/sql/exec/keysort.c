@@ -404,6 +404,66 @@ static int run_task(void *arg, size_t i, unsigned worker)
     return 0;
 }
 
+/* ---- top-N: a max-heap of the k least records seen so far ---- */
+
+static int cmp_at(const lh_keysort_t *ks, uint64_t i, uint64_t j)
+{
+    return cmp_rec(ks->rec + (size_t)i * ks->width, ks->rec + (size_t)j * ks->width, (void *)ks);
+}
+
+static void sift_down(const lh_keysort_t *ks, uint64_t *h, uint64_t n, uint64_t i)
+{
+    for (;;) {
+        uint64_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && cmp_at(ks, h[l], h[m]) > 0) m = l;
+        if (r < n && cmp_at(ks, h[r], h[m]) > 0) m = r;
+        if (m == i) return;
+        uint64_t t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+/* Keeps only the k least records (in no particular order). */
+static int keep_least(lh_keysort_t *ks, uint64_t k)
+{
+    uint64_t *h = malloc((size_t)(k ? k : 1) * sizeof *h);
+    uint8_t *rec = malloc((size_t)(k ? k : 1) * ks->width);
+    if (!h || !rec) {
+        free(h);
+        free(rec);
+        return LH_ENOMEM;
+    }
+    for (uint64_t i = 0; i < k; i++)
+        h[i] = i;
+    for (uint64_t i = k / 2; i-- > 0;)
+        sift_down(ks, h, k, i);
+    for (uint64_t i = k; k && i < ks->n; i++)
+        if (cmp_at(ks, i, h[0]) < 0) {
+            h[0] = i;
+            sift_down(ks, h, k, 0);
+        }
+    for (uint64_t i = 0; i < k; i++)
+        memcpy(rec + (size_t)i * ks->width, ks->rec + (size_t)h[i] * ks->width, ks->width);
+    free(h);
+    free(ks->rec);
+    ks->rec = rec;
+    ks->n = k;
+    return 0;
+}
+
+int lh__keysort_top(lh_keysort_t *ks, uint64_t k, struct lh_pool *pool, int threads)
+{
+    if (k < ks->n / 16) { /* few rows wanted: a heap pass, then sort those */
+        int rc = keep_least(ks, k);
+        if (rc) return rc;
+    }
+    int rc = lh__keysort_sort(ks, pool, threads);
+    if (!rc && k < ks->n) ks->n = k; /* many: sort all, keep the first k */
+    return rc;
+}
+
 int lh__keysort_sort(lh_keysort_t *ks, struct lh_pool *pool, int threads)
 {
     if (ks->n < 2) return 0;

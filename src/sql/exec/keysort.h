@@ -43,6 +43,10 @@ void lh__keysort_encode_chunks(lh_keysort_t *ks, lh_batch_t *const *chunks, uint
 /* Sorts the records (stable: ties keep row-number order), with up to
  * threads workers of pool (NULL: serial). 0 or LH_ENOMEM. */
 int lh__keysort_sort(lh_keysort_t *ks, struct lh_pool *pool, int threads);
+/* Keeps the k first records of the sorted order (all when k >= n), sorted;
+ * n becomes min(n, k). When k is small a heap picks them first (O(n log
+ * k)). 0 or LH_ENOMEM. */
+int lh__keysort_top(lh_keysort_t *ks, uint64_t k, struct lh_pool *pool, int threads);
 /* The row number of the i-th record. */
 uint64_t lh__keysort_row(const lh_keysort_t *ks, uint64_t i);
 /* Whether records i and j have equal keys first..first+nkeys-1. */

@@ -104,7 +104,11 @@ static int build(lh_op_t *op, sort_op_t *st)
     ks.tie_arg = &ctx;
     lh_pool_t *pool = op->ex->threads > 1 ? op->ex->pool : NULL;
     if (!rc) lh__keysort_encode_chunks(&ks, st->chunks, st->nchunks, st->keycol, pool);
-    if (!rc) rc = lh__keysort_sort(&ks, pool, op->ex->threads);
+    int64_t top = p->u.sort.limit; /* a LIMIT folded in: only its rows */
+    if (!rc)
+        rc = top >= 0 ? lh__keysort_top(&ks, (uint64_t)top, pool, op->ex->threads)
+                      : lh__keysort_sort(&ks, pool, op->ex->threads);
+    if (!rc) st->nrows = ks.n;
     for (uint64_t i = 0; !rc && i < st->nrows; i++) {
         uint64_t g = lh__keysort_row(&ks, i);
         st->idx[i] = ((g / LH_BATCH_ROWS) << 11) | (g % LH_BATCH_ROWS);
