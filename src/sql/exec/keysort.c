@@ -464,6 +464,27 @@ int lh__keysort_top(lh_keysort_t *ks, uint64_t k, struct lh_pool *pool, int thre
     return rc;
 }
 
+/* One round of splitting: piece i of todo into out[i]'s own task list. */
+typedef struct round {
+    const task_t *todo;
+    sorter_t *out;
+    bool *more; /* per piece: it was split */
+    uint64_t big;
+} round_t;
+
+static int split_one(void *arg, size_t i, unsigned worker)
+{
+    round_t *r = arg;
+    uint8_t hold[1024];
+    task_t t = r->todo[i];
+    (void)worker;
+    if (t.n <= r->big || t.n <= SMALL || !split(&r->out[i], t, push_task, hold))
+        push_task(&r->out[i], t, hold);
+    else
+        r->more[i] = true;
+    return 0;
+}
+
 int lh__keysort_sort(lh_keysort_t *ks, struct lh_pool *pool, int threads)
 {
     if (ks->n < 2) return 0;
@@ -485,24 +506,40 @@ int lh__keysort_sort(lh_keysort_t *ks, struct lh_pool *pool, int threads)
         free(s.tmp);
         return 0;
     }
-    /* split on this thread until every piece is small enough to share out */
+    /* split until every piece is small enough to share out (each round's
+       pieces split in parallel) */
     uint64_t big = ks->n / ((uint64_t)threads * 8);
     task_t *todo = NULL;
-    size_t ntodo = 0;
     push_task(&s, (task_t){0, ks->n, 0}, hold);
     for (int round = 0; round < 4; round++) {
         free(todo);
         todo = s.tasks;
-        ntodo = s.ntasks;
+        round_t r = {.todo = todo, .big = big};
+        size_t ntodo = s.ntasks;
         s.tasks = NULL;
         s.ntasks = s.cap = 0;
+        r.out = calloc(ntodo, sizeof *r.out);
+        r.more = calloc(ntodo, sizeof *r.more);
+        if (!r.out || !r.more) { /* no room to split further: share out what there is */
+            free(r.out);
+            free(r.more);
+            s.tasks = todo;
+            s.ntasks = s.cap = ntodo;
+            todo = NULL;
+            break;
+        }
+        for (size_t i = 0; i < ntodo; i++)
+            r.out[i] = (sorter_t){.ks = ks, .tmp = s.tmp, .radix_end = s.radix_end};
+        lh_pool_parallel_for(ntodo > 1 ? pool : NULL, ntodo, split_one, &r);
         bool more = false;
         for (size_t i = 0; i < ntodo; i++) {
-            if (todo[i].n <= big || todo[i].n <= SMALL || !split(&s, todo[i], push_task, hold))
-                push_task(&s, todo[i], hold);
-            else
-                more = true;
+            more = more || r.more[i];
+            for (size_t j = 0; j < r.out[i].ntasks; j++)
+                push_task(&s, r.out[i].tasks[j], hold);
+            free(r.out[i].tasks);
         }
+        free(r.out);
+        free(r.more);
         if (!more) break;
     }
     free(todo);
