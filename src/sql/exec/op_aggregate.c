@@ -26,8 +26,9 @@ typedef struct agg_op {
     uint32_t *offset; /* per aggregate: its state's offset in a group row */
     uint32_t row_size;
     lh_type_t *key_types;
-    lh_batch_t **chunks; /* group keys */
-    uint8_t **blocks;    /* group states, LH_BATCH_ROWS rows per block */
+    uint8_t key_phys[64]; /* per key: lh_phys_t of its type */
+    lh_batch_t **chunks;  /* group keys */
+    uint8_t **blocks;     /* group states, LH_BATCH_ROWS rows per block */
     uint32_t nchunks, cap_chunks;
     uint64_t ngroups;
     uint64_t *slots, mask; /* hash's high 32 bits | (group number + 1); 0 empty */
@@ -146,7 +147,14 @@ static bool keys_equal(agg_op_t *st, uint64_t g, uint32_t r)
         const lh_vector_t *kv = st->kv[k];
         bool a = lh_vector_is_valid(&c->cols[k], gr), b = lh_vector_is_valid(kv, r);
         if (a != b) return false;
-        if (a && !lh__row_equal(&c->cols[k], gr, kv, r)) return false;
+        if (!a) continue;
+        const lh_vector_t *gv = &c->cols[k]; /* group keys are flat */
+        if (kv->kind == LH_VECTOR_FLAT && st->key_phys[k] == LH_PHYS_INT32) {
+            if (((const int32_t *)gv->data)[gr] != ((const int32_t *)kv->data)[r]) return false;
+        } else if (kv->kind == LH_VECTOR_FLAT && st->key_phys[k] == LH_PHYS_INT64) {
+            if (((const int64_t *)gv->data)[gr] != ((const int64_t *)kv->data)[r]) return false;
+        } else if (!lh__row_equal(gv, gr, kv, r))
+            return false;
     }
     return true;
 }
@@ -502,6 +510,7 @@ static int setup(lh_op_t *op, agg_op_t *st)
     st->actx.arena = st->state_arena;
     for (uint32_t k = 0; k < st->nkeys; k++) {
         st->key_types[k] = p->u.agg.groups[k]->type;
+        st->key_phys[k] = (uint8_t)lh_type_physical(&st->key_types[k]);
         int rc = lh_expr_state_new(op->ex, p->u.agg.groups[k], &st->keys[k]);
         if (rc) return rc;
     }
