@@ -745,7 +745,6 @@ SELECT E'a\tb' AS t, 'x'::VARCHAR || 1::VARCHAR AS c, 'abc' ILIKE 'A%' AS i, 'ab
 SELECT count(*), count(*) FILTER (WHERE regexp_full_match(s, '[A-Za-z ]+_[0-9]+')) FROM {fact}
 
 -- name: win_range_interval
--- xfail: a RANGE frame with an INTERVAL offset over a DATE key fails: Conversion Error: Unimplemented type for cast (INTERVAL -> DOUBLE)
 SELECT id, dt, count(*) OVER (ORDER BY dt RANGE BETWEEN INTERVAL 30 DAY PRECEDING AND CURRENT ROW) FROM {fact} WHERE id < 300 AND dt IS NOT NULL
 
 -- name: win_sum_decimal
@@ -831,3 +830,67 @@ SELECT f.id, d.name FROM {fact} f, {dim} d WHERE f.k = d.k AND ((d.cat = 'red' A
 
 -- name: join_date_timestamp_and_decimal_filters
 SELECT count(*), sum(f.dec2) FROM {fact} f, {dim} d WHERE f.k = d.k AND f.dt >= date '2016-01-01' AND f.dt < date '2016-01-01' + interval '1' year AND f.dec2 BETWEEN 0.05 - 100 AND 0.07 + 100
+
+-- ====================================================================
+-- window and ORDER BY sorts on normalized keys (keysort.c): every key type,
+-- NULLS FIRST/LAST, DESC, ties, string keys that share a long prefix
+
+-- name: keysort_win_multi_keys
+SELECT id, row_number() OVER (PARTITION BY g ORDER BY d DESC NULLS FIRST, id), rank() OVER (PARTITION BY g, b ORDER BY i32), dense_rank() OVER (PARTITION BY k ORDER BY s NULLS FIRST) FROM {fact}
+
+-- name: keysort_win_top2_per_group
+SELECT u, d, id FROM (SELECT u, d, id, row_number() OVER (PARTITION BY u ORDER BY d DESC, id) AS rn FROM {fact} WHERE d IS NOT NULL) WHERE rn <= 2
+
+-- name: keysort_win_long_string_prefix
+SELECT id, rank() OVER (ORDER BY 'a shared prefix of many bytes ' || s DESC NULLS FIRST), row_number() OVER (PARTITION BY 'partition key longer than twelve ' || g ORDER BY 'x' || s, id) FROM {fact}
+
+-- name: keysort_win_types
+SELECT id, rank() OVER (ORDER BY i64), rank() OVER (ORDER BY i16 DESC), rank() OVER (PARTITION BY b ORDER BY dec NULLS FIRST), rank() OVER (ORDER BY dec2 DESC), rank() OVER (ORDER BY dt DESC NULLS LAST), rank() OVER (ORDER BY ts), rank() OVER (ORDER BY ts - TIMESTAMP '2019-06-01 00:00:00') FROM {fact} WHERE id < 5000
+
+-- name: keysort_win_special
+SELECT id, rank() OVER (ORDER BY x), rank() OVER (ORDER BY x DESC NULLS FIRST), rank() OVER (ORDER BY fl DESC), rank() OVER (ORDER BY big), rank() OVER (ORDER BY int DESC), rank() OVER (ORDER BY str), rank() OVER (ORDER BY dec DESC) FROM {special}
+
+-- name: keysort_win_empty
+SELECT id, row_number() OVER (PARTITION BY g ORDER BY id), rank() OVER (ORDER BY s) FROM {fact} WHERE id < 0
+
+-- name: keysort_order_long_strings
+SELECT id, s FROM {fact} ORDER BY 'a shared prefix of many bytes ' || s DESC NULLS FIRST, id
+
+-- name: keysort_order_mixed
+SELECT id, g, d, dt FROM {fact} ORDER BY g NULLS FIRST, d DESC, dt, id
+
+-- name: keysort_order_special
+SELECT id, x, fl, big FROM {special} ORDER BY x DESC, id
+
+-- name: keysort_order_special_float
+SELECT id, fl, dec FROM {special} ORDER BY fl NULLS FIRST, dec DESC
+
+-- name: agg_quantile_select
+SELECT k, median(d), quantile_cont(d, -0.3), quantile_disc(i32, 0.7), quantile_disc(d, -0.1), median(dec), quantile_cont(dt, 0.5), median(i16) FROM {fact} GROUP BY k
+
+-- name: agg_quantile_small_groups
+SELECT u % 997 AS grp, median(i16), quantile_cont(i16, 0.75), quantile_cont(i16, -0.75), quantile_disc(s, 0.5) FROM {fact} WHERE id < 3000 GROUP BY grp
+
+-- name: win_range_interval_timestamp
+SELECT id, ts, count(*) OVER (PARTITION BY g ORDER BY ts RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND INTERVAL 90 MINUTE FOLLOWING), sum(i32) OVER (ORDER BY ts DESC RANGE BETWEEN INTERVAL '1 day' PRECEDING AND CURRENT ROW) FROM {fact} WHERE id < 400
+
+-- name: win_range_interval_date_nulls
+SELECT id, dt, min(i32) OVER (ORDER BY dt NULLS FIRST RANGE BETWEEN INTERVAL 100 DAY PRECEDING AND INTERVAL 10 DAY FOLLOWING), count(dt) OVER (ORDER BY dt DESC RANGE BETWEEN CURRENT ROW AND INTERVAL 1 WEEK FOLLOWING) FROM {fact} WHERE id < 300
+
+-- name: win_sliding_frames_tree
+SELECT id, sum(i32) OVER (PARTITION BY g ORDER BY id ROWS BETWEEN 200 PRECEDING AND 100 FOLLOWING), avg(d) OVER (ORDER BY id ROWS BETWEEN 1000 PRECEDING AND CURRENT ROW), min(s) OVER (PARTITION BY k ORDER BY id ROWS BETWEEN 70 PRECEDING AND 70 FOLLOWING), max(dt) OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND 300 FOLLOWING), count(u) OVER (ORDER BY d RANGE BETWEEN 5 PRECEDING AND 5 FOLLOWING) FROM {fact}
+
+-- name: win_sliding_frames_order_sensitive
+SELECT id, string_agg(g, ',') OVER (ORDER BY id ROWS BETWEEN 100 PRECEDING AND 20 FOLLOWING), median(i32) OVER (ORDER BY id ROWS BETWEEN 90 PRECEDING AND 90 FOLLOWING), stddev_samp(d) OVER (PARTITION BY b ORDER BY dt RANGE BETWEEN INTERVAL 300 DAY PRECEDING AND INTERVAL 100 DAY FOLLOWING) FROM {fact} WHERE id < 3000
+
+-- name: keysort_top_n_ties_offset
+SELECT id, g, d FROM {fact} ORDER BY g DESC NULLS FIRST, d, id LIMIT 25 OFFSET 7
+
+-- name: keysort_top_n_hidden_key
+SELECT id, s FROM {fact} ORDER BY i32 DESC, id LIMIT 40
+
+-- name: keysort_top_n_zero_and_more_than_rows
+SELECT (SELECT count(*) FROM (SELECT id FROM {fact} ORDER BY id LIMIT 0)), (SELECT count(*) FROM (SELECT k FROM {dim} ORDER BY k DESC LIMIT 500 OFFSET 3))
+
+-- name: keysort_top_n_subquery
+SELECT * FROM (SELECT id, u * 2 AS v FROM {fact} ORDER BY u NULLS FIRST, id) LIMIT 12

@@ -674,6 +674,23 @@ static lh_plan_t *unary(lh_arena_t *a, lh_plan_kind_t k, lh_plan_t *child, uint3
     return p;
 }
 
+/* A constant LIMIT (and OFFSET) right over a sort (or the projection
+ * dropping its hidden keys) tells the sort how many rows it needs: top-N. */
+static void sort_top(lh_plan_t *limit)
+{
+    lh_plan_t *s = limit->child[0];
+    if (s->kind == LH_PLAN_PROJECT) s = s->child[0];
+    const lh_bexpr_t *l = limit->u.limit.limit, *o = limit->u.limit.offset;
+    if (s->kind != LH_PLAN_SORT || !l || l->kind != LH_BX_CONST || l->u.c.is_null ||
+        l->u.c.v.i < 0 || l->u.c.v.i > INT32_MAX)
+        return;
+    int64_t off = 0;
+    if (o && (o->kind != LH_BX_CONST || o->u.c.is_null || o->u.c.v.i < 0 || o->u.c.v.i > INT32_MAX))
+        return;
+    if (o) off = o->u.c.v.i;
+    s->u.sort.limit = l->u.c.v.i + off;
+}
+
 static int bind_limit(lh_bctx_t *c, const lh_ast_query_tail_t *t, lh_plan_t **plan)
 {
     if (!t->limit && !t->offset) return 0;
@@ -696,6 +713,7 @@ static int bind_limit(lh_bctx_t *c, const lh_ast_query_tail_t *t, lh_plan_t **pl
                                   &p->u.limit.offset);
         if (rc) return rc;
     }
+    sort_top(p);
     *plan = p;
     return 0;
 }

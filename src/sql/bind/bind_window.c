@@ -55,6 +55,35 @@ static int const_offset(lh_bctx_t *c, const lh_ast_t *e, double *out)
     return 0;
 }
 
+/* A RANGE offset over a DATE (days) or TIMESTAMP (microseconds) key: an
+ * INTERVAL constant in the key's units. 1 when e is not an INTERVAL (the
+ * caller binds it as a number), 0 with *out, or an error. */
+static int interval_offset(lh_bctx_t *c, const lh_ast_t *e, const lh_type_t *key, double *out)
+{
+    lh_bexpr_t *b;
+    int rc = lh__bind_expr(c, e, &b);
+    if (rc) return rc;
+    if (b->type.id != LH_TYPE_INTERVAL) return 1;
+    if (b->kind != LH_BX_CONST || b->u.c.is_null)
+        return LH_BIND_ERR(c, LH_SQL_EBIND, e->pos,
+                           "a frame offset must be a non-negative constant");
+    lh_interval_t iv = b->u.c.v.iv;
+    if (iv.months)
+        return LH_BIND_ERR(c, LH_SQL_ENOTIMPL, e->pos,
+                           "RANGE offsets in months or years are not implemented yet");
+    double micros = (double)iv.days * (double)LH_MICROS_PER_DAY + (double)iv.micros;
+    if (micros < 0)
+        return LH_BIND_ERR(c, LH_SQL_EBIND, e->pos,
+                           "a frame offset must be a non-negative constant");
+    *out = key->id == LH_TYPE_DATE ? micros / (double)LH_MICROS_PER_DAY : micros;
+    return 0;
+}
+
+static bool temporal_key(const lh_type_t *t)
+{
+    return t->id == LH_TYPE_DATE || t->id == LH_TYPE_TIMESTAMP || t->id == LH_TYPE_TIMESTAMP_TZ;
+}
+
 static int frame(lh_bctx_t *c, const lh_ast_window_t *w, lh_plan_window_t *pw)
 {
     /* DuckDB's default: RANGE UNBOUNDED PRECEDING .. CURRENT ROW with ORDER BY,
@@ -85,7 +114,13 @@ static int frame(lh_bctx_t *c, const lh_ast_window_t *w, lh_plan_window_t *pw)
         case LH_BOUND_PRECEDING:
         case LH_BOUND_FOLLOWING: {
             *kind[i] = b[i]->kind == LH_BOUND_PRECEDING ? LH_WB_PRECEDING : LH_WB_FOLLOWING;
-            int rc = const_offset(c, b[i]->offset, off[i]);
+            int rc = 1;
+            if (!pw->rows && pw->norder == 1 && temporal_key(&pw->order[0].expr->type))
+                rc = interval_offset(c, b[i]->offset, &pw->order[0].expr->type, off[i]);
+            if (rc == 1)
+                rc = const_offset(c, b[i]->offset, off[i]);
+            else if (!rc)
+                break;
             if (rc) return rc;
             if (!pw->rows) {
                 if (pw->norder != 1)

@@ -26,11 +26,12 @@ typedef struct agg_op {
     uint32_t *offset; /* per aggregate: its state's offset in a group row */
     uint32_t row_size;
     lh_type_t *key_types;
-    lh_batch_t **chunks; /* group keys */
-    uint8_t **blocks;    /* group states, LH_BATCH_ROWS rows per block */
+    uint8_t key_phys[64]; /* per key: lh_phys_t of its type */
+    lh_batch_t **chunks;  /* group keys */
+    uint8_t **blocks;     /* group states, LH_BATCH_ROWS rows per block */
     uint32_t nchunks, cap_chunks;
     uint64_t ngroups;
-    uint64_t *slots, mask; /* group number + 1; 0 empty */
+    uint64_t *slots, mask; /* hash's high 32 bits | (group number + 1); 0 empty */
     uint64_t *hashes;      /* per group */
     uint64_t cap_hashes;
     bool built;
@@ -58,6 +59,9 @@ static uint8_t *group_row(agg_op_t *st, uint64_t g)
     return st->blocks[g / LH_BATCH_ROWS] + (g % LH_BATCH_ROWS) * (size_t)st->row_size;
 }
 
+#define TAG UINT64_C(0xffffffff00000000) /* a slot's hash bits, checked before the keys */
+#define MAX_GROUPS UINT64_C(0xfffffffe)
+
 static int grow_table(agg_op_t *st)
 {
     uint64_t cap = st->slots ? (st->mask + 1) * 2 : 1024;
@@ -67,7 +71,7 @@ static int grow_table(agg_op_t *st)
         uint64_t i = st->hashes[g] & (cap - 1);
         while (s[i])
             i = (i + 1) & (cap - 1);
-        s[i] = g + 1;
+        s[i] = (st->hashes[g] & TAG) | (g + 1);
     }
     free(st->slots);
     st->slots = s;
@@ -102,6 +106,9 @@ static int new_chunk(lh_op_t *op, agg_op_t *st)
 static int add_group(lh_op_t *op, agg_op_t *st, uint32_t r, uint64_t h, uint64_t *g_out)
 {
     uint64_t g = st->ngroups;
+    if (g >= MAX_GROUPS)
+        return lh_sql_err(op->ex->err, LH_ETOOBIG, LH_SQL_EOOM, -1,
+                          "GROUP BY with too many groups");
     if (g % LH_BATCH_ROWS == 0) {
         int rc = lh__op_charge(op, lh__batch_bytes(st->key_types, st->nkeys) +
                                        (int64_t)st->row_size * LH_BATCH_ROWS + 32 * LH_BATCH_ROWS);
@@ -140,7 +147,14 @@ static bool keys_equal(agg_op_t *st, uint64_t g, uint32_t r)
         const lh_vector_t *kv = st->kv[k];
         bool a = lh_vector_is_valid(&c->cols[k], gr), b = lh_vector_is_valid(kv, r);
         if (a != b) return false;
-        if (a && !lh__row_equal(&c->cols[k], gr, kv, r)) return false;
+        if (!a) continue;
+        const lh_vector_t *gv = &c->cols[k]; /* group keys are flat */
+        if (kv->kind == LH_VECTOR_FLAT && st->key_phys[k] == LH_PHYS_INT32) {
+            if (((const int32_t *)gv->data)[gr] != ((const int32_t *)kv->data)[r]) return false;
+        } else if (kv->kind == LH_VECTOR_FLAT && st->key_phys[k] == LH_PHYS_INT64) {
+            if (((const int64_t *)gv->data)[gr] != ((const int64_t *)kv->data)[r]) return false;
+        } else if (!lh__row_equal(gv, gr, kv, r))
+            return false;
     }
     return true;
 }
@@ -155,11 +169,11 @@ static int find_or_add(lh_op_t *op, agg_op_t *st, uint32_t r, uint64_t h, uint64
         if (!s) {
             int arc = add_group(op, st, r, h, &g);
             if (arc) return op->ex->err->e.code ? arc : oom(op);
-            st->slots[i] = g + 1;
+            st->slots[i] = (h & TAG) | (g + 1);
             break;
         }
-        if (st->hashes[s - 1] == h && keys_equal(st, s - 1, r)) {
-            g = s - 1;
+        if (!((s ^ h) & TAG) && keys_equal(st, (s & ~TAG) - 1, r)) {
+            g = (s & ~TAG) - 1;
             break;
         }
     }
@@ -174,16 +188,11 @@ static int find_groups(lh_op_t *op, agg_op_t *st, const lh_batch_t *in)
         int rc = lh_expr_eval(st->keys[k], in, NULL, n, &st->kv[k]);
         if (rc) return rc;
     }
+    memset(st->h, 0, n * sizeof *st->h);
+    for (uint32_t k = 0; k < st->nkeys; k++)
+        lh__hash_column(st->kv[k], n, st->h);
     for (uint32_t r = 0; r < n; r++) {
-        uint64_t h = 0;
-        for (uint32_t k = 0; k < st->nkeys; k++) {
-            const lh_vector_t *v = st->kv[k];
-            uint64_t x = lh_vector_is_valid(v, r) ? lh__row_hash(v, r) : LH_HASH_NULL;
-            h = lh__hash_combine(h, x);
-        }
-        st->h[r] = h;
-    }
-    for (uint32_t r = 0; r < n; r++) {
+        if (r + 16 < n && st->slots) __builtin_prefetch(&st->slots[st->h[r + 16] & st->mask]);
         int rc = find_or_add(op, st, r, st->h[r], &st->gid[r]);
         if (rc) return rc;
     }
@@ -336,6 +345,33 @@ static int merge(lh_op_t *op, agg_op_t *st, agg_worker_t *w)
     return 0;
 }
 
+/* Takes over worker w's table whole when st has none yet (no merging). */
+static int adopt(lh_op_t *op, agg_op_t *st, agg_worker_t *w)
+{
+    agg_op_t *ws = w->st;
+    int rc = lh__op_charge(op, w->op->charged);
+    if (rc) return rc;
+    free(st->chunks);
+    free(st->blocks);
+    free(st->slots);
+    free(st->hashes);
+    st->chunks = ws->chunks;
+    st->blocks = ws->blocks;
+    st->nchunks = ws->nchunks;
+    st->cap_chunks = ws->cap_chunks;
+    st->ngroups = ws->ngroups;
+    st->slots = ws->slots;
+    st->mask = ws->mask;
+    st->hashes = ws->hashes;
+    st->cap_hashes = ws->cap_hashes;
+    ws->chunks = NULL;
+    ws->blocks = NULL;
+    ws->slots = ws->hashes = NULL;
+    ws->nchunks = ws->cap_chunks = 0;
+    ws->ngroups = ws->cap_hashes = 0;
+    return 0;
+}
+
 /* 1: built in parallel; 0: not splittable (build serially); < 0 an error. */
 static int build_parallel(lh_op_t *op, agg_op_t *st)
 {
@@ -357,11 +393,12 @@ static int build_parallel(lh_op_t *op, agg_op_t *st)
             *op->ex->err = w[i].err;
             rc = w[i].rc;
         }
+    if (!rc && !st->ngroups) rc = adopt(op, st, &w[0]);
     if (!rc && !st->nkeys && !st->ngroups) {
         uint64_t g;
         rc = add_group(op, st, 0, 0, &g);
     }
-    for (int i = 0; !rc && i < threads; i++)
+    for (int i = 1; !rc && i < threads; i++)
         rc = merge(op, st, &w[i]);
     for (int i = 0; w && i < threads; i++)
         worker_free(op, &w[i], st);
@@ -473,6 +510,7 @@ static int setup(lh_op_t *op, agg_op_t *st)
     st->actx.arena = st->state_arena;
     for (uint32_t k = 0; k < st->nkeys; k++) {
         st->key_types[k] = p->u.agg.groups[k]->type;
+        st->key_phys[k] = (uint8_t)lh_type_physical(&st->key_types[k]);
         int rc = lh_expr_state_new(op->ex, p->u.agg.groups[k], &st->keys[k]);
         if (rc) return rc;
     }

@@ -3,11 +3,14 @@
  * expressions below the sort), then hands the rows out in order. NULLs go
  * where each key's nulls_first says (the binder applies DuckDB's default,
  * NULLS LAST in both directions). The sort is stable: equal keys keep input
- * order. */
+ * order. The keys are encoded into byte strings and sorted by keysort.c
+ * (radix, in parallel on the pool). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pool.h"
 #include "sql/exec/exec_int.h"
+#include "sql/exec/keysort.h"
 #include "sql/exec/rowops.h"
 
 typedef struct sort_op {
@@ -23,21 +26,17 @@ typedef struct sort_op {
 typedef struct sort_ctx {
     const lh_plan_t *plan;
     sort_op_t *st;
+    lh_keysort_t *ks;
 } sort_ctx_t;
 
-static int compare_rows(const void *pa, const void *pb, void *arg)
+static int tie_rows(void *arg, uint32_t k, uint64_t a, uint64_t b)
 {
     const sort_ctx_t *c = arg;
-    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-    const lh_batch_t *ca = c->st->chunks[a >> 11], *cb = c->st->chunks[b >> 11];
-    uint32_t ra = (uint32_t)(a & 2047), rb = (uint32_t)(b & 2047);
-    for (uint32_t k = 0; k < c->plan->u.sort.nkeys; k++) {
-        const lh_plan_order_t *o = &c->plan->u.sort.keys[k];
-        int r = lh__row_order(&ca->cols[c->st->keycol[k]], ra, &cb->cols[c->st->keycol[k]], rb,
-                              o->desc, o->nulls_first);
-        if (r) return r;
-    }
-    return (a > b) - (a < b); /* stable */
+    const lh_batch_t *ca = c->st->chunks[a / LH_BATCH_ROWS], *cb = c->st->chunks[b / LH_BATCH_ROWS];
+    const lh_plan_order_t *o = &c->plan->u.sort.keys[k];
+    uint32_t col = c->st->keycol[k];
+    return lh__row_order(&ca->cols[col], (uint32_t)(a % LH_BATCH_ROWS), &cb->cols[col],
+                         (uint32_t)(b % LH_BATCH_ROWS), o->desc, o->nulls_first);
 }
 
 static int add_chunk(sort_op_t *st, uint32_t ncols)
@@ -91,12 +90,32 @@ static int build(lh_op_t *op, sort_op_t *st)
     st->idx = malloc((st->nrows ? st->nrows : 1) * sizeof *st->idx);
     if (!st->idx)
         return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory in ORDER BY");
-    uint64_t n = 0;
-    for (uint32_t c = 0; c < st->nchunks; c++)
-        for (uint32_t r = 0; r < st->chunks[c]->count; r++)
-            st->idx[n++] = ((uint64_t)c << 11) | r;
-    sort_ctx_t ctx = {.plan = op->plan, .st = st};
-    qsort_r(st->idx, n, sizeof *st->idx, compare_rows, &ctx);
+    const lh_plan_t *p = op->plan;
+    lh_sortkey_t *keys = calloc(p->u.sort.nkeys + 1, sizeof *keys);
+    lh_keysort_t ks = {0};
+    rc = keys ? 0 : LH_ENOMEM;
+    for (uint32_t k = 0; keys && k < p->u.sort.nkeys; k++)
+        keys[k] = (lh_sortkey_t){.type = st->types[st->keycol[k]],
+                                 .desc = p->u.sort.keys[k].desc,
+                                 .nulls_first = p->u.sort.keys[k].nulls_first};
+    if (!rc) rc = lh__keysort_init(&ks, keys, p->u.sort.nkeys, st->nrows);
+    sort_ctx_t ctx = {.plan = p, .st = st, .ks = &ks};
+    ks.tie = tie_rows;
+    ks.tie_arg = &ctx;
+    lh_pool_t *pool = op->ex->threads > 1 ? op->ex->pool : NULL;
+    if (!rc) lh__keysort_encode_chunks(&ks, st->chunks, st->nchunks, st->keycol, pool);
+    int64_t top = p->u.sort.limit; /* a LIMIT folded in: only its rows */
+    if (!rc)
+        rc = top >= 0 ? lh__keysort_top(&ks, (uint64_t)top, pool, op->ex->threads)
+                      : lh__keysort_sort(&ks, pool, op->ex->threads);
+    if (!rc) st->nrows = ks.n;
+    for (uint64_t i = 0; !rc && i < st->nrows; i++) {
+        uint64_t g = lh__keysort_row(&ks, i);
+        st->idx[i] = ((g / LH_BATCH_ROWS) << 11) | (g % LH_BATCH_ROWS);
+    }
+    lh__keysort_free(&ks);
+    free(keys);
+    if (rc) return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory in ORDER BY");
     st->built = true;
     return 0;
 }

@@ -4,32 +4,21 @@
  * peer groups, and computes the function for every row into a result
  * column; finally hands the rows out in input order with the results
  * appended. Frames: ROWS with offsets, RANGE with CURRENT ROW peers and
- * numeric offsets on a single ORDER BY key; aggregates over frames that
- * start at the partition run incrementally, others are recomputed per row. */
+ * numeric or INTERVAL offsets on a single ORDER BY key; aggregates over
+ * frames that start at the partition run incrementally, other frames of more
+ * than a few rows query a segment tree of states (win_agg.c). The sort is
+ * keysort.c's. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pool.h"
 #include "sql/exec/exec_int.h"
+#include "sql/exec/keysort.h"
 #include "sql/exec/rowops.h"
+#include "sql/exec/win_int.h"
 
-typedef struct win_op {
-    uint32_t nin, ntotal;
-    lh_type_t *types;
-    uint32_t *base;           /* per window: its first extra column (partition, order, args) */
-    lh_expr_state_t ***exprs; /* per window: partition, order and argument expressions */
-    lh_batch_t **chunks;
-    uint32_t nchunks, cap;
-    uint64_t n;
-    lh_vector_t *res; /* per window: n results */
-    bool *res_init;
-    bool built;
-    uint64_t out_next;
-    lh_arena_t *agg_arena;
-    uint32_t sel[LH_BATCH_ROWS];
-} win_op_t;
-
-static int oom(lh_op_t *op)
+int lh__win_oom(lh_op_t *op)
 {
     return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory in a window");
 }
@@ -53,7 +42,7 @@ static int materialize(lh_op_t *op, win_op_t *st)
 {
     const lh_plan_t *p = op->plan;
     lh_vector_t *cols = lh_arena_calloc(op->ex->arena, (st->ntotal + 1) * sizeof *cols);
-    if (!cols) return oom(op);
+    if (!cols) return lh__win_oom(op);
     lh_batch_t view = {.ncols = st->ntotal, .cols = cols};
     for (;;) {
         lh_batch_t *in;
@@ -64,9 +53,10 @@ static int materialize(lh_op_t *op, win_op_t *st)
             cols[c] = in->cols[c];
         for (uint32_t k = 0; k < p->u.window.n; k++)
             for (uint32_t i = 0; i < nexprs(&p->u.window.wins[k]); i++) {
+                if (!st->own[k][i]) continue;
                 const lh_vector_t *v;
                 if ((rc = lh_expr_eval(st->exprs[k][i], in, NULL, in->count, &v))) return rc;
-                cols[st->base[k] + i] = *v;
+                cols[st->col[k][i]] = *v;
             }
         view.count = in->count;
         for (uint32_t done = 0; done < in->count;) {
@@ -74,14 +64,15 @@ static int materialize(lh_op_t *op, win_op_t *st)
                 if (st->nchunks == st->cap) {
                     uint32_t cap = st->cap ? st->cap * 2 : 16;
                     lh_batch_t **c = realloc(st->chunks, cap * sizeof *c);
-                    if (!c) return oom(op);
+                    if (!c) return lh__win_oom(op);
                     st->chunks = c;
                     st->cap = cap;
                 }
                 int crc =
                     lh__op_charge(op, lh__batch_bytes(st->types, st->ntotal) + 40 * LH_BATCH_ROWS);
                 if (crc) return crc;
-                if (lh_batch_new(st->types, st->ntotal, &st->chunks[st->nchunks])) return oom(op);
+                if (lh_batch_new(st->types, st->ntotal, &st->chunks[st->nchunks]))
+                    return lh__win_oom(op);
                 st->nchunks++;
             }
             lh_batch_t *c = st->chunks[st->nchunks - 1];
@@ -89,72 +80,63 @@ static int materialize(lh_op_t *op, win_op_t *st)
             if (m > in->count - done) m = in->count - done;
             for (uint32_t i = 0; i < m; i++)
                 st->sel[i] = done + i;
-            if (lh_batch_append(c, &view, st->sel, m)) return oom(op);
+            if (lh_batch_append(c, &view, st->sel, m)) return lh__win_oom(op);
             done += m;
             st->n += m;
         }
     }
 }
 
-static const lh_vector_t *col_of(const win_op_t *st, uint64_t g, uint32_t col, uint32_t *row)
-{
-    *row = (uint32_t)(g % LH_BATCH_ROWS);
-    return &st->chunks[g / LH_BATCH_ROWS]->cols[col];
-}
-
 /* ---- sorting by (partition, order) ---- */
-
-typedef struct sort_ctx {
-    const win_op_t *st;
-    const lh_plan_window_t *w;
-    uint32_t base;
-} sort_ctx_t;
 
 static int cmp_col(const win_op_t *st, uint32_t col, uint64_t a, uint64_t b, bool desc,
                    bool nulls_first)
 {
     uint32_t ra, rb;
-    const lh_vector_t *va = col_of(st, a, col, &ra), *vb = col_of(st, b, col, &rb);
+    const lh_vector_t *va = lh__win_col(st, a, col, &ra), *vb = lh__win_col(st, b, col, &rb);
     return lh__row_order(va, ra, vb, rb, desc, nulls_first);
 }
 
-static int cmp_rows(const void *pa, const void *pb, void *arg)
+typedef struct sort_ctx {
+    const win_op_t *st;
+    lh_keysort_t *ks;
+    const uint32_t *col; /* per key: its column */
+} sort_ctx_t;
+
+static int tie_rows(void *arg, uint32_t k, uint64_t a, uint64_t b)
 {
     const sort_ctx_t *c = arg;
-    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-    for (uint32_t i = 0; i < c->w->npartition; i++) {
-        int r = cmp_col(c->st, c->base + i, a, b, false, false);
-        if (r) return r;
-    }
-    for (uint32_t i = 0; i < c->w->norder; i++) {
-        const lh_plan_order_t *o = &c->w->order[i];
-        int r = cmp_col(c->st, c->base + c->w->npartition + i, a, b, o->desc, o->nulls_first);
-        if (r) return r;
-    }
-    return (a > b) - (a < b);
+    const lh_sortkey_t *key = &c->ks->keys[k];
+    return cmp_col(c->st, c->col[k], a, b, key->desc, key->nulls_first);
 }
 
-static bool same_keys(const win_op_t *st, uint32_t first, uint32_t n, uint64_t a, uint64_t b)
+/* Sorts the rows by (partition, order) into ks: partition keys ascending. */
+static int sort_rows(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uint32_t *pc,
+                     lh_sortkey_t *keys, lh_keysort_t *ks, sort_ctx_t *sc)
 {
-    for (uint32_t i = 0; i < n; i++)
-        if (cmp_col(st, first + i, a, b, false, false)) return false;
-    return true;
+    uint32_t nk = w->npartition + w->norder;
+    for (uint32_t i = 0; i < nk; i++) {
+        bool part = i < w->npartition;
+        const lh_plan_order_t *o = part ? NULL : &w->order[i - w->npartition];
+        keys[i] = (lh_sortkey_t){
+            .type = st->types[pc[i]], .desc = o && o->desc, .nulls_first = o && o->nulls_first};
+    }
+    if (lh__keysort_init(ks, keys, nk, st->n)) return lh__win_oom(op);
+    *sc = (sort_ctx_t){.st = st, .ks = ks, .col = pc};
+    ks->tie = tie_rows;
+    ks->tie_arg = sc;
+    lh_pool_t *pool = op->ex->threads > 1 ? op->ex->pool : NULL;
+    lh__keysort_encode_chunks(ks, st->chunks, st->nchunks, pc, pool);
+    return lh__keysort_sort(ks, pool, op->ex->threads) ? lh__win_oom(op) : 0;
 }
 
 /* ---- one window function ---- */
-
-typedef struct part {
-    uint64_t *idx;        /* sorted row numbers */
-    uint64_t ps, pe;      /* the partition [ps, pe) in idx */
-    uint64_t *peer_start; /* per position: the start of its peer group */
-    uint64_t *peer_end;
-} part_t;
 
 /* The order key at sorted position i as a double (RANGE offsets). */
 static bool key_at(const win_op_t *st, uint32_t col, uint64_t g, double *out)
 {
     uint32_t r;
-    const lh_vector_t *v = col_of(st, g, col, &r);
+    const lh_vector_t *v = lh__win_col(st, g, col, &r);
     lh_value_t val;
     if (!lh_vector_is_valid(v, r) || lh_vector_get_value(v, r, &val)) return false;
     lh_int128_t x;
@@ -173,8 +155,8 @@ static bool key_at(const win_op_t *st, uint32_t col, uint64_t g, double *out)
 }
 
 /* The frame [a, b) of sorted position i. */
-static void frame_of(const win_op_t *st, const lh_plan_window_t *w, uint32_t okey, const part_t *pt,
-                     uint64_t i, uint64_t *a, uint64_t *b)
+void lh__win_frame(const win_op_t *st, const lh_plan_window_t *w, const uint32_t *oc,
+                   const part_t *pt, uint64_t i, uint64_t *a, uint64_t *b)
 {
     uint64_t ps = pt->ps, pe = pt->pe;
     uint8_t kinds[2] = {w->start, w->end};
@@ -200,7 +182,7 @@ static void frame_of(const win_op_t *st, const lh_plan_window_t *w, uint32_t oke
                 break;
             }
             double k;
-            if (!key_at(st, okey, pt->idx[i], &k)) { /* a NULL key: its peers */
+            if (!key_at(st, oc[0], pt->idx[i], &k)) { /* a NULL key: its peers */
                 out[s] = is_end ? pt->peer_end[i] : pt->peer_start[i];
                 break;
             }
@@ -211,7 +193,7 @@ static void frame_of(const win_op_t *st, const lh_plan_window_t *w, uint32_t oke
             while (lo < hi) {
                 uint64_t mid = lo + (hi - lo) / 2;
                 double m;
-                bool valid = key_at(st, okey, pt->idx[mid], &m);
+                bool valid = key_at(st, oc[0], pt->idx[mid], &m);
                 bool before;
                 if (!valid)
                     before = w->order[0].nulls_first;
@@ -238,17 +220,17 @@ static int set_int(lh_vector_t *res, uint64_t g, int64_t v)
     return 0;
 }
 
-static int copy_value(lh_vector_t *res, uint64_t g, const win_op_t *st, uint32_t col, uint64_t src)
+int lh__win_copy_value(lh_vector_t *res, uint64_t g, const win_op_t *st, uint32_t col, uint64_t src)
 {
     uint32_t r;
-    const lh_vector_t *v = col_of(st, src, col, &r);
+    const lh_vector_t *v = lh__win_col(st, src, col, &r);
     return lh_vector_copy(res, (uint32_t)g, v, &r, 1);
 }
 
 static int64_t arg_int(const win_op_t *st, uint32_t col, uint64_t g, int64_t dflt, bool *null)
 {
     uint32_t r;
-    const lh_vector_t *v = col_of(st, g, col, &r);
+    const lh_vector_t *v = lh__win_col(st, g, col, &r);
     if (!lh_vector_is_valid(v, r)) {
         if (null) *null = true;
         return dflt;
@@ -258,92 +240,14 @@ static int64_t arg_int(const win_op_t *st, uint32_t col, uint64_t g, int64_t dfl
     return val.v.i;
 }
 
-/* Folds the rows idx[a..b) into state with the aggregate's update_one. */
-static int fold_rows(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, uint32_t abase,
-                     const part_t *pt, uint64_t a, uint64_t b, void *state, lh_vector_t *tmp)
-{
-    lh_sql_actx_t ax = {
-        .bind_data = w->bind_data, .err = op->ex->err, .pos = w->pos, .arena = st->agg_arena};
-    while (a < b) {
-        uint32_t m = b - a > LH_BATCH_ROWS ? LH_BATCH_ROWS : (uint32_t)(b - a);
-        for (uint32_t i = 0; i < w->nargs; i++) {
-            lh_vector_reset(&tmp[i]);
-            for (uint32_t k = 0; k < m; k++)
-                if (copy_value(&tmp[i], k, st, abase + i, pt->idx[a + k])) return oom(op);
-        }
-        int rc;
-        if (w->agg->update_one)
-            rc = w->agg->update_one(&ax, tmp, w->nargs, m, state);
-        else {
-            void *ptrs[LH_BATCH_ROWS];
-            for (uint32_t k = 0; k < m; k++)
-                ptrs[k] = state;
-            rc = w->agg->update(&ax, tmp, w->nargs, m, ptrs);
-        }
-        if (rc) return rc;
-        a += m;
-    }
-    return 0;
-}
-
-static int finalize_into(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, void *state,
-                         lh_vector_t *one, lh_vector_t *res, uint64_t g)
-{
-    lh_sql_actx_t ax = {
-        .bind_data = w->bind_data, .err = op->ex->err, .pos = w->pos, .arena = st->agg_arena};
-    lh_vector_reset(one);
-    void *ptrs[1] = {state};
-    int rc = w->agg->finalize(&ax, ptrs, 1, one);
-    if (rc) return rc;
-    uint32_t z = 0;
-    return lh_vector_copy(res, (uint32_t)g, one, &z, 1) ? oom(op) : 0;
-}
-
-static int agg_partition(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, uint32_t okey,
-                         uint32_t abase, const part_t *pt, lh_vector_t *res)
-{
-    uint8_t *state = lh_arena_calloc(st->agg_arena, w->agg->state_size + 16);
-    lh_vector_t tmp[LH_SQL_MAX_ARGS], one;
-    memset(tmp, 0, sizeof tmp);
-    memset(&one, 0, sizeof one);
-    int rc = state ? 0 : oom(op);
-    for (uint32_t i = 0; !rc && i < w->nargs; i++)
-        if (lh_vector_init(&tmp[i], &w->args[i]->type, LH_BATCH_ROWS, st->agg_arena)) rc = oom(op);
-    if (!rc && lh_vector_init(&one, &w->type, 1, st->agg_arena)) rc = oom(op);
-    bool running = w->start == LH_WB_UNBOUNDED_PRECEDING;
-    uint64_t done = pt->ps;
-    if (!rc && running) w->agg->init(w->bind_data, state);
-    for (uint64_t i = pt->ps; !rc && i < pt->pe; i++) {
-        uint64_t a, b;
-        frame_of(st, w, okey, pt, i, &a, &b);
-        if (running && b >= done) {
-            rc = fold_rows(op, st, w, abase, pt, done, b, state, tmp);
-            done = b;
-        } else {
-            if (running && w->agg->destroy) w->agg->destroy(state);
-            w->agg->init(w->bind_data, state);
-            rc = fold_rows(op, st, w, abase, pt, a, b, state, tmp);
-            done = b;
-            running = false;
-        }
-        if (!rc) rc = finalize_into(op, st, w, state, &one, res, pt->idx[i]);
-        if (!running && w->agg->destroy) w->agg->destroy(state);
-    }
-    if (running && w->agg->destroy && state) w->agg->destroy(state);
-    for (uint32_t i = 0; i < w->nargs; i++)
-        lh_vector_release(&tmp[i]);
-    lh_vector_release(&one);
-    return rc;
-}
-
-static int value_partition(win_op_t *st, const lh_plan_window_t *w, uint32_t okey, uint32_t abase,
-                           const part_t *pt, lh_vector_t *res)
+static int value_partition(win_op_t *st, const lh_plan_window_t *w, const uint32_t *oc,
+                           const uint32_t *ac, const part_t *pt, lh_vector_t *res)
 {
     uint64_t size = pt->pe - pt->ps;
     uint64_t dense = 0;
     for (uint64_t i = pt->ps; i < pt->pe; i++) {
         uint64_t g = pt->idx[i], p = i - pt->ps;
-        if (pt->peer_start[i] == i) dense++;
+        if (w->kind == LH_WIN_DENSE_RANK && pt->peer_start[i] == i) dense++;
         int rc = 0;
         switch ((lh_win_kind_t)w->kind) {
         case LH_WIN_ROW_NUMBER:
@@ -364,7 +268,7 @@ static int value_partition(win_op_t *st, const lh_plan_window_t *w, uint32_t oke
             break;
         case LH_WIN_NTILE: {
             bool null = false;
-            int64_t nb = arg_int(st, abase, g, 1, &null);
+            int64_t nb = arg_int(st, ac[0], g, 1, &null);
             if (null || nb <= 0) {
                 lh_vector_set_null(res, (uint32_t)g);
                 break;
@@ -382,28 +286,28 @@ static int value_partition(win_op_t *st, const lh_plan_window_t *w, uint32_t oke
         case LH_WIN_LAG:
         case LH_WIN_LEAD: {
             bool null = false;
-            int64_t off = w->nargs > 1 ? arg_int(st, abase + 1, g, 1, &null) : 1;
+            int64_t off = w->nargs > 1 ? arg_int(st, ac[1], g, 1, &null) : 1;
             if (w->kind == LH_WIN_LAG) off = -off;
             int64_t t = (int64_t)i + off;
             if (null)
                 lh_vector_set_null(res, (uint32_t)g);
             else if (t >= (int64_t)pt->ps && t < (int64_t)pt->pe)
-                rc = copy_value(res, g, st, abase, pt->idx[t]);
+                rc = lh__win_copy_value(res, g, st, ac[0], pt->idx[t]);
             else if (w->nargs > 2)
-                rc = copy_value(res, g, st, abase + 2, g);
+                rc = lh__win_copy_value(res, g, st, ac[2], g);
             else
                 lh_vector_set_null(res, (uint32_t)g);
             break;
         }
         default: { /* first_value, last_value, nth_value */
             uint64_t a, b;
-            frame_of(st, w, okey, pt, i, &a, &b);
+            lh__win_frame(st, w, oc, pt, i, &a, &b);
             int64_t t = w->kind == LH_WIN_FIRST_VALUE ? (int64_t)a
                         : w->kind == LH_WIN_LAST_VALUE
                             ? (int64_t)b - 1
-                            : (int64_t)a + arg_int(st, abase + 1, g, 0, NULL) - 1;
+                            : (int64_t)a + arg_int(st, ac[1], g, 0, NULL) - 1;
             if (a < b && t >= (int64_t)a && t < (int64_t)b)
-                rc = copy_value(res, g, st, abase, pt->idx[t]);
+                rc = lh__win_copy_value(res, g, st, ac[0], pt->idx[t]);
             else
                 lh_vector_set_null(res, (uint32_t)g);
         }
@@ -413,31 +317,41 @@ static int value_partition(win_op_t *st, const lh_plan_window_t *w, uint32_t oke
     return 0;
 }
 
+/* Whether a function looks at peer groups (rank, RANGE frames). */
+static bool needs_peers(uint8_t kind)
+{
+    return kind != LH_WIN_ROW_NUMBER && kind != LH_WIN_NTILE && kind != LH_WIN_LAG &&
+           kind != LH_WIN_LEAD;
+}
+
 static int compute(lh_op_t *op, win_op_t *st, uint32_t k)
 {
     const lh_plan_window_t *w = &op->plan->u.window.wins[k];
-    uint32_t pbase = st->base[k], obase = pbase + w->npartition, abase = obase + w->norder;
+    const uint32_t *pc = st->col[k], *oc = pc + w->npartition, *ac = oc + w->norder;
     part_t pt = {0};
+    lh_keysort_t ks = {0};
+    sort_ctx_t sc;
+    lh_sortkey_t keys[w->npartition + w->norder + 1];
     pt.idx = malloc((st->n + 1) * sizeof *pt.idx);
-    pt.peer_start = malloc((st->n + 1) * sizeof *pt.peer_start);
-    pt.peer_end = malloc((st->n + 1) * sizeof *pt.peer_end);
-    int rc = pt.idx && pt.peer_start && pt.peer_end ? 0 : oom(op);
-    if (!rc && lh_vector_init(&st->res[k], &w->type, st->n ? (uint32_t)st->n : 1, st->agg_arena))
-        rc = oom(op);
-    if (!rc) st->res_init[k] = true;
-    if (!rc) {
-        for (uint64_t g = 0; g < st->n; g++)
-            pt.idx[g] = g;
-        sort_ctx_t sc = {.st = st, .w = w, .base = pbase};
-        qsort_r(pt.idx, st->n, sizeof *pt.idx, cmp_rows, &sc);
+    bool peers = needs_peers(w->kind);
+    if (peers) {
+        pt.peer_start = malloc((st->n + 1) * sizeof *pt.peer_start);
+        pt.peer_end = malloc((st->n + 1) * sizeof *pt.peer_end);
     }
+    int rc = pt.idx && (!peers || (pt.peer_start && pt.peer_end)) ? 0 : lh__win_oom(op);
+    if (!rc && lh_vector_init(&st->res[k], &w->type, st->n ? (uint32_t)st->n : 1, st->agg_arena))
+        rc = lh__win_oom(op);
+    if (!rc) st->res_init[k] = true;
+    if (!rc) rc = sort_rows(op, st, w, pc, keys, &ks, &sc);
+    for (uint64_t i = 0; !rc && i < st->n; i++)
+        pt.idx[i] = lh__keysort_row(&ks, i);
     for (uint64_t ps = 0; !rc && ps < st->n;) {
         uint64_t pe = ps + 1;
-        while (pe < st->n && same_keys(st, pbase, w->npartition, pt.idx[ps], pt.idx[pe]))
+        while (pe < st->n && lh__keysort_same(&ks, 0, w->npartition, ps, pe))
             pe++;
-        for (uint64_t i = ps; i < pe;) { /* peer groups */
+        for (uint64_t i = ps; peers && i < pe;) { /* peer groups */
             uint64_t j = i + 1;
-            while (j < pe && same_keys(st, obase, w->norder, pt.idx[i], pt.idx[j]))
+            while (j < pe && lh__keysort_same(&ks, w->npartition, w->norder, i, j))
                 j++;
             for (uint64_t t = i; t < j; t++) {
                 pt.peer_start[t] = i;
@@ -447,15 +361,32 @@ static int compute(lh_op_t *op, win_op_t *st, uint32_t k)
         }
         pt.ps = ps;
         pt.pe = pe;
-        rc = w->kind == LH_WIN_AGG ? agg_partition(op, st, w, obase, abase, &pt, &st->res[k])
-                                   : value_partition(st, w, obase, abase, &pt, &st->res[k]);
-        if (rc == LH_ENOMEM && !op->ex->err->e.code) rc = oom(op);
+        rc = w->kind == LH_WIN_AGG ? lh__win_agg_partition(op, st, w, oc, ac, &pt, &st->res[k])
+                                   : value_partition(st, w, oc, ac, &pt, &st->res[k]);
+        if (rc == LH_ENOMEM && !op->ex->err->e.code) rc = lh__win_oom(op);
         ps = pe;
     }
+    lh__keysort_free(&ks);
     free(pt.idx);
     free(pt.peer_start);
     free(pt.peer_end);
     return rc;
+}
+
+/* A shallow vector over rows first..first+n-1 of a flat result (first a
+ * multiple of 64); false for nested types, whose rows live in children. */
+static bool result_view(const lh_vector_t *res, uint64_t first, uint32_t n, lh_vector_t *out)
+{
+    lh_phys_t ph = lh_type_physical(&res->type);
+    if (ph == LH_PHYS_LIST || ph == LH_PHYS_STRUCT || ph == LH_PHYS_INVALID) return true;
+    *out = *res;
+    out->data = (uint8_t *)res->data + first * lh_type_size(&res->type);
+    out->validity = res->validity ? res->validity + first / 64 : NULL;
+    out->capacity = n;
+    out->own_data = NULL;
+    out->own_validity = NULL;
+    out->own_codes = NULL;
+    return false;
 }
 
 static int win_next(lh_op_t *op, lh_batch_t **out)
@@ -472,16 +403,26 @@ static int win_next(lh_op_t *op, lh_batch_t **out)
     if (st->out_next >= st->n) return 0;
     const lh_batch_t *c = st->chunks[st->out_next / LH_BATCH_ROWS];
     uint32_t n = c->count;
-    lh_batch_reset(op->out);
+    lh_batch_t *view = &st->view; /* the chunk's columns and the results' rows, not copies */
     for (uint32_t col = 0; col < st->nin; col++)
-        if (lh_vector_copy(&op->out->cols[col], 0, &c->cols[col], NULL, n)) return oom(op);
-    for (uint32_t i = 0; i < n; i++)
-        st->sel[i] = (uint32_t)(st->out_next + i);
+        view->cols[col] = c->cols[col];
     for (uint32_t k = 0; k < op->plan->u.window.n; k++)
-        if (lh_vector_copy(&op->out->cols[st->nin + k], 0, &st->res[k], st->sel, n)) return oom(op);
-    op->out->count = n;
+        if (result_view(&st->res[k], st->out_next, n, &view->cols[st->nin + k])) {
+            view = op->out; /* nested results: copied */
+            lh_batch_reset(view);
+            for (uint32_t col = 0; col < st->nin; col++)
+                if (lh_vector_copy(&view->cols[col], 0, &c->cols[col], NULL, n))
+                    return lh__win_oom(op);
+            for (uint32_t i = 0; i < n; i++)
+                st->sel[i] = (uint32_t)(st->out_next + i);
+            for (uint32_t j = 0; j < op->plan->u.window.n; j++)
+                if (lh_vector_copy(&view->cols[st->nin + j], 0, &st->res[j], st->sel, n))
+                    return lh__win_oom(op);
+            break;
+        }
+    view->count = n;
     st->out_next += n;
-    *out = op->out;
+    *out = view;
     return 0;
 }
 
@@ -513,26 +454,37 @@ int lh__op_window(lh_op_t *op)
     st->nin = p->child[0]->ncols;
     st->ntotal = st->nin;
     uint32_t nw = p->u.window.n;
-    st->base = lh_arena_calloc(a, (nw + 1) * sizeof *st->base);
+    st->col = lh_arena_calloc(a, (nw + 1) * sizeof *st->col);
+    st->own = lh_arena_calloc(a, (nw + 1) * sizeof *st->own);
     st->exprs = lh_arena_calloc(a, (nw + 1) * sizeof *st->exprs);
     st->res = lh_arena_calloc(a, (nw + 1) * sizeof *st->res);
     st->res_init = lh_arena_calloc(a, (nw + 1) * sizeof *st->res_init);
     st->agg_arena = lh_arena_new(65536);
-    if (!st->base || !st->exprs || !st->res || !st->res_init || !st->agg_arena) return LH_ENOMEM;
-    for (uint32_t k = 0; k < nw; k++) {
-        st->base[k] = st->ntotal;
-        st->ntotal += nexprs(&p->u.window.wins[k]);
+    if (!st->col || !st->own || !st->exprs || !st->res || !st->res_init || !st->agg_arena)
+        return LH_ENOMEM;
+    for (uint32_t k = 0; k < nw; k++) { /* an input column is read where it is, others evaluated */
+        const lh_plan_window_t *w = &p->u.window.wins[k];
+        st->col[k] = lh_arena_calloc(a, (nexprs(w) + 1) * sizeof *st->col[k]);
+        st->own[k] = lh_arena_calloc(a, (nexprs(w) + 1) * sizeof *st->own[k]);
+        st->exprs[k] = lh_arena_calloc(a, (nexprs(w) + 1) * sizeof *st->exprs[k]);
+        if (!st->col[k] || !st->own[k] || !st->exprs[k]) return LH_ENOMEM;
+        for (uint32_t i = 0; i < nexprs(w); i++) {
+            const lh_bexpr_t *e = expr_at(w, i);
+            st->own[k][i] = e->kind != LH_BX_COLREF || e->u.col >= st->nin;
+            st->col[k][i] = st->own[k][i] ? st->ntotal++ : e->u.col;
+        }
     }
     st->types = lh_arena_calloc(a, (st->ntotal + 1) * sizeof *st->types);
-    if (!st->types) return LH_ENOMEM;
+    st->view.ncols = st->nin + nw;
+    st->view.cols = lh_arena_calloc(a, (st->view.ncols + 1) * sizeof *st->view.cols);
+    if (!st->types || !st->view.cols) return LH_ENOMEM;
     for (uint32_t c = 0; c < st->nin; c++)
         st->types[c] = p->child[0]->cols[c].type;
     for (uint32_t k = 0; k < nw; k++) {
         const lh_plan_window_t *w = &p->u.window.wins[k];
-        st->exprs[k] = lh_arena_calloc(a, (nexprs(w) + 1) * sizeof *st->exprs[k]);
-        if (!st->exprs[k]) return LH_ENOMEM;
         for (uint32_t i = 0; i < nexprs(w); i++) {
-            st->types[st->base[k] + i] = expr_at(w, i)->type;
+            if (!st->own[k][i]) continue;
+            st->types[st->col[k][i]] = expr_at(w, i)->type;
             int rc = lh_expr_state_new(op->ex, expr_at(w, i), &st->exprs[k][i]);
             if (rc) return rc;
         }

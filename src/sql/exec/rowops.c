@@ -175,3 +175,32 @@ uint64_t lh__hash_combine(uint64_t h, uint64_t x)
 {
     return mix64(h * UINT64_C(0x9e3779b97f4a7c15) + x);
 }
+
+/* Per physical type: h[r] = combine(h[r], hash of row r) over a flat vector. */
+#define HASH_FLAT(T, CONV)                                                                         \
+    do {                                                                                           \
+        const T *d = v->data;                                                                      \
+        for (uint32_t r = 0; r < n; r++) {                                                         \
+            uint64_t x = v->validity && !lh_validity_get(v->validity, r) ? LH_HASH_NULL            \
+                                                                         : mix64(CONV(d[r]));      \
+            h[r] = lh__hash_combine(h[r], x);                                                      \
+        }                                                                                          \
+        return;                                                                                    \
+    } while (0)
+#define AS_I64(x) ((uint64_t)(x))
+
+void lh__hash_column(const lh_vector_t *v, uint32_t n, uint64_t *h)
+{
+    if (v->kind == LH_VECTOR_FLAT) switch (lh_type_physical(&v->type)) {
+        case LH_PHYS_INT32:
+            HASH_FLAT(int32_t, AS_I64);
+        case LH_PHYS_INT64:
+            HASH_FLAT(int64_t, AS_I64);
+        default:
+            break;
+        }
+    for (uint32_t r = 0; r < n; r++) {
+        uint64_t x = lh_vector_is_valid(v, r) ? lh__row_hash(v, r) : LH_HASH_NULL;
+        h[r] = lh__hash_combine(h[r], x);
+    }
+}

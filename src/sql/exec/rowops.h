@@ -14,6 +14,8 @@ bool lh__row_equal(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uint
 /* Hash of non-NULL row r; equal values hash alike. */
 uint64_t lh__row_hash(const lh_vector_t *v, uint32_t r);
 uint64_t lh__hash_combine(uint64_t h, uint64_t x);
+/* h[r] = lh__hash_combine(h[r], hash of row r or LH_HASH_NULL) for r < n. */
+void lh__hash_column(const lh_vector_t *v, uint32_t n, uint64_t *h);
 #define LH_HASH_NULL UINT64_C(0x5bd1e9955bd1e995)
 
 #endif

@@ -132,8 +132,26 @@ static double float_at(const lh_vector_t *v, uint32_t i)
     return ((const double *)v->data)[r];
 }
 
+/* The common case: a flat INT32/INT64 vector, one branch per row at most. */
+#define FOLD_FLAT(T, field)                                                                        \
+    do {                                                                                           \
+        const T *d = v->data;                                                                      \
+        for (uint32_t i = 0; i < n; i++) {                                                         \
+            if (v->validity && !lh_validity_get(v->validity, i)) continue;                         \
+            num_state_t *s = st[i];                                                                \
+            s->field += d[i];                                                                      \
+            s->n++;                                                                                \
+        }                                                                                          \
+        return 0;                                                                                  \
+    } while (0)
+
 static int exact_update(lh_sql_actx_t *c, const lh_vector_t *a, uint32_t na, uint32_t n, void **st)
 {
+    const lh_vector_t *v = &a[0];
+    if (v->kind == LH_VECTOR_FLAT && lh_type_physical(&v->type) == LH_PHYS_INT32)
+        FOLD_FLAT(int32_t, i);
+    if (v->kind == LH_VECTOR_FLAT && lh_type_physical(&v->type) == LH_PHYS_INT64)
+        FOLD_FLAT(int64_t, i);
     for (uint32_t i = 0; i < n; i++) {
         if (!lh_vector_is_valid(&a[0], i)) continue;
         num_state_t *s = st[i];
@@ -176,6 +194,9 @@ static int exact_one(lh_sql_actx_t *c, const lh_vector_t *a, uint32_t na, uint32
 
 static int float_update(lh_sql_actx_t *c, const lh_vector_t *a, uint32_t na, uint32_t n, void **st)
 {
+    const lh_vector_t *v = &a[0];
+    if (v->kind == LH_VECTOR_FLAT && lh_type_physical(&v->type) == LH_PHYS_DOUBLE)
+        FOLD_FLAT(double, d);
     for (uint32_t i = 0; i < n; i++) {
         if (!lh_vector_is_valid(&a[0], i)) continue;
         num_state_t *s = st[i];

@@ -1,6 +1,7 @@
 /* Order statistics: median, quantile_cont(x, q), quantile_disc(x, q)
  * (quantile), and mode. Each state keeps the group's non-NULL values in an
- * array in the states' arena; finalize sorts it.
+ * array in the states' arena; finalize finds the order statistics it needs
+ * by quickselect (mode sorts).
  *
  * DuckDB's rules: q is a constant in [-1, 1] (a negative q counts from the
  * top). quantile_cont interpolates at RN = (n - 1) * q between the values at
@@ -186,6 +187,60 @@ static int put(lh_sql_actx_t *c, const qbind_t *b, lh_vector_t *out, uint32_t i,
     return 0;
 }
 
+static void swap_elems(uint8_t *x, uint8_t *y, size_t ew)
+{
+    uint8_t t[32];
+    memcpy(t, x, ew);
+    memcpy(x, y, ew);
+    memcpy(y, t, ew);
+}
+
+/* Quickselect (no mode: elements of at most 16 bytes): reorders p[0..m) so
+ * that p[k] holds the value a sort would put there, with nothing greater
+ * before it and nothing smaller after it. Linear time on average. */
+static void select_kth(const qbind_t *b, uint8_t *p, uint32_t m, uint32_t k)
+{
+    size_t ew = elem_size(b);
+    int64_t lo = 0, hi = (int64_t)m - 1;
+    uint8_t pivot[32];
+#define E(i) (p + (size_t)(i)*ew)
+    while (hi - lo >= 16) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (elem_cmp(E(mid), E(lo), (void *)b) < 0) swap_elems(E(mid), E(lo), ew);
+        if (elem_cmp(E(hi), E(lo), (void *)b) < 0) swap_elems(E(hi), E(lo), ew);
+        if (elem_cmp(E(hi), E(mid), (void *)b) < 0) swap_elems(E(hi), E(mid), ew);
+        memcpy(pivot, E(mid), ew);
+        int64_t i = lo, j = hi;
+        while (i <= j) {
+            while (elem_cmp(E(i), pivot, (void *)b) < 0)
+                i++;
+            while (elem_cmp(E(j), pivot, (void *)b) > 0)
+                j--;
+            if (i <= j) swap_elems(E(i++), E(j--), ew);
+        }
+        if ((int64_t)k <= j)
+            hi = j;
+        else if ((int64_t)k >= i)
+            lo = i;
+        else
+            return; /* between the halves: equal to the pivot */
+    }
+    for (int64_t i = lo + 1; i <= hi; i++) /* a short range: insertion sort */
+        for (int64_t j = i; j > lo && elem_cmp(E(j - 1), E(j), (void *)b) > 0; j--)
+            swap_elems(E(j - 1), E(j), ew);
+#undef E
+}
+
+/* The least (dir 1) or greatest (dir -1) of the n > 0 elements at p. */
+static const uint8_t *extreme(const qbind_t *b, const uint8_t *p, uint32_t n, int dir)
+{
+    size_t ew = elem_size(b);
+    const uint8_t *best = p;
+    for (uint32_t i = 1; i < n; i++)
+        if (elem_cmp(p + (size_t)i * ew, best, (void *)b) * dir < 0) best = p + (size_t)i * ew;
+    return best;
+}
+
 static int q_final(lh_sql_actx_t *c, void **st, uint32_t n, lh_vector_t *out)
 {
     const qbind_t *b = c->bind_data;
@@ -197,17 +252,24 @@ static int q_final(lh_sql_actx_t *c, void **st, uint32_t n, lh_vector_t *out)
             lh_vector_set_null(out, i);
             continue;
         }
-        qsort_r(s->v.p, m, ew, elem_cmp, (void *)b);
-        const uint8_t *p = s->v.p;
+        uint8_t *p = s->v.p;
         int rc;
-        if (b->kind == Q_MODE)
+        if (b->kind == Q_MODE) {
+            qsort_r(s->v.p, m, ew, elem_cmp, (void *)b);
             rc = put(c, b, out, i, mode_of(b, p, m));
-        else if (b->kind == Q_DISC)
-            rc = put(c, b, out, i, p + (size_t)disc_index(b, m) * ew);
-        else {
+        } else if (b->kind == Q_DISC) {
+            uint32_t k = disc_index(b, m);
+            select_kth(b, p, m, k);
+            rc = put(c, b, out, i, p + (size_t)k * ew);
+        } else {
             double rn = (double)(m - 1) * b->q, frn = floor(rn), crn = ceil(rn);
-            const uint8_t *lo = p + (size_t)from_end(b, m, (uint64_t)frn) * ew;
-            const uint8_t *hi = p + (size_t)from_end(b, m, (uint64_t)crn) * ew;
+            uint32_t k = from_end(b, m, (uint64_t)frn), k2 = from_end(b, m, (uint64_t)crn);
+            select_kth(b, p, m, k);
+            const uint8_t *lo = p + (size_t)k * ew, *hi = lo;
+            if (k2 > k) /* the next value up: the least of those after k */
+                hi = extreme(b, p + (size_t)(k + 1) * ew, m - k - 1, 1);
+            else if (k2 < k) /* the next value down: the greatest of those before k */
+                hi = extreme(b, p, k, -1);
             uint8_t v[16] __attribute__((aligned(16)));
             if (frn == crn)
                 memcpy(v, lo, b->w);
