@@ -32,18 +32,46 @@ typedef struct {
     int64_t matched;
 } dml_t;
 
-/* Copies of p's nodes down to its Parquet scan, the scan limited to file f. */
-static const lh_plan_t *for_file(lh_arena_t *a, const lh_plan_t *p, uint32_t f)
+/* The target's Parquet scan under p: the one MERGE marked (the optimizer may
+ * have moved it to either side of a join), else the leftmost. */
+static const lh_plan_t *marked_scan(const lh_plan_t *p)
+{
+    if (!p) return NULL;
+    if (p->kind == LH_PLAN_SCAN_PARQUET) return p->u.pq.dml_target ? p : NULL;
+    const lh_plan_t *s = marked_scan(p->child[0]);
+    return s ? s : marked_scan(p->child[1]);
+}
+
+static const lh_plan_t *target_scan(const lh_plan_t *p)
+{
+    const lh_plan_t *m = marked_scan(p);
+    if (m) return m;
+    while (p && p->kind != LH_PLAN_SCAN_PARQUET)
+        p = p->child[0];
+    return p;
+}
+
+/* Copies of p's nodes down to the scan `scan`, that scan limited to file f. */
+static const lh_plan_t *path_copy(lh_arena_t *a, const lh_plan_t *p, const lh_plan_t *scan,
+                                  uint32_t f)
 {
     lh_plan_t *c = lh_arena_alloc(a, sizeof *c);
     if (!c) return NULL;
     *c = *p;
-    if (p->kind != LH_PLAN_SCAN_PARQUET)
-        return (c->child[0] = (lh_plan_t *)for_file(a, p->child[0], f)) ? c : NULL;
+    if (p != scan) {
+        int side = p->child[1] && marked_scan(p->child[1]) == scan ? 1 : 0;
+        return (c->child[side] = (lh_plan_t *)path_copy(a, p->child[side], scan, f)) ? c : NULL;
+    }
     c->u.pq.keys = p->u.pq.keys + f;
     c->u.pq.nfiles = 1;
     if (p->u.pq.part_text) c->u.pq.part_text = p->u.pq.part_text + f;
     return c;
+}
+
+static const lh_plan_t *for_file(lh_arena_t *a, const lh_plan_t *p, uint32_t f)
+{
+    const lh_plan_t *scan = target_scan(p);
+    return scan ? path_copy(a, p, scan, f) : NULL;
 }
 
 static int write_kept(dml_t *x, const lh_batch_t *b)
@@ -88,13 +116,6 @@ static int count_file(dml_t *x, const lh_plan_t *p, uint32_t f, int64_t *rows)
 }
 
 /* The Parquet scan at the bottom of p's first children (the target's). */
-static const lh_plan_t *target_scan(const lh_plan_t *p)
-{
-    while (p && p->kind != LH_PLAN_SCAN_PARQUET)
-        p = p->child[0];
-    return p;
-}
-
 /* Spark's operationParameters.predicate: a JSON array of the condition. */
 static const char *predicate_param(lh_arena_t *a, const char *where)
 {

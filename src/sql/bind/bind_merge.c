@@ -220,6 +220,13 @@ static const lh_plan_t *first_scan(const lh_plan_t *p)
     return p;
 }
 
+/* Marks the target's scan (the leftmost as bound) for lake_dml.c. */
+static void mark_target(lh_plan_t *p)
+{
+    lh_plan_t *s = (lh_plan_t *)first_scan(p);
+    if (s && s->kind == LH_PLAN_SCAN_PARQUET) s->u.pq.dml_target = true;
+}
+
 static bool same_files(const lh_plan_t *a, const lh_plan_t *b)
 {
     if (!a || !b || a->kind != b->kind) return false;
@@ -237,7 +244,11 @@ static int count_plans(mctx_t *m, lh_bound_stmt_t *out, const lh_plan_t *target)
     lh_bscope_t s1 = {0}, s2 = {0};
     int rc = bind_join(m, LH_JOIN_SEMI, false, &semi, &s1);
     if (!rc) rc = bind_join(m, LH_JOIN_INNER, false, &inner, &s2);
-    if (!rc) rc = lh__dml_count_plan(m->env->arena, semi, &out->dml_find);
+    if (!rc) {
+        mark_target(semi);
+        mark_target(inner);
+        rc = lh__dml_count_plan(m->env->arena, semi, &out->dml_find);
+    }
     if (!rc) rc = lh__dml_count_plan(m->env->arena, inner, &out->dml_pairs);
     if (rc) return rc;
     if (!same_files(target, first_scan(out->dml_find)) ||
@@ -253,6 +264,7 @@ static int merge_plans(mctx_t *m, lh_bound_stmt_t *out)
     int rc = bind_join(m, LH_JOIN_LEFT, false, &rows, &sc);
     if (rc) return rc;
     const lh_plan_t *target = first_scan(rows);
+    mark_target(rows);
     uint8_t want = out->lake ? LH_PLAN_SCAN_PARQUET : LH_PLAN_SCAN_MEMORY;
     if (!target || target->kind != want)
         return lh_sql_err(m->env->err, LH_EINVAL, LH_SQL_EBIND, m->n->pos,

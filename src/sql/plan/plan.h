@@ -228,6 +228,8 @@ struct lh_plan {
             lh_pred_t *preds;        /* set by filter pushdown: conjuncts over output columns
                                         (depth-1 paths), for row-group and page pruning */
             uint32_t npreds;
+            bool dml_target; /* MERGE's target table, whichever side of a join the optimizer
+                                puts it on (lake_dml.c rewrites it file by file) */
         } pq;
         struct {
             int64_t start, stop, step;
