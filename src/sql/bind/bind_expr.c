@@ -341,6 +341,14 @@ static const char *op_func_name(lh_ast_op_t op)
         return "regexp_full_match";
     case LH_OP_NOT_REGEX_I:
         return "regexp_full_match";
+    case LH_OP_LIKE:
+        return "~~";
+    case LH_OP_NOT_LIKE:
+        return "!~~";
+    case LH_OP_ILIKE:
+        return "~~*";
+    case LH_OP_NOT_ILIKE:
+        return "!~~*";
     default:
         return NULL;
     }

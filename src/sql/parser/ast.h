@@ -134,6 +134,11 @@ typedef enum lh_ast_op {
     LH_OP_REGEX_I,
     LH_OP_NOT_REGEX,
     LH_OP_NOT_REGEX_I,
+    /* LIKE and ILIKE as PostgreSQL's operators: ~~ !~~ ~~* !~~* */
+    LH_OP_LIKE,
+    LH_OP_NOT_LIKE,
+    LH_OP_ILIKE,
+    LH_OP_NOT_ILIKE,
 } lh_ast_op_t;
 
 typedef enum lh_ast_is_kind {

@@ -75,6 +75,8 @@ static const char *const op_names[] = {
     [LH_OP_ARROW] = "->",     [LH_OP_ARROW_TEXT] = "->>",
     [LH_OP_REGEX] = "~",      [LH_OP_REGEX_I] = "~*",
     [LH_OP_NOT_REGEX] = "!~", [LH_OP_NOT_REGEX_I] = "!~*",
+    [LH_OP_LIKE] = "~~",      [LH_OP_NOT_LIKE] = "!~~",
+    [LH_OP_ILIKE] = "~~*",    [LH_OP_NOT_ILIKE] = "!~~*",
 };
 
 const char *lh_ast_kind_name(lh_ast_kind_t k)

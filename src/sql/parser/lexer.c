@@ -25,17 +25,18 @@ typedef struct op_row {
 
 /* longest first */
 static const op_row_t ops[] = {
-    {"->>", TK_ARROW2},   {"!~*", TK_NTILDESTAR}, {"::", TK_DCOLON}, {":=", TK_COLONEQ},
-    {"=>", TK_ARROWEQ},   {"->", TK_ARROW},       {"<=", TK_LE},     {">=", TK_GE},
-    {"<>", TK_NE},        {"!=", TK_NE},          {"==", TK_EQ},     {"||", TK_CONCAT},
-    {"//", TK_DSLASH},    {"**", TK_DSTAR},       {"<<", TK_SHL},    {">>", TK_SHR},
-    {"~*", TK_TILDESTAR}, {"!~", TK_NTILDE},      {"(", TK_LP},      {")", TK_RP},
-    {"[", TK_LB},         {"]", TK_RB},           {"{", TK_LBRACE},  {"}", TK_RBRACE},
-    {",", TK_COMMA},      {";", TK_SEMI},         {".", TK_DOT},     {":", TK_COLON},
-    {"+", TK_PLUS},       {"-", TK_MINUS},        {"*", TK_STAR},    {"/", TK_SLASH},
-    {"%", TK_PCT},        {"^", TK_CARET},        {"=", TK_EQ},      {"<", TK_LT},
-    {">", TK_GT},         {"~", TK_TILDE},        {"&", TK_AMP},     {"|", TK_BAR},
-    {"#", TK_HASH},       {"?", TK_QMARK},
+    {"!~~*", TK_NILIKEOP}, {"~~*", TK_ILIKEOP},    {"!~~", TK_NLIKEOP}, {"~~", TK_LIKEOP},
+    {"->>", TK_ARROW2},    {"!~*", TK_NTILDESTAR}, {"::", TK_DCOLON},   {":=", TK_COLONEQ},
+    {"=>", TK_ARROWEQ},    {"->", TK_ARROW},       {"<=", TK_LE},       {">=", TK_GE},
+    {"<>", TK_NE},         {"!=", TK_NE},          {"==", TK_EQ},       {"||", TK_CONCAT},
+    {"//", TK_DSLASH},     {"**", TK_DSTAR},       {"<<", TK_SHL},      {">>", TK_SHR},
+    {"~*", TK_TILDESTAR},  {"!~", TK_NTILDE},      {"(", TK_LP},        {")", TK_RP},
+    {"[", TK_LB},          {"]", TK_RB},           {"{", TK_LBRACE},    {"}", TK_RBRACE},
+    {",", TK_COMMA},       {";", TK_SEMI},         {".", TK_DOT},       {":", TK_COLON},
+    {"+", TK_PLUS},        {"-", TK_MINUS},        {"*", TK_STAR},      {"/", TK_SLASH},
+    {"%", TK_PCT},         {"^", TK_CARET},        {"=", TK_EQ},        {"<", TK_LT},
+    {">", TK_GT},          {"~", TK_TILDE},        {"&", TK_AMP},       {"|", TK_BAR},
+    {"#", TK_HASH},        {"?", TK_QMARK},
 };
 
 static int fail(lexer_t *lx, size_t pos, const char *msg)

@@ -42,6 +42,14 @@ static infix_t tok_infix(const lh__tok_t *t)
         return (infix_t){LH__P_OTHER, LH_OP_NOT_REGEX};
     case TK_NTILDESTAR:
         return (infix_t){LH__P_OTHER, LH_OP_NOT_REGEX_I};
+    case TK_LIKEOP:
+        return (infix_t){LH__P_OTHER, LH_OP_LIKE};
+    case TK_NLIKEOP:
+        return (infix_t){LH__P_OTHER, LH_OP_NOT_LIKE};
+    case TK_ILIKEOP:
+        return (infix_t){LH__P_OTHER, LH_OP_ILIKE};
+    case TK_NILIKEOP:
+        return (infix_t){LH__P_OTHER, LH_OP_NOT_ILIKE};
     case TK_AMP:
         return (infix_t){LH__P_OTHER, LH_OP_BITAND};
     case TK_BAR:

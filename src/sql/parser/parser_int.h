@@ -236,6 +236,10 @@ typedef enum lh__tk {
     TK_TILDESTAR,
     TK_NTILDE,
     TK_NTILDESTAR,
+    TK_LIKEOP,   /* ~~ */
+    TK_NLIKEOP,  /* !~~ */
+    TK_ILIKEOP,  /* ~~* */
+    TK_NILIKEOP, /* !~~* */
     TK_AMP,
     TK_BAR,
     TK_HASH,
