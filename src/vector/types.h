@@ -174,6 +174,14 @@ int64_t lh_ts_from_nanos(int64_t nanos);
 int lh_ts_from_int96(const uint8_t bytes[12], int64_t *micros);
 
 #define LH_MICROS_PER_DAY INT64_C(86400000000)
+
+/* An interval as one number, for = and ordering: DuckDB normalises 30 days to
+ * a month and 24 hours to a day, so 1 month and 30 days compare equal. */
+static inline lh_int128_t lh_interval_key(const lh_interval_t *iv)
+{
+    return (lh_int128_t)iv->months * 30 * LH_MICROS_PER_DAY +
+           (lh_int128_t)iv->days * LH_MICROS_PER_DAY + iv->micros;
+}
 #define LH_JULIAN_EPOCH_DAY 2440588 /* Julian day number of 1970-01-01 */
 
 #endif

@@ -147,8 +147,7 @@ static void put_value(uint8_t *p, const lh_vector_t *vv, uint32_t r, lh_phys_t p
         break;
     case LH_PHYS_INTERVAL: {
         const lh_interval_t *iv = &((const lh_interval_t *)d)[r];
-        lh_int128_t x = (lh_int128_t)iv->months * 30 * LH_MICROS_PER_DAY +
-                        (lh_int128_t)iv->days * LH_MICROS_PER_DAY + iv->micros;
+        lh_int128_t x = lh_interval_key(iv);
         put_128(p, (lh_uint128_t)x ^ ((lh_uint128_t)1 << 127));
         break;
     }

@@ -19,12 +19,6 @@ static int cmp_double(double a, double b)
     return CMP(a, b);
 }
 
-static lh_int128_t interval_key(const lh_interval_t *iv)
-{
-    return (lh_int128_t)iv->months * 30 * LH_MICROS_PER_DAY +
-           (lh_int128_t)iv->days * LH_MICROS_PER_DAY + iv->micros;
-}
-
 int lh__row_compare(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uint32_t rb)
 {
     const lh_vector_t *va = lh_vector_values(a), *vb = lh_vector_values(b);
@@ -56,8 +50,8 @@ int lh__row_compare(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uin
     case LH_PHYS_DOUBLE:
         return cmp_double(((const double *)pa)[ra], ((const double *)pb)[rb]);
     case LH_PHYS_INTERVAL: {
-        lh_int128_t x = interval_key(&((const lh_interval_t *)pa)[ra]);
-        lh_int128_t y = interval_key(&((const lh_interval_t *)pb)[rb]);
+        lh_int128_t x = lh_interval_key(&((const lh_interval_t *)pa)[ra]);
+        lh_int128_t y = lh_interval_key(&((const lh_interval_t *)pb)[rb]);
         return CMP(x, y);
     }
     case LH_PHYS_STRING:
@@ -159,7 +153,7 @@ uint64_t lh__row_hash(const lh_vector_t *v, uint32_t r)
         return mix64(w);
     }
     case LH_PHYS_INTERVAL: {
-        lh_uint128_t x = (lh_uint128_t)interval_key(&((const lh_interval_t *)p)[r]);
+        lh_uint128_t x = (lh_uint128_t)lh_interval_key(&((const lh_interval_t *)p)[r]);
         return mix64((uint64_t)x ^ mix64((uint64_t)(x >> 64)));
     }
     case LH_PHYS_STRING: {

@@ -10,12 +10,6 @@ int lh__agg_oom(lh_sql_actx_t *c)
     return lh_sql_err(c->err, LH_ENOMEM, LH_SQL_EOOM, c->pos, "out of memory in an aggregate");
 }
 
-static lh_int128_t interval_key(const lh_interval_t *x)
-{
-    return (lh_int128_t)x->months * 30 * LH_MICROS_PER_DAY +
-           (lh_int128_t)x->days * LH_MICROS_PER_DAY + x->micros;
-}
-
 int lh__agg_cmp(lh_phys_t p, const void *a, const void *b)
 {
 #define C3(T) return (*(const T *)a > *(const T *)b) - (*(const T *)a < *(const T *)b)
@@ -47,7 +41,7 @@ int lh__agg_cmp(lh_phys_t p, const void *a, const void *b)
         return (x > y) - (x < y);
     }
     case LH_PHYS_INTERVAL: {
-        lh_int128_t kx = interval_key(a), ky = interval_key(b);
+        lh_int128_t kx = lh_interval_key(a), ky = lh_interval_key(b);
         return (kx > ky) - (kx < ky);
     }
     case LH_PHYS_STRING:

@@ -41,9 +41,7 @@ static int put_field(const lh_vector_t *v, uint32_t row, lh_buf_t *b)
         return lh_buf_append(b, &x, sizeof x);
     }
     case LH_PHYS_INTERVAL: {
-        const lh_interval_t *iv = (const lh_interval_t *)d + row;
-        lh_int128_t k = (lh_int128_t)iv->months * 30 * LH_MICROS_PER_DAY +
-                        (lh_int128_t)iv->days * LH_MICROS_PER_DAY + iv->micros;
+        lh_int128_t k = lh_interval_key((const lh_interval_t *)d + row);
         return lh_buf_append(b, &k, sizeof k);
     }
     case LH_PHYS_STRING: {
