@@ -76,6 +76,19 @@ static int subquery_ops(lh_bctx_t *c, lh_plan_t *plan, lh_op_t **root)
     return rc ? rc : lh_op_build(c->env->fold, plan, root);
 }
 
+/* A value of a batch kept past the batch (strings copied into a). */
+static int keep_value(lh_arena_t *a, const lh_vector_t *v, uint32_t row, lh_value_t *out)
+{
+    int rc = lh_vector_get_value(v, row, out);
+    if (rc || out->is_null || (out->type.id != LH_TYPE_VARCHAR && out->type.id != LH_TYPE_BLOB))
+        return rc;
+    char *p = lh_arena_alloc(a, out->v.s.len + 1);
+    if (!p) return LH_ENOMEM;
+    memcpy(p, out->v.s.ptr, out->v.s.len);
+    out->v.s.ptr = p;
+    return 0;
+}
+
 static int scalar_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *plan, lh_bexpr_t **out)
 {
     if (plan->ncols != 1)
@@ -89,21 +102,7 @@ static int scalar_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_plan_t *plan, lh_
         lh_batch_t *b;
         rc = lh_op_next(root, &b);
         if (rc || !b) break;
-        if (!rows && b->count) {
-            lh_value_t tmp;
-            rc = lh_vector_get_value(&b->cols[0], 0, &tmp);
-            if (rc) break;
-            v = tmp;
-            if (!v.is_null && (v.type.id == LH_TYPE_VARCHAR || v.type.id == LH_TYPE_BLOB)) {
-                char *p = lh_arena_alloc(c->env->arena, v.v.s.len + 1);
-                if (!p) {
-                    rc = LH_ENOMEM;
-                    break;
-                }
-                memcpy(p, v.v.s.ptr, v.v.s.len);
-                v.v.s.ptr = p;
-            }
-        }
+        if (!rows && b->count && (rc = keep_value(c->env->arena, &b->cols[0], 0, &v))) break;
         rows += b->count;
         if (rows > 1) break;
     }
@@ -180,19 +179,6 @@ static int in_subquery(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t *x, lh_plan_t
     e->u.in_set.set = set;
     e->negated = n->u.in.negated;
     *out = e;
-    return 0;
-}
-
-/* A value of a batch kept past the batch (strings copied into a). */
-static int keep_value(lh_arena_t *a, const lh_vector_t *v, uint32_t row, lh_value_t *out)
-{
-    int rc = lh_vector_get_value(v, row, out);
-    if (rc || out->is_null || (out->type.id != LH_TYPE_VARCHAR && out->type.id != LH_TYPE_BLOB))
-        return rc;
-    char *p = lh_arena_alloc(a, out->v.s.len + 1);
-    if (!p) return LH_ENOMEM;
-    memcpy(p, out->v.s.ptr, out->v.s.len);
-    out->v.s.ptr = p;
     return 0;
 }
 
