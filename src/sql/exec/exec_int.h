@@ -1,6 +1,9 @@
 /* Internals of the executor shared by its files. */
 #ifndef LH_SQL_EXEC_INT_H
 #define LH_SQL_EXEC_INT_H
+#include <stdlib.h>
+#include <string.h>
+
 #include "sql/exec/exec.h"
 
 struct lh_expr_state {
@@ -21,6 +24,20 @@ int lh__expr_eval(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel,
 /* AND, OR, NOT, IS [NOT] NULL, CASE, COALESCE, IS [NOT] DISTINCT FROM, error(). */
 int lh__expr_eval_logic(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel,
                         uint32_t count, const lh_vector_t **out);
+
+/* calloc for hash tables, which are read before they are written: the
+ * zeroes are written here, so each page faults once, for writing. (A fresh
+ * page that is read first maps the shared zero page, and the write after it
+ * costs a second fault and, with several threads, a TLB shootdown on every
+ * core.) */
+static inline void *lh__zalloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) return NULL;
+    size_t bytes = n * size;
+    void *p = malloc(bytes ? bytes : 1);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
 
 /* Row r of a BOOLEAN vector: 1 true, 0 false, -1 NULL. */
 static inline int lh__bool_at(const lh_vector_t *v, uint32_t r)

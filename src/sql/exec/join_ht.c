@@ -144,9 +144,9 @@ int lh__join_ht_finish(lh_join_ht_t *t)
         words *= 2;
     t->mask = cap - 1;
     t->bmask = words - 1;
-    t->heads = calloc(cap, sizeof *t->heads);
+    t->heads = lh__zalloc(cap, sizeof *t->heads);
     t->next = calloc(t->nrows + 1, sizeof *t->next);
-    t->bloom = calloc(words, sizeof *t->bloom);
+    t->bloom = lh__zalloc(words, sizeof *t->bloom);
     if (!t->heads || !t->next || !t->bloom) return LH_ENOMEM;
     for (uint64_t g = t->nrows; g-- > 0;) { /* backwards: chains keep input order */
         uint64_t h = t->hash[g];

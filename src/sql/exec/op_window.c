@@ -50,7 +50,7 @@ static int materialize(lh_op_t *op, win_op_t *st)
         if (rc) return rc;
         if (!in) return 0;
         for (uint32_t c = 0; c < st->nin; c++)
-            cols[c] = in->cols[c];
+            if (st->keep[c] != UINT32_MAX) cols[st->keep[c]] = in->cols[c];
         for (uint32_t k = 0; k < p->u.window.n; k++)
             for (uint32_t i = 0; i < nexprs(&p->u.window.wins[k]); i++) {
                 if (!st->own[k][i]) continue;
@@ -405,13 +405,16 @@ static int win_next(lh_op_t *op, lh_batch_t **out)
     uint32_t n = c->count;
     lh_batch_t *view = &st->view; /* the chunk's columns and the results' rows, not copies */
     for (uint32_t col = 0; col < st->nin; col++)
-        view->cols[col] = c->cols[col];
+        view->cols[col] = st->keep[col] == UINT32_MAX ? st->null[col] : c->cols[st->keep[col]];
     for (uint32_t k = 0; k < op->plan->u.window.n; k++)
         if (result_view(&st->res[k], st->out_next, n, &view->cols[st->nin + k])) {
             view = op->out; /* nested results: copied */
             lh_batch_reset(view);
             for (uint32_t col = 0; col < st->nin; col++)
-                if (lh_vector_copy(&view->cols[col], 0, &c->cols[col], NULL, n))
+                if (lh_vector_copy(&view->cols[col], 0,
+                                   st->keep[col] == UINT32_MAX ? &st->null[col]
+                                                               : &c->cols[st->keep[col]],
+                                   NULL, n))
                     return lh__win_oom(op);
             for (uint32_t i = 0; i < n; i++)
                 st->sel[i] = (uint32_t)(st->out_next + i);
@@ -433,6 +436,8 @@ static void win_close(lh_op_t *op)
     for (uint32_t i = 0; i < st->nchunks; i++)
         lh_batch_free(st->chunks[i]);
     free(st->chunks);
+    for (uint32_t c = 0; st->keep && st->null && c < st->nin; c++)
+        if (st->keep[c] == UINT32_MAX) lh_vector_release(&st->null[c]);
     for (uint32_t k = 0; k < op->plan->u.window.n; k++) {
         if (st->res_init && st->res_init[k]) lh_vector_release(&st->res[k]);
         for (uint32_t i = 0; st->exprs && st->exprs[k] && i < nexprs(&op->plan->u.window.wins[k]);
@@ -440,6 +445,36 @@ static void win_close(lh_op_t *op)
             lh_expr_state_free(st->exprs[k][i]);
     }
     lh_arena_free(st->agg_arena);
+}
+
+/* Which input columns the chunks keep (st->keep, st->ntotal) and the NULLs
+ * handed out for the others. */
+static int keep_columns(lh_op_t *op, win_op_t *st)
+{
+    const lh_plan_t *p = op->plan;
+    lh_arena_t *a = op->ex->arena;
+    const bool *read = p->u.window.read;
+    bool *named = lh_arena_calloc(a, st->nin + 1);
+    st->keep = lh_arena_calloc(a, (st->nin + 1) * sizeof *st->keep);
+    st->null = lh_arena_calloc(a, (st->nin + 1) * sizeof *st->null);
+    if (!named || !st->keep || !st->null) return LH_ENOMEM;
+    for (uint32_t k = 0; k < p->u.window.n; k++)
+        for (uint32_t i = 0; i < nexprs(&p->u.window.wins[k]); i++) {
+            const lh_bexpr_t *e = expr_at(&p->u.window.wins[k], i);
+            if (e->kind == LH_BX_COLREF && e->u.col < st->nin) named[e->u.col] = true;
+        }
+    st->ntotal = 0;
+    for (uint32_t c = 0; c < st->nin; c++) {
+        if (!read || read[c] || named[c]) {
+            st->keep[c] = st->ntotal++;
+            continue;
+        }
+        st->keep[c] = UINT32_MAX;
+        if (lh_vector_init(&st->null[c], &p->child[0]->cols[c].type, 1, a)) return LH_ENOMEM;
+        lh_vector_set_null(&st->null[c], 0);
+        lh_vector_set_constant(&st->null[c]);
+    }
+    return 0;
 }
 
 int lh__op_window(lh_op_t *op)
@@ -452,8 +487,8 @@ int lh__op_window(lh_op_t *op)
     op->next = win_next;
     op->close = win_close;
     st->nin = p->child[0]->ncols;
-    st->ntotal = st->nin;
     uint32_t nw = p->u.window.n;
+    if (keep_columns(op, st)) return LH_ENOMEM;
     st->col = lh_arena_calloc(a, (nw + 1) * sizeof *st->col);
     st->own = lh_arena_calloc(a, (nw + 1) * sizeof *st->own);
     st->exprs = lh_arena_calloc(a, (nw + 1) * sizeof *st->exprs);
@@ -471,7 +506,7 @@ int lh__op_window(lh_op_t *op)
         for (uint32_t i = 0; i < nexprs(w); i++) {
             const lh_bexpr_t *e = expr_at(w, i);
             st->own[k][i] = e->kind != LH_BX_COLREF || e->u.col >= st->nin;
-            st->col[k][i] = st->own[k][i] ? st->ntotal++ : e->u.col;
+            st->col[k][i] = st->own[k][i] ? st->ntotal++ : st->keep[e->u.col];
         }
     }
     st->types = lh_arena_calloc(a, (st->ntotal + 1) * sizeof *st->types);
@@ -479,7 +514,7 @@ int lh__op_window(lh_op_t *op)
     st->view.cols = lh_arena_calloc(a, (st->view.ncols + 1) * sizeof *st->view.cols);
     if (!st->types || !st->view.cols) return LH_ENOMEM;
     for (uint32_t c = 0; c < st->nin; c++)
-        st->types[c] = p->child[0]->cols[c].type;
+        if (st->keep[c] != UINT32_MAX) st->types[st->keep[c]] = p->child[0]->cols[c].type;
     for (uint32_t k = 0; k < nw; k++) {
         const lh_plan_window_t *w = &p->u.window.wins[k];
         for (uint32_t i = 0; i < nexprs(w); i++) {

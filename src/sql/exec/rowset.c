@@ -3,6 +3,7 @@
  * table over row numbers. */
 #include <stdlib.h>
 
+#include "sql/exec/exec_int.h"
 #include "sql/exec/rowops.h"
 #include "sql/exec/rowset.h"
 
@@ -63,7 +64,7 @@ static bool same(const lh_rowset_t *s, uint64_t r, uint64_t group, const lh_vect
 static int grow(lh_rowset_t *s)
 {
     uint64_t cap = s->slots ? (s->mask + 1) * 2 : 1024;
-    uint64_t *t = calloc(cap, sizeof *t);
+    uint64_t *t = lh__zalloc(cap, sizeof *t);
     if (!t) return LH_ENOMEM;
     for (uint64_t r = 0; r < s->n; r++) {
         uint64_t i = s->hashes[r] & (cap - 1);

@@ -28,7 +28,7 @@ static void release(void *p)
 static int grow(lh_valset_t *s)
 {
     uint64_t cap = s->slots ? (s->mask + 1) * 2 : 64;
-    uint32_t *n = calloc(cap, sizeof *n);
+    uint32_t *n = lh__zalloc(cap, sizeof *n);
     if (!n) return LH_ENOMEM;
     for (uint32_t i = 0; i < s->n; i++) {
         uint64_t j = lh__row_hash(&s->values, i) & (cap - 1);

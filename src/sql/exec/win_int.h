@@ -6,6 +6,9 @@
 
 typedef struct win_op {
     uint32_t nin, ntotal;
+    uint32_t *keep;    /* per input column: its column in the chunks, or UINT32_MAX (not kept:
+                          nothing reads it above and no window expression names it) */
+    lh_vector_t *null; /* per input column not kept: a CONSTANT NULL handed out in its place */
     lh_type_t *types;
     uint32_t **col;           /* per window, per expression (partition, order, args): its column */
     bool **own;               /* per window, per expression: evaluated into an extra column */

@@ -91,6 +91,7 @@ static int walk(lh_arena_t *a, lh_plan_t *p, const bool *need)
         memcpy(cn, need, nc);
         return child(a, c, cn);
     case LH_PLAN_WINDOW:
+        if (mark_read(a, &p->u.window.read, need, p->ncols)) return LH_ENOMEM;
         for (uint32_t i = 0; i < nc; i++)
             cn[i] = need[i];
         for (uint32_t k = 0; k < p->u.window.n; k++) {

@@ -301,6 +301,8 @@ struct lh_plan {
         struct {
             lh_plan_window_t *wins; /* outputs: the input's columns, then one per window */
             uint32_t n;
+            bool *read; /* set by column pruning: per output column, whether anything reads it
+                           (NULL: all); unread input columns are not kept */
         } window;
     } u;
 };

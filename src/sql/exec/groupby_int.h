@@ -1,0 +1,62 @@
+/* Internals of HASH_GROUP_BY shared by op_aggregate.c (the table, folding,
+ * output) and groupby_par.c (thread-local tables and their merge). */
+#ifndef LH_SQL_GROUPBY_INT_H
+#define LH_SQL_GROUPBY_INT_H
+#include "sql/exec/exec_int.h"
+#include "sql/exec/rowset.h"
+
+typedef struct agg_op {
+    lh_expr_state_t **keys;   /* ngroups key expressions */
+    lh_expr_state_t ***args;  /* per aggregate: its argument expressions */
+    lh_expr_state_t **filter; /* per aggregate: FILTER, or NULL */
+    lh_rowset_t **seen;       /* per DISTINCT aggregate: (group, arguments) already folded */
+    uint32_t nkeys, naggs;
+    uint32_t *offset; /* per aggregate: its state's offset in a group row */
+    uint32_t row_size;
+    lh_type_t *key_types;
+    uint8_t key_phys[64]; /* per key: lh_phys_t of its type */
+    lh_batch_t **chunks;  /* group keys */
+    uint8_t **blocks;     /* group states, LH_BATCH_ROWS rows per block */
+    uint32_t nchunks, cap_chunks;
+    uint64_t ngroups;
+    uint64_t *slots, mask; /* hash's high 32 bits | (group number + 1); 0 empty */
+    uint64_t *hashes;      /* per group */
+    uint64_t cap_hashes;
+    bool built;
+    uint32_t out_chunk; /* the next chunk handed out */
+    lh_sql_actx_t actx;
+    lh_arena_t *state_arena;
+    const lh_vector_t *kv[64];
+    lh_vector_t argv[LH_SQL_MAX_ARGS];
+    uint64_t h[LH_BATCH_ROWS];
+    uint64_t gid[LH_BATCH_ROWS];
+    void *ptrs[LH_BATCH_ROWS];
+    uint32_t sel[LH_BATCH_ROWS];
+    uint32_t sel2[LH_BATCH_ROWS];
+    lh_arena_t **kept; /* parallel: the workers' state arenas merged states may point into */
+    uint32_t nkept;
+} agg_op_t;
+
+/* Group g's states (row_size bytes). */
+static inline uint8_t *lh__gb_row(agg_op_t *st, uint64_t g)
+{
+    return st->blocks[g / LH_BATCH_ROWS] + (g % LH_BATCH_ROWS) * (size_t)st->row_size;
+}
+
+/* Sets the out-of-memory error; returns LH_ENOMEM. */
+int lh__gb_oom(lh_op_t *op);
+/* st's key and argument expressions, state layout and arena for op's plan. */
+int lh__gb_setup(lh_op_t *op, agg_op_t *st);
+/* Folds every batch of child into st's groups. */
+int lh__gb_consume(lh_op_t *op, agg_op_t *st, lh_op_t *child);
+/* A new group from row r of the key vectors st->kv: keys copied, states initialised. */
+int lh__gb_add_group(lh_op_t *op, agg_op_t *st, uint32_t r, uint64_t h, uint64_t *g_out);
+/* The group of row r of the key vectors st->kv (hash h), made when new. */
+int lh__gb_find_or_add(lh_op_t *op, agg_op_t *st, uint32_t r, uint64_t h, uint64_t *gid);
+/* Frees what st holds (states destroyed); its state arena too unless keep_arena. */
+void lh__gb_free_state(lh_op_t *op, agg_op_t *st, bool keep_arena);
+/* Builds st from the child on the pool's threads. 1: built; 0: not
+ * splittable (build serially); < 0 an error. */
+int lh__gb_build_parallel(lh_op_t *op, agg_op_t *st);
+
+#endif
