@@ -49,6 +49,7 @@ static void details(const lh_plan_t *p, lh_buf_t *b)
         break;
     case LH_PLAN_WINDOW:
         lh_buf_printf(b, " %u function%s", p->u.window.n, p->u.window.n == 1 ? "" : "s");
+        if (p->u.window.topn) lh_buf_printf(b, ", top %u per partition", p->u.window.topn);
         break;
     case LH_PLAN_SETOP:
         lh_buf_printf(b, " %s%s", p->u.setop.op == 2 ? "INTERSECT" : "EXCEPT",

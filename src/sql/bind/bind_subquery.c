@@ -66,6 +66,7 @@ static int optimize(lh_bctx_t *c, lh_plan_t **plan)
     if (lh_opt_push_join_filters(a, plan) || lh_opt_prune_columns(a, *plan) ||
         lh_opt_push_filters(a, *plan))
         return lh_sql_err(c->env->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    lh_opt_window_topn(*plan);
     return 0;
 }
 

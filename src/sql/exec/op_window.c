@@ -342,6 +342,11 @@ static int compute(lh_op_t *op, win_op_t *st, uint32_t k)
     if (!rc && lh_vector_init(&st->res[k], &w->type, st->n ? (uint32_t)st->n : 1, st->agg_arena))
         rc = lh__win_oom(op);
     if (!rc) st->res_init[k] = true;
+    if (!rc && op->plan->u.window.topn && w->kind == LH_WIN_ROW_NUMBER) {
+        rc = lh__win_topn(op, st, w, pc, op->plan->u.window.topn, &st->res[k]);
+        free(pt.idx);
+        return rc;
+    }
     if (!rc) rc = sort_rows(op, st, w, pc, keys, &ks, &sc);
     for (uint64_t i = 0; !rc && i < st->n; i++)
         pt.idx[i] = lh__keysort_row(&ks, i);

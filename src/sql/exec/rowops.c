@@ -84,15 +84,7 @@ bool lh__row_equal(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uint
     return lh__row_compare(a, ra, b, rb) == 0;
 }
 
-static inline uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= UINT64_C(0xff51afd7ed558ccd);
-    x ^= x >> 33;
-    x *= UINT64_C(0xc4ceb9fe1a85ec53);
-    x ^= x >> 33;
-    return x;
-}
+#define mix64 lh__hash_u64
 
 static uint64_t hash_bytes(const void *p, size_t n)
 {

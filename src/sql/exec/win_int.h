@@ -51,4 +51,9 @@ void lh__win_frame(const win_op_t *st, const lh_plan_window_t *w, const uint32_t
 int lh__win_agg_partition(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uint32_t *oc,
                           const uint32_t *ac, const part_t *pt, lh_vector_t *res);
 
+/* row_number() into res for the first n rows of each partition (window w,
+ * key columns pc: partition, then order); n + 1 for the others. */
+int lh__win_topn(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uint32_t *pc,
+                 uint32_t n, lh_vector_t *res);
+
 #endif

@@ -20,4 +20,8 @@ int lh_opt_push_filters(lh_arena_t *a, lh_plan_t *plan);
  * replaced. 0 or LH_ENOMEM. */
 int lh_opt_push_join_filters(lh_arena_t *a, lh_plan_t **plan);
 
+/* Top N per partition: marks a row_number() window under a filter that
+ * keeps rn <= N (u.window.topn = N). */
+void lh_opt_window_topn(lh_plan_t *plan);
+
 #endif

@@ -301,8 +301,10 @@ struct lh_plan {
         struct {
             lh_plan_window_t *wins; /* outputs: the input's columns, then one per window */
             uint32_t n;
-            bool *read; /* set by column pruning: per output column, whether anything reads it
-                           (NULL: all); unread input columns are not kept */
+            bool *read;    /* set by column pruning: per output column, whether anything reads it
+                              (NULL: all); unread input columns are not kept */
+            uint32_t topn; /* set by opt/window_topn.c: a filter above keeps row numbers <= topn
+                              (one row_number() window); 0: every row's number */
         } window;
     } u;
 };

@@ -1,0 +1,225 @@
+/* Top N per partition (u.window.topn, set by opt/window_topn.c):
+ * row_number() for the first N rows of each partition by the window's ORDER
+ * BY, kept in a sorted array of at most N row numbers per partition while
+ * the rows stream past once; every other row is numbered N + 1, which the
+ * filter above drops. Partitions are found by hashing their key values
+ * (rowset.c). Ties keep input order, as the stable sort does. Beside each
+ * kept row sits its first ORDER BY key as an order-preserving 64-bit number
+ * (for numeric keys), so most comparisons never touch the stored rows, which
+ * would be a cache miss each. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/exec/rowops.h"
+#include "sql/exec/rowset.h"
+#include "sql/exec/win_int.h"
+
+typedef struct topn {
+    const win_op_t *st;
+    const lh_plan_window_t *w;
+    const uint32_t *oc; /* the ORDER BY keys' columns */
+    uint32_t n;
+    uint8_t fast;    /* the first key's lh_phys_t when it has a 64-bit order key, else 0 */
+    uint64_t *best;  /* per partition: up to n row numbers, first in order first */
+    uint64_t *bkey;  /* beside best: their order keys (fast) */
+    uint32_t *count; /* per partition: how many */
+    uint64_t cap;    /* partitions the arrays hold */
+} topn_t;
+
+/* Whether stored row a comes before row b in the window's order. */
+static bool before(const topn_t *t, uint64_t a, uint64_t b)
+{
+    for (uint32_t i = 0; i < t->w->norder; i++) {
+        uint32_t ra, rb;
+        const lh_vector_t *va = lh__win_col(t->st, a, t->oc[i], &ra);
+        const lh_vector_t *vb = lh__win_col(t->st, b, t->oc[i], &rb);
+        int c = lh__row_order(va, ra, vb, rb, t->w->order[i].desc, t->w->order[i].nulls_first);
+        if (c) return c < 0;
+    }
+    return a < b;
+}
+
+/* Row g's first ORDER BY key as a number in the order of the window (equal
+ * numbers: compare the rows). */
+static uint64_t key_of(const topn_t *t, uint64_t g)
+{
+    uint32_t r;
+    const lh_vector_t *v = lh__win_col(t->st, g, t->oc[0], &r);
+    const lh_plan_order_t *o = &t->w->order[0];
+    if (!lh_vector_is_valid(v, r)) return o->nulls_first ? 0 : UINT64_MAX;
+    const void *d = v->data;
+    uint64_t k;
+    switch (t->fast) {
+    case LH_PHYS_INT32:
+        k = (uint64_t)(int64_t)((const int32_t *)d)[r] ^ (UINT64_C(1) << 63);
+        break;
+    case LH_PHYS_INT64:
+        k = (uint64_t)((const int64_t *)d)[r] ^ (UINT64_C(1) << 63);
+        break;
+    default: { /* DOUBLE: NaN above everything, -0.0 as 0.0 */
+        double x = ((const double *)d)[r];
+        if (x != x) x = NAN;
+        if (x == 0) x = 0;
+        memcpy(&k, &x, 8);
+        k = k >> 63 ? ~k : k | (UINT64_C(1) << 63);
+    }
+    }
+    return o->desc ? ~k : k;
+}
+
+/* Whether row a (order key ka) comes before row b (kb). */
+static bool before_k(const topn_t *t, uint64_t a, uint64_t ka, uint64_t b, uint64_t kb)
+{
+    if (t->fast && ka != kb) return ka < kb;
+    return before(t, a, b);
+}
+
+static int grow(lh_op_t *op, topn_t *t, uint64_t need)
+{
+    uint64_t cap = t->cap ? t->cap : 1024;
+    while (cap <= need)
+        cap *= 2;
+    int rc = lh__op_charge(op, (int64_t)((cap - t->cap) * (t->n * 16 + 4)));
+    if (rc) return rc;
+    uint64_t *b = realloc(t->best, cap * t->n * sizeof *b);
+    if (!b) return lh__win_oom(op);
+    t->best = b;
+    uint64_t *k = realloc(t->bkey, cap * t->n * sizeof *k);
+    if (!k) return lh__win_oom(op);
+    t->bkey = k;
+    uint32_t *c = realloc(t->count, cap * sizeof *c);
+    if (!c) return lh__win_oom(op);
+    memset(c + t->cap, 0, (cap - t->cap) * sizeof *c);
+    t->count = c;
+    t->cap = cap;
+    return 0;
+}
+
+/* Partitions by one integer key: open addressing from the key to its
+ * partition number (rowset.c does any keys, slower). */
+typedef struct intmap {
+    int64_t *keys;
+    uint64_t *parts; /* partition + 1; 0 empty */
+    uint64_t mask, n;
+    uint64_t null_part; /* the NULL key's partition + 1 */
+} intmap_t;
+
+static int intmap_grow(intmap_t *m)
+{
+    uint64_t cap = m->keys ? (m->mask + 1) * 2 : 4096;
+    int64_t *k = malloc(cap * sizeof *k);
+    uint64_t *p = lh__zalloc(cap, sizeof *p);
+    if (!k || !p) {
+        free(k);
+        free(p);
+        return LH_ENOMEM;
+    }
+    for (uint64_t i = 0; m->keys && i <= m->mask; i++) {
+        if (!m->parts[i]) continue;
+        uint64_t j = lh__hash_u64((uint64_t)m->keys[i]) & (cap - 1);
+        while (p[j])
+            j = (j + 1) & (cap - 1);
+        k[j] = m->keys[i];
+        p[j] = m->parts[i];
+    }
+    free(m->keys);
+    free(m->parts);
+    m->keys = k;
+    m->parts = p;
+    m->mask = cap - 1;
+    return 0;
+}
+
+/* The partition of key x (made when new: the next number after *nparts). */
+static int intmap_part(intmap_t *m, int64_t x, uint64_t *nparts, uint64_t *part)
+{
+    if ((m->n + 1) * 2 > m->mask + 1 && intmap_grow(m)) return LH_ENOMEM;
+    uint64_t j = lh__hash_u64((uint64_t)x) & m->mask;
+    for (; m->parts[j]; j = (j + 1) & m->mask)
+        if (m->keys[j] == x) {
+            *part = m->parts[j] - 1;
+            return 0;
+        }
+    m->keys[j] = x;
+    m->parts[j] = ++*nparts;
+    m->n++;
+    *part = *nparts - 1;
+    return 0;
+}
+
+/* Offers row g to partition part's array. */
+static void offer(topn_t *t, uint64_t part, uint64_t g)
+{
+    uint64_t *b = t->best + part * t->n, *bk = t->bkey + part * t->n;
+    uint32_t c = t->count[part];
+    uint64_t kg = t->fast ? key_of(t, g) : 0;
+    if (c == t->n) {
+        if (!before_k(t, g, kg, b[c - 1], bk[c - 1])) return;
+        c--; /* the last one drops out */
+    } else
+        t->count[part]++;
+    uint32_t i = c;
+    for (; i > 0 && before_k(t, g, kg, b[i - 1], bk[i - 1]); i--) {
+        b[i] = b[i - 1];
+        bk[i] = bk[i - 1];
+    }
+    b[i] = g;
+    bk[i] = kg;
+}
+
+int lh__win_topn(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uint32_t *pc,
+                 uint32_t n, lh_vector_t *res)
+{
+    topn_t t = {.st = st, .w = w, .oc = pc + w->npartition, .n = n};
+    if (w->norder) {
+        lh_phys_t ph = lh_type_physical(&st->types[t.oc[0]]);
+        if (ph == LH_PHYS_INT32 || ph == LH_PHYS_INT64 || ph == LH_PHYS_DOUBLE)
+            t.fast = (uint8_t)ph;
+    }
+    lh_rowset_t *parts = NULL;
+    intmap_t im = {0};
+    uint64_t nparts = 0;
+    lh_type_t types[w->npartition + 1];
+    lh_vector_t keys[w->npartition + 1];
+    for (uint32_t i = 0; i < w->npartition; i++)
+        types[i] = st->types[pc[i]];
+    lh_phys_t kp = w->npartition == 1 ? lh_type_physical(&types[0]) : LH_PHYS_INVALID;
+    bool ints = kp == LH_PHYS_INT32 || kp == LH_PHYS_INT64;
+    int rc = w->npartition && !ints && lh__rowset_new(types, w->npartition, &parts)
+                 ? lh__win_oom(op)
+                 : 0;
+    for (uint32_t ci = 0; !rc && ci < st->nchunks; ci++) {
+        const lh_batch_t *c = st->chunks[ci];
+        for (uint32_t i = 0; i < w->npartition; i++)
+            keys[i] = c->cols[pc[i]];
+        for (uint32_t r = 0; !rc && r < c->count; r++) {
+            uint64_t part = 0;
+            bool added;
+            if (ints && !lh_vector_is_valid(&keys[0], r)) {
+                if (!im.null_part) im.null_part = ++nparts;
+                part = im.null_part - 1;
+            } else if (ints) {
+                int64_t x = kp == LH_PHYS_INT32 ? ((const int32_t *)keys[0].data)[r]
+                                                : ((const int64_t *)keys[0].data)[r];
+                if (intmap_part(&im, x, &nparts, &part)) rc = lh__win_oom(op);
+            } else if (parts && lh__rowset_add_at(parts, 0, keys, r, &added, &part))
+                rc = lh__win_oom(op);
+            if (!rc && part >= t.cap) rc = grow(op, &t, part);
+            if (!rc) offer(&t, part, (uint64_t)ci * LH_BATCH_ROWS + r);
+        }
+    }
+    int64_t *out = res->data;
+    for (uint64_t g = 0; !rc && g < st->n; g++)
+        out[g] = (int64_t)n + 1;
+    for (uint64_t p = 0; !rc && p < t.cap; p++)
+        for (uint32_t i = 0; i < t.count[p]; i++)
+            out[t.best[p * n + i]] = (int64_t)i + 1;
+    lh__rowset_free(parts);
+    free(im.keys);
+    free(im.parts);
+    free(t.best);
+    free(t.bkey);
+    free(t.count);
+    return rc;
+}
