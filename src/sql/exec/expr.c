@@ -230,28 +230,50 @@ int lh_expr_eval(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel, 
     return lh__expr_eval(s, in, sel, count, out);
 }
 
-int lh_expr_select(lh_expr_state_t *s, const lh_batch_t *in, uint32_t count, uint32_t *sel_out,
-                   uint32_t *nsel)
+/* The rows of sel (n of them; NULL: rows 0..n-1) for which s is true, into
+ * out (not sel). An AND narrows the rows conjunct by conjunct, so each
+ * conjunct is evaluated only on the rows the ones before it kept. */
+static int select_rows(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel, uint32_t n,
+                       uint32_t *out, uint32_t *nout)
 {
+    if (s->e->kind == LH_BX_AND) {
+        uint32_t tmp[LH_BATCH_ROWS];
+        const uint32_t *cur = sel;
+        uint32_t m = n;
+        for (uint32_t i = 0; i < s->nkids && (m || i == 0); i++) {
+            uint32_t *dst = cur == out ? tmp : out;
+            int rc = select_rows(s->kids[i], in, cur, m, dst, &m);
+            if (rc) return rc;
+            cur = dst;
+        }
+        if (cur != out) memcpy(out, cur, m * sizeof *out);
+        *nout = m;
+        return 0;
+    }
     const lh_vector_t *v;
-    int rc = lh__expr_eval(s, in, NULL, count, &v);
+    int rc = lh__expr_eval(s, in, sel, n, &v);
     if (rc) return rc;
-    uint32_t n = 0;
+    uint32_t k = 0;
     if (v->kind == LH_VECTOR_CONSTANT) {
-        bool t = lh_vector_is_valid(v, 0) && ((const uint8_t *)v->data)[0];
-        if (t)
-            for (uint32_t i = 0; i < count; i++)
-                sel_out[n++] = i;
-        *nsel = n;
+        if (lh_vector_is_valid(v, 0) && ((const uint8_t *)v->data)[0])
+            for (uint32_t i = 0; i < n; i++)
+                out[k++] = sel ? sel[i] : i;
+        *nout = k;
         return 0;
     }
     const uint8_t *d = v->data;
-    for (uint32_t i = 0; i < count; i++) {
-        sel_out[n] = i;
-        n += (d[i] & lh_validity_get(v->validity, i));
+    for (uint32_t i = 0; i < n; i++) {
+        out[k] = sel ? sel[i] : i;
+        k += (d[i] & lh_validity_get(v->validity, i));
     }
-    *nsel = n;
+    *nout = k;
     return 0;
+}
+
+int lh_expr_select(lh_expr_state_t *s, const lh_batch_t *in, uint32_t count, uint32_t *sel_out,
+                   uint32_t *nsel)
+{
+    return select_rows(s, in, NULL, count, sel_out, nsel);
 }
 
 int lh_expr_fold(lh_exec_t *ex, const lh_bexpr_t *e, lh_arena_t *a, lh_value_t *out)

@@ -102,6 +102,23 @@ static uint64_t hash_bytes(const void *p, size_t n)
     return mix64(h ^ w ^ ((uint64_t)n << 56));
 }
 
+/* hash_bytes of a string view; short strings straight from their inline
+ * bytes, which are zero past the length (no copy of a variable length). */
+static inline uint64_t hash_string(const lh_string_t *s)
+{
+    if (s->len > LH_STRING_INLINE) return hash_bytes(s->u.ptr, s->len);
+    const unsigned char *p = (const unsigned char *)s + 4;
+    uint64_t h = UINT64_C(0xcbf29ce484222325) ^ s->len, w;
+    memcpy(&w, p, 8);
+    if (s->len >= 8) {
+        h = mix64(h ^ w);
+        uint32_t t;
+        memcpy(&t, p + 8, 4);
+        w = t;
+    }
+    return mix64(h ^ w ^ ((uint64_t)s->len << 56));
+}
+
 uint64_t lh__row_hash(const lh_vector_t *v, uint32_t r)
 {
     const lh_vector_t *vv = lh_vector_values(v);
@@ -149,8 +166,7 @@ uint64_t lh__row_hash(const lh_vector_t *v, uint32_t r)
         return mix64((uint64_t)x ^ mix64((uint64_t)(x >> 64)));
     }
     case LH_PHYS_STRING: {
-        const lh_string_t *s = &((const lh_string_t *)p)[r];
-        return hash_bytes(lh_string_data(s), s->len);
+        return hash_string(&((const lh_string_t *)p)[r]);
     }
     default:
         return 0;
@@ -162,29 +178,45 @@ uint64_t lh__hash_combine(uint64_t h, uint64_t x)
     return mix64(h * UINT64_C(0x9e3779b97f4a7c15) + x);
 }
 
-/* Per physical type: h[r] = combine(h[r], hash of row r) over a flat vector. */
-#define HASH_FLAT(T, CONV)                                                                         \
+/* Per physical type: h[r] = combine(h[r], hash of row r) over a flat vector
+ * (HASH of a value: what lh__row_hash gives). */
+#define HASH_FLAT(T, HASH)                                                                         \
     do {                                                                                           \
         const T *d = v->data;                                                                      \
         for (uint32_t r = 0; r < n; r++) {                                                         \
-            uint64_t x = v->validity && !lh_validity_get(v->validity, r) ? LH_HASH_NULL            \
-                                                                         : mix64(CONV(d[r]));      \
+            uint64_t x =                                                                           \
+                v->validity && !lh_validity_get(v->validity, r) ? LH_HASH_NULL : HASH(d[r]);       \
             h[r] = lh__hash_combine(h[r], x);                                                      \
         }                                                                                          \
         return;                                                                                    \
     } while (0)
-#define AS_I64(x) ((uint64_t)(x))
+#define INT_HASH(x) mix64((uint64_t)(x))
+#define STR_HASH(x) hash_string(&(x))
 
 void lh__hash_column(const lh_vector_t *v, uint32_t n, uint64_t *h)
 {
     if (v->kind == LH_VECTOR_FLAT) switch (lh_type_physical(&v->type)) {
         case LH_PHYS_INT32:
-            HASH_FLAT(int32_t, AS_I64);
+            HASH_FLAT(int32_t, INT_HASH);
         case LH_PHYS_INT64:
-            HASH_FLAT(int64_t, AS_I64);
+            HASH_FLAT(int64_t, INT_HASH);
+        case LH_PHYS_STRING:
+            HASH_FLAT(lh_string_t, STR_HASH);
         default:
             break;
         }
+    if (v->kind == LH_VECTOR_DICTIONARY && v->dict_size <= n && v->dict->kind == LH_VECTOR_FLAT) {
+        /* each dictionary entry hashed once */
+        uint64_t dh[LH_BATCH_ROWS];
+        for (uint32_t i = 0; i < v->dict_size; i++)
+            dh[i] = lh_vector_is_valid(v->dict, i) ? lh__row_hash(v->dict, i) : LH_HASH_NULL;
+        for (uint32_t r = 0; r < n; r++) {
+            uint64_t x =
+                v->validity && !lh_validity_get(v->validity, r) ? LH_HASH_NULL : dh[v->codes[r]];
+            h[r] = lh__hash_combine(h[r], x);
+        }
+        return;
+    }
     for (uint32_t r = 0; r < n; r++) {
         uint64_t x = lh_vector_is_valid(v, r) ? lh__row_hash(v, r) : LH_HASH_NULL;
         h[r] = lh__hash_combine(h[r], x);
