@@ -62,6 +62,42 @@ static int new_chunk(lh_op_t *op, agg_op_t *st)
     return 0;
 }
 
+/* Row r of src into row drow of a group key column: flat values of a fixed
+ * size and short strings stored directly, the rest through lh_vector_copy. */
+static int copy_key(lh_vector_t *dst, uint32_t drow, const lh_vector_t *src, uint32_t r,
+                    uint8_t phys)
+{
+    if (src->kind != LH_VECTOR_FLAT) return lh_vector_copy(dst, drow, src, &r, 1);
+    if (!lh_validity_get(src->validity, r)) {
+        lh_vector_set_null(dst, drow);
+        return 0;
+    }
+    const uint8_t *s = src->data;
+    uint8_t *d = dst->data;
+    bool fixed = phys >= LH_PHYS_BOOL && phys <= LH_PHYS_INTERVAL; /* not strings, not nested */
+    switch (fixed ? lh_type_size(&src->type) : 0) {
+    case 1:
+        d[drow] = s[r];
+        return 0;
+    case 2:
+        memcpy(d + 2 * (size_t)drow, s + 2 * (size_t)r, 2);
+        return 0;
+    case 4:
+        memcpy(d + 4 * (size_t)drow, s + 4 * (size_t)r, 4);
+        return 0;
+    case 8:
+        memcpy(d + 8 * (size_t)drow, s + 8 * (size_t)r, 8);
+        return 0;
+    default:
+        break;
+    }
+    if (phys == LH_PHYS_STRING && ((const lh_string_t *)s)[r].len <= LH_STRING_INLINE) {
+        ((lh_string_t *)dst->data)[drow] = ((const lh_string_t *)s)[r];
+        return 0;
+    }
+    return lh_vector_copy(dst, drow, src, &r, 1);
+}
+
 /* A new group from row r of the key vectors: keys copied, states initialised. */
 int lh__gb_add_group(lh_op_t *op, agg_op_t *st, uint32_t r, uint64_t h, uint64_t *g_out)
 {
@@ -84,7 +120,7 @@ int lh__gb_add_group(lh_op_t *op, agg_op_t *st, uint32_t r, uint64_t h, uint64_t
     }
     lh_batch_t *c = st->chunks[g / LH_BATCH_ROWS];
     for (uint32_t k = 0; k < st->nkeys; k++) {
-        int rc = lh_vector_copy(&c->cols[k], c->count, st->kv[k], &r, 1);
+        int rc = copy_key(&c->cols[k], c->count, st->kv[k], r, st->key_phys[k]);
         if (rc) return rc;
     }
     c->count++;
