@@ -177,6 +177,73 @@ int lh__gb_find_or_add(lh_op_t *op, agg_op_t *st, uint32_t r, uint64_t h, uint64
     return 0;
 }
 
+/* Whether group g's key k equals row r of st->kv[k] (flat, non-NULL, of an
+ * integer or string physical type). */
+static inline bool key_is(const agg_op_t *st, uint32_t k, uint64_t g, uint32_t r)
+{
+    const lh_vector_t *gv = &st->chunks[g / LH_BATCH_ROWS]->cols[k], *kv = st->kv[k];
+    uint32_t gr = (uint32_t)(g % LH_BATCH_ROWS);
+    if (!lh_validity_get(gv->validity, gr)) return false;
+    switch (st->key_phys[k]) {
+    case LH_PHYS_INT32:
+        return ((const int32_t *)gv->data)[gr] == ((const int32_t *)kv->data)[r];
+    case LH_PHYS_INT64:
+        return ((const int64_t *)gv->data)[gr] == ((const int64_t *)kv->data)[r];
+    default: { /* short strings are equal exactly when their 16 bytes are */
+        const lh_string_t *x = &((const lh_string_t *)gv->data)[gr];
+        const lh_string_t *y = &((const lh_string_t *)kv->data)[r];
+        if (x->len <= LH_STRING_INLINE) return !memcmp(x, y, sizeof *x);
+        return lh_string_equal(x, y);
+    }
+    }
+}
+
+/* Whether find_groups_fast applies: at most 4 flat keys of 32- or 64-bit
+ * integers or strings. */
+static bool fast_keys(const agg_op_t *st)
+{
+    if (!st->nkeys || st->nkeys > 4) return false;
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        uint8_t ph = st->key_phys[k];
+        if (st->kv[k]->kind != LH_VECTOR_FLAT ||
+            (ph != LH_PHYS_INT32 && ph != LH_PHYS_INT64 && ph != LH_PHYS_STRING))
+            return false;
+    }
+    return true;
+}
+
+/* find_or_add with the probe inlined for fast_keys: a found group costs a
+ * tag and a typed compare per key; new groups, NULL keys and growing go the
+ * general way. */
+static int find_groups_fast(lh_op_t *op, agg_op_t *st, uint32_t n)
+{
+    for (uint32_t r = 0; r < n; r++) {
+        if (r + 16 < n && st->slots) __builtin_prefetch(&st->slots[st->h[r + 16] & st->mask]);
+        uint64_t h = st->h[r], g = UINT64_MAX;
+        bool probe = st->slots && (st->ngroups + 1) * 2 <= st->mask + 1;
+        for (uint32_t k = 0; probe && k < st->nkeys; k++)
+            probe = lh_validity_get(st->kv[k]->validity, r);
+        for (uint64_t i = h & st->mask, sl; probe && (sl = st->slots[i]); i = (i + 1) & st->mask) {
+            if ((sl ^ h) & TAG) continue;
+            uint64_t cand = (sl & ~TAG) - 1;
+            uint32_t k = 0;
+            while (k < st->nkeys && key_is(st, k, cand, r))
+                k++;
+            if (k == st->nkeys) {
+                g = cand;
+                break;
+            }
+        }
+        if (g != UINT64_MAX) {
+            st->gid[r] = g;
+            continue;
+        }
+        int rc = lh__gb_find_or_add(op, st, r, h, &st->gid[r]);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 static int find_groups(lh_op_t *op, agg_op_t *st, const lh_batch_t *in)
 {
     uint32_t n = in->count;
@@ -187,6 +254,7 @@ static int find_groups(lh_op_t *op, agg_op_t *st, const lh_batch_t *in)
     memset(st->h, 0, n * sizeof *st->h);
     for (uint32_t k = 0; k < st->nkeys; k++)
         lh__hash_column(st->kv[k], n, st->h);
+    if (fast_keys(st)) return find_groups_fast(op, st, n);
     for (uint32_t r = 0; r < n; r++) {
         if (r + 16 < n && st->slots) __builtin_prefetch(&st->slots[st->h[r + 16] & st->mask]);
         int rc = lh__gb_find_or_add(op, st, r, st->h[r], &st->gid[r]);
