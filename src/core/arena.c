@@ -25,6 +25,7 @@ struct lh_arena {
     block_t *spare; /* standard-size blocks kept by lh_arena_reset */
     cleanup_t *cleanups;
     size_t block_size;
+    size_t bytes; /* malloc'd for blocks, spare ones included */
 };
 
 lh_arena_t *lh_arena_new(size_t block_size)
@@ -67,6 +68,7 @@ void lh_arena_reset(lh_arena_t *a)
             b->next = a->spare;
             a->spare = b;
         } else {
+            a->bytes -= b->size;
             free(b);
         }
     }
@@ -84,6 +86,8 @@ void *lh_arena_alloc(lh_arena_t *a, size_t n)
             a->spare = nb->next;
         else if (!(nb = malloc(sizeof *nb + sz)))
             return NULL;
+        else
+            a->bytes += sz;
         nb->used = 0;
         nb->size = sz;
         if (b && n > a->block_size) { /* keep the current block as the head */
@@ -98,6 +102,11 @@ void *lh_arena_alloc(lh_arena_t *a, size_t n)
     void *p = b->data + b->used;
     b->used += n;
     return p;
+}
+
+size_t lh_arena_bytes(const lh_arena_t *a)
+{
+    return a ? a->bytes : 0;
 }
 
 void *lh_arena_calloc(lh_arena_t *a, size_t n)

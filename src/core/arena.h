@@ -17,6 +17,8 @@ void lh_arena_reset(lh_arena_t *a);
 /* 16-byte aligned; memory owned by the arena; NULL on failure. */
 void *lh_arena_alloc(lh_arena_t *a, size_t n);
 void *lh_arena_calloc(lh_arena_t *a, size_t n);
+/* Bytes the arena holds in blocks (kept spare blocks included); 0 for NULL. */
+size_t lh_arena_bytes(const lh_arena_t *a);
 char *lh_arena_strndup(lh_arena_t *a, const char *s, size_t n);
 char *lh_arena_strdup(lh_arena_t *a, const char *s);
 char *lh_arena_printf(lh_arena_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -69,7 +69,7 @@ static int collect(lh_op_t *root, lh_sql_mem_table_t *t2, lh_batch_t *keep, uint
         }
         rc = rows->count ? lh_sql_mem_table_append(t2, rows) : 0;
         if (rc == LH_EPERM) return not_null_error(err, t2, rows);
-        if (rc) return lh_sql_err(err, rc, LH_SQL_EOOM, -1, "cannot store rows in %s", t2->name);
+        if (rc) return lh_sql_mem_table_error(t2, rc, err);
     }
 }
 
@@ -83,7 +83,11 @@ int lh_sql_dml_memory(lh_op_t *root, const lh_plan_t *more, lh_sql_mem_table_t *
     int rc = !sel || lh_sql_mem_table_new(t->schema, t->name, t->cols, t->ncols, &t2) ||
                      lh_batch_new(t->types, t->ncols, &keep)
                  ? lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory")
-                 : collect(root, t2, keep, sel, err, &matched);
+                 : 0;
+    if (!rc) {
+        t2->budget = t->budget;
+        rc = collect(root, t2, keep, sel, err, &matched);
+    }
     lh_op_t *op = NULL;
     if (!rc && more && !(rc = lh_op_build(root->ex, more, &op)))
         rc = collect(op, t2, keep, sel, err, &matched);
@@ -124,12 +128,13 @@ int lh_sql_alter_memory(lh_op_t *root, const lh_plan_t *plan, lh_sql_mem_table_t
     lh_sql_mem_table_t *t2 = NULL;
     if (lh_sql_mem_table_new(t->schema, t->name, plan->cols, plan->ncols, &t2))
         return lh_sql_err(err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    t2->budget = t->budget;
     int rc;
     for (;;) {
         lh_batch_t *b = NULL;
         if ((rc = lh_op_next(root, &b)) || !b) break;
         if (b->count && (rc = lh_sql_mem_table_append(t2, b))) {
-            rc = lh_sql_err(err, rc, LH_SQL_EOOM, -1, "cannot store rows in %s", t->name);
+            rc = lh_sql_mem_table_error(t2, rc, err);
             break;
         }
     }

@@ -258,7 +258,7 @@ static int run_into_table(lh_sql_result_t *r, lh_sql_mem_table_t *t)
             return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECONSTRAINT, -1,
                               "NOT NULL constraint failed: %s.%s", t->name, t->cols[c].name);
         }
-        if (rc) return lh_sql_err(&r->err, rc, LH_SQL_EOOM, -1, "cannot store rows in %s", t->name);
+        if (rc) return lh_sql_mem_table_error(t, rc, &r->err);
         r->changes += b->count;
     }
 }
@@ -278,6 +278,7 @@ static int exec_create_table(lh_sql_session_t *s, lh_sql_result_t *r, const lh_b
     lh_sql_mem_table_t *t;
     if (lh_sql_mem_table_new(bs->schema, bs->name, bs->target_cols, bs->ntarget_cols, &t))
         return lh_sql_err(&r->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    t->budget = &s->db->mem;
     int rc = r->root ? run_into_table(r, t) : 0;
     if (rc) {
         lh_sql_mem_table_free(t);

@@ -171,6 +171,43 @@ static void test_memory_limit_fails_the_query_with_exit_status_3(void)
     close_env(&e);
 }
 
+/* Runs q to its end (every statement, the last one's rows pulled): 0, or
+ * the error's class. */
+static int run_all(env_t *e, const char *q)
+{
+    lh_sql_error_t err;
+    lh_sql_result_t *r = NULL;
+    int rc = lh_sql_run(e->s, q, strlen(q), NULL, NULL, &r, &err);
+    lh_batch_t *b = NULL;
+    while (!rc && !(rc = lh_sql_result_next(r, &b, &err)) && b)
+        ;
+    lh_sql_result_free(r);
+    return rc ? (int)err.cls : 0;
+}
+
+static void test_memory_tables_count_against_the_limit_until_dropped(void)
+{
+    env_t e;
+    CHECK(!open_env(&e));
+    /* 1M BIGINT rows hold about 9.2 MB (values and validity) */
+    lh_sql_db_set_memory_limit(e.db, 16 << 20);
+    CHECK_EQ_INT(run_all(&e, "CREATE TABLE t1 AS SELECT range AS i FROM range(1000000)"), 0);
+    CHECK_EQ_INT(run_all(&e, "CREATE TABLE t2 AS SELECT range AS i FROM range(1000000)"),
+                 LH_SQL_EOOM);
+    CHECK_EQ_INT(run_all(&e, "SELECT count(*) FROM t2"), LH_SQL_ECATALOG); /* not created */
+    CHECK_EQ_INT(run_all(&e, "DROP TABLE t1"), 0);
+    CHECK_EQ_INT(run_all(&e, "CREATE TABLE t2 AS SELECT range AS i FROM range(1000000)"), 0);
+    /* a DELETE rewrites the table: the old rows' bytes come back when it is done */
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ_INT(run_all(&e, "DELETE FROM t2 WHERE i % 2 = 1"), 0);
+    CHECK_EQ_INT(run_all(&e, "CREATE TABLE t3 AS SELECT range AS i FROM range(800000)"), 0);
+    /* long strings count too: 300k rows of 40-byte strings pass the limit */
+    CHECK_EQ_INT(run_all(&e, "CREATE TABLE s AS SELECT repeat('x', 40) || range AS v "
+                             "FROM range(300000)"),
+                 LH_SQL_EOOM);
+    close_env(&e);
+}
+
 int main(int argc, char **argv)
 {
     static const lh_test_t tests[] = {
@@ -183,6 +220,8 @@ int main(int argc, char **argv)
         {"cancel_stops_a_running_query", test_cancel_stops_a_running_query},
         {"memory_limit_fails_the_query_with_exit_status_3",
          test_memory_limit_fails_the_query_with_exit_status_3},
+        {"memory_tables_count_against_the_limit_until_dropped",
+         test_memory_tables_count_against_the_limit_until_dropped},
         {NULL, NULL},
     };
     return lh_test_main(tests, argc, argv);

@@ -33,12 +33,37 @@ fail:
     return LH_ENOMEM;
 }
 
+/* Charges bytes (> 0) to the table's budget: 0, or LH_ETOOBIG past its limit. */
+static int charge(lh_sql_mem_table_t *t, int64_t bytes)
+{
+    if (!t->budget || bytes <= 0) return 0;
+    int64_t now = atomic_fetch_add(&t->budget->used, bytes) + bytes;
+    if (t->budget->limit > 0 && now > t->budget->limit) {
+        atomic_fetch_sub(&t->budget->used, bytes);
+        return LH_ETOOBIG;
+    }
+    t->charged += bytes;
+    return 0;
+}
+
 void lh_sql_mem_table_truncate(lh_sql_mem_table_t *t)
 {
     for (uint32_t i = 0; i < t->nchunks; i++)
         lh_batch_free(t->chunks[i]);
     t->nchunks = 0;
     t->rows = 0;
+    if (t->budget) atomic_fetch_sub(&t->budget->used, t->charged);
+    t->charged = 0;
+}
+
+int lh_sql_mem_table_error(const lh_sql_mem_table_t *t, int rc, lh_sql_error_t *err)
+{
+    if (rc == LH_ETOOBIG)
+        return lh_sql_err(err, rc, LH_SQL_EOOM, -1,
+                          "could not store the rows of table %s: the database's tables and "
+                          "queries would hold more than sql.memory_limit %lld bytes",
+                          t->name, t->budget ? (long long)t->budget->limit : 0LL);
+    return lh_sql_err(err, rc, LH_SQL_EOOM, -1, "cannot store rows in %s", t->name);
 }
 
 void lh_sql_mem_table_free(lh_sql_mem_table_t *t)
@@ -50,8 +75,19 @@ void lh_sql_mem_table_free(lh_sql_mem_table_t *t)
     free(t);
 }
 
+/* A chunk's vectors: values and validity of LH_BATCH_ROWS rows. */
+static int64_t chunk_bytes(const lh_sql_mem_table_t *t)
+{
+    int64_t row = 0;
+    for (uint32_t i = 0; i < t->ncols; i++)
+        row += (int64_t)lh_type_size(&t->types[i]) + 1;
+    return row * LH_BATCH_ROWS + 256;
+}
+
 static int add_chunk(lh_sql_mem_table_t *t)
 {
+    int rc = charge(t, chunk_bytes(t));
+    if (rc) return rc;
     if (t->nchunks == t->cap) {
         uint32_t cap = t->cap ? t->cap * 2 : 8;
         lh_batch_t **c = realloc(t->chunks, cap * sizeof *c);
@@ -59,7 +95,7 @@ static int add_chunk(lh_sql_mem_table_t *t)
         t->chunks = c;
         t->cap = cap;
     }
-    int rc = lh_batch_new(t->types, t->ncols, &t->chunks[t->nchunks]);
+    rc = lh_batch_new(t->types, t->ncols, &t->chunks[t->nchunks]);
     if (rc) return rc;
     t->nchunks++;
     return 0;
@@ -82,10 +118,12 @@ int lh_sql_mem_table_append(lh_sql_mem_table_t *t, const lh_batch_t *b)
         if (n > b->count - done) n = b->count - done;
         for (uint32_t i = 0; i < n; i++)
             sel[i] = done + i;
+        size_t before = lh_arena_bytes(c->arena); /* long strings' bytes */
         int rc = lh_batch_append(c, b, sel, n);
         if (rc) return rc;
         done += n;
         t->rows += n;
+        if ((rc = charge(t, (int64_t)(lh_arena_bytes(c->arena) - before)))) return rc;
     }
     return 0;
 }
