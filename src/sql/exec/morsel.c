@@ -1,6 +1,6 @@
 /* The shared work list of a parallel pipeline (morsel.h): Parquet files'
- * row groups in file order, or a memory table's chunks, handed out under a
- * mutex one at a time. A pipeline runs through the probe side of hash
+ * row groups in file order, a memory table's chunks, or CSV/JSON files,
+ * handed out under a mutex one at a time. A pipeline runs through the probe side of hash
  * joins whose build side is small (the optimizer's small_build): each
  * worker builds the join's table from the whole build side and probes it
  * with the morsels it takes. */
@@ -28,7 +28,9 @@ static const lh_plan_t *pipeline_scan(const lh_plan_t *p)
     while (p && (p->kind == LH_PLAN_FILTER || p->kind == LH_PLAN_PROJECT ||
                  (p->kind == LH_PLAN_JOIN && probe_streams(p))))
         p = p->child[0];
-    if (p && (p->kind == LH_PLAN_SCAN_PARQUET || p->kind == LH_PLAN_SCAN_MEMORY)) return p;
+    if (p && (p->kind == LH_PLAN_SCAN_PARQUET || p->kind == LH_PLAN_SCAN_MEMORY ||
+              p->kind == LH_PLAN_SCAN_TEXT))
+        return p;
     return NULL;
 }
 
@@ -49,6 +51,12 @@ int lh__morsels_init(lh_exec_t *ex, const lh_plan_t *plan, lh_morsels_t *m)
         if (t->nchunks < 2) return 0;
         *m = (lh_morsels_t){
             .scan = scan, .nchunks = t->nchunks, .last_count = t->chunks[t->nchunks - 1]->count};
+        pthread_mutex_init(&m->mu, NULL);
+        return 1;
+    }
+    if (scan->kind == LH_PLAN_SCAN_TEXT) { /* JSON arrays load whole: no gain */
+        if (scan->u.text.nfiles < 2 || scan->u.text.format == 3) return 0;
+        *m = (lh_morsels_t){.scan = scan};
         pthread_mutex_init(&m->mu, NULL);
         return 1;
     }
@@ -101,6 +109,15 @@ int lh__morsels_next_rg(lh_morsels_t *m, uint32_t *file, uint32_t *rg)
         m->file++;
         m->rg = 0;
     }
+    pthread_mutex_unlock(&m->mu);
+    return got;
+}
+
+int lh__morsels_next_file(lh_morsels_t *m, uint32_t *file)
+{
+    pthread_mutex_lock(&m->mu);
+    int got = m->file < m->scan->u.text.nfiles;
+    if (got) *file = m->file++;
     pthread_mutex_unlock(&m->mu);
     return got;
 }

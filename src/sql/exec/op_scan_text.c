@@ -3,13 +3,15 @@
  * longest record: each refill reads the next piece of the (decompressed)
  * file, records are parsed in place and their fields converted straight into
  * the output batch's vectors. A batch never spans two files, so the Hive and
- * filename columns are one value per batch. */
+ * filename columns are one value per batch. In a parallel pipeline each
+ * thread's scan takes whole files from the pipeline's morsels. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "sql/exec/csv.h"
 #include "sql/exec/exec_int.h"
 #include "sql/exec/files.h"
+#include "sql/exec/morsel.h"
 #include "sql/exec/ndjson.h"
 #include "sql/func/func_int.h"
 #include "table/delta.h"
@@ -18,7 +20,9 @@
 
 typedef struct text_op {
     lh_file_reader_t *r;
-    uint32_t file; /* the open file, or the next to open */
+    uint32_t file;   /* the open file, or the next to open */
+    lh_morsels_t *m; /* parallel: the pipeline's files to share, else NULL */
+    bool started;    /* parallel: the first file was taken */
     char *buf;
     size_t cap, start, len;
     bool eof;
@@ -86,12 +90,23 @@ static bool file_might_match(const lh_plan_t *p, uint32_t f)
 
 static int refill(lh_op_t *op, text_op_t *st);
 
+/* On to the next file: the one after (serial) or the morsels' next (parallel;
+ * nfiles when none is left). */
+static void advance(const lh_plan_t *p, text_op_t *st)
+{
+    uint32_t f;
+    if (!st->m)
+        st->file++;
+    else
+        st->file = lh__morsels_next_file(st->m, &f) ? f : p->u.text.nfiles;
+}
+
 static int open_next(lh_op_t *op, text_op_t *st)
 {
     const lh_plan_t *p = op->plan;
     lh_err_t e = {0};
     while (st->file < p->u.text.nfiles && !file_might_match(p, st->file))
-        st->file++;
+        advance(p, st);
     if (st->file == p->u.text.nfiles) return 0;
     if (lh__file_reader_open(p->u.text.os, p->u.text.bucket, p->u.text.keys[st->file],
                              (lh_compression_t)p->u.text.compression, &st->r, &e))
@@ -321,6 +336,10 @@ static int text_next(lh_op_t *op, lh_batch_t **out)
     lh_batch_t *b = op->out;
     lh_batch_reset(b);
     *out = NULL;
+    if (st->m && !st->started) {
+        st->started = true;
+        advance(p, st);
+    }
     while (st->file < p->u.text.nfiles) {
         int rc = st->r ? 0 : open_next(op, st);
         if (!rc && !st->r) break; /* the rest failed the Hive predicates */
@@ -340,14 +359,14 @@ static int text_next(lh_op_t *op, lh_batch_t **out)
             if (b->count < LH_BATCH_ROWS) { /* the file ended */
                 lh__file_reader_close(st->r);
                 st->r = NULL;
-                st->file++;
+                advance(p, st);
             }
             *out = b;
             return 0;
         }
         lh__file_reader_close(st->r);
         st->r = NULL;
-        st->file++;
+        advance(p, st);
     }
     return 0;
 }
@@ -374,6 +393,7 @@ int lh__op_scan_text(lh_op_t *op)
     op->priv = st;
     op->next = text_next;
     op->close = text_close;
+    if (op->ex->morsels && op->ex->morsels->scan == op->plan) st->m = op->ex->morsels;
     st->spans = lh_arena_calloc(op->ex->arena, (op->plan->ncols + 1) * sizeof *st->spans);
     if (!st->spans) return LH_ENOMEM;
     return lh__op_out_batch(op);
