@@ -124,8 +124,42 @@ THREEWAY(itv, lh_interval_t, icmp(a, b))
         }                                                                                          \
         return 0;                                                                                  \
     }
-STR_KERNEL(str_eq, lh_string_equal(a, b))
-STR_KERNEL(str_ne, !lh_string_equal(a, b))
+/* = and <> of a flat column and a short constant: a short string is equal
+ * to another exactly when their 16 bytes are (zero past the length), so two
+ * word compares a row and no branch. NULL rows get whatever comes out. */
+static bool str_eq_const(const lh_vector_t *args, uint32_t count, bool ne, lh_vector_t *out)
+{
+    int c = args[0].kind == LH_VECTOR_CONSTANT ? 0 : args[1].kind == LH_VECTOR_CONSTANT ? 1 : -1;
+    if (c < 0 || args[1 - c].kind != LH_VECTOR_FLAT) return false;
+    const lh_string_t *k = args[c].data, *v = args[1 - c].data;
+    if (k->len > LH_STRING_INLINE) return false;
+    uint64_t k0, k1;
+    memcpy(&k0, k, 8);
+    memcpy(&k1, (const char *)k + 8, 8);
+    uint8_t *o = out->data;
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t w0, w1;
+        memcpy(&w0, &v[i], 8);
+        memcpy(&w1, (const char *)&v[i] + 8, 8);
+        o[i] = (uint8_t)(((w0 == k0) & (w1 == k1)) ^ ne);
+    }
+    return true;
+}
+
+STR_KERNEL(str_eq_any, lh_string_equal(a, b))
+STR_KERNEL(str_ne_any, !lh_string_equal(a, b))
+
+static int str_eq(lh_sql_fctx_t *ctx, const lh_vector_t *args, uint32_t nargs, uint32_t count,
+                  lh_vector_t *out)
+{
+    return str_eq_const(args, count, false, out) ? 0 : str_eq_any(ctx, args, nargs, count, out);
+}
+
+static int str_ne(lh_sql_fctx_t *ctx, const lh_vector_t *args, uint32_t nargs, uint32_t count,
+                  lh_vector_t *out)
+{
+    return str_eq_const(args, count, true, out) ? 0 : str_ne_any(ctx, args, nargs, count, out);
+}
 STR_KERNEL(str_lt, scmp(a, b) < 0)
 STR_KERNEL(str_le, scmp(a, b) <= 0)
 STR_KERNEL(str_gt, scmp(a, b) > 0)
