@@ -56,6 +56,10 @@ int lh_expr_eval(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel, 
  * (not false, not NULL) to sel_out (capacity count), in order. */
 int lh_expr_select(lh_expr_state_t *s, const lh_batch_t *in, uint32_t count, uint32_t *sel_out,
                    uint32_t *nsel);
+/* The same over the rows sel[0..count) of in (sel NULL: 0..count): the input
+ * rows where it is true into sel_out (not sel). */
+int lh_expr_select_rows(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel,
+                        uint32_t count, uint32_t *sel_out, uint32_t *nsel);
 void lh_expr_state_free(lh_expr_state_t *s);
 
 /* Evaluates a foldable expression (lh_bx_is_foldable) once: *out's string

@@ -276,6 +276,12 @@ int lh_expr_select(lh_expr_state_t *s, const lh_batch_t *in, uint32_t count, uin
     return select_rows(s, in, NULL, count, sel_out, nsel);
 }
 
+int lh_expr_select_rows(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel,
+                        uint32_t count, uint32_t *sel_out, uint32_t *nsel)
+{
+    return select_rows(s, in, sel, count, sel_out, nsel);
+}
+
 int lh_expr_fold(lh_exec_t *ex, const lh_bexpr_t *e, lh_arena_t *a, lh_value_t *out)
 {
     lh_expr_state_t *s;

@@ -33,7 +33,10 @@ typedef struct agg_op {
     void *ptrs[LH_BATCH_ROWS];
     uint32_t sel[LH_BATCH_ROWS];
     uint32_t sel2[LH_BATCH_ROWS];
-    lh_arena_t **kept; /* parallel: the workers' state arenas merged states may point into */
+    lh_arena_t **kept;     /* parallel: the workers' state arenas merged states may point into */
+    uint32_t nparts, part; /* nparts > 1: the table takes only the rows whose hash is in part */
+    uint32_t pn;           /* the current batch's rows of the part, in psel */
+    uint32_t psel[LH_BATCH_ROWS];
     uint32_t nkept;
 } agg_op_t;
 
@@ -41,6 +44,13 @@ typedef struct agg_op {
 static inline uint8_t *lh__gb_row(agg_op_t *st, uint64_t g)
 {
     return st->blocks[g / LH_BATCH_ROWS] + (g % LH_BATCH_ROWS) * (size_t)st->row_size;
+}
+
+/* The part (of nparts) of a row of hash h: all of h's bits mixed (the
+ * table's slots use the low bits, its tags the high ones). */
+static inline uint32_t lh__gb_part(uint64_t h, uint32_t nparts)
+{
+    return (uint32_t)(((h * UINT64_C(0x9e3779b97f4a7c15)) >> 32) % nparts);
 }
 
 /* Sets the out-of-memory error; returns LH_ENOMEM. */

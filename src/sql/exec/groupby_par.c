@@ -3,13 +3,24 @@
  * pipeline); then the first worker's table is taken over and the others are
  * merged into it. (Merging by hash parts on every thread was tried: it
  * re-inserts every group instead of the others' only, and measured slower
- * on 2 cores with 1e7 groups.) */
+ * on 2 cores with 1e7 groups.)
+ *
+ * With many groups (a sample of the input's first rows has at least one
+ * group per SPREAD_MIN rows) over a memory table read through filters and
+ * projections, the merge would cost as much as the build: then every worker
+ * reads the whole input and keeps only the rows whose hash falls in its
+ * part (lh__gb_part), so the tables hold different groups and are chained,
+ * not merged. Reading a memory table twice costs little next to that. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/pool.h"
 #include "sql/exec/groupby_int.h"
 #include "sql/exec/morsel.h"
+#include "sql/exec/rowops.h"
+
+#define SAMPLE_BATCHES 4 /* the sample: the first batches of the input */
+#define SPREAD_MIN 10    /* rows per group below which the input is split by part */
 
 typedef struct agg_worker {
     lh_exec_t ex;
@@ -120,6 +131,71 @@ static int adopt(lh_op_t *op, agg_op_t *st, agg_worker_t *w)
     return 0;
 }
 
+/* Appends worker w's groups to st's (their chunks, not copies), charging
+ * what its table holds to op. */
+static int chain(lh_op_t *op, agg_op_t *st, agg_worker_t *w)
+{
+    agg_op_t *ws = w->st;
+    int rc = lh__op_charge(op, w->op->charged);
+    if (rc) return rc;
+    uint32_t n = st->nchunks + ws->nchunks;
+    if (n > st->cap_chunks) {
+        lh_batch_t **c = realloc(st->chunks, n * sizeof *c);
+        if (!c) return lh__gb_oom(op);
+        st->chunks = c;
+        uint8_t **b = realloc(st->blocks, n * sizeof *b);
+        if (!b) return lh__gb_oom(op);
+        st->blocks = b;
+        st->cap_chunks = n;
+    }
+    memcpy(st->chunks + st->nchunks, ws->chunks, ws->nchunks * sizeof *st->chunks);
+    memcpy(st->blocks + st->nchunks, ws->blocks, ws->nchunks * sizeof *st->blocks);
+    st->nchunks = n;
+    st->ngroups += ws->ngroups;
+    ws->nchunks = 0;
+    ws->ngroups = 0;
+    return 0;
+}
+
+/* Whether the input is a memory table through filters and projections only,
+ * and a sample of its first rows (pulled from op's own copy of the pipeline,
+ * which the parallel build does not use) has a group every SPREAD_MIN rows
+ * or more often. */
+static bool many_groups(lh_op_t *op, agg_op_t *st)
+{
+    const lh_plan_t *p = op->plan->child[0];
+    while (p->kind == LH_PLAN_FILTER || p->kind == LH_PLAN_PROJECT)
+        p = p->child[0];
+    if (p->kind != LH_PLAN_SCAN_MEMORY || !st->nkeys) return false;
+    enum { CAP = 1 << 14 }; /* > SAMPLE_BATCHES * LH_BATCH_ROWS, a power of two */
+    uint64_t *seen = calloc(CAP, sizeof *seen);
+    if (!seen) return false;
+    uint32_t rows = 0, groups = 0;
+    lh_sql_error_t keep = *op->ex->err; /* an error here is the build's to report */
+    for (int b = 0; b < SAMPLE_BATCHES; b++) {
+        lh_batch_t *in;
+        if (lh__op_pull(op->child[0], &in) || !in) break;
+        memset(st->h, 0, in->count * sizeof *st->h);
+        bool ok = true;
+        for (uint32_t k = 0; ok && k < st->nkeys; k++) {
+            ok = !lh_expr_eval(st->keys[k], in, NULL, in->count, &st->kv[k]);
+            if (ok) lh__hash_column(st->kv[k], in->count, st->h);
+        }
+        if (!ok) break; /* the parallel build meets the error again */
+        for (uint32_t r = 0; r < in->count; r++) {
+            uint64_t h = st->h[r] | 1, i = h & (CAP - 1);
+            while (seen[i] && seen[i] != h)
+                i = (i + 1) & (CAP - 1);
+            groups += !seen[i];
+            seen[i] = h;
+        }
+        rows += in->count;
+    }
+    free(seen);
+    *op->ex->err = keep;
+    return rows >= LH_BATCH_ROWS && (uint64_t)groups * SPREAD_MIN >= rows;
+}
+
 int lh__gb_build_parallel(lh_op_t *op, agg_op_t *st)
 {
     int threads = op->ex->threads;
@@ -127,29 +203,40 @@ int lh__gb_build_parallel(lh_op_t *op, agg_op_t *st)
     for (uint32_t j = 0; j < st->naggs; j++)
         if (op->plan->u.agg.aggs[j].distinct) return 0;
     if (threads > 64) threads = 64;
-    lh_morsels_t m = {0};
-    int ok = lh__morsels_init(op->ex, op->plan->child[0], &m);
+    lh_morsels_t m[64] = {{0}};
+    int ok = lh__morsels_init(op->ex, op->plan->child[0], &m[0]);
     if (ok <= 0) return ok;
+    bool parts = many_groups(op, st); /* each worker reads everything, keeps its part */
     agg_worker_t *w = calloc((size_t)threads, sizeof *w);
     int rc = w ? 0 : lh__gb_oom(op);
-    for (int i = 0; !rc && i < threads; i++)
-        rc = worker_new(op, &m, &w[i]);
+    for (int i = 1; !rc && parts && i < threads; i++)
+        if (lh__morsels_init(op->ex, op->plan->child[0], &m[i]) <= 0) rc = lh__gb_oom(op);
+    for (int i = 0; !rc && i < threads; i++) {
+        rc = worker_new(op, &m[parts ? i : 0], &w[i]);
+        if (!rc && parts) {
+            w[i].st->nparts = (uint32_t)threads;
+            w[i].st->part = (uint32_t)i;
+        }
+    }
     if (!rc) lh_pool_parallel_for(op->ex->pool, (size_t)threads, worker_run, w);
     for (int i = 0; !rc && i < threads; i++)
         if (w[i].rc) {
             *op->ex->err = w[i].err;
             rc = w[i].rc;
         }
-    if (!rc && !st->ngroups) rc = adopt(op, st, &w[0]);
+    for (int i = 0; !rc && parts && i < threads; i++)
+        rc = chain(op, st, &w[i]);
+    if (!rc && !parts && !st->ngroups) rc = adopt(op, st, &w[0]);
     if (!rc && !st->nkeys && !st->ngroups) {
         uint64_t g;
         rc = lh__gb_add_group(op, st, 0, 0, &g);
     }
-    for (int i = 1; !rc && i < threads; i++)
+    for (int i = 1; !rc && !parts && i < threads; i++)
         rc = merge(op, st, w[i].st);
     for (int i = 0; w && i < threads; i++)
         worker_free(&w[i], st);
     free(w);
-    lh__morsels_free(&m);
+    for (int i = 0; i < threads; i++)
+        lh__morsels_free(&m[i]);
     return rc ? rc : 1;
 }

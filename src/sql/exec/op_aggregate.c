@@ -215,15 +215,17 @@ static bool fast_keys(const agg_op_t *st)
 /* find_or_add with the probe inlined for fast_keys: a found group costs a
  * tag and a typed compare per key; new groups, NULL keys and growing go the
  * general way. */
-static int find_groups_fast(lh_op_t *op, agg_op_t *st, uint32_t n)
+static int find_groups_fast(lh_op_t *op, agg_op_t *st, const uint32_t *rows, uint32_t n)
 {
-    for (uint32_t r = 0; r < n; r++) {
-        if (r + 16 < n && st->slots) __builtin_prefetch(&st->slots[st->h[r + 16] & st->mask]);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = rows ? rows[i] : i;
+        if (i + 16 < n && st->slots)
+            __builtin_prefetch(&st->slots[st->h[rows ? rows[i + 16] : i + 16] & st->mask]);
         uint64_t h = st->h[r], g = UINT64_MAX;
         bool probe = st->slots && (st->ngroups + 1) * 2 <= st->mask + 1;
         for (uint32_t k = 0; probe && k < st->nkeys; k++)
             probe = lh_validity_get(st->kv[k]->validity, r);
-        for (uint64_t i = h & st->mask, sl; probe && (sl = st->slots[i]); i = (i + 1) & st->mask) {
+        for (uint64_t x = h & st->mask, sl; probe && (sl = st->slots[x]); x = (x + 1) & st->mask) {
             if ((sl ^ h) & TAG) continue;
             uint64_t cand = (sl & ~TAG) - 1;
             uint32_t k = 0;
@@ -244,6 +246,8 @@ static int find_groups_fast(lh_op_t *op, agg_op_t *st, uint32_t n)
     return 0;
 }
 
+/* The groups of in's rows (of this table's part when it has one: st->psel,
+ * st->pn). */
 static int find_groups(lh_op_t *op, agg_op_t *st, const lh_batch_t *in)
 {
     uint32_t n = in->count;
@@ -254,9 +258,22 @@ static int find_groups(lh_op_t *op, agg_op_t *st, const lh_batch_t *in)
     memset(st->h, 0, n * sizeof *st->h);
     for (uint32_t k = 0; k < st->nkeys; k++)
         lh__hash_column(st->kv[k], n, st->h);
-    if (fast_keys(st)) return find_groups_fast(op, st, n);
-    for (uint32_t r = 0; r < n; r++) {
-        if (r + 16 < n && st->slots) __builtin_prefetch(&st->slots[st->h[r + 16] & st->mask]);
+    const uint32_t *rows = NULL;
+    if (st->nparts > 1) {
+        uint32_t m = 0;
+        for (uint32_t r = 0; r < n; r++) {
+            st->psel[m] = r;
+            m += lh__gb_part(st->h[r], st->nparts) == st->part;
+        }
+        st->pn = m;
+        rows = st->psel;
+        n = m;
+    }
+    if (fast_keys(st)) return find_groups_fast(op, st, rows, n);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = rows ? rows[i] : i;
+        if (i + 16 < n && st->slots)
+            __builtin_prefetch(&st->slots[st->h[rows ? rows[i + 16] : i + 16] & st->mask]);
         int rc = lh__gb_find_or_add(op, st, r, st->h[r], &st->gid[r]);
         if (rc) return rc;
     }
@@ -266,10 +283,11 @@ static int find_groups(lh_op_t *op, agg_op_t *st, const lh_batch_t *in)
 static int fold_aggregate(lh_op_t *op, agg_op_t *st, uint32_t j, const lh_batch_t *in)
 {
     const lh_plan_agg_t *a = &op->plan->u.agg.aggs[j];
-    uint32_t n = in->count;
-    const uint32_t *sel = NULL;
+    bool part = st->nparts > 1; /* only the rows of this table's part */
+    uint32_t n = part ? st->pn : in->count;
+    const uint32_t *sel = part ? st->psel : NULL;
     if (st->filter[j]) {
-        int rc = lh_expr_select(st->filter[j], in, n, st->sel, &n);
+        int rc = lh_expr_select_rows(st->filter[j], in, sel, n, st->sel, &n);
         if (rc) return rc;
         sel = st->sel;
     }
