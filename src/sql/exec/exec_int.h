@@ -48,6 +48,12 @@ int64_t lh__batch_bytes(const lh_type_t *types, uint32_t ncols);
 int lh__vector_select(lh_vector_t *dst, const lh_vector_t *src, const uint32_t *sel, uint32_t n);
 /* A SEMI/ANTI/MARK hash join that builds on its left side (op_join_left.c). */
 int lh__op_join_build_left(lh_op_t *op);
+/* Runtime join filters (op_rtf.c): a hash join publishes its table (ready once
+ * *built); a FILTER with rtf_join finds it by plan node. */
+struct lh_join_ht;
+int lh__rtf_publish(lh_exec_t *ex, const lh_plan_t *join, const struct lh_join_ht *ht,
+                    const bool *built);
+int lh__op_rtf(lh_op_t *op);
 /* The operator's output batch, of its plan's column types. */
 int lh__op_out_batch(lh_op_t *op);
 /* A child's next batch, after a cancellation check. */

@@ -92,6 +92,7 @@ static void filter_close(lh_op_t *op)
 
 int lh__op_filter(lh_op_t *op)
 {
+    if (op->plan->u.filter.rtf_join) return lh__op_rtf(op);
     filter_state_t *st = lh_arena_calloc(op->ex->arena, sizeof *st);
     if (!st) return LH_ENOMEM;
     op->priv = st;

@@ -161,35 +161,6 @@ static uint32_t collect_pairs(join_op_t *st, bool first_only)
     return n;
 }
 
-/* Right column c of the pairs: the build side's values gathered row by row.
- * The build batches live as long as the join, so string views may keep
- * pointing into them (no byte copies); nested types go through
- * lh_vector_copy. */
-static int gather_right(join_op_t *st, uint32_t c, uint32_t n)
-{
-    lh_vector_t *dst = &st->pairs->cols[st->nl + c];
-    if (lh_type_is_nested(&dst->type)) {
-        for (uint32_t k = 0; k < n; k++) {
-            uint32_t r;
-            const lh_vector_t *v = bcol(st, st->pr[k], c, &r);
-            if (lh_vector_copy(dst, k, v, &r, 1)) return LH_ENOMEM;
-        }
-        return 0;
-    }
-    size_t w = lh_type_size(&dst->type);
-    uint8_t *out = dst->data;
-    for (uint32_t k = 0; k < n; k++) {
-        uint32_t r;
-        const lh_vector_t *v = bcol(st, st->pr[k], c, &r);
-        if (!lh_validity_get(v->validity, r)) {
-            lh_vector_set_null(dst, k);
-            continue;
-        }
-        memcpy(out + (size_t)k * w, (const uint8_t *)v->data + (size_t)r * w, w);
-    }
-    return 0;
-}
-
 /* Column c of an output batch that nothing reads: one NULL constant. */
 static void null_column(lh_vector_t *v)
 {
@@ -208,7 +179,7 @@ static int gather_pairs(lh_op_t *op, join_op_t *st, uint32_t n)
     for (uint32_t c = 0; c < st->nr; c++)
         if (!st->need[st->nl + c])
             null_column(&st->pairs->cols[st->nl + c]);
-        else if (gather_right(st, c, n))
+        else if (lh__join_rows_gather(&st->rows, c, st->pr, n, &st->pairs->cols[st->nl + c]))
             return oom(op);
     st->pairs->count = n;
     return 0;
@@ -435,6 +406,7 @@ static int setup(lh_op_t *op, join_op_t *st)
         int rc = lh_expr_state_new(op->ex, p->u.join.cond, &st->cond);
         if (rc) return rc;
     }
+    if (st->nkeys && lh__rtf_publish(op->ex, p, &st->ht, &st->built)) return LH_ENOMEM;
     return setup_need(op, st);
 }
 

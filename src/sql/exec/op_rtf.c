@@ -1,0 +1,138 @@
+/* Runtime join filters: a FILTER node with rtf_join (placed by
+ * opt/runtime_filter.c somewhere under the probe side of an INNER, RIGHT or
+ * SEMI hash join) passes only the rows whose keys the join's build side
+ * holds. The join builds its table before it pulls its probe side, and
+ * publishes it in ex->rtf; the filter finds it on its first batch, hashes
+ * its keys as the join does and checks the Bloom filter and, for an
+ * integer key, the chain (exact). Rows it drops the join would drop too, so
+ * the filter only saves the work in between (an aggregate of a
+ * decorrelated subquery over keys nobody asks for, a join below). When the
+ * table is not found or not built the filter passes everything, and after
+ * 32 batches that pass more than 3/4 of their rows it stops checking. */
+#include <string.h>
+
+#include "sql/exec/exec_int.h"
+#include "sql/exec/join_ht.h"
+
+struct lh_rtf_entry {
+    const lh_plan_t *join;
+    const lh_join_ht_t *ht;
+    const bool *built;
+    struct lh_rtf_entry *next;
+};
+
+int lh__rtf_publish(lh_exec_t *ex, const lh_plan_t *join, const lh_join_ht_t *ht, const bool *built)
+{
+    struct lh_rtf_entry *e = lh_arena_calloc(ex->arena, sizeof *e);
+    if (!e) return LH_ENOMEM;
+    *e = (struct lh_rtf_entry){.join = join, .ht = ht, .built = built, .next = ex->rtf};
+    ex->rtf = e;
+    return 0;
+}
+
+typedef struct rtf_state {
+    lh_expr_state_t **keys;
+    uint32_t nkeys;
+    const struct lh_rtf_entry *src; /* NULL until found */
+    bool looked, off;
+    uint64_t batches, seen, passed;
+    uint64_t h[LH_BATCH_ROWS];
+    int64_t ik[LH_BATCH_ROWS];
+    uint32_t sel[LH_BATCH_ROWS];
+} rtf_state_t;
+
+static const struct lh_rtf_entry *find(const lh_exec_t *ex, const lh_plan_t *join)
+{
+    for (const struct lh_rtf_entry *e = ex->rtf; e; e = e->next)
+        if (e->join == join) return e;
+    return NULL;
+}
+
+static bool holds(const lh_join_ht_t *t, uint64_t h, int64_t ik)
+{
+    if (h == LH_JOIN_NULL_HASH) return false;
+    uint64_t cur = lh__join_ht_first(t, h);
+    if (!t->int_key) return cur != 0; /* a hash candidate: the join checks the values */
+    while (cur && t->ikey[cur - 1] != ik)
+        cur = t->next[cur - 1];
+    return cur != 0;
+}
+
+/* The rows of in whose keys the table holds, into st->sel. */
+static int check(rtf_state_t *st, const lh_batch_t *in, uint32_t *n)
+{
+    const lh_vector_t *kv[64];
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        int rc = lh_expr_eval(st->keys[k], in, NULL, in->count, &kv[k]);
+        if (rc) return rc;
+    }
+    const lh_join_ht_t *t = st->src->ht;
+    lh__join_ht_hash(t, kv, in->count, st->h, st->ik);
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < in->count; i++)
+        if (holds(t, st->h[i], st->ik[i])) st->sel[m++] = i;
+    *n = m;
+    return 0;
+}
+
+static int rtf_next(lh_op_t *op, lh_batch_t **out)
+{
+    rtf_state_t *st = op->priv;
+    if (!st->looked) {
+        st->looked = true;
+        st->src = find(op->ex, op->plan->u.filter.rtf_join);
+    }
+    for (;;) {
+        lh_batch_t *in;
+        int rc = lh__op_pull(op->child[0], &in);
+        if (rc || !in) {
+            *out = NULL;
+            return rc;
+        }
+        if (st->off || !st->src || !*st->src->built) {
+            *out = in;
+            return 0;
+        }
+        uint32_t n;
+        if ((rc = check(st, in, &n))) return rc;
+        st->seen += in->count;
+        st->passed += n;
+        if (++st->batches == 32 && st->passed * 4 > st->seen * 3) st->off = true;
+        if (!n) continue;
+        if (n == in->count) {
+            *out = in;
+            return 0;
+        }
+        lh_batch_reset(op->out);
+        for (uint32_t c = 0; c < in->ncols && !rc; c++) /* views of the input's rows */
+            rc = lh__vector_select(&op->out->cols[c], &in->cols[c], st->sel, n);
+        if (rc) return lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "cannot filter a batch");
+        op->out->count = n;
+        *out = op->out;
+        return 0;
+    }
+}
+
+static void rtf_close(lh_op_t *op)
+{
+    rtf_state_t *st = op->priv;
+    for (uint32_t k = 0; k < st->nkeys; k++)
+        lh_expr_state_free(st->keys[k]);
+}
+
+int lh__op_rtf(lh_op_t *op)
+{
+    const lh_plan_t *p = op->plan;
+    rtf_state_t *st = lh_arena_calloc(op->ex->arena, sizeof *st);
+    uint32_t nk = p->u.filter.rtf_join->u.join.nkeys;
+    if (!st || nk > 64 || !(st->keys = lh_arena_calloc(op->ex->arena, nk * sizeof *st->keys)))
+        return LH_ENOMEM;
+    op->priv = st;
+    op->next = rtf_next;
+    op->close = rtf_close;
+    for (; st->nkeys < nk; st->nkeys++) {
+        int rc = lh_expr_state_new(op->ex, p->u.filter.rtf_keys[st->nkeys], &st->keys[st->nkeys]);
+        if (rc) return rc;
+    }
+    return lh__op_out_batch(op);
+}
