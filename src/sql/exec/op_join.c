@@ -43,8 +43,9 @@ typedef struct join_op {
     uint32_t pl[LH_BATCH_ROWS];
     uint64_t pr[LH_BATCH_ROWS];
     uint32_t sel[LH_BATCH_ROWS];
-    lh_batch_t view; /* SEMI/ANTI output: the left columns of pairs */
-    bool *need;      /* per pairs column (left ++ right): read above or by the condition */
+    lh_batch_t view;          /* SEMI/ANTI output: the left columns of pairs */
+    bool *need;               /* per pairs column (left ++ right): read above or by the condition */
+    struct lh_rtf_entry *rtf; /* the table as runtime filters find it (op_rtf.c) */
 } join_op_t;
 
 static int oom(lh_op_t *op)
@@ -339,6 +340,7 @@ static void join_close(lh_op_t *op)
 {
     join_op_t *st = op->priv;
     if (!st) return;
+    lh__rtf_retire(st->rtf);
     lh__join_rows_free(&st->rows);
     lh__join_ht_free(&st->ht);
     free(st->rmatched);
@@ -406,7 +408,7 @@ static int setup(lh_op_t *op, join_op_t *st)
         int rc = lh_expr_state_new(op->ex, p->u.join.cond, &st->cond);
         if (rc) return rc;
     }
-    if (st->nkeys && lh__rtf_publish(op->ex, p, &st->ht, &st->built)) return LH_ENOMEM;
+    if (st->nkeys && lh__rtf_publish(op->ex, p, &st->ht, &st->built, &st->rtf)) return LH_ENOMEM;
     return setup_need(op, st);
 }
 

@@ -18,16 +18,25 @@ struct lh_rtf_entry {
     const lh_plan_t *join;
     const lh_join_ht_t *ht;
     const bool *built;
+    bool live; /* until the join closes */
     struct lh_rtf_entry *next;
 };
 
-int lh__rtf_publish(lh_exec_t *ex, const lh_plan_t *join, const lh_join_ht_t *ht, const bool *built)
+int lh__rtf_publish(lh_exec_t *ex, const lh_plan_t *join, const lh_join_ht_t *ht, const bool *built,
+                    struct lh_rtf_entry **out)
 {
     struct lh_rtf_entry *e = lh_arena_calloc(ex->arena, sizeof *e);
     if (!e) return LH_ENOMEM;
-    *e = (struct lh_rtf_entry){.join = join, .ht = ht, .built = built, .next = ex->rtf};
+    *e = (struct lh_rtf_entry){
+        .join = join, .ht = ht, .built = built, .live = true, .next = ex->rtf};
     ex->rtf = e;
+    *out = e;
     return 0;
+}
+
+void lh__rtf_retire(struct lh_rtf_entry *e)
+{
+    if (e) e->live = false;
 }
 
 typedef struct rtf_state {
@@ -44,7 +53,7 @@ typedef struct rtf_state {
 static const struct lh_rtf_entry *find(const lh_exec_t *ex, const lh_plan_t *join)
 {
     for (const struct lh_rtf_entry *e = ex->rtf; e; e = e->next)
-        if (e->join == join) return e;
+        if (e->join == join && e->live) return e;
     return NULL;
 }
 
@@ -89,7 +98,7 @@ static int rtf_next(lh_op_t *op, lh_batch_t **out)
             *out = NULL;
             return rc;
         }
-        if (st->off || !st->src || !*st->src->built) {
+        if (st->off || !st->src || !st->src->live || !*st->src->built) {
             *out = in;
             return 0;
         }
