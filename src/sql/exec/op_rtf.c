@@ -107,18 +107,7 @@ static int rtf_next(lh_op_t *op, lh_batch_t **out)
         st->seen += in->count;
         st->passed += n;
         if (++st->batches == 32 && st->passed * 4 > st->seen * 3) st->off = true;
-        if (!n) continue;
-        if (n == in->count) {
-            *out = in;
-            return 0;
-        }
-        lh_batch_reset(op->out);
-        for (uint32_t c = 0; c < in->ncols && !rc; c++) /* views of the input's rows */
-            rc = lh__vector_select(&op->out->cols[c], &in->cols[c], st->sel, n);
-        if (rc) return lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "cannot filter a batch");
-        op->out->count = n;
-        *out = op->out;
-        return 0;
+        if (n) return lh__op_filtered(op, in, st->sel, n, out);
     }
 }
 
