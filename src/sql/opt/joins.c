@@ -324,6 +324,5 @@ int lh_opt_push_join_filters(lh_arena_t *a, lh_plan_t **plan)
     if (!p) return LH_ENOMEM;
     *plan = p;
     int rc = lh__opt_order_joins(a, plan);
-    if (!rc) rc = lh__opt_runtime_filters(a, *plan);
-    return rc ? rc : lh__opt_date_compares(a, *plan);
+    return rc ? rc : lh__opt_runtime_filters(a, *plan);
 }

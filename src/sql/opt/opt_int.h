@@ -18,7 +18,4 @@ int lh__opt_order_joins(lh_arena_t *a, lh_plan_t **plan);
 /* Runtime join filters (runtime_filter.c): the build side's keys checked
  * low in the probe side of INNER/RIGHT/SEMI hash joins. 0 or LH_ENOMEM. */
 int lh__opt_runtime_filters(lh_arena_t *a, lh_plan_t *plan);
-/* DATE columns compared with TIMESTAMP constants at midnight compare as
- * dates (date_compare.c). 0 or LH_ENOMEM. */
-int lh__opt_date_compares(lh_arena_t *a, lh_plan_t *plan);
 #endif
