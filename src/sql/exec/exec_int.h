@@ -52,9 +52,10 @@ int lh__op_join_build_left(lh_op_t *op);
  * *built) and retires it when it closes; a FILTER with rtf_join finds the
  * newest live one of its join's plan node. */
 struct lh_join_ht;
+struct lh_join_rows;
 struct lh_rtf_entry;
 int lh__rtf_publish(lh_exec_t *ex, const lh_plan_t *join, const struct lh_join_ht *ht,
-                    const bool *built, struct lh_rtf_entry **out);
+                    const struct lh_join_rows *rows, const bool *built, struct lh_rtf_entry **out);
 void lh__rtf_retire(struct lh_rtf_entry *e);
 int lh__op_rtf(lh_op_t *op);
 /* A filter's output (op_basic.c): rows sel[0..n) of in, n > 0; in itself when

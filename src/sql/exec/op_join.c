@@ -408,7 +408,8 @@ static int setup(lh_op_t *op, join_op_t *st)
         int rc = lh_expr_state_new(op->ex, p->u.join.cond, &st->cond);
         if (rc) return rc;
     }
-    if (st->nkeys && lh__rtf_publish(op->ex, p, &st->ht, &st->built, &st->rtf)) return LH_ENOMEM;
+    if (st->nkeys && lh__rtf_publish(op->ex, p, &st->ht, &st->rows, &st->built, &st->rtf))
+        return LH_ENOMEM;
     return setup_need(op, st);
 }
 

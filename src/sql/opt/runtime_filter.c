@@ -140,43 +140,70 @@ static uint32_t uses(const lh_plan_t *p, const lh_plan_t *n)
     return (p == n) + uses(p->child[0], n) + uses(p->child[1], n);
 }
 
-/* Places join j's filter in its probe side (root: the whole plan). 0 or
- * LH_ENOMEM. */
-static int place(lh_arena_t *a, const lh_plan_t *root, lh_plan_t *j)
+/* A FILTER checking keys (one: 0 all the join's keys, k + 1 key k alone) above *at. */
+static int insert(lh_arena_t *a, lh_plan_t *j, lh_plan_t **at, const path_t *k, uint32_t one)
 {
-    path_t k = {.nk = j->u.join.nkeys};
-    for (uint32_t i = 0; i < k.nk; i++)
-        if (key_col(j->u.join.left_keys[i]) < 0) return 0;
-    memcpy(k.keys, j->u.join.left_keys, k.nk * sizeof *k.keys);
-    lh_plan_t **slot = &j->child[0], **at = NULL;
+    lh_plan_t *below = *at;
+    lh_plan_t *f = lh_plan_new(a, LH_PLAN_FILTER, below->ncols);
+    lh_value_t yes = lh_value_bool(true);
+    lh_bexpr_t **keys = lh_arena_alloc(a, k->nk * sizeof *keys);
+    if (!f || !keys || !(f->u.filter.cond = lh_bx_const(a, &yes, -1))) return LH_ENOMEM;
+    memcpy(keys, k->keys, k->nk * sizeof *keys);
+    memcpy(f->cols, below->cols, below->ncols * sizeof *f->cols);
+    f->child[0] = below;
+    f->u.filter.rtf_join = j;
+    f->u.filter.rtf_keys = keys;
+    f->u.filter.rtf_one = one;
+    *at = f;
+    return 0;
+}
+
+/* Follows keys k of join j down from *slot and places the filter (root: the
+ * whole plan). Keys that part at an inner join (TPC-H q5: l_suppkey and
+ * c_nationkey against the supplier's) go on one at a time, each checked
+ * alone. 0 or LH_ENOMEM. */
+static int descend(lh_arena_t *a, const lh_plan_t *root, lh_plan_t *j, lh_plan_t **slot, path_t k,
+                   bool useful, uint32_t one)
+{
+    lh_plan_t **at = NULL;
     path_t at_keys = {0};
-    bool useful = false;
     for (;;) {
         lh_plan_t *p = *slot;
         if (uses(root, p) != 1) break;
         bool was_filter = p->kind == LH_PLAN_FILTER;
-        if (p->kind == LH_PLAN_FILTER && p->u.filter.rtf_join == j) return 0; /* placed before */
+        if (was_filter && p->u.filter.rtf_join == j && p->u.filter.rtf_one == one)
+            return 0; /* placed before */
+        path_t before = k;
         lh_plan_t **next = step(a, p, &k, &useful);
-        if (!next) break;
+        if (!next) {
+            if (p->kind == LH_PLAN_JOIN && p->u.join.kind == 0 && !one) /* the keys part */
+                for (uint32_t i = 0; i < before.nk; i++) {
+                    if (!lh_type_equal(&j->u.join.left_keys[i]->type,
+                                       &j->u.join.right_keys[i]->type))
+                        continue;
+                    path_t single = {.keys = {before.keys[i]}, .nk = 1};
+                    int rc = descend(a, root, j, slot, single, true, i + 1);
+                    if (rc) return rc;
+                }
+            break;
+        }
         if (!was_filter && useful) {
             at = next;
             at_keys = k;
         }
         slot = next;
     }
-    if (!at) return 0;
-    lh_plan_t *below = *at;
-    lh_plan_t *f = lh_plan_new(a, LH_PLAN_FILTER, below->ncols);
-    lh_value_t yes = lh_value_bool(true);
-    lh_bexpr_t **keys = lh_arena_alloc(a, at_keys.nk * sizeof *keys);
-    if (!f || !keys || !(f->u.filter.cond = lh_bx_const(a, &yes, -1))) return LH_ENOMEM;
-    memcpy(keys, at_keys.keys, at_keys.nk * sizeof *keys);
-    memcpy(f->cols, below->cols, below->ncols * sizeof *f->cols);
-    f->child[0] = below;
-    f->u.filter.rtf_join = j;
-    f->u.filter.rtf_keys = keys;
-    *at = f;
-    return 0;
+    return at ? insert(a, j, at, &at_keys, one) : 0;
+}
+
+/* Places join j's filters in its probe side. 0 or LH_ENOMEM. */
+static int place(lh_arena_t *a, const lh_plan_t *root, lh_plan_t *j)
+{
+    path_t k = {.nk = j->u.join.nkeys};
+    for (uint32_t i = 0; i < k.nk; i++)
+        if (key_col(j->u.join.left_keys[i]) < 0) return 0;
+    memcpy(k.keys, j->u.join.left_keys, k.nk * sizeof *k.keys);
+    return descend(a, root, j, &j->child[0], k, false, 0);
 }
 
 static bool wants_filter(const lh_plan_t *p)

@@ -239,7 +239,8 @@ struct lh_plan {
             /* a runtime join filter (opt/runtime_filter.c, exec/op_rtf.c): cond is TRUE and
                the rows pass whose keys (over the input) the join's build side holds */
             const lh_plan_t *rtf_join;
-            lh_bexpr_t **rtf_keys; /* rtf_join->u.join.nkeys */
+            lh_bexpr_t **rtf_keys; /* rtf_join->u.join.nkeys, or 1 with rtf_one */
+            uint32_t rtf_one;      /* 0: all the join's keys; k + 1: key k alone */
         } filter;
         struct {
             lh_bexpr_t **exprs; /* ncols */
