@@ -8,7 +8,7 @@
  * the filter only saves the work in between (an aggregate of a
  * decorrelated subquery over keys nobody asks for, a join below). A filter
  * on one key of several (rtf_one) builds its own table of that key's values
- * from the join's stored keys (up to 1M rows). When the table is not found
+ * from the join's stored keys (up to 256K rows). When the table is not found
  * or not built the filter passes everything, and after 32 batches that pass
  * more than 3/4 of their rows it stops checking. */
 #include <string.h>
@@ -77,7 +77,7 @@ static bool holds_int(const lh_join_ht_t *t, uint64_t h, int64_t ik)
 static int build_own(rtf_state_t *st, uint32_t k, const lh_type_t *type)
 {
     const lh_join_rows_t *r = st->src->rows;
-    if (r->nrows > (1u << 20)) return LH_ETOOBIG;
+    if (r->nrows > (1u << 18)) return LH_ETOOBIG; /* ~32 bytes a row, outside the budget */
     st->own.nkeys = 1;
     st->own.int_key = lh__join_ht_int_types(type, type);
     for (uint32_t c = 0; c < r->nchunks; c++) {
