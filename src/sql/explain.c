@@ -38,6 +38,15 @@ static void details(const lh_plan_t *p, lh_buf_t *b)
         lh_buf_printf(b, " %s, %u key%s%s", join_kind(p->u.join.kind), p->u.join.nkeys,
                       p->u.join.nkeys == 1 ? "" : "s",
                       p->u.join.cond ? ", residual condition" : "");
+        if (p->u.join.build_left) lh_buf_puts(b, ", left side built");
+        break;
+    case LH_PLAN_FILTER:
+        if (p->u.filter.rtf_join && p->u.filter.rtf_one)
+            lh_buf_printf(b, " runtime join filter, key %u of %u", p->u.filter.rtf_one,
+                          p->u.filter.rtf_join->u.join.nkeys);
+        else if (p->u.filter.rtf_join)
+            lh_buf_printf(b, " runtime join filter, %u key%s", p->u.filter.rtf_join->u.join.nkeys,
+                          p->u.filter.rtf_join->u.join.nkeys == 1 ? "" : "s");
         break;
     case LH_PLAN_AGGREGATE:
         lh_buf_printf(b, " %u group%s, %u aggregate%s", p->u.agg.ngroups,

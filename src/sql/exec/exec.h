@@ -37,6 +37,9 @@ typedef struct lh_exec {
        groups, chunks) from it instead of reading everything; NULL: serial */
     struct lh_morsels *morsels;
     struct lh_pool *pool; /* the long-jobs pool parallel pipelines run on (NULL: serial) */
+    /* the hash joins' tables runtime join filters check (op_rtf.c), newest first; a
+       worker's copy of ex adds its own joins in front of the shared tail */
+    struct lh_rtf_entry *rtf;
 } lh_exec_t;
 
 /* ---- expressions ---- */

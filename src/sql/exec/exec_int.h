@@ -65,6 +65,19 @@ int64_t lh__batch_bytes(const lh_type_t *types, uint32_t ncols);
 int lh__vector_select(lh_vector_t *dst, const lh_vector_t *src, const uint32_t *sel, uint32_t n);
 /* A SEMI/ANTI/MARK hash join that builds on its left side (op_join_left.c). */
 int lh__op_join_build_left(lh_op_t *op);
+/* Runtime join filters (op_rtf.c): a hash join publishes its table (ready once
+ * *built) and retires it when it closes; a FILTER with rtf_join finds the
+ * newest live one of its join's plan node. */
+struct lh_join_ht;
+struct lh_join_rows;
+struct lh_rtf_entry;
+int lh__rtf_publish(lh_exec_t *ex, const lh_plan_t *join, const struct lh_join_ht *ht,
+                    const struct lh_join_rows *rows, const bool *built, struct lh_rtf_entry **out);
+void lh__rtf_retire(struct lh_rtf_entry *e);
+int lh__op_rtf(lh_op_t *op);
+/* A filter's output (op_basic.c): rows sel[0..n) of in, n > 0; in itself when
+ * every row passes, else op->out with views of in's rows. */
+int lh__op_filtered(lh_op_t *op, lh_batch_t *in, const uint32_t *sel, uint32_t n, lh_batch_t **out);
 /* The operator's output batch, of its plan's column types. */
 int lh__op_out_batch(lh_op_t *op);
 /* A child's next batch, after a cancellation check. */

@@ -231,3 +231,28 @@ void lh__join_rows_free(lh_join_rows_t *s)
     s->chunks = NULL;
     s->nchunks = s->cap = 0;
 }
+
+int lh__join_rows_gather(const lh_join_rows_t *s, uint32_t c, const uint64_t *rows, uint32_t n,
+                         lh_vector_t *dst)
+{
+    if (lh_type_is_nested(&dst->type)) {
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t r = (uint32_t)(rows[k] % LH_BATCH_ROWS);
+            if (lh_vector_copy(dst, k, &s->chunks[rows[k] / LH_BATCH_ROWS]->cols[c], &r, 1))
+                return LH_ENOMEM;
+        }
+        return 0;
+    }
+    size_t w = lh_type_size(&dst->type);
+    uint8_t *out = dst->data;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t r = (uint32_t)(rows[k] % LH_BATCH_ROWS);
+        const lh_vector_t *v = &s->chunks[rows[k] / LH_BATCH_ROWS]->cols[c];
+        if (!lh_validity_get(v->validity, r)) {
+            lh_vector_set_null(dst, k);
+            continue;
+        }
+        memcpy(out + (size_t)k * w, (const uint8_t *)v->data + (size_t)r * w, w);
+    }
+    return 0;
+}

@@ -42,6 +42,12 @@ typedef struct lh_join_rows {
 int lh__join_rows_append(lh_op_t *op, lh_join_rows_t *s, const lh_batch_t *in,
                          const lh_vector_t *const *kv);
 void lh__join_rows_free(lh_join_rows_t *s);
+/* Column c of build rows rows[0..n) into dst (a fresh FLAT vector, rows from
+ * 0). The build batches live as long as the join, so string views keep
+ * pointing into them (no byte copies); nested types are copied. 0 or
+ * LH_ENOMEM. */
+int lh__join_rows_gather(const lh_join_rows_t *s, uint32_t c, const uint64_t *rows, uint32_t n,
+                         lh_vector_t *dst);
 /* Sets t's key count and whether its keys take the integer path, from the
  * join's key expressions. */
 void lh__join_ht_setup(lh_join_ht_t *t, const lh_plan_t *p);

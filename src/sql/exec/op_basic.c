@@ -51,6 +51,22 @@ int lh__op_values(lh_op_t *op)
 
 /* ---- FILTER ---- */
 
+int lh__op_filtered(lh_op_t *op, lh_batch_t *in, const uint32_t *sel, uint32_t n, lh_batch_t **out)
+{
+    if (n == in->count) {
+        *out = in;
+        return 0;
+    }
+    int rc = 0;
+    lh_batch_reset(op->out);
+    for (uint32_t c = 0; c < in->ncols && !rc; c++) /* views of the input's rows */
+        rc = lh__vector_select(&op->out->cols[c], &in->cols[c], sel, n);
+    if (rc) return lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "cannot filter a batch");
+    op->out->count = n;
+    *out = op->out;
+    return 0;
+}
+
 typedef struct filter_state {
     lh_expr_state_t *cond;
     uint32_t sel[LH_BATCH_ROWS];
@@ -69,18 +85,7 @@ static int filter_next(lh_op_t *op, lh_batch_t **out)
         uint32_t n;
         rc = lh_expr_select(st->cond, in, in->count, st->sel, &n);
         if (rc) return rc;
-        if (!n) continue;
-        if (n == in->count) {
-            *out = in;
-            return 0;
-        }
-        lh_batch_reset(op->out);
-        for (uint32_t c = 0; c < in->ncols && !rc; c++) /* views of the input's rows */
-            rc = lh__vector_select(&op->out->cols[c], &in->cols[c], st->sel, n);
-        if (rc) return lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "cannot filter a batch");
-        op->out->count = n;
-        *out = op->out;
-        return 0;
+        if (n) return lh__op_filtered(op, in, st->sel, n, out);
     }
 }
 
@@ -92,6 +97,7 @@ static void filter_close(lh_op_t *op)
 
 int lh__op_filter(lh_op_t *op)
 {
+    if (op->plan->u.filter.rtf_join) return lh__op_rtf(op);
     filter_state_t *st = lh_arena_calloc(op->ex->arena, sizeof *st);
     if (!st) return LH_ENOMEM;
     op->priv = st;

@@ -43,8 +43,9 @@ typedef struct join_op {
     uint32_t pl[LH_BATCH_ROWS];
     uint64_t pr[LH_BATCH_ROWS];
     uint32_t sel[LH_BATCH_ROWS];
-    lh_batch_t view; /* SEMI/ANTI output: the left columns of pairs */
-    bool *need;      /* per pairs column (left ++ right): read above or by the condition */
+    lh_batch_t view;          /* SEMI/ANTI output: the left columns of pairs */
+    bool *need;               /* per pairs column (left ++ right): read above or by the condition */
+    struct lh_rtf_entry *rtf; /* the table as runtime filters find it (op_rtf.c) */
 } join_op_t;
 
 static int oom(lh_op_t *op)
@@ -161,35 +162,6 @@ static uint32_t collect_pairs(join_op_t *st, bool first_only)
     return n;
 }
 
-/* Right column c of the pairs: the build side's values gathered row by row.
- * The build batches live as long as the join, so string views may keep
- * pointing into them (no byte copies); nested types go through
- * lh_vector_copy. */
-static int gather_right(join_op_t *st, uint32_t c, uint32_t n)
-{
-    lh_vector_t *dst = &st->pairs->cols[st->nl + c];
-    if (lh_type_is_nested(&dst->type)) {
-        for (uint32_t k = 0; k < n; k++) {
-            uint32_t r;
-            const lh_vector_t *v = bcol(st, st->pr[k], c, &r);
-            if (lh_vector_copy(dst, k, v, &r, 1)) return LH_ENOMEM;
-        }
-        return 0;
-    }
-    size_t w = lh_type_size(&dst->type);
-    uint8_t *out = dst->data;
-    for (uint32_t k = 0; k < n; k++) {
-        uint32_t r;
-        const lh_vector_t *v = bcol(st, st->pr[k], c, &r);
-        if (!lh_validity_get(v->validity, r)) {
-            lh_vector_set_null(dst, k);
-            continue;
-        }
-        memcpy(out + (size_t)k * w, (const uint8_t *)v->data + (size_t)r * w, w);
-    }
-    return 0;
-}
-
 /* Column c of an output batch that nothing reads: one NULL constant. */
 static void null_column(lh_vector_t *v)
 {
@@ -208,7 +180,7 @@ static int gather_pairs(lh_op_t *op, join_op_t *st, uint32_t n)
     for (uint32_t c = 0; c < st->nr; c++)
         if (!st->need[st->nl + c])
             null_column(&st->pairs->cols[st->nl + c]);
-        else if (gather_right(st, c, n))
+        else if (lh__join_rows_gather(&st->rows, c, st->pr, n, &st->pairs->cols[st->nl + c]))
             return oom(op);
     st->pairs->count = n;
     return 0;
@@ -368,6 +340,7 @@ static void join_close(lh_op_t *op)
 {
     join_op_t *st = op->priv;
     if (!st) return;
+    lh__rtf_retire(st->rtf);
     lh__join_rows_free(&st->rows);
     lh__join_ht_free(&st->ht);
     free(st->rmatched);
@@ -435,6 +408,8 @@ static int setup(lh_op_t *op, join_op_t *st)
         int rc = lh_expr_state_new(op->ex, p->u.join.cond, &st->cond);
         if (rc) return rc;
     }
+    if (st->nkeys && lh__rtf_publish(op->ex, p, &st->ht, &st->rows, &st->built, &st->rtf))
+        return LH_ENOMEM;
     return setup_need(op, st);
 }
 

@@ -394,13 +394,13 @@ static lh_plan_t *swap_left(lh_arena_t *a, lh_plan_t *p)
     return in_order(a, p, j, pos);
 }
 
-/* SEMI/ANTI/MARK without a residual over a much bigger right side: hash
- * the left side instead (op_join_left.c). */
+/* SEMI/ANTI/MARK over a much bigger right side: hash the left side
+ * instead (op_join_left.c). */
 static void build_left(lh_plan_t *p)
 {
     uint8_t k = p->u.join.kind;
     if ((k == 5 || k == 6 || k == LH_JOIN_KIND_MARK) && !p->u.join.mark && p->u.join.nkeys &&
-        !p->u.join.cond && lh__opt_est_rows(p->child[1]) > 2 * lh__opt_est_rows(p->child[0]))
+        lh__opt_est_rows(p->child[1]) > 2 * lh__opt_est_rows(p->child[0]))
         p->u.join.build_left = true;
 }
 
@@ -408,15 +408,11 @@ static lh_plan_t *walk(lh_arena_t *a, lh_plan_t *p)
 {
     if (!p) return p;
     if (is_inner(p)) return reorder(a, p);
-    if (p->kind == LH_PLAN_JOIN) build_left(p);
-    if (p->kind == LH_PLAN_JOIN && p->u.join.kind == 1 /* LEFT */) {
-        for (int i = 0; i < 2; i++)
-            if (!(p->child[i] = walk(a, p->child[i]))) return NULL;
-        return swap_left(a, p);
-    }
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) /* first: the estimates below come from the new orders */
         if (p->child[i] && !(p->child[i] = walk(a, p->child[i]))) return NULL;
-    return p;
+    if (p->kind != LH_PLAN_JOIN) return p;
+    build_left(p);
+    return p->u.join.kind == 1 /* LEFT */ ? swap_left(a, p) : p;
 }
 
 /* Marks the joins whose build side is small next to their probe side: a

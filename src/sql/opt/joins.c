@@ -323,5 +323,6 @@ int lh_opt_push_join_filters(lh_arena_t *a, lh_plan_t **plan)
     lh_plan_t *p = walk(a, *plan);
     if (!p) return LH_ENOMEM;
     *plan = p;
-    return lh__opt_order_joins(a, plan);
+    int rc = lh__opt_order_joins(a, plan);
+    return rc ? rc : lh__opt_runtime_filters(a, *plan);
 }

@@ -15,4 +15,7 @@ double lh__opt_col_ndv(const lh_plan_t *p, uint32_t c);
 /* Join order (join_order.c): inner/cross join trees rebuilt by greedy
  * operator ordering. *plan may be replaced. 0 or LH_ENOMEM. */
 int lh__opt_order_joins(lh_arena_t *a, lh_plan_t **plan);
+/* Runtime join filters (runtime_filter.c): the build side's keys checked
+ * low in the probe side of INNER/RIGHT/SEMI hash joins. 0 or LH_ENOMEM. */
+int lh__opt_runtime_filters(lh_arena_t *a, lh_plan_t *plan);
 #endif

@@ -72,6 +72,10 @@ static int walk(lh_arena_t *a, lh_plan_t *p, const bool *need)
     case LH_PLAN_FILTER:
         memcpy(cn, need, nc);
         lh_bx_refs(p->u.filter.cond, cn, nc);
+        if (p->u.filter.rtf_join)
+            for (uint32_t k = 0; k < (p->u.filter.rtf_one ? 1 : p->u.filter.rtf_join->u.join.nkeys);
+                 k++)
+                lh_bx_refs(p->u.filter.rtf_keys[k], cn, nc);
         return child(a, c, cn);
     case LH_PLAN_AGGREGATE:
         for (uint32_t i = 0; i < p->u.agg.ngroups; i++)

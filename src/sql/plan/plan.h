@@ -236,6 +236,11 @@ struct lh_plan {
         } range;
         struct {
             lh_bexpr_t *cond;
+            /* a runtime join filter (opt/runtime_filter.c, exec/op_rtf.c): cond is TRUE and
+               the rows pass whose keys (over the input) the join's build side holds */
+            const lh_plan_t *rtf_join;
+            lh_bexpr_t **rtf_keys; /* rtf_join->u.join.nkeys, or 1 with rtf_one */
+            uint32_t rtf_one;      /* 0: all the join's keys; k + 1: key k alone */
         } filter;
         struct {
             lh_bexpr_t **exprs; /* ncols */
@@ -267,7 +272,7 @@ struct lh_plan {
             bool mark;        /* SEMI/ANTI used for IN/EXISTS: NULL-aware */
             bool *read;       /* set by column pruning: per output column, whether anything
                                  above reads it (NULL: all); the others come out NULL */
-            bool build_left;  /* SEMI/ANTI/MARK without cond: hash the left side, probe with
+            bool build_left;  /* SEMI/ANTI/MARK: hash the left side, probe with
                                  the right (set by join ordering when the right is bigger) */
             bool small_build; /* the build side is estimated at most a quarter of the probe
                                  side: parallel pipelines may run through the probe */
