@@ -232,6 +232,25 @@ void lh__join_rows_free(lh_join_rows_t *s)
     s->nchunks = s->cap = 0;
 }
 
+typedef struct {
+    uint64_t lo, hi;
+} row16_t; /* 16-byte values: HUGEINT, INTERVAL, string views */
+
+/* dst rows 0..n from the stored rows rows[] of column c, values of type T. */
+#define GATHER_ROWS(T)                                                                             \
+    do {                                                                                           \
+        T *out_ = dst->data;                                                                       \
+        for (uint32_t k = 0; k < n; k++) {                                                         \
+            uint32_t r = (uint32_t)(rows[k] % LH_BATCH_ROWS);                                      \
+            const lh_vector_t *v = &s->chunks[rows[k] / LH_BATCH_ROWS]->cols[c];                   \
+            if (!lh_validity_get(v->validity, r))                                                  \
+                lh_vector_set_null(dst, k);                                                        \
+            else                                                                                   \
+                out_[k] = ((const T *)v->data)[r];                                                 \
+        }                                                                                          \
+        return 0;                                                                                  \
+    } while (0)
+
 int lh__join_rows_gather(const lh_join_rows_t *s, uint32_t c, const uint64_t *rows, uint32_t n,
                          lh_vector_t *dst)
 {
@@ -244,15 +263,28 @@ int lh__join_rows_gather(const lh_join_rows_t *s, uint32_t c, const uint64_t *ro
         return 0;
     }
     size_t w = lh_type_size(&dst->type);
+    switch (w) { /* a typed copy per width: no memcpy call a value */
+    case 1:
+        GATHER_ROWS(uint8_t);
+    case 2:
+        GATHER_ROWS(uint16_t);
+    case 4:
+        GATHER_ROWS(uint32_t);
+    case 8:
+        GATHER_ROWS(uint64_t);
+    case 16:
+        GATHER_ROWS(row16_t);
+    default:
+        break;
+    }
     uint8_t *out = dst->data;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = (uint32_t)(rows[k] % LH_BATCH_ROWS);
         const lh_vector_t *v = &s->chunks[rows[k] / LH_BATCH_ROWS]->cols[c];
-        if (!lh_validity_get(v->validity, r)) {
+        if (!lh_validity_get(v->validity, r))
             lh_vector_set_null(dst, k);
-            continue;
-        }
-        memcpy(out + (size_t)k * w, (const uint8_t *)v->data + (size_t)r * w, w);
+        else if (w)
+            memcpy(out + (size_t)k * w, (const uint8_t *)v->data + (size_t)r * w, w);
     }
     return 0;
 }
