@@ -232,7 +232,8 @@ int lh_expr_eval(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel, 
 
 /* The rows of sel (n of them; NULL: rows 0..n-1) for which s is true, into
  * out (not sel). An AND narrows the rows conjunct by conjunct, so each
- * conjunct is evaluated only on the rows the ones before it kept. */
+ * conjunct is evaluated only on the rows the ones before it kept; an OR
+ * runs each branch only on the rows no branch before it took. */
 static int select_rows(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *sel, uint32_t n,
                        uint32_t *out, uint32_t *nout)
 {
@@ -248,6 +249,35 @@ static int select_rows(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t 
         }
         if (cur != out) memcpy(out, cur, m * sizeof *out);
         *nout = m;
+        return 0;
+    }
+    if (s->e->kind == LH_BX_OR) { /* each branch only on the rows no branch took yet */
+        uint8_t hit[LH_BATCH_ROWS];
+        uint32_t rest[LH_BATCH_ROWS], got[LH_BATCH_ROWS], nrest = n, ngot;
+        for (uint32_t i = 0; i < n; i++) {
+            rest[i] = sel ? sel[i] : i;
+            hit[rest[i]] = 0;
+        }
+        for (uint32_t i = 0; i < s->nkids && nrest; i++) {
+            int rc = select_rows(s->kids[i], in, rest, nrest, got, &ngot);
+            if (rc) return rc;
+            if (!ngot) continue;
+            for (uint32_t j = 0; j < ngot; j++)
+                hit[got[j]] = 1;
+            uint32_t m = 0;
+            for (uint32_t j = 0; j < nrest; j++) {
+                rest[m] = rest[j];
+                m += !hit[rest[j]];
+            }
+            nrest = m;
+        }
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = sel ? sel[i] : i;
+            out[k] = r;
+            k += hit[r];
+        }
+        *nout = k;
         return 0;
     }
     const lh_vector_t *v;

@@ -8,7 +8,9 @@
  * side of a join that keeps its rows' keys (the left of INNER/LEFT/SEMI/
  * ANTI/MARK, the right of INNER: a small dimension's keys reach the fact
  * table below another join, TPC-H q21). The filter goes right above the
- * lowest chain of filters reached, when that is below an aggregate or a
+ * scan the keys reach when filters of the query sit on that scan (they then
+ * run on the rows the join keeps only: TPC-H q19's ORs), else right above
+ * the lowest chain of filters reached, when that is below an aggregate or a
  * join (else the join itself is as good). It is a FILTER node with cond
  * TRUE and rtf_join set; exec/op_rtf.c checks the join's table once built. */
 #include <string.h>
@@ -167,6 +169,7 @@ static int descend(lh_arena_t *a, const lh_plan_t *root, lh_plan_t *j, lh_plan_t
 {
     lh_plan_t **at = NULL;
     path_t at_keys = {0};
+    bool over_filter = false; /* the last step went down through a filter of the query */
     for (;;) {
         lh_plan_t *p = *slot;
         if (uses(root, p) != 1) break;
@@ -191,8 +194,14 @@ static int descend(lh_arena_t *a, const lh_plan_t *root, lh_plan_t *j, lh_plan_t
             at = next;
             at_keys = k;
         }
+        over_filter = was_filter && !p->u.filter.rtf_join;
         slot = next;
     }
+    lh_plan_kind_t bottom = (lh_plan_kind_t)(*slot)->kind;
+    if (over_filter && uses(root, *slot) == 1 &&
+        (bottom == LH_PLAN_SCAN_PARQUET || bottom == LH_PLAN_SCAN_MEMORY ||
+         bottom == LH_PLAN_SCAN_TEXT))
+        return insert(a, j, slot, &k, one); /* under the scan's filters: they see fewer rows */
     return at ? insert(a, j, at, &at_keys, one) : 0;
 }
 
