@@ -8,8 +8,10 @@
  * side of a join that keeps its rows' keys (the left of INNER/LEFT/SEMI/
  * ANTI/MARK, the right of INNER: a small dimension's keys reach the fact
  * table below another join, TPC-H q21). The filter goes right above the
- * scan the keys reach when filters of the query sit on that scan (they then
- * run on the rows the join keeps only: TPC-H q19's ORs), else right above
+ * scan the keys reach when costly filters of the query sit on that scan
+ * (they then run on the rows the join keeps only: TPC-H q19's ORs of
+ * strings; a date range is cheaper than the check and stays first), else
+ * right above
  * the lowest chain of filters reached, when that is below an aggregate or a
  * join (else the join itself is as good). It is a FILTER node with cond
  * TRUE and rtf_join set; exec/op_rtf.c checks the join's table once built. */
@@ -160,6 +162,31 @@ static int insert(lh_arena_t *a, lh_plan_t *j, lh_plan_t **at, const path_t *k, 
     return 0;
 }
 
+/* Whether a filter condition costs more a row than the runtime filter's
+ * hash and Bloom check: anything but comparisons of a fixed-width column with
+ * a constant, ANDed (a date range, a quantity bound). */
+static bool costly(const lh_bexpr_t *e)
+{
+    if (e->kind == LH_BX_AND) {
+        for (uint32_t i = 0; i < e->u.list.n; i++)
+            if (costly(e->u.list.items[i])) return true;
+        return false;
+    }
+    if (e->kind != LH_BX_FUNC || e->u.func.nargs != 2 || !e->u.func.def) return true;
+    static const char *const cmp[] = {"=", "<>", "!=", "<", "<=", ">", ">="};
+    bool is_cmp = false;
+    for (size_t i = 0; i < sizeof cmp / sizeof cmp[0]; i++)
+        is_cmp |= !strcmp(e->u.func.def->name, cmp[i]);
+    const lh_bexpr_t *x = e->u.func.args[0], *y = e->u.func.args[1];
+    if (x->kind == LH_BX_CONST) {
+        const lh_bexpr_t *t = x;
+        x = y;
+        y = t;
+    }
+    return !is_cmp || x->kind != LH_BX_COLREF || y->kind != LH_BX_CONST ||
+           lh_type_physical(&x->type) == LH_PHYS_STRING || lh_type_is_nested(&x->type);
+}
+
 /* Follows keys k of join j down from *slot and places the filter (root: the
  * whole plan). Keys that part at an inner join (TPC-H q5: l_suppkey and
  * c_nationkey against the supplier's) go on one at a time, each checked
@@ -169,7 +196,7 @@ static int descend(lh_arena_t *a, const lh_plan_t *root, lh_plan_t *j, lh_plan_t
 {
     lh_plan_t **at = NULL;
     path_t at_keys = {0};
-    bool over_filter = false; /* the last step went down through a filter of the query */
+    bool over_filter = false; /* the last step went down through a costly filter of the query */
     for (;;) {
         lh_plan_t *p = *slot;
         if (uses(root, p) != 1) break;
@@ -194,7 +221,7 @@ static int descend(lh_arena_t *a, const lh_plan_t *root, lh_plan_t *j, lh_plan_t
             at = next;
             at_keys = k;
         }
-        over_filter = was_filter && !p->u.filter.rtf_join;
+        over_filter = was_filter && !p->u.filter.rtf_join && costly(p->u.filter.cond);
         slot = next;
     }
     lh_plan_kind_t bottom = (lh_plan_kind_t)(*slot)->kind;
