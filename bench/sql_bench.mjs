@@ -73,7 +73,7 @@ async function runDuck(n, out) {
 // later run that fails or times out leaves run 1's time; when the result
 // file was to come from the later process, the result is left unchecked.
 function laterRuns(first, more) {
-  const times = first.times.concat(more.times.filter((t) => t <= TIMEOUT));
+  const times = first.times.concat((more.times || []).filter((t) => t <= TIMEOUT));
   if (!more.error && !more.timeout) return { times };
   return { times, unchecked: more.timeout ? 'a later run timed out' : `a later run failed: ${more.error}` };
 }
