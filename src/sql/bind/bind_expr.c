@@ -612,18 +612,31 @@ static int bind_in(lh_bctx_t *c, const lh_ast_t *n, lh_bexpr_t **out)
         return n->u.in.negated ? make_not(c, acc, out) : 0;
     }
     int rc = lh__bind_expr(c, n->u.in.arg, &x);
-    for (uint32_t i = 0; !rc && i < n->u.in.list.n; i++) {
+    uint32_t nl = n->u.in.list.n;
+    lh_bexpr_t **ks = lh_arena_alloc(c->env->arena, (nl + 2) * sizeof *ks);
+    if (!rc && !ks) rc = LH_ENOMEM;
+    bool once = !rc && x->kind != LH_BX_COLREF && x->kind != LH_BX_CONST && nl >= 2 &&
+                nl < LH_SQL_MAX_ARGS; /* x IN (constants): x evaluated once */
+    for (uint32_t i = 0; !rc && i < nl; i++) {
         lh_bexpr_t *v, *eq;
         rc = lh__bind_expr(c, n->u.in.list.items[i], &v);
         if (!rc) rc = bind_cmp(c, "=", x, v, n->u.in.list.items[i]->pos, &eq);
-        if (!rc) {
-            if (acc)
-                rc = make_andor(c, LH_BX_OR, acc, eq, n->pos, &acc);
-            else
-                acc = eq;
-        }
+        if (rc) break;
+        once = once && eq->kind == LH_BX_FUNC && eq->u.func.args[0] == x &&
+               eq->u.func.args[1]->kind == LH_BX_CONST && !eq->u.func.args[1]->u.c.is_null &&
+               lh_type_equal(&eq->u.func.args[1]->type, &x->type);
+        if (once) ks[i + 1] = eq->u.func.args[1];
+        if (acc)
+            rc = make_andor(c, LH_BX_OR, acc, eq, n->pos, &acc);
+        else
+            acc = eq;
     }
     if (rc) return rc;
+    if (once) {
+        ks[0] = x;
+        rc = lh__bind_call(c, "#in_list", ks, nl + 1, n->pos, &acc);
+        if (rc) return rc;
+    }
     *out = acc;
     return n->u.in.negated ? make_not(c, acc, out) : 0;
 }

@@ -4,6 +4,8 @@
  * operator, with loops for a CONSTANT side. FLOAT/DOUBLE: NaN equals NaN and
  * is above every number (DuckDB); INTERVAL compares normalised (30 days = 1
  * month, 24 hours = 1 day); strings by unsigned bytes. */
+#include <string.h>
+
 #include "sql/func/func_int.h"
 
 enum { EQ, NE, LT, LE, GT, GE, NOPS };
@@ -210,7 +212,45 @@ BIND(le, LE)
 BIND(gt, GT)
 BIND(ge, GE)
 
+/* x IN (k1, ..., kn) over non-NULL constants of x's type (the binder makes
+ * it for an x that is not a plain column, so x is evaluated once, not once
+ * per constant): the = kernel against each constant, ORed. x NULL: NULL. */
+static int f_in_list(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t n, uint32_t count,
+                     lh_vector_t *out)
+{
+    lh_sql_scalar_fn eq = lh__compare_kernel(&a[0].type, EQ);
+    uint8_t hit[LH_BATCH_ROWS], *o = out->data;
+    if (!eq || count > LH_BATCH_ROWS) return LH_EINVAL;
+    lh_vector_t tmp = *out, pair[2] = {a[0]};
+    tmp.data = hit;
+    memset(o, 0, count);
+    for (uint32_t k = 1; k < n; k++) {
+        pair[1] = a[k];
+        int rc = eq(ctx, pair, 2, count, &tmp);
+        if (rc) return rc;
+        for (uint32_t i = 0; i < count; i++)
+            o[i] |= hit[i];
+    }
+    return 0;
+}
+
+static int bind_in_list(lh_sql_bind_call_t *call, lh_sql_error_t *err)
+{
+    if (call->nargs < 2 || !lh__compare_kernel(&call->args[0].type, EQ))
+        return lh__bind_no_match(call, err);
+    for (uint32_t i = 1; i < call->nargs; i++)
+        if (!lh_type_equal(&call->args[i].type, &call->args[0].type))
+            return lh__bind_no_match(call, err);
+    call->ret = lh_type(LH_TYPE_BOOLEAN);
+    call->exec = f_in_list;
+    return 0;
+}
+
 static const lh_sql_func_def_t defs[] = {
+    {.name = "#in_list",
+     .kind = LH_SQL_FUNC_SCALAR,
+     .bind = bind_in_list,
+     .doc = "x IN (constants) when x is not a column: x evaluated once"},
     {.name = "=", .kind = LH_SQL_FUNC_SCALAR, .bind = bind_eq, .doc = "a = b: equal"},
     {.name = "==", .kind = LH_SQL_FUNC_SCALAR, .bind = bind_eq, .doc = "a == b: equal"},
     {.name = "<>", .kind = LH_SQL_FUNC_SCALAR, .bind = bind_ne, .doc = "a <> b: not equal"},
