@@ -144,22 +144,20 @@ static int f_substr(lh_sql_fctx_t *ctx, const lh_vector_t *a, uint32_t n, uint32
     {
         lh_string_t s = STR(&a[0], i);
         const char *p = lh_string_data(&s);
-        int64_t chars = lh__utf8_len(p, s.len);
         int64_t start = ((const int64_t *)a[1].data)[lh__ix(&a[1], i)];
         int64_t len = n > 2 ? ((const int64_t *)a[2].data)[lh__ix(&a[2], i)] : INT64_MAX / 4;
         int64_t b, e;
         if (start > 0)
             b = start - 1;
-        else if (start < 0)
-            b = chars + start;
+        else if (start < 0) /* only then the length in characters */
+            b = lh__utf8_len(p, s.len) + start;
         else
             b = 0, len = len > 0 ? len - 1 : len;
         if (len > INT64_MAX / 4) len = INT64_MAX / 4;
         e = b + len;
         if (len < 0) e = b, b = b + len;
         if (b < 0) b = 0;
-        if (e > chars) e = chars;
-        if (e < b) e = b;
+        if (e < b) e = b; /* past the end: the offsets below stop at it */
         uint32_t ob = lh__utf8_off(p, s.len, b), oe = ob + lh__utf8_off(p + ob, s.len - ob, e - b);
         if (lh_vector_set_string(out, i, p + ob, oe - ob)) return oom(ctx);
     }
