@@ -196,7 +196,9 @@ static int descend(lh_arena_t *a, const lh_plan_t *root, lh_plan_t *j, lh_plan_t
 {
     lh_plan_t **at = NULL;
     path_t at_keys = {0};
-    bool over_filter = false; /* the last step went down through a costly filter of the query */
+    bool over_filter = false; /* went down through a costly filter of the query, then only
+                                 through runtime filters */
+    lh_plan_t **run = NULL;   /* the first of the runtime filters passed since then */
     for (;;) {
         lh_plan_t *p = *slot;
         if (uses(root, p) != 1) break;
@@ -221,14 +223,27 @@ static int descend(lh_arena_t *a, const lh_plan_t *root, lh_plan_t *j, lh_plan_t
             at = next;
             at_keys = k;
         }
-        over_filter = was_filter && !p->u.filter.rtf_join && costly(p->u.filter.cond);
+        if (was_filter && p->u.filter.rtf_join) {
+            if (!run) run = slot;
+        } else {
+            over_filter = was_filter && costly(p->u.filter.cond);
+            run = NULL;
+        }
         slot = next;
     }
     lh_plan_kind_t bottom = (lh_plan_kind_t)(*slot)->kind;
     if (over_filter && uses(root, *slot) == 1 &&
         (bottom == LH_PLAN_SCAN_PARQUET || bottom == LH_PLAN_SCAN_MEMORY ||
-         bottom == LH_PLAN_SCAN_TEXT))
-        return insert(a, j, slot, &k, one); /* under the scan's filters: they see fewer rows */
+         bottom == LH_PLAN_SCAN_TEXT)) {
+        /* under the scan's filters, which then see fewer rows; among the runtime
+           filters there, below those whose build side is estimated bigger (a
+           smaller one drops more rows, so it checks first) */
+        lh_plan_t **s = run ? run : slot;
+        double mine = lh__opt_est_rows(j->child[1]);
+        while (*s != *slot && lh__opt_est_rows((*s)->u.filter.rtf_join->child[1]) > mine)
+            s = &(*s)->child[0];
+        return insert(a, j, s, &k, one);
+    }
     return at ? insert(a, j, at, &at_keys, one) : 0;
 }
 
