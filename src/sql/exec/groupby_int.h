@@ -5,6 +5,8 @@
 #include "sql/exec/exec_int.h"
 #include "sql/exec/rowset.h"
 
+#define LH_GB_DIRECT 1024 /* keys near the first one a direct array maps to their groups */
+
 typedef struct agg_op {
     lh_expr_state_t **keys;   /* ngroups key expressions */
     lh_expr_state_t ***args;  /* per aggregate: its argument expressions */
@@ -35,7 +37,10 @@ typedef struct agg_op {
     uint32_t sel2[LH_BATCH_ROWS];
     lh_arena_t **kept;     /* parallel: the workers' state arenas merged states may point into */
     uint32_t nparts, part; /* nparts > 1: the table takes only the rows whose hash is in part */
-    uint32_t pn;           /* the current batch's rows of the part, in psel */
+    int64_t dm_base;       /* one integer key: dm[x - dm_base] = group of key x + 1 (0: unknown) */
+    bool dm_set;
+    uint32_t dm[LH_GB_DIRECT];
+    uint32_t pn; /* the current batch's rows of the part, in psel */
     uint32_t psel[LH_BATCH_ROWS];
     uint32_t nkept;
 } agg_op_t;
