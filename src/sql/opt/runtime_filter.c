@@ -247,21 +247,29 @@ static int descend(lh_arena_t *a, const lh_plan_t *root, lh_plan_t *j, lh_plan_t
     return at ? insert(a, j, at, &at_keys, one) : 0;
 }
 
-/* Places join j's filters in its probe side. 0 or LH_ENOMEM. */
+/* Places join j's filters in its probe side: the left one, or the right one
+ * of a join built on its left side. 0 or LH_ENOMEM. */
 static int place(lh_arena_t *a, const lh_plan_t *root, lh_plan_t *j)
 {
+    bool left_built = j->u.join.build_left;
+    lh_bexpr_t **probe_keys = left_built ? j->u.join.right_keys : j->u.join.left_keys;
     path_t k = {.nk = j->u.join.nkeys};
     for (uint32_t i = 0; i < k.nk; i++)
-        if (key_col(j->u.join.left_keys[i]) < 0) return 0;
-    memcpy(k.keys, j->u.join.left_keys, k.nk * sizeof *k.keys);
-    return descend(a, root, j, &j->child[0], k, false, 0);
+        if (key_col(probe_keys[i]) < 0) return 0;
+    memcpy(k.keys, probe_keys, k.nk * sizeof *k.keys);
+    return descend(a, root, j, &j->child[left_built], k, false, 0);
 }
 
+/* Joins whose probe rows without a match in the table contribute nothing:
+ * INNER, RIGHT and SEMI probing from the left; SEMI, ANTI and MARK built on
+ * their left side (op_join_left.c), probing from the right. */
 static bool wants_filter(const lh_plan_t *p)
 {
     uint8_t k = p->u.join.kind;
-    return (k == 0 /* INNER */ || k == 2 /* RIGHT */ || k == 5 /* SEMI */) &&
-           !p->u.join.build_left && p->u.join.nkeys && p->u.join.nkeys <= MAX_KEYS;
+    bool kind_ok = p->u.join.build_left
+                       ? k == 5 /* SEMI */ || k == 6 /* ANTI */ || k == LH_JOIN_KIND_MARK
+                       : k == 0 /* INNER */ || k == 2 /* RIGHT */ || k == 5 /* SEMI */;
+    return kind_ok && p->u.join.nkeys && p->u.join.nkeys <= MAX_KEYS;
 }
 
 static int walk(lh_arena_t *a, const lh_plan_t *root, lh_plan_t *p)
