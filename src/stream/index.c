@@ -128,14 +128,18 @@ static int read_all(int fd, uint8_t **out, size_t *n, size_t unit, lh_err_t *err
 }
 
 /* Entries strictly increasing, inside the segment; the last offset entry
- * names a batch that ends where the entry says. */
-static int check_off(lh__index_t *ix, int fd, int64_t base, int64_t size, int64_t next)
+ * names a batch that ends where the entry says, and is near enough to the
+ * end that no entry is missing after it (an entry is made once `slack`
+ * minus one batch has been written since the last one). */
+static int check_off(lh__index_t *ix, int fd, int64_t base, int64_t size, int64_t next,
+                     int64_t slack)
 {
     for (size_t i = 0; i < ix->noff; i++) {
         lh__oentry_t e = ix->off[i];
         if (e.rel < 0 || e.pos < 0 || e.pos >= size || base + e.rel >= next) return -1;
         if (i && (e.rel <= ix->off[i - 1].rel || e.pos <= ix->off[i - 1].pos)) return -1;
     }
+    if (size - (ix->noff ? ix->off[ix->noff - 1].pos : 0) >= slack) return -1;
     if (!ix->noff) return 0;
     lh__oentry_t e = ix->off[ix->noff - 1];
     uint8_t h[LH__STREAM_PEEK];
@@ -155,7 +159,7 @@ static int check_time(const lh__index_t *ix, int64_t base, int64_t next)
     return ix->ntim && base + ix->tim[ix->ntim - 1].rel == next ? 0 : -1;
 }
 
-int lh__index_load(lh__index_t *ix, int fd, int64_t base, int64_t size, int64_t next,
+int lh__index_load(lh__index_t *ix, int fd, int64_t base, int64_t size, int64_t next, int64_t slack,
                    int64_t *max_ts, lh_err_t *err)
 {
     uint8_t *o = NULL, *t = NULL;
@@ -174,7 +178,7 @@ int lh__index_load(lh__index_t *ix, int fd, int64_t base, int64_t size, int64_t 
         for (size_t i = 0; i < nt; i++)
             ix->tim[ix->ntim++] =
                 (lh__tentry_t){lh_stream_be64(t + i * 12), lh_stream_be32(t + i * 12 + 8)};
-        if (check_off(ix, fd, base, size, next) || check_time(ix, base, next))
+        if (check_off(ix, fd, base, size, next, slack) || check_time(ix, base, next))
             rc = lh_err_set(err, LH_ECORRUPT, "index of segment %lld does not match its log",
                             (long long)base);
         else

@@ -238,7 +238,8 @@ static int open_closed(lh__segment_t *s, const char *dir, int64_t fsize, int64_t
     s->size = fsize;
     s->next = next;
     lh_err_t ignore;
-    if (!lh__index_load(&s->idx, s->fd, s->base, fsize, next, &s->max_ts, &ignore)) return 0;
+    int64_t slack = s->interval + (int64_t)max_batch;
+    if (!lh__index_load(&s->idx, s->fd, s->base, fsize, next, slack, &s->max_ts, &ignore)) return 0;
     int64_t end;
     int rc = rebuild(s, dir, fsize, max_batch, &end, err);
     if (rc) return rc;

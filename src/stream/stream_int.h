@@ -70,9 +70,11 @@ int lh__index_add(lh__index_t *ix, int64_t seg_base, const lh_stream_batch_t *b,
 /* The closing time entry of a segment that stops being active. */
 int lh__index_seal(lh__index_t *ix, int64_t seg_base, int64_t next, int64_t max_ts, lh_err_t *err);
 /* Loads both files of a closed segment and checks them against the log
- * (fd, size) and its end offset next; 0 when usable, LH_ECORRUPT when they
- * must be rebuilt. Sets *max_ts from the closing time entry. */
-int lh__index_load(lh__index_t *ix, int fd, int64_t base, int64_t size, int64_t next,
+ * (fd, size) and its end offset next; slack: index interval + the largest
+ * batch (no more than that after the last offset entry). 0 when usable,
+ * LH_ECORRUPT when they must be rebuilt. Sets *max_ts from the closing
+ * time entry. */
+int lh__index_load(lh__index_t *ix, int fd, int64_t base, int64_t size, int64_t next, int64_t slack,
                    int64_t *max_ts, lh_err_t *err);
 int lh__index_sync(lh__index_t *ix, lh_err_t *err);
 /* The file position to start scanning at for offset (a batch at or before

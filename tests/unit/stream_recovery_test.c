@@ -21,6 +21,7 @@ static lh_stream_log_opts_t opts(void)
     lh_stream_log_opts_default(&o);
     o.segment_bytes = 4 << 10;
     o.index_interval = 256;
+    o.max_batch_bytes = 1024;
     return o;
 }
 
@@ -174,6 +175,40 @@ static void garbage_in_the_middle_of_the_tail_cuts_there(void)
     lh_stream_log_close(log);
 }
 
+/* A closed segment was fsynced when it rolled: damage there is reported,
+ * never cut away with the acknowledged batches after it. */
+static void damage_in_a_closed_segment_is_an_error(void)
+{
+    const char *dir = lh_test_tmpdir();
+    lh_stream_log_opts_t o = opts();
+    lh_stream_log_t *log;
+    lh_err_t err;
+    static int64_t bases[100];
+    CHECK_EQ_INT(lh_stream_log_open(&log, dir, &o, &err), 0);
+    CHECK_EQ_INT(append_n(log, 0, 60, bases), 0);
+    CHECK(lh_stream_log_segments(log) > 2);
+    lh_stream_log_close(log);
+    char path[512];
+    seg_path(path, sizeof path, dir, 0);
+    int fd = open(path, O_RDWR);
+    uint8_t c;
+    CHECK_EQ_INT(pread(fd, &c, 1, 100), 1);
+    c ^= 1;
+    CHECK_EQ_INT(pwrite(fd, &c, 1, 100), 1);
+    close(fd);
+    /* with its indexes intact the damage is found when the batch is read */
+    CHECK_EQ_INT(lh_stream_log_open(&log, dir, &o, &err), 0);
+    lh_stream_log_close(log);
+    snprintf(path, sizeof path, "%s/%020d.index", dir, 0);
+    CHECK_EQ_INT(unlink(path), 0);
+    CHECK_EQ_INT(lh_stream_log_open(&log, dir, &o, &err), LH_ECORRUPT);
+    CHECK(strstr(err.msg, "segment 0 is damaged") != NULL);
+    seg_path(path, sizeof path, dir, 0);
+    struct stat st;
+    CHECK_EQ_INT(stat(path, &st), 0);
+    CHECK(st.st_size > 1000); /* nothing was cut */
+}
+
 /* The child appends synced batches forever and writes each batch's index
  * to the pipe once append has returned (acknowledged). */
 static void child_appender(const char *dir, int wfd)
@@ -231,6 +266,7 @@ static void kill9_loses_nothing_acknowledged(void)
 static const lh_test_t tests[] = {
     {"cut_mid_batch_and_flipped_bytes", cut_mid_batch_and_flipped_bytes},
     {"garbage_in_the_middle_of_the_tail_cuts_there", garbage_in_the_middle_of_the_tail_cuts_there},
+    {"damage_in_a_closed_segment_is_an_error", damage_in_a_closed_segment_is_an_error},
     {"kill9_loses_nothing_acknowledged", kill9_loses_nothing_acknowledged},
     {NULL, NULL},
 };
