@@ -5,7 +5,7 @@
  * assignment in place (the field sits outside the CRC, so nothing is
  * recomputed or recompressed). */
 #include "core/checksum.h"
-#include "stream/log.h"
+#include "stream/stream_int.h"
 
 #include <string.h>
 
@@ -67,8 +67,8 @@ static int check_length(const uint8_t *p, size_t n, size_t max_bytes, lh_err_t *
     return 0;
 }
 
-int lh_stream_batch_parse(const void *data, size_t n, size_t max_bytes, lh_stream_batch_t *b,
-                          lh_err_t *err)
+static int parse(const void *data, size_t n, size_t max_bytes, lh_stream_batch_t *b, int crc,
+                 lh_err_t *err)
 {
     const uint8_t *p = data;
     int rc = check_length(p, n, max_bytes, err);
@@ -78,10 +78,10 @@ int lh_stream_batch_parse(const void *data, size_t n, size_t max_bytes, lh_strea
                           (int)(int8_t)p[16]);
     decode(p, b);
     b->size = (size_t)b->length + LH_STREAM_BATCH_PREFIX;
-    uint32_t crc = lh_crc32c(0, p + 21, b->size - 21);
-    if (crc != b->crc)
+    uint32_t sum = crc ? lh_crc32c(0, p + 21, b->size - 21) : b->crc;
+    if (sum != b->crc)
         return lh_err_set(err, LH_ECORRUPT, "record batch CRC-32C mismatch (%08x, computed %08x)",
-                          (unsigned)b->crc, (unsigned)crc);
+                          (unsigned)b->crc, (unsigned)sum);
     if (b->count <= 0)
         return lh_err_set(err, LH_ECORRUPT, "record batch count %d is not positive", (int)b->count);
     if (b->last_offset_delta != b->count - 1)
@@ -94,6 +94,17 @@ int lh_stream_batch_parse(const void *data, size_t n, size_t max_bytes, lh_strea
         return lh_err_set(err, LH_ECORRUPT, "record batch claims %d records in %zu bytes",
                           (int)b->count, b->size - LH_STREAM_BATCH_HEADER);
     return 0;
+}
+
+int lh_stream_batch_parse(const void *p, size_t n, size_t max_bytes, lh_stream_batch_t *b,
+                          lh_err_t *err)
+{
+    return parse(p, n, max_bytes, b, 1, err);
+}
+
+int lh__stream_batch_header(const void *p, size_t n, lh_stream_batch_t *b, lh_err_t *err)
+{
+    return parse(p, n, n, b, 0, err);
 }
 
 int lh_stream_batch_check_produce(const void *p, size_t n, size_t max_bytes, lh_stream_batch_t *b,

@@ -90,8 +90,9 @@ typedef struct lh_stream_records {
     lh_buf_t plain; /* decompressed records when the batch is compressed */
 } lh_stream_records_t;
 
-/* Starts iterating the batch at p (whole, size bytes; header already
- * validated by lh_stream_batch_parse). Compressed batches (gzip, snappy raw
+/* Starts iterating the batch at p (whole, size bytes), whose CRC the
+ * caller has checked (lh_stream_batch_parse): the header is decoded and
+ * bounded again here, its CRC not recomputed. Compressed batches (gzip, snappy raw
  * or xerial-framed, lz4 frame, zstd) are decompressed here, into at most
  * max_plain bytes. Returns 0, LH_ECORRUPT (cannot decompress),
  * LH_ETOOBIG (more than max_plain), LH_EINVAL (unknown codec),
@@ -103,8 +104,9 @@ int lh_stream_records_open(lh_stream_records_t *it, const void *p, size_t size, 
  * disagrees with the header, or trailing bytes. */
 int lh_stream_records_next(lh_stream_records_t *it, lh_stream_record_t *r, lh_err_t *err);
 void lh_stream_records_close(lh_stream_records_t *it);
-/* Walks every record of a batch: offsets 0..count-1 in order, and (under
- * CreateTime) maxTimestamp equal to the largest record timestamp.
+/* Walks every record of a batch whose CRC the caller has checked: offsets
+ * 0..count-1 in order, and (under CreateTime) maxTimestamp equal to the
+ * largest record timestamp.
  * Returns 0 or the errors of open/next. */
 int lh_stream_batch_check_records(const void *p, size_t size, size_t max_plain, lh_err_t *err);
 

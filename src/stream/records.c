@@ -3,7 +3,7 @@
  * headers, all with zig-zag varint lengths (-1 = null). The iterator reads
  * them straight from the batch, or from a decompressed copy when the batch
  * is compressed, and checks every length against what is left. */
-#include "stream/log.h"
+#include "stream/stream_int.h"
 
 #include <string.h>
 
@@ -61,7 +61,7 @@ int lh_stream_records_open(lh_stream_records_t *it, const void *p, size_t size, 
 {
     const uint8_t *b = p;
     memset(it, 0, sizeof *it);
-    int rc = lh_stream_batch_parse(p, size, size, &it->hdr, err);
+    int rc = lh__stream_batch_header(p, size, &it->hdr, err);
     if (rc) return rc;
     int codec = it->hdr.attributes & LH_STREAM_ATTR_CODEC_MASK;
     it->p = b + LH_STREAM_BATCH_HEADER;

@@ -46,6 +46,10 @@ typedef struct lh__segment {
     lh__index_t idx;
 } lh__segment_t;
 
+/* batch.c: lh_stream_batch_parse without the CRC, for batches already
+ * checked (records.c walks a batch after the append path checked it). */
+int lh__stream_batch_header(const void *p, size_t n, lh_stream_batch_t *b, lh_err_t *err);
+
 /* log.c */
 struct lh_stream_log {
     char *dir;
