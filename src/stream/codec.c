@@ -3,7 +3,7 @@
  * writes it, or xerial-framed, as the Java client does), lz4 (the LZ4 frame
  * format, not raw blocks) and zstd (a stream of frames). Output goes onto a
  * capped lh_buf_t, so a small batch cannot expand past the caller's limit. */
-#include "stream/log.h"
+#include "stream/stream_int.h"
 
 #include <lz4frame.h>
 #include <snappy-c.h>
@@ -16,9 +16,9 @@
 
 static const char *const codec_names[] = {"none", "gzip", "snappy", "lz4", "zstd"};
 
-/* Makes room for at least want more bytes after out->len; returns the room
- * (0 with out's sticky error set when over its max or out of memory). */
-static size_t reserve(lh_buf_t *out, size_t want)
+/* Makes room for up to want more bytes after out->len; returns the room
+ * (0 with out's sticky error set when it is at its max or out of memory). */
+size_t lh__buf_reserve(lh_buf_t *out, size_t want)
 {
     if (out->err) return 0;
     size_t room = out->max - out->len;
@@ -66,7 +66,7 @@ static int gunzip(const uint8_t *src, size_t n, lh_buf_t *out, lh_err_t *err)
     z.avail_in = (uInt)n;
     int rc = 0;
     for (;;) {
-        size_t room = reserve(out, CHUNK);
+        size_t room = lh__buf_reserve(out, CHUNK);
         if (!room) {
             rc = buf_fail(out, LH_STREAM_CODEC_GZIP, err);
             break;
@@ -99,7 +99,7 @@ static int snappy_block(const uint8_t *src, size_t n, lh_buf_t *out, lh_err_t *e
         lh_buf_set_err(out, LH_ETOOBIG);
         return buf_fail(out, LH_STREAM_CODEC_SNAPPY, err);
     }
-    if (len && reserve(out, len) < len) return buf_fail(out, LH_STREAM_CODEC_SNAPPY, err);
+    if (len && lh__buf_reserve(out, len) < len) return buf_fail(out, LH_STREAM_CODEC_SNAPPY, err);
     char none[1];
     char *dst = len ? out->ptr + out->len : none;
     if (snappy_uncompress((const char *)src, n, dst, &len) != SNAPPY_OK)
@@ -136,7 +136,7 @@ static int unlz4(const uint8_t *src, size_t n, lh_buf_t *out, lh_err_t *err)
     int rc = 0;
     size_t at = 0, hint = 1;
     while (!rc && at < n && hint) {
-        size_t room = reserve(out, CHUNK);
+        size_t room = lh__buf_reserve(out, CHUNK);
         if (!room) {
             rc = buf_fail(out, LH_STREAM_CODEC_LZ4, err);
             break;
@@ -162,7 +162,7 @@ static int unzstd(const uint8_t *src, size_t n, lh_buf_t *out, lh_err_t *err)
     size_t hint = 1;
     int rc = 0;
     while (!rc && (in.pos < in.size || hint)) {
-        size_t room = reserve(out, CHUNK);
+        size_t room = lh__buf_reserve(out, CHUNK);
         if (!room) {
             rc = buf_fail(out, LH_STREAM_CODEC_ZSTD, err);
             break;

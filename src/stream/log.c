@@ -281,38 +281,6 @@ int lh__log_segment_for(const lh_stream_log_t *log, int64_t offset)
     return lo - 1;
 }
 
-int lh_stream_log_read(lh_stream_log_t *log, int64_t offset, size_t max_bytes, lh_buf_t *out,
-                       int64_t *next, lh_err_t *err)
-{
-    int64_t hw = lh_stream_log_high_watermark(log);
-    *next = offset;
-    if (offset < lh_stream_log_start(log) || offset > hw)
-        return lh_err_set(err, LH_ENOENT, "offset %lld is out of range [%lld, %lld]",
-                          (long long)offset, (long long)lh_stream_log_start(log), (long long)hw);
-    if (offset == hw) return 0;
-    const lh__segment_t *s = log->segs[lh__log_segment_for(log, offset)];
-    int64_t pos, end, last = offset - 1;
-    int rc = lh__segment_find(s, offset, &pos, err);
-    for (end = pos; !rc && end < s->size;) {
-        int64_t b = 0, l = 0;
-        size_t size = 0;
-        if ((rc = lh__segment_peek(s, end, &b, &l, &size, err))) break;
-        if (end > pos && (size_t)(end - pos) + size > max_bytes) break;
-        end += (int64_t)size;
-        last = l;
-    }
-    if (rc) return rc;
-    size_t n = (size_t)(end - pos);
-    char *dst = malloc(n ? n : 1);
-    if (!dst) return lh_err_set(err, LH_ENOMEM, "out of memory");
-    rc = lh__segment_pread(s, dst, n, pos, err);
-    if (!rc && lh_buf_append(out, dst, n))
-        rc = lh_err_set(err, lh_buf_err(out), "read of %zu bytes does not fit the buffer", n);
-    free(dst);
-    if (!rc) *next = last + 1;
-    return rc;
-}
-
 int64_t lh_stream_log_start(const lh_stream_log_t *log)
 {
     return log->segs[0]->base;

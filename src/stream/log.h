@@ -172,6 +172,19 @@ int lh_stream_log_flush(lh_stream_log_t *log, lh_err_t *err);
 int lh_stream_log_read(lh_stream_log_t *log, int64_t offset, size_t max_bytes, lh_buf_t *out,
                        int64_t *next, lh_err_t *err);
 
+/* Where a read would come from, for sending without copying (sendfile):
+ * len bytes at pos of the segment file fd; len is 0 at the high watermark.
+ * fd belongs to the log and stays open until lh_stream_log_retain or
+ * close. Returns and bounds as lh_stream_log_read. */
+typedef struct lh_stream_span {
+    int fd;
+    int64_t pos;
+    size_t len;
+    int64_t next; /* the offset after the last batch in the span */
+} lh_stream_span_t;
+int lh_stream_log_locate(lh_stream_log_t *log, int64_t offset, size_t max_bytes,
+                         lh_stream_span_t *span, lh_err_t *err);
+
 /* The first offset, in offset order, whose record timestamp is >= ts, and
  * that record's timestamp; *offset = -1 and *found_ts = -1 when there is
  * none. Returns 0, LH_EIO, LH_ECORRUPT, LH_ENOMEM. */

@@ -46,6 +46,10 @@ typedef struct lh__segment {
     lh__index_t idx;
 } lh__segment_t;
 
+/* codec.c: room for up to want more bytes at out->ptr + out->len (the
+ * caller writes there and moves len); 0 and out's sticky error when full. */
+size_t lh__buf_reserve(lh_buf_t *out, size_t want);
+
 /* batch.c: lh_stream_batch_parse without the CRC, for batches already
  * checked (records.c walks a batch after the append path checked it). */
 int lh__stream_batch_header(const void *p, size_t n, lh_stream_batch_t *b, lh_err_t *err);

@@ -152,6 +152,23 @@ static void read_limits_and_range(void)
     CHECK_EQ_INT(lh_stream_log_read(log, hw, 100, &out, &next, &err), 0);
     CHECK_EQ_INT(out.len, 0);
     CHECK_EQ_INT(next, hw);
+    /* the same span as a file range, for sendfile */
+    lh_stream_span_t sp;
+    CHECK_EQ_INT(lh_stream_log_locate(log, w->last[1], two, &sp, &err), 0);
+    CHECK_EQ_INT(sp.len, two);
+    CHECK_EQ_INT(sp.next, w->last[2] + 1);
+    char *raw = malloc(two);
+    CHECK_EQ_INT(pread(sp.fd, raw, two, sp.pos), (ssize_t)two);
+    CHECK(memcmp(raw, w->bytes.ptr + w->pos[1], two) == 0);
+    free(raw);
+    CHECK_EQ_INT(lh_stream_log_locate(log, hw, 100, &sp, &err), 0);
+    CHECK_EQ_INT(sp.len, 0);
+    /* a buffer too small for the first batch: an error, nothing appended */
+    lh_buf_t small;
+    lh_buf_init(&small, 64);
+    CHECK_EQ_INT(lh_stream_log_read(log, 0, 100, &small, &next, &err), LH_ETOOBIG);
+    CHECK_EQ_INT(small.len, 0);
+    lh_buf_free(&small);
     CHECK_EQ_INT(lh_stream_log_read(log, hw + 1, 100, &out, &next, &err), LH_ENOENT);
     CHECK_EQ_INT(lh_stream_log_read(log, -1, 100, &out, &next, &err), LH_ENOENT);
     lh_buf_free(&out);
