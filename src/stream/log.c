@@ -99,6 +99,26 @@ static int list_bases(const char *dir, int64_t **out, int *n, lh_err_t *err)
     return rc;
 }
 
+/* Index files whose segment is gone (retention removes the .log first, so
+ * a crash can leave them behind). */
+static void remove_orphans(const char *dir, const int64_t *bases, int n)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        const char *nm = e->d_name;
+        if (strspn(nm, "0123456789") != 20 ||
+            (strcmp(nm + 20, ".index") && strcmp(nm + 20, ".timeindex")))
+            continue;
+        int64_t v = strtoll(nm, NULL, 10);
+        if (n && bsearch(&v, bases, (size_t)n, sizeof *bases, cmp_i64)) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, nm);
+        unlink(path);
+    }
+    if (d) closedir(d);
+}
+
 static int check_opts(const lh_stream_log_opts_t *o, lh_err_t *err)
 {
     if (o->segment_bytes < 1024 || o->segment_bytes > INT32_MAX)
@@ -114,6 +134,7 @@ static int open_segments(lh_stream_log_t *log, lh_err_t *err)
 {
     int64_t *bases = NULL;
     int n = 0, rc = list_bases(log->dir, &bases, &n, err);
+    if (!rc) remove_orphans(log->dir, bases, n);
     for (int i = 0; !rc && i < n; i++) {
         lh__segment_t *s;
         int64_t next = i + 1 < n ? bases[i + 1] : -1;

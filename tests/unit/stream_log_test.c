@@ -8,6 +8,7 @@
 #include "test.h"
 #include "tmpdir.h"
 
+#include <dirent.h>
 #include <unistd.h>
 
 static int64_t fake_now;
@@ -97,6 +98,21 @@ static int check_reads(lh_stream_log_t *log, const written_t *w)
     return rc;
 }
 
+static long long largest_log_file(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    long long max = -1;
+    while (d && (e = readdir(d))) {
+        char path[512];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (strstr(e->d_name, ".log") && !stat(path, &st) && st.st_size > max) max = st.st_size;
+    }
+    if (d) closedir(d);
+    return max;
+}
+
 static void append_and_read_across_segments(void)
 {
     const char *dir = lh_test_tmpdir();
@@ -109,6 +125,7 @@ static void append_and_read_across_segments(void)
     lh_buf_init(&w->bytes, 0);
     CHECK_EQ_INT(append_some(log, w, 300, 7), 0);
     CHECK(lh_stream_log_segments(log) > 4);
+    CHECK(largest_log_file(dir) <= 16 << 10); /* rolled by size */
     CHECK_EQ_INT(lh_stream_log_high_watermark(log), w->last[w->n - 1] + 1);
     CHECK_EQ_INT(lh_stream_log_size(log), w->bytes.len);
     CHECK_EQ_INT(check_reads(log, w), 0);
@@ -380,12 +397,16 @@ static void roll_by_age_and_retention_by_time(void)
     CHECK_EQ_INT(lh_stream_log_retain(log, &deleted, &err), 0);
     CHECK_EQ_INT(lh_stream_log_segments(log), 1);
     CHECK_EQ_INT(lh_stream_log_start(log), 20);
+    CHECK_EQ_INT(file_len(dir, 0, ".log"), -1); /* the files are gone */
+    CHECK_EQ_INT(file_len(dir, 0, ".timeindex"), -1);
     CHECK_EQ_INT(lh_stream_log_high_watermark(log), 20);
     CHECK_EQ_INT(append_at(log, 2, 0), 20);
     lh_stream_log_close(log);
+    remove_file(dir, 3, ".index", "12345678"); /* as a crash in retention leaves */
     CHECK_EQ_INT(lh_stream_log_open(&log, dir, &o, &err), 0);
     CHECK_EQ_INT(lh_stream_log_start(log), 20);
     CHECK_EQ_INT(lh_stream_log_high_watermark(log), 22);
+    CHECK_EQ_INT(file_len(dir, 3, ".index"), -1); /* an orphan index is removed */
     lh_buf_free(&out);
     lh_stream_log_close(log);
 }
