@@ -7,15 +7,13 @@
  * a file span to send without copying. */
 #include "stream/stream_int.h"
 
-#include <errno.h>
-#include <string.h>
-#include <unistd.h>
-
-int lh_stream_log_locate(lh_stream_log_t *log, int64_t offset, size_t max_bytes,
-                         lh_stream_span_t *span, lh_err_t *err)
+/* The span, and the segment it lies in (NULL when it is empty). */
+static int locate(lh_stream_log_t *log, int64_t offset, size_t max_bytes, lh_stream_span_t *span,
+                  const lh__segment_t **seg, lh_err_t *err)
 {
     int64_t hw = lh_stream_log_high_watermark(log), start = lh_stream_log_start(log);
     *span = (lh_stream_span_t){.fd = -1, .next = offset};
+    *seg = NULL;
     if (offset < start || offset > hw)
         return lh_err_set(err, LH_ENOENT, "offset %lld is out of range [%lld, %lld]",
                           (long long)offset, (long long)start, (long long)hw);
@@ -34,29 +32,29 @@ int lh_stream_log_locate(lh_stream_log_t *log, int64_t offset, size_t max_bytes,
     if (rc) return rc;
     *span =
         (lh_stream_span_t){.fd = s->fd, .pos = pos, .len = (size_t)(end - pos), .next = last + 1};
+    *seg = s;
     return 0;
+}
+
+int lh_stream_log_locate(lh_stream_log_t *log, int64_t offset, size_t max_bytes,
+                         lh_stream_span_t *span, lh_err_t *err)
+{
+    const lh__segment_t *s;
+    return locate(log, offset, max_bytes, span, &s, err);
 }
 
 int lh_stream_log_read(lh_stream_log_t *log, int64_t offset, size_t max_bytes, lh_buf_t *out,
                        int64_t *next, lh_err_t *err)
 {
     lh_stream_span_t sp;
+    const lh__segment_t *s;
     *next = offset;
-    int rc = lh_stream_log_locate(log, offset, max_bytes, &sp, err);
+    int rc = locate(log, offset, max_bytes, &sp, &s, err);
     if (rc || sp.len == 0) return rc;
     if (lh__buf_reserve(out, sp.len) < sp.len)
         return lh_err_set(err, lh_buf_err(out) ? lh_buf_err(out) : LH_ETOOBIG,
                           "read of %zu bytes does not fit the buffer", sp.len);
-    size_t got = 0;
-    while (got < sp.len) {
-        ssize_t r =
-            pread(sp.fd, out->ptr + out->len + got, sp.len - got, (off_t)(sp.pos + (int64_t)got));
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0)
-            return lh_err_set(err, LH_EIO, "cannot read the log at %lld: %s", (long long)sp.pos,
-                              r ? strerror(errno) : "end of file");
-        got += (size_t)r;
-    }
+    if ((rc = lh__segment_pread(s, out->ptr + out->len, sp.len, sp.pos, err))) return rc;
     out->len += sp.len;
     out->ptr[out->len] = 0;
     *next = sp.next;
