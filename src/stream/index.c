@@ -1,5 +1,6 @@
-/* A segment's two sparse indexes, kept in memory and appended to their
- * files as entries are made, big-endian as Kafka writes them:
+/* A segment's two sparse indexes, kept in memory and written to their
+ * files when the segment is sealed (the active segment's are rebuilt by the
+ * scan on every open anyway), big-endian as Kafka writes them:
  * .index 8-byte entries (relative last offset of a batch, its file
  * position), .timeindex 12-byte entries (timestamp, relative offset). The
  * files are not checksummed: a closed segment's are checked against its log
@@ -65,21 +66,10 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem, lh_err_t *err)
     return 0;
 }
 
-static int write_at(int fd, const uint8_t *p, size_t n, off_t at, lh_err_t *err)
-{
-    if (pwrite(fd, p, n, at) != (ssize_t)n)
-        return lh_err_set(err, LH_EIO, "cannot write a log index: %s", strerror(errno));
-    return 0;
-}
-
 static int add_time(lh__index_t *ix, int64_t ts, int32_t rel, lh_err_t *err)
 {
     if (ix->ntim && ix->tim[ix->ntim - 1].ts == ts) return 0; /* nothing new to say */
     if (grow((void **)&ix->tim, &ix->captim, ix->ntim, sizeof *ix->tim, err)) return LH_ENOMEM;
-    uint8_t e[12];
-    put_be(e, (uint64_t)ts, 8);
-    put_be(e + 8, (uint32_t)rel, 4);
-    if (write_at(ix->tim_fd, e, 12, (off_t)ix->ntim * 12, err)) return LH_EIO;
     ix->tim[ix->ntim++] = (lh__tentry_t){ts, rel};
     return 0;
 }
@@ -89,20 +79,48 @@ int lh__index_add(lh__index_t *ix, int64_t seg_base, const lh_stream_batch_t *b,
 {
     if (grow((void **)&ix->off, &ix->capoff, ix->noff, sizeof *ix->off, err)) return LH_ENOMEM;
     int32_t rel = (int32_t)(b->base_offset + b->last_offset_delta - seg_base);
-    uint8_t e[8];
-    put_be(e, (uint32_t)rel, 4);
-    put_be(e + 4, (uint32_t)pos, 4);
-    if (write_at(ix->off_fd, e, 8, (off_t)ix->noff * 8, err)) return LH_EIO;
     ix->off[ix->noff++] = (lh__oentry_t){rel, (int32_t)pos};
     if (ts_before == INT64_MIN) return 0;
     return add_time(ix, ts_before, (int32_t)(b->base_offset - seg_base), err);
 }
 
+/* Writes n entries of unit bytes, made by put(i, out), as the whole file. */
+static int write_file(int fd, size_t n, size_t unit, const lh__index_t *ix,
+                      void (*put)(const lh__index_t *, size_t, uint8_t *), lh_err_t *err)
+{
+    uint8_t *buf = malloc(n * unit + 1);
+    if (!buf) return lh_err_set(err, LH_ENOMEM, "out of memory writing a log index");
+    for (size_t i = 0; i < n; i++)
+        put(ix, i, buf + i * unit);
+    int rc = 0;
+    if (pwrite(fd, buf, n * unit, 0) != (ssize_t)(n * unit) || ftruncate(fd, (off_t)(n * unit)))
+        rc = lh_err_set(err, LH_EIO, "cannot write a log index: %s", strerror(errno));
+    free(buf);
+    return rc;
+}
+
+static void put_off(const lh__index_t *ix, size_t i, uint8_t *e)
+{
+    put_be(e, (uint32_t)ix->off[i].rel, 4);
+    put_be(e + 4, (uint32_t)ix->off[i].pos, 4);
+}
+
+static void put_tim(const lh__index_t *ix, size_t i, uint8_t *e)
+{
+    put_be(e, (uint64_t)ix->tim[i].ts, 8);
+    put_be(e + 8, (uint32_t)ix->tim[i].rel, 4);
+}
+
 int lh__index_seal(lh__index_t *ix, int64_t seg_base, int64_t next, int64_t max_ts, lh_err_t *err)
 {
-    if (next == seg_base) return 0;
-    if (ix->ntim && ix->tim[ix->ntim - 1].ts == max_ts) ix->ntim--; /* move it to the end */
-    return add_time(ix, max_ts, (int32_t)(next - seg_base), err);
+    int rc = 0;
+    if (next != seg_base) {
+        if (ix->ntim && ix->tim[ix->ntim - 1].ts == max_ts) ix->ntim--; /* move it to the end */
+        rc = add_time(ix, max_ts, (int32_t)(next - seg_base), err);
+    }
+    if (!rc) rc = write_file(ix->off_fd, ix->noff, 8, ix, put_off, err);
+    if (!rc) rc = write_file(ix->tim_fd, ix->ntim, 12, ix, put_tim, err);
+    return rc;
 }
 
 int lh__index_sync(lh__index_t *ix, lh_err_t *err)

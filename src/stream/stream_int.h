@@ -31,7 +31,7 @@ typedef struct lh__index {
     size_t noff, capoff;
     lh__tentry_t *tim;
     size_t ntim, captim;
-    int off_fd, tim_fd; /* the files; entries are appended as they are made */
+    int off_fd, tim_fd; /* the files, written whole when the segment is sealed */
 } lh__index_t;
 
 typedef struct lh__segment {
@@ -75,7 +75,8 @@ void lh__index_close(lh__index_t *ix);
  * it). Returns 0 or LH_EIO / LH_ENOMEM. */
 int lh__index_add(lh__index_t *ix, int64_t seg_base, const lh_stream_batch_t *b, int64_t pos,
                   int64_t ts_before, lh_err_t *err);
-/* The closing time entry of a segment that stops being active. */
+/* The closing time entry of a segment that stops being active, and both
+ * files written (not synced: lh__index_sync). */
 int lh__index_seal(lh__index_t *ix, int64_t seg_base, int64_t next, int64_t max_ts, lh_err_t *err);
 /* Loads both files of a closed segment and checks them against the log
  * (fd, size) and its end offset next; slack: index interval + the largest
