@@ -4,7 +4,9 @@
  * segments whose largest timestamp is < T, seek inside the first other one
  * with its time index (no record before the entry's offset reaches T), then
  * scan batches, skipping those whose maxTimestamp is < T, and read the
- * records of the first batch that can hold the answer. */
+ * records of the first batch that can hold the answer. A batch whose
+ * records cannot be read (CRC-valid but malformed, possible only when it
+ * was stored without verify_records) is passed over. */
 #include "stream/stream_int.h"
 
 #include <stdlib.h>
@@ -44,8 +46,13 @@ static int in_segment(const lh__segment_t *s, int64_t ts, int64_t *offset, int64
         uint8_t h[LH_STREAM_BATCH_HEADER];
         if ((rc = lh__segment_pread(s, h, sizeof h, pos, err))) break;
         size_t size = (size_t)(uint32_t)lh_stream_be32(h + 8) + LH_STREAM_BATCH_PREFIX;
-        if (lh_stream_be64(h + 35) >= ts && (rc = in_batch(s, pos, size, ts, offset, found, err)))
-            break;
+        if (lh_stream_be64(h + 35) >= ts) {
+            rc = in_batch(s, pos, size, ts, offset, found, err);
+            /* records that cannot be read (stored without verify_records) hold
+             * no answer; they must not block the partition's lookups */
+            if (rc == LH_ECORRUPT || rc == LH_EINVAL || rc == LH_ETOOBIG) rc = 0;
+            if (rc) break;
+        }
         pos += (int64_t)size;
     }
     return rc;

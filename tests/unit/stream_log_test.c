@@ -349,6 +349,33 @@ static void timestamp_lookup_matches_brute_force(void)
     lh_stream_log_close(log);
 }
 
+/* Stored without verify_records, a CRC-valid batch whose records do not
+ * parse is passed over by the lookup instead of failing it. */
+static void timestamp_lookup_passes_over_unreadable_batches(void)
+{
+    const char *dir = lh_test_tmpdir();
+    lh_stream_log_opts_t o = small_opts();
+    o.verify_records = 0;
+    lh_stream_log_t *log;
+    lh_err_t err;
+    CHECK_EQ_INT(lh_stream_log_open(&log, dir, &o, &err), 0);
+    lh_buf_t b;
+    lh_buf_init(&b, 0);
+    int64_t ts[3] = {5000, 6000, 7000}, base, off, found;
+    enc_t e = {.n = 2, .count = 1, .value_size = 4, .lod = -1, .ts = ts}; /* a record too many */
+    enc_batch(&b, &e);
+    CHECK_EQ_INT(lh_stream_log_append(log, b.ptr, b.len, 0, &base, &err), 0);
+    lh_buf_reset(&b);
+    enc_simple(&b, LH_STREAM_CODEC_NONE, 3, 4, 1, ts);
+    CHECK_EQ_INT(lh_stream_log_append(log, b.ptr, b.len, 0, &base, &err), 0);
+    CHECK_EQ_INT(base, 1);
+    CHECK_EQ_INT(lh_stream_log_offset_for_time(log, 5500, &off, &found, &err), 0);
+    CHECK_EQ_INT(off, 2);
+    CHECK_EQ_INT(found, 6000);
+    lh_buf_free(&b);
+    lh_stream_log_close(log);
+}
+
 /* ---- roll, retention, flush ---- */
 
 static int64_t append_at(lh_stream_log_t *log, int n, int sync)
@@ -476,6 +503,8 @@ static const lh_test_t tests[] = {
     {"bad_batches_leave_the_log_unchanged", bad_batches_leave_the_log_unchanged},
     {"missing_or_bad_indexes_are_rebuilt", missing_or_bad_indexes_are_rebuilt},
     {"timestamp_lookup_matches_brute_force", timestamp_lookup_matches_brute_force},
+    {"timestamp_lookup_passes_over_unreadable_batches",
+     timestamp_lookup_passes_over_unreadable_batches},
     {"roll_by_age_and_retention_by_time", roll_by_age_and_retention_by_time},
     {"retention_by_bytes_oldest_first", retention_by_bytes_oldest_first},
     {"flush_policy", flush_policy},
