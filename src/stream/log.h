@@ -144,8 +144,9 @@ typedef struct lh_stream_log lh_stream_log_t;
  * made if absent). Recovers: the last segment is validated batch by batch
  * and truncated at the first torn or corrupt batch; missing or
  * inconsistent indexes are rebuilt. The caller owns *out (close it).
- * Returns 0, LH_EIO, LH_ENOMEM, LH_ECORRUPT (segments that do not chain),
- * LH_EINVAL (bad opts). */
+ * Returns 0, LH_EIO, LH_ENOMEM, LH_ECORRUPT (a closed segment whose
+ * batches do not scan to its end, or segments that do not chain: never
+ * cut, since closed segments were fsynced), LH_EINVAL (bad opts). */
 int lh_stream_log_open(lh_stream_log_t **out, const char *dir, const lh_stream_log_opts_t *o,
                        lh_err_t *err);
 /* Flushes (fsync) and closes; NULL is fine. */
@@ -155,7 +156,8 @@ void lh_stream_log_close(lh_stream_log_t *log);
  * offset in place in the caller's bytes, rolling the segment when due.
  * sync: the caller answers acks=all, so with flush_ms == 0 the data is
  * fsynced before return. *base gets the batch's base offset. Returns 0,
- * the parse/check errors, LH_EIO (the log is then broken: reopen it). */
+ * the parse/check errors (nothing is written then), LH_ENOMEM, LH_EIO (the
+ * log is then broken: reopen it). */
 int lh_stream_log_append(lh_stream_log_t *log, void *batch, size_t n, int sync, int64_t *base,
                          lh_err_t *err);
 /* Applies the time-based flush policy (flush_ms) and time-based roll;
@@ -187,7 +189,8 @@ int lh_stream_log_locate(lh_stream_log_t *log, int64_t offset, size_t max_bytes,
 
 /* The first offset, in offset order, whose record timestamp is >= ts, and
  * that record's timestamp; *offset = -1 and *found_ts = -1 when there is
- * none. Returns 0, LH_EIO, LH_ECORRUPT, LH_ENOMEM. */
+ * none. Batches whose records do not parse are passed over. Returns 0,
+ * LH_EIO, LH_ENOMEM. */
 int lh_stream_log_offset_for_time(lh_stream_log_t *log, int64_t ts, int64_t *offset,
                                   int64_t *found_ts, lh_err_t *err);
 
@@ -197,8 +200,9 @@ int64_t lh_stream_log_durable(const lh_stream_log_t *log);        /* offsets bel
 int64_t lh_stream_log_size(const lh_stream_log_t *log);           /* bytes in every segment */
 int lh_stream_log_segments(const lh_stream_log_t *log);           /* number of segments */
 
-/* Deletes whole non-active segments: those whose largest timestamp is older
- * than retention_ms, then the oldest while the log is over retention_bytes.
+/* Deletes whole non-active segments, oldest first, while the oldest's
+ * largest timestamp is more than retention_ms old or the log without it is
+ * still at least retention_bytes (Kafka's rules); the log start moves up.
  * *deleted (may be NULL) gets how many. Returns 0 or LH_EIO. */
 int lh_stream_log_retain(lh_stream_log_t *log, int *deleted, lh_err_t *err);
 
