@@ -53,6 +53,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h tests/unit/tmpdir.h tests/uni
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(TEST_EXTRA) $(BUILD)/liblh.a $(LDOPT) $(PKG_LIBS)
 $(BUILD)/tests/parquet_meta_test: tests/unit/parquet_sample.h
 $(BUILD)/tests/objstore_test: tests/unit/objstore_cases.h tests/unit/objstore_remote_cases.h
+$(BUILD)/tests/stream_batch_test $(BUILD)/tests/stream_log_test $(BUILD)/tests/stream_recovery_test: tests/unit/stream_enc.h
 # the bench-only bulk loader is not in the shipped library; the engine test links it
 $(BUILD)/tests/engine_test: TEST_EXTRA = bench/engine_bulk.c
 $(BUILD)/tests/engine_test: bench/engine_bulk.c
