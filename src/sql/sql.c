@@ -414,7 +414,10 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
         (lh_opt_push_join_filters(arena, &bs.plan) || lh_opt_prune_columns(arena, bs.plan) ||
          lh_opt_push_filters(arena, bs.plan)))
         rc = LH_ENOMEM;
-    if (!rc && bs.plan) lh_opt_window_topn(bs.plan);
+    if (!rc && bs.plan) {
+        lh_opt_window_topn(bs.plan);
+        lh_opt_order_conjuncts(bs.plan);
+    }
     r->tag = rc ? "ERROR" : bs.tag;
     if (!rc && bs.kind == LH_STMT_EXPLAIN)
         rc = explain(r, bs.plan, bs.analyze);

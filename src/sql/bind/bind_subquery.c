@@ -67,6 +67,7 @@ static int optimize(lh_bctx_t *c, lh_plan_t **plan)
         lh_opt_push_filters(a, *plan))
         return lh_sql_err(c->env->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
     lh_opt_window_topn(*plan);
+    lh_opt_order_conjuncts(*plan);
     return 0;
 }
 

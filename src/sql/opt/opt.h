@@ -24,4 +24,7 @@ int lh_opt_push_join_filters(lh_arena_t *a, lh_plan_t **plan);
  * keeps rn <= N (u.window.topn = N). */
 void lh_opt_window_topn(lh_plan_t *plan);
 
+/* Conjunct order: the terms of each filter's AND, cheapest first (stable). */
+void lh_opt_order_conjuncts(lh_plan_t *plan);
+
 #endif
