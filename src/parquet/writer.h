@@ -28,6 +28,8 @@
 
 /* Receives the file's bytes in order; returns 0 or a negative LH_E* (with
  * err filled), which aborts the writer. */
+struct lh_pool; /* core/pool.h */
+
 typedef int (*lh_pq_sink_fn)(void *ctx, const void *data, size_t len, lh_err_t *err);
 
 typedef struct lh_pq_kv_pair {
@@ -45,6 +47,14 @@ typedef struct lh_pq_write_opts {
     const char *created_by;    /* NULL: "lakehouse <version>" */
     const lh_pq_kv_pair_t *kv; /* key/value metadata for the footer (copied at open) */
     uint32_t nkv;
+    /* Threads that encode and compress a row group's column chunks, page by page; the bytes
+     * written are the same for any number. 0 or 1: the caller's thread alone, page by page as
+     * it is written; N > 1: the caller's thread and a pool of N - 1 threads the writer starts
+     * (and joins at free). */
+    int threads;
+    /* Or the threads of this pool (the caller's and lh_pool_threads(pool)); threads is then
+     * ignored. Borrowed: the pool must outlive the writer. */
+    struct lh_pool *pool;
 } lh_pq_write_opts_t;
 
 /* Fills o with the defaults above. */

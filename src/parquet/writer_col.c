@@ -49,6 +49,7 @@ void lh__pq_leaf_release(lh__pq_leaf_t *l)
     lh__pq_stat_release(&l->chunk);
     lh__pq_stat_release(&l->file);
     lh__pq_pi_release(l);
+    free(l->cuts);
 }
 
 /* Rows through rows[] or from start on. */

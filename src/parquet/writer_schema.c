@@ -191,7 +191,6 @@ static int leaf(walk_t *k, lh__pq_wnode_t *n, lh_pq_schema_elem_t *e)
     lh_buf_init(&l->plain, (size_t)1 << 40);
     lh_buf_init(&l->chunk.smin, 0), lh_buf_init(&l->chunk.smax, 0);
     lh_buf_init(&l->file.smin, 0), lh_buf_init(&l->file.smax, 0);
-    lh_buf_init(&l->page.smin, 0), lh_buf_init(&l->page.smax, 0);
     lh_buf_init(&l->pbounds, (size_t)UINT32_MAX);
     return 0;
 }
