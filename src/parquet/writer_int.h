@@ -74,7 +74,8 @@ typedef struct lh__pq_leaf {
     lh_buf_t plain;     /* PLAIN mode: the values (BOOLEAN: a byte per value) */
     size_t nvalues;     /* non-NULL values in the chunk */
     size_t plain_bytes; /* their PLAIN size */
-    lh__pq_stat_t chunk, file;
+    lh__pq_stat_t chunk;
+    lh__pq_stat_t *file; /* the column's over the file (one for both sets of leaves) */
     /* the chunk's page index (writer_index.c) */
     lh__pq_wpage_t *wpages;
     size_t nwpages, wpagecap;
@@ -119,8 +120,10 @@ struct lh_pq_writer {
     lh_type_t schema;
     lh__pq_wnode_t *cols;
     uint32_t ncols;
-    lh__pq_leaf_t *leaves;
+    lh__pq_leaf_t *leaves; /* the row group being built */
     uint32_t nleaves;
+    lh__pq_leaf_t *fl;    /* the row group being written: leaves, or the other set (pipelined) */
+    lh__pq_stat_t *files; /* each leaf's file statistics */
     lh_pq_schema_elem_t *elems;
     uint32_t nelems;
     lh_pq_sink_fn sink;
@@ -139,6 +142,13 @@ struct lh_pq_writer {
     lh__pq_ptask_t *tasks; /* one thread: tasks[0], reused */
     size_t ntasks, taskcap;
     lh__pq_ptask_t **order; /* the tasks, largest first */
+    /* pipelined (a pool): the pages of the row group in fl are made while the next is built */
+    struct lh_job **helpers; /* the pool jobs making them, one per pool thread (NULL: none) */
+    struct lh__pq_helper *hargs;
+    size_t next;      /* atomic: the next task (in order) to make */
+    int stop;         /* atomic: a page failed, make no more */
+    bool inflight;    /* fl's pages are being made */
+    uint32_t fl_rows; /* fl's rows */
     /* gather scratch */
     uint8_t *gbuf;
     size_t gcap;
@@ -162,6 +172,10 @@ int lh__pq_leaf_append(lh_pq_writer_t *w, lh__pq_leaf_t *l, const uint8_t *defs,
 /* Decides dictionary or PLAIN for the chunk's end (converting to PLAIN when
  * the dictionary does not pay) and finishes the chunk's statistics. */
 int lh__pq_leaf_finish(lh_pq_writer_t *w, lh__pq_leaf_t *l, lh_err_t *err);
+/* The chunk's buffers, empty (after the column's fields are set). */
+void lh__pq_leaf_init(lh__pq_leaf_t *l);
+/* d: leaf s's column with a chunk of its own, empty (the second set of leaves). */
+void lh__pq_leaf_twin(lh_pq_writer_t *w, lh__pq_leaf_t *d, const lh__pq_leaf_t *s);
 void lh__pq_leaf_reset(lh_pq_writer_t *w, lh__pq_leaf_t *l);
 void lh__pq_leaf_release(lh__pq_leaf_t *l);
 
@@ -213,9 +227,16 @@ int lh__pq_chunk_write(lh_pq_writer_t *w, lh__pq_leaf_t *l, lh_pq_column_chunk_t
 void lh__pq_ptask_init(lh__pq_ptask_t *t);
 void lh__pq_ptask_release(lh__pq_ptask_t *t);
 
-/* writer_rg.c: the threads (lh__pq_rg_open at open, lh__pq_rg_close at free)
- * and writing the row group's chunks into rg->columns, pages made on them. */
+/* writer_rg.c: the threads (lh__pq_rg_open at open, lh__pq_rg_close at free:
+ * stops what is in flight); with a pool, rg_begin prepares the chunks of the
+ * row group in w->fl and starts making its pages on the pool, rg_end makes
+ * what is left on the caller's thread and waits for the rest (the first
+ * error of a page in file order); rg_write writes w->fl's chunks into
+ * rg->columns (without a pool, each page made just before it is written)
+ * and empties them. */
 int lh__pq_rg_open(lh_pq_writer_t *w, lh_err_t *err);
+int lh__pq_rg_begin(lh_pq_writer_t *w, lh_err_t *err);
+int lh__pq_rg_end(lh_pq_writer_t *w, lh_err_t *err);
 int lh__pq_rg_write(lh_pq_writer_t *w, lh_pq_row_group_t *rg, lh_err_t *err);
 void lh__pq_rg_close(lh_pq_writer_t *w);
 /* Queues bytes for the sink (flushed in 1 MiB pieces). */

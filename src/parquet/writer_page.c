@@ -193,7 +193,7 @@ static int data_page(const lh_pq_writer_t *w, lh__pq_worker_t *k, const lh__pq_l
 
 int lh__pq_page_make(const lh_pq_writer_t *w, lh__pq_worker_t *k, lh__pq_ptask_t *t)
 {
-    const lh__pq_leaf_t *l = &w->leaves[t->leaf];
+    const lh__pq_leaf_t *l = &w->fl[t->leaf];
     t->err.code = 0;
     t->rc = t->dict ? dict_page(w, k, l, t) : data_page(w, k, l, t);
     return t->rc;
@@ -242,7 +242,7 @@ static int page_out(lh_pq_writer_t *w, lh__pq_leaf_t *l, const lh__pq_ptask_t *t
 static int page_get(lh_pq_writer_t *w, lh__pq_leaf_t *l, bool dict, size_t cut,
                     lh__pq_page_src pages, void *ctx, chunk_acc_t *acc, lh_err_t *err)
 {
-    lh__pq_ptask_t *t = pages(ctx, (uint32_t)(l - w->leaves), dict, cut);
+    lh__pq_ptask_t *t = pages(ctx, (uint32_t)(l - w->fl), dict, cut);
     if (t->rc) {
         *err = t->err;
         return t->rc;

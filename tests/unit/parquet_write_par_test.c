@@ -5,7 +5,8 @@
  * each codec, with and without the page index; an error made on a worker
  * thread (a GZIP level zlib refuses) and a sink's error come back to the
  * caller, the writer then only accepts free, and nothing leaks or hangs
- * (ASan; also built with -fsanitize=thread). */
+ * (ASan; also built with -fsanitize=thread); pipelined, one row group at
+ * most is held back from the sink. */
 #include "test.h"
 
 #include "core/pool.h"
@@ -280,10 +281,46 @@ static void test_sink_error_with_threads(void)
     lh_arena_free(a);
 }
 
+/* Pipelined, a row group reaches the sink once the next one is full: at
+ * most one is held back; a writer freed with pages in flight stops them. */
+static void test_one_row_group_in_flight(void)
+{
+    lh_arena_t *a = lh_arena_new(0);
+    lh_type_t schema, t = lh_type(LH_TYPE_BIGINT);
+    lh_field_t fld = {"x", t};
+    CHECK_EQ_INT(lh_type_struct(a, &fld, 1, &schema), 0);
+    lh_pq_write_opts_t o;
+    lh_pq_write_opts_default(&o);
+    o.row_group_rows = LH_BATCH_ROWS;
+    o.codec = LH_PQ_CODEC_UNCOMPRESSED;
+    o.threads = 2;
+    lh_buf_t out;
+    lh_buf_init(&out, (size_t)1 << 30);
+    lh_pq_writer_t *w;
+    lh_err_t err;
+    CHECK_EQ_INT(lh_pq_writer_open(&schema, &o, lh_pq_sink_buf, &out, &w, &err), 0);
+    lh_batch_t *b;
+    CHECK_EQ_INT(lh_batch_new(&t, 1, &b), 0);
+    for (int g = 0; g < 8; g++) {
+        for (uint32_t i = 0; i < LH_BATCH_ROWS; i++)
+            ((int64_t *)b->cols[0].data)[i] = (int64_t)g * LH_BATCH_ROWS + i;
+        b->count = LH_BATCH_ROWS;
+        CHECK_EQ_INT(lh_pq_writer_write_batch(w, b, &err), 0);
+        /* row groups 0..g-1 (16 KiB of values each) reached the sink */
+        CHECK(out.len >= (size_t)g * LH_BATCH_ROWS * 8);
+        CHECK(out.len < (size_t)(g + 1) * LH_BATCH_ROWS * 8);
+    }
+    lh_pq_writer_free(w); /* not closed: the last row group's pages are dropped */
+    lh_batch_free(b);
+    lh_buf_free(&out);
+    lh_arena_free(a);
+}
+
 static const lh_test_t tests[] = {
     {"threads_write_the_same_bytes", test_threads_write_the_same_bytes},
     {"worker_error_reaches_the_caller", test_worker_error_reaches_the_caller},
     {"sink_error_with_threads", test_sink_error_with_threads},
+    {"one_row_group_in_flight", test_one_row_group_in_flight},
     {NULL, NULL},
 };
 
