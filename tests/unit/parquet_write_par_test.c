@@ -289,10 +289,56 @@ static void test_sink_error_with_threads(void)
     lh_arena_free(a);
 }
 
+typedef struct job_write {
+    const lh_type_t *schema;
+    lh_pq_write_opts_t o;
+    lh_buf_t out;
+    lh_err_t err;
+} job_write_t;
+
+static int write_job(lh_job_t *job, void *arg)
+{
+    (void)job;
+    job_write_t *j = arg;
+    return write_rows(j->schema, &j->o, true, &j->out, &j->err, true);
+}
+
+/* A writer inside a job of the one-thread pool it borrows: no pool thread is
+ * free for its jobs, so the caller's thread makes every page; no hang. */
+static void test_borrowed_pool_from_its_own_job(void)
+{
+    lh_arena_t *a = lh_arena_new(0);
+    lh_type_t schema;
+    lh_err_t err = {0};
+    CHECK_EQ_INT(lh_type_parse(a, SCHEMA, strlen(SCHEMA), &schema, &err), 0);
+    lh_pool_t *pool = NULL;
+    lh_pool_opts_t po = {.name = "pq_par_one", .threads = 1};
+    CHECK_EQ_INT(lh_pool_new(&po, &pool, &err), 0);
+    job_write_t j = {.schema = &schema};
+    lh_pq_write_opts_default(&j.o);
+    j.o.row_group_rows = 3000;
+    lh_buf_init(&j.out, (size_t)1 << 30);
+    lh_buf_t one;
+    lh_buf_init(&one, (size_t)1 << 30);
+    CHECK_EQ_INT(write_rows(&schema, &j.o, true, &one, &err, true), 0);
+    j.o.pool = pool;
+    lh_job_spec_t spec = {.run = write_job, .arg = &j};
+    lh_job_t *h = NULL;
+    CHECK_EQ_INT(lh_pool_submit(pool, &spec, &h), 0);
+    CHECK_EQ_INT(lh_job_wait(h), 0);
+    lh_job_release(h);
+    CHECK(j.out.len == one.len && !memcmp(j.out.ptr, one.ptr, one.len));
+    lh_buf_free(&j.out);
+    lh_buf_free(&one);
+    lh_pool_destroy(pool);
+    lh_arena_free(a);
+}
+
 static const lh_test_t tests[] = {
     {"threads_write_the_same_bytes", test_threads_write_the_same_bytes},
     {"worker_error_reaches_the_caller", test_worker_error_reaches_the_caller},
     {"sink_error_with_threads", test_sink_error_with_threads},
+    {"borrowed_pool_from_its_own_job", test_borrowed_pool_from_its_own_job},
     {NULL, NULL},
 };
 
