@@ -3,15 +3,17 @@
 // table. DuckDB builds the table in memory once and writes it uncompressed as
 // the source our writer loads, so both writers start from the same rows. Then,
 // ROUNDS times, interleaved: for ZSTD and SNAPPY, our writer (build/pq_write,
-// timed inside the program) and DuckDB's COPY (threads=1 and default, timed
-// here around the statement); then each engine reads all four files (its own
-// and the other's, both codecs): ours with 1 reader and with one reader per
-// DuckDB thread (build/pq_read), DuckDB with an aggregate over every column at
-// threads=1 and default, each timed scan after an untimed one. Every read's
-// per-column sums must equal those of DuckDB's in-memory table, and EXPLAIN
-// ANALYZE of DuckDB's aggregate on each file must show a scan of every column
-// and every row. Prints a Markdown table (medians) on stdout, each run on
-// stderr.
+// timed inside the program) on 1 thread and on DuckDB's default number of
+// threads (whose file must be byte for byte the 1-thread file) and DuckDB's
+// COPY (threads=1 and default, timed here around the statement); then each
+// engine reads all four files (its own and the other's, both codecs): ours
+// with 1 reader and with one reader per DuckDB thread (build/pq_read), DuckDB
+// with an aggregate over every column at threads=1 and default, each timed
+// scan after an untimed one. Every read's per-column sums must equal those
+// of DuckDB's in-memory table, and EXPLAIN ANALYZE of DuckDB's aggregate on
+// each file must show a scan of every column and every row. Prints a
+// Markdown table (medians) and our writer's N-thread/1-thread time ratio on
+// stdout, each run on stderr.
 //   node bench/parquet_bench.mjs DIR ROWS ROUNDS BINDIR COMMAND
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -74,9 +76,16 @@ async function duckWrite(codec, threads) {
   return { ms, bytes: fs.statSync(out).size };
 }
 
-function oursWrite(codec) {
-  const o = JSON.parse(execFileSync(`${bin}/pq_write`, [src, file('ours', codec), codec]));
+// Our writer on n threads; the n-thread file must equal the 1-thread one.
+function oursWrite(codec, n) {
+  const out = n === 1 ? file('ours', codec) : file(`ours${n}`, codec);
+  const o = JSON.parse(execFileSync(`${bin}/pq_write`, [src, out, codec, String(n)]));
   if (o.rows !== expected[0]) throw new Error(`pq_write wrote ${o.rows} rows`);
+  if (n !== 1) {
+    if (!fs.readFileSync(out).equals(fs.readFileSync(file('ours', codec))))
+      throw new Error(`pq_write on ${n} threads wrote other bytes than on 1`);
+    fs.rmSync(out);
+  }
   return { ms: o.seconds * 1000, bytes: o.bytes };
 }
 
@@ -123,7 +132,8 @@ const add = (key, r) => {
 const readers = [['1', 1], ['N', threadsDefault]];
 for (let round = 0; round < rounds; round++) {
   for (const codec of codecs) {
-    add(`write ours ${codec}`, oursWrite(codec));
+    add(`write ours1 ${codec}`, oursWrite(codec, 1));
+    add(`write oursN ${codec}`, oursWrite(codec, threadsDefault));
     add(`write duckdb1 ${codec}`, await duckWrite(codec, 1));
     add(`write duckdbN ${codec}`, await duckWrite(codec, threadsDefault));
   }
@@ -147,13 +157,13 @@ const out = [];
 out.push(`| operation | codec | lakehouse | DuckDB | time lakehouse / DuckDB | file size lakehouse / DuckDB |`);
 out.push('|---|---|---|---|---|---|');
 for (const codec of codecs) {
-  const ours = median(`write ours ${codec}`);
-  const sizeOurs = runs[`write ours ${codec}`].at(-1).bytes;
   for (const [tag, n] of readers) {
+    const ours = median(`write ours${tag} ${codec}`);
+    const sizeOurs = runs[`write ours${tag} ${codec}`].at(-1).bytes;
     const duck = median(`write duckdb${tag} ${codec}`);
     const sizeDuck = runs[`write duckdb${tag} ${codec}`].at(-1).bytes;
     const size = `${sizeOurs.toLocaleString('en')} / ${sizeDuck.toLocaleString('en')} B = **${(sizeOurs / sizeDuck).toFixed(3)}**`;
-    out.push(`| write, DuckDB threads=${n} | ${codec.toUpperCase()} | 1 thread: ${cell(ours)} | ${cell(duck)} | **${(ours / duck).toFixed(2)}** | ${size} |`);
+    out.push(`| write, DuckDB threads=${n} | ${codec.toUpperCase()} | ${n} thread${n > 1 ? 's' : ''}: ${cell(ours)} | ${cell(duck)} | **${(ours / duck).toFixed(2)}** | ${size} |`);
   }
 }
 for (const codec of codecs)
@@ -169,3 +179,5 @@ const load = `load average ${loadStart.toFixed(2)} at start, ${os.loadavg()[0].t
 console.log(`\`${command}\`: ${rows.toLocaleString('en')} rows, median of ${rounds} round${rounds > 1 ? 's' : ''}, ` +
   `DuckDB ${version} (default threads ${threadsDefault}), ${os.cpus().length} CPUs, ${load}\n`);
 console.log(out.join('\n'));
+const scale = codecs.map((k) => `${k.toUpperCase()} ${(median(`write oursN ${k}`) / median(`write ours1 ${k}`)).toFixed(2)}`);
+console.log(`\nlakehouse's writer, ${threadsDefault} threads / 1 thread (time): ${scale.join(', ')}`);

@@ -1,12 +1,13 @@
 /* Parquet writer benchmark (bench/parquet_bench.sh): loads the benchmark
  * table from a source Parquet file (written by DuckDB, uncompressed) into
  * FLAT batches in memory with our reader, then times writing those rows to
- * a file with lh_pq_writer (one thread, default options but the codec).
+ * a file with lh_pq_writer (default options but the codec and the threads:
+ * 1 by default, the writer's pages made on THREADS threads when given).
  * Loading is not timed, as DuckDB's COPY reads a table already in memory;
  * the writer starts from the same rows DuckDB writes. Prints one JSON line:
- * {codec, rows, seconds, bytes}.
+ * {codec, threads, rows, seconds, bytes}.
  *
- *   pq_write <source.parquet> <out.parquet> zstd|snappy                  */
+ *   pq_write <source.parquet> <out.parquet> zstd|snappy [THREADS]        */
 #include "parquet/reader.h"
 #include "parquet/writer.h"
 
@@ -70,11 +71,12 @@ static int load(lh_pq_reader_t *rd, table_t *t, lh_err_t *err)
 }
 
 static int write_file(const lh_type_t *schema, const table_t *t, const char *path, int codec,
-                      double *secs, uint64_t *bytes, lh_err_t *err)
+                      int threads, double *secs, uint64_t *bytes, lh_err_t *err)
 {
     lh_pq_write_opts_t o;
     lh_pq_write_opts_default(&o);
     o.codec = codec;
+    o.threads = threads;
     FILE *f = fopen(path, "wb");
     if (!f) return lh_err_set(err, LH_EIO, "cannot create %s", path);
     lh_pq_writer_t *w = NULL;
@@ -94,8 +96,11 @@ static int write_file(const lh_type_t *schema, const table_t *t, const char *pat
 
 int main(int argc, char **argv)
 {
-    if (argc != 4 || (strcmp(argv[3], "zstd") && strcmp(argv[3], "snappy"))) {
-        fprintf(stderr, "usage: pq_write <source.parquet> <out.parquet> zstd|snappy\n");
+    char *end = NULL;
+    long threads = argc == 5 ? strtol(argv[4], &end, 10) : 1;
+    if ((argc != 4 && argc != 5) || (strcmp(argv[3], "zstd") && strcmp(argv[3], "snappy")) ||
+        (end && (*end || end == argv[4])) || threads < 1 || threads > 256) {
+        fprintf(stderr, "usage: pq_write <source.parquet> <out.parquet> zstd|snappy [THREADS]\n");
         return 2;
     }
     int codec = strcmp(argv[3], "snappy") ? LH_PQ_CODEC_ZSTD : LH_PQ_CODEC_SNAPPY;
@@ -108,10 +113,13 @@ int main(int argc, char **argv)
     if (!rc && lh_pq_reader_schema(rd)->nfields > 64)
         rc = lh_err_set(&err, LH_EINVAL, "over 64 columns");
     if (!rc) rc = load(rd, &t, &err);
-    if (!rc) rc = write_file(lh_pq_reader_schema(rd), &t, argv[2], codec, &secs, &bytes, &err);
     if (!rc)
-        printf("{\"codec\":\"%s\",\"rows\":%llu,\"seconds\":%.4f,\"bytes\":%llu}\n", argv[3],
-               (unsigned long long)t.rows, secs, (unsigned long long)bytes);
+        rc = write_file(lh_pq_reader_schema(rd), &t, argv[2], codec, (int)threads, &secs, &bytes,
+                        &err);
+    if (!rc)
+        printf("{\"codec\":\"%s\",\"threads\":%ld,\"rows\":%llu,\"seconds\":%.4f,"
+               "\"bytes\":%llu}\n",
+               argv[3], threads, (unsigned long long)t.rows, secs, (unsigned long long)bytes);
     else
         fprintf(stderr, "pq_write: %s\n", err.msg);
     for (size_t k = 0; k < t.n; k++)

@@ -6,7 +6,6 @@
 #include "parquet/writer_int.h"
 
 #include <stdlib.h>
-#include <zstd.h>
 
 #ifndef LH_VERSION
 #define LH_VERSION "dev"
@@ -70,17 +69,14 @@ int lh_pq_writer_open(const lh_type_t *schema, const lh_pq_write_opts_t *opts, l
     w->sink = sink;
     w->sink_ctx = sink_ctx;
     lh_buf_init(&w->out, (size_t)1 << 40);
-    lh_buf_init(&w->page, (size_t)INT32_MAX);
-    lh_buf_init(&w->comp, (size_t)1 << 40);
-    lh_buf_init(&w->hdr, 0);
     lh_buf_init(&w->ci_buf, (size_t)1 << 40);
     lh_buf_init(&w->oi_buf, (size_t)1 << 40);
-    lh_buf_init(&w->pscratch, (size_t)INT32_MAX);
     lh_pq_write_opts_t dflt;
     lh_pq_write_opts_default(&dflt);
     int rc = copy_opts(w, opts ? opts : &dflt, err);
     if (!rc && lh_type_copy(w->arena, schema, &w->schema)) rc = oom(err);
     if (!rc) rc = lh__pq_w_schema(w, err);
+    if (!rc) rc = lh__pq_rg_open(w, err);
     for (uint32_t i = 0; !rc && i < w->nleaves; i++)
         lh__pq_leaf_reset(w, &w->leaves[i]);
     if (!rc) rc = lh__pq_out(w, LH_PQ_MAGIC, 4, err);
@@ -248,9 +244,9 @@ static int shred_column(lh_pq_writer_t *w, const lh__pq_wnode_t *nd, const lh_ve
 
 /* ---- row groups and the footer ---- */
 
-static int flush_row_group(lh_pq_writer_t *w, lh_err_t *err)
+/* Writes the row group in w->fl, of rows rows, to the output. */
+static int write_group(lh_pq_writer_t *w, uint32_t rows, lh_err_t *err)
 {
-    if (!w->rg_rows) return 0;
     if (w->nrgs == w->rgcap) {
         uint32_t cap = w->rgcap ? w->rgcap * 2 : 16;
         lh_pq_row_group_t *p = realloc(w->rgs, cap * sizeof *p);
@@ -264,21 +260,37 @@ static int flush_row_group(lh_pq_writer_t *w, lh_err_t *err)
     rg->ncolumns = w->nleaves;
     rg->has_file_offset = rg->has_total_compressed_size = true;
     rg->file_offset = (int64_t)w->pos;
-    for (uint32_t i = 0; i < w->nleaves; i++) {
-        lh__pq_leaf_t *l = &w->leaves[i];
-        int rc = lh__pq_leaf_finish(w, l, err);
-        if (!rc) rc = lh__pq_chunk_write(w, l, &rg->columns[i], err);
-        if (rc) return rc;
-        rg->total_byte_size += rg->columns[i].meta_data.total_uncompressed_size;
-        rg->total_compressed_size += rg->columns[i].meta_data.total_compressed_size;
-        lh__pq_leaf_reset(w, l);
-    }
-    rg->num_rows = w->rg_rows;
+    int rc = lh__pq_rg_write(w, rg, err);
+    if (rc) return rc;
+    rg->num_rows = rows;
     if (w->nrgs <= INT16_MAX) rg->has_ordinal = true, rg->ordinal = (int16_t)w->nrgs;
-    w->rows += w->rg_rows;
-    w->rg_rows = 0;
+    w->rows += rows;
     w->nrgs++;
     return lh__pq_out_flush(w, err); /* the row group reaches the sink now */
+}
+
+/* Pipelined: the row group whose pages are being made, written once they are. */
+static int finish_group(lh_pq_writer_t *w, lh_err_t *err)
+{
+    if (!w->inflight) return 0;
+    int rc = lh__pq_rg_end(w, err);
+    return rc ? rc : write_group(w, w->fl_rows, err);
+}
+
+/* The row group being built goes out: written now on one thread; pipelined,
+ * the one before is written and this one's pages start being made. */
+static int flush_row_group(lh_pq_writer_t *w, lh_err_t *err)
+{
+    uint32_t rows = w->rg_rows;
+    if (!rows) return 0;
+    w->rg_rows = 0;
+    if (!w->pool) return write_group(w, rows, err);
+    int rc = finish_group(w, err);
+    if (rc) return rc;
+    lh__pq_leaf_t *set = w->fl;
+    w->fl = w->leaves, w->leaves = set;
+    w->fl_rows = rows;
+    return lh__pq_rg_begin(w, err);
 }
 
 int lh_pq_writer_write_batch(lh_pq_writer_t *w, const lh_batch_t *b, lh_err_t *err)
@@ -352,6 +364,7 @@ int lh_pq_writer_close(lh_pq_writer_t *w, lh_pq_file_stats_t *stats_out, lh_err_
     if (w->failed || w->closed)
         return lh_err_set(err, LH_EINVAL, "parquet writer: closed or failed earlier");
     int rc = flush_row_group(w, err);
+    if (!rc) rc = finish_group(w, err);
     if (!rc) rc = lh__pq_pi_write(w, err);
     if (!rc) rc = footer(w, err);
     if (rc) {
@@ -376,18 +389,17 @@ int lh_pq_writer_close(lh_pq_writer_t *w, lh_pq_file_stats_t *stats_out, lh_err_
 void lh_pq_writer_free(lh_pq_writer_t *w)
 {
     if (!w) return;
-    for (uint32_t i = 0; i < w->nleaves; i++)
+    lh__pq_rg_close(w);
+    for (uint32_t i = 0; i < w->nleaves; i++) {
         lh__pq_leaf_release(&w->leaves[i]);
+        if (w->fl != w->leaves) lh__pq_leaf_release(&w->fl[i]);
+        lh__pq_stat_release(&w->files[i]);
+    }
     free(w->rgs);
     free(w->gbuf);
     lh_buf_free(&w->out);
-    lh_buf_free(&w->page);
-    lh_buf_free(&w->comp);
-    lh_buf_free(&w->hdr);
     lh_buf_free(&w->ci_buf);
     lh_buf_free(&w->oi_buf);
-    lh_buf_free(&w->pscratch);
-    ZSTD_freeCCtx(w->zctx);
     lh_arena_free(w->arena);
     free(w);
 }

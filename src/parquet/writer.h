@@ -1,6 +1,16 @@
 /* The Parquet writer: batches of column vectors (vector/batch.h) in, a
  * Parquet file out through a sink callback, streaming row group by row group
- * (never more than one row group buffered).
+ * (on one thread never more than one row group buffered; on several, two).
+ *
+ * Threads (opts.threads or opts.pool): a full row group's column chunks are
+ * prepared in parallel and its pages (encoding, compression, page
+ * statistics) made on the pool while the caller's thread takes the next
+ * row group's batches; at the next full row group (or close) the caller's
+ * thread makes the pages left, and writes them all in file order. So two
+ * row groups are held (one being built, one being made), a row group
+ * reaches the sink one row group later, and the file's bytes are exactly
+ * those of one thread. The sink is only ever called on the caller's thread
+ * (inside write_batch and close).
  *
  * What it writes: data pages v1; definition and repetition levels RLE; values
  * RLE_DICTIONARY with a PLAIN dictionary page per column chunk, or PLAIN when
@@ -28,6 +38,8 @@
 
 /* Receives the file's bytes in order; returns 0 or a negative LH_E* (with
  * err filled), which aborts the writer. */
+struct lh_pool; /* core/pool.h */
+
 typedef int (*lh_pq_sink_fn)(void *ctx, const void *data, size_t len, lh_err_t *err);
 
 typedef struct lh_pq_kv_pair {
@@ -45,6 +57,15 @@ typedef struct lh_pq_write_opts {
     const char *created_by;    /* NULL: "lakehouse <version>" */
     const lh_pq_kv_pair_t *kv; /* key/value metadata for the footer (copied at open) */
     uint32_t nkv;
+    /* Threads that make a row group's pages (see above); the bytes written are the same for
+     * any number. 0 or 1 (default): the caller's thread alone, each page made as it is
+     * written; N > 1 (at most 256): the caller's thread and a pool of N - 1 threads the
+     * writer starts at open and joins at free. */
+    int threads;
+    /* Or the threads of this pool and the caller's (threads is then ignored): borrowed, it
+     * must outlive the writer; the writer's jobs wait behind the pool's queue, and pages no
+     * pool thread took are made on the caller's thread. */
+    struct lh_pool *pool;
 } lh_pq_write_opts_t;
 
 /* Fills o with the defaults above. */
@@ -81,7 +102,7 @@ typedef struct lh_pq_writer lh_pq_writer_t;
  * Writes the leading "PAR1" through the sink at once. *out is owned by the
  * caller (lh_pq_writer_free). Returns 0, LH_EINVAL (not a STRUCT, a type
  * with no Parquet mapping, a codec we do not write, a bad option), LH_ENOMEM
- * or the sink's error. */
+ * (memory or threads) or the sink's error. */
 int lh_pq_writer_open(const lh_type_t *schema, const lh_pq_write_opts_t *opts, lh_pq_sink_fn sink,
                       void *sink_ctx, lh_pq_writer_t **out, lh_err_t *err);
 /* Appends b's rows (its columns must have the schema's field types, any
@@ -89,14 +110,16 @@ int lh_pq_writer_open(const lh_type_t *schema, const lh_pq_write_opts_t *opts, l
  * rows are buffered. The batch may be reset once this returns (values are
  * encoded or copied). Returns 0, LH_EINVAL (column types differ, a NULL MAP
  * key), LH_ETOOBIG (a value over 2 GiB), LH_ENOMEM, the codec's or the
- * sink's error; after an error the writer only accepts free. */
+ * sink's error (with threads, a page's error comes from the call that
+ * writes its row group: the next flush or close); after an error the writer
+ * only accepts free. */
 int lh_pq_writer_write_batch(lh_pq_writer_t *w, const lh_batch_t *b, lh_err_t *err);
 /* Flushes the last row group and writes the footer. stats_out (may be NULL)
  * is filled with pointers into the writer, valid until lh_pq_writer_free.
  * Returns 0 or an error above. */
 int lh_pq_writer_close(lh_pq_writer_t *w, lh_pq_file_stats_t *stats_out, lh_err_t *err);
-/* Frees the writer, closed or not (an unclosed file is left incomplete).
- * NULL is fine. */
+/* Frees the writer, closed or not (an unclosed file is left incomplete;
+ * pages being made are waited for and dropped). NULL is fine. */
 void lh_pq_writer_free(lh_pq_writer_t *w);
 
 /* A sink that appends to an lh_buf_t (ctx): tests and small files. */

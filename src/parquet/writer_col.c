@@ -39,6 +39,24 @@ void lh__pq_leaf_reset(lh_pq_writer_t *w, lh__pq_leaf_t *l)
     lh__pq_stat_reset(&l->chunk);
 }
 
+void lh__pq_leaf_init(lh__pq_leaf_t *l)
+{
+    lh_pq_dict_init(&l->dict, l->width);
+    lh_buf_init(&l->plain, (size_t)1 << 40);
+    lh_buf_init(&l->chunk.smin, 0), lh_buf_init(&l->chunk.smax, 0);
+    lh_buf_init(&l->pbounds, (size_t)UINT32_MAX);
+}
+
+void lh__pq_leaf_twin(lh_pq_writer_t *w, lh__pq_leaf_t *d, const lh__pq_leaf_t *s)
+{
+    memset(d, 0, sizeof *d);
+    d->node = s->node, d->type = s->type, d->phys = s->phys, d->width = s->width, d->ord = s->ord;
+    d->max_def = s->max_def, d->max_rep = s->max_rep;
+    d->path = s->path, d->depth = s->depth, d->dotted = s->dotted, d->file = s->file;
+    lh__pq_leaf_init(d);
+    lh__pq_leaf_reset(w, d);
+}
+
 void lh__pq_leaf_release(lh__pq_leaf_t *l)
 {
     free(l->defs);
@@ -47,8 +65,8 @@ void lh__pq_leaf_release(lh__pq_leaf_t *l)
     lh_buf_free(&l->plain);
     lh_pq_dict_free(&l->dict);
     lh__pq_stat_release(&l->chunk);
-    lh__pq_stat_release(&l->file);
     lh__pq_pi_release(l);
+    free(l->cuts);
 }
 
 /* Rows through rows[] or from start on. */
@@ -274,6 +292,6 @@ int lh__pq_leaf_finish(lh_pq_writer_t *w, lh__pq_leaf_t *l, lh_err_t *err)
             dict_stats(l);
         }
     }
-    lh__pq_stat_merge(&l->file, &l->chunk, l->ord, l->width);
+    lh__pq_stat_merge(l->file, &l->chunk, l->ord, l->width);
     return 0;
 }

@@ -18,31 +18,31 @@ static int oom(lh_err_t *err)
     return lh_err_set(err, LH_ENOMEM, "parquet writer: out of memory");
 }
 
-/* Values [v0, v1) at PLAIN bytes [b0, b1) into l->page. */
-static int page_stats(lh_pq_writer_t *w, lh__pq_leaf_t *l, size_t v0, size_t v1, size_t b0,
-                      size_t b1)
+/* Values [v0, v1) at PLAIN bytes [b0, b1) into st. */
+static int page_stats(const lh__pq_leaf_t *l, lh__pq_stat_t *st, lh_buf_t *scratch, size_t v0,
+                      size_t v1, size_t b0, size_t b1)
 {
-    lh__pq_stat_reset(&l->page);
+    lh__pq_stat_reset(st);
     if (l->ord == LH__ORD_NONE || v1 == v0) return 0;
     if (l->dict_mode && l->width) {
-        lh_buf_reset(&w->pscratch);
-        uint8_t *p = lh_pq_buf_reserve(&w->pscratch, (v1 - v0) * l->width);
+        lh_buf_reset(scratch);
+        uint8_t *p = lh_pq_buf_reserve(scratch, (v1 - v0) * l->width);
         if (!p) return LH_ENOMEM;
         const uint8_t *dict = (const uint8_t *)l->dict.plain.ptr;
         for (size_t i = v0; i < v1; i++, p += l->width)
             memcpy(p, dict + (size_t)l->idx[i] * l->width, l->width);
-        lh__pq_stat_fixed(&l->page, l->ord, (const uint8_t *)w->pscratch.ptr, v1 - v0, l->width);
+        lh__pq_stat_fixed(st, l->ord, (const uint8_t *)scratch->ptr, v1 - v0, l->width);
     } else if (l->dict_mode) {
         uint32_t seen_lo = UINT32_MAX, seen_hi = UINT32_MAX;
         for (size_t i = v0; i < v1; i++) {
             uint32_t k = l->idx[i];
             if (k == seen_lo || k == seen_hi) continue;
             lh_str_t s = lh_pq_dict_value(&l->dict, k);
-            lh__pq_stat_bytes(&l->page, &s, 1);
+            lh__pq_stat_bytes(st, &s, 1);
             seen_hi = seen_lo, seen_lo = k; /* runs of one value compare once */
         }
     } else if (l->width) {
-        lh__pq_stat_fixed(&l->page, l->ord, (const uint8_t *)l->plain.ptr + b0, v1 - v0, l->width);
+        lh__pq_stat_fixed(st, l->ord, (const uint8_t *)l->plain.ptr + b0, v1 - v0, l->width);
     } else {
         const uint8_t *p = (const uint8_t *)l->plain.ptr + b0,
                       *end = (const uint8_t *)l->plain.ptr + b1;
@@ -50,11 +50,27 @@ static int page_stats(lh_pq_writer_t *w, lh__pq_leaf_t *l, size_t v0, size_t v1,
             uint32_t n =
                 (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
             lh_str_t s = {(const char *)p + 4, n};
-            lh__pq_stat_bytes(&l->page, &s, 1);
+            lh__pq_stat_bytes(st, &s, 1);
             p += 4 + (size_t)n;
         }
     }
-    return lh_buf_err(&l->page.smin) | lh_buf_err(&l->page.smax) ? LH_ENOMEM : 0;
+    return lh_buf_err(&st->smin) | lh_buf_err(&st->smax) ? LH_ENOMEM : 0;
+}
+
+int lh__pq_pi_page_stats(const lh__pq_leaf_t *l, lh__pq_ptask_t *t, lh_buf_t *scratch)
+{
+    const size_t *r = t->cut;
+    t->nulls = 0;
+    for (size_t k = r[0]; k < r[1]; k++)
+        t->nulls += l->defs[k] < l->max_def;
+    if (!l->max_rep) {
+        t->rows = (int64_t)(r[1] - r[0]);
+    } else {
+        t->rows = 0;
+        for (size_t i = r[0]; i < r[1]; i++)
+            t->rows += l->reps[i] == 0;
+    }
+    return page_stats(l, &t->stat, scratch, r[2], r[3], r[4], r[5]);
 }
 
 static int grow_pages(lh__pq_leaf_t *l)
@@ -83,11 +99,10 @@ static void order(lh__pq_leaf_t *l, size_t i)
     l->prev = i + 1;
 }
 
-int lh__pq_pi_page(lh_pq_writer_t *w, lh__pq_leaf_t *l, const size_t r[6], int64_t first_row,
+int lh__pq_pi_page(lh_pq_writer_t *w, lh__pq_leaf_t *l, const lh__pq_ptask_t *t, int64_t first_row,
                    int64_t offset, int32_t size, lh_err_t *err)
 {
     if (!w->o.page_index) return 0;
-    if (page_stats(w, l, r[2], r[3], r[4], r[5])) return oom(err);
     if (grow_pages(l)) return oom(err);
     size_t i = l->nwpages++;
     lh__pq_wpage_t *p = &l->wpages[i];
@@ -95,12 +110,11 @@ int lh__pq_pi_page(lh_pq_writer_t *w, lh__pq_leaf_t *l, const size_t r[6], int64
     p->offset = offset;
     p->size = size;
     p->first_row = first_row;
-    for (size_t k = r[0]; k < r[1]; k++)
-        p->nulls += l->defs[k] < l->max_def;
-    p->null_page = r[2] == r[3];
+    p->nulls = t->nulls;
+    p->null_page = t->cut[2] == t->cut[3];
     p->bound_off = (uint32_t)l->pbounds.len;
     if (p->null_page || l->no_ci) return 0;
-    if (!lh__pq_stat_bounds(l, &l->page, &l->pbounds, &p->min_len, &p->max_len)) {
+    if (!lh__pq_stat_bounds(l, &t->stat, &l->pbounds, &p->min_len, &p->max_len)) {
         l->no_ci = true;
         return 0;
     }
@@ -203,5 +217,4 @@ void lh__pq_pi_release(lh__pq_leaf_t *l)
 {
     free(l->wpages);
     lh_buf_free(&l->pbounds);
-    lh__pq_stat_release(&l->page);
 }

@@ -74,16 +74,45 @@ typedef struct lh__pq_leaf {
     lh_buf_t plain;     /* PLAIN mode: the values (BOOLEAN: a byte per value) */
     size_t nvalues;     /* non-NULL values in the chunk */
     size_t plain_bytes; /* their PLAIN size */
-    lh__pq_stat_t chunk, file;
+    lh__pq_stat_t chunk;
+    lh__pq_stat_t *file; /* the column's over the file (one for both sets of leaves) */
     /* the chunk's page index (writer_index.c) */
     lh__pq_wpage_t *wpages;
     size_t nwpages, wpagecap;
     lh_buf_t pbounds;       /* each page's min then max, truncated */
-    lh__pq_stat_t page;     /* the current page's statistics */
     bool no_ci;             /* a non-null page without bounds: no ColumnIndex */
     bool not_asc, not_desc; /* the bounds so far do not ascend / descend */
     size_t prev;            /* 1 + the last non-null page, 0: none yet */
+    /* the chunk's data pages, cut before they are written (writer_page.c) */
+    size_t (*cuts)[6]; /* levels [0, 1), values [2, 3), PLAIN bytes [4, 5) */
+    size_t ncuts, cutcap;
+    size_t task0; /* parallel: its first page in w->tasks */
+    lh_err_t err; /* parallel: what went wrong preparing this chunk */
 } lh__pq_leaf_t;
+
+/* One page of a row group (the dictionary page or a data page): encoded,
+ * compressed and its header made by one thread, then written in order. */
+typedef struct lh__pq_ptask {
+    uint32_t leaf;
+    bool dict;           /* the chunk's dictionary page */
+    size_t cut[6];       /* a data page's cut */
+    size_t est;          /* its size guessed, for the order pages are handed out */
+    lh_buf_t body, comp; /* the encoded page and its compression */
+    lh_buf_t hdr;        /* the page header */
+    const void *data;    /* what follows the header: comp, body or the dictionary */
+    size_t len, raw;     /* compressed and uncompressed sizes */
+    lh__pq_stat_t stat;  /* a data page's statistics (page index) */
+    int64_t nulls, rows; /* its NULL slots and rows (page index) */
+    int rc;
+    lh_err_t err;
+} lh__pq_ptask_t;
+
+/* A thread's own state while pages are made: its ZSTD context and the
+ * scratch of a page's dictionary values gathered for its statistics. */
+typedef struct lh__pq_worker {
+    void *zctx; /* ZSTD_CCtx, reused */
+    lh_buf_t scratch;
+} lh__pq_worker_t;
 
 struct lh_pq_writer {
     lh_pq_write_opts_t o;
@@ -91,8 +120,10 @@ struct lh_pq_writer {
     lh_type_t schema;
     lh__pq_wnode_t *cols;
     uint32_t ncols;
-    lh__pq_leaf_t *leaves;
+    lh__pq_leaf_t *leaves; /* the row group being built */
     uint32_t nleaves;
+    lh__pq_leaf_t *fl;    /* the row group being written: leaves, or the other set (pipelined) */
+    lh__pq_stat_t *files; /* each leaf's file statistics */
     lh_pq_schema_elem_t *elems;
     uint32_t nelems;
     lh_pq_sink_fn sink;
@@ -103,8 +134,21 @@ struct lh_pq_writer {
     int64_t rows;     /* rows in finished row groups */
     lh_pq_row_group_t *rgs;
     uint32_t nrgs, rgcap;
-    lh_buf_t page, comp, hdr; /* scratch: one page, compressed, its header */
-    void *zctx;               /* ZSTD_CCtx, reused */
+    /* making pages (writer_rg.c): one worker per thread, the pages of a row group */
+    struct lh_pool *pool; /* NULL: one thread */
+    bool own_pool;        /* started by the writer */
+    lh__pq_worker_t *workers;
+    uint32_t nworkers;
+    lh__pq_ptask_t *tasks; /* one thread: tasks[0], reused */
+    size_t ntasks, taskcap;
+    lh__pq_ptask_t **order; /* the tasks, largest first */
+    /* pipelined (a pool): the pages of the row group in fl are made while the next is built */
+    struct lh_job **helpers; /* the pool jobs making them, one per pool thread (NULL: none) */
+    struct lh__pq_helper *hargs;
+    size_t next;      /* atomic: the next task (in order) to make */
+    int stop;         /* atomic: a page failed, make no more */
+    bool inflight;    /* fl's pages are being made */
+    uint32_t fl_rows; /* fl's rows */
     /* gather scratch */
     uint8_t *gbuf;
     size_t gcap;
@@ -114,7 +158,6 @@ struct lh_pq_writer {
     /* page indexes of the finished chunks, written before the footer; the
      * ColumnChunks' offsets are relative to these buffers until then */
     lh_buf_t ci_buf, oi_buf;
-    lh_buf_t pscratch; /* a page's dictionary values, gathered for its statistics */
 };
 
 /* writer_schema.c: the node tree, the leaves and the schema elements for w->schema. */
@@ -129,6 +172,10 @@ int lh__pq_leaf_append(lh_pq_writer_t *w, lh__pq_leaf_t *l, const uint8_t *defs,
 /* Decides dictionary or PLAIN for the chunk's end (converting to PLAIN when
  * the dictionary does not pay) and finishes the chunk's statistics. */
 int lh__pq_leaf_finish(lh_pq_writer_t *w, lh__pq_leaf_t *l, lh_err_t *err);
+/* The chunk's buffers, empty (after the column's fields are set). */
+void lh__pq_leaf_init(lh__pq_leaf_t *l);
+/* d: leaf s's column with a chunk of its own, empty (the second set of leaves). */
+void lh__pq_leaf_twin(lh_pq_writer_t *w, lh__pq_leaf_t *d, const lh__pq_leaf_t *s);
 void lh__pq_leaf_reset(lh_pq_writer_t *w, lh__pq_leaf_t *l);
 void lh__pq_leaf_release(lh__pq_leaf_t *l);
 
@@ -152,22 +199,46 @@ bool lh__pq_stat_bounds(const lh__pq_leaf_t *l, const lh__pq_stat_t *s, lh_buf_t
 /* <0, 0, >0: two bounds of leaf l in the column's order. */
 int lh__pq_stat_cmp(const lh__pq_leaf_t *l, const void *a, size_t an, const void *b, size_t bn);
 
-/* writer_index.c: the page index. pi_page records the data page of levels
- * [l0, l1) and values [v0, v1) at PLAIN bytes [b0, b1), written at offset
- * in size bytes; pi_chunk encodes the chunk's ColumnIndex (when every page
- * has bounds) and OffsetIndex into w->ci_buf/oi_buf and points cc at them
- * (relative offsets) and starts the next chunk; pi_write writes them all
- * and makes the offsets absolute. */
-int lh__pq_pi_page(lh_pq_writer_t *w, lh__pq_leaf_t *l, const size_t range[6], int64_t first_row,
+/* writer_index.c: the page index. pi_page_stats (any thread) fills t's
+ * statistics, NULL count and rows for its data page; pi_page records the page
+ * t, written at offset in size bytes; pi_chunk encodes the chunk's
+ * ColumnIndex (when every page has bounds) and OffsetIndex into
+ * w->ci_buf/oi_buf and points cc at them (relative offsets) and starts the
+ * next chunk; pi_write writes them all and makes the offsets absolute. */
+int lh__pq_pi_page_stats(const lh__pq_leaf_t *l, lh__pq_ptask_t *t, lh_buf_t *scratch);
+int lh__pq_pi_page(lh_pq_writer_t *w, lh__pq_leaf_t *l, const lh__pq_ptask_t *t, int64_t first_row,
                    int64_t offset, int32_t size, lh_err_t *err);
 int lh__pq_pi_chunk(lh_pq_writer_t *w, lh__pq_leaf_t *l, lh_pq_column_chunk_t *cc, lh_err_t *err);
 int lh__pq_pi_write(lh_pq_writer_t *w, lh_err_t *err);
 void lh__pq_pi_release(lh__pq_leaf_t *l);
 
-/* writer_page.c: writes leaf l's chunk (dictionary page, data pages) to the
- * output and fills its ColumnChunk. */
+/* writer_page.c. chunk_prepare (any thread, one per leaf) finishes leaf l's
+ * chunk (lh__pq_leaf_finish) and cuts its data pages into l->cuts.
+ * page_make (any thread, one per task) encodes, compresses and heads the page
+ * t of the prepared leaf with worker k's state. chunk_write writes leaf l's
+ * chunk and fills its ColumnChunk: the dictionary page first in dictionary
+ * mode, then one data page per cut, each from pages(ctx, leaf, dict, cut),
+ * which hands back the page made (just now on one thread, or before). */
+int lh__pq_chunk_prepare(lh_pq_writer_t *w, lh__pq_leaf_t *l, lh_err_t *err);
+int lh__pq_page_make(const lh_pq_writer_t *w, lh__pq_worker_t *k, lh__pq_ptask_t *t);
+typedef lh__pq_ptask_t *(*lh__pq_page_src)(void *ctx, uint32_t leaf, bool dict, size_t cut);
 int lh__pq_chunk_write(lh_pq_writer_t *w, lh__pq_leaf_t *l, lh_pq_column_chunk_t *cc,
-                       lh_err_t *err);
+                       lh__pq_page_src pages, void *ctx, lh_err_t *err);
+void lh__pq_ptask_init(lh__pq_ptask_t *t);
+void lh__pq_ptask_release(lh__pq_ptask_t *t);
+
+/* writer_rg.c: the threads (lh__pq_rg_open at open, lh__pq_rg_close at free:
+ * stops what is in flight); with a pool, rg_begin prepares the chunks of the
+ * row group in w->fl and starts making its pages on the pool, rg_end makes
+ * what is left on the caller's thread and waits for the rest (the first
+ * error of a page in file order); rg_write writes w->fl's chunks into
+ * rg->columns (without a pool, each page made just before it is written)
+ * and empties them. */
+int lh__pq_rg_open(lh_pq_writer_t *w, lh_err_t *err);
+int lh__pq_rg_begin(lh_pq_writer_t *w, lh_err_t *err);
+int lh__pq_rg_end(lh_pq_writer_t *w, lh_err_t *err);
+int lh__pq_rg_write(lh_pq_writer_t *w, lh_pq_row_group_t *rg, lh_err_t *err);
+void lh__pq_rg_close(lh_pq_writer_t *w);
 /* Queues bytes for the sink (flushed in 1 MiB pieces). */
 int lh__pq_out(lh_pq_writer_t *w, const void *p, size_t n, lh_err_t *err);
 /* Hands what is queued to the sink. */

@@ -187,12 +187,9 @@ static int leaf(walk_t *k, lh__pq_wnode_t *n, lh_pq_schema_elem_t *e)
     l->dotted = lh_buf_err(&dotted) ? NULL : lh_arena_strdup(w->arena, dotted.ptr);
     lh_buf_free(&dotted);
     if (!l->dotted) return lh_err_set(k->err, LH_ENOMEM, "parquet writer: out of memory");
-    lh_pq_dict_init(&l->dict, l->width);
-    lh_buf_init(&l->plain, (size_t)1 << 40);
-    lh_buf_init(&l->chunk.smin, 0), lh_buf_init(&l->chunk.smax, 0);
-    lh_buf_init(&l->file.smin, 0), lh_buf_init(&l->file.smax, 0);
-    lh_buf_init(&l->page.smin, 0), lh_buf_init(&l->page.smax, 0);
-    lh_buf_init(&l->pbounds, (size_t)UINT32_MAX);
+    l->file = &w->files[n->leaf];
+    lh_buf_init(&l->file->smin, 0), lh_buf_init(&l->file->smax, 0);
+    lh__pq_leaf_init(l);
     return 0;
 }
 
@@ -285,7 +282,9 @@ int lh__pq_w_schema(lh_pq_writer_t *w, lh_err_t *err)
     w->cols = lh_arena_calloc(w->arena, w->ncols * sizeof *w->cols);
     w->elems = lh_arena_calloc(w->arena, (ne + 1) * sizeof *w->elems);
     w->leaves = lh_arena_calloc(w->arena, nl * sizeof *w->leaves + 1);
-    if (!w->cols || !w->elems || !w->leaves)
+    w->files = lh_arena_calloc(w->arena, nl * sizeof *w->files + 1);
+    w->fl = w->leaves;
+    if (!w->cols || !w->elems || !w->leaves || !w->files)
         return lh_err_set(err, LH_ENOMEM, "parquet writer: out of memory");
     walk_t k = {.w = w, .err = err};
     group(elem(&k, "schema", LH_PQ_REQUIRED), w->ncols);

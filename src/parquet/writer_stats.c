@@ -372,9 +372,9 @@ int lh__pq_stat_to_values(const lh__pq_leaf_t *l, lh_arena_t *a, lh_pq_col_stats
     out->path = l->dotted;
     out->names = (const char *const *)l->path;
     out->depth = l->depth;
-    out->null_count = l->file.nulls;
+    out->null_count = l->file->nulls;
     bounds_t b;
-    bounds(l, &l->file, &b);
+    bounds(l, l->file, &b);
     out->min_exact = b.min_exact;
     out->max_exact = b.max_exact;
     int rc = 0;

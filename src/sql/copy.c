@@ -41,7 +41,7 @@ int lh_sql_codec_by_name(const char *name, int *codec)
     return LH_EINVAL;
 }
 
-static int write_parquet(lh_sql_result_t *r, FILE *f, const char *what, int codec, int64_t *rows,
+static int write_parquet(lh_sql_result_t *r, FILE *f, const lh_sql_copy_opts_t *c, int64_t *rows,
                          lh_sql_error_t *err)
 {
     uint32_t n = lh_sql_result_ncols(r);
@@ -59,7 +59,9 @@ static int write_parquet(lh_sql_result_t *r, FILE *f, const char *what, int code
         rc = lh_sql_err(err, LH_EINVAL, LH_SQL_EINPUT, -1, "the result cannot be a Parquet schema");
     lh_pq_write_opts_t o;
     lh_pq_write_opts_default(&o);
-    o.codec = codec;
+    o.codec = c->codec;
+    o.pool = c->pool;
+    const char *what = c->target;
     if (!rc && lh_pq_writer_open(&schema, &o, file_sink, f, &w, &e))
         rc = lh_sql_err(err, e.code ? e.code : LH_EIO, LH_SQL_EIO, -1, "%s: %s", what, e.msg);
     while (!rc) {
@@ -148,7 +150,7 @@ int lh_sql_copy_to(lh_sql_result_t *r, const lh_sql_copy_opts_t *c, struct lh_ob
         if (fd >= 0) close(fd), unlink(tmp);
         return lh_sql_err(err, LH_EIO, LH_SQL_EIO, -1, "cannot create %s", tmp);
     }
-    int rc = c->format == LH_SQL_COPY_PARQUET ? write_parquet(r, f, c->target, c->codec, rows, err)
+    int rc = c->format == LH_SQL_COPY_PARQUET ? write_parquet(r, f, c, rows, err)
                                               : write_text(r, f, c, rows, err);
     if (fclose(f) && !rc) rc = lh_sql_err(err, LH_EIO, LH_SQL_EIO, -1, "cannot write %s", tmp);
     lh_err_t e = {0};

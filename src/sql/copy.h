@@ -11,11 +11,12 @@ typedef enum lh_sql_copy_format {
 } lh_sql_copy_format_t;
 
 typedef struct lh_sql_copy_opts {
-    const char *target; /* a local path or s3://bucket/key */
-    uint8_t format;     /* lh_sql_copy_format_t */
-    int codec;          /* Parquet: LH_PQ_CODEC_* */
-    bool header;        /* CSV: a header line */
-    char delim;         /* CSV: the delimiter */
+    const char *target;   /* a local path or s3://bucket/key */
+    uint8_t format;       /* lh_sql_copy_format_t */
+    int codec;            /* Parquet: LH_PQ_CODEC_* */
+    bool header;          /* CSV: a header line */
+    char delim;           /* CSV: the delimiter */
+    struct lh_pool *pool; /* Parquet: pages made on this pool's threads too (NULL: one thread) */
 } lh_sql_copy_opts_t;
 
 /* Reads every batch of r into c->target (sql/textout.h says how CSV and

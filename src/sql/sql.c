@@ -435,7 +435,8 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
                                 .format = bs.copy_format,
                                 .codec = bs.copy_codec,
                                 .header = bs.copy_header,
-                                .delim = bs.copy_delim};
+                                .delim = bs.copy_delim,
+                                .pool = r->ex.pool};
         rc = lh_sql_copy_to(r, &c, s->db->lake, &r->changes, &r->err);
         lh_op_close_tree(r->root);
         r->root = NULL;

@@ -3,7 +3,8 @@
  * each codec (ZSTD, SNAPPY, UNCOMPRESSED, GZIP) x NULL pattern (none, some,
  * all) x encoding (dictionary with few distinct values, PLAIN with unique
  * values and small pages), one whose dictionary falls back to PLAIN inside
- * a chunk, several row groups each (a batch straddles two). Also writes
+ * a chunk, several row groups each (a batch straddles two); the dictionary
+ * files and the fallback are written on 2 or 3 threads. Also writes
  * expected.json: per file, per column, the values written in a canonical
  * JSON form that tests/js/pq_read_matrix.mjs produces from DuckDB and
  * hyparquet. Run by tests/integration/test_parquet_write.py.
@@ -304,6 +305,7 @@ typedef struct variant {
     int codec, nulls; /* nulls: 0 none, 1 some, 2 all */
     bool dict, unique;
     uint32_t dict_limit, page_bytes;
+    int threads;
 } variant_t;
 
 static int sink_file(void *ctx, const void *data, size_t len, lh_err_t *err)
@@ -324,6 +326,7 @@ static int write_file(const char *dir, const variant_t *vr, const lh_type_t *sch
     o.codec = vr->codec;
     o.row_group_rows = 1000;
     o.dictionary = vr->dict;
+    o.threads = vr->threads;
     if (vr->dict_limit) o.dict_limit_bytes = vr->dict_limit;
     if (vr->page_bytes) o.page_bytes = vr->page_bytes;
     lh_err_t err = {0};
@@ -415,7 +418,8 @@ int main(int argc, char **argv)
                                      .nulls = n,
                                      .dict = d,
                                      .unique = !d,
-                                     .page_bytes = d ? 0 : 2048};
+                                     .page_bytes = d ? 0 : 2048,
+                                     .threads = d ? 2 : 1};
                 nv++;
             }
     vs[nv++] = (variant_t){.name = "zstd_fallback",
@@ -423,7 +427,8 @@ int main(int argc, char **argv)
                            .nulls = 1,
                            .dict = true,
                            .unique = true,
-                           .dict_limit = 300};
+                           .dict_limit = 300,
+                           .threads = 3};
     vs[nv++] = (variant_t){
         .name = "gzip_somenull_dict", .codec = LH_PQ_CODEC_GZIP, .nulls = 1, .dict = true};
     lh_buf_t expected;
