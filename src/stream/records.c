@@ -4,31 +4,26 @@
  * them straight from the batch, or from a decompressed copy when the batch
  * is compressed, and checks every length against what is left. */
 #include "stream/stream_int.h"
+#include "stream/wire.h"
 
 #include <string.h>
 
-/* Zig-zag varint of at most maxb bytes; 0 or -1 when malformed or short. */
+/* A zig-zag VARINT (at most 5 bytes, an int32) or VARLONG (10) at *pp,
+ * through wire.c's reader; 0, or -1 when malformed or short. */
 static int varint(const uint8_t **pp, const uint8_t *end, int maxb, int64_t *out)
 {
-    const uint8_t *p = *pp;
-    uint64_t v = 0;
-    for (int i = 0; i < maxb; i++) {
-        if (p >= end) return -1;
-        uint8_t c = *p++;
-        v |= (uint64_t)(c & 0x7f) << (7 * i);
-        if (!(c & 0x80)) {
-            *pp = p;
-            *out = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-            return 0;
-        }
-    }
-    return -1;
+    lh_kr_t r;
+    lh_kr_init(&r, *pp, (size_t)(end - *pp));
+    *out = maxb == 5 ? lh_kr_varint(&r) : lh_kr_varlong(&r);
+    if (r.err) return -1;
+    *pp = r.p;
+    return 0;
 }
 
 static int vi32(const uint8_t **pp, const uint8_t *end, int32_t *out)
 {
     int64_t v;
-    if (varint(pp, end, 5, &v) || v < INT32_MIN || v > INT32_MAX) return -1;
+    if (varint(pp, end, 5, &v)) return -1;
     *out = (int32_t)v;
     return 0;
 }
