@@ -332,6 +332,11 @@ static int compute(lh_op_t *op, win_op_t *st, uint32_t k)
     lh_keysort_t ks = {0};
     sort_ctx_t sc;
     lh_sortkey_t keys[w->npartition + w->norder + 1];
+    if (lh_vector_init(&st->res[k], &w->type, st->n ? (uint32_t)st->n : 1, st->agg_arena))
+        return lh__win_oom(op);
+    st->res_init[k] = true;
+    if (op->plan->u.window.topn && w->kind == LH_WIN_ROW_NUMBER) /* no sort, no positions */
+        return lh__win_topn(op, st, w, pc, op->plan->u.window.topn, &st->res[k]);
     pt.idx = malloc((st->n + 1) * sizeof *pt.idx);
     bool peers = needs_peers(w->kind);
     if (peers) {
@@ -339,14 +344,6 @@ static int compute(lh_op_t *op, win_op_t *st, uint32_t k)
         pt.peer_end = malloc((st->n + 1) * sizeof *pt.peer_end);
     }
     int rc = pt.idx && (!peers || (pt.peer_start && pt.peer_end)) ? 0 : lh__win_oom(op);
-    if (!rc && lh_vector_init(&st->res[k], &w->type, st->n ? (uint32_t)st->n : 1, st->agg_arena))
-        rc = lh__win_oom(op);
-    if (!rc) st->res_init[k] = true;
-    if (!rc && op->plan->u.window.topn && w->kind == LH_WIN_ROW_NUMBER) {
-        rc = lh__win_topn(op, st, w, pc, op->plan->u.window.topn, &st->res[k]);
-        free(pt.idx);
-        return rc;
-    }
     if (!rc) rc = sort_rows(op, st, w, pc, keys, &ks, &sc);
     for (uint64_t i = 0; !rc && i < st->n; i++)
         pt.idx[i] = lh__keysort_row(&ks, i);
