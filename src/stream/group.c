@@ -1,0 +1,386 @@
+/* The coordinator object: options, open/close, the sorted table of groups,
+ * members' memory, pending answers (inline or through callbacks, and
+ * their cancellation), and the timers: a tick walks every group and fires
+ * what is due (pending member ids, session expiries, the join delay or
+ * rebalance timeout, members that never synced), then drops Empty groups
+ * that hold no offsets. A walk per tick keeps no timer heap to maintain;
+ * groups and members are few (thousands at most). */
+#include "stream/group_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void lh_stream_groups_opts_default(lh_stream_groups_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->initial_rebalance_delay_ms = 3000;
+    o->min_session_timeout_ms = 6000;
+    o->max_session_timeout_ms = 1800000;
+    o->max_members = 1000;
+    o->max_groups = 100000;
+    o->max_metadata_bytes = 4096;
+    o->compact_bytes = 1 << 20;
+    o->max_file_bytes = (int64_t)1 << 30;
+}
+
+const char *lh_stream_group_state_name(int state)
+{
+    static const char *const names[] = {
+        [LH_GROUP_EMPTY] = "Empty",
+        [LH_GROUP_PREPARING_REBALANCE] = "PreparingRebalance",
+        [LH_GROUP_COMPLETING_REBALANCE] = "CompletingRebalance",
+        [LH_GROUP_STABLE] = "Stable",
+        [LH_GROUP_DEAD] = "Dead",
+    };
+    return state >= 0 && state <= LH_GROUP_DEAD ? names[state] : "Dead";
+}
+
+int64_t lh__groups_now(const lh_stream_groups_t *g)
+{
+    if (g->o.clock) return g->o.clock(g->o.clock_arg);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int lh__gbytes_set(lh__gbytes_t *b, lh_str_t s)
+{
+    char *p = NULL;
+    if (s.ptr) {
+        p = malloc(s.len + 1);
+        if (!p) return LH_ENOMEM;
+        memcpy(p, s.ptr, s.len);
+        p[s.len] = 0;
+    }
+    free(b->ptr);
+    b->ptr = p;
+    b->len = s.ptr ? s.len : 0;
+    return 0;
+}
+
+int lh__gbytes_eq(const lh__gbytes_t *b, lh_str_t s)
+{
+    return b->len == s.len && (s.len == 0 || memcmp(b->ptr, s.ptr, s.len) == 0);
+}
+
+lh_str_t lh__gstr(const lh__gbytes_t *b)
+{
+    return (lh_str_t){b->ptr ? b->ptr : "", b->len};
+}
+
+int lh__group_valid_id(lh_str_t id)
+{
+    return id.ptr && id.len > 0;
+}
+
+static int cmp_str(lh_str_t a, lh_str_t b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+    return c ? c : (a.len > b.len) - (a.len < b.len);
+}
+
+/* The index of id in the sorted table, or where it would go (*found 0). */
+static int group_pos(const lh_stream_groups_t *g, lh_str_t id, int *found)
+{
+    int lo = 0, hi = g->ngroups;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2, c = cmp_str(lh__gstr(&g->groups[mid]->id), id);
+        if (c == 0) {
+            *found = 1;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = 0;
+    return lo;
+}
+
+lh__group_t *lh__groups_find(const lh_stream_groups_t *g, lh_str_t id)
+{
+    int found, i = group_pos(g, id, &found);
+    return found ? g->groups[i] : NULL;
+}
+
+lh__group_t *lh__groups_get(lh_stream_groups_t *g, lh_str_t id)
+{
+    int found, i = group_pos(g, id, &found);
+    if (found) return g->groups[i];
+    if (g->ngroups >= g->o.max_groups) return NULL;
+    if (g->ngroups == g->capgroups) {
+        int cap = g->capgroups ? g->capgroups * 2 : 16;
+        void *p = realloc(g->groups, (size_t)cap * sizeof *g->groups);
+        if (!p) return NULL;
+        g->groups = p;
+        g->capgroups = cap;
+    }
+    lh__group_t *gr = calloc(1, sizeof *gr);
+    if (!gr || lh__gbytes_set(&gr->id, id)) {
+        free(gr);
+        return NULL;
+    }
+    gr->state = LH_GROUP_EMPTY;
+    gr->join_deadline = gr->sync_deadline = -1;
+    memmove(g->groups + i + 1, g->groups + i, (size_t)(g->ngroups - i) * sizeof *g->groups);
+    g->groups[i] = gr;
+    g->ngroups++;
+    return gr;
+}
+
+lh__gmember_t *lh__group_member(const lh__group_t *gr, lh_str_t id)
+{
+    for (int i = 0; i < gr->nmembers; i++)
+        if (lh__gbytes_eq(&gr->members[i]->id, id)) return gr->members[i];
+    return NULL;
+}
+
+void lh__gmember_free(lh__gmember_t *m)
+{
+    if (!m) return;
+    free(m->id.ptr);
+    free(m->instance_id.ptr);
+    free(m->client_id.ptr);
+    free(m->client_host.ptr);
+    for (int i = 0; i < m->nprotos; i++) {
+        free(m->protos[i].name.ptr);
+        free(m->protos[i].metadata.ptr);
+    }
+    free(m->protos);
+    free(m->assignment.ptr);
+    free(m);
+}
+
+void lh__group_remove_member(lh__group_t *gr, lh__gmember_t *m)
+{
+    int i = 0;
+    while (i < gr->nmembers && gr->members[i] != m)
+        i++;
+    if (i == gr->nmembers) return;
+    if (m->join.active) gr->num_awaiting--;
+    memmove(gr->members + i, gr->members + i + 1,
+            (size_t)(gr->nmembers - i - 1) * sizeof *gr->members);
+    gr->nmembers--;
+    if (gr->leader == m) gr->leader = gr->nmembers ? gr->members[0] : NULL;
+    lh__gmember_free(m);
+}
+
+static void group_free(lh__group_t *gr)
+{
+    for (int i = 0; i < gr->nmembers; i++)
+        lh__gmember_free(gr->members[i]);
+    free(gr->members);
+    for (int i = 0; i < gr->npending; i++)
+        free(gr->pending[i].id.ptr);
+    free(gr->pending);
+    lh__group_offsets_free(gr);
+    free(gr->id.ptr);
+    free(gr->protocol_type.ptr);
+    free(gr->protocol_name.ptr);
+    free(gr);
+}
+
+void lh__gwait_join_answer(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember_t *m,
+                           const lh_stream_join_result_t *r)
+{
+    lh__gwait_t w = m->join;
+    if (!w.active) return;
+    memset(&m->join, 0, sizeof m->join);
+    gr->num_awaiting--;
+    if (w.inline_)
+        g->now_join = *r;
+    else if (w.join_cb)
+        w.join_cb(w.arg, r);
+}
+
+void lh__gwait_sync_answer(lh_stream_groups_t *g, lh__gmember_t *m,
+                           const lh_stream_sync_result_t *r)
+{
+    lh__gwait_t w = m->sync;
+    if (!w.active) return;
+    memset(&m->sync, 0, sizeof m->sync);
+    if (w.inline_)
+        g->now_sync = *r;
+    else if (w.sync_cb)
+        w.sync_cb(w.arg, r);
+}
+
+void lh__gmember_fail_waits(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember_t *m, int16_t error)
+{
+    lh_stream_join_result_t jr = {.error = error, .generation = -1, .member_id = LH_STR("")};
+    lh__gwait_join_answer(g, gr, m, &jr);
+    lh_stream_sync_result_t sr = {.error = error};
+    lh__gwait_sync_answer(g, m, &sr);
+}
+
+int lh_stream_groups_open(lh_stream_groups_t **out, const char *dir,
+                          const lh_stream_groups_opts_t *o, lh_err_t *err)
+{
+    *out = NULL;
+    if (o->min_session_timeout_ms < 0 || o->max_session_timeout_ms < o->min_session_timeout_ms ||
+        o->max_members < 1 || o->max_groups < 1 || o->max_metadata_bytes < 0 ||
+        o->initial_rebalance_delay_ms < 0)
+        return lh_err_set(err, LH_EINVAL, "bad group coordinator options");
+    lh_stream_groups_t *g = calloc(1, sizeof *g);
+    if (!g) return lh_err_set(err, LH_ENOMEM, "out of memory");
+    g->o = *o;
+    g->fd = -1;
+    g->commits_tail = &g->commits;
+    int rc = lh__gstore_open(g, dir, err);
+    if (rc) {
+        lh_stream_groups_close(g);
+        return rc;
+    }
+    *out = g;
+    return 0;
+}
+
+static void groups_free(lh_stream_groups_t *g)
+{
+    for (int i = 0; i < g->ngroups; i++)
+        group_free(g->groups[i]);
+    free(g->groups);
+    free(g->scratch_members);
+    free(g->scratch_info);
+    free(g);
+}
+
+void lh_stream_groups_close(lh_stream_groups_t *g)
+{
+    if (!g) return;
+    lh__gstore_close(g); /* keeps g alive while an fsync is in flight */
+    if (g->job)
+        g->closing = 1;
+    else
+        groups_free(g);
+}
+
+void lh__groups_free_closed(lh_stream_groups_t *g)
+{
+    groups_free(g);
+}
+
+void lh_stream_groups_cancel(lh_stream_groups_t *g, void *arg)
+{
+    for (int i = 0; i < g->ngroups; i++) {
+        lh__group_t *gr = g->groups[i];
+        for (int j = 0; j < gr->nmembers; j++) {
+            lh__gmember_t *m = gr->members[j];
+            if (m->join.active && !m->join.inline_ && m->join.arg == arg) m->join.join_cb = NULL;
+            if (m->sync.active && !m->sync.inline_ && m->sync.arg == arg)
+                memset(&m->sync, 0, sizeof m->sync);
+        }
+    }
+    lh__gstore_cancel(g, arg);
+}
+
+static void fire_pending(lh_stream_groups_t *g, lh__group_t *gr, int64_t now)
+{
+    int kept = 0, dropped = 0;
+    for (int i = 0; i < gr->npending; i++) {
+        if (gr->pending[i].deadline <= now) {
+            free(gr->pending[i].id.ptr);
+            dropped++;
+        } else {
+            gr->pending[kept++] = gr->pending[i];
+        }
+    }
+    gr->npending = kept;
+    if (dropped && gr->state == LH_GROUP_PREPARING_REBALANCE) lh__group_try_complete_join(g, gr);
+}
+
+/* Kafka's hasSatisfiedHeartbeat: members waiting on a join or a sync do
+ * not expire, except new members still waiting on their first join. */
+static int member_expired(const lh__gmember_t *m, int64_t now)
+{
+    if (m->sync.active) return 0;
+    if (m->join.active && !m->is_new) return 0;
+    return now >= m->hb_deadline;
+}
+
+static void fire_sessions(lh_stream_groups_t *g, lh__group_t *gr, int64_t now)
+{
+    for (int i = 0; i < gr->nmembers;) {
+        if (member_expired(gr->members[i], now))
+            lh__group_remove_and_update(g, gr, gr->members[i]);
+        else
+            i++;
+    }
+}
+
+/* Kafka's DelayedSync: members that got their JoinGroup answer but sent
+ * no SyncGroup by the rebalance timeout leave, and the group rebalances. */
+static void fire_sync(lh_stream_groups_t *g, lh__group_t *gr)
+{
+    gr->sync_deadline = -1;
+    if (gr->state != LH_GROUP_COMPLETING_REBALANCE && gr->state != LH_GROUP_STABLE) return;
+    int removed = 0;
+    for (int i = 0; i < gr->nmembers;) {
+        lh__gmember_t *m = gr->members[i];
+        if (m->pending_sync) {
+            lh__gmember_fail_waits(g, gr, m, LH_GROUP_UNKNOWN_MEMBER_ID);
+            lh__group_remove_member(gr, m);
+            removed = 1;
+        } else {
+            i++;
+        }
+    }
+    if (removed) lh__group_prepare_rebalance(g, gr);
+}
+
+/* Kafka's InitialDelayedJoin: while new members keep arriving, the first
+ * rebalance of an empty group waits another delay, within the rebalance
+ * timeout; otherwise the join completes. */
+static void fire_join(lh_stream_groups_t *g, lh__group_t *gr, int64_t now)
+{
+    gr->join_deadline = -1;
+    if (gr->initial && gr->new_member_added && gr->initial_remaining != 0) {
+        int64_t cfg = g->o.initial_rebalance_delay_ms;
+        int64_t delay = cfg < gr->initial_remaining ? cfg : gr->initial_remaining;
+        int64_t rem = gr->initial_remaining - gr->initial_delay;
+        gr->new_member_added = 0;
+        gr->initial_delay = delay;
+        gr->initial_remaining = rem > 0 ? rem : 0;
+        gr->join_deadline = now + delay;
+        return;
+    }
+    lh__group_complete_join(g, gr);
+}
+
+static void fire_group(lh_stream_groups_t *g, lh__group_t *gr, int64_t now)
+{
+    if (gr->npending) fire_pending(g, gr, now);
+    fire_sessions(g, gr, now);
+    if (gr->state == LH_GROUP_PREPARING_REBALANCE && gr->join_deadline >= 0 &&
+        now >= gr->join_deadline)
+        fire_join(g, gr, now);
+    if (gr->sync_deadline >= 0 && now >= gr->sync_deadline) fire_sync(g, gr);
+}
+
+void lh__groups_fire(lh_stream_groups_t *g, int64_t now)
+{
+    for (int i = 0; i < g->ngroups; i++)
+        fire_group(g, g->groups[i], now);
+}
+
+void lh__group_fire_one(lh_stream_groups_t *g, lh__group_t *gr, int64_t now)
+{
+    fire_group(g, gr, now);
+}
+
+void lh_stream_groups_tick(lh_stream_groups_t *g)
+{
+    lh__groups_fire(g, lh__groups_now(g));
+    int kept = 0;
+    for (int i = 0; i < g->ngroups; i++) {
+        lh__group_t *gr = g->groups[i];
+        if (gr->state == LH_GROUP_EMPTY && !gr->nmembers && !gr->npending && !gr->noffsets)
+            group_free(gr);
+        else
+            g->groups[kept++] = gr;
+    }
+    g->ngroups = kept;
+}

@@ -1,0 +1,488 @@
+/* JoinGroup and the rebalance, after Kafka's GroupCoordinator: a new member
+ * gets an id (v4+ first as MEMBER_ID_REQUIRED, to rejoin with), a join
+ * moves the group to PreparingRebalance, which completes when every known
+ * member has rejoined or the rebalance timeout passed (the stragglers are
+ * removed; the first rebalance of an empty group waits the initial delay,
+ * extended while new members arrive). Completing picks the protocol every
+ * member supports by the members' votes, bumps the generation and answers
+ * every waiting join: the leader gets all members' metadata. */
+#include "stream/group_int.h"
+
+#include "core/crypto.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NEW_MEMBER_JOIN_TIMEOUT_MS (5 * 60 * 1000) /* Kafka's NewMemberJoinTimeoutMs */
+
+int32_t lh__group_rebalance_ms(const lh__group_t *gr)
+{
+    int32_t t = 0;
+    for (int i = 0; i < gr->nmembers; i++)
+        if (gr->members[i]->rebalance_ms > t) t = gr->members[i]->rebalance_ms;
+    return t;
+}
+
+static int member_supports(const lh__gmember_t *m, lh_str_t name)
+{
+    for (int i = 0; i < m->nprotos; i++)
+        if (lh__gbytes_eq(&m->protos[i].name, name)) return 1;
+    return 0;
+}
+
+static int all_support(const lh__group_t *gr, lh_str_t name)
+{
+    for (int i = 0; i < gr->nmembers; i++)
+        if (!member_supports(gr->members[i], name)) return 0;
+    return 1;
+}
+
+/* Kafka's supportsProtocols: an empty group takes any type with at least
+ * one protocol; otherwise the type must match and one protocol be common
+ * to every member. */
+static int supports(const lh__group_t *gr, const lh_stream_join_req_t *req)
+{
+    if (!req->protocol_type.len || req->nprotocols <= 0) return 0;
+    if (gr->state == LH_GROUP_EMPTY && !gr->nmembers) return 1;
+    if (!lh__gbytes_eq(&gr->protocol_type, req->protocol_type)) return 0;
+    for (int i = 0; i < req->nprotocols; i++)
+        if (all_support(gr, req->protocols[i].name)) return 1;
+    return 0;
+}
+
+/* Every member votes for its most preferred protocol that all support;
+ * the most votes win, ties going to the leader's preference. */
+static const lh__gbytes_t *select_protocol(const lh__group_t *gr)
+{
+    const lh__gmember_t *lead = gr->leader;
+    const lh__gbytes_t *best = NULL;
+    int best_votes = -1;
+    for (int c = 0; c < lead->nprotos; c++) {
+        lh_str_t cand = lh__gstr(&lead->protos[c].name);
+        if (!all_support(gr, cand)) continue;
+        int votes = 0;
+        for (int i = 0; i < gr->nmembers; i++) {
+            const lh__gmember_t *m = gr->members[i];
+            for (int k = 0; k < m->nprotos; k++) {
+                lh_str_t p = lh__gstr(&m->protos[k].name);
+                if (!all_support(gr, p)) continue;
+                votes += lh__gbytes_eq(&lead->protos[c].name, p);
+                break;
+            }
+        }
+        if (votes > best_votes) {
+            best = &lead->protos[c].name;
+            best_votes = votes;
+        }
+    }
+    return best;
+}
+
+static const lh__gbytes_t *member_metadata(const lh__gmember_t *m, const lh__gbytes_t *proto)
+{
+    for (int i = 0; i < m->nprotos; i++)
+        if (lh__gbytes_eq(&m->protos[i].name, lh__gstr(proto))) return &m->protos[i].metadata;
+    return NULL;
+}
+
+static int set_protocols(lh__gmember_t *m, const lh_stream_join_req_t *req)
+{
+    lh__gproto_t *p = calloc((size_t)req->nprotocols, sizeof *p);
+    if (!p) return LH_ENOMEM;
+    for (int i = 0; i < req->nprotocols; i++) {
+        lh_str_t md = req->protocols[i].metadata;
+        if (!md.ptr) md = LH_STR("");
+        if (lh__gbytes_set(&p[i].name, req->protocols[i].name) ||
+            lh__gbytes_set(&p[i].metadata, md)) {
+            for (int k = 0; k <= i; k++) {
+                free(p[k].name.ptr);
+                free(p[k].metadata.ptr);
+            }
+            free(p);
+            return LH_ENOMEM;
+        }
+    }
+    for (int i = 0; i < m->nprotos; i++) {
+        free(m->protos[i].name.ptr);
+        free(m->protos[i].metadata.ptr);
+    }
+    free(m->protos);
+    m->protos = p;
+    m->nprotos = req->nprotocols;
+    m->session_ms = req->session_timeout_ms;
+    m->rebalance_ms = req->rebalance_timeout_ms;
+    return 0;
+}
+
+/* Kafka's MemberMetadata.matches: the same protocols, in order, with the
+ * same metadata. */
+static int protocols_match(const lh__gmember_t *m, const lh_stream_join_req_t *req)
+{
+    if (m->nprotos != req->nprotocols) return 0;
+    for (int i = 0; i < m->nprotos; i++) {
+        lh_str_t md = req->protocols[i].metadata;
+        if (!md.ptr) md = LH_STR("");
+        if (!lh__gbytes_eq(&m->protos[i].name, req->protocols[i].name) ||
+            !lh__gbytes_eq(&m->protos[i].metadata, md))
+            return 0;
+    }
+    return 1;
+}
+
+void lh__group_prepare_rebalance(lh_stream_groups_t *g, lh__group_t *gr)
+{
+    int64_t now = lh__groups_now(g);
+    if (gr->state == LH_GROUP_COMPLETING_REBALANCE) {
+        lh_stream_sync_result_t r = {.error = LH_GROUP_REBALANCE_IN_PROGRESS};
+        for (int i = 0; i < gr->nmembers; i++) {
+            lh__gbytes_set(&gr->members[i]->assignment, (lh_str_t){NULL, 0});
+            lh__gwait_sync_answer(g, gr->members[i], &r);
+        }
+    }
+    gr->sync_deadline = -1;
+    for (int i = 0; i < gr->nmembers; i++)
+        gr->members[i]->pending_sync = 0;
+    int32_t rebalance_ms = lh__group_rebalance_ms(gr);
+    if (gr->state == LH_GROUP_EMPTY) {
+        int64_t delay = g->o.initial_rebalance_delay_ms, rem = rebalance_ms - delay;
+        gr->initial = 1;
+        gr->initial_delay = delay;
+        gr->initial_remaining = rem > 0 ? rem : 0;
+        gr->join_deadline = now + delay;
+    } else {
+        gr->initial = 0;
+        gr->join_deadline = now + rebalance_ms;
+    }
+    gr->state = LH_GROUP_PREPARING_REBALANCE;
+    lh__group_try_complete_join(g, gr);
+}
+
+void lh__group_maybe_rebalance(lh_stream_groups_t *g, lh__group_t *gr)
+{
+    if (gr->state == LH_GROUP_STABLE || gr->state == LH_GROUP_COMPLETING_REBALANCE ||
+        gr->state == LH_GROUP_EMPTY)
+        lh__group_prepare_rebalance(g, gr);
+}
+
+void lh__group_try_complete_join(lh_stream_groups_t *g, lh__group_t *gr)
+{
+    if (gr->state == LH_GROUP_PREPARING_REBALANCE && !gr->initial &&
+        gr->num_awaiting == gr->nmembers && gr->npending == 0)
+        lh__group_complete_join(g, gr);
+}
+
+void lh__group_remove_and_update(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember_t *m)
+{
+    lh__gmember_fail_waits(g, gr, m, LH_GROUP_UNKNOWN_MEMBER_ID);
+    lh__group_remove_member(gr, m);
+    if (gr->state == LH_GROUP_STABLE || gr->state == LH_GROUP_COMPLETING_REBALANCE)
+        lh__group_maybe_rebalance(g, gr);
+    else if (gr->state == LH_GROUP_PREPARING_REBALANCE)
+        lh__group_try_complete_join(g, gr);
+}
+
+/* The list the leader gets: every member's metadata for the protocol. */
+static int leader_list(lh_stream_groups_t *g, lh__group_t *gr)
+{
+    if (gr->nmembers > g->capscratch) {
+        void *p = realloc(g->scratch_members, (size_t)gr->nmembers * sizeof *g->scratch_members);
+        if (!p) return LH_ENOMEM;
+        g->scratch_members = p;
+        g->capscratch = gr->nmembers;
+    }
+    for (int i = 0; i < gr->nmembers; i++) {
+        const lh__gmember_t *m = gr->members[i];
+        const lh__gbytes_t *md = member_metadata(m, &gr->protocol_name);
+        g->scratch_members[i] = (lh_stream_join_member_t){
+            .member_id = lh__gstr(&m->id),
+            .group_instance_id =
+                m->instance_id.ptr ? lh__gstr(&m->instance_id) : (lh_str_t){NULL, 0},
+            .metadata = md ? lh__gstr(md) : LH_STR(""),
+        };
+    }
+    return 0;
+}
+
+static lh_stream_join_result_t join_result(lh_stream_groups_t *g, const lh__group_t *gr,
+                                           const lh__gmember_t *m, int with_members)
+{
+    return (lh_stream_join_result_t){
+        .error = LH_GROUP_NONE,
+        .generation = gr->generation,
+        .protocol_type = lh__gstr(&gr->protocol_type),
+        .protocol_name = lh__gstr(&gr->protocol_name),
+        .leader_id = gr->leader ? lh__gstr(&gr->leader->id) : LH_STR(""),
+        .member_id = lh__gstr(&m->id),
+        .members = with_members ? g->scratch_members : NULL,
+        .nmembers = with_members ? gr->nmembers : 0,
+    };
+}
+
+static void to_empty(lh__group_t *gr)
+{
+    gr->generation++;
+    lh__gbytes_set(&gr->protocol_name, (lh_str_t){NULL, 0});
+    gr->state = LH_GROUP_EMPTY;
+}
+
+void lh__group_complete_join(lh_stream_groups_t *g, lh__group_t *gr)
+{
+    int64_t now = lh__groups_now(g);
+    gr->join_deadline = -1;
+    gr->initial = 0;
+    for (int i = 0; i < gr->nmembers;) {
+        if (!gr->members[i]->join.active)
+            lh__group_remove_member(gr, gr->members[i]);
+        else
+            i++;
+    }
+    if (!gr->nmembers) {
+        to_empty(gr);
+        return;
+    }
+    const lh__gbytes_t *proto = select_protocol(gr);
+    gr->generation++;
+    if (!proto || lh__gbytes_set(&gr->protocol_name, lh__gstr(proto)) || leader_list(g, gr)) {
+        for (int i = gr->nmembers - 1; i >= 0; i--) { /* out of memory: everyone rejoins */
+            lh__gmember_fail_waits(g, gr, gr->members[i], LH_GROUP_UNKNOWN_SERVER_ERROR);
+            lh__group_remove_member(gr, gr->members[i]);
+        }
+        to_empty(gr);
+        return;
+    }
+    gr->state = LH_GROUP_COMPLETING_REBALANCE;
+    for (int i = 0; i < gr->nmembers; i++) {
+        lh__gmember_t *m = gr->members[i];
+        lh_stream_join_result_t r = join_result(g, gr, m, m == gr->leader);
+        lh__gwait_join_answer(g, gr, m, &r);
+        m->hb_deadline = now + m->session_ms;
+        m->is_new = 0;
+        m->pending_sync = 1;
+    }
+    gr->sync_deadline = now + lh__group_rebalance_ms(gr);
+}
+
+/* A process-unique member id: "<client id>-<uuid>", as Kafka makes them. */
+static int new_member_id(const lh_stream_join_req_t *req, char *out, size_t cap)
+{
+    unsigned char r[16];
+    static uint64_t seq;
+    if (lh_random_bytes(r, sizeof r)) {
+        memset(r, 0, sizeof r);
+        memcpy(r, &seq, sizeof seq);
+    }
+    seq++;
+    r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+    r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+    char hex[33];
+    lh_hex(r, sizeof r, hex);
+    int n = snprintf(out, cap, "%.*s-%.8s-%.4s-%.4s-%.4s-%.12s",
+                     (int)(req->client_id.len > 200 ? 200 : req->client_id.len),
+                     req->client_id.ptr ? req->client_id.ptr : "", hex, hex + 8, hex + 12, hex + 16,
+                     hex + 20);
+    return n > 0 && (size_t)n < cap ? n : LH_ETOOBIG;
+}
+
+static void answer_now(lh_stream_groups_t *g, int16_t error, lh_str_t member_id)
+{
+    g->now_join = (lh_stream_join_result_t){
+        .error = error,
+        .generation = -1,
+        .member_id = member_id.ptr ? member_id : LH_STR(""),
+        .protocol_type = LH_STR(""),
+        .protocol_name = LH_STR(""),
+        .leader_id = LH_STR(""),
+    };
+}
+
+static void wait_join(lh__group_t *gr, lh__gmember_t *m)
+{
+    m->join = (lh__gwait_t){.active = 1, .inline_ = 1};
+    gr->num_awaiting++;
+}
+
+static lh__gmember_t *add_member(lh_stream_groups_t *g, lh__group_t *gr, lh_str_t id,
+                                 const lh_stream_join_req_t *req)
+{
+    lh__gmember_t *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    if (gr->nmembers == gr->capmembers) {
+        int cap = gr->capmembers ? gr->capmembers * 2 : 4;
+        void *p = realloc(gr->members, (size_t)cap * sizeof *gr->members);
+        if (!p) goto fail;
+        gr->members = p;
+        gr->capmembers = cap;
+    }
+    if (lh__gbytes_set(&m->id, id) || lh__gbytes_set(&m->instance_id, req->group_instance_id) ||
+        lh__gbytes_set(&m->client_id, req->client_id.ptr ? req->client_id : LH_STR("")) ||
+        lh__gbytes_set(&m->client_host, req->client_host.ptr ? req->client_host : LH_STR("")) ||
+        set_protocols(m, req))
+        goto fail;
+    if (!gr->nmembers && lh__gbytes_set(&gr->protocol_type, req->protocol_type)) goto fail;
+    if (gr->state == LH_GROUP_PREPARING_REBALANCE && gr->generation == 0) gr->new_member_added = 1;
+    if (!gr->leader) gr->leader = m;
+    gr->members[gr->nmembers++] = m;
+    m->is_new = 1;
+    m->hb_deadline = lh__groups_now(g) + NEW_MEMBER_JOIN_TIMEOUT_MS;
+    wait_join(gr, m);
+    for (int i = 0; i < gr->npending; i++) {
+        if (lh__gbytes_eq(&gr->pending[i].id, id)) {
+            free(gr->pending[i].id.ptr);
+            gr->pending[i] = gr->pending[--gr->npending];
+            break;
+        }
+    }
+    lh__group_maybe_rebalance(g, gr);
+    return m;
+fail:
+    lh__gmember_free(m);
+    return NULL;
+}
+
+static int add_pending(lh_stream_groups_t *g, lh__group_t *gr, lh_str_t id, int32_t session_ms)
+{
+    if (gr->npending == gr->cappending) {
+        int cap = gr->cappending ? gr->cappending * 2 : 4;
+        void *p = realloc(gr->pending, (size_t)cap * sizeof *gr->pending);
+        if (!p) return LH_ENOMEM;
+        gr->pending = p;
+        gr->cappending = cap;
+    }
+    lh__gpending_t *pm = &gr->pending[gr->npending];
+    memset(pm, 0, sizeof *pm);
+    if (lh__gbytes_set(&pm->id, id)) return LH_ENOMEM;
+    pm->deadline = lh__groups_now(g) + session_ms;
+    gr->npending++;
+    return 0;
+}
+
+static int is_pending(const lh__group_t *gr, lh_str_t id)
+{
+    for (int i = 0; i < gr->npending; i++)
+        if (lh__gbytes_eq(&gr->pending[i].id, id)) return 1;
+    return 0;
+}
+
+static lh__gmember_t *join_new(lh_stream_groups_t *g, lh__group_t *gr,
+                               const lh_stream_join_req_t *req)
+{
+    if (!supports(gr, req)) {
+        answer_now(g, LH_GROUP_INCONSISTENT_GROUP_PROTOCOL, LH_STR(""));
+        return NULL;
+    }
+    char id[300];
+    int n = new_member_id(req, id, sizeof id);
+    if (n < 0) {
+        answer_now(g, LH_GROUP_UNKNOWN_SERVER_ERROR, LH_STR(""));
+        return NULL;
+    }
+    lh_str_t sid = {id, (size_t)n};
+    if (req->require_known_member_id) {
+        if (add_pending(g, gr, sid, req->session_timeout_ms)) {
+            answer_now(g, LH_GROUP_UNKNOWN_SERVER_ERROR, LH_STR(""));
+            return NULL;
+        }
+        /* the id lives in the pending entry until the next call */
+        answer_now(g, LH_GROUP_MEMBER_ID_REQUIRED, lh__gstr(&gr->pending[gr->npending - 1].id));
+        return NULL;
+    }
+    lh__gmember_t *m = add_member(g, gr, sid, req);
+    if (!m) answer_now(g, LH_GROUP_UNKNOWN_SERVER_ERROR, LH_STR(""));
+    return m;
+}
+
+/* A known member rejoins with protocols that may have changed. */
+static lh__gmember_t *rejoin(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember_t *m,
+                             const lh_stream_join_req_t *req)
+{
+    if (m->join.active) { /* a second JoinGroup while the first waits */
+        lh_stream_join_result_t r = {.error = LH_GROUP_REBALANCE_IN_PROGRESS,
+                                     .generation = -1,
+                                     .member_id = lh__gstr(&m->id)};
+        lh__gwait_join_answer(g, gr, m, &r);
+    }
+    if (set_protocols(m, req)) {
+        answer_now(g, LH_GROUP_UNKNOWN_SERVER_ERROR, req->member_id);
+        return NULL;
+    }
+    wait_join(gr, m);
+    lh__group_maybe_rebalance(g, gr);
+    return m;
+}
+
+static lh__gmember_t *join_known(lh_stream_groups_t *g, lh__group_t *gr,
+                                 const lh_stream_join_req_t *req)
+{
+    if (!supports(gr, req)) {
+        answer_now(g, LH_GROUP_INCONSISTENT_GROUP_PROTOCOL, req->member_id);
+        return NULL;
+    }
+    if (is_pending(gr, req->member_id)) {
+        lh__gmember_t *m = add_member(g, gr, req->member_id, req);
+        if (!m) answer_now(g, LH_GROUP_UNKNOWN_SERVER_ERROR, req->member_id);
+        return m;
+    }
+    lh__gmember_t *m = lh__group_member(gr, req->member_id);
+    if (!m || gr->state == LH_GROUP_EMPTY || gr->state == LH_GROUP_DEAD) {
+        answer_now(g, LH_GROUP_UNKNOWN_MEMBER_ID, req->member_id);
+        return NULL;
+    }
+    int same = protocols_match(m, req);
+    if (gr->state == LH_GROUP_PREPARING_REBALANCE || !same ||
+        (gr->state == LH_GROUP_STABLE && m == gr->leader))
+        return rejoin(g, gr, m, req);
+    /* unchanged: the current generation again (CompletingRebalance: the
+     * leader gets the list again, as it may have missed its answer) */
+    int with = gr->state == LH_GROUP_COMPLETING_REBALANCE && m == gr->leader && !leader_list(g, gr);
+    g->now_join = join_result(g, gr, m, with);
+    return NULL;
+}
+
+/* Kafka's acceptJoiningMember (group.max.size). */
+static int accept_member(const lh_stream_groups_t *g, const lh__group_t *gr, lh_str_t id)
+{
+    const lh__gmember_t *m = id.len ? lh__group_member(gr, id) : NULL;
+    switch (gr->state) {
+    case LH_GROUP_PREPARING_REBALANCE:
+        return (m && m->join.active) || gr->num_awaiting < g->o.max_members;
+    case LH_GROUP_COMPLETING_REBALANCE:
+    case LH_GROUP_STABLE:
+        return m || gr->nmembers < g->o.max_members;
+    default:
+        return 1;
+    }
+}
+
+int lh_stream_groups_join(lh_stream_groups_t *g, const lh_stream_join_req_t *req,
+                          lh_stream_join_cb cb, void *arg, lh_stream_join_result_t *now)
+{
+    int64_t t = lh__groups_now(g);
+    lh__groups_fire(g, t);
+    memset(&g->now_join, 0, sizeof g->now_join);
+    lh__group_t *gr = NULL;
+    lh__gmember_t *m = NULL;
+    int unknown = req->member_id.len == 0;
+    if (!lh__group_valid_id(req->group_id))
+        answer_now(g, LH_GROUP_INVALID_GROUP_ID, req->member_id);
+    else if (req->session_timeout_ms < g->o.min_session_timeout_ms ||
+             req->session_timeout_ms > g->o.max_session_timeout_ms)
+        answer_now(g, LH_GROUP_INVALID_SESSION_TIMEOUT, req->member_id);
+    else if (!(gr = unknown ? lh__groups_get(g, req->group_id) : lh__groups_find(g, req->group_id)))
+        answer_now(g, unknown ? LH_GROUP_COORDINATOR_NOT_AVAILABLE : LH_GROUP_UNKNOWN_MEMBER_ID,
+                   req->member_id);
+    else if (!accept_member(g, gr, req->member_id))
+        answer_now(g, LH_GROUP_GROUP_MAX_SIZE_REACHED, LH_STR(""));
+    else
+        m = unknown ? join_new(g, gr, req) : join_known(g, gr, req);
+    if (gr) {
+        lh__group_try_complete_join(g, gr);
+        lh__group_fire_one(g, gr, t); /* a join delay of 0 completes now */
+    }
+    if (m && m->join.active && m->join.inline_) {
+        m->join = (lh__gwait_t){.active = 1, .join_cb = cb, .arg = arg};
+        return LH_GROUP_PENDING;
+    }
+    *now = g->now_join;
+    return 0;
+}
