@@ -166,6 +166,17 @@ int lh_stream_log_tick(lh_stream_log_t *log, lh_err_t *err);
 /* fsyncs what was appended. Returns 0 or LH_EIO. */
 int lh_stream_log_flush(lh_stream_log_t *log, lh_err_t *err);
 
+/* The same fsync without blocking the caller's thread (group commit): *fd
+ * gets a dup of the active segment's descriptor (the caller's: it fsyncs it
+ * on another thread and closes it) and *upto the offset such an fsync makes
+ * durable; *fd is -1 when everything is durable already. Then, on the log's
+ * thread, lh_stream_log_sync_end with the fsync's outcome: ok moves the
+ * durable offset up to upto, a failure breaks the log (appends then fail
+ * with LH_EIO). Segments sealed in between were fsynced by the roll.
+ * Returns 0, or LH_EIO (the log is broken, or dup failed). */
+int lh_stream_log_sync_begin(lh_stream_log_t *log, int *fd, int64_t *upto, lh_err_t *err);
+void lh_stream_log_sync_end(lh_stream_log_t *log, int64_t upto, int ok);
+
 /* Whole batches starting with the one that holds offset, appended to out,
  * while they fit in max_bytes; at least one batch whatever its size.
  * Returns 0 (nothing appended when offset == high watermark), LH_ENOENT
