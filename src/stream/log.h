@@ -205,6 +205,13 @@ int lh_stream_log_locate(lh_stream_log_t *log, int64_t offset, size_t max_bytes,
 int lh_stream_log_offset_for_time(lh_stream_log_t *log, int64_t ts, int64_t *offset,
                                   int64_t *found_ts, lh_err_t *err);
 
+/* Calls fn with the header of every batch of the last nseg segments, in
+ * offset order (one read of the header per batch); fn returns 0 to go on,
+ * or an error that stops the walk and is returned. Returns 0, LH_EIO. */
+int lh_stream_log_scan_tail(lh_stream_log_t *log, int nseg,
+                            int (*fn)(void *arg, const lh_stream_batch_t *b), void *arg,
+                            lh_err_t *err);
+
 int64_t lh_stream_log_start(const lh_stream_log_t *log);          /* first offset kept */
 int64_t lh_stream_log_high_watermark(const lh_stream_log_t *log); /* next offset to assign */
 int64_t lh_stream_log_durable(const lh_stream_log_t *log);        /* offsets below it are fsynced */

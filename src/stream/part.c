@@ -5,7 +5,8 @@
  * active segment's descriptor, lh_stream_log_sync_begin); when it returns,
  * every waiter it covers is answered, and if more arrived meanwhile the
  * next fsync starts. So N producers waiting at once cost one fsync, and the
- * loop never blocks on the disk. */
+ * loop never blocks on the disk. Opening a partition also brings back its
+ * idempotent producers' recent batches from the log. */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -17,6 +18,15 @@
 static int64_t part_clock(void *arg)
 {
     return lh__sb_now(arg);
+}
+
+/* The idempotent producers' last batches come back from the log's last two
+ * segments at open (Kafka keeps producer snapshots; a retry only ever
+ * concerns recent batches), so a retry after a restart is still a
+ * duplicate. */
+static int remember_producer(void *arg, const lh_stream_batch_t *b)
+{
+    return b->producer_id >= 0 ? lh__sb_idem_record(arg, b, b->base_offset) : 0;
 }
 
 int lh__sb_part_open(lh_sb_t *b, lh_sb_topic_t *t, int32_t id, lh_sb_part_t **out, lh_err_t *err)
@@ -39,7 +49,10 @@ int lh__sb_part_open(lh_sb_t *b, lh_sb_topic_t *t, int32_t id, lh_sb_part_t **ou
     p->topic = t;
     p->id = id;
     int rc = lh_stream_log_open(&p->log, dir, &o, err);
+    if (!rc) rc = lh_stream_log_scan_tail(p->log, 2, remember_producer, p, err);
     if (rc) {
+        lh_stream_log_close(p->log);
+        lh__sb_idem_free(p);
         free(p);
         return rc;
     }
