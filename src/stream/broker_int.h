@@ -15,6 +15,7 @@
 #include "core/err.h"
 #include "core/meta.h"
 #include "core/tcp.h"
+#include "stream/group.h"
 #include "stream/log.h"
 #include "stream/wire.h"
 
@@ -134,6 +135,7 @@ struct lh_sb {
     int64_t next_producer_id;
     lh_stream_clock_fn clock;
     void *clock_arg;
+    lh_stream_groups_t *groups; /* the group coordinator (k_group.c) */
 };
 
 int64_t lh__sb_now(const lh_sb_t *b);
@@ -246,5 +248,18 @@ void lh__k_produce(lh_kreq_t *q);
 void lh__k_fetch(lh_kreq_t *q);
 void lh__k_list_offsets(lh_kreq_t *q);
 void lh__k_init_producer_id(lh_kreq_t *q);
+
+/* Group coordinator (k_group.c, k_group_offsets.c): opens b->groups under
+ * <dir>/groups. Returns 0 or the errors of lh_stream_groups_open. */
+int lh__sb_groups_open(lh_sb_t *b, lh_err_t *err);
+void lh__k_find_coordinator(lh_kreq_t *q);
+void lh__k_join_group(lh_kreq_t *q);
+void lh__k_sync_group(lh_kreq_t *q);
+void lh__k_heartbeat(lh_kreq_t *q);
+void lh__k_leave_group(lh_kreq_t *q);
+void lh__k_offset_commit(lh_kreq_t *q);
+void lh__k_offset_fetch(lh_kreq_t *q);
+void lh__k_list_groups(lh_kreq_t *q);
+void lh__k_describe_groups(lh_kreq_t *q);
 
 #endif

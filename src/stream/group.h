@@ -223,7 +223,7 @@ typedef struct lh_stream_offset_commit {
     int64_t offset;
     int32_t leader_epoch; /* v6+; -1: none */
     lh_str_t metadata;    /* ptr NULL: null (stored as "") */
-    int16_t error;        /* out */
+    int16_t error;        /* in: non-zero = refused by the caller, left alone; out */
 } lh_stream_offset_commit_t;
 
 typedef struct lh_stream_commit_req {

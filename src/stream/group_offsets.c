@@ -256,6 +256,7 @@ int lh_stream_groups_commit(lh_stream_groups_t *g, const lh_stream_commit_req_t 
     int16_t e = commit_check(g, req);
     for (int i = 0; i < req->nparts; i++) {
         lh_stream_offset_commit_t *p = &req->parts[i];
+        if (p->error) continue; /* refused by the caller (an unknown partition) */
         p->error = e;
         if (!e && p->metadata.ptr && p->metadata.len > (size_t)g->o.max_metadata_bytes)
             p->error = LH_GROUP_OFFSET_METADATA_TOO_LARGE;

@@ -272,10 +272,12 @@ static void on_tick(uv_timer_t *tm)
                         b->topics[i]->name, (int)j);
         }
     publish_metrics(b);
+    lh_stream_groups_tick(b->groups);
 }
 
 static void role_free(role_t *r)
 {
+    lh_stream_groups_close(r->b.groups);
     lh__sb_topics_free(&r->b);
     free(r->b.dir);
     free(r);
@@ -298,6 +300,7 @@ static int stream_role_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *
     r->retention_every_ms = lh_config_duration_ms(ctx->cfg, "stream.retention_check_interval");
     r->last_retention_ms = lh__sb_now(b);
     if (!rc) rc = lh__sb_topics_load(b, err);
+    if (!rc) rc = lh__sb_groups_open(b, err);
     const char *cert = lh_config_get(ctx->cfg, "stream.tls_cert");
     lh_tcp_opts_t t = {
         .name = "kafka",

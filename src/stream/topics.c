@@ -315,6 +315,10 @@ int lh__sb_topic_delete(lh_sb_t *b, lh_sb_topic_t *t, lh_err_t *err)
             lh_warn("stream: cannot remove %s: %s", dir, strerror(errno));
     }
     t->nparts = 0;
+    lh_err_t gerr;
+    if (b->groups &&
+        lh_stream_groups_drop_topic(b->groups, (lh_str_t){t->name, strlen(t->name)}, &gerr))
+        lh_warn("stream: cannot drop the committed offsets of %s: %s", t->name, gerr.msg);
     lh_info("stream: topic %s deleted", t->name);
     return rc ? LH_KERR_UNKNOWN_SERVER_ERROR : 0;
 }
