@@ -74,19 +74,19 @@ int lh__group_valid_id(lh_str_t id)
     return id.ptr && id.len > 0;
 }
 
-static int cmp_str(lh_str_t a, lh_str_t b)
+int lh__gcmp(lh_str_t a, lh_str_t b)
 {
     size_t n = a.len < b.len ? a.len : b.len;
     int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
     return c ? c : (a.len > b.len) - (a.len < b.len);
 }
 
-/* The index of id in the sorted table, or where it would go (*found 0). */
-static int group_pos(const lh_stream_groups_t *g, lh_str_t id, int *found)
+int lh__gsearch(int n, int (*cmp)(const void *ctx, int i), const void *ctx, int *found)
 {
-    int lo = 0, hi = g->ngroups;
+    int lo = 0, hi = n;
+    *found = 0;
     while (lo < hi) {
-        int mid = (lo + hi) / 2, c = cmp_str(lh__gstr(&g->groups[mid]->id), id);
+        int mid = (lo + hi) / 2, c = cmp(ctx, mid);
         if (c == 0) {
             *found = 1;
             return mid;
@@ -96,8 +96,38 @@ static int group_pos(const lh_stream_groups_t *g, lh_str_t id, int *found)
         else
             hi = mid;
     }
-    *found = 0;
     return lo;
+}
+
+int lh__ggrow(void *arr, int n, int *cap, size_t elem)
+{
+    if (n < *cap) return 0;
+    int c = *cap ? *cap * 2 : 8;
+    void *old; /* arr points at a T*: copied, not read through a void ** */
+    memcpy(&old, arr, sizeof old);
+    void *p = realloc(old, (size_t)c * elem);
+    if (!p) return LH_ENOMEM;
+    memcpy(arr, &p, sizeof p);
+    *cap = c;
+    return 0;
+}
+
+typedef struct {
+    const lh_stream_groups_t *g;
+    lh_str_t id;
+} group_key_t;
+
+static int group_cmp(const void *ctx, int i)
+{
+    const group_key_t *k = ctx;
+    return lh__gcmp(lh__gstr(&k->g->groups[i]->id), k->id);
+}
+
+/* The index of id in the sorted table, or where it would go (*found 0). */
+static int group_pos(const lh_stream_groups_t *g, lh_str_t id, int *found)
+{
+    group_key_t k = {g, id};
+    return lh__gsearch(g->ngroups, group_cmp, &k, found);
 }
 
 lh__group_t *lh__groups_find(const lh_stream_groups_t *g, lh_str_t id)
@@ -111,13 +141,7 @@ lh__group_t *lh__groups_get(lh_stream_groups_t *g, lh_str_t id)
     int found, i = group_pos(g, id, &found);
     if (found) return g->groups[i];
     if (g->ngroups >= g->o.max_groups) return NULL;
-    if (g->ngroups == g->capgroups) {
-        int cap = g->capgroups ? g->capgroups * 2 : 16;
-        void *p = realloc(g->groups, (size_t)cap * sizeof *g->groups);
-        if (!p) return NULL;
-        g->groups = p;
-        g->capgroups = cap;
-    }
+    if (lh__ggrow(&g->groups, g->ngroups, &g->capgroups, sizeof *g->groups)) return NULL;
     lh__group_t *gr = calloc(1, sizeof *gr);
     if (!gr || lh__gbytes_set(&gr->id, id)) {
         free(gr);

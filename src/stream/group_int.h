@@ -141,6 +141,15 @@ void lh__group_fire_one(lh_stream_groups_t *g, lh__group_t *gr, int64_t now);
 /* Frees a closed object (the store's last fsync job ended). */
 void lh__groups_free_closed(lh_stream_groups_t *g);
 int lh__group_valid_id(lh_str_t id);
+/* Room for one more element in *arr (n used of *cap, elem bytes each),
+ * doubling from 8. Returns 0 or LH_ENOMEM (*arr unchanged). */
+int lh__ggrow(void *arr, int n, int *cap, size_t elem);
+/* Binary search over n sorted elements: cmp(ctx, i) compares element i
+ * with the key (<0: before it). The index found (*found 1) or where the
+ * key would go (*found 0). */
+int lh__gsearch(int n, int (*cmp)(const void *ctx, int i), const void *ctx, int *found);
+/* Byte order of two slices (memcmp, then length). */
+int lh__gcmp(lh_str_t a, lh_str_t b);
 
 /* group_join.c */
 void lh__group_prepare_rebalance(lh_stream_groups_t *g, lh__group_t *gr);

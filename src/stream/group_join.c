@@ -307,13 +307,7 @@ static lh__gmember_t *add_member(lh_stream_groups_t *g, lh__group_t *gr, lh_str_
 {
     lh__gmember_t *m = calloc(1, sizeof *m);
     if (!m) return NULL;
-    if (gr->nmembers == gr->capmembers) {
-        int cap = gr->capmembers ? gr->capmembers * 2 : 4;
-        void *p = realloc(gr->members, (size_t)cap * sizeof *gr->members);
-        if (!p) goto fail;
-        gr->members = p;
-        gr->capmembers = cap;
-    }
+    if (lh__ggrow(&gr->members, gr->nmembers, &gr->capmembers, sizeof *gr->members)) goto fail;
     if (lh__gbytes_set(&m->id, id) || lh__gbytes_set(&m->instance_id, req->group_instance_id) ||
         lh__gbytes_set(&m->client_id, req->client_id.ptr ? req->client_id : LH_STR("")) ||
         lh__gbytes_set(&m->client_host, req->client_host.ptr ? req->client_host : LH_STR("")) ||
@@ -342,13 +336,8 @@ fail:
 
 static int add_pending(lh_stream_groups_t *g, lh__group_t *gr, lh_str_t id, int32_t session_ms)
 {
-    if (gr->npending == gr->cappending) {
-        int cap = gr->cappending ? gr->cappending * 2 : 4;
-        void *p = realloc(gr->pending, (size_t)cap * sizeof *gr->pending);
-        if (!p) return LH_ENOMEM;
-        gr->pending = p;
-        gr->cappending = cap;
-    }
+    if (lh__ggrow(&gr->pending, gr->npending, &gr->cappending, sizeof *gr->pending))
+        return LH_ENOMEM;
     lh__gpending_t *pm = &gr->pending[gr->npending];
     memset(pm, 0, sizeof *pm);
     if (lh__gbytes_set(&pm->id, id)) return LH_ENOMEM;

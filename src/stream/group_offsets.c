@@ -10,30 +10,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_key(const lh__goffset_t *o, lh_str_t topic, int32_t partition)
+typedef struct {
+    const lh__group_t *gr;
+    lh_str_t topic;
+    int32_t partition;
+} offset_key_t;
+
+static int offset_cmp(const void *ctx, int i)
 {
-    size_t n = o->topic.len < topic.len ? o->topic.len : topic.len;
-    int c = n ? memcmp(o->topic.ptr, topic.ptr, n) : 0;
-    if (!c) c = (o->topic.len > topic.len) - (o->topic.len < topic.len);
-    return c ? c : (o->partition > partition) - (o->partition < partition);
+    const offset_key_t *k = ctx;
+    const lh__goffset_t *o = &k->gr->offsets[i];
+    int c = lh__gcmp(lh__gstr(&o->topic), k->topic);
+    return c ? c : (o->partition > k->partition) - (o->partition < k->partition);
 }
 
 static int offset_pos(const lh__group_t *gr, lh_str_t topic, int32_t partition, int *found)
 {
-    int lo = 0, hi = gr->noffsets;
-    *found = 0;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2, c = cmp_key(&gr->offsets[mid], topic, partition);
-        if (!c) {
-            *found = 1;
-            return mid;
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    offset_key_t k = {gr, topic, partition};
+    return lh__gsearch(gr->noffsets, offset_cmp, &k, found);
 }
 
 int64_t lh__goffset_bytes(const lh__goffset_t *o)
@@ -66,13 +60,7 @@ static int offset_put(lh_stream_groups_t *g, lh__group_t *gr, const lh__goffset_
         free(gr->offsets[i].metadata.ptr);
         o.topic = gr->offsets[i].topic;
     } else {
-        if (gr->noffsets == gr->capoffsets) {
-            int cap = gr->capoffsets ? gr->capoffsets * 2 : 8;
-            void *p = realloc(gr->offsets, (size_t)cap * sizeof *gr->offsets);
-            if (!p) goto nomem;
-            gr->offsets = p;
-            gr->capoffsets = cap;
-        }
+        if (lh__ggrow(&gr->offsets, gr->noffsets, &gr->capoffsets, sizeof *gr->offsets)) goto nomem;
         if (lh__gbytes_set(&o.topic, lh__gstr(&in->topic))) goto nomem;
         memmove(gr->offsets + i + 1, gr->offsets + i, (size_t)(gr->noffsets - i) * sizeof o);
         gr->noffsets++;
