@@ -261,3 +261,143 @@ def test_committed_offsets_survive_a_broker_restart(server_factory, how):
     got = ck_drain(c, 1)
     c.close()
     assert [v for *_, v in got] == ["after"]
+
+
+# --- raw requests: versions the clients above do not send, and bad input ----------
+
+class R:
+    """Reads a response body after the correlation id."""
+
+    def __init__(self, body):
+        self.b, self.at = body, 4
+
+    def take(self, fmt):
+        import struct
+        v = struct.unpack_from(">" + fmt, self.b, self.at)
+        self.at += struct.calcsize(">" + fmt)
+        return v[0] if len(v) == 1 else v
+
+    def str(self):
+        n = self.take("h")
+        if n < 0:
+            return None
+        s = self.b[self.at:self.at + n].decode()
+        self.at += n
+        return s
+
+    def bytes(self):
+        n = self.take("i")
+        s = self.b[self.at:self.at + max(n, 0)]
+        self.at += max(n, 0)
+        return s
+
+    def done(self):
+        return self.at == len(self.b)
+
+
+def bstr(b):
+    import struct
+    return struct.pack(">i", len(b)) + b
+
+
+def ask(conn, key, version, body, corr=1):
+    conn.send(kh.header(key, version, corr) + body)
+    resp = conn.recv()
+    assert resp is not None, f"connection closed on api {key} v{version}"
+    r = R(resp)
+    import struct
+    assert struct.unpack_from(">i", resp, 0)[0] == corr
+    return r
+
+
+def test_raw_group_round_at_old_and_newest_versions(gb):
+    import struct
+    t, g = name("raw"), name("rawg")
+    produce(gb, t, ["r"] * 4)
+    c = kh.Conn(gb)
+    join_v0 = (kh.string(g) + struct.pack(">i", 6000) + kh.string("") + kh.string("consumer")
+               + struct.pack(">i", 1) + kh.string("range") + bstr(b"meta-0"))
+    r = ask(c, 11, 0, join_v0)
+    err, gen, proto, leader, member = r.take("h"), r.take("i"), r.str(), r.str(), r.str()
+    members = [(r.str(), r.bytes()) for _ in range(r.take("i"))]
+    assert (err, gen, proto, leader) == (0, 1, "range", member) and r.done()
+    assert members == [(member, b"meta-0")] and member.startswith("itest-")
+    # JoinGroup v4 for a new member: MEMBER_ID_REQUIRED with the id to use
+    join_v4 = (kh.string(g + "-2") + struct.pack(">ii", 6000, 6000) + kh.string("")
+               + kh.string("consumer") + struct.pack(">i", 1) + kh.string("range") + bstr(b""))
+    r = ask(c, 11, 4, join_v4, corr=2)
+    assert r.take("i") == 0 and r.take("h") == 79 and r.take("i") == -1
+    r.str(), r.str()
+    assert r.str().startswith("itest-") and r.take("i") == 0 and r.done()
+    # the leader's SyncGroup v0 carries the assignment it gets back
+    r = ask(c, 14, 0, kh.string(g) + struct.pack(">i", 1) + kh.string(member)
+            + struct.pack(">i", 1) + kh.string(member) + bstr(b"assign-0"), corr=3)
+    assert (r.take("h"), r.bytes()) == (0, b"assign-0") and r.done()
+    r = ask(c, 12, 0, kh.string(g) + struct.pack(">i", 1) + kh.string(member), corr=4)
+    assert r.take("h") == 0 and r.done()
+    # DescribeGroups v4
+    r = ask(c, 15, 4, struct.pack(">i", 1) + kh.string(g) + b"\x00", corr=5)
+    assert r.take("i") == 0 and r.take("i") == 1
+    assert (r.take("h"), r.str(), r.str(), r.str(), r.str()) == (0, g, "Stable", "consumer",
+                                                                 "range")
+    assert r.take("i") == 1
+    mid, inst, cid, host = r.str(), r.str(), r.str(), r.str()
+    assert (mid, inst, cid) == (member, None, "itest") and host.startswith("/127.0.0.1")
+    assert (r.bytes(), r.bytes()) == (b"meta-0", b"assign-0")
+    assert r.take("i") == -2**31 and r.done()
+    # OffsetCommit v0 (no generation: a simple commit is refused while the group has a member)
+    commit_v0 = (kh.string(g) + struct.pack(">i", 1) + kh.string(t) + struct.pack(">i", 1)
+                 + struct.pack(">iq", 2, 3) + kh.string("m0"))
+    r = ask(c, 8, 0, commit_v0, corr=6)
+    assert r.take("i") == 1 and r.str() == t and r.take("i") == 1
+    assert r.take("i") == 2 and r.take("h") == 25 and r.done()
+    # LeaveGroup v3: the member leaves, a second time it is unknown
+    leave_v3 = kh.string(g) + struct.pack(">i", 1) + kh.string(member) + struct.pack(">h", -1)
+    for corr, want in ((7, 0), (8, 25)):
+        r = ask(c, 13, 3, leave_v3, corr=corr)
+        assert r.take("i") == 0 and r.take("h") == 0 and r.take("i") == 1
+        assert (r.str(), r.str(), r.take("h")) == (member, None, want) and r.done()
+    # now Empty: the v0 commit is accepted; OffsetFetch v0 and v5 (all topics) read it
+    r = ask(c, 8, 0, commit_v0, corr=9)
+    assert r.take("i") == 1 and r.str() == t and r.take("i") == 1
+    assert r.take("i") == 2 and r.take("h") == 0 and r.done()
+    r = ask(c, 9, 0, kh.string(g) + struct.pack(">i", 1) + kh.string(t)
+            + struct.pack(">iii", 2, 2, 3), corr=10)
+    assert r.take("i") == 1 and r.str() == t and r.take("i") == 2
+    assert (r.take("i"), r.take("q"), r.str(), r.take("h")) == (2, 3, "m0", 0)
+    assert (r.take("i"), r.take("q"), r.str(), r.take("h")) == (3, -1, "", 0) and r.done()
+    r = ask(c, 9, 5, kh.string(g) + struct.pack(">i", -1) + b"\x00", corr=11)
+    assert r.take("i") == 0 and r.take("i") == 1 and r.str() == t and r.take("i") == 1
+    assert (r.take("i"), r.take("q"), r.take("i"), r.str(), r.take("h")) == (2, 3, -1, "m0", 0)
+    assert r.take("h") == 0 and r.done()
+    # FindCoordinator v2: this broker
+    r = ask(c, 10, 2, kh.string(g) + b"\x00", corr=12)
+    assert (r.take("i"), r.take("h"), r.str(), r.take("i")) == (0, 0, None, 0)
+    host, port = r.str(), r.take("i")
+    assert f"{host}:{port}" == gb and r.done()
+    # ListGroups v2 lists both groups
+    r = ask(c, 16, 2, b"", corr=13)
+    assert r.take("i") == 0 and r.take("h") == 0
+    listed = {r.str(): r.str() for _ in range(r.take("i"))}
+    assert listed.get(g) == "consumer" and r.done()
+    c.close()
+
+
+@pytest.mark.parametrize("key,version,body", [
+    (11, 5, b"\x00\x01g"),                                       # JoinGroup cut short
+    (11, 1, b"\x00\x01g" + b"\x00" * 12 + b"\x7f\xff\xff\xff"),  # 2^31-1 protocols, no bytes
+    (14, 3, b"\x00\x01g\x00\x00\x00\x01\x00\x01m\xff\xff\x00\x00\x00\x05"),  # 5 assignments, none
+    (8, 7, b"\x00\x01g\x00\x00\x00\x01\x00\x00\xff\xff\x00\x00\x10\x00"),    # 4096 topics, none
+    (9, 1, b"\x00\x01g\xff\xff\xff\xff"),                       # null topics before v2
+    (13, 3, b"\x00\x01g\x00\x00\x00\x02\x00\x01m"),             # LeaveGroup member cut
+])
+def test_malformed_group_requests_close_the_connection(gb, key, version, body):
+    c = kh.Conn(gb)
+    c.send(kh.header(key, version, 1) + body)
+    assert c.recv() is None  # Kafka closes the connection on a request it cannot parse
+    c.close()
+    # the broker is fine: a new connection gets answers
+    c = kh.Conn(gb)
+    r = ask(c, 10, 0, kh.string("any"))
+    assert r.take("h") == 0
+    c.close()
