@@ -779,6 +779,83 @@ static void dropped_topic_stays_dropped(void)
     lh_stream_groups_close(g);
 }
 
+static void rejoin_rules_in_stable(void)
+{
+    lh_stream_groups_t *g = open_at(lh_test_tmpdir(), 100);
+    join_rec_t a = {0}, b = {0};
+    CHECK(stable_pair(g, &a, &b) == 0);
+    /* a follower rejoining with the same metadata gets the current generation */
+    CHECK_EQ_INT(join_as(g, &b, b.member, "range=mb", 0), 0);
+    CHECK_EQ_INT(b.gen, 1);
+    CHECK_EQ_INT(hb(g, a.member, 1), 0);
+    /* with new metadata it starts a rebalance */
+    CHECK_EQ_INT(join_as(g, &b, b.member, "range=mb2", 0), LH_GROUP_PENDING);
+    CHECK_EQ_INT(hb(g, a.member, 1), LH_GROUP_REBALANCE_IN_PROGRESS);
+    CHECK_EQ_INT(join_as(g, &a, a.member, "range=ma", 0), 0);
+    CHECK_EQ_INT(a.gen, 2);
+    CHECK_EQ_STR(a.metas[1], "mb2");
+    lh_stream_group_info_t info; /* CompletingRebalance: no metadata shown */
+    lh_stream_groups_describe(g, S("grp"), &info);
+    CHECK_EQ_INT(info.state, LH_GROUP_COMPLETING_REBALANCE);
+    CHECK_EQ_INT(info.nmembers, 2);
+    CHECK_EQ_INT(info.protocol.len, 0);
+    CHECK_EQ_INT(info.members[0].metadata.len, 0);
+    /* the leader rejoining a Stable group forces a rebalance */
+    sync_rec_t sa = {0}, sb = {0};
+    CHECK_EQ_INT(sync_as(g, &sb, b.member, 2, NULL, 0), LH_GROUP_PENDING);
+    CHECK_EQ_INT(sync_as(g, &sa, a.member, 2, NULL, 0), 0);
+    CHECK_EQ_INT(sb.called, 1);
+    CHECK_EQ_STR(sb.assignment, ""); /* left out by the leader: empty bytes */
+    CHECK_EQ_INT(join_as(g, &a, a.member, "range=ma", 0), LH_GROUP_PENDING);
+    CHECK_EQ_INT(hb(g, b.member, 2), LH_GROUP_REBALANCE_IN_PROGRESS);
+    lh_stream_groups_close(g);
+}
+
+static void leave_by_instance_id_and_max_size(void)
+{
+    lh_stream_groups_opts_t o = opts(0);
+    o.max_members = 2;
+    lh_stream_groups_t *g;
+    lh_err_t err;
+    CHECK_EQ_INT(lh_stream_groups_open(&g, lh_test_tmpdir(), &o, &err), 0);
+    lh_stream_group_protocol_t p = {S("range"), S("m")};
+    lh_stream_join_req_t req = {.group_id = S("grp"),
+                                .member_id = S(""),
+                                .group_instance_id = S("inst-1"),
+                                .client_id = S("cli"),
+                                .protocol_type = S("consumer"),
+                                .session_timeout_ms = 10000,
+                                .rebalance_timeout_ms = 10000,
+                                .protocols = &p,
+                                .nprotocols = 1};
+    join_rec_t a = {0}, b = {0}, c = {0};
+    lh_stream_join_result_t r;
+    CHECK_EQ_INT(lh_stream_groups_join(g, &req, on_join, &a, &r), 0);
+    CHECK_EQ_INT(r.error, 0);
+    char aid[256];
+    copy(aid, sizeof aid, r.member_id);
+    CHECK_EQ_INT(join_as(g, &b, "", "range=mb", 0), LH_GROUP_PENDING);
+    req.member_id = S(aid);
+    CHECK_EQ_INT(lh_stream_groups_join(g, &req, on_join, &a, &r), 0); /* completes gen 2 */
+    CHECK_EQ_INT(r.generation, 2);
+    CHECK_EQ_INT(join_as(g, &c, "", "range=mc", 0), 0); /* a third: the group is full */
+    CHECK_EQ_INT(c.error, LH_GROUP_GROUP_MAX_SIZE_REACHED);
+    lh_stream_group_info_t info;
+    lh_stream_groups_describe(g, S("grp"), &info);
+    CHECK(info.members[0].group_instance_id.len == 6);
+    lh_stream_leave_member_t l[] = {{.member_id = S(""), .group_instance_id = S("inst-1")},
+                                    {.member_id = S(""), .group_instance_id = S("inst-9")}};
+    CHECK_EQ_INT(lh_stream_groups_leave(g, S("grp"), l, 2), 0);
+    CHECK_EQ_INT(l[0].error, 0);
+    CHECK_EQ_INT(l[1].error, LH_GROUP_UNKNOWN_MEMBER_ID);
+    CHECK_EQ_INT(hb(g, b.member, 2), LH_GROUP_REBALANCE_IN_PROGRESS);
+    CHECK_EQ_INT(join_as(g, &b, b.member, "range=mb", 0), 0); /* alone now, and the leader */
+    CHECK_EQ_INT(b.nmembers, 1);
+    CHECK_EQ_STR(b.leader, b.member);
+    CHECK_EQ_INT(lh_stream_groups_leave(g, S(""), l, 1), LH_GROUP_INVALID_GROUP_ID);
+    lh_stream_groups_close(g);
+}
+
 static const lh_test_t tests[] = {
     {"two_members_join_leader_gets_both", two_members_join_leader_gets_both},
     {"sync_distributes_assignments", sync_distributes_assignments},
@@ -792,6 +869,8 @@ static const lh_test_t tests[] = {
     {"member_id_required_then_rejoin", member_id_required_then_rejoin},
     {"protocol_by_votes", protocol_by_votes},
     {"cancel_drops_pending_answers", cancel_drops_pending_answers},
+    {"rejoin_rules_in_stable", rejoin_rules_in_stable},
+    {"leave_by_instance_id_and_max_size", leave_by_instance_id_and_max_size},
     {"commit_and_fetch", commit_and_fetch},
     {"commit_rules_follow_the_state", commit_rules_follow_the_state},
     {"offsets_survive_reopen", offsets_survive_reopen},
