@@ -401,3 +401,75 @@ def test_malformed_group_requests_close_the_connection(gb, key, version, body):
     r = ask(c, 10, 0, kh.string("any"))
     assert r.take("h") == 0
     c.close()
+
+
+def test_cooperative_sticky_group_hands_partitions_over(gb):
+    t, g = name("coop"), name("coopg")
+    produce(gb, t, [f"s{i}" for i in range(8)])
+    owned = {}
+
+    def member(label):
+        c = ck_consumer(gb, g, **{"partition.assignment.strategy": "cooperative-sticky",
+                                  "client.id": label})
+        owned[label] = set()
+
+        def on_assign(_c, parts):
+            owned[label] |= {p.partition for p in parts}
+
+        def on_revoke(_c, parts):
+            owned[label] -= {p.partition for p in parts}
+
+        c.subscribe([t], on_assign=on_assign, on_revoke=on_revoke)
+        return c
+
+    a, b = member("a"), member("b")
+
+    def spin(*cs):
+        for c in cs:
+            c.poll(0.05)
+
+    deadline = time.time() + 60
+    while time.time() < deadline and not (owned["a"] and owned["b"]
+                                          and owned["a"] | owned["b"] == {0, 1, 2, 3}
+                                          and not owned["a"] & owned["b"]):
+        spin(a, b)
+    assert owned["a"] and owned["b"] and owned["a"] | owned["b"] == {0, 1, 2, 3}, owned
+    kept = set(owned["a"])
+    b.close()
+    deadline = time.time() + 60
+    while time.time() < deadline and owned["a"] != {0, 1, 2, 3}:
+        spin(a)
+    assert owned["a"] == {0, 1, 2, 3} and kept <= owned["a"], owned
+    a.close()
+
+
+def test_killed_member_is_expired_and_its_partitions_move(gb, tmp_path):
+    """kill -9 of a member (no LeaveGroup): its 6 s session ends on the
+    broker's timer, the group rebalances and the survivor takes over."""
+    import subprocess
+    import sys
+    t, g = name("k9m"), name("k9g")
+    produce(gb, t, ["k"] * 4)
+    script = tmp_path / "member.py"
+    script.write_text(
+        "import sys\nfrom kafka import KafkaConsumer\n"
+        f"c = KafkaConsumer({t!r}, bootstrap_servers={gb!r}, group_id={g!r},\n"
+        "                  session_timeout_ms=6000, heartbeat_interval_ms=500)\n"
+        "while True:\n"
+        "    c.poll(200)\n"
+        "    if c.assignment():\n"
+        "        print('assigned', flush=True)\n")
+    proc = subprocess.Popen(["/usr/bin/python3", str(script)], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline().startswith(b"assigned")
+        survivor = Poller(kp_consumer(gb, g, t, "survivor"))
+        wait_for(lambda: survivor.parts() and len(survivor.parts()) < 4,
+                 what="the group of two sharing the partitions")
+        proc.kill()
+        wait_for(lambda: survivor.parts() == [0, 1, 2, 3], timeout=90,
+                 what="the survivor owning every partition after the session expiry")
+        survivor.halt()
+        survivor.c.close()
+    finally:
+        proc.kill()
+        proc.wait()
