@@ -256,6 +256,10 @@ def test_committed_offsets_survive_a_broker_restart(server_factory, how):
     c = ck_consumer(broker, g)
     committed = c.committed([TopicPartition(t, p) for p in range(4)], timeout=20)
     assert [tp.offset for tp in committed] == [5, 5, 5, 5]
+    from kafka import KafkaConsumer, TopicPartition as KTP
+    kc = KafkaConsumer(bootstrap_servers=broker, group_id=g)
+    assert [kc.committed(KTP(t, p)) for p in range(4)] == [5, 5, 5, 5]
+    kc.close()
     produce(broker, t, ["after"])
     c.subscribe([t])
     got = ck_drain(c, 1)
@@ -473,3 +477,30 @@ def test_killed_member_is_expired_and_its_partitions_move(gb, tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_live_consumer_rides_through_a_broker_restart(server_factory):
+    """A confluent-kafka member keeps running while the broker restarts: its
+    member id is unknown to the new broker (membership is not kept), so it
+    rejoins, then reads on after its commits and commits again."""
+    from confluent_kafka import TopicPartition
+    srv, broker = start_broker(server_factory, "ride")
+    t, g = name("ride"), name("rideg")
+    produce(broker, t, [f"p{i}" for i in range(8)])
+    c = ck_consumer(broker, g, **{"reconnect.backoff.ms": 50, "reconnect.backoff.max.ms": 500})
+    assigns = []
+    c.subscribe([t], on_assign=lambda _c, parts: assigns.append(len(parts)))
+    assert len(ck_drain(c, 8)) == 8
+    c.commit(asynchronous=False)
+    srv.restart()
+    deadline = time.time() + 60
+    while len(assigns) < 2 and time.time() < deadline:  # the rejoin after the restart
+        assert c.poll(0.1) is None
+    assert assigns == [4, 4], assigns
+    produce(broker, t, [f"q{i}" for i in range(8)])
+    got = ck_drain(c, 8)
+    assert sorted(v for *_, v in got) == sorted(f"q{i}" for i in range(8))
+    c.commit(asynchronous=False)
+    committed = c.committed([TopicPartition(t, p) for p in range(4)], timeout=20)
+    assert [tp.offset for tp in committed] == [4, 4, 4, 4]
+    c.close()
