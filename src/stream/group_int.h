@@ -151,7 +151,17 @@ int lh__gsearch(int n, int (*cmp)(const void *ctx, int i), const void *ctx, int 
 /* Byte order of two slices (memcmp, then length). */
 int lh__gcmp(lh_str_t a, lh_str_t b);
 
-/* group_join.c */
+/* group_rebalance.c */
+int lh__group_all_support(const lh__group_t *gr, lh_str_t protocol);
+/* The protocol the members vote for (the leader's name); NULL when none is
+ * common. */
+const lh__gbytes_t *lh__group_select_protocol(const lh__group_t *gr);
+/* Fills g->scratch_members with every member's metadata for the group's
+ * protocol. 0 or LH_ENOMEM. */
+int lh__group_leader_list(lh_stream_groups_t *g, lh__group_t *gr);
+/* A successful JoinGroup answer for m (with the leader's list if asked). */
+lh_stream_join_result_t lh__group_join_result(lh_stream_groups_t *g, const lh__group_t *gr,
+                                              const lh__gmember_t *m, int with_members);
 void lh__group_prepare_rebalance(lh_stream_groups_t *g, lh__group_t *gr);
 void lh__group_maybe_rebalance(lh_stream_groups_t *g, lh__group_t *gr);
 void lh__group_try_complete_join(lh_stream_groups_t *g, lh__group_t *gr);
