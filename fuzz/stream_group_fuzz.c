@@ -1,6 +1,6 @@
 /* libFuzzer target for the consumer-group coordinator (stream/group*.c).
  * Byte 0 picks the mode:
- * - even: the rest is a script of operations by four clients on one or two
+ * - even: the rest is a script of operations by four clients (static members or not) on one or two
  *   groups under an injected clock (join new or known, with v4's member id
  *   step or not, different protocol sets; sync with assignments; heartbeat;
  *   leave; commit as a member or simply; time passing; a connection
@@ -30,6 +30,7 @@ static int64_t clock_fn(void *arg)
 
 typedef struct {
     char id[256];
+    char inst[3]; /* its group instance id when it joins as a static member */
     int32_t gen;
     int join_out, sync_out; /* an answer is owed */
 } client_t;
@@ -69,7 +70,7 @@ static lh_str_t S(const char *s)
     return (lh_str_t){s, strlen(s)};
 }
 
-static void do_join(lh_stream_groups_t *g, int gi, client_t *c, uint8_t b)
+static void do_join(lh_stream_groups_t *g, int gi, client_t *c, uint8_t b, int statik)
 {
     static const lh_stream_group_protocol_t all[] = {
         {{"range", 5}, {"m1", 2}}, {{"rr", 2}, {"", 0}}, {{"sticky", 6}, {"m3", 2}}};
@@ -83,6 +84,7 @@ static void do_join(lh_stream_groups_t *g, int gi, client_t *c, uint8_t b)
         .session_timeout_ms = 6000 + (b >> 4) * 1000,
         .rebalance_timeout_ms = 10000,
         .require_known_member_id = (b >> 2) & 1,
+        .group_instance_id = statik ? (lh_str_t){c->inst, 2} : (lh_str_t){NULL, 0},
         .protocols = all + first,
         .nprotocols = n,
     };
@@ -169,7 +171,7 @@ static void script(const char *dir, const uint8_t *d, size_t n)
         client_t *c = &cl[(op >> 4) & 3];
         switch (op & 7) {
         case 0:
-            do_join(g, gi, c, arg);
+            do_join(g, gi, c, arg, op >> 6);
             break;
         case 1:
             do_sync(g, gi, c, arg);
@@ -234,6 +236,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf(path, sizeof path, "%s/offsets.log", dir);
     unlink(path);
     memset(cl, 0, sizeof cl);
+    for (int i = 0; i < 4; i++)
+        snprintf(cl[i].inst, sizeof cl[i].inst, "i%d", i);
     for (int gi = 0; gi < 2; gi++)
         for (int p = 0; p < 4; p++)
             model[gi][p] = -1;

@@ -162,6 +162,31 @@ lh__gmember_t *lh__group_member(const lh__group_t *gr, lh_str_t id)
     return NULL;
 }
 
+lh__gmember_t *lh__group_by_instance(const lh__group_t *gr, lh_str_t instance_id)
+{
+    if (!instance_id.ptr) return NULL;
+    for (int i = 0; i < gr->nmembers; i++)
+        if (gr->members[i]->instance_id.ptr &&
+            lh__gbytes_eq(&gr->members[i]->instance_id, instance_id))
+            return gr->members[i];
+    return NULL;
+}
+
+int16_t lh__group_check_member(const lh__group_t *gr, lh_str_t member_id, lh_str_t instance_id,
+                               lh__gmember_t **out)
+{
+    *out = NULL;
+    if (instance_id.ptr) {
+        lh__gmember_t *s = lh__group_by_instance(gr, instance_id);
+        if (!s) return LH_GROUP_UNKNOWN_MEMBER_ID;
+        if (!lh__gbytes_eq(&s->id, member_id)) return LH_GROUP_FENCED_INSTANCE_ID;
+        *out = s;
+        return LH_GROUP_NONE;
+    }
+    *out = lh__group_member(gr, member_id);
+    return *out ? LH_GROUP_NONE : LH_GROUP_UNKNOWN_MEMBER_ID;
+}
+
 void lh__gmember_free(lh__gmember_t *m)
 {
     if (!m) return;
@@ -269,6 +294,7 @@ static void groups_free(lh_stream_groups_t *g)
     free(g->groups);
     free(g->scratch_members);
     free(g->scratch_info);
+    free(g->static_leader.ptr);
     free(g);
 }
 

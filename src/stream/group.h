@@ -44,6 +44,7 @@ enum {
     LH_GROUP_REBALANCE_IN_PROGRESS = 27,
     LH_GROUP_MEMBER_ID_REQUIRED = 79,
     LH_GROUP_GROUP_MAX_SIZE_REACHED = 81,
+    LH_GROUP_FENCED_INSTANCE_ID = 82,
 };
 
 /* Group states, as DescribeGroups names them (lh_stream_group_state_name). */
@@ -128,7 +129,7 @@ typedef struct lh_stream_group_protocol {
 typedef struct lh_stream_join_req {
     lh_str_t group_id;
     lh_str_t member_id;         /* "" for a new member */
-    lh_str_t group_instance_id; /* v5+; ptr NULL: none (stored, shown; no static membership) */
+    lh_str_t group_instance_id; /* v5+; ptr NULL: none (a dynamic member), else static */
     lh_str_t client_id, client_host;
     lh_str_t protocol_type; /* "consumer" */
     int32_t session_timeout_ms;
@@ -161,7 +162,12 @@ typedef void (*lh_stream_join_cb)(void *arg, const lh_stream_join_result_t *r);
  * MEMBER_ID_REQUIRED (with the new id in member_id), UNKNOWN_MEMBER_ID,
  * INCONSISTENT_GROUP_PROTOCOL (no protocol in common, or another type),
  * GROUP_MAX_SIZE_REACHED, COORDINATOR_NOT_AVAILABLE (too many groups),
- * UNKNOWN_SERVER_ERROR (out of memory). */
+ * FENCED_INSTANCE_ID (a known member id with another member's instance
+ * id), UNKNOWN_SERVER_ERROR (out of memory). A static member (with a
+ * group instance id) joining with an empty member id takes over the entry
+ * of its instance: the old member id is fenced (its pending answers get
+ * FENCED_INSTANCE_ID) and, in a Stable group whose protocol stays, it gets
+ * the current generation without a rebalance, as in Kafka. */
 int lh_stream_groups_join(lh_stream_groups_t *g, const lh_stream_join_req_t *req,
                           lh_stream_join_cb cb, void *arg, lh_stream_join_result_t *now);
 
@@ -199,7 +205,9 @@ int lh_stream_groups_sync(lh_stream_groups_t *g, const lh_stream_sync_req_t *req
 
 /* A member says it is alive. Returns a Kafka error: NONE,
  * REBALANCE_IN_PROGRESS (rejoin), ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
- * INVALID_GROUP_ID. */
+ * FENCED_INSTANCE_ID (the instance id belongs to another member id now),
+ * INVALID_GROUP_ID. SyncGroup, LeaveGroup and OffsetCommit check a member
+ * and its instance id the same way. */
 int16_t lh_stream_groups_heartbeat(lh_stream_groups_t *g, lh_str_t group_id, lh_str_t member_id,
                                    lh_str_t group_instance_id, int32_t generation);
 

@@ -111,6 +111,7 @@ struct lh_stream_groups {
     lh_stream_sync_result_t now_sync;
     lh_stream_join_member_t *scratch_members;
     lh_stream_group_member_info_t *scratch_info;
+    lh__gbytes_t static_leader; /* the leader id a static rejoin was told */
     int capscratch, capinfo;
 };
 
@@ -120,6 +121,14 @@ lh__group_t *lh__groups_find(const lh_stream_groups_t *g, lh_str_t id);
 /* Finds or creates (Empty); NULL when out of memory or over max_groups. */
 lh__group_t *lh__groups_get(lh_stream_groups_t *g, lh_str_t id);
 lh__gmember_t *lh__group_member(const lh__group_t *gr, lh_str_t id);
+/* The member that joined with this group instance id, or NULL. */
+lh__gmember_t *lh__group_by_instance(const lh__group_t *gr, lh_str_t instance_id);
+/* Kafka's validateCurrentMember: with an instance id (ptr set), the member
+ * of that instance must be member_id (else FENCED_INSTANCE_ID, or
+ * UNKNOWN_MEMBER_ID when there is none); without, member_id must be a
+ * member (UNKNOWN_MEMBER_ID). *out: the member, or NULL. */
+int16_t lh__group_check_member(const lh__group_t *gr, lh_str_t member_id, lh_str_t instance_id,
+                               lh__gmember_t **out);
 int lh__gbytes_set(lh__gbytes_t *b, lh_str_t s);
 int lh__gbytes_eq(const lh__gbytes_t *b, lh_str_t s);
 lh_str_t lh__gstr(const lh__gbytes_t *b);

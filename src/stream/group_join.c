@@ -160,6 +160,44 @@ static int is_pending(const lh__group_t *gr, lh_str_t id)
     return 0;
 }
 
+/* A static member that joins again (a restarted process) takes over the
+ * entry of its instance under a new member id (Kafka's
+ * updateStaticMemberAndRebalance). In a Stable group whose protocol
+ * stays, it gets the current generation without a rebalance, and the
+ * leader id as it was, so that a restarted leader does not assign (the
+ * group keeps its assignment, which the member gets from SyncGroup). */
+static lh__gmember_t *join_static(lh_stream_groups_t *g, lh__group_t *gr,
+                                  const lh_stream_join_req_t *req, lh_str_t new_id)
+{
+    lh__gmember_t *m = lh__group_by_instance(gr, req->group_instance_id);
+    if (!m) {
+        m = add_member(g, gr, new_id, req);
+        if (!m) answer_now(g, LH_GROUP_UNKNOWN_SERVER_ERROR, LH_STR(""));
+        return m;
+    }
+    lh__gbytes_t leader = {0};
+    if (lh__gbytes_set(&leader, gr->leader ? lh__gstr(&gr->leader->id) : LH_STR("")) ||
+        lh__gbytes_set(&m->id, new_id) || set_protocols(m, req)) {
+        free(leader.ptr);
+        answer_now(g, LH_GROUP_UNKNOWN_SERVER_ERROR, LH_STR(""));
+        return NULL;
+    }
+    lh__gmember_fail_waits(g, gr, m, LH_GROUP_FENCED_INSTANCE_ID); /* the old process */
+    m->hb_deadline = lh__groups_now(g) + m->session_ms;
+    const lh__gbytes_t *proto = lh__group_select_protocol(gr);
+    if (gr->state == LH_GROUP_STABLE && proto &&
+        lh__gbytes_eq(&gr->protocol_name, lh__gstr(proto))) {
+        g->now_join = lh__group_join_result(g, gr, m, 0);
+        g->now_join.leader_id = lh__gstr(&leader);
+        g->static_leader = leader; /* the answer's bytes live until the next call */
+        return NULL;
+    }
+    free(leader.ptr);
+    wait_join(gr, m);
+    if (gr->state != LH_GROUP_PREPARING_REBALANCE) lh__group_prepare_rebalance(g, gr);
+    return m;
+}
+
 static lh__gmember_t *join_new(lh_stream_groups_t *g, lh__group_t *gr,
                                const lh_stream_join_req_t *req)
 {
@@ -174,6 +212,7 @@ static lh__gmember_t *join_new(lh_stream_groups_t *g, lh__group_t *gr,
         return NULL;
     }
     lh_str_t sid = {id, (size_t)n};
+    if (req->group_instance_id.ptr) return join_static(g, gr, req, sid);
     if (req->require_known_member_id) {
         if (add_pending(g, gr, sid, req->session_timeout_ms)) {
             answer_now(g, LH_GROUP_UNKNOWN_SERVER_ERROR, LH_STR(""));
@@ -219,9 +258,10 @@ static lh__gmember_t *join_known(lh_stream_groups_t *g, lh__group_t *gr,
         if (!m) answer_now(g, LH_GROUP_UNKNOWN_SERVER_ERROR, req->member_id);
         return m;
     }
-    lh__gmember_t *m = lh__group_member(gr, req->member_id);
-    if (!m || gr->state == LH_GROUP_EMPTY || gr->state == LH_GROUP_DEAD) {
-        answer_now(g, LH_GROUP_UNKNOWN_MEMBER_ID, req->member_id);
+    lh__gmember_t *m = NULL;
+    int16_t e = lh__group_check_member(gr, req->member_id, req->group_instance_id, &m);
+    if (e || gr->state == LH_GROUP_EMPTY || gr->state == LH_GROUP_DEAD) {
+        answer_now(g, e ? e : LH_GROUP_UNKNOWN_MEMBER_ID, req->member_id);
         return NULL;
     }
     int same = protocols_match(m, req);
@@ -257,6 +297,7 @@ int lh_stream_groups_join(lh_stream_groups_t *g, const lh_stream_join_req_t *req
     int64_t t = lh__groups_now(g);
     lh__groups_fire(g, t);
     memset(&g->now_join, 0, sizeof g->now_join);
+    lh__gbytes_set(&g->static_leader, (lh_str_t){NULL, 0});
     lh__group_t *gr = NULL;
     lh__gmember_t *m = NULL;
     int unknown = req->member_id.len == 0;

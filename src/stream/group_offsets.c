@@ -172,8 +172,8 @@ static int16_t commit_check(lh_stream_groups_t *g, const lh_stream_commit_req_t 
     if (req->generation < 0 && gr->state == LH_GROUP_EMPTY) return LH_GROUP_NONE;
     lh__gmember_t *m = NULL;
     if (req->generation >= 0 || req->member_id.len || req->group_instance_id.ptr) {
-        m = lh__group_member(gr, req->member_id);
-        if (!m) return LH_GROUP_UNKNOWN_MEMBER_ID;
+        int16_t e = lh__group_check_member(gr, req->member_id, req->group_instance_id, &m);
+        if (e) return e;
         if (req->generation != gr->generation) return LH_GROUP_ILLEGAL_GENERATION;
     } else if (gr->state != LH_GROUP_EMPTY) {
         return LH_GROUP_UNKNOWN_MEMBER_ID;

@@ -1,8 +1,9 @@
 /* The rebalance, after Kafka's GroupCoordinator: preparing (sync waiters
  * told REBALANCE_IN_PROGRESS; the first rebalance of an empty group waits
  * the initial delay, later ones the rebalance timeout), completing when
- * every known member has rejoined or the timer fired (the members that did
- * not rejoin are removed), the protocol chosen by the members' votes, the
+ * every known member has rejoined or the timer fired (the dynamic members
+ * that did not rejoin are removed; static ones stay until their session
+ * ends), the protocol chosen by the members' votes, the
  * generation bumped and every waiting join answered: the leader gets every
  * member's metadata, the others an empty list. */
 #include "stream/group_int.h"
@@ -168,8 +169,8 @@ void lh__group_complete_join(lh_stream_groups_t *g, lh__group_t *gr)
     int64_t now = lh__groups_now(g);
     gr->join_deadline = -1;
     gr->initial = 0;
-    for (int i = 0; i < gr->nmembers;) {
-        if (!gr->members[i]->join.active)
+    for (int i = 0; i < gr->nmembers;) { /* dynamic members that did not rejoin leave */
+        if (!gr->members[i]->join.active && !gr->members[i]->instance_id.ptr)
             lh__group_remove_member(gr, gr->members[i]);
         else
             i++;
@@ -177,6 +178,16 @@ void lh__group_complete_join(lh_stream_groups_t *g, lh__group_t *gr)
     if (!gr->nmembers) {
         to_empty(gr);
         return;
+    }
+    if (!gr->leader->join.active) { /* a static leader stayed away: one that rejoined leads */
+        lh__gmember_t *j = NULL;
+        for (int i = 0; i < gr->nmembers && !j; i++)
+            if (gr->members[i]->join.active) j = gr->members[i];
+        if (!j) { /* nobody rejoined: wait another rebalance timeout (Kafka) */
+            gr->join_deadline = now + lh__group_rebalance_ms(gr);
+            return;
+        }
+        gr->leader = j;
     }
     const lh__gbytes_t *proto = lh__group_select_protocol(gr);
     gr->generation++;

@@ -71,10 +71,10 @@ static void synced(lh__group_t *gr, lh__gmember_t *m)
 }
 
 /* Kafka's validateSyncGroup. */
-static int16_t sync_check(const lh__group_t *gr, const lh__gmember_t *m,
-                          const lh_stream_sync_req_t *req)
+static int16_t sync_check(const lh__group_t *gr, lh__gmember_t **m, const lh_stream_sync_req_t *req)
 {
-    if (!m) return LH_GROUP_UNKNOWN_MEMBER_ID;
+    int16_t e = lh__group_check_member(gr, req->member_id, req->group_instance_id, m);
+    if (e) return e;
     if (req->generation != gr->generation) return LH_GROUP_ILLEGAL_GENERATION;
     if (req->protocol_type.ptr && !lh__gbytes_eq(&gr->protocol_type, req->protocol_type))
         return LH_GROUP_INCONSISTENT_GROUP_PROTOCOL;
@@ -91,10 +91,10 @@ int lh_stream_groups_sync(lh_stream_groups_t *g, const lh_stream_sync_req_t *req
     lh__groups_fire(g, lh__groups_now(g));
     answer_now(g, LH_GROUP_NONE);
     lh__group_t *gr = lh__group_valid_id(req->group_id) ? lh__groups_find(g, req->group_id) : NULL;
-    lh__gmember_t *m = gr ? lh__group_member(gr, req->member_id) : NULL;
+    lh__gmember_t *m = NULL;
     int16_t e = !lh__group_valid_id(req->group_id) ? LH_GROUP_INVALID_GROUP_ID
                 : !gr                              ? LH_GROUP_UNKNOWN_MEMBER_ID
-                                                   : sync_check(gr, m, req);
+                                                   : sync_check(gr, &m, req);
     if (e) {
         answer_now(g, e);
     } else if (gr->state == LH_GROUP_STABLE) {
@@ -121,28 +121,19 @@ int lh_stream_groups_sync(lh_stream_groups_t *g, const lh_stream_sync_req_t *req
 int16_t lh_stream_groups_heartbeat(lh_stream_groups_t *g, lh_str_t group_id, lh_str_t member_id,
                                    lh_str_t group_instance_id, int32_t generation)
 {
-    (void)group_instance_id;
     int64_t now = lh__groups_now(g);
     lh__groups_fire(g, now);
     if (!lh__group_valid_id(group_id)) return LH_GROUP_INVALID_GROUP_ID;
     lh__group_t *gr = lh__groups_find(g, group_id);
-    lh__gmember_t *m = gr ? lh__group_member(gr, member_id) : NULL;
-    if (!m) return LH_GROUP_UNKNOWN_MEMBER_ID;
+    lh__gmember_t *m = NULL;
+    int16_t e = gr ? lh__group_check_member(gr, member_id, group_instance_id, &m)
+                   : LH_GROUP_UNKNOWN_MEMBER_ID;
+    if (e) return e;
     if (generation != gr->generation) return LH_GROUP_ILLEGAL_GENERATION;
     if (gr->state == LH_GROUP_EMPTY) return LH_GROUP_UNKNOWN_MEMBER_ID;
     m->hb_deadline = now + m->session_ms;
     return gr->state == LH_GROUP_PREPARING_REBALANCE ? LH_GROUP_REBALANCE_IN_PROGRESS
                                                      : LH_GROUP_NONE;
-}
-
-static lh__gmember_t *by_instance(const lh__group_t *gr, lh_str_t instance_id)
-{
-    if (!instance_id.ptr) return NULL;
-    for (int i = 0; i < gr->nmembers; i++)
-        if (gr->members[i]->instance_id.ptr &&
-            lh__gbytes_eq(&gr->members[i]->instance_id, instance_id))
-            return gr->members[i];
-    return NULL;
 }
 
 static int drop_pending(lh_stream_groups_t *g, lh__group_t *gr, lh_str_t id)
@@ -160,14 +151,15 @@ static int drop_pending(lh_stream_groups_t *g, lh__group_t *gr, lh_str_t id)
 static int16_t leave_one(lh_stream_groups_t *g, lh__group_t *gr, const lh_stream_leave_member_t *l)
 {
     if (!gr) return LH_GROUP_UNKNOWN_MEMBER_ID;
-    lh__gmember_t *m;
-    if (!l->member_id.len)
-        m = by_instance(gr, l->group_instance_id);
+    lh__gmember_t *m = NULL;
+    int16_t e = LH_GROUP_NONE;
+    if (!l->member_id.len) /* an administrator removing a static member */
+        m = lh__group_by_instance(gr, l->group_instance_id);
     else if (drop_pending(g, gr, l->member_id))
         return LH_GROUP_NONE;
     else
-        m = lh__group_member(gr, l->member_id);
-    if (!m) return LH_GROUP_UNKNOWN_MEMBER_ID;
+        e = lh__group_check_member(gr, l->member_id, l->group_instance_id, &m);
+    if (e || !m) return e ? e : LH_GROUP_UNKNOWN_MEMBER_ID;
     lh__group_remove_and_update(g, gr, m);
     return LH_GROUP_NONE;
 }

@@ -856,6 +856,90 @@ static void leave_by_instance_id_and_max_size(void)
     lh_stream_groups_close(g);
 }
 
+/* A static member (group instance id) in the join helper's style. */
+static int join_static_as(lh_stream_groups_t *g, join_rec_t *j, const char *member,
+                          const char *instance, const char *meta)
+{
+    lh_stream_group_protocol_t p = {S("range"), S(meta)};
+    lh_stream_join_req_t req = {.group_id = S("grp"),
+                                .member_id = S(member),
+                                .group_instance_id = S(instance),
+                                .client_id = S("cli"),
+                                .client_host = S("/h"),
+                                .protocol_type = S("consumer"),
+                                .session_timeout_ms = 10000,
+                                .rebalance_timeout_ms = 30000,
+                                .require_known_member_id = 1,
+                                .protocols = &p,
+                                .nprotocols = 1};
+    lh_stream_join_result_t now;
+    int rc = lh_stream_groups_join(g, &req, on_join, j, &now);
+    if (rc == 0) on_join(j, &now);
+    return rc;
+}
+
+static int16_t hb_static(lh_stream_groups_t *g, const char *member, const char *inst, int32_t gen)
+{
+    return lh_stream_groups_heartbeat(g, S("grp"), S(member), S(inst), gen);
+}
+
+static void static_member_restarts_without_a_rebalance(void)
+{
+    lh_stream_groups_t *g = open_at(lh_test_tmpdir(), 100);
+    join_rec_t a = {0}, b = {0};
+    CHECK_EQ_INT(join_static_as(g, &a, "", "inst-a", "ma"), LH_GROUP_PENDING); /* no id step */
+    CHECK_EQ_INT(join_as(g, &b, "", "range=mb", 0), LH_GROUP_PENDING);
+    for (int i = 0; i < 3; i++) {
+        now_ms += 100;
+        lh_stream_groups_tick(g);
+    }
+    CHECK_EQ_INT(a.gen, 1);
+    CHECK_EQ_STR(a.leader, a.member);
+    sync_rec_t sa = {0}, sb = {0};
+    lh_stream_group_assignment_t as[] = {{S(a.member), S("pa")}, {S(b.member), S("pb")}};
+    CHECK_EQ_INT(sync_as(g, &sb, b.member, 1, NULL, 0), LH_GROUP_PENDING);
+    CHECK_EQ_INT(sync_as(g, &sa, a.member, 1, as, 2), 0);
+    char old[256];
+    snprintf(old, sizeof old, "%s", a.member);
+    /* the process of inst-a restarts: same instance, no member id */
+    CHECK_EQ_INT(join_static_as(g, &a, "", "inst-a", "ma"), 0);
+    CHECK_EQ_INT(a.error, 0);
+    CHECK_EQ_INT(a.gen, 1); /* no rebalance */
+    CHECK(strcmp(a.member, old) != 0);
+    CHECK_EQ_STR(a.leader, old); /* told the old leader id: it does not assign again */
+    CHECK_EQ_INT(hb(g, b.member, 1), 0);
+    CHECK_EQ_INT(hb_static(g, old, "inst-a", 1), LH_GROUP_FENCED_INSTANCE_ID);
+    CHECK_EQ_INT(hb_static(g, a.member, "inst-a", 1), 0);
+    sync_rec_t s2 = {0};
+    CHECK_EQ_INT(sync_as(g, &s2, a.member, 1, NULL, 0), 0);
+    CHECK_EQ_STR(s2.assignment, "pa"); /* its assignment was kept */
+    int16_t e;
+    commit(g, "grp", old, 1, "t", 0, 1, NULL, &e);
+    CHECK_EQ_INT(e, LH_GROUP_UNKNOWN_MEMBER_ID); /* the old id is gone */
+    lh_stream_offset_commit_t p = {.topic = S("t"), .partition = 0, .offset = 5};
+    lh_stream_commit_req_t req = {.group_id = S("grp"),
+                                  .member_id = S(old),
+                                  .group_instance_id = S("inst-a"),
+                                  .generation = 1,
+                                  .parts = &p,
+                                  .nparts = 1};
+    CHECK_EQ_INT(lh_stream_groups_commit(g, &req, NULL, NULL), 0);
+    CHECK_EQ_INT(p.error, LH_GROUP_FENCED_INSTANCE_ID);
+    /* a rebalance in which the static member stays away: it is kept, B leads */
+    join_rec_t c = {0};
+    CHECK_EQ_INT(join_as(g, &c, "", "range=mc", 0), LH_GROUP_PENDING);
+    CHECK_EQ_INT(join_as(g, &b, b.member, "range=mb", 0), LH_GROUP_PENDING);
+    for (int i = 0; i < 4; i++) { /* the 30 s rebalance timeout; A and B keep heartbeating */
+        now_ms += 8000;
+        hb_static(g, a.member, "inst-a", 1);
+        lh_stream_groups_tick(g);
+    }
+    CHECK_EQ_INT(b.gen, 2);
+    CHECK_EQ_STR(b.leader, b.member);
+    CHECK_EQ_INT(b.nmembers, 3);
+    lh_stream_groups_close(g);
+}
+
 static const lh_test_t tests[] = {
     {"two_members_join_leader_gets_both", two_members_join_leader_gets_both},
     {"sync_distributes_assignments", sync_distributes_assignments},
@@ -871,6 +955,7 @@ static const lh_test_t tests[] = {
     {"cancel_drops_pending_answers", cancel_drops_pending_answers},
     {"rejoin_rules_in_stable", rejoin_rules_in_stable},
     {"leave_by_instance_id_and_max_size", leave_by_instance_id_and_max_size},
+    {"static_member_restarts_without_a_rebalance", static_member_restarts_without_a_rebalance},
     {"commit_and_fetch", commit_and_fetch},
     {"commit_rules_follow_the_state", commit_rules_follow_the_state},
     {"offsets_survive_reopen", offsets_survive_reopen},
