@@ -410,6 +410,12 @@ static void fire_group(lh_stream_groups_t *g, lh__group_t *gr, int64_t now)
     if (gr->sync_deadline >= 0 && now >= gr->sync_deadline) fire_sync(g, gr);
 }
 
+void lh__groups_fire_id(lh_stream_groups_t *g, lh_str_t id, int64_t now)
+{
+    lh__group_t *gr = id.ptr ? lh__groups_find(g, id) : NULL;
+    if (gr) fire_group(g, gr, now);
+}
+
 void lh__groups_fire(lh_stream_groups_t *g, int64_t now)
 {
     for (int i = 0; i < g->ngroups; i++)

@@ -26,7 +26,7 @@ static lh_stream_group_member_info_t member_info(const lh__group_t *gr, const lh
 
 int lh_stream_groups_describe(lh_stream_groups_t *g, lh_str_t group_id, lh_stream_group_info_t *out)
 {
-    lh__groups_fire(g, lh__groups_now(g));
+    lh__groups_fire_id(g, group_id, lh__groups_now(g));
     const lh__group_t *gr = group_id.ptr ? lh__groups_find(g, group_id) : NULL;
     *out = (lh_stream_group_info_t){.group_id = group_id,
                                     .state = LH_GROUP_DEAD,
@@ -54,7 +54,6 @@ int lh_stream_groups_list(lh_stream_groups_t *g,
                                      int state),
                           void *arg)
 {
-    lh__groups_fire(g, lh__groups_now(g));
     for (int i = 0; i < g->ngroups; i++) {
         const lh__group_t *gr = g->groups[i];
         fn(arg, lh__gstr(&gr->id), lh__gstr(&gr->protocol_type), gr->state);

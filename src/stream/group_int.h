@@ -144,8 +144,11 @@ void lh__gwait_sync_answer(lh_stream_groups_t *g, lh__gmember_t *m,
 /* Answers both waits of a member with error (before it is removed). */
 void lh__gmember_fail_waits(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember_t *m,
                             int16_t error);
-/* Runs the timers due at now: every group's, or one group's. */
+/* Runs the timers due at now: every group's (the tick), one group's, or
+ * those of the group named id if there is one (what a request touches:
+ * a call costs its own group's members, not every group's). */
 void lh__groups_fire(lh_stream_groups_t *g, int64_t now);
+void lh__groups_fire_id(lh_stream_groups_t *g, lh_str_t id, int64_t now);
 void lh__group_fire_one(lh_stream_groups_t *g, lh__group_t *gr, int64_t now);
 /* Frees a closed object (the store's last fsync job ended). */
 void lh__groups_free_closed(lh_stream_groups_t *g);

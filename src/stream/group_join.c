@@ -295,7 +295,7 @@ int lh_stream_groups_join(lh_stream_groups_t *g, const lh_stream_join_req_t *req
                           lh_stream_join_cb cb, void *arg, lh_stream_join_result_t *now)
 {
     int64_t t = lh__groups_now(g);
-    lh__groups_fire(g, t);
+    lh__groups_fire_id(g, req->group_id, t);
     memset(&g->now_join, 0, sizeof g->now_join);
     lh__gbytes_set(&g->static_leader, (lh_str_t){NULL, 0});
     lh__group_t *gr = NULL;

@@ -240,7 +240,7 @@ fail:
 int lh_stream_groups_commit(lh_stream_groups_t *g, const lh_stream_commit_req_t *req,
                             lh_stream_commit_cb cb, void *arg)
 {
-    lh__groups_fire(g, lh__groups_now(g));
+    lh__groups_fire_id(g, req->group_id, lh__groups_now(g));
     int16_t e = commit_check(g, req);
     for (int i = 0; i < req->nparts; i++) {
         lh_stream_offset_commit_t *p = &req->parts[i];

@@ -88,7 +88,7 @@ static int16_t sync_check(const lh__group_t *gr, lh__gmember_t **m, const lh_str
 int lh_stream_groups_sync(lh_stream_groups_t *g, const lh_stream_sync_req_t *req,
                           lh_stream_sync_cb cb, void *arg, lh_stream_sync_result_t *now)
 {
-    lh__groups_fire(g, lh__groups_now(g));
+    lh__groups_fire_id(g, req->group_id, lh__groups_now(g));
     answer_now(g, LH_GROUP_NONE);
     lh__group_t *gr = lh__group_valid_id(req->group_id) ? lh__groups_find(g, req->group_id) : NULL;
     lh__gmember_t *m = NULL;
@@ -122,7 +122,7 @@ int16_t lh_stream_groups_heartbeat(lh_stream_groups_t *g, lh_str_t group_id, lh_
                                    lh_str_t group_instance_id, int32_t generation)
 {
     int64_t now = lh__groups_now(g);
-    lh__groups_fire(g, now);
+    lh__groups_fire_id(g, group_id, now);
     if (!lh__group_valid_id(group_id)) return LH_GROUP_INVALID_GROUP_ID;
     lh__group_t *gr = lh__groups_find(g, group_id);
     lh__gmember_t *m = NULL;
@@ -167,7 +167,7 @@ static int16_t leave_one(lh_stream_groups_t *g, lh__group_t *gr, const lh_stream
 int16_t lh_stream_groups_leave(lh_stream_groups_t *g, lh_str_t group_id,
                                lh_stream_leave_member_t *members, int n)
 {
-    lh__groups_fire(g, lh__groups_now(g));
+    lh__groups_fire_id(g, group_id, lh__groups_now(g));
     if (!lh__group_valid_id(group_id)) return LH_GROUP_INVALID_GROUP_ID;
     lh__group_t *gr = lh__groups_find(g, group_id);
     for (int i = 0; i < n; i++)
