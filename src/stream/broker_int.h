@@ -261,5 +261,7 @@ void lh__k_offset_commit(lh_kreq_t *q);
 void lh__k_offset_fetch(lh_kreq_t *q);
 void lh__k_list_groups(lh_kreq_t *q);
 void lh__k_describe_groups(lh_kreq_t *q);
+void lh__k_delete_groups(lh_kreq_t *q);
+void lh__k_offset_delete(lh_kreq_t *q);
 
 #endif

@@ -232,6 +232,15 @@ static void group_free(lh__group_t *gr)
     free(gr);
 }
 
+void lh__groups_remove(lh_stream_groups_t *g, lh__group_t *gr)
+{
+    int found, i = group_pos(g, lh__gstr(&gr->id), &found);
+    if (!found) return;
+    memmove(g->groups + i, g->groups + i + 1, (size_t)(g->ngroups - i - 1) * sizeof *g->groups);
+    g->ngroups--;
+    group_free(gr);
+}
+
 void lh__gwait_join_answer(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember_t *m,
                            const lh_stream_join_result_t *r)
 {

@@ -42,9 +42,12 @@ enum {
     LH_GROUP_UNKNOWN_MEMBER_ID = 25,
     LH_GROUP_INVALID_SESSION_TIMEOUT = 26,
     LH_GROUP_REBALANCE_IN_PROGRESS = 27,
+    LH_GROUP_NON_EMPTY_GROUP = 68,
+    LH_GROUP_GROUP_ID_NOT_FOUND = 69,
     LH_GROUP_MEMBER_ID_REQUIRED = 79,
     LH_GROUP_GROUP_MAX_SIZE_REACHED = 81,
     LH_GROUP_FENCED_INSTANCE_ID = 82,
+    LH_GROUP_GROUP_SUBSCRIBED_TO_TOPIC = 86,
 };
 
 /* Group states, as DescribeGroups names them (lh_stream_group_state_name). */
@@ -276,6 +279,30 @@ int lh_stream_groups_offsets_each(lh_stream_groups_t *g, lh_str_t group_id,
  * LH_EIO (the store is then failed: later commits answer
  * COORDINATOR_NOT_AVAILABLE). */
 int lh_stream_groups_drop_topic(lh_stream_groups_t *g, lh_str_t topic, lh_err_t *err);
+
+/* ---- DeleteGroups, OffsetDelete ---- */
+
+/* Deletes an Empty group with its committed offsets, durably (the fsync
+ * runs inside the call). Returns a Kafka error: NONE, INVALID_GROUP_ID,
+ * GROUP_ID_NOT_FOUND (69: unknown), NON_EMPTY_GROUP (68: it has members),
+ * COORDINATOR_NOT_AVAILABLE (the offsets file cannot be written). */
+int16_t lh_stream_groups_delete(lh_stream_groups_t *g, lh_str_t group_id);
+
+typedef struct lh_stream_offset_delete {
+    lh_str_t topic; /* in */
+    int32_t partition;
+    int16_t error; /* out: NONE or GROUP_SUBSCRIBED_TO_TOPIC */
+} lh_stream_offset_delete_t;
+
+/* Forgets some committed offsets of a group, durably (fsync inside the
+ * call), as Kafka's OffsetDelete: allowed for every partition while the
+ * group is Empty; with members (consumer protocol), refused with
+ * GROUP_SUBSCRIBED_TO_TOPIC for the topics a member subscribes to.
+ * Returns the request's error: NONE, INVALID_GROUP_ID,
+ * GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP (members, another protocol type),
+ * COORDINATOR_NOT_AVAILABLE. */
+int16_t lh_stream_groups_delete_offsets(lh_stream_groups_t *g, lh_str_t group_id,
+                                        lh_stream_offset_delete_t *parts, int n);
 
 /* ---- ListGroups, DescribeGroups ---- */
 

@@ -144,6 +144,8 @@ void lh__gwait_sync_answer(lh_stream_groups_t *g, lh__gmember_t *m,
 /* Answers both waits of a member with error (before it is removed). */
 void lh__gmember_fail_waits(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember_t *m,
                             int16_t error);
+/* Takes an Empty group without members out of the table and frees it. */
+void lh__groups_remove(lh_stream_groups_t *g, lh__group_t *gr);
 /* Runs the timers due at now: every group's (the tick), one group's, or
  * those of the group named id if there is one (what a request touches:
  * a call costs its own group's members, not every group's). */
@@ -187,6 +189,10 @@ void lh__group_remove_and_update(lh_stream_groups_t *g, lh__group_t *gr, lh__gme
  * Returns 0 or LH_ECORRUPT / LH_ENOMEM. */
 int lh__groups_apply(lh_stream_groups_t *g, const char *p, size_t n);
 void lh__group_offsets_free(lh__group_t *gr);
+/* Writes the frame payload in b, fsyncs it and applies it to memory (the
+ * admin operations: drop a topic, delete a group or some offsets).
+ * Returns 0, LH_ENOMEM (b failed), LH_EIO. */
+int lh__groups_log(lh_stream_groups_t *g, lh_buf_t *b, lh_err_t *err);
 /* Appends the COMMIT frame payload of every offset of gr (compaction). */
 void lh__gencode_group(lh_buf_t *b, const lh__group_t *gr);
 int64_t lh__goffset_bytes(const lh__goffset_t *o);
@@ -211,6 +217,11 @@ int lh__gstore_maybe_compact(lh_stream_groups_t *g, lh_err_t *err);
 void lh__gstore_cancel(lh_stream_groups_t *g, void *arg);
 
 /* Frame payloads (group_offsets.c encodes, lh__groups_apply decodes). */
-enum { LH__GREC_COMMIT = 1, LH__GREC_DROP_TOPIC = 2 };
+enum {
+    LH__GREC_COMMIT = 1,       /* group, n, n x (topic, partition, offset, epoch, time, metadata) */
+    LH__GREC_DROP_TOPIC = 2,   /* topic: every group's offsets of it */
+    LH__GREC_DROP_GROUP = 3,   /* group: its offsets (and the group when Empty) */
+    LH__GREC_DROP_OFFSETS = 4, /* group, n, n x (topic, partition) */
+};
 
 #endif

@@ -95,7 +95,26 @@ static void drop_topic_mem(lh_stream_groups_t *g, lh_str_t topic)
     }
 }
 
-/* ---- frames: COMMIT (group, entries) and DROP_TOPIC (topic) ---- */
+static void drop_partition(lh_stream_groups_t *g, lh__group_t *gr, lh_str_t topic, int32_t p)
+{
+    int found, i = offset_pos(gr, topic, p, &found);
+    if (!found) return;
+    g->live_bytes -= lh__goffset_bytes(&gr->offsets[i]);
+    offset_free(&gr->offsets[i]);
+    memmove(gr->offsets + i, gr->offsets + i + 1,
+            (size_t)(gr->noffsets - i - 1) * sizeof *gr->offsets);
+    gr->noffsets--;
+}
+
+static void drop_group_mem(lh_stream_groups_t *g, lh__group_t *gr)
+{
+    for (int i = 0; i < gr->noffsets; i++)
+        g->live_bytes -= lh__goffset_bytes(&gr->offsets[i]);
+    lh__group_offsets_free(gr);
+    if (gr->state == LH_GROUP_EMPTY && !gr->nmembers) lh__groups_remove(g, gr);
+}
+
+/* ---- frames (group_int.h's LH__GREC_*) ---- */
 
 static void enc_commit_head(lh_buf_t *b, lh_str_t group, int32_t n)
 {
@@ -143,6 +162,19 @@ static int apply_commit(lh_stream_groups_t *g, lh_kr_t *r)
     return 0;
 }
 
+static int apply_drop_offsets(lh_stream_groups_t *g, lh_kr_t *r)
+{
+    lh_str_t group = lh_kr_string(r, false, false, NULL);
+    int32_t n = lh_kr_i32(r);
+    lh__group_t *gr = r->err ? NULL : lh__groups_find(g, group);
+    for (int32_t i = 0; i < n && !r->err; i++) {
+        lh_str_t topic = lh_kr_string(r, false, false, NULL);
+        int32_t p = lh_kr_i32(r);
+        if (gr && !r->err) drop_partition(g, gr, topic, p);
+    }
+    return r->err || n < 0 ? LH_ECORRUPT : 0;
+}
+
 int lh__groups_apply(lh_stream_groups_t *g, const char *p, size_t n)
 {
     lh_kr_t r;
@@ -150,14 +182,26 @@ int lh__groups_apply(lh_stream_groups_t *g, const char *p, size_t n)
     int kind = lh_kr_i8(&r), rc = LH_ECORRUPT;
     if (kind == LH__GREC_COMMIT) {
         rc = apply_commit(g, &r);
-    } else if (kind == LH__GREC_DROP_TOPIC) {
-        lh_str_t topic = lh_kr_string(&r, false, false, NULL);
-        if (!r.err) {
-            drop_topic_mem(g, topic);
-            rc = 0;
-        }
+    } else if (kind == LH__GREC_DROP_OFFSETS) {
+        rc = apply_drop_offsets(g, &r);
+    } else if (kind == LH__GREC_DROP_TOPIC || kind == LH__GREC_DROP_GROUP) {
+        lh_str_t name = lh_kr_string(&r, false, false, NULL);
+        lh__group_t *gr = kind == LH__GREC_DROP_GROUP ? lh__groups_find(g, name) : NULL;
+        if (!r.err && kind == LH__GREC_DROP_TOPIC) drop_topic_mem(g, name);
+        if (!r.err && gr) drop_group_mem(g, gr);
+        rc = r.err ? LH_ECORRUPT : 0;
     }
     return rc ? rc : lh_kr_left(&r) ? LH_ECORRUPT : 0;
+}
+
+int lh__groups_log(lh_stream_groups_t *g, lh_buf_t *b, lh_err_t *err)
+{
+    if (lh_buf_err(b)) return lh_err_set(err, LH_ENOMEM, "out of memory");
+    int rc = lh__gstore_write(g, b->ptr, b->len, err);
+    if (!rc) rc = lh__gstore_sync(g, err);
+    if (!rc && lh__groups_apply(g, b->ptr, b->len))
+        rc = lh_err_set(err, LH_ENOMEM, "out of memory");
+    return rc;
 }
 
 /* ---- OffsetCommit ---- */
@@ -302,15 +346,11 @@ int lh_stream_groups_offsets_each(lh_stream_groups_t *g, lh_str_t group_id,
 
 int lh_stream_groups_drop_topic(lh_stream_groups_t *g, lh_str_t topic, lh_err_t *err)
 {
-    if (g->failed) return lh_err_set(err, LH_EIO, "the offsets file failed earlier");
     lh_buf_t b;
     lh_buf_init(&b, 0);
     lh_kw_i8(&b, LH__GREC_DROP_TOPIC);
     lh_kw_string(&b, topic, false);
-    int rc = lh_buf_err(&b) ? lh_err_set(err, LH_ENOMEM, "out of memory")
-                            : lh__gstore_write(g, b.ptr, b.len, err);
-    if (!rc) rc = lh__gstore_sync(g, err);
-    if (!rc) drop_topic_mem(g, topic);
+    int rc = lh__groups_log(g, &b, err);
     lh_buf_free(&b);
     return rc;
 }

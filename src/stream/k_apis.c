@@ -45,5 +45,17 @@ const lh_kapi_t lh__kapis[] = {
      .max = 4,
      .flex = 5,
      .handle = lh__k_describe_groups},
+    {.key = 42,
+     .name = "DeleteGroups",
+     .min = 0,
+     .max = 1,
+     .flex = 2,
+     .handle = lh__k_delete_groups},
+    {.key = 47,
+     .name = "OffsetDelete",
+     .min = 0,
+     .max = 0,
+     .flex = NOFLEX,
+     .handle = lh__k_offset_delete},
 };
 const int lh__nkapis = (int)(sizeof lh__kapis / sizeof lh__kapis[0]);

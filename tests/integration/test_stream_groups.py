@@ -550,3 +550,41 @@ def test_static_member_restart_keeps_the_assignment(gb):
     assert len(events["b"]) == b_events, events  # no revoke, no new assignment at b
     a.close()
     b.close()
+
+
+def test_delete_groups_and_offsets(gb):
+    """DeleteGroups through kafka-python's admin client (a group with a
+    member is refused, an Empty one goes with its offsets, an unknown one is
+    not found), and OffsetDelete v0 raw (a subscribed topic is refused while
+    the group has a member; an unknown partition is refused)."""
+    import struct
+    from kafka.admin import KafkaAdminClient
+    from kafka.errors import GroupIdNotFoundError, NoError, NonEmptyGroupError
+    t, other, g = name("dg"), name("dgo"), name("dgg")
+    produce(gb, t, ["d"] * 4)
+    produce(gb, other, ["d"] * 4)
+    c = ck_consumer(gb, g)
+    c.subscribe([t])
+    assert len(ck_drain(c, 4)) == 4
+    c.commit(asynchronous=False)
+    from confluent_kafka import TopicPartition
+    c.commit(offsets=[TopicPartition(other, 0, 1)], asynchronous=False)
+    admin = KafkaAdminClient(bootstrap_servers=gb)
+    res = dict(admin.delete_consumer_groups([g, name("none")]))
+    assert res[g] is NonEmptyGroupError and list(res.values()).count(GroupIdNotFoundError) == 1
+    conn = kh.Conn(gb)
+    body = (kh.string(g) + struct.pack(">i", 2) + kh.string(t) + struct.pack(">ii", 1, 0)
+            + kh.string(other) + struct.pack(">iii", 2, 0, 9))
+    r = ask(conn, 47, 0, body)
+    assert r.take("h") == 0 and r.take("i") == 0 and r.take("i") == 2
+    assert r.str() == t and r.take("i") == 1 and (r.take("i"), r.take("h")) == (0, 86)
+    assert r.str() == other and r.take("i") == 2
+    assert (r.take("i"), r.take("h"), r.take("i"), r.take("h")) == (0, 0, 9, 3) and r.done()
+    conn.close()
+    got = admin.list_consumer_group_offsets(g)
+    assert {tp.topic for tp in got} == {t}, got  # the other topic's offset is gone
+    c.close()  # Empty now
+    assert dict(admin.delete_consumer_groups([g])) == {g: NoError}
+    assert admin.list_consumer_group_offsets(g) == {}
+    assert g not in {x[0] for x in admin.list_consumer_groups()}
+    admin.close()

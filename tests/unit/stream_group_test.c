@@ -940,6 +940,63 @@ static void static_member_restarts_without_a_rebalance(void)
     lh_stream_groups_close(g);
 }
 
+static void delete_group_and_offsets(void)
+{
+    const char *dir = lh_test_tmpdir();
+    lh_stream_groups_t *g = open_at(dir, 0);
+    int16_t e;
+    commit(g, "old", "", -1, "t", 0, 5, NULL, &e);
+    commit(g, "old", "", -1, "u", 1, 6, NULL, &e);
+    CHECK_EQ_INT(lh_stream_groups_delete(g, S("nope")), LH_GROUP_GROUP_ID_NOT_FOUND);
+    /* a group with a member: not deleted; its unsubscribed topics' offsets may go */
+    unsigned char md[] = {0, 0, 0, 0, 0, 1, 0, 1, 't', 0xff, 0xff, 0xff, 0xff}; /* v0 ["t"] */
+    lh_stream_group_protocol_t p = {S("range"), {(const char *)md, sizeof md}};
+    lh_stream_join_req_t req = {.group_id = S("grp"),
+                                .member_id = S(""),
+                                .client_id = S("cli"),
+                                .protocol_type = S("consumer"),
+                                .session_timeout_ms = 10000,
+                                .rebalance_timeout_ms = 10000,
+                                .protocols = &p,
+                                .nprotocols = 1};
+    lh_stream_join_result_t r;
+    join_rec_t a = {0};
+    CHECK_EQ_INT(lh_stream_groups_join(g, &req, on_join, &a, &r), 0);
+    CHECK_EQ_INT(r.error, 0);
+    char mid[256];
+    copy(mid, sizeof mid, r.member_id);
+    commit(g, "grp", mid, 1, "t", 0, 1, NULL, &e);
+    CHECK_EQ_INT(e, LH_GROUP_REBALANCE_IN_PROGRESS); /* CompletingRebalance: sync first */
+    sync_rec_t s = {0};
+    CHECK_EQ_INT(sync_as(g, &s, mid, 1, NULL, 0), 0);
+    commit(g, "grp", mid, 1, "t", 0, 1, NULL, &e);
+    commit(g, "grp", mid, 1, "u", 0, 2, NULL, &e);
+    CHECK_EQ_INT(e, 0);
+    CHECK_EQ_INT(lh_stream_groups_delete(g, S("grp")), LH_GROUP_NON_EMPTY_GROUP);
+    lh_stream_offset_delete_t d[] = {{S("t"), 0, 0}, {S("u"), 0, 0}};
+    CHECK_EQ_INT(lh_stream_groups_delete_offsets(g, S("grp"), d, 2), 0);
+    CHECK_EQ_INT(d[0].error, LH_GROUP_GROUP_SUBSCRIBED_TO_TOPIC);
+    CHECK_EQ_INT(d[1].error, 0);
+    CHECK_EQ_INT(fetched(g, "grp", "t", 0, NULL, 0), 1);
+    CHECK_EQ_INT(fetched(g, "grp", "u", 0, NULL, 0), -1);
+    /* an Empty group: every offset may go, and the group itself */
+    lh_stream_offset_delete_t d2[] = {{S("u"), 1, 0}};
+    CHECK_EQ_INT(lh_stream_groups_delete_offsets(g, S("old"), d2, 1), 0);
+    CHECK_EQ_INT(d2[0].error, 0);
+    CHECK_EQ_INT(lh_stream_groups_delete(g, S("old")), 0);
+    lh_stream_group_info_t info;
+    lh_stream_groups_describe(g, S("old"), &info);
+    CHECK_EQ_INT(info.state, LH_GROUP_DEAD);
+    CHECK_EQ_INT(fetched(g, "old", "t", 0, NULL, 0), -1);
+    lh_stream_groups_close(g);
+    g = open_at(dir, 0); /* and so it stays */
+    CHECK_EQ_INT(fetched(g, "old", "t", 0, NULL, 0), -1);
+    CHECK_EQ_INT(fetched(g, "grp", "u", 0, NULL, 0), -1);
+    CHECK_EQ_INT(fetched(g, "grp", "t", 0, NULL, 0), 1);
+    CHECK_EQ_INT(lh_stream_groups_list(g, count_groups, NULL), 1);
+    lh_stream_groups_close(g);
+}
+
 static const lh_test_t tests[] = {
     {"two_members_join_leader_gets_both", two_members_join_leader_gets_both},
     {"sync_distributes_assignments", sync_distributes_assignments},
@@ -963,6 +1020,7 @@ static const lh_test_t tests[] = {
     {"async_commits_answer_when_durable", async_commits_answer_when_durable},
     {"compaction_keeps_latest", compaction_keeps_latest},
     {"dropped_topic_stays_dropped", dropped_topic_stays_dropped},
+    {"delete_group_and_offsets", delete_group_and_offsets},
     {NULL, NULL},
 };
 
