@@ -1,13 +1,15 @@
 /* libFuzzer target for the consumer-group coordinator (stream/group*.c).
  * Byte 0 picks the mode:
- * - even: the rest is a script of operations by four clients (static members or not) on one or two
- *   groups under an injected clock (join new or known, with v4's member id
- *   step or not, different protocol sets; sync with assignments; heartbeat;
- *   leave; commit as a member or simply; time passing; a connection
- *   closing). Checked: an answer comes once, never from the call that asked
- *   and never after its cancel; a successful join has a generation and a
+ * - even: the rest is a script of operations by four clients (static
+ *   members or not) on one or two groups under an injected clock (join new
+ *   or known, with v4's member id step or not, different protocol sets;
+ *   sync with assignments; heartbeat; leave; commit as a member or simply;
+ *   delete a group or an offset; time passing; a connection closing).
+ *   Checked: an answer comes once, never from the call that asked and
+ *   never after its cancel; a successful join has a generation and a
  *   member id, and the leader's list holds the leader. At the end the
- *   object is closed and reopened: every acknowledged commit reads back.
+ *   object is closed and reopened: every acknowledged commit (and delete)
+ *   reads back.
  * - odd: the rest follows the magic as an offsets file: opening never
  *   fails on it (the bad tail is cut), and a commit after it survives a
  *   reopen. */
@@ -134,6 +136,20 @@ static void do_commit(lh_stream_groups_t *g, int gi, client_t *c, uint8_t b, int
         model[gi][p.partition] = off;
 }
 
+/* DeleteGroups (arg bit 0) or OffsetDelete of one partition (bit 1). */
+static void do_delete(lh_stream_groups_t *g, int gi, uint8_t arg)
+{
+    if (arg & 1) {
+        if (lh_stream_groups_delete(g, S(groups[gi])) == 0)
+            for (int p = 0; p < 4; p++)
+                model[gi][p] = -1;
+    } else if (arg & 2) {
+        lh_stream_offset_delete_t d = {.topic = S("t"), .partition = (arg >> 2) & 3};
+        if (lh_stream_groups_delete_offsets(g, S(groups[gi]), &d, 1) == 0 && d.error == 0)
+            model[gi][d.partition] = -1;
+    }
+}
+
 static lh_stream_groups_t *open_at(const char *dir)
 {
     lh_stream_groups_opts_t o;
@@ -200,6 +216,7 @@ static void script(const char *dir, const uint8_t *d, size_t n)
             lh_stream_group_info_t info;
             lh_stream_groups_describe(g, S(groups[gi]), &info);
             if (info.nmembers > 100) abort();
+            do_delete(g, gi, arg);
         }
         }
     }
