@@ -135,7 +135,8 @@ struct lh_sb {
     int64_t next_producer_id;
     lh_stream_clock_fn clock;
     void *clock_arg;
-    lh_stream_groups_t *groups; /* the group coordinator (k_group.c) */
+    lh_stream_groups_t *groups;   /* the group coordinator (k_group.c) */
+    uint64_t groups_published[2]; /* rebalances, commits already counted in the metrics */
 };
 
 int64_t lh__sb_now(const lh_sb_t *b);
@@ -252,6 +253,8 @@ void lh__k_init_producer_id(lh_kreq_t *q);
 /* Group coordinator (k_group.c, k_group_offsets.c): opens b->groups under
  * <dir>/groups. Returns 0 or the errors of lh_stream_groups_open. */
 int lh__sb_groups_open(lh_sb_t *b, lh_err_t *err);
+/* Fires the coordinator's timers and publishes its metrics (the tick). */
+void lh__sb_groups_tick(lh_sb_t *b);
 void lh__k_find_coordinator(lh_kreq_t *q);
 void lh__k_join_group(lh_kreq_t *q);
 void lh__k_sync_group(lh_kreq_t *q);

@@ -304,6 +304,17 @@ typedef struct lh_stream_offset_delete {
 int16_t lh_stream_groups_delete_offsets(lh_stream_groups_t *g, lh_str_t group_id,
                                         lh_stream_offset_delete_t *parts, int n);
 
+/* ---- Metrics ---- */
+
+typedef struct lh_stream_groups_stats {
+    int groups[LH_GROUP_DEAD + 1]; /* groups by state */
+    int members;                   /* in every group */
+    uint64_t rebalances;           /* completed with members, since open */
+    uint64_t commits;              /* OffsetCommit requests made durable, since open */
+} lh_stream_groups_stats_t;
+
+void lh_stream_groups_stats(const lh_stream_groups_t *g, lh_stream_groups_stats_t *out);
+
 /* ---- ListGroups, DescribeGroups ---- */
 
 typedef struct lh_stream_group_member_info {

@@ -1,6 +1,7 @@
 /* ListGroups and DescribeGroups: read-only views of the groups, as Kafka's
  * GroupMetadata.overview and summary give them (members' metadata and
- * assignments only while Stable; an unknown group is Dead). */
+ * assignments only while Stable; an unknown group is Dead); and the
+ * counts the broker publishes as metrics. */
 #include "stream/group_int.h"
 
 #include <stdlib.h>
@@ -47,6 +48,18 @@ int lh_stream_groups_describe(lh_stream_groups_t *g, lh_str_t group_id, lh_strea
     out->members = g->scratch_info;
     out->nmembers = gr->nmembers;
     return 0;
+}
+
+void lh_stream_groups_stats(const lh_stream_groups_t *g, lh_stream_groups_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < g->ngroups; i++) {
+        const lh__group_t *gr = g->groups[i];
+        out->groups[gr->state]++;
+        out->members += gr->nmembers;
+    }
+    out->rebalances = g->n_rebalances;
+    out->commits = g->n_commits;
 }
 
 int lh_stream_groups_list(lh_stream_groups_t *g,

@@ -106,6 +106,7 @@ struct lh_stream_groups {
     lh__gcommit_t *commits, **commits_tail;
     lh__gsync_job_t *job; /* in flight, or NULL */
     int closing;
+    uint64_t n_rebalances, n_commits; /* lh_stream_groups_stats */
     /* answers given inside the call that asked (valid until the next call) */
     lh_stream_join_result_t now_join;
     lh_stream_sync_result_t now_sync;

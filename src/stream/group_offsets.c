@@ -274,6 +274,7 @@ static int commit_write(lh_stream_groups_t *g, const lh_stream_commit_req_t *req
         free(c); /* then fsync here */
     }
     if (lh__gstore_sync(g, &err) || lh__groups_apply(g, b->ptr, b->len)) goto fail;
+    g->n_commits++;
     lh__gstore_maybe_compact(g, &err);
     return 0;
 fail:

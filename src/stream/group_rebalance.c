@@ -201,6 +201,7 @@ void lh__group_complete_join(lh_stream_groups_t *g, lh__group_t *gr)
         return;
     }
     gr->state = LH_GROUP_COMPLETING_REBALANCE;
+    g->n_rebalances++;
     for (int i = 0; i < gr->nmembers; i++) {
         lh__gmember_t *m = gr->members[i];
         lh_stream_join_result_t r = lh__group_join_result(g, gr, m, m == gr->leader);

@@ -272,6 +272,7 @@ static void answer_durable(lh_stream_groups_t *g)
         g->commits = c->next;
         int16_t e = g->failed ? LH_GROUP_COORDINATOR_NOT_AVAILABLE : LH_GROUP_NONE;
         if (!e && lh__groups_apply(g, c->frame, c->len)) e = LH_GROUP_UNKNOWN_SERVER_ERROR;
+        g->n_commits += !e;
         if (c->cb) c->cb(c->arg, e);
         free(c->frame);
         free(c);

@@ -7,11 +7,13 @@
  * the rest of the group is parked, answered from the coordinator's
  * callback, and cancelled there when its connection closes. Also the
  * coordinator's life in the broker: opened at start under
- * <data-dir>/stream/groups, fsyncs of offset commits on the worker pool. */
+ * <data-dir>/stream/groups, fsyncs of offset commits on the worker pool,
+ * ticked by the broker's timer, which publishes its metrics. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/loop.h"
+#include "core/metrics.h"
 #include "stream/broker_int.h"
 
 static int submit(void *ctx, void (*work)(void *), void (*done)(void *, int), void *arg)
@@ -21,6 +23,14 @@ static int submit(void *ctx, void (*work)(void *), void (*done)(void *, int), vo
 
 int lh__sb_groups_open(lh_sb_t *b, lh_err_t *err)
 {
+    lh_metrics_register("lakehouse_stream_groups", LH_METRIC_GAUGE, "consumer groups, by state",
+                        NULL, 0);
+    lh_metrics_register("lakehouse_stream_group_members", LH_METRIC_GAUGE,
+                        "members of every consumer group", NULL, 0);
+    lh_metrics_register("lakehouse_stream_group_rebalances_total", LH_METRIC_COUNTER,
+                        "consumer-group rebalances completed", NULL, 0);
+    lh_metrics_register("lakehouse_stream_offset_commits_total", LH_METRIC_COUNTER,
+                        "OffsetCommit requests made durable", NULL, 0);
     lh_stream_groups_opts_t o;
     lh_stream_groups_opts_default(&o);
     o.initial_rebalance_delay_ms = b->o.group_initial_rebalance_delay_ms;
@@ -31,6 +41,25 @@ int lh__sb_groups_open(lh_sb_t *b, lh_err_t *err)
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/groups", b->dir);
     return lh_stream_groups_open(&b->groups, dir, &o, err);
+}
+
+void lh__sb_groups_tick(lh_sb_t *b)
+{
+    lh_stream_groups_tick(b->groups);
+    lh_stream_groups_stats_t st;
+    lh_stream_groups_stats(b->groups, &st);
+    for (int s = LH_GROUP_EMPTY; s < LH_GROUP_DEAD; s++) {
+        char lab[64];
+        snprintf(lab, sizeof lab, "state=\"%s\"", lh_stream_group_state_name(s));
+        lh_metrics_set("lakehouse_stream_groups", lab, st.groups[s]);
+    }
+    lh_metrics_set("lakehouse_stream_group_members", NULL, st.members);
+    lh_metrics_add("lakehouse_stream_group_rebalances_total", NULL,
+                   (double)(st.rebalances - b->groups_published[0]));
+    lh_metrics_add("lakehouse_stream_offset_commits_total", NULL,
+                   (double)(st.commits - b->groups_published[1]));
+    b->groups_published[0] = st.rebalances;
+    b->groups_published[1] = st.commits;
 }
 
 /* A nullable string: ptr NULL for null. */

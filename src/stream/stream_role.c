@@ -272,7 +272,7 @@ static void on_tick(uv_timer_t *tm)
                         b->topics[i]->name, (int)j);
         }
     publish_metrics(b);
-    lh_stream_groups_tick(b->groups);
+    lh__sb_groups_tick(b);
 }
 
 static void role_free(role_t *r)

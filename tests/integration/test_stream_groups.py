@@ -588,3 +588,31 @@ def test_delete_groups_and_offsets(gb):
     assert admin.list_consumer_group_offsets(g) == {}
     assert g not in {x[0] for x in admin.list_consumer_groups()}
     admin.close()
+
+
+def test_group_metrics(server_factory):
+    import re
+    import requests
+    srv, broker = start_broker(server_factory, "gm")
+    t, g = name("gm"), name("gmg")
+    produce(broker, t, ["m"] * 4)
+    c = ck_consumer(broker, g)
+    c.subscribe([t])
+    assert len(ck_drain(c, 4)) == 4
+    c.commit(asynchronous=False)
+
+    def value(text, series):
+        m = re.search(r"^" + re.escape(series) + r" (\S+)$", text, re.M)
+        return float(m.group(1)) if m else None
+
+    text, deadline = "", time.time() + 30
+    while time.time() < deadline:  # published on the broker's one-second tick
+        text = requests.get(srv.web_url + "/metrics", timeout=10).text
+        if (value(text, "lakehouse_stream_offset_commits_total") or 0) >= 1:
+            break
+        time.sleep(0.3)
+    assert value(text, 'lakehouse_stream_groups{state="Stable"}') == 1, text
+    assert value(text, "lakehouse_stream_group_members") == 1
+    assert value(text, "lakehouse_stream_group_rebalances_total") >= 1
+    assert value(text, "lakehouse_stream_offset_commits_total") >= 1
+    c.close()
