@@ -132,6 +132,8 @@ struct lh_sb {
     void *stop_arg;
     struct lh_kfetch *fetches; /* parked fetches (k_fetch.c) */
     int64_t next_producer_id;
+    /* a topic is gone: drop what refers to it (the groups' committed offsets) */
+    void (*on_topic_deleted)(lh_sb_t *b, lh_str_t name);
     lh_stream_clock_fn clock;
     void *clock_arg;
 };
@@ -246,5 +248,9 @@ void lh__k_produce(lh_kreq_t *q);
 void lh__k_fetch(lh_kreq_t *q);
 void lh__k_list_offsets(lh_kreq_t *q);
 void lh__k_init_producer_id(lh_kreq_t *q);
+void lh__k_create_topics(lh_kreq_t *q);
+void lh__k_delete_topics(lh_kreq_t *q);
+void lh__k_describe_configs(lh_kreq_t *q);
+void lh__k_create_partitions(lh_kreq_t *q);
 
 #endif
