@@ -252,5 +252,10 @@ void lh__k_create_topics(lh_kreq_t *q);
 void lh__k_delete_topics(lh_kreq_t *q);
 void lh__k_describe_configs(lh_kreq_t *q);
 void lh__k_create_partitions(lh_kreq_t *q);
+void lh__k_sasl_handshake(lh_kreq_t *q);
+void lh__k_sasl_authenticate(lh_kreq_t *q);
+/* After a v0 SaslHandshake the tokens come as bare frames (k_sasl.c). */
+bool lh__sasl_raw_expected(const lh_kconn_t *k, const char *d, size_t len);
+void lh__sasl_raw_token(lh_tcp_slot_t *slot, lh_kconn_t *k, const char *d, size_t len);
 
 #endif

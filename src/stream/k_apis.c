@@ -7,11 +7,19 @@
  * (.flex) except ApiVersions v3. Adding an API is one row here. */
 #include "stream/broker_int.h"
 
+#define NOFLEX INT16_MAX /* no flexible version exists */
+
 const lh_kapi_t lh__kapis[] = {
     {.key = 0, .name = "Produce", .min = 3, .max = 7, .flex = 9, .handle = lh__k_produce},
     {.key = 1, .name = "Fetch", .min = 4, .max = 11, .flex = 12, .handle = lh__k_fetch},
     {.key = 2, .name = "ListOffsets", .min = 1, .max = 3, .flex = 6, .handle = lh__k_list_offsets},
     {.key = 3, .name = "Metadata", .min = 0, .max = 6, .flex = 9, .handle = lh__k_metadata},
+    {.key = 17,
+     .name = "SaslHandshake",
+     .min = 0,
+     .max = 1,
+     .flex = NOFLEX,
+     .handle = lh__k_sasl_handshake},
     {.key = 18, .name = "ApiVersions", .min = 0, .max = 3, .flex = 3, .handle = lh__k_api_versions},
     {.key = 19,
      .name = "CreateTopics",
@@ -37,6 +45,12 @@ const lh_kapi_t lh__kapis[] = {
      .max = 2,
      .flex = 4,
      .handle = lh__k_describe_configs},
+    {.key = 36,
+     .name = "SaslAuthenticate",
+     .min = 0,
+     .max = 1,
+     .flex = 2,
+     .handle = lh__k_sasl_authenticate},
     {.key = 37,
      .name = "CreatePartitions",
      .min = 0,

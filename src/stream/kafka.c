@@ -141,6 +141,7 @@ static bool allowed_before_auth(int16_t key)
 static void kafka_message(lh_tcp_slot_t *s, const char *d, size_t len, void *ctx)
 {
     lh_kconn_t *k = lh_tcp_conn_udata(lh_tcp_slot_conn(s));
+    if (k->sasl && lh__sasl_raw_expected(k, d, len)) return lh__sasl_raw_token(s, k, d, len);
     lh_kr_t r;
     lh_kr_init(&r, d + 4, len - 4);
     int16_t key = lh_stream_be16((const uint8_t *)d + 4);
