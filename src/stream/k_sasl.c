@@ -134,10 +134,9 @@ void lh__k_sasl_authenticate(lh_kreq_t *q)
     lh_kw_string(o, bad ? (lh_str_t){msg, strlen(msg)} : (lh_str_t){NULL, 0}, false);
     lh_kw_bytes(o, (lh_str_t){out, n}, false);
     if (q->version >= 1) lh_kw_i64(o, 0); /* session lifetime: none */
-    lh_tcp_conn_t *c = lh_tcp_slot_conn(q->slot);
-    if (bad) lh_warn("kafka %s: SASL authentication failed: %s", lh_tcp_conn_peer(c), msg);
+    if (bad) lh_warn("kafka %s: SASL authentication failed: %s", lh__kconn_peer(k), msg);
     lh__kreq_reply(q);
-    if (bad) lh_tcp_conn_close(c);
+    if (bad) lh__kconn_close(k);
 }
 
 bool lh__sasl_raw_expected(const lh_kconn_t *k, const char *d, size_t len)
@@ -154,15 +153,14 @@ void lh__sasl_raw_token(lh_tcp_slot_t *slot, lh_kconn_t *k, const char *d, size_
     char out[LH_SCRAM_MSG_MAX + 4];
     size_t n = 0;
     const char *why = NULL;
-    lh_tcp_conn_t *c = lh_tcp_slot_conn(slot);
     int bad = step(k, (lh_str_t){d + 4, len - 4}, out + 4, sizeof out - 4, &n, &why);
     if (bad) {
-        lh_warn("kafka %s: SASL authentication failed: %s", lh_tcp_conn_peer(c), why);
-        lh_tcp_conn_close(c);
-    } else {
+        lh_warn("kafka %s: SASL authentication failed: %s", lh__kconn_peer(k), why);
+        lh__kconn_close(k);
+    } else if (slot) {
         out[0] = (char)(n >> 24), out[1] = (char)(n >> 16), out[2] = (char)(n >> 8);
         out[3] = (char)n;
         lh_tcp_slot_write(slot, out, n + 4, NULL, NULL);
     }
-    lh_tcp_slot_end(slot);
+    if (slot) lh_tcp_slot_end(slot);
 }
