@@ -203,8 +203,9 @@ void lh__gmember_free(lh__gmember_t *m)
     free(m);
 }
 
-void lh__group_remove_member(lh__group_t *gr, lh__gmember_t *m)
+void lh__group_remove_member(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember_t *m)
 {
+    if (g->self == m) g->self = NULL;
     int i = 0;
     while (i < gr->nmembers && gr->members[i] != m)
         i++;
@@ -241,6 +242,62 @@ void lh__groups_remove(lh_stream_groups_t *g, lh__group_t *gr)
     group_free(gr);
 }
 
+static lh_str_t keep(char **at, lh_str_t s)
+{
+    if (!s.ptr) return s;
+    lh_str_t r = {*at, s.len};
+    if (s.len) memcpy(*at, s.ptr, s.len);
+    *at += s.len;
+    return r;
+}
+
+static char *now_alloc(lh_stream_groups_t *g, size_t n)
+{
+    free(g->now_mem);
+    g->now_mem = malloc(n ? n : 1);
+    return g->now_mem;
+}
+
+void lh__gnow_join(lh_stream_groups_t *g, const lh_stream_join_result_t *r)
+{
+    size_t n = (size_t)r->nmembers * sizeof *r->members + r->protocol_type.len +
+               r->protocol_name.len + r->leader_id.len + r->member_id.len;
+    for (int i = 0; i < r->nmembers; i++)
+        n += r->members[i].member_id.len + r->members[i].group_instance_id.len +
+             r->members[i].metadata.len;
+    char *at = now_alloc(g, n);
+    if (!at) {
+        g->now_join =
+            (lh_stream_join_result_t){.error = LH_GROUP_UNKNOWN_SERVER_ERROR, .generation = -1};
+        return;
+    }
+    lh_stream_join_member_t *ms = (lh_stream_join_member_t *)(void *)at;
+    at += (size_t)r->nmembers * sizeof *ms;
+    for (int i = 0; i < r->nmembers; i++)
+        ms[i] = (lh_stream_join_member_t){keep(&at, r->members[i].member_id),
+                                          keep(&at, r->members[i].group_instance_id),
+                                          keep(&at, r->members[i].metadata)};
+    g->now_join = *r;
+    g->now_join.members = r->nmembers ? ms : NULL;
+    g->now_join.protocol_type = keep(&at, r->protocol_type);
+    g->now_join.protocol_name = keep(&at, r->protocol_name);
+    g->now_join.leader_id = keep(&at, r->leader_id);
+    g->now_join.member_id = keep(&at, r->member_id);
+}
+
+void lh__gnow_sync(lh_stream_groups_t *g, const lh_stream_sync_result_t *r)
+{
+    char *at = now_alloc(g, r->protocol_type.len + r->protocol_name.len + r->assignment.len);
+    if (!at) {
+        g->now_sync = (lh_stream_sync_result_t){.error = LH_GROUP_UNKNOWN_SERVER_ERROR};
+        return;
+    }
+    g->now_sync = *r;
+    g->now_sync.protocol_type = keep(&at, r->protocol_type);
+    g->now_sync.protocol_name = keep(&at, r->protocol_name);
+    g->now_sync.assignment = keep(&at, r->assignment);
+}
+
 void lh__gwait_join_answer(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember_t *m,
                            const lh_stream_join_result_t *r)
 {
@@ -249,7 +306,7 @@ void lh__gwait_join_answer(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember_t
     memset(&m->join, 0, sizeof m->join);
     gr->num_awaiting--;
     if (w.inline_)
-        g->now_join = *r;
+        lh__gnow_join(g, r);
     else if (w.join_cb)
         w.join_cb(w.arg, r);
 }
@@ -261,7 +318,7 @@ void lh__gwait_sync_answer(lh_stream_groups_t *g, lh__gmember_t *m,
     if (!w.active) return;
     memset(&m->sync, 0, sizeof m->sync);
     if (w.inline_)
-        g->now_sync = *r;
+        lh__gnow_sync(g, r);
     else if (w.sync_cb)
         w.sync_cb(w.arg, r);
 }
@@ -303,7 +360,7 @@ static void groups_free(lh_stream_groups_t *g)
     free(g->groups);
     free(g->scratch_members);
     free(g->scratch_info);
-    free(g->static_leader.ptr);
+    free(g->now_mem);
     free(g);
 }
 
@@ -381,7 +438,7 @@ static void fire_sync(lh_stream_groups_t *g, lh__group_t *gr)
         lh__gmember_t *m = gr->members[i];
         if (m->pending_sync) {
             lh__gmember_fail_waits(g, gr, m, LH_GROUP_UNKNOWN_MEMBER_ID);
-            lh__group_remove_member(gr, m);
+            lh__group_remove_member(g, gr, m);
             removed = 1;
         } else {
             i++;

@@ -110,9 +110,12 @@ struct lh_stream_groups {
     /* answers given inside the call that asked (valid until the next call) */
     lh_stream_join_result_t now_join;
     lh_stream_sync_result_t now_sync;
+    char *now_mem; /* the bytes of now_join / now_sync: copies, freed by the next answer */
     lh_stream_join_member_t *scratch_members;
     lh_stream_group_member_info_t *scratch_info;
-    lh__gbytes_t static_leader; /* the leader id a static rejoin was told */
+    /* the member whose JoinGroup or SyncGroup is being made (its wait is
+     * inline_); NULL once it is removed during the call */
+    lh__gmember_t *self;
     int capscratch, capinfo;
 };
 
@@ -135,8 +138,13 @@ int lh__gbytes_eq(const lh__gbytes_t *b, lh_str_t s);
 lh_str_t lh__gstr(const lh__gbytes_t *b);
 void lh__gmember_free(lh__gmember_t *m);
 /* Takes m out of the group's member list (leader moves to the first
- * remaining member) and frees it. */
-void lh__group_remove_member(lh__group_t *gr, lh__gmember_t *m);
+ * remaining member) and frees it (g->self forgets it). */
+void lh__group_remove_member(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember_t *m);
+/* Sets g->now_join / g->now_sync to a copy of r whose bytes g owns (the
+ * members r points into may go before the call returns). Out of memory:
+ * an UNKNOWN_SERVER_ERROR answer. */
+void lh__gnow_join(lh_stream_groups_t *g, const lh_stream_join_result_t *r);
+void lh__gnow_sync(lh_stream_groups_t *g, const lh_stream_sync_result_t *r);
 /* Answers a pending wait (inline or through its callback) and clears it. */
 void lh__gwait_join_answer(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember_t *m,
                            const lh_stream_join_result_t *r);

@@ -93,7 +93,7 @@ static int new_member_id(const lh_stream_join_req_t *req, char *out, size_t cap)
 
 static void answer_now(lh_stream_groups_t *g, int16_t error, lh_str_t member_id)
 {
-    g->now_join = (lh_stream_join_result_t){
+    lh_stream_join_result_t r = {
         .error = error,
         .generation = -1,
         .member_id = member_id.ptr ? member_id : LH_STR(""),
@@ -101,12 +101,14 @@ static void answer_now(lh_stream_groups_t *g, int16_t error, lh_str_t member_id)
         .protocol_name = LH_STR(""),
         .leader_id = LH_STR(""),
     };
+    lh__gnow_join(g, &r);
 }
 
-static void wait_join(lh__group_t *gr, lh__gmember_t *m)
+static void wait_join(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember_t *m)
 {
     m->join = (lh__gwait_t){.active = 1, .inline_ = 1};
     gr->num_awaiting++;
+    g->self = m;
 }
 
 static lh__gmember_t *add_member(lh_stream_groups_t *g, lh__group_t *gr, lh_str_t id,
@@ -126,7 +128,7 @@ static lh__gmember_t *add_member(lh_stream_groups_t *g, lh__group_t *gr, lh_str_
     gr->members[gr->nmembers++] = m;
     m->is_new = 1;
     m->hb_deadline = lh__groups_now(g) + NEW_MEMBER_JOIN_TIMEOUT_MS;
-    wait_join(gr, m);
+    wait_join(g, gr, m);
     for (int i = 0; i < gr->npending; i++) {
         if (lh__gbytes_eq(&gr->pending[i].id, id)) {
             free(gr->pending[i].id.ptr);
@@ -187,13 +189,14 @@ static lh__gmember_t *join_static(lh_stream_groups_t *g, lh__group_t *gr,
     const lh__gbytes_t *proto = lh__group_select_protocol(gr);
     if (gr->state == LH_GROUP_STABLE && proto &&
         lh__gbytes_eq(&gr->protocol_name, lh__gstr(proto))) {
-        g->now_join = lh__group_join_result(g, gr, m, 0);
-        g->now_join.leader_id = lh__gstr(&leader);
-        g->static_leader = leader; /* the answer's bytes live until the next call */
+        lh_stream_join_result_t r = lh__group_join_result(g, gr, m, 0);
+        r.leader_id = lh__gstr(&leader);
+        lh__gnow_join(g, &r);
+        free(leader.ptr);
         return NULL;
     }
     free(leader.ptr);
-    wait_join(gr, m);
+    wait_join(g, gr, m);
     if (gr->state != LH_GROUP_PREPARING_REBALANCE) lh__group_prepare_rebalance(g, gr);
     return m;
 }
@@ -241,7 +244,7 @@ static lh__gmember_t *rejoin(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember
         answer_now(g, LH_GROUP_UNKNOWN_SERVER_ERROR, req->member_id);
         return NULL;
     }
-    wait_join(gr, m);
+    wait_join(g, gr, m);
     lh__group_maybe_rebalance(g, gr);
     return m;
 }
@@ -272,7 +275,8 @@ static lh__gmember_t *join_known(lh_stream_groups_t *g, lh__group_t *gr,
      * leader gets the list again, as it may have missed its answer) */
     int with = gr->state == LH_GROUP_COMPLETING_REBALANCE && m == gr->leader &&
                !lh__group_leader_list(g, gr);
-    g->now_join = lh__group_join_result(g, gr, m, with);
+    lh_stream_join_result_t r = lh__group_join_result(g, gr, m, with);
+    lh__gnow_join(g, &r);
     return NULL;
 }
 
@@ -297,7 +301,7 @@ int lh_stream_groups_join(lh_stream_groups_t *g, const lh_stream_join_req_t *req
     int64_t t = lh__groups_now(g);
     lh__groups_fire_id(g, req->group_id, t);
     memset(&g->now_join, 0, sizeof g->now_join);
-    lh__gbytes_set(&g->static_leader, (lh_str_t){NULL, 0});
+    g->self = NULL;
     lh__group_t *gr = NULL;
     lh__gmember_t *m = NULL;
     int unknown = req->member_id.len == 0;
@@ -317,6 +321,8 @@ int lh_stream_groups_join(lh_stream_groups_t *g, const lh_stream_join_req_t *req
         lh__group_try_complete_join(g, gr);
         lh__group_fire_one(g, gr, t); /* a join delay of 0 completes now */
     }
+    m = g->self; /* NULL when the call removed it (its answer is in now_join) */
+    g->self = NULL;
     if (m && m->join.active && m->join.inline_) {
         m->join = (lh__gwait_t){.active = 1, .join_cb = cb, .arg = arg};
         return LH_GROUP_PENDING;

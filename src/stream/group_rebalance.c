@@ -113,7 +113,7 @@ void lh__group_try_complete_join(lh_stream_groups_t *g, lh__group_t *gr)
 void lh__group_remove_and_update(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember_t *m)
 {
     lh__gmember_fail_waits(g, gr, m, LH_GROUP_UNKNOWN_MEMBER_ID);
-    lh__group_remove_member(gr, m);
+    lh__group_remove_member(g, gr, m);
     if (gr->state == LH_GROUP_STABLE || gr->state == LH_GROUP_COMPLETING_REBALANCE)
         lh__group_maybe_rebalance(g, gr);
     else if (gr->state == LH_GROUP_PREPARING_REBALANCE)
@@ -171,7 +171,7 @@ void lh__group_complete_join(lh_stream_groups_t *g, lh__group_t *gr)
     gr->initial = 0;
     for (int i = 0; i < gr->nmembers;) { /* dynamic members that did not rejoin leave */
         if (!gr->members[i]->join.active && !gr->members[i]->instance_id.ptr)
-            lh__group_remove_member(gr, gr->members[i]);
+            lh__group_remove_member(g, gr, gr->members[i]);
         else
             i++;
     }
@@ -195,7 +195,7 @@ void lh__group_complete_join(lh_stream_groups_t *g, lh__group_t *gr)
         lh__group_leader_list(g, gr)) {
         for (int i = gr->nmembers - 1; i >= 0; i--) { /* out of memory: everyone rejoins */
             lh__gmember_fail_waits(g, gr, gr->members[i], LH_GROUP_UNKNOWN_SERVER_ERROR);
-            lh__group_remove_member(gr, gr->members[i]);
+            lh__group_remove_member(g, gr, gr->members[i]);
         }
         to_empty(gr);
         return;

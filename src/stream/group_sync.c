@@ -11,12 +11,13 @@
 
 static void answer_now(lh_stream_groups_t *g, int16_t error)
 {
-    g->now_sync = (lh_stream_sync_result_t){
+    lh_stream_sync_result_t r = {
         .error = error,
         .protocol_type = LH_STR(""),
         .protocol_name = LH_STR(""),
         .assignment = LH_STR(""),
     };
+    lh__gnow_sync(g, &r);
 }
 
 static lh_stream_sync_result_t sync_result(const lh__group_t *gr, const lh__gmember_t *m)
@@ -99,7 +100,8 @@ int lh_stream_groups_sync(lh_stream_groups_t *g, const lh_stream_sync_req_t *req
         answer_now(g, e);
     } else if (gr->state == LH_GROUP_STABLE) {
         synced(gr, m);
-        g->now_sync = sync_result(gr, m);
+        lh_stream_sync_result_t r = sync_result(gr, m);
+        lh__gnow_sync(g, &r);
         m->hb_deadline = lh__groups_now(g) + m->session_ms;
     } else { /* CompletingRebalance */
         if (m->sync.active) {
@@ -107,8 +109,11 @@ int lh_stream_groups_sync(lh_stream_groups_t *g, const lh_stream_sync_req_t *req
             lh__gwait_sync_answer(g, m, &r);
         }
         m->sync = (lh__gwait_t){.active = 1, .inline_ = 1};
+        g->self = m;
         synced(gr, m);
         if (m == gr->leader) take_assignments(g, gr, req);
+        m = g->self; /* NULL when the call removed it (its answer is in now_sync) */
+        g->self = NULL;
     }
     if (m && m->sync.active && m->sync.inline_) {
         m->sync = (lh__gwait_t){.active = 1, .sync_cb = cb, .arg = arg};

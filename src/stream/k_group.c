@@ -73,7 +73,7 @@ static lh_str_t nstr(lh_kr_t *r)
 /* The "/ip" Kafka shows as a member's client host. */
 static void client_host(const lh_kreq_t *q, char *out, size_t cap)
 {
-    const char *peer = lh_tcp_conn_peer(lh_tcp_slot_conn(q->slot));
+    const char *peer = lh__kconn_peer(q->conn);
     const char *colon = strrchr(peer, ':');
     int n = colon ? (int)(colon - peer) : (int)strlen(peer);
     if (peer[0] == '[' && n >= 2) peer++, n -= 2;

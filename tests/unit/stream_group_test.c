@@ -997,6 +997,36 @@ static void delete_group_and_offsets(void)
     lh_stream_groups_close(g);
 }
 
+/* A member removed during the call that answers its JoinGroup (a
+ * rebalance timeout of 0: its sync deadline is already due): the answer
+ * it gets is a copy, still readable (ASan), and the member is gone. */
+static void answer_outlives_a_member_removed_in_the_call(void)
+{
+    lh_stream_groups_t *g = open_at(lh_test_tmpdir(), 0);
+    lh_stream_group_protocol_t p = {S("range"), S("md")};
+    lh_stream_join_req_t req = {.group_id = S("grp"),
+                                .member_id = S(""),
+                                .client_id = S("cli"),
+                                .protocol_type = S("consumer"),
+                                .session_timeout_ms = 10000,
+                                .rebalance_timeout_ms = 0,
+                                .protocols = &p,
+                                .nprotocols = 1};
+    lh_stream_join_result_t r;
+    join_rec_t a = {0};
+    CHECK_EQ_INT(lh_stream_groups_join(g, &req, on_join, &a, &r), 0);
+    CHECK_EQ_INT(r.error, 0);
+    CHECK_EQ_INT(r.nmembers, 1);
+    CHECK(r.member_id.len > 4 && !memcmp(r.member_id.ptr, "cli-", 4));
+    CHECK(r.members[0].member_id.len == r.member_id.len &&
+          !memcmp(r.members[0].member_id.ptr, r.member_id.ptr, r.member_id.len));
+    CHECK(r.members[0].metadata.len == 2 && !memcmp(r.members[0].metadata.ptr, "md", 2));
+    char id[256];
+    copy(id, sizeof id, r.member_id);
+    CHECK_EQ_INT(hb(g, id, 1), LH_GROUP_UNKNOWN_MEMBER_ID);
+    lh_stream_groups_close(g);
+}
+
 static const lh_test_t tests[] = {
     {"two_members_join_leader_gets_both", two_members_join_leader_gets_both},
     {"sync_distributes_assignments", sync_distributes_assignments},
@@ -1021,6 +1051,7 @@ static const lh_test_t tests[] = {
     {"compaction_keeps_latest", compaction_keeps_latest},
     {"dropped_topic_stays_dropped", dropped_topic_stays_dropped},
     {"delete_group_and_offsets", delete_group_and_offsets},
+    {"answer_outlives_a_member_removed_in_the_call", answer_outlives_a_member_removed_in_the_call},
     {NULL, NULL},
 };
 
