@@ -7,7 +7,7 @@
 #   make format / format-check / lint
 CC      ?= cc
 PKGS    := libuv jansson yaml-0.1 sqlite3 openssl libcurl zlib libpcre2-8 libedit libutf8proc \
-           snappy libzstd liblz4 libbrotlienc libbrotlidec
+           snappy libzstd liblz4 libbrotlienc libbrotlidec rdkafka
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
