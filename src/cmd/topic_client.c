@@ -163,6 +163,12 @@ static int topic_error(const char *topic, rd_kafka_resp_err_t e)
     return 1;
 }
 
+/* 1 when the one topic asked about has no leader yet (it is being created). */
+static int leaderless(const struct rd_kafka_metadata *md)
+{
+    return md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+}
+
 int lh__topic_metadata(lh_topic_cli_t *cl, rd_kafka_t *rk, const char *topic,
                        const struct rd_kafka_metadata **md)
 {
@@ -174,6 +180,12 @@ int lh__topic_metadata(lh_topic_cli_t *cl, rd_kafka_t *rk, const char *topic,
         int64_t left = deadline - now_ms();
         int slice = left > 1000 ? 1000 : left < 1 ? 1 : (int)left;
         e = rd_kafka_metadata(rk, rkt == NULL, rkt, md, slice);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR && rkt && leaderless(*md) && now_ms() < deadline) {
+            rd_kafka_metadata_destroy(*md); /* a topic just created: ask again */
+            *md = NULL;
+            rd_kafka_poll(rk, 100);
+            continue;
+        }
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR || lh__topic_broker_trouble(cl, rk)) break;
         if (now_ms() >= deadline ||
             (e != RD_KAFKA_RESP_ERR__TIMED_OUT && e != RD_KAFKA_RESP_ERR__TRANSPORT)) {
