@@ -38,38 +38,65 @@ int lh__topic_split_kv(const char *s, char *key, size_t cap, const char **value)
     return 0;
 }
 
-/* --- JSON --- */
+/* --- JSON, written straight out (a million records a second should not
+ * wait on an allocator); its input is checked UTF-8, so escaping the
+ * quote, the backslash and control characters makes valid JSON --- */
 
-/* Sets name (and name_encoding when the bytes are not UTF-8) on o. */
-static int set_bytes(json_t *o, const char *name, const void *p, size_t n)
+static void json_str(FILE *out, const char *s, size_t n)
 {
-    if (!p) return json_object_set_new(o, name, json_null());
-    if (lh_utf8_valid(p, n)) return json_object_set_new(o, name, json_stringn(p, n));
-    char *b64 = malloc(4 * ((n + 2) / 3) + 1), enc[64];
-    if (!b64) return -1;
-    lh_base64_encode(p, n, b64);
-    int rc = json_object_set_new(o, name, json_string(b64));
-    free(b64);
-    snprintf(enc, sizeof enc, "%s_encoding", name);
-    return rc ? rc : json_object_set_new(o, enc, json_string("base64"));
+    static const char *const esc[32] = {
+        ['\b'] = "\\b", ['\f'] = "\\f", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t"};
+    size_t i = 0;
+    fputc('"', out);
+    while (i < n) {
+        size_t run = 0;
+        while (i + run < n && (unsigned char)s[i + run] >= 0x20 && s[i + run] != '"' &&
+               s[i + run] != '\\')
+            run++;
+        fwrite(s + i, 1, run, out);
+        if ((i += run) >= n) break;
+        unsigned char c = (unsigned char)s[i++];
+        if (c >= 0x20)
+            fprintf(out, "\\%c", c);
+        else if (esc[c])
+            fputs(esc[c], out);
+        else
+            fprintf(out, "\\u%04x", c);
+    }
+    fputc('"', out);
 }
 
-static json_t *headers_json(const rd_kafka_headers_t *hs)
+/* ,"name":value for bytes: null, a string when UTF-8, else base64 followed
+ * by ,"name_encoding":"base64". */
+static void json_bytes(FILE *out, const char *name, const void *p, size_t n, int first)
 {
-    json_t *a = json_array();
+    fprintf(out, "%s\"%s\":", first ? "" : ",", name);
+    if (!p) {
+        fputs("null", out);
+    } else if (lh_utf8_valid(p, n)) {
+        json_str(out, p, n);
+    } else {
+        char *b64 = malloc(4 * ((n + 2) / 3) + 1);
+        if (b64) lh_base64_encode(p, n, b64);
+        json_str(out, b64 ? b64 : "", b64 ? strlen(b64) : 0);
+        free(b64);
+        fprintf(out, ",\"%s_encoding\":\"base64\"", name);
+    }
+}
+
+static void json_headers(FILE *out, const rd_kafka_headers_t *hs)
+{
     const char *name;
     const void *val;
     size_t len;
-    if (!a || !hs) return a;
-    for (size_t i = 0; rd_kafka_header_get_all(hs, i, &name, &val, &len) == 0; i++) {
-        json_t *h = json_object();
-        if (!h || json_array_append_new(a, h) || json_object_set_new(h, "key", json_string(name)) ||
-            set_bytes(h, "value", val, len)) {
-            json_decref(a);
-            return NULL;
-        }
+    fputs(",\"headers\":[", out);
+    for (size_t i = 0; hs && rd_kafka_header_get_all(hs, i, &name, &val, &len) == 0; i++) {
+        fputs(i ? ",{" : "{", out);
+        json_bytes(out, "key", name, strlen(name), 1);
+        json_bytes(out, "value", val, len, 0);
+        fputc('}', out);
     }
-    return a;
+    fputc(']', out);
 }
 
 static const char *tstype_name(rd_kafka_timestamp_type_t t)
@@ -79,43 +106,49 @@ static const char *tstype_name(rd_kafka_timestamp_type_t t)
                                                      : "none";
 }
 
-json_t *lh__topic_record_json(const lh_topic_record_t *r)
+void lh__topic_record_json(FILE *out, const lh_topic_record_t *r)
 {
-    json_t *o = json_object();
-    json_t *hs = headers_json(r->headers);
-    if (!o || !hs || json_object_set_new(o, "topic", json_string(r->topic ? r->topic : "")) ||
-        json_object_set_new(o, "partition", json_integer(r->partition)) ||
-        json_object_set_new(o, "offset", json_integer(r->offset)) ||
-        json_object_set_new(o, "timestamp",
-                            r->timestamp >= 0 ? json_integer(r->timestamp) : json_null()) ||
-        json_object_set_new(o, "timestamp_type", json_string(tstype_name(r->timestamp_type))) ||
-        set_bytes(o, "key", r->key, r->key_len) || set_bytes(o, "value", r->value, r->value_len)) {
-        json_decref(o);
-        json_decref(hs);
-        return NULL;
-    }
-    json_object_set_new(o, "headers", hs);
-    return o;
+    const char *topic = r->topic ? r->topic : "";
+    fputc('{', out);
+    json_bytes(out, "topic", topic, strlen(topic), 1);
+    fprintf(out, ",\"partition\":%d,\"offset\":%lld,\"timestamp\":", (int)r->partition,
+            (long long)r->offset);
+    if (r->timestamp >= 0)
+        fprintf(out, "%lld", (long long)r->timestamp);
+    else
+        fputs("null", out);
+    fprintf(out, ",\"timestamp_type\":\"%s\"", tstype_name(r->timestamp_type));
+    json_bytes(out, "key", r->key, r->key_len, 0);
+    json_bytes(out, "value", r->value, r->value_len, 0);
+    json_headers(out, r->headers);
+    fputs("}\n", out);
 }
 
 /* --- text --- */
+
+/* The length of the well-formed, printable UTF-8 character at s (no escape
+ * needed), or 0. */
+static size_t plain(const char *s, size_t n)
+{
+    unsigned char c = (unsigned char)*s;
+    if (c < 0x80) return c >= 0x20 && c != 0x7f && c != '\\';
+    return lh_utf8_char(s, n, NULL);
+}
 
 void lh__topic_escape(FILE *out, const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        unsigned char c = (unsigned char)s[i];
-        size_t len = c >= 0x80 ? lh_utf8_char(s + i, n - i, NULL) : 1;
-        if (c == '\t' || c == '\n' || c == '\r' || c == '\\') {
-            fputc('\\', out);
-            fputc(c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\', out);
-        } else if (c < 0x20 || c == 0x7f || len == 0) {
+        size_t run = 0, len;
+        while (i + run < n && (len = plain(s + i + run, n - i - run)) > 0)
+            run += len;
+        fwrite(s + i, 1, run, out); /* the printable run at once */
+        if ((i += run) >= n) break;
+        unsigned char c = (unsigned char)s[i++];
+        if (c == '\t' || c == '\n' || c == '\r' || c == '\\')
+            fprintf(out, "\\%c", c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\');
+        else
             fprintf(out, "\\x%02x", c);
-            len = 1;
-        } else {
-            fwrite(s + i, 1, len, out);
-        }
-        i += len;
     }
 }
 

@@ -111,11 +111,11 @@ int lh__topic_parse_from(const char *s, lh_topic_from_t *from, int64_t *value);
 /* Splits "key=value" (key non-empty) into key (cap bytes) and a pointer to
  * value inside s; 0, or LH_EINVAL. */
 int lh__topic_split_kv(const char *s, char *key, size_t cap, const char **value);
-/* One record as a JSON object: topic, partition, offset, timestamp (ms or
- * null), timestamp_type, key, value, headers [{key, value}]. Keys and
- * values that are not UTF-8 are base64 with "key_encoding"/"value_encoding"
- * "base64" beside them. New reference, or NULL when out of memory. */
-json_t *lh__topic_record_json(const lh_topic_record_t *r);
+/* One record as a JSON object on one line: topic, partition, offset,
+ * timestamp (ms or null), timestamp_type, key, value, headers [{key,
+ * value}]. Bytes that are not UTF-8 are base64 with "<name>_encoding":
+ * "base64" right after them (key_encoding, value_encoding). */
+void lh__topic_record_json(FILE *out, const lh_topic_record_t *r);
 /* One record as one text line: partition, offset, timestamp (ISO 8601 UTC,
  * or "-"), key, value, tab-separated, with tab, newline, carriage return,
  * backslash, control characters and bytes that are not UTF-8 escaped (\t \n

@@ -172,14 +172,10 @@ static void print(tail_t *t, const rd_kafka_message_t *m)
                            .value = m->payload,
                            .value_len = m->len,
                            .headers = hs};
-    if (!t->cl->format_json) {
+    if (t->cl->format_json)
+        lh__topic_record_json(stdout, &r);
+    else
         lh__topic_record_text(stdout, &r);
-        return;
-    }
-    json_t *o = lh__topic_record_json(&r);
-    if (o) json_dumpf(o, stdout, JSON_COMPACT);
-    fputc('\n', stdout);
-    json_decref(o);
 }
 
 /* One polled event: a record, the end of a partition, or an error; 0 to go
@@ -219,21 +215,30 @@ static int stalled(tail_t *t)
     return 1;
 }
 
+static int want_more(const tail_t *t)
+{
+    return !interrupted && (t->cl->follow || t->left > 0) &&
+           (t->limit < 0 || t->printed < t->limit);
+}
+
 static int consume(tail_t *t)
 {
+    rd_kafka_message_t *batch[256];
     int64_t last = now_ms();
-    while (!interrupted && (t->cl->follow || t->left > 0) &&
-           (t->limit < 0 || t->printed < t->limit)) {
-        rd_kafka_message_t *m = rd_kafka_consume_queue(t->q, 200);
-        if (!m) {
+    while (want_more(t)) {
+        ssize_t n = rd_kafka_consume_batch_queue(t->q, 200, batch, 256);
+        if (n <= 0) {
             if (t->cl->follow) fflush(stdout);
             if (lh__topic_broker_trouble(t->cl, t->rk)) return 1;
             if (!t->cl->follow && now_ms() - last > t->cl->timeout_ms) return stalled(t);
             continue;
         }
         last = now_ms();
-        int rc = handle(t, m);
-        rd_kafka_message_destroy(m);
+        int rc = 0;
+        for (ssize_t i = 0; i < n; i++) {
+            if (rc == 0 && want_more(t)) rc = handle(t, batch[i]);
+            rd_kafka_message_destroy(batch[i]);
+        }
         if (rc) return rc;
         if (ferror(stdout)) return 1;
     }
