@@ -7,31 +7,6 @@
 
 #include "cmd/topic_int.h"
 
-/* The per-topic outcome of CreateTopics/DeleteTopics; 0 or 1 after printing. */
-static int topic_result(const char *verb, const rd_kafka_topic_result_t **r, size_t n)
-{
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(r[i]);
-        const char *name = rd_kafka_topic_result_name(r[i]);
-        const char *msg = rd_kafka_topic_result_error_string(r[i]);
-        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            printf("%sd topic %s\n", verb, name);
-        } else if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-            fprintf(stderr, "lakehouse: cannot %s topic %s: unknown topic\n", verb, name);
-            rc = 1;
-        } else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-            fprintf(stderr, "lakehouse: cannot %s topic %s: it already exists\n", verb, name);
-            rc = 1;
-        } else {
-            fprintf(stderr, "lakehouse: cannot %s topic %s: %s (%s)\n", verb, name,
-                    msg && *msg ? msg : rd_kafka_err2str(e), rd_kafka_err2name(e));
-            rc = 1;
-        }
-    }
-    return rc;
-}
-
 /* The new topic with its --config entries, or NULL after printing. */
 static rd_kafka_NewTopic_t *new_topic(lh_topic_cli_t *cl)
 {
@@ -57,38 +32,91 @@ static rd_kafka_NewTopic_t *new_topic(lh_topic_cli_t *cl)
     return nt;
 }
 
-/* Sends one admin request (send) on a private queue and hands its result
- * event to done; 0, or 1 after printing. The cluster is asked for metadata
- * first (topic, or every topic when NULL), so an unreachable broker or an
- * unknown topic gets its own clear message. */
-typedef void (*send_fn)(rd_kafka_t *rk, void *obj, const rd_kafka_AdminOptions_t *o,
-                        rd_kafka_queue_t *q);
-typedef int (*done_fn)(rd_kafka_event_t *ev);
+/* --- create and delete: one table row each --- */
 
-static int admin(lh_topic_cli_t *cl, const char *topic, rd_kafka_admin_op_t op, send_fn send,
-                 void *obj, done_fn done, const char *verb)
+typedef const rd_kafka_topic_result_t **(*results_fn)(rd_kafka_event_t *ev, size_t *n);
+
+typedef struct {
+    rd_kafka_admin_op_t op;
+    const char *verb;
+    void (*send)(rd_kafka_t *rk, void *obj, const rd_kafka_AdminOptions_t *o, rd_kafka_queue_t *q);
+    results_fn results;
+    rd_kafka_resp_err_t benign; /* the outcome --if-exists / --if-not-exists accept */
+    int must_exist;             /* the topic's state that makes the request worth sending */
+} admin_op_t;
+
+/* Prints the outcome for one topic; 0, or 1 for an error. */
+static int outcome(const lh_topic_cli_t *cl, const admin_op_t *a, const char *name,
+                   rd_kafka_resp_err_t e, const char *msg)
 {
-    const struct rd_kafka_metadata *md;
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        printf("%sd topic %s\n", a->verb, name);
+        return 0;
+    }
+    if (e == a->benign && cl->lenient) {
+        printf("topic %s %s\n", name,
+               e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS ? "already exists" : "does not exist");
+        return 0;
+    }
+    if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+        fprintf(stderr, "lakehouse: unknown topic %s\n", name);
+    else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+        fprintf(stderr, "lakehouse: cannot %s topic %s: it already exists\n", a->verb, name);
+    else
+        fprintf(stderr, "lakehouse: cannot %s topic %s: %s (%s)\n", a->verb, name,
+                msg && *msg ? msg : rd_kafka_err2str(e), rd_kafka_err2name(e));
+    return 1;
+}
+
+static int exists(const struct rd_kafka_metadata *md, const char *topic)
+{
+    for (int i = 0; i < md->topic_cnt; i++)
+        if (!strcmp(md->topics[i].topic, topic))
+            return md->topics[i].err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+    return 0;
+}
+
+/* Sends the request and reads its result event; 0 or 1 after printing. */
+static int request(lh_topic_cli_t *cl, rd_kafka_t *rk, const admin_op_t *a, void *obj)
+{
     char why[512];
     rd_kafka_event_t *ev;
+    size_t n = 0;
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *o = lh__topic_admin_options(cl, rk, a->op);
+    int rc = 0;
+    a->send(rk, obj, o, q);
+    if (lh__topic_admin_wait(cl, q, &ev, why, sizeof why) == 0) {
+        const rd_kafka_topic_result_t **r = a->results(ev, &n);
+        for (size_t i = 0; i < n; i++)
+            rc |=
+                outcome(cl, a, rd_kafka_topic_result_name(r[i]), rd_kafka_topic_result_error(r[i]),
+                        rd_kafka_topic_result_error_string(r[i]));
+        rd_kafka_event_destroy(ev);
+    } else {
+        fprintf(stderr, "lakehouse: cannot %s topic %s at %s: %s\n", a->verb, cl->topic,
+                cl->bootstrap, why);
+        rc = 1;
+    }
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    return rc;
+}
+
+/* The cluster's metadata first, so an unreachable broker gets its own
+ * message and a topic already in the wanted state is answered without a
+ * request; then the request. */
+static int admin(lh_topic_cli_t *cl, const admin_op_t *a, void *obj)
+{
+    const struct rd_kafka_metadata *md;
     rd_kafka_t *rk = lh__topic_client(cl);
     if (!rk) return 1;
-    int rc = lh__topic_metadata(cl, rk, topic, &md);
+    int rc = lh__topic_metadata(cl, rk, NULL, &md);
     if (rc == 0) {
+        int state = exists(md, cl->topic);
         rd_kafka_metadata_destroy(md);
-        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-        rd_kafka_AdminOptions_t *o = lh__topic_admin_options(cl, rk, op);
-        send(rk, obj, o, q);
-        if (lh__topic_admin_wait(cl, q, &ev, why, sizeof why) == 0) {
-            rc = done(ev);
-            rd_kafka_event_destroy(ev);
-        } else {
-            fprintf(stderr, "lakehouse: cannot %s topic %s at %s: %s\n", verb, cl->topic,
-                    cl->bootstrap, why);
-            rc = 1;
-        }
-        rd_kafka_AdminOptions_destroy(o);
-        rd_kafka_queue_destroy(q);
+        rc = state == a->must_exist ? request(cl, rk, a, obj)
+                                    : outcome(cl, a, cl->topic, a->benign, NULL);
     }
     rd_kafka_destroy(rk);
     return rc;
@@ -101,21 +129,9 @@ static void send_create(rd_kafka_t *rk, void *obj, const rd_kafka_AdminOptions_t
     rd_kafka_CreateTopics(rk, &nt, 1, o, q);
 }
 
-static int created(rd_kafka_event_t *ev)
+static const rd_kafka_topic_result_t **created(rd_kafka_event_t *ev, size_t *n)
 {
-    size_t n;
-    const rd_kafka_topic_result_t **r =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-    return topic_result("create", r, n);
-}
-
-int lh__topic_create(lh_topic_cli_t *cl)
-{
-    rd_kafka_NewTopic_t *nt = new_topic(cl);
-    if (!nt) return 2;
-    int rc = admin(cl, NULL, RD_KAFKA_ADMIN_OP_CREATETOPICS, send_create, nt, created, "create");
-    rd_kafka_NewTopic_destroy(nt);
-    return rc;
+    return rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), n);
 }
 
 static void send_delete(rd_kafka_t *rk, void *obj, const rd_kafka_AdminOptions_t *o,
@@ -125,19 +141,37 @@ static void send_delete(rd_kafka_t *rk, void *obj, const rd_kafka_AdminOptions_t
     rd_kafka_DeleteTopics(rk, &dt, 1, o, q);
 }
 
-static int deleted(rd_kafka_event_t *ev)
+static const rd_kafka_topic_result_t **deleted(rd_kafka_event_t *ev, size_t *n)
 {
-    size_t n;
-    const rd_kafka_topic_result_t **r =
-        rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
-    return topic_result("delete", r, n);
+    return rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), n);
+}
+
+static const admin_op_t create_op = {.op = RD_KAFKA_ADMIN_OP_CREATETOPICS,
+                                     .verb = "create",
+                                     .send = send_create,
+                                     .results = created,
+                                     .benign = RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS,
+                                     .must_exist = 0};
+static const admin_op_t delete_op = {.op = RD_KAFKA_ADMIN_OP_DELETETOPICS,
+                                     .verb = "delete",
+                                     .send = send_delete,
+                                     .results = deleted,
+                                     .benign = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
+                                     .must_exist = 1};
+
+int lh__topic_create(lh_topic_cli_t *cl)
+{
+    rd_kafka_NewTopic_t *nt = new_topic(cl);
+    if (!nt) return 2;
+    int rc = admin(cl, &create_op, nt);
+    rd_kafka_NewTopic_destroy(nt);
+    return rc;
 }
 
 int lh__topic_delete(lh_topic_cli_t *cl)
 {
     rd_kafka_DeleteTopic_t *dt = rd_kafka_DeleteTopic_new(cl->topic);
-    int rc =
-        admin(cl, cl->topic, RD_KAFKA_ADMIN_OP_DELETETOPICS, send_delete, dt, deleted, "delete");
+    int rc = admin(cl, &delete_op, dt);
     rd_kafka_DeleteTopic_destroy(dt);
     return rc;
 }

@@ -38,8 +38,9 @@ typedef struct {
     int verbose;
     /* list, describe */
     int json;
-    /* create */
+    /* create, delete */
     int partitions, replication;
+    int lenient;                            /* --if-not-exists (create), --if-exists (delete) */
     const char *configs[LH_TOPIC_MAX_LIST]; /* --config key=value */
     int nconfigs;
     /* tail */

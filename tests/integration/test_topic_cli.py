@@ -328,6 +328,18 @@ def test_create_with_configs_then_delete(stream):
     assert r.returncode == 1 and f"unknown topic {t}" in r.stderr
 
 
+def test_if_not_exists_and_if_exists_make_create_and_delete_idempotent(stream):
+    b, t = stream.bootstrap, uniq("idem")
+    assert run_topic("create", t, "--partitions", "2", "--if-not-exists",
+                     bootstrap=b).stdout == f"created topic {t}\n"
+    r = run_topic("create", t, "--partitions", "3", "--if-not-exists", bootstrap=b)
+    assert r.stdout == f"topic {t} already exists\n"
+    assert kcat_partitions(b, t) == 2  # untouched
+    assert run_topic("delete", t, "--if-exists", bootstrap=b).stdout == f"deleted topic {t}\n"
+    r = run_topic("delete", t, "--if-exists", bootstrap=b)
+    assert r.stdout == f"topic {t} does not exist\n"
+
+
 def test_create_uses_the_brokers_default_partitions(stream):
     b, t = stream.bootstrap, uniq("dflt")
     run_topic("create", t, bootstrap=b)
