@@ -215,6 +215,27 @@ static int stalled(tail_t *t)
     return 1;
 }
 
+/* --follow over every partition: partitions added to the topic since tail
+ * started (CreatePartitions) are read too, from their beginning. */
+static void add_new_partitions(tail_t *t)
+{
+    const struct rd_kafka_metadata *md;
+    if (t->cl->partition >= 0 || rd_kafka_metadata(t->rk, 0, t->rkt, &md, 1000)) return;
+    const rd_kafka_metadata_topic_t *mt = &md->topics[0];
+    for (int i = 0; md->topic_cnt == 1 && !mt->err && i < mt->partition_cnt; i++) {
+        int32_t id = mt->partitions[i].id;
+        part_t *grown;
+        if (part_of(t, id)) continue;
+        if (!(grown = realloc(t->parts, ((size_t)t->nparts + 1) * sizeof *grown))) break;
+        t->parts = grown;
+        if (rd_kafka_consume_start_queue(t->rkt, id, RD_KAFKA_OFFSET_BEGINNING, t->q) != 0)
+            continue;
+        t->parts[t->nparts++] = (part_t){.id = id, .start = 0, .started = 1};
+        if (t->cl->verbose) fprintf(stderr, "lakehouse: following new partition %d\n", id);
+    }
+    rd_kafka_metadata_destroy(md);
+}
+
 static int want_more(const tail_t *t)
 {
     return !interrupted && (t->cl->follow || t->left > 0) &&
@@ -224,8 +245,12 @@ static int want_more(const tail_t *t)
 static int consume(tail_t *t)
 {
     rd_kafka_message_t *batch[256];
-    int64_t last = now_ms();
+    int64_t last = now_ms(), looked = last;
     while (want_more(t)) {
+        if (t->cl->follow && now_ms() - looked > 2000) {
+            add_new_partitions(t);
+            looked = now_ms();
+        }
         ssize_t n = rd_kafka_consume_batch_queue(t->q, 200, batch, 256);
         if (n <= 0) {
             if (t->cl->follow) fflush(stdout);

@@ -7,10 +7,12 @@ confluent-kafka); SASL users log in; errors (no broker, unknown topic, no such
 partition, wrong password, bad arguments) exit non-zero with the address tried
 or the thing named."""
 import json
+import queue
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -234,25 +236,83 @@ def test_tail_binary_value_is_base64_in_json(peer):
     assert rec["value"] == "//5iaW4=" and rec["value_encoding"] == "base64"
 
 
+class Follower:
+    """`lakehouse topic tail TOPIC --follow --format json -v` in the background;
+    its lines arrive on a queue, so a test can wait for one with a timeout."""
+
+    def __init__(self, bootstrap, topic):
+        self.p = subprocess.Popen([lakehouse_bin(), "topic", "tail", topic, "-b", bootstrap,
+                                   "--follow", "--format", "json", "-v"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  env=clean_env(), text=True)
+        self.lines, self.err = queue.Queue(), []
+        self.threads = [threading.Thread(target=self._pump, daemon=True),
+                        threading.Thread(target=lambda: self.err.extend(self.p.stderr),
+                                         daemon=True)]
+        for th in self.threads:
+            th.start()
+
+    def _pump(self):
+        for line in self.p.stdout:
+            self.lines.put(line)
+
+    def record(self, timeout=1.0):
+        try:
+            return json.loads(self.lines.get(timeout=timeout))
+        except queue.Empty:
+            return None
+
+    def until_reading(self, produce):
+        """Calls produce() until a record shows up (tail starts at the end, so
+        records sent before it was reading are not printed); returns it."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            produce()
+            rec = self.record()
+            if rec:
+                return rec
+        raise AssertionError("tail --follow printed nothing within 60 s")
+
+    def interrupt(self):
+        """SIGINT; returns (exit status, stderr)."""
+        self.p.send_signal(signal.SIGINT)
+        self.p.wait(timeout=30)
+        for th in self.threads:
+            th.join(timeout=30)
+        return self.p.returncode, "".join(self.err)
+
+
 def test_tail_follow_prints_new_records_until_interrupted(peer):
     t = peer.t("quiet")
-    p = subprocess.Popen([lakehouse_bin(), "topic", "tail", t, "-b", peer.bootstrap,
-                          "--follow", "--format", "json"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, env=clean_env(), text=True)
+    f = Follower(peer.bootstrap, t)
     try:
-        # tail starts at the end; it may not be reading yet when the first record
-        # goes out, so records keep coming until one shows up
-        deadline = time.monotonic() + 60
-        line = ""
-        while not line and time.monotonic() < deadline:
-            kcat_produce(peer.bootstrap, t, 1, [b"fresh"])
-            line = p.stdout.readline()
-        rec = json.loads(line)
+        rec = f.until_reading(lambda: kcat_produce(peer.bootstrap, t, 1, [b"fresh"]))
         assert rec["partition"] == 1 and rec["value"] == "fresh"
     finally:
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=30)
-    assert p.returncode == 0, err
+        rc, err = f.interrupt()
+    assert rc == 0, err
+
+
+def test_tail_follow_reads_partitions_added_while_it_runs(stream):
+    from confluent_kafka.admin import AdminClient, NewPartitions
+    b, t = stream.bootstrap, uniq("grow")
+    admin_create(b, {t: 1})
+    f = Follower(b, t)
+    try:
+        assert f.until_reading(lambda: kcat_produce(b, t, 0, [b"ready"]))["partition"] == 0
+        admin = AdminClient({"bootstrap.servers": b})
+        admin.create_partitions([NewPartitions(t, 3)])[t].result(timeout=30)
+        kcat_produce(b, t, 2, [b"in the new partition"])  # before tail looks again
+        rec = f.record(timeout=60)
+        while rec and rec["partition"] == 0:  # more "ready" records
+            rec = f.record(timeout=60)
+        # tail found partition 2 and read it from its beginning
+        assert rec and (rec["partition"], rec["offset"], rec["value"]) == \
+            (2, 0, "in the new partition")
+    finally:
+        rc, err = f.interrupt()
+    assert rc == 0, err
+    assert "following new partition 2" in err
 
 
 def test_missing_partition_is_an_error(peer):
