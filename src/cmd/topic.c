@@ -258,10 +258,12 @@ static void usage(FILE *out)
         "first record whose timestamp is at or after MS milliseconds since the epoch); without\n"
         "--from at the last N records (-n, default 10). It stops at the end each partition had\n"
         "when it started, or after -n records when --from is given; --follow keeps printing\n"
-        "new records until interrupted. --format text prints one line per record: partition,\n"
-        "offset, timestamp, key, value, tab-separated (tab, newline, \\ and bytes that are not\n"
-        "UTF-8 escaped); --format json one object per line (partition, offset, timestamp,\n"
-        "key, value, headers). It reads partitions directly (no consumer group).\n");
+        "new records (and those of partitions added meanwhile) until interrupted.\n"
+        "--format text prints one line per record: partition, offset, timestamp, key, value,\n"
+        "tab-separated (tab, newline, \\ and bytes that are not UTF-8 escaped); --format json\n"
+        "one object per line (topic, partition, offset, timestamp, key, value, headers). It\n"
+        "reads partitions directly (no consumer group). Exit status: 0, 2 on a usage error,\n"
+        "1 otherwise. More: docs/topic.md.\n");
 }
 
 static int is_help(const char *a)
