@@ -170,8 +170,9 @@ static int set_opt(lh_topic_cli_t *cl, const opt_t *o, const char *flag, const c
         cl->format_json = !strcmp(v, "json");
         return 0;
     case O_TIMEOUT:
-        if (lh_config_parse_duration(v, &cl->timeout_ms) != 0 || cl->timeout_ms <= 0)
-            return bad_value(flag, v, "a duration (like 500ms, 10s, 1m)");
+        if (lh_config_parse_duration(v, &n) != 0 || n <= 0 || n > 3600000)
+            return bad_value(flag, v, "a duration up to 1h (like 500ms, 10s, 1m)");
+        cl->timeout_ms = (int)n;
         return 0;
     }
     return 0;

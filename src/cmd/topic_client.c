@@ -133,7 +133,7 @@ int lh__topic_fail(const char *what, rd_kafka_resp_err_t e, const char *detail)
     return 1;
 }
 
-static int64_t now_ms(void)
+int64_t lh__topic_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -175,22 +175,23 @@ static int leaderless(const struct rd_kafka_metadata *md)
 int lh__topic_metadata(lh_topic_cli_t *cl, rd_kafka_t *rk, const char *topic,
                        const struct rd_kafka_metadata **md)
 {
-    int64_t deadline = now_ms() + cl->timeout_ms;
+    int64_t deadline = lh__topic_now_ms() + cl->timeout_ms;
     rd_kafka_topic_t *rkt = topic ? rd_kafka_topic_new(rk, topic, NULL) : NULL;
     rd_kafka_resp_err_t e;
     *md = NULL;
     for (;;) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - lh__topic_now_ms();
         int slice = left > 1000 ? 1000 : left < 1 ? 1 : (int)left;
         e = rd_kafka_metadata(rk, rkt == NULL, rkt, md, slice);
-        if (e == RD_KAFKA_RESP_ERR_NO_ERROR && rkt && leaderless(*md) && now_ms() < deadline) {
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR && rkt && leaderless(*md) &&
+            lh__topic_now_ms() < deadline) {
             rd_kafka_metadata_destroy(*md); /* a topic just created: ask again */
             *md = NULL;
             rd_kafka_poll(rk, 100);
             continue;
         }
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR || lh__topic_broker_trouble(cl, rk)) break;
-        if (now_ms() >= deadline ||
+        if (lh__topic_now_ms() >= deadline ||
             (e != RD_KAFKA_RESP_ERR__TIMED_OUT && e != RD_KAFKA_RESP_ERR__TRANSPORT)) {
             if (e == RD_KAFKA_RESP_ERR__TIMED_OUT || e == RD_KAFKA_RESP_ERR__TRANSPORT)
                 unreachable(cl);
@@ -218,10 +219,9 @@ rd_kafka_AdminOptions_t *lh__topic_admin_options(lh_topic_cli_t *cl, rd_kafka_t 
 {
     char why[256];
     rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, t);
-    int ms = cl->timeout_ms > 3600000 ? 3600000 : (int)cl->timeout_ms;
-    rd_kafka_AdminOptions_set_request_timeout(o, ms, why, sizeof why);
+    rd_kafka_AdminOptions_set_request_timeout(o, cl->timeout_ms, why, sizeof why);
     if (t == RD_KAFKA_ADMIN_OP_CREATETOPICS || t == RD_KAFKA_ADMIN_OP_DELETETOPICS)
-        rd_kafka_AdminOptions_set_operation_timeout(o, ms, why, sizeof why);
+        rd_kafka_AdminOptions_set_operation_timeout(o, cl->timeout_ms, why, sizeof why);
     return o;
 }
 
@@ -229,7 +229,7 @@ int lh__topic_admin_wait(lh_topic_cli_t *cl, rd_kafka_queue_t *q, rd_kafka_event
                          size_t cap)
 {
     /* the request timeout ends it first; the margin only guards a lost reply */
-    *ev = rd_kafka_queue_poll(q, (int)(cl->timeout_ms > 3600000 ? 3600000 : cl->timeout_ms) + 5000);
+    *ev = rd_kafka_queue_poll(q, cl->timeout_ms + 5000);
     rd_kafka_resp_err_t e = *ev ? rd_kafka_event_error(*ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
     snprintf(why, cap, "%s", *ev ? rd_kafka_event_error_string(*ev) : rd_kafka_err2str(e));

@@ -34,7 +34,7 @@ typedef struct {
     const char *user, *password;
     const char *props[LH_TOPIC_MAX_LIST]; /* -X key=value */
     int nprops;
-    int64_t timeout_ms;
+    int timeout_ms; /* --timeout, at most an hour */
     int verbose;
     /* list, describe */
     int json;
@@ -57,6 +57,8 @@ typedef struct {
 } lh_topic_cli_t;
 
 /* --- topic_client.c --- */
+/* Milliseconds of the monotonic clock. */
+int64_t lh__topic_now_ms(void);
 /* The client configuration: bootstrap.servers (cl->bootstrap resolved), SASL
  * and the -X properties; NULL after printing why (a usage error). Freed
  * with rd_kafka_conf_destroy. */

@@ -112,8 +112,8 @@ static json_t *partition_json(lh_topic_cli_t *cl, rd_kafka_t *rk,
                               const rd_kafka_metadata_partition_t *p)
 {
     int64_t lo = -1, hi = -1;
-    int ms = cl->timeout_ms > 3600000 ? 3600000 : (int)cl->timeout_ms;
-    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, cl->topic, p->id, &lo, &hi, ms);
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(rk, cl->topic, p->id, &lo, &hi, cl->timeout_ms);
     json_t *o =
         json_pack("{s:i, s:i, s:o, s:o}", "partition", p->id, "leader", p->leader, "replicas",
                   ids(p->replicas, p->replica_cnt), "isr", ids(p->isrs, p->isr_cnt));

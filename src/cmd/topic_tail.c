@@ -38,13 +38,6 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* --- the partitions and where each starts --- */
 
 static int by_id(const void *a, const void *b)
@@ -78,8 +71,7 @@ static int times_to_offsets(tail_t *t)
     for (int i = 0; i < t->nparts; i++)
         rd_kafka_topic_partition_list_add(l, t->cl->topic, t->parts[i].id)->offset =
             t->cl->from_value;
-    int ms = t->cl->timeout_ms > 3600000 ? 3600000 : (int)t->cl->timeout_ms;
-    rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(t->rk, l, ms);
+    rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(t->rk, l, t->cl->timeout_ms);
     for (int i = 0; e == RD_KAFKA_RESP_ERR_NO_ERROR && i < l->cnt; i++) {
         e = l->elems[i].err;
         if (l->elems[i].offset >= 0 && l->elems[i].offset < t->parts[i].stop)
@@ -99,13 +91,12 @@ static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
 static int positions(tail_t *t)
 {
     lh_topic_cli_t *cl = t->cl;
-    int ms = cl->timeout_ms > 3600000 ? 3600000 : (int)cl->timeout_ms;
     int64_t n = cl->count >= 0 ? cl->count : 10;
     for (int i = 0; i < t->nparts; i++) {
         part_t *p = &t->parts[i];
         int64_t lo, hi;
         rd_kafka_resp_err_t e =
-            rd_kafka_query_watermark_offsets(t->rk, cl->topic, p->id, &lo, &hi, ms);
+            rd_kafka_query_watermark_offsets(t->rk, cl->topic, p->id, &lo, &hi, cl->timeout_ms);
         if (e) return lh__topic_fail("cannot read the watermarks", e, NULL);
         p->stop = hi;
         p->start = cl->from == LH_TOPIC_FROM_TAIL        ? clamp(hi - n, lo, hi)
@@ -245,20 +236,20 @@ static int want_more(const tail_t *t)
 static int consume(tail_t *t)
 {
     rd_kafka_message_t *batch[256];
-    int64_t last = now_ms(), looked = last;
+    int64_t last = lh__topic_now_ms(), looked = last;
     while (want_more(t)) {
-        if (t->cl->follow && now_ms() - looked > 2000) {
+        if (t->cl->follow && lh__topic_now_ms() - looked > 2000) {
             add_new_partitions(t);
-            looked = now_ms();
+            looked = lh__topic_now_ms();
         }
         ssize_t n = rd_kafka_consume_batch_queue(t->q, 200, batch, 256);
         if (n <= 0) {
             if (t->cl->follow) fflush(stdout);
             if (lh__topic_broker_trouble(t->cl, t->rk)) return 1;
-            if (!t->cl->follow && now_ms() - last > t->cl->timeout_ms) return stalled(t);
+            if (!t->cl->follow && lh__topic_now_ms() - last > t->cl->timeout_ms) return stalled(t);
             continue;
         }
-        last = now_ms();
+        last = lh__topic_now_ms();
         int rc = 0;
         for (ssize_t i = 0; i < n; i++) {
             if (rc == 0 && want_more(t)) rc = handle(t, batch[i]);

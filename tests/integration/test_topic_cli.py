@@ -497,6 +497,7 @@ def test_broker_down_times_out_naming_the_address():
     (["describe"], "missing topic name"),
     (["frobnicate"], "unknown topic command 'frobnicate'"),
     (["list", "--sasl-mechanism", "GSSAPI"], "PLAIN|SCRAM-SHA-256|SCRAM-SHA-512"),
+    (["list", "--timeout", "2h"], "bad value '2h' for --timeout"),
 ])
 def test_usage_errors_exit_2(args, needle):
     r = run_topic(*args, bootstrap="127.0.0.1:1", check=False)
