@@ -175,13 +175,28 @@ int kl_topic_ready(rd_kafka_t *rk, const kl_opts_t *o)
     return n;
 }
 
+int kl_watermarks(rd_kafka_t *rk, const char *topic, int nparts, int64_t *lo, int64_t *hi)
+{
+    for (int p = 0; p < nparts; p++) {
+        int64_t l, h;
+        rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk, topic, p, &l, &h, 10000);
+        if (err) {
+            fprintf(stderr, "kafka_load: watermarks of %s/%d: %s\n", topic, p,
+                    rd_kafka_err2str(err));
+            return -1;
+        }
+        if (lo) lo[p] = l;
+        if (hi) hi[p] = h;
+    }
+    return 0;
+}
+
 rd_kafka_queue_t *kl_consume_start(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int nparts,
                                    const int64_t *offsets)
 {
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     for (int p = 0; p < nparts; p++) {
-        int64_t off = offsets ? offsets[p] : RD_KAFKA_OFFSET_BEGINNING;
-        if (rd_kafka_consume_start_queue(rkt, p, off, q) < 0) {
+        if (rd_kafka_consume_start_queue(rkt, p, offsets[p], q) < 0) {
             fprintf(stderr, "kafka_load: cannot consume partition %d: %s\n", p,
                     rd_kafka_err2str(rd_kafka_last_error()));
             kl_consume_stop(rkt, p, q);

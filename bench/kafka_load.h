@@ -42,8 +42,12 @@ rd_kafka_t *kl_handle(const kl_opts_t *o, rd_kafka_type_t type, const char *cons
  * waits up to 10 s for its metadata. Returns the partition count, or -1. */
 int kl_topic_ready(rd_kafka_t *rk, const kl_opts_t *o);
 
+/* Each partition's first offset (lo) and high watermark (hi), through
+ * ListOffsets; either may be NULL. 0, or -1 after printing the reason. */
+int kl_watermarks(rd_kafka_t *rk, const char *topic, int nparts, int64_t *lo, int64_t *hi);
+
 /* Starts a consumer on every partition of the topic at the offsets given
- * (one per partition; NULL = from the beginning), all feeding one queue.
+ * (one per partition), all feeding one queue.
  * NULL after printing the reason. Caller stops it with kl_consume_stop. */
 rd_kafka_queue_t *kl_consume_start(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int nparts,
                                    const int64_t *offsets);

@@ -1,8 +1,7 @@
 /* kafka_load's consume mode: every partition of the topic from its first
- * offset into one queue, read in batches until -n records (or, with -n 0,
- * until every partition reports its end). The clock starts when the
- * partitions are started (the connection is already up from the metadata
- * request) and stops at the last record. */
+ * offset (looked up before the clock starts) into one queue, read in batches until -n records (or,
+ * with -n 0, until every partition reports its end). The clock starts when the partitions are
+ * started (the connection is already up) and stops at the last record. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,15 +85,24 @@ int kl_consume(const kl_opts_t *o)
         if (rk) rd_kafka_destroy(rk);
         return 1;
     }
+    /* the first offsets are looked up before the clock starts, so every
+     * partition starts fetching at once */
+    int64_t *lo = calloc((size_t)nparts, sizeof *lo);
+    if (!lo || kl_watermarks(rk, o->topic, nparts, lo, NULL) < 0) {
+        free(lo);
+        rd_kafka_destroy(rk);
+        return 1;
+    }
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o->topic, NULL);
     consume_state_t st = {0};
     double cpu0 = kl_cpu_secs(), t0 = kl_now();
     st.last = t0;
-    rd_kafka_queue_t *q = kl_consume_start(rk, rkt, nparts, NULL);
+    rd_kafka_queue_t *q = kl_consume_start(rk, rkt, nparts, lo);
     int rc = q ? drain(o, q, nparts, &st) : -1;
     report(o, nparts, &st, st.last - t0, kl_cpu_secs() - cpu0);
     if (q) kl_consume_stop(rkt, nparts, q);
     rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(rk);
+    free(lo);
     return rc < 0;
 }

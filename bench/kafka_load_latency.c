@@ -142,16 +142,7 @@ static rd_kafka_t *consumer_at_end(const kl_opts_t *o, int nparts, rd_kafka_topi
     const char *extra[] = {"fetch.wait.max.ms", "500", NULL};
     rd_kafka_t *rk = kl_handle(o, RD_KAFKA_CONSUMER, extra, NULL, NULL);
     int64_t *hi = calloc((size_t)nparts, sizeof *hi);
-    int ok = rk && hi;
-    for (int p = 0; ok && p < nparts; p++) {
-        int64_t lo;
-        rd_kafka_resp_err_t err =
-            rd_kafka_query_watermark_offsets(rk, o->topic, p, &lo, &hi[p], 10000);
-        if (err)
-            fprintf(stderr, "kafka_load: watermarks of %s/%d: %s\n", o->topic, p,
-                    rd_kafka_err2str(err));
-        ok = !err;
-    }
+    int ok = rk && hi && kl_watermarks(rk, o->topic, nparts, NULL, hi) == 0;
     *rkt = ok ? rd_kafka_topic_new(rk, o->topic, NULL) : NULL;
     *q = ok ? kl_consume_start(rk, *rkt, nparts, hi) : NULL;
     free(hi);

@@ -36,22 +36,25 @@ def parts(p):
     return "1 partition" if p == "1" else f"{p} partitions"
 
 
+def cpu(runs, case):
+    srv, cli = med(runs, case, "ours", "server_cpu_s"), med(runs, case, "ours", "client_cpu_s")
+    return f"CPU s server {fmt(srv, 2)}, client {fmt(cli, 2)}"
+
+
 def produce_rows(runs):
     out = []
     for acks, sync in (("1", "dd, no sync"), ("all", "dd conv=fdatasync")):
         for p in ("1", "8"):
             case = f"produce-1k-acks{acks}-p{p}"
             ours, dd, mock = (med(runs, case, x, "mb_per_s") for x in ("ours", "dd", "mock"))
-            cpu = med(runs, case, "ours", "server_cpu_s")
             target = ">= 0.8x dd" if acks == "1" else ""
             out.append(f"| produce 1 KiB, acks={acks}, {parts(p)}, MB/s | {fmt(ours)} "
                        f"| {fmt(dd)} ({sync}) | {ratio(ours, dd)} | {fmt(mock)} | {ratio(ours, mock)} "
-                       f"| {target} | server CPU {fmt(cpu, 2)} s |")
+                       f"| {target} | {cpu(runs, case)} |")
     case = "produce-100b-p1"
     ours, mock = med(runs, case, "ours", "records_per_s"), med(runs, case, "mock", "records_per_s")
-    cpu = med(runs, case, "ours", "server_cpu_s")
     out.append(f"| produce 100 B, acks=1, 1 partition, records/s | {fmt(ours)} | | | {fmt(mock)} "
-               f"| {ratio(ours, mock)} | | server CPU {fmt(cpu, 2)} s |")
+               f"| {ratio(ours, mock)} | | {cpu(runs, case)} |")
     return out
 
 
@@ -60,9 +63,8 @@ def other_rows(runs):
     for p in ("1", "8"):
         case = f"consume-1k-p{p}"
         mbs, rps = med(runs, case, "ours", "mb_per_s"), med(runs, case, "ours", "records_per_s")
-        cpu = med(runs, case, "ours", "server_cpu_s")
         out.append(f"| consume 1 KiB from page cache, {parts(p)}, MB/s | {fmt(mbs)} | | | | "
-                   f"| >= 1000 | {fmt(rps)} records/s, server CPU {fmt(cpu, 2)} s |")
+                   f"| >= 1000 | {fmt(rps)} records/s; {cpu(runs, case)} |")
     for acks in ("1", "all"):
         case = f"latency-acks{acks}"
         p50, p99, p999 = (med(runs, case, "ours", k) for k in ("p50_ms", "p99_ms", "p999_ms"))
