@@ -69,14 +69,9 @@ static void report(const kl_opts_t *o, int nparts, const consume_state_t *st, do
 
 int kl_consume(const kl_opts_t *o)
 {
-    /* a bigger prefetch than librdkafka's defaults, so the client is not the limit */
-    const char *extra[] = {"enable.partition.eof",
-                           o->count ? "false" : "true",
-                           "queued.max.messages.kbytes",
-                           "262144",
-                           "fetch.message.max.bytes",
-                           "8388608",
-                           NULL};
+    /* librdkafka's default fetch sizes (1 MiB a partition, 50 MiB a
+     * request), as a client out of the box asks; -X changes them */
+    const char *extra[] = {"enable.partition.eof", o->count ? "false" : "true", NULL};
     rd_kafka_t *rk = kl_handle(o, RD_KAFKA_CONSUMER, extra, NULL, NULL);
     kl_opts_t look = *o;
     look.partitions = 0; /* consume never creates the topic */

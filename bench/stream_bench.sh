@@ -11,6 +11,7 @@
 #   3. consume each acks=1 topic of step 1 from the beginning (page cache);
 #   4. end-to-end latency at RATE records/s (1 KiB, 1 partition, linger 0),
 #      acks=1 and acks=all, p50/p99/p99.9.
+# Each case starts after a sync (untimed).
 # stdout: a Markdown table with ratios; stderr: every run as a human line;
 # $OUT (default build/stream_bench.jsonl): every run as a JSON line.
 #   bash bench/stream_bench.sh          MB=512 N100=2000000 RATE=10000 LAT_SECS=10 ROUNDS=3
@@ -37,10 +38,13 @@ trap 'stop_pid "$ours_pid"; stop_pid "$mock_pid"; rm -rf "$tmp"' EXIT
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 
 # run SERVER_PID CASE kafka_load-args...: one JSON line into $OUT, with the
-# case name and the server's CPU seconds added
+# case name and the server's CPU seconds added. Every case starts after a
+# sync, so no case pays for the writeback of the one before (with ext4's
+# data=ordered the first fsync would flush every file's dirty pages).
 run() {
   local pid=$1 case=$2 c0 line
   shift 2
+  sync
   c0=$(cpu_of "$pid")
   line=$($LOAD "$@") || echo "stream_bench: failed: kafka_load $*" >&2
   [ -n "$line" ] || return 0
@@ -50,6 +54,7 @@ run() {
 # dd_run CASE MB SYNC: dd of MB MiB into the data directory's filesystem, as a JSON line
 dd_run() {
   local secs
+  sync
   secs=$(dd if=/dev/zero of="$tmp/dd" bs=1M count="$2" ${3:+conv=fdatasync} 2>&1 |
     sed -n 's/.* copied, \([0-9.]*\) s,.*/\1/p')
   rm -f "$tmp/dd"
