@@ -11,9 +11,12 @@ PKGS=(
   libcurl4-openssl-dev zlib1g-dev libpcre2-dev libedit-dev libutf8proc-dev
   # parquet page codecs (src/parquet/codec.c)
   libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev
+  # the Kafka client library (lakehouse topic, bench/kafka_load.c, bench/kafka-mock.c)
+  librdkafka-dev
   # tests: real clients
   python3 python3-pytest python3-pytest-timeout python3-boto3 python3-requests
   awscli s3cmd rclone curl prometheus openssl sqlite3
+  kcat python3-kafka python3-confluent-kafka
   nodejs npm
 )
 

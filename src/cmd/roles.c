@@ -8,10 +8,12 @@
 #include "sql/sql.h"
 #include "store/objstore.h"
 #include "store/s3.h"
+#include "stream/broker.h"
 #include "web/web.h"
 
 const lh_role_t *const lh_cmd_roles[] = {
     &lh_store_role,
+    &lh_stream_role,
     &lh_web_role,
 };
 const int lh_cmd_nroles = (int)(sizeof lh_cmd_roles / sizeof lh_cmd_roles[0]);

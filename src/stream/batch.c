@@ -121,3 +121,9 @@ int lh_stream_batch_check_produce(const void *p, size_t n, size_t max_bytes, lh_
         return lh_err_set(err, LH_ECORRUPT, "%zu bytes after the record batch", n - b->size);
     return 0;
 }
+
+void lh__stream_batch_decode(const void *p, lh_stream_batch_t *b)
+{
+    decode(p, b);
+    b->size = (size_t)b->length + LH_STREAM_BATCH_PREFIX;
+}

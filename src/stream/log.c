@@ -201,6 +201,28 @@ int lh_stream_log_flush(lh_stream_log_t *log, lh_err_t *err)
     return 0;
 }
 
+int lh_stream_log_sync_begin(lh_stream_log_t *log, int *fd, int64_t *upto, lh_err_t *err)
+{
+    lh__segment_t *s = active(log);
+    *fd = -1;
+    *upto = s->next;
+    if (log->durable >= s->next) return 0;
+    if (log->broken) return lh_err_set(err, LH_EIO, "log %s failed a write: reopen it", log->dir);
+    if ((*fd = dup(s->fd)) < 0)
+        return lh_err_set(err, LH_EIO, "cannot dup segment %lld: %s", (long long)s->base,
+                          strerror(errno));
+    return 0;
+}
+
+void lh_stream_log_sync_end(lh_stream_log_t *log, int64_t upto, int ok)
+{
+    if (!ok) {
+        log->broken = 1;
+        return;
+    }
+    if (upto > log->durable) log->durable = upto;
+}
+
 /* The active segment becomes read-only (sealed, fsynced) and a new one
  * starts at the next offset. */
 static int roll(lh_stream_log_t *log, lh_err_t *err)

@@ -166,6 +166,17 @@ int lh_stream_log_tick(lh_stream_log_t *log, lh_err_t *err);
 /* fsyncs what was appended. Returns 0 or LH_EIO. */
 int lh_stream_log_flush(lh_stream_log_t *log, lh_err_t *err);
 
+/* The same fsync without blocking the caller's thread (group commit): *fd
+ * gets a dup of the active segment's descriptor (the caller's: it fsyncs it
+ * on another thread and closes it) and *upto the offset such an fsync makes
+ * durable; *fd is -1 when everything is durable already. Then, on the log's
+ * thread, lh_stream_log_sync_end with the fsync's outcome: ok moves the
+ * durable offset up to upto, a failure breaks the log (appends then fail
+ * with LH_EIO). Segments sealed in between were fsynced by the roll.
+ * Returns 0, or LH_EIO (the log is broken, or dup failed). */
+int lh_stream_log_sync_begin(lh_stream_log_t *log, int *fd, int64_t *upto, lh_err_t *err);
+void lh_stream_log_sync_end(lh_stream_log_t *log, int64_t upto, int ok);
+
 /* Whole batches starting with the one that holds offset, appended to out,
  * while they fit in max_bytes; at least one batch whatever its size.
  * Returns 0 (nothing appended when offset == high watermark), LH_ENOENT
@@ -193,6 +204,13 @@ int lh_stream_log_locate(lh_stream_log_t *log, int64_t offset, size_t max_bytes,
  * LH_EIO, LH_ENOMEM. */
 int lh_stream_log_offset_for_time(lh_stream_log_t *log, int64_t ts, int64_t *offset,
                                   int64_t *found_ts, lh_err_t *err);
+
+/* Calls fn with the header of every batch of the last nseg segments, in
+ * offset order (one read of the header per batch); fn returns 0 to go on,
+ * or an error that stops the walk and is returned. Returns 0, LH_EIO. */
+int lh_stream_log_scan_tail(lh_stream_log_t *log, int nseg,
+                            int (*fn)(void *arg, const lh_stream_batch_t *b), void *arg,
+                            lh_err_t *err);
 
 int64_t lh_stream_log_start(const lh_stream_log_t *log);          /* first offset kept */
 int64_t lh_stream_log_high_watermark(const lh_stream_log_t *log); /* next offset to assign */

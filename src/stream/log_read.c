@@ -60,3 +60,24 @@ int lh_stream_log_read(lh_stream_log_t *log, int64_t offset, size_t max_bytes, l
     *next = sp.next;
     return 0;
 }
+
+int lh_stream_log_scan_tail(lh_stream_log_t *log, int nseg,
+                            int (*fn)(void *arg, const lh_stream_batch_t *b), void *arg,
+                            lh_err_t *err)
+{
+    int first = log->nseg - nseg < 0 ? 0 : log->nseg - nseg;
+    for (int i = first; i < log->nseg; i++) {
+        const lh__segment_t *s = log->segs[i];
+        for (int64_t pos = 0; pos < s->size;) {
+            uint8_t h[LH_STREAM_BATCH_HEADER];
+            lh_stream_batch_t b;
+            int rc = lh__segment_pread(s, h, sizeof h, pos, err);
+            if (rc) return rc;
+            lh__stream_batch_decode(h, &b);
+            if (b.length <= 0) break; /* not after recovery; never loop on it */
+            if ((rc = fn(arg, &b))) return rc;
+            pos += (int64_t)b.size;
+        }
+    }
+    return 0;
+}

@@ -53,6 +53,9 @@ size_t lh__buf_reserve(lh_buf_t *out, size_t want);
 /* batch.c: lh_stream_batch_parse without the CRC, for batches already
  * checked (records.c walks a batch after the append path checked it). */
 int lh__stream_batch_header(const void *p, size_t n, lh_stream_batch_t *b, lh_err_t *err);
+/* The 61 header bytes at p decoded as they are, nothing checked (for logs
+ * already recovered). */
+void lh__stream_batch_decode(const void *p, lh_stream_batch_t *b);
 
 /* log.c */
 struct lh_stream_log {

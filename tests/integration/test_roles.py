@@ -33,7 +33,8 @@ def test_up_readyz_lists_every_role(server):
     status, body = get(server.web_url + "/readyz")
     assert status == 200, body
     doc = json.loads(body)
-    assert doc == {"status": "ready", "roles": {"store": "ready", "web": "ready"}}, doc
+    assert doc == {"status": "ready",
+                   "roles": {"store": "ready", "stream": "ready", "web": "ready"}}, doc
 
 
 def test_endpoints_json_has_version_and_pid(server):
@@ -41,7 +42,7 @@ def test_endpoints_json_has_version_and_pid(server):
     assert eps["pid"] == server.proc.pid, eps
     version = lh("version").stdout.split()[1]
     assert eps["version"] == version, eps
-    assert set(eps) == {"s3", "web", "version", "pid"}, eps
+    assert set(eps) == {"s3", "kafka", "web", "version", "pid"}, eps
 
 
 def test_serve_web_alone_does_not_open_the_store(server_factory):

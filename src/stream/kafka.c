@@ -1,0 +1,224 @@
+/* The Kafka protocol on the TCP layer's frame mode: a request is an INT32
+ * size and that many bytes; the header names the API and its version, which
+ * pick a row of the API table (k_apis.c), whose handler decodes the body and
+ * answers through the request's slot. The layer writes the answers in
+ * request order, so a long poll holds back only the answers behind it.
+ * What Kafka does with requests it cannot serve, we do too: an unknown API
+ * key, a version out of range or a malformed request closes the connection,
+ * except ApiVersions, which answers UNSUPPORTED_VERSION (35) in the v0 format
+ * with the list of what we support. A connection keeps the requests parked
+ * for a later answer, and cancels them when it closes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "stream/broker_int.h"
+
+#define KAFKA_MAX_REQUEST (100 << 20) /* Kafka's socket.request.max.bytes */
+#define KAFKA_API_VERSIONS 18
+
+static long kafka_frame(lh_tcp_conn_t *c, const char *d, size_t len, void *ctx)
+{
+    (void)c, (void)ctx;
+    if (len < 4) return 0;
+    int32_t n = lh_stream_be32((const uint8_t *)d);
+    if (n < 8 || n > KAFKA_MAX_REQUEST - 4) return n < 8 ? LH_EPROTO : LH_ETOOBIG;
+    return (long)n + 4;
+}
+
+static const lh_kapi_t *api_find(int16_t key)
+{
+    for (int i = 0; i < lh__nkapis; i++)
+        if (lh__kapis[i].key == key) return &lh__kapis[i];
+    return NULL;
+}
+
+bool lh__kreq_flex(const lh_kreq_t *q)
+{
+    return q->version >= q->api->flex;
+}
+
+static lh_kreq_t *kreq_new(lh_kconn_t *k, lh_tcp_slot_t *s, const lh_kapi_t *api,
+                           const lh_kafka_req_hdr_t *h)
+{
+    lh_kreq_t *q = calloc(1, sizeof *q);
+    if (!q) return NULL;
+    q->b = k->b;
+    q->conn = k;
+    q->slot = s;
+    q->api = api;
+    q->version = h->api_version;
+    q->correlation_id = h->correlation_id;
+    lh_buf_init(&q->out, (size_t)KAFKA_MAX_REQUEST);
+    lh_kw_i32(&q->out, 0); /* size, patched at reply */
+    lh_kw_i32(&q->out, h->correlation_id);
+    /* response header v1 for flexible versions, except ApiVersions (always v0) */
+    if (api && lh__kreq_flex(q) && api->key != KAFKA_API_VERSIONS) lh_kw_tagged(&q->out);
+    return q;
+}
+
+static void kreq_free(lh_kreq_t *q)
+{
+    lh_buf_free(&q->out);
+    free(q);
+}
+
+void lh__kreq_park(lh_kreq_t *q, void (*cancel)(lh_kreq_t *q))
+{
+    q->cancel = cancel;
+    q->prev = NULL;
+    q->next = q->conn->parked;
+    if (q->next) q->next->prev = q;
+    q->conn->parked = q;
+}
+
+void lh__kreq_unpark(lh_kreq_t *q)
+{
+    if (!q->cancel) return;
+    if (q->prev)
+        q->prev->next = q->next;
+    else
+        q->conn->parked = q->next;
+    if (q->next) q->next->prev = q->prev;
+    q->cancel = NULL;
+    q->prev = q->next = NULL;
+}
+
+void lh__kreq_reply(lh_kreq_t *q)
+{
+    lh__kreq_unpark(q);
+    if (q->out.err) {
+        lh__kreq_fail(q, "response too large");
+        return;
+    }
+    lh_kw_patch_i32(&q->out, 0, (int32_t)(q->out.len - 4));
+    if (lh_tcp_slot_alive(q->slot)) lh_tcp_slot_write(q->slot, q->out.ptr, q->out.len, NULL, NULL);
+    lh_tcp_slot_end(q->slot);
+    kreq_free(q);
+}
+
+void lh__kreq_drop(lh_kreq_t *q)
+{
+    lh__kreq_unpark(q);
+    lh_tcp_slot_end(q->slot);
+    kreq_free(q);
+}
+
+void lh__kreq_fail(lh_kreq_t *q, const char *why)
+{
+    lh__kreq_unpark(q);
+    if (lh_tcp_slot_alive(q->slot)) {
+        lh_tcp_conn_t *c = lh_tcp_slot_conn(q->slot);
+        lh_warn("kafka %s: closing the connection: %s %s v%d: %s", lh_tcp_conn_peer(c),
+                q->api ? q->api->name : "request", q->conn->client_id, q->version, why);
+        lh_tcp_conn_close(c);
+    }
+    lh_tcp_slot_end(q->slot);
+    kreq_free(q);
+}
+
+/* ApiVersions at a version we do not support: error 35 in the v0 format,
+ * with our list, so the client can pick a version and retry. */
+static void unsupported_api_versions(lh_kreq_t *q)
+{
+    lh_kw_i16(&q->out, LH_KERR_UNSUPPORTED_VERSION);
+    lh_kw_array(&q->out, lh__nkapis, false);
+    for (int i = 0; i < lh__nkapis; i++) {
+        lh_kw_i16(&q->out, lh__kapis[i].key);
+        lh_kw_i16(&q->out, lh__kapis[i].min);
+        lh_kw_i16(&q->out, lh__kapis[i].max);
+    }
+    lh__kreq_reply(q);
+}
+
+/* Until a SASL exchange succeeds, only these may pass (k_sasl.c sets the state). */
+static bool allowed_before_auth(int16_t key)
+{
+    return key == KAFKA_API_VERSIONS || key == 17 /* SaslHandshake */ ||
+           key == 36 /* SaslAuthenticate */;
+}
+
+static void kafka_message(lh_tcp_slot_t *s, const char *d, size_t len, void *ctx)
+{
+    lh_kconn_t *k = lh_tcp_conn_udata(lh_tcp_slot_conn(s));
+    lh_kr_t r;
+    lh_kr_init(&r, d + 4, len - 4);
+    int16_t key = lh_stream_be16((const uint8_t *)d + 4);
+    int16_t ver = lh_stream_be16((const uint8_t *)d + 6);
+    const lh_kapi_t *api = api_find(key);
+    bool in_range = api && ver >= api->min && ver <= api->max;
+    lh_kafka_req_hdr_t h;
+    bool flex = in_range && ver >= api->flex;
+    int bad = lh_kafka_req_hdr_read(&r, flex, &h);
+    (void)ctx;
+    lh_kreq_t *q =
+        kreq_new(k, s, api,
+                 &(lh_kafka_req_hdr_t){
+                     .api_key = key, .api_version = ver, .correlation_id = h.correlation_id});
+    if (!q) {
+        lh_tcp_conn_abort(lh_tcp_slot_conn(s));
+        lh_tcp_slot_end(s);
+        return;
+    }
+    if (!bad && h.client_id.ptr) lh_str_copy(k->client_id, sizeof k->client_id, h.client_id);
+    if (api && api->key == KAFKA_API_VERSIONS && !in_range) {
+        q->version = 0;
+        unsupported_api_versions(q);
+        return;
+    }
+    if (!api || !in_range || bad) {
+        lh__kreq_fail(q, !api        ? "unknown API key"
+                         : !in_range ? "unsupported version"
+                                     : "malformed header");
+        return;
+    }
+    if (k->sasl_state && !allowed_before_auth(key)) {
+        lh__kreq_fail(q, "not authenticated (SASL required)");
+        return;
+    }
+    q->in = r;
+    api->handle(q);
+}
+
+static void kafka_open(lh_tcp_conn_t *c, void *ctx)
+{
+    lh_sb_t *b = ctx;
+    lh_kconn_t *k = calloc(1, sizeof *k);
+    if (!k) {
+        lh_tcp_conn_abort(c);
+        return;
+    }
+    k->b = b;
+    k->c = c;
+    k->role = LH_ROLE_ADMIN;
+    k->sasl_state = b->o.sasl ? 1 : 0;
+    lh_tcp_conn_set_udata(c, k);
+}
+
+static void kafka_close(lh_tcp_conn_t *c, void *ctx)
+{
+    lh_kconn_t *k = lh_tcp_conn_udata(c);
+    (void)ctx;
+    if (!k) return;
+    while (k->parked) {
+        lh_kreq_t *q = k->parked;
+        q->cancel(q); /* ends with lh__kreq_drop, which unparks q */
+    }
+    free(k->sasl);
+    free(k);
+}
+
+static void kafka_error(lh_tcp_conn_t *c, int code, void *ctx)
+{
+    (void)ctx;
+    lh_warn("kafka %s: closing the connection: %s", lh_tcp_conn_peer(c),
+            code == LH_ETOOBIG ? "request larger than 100 MiB" : "malformed request size");
+}
+
+const lh_tcp_proto_t lh__kafka_proto = {
+    .frame = kafka_frame,
+    .on_message = kafka_message,
+    .on_open = kafka_open,
+    .on_close = kafka_close,
+    .on_error = kafka_error,
+};

@@ -1,0 +1,236 @@
+"""The stream role (issue 9): the Kafka-protocol broker driven by real
+clients: kcat (librdkafka 2.0.2), kafka-python 2.0.2 and confluent-kafka
+(Debian), plus raw requests for what clients never send (garbage, wrong
+CRCs, retried idempotent batches, unsupported versions)."""
+import json
+import random
+import struct
+import time
+import uuid
+
+import pytest
+
+from helpers import kafka as kh
+
+kafka = pytest.importorskip("kafka")
+confluent_kafka = pytest.importorskip("confluent_kafka")
+
+
+def topic_name(prefix="t"):
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="module")
+def broker(server):
+    return server.endpoints["kafka"]
+
+
+def consume_all(broker, topic, partitions, expect, timeout=30):
+    """Every record of the partitions from the beginning, with confluent-kafka
+    (assign, no group): [(partition, offset, key, value, timestamp)]."""
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": broker, "group.id": "unused", "enable.auto.commit": False,
+                  "enable.partition.eof": False})
+    c.assign([TopicPartition(topic, p, 0) for p in partitions])
+    out, deadline = [], time.time() + timeout
+    while len(out) < expect and time.time() < deadline:
+        m = c.poll(0.5)
+        if m is None:
+            continue
+        assert m.error() is None, m.error()
+        out.append((m.partition(), m.offset(), m.key(), m.value(), m.timestamp()[1]))
+    c.close()
+    return out
+
+
+# --- metadata, produce and consume with kcat --------------------------------
+
+def test_kcat_metadata_names_one_broker_as_leader_and_controller(broker):
+    t = topic_name()
+    kh.kcat("-b", broker, "-P", "-t", t, input=b"hello\n")
+    md = json.loads(kh.kcat("-b", broker, "-L", "-J", "-t", t).stdout)
+    assert [b["id"] for b in md["brokers"]] == [0], md
+    assert md["controllerid"] == 0, md
+    (topic,) = md["topics"]
+    assert topic["topic"] == t and len(topic["partitions"]) == 4, topic  # auto-created, 4
+    assert all(p["leader"] == 0 for p in topic["partitions"]), topic
+
+
+@pytest.mark.parametrize("codec", ["none", "gzip", "snappy", "lz4", "zstd"])
+def test_kcat_round_trip_per_codec_with_keys_and_headers(broker, codec):
+    t = topic_name(codec)
+    lines = [f"k{i}:{codec}-value-{i}-" + "x" * (i * 37 % 500) for i in range(200)]
+    kh.kcat("-b", broker, "-P", "-t", t, "-p", "1", "-K:", "-z", codec, "-H", "src=itest",
+            "-X", "acks=all", input=("\n".join(lines) + "\n").encode())
+    out = kh.kcat("-b", broker, "-C", "-t", t, "-p", "1", "-o", "beginning", "-e", "-J").stdout
+    got = [json.loads(x) for x in out.decode().splitlines() if x.strip()]
+    assert [(g["offset"], g["key"], g["payload"]) for g in got] == \
+        [(i, ln.split(":", 1)[0], ln.split(":", 1)[1]) for i, ln in enumerate(lines)]
+    assert all(g["headers"] == ["src", "itest"] for g in got), got[0]
+
+
+def test_fetch_long_poll_returns_a_record_produced_while_waiting(broker):
+    import subprocess
+    t = topic_name("poll")
+    kh.kcat("-b", broker, "-P", "-t", t, "-p", "0", input=b"first\n")
+    cons = subprocess.Popen(["kcat", "-b", broker, "-C", "-t", t, "-p", "0", "-o", "beginning",
+                             "-c", "2", "-X", "fetch.wait.max.ms=5000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.0)  # the consumer is parked in a long poll now
+    kh.kcat("-b", broker, "-P", "-t", t, "-p", "0", input=b"second\n")
+    out, err = cons.communicate(timeout=30)
+    assert cons.returncode == 0, err
+    assert out.decode().split() == ["first", "second"]
+
+
+# --- ListOffsets by time ----------------------------------------------------
+
+def test_offsets_for_times_match_brute_force_with_out_of_order_timestamps(broker):
+    from confluent_kafka import Producer
+    t = topic_name("ts")
+    rnd = random.Random(7)
+    base = 1_700_000_000_000
+    # backdated, out-of-order CreateTimes, as the medallion pipeline's events
+    stamps = [base + rnd.randrange(0, 3_600_000) for _ in range(3000)]
+    p = Producer({"bootstrap.servers": broker, "linger.ms": 5, "batch.num.messages": 37})
+    for i, ts in enumerate(stamps):
+        p.produce(t, value=b"v%d" % i, partition=0, timestamp=ts)
+    assert p.flush(30) == 0
+    recs = consume_all(broker, t, [0], len(stamps))
+    assert [r[4] for r in recs] == stamps  # CreateTime stored as produced
+    probes = sorted(rnd.sample(stamps, 25)) + [base - 1, base + 1800_000, max(stamps) + 1]
+    for q in probes:
+        want = next((o for (_p, o, _k, _v, ts) in recs if ts >= q), -1)
+        out = kh.kcat("-b", broker, "-Q", "-t", f"{t}:0:{q}").stdout.decode()
+        assert out.strip() == f"{t} [0] offset {want}", (q, out)
+
+
+def test_list_offsets_earliest_and_latest(broker):
+    t = topic_name("ends")
+    kh.kcat("-b", broker, "-P", "-t", t, "-p", "2", input=b"a\nb\nc\n")
+    assert kh.kcat("-b", broker, "-Q", "-t", f"{t}:2:-1").stdout.decode().strip() == \
+        f"{t} [2] offset 3"
+    assert kh.kcat("-b", broker, "-Q", "-t", f"{t}:2:-2").stdout.decode().strip() == \
+        f"{t} [2] offset 0"
+
+
+# --- kafka-python ------------------------------------------------------------
+
+def test_kafka_python_guesses_a_v2_broker_and_round_trips(broker):
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+    t = topic_name("kp")
+    prod = KafkaProducer(bootstrap_servers=broker, acks="all", compression_type="gzip")
+    assert prod.config["api_version"] >= (0, 11), prod.config["api_version"]  # magic 2
+    for i in range(50):
+        prod.send(t, key=b"k%d" % i, value=b"v%d" % i, partition=i % 2)
+    prod.flush(30)
+    prod.close()
+    cons = KafkaConsumer(bootstrap_servers=broker, auto_offset_reset="earliest",
+                         enable_auto_commit=False, consumer_timeout_ms=5000)
+    cons.assign([TopicPartition(t, 0), TopicPartition(t, 1)])
+    got = sorted((m.partition, m.offset, m.key, m.value) for m in cons)
+    cons.close()
+    want = sorted((i % 2, i // 2, b"k%d" % i, b"v%d" % i) for i in range(50))
+    assert got == want
+
+
+# --- confluent-kafka: idempotent producer -------------------------------------
+
+def test_confluent_idempotent_producer_delivers_each_record_once_in_order(broker):
+    from confluent_kafka import Producer
+    t = topic_name("idem")
+    acked = []
+    p = Producer({"bootstrap.servers": broker, "enable.idempotence": True, "linger.ms": 2,
+                  "compression.type": "lz4"})
+    for i in range(2000):
+        p.produce(t, value=b"%06d" % i, partition=i % 3,
+                  on_delivery=lambda e, m: acked.append((e, m.partition(), m.offset())))
+    assert p.flush(30) == 0
+    assert all(e is None for e, _, _ in acked), [e for e, _, _ in acked if e][:3]
+    recs = consume_all(broker, t, [0, 1, 2], 2000)
+    for part in range(3):
+        vals = [int(v) for (pp, _o, _k, v, _ts) in recs if pp == part]
+        assert vals == list(range(part, 2000, 3))
+
+
+def test_retried_idempotent_batch_is_stored_once_with_its_first_offset(broker):
+    t = topic_name("dup")
+    kh.kcat("-b", broker, "-L", "-t", t)  # auto-create
+    c = kh.Conn(broker)
+    pid = 987654321
+    first = kh.batch([b"a", b"b"], producer_id=pid, epoch=0, seq=0)
+    c.send(kh.produce_request(t, 0, first))
+    _, [(_, _, err, base)] = kh.parse_produce_response(c.recv())
+    assert (err, base) == (0, 0)
+    c.send(kh.produce_request(t, 0, kh.batch([b"a", b"b"], producer_id=pid, epoch=0, seq=0)))
+    _, [(_, _, err, base)] = kh.parse_produce_response(c.recv())
+    assert (err, base) == (0, 0)  # the duplicate answered with the original offset
+    c.send(kh.produce_request(t, 0, kh.batch([b"c"], producer_id=pid, epoch=0, seq=5)))
+    _, [(_, _, err, _)] = kh.parse_produce_response(c.recv())
+    assert err == 45  # OUT_OF_ORDER_SEQUENCE_NUMBER
+    c.send(kh.produce_request(t, 0, kh.batch([b"c"], producer_id=pid, epoch=0, seq=2)))
+    _, [(_, _, err, base)] = kh.parse_produce_response(c.recv())
+    assert (err, base) == (0, 2)
+    c.close()
+    out = kh.kcat("-b", broker, "-C", "-t", t, "-p", "0", "-o", "beginning", "-e").stdout
+    assert out.decode().split() == ["a", "b", "c"]
+
+
+# --- bad input ---------------------------------------------------------------
+
+def _alive(broker):
+    md = json.loads(kh.kcat("-b", broker, "-L", "-J").stdout)
+    assert md["brokers"][0]["id"] == 0
+
+
+def test_wrong_crc_gets_corrupt_message_and_nothing_is_stored(broker):
+    t = topic_name("crc")
+    kh.kcat("-b", broker, "-L", "-t", t)
+    c = kh.Conn(broker)
+    c.send(kh.produce_request(t, 0, kh.batch([b"bad"], bad_crc=True)))
+    _, [(_, _, err, base)] = kh.parse_produce_response(c.recv())
+    assert (err, base) == (2, -1)  # CORRUPT_MESSAGE
+    c.close()
+    assert kh.kcat("-b", broker, "-Q", "-t", f"{t}:0:-1").stdout.decode().strip() == \
+        f"{t} [0] offset 0"
+
+
+def test_unsupported_api_versions_version_gets_error_35_in_v0_format(broker):
+    c = kh.Conn(broker)
+    c.send(kh.header(18, 9, 42))  # ApiVersions v9
+    body = c.recv()
+    corr, err, n = struct.unpack_from(">ihi", body, 0)
+    assert (corr, err) == (42, 35)
+    keys = {struct.unpack_from(">hhh", body, 10 + 6 * i) for i in range(n)}
+    assert (18, 0, 3) in keys and (0, 3, 7) in keys and (1, 4, 11) in keys, keys
+    assert len(body) == 10 + 6 * n  # v0: no throttle time
+    c.close()
+
+
+def test_api_versions_v3_answers_with_a_v0_response_header(broker):
+    c = kh.Conn(broker)
+    req = kh.header(18, 3, 7) + b"\x00"  # v2 header: tagged fields
+    req += bytes([len(b"itest") + 1]) + b"itest" + bytes([len(b"1.0") + 1]) + b"1.0" + b"\x00"
+    c.send(req)
+    body = c.recv()
+    corr, err = struct.unpack_from(">ih", body, 0)
+    assert (corr, err) == (7, 0)
+    n = body[6] - 1  # compact array right after the error: no tagged byte in the header
+    assert n >= 5
+    c.close()
+
+
+@pytest.mark.parametrize("garbage", [
+    struct.pack(">i", 0x7FFFFFF0) + b"\x00" * 16,   # absurd size: nothing allocated
+    struct.pack(">i", 3) + b"abc",                  # shorter than any header
+    struct.pack(">i", 10) + struct.pack(">hhih", 999, 0, 1, 0),  # unknown API key
+    struct.pack(">i", 10) + struct.pack(">hhih", 0, 99, 1, 0),   # Produce v99
+    struct.pack(">i", 14) + struct.pack(">hhih", 3, 1, 1, 0) + struct.pack(">i", 50),  # truncated
+    struct.pack(">i", 296) + bytes(random.Random(3).randrange(256) for _ in range(296)),
+])
+def test_garbage_closes_that_connection_and_the_broker_keeps_serving(broker, garbage):
+    c = kh.Conn(broker)
+    c.send_raw(garbage)
+    assert c.recv() is None  # closed, no answer
+    c.close()
+    _alive(broker)
