@@ -29,6 +29,8 @@ static const char usage[] =
     "  -l MS         linger.ms (librdkafka's default for produce, 0 for latency)\n"
     "  -z CODEC      compression.type: none gzip snappy lz4 zstd (none)\n"
     "  -r RATE       latency: records/s (10000)\n"
+    "  -o FILE       latency: every record's latency into FILE (SEQ MS, -1 = lost)\n"
+    "  -o FILE       latency: every record's latency into FILE (SEQ MS, -1 = lost)\n"
     "  -L LABEL      copied into the JSON line\n"
     "  -X KEY=VALUE  any librdkafka property, for every handle\n";
 
@@ -284,6 +286,9 @@ static int set_opt(kl_opts_t *o, int c, const char *arg)
     case 'L':
         o->label = arg;
         return 0;
+    case 'o':
+        o->dump = arg;
+        return 0;
     case 'a':
         o->acks = arg;
         return strcmp(arg, "0") && strcmp(arg, "1") && strcmp(arg, "all") ? -1 : 0;
@@ -334,7 +339,7 @@ int main(int argc, char **argv)
     o.mode = argv[1];
     int c;
     optind = 2;
-    while ((c = getopt(argc, argv, "b:t:s:n:d:a:p:l:z:r:L:X:")) != -1)
+    while ((c = getopt(argc, argv, "b:t:s:n:d:a:p:l:z:r:L:X:o:")) != -1)
         if (c == '?' || set_opt(&o, c, optarg) < 0) {
             if (c != '?') fprintf(stderr, "kafka_load: bad value for -%c: %s\n", c, optarg);
             fputs(usage, stderr);

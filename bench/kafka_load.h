@@ -17,11 +17,12 @@ typedef struct kl_opts {
     const char *acks;        /* "0", "1", "all" */
     const char *compression; /* none gzip snappy lz4 zstd */
     int size;                /* record value bytes */
-    long long count; /* records; 0 = use secs (produce, latency) or read to the end (consume) */
-    double secs;     /* produce/latency duration when count is 0 */
-    int partitions;  /* produce/latency: create the topic with this many; 0 = leave as is */
-    int linger_ms;   /* -1 = librdkafka's default (produce) or 0 (latency) */
-    int rate;        /* latency: records/s */
+    long long count;  /* records; 0 = use secs (produce, latency) or read to the end (consume) */
+    double secs;      /* produce/latency duration when count is 0 */
+    int partitions;   /* produce/latency: create the topic with this many; 0 = leave as is */
+    int linger_ms;    /* -1 = librdkafka's default (produce) or 0 (latency) */
+    int rate;         /* latency: records/s */
+    const char *dump; /* latency: "SEQ MS" a record into this file (-o) */
     int nprops;
     const char *props[KL_MAX_PROPS]; /* -X key=value, passed to every handle */
 } kl_opts_t;

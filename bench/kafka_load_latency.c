@@ -105,6 +105,19 @@ static double pct_ms(const int64_t *v, long long n, double q)
     return (double)v[i < n ? i : n - 1] / 1e6;
 }
 
+/* every record's latency in send order, for a look at when the slow ones came */
+static void dump(const char *path, const lat_run_t *r)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "kafka_load: cannot write %s\n", path);
+        return;
+    }
+    for (long long i = 0; i < r->n; i++)
+        fprintf(f, "%lld %.3f\n", i, r->lat_ns[i] < 0 ? -1.0 : (double)r->lat_ns[i] / 1e6);
+    fclose(f);
+}
+
 static void report(const kl_opts_t *o, int nparts, const lat_run_t *r, const kl_delivery_t *d,
                    double send_secs)
 {
@@ -180,6 +193,7 @@ int kl_latency(const kl_opts_t *o)
     r.stop = 1;
     pthread_join(th, NULL);
     report(o, nparts, &r, &d, send_secs);
+    if (o->dump) dump(o->dump, &r);
     kl_consume_stop(crkt, nparts, r.q);
     rd_kafka_topic_destroy(crkt);
     rd_kafka_destroy(crk);
