@@ -12,6 +12,7 @@
  * group-free partition consumer (no group.id, no coordinator), so the
  * broker needs only Metadata, ListOffsets, Produce and Fetch. */
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -254,7 +255,16 @@ void kl_json_begin(const kl_opts_t *o, int partitions)
     kl_json_str("brokers", o->brokers);
     kl_json_str("topic", o->topic);
     kl_json_int("partitions", partitions);
-    kl_json_int("record_bytes", o->size);
+    if (strcmp(o->mode, "consume")) kl_json_int("record_bytes", o->size); /* consume: bytes */
+}
+
+void kl_json_rates(long long records, double bytes, double secs, double cpu)
+{
+    kl_json_int("records", records);
+    kl_json_num("secs", secs);
+    kl_json_num("records_per_s", (double)records / secs);
+    kl_json_num("mb_per_s", bytes / 1e6 / secs);
+    kl_json_num("client_cpu_s", cpu);
 }
 
 void kl_json_end(void)
@@ -272,53 +282,73 @@ static int parse_num(const char *s, double lo, double hi, double *out)
     return 0;
 }
 
-/* one option letter into o; -1 on a bad value */
-static int set_opt(kl_opts_t *o, int c, const char *arg)
+/* The options taking a string, and those taking a number within a range. */
+static const struct {
+    char letter;
+    size_t off;
+} str_opts[] = {
+    {.letter = 'b', .off = offsetof(kl_opts_t, brokers)},
+    {.letter = 't', .off = offsetof(kl_opts_t, topic)},
+    {.letter = 'L', .off = offsetof(kl_opts_t, label)},
+    {.letter = 'o', .off = offsetof(kl_opts_t, dump)},
+    {.letter = 'z', .off = offsetof(kl_opts_t, compression)},
+};
+
+static const struct {
+    char letter;
+    double lo, hi;
+} num_opts[] = {
+    {.letter = 's', .lo = 1, .hi = 64 << 20}, {.letter = 'n', .lo = 0, .hi = 1e12},
+    {.letter = 'p', .lo = 0, .hi = 100000},   {.letter = 'l', .lo = 0, .hi = 900000},
+    {.letter = 'r', .lo = 1, .hi = 1e7},      {.letter = 'd', .lo = 0.001, .hi = 1e6},
+};
+
+/* a number option's value (range checked) into its field */
+static int set_num(kl_opts_t *o, int c, double v)
 {
-    double v = 0;
-    switch (c) {
-    case 'b':
-        o->brokers = arg;
-        return 0;
-    case 't':
-        o->topic = arg;
-        return 0;
-    case 'L':
-        o->label = arg;
-        return 0;
-    case 'o':
-        o->dump = arg;
-        return 0;
-    case 'a':
-        o->acks = arg;
-        return strcmp(arg, "0") && strcmp(arg, "1") && strcmp(arg, "all") ? -1 : 0;
-    case 'z':
-        o->compression = arg;
-        return 0;
-    case 'X':
-        if (o->nprops == KL_MAX_PROPS) return -1;
-        o->props[o->nprops++] = arg;
-        return 0;
-    case 'd':
-        return parse_num(arg, 0.001, 1e6, &o->secs);
-    }
-    if (parse_num(arg, 0, 1e12, &v) < 0) return -1;
     switch (c) {
     case 's':
         o->size = (int)v;
-        return v >= 1 && v <= 64 << 20 ? 0 : -1;
+        break;
     case 'n':
         o->count = (long long)v;
-        return 0;
+        break;
     case 'p':
         o->partitions = (int)v;
-        return v <= 100000 ? 0 : -1;
+        break;
     case 'l':
         o->linger_ms = (int)v;
-        return v <= 900000 ? 0 : -1;
+        break;
     case 'r':
         o->rate = (int)v;
-        return v >= 1 && v <= 1e7 ? 0 : -1;
+        break;
+    case 'd':
+        o->secs = v;
+        break;
+    }
+    return 0;
+}
+
+/* one option letter into o; -1 on a bad value */
+static int set_opt(kl_opts_t *o, int c, const char *arg)
+{
+    for (size_t i = 0; i < sizeof str_opts / sizeof *str_opts; i++)
+        if (str_opts[i].letter == c) {
+            *(const char **)((char *)o + str_opts[i].off) = arg;
+            return 0;
+        }
+    for (size_t i = 0; i < sizeof num_opts / sizeof *num_opts; i++) {
+        double v;
+        if (num_opts[i].letter == c)
+            return parse_num(arg, num_opts[i].lo, num_opts[i].hi, &v) < 0 ? -1 : set_num(o, c, v);
+    }
+    if (c == 'a') {
+        o->acks = arg;
+        return strcmp(arg, "0") && strcmp(arg, "1") && strcmp(arg, "all") ? -1 : 0;
+    }
+    if (c == 'X' && o->nprops < KL_MAX_PROPS) {
+        o->props[o->nprops++] = arg;
+        return 0;
     }
     return -1;
 }

@@ -60,6 +60,8 @@ void kl_json_begin(const kl_opts_t *o, int partitions);
 void kl_json_num(const char *key, double v);
 void kl_json_int(const char *key, long long v);
 void kl_json_str(const char *key, const char *v);
+/* "records", "secs", "records_per_s", "mb_per_s" (bytes / 10^6 / secs), "client_cpu_s" */
+void kl_json_rates(long long records, double bytes, double secs, double cpu);
 void kl_json_end(void);
 
 /* delivery reports of a producer made by kl_producer */

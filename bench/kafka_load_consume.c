@@ -52,12 +52,8 @@ static void report(const kl_opts_t *o, int nparts, const consume_state_t *st, do
     double mb = (double)st->bytes / 1e6;
     if (secs < 1e-6) secs = 1e-6; /* nothing to read */
     kl_json_begin(o, nparts);
-    kl_json_int("records", st->records);
     kl_json_int("bytes", st->bytes);
-    kl_json_num("secs", secs);
-    kl_json_num("records_per_s", (double)st->records / secs);
-    kl_json_num("mb_per_s", mb / secs);
-    kl_json_num("client_cpu_s", cpu);
+    kl_json_rates(st->records, (double)st->bytes, secs, cpu);
     if (st->error[0]) kl_json_str("error", st->error);
     kl_json_end();
     fprintf(stderr,

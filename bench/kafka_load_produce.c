@@ -80,12 +80,8 @@ static void report(const kl_opts_t *o, int nparts, const kl_delivery_t *st, long
     kl_json_int("linger_ms", kl_linger_ms(o, LIBRDKAFKA_LINGER));
     kl_json_str("compression", o->compression);
     kl_json_int("sent", sent);
-    kl_json_int("records", st->delivered);
     kl_json_int("errors", st->failed);
-    kl_json_num("secs", secs);
-    kl_json_num("records_per_s", (double)st->delivered / secs);
-    kl_json_num("mb_per_s", mb / secs);
-    kl_json_num("client_cpu_s", cpu);
+    kl_json_rates(st->delivered, mb * 1e6, secs, cpu);
     if (st->failed) kl_json_str("first_error", st->first_error);
     kl_json_end();
     fprintf(stderr,
