@@ -10,6 +10,7 @@
 #include "core/err.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -268,7 +269,11 @@ int lh_scram_server_final(lh_scram_t *sc, lh_str_t m, char *out, size_t cap)
     lh_base64_encode((const unsigned char *)sc->gs2, strlen(sc->gs2), cb_want);
     if (!lh_str_eq(cb, cb_want))
         return final_error(sc, "channel-bindings-dont-match", LH_EPROTO, out, cap);
-    if (!lh_str_eq(nonce, sc->nonce)) return final_error(sc, "other-error", LH_EPROTO, out, cap);
+    size_t sn = strlen(sc->nonce);
+    bool suffix =
+        sc->nonce_suffix_ok && nonce.len > sn && !memcmp(nonce.ptr + nonce.len - sn, sc->nonce, sn);
+    if (!lh_str_eq(nonce, sc->nonce) && !suffix)
+        return final_error(sc, "other-error", LH_EPROTO, out, cap);
     while (rest.len && !(rest.len >= 2 && rest.ptr[0] == 'p' && rest.ptr[1] == '=')) {
         lh_str_t ext; /* extensions before the proof are ignored */
         if (attr(&rest, rest.ptr[0], &ext))

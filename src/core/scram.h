@@ -45,6 +45,10 @@ typedef struct lh_scram {
     char server_first[LH_SCRAM_MSG_MAX];
     char nonce[LH_SCRAM_MSG_MAX]; /* client nonce, then client + server */
     int doomed;                   /* unknown user: the proof can only fail */
+    /* Kafka's rule: the final nonce may carry a prefix (librdkafka 2.0
+     * sends its client nonce again before the combined one, and Kafka's
+     * ScramSaslServer accepts a final nonce that ends with the server's) */
+    int nonce_suffix_ok;
     lh_scram_verifier_t v;
 } lh_scram_t;
 

@@ -132,6 +132,8 @@ struct lh_sb {
     void *stop_arg;
     struct lh_kfetch *fetches; /* parked fetches (k_fetch.c) */
     int64_t next_producer_id;
+    /* a topic is gone: drop what refers to it (the groups' committed offsets) */
+    void (*on_topic_deleted)(lh_sb_t *b, lh_str_t name);
     lh_stream_clock_fn clock;
     void *clock_arg;
 };
@@ -206,6 +208,7 @@ struct lh_kconn {
     char user[128];
     int role; /* lh_meta role of the authenticated user; admin when SASL is off */
     void *sasl;
+    bool closing; /* a failed request closed it: nothing more is served */
 };
 
 struct lh_kreq {
@@ -238,6 +241,17 @@ bool lh__kreq_flex(const lh_kreq_t *q);
 
 /* Frame parser and message handler for the TCP layer (kafka.c). */
 extern const lh_tcp_proto_t lh__kafka_proto;
+/* A connection's state (c may be NULL: the fuzz target dispatches without a
+ * socket, and then the slots are NULL too); free cancels its parked
+ * requests. */
+lh_kconn_t *lh__kconn_new(lh_sb_t *b, lh_tcp_conn_t *c);
+void lh__kconn_free(lh_kconn_t *k);
+/* One whole request frame (size prefix included) on connection k. */
+void lh__kafka_dispatch(lh_kconn_t *k, lh_tcp_slot_t *s, const char *d, size_t len);
+/* Closes the connection gracefully (queued answers go out first). */
+void lh__kconn_close(lh_kconn_t *k);
+/* "ip:port" of the peer, for logs. */
+const char *lh__kconn_peer(const lh_kconn_t *k);
 
 /* ---- handlers ---- */
 void lh__k_api_versions(lh_kreq_t *q);
@@ -246,5 +260,14 @@ void lh__k_produce(lh_kreq_t *q);
 void lh__k_fetch(lh_kreq_t *q);
 void lh__k_list_offsets(lh_kreq_t *q);
 void lh__k_init_producer_id(lh_kreq_t *q);
+void lh__k_create_topics(lh_kreq_t *q);
+void lh__k_delete_topics(lh_kreq_t *q);
+void lh__k_describe_configs(lh_kreq_t *q);
+void lh__k_create_partitions(lh_kreq_t *q);
+void lh__k_sasl_handshake(lh_kreq_t *q);
+void lh__k_sasl_authenticate(lh_kreq_t *q);
+/* After a v0 SaslHandshake the tokens come as bare frames (k_sasl.c). */
+bool lh__sasl_raw_expected(const lh_kconn_t *k, const char *d, size_t len);
+void lh__sasl_raw_token(lh_tcp_slot_t *slot, lh_kconn_t *k, const char *d, size_t len);
 
 #endif

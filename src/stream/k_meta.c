@@ -98,6 +98,7 @@ void lh__k_metadata(lh_kreq_t *q)
     for (int32_t i = 0; i < n; i++)
         lh_kr_string(r, false, false, NULL);
     bool allow = q->version >= 4 ? lh_kr_i8(r) != 0 : true;
+    allow = allow && q->conn->role >= LH_ROLE_WRITER; /* creating takes a writer */
     if (r->err) return lh__kreq_fail(q, "malformed Metadata request");
     write_brokers(q);
     lh_sb_t *b = q->b;

@@ -188,7 +188,8 @@ void lh__k_produce(lh_kreq_t *q)
         lh_str_t name = lh_kr_string(r, false, false, NULL);
         int32_t np = lh_kr_array(r, false, false);
         int tkerr = 0;
-        lh_sb_topic_t *t = r->err ? NULL : lh__sb_topic_auto(q->b, name, true, &tkerr);
+        lh_sb_topic_t *t =
+            r->err ? NULL : lh__sb_topic_auto(q->b, name, q->conn->role >= LH_ROLE_WRITER, &tkerr);
         if (acks != 0 && acks != 1 && acks != -1) tkerr = LH_KERR_INVALID_REQUIRED_ACKS;
         if (!null && !tkerr) tkerr = LH_KERR_INVALID_TXN_STATE;
         lh_kw_string(&q->out, name, false);

@@ -92,28 +92,39 @@ void lh__kreq_reply(lh_kreq_t *q)
         return;
     }
     lh_kw_patch_i32(&q->out, 0, (int32_t)(q->out.len - 4));
-    if (lh_tcp_slot_alive(q->slot)) lh_tcp_slot_write(q->slot, q->out.ptr, q->out.len, NULL, NULL);
-    lh_tcp_slot_end(q->slot);
+    if (q->slot && lh_tcp_slot_alive(q->slot))
+        lh_tcp_slot_write(q->slot, q->out.ptr, q->out.len, NULL, NULL);
+    if (q->slot) lh_tcp_slot_end(q->slot);
     kreq_free(q);
 }
 
 void lh__kreq_drop(lh_kreq_t *q)
 {
     lh__kreq_unpark(q);
-    lh_tcp_slot_end(q->slot);
+    if (q->slot) lh_tcp_slot_end(q->slot);
     kreq_free(q);
+}
+
+const char *lh__kconn_peer(const lh_kconn_t *k)
+{
+    return k->c ? lh_tcp_conn_peer(k->c) : "(no socket)";
+}
+
+void lh__kconn_close(lh_kconn_t *k)
+{
+    k->closing = true;
+    if (k->c) lh_tcp_conn_close(k->c);
 }
 
 void lh__kreq_fail(lh_kreq_t *q, const char *why)
 {
     lh__kreq_unpark(q);
-    if (lh_tcp_slot_alive(q->slot)) {
-        lh_tcp_conn_t *c = lh_tcp_slot_conn(q->slot);
-        lh_warn("kafka %s: closing the connection: %s %s v%d: %s", lh_tcp_conn_peer(c),
+    if (!q->conn->closing && (!q->slot || lh_tcp_slot_alive(q->slot))) {
+        lh_warn("kafka %s: closing the connection: %s %s v%d: %s", lh__kconn_peer(q->conn),
                 q->api ? q->api->name : "request", q->conn->client_id, q->version, why);
-        lh_tcp_conn_close(c);
+        lh__kconn_close(q->conn);
     }
-    lh_tcp_slot_end(q->slot);
+    if (q->slot) lh_tcp_slot_end(q->slot);
     kreq_free(q);
 }
 
@@ -140,7 +151,13 @@ static bool allowed_before_auth(int16_t key)
 
 static void kafka_message(lh_tcp_slot_t *s, const char *d, size_t len, void *ctx)
 {
-    lh_kconn_t *k = lh_tcp_conn_udata(lh_tcp_slot_conn(s));
+    (void)ctx;
+    lh__kafka_dispatch(lh_tcp_conn_udata(lh_tcp_slot_conn(s)), s, d, len);
+}
+
+void lh__kafka_dispatch(lh_kconn_t *k, lh_tcp_slot_t *s, const char *d, size_t len)
+{
+    if (k->sasl && lh__sasl_raw_expected(k, d, len)) return lh__sasl_raw_token(s, k, d, len);
     lh_kr_t r;
     lh_kr_init(&r, d + 4, len - 4);
     int16_t key = lh_stream_be16((const uint8_t *)d + 4);
@@ -150,14 +167,13 @@ static void kafka_message(lh_tcp_slot_t *s, const char *d, size_t len, void *ctx
     lh_kafka_req_hdr_t h;
     bool flex = in_range && ver >= api->flex;
     int bad = lh_kafka_req_hdr_read(&r, flex, &h);
-    (void)ctx;
     lh_kreq_t *q =
         kreq_new(k, s, api,
                  &(lh_kafka_req_hdr_t){
                      .api_key = key, .api_version = ver, .correlation_id = h.correlation_id});
     if (!q) {
-        lh_tcp_conn_abort(lh_tcp_slot_conn(s));
-        lh_tcp_slot_end(s);
+        if (s) lh_tcp_conn_abort(lh_tcp_slot_conn(s));
+        if (s) lh_tcp_slot_end(s);
         return;
     }
     if (!bad && h.client_id.ptr) lh_str_copy(k->client_id, sizeof k->client_id, h.client_id);
@@ -180,25 +196,19 @@ static void kafka_message(lh_tcp_slot_t *s, const char *d, size_t len, void *ctx
     api->handle(q);
 }
 
-static void kafka_open(lh_tcp_conn_t *c, void *ctx)
+lh_kconn_t *lh__kconn_new(lh_sb_t *b, lh_tcp_conn_t *c)
 {
-    lh_sb_t *b = ctx;
     lh_kconn_t *k = calloc(1, sizeof *k);
-    if (!k) {
-        lh_tcp_conn_abort(c);
-        return;
-    }
+    if (!k) return NULL;
     k->b = b;
     k->c = c;
     k->role = LH_ROLE_ADMIN;
     k->sasl_state = b->o.sasl ? 1 : 0;
-    lh_tcp_conn_set_udata(c, k);
+    return k;
 }
 
-static void kafka_close(lh_tcp_conn_t *c, void *ctx)
+void lh__kconn_free(lh_kconn_t *k)
 {
-    lh_kconn_t *k = lh_tcp_conn_udata(c);
-    (void)ctx;
     if (!k) return;
     while (k->parked) {
         lh_kreq_t *q = k->parked;
@@ -206,6 +216,22 @@ static void kafka_close(lh_tcp_conn_t *c, void *ctx)
     }
     free(k->sasl);
     free(k);
+}
+
+static void kafka_open(lh_tcp_conn_t *c, void *ctx)
+{
+    lh_kconn_t *k = lh__kconn_new(ctx, c);
+    if (!k) {
+        lh_tcp_conn_abort(c);
+        return;
+    }
+    lh_tcp_conn_set_udata(c, k);
+}
+
+static void kafka_close(lh_tcp_conn_t *c, void *ctx)
+{
+    (void)ctx;
+    lh__kconn_free(lh_tcp_conn_udata(c));
 }
 
 static void kafka_error(lh_tcp_conn_t *c, int code, void *ctx)

@@ -234,3 +234,78 @@ def test_garbage_closes_that_connection_and_the_broker_keeps_serving(broker, gar
     assert c.recv() is None  # closed, no answer
     c.close()
     _alive(broker)
+
+
+# --- admin: confluent-kafka AdminClient ----------------------------------------
+
+def test_confluent_admin_creates_describes_grows_and_deletes_topics(broker):
+    from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
+    a = AdminClient({"bootstrap.servers": broker})
+    t = topic_name("adm")
+    fs = a.create_topics([NewTopic(t, num_partitions=3, replication_factor=1,
+                                   config={"retention.ms": "3600000"})])
+    fs[t].result(30)
+    assert len(a.list_topics(t, timeout=10).topics[t].partitions) == 3
+    with pytest.raises(Exception) as e:  # exists already
+        a.create_topics([NewTopic(t, num_partitions=1, replication_factor=1)])[t].result(30)
+    assert "TOPIC_ALREADY_EXISTS" in str(e.value)
+    with pytest.raises(Exception) as e:  # one broker
+        a.create_topics([NewTopic("rf-" + t, 1, 3)])["rf-" + t].result(30)
+    assert "INVALID_REPLICATION_FACTOR" in str(e.value)
+    res = ConfigResource(ConfigResource.Type.TOPIC, t)
+    configs = a.describe_configs([res])[res].result(30)
+    assert configs["retention.ms"].value == "3600000"
+    assert configs["retention.ms"].source == 1  # DYNAMIC_TOPIC_CONFIG: the topic sets it
+    assert configs["segment.bytes"].value == str(1 << 30)
+    assert configs["cleanup.policy"].value == "delete"
+    a.create_partitions([NewPartitions(t, 5)])[t].result(30)
+    assert len(a.list_topics(t, timeout=10).topics[t].partitions) == 5
+    kh.kcat("-b", broker, "-P", "-t", t, "-p", "4", input=b"in-new-partition\n")
+    out = kh.kcat("-b", broker, "-C", "-t", t, "-p", "4", "-o", "beginning", "-e").stdout
+    assert out.decode().split() == ["in-new-partition"]
+    with pytest.raises(Exception) as e:
+        a.create_partitions([NewPartitions(t, 2)])[t].result(30)
+    assert "INVALID_PARTITIONS" in str(e.value)
+    a.delete_topics([t])[t].result(30)
+    assert t not in a.list_topics(timeout=10).topics
+    with pytest.raises(Exception) as e:
+        a.delete_topics([t])[t].result(30)
+    assert "UNKNOWN_TOPIC" in str(e.value)
+
+
+def test_topics_and_their_records_survive_a_restart(server_factory):
+    from confluent_kafka.admin import AdminClient, NewTopic
+    srv = server_factory("persist", command=("serve", "stream"))
+    a = AdminClient({"bootstrap.servers": srv.endpoints["kafka"]})
+    a.create_topics([NewTopic("kept", 2, 1, config={"segment.bytes": "1048576"})])["kept"].result(30)
+    kh.kcat("-b", srv.endpoints["kafka"], "-P", "-t", "kept", "-p", "1", input=b"x\ny\n")
+    a.create_topics([NewTopic("gone", 1, 1)])["gone"].result(30)
+    a.delete_topics(["gone"])["gone"].result(30)
+    srv.restart()
+    b = srv.endpoints["kafka"]
+    md = json.loads(kh.kcat("-b", b, "-L", "-J").stdout)
+    assert sorted((t["topic"], len(t["partitions"])) for t in md["topics"]) == [("kept", 2)]
+    out = kh.kcat("-b", b, "-C", "-t", "kept", "-p", "1", "-o", "beginning", "-e").stdout
+    assert out.decode().split() == ["x", "y"]
+    assert not (srv.data_dir / "stream" / "logs" / "gone-0").exists()
+
+
+# --- kafkajs (npm) -------------------------------------------------------------
+
+def test_kafkajs_admin_and_gzip_producer(broker):
+    from pathlib import Path
+
+    from helpers import clients
+    node = clients.need("node")
+    js = Path(__file__).resolve().parent.parent / "js"
+    t = topic_name("kjs")
+    r = clients.run([node, str(js / "kafka_client.mjs"), broker, t, "produce", "100"],
+                    cwd=str(js), check=False, timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["created"] is True
+    assert sorted(out["sent"]) == [[0, "0", 0], [1, "0", 0]]
+    assert sorted((o["partition"], o["high"], o["low"]) for o in out["offsets"]) == \
+        [(0, "50", "0"), (1, "50", "0")]
+    got = kh.kcat("-b", broker, "-C", "-t", t, "-p", "1", "-o", "beginning", "-e", "-K:").stdout
+    assert got.decode().split()[:3] == ["k1:v1", "k3:v3", "k5:v5"]

@@ -103,6 +103,29 @@ static void roundtrip_random_nonces(void)
     CHECK_EQ_INT(lh_scram_client_verify(&c, S(m4)), 0);
 }
 
+/* Kafka's ScramSaslServer accepts a final nonce that ends with the server's
+ * (librdkafka 2.0 repeats its client nonce in front); only with the flag. */
+static void nonce_with_a_prefix_only_when_allowed(void)
+{
+    unsigned char salt[16] = {0};
+    char v[256], m1[LH_SCRAM_MSG_MAX], m2[LH_SCRAM_MSG_MAX], fin[2 * LH_SCRAM_MSG_MAX],
+        out[LH_SCRAM_MSG_MAX];
+    lh_scram_client_t c;
+    CHECK_EQ_INT(lh_scram_verifier_make("pw-123456", salt, 16, 64, v, sizeof v), 0);
+    for (int allow = 0; allow <= 1; allow++) {
+        lh_scram_t sc;
+        CHECK_EQ_INT(lh_scram_client_first(&c, "user", CNONCE, m1, sizeof m1), 0);
+        CHECK_EQ_INT(lh_scram_server_start(&sc, S(m1)), 0);
+        sc.nonce_suffix_ok = allow;
+        CHECK_EQ_INT(lh_scram_server_first(&sc, v, SNONCE, m2, sizeof m2), 0);
+        snprintf(fin, sizeof fin, "c=biws,r=%s%s,p=%s", CNONCE, sc.nonce,
+                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+        int rc = lh_scram_server_final(&sc, S(fin), out, sizeof out);
+        CHECK_EQ_INT(rc, allow ? LH_EAUTH : LH_EPROTO);
+        CHECK_EQ_STR(out, allow ? "e=invalid-proof" : "e=other-error");
+    }
+}
+
 static void wrong_password_is_invalid_proof(void)
 {
     unsigned char salt[16] = {0};
@@ -293,6 +316,7 @@ static const lh_test_t tests[] = {
     {"client_rejects_a_forged_server", client_rejects_a_forged_server},
     {"roundtrip_random_nonces", roundtrip_random_nonces},
     {"wrong_password_is_invalid_proof", wrong_password_is_invalid_proof},
+    {"nonce_with_a_prefix_only_when_allowed", nonce_with_a_prefix_only_when_allowed},
     {"client_first_errors", client_first_errors},
     {"client_first_accepted_forms", client_first_accepted_forms},
     {"client_final_errors", client_final_errors},
