@@ -16,6 +16,7 @@
 # $OUT (default build/stream_bench.jsonl): every run as a JSON line.
 #   bash bench/stream_bench.sh          MB=512 N100=2000000 RATE=10000 LAT_SECS=10 ROUNDS=3
 # Without the stream role in build/lakehouse the run measures the mock and dd only.
+# LAKEHOUSE_BIN=build-asan/lakehouse runs the same load against the sanitizer build.
 set -eu
 cd "$(dirname "$0")/.."
 MB=${MB:-512}
@@ -24,7 +25,9 @@ RATE=${RATE:-10000}
 LAT_SECS=${LAT_SECS:-10}
 ROUNDS=${ROUNDS:-3}
 OUT=${OUT:-build/stream_bench.jsonl}
-make -s -j2 build/lakehouse bench-kafka
+LH=${LAKEHOUSE_BIN:-build/lakehouse} # e.g. build-asan/lakehouse, to run the load under the sanitizers
+make -s -j2 bench-kafka
+[ -n "${LAKEHOUSE_BIN:-}" ] || make -s -j2 build/lakehouse
 LOAD=build/bench/kafka_load
 N1K=$((MB * 1024)) # 1 KiB records: MB MiB a run
 
@@ -64,15 +67,15 @@ dd_run() {
 }
 
 has_stream=0
-build/lakehouse serve --help 2>&1 | grep -q '^  stream ' && has_stream=1
+"$LH" serve --help 2>&1 | grep -q '^  stream ' && has_stream=1
 part_flag=""
-build/lakehouse config doc | grep -q -- '--stream-default-partitions' && part_flag=--stream-default-partitions
+"$LH" config doc | grep -q -- '--stream-default-partitions' && part_flag=--stream-default-partitions
 
 # ours_up DIR PARTITIONS: a fresh broker (new topics get PARTITIONS when the
 # broker has no CreateTopics); sets ours_pid and OURS
 ours_up() {
   mkdir -p "$1"
-  build/lakehouse serve stream --data-dir "$1" --listen-ephemeral ${part_flag:+$part_flag "$2"} >"$1.log" 2>&1 &
+  "$LH" serve stream --data-dir "$1" --listen-ephemeral ${part_flag:+$part_flag "$2"} >"$1.log" 2>&1 &
   ours_pid=$!
   OURS=""
   for _ in $(seq 300); do
@@ -83,6 +86,19 @@ ours_up() {
   echo "stream_bench: the broker did not start; log:" >&2
   cat "$1.log" >&2
   return 1
+}
+
+# ours_down DIR: stops the broker; a non-zero exit or a sanitizer report is printed
+ours_down() {
+  local rc=0
+  kill "$ours_pid" 2>/dev/null || true
+  wait "$ours_pid" 2>/dev/null || rc=$?
+  ours_pid=""
+  if [ $rc != 0 ] || grep -qE 'Sanitizer|runtime error' "$1.log"; then
+    echo "stream_bench: the broker exited with status $rc; log:" >&2
+    tail -40 "$1.log" >&2
+  fi
+  rm -rf "$1"
 }
 
 mock_up() {
@@ -116,16 +132,14 @@ round() {
           run "$ours_pid" "latency-acks$acks" latency -b "$OURS" -t "r$r-lat-acks$acks" -p 1 -a "$acks" -s 1024 -r "$RATE" -d "$LAT_SECS" -L ours
         done
       fi
-      stop_pid "$ours_pid"
-      ours_pid=""
-      rm -rf "$tmp/ours-r$r-p$p"
+      ours_down "$tmp/ours-r$r-p$p"
     fi
   done
   run "$mock_pid" "produce-100b-p1" produce -b "$MOCK" -t "r$r-100b" -a 1 -s 100 -n "$N100" -L mock
 }
 
 mock_up
-echo "stream_bench: ours $([ $has_stream = 1 ] && echo "build/lakehouse serve stream" || echo "absent (no stream role)"), mock $MOCK, data in $tmp ($(df -T "$tmp" | awk 'NR == 2 { print $2 }'))" >&2
+echo "stream_bench: ours $([ $has_stream = 1 ] && echo "$LH serve stream" || echo "absent (no stream role)"), mock $MOCK, data in $tmp ($(df -T "$tmp" | awk 'NR == 2 { print $2 }'))" >&2
 load0=$(cut -d' ' -f1 /proc/loadavg)
 for r in $(seq "$ROUNDS"); do round "$r"; done
 stop_pid "$mock_pid"
