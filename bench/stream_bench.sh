@@ -42,8 +42,8 @@ cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' 
 
 # run SERVER_PID CASE kafka_load-args...: one JSON line into $OUT, with the
 # case name and the server's CPU seconds added. Every case starts after a
-# sync, so no case pays for the writeback of the one before (with ext4's
-# data=ordered the first fsync would flush every file's dirty pages).
+# sync, so no case pays for the writeback of the one before (an fsync on
+# ext4 can wait for other files' dirty pages to reach the disk).
 run() {
   local pid=$1 case=$2 c0 line
   shift 2
@@ -117,7 +117,7 @@ mock_up() {
 round() {
   local r=$1 p acks t
   for p in 1 8; do
-    [ $has_stream = 1 ] && ours_up "$tmp/ours-r$r-p$p" "$p"
+    if [ $has_stream = 1 ]; then ours_up "$tmp/ours-r$r-p$p" "$p" || exit 1; fi
     for acks in 1 all; do
       t="r$r-1k-acks$acks-p$p"
       [ $has_stream = 1 ] && run "$ours_pid" "produce-1k-acks$acks-p$p" produce -b "$OURS" -t "$t" -p "$p" -a "$acks" -s 1024 -n "$N1K" -L ours
