@@ -8,6 +8,7 @@
  *            until the end of every partition): records/s and MB/s
  *   latency  -r records/s for -d seconds with the send time in the payload,
  *            a consumer in the same process: end-to-end p50/p99/p99.9
+ *            (-o FILE: every record's latency, in send order)
  * MB is 10^6 bytes of record values. The consumers use librdkafka's
  * group-free partition consumer (no group.id, no coordinator), so the
  * broker needs only Metadata, ListOffsets, Produce and Fetch. */
@@ -30,7 +31,6 @@ static const char usage[] =
     "  -l MS         linger.ms (librdkafka's default for produce, 0 for latency)\n"
     "  -z CODEC      compression.type: none gzip snappy lz4 zstd (none)\n"
     "  -r RATE       latency: records/s (10000)\n"
-    "  -o FILE       latency: every record's latency into FILE (SEQ MS, -1 = lost)\n"
     "  -o FILE       latency: every record's latency into FILE (SEQ MS, -1 = lost)\n"
     "  -L LABEL      copied into the JSON line\n"
     "  -X KEY=VALUE  any librdkafka property, for every handle\n";
