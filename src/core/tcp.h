@@ -252,6 +252,14 @@ int lh_tcp_slot_alive(const lh_tcp_slot_t *s);
  * LH_ENOMEM, or LH_EPROTO (slot ended or connection closing; dropped). */
 int lh_tcp_slot_write(lh_tcp_slot_t *s, const void *data, size_t len, lh_tcp_write_cb done,
                       void *arg);
+/* Queues len bytes of fd from off as part of this message's answer, after
+ * what the slot queued before: sendfile(2) on a worker (pread + encrypt on
+ * TLS), as lh_tcp_conn_sendfile. fd stays the caller's; it may close it in
+ * done (not before). Returns 0, LH_EINVAL (bad range), LH_ENOMEM (the
+ * connection is aborted) or LH_EPROTO (slot ended or connection closing:
+ * nothing queued, done not called). */
+int lh_tcp_slot_sendfile(lh_tcp_slot_t *s, int fd, int64_t off, int64_t len, lh_tcp_write_cb done,
+                         void *arg);
 /* The message is answered; s is freed (also after the connection closed). */
 void lh_tcp_slot_end(lh_tcp_slot_t *s);
 

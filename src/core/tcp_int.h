@@ -190,6 +190,9 @@ int lh__tcp_conn_idle(const lh_tcp_conn_t *c);
 /* tcp_out.c */
 lh__tcp_out_t *lh__tcp_out_new(lh_tcp_conn_t *c, const uv_buf_t *bufs, int n, lh_tcp_write_cb done,
                                void *arg);
+/* A file range item (fd stays the caller's until done). */
+lh__tcp_out_t *lh__tcp_out_file(lh_tcp_conn_t *c, int fd, int64_t off, int64_t len,
+                                lh_tcp_write_cb done, void *arg);
 /* Appends o to the connection queue (TLS state decides plain) and pumps. */
 void lh__tcp_out_queue(lh_tcp_conn_t *c, lh__tcp_out_t *o);
 void lh__tcp_out_pump(lh_tcp_conn_t *c);

@@ -123,18 +123,24 @@ int lh_tcp_conn_write(lh_tcp_conn_t *c, const void *data, size_t len, lh_tcp_wri
     return lh_tcp_conn_writev(c, &b, 1, done, arg);
 }
 
-int lh_tcp_conn_sendfile(lh_tcp_conn_t *c, int fd, int64_t off, int64_t len, lh_tcp_write_cb done,
-                         void *arg)
+lh__tcp_out_t *lh__tcp_out_file(lh_tcp_conn_t *c, int fd, int64_t off, int64_t len,
+                                lh_tcp_write_cb done, void *arg)
 {
-    if (fd < 0 || off < 0 || len < 0) return LH_EINVAL;
-    if (!writable(c)) return LH_EPROTO;
     lh__tcp_out_t *o = malloc(sizeof *o);
     if (o) {
         *o = (lh__tcp_out_t){
             .fd = fd, .off = off, .len = len, .cost = (size_t)len, .done = done, .arg = arg};
         c->queued += (size_t)len;
     }
-    return queue(c, o);
+    return o;
+}
+
+int lh_tcp_conn_sendfile(lh_tcp_conn_t *c, int fd, int64_t off, int64_t len, lh_tcp_write_cb done,
+                         void *arg)
+{
+    if (fd < 0 || off < 0 || len < 0) return LH_EINVAL;
+    if (!writable(c)) return LH_EPROTO;
+    return queue(c, lh__tcp_out_file(c, fd, off, len, done, arg));
 }
 
 /* --- writing memory --- */

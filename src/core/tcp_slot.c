@@ -26,13 +26,9 @@ static void slot_hold(lh_tcp_slot_t *s, lh__tcp_out_t *o)
     s->qt = o;
 }
 
-int lh_tcp_slot_write(lh_tcp_slot_t *s, const void *data, size_t len, lh_tcp_write_cb done,
-                      void *arg)
+static int slot_put(lh_tcp_slot_t *s, lh__tcp_out_t *o)
 {
     lh_tcp_conn_t *c = s->c;
-    if (!lh_tcp_slot_alive(s)) return LH_EPROTO;
-    uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
-    lh__tcp_out_t *o = lh__tcp_out_new(c, &b, 1, done, arg);
     if (!o) {
         lh_tcp_conn_abort(c);
         return LH_ENOMEM;
@@ -43,6 +39,22 @@ int lh_tcp_slot_write(lh_tcp_slot_t *s, const void *data, size_t len, lh_tcp_wri
         slot_hold(s, o);
     if (c->queued > c->srv->write_high) c->paused_out = 1;
     return 0;
+}
+
+int lh_tcp_slot_write(lh_tcp_slot_t *s, const void *data, size_t len, lh_tcp_write_cb done,
+                      void *arg)
+{
+    if (!lh_tcp_slot_alive(s)) return LH_EPROTO;
+    uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
+    return slot_put(s, lh__tcp_out_new(s->c, &b, 1, done, arg));
+}
+
+int lh_tcp_slot_sendfile(lh_tcp_slot_t *s, int fd, int64_t off, int64_t len, lh_tcp_write_cb done,
+                         void *arg)
+{
+    if (fd < 0 || off < 0 || len < 0) return LH_EINVAL;
+    if (!lh_tcp_slot_alive(s)) return LH_EPROTO;
+    return slot_put(s, lh__tcp_out_file(s->c, fd, off, len, done, arg));
 }
 
 void lh__tcp_slots_advance(lh_tcp_conn_t *c)

@@ -227,6 +227,18 @@ struct lh_kreq {
 
 /* Sends q->out (size patched) and frees q. */
 void lh__kreq_reply(lh_kreq_t *q);
+/* A piece of an answer sent from a file (sendfile): len bytes of fd from
+ * pos, inserted at byte at of q->out. */
+typedef struct lh_kfile {
+    size_t at;
+    int fd;
+    int64_t pos;
+    size_t len;
+} lh_kfile_t;
+/* As lh__kreq_reply with n file pieces (in order of at) spliced in; the
+ * frame size counts them. Takes the fds: each is closed once sent, or at
+ * once when it cannot be queued. */
+void lh__kreq_reply_files(lh_kreq_t *q, lh_kfile_t *f, int n);
 /* No answer (acks=0); frees q. */
 void lh__kreq_drop(lh_kreq_t *q);
 /* A malformed request: closes the connection (what Kafka does) and frees q. */

@@ -35,10 +35,24 @@ typedef struct lh_kfetch {
     uv_timer_t timer;
     struct lh_kfetch *next; /* on b->fetches */
     size_t body_at;         /* where the body starts in q->out */
+    lh_kfile_t *files;      /* record spans sent from the segment files */
+    int nfiles, capfiles;
 } kfetch_t;
+
+/* Spans at least this long go out with sendfile instead of being copied. */
+#define SENDFILE_MIN (64 << 10)
+
+static void files_close(kfetch_t *f)
+{
+    for (int i = 0; i < f->nfiles; i++)
+        close(f->files[i].fd);
+    f->nfiles = 0;
+}
 
 static void fetch_free(kfetch_t *f)
 {
+    files_close(f);
+    free(f->files);
     for (int32_t i = 0; i < f->nt; i++) {
         free(f->topics[i].name);
         free(f->topics[i].parts);
@@ -75,10 +89,29 @@ static int decode(lh_kreq_t *q, kfetch_t *f)
     return r->err ? -1 : 0;
 }
 
+/* Records of span len to go out from the file: a dup of the segment's
+ * descriptor (retention may close it meanwhile). 0, or -1 to copy instead. */
+static int add_file(kfetch_t *f, const lh_stream_span_t *sp, size_t at)
+{
+    if (!f->q->slot || sp->len < SENDFILE_MIN) return -1;
+    if (f->nfiles == f->capfiles) {
+        int cap = f->capfiles ? 2 * f->capfiles : 8;
+        lh_kfile_t *v = realloc(f->files, (size_t)cap * sizeof *v);
+        if (!v) return -1;
+        f->files = v;
+        f->capfiles = cap;
+    }
+    int fd = dup(sp->fd);
+    if (fd < 0) return -1;
+    f->files[f->nfiles++] = (lh_kfile_t){.at = at, .fd = fd, .pos = sp->pos, .len = sp->len};
+    return 0;
+}
+
 /* The records of one partition into out as BYTES; returns the bytes added. */
-static size_t put_records(lh_buf_t *o, lh_sb_part_t *p, fpart_t *fp, int64_t room, bool first,
+static size_t put_records(kfetch_t *f, lh_sb_part_t *p, fpart_t *fp, int64_t room, bool first,
                           int *kerr)
 {
+    lh_buf_t *o = &f->q->out;
     lh_stream_span_t span = {.fd = -1};
     lh_err_t err = {0};
     int64_t limit = fp->max < room ? fp->max : room;
@@ -90,6 +123,10 @@ static size_t put_records(lh_buf_t *o, lh_sb_part_t *p, fpart_t *fp, int64_t roo
     }
     lh_kw_i32(o, (int32_t)span.len);
     size_t at = o->len;
+    if (add_file(f, &span, at) == 0) {
+        p->out_bytes += span.len;
+        return span.len;
+    }
     if (!lh__buf_reserve(o, span.len) ||
         pread(span.fd, o->ptr + at, span.len, span.pos) != (ssize_t)span.len) {
         o->len = at;
@@ -108,6 +145,7 @@ static int64_t build(kfetch_t *f)
     lh_kreq_t *q = f->q;
     lh_buf_t *o = &q->out;
     o->len = f->body_at;
+    files_close(f);
     lh_kw_i32(o, 0); /* throttle */
     if (q->version >= 7) {
         lh_kw_i16(o, 0);
@@ -134,7 +172,7 @@ static int64_t build(kfetch_t *f)
             lh_kw_array(o, 0, false); /* aborted transactions */
             if (q->version >= 11) lh_kw_i32(o, -1);
             if (p)
-                used += (int64_t)put_records(o, p, fp, f->max_bytes - used, used == 0, &kerr);
+                used += (int64_t)put_records(f, p, fp, f->max_bytes - used, used == 0, &kerr);
             else
                 lh_kw_i32(o, -1);
             if (kerr) {
@@ -144,6 +182,14 @@ static int64_t build(kfetch_t *f)
         }
     }
     return used;
+}
+
+/* Sends the answer built in q->out with f's file spans; f keeps no fd. */
+static void reply(lh_kreq_t *q, kfetch_t *f)
+{
+    int n = f->nfiles;
+    f->nfiles = 0;
+    lh__kreq_reply_files(q, f->files, n);
 }
 
 static void unlink_fetch(lh_sb_t *b, kfetch_t *f)
@@ -164,8 +210,8 @@ static void finish(kfetch_t *f, bool rebuild)
     if (rebuild) build(f);
     q->state = NULL;
     f->q = NULL;
+    reply(q, f);
     uv_close((uv_handle_t *)&f->timer, on_timer_closed);
-    lh__kreq_reply(q);
 }
 
 static void on_timeout(uv_timer_t *t)
@@ -234,8 +280,9 @@ void lh__k_fetch(lh_kreq_t *q)
     int64_t got = build(f);
     if (got >= f->min_bytes || max_wait <= 0 || q->b->stopping ||
         uv_timer_init(q->b->loop, &f->timer)) {
+        reply(q, f);
         fetch_free(f);
-        return lh__kreq_reply(q);
+        return;
     }
     f->timer.data = f;
     q->state = f;

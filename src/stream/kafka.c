@@ -8,8 +8,10 @@
  * except ApiVersions, which answers UNSUPPORTED_VERSION (35) in the v0 format
  * with the list of what we support. A connection keeps the requests parked
  * for a later answer, and cancels them when it closes. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "stream/broker_int.h"
@@ -94,6 +96,35 @@ void lh__kreq_reply(lh_kreq_t *q)
     lh_kw_patch_i32(&q->out, 0, (int32_t)(q->out.len - 4));
     if (q->slot && lh_tcp_slot_alive(q->slot))
         lh_tcp_slot_write(q->slot, q->out.ptr, q->out.len, NULL, NULL);
+    if (q->slot) lh_tcp_slot_end(q->slot);
+    kreq_free(q);
+}
+
+static void close_piece(lh_tcp_conn_t *c, int ok, void *arg)
+{
+    (void)c, (void)ok;
+    close((int)(intptr_t)arg);
+}
+
+void lh__kreq_reply_files(lh_kreq_t *q, lh_kfile_t *f, int n)
+{
+    lh__kreq_unpark(q);
+    size_t files = 0;
+    for (int i = 0; i < n; i++)
+        files += f[i].len;
+    bool ok = !q->out.err && q->slot && lh_tcp_slot_alive(q->slot);
+    if (ok) lh_kw_patch_i32(&q->out, 0, (int32_t)(q->out.len - 4 + files));
+    size_t at = 0;
+    for (int i = 0; i < n; i++) {
+        if (ok) ok = !lh_tcp_slot_write(q->slot, q->out.ptr + at, f[i].at - at, NULL, NULL);
+        if (ok)
+            ok = !lh_tcp_slot_sendfile(q->slot, f[i].fd, f[i].pos, (int64_t)f[i].len, close_piece,
+                                       (void *)(intptr_t)f[i].fd);
+        if (!ok) close(f[i].fd); /* not queued: done never runs */
+        at = f[i].at;
+    }
+    if (ok) lh_tcp_slot_write(q->slot, q->out.ptr + at, q->out.len - at, NULL, NULL);
+    if (q->out.err) return lh__kreq_fail(q, "response too large");
     if (q->slot) lh_tcp_slot_end(q->slot);
     kreq_free(q);
 }

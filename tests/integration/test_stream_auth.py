@@ -119,6 +119,10 @@ def test_tls_listener_with_sasl(server_factory, tls_cert):
     kh.kcat("-b", b, *tls, "-P", "-t", t, "-p", "0", input=b"secret-record\n")
     out = kh.kcat("-b", b, *tls, "-C", "-t", t, "-p", "0", "-o", "beginning", "-e").stdout
     assert out.decode().split() == ["secret-record"]
+    big = b"".join(b"%05d-" % i + b"t" * 2000 + b"\n" for i in range(2000))  # 4 MB: sendfile spans
+    kh.kcat("-b", b, *tls, "-P", "-t", t, "-p", "1", "-X", "linger.ms=200", input=big)
+    out = kh.kcat("-b", b, *tls, "-C", "-t", t, "-p", "1", "-o", "beginning", "-e").stdout
+    assert out == big
     md = json.loads(kh.kcat("-b", b, *tls, "-L", "-J").stdout)
     assert md["brokers"][0]["name"].endswith(b.rsplit(":", 1)[1])
 

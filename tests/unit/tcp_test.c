@@ -94,6 +94,33 @@ static void big_answer(lh_tcp_slot_t *s, const char *p, size_t n)
     free(body);
 }
 
+/* "FILE n": the answer's bytes come from a file with sendfile, in two
+ * ranges around a memory piece: header (memory), n/2 file bytes from
+ * offset 7, "|" (memory), the next n - n/2 file bytes. */
+static int file_fd = -1;
+
+static void closed_file_piece(lh_tcp_conn_t *c, int ok, void *arg)
+{
+    (void)c, (void)ok;
+    INC(*(int *)arg);
+}
+
+static int file_pieces_done;
+
+static void file_answer(lh_tcp_slot_t *s, const char *p, size_t n)
+{
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "%.*s", (int)(n < 31 ? n : 31), p);
+    long size = strtol(tmp + 5, NULL, 10);
+    char h[4];
+    put_be32(h, (uint32_t)size + 1);
+    lh_tcp_slot_write(s, h, 4, NULL, NULL);
+    lh_tcp_slot_sendfile(s, file_fd, 7, size / 2, closed_file_piece, &file_pieces_done);
+    lh_tcp_slot_write(s, "|", 1, NULL, NULL);
+    lh_tcp_slot_sendfile(s, file_fd, 7 + size / 2, size - size / 2, closed_file_piece,
+                         &file_pieces_done);
+}
+
 static void toy_message(lh_tcp_slot_t *s, const char *d, size_t len, void *ctx)
 {
     (void)ctx;
@@ -107,6 +134,8 @@ static void toy_message(lh_tcp_slot_t *s, const char *d, size_t len, void *ctx)
     }
     if (n > 4 && !memcmp(p, "BIG ", 4)) {
         big_answer(s, p, n);
+    } else if (n > 5 && !memcmp(p, "FILE ", 5)) {
+        file_answer(s, p, n);
     } else if (n == 3 && !memcmp(p, "TLS", 3)) {
         slot_frame(s, "OK", 2);
         lh_tcp_conn_start_tls(c);
@@ -443,6 +472,51 @@ static void pipelined_answers_in_order(void)
     ECHO_OK(&c, "after");
     cl_close(&c);
     server_stop();
+}
+
+/* A slot's answer mixes memory and file ranges (sendfile on a worker) and
+ * still goes out whole and in message order behind a held message. */
+static void slot_sendfile_in_order(void)
+{
+    char path[] = "/tmp/lh-tcp-file-XXXXXX";
+    file_fd = mkstemp(path);
+    CHECK(file_fd >= 0);
+    unlink(path);
+    static char pattern[1 << 20];
+    for (size_t i = 0; i < sizeof pattern; i++)
+        pattern[i] = (char)('a' + i % 23);
+    CHECK_EQ_INT((int)write(file_fd, pattern, sizeof pattern), (int)sizeof pattern);
+    CHECK_EQ_INT(server_start(), 0);
+    cl_t c;
+    CHECK_EQ_INT(cl_connect(&c), 0);
+    char in[256];
+    size_t len = 0;
+    len += frame_of(in + len, "H1", 2);
+    len += frame_of(in + len, "FILE 300001", 11);
+    len += frame_of(in + len, "z", 1);
+    CHECK_EQ_INT(cl_send(&c, in, len), 0);
+    wait_for(&S.messages, 3);
+    send_cmd(CMD_RELEASE_FIRST);
+    char got[64];
+    CHECK_EQ_INT(cl_recv_frame(&c, got, sizeof got), 8);
+    CHECK_EQ_STR(got, "released");
+    char h[4];
+    CHECK_EQ_INT(cl_recv_n(&c, h, 4), 0);
+    CHECK_EQ_INT((int)be32(h), 300002);
+    char *body = malloc(300002);
+    CHECK_EQ_INT(cl_recv_n(&c, body, 300002), 0);
+    CHECK(!memcmp(body, pattern + 7, 150000));
+    CHECK_EQ_INT(body[150000], '|');
+    CHECK(!memcmp(body + 150001, pattern + 7 + 150000, 150001));
+    free(body);
+    CHECK_EQ_INT(cl_recv_frame(&c, got, sizeof got), 1);
+    CHECK_EQ_STR(got, "z");
+    wait_for(&file_pieces_done, 2);
+    CHECK_EQ_INT(LOAD(file_pieces_done), 2);
+    cl_close(&c);
+    server_stop();
+    close(file_fd);
+    file_fd = -1;
 }
 
 static void backpressure_slow_reader(void)
@@ -797,6 +871,7 @@ static void listen_forms(void)
 static const lh_test_t tests[] = {
     {"framing_every_split", framing_every_split},
     {"pipelined_answers_in_order", pipelined_answers_in_order},
+    {"slot_sendfile_in_order", slot_sendfile_in_order},
     {"backpressure_slow_reader", backpressure_slow_reader},
     {"read_cap_exceeded", read_cap_exceeded},
     {"limits_shed_idle_first", limits_shed_idle_first},
