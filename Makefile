@@ -7,7 +7,7 @@
 #   make format / format-check / lint
 CC      ?= cc
 PKGS    := libuv jansson yaml-0.1 sqlite3 openssl libcurl zlib libpcre2-8 libedit libutf8proc \
-           snappy libzstd liblz4 libbrotlienc libbrotlidec
+           snappy libzstd liblz4 libbrotlienc libbrotlidec rdkafka
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
@@ -103,3 +103,19 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj build-fuzz/obj -name '*.d' 2>/dev/null)
+
+# bench-only Kafka tools (issue 9's stream benchmark), not part of the binary or the tests:
+# build/bench/kafka_load (load generator) and build/bench/kafka-mock (librdkafka's mock cluster)
+KAFKA_BENCH_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror \
+                      -D_GNU_SOURCE $(shell pkg-config --cflags rdkafka 2>/dev/null)
+KAFKA_BENCH_LIBS   := $(shell pkg-config --libs rdkafka 2>/dev/null) -lpthread
+KAFKA_LOAD_SRCS    := bench/kafka_load.c bench/kafka_load_produce.c bench/kafka_load_consume.c \
+                      bench/kafka_load_latency.c
+.PHONY: bench-kafka
+bench-kafka: build/bench/kafka_load build/bench/kafka-mock
+build/bench/kafka_load: $(KAFKA_LOAD_SRCS) bench/kafka_load.h
+	@mkdir -p $(dir $@)
+	$(CC) $(KAFKA_BENCH_CFLAGS) -o $@ $(KAFKA_LOAD_SRCS) $(KAFKA_BENCH_LIBS)
+build/bench/kafka-mock: bench/kafka-mock.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KAFKA_BENCH_CFLAGS) -o $@ $< $(KAFKA_BENCH_LIBS)

@@ -23,6 +23,7 @@ static const command_t commands[] = {
     {"parquet", lh_cmd_parquet, "read a Parquet file or object: inspect | cat"},
     {"table", lh_cmd_table, "Delta tables in the lake: ls | describe | history | vacuum"},
     {"sql", lh_cmd_sql, "run SQL in this process: -c SQL, -f FILE or standard input"},
+    {"topic", lh_cmd_topic, "Kafka topics: list | describe | create | delete | tail"},
     {"sqllogictest", lh_cmd_sqllogictest, "run sqllogictest files (*.test) against the SQL engine"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "list the subcommands"},

@@ -20,5 +20,9 @@ int lh_cmd_parquet(int argc, char **argv);      /* src/cmd/parquet.c: inspect | 
 int lh_cmd_sql(int argc, char **argv);          /* src/cmd/sql.c: SQL in this process */
 int lh_cmd_sqllogictest(int argc, char **argv); /* src/cmd/sqllogictest.c: *.test files */
 int lh_cmd_table(int argc, char **argv); /* src/cmd/table.c: ls | describe | history | vacuum */
+int lh_cmd_topic(int argc, char **argv); /* src/cmd/topic.c: list|describe|create|delete|tail */
+/* src/cmd/topic.c: registers the `kafka` section (how `lakehouse topic` finds
+ * a Kafka); lh_config_register()'s errors. */
+int lh_cmd_topic_register_config(void);
 
 #endif
