@@ -616,3 +616,29 @@ def test_group_metrics(server_factory):
     assert value(text, "lakehouse_stream_group_rebalances_total") >= 1
     assert value(text, "lakehouse_stream_offset_commits_total") >= 1
     c.close()
+
+
+def test_kafkajs_group_consumer(gb):
+    """kafkajs 2.2 (JoinGroup v5 with its MEMBER_ID_REQUIRED step, SyncGroup
+    v3, OffsetCommit, OffsetFetch) reads a topic in a group, then the same
+    group's committed offsets hold every record."""
+    import json
+    from pathlib import Path
+
+    from helpers import clients
+    from kafka import KafkaConsumer, TopicPartition
+    node = clients.need("node")
+    js = Path(__file__).resolve().parent.parent / "js"
+    t = name("kjs")
+    r = clients.run([node, str(js / "kafka_client.mjs"), gb, t, "produce", "40"],
+                    cwd=str(js), check=False, timeout=120)
+    assert r.returncode == 0, r.stderr
+    r = clients.run([node, str(js / "kafka_client.mjs"), gb, t, "consume", "40"],
+                    cwd=str(js), check=False, timeout=120)
+    assert r.returncode == 0, r.stderr
+    seen = json.loads(r.stdout.strip().splitlines()[-1])["seen"]
+    assert sorted(v for *_, v in seen) == sorted(f"v{i}" for i in range(40))
+    kc = KafkaConsumer(bootstrap_servers=gb, group_id=f"g-{t}")
+    wait_for(lambda: [kc.committed(TopicPartition(t, p)) for p in range(2)] == [20, 20],
+             what="kafkajs's commits")  # it commits on its interval and at disconnect
+    kc.close()
