@@ -11,9 +11,10 @@
  *
  * Threads: a groups object belongs to one thread (the broker's loop). Every
  * callback runs on that thread, from inside a later call into the object
- * (join, sync, heartbeat, leave, commit, tick, ...), never from the call
- * that registered it; a callback must not call into the object again,
- * except lh_stream_groups_cancel. The one exception: with a submit
+ * (a join, sync, heartbeat, leave, commit or describe naming the same
+ * group, or the tick, which fires every group's timers), never from the
+ * call that registered it; a callback must not call into the object
+ * again, except lh_stream_groups_cancel. The one exception: with a submit
  * function (opts.submit), offset commits are answered from the submitted
  * job's done callback, on the same thread.
  *
@@ -109,10 +110,12 @@ int lh_stream_groups_open(lh_stream_groups_t **out, const char *dir,
  * no-op. */
 void lh_stream_groups_close(lh_stream_groups_t *g);
 
-/* Fires what is due at now (the clock): the initial join delay and the
- * rebalance timeout, session expiries of members that stopped
- * heartbeating, members that never sent SyncGroup, and drops Empty groups
- * holding no offsets. Call it every few hundred ms. */
+/* Fires what is due at now (the clock) in every group: the initial join
+ * delay and the rebalance timeout, session expiries of members that
+ * stopped heartbeating, members that never sent SyncGroup, MEMBER_ID_REQUIRED
+ * ids never used; and drops Empty groups holding no offsets. A request
+ * fires its own group's timers; this finds the rest: call it every second
+ * or more often (a timer fires at most that late). */
 void lh_stream_groups_tick(lh_stream_groups_t *g);
 
 /* Drops every pending answer (join, sync, commit) whose callback argument
