@@ -92,6 +92,21 @@ static void on_sync(void *arg, const lh_stream_sync_result_t *r)
     copy(s->assignment, sizeof s->assignment, r->assignment);
 }
 
+/* A JoinGroup of a new member of "grp" with one protocol p and 10 s
+ * timeouts; callers change what they test. */
+static lh_stream_join_req_t one_protocol(const lh_stream_group_protocol_t *p)
+{
+    return (lh_stream_join_req_t){.group_id = S("grp"),
+                                  .member_id = S(""),
+                                  .client_id = S("cli"),
+                                  .client_host = S("/h"),
+                                  .protocol_type = S("consumer"),
+                                  .session_timeout_ms = 10000,
+                                  .rebalance_timeout_ms = 10000,
+                                  .protocols = p,
+                                  .nprotocols = 1};
+}
+
 static int32_t session_ms = 10000;
 
 /* One member's JoinGroup: protos is "name=meta,name=meta". Answers now go
@@ -819,15 +834,8 @@ static void leave_by_instance_id_and_max_size(void)
     lh_err_t err;
     CHECK_EQ_INT(lh_stream_groups_open(&g, lh_test_tmpdir(), &o, &err), 0);
     lh_stream_group_protocol_t p = {S("range"), S("m")};
-    lh_stream_join_req_t req = {.group_id = S("grp"),
-                                .member_id = S(""),
-                                .group_instance_id = S("inst-1"),
-                                .client_id = S("cli"),
-                                .protocol_type = S("consumer"),
-                                .session_timeout_ms = 10000,
-                                .rebalance_timeout_ms = 10000,
-                                .protocols = &p,
-                                .nprotocols = 1};
+    lh_stream_join_req_t req = one_protocol(&p);
+    req.group_instance_id = S("inst-1");
     join_rec_t a = {0}, b = {0}, c = {0};
     lh_stream_join_result_t r;
     CHECK_EQ_INT(lh_stream_groups_join(g, &req, on_join, &a, &r), 0);
@@ -861,17 +869,11 @@ static int join_static_as(lh_stream_groups_t *g, join_rec_t *j, const char *memb
                           const char *instance, const char *meta)
 {
     lh_stream_group_protocol_t p = {S("range"), S(meta)};
-    lh_stream_join_req_t req = {.group_id = S("grp"),
-                                .member_id = S(member),
-                                .group_instance_id = S(instance),
-                                .client_id = S("cli"),
-                                .client_host = S("/h"),
-                                .protocol_type = S("consumer"),
-                                .session_timeout_ms = 10000,
-                                .rebalance_timeout_ms = 30000,
-                                .require_known_member_id = 1,
-                                .protocols = &p,
-                                .nprotocols = 1};
+    lh_stream_join_req_t req = one_protocol(&p);
+    req.member_id = S(member);
+    req.group_instance_id = S(instance);
+    req.rebalance_timeout_ms = 30000;
+    req.require_known_member_id = 1;
     lh_stream_join_result_t now;
     int rc = lh_stream_groups_join(g, &req, on_join, j, &now);
     if (rc == 0) on_join(j, &now);
@@ -951,14 +953,7 @@ static void delete_group_and_offsets(void)
     /* a group with a member: not deleted; its unsubscribed topics' offsets may go */
     unsigned char md[] = {0, 0, 0, 0, 0, 1, 0, 1, 't', 0xff, 0xff, 0xff, 0xff}; /* v0 ["t"] */
     lh_stream_group_protocol_t p = {S("range"), {(const char *)md, sizeof md}};
-    lh_stream_join_req_t req = {.group_id = S("grp"),
-                                .member_id = S(""),
-                                .client_id = S("cli"),
-                                .protocol_type = S("consumer"),
-                                .session_timeout_ms = 10000,
-                                .rebalance_timeout_ms = 10000,
-                                .protocols = &p,
-                                .nprotocols = 1};
+    lh_stream_join_req_t req = one_protocol(&p);
     lh_stream_join_result_t r;
     join_rec_t a = {0};
     CHECK_EQ_INT(lh_stream_groups_join(g, &req, on_join, &a, &r), 0);
@@ -1004,14 +999,8 @@ static void answer_outlives_a_member_removed_in_the_call(void)
 {
     lh_stream_groups_t *g = open_at(lh_test_tmpdir(), 0);
     lh_stream_group_protocol_t p = {S("range"), S("md")};
-    lh_stream_join_req_t req = {.group_id = S("grp"),
-                                .member_id = S(""),
-                                .client_id = S("cli"),
-                                .protocol_type = S("consumer"),
-                                .session_timeout_ms = 10000,
-                                .rebalance_timeout_ms = 0,
-                                .protocols = &p,
-                                .nprotocols = 1};
+    lh_stream_join_req_t req = one_protocol(&p);
+    req.rebalance_timeout_ms = 0;
     lh_stream_join_result_t r;
     join_rec_t a = {0};
     CHECK_EQ_INT(lh_stream_groups_join(g, &req, on_join, &a, &r), 0);
