@@ -642,3 +642,51 @@ def test_kafkajs_group_consumer(gb):
     wait_for(lambda: [kc.committed(TopicPartition(t, p)) for p in range(2)] == [20, 20],
              what="kafkajs's commits")  # it commits on its interval and at disconnect
     kc.close()
+
+
+def test_kill_9_under_commit_load_loses_no_acknowledged_commit(server_factory):
+    """Four committers in four groups send OffsetCommit v2 (raw, one at a
+    time, each waiting for its answer) with rising offsets; the broker is
+    killed with SIGKILL in the middle. After the restart every group's
+    committed offset is the last one acknowledged to it, or the one in
+    flight when the broker died."""
+    import struct
+    from confluent_kafka import TopicPartition
+    srv, broker = start_broker(server_factory, "ck9")
+    t = name("ck9")
+    produce(broker, t, ["x"], partitions=1)
+    acked, tried = {}, {}
+
+    def committer(g):
+        conn = kh.Conn(broker, timeout=30)
+        n = 0
+        while True:
+            n += 1
+            tried[g] = n
+            body = (kh.string(g) + struct.pack(">i", -1) + kh.string("") + struct.pack(">q", -1)
+                    + struct.pack(">i", 1) + kh.string(t) + struct.pack(">i", 1)
+                    + struct.pack(">iq", 0, n) + kh.string(""))
+            try:
+                conn.send(kh.header(8, 2, n) + body)
+                resp = conn.recv()
+            except OSError:
+                resp = None
+            if resp is None:
+                return  # the broker went away
+            assert resp[-2:] == b"\x00\x00", resp  # error NONE
+            acked[g] = n
+
+    groups = [f"{t}-g{i}" for i in range(4)]
+    threads = [threading.Thread(target=committer, args=(g,), daemon=True) for g in groups]
+    for th in threads:
+        th.start()
+    wait_for(lambda: len(acked) == 4 and min(acked.values()) >= 50, what="commits flowing")
+    srv.kill()
+    for th in threads:
+        th.join(60)
+    srv.start()
+    for g in groups:
+        c = ck_consumer(broker, g)
+        (tp,) = c.committed([TopicPartition(t, 0)], timeout=20)
+        c.close()
+        assert tp.offset in (acked[g], tried[g]), (g, tp.offset, acked[g], tried[g])
