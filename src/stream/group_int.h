@@ -222,6 +222,10 @@ int lh__gstore_queue(lh_stream_groups_t *g, lh__gcommit_t *c);
 /* Rewrites the file from memory when it is much bigger than its live
  * entries and no fsync is in flight. 0 or LH_EIO / LH_ENOMEM. */
 int lh__gstore_maybe_compact(lh_stream_groups_t *g, lh_err_t *err);
+/* Makes the queued commits durable now (fsync here) and applies and
+ * answers them, so that a later frame is replayed after them in memory
+ * as in the file. 0 or LH_EIO. */
+int lh__gstore_flush(lh_stream_groups_t *g, lh_err_t *err);
 /* Drops the queued answers whose argument is arg. */
 void lh__gstore_cancel(lh_stream_groups_t *g, void *arg);
 

@@ -197,7 +197,8 @@ int lh__groups_apply(lh_stream_groups_t *g, const char *p, size_t n)
 int lh__groups_log(lh_stream_groups_t *g, lh_buf_t *b, lh_err_t *err)
 {
     if (lh_buf_err(b)) return lh_err_set(err, LH_ENOMEM, "out of memory");
-    int rc = lh__gstore_write(g, b->ptr, b->len, err);
+    int rc = lh__gstore_flush(g, err); /* commits written before apply before */
+    if (!rc) rc = lh__gstore_write(g, b->ptr, b->len, err);
     if (!rc) rc = lh__gstore_sync(g, err);
     if (!rc && lh__groups_apply(g, b->ptr, b->len))
         rc = lh_err_set(err, LH_ENOMEM, "out of memory");

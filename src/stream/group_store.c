@@ -334,6 +334,14 @@ int lh__gstore_queue(lh_stream_groups_t *g, lh__gcommit_t *c)
     return LH_EIO;
 }
 
+int lh__gstore_flush(lh_stream_groups_t *g, lh_err_t *err)
+{
+    if (!g->commits) return 0;
+    int rc = lh__gstore_sync(g, err);
+    answer_durable(g); /* applied, or answered with an error once failed */
+    return rc;
+}
+
 void lh__gstore_cancel(lh_stream_groups_t *g, void *arg)
 {
     for (lh__gcommit_t *c = g->commits; c; c = c->next)

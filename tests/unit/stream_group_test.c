@@ -748,6 +748,37 @@ static void async_commits_answer_when_durable(void)
     lh_stream_groups_close(g);
 }
 
+/* A topic dropped while a commit to it waits for its fsync job: the
+ * commit is made durable and answered first, then dropped, in memory as
+ * in the file. */
+static void drop_topic_after_a_pending_commit(void)
+{
+    const char *dir = lh_test_tmpdir();
+    jobs_t jobs = {0};
+    lh_stream_groups_opts_t o = opts(0);
+    o.submit = defer_submit;
+    o.submit_ctx = &jobs;
+    lh_stream_groups_t *g;
+    lh_err_t err;
+    CHECK_EQ_INT(lh_stream_groups_open(&g, dir, &o, &err), 0);
+    lh_stream_offset_commit_t p = {.topic = S("t"), .partition = 0, .offset = 10};
+    lh_stream_commit_req_t req = {
+        .group_id = S("g"), .member_id = S(""), .generation = -1, .parts = &p, .nparts = 1};
+    commit_answers = 0;
+    CHECK_EQ_INT(lh_stream_groups_commit(g, &req, on_commit, NULL), LH_GROUP_PENDING);
+    CHECK_EQ_INT(lh_stream_groups_drop_topic(g, S("t"), &err), 0);
+    CHECK_EQ_INT(commit_answers, 1); /* answered (durable) before the drop */
+    CHECK_EQ_INT(commit_answer, 0);
+    CHECK_EQ_INT(fetched(g, "g", "t", 0, NULL, 0), -1);
+    run_job(&jobs); /* the job ends later: nothing left to answer */
+    CHECK_EQ_INT(commit_answers, 1);
+    CHECK_EQ_INT(fetched(g, "g", "t", 0, NULL, 0), -1);
+    lh_stream_groups_close(g);
+    CHECK_EQ_INT(lh_stream_groups_open(&g, dir, &o, &err), 0);
+    CHECK_EQ_INT(fetched(g, "g", "t", 0, NULL, 0), -1);
+    lh_stream_groups_close(g);
+}
+
 static void compaction_keeps_latest(void)
 {
     const char *dir = lh_test_tmpdir();
@@ -1037,6 +1068,7 @@ static const lh_test_t tests[] = {
     {"offsets_survive_reopen", offsets_survive_reopen},
     {"torn_tail_is_cut", torn_tail_is_cut},
     {"async_commits_answer_when_durable", async_commits_answer_when_durable},
+    {"drop_topic_after_a_pending_commit", drop_topic_after_a_pending_commit},
     {"compaction_keeps_latest", compaction_keeps_latest},
     {"dropped_topic_stays_dropped", dropped_topic_stays_dropped},
     {"delete_group_and_offsets", delete_group_and_offsets},
