@@ -71,7 +71,12 @@ lh_str_t lh__gstr(const lh__gbytes_t *b)
 
 int lh__group_valid_id(lh_str_t id)
 {
-    return id.ptr && id.len > 0;
+    return lh__group_storable_id(id) && id.len > 0;
+}
+
+int lh__group_storable_id(lh_str_t id)
+{
+    return id.ptr && id.len <= INT16_MAX; /* a STRING in the offsets file */
 }
 
 int lh__gcmp(lh_str_t a, lh_str_t b)

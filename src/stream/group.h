@@ -232,7 +232,7 @@ int16_t lh_stream_groups_leave(lh_stream_groups_t *g, lh_str_t group_id,
 /* ---- Committed offsets ---- */
 
 typedef struct lh_stream_offset_commit {
-    lh_str_t topic; /* in: the broker checked that the partition exists */
+    lh_str_t topic; /* in: the broker checked that the partition exists (so <= 249 bytes) */
     int32_t partition;
     int64_t offset;
     int32_t leader_epoch; /* v6+; -1: none */
@@ -253,12 +253,11 @@ typedef void (*lh_stream_commit_cb)(void *arg, int16_t error);
 
 /* Commits offsets. Every partition's error is set now (a refusal:
  * ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS,
- * INVALID_GROUP_ID, OFFSET_METADATA_TOO_LARGE, COORDINATOR_NOT_AVAILABLE
- * when the file cannot be written; NONE otherwise). Returns 0 when that is
- * the answer (the accepted ones are durable: fsynced before the return),
- * or LH_GROUP_PENDING when an fsync was submitted (opts.submit): cb(arg,
- * error) tells the accepted ones' fate; parts need not outlive the call.
- * A committed offset is visible to fetches once durable. */
+ * INVALID_GROUP_ID (a group id over 32767 bytes), OFFSET_METADATA_TOO_LARGE,
+ * COORDINATOR_NOT_AVAILABLE when the file cannot be written; NONE otherwise). Returns 0 when that
+ * is the answer (the accepted ones are durable: fsynced before the return), or LH_GROUP_PENDING
+ * when an fsync was submitted (opts.submit): cb(arg, error) tells the accepted ones' fate; parts
+ * need not outlive the call. A committed offset is visible to fetches once durable. */
 int lh_stream_groups_commit(lh_stream_groups_t *g, const lh_stream_commit_req_t *req,
                             lh_stream_commit_cb cb, void *arg);
 

@@ -12,7 +12,7 @@
 
 int16_t lh_stream_groups_delete(lh_stream_groups_t *g, lh_str_t group_id)
 {
-    if (!group_id.ptr) return LH_GROUP_INVALID_GROUP_ID;
+    if (!lh__group_storable_id(group_id)) return LH_GROUP_INVALID_GROUP_ID;
     lh__group_t *gr = lh__groups_find(g, group_id);
     if (!gr) return LH_GROUP_GROUP_ID_NOT_FOUND;
     if (gr->state != LH_GROUP_EMPTY || gr->nmembers) return LH_GROUP_NON_EMPTY_GROUP;
@@ -57,7 +57,7 @@ static int subscribed(const lh__group_t *gr, lh_str_t topic)
 int16_t lh_stream_groups_delete_offsets(lh_stream_groups_t *g, lh_str_t group_id,
                                         lh_stream_offset_delete_t *parts, int n)
 {
-    if (!group_id.ptr) return LH_GROUP_INVALID_GROUP_ID;
+    if (!lh__group_storable_id(group_id)) return LH_GROUP_INVALID_GROUP_ID;
     lh__group_t *gr = lh__groups_find(g, group_id);
     if (!gr) return LH_GROUP_GROUP_ID_NOT_FOUND;
     int empty = gr->state == LH_GROUP_EMPTY && !gr->nmembers;

@@ -163,7 +163,11 @@ void lh__groups_fire_id(lh_stream_groups_t *g, lh_str_t id, int64_t now);
 void lh__group_fire_one(lh_stream_groups_t *g, lh__group_t *gr, int64_t now);
 /* Frees a closed object (the store's last fsync job ended). */
 void lh__groups_free_closed(lh_stream_groups_t *g);
+/* A group id JoinGroup, SyncGroup, Heartbeat and LeaveGroup accept: not
+ * empty; and one the offsets file can hold (OffsetCommit, OffsetFetch,
+ * the deletes and DescribeGroups also take ""): at most 32767 bytes. */
 int lh__group_valid_id(lh_str_t id);
+int lh__group_storable_id(lh_str_t id);
 /* Room for one more element in *arr (n used of *cap, elem bytes each),
  * doubling from 8. Returns 0 or LH_ENOMEM (*arr unchanged). */
 int lh__ggrow(void *arr, int n, int *cap, size_t elem);

@@ -209,7 +209,7 @@ int lh__groups_log(lh_stream_groups_t *g, lh_buf_t *b, lh_err_t *err)
 
 static int16_t commit_check(lh_stream_groups_t *g, const lh_stream_commit_req_t *req)
 {
-    if (!req->group_id.ptr) return LH_GROUP_INVALID_GROUP_ID;
+    if (!lh__group_storable_id(req->group_id)) return LH_GROUP_INVALID_GROUP_ID;
     if (g->failed) return LH_GROUP_COORDINATOR_NOT_AVAILABLE;
     lh__group_t *gr = lh__groups_find(g, req->group_id);
     if (!gr && req->generation >= 0) return LH_GROUP_ILLEGAL_GENERATION;
