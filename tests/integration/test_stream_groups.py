@@ -690,3 +690,54 @@ def test_kill_9_under_commit_load_loses_no_acknowledged_commit(server_factory):
         (tp,) = c.committed([TopicPartition(t, 0)], timeout=20)
         c.close()
         assert tp.offset in (acked[g], tried[g]), (g, tp.offset, acked[g], tried[g])
+
+
+def test_groups_under_sasl_readers_consume_writers_delete(server_factory):
+    """With SASL on, a reader consumes in a group and commits (Kafka's READ
+    on the group), but deleting a group needs the writer role
+    (GROUP_AUTHORIZATION_FAILED, 30)."""
+    import struct
+    from confluent_kafka import TopicPartition
+    reader, writer = ("greader", "greadersecret-1"), ("gwriter", "gwritersecret-1")
+    port = free_port()
+    srv = server_factory("gsasl", command=("serve", "stream,web"), env=GROUP_ENV,
+                         extra_args=["--stream-listen", f"127.0.0.1:{port}",
+                                     "--stream-sasl", "PLAIN"])
+    srv.add_user(*reader, "reader")
+    srv.add_user(*writer, "writer")
+    broker = f"127.0.0.1:{port}"
+    t, g = name("sa"), name("sag")
+
+    def auth(user):
+        return {"security.protocol": "SASL_PLAINTEXT", "sasl.mechanisms": "PLAIN",
+                "sasl.username": user[0], "sasl.password": user[1]}
+
+    from confluent_kafka import Producer
+    p = Producer({"bootstrap.servers": broker, **auth(writer)})
+    for i in range(4):
+        p.produce(t, b"s", partition=i)
+    assert p.flush(30) == 0
+    c = ck_consumer(broker, g, **auth(reader))
+    c.subscribe([t])
+    assert len(ck_drain(c, 4)) == 4
+    c.commit(asynchronous=False)
+    committed = c.committed([TopicPartition(t, i) for i in range(4)], timeout=10)
+    assert [tp.offset for tp in committed] == [1, 1, 1, 1]
+    c.close()
+
+    def delete_as(user):
+        conn = kh.Conn(broker)
+        conn.send(kh.header(17, 1, 1) + kh.string("PLAIN"))  # SaslHandshake v1
+        assert conn.recv() is not None
+        token = b"\x00" + user[0].encode() + b"\x00" + user[1].encode()
+        conn.send(kh.header(36, 1, 2) + struct.pack(">i", len(token)) + token)  # SaslAuthenticate
+        r = R(conn.recv())
+        assert r.take("h") == 0, "login failed"
+        r = ask(conn, 42, 1, struct.pack(">i", 1) + kh.string(g), corr=3)
+        assert r.take("i") == 0 and r.take("i") == 1 and r.str() == g
+        err = r.take("h")
+        conn.close()
+        return err
+
+    assert delete_as(reader) == 30
+    assert delete_as(writer) == 0
