@@ -153,9 +153,11 @@ void lh__gwait_sync_answer(lh_stream_groups_t *g, lh__gmember_t *m,
 /* Answers both waits of a member with error (before it is removed). */
 void lh__gmember_fail_waits(lh_stream_groups_t *g, lh__group_t *gr, lh__gmember_t *m,
                             int16_t error);
+/* Frees the Empty groups holding no members, pending ids or offsets. */
+void lh__groups_sweep(lh_stream_groups_t *g);
 /* Takes an Empty group without members out of the table and frees it. */
 void lh__groups_remove(lh_stream_groups_t *g, lh__group_t *gr);
-/* Runs the timers due at now: every group's (the tick), one group's, or
+/* group_timers.c. Runs the timers due at now: every group's (the tick), one group's, or
  * those of the group named id if there is one (what a request touches:
  * a call costs its own group's members, not every group's). */
 void lh__groups_fire(lh_stream_groups_t *g, int64_t now);

@@ -164,6 +164,37 @@ static void to_empty(lh__group_t *gr)
     gr->state = LH_GROUP_EMPTY;
 }
 
+/* Kafka's maybeElectNewJoinedLeader: a leader that did not rejoin (a
+ * static member may stay away) hands over to one that did. 0 when none
+ * rejoined. */
+static int joined_leader(lh__group_t *gr)
+{
+    if (gr->leader->join.active) return 1;
+    for (int i = 0; i < gr->nmembers; i++) {
+        if (gr->members[i]->join.active) {
+            gr->leader = gr->members[i];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The new generation's answers: every waiting member gets its JoinGroup
+ * answer (the leader with the list), a fresh session and a SyncGroup owed
+ * by the rebalance timeout. */
+static void answer_joins(lh_stream_groups_t *g, lh__group_t *gr, int64_t now)
+{
+    for (int i = 0; i < gr->nmembers; i++) {
+        lh__gmember_t *m = gr->members[i];
+        lh_stream_join_result_t r = lh__group_join_result(g, gr, m, m == gr->leader);
+        lh__gwait_join_answer(g, gr, m, &r);
+        m->hb_deadline = now + m->session_ms;
+        m->is_new = 0;
+        m->pending_sync = 1;
+    }
+    gr->sync_deadline = now + lh__group_rebalance_ms(gr);
+}
+
 void lh__group_complete_join(lh_stream_groups_t *g, lh__group_t *gr)
 {
     int64_t now = lh__groups_now(g);
@@ -179,15 +210,9 @@ void lh__group_complete_join(lh_stream_groups_t *g, lh__group_t *gr)
         to_empty(gr);
         return;
     }
-    if (!gr->leader->join.active) { /* a static leader stayed away: one that rejoined leads */
-        lh__gmember_t *j = NULL;
-        for (int i = 0; i < gr->nmembers && !j; i++)
-            if (gr->members[i]->join.active) j = gr->members[i];
-        if (!j) { /* nobody rejoined: wait another rebalance timeout (Kafka) */
-            gr->join_deadline = now + lh__group_rebalance_ms(gr);
-            return;
-        }
-        gr->leader = j;
+    if (!joined_leader(gr)) { /* nobody rejoined: wait another rebalance timeout (Kafka) */
+        gr->join_deadline = now + lh__group_rebalance_ms(gr);
+        return;
     }
     const lh__gbytes_t *proto = lh__group_select_protocol(gr);
     gr->generation++;
@@ -202,13 +227,5 @@ void lh__group_complete_join(lh_stream_groups_t *g, lh__group_t *gr)
     }
     gr->state = LH_GROUP_COMPLETING_REBALANCE;
     g->n_rebalances++;
-    for (int i = 0; i < gr->nmembers; i++) {
-        lh__gmember_t *m = gr->members[i];
-        lh_stream_join_result_t r = lh__group_join_result(g, gr, m, m == gr->leader);
-        lh__gwait_join_answer(g, gr, m, &r);
-        m->hb_deadline = now + m->session_ms;
-        m->is_new = 0;
-        m->pending_sync = 1;
-    }
-    gr->sync_deadline = now + lh__group_rebalance_ms(gr);
+    answer_joins(g, gr, now);
 }
