@@ -183,6 +183,8 @@ void lh__sb_part_unwait(lh_sb_part_t *p, lh_sb_waiter_t *w);
 void lh__sb_fetch_notify(lh_sb_t *b, lh_sb_part_t *p);
 /* Drops parked fetches (stop). */
 void lh__sb_fetch_cancel_all(lh_sb_t *b);
+/* Publishes every group's consumer lag (group_lag.c). */
+void lh__sb_groups_lag(lh_sb_t *b);
 /* Called when the last fsync job of a stopping broker ended. */
 void lh__sb_jobs_drained(lh_sb_t *b);
 

@@ -216,6 +216,10 @@ static void metrics_register(void)
         {"lakehouse_stream_log_size_bytes", "g", "bytes on disk per partition"},
         {"lakehouse_stream_high_watermark", "g", "next offset per partition"},
         {"lakehouse_stream_topics", "g", "topics"},
+        {"lakehouse_stream_consumer_lag", "g",
+         "records between a group's committed offset and the partition's high watermark"},
+        {"lakehouse_stream_consumer_group_lag", "g",
+         "a group's lag summed over its committed partitions"},
     };
     for (size_t i = 0; i < sizeof fam / sizeof fam[0]; i++)
         lh_metrics_register(fam[i][0], fam[i][1][0] == 'c' ? LH_METRIC_COUNTER : LH_METRIC_GAUGE,
@@ -273,6 +277,7 @@ static void on_tick(uv_timer_t *tm)
         }
     publish_metrics(b);
     lh__sb_groups_tick(b);
+    lh__sb_groups_lag(b);
 }
 
 static void role_free(role_t *r)

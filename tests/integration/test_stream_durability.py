@@ -229,3 +229,22 @@ def test_stream_metrics_count_produce_and_fetch_and_promtool_accepts_them(server
     r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_consumer_lag_per_group_in_the_metrics(server):
+    from confluent_kafka import Consumer, TopicPartition
+    broker = server.endpoints["kafka"]
+    topic = "lag-" + uuid.uuid4().hex[:8]
+    group = "lag-group-" + uuid.uuid4().hex[:6]
+    kh.kcat("-b", broker, "-P", "-t", topic, "-p", "0",
+            input=b"".join(b"r%d\n" % i for i in range(10)))
+    c = Consumer({"bootstrap.servers": broker, "group.id": group, "enable.auto.commit": False})
+    c.commit(offsets=[TopicPartition(topic, 0, 4)], asynchronous=False)
+    c.close()
+    want = f'lakehouse_stream_consumer_lag{{group="{group}",topic="{topic}",partition="0"}} 6'
+    deadline, text = time.time() + 10, ""
+    while time.time() < deadline and want not in text:
+        time.sleep(0.3)
+        text = requests.get(server.web_url + "/metrics", timeout=10).text
+    assert want in text
+    assert f'lakehouse_stream_consumer_group_lag{{group="{group}"}} 6' in text
