@@ -184,6 +184,8 @@ int lh__groups_apply(lh_stream_groups_t *g, const char *p, size_t n)
         rc = apply_commit(g, &r);
     } else if (kind == LH__GREC_DROP_OFFSETS) {
         rc = apply_drop_offsets(g, &r);
+    } else if (kind == LH__GREC_GROUP) {
+        rc = lh__groups_apply_membership(g, &r);
     } else if (kind == LH__GREC_DROP_TOPIC || kind == LH__GREC_DROP_GROUP) {
         lh_str_t name = lh_kr_string(&r, false, false, NULL);
         lh__group_t *gr = kind == LH__GREC_DROP_GROUP ? lh__groups_find(g, name) : NULL;

@@ -1047,6 +1047,53 @@ static void answer_outlives_a_member_removed_in_the_call(void)
     lh_stream_groups_close(g);
 }
 
+/* A Stable group's membership is in the offsets file: after a reopen (a
+ * broker restart) it is Stable again, its members heartbeat on in their
+ * generation and SyncGroup gives their kept assignments; members that do
+ * not come back within their session are removed then. An Empty group
+ * stays Empty, with its generation. */
+static void membership_survives_reopen(void)
+{
+    const char *dir = lh_test_tmpdir();
+    lh_stream_groups_t *g = open_at(dir, 100);
+    join_rec_t a = {0}, b = {0};
+    CHECK(stable_pair(g, &a, &b) == 0);
+    lh_stream_groups_close(g);
+    g = open_at(dir, 100);
+    lh_stream_group_info_t info;
+    lh_stream_groups_describe(g, S("grp"), &info);
+    CHECK_EQ_INT(info.state, LH_GROUP_STABLE);
+    CHECK_EQ_INT(info.nmembers, 2);
+    CHECK(info.protocol.len == 5 && !memcmp(info.protocol.ptr, "range", 5));
+    CHECK(info.members[1].assignment.len == 2 && !memcmp(info.members[1].assignment.ptr, "pb", 2));
+    CHECK_EQ_INT(hb(g, a.member, 1), 0); /* no rebalance: generation 1 goes on */
+    sync_rec_t s = {0};
+    CHECK_EQ_INT(sync_as(g, &s, b.member, 1, NULL, 0), 0);
+    CHECK_EQ_STR(s.assignment, "pb");
+    join_rec_t again = {0}; /* a follower rejoining unchanged gets the same generation */
+    CHECK_EQ_INT(join_as(g, &again, b.member, "range=mb", 0), 0);
+    CHECK_EQ_INT(again.gen, 1);
+    CHECK_EQ_STR(again.leader, a.member);
+    for (int i = 0; i < 4; i++) { /* only A heartbeats: B's session ends */
+        now_ms += 2500;
+        hb(g, a.member, 1);
+        lh_stream_groups_tick(g);
+    }
+    CHECK_EQ_INT(hb(g, a.member, 1), LH_GROUP_REBALANCE_IN_PROGRESS);
+    lh_stream_leave_member_t l = {.member_id = S(a.member)};
+    lh_stream_groups_leave(g, S("grp"), &l, 1); /* the last one leaves: Empty, generation 2 */
+    int16_t e;
+    commit(g, "grp", "", -1, "t", 0, 3, NULL, &e); /* offsets keep the Empty group listed */
+    CHECK_EQ_INT(e, 0);
+    lh_stream_groups_close(g);
+    g = open_at(dir, 100);
+    lh_stream_groups_describe(g, S("grp"), &info);
+    CHECK_EQ_INT(info.state, LH_GROUP_EMPTY);
+    CHECK_EQ_INT(info.nmembers, 0);
+    CHECK_EQ_INT(hb(g, a.member, 1), LH_GROUP_UNKNOWN_MEMBER_ID);
+    lh_stream_groups_close(g);
+}
+
 static const lh_test_t tests[] = {
     {"two_members_join_leader_gets_both", two_members_join_leader_gets_both},
     {"sync_distributes_assignments", sync_distributes_assignments},
@@ -1066,6 +1113,7 @@ static const lh_test_t tests[] = {
     {"commit_and_fetch", commit_and_fetch},
     {"commit_rules_follow_the_state", commit_rules_follow_the_state},
     {"offsets_survive_reopen", offsets_survive_reopen},
+    {"membership_survives_reopen", membership_survives_reopen},
     {"torn_tail_is_cut", torn_tail_is_cut},
     {"async_commits_answer_when_durable", async_commits_answer_when_durable},
     {"drop_topic_after_a_pending_commit", drop_topic_after_a_pending_commit},
