@@ -6,6 +6,7 @@
  * selection, cancelled answers, and the committed offsets: commit and
  * fetch, simple commits, durability across reopen, a torn tail, async
  * fsync jobs, compaction, dropped topics, DescribeGroups/ListGroups. */
+#include "core/checksum.h"
 #include "stream/group.h"
 #include "test.h"
 #include "tmpdir.h"
@@ -671,6 +672,53 @@ static void torn_tail_is_cut(void)
     CHECK_EQ_INT(lh_stream_groups_open(&g, dir, &o, &err), LH_ECORRUPT);
 }
 
+static void put_be(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
+}
+
+/* A frame whose CRC is right but whose content is cut short (only a bug
+ * could write one): replay stops there without applying any of it (its
+ * first, whole entry included) and cuts the file. */
+static void crc_valid_bad_frame_is_not_half_applied(void)
+{
+    const char *dir = lh_test_tmpdir();
+    char path[256];
+    snprintf(path, sizeof path, "%s/offsets.log", dir);
+    lh_stream_groups_t *g = open_at(dir, 0);
+    int16_t e;
+    commit(g, "g", "", -1, "t", 0, 1, NULL, &e);
+    lh_stream_groups_close(g);
+    off_t good = file_size(path);
+    unsigned char pl[64], fr[72];
+    size_t n = 0;
+    pl[n++] = 1;                  /* COMMIT */
+    put_be(pl + n, 1, 2), n += 2; /* group "g" */
+    pl[n++] = 'g';
+    put_be(pl + n, 2, 4), n += 4; /* 2 entries */
+    put_be(pl + n, 1, 2), n += 2; /* "t" */
+    pl[n++] = 't';
+    put_be(pl + n, 5, 4), n += 4;  /* partition 5 */
+    put_be(pl + n, 99, 8), n += 8; /* offset 99 */
+    put_be(pl + n, 0xffffffff, 4), n += 4;
+    put_be(pl + n, 0, 8), n += 8;
+    put_be(pl + n, 0, 4), n += 4; /* metadata "" */
+    put_be(pl + n, 1, 2), n += 2; /* the second entry: a topic, then nothing */
+    pl[n++] = 't';
+    put_be(fr, n, 4);
+    put_be(fr + 4, lh_crc32c(0, pl, n), 4);
+    memcpy(fr + 8, pl, n);
+    int fd = open(path, O_WRONLY | O_APPEND);
+    CHECK(fd >= 0 && write(fd, fr, 8 + n) == (ssize_t)(8 + n));
+    close(fd);
+    g = open_at(dir, 0);
+    CHECK_EQ_INT(fetched(g, "g", "t", 0, NULL, 0), 1);
+    CHECK_EQ_INT(fetched(g, "g", "t", 5, NULL, 0), -1); /* not half applied */
+    CHECK_EQ_INT(file_size(path), good);
+    lh_stream_groups_close(g);
+}
+
 /* A submitter that keeps jobs until the test runs them. */
 typedef struct {
     void (*work)(void *);
@@ -1115,6 +1163,7 @@ static const lh_test_t tests[] = {
     {"offsets_survive_reopen", offsets_survive_reopen},
     {"membership_survives_reopen", membership_survives_reopen},
     {"torn_tail_is_cut", torn_tail_is_cut},
+    {"crc_valid_bad_frame_is_not_half_applied", crc_valid_bad_frame_is_not_half_applied},
     {"async_commits_answer_when_durable", async_commits_answer_when_durable},
     {"drop_topic_after_a_pending_commit", drop_topic_after_a_pending_commit},
     {"compaction_keeps_latest", compaction_keeps_latest},
