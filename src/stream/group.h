@@ -4,7 +4,8 @@
  * CompletingRebalance, Stable, Dead), JoinGroup/SyncGroup answered later
  * through callbacks, heartbeats and session expiry, LeaveGroup, and the
  * groups' committed offsets, kept durable in an append-only file of
- * CRC-checked frames under a directory the caller gives.
+ * CRC-checked frames under a directory the caller gives, with the groups'
+ * membership (a Stable group comes back Stable after a reopen).
  *
  * No network here: the broker decodes requests into the structs below and
  * encodes the answers. Answers carry Kafka error codes (LH_GROUP_*).
@@ -98,7 +99,8 @@ void lh_stream_groups_opts_default(lh_stream_groups_opts_t *o);
  * absent; the broker passes <data-dir>/stream/groups): the offsets file is
  * read, a torn or corrupt tail cut off (and the cut fsynced), and the file
  * rewritten compactly when it holds much more than its live entries.
- * Groups with committed offsets come back Empty. The caller owns *out
+ * Groups come back as last written: Stable with their members (each with a
+ * full session timeout to heartbeat in), or Empty with their offsets. The caller owns *out
  * (lh_stream_groups_close). Returns 0, LH_EIO, LH_ENOMEM, LH_ETOOBIG (the
  * file is over max_file_bytes), LH_EINVAL (bad opts). */
 int lh_stream_groups_open(lh_stream_groups_t **out, const char *dir,

@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "stream/group.h"
+#include "stream/wire.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -102,7 +103,8 @@ struct lh_stream_groups {
     char *dir, *path;
     int fd;
     int64_t file_end, durable_end, live_bytes;
-    int failed; /* a write or fsync failed: refuse commits */
+    int64_t membership_bytes; /* GROUP frames in the last snapshot (compaction's measure) */
+    int failed;               /* a write or fsync failed: refuse commits */
     lh__gcommit_t *commits, **commits_tail;
     lh__gsync_job_t *job; /* in flight, or NULL */
     int closing;
@@ -241,6 +243,16 @@ enum {
     LH__GREC_DROP_TOPIC = 2,   /* topic: every group's offsets of it */
     LH__GREC_DROP_GROUP = 3,   /* group: its offsets (and the group when Empty) */
     LH__GREC_DROP_OFFSETS = 4, /* group, n, n x (topic, partition) */
+    LH__GREC_GROUP = 5,        /* group, generation, protocol, leader, members (group_persist.c) */
 };
+
+/* group_persist.c */
+/* Appends the GROUP frame payload of gr's membership (members only when
+ * Stable). */
+void lh__gencode_membership(lh_buf_t *b, const lh__group_t *gr);
+/* Writes gr's membership (Stable or Empty only) without an fsync. */
+void lh__group_persist(lh_stream_groups_t *g, lh__group_t *gr);
+/* Replays a GROUP frame (after its kind byte). 0, LH_ECORRUPT, LH_ENOMEM. */
+int lh__groups_apply_membership(lh_stream_groups_t *g, lh_kr_t *r);
 
 #endif

@@ -193,6 +193,7 @@ static lh__gmember_t *join_static(lh_stream_groups_t *g, lh__group_t *gr,
         r.leader_id = lh__gstr(&leader);
         lh__gnow_join(g, &r);
         free(leader.ptr);
+        lh__group_persist(g, gr); /* the instance's new member id */
         return NULL;
     }
     free(leader.ptr);

@@ -175,8 +175,49 @@ static int apply_drop_offsets(lh_stream_groups_t *g, lh_kr_t *r)
     return r->err || n < 0 ? LH_ECORRUPT : 0;
 }
 
+/* Each frame kind's layout: s STRING, n NULLABLE_STRING, b BYTES, 4 INT32,
+ * 8 INT64, [..] an INT32 count of what is inside (no nesting). */
+static const char *const layouts[] = {
+    [LH__GREC_COMMIT] = "s[s4848b]",      [LH__GREC_DROP_TOPIC] = "s",
+    [LH__GREC_DROP_GROUP] = "s",          [LH__GREC_DROP_OFFSETS] = "s[s4]",
+    [LH__GREC_GROUP] = "s4sss[snss44bb]",
+};
+
+static void walk_one(lh_kr_t *r, char c)
+{
+    if (c == 's' || c == 'n') lh_kr_string(r, false, c == 'n', NULL);
+    if (c == 'b') lh_kr_bytes(r, false, NULL);
+    if (c == '4') lh_kr_i32(r);
+    if (c == '8') lh_kr_i64(r);
+}
+
+/* 1 when the payload is a whole, well-formed frame: checked before it is
+ * applied, so that a frame replay stops at is never half applied. */
+static int frame_ok(const char *p, size_t n)
+{
+    lh_kr_t r;
+    lh_kr_init(&r, p, n);
+    int kind = lh_kr_i8(&r);
+    if (r.err || kind < 1 || kind > LH__GREC_GROUP) return 0;
+    for (const char *f = layouts[kind]; *f && !r.err; f++) {
+        if (*f != '[') {
+            walk_one(&r, *f);
+            continue;
+        }
+        const char *end = strchr(f, ']');
+        int32_t count = lh_kr_i32(&r);
+        if (count < 0) return 0;
+        for (int32_t i = 0; i < count && !r.err; i++)
+            for (const char *e = f + 1; e < end; e++)
+                walk_one(&r, *e);
+        f = end;
+    }
+    return !r.err && lh_kr_left(&r) == 0;
+}
+
 int lh__groups_apply(lh_stream_groups_t *g, const char *p, size_t n)
 {
+    if (!frame_ok(p, n)) return LH_ECORRUPT;
     lh_kr_t r;
     lh_kr_init(&r, p, n);
     int kind = lh_kr_i8(&r), rc = LH_ECORRUPT;
@@ -184,6 +225,8 @@ int lh__groups_apply(lh_stream_groups_t *g, const char *p, size_t n)
         rc = apply_commit(g, &r);
     } else if (kind == LH__GREC_DROP_OFFSETS) {
         rc = apply_drop_offsets(g, &r);
+    } else if (kind == LH__GREC_GROUP) {
+        rc = lh__groups_apply_membership(g, &r);
     } else if (kind == LH__GREC_DROP_TOPIC || kind == LH__GREC_DROP_GROUP) {
         lh_str_t name = lh_kr_string(&r, false, false, NULL);
         lh__group_t *gr = kind == LH__GREC_DROP_GROUP ? lh__groups_find(g, name) : NULL;

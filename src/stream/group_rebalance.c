@@ -157,11 +157,12 @@ lh_stream_join_result_t lh__group_join_result(lh_stream_groups_t *g, const lh__g
     };
 }
 
-static void to_empty(lh__group_t *gr)
+static void to_empty(lh_stream_groups_t *g, lh__group_t *gr)
 {
     gr->generation++;
     lh__gbytes_set(&gr->protocol_name, (lh_str_t){NULL, 0});
     gr->state = LH_GROUP_EMPTY;
+    lh__group_persist(g, gr);
 }
 
 /* Kafka's maybeElectNewJoinedLeader: a leader that did not rejoin (a
@@ -207,7 +208,7 @@ void lh__group_complete_join(lh_stream_groups_t *g, lh__group_t *gr)
             i++;
     }
     if (!gr->nmembers) {
-        to_empty(gr);
+        to_empty(g, gr);
         return;
     }
     if (!joined_leader(gr)) { /* nobody rejoined: wait another rebalance timeout (Kafka) */
@@ -222,7 +223,7 @@ void lh__group_complete_join(lh_stream_groups_t *g, lh__group_t *gr)
             lh__gmember_fail_waits(g, gr, gr->members[i], LH_GROUP_UNKNOWN_SERVER_ERROR);
             lh__group_remove_member(g, gr, gr->members[i]);
         }
-        to_empty(gr);
+        to_empty(g, gr);
         return;
     }
     gr->state = LH_GROUP_COMPLETING_REBALANCE;

@@ -114,23 +114,39 @@ static int read_file(lh_stream_groups_t *g, unsigned char **out, size_t *n, lh_e
     return rc;
 }
 
-/* A new file at path holding the magic and every group's offsets. */
+static void put_frame(lh_buf_t *b, const lh_buf_t *frame)
+{
+    unsigned char hdr[FRAME_HDR];
+    put32(hdr, (uint32_t)frame->len);
+    put32(hdr + 4, lh_crc32c(0, frame->ptr, frame->len));
+    lh_buf_append(b, hdr, sizeof hdr);
+    lh_buf_append_buf(b, frame);
+}
+
+/* A new file at path holding the magic, every group's offsets and the
+ * membership of Stable groups. */
 static int write_snapshot(lh_stream_groups_t *g, const char *path, int64_t *size, lh_err_t *err)
 {
     lh_buf_t b, frame;
     lh_buf_init(&b, (size_t)g->o.max_file_bytes);
     lh_buf_init(&frame, (size_t)g->o.max_file_bytes);
     lh_buf_append(&b, MAGIC, MAGIC_LEN);
+    int64_t membership = 0;
     for (int i = 0; i < g->ngroups; i++) {
-        if (!g->groups[i]->noffsets) continue;
-        lh_buf_reset(&frame);
-        lh__gencode_group(&frame, g->groups[i]);
-        unsigned char hdr[FRAME_HDR];
-        put32(hdr, (uint32_t)frame.len);
-        put32(hdr + 4, lh_crc32c(0, frame.ptr, frame.len));
-        lh_buf_append(&b, hdr, sizeof hdr);
-        lh_buf_append_buf(&b, &frame);
+        const lh__group_t *gr = g->groups[i];
+        if (gr->noffsets) {
+            lh_buf_reset(&frame);
+            lh__gencode_group(&frame, gr);
+            put_frame(&b, &frame);
+        }
+        if (gr->state == LH_GROUP_STABLE) {
+            lh_buf_reset(&frame);
+            lh__gencode_membership(&frame, gr);
+            put_frame(&b, &frame);
+            membership += (int64_t)(FRAME_HDR + frame.len);
+        }
     }
+    g->membership_bytes = membership;
     int rc = lh_buf_err(&b) ? lh_err_set(err, LH_ENOMEM, "out of memory") : 0;
     int fd = rc ? -1 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (!rc && (fd < 0 || write_all(fd, b.ptr, b.len, 0) || fsync(fd)))
@@ -168,7 +184,7 @@ static int compact(lh_stream_groups_t *g, lh_err_t *err)
 
 static int wasteful(const lh_stream_groups_t *g)
 {
-    return g->file_end > 2 * g->live_bytes + g->o.compact_bytes;
+    return g->file_end > 2 * (g->live_bytes + g->membership_bytes) + g->o.compact_bytes;
 }
 
 int lh__gstore_open(lh_stream_groups_t *g, const char *dir, lh_err_t *err)

@@ -61,6 +61,7 @@ static void take_assignments(lh_stream_groups_t *g, lh__group_t *gr,
         lh__gwait_sync_answer(g, m, &r);
         m->hb_deadline = now + m->session_ms;
     }
+    lh__group_persist(g, gr);
 }
 
 static void synced(lh__group_t *gr, lh__gmember_t *m)

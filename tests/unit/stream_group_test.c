@@ -6,6 +6,7 @@
  * selection, cancelled answers, and the committed offsets: commit and
  * fetch, simple commits, durability across reopen, a torn tail, async
  * fsync jobs, compaction, dropped topics, DescribeGroups/ListGroups. */
+#include "core/checksum.h"
 #include "stream/group.h"
 #include "test.h"
 #include "tmpdir.h"
@@ -671,6 +672,53 @@ static void torn_tail_is_cut(void)
     CHECK_EQ_INT(lh_stream_groups_open(&g, dir, &o, &err), LH_ECORRUPT);
 }
 
+static void put_be(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (unsigned char)(v >> (8 * (n - 1 - i)));
+}
+
+/* A frame whose CRC is right but whose content is cut short (only a bug
+ * could write one): replay stops there without applying any of it (its
+ * first, whole entry included) and cuts the file. */
+static void crc_valid_bad_frame_is_not_half_applied(void)
+{
+    const char *dir = lh_test_tmpdir();
+    char path[256];
+    snprintf(path, sizeof path, "%s/offsets.log", dir);
+    lh_stream_groups_t *g = open_at(dir, 0);
+    int16_t e;
+    commit(g, "g", "", -1, "t", 0, 1, NULL, &e);
+    lh_stream_groups_close(g);
+    off_t good = file_size(path);
+    unsigned char pl[64], fr[72];
+    size_t n = 0;
+    pl[n++] = 1;                  /* COMMIT */
+    put_be(pl + n, 1, 2), n += 2; /* group "g" */
+    pl[n++] = 'g';
+    put_be(pl + n, 2, 4), n += 4; /* 2 entries */
+    put_be(pl + n, 1, 2), n += 2; /* "t" */
+    pl[n++] = 't';
+    put_be(pl + n, 5, 4), n += 4;  /* partition 5 */
+    put_be(pl + n, 99, 8), n += 8; /* offset 99 */
+    put_be(pl + n, 0xffffffff, 4), n += 4;
+    put_be(pl + n, 0, 8), n += 8;
+    put_be(pl + n, 0, 4), n += 4; /* metadata "" */
+    put_be(pl + n, 1, 2), n += 2; /* the second entry: a topic, then nothing */
+    pl[n++] = 't';
+    put_be(fr, n, 4);
+    put_be(fr + 4, lh_crc32c(0, pl, n), 4);
+    memcpy(fr + 8, pl, n);
+    int fd = open(path, O_WRONLY | O_APPEND);
+    CHECK(fd >= 0 && write(fd, fr, 8 + n) == (ssize_t)(8 + n));
+    close(fd);
+    g = open_at(dir, 0);
+    CHECK_EQ_INT(fetched(g, "g", "t", 0, NULL, 0), 1);
+    CHECK_EQ_INT(fetched(g, "g", "t", 5, NULL, 0), -1); /* not half applied */
+    CHECK_EQ_INT(file_size(path), good);
+    lh_stream_groups_close(g);
+}
+
 /* A submitter that keeps jobs until the test runs them. */
 typedef struct {
     void (*work)(void *);
@@ -1047,6 +1095,53 @@ static void answer_outlives_a_member_removed_in_the_call(void)
     lh_stream_groups_close(g);
 }
 
+/* A Stable group's membership is in the offsets file: after a reopen (a
+ * broker restart) it is Stable again, its members heartbeat on in their
+ * generation and SyncGroup gives their kept assignments; members that do
+ * not come back within their session are removed then. An Empty group
+ * stays Empty, with its generation. */
+static void membership_survives_reopen(void)
+{
+    const char *dir = lh_test_tmpdir();
+    lh_stream_groups_t *g = open_at(dir, 100);
+    join_rec_t a = {0}, b = {0};
+    CHECK(stable_pair(g, &a, &b) == 0);
+    lh_stream_groups_close(g);
+    g = open_at(dir, 100);
+    lh_stream_group_info_t info;
+    lh_stream_groups_describe(g, S("grp"), &info);
+    CHECK_EQ_INT(info.state, LH_GROUP_STABLE);
+    CHECK_EQ_INT(info.nmembers, 2);
+    CHECK(info.protocol.len == 5 && !memcmp(info.protocol.ptr, "range", 5));
+    CHECK(info.members[1].assignment.len == 2 && !memcmp(info.members[1].assignment.ptr, "pb", 2));
+    CHECK_EQ_INT(hb(g, a.member, 1), 0); /* no rebalance: generation 1 goes on */
+    sync_rec_t s = {0};
+    CHECK_EQ_INT(sync_as(g, &s, b.member, 1, NULL, 0), 0);
+    CHECK_EQ_STR(s.assignment, "pb");
+    join_rec_t again = {0}; /* a follower rejoining unchanged gets the same generation */
+    CHECK_EQ_INT(join_as(g, &again, b.member, "range=mb", 0), 0);
+    CHECK_EQ_INT(again.gen, 1);
+    CHECK_EQ_STR(again.leader, a.member);
+    for (int i = 0; i < 4; i++) { /* only A heartbeats: B's session ends */
+        now_ms += 2500;
+        hb(g, a.member, 1);
+        lh_stream_groups_tick(g);
+    }
+    CHECK_EQ_INT(hb(g, a.member, 1), LH_GROUP_REBALANCE_IN_PROGRESS);
+    lh_stream_leave_member_t l = {.member_id = S(a.member)};
+    lh_stream_groups_leave(g, S("grp"), &l, 1); /* the last one leaves: Empty, generation 2 */
+    int16_t e;
+    commit(g, "grp", "", -1, "t", 0, 3, NULL, &e); /* offsets keep the Empty group listed */
+    CHECK_EQ_INT(e, 0);
+    lh_stream_groups_close(g);
+    g = open_at(dir, 100);
+    lh_stream_groups_describe(g, S("grp"), &info);
+    CHECK_EQ_INT(info.state, LH_GROUP_EMPTY);
+    CHECK_EQ_INT(info.nmembers, 0);
+    CHECK_EQ_INT(hb(g, a.member, 1), LH_GROUP_UNKNOWN_MEMBER_ID);
+    lh_stream_groups_close(g);
+}
+
 static const lh_test_t tests[] = {
     {"two_members_join_leader_gets_both", two_members_join_leader_gets_both},
     {"sync_distributes_assignments", sync_distributes_assignments},
@@ -1066,7 +1161,9 @@ static const lh_test_t tests[] = {
     {"commit_and_fetch", commit_and_fetch},
     {"commit_rules_follow_the_state", commit_rules_follow_the_state},
     {"offsets_survive_reopen", offsets_survive_reopen},
+    {"membership_survives_reopen", membership_survives_reopen},
     {"torn_tail_is_cut", torn_tail_is_cut},
+    {"crc_valid_bad_frame_is_not_half_applied", crc_valid_bad_frame_is_not_half_applied},
     {"async_commits_answer_when_durable", async_commits_answer_when_durable},
     {"drop_topic_after_a_pending_commit", drop_topic_after_a_pending_commit},
     {"compaction_keeps_latest", compaction_keeps_latest},
