@@ -7,6 +7,8 @@ import socket
 import struct
 import subprocess
 
+from helpers.pq_fixture import zigzag  # the same varint: LEB128 of the zig-zag
+
 _CRC32C = []
 for _i in range(256):
     _c = _i
@@ -22,17 +24,6 @@ def crc32c(data):
     return c ^ 0xFFFFFFFF
 
 
-def zigzag(n):
-    n = (n << 1) ^ (n >> 63)
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
 
 
 def record(offset_delta, ts_delta, key, value):
