@@ -17,10 +17,11 @@
 void lh__flow_check_template(lh__flow_ctx_t *x, yaml_node_t *node, const char *field,
                              const char *text)
 {
-    const char *names[64];
+    const char **names =
+        lh_arena_alloc(x->dag->arena, sizeof *names * (size_t)(x->dag->nparams + 1));
     int n = 0;
     char why[256];
-    for (int i = 0; i < x->dag->nparams && n < 64; i++)
+    for (int i = 0; names && i < x->dag->nparams; i++)
         names[n++] = x->dag->params[i].name;
     if (lh_flow_template_check(text, names, n, why, sizeof why))
         lh__flow_diag(x, node, field, "bad template: %s", why);
