@@ -11,7 +11,11 @@
 typedef struct lh__flow_ctx {
     lh_flow_dag_t *dag;
     yaml_document_t *doc;
+    long scalars; /* read so far: aliases can repeat a node, so reads are capped */
 } lh__flow_ctx_t;
+
+/* Scalars one file may make the parser read (aliases included). */
+#define LH__FLOW_MAX_SCALARS 2000000
 
 /* Records a diagnostic at the line of node (1 when NULL); field is copied. */
 void lh__flow_diag(lh__flow_ctx_t *x, const yaml_node_t *node, const char *field, const char *fmt,
@@ -109,7 +113,7 @@ struct lh_flow_task_type {
     void (*validate)(lh__flow_ctx_t *x, yaml_node_t *node, lh_flow_task_t *t, const char *path);
 };
 const struct lh_flow_task_type *lh__flow_type_find(const char *name);
-/* "shell, python, ..." for messages (static). */
-const char *lh__flow_type_list(void);
+/* "shell, python, ..." (every row's name) into out, for messages. */
+void lh__flow_type_list(char *out, size_t cap);
 
 #endif

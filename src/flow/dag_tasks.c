@@ -108,9 +108,11 @@ static const struct lh_flow_task_type *task_type(lh__flow_ctx_t *x, yaml_node_t 
         if (!v || v->type != YAML_SCALAR_NODE) return NULL;
         const char *name = (const char *)v->data.scalar.value;
         const struct lh_flow_task_type *ty = lh__flow_type_find(name);
+        char list[256];
+        lh__flow_type_list(list, sizeof list);
         if (!ty && !lh__flow_is_null(v))
             lh__flow_diag(x, v, lh_arena_printf(x->dag->arena, "%s.type", path),
-                          "unknown task type \"%s\" (one of %s)", name, lh__flow_type_list());
+                          "unknown task type \"%s\" (one of %s)", name, list);
         return ty;
     }
     return NULL;

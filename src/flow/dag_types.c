@@ -162,7 +162,9 @@ const struct lh_flow_task_type *lh__flow_type_find(const char *name)
     return NULL;
 }
 
-const char *lh__flow_type_list(void)
+void lh__flow_type_list(char *out, size_t cap)
 {
-    return "shell, python, sql, sensor, k8s_pod, spark";
+    out[0] = 0;
+    for (size_t i = 0, n = 0; i < sizeof types / sizeof types[0] && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : "", types[i].name);
 }

@@ -56,6 +56,12 @@ const char *lh__flow_scalar(lh__flow_ctx_t *x, yaml_node_t *node, const char *fi
                             const char *what)
 {
     if (node && node->type == YAML_SCALAR_NODE) {
+        if (++x->scalars > LH__FLOW_MAX_SCALARS) {
+            if (x->scalars == LH__FLOW_MAX_SCALARS + 1)
+                lh__flow_diag(x, node, field, "file too large: over %d values (aliases included)",
+                              LH__FLOW_MAX_SCALARS);
+            return NULL;
+        }
         if (strlen((const char *)node->data.scalar.value) != node->data.scalar.length) {
             lh__flow_diag(x, node, field, "NUL byte in value");
             return NULL;

@@ -296,7 +296,30 @@ static void test_large(void)
     lh_flow_dag_free(d);
 }
 
+/* Aliases repeat nodes: the values read are capped, so a small file cannot
+ * make the parser do quadratic work. */
+static void test_alias_cap(void)
+{
+    lh_buf_t b;
+    lh_buf_init(&b, 0);
+    lh_buf_puts(&b, "dag_id: x\nparams:\n  big: &a [");
+    for (int i = 0; i < 2000; i++)
+        lh_buf_printf(&b, "%sv", i ? "," : "");
+    lh_buf_puts(&b, "]\ntasks:\n");
+    for (int i = 0; i < 1100; i++)
+        lh_buf_printf(&b, "  - {id: t%d, type: python, callable: 'm:f', args: *a}\n", i);
+    lh_flow_dag_t *d = lh_flow_dag_parse("a.yaml", b.ptr, b.len);
+    lh_buf_free(&b);
+    CHECK(d);
+    int found = 0;
+    for (int i = 0; i < d->ndiags; i++)
+        found += !strcmp(d->diags[i].msg, "file too large: over 2000000 values (aliases included)");
+    CHECK_EQ_INT(found, 1);
+    lh_flow_dag_free(d);
+}
+
 static const lh_test_t tests[] = {
+    {"alias repetition is capped", test_alias_cap},
     {"each kind of error", test_errors},
     {"all errors of a file", test_all_errors},
     {"a full DAG", test_full},
