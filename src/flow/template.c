@@ -3,8 +3,10 @@
  * dag_run.conf.x.y, ...), a quoted string, an integer, or a macro call.
  * Check mode (ctx NULL) knows only kinds and literals and rejects anything
  * outside the subset; render mode computes the text. Names are rows of a
- * table. Python's str() forms are kept: a time renders as
- * 2024-01-01T00:00:00+00:00, JSON true as True, null as None. */
+ * table. Python's str() forms are kept: a time (data_interval_start, ...)
+ * renders as Airflow 3's pendulum 3 prints it, 2024-01-01 00:00:00+00:00,
+ * while ts is isoformat 2024-01-01T00:00:00+00:00; JSON true as True, null
+ * as None. */
 #include "flow/template.h"
 
 #include <ctype.h>
@@ -271,8 +273,9 @@ static int emit(tstate_t *s, const lh__tval_t *v, lh_buf_t *out)
 {
     char ts[40];
     if (v->kind == LH__TV_INT) return lh_buf_printf(out, "%lld", (long long)v->n);
-    if (v->kind == LH__TV_TIME) {
+    if (v->kind == LH__TV_TIME) { /* str() of a pendulum 3 DateTime: a space, not a T */
         lh_flow_format_ts(v->n, ts, sizeof ts);
+        ts[10] = ' ';
         return lh_buf_puts(out, ts);
     }
     return lh_buf_puts(out, v->s ? v->s : "");

@@ -5,7 +5,8 @@
  * and the macros ds_add(ds, n), ds_format(ds, in, out), ts_add(ts,
  * duration), ts_format(ts, strftime_format) (also as macros.ds_add ...).
  * Anything else is an error, never an empty string. Dates are UTC and
- * render as Airflow renders them ("2024-01-01T00:00:00+00:00"). */
+ * render as Airflow 3 renders them: ts "2024-01-01T00:00:00+00:00",
+ * data_interval_start "2024-01-01 00:00:00+00:00" (pendulum 3's str()). */
 #ifndef LH_FLOW_TEMPLATE_H
 #define LH_FLOW_TEMPLATE_H
 

@@ -118,10 +118,11 @@ static int ts_add(lh__tval_t *a, lh__tval_t *out, const lh_flow_run_ctx_t *ctx, 
     if ((a[1].kind == LH__TV_STR && !a[1].literal) || parse_signed_duration(&a[1], &d))
         return bad(why, cap, "ts_add: second argument must be a duration like '2h' or '-30m'");
     if (a[0].literal && lh__flow_tval_time(&a[0], &t, why, cap)) return LH_EINVAL;
-    out->kind = LH__TV_TIME;
+    out->kind = LH__TV_STR; /* a ts, as ds_add gives a ds */
     if (!ctx) return 0;
     if (lh__flow_tval_time(&a[0], &t, why, cap)) return LH_EINVAL;
-    out->n = t + d;
+    lh_flow_format_ts(t + d, out->buf, sizeof out->buf);
+    out->s = out->buf;
     return 0;
 }
 

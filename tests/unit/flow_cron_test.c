@@ -1,11 +1,14 @@
-/* Cron parsing, next/previous ticks and Airflow's data intervals for cron
- * schedules, against hand-checked cases (month ends, leap years, the
- * day-of-month / day-of-week OR rule, presets, catchup on and off). */
+/* Cron parsing, next/previous ticks, Airflow's data intervals for cron
+ * schedules and the due runs of each schedule kind, against hand-checked cases (month ends, leap
+ * years, the day-of-month / day-of-week OR rule, presets, catchup on and off). */
 #include <stdint.h>
 
+#include "core/err.h"
 #include "core/str.h"
 #include "core/timefmt.h"
 #include "flow/cron.h"
+#include "flow/dag.h"
+#include "flow/schedule.h"
 #include "test.h"
 
 static int64_t T(const char *iso)
@@ -30,6 +33,7 @@ static const next_case_t next_cases[] = {
     {"0 0 13 * FRI", "2024-01-01T00:00:00Z", "2024-01-05T00:00:00Z"},     /* OR: a Friday */
     {"0 0 */10 * SUN", "2024-01-01T00:00:00Z", "2024-01-21T00:00:00Z"},   /* '*': AND */
     {"0 0 * * 7", "2024-01-01T00:00:00Z", "2024-01-07T00:00:00Z"},        /* 7 = Sunday */
+    {"0 9 1-31 * 1", "2024-01-02T10:00:00Z", "2024-01-03T09:00:00Z"},     /* no '*': OR, daily */
     {"@weekly", "2024-01-01T00:00:00Z", "2024-01-07T00:00:00Z"},
     {"@monthly", "2024-01-31T23:59:59Z", "2024-02-01T00:00:00Z"},
     {"@yearly", "2024-06-01T00:00:00Z", "2025-01-01T00:00:00Z"},
@@ -186,7 +190,49 @@ static void test_next_prev_agree(void)
     }
 }
 
+static lh_flow_dag_t *dag_with(const char *head)
+{
+    char yaml[512];
+    snprintf(yaml, sizeof yaml, "dag_id: x\n%stasks:\n  - {id: a, type: shell, command: x}\n",
+             head);
+    return lh_flow_dag_parse("x.yaml", yaml, strlen(yaml));
+}
+
+/* Due runs by schedule kind, and Airflow's run ids. */
+static void test_due_runs(void)
+{
+    lh_flow_interval_t out[8];
+    lh_flow_dag_t *d = dag_with("schedule: null\n");
+    CHECK_EQ_INT(lh_flow_due_runs(d, NULL, T("2030-01-01T00:00:00Z"), out, 8), 0);
+    lh_flow_dag_free(d);
+
+    d = dag_with("schedule: '@once'\nstart_date: 2024-05-01T12:00:00Z\n");
+    CHECK_EQ_INT(lh_flow_due_runs(d, NULL, T("2024-05-01T11:59:59Z"), out, 8), 0);
+    CHECK_EQ_INT(lh_flow_due_runs(d, NULL, T("2024-05-01T12:00:00Z"), out, 8), 1);
+    CHECK_EQ_INT(out[0].start, T("2024-05-01T12:00:00Z"));
+    CHECK_EQ_INT(out[0].end, out[0].start);
+    CHECK_EQ_INT(lh_flow_due_runs(d, &out[0], T("2030-01-01T00:00:00Z"), out, 8), 0);
+    lh_flow_dag_free(d);
+
+    d = dag_with("schedule: '0 6 * * *'\nstart_date: 2024-01-01\ncatchup: true\n");
+    CHECK_EQ_INT(lh_flow_due_runs(d, NULL, T("2024-01-04T07:00:00Z"), out, 8), 3);
+    CHECK_EQ_INT(out[0].start, T("2024-01-01T06:00:00Z"));
+    CHECK_EQ_INT(out[2].end, T("2024-01-04T06:00:00Z"));
+    lh_flow_dag_free(d);
+
+    d = dag_with("schedule: '0 6 * * *'\n"); /* invalid: no start_date */
+    CHECK_EQ_INT(lh_flow_due_runs(d, NULL, T("2024-01-04T07:00:00Z"), out, 8), LH_EINVAL);
+    lh_flow_dag_free(d);
+
+    char id[64];
+    lh_flow_run_id(LH_FLOW_RUN_SCHEDULED, T("2024-01-01T00:00:00Z"), id, sizeof id);
+    CHECK_EQ_STR(id, "scheduled__2024-01-01T00:00:00+00:00");
+    lh_flow_run_id(LH_FLOW_RUN_MANUAL, T("2024-02-29T13:05:09Z"), id, sizeof id);
+    CHECK_EQ_STR(id, "manual__2024-02-29T13:05:09+00:00");
+}
+
 static const lh_test_t tests[] = {
+    {"due runs by schedule kind; run ids", test_due_runs},
     {"next", test_next},
     {"prev", test_prev},
     {"bad expressions", test_bad},
