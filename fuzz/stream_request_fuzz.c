@@ -49,11 +49,11 @@ static void fresh_broker(void)
     broker.dir = dir;
     broker.o = (lh_sb_opts_t){.auto_create = true,
                               .default_partitions = 2,
-                              .topic = {.retention_ms = -1,
-                                        .retention_bytes = 1 << 20,
-                                        .segment_bytes = 64 << 10,
-                                        .segment_ms = 0,
-                                        .max_message_bytes = 1 << 20},
+                              .topic = {.v = {[LH_SB_RETENTION_MS] = -1,
+                                              [LH_SB_RETENTION_BYTES] = 1 << 20,
+                                              [LH_SB_SEGMENT_BYTES] = 64 << 10,
+                                              [LH_SB_SEGMENT_MS] = 0,
+                                              [LH_SB_MAX_MESSAGE_BYTES] = 1 << 20}},
                               .node_id = 0,
                               .port = 9092};
     snprintf(broker.o.host, sizeof broker.o.host, "127.0.0.1");

@@ -63,11 +63,20 @@ enum {
 
 /* ---- topics and partitions (topics.c, part.c) ---- */
 
-/* Per-topic settings: the broker's defaults overridden by the topic's
- * configs (CreateTopics); Kafka's names in topics.json. */
+/* Per-topic settings by index: the broker's defaults overridden by the
+ * topic's configs (CreateTopics), under Kafka's names (lh__sb_conf_names)
+ * in topics.json and DescribeConfigs. */
+enum {
+    LH_SB_RETENTION_MS,
+    LH_SB_RETENTION_BYTES,
+    LH_SB_SEGMENT_BYTES,
+    LH_SB_SEGMENT_MS,
+    LH_SB_MAX_MESSAGE_BYTES,
+    LH_SB_NCONF
+};
+extern const char *const lh__sb_conf_names[LH_SB_NCONF];
 typedef struct lh_sb_topic_conf {
-    int64_t retention_ms, retention_bytes, segment_bytes, segment_ms;
-    int64_t max_message_bytes;
+    int64_t v[LH_SB_NCONF];
 } lh_sb_topic_conf_t;
 
 /* A produce or a fetch waiting on a partition (part.c). */
@@ -94,7 +103,7 @@ struct lh_sb_topic {
     int32_t nparts;
     lh_sb_part_t **parts;
     lh_sb_topic_conf_t conf;
-    bool set[5]; /* which of conf's fields the topic sets (else the broker's) */
+    bool set[LH_SB_NCONF]; /* which of conf's settings the topic sets (else the broker's) */
     bool deleted;
 };
 
@@ -163,7 +172,7 @@ lh_sb_topic_t *lh__sb_topic_auto(lh_sb_t *b, lh_str_t name, bool allow, int *ker
 int lh__sb_topic_delete(lh_sb_t *b, lh_sb_topic_t *t, lh_err_t *err);
 /* Grows a topic to nparts partitions. Returns a Kafka error code. */
 int lh__sb_topic_grow(lh_sb_t *b, lh_sb_topic_t *t, int32_t nparts, lh_err_t *err);
-/* The effective value of a topic's setting i (the index in set[]). */
+/* The effective value of a topic's setting i (LH_SB_*). */
 int64_t lh__sb_topic_conf(const lh_sb_t *b, const lh_sb_topic_t *t, int i);
 lh_sb_part_t *lh__sb_part(lh_sb_topic_t *t, int32_t id);
 /* <dir>/logs/<topic>-<id> into out. */
@@ -189,6 +198,9 @@ void lh__sb_groups_lag(lh_sb_t *b);
 void lh__sb_jobs_drained(lh_sb_t *b);
 
 /* ---- requests (kafka.c) ---- */
+
+/* API keys the broker's own code names (the rest live in k_apis.c only). */
+enum { LH_KAPI_SASL_HANDSHAKE = 17, LH_KAPI_API_VERSIONS = 18, LH_KAPI_SASL_AUTHENTICATE = 36 };
 
 typedef struct lh_kapi {
     int16_t key;

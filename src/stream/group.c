@@ -3,10 +3,10 @@
  * member checks (Kafka's validateCurrentMember), pending answers (inline
  * as copies, or through callbacks) and their cancellation. */
 #include "stream/group_int.h"
+#include "stream/log.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void lh_stream_groups_opts_default(lh_stream_groups_opts_t *o)
 {
@@ -35,10 +35,7 @@ const char *lh_stream_group_state_name(int state)
 
 int64_t lh__groups_now(const lh_stream_groups_t *g)
 {
-    if (g->o.clock) return g->o.clock(g->o.clock_arg);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return g->o.clock ? g->o.clock(g->o.clock_arg) : lh_stream_wall_ms(NULL);
 }
 
 int lh__gbytes_set(lh__gbytes_t *b, lh_str_t s)

@@ -37,11 +37,11 @@ typedef struct {
     double total;
 } lag_t;
 
-/* Label values are group ids and topic names: quotes and backslashes escaped. */
-static void label_escape(char *out, size_t cap, const char *s, size_t n)
+/* A group id as a label value: quotes, backslashes and newlines escaped. */
+static void label_escape(char *out, size_t cap, const char *s)
 {
     size_t o = 0;
-    for (size_t i = 0; i < n && o + 2 < cap; i++) {
+    for (size_t i = 0; s[i] && o + 2 < cap; i++) {
         if (s[i] == '"' || s[i] == '\\' || s[i] == '\n') out[o++] = '\\';
         out[o++] = s[i] == '\n' ? 'n' : s[i];
     }
@@ -55,10 +55,10 @@ static void one_offset(void *arg, const lh_stream_offset_t *off)
     if (!p || off->offset < 0) return;
     int64_t lag = lh_stream_log_high_watermark(p->log) - off->offset;
     if (lag < 0) lag = 0;
-    char g[512], t[512], lab[1200];
-    label_escape(g, sizeof g, l->group, strlen(l->group));
-    label_escape(t, sizeof t, off->topic.ptr, off->topic.len);
-    snprintf(lab, sizeof lab, "group=\"%s\",topic=\"%s\",partition=\"%d\"", g, t,
+    char g[512], lab[1024];
+    label_escape(g, sizeof g, l->group);
+    /* topic names are [a-zA-Z0-9._-]: nothing to escape */
+    snprintf(lab, sizeof lab, "group=\"%s\",topic=\"%s\",partition=\"%d\"", g, p->topic->name,
              (int)off->partition);
     lh_metrics_set("lakehouse_stream_consumer_lag", lab, (double)lag);
     l->total += (double)lag;
@@ -74,7 +74,7 @@ void lh__sb_groups_lag(lh_sb_t *b)
         lh_stream_groups_offsets_each(b->groups, (lh_str_t){v.ids[i], strlen(v.ids[i])}, one_offset,
                                       &l);
         char g[512], lab[600];
-        label_escape(g, sizeof g, v.ids[i], strlen(v.ids[i]));
+        label_escape(g, sizeof g, v.ids[i]);
         snprintf(lab, sizeof lab, "group=\"%s\"", g);
         lh_metrics_set("lakehouse_stream_consumer_group_lag", lab, l.total);
         free(v.ids[i]);

@@ -6,6 +6,7 @@
  * assignments may only name this broker. DescribeConfigs lists every
  * config a topic (or the broker) has, with its source, defaults included,
  * since tools read-modify-write the whole list. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -227,16 +228,24 @@ typedef struct {
     bool read_only;
 } conf_t;
 
+/* Appends one config to c[*n]: its value printed with fmt. */
+__attribute__((format(printf, 6, 7))) static void
+add(conf_t *c, int *n, const char *name, int8_t source, bool read_only, const char *fmt, ...)
+{
+    c[*n] = (conf_t){.name = name, .source = source, .read_only = read_only};
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c[*n].value, sizeof c->value, fmt, ap);
+    va_end(ap);
+    (*n)++;
+}
+
 static int topic_configs(const lh_sb_t *b, const lh_sb_topic_t *t, conf_t *c)
 {
-    static const char *const names[] = {"retention.ms", "retention.bytes", "segment.bytes",
-                                        "segment.ms", "max.message.bytes"};
     int n = 0;
-    for (int i = 0; i < 5; i++) {
-        c[n] =
-            (conf_t){.name = names[i], .source = t->set[i] ? SOURCE_TOPIC : SOURCE_STATIC_BROKER};
-        snprintf(c[n++].value, sizeof c->value, "%lld", (long long)lh__sb_topic_conf(b, t, i));
-    }
+    for (int i = 0; i < LH_SB_NCONF; i++)
+        add(c, &n, lh__sb_conf_names[i], t->set[i] ? SOURCE_TOPIC : SOURCE_STATIC_BROKER, false,
+            "%lld", (long long)lh__sb_topic_conf(b, t, i));
     static const char *const fixed[][2] = {
         {"cleanup.policy", "delete"},
         {"compression.type", "producer"},
@@ -244,10 +253,8 @@ static int topic_configs(const lh_sb_t *b, const lh_sb_topic_t *t, conf_t *c)
         {"min.insync.replicas", "1"},
         {"message.format.version", "3.0-IV1"},
     };
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
-        c[n] = (conf_t){.name = fixed[i][0], .source = SOURCE_DEFAULT, .read_only = true};
-        snprintf(c[n++].value, sizeof c->value, "%s", fixed[i][1]);
-    }
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        add(c, &n, fixed[i][0], SOURCE_DEFAULT, true, "%s", fixed[i][1]);
     return n;
 }
 
@@ -255,20 +262,16 @@ static int broker_configs(const lh_sb_t *b, conf_t *c)
 {
     const lh_sb_opts_t *o = &b->o;
     int n = 0;
-    c[n] = (conf_t){.name = "broker.id", .source = SOURCE_STATIC_BROKER, .read_only = true};
-    snprintf(c[n++].value, sizeof c->value, "%d", (int)o->node_id);
-    c[n] = (conf_t){.name = "num.partitions", .source = SOURCE_STATIC_BROKER, .read_only = true};
-    snprintf(c[n++].value, sizeof c->value, "%d", (int)o->default_partitions);
-    c[n] = (conf_t){
-        .name = "auto.create.topics.enable", .source = SOURCE_STATIC_BROKER, .read_only = true};
-    snprintf(c[n++].value, sizeof c->value, "%s", o->auto_create ? "true" : "false");
-    c[n] = (conf_t){.name = "log.retention.ms", .source = SOURCE_STATIC_BROKER, .read_only = true};
-    snprintf(c[n++].value, sizeof c->value, "%lld", (long long)o->topic.retention_ms);
-    c[n] = (conf_t){.name = "log.segment.bytes", .source = SOURCE_STATIC_BROKER, .read_only = true};
-    snprintf(c[n++].value, sizeof c->value, "%lld", (long long)o->topic.segment_bytes);
-    c[n] =
-        (conf_t){.name = "advertised.listeners", .source = SOURCE_STATIC_BROKER, .read_only = true};
-    snprintf(c[n++].value, sizeof c->value, "PLAINTEXT://%.40s:%d", o->host, (int)o->port);
+    add(c, &n, "broker.id", SOURCE_STATIC_BROKER, true, "%d", (int)o->node_id);
+    add(c, &n, "num.partitions", SOURCE_STATIC_BROKER, true, "%d", (int)o->default_partitions);
+    add(c, &n, "auto.create.topics.enable", SOURCE_STATIC_BROKER, true, "%s",
+        o->auto_create ? "true" : "false");
+    add(c, &n, "log.retention.ms", SOURCE_STATIC_BROKER, true, "%lld",
+        (long long)o->topic.v[LH_SB_RETENTION_MS]);
+    add(c, &n, "log.segment.bytes", SOURCE_STATIC_BROKER, true, "%lld",
+        (long long)o->topic.v[LH_SB_SEGMENT_BYTES]);
+    add(c, &n, "advertised.listeners", SOURCE_STATIC_BROKER, true, "PLAINTEXT://%.40s:%d", o->host,
+        (int)o->port);
     return n;
 }
 

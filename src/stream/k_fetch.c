@@ -175,10 +175,7 @@ static int64_t build(kfetch_t *f)
                 used += (int64_t)put_records(f, p, fp, f->max_bytes - used, used == 0, &kerr);
             else
                 lh_kw_i32(o, -1);
-            if (kerr) {
-                o->ptr[err_at] = (char)((kerr >> 8) & 0xff);
-                o->ptr[err_at + 1] = (char)(kerr & 0xff);
-            }
+            if (kerr) lh_kw_patch_i16(o, err_at, (int16_t)kerr);
         }
     }
     return used;

@@ -93,10 +93,7 @@ static void on_durable(lh_sb_waiter_t *w, int ok)
 {
     pwait_t *e = (pwait_t *)w;
     produce_wait_t *pw = e->pw;
-    if (!ok) {
-        pw->q->out.ptr[e->err_at] = 0;
-        pw->q->out.ptr[e->err_at + 1] = KAFKA_STORAGE_ERROR;
-    }
+    if (!ok) lh_kw_patch_i16(&pw->q->out, e->err_at, KAFKA_STORAGE_ERROR);
     e->p = NULL;
     if (--pw->pending == 0) {
         lh_kreq_t *q = pw->q;
@@ -174,12 +171,11 @@ void lh__k_produce(lh_kreq_t *q)
 {
     lh_kr_t *r = &q->in;
     bool null;
-    lh_str_t txn = lh_kr_string(r, false, true, &null);
+    lh_kr_string(r, false, true, &null); /* transactional id: only null is served */
     int16_t acks = lh_kr_i16(r);
     lh_kr_i32(r); /* timeout */
     int32_t nt = lh_kr_array(r, false, false);
     if (r->err) return lh__kreq_fail(q, "malformed Produce request");
-    (void)txn;
     produce_wait_t *pw = calloc(1, sizeof *pw);
     if (!pw) return lh__kreq_fail(q, "out of memory");
     int any_err = 0;

@@ -144,7 +144,7 @@ bool lh__sasl_raw_expected(const lh_kconn_t *k, const char *d, size_t len)
     const sasl_t *s = k->sasl;
     if (!s || !s->raw || k->sasl_state < S_TOKENS) return false;
     /* a SaslAuthenticate request may still come after a v0 handshake */
-    return !(len >= 8 && lh_stream_be16((const uint8_t *)d + 4) == 36 &&
+    return !(len >= 8 && lh_stream_be16((const uint8_t *)d + 4) == LH_KAPI_SASL_AUTHENTICATE &&
              lh_stream_be16((const uint8_t *)d + 6) <= 1);
 }
 

@@ -17,7 +17,6 @@
 #include "stream/broker_int.h"
 
 #define KAFKA_MAX_REQUEST (100 << 20) /* Kafka's socket.request.max.bytes */
-#define KAFKA_API_VERSIONS 18
 
 static long kafka_frame(lh_tcp_conn_t *c, const char *d, size_t len, void *ctx)
 {
@@ -40,8 +39,8 @@ bool lh__kreq_flex(const lh_kreq_t *q)
     return q->version >= q->api->flex;
 }
 
-static lh_kreq_t *kreq_new(lh_kconn_t *k, lh_tcp_slot_t *s, const lh_kapi_t *api,
-                           const lh_kafka_req_hdr_t *h)
+static lh_kreq_t *kreq_new(lh_kconn_t *k, lh_tcp_slot_t *s, const lh_kapi_t *api, int16_t version,
+                           int32_t correlation_id)
 {
     lh_kreq_t *q = calloc(1, sizeof *q);
     if (!q) return NULL;
@@ -49,13 +48,13 @@ static lh_kreq_t *kreq_new(lh_kconn_t *k, lh_tcp_slot_t *s, const lh_kapi_t *api
     q->conn = k;
     q->slot = s;
     q->api = api;
-    q->version = h->api_version;
-    q->correlation_id = h->correlation_id;
+    q->version = version;
+    q->correlation_id = correlation_id;
     lh_buf_init(&q->out, (size_t)KAFKA_MAX_REQUEST);
     lh_kw_i32(&q->out, 0); /* size, patched at reply */
-    lh_kw_i32(&q->out, h->correlation_id);
+    lh_kw_i32(&q->out, correlation_id);
     /* response header v1 for flexible versions, except ApiVersions (always v0) */
-    if (api && lh__kreq_flex(q) && api->key != KAFKA_API_VERSIONS) lh_kw_tagged(&q->out);
+    if (api && lh__kreq_flex(q) && api->key != LH_KAPI_API_VERSIONS) lh_kw_tagged(&q->out);
     return q;
 }
 
@@ -86,20 +85,6 @@ void lh__kreq_unpark(lh_kreq_t *q)
     q->prev = q->next = NULL;
 }
 
-void lh__kreq_reply(lh_kreq_t *q)
-{
-    lh__kreq_unpark(q);
-    if (q->out.err) {
-        lh__kreq_fail(q, "response too large");
-        return;
-    }
-    lh_kw_patch_i32(&q->out, 0, (int32_t)(q->out.len - 4));
-    if (q->slot && lh_tcp_slot_alive(q->slot))
-        lh_tcp_slot_write(q->slot, q->out.ptr, q->out.len, NULL, NULL);
-    if (q->slot) lh_tcp_slot_end(q->slot);
-    kreq_free(q);
-}
-
 static void close_piece(lh_tcp_conn_t *c, int ok, void *arg)
 {
     (void)c, (void)ok;
@@ -127,6 +112,11 @@ void lh__kreq_reply_files(lh_kreq_t *q, lh_kfile_t *f, int n)
     if (q->out.err) return lh__kreq_fail(q, "response too large");
     if (q->slot) lh_tcp_slot_end(q->slot);
     kreq_free(q);
+}
+
+void lh__kreq_reply(lh_kreq_t *q)
+{
+    lh__kreq_reply_files(q, NULL, 0);
 }
 
 void lh__kreq_drop(lh_kreq_t *q)
@@ -176,8 +166,8 @@ static void unsupported_api_versions(lh_kreq_t *q)
 /* Until a SASL exchange succeeds, only these may pass (k_sasl.c sets the state). */
 static bool allowed_before_auth(int16_t key)
 {
-    return key == KAFKA_API_VERSIONS || key == 17 /* SaslHandshake */ ||
-           key == 36 /* SaslAuthenticate */;
+    return key == LH_KAPI_API_VERSIONS || key == LH_KAPI_SASL_HANDSHAKE ||
+           key == LH_KAPI_SASL_AUTHENTICATE;
 }
 
 static void kafka_message(lh_tcp_slot_t *s, const char *d, size_t len, void *ctx)
@@ -198,17 +188,14 @@ void lh__kafka_dispatch(lh_kconn_t *k, lh_tcp_slot_t *s, const char *d, size_t l
     lh_kafka_req_hdr_t h;
     bool flex = in_range && ver >= api->flex;
     int bad = lh_kafka_req_hdr_read(&r, flex, &h);
-    lh_kreq_t *q =
-        kreq_new(k, s, api,
-                 &(lh_kafka_req_hdr_t){
-                     .api_key = key, .api_version = ver, .correlation_id = h.correlation_id});
+    lh_kreq_t *q = kreq_new(k, s, api, ver, h.correlation_id);
     if (!q) {
         if (s) lh_tcp_conn_abort(lh_tcp_slot_conn(s));
         if (s) lh_tcp_slot_end(s);
         return;
     }
     if (!bad && h.client_id.ptr) lh_str_copy(k->client_id, sizeof k->client_id, h.client_id);
-    if (api && api->key == KAFKA_API_VERSIONS && !in_range) {
+    if (api && api->key == LH_KAPI_API_VERSIONS && !in_range) {
         q->version = 0;
         unsupported_api_versions(q);
         return;

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int64_t wall_ms(void *arg)
+int64_t lh_stream_wall_ms(void *arg)
 {
     (void)arg;
     struct timespec ts;
@@ -39,7 +39,7 @@ void lh_stream_log_opts_default(lh_stream_log_opts_t *o)
 
 static int64_t now_ms(const lh_stream_log_t *log)
 {
-    return log->o.clock ? log->o.clock(log->o.clock_arg) : wall_ms(NULL);
+    return log->o.clock ? log->o.clock(log->o.clock_arg) : lh_stream_wall_ms(NULL);
 }
 
 static lh__segment_t *active(const lh_stream_log_t *log)

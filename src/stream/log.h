@@ -119,6 +119,9 @@ int lh_stream_decompress(int codec, const uint8_t *src, size_t n, lh_buf_t *out,
 
 /* Clock in milliseconds since the epoch; tests inject their own. */
 typedef int64_t (*lh_stream_clock_fn)(void *arg);
+/* The wall clock in that shape (arg unused): every clock of the module
+ * that is not injected. */
+int64_t lh_stream_wall_ms(void *arg);
 
 /* Limits and policies, named after issue 9's stream.* keys. 0 or -1 as
  * noted; lh_stream_log_opts_default() fills Kafka's defaults. */

@@ -15,11 +15,6 @@
 #include "stream/broker_int.h"
 #include "stream/idem.h"
 
-static int64_t part_clock(void *arg)
-{
-    return lh__sb_now(arg);
-}
-
 /* The idempotent producers' last batches come back from the log's last two
  * segments at open (Kafka keeps producer snapshots; a retry only ever
  * concerns recent batches), so a retry after a restart is still a
@@ -33,15 +28,15 @@ int lh__sb_part_open(lh_sb_t *b, lh_sb_topic_t *t, int32_t id, lh_sb_part_t **ou
 {
     lh_stream_log_opts_t o;
     lh_stream_log_opts_default(&o);
-    o.retention_ms = lh__sb_topic_conf(b, t, 0);
-    o.retention_bytes = lh__sb_topic_conf(b, t, 1);
-    o.segment_bytes = lh__sb_topic_conf(b, t, 2);
-    o.segment_ms = lh__sb_topic_conf(b, t, 3);
-    o.max_batch_bytes = lh__sb_topic_conf(b, t, 4);
+    o.retention_ms = lh__sb_topic_conf(b, t, LH_SB_RETENTION_MS);
+    o.retention_bytes = lh__sb_topic_conf(b, t, LH_SB_RETENTION_BYTES);
+    o.segment_bytes = lh__sb_topic_conf(b, t, LH_SB_SEGMENT_BYTES);
+    o.segment_ms = lh__sb_topic_conf(b, t, LH_SB_SEGMENT_MS);
+    o.max_batch_bytes = lh__sb_topic_conf(b, t, LH_SB_MAX_MESSAGE_BYTES);
     o.flush_ms = b->o.flush_ms;
     o.flush_messages = b->o.flush_messages;
-    o.clock = part_clock;
-    o.clock_arg = b;
+    o.clock = b->clock; /* NULL: the wall clock */
+    o.clock_arg = b->clock_arg;
     char dir[4096];
     lh__sb_part_dir(b, t, id, dir, sizeof dir);
     lh_sb_part_t *p = calloc(1, sizeof *p);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/log.h"
 #include "core/metrics.h"
@@ -127,18 +126,13 @@ static const lh_config_key_t stream_keys[] = {
 
 int64_t lh__sb_now(const lh_sb_t *b)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    return b->clock ? b->clock(b->clock_arg) : ms;
+    return b->clock ? b->clock(b->clock_arg) : lh_stream_wall_ms(NULL);
 }
 
 #if defined(LH_TEST_HOOKS) && LH_TEST_HOOKS
 static int64_t offset_clock(void *arg)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + *(int64_t *)arg;
+    return lh_stream_wall_ms(NULL) + *(int64_t *)arg;
 }
 static int64_t clock_offset_ms;
 #endif
@@ -169,11 +163,11 @@ static int load_opts(lh_sb_t *b, const lh_config_t *cfg, lh_err_t *err)
     o->default_partitions = (int32_t)lh_config_int(cfg, "stream.default_partitions");
     o->flush_ms = lh_config_duration_ms(cfg, "stream.flush_interval");
     o->flush_messages = lh_config_int(cfg, "stream.flush_messages");
-    o->topic.retention_ms = ret > 0 ? ret : -1;
-    o->topic.retention_bytes = retb > 0 ? retb : -1;
-    o->topic.segment_bytes = lh_config_size(cfg, "stream.segment_bytes");
-    o->topic.segment_ms = lh_config_duration_ms(cfg, "stream.segment_ms");
-    o->topic.max_message_bytes = lh_config_size(cfg, "stream.max_message_bytes");
+    o->topic.v[LH_SB_RETENTION_MS] = ret > 0 ? ret : -1;
+    o->topic.v[LH_SB_RETENTION_BYTES] = retb > 0 ? retb : -1;
+    o->topic.v[LH_SB_SEGMENT_BYTES] = lh_config_size(cfg, "stream.segment_bytes");
+    o->topic.v[LH_SB_SEGMENT_MS] = lh_config_duration_ms(cfg, "stream.segment_ms");
+    o->topic.v[LH_SB_MAX_MESSAGE_BYTES] = lh_config_size(cfg, "stream.max_message_bytes");
     o->group_initial_rebalance_delay_ms =
         lh_config_duration_ms(cfg, "stream.group_initial_rebalance_delay");
     o->node_id = (int32_t)lh_config_int(cfg, "stream.node_id");

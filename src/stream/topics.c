@@ -20,22 +20,15 @@
 #include "stream/broker_int.h"
 #include "stream/stream_int.h"
 
-/* The per-topic configs, in lh_sb_topic_t.set[] order. */
-static const char *const conf_names[] = {"retention.ms", "retention.bytes", "segment.bytes",
-                                         "segment.ms", "max.message.bytes"};
-#define NCONF 5
-
-static int64_t *conf_field(lh_sb_topic_conf_t *c, int i)
-{
-    int64_t *f[NCONF] = {&c->retention_ms, &c->retention_bytes, &c->segment_bytes, &c->segment_ms,
-                         &c->max_message_bytes};
-    return f[i];
-}
+const char *const lh__sb_conf_names[LH_SB_NCONF] = {
+    [LH_SB_RETENTION_MS] = "retention.ms",           [LH_SB_RETENTION_BYTES] = "retention.bytes",
+    [LH_SB_SEGMENT_BYTES] = "segment.bytes",         [LH_SB_SEGMENT_MS] = "segment.ms",
+    [LH_SB_MAX_MESSAGE_BYTES] = "max.message.bytes",
+};
 
 int64_t lh__sb_topic_conf(const lh_sb_t *b, const lh_sb_topic_t *t, int i)
 {
-    lh_sb_topic_conf_t *c = (lh_sb_topic_conf_t *)(t->set[i] ? &t->conf : &b->o.topic);
-    return *conf_field(c, i);
+    return t->set[i] ? t->conf.v[i] : b->o.topic.v[i];
 }
 
 bool lh__sb_topic_name_ok(lh_str_t n)
@@ -67,10 +60,8 @@ lh_sb_part_t *lh__sb_part(lh_sb_topic_t *t, int32_t id)
 static json_t *topic_json(const lh_sb_topic_t *t)
 {
     json_t *cf = json_object();
-    for (int i = 0; i < NCONF; i++)
-        if (t->set[i])
-            json_object_set_new(cf, conf_names[i],
-                                json_integer(*conf_field((lh_sb_topic_conf_t *)&t->conf, i)));
+    for (int i = 0; i < LH_SB_NCONF; i++)
+        if (t->set[i]) json_object_set_new(cf, lh__sb_conf_names[i], json_integer(t->conf.v[i]));
     return json_pack("{s:s, s:i, s:o}", "name", t->name, "partitions", (json_int_t)t->nparts,
                      "configs", cf);
 }
@@ -96,9 +87,9 @@ static int save(lh_sb_t *b, lh_err_t *err)
     return rc ? rc : lh__fsync_dir(b->dir, err);
 }
 
-static void part_dir(const lh_sb_t *b, const char *topic, int32_t id, char *out, size_t n)
+void lh__sb_part_dir(const lh_sb_t *b, const lh_sb_topic_t *t, int32_t id, char *out, size_t n)
 {
-    snprintf(out, n, "%s/logs/%s-%d", b->dir, topic, (int)id);
+    snprintf(out, n, "%s/logs/%s-%d", b->dir, t->name, (int)id);
 }
 
 static int add_parts(lh_sb_t *b, lh_sb_topic_t *t, int32_t nparts, lh_err_t *err)
@@ -169,11 +160,11 @@ static int load_one(lh_sb_t *b, json_t *jt, lh_err_t *err)
                           b->dir);
     lh_sb_topic_t conf = {0};
     json_t *cf = json_object_get(jt, "configs");
-    for (int i = 0; i < NCONF; i++) {
-        json_t *v = json_object_get(cf, conf_names[i]);
+    for (int i = 0; i < LH_SB_NCONF; i++) {
+        json_t *v = json_object_get(cf, lh__sb_conf_names[i]);
         if (json_is_integer(v)) {
             conf.set[i] = true;
-            *conf_field(&conf.conf, i) = json_integer_value(v);
+            conf.conf.v[i] = json_integer_value(v);
         }
     }
     lh_sb_topic_t *t;
@@ -223,15 +214,16 @@ static int parse_conf(lh_sb_topic_t *t, const lh_str_t *keys, const lh_str_t *va
 {
     for (int k = 0; k < n; k++) {
         int i = 0;
-        while (i < NCONF && !lh_str_eq(keys[k], conf_names[i]))
+        while (i < LH_SB_NCONF && !lh_str_eq(keys[k], lh__sb_conf_names[i]))
             i++;
         char v[32];
         int64_t x;
-        if (i == NCONF) continue; /* Kafka's other configs are accepted and not kept */
-        if (lh_str_copy(v, sizeof v, vals[k]) || lh_parse_i64(v, &x) || x < (i == 2 ? 14 : -1))
-            return lh_err_set(err, LH_EINVAL, "invalid value for %s", conf_names[i]);
+        if (i == LH_SB_NCONF) continue; /* Kafka's other configs are accepted and not kept */
+        if (lh_str_copy(v, sizeof v, vals[k]) || lh_parse_i64(v, &x) ||
+            x < (i == LH_SB_SEGMENT_BYTES ? 14 : -1))
+            return lh_err_set(err, LH_EINVAL, "invalid value for %s", lh__sb_conf_names[i]);
         t->set[i] = true;
-        *conf_field(&t->conf, i) = x;
+        t->conf.v[i] = x;
     }
     return 0;
 }
@@ -310,7 +302,7 @@ int lh__sb_topic_delete(lh_sb_t *b, lh_sb_topic_t *t, lh_err_t *err)
         lh__sb_fetch_notify(b, p);
         lh__sb_part_close(p);
         t->parts[i] = NULL;
-        part_dir(b, t->name, i, dir, sizeof dir);
+        lh__sb_part_dir(b, t, i, dir, sizeof dir);
         if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) && errno != ENOENT)
             lh_warn("stream: cannot remove %s: %s", dir, strerror(errno));
     }
@@ -333,9 +325,4 @@ int lh__sb_topic_grow(lh_sb_t *b, lh_sb_topic_t *t, int32_t nparts, lh_err_t *er
     if (add_parts(b, t, nparts, err) || save(b, err)) return LH_KERR_UNKNOWN_SERVER_ERROR;
     lh_info("stream: topic %s now has %d partitions", t->name, (int)nparts);
     return 0;
-}
-
-void lh__sb_part_dir(const lh_sb_t *b, const lh_sb_topic_t *t, int32_t id, char *out, size_t n)
-{
-    part_dir(b, t->name, id, out, n);
 }

@@ -243,12 +243,21 @@ void lh_kw_tagged(lh_buf_t *b)
     put_uvar(b, 0);
 }
 
+static void patch(lh_buf_t *b, size_t at, uint32_t u, int width)
+{
+    if (at + (size_t)width > b->len) return;
+    for (int i = width - 1; i >= 0; i--, u >>= 8)
+        b->ptr[at + (size_t)i] = (char)(uint8_t)u;
+}
+
 void lh_kw_patch_i32(lh_buf_t *b, size_t at, int32_t v)
 {
-    if (at + 4 > b->len) return;
-    uint32_t u = (uint32_t)v;
-    for (int i = 3; i >= 0; i--, u >>= 8)
-        b->ptr[at + (size_t)i] = (char)(uint8_t)u;
+    patch(b, at, (uint32_t)v, 4);
+}
+
+void lh_kw_patch_i16(lh_buf_t *b, size_t at, int16_t v)
+{
+    patch(b, at, (uint16_t)v, 2);
 }
 
 /* ---- the request header ---- */

@@ -64,6 +64,8 @@ void lh_kw_array(lh_buf_t *b, int32_t n, bool compact);
 void lh_kw_tagged(lh_buf_t *b);
 /* Overwrites the INT32 at offset at (a frame's size, written last). */
 void lh_kw_patch_i32(lh_buf_t *b, size_t at, int32_t v);
+/* Overwrites the INT16 at offset at (an error code decided later). */
+void lh_kw_patch_i16(lh_buf_t *b, size_t at, int16_t v);
 
 /* A request header: v0 (API key, version, correlation id), v1 (+ client id,
  * a NULLABLE_STRING), v2 (+ tagged fields); which one follows from the API

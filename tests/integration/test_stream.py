@@ -32,13 +32,8 @@ def consume_all(broker, topic, partitions, expect, timeout=30):
     c = Consumer({"bootstrap.servers": broker, "group.id": "unused", "enable.auto.commit": False,
                   "enable.partition.eof": False})
     c.assign([TopicPartition(topic, p, 0) for p in partitions])
-    out, deadline = [], time.time() + timeout
-    while len(out) < expect and time.time() < deadline:
-        m = c.poll(0.5)
-        if m is None:
-            continue
-        assert m.error() is None, m.error()
-        out.append((m.partition(), m.offset(), m.key(), m.value(), m.timestamp()[1]))
+    out = kh.drain(c, expect, timeout,
+                   lambda m: (m.partition(), m.offset(), m.key(), m.value(), m.timestamp()[1]))
     c.close()
     return out
 

@@ -67,14 +67,7 @@ def ck_consumer(broker, group, **kw):
 
 
 def ck_drain(c, want, timeout=60):
-    got, deadline = [], time.time() + timeout
-    while len(got) < want and time.time() < deadline:
-        m = c.poll(0.5)
-        if m is None:
-            continue
-        assert m.error() is None, m.error()
-        got.append((m.partition(), m.offset(), m.value().decode()))
-    return got
+    return kh.drain(c, want, timeout, lambda m: (m.partition(), m.offset(), m.value().decode()))
 
 
 # --- kcat --------------------------------------------------------------------
@@ -451,7 +444,6 @@ def test_killed_member_is_expired_and_its_partitions_move(gb, tmp_path):
     """kill -9 of a member (no LeaveGroup): its 6 s session ends on the
     broker's timer, the group rebalances and the survivor takes over."""
     import subprocess
-    import sys
     t, g = name("k9m"), name("k9g")
     produce(gb, t, ["k"] * 4)
     script = tmp_path / "member.py"

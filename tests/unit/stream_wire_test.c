@@ -139,12 +139,15 @@ static void test_a_frame_size_is_patched_last(void)
     lh_buf_init(&b, 0);
     lh_kw_i32(&b, 0);
     lh_kw_i32(&b, 99); /* correlation id */
-    lh_kw_i16(&b, 0);  /* error code */
+    lh_kw_i16(&b, 0);  /* error code, decided later */
     lh_kw_patch_i32(&b, 0, (int32_t)(b.len - 4));
+    lh_kw_patch_i16(&b, 8, -1);
+    lh_kw_patch_i16(&b, 9, 5); /* past the end: ignored */
     lh_kr_t r;
     lh_kr_init(&r, b.ptr, b.len);
     CHECK_EQ_INT(lh_kr_i32(&r), 6);
     CHECK_EQ_INT(lh_kr_i32(&r), 99);
+    CHECK_EQ_INT(lh_kr_i16(&r), -1);
     lh_buf_free(&b);
 }
 

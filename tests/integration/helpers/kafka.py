@@ -113,6 +113,20 @@ def parse_produce_response(body):
     return corr, out
 
 
+def drain(consumer, want, timeout, row):
+    """Polls a confluent-kafka consumer until it has want records (each
+    turned into row(message)) or timeout seconds passed; an error fails."""
+    import time
+    got, deadline = [], time.time() + timeout
+    while len(got) < want and time.time() < deadline:
+        m = consumer.poll(0.5)
+        if m is None:
+            continue
+        assert m.error() is None, m.error()
+        got.append(row(m))
+    return got
+
+
 def kcat(*args, input=None, timeout=60, check=True):
     r = subprocess.run(["kcat", *map(str, args)], input=input, capture_output=True,
                        timeout=timeout)
