@@ -157,7 +157,12 @@ static void log_last_line(int log_fd, const lh_flow_result_t *res, double secs)
     if (res->timed_out || res->memory || res->outcome == LH_FLOW_OUT_SHUTDOWN)
         snprintf(how, sizeof how, " (%s %d)", res->signal ? "signal" : "exit",
                  res->signal ? res->signal : res->exit_code);
-    dprintf(log_fd, "[task-run] %s after %.2f s%s\n", res->reason, secs, how);
+    struct stat st;
+    char last = '\n';
+    if (fstat(log_fd, &st) == 0 && st.st_size > 0 && pread(log_fd, &last, 1, st.st_size - 1) != 1)
+        last = '\n';
+    dprintf(log_fd, "%s[task-run] %s after %.2f s%s\n", last == '\n' ? "" : "\n", res->reason, secs,
+            how);
 }
 
 static void block_signals(void)
@@ -187,9 +192,14 @@ static int supervise(const lh__flow_taskrun_t *o, int log_fd)
         return 1;
     }
     res.task_pid = pid;
-    if (lh__flow_status_write(o->status, &res, 1, me, my_start, &err) != 0)
-        dprintf(log_fd, "[task-run] %s\n", err.msg);
     lh__flow_ending_t end = {0};
+    if (lh__flow_status_write(o->status, &res, 1, me, my_start, &err) != 0) {
+        /* a try nobody can follow must not run: end it at once */
+        dprintf(log_fd, "[task-run] %s\n", err.msg);
+        kill(-pid, SIGKILL);
+        lh__flow_task_wait(o, pid, &end);
+        return 1;
+    }
     lh__flow_task_wait(o, pid, &end);
     fill_result(o, &end, &res);
     log_last_line(log_fd, &res, mono_s() - t0);
@@ -218,7 +228,7 @@ int lh_flow_task_run_main(int argc, char **argv)
         fprintf(stderr, "task-run: cannot create the folders of %s: %s\n", o.log, strerror(errno));
         return 1;
     }
-    int log_fd = open(o.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    int log_fd = open(o.log, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (log_fd < 0) {
         fprintf(stderr, "task-run: cannot open %s: %s\n", o.log, strerror(errno));
         return 1;
