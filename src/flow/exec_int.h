@@ -3,6 +3,7 @@
 #ifndef LH_FLOW_EXEC_INT_H
 #define LH_FLOW_EXEC_INT_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "flow/exec.h"
@@ -44,6 +45,9 @@ typedef struct lh__flow_ending {
     int timed_out, shutdown; /* ended by the timeout / by a SIGTERM or SIGINT to us */
 } lh__flow_ending_t;
 
+/* The signals the supervisor blocks and waits for: SIGCHLD, and SIGTERM,
+ * SIGINT and SIGHUP (a stop request). */
+void lh__flow_waited_signals(sigset_t *set);
 /* Forks the task (a new process group, stdin /dev/null, stdout and stderr
  * into log_fd, the cwd and memory limit of o) and returns its pid, or -1
  * with errno. */

@@ -54,6 +54,15 @@ static void child_exec(const lh__flow_taskrun_t *o, int log_fd)
     child_fail("run", o->argv[0]);
 }
 
+void lh__flow_waited_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGCHLD);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+}
+
 int lh__flow_task_fork(const lh__flow_taskrun_t *o, int log_fd)
 {
     pid_t pid = fork();
@@ -136,11 +145,7 @@ void lh__flow_task_wait(const lh__flow_taskrun_t *o, int pid, lh__flow_ending_t 
     waiter_t w = {.pid = pid, .term_at = INT64_MAX, .kill_at = INT64_MAX, .end = end};
     if (o->timeout_ms > 0) w.term_at = mono_ms() + o->timeout_ms;
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
+    lh__flow_waited_signals(&set);
     reap(&w);
     while (!w.done) {
         struct timespec ts;
