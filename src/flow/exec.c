@@ -306,6 +306,7 @@ static int follow_pidfd(lh_flow_proc_t *p)
 int lh_flow_exec_adopt(lh_flow_exec_t *x, int pid, int64_t pid_start, const char *status_path,
                        lh_flow_exec_done_fn done, void *arg, lh_err_t *err)
 {
+    if (!status_path) return lh_err_set(err, LH_EINVAL, "no status file to adopt by");
     lh_flow_proc_t *p = proc_new(x, status_path, done, arg);
     if (!p) return lh_err_set(err, LH_ENOMEM, "out of memory");
     p->pid = pid;

@@ -5,7 +5,9 @@
  * timeout, and SIGTERM/SIGINT/SIGHUP to the supervisor, each of which sends
  * SIGTERM to the whole group and SIGKILL 5 s later). After the task exits,
  * whatever is left of its group is killed and reaped: the supervisor is a
- * child subreaper, so a task's orphaned background children come to it. */
+ * child subreaper, so a task's orphaned background children come to it. A
+ * supervisor killed outright (SIGKILL) takes its task along (the task's
+ * parent-death signal); the task's own children then stay, as orphans. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,8 +33,12 @@ static void child_fail(const char *what, const char *arg)
 }
 
 /* In the child: never returns. */
-static void child_exec(const lh__flow_taskrun_t *o, int log_fd)
+static void child_exec(const lh__flow_taskrun_t *o, int log_fd, pid_t supervisor)
 {
+    /* a supervisor killed outright takes its task along: the try is then
+     * lost and run again, and must not also go on running here */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != supervisor) _exit(126);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -65,8 +72,9 @@ void lh__flow_waited_signals(sigset_t *set)
 
 int lh__flow_task_fork(const lh__flow_taskrun_t *o, int log_fd)
 {
+    pid_t me = getpid();
     pid_t pid = fork();
-    if (pid == 0) child_exec(o, log_fd);
+    if (pid == 0) child_exec(o, log_fd, me);
     if (pid > 0) setpgid(pid, pid); /* also here, so the group exists before we signal it */
     return pid;
 }

@@ -491,6 +491,29 @@ static void test_shutdown(void)
     CHECK(strstr(slurp(t.log), "[task-run] shutdown after ") != NULL);
 }
 
+/* A supervisor killed outright leaves a running status: the try is lost,
+ * and its task does not go on without it. */
+static void test_supervisor_killed_is_lost(void)
+{
+    try_t t;
+    CHECK_EQ_INT(try_init(&t), 0);
+    CHECK_EQ_INT(try_spawn(&t, waiting, 0, 0, LH_FLOW_MEM_NONE), 0);
+    lh_flow_result_t res;
+    CHECK_EQ_INT(wait_running(&t, &res, NULL, NULL), 0);
+    CHECK_EQ_INT(kill(t.pid, SIGKILL), 0);
+    try_wait(&t);
+    CHECK_EQ_INT(t.done, 1);
+    CHECK_EQ_INT(t.res.outcome, LH_FLOW_OUT_LOST);
+    CHECK_EQ_INT(t.res.task_pid, res.task_pid);
+    CHECK_EQ_INT(t.res.start_us, res.start_us);
+    int i = 0;
+    while (lh_flow_proc_start(res.task_pid) != -1 && i++ < 3000)
+        usleep(10000);
+    CHECK_EQ_INT(lh_flow_proc_start(res.task_pid), -1);
+    kill(-res.task_pid, SIGKILL); /* its background child, orphaned */
+    try_close(&t, 0);
+}
+
 static void test_spawn_errors(void)
 {
     try_t t;
@@ -527,6 +550,7 @@ static const lh_test_t tests[] = {
     {"adopt_ended", test_adopt_ended},
     {"adopt_reused_pid", test_adopt_reused_pid},
     {"shutdown", test_shutdown},
+    {"supervisor_killed_is_lost", test_supervisor_killed_is_lost},
     {"spawn_errors", test_spawn_errors},
     {NULL, NULL},
 };
