@@ -25,6 +25,7 @@ static const command_t commands[] = {
     {"sql", lh_cmd_sql, "run SQL in this process: -c SQL, -f FILE or standard input"},
     {"topic", lh_cmd_topic, "Kafka topics: list | describe | create | delete | tail"},
     {"dag", lh_cmd_dag, "DAG files: validate (the other verbs come with the scheduler)"},
+    {"sensor", lh_cmd_sensor, "wait for a lake object or a topic record (what sensor tasks run)"},
     {"sqllogictest", lh_cmd_sqllogictest, "run sqllogictest files (*.test) against the SQL engine"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "list the subcommands"},
