@@ -1,5 +1,6 @@
 /* on_failure: when a task instance ends failed, its on_failure command runs
- * through sh -c with the task's environment plus LAKEHOUSE_CTX_FAILURE, or
+ * through sh -c in the DAG's folder with the task's environment plus
+ * LAKEHOUSE_CTX_FAILURE, or
  * its on_failure_webhook gets a JSON POST {dag_id, run_id, task_id,
  * try_number, failure} (libcurl, 10 s timeout). Either runs in a detached
  * grandchild (fork, setsid, fork again; the middle child exits at once and
@@ -36,8 +37,10 @@ static void post(const char *url, const char *body)
 }
 
 /* The grandchild: stdin from /dev/null, then the hook. Never returns. */
-static void hook(const char *const *argv, const char *const *env, const char *url, const char *body)
+static void hook(const char *cwd, const char *const *argv, const char *const *env, const char *url,
+                 const char *body)
 {
+    if (cwd && chdir(cwd)) _exit(127);
     int fd = open("/dev/null", O_RDONLY);
     if (fd >= 0 && fd != 0) dup2(fd, 0);
     sigset_t none;
@@ -51,7 +54,7 @@ static void hook(const char *const *argv, const char *const *env, const char *ur
     _exit(0);
 }
 
-static int detach(const char *const *argv, const char *const *env, const char *url,
+static int detach(const char *cwd, const char *const *argv, const char *const *env, const char *url,
                   const char *body, lh_err_t *err)
 {
     pid_t pid = fork();
@@ -59,7 +62,7 @@ static int detach(const char *const *argv, const char *const *env, const char *u
     if (pid == 0) {
         setsid();
         pid_t g = fork();
-        if (g == 0) hook(argv, env, url, body);
+        if (g == 0) hook(cwd, argv, env, url, body);
         _exit(g < 0 ? 1 : 0);
     }
     int st = 0;
@@ -89,14 +92,15 @@ int lh_flow_task_on_failure(const lh_flow_dag_t *dag, const lh_flow_task_t *t,
         for (int i = 0; argv[i]; i++)
             lh__flow_vec_push(&j.argv, argv[i]);
         if (!r && (j.env.oom || j.argv.oom)) r = lh_err_set(err, LH_ENOMEM, "out of memory");
-        if (!r) r = detach(j.argv.v, j.env.v, NULL, NULL, err);
+        if (!r) r = detach(dag->dir, j.argv.v, j.env.v, NULL, NULL, err);
     } else {
         json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:s}", "dag_id", dag->dag_id, "run_id",
                                 rc->run_id, "task_id", t->id, "try_number",
                                 (json_int_t)rc->try_number, "failure", failure ? failure : "");
         body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
         json_decref(doc);
-        r = body ? detach(NULL, NULL, url, body, err) : lh_err_set(err, LH_ENOMEM, "out of memory");
+        r = body ? detach(NULL, NULL, NULL, url, body, err)
+                 : lh_err_set(err, LH_ENOMEM, "out of memory");
     }
     free(body);
     lh_arena_free(a);
