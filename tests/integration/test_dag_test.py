@@ -231,3 +231,84 @@ def test_sql_echo(tmp_path):
     r = subprocess.run([lakehouse_bin(), "sql", "--echo", "-c", "SELECT 1; SELECT nope FROM t2"],
                        capture_output=True, text=True, timeout=60, env=env)
     assert r.returncode == 2 and "SELECT nope FROM t2;" in r.stderr
+
+
+def test_topic_sensor(tmp_path, server):
+    """Met once the partition holds a record stamped at or after the data
+    interval's end (ListOffsets by time); an older record does not count."""
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+    b, topic = server.endpoints["kafka"], f"sens-{tmp_path.name[-20:].replace('_', '-')}"
+    admin = AdminClient({"bootstrap.servers": b})
+    for f in admin.create_topics([NewTopic(topic, 2, 1)]).values():
+        f.result(timeout=30)
+    d = tmp_path / "tdags"
+    d.mkdir()
+    dag = d / "t.yaml"
+    dag.write_text(f"""\
+dag_id: tsens
+schedule: "@daily"
+start_date: 2024-01-01
+tasks:
+  - {{id: wait, type: sensor, topic: {topic}, partition: 1, mode: reschedule}}
+""")
+    env = {"LAKEHOUSE_KAFKA": b}
+    end_ms = 1709683200000  # 2024-03-06T00:00:00Z, the end of ds 2024-03-05
+    r = dag_test(tmp_path, dag, "wait", "2024-03-05", env=env)
+    assert r.returncode == 75, r.stdout + r.stderr
+    p = Producer({"bootstrap.servers": b})
+    p.produce(topic, value=b"old", partition=1, timestamp=end_ms - 5000)
+    p.produce(topic, value=b"other partition", partition=0, timestamp=end_ms + 5000)
+    assert p.flush(30) == 0
+    r = dag_test(tmp_path, dag, "wait", "2024-03-05", env=env)
+    assert r.returncode == 75 and "not met" in r.stdout, r.stdout + r.stderr
+    p.produce(topic, value=b"new", partition=1, timestamp=end_ms + 1000)
+    assert p.flush(30) == 0
+    r = dag_test(tmp_path, dag, "wait", "2024-03-05", env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"met: {topic}[1]" in r.stdout and "(offset 1)" in r.stdout
+
+
+FAKE_KUBECTL = """#!/bin/sh
+# a stand-in kubectl on PATH (no cluster is ever contacted): logs its
+# arguments, answers apply with the resource name, get with Pending once and
+# then $FAKE_PHASE, logs with a line
+echo "$*" >> "$FAKE_DIR/calls"
+case "$1" in
+  apply) echo pod/fake-pod ;;
+  get) if [ -e "$FAKE_DIR/polled" ]; then printf %s "$FAKE_PHASE"; else touch "$FAKE_DIR/polled"; printf Pending; fi ;;
+  logs) echo "hello from the pod" ;;
+esac
+"""
+
+
+def test_pod_follow_with_a_stand_in_kubectl(tmp_path):
+    """The k8s_pod runner applies the manifest, polls the phase until it
+    ends, prints the log, deletes per on_finish_action and exits 0/1; kubectl
+    here is a script on PATH, so no cluster is contacted."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "kubectl").write_text(FAKE_KUBECTL)
+    (fake / "kubectl").chmod(0o755)
+    d = tmp_path / "kdags"
+    d.mkdir()
+    dag = d / "k.yaml"
+    dag.write_text("""\
+dag_id: kdag
+tasks:
+  - {id: pod, type: k8s_pod, image: "busybox:1.36", namespace: jobs, arguments: ["{{ ds }}"]}
+  - {id: keep, type: k8s_pod, image: "busybox:1.36", on_finish_action: keep_pod}
+""")
+    import os
+    for task, phase, code, deleted in (("pod", "Succeeded", 0, True), ("keep", "Failed", 1, False)):
+        (fake / "calls").unlink(missing_ok=True)
+        (fake / "polled").unlink(missing_ok=True)
+        env = {"PATH": f"{fake}:{os.environ['PATH']}", "FAKE_DIR": str(fake),
+               "FAKE_PHASE": phase}
+        r = dag_test(tmp_path, dag, task, "2024-03-05", env=env)
+        assert r.returncode == code, r.stdout + r.stderr
+        assert f"pod/fake-pod: {phase}" in r.stdout and "hello from the pod" in r.stdout
+        calls = (fake / "calls").read_text().splitlines()
+        assert calls[0].startswith("apply") and calls[0].endswith("-o name")
+        assert ("--namespace=jobs" in calls[0]) == (task == "pod")
+        assert any(c.startswith("delete") for c in calls) == deleted
