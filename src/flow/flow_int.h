@@ -157,7 +157,7 @@ void lh__dagver_release(lh_flow_t *f, lh__dagver_t *v);
 lh__dagver_t *lh__dagver_acquire(lh_flow_t *f, lh__dagver_t *v);
 
 /* --- sched.c --- */
-int64_t lh__flow_now_us(const lh_flow_t *f);
+int64_t lh__flow_clock_us(const lh_flow_t *f);
 /* Asks for a scheduling pass on the next loop iteration. */
 void lh__flow_kick(lh_flow_t *f);
 /* Loads unfinished runs from the state and adopts their tries. */

@@ -163,7 +163,7 @@ static void publish_metrics(lh_flow_t *f)
 static void on_tick(uv_timer_t *t)
 {
     lh_flow_t *f = t->data;
-    int64_t now = lh__flow_now_us(f);
+    int64_t now = lh__flow_clock_us(f);
     if (now - f->last_scan_us >= f->scan_ms * 1000) {
         f->last_scan_us = now;
         lh__flow_scan(f);
@@ -235,7 +235,7 @@ static int flow_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *err)
     int rc = setup(f, ctx, err);
     if (rc) goto fail;
     lh__flow_scan(f);
-    f->last_scan_us = lh__flow_now_us(f);
+    f->last_scan_us = lh__flow_clock_us(f);
     if (uv_loop_init(&f->loop)) {
         rc = lh_err_set(err, LH_EIO, "cannot create the scheduler's loop");
         goto fail;
@@ -337,7 +337,7 @@ static void info_of(const lh__fdag_t *e, lh_flow_dag_info_t *i, int64_t now_s)
 int lh_flow_dags_each(lh_flow_t *f, int (*fn)(const lh_flow_dag_info_t *, void *), void *arg)
 {
     int rc = 0;
-    int64_t now_s = lh__flow_now_us(f) / 1000000;
+    int64_t now_s = lh__flow_clock_us(f) / 1000000;
     pthread_mutex_lock(&f->reg_mu);
     for (lh__fdag_t *e = f->dags; e && !rc; e = e->next) {
         if (!e->file) continue;
@@ -352,7 +352,7 @@ int lh_flow_dags_each(lh_flow_t *f, int (*fn)(const lh_flow_dag_info_t *, void *
 int lh_flow_dag_with(lh_flow_t *f, const char *dag_id,
                      int (*fn)(const lh_flow_dag_info_t *, void *), void *arg)
 {
-    int64_t now_s = lh__flow_now_us(f) / 1000000;
+    int64_t now_s = lh__flow_clock_us(f) / 1000000;
     pthread_mutex_lock(&f->reg_mu);
     lh__fdag_t *e = lh__flow_find(f, dag_id);
     int rc = LH_ENOENT;

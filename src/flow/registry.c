@@ -239,7 +239,7 @@ static void save_dag(lh_flow_t *f, lh__fdag_t *e)
     snprintf(rec.dag_id, sizeof rec.dag_id, "%s", e->dag_id);
     rec.paused = e->paused;
     rec.fileloc = e->file;
-    rec.last_parsed_us = lh__flow_now_us(f);
+    rec.last_parsed_us = lh__flow_clock_us(f);
     rec.has_errors = e->broken != NULL;
     rec.last_scheduled_logical = e->have_last ? e->last_logical : 0;
     rec.last_scheduled_end = e->have_last ? e->last_end : 0;

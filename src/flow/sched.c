@@ -18,7 +18,7 @@
 #include "flow/flow_int.h"
 #include "flow/schedule.h"
 
-int64_t lh__flow_now_us(const lh_flow_t *f)
+int64_t lh__flow_clock_us(const lh_flow_t *f)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -266,7 +266,7 @@ static void make_due_runs(lh_flow_t *f, lh__fdag_t *e, int64_t now_s)
         rec.logical_date = due[i].start;
         rec.interval_start = due[i].start, rec.interval_end = due[i].end;
         rec.conf = (char *)"{}";
-        rec.queued_us = lh__flow_now_us(f);
+        rec.queued_us = lh__flow_clock_us(f);
         lh_err_t err = {0};
         int rc = lh_flow_state_run_insert(f->st, &rec, &err);
         if (rc == 0 && !lh__flow_run_add(f, e, &rec)) rc = LH_ENOMEM;
@@ -317,7 +317,7 @@ static void wake_waiting(lh_flow_t *f, lh__run_t *r, int64_t now)
 void lh__flow_pass(lh_flow_t *f)
 {
     if (f->stopping) return;
-    int64_t now = lh__flow_now_us(f);
+    int64_t now = lh__flow_clock_us(f);
     lh_err_t err = {0};
     int tx = lh_flow_state_begin(f->st, &err) == 0;
     for (lh__fdag_t *e = f->dags; e; e = e->next) make_due_runs(f, e, now / 1000000);

@@ -158,7 +158,7 @@ static void trigger_run(lh_flow_t *f, lh__cmd_t *c)
     }
     const lh_flow_dag_t *d = e->cur->dag;
     if ((c->rc = check_conf(d, c->conf, c->err))) return;
-    int64_t now = lh__flow_now_us(f);
+    int64_t now = lh__flow_clock_us(f);
     lh_flow_run_rec_t rec = {0};
     snprintf(rec.dag_id, sizeof rec.dag_id, "%s", c->dag_id);
     rec.logical_date = c->a == INT64_MIN ? now / 1000000 : c->a;
@@ -435,7 +435,7 @@ static void backfill_run(lh_flow_t *f, lh__cmd_t *c)
     }
     if ((c->rc = check_conf(d, c->conf, c->err))) return;
     char *conf = c->conf ? json_dumps(c->conf, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    int64_t now = lh__flow_now_us(f), t;
+    int64_t now = lh__flow_clock_us(f), t;
     c->id = now / 1000;
     lh_flow_state_begin(f->st, c->err);
     for (int rc = lh_cron_next(&d->cron, c->a - 1, &t); rc == 0 && t <= c->b && !c->rc;
@@ -541,7 +541,7 @@ int lh__flow_recover(lh_flow_t *f, lh_err_t *err)
         if (!e || !e->cur) {
             lh_warn("flow: run %s/%s: its dag is gone; marked failed", rec->dag_id, rec->run_id);
             rec->state = LH_FLOW_RS_FAILED;
-            rec->end_us = lh__flow_now_us(f);
+            rec->end_us = lh__flow_clock_us(f);
             lh_flow_state_run_update(f->st, rec, err);
             continue;
         }
@@ -555,7 +555,7 @@ int lh__flow_recover(lh_flow_t *f, lh_err_t *err)
             if (ti->rec.state == LH_FLOW_TS_QUEUED || ti->rec.state == LH_FLOW_TS_RUNNING)
                 lh__flow_ti_adopt(f, ti);
             else if (ti->rec.state == LH_FLOW_TS_SCHEDULED)
-                lh__flow_ti_ready(f, ti, ti->rec.ready_us ? ti->rec.ready_us : lh__flow_now_us(f));
+                lh__flow_ti_ready(f, ti, ti->rec.ready_us ? ti->rec.ready_us : lh__flow_clock_us(f));
         }
     }
     lh_flow_state_commit(f->st, err);

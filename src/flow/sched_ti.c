@@ -220,7 +220,7 @@ static void try_done(void *arg, const lh_flow_result_t *res)
     lh__ti_t *ti = arg;
     lh__run_t *run = ti->run;
     lh_flow_t *f = run->f;
-    int64_t now = lh__flow_now_us(f);
+    int64_t now = lh__flow_clock_us(f);
     account(f, ti, -1);
     settle(f, ti, res, now);
     lh_err_t err = {0};
@@ -300,7 +300,7 @@ static void launch(lh_flow_t *f, lh__ti_t *ti)
     } else {
         ti->rec.pid = pid, ti->rec.pid_start = pid_start;
         ti->rec.state = LH_FLOW_TS_RUNNING;
-        if (ti->reschedule && !ti->rec.first_poke_us) ti->rec.first_poke_us = lh__flow_now_us(f);
+        if (ti->reschedule && !ti->rec.first_poke_us) ti->rec.first_poke_us = lh__flow_clock_us(f);
         f->started_total++;
     }
     lh_arena_free(a);
@@ -323,7 +323,7 @@ void lh__flow_dispatch(lh_flow_t *f)
     int room = f->parallelism - f->nlive, n = 0, held = 0;
     lh__ti_t **go = malloc((size_t)room * sizeof *go), **back = malloc(512 * sizeof *back);
     if (!go || !back) goto out;
-    int64_t now = lh__flow_now_us(f);
+    int64_t now = lh__flow_clock_us(f);
     lh_err_t err = {0};
     int tx = lh_flow_state_begin(f->st, &err) == 0;
     while (n < room && held < 512) {
@@ -386,7 +386,7 @@ void lh__flow_ti_adopt(lh_flow_t *f, lh__ti_t *ti)
         if (lh_flow_status_read(status, &res, &running, &sup_pid, &sup_start) != 0) {
             ti->rec.try_number--;
             ti->rec.state = LH_FLOW_TS_NONE;
-            lh__flow_ti_ready(f, ti, lh__flow_now_us(f));
+            lh__flow_ti_ready(f, ti, lh__flow_clock_us(f));
             return;
         }
         pid = sup_pid, pid_start = sup_start;
