@@ -2,8 +2,9 @@
  * locally (no platform): each file is parsed and checked (flow/dag.h) and
  * either "ok <dag_id> (<n> tasks, schedule <s>)" or every diagnostic
  * ("file:line: field: message") is printed; exit 0 when all are valid, 2
- * otherwise. The other verbs are clients of the running platform
- * (cmd/dag_client.h), one row each in the verb table. */
+ * otherwise. `test` runs one task in the foreground (dag_test.c). The
+ * other verbs are clients of the running platform (cmd/dag_client.h), one
+ * row each in the verb table. */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,13 +25,15 @@ static void usage(FILE *out)
         "                              [--conf JSON] [--no-wait]\n"
         "       lakehouse dag clear DAG [--run-id R | --start D --end D] [--task T]...\n"
         "                              [--upstream] [--downstream] [--only-failed] [--yes]\n"
-        "       lakehouse dag pause DAG | unpause DAG\n\n"
+        "       lakehouse dag pause DAG | unpause DAG\n"
+        "       lakehouse dag test DAG_FILE_OR_ID TASK DATE [--conf JSON] [--render-only]\n\n"
         "  validate  parse and check DAG files (YAML, docs/dags.md) without a platform:\n"
         "            prints \"ok <dag_id> (<n> tasks, schedule <s>)\" per valid file, or every\n"
         "            error as file:line: field: message; exit 0 when all are valid, 2 if not\n"
         "  --json    validate: one JSON array: {file, ok, dag_id, tasks, schedule, errors:\n"
         "            [{file, line, field, message}]} per file; the other verbs: the REST\n"
-        "            API's JSON as it is\n\n"
+        "            API's JSON as it is\n"
+        "  test      run one task in the foreground, no scheduler (dag test --help)\n\n"
         "The other verbs are clients of the running platform: the orchestrator's REST API\n"
         "(docs/api.md) at LAKEHOUSE_URL (default http://127.0.0.1:8080), with HTTP Basic\n"
         "from LAKEHOUSE_ACCESS_KEY/LAKEHOUSE_SECRET_KEY or a bearer token (--token,\n"

@@ -91,4 +91,6 @@ const lh_rest_route_t lh_flow_api_routes[] = {
      .blocking = 1,
      .handler = lh__flow_api_backfill_get},
 };
-const int lh_flow_api_nroutes = sizeof lh_flow_api_routes / sizeof lh_flow_api_routes[0];
+const int lh_flow_api_nroutes = LH_FLOW_API_NROUTES;
+_Static_assert(sizeof lh_flow_api_routes / sizeof lh_flow_api_routes[0] == LH_FLOW_API_NROUTES,
+               "LH_FLOW_API_NROUTES counts lh_flow_api_routes");

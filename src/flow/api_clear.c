@@ -98,7 +98,7 @@ static int opt_date(lh_rest_call_t *c, json_t *body, const char *key, int64_t *o
     const char *s = NULL;
     char msg[160];
     if (opt_str(c, body, key, &s)) return -1;
-    if (!s || lh__flow_parse_date(s, out) == 0) return 0;
+    if (!s || lh__flow_api_parse_date(s, out) == 0) return 0;
     snprintf(msg, sizeof msg, "%s must be an ISO 8601 date (2024-01-01T00:00:00+00:00)", key);
     lh_rest_problem(c, 400, msg);
     return -1;

@@ -39,7 +39,7 @@ json_t *lh__flow_date_s(int64_t s);
 json_t *lh__flow_date_us(int64_t us);
 /* "YYYY-MM-DD", or ISO 8601 with an optional fraction and a zone (Z,
  * +hh:mm; a space where a query string's '+' became one). 0 or LH_EINVAL. */
-int lh__flow_parse_date(const char *s, int64_t *out);
+int lh__flow_api_parse_date(const char *s, int64_t *out);
 /* A date query parameter: 0 when absent, 1 with *out, or -1 after a 400. */
 int lh__flow_query_date(lh_rest_call_t *c, const char *name, int64_t *out);
 

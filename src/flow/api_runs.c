@@ -193,7 +193,7 @@ static int logical_of(lh_rest_call_t *c, json_t *body, int64_t *out)
     *out = INT64_MIN;
     if (opt_str(c, body, "logical_date", &s) || (!s && opt_str(c, body, "execution_date", &s)))
         return -1;
-    if (s && lh__flow_parse_date(s, out)) {
+    if (s && lh__flow_api_parse_date(s, out)) {
         lh_rest_problem(c, 400,
                         "logical_date must be an ISO 8601 date (2024-01-01T00:00:00+00:00)");
         return -1;

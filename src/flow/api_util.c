@@ -8,6 +8,7 @@
 
 #include "core/timefmt.h"
 #include "flow/api_int.h"
+#include "flow/dag_int.h"
 
 /* ns as "...Z" with digits of fraction, then "Z" -> "+00:00". */
 static json_t *iso(int64_t ns, int digits)
@@ -30,17 +31,15 @@ json_t *lh__flow_date_us(int64_t us)
     return us ? iso(us * 1000, 6) : json_null();
 }
 
-int lh__flow_parse_date(const char *s, int64_t *out)
+int lh__flow_api_parse_date(const char *s, int64_t *out)
 {
     char buf[64];
     size_t n = strlen(s);
-    if (n < 10 || n >= sizeof buf - 9) return LH_EINVAL;
+    if (n >= sizeof buf) return LH_EINVAL;
     memcpy(buf, s, n + 1);
-    if (n == 10) /* a date alone: its midnight, UTC */
-        memcpy(buf + n, "T00:00:00", 10);
-    for (char *p = buf + 11; *p; p++)
+    for (char *p = n > 11 ? buf + 11 : buf + n; *p; p++)
         if (*p == ' ') *p = '+'; /* "+00:00" unescaped in a query string */
-    return lh_time_iso8601_parse((lh_str_t){buf, strlen(buf)}, out);
+    return lh__flow_parse_date(buf, out);
 }
 
 int lh__flow_query_date(lh_rest_call_t *c, const char *name, int64_t *out)
@@ -48,7 +47,7 @@ int lh__flow_query_date(lh_rest_call_t *c, const char *name, int64_t *out)
     const char *v = lh_rest_query(c, name);
     char msg[160];
     if (!v) return 0;
-    if (lh__flow_parse_date(v, out) == 0) return 1;
+    if (lh__flow_api_parse_date(v, out) == 0) return 1;
     snprintf(msg, sizeof msg, "%s must be an ISO 8601 date (2024-01-01T00:00:00+00:00)", name);
     lh_rest_problem(c, 400, msg);
     return -1;
