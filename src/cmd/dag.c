@@ -113,6 +113,8 @@ int lh_cmd_dag(int argc, char **argv)
         usage(argc < 1 ? stderr : stdout);
         return argc < 1 ? 2 : 0;
     }
+    for (int i = 1; i < argc && strcmp(argv[0], "test"); i++) /* test has its own help */
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         if (!strcmp(argv[0], verbs[i].name)) return verbs[i].run(argc - 1, argv + 1);
     fprintf(stderr, "lakehouse dag: unknown verb '%s' (see 'lakehouse dag --help')\n", argv[0]);

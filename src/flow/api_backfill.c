@@ -65,8 +65,8 @@ static int read_req(lh_rest_call_t *c, json_t *body, backfill_req_t *r)
     if (!r->reprocess) r->reprocess = "none";
     if (!msg && (!r->dag_id || !r->from || !r->to))
         msg = "dag_id, from_date and to_date are required strings";
-    else if (!msg &&
-             (lh__flow_api_parse_date(r->from, &r->start) || lh__flow_api_parse_date(r->to, &r->end)))
+    else if (!msg && (lh__flow_api_parse_date(r->from, &r->start) ||
+                      lh__flow_api_parse_date(r->to, &r->end)))
         msg = "from_date and to_date must be ISO 8601 dates (2024-01-01T00:00:00+00:00)";
     else if (!msg && (r->mode = behavior(r->reprocess)) < 0)
         msg = "reprocess_behavior must be none, failed or completed";

@@ -124,7 +124,7 @@ void lh__flow_api_runs_list(lh_rest_call_t *c)
         lh_rest_order_by(c, orders, "id", &ord) || read_filters(c, &f))
         return;
     int oi = 0;
-    while (orders[oi] != ord.field)
+    while (orders[oi + 1] && strcmp(orders[oi], ord.field))
         oi++;
     run_list_t l = {.q = {.dag_id = strcmp(dag_id, "~") ? dag_id : NULL,
                           .state = -1,

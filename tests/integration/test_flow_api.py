@@ -217,6 +217,11 @@ def test_trigger_with_conf_runs_to_success_with_logs(flow):
     assert greet["operator"] == "shell" and greet["hostname"] == ""
     assert greet["execution_date"] == run["logical_date"]
     assert greet["duration"] is not None and greet["duration"] >= 0
+    page = ok(flow, "GET", "/api/v1/dags/hello/dagRuns/conf-run/taskInstances?limit=1&offset=1")
+    assert [t["task_id"] for t in page["task_instances"]] == ["greet"]  # task_id order
+    assert page["total_entries"] == 2
+    assert ok(flow, "GET", "/api/v1/dags/hello/dagRuns/conf-run/taskInstances?state=success"
+              "&state=failed&limit=1")["total_entries"] == 2
     one = ok(flow, "GET", "/api/v1/dags/hello/dagRuns/conf-run/taskInstances/greet")
     assert one["task_id"] == "greet" and one["state"] == "success"
     st, text, ctype = api(flow, "GET",
@@ -255,6 +260,17 @@ def test_auth_problems(flow):
     assert st == 403 and doc["status"] == 403
     assert api(flow, "POST", "/api/v1/dags/hello/dagRuns", {}, auth=reader)[0] == 403
     assert api(flow, "POST", "/api/v1/dags/hello/clearTaskInstances", {}, auth=reader)[0] == 403
+
+
+def test_bearer_token_for_api_and_cli(flow):
+    token = flow.cli("token", "create", "--name", "flow-api", check=True).stdout.strip()
+    st, doc, _ = api(flow, "GET", "/api/v1/dags/hello", auth=None,
+                     headers=[f"Authorization: Bearer {token}"])
+    assert st == 200 and doc["dag_id"] == "hello"
+    r = flow.cli("dag", "list", "--json", ak="", sk="", env={"LAKEHOUSE_TOKEN": token}, check=True)
+    assert "hello" in [d["dag_id"] for d in json.loads(r.stdout)["dags"]]
+    assert api(flow, "GET", "/api/v1/dags", auth=None,
+               headers=["Authorization: Bearer nope"])[0] == 401
 
 
 def test_runs_list_filters_order_and_paging(flow):
