@@ -49,11 +49,17 @@ def test_kill9_adopts_running_tries_and_reruns_only_lost_ones(tmp_path):
     t = wait_running(srv, rid, ["slow", "victim"])
     victim_status = (srv.data_dir / "flow" / "logs" / "dag_id=crashy" / f"run_id={rid}" /
                      "task_id=victim" / "attempt=1.status")
+    deadline = time.monotonic() + 60
+    while not victim_status.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     task_pid = json.loads(victim_status.read_text())["task_pid"]
     srv.kill()
     # the victim's supervisor and task die too, leaving a "running" status behind
     os.kill(t["victim"]["pid"], signal.SIGKILL)
-    os.killpg(task_pid, signal.SIGKILL)
+    try:
+        os.killpg(task_pid, signal.SIGKILL)
+    except ProcessLookupError:  # gone with its supervisor (parent-death signal)
+        pass
     time.sleep(0.5)
     srv.start()
     run = wait_run(srv, "crashy", rid)
