@@ -129,7 +129,9 @@ static lh_flow_dag_t *load_dag(const char *arg, const lh_config_t *cfg)
     /* TODO(flow.dags_dir): the coordinator moves this key to flow.dags_dir */
     const char *dir = lh_config_get(cfg, "core.dags_dir");
     lh_flow_dag_t *d = dir && *dir ? find_dag(dir, arg, 0) : NULL;
-    if (!d) fprintf(stderr, "lakehouse dag test: no DAG file or DAG id %s (in %s)\n", arg, dir);
+    if (!d)
+        fprintf(stderr, "lakehouse dag test: no DAG file or DAG id %s (in %s)\n", arg,
+                dir && *dir ? dir : "no DAGs folder");
     return d;
 }
 
