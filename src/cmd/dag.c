@@ -103,7 +103,7 @@ static const struct {
     {.name = "backfill", .run = lh_dag_backfill}, {.name = "clear", .run = lh_dag_clear},
     {.name = "runs", .run = lh_dag_runs},         {.name = "tasks", .run = lh_dag_tasks},
     {.name = "logs", .run = lh_dag_logs},         {.name = "pause", .run = lh_dag_pause},
-    {.name = "unpause", .run = lh_dag_unpause},
+    {.name = "unpause", .run = lh_dag_unpause},   {.name = "test", .run = lh_cmd_dag_test},
 };
 
 int lh_cmd_dag(int argc, char **argv)

@@ -80,7 +80,7 @@ typedef struct lh__run {
     lh__ti_t *tis; /* v->dag->ntasks */
     int nlive;     /* tries in flight */
     int dirty;
-    int *todo; /* TIs to decide (their upstream counts changed) */
+    int *todo;             /* TIs to decide (their upstream counts changed) */
     unsigned char *in_todo;
     int ntodo;
     int nterminal; /* TIs in a terminal state */

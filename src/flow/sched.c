@@ -96,20 +96,11 @@ void lh__flow_run_recount(lh__run_t *r)
 void lh__flow_up_count(lh_flow_upstream_t *up, int state, int delta)
 {
     switch (state) {
-    case LH_FLOW_TS_SUCCESS:
-        up->success += delta;
-        break;
-    case LH_FLOW_TS_SKIPPED:
-        up->skipped += delta;
-        break;
-    case LH_FLOW_TS_FAILED:
-        up->failed += delta;
-        break;
-    case LH_FLOW_TS_UPSTREAM_FAILED:
-        up->upstream_failed += delta;
-        break;
-    default:
-        break;
+    case LH_FLOW_TS_SUCCESS: up->success += delta; break;
+    case LH_FLOW_TS_SKIPPED: up->skipped += delta; break;
+    case LH_FLOW_TS_FAILED: up->failed += delta; break;
+    case LH_FLOW_TS_UPSTREAM_FAILED: up->upstream_failed += delta; break;
+    default: break;
     }
 }
 
@@ -176,8 +167,7 @@ lh__run_t *lh__flow_run_add(lh_flow_t *f, lh__fdag_t *e, const lh_flow_run_rec_t
         ti->up.total = task->ndeps;
     }
     lh__run_t **pp = &f->runs;
-    while (*pp)
-        pp = &(*pp)->next;
+    while (*pp) pp = &(*pp)->next;
     *pp = r;
     return r;
 }
@@ -193,8 +183,7 @@ static void run_unlink(lh_flow_t *f, lh__run_t *r)
 
 void lh__flow_run_drop(lh_flow_t *f, lh__run_t *r)
 {
-    for (int i = 0; i < r->v->dag->ntasks; i++)
-        lh__flow_heap_remove(f, &r->tis[i]);
+    for (int i = 0; i < r->v->dag->ntasks; i++) lh__flow_heap_remove(f, &r->tis[i]);
     if (r->rec.state == LH_FLOW_RS_RUNNING) r->entry->active--;
     run_unlink(f, r);
     run_free(f, r);
@@ -331,8 +320,7 @@ void lh__flow_pass(lh_flow_t *f)
     int64_t now = lh__flow_clock_us(f);
     lh_err_t err = {0};
     int tx = lh_flow_state_begin(f->st, &err) == 0;
-    for (lh__fdag_t *e = f->dags; e; e = e->next)
-        make_due_runs(f, e, now / 1000000);
+    for (lh__fdag_t *e = f->dags; e; e = e->next) make_due_runs(f, e, now / 1000000);
     start_runs(f, now);
     for (lh__run_t *r = f->runs, *next; r; r = next) {
         next = r->next;
