@@ -2,8 +2,9 @@
  * locally (no platform): each file is parsed and checked (flow/dag.h) and
  * either "ok <dag_id> (<n> tasks, schedule <s>)" or every diagnostic
  * ("file:line: field: message") is printed; exit 0 when all are valid, 2
- * otherwise. The other verbs (list, show, trigger, backfill, clear, runs,
- * tasks, logs, pause, unpause, test) come with the scheduler. */
+ * otherwise. `test` runs one task in the foreground (dag_test.c). The other
+ * verbs (list, show, trigger, backfill, clear, runs, tasks, logs, pause,
+ * unpause) come with the scheduler. */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,14 +16,16 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: lakehouse dag validate [--json] FILE...\n\n"
+        "usage: lakehouse dag validate [--json] FILE...\n"
+        "       lakehouse dag test DAG_FILE_OR_ID TASK DATE [--conf JSON] [--render-only]\n\n"
         "  validate  parse and check DAG files (YAML, docs/dags.md) without a platform:\n"
         "            prints \"ok <dag_id> (<n> tasks, schedule <s>)\" per valid file, or every\n"
         "            error as file:line: field: message; exit 0 when all are valid, 2 if not\n"
         "  --json    one JSON array: {file, ok, dag_id, tasks, schedule, errors: [{file,\n"
-        "            line, field, message}]} per file\n\n"
+        "            line, field, message}]} per file\n"
+        "  test      run one task in the foreground, no scheduler (dag test --help)\n\n"
         "The other verbs (list, show, trigger, backfill, clear, runs, tasks, logs, pause,\n"
-        "unpause, test) come with the scheduler (the flow role) and are not there yet.\n");
+        "unpause) come with the scheduler (the flow role) and are not there yet.\n");
 }
 
 static json_t *dag_json(const char *file, const lh_flow_dag_t *d)
@@ -85,9 +88,11 @@ int lh_cmd_dag(int argc, char **argv)
         return argc < 1 ? 2 : 0;
     }
     if (!strcmp(argv[0], "validate")) return validate(argc - 1, argv + 1);
-    fprintf(stderr,
-            "lakehouse dag: unknown verb '%s' (only 'validate' exists yet; the others come with "
-            "the scheduler)\n",
-            argv[0]);
+    if (!strcmp(argv[0], "test")) return lh_cmd_dag_test(argc - 1, argv + 1);
+    fprintf(
+        stderr,
+        "lakehouse dag: unknown verb '%s' (only 'validate' and 'test' exist yet; the others come "
+        "with the scheduler)\n",
+        argv[0]);
     return 2;
 }

@@ -123,7 +123,9 @@ typedef struct lh_flow_try_rec {
     char reason[64]; /* "exit 1", "signal 9", "timeout", "memory", "lost", "cleared" */
 } lh_flow_try_rec_t;
 
-/* A list query: filters (NULL/-1 = any), page and order. */
+/* A list query: filters (NULL/-1 = any), page and order. limit 0 = no
+ * limit; a negative limit or offset, an unknown state or order_by, or a
+ * filter the listing lacks (task_id for runs) is LH_EINVAL. */
 typedef struct lh_flow_query {
     const char *dag_id;
     const char *run_id;
@@ -152,8 +154,9 @@ int lh_flow_state_dag_put(lh_flow_state_t *s, const lh_flow_dag_rec_t *rec, lh_e
 /* LH_ENOENT when unknown; out's strings are malloc'd: lh_flow_dag_rec_clear. */
 int lh_flow_state_dag_get(lh_flow_state_t *s, const char *dag_id, lh_flow_dag_rec_t *out,
                           lh_err_t *err);
-/* Calls fn for each DAG in dag_id order (rec valid during the call); stops
- * when fn returns non-zero and returns that value. */
+/* Calls fn for each DAG in dag_id order (rec valid during the call: its
+ * strings belong to the state); stops when fn returns non-zero and returns
+ * that value. fn may read and list through the same handle. */
 int lh_flow_state_dag_each(lh_flow_state_t *s, int (*fn)(const lh_flow_dag_rec_t *, void *),
                            void *arg, lh_err_t *err);
 void lh_flow_dag_rec_clear(lh_flow_dag_rec_t *rec);
@@ -171,19 +174,21 @@ int lh_flow_state_run_get(lh_flow_state_t *s, const char *dag_id, const char *ru
  * or backfill), or LH_ENOENT. */
 int lh_flow_state_run_by_date(lh_flow_state_t *s, const char *dag_id, int64_t logical_date,
                               lh_flow_run_rec_t *out, lh_err_t *err);
-/* Runs matching q (dag_id, state; order_by one of "logical_date",
+/* Runs matching q (dag_id, run_id, state; order_by one of "logical_date",
  * "start_date", "end_date", "run_id", default logical_date ascending), with
  * *total (may be NULL) the count before paging. fn as in dag_each. */
 int lh_flow_state_run_each(lh_flow_state_t *s, const lh_flow_query_t *q,
                            int (*fn)(const lh_flow_run_rec_t *, void *), void *arg, int64_t *total,
                            lh_err_t *err);
-/* Deletes a run with its task instances and tries (DELETE dagRuns). */
+/* Deletes a run with its task instances and tries (DELETE dagRuns);
+ * LH_ENOENT when unknown. */
 int lh_flow_state_run_delete(lh_flow_state_t *s, const char *dag_id, const char *run_id,
                              lh_err_t *err);
 void lh_flow_run_rec_clear(lh_flow_run_rec_t *rec);
 
 /* --- task instances --- */
-/* Inserts or updates every field of rec (keyed by dag_id, run_id, task_id). */
+/* Inserts or updates every field of rec (keyed by dag_id, run_id, task_id);
+ * LH_ENOENT when the run does not exist. */
 int lh_flow_state_ti_put(lh_flow_state_t *s, const lh_flow_ti_rec_t *rec, lh_err_t *err);
 int lh_flow_state_ti_get(lh_flow_state_t *s, const char *dag_id, const char *run_id,
                          const char *task_id, lh_flow_ti_rec_t *out, lh_err_t *err);
@@ -195,7 +200,8 @@ int lh_flow_state_ti_each(lh_flow_state_t *s, const lh_flow_query_t *q,
 
 /* --- tries --- */
 /* Records one try (keyed by dag_id, run_id, task_id, try_number; a second
- * record of the same try replaces the first). */
+ * record of the same try replaces the first); LH_ENOENT when the task
+ * instance does not exist. */
 int lh_flow_state_try_put(lh_flow_state_t *s, const lh_flow_try_rec_t *rec, lh_err_t *err);
 /* Tries of one task instance in try order. */
 int lh_flow_state_try_each(lh_flow_state_t *s, const char *dag_id, const char *run_id,
