@@ -8,7 +8,9 @@
 
 #include "core/rest.h"
 
-extern const lh_rest_route_t lh_flow_api_routes[];
+/* the rows' count, a constant for the role descriptor's initializer */
+#define LH_FLOW_API_NROUTES 16
+extern const lh_rest_route_t lh_flow_api_routes[LH_FLOW_API_NROUTES];
 extern const int lh_flow_api_nroutes;
 
 #endif

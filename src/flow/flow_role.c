@@ -17,6 +17,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "flow/api.h"
 #include "flow/flow_int.h"
 
 static const lh_config_key_t flow_keys[] = {
@@ -309,8 +310,8 @@ const lh_role_t lh_flow_role = {
     .nkeys = (int)(sizeof flow_keys / sizeof flow_keys[0]),
     .migrations = no_migrations,
     .nmigrations = 0,
-    .routes = NULL, /* lh_flow_api_routes once the API lands */
-    .nroutes = 0,
+    .routes = lh_flow_api_routes,
+    .nroutes = LH_FLOW_API_NROUTES,
     .start = flow_start,
     .stop = flow_stop,
 };
@@ -329,7 +330,7 @@ static void info_of(const lh__fdag_t *e, lh_flow_dag_info_t *i, int64_t now_s)
         const lh_flow_dag_t *d = e->cur->dag;
         lh_flow_interval_t last = {e->last_logical, e->last_end}, next;
         if (lh_cron_next_interval(&d->cron, e->have_last ? &last : NULL, d->start_date,
-                                  d->end_date, (int)d->catchup, now_s, &next) == 0)
+                                  d->end_date, (int)d->catchup, now_s, &next) == 1)
             i->next_logical = next.start;
     }
 }
