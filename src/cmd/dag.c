@@ -98,12 +98,12 @@ static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
 } verbs[] = {
-    {.name = "validate", .run = validate},      {.name = "test", .run = lh_cmd_dag_test},
-    {.name = "list", .run = lh_dag_list},       {.name = "show", .run = lh_dag_show},
-    {.name = "trigger", .run = lh_dag_trigger}, {.name = "backfill", .run = lh_dag_backfill},
-    {.name = "clear", .run = lh_dag_clear},     {.name = "runs", .run = lh_dag_runs},
-    {.name = "tasks", .run = lh_dag_tasks},     {.name = "logs", .run = lh_dag_logs},
-    {.name = "pause", .run = lh_dag_pause},     {.name = "unpause", .run = lh_dag_unpause},
+    {.name = "validate", .run = validate},        {.name = "list", .run = lh_dag_list},
+    {.name = "show", .run = lh_dag_show},         {.name = "trigger", .run = lh_dag_trigger},
+    {.name = "backfill", .run = lh_dag_backfill}, {.name = "clear", .run = lh_dag_clear},
+    {.name = "runs", .run = lh_dag_runs},         {.name = "tasks", .run = lh_dag_tasks},
+    {.name = "logs", .run = lh_dag_logs},         {.name = "pause", .run = lh_dag_pause},
+    {.name = "unpause", .run = lh_dag_unpause},   {.name = "test", .run = lh_cmd_dag_test},
 };
 
 int lh_cmd_dag(int argc, char **argv)

@@ -1,7 +1,7 @@
 /* `lakehouse dag test DAG_FILE_OR_ID TASK DATE [--conf JSON]`: runs one task
  * in the foreground with no scheduler and no platform (Airflow's `tasks
  * test`). The DAG is a file, or an id looked up in the DAGs folder
- * (core.dags_dir, LAKEHOUSE_DAGS_DIR; moving to flow.dags_dir). The run is
+ * (flow.dags_dir, LAKEHOUSE_DAGS_DIR). The run is
  * the data interval containing DATE (for a cron schedule), else logical
  * date = DATE; try 1; run id manual__<ts>. The command is the one the
  * executor would run (flow/task.h), with the caller's lake and Kafka
@@ -10,8 +10,8 @@
  * with the task's exit status (128 + N when signal N ended it).
  * --render-only prints the command and the files rendered for it (a sql
  * task's statements, a Pod or SparkApplication) and runs nothing;
- * --python PY names the interpreter of python tasks (else
- * LAKEHOUSE_FLOW_PYTHON, else python3). */
+ * --python PY names the interpreter of python tasks (else flow.python:
+ * LAKEHOUSE_FLOW_PYTHON, python3 by default). */
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
@@ -126,10 +126,11 @@ static lh_flow_dag_t *load_dag(const char *arg, const lh_config_t *cfg)
 {
     struct stat st;
     if (!stat(arg, &st) && S_ISREG(st.st_mode)) return lh_flow_dag_load(arg);
-    /* TODO(flow.dags_dir): the coordinator moves this key to flow.dags_dir */
-    const char *dir = lh_config_get(cfg, "core.dags_dir");
+    const char *dir = lh_config_get(cfg, "flow.dags_dir");
     lh_flow_dag_t *d = dir && *dir ? find_dag(dir, arg, 0) : NULL;
-    if (!d) fprintf(stderr, "lakehouse dag test: no DAG file or DAG id %s (in %s)\n", arg, dir);
+    if (!d)
+        fprintf(stderr, "lakehouse dag test: no DAG file or DAG id %s (in %s)\n", arg,
+                dir && *dir ? dir : "no DAGs folder");
     return d;
 }
 
@@ -176,7 +177,7 @@ static void platform(const lh_config_t *cfg, const opts_t *o, char *self, lh_flo
 {
     ssize_t n = readlink("/proc/self/exe", self, PATH_MAX - 1);
     self[n > 0 ? n : 0] = 0;
-    const char *py = o->python ? o->python : getenv("LAKEHOUSE_FLOW_PYTHON");
+    const char *py = o->python ? o->python : lh_config_get(cfg, "flow.python");
     *pf = (lh_flow_platform_t){
         .self_exe = self,
         .data_dir = lh_config_get(cfg, "core.data_dir"),

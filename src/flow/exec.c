@@ -147,12 +147,8 @@ static void proc_finish(lh_flow_proc_t *p)
     lh_flow_result_t res;
     int running = 0;
     memset(&res, 0, sizeof res);
-    if (lh_flow_status_read(p->status_path, &res, &running, NULL, NULL) != 0) {
-        memset(&res, 0, sizeof res);
-        lh__flow_result_lost(&res);
-    } else if (running) {
-        lh__flow_result_lost(&res);
-    }
+    if (lh_flow_status_read(p->status_path, &res, &running, NULL, NULL) != 0 || running)
+        lh__flow_result_lost(&res); /* keeps the task's pid and start when they were read */
     proc_unlink(p);
     uv_close(&p->u.h, on_proc_closed); /* p is freed on a later turn of the loop */
     if (!x->closing && p->done) p->done(p->arg, &res);
@@ -187,7 +183,6 @@ static void on_timer(uv_timer_t *h)
 static int supervisor_args(const lh_flow_exec_t *x, const lh_flow_launch_t *l, char **args, int cap,
                            char nums[2][24])
 {
-    static const char *const modes[] = {[LH_FLOW_MEM_RLIMIT] = "rlimit", [LH_FLOW_MEM_ENV] = "env"};
     int n = 0;
     args[n++] = x->self_exe;
     args[n++] = (char *)"task-run";
@@ -205,7 +200,7 @@ static int supervisor_args(const lh_flow_exec_t *x, const lh_flow_launch_t *l, c
         args[n++] = (char *)"--memory";
         args[n++] = nums[1];
         args[n++] = (char *)"--memory-mode";
-        args[n++] = (char *)modes[l->memory_mode];
+        args[n++] = (char *)lh__flow_mem_modes[l->memory_mode];
     }
     if (l->cwd) {
         args[n++] = (char *)"--cwd";

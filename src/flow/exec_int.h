@@ -31,6 +31,9 @@ void lh__flow_exec_use_pidfd(lh_flow_exec_t *x, int use_pidfd);
 
 /* --- the supervisor (taskrun.c, taskrun_wait.c) --- */
 
+/* The --memory-mode names, by LH_FLOW_MEM_*. */
+extern const char *const lh__flow_mem_modes[LH_FLOW_MEM_ENV + 1];
+
 /* Its command line. */
 typedef struct lh__flow_taskrun {
     const char *log, *status, *cwd;

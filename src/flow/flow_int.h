@@ -80,11 +80,12 @@ typedef struct lh__run {
     lh__ti_t *tis; /* v->dag->ntasks */
     int nlive;     /* tries in flight */
     int dirty;
-    int *todo;             /* TIs to decide (their upstream counts changed) */
+    int *todo; /* TIs to decide (their upstream counts changed) */
     unsigned char *in_todo;
     int ntodo;
     int nterminal; /* TIs in a terminal state */
     int nwaiting;  /* TIs up_for_retry / up_for_reschedule */
+    int counted;   /* counted in entry->active (it was started) */
     struct lh__run *next;
 } lh__run_t;
 
@@ -176,6 +177,9 @@ void lh__flow_heap_remove(lh_flow_t *f, lh__ti_t *ti);
 void lh__flow_run_todo(lh__run_t *r, int i);
 /* Adds delta to the count of state in up (terminal states only). */
 void lh__flow_up_count(lh_flow_upstream_t *up, int state, int delta);
+/* Counts a started run in its DAG's active runs (once), or stops counting it. */
+void lh__flow_run_count(lh__run_t *r);
+void lh__flow_run_uncount(lh__run_t *r);
 /* Removes a run from the working set and frees it. */
 void lh__flow_run_drop(lh_flow_t *f, lh__run_t *r);
 

@@ -85,7 +85,8 @@ static int parse_pools(lh_flow_t *f, lh_err_t *err)
 {
     const char *list = lh_config_get(f->cfg, "flow.pools");
     int n = 1;
-    for (const char *p = list; *p; p++) n += *p == ',';
+    for (const char *p = list; *p; p++)
+        n += *p == ',';
     f->pools = calloc((size_t)n + 1, sizeof *f->pools);
     if (!f->pools) return LH_ENOMEM;
     snprintf(f->pools[0].name, sizeof f->pools[0].name, "default_pool");
@@ -93,7 +94,8 @@ static int parse_pools(lh_flow_t *f, lh_err_t *err)
     f->npools = 1;
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", list);
-    for (char *save = NULL, *it = strtok_r(buf, ", ", &save); it; it = strtok_r(NULL, ", ", &save)) {
+    for (char *save = NULL, *it = strtok_r(buf, ", ", &save); it;
+         it = strtok_r(NULL, ", ", &save)) {
         char *eq = strchr(it, '=');
         char *end = NULL;
         long slots = eq ? strtol(eq + 1, &end, 10) : 0;
@@ -118,21 +120,25 @@ static void metrics_register(void)
         const char *help;
     } fam[] = {
         {"lakehouse_flow_dag_runs", LH_METRIC_GAUGE, "DAG runs by dag and state (queued, running)"},
-        {"lakehouse_flow_dag_runs_finished_total", LH_METRIC_COUNTER, "DAG runs finished, by state"},
-        {"lakehouse_flow_task_instances", LH_METRIC_GAUGE, "task instances of unfinished runs, by state"},
-        {"lakehouse_flow_task_tries_finished_total", LH_METRIC_COUNTER, "task tries ended, by the state they led to"},
+        {"lakehouse_flow_dag_runs_finished_total", LH_METRIC_COUNTER,
+         "DAG runs finished, by state"},
+        {"lakehouse_flow_task_instances", LH_METRIC_GAUGE,
+         "task instances of unfinished runs, by state"},
+        {"lakehouse_flow_task_tries_finished_total", LH_METRIC_COUNTER,
+         "task tries ended, by the state they led to"},
         {"lakehouse_flow_pool_slots", LH_METRIC_GAUGE, "slots of each pool"},
         {"lakehouse_flow_pool_used_slots", LH_METRIC_GAUGE, "slots in use in each pool"},
         {"lakehouse_flow_dags", LH_METRIC_GAUGE, "DAGs loaded"},
         {"lakehouse_flow_import_errors", LH_METRIC_GAUGE, "DAG files that do not load"},
     };
-    static const double delay_b[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5};
+    static const double delay_b[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                     0.05,   0.1,   0.5,    1,     5};
     static const double dur_b[] = {0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600};
     for (size_t i = 0; i < sizeof fam / sizeof fam[0]; i++)
         lh_metrics_register(fam[i].name, fam[i].type, fam[i].help, NULL, 0);
     lh_metrics_register("lakehouse_flow_scheduling_delay_seconds", LH_METRIC_HISTOGRAM,
-                        "from a task instance ready to run to its try being started",
-                        delay_b, (int)(sizeof delay_b / sizeof delay_b[0]));
+                        "from a task instance ready to run to its try being started", delay_b,
+                        (int)(sizeof delay_b / sizeof delay_b[0]));
     lh_metrics_register("lakehouse_flow_task_duration_seconds", LH_METRIC_HISTOGRAM,
                         "duration of task tries", dur_b, (int)(sizeof dur_b / sizeof dur_b[0]));
 }
@@ -141,14 +147,17 @@ static void publish_metrics(lh_flow_t *f)
 {
     int ndags = 0, nerr = 0;
     char lab[400];
-    for (lh__fdag_t *e = f->dags; e; e = e->next) ndags += e->file != NULL;
-    for (lh__ferr_t *x = f->errs; x; x = x->next) nerr++;
+    for (lh__fdag_t *e = f->dags; e; e = e->next)
+        ndags += e->file != NULL;
+    for (lh__ferr_t *x = f->errs; x; x = x->next)
+        nerr++;
     lh_metrics_set("lakehouse_flow_dags", NULL, ndags);
     lh_metrics_set("lakehouse_flow_import_errors", NULL, nerr);
     int runs[2] = {0}, tis[LH_FLOW_TS_SKIPPED + 1] = {0};
     for (lh__run_t *r = f->runs; r; r = r->next) {
         if (r->rec.state <= LH_FLOW_RS_RUNNING) runs[r->rec.state]++;
-        for (int i = 0; i < r->v->dag->ntasks; i++) tis[r->tis[i].rec.state]++;
+        for (int i = 0; i < r->v->dag->ntasks; i++)
+            tis[r->tis[i].rec.state]++;
     }
     for (int s = 0; s < 2; s++) {
         snprintf(lab, sizeof lab, "state=\"%s\"", lh_flow_run_state_names[s]);
@@ -329,8 +338,8 @@ static void info_of(const lh__fdag_t *e, lh_flow_dag_info_t *i, int64_t now_s)
     if (e->cur && e->cur->dag->sched_kind == LH_FLOW_SCHED_CRON) {
         const lh_flow_dag_t *d = e->cur->dag;
         lh_flow_interval_t last = {e->last_logical, e->last_end}, next;
-        if (lh_cron_next_interval(&d->cron, e->have_last ? &last : NULL, d->start_date,
-                                  d->end_date, (int)d->catchup, now_s, &next) == 1)
+        if (lh_cron_next_interval(&d->cron, e->have_last ? &last : NULL, d->start_date, d->end_date,
+                                  (int)d->catchup, now_s, &next) == 1)
             i->next_logical = next.start;
     }
 }
@@ -370,7 +379,8 @@ int lh_flow_import_errors_each(lh_flow_t *f, int (*fn)(const lh_flow_dag_t *, vo
 {
     int rc = 0;
     pthread_mutex_lock(&f->reg_mu);
-    for (lh__ferr_t *x = f->errs; x && !rc; x = x->next) rc = fn(x->dag, arg);
+    for (lh__ferr_t *x = f->errs; x && !rc; x = x->next)
+        rc = fn(x->dag, arg);
     for (lh__fdag_t *e = f->dags; e && !rc; e = e->next)
         if (e->broken) rc = fn(e->broken, arg);
     pthread_mutex_unlock(&f->reg_mu);

@@ -28,7 +28,8 @@ static int task_credential(lh_flow_t *f, lh_err_t *err)
         int rc = lh_meta_gen_secret(secret);
         if (!rc) rc = lh_meta_user_add(f->meta, TASK_USER, secret, LH_ROLE_WRITER, err);
         if (rc && rc != LH_EEXIST) return rc;
-        if (lh_meta_user_get(f->meta, TASK_USER, &u)) return lh_err_set(err, LH_EIO, "no %s", TASK_USER);
+        if (lh_meta_user_get(f->meta, TASK_USER, &u))
+            return lh_err_set(err, LH_EIO, "no %s", TASK_USER);
         lh_info("flow: created the task user %s", TASK_USER);
     }
     f->task_ak = strdup(u.access_key);
@@ -40,7 +41,8 @@ static int task_credential(lh_flow_t *f, lh_err_t *err)
 static int copy_env(lh_flow_t *f)
 {
     int n = 0;
-    while (environ[n]) n++;
+    while (environ[n])
+        n++;
     f->base_env = calloc((size_t)n + 1, sizeof *f->base_env);
     if (!f->base_env) return LH_ENOMEM;
     for (int i = 0; i < n; i++)
@@ -112,7 +114,8 @@ void lh__flow_platform_free(lh_flow_t *f)
     free(f->ep_kafka);
     free(f->ep_web);
     if (f->base_env)
-        for (int i = 0; f->base_env[i]; i++) free(f->base_env[i]);
+        for (int i = 0; f->base_env[i]; i++)
+            free(f->base_env[i]);
     free(f->base_env);
 }
 

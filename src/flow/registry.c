@@ -24,7 +24,8 @@ static int64_t *downstream_weights(const lh_flow_dag_t *d, int **down, const int
     int n = d->ntasks;
     int64_t *w = calloc((size_t)n + 1, sizeof *w);
     if (!w) return NULL;
-    for (int i = 0; i < n; i++) w[i] = d->tasks[i].args.priority_weight;
+    for (int i = 0; i < n; i++)
+        w[i] = d->tasks[i].args.priority_weight;
     if (n > 4096) return w; /* large DAGs: each task's own weight */
     size_t words = ((size_t)n + 63) / 64;
     uint64_t *bits = calloc((size_t)n * words, sizeof *bits);
@@ -60,7 +61,8 @@ static void dagver_free(lh__dagver_t *v)
 {
     if (!v) return;
     if (v->down)
-        for (int i = 0; i < v->dag->ntasks; i++) free(v->down[i]);
+        for (int i = 0; i < v->dag->ntasks; i++)
+            free(v->down[i]);
     free(v->down);
     free(v->ndown);
     free(v->weight);
@@ -81,7 +83,8 @@ static lh__dagver_t *dagver_new(lh_flow_dag_t *d)
     v->leaf = calloc((size_t)n + 1, 1);
     if (!v->down || !v->ndown || !v->leaf) goto fail;
     for (int i = 0; i < n; i++)
-        for (int k = 0; k < d->tasks[i].ndeps; k++) v->ndown[d->tasks[i].dep_index[k]]++;
+        for (int k = 0; k < d->tasks[i].ndeps; k++)
+            v->ndown[d->tasks[i].dep_index[k]]++;
     for (int i = 0; i < n; i++) {
         v->leaf[i] = v->ndown[i] == 0;
         if (!(v->down[i] = calloc((size_t)v->ndown[i] + 1, sizeof **v->down))) goto fail;
@@ -194,7 +197,8 @@ static lh__ferr_t *find_err(lh_flow_t *f, const char *file)
 static void insert_sorted(lh_flow_t *f, lh__fdag_t *e)
 {
     lh__fdag_t **pp = &f->dags;
-    while (*pp && strcmp((*pp)->dag_id, e->dag_id) < 0) pp = &(*pp)->next;
+    while (*pp && strcmp((*pp)->dag_id, e->dag_id) < 0)
+        pp = &(*pp)->next;
     e->next = *pp;
     *pp = e;
 }
@@ -262,7 +266,8 @@ static void set_err(lh_flow_t *f, const char *file, lh_flow_dag_t *d, int64_t mt
             return;
         }
         lh__ferr_t **pp = &f->errs;
-        while (*pp && strcmp((*pp)->file, file) < 0) pp = &(*pp)->next;
+        while (*pp && strcmp((*pp)->file, file) < 0)
+            pp = &(*pp)->next;
         x->next = *pp;
         *pp = x;
     } else {
@@ -352,8 +357,10 @@ int lh__flow_scan(lh_flow_t *f)
     files_t fs = {0};
     walk(f->dags_dir, &fs, 0);
     if (fs.n) qsort(fs.paths, (size_t)fs.n, sizeof *fs.paths, cmp_str);
-    for (lh__fdag_t *e = f->dags; e; e = e->next) e->seen = 0;
-    for (lh__ferr_t *x = f->errs; x; x = x->next) x->seen = 0;
+    for (lh__fdag_t *e = f->dags; e; e = e->next)
+        e->seen = 0;
+    for (lh__ferr_t *x = f->errs; x; x = x->next)
+        x->seen = 0;
     int changed = 0;
     for (int i = 0; i < fs.n; i++) {
         struct stat st;
@@ -387,7 +394,8 @@ int lh__flow_scan(lh_flow_t *f)
         free(x);
     }
     pthread_mutex_unlock(&f->reg_mu);
-    for (int i = 0; i < fs.n; i++) free(fs.paths[i]);
+    for (int i = 0; i < fs.n; i++)
+        free(fs.paths[i]);
     free(fs.paths);
     return changed;
 }

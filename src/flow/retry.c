@@ -17,7 +17,8 @@ int64_t lh__flow_retry_delay(const lh_flow_args_t *a, const char *dag_id, const 
     if (a->retry_exponential_backoff) {
         int shift = try_number > 1 ? try_number - 1 : 0;
         int64_t min = delay;
-        for (int i = 0; i < shift && min < MAX_RETRY_DELAY; i++) min *= 2;
+        for (int i = 0; i < shift && min < MAX_RETRY_DELAY; i++)
+            min *= 2;
         if (min < 1) min = 1;
         if (min > MAX_RETRY_DELAY) min = MAX_RETRY_DELAY;
         /* Python's str() of the logical date: "2024-01-01 00:00:00+00:00" */
@@ -28,7 +29,8 @@ int64_t lh__flow_retry_delay(const lh_flow_args_t *a, const char *dag_id, const 
         unsigned char h[20];
         lh_sha1(key, (size_t)(n < (int)sizeof key ? n : (int)sizeof key - 1), h);
         uint64_t r = 0;
-        for (int i = 0; i < 20; i++) r = (r * 256 + h[i]) % (uint64_t)min;
+        for (int i = 0; i < 20; i++)
+            r = (r * 256 + h[i]) % (uint64_t)min;
         delay = min + (int64_t)r;
         if (delay > MAX_RETRY_DELAY) delay = MAX_RETRY_DELAY;
     }

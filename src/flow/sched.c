@@ -96,11 +96,20 @@ void lh__flow_run_recount(lh__run_t *r)
 void lh__flow_up_count(lh_flow_upstream_t *up, int state, int delta)
 {
     switch (state) {
-    case LH_FLOW_TS_SUCCESS: up->success += delta; break;
-    case LH_FLOW_TS_SKIPPED: up->skipped += delta; break;
-    case LH_FLOW_TS_FAILED: up->failed += delta; break;
-    case LH_FLOW_TS_UPSTREAM_FAILED: up->upstream_failed += delta; break;
-    default: break;
+    case LH_FLOW_TS_SUCCESS:
+        up->success += delta;
+        break;
+    case LH_FLOW_TS_SKIPPED:
+        up->skipped += delta;
+        break;
+    case LH_FLOW_TS_FAILED:
+        up->failed += delta;
+        break;
+    case LH_FLOW_TS_UPSTREAM_FAILED:
+        up->upstream_failed += delta;
+        break;
+    default:
+        break;
     }
 }
 
@@ -167,7 +176,8 @@ lh__run_t *lh__flow_run_add(lh_flow_t *f, lh__fdag_t *e, const lh_flow_run_rec_t
         ti->up.total = task->ndeps;
     }
     lh__run_t **pp = &f->runs;
-    while (*pp) pp = &(*pp)->next;
+    while (*pp)
+        pp = &(*pp)->next;
     *pp = r;
     return r;
 }
@@ -181,10 +191,23 @@ static void run_unlink(lh_flow_t *f, lh__run_t *r)
         }
 }
 
+void lh__flow_run_count(lh__run_t *r)
+{
+    if (!r->counted) r->entry->active++;
+    r->counted = 1;
+}
+
+void lh__flow_run_uncount(lh__run_t *r)
+{
+    if (r->counted) r->entry->active--;
+    r->counted = 0;
+}
+
 void lh__flow_run_drop(lh_flow_t *f, lh__run_t *r)
 {
-    for (int i = 0; i < r->v->dag->ntasks; i++) lh__flow_heap_remove(f, &r->tis[i]);
-    if (r->rec.state == LH_FLOW_RS_RUNNING) r->entry->active--;
+    for (int i = 0; i < r->v->dag->ntasks; i++)
+        lh__flow_heap_remove(f, &r->tis[i]);
+    lh__flow_run_uncount(r);
     run_unlink(f, r);
     run_free(f, r);
 }
@@ -290,7 +313,7 @@ static void start_runs(lh_flow_t *f, int64_t now)
             if (!r->entry->file || r->entry->active >= r->v->dag->max_active_runs) continue;
             r->rec.state = LH_FLOW_RS_RUNNING;
             if (!r->rec.start_us) r->rec.start_us = now;
-            r->entry->active++;
+            lh__flow_run_count(r);
             lh__flow_run_save(f, r);
             lh__flow_run_recount(r);
         }
@@ -320,7 +343,8 @@ void lh__flow_pass(lh_flow_t *f)
     int64_t now = lh__flow_clock_us(f);
     lh_err_t err = {0};
     int tx = lh_flow_state_begin(f->st, &err) == 0;
-    for (lh__fdag_t *e = f->dags; e; e = e->next) make_due_runs(f, e, now / 1000000);
+    for (lh__fdag_t *e = f->dags; e; e = e->next)
+        make_due_runs(f, e, now / 1000000);
     start_runs(f, now);
     for (lh__run_t *r = f->runs, *next; r; r = next) {
         next = r->next;

@@ -56,7 +56,8 @@ static int call(lh_flow_t *f, lh__cmd_t *c)
         c->rc = lh_err_set(c->err, LH_ECANCELED, "the orchestrator is stopping");
     } else {
         pthread_mutex_lock(&c->mu);
-        while (!c->done) pthread_cond_wait(&c->cv, &c->mu);
+        while (!c->done)
+            pthread_cond_wait(&c->cv, &c->mu);
         pthread_mutex_unlock(&c->mu);
     }
     pthread_cond_destroy(&c->cv);
@@ -81,10 +82,14 @@ static const char *const ptype_names[] = {"string", "integer", "number", "boolea
 static int param_ok(const lh_flow_param_t *p, const json_t *v)
 {
     switch (p->type) {
-    case LH_FLOW_P_INTEGER: return json_is_integer(v);
-    case LH_FLOW_P_NUMBER: return json_is_number(v);
-    case LH_FLOW_P_BOOLEAN: return json_is_boolean(v);
-    default: return json_is_string(v);
+    case LH_FLOW_P_INTEGER:
+        return json_is_integer(v);
+    case LH_FLOW_P_NUMBER:
+        return json_is_number(v);
+    case LH_FLOW_P_BOOLEAN:
+        return json_is_boolean(v);
+    default:
+        return json_is_string(v);
     }
 }
 
@@ -274,8 +279,8 @@ static int select_tasks(const lh__dagver_t *v, const lh_flow_clear_t *c, unsigne
     }
     for (int k = 0; c->task_ids[k]; k++) {
         const lh_flow_task_t *t = lh_flow_dag_task(d, c->task_ids[k]);
-        if (!t) return lh_err_set(err, LH_EINVAL, "task %s not found in %s", c->task_ids[k],
-                                  d->dag_id);
+        if (!t)
+            return lh_err_set(err, LH_EINVAL, "task %s not found in %s", c->task_ids[k], d->dag_id);
         sel[t - d->tasks] = 1;
     }
     unsigned char *seed = malloc((size_t)d->ntasks + 1);
@@ -320,7 +325,7 @@ static int clear_one(lh_flow_t *f, lh__cmd_t *c, lh__run_t *r)
     free(sel);
     if (rc) return rc;
     if (n && !cl->dry_run) {
-        if (r->rec.state == LH_FLOW_RS_RUNNING) r->entry->active--;
+        lh__flow_run_uncount(r);
         r->rec.state = LH_FLOW_RS_QUEUED;
         r->rec.end_us = 0;
         r->nwaiting = 0;
@@ -355,7 +360,8 @@ static int collect_run(const lh_flow_run_rec_t *rec, void *arg)
 
 static void runs_free(runs_t *rs)
 {
-    for (int i = 0; i < rs->n; i++) free(rs->recs[i].conf);
+    for (int i = 0; i < rs->n; i++)
+        free(rs->recs[i].conf);
     free(rs->recs);
 }
 
@@ -390,8 +396,7 @@ static void clear_run(lh_flow_t *f, lh__cmd_t *c)
     lh_flow_state_begin(f->st, c->err);
     for (int i = 0; i < rs.n && !c->rc; i++) {
         const lh_flow_run_rec_t *rec = &rs.recs[i];
-        if (!cl->run_id && (rec->logical_date < cl->start || rec->logical_date > cl->end))
-            continue;
+        if (!cl->run_id && (rec->logical_date < cl->start || rec->logical_date > cl->end)) continue;
         int loaded = !active_run(f, rec->dag_id, rec->run_id);
         lh__run_t *r = working(f, e, rec);
         if (!r) {
@@ -444,7 +449,7 @@ static void backfill_run(lh_flow_t *f, lh__cmd_t *c)
         lh_err_t e2 = {0};
         if (lh_flow_state_run_by_date(f->st, d->dag_id, t, &old, &e2) == 0) {
             int st = old.state;
-            int redo = st == LH_FLOW_RS_FAILED ? c->flag >= LH_FLOW_REPROCESS_FAILED
+            int redo = st == LH_FLOW_RS_FAILED    ? c->flag >= LH_FLOW_REPROCESS_FAILED
                        : st == LH_FLOW_RS_SUCCESS ? c->flag == LH_FLOW_REPROCESS_ALL
                                                   : 0;
             if (redo) {
@@ -467,7 +472,8 @@ static void backfill_run(lh_flow_t *f, lh__cmd_t *c)
         rec.queued_us = now;
         rec.backfill_id = c->id;
         c->rc = lh_flow_state_run_insert(f->st, &rec, c->err);
-        if (c->rc == LH_EEXIST) c->rc = 0; /* a run id taken by hand: leave it */
+        if (c->rc == LH_EEXIST)
+            c->rc = 0; /* a run id taken by hand: leave it */
         else if (!c->rc && !lh__flow_run_add(f, e, &rec))
             c->rc = lh_err_set(c->err, LH_ENOMEM, "no memory");
         else if (!c->rc)
@@ -548,14 +554,15 @@ int lh__flow_recover(lh_flow_t *f, lh_err_t *err)
         int was_running = rec->state == LH_FLOW_RS_RUNNING;
         lh__run_t *r = lh__flow_run_load(f, e, rec);
         if (!r) continue;
-        if (was_running) e->active++;
+        if (was_running) lh__flow_run_count(r);
         lh__flow_run_recount(r);
         for (int k = 0; k < r->v->dag->ntasks; k++) {
             lh__ti_t *ti = &r->tis[k];
             if (ti->rec.state == LH_FLOW_TS_QUEUED || ti->rec.state == LH_FLOW_TS_RUNNING)
                 lh__flow_ti_adopt(f, ti);
             else if (ti->rec.state == LH_FLOW_TS_SCHEDULED)
-                lh__flow_ti_ready(f, ti, ti->rec.ready_us ? ti->rec.ready_us : lh__flow_clock_us(f));
+                lh__flow_ti_ready(f, ti,
+                                  ti->rec.ready_us ? ti->rec.ready_us : lh__flow_clock_us(f));
         }
     }
     lh_flow_state_commit(f->st, err);

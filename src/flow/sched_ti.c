@@ -150,9 +150,12 @@ static void record_try(lh_flow_t *f, lh__ti_t *ti, const lh_flow_result_t *res)
 static int failure_of(int outcome)
 {
     switch (outcome) {
-    case LH_FLOW_OUT_INVALID: return LH_FLOW_FAIL_INVALID_INPUT;
-    case LH_FLOW_OUT_RESOURCE: return LH_FLOW_FAIL_RESOURCE;
-    default: return LH_FLOW_FAIL_EXECUTION;
+    case LH_FLOW_OUT_INVALID:
+        return LH_FLOW_FAIL_INVALID_INPUT;
+    case LH_FLOW_OUT_RESOURCE:
+        return LH_FLOW_FAIL_RESOURCE;
+    default:
+        return LH_FLOW_FAIL_EXECUTION;
     }
 }
 
@@ -186,7 +189,9 @@ static void settle(lh_flow_t *f, lh__ti_t *ti, const lh_flow_result_t *res, int6
         out = LH_FLOW_OUT_INVALID; /* the sensor's timeout: no retry */
     r->failure = LH_FLOW_FAIL_NONE;
     switch (out) {
-    case LH_FLOW_OUT_SUCCESS: r->state = LH_FLOW_TS_SUCCESS; break;
+    case LH_FLOW_OUT_SUCCESS:
+        r->state = LH_FLOW_TS_SUCCESS;
+        break;
     case LH_FLOW_OUT_RESCHEDULE:
         r->state = LH_FLOW_TS_UP_FOR_RESCHEDULE;
         r->next_try_us = now + ti->poke_interval * 1000000;
@@ -204,10 +209,9 @@ static void settle(lh_flow_t *f, lh__ti_t *ti, const lh_flow_result_t *res, int6
         r->failure = failure_of(out);
         if (out != LH_FLOW_OUT_INVALID && r->try_number <= r->max_tries) {
             r->state = LH_FLOW_TS_UP_FOR_RETRY;
-            r->next_try_us =
-                r->end_us + 1000000 * lh__flow_retry_delay(&task->args, r->dag_id, r->task_id,
-                                                           ti->run->rec.logical_date,
-                                                           r->try_number);
+            r->next_try_us = r->end_us + 1000000 * lh__flow_retry_delay(
+                                                       &task->args, r->dag_id, r->task_id,
+                                                       ti->run->rec.logical_date, r->try_number);
             ti->run->nwaiting++;
         } else {
             r->state = LH_FLOW_TS_FAILED;
@@ -353,7 +357,8 @@ void lh__flow_dispatch(lh_flow_t *f)
         lh_metrics_observe("lakehouse_flow_scheduling_delay_seconds", NULL,
                            (double)(now - ti->rec.ready_us) / 1e6);
     }
-    for (int i = 0; i < held; i++) heap_push(f, back[i]);
+    for (int i = 0; i < held; i++)
+        heap_push(f, back[i]);
     if (tx && lh_flow_state_commit(f->st, &err))
         lh_error("flow: cannot commit queued task instances: %s", err.msg);
     tx = lh_flow_state_begin(f->st, &err) == 0;

@@ -46,7 +46,7 @@ static const opt_row_t opt_rows[] = {
     {.name = "--memory-mode", .kind = OPT_MODE, .off = offsetof(lh__flow_taskrun_t, memory_mode)},
 };
 
-static const char *const mode_names[] = {
+const char *const lh__flow_mem_modes[LH_FLOW_MEM_ENV + 1] = {
     [LH_FLOW_MEM_NONE] = "none",
     [LH_FLOW_MEM_RLIMIT] = "rlimit",
     [LH_FLOW_MEM_ENV] = "env",
@@ -66,8 +66,8 @@ static int set_opt(lh__flow_taskrun_t *o, const opt_row_t *r, const char *v)
         *(int64_t *)(void *)field = n;
         return 0;
     }
-    for (int m = 0; m < (int)(sizeof mode_names / sizeof *mode_names); m++)
-        if (!strcmp(v, mode_names[m])) {
+    for (int m = 0; m <= LH_FLOW_MEM_ENV; m++)
+        if (!strcmp(v, lh__flow_mem_modes[m])) {
             *(int *)(void *)field = m;
             return 0;
         }

@@ -151,7 +151,7 @@ static void clear_group(int pgid)
 void lh__flow_task_wait(const lh__flow_taskrun_t *o, int pid, lh__flow_ending_t *end)
 {
     waiter_t w = {.pid = pid, .term_at = INT64_MAX, .kill_at = INT64_MAX, .end = end};
-    if (o->timeout_ms > 0) w.term_at = mono_ms() + o->timeout_ms;
+    if (o->timeout_ms > 0 && o->timeout_ms < INT64_MAX / 2) w.term_at = mono_ms() + o->timeout_ms;
     sigset_t set;
     lh__flow_waited_signals(&set);
     reap(&w);

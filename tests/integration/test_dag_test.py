@@ -65,6 +65,7 @@ tasks:
     env: {MINE: "m{{ ds_nodash }}"}
   - {id: conf, type: shell, command: "echo table={{ dag_run.conf.table }}"}
   - {id: fail, type: shell, command: "exit 4"}
+  - {id: killed, type: shell, command: "kill -KILL $$"}
   - id: query
     type: sql
     sql: "SELECT 42 AS answer; SELECT '{{ ds }}' AS day"
@@ -124,6 +125,8 @@ def test_shell_env_and_exit(tmp_path):
     assert "root=none mine=m20240305" in r.stdout  # the caller's token never reaches the task
     r = dag_test(tmp_path, dag, "fail", "2024-03-05")
     assert r.returncode == 4 and "execution" in r.stderr
+    r = dag_test(tmp_path, dag, "killed", "2024-03-05")
+    assert r.returncode == 128 + 9 and "resource" in r.stderr
 
 
 def test_conf_and_missing_key(tmp_path):

@@ -117,6 +117,11 @@ def test_timeout_ends_the_whole_group(tmp_path):
     assert gone(int((tmp_path / "bg.pid").read_text()))
 
 
+def test_huge_timeout_is_no_timeout(tmp_path):
+    st, _ = sh(tmp_path, "exit 0", "--timeout-ms", str(2**63 - 1))
+    assert st["outcome"] == "success" and not st["timed_out"]
+
+
 def test_background_children_do_not_outlive_the_task(tmp_path):
     st, _ = sh(tmp_path, "sleep 60 & echo $! > bg.pid; exit 0")
     assert st["outcome"] == "success"

@@ -45,7 +45,8 @@ static void exponential_bounds_and_caps(void)
 static const lh_test_t tests[] = {
     {"retry_delay without back-off, max_retry_delay caps it", plain_delay},
     {"exponential back-off equals Airflow's formula", exponential_matches_airflow},
-    {"back-off stays in [min, 2 min), caps at 24 h and max_retry_delay", exponential_bounds_and_caps},
+    {"back-off stays in [min, 2 min), caps at 24 h and max_retry_delay",
+     exponential_bounds_and_caps},
     {NULL, NULL},
 };
 

@@ -362,6 +362,27 @@ static void test_spark_manifest(void)
     json_decref(m);
 }
 
+static void test_spark_application_file(void)
+{
+    static const char *const files[] = {
+        "app.yaml",
+        "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata: {name: "
+        "pi-{{ ds_nodash }}}\n",
+        NULL};
+    CHECK(setup(HEAD "  - id: s\n    type: spark\n    application_file: app.yaml\n    namespace: "
+                     "spark\n",
+                files));
+    lh_flow_cmd_t c;
+    lh_err_t err = {0};
+    CHECK_EQ_INT(command("s", &c, &err), 0);
+    CHECK_EQ_STR(c.argv[5], "spark");
+    CHECK_EQ_STR(c.argv[6], "spark");
+    CHECK(strstr(c.argv[4], "/s.2.yaml") != NULL);
+    CHECK_EQ_STR(slurp(c.argv[4]), "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: "
+                                   "SparkApplication\nmetadata: {name: pi-20240101}\n");
+    CHECK_EQ_INT(c.memory_mode, LH_FLOW_MEM_NONE);
+}
+
 /* Waits (generously) until path exists with content. */
 static char *wait_file(const char *path)
 {
@@ -444,6 +465,7 @@ static const lh_test_t tests[] = {
     {"sensor", test_sensor},
     {"pod_manifest", test_pod_manifest},
     {"spark_manifest", test_spark_manifest},
+    {"spark_application_file", test_spark_application_file},
     {"on_failure_command", test_on_failure_command},
     {"on_failure_webhook", test_on_failure_webhook},
     {NULL, NULL},
