@@ -244,6 +244,8 @@ def test_trigger_problems(flow):
     assert api(flow, "POST", "/api/v1/dags/hello/dagRuns", {"conf": [1, 2]})[0] == 400
     assert api(flow, "POST", "/api/v1/dags/hello/dagRuns", {"conf": {"n": "abc"}})[0] == 400
     assert api(flow, "POST", "/api/v1/dags/hello/dagRuns", {"bogus": 1})[0] == 400
+    for bad_id in ("a/b", "..", "x" * 251, "sp ace", ""):
+        assert api(flow, "POST", "/api/v1/dags/hello/dagRuns", {"dag_run_id": bad_id})[0] == 400
     assert api(flow, "POST", "/api/v1/dags/hello/dagRuns",
                {"logical_date": "not a date"})[0] == 400
     assert api(flow, "GET", "/api/v1/dags/hello/dagRuns/nope")[0] == 404
