@@ -164,7 +164,7 @@ static int confirm(size_t n)
 {
     char line[16];
     if (!isatty(fileno(stdin))) return 0;
-    fprintf(stderr, "clear these %zu task instance%s? [y/N] ", n, n == 1 ? "" : "s");
+    fprintf(stderr, "clear %zu task instance%s? [y/N] ", n, n == 1 ? "" : "s");
     return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
 

@@ -426,7 +426,8 @@ int lh_dag_trigger(int argc, char **argv)
     int rc = lh_dag_cli_parse(&cl, "trigger", argc, argv, dag_pos,
                               "--json --conf --run-id --logical-date");
     if (rc) goto done;
-    if (cl.conf && !json_is_object(conf = json_loads(cl.conf, 0, NULL))) {
+    conf = cl.conf ? json_loads(cl.conf, 0, NULL) : NULL; /* json_is_* evaluates twice */
+    if (cl.conf && !json_is_object(conf)) {
         fprintf(stderr, "lakehouse dag trigger: --conf must be a JSON object\n");
         rc = 2;
         goto done;
