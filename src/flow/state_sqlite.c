@@ -33,7 +33,7 @@ static const lh_migration_t migrations[] = {
      " backfill_id INTEGER NOT NULL, UNIQUE(dag_id, run_id));"
      "CREATE UNIQUE INDEX dag_run_automated_date ON dag_run(dag_id, logical_date)"
      " WHERE run_type IN ('scheduled', 'backfill');"
-     "CREATE INDEX dag_run_dag_date ON dag_run(dag_id, logical_date);"
+     "CREATE INDEX dag_run_dag_date ON dag_run(dag_id, logical_date, run_id);"
      "CREATE INDEX dag_run_state ON dag_run(state, dag_id, logical_date);"
      "CREATE TABLE task_instance(dag_id TEXT NOT NULL, run_id TEXT NOT NULL,"
      " task_id TEXT NOT NULL, state TEXT NOT NULL, try_number INTEGER NOT NULL,"
