@@ -287,6 +287,13 @@ static int count_ti(const lh_flow_ti_rec_t *t, void *arg)
     return 0;
 }
 
+static int count_try(const lh_flow_try_rec_t *t, void *arg)
+{
+    (void)t;
+    ++*(int *)arg;
+    return 0;
+}
+
 static void test_ti_roundtrip_and_delete_cascade(void)
 {
     lh_flow_state_t *s = open_in(lh_test_tmpdir());
@@ -315,7 +322,8 @@ static void test_ti_roundtrip_and_delete_cascade(void)
     OK(lh_flow_state_run_delete(s, "d", "r1", E));
     CHECK_EQ_INT(lh_flow_state_ti_get(s, "d", "r1", "t", &got, &err), LH_ENOENT);
     int n = 0;
-    OK(lh_flow_state_try_each(s, "d", "r1", "t", NULL, &n, E)); /* no rows: fn never called */
+    OK(lh_flow_state_try_each(s, "d", "r1", "t", count_try, &n, E));
+    CHECK_EQ_INT(n, 0);
     lh_flow_query_t q = {.state = -1};
     OK(lh_flow_state_ti_each(s, &q, count_ti, &n, NULL, E));
     CHECK_EQ_INT(n, 1); /* r2's stays */
@@ -651,7 +659,10 @@ static void test_bad_input(void)
     CHECK_EQ_INT(lh_flow_state_run_get(s, longid, "r", &got, &err), LH_EINVAL);
     CHECK_EQ_INT(lh_flow_state_run_get(s, "d", NULL, &got, &err), LH_EINVAL);
     CHECK_EQ_INT(lh_flow_state_try_each(s, "d", "r", NULL, NULL, NULL, &err), LH_EINVAL);
-    CHECK_EQ_INT(lh_flow_state_run_each(s, NULL, NULL, NULL, NULL, &err), LH_EINVAL);
+    CHECK_EQ_INT(lh_flow_state_run_each(s, NULL, seen_run, NULL, NULL, &err), LH_EINVAL);
+    lh_flow_query_t all = {.state = -1};
+    CHECK_EQ_INT(lh_flow_state_ti_each(s, &all, NULL, NULL, NULL, &err), LH_EINVAL);
+    CHECK_EQ_INT(lh_flow_state_dag_each(s, NULL, NULL, &err), LH_EINVAL);
     lh_flow_state_close(s);
 }
 
