@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "flow/exec.h"
 
 typedef struct {
     const char *name;
@@ -25,6 +26,8 @@ static const command_t commands[] = {
     {"sql", lh_cmd_sql, "run SQL in this process: -c SQL, -f FILE or standard input"},
     {"topic", lh_cmd_topic, "Kafka topics: list | describe | create | delete | tail"},
     {"dag", lh_cmd_dag, "DAG files: validate (the other verbs come with the scheduler)"},
+    {"task-run", lh_flow_task_run_main, "supervise one task try (started by the orchestrator)"},
+    {"sensor", lh_cmd_sensor, "wait for a lake object or a topic record (what sensor tasks run)"},
     {"sqllogictest", lh_cmd_sqllogictest, "run sqllogictest files (*.test) against the SQL engine"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "list the subcommands"},

@@ -19,9 +19,12 @@ int lh_cmd_token(int argc, char **argv);        /* src/cmd/user.c: create | list
 int lh_cmd_parquet(int argc, char **argv);      /* src/cmd/parquet.c: inspect | cat */
 int lh_cmd_sql(int argc, char **argv);          /* src/cmd/sql.c: SQL in this process */
 int lh_cmd_sqllogictest(int argc, char **argv); /* src/cmd/sqllogictest.c: *.test files */
-int lh_cmd_table(int argc, char **argv); /* src/cmd/table.c: ls | describe | history | vacuum */
-int lh_cmd_topic(int argc, char **argv); /* src/cmd/topic.c: list|describe|create|delete|tail */
-int lh_cmd_dag(int argc, char **argv);   /* src/cmd/dag.c: validate (more with the scheduler) */
+int lh_cmd_table(int argc, char **argv);  /* src/cmd/table.c: ls | describe | history | vacuum */
+int lh_cmd_topic(int argc, char **argv);  /* src/cmd/topic.c: list|describe|create|delete|tail */
+int lh_cmd_dag(int argc, char **argv);    /* src/cmd/dag.c: validate; dag_client.c: the rest */
+int lh_cmd_sensor(int argc, char **argv); /* src/cmd/sensor.c: object | topic (sensor tasks) */
+/* src/cmd/dag_test.c: `dag test DAG TASK DATE`, one task in the foreground */
+int lh_cmd_dag_test(int argc, char **argv);
 /* src/cmd/topic.c: registers the `kafka` section (how `lakehouse topic` finds
  * a Kafka); lh_config_register()'s errors. */
 int lh_cmd_topic_register_config(void);

@@ -1,28 +1,45 @@
-/* `lakehouse dag`: DAG files. Only `validate FILE...` exists so far; it runs
+/* `lakehouse dag`: DAG files and the orchestrator. `validate FILE...` runs
  * locally (no platform): each file is parsed and checked (flow/dag.h) and
  * either "ok <dag_id> (<n> tasks, schedule <s>)" or every diagnostic
  * ("file:line: field: message") is printed; exit 0 when all are valid, 2
- * otherwise. The other verbs (list, show, trigger, backfill, clear, runs,
- * tasks, logs, pause, unpause, test) come with the scheduler. */
+ * otherwise. `test` runs one task in the foreground (dag_test.c). The
+ * other verbs are clients of the running platform (cmd/dag_client.h), one
+ * row each in the verb table. */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/dag_client.h"
 #include "flow/dag.h"
 
 static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: lakehouse dag validate [--json] FILE...\n\n"
+        "usage: lakehouse dag validate [--json] FILE...\n"
+        "       lakehouse dag list | show DAG | runs DAG [--state S] [--limit N]\n"
+        "       lakehouse dag tasks DAG RUN | logs DAG RUN TASK [--try N]\n"
+        "       lakehouse dag trigger DAG [--conf JSON] [--run-id ID] [--logical-date D]\n"
+        "       lakehouse dag backfill DAG --start DATE --end DATE [--reprocess none|failed|all]\n"
+        "                              [--conf JSON] [--no-wait]\n"
+        "       lakehouse dag clear DAG [--run-id R | --start D --end D] [--task T]...\n"
+        "                              [--upstream] [--downstream] [--only-failed] [--yes]\n"
+        "       lakehouse dag pause DAG | unpause DAG\n"
+        "       lakehouse dag test DAG_FILE_OR_ID TASK DATE [--conf JSON] [--render-only]\n\n"
         "  validate  parse and check DAG files (YAML, docs/dags.md) without a platform:\n"
         "            prints \"ok <dag_id> (<n> tasks, schedule <s>)\" per valid file, or every\n"
         "            error as file:line: field: message; exit 0 when all are valid, 2 if not\n"
-        "  --json    one JSON array: {file, ok, dag_id, tasks, schedule, errors: [{file,\n"
-        "            line, field, message}]} per file\n\n"
-        "The other verbs (list, show, trigger, backfill, clear, runs, tasks, logs, pause,\n"
-        "unpause, test) come with the scheduler (the flow role) and are not there yet.\n");
+        "  --json    validate: one JSON array: {file, ok, dag_id, tasks, schedule, errors:\n"
+        "            [{file, line, field, message}]} per file; the other verbs: the REST\n"
+        "            API's JSON as it is\n"
+        "  test      run one task in the foreground, no scheduler (dag test --help)\n\n"
+        "The other verbs are clients of the running platform: the orchestrator's REST API\n"
+        "(docs/api.md) at LAKEHOUSE_URL (default http://127.0.0.1:8080), with HTTP Basic\n"
+        "from LAKEHOUSE_ACCESS_KEY/LAKEHOUSE_SECRET_KEY or a bearer token (--token,\n"
+        "LAKEHOUSE_TOKEN). clear lists what it would clear and clears after --yes (or a\n"
+        "\"y\" on a terminal); backfill follows its runs until done (--no-wait: not) and\n"
+        "exits 1 when one failed. Exit 0 ok, 1 an error from the server, 2 usage.\n");
 }
 
 static json_t *dag_json(const char *file, const lh_flow_dag_t *d)
@@ -77,6 +94,18 @@ static int validate(int argc, char **argv)
     return bad ? 2 : 0;
 }
 
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} verbs[] = {
+    {.name = "validate", .run = validate},        {.name = "list", .run = lh_dag_list},
+    {.name = "show", .run = lh_dag_show},         {.name = "trigger", .run = lh_dag_trigger},
+    {.name = "backfill", .run = lh_dag_backfill}, {.name = "clear", .run = lh_dag_clear},
+    {.name = "runs", .run = lh_dag_runs},         {.name = "tasks", .run = lh_dag_tasks},
+    {.name = "logs", .run = lh_dag_logs},         {.name = "pause", .run = lh_dag_pause},
+    {.name = "unpause", .run = lh_dag_unpause},
+};
+
 int lh_cmd_dag(int argc, char **argv)
 {
     if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") ||
@@ -84,10 +113,10 @@ int lh_cmd_dag(int argc, char **argv)
         usage(argc < 1 ? stderr : stdout);
         return argc < 1 ? 2 : 0;
     }
-    if (!strcmp(argv[0], "validate")) return validate(argc - 1, argv + 1);
-    fprintf(stderr,
-            "lakehouse dag: unknown verb '%s' (only 'validate' exists yet; the others come with "
-            "the scheduler)\n",
-            argv[0]);
+    for (int i = 1; i < argc && strcmp(argv[0], "test"); i++) /* test has its own help */
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (!strcmp(argv[0], verbs[i].name)) return verbs[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "lakehouse dag: unknown verb '%s' (see 'lakehouse dag --help')\n", argv[0]);
     return 2;
 }

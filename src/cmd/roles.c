@@ -5,6 +5,7 @@
 #include "cmd/cmd.h"
 #include "core/config.h"
 #include "core/role.h"
+#include "flow/flow.h"
 #include "sql/sql.h"
 #include "store/objstore.h"
 #include "store/s3.h"
@@ -14,6 +15,7 @@
 const lh_role_t *const lh_cmd_roles[] = {
     &lh_store_role,
     &lh_stream_role,
+    &lh_flow_role,
     &lh_web_role,
 };
 const int lh_cmd_nroles = (int)(sizeof lh_cmd_roles / sizeof lh_cmd_roles[0]);

@@ -16,6 +16,7 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "sql/copy.h"
+#include "sql/parser/ast.h"
 #include "sql/sql.h"
 #include "sql/textout.h"
 #include "store/objstore.h"
@@ -26,17 +27,19 @@ typedef struct {
     const char *command, *file, *out;
     fmt_t fmt;
     bool quiet;
+    bool echo; /* --echo: each statement to stderr before it runs */
 } opts_t;
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: lakehouse sql [-c SQL | -f FILE] [--format table|csv|json|parquet] [-o FILE]\n"
-            "                     [-v NAME=VALUE]...\n\n"
+            "                     [-v NAME=VALUE]... [--echo] [-q]\n\n"
             "--format parquet writes the last result to the Parquet file -o names (ZSTD).\n"
             "Runs the statements (from -c, -f, or standard input) in an in-memory session\n"
             "and prints the last statement's result. -v binds $NAME. Each statement's kind,\n"
-            "rows and time go to stderr (-q to silence). Exit status: 0 ok, 2 invalid SQL or\n"
+            "rows and time go to stderr (-q to silence); --echo prints each statement there\n"
+            "before it runs (and each one's result). Exit status: 0 ok, 2 invalid SQL or\n"
             "a failed assertion (error()), 1 I/O errors and conflicts, 3 out of memory.\n");
 }
 
@@ -196,6 +199,33 @@ static int run_text(lh_sql_session_t *s, const opts_t *o, const char *text, size
     return status ? status : 1;
 }
 
+/* --echo: each statement is printed to stderr, then run on its own (so
+ * every statement's result and row count follow its text). */
+static int run_echo(lh_sql_session_t *s, const opts_t *o, const char *text, size_t len)
+{
+    lh_sql_error_t err;
+    lh_sql_err_clear(&err);
+    lh_arena_t *a = lh_arena_new(65536);
+    lh_ast_script_t script;
+    int rc = a ? lh_sql_parse(a, text, len, &script, &err) : LH_ENOMEM;
+    if (rc) {
+        lh_arena_free(a);
+        if (rc == LH_ENOMEM && !err.e.code) return fprintf(stderr, "out of memory\n"), 3;
+        print_error(&err, text, len);
+        int status = lh_sql_err_exit_status((lh_sql_err_class_t)err.cls);
+        return status ? status : 1;
+    }
+    int status = 0;
+    for (uint32_t i = 0; !status && i < script.n; i++) {
+        const char *st = text + script.start[i];
+        size_t n = script.end[i] - script.start[i];
+        fprintf(stderr, "-- statement %u\n%.*s;\n", i + 1, (int)n, st);
+        status = run_text(s, o, st, n);
+    }
+    lh_arena_free(a);
+    return status;
+}
+
 /* Whether the buffered lines end a statement: the last character that is
  * not blank is a ';'. */
 static bool statement_ends(const lh_buf_t *b)
@@ -251,6 +281,8 @@ static int parse_args(int argc, char **argv, opts_t *o, lh_sql_session_t *s)
             exit(0);
         } else if (!strcmp(a, "-q")) {
             o->quiet = true;
+        } else if (!strcmp(a, "--echo")) {
+            o->echo = true;
         } else if ((!strcmp(a, "-c") || !strcmp(a, "-f") || !strcmp(a, "--format") ||
                     !strcmp(a, "-v") || !strcmp(a, "-o")) &&
                    next) {
@@ -370,7 +402,7 @@ int lh_cmd_sql(int argc, char **argv)
             status = 1;
         }
     }
-    if (!status) status = run_text(s, &o, text, len);
+    if (!status) status = o.echo ? run_echo(s, &o, text, len) : run_text(s, &o, text, len);
 done:
     free(text);
     lh_sql_session_close(s);

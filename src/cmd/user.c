@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd/client.h"
 #include "cmd/cmd.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -41,61 +42,9 @@ typedef struct {
     int with_store;            /* offline: open the store too (user rm asks it) */
 } client_t;
 
-typedef struct {
-    long status;
-    lh_buf_t body;
-} reply_t;
+typedef lh_client_reply_t reply_t;
 
-/* --- transport: HTTP, or offline on the data directory --- */
-
-static size_t on_data(char *p, size_t size, size_t n, void *arg)
-{
-    lh_buf_t *b = arg;
-    return lh_buf_append(b, p, size * n) == 0 ? size * n : 0;
-}
-
-/* 0 with r filled; 1 when nothing listens at core.url; -1 on other errors. */
-static int http_call(client_t *cl, const char *method, const char *path, const char *body,
-                     reply_t *r, char *msg, size_t cap)
-{
-    char url[2048];
-    const char *base = lh_config_get(cl->cfg, "core.url");
-    size_t bl = strlen(base);
-    while (bl > 0 && base[bl - 1] == '/')
-        bl--;
-    snprintf(url, sizeof url, "%.*s%s", (int)bl, base, path);
-    CURL *h = curl_easy_init();
-    if (!h) {
-        snprintf(msg, cap, "cannot start the HTTP client");
-        return -1;
-    }
-    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r->body);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    if (body) curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    if (cl->token && *cl->token) {
-        curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
-        curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, cl->token);
-    } else if (*lh_config_get(cl->cfg, "core.access_key")) {
-        curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-        curl_easy_setopt(h, CURLOPT_USERNAME, lh_config_get(cl->cfg, "core.access_key"));
-        curl_easy_setopt(h, CURLOPT_PASSWORD, lh_config_get(cl->cfg, "core.secret_key"));
-    }
-    CURLcode rc = curl_easy_perform(h);
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-    else
-        snprintf(msg, cap, "cannot reach the platform at %s: %s", base, curl_easy_strerror(rc));
-    curl_slist_free_all(hdr);
-    curl_easy_cleanup(h);
-    return rc == CURLE_OK ? 0 : rc == CURLE_COULDNT_CONNECT ? 1 : -1;
-}
+/* --- transport: HTTP (cmd/client.h), or offline on the data directory --- */
 
 /* Offline, the role set the web role's handlers get as their table's arg:
  * with the store's buckets (core/owned.h) when the call asks for them. */
@@ -188,7 +137,7 @@ static json_t *call(client_t *cl, const char *method, const char *path, json_t *
     json_t *doc = NULL;
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     lh_buf_init(&r.body, (size_t)16 << 20);
-    int rc = http_call(cl, method, path, text, &r, msg, sizeof msg);
+    int rc = lh_client_http(cl->cfg, cl->token, method, path, text, &r, msg, sizeof msg);
     if (rc == 1) rc = offline_call(cl, method, path, text, &r, msg, sizeof msg);
     free(text);
     if (rc != 0) {

@@ -8,7 +8,6 @@
  * Fixed names: core.data_dir is LAKEHOUSE_DATA_DIR / --data-dir; core.config
  * is LAKEHOUSE_CONFIG / --config; core.access_key / core.secret_key are
  * LAKEHOUSE_ACCESS_KEY / LAKEHOUSE_SECRET_KEY; core.url is LAKEHOUSE_URL;
- * core.dags_dir is LAKEHOUSE_DAGS_DIR (default <data-dir>/dags);
  * core.listen_ephemeral is also --listen-ephemeral. */
 #ifndef LH_CORE_CONFIG_H
 #define LH_CORE_CONFIG_H

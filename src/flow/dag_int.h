@@ -106,9 +106,13 @@ void lh__flow_parse_tasks(lh__flow_ctx_t *x, yaml_node_t *seq);
 void lh__flow_check_graph(lh__flow_ctx_t *x);
 
 /* dag_types.c: the task-type table (one row per type). */
+struct lh__flow_job;
+struct lh_flow_cmd;
 struct lh_flow_task_type {
     const char *name;
     const lh__flow_row_t *fields; /* the type's own fields */
+    /* what a try runs: fills argv and the type's settings of out (flow/task_int.h) */
+    int (*command)(struct lh__flow_job *j, struct lh_flow_cmd *out);
     /* cross-field rules (one of two fields, a callable's shape); may be NULL */
     void (*validate)(lh__flow_ctx_t *x, yaml_node_t *node, lh_flow_task_t *t, const char *path);
 };

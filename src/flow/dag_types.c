@@ -1,7 +1,7 @@
 /* The task types, one row each: the type's own fields (declarative rows,
  * checked by lh__flow_apply) and a validate function for the rules that
- * span fields. Adding a type is adding a row here; running and rendering
- * them belongs to the executor (later). */
+ * span fields, and the command function that says what a try runs
+ * (flow/task*.c). Adding a type is adding a row here. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 
 #include "core/err.h"
 #include "flow/dag_int.h"
+#include "flow/task_int.h"
 
 #define TF(...)                                                                                    \
     {                                                                                              \
@@ -147,12 +148,21 @@ static const lh__flow_row_t spark_rows[] = {
 };
 
 static const struct lh_flow_task_type types[] = {
-    {.name = "shell", .fields = shell_rows},
-    {.name = "python", .fields = python_rows, .validate = python_validate},
-    {.name = "sql", .fields = sql_rows, .validate = sql_validate},
-    {.name = "sensor", .fields = sensor_rows, .validate = sensor_validate},
-    {.name = "k8s_pod", .fields = k8s_pod_rows},
-    {.name = "spark", .fields = spark_rows, .validate = spark_validate},
+    {.name = "shell", .fields = shell_rows, .command = lh__flow_shell_command},
+    {.name = "python",
+     .fields = python_rows,
+     .command = lh__flow_python_command,
+     .validate = python_validate},
+    {.name = "sql", .fields = sql_rows, .command = lh__flow_sql_command, .validate = sql_validate},
+    {.name = "sensor",
+     .fields = sensor_rows,
+     .command = lh__flow_sensor_command,
+     .validate = sensor_validate},
+    {.name = "k8s_pod", .fields = k8s_pod_rows, .command = lh__flow_pod_command},
+    {.name = "spark",
+     .fields = spark_rows,
+     .command = lh__flow_spark_command,
+     .validate = spark_validate},
 };
 
 const struct lh_flow_task_type *lh__flow_type_find(const char *name)

@@ -2,8 +2,8 @@
  * function that turns the task, its run's values and the platform's
  * addresses into the child's argv, environment and memory mode, which the
  * executor hands to the supervisor (flow/exec.h). Also the environment every
- * task gets (run context, platform access with the task credential, the
- * platform's own secrets removed), the `python` wrapper that maps Python
+ * task gets [run context, platform access with the task credential, the
+ * platform's own secrets removed], the `python` wrapper that maps Python
  * exceptions to the task contract, and on_failure (a command or a webhook).
  *
  * Task types: shell (sh -c), python (flow.python running the wrapper),

@@ -54,7 +54,7 @@ static void defaults_apply(void)
     fresh();
     CHECK_EQ_INT(load(&cfg, &err, 0, NULL), 0);
     CHECK_EQ_STR(lh_config_get(cfg, "core.data_dir"), "./lakehouse-data");
-    CHECK_EQ_STR(lh_config_get(cfg, "core.dags_dir"), "./lakehouse-data/dags");
+    CHECK_EQ_STR(lh_config_get(cfg, "flow.dags_dir"), "./lakehouse-data/dags");
     CHECK_EQ_STR(lh_config_get(cfg, "store.listen"), "127.0.0.1:9000");
     CHECK_EQ_STR(lh_config_get(cfg, "web.listen"), "127.0.0.1:8080");
     CHECK_EQ_STR(lh_config_get(cfg, "core.url"), "http://127.0.0.1:8080");
@@ -118,7 +118,7 @@ static void fixed_names_and_argv_compaction(void)
     CHECK_EQ_STR(argv[3], "--");
     CHECK_EQ_STR(argv[4], "--store-region");
     CHECK_EQ_STR(lh_config_get(cfg, "core.data_dir"), "/flag/dir");
-    CHECK_EQ_STR(lh_config_get(cfg, "core.dags_dir"), "/flag/dir/dags");
+    CHECK_EQ_STR(lh_config_get(cfg, "flow.dags_dir"), "/flag/dir/dags");
     CHECK_EQ_STR(lh_config_get(cfg, "core.access_key"), "rootkey");
     CHECK_EQ_STR(lh_config_get(cfg, "core.url"), "https://example.com:1");
     CHECK_EQ_STR(lh_config_get(cfg, "web.listen"), "[::1]:0");
@@ -142,7 +142,7 @@ static void datadir_yaml_is_found(void)
     setenv("LAKEHOUSE_DAGS_DIR", "/my/dags", 1);
     lh_config_free(cfg);
     CHECK_EQ_INT(load(&cfg, &err, 2, args), 0);
-    CHECK_EQ_STR(lh_config_get(cfg, "core.dags_dir"), "/my/dags");
+    CHECK_EQ_STR(lh_config_get(cfg, "flow.dags_dir"), "/my/dags");
     lh_config_free(cfg);
 }
 

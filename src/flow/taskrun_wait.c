@@ -1,0 +1,171 @@
+/* The supervisor's two halves around its task: the fork (the child becomes
+ * the leader of a new process group, reads /dev/null, writes into the log,
+ * gets its working directory and memory limit, then execs the command) and
+ * the wait (signals taken synchronously with sigtimedwait: SIGCHLD, the
+ * timeout, and SIGTERM/SIGINT/SIGHUP to the supervisor, each of which sends
+ * SIGTERM to the whole group and SIGKILL 5 s later). After the task exits,
+ * whatever is left of its group is killed and reaped: the supervisor is a
+ * child subreaper, so a task's orphaned background children come to it. A
+ * supervisor killed outright (SIGKILL) takes its task along (the task's
+ * parent-death signal); the task's own children then stay, as orphans. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "flow/exec_int.h"
+
+#define KILL_AFTER_MS 5000 /* SIGTERM, then SIGKILL this much later */
+#define REAP_FOR_MS 5000   /* how long to wait for a killed group to vanish */
+
+static void child_fail(const char *what, const char *arg)
+{
+    dprintf(2, "[task-run] cannot %s %s: %s\n", what, arg, strerror(errno));
+    _exit(errno == ENOENT ? 127 : 126);
+}
+
+/* In the child: never returns. */
+static void child_exec(const lh__flow_taskrun_t *o, int log_fd, pid_t supervisor)
+{
+    /* a supervisor killed outright takes its task along: the try is then
+     * lost and run again, and must not also go on running here */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != supervisor) _exit(126);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    setpgid(0, 0);
+    int in = open("/dev/null", O_RDONLY);
+    if (in < 0 || dup2(in, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0) _exit(126);
+    if (in > 2) close(in);
+    if (o->cwd && chdir(o->cwd) != 0) child_fail("change to", o->cwd);
+    if (o->memory > 0 && o->memory_mode == LH_FLOW_MEM_RLIMIT) {
+        struct rlimit rl = {.rlim_cur = (rlim_t)o->memory, .rlim_max = (rlim_t)o->memory};
+        if (setrlimit(RLIMIT_AS, &rl) != 0) child_fail("set the memory limit", "RLIMIT_AS");
+    }
+    if (o->memory > 0 && o->memory_mode == LH_FLOW_MEM_ENV) {
+        char v[32];
+        snprintf(v, sizeof v, "%" PRId64, o->memory);
+        if (setenv("LAKEHOUSE_SQL_MEMORY_LIMIT", v, 1) != 0) child_fail("set", "the environment");
+    }
+    execvp(o->argv[0], o->argv);
+    child_fail("run", o->argv[0]);
+}
+
+void lh__flow_waited_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGCHLD);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+}
+
+int lh__flow_task_fork(const lh__flow_taskrun_t *o, int log_fd)
+{
+    pid_t me = getpid();
+    pid_t pid = fork();
+    if (pid == 0) child_exec(o, log_fd, me);
+    if (pid > 0) setpgid(pid, pid); /* also here, so the group exists before we signal it */
+    return pid;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+typedef struct waiter {
+    int pid, done;
+    int64_t term_at; /* the timeout's deadline, or INT64_MAX */
+    int64_t kill_at; /* SIGKILL's deadline once SIGTERM went out, else INT64_MAX */
+    lh__flow_ending_t *end;
+} waiter_t;
+
+static void reap(waiter_t *w)
+{
+    int st;
+    pid_t p;
+    while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+        if (p == w->pid) {
+            w->end->wait_status = st;
+            w->done = 1;
+        }
+}
+
+static void end_group(waiter_t *w, int64_t now)
+{
+    if (w->kill_at != INT64_MAX) return; /* already ending */
+    kill(-w->pid, SIGTERM);
+    w->kill_at = now + KILL_AFTER_MS;
+}
+
+/* The next deadline as a relative timespec; NULL when there is none. */
+static const struct timespec *next_wait(const waiter_t *w, int64_t now, struct timespec *ts)
+{
+    int64_t at = w->kill_at != INT64_MAX ? w->kill_at : w->term_at;
+    if (at == INT64_MAX) return NULL;
+    int64_t ms = at > now ? at - now : 0;
+    ts->tv_sec = ms / 1000;
+    ts->tv_nsec = (ms % 1000) * 1000000;
+    return ts;
+}
+
+static void on_deadlines(waiter_t *w, int64_t now)
+{
+    if (now >= w->term_at && w->kill_at == INT64_MAX) {
+        w->end->timed_out = 1;
+        end_group(w, now);
+    }
+    if (now >= w->kill_at) {
+        kill(-w->pid, SIGKILL);
+        w->kill_at = now + KILL_AFTER_MS; /* and again if it is still there then */
+    }
+}
+
+/* Kills what is left of the group and reaps it, for a bounded time. */
+static void clear_group(int pgid)
+{
+    int64_t until = mono_ms() + REAP_FOR_MS;
+    kill(-pgid, SIGKILL);
+    for (;;) {
+        while (waitpid(-1, NULL, WNOHANG) > 0) {
+        }
+        if (kill(-pgid, 0) != 0 || mono_ms() >= until) return;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 5 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+void lh__flow_task_wait(const lh__flow_taskrun_t *o, int pid, lh__flow_ending_t *end)
+{
+    waiter_t w = {.pid = pid, .term_at = INT64_MAX, .kill_at = INT64_MAX, .end = end};
+    if (o->timeout_ms > 0) w.term_at = mono_ms() + o->timeout_ms;
+    sigset_t set;
+    lh__flow_waited_signals(&set);
+    reap(&w);
+    while (!w.done) {
+        struct timespec ts;
+        int64_t now = mono_ms();
+        on_deadlines(&w, now);
+        int sig = sigtimedwait(&set, NULL, next_wait(&w, now, &ts));
+        if (sig == SIGCHLD) {
+            reap(&w);
+        } else if (sig > 0) { /* a stop request; a timeout already under way stays one */
+            if (!end->timed_out) end->shutdown = 1;
+            end_group(&w, mono_ms());
+        }
+    }
+    clear_group(pid);
+}

@@ -1,0 +1,252 @@
+"""`lakehouse task-run`, the supervisor of one task try, driven directly:
+the task contract's exits (0, 1, 2, 3, 75, a signal, the timeout, the memory
+limit in rlimit and env modes) land in the status file with the right
+outcome; stdout and stderr land in the log with a last "[task-run]" line;
+the status file reads "running" with the supervisor's pid and start time
+while the task runs; SIGTERM to the supervisor ends the task's whole group
+and records "shutdown"; a task's background children never outlive it; bad
+command lines exit 2 and write nothing; the supervisor writes only its two
+files."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers.server import lakehouse_bin
+
+WRAPPED_MEMORY_ERROR = (
+    "import sys\n"
+    "try:\n"
+    "    x = bytearray(1 << 31)\n"
+    "except MemoryError:\n"
+    "    sys.exit(3)\n")
+
+
+def attempt(tmp_path):
+    base = tmp_path / "data" / "flow" / "logs" / "dag_id=d" / "run_id=manual__x" / "task_id=t"
+    return base / "attempt=1.log", base / "attempt=1.status"
+
+
+def task_run_args(log, status, *opts):
+    return [lakehouse_bin(), "task-run", "--log", str(log), "--status", str(status), *opts]
+
+
+def run(tmp_path, argv, *opts):
+    """Runs one try to its end; returns (status dict, log text)."""
+    log, status = attempt(tmp_path)
+    p = subprocess.run([*task_run_args(log, status, "--cwd", str(tmp_path), *opts), "--", *argv],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    return json.loads(status.read_text()), log.read_text()
+
+
+def sh(tmp_path, script, *opts):
+    return run(tmp_path, ["sh", "-c", script], *opts)
+
+
+def gone(pid):
+    """True when pid is no process (or only a zombie nobody reaped yet)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in ("Z", "X")
+
+
+def wait_for(pred, what, deadline=30):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.parametrize("code,outcome", [
+    (0, "success"), (1, "execution"), (2, "invalid"), (3, "resource"), (75, "reschedule"),
+    (42, "execution")])
+def test_exit_codes(tmp_path, code, outcome):
+    st, log = sh(tmp_path, f"exit {code}")
+    assert st["state"] == "exited"
+    assert st["exit_code"] == code and st["signal"] == 0
+    assert st["outcome"] == outcome and st["reason"] == f"exit {code}"
+    assert not st["timed_out"] and not st["memory"] and not st["shutdown"]
+    assert st["end_us"] >= st["start_us"] > 0
+    assert log.splitlines()[-1].startswith(f"[task-run] exit {code} after ")
+
+
+def test_killed_by_a_signal(tmp_path):
+    st, log = sh(tmp_path, "kill -9 $$")
+    assert (st["exit_code"], st["signal"], st["outcome"]) == (-1, 9, "resource")
+    assert st["reason"] == "signal 9"
+    assert "[task-run] signal 9 after " in log
+
+
+def test_stdout_and_stderr_in_the_log(tmp_path):
+    st, log = sh(tmp_path, "echo out-line; echo err-line >&2; pwd")
+    assert st["outcome"] == "success"
+    assert "out-line\n" in log and "err-line\n" in log and f"{tmp_path}\n" in log
+    log_path, status_path = attempt(tmp_path)
+    assert log_path.stat().st_mode & 0o777 == 0o600
+    assert status_path.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "data" / "flow").stat().st_mode & 0o777 == 0o700
+    # the supervisor wrote its two files and nothing else
+    files = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "data").rglob("*")
+                   if p.is_file())
+    assert files == sorted(str(p.relative_to(tmp_path)) for p in (log_path, status_path))
+
+
+def test_last_line_starts_a_line(tmp_path):
+    _, log = sh(tmp_path, "printf no-newline")
+    assert log.splitlines()[0] == "no-newline"
+    assert log.splitlines()[1].startswith("[task-run] exit 0 after ")
+
+
+def test_timeout_ends_the_whole_group(tmp_path):
+    st, log = sh(tmp_path, "sleep 60 & echo $! > bg.pid; sleep 60", "--timeout-ms", "1000")
+    assert st["timed_out"] and st["outcome"] == "resource" and st["reason"] == "timeout"
+    assert st["signal"] == signal.SIGTERM
+    assert "[task-run] timeout after " in log
+    assert gone(st["task_pid"])
+    assert gone(int((tmp_path / "bg.pid").read_text()))
+
+
+def test_background_children_do_not_outlive_the_task(tmp_path):
+    st, _ = sh(tmp_path, "sleep 60 & echo $! > bg.pid; exit 0")
+    assert st["outcome"] == "success"
+    assert gone(int((tmp_path / "bg.pid").read_text()))
+
+
+def test_memory_limit_rlimit(tmp_path):
+    limit = str(200 << 20)
+    st, log = run(tmp_path, [sys.executable, "-c", "x = bytearray(1 << 31)"],
+                  "--memory", limit, "--memory-mode", "rlimit")
+    assert st["exit_code"] == 1 and not st["memory"] and st["outcome"] == "execution"
+    assert "MemoryError" in log
+    st, log = run(tmp_path, [sys.executable, "-c", WRAPPED_MEMORY_ERROR],
+                  "--memory", limit, "--memory-mode", "rlimit")
+    assert st["exit_code"] == 3 and st["memory"] and st["outcome"] == "resource"
+    assert st["reason"] == "memory"
+    assert "[task-run] memory after " in log
+
+
+def test_memory_limit_env(tmp_path):
+    st, log = sh(tmp_path, 'echo "limit=$LAKEHOUSE_SQL_MEMORY_LIMIT"; ulimit -v',
+                 "--memory", "123456789", "--memory-mode", "env")
+    assert st["outcome"] == "success"
+    assert "limit=123456789\n" in log and "unlimited\n" in log
+
+
+def test_environment_is_the_supervisors(tmp_path):
+    log, status = attempt(tmp_path)
+    env = {"PATH": os.environ["PATH"], "TASK_VALUE": "from-env"}
+    p = subprocess.run([*task_run_args(log, status), "--", "sh", "-c", 'echo "v=$TASK_VALUE"'],
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "v=from-env\n" in log.read_text()
+
+
+def test_command_not_found(tmp_path):
+    st, log = run(tmp_path, ["no-such-command-here"])
+    assert st["exit_code"] == 127 and st["outcome"] == "execution"
+    assert "cannot run no-such-command-here" in log
+
+
+def start_waiting(tmp_path):
+    log, status = attempt(tmp_path)
+    script = "sleep 60 & echo $! > bg.pid; while [ ! -e go ]; do sleep 0.02; done; echo went"
+    sup = subprocess.Popen([*task_run_args(log, status, "--cwd", str(tmp_path)), "--",
+                            "sh", "-c", script], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, start_new_session=True)
+
+    def running():
+        try:
+            st = json.loads(status.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        return st if st["state"] == "running" else None
+    st = wait_for(running, "the running status")
+    bg = int(wait_for(lambda: (tmp_path / "bg.pid").exists()
+                      and (tmp_path / "bg.pid").read_text().strip(), "bg.pid"))
+    return sup, st, bg, status, log
+
+
+def test_running_then_exited(tmp_path):
+    sup, st, bg, status, log = start_waiting(tmp_path)
+    assert st["pid"] == sup.pid
+    stat = Path(f"/proc/{sup.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    assert st["pid_start"] == int(stat[19])  # field 22
+    assert os.getpgid(st["task_pid"]) == st["task_pid"]
+    assert st["start_us"] > 0 and "exit_code" not in st
+    (tmp_path / "go").touch()
+    assert sup.wait(timeout=60) == 0
+    fin = json.loads(status.read_text())
+    assert fin["state"] == "exited" and fin["outcome"] == "success"
+    assert (fin["pid"], fin["pid_start"], fin["task_pid"], fin["start_us"]) == \
+        (st["pid"], st["pid_start"], st["task_pid"], st["start_us"])
+    assert "went\n" in log.read_text()
+    assert gone(bg)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_the_supervisor_ends_the_group(tmp_path, sig):
+    sup, st, bg, status, log = start_waiting(tmp_path)
+    sup.send_signal(sig)
+    assert sup.wait(timeout=60) == 0
+    fin = json.loads(status.read_text())
+    assert fin["outcome"] == "shutdown" and fin["shutdown"] and fin["reason"] == "shutdown"
+    assert gone(st["task_pid"]) and gone(bg)
+    assert "[task-run] shutdown after " in log.read_text()
+
+
+@pytest.mark.parametrize("args,message", [
+    ([], "--log and --status are required"),
+    (["--log", "L"], "--log and --status are required"),
+    (["--log", "L", "--status", "S"], "no command after --"),
+    (["--log", "L", "--status", "S", "--"], "no command after --"),
+    (["--bogus", "1", "--log", "L", "--status", "S", "--", "true"], "unknown option --bogus"),
+    (["--log", "L", "--status", "S", "--timeout-ms", "soon", "--", "true"],
+     "bad value for --timeout-ms"),
+    (["--log", "L", "--status", "S", "--memory", "-5", "--", "true"], "bad value for --memory"),
+    (["--log", "L", "--status", "S", "--memory-mode", "cgroup", "--", "true"],
+     "bad value for --memory-mode"),
+    (["--log", "L", "--status", "S", "--memory", "1000", "--", "true"],
+     "--memory and --memory-mode go together"),
+    (["--log", "L", "--status", "S", "--timeout-ms"], "bad value for --timeout-ms"),
+])
+def test_bad_command_lines(tmp_path, args, message):
+    p = subprocess.run([lakehouse_bin(), "task-run", *args], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    assert message in p.stderr and "usage: lakehouse task-run" in p.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_log_is_an_error(tmp_path):
+    (tmp_path / "file").write_text("x")
+    p = subprocess.run([lakehouse_bin(), "task-run", "--log", str(tmp_path / "file" / "a.log"),
+                        "--status", str(tmp_path / "a.status"), "--", "true"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1
+    assert "task-run: cannot open" in p.stderr and "a.log: Not a directory" in p.stderr
+    assert not (tmp_path / "a.status").exists()
+
+
+def test_unwritable_status_stops_the_task(tmp_path):
+    """A try whose status cannot be written is not left running unseen."""
+    (tmp_path / "a.status").mkdir()  # rename(2) cannot replace a folder
+    log = tmp_path / "a.log"
+    p = subprocess.run([lakehouse_bin(), "task-run", "--log", str(log),
+                        "--status", str(tmp_path / "a.status"), "--",
+                        "sh", "-c", "sleep 60 & echo $! > bg.pid; sleep 60"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1
+    assert "[task-run] cannot rename" in log.read_text()
+    if (tmp_path / "bg.pid").exists() and (tmp_path / "bg.pid").read_text().strip():
+        assert gone(int((tmp_path / "bg.pid").read_text()))
