@@ -240,3 +240,28 @@ def test_max_active_tasks_caps_a_dag(flow):
     spans = intervals(flow.out / "capped")
     assert len(spans) == 5
     assert max_overlap(spans.values()) <= 2
+
+
+def test_flow_metrics_and_promtool(flow):
+    import re
+    import subprocess
+
+    import requests
+
+    from helpers import clients
+    rid = trigger(flow, "rules")
+    wait_run(flow, "rules", rid)
+    text = requests.get(flow.web_url + "/metrics", timeout=10).text
+    fin = re.search(r'lakehouse_flow_dag_runs_finished_total\{dag_id="rules",state="failed"\} (\S+)',
+                    text)
+    assert fin and float(fin.group(1)) >= 1
+    assert re.search(r'lakehouse_flow_task_tries_finished_total\{dag_id="rules",state="success"\} ',
+                     text)
+    assert re.search(r'lakehouse_flow_scheduling_delay_seconds_count (\d+)', text)
+    assert 'lakehouse_flow_pool_slots{pool="single"} 1' in text
+    assert re.search(r'lakehouse_flow_task_duration_seconds_count \d+', text)
+    assert 'lakehouse_flow_dags 7' in text
+    promtool = clients.need("promtool")
+    r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
