@@ -391,6 +391,7 @@ def test_cli_list_show_pause(flow):
     lines = r.stdout.splitlines()
     assert lines[0].split()[0] == "DAG_ID"
     assert any(ln.split()[0] == "hello" for ln in lines[1:])
+    assert any("broken.yaml:" in ln and "depends_on" in ln for ln in lines)  # import errors
     doc = json.loads(cli(flow, "list", "--json", check=True).stdout)
     assert doc["total_entries"] == len(doc["dags"])
     r = cli(flow, "show", "hello", check=True)
