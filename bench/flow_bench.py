@@ -14,8 +14,9 @@ every task instance's ready_us (when the scheduler found it ready), start_us
 
 Beside each: the physical limit, bench/flow_spawn.c spawning the same number
 of `lakehouse task-run ... -- sh -c true` supervisors from a tight loop with
-the same parallelism (1 for the chain), and the floor of process creation
-(plain `sh -c true`).
+the same parallelism (1 for the chain); the same loop with bench/flow_slim.c
+(the same supervisor code linked with libc and jansson only); and the floor
+of process creation (plain `sh -c true`).
 
 Latencies, the same formula on both sides:
   ready->started  start_us - ready_us (ours; in a fan-out it includes the
@@ -24,7 +25,10 @@ Latencies, the same formula on both sides:
                   the (k-PAR)-th end) for the k-th task to start; the cost of
                   turning a slot over (task end -> supervisor exit -> reap ->
                   scheduler pass -> spawn -> supervisor start -> task start)
-  spawn->started  (spawn loop) start_us - the loop's posix_spawn time
+  end->started    start_us - the end that freed its slot (in a chain, the
+                  previous task's end: Airflow's "task lag")
+  spawn->started  (spawn loop) start_us - the loop's posix_spawn time, in
+                  the ready->started column
 Output: a Markdown table on stdout, every scenario as a JSON line in OUT.
 No assertion on any number: this is a measurement, never a test."""
 
@@ -196,6 +200,9 @@ def run_ours(args, name, gen, tmp):
     ok = [(r, s, e) for r, s, e, st in rows if st == "success" and r and s and e]
     if not ok:
         raise RuntimeError("%s: no task instance succeeded (see %s.log)" % (name, base))
+    if done < want or len(ok) < len(rows):
+        print("flow_bench: %s: only %d of %d runs and %d of %d task instances ended well "
+              "(see %s.log)" % (name, done, want, len(ok), len(rows), base), file=sys.stderr)
     first = min(r for r, _, _ in ok)
     res = summarize(ok, args.par if name != "chain" else 1, first, max(e for _, _, e in ok))
     res.update(scenario=name, side="lakehouse", runs_done=done, runs_wanted=want, runs=runs,
@@ -254,7 +261,10 @@ def table(results):
            " | tasks/min vs Airflow (285) |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for sc, ours, loop, slim, floor in results:
-        out.append(row(sc, "lakehouse", ours, True,
+        label = sc
+        if ours["runs_done"] < ours["runs_wanted"] or ours["failed_or_unfinished"]:
+            label += " (incomplete: %d of %d runs)" % (ours["runs_done"], ours["runs_wanted"])
+        out.append(row(label, "lakehouse", ours, True,
                        "%.2f×" % (ours["tasks_per_min"] / loop["tasks_per_min"])))
         out.append(row(sc, "spawn loop: `lakehouse task-run` (spawn→started)", loop, True, "1×"))
         out.append(row(sc, "spawn loop: slim supervisor (spawn→started)", slim, True,
@@ -283,12 +293,15 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "flow_bench.jsonl"))
     args = ap.parse_args()
     os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix="flow-bench-", dir=os.path.join(ROOT, "build"))
     plan = {
         "fanout": (lambda d: gen_fanout(d, args.fanout), args.fanout, args.par),
         "chain": (lambda d: gen_chain(d, args.chain), args.chain, 1),
         "many": (lambda d: gen_many(d, args.dags, args.tasks), args.dags * args.tasks, args.par),
     }
+    bad = [x for x in args.only.split(",") if x not in plan]
+    if bad:
+        ap.error("unknown scenario %s (known: %s)" % (", ".join(bad), ", ".join(plan)))
+    tmp = tempfile.mkdtemp(prefix="flow-bench-", dir=os.path.join(ROOT, "build"))
     results, loops = [], {}
     try:
         with open(args.out, "w") as out:
