@@ -67,7 +67,7 @@ static int64_t json_i64(const char *text, const char *key)
 static void print_row(const char *dir, int i, const rec_t *r, int sh_mode)
 {
     int64_t start = 0, end = 0;
-    if (!sh_mode) {
+    if (!sh_mode && r->pid > 0) { /* a spawn that failed has no status file of its own */
         char path[4096], text[4096];
         snprintf(path, sizeof path, "%s/%d.status", dir, i);
         FILE *f = fopen(path, "r");
