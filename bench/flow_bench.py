@@ -221,6 +221,8 @@ def run_spawn(args, mode, n, par, tmp, binary):
     t1 = os.times()
     recs = [tuple(int(x) for x in line.split("\t")) for line in out.splitlines()]
     cpu = round(t1.children_user + t1.children_system - t0.children_user - t0.children_system, 2)
+    if not recs or (mode != "sh" and not any(r[2] and r[3] for r in recs)):
+        raise RuntimeError("spawn loop of %s: no process ran (see the messages above)" % binary)
     first = min(r[1] for r in recs)
     if mode == "sh":
         total = (max(r[4] for r in recs) - first) / 1e6
