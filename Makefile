@@ -119,3 +119,15 @@ build/bench/kafka_load: $(KAFKA_LOAD_SRCS) bench/kafka_load.h
 build/bench/kafka-mock: bench/kafka-mock.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KAFKA_BENCH_CFLAGS) -o $@ $< $(KAFKA_BENCH_LIBS)
+
+# bench-only spawn loop of issue 10's orchestrator benchmark (bench/flow_bench.sh): the same
+# supervisor processes the scheduler starts, from a tight loop (the physical limit), and
+# flow_slim: the same supervisor code linked with only the libraries it needs
+.PHONY: bench-flow
+bench-flow: build/bench/flow_spawn build/bench/flow_slim build/lakehouse
+build/bench/flow_spawn: bench/flow_spawn.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror -D_GNU_SOURCE -o $@ $<
+build/bench/flow_slim: bench/flow_slim.c build/liblh.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< build/liblh.a -Wl,--as-needed $(PKG_LIBS)
