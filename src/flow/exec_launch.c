@@ -4,9 +4,10 @@
  * read on a local socket, bounded by a deadline: the launcher answers as
  * soon as it has forked (about a tenth of a millisecond, measured), which
  * keeps lh_flow_exec_spawn's synchronous contract without a callback. A
- * launcher that is gone, or silent past the deadline, started no
- * supervisor (it lets a child go only after its answer went out), so the
- * caller may stop it and ask another. */
+ * launcher silent past the deadline is killed, and an answer it sent before
+ * it died is still read. A launcher that is gone without an answer started
+ * no supervisor (it lets a child go only after its answer went out), so
+ * the caller may stop it and ask another. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -101,16 +102,15 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Writes or reads all n bytes by deadline; 0, or an errno value (EPIPE at
- * EOF, ETIMEDOUT past the deadline). */
-static int io_all(int fd, void *buf, size_t n, int writing, int64_t deadline)
+/* Writes or reads the *n bytes at *p by deadline, moving both along; 0, or
+ * an errno value (EPIPE at EOF, ETIMEDOUT past the deadline). */
+static int io_all(int fd, char **p, size_t *n, int writing, int64_t deadline)
 {
-    char *p = buf;
-    while (n > 0) {
-        ssize_t r = writing ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
+    while (*n > 0) {
+        ssize_t r = writing ? send(fd, *p, *n, MSG_NOSIGNAL) : recv(fd, *p, *n, 0);
         if (r > 0) {
-            p += r;
-            n -= (size_t)r;
+            *p += r;
+            *n -= (size_t)r;
             continue;
         }
         if (r == 0) return EPIPE;
@@ -136,12 +136,17 @@ int lh__flow_launcher_launch(lh__flow_launcher_t *c, const lh_flow_launch_t *l, 
     size_t n;
     int rc = lh__flow_launch_encode(l, &req, &n);
     if (rc) return lh_err_set(err, rc, "cannot encode the task's launch");
-    int64_t deadline = mono_ms() + ANSWER_MS;
     answer_t a;
-    int e = io_all(c->fd, req, n, 1, deadline);
+    char *w = req, *r = (char *)&a;
+    size_t wn = n, rn = sizeof a;
+    int e = io_all(c->fd, &w, &wn, 1, mono_ms() + ANSWER_MS);
+    if (!e) e = io_all(c->fd, &r, &rn, 0, mono_ms() + ANSWER_MS);
+    if (e == ETIMEDOUT) { /* stuck: kill it; an answer it sent before it died still holds */
+        uv_process_kill(&c->proc, SIGKILL);
+        if (wn == 0 && io_all(c->fd, &r, &rn, 0, mono_ms() + ANSWER_MS) == 0) e = 0;
+    }
     free(req);
-    if (!e) e = io_all(c->fd, &a, sizeof a, 0, deadline);
-    if (e) return lh_err_set(err, LH_EPROTO, "the launcher did not answer: %s", strerror(e));
+    if (e) return lh_err_set(err, LH_EPROTO, "the task launcher did not answer: %s", strerror(e));
     if (a.pid <= 0)
         return lh_err_set(err, LH_EIO, "the launcher cannot start task-run: %s",
                           strerror(a.pid < 0 ? -a.pid : EINVAL));

@@ -1,7 +1,7 @@
 /* The executor's launcher (`lakehouse task-run --launcher`, a fork server)
  * with real processes: its wire format round trip and malformed requests; a
- * launcher killed between tries is started again and the next spawn works
- * (the running try goes on); tries leave no zombie children under it; a
+ * launcher killed (or stopped, so that it cannot answer) between tries is
+ * replaced and the next spawn works (the running try goes on); tries leave no zombie children under it; a
  * launcher that cannot serve makes the executor fall back to spawning
  * `task-run` itself, as does the test hook. */
 #include <dirent.h>
@@ -108,7 +108,12 @@ static void test_launcher_killed(void)
     CHECK_EQ_INT(kill(second, SIGKILL), 0);
     CHECK_EQ_INT(wait_launcher_gone(&t), 0);
     CHECK_EQ_INT(spawn_other(&t, &u, 3, "exit 0"), 0);
-    CHECK(lh__flow_exec_launcher_pid(t.x) > 0);
+    int third = lh__flow_exec_launcher_pid(t.x);
+    CHECK(third > 0);
+    /* stuck: killed after the answer's deadline, and another one started */
+    CHECK_EQ_INT(kill(third, SIGSTOP), 0);
+    CHECK_EQ_INT(spawn_other(&t, &u, 4, "exit 0"), 0);
+    CHECK(lh__flow_exec_launcher_pid(t.x) > 0 && lh__flow_exec_launcher_pid(t.x) != third);
     CHECK_EQ_INT(t.done, 0); /* the first try never noticed */
     let_go(&t);
     try_wait(&t);
