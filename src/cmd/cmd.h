@@ -25,6 +25,9 @@ int lh_cmd_dag(int argc, char **argv);    /* src/cmd/dag.c: validate; dag_client
 int lh_cmd_sensor(int argc, char **argv); /* src/cmd/sensor.c: object | topic (sensor tasks) */
 /* src/cmd/dag_test.c: `dag test DAG TASK DATE`, one task in the foreground */
 int lh_cmd_dag_test(int argc, char **argv);
+/* src/cmd/dag_test.c: the DAG file defining dag id under dir (any depth),
+ * parsed (diagnostics included), or NULL; the caller frees it. */
+struct lh_flow_dag *lh_cmd_dag_find(const char *dir, const char *id);
 /* src/cmd/topic.c: registers the `kafka` section (how `lakehouse topic` finds
  * a Kafka); lh_config_register()'s errors. */
 int lh_cmd_topic_register_config(void);

@@ -8,9 +8,11 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd/cmd.h"
 #include "cmd/dag_client.h"
+#include "core/config.h"
 #include "flow/dag.h"
 
 static void usage(FILE *out)
@@ -54,6 +56,33 @@ static json_t *dag_json(const char *file, const lh_flow_dag_t *d)
                      errs);
 }
 
+static lh_flow_dag_t no_such_id;
+#define NO_SUCH_ID (&no_such_id)
+
+/* A DAG_ID (no such file, no '/', not a .yaml name) is looked up in
+ * flow.dags_dir; NULL means arg is a file. */
+static lh_flow_dag_t *by_id(const char *arg)
+{
+    struct stat st;
+    size_t n = strlen(arg);
+    if (!stat(arg, &st) || strchr(arg, '/') || (n > 4 && !strcmp(arg + n - 4, ".yml")) ||
+        (n > 5 && !strcmp(arg + n - 5, ".yaml")))
+        return NULL;
+    lh_config_t *cfg = NULL;
+    lh_err_t err = {0};
+    int argc = 0;
+    char *argv[1] = {NULL};
+    if (lh_config_load(&cfg, &argc, argv, &err)) {
+        fprintf(stderr, "lakehouse dag validate: %s\n", err.msg);
+        return NO_SUCH_ID;
+    }
+    const char *dir = lh_config_get(cfg, "flow.dags_dir");
+    lh_flow_dag_t *d = lh_cmd_dag_find(dir, arg);
+    if (!d) fprintf(stderr, "lakehouse dag validate: no DAG file or DAG id %s (in %s)\n", arg, dir);
+    lh_config_free(cfg);
+    return d ? d : NO_SUCH_ID;
+}
+
 static int validate(int argc, char **argv)
 {
     int json = 0, bad = 0, nfiles = 0;
@@ -68,7 +97,9 @@ static int validate(int argc, char **argv)
             fprintf(stderr, "lakehouse dag validate: unknown option %s\n", argv[i]);
             return json_decref(all), 2;
         }
-        lh_flow_dag_t *d = lh_flow_dag_load(argv[i]);
+        lh_flow_dag_t *d = by_id(argv[i]);
+        if (d == NO_SUCH_ID) return json_decref(all), 2;
+        if (!d) d = lh_flow_dag_load(argv[i]);
         if (!d) return fprintf(stderr, "lakehouse: out of memory\n"), json_decref(all), 70;
         nfiles++;
         bad |= d->ndiags > 0;

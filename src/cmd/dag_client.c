@@ -1,9 +1,9 @@
 /* `lakehouse dag` as a client of the running platform: the command line of
  * each verb (one option table), one REST call per step through
  * cmd/client.h, server problems printed as "lakehouse dag: <detail>", and
- * the verbs that read: list, show, runs, tasks, logs, plus trigger, pause
- * and unpause. Backfill and clear, which take several calls, are in
- * dag_backfill.c. Plain output is aligned columns; --json prints the API's
+ * the verbs that read: list, show, runs, tasks, logs. The verbs that
+ * change something (trigger, pause, unpause, backfill, clear) are in
+ * dag_write.c. Plain output is aligned columns; --json prints the API's
  * own JSON. */
 #include <curl/curl.h>
 #include <stddef.h>
@@ -222,6 +222,20 @@ static const char *schedule_of(const json_t *dag)
     return v ? v : "none";
 }
 
+/* The files that do not parse, each diagnostic on its own line: 0, or 1. */
+static int print_import_errors(lh_dag_cli_t *cl)
+{
+    json_t *doc = lh_dag_call(cl, "GET", "/api/v1/importErrors?limit=10000", NULL), *e;
+    size_t i;
+    if (!doc) return 1;
+    json_t *errs = json_object_get(doc, "import_errors");
+    if (json_array_size(errs))
+        printf("\nimport errors (these files define no DAG, or an old one):\n");
+    json_array_foreach(errs, i, e) printf("%s\n", lh_dag_str(e, "stack_trace"));
+    json_decref(doc);
+    return 0;
+}
+
 int lh_dag_list(int argc, char **argv)
 {
     lh_dag_cli_t cl;
@@ -237,6 +251,7 @@ int lh_dag_list(int argc, char **argv)
                lh_dag_when(d, "next_dagrun", when, sizeof when),
                json_is_true(json_object_get(d, "has_import_errors")) ? "yes" : "no");
     json_decref(doc);
+    rc = print_import_errors(&cl);
 done:
     lh_dag_cli_free(&cl);
     return rc;
@@ -414,68 +429,4 @@ done:
     lh_buf_free(&r.body);
     lh_dag_cli_free(&cl);
     return rc;
-}
-
-/* --- the verbs that change one thing --- */
-
-int lh_dag_trigger(int argc, char **argv)
-{
-    lh_dag_cli_t cl;
-    char id[1024], path[1200], when[32];
-    json_t *body = NULL, *conf = NULL, *run = NULL;
-    int rc = lh_dag_cli_parse(&cl, "trigger", argc, argv, dag_pos,
-                              "--json --conf --run-id --logical-date");
-    if (rc) goto done;
-    if (cl.conf && !json_is_object(conf = json_loads(cl.conf, 0, NULL))) {
-        fprintf(stderr, "lakehouse dag trigger: --conf must be a JSON object\n");
-        rc = 2;
-        goto done;
-    }
-    body = json_pack("{s:O?, s:s?, s:s?}", "conf", conf, "dag_run_id", cl.run_id, "logical_date",
-                     cl.logical_date);
-    lh_dag_esc(cl.pos[0], id, sizeof id);
-    snprintf(path, sizeof path, "/api/v1/dags/%s/dagRuns", id);
-    rc = (run = lh_dag_call(&cl, "POST", path, body)) ? 0 : 1;
-    if (run && cl.json)
-        lh_dag_print_json(run);
-    else if (run)
-        printf("triggered %s: run %s (logical date %s)\n", cl.pos[0], lh_dag_str(run, "dag_run_id"),
-               lh_dag_when(run, "logical_date", when, sizeof when));
-done:
-    json_decref(conf);
-    json_decref(body);
-    json_decref(run);
-    lh_dag_cli_free(&cl);
-    return rc;
-}
-
-static int set_paused(int argc, char **argv, int paused)
-{
-    lh_dag_cli_t cl;
-    char id[1024], path[1200];
-    json_t *body = json_pack("{s:b}", "is_paused", paused), *dag = NULL;
-    int rc = lh_dag_cli_parse(&cl, paused ? "pause" : "unpause", argc, argv, dag_pos, "--json");
-    if (rc) goto done;
-    lh_dag_esc(cl.pos[0], id, sizeof id);
-    snprintf(path, sizeof path, "/api/v1/dags/%s?update_mask=is_paused", id);
-    rc = (dag = lh_dag_call(&cl, "PATCH", path, body)) ? 0 : 1;
-    if (dag && cl.json)
-        lh_dag_print_json(dag);
-    else if (dag)
-        printf("%s %s\n", paused ? "paused" : "unpaused", cl.pos[0]);
-done:
-    json_decref(body);
-    json_decref(dag);
-    lh_dag_cli_free(&cl);
-    return rc;
-}
-
-int lh_dag_pause(int argc, char **argv)
-{
-    return set_paused(argc, argv, 1);
-}
-
-int lh_dag_unpause(int argc, char **argv)
-{
-    return set_paused(argc, argv, 0);
 }

@@ -96,6 +96,13 @@ static int yaml_name(const char *n)
 }
 
 /* The DAG of that id under dir (any depth), or NULL. */
+static lh_flow_dag_t *find_dag(const char *dir, const char *id, int depth);
+
+lh_flow_dag_t *lh_cmd_dag_find(const char *dir, const char *id)
+{
+    return find_dag(dir, id, 0);
+}
+
 static lh_flow_dag_t *find_dag(const char *dir, const char *id, int depth)
 {
     DIR *d = depth < 16 ? opendir(dir) : NULL;

@@ -1,8 +1,9 @@
 /* The orchestrator's route table (flow/api.h): Airflow 2's stable API
  * under /api/v1, plus Airflow 3's backfills. Reads are for any user,
- * changes for writers; every handler that reads the state or waits for the
- * scheduler is blocking (it runs on the worker pool). The handlers live in
- * api_dags.c, api_runs.c, api_tis.c, api_logs.c, api_clear.c and
+ * changes for writers. Every handler is blocking (it runs on the worker
+ * pool): it reads the state, waits for the scheduler, or takes the
+ * registry's lock, which the scheduler thread takes too. The handlers live
+ * in api_dags.c, api_runs.c, api_tis.c, api_logs.c, api_clear.c and
  * api_backfill.c. */
 #include "flow/api.h"
 #include "flow/api_int.h"
@@ -14,14 +15,17 @@ const lh_rest_route_t lh_flow_api_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/dags",
      .auth = LH_REST_READER,
+     .blocking = 1,
      .handler = lh__flow_api_dags_list},
     {.method = "GET",
      .pattern = "/api/v1/dags/{dag_id}",
      .auth = LH_REST_READER,
+     .blocking = 1,
      .handler = lh__flow_api_dag_get},
     {.method = "GET",
      .pattern = "/api/v1/dags/{dag_id}/details",
      .auth = LH_REST_READER,
+     .blocking = 1,
      .handler = lh__flow_api_dag_details},
     {.method = "PATCH",
      .pattern = "/api/v1/dags/{dag_id}",
@@ -32,10 +36,12 @@ const lh_rest_route_t lh_flow_api_routes[] = {
     {.method = "GET",
      .pattern = "/api/v1/dags/{dag_id}/tasks",
      .auth = LH_REST_READER,
+     .blocking = 1,
      .handler = lh__flow_api_dag_tasks},
     {.method = "GET",
      .pattern = "/api/v1/importErrors",
      .auth = LH_REST_READER,
+     .blocking = 1,
      .handler = lh__flow_api_import_errors},
     {.method = "GET",
      .pattern = "/api/v1/dags/{dag_id}/dagRuns",

@@ -95,13 +95,13 @@ void lh__flow_api_backfill_post(lh_rest_call_t *c)
     }
     json_t *now = lh__flow_date_s((int64_t)time(NULL));
     lh_rest_json(c, 200,
-                 json_pack("{s:I, s:s, s:o, s:o, s:s, s:O, s:b, s:I, s:i, s:O, s:o, s:n}", "id",
+                 json_pack("{s:I, s:s, s:o, s:o, s:s, s:o, s:b, s:I, s:i, s:O, s:o, s:n}", "id",
                            (json_int_t)id, "dag_id", r.dag_id, "from_date",
                            lh__flow_date_s(r.start), "to_date", lh__flow_date_s(r.end),
                            "reprocess_behavior", r.reprocess, "dag_run_conf",
-                           json_is_object(r.conf) ? r.conf : json_object(), "is_paused", 0,
-                           "max_active_runs", (json_int_t)0, "num_runs", nruns, "created_at", now,
-                           "updated_at", json_copy(now), "completed_at"));
+                           json_is_object(r.conf) ? json_incref(r.conf) : json_object(),
+                           "is_paused", 0, "max_active_runs", (json_int_t)0, "num_runs", nruns,
+                           "created_at", now, "updated_at", json_copy(now), "completed_at"));
     json_decref(now);
 done:
     json_decref(body);

@@ -163,6 +163,17 @@ static int opt_str(lh_rest_call_t *c, json_t *body, const char *key, const char 
     return -1;
 }
 
+/* Airflow's allowed_run_id_pattern, ^[A-Za-z0-9_.~:+-]+$, at most 250
+ * characters: a run id names a folder of logs, so no '/' and no "..". */
+static int run_id_ok(lh_rest_call_t *c, const char *id)
+{
+    size_t n = strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.~:+-");
+    if (id[n] == 0 && n < LH_FLOW_RUNID_MAX && strcmp(id, ".") && strcmp(id, "..")) return 1;
+    lh_rest_problem(
+        c, 400, "dag_run_id must match ^[A-Za-z0-9_.~:+-]+$, at most 250 characters, not . or ..");
+    return 0;
+}
+
 /* Only the members Airflow's DAGRun body has that mean something here. */
 static int body_known(lh_rest_call_t *c, json_t *body)
 {
@@ -212,7 +223,7 @@ void lh__flow_api_run_post(lh_rest_call_t *c)
     if (!body) return;
     json_t *conf = json_object_get(body, "conf");
     if (body_known(c, body) || opt_str(c, body, "dag_run_id", &run_id) ||
-        logical_of(c, body, &logical))
+        (run_id && !run_id_ok(c, run_id)) || logical_of(c, body, &logical))
         goto done;
     if (conf && !json_is_null(conf) && !json_is_object(conf)) {
         lh_rest_problem(c, 400, "conf must be a JSON object");

@@ -55,6 +55,7 @@ typedef struct lh_flow_args {
     int64_t retry_exponential_backoff;
     int64_t max_retry_delay;        /* seconds; 0 = none (Airflow caps at 86400) */
     int64_t execution_timeout;      /* seconds; 0 = none */
+    int64_t memory_limit;           /* bytes; 0 = flow.task_memory_limit */
     const char *pool;               /* "default_pool" */
     int64_t priority_weight;        /* 1 */
     const char *on_failure;         /* a command, or NULL */

@@ -36,6 +36,7 @@ enum {
     LH__F_INT,      /* integer in [min, max] (max 0 = none) */
     LH__F_BOOL,     /* true/false */
     LH__F_DURATION, /* integer seconds or 30s, 5m, 1h30m */
+    LH__F_SIZE,     /* bytes, or 512MiB, 2GiB */
     LH__F_DATE,     /* YYYY-MM-DD or ISO 8601 date-time (UTC, or an offset) */
     LH__F_ENUM,     /* one of choices "a|b" */
     LH__F_PATH,     /* a path, resolved against the DAG file's folder; must exist */
@@ -88,6 +89,9 @@ int lh__flow_parse_date(const char *s, int64_t *t);
          .kind = LH__F_DURATION,                                                                   \
          .off = (base) + offsetof(lh_flow_args_t, execution_timeout)},                             \
         {.name = "pool", .kind = LH__F_ID, .off = (base) + offsetof(lh_flow_args_t, pool)},        \
+        {.name = "memory_limit",                                                                   \
+         .kind = LH__F_SIZE,                                                                       \
+         .off = (base) + offsetof(lh_flow_args_t, memory_limit)},                                  \
         {.name = "priority_weight",                                                                \
          .kind = LH__F_INT,                                                                        \
          .min = -1000000000,                                                                       \

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "core/str.h"
@@ -217,6 +218,11 @@ lh_flow_dag_t *lh_flow_dag_parse(const char *file, const char *text, size_t len)
     d->file = lh_arena_strdup(a, file);
     const char *slash = strrchr(file, '/');
     d->dir = slash ? lh_arena_strndup(a, file, slash == file ? 1 : (size_t)(slash - file)) : ".";
+    /* the folder absolute, so paths resolved against it stay right whatever the task's cwd */
+    char cwd[4096];
+    if (d->dir && d->dir[0] != '/' && getcwd(cwd, sizeof cwd))
+        d->dir = strcmp(d->dir, ".") ? lh_arena_printf(a, "%s/%s", cwd, d->dir)
+                                     : lh_arena_strdup(a, cwd);
     if (!d->file || !d->dir) {
         lh_arena_free(a);
         return NULL;

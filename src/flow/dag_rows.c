@@ -78,6 +78,10 @@ static int number(lh__flow_ctx_t *x, yaml_node_t *n, const char *field, const lh
         if (!lh_config_parse_duration(s, &ms) && ms % 1000 == 0) return *out = ms / 1000, 0;
         lh__flow_diag(x, n, field, "bad duration \"%s\" (seconds, or like 30s, 5m, 1h30m)", s);
         return -1;
+    case LH__F_SIZE:
+        if (!lh_config_parse_size(s, out) && *out >= 0) return 0;
+        lh__flow_diag(x, n, field, "bad size \"%s\" (bytes, or like 512MiB, 2GiB)", s);
+        return -1;
     default: /* LH__F_DATE */
         if (!lh__flow_parse_date(s, out)) return 0;
         lh__flow_diag(x, n, field, "bad date \"%s\" (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)", s);

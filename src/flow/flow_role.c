@@ -220,6 +220,8 @@ static int setup(lh_flow_t *f, const lh_role_ctx_t *ctx, lh_err_t *err)
         return lh_err_set(err, LH_EIO, "cannot create %s: %s", f->flow_dir, strerror(errno));
     if (mkdir(f->dags_dir, 0700) && errno != EEXIST)
         lh_warn("flow: cannot create %s: %s", f->dags_dir, strerror(errno));
+    char *abs = realpath(f->dags_dir, NULL); /* file locations stay right whatever the cwd */
+    if (abs) free(f->dags_dir), f->dags_dir = abs;
     f->parallelism = (int)lh_config_int(ctx->cfg, "flow.parallelism");
     f->scan_ms = lh_config_duration_ms(ctx->cfg, "flow.dag_scan_interval");
     f->task_memory_limit = lh_config_size(ctx->cfg, "flow.task_memory_limit");

@@ -1,7 +1,8 @@
 /* What the platform gives every task (flow/task.h lh_flow_platform_t): the
  * binary itself, flow.python, the endpoints of run/endpoints.json (read
  * again while one is still unknown, since the web role starts after flow),
- * the lake's bucket and region, and the task credential: the writer user
+ * unless lake.endpoint / kafka.bootstrap_servers name others (a flow-only
+ * process on Kubernetes), the lake's bucket and region, and the task credential: the writer user
  * lakehouse-task, made once with a generated secret that the metadata
  * database keeps sealed. The orchestrator's own environment is copied once
  * as the base of every task's. */
@@ -88,8 +89,18 @@ static char *endpoint(json_t *doc, const char *key, const char *scheme)
     return s;
 }
 
+/* A configured address (lake.endpoint, kafka.bootstrap_servers: a role
+ * of its own elsewhere, or any S3 / Kafka) wins over this process's own. */
+static char *configured(const lh_flow_t *f, const char *key)
+{
+    const char *v = lh_config_get(f->cfg, key);
+    return v[0] ? strdup(v) : NULL;
+}
+
 void lh__flow_platform_refresh(lh_flow_t *f)
 {
+    if (!f->ep_s3) f->ep_s3 = configured(f, "lake.endpoint");
+    if (!f->ep_kafka) f->ep_kafka = configured(f, "kafka.bootstrap_servers");
     if (f->ep_s3 && f->ep_web && f->ep_kafka) return;
     char path[4096];
     snprintf(path, sizeof path, "%s/run/endpoints.json", f->data_dir);

@@ -133,6 +133,11 @@ static int check_query(const lh_flow_query_t *q, const char *const *states, lh_e
     return rc;
 }
 
+static int no_fn(lh_err_t *err)
+{
+    return lh_err_set(err, LH_EINVAL, "no function to call for each row");
+}
+
 /* --- open, close, transactions --- */
 
 int lh_flow_state_open(lh_flow_state_t **out, const char *dir, lh_err_t *err)
@@ -181,6 +186,7 @@ int lh_flow_state_dag_get(lh_flow_state_t *s, const char *dag_id, lh_flow_dag_re
 int lh_flow_state_dag_each(lh_flow_state_t *s, int (*fn)(const lh_flow_dag_rec_t *, void *),
                            void *arg, lh_err_t *err)
 {
+    if (!fn) return no_fn(err);
     return s->ops->dag_each(s, fn, arg, err);
 }
 
@@ -224,7 +230,7 @@ int lh_flow_state_run_each(lh_flow_state_t *s, const lh_flow_query_t *q,
                            int (*fn)(const lh_flow_run_rec_t *, void *), void *arg, int64_t *total,
                            lh_err_t *err)
 {
-    int rc = check_query(q, lh_flow_run_state_names, err);
+    int rc = fn ? check_query(q, lh_flow_run_state_names, err) : no_fn(err);
     return rc ? rc : s->ops->run_each(s, q, fn, arg, total, err);
 }
 
@@ -261,7 +267,7 @@ int lh_flow_state_ti_each(lh_flow_state_t *s, const lh_flow_query_t *q,
                           int (*fn)(const lh_flow_ti_rec_t *, void *), void *arg, int64_t *total,
                           lh_err_t *err)
 {
-    int rc = check_query(q, lh_flow_ti_state_names, err);
+    int rc = fn ? check_query(q, lh_flow_ti_state_names, err) : no_fn(err);
     return rc ? rc : s->ops->ti_each(s, q, fn, arg, total, err);
 }
 
@@ -275,6 +281,7 @@ int lh_flow_state_try_each(lh_flow_state_t *s, const char *dag_id, const char *r
                            const char *task_id, int (*fn)(const lh_flow_try_rec_t *, void *),
                            void *arg, lh_err_t *err)
 {
-    int rc = check_keys(dag_id, run_id ? run_id : "", task_id ? task_id : "", err);
+    int rc =
+        fn ? check_keys(dag_id, run_id ? run_id : "", task_id ? task_id : "", err) : no_fn(err);
     return rc ? rc : s->ops->try_each(s, dag_id, run_id, task_id, fn, arg, err);
 }

@@ -147,11 +147,12 @@ int lh_flow_task_command(const lh_flow_dag_t *dag, const lh_flow_task_t *t,
     lh__flow_job_t j = {.dag = dag, .t = t, .rc = rc, .pf = pf, .a = a, .err = err};
     j.argv.a = j.env.a = a;
     out->cwd = dag->dir;
-    out->memory_limit = pf->memory_limit;
+    /* the task's own memory_limit, else flow.task_memory_limit */
+    out->memory_limit = t->args.memory_limit > 0 ? t->args.memory_limit : pf->memory_limit;
     int r = lh__flow_task_env(&j);
     if (!r) r = t->ty->command(&j, out);
-    if (!r && out->memory_mode == LH_FLOW_MEM_ENV && pf->memory_limit > 0) {
-        const char *lim = lh_arena_printf(a, "%lld", (long long)pf->memory_limit);
+    if (!r && out->memory_mode == LH_FLOW_MEM_ENV && out->memory_limit > 0) {
+        const char *lim = lh_arena_printf(a, "%lld", (long long)out->memory_limit);
         lh__flow_env_set(&j.env, "LAKEHOUSE_SQL_MEMORY_LIMIT", lim);
     }
     if (r) return r;

@@ -157,9 +157,9 @@ def test_unreadable_file_and_usage(tmp_path):
     assert r.returncode == 2
     assert r.stderr == f"{tmp_path}/missing.yaml:1: cannot read file: No such file or directory\n"
     r = subprocess.run([lakehouse_bin(), "dag", "--help"], capture_output=True, text=True)
-    assert r.returncode == 0 and "validate" in r.stdout and "scheduler" in r.stdout
-    r = subprocess.run([lakehouse_bin(), "dag", "trigger", "x"], capture_output=True, text=True)
-    assert r.returncode == 2 and "only 'validate'" in r.stderr
+    assert r.returncode == 0 and "validate" in r.stdout and "trigger" in r.stdout
+    r = subprocess.run([lakehouse_bin(), "dag", "bogus", "x"], capture_output=True, text=True)
+    assert r.returncode == 2 and "unknown verb 'bogus'" in r.stderr
     assert validate().returncode == 2
 
 
@@ -214,3 +214,17 @@ def test_schema_rejects_what_the_validator_rejects(tmp_path):
         good_dag(tmp_path)
         p = write(tmp_path, "dags/m.yaml", yaml.safe_dump(d))
         assert validate(p).returncode == 2
+
+
+def test_validate_by_dag_id_in_the_dags_folder(tmp_path):
+    sub = tmp_path / "team" / "etl"
+    sub.mkdir(parents=True)
+    (sub / "x.yaml").write_text("dag_id: by_id\nschedule: none\ntasks:\n"
+                                "  - {id: a, type: shell, command: 'true'}\n")
+    env = {"LAKEHOUSE_DAGS_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    r = subprocess.run([lakehouse_bin(), "dag", "validate", "by_id"], capture_output=True,
+                       text=True, env=env)
+    assert r.returncode == 0 and r.stdout == "ok by_id (1 task, schedule none)\n", r.stderr
+    r = subprocess.run([lakehouse_bin(), "dag", "validate", "no_such_dag"], capture_output=True,
+                       text=True, env=env)
+    assert r.returncode == 2 and "no DAG file or DAG id no_such_dag" in r.stderr

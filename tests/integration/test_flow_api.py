@@ -7,13 +7,14 @@ try keeps its log); backfill (runs made once, never duplicated); problems
 401/403/404/409/400; pagination and totals. HTTP through curl, the CLI
 through the binary."""
 import json
+import shlex
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from helpers.server import ROOT_AK, ROOT_SK, Server
+from helpers.server import ROOT_AK, ROOT_SK, Server, clean_env, lakehouse_bin
 
 HELLO = """\
 dag_id: hello
@@ -243,6 +244,8 @@ def test_trigger_problems(flow):
     assert api(flow, "POST", "/api/v1/dags/hello/dagRuns", {"conf": [1, 2]})[0] == 400
     assert api(flow, "POST", "/api/v1/dags/hello/dagRuns", {"conf": {"n": "abc"}})[0] == 400
     assert api(flow, "POST", "/api/v1/dags/hello/dagRuns", {"bogus": 1})[0] == 400
+    for bad_id in ("a/b", "..", "x" * 251, "sp ace", ""):
+        assert api(flow, "POST", "/api/v1/dags/hello/dagRuns", {"dag_run_id": bad_id})[0] == 400
     assert api(flow, "POST", "/api/v1/dags/hello/dagRuns",
                {"logical_date": "not a date"})[0] == 400
     assert api(flow, "GET", "/api/v1/dags/hello/dagRuns/nope")[0] == 404
@@ -366,6 +369,13 @@ def test_backfill_makes_runs_once(flow):
         return p["completed_at"] is not None and p
     p = wait_for(done, "the backfill's runs")
     assert p["num_runs"] == 3 and p["runs_by_state"]["success"] == 3
+    assert p["from_date"] == "2024-01-01T00:00:00+00:00"
+    assert p["to_date"] == "2024-01-03T00:00:00+00:00"
+    by_dates = ok(flow, "POST", "/api/v1/dags/daily/clearTaskInstances",
+                  {"start_date": "2024-01-01T00:00:00+00:00", "end_date": "2024-01-02",
+                   "only_failed": False})
+    assert sorted(t["execution_date"] for t in by_dates["task_instances"]) == [
+        "2024-01-01T00:00:00+00:00", "2024-01-02T00:00:00+00:00"]
     again = ok(flow, "POST", "/api/v1/backfills", body)
     assert again["num_runs"] == 0
     assert len(backfill_runs(flow)) == 3
@@ -381,6 +391,7 @@ def test_cli_list_show_pause(flow):
     lines = r.stdout.splitlines()
     assert lines[0].split()[0] == "DAG_ID"
     assert any(ln.split()[0] == "hello" for ln in lines[1:])
+    assert any("broken.yaml:" in ln and "depends_on" in ln for ln in lines)  # import errors
     doc = json.loads(cli(flow, "list", "--json", check=True).stdout)
     assert doc["total_entries"] == len(doc["dags"])
     r = cli(flow, "show", "hello", check=True)
@@ -456,3 +467,33 @@ def test_cli_backfill_waits_and_never_duplicates(flow):
     assert "2 runs" in r.stdout
     assert cli(flow, "backfill", "daily", "--start", "2024-02-01").returncode == 2
     assert cli(flow, "backfill", "daily", "--start", "a", "--end", "b").returncode == 1
+
+
+def on_a_terminal(srv, args, stdin=""):
+    """`lakehouse dag ARGS` under script(1): stdin, stdout and stderr a terminal."""
+    env = clean_env({"LAKEHOUSE_URL": srv.web_url, "LAKEHOUSE_ACCESS_KEY": ROOT_AK,
+                     "LAKEHOUSE_SECRET_KEY": ROOT_SK})
+    cmd = shlex.join([lakehouse_bin(), "dag", *args])
+    return subprocess.run(["script", "-qec", cmd, "/dev/null"], input=stdin, capture_output=True,
+                          text=True, env=env, timeout=120)
+
+
+def test_cli_on_a_terminal_progress_bar_and_confirmation(flow):
+    r = on_a_terminal(flow, ["backfill", "daily", "--start", "2024-03-01", "--end", "2024-03-02"])
+    assert r.returncode == 0, r.stdout
+    assert "[##############################] 2/2 runs done" in r.stdout  # the bar, full
+    assert "2 success, 0 failed" in r.stdout
+    cli(flow, "trigger", "hello", "--run-id", "tty-clear", check=True)
+    wait_run(flow, "hello", "tty-clear")
+    r = on_a_terminal(flow, ["clear", "hello", "--run-id", "tty-clear", "--task", "after"], "n\n")
+    assert r.returncode == 0 and "clear 1 task instance? [y/N]" in r.stdout
+    assert "nothing cleared" in r.stdout
+    assert ok(flow, "GET", "/api/v1/dags/hello/dagRuns/tty-clear/taskInstances/after")[
+        "try_number"] == 1
+    r = on_a_terminal(flow, ["clear", "hello", "--run-id", "tty-clear", "--task", "after"], "y\n")
+    assert r.returncode == 0 and "cleared 1 task instance of hello" in r.stdout
+
+    def rerun():
+        t = ok(flow, "GET", "/api/v1/dags/hello/dagRuns/tty-clear/taskInstances/after")
+        return t["try_number"] == 2 and t["state"] == "success"
+    wait_for(rerun, "the task cleared on the terminal to run again")

@@ -240,3 +240,50 @@ def test_max_active_tasks_caps_a_dag(flow):
     spans = intervals(flow.out / "capped")
     assert len(spans) == 5
     assert max_overlap(spans.values()) <= 2
+
+
+def test_flow_metrics_and_promtool(flow):
+    import re
+    import subprocess
+
+    import requests
+
+    from helpers import clients
+    rid = trigger(flow, "rules")
+    wait_run(flow, "rules", rid)
+    text = requests.get(flow.web_url + "/metrics", timeout=10).text
+    fin = re.search(r'lakehouse_flow_dag_runs_finished_total\{dag_id="rules",state="failed"\} (\S+)',
+                    text)
+    assert fin and float(fin.group(1)) >= 1
+    assert re.search(r'lakehouse_flow_task_tries_finished_total\{dag_id="rules",state="success"\} ',
+                     text)
+    assert re.search(r'lakehouse_flow_scheduling_delay_seconds_count (\d+)', text)
+    assert 'lakehouse_flow_pool_slots{pool="single"} 1' in text
+    assert re.search(r'lakehouse_flow_task_duration_seconds_count \d+', text)
+    assert 'lakehouse_flow_dags 7' in text
+    promtool = clients.need("promtool")
+    r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_injected_clock_moves_the_schedule(tmp_path, test_hooks):
+    """flow.clock_offset (test builds) moves the scheduler's clock: an
+    hourly DAG starting today gets the runs of intervals that, by the real
+    clock, have not ended yet."""
+    today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    dag = (f"dag_id: future\nschedule: '@hourly'\nstart_date: {today.strftime('%Y-%m-%d')}\n"
+           "catchup: true\nmax_active_runs: 64\ntasks:\n  - {id: t, type: shell, command: 'true'}\n")
+    before = datetime.now(timezone.utc) + timedelta(hours=30)
+    srv = flow_server(tmp_path, "future", {"future.yaml": dag},
+                      env={"LAKEHOUSE_FLOW_CLOCK_OFFSET": "30h"})
+    want_min = int((before - today).total_seconds() // 3600)
+    got = wait_runs(srv, "future", want_min)
+    after = datetime.now(timezone.utc) + timedelta(hours=30)
+    assert want_min <= len(got) <= int((after - today).total_seconds() // 3600)
+    starts = sorted(datetime.fromisoformat(r["data_interval_start"]) for r in got)
+    assert starts[0] == today
+    assert all(b - a == timedelta(hours=1) for a, b in zip(starts, starts[1:]))
+    # the newest interval ended after the real now: only the moved clock made it due
+    assert starts[-1] + timedelta(hours=1) > datetime.now(timezone.utc)
+    srv.check_clean_stop()

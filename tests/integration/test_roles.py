@@ -34,7 +34,8 @@ def test_up_readyz_lists_every_role(server):
     assert status == 200, body
     doc = json.loads(body)
     assert doc == {"status": "ready",
-                   "roles": {"store": "ready", "stream": "ready", "web": "ready"}}, doc
+                   "roles": {"store": "ready", "stream": "ready", "flow": "ready",
+                             "web": "ready"}}, doc
 
 
 def test_endpoints_json_has_version_and_pid(server):

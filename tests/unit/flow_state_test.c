@@ -3,6 +3,7 @@
  * LH_ENOENT, paging with totals, ordering, transactions, reopening, two
  * handles on one file, a database newer than the binary, and 10,000 task
  * instances written in one transaction (the time goes to stderr). */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -287,6 +288,13 @@ static int count_ti(const lh_flow_ti_rec_t *t, void *arg)
     return 0;
 }
 
+static int count_try(const lh_flow_try_rec_t *t, void *arg)
+{
+    (void)t;
+    ++*(int *)arg;
+    return 0;
+}
+
 static void test_ti_roundtrip_and_delete_cascade(void)
 {
     lh_flow_state_t *s = open_in(lh_test_tmpdir());
@@ -315,7 +323,8 @@ static void test_ti_roundtrip_and_delete_cascade(void)
     OK(lh_flow_state_run_delete(s, "d", "r1", E));
     CHECK_EQ_INT(lh_flow_state_ti_get(s, "d", "r1", "t", &got, &err), LH_ENOENT);
     int n = 0;
-    OK(lh_flow_state_try_each(s, "d", "r1", "t", NULL, &n, E)); /* no rows: fn never called */
+    OK(lh_flow_state_try_each(s, "d", "r1", "t", count_try, &n, E));
+    CHECK_EQ_INT(n, 0);
     lh_flow_query_t q = {.state = -1};
     OK(lh_flow_state_ti_each(s, &q, count_ti, &n, NULL, E));
     CHECK_EQ_INT(n, 1); /* r2's stays */
@@ -598,6 +607,50 @@ static void test_two_handles(void)
     lh_flow_state_close(rd);
 }
 
+typedef struct second_writer {
+    const char *dir;
+    int rc;
+    char msg[512];
+} second_writer_t;
+
+static void *write_second(void *arg)
+{
+    second_writer_t *w = arg;
+    lh_flow_state_t *s = open_in(w->dir);
+    lh_err_t err = {0};
+    lh_flow_run_rec_t r = mkrun("d", "second", LH_FLOW_RUN_MANUAL, 2);
+    w->rc = lh_flow_state_begin(s, &err);
+    if (w->rc == 0) w->rc = lh_flow_state_run_insert(s, &r, &err);
+    if (w->rc == 0) w->rc = lh_flow_state_commit(s, &err);
+    snprintf(w->msg, sizeof w->msg, "%s", err.msg);
+    lh_flow_state_close(s);
+    return NULL;
+}
+
+/* A second writer waits for the first one's transaction (the busy timeout)
+ * rather than failing with "database is locked". */
+static void test_second_writer_waits(void)
+{
+    const char *dir = lh_test_tmpdir();
+    lh_flow_state_t *s = open_in(dir);
+    second_writer_t w = {.dir = dir, .rc = -100};
+    lh_flow_run_rec_t r = mkrun("d", "first", LH_FLOW_RUN_MANUAL, 1), got;
+    OK(lh_flow_state_begin(s, E));
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, write_second, &w) == 0);
+    usleep(200 * 1000); /* let it reach the lock (the test holds either way) */
+    OK(lh_flow_state_run_insert(s, &r, E));
+    OK(lh_flow_state_commit(s, E));
+    pthread_join(th, NULL);
+    if (w.rc) fprintf(stderr, "  second writer: %s\n", w.msg);
+    CHECK_EQ_INT(w.rc, 0);
+    OK(lh_flow_state_run_get(s, "d", "second", &got, E));
+    lh_flow_run_rec_clear(&got);
+    OK(lh_flow_state_run_get(s, "d", "first", &got, E));
+    lh_flow_run_rec_clear(&got);
+    lh_flow_state_close(s);
+}
+
 static void test_newer_database_refused(void)
 {
     const char *dir = lh_test_tmpdir();
@@ -651,7 +704,10 @@ static void test_bad_input(void)
     CHECK_EQ_INT(lh_flow_state_run_get(s, longid, "r", &got, &err), LH_EINVAL);
     CHECK_EQ_INT(lh_flow_state_run_get(s, "d", NULL, &got, &err), LH_EINVAL);
     CHECK_EQ_INT(lh_flow_state_try_each(s, "d", "r", NULL, NULL, NULL, &err), LH_EINVAL);
-    CHECK_EQ_INT(lh_flow_state_run_each(s, NULL, NULL, NULL, NULL, &err), LH_EINVAL);
+    CHECK_EQ_INT(lh_flow_state_run_each(s, NULL, seen_run, NULL, NULL, &err), LH_EINVAL);
+    lh_flow_query_t all = {.state = -1};
+    CHECK_EQ_INT(lh_flow_state_ti_each(s, &all, NULL, NULL, NULL, &err), LH_EINVAL);
+    CHECK_EQ_INT(lh_flow_state_dag_each(s, NULL, NULL, &err), LH_EINVAL);
     lh_flow_state_close(s);
 }
 
@@ -760,6 +816,7 @@ static const lh_test_t tests[] = {
     {"transactions: rollback leaves nothing", test_transactions},
     {"reopen keeps everything", test_reopen_keeps_everything},
     {"two handles: reader sees committed rows", test_two_handles},
+    {"a second writer waits for the first", test_second_writer_waits},
     {"a newer or foreign database is refused", test_newer_database_refused},
     {"bad input is LH_EINVAL", test_bad_input},
     {"a callback lists again on the same handle", test_nested_listing},

@@ -1,11 +1,13 @@
-/* `lakehouse dag backfill` and `lakehouse dag clear`, the verbs that take
- * several calls. backfill asks for a backfill (POST /api/v1/backfills) and
- * then follows its runs (GET /api/v1/backfills/{id}) until none is queued
- * or running: a progress bar on a terminal, a line per change otherwise
- * (both on stderr, so --json output stays clean); --no-wait returns at
- * once. clear first asks for a dry run and lists what would be cleared;
- * it clears after --yes, or after a "y" on a terminal. */
+/* The `lakehouse dag` verbs that change something: trigger, pause and
+ * unpause (one call each), backfill and clear (several). backfill asks for
+ * a backfill (POST /api/v1/backfills), then follows its runs (GET
+ * /api/v1/backfills/{id}) until none is queued or running: a progress bar
+ * on a terminal, a line per change otherwise (both on stderr, so --json
+ * output stays clean); --no-wait returns at once. clear first asks for a
+ * dry run and lists what would be cleared; it clears after --yes, or after
+ * a "y" on a terminal. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +15,73 @@
 #include "cmd/dag_client.h"
 
 static const char *const dag_pos[] = {"DAG", NULL};
+
+/* --- one call each --- */
+
+int lh_dag_trigger(int argc, char **argv)
+{
+    lh_dag_cli_t cl;
+    char id[1024], path[1200], when[32];
+    json_t *body = NULL, *conf = NULL, *run = NULL;
+    int rc = lh_dag_cli_parse(&cl, "trigger", argc, argv, dag_pos,
+                              "--json --conf --run-id --logical-date");
+    if (rc) goto done;
+    conf = cl.conf ? json_loads(cl.conf, 0, NULL) : NULL; /* json_is_* evaluates twice */
+    if (cl.conf && !json_is_object(conf)) {
+        fprintf(stderr, "lakehouse dag trigger: --conf must be a JSON object\n");
+        rc = 2;
+        goto done;
+    }
+    body = json_pack("{s:O?, s:s?, s:s?}", "conf", conf, "dag_run_id", cl.run_id, "logical_date",
+                     cl.logical_date);
+    lh_dag_esc(cl.pos[0], id, sizeof id);
+    snprintf(path, sizeof path, "/api/v1/dags/%s/dagRuns", id);
+    rc = (run = lh_dag_call(&cl, "POST", path, body)) ? 0 : 1;
+    if (run && cl.json)
+        lh_dag_print_json(run);
+    else if (run)
+        printf("triggered %s: run %s (logical date %s)\n", cl.pos[0], lh_dag_str(run, "dag_run_id"),
+               lh_dag_when(run, "logical_date", when, sizeof when));
+done:
+    json_decref(conf);
+    json_decref(body);
+    json_decref(run);
+    lh_dag_cli_free(&cl);
+    return rc;
+}
+
+static int set_paused(int argc, char **argv, int paused)
+{
+    lh_dag_cli_t cl;
+    char id[1024], path[1200];
+    json_t *body = json_pack("{s:b}", "is_paused", paused), *dag = NULL;
+    int rc = lh_dag_cli_parse(&cl, paused ? "pause" : "unpause", argc, argv, dag_pos, "--json");
+    if (rc) goto done;
+    lh_dag_esc(cl.pos[0], id, sizeof id);
+    snprintf(path, sizeof path, "/api/v1/dags/%s?update_mask=is_paused", id);
+    rc = (dag = lh_dag_call(&cl, "PATCH", path, body)) ? 0 : 1;
+    if (dag && cl.json)
+        lh_dag_print_json(dag);
+    else if (dag)
+        printf("%s %s\n", paused ? "paused" : "unpaused", cl.pos[0]);
+done:
+    json_decref(body);
+    json_decref(dag);
+    lh_dag_cli_free(&cl);
+    return rc;
+}
+
+int lh_dag_pause(int argc, char **argv)
+{
+    return set_paused(argc, argv, 1);
+}
+
+int lh_dag_unpause(int argc, char **argv)
+{
+    return set_paused(argc, argv, 0);
+}
+
+/* --- backfill --- */
 
 /* --reprocess as Airflow 3 names it; NULL when unknown. */
 static const char *reprocess_name(const char *s)
@@ -164,7 +233,7 @@ static int confirm(size_t n)
 {
     char line[16];
     if (!isatty(fileno(stdin))) return 0;
-    fprintf(stderr, "clear these %zu task instance%s? [y/N] ", n, n == 1 ? "" : "s");
+    fprintf(stderr, "clear %zu task instance%s? [y/N] ", n, n == 1 ? "" : "s");
     return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
 
