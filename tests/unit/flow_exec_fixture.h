@@ -168,6 +168,17 @@ static inline int wait_running(const try_t *t, lh_flow_result_t *res, int *sup, 
     return -1;
 }
 
+/* A fresh try t running the waiting task (its running status read into
+ * res); returns its launcher's pid, or -1. */
+static inline int start_waiting(try_t *t, lh_flow_result_t *res)
+{
+    if (try_init(t) != 0 || try_spawn(t, waiting, 0, 0, LH_FLOW_MEM_NONE) != 0 ||
+        wait_running(t, res, NULL, NULL) != 0)
+        return -1;
+    int launcher = lh__flow_exec_launcher_pid(t->x);
+    return launcher > 0 ? launcher : -1;
+}
+
 /* The parent pid of pid (/proc/<pid>/stat field 4), or -1. */
 static inline int proc_ppid(int pid)
 {

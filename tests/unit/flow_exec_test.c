@@ -218,11 +218,8 @@ static void test_running_status(void)
 static void adopt_live(int use_pidfd)
 {
     try_t t;
-    CHECK_EQ_INT(try_init(&t), 0);
-    CHECK_EQ_INT(try_spawn(&t, waiting, 0, 0, LH_FLOW_MEM_NONE), 0);
     lh_flow_result_t res;
-    CHECK_EQ_INT(wait_running(&t, &res, NULL, NULL), 0);
-    int launcher = lh__flow_exec_launcher_pid(t.x);
+    int launcher = start_waiting(&t, &res);
     CHECK(launcher > 0);
     try_close(&t, 0);
     CHECK_EQ_INT(t.done, 0);

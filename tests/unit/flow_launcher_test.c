@@ -1,9 +1,9 @@
 /* The executor's launcher (`lakehouse task-run --launcher`, a fork server)
  * with real processes: its wire format round trip and malformed requests; a
  * launcher killed (or stopped, so that it cannot answer) between tries is
- * replaced and the next spawn works (the running try goes on); tries leave no zombie children under it; a
- * launcher that cannot serve makes the executor fall back to spawning
- * `task-run` itself, as does the test hook. */
+ * replaced and the next spawn works (the running try goes on); tries leave no zombie children under
+ * it; a launcher that cannot serve makes the executor fall back to spawning `task-run` itself, as
+ * does the test hook. */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -93,11 +93,8 @@ static int spawn_other(try_t *t, try_t *u, int n, const char *script)
 static void test_launcher_killed(void)
 {
     try_t t, u;
-    CHECK_EQ_INT(try_init(&t), 0);
-    CHECK_EQ_INT(try_spawn(&t, waiting, 0, 0, LH_FLOW_MEM_NONE), 0);
     lh_flow_result_t res;
-    CHECK_EQ_INT(wait_running(&t, &res, NULL, NULL), 0);
-    int first = lh__flow_exec_launcher_pid(t.x);
+    int first = start_waiting(&t, &res);
     CHECK(first > 0);
     /* killed, and the executor not told yet: the next spawn finds out */
     CHECK_EQ_INT(kill(first, SIGKILL), 0);
