@@ -8,8 +8,10 @@
  * call; CLOCK_REALTIME on both sides), and launch -> done callback (end to
  * end: the supervisor saw `true` exit, wrote its status, and the executor
  * read it). Prints p50 / p99 / max of each, in ms, and the tries per minute.
+ * RSS_MB (default 0) first fills that much memory, as an orchestrator's
+ * heap would be: uv_spawn forks this process, the launcher does not.
  *
- *   flow_launch launcher|spawn BIN N PAR DIR */
+ *   flow_launch launcher|spawn BIN N PAR DIR [RSS_MB] */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,10 +109,13 @@ static void on_closed(void *arg)
 
 int main(int argc, char **argv)
 {
-    if (argc != 6 || (strcmp(argv[1], "launcher") && strcmp(argv[1], "spawn"))) {
-        fprintf(stderr, "usage: flow_launch launcher|spawn BIN N PAR DIR\n");
+    if (argc < 6 || argc > 7 || (strcmp(argv[1], "launcher") && strcmp(argv[1], "spawn"))) {
+        fprintf(stderr, "usage: flow_launch launcher|spawn BIN N PAR DIR [RSS_MB]\n");
         return 2;
     }
+    size_t rss = argc == 7 ? (size_t)strtol(argv[6], NULL, 10) << 20 : 0;
+    char *heap = rss ? malloc(rss) : NULL;
+    if (heap) memset(heap, 1, rss);
     bench_t b = {
         .dir = argv[5], .n = (int)strtol(argv[3], NULL, 10), .par = (int)strtol(argv[4], NULL, 10)};
     if (b.n <= 0 || b.par <= 0) return 2;
@@ -130,10 +135,12 @@ int main(int argc, char **argv)
     lh_flow_exec_close(b.x, 0, on_closed, NULL);
     uv_run(&b.loop, UV_RUN_DEFAULT);
     uv_loop_close(&b.loop);
-    printf("%s: %d tries of `true`, %d in flight, %d failed, %.2f s: %.0f tries/min\n", argv[1],
-           b.n, b.par, b.failed, wall_s, (double)b.n / wall_s * 60.0);
+    printf(
+        "%s: %d tries of `true`, %d in flight, %zu MiB heap, %d failed, %.2f s: %.0f tries/min\n",
+        argv[1], b.n, b.par, rss >> 20, b.failed, wall_s, (double)b.n / wall_s * 60.0);
     report("in lh_flow_exec_spawn", b.spawn_us, b.n);
     report("launch -> task fork", b.fork_us, b.n);
     report("launch -> done (end to end)", b.e2e_us, b.n);
+    free(heap);
     return b.failed ? 1 : 0;
 }

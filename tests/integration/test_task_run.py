@@ -439,3 +439,28 @@ def test_launcher_needs_a_socket(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 2
     assert "--launcher reads the executor's socket on stdin" in p.stderr
+
+
+def test_launcher_dies_with_its_parent(tmp_path):
+    """PR_SET_PDEATHSIG backs up EOF: a launcher whose parent is killed
+    exits even while its socket stays open elsewhere (here, in the test)."""
+    ours, theirs = socket.socketpair()
+    parent = subprocess.Popen(
+        [sys.executable, "-c",
+         "import subprocess, sys, time\n"
+         "p = subprocess.Popen([sys.argv[1], 'task-run', '--launcher'], stdin=int(sys.argv[2]),"
+         " stdout=subprocess.DEVNULL)\n"
+         "print(p.pid, flush=True)\n"
+         "time.sleep(600)\n",
+         lakehouse_bin(), str(theirs.fileno())],
+        pass_fds=[theirs.fileno()], stdout=subprocess.PIPE, text=True)
+    pid = int(parent.stdout.readline())
+    lc = Launcher.__new__(Launcher)
+    lc.sock = ours
+    assert lc.send(struct.pack("=I", 3) + b"abc") == (-errno.EINVAL, -1)  # it is serving
+    assert not gone(pid)
+    parent.kill()
+    parent.wait(timeout=60)
+    wait_for(lambda: gone(pid), "the launcher to exit with its parent")
+    ours.close()
+    theirs.close()
