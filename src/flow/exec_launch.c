@@ -1,8 +1,8 @@
 /* The executor's end of the launcher (launcher.c): starts `self_exe task-run
  * --launcher` with one end of a socketpair as its stdin, and asks it for a
  * supervisor per try. The question and its answer are a blocking write and
- * read on a local socket, bounded by a deadline: the launcher answers as
- * soon as it has forked (about a tenth of a millisecond, measured), which
+ * read on a local socket, bounded by a deadline: a spare child the launcher
+ * forked ahead answers at once (well under a millisecond, measured), which
  * keeps lh_flow_exec_spawn's synchronous contract without a callback. A
  * launcher silent past the deadline is killed, and an answer it sent before
  * it died is still read. A launcher that is gone without an answer started
