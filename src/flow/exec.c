@@ -7,10 +7,10 @@
  * /proc. A launcher found gone is started again, once; when that fails too,
  * supervisors are started as detached children of ours (uv_spawn of
  * `task-run`, stdio on /dev/null), whose uv_process_t reports their exit.
- * Either way, once the
- * supervisor is gone its status file says how the try ended; one that left
- * no final status is LH_FLOW_OUT_LOST. The /proc start time recorded at
- * spawn tells a supervisor from a process that reused its pid. */
+ * Either way, once the supervisor is gone its status file says how the try
+ * ended; one that left no final status is LH_FLOW_OUT_LOST. The /proc start
+ * time recorded at spawn tells a supervisor from a process that reused its
+ * pid. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
