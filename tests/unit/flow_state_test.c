@@ -674,6 +674,35 @@ static void test_newer_database_refused(void)
     CHECK_EQ_INT(lh_flow_state_open(&s, dir, &err), LH_ECORRUPT);
 }
 
+/* A row the binary cannot read (a state name it does not know, written by
+ * something else) is LH_ECORRUPT naming the file, never a wrong enum. */
+static void test_unknown_name_in_database(void)
+{
+    const char *dir = lh_test_tmpdir();
+    lh_flow_state_t *s = open_in(dir);
+    lh_flow_run_rec_t r = mkrun("d", "r", LH_FLOW_RUN_MANUAL, 1), got;
+    lh_flow_ti_rec_t t = mkti("d", "r", "t", 1), gt;
+    OK(lh_flow_state_run_insert(s, &r, E));
+    OK(lh_flow_state_ti_put(s, &t, E));
+    char path[300];
+    snprintf(path, sizeof path, "%s/flow.db", dir);
+    sqlite3 *db = NULL;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "UPDATE task_instance SET state='deferred'", NULL, NULL, NULL) ==
+          SQLITE_OK);
+    CHECK(sqlite3_exec(db, "UPDATE dag_run SET run_type='asset_triggered'", NULL, NULL, NULL) ==
+          SQLITE_OK);
+    sqlite3_close(db);
+    lh_err_t err = {0};
+    CHECK_EQ_INT(lh_flow_state_ti_get(s, "d", "r", "t", &gt, &err), LH_ECORRUPT);
+    CHECK(strstr(err.msg, "deferred") && strstr(err.msg, "flow.db"));
+    lh_flow_query_t q = {.state = -1};
+    CHECK_EQ_INT(lh_flow_state_ti_each(s, &q, count_ti, NULL, NULL, &err), LH_ECORRUPT);
+    CHECK_EQ_INT(lh_flow_state_run_get(s, "d", "r", &got, &err), LH_ECORRUPT);
+    CHECK(got.conf == NULL); /* nothing to free */
+    lh_flow_state_close(s);
+}
+
 static void test_bad_input(void)
 {
     lh_flow_state_t *s = open_in(lh_test_tmpdir());
@@ -818,6 +847,7 @@ static const lh_test_t tests[] = {
     {"two handles: reader sees committed rows", test_two_handles},
     {"a second writer waits for the first", test_second_writer_waits},
     {"a newer or foreign database is refused", test_newer_database_refused},
+    {"an unknown name in the database is LH_ECORRUPT", test_unknown_name_in_database},
     {"bad input is LH_EINVAL", test_bad_input},
     {"a callback lists again on the same handle", test_nested_listing},
     {"10000 task instances in one transaction", test_ten_thousand_tis},
