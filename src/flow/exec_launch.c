@@ -146,7 +146,9 @@ int lh__flow_launcher_launch(lh__flow_launcher_t *c, const lh_flow_launch_t *l, 
         if (wn == 0 && io_all(c->fd, &r, &rn, 0, mono_ms() + ANSWER_MS) == 0) e = 0;
     }
     free(req);
-    if (e) return lh_err_set(err, LH_EPROTO, "the task launcher did not answer: %s", strerror(e));
+    if (e == ETIMEDOUT)
+        return lh_err_set(err, LH_EPROTO, "the task launcher did not answer in %d ms", ANSWER_MS);
+    if (e) return lh_err_set(err, LH_EPROTO, "the task launcher is gone (%s)", strerror(e));
     if (a.pid <= 0)
         return lh_err_set(err, LH_EIO, "the launcher cannot start task-run: %s",
                           strerror(a.pid < 0 ? -a.pid : EINVAL));
