@@ -75,8 +75,9 @@ int lh__flow_task_run(const lh__flow_taskrun_t *o);
 #define LH__FLOW_LAUNCH_MAX (64u << 20) /* the largest request body */
 
 /* `lakehouse task-run --launcher`: serves launch requests read from fd
- * until EOF; returns its exit status. */
-int lh__flow_launcher_main(int fd);
+ * until EOF; returns its exit status. arg is "--launcher" in argv (a
+ * supervisor overwrites it, so ps tells them apart), or NULL. */
+int lh__flow_launcher_main(int fd, char *arg);
 
 /* A request for l, framed, in a malloc'd *out of *len bytes. Returns 0,
  * LH_ETOOBIG or LH_ENOMEM. */

@@ -8,7 +8,8 @@
  * itself, answers with its own pid and /proc start time, tells the launcher
  * (a byte on a pipe: 't'), and becomes the try's supervisor through the
  * same code path as `task-run` (lh__flow_task_run), in its own session so
- * that it outlives the launcher and the orchestrator. The launcher then
+ * that it outlives the launcher and the orchestrator (`ps` shows it as
+ * `lakehouse task-run supervise`). The launcher then
  * forks the next spare. A bad request is answered with an error by the
  * spare, which goes on waiting. At EOF the spare says 'e' and the launcher
  * exits; a spare that dies without a word may have left half a request
@@ -36,6 +37,8 @@
 #include "flow/exec_int.h"
 
 extern char **environ;
+
+static char *title; /* our "--launcher" in argv, renamed in a supervisor for ps */
 
 typedef struct answer {
     int32_t pid, pad;
@@ -65,6 +68,11 @@ static int io_full(int fd, void *buf, size_t n, int writing)
 static void become_supervisor(const lh__flow_taskrun_t *o, char **env, int tell)
 {
     prctl(PR_SET_PDEATHSIG, 0); /* from now on it outlives the launcher */
+    if (title) {                /* `lakehouse task-run supervise` in ps, same length */
+        size_t n = strlen(title);
+        memset(title, 0, n);
+        memcpy(title, "supervise", n < 9 ? n : 9);
+    }
     if (write(tell, "t", 1) != 1) _exit(1);
     close(tell);
     setsid();
@@ -161,8 +169,9 @@ static void block_sigchld(sigset_t *during_poll)
     sigaction(SIGCHLD, &sa, NULL);
 }
 
-int lh__flow_launcher_main(int fd)
+int lh__flow_launcher_main(int fd, char *arg)
 {
+    title = arg;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) {
         fprintf(stderr, "task-run: --launcher reads the executor's socket on stdin, and this is "

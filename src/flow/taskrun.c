@@ -216,7 +216,7 @@ int lh_flow_task_run_main(int argc, char **argv)
                USAGE);
         return 0;
     }
-    if (argc == 1 && !strcmp(argv[0], "--launcher")) return lh__flow_launcher_main(0);
+    if (argc == 1 && !strcmp(argv[0], "--launcher")) return lh__flow_launcher_main(0, argv[0]);
     if (parse_args(&o, argc, argv) != 0) return 2;
     return lh__flow_task_run(&o);
 }

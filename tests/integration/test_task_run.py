@@ -315,6 +315,9 @@ def test_running_then_exited(tmp_path, via, launcher):
     sup, st, bg, status, log = start_waiting(tmp_path, via, launcher)
     assert st["pid"] == sup.pid
     assert os.getsid(sup.pid) == sup.pid
+    if via == "launcher":  # told apart from the launcher in ps
+        cmdline = Path(f"/proc/{sup.pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+        assert cmdline[1:] == [b"task-run", b"supervise"]
     stat = Path(f"/proc/{sup.pid}/stat").read_text().rsplit(")", 1)[1].split()
     assert st["pid_start"] == int(stat[19])  # field 22
     assert os.getpgid(st["task_pid"]) == st["task_pid"]
