@@ -57,6 +57,7 @@ $(BUILD)/tests/stream_batch_test $(BUILD)/tests/stream_log_test $(BUILD)/tests/s
 # the bench-only bulk loader is not in the shipped library; the engine test links it
 $(BUILD)/tests/engine_test: TEST_EXTRA = bench/engine_bulk.c
 $(BUILD)/tests/engine_test: bench/engine_bulk.c
+$(BUILD)/tests/flow_exec_test $(BUILD)/tests/flow_launcher_test: tests/unit/flow_exec_fixture.h
 
 # not a test: writes the Parquet files tests/integration/test_parquet_write.py reads
 PQ_MATRIX := $(BUILD)/tests/parquet_write_matrix
