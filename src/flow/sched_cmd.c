@@ -242,6 +242,31 @@ static int load_ti(const lh_flow_ti_rec_t *t, void *arg)
     return 0;
 }
 
+typedef struct {
+    int try_number, state;
+} try_state_t;
+
+static int try_state(const lh_flow_try_rec_t *t, void *arg)
+{
+    try_state_t *ts = arg;
+    if (t->try_number == ts->try_number) ts->state = t->state;
+    return 0;
+}
+
+/* Whether a TI waits for (or was woken for) its next sensor poke, which
+ * keeps its try number: up_for_reschedule, or scheduled again after it (a
+ * woken TI keeps next_try_us, a cleared one has none) with its current try
+ * recorded as up_for_reschedule. */
+static int was_rescheduled(lh_flow_t *f, const lh_flow_ti_rec_t *t)
+{
+    if (t->state == LH_FLOW_TS_UP_FOR_RESCHEDULE) return 1;
+    if (t->state != LH_FLOW_TS_SCHEDULED || !t->next_try_us || t->try_number < 1) return 0;
+    try_state_t ts = {t->try_number, -1};
+    lh_err_t err = {0};
+    lh_flow_state_try_each(f->st, t->dag_id, t->run_id, t->task_id, try_state, &ts, &err);
+    return ts.state == LH_FLOW_TS_UP_FOR_RESCHEDULE;
+}
+
 lh__run_t *lh__flow_run_load(lh_flow_t *f, lh__fdag_t *e, const lh_flow_run_rec_t *rec)
 {
     lh__run_t *r = lh__flow_run_add(f, e, rec);
@@ -255,6 +280,7 @@ lh__run_t *lh__flow_run_load(lh_flow_t *f, lh__fdag_t *e, const lh_flow_run_rec_
     for (int i = 0; i < r->v->dag->ntasks; i++) {
         int s = r->tis[i].rec.state;
         if (s == LH_FLOW_TS_UP_FOR_RETRY || s == LH_FLOW_TS_UP_FOR_RESCHEDULE) r->nwaiting++;
+        r->tis[i].rescheduled = was_rescheduled(f, &r->tis[i].rec);
     }
     return r;
 }
