@@ -401,10 +401,13 @@ int lh__flow_scan(lh_flow_t *f)
 }
 
 /* The entry's file is gone (removed, or now defines another DAG): the DAG
- * is inactive until a file defines it again (reg_mu held). */
+ * is inactive until a file defines it again (reg_mu held). A file that
+ * failed as a second definition of its id is parsed again by the next scan
+ * (it may define the DAG now). */
 void lh__flow_unlink_file(lh_flow_t *f, lh__fdag_t *e)
 {
-    (void)f;
+    for (lh__ferr_t *x = f->errs; x; x = x->next)
+        if (x->dag && x->dag->dag_id && !strcmp(x->dag->dag_id, e->dag_id)) x->mtime_ns = -1;
     free(e->file);
     e->file = NULL;
     lh_flow_dag_free(e->broken);
