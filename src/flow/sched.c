@@ -303,14 +303,17 @@ static void make_due_runs(lh_flow_t *f, lh__fdag_t *e, int64_t now_s)
 }
 
 /* Queued runs start, oldest first, backfills after the others, while their
- * DAG has fewer than max_active_runs running. */
+ * DAG has fewer than max_active_runs running and is not paused (Airflow
+ * leaves a paused DAG's queued runs queued). */
 static void start_runs(lh_flow_t *f, int64_t now)
 {
     for (int pass = 0; pass < 2; pass++)
         for (lh__run_t *r = f->runs; r; r = r->next) {
             if (r->rec.state != LH_FLOW_RS_QUEUED) continue;
             if ((r->rec.run_type == LH_FLOW_RUN_BACKFILL) != pass) continue;
-            if (!r->entry->file || r->entry->active >= r->v->dag->max_active_runs) continue;
+            if (!r->entry->file || r->entry->paused ||
+                r->entry->active >= r->v->dag->max_active_runs)
+                continue;
             r->rec.state = LH_FLOW_RS_RUNNING;
             if (!r->rec.start_us) r->rec.start_us = now;
             lh__flow_run_count(r);

@@ -1,0 +1,81 @@
+"""Scheduler semantics found in review (issue 10): a paused DAG starts no
+queued run (Airflow's scheduler leaves them queued until it is unpaused); a
+backfill that reprocesses a run with nothing to clear leaves nothing behind
+in the scheduler's working set."""
+import re
+import time
+
+import pytest
+import requests
+
+from helpers.flow import api, flow_server, q, runs, trigger, wait_run, wait_runs
+
+
+def dag(dag_id, task, extra=""):
+    return (f"dag_id: {dag_id}\n{extra or 'schedule: none'}\n"
+            f"tasks:\n  - {{id: {task}, type: shell, command: 'true'}}\n")
+
+
+ONE_DAY = "schedule: '@daily'\nstart_date: 2024-01-01\nend_date: 2024-01-01\ncatchup: true"
+
+
+@pytest.fixture(scope="module")
+def flow(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("flow-semantics")
+    srv = flow_server(tmp, "semantics", {"dormant.yaml": dag("dormant", "t"),
+                                         "other.yaml": dag("other", "t"),
+                                         "shifty.yaml": dag("shifty", "old", ONE_DAY)},
+                      env={"LAKEHOUSE_FLOW_DAG_SCAN_INTERVAL": "200ms"})
+    yield srv
+    srv.check_clean_stop()
+
+
+def set_paused(srv, dag_id, paused):
+    r = api(srv, "PATCH", f"/api/v1/dags/{q(dag_id)}?update_mask=is_paused", {"is_paused": paused})
+    assert r.status_code == 200, r.text
+
+
+def run_state(srv, dag_id, run_id):
+    r = api(srv, "GET", f"/api/v1/dags/{q(dag_id)}/dagRuns/{q(run_id)}")
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_paused_dag_keeps_its_triggered_run_queued(flow):
+    set_paused(flow, "dormant", True)
+    rid = trigger(flow, "dormant")
+    # another DAG's run goes through: the scheduler made passes since the trigger
+    assert wait_run(flow, "other", trigger(flow, "other"))["state"] == "success"
+    run = run_state(flow, "dormant", rid)
+    assert run["state"] == "queued" and run["start_date"] is None, run
+    set_paused(flow, "dormant", False)
+    assert wait_run(flow, "dormant", rid)["state"] == "success"
+
+
+def ti_gauge(srv, state):
+    text = requests.get(srv.web_url + "/metrics", timeout=10).text
+    m = re.search(r'lakehouse_flow_task_instances\{state="%s"\} (\S+)' % state, text)
+    return float(m.group(1)) if m else None
+
+
+def test_backfill_reprocess_with_nothing_to_clear_leaves_no_run_behind(flow):
+    assert [r["state"] for r in wait_runs(flow, "shifty", 1)] == ["success"]
+    (flow.dags_dir / "shifty.yaml").write_text(dag("shifty", "new", ONE_DAY))
+    deadline = time.monotonic() + 60
+    while True:
+        r = api(flow, "GET", "/api/v1/dags/shifty/tasks")
+        if [t["task_id"] for t in r.json()["tasks"]] == ["new"]:
+            break
+        assert time.monotonic() < deadline, r.text
+        time.sleep(0.1)
+    # the run's only task instance is of a task the DAG no longer has: nothing to clear
+    body = {"dag_id": "shifty", "from_date": "2024-01-01T00:00:00+00:00",
+            "to_date": "2024-01-01T00:00:00+00:00", "reprocess_behavior": "completed"}
+    r = api(flow, "POST", "/api/v1/backfills", body)
+    assert r.status_code == 200, r.text
+    assert r.json()["num_runs"] == 0
+    assert [x["state"] for x in runs(flow, "shifty")] == ["success"]
+    # after more passes and a metrics tick, no task instance of an unfinished run is left
+    assert wait_run(flow, "other", trigger(flow, "other"))["state"] == "success"
+    time.sleep(1.5)
+    assert ti_gauge(flow, "none") == 0
