@@ -297,7 +297,10 @@ static void make_due_runs(lh_flow_t *f, lh__fdag_t *e, int64_t now_s)
             lh_error("flow: cannot create run %s/%s: %s", e->dag_id, rec.run_id, err.msg);
             return;
         }
+        /* REST readers compute the next run from these, under reg_mu */
+        pthread_mutex_lock(&f->reg_mu);
         e->have_last = 1, e->last_logical = due[i].start, e->last_end = due[i].end;
+        pthread_mutex_unlock(&f->reg_mu);
     }
     lh__flow_dag_save(f, e);
 }
