@@ -575,9 +575,7 @@ int lh__flow_recover(lh_flow_t *f, lh_err_t *err)
         lh__fdag_t *e = lh__flow_find(f, rec->dag_id);
         if (!e || !e->cur) {
             lh_warn("flow: run %s/%s: its dag is gone; marked failed", rec->dag_id, rec->run_id);
-            rec->state = LH_FLOW_RS_FAILED;
-            rec->end_us = lh__flow_clock_us(f);
-            lh_flow_state_run_update(f->st, rec, err);
+            lh__flow_run_fail_orphan(f, rec);
             continue;
         }
         int was_running = rec->state == LH_FLOW_RS_RUNNING;

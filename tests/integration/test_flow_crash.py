@@ -134,3 +134,24 @@ def test_kill9_keeps_a_reschedule_sensors_try_number(tmp_path):
     assert wait_run(srv, "waits", rid)["state"] == "success"
     assert tis(srv, "waits", rid)["flag"]["try_number"] == 1
     srv.check_clean_stop()
+
+
+def test_kill9_then_the_dag_file_is_gone_the_run_fails_with_its_task_instances(tmp_path):
+    out = tmp_path / "ran"
+    srv = flow_server(tmp_path, "crash4", {"crashy.yaml": dag(out)})
+    rid = trigger(srv, "crashy")
+    wait_running(srv, rid, ["slow", "victim"])
+    deadline = time.monotonic() + 60
+    while tis(srv, "crashy", rid)["quick"]["state"] != "success":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    srv.kill()
+    (srv.dags_dir / "crashy.yaml").unlink()
+    srv.start()
+    run = wait_run(srv, "crashy", rid)
+    assert run["state"] == "failed"
+    # Airflow's "mark failed": running task instances fail (unfinished ones are skipped)
+    t = {k: v["state"] for k, v in tis(srv, "crashy", rid).items()}
+    assert t == {"slow": "failed", "victim": "failed", "quick": "success"}, t
+    time.sleep(4.5)  # the orphaned tries end by themselves
+    srv.check_clean_stop()
