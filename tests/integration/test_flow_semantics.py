@@ -79,3 +79,14 @@ def test_backfill_reprocess_with_nothing_to_clear_leaves_no_run_behind(flow):
     assert wait_run(flow, "other", trigger(flow, "other"))["state"] == "success"
     time.sleep(1.5)
     assert ti_gauge(flow, "none") == 0
+
+
+def test_pools_separated_by_spaces(tmp_path):
+    text = ("dag_id: pooled\nschedule: none\ntasks:\n"
+            "  - {id: t, type: shell, pool: batch, command: 'true'}\n")
+    srv = flow_server(tmp_path, "pools", {"pooled.yaml": text},
+                      env={"LAKEHOUSE_FLOW_POOLS": "etl=1 api=2 batch=3"})
+    assert wait_run(srv, "pooled", trigger(srv, "pooled"))["state"] == "success"
+    text = requests.get(srv.web_url + "/metrics", timeout=10).text
+    assert 'lakehouse_flow_pool_slots{pool="batch"} 3' in text
+    srv.check_clean_stop()
