@@ -403,7 +403,7 @@ void lh__flow_ti_adopt(lh_flow_t *f, lh__ti_t *ti)
     const lh_flow_value_t *pi = lh_flow_task_field(task, "poke_interval");
     const lh_flow_value_t *to = lh_flow_task_field(task, "timeout");
     ti->poke_interval = pi ? pi->num : 60;
-    ti->sensor_timeout = to ? to->num : 0;
+    ti->sensor_timeout = to ? to->num : 7 * 86400; /* the sensor's default (task_sensor.c) */
     account(f, ti, 1);
     ti->rec.state = LH_FLOW_TS_RUNNING;
     if (lh_flow_exec_adopt(f->exec, pid, pid_start, status, try_done, ti, &err)) {
