@@ -294,7 +294,24 @@ static lh__run_t *active_run(lh_flow_t *f, const char *dag_id, const char *run_i
 
 /* --- clear --- */
 
-/* Marks the tasks c selects in sel (upstream/downstream closures). */
+/* Adds to sel every task downstream (down) or upstream of a task in named. */
+static void relatives(const lh_flow_dag_t *d, const unsigned char *named, unsigned char *sel,
+                      unsigned char *seen, int down)
+{
+    memcpy(seen, named, (size_t)d->ntasks);
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int i = 0; i < d->ntasks; i++)
+            for (int k = 0; k < d->tasks[i].ndeps; k++) {
+                int u = d->tasks[i].dep_index[k], from = down ? u : i, to = down ? i : u;
+                if (seen[from] && !seen[to]) seen[to] = sel[to] = changed = 1;
+            }
+    }
+}
+
+/* Marks the tasks c selects in sel: the named ones, with the upstream and
+ * the downstream of those (Airflow's partial_subset: not the downstream of
+ * their upstream). */
 static int select_tasks(const lh__dagver_t *v, const lh_flow_clear_t *c, unsigned char *sel,
                         lh_err_t *err)
 {
@@ -309,20 +326,12 @@ static int select_tasks(const lh__dagver_t *v, const lh_flow_clear_t *c, unsigne
             return lh_err_set(err, LH_EINVAL, "task %s not found in %s", c->task_ids[k], d->dag_id);
         sel[t - d->tasks] = 1;
     }
-    unsigned char *seed = malloc((size_t)d->ntasks + 1);
-    if (!seed) return LH_ENOMEM;
-    memcpy(seed, sel, (size_t)d->ntasks);
-    for (int changed = 1; changed;) {
-        changed = 0;
-        for (int i = 0; i < d->ntasks; i++)
-            for (int k = 0; k < d->tasks[i].ndeps; k++) {
-                int u = d->tasks[i].dep_index[k];
-                /* downstream: i depends on a selected u; upstream: u feeds a selected i */
-                if (c->downstream && seed[u] && !seed[i]) seed[i] = sel[i] = changed = 1;
-                if (c->upstream && seed[i] && !seed[u]) seed[u] = sel[u] = changed = 1;
-            }
-    }
-    free(seed);
+    unsigned char *named = malloc(2 * (size_t)d->ntasks + 1);
+    if (!named) return LH_ENOMEM;
+    memcpy(named, sel, (size_t)d->ntasks);
+    if (c->downstream) relatives(d, named, sel, named + d->ntasks, 1);
+    if (c->upstream) relatives(d, named, sel, named + d->ntasks, 0);
+    free(named);
     return 0;
 }
 

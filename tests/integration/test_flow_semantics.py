@@ -1,7 +1,9 @@
 """Scheduler semantics found in review (issue 10): a paused DAG starts no
 queued run (Airflow's scheduler leaves them queued until it is unpaused); a
 backfill that reprocesses a run with nothing to clear leaves nothing behind
-in the scheduler's working set."""
+in the scheduler's working set; a clear with upstream and downstream takes
+the relatives of the named tasks only (not the siblings); flow.pools may be
+separated by spaces."""
 import re
 import time
 
@@ -16,6 +18,15 @@ def dag(dag_id, task, extra=""):
             f"tasks:\n  - {{id: {task}, type: shell, command: 'true'}}\n")
 
 
+FORK = """\
+dag_id: fork
+schedule: none
+tasks:
+  - {id: a, type: shell, command: 'true'}
+  - {id: b, type: shell, command: 'true', depends_on: [a]}
+  - {id: c, type: shell, command: 'true', depends_on: [a]}
+  - {id: d, type: shell, command: 'true', depends_on: [b]}
+"""
 ONE_DAY = "schedule: '@daily'\nstart_date: 2024-01-01\nend_date: 2024-01-01\ncatchup: true"
 
 
@@ -24,7 +35,8 @@ def flow(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("flow-semantics")
     srv = flow_server(tmp, "semantics", {"dormant.yaml": dag("dormant", "t"),
                                          "other.yaml": dag("other", "t"),
-                                         "shifty.yaml": dag("shifty", "old", ONE_DAY)},
+                                         "shifty.yaml": dag("shifty", "old", ONE_DAY),
+                                         "fork.yaml": FORK},
                       env={"LAKEHOUSE_FLOW_DAG_SCAN_INTERVAL": "200ms"})
     yield srv
     srv.check_clean_stop()
@@ -90,3 +102,14 @@ def test_pools_separated_by_spaces(tmp_path):
     text = requests.get(srv.web_url + "/metrics", timeout=10).text
     assert 'lakehouse_flow_pool_slots{pool="batch"} 3' in text
     srv.check_clean_stop()
+
+
+def test_clear_with_upstream_and_downstream_takes_no_siblings(flow):
+    rid = trigger(flow, "fork")
+    assert wait_run(flow, "fork", rid)["state"] == "success"
+    body = {"dag_run_id": rid, "task_ids": ["b"], "only_failed": False, "dry_run": True,
+            "include_upstream": True, "include_downstream": True}
+    r = api(flow, "POST", "/api/v1/dags/fork/clearTaskInstances", body)
+    assert r.status_code == 200, r.text
+    # Airflow: the named task, its upstream and its downstream; c is only a sibling
+    assert sorted(t["task_id"] for t in r.json()["task_instances"]) == ["a", "b", "d"]
