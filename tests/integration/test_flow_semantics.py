@@ -113,3 +113,25 @@ def test_clear_with_upstream_and_downstream_takes_no_siblings(flow):
     assert r.status_code == 200, r.text
     # Airflow: the named task, its upstream and its downstream; c is only a sibling
     assert sorted(t["task_id"] for t in r.json()["task_instances"]) == ["a", "b", "d"]
+
+
+def test_a_dag_at_its_limit_does_not_starve_the_others(tmp_path):
+    """A DAG at max_active_tasks with more ready tries than one dispatch
+    looks at (512) holds none of the other DAGs back."""
+    crowd = ("dag_id: crowd\nschedule: none\nmax_active_tasks: 1\ntasks:\n" +
+             "".join(f"  - {{id: t{i:03d}, type: shell, command: 'sleep 120'}}\n"
+                     for i in range(560)))
+    srv = flow_server(tmp_path, "starve", {"crowd.yaml": crowd, "other.yaml": dag("other", "t")},
+                      env={"LAKEHOUSE_FLOW_STOP_TASKS": "true"})
+    cid = trigger(srv, "crowd")
+    deadline = time.monotonic() + 120
+    while True:
+        r = api(srv, "GET", f"/api/v1/dags/crowd/dagRuns/{q(cid)}/taskInstances",
+                params={"limit": 10000, "state": "scheduled"})
+        if r.status_code == 200 and r.json()["total_entries"] >= 559:
+            break
+        assert time.monotonic() < deadline, r.text
+        time.sleep(0.2)
+    # the crowd's first try sleeps 120 s: the other DAG's run must not wait for it
+    assert wait_run(srv, "other", trigger(srv, "other"), timeout=60)["state"] == "success"
+    srv.check_clean_stop()
