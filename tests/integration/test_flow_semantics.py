@@ -57,7 +57,7 @@ def test_paused_dag_keeps_its_triggered_run_queued(flow):
     set_paused(flow, "dormant", True)
     rid = trigger(flow, "dormant")
     # another DAG's run goes through: the scheduler made passes since the trigger
-    assert wait_run(flow, "other", trigger(flow, "other"))["state"] == "success"
+    assert wait_run(flow, "other", trigger(flow, "other", run_id="passes-1"))["state"] == "success"
     run = run_state(flow, "dormant", rid)
     assert run["state"] == "queued" and run["start_date"] is None, run
     set_paused(flow, "dormant", False)
@@ -88,7 +88,7 @@ def test_backfill_reprocess_with_nothing_to_clear_leaves_no_run_behind(flow):
     assert r.json()["num_runs"] == 0
     assert [x["state"] for x in runs(flow, "shifty")] == ["success"]
     # after more passes and a metrics tick, no task instance of an unfinished run is left
-    assert wait_run(flow, "other", trigger(flow, "other"))["state"] == "success"
+    assert wait_run(flow, "other", trigger(flow, "other", run_id="passes-2"))["state"] == "success"
     time.sleep(1.5)
     assert ti_gauge(flow, "none") == 0
 
