@@ -83,7 +83,8 @@ typedef struct lh_flow_clear {
 } lh_flow_clear_t;
 
 /* Clears the TIs c selects: each is reset to none with its try number kept
- * (the next try bumps it), its run goes back to queued; fn(ti, arg) is
+ * (the next try bumps it), its run goes back to queued when it had
+ * finished (a running run keeps running, as Airflow); fn(ti, arg) is
  * called for each (before the change). Returns how many, or LH_ENOENT (no
  * such DAG or run), LH_EINVAL (unknown task id). */
 int lh_flow_clear(lh_flow_t *f, const lh_flow_clear_t *c,

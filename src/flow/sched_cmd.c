@@ -360,15 +360,20 @@ static int clear_one(lh_flow_t *f, lh__cmd_t *c, lh__run_t *r)
     free(sel);
     if (rc) return rc;
     if (n && !cl->dry_run) {
-        lh__flow_run_uncount(r);
-        r->rec.state = LH_FLOW_RS_QUEUED;
-        r->rec.end_us = 0;
+        /* Airflow: a finished run goes back to queued, a running one keeps
+         * running (its cleared TIs are decided again by the next pass) */
+        if (r->rec.state == LH_FLOW_RS_RUNNING) {
+            lh__flow_run_recount(r);
+        } else if (r->rec.state != LH_FLOW_RS_QUEUED) {
+            r->rec.state = LH_FLOW_RS_QUEUED;
+            r->rec.start_us = r->rec.end_us = 0;
+            lh__flow_run_save(f, r);
+        }
         r->nwaiting = 0;
         for (int i = 0; i < d->ntasks; i++) {
             int s = r->tis[i].rec.state;
             if (s == LH_FLOW_TS_UP_FOR_RETRY || s == LH_FLOW_TS_UP_FOR_RESCHEDULE) r->nwaiting++;
         }
-        lh__flow_run_save(f, r);
     }
     c->count += n;
     return 0;

@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from helpers.flow import api, flow_server, q, runs, trigger, wait_run, wait_runs
+from helpers.flow import api, flow_server, q, runs, tis, trigger, wait_run, wait_runs
 
 
 def dag(dag_id, task, extra=""):
@@ -135,3 +135,31 @@ def test_a_dag_at_its_limit_does_not_starve_the_others(tmp_path):
     # the crowd's first try sleeps 120 s: the other DAG's run must not wait for it
     assert wait_run(srv, "other", trigger(srv, "other"), timeout=60)["state"] == "success"
     srv.check_clean_stop()
+
+
+def test_clear_in_a_running_run_keeps_it_running(flow):
+    """Airflow's clear puts only finished runs back to queued: a running run
+    keeps running (and its slot of max_active_runs)."""
+    text = ("dag_id: busy\nschedule: none\ntasks:\n"
+            "  - {id: quick, type: shell, command: 'true'}\n"
+            "  - {id: slow, type: shell, command: 'sleep 3'}\n")
+    (flow.dags_dir / "busy.yaml").write_text(text)
+    deadline = time.monotonic() + 60
+    while api(flow, "GET", "/api/v1/dags/busy").status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    rid = trigger(flow, "busy", run_id="busy-1")
+    while True:
+        t = {k: v["state"] for k, v in tis(flow, "busy", rid).items()}
+        if t.get("quick") == "success" and t.get("slow") == "running":
+            break
+        assert time.monotonic() < deadline, t
+        time.sleep(0.05)
+    set_paused(flow, "busy", True)  # a queued run would stay queued now
+    body = {"dag_run_id": rid, "task_ids": ["quick"], "only_failed": False, "dry_run": False}
+    r = api(flow, "POST", "/api/v1/dags/busy/clearTaskInstances", body)
+    assert r.status_code == 200, r.text
+    assert run_state(flow, "busy", rid)["state"] == "running"
+    set_paused(flow, "busy", False)
+    assert wait_run(flow, "busy", rid)["state"] == "success"
+    assert tis(flow, "busy", rid)["quick"]["try_number"] == 2
