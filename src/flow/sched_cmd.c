@@ -154,6 +154,17 @@ static void manual_interval(const lh_flow_dag_t *d, int64_t logical, int64_t *s,
         *s = start, *e = end;
 }
 
+/* The id of a manual run of now (us), with Airflow's microseconds
+ * ("manual__2024-01-01T00:00:00.123456+00:00"), so triggers in one second
+ * do not collide. */
+static void manual_run_id(int64_t now_us, char *out, size_t cap)
+{
+    char id[LH_FLOW_RUNID_MAX];
+    lh_flow_run_id(LH_FLOW_RUN_MANUAL, now_us / 1000000, id, sizeof id);
+    size_t n = strlen(id), zone = n >= 6 && id[n - 6] == '+' ? n - 6 : n;
+    snprintf(out, cap, "%.*s.%06d%s", (int)zone, id, (int)(now_us % 1000000), id + zone);
+}
+
 static void trigger_run(lh_flow_t *f, lh__cmd_t *c)
 {
     lh__fdag_t *e = usable(f, c->dag_id, c->err);
@@ -169,6 +180,8 @@ static void trigger_run(lh_flow_t *f, lh__cmd_t *c)
     rec.logical_date = c->a == INT64_MIN ? now / 1000000 : c->a;
     if (c->run_id && c->run_id[0])
         snprintf(rec.run_id, sizeof rec.run_id, "%s", c->run_id);
+    else if (c->a == INT64_MIN)
+        manual_run_id(now, rec.run_id, sizeof rec.run_id);
     else
         lh_flow_run_id(LH_FLOW_RUN_MANUAL, rec.logical_date, rec.run_id, sizeof rec.run_id);
     rec.run_type = LH_FLOW_RUN_MANUAL;

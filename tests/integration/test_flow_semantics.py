@@ -163,3 +163,16 @@ def test_clear_in_a_running_run_keeps_it_running(flow):
     set_paused(flow, "busy", False)
     assert wait_run(flow, "busy", rid)["state"] == "success"
     assert tis(flow, "busy", rid)["quick"]["try_number"] == 2
+
+
+def test_manual_runs_triggered_in_one_second_get_their_own_ids(flow):
+    """Airflow's manual run ids carry microseconds: triggers in a row never collide."""
+    ids = []
+    for _ in range(5):
+        r = api(flow, "POST", "/api/v1/dags/other/dagRuns", {"conf": {}})
+        assert r.status_code == 200, r.text
+        ids.append(r.json()["dag_run_id"])
+    assert len(set(ids)) == 5
+    assert all(re.fullmatch(r"manual__\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", i) for i in ids)
+    for i in ids:
+        assert wait_run(flow, "other", i)["state"] == "success"
