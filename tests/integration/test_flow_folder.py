@@ -71,3 +71,15 @@ def test_removed_file_comes_back_and_a_broken_edit_keeps_the_good_version(tmp_pa
     wait_for("keep is back", lambda: task_ids(srv, "keep") == ["two"])
     assert wait_run(srv, "keep", trigger(srv, "keep"))["state"] == "success"
     srv.check_clean_stop()
+
+
+def test_a_symlink_loop_in_the_folder_defines_each_dag_once(tmp_path):
+    srv = flow_server(tmp_path, "folder3", {"one.yaml": dag("one", "t")}, start=False)
+    (srv.dags_dir / "sub").mkdir()
+    (srv.dags_dir / "sub" / "two.yaml").write_text(dag("two", "t"))
+    (srv.dags_dir / "sub" / "back").symlink_to(srv.dags_dir)  # sub/back/sub/back/...
+    (srv.dags_dir / "again").symlink_to(srv.dags_dir)
+    srv.start()
+    assert task_ids(srv, "one") == ["t"] and task_ids(srv, "two") == ["t"]
+    assert import_errors(srv) == {}
+    srv.check_clean_stop()
