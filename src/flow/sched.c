@@ -314,8 +314,9 @@ static void start_runs(lh_flow_t *f, int64_t now)
         for (lh__run_t *r = f->runs; r; r = r->next) {
             if (r->rec.state != LH_FLOW_RS_QUEUED) continue;
             if ((r->rec.run_type == LH_FLOW_RUN_BACKFILL) != pass) continue;
+            /* the DAG's limit as its file says now (Airflow's DagModel) */
             if (!r->entry->file || r->entry->paused ||
-                r->entry->active >= r->v->dag->max_active_runs)
+                r->entry->active >= r->entry->cur->dag->max_active_runs)
                 continue;
             r->rec.state = LH_FLOW_RS_RUNNING;
             if (!r->rec.start_us) r->rec.start_us = now;

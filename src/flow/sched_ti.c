@@ -315,7 +315,7 @@ static int may_start(lh_flow_t *f, lh__ti_t *ti)
 {
     lh__fdag_t *e = ti->run->entry;
     if (e->paused) return 0;
-    if (e->running_tis >= ti->run->v->dag->max_active_tasks) return 0;
+    if (e->running_tis >= e->cur->dag->max_active_tasks) return 0; /* the current file's */
     lh__pool_t *p = pool_find(f, ti->rec.pool);
     return p && p->used < p->slots;
 }

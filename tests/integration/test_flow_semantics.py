@@ -176,3 +176,27 @@ def test_manual_runs_triggered_in_one_second_get_their_own_ids(flow):
     assert all(re.fullmatch(r"manual__\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", i) for i in ids)
     for i in ids:
         assert wait_run(flow, "other", i)["state"] == "success"
+
+
+def test_raising_max_active_runs_starts_the_queued_runs(tmp_path):
+    """The DAG's limits are its current file's (Airflow reads them from the
+    DAG as parsed now), also for runs queued before the change."""
+    text = ("dag_id: limits\nschedule: none\nmax_active_runs: {n}\n"
+            "tasks:\n  - {{id: t, type: shell, command: 'sleep 30'}}\n")
+    srv = flow_server(tmp_path, "limits", {"limits.yaml": text.format(n=1)},
+                      env={"LAKEHOUSE_FLOW_STOP_TASKS": "true",
+                           "LAKEHOUSE_FLOW_DAG_SCAN_INTERVAL": "200ms"})
+    a = trigger(srv, "limits", run_id="a")
+    b = trigger(srv, "limits", run_id="b")
+    deadline = time.monotonic() + 20
+    while run_state(srv, "limits", a)["state"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert run_state(srv, "limits", b)["state"] == "queued"
+    (srv.dags_dir / "limits.yaml").write_text(text.format(n=2))
+    # run a sleeps 30 s: b starts because of the new limit, not because a ended
+    while run_state(srv, "limits", b)["state"] != "running":
+        assert time.monotonic() < deadline, run_state(srv, "limits", b)
+        time.sleep(0.1)
+    assert run_state(srv, "limits", a)["state"] == "running"
+    srv.check_clean_stop()
