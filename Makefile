@@ -57,6 +57,7 @@ $(BUILD)/tests/stream_batch_test $(BUILD)/tests/stream_log_test $(BUILD)/tests/s
 # the bench-only bulk loader is not in the shipped library; the engine test links it
 $(BUILD)/tests/engine_test: TEST_EXTRA = bench/engine_bulk.c
 $(BUILD)/tests/engine_test: bench/engine_bulk.c
+$(BUILD)/tests/flow_exec_test $(BUILD)/tests/flow_launcher_test: tests/unit/flow_exec_fixture.h
 
 # not a test: writes the Parquet files tests/integration/test_parquet_write.py reads
 PQ_MATRIX := $(BUILD)/tests/parquet_write_matrix
@@ -119,3 +120,15 @@ build/bench/kafka_load: $(KAFKA_LOAD_SRCS) bench/kafka_load.h
 build/bench/kafka-mock: bench/kafka-mock.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KAFKA_BENCH_CFLAGS) -o $@ $< $(KAFKA_BENCH_LIBS)
+
+# bench-only spawn loop of issue 10's orchestrator benchmark (bench/flow_bench.sh): the same
+# supervisor processes the scheduler starts, from a tight loop (the physical limit), and
+# flow_slim: the same supervisor code linked with only the libraries it needs
+.PHONY: bench-flow
+bench-flow: build/bench/flow_spawn build/bench/flow_slim build/lakehouse
+build/bench/flow_spawn: bench/flow_spawn.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror -D_GNU_SOURCE -o $@ $<
+build/bench/flow_slim: bench/flow_slim.c build/liblh.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< build/liblh.a -Wl,--as-needed $(PKG_LIBS)

@@ -1,12 +1,16 @@
 /* The executor: supervisors (`lakehouse task-run`) followed from a libuv
- * loop. A spawned supervisor is a detached child (its own session, stdio on
- * /dev/null), so it survives the orchestrator; its uv_process_t reports its
- * exit. A supervisor a previous orchestrator left running is not our child:
- * it is followed through a pidfd polled for readability, or, when pidfd_open
- * is unavailable, by a timer that looks at /proc. Either way, once the
- * supervisor is gone its status file says how the try ended; one that left
- * no final status is LH_FLOW_OUT_LOST. The /proc start time recorded at
- * spawn tells a supervisor from a process that reused its pid. */
+ * loop. A supervisor is started by the launcher (launcher.c, a fork server
+ * started once per executor: exec_launch.c) in its own session, so it
+ * survives the orchestrator; it is not our child, and is followed like one
+ * a previous orchestrator left running: through a pidfd polled for
+ * readability, or, when pidfd_open is unavailable, by a timer that looks at
+ * /proc. A launcher found gone is started again, once; when that fails too,
+ * supervisors are started as detached children of ours (uv_spawn of
+ * `task-run`, stdio on /dev/null), whose uv_process_t reports their exit.
+ * Either way, once the supervisor is gone its status file says how the try
+ * ended; one that left no final status is LH_FLOW_OUT_LOST. The /proc start
+ * time recorded at spawn tells a supervisor from a process that reused its
+ * pid. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -16,6 +20,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "flow/exec_int.h"
 
 #define POLL_MS 200 /* the /proc check's period, without pidfd */
@@ -48,10 +53,14 @@ struct lh_flow_exec {
     int nhandles; /* open, ours: procs (followed or closing) and kick */
     int use_pidfd;
     int closing;
-    uv_timer_t kick; /* closed last by lh_flow_exec_close */
+    int use_launcher;              /* 0 once the launcher failed twice: uv_spawn then */
+    lh__flow_launcher_t *launcher; /* NULL while there is none */
+    uv_timer_t kick;               /* closed last by lh_flow_exec_close */
     void (*closed)(void *);
     void *closed_arg;
 };
+
+static void launcher_start(lh_flow_exec_t *x);
 
 int lh_flow_exec_new(lh_flow_exec_t **out, uv_loop_t *loop, const char *self_exe)
 {
@@ -65,6 +74,8 @@ int lh_flow_exec_new(lh_flow_exec_t **out, uv_loop_t *loop, const char *self_exe
     uv_timer_init(loop, &x->kick);
     x->kick.data = x;
     x->nhandles = 1;
+    x->use_launcher = 1;
+    launcher_start(x);
     *out = x;
     return 0;
 }
@@ -72,6 +83,16 @@ int lh_flow_exec_new(lh_flow_exec_t **out, uv_loop_t *loop, const char *self_exe
 void lh__flow_exec_use_pidfd(lh_flow_exec_t *x, int use_pidfd)
 {
     x->use_pidfd = use_pidfd;
+}
+
+void lh__flow_exec_use_launcher(lh_flow_exec_t *x, int use_launcher)
+{
+    x->use_launcher = use_launcher;
+}
+
+int lh__flow_exec_launcher_pid(const lh_flow_exec_t *x)
+{
+    return x->launcher ? lh__flow_launcher_pid(x->launcher) : 0;
 }
 
 int lh_flow_exec_running(const lh_flow_exec_t *x)
@@ -92,6 +113,29 @@ static void exec_handle_gone(lh_flow_exec_t *x)
 static void on_kick_closed(uv_handle_t *h)
 {
     exec_handle_gone(h->data);
+}
+
+static void on_launcher_gone(void *arg)
+{
+    exec_handle_gone(arg);
+}
+
+/* Starts a launcher; on failure, supervisors are started by uv_spawn. */
+static void launcher_start(lh_flow_exec_t *x)
+{
+    lh_err_t err = {0};
+    x->nhandles++; /* on_launcher_gone runs either way */
+    if (lh__flow_launcher_start(&x->launcher, x->loop, x->self_exe, on_launcher_gone, x, &err)) {
+        lh_warn("flow: %s; starting each task-run by itself instead", err.msg);
+        x->launcher = NULL;
+        x->use_launcher = 0;
+    }
+}
+
+static void launcher_drop(lh_flow_exec_t *x, int kill)
+{
+    if (x->launcher) lh__flow_launcher_stop(x->launcher, kill);
+    x->launcher = NULL;
 }
 
 static void on_proc_closed(uv_handle_t *h)
@@ -250,12 +294,12 @@ static int spawn_proc(lh_flow_proc_t *p, const lh_flow_launch_t *l, char **args,
     return 0;
 }
 
-int lh_flow_exec_spawn(lh_flow_exec_t *x, const lh_flow_launch_t *l, lh_flow_exec_done_fn done,
+/* The fallback: the supervisor as a detached child of ours. */
+static int spawn_child(lh_flow_exec_t *x, const lh_flow_launch_t *l, lh_flow_exec_done_fn done,
                        void *arg, int *pid, int64_t *pid_start, lh_err_t *err)
 {
     enum { MAX_ARGS = 4096 };
     char nums[2][24];
-    if (!launch_ok(l)) return lh_err_set(err, LH_EINVAL, "incomplete task launch");
     char **args = malloc(MAX_ARGS * sizeof *args);
     lh_flow_proc_t *p = args ? proc_new(x, l->status_path, done, arg) : NULL;
     if (!p) {
@@ -315,6 +359,39 @@ int lh_flow_exec_adopt(lh_flow_exec_t *x, int pid, int64_t pid_start, const char
     return 0;
 }
 
+/* A supervisor from the launcher, restarted once when it is gone. Returns
+ * 0, LH_EPROTO when no launcher can be had (then uv_spawn), or the error. */
+static int spawn_launched(lh_flow_exec_t *x, const lh_flow_launch_t *l, int *pid,
+                          int64_t *pid_start, lh_err_t *err)
+{
+    for (int round = 0; round < 2; round++) {
+        if (x->launcher && lh__flow_launcher_exited(x->launcher)) {
+            lh_warn("flow: the task launcher exited; starting another");
+            launcher_drop(x, 0);
+        }
+        if (!x->launcher) launcher_start(x);
+        if (!x->launcher) return LH_EPROTO;
+        int rc = lh__flow_launcher_launch(x->launcher, l, pid, pid_start, err);
+        if (rc != LH_EPROTO) return rc;
+        lh_warn("flow: %s; %s", err->msg,
+                round ? "starting each task-run by itself from now on" : "starting another");
+        launcher_drop(x, 1);
+    }
+    x->use_launcher = 0;
+    return LH_EPROTO;
+}
+
+int lh_flow_exec_spawn(lh_flow_exec_t *x, const lh_flow_launch_t *l, lh_flow_exec_done_fn done,
+                       void *arg, int *pid, int64_t *pid_start, lh_err_t *err)
+{
+    if (!launch_ok(l)) return lh_err_set(err, LH_EINVAL, "incomplete task launch");
+    int rc = x->use_launcher ? spawn_launched(x, l, pid, pid_start, err) : LH_EPROTO;
+    if (rc == LH_EPROTO) return spawn_child(x, l, done, arg, pid, pid_start, err);
+    if (rc == 0 && (rc = lh_flow_exec_adopt(x, *pid, *pid_start, l->status_path, done, arg, err)))
+        kill(*pid, SIGKILL); /* nobody would follow it */
+    return rc;
+}
+
 static void proc_terminate(lh_flow_proc_t *p)
 {
     if (p->kind == PROC_CHILD) {
@@ -341,5 +418,6 @@ void lh_flow_exec_close(lh_flow_exec_t *x, int terminate, void (*closed)(void *)
         proc_unlink(p);
         uv_close(&p->u.h, on_proc_closed);
     }
+    launcher_drop(x, 0); /* it exits at EOF; its supervisors go on */
     uv_close((uv_handle_t *)&x->kick, on_kick_closed);
 }

@@ -101,9 +101,10 @@ typedef struct lh_flow_proc lh_flow_proc_t; /* one supervised try */
  * its status file; LH_FLOW_OUT_LOST when it left none). */
 typedef void (*lh_flow_exec_done_fn)(void *arg, const lh_flow_result_t *res);
 
-/* An executor on loop, starting supervisors as `self_exe task-run ...`
- * (self_exe: the running binary, /proc/self/exe resolved). Owned by the
- * caller: lh_flow_exec_close. Errors: LH_ENOMEM. */
+/* An executor on loop, starting supervisors through a launcher process
+ * (`self_exe task-run --launcher`, started here; `self_exe task-run ...`
+ * when it cannot serve) (self_exe: the running binary, /proc/self/exe
+ * resolved). Owned by the caller: lh_flow_exec_close. Errors: LH_ENOMEM. */
 int lh_flow_exec_new(lh_flow_exec_t **out, uv_loop_t *loop, const char *self_exe);
 /* Starts a supervisor for l in its own session (it outlives this process).
  * On success *pid and *pid_start name it (record them before anything else).

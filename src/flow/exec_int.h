@@ -4,6 +4,7 @@
 #define LH_FLOW_EXEC_INT_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "flow/exec.h"
@@ -28,6 +29,11 @@ void lh__flow_result_lost(lh_flow_result_t *res);
 /* Test hook: use_pidfd 0 makes lh_flow_exec_adopt follow supervisors with
  * the /proc timer (as when pidfd_open is unavailable). */
 void lh__flow_exec_use_pidfd(lh_flow_exec_t *x, int use_pidfd);
+
+/* Test hooks: use_launcher 0 makes lh_flow_exec_spawn start each supervisor
+ * by uv_spawn (the fallback); the launcher's pid, or 0 when there is none. */
+void lh__flow_exec_use_launcher(lh_flow_exec_t *x, int use_launcher);
+int lh__flow_exec_launcher_pid(const lh_flow_exec_t *x);
 
 /* --- the supervisor (taskrun.c, taskrun_wait.c) --- */
 
@@ -59,5 +65,47 @@ int lh__flow_task_fork(const lh__flow_taskrun_t *o, int log_fd);
  * timeout or on SIGTERM/SIGINT (blocked by the caller before the fork), then
  * kills and reaps whatever is left in the group. */
 void lh__flow_task_wait(const lh__flow_taskrun_t *o, int pid, lh__flow_ending_t *end);
+
+/* Runs the supervisor of o (the options parsed or decoded) to its end;
+ * returns task-run's exit status. */
+int lh__flow_task_run(const lh__flow_taskrun_t *o);
+
+/* --- the launcher (launcher.c, launch_wire.c, exec_launch.c) --- */
+
+#define LH__FLOW_LAUNCH_MAX (64u << 20) /* the largest request body */
+
+/* `lakehouse task-run --launcher`: serves launch requests read from fd
+ * until EOF; returns its exit status. arg is "--launcher" in argv (a
+ * supervisor overwrites it, so ps tells them apart), or NULL. */
+int lh__flow_launcher_main(int fd, char *arg);
+
+/* A request for l, framed, in a malloc'd *out of *len bytes. Returns 0,
+ * LH_ETOOBIG or LH_ENOMEM. */
+int lh__flow_launch_encode(const lh_flow_launch_t *l, char **out, size_t *len);
+/* A request body into o and *env (malloc'd arrays: free o->argv and *env;
+ * the strings stay in body). Returns 0, LH_EPROTO for a malformed body,
+ * LH_EINVAL for bad values, LH_ENOMEM. */
+int lh__flow_launch_decode(char *body, size_t len, lh__flow_taskrun_t *o, char ***env);
+
+/* The executor's end of one launcher process. */
+typedef struct lh__flow_launcher lh__flow_launcher_t;
+
+/* Starts `self_exe task-run --launcher` on loop. gone(arg) runs once its
+ * handle is closed (after lh__flow_launcher_stop and its exit), also when
+ * the start fails. Returns 0 with *out, or LH_EIO/LH_ENOMEM with err. */
+int lh__flow_launcher_start(lh__flow_launcher_t **out, uv_loop_t *loop, const char *self_exe,
+                            void (*gone)(void *), void *arg, lh_err_t *err);
+/* Asks it for a supervisor of l (blocking, bounded): 0 with *pid and
+ * *pid_start; LH_EPROTO when the launcher is gone or does not answer (no
+ * supervisor was started then: stop it and start another); LH_EIO when it
+ * could not fork; LH_ETOOBIG/LH_ENOMEM for the request. */
+int lh__flow_launcher_launch(lh__flow_launcher_t *c, const lh_flow_launch_t *l, int *pid,
+                             int64_t *pid_start, lh_err_t *err);
+/* 1 once the launcher process has exited. */
+int lh__flow_launcher_exited(const lh__flow_launcher_t *c);
+int lh__flow_launcher_pid(const lh__flow_launcher_t *c);
+/* Lets it go: closes the socket (the launcher exits at EOF; with kill it
+ * gets SIGKILL too); c is freed once the process has exited. */
+void lh__flow_launcher_stop(lh__flow_launcher_t *c, int kill);
 
 #endif

@@ -3,6 +3,7 @@
  *
  *   lakehouse task-run --log P --status S [--timeout-ms N]
  *                      [--memory BYTES --memory-mode rlimit|env] [--cwd D] -- argv...
+ *   lakehouse task-run --launcher      (the executor's fork server: launcher.c)
  *
  * It reads its options from a table of rows, creates the log's folders and
  * opens the log, forks the task (taskrun_wait.c), writes the running status,
@@ -215,21 +216,27 @@ int lh_flow_task_run_main(int argc, char **argv)
                USAGE);
         return 0;
     }
+    if (argc == 1 && !strcmp(argv[0], "--launcher")) return lh__flow_launcher_main(0, argv[0]);
     if (parse_args(&o, argc, argv) != 0) return 2;
+    return lh__flow_task_run(&o);
+}
+
+int lh__flow_task_run(const lh__flow_taskrun_t *o)
+{
     /* descriptors the orchestrator leaked to us must not reach the task */
     close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     block_signals();
     prctl(PR_SET_CHILD_SUBREAPER, 1); /* a task's orphans come to us, to be ended */
-    if (make_parents(o.log) != 0 || make_parents(o.status) != 0) {
-        fprintf(stderr, "task-run: cannot create the folders of %s: %s\n", o.log, strerror(errno));
+    if (make_parents(o->log) != 0 || make_parents(o->status) != 0) {
+        fprintf(stderr, "task-run: cannot create the folders of %s: %s\n", o->log, strerror(errno));
         return 1;
     }
-    int log_fd = open(o.log, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    int log_fd = open(o->log, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (log_fd < 0) {
-        fprintf(stderr, "task-run: cannot open %s: %s\n", o.log, strerror(errno));
+        fprintf(stderr, "task-run: cannot open %s: %s\n", o->log, strerror(errno));
         return 1;
     }
-    int rc = supervise(&o, log_fd);
+    int rc = supervise(o, log_fd);
     close(log_fd);
     return rc;
 }

@@ -25,7 +25,8 @@ def test_web_listener_serves_https_only(server_factory, tls_cert):
                                  headers={"Authorization": f"Basic {auth}"})
     with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
         users = json.loads(r.read())["users"]
-    assert [u["access_key"] for u in users] == [ROOT_AK]
+    # the root user, and the orchestrator's task credential (flow role)
+    assert sorted(u["access_key"] for u in users) == ["lakehouse-task", ROOT_AK]
     # plain HTTP to the TLS port gets no HTTP answer
     with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
         urllib.request.urlopen("http://" + srv.endpoints["web"] + "/healthz", timeout=10).read()

@@ -1,7 +1,7 @@
 /* The executor and the supervisor with real processes: each test starts
- * `lakehouse task-run` (the binary next to this test's build folder) from a
- * libuv loop and checks what the try's status file and log say: the task
- * contract's outcomes, signals, the timeout (the whole group ends), the
+ * supervisors (`lakehouse task-run`, the binary next to this test's build
+ * folder, forked by the executor's launcher) from a libuv loop and checks what the try's status
+ * file and log say: the task contract's outcomes, signals, the timeout (the whole group ends), the
  * memory limit in both modes, the running status, adoption of a supervisor a
  * closed executor left running (pidfd and /proc timer), adoption of ended,
  * lost and reused pids, and shutdown. */
@@ -16,139 +16,8 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "flow/exec.h"
-#include "flow/exec_int.h"
+#include "flow_exec_fixture.h"
 #include "test.h"
-#include "tmpdir.h"
-
-extern char **environ;
-
-static char self_exe[512]; /* <build>/lakehouse */
-
-static int find_exe(void)
-{
-    ssize_t n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
-    if (n <= 0) return -1;
-    self_exe[n] = 0;
-    for (int i = 0; i < 2; i++) { /* <build>/tests/<this> */
-        char *slash = strrchr(self_exe, '/');
-        if (!slash) return -1;
-        *slash = 0;
-    }
-    strncat(self_exe, "/lakehouse", sizeof self_exe - strlen(self_exe) - 1);
-    if (access(self_exe, X_OK) == 0) return 0;
-    fprintf(stderr, "  %s is missing: build it first (make, or make asan)\n", self_exe);
-    return -1;
-}
-
-/* One try: its files, its loop, its result. */
-typedef struct
-try {
-    char dir[256], log[512], status[512];
-    uv_loop_t loop;
-    lh_flow_exec_t *x;
-    int pid, done, closed;
-    int64_t pid_start;
-    lh_flow_result_t res;
-}
-try_t;
-
-static void on_done(void *arg, const lh_flow_result_t *res)
-{
-    try_t *t = arg;
-    t->res = *res;
-    t->done++;
-}
-
-static void on_closed(void *arg)
-{
-    ((try_t *)arg)->closed = 1;
-}
-
-static int try_init(try_t *t)
-{
-    memset(t, 0, sizeof *t);
-    if (find_exe() != 0) return -1;
-    snprintf(t->dir, sizeof t->dir, "%s", lh_test_tmpdir());
-    if (lh_flow_attempt_paths(t->dir, "d", "scheduled__2024-01-01T00:00:00+00:00", "t", 1, t->log,
-                              t->status, sizeof t->log) != 0)
-        return -1;
-    uv_loop_init(&t->loop);
-    return lh_flow_exec_new(&t->x, &t->loop, self_exe);
-}
-
-static void try_close(try_t *t, int terminate)
-{
-    lh_flow_exec_close(t->x, terminate, on_closed, t);
-    while (!t->closed)
-        uv_run(&t->loop, UV_RUN_ONCE);
-    uv_loop_close(&t->loop);
-}
-
-static int try_spawn(try_t *t, const char *const *argv, int64_t timeout_ms, int64_t mem, int mode)
-{
-    lh_flow_launch_t l = {.log_path = t->log,
-                          .status_path = t->status,
-                          .argv = argv,
-                          .env = (const char *const *)environ,
-                          .cwd = t->dir,
-                          .timeout_ms = timeout_ms,
-                          .memory_limit = mem,
-                          .memory_mode = mode};
-    lh_err_t err = {0};
-    return lh_flow_exec_spawn(t->x, &l, on_done, t, &t->pid, &t->pid_start, &err);
-}
-
-static void try_wait(try_t *t)
-{
-    while (!t->done && uv_run(&t->loop, UV_RUN_ONCE)) {
-    }
-}
-
-/* Runs a shell script as a task to its end (and closes the executor). */
-static int run_sh(try_t *t, const char *script, int64_t timeout_ms, int64_t mem, int mode)
-{
-    const char *argv[] = {"sh", "-c", script, NULL};
-    if (try_init(t) != 0 || try_spawn(t, argv, timeout_ms, mem, mode) != 0) return -1;
-    try_wait(t);
-    try_close(t, 0);
-    return t->done == 1 ? 0 : -1;
-}
-
-static char *slurp(const char *path)
-{
-    static char buf[65536];
-    buf[0] = 0;
-    FILE *f = fopen(path, "r");
-    if (!f) return buf;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = 0;
-    fclose(f);
-    return buf;
-}
-
-static void in_dir(char *out, size_t cap, const try_t *t, const char *name)
-{
-    snprintf(out, cap, "%s/%s", t->dir, name);
-}
-
-/* Waits (up to 30 s) until path exists. */
-static int wait_file(const char *path)
-{
-    for (int i = 0; i < 3000; i++) {
-        if (access(path, F_OK) == 0) return 0;
-        usleep(10000);
-    }
-    return -1;
-}
-
-static int read_pid(const try_t *t, const char *name)
-{
-    char path[600];
-    in_dir(path, sizeof path, t, name);
-    if (wait_file(path) != 0) return -1;
-    return (int)strtol(slurp(path), NULL, 10);
-}
 
 static void test_outcome_table(void)
 {
@@ -314,30 +183,6 @@ static void test_memory_env(void)
     CHECK_EQ_STR(t.res.reason, "exit 3");
 }
 
-/* A task that waits for the file "go" in its folder, then exits 0. */
-static const char *const waiting[] = {"sh", "-c",
-                                      "sleep 60 & echo $! > bg.pid; "
-                                      "while [ ! -e go ]; do sleep 0.02; done; echo went",
-                                      NULL};
-
-static void let_go(const try_t *t)
-{
-    char path[600];
-    in_dir(path, sizeof path, t, "go");
-    FILE *f = fopen(path, "w");
-    if (f) fclose(f);
-}
-
-static int wait_running(const try_t *t, lh_flow_result_t *res, int *sup, int64_t *sup_start)
-{
-    int running = 0;
-    for (int i = 0; i < 3000; i++) {
-        if (lh_flow_status_read(t->status, res, &running, sup, sup_start) == 0 && running) return 0;
-        usleep(10000);
-    }
-    return -1;
-}
-
 static void test_running_status(void)
 {
     try_t t;
@@ -354,6 +199,7 @@ static void test_running_status(void)
     CHECK(res.task_pid > 0 && res.start_us > 0);
     CHECK_EQ_INT(getpgid(res.task_pid), res.task_pid); /* the task leads its own group */
     CHECK_EQ_INT(getsid(t.pid), t.pid);                /* the supervisor its own session */
+    CHECK_EQ_INT(proc_ppid(t.pid), lh__flow_exec_launcher_pid(t.x)); /* forked by the launcher */
     let_go(&t);
     try_wait(&t);
     CHECK_EQ_INT(t.done, 1);
@@ -372,12 +218,12 @@ static void test_running_status(void)
 static void adopt_live(int use_pidfd)
 {
     try_t t;
-    CHECK_EQ_INT(try_init(&t), 0);
-    CHECK_EQ_INT(try_spawn(&t, waiting, 0, 0, LH_FLOW_MEM_NONE), 0);
     lh_flow_result_t res;
-    CHECK_EQ_INT(wait_running(&t, &res, NULL, NULL), 0);
+    int launcher = start_waiting(&t, &res);
+    CHECK(launcher > 0);
     try_close(&t, 0);
     CHECK_EQ_INT(t.done, 0);
+    CHECK_EQ_INT(lh_flow_proc_start(launcher), -1);       /* it exited at EOF */
     CHECK_EQ_INT(lh_flow_proc_start(t.pid), t.pid_start); /* still running */
     uv_loop_init(&t.loop);
     CHECK_EQ_INT(lh_flow_exec_new(&t.x, &t.loop, self_exe), 0);
