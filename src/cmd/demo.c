@@ -222,7 +222,7 @@ static int open_kafka(demo_t *d)
 {
     lh_topic_cli_t *cl = &d->cl;
     char why[512];
-    cl->cfg = d->cfg, cl->topic = d->topic, cl->timeout_ms = 30000, cl->lenient = 1;
+    cl->cfg = d->cfg, cl->topic = d->topic, cl->timeout_ms = 10000, cl->lenient = 1;
     cl->partitions = (int)lh_config_int(d->cfg, "demo.partitions"), cl->replication = -1;
     if (!(cl->conf = lh__topic_conf(cl))) return 2;
     if (lh__topic_create(cl)) return 1;
@@ -265,14 +265,17 @@ static int produce(demo_t *d, lh_demo_gen_t *g, lh_demo_counts_t *c)
     while (lh_demo_gen_next(g, &r)) {
         lh_demo_counts_add(c, &r);
         if (produce_one(d, &r)) return 1;
-        if (++n % 8192 == 0) rd_kafka_poll(d->rk, 0);
-        if (d->failed || lh__topic_broker_trouble(&d->cl, d->rk)) break;
+        if (++n % 8192 == 0 && (lh__topic_broker_trouble(&d->cl, d->rk) || d->failed)) {
+            rd_kafka_purge(d->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+            break;
+        }
     }
     rd_kafka_resp_err_t e = rd_kafka_flush(d->rk, 600000);
-    if (d->failed)
-        return fprintf(stderr, "lakehouse demo: %lld records not delivered to %s at %s: %s\n",
-                       (long long)d->failed, d->topic, d->cl.bootstrap, d->first_error),
-               1;
+    if (d->failed) {
+        fprintf(stderr, "lakehouse demo: %lld records not delivered to %s at %s: %s\n",
+                (long long)d->failed, d->topic, d->cl.bootstrap, d->first_error);
+        return 1;
+    }
     if (e || d->cl.auth_failed)
         return lh__topic_fail("cannot deliver every record",
                               e ? e : RD_KAFKA_RESP_ERR__AUTHENTICATION, d->cl.last_error);

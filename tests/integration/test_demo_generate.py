@@ -159,3 +159,13 @@ def test_bad_arguments_exit_2(demo):
         r = generate(srv, *args)
         assert r.returncode == 2, (args, r.stdout, r.stderr)
         assert why in r.stderr, (args, r.stderr)
+
+
+def test_unreachable_kafka_names_the_address(tmp_path):
+    env = clean_env({"LAKEHOUSE_ACCESS_KEY": ROOT_AK, "LAKEHOUSE_SECRET_KEY": ROOT_SK})
+    r = subprocess.run([lakehouse_bin(), "demo", "generate", "--data-dir", str(tmp_path),
+                        "--events", "10", "--bootstrap-servers", "127.0.0.1:9"],
+                       capture_output=True, text=True, env=env, timeout=120,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "127.0.0.1:9" in r.stderr
