@@ -3,6 +3,8 @@
 #ifndef LH_CMD_CMD_H
 #define LH_CMD_CMD_H
 
+#include <stdint.h>
+
 struct lh_role;
 
 /* src/cmd/roles.c: the role table (start order) and the registration of every
@@ -34,5 +36,11 @@ struct lh_flow_dag *lh_cmd_dag_find(const char *dir, const char *id);
 int lh_cmd_topic_register_config(void);
 /* src/cmd/demo.c: registers the `demo` section (the generator's parameters). */
 int lh_cmd_demo_register_config(void);
+/* src/cmd/demo.c: `demo generate` with the demo.*, kafka.* and lake.* keys
+ * of cfg (borrowed) and the window ending at end_ms (a whole hour; 0 = the
+ * current hour), for `up --demo`: produces, writes the manifest, prints a
+ * summary; the exit status (0, 1 Kafka or lake failure, 2 bad parameters). */
+struct lh_config;
+int lh_cmd_demo_generate(struct lh_config *cfg, int64_t end_ms);
 
 #endif

@@ -172,13 +172,9 @@ static int parse(demo_t *d, int argc, char **argv)
     return 0;
 }
 
-static int load(demo_t *d, int *argc, char **argv)
+/* The parameters from the demo.* keys; the end hour is the current one. */
+static int params_from(demo_t *d)
 {
-    lh_err_t e = {0};
-    if (lh_config_load(&d->cfg, argc, argv, &e) != 0) {
-        fprintf(stderr, "lakehouse demo: %s\n", e.msg);
-        return 2;
-    }
     int64_t late = lh_config_duration_ms(d->cfg, "demo.lateness");
     if (late % LH_DEMO_HOUR_MS) {
         fprintf(stderr, "lakehouse demo: demo.lateness must be whole hours\n");
@@ -190,7 +186,18 @@ static int load(demo_t *d, int *argc, char **argv)
     d->p.lateness = (int)(late / LH_DEMO_HOUR_MS);
     d->topic = lh_config_get(d->cfg, "demo.topic");
     parse_end(d, "now");
-    return parse(d, *argc, argv);
+    return 0;
+}
+
+static int load(demo_t *d, int *argc, char **argv)
+{
+    lh_err_t e = {0};
+    if (lh_config_load(&d->cfg, argc, argv, &e) != 0) {
+        fprintf(stderr, "lakehouse demo: %s\n", e.msg);
+        return 2;
+    }
+    int rc = params_from(d);
+    return rc ? rc : parse(d, *argc, argv);
 }
 
 /* --- Kafka --- */
@@ -362,6 +369,23 @@ static int generate(demo_t *d)
     return rc;
 }
 
+static int run(demo_t *d)
+{
+    int rc = generate(d);
+    if (d->rkt) rd_kafka_topic_destroy(d->rkt);
+    if (d->rk) rd_kafka_destroy(d->rk);
+    if (d->cl.conf) rd_kafka_conf_destroy(d->cl.conf);
+    return rc;
+}
+
+int lh_cmd_demo_generate(lh_config_t *cfg, int64_t end_ms)
+{
+    demo_t d = {.cfg = cfg};
+    int rc = params_from(&d);
+    if (!rc && end_ms) d.p.end_ms = end_ms;
+    return rc ? rc : run(&d);
+}
+
 int lh_cmd_demo(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)
@@ -375,10 +399,7 @@ int lh_cmd_demo(int argc, char **argv)
     demo_t d = {0};
     int rc = args ? load(&d, &argc, args) : 1;
     free(args);
-    if (!rc) rc = generate(&d);
-    if (d.rkt) rd_kafka_topic_destroy(d.rkt);
-    if (d.rk) rd_kafka_destroy(d.rk);
-    if (d.cl.conf) rd_kafka_conf_destroy(d.cl.conf);
+    if (!rc) rc = run(&d);
     lh_config_free(d.cfg);
     return rc;
 }
