@@ -351,7 +351,8 @@ int lh_demo_gen_new(lh_demo_gen_t **out, const lh_demo_params_t *p, lh_err_t *er
                           "and hours + lateness <= %d",
                           LH_DEMO_MAX_LATENESS, LH_DEMO_MAX_HOURS);
     if (p->end_ms % LH_DEMO_HOUR_MS || lh_demo_window_start(p) < 0)
-        return lh_err_set(err, LH_EINVAL, "the window must end on a whole hour after 1970");
+        return lh_err_set(err, LH_EINVAL,
+                          "the window must end on a whole hour and start in 1970 or later");
     lh_demo_gen_t *g = calloc(1, sizeof *g);
     if (!g) return lh_err_set(err, LH_ENOMEM, "out of memory");
     g->p = *p;
