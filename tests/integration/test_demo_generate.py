@@ -201,3 +201,17 @@ def test_unreachable_kafka_names_the_address(tmp_path):
                        stdin=subprocess.DEVNULL)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "127.0.0.1:9" in r.stderr
+
+
+def test_sasl_broker_with_the_platform_keys(server_factory):
+    """A platform whose Kafka wants SASL: --sasl-mechanism logs in with the
+    platform's key pair; without it the broker refuses and the exit is 1."""
+    srv = server_factory("sasl", extra_args=["--stream-sasl", "PLAIN,SCRAM-SHA-256"])
+    hour = end_hour().strftime("%Y-%m-%dT%H:%M:%SZ")
+    r = generate(srv, "--events", "500", "--hours", "1", "--end-hour", hour,
+                 "--sasl-mechanism", "SCRAM-SHA-256")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert manifest(srv)["totals"]["records"] == 500
+    r = generate(srv, "--events", "500", "--hours", "1", "--end-hour", hour)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "SASL" in r.stderr  # librdkafka's hint, passed on
