@@ -27,6 +27,7 @@ allowed() {
     flow)     echo "core flow store/objstore.h" ;;
     notebook) echo "core notebook store/objstore.h" ;;
     web)      echo "core web" ;;
+    demo)     echo "core demo" ;;
     cmd|main) echo "*" ;;
     *)        echo "" ;;
   esac

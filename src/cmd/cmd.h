@@ -3,6 +3,8 @@
 #ifndef LH_CMD_CMD_H
 #define LH_CMD_CMD_H
 
+#include <stdint.h>
+
 struct lh_role;
 
 /* src/cmd/roles.c: the role table (start order) and the registration of every
@@ -23,6 +25,7 @@ int lh_cmd_table(int argc, char **argv);  /* src/cmd/table.c: ls | describe | hi
 int lh_cmd_topic(int argc, char **argv);  /* src/cmd/topic.c: list|describe|create|delete|tail */
 int lh_cmd_dag(int argc, char **argv);    /* src/cmd/dag.c: validate; dag_client.c: the rest */
 int lh_cmd_sensor(int argc, char **argv); /* src/cmd/sensor.c: object | topic (sensor tasks) */
+int lh_cmd_demo(int argc, char **argv);   /* src/cmd/demo.c: generate (the demo's feed) */
 /* src/cmd/dag_test.c: `dag test DAG TASK DATE`, one task in the foreground */
 int lh_cmd_dag_test(int argc, char **argv);
 /* src/cmd/dag_test.c: the DAG file defining dag id under dir (any depth),
@@ -31,5 +34,13 @@ struct lh_flow_dag *lh_cmd_dag_find(const char *dir, const char *id);
 /* src/cmd/topic.c: registers the `kafka` section (how `lakehouse topic` finds
  * a Kafka); lh_config_register()'s errors. */
 int lh_cmd_topic_register_config(void);
+/* src/cmd/demo.c: registers the `demo` section (the generator's parameters). */
+int lh_cmd_demo_register_config(void);
+/* src/cmd/demo.c: `demo generate` with the demo.*, kafka.* and lake.* keys
+ * of cfg (borrowed) and the window ending at end_ms (a whole hour; 0 = the
+ * current hour), for `up --demo`: produces, writes the manifest, prints a
+ * summary; the exit status (0, 1 Kafka or lake failure, 2 bad parameters). */
+struct lh_config;
+int lh_cmd_demo_generate(struct lh_config *cfg, int64_t end_ms);
 
 #endif

@@ -25,5 +25,6 @@ int lh_cmd_register_modules(void)
     int rc = lh_config_register(lh_objstore_lake_keys, lh_objstore_nlake_keys);
     if (!rc) rc = lh_sql_register_config();
     if (!rc) rc = lh_cmd_topic_register_config();
+    if (!rc) rc = lh_cmd_demo_register_config();
     return rc ? rc : lh_roles_register(lh_cmd_roles, lh_cmd_nroles);
 }
