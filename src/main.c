@@ -28,6 +28,7 @@ static const command_t commands[] = {
     {"dag", lh_cmd_dag, "DAG files: validate (the other verbs come with the scheduler)"},
     {"task-run", lh_flow_task_run_main, "supervise one task try (started by the orchestrator)"},
     {"sensor", lh_cmd_sensor, "wait for a lake object or a topic record (what sensor tasks run)"},
+    {"ingest", lh_cmd_ingest, "copy a topic's data interval into the lake (what ingest tasks run)"},
     {"sqllogictest", lh_cmd_sqllogictest, "run sqllogictest files (*.test) against the SQL engine"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "list the subcommands"},
