@@ -19,6 +19,7 @@ static int escape_byte(lh_buf_t *b, unsigned char c)
     static const char *const named[0x20] = {
         ['\b'] = "\\b", ['\f'] = "\\f", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t"};
     if (c < 0x20 && named[c]) return lh_buf_puts(b, named[c]);
+    if (c == 0) return lh_buf_puts(b, "\\ufffd"); /* SQL strings (ours, DuckDB's) hold no NUL */
     if (c == '"') return lh_buf_puts(b, "\\\"");
     if (c == '\\') return lh_buf_puts(b, "\\\\");
     return lh_buf_printf(b, "\\u%04x", c);

@@ -71,9 +71,10 @@ int lh__ingest_lake_write(lh_ingest_t *in);
 
 /* --- ingest_fmt.c --- */
 /* s[0..n) as a JSON string (quotes included): ", \ and control characters
- * escaped, well-formed UTF-8 kept, and every byte that is not part of
- * well-formed UTF-8 written as \u00XX (its value as a code point), so any
- * payload gives valid JSON. Returns as lh_buf_append. */
+ * escaped, well-formed UTF-8 kept, every byte that is not part of
+ * well-formed UTF-8 written as \u00XX (its value as a code point), and NUL
+ * as \ufffd (SQL strings hold no NUL), so any payload gives valid JSON that
+ * SQL engines read. Returns as lh_buf_append. */
 int lh__ingest_json_string(lh_buf_t *b, const void *s, size_t n);
 /* One bronze line with its newline: {"partition":p,"offset":o,
  * "timestamp":ms,"key":str|null,"value":str|null} (key/value NULL = null). */

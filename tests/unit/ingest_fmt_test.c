@@ -55,7 +55,9 @@ static void line_is_json_for_every_byte(void)
     const char *val = json_string_value(json_object_get(doc, "value"));
     CHECK(val && json_string_length(json_object_get(doc, "value")) == 127);
     CHECK(val && !memcmp(val, all + 1, 127));
-    CHECK_EQ_INT((int)json_string_length(json_object_get(doc, "key")), 128 + 128 * 2);
+    /* NUL as U+FFFD (3 bytes), 1..127 as themselves, 128..255 as U+0080..U+00FF */
+    CHECK_EQ_INT((int)json_string_length(json_object_get(doc, "key")), 3 + 127 + 128 * 2);
+    CHECK(!memcmp(json_string_value(json_object_get(doc, "key")), "\xef\xbf\xbd\x01", 4));
     json_decref(doc);
     free(s);
 }
