@@ -10,16 +10,19 @@ run by the orchestrator, writes the same objects."""
 import codecs
 import json
 import subprocess
-import time
+from pathlib import Path
 
 import boto3
 import pytest
 from botocore.config import Config
 
+from helpers import clients
 from helpers.flow import flow_server, runs, wait_runs
 from helpers.server import ROOT_AK, ROOT_SK, clean_env, lakehouse_bin
 
 kafka = pytest.importorskip("kafka")
+
+JS = Path(__file__).resolve().parents[1] / "js"
 
 TOPIC = "chain.transfers"
 BASE = 1733392800000  # 2024-12-05T10:00:00Z
@@ -171,6 +174,26 @@ def test_sql_reads_the_bronze_files(lake):
     assert r.returncode == 0, r.stderr
     n = sum(1 for (p, _), v in want.items() if p == 0 and v[0] < BASE + 3 * HOUR)
     assert r.stdout.strip().splitlines()[-1] == f"{n},{n}", r.stdout
+
+
+def test_duckdb_reads_the_bronze_files(lake, tmp_path):
+    srv, want = lake
+    node = clients.need("node")
+    if not (JS / "node_modules" / "@duckdb" / "node-api" / "package.json").exists():
+        pytest.skip("tests/js/node_modules missing: run `npm ci` in tests/js")
+    s3 = s3_client(srv)
+    for h in range(3):
+        for name in objects(s3, hour_prefix(h)):
+            if name.endswith(".jsonl.zst"):
+                s3.download_file("lakehouse", hour_prefix(h) + name, str(tmp_path / f"{h}-{name}"))
+    q = (f"SELECT count(*), count(DISTINCT \"offset\" * 10 + \"partition\"), "
+         f"count(*) FILTER (WHERE key IS NULL) FROM read_json('{tmp_path}/*.jsonl.zst')")
+    r = clients.run([node, str(JS / "duckdb_script.mjs"), q], cwd=str(JS), check=False,
+                    timeout=120)
+    assert r.returncode == 0, r.stderr
+    in_window = [v for v in want.values() if v[0] < BASE + 3 * HOUR]
+    nulls = sum(1 for v in in_window if v[1] is None)
+    assert json.loads(r.stdout) == [[[str(len(in_window)), str(len(in_window)), str(nulls)]]]
 
 
 def test_bad_arguments_exit_2(lake):
