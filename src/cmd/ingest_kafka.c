@@ -23,11 +23,8 @@ int lh__ingest_kafka_open(lh_ingest_t *in, const char *bootstrap)
     cl->cfg = in->cfg;
     cl->topic = in->topic;
     cl->timeout_ms = 10000;
-    const char *mech = getenv("KAFKA_SASL_MECHANISM");
-    if (mech && *mech) lh_config_set(in->cfg, "kafka.sasl_mechanism", mech);
-    cl->bootstrap = bootstrap && *bootstrap ? bootstrap : getenv("KAFKA_BOOTSTRAP_SERVERS");
-    cl->user = getenv("KAFKA_SASL_USERNAME");
-    cl->password = getenv("KAFKA_SASL_PASSWORD");
+    cl->bootstrap = bootstrap;
+    lh__topic_task_env(cl);
     if (!(cl->conf = lh__topic_conf(cl))) return 2;
     in->rk = lh__topic_client(cl);
     return in->rk ? 0 : 1;
