@@ -15,7 +15,7 @@
 #include "cmd/ingest_int.h"
 
 typedef struct args {
-    const char *topic, *start, *end, *prefix, *bootstrap, *lateness, *idle, *format;
+    const char *topic, *start, *end, *prefix, *lateness, *idle, *format;
 } args_t;
 
 static void usage(FILE *out)
@@ -26,8 +26,8 @@ static void usage(FILE *out)
             "Copies the records of the interval [start, end) of topic T into the lake as\n"
             "<prefix>/ds=YYYY-MM-DD/hour=HH/part-p<partition>-<first>-<last>.jsonl.zst, then\n"
             "_ranges.json and _SUCCESS. TIME is ISO 8601 (2024-01-01T00:00:00Z) or ms.\n"
-            "  --bootstrap-servers HOSTS  Kafka (default: KAFKA_BOOTSTRAP_SERVERS, then the\n"
-            "                             kafka section)\n"
+            "  --bootstrap-servers HOSTS  Kafka (kafka.bootstrap_servers; default:\n"
+            "                             KAFKA_BOOTSTRAP_SERVERS, then the kafka section)\n"
             "  --lateness D       wait at most D for a record at or after the end (2h)\n"
             "  --idle-timeout D   end an idle partition at its high watermark after D (30s)\n"
             "  --format jsonl.zst the only format\n"
@@ -41,13 +41,9 @@ static int parse_args(args_t *a, int argc, char **argv)
         const char *flag;
         size_t off;
     } flags[] = {
-        {"--topic", offsetof(args_t, topic)},
-        {"--start", offsetof(args_t, start)},
-        {"--end", offsetof(args_t, end)},
-        {"--prefix", offsetof(args_t, prefix)},
-        {"--bootstrap-servers", offsetof(args_t, bootstrap)},
-        {"--lateness", offsetof(args_t, lateness)},
-        {"--idle-timeout", offsetof(args_t, idle)},
+        {"--topic", offsetof(args_t, topic)},       {"--start", offsetof(args_t, start)},
+        {"--end", offsetof(args_t, end)},           {"--prefix", offsetof(args_t, prefix)},
+        {"--lateness", offsetof(args_t, lateness)}, {"--idle-timeout", offsetof(args_t, idle)},
         {"--format", offsetof(args_t, format)},
     };
     for (int i = 0; i < argc; i++) {
@@ -84,10 +80,12 @@ static int setup(lh_ingest_t *in, const args_t *a)
     if (lh__ingest_parse_time(a->end, &in->end_ms)) return bad("--end", a->end);
     if (in->end_ms <= in->start_ms)
         return fprintf(stderr, "lakehouse ingest: --end must be after --start\n"), 2;
-    if (lh__ingest_parse_duration(a->lateness ? a->lateness : "2h", &in->lateness_s))
+    if (lh_config_parse_duration(a->lateness ? a->lateness : "2h", &in->lateness_s))
         return bad("--lateness", a->lateness);
-    if (lh__ingest_parse_duration(a->idle ? a->idle : "30s", &in->idle_s) || in->idle_s < 1)
-        return bad("--idle-timeout", a->idle);
+    if (lh_config_parse_duration(a->idle ? a->idle : "30s", &in->idle_s) || in->idle_s < 1000)
+        return bad("--idle-timeout (at least 1s)", a->idle);
+    in->lateness_s /= 1000;
+    in->idle_s /= 1000;
     if (a->format && strcmp(a->format, "jsonl.zst")) return bad("--format", a->format);
     if (lh__ingest_split_url(a->prefix, in->bucket, sizeof in->bucket, in->prefix,
                              sizeof in->prefix))
@@ -103,7 +101,7 @@ static int run(lh_ingest_t *in, const args_t *a)
     if (!rc) rc = lh__ingest_lake_load(in);
     if (!rc && in->own)
         printf("replay: the ranges of s3://%s/%s_ranges.json\n", in->bucket, in->ivl);
-    if (!rc) rc = lh__ingest_kafka_open(in, a->bootstrap);
+    if (!rc) rc = lh__ingest_kafka_open(in);
     if (!rc) rc = lh__ingest_resolve(in);
     if (!rc) rc = lh__ingest_lake_write(in);
     if (!rc)

@@ -1,8 +1,7 @@
 /* The pure parts of `lakehouse ingest`: a record as one bronze line (JSON
  * escaping of arbitrary bytes), the names of an interval's objects,
  * _ranges.json written and read back, and the command line's values (s3
- * URLs, durations, instants). No I/O here. */
-#include <ctype.h>
+ * URLs, instants). No I/O here. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,30 +172,6 @@ int lh__ingest_split_url(const char *url, char *bucket, size_t cap, char *prefix
     memcpy(prefix, p, pl);
     prefix[pl] = 0;
     return 0;
-}
-
-int lh__ingest_parse_duration(const char *s, int64_t *secs)
-{
-    if (!lh_parse_i64(s, secs)) return *secs < 0 ? LH_EINVAL : 0;
-    static const struct {
-        char unit;
-        int64_t mul;
-    } units[] = {{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
-    int64_t total = 0;
-    size_t u = 0;
-    while (*s) {
-        if (!isdigit((unsigned char)*s)) return LH_EINVAL;
-        int64_t v = 0;
-        while (isdigit((unsigned char)*s) && v < 1000000000)
-            v = v * 10 + (*s++ - '0');
-        while (u < 4 && units[u].unit != *s)
-            u++; /* units in decreasing order, each at most once */
-        if (u == 4 || v >= 1000000000) return LH_EINVAL;
-        total += v * units[u++].mul;
-        s++;
-    }
-    *secs = total;
-    return total > 0 ? 0 : LH_EINVAL;
 }
 
 int lh__ingest_parse_time(const char *s, int64_t *ms)

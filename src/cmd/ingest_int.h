@@ -54,7 +54,7 @@ typedef int (*lh_ingest_record_fn)(void *arg, const rd_kafka_message_t *m);
 /* --- ingest_kafka.c (each returns an exit status: 0, or 1 after printing) --- */
 /* The Kafka client (bootstrap servers from --bootstrap-servers, else
  * KAFKA_BOOTSTRAP_SERVERS, else the `kafka` section; SASL from KAFKA_SASL_*). */
-int lh__ingest_kafka_open(lh_ingest_t *in, const char *bootstrap);
+int lh__ingest_kafka_open(lh_ingest_t *in);
 /* Fills in->out: the replay's ranges, else each partition's [first, O(end)),
  * waiting for the record that fixes O(end) (see ingest.c). */
 int lh__ingest_resolve(lh_ingest_t *in);
@@ -97,9 +97,6 @@ const lh_ingest_range_t *lh__ingest_ranges_find(const lh_ingest_ranges_t *rs, in
 /* "s3://bucket[/prefix]" into bucket (cap bytes) and *prefix (inside url,
  * without leading or trailing slashes); 0, or LH_EINVAL. */
 int lh__ingest_split_url(const char *url, char *bucket, size_t cap, char *prefix, size_t pcap);
-/* A duration: integer seconds, or 30s, 5m, 2h, 1h30m, 1d; 0 and *secs, or
- * LH_EINVAL. */
-int lh__ingest_parse_duration(const char *s, int64_t *secs);
 /* An instant: ISO 8601 ("2024-01-01T00:00:00Z", "2024-01-01 00:00:00+00:00",
  * as {{ data_interval_start }} renders) or ms since the epoch; 0 and *ms,
  * or LH_EINVAL. */

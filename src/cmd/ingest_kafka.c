@@ -17,13 +17,12 @@
 
 #include "cmd/ingest_int.h"
 
-int lh__ingest_kafka_open(lh_ingest_t *in, const char *bootstrap)
+int lh__ingest_kafka_open(lh_ingest_t *in)
 {
     lh_topic_cli_t *cl = &in->cl;
     cl->cfg = in->cfg;
     cl->topic = in->topic;
     cl->timeout_ms = 10000;
-    cl->bootstrap = bootstrap;
     lh__topic_task_env(cl);
     if (!(cl->conf = lh__topic_conf(cl))) return 2;
     in->rk = lh__topic_client(cl);

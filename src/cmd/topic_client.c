@@ -97,7 +97,10 @@ void lh__topic_task_env(lh_topic_cli_t *cl)
 {
     const char *mech = getenv("KAFKA_SASL_MECHANISM");
     if (mech && *mech) lh_config_set(cl->cfg, "kafka.sasl_mechanism", mech);
-    if (!cl->bootstrap || !*cl->bootstrap) cl->bootstrap = getenv("KAFKA_BOOTSTRAP_SERVERS");
+    /* a --bootstrap-servers flag (kafka.bootstrap_servers) beats the environment */
+    if ((!cl->bootstrap || !*cl->bootstrap) &&
+        strcmp(lh_config_source(cl->cfg, "kafka.bootstrap_servers"), "flag"))
+        cl->bootstrap = getenv("KAFKA_BOOTSTRAP_SERVERS");
     cl->user = getenv("KAFKA_SASL_USERNAME");
     cl->password = getenv("KAFKA_SASL_PASSWORD");
 }

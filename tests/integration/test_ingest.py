@@ -206,6 +206,24 @@ def test_bad_arguments_exit_2(lake):
     assert r.returncode == 2 and "after --start" in r.stderr
 
 
+def test_unreachable_kafka_exits_1_and_a_foreign_ranges_file_exits_2(lake):
+    srv, _ = lake
+    r = ingest(srv, 0, "--bootstrap-servers", "127.0.0.1:1", prefix="bronze/unreachable")
+    assert r.returncode == 1 and "cannot reach Kafka at 127.0.0.1:1" in r.stderr, r.stderr
+    s3 = s3_client(srv)
+    s3.put_object(Bucket="lakehouse", Key=hour_prefix(0, "bronze/other") + "_ranges.json",
+                  Body=json.dumps({"topic": "other", "start": BASE, "end": BASE + HOUR,
+                                   "partitions": []}).encode())
+    r = ingest(srv, 0, prefix="bronze/other")
+    assert r.returncode == 2 and "holds topic other" in r.stderr, r.stderr
+    e = task_env(srv)
+    del e["AWS_ENDPOINT_URL"]
+    r = subprocess.run([lakehouse_bin(), "ingest", "--topic", TOPIC, "--start", HOURS[0], "--end",
+                        HOURS[1], "--prefix", "s3://lakehouse/x"], capture_output=True, text=True,
+                       env=e, timeout=60)
+    assert r.returncode == 2 and "no lake" in r.stderr, r.stderr
+
+
 DAG = """\
 dag_id: bronze
 schedule: "@hourly"

@@ -142,15 +142,6 @@ static void command_line_values(void)
     CHECK_EQ_INT(lh__ingest_split_url("/tmp/x", bucket, 64, prefix, 64), LH_EINVAL);
     CHECK_EQ_INT(lh__ingest_split_url("s3:///x", bucket, 64, prefix, 64), LH_EINVAL);
     int64_t v;
-    CHECK_EQ_INT(lh__ingest_parse_duration("2h", &v), 0);
-    CHECK_EQ_INT(v, 7200);
-    CHECK_EQ_INT(lh__ingest_parse_duration("1h30m", &v), 0);
-    CHECK_EQ_INT(v, 5400);
-    CHECK_EQ_INT(lh__ingest_parse_duration("45", &v), 0);
-    CHECK_EQ_INT(v, 45);
-    const char *bad_d[] = {"", "h", "5x", "1m2h", "-3", "2hh", NULL};
-    for (int i = 0; bad_d[i]; i++)
-        CHECK_EQ_INT(lh__ingest_parse_duration(bad_d[i], &v), LH_EINVAL);
     CHECK_EQ_INT(lh__ingest_parse_time("2024-12-05T13:00:00Z", &v), 0);
     CHECK_EQ_INT(v, 1733403600000LL);
     CHECK_EQ_INT(lh__ingest_parse_time("2024-12-05 13:00:00+00:00", &v), 0);
