@@ -1,11 +1,11 @@
 /* POST /dags/{dag_id}/clearTaskInstances, Airflow 2's body: dry_run
  * (default true, as Airflow), task_ids, dag_run_id, start_date, end_date,
  * only_failed (default true, as Airflow), include_upstream,
- * include_downstream, reset_dag_runs (a cleared TI's run always goes back
- * to queued); include_past, include_future and only_running exist in
- * Airflow and are refused when true. Answers {"task_instances": [{dag_id,
- * dag_run_id, task_id, execution_date, state, try_number, ...}]} with the
- * TIs as they were before the clear (flow.h lh_flow_clear). */
+ * include_downstream, reset_dag_runs (a finished run of a cleared TI goes
+ * back to queued, a running one keeps running); include_past, include_future and only_running exist
+ * in Airflow and are refused when true. Answers {"task_instances": [{dag_id, dag_run_id, task_id,
+ * execution_date, state, try_number, ...}]} with the TIs as they were before the clear (flow.h
+ * lh_flow_clear). */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>

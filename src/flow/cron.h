@@ -44,9 +44,11 @@ typedef struct lh_flow_interval {
 int lh_cron_next_interval(const lh_cron_t *c, const lh_flow_interval_t *last, int64_t start_date,
                           int64_t end_date, int catchup, int64_t now, lh_flow_interval_t *out);
 /* Every interval the scheduler would create up to now (each ended at or
- * before now), in order, from `last` (or none): at most max written to out
- * (NULL counts only). Returns the number there are (which may exceed max),
- * or LH_ENOENT. */
+ * before now), in order, from `last` (or none): at most max written to out.
+ * Returns how many there are; with out given, max + 1 as soon as there are
+ * more than max (so a minute schedule caught up over years costs max + 1
+ * steps per call, not one per interval); NULL counts them all. Or
+ * LH_ENOENT. */
 int lh_cron_due_intervals(const lh_cron_t *c, const lh_flow_interval_t *last, int64_t start_date,
                           int64_t end_date, int catchup, int64_t now, lh_flow_interval_t *out,
                           int max);

@@ -57,7 +57,8 @@ int lh_cron_due_intervals(const lh_cron_t *c, const lh_flow_interval_t *last, in
     int n = 0, rc;
     while ((rc = lh_cron_next_interval(c, last, start_date, end_date, catchup, now, &cur)) == 1) {
         if (cur.end > now) break;
-        if (out && n < max) out[n] = cur;
+        if (out && n == max) return max + 1; /* more: the caller asks again */
+        if (out) out[n] = cur;
         n++;
         prev = cur;
         last = &prev;

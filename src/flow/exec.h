@@ -8,8 +8,9 @@
  * status file twice: when the task starts ({"state":"running",...}: the
  * supervisor's pid and start time, the task's pid, start_us) and when it
  * ends ({"state":"exited",...}: exit code or signal, timed_out, memory,
- * end_us). Each write is atomic (temporary file, fsync, rename). It writes
- * nothing else: no LOCK, no metadata, no orchestrator database.
+ * end_us). Each write is atomic (temporary file, rename; the final one
+ * is fsynced first). It writes nothing else: no LOCK, no metadata, no
+ * orchestrator database.
  *
  * Paths: <data-dir>/flow/logs/dag_id=D/run_id=R/task_id=T/attempt=N.log and
  * attempt=N.status (lh_flow_attempt_paths).

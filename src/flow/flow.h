@@ -62,8 +62,8 @@ int lh_flow_read(lh_flow_t *f, int (*fn)(lh_flow_state_t *s, void *arg), void *a
 /* A manual run of dag_id with conf (a JSON object or NULL; checked against
  * the DAG's params: an unknown param is allowed, a wrong type is LH_EINVAL),
  * logical date logical (seconds; INT64_MIN = now), run id run_id (NULL:
- * "manual__<ts>"). The new run's id goes to run_id_out. Errors: LH_ENOENT
- * (no such DAG), LH_EEXIST (that run id exists), LH_EINVAL (conf). */
+ * "manual__<ts>", with microseconds when logical is now). The new run's id goes to run_id_out.
+ * Errors: LH_ENOENT (no such DAG), LH_EEXIST (that run id exists), LH_EINVAL (conf). */
 int lh_flow_trigger(lh_flow_t *f, const char *dag_id, const char *run_id, int64_t logical,
                     const json_t *conf, char *run_id_out, size_t cap, lh_err_t *err);
 
@@ -83,7 +83,8 @@ typedef struct lh_flow_clear {
 } lh_flow_clear_t;
 
 /* Clears the TIs c selects: each is reset to none with its try number kept
- * (the next try bumps it), its run goes back to queued; fn(ti, arg) is
+ * (the next try bumps it), its run goes back to queued when it had
+ * finished (a running run keeps running, as Airflow); fn(ti, arg) is
  * called for each (before the change). Returns how many, or LH_ENOENT (no
  * such DAG or run), LH_EINVAL (unknown task id). */
 int lh_flow_clear(lh_flow_t *f, const lh_flow_clear_t *c,

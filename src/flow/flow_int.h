@@ -182,6 +182,9 @@ void lh__flow_run_count(lh__run_t *r);
 void lh__flow_run_uncount(lh__run_t *r);
 /* Removes a run from the working set and frees it. */
 void lh__flow_run_drop(lh_flow_t *f, lh__run_t *r);
+/* A run whose DAG is gone at recovery fails: its started task instances
+ * fail, the others not finished are skipped (Airflow's "mark failed"). */
+void lh__flow_run_fail_orphan(lh_flow_t *f, lh_flow_run_rec_t *rec);
 
 /* --- sched_ti.c --- */
 /* The TI may run: scheduled, on the ready heap. */

@@ -85,8 +85,8 @@ static int parse_pools(lh_flow_t *f, lh_err_t *err)
 {
     const char *list = lh_config_get(f->cfg, "flow.pools");
     int n = 1;
-    for (const char *p = list; *p; p++)
-        n += *p == ',';
+    for (const char *p = list; *p; p++) /* one more pool at most per separator (", ") */
+        n += *p == ',' || *p == ' ';
     f->pools = calloc((size_t)n + 1, sizeof *f->pools);
     if (!f->pools) return LH_ENOMEM;
     snprintf(f->pools[0].name, sizeof f->pools[0].name, "default_pool");

@@ -125,6 +125,8 @@ void lh__dagver_release(lh_flow_t *f, lh__dagver_t *v)
 typedef struct {
     char **paths;
     int n, cap;
+    struct stat *dirs; /* folders walked (a symlink loop is walked once) */
+    int ndirs, dcap;
 } files_t;
 
 static int is_dag_file(const char *name)
@@ -134,9 +136,26 @@ static int is_dag_file(const char *name)
     return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
 }
 
+/* 1 when the folder was walked already (or too many were), else records it. */
+static int walked(files_t *fs, const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st)) return 1;
+    for (int i = 0; i < fs->ndirs; i++)
+        if (fs->dirs[i].st_dev == st.st_dev && fs->dirs[i].st_ino == st.st_ino) return 1;
+    if (fs->ndirs == fs->dcap) {
+        int nc = fs->dcap ? fs->dcap * 2 : 16;
+        struct stat *nd = realloc(fs->dirs, (size_t)nc * sizeof *nd);
+        if (!nd) return 1;
+        fs->dirs = nd, fs->dcap = nc;
+    }
+    fs->dirs[fs->ndirs++] = st;
+    return 0;
+}
+
 static void walk(const char *dir, files_t *fs, int depth)
 {
-    DIR *d = depth < 32 ? opendir(dir) : NULL;
+    DIR *d = depth < 32 && !walked(fs, dir) ? opendir(dir) : NULL;
     if (!d) return;
     for (struct dirent *e; (e = readdir(d));) {
         if (e->d_name[0] == '.') continue;
@@ -397,14 +416,18 @@ int lh__flow_scan(lh_flow_t *f)
     for (int i = 0; i < fs.n; i++)
         free(fs.paths[i]);
     free(fs.paths);
+    free(fs.dirs);
     return changed;
 }
 
 /* The entry's file is gone (removed, or now defines another DAG): the DAG
- * is inactive until a file defines it again (reg_mu held). */
+ * is inactive until a file defines it again (reg_mu held). A file that
+ * failed as a second definition of its id is parsed again by the next scan
+ * (it may define the DAG now). */
 void lh__flow_unlink_file(lh_flow_t *f, lh__fdag_t *e)
 {
-    (void)f;
+    for (lh__ferr_t *x = f->errs; x; x = x->next)
+        if (x->dag && x->dag->dag_id && !strcmp(x->dag->dag_id, e->dag_id)) x->mtime_ns = -1;
     free(e->file);
     e->file = NULL;
     lh_flow_dag_free(e->broken);

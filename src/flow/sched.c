@@ -297,20 +297,27 @@ static void make_due_runs(lh_flow_t *f, lh__fdag_t *e, int64_t now_s)
             lh_error("flow: cannot create run %s/%s: %s", e->dag_id, rec.run_id, err.msg);
             return;
         }
+        /* REST readers compute the next run from these, under reg_mu */
+        pthread_mutex_lock(&f->reg_mu);
         e->have_last = 1, e->last_logical = due[i].start, e->last_end = due[i].end;
+        pthread_mutex_unlock(&f->reg_mu);
     }
     lh__flow_dag_save(f, e);
 }
 
 /* Queued runs start, oldest first, backfills after the others, while their
- * DAG has fewer than max_active_runs running. */
+ * DAG has fewer than max_active_runs running and is not paused (Airflow
+ * leaves a paused DAG's queued runs queued). */
 static void start_runs(lh_flow_t *f, int64_t now)
 {
     for (int pass = 0; pass < 2; pass++)
         for (lh__run_t *r = f->runs; r; r = r->next) {
             if (r->rec.state != LH_FLOW_RS_QUEUED) continue;
             if ((r->rec.run_type == LH_FLOW_RUN_BACKFILL) != pass) continue;
-            if (!r->entry->file || r->entry->active >= r->v->dag->max_active_runs) continue;
+            /* the DAG's limit as its file says now (Airflow's DagModel) */
+            if (!r->entry->file || r->entry->paused ||
+                r->entry->active >= r->entry->cur->dag->max_active_runs)
+                continue;
             r->rec.state = LH_FLOW_RS_RUNNING;
             if (!r->rec.start_us) r->rec.start_us = now;
             lh__flow_run_count(r);
@@ -356,4 +363,49 @@ void lh__flow_pass(lh_flow_t *f)
     if (tx && lh_flow_state_commit(f->st, &err))
         lh_error("flow: cannot commit the scheduler's pass: %s", err.msg);
     lh__flow_dispatch(f);
+}
+
+/* --- a run whose DAG is gone at recovery --- */
+
+typedef struct {
+    lh_flow_ti_rec_t *tis;
+    int n, cap;
+} tis_t;
+
+static int collect_ti(const lh_flow_ti_rec_t *t, void *arg)
+{
+    tis_t *ts = arg;
+    if (lh__flow_ti_is_terminal(t->state)) return 0;
+    if (ts->n == ts->cap) {
+        int nc = ts->cap ? ts->cap * 2 : 16;
+        lh_flow_ti_rec_t *nt = realloc(ts->tis, (size_t)nc * sizeof *nt);
+        if (!nt) return LH_ENOMEM;
+        ts->tis = nt, ts->cap = nc;
+    }
+    ts->tis[ts->n++] = *t;
+    return 0;
+}
+
+void lh__flow_run_fail_orphan(lh_flow_t *f, lh_flow_run_rec_t *rec)
+{
+    lh_err_t err = {0};
+    tis_t ts = {0};
+    lh_flow_query_t q = {.dag_id = rec->dag_id, .run_id = rec->run_id, .state = -1};
+    lh_flow_state_ti_each(f->st, &q, collect_ti, &ts, NULL, &err);
+    rec->state = LH_FLOW_RS_FAILED;
+    rec->end_us = lh__flow_clock_us(f);
+    if (lh_flow_state_run_update(f->st, rec, &err))
+        lh_error("flow: cannot save run %s/%s: %s", rec->dag_id, rec->run_id, err.msg);
+    for (int i = 0; i < ts.n; i++) {
+        lh_flow_ti_rec_t *t = &ts.tis[i];
+        int started = t->state == LH_FLOW_TS_QUEUED || t->state == LH_FLOW_TS_RUNNING;
+        t->state = started ? LH_FLOW_TS_FAILED : LH_FLOW_TS_SKIPPED;
+        t->end_us = rec->end_us;
+        if (!t->start_us) t->start_us = t->end_us;
+        t->pid = 0, t->pid_start = 0;
+        if (lh_flow_state_ti_put(f->st, t, &err))
+            lh_error("flow: cannot save task instance %s/%s/%s: %s", t->dag_id, t->run_id,
+                     t->task_id, err.msg);
+    }
+    free(ts.tis);
 }

@@ -154,6 +154,17 @@ static void manual_interval(const lh_flow_dag_t *d, int64_t logical, int64_t *s,
         *s = start, *e = end;
 }
 
+/* The id of a manual run of now (us), with Airflow's microseconds
+ * ("manual__2024-01-01T00:00:00.123456+00:00"), so triggers in one second
+ * do not collide. */
+static void manual_run_id(int64_t now_us, char *out, size_t cap)
+{
+    char id[LH_FLOW_RUNID_MAX];
+    lh_flow_run_id(LH_FLOW_RUN_MANUAL, now_us / 1000000, id, sizeof id);
+    size_t n = strlen(id), zone = n >= 6 && id[n - 6] == '+' ? n - 6 : n;
+    snprintf(out, cap, "%.*s.%06d%s", (int)zone, id, (int)(now_us % 1000000), id + zone);
+}
+
 static void trigger_run(lh_flow_t *f, lh__cmd_t *c)
 {
     lh__fdag_t *e = usable(f, c->dag_id, c->err);
@@ -169,6 +180,8 @@ static void trigger_run(lh_flow_t *f, lh__cmd_t *c)
     rec.logical_date = c->a == INT64_MIN ? now / 1000000 : c->a;
     if (c->run_id && c->run_id[0])
         snprintf(rec.run_id, sizeof rec.run_id, "%s", c->run_id);
+    else if (c->a == INT64_MIN)
+        manual_run_id(now, rec.run_id, sizeof rec.run_id);
     else
         lh_flow_run_id(LH_FLOW_RUN_MANUAL, rec.logical_date, rec.run_id, sizeof rec.run_id);
     rec.run_type = LH_FLOW_RUN_MANUAL;
@@ -242,6 +255,31 @@ static int load_ti(const lh_flow_ti_rec_t *t, void *arg)
     return 0;
 }
 
+typedef struct {
+    int try_number, state;
+} try_state_t;
+
+static int try_state(const lh_flow_try_rec_t *t, void *arg)
+{
+    try_state_t *ts = arg;
+    if (t->try_number == ts->try_number) ts->state = t->state;
+    return 0;
+}
+
+/* Whether a TI waits for (or was woken for) its next sensor poke, which
+ * keeps its try number: up_for_reschedule, or scheduled again after it (a
+ * woken TI keeps next_try_us, a cleared one has none) with its current try
+ * recorded as up_for_reschedule. */
+static int was_rescheduled(lh_flow_t *f, const lh_flow_ti_rec_t *t)
+{
+    if (t->state == LH_FLOW_TS_UP_FOR_RESCHEDULE) return 1;
+    if (t->state != LH_FLOW_TS_SCHEDULED || !t->next_try_us || t->try_number < 1) return 0;
+    try_state_t ts = {t->try_number, -1};
+    lh_err_t err = {0};
+    lh_flow_state_try_each(f->st, t->dag_id, t->run_id, t->task_id, try_state, &ts, &err);
+    return ts.state == LH_FLOW_TS_UP_FOR_RESCHEDULE;
+}
+
 lh__run_t *lh__flow_run_load(lh_flow_t *f, lh__fdag_t *e, const lh_flow_run_rec_t *rec)
 {
     lh__run_t *r = lh__flow_run_add(f, e, rec);
@@ -255,6 +293,7 @@ lh__run_t *lh__flow_run_load(lh_flow_t *f, lh__fdag_t *e, const lh_flow_run_rec_
     for (int i = 0; i < r->v->dag->ntasks; i++) {
         int s = r->tis[i].rec.state;
         if (s == LH_FLOW_TS_UP_FOR_RETRY || s == LH_FLOW_TS_UP_FOR_RESCHEDULE) r->nwaiting++;
+        r->tis[i].rescheduled = was_rescheduled(f, &r->tis[i].rec);
     }
     return r;
 }
@@ -268,7 +307,24 @@ static lh__run_t *active_run(lh_flow_t *f, const char *dag_id, const char *run_i
 
 /* --- clear --- */
 
-/* Marks the tasks c selects in sel (upstream/downstream closures). */
+/* Adds to sel every task downstream (down) or upstream of a task in named. */
+static void relatives(const lh_flow_dag_t *d, const unsigned char *named, unsigned char *sel,
+                      unsigned char *seen, int down)
+{
+    memcpy(seen, named, (size_t)d->ntasks);
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int i = 0; i < d->ntasks; i++)
+            for (int k = 0; k < d->tasks[i].ndeps; k++) {
+                int u = d->tasks[i].dep_index[k], from = down ? u : i, to = down ? i : u;
+                if (seen[from] && !seen[to]) seen[to] = sel[to] = changed = 1;
+            }
+    }
+}
+
+/* Marks the tasks c selects in sel: the named ones, with the upstream and
+ * the downstream of those (Airflow's partial_subset: not the downstream of
+ * their upstream). */
 static int select_tasks(const lh__dagver_t *v, const lh_flow_clear_t *c, unsigned char *sel,
                         lh_err_t *err)
 {
@@ -283,20 +339,12 @@ static int select_tasks(const lh__dagver_t *v, const lh_flow_clear_t *c, unsigne
             return lh_err_set(err, LH_EINVAL, "task %s not found in %s", c->task_ids[k], d->dag_id);
         sel[t - d->tasks] = 1;
     }
-    unsigned char *seed = malloc((size_t)d->ntasks + 1);
-    if (!seed) return LH_ENOMEM;
-    memcpy(seed, sel, (size_t)d->ntasks);
-    for (int changed = 1; changed;) {
-        changed = 0;
-        for (int i = 0; i < d->ntasks; i++)
-            for (int k = 0; k < d->tasks[i].ndeps; k++) {
-                int u = d->tasks[i].dep_index[k];
-                /* downstream: i depends on a selected u; upstream: u feeds a selected i */
-                if (c->downstream && seed[u] && !seed[i]) seed[i] = sel[i] = changed = 1;
-                if (c->upstream && seed[i] && !seed[u]) seed[u] = sel[u] = changed = 1;
-            }
-    }
-    free(seed);
+    unsigned char *named = malloc(2 * (size_t)d->ntasks + 1);
+    if (!named) return LH_ENOMEM;
+    memcpy(named, sel, (size_t)d->ntasks);
+    if (c->downstream) relatives(d, named, sel, named + d->ntasks, 1);
+    if (c->upstream) relatives(d, named, sel, named + d->ntasks, 0);
+    free(named);
     return 0;
 }
 
@@ -325,15 +373,20 @@ static int clear_one(lh_flow_t *f, lh__cmd_t *c, lh__run_t *r)
     free(sel);
     if (rc) return rc;
     if (n && !cl->dry_run) {
-        lh__flow_run_uncount(r);
-        r->rec.state = LH_FLOW_RS_QUEUED;
-        r->rec.end_us = 0;
+        /* Airflow: a finished run goes back to queued, a running one keeps
+         * running (its cleared TIs are decided again by the next pass) */
+        if (r->rec.state == LH_FLOW_RS_RUNNING) {
+            lh__flow_run_recount(r);
+        } else if (r->rec.state != LH_FLOW_RS_QUEUED) {
+            r->rec.state = LH_FLOW_RS_QUEUED;
+            r->rec.start_us = r->rec.end_us = 0;
+            lh__flow_run_save(f, r);
+        }
         r->nwaiting = 0;
         for (int i = 0; i < d->ntasks; i++) {
             int s = r->tis[i].rec.state;
             if (s == LH_FLOW_TS_UP_FOR_RETRY || s == LH_FLOW_TS_UP_FOR_RESCHEDULE) r->nwaiting++;
         }
-        lh__flow_run_save(f, r);
     }
     c->count += n;
     return 0;
@@ -455,8 +508,11 @@ static void backfill_run(lh_flow_t *f, lh__cmd_t *c)
             if (redo) {
                 lh_flow_clear_t cl = {.dag_id = d->dag_id, .run_id = old.run_id};
                 lh__cmd_t sub = {.clear = &cl, .err = c->err};
+                int loaded = !active_run(f, old.dag_id, old.run_id);
                 lh__run_t *r = working(f, e, &old);
-                if (r && clear_one(f, &sub, r) == 0) c->count++;
+                if (r && clear_one(f, &sub, r) == 0 && sub.count) c->count++;
+                /* nothing cleared: a finished run loaded for this goes again */
+                if (r && loaded && !sub.count) lh__flow_run_drop(f, r);
             }
             lh_flow_run_rec_clear(&old);
             continue;
@@ -546,9 +602,7 @@ int lh__flow_recover(lh_flow_t *f, lh_err_t *err)
         lh__fdag_t *e = lh__flow_find(f, rec->dag_id);
         if (!e || !e->cur) {
             lh_warn("flow: run %s/%s: its dag is gone; marked failed", rec->dag_id, rec->run_id);
-            rec->state = LH_FLOW_RS_FAILED;
-            rec->end_us = lh__flow_clock_us(f);
-            lh_flow_state_run_update(f->st, rec, err);
+            lh__flow_run_fail_orphan(f, rec);
             continue;
         }
         int was_running = rec->state == LH_FLOW_RS_RUNNING;

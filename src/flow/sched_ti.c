@@ -315,24 +315,37 @@ static int may_start(lh_flow_t *f, lh__ti_t *ti)
 {
     lh__fdag_t *e = ti->run->entry;
     if (e->paused) return 0;
-    if (e->running_tis >= ti->run->v->dag->max_active_tasks) return 0;
+    if (e->running_tis >= e->cur->dag->max_active_tasks) return 0; /* the current file's */
     lh__pool_t *p = pool_find(f, ti->rec.pool);
     return p && p->used < p->slots;
+}
+
+static int hold_more(lh__ti_t ***back, int *cap)
+{
+    lh__ti_t **nb = realloc(*back, (size_t)*cap * 2 * sizeof *nb);
+    if (!nb) return 0;
+    *back = nb, *cap *= 2;
+    return 1;
 }
 
 void lh__flow_dispatch(lh_flow_t *f)
 {
     if (f->stopping || !f->nheap || f->nlive >= f->parallelism) return;
     lh__flow_platform_refresh(f);
-    int room = f->parallelism - f->nlive, n = 0, held = 0;
-    lh__ti_t **go = malloc((size_t)room * sizeof *go), **back = malloc(512 * sizeof *back);
+    int room = f->parallelism - f->nlive, n = 0, held = 0, cap = 512;
+    lh__ti_t **go = malloc((size_t)room * sizeof *go), **back = malloc((size_t)cap * sizeof *back);
     if (!go || !back) goto out;
     int64_t now = lh__flow_clock_us(f);
     lh_err_t err = {0};
     int tx = lh_flow_state_begin(f->st, &err) == 0;
-    while (n < room && held < 512) {
+    while (n < room) {
         lh__ti_t *ti = heap_pop(f);
         if (!ti) break;
+        /* every held TI is looked at: a DAG at its limit must not starve the others */
+        if (held == cap && !hold_more(&back, &cap)) {
+            heap_push(f, ti);
+            break;
+        }
         if (!pool_find(f, ti->rec.pool)) {
             char why[160];
             snprintf(why, sizeof why, "pool \"%s\" does not exist (flow.pools)", ti->rec.pool);
@@ -403,7 +416,7 @@ void lh__flow_ti_adopt(lh_flow_t *f, lh__ti_t *ti)
     const lh_flow_value_t *pi = lh_flow_task_field(task, "poke_interval");
     const lh_flow_value_t *to = lh_flow_task_field(task, "timeout");
     ti->poke_interval = pi ? pi->num : 60;
-    ti->sensor_timeout = to ? to->num : 0;
+    ti->sensor_timeout = to ? to->num : 7 * 86400; /* the sensor's default (task_sensor.c) */
     account(f, ti, 1);
     ti->rec.state = LH_FLOW_TS_RUNNING;
     if (lh_flow_exec_adopt(f->exec, pid, pid_start, status, try_done, ti, &err)) {

@@ -16,8 +16,8 @@
  * (NULL counts only). A run's logical_date is its interval's start. none:
  * never; @once: [start_date, start_date] once, when now >= start_date and
  * start_date <= end_date; cron: lh_cron_due_intervals with the dag's
- * start_date, end_date and catchup. Returns how many are due (may exceed
- * max), or LH_EINVAL for a DAG with errors. */
+ * start_date, end_date and catchup. Returns how many are due (max + 1 when
+ * there are more than max), or LH_EINVAL for a DAG with errors. */
 int lh_flow_due_runs(const lh_flow_dag_t *dag, const lh_flow_interval_t *last, int64_t now,
                      lh_flow_interval_t *out, int max);
 

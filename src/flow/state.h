@@ -93,9 +93,9 @@ typedef struct lh_flow_ti_rec {
     char dag_id[LH_FLOW_ID_MAX];
     char run_id[LH_FLOW_RUNID_MAX];
     char task_id[LH_FLOW_ID_MAX];
-    int state;        /* LH_FLOW_TS_* */
-    int try_number;   /* 0 before the first try; bumped when a try is scheduled */
-    int max_tries;    /* retries + 1 at the time the TI was made */
+    int state;      /* LH_FLOW_TS_* */
+    int try_number; /* 0 before the first try; bumped when a try is scheduled */
+    int max_tries;  /* Airflow's: the retries; a failed try retries while try_number <= max_tries */
     int64_t ready_us; /* when it last became ready to run (scheduled) */
     int64_t start_us; /* the current try's process start (from the supervisor) */
     int64_t end_us;

@@ -125,7 +125,7 @@ static json_t *status_json(const lh_flow_result_t *res, int running, int sup_pid
     return o;
 }
 
-static int write_file(const char *tmp, const char *text, lh_err_t *err)
+static int write_file(const char *tmp, const char *text, int sync, lh_err_t *err)
 {
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return lh_err_set(err, LH_EIO, "cannot create %s: %s", tmp, strerror(errno));
@@ -136,7 +136,7 @@ static int write_file(const char *tmp, const char *text, lh_err_t *err)
         e = errno;
     else if ((size_t)w != len)
         e = EIO;
-    else if (fsync(fd) != 0)
+    else if (sync && fsync(fd) != 0)
         e = errno;
     close(fd);
     if (e) return lh_err_set(err, LH_EIO, "cannot write %s: %s", tmp, strerror(e));
@@ -153,7 +153,11 @@ int lh__flow_status_write(const char *path, const lh_flow_result_t *res, int run
     char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!text) return lh_err_set(err, LH_ENOMEM, "out of memory");
-    int rc = write_file(tmp, text, err);
+    /* The running form is not synced: it only has to survive the
+     * orchestrator's death (the page cache does); after a power cut the task
+     * is gone too and a missing or torn status reads as lost, which re-runs
+     * the try. The final form is synced before the rename. */
+    int rc = write_file(tmp, text, !running, err);
     free(text);
     if (rc != 0) {
         unlink(tmp);

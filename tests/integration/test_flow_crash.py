@@ -87,3 +87,71 @@ def test_kill9_while_down_a_try_ends_and_its_status_is_read(tmp_path):
     assert all(v["try_number"] == 1 for v in t.values()), t
     assert sorted(out.read_text().split()) == ["after", "quick", "slow", "victim"]
     srv.check_clean_stop()
+
+
+SENSOR = """\
+dag_id: waits
+schedule: none
+tasks:
+  - id: flag
+    type: sensor
+    object: "s3://lakehouse/bronze/crashflag"
+    mode: reschedule
+    poke_interval: 1s
+    timeout: 10m
+"""
+
+
+def wait_reschedule(srv, rid, not_end=None, timeout=60):
+    """The sensor up_for_reschedule after a poke that ended at another time than not_end."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        t = tis(srv, "waits", rid)["flag"]
+        if t["state"] == "up_for_reschedule" and t["end_date"] != not_end:
+            return t
+        time.sleep(0.05)
+    raise AssertionError(f"no poke: {tis(srv, 'waits', rid)}")
+
+
+def test_kill9_keeps_a_reschedule_sensors_try_number(tmp_path):
+    import boto3
+    from botocore.config import Config
+
+    from helpers.server import ROOT_AK, ROOT_SK
+    srv = flow_server(tmp_path, "crash3", {"waits.yaml": SENSOR})
+    rid = trigger(srv, "waits")
+    before = wait_reschedule(srv, rid)
+    assert before["try_number"] == 1
+    srv.kill()
+    srv.start()
+    # a poke after the restart is still the first try (Airflow: a reschedule keeps it)
+    after = wait_reschedule(srv, rid, not_end=before["end_date"])
+    assert after["try_number"] == 1, after
+    s3 = boto3.client("s3", endpoint_url=srv.s3_url, aws_access_key_id=ROOT_AK,
+                      aws_secret_access_key=ROOT_SK, region_name="us-east-1",
+                      config=Config(s3={"addressing_style": "path"}))
+    s3.put_object(Bucket="lakehouse", Key="bronze/crashflag", Body=b"")
+    assert wait_run(srv, "waits", rid)["state"] == "success"
+    assert tis(srv, "waits", rid)["flag"]["try_number"] == 1
+    srv.check_clean_stop()
+
+
+def test_kill9_then_the_dag_file_is_gone_the_run_fails_with_its_task_instances(tmp_path):
+    out = tmp_path / "ran"
+    srv = flow_server(tmp_path, "crash4", {"crashy.yaml": dag(out)})
+    rid = trigger(srv, "crashy")
+    wait_running(srv, rid, ["slow", "victim"])
+    deadline = time.monotonic() + 60
+    while tis(srv, "crashy", rid)["quick"]["state"] != "success":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    srv.kill()
+    (srv.dags_dir / "crashy.yaml").unlink()
+    srv.start()
+    run = wait_run(srv, "crashy", rid)
+    assert run["state"] == "failed"
+    # Airflow's "mark failed": running task instances fail (unfinished ones are skipped)
+    t = {k: v["state"] for k, v in tis(srv, "crashy", rid).items()}
+    assert t == {"slow": "failed", "victim": "failed", "quick": "success"}, t
+    time.sleep(4.5)  # the orphaned tries end by themselves
+    srv.check_clean_stop()

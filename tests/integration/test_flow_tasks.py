@@ -1,8 +1,9 @@
 """Task types through the scheduler (issue 10): the seed's exception table
 end to end (ValueError fails at once, RuntimeError retries with back-off, a
 task over its memory limit retries and then alerts through on_failure, a
-command and a webhook, each once); a python task reaching the lake with
-boto3 and no configuration, a shell task producing with kcat, a sql task
+command and a webhook, each once); python tasks writing to the lake with
+boto3 (the pyenv boto3 with no configuration at all) and producing to a
+topic with kafka-python, a shell task producing with kcat, a sql task
 run by `lakehouse sql` with its statements in the log, all with the task
 credential and never the root secret; sensors: reschedule mode frees its
 slot so other runs are not starved, a poke-mode timeout fails without
@@ -86,9 +87,35 @@ tasks:
 """
 
 
+PRODUCE_PY = """\
+import os
+import boto3
+from kafka import KafkaProducer
+# Debian's boto3 (1.26) predates AWS_ENDPOINT_URL: the endpoint is passed by hand here
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+s3.put_object(Bucket="lakehouse", Key="bronze/produced/" + os.environ["LAKEHOUSE_CTX_RUN_ID"],
+              Body=b"ok")
+p = KafkaProducer(bootstrap_servers=os.environ["KAFKA_BOOTSTRAP_SERVERS"])
+p.send("pytopic", b"from " + os.environ["LAKEHOUSE_CTX_TASK_ID"].encode(), partition=0).get(30)
+p.flush()
+"""
+
+
 def test_exception_table_memory_limit_and_alerts(tmp_path, hook):
     alerts = tmp_path / "alerts"
-    srv = flow_server(tmp_path, "pyexc", {"pyexc.yaml": exc_dag(alerts, hook), "jobs.py": JOBS})
+    produce = ("dag_id: produce\nschedule: none\ntasks:\n"
+               "  - {id: send, type: python, script: produce.py}\n")
+    srv = flow_server(tmp_path, "pyexc", {"pyexc.yaml": exc_dag(alerts, hook), "jobs.py": JOBS,
+                                          "produce.yaml": produce, "produce.py": PRODUCE_PY})
+    pid = trigger(srv, "produce")
+    assert wait_run(srv, "produce", pid)["state"] == "success", log(srv, "produce", pid, "send", 1)
+    out = subprocess.run(["kcat", "-C", "-b", srv.endpoints["kafka"], "-t", "pytopic", "-p", "0",
+                          "-e", "-q"], capture_output=True, text=True, timeout=30)
+    assert out.stdout.split("\n")[0] == "from send"
+    s3 = boto3.client("s3", endpoint_url=srv.s3_url, aws_access_key_id=ROOT_AK,
+                      aws_secret_access_key=ROOT_SK, region_name="us-east-1",
+                      config=Config(s3={"addressing_style": "path"}))
+    assert s3.get_object(Bucket="lakehouse", Key="bronze/produced/" + pid)["Body"].read() == b"ok"
     Hook.got.clear()
     rid = trigger(srv, "pyexc")
     assert wait_run(srv, "pyexc", rid)["state"] == "failed"
