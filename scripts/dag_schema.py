@@ -59,6 +59,8 @@ TYPES = {
                "executor_instances": {"type": "integer", "minimum": 1},
                "executor_cores": {"type": "integer", "minimum": 1}, "executor_memory": {"type": "string"},
                "spark_conf": MAP}, {"oneOf": one("application_file", "main_application_file")}),
+    "ingest": ({"topic": ID, "prefix": TEXT, "bootstrap_servers": TEXT, "format": {"enum": ["jsonl.zst"]},
+                "lateness": DUR, "idle_timeout": DUR}, {"required": ["topic", "prefix"]}),
 }
 defs = {"duration": DUR, "id": ID, "text": TEXT, "list": LIST, "map": MAP, "date": DATE,
         "on_failure": ARGS["on_failure"]}

@@ -26,6 +26,7 @@ int lh_cmd_topic(int argc, char **argv);  /* src/cmd/topic.c: list|describe|crea
 int lh_cmd_dag(int argc, char **argv);    /* src/cmd/dag.c: validate; dag_client.c: the rest */
 int lh_cmd_sensor(int argc, char **argv); /* src/cmd/sensor.c: object | topic (sensor tasks) */
 int lh_cmd_demo(int argc, char **argv);   /* src/cmd/demo.c: generate (the demo's feed) */
+int lh_cmd_ingest(int argc, char **argv); /* src/cmd/ingest.c: a topic interval into bronze */
 /* src/cmd/dag_test.c: `dag test DAG TASK DATE`, one task in the foreground */
 int lh_cmd_dag_test(int argc, char **argv);
 /* src/cmd/dag_test.c: the DAG file defining dag id under dir (any depth),

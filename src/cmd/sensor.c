@@ -96,11 +96,7 @@ static int topic_open(sensor_t *s)
     cl->cfg = s->cfg;
     cl->topic = s->target;
     cl->timeout_ms = 10000;
-    const char *mech = getenv("KAFKA_SASL_MECHANISM");
-    if (mech && *mech) lh_config_set(s->cfg, "kafka.sasl_mechanism", mech);
-    cl->bootstrap = getenv("KAFKA_BOOTSTRAP_SERVERS");
-    cl->user = getenv("KAFKA_SASL_USERNAME");
-    cl->password = getenv("KAFKA_SASL_PASSWORD");
+    lh__topic_task_env(cl);
     if (!(cl->conf = lh__topic_conf(cl))) return 2;
     s->rk = lh__topic_client(cl);
     return s->rk ? 0 : 1;

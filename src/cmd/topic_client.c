@@ -6,6 +6,7 @@
  * kept so a timeout can say what was tried and why it failed. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -90,6 +91,18 @@ static int set_props(lh_topic_cli_t *cl, rd_kafka_conf_t *conf)
     for (int i = 0; i < cl->nprops; i++)
         if (lh__topic_split_kv(cl->props[i], key, sizeof key, &v) || set(conf, key, v)) return 2;
     return 0;
+}
+
+void lh__topic_task_env(lh_topic_cli_t *cl)
+{
+    const char *mech = getenv("KAFKA_SASL_MECHANISM");
+    if (mech && *mech) lh_config_set(cl->cfg, "kafka.sasl_mechanism", mech);
+    /* a --bootstrap-servers flag (kafka.bootstrap_servers) beats the environment */
+    if ((!cl->bootstrap || !*cl->bootstrap) &&
+        strcmp(lh_config_source(cl->cfg, "kafka.bootstrap_servers"), "flag"))
+        cl->bootstrap = getenv("KAFKA_BOOTSTRAP_SERVERS");
+    cl->user = getenv("KAFKA_SASL_USERNAME");
+    cl->password = getenv("KAFKA_SASL_PASSWORD");
 }
 
 rd_kafka_conf_t *lh__topic_conf(lh_topic_cli_t *cl)

@@ -63,6 +63,12 @@ int64_t lh__topic_now_ms(void);
  * and the -X properties; NULL after printing why (a usage error). Freed
  * with rd_kafka_conf_destroy. */
 rd_kafka_conf_t *lh__topic_conf(lh_topic_cli_t *cl);
+/* What a task's environment says about Kafka (flow/task_env.c): the
+ * brokers from KAFKA_BOOTSTRAP_SERVERS unless cl->bootstrap is set already
+ * or a --bootstrap-servers flag gave kafka.bootstrap_servers,
+ * SASL from KAFKA_SASL_MECHANISM/USERNAME/PASSWORD (into cl->cfg's
+ * kafka.sasl_mechanism); call before lh__topic_conf. */
+void lh__topic_task_env(lh_topic_cli_t *cl);
 /* A client made from cl->conf (a copy of it); NULL after printing why. */
 rd_kafka_t *lh__topic_client(lh_topic_cli_t *cl);
 /* Metadata for one topic (topic non-NULL) or every topic, retried until the

@@ -90,6 +90,15 @@ static void spark_validate(lh__flow_ctx_t *x, yaml_node_t *n, lh_flow_task_t *t,
         lh__flow_diag(x, n, sub(x, path, "main_class"), "missing required field (for %s)", ty->str);
 }
 
+/* The prefix is an s3:// URL (or a template that renders one). */
+static void ingest_validate(lh__flow_ctx_t *x, yaml_node_t *n, lh_flow_task_t *t, const char *path)
+{
+    const lh_flow_value_t *p = lh_flow_task_field(t, "prefix");
+    if (p && strncmp(p->str, "s3://", 5) && strncmp(p->str, "{{", 2))
+        lh__flow_diag(x, n, sub(x, path, "prefix"), "expected s3://BUCKET/PATH, got \"%s\"",
+                      p->str);
+}
+
 static const lh__flow_row_t shell_rows[] = {
     TF(.name = "command", .kind = LH__F_TEXT, .required = 1),
     TF(.name = "env", .kind = LH__F_MAP),
@@ -146,6 +155,15 @@ static const lh__flow_row_t spark_rows[] = {
     TF(.name = "spark_conf", .kind = LH__F_MAP),
     {0},
 };
+static const lh__flow_row_t ingest_rows[] = {
+    TF(.name = "topic", .kind = LH__F_ID, .required = 1),
+    TF(.name = "prefix", .kind = LH__F_TEXT, .required = 1),
+    TF(.name = "bootstrap_servers", .kind = LH__F_TEXT),
+    TF(.name = "format", .kind = LH__F_ENUM, .choices = "jsonl.zst"),
+    TF(.name = "lateness", .kind = LH__F_DURATION),
+    TF(.name = "idle_timeout", .kind = LH__F_DURATION),
+    {0},
+};
 
 static const struct lh_flow_task_type types[] = {
     {.name = "shell", .fields = shell_rows, .command = lh__flow_shell_command},
@@ -163,6 +181,10 @@ static const struct lh_flow_task_type types[] = {
      .fields = spark_rows,
      .command = lh__flow_spark_command,
      .validate = spark_validate},
+    {.name = "ingest",
+     .fields = ingest_rows,
+     .command = lh__flow_ingest_command,
+     .validate = ingest_validate},
 };
 
 const struct lh_flow_task_type *lh__flow_type_find(const char *name)

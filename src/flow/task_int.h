@@ -54,6 +54,7 @@ int lh__flow_sql_command(lh__flow_job_t *j, lh_flow_cmd_t *out);
 int lh__flow_sensor_command(lh__flow_job_t *j, lh_flow_cmd_t *out);
 int lh__flow_pod_command(lh__flow_job_t *j, lh_flow_cmd_t *out);
 int lh__flow_spark_command(lh__flow_job_t *j, lh_flow_cmd_t *out);
+int lh__flow_ingest_command(lh__flow_job_t *j, lh_flow_cmd_t *out);
 
 /* The Python source of the wrapper (task_python.c). */
 extern const char lh__flow_python_wrapper[];

@@ -87,7 +87,7 @@ BROKEN = [
      SH.format("a"), 2, "schedule",
      'bad cron "0 0 * * 9": day-of-week: bad value "9" (0-7 or names)'),
     ("unknown type", T + "  - id: a\n    type: bash\n", 4, "tasks[0].type",
-     'unknown task type "bash" (one of shell, python, sql, sensor, k8s_pod, spark)'),
+     'unknown task type "bash" (one of shell, python, sql, sensor, k8s_pod, spark, ingest)'),
     ("unknown field", "dag_id: x\nschedule_interval: '@daily'\ntasks:\n" + SH.format("a"), 2,
      "schedule_interval", "unknown field"),
     ("bad template", T + "  - id: a\n    type: shell\n    command: 'echo {{ execution_date }}'\n",

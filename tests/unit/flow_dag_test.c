@@ -48,7 +48,7 @@ static const err_case_t err_cases[] = {
      "2: schedule: bad cron \"0 0 30 2 *\": never fires: no such day of the month"},
     {"unknown type", HEAD "  - id: a\n    type: rocket\n    fuel: lots\n",
      "4: tasks[0].type: unknown task type \"rocket\" (one of shell, python, sql, sensor, k8s_pod, "
-     "spark)"},
+     "spark, ingest)"},
     {"unknown field", "dag_id: x\ncolour: blue\ntasks:\n" SHELL("a") "    comand: ls\n",
      "2: colour: unknown field\n7: tasks[0].comand: unknown field"},
     {"bad template", HEAD "  - id: a\n    type: shell\n    command: echo {{ yesterday }}\n",
@@ -96,6 +96,12 @@ static const err_case_t err_cases[] = {
      "3: default_args.on_failure: give exactly one of command or webhook"},
     {"sql file suffix", HEAD "  - id: a\n    type: sql\n    file: q.txt\n",
      "5: tasks[0].file: expected a file name ending in .sql"},
+    {"ingest prefix", HEAD "  - id: a\n    type: ingest\n    topic: t\n    prefix: /tmp/x\n",
+     "3: tasks[0].prefix: expected s3://BUCKET/PATH, got \"/tmp/x\""},
+    {"ingest format",
+     HEAD "  - id: a\n    type: ingest\n    topic: t\n    prefix: s3://b/p\n"
+          "    format: csv\n",
+     "7: tasks[0].format: bad value \"csv\" (one of jsonl.zst)"},
     {NULL, NULL, NULL},
 };
 
@@ -125,7 +131,7 @@ static void test_all_errors(void)
                       "1h30m)\n"
                       "10: tasks[1].id: duplicate task id \"a\"\n"
                       "11: tasks[1].type: unknown task type \"k\" (one of shell, python, sql, "
-                      "sensor, k8s_pod, spark)");
+                      "sensor, k8s_pod, spark, ingest)");
     free(got);
 }
 

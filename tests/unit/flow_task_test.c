@@ -276,6 +276,45 @@ static void test_sensor(void)
     CHECK_EQ_INT(c.reschedule, 0);
 }
 
+static void test_ingest(void)
+{
+    CHECK(setup(HEAD "  - id: i\n    type: ingest\n    topic: chain.transfers\n"
+                     "    prefix: \"s3://lakehouse/bronze/{{ ds_nodash }}\"\n"
+                     "    idle_timeout: 1m\n"
+                     "  - id: j\n    type: ingest\n    topic: t\n    prefix: s3://b/p\n"
+                     "    bootstrap_servers: kafka-0:9092\n    lateness: 30m\n",
+                NULL));
+    lh_flow_cmd_t c;
+    lh_err_t err = {0};
+    CHECK_EQ_INT(command("i", &c, &err), 0);
+    static const char *const want_i[] = {"/opt/lakehouse",
+                                         "ingest",
+                                         "--topic",
+                                         "chain.transfers",
+                                         "--start",
+                                         "2024-01-01 00:00:00+00:00",
+                                         "--end",
+                                         "2024-01-02 00:00:00+00:00",
+                                         "--prefix",
+                                         "s3://lakehouse/bronze/20240101",
+                                         "--format",
+                                         "jsonl.zst",
+                                         "--lateness",
+                                         "7200",
+                                         "--idle-timeout",
+                                         "60",
+                                         NULL};
+    for (int i = 0; want_i[i]; i++)
+        CHECK_EQ_STR(c.argv[i], want_i[i]);
+    CHECK(!c.argv[16]);
+    CHECK_EQ_INT(c.memory_mode, LH_FLOW_MEM_ENV);
+    CHECK_EQ_INT(command("j", &c, &err), 0);
+    CHECK_EQ_STR(c.argv[13], "1800");
+    CHECK_EQ_STR(c.argv[16], "--bootstrap-servers");
+    CHECK_EQ_STR(c.argv[17], "kafka-0:9092");
+    CHECK(!c.argv[18]);
+}
+
 static void test_pod_manifest(void)
 {
     CHECK(setup(HEAD "  - id: p\n    type: k8s_pod\n    image: busybox:1.36\n    cmds: [sh, -c]\n"
@@ -463,6 +502,7 @@ static const lh_test_t tests[] = {
     {"python", test_python},
     {"sql", test_sql},
     {"sensor", test_sensor},
+    {"ingest", test_ingest},
     {"pod_manifest", test_pod_manifest},
     {"spark_manifest", test_spark_manifest},
     {"spark_application_file", test_spark_application_file},

@@ -1,0 +1,189 @@
+/* The pure parts of `lakehouse ingest`: a record as one bronze line (JSON
+ * escaping of arbitrary bytes), the names of an interval's objects,
+ * _ranges.json written and read back, and the command line's values (s3
+ * URLs, instants). No I/O here. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/ingest_int.h"
+#include "core/str.h"
+#include "core/timefmt.h"
+
+/* --- bronze lines --- */
+
+static int escape_byte(lh_buf_t *b, unsigned char c)
+{
+    static const char *const named[0x20] = {
+        ['\b'] = "\\b", ['\f'] = "\\f", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t"};
+    if (c < 0x20 && named[c]) return lh_buf_puts(b, named[c]);
+    if (c == 0) return lh_buf_puts(b, "\\ufffd"); /* SQL strings (ours, DuckDB's) hold no NUL */
+    if (c == '"') return lh_buf_puts(b, "\\\"");
+    if (c == '\\') return lh_buf_puts(b, "\\\\");
+    return lh_buf_printf(b, "\\u%04x", c);
+}
+
+int lh__ingest_json_string(lh_buf_t *b, const void *s, size_t n)
+{
+    const char *p = s;
+    lh_buf_append(b, "\"", 1);
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i; /* plain bytes and whole UTF-8 characters go out in one append */
+        while (run < n) {
+            unsigned char c = (unsigned char)p[run];
+            if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) break;
+            size_t k = c < 0x80 ? 1 : lh_utf8_char(p + run, n - run, NULL);
+            if (!k) break;
+            run += k;
+        }
+        lh_buf_append(b, p + i, run - i);
+        if (run < n) escape_byte(b, (unsigned char)p[run++]);
+        i = run;
+    }
+    return lh_buf_append(b, "\"", 1);
+}
+
+int lh__ingest_line(lh_buf_t *b, int32_t partition, int64_t offset, int64_t ts_ms, const void *key,
+                    size_t key_len, const void *value, size_t value_len)
+{
+    lh_buf_printf(b,
+                  "{\"partition\":%d,\"offset\":%lld,\"timestamp\":%lld,\"key\":", (int)partition,
+                  (long long)offset, (long long)ts_ms);
+    if (key)
+        lh__ingest_json_string(b, key, key_len);
+    else
+        lh_buf_puts(b, "null");
+    lh_buf_puts(b, ",\"value\":");
+    if (value)
+        lh__ingest_json_string(b, value, value_len);
+    else
+        lh_buf_puts(b, "null");
+    return lh_buf_puts(b, "}\n");
+}
+
+/* --- object names --- */
+
+int lh__ingest_interval_prefix(char *out, size_t cap, const char *prefix, int64_t start_ms)
+{
+    int64_t secs = start_ms >= 0 ? start_ms / 1000 : -((-start_ms + 999) / 1000);
+    int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+    int64_t y;
+    int m, d;
+    lh_time_civil_from_days(days, &y, &m, &d);
+    int n = snprintf(out, cap, "%s%sds=%04lld-%02d-%02d/hour=%02d/", prefix, *prefix ? "/" : "",
+                     (long long)y, m, d, (int)((secs - days * 86400) / 3600));
+    return n < 0 || (size_t)n >= cap ? LH_ETOOBIG : 0;
+}
+
+int lh__ingest_part_key(char *out, size_t cap, const char *ivl, const lh_ingest_range_t *r)
+{
+    int n = snprintf(out, cap, "%spart-p%d-%lld-%lld.jsonl.zst", ivl, (int)r->partition,
+                     (long long)r->first, (long long)(r->end - 1));
+    return n < 0 || (size_t)n >= cap ? LH_ETOOBIG : 0;
+}
+
+/* --- _ranges.json --- */
+
+int lh__ingest_ranges_json(lh_buf_t *b, const lh_ingest_ranges_t *rs)
+{
+    lh_buf_puts(b, "{\"topic\":");
+    lh__ingest_json_string(b, rs->topic, strlen(rs->topic));
+    lh_buf_printf(b, ",\"start\":%lld,\"end\":%lld,\"partitions\":[", (long long)rs->start_ms,
+                  (long long)rs->end_ms);
+    for (int i = 0; i < rs->n; i++)
+        lh_buf_printf(b, "%s{\"partition\":%d,\"first\":%lld,\"end\":%lld}", i ? "," : "",
+                      (int)rs->r[i].partition, (long long)rs->r[i].first, (long long)rs->r[i].end);
+    return lh_buf_puts(b, "]}\n");
+}
+
+static int get_i64(json_t *o, const char *k, int64_t *v)
+{
+    json_t *x = json_object_get(o, k);
+    if (!json_is_integer(x)) return -1;
+    *v = json_integer_value(x);
+    return 0;
+}
+
+static int parse_range(json_t *e, lh_ingest_range_t *r)
+{
+    int64_t p;
+    if (!json_is_object(e) || get_i64(e, "partition", &p) || get_i64(e, "first", &r->first) ||
+        get_i64(e, "end", &r->end))
+        return -1;
+    r->partition = (int32_t)p;
+    return p < 0 || p > INT32_MAX || r->first < 0 || r->end < r->first ? -1 : 0;
+}
+
+int lh__ingest_ranges_parse(const char *text, size_t n, lh_ingest_ranges_t *rs, lh_err_t *err)
+{
+    json_error_t je;
+    json_t *doc = json_loadb(text, n, 0, &je);
+    if (!doc) return lh_err_set(err, LH_EINVAL, "not JSON: %s", je.text);
+    json_t *parts = json_object_get(doc, "partitions");
+    const char *topic = json_string_value(json_object_get(doc, "topic"));
+    int rc = LH_EINVAL;
+    rs->n = 0;
+    if (!topic || strlen(topic) >= sizeof rs->topic || get_i64(doc, "start", &rs->start_ms) ||
+        get_i64(doc, "end", &rs->end_ms) || !json_is_array(parts) ||
+        json_array_size(parts) > LH_INGEST_MAX_PARTS) {
+        lh_err_set(err, LH_EINVAL, "expected topic, start, end and partitions");
+        goto fail;
+    }
+    snprintf(rs->topic, sizeof rs->topic, "%s", topic);
+    for (size_t i = 0; i < json_array_size(parts); i++) {
+        lh_ingest_range_t *r = &rs->r[rs->n];
+        if (parse_range(json_array_get(parts, i), r) ||
+            (rs->n && r->partition <= rs->r[rs->n - 1].partition)) {
+            lh_err_set(err, LH_EINVAL, "bad partition entry %zu", i);
+            goto fail;
+        }
+        rs->n++;
+    }
+    rc = 0;
+fail:
+    json_decref(doc);
+    return rc;
+}
+
+const lh_ingest_range_t *lh__ingest_ranges_find(const lh_ingest_ranges_t *rs, int32_t p)
+{
+    for (int i = 0; i < rs->n; i++)
+        if (rs->r[i].partition == p) return &rs->r[i];
+    return NULL;
+}
+
+/* --- the command line's values --- */
+
+int lh__ingest_split_url(const char *url, char *bucket, size_t cap, char *prefix, size_t pcap)
+{
+    if (strncmp(url, "s3://", 5)) return LH_EINVAL;
+    const char *b = url + 5, *slash = strchr(b, '/');
+    size_t bl = slash ? (size_t)(slash - b) : strlen(b);
+    if (!bl || bl >= cap) return LH_EINVAL;
+    memcpy(bucket, b, bl);
+    bucket[bl] = 0;
+    const char *p = slash ? slash + 1 : "";
+    size_t pl = strlen(p);
+    while (pl && p[pl - 1] == '/')
+        pl--;
+    if (pl >= pcap || memchr(p, '\n', pl) || (pl && p[0] == '/')) return LH_EINVAL;
+    memcpy(prefix, p, pl);
+    prefix[pl] = 0;
+    return 0;
+}
+
+int lh__ingest_parse_time(const char *s, int64_t *ms)
+{
+    if (!lh_parse_i64(s, ms)) return *ms < 0 ? LH_EINVAL : 0;
+    char tmp[64];
+    size_t n = strlen(s);
+    if (n < 11 || n >= sizeof tmp) return LH_EINVAL;
+    memcpy(tmp, s, n + 1);
+    if (tmp[10] == ' ') tmp[10] = 'T';
+    int64_t t;
+    if (lh_time_iso8601_parse((lh_str_t){tmp, n}, &t)) return LH_EINVAL;
+    *ms = t * 1000;
+    return 0;
+}

@@ -1,0 +1,221 @@
+/* The lake side of `lakehouse ingest` (through the object-store interface,
+ * the lake.* keys): reads this interval's _ranges.json (a replay) and the
+ * previous interval's; writes one part per partition with records,
+ * zstd-compressed (libzstd, level 3, fed in fixed 1 MiB chunks of whole
+ * lines, so the same records give the same bytes), then _ranges.json, then
+ * _SUCCESS, and last deletes every other object under the interval's
+ * prefix. A part is built in memory: at most LH_INGEST_PART_MAX bytes
+ * compressed (one PUT). */
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "cmd/ingest_int.h"
+
+#define CHUNK ((size_t)1 << 20)
+#define LH_INGEST_PART_MAX ((size_t)1 << 30)
+#define RANGES "_ranges.json"
+
+int lh__ingest_lake_open(lh_ingest_t *in)
+{
+    lh_err_t e = {0};
+    int rc = lh_objstore_open_lake(&in->lake, in->cfg, &e);
+    if (rc == LH_ENOENT) {
+        fprintf(stderr, "lakehouse ingest: no lake: set lake.endpoint (AWS_ENDPOINT_URL)\n");
+        return 2;
+    }
+    if (rc) fprintf(stderr, "lakehouse ingest: the lake: %s\n", e.msg);
+    return rc ? (rc == LH_EINVAL ? 2 : 1) : 0;
+}
+
+/* *out gets the ranges at key, or stays NULL when there are none. */
+static int load(lh_ingest_t *in, const char *ivl, lh_ingest_ranges_t **out)
+{
+    char key[LH_INGEST_KEY_MAX + 32];
+    snprintf(key, sizeof key, "%s%s", ivl, RANGES);
+    lh_buf_t b;
+    lh_buf_init(&b, (size_t)1 << 20);
+    lh_err_t e = {0};
+    int rc = lh_objstore_get_buf(in->lake, in->bucket, key, 0, -1, &b, NULL, &e);
+    if (rc == LH_ENOENT)
+        rc = 0;
+    else if (rc)
+        fprintf(stderr, "lakehouse ingest: s3://%s/%s: %s\n", in->bucket, key, e.msg);
+    else if (!(*out = malloc(sizeof **out)))
+        rc = (fprintf(stderr, "lakehouse ingest: out of memory\n"), LH_ENOMEM);
+    else if ((rc = lh__ingest_ranges_parse(b.ptr, b.len, *out, &e)))
+        fprintf(stderr, "lakehouse ingest: s3://%s/%s: %s\n", in->bucket, key, e.msg);
+    lh_buf_free(&b);
+    return rc ? 1 : 0;
+}
+
+/* A _ranges.json that is not this interval's of this topic: 2, or 0. */
+static int mismatch(const lh_ingest_t *in, const lh_ingest_ranges_t *rs, int64_t start, int64_t end)
+{
+    if (!strcmp(rs->topic, in->topic) && rs->start_ms == start && rs->end_ms == end) return 0;
+    fprintf(stderr, "lakehouse ingest: %s%s holds topic %s [%lld, %lld), not %s [%lld, %lld)\n",
+            in->ivl, RANGES, rs->topic, (long long)rs->start_ms, (long long)rs->end_ms, in->topic,
+            (long long)start, (long long)end);
+    return 2;
+}
+
+int lh__ingest_lake_load(lh_ingest_t *in)
+{
+    char prev[LH_INGEST_KEY_MAX];
+    int64_t len = in->end_ms - in->start_ms;
+    if (load(in, in->ivl, &in->own)) return 1;
+    if (in->own && mismatch(in, in->own, in->start_ms, in->end_ms)) return 2;
+    if (in->own) return 0;
+    if (lh__ingest_interval_prefix(prev, sizeof prev, in->prefix, in->start_ms - len) ||
+        load(in, prev, &in->prev))
+        return 1;
+    if (in->prev && (strcmp(in->prev->topic, in->topic) || in->prev->end_ms != in->start_ms)) {
+        free(in->prev); /* not the interval just before this one: start from O(start) */
+        in->prev = NULL;
+    }
+    return 0;
+}
+
+/* --- one part --- */
+
+typedef struct part {
+    ZSTD_CCtx *z;
+    char *zout; /* one output block of the compressor */
+    size_t zcap;
+    lh_buf_t raw, out;
+} part_t;
+
+/* Feeds the lines in raw to the compressor (and ends the frame with
+ * ZSTD_e_end); 0, or the out buffer's error. */
+static int compress(part_t *p, ZSTD_EndDirective how)
+{
+    ZSTD_inBuffer src = {p->raw.ptr, p->raw.len, 0};
+    size_t left;
+    do {
+        ZSTD_outBuffer dst = {p->zout, p->zcap, 0};
+        left = ZSTD_compressStream2(p->z, &dst, &src, how);
+        if (ZSTD_isError(left)) return lh_buf_set_err(&p->out, LH_EIO);
+        if (lh_buf_append(&p->out, p->zout, dst.pos)) return lh_buf_err(&p->out);
+    } while (how == ZSTD_e_end ? left != 0 : src.pos < src.size);
+    lh_buf_reset(&p->raw);
+    return 0;
+}
+
+/* Whole lines go to the compressor once they reach CHUNK bytes: the chunks
+ * depend on the records only, so a replay makes the same bytes. */
+static int on_record(void *arg, const rd_kafka_message_t *m)
+{
+    part_t *p = arg;
+    int64_t ts = rd_kafka_message_timestamp(m, NULL);
+    if (lh__ingest_line(&p->raw, m->partition, m->offset, ts, m->key, m->key_len, m->payload,
+                        m->len))
+        return fprintf(stderr, "lakehouse ingest: a record too big for a line\n"), 1;
+    if (p->raw.len >= CHUNK && compress(p, ZSTD_e_continue))
+        return fprintf(stderr, "lakehouse ingest: a part over %zu bytes\n", p->out.max), 1;
+    return 0;
+}
+
+static int put(lh_ingest_t *in, const char *key, const void *data, size_t n, const char *type)
+{
+    lh_err_t e = {0};
+    if (!lh_objstore_put(in->lake, in->bucket, key, data, n, type, NULL, &e)) return 0;
+    fprintf(stderr, "lakehouse ingest: cannot write s3://%s/%s: %s\n", in->bucket, key, e.msg);
+    return 1;
+}
+
+static int write_part(lh_ingest_t *in, const lh_ingest_range_t *r)
+{
+    char key[LH_INGEST_KEY_MAX];
+    if (lh__ingest_part_key(key, sizeof key, in->ivl, r))
+        return fprintf(stderr, "lakehouse ingest: object key too long\n"), 2;
+    part_t p = {.z = ZSTD_createCCtx(), .zcap = ZSTD_CStreamOutSize()};
+    p.zout = malloc(p.zcap);
+    lh_buf_init(&p.raw, CHUNK + ((size_t)64 << 20));
+    lh_buf_init(&p.out, LH_INGEST_PART_MAX);
+    int rc = p.z && p.zout ? 0 : (fprintf(stderr, "lakehouse ingest: out of memory\n"), 1);
+    if (!rc) ZSTD_CCtx_setParameter(p.z, ZSTD_c_compressionLevel, 3);
+    if (!rc) rc = lh__ingest_read(in, r, on_record, &p);
+    if (!rc && compress(&p, ZSTD_e_end))
+        rc = (fprintf(stderr, "lakehouse ingest: cannot compress %s\n", key), 1);
+    if (!rc) rc = put(in, key, p.out.ptr, p.out.len, "application/zstd");
+    if (!rc) {
+        in->bytes += (int64_t)p.out.len;
+        in->records += r->end - r->first;
+        printf("wrote s3://%s/%s (%zu bytes)\n", in->bucket, key, p.out.len);
+    }
+    ZSTD_freeCCtx(p.z);
+    free(p.zout);
+    lh_buf_free(&p.raw);
+    lh_buf_free(&p.out);
+    return rc;
+}
+
+/* --- the other objects --- */
+
+typedef struct sweep {
+    const lh_ingest_t *in;
+    char **keys;
+    size_t n, cap;
+} sweep_t;
+
+static int keep(const lh_ingest_t *in, const char *key)
+{
+    char k[LH_INGEST_KEY_MAX];
+    for (int i = 0; i < in->out->n; i++)
+        if (in->out->r[i].first < in->out->r[i].end &&
+            !lh__ingest_part_key(k, sizeof k, in->ivl, &in->out->r[i]) && !strcmp(k, key))
+            return 1;
+    const char *rest = key + strlen(in->ivl);
+    return !strcmp(rest, RANGES) || !strcmp(rest, "_SUCCESS");
+}
+
+static int on_key(void *arg, const char *key, int is_prefix, const lh_objstore_meta_t *meta)
+{
+    sweep_t *s = arg;
+    (void)meta;
+    if (is_prefix || keep(s->in, key)) return 0;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        char **grown = realloc(s->keys, cap * sizeof *grown);
+        if (!grown) return LH_ENOMEM;
+        s->keys = grown;
+        s->cap = cap;
+    }
+    return (s->keys[s->n] = strdup(key)) ? (s->n++, 0) : LH_ENOMEM;
+}
+
+static int sweep(lh_ingest_t *in)
+{
+    sweep_t s = {.in = in};
+    lh_err_t e = {0};
+    int rc = lh_objstore_list(in->lake, in->bucket, in->ivl, NULL, on_key, &s, &e);
+    if (!rc)
+        rc = lh_objstore_delete_many(in->lake, in->bucket, (const char *const *)s.keys, s.n, &e);
+    if (rc)
+        fprintf(stderr, "lakehouse ingest: cannot clear s3://%s/%s: %s\n", in->bucket, in->ivl,
+                e.msg[0] ? e.msg : "out of memory");
+    else if (s.n)
+        printf("deleted %zu other objects under s3://%s/%s\n", s.n, in->bucket, in->ivl);
+    for (size_t i = 0; i < s.n; i++)
+        free(s.keys[i]);
+    free(s.keys);
+    return rc ? 1 : 0;
+}
+
+int lh__ingest_lake_write(lh_ingest_t *in)
+{
+    for (int i = 0; i < in->out->n; i++) {
+        int rc = write_part(in, &in->out->r[i]);
+        if (rc) return rc;
+    }
+    char key[LH_INGEST_KEY_MAX + 32];
+    lh_buf_t b;
+    lh_buf_init(&b, 0);
+    int rc = lh__ingest_ranges_json(&b, in->out) ? 1 : 0;
+    if (!rc) snprintf(key, sizeof key, "%s%s", in->ivl, RANGES);
+    if (!rc) rc = put(in, key, b.ptr, b.len, "application/json");
+    lh_buf_free(&b);
+    if (!rc) snprintf(key, sizeof key, "%s_SUCCESS", in->ivl);
+    if (!rc) rc = put(in, key, "", 0, NULL);
+    return rc ? rc : sweep(in);
+}

@@ -1,0 +1,254 @@
+"""`lakehouse ingest` and the `ingest` task type against a real `lakehouse up`:
+records produced (kafka-python) with explicit timestamps over three hours to
+a 3-partition topic (one partition left empty, a late record, a malformed
+payload, a binary key) are copied hour by hour into bronze; the three hours'
+lines together hold every record of the window exactly once (consecutive
+intervals tile the log); _ranges.json and _SUCCESS are written; a replay
+of the middle hour rewrites the same bytes and removes a stray object;
+`lakehouse sql` reads the .jsonl.zst files; and a DAG with an ingest task,
+run by the orchestrator, writes the same objects."""
+import codecs
+import json
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from helpers import clients
+from helpers.flow import flow_server, runs, wait_runs
+from helpers.server import ROOT_AK, ROOT_SK, clean_env, lakehouse_bin
+
+kafka = pytest.importorskip("kafka")
+
+JS = Path(__file__).resolve().parents[1] / "js"
+
+TOPIC = "chain.transfers"
+BASE = 1733392800000  # 2024-12-05T10:00:00Z
+HOUR = 3600000
+HOURS = ["2024-12-05T10:00:00Z", "2024-12-05T11:00:00Z", "2024-12-05T12:00:00Z",
+         "2024-12-05T13:00:00Z"]
+PREFIX = "bronze/chain_transfers"
+
+# (partition, timestamp offset from BASE in ms, key, value); partition 2 stays empty
+RECORDS = [
+    (0, 1000, b"a", b'{"n":1}'),
+    (1, 2000, None, b'{"n":2}'),
+    (0, HOUR + 5, b"b", b'{"n":3}'),
+    (0, 3000, b"late", b'{"n":4,"late":true}'),  # produced after a newer one
+    (1, HOUR + 10, b"\xff\x00k", b"not json {"),  # binary key, malformed payload
+    (0, 2 * HOUR + 1, None, "é \"quoted\"\n\t".encode()),
+    (1, 2 * HOUR + 7, b"c", b'{"n":7}'),
+    (0, 2 * HOUR + 9, b"d", b"\x01\x02\xfe"),
+    (0, 3 * HOUR + 1, b"next", b'{"after":"window"}'),  # fixes O(end) of the last hour
+]
+
+
+def s3_client(srv):
+    return boto3.client("s3", endpoint_url=srv.s3_url, aws_access_key_id=ROOT_AK,
+                        aws_secret_access_key=ROOT_SK, region_name="us-east-1",
+                        config=Config(s3={"addressing_style": "path"}))
+
+
+def task_env(srv):
+    return clean_env({"AWS_ENDPOINT_URL": srv.s3_url, "AWS_ACCESS_KEY_ID": ROOT_AK,
+                      "AWS_SECRET_ACCESS_KEY": ROOT_SK, "AWS_REGION": "us-east-1",
+                      "KAFKA_BOOTSTRAP_SERVERS": srv.endpoints["kafka"]})
+
+
+def ingest(srv, hour, *extra, prefix=PREFIX):
+    return subprocess.run([lakehouse_bin(), "ingest", "--topic", TOPIC, "--start", HOURS[hour],
+                           "--end", HOURS[hour + 1], "--prefix", f"s3://lakehouse/{prefix}",
+                           "--idle-timeout", "2s", *extra], capture_output=True, text=True,
+                          env=task_env(srv), timeout=120, stdin=subprocess.DEVNULL)
+
+
+def produce(srv):
+    """Produces RECORDS in order; returns {(partition, offset): record}."""
+    srv.cli("topic", "create", TOPIC, "--partitions", "3", "-b", srv.endpoints["kafka"],
+            check=True)
+    prod = kafka.KafkaProducer(bootstrap_servers=srv.endpoints["kafka"], acks="all")
+    want = {}
+    for p, dt, k, v in RECORDS:
+        md = prod.send(TOPIC, value=v, key=k, partition=p, timestamp_ms=BASE + dt).get(30)
+        want[(p, md.offset)] = (BASE + dt, k, v)
+    prod.close()
+    return want
+
+
+def objects(s3, prefix):
+    out = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket="lakehouse", Prefix=prefix):
+        for o in page.get("Contents", []):
+            out[o["Key"][len(prefix):]] = o["ETag"]
+    return out
+
+
+def lines(s3, key):
+    body = s3.get_object(Bucket="lakehouse", Key=key)["Body"].read()
+    text = subprocess.run(["zstd", "-dc"], input=body, capture_output=True, check=True).stdout
+    return [json.loads(x) for x in text.decode().splitlines()]
+
+
+codecs.register_error("bronze", lambda e: ("".join(map(chr, e.object[e.start:e.end])), e.end))
+
+
+def bronze(b):
+    """What a bronze string holds for bytes b: UTF-8 kept, other bytes as U+0080..U+00FF,
+    NUL as U+FFFD."""
+    return None if b is None else b.decode("utf-8", errors="bronze").replace("\0", "\ufffd")
+
+
+def hour_prefix(hour, prefix=PREFIX):
+    return f"{prefix}/ds=2024-12-05/hour={10 + hour:02d}/"
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ingest")
+    srv = flow_server(tmp, "ingest")
+    want = produce(srv)
+    yield srv, want
+    srv.check_clean_stop()
+
+
+def test_three_hours_tile_the_log(lake):
+    srv, want = lake
+    s3 = s3_client(srv)
+    for h in range(3):
+        r = ingest(srv, h)
+        assert r.returncode == 0, r.stdout + r.stderr
+    got, ranges = [], []
+    for h in range(3):
+        objs = objects(s3, hour_prefix(h))
+        assert "_SUCCESS" in objs and "_ranges.json" in objs, objs
+        rs = json.loads(s3.get_object(Bucket="lakehouse",
+                                      Key=hour_prefix(h) + "_ranges.json")["Body"].read())
+        assert rs["topic"] == TOPIC and rs["start"] == BASE + h * HOUR
+        assert [p["partition"] for p in rs["partitions"]] == [0, 1, 2]  # the empty one too
+        ranges.append({p["partition"]: (p["first"], p["end"]) for p in rs["partitions"]})
+        for name in objs:
+            if name.endswith(".jsonl.zst"):
+                got += lines(s3, hour_prefix(h) + name)
+    for h in range(2):  # each interval starts where the one before ended
+        for p in range(3):
+            assert ranges[h][p][1] == ranges[h + 1][p][0], (h, p, ranges)
+    assert ranges[2][2] == (0, 0)
+    in_window = {k: v for k, v in want.items() if v[0] < BASE + 3 * HOUR}
+    seen = [(x["partition"], x["offset"]) for x in got]
+    assert len(seen) == len(set(seen)), "a record twice"
+    assert set(seen) == set(in_window)
+    for x in got:
+        ts, k, v = in_window[(x["partition"], x["offset"])]
+        assert x["timestamp"] == ts
+        assert x["key"] == bronze(k)
+        assert x["value"] == bronze(v)
+    late = [x for x in got if x["key"] == "late"][0]
+    assert late["offset"] >= ranges[1][0][0]  # read with the hour it arrived in
+
+
+def test_replay_rewrites_the_same_bytes_and_drops_strays(lake):
+    srv, _ = lake
+    s3 = s3_client(srv)
+    before = objects(s3, hour_prefix(1))
+    bodies = {k: s3.get_object(Bucket="lakehouse", Key=hour_prefix(1) + k)["Body"].read()
+              for k in before}
+    s3.put_object(Bucket="lakehouse", Key=hour_prefix(1) + "part-p9-0-99.jsonl.zst", Body=b"x")
+    r = ingest(srv, 1)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "replay" in r.stdout
+    after = objects(s3, hour_prefix(1))
+    assert after == before
+    for k, b in bodies.items():
+        assert s3.get_object(Bucket="lakehouse", Key=hour_prefix(1) + k)["Body"].read() == b
+
+
+def test_sql_reads_the_bronze_files(lake):
+    srv, want = lake
+    env = task_env(srv)
+    q = (f"SELECT count(*) AS n, count(DISTINCT \"offset\") AS o FROM "
+         f"read_json('s3://lakehouse/{PREFIX}/**/*.jsonl.zst') WHERE \"partition\" = 0")
+    r = subprocess.run([lakehouse_bin(), "sql", "-c", q, "--format", "csv"], capture_output=True,
+                       text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    n = sum(1 for (p, _), v in want.items() if p == 0 and v[0] < BASE + 3 * HOUR)
+    assert r.stdout.strip().splitlines()[-1] == f"{n},{n}", r.stdout
+
+
+def test_duckdb_reads_the_bronze_files(lake, tmp_path):
+    srv, want = lake
+    node = clients.need("node")
+    if not (JS / "node_modules" / "@duckdb" / "node-api" / "package.json").exists():
+        pytest.skip("tests/js/node_modules missing: run `npm ci` in tests/js")
+    s3 = s3_client(srv)
+    for h in range(3):
+        for name in objects(s3, hour_prefix(h)):
+            if name.endswith(".jsonl.zst"):
+                s3.download_file("lakehouse", hour_prefix(h) + name, str(tmp_path / f"{h}-{name}"))
+    q = (f"SELECT count(*), count(DISTINCT \"offset\" * 10 + \"partition\"), "
+         f"count(*) FILTER (WHERE key IS NULL) FROM read_json('{tmp_path}/*.jsonl.zst')")
+    r = clients.run([node, str(JS / "duckdb_script.mjs"), q], cwd=str(JS), check=False,
+                    timeout=120)
+    assert r.returncode == 0, r.stderr
+    in_window = [v for v in want.values() if v[0] < BASE + 3 * HOUR]
+    nulls = sum(1 for v in in_window if v[1] is None)
+    assert json.loads(r.stdout) == [[[str(len(in_window)), str(len(in_window)), str(nulls)]]]
+
+
+def test_bad_arguments_exit_2(lake):
+    srv, _ = lake
+    for extra in (["--format", "csv"], ["--idle-timeout", "soon"]):
+        assert ingest(srv, 0, *extra).returncode == 2
+    r = subprocess.run([lakehouse_bin(), "ingest", "--topic", TOPIC, "--start", HOURS[1],
+                        "--end", HOURS[0], "--prefix", "s3://lakehouse/x"], capture_output=True,
+                       text=True, env=task_env(srv), timeout=60)
+    assert r.returncode == 2 and "after --start" in r.stderr
+
+
+def test_unreachable_kafka_exits_1_and_a_foreign_ranges_file_exits_2(lake):
+    srv, _ = lake
+    r = ingest(srv, 0, "--bootstrap-servers", "127.0.0.1:1", prefix="bronze/unreachable")
+    assert r.returncode == 1 and "cannot reach Kafka at 127.0.0.1:1" in r.stderr, r.stderr
+    s3 = s3_client(srv)
+    s3.put_object(Bucket="lakehouse", Key=hour_prefix(0, "bronze/other") + "_ranges.json",
+                  Body=json.dumps({"topic": "other", "start": BASE, "end": BASE + HOUR,
+                                   "partitions": []}).encode())
+    r = ingest(srv, 0, prefix="bronze/other")
+    assert r.returncode == 2 and "holds topic other" in r.stderr, r.stderr
+    e = task_env(srv)
+    del e["AWS_ENDPOINT_URL"]
+    r = subprocess.run([lakehouse_bin(), "ingest", "--topic", TOPIC, "--start", HOURS[0], "--end",
+                        HOURS[1], "--prefix", "s3://lakehouse/x"], capture_output=True, text=True,
+                       env=e, timeout=60)
+    assert r.returncode == 2 and "no lake" in r.stderr, r.stderr
+
+
+DAG = """\
+dag_id: bronze
+schedule: "@hourly"
+start_date: 2024-12-05T10:00:00Z
+end_date: 2024-12-05T12:00:00Z
+catchup: true
+max_active_runs: 1
+tasks:
+  - id: ingest_bronze
+    type: ingest
+    topic: chain.transfers
+    prefix: s3://lakehouse/bronze/flowcopy
+    idle_timeout: 2s
+"""
+
+
+def test_an_ingest_task_writes_the_same_objects(lake):
+    srv, _ = lake
+    s3 = s3_client(srv)
+    for h in range(3):  # the CLI's objects, as the tests above left them
+        assert ingest(srv, h).returncode == 0
+    (srv.dags_dir / "bronze.yaml").write_text(DAG)
+    done = wait_runs(srv, "bronze", 3, timeout=240)
+    assert all(r["state"] == "success" for r in done), runs(srv, "bronze")
+    for h in range(3):
+        mine = objects(s3, hour_prefix(h))
+        theirs = objects(s3, hour_prefix(h, "bronze/flowcopy"))
+        assert theirs == mine, h
