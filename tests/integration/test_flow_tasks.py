@@ -238,12 +238,14 @@ tasks:
                       aws_secret_access_key=ROOT_SK, region_name="us-east-1",
                       config=Config(s3={"addressing_style": "path"}))
     s3.put_object(Bucket="lakehouse", Key="bronze/flag/d1", Body=b"")
-    assert wait_run(srv, "waits", wid)["state"] == "success"
-    assert tis(srv, "waits", wid)["flag"]["try_number"] == 1
+    assert wait_run(srv, "waits", wid)["state"] == "success", tis(srv, "waits", wid)
+    flag = tis(srv, "waits", wid)["flag"]
+    assert flag["try_number"] == 1, (flag, log(srv, "waits", wid, "flag", flag["try_number"]))
     iid = trigger(srv, "impatient")
     assert wait_run(srv, "impatient", iid)["state"] == "failed"
     t = tis(srv, "impatient", iid)["never"]
-    assert (t["state"], t["try_number"], t["failure"]) == ("failed", 1, "invalid_input")
+    assert (t["state"], t["try_number"], t["failure"]) == ("failed", 1, "invalid_input"), \
+        (t, log(srv, "impatient", iid, "never", 1))
     srv.check_clean_stop()
 
 
