@@ -1,0 +1,96 @@
+-- bronze_to_silver: the events of the data interval [start, end) from bronze
+-- into silver.chain_transfers, bad rows into silver.chain_transfers_rejected.
+-- Reads the bronze intervals start .. start + lateness (late events arrive up
+-- to lateness after their hour), keeps the rows whose block time is in
+-- [start, end) (a malformed row: whose Kafka timestamp is), validates them,
+-- de-duplicates on (chain, tx_hash, log_index) keeping the lowest
+-- (partition, offset), and replaces exactly this interval's rows, so a
+-- re-run or any run order gives the same tables.
+
+CREATE TABLE IF NOT EXISTS silver.chain_transfers (
+    chain VARCHAR, block_number BIGINT, block_time TIMESTAMP, tx_hash VARCHAR,
+    log_index INTEGER, token VARCHAR, from_address VARCHAR, to_address VARCHAR,
+    amount DECIMAL(38,0), gas BIGINT, ds DATE) PARTITIONED BY (ds);
+
+-- rejected rows carry the interval whose run rejected them (a too_late row's
+-- block time is before it, a malformed one has none), the key of REPLACE WHERE
+CREATE TABLE IF NOT EXISTS silver.chain_transfers_rejected (
+    chain VARCHAR, block_number BIGINT, block_time TIMESTAMP, tx_hash VARCHAR,
+    log_index INTEGER, token VARCHAR, from_address VARCHAR, to_address VARCHAR,
+    amount DECIMAL(38,0), gas BIGINT, ds DATE, raw VARCHAR, reason VARCHAR,
+    interval_start TIMESTAMP) PARTITIONED BY (ds);
+
+CREATE TEMP TABLE parsed AS
+WITH bronze AS (
+    SELECT "partition", "offset", "timestamp", value AS raw,
+           CAST(CAST(ds AS VARCHAR) || ' ' || hour || ':00:00' AS TIMESTAMP) AS bronze_start,
+           json_valid(value) AS ok
+    FROM read_json('s3://lakehouse/bronze/chain_transfers/**/*.jsonl.zst',
+                   columns = {'partition': 'INTEGER', 'offset': 'BIGINT', 'timestamp': 'BIGINT',
+                              'key': 'VARCHAR', 'value': 'VARCHAR'},
+                   hive_partitioning = true, hive_types_autocast = false)
+    WHERE ds >= '{{ ds }}'
+      AND ds <= '{{ ts_format(ts_add(data_interval_start, '2h'), '%F') }}'
+), fields AS (
+    SELECT "partition", "offset", raw, bronze_start, epoch_ms("timestamp") AS kafka_time,
+           CASE WHEN ok THEN json_extract_string(raw, '$.chain') END AS chain,
+           CASE WHEN ok THEN TRY_CAST(json_extract_string(raw, '$.block_number') AS BIGINT) END AS block_number,
+           CASE WHEN ok THEN TRY_CAST(json_extract_string(raw, '$.block_time') AS TIMESTAMP) END AS block_time,
+           CASE WHEN ok THEN json_extract_string(raw, '$.tx_hash') END AS tx_hash,
+           CASE WHEN ok THEN TRY_CAST(json_extract_string(raw, '$.log_index') AS INTEGER) END AS log_index,
+           CASE WHEN ok THEN json_extract_string(raw, '$.token') END AS token,
+           CASE WHEN ok THEN json_extract_string(raw, '$.from') END AS from_address,
+           CASE WHEN ok THEN json_extract_string(raw, '$.to') END AS to_address,
+           CASE WHEN ok THEN json_extract_string(raw, '$.amount') END AS amount_text,
+           CASE WHEN ok THEN TRY_CAST(json_extract_string(raw, '$.gas') AS BIGINT) END AS gas
+    FROM bronze
+    WHERE bronze_start >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+      AND bronze_start <= TIMESTAMP '{{ ts_format(ts_add(data_interval_start, '2h'), '%F %T') }}'
+), classified AS (
+    SELECT *, TRY_CAST(amount_text AS DECIMAL(38,0)) AS amount,
+           CASE
+               WHEN chain IS NULL OR block_number IS NULL OR block_time IS NULL OR tx_hash IS NULL
+                    OR log_index IS NULL OR token IS NULL OR from_address IS NULL
+                    OR to_address IS NULL OR amount_text IS NULL OR gas IS NULL
+                   THEN 'malformed'
+               WHEN token NOT IN ('USDC', 'USDT', 'WETH', 'DAI', 'WBTC', 'LINK') THEN 'unknown_token'
+               WHEN TRY_CAST(amount_text AS DECIMAL(38,0)) IS NULL THEN 'overflow'
+           END AS bad
+    FROM fields
+)
+SELECT *,
+       CASE
+           WHEN bad IS NOT NULL THEN bad
+           -- read from the last bronze interval this run reads, but older than
+           -- the interval: no run for its own hour reads it
+           WHEN bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, '2h'), '%F %T') }}'
+                AND block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+               THEN 'too_late'
+       END AS reason
+FROM classified
+WHERE CASE WHEN bad = 'malformed' THEN kafka_time ELSE block_time END
+          >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+      AND CASE WHEN bad = 'malformed' THEN kafka_time ELSE block_time END
+          < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
+   OR (bad IS NULL
+       AND bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, '2h'), '%F %T') }}'
+       AND block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}');
+
+INSERT INTO silver.chain_transfers
+REPLACE WHERE block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+          AND block_time < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
+SELECT chain, block_number, block_time, tx_hash, log_index, token, from_address, to_address,
+       amount, gas, CAST(block_time AS DATE) AS ds
+FROM parsed
+WHERE reason IS NULL
+QUALIFY row_number() OVER (PARTITION BY chain, tx_hash, log_index
+                           ORDER BY "partition", "offset") = 1;
+
+INSERT INTO silver.chain_transfers_rejected
+REPLACE WHERE ds = DATE '{{ ds }}'
+          AND interval_start = TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+SELECT chain, block_number, block_time, tx_hash, log_index, token, from_address, to_address,
+       amount, gas, DATE '{{ ds }}' AS ds, raw, reason,
+       TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}' AS interval_start
+FROM parsed
+WHERE reason IS NOT NULL;

@@ -1,0 +1,96 @@
+-- validate: assertion queries over the data interval [start, end); each fails
+-- the task through error(...) (exit 2), the first failure ends it.
+
+-- 1. no duplicate keys in silver
+SELECT CASE WHEN count(*) <> count(DISTINCT (chain, tx_hash, log_index))
+            THEN error('duplicate keys in silver.chain_transfers: ' || (count(*) - count(DISTINCT (chain, tx_hash, log_index))))
+       END AS no_duplicate_keys
+FROM silver.chain_transfers;
+
+-- 2. bronze reconciles with silver + rejected: every bronze line this interval
+-- owns is a silver row, a rejected row or a dropped duplicate (recounted from
+-- bronze: lines that parse with a known token and an amount that fits, minus
+-- their distinct keys)
+CREATE TEMP TABLE owned AS
+SELECT json_valid(value) AS ok,
+       TRY_CAST(CASE WHEN json_valid(value) THEN json_extract_string(value, '$.block_time') END AS TIMESTAMP) AS block_time,
+       CASE WHEN json_valid(value) THEN json_extract_string(value, '$.chain') END AS chain,
+       CASE WHEN json_valid(value) THEN json_extract_string(value, '$.tx_hash') END AS tx_hash,
+       CASE WHEN json_valid(value) THEN json_extract_string(value, '$.log_index') END AS log_index,
+       CASE WHEN json_valid(value) THEN json_extract_string(value, '$.token') END AS token,
+       TRY_CAST(CASE WHEN json_valid(value) THEN json_extract_string(value, '$.amount') END AS DECIMAL(38,0)) AS amount,
+       epoch_ms("timestamp") AS kafka_time,
+       CAST(CAST(ds AS VARCHAR) || ' ' || hour || ':00:00' AS TIMESTAMP) AS bronze_start
+FROM read_json('s3://lakehouse/bronze/chain_transfers/**/*.jsonl.zst',
+               columns = {'partition': 'INTEGER', 'offset': 'BIGINT', 'timestamp': 'BIGINT',
+                          'key': 'VARCHAR', 'value': 'VARCHAR'},
+               hive_partitioning = true, hive_types_autocast = false)
+WHERE ds >= '{{ ds }}'
+  AND ds <= '{{ ts_format(ts_add(data_interval_start, '2h'), '%F') }}';
+
+SELECT CASE WHEN b.lines <> s.n + r.n + b.good - b.keys
+            THEN error('bronze does not reconcile: ' || b.lines || ' bronze lines, ' || s.n
+                       || ' silver, ' || r.n || ' rejected, ' || (b.good - b.keys) || ' duplicates')
+            WHEN s.n <> b.keys
+            THEN error('silver holds ' || s.n || ' rows, bronze ' || b.keys || ' distinct keys')
+       END AS reconciled
+FROM (SELECT count(*) AS lines,
+             count(*) FILTER (WHERE ok AND token IN ('USDC', 'USDT', 'WETH', 'DAI', 'WBTC', 'LINK')
+                              AND amount IS NOT NULL AND block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}') AS good,
+             count(DISTINCT (chain, tx_hash, log_index)) FILTER (
+                 WHERE ok AND token IN ('USDC', 'USDT', 'WETH', 'DAI', 'WBTC', 'LINK')
+                 AND amount IS NOT NULL AND block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}') AS keys
+      FROM owned
+      WHERE bronze_start >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+        AND bronze_start <= TIMESTAMP '{{ ts_format(ts_add(data_interval_start, '2h'), '%F %T') }}'
+        AND (CASE WHEN ok AND block_time IS NOT NULL THEN block_time ELSE kafka_time END
+                 >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+             AND CASE WHEN ok AND block_time IS NOT NULL THEN block_time ELSE kafka_time END
+                 < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
+             OR ok AND bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, '2h'), '%F %T') }}'
+                AND block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}')) AS b,
+     (SELECT count(*) AS n FROM silver.chain_transfers
+      WHERE block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+        AND block_time < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}') AS s,
+     (SELECT count(*) AS n FROM silver.chain_transfers_rejected
+      WHERE ds = DATE '{{ ds }}'
+        AND interval_start = TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}') AS r;
+
+-- 3. gold sums equal silver sums for the interval
+SELECT CASE WHEN coalesce(g.transfers, 0) <> s.n OR coalesce(g.volume, 0) <> coalesce(s.volume, 0)
+            THEN error('gold.transfers_hourly (' || coalesce(g.transfers, 0) || ' transfers, volume '
+                       || coalesce(g.volume, 0) || ') differs from silver (' || s.n || ', '
+                       || coalesce(s.volume, 0) || ')')
+       END AS gold_matches_silver
+FROM (SELECT sum(transfers) AS transfers, sum(volume) AS volume FROM gold.transfers_hourly
+      WHERE ds = DATE '{{ ds }}' AND hour = {{ ts_format(data_interval_start, '%H') }}) AS g,
+     (SELECT count(*) AS n, sum(amount) AS volume FROM silver.chain_transfers
+      WHERE block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+        AND block_time < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}') AS s;
+
+-- 4. rejected counts per reason match the demo generator's manifest: its
+-- counts for the interval's hour, and for too_late the records that arrived
+-- lateness hours later (the manifest is pretty-printed JSON: read as lines)
+CREATE TEMP TABLE manifest AS
+SELECT doc, '$.hourly[' || date_diff('hour', CAST(json_extract_string(doc, '$.window.start') AS TIMESTAMP),
+                                     TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}') || ']' AS here,
+       '$.hourly[' || date_diff('hour', CAST(json_extract_string(doc, '$.window.start') AS TIMESTAMP),
+                                TIMESTAMP '{{ ts_format(ts_add(data_interval_start, '2h'), '%F %T') }}') || ']' AS arrived
+FROM (SELECT string_agg(line, '') AS doc
+      FROM read_csv('s3://lakehouse/bronze/_demo/manifest.json', delim = '|', quote = '',
+                    header = false, columns = {'line': 'VARCHAR'}));
+
+SELECT CASE WHEN count(*) FILTER (WHERE got IS DISTINCT FROM want) > 0
+            THEN error('rejected counts differ from the manifest: '
+                       || string_agg(reason || ' ' || coalesce(got, 0) || ' want ' || coalesce(want, -1), ', '))
+       END AS rejected_match_manifest
+FROM (SELECT k.reason, coalesce(r.n, 0) AS got,
+             TRY_CAST(json_extract_string(m.doc, CASE WHEN k.reason = 'too_late'
+                                                      THEN m.arrived || '.arrived.too_late'
+                                                      ELSE m.here || '.counts.' || k.reason END) AS BIGINT) AS want
+      FROM (VALUES ('malformed'), ('unknown_token'), ('overflow'), ('too_late')) AS k(reason)
+      CROSS JOIN manifest AS m
+      LEFT JOIN (SELECT reason, count(*) AS n FROM silver.chain_transfers_rejected
+                 WHERE ds = DATE '{{ ds }}'
+                   AND interval_start = TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+                 GROUP BY reason) AS r ON r.reason = k.reason);
