@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -144,3 +145,42 @@ def test_sql_files_on_ingested_bronze(direct, tmp_path):
     r = run(srv, "sql", "-f", str(tmp_path / "validate-0.sql"))
     assert r.returncode == 2, r.stdout + r.stderr
     assert "bronze does not reconcile" in r.stderr, r.stderr
+
+
+def run_id(t):
+    return "scheduled__" + t.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def test_the_dag_runs_the_pipeline(tmp_path):
+    srv = flow_server(tmp_path, "medflow")
+    try:
+        manifest = generate(srv)
+        # the window's intervals and the lateness after them: the runs of the
+        # first HOURS intervals wait for the bronze of the LATENESS after them
+        text = (EXAMPLE / "medallion.yaml").read_text()
+        text = text.replace("start_date: 2026-12-01",
+                            f"start_date: {iso(START)}\n"
+                            f"end_date: {iso(START + timedelta(hours=HOURS + LATENESS - 1))}")
+        text = (text.replace("idle_timeout: 1m", "idle_timeout: 3s")
+                .replace("poke_interval: 10s", "poke_interval: 1s")
+                .replace("retry_delay: 30s", "retry_delay: 2s"))
+        assert f"start_date: {iso(START)}" in text
+        dag = srv.dags_dir / "medallion"
+        shutil.copytree(EXAMPLE, dag)
+        (dag / "medallion.yaml").write_text(text)
+        for h in range(HOURS):
+            rid = run_id(START + timedelta(hours=h))
+            for _ in range(600):  # the folder watcher and catchup create it
+                if any(r["dag_run_id"] == rid for r in runs(srv, "medallion")):
+                    break
+                time.sleep(0.2)
+            got = wait_run(srv, "medallion", rid, timeout=240)
+            states = {k: v["state"] for k, v in tis(srv, "medallion", rid).items()}
+            failed = [k for k, v in states.items() if v == "failed"]
+            assert got["state"] == "success", (
+                states, [log(srv, "medallion", rid, k, 1) for k in failed])
+        check_lake(srv, manifest)
+    except BaseException:
+        srv.stop()
+        raise
+    srv.check_clean_stop()
