@@ -115,6 +115,13 @@ def direct(tmp_path_factory):
     srv.check_clean_stop()
 
 
+def test_the_dag_validates():
+    r = subprocess.run([lakehouse_bin(), "dag", "validate", str(EXAMPLE / "medallion.yaml")],
+                       capture_output=True, text=True, env=clean_env(), timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("ok medallion (5 tasks"), r.stdout
+
+
 def test_sql_files_on_ingested_bronze(direct, tmp_path):
     srv = direct
     manifest = generate(srv)
