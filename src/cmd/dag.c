@@ -64,10 +64,7 @@ static lh_flow_dag_t no_such_id;
 static lh_flow_dag_t *by_id(const char *arg)
 {
     struct stat st;
-    size_t n = strlen(arg);
-    if (!stat(arg, &st) || strchr(arg, '/') || (n > 4 && !strcmp(arg + n - 4, ".yml")) ||
-        (n > 5 && !strcmp(arg + n - 5, ".yaml")))
-        return NULL;
+    if (!stat(arg, &st) || strchr(arg, '/') || lh_flow_is_dag_file(arg)) return NULL;
     lh_config_t *cfg = NULL;
     lh_err_t err = {0};
     int argc = 0;

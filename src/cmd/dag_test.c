@@ -89,12 +89,6 @@ static int parse_date(const char *s, int64_t *t)
 
 /* --- finding the DAG --- */
 
-static int yaml_name(const char *n)
-{
-    size_t l = strlen(n);
-    return (l > 5 && !strcmp(n + l - 5, ".yaml")) || (l > 4 && !strcmp(n + l - 4, ".yml"));
-}
-
 /* The DAG of that id under dir (any depth), or NULL. */
 static lh_flow_dag_t *find_dag(const char *dir, const char *id, int depth);
 
@@ -117,7 +111,7 @@ static lh_flow_dag_t *find_dag(const char *dir, const char *id, int depth)
             continue;
         if (S_ISDIR(st.st_mode)) {
             found = find_dag(path, id, depth + 1);
-        } else if (S_ISREG(st.st_mode) && yaml_name(e->d_name)) {
+        } else if (S_ISREG(st.st_mode) && lh_flow_is_dag_file(e->d_name)) {
             found = lh_flow_dag_load(path);
             if (found && (!found->dag_id || strcmp(found->dag_id, id))) {
                 lh_flow_dag_free(found);

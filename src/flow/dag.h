@@ -129,6 +129,8 @@ void lh_flow_dag_free(lh_flow_dag_t *dag);
 const lh_flow_task_t *lh_flow_dag_task(const lh_flow_dag_t *dag, const char *id);
 /* A per-type field of a task, or NULL when absent. */
 const lh_flow_value_t *lh_flow_task_field(const lh_flow_task_t *t, const char *name);
+/* 1 when a file name is a DAG file's: *.yaml or *.yml, not hidden. */
+int lh_flow_is_dag_file(const char *name);
 /* "file:line: field: message" into out. */
 void lh_flow_diag_print(const lh_flow_diag_t *d, FILE *out);
 

@@ -100,3 +100,10 @@ int lh__flow_parse_date(const char *s, int64_t *t)
     if (m != (s[5] - '0') * 10 + (s[6] - '0')) return LH_EINVAL;
     return *t = v, 0;
 }
+
+int lh_flow_is_dag_file(const char *name)
+{
+    size_t n = strlen(name);
+    if (name[0] == '.') return 0;
+    return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
+}

@@ -23,6 +23,10 @@ int lh__flow_proc_stat(int pid, int64_t *start, int *zombie);
 int lh__flow_status_write(const char *path, const lh_flow_result_t *res, int running, int sup_pid,
                           int64_t sup_start, lh_err_t *err);
 
+/* Creates the folders above path (0700 for those it makes): mkdir -p of
+ * its folder. 0, or -1 with errno. */
+int lh__flow_make_parents(const char *path);
+
 /* Fills res for a try whose supervisor left no final status. */
 void lh__flow_result_lost(lh_flow_result_t *res);
 

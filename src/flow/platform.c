@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "flow/exec_int.h"
 #include "flow/flow_int.h"
 
 extern char **environ;
@@ -130,22 +131,9 @@ void lh__flow_platform_free(lh_flow_t *f)
     free(f->base_env);
 }
 
-/* mkdir -p of path's folder. */
-static void make_dirs(const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(tmp, 0700) && errno != EEXIST) return;
-            *p = '/';
-        }
-}
-
 void lh__flow_write_log(const char *path, const char *text)
 {
-    make_dirs(path);
+    lh__flow_make_parents(path);
     FILE *fp = fopen(path, "a");
     if (!fp) return;
     fprintf(fp, "[lakehouse flow] the try could not start: %s\n", text);

@@ -129,13 +129,6 @@ typedef struct {
     int ndirs, dcap;
 } files_t;
 
-static int is_dag_file(const char *name)
-{
-    size_t n = strlen(name);
-    if (name[0] == '.') return 0;
-    return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
-}
-
 /* 1 when the folder was walked already (or too many were), else records it. */
 static int walked(files_t *fs, const char *dir)
 {
@@ -166,7 +159,7 @@ static void walk(const char *dir, files_t *fs, int depth)
         if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
             walk(p, fs, depth + 1);
             free(p);
-        } else if (S_ISREG(st.st_mode) && is_dag_file(e->d_name) && fs->n < 100000) {
+        } else if (S_ISREG(st.st_mode) && lh_flow_is_dag_file(e->d_name) && fs->n < 100000) {
             if (fs->n == fs->cap) {
                 int nc = fs->cap ? fs->cap * 2 : 64;
                 char **np = realloc(fs->paths, (size_t)nc * sizeof *np);

@@ -125,6 +125,19 @@ static json_t *status_json(const lh_flow_result_t *res, int running, int sup_pid
     return o;
 }
 
+/* Creates the folders above path (0700 for those it makes). */
+int lh__flow_make_parents(const char *path)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp) return -1;
+    for (char *p = tmp + 1; (p = strchr(p, '/')) != NULL; p++) {
+        *p = '\0';
+        if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
 static int write_file(const char *tmp, const char *text, int sync, lh_err_t *err)
 {
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

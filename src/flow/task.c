@@ -13,6 +13,7 @@
 
 #include "core/buf.h"
 #include "flow/dag_int.h"
+#include "flow/exec_int.h"
 #include "flow/task_int.h"
 
 void lh__flow_vec_push(lh__flow_vec_t *v, const char *s)
@@ -90,19 +91,6 @@ int lh__flow_push_list(lh__flow_job_t *j, const char *field, lh__flow_vec_t *v)
     return 0;
 }
 
-/* mkdir -p with 0700 folders; path is modified in place and restored. */
-static int mkdirs(char *path)
-{
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        int rc = mkdir(path, 0700);
-        *p = '/';
-        if (rc && errno != EEXIST) return -1;
-    }
-    return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
-}
-
 static int write_all(const char *path, const char *data, size_t len)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -127,7 +115,7 @@ int lh__flow_write_rendered(lh__flow_job_t *j, const char *ext, const char *data
                            : NULL;
     const char *tmp = file ? lh_arena_printf(j->a, "%s.tmp", file) : NULL;
     if (!tmp) return lh_err_set(j->err, LH_ENOMEM, "out of memory");
-    if (mkdirs(dir) || write_all(tmp, data, len) || rename(tmp, file)) {
+    if (lh__flow_make_parents(file) || write_all(tmp, data, len) || rename(tmp, file)) {
         int e = errno;
         unlink(tmp);
         return lh_err_set(j->err, LH_EIO, "task %s: cannot write %s: %s", j->t->id, file,

@@ -106,19 +106,6 @@ static int parse_args(lh__flow_taskrun_t *o, int argc, char **argv)
     return 0;
 }
 
-/* Creates the folders above path (0700 for those it makes). */
-static int make_parents(const char *path)
-{
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp) return -1;
-    for (char *p = tmp + 1; (p = strchr(p, '/')) != NULL; p++) {
-        *p = '\0';
-        if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return 0;
-}
-
 static double mono_s(void)
 {
     struct timespec ts;
@@ -227,7 +214,7 @@ int lh__flow_task_run(const lh__flow_taskrun_t *o)
     close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     block_signals();
     prctl(PR_SET_CHILD_SUBREAPER, 1); /* a task's orphans come to us, to be ended */
-    if (make_parents(o->log) != 0 || make_parents(o->status) != 0) {
+    if (lh__flow_make_parents(o->log) != 0 || lh__flow_make_parents(o->status) != 0) {
         fprintf(stderr, "task-run: cannot create the folders of %s: %s\n", o->log, strerror(errno));
         return 1;
     }
