@@ -138,6 +138,7 @@ struct lh_flow {
     lh_flow_platform_t pf;
     char *task_ak, *task_sk;
     char *ep_s3, *ep_kafka, *ep_web;
+    int64_t ep_checked_us; /* when run/endpoints.json was last read */
     char **base_env;
     /* metrics */
     int64_t started_total;
@@ -210,7 +211,8 @@ void lh__flow_pool_metrics(lh_flow_t *f);
 
 /* --- platform.c --- */
 int lh__flow_platform_init(lh_flow_t *f, lh_err_t *err);
-/* Reads run/endpoints.json again when an endpoint is still unknown. */
+/* Reads run/endpoints.json again when an endpoint is still unknown (at
+ * most every 100 ms). */
 void lh__flow_platform_refresh(lh_flow_t *f);
 void lh__flow_platform_free(lh_flow_t *f);
 

@@ -103,6 +103,11 @@ void lh__flow_platform_refresh(lh_flow_t *f)
     if (!f->ep_s3) f->ep_s3 = configured(f, "lake.endpoint");
     if (!f->ep_kafka) f->ep_kafka = configured(f, "kafka.bootstrap_servers");
     if (f->ep_s3 && f->ep_web && f->ep_kafka) return;
+    /* a role of another process never appears here: read the file at most
+     * every 100 ms, not on every dispatch */
+    int64_t now = lh__flow_clock_us(f);
+    if (now - f->ep_checked_us < 100000) return;
+    f->ep_checked_us = now;
     char path[4096];
     snprintf(path, sizeof path, "%s/run/endpoints.json", f->data_dir);
     json_t *doc = json_load_file(path, 0, NULL);
