@@ -1,0 +1,150 @@
+"""Helpers for the medallion pipeline's tests (examples/medallion/): the
+`lakehouse` CLI as a client of the lake, the demo generator and its
+manifest, the .sql files rendered as the orchestrator renders them, the
+checks the validate task makes asked again through `lakehouse sql`, and a
+table's contents as `lakehouse sql` prints them and as DuckDB reads its
+current files."""
+import json
+import re
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from helpers import clients
+from helpers.server import ROOT_AK, ROOT_SK, clean_env, lakehouse_bin
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "medallion"
+JS = Path(__file__).resolve().parents[2] / "js"
+BUCKET = "lakehouse"
+TOKENS = ("DAI", "LINK", "USDC", "USDT", "WBTC", "WETH")
+
+
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(s):
+    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+def run_id(t):
+    return "scheduled__" + t.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def lake_env(srv, extra=None):
+    return clean_env({"AWS_ENDPOINT_URL": srv.s3_url, "AWS_ACCESS_KEY_ID": ROOT_AK,
+                      "AWS_SECRET_ACCESS_KEY": ROOT_SK, "AWS_REGION": "us-east-1",
+                      "KAFKA_BOOTSTRAP_SERVERS": srv.endpoints["kafka"], **(extra or {})})
+
+
+def run(srv, *args, timeout=180):
+    return subprocess.run([lakehouse_bin(), *args], capture_output=True, text=True,
+                          env=lake_env(srv), timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def sql_text(srv, query):
+    """The CSV `lakehouse sql` prints for query, header included."""
+    r = run(srv, "sql", "-q", "--format", "csv", "-c", query)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def sql(srv, query):
+    return [line.split(",") for line in sql_text(srv, query).strip().splitlines()[1:]]
+
+
+def s3(srv):
+    return boto3.client("s3", endpoint_url=srv.s3_url, aws_access_key_id=ROOT_AK,
+                        aws_secret_access_key=ROOT_SK, region_name="us-east-1",
+                        config=Config(s3={"addressing_style": "path"}))
+
+
+def manifest(srv):
+    body = s3(srv).get_object(Bucket=BUCKET, Key="bronze/_demo/manifest.json")["Body"].read()
+    return json.loads(body)
+
+
+def generate(srv, events, hours, end, seed=42):
+    """`lakehouse demo generate` for the window ending at the whole hour end;
+    returns the manifest it wrote."""
+    r = run(srv, "demo", "generate", "--events", str(events), "--hours", str(hours), "--seed",
+            str(seed), "--end-hour", iso(end), "--bootstrap-servers", srv.endpoints["kafka"])
+    assert r.returncode == 0, r.stdout + r.stderr
+    return manifest(srv)
+
+
+def render(path, start, lateness=2):
+    """The .sql file with the template expressions it uses rendered as the
+    orchestrator renders them for the run of [start, start + 1h)."""
+    late = start + timedelta(hours=lateness)
+    f = "%Y-%m-%d %H:%M:%S"
+    values = {"ds": start.strftime("%Y-%m-%d"),
+              "ts_format(ts_add(data_interval_start, '2h'), '%F')": late.strftime("%Y-%m-%d"),
+              "ts_format(ts_add(data_interval_start, '2h'), '%F %T')": late.strftime(f),
+              "ts_format(data_interval_start, '%F %T')": start.strftime(f),
+              "ts_format(data_interval_start, '%H')": start.strftime("%H"),
+              "ts_format(data_interval_end, '%F %T')": (start + timedelta(hours=1)).strftime(f)}
+    return re.sub(r"\{\{ (.*?) \}\}", lambda m: values[m.group(1)], path.read_text())
+
+
+def check_rejected(srv, hourly, hours, lateness):
+    rejected = {(h, r): int(n) for h, r, n in sql(
+        srv, "SELECT strftime(interval_start, '%Y-%m-%dT%H:%M:%SZ'), reason, count(*) "
+             "FROM silver.chain_transfers_rejected GROUP BY ALL")}
+    for i in range(hours):
+        hour = hourly[i]["hour"]
+        for reason in ("malformed", "unknown_token", "overflow"):
+            assert rejected.get((hour, reason), 0) == hourly[i]["counts"][reason], (hour, reason)
+        assert (rejected.get((hour, "too_late"), 0)
+                == hourly[i + lateness]["arrived"]["too_late"]), hour
+    assert sum(rejected.values()) == sum(
+        hourly[i]["counts"][k] for i in range(hours)
+        for k in ("malformed", "unknown_token", "overflow")) + sum(
+        hourly[i + lateness]["arrived"]["too_late"] for i in range(hours))
+
+
+def check_lake(srv, manifest):
+    """Everything the validate task asserts, asked again through `lakehouse
+    sql`, for the intervals of the manifest's window."""
+    hours, lateness, hourly = manifest["hours"], manifest["lateness_hours"], manifest["hourly"]
+    total, distinct = sql(srv, "SELECT count(*), count(DISTINCT (chain, tx_hash, log_index)) "
+                               "FROM silver.chain_transfers")[0]
+    assert total == distinct, "duplicate keys in silver"
+    per_hour = dict(sql(srv, "SELECT strftime(date_trunc('hour', block_time), '%Y-%m-%dT%H:%M:%SZ'),"
+                             " count(*) FROM silver.chain_transfers GROUP BY ALL"))
+    for i in range(hours):
+        assert int(per_hour[hourly[i]["hour"]]) == hourly[i]["counts"]["silver_rows"], i
+    check_rejected(srv, hourly, hours, lateness)
+    gold = sql(srv, "SELECT sum(transfers), sum(volume) FROM gold.transfers_hourly")[0]
+    silver = sql(srv, "SELECT count(*), sum(amount) FROM silver.chain_transfers")[0]
+    assert gold == silver
+    start = parse_iso(manifest["window"]["start"])
+    days = sorted({(start + timedelta(hours=i)).strftime("%Y-%m-%d") for i in range(hours)})
+    tops = sql(srv, "SELECT ds, token, count(*), min(rank), max(rank) "
+                    "FROM gold.top_addresses_daily GROUP BY ALL ORDER BY ALL")
+    assert [t[:2] for t in tops] == [[d, k] for d in days for k in TOKENS]
+    assert all(t[2:] == ["10", "1", "10"] for t in tops), tops
+
+
+def duckdb_rows(srv, table, dest):
+    """The table's objects copied out of the bucket into dest, its log
+    replayed and its current files read by DuckDB (tests/js/delta_duckdb.mjs):
+    (version, sorted rows as DuckDB's JSON)."""
+    node = clients.need("node")
+    if not (JS / "node_modules" / "@duckdb" / "node-api" / "package.json").exists():
+        pytest.skip("tests/js/node_modules missing: run `npm ci` in tests/js")
+    c, prefix = s3(srv), table.replace(".", "/") + "/"
+    for page in c.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
+        for o in page.get("Contents", []):
+            p = Path(dest) / o["Key"][len(prefix):]
+            p.parent.mkdir(parents=True, exist_ok=True)
+            c.download_file(BUCKET, o["Key"], str(p))
+    r = clients.run([node, str(JS / "delta_duckdb.mjs"), str(dest)], cwd=str(JS), check=False,
+                    timeout=120)
+    assert r.returncode == 0, f"delta_duckdb.mjs failed:\n{r.stdout}\n{r.stderr}"
+    got = json.loads(r.stdout)
+    return got["version"], got["rows"]
