@@ -114,8 +114,9 @@ def check_lake(srv, manifest):
     total, distinct = sql(srv, "SELECT count(*), count(DISTINCT (chain, tx_hash, log_index)) "
                                "FROM silver.chain_transfers")[0]
     assert total == distinct, "duplicate keys in silver"
-    per_hour = dict(sql(srv, "SELECT strftime(date_trunc('hour', block_time), '%Y-%m-%dT%H:%M:%SZ'),"
-                             " count(*) FROM silver.chain_transfers GROUP BY ALL"))
+    per_hour = dict(sql(srv, "SELECT strftime(date_trunc('hour', block_time), "
+                             "'%Y-%m-%dT%H:%M:%SZ'), count(*) FROM silver.chain_transfers "
+                             "GROUP BY ALL"))
     for i in range(hours):
         assert int(per_hour[hourly[i]["hour"]]) == hourly[i]["counts"]["silver_rows"], i
     check_rejected(srv, hourly, hours, lateness)

@@ -1,0 +1,367 @@
+"""Idempotency of the medallion pipeline (examples/medallion/), proved on
+copies of one stopped data directory. The base: a small demo (20,000
+events over 3 hours plus 2 of lateness, seed 42) run by the orchestrator on
+a fresh data directory until the runs of the 3 intervals succeed, checked
+against the generator's manifest, its tables recorded (the CSV bytes of
+`lakehouse sql ... ORDER BY ALL` and the rows DuckDB reads from each table's
+current files), then stopped with SIGTERM. Each test copies that directory,
+starts `lakehouse up` on the copy, disturbs it (a clear, a delete, a
+backfill, reverse order, kill -9 of the platform mid-backfill, a write
+killed before its commit) and asserts that every table reads exactly as
+the reference."""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from helpers.flow import api, log, runs, tis, wait_run
+from helpers.medallion import (BUCKET, EXAMPLE, check_lake, duckdb_rows, generate, iso,
+                               lake_env, parse_iso, render, run, run_id, s3, sql, sql_text)
+from helpers.server import Server, lakehouse_bin
+
+EVENTS, HOURS, LATENESS, SEED = 20000, 3, 2, 42
+TABLES = ("gold.transfers_hourly", "gold.top_addresses_daily", "silver.chain_transfers",
+          "silver.chain_transfers_rejected")
+SQL_TASKS = ("bronze_to_silver", "silver_to_gold", "validate")
+
+
+def make_base(tmp):
+    """A started `lakehouse up` on a fresh data directory whose DAG folder
+    (<data-dir>/dags) holds the example DAG from the demo window's first hour
+    with catchup, after a demo feed; returns (server, manifest) once the runs
+    of the first HOURS intervals exist (the caller waits for them)."""
+    end = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    srv = Server(tmp / "base-data", tmp, name="base").start()
+    try:
+        m = generate(srv, EVENTS, HOURS, end, SEED)
+        text = (EXAMPLE / "medallion.yaml").read_text()
+        text = (text.replace("start_date: 2026-12-01", f"start_date: {m['window']['start']}")
+                .replace("idle_timeout: 1m", "idle_timeout: 3s")
+                .replace("poke_interval: 10s", "poke_interval: 1s")
+                .replace("retry_delay: 30s", "retry_delay: 2s"))
+        dag = srv.data_dir / "dags" / "medallion"
+        shutil.copytree(EXAMPLE, dag)
+        (dag / "medallion.yaml").write_text(text)
+    except BaseException:
+        srv.stop()
+        raise
+    return srv, m
+
+
+def intervals(m):
+    start = parse_iso(m["window"]["start"])
+    return [start + timedelta(hours=h) for h in range(HOURS)]
+
+
+def wait_created(srv, rid, timeout=120):
+    deadline = time.monotonic() + timeout
+    while not any(r["dag_run_id"] == rid for r in runs(srv, "medallion")):
+        assert time.monotonic() < deadline, f"no run {rid}: {runs(srv, 'medallion')}"
+        time.sleep(0.2)
+
+
+def wait_success(srv, rids, tries=None):
+    """Waits for each run to succeed; with tries ({rid: {task: try}}), also
+    asserts that each SQL task of the run tried again since then."""
+    for rid in rids:
+        got = wait_run(srv, "medallion", rid, timeout=240)
+        now = tis(srv, "medallion", rid)
+        failed = [k for k, v in now.items() if v["state"] == "failed"]
+        assert got["state"] == "success", (
+            {k: v["state"] for k, v in now.items()},
+            [log(srv, "medallion", rid, k, now[k]["try_number"]) for k in failed])
+        for task in SQL_TASKS if tries else ():
+            assert now[task]["try_number"] > tries[rid][task], (rid, task, now[task])
+
+
+def try_numbers(srv, rids):
+    return {rid: {k: v["try_number"] for k, v in tis(srv, "medallion", rid).items()}
+            for rid in rids}
+
+
+def snapshot(srv, dest):
+    """Each table as `lakehouse sql` prints it (CSV, every column sorted) and
+    as DuckDB reads the Parquet files of its latest Delta snapshot."""
+    out = {}
+    for t in TABLES:
+        csv = sql_text(srv, f"SELECT * FROM {t} ORDER BY ALL")
+        out[t] = (csv, duckdb_rows(srv, t, dest / t)[1])
+    return out
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("medallion-base")
+    srv, m = make_base(tmp)
+    try:
+        rids = [run_id(t) for t in intervals(m)]
+        for rid in rids:
+            wait_created(srv, rid)
+        wait_success(srv, rids)
+        check_lake(srv, m)
+        ref = snapshot(srv, tmp / "ref")
+    except BaseException:
+        srv.stop()
+        raise
+    srv.check_clean_stop()
+    return {"dir": srv.data_dir, "manifest": m, "rids": rids, "ref": ref}
+
+
+def start_copy(base, make, tmp, name):
+    """`lakehouse up` on a copy of the stopped base. The copy's DAG ends with
+    the demo window (end_date), so an hour that turns during the test makes
+    no new run that would let the lateness runs go on."""
+    d = tmp / f"{name}-data"
+    shutil.copytree(base["dir"], d)
+    dag = d / "dags" / "medallion" / "medallion.yaml"
+    last = parse_iso(base["manifest"]["window"]["end"]) - timedelta(hours=1)
+    text = re.sub(r"^end_date:.*\n", "", dag.read_text(), flags=re.M)
+    dag.write_text(re.sub(r"^(start_date:.*\n)", rf"\1end_date: {iso(last)}\n", text,
+                          count=1, flags=re.M))
+    return make(name, data_dir=d)
+
+
+def assert_reference(srv, base, tmp):
+    """Every table reads as the base's reference, through `lakehouse sql`
+    and DuckDB; silver holds each key once."""
+    total, distinct = sql(srv, "SELECT count(*), count(DISTINCT (chain, tx_hash, log_index)) "
+                               "FROM silver.chain_transfers")[0]
+    assert total == distinct, "duplicate keys in silver"
+    got = snapshot(srv, tmp / f"check-{time.monotonic_ns()}")
+    for t in TABLES:
+        assert got[t][0] == base["ref"][t][0], f"{t}: lakehouse sql differs from the reference"
+        assert got[t][1] == base["ref"][t][1], f"{t}: DuckDB's rows differ from the reference"
+
+
+def clear(srv, **body):
+    r = api(srv, "POST", "/api/v1/dags/medallion/clearTaskInstances",
+            {"dry_run": False, "only_failed": False, "reset_dag_runs": True, **body})
+    assert r.status_code == 200, r.text
+    return r.json()["task_instances"]
+
+
+def backfill(srv, base):
+    first, last = intervals(base["manifest"])[0], intervals(base["manifest"])[-1]
+    r = api(srv, "POST", "/api/v1/backfills",
+            {"dag_id": "medallion", "from_date": iso(first), "to_date": iso(last),
+             "reprocess_behavior": "completed"})
+    assert r.status_code == 200, r.text
+    assert r.json()["num_runs"] == HOURS, r.json()
+
+
+def test_the_base_run_matches_the_manifest_and_has_rows(base):
+    """The base: the demo's intervals went topic -> bronze -> silver -> gold
+    through the orchestrator and reconcile with the manifest (checked by the
+    fixture with check_lake); every recorded table has rows, read alike by
+    both readers."""
+    for t in TABLES:
+        csv, rows = base["ref"][t]
+        assert len(csv.splitlines()) - 1 == len(rows) > 0, t
+
+
+def test_clearing_one_interval_leaves_every_table_identical(base, server_factory, tmp_path):
+    """Clearing every task of the middle interval (ingest replayed from
+    _ranges.json, the sensor, the SQL tasks) and re-running it changes no
+    byte of any table."""
+    srv = start_copy(base, server_factory, tmp_path, "clear1")
+    mid = base["rids"][1]
+    before = try_numbers(srv, [mid])
+    assert len(clear(srv, dag_run_id=mid)) == 5
+    wait_success(srv, [mid], before)
+    assert_reference(srv, base, tmp_path)
+
+
+def test_deleting_silver_and_rerunning_the_range_restores_it(base, server_factory, tmp_path):
+    """DELETE of silver and of the rejected rows, then bronze_to_silver and
+    everything after it re-run for the 3 intervals: silver, rejected and gold
+    are restored exactly."""
+    srv = start_copy(base, server_factory, tmp_path, "resilver")
+    for t in ("silver.chain_transfers", "silver.chain_transfers_rejected"):
+        r = run(srv, "sql", "-q", "-c", f"DELETE FROM {t}")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert sql(srv, f"SELECT count(*) FROM {t}") == [["0"]]
+    before = try_numbers(srv, base["rids"])
+    first, last = intervals(base["manifest"])[0], intervals(base["manifest"])[-1]
+    got = clear(srv, start_date=iso(first), end_date=iso(last), task_ids=["bronze_to_silver"],
+                include_downstream=True)
+    assert len(got) == HOURS * len(SQL_TASKS), got
+    wait_success(srv, base["rids"], before)
+    assert_reference(srv, base, tmp_path)
+
+
+def test_a_backfill_over_the_range_equals_the_scheduled_runs(base, server_factory, tmp_path):
+    """POST /api/v1/backfills over the 3 intervals, reprocessing completed
+    runs: every task runs again and the tables are byte for byte the
+    scheduled runs' tables."""
+    srv = start_copy(base, server_factory, tmp_path, "backfill")
+    before = try_numbers(srv, base["rids"])
+    backfill(srv, base)
+    wait_success(srv, base["rids"], before)
+    assert_reference(srv, base, tmp_path)
+
+
+def test_the_intervals_in_reverse_order_give_the_same_tables(base, server_factory, tmp_path):
+    """Every silver and gold row deleted, then the SQL tasks of the last
+    interval re-run, then the middle one's, then the first's: the same
+    tables (each key lands in one interval whatever the order, and the daily
+    top addresses are recomputed from the whole day)."""
+    srv = start_copy(base, server_factory, tmp_path, "reverse")
+    for t in TABLES:
+        r = run(srv, "sql", "-q", "-c", f"DELETE FROM {t}")
+        assert r.returncode == 0, r.stdout + r.stderr
+    for rid in reversed(base["rids"]):
+        before = try_numbers(srv, [rid])
+        clear(srv, dag_run_id=rid, task_ids=["bronze_to_silver"], include_downstream=True)
+        wait_success(srv, [rid], before)
+    assert_reference(srv, base, tmp_path)
+
+
+def descendants(pid):
+    """The pids whose parent chain leads to pid (from /proc)."""
+    parent = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    parent[int(d)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p and c not in out]
+        out.update(kids)
+        todo.extend(kids)
+    return out
+
+
+def kill_platform(srv):
+    """kill -9 of the whole platform: the server, its task launcher, every
+    task supervisor and task. Each is stopped first (SIGSTOP: no more forks),
+    so the tree is complete, then every one gets SIGKILL."""
+    os.kill(srv.proc.pid, signal.SIGSTOP)
+    stopped = set()
+    while new := descendants(srv.proc.pid) - stopped:
+        for p in new:
+            try:
+                os.kill(p, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+        stopped |= new
+    srv.kill()
+    for p in stopped:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return stopped
+
+
+def test_kill9_of_the_platform_mid_backfill_resumes_to_the_same_tables(base, server_factory,
+                                                                       tmp_path):
+    """kill -9 of the server and every task process while a SQL task of a
+    backfill runs; restarted on the same directory, the backfill resumes,
+    finishes, and the tables equal the undisturbed run's."""
+    srv = start_copy(base, server_factory, tmp_path, "kill9")
+    before = try_numbers(srv, base["rids"])
+    backfill(srv, base)
+    deadline, busy = time.monotonic() + 120, None
+    while busy is None:
+        assert time.monotonic() < deadline, "no SQL task of the backfill started"
+        for rid in base["rids"]:
+            for k, v in tis(srv, "medallion", rid).items():
+                if (k in ("bronze_to_silver", "silver_to_gold") and v["state"] == "running"
+                        and v["try_number"] > before[rid][k]):
+                    busy = (rid, k)
+        time.sleep(0.05)
+    killed = kill_platform(srv)
+    assert len(killed) >= 2, killed  # the launcher and the running task at least
+    srv.start()
+    wait_success(srv, base["rids"], before)
+    assert_reference(srv, base, tmp_path)
+
+
+class HoldProxy:
+    """A TCP proxy to an S3 endpoint that forwards everything until a
+    request line matches pattern; then it forwards nothing more on that
+    connection (the request never reaches the server) and sets held."""
+
+    def __init__(self, target, pattern):
+        self.target, self.pattern = target, re.compile(pattern)
+        self.held = threading.Event()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.conns = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            host, port = self.target.rsplit(":", 1)
+            s = socket.create_connection((host, int(port)))
+            self.conns += [c, s]
+            threading.Thread(target=self.pump, args=(c, s, True), daemon=True).start()
+            threading.Thread(target=self.pump, args=(s, c, False), daemon=True).start()
+
+    def pump(self, src, dst, watch):
+        tail = b""
+        try:
+            while data := src.recv(65536):
+                if watch and self.pattern.search(tail + data):
+                    self.held.set()
+                    return
+                tail = data[-200:]
+                dst.sendall(data)
+        except OSError:
+            pass
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+def listing(srv, prefix):
+    c = s3(srv)
+    return {o["Key"] for page in c.get_paginator("list_objects_v2").paginate(
+        Bucket=BUCKET, Prefix=prefix) for o in page.get("Contents", [])}
+
+
+def test_a_write_killed_before_its_commit_leaves_the_table_intact(base, server_factory, tmp_path):
+    """bronze_to_silver of the middle interval run by `lakehouse sql -f`
+    through a proxy that holds silver's log put: the data files are in the
+    bucket, the process is killed (SIGKILL) before its commit, the log did
+    not move, every table reads as the reference, and a re-run after it
+    still gives the reference."""
+    srv = start_copy(base, server_factory, tmp_path, "midwrite")
+    f = tmp_path / "bronze_to_silver.sql"
+    f.write_text(render(EXAMPLE / "bronze_to_silver.sql", intervals(base["manifest"])[1]))
+    prefix = "silver/chain_transfers/"
+    old = listing(srv, prefix)
+    proxy = HoldProxy(srv.s3_hostport, rb"PUT /lakehouse/silver/chain_transfers/_delta_log/")
+    env = lake_env(srv, {"AWS_ENDPOINT_URL": proxy.url})
+    p = subprocess.Popen([lakehouse_bin(), "sql", "-q", "-f", str(f)], env=env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proxy.held.wait(180), p.communicate(timeout=60)
+        p.send_signal(signal.SIGKILL)
+        p.wait(60)
+    finally:
+        proxy.close()
+    new = listing(srv, prefix) - old
+    assert any(k.endswith(".parquet") for k in new), new  # written, not committed
+    assert not any("_delta_log/" in k for k in new), new
+    assert_reference(srv, base, tmp_path)
+    r = run(srv, "sql", "-q", "-f", str(f))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert_reference(srv, base, tmp_path)
