@@ -67,9 +67,9 @@ def wait_created(srv, rid, timeout=120):
         time.sleep(0.2)
 
 
-def wait_success(srv, rids, tries=None):
+def wait_success(srv, rids, tries=None, tasks=SQL_TASKS):
     """Waits for each run to succeed; with tries ({rid: {task: try}}), also
-    asserts that each SQL task of the run tried again since then."""
+    asserts that each of tasks tried again since then."""
     for rid in rids:
         got = wait_run(srv, "medallion", rid, timeout=240)
         now = tis(srv, "medallion", rid)
@@ -77,7 +77,7 @@ def wait_success(srv, rids, tries=None):
         assert got["state"] == "success", (
             {k: v["state"] for k, v in now.items()},
             [log(srv, "medallion", rid, k, now[k]["try_number"]) for k in failed])
-        for task in SQL_TASKS if tries else ():
+        for task in tasks if tries else ():
             assert now[task]["try_number"] > tries[rid][task], (rid, task, now[task])
 
 
@@ -89,11 +89,8 @@ def try_numbers(srv, rids):
 def snapshot(srv, dest):
     """Each table as `lakehouse sql` prints it (CSV, every column sorted) and
     as DuckDB reads the Parquet files of its latest Delta snapshot."""
-    out = {}
-    for t in TABLES:
-        csv = sql_text(srv, f"SELECT * FROM {t} ORDER BY ALL")
-        out[t] = (csv, duckdb_rows(srv, t, dest / t)[1])
-    return out
+    duck = duckdb_rows(srv, TABLES, dest)
+    return {t: (sql_text(srv, f"SELECT * FROM {t} ORDER BY ALL"), duck[t][1]) for t in TABLES}
 
 
 @pytest.fixture(scope="module")
@@ -208,18 +205,20 @@ def test_a_backfill_over_the_range_equals_the_scheduled_runs(base, server_factor
 
 
 def test_the_intervals_in_reverse_order_give_the_same_tables(base, server_factory, tmp_path):
-    """Every silver and gold row deleted, then the SQL tasks of the last
-    interval re-run, then the middle one's, then the first's: the same
-    tables (each key lands in one interval whatever the order, and the daily
-    top addresses are recomputed from the whole day)."""
+    """Every silver and gold row deleted, then bronze_to_silver and
+    silver_to_gold of the last interval re-run, then the middle one's, then
+    the first's: the same tables (each key lands in one interval whatever
+    the order, and the daily top addresses are recomputed from the whole
+    day so far)."""
     srv = start_copy(base, server_factory, tmp_path, "reverse")
     for t in TABLES:
         r = run(srv, "sql", "-q", "-c", f"DELETE FROM {t}")
         assert r.returncode == 0, r.stdout + r.stderr
     for rid in reversed(base["rids"]):
         before = try_numbers(srv, [rid])
-        clear(srv, dag_run_id=rid, task_ids=["bronze_to_silver"], include_downstream=True)
-        wait_success(srv, [rid], before)
+        tasks = ["bronze_to_silver", "silver_to_gold"]
+        assert len(clear(srv, dag_run_id=rid, task_ids=tasks)) == 2
+        wait_success(srv, [rid], before, tasks)
     assert_reference(srv, base, tmp_path)
 
 
@@ -279,12 +278,14 @@ def test_kill9_of_the_platform_mid_backfill_resumes_to_the_same_tables(base, ser
             for k, v in tis(srv, "medallion", rid).items():
                 if (k in ("bronze_to_silver", "silver_to_gold") and v["state"] == "running"
                         and v["try_number"] > before[rid][k]):
-                    busy = (rid, k)
+                    busy = v
         time.sleep(0.05)
     killed = kill_platform(srv)
-    assert len(killed) >= 2, killed  # the launcher and the running task at least
+    assert busy["pid"] in killed, (busy, killed)  # its supervisor died with the platform
     srv.start()
     wait_success(srv, base["rids"], before)
+    again = tis(srv, "medallion", busy["dag_run_id"])[busy["task_id"]]
+    assert again["try_number"] > busy["try_number"], (busy, again)  # the lost try went again
     assert_reference(srv, base, tmp_path)
 
 

@@ -131,21 +131,24 @@ def check_lake(srv, manifest):
     assert all(t[2:] == ["10", "1", "10"] for t in tops), tops
 
 
-def duckdb_rows(srv, table, dest):
-    """The table's objects copied out of the bucket into dest, its log
-    replayed and its current files read by DuckDB (tests/js/delta_duckdb.mjs):
-    (version, sorted rows as DuckDB's JSON)."""
+def duckdb_rows(srv, tables, dest):
+    """Each table's objects copied out of the bucket into dest/<table>, its
+    log replayed and its current files read by DuckDB, in one
+    tests/js/delta_duckdb.mjs: {table: (version, sorted rows as DuckDB's JSON)}."""
     node = clients.need("node")
     if not (JS / "node_modules" / "@duckdb" / "node-api" / "package.json").exists():
         pytest.skip("tests/js/node_modules missing: run `npm ci` in tests/js")
-    c, prefix = s3(srv), table.replace(".", "/") + "/"
-    for page in c.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
-        for o in page.get("Contents", []):
-            p = Path(dest) / o["Key"][len(prefix):]
-            p.parent.mkdir(parents=True, exist_ok=True)
-            c.download_file(BUCKET, o["Key"], str(p))
-    r = clients.run([node, str(JS / "delta_duckdb.mjs"), str(dest)], cwd=str(JS), check=False,
+    c = s3(srv)
+    for t in tables:
+        prefix = t.replace(".", "/") + "/"
+        for page in c.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
+            for o in page.get("Contents", []):
+                p = Path(dest) / t / o["Key"][len(prefix):]
+                p.parent.mkdir(parents=True, exist_ok=True)
+                c.download_file(BUCKET, o["Key"], str(p))
+    r = clients.run([node, str(JS / "delta_duckdb.mjs"), "--each",
+                     *(str(Path(dest) / t) for t in tables)], cwd=str(JS), check=False,
                     timeout=120)
     assert r.returncode == 0, f"delta_duckdb.mjs failed:\n{r.stdout}\n{r.stderr}"
-    got = json.loads(r.stdout)
-    return got["version"], got["rows"]
+    got = [json.loads(line) for line in r.stdout.splitlines()]
+    return {t: (g["version"], g["rows"]) for t, g in zip(tables, got, strict=True)}
