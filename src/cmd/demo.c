@@ -288,6 +288,38 @@ static int produce(demo_t *d, lh_demo_gen_t *g, lh_demo_counts_t *c)
     return 0;
 }
 
+/* The sum of the partitions' high watermarks, or -1 after printing why. */
+static int64_t high_sum(lh_topic_cli_t *cl, rd_kafka_t *rk, const rd_kafka_metadata_topic_t *t)
+{
+    int64_t n = 0, lo, hi;
+    for (int i = 0; i < t->partition_cnt; i++) {
+        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, cl->topic, t->partitions[i].id,
+                                                                 &lo, &hi, cl->timeout_ms);
+        if (e) return lh__topic_fail("cannot read the topic's offsets", e, NULL), -1;
+        n += hi;
+    }
+    return n;
+}
+
+int64_t lh__demo_topic_records(lh_config_t *cfg)
+{
+    lh_topic_cli_t cl = {.cfg = cfg, .topic = lh_config_get(cfg, "demo.topic")};
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_t *rk = NULL;
+    int64_t n = -1;
+    cl.timeout_ms = 10000, cl.lenient = 1;
+    if ((cl.conf = lh__topic_conf(&cl)) && (rk = lh__topic_client(&cl)) &&
+        lh__topic_metadata(&cl, rk, NULL, &md) == 0) {
+        n = 0;
+        for (int t = 0; t < md->topic_cnt; t++)
+            if (!strcmp(md->topics[t].topic, cl.topic)) n = high_sum(&cl, rk, &md->topics[t]);
+    }
+    if (md) rd_kafka_metadata_destroy(md);
+    if (rk) rd_kafka_destroy(rk);
+    if (cl.conf) rd_kafka_conf_destroy(cl.conf);
+    return n;
+}
+
 /* --- the lake --- */
 
 void lh__demo_lake_endpoint(lh_config_t *cfg)

@@ -15,6 +15,11 @@
  * `s3` entry) when cfg names none. */
 void lh__demo_lake_endpoint(lh_config_t *cfg);
 
+/* demo.c: the records already in the demo topic (its partitions' high
+ * watermarks summed; 0 when the topic does not exist), or -1 after
+ * printing why Kafka could not tell. */
+int64_t lh__demo_topic_records(lh_config_t *cfg);
+
 /* demo_install.c: writes the embedded example (examples/medallion/) into
  * <flow.dags_dir>/medallion/ (its path into dir); with start_ms > 0 the
  * DAG's start_date becomes that hour and its `lateness` param lateness_h

@@ -114,6 +114,17 @@ static int generate_or_resume(drv_t *d)
     json_t *m = NULL;
     int rc = read_manifest(d, &m);
     if (rc == 1) {
+        int64_t had = lh__demo_topic_records(d->cfg);
+        if (had != 0) {
+            if (had > 0)
+                fprintf(stderr,
+                        "lakehouse demo: the topic %s holds %lld records but the lake has no "
+                        "demo manifest (an interrupted generation?): delete the topic (lakehouse "
+                        "topic delete %s) or start on a fresh data directory\n",
+                        lh_config_get(d->cfg, "demo.topic"), (long long)had,
+                        lh_config_get(d->cfg, "demo.topic"));
+            return 1;
+        }
         printf("generating the feed: %lld events over %lld hours (seed %lld)\n",
                (long long)lh_config_int(d->cfg, "demo.events"),
                (long long)lh_config_int(d->cfg, "demo.hours"),
