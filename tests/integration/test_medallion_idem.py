@@ -1,14 +1,15 @@
-"""Idempotency of the medallion pipeline (examples/medallion/), proved on
-copies of one stopped data directory. The base: a small demo (20,000
-events over 3 hours plus 2 of lateness, seed 42) run by the orchestrator on
-a fresh data directory until the runs of the 3 intervals succeed, checked
-against the generator's manifest, its tables recorded (the CSV bytes of
-`lakehouse sql ... ORDER BY ALL` and the rows DuckDB reads from each table's
-current files), then stopped with SIGTERM. Each test copies that directory,
-starts `lakehouse up` on the copy, disturbs it (a clear, a delete, a
-backfill, reverse order, kill -9 of the platform mid-backfill, a write
-killed before its commit) and asserts that every table reads exactly as
-the reference."""
+"""The medallion pipeline end to end and its idempotency, proved on copies
+of one stopped data directory. The base: `lakehouse up --demo` on a fresh
+data directory, small (20,000 events over 3 hours plus 2 of lateness, seed
+42), until its demo has run the 3 intervals through the orchestrator and
+printed gold; its lake is checked against the generator's manifest, its
+tables recorded (the CSV bytes of `lakehouse sql ... ORDER BY ALL` and the
+rows DuckDB reads from each table's current files), then it is stopped with
+SIGTERM. Each test copies that directory, starts `lakehouse up` on the copy,
+disturbs it (a clear, a delete, a backfill, reverse order, kill -9 of the
+platform mid-backfill, a write killed before its commit, a second `up
+--demo`) and asserts that every table reads exactly as the reference."""
+import json
 import os
 import re
 import shutil
@@ -17,42 +18,50 @@ import socket
 import subprocess
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+import uuid
+from datetime import timedelta
 
 import pytest
 
 from helpers.flow import api, log, runs, tis, wait_run
-from helpers.medallion import (BUCKET, EXAMPLE, check_lake, duckdb_rows, generate, iso,
-                               lake_env, parse_iso, render, run, run_id, s3, sql, sql_text)
-from helpers.server import Server, lakehouse_bin
+from helpers.medallion import (BUCKET, EXAMPLE, MANIFEST, check_lake, duckdb_rows, iso,
+                               lake_env, manifest, parse_iso, render, run, run_id, s3, sql,
+                               sql_text)
+from helpers.server import Server, lakehouse_bin, tail
 
 EVENTS, HOURS, LATENESS, SEED = 20000, 3, 2, 42
+DEMO = ["--demo", "--demo-events", str(EVENTS), "--demo-hours", str(HOURS), "--demo-seed",
+        str(SEED)]
 TABLES = ("gold.transfers_hourly", "gold.top_addresses_daily", "silver.chain_transfers",
           "silver.chain_transfers_rejected")
 SQL_TASKS = ("bronze_to_silver", "silver_to_gold", "validate")
 
 
+def wait_demo(srv, timeout=400):
+    """Waits until the `demo run` of `up --demo` printed its end (the runs of
+    the demo's intervals ended, gold printed); fails at its first error."""
+    deadline = time.monotonic() + timeout
+    while "The platform keeps serving" not in (text := srv.log()):
+        errors = [ln for ln in text.splitlines() if ln.startswith("lakehouse demo: ")
+                  and not ln.startswith("lakehouse demo: the medallion pipeline")]
+        assert not errors and srv.running(), tail(text)
+        assert time.monotonic() < deadline, "demo not done:\n" + tail(text)
+        time.sleep(0.2)
+    return text
+
+
 def make_base(tmp):
-    """A started `lakehouse up` on a fresh data directory whose DAG folder
-    (<data-dir>/dags) holds the example DAG from the demo window's first hour
-    with catchup, after a demo feed; returns (server, manifest) once the runs
-    of the first HOURS intervals exist (the caller waits for them)."""
-    end = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
-    srv = Server(tmp / "base-data", tmp, name="base").start()
+    """`lakehouse up --demo` on a fresh data directory, once its demo is
+    done: (the running server, the manifest)."""
+    srv = Server(tmp / "base-data", tmp, name="base", extra_args=DEMO).start()
     try:
-        m = generate(srv, EVENTS, HOURS, end, SEED)
-        text = (EXAMPLE / "medallion.yaml").read_text()
-        text = (text.replace("start_date: 2026-12-01", f"start_date: {m['window']['start']}")
-                .replace("idle_timeout: 1m", "idle_timeout: 3s")
-                .replace("poke_interval: 10s", "poke_interval: 1s")
-                .replace("retry_delay: 30s", "retry_delay: 2s"))
-        dag = srv.data_dir / "dags" / "medallion"
-        shutil.copytree(EXAMPLE, dag)
-        (dag / "medallion.yaml").write_text(text)
+        text = wait_demo(srv)
+        assert "generating the feed: 20000 events over 3 hours (seed 42)" in text, text
+        assert "gold.transfers_hourly, summed over the demo's hours per token:" in text, text
+        return srv, manifest(srv)
     except BaseException:
         srv.stop()
         raise
-    return srv, m
 
 
 def intervals(m):
@@ -93,6 +102,16 @@ def snapshot(srv, dest):
     return {t: (sql_text(srv, f"SELECT * FROM {t} ORDER BY ALL"), duck[t][1]) for t in TABLES}
 
 
+def topic_highs(srv):
+    r = srv.cli("topic", "describe", "chain.transfers", "--json", "--data-dir", str(srv.data_dir),
+                check=True)
+    return [p["high"] for p in json.loads(r.stdout)["partitions"]]
+
+
+def manifest_bytes(srv):
+    return s3(srv).get_object(Bucket=BUCKET, Key=MANIFEST)["Body"].read()
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("medallion-base")
@@ -104,11 +123,13 @@ def base(tmp_path_factory):
         wait_success(srv, rids)
         check_lake(srv, m)
         ref = snapshot(srv, tmp / "ref")
+        highs, raw = topic_highs(srv), manifest_bytes(srv)
     except BaseException:
         srv.stop()
         raise
     srv.check_clean_stop()
-    return {"dir": srv.data_dir, "manifest": m, "rids": rids, "ref": ref}
+    return {"dir": srv.data_dir, "manifest": m, "rids": rids, "ref": ref, "highs": highs,
+            "manifest_bytes": raw}
 
 
 def start_copy(base, make, tmp, name):
@@ -291,12 +312,13 @@ def test_kill9_of_the_platform_mid_backfill_resumes_to_the_same_tables(base, ser
 
 class HoldProxy:
     """A TCP proxy to an S3 endpoint that forwards everything until a
-    request line matches pattern; then it forwards nothing more on that
-    connection (the request never reaches the server) and sets held."""
+    request line matches pattern; then it sets held and forwards nothing
+    more on that connection until release() (the request has not reached
+    the server), or ever, after close()."""
 
     def __init__(self, target, pattern):
         self.target, self.pattern = target, re.compile(pattern)
-        self.held = threading.Event()
+        self.held, self.go = threading.Event(), threading.Event()
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.conns = []
@@ -318,18 +340,22 @@ class HoldProxy:
         tail = b""
         try:
             while data := src.recv(65536):
-                if watch and self.pattern.search(tail + data):
+                if watch and not self.held.is_set() and self.pattern.search(tail + data):
                     self.held.set()
-                    return
+                    self.go.wait()
                 tail = data[-200:]
                 dst.sendall(data)
         except OSError:
             pass
 
+    def release(self):
+        self.go.set()
+
     def close(self):
         self.sock.close()
         for c in self.conns:
             c.close()
+        self.go.set()  # the held request goes nowhere: its sockets are closed
 
 
 def listing(srv, prefix):
@@ -366,3 +392,55 @@ def test_a_write_killed_before_its_commit_leaves_the_table_intact(base, server_f
     r = run(srv, "sql", "-q", "-f", str(f))
     assert r.returncode == 0, r.stdout + r.stderr
     assert_reference(srv, base, tmp_path)
+
+
+def test_a_second_up_demo_resumes_without_generating(base, server_factory, tmp_path):
+    """`lakehouse up --demo` again on a copy of the base, with other demo
+    flags: the demo resumes with the manifest's window (no second
+    generation: the topic's high watermarks and the manifest's bytes are
+    unchanged), leaves the installed DAG alone, finds its runs done, and
+    every table is unchanged."""
+    d = tmp_path / "again-data"
+    shutil.copytree(base["dir"], d)
+    dag = {p.name: p.stat().st_mtime_ns for p in (d / "dags" / "medallion").iterdir()}
+    flags = ["--demo", "--demo-events", "500", "--demo-hours", "1", "--demo-seed", "7"]
+    srv = server_factory("again", data_dir=d, extra_args=flags)
+    text = wait_demo(srv, 200)
+    assert "resuming the demo already in this data directory: 20000 events, 3 hours" in text
+    assert "generating the feed" not in text, text
+    assert topic_highs(srv) == base["highs"]
+    assert manifest_bytes(srv) == base["manifest_bytes"]
+    assert {p.name: p.stat().st_mtime_ns for p in (d / "dags" / "medallion").iterdir()} == dag
+    assert_reference(srv, base, tmp_path)
+
+
+def test_create_if_not_exists_that_loses_the_race_to_create_is_no_error(server, tmp_path):
+    """The medallion's first runs start together on a fresh lake, each with
+    CREATE TABLE IF NOT EXISTS silver...: a create that found no table but
+    lost the race to write its first commit is no error. Process A's put of
+    the log's version 0 is held by a proxy while process B creates the
+    table; released, A's put-if-absent fails, A goes on (exit 0) and its
+    next statement writes to the table B made."""
+    t = f"silver.race_{uuid.uuid4().hex[:8]}"
+    create = f"CREATE TABLE IF NOT EXISTS {t} (id INTEGER, ds DATE) PARTITIONED BY (ds); "
+    proxy = HoldProxy(server.s3_hostport, rb"PUT /lakehouse/%s/_delta_log/0{20}\.json"
+                      % t.replace(".", "/").encode())
+    a = subprocess.Popen([lakehouse_bin(), "sql", "-q", "-c",
+                          create + f"INSERT INTO {t} VALUES (1, DATE '2026-12-05')"],
+                         env=lake_env(server, {"AWS_ENDPOINT_URL": proxy.url}),
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        assert proxy.held.wait(120), a.communicate(timeout=60)
+        r = run(server, "sql", "-q", "-c",
+                create + f"INSERT INTO {t} VALUES (2, DATE '2026-12-05')")
+        assert r.returncode == 0, r.stdout + r.stderr
+        proxy.release()
+        out, err = a.communicate(timeout=120)
+    finally:
+        proxy.close()
+        if a.poll() is None:
+            a.kill()
+            a.wait()
+    assert a.returncode == 0, out + err
+    assert sql(server, f"SELECT id FROM {t} ORDER BY id") == [["1"], ["2"]]

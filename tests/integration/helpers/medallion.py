@@ -20,6 +20,7 @@ from helpers.server import ROOT_AK, ROOT_SK, clean_env, lakehouse_bin
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "medallion"
 JS = Path(__file__).resolve().parents[2] / "js"
 BUCKET = "lakehouse"
+MANIFEST = "bronze/_demo/manifest.json"
 TOKENS = ("DAI", "LINK", "USDC", "USDT", "WBTC", "WETH")
 
 
@@ -64,7 +65,7 @@ def s3(srv):
 
 
 def manifest(srv):
-    body = s3(srv).get_object(Bucket=BUCKET, Key="bronze/_demo/manifest.json")["Body"].read()
+    body = s3(srv).get_object(Bucket=BUCKET, Key=MANIFEST)["Body"].read()
     return json.loads(body)
 
 
