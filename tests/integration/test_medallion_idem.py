@@ -22,6 +22,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from confluent_kafka import Producer
 
 from helpers.flow import api, log, runs, tis, wait_run
 from helpers.medallion import (BUCKET, EXAMPLE, MANIFEST, check_lake, duckdb_rows, iso,
@@ -35,6 +36,7 @@ DEMO = ["--demo", "--demo-events", str(EVENTS), "--demo-hours", str(HOURS), "--d
 TABLES = ("gold.transfers_hourly", "gold.top_addresses_daily", "silver.chain_transfers",
           "silver.chain_transfers_rejected")
 SQL_TASKS = ("bronze_to_silver", "silver_to_gold", "validate")
+BRONZE = "bronze/chain_transfers/"
 
 
 def wait_demo(srv, timeout=400):
@@ -50,11 +52,34 @@ def wait_demo(srv, timeout=400):
     return text
 
 
+def feed_goes_on(srv):
+    """Once the demo's feed is in (its manifest written), one record per
+    partition stamped at the window's end, as a live feed would go on: the
+    last lateness interval's ingest then sees its end instead of waiting
+    out its idle timeout (1 minute). Outside the window: no interval the
+    pipeline processes reads it. Returns the manifest."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            m = manifest(srv)
+            break
+        except s3(srv).exceptions.NoSuchKey:
+            assert time.monotonic() < deadline and srv.running(), tail(srv.log())
+            time.sleep(0.1)
+    p = Producer({"bootstrap.servers": srv.endpoints["kafka"]})
+    for part in range(len(topic_highs(srv))):
+        p.produce(m["topic"], b'{"tick": true}', partition=part,
+                  timestamp=m["window"]["end_ms"])
+    assert p.flush(30) == 0
+    return m
+
+
 def make_base(tmp):
-    """`lakehouse up --demo` on a fresh data directory, once its demo is
-    done: (the running server, the manifest)."""
+    """`lakehouse up --demo` on a fresh data directory (and a feed that goes
+    on), once its demo is done: (the running server, the manifest)."""
     srv = Server(tmp / "base-data", tmp, name="base", extra_args=DEMO).start()
     try:
+        feed_goes_on(srv)
         text = wait_demo(srv)
         assert "generating the feed: 20000 events over 3 hours (seed 42)" in text, text
         assert "gold.transfers_hourly, summed over the demo's hours per token:" in text, text
@@ -102,6 +127,13 @@ def snapshot(srv, dest):
     return {t: (sql_text(srv, f"SELECT * FROM {t} ORDER BY ALL"), duck[t][1]) for t in TABLES}
 
 
+def listing(srv, prefix):
+    """{key: ETag} of the objects under prefix, through the S3 API."""
+    c = s3(srv)
+    return {o["Key"]: o["ETag"] for page in c.get_paginator("list_objects_v2").paginate(
+        Bucket=BUCKET, Prefix=prefix) for o in page.get("Contents", [])}
+
+
 def topic_highs(srv):
     r = srv.cli("topic", "describe", "chain.transfers", "--json", "--data-dir", str(srv.data_dir),
                 check=True)
@@ -124,12 +156,13 @@ def base(tmp_path_factory):
         check_lake(srv, m)
         ref = snapshot(srv, tmp / "ref")
         highs, raw = topic_highs(srv), manifest_bytes(srv)
+        bronze = listing(srv, BRONZE)
     except BaseException:
         srv.stop()
         raise
     srv.check_clean_stop()
     return {"dir": srv.data_dir, "manifest": m, "rids": rids, "ref": ref, "highs": highs,
-            "manifest_bytes": raw}
+            "manifest_bytes": raw, "bronze": bronze}
 
 
 def start_copy(base, make, tmp, name):
@@ -182,17 +215,25 @@ def test_the_base_run_matches_the_manifest_and_has_rows(base):
     for t in TABLES:
         csv, rows = base["ref"][t]
         assert len(csv.splitlines()) - 1 == len(rows) > 0, t
+    start = parse_iso(base["manifest"]["window"]["start"])
+    for h in range(HOURS + LATENESS):  # every hour's bronze, read over the S3 API
+        prefix = BRONZE + (start + timedelta(hours=h)).strftime("ds=%Y-%m-%d/hour=%H/")
+        names = {k[len(prefix):] for k in base["bronze"] if k.startswith(prefix)}
+        assert {"_SUCCESS", "_ranges.json"} < names, (prefix, names)
+        assert any(n.endswith(".jsonl.zst") for n in names), (prefix, names)
 
 
 def test_clearing_one_interval_leaves_every_table_identical(base, server_factory, tmp_path):
     """Clearing every task of the middle interval (ingest replayed from
     _ranges.json, the sensor, the SQL tasks) and re-running it changes no
-    byte of any table."""
+    byte of any table, nor of bronze (the replay rewrites the same objects)."""
     srv = start_copy(base, server_factory, tmp_path, "clear1")
     mid = base["rids"][1]
     before = try_numbers(srv, [mid])
     assert len(clear(srv, dag_run_id=mid)) == 5
     wait_success(srv, [mid], before)
+    assert tis(srv, "medallion", mid)["ingest_bronze"]["try_number"] > before[mid]["ingest_bronze"]
+    assert listing(srv, BRONZE) == base["bronze"]
     assert_reference(srv, base, tmp_path)
 
 
@@ -358,12 +399,6 @@ class HoldProxy:
         self.go.set()  # the held request goes nowhere: its sockets are closed
 
 
-def listing(srv, prefix):
-    c = s3(srv)
-    return {o["Key"] for page in c.get_paginator("list_objects_v2").paginate(
-        Bucket=BUCKET, Prefix=prefix) for o in page.get("Contents", [])}
-
-
 def test_a_write_killed_before_its_commit_leaves_the_table_intact(base, server_factory, tmp_path):
     """bronze_to_silver of the middle interval run by `lakehouse sql -f`
     through a proxy that holds silver's log put: the data files are in the
@@ -374,7 +409,7 @@ def test_a_write_killed_before_its_commit_leaves_the_table_intact(base, server_f
     f = tmp_path / "bronze_to_silver.sql"
     f.write_text(render(EXAMPLE / "bronze_to_silver.sql", intervals(base["manifest"])[1]))
     prefix = "silver/chain_transfers/"
-    old = listing(srv, prefix)
+    old = listing(srv, prefix).keys()
     proxy = HoldProxy(srv.s3_hostport, rb"PUT /lakehouse/silver/chain_transfers/_delta_log/")
     env = lake_env(srv, {"AWS_ENDPOINT_URL": proxy.url})
     p = subprocess.Popen([lakehouse_bin(), "sql", "-q", "-f", str(f)], env=env,
@@ -385,7 +420,7 @@ def test_a_write_killed_before_its_commit_leaves_the_table_intact(base, server_f
         p.wait(60)
     finally:
         proxy.close()
-    new = listing(srv, prefix) - old
+    new = listing(srv, prefix).keys() - old
     assert any(k.endswith(".parquet") for k in new), new  # written, not committed
     assert not any("_delta_log/" in k for k in new), new
     assert_reference(srv, base, tmp_path)
