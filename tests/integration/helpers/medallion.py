@@ -1,12 +1,17 @@
 """Helpers for the medallion pipeline's tests (examples/medallion/): the
 `lakehouse` CLI as a client of the lake, the demo generator and its
 manifest, the .sql files rendered as the orchestrator renders them, the
-checks the validate task makes asked again through `lakehouse sql`, and a
-table's contents as `lakehouse sql` prints them and as DuckDB reads its
-current files."""
+checks the validate task makes asked again through `lakehouse sql`, a
+table's contents as DuckDB reads its current files, and the crash tools of
+the idempotency tests: kill -9 of the whole platform, and a proxy that
+holds one S3 request."""
 import json
+import os
 import re
+import signal
+import socket
 import subprocess
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -153,3 +158,92 @@ def duckdb_rows(srv, tables, dest):
     assert r.returncode == 0, f"delta_duckdb.mjs failed:\n{r.stdout}\n{r.stderr}"
     got = [json.loads(line) for line in r.stdout.splitlines()]
     return {t: (g["version"], g["rows"]) for t, g in zip(tables, got, strict=True)}
+
+
+def descendants(pid):
+    """The pids whose parent chain leads to pid (from /proc)."""
+    parent = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    parent[int(d)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p and c not in out]
+        out.update(kids)
+        todo.extend(kids)
+    return out
+
+
+def kill_platform(srv):
+    """kill -9 of the whole platform: the server, its task launcher, every
+    task supervisor and task. Each is stopped first (SIGSTOP: no more forks),
+    so the tree is complete, then every one gets SIGKILL."""
+    os.kill(srv.proc.pid, signal.SIGSTOP)
+    stopped = set()
+    while new := descendants(srv.proc.pid) - stopped:
+        for p in new:
+            try:
+                os.kill(p, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+        stopped |= new
+    srv.kill()
+    for p in stopped:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return stopped
+
+
+class HoldProxy:
+    """A TCP proxy to an S3 endpoint that forwards everything until a
+    request line matches pattern; then it sets held and forwards nothing
+    more on that connection until release() (the request has not reached
+    the server), or ever, after close()."""
+
+    def __init__(self, target, pattern):
+        self.target, self.pattern = target, re.compile(pattern)
+        self.held, self.go = threading.Event(), threading.Event()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.conns = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            host, port = self.target.rsplit(":", 1)
+            s = socket.create_connection((host, int(port)))
+            self.conns += [c, s]
+            threading.Thread(target=self.pump, args=(c, s, True), daemon=True).start()
+            threading.Thread(target=self.pump, args=(s, c, False), daemon=True).start()
+
+    def pump(self, src, dst, watch):
+        tail = b""
+        try:
+            while data := src.recv(65536):
+                if watch and not self.held.is_set() and self.pattern.search(tail + data):
+                    self.held.set()
+                    self.go.wait()
+                tail = data[-200:]
+                dst.sendall(data)
+        except OSError:
+            pass
+
+    def release(self):
+        self.go.set()
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+        self.go.set()  # the held request goes nowhere: its sockets are closed
