@@ -292,7 +292,8 @@ struct lh_plan {
             uint32_t nhive;
             bool filename;
             const char ***part_text; /* per file, per hive column: the value's text */
-            uint8_t format;          /* 1 CSV, 2 newline-delimited JSON, 3 a JSON array */
+            uint8_t format;          /* 1 CSV, 2 newline-delimited JSON, 3 a JSON array,
+                                        4 JSON values, each maybe over many lines */
             uint8_t compression;     /* lh_compression_t (exec/files.h) */
             char delim, quote, escape;
             bool header;
