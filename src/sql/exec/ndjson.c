@@ -306,8 +306,9 @@ bool lh__json_first_line_whole(const char *p, size_t n, bool eof)
     size_t at = 0;
     while (at < n && json_space(p[at]))
         at++;
+    if (at == n) return true; /* nothing: newline-delimited, no rows */
     const char *nl = memchr(p + at, '\n', n - at);
-    if (at == n || (!nl && !eof)) return true; /* nothing, or a line longer than the sample */
+    if (!nl && !eof) return true; /* a line longer than the sample */
     json_error_t je;
     json_t *j = json_loadb(p + at, (size_t)((nl ? nl : p + n) - p - at), JSON_DECODE_ANY, &je);
     json_decref(j);
