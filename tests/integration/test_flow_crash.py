@@ -36,7 +36,8 @@ def wait_running(srv, rid, tasks, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         t = tis(srv, "crashy", rid)
-        if all(t[k]["state"] == "running" for k in tasks):
+        # the run's task instances appear once the scheduler has seen the run
+        if all(t.get(k, {}).get("state") == "running" for k in tasks):
             return t
         time.sleep(0.05)
     raise AssertionError(f"not running: {tis(srv, 'crashy', rid)}")
