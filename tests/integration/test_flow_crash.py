@@ -107,8 +107,8 @@ def wait_reschedule(srv, rid, not_end=None, timeout=60):
     """The sensor up_for_reschedule after a poke that ended at another time than not_end."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        t = tis(srv, "waits", rid)["flag"]
-        if t["state"] == "up_for_reschedule" and t["end_date"] != not_end:
+        t = tis(srv, "waits", rid).get("flag", {})  # none until the scheduler saw the run
+        if t.get("state") == "up_for_reschedule" and t["end_date"] != not_end:
             return t
         time.sleep(0.05)
     raise AssertionError(f"no poke: {tis(srv, 'waits', rid)}")
