@@ -1,8 +1,9 @@
 /* `lakehouse demo install`: the example pipeline built into the binary
  * (src/demo/embed.h) written into <flow.dags_dir>/medallion/, as is or,
  * for `demo run` (`up --demo`), with the DAG's start_date moved to the
- * demo's first hour and its lateness param set to the demo's lateness: the
- * only two lines that differ between the example and the demo. */
+ * demo's first hour and its lateness (the param and the ingest task's) set
+ * to the demo's: the only lines that differ between the example and the
+ * demo. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,23 +22,31 @@ static int starts(const char *line, const char *end, const char *prefix)
     return (size_t)(end - line) >= n && !memcmp(line, prefix, n);
 }
 
-/* The DAG text with `start_date:` and the `lateness:` under `params:`
- * replaced; NULL when out of memory. */
+/* Spaces before key on the line (a mapping key, indented), or -1. */
+static int indented_key(const char *line, const char *end, const char *key)
+{
+    int n = 0;
+    while (line + n < end && line[n] == ' ')
+        n++;
+    return n > 0 && starts(line + n, end, key) ? n : -1;
+}
+
+/* The DAG text with `start_date:` and every indented `lateness:` (the
+ * param, the ingest task's) replaced; NULL when out of memory. */
 static char *rewrite_dag(const lh_demo_file_t *f, int64_t start_ms, int lateness_h, size_t *len)
 {
     char iso[40];
     lh_time_iso8601_format(start_ms * 1000000, 0, iso, sizeof iso);
     lh_buf_t b;
     lh_buf_init(&b, f->len + 4096);
-    int in_params = 0;
     for (const char *p = f->data, *end = f->data + f->len; p < end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *next = nl ? nl + 1 : end;
-        if (p[0] != ' ' && p[0] != '#' && p[0] != '\n') in_params = starts(p, next, "params:");
+        int indent = indented_key(p, next, "lateness:");
         if (starts(p, next, "start_date:"))
             lh_buf_printf(&b, "start_date: %s\n", iso);
-        else if (in_params && starts(p, next, "  lateness:"))
-            lh_buf_printf(&b, "  lateness: %dh\n", lateness_h);
+        else if (indent > 0)
+            lh_buf_printf(&b, "%*slateness: %dh\n", indent, "", lateness_h);
         else
             lh_buf_append(&b, p, (size_t)(next - p));
         p = next;

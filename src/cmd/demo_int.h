@@ -22,10 +22,10 @@ int64_t lh__demo_topic_records(lh_config_t *cfg);
 
 /* demo_install.c: writes the embedded example (examples/medallion/) into
  * <flow.dags_dir>/medallion/ (its path into dir); with start_ms > 0 the
- * DAG's start_date becomes that hour and its `lateness` param lateness_h
- * hours. A file already holding those bytes is left alone (so the
- * orchestrator sees no change); others are replaced atomically. 0, or 1
- * after printing why. */
+ * DAG's start_date becomes that hour and its `lateness` (the param and
+ * the ingest task's) lateness_h hours. A file already holding those bytes
+ * is left alone (so the orchestrator sees no change); others are replaced
+ * atomically. 0, or 1 after printing why. */
 int lh__demo_install(const lh_config_t *cfg, int64_t start_ms, int lateness_h, char *dir,
                      size_t cap);
 

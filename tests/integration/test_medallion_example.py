@@ -82,9 +82,10 @@ def test_the_dag_runs_the_pipeline(tmp_path):
         text = text.replace("start_date: 2026-12-01",
                             f"start_date: {iso(START)}\n"
                             f"end_date: {iso(START + timedelta(hours=HOURS + LATENESS - 1))}")
-        text = (text.replace("idle_timeout: 1m", "idle_timeout: 3s")
-                .replace("poke_interval: 10s", "poke_interval: 1s")
-                .replace("retry_delay: 30s", "retry_delay: 2s"))
+        for old, new in (("poke_interval: 5s", "poke_interval: 1s"),
+                         ("retry_delay: 30s", "retry_delay: 2s")):
+            assert old in text, old
+            text = text.replace(old, new)
         assert f"start_date: {iso(START)}" in text
         dag = srv.dags_dir / "medallion"
         shutil.copytree(EXAMPLE, dag)

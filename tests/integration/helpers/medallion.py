@@ -89,8 +89,9 @@ def render(path, start, lateness=2):
     late = start + timedelta(hours=lateness)
     f = "%Y-%m-%d %H:%M:%S"
     values = {"ds": start.strftime("%Y-%m-%d"),
-              "ts_format(ts_add(data_interval_start, '2h'), '%F')": late.strftime("%Y-%m-%d"),
-              "ts_format(ts_add(data_interval_start, '2h'), '%F %T')": late.strftime(f),
+              "ts_format(ts_add(data_interval_start, params.lateness), '%F')":
+                  late.strftime("%Y-%m-%d"),
+              "ts_format(ts_add(data_interval_start, params.lateness), '%F %T')": late.strftime(f),
               "ts_format(data_interval_start, '%F %T')": start.strftime(f),
               "ts_format(data_interval_start, '%H')": start.strftime("%H"),
               "ts_format(data_interval_end, '%F %T')": (start + timedelta(hours=1)).strftime(f)}
