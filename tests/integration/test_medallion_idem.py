@@ -20,7 +20,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from confluent_kafka import Producer
 
 from helpers.flow import api, log, tis, wait_run
 from helpers.medallion import (BUCKET, EXAMPLE, MANIFEST, HoldProxy, check_lake, duckdb_rows,
@@ -50,34 +49,11 @@ def wait_demo(srv, timeout=400):
     return text
 
 
-def feed_goes_on(srv):
-    """Once the demo's feed is in (its manifest written), one record per
-    partition stamped at the window's end, as a live feed would go on: the
-    last lateness interval's ingest then sees its end instead of waiting
-    out its idle timeout (1 minute). Outside the window: no interval the
-    pipeline processes reads it. Returns the manifest."""
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            m = manifest(srv)
-            break
-        except s3(srv).exceptions.NoSuchKey:
-            assert time.monotonic() < deadline and srv.running(), tail(srv.log())
-            time.sleep(0.1)
-    p = Producer({"bootstrap.servers": srv.endpoints["kafka"]})
-    for part in range(len(topic_highs(srv))):
-        p.produce(m["topic"], b'{"tick": true}', partition=part,
-                  timestamp=m["window"]["end_ms"])
-    assert p.flush(30) == 0
-    return m
-
-
 def make_base(tmp):
-    """`lakehouse up --demo` on a fresh data directory (and a feed that goes
-    on), once its demo is done: (the running server, the manifest)."""
+    """`lakehouse up --demo` on a fresh data directory, once its demo is
+    done: (the running server, the manifest)."""
     srv = Server(tmp / "base-data", tmp, name="base", extra_args=DEMO).start()
     try:
-        feed_goes_on(srv)
         text = wait_demo(srv)
         assert "generating the feed: 20000 events over 3 hours (seed 42)" in text, text
         assert "gold.transfers_hourly, summed over the demo's hours per token:" in text, text
