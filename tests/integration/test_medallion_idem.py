@@ -22,9 +22,9 @@ from datetime import timedelta
 import pytest
 
 from helpers.flow import api, log, tis, wait_run
-from helpers.medallion import (BUCKET, EXAMPLE, MANIFEST, HoldProxy, check_lake, duckdb_rows,
-                               iso, kill_platform, lake_env, manifest, parse_iso, render, run,
-                               run_id, s3, sql, sql_text)
+from helpers.medallion import (BUCKET, EXAMPLE, MANIFEST, HoldProxy, check_lake, cmdlines,
+                               descendants, duckdb_rows, iso, kill_platform, lake_env, manifest,
+                               parse_iso, render, run, run_id, s3, sql, sql_text)
 from helpers.server import Server, lakehouse_bin, tail
 
 EVENTS, HOURS, LATENESS, SEED = 20000, 3, 2, 42
@@ -34,6 +34,7 @@ TABLES = ("gold.transfers_hourly", "gold.top_addresses_daily", "silver.chain_tra
           "silver.chain_transfers_rejected")
 SQL_TASKS = ("bronze_to_silver", "silver_to_gold", "validate")
 BRONZE = "bronze/chain_transfers/"
+B2S = re.compile(r"rendered/medallion/(?P<run>[^/ ]+)/bronze_to_silver\.(?P<try>\d+)\.sql")
 
 
 def wait_demo(srv, timeout=400):
@@ -255,27 +256,25 @@ def test_the_intervals_in_reverse_order_give_the_same_tables(base, server_factor
 
 def test_kill9_of_the_platform_mid_backfill_resumes_to_the_same_tables(base, server_factory,
                                                                        tmp_path):
-    """kill -9 of the server and every task process while a SQL task of a
-    backfill runs; restarted on the same directory, the backfill resumes,
-    finishes, and the tables equal the undisturbed run's."""
+    """kill -9 of the server and every task process while a bronze_to_silver
+    of a backfill runs (its `lakehouse sql -f .../<run>/bronze_to_silver.<try>.sql`
+    process seen under the server); restarted on the same directory, the
+    backfill resumes, the lost try goes again, every run finishes, and the
+    tables equal the undisturbed run's."""
     srv = start_copy(base, server_factory, tmp_path, "kill9")
     before = try_numbers(srv, base["rids"])
     backfill(srv, base)
-    deadline, busy = time.monotonic() + 120, None
-    while busy is None:
-        assert time.monotonic() < deadline, "no SQL task of the backfill started"
-        for rid in base["rids"]:
-            for k, v in tis(srv, "medallion", rid).items():
-                if (k in ("bronze_to_silver", "silver_to_gold") and v["state"] == "running"
-                        and v["try_number"] > before[rid][k]):
-                    busy = v
-        time.sleep(0.05)
-    killed = kill_platform(srv)
-    assert busy["pid"] in killed, (busy, killed)  # its supervisor died with the platform
+    deadline = time.monotonic() + 120
+    while not [c for c in cmdlines(descendants(srv.proc.pid)).values() if B2S.search(c)]:
+        assert time.monotonic() < deadline, "no bronze_to_silver of the backfill started"
+        time.sleep(0.005)
+    killed = [m for c in kill_platform(srv).values() if (m := B2S.search(c))]
+    assert killed, "the bronze_to_silver ended before the kill"
     srv.start()
     wait_success(srv, base["rids"], before)
-    again = tis(srv, "medallion", busy["dag_run_id"])[busy["task_id"]]
-    assert again["try_number"] > busy["try_number"], (busy, again)  # the lost try went again
+    for m in killed:
+        again = tis(srv, "medallion", m["run"])["bronze_to_silver"]
+        assert again["try_number"] > int(m["try"]), (m.group(0), again)  # the lost try went again
     assert_reference(srv, base, tmp_path)
 
 

@@ -180,10 +180,23 @@ def descendants(pid):
     return out
 
 
+def cmdlines(pids):
+    """{pid: its command line, arguments joined by spaces} of those still there."""
+    out = {}
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/cmdline", "rb") as f:
+                out[p] = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            pass
+    return out
+
+
 def kill_platform(srv):
     """kill -9 of the whole platform: the server, its task launcher, every
     task supervisor and task. Each is stopped first (SIGSTOP: no more forks),
-    so the tree is complete, then every one gets SIGKILL."""
+    so the tree is complete, then every one gets SIGKILL. Returns {pid:
+    command line} of the processes under the server, read while stopped."""
     os.kill(srv.proc.pid, signal.SIGSTOP)
     stopped = set()
     while new := descendants(srv.proc.pid) - stopped:
@@ -193,13 +206,14 @@ def kill_platform(srv):
             except ProcessLookupError:
                 pass
         stopped |= new
+    killed = cmdlines(stopped)
     srv.kill()
     for p in stopped:
         try:
             os.kill(p, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    return stopped
+    return killed
 
 
 class HoldProxy:
