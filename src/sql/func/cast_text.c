@@ -77,6 +77,8 @@ bool lh__parse_exact(const char *s, size_t n, int scale, lh_int128_t *out)
             if (dot) exp10--;
             continue;
         }
+        /* 39 digits can pass 2^128: a digit that would wrap v is dropped, with the rest */
+        if (ndig < 39 && v > (U128_MAX - (unsigned)(c - '0')) / 10) ndig = 39;
         if (ndig < 39) {
             v = v * 10 + (unsigned)(c - '0');
             ndig++;
