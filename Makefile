@@ -48,6 +48,10 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
+# the example pipeline is built into the binary (src/demo/embed.c, .incbin)
+EXAMPLE_FILES := $(wildcard examples/medallion/*)
+$(BUILD)/obj/src/demo/embed.o build-fuzz/obj/src/demo/embed.o: $(EXAMPLE_FILES)
+
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h tests/unit/tmpdir.h tests/unit/store_fixture.h tests/unit/server_fixture.h $(BUILD)/liblh.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(TEST_EXTRA) $(BUILD)/liblh.a $(LDOPT) $(PKG_LIBS)

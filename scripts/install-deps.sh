@@ -14,7 +14,7 @@ PKGS=(
   # the Kafka client library (lakehouse topic, bench/kafka_load.c, bench/kafka-mock.c)
   librdkafka-dev
   # tests: real clients
-  python3 python3-pytest python3-pytest-timeout python3-boto3 python3-requests
+  python3 python3-pytest python3-pytest-timeout python3-pytest-xdist python3-boto3 python3-requests
   awscli s3cmd rclone curl prometheus openssl sqlite3
   kcat python3-kafka python3-confluent-kafka
   # tests: DAG examples against docs/dag.schema.json (tests/integration/test_dag_validate.py)

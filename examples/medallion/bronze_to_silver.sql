@@ -30,7 +30,7 @@ WITH bronze AS (
                               'key': 'VARCHAR', 'value': 'VARCHAR'},
                    hive_partitioning = true, hive_types_autocast = false)
     WHERE ds >= '{{ ds }}'
-      AND ds <= '{{ ts_format(ts_add(data_interval_start, '2h'), '%F') }}'
+      AND ds <= '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F') }}'
 ), fields AS (
     SELECT "partition", "offset", raw, bronze_start, epoch_ms("timestamp") AS kafka_time,
            CASE WHEN ok THEN json_extract_string(raw, '$.chain') END AS chain,
@@ -45,7 +45,7 @@ WITH bronze AS (
            CASE WHEN ok THEN TRY_CAST(json_extract_string(raw, '$.gas') AS BIGINT) END AS gas
     FROM bronze
     WHERE bronze_start >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
-      AND bronze_start <= TIMESTAMP '{{ ts_format(ts_add(data_interval_start, '2h'), '%F %T') }}'
+      AND bronze_start <= TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
 ), classified AS (
     SELECT *, TRY_CAST(amount_text AS DECIMAL(38,0)) AS amount,
            CASE
@@ -63,7 +63,7 @@ SELECT *,
            WHEN bad IS NOT NULL THEN bad
            -- read from the last bronze interval this run reads, but older than
            -- the interval: no run for its own hour reads it
-           WHEN bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, '2h'), '%F %T') }}'
+           WHEN bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
                 AND block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
                THEN 'too_late'
        END AS reason
@@ -73,7 +73,7 @@ WHERE CASE WHEN bad = 'malformed' THEN kafka_time ELSE block_time END
       AND CASE WHEN bad = 'malformed' THEN kafka_time ELSE block_time END
           < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
    OR (bad IS NULL
-       AND bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, '2h'), '%F %T') }}'
+       AND bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
        AND block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}');
 
 INSERT INTO silver.chain_transfers

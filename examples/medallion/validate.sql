@@ -26,7 +26,7 @@ FROM read_json('s3://lakehouse/bronze/chain_transfers/**/*.jsonl.zst',
                           'key': 'VARCHAR', 'value': 'VARCHAR'},
                hive_partitioning = true, hive_types_autocast = false)
 WHERE ds >= '{{ ds }}'
-  AND ds <= '{{ ts_format(ts_add(data_interval_start, '2h'), '%F') }}';
+  AND ds <= '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F') }}';
 
 SELECT CASE WHEN b.lines <> s.n + r.n + b.good - b.keys
             THEN error('bronze does not reconcile: ' || b.lines || ' bronze lines, ' || s.n
@@ -42,12 +42,12 @@ FROM (SELECT count(*) AS lines,
                  AND amount IS NOT NULL AND block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}') AS keys
       FROM owned
       WHERE bronze_start >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
-        AND bronze_start <= TIMESTAMP '{{ ts_format(ts_add(data_interval_start, '2h'), '%F %T') }}'
+        AND bronze_start <= TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
         AND (CASE WHEN ok AND block_time IS NOT NULL THEN block_time ELSE kafka_time END
                  >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
              AND CASE WHEN ok AND block_time IS NOT NULL THEN block_time ELSE kafka_time END
                  < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
-             OR ok AND bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, '2h'), '%F %T') }}'
+             OR ok AND bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
                 AND block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}')) AS b,
      (SELECT count(*) AS n FROM silver.chain_transfers
       WHERE block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
@@ -70,22 +70,23 @@ FROM (SELECT sum(transfers) AS transfers, sum(volume) AS volume FROM gold.transf
 
 -- 4. rejected counts per reason match the demo generator's manifest: its
 -- counts for the interval's hour, and for too_late the records that arrived
--- lateness hours later (the manifest is pretty-printed JSON: read as lines)
+-- lateness hours later. The manifest is one pretty-printed JSON object, one
+-- row of read_json; hourly[i] is the hour window.start + i hours
 CREATE TEMP TABLE manifest AS
-SELECT doc, '$.hourly[' || date_diff('hour', CAST(json_extract_string(doc, '$.window.start') AS TIMESTAMP),
-                                     TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}') || ']' AS here,
-       '$.hourly[' || date_diff('hour', CAST(json_extract_string(doc, '$.window.start') AS TIMESTAMP),
-                                TIMESTAMP '{{ ts_format(ts_add(data_interval_start, '2h'), '%F %T') }}') || ']' AS arrived
-FROM (SELECT string_agg(line, '') AS doc
-      FROM read_csv('s3://lakehouse/bronze/_demo/manifest.json', delim = '|', quote = '',
-                    header = false, columns = {'line': 'VARCHAR'}));
+SELECT hourly,
+       '$[' || date_diff('hour', CAST(json_extract_string("window", '$.start') AS TIMESTAMP),
+                         TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}') || ']' AS here,
+       '$[' || date_diff('hour', CAST(json_extract_string("window", '$.start') AS TIMESTAMP),
+                         TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}') || ']' AS arrived
+FROM read_json('s3://lakehouse/bronze/_demo/manifest.json',
+               columns = {'window': 'VARCHAR', 'hourly': 'VARCHAR'});
 
 SELECT CASE WHEN count(*) FILTER (WHERE got IS DISTINCT FROM want) > 0
             THEN error('rejected counts differ from the manifest: '
                        || string_agg(reason || ' ' || coalesce(got, 0) || ' want ' || coalesce(want, -1), ', '))
        END AS rejected_match_manifest
 FROM (SELECT k.reason, coalesce(r.n, 0) AS got,
-             TRY_CAST(json_extract_string(m.doc, CASE WHEN k.reason = 'too_late'
+             TRY_CAST(json_extract_string(m.hourly, CASE WHEN k.reason = 'too_late'
                                                       THEN m.arrived || '.arrived.too_late'
                                                       ELSE m.here || '.counts.' || k.reason END) AS BIGINT) AS want
       FROM (VALUES ('malformed'), ('unknown_token'), ('overflow'), ('too_late')) AS k(reason)

@@ -14,13 +14,12 @@
 #include <time.h>
 
 #include "cmd/cmd.h"
+#include "cmd/demo_int.h"
 #include "cmd/topic_int.h"
 #include "core/str.h"
 #include "core/timefmt.h"
 #include "demo/gen.h"
 #include "store/objstore.h"
-
-#define MANIFEST_KEY "bronze/_demo/manifest.json"
 
 static const lh_config_key_t demo_keys[] = {
     {.section = "demo",
@@ -121,17 +120,26 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: lakehouse demo generate [--events N] [--hours H] [--seed S] [--lateness D]\n"
-            "                               [--topic T] [--end-hour HOUR] [--partitions P]\n\n"
-            "Produces N blockchain token transfers (JSON) to the topic (default chain.transfers,\n"
-            "created with P partitions when missing), their block times spread over the H +\n"
-            "lateness whole hours before HOUR (ISO 8601 like 2026-01-02T03:00:00Z, ms since the\n"
-            "epoch, or `now`: the current hour, the default), with duplicates, re-orgs, late\n"
-            "and too-late events, out-of-order blocks, malformed JSON, unknown tokens and\n"
-            "overflowing amounts, then writes what it injected to\n"
+            "                               [--topic T] [--end-hour HOUR] [--partitions P]\n"
+            "       lakehouse demo install\n"
+            "       lakehouse demo run [--events N] [--hours H] [--seed S] [--lateness D]\n\n"
+            "generate: produces N blockchain token transfers (JSON) to the topic (default\n"
+            "chain.transfers, created with P partitions when missing), their block times spread\n"
+            "over the H + lateness whole hours before HOUR (ISO 8601 like 2026-01-02T03:00:00Z,\n"
+            "ms since the epoch, or `now`: the current hour, the default), with duplicates,\n"
+            "re-orgs, late and too-late events, out-of-order blocks, malformed JSON, unknown\n"
+            "tokens and overflowing amounts, then writes what it injected to\n"
             "s3://<lake.bucket>/bronze/_demo/manifest.json. The same parameters and HOUR give the\n"
             "same records. Kafka: --bootstrap-servers (default: the data directory's\n"
             "run/endpoints.json); the lake: lake.endpoint (default: the same file). Exit 0, 1 on\n"
-            "a Kafka or lake failure, 2 on bad arguments. More: docs/demo.md.\n");
+            "a Kafka or lake failure, 2 on bad arguments.\n"
+            "install: writes the example pipeline built into this binary (examples/medallion/)\n"
+            "into <flow.dags_dir>/medallion/.\n"
+            "run: the whole demo against the platform running on this data directory (what\n"
+            "`lakehouse up --demo` starts): generate unless the lake holds the manifest (then\n"
+            "resume), install the DAG at the demo's window, follow its runs, print gold. Uses\n"
+            "the REST API at core.url (LAKEHOUSE_URL) with LAKEHOUSE_ACCESS_KEY/SECRET_KEY.\n"
+            "More: docs/demo.md.\n");
 }
 
 /* --- arguments --- */
@@ -187,17 +195,6 @@ static int params_from(demo_t *d)
     d->topic = lh_config_get(d->cfg, "demo.topic");
     parse_end(d, "now");
     return 0;
-}
-
-static int load(demo_t *d, int *argc, char **argv)
-{
-    lh_err_t e = {0};
-    if (lh_config_load(&d->cfg, argc, argv, &e) != 0) {
-        fprintf(stderr, "lakehouse demo: %s\n", e.msg);
-        return 2;
-    }
-    int rc = params_from(d);
-    return rc ? rc : parse(d, *argc, argv);
 }
 
 /* --- Kafka --- */
@@ -291,17 +288,50 @@ static int produce(demo_t *d, lh_demo_gen_t *g, lh_demo_counts_t *c)
     return 0;
 }
 
+/* The sum of the partitions' high watermarks, or -1 after printing why. */
+static int64_t high_sum(lh_topic_cli_t *cl, rd_kafka_t *rk, const rd_kafka_metadata_topic_t *t)
+{
+    int64_t n = 0, lo, hi;
+    for (int i = 0; i < t->partition_cnt; i++) {
+        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, cl->topic, t->partitions[i].id,
+                                                                 &lo, &hi, cl->timeout_ms);
+        if (e) return lh__topic_fail("cannot read the topic's offsets", e, NULL), -1;
+        n += hi;
+    }
+    return n;
+}
+
+int64_t lh__demo_topic_records(lh_config_t *cfg)
+{
+    lh_topic_cli_t cl = {.cfg = cfg, .topic = lh_config_get(cfg, "demo.topic")};
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_t *rk = NULL;
+    int64_t n = -1;
+    cl.timeout_ms = 10000, cl.lenient = 1;
+    if ((cl.conf = lh__topic_conf(&cl)) && (rk = lh__topic_client(&cl)) &&
+        lh__topic_metadata(&cl, rk, NULL, &md) == 0) {
+        n = 0;
+        for (int t = 0; t < md->topic_cnt; t++)
+            if (!strcmp(md->topics[t].topic, cl.topic)) n = high_sum(&cl, rk, &md->topics[t]);
+    }
+    if (md) rd_kafka_metadata_destroy(md);
+    if (rk) rd_kafka_destroy(rk);
+    if (cl.conf) rd_kafka_conf_destroy(cl.conf);
+    return n;
+}
+
 /* --- the lake --- */
 
-static void lake_from_endpoints(demo_t *d)
+void lh__demo_lake_endpoint(lh_config_t *cfg)
 {
     char path[4096], url[300];
-    snprintf(path, sizeof path, "%s/run/endpoints.json", lh_config_get(d->cfg, "core.data_dir"));
+    if (lh_config_get(cfg, "lake.endpoint")[0]) return;
+    snprintf(path, sizeof path, "%s/run/endpoints.json", lh_config_get(cfg, "core.data_dir"));
     json_t *doc = json_load_file(path, 0, NULL);
     const char *s3 = json_string_value(json_object_get(doc, "s3"));
-    const char *scheme = lh_config_get(d->cfg, "store.tls_cert")[0] ? "https" : "http";
+    const char *scheme = lh_config_get(cfg, "store.tls_cert")[0] ? "https" : "http";
     if (s3 && snprintf(url, sizeof url, "%s://%s", scheme, s3) < (int)sizeof url)
-        lh_config_set(d->cfg, "lake.endpoint", url);
+        lh_config_set(cfg, "lake.endpoint", url);
     json_decref(doc);
 }
 
@@ -310,18 +340,18 @@ static int write_manifest(demo_t *d, const char *doc)
     lh_objstore_t *os = NULL;
     lh_err_t e = {0};
     const char *bucket = lh_config_get(d->cfg, "lake.bucket");
-    if (!lh_config_get(d->cfg, "lake.endpoint")[0]) lake_from_endpoints(d);
+    lh__demo_lake_endpoint(d->cfg);
     int rc = lh_objstore_open_lake(&os, d->cfg, &e);
     if (rc == 0)
-        rc = lh_objstore_put(os, bucket, MANIFEST_KEY, doc, strlen(doc), "application/json", NULL,
-                             &e);
+        rc = lh_objstore_put(os, bucket, LH_DEMO_MANIFEST_KEY, doc, strlen(doc), "application/json",
+                             NULL, &e);
     lh_objstore_close(os);
     if (rc == LH_ENOENT && !lh_config_get(d->cfg, "lake.endpoint")[0])
         fprintf(stderr, "lakehouse demo: no lake for the manifest: set lake.endpoint "
                         "(AWS_ENDPOINT_URL) or run `lakehouse up` on this data directory\n");
     else if (rc)
-        fprintf(stderr, "lakehouse demo: cannot write s3://%s/%s: %s\n", bucket, MANIFEST_KEY,
-                e.msg);
+        fprintf(stderr, "lakehouse demo: cannot write s3://%s/%s: %s\n", bucket,
+                LH_DEMO_MANIFEST_KEY, e.msg);
     return rc ? 1 : 0;
 }
 
@@ -346,7 +376,7 @@ static void report(const demo_t *d, const lh_demo_counts_t *c, double secs)
            "block times %s .. %s (seed %llu)\nmanifest s3://%s/%s\n",
            (long long)d->p.events, (long long)mess, d->topic, d->cl.bootstrap, secs,
            secs > 0 ? (double)d->p.events / secs : 0.0, from, to, (unsigned long long)d->p.seed,
-           lh_config_get(d->cfg, "lake.bucket"), MANIFEST_KEY);
+           lh_config_get(d->cfg, "lake.bucket"), LH_DEMO_MANIFEST_KEY);
 }
 
 static int generate(demo_t *d)
@@ -388,20 +418,45 @@ int lh_cmd_demo_generate(lh_config_t *cfg, int64_t end_ms)
     return rc ? rc : run(&d);
 }
 
+static int generate_cmd(lh_config_t *cfg, int argc, char **argv)
+{
+    demo_t d = {.cfg = cfg};
+    int rc = params_from(&d);
+    if (!rc) rc = parse(&d, argc, argv);
+    return rc ? rc : run(&d);
+}
+
+static const struct {
+    const char *verb;
+    int (*fn)(lh_config_t *cfg, int argc, char **argv);
+} verbs[] = {
+    {.verb = "generate", .fn = generate_cmd},
+    {.verb = "install", .fn = lh__demo_install_cmd},
+    {.verb = "run", .fn = lh__demo_run_cmd},
+};
+
 int lh_cmd_demo(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
-    if (argc < 1 || strcmp(argv[0], "generate")) {
+    size_t v = 0;
+    while (argc > 0 && v < sizeof verbs / sizeof verbs[0] && strcmp(argv[0], verbs[v].verb))
+        v++;
+    if (argc < 1 || v == sizeof verbs / sizeof verbs[0]) {
         usage(stderr);
         return 2;
     }
     argc--;
     char **args = long_flags(&argc, argv + 1);
-    demo_t d = {0};
-    int rc = args ? load(&d, &argc, args) : 1;
+    lh_config_t *cfg = NULL;
+    lh_err_t e = {0};
+    int rc = 1;
+    if (args && lh_config_load(&cfg, &argc, args, &e) != 0) {
+        fprintf(stderr, "lakehouse demo: %s\n", e.msg);
+        rc = 2;
+    } else if (args)
+        rc = verbs[v].fn(cfg, argc, args);
     free(args);
-    if (!rc) rc = run(&d);
-    lh_config_free(d.cfg);
+    lh_config_free(cfg);
     return rc;
 }

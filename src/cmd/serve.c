@@ -2,7 +2,8 @@
  * directory (owner lock) and the metadata database, bootstrap the root user,
  * start the process's web listener (/healthz, /readyz, /metrics answer in
  * every process), then the chosen rows of the role table in order on one
- * libuv loop; write run/endpoints.json; on SIGINT/SIGTERM stop the roles in
+ * libuv loop; write run/endpoints.json; with --demo (`up` only) start the
+ * demo driver once ready (up_demo.c); on SIGINT/SIGTERM stop the roles in
  * reverse order, then the web listener. */
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <uv.h>
 
 #include "cmd/cmd.h"
+#include "cmd/up_demo.h"
 #include "core/config.h"
 #include "core/datadir.h"
 #include "core/log.h"
@@ -31,6 +33,10 @@ typedef struct {
     lh_pool_t *long_pool;
     lh_loop_poster_t *poster;
     int stopping;
+    char web_url[160];
+    char **demo_args; /* `up --demo`: the flags for `demo run`, else NULL */
+    int demo_nargs;
+    lh_up_demo_t *demo;
 } platform_t;
 
 /* Last step of a stop: the long pool (running jobs see lh_job_cancelled),
@@ -74,6 +80,7 @@ static void on_signal(uv_signal_t *h, int signum)
         exit(1);
     }
     lh_info("received %s, stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    lh_up_demo_stop(p->demo);
     lh_roles_stop(p->roles, roles_stopped, p);
 }
 
@@ -88,8 +95,9 @@ static int usage(const char *cmd, int roles_arg)
     char names[256];
     lh_roles_names(lh_cmd_roles, lh_cmd_nroles, names, sizeof names);
     printf("usage: lakehouse %s%s%s%s [--data-dir DIR] [--config FILE] [--listen-ephemeral]\n"
-           "       [--<section>-<key> VALUE]...\n\n",
-           cmd, roles_arg ? " <" : "", roles_arg ? names : "", roles_arg ? ">[,<role>...]" : "");
+           "       %s[--<section>-<key> VALUE]...\n\n",
+           cmd, roles_arg ? " <" : "", roles_arg ? names : "", roles_arg ? ">[,<role>...]" : "",
+           roles_arg ? "" : "[--demo [--demo-events N] [--demo-hours H] [--demo-seed S]] ");
     if (roles_arg)
         printf("Starts the roles named (one Kubernetes workload per role, one image):\n");
     else
@@ -100,7 +108,13 @@ static int usage(const char *cmd, int roles_arg)
            "web.listen (default 127.0.0.1:8080). Port 0 picks a free port; --listen-ephemeral\n"
            "puts every listener not set explicitly on 127.0.0.1:0. Bound addresses are\n"
            "written to <data-dir>/run/endpoints.json. Stops cleanly on SIGINT/SIGTERM.\n"
-           "\nEvery configuration key is also a flag; see 'lakehouse config show' and "
+           "%s",
+           roles_arg ? ""
+                     : "\n--demo: once ready, runs the demo (`lakehouse demo run`): generates "
+                       "token\ntransfers to Kafka, installs the example DAG medallion, runs it "
+                       "hour by hour\nto the gold tables and prints them; a second `up --demo` "
+                       "on the same data\ndirectory resumes. docs/demo.md.\n");
+    printf("\nEvery configuration key is also a flag; see 'lakehouse config show' and "
            "docs/config.md.\n");
     return 0;
 }
@@ -135,8 +149,9 @@ static int start_web(platform_t *p, lh_err_t *err)
     char bound[128];
     int rc = lh_web_start(&p->loop, p->cfg, p->meta, p->roles, &p->web, bound, sizeof bound, err);
     if (rc) return rc;
-    lh_info("web listening on %s%s", bound,
-            lh_config_get(p->cfg, "web.tls_cert")[0] ? " (tls)" : "");
+    int tls = lh_config_get(p->cfg, "web.tls_cert")[0] != 0;
+    lh_info("web listening on %s%s", bound, tls ? " (tls)" : "");
+    snprintf(p->web_url, sizeof p->web_url, "%s://%s", tls ? "https" : "http", bound);
     if ((rc = lh_datadir_set_endpoint(p->dd, "web", bound)) != 0)
         return lh_err_set(err, rc, "cannot write run/endpoints.json");
     return lh_roles_provide(p->roles, "web.listener", p->web);
@@ -187,14 +202,17 @@ static int serve(platform_t *p, unsigned mask, const char *owner, lh_err_t *err)
         return rc;
     }
     lh_info("lakehouse %s ready (data directory %s)", LH_VERSION, dir);
+    if (p->demo_args && lh_up_demo_start(&p->loop, p->meta, p->web_url, p->demo_args, p->demo_nargs,
+                                         &p->demo, err) != 0)
+        lh_error("demo: %s", err->msg);
     drain(p);
     lh_info("stopped");
     return 0;
 }
 
-static int run(unsigned mask, int argc, char **argv)
+static int run(unsigned mask, int argc, char **argv, char **demo_args)
 {
-    platform_t p = {0};
+    platform_t p = {.demo_args = demo_args, .demo_nargs = argc};
     lh_err_t err = {0};
     int rc, code = 1;
     char owner[160] = "";
@@ -247,7 +265,20 @@ static int wants_help(int argc, char **argv)
 int lh_cmd_up(int argc, char **argv)
 {
     if (wants_help(argc, argv)) return usage("up", 0);
-    return run((1u << lh_cmd_nroles) - 1, argc, argv);
+    /* --demo is not a configuration key: taken out here; the other
+     * arguments go to `demo run` too (the config loader reorders argv) */
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    char **child = calloc((size_t)argc + 1, sizeof *child);
+    int n = 0, demo = 0;
+    for (int i = 0; rest && child && i < argc; i++)
+        if (!strcmp(argv[i], "--demo"))
+            demo = 1;
+        else
+            rest[n] = child[n] = argv[i], n++;
+    int rc = rest && child ? run((1u << lh_cmd_nroles) - 1, n, rest, demo ? child : NULL) : 1;
+    free(rest);
+    free(child);
+    return rc;
 }
 
 int lh_cmd_serve(int argc, char **argv)
@@ -265,5 +296,5 @@ int lh_cmd_serve(int argc, char **argv)
         fprintf(stderr, "lakehouse: %s\n", err.msg);
         return 2;
     }
-    return run(mask, argc - 1, argv + 1);
+    return run(mask, argc - 1, argv + 1, NULL);
 }

@@ -1,7 +1,8 @@
 /* The template macros, one row each: ds_add(ds, n), ds_format(ds, in, out),
  * ts_add(ts, duration), ts_format(ts, strftime_format). Called with ctx NULL
  * at validation time, when they check the kinds and literal arguments; with
- * a run context they compute. Dates are UTC throughout. */
+ * a run context they compute, and check what only a run knows (a duration
+ * given as params.x). Dates are UTC throughout. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -101,9 +102,11 @@ static int ds_format(lh__tval_t *a, lh__tval_t *out, const lh_flow_run_ctx_t *ct
     return 0;
 }
 
+/* '2h', '-30m', '1h30m', '90' or an integer: whole seconds. */
 static int parse_signed_duration(const lh__tval_t *v, int64_t *secs)
 {
     if (v->kind == LH__TV_INT) return *secs = v->n, 0;
+    if (v->kind != LH__TV_STR || !v->s) return LH_EINVAL;
     int neg = v->s[0] == '-';
     int64_t ms;
     if (lh_config_parse_duration(v->s + neg, &ms) || ms % 1000) return LH_EINVAL;
@@ -113,9 +116,10 @@ static int parse_signed_duration(const lh__tval_t *v, int64_t *secs)
 static int ts_add(lh__tval_t *a, lh__tval_t *out, const lh_flow_run_ctx_t *ctx, char *why,
                   size_t cap)
 {
-    int64_t t, d;
+    int64_t t, d = 0;
     if (a[0].kind == LH__TV_INT) return bad(why, cap, "ts_add: first argument must be a timestamp");
-    if ((a[1].kind == LH__TV_STR && !a[1].literal) || parse_signed_duration(&a[1], &d))
+    /* a non-literal string (params.x, dag_run.conf.x) is known only at render time */
+    if (a[1].kind == LH__TV_TIME || ((a[1].literal || ctx) && parse_signed_duration(&a[1], &d)))
         return bad(why, cap, "ts_add: second argument must be a duration like '2h' or '-30m'");
     if (a[0].literal && lh__flow_tval_time(&a[0], &t, why, cap)) return LH_EINVAL;
     out->kind = LH__TV_STR; /* a ts, as ds_add gives a ds */

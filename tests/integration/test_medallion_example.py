@@ -67,8 +67,9 @@ def render(path, start):
     late = start + timedelta(hours=LATENESS)
     f = "%Y-%m-%d %H:%M:%S"
     values = {"ds": start.strftime("%Y-%m-%d"),
-              "ts_format(ts_add(data_interval_start, '2h'), '%F')": late.strftime("%Y-%m-%d"),
-              "ts_format(ts_add(data_interval_start, '2h'), '%F %T')": late.strftime(f),
+              "ts_format(ts_add(data_interval_start, params.lateness), '%F')":
+                  late.strftime("%Y-%m-%d"),
+              "ts_format(ts_add(data_interval_start, params.lateness), '%F %T')": late.strftime(f),
               "ts_format(data_interval_start, '%F %T')": start.strftime(f),
               "ts_format(data_interval_start, '%H')": start.strftime("%H"),
               "ts_format(data_interval_end, '%F %T')": (start + timedelta(hours=1)).strftime(f)}
@@ -170,9 +171,10 @@ def test_the_dag_runs_the_pipeline(tmp_path):
         text = text.replace("start_date: 2026-12-01",
                             f"start_date: {iso(START)}\n"
                             f"end_date: {iso(START + timedelta(hours=HOURS + LATENESS - 1))}")
-        text = (text.replace("idle_timeout: 1m", "idle_timeout: 3s")
-                .replace("poke_interval: 10s", "poke_interval: 1s")
-                .replace("retry_delay: 30s", "retry_delay: 2s"))
+        for old, new in (("poke_interval: 5s", "poke_interval: 1s"),
+                         ("retry_delay: 30s", "retry_delay: 2s")):
+            assert old in text, old
+            text = text.replace(old, new)
         assert f"start_date: {iso(START)}" in text
         dag = srv.dags_dir / "medallion"
         shutil.copytree(EXAMPLE, dag)

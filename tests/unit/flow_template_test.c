@@ -50,6 +50,12 @@ static const render_case_t render_cases[] = {
     {"{{ ts_add(ts, 90) }}", "2024-01-01T00:01:30+00:00"},
     {"{{ ts_add(ts_add(ts, '1d'), '-1h') }}", "2024-01-01T23:00:00+00:00"},
     {"{{ ts_add('2024-02-28T23:00:00+00:00', '1h30m') }}", "2024-02-29T00:30:00+00:00"},
+    {"{{ ts_add(data_interval_start, params.lateness) }}", "2024-01-01T02:00:00+00:00"},
+    {"{{ ts_add(ts, params.back) }}", "2023-12-31T23:30:00+00:00"},
+    {"{{ ts_add(ts, params.secs) }}", "2024-01-01T01:30:00+00:00"},
+    {"{{ ts_add(ts, params.limit) }}", "2024-01-01T00:00:10+00:00"},
+    {"{{ ts_add(ts, dag_run.conf.n) }}", "2024-01-01T00:00:05+00:00"},
+    {"{{ ts_add(ts, ti.try_number) }}", "2024-01-01T00:00:02+00:00"},
     {"{{ ts_format(data_interval_end, '%Y%m%d%H') }}", "2024010200"},
     {"{{ ts_format(ts, '%A %d %B %Z') }}", "Monday 01 January UTC"},
     {"{{ ts_format(ts_add(ts, '36h'), '%F %T') }}", "2024-01-02 12:00:00"},
@@ -66,7 +72,9 @@ static lh_flow_run_ctx_t ctx(void)
     conf = json_loads("{\"x\":\"hello\",\"n\":5,\"flag\":true,\"none\":null,\"nested\":{\"k\":"
                       "\"v\"}}",
                       0, NULL);
-    params = json_loads("{\"region\":\"eu\",\"limit\":10}", 0, NULL);
+    params = json_loads("{\"region\":\"eu\",\"limit\":10,\"lateness\":\"2h\",\"back\":\"-30m\","
+                        "\"secs\":\"5400\",\"bad\":\"2 hours\",\"frac\":\"1500ms\"}",
+                        0, NULL);
     return (lh_flow_run_ctx_t){.logical_date = T("2024-01-01T00:00:00Z"),
                                .data_interval_start = T("2024-01-01T00:00:00Z"),
                                .data_interval_end = T("2024-01-02T00:00:00Z"),
@@ -76,7 +84,9 @@ static lh_flow_run_ctx_t ctx(void)
                                .params = params};
 }
 
-static const char *const param_names[] = {"region", "limit"};
+static const char *const param_names[] = {"region", "limit", "lateness", "back",
+                                          "secs",   "bad",   "frac"};
+#define NPARAMS ((int)(sizeof param_names / sizeof param_names[0]))
 
 static void test_render(void)
 {
@@ -85,7 +95,7 @@ static void test_render(void)
         lh_buf_t b;
         char why[256] = "";
         lh_buf_init(&b, 0);
-        int rc = lh_flow_template_check(r->in, param_names, 2, why, sizeof why);
+        int rc = lh_flow_template_check(r->in, param_names, NPARAMS, why, sizeof why);
         if (rc) fprintf(stderr, "  check %s: %s\n", r->in, why);
         CHECK_EQ_INT(rc, 0);
         rc = lh_flow_template_render(r->in, &c, &b, why, sizeof why);
@@ -112,6 +122,9 @@ static const render_case_t check_errors[] = {
     {"{{ ts_add(ts, '2 hours') }}",
      "ts_add: second argument must be a duration like '2h' or '-30m'"},
     {"{{ ts_add(ti.try_number, '2h') }}", "ts_add: first argument must be a timestamp"},
+    {"{{ ts_add(ts, data_interval_start) }}",
+     "ts_add: second argument must be a duration like '2h' or '-30m'"},
+    {"{{ ts_add(ts, params.nope) }}", "unknown param \"params.nope\""},
     {"{{ ts_format(ts, '%Q') }}", "unsupported strftime directive"},
     {"{{ ts_format('yesterday', '%Y') }}", "not an ISO 8601 timestamp"},
     {"{{ }}", "unexpected \"}\""},
@@ -125,7 +138,7 @@ static void test_check_errors(void)
 {
     for (const render_case_t *r = check_errors; r->in; r++) {
         char why[256] = "";
-        CHECK(lh_flow_template_check(r->in, param_names, 2, why, sizeof why) != 0);
+        CHECK(lh_flow_template_check(r->in, param_names, NPARAMS, why, sizeof why) != 0);
         if (strcmp(why, r->out)) fprintf(stderr, "  %s\n", r->in);
         CHECK_EQ_STR(why, r->out);
     }
@@ -139,6 +152,16 @@ static void test_render_errors(void)
         {"{{ ds_format(ds, '%d/%m/%Y', '%Y') }}",
          "ds_format: date does not match the input format"},
         {"{{ ds_add(dag_run.conf.x, 1) }}", "ds_add: not a YYYY-MM-DD date"},
+        /* a duration from a param is checked when rendered */
+        {"{{ ts_add(ts, params.bad) }}",
+         "ts_add: second argument must be a duration like '2h' or '-30m'"},
+        {"{{ ts_add(data_interval_start, params.region) }}",
+         "ts_add: second argument must be a duration like '2h' or '-30m'"},
+        {"{{ ts_add(ts, params.frac) }}",
+         "ts_add: second argument must be a duration like '2h' or '-30m'"},
+        {"{{ ts_add(ts, dag_run.conf.flag) }}",
+         "ts_add: second argument must be a duration like '2h' or '-30m'"},
+        {"{{ ts_add(ts, dag_run.conf.missing) }}", "no value for \"missing\""},
         {NULL, NULL},
     };
     lh_flow_run_ctx_t c = ctx();
@@ -146,7 +169,7 @@ static void test_render_errors(void)
         lh_buf_t b;
         char why[256] = "";
         lh_buf_init(&b, 0);
-        CHECK_EQ_INT(lh_flow_template_check(r->in, param_names, 2, why, sizeof why), 0);
+        CHECK_EQ_INT(lh_flow_template_check(r->in, param_names, NPARAMS, why, sizeof why), 0);
         CHECK(lh_flow_template_render(r->in, &c, &b, why, sizeof why) != 0);
         CHECK_EQ_STR(why, r->out);
         lh_buf_free(&b);

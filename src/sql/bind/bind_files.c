@@ -126,11 +126,20 @@ static int o_compression(lh_bind_env_t *env, const lh_ast_t *v, lh_file_opts_t *
 }
 static int o_format(lh_bind_env_t *env, const lh_ast_t *v, lh_file_opts_t *o)
 {
-    static const char *const names[] = {"auto", "newline_delimited", "array"};
-    for (int i = 0; lit(v, LH_LIT_STRING) && i < 3; i++)
-        if (!strcasecmp(v->u.lit.text, names[i])) return o->json_format = i, 0;
+    static const struct {
+        const char *name;
+        int format; /* lh_file_opts_t.json_format */
+    } names[] = {{.name = "nd", .format = 1},
+                 {.name = "array", .format = 2},
+                 {.name = "newline_delimited", .format = 1},
+                 {.name = "unstructured", .format = 3},
+                 {.name = "auto", .format = 0}};
+    for (size_t i = 0; lit(v, LH_LIT_STRING) && i < sizeof names / sizeof names[0]; i++)
+        if (!strcasecmp(v->u.lit.text, names[i].name)) return o->json_format = names[i].format, 0;
     return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, v->pos,
-                      "read_json: format must be 'auto', 'newline_delimited' or 'array'");
+                      "format must be one of ['nd', 'array', 'newline_delimited', "
+                      "'unstructured', 'auto'], not '%s'",
+                      v->kind == LH_AST_LITERAL && v->u.lit.text ? v->u.lit.text : "?");
 }
 static int str_list(lh_bind_env_t *env, const lh_ast_t *v, const char *what, const char ***out,
                     uint32_t *n)

@@ -29,7 +29,7 @@ typedef struct lh_file_opts {
     bool columns; /* columns = {'name': 'TYPE', ...}: names and types (no JSON sniffing) */
     /* JSON */
     bool records;
-    int json_format; /* 0 auto, 1 newline_delimited, 2 array */
+    int json_format; /* 0 auto, 1 newline_delimited, 2 array, 3 unstructured */
 } lh_file_opts_t;
 
 /* The files of o with their Hive partitions (hive_keys[k], per file

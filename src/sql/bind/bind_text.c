@@ -84,21 +84,20 @@ static int sniff_csv(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
     return 0;
 }
 
-/* format = 'array' (or auto and the file starts with '['): the first file's whole document. */
-static int sniff_json_array(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
-                            const lh_file_list_t *l, lh_json_sniff_t *s)
+/* A file read whole (format 'array', or 'unstructured'): the first file's rows. */
+static int sniff_json_doc(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
+                          const lh_file_list_t *l, bool values, lh_json_sniff_t *s)
 {
     lh_file_reader_t *r;
     lh_err_t e = {0};
-    json_t *doc = NULL;
+    json_t *rows = NULL;
     int rc = lh__file_reader_open(l->os, l->bucket, l->paths[0], o->compression, &r, &e);
     if (!rc) {
-        rc = lh__json_load_doc(r, &doc, &e);
+        rc = lh__json_load_rows(r, values, &rows, &e);
         lh__file_reader_close(r);
     }
-    if (!rc && !json_is_array(doc)) rc = lh_err_set(&e, LH_EINVAL, "expected a JSON array");
-    if (!rc) rc = lh__json_sniff_array(env->arena, doc, s, &e);
-    json_decref(doc);
+    if (!rc) rc = lh__json_sniff_array(env->arena, rows, s, &e);
+    json_decref(rows);
     if (rc && e.code == LH_ENOMEM) return LH_ENOMEM;
     return rc ? lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINPUT, pos,
                            "Malformed JSON in file \"%s\", %s", l->urls[0], e.msg)
@@ -113,13 +112,24 @@ static bool starts_array(const char *p, size_t n)
     return i < n && p[i] == '[';
 }
 
+/* The plan's format from the first file's sample: 2 newline-delimited, 3 an
+ * array, 4 values spread over lines. Auto: '[' first is an array, else a
+ * first line that is a whole value is newline-delimited. */
+static uint8_t pick_json_format(const lh_file_opts_t *o, const char *p, size_t n, bool eof)
+{
+    static const uint8_t given[] = {[1] = 2, [2] = 3, [3] = 4};
+    if (o->json_format) return given[o->json_format];
+    if (starts_array(p, n)) return 3;
+    return lh__json_first_line_whole(p, n, eof) ? 2 : 4;
+}
+
 static int sniff_json(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
-                      const lh_file_list_t *l, const char *p, size_t n, bool eof, bool *array,
+                      const lh_file_list_t *l, const char *p, size_t n, bool eof, uint8_t *format,
                       uint32_t *ncols, const char ***names, lh_type_id_t **types)
 {
     lh_json_sniff_t s;
     lh_err_t e = {0};
-    *array = o->json_format == 2 || (!o->json_format && starts_array(p, n));
+    *format = pick_json_format(o, p, n, eof);
     if (o->columns) { /* the columns given: no sniffing (their types come later) */
         *ncols = o->nnames;
         *names = o->names;
@@ -128,9 +138,9 @@ static int sniff_json(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
             (*types)[i] = LH_TYPE_VARCHAR;
         return *types ? 0 : LH_ENOMEM;
     }
-    int rc = *array ? sniff_json_array(env, pos, o, l, &s) : 0;
+    int rc = *format > 2 ? sniff_json_doc(env, pos, o, l, *format == 4, &s) : 0;
     if (rc) return rc;
-    if (!*array && lh__json_sniff(env->arena, p, n, eof, &s, &e))
+    if (*format == 2 && lh__json_sniff(env->arena, p, n, eof, &s, &e))
         return e.code == LH_ENOMEM
                    ? LH_ENOMEM
                    : lh_sql_err(env->err, LH_EINVAL, LH_SQL_EINPUT, pos,
@@ -168,10 +178,10 @@ int lh__bind_text_scan(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
     uint32_t nf = 0;
     const char **names = NULL;
     lh_type_id_t *types = NULL;
-    bool array = false;
+    uint8_t format = 1;
     rc = o->format == FF_CSV
              ? sniff_csv(env, pos, o, &fs->list, sample, n, eof, &tmp, &nf, &names, &types)
-             : sniff_json(env, pos, o, &fs->list, sample, n, eof, &array, &nf, &names, &types);
+             : sniff_json(env, pos, o, &fs->list, sample, n, eof, &format, &nf, &names, &types);
     if (rc) return rc;
     uint32_t ncols = nf + fs->nhive + o->filename;
     lh_plan_t *p = lh_plan_new(env->arena, LH_PLAN_SCAN_TEXT, ncols);
@@ -187,7 +197,7 @@ int lh__bind_text_scan(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
     p->u.text.nhive = fs->nhive;
     p->u.text.filename = o->filename;
     p->u.text.part_text = fs->hive_vals;
-    p->u.text.format = o->format == FF_CSV ? 1 : array ? 3 : 2;
+    p->u.text.format = format;
     p->u.text.compression = (uint8_t)o->compression;
     p->u.text.nullstr = o->nullstr ? o->nullstr : "";
     p->u.text.skip = o->skip;

@@ -54,8 +54,8 @@ int lh__morsels_init(lh_exec_t *ex, const lh_plan_t *plan, lh_morsels_t *m)
         pthread_mutex_init(&m->mu, NULL);
         return 1;
     }
-    if (scan->kind == LH_PLAN_SCAN_TEXT) { /* JSON arrays load whole: no gain */
-        if (scan->u.text.nfiles < 2 || scan->u.text.format == 3) return 0;
+    if (scan->kind == LH_PLAN_SCAN_TEXT) { /* JSON files read whole: no gain */
+        if (scan->u.text.nfiles < 2 || scan->u.text.format >= 3) return 0;
         *m = (lh_morsels_t){.scan = scan};
         pthread_mutex_init(&m->mu, NULL);
         return 1;

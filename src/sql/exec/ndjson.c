@@ -225,7 +225,8 @@ int lh__json_to_vector(lh_vector_t *v, uint32_t row, const json_t *j)
     }
 }
 
-int lh__json_load_doc(struct lh_file_reader *r, json_t **out, lh_err_t *err)
+/* The file's whole text into a malloc'd buffer (*buf, the caller's). */
+static int read_all(struct lh_file_reader *r, char **out, size_t *n, lh_err_t *err)
 {
     size_t cap = 1 << 20, len = 0, got = 1;
     char *buf = malloc(cap);
@@ -235,7 +236,7 @@ int lh__json_load_doc(struct lh_file_reader *r, json_t **out, lh_err_t *err)
             char *b = cap < LH_JSON_MAX_DOC ? realloc(buf, cap * 2) : NULL;
             if (!b) {
                 rc = lh_err_set(err, cap < LH_JSON_MAX_DOC ? LH_ENOMEM : LH_ETOOBIG,
-                                "a JSON array document over %zu bytes", LH_JSON_MAX_DOC);
+                                "a JSON document over %zu bytes", LH_JSON_MAX_DOC);
                 break;
             }
             buf = b;
@@ -244,9 +245,72 @@ int lh__json_load_doc(struct lh_file_reader *r, json_t **out, lh_err_t *err)
         rc = lh__file_reader_read(r, buf + len, cap - len, &got, err);
         len += got;
     }
+    if (rc) free(buf);
+    return rc ? rc : (*out = buf, *n = len, 0);
+}
+
+static bool json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The values of p[0..n) one after another, each maybe over many lines, as a
+ * new array. */
+static int load_values(const char *p, size_t n, json_t **out, lh_err_t *err)
+{
+    json_t *arr = json_array();
+    size_t at = 0;
+    int line = 1;
+    if (!arr) return lh_err_set(err, LH_ENOMEM, "out of memory");
+    for (;;) {
+        for (; at < n && json_space(p[at]); at++)
+            line += p[at] == '\n';
+        if (at == n) return *out = arr, 0;
+        json_error_t je;
+        json_t *j = json_loadb(p + at, n - at, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &je);
+        if (!j || json_array_append_new(arr, j)) {
+            json_decref(arr);
+            return j ? lh_err_set(err, LH_ENOMEM, "out of memory")
+                     : lh_err_set(err, LH_EINVAL, "at line %d: %s", line + je.line - 1, je.text);
+        }
+        for (size_t end = at + je.position; at < end; at++)
+            line += p[at] == '\n';
+    }
+}
+
+int lh__json_load_rows(struct lh_file_reader *r, bool values, json_t **out, lh_err_t *err)
+{
+    char *buf;
+    size_t len;
+    int rc = read_all(r, &buf, &len, err);
+    if (rc) return rc;
     json_error_t je;
-    if (!rc && !(*out = json_loadb(buf, len, 0, &je)))
+    size_t bom = len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0; /* not data */
+    *out = NULL;
+    if (values)
+        rc = load_values(buf + bom, len - bom, out, err);
+    else if (!(*out = json_loadb(buf + bom, len - bom, 0, &je)))
         rc = lh_err_set(err, LH_EINVAL, "at line %d: %s", je.line, je.text);
+    else if (!json_is_array(*out))
+        rc = lh_err_set(err, LH_EINVAL, "expected a JSON array");
     free(buf);
+    if (rc) {
+        json_decref(*out);
+        *out = NULL;
+    }
     return rc;
+}
+
+bool lh__json_first_line_whole(const char *p, size_t n, bool eof)
+{
+    size_t at = 0;
+    while (at < n && json_space(p[at]))
+        at++;
+    if (at == n) return true; /* nothing: newline-delimited, no rows */
+    const char *nl = memchr(p + at, '\n', n - at);
+    if (!nl && !eof) return true; /* a line longer than the sample */
+    json_error_t je;
+    json_t *j = json_loadb(p + at, (size_t)((nl ? nl : p + n) - p - at), JSON_DECODE_ANY, &je);
+    json_decref(j);
+    return j != NULL;
 }

@@ -24,12 +24,19 @@ int lh__json_sniff(lh_arena_t *a, const char *sample, size_t n, bool eof, lh_jso
                    lh_err_t *err);
 /* The same over the objects of a JSON array (format = 'array'). */
 int lh__json_sniff_array(lh_arena_t *a, const json_t *arr, lh_json_sniff_t *s, lh_err_t *err);
-/* Reads a whole JSON document of up to LH_JSON_MAX_DOC bytes from r into a
- * new reference (*out, the caller's). Errors: LH_ETOOBIG, LH_EINVAL (not
- * JSON: err has jansson's message), LH_EIO, LH_ENOMEM. */
+/* Reads a whole JSON file of up to LH_JSON_MAX_DOC bytes from r as an array
+ * of rows, a new reference (*out, the caller's): values false, the file's one
+ * JSON array (format = 'array'); true, its JSON values one after another,
+ * each maybe spread over many lines (format = 'unstructured': a file holding
+ * one pretty-printed object is one row). Errors: LH_ETOOBIG, LH_EINVAL (not
+ * JSON, err says where; or not an array), LH_EIO, LH_ENOMEM. */
 #define LH_JSON_MAX_DOC ((size_t)512 << 20)
 struct lh_file_reader;
-int lh__json_load_doc(struct lh_file_reader *r, json_t **out, lh_err_t *err);
+int lh__json_load_rows(struct lh_file_reader *r, bool values, json_t **out, lh_err_t *err);
+/* format = 'auto' on a file not starting with '[': whether the first
+ * non-blank line of sample[0..n) is a whole JSON value (newline-delimited
+ * JSON), not the start of a value spread over lines. */
+bool lh__json_first_line_whole(const char *sample, size_t n, bool eof);
 /* Stores j (NULL: missing) at row of v, converted to v's type: 0, or
  * LH_EINVAL when it does not convert, LH_ENOMEM. */
 int lh__json_to_vector(lh_vector_t *v, uint32_t row, const json_t *j);

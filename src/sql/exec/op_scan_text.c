@@ -2,9 +2,10 @@
  * (read_csv, read_json), streamed through a buffer that grows only to the
  * longest record: each refill reads the next piece of the (decompressed)
  * file, records are parsed in place and their fields converted straight into
- * the output batch's vectors. A batch never spans two files, so the Hive and
- * filename columns are one value per batch. In a parallel pipeline each
- * thread's scan takes whole files from the pipeline's morsels. */
+ * the output batch's vectors. A JSON array, or JSON values spread over
+ * lines, is read whole and its elements become the rows. A batch never spans two files, so the Hive
+ * and filename columns are one value per batch. In a parallel pipeline each thread's scan takes
+ * whole files from the pipeline's morsels. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +31,7 @@ typedef struct text_op {
     bool header_due;
     uint32_t skip_due;
     lh_csv_row_t row;
-    json_t *doc; /* format 3: the open file's array, and the next element */
+    json_t *doc; /* formats 3 and 4: the open file's rows, and the next one */
     size_t elem;
     lh_json_span_t *spans; /* format 2: per file column, its value in the line */
     char *scratch;         /* unescaped strings */
@@ -119,13 +120,12 @@ static int open_next(lh_op_t *op, text_op_t *st)
     json_decref(st->doc);
     st->doc = NULL;
     st->elem = 0;
-    if (p->u.text.format != 3) { /* a UTF-8 byte order mark is not data */
+    if (p->u.text.format < 3) { /* a UTF-8 byte order mark is not data */
         int rc = refill(op, st);
         if (!rc && st->len >= 3 && !memcmp(st->buf, "\xEF\xBB\xBF", 3)) st->start = 3;
         return rc;
     }
-    int rc = lh__json_load_doc(st->r, &st->doc, &e);
-    if (!rc && !json_is_array(st->doc)) rc = lh_err_set(&e, LH_EINVAL, "expected a JSON array");
+    int rc = lh__json_load_rows(st->r, p->u.text.format == 4, &st->doc, &e);
     if (rc)
         return lh_sql_err(op->ex->err, rc == LH_ENOMEM ? rc : LH_EINVAL,
                           rc == LH_ENOMEM ? LH_SQL_EOOM : LH_SQL_EINPUT, -1,
@@ -205,8 +205,8 @@ static int json_object_row(lh_op_t *op, text_op_t *st, lh_batch_t *b, const json
     if (!json_is_object(j))
         return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_EINPUT, -1,
                           "Malformed JSON in file \"%s\", at %s %llu: expected an object",
-                          p->u.text.urls[st->file], p->u.text.format == 3 ? "element" : "line",
-                          (unsigned long long)(p->u.text.format == 3 ? st->elem : st->line + 1));
+                          p->u.text.urls[st->file], p->u.text.format >= 3 ? "element" : "line",
+                          (unsigned long long)(p->u.text.format >= 3 ? st->elem : st->line + 1));
     int rc = 0;
     for (uint32_t c = 0; !rc && c < p->u.text.nfilecols; c++) {
         const json_t *v = json_object_get(j, p->u.text.json_keys[c]);
@@ -253,7 +253,7 @@ static int next_record(lh_op_t *op, text_op_t *st, lh_batch_t *b, bool *added)
 {
     const lh_plan_t *p = op->plan;
     *added = false;
-    if (p->u.text.format == 3) {
+    if (p->u.text.format >= 3) {
         if (st->elem >= json_array_size(st->doc)) return 0;
         st->elem++;
         int rc = json_object_row(op, st, b, json_array_get(st->doc, st->elem - 1));

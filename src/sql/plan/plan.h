@@ -184,7 +184,7 @@ typedef enum lh_plan_kind {
     LH_PLAN_INSERT,       /* .insert: child[0]'s rows into a table; outputs one row (count) */
     LH_PLAN_CREATE_TABLE, /* .create: CREATE TABLE [AS child[0]] */
     LH_PLAN_DDL,       /* .ddl: other catalog changes (DROP, CREATE SCHEMA, SET) done at execute */
-    LH_PLAN_SCAN_TEXT, /* .text: CSV or newline-delimited JSON files (read_csv, read_json) */
+    LH_PLAN_SCAN_TEXT, /* .text: CSV or JSON files (read_csv, read_json) */
 } lh_plan_kind_t;
 
 typedef struct lh_plan lh_plan_t;
@@ -292,7 +292,8 @@ struct lh_plan {
             uint32_t nhive;
             bool filename;
             const char ***part_text; /* per file, per hive column: the value's text */
-            uint8_t format;          /* 1 CSV, 2 newline-delimited JSON, 3 a JSON array */
+            uint8_t format;          /* 1 CSV, 2 newline-delimited JSON, 3 a JSON array,
+                                        4 JSON values, each maybe over many lines */
             uint8_t compression;     /* lh_compression_t (exec/files.h) */
             char delim, quote, escape;
             bool header;
