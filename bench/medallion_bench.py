@@ -24,6 +24,7 @@ its own. Output: a Markdown report on stdout, progress on stderr, every
 measurement as a JSON line in OUT. A measurement, never a test."""
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -35,6 +36,9 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from datetime import datetime, timedelta, timezone
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -380,13 +384,111 @@ def measure_pipeline(args, tmp):
             "server_rss_after_kib": after["VmRSS"], "server_hwm_kib": after["VmHWM"]}
 
 
+# --- the same through the orchestrator ---
+
+def api(srv, path):
+    """GET of the REST API as the admin; the decoded JSON, or None on 404."""
+    req = urllib.request.Request("http://%s%s" % (srv.endpoints["web"], path))
+    req.add_header("Authorization", "Basic " + base64.b64encode(("%s:%s" % (AK, SK)).encode()).decode())
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.load(r)
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            return None
+        raise
+
+
+def install_dag(srv, start, args):
+    """The example DAG into <data>/dags/medallion/ at the window: one run per
+    interval of the window (lateness included), quick pokes and idle end."""
+    with open(os.path.join(EXAMPLE, "medallion.yaml")) as f:
+        text = f.read()
+    last = start + timedelta(hours=args.hours + args.lateness - 1)
+    for old, new in (("start_date: 2026-12-01", "start_date: %s\nend_date: %s" % (iso(start), iso(last))),
+                     ("lateness: 2h", "lateness: %dh" % args.lateness)):
+        if old not in text:
+            raise RuntimeError("examples/medallion/medallion.yaml has no %r" % old)
+        text = text.replace(old, new)
+    text = re.sub(r"idle_timeout: \w+", "idle_timeout: %ds" % args.idle_timeout, text)
+    text = re.sub(r"poke_interval: \w+", "poke_interval: 1s", text)
+    text = re.sub(r"retry_delay: \w+", "retry_delay: 2s", text)
+    staging = os.path.join(srv.data, "medallion.tmp")
+    shutil.copytree(EXAMPLE, staging)
+    with open(os.path.join(staging, "medallion.yaml"), "w") as f:
+        f.write(text)
+    os.makedirs(os.path.join(srv.data, "dags"), exist_ok=True)
+    os.rename(staging, os.path.join(srv.data, "dags", "medallion"))
+
+
+def measure_orchestrated(args, tmp):
+    """demo generate, then the DAG installed at the window; wall time from
+    the install to the success of the first HOURS runs, and each task's
+    durations (REST task instances) summed over those runs."""
+    end = args.end_hour
+    start = end - timedelta(hours=args.hours + args.lateness)
+    srv = Server(args.bin, os.path.join(tmp, "orch"), os.path.join(tmp, "orch-server.log"))
+    logf = open(os.path.join(tmp, "orch-clients.log"), "w")
+    try:
+        srv.wait_ready(30)
+        env = lake_env(srv)
+        log("orchestrated: generate %d events ..." % args.events)
+        gen = run_child([args.bin, "demo", "generate", "--events", str(args.events),
+                         "--hours", str(args.hours), "--seed", str(args.seed),
+                         "--lateness", "%dh" % args.lateness, "--end-hour", iso(end),
+                         "--bootstrap-servers", srv.endpoints["kafka"]], env, logf)
+        cpu0 = proc_cpu(srv.pid)
+        t0 = time.perf_counter()
+        install_dag(srv, start, args)
+        want = ["scheduled__" + (start + timedelta(hours=h)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+                for h in range(args.hours)]
+        t_dag, states, deadline = None, {}, t0 + args.budget
+        while time.perf_counter() < deadline:
+            if t_dag is None:
+                if api(srv, "/api/v1/dags/medallion") is None:
+                    time.sleep(0.05)
+                    continue
+                t_dag = round(time.perf_counter() - t0, 3)
+            got = api(srv, "/api/v1/dags/medallion/dagRuns?limit=10000")
+            states = {r["dag_run_id"]: r["state"] for r in (got or {}).get("dag_runs", [])}
+            if any(states.get(r) == "failed" for r in want):
+                raise RuntimeError("a medallion run failed: %s (see %s)" % (states, srv.logf.name))
+            if all(states.get(r) == "success" for r in want):
+                break
+            time.sleep(0.25)
+        wall = time.perf_counter() - t0
+        done = sum(states.get(r) == "success" for r in want)
+        tasks = {}
+        for rid in states:
+            tis = api(srv, "/api/v1/dags/medallion/dagRuns/%s/taskInstances?limit=1000"
+                      % urllib.parse.quote(rid, safe="")) or {"task_instances": []}
+            for t in tis["task_instances"]:
+                if t["state"] != "success" or (rid not in want and t["task_id"] != "ingest_bronze"):
+                    continue
+                x = tasks.setdefault(t["task_id"], [0, 0.0])
+                x[0] += 1
+                x[1] += float(t.get("duration") or 0.0)
+        st = proc_status(srv.pid)
+        res = {"part": "orchestrated", "events": args.events, "hours": args.hours,
+               "end_hour": iso(end), "generate_s": round(gen[0], 3), "dag_seen_s": t_dag,
+               "wall_s": round(wall, 3), "runs_done": done, "runs_wanted": len(want),
+               "tasks": {k: {"n": v[0], "secs": round(v[1], 3)} for k, v in tasks.items()},
+               "server_cpu_s": round(proc_cpu(srv.pid) - cpu0, 2),
+               "server_rss_kib": st["VmRSS"], "server_hwm_kib": st["VmHWM"]}
+    finally:
+        srv.stop()
+        logf.close()
+    log("orchestrated: %d of %d runs in %.1f s" % (done, len(want), wall))
+    return res
+
+
 # --- the report ---
 
 def mib(kib):
     return "%.1f" % (kib / 1024.0)
 
 
-def report(ready, pipe):
+def report(ready, pipe, orch=None):
     out = []
     if ready:
         out += ["| `lakehouse up` (fresh data dir) | p50 | p90 | min | max | target |",
@@ -457,6 +559,18 @@ def report(ready, pipe):
                 if secs >= 0.05 * tot:
                     out.append("| %s | %d | %s | %d | %.2f | %.0f%% |"
                                % (s["stage"], k + 1, kind, rows, secs, 100.0 * secs / tot))
+    if orch:
+        out += ["", "The same through the orchestrator (the DAG installed at the window, poke_interval "
+                "1s, runs in parallel up to max_active_runs): %d of %d runs succeeded %.1f s after "
+                "the install (the DAG listed after %.1f s); task durations summed over those runs "
+                "(ingest_bronze: over every run of the window):"
+                % (orch["runs_done"], orch["runs_wanted"], orch["wall_s"], orch["dag_seen_s"] or -1), "",
+                "| task | runs | s (sum of durations) |", "|---|---|---|"]
+        for k in ("ingest_bronze", "wait_next", "bronze_to_silver", "silver_to_gold", "validate"):
+            if k in orch["tasks"]:
+                out.append("| %s | %d | %.2f |" % (k, orch["tasks"][k]["n"], orch["tasks"][k]["secs"]))
+        out += ["", "Server CPU %.2f s over the runs, RSS %s MiB after (VmHWM %s MiB)."
+                % (orch["server_cpu_s"], mib(orch["server_rss_kib"]), mib(orch["server_hwm_kib"]))]
     return "\n".join(out)
 
 
@@ -484,7 +598,7 @@ def main():
                     "are scaled from the intervals run")
     ap.add_argument("--grace", type=int, default=1800, help="seconds past the budget a running "
                     "SQL process may take before it is killed (then a lower bound)")
-    ap.add_argument("--only", default="ready,pipeline")
+    ap.add_argument("--only", default="ready,pipeline", help="parts, of ready,pipeline,orchestrated")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "medallion_bench.jsonl"))
     ap.add_argument("--keep", action="store_true", help="keep the data directories and logs")
     args = ap.parse_args()
@@ -492,10 +606,10 @@ def main():
         now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
         args.end_hour = now - timedelta(hours=1)
     parts = args.only.split(",")
-    if any(p not in ("ready", "pipeline") for p in parts):
-        ap.error("--only takes ready,pipeline")
+    if any(p not in ("ready", "pipeline", "orchestrated") for p in parts):
+        ap.error("--only takes ready,pipeline,orchestrated")
     tmp = tempfile.mkdtemp(prefix="medallion-bench-", dir=os.path.join(ROOT, "build"))
-    ready = pipe = None
+    ready = pipe = orch = None
     try:
         with open(args.out, "a") as out:
             if "ready" in parts:
@@ -505,12 +619,16 @@ def main():
                 pipe = measure_pipeline(args, tmp)
                 out.write(json.dumps(pipe) + "\n")
                 print(json.dumps(pipe), file=sys.stderr, flush=True)
+            if "orchestrated" in parts:
+                orch = measure_orchestrated(args, tmp)
+                out.write(json.dumps(orch) + "\n")
+                print(json.dumps(orch), file=sys.stderr, flush=True)
     finally:
         if args.keep:
             log("kept " + tmp)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    print(report(ready, pipe))
+    print(report(ready, pipe, orch))
 
 
 if __name__ == "__main__":
