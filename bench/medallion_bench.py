@@ -1,6 +1,6 @@
 """The medallion benchmark (issue 11), run by bench/medallion_bench.sh.
 
-Two parts, each on fresh data directories and the release build:
+Three parts (--only), each on fresh data directories and the release build:
   ready     `lakehouse up --listen-ephemeral` STARTS times: spawn -> the
             web endpoint in <data-dir>/run/endpoints.json -> GET /readyz
             answers 200 (polled every 1 ms); median and p90. The first
@@ -13,8 +13,14 @@ Two parts, each on fresh data directories and the release build:
             intervals, then for each of the HOURS intervals the three SQL
             files of examples/medallion/ rendered for that interval and run
             by `lakehouse sql -f`: bronze_to_silver, silver_to_gold,
-            validate. Stage by stage (all intervals of a stage before the
-            next), so each stage's time is its own.
+            validate, interval by interval as the DAG's runs go; each
+            process is timed on its own and summed per stage. Past --budget
+            no further interval starts (a process still running at budget +
+            --grace is killed: a lower bound), and the report scales.
+  orchestrated  (not by default) the same feed, then the example DAG
+            installed at the window (poke_interval 1s): wall time from the
+            install to the success of the first HOURS runs, and each task's
+            durations from the REST API's task instances.
 Peak RSS of a stage: the largest ru_maxrss of its processes, each read
 with os.wait4 on that one child (its own peak, not a running maximum over
 all children). Server: VmHWM and VmRSS after each stage, and its CPU time
