@@ -614,6 +614,7 @@ def main():
     parts = args.only.split(",")
     if any(p not in ("ready", "pipeline", "orchestrated") for p in parts):
         ap.error("--only takes ready,pipeline,orchestrated")
+    load0 = os.getloadavg()
     tmp = tempfile.mkdtemp(prefix="medallion-bench-", dir=os.path.join(ROOT, "build"))
     ready = pipe = orch = None
     try:
@@ -623,6 +624,7 @@ def main():
                 out.write(json.dumps(ready) + "\n")
             if "pipeline" in parts:
                 pipe = measure_pipeline(args, tmp)
+                pipe["load_start_end"] = [round(load0[0], 2), round(os.getloadavg()[0], 2)]
                 out.write(json.dumps(pipe) + "\n")
                 print(json.dumps(pipe), file=sys.stderr, flush=True)
             if "orchestrated" in parts:
@@ -635,6 +637,8 @@ def main():
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     print(report(ready, pipe, orch))
+    print("\nLoad average (1 min): %.2f at the start, %.2f at the end; %d CPUs."
+          % (load0[0], os.getloadavg()[0], os.cpu_count()))
 
 
 if __name__ == "__main__":
