@@ -25,6 +25,11 @@ int lh__ingest_kafka_open(lh_ingest_t *in)
     cl->timeout_ms = 10000;
     lh__topic_task_env(cl);
     if (!(cl->conf = lh__topic_conf(cl))) return 2;
+    /* the ranges are read one partition after the other: the next one's first
+     * fetch waits for the one in flight at the previous partition's head (the
+     * prefetch runs past the range), which the broker holds fetch.wait.max.ms */
+    char why[128];
+    if (rd_kafka_conf_set(cl->conf, "fetch.wait.max.ms", "10", why, sizeof why)) return 2;
     in->rk = lh__topic_client(cl);
     return in->rk ? 0 : 1;
 }
@@ -215,7 +220,10 @@ int lh__ingest_read(lh_ingest_t *in, const lh_ingest_range_t *r, lh_ingest_recor
     int64_t next = r->first, idle_since = now_ms();
     int rc = 0;
     while (!rc) {
-        ssize_t n = rd_kafka_consume_batch(rkt, r->partition, 1000, batch, 1024);
+        /* no more than the range holds: a batch waits its whole timeout to fill up,
+         * and at the head of the log nothing else comes */
+        int64_t want = r->end - next < 1024 ? r->end - next : 1024;
+        ssize_t n = rd_kafka_consume_batch(rkt, r->partition, 1000, batch, (size_t)want);
         if (n < 0) {
             rc = lh__topic_fail("cannot read the partition", rd_kafka_last_error(), NULL) + 1;
             break;

@@ -77,9 +77,9 @@ bool lh__parse_exact(const char *s, size_t n, int scale, lh_int128_t *out)
             if (dot) exp10--;
             continue;
         }
-        /* 39 digits can pass 2^128: a digit that would wrap is dropped like
-         * those past the 39th, and the scaling below refuses the value */
-        if (ndig < 39 && v <= (U128_MAX - (unsigned)(c - '0')) / 10) {
+        /* 39 digits can pass 2^128: a digit that would wrap v is dropped, with the rest */
+        if (ndig < 39 && v > (U128_MAX - (unsigned)(c - '0')) / 10) ndig = 39;
+        if (ndig < 39) {
             v = v * 10 + (unsigned)(c - '0');
             ndig++;
             if (dot) exp10--;
