@@ -4,18 +4,17 @@ hours of lateness) goes through bronze, silver and gold, then `lakehouse sql`
 checks that silver has no duplicate keys, silver + rejected + the dropped
 duplicates reconcile with bronze, gold sums equal silver sums, and the
 rejected counts per reason and the silver rows per hour match the
-generator's manifest. Once with the SQL files run by `lakehouse sql -f`
-(templates rendered here) on bronze written by `lakehouse ingest`, once with
-the DAG itself, run by the orchestrator's catchup."""
-import shutil
+generator's manifest, with the SQL files run by `lakehouse sql -f`
+(templates rendered here) on bronze written by `lakehouse ingest`. The DAG
+itself, run by the orchestrator from `lakehouse up --demo`, is
+test_medallion_idem.py's base."""
 import subprocess
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from helpers.flow import flow_server, log, runs, tis, wait_run
-from helpers.medallion import EXAMPLE, check_lake, generate, iso, render, run, run_id, sql
+from helpers.flow import flow_server
+from helpers.medallion import EXAMPLE, check_lake, generate, iso, render, run, sql
 from helpers.server import clean_env, lakehouse_bin
 
 HOURS, LATENESS = 2, 2
@@ -70,39 +69,3 @@ def test_sql_files_on_ingested_bronze(direct, tmp_path):
     r = run(srv, "sql", "-f", str(tmp_path / "validate-0.sql"))
     assert r.returncode == 2, r.stdout + r.stderr
     assert "bronze does not reconcile" in r.stderr, r.stderr
-
-
-def test_the_dag_runs_the_pipeline(tmp_path):
-    srv = flow_server(tmp_path, "medflow")
-    try:
-        manifest = generate(srv, 5000, HOURS, END)
-        # the window's intervals and the lateness after them: the runs of the
-        # first HOURS intervals wait for the bronze of the LATENESS after them
-        text = (EXAMPLE / "medallion.yaml").read_text()
-        text = text.replace("start_date: 2026-12-01",
-                            f"start_date: {iso(START)}\n"
-                            f"end_date: {iso(START + timedelta(hours=HOURS + LATENESS - 1))}")
-        for old, new in (("poke_interval: 5s", "poke_interval: 1s"),
-                         ("retry_delay: 30s", "retry_delay: 2s")):
-            assert old in text, old
-            text = text.replace(old, new)
-        assert f"start_date: {iso(START)}" in text
-        dag = srv.dags_dir / "medallion"
-        shutil.copytree(EXAMPLE, dag)
-        (dag / "medallion.yaml").write_text(text)
-        for h in range(HOURS):
-            rid = run_id(START + timedelta(hours=h))
-            for _ in range(600):  # the folder watcher and catchup create it
-                if any(r["dag_run_id"] == rid for r in runs(srv, "medallion")):
-                    break
-                time.sleep(0.2)
-            got = wait_run(srv, "medallion", rid, timeout=240)
-            states = {k: v["state"] for k, v in tis(srv, "medallion", rid).items()}
-            failed = [k for k, v in states.items() if v == "failed"]
-            assert got["state"] == "success", (
-                states, [log(srv, "medallion", rid, k, 1) for k in failed])
-        check_lake(srv, manifest)
-    except BaseException:
-        srv.stop()
-        raise
-    srv.check_clean_stop()
