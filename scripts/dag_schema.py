@@ -19,6 +19,8 @@ ARGS = {
     "retries": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 0},
     "retry_delay": dict(DUR, default=300),
     "retry_exponential_backoff": {"type": "boolean", "default": False},
+    "depends_on_past": {"description": "start only when the same task of the previous run (by logical date) succeeded or was skipped",
+                        "type": "boolean", "default": False},
     "max_retry_delay": DUR,
     "execution_timeout": DUR,
     "memory_limit": {"description": "bytes, or a size like 512MiB, 2GiB; default flow.task_memory_limit",

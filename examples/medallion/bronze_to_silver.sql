@@ -31,6 +31,10 @@ WITH bronze AS (
                    hive_partitioning = true, hive_types_autocast = false)
     WHERE ds >= '{{ ds }}'
       AND ds <= '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F') }}'
+      -- only the bronze hours this run reads, before any JSON is parsed
+      AND CAST(CAST(ds AS VARCHAR) || ' ' || hour || ':00:00' AS TIMESTAMP)
+          BETWEEN TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+              AND TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
 ), fields AS (
     SELECT "partition", "offset", raw, bronze_start, epoch_ms("timestamp") AS kafka_time,
            CASE WHEN ok THEN json_extract_string(raw, '$.chain') END AS chain,

@@ -26,7 +26,11 @@ FROM read_json('s3://lakehouse/bronze/chain_transfers/**/*.jsonl.zst',
                           'key': 'VARCHAR', 'value': 'VARCHAR'},
                hive_partitioning = true, hive_types_autocast = false)
 WHERE ds >= '{{ ds }}'
-  AND ds <= '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F') }}';
+  AND ds <= '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F') }}'
+  -- only the bronze hours this run checks, before any JSON is read
+  AND CAST(CAST(ds AS VARCHAR) || ' ' || hour || ':00:00' AS TIMESTAMP)
+      BETWEEN TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+          AND TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}';
 
 SELECT CASE WHEN b.lines <> s.n + r.n + b.good - b.keys
             THEN error('bronze does not reconcile: ' || b.lines || ' bronze lines, ' || s.n

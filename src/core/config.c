@@ -622,6 +622,28 @@ static int derive(lh_config_t *cfg, lh_err_t *err)
     return 0;
 }
 
+/* Path keys made absolute against the working directory, so children that
+ * run elsewhere (tasks, the demo driver) read the same files: a relative
+ * core.data_dir ("./lakehouse-data", the default) became task arguments
+ * that named nothing from the task's folder. */
+static int absolute_paths(lh_config_t *cfg, lh_err_t *err)
+{
+    char cwd[4096], path[8192];
+    for (int i = 0; i < cfg->n; i++) {
+        const char *v = cfg->v[i].value;
+        if (K(i)->type != LH_CFG_PATH || !v || !v[0] || v[0] == '/') continue;
+        if (!getcwd(cwd, sizeof cwd))
+            return lh_err_set(err, LH_EIO, "cannot read the working directory");
+        while (v[0] == '.' && v[1] == '/')
+            v += 2;
+        snprintf(path, sizeof path, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "",
+                 strcmp(v, ".") ? v : "");
+        int rc = put(cfg, i, path, cfg->v[i].source, K(i)->key, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 /* core.listen_ephemeral: every listen key not set by the user binds 127.0.0.1:0. */
 static int ephemeral(lh_config_t *cfg, lh_err_t *err)
 {
@@ -653,7 +675,7 @@ int lh_config_load(lh_config_t **out, int *argc, char **argv, lh_err_t *err)
             goto fail;
     }
     if ((rc = apply_env(cfg, err)) || (rc = apply_flags(cfg, flags, nflags, err)) ||
-        (rc = derive(cfg, err)) || (rc = ephemeral(cfg, err)))
+        (rc = absolute_paths(cfg, err)) || (rc = derive(cfg, err)) || (rc = ephemeral(cfg, err)))
         goto fail;
     *out = cfg;
     return 0;

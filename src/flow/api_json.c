@@ -161,8 +161,8 @@ json_t *lh__flow_task_json(const lh_flow_dag_t *dag, int i)
         timedelta(t->args.execution_timeout, 1), "pool",
         t->args.pool ? t->args.pool : "default_pool", "pool_slots", 1, "priority_weight",
         (json_int_t)t->args.priority_weight, "weight_rule", "downstream", "queue", "default",
-        "owner", "", "depends_on_past", 0, "wait_for_downstream", 0, "start_date",
-        lh__flow_date_s(dag->start_date), "end_date", lh__flow_date_s(dag->end_date),
+        "owner", "", "depends_on_past", t->args.depends_on_past != 0, "wait_for_downstream", 0,
+        "start_date", lh__flow_date_s(dag->start_date), "end_date", lh__flow_date_s(dag->end_date),
         "downstream_task_ids", downstream(dag, i), "upstream_task_ids", up, "is_mapped", 0,
         "template_fields");
 }

@@ -53,6 +53,7 @@ typedef struct lh_flow_args {
     int64_t retries;
     int64_t retry_delay; /* seconds; Airflow's default 300 */
     int64_t retry_exponential_backoff;
+    int64_t depends_on_past;        /* the same task of the previous run must have succeeded */
     int64_t max_retry_delay;        /* seconds; 0 = none (Airflow caps at 86400) */
     int64_t execution_timeout;      /* seconds; 0 = none */
     int64_t memory_limit;           /* bytes; 0 = flow.task_memory_limit */

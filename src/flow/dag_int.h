@@ -82,6 +82,9 @@ int lh__flow_parse_date(const char *s, int64_t *t);
         {.name = "retry_exponential_backoff",                                                      \
          .kind = LH__F_BOOL,                                                                       \
          .off = (base) + offsetof(lh_flow_args_t, retry_exponential_backoff)},                     \
+        {.name = "depends_on_past",                                                                \
+         .kind = LH__F_BOOL,                                                                       \
+         .off = (base) + offsetof(lh_flow_args_t, depends_on_past)},                               \
         {.name = "max_retry_delay",                                                                \
          .kind = LH__F_DURATION,                                                                   \
          .off = (base) + offsetof(lh_flow_args_t, max_retry_delay)},                               \

@@ -187,6 +187,10 @@ void lh__flow_run_drop(lh_flow_t *f, lh__run_t *r);
  * fail, the others not finished are skipped (Airflow's "mark failed"). */
 void lh__flow_run_fail_orphan(lh_flow_t *f, lh_flow_run_rec_t *rec);
 
+/* --- sched_past.c --- */
+/* Whether depends_on_past lets ti start (1 without it). */
+int lh__flow_past_allows(lh_flow_t *f, lh__ti_t *ti);
+
 /* --- sched_ti.c --- */
 /* The TI may run: scheduled, on the ready heap. */
 void lh__flow_ti_ready(lh_flow_t *f, lh__ti_t *ti, int64_t now);

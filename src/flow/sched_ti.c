@@ -317,7 +317,7 @@ static int may_start(lh_flow_t *f, lh__ti_t *ti)
     if (e->paused) return 0;
     if (e->running_tis >= e->cur->dag->max_active_tasks) return 0; /* the current file's */
     lh__pool_t *p = pool_find(f, ti->rec.pool);
-    return p && p->used < p->slots;
+    return p && p->used < p->slots && lh__flow_past_allows(f, ti);
 }
 
 static int hold_more(lh__ti_t ***back, int *cap)

@@ -99,6 +99,14 @@ static int create_schema(run_t *x)
                                                                         : 0;
 }
 
+/* CREATE TABLE IF NOT EXISTS whose table another writer created after the
+ * check (LH_EEXIST at the writer's open or its commit): the table exists, as
+ * asked, so it is no error. */
+static bool lost_create_race(const run_t *x, int rc)
+{
+    return rc == LH_EEXIST && x->bs->kind == LH_STMT_CREATE_TABLE && x->bs->if_not_exists;
+}
+
 /* Drains root into the writer and commits: *rows written. */
 static int write_rows(run_t *x, lh_table_writer_t *w, lh_op_t *root, int64_t *rows)
 {
@@ -112,7 +120,11 @@ static int write_rows(run_t *x, lh_table_writer_t *w, lh_op_t *root, int64_t *ro
         if (lh_table_writer_write(w, b, &e)) return table_error(x, x->qname, &e);
         *rows += b->count;
     }
-    return lh_table_writer_commit(w, NULL, &e) ? table_error(x, x->qname, &e) : 0;
+    int rc = lh_table_writer_commit(w, NULL, &e);
+    if (!rc) return 0;
+    if (!lost_create_race(x, rc)) return table_error(x, x->qname, &e);
+    *rows = 0;
+    return 0;
 }
 
 static int open_table(run_t *x, lh_delta_table_t **t)
@@ -171,8 +183,13 @@ static int create_table(run_t *x, lh_op_t *root, int64_t *changes)
     o.mode = x->bs->or_replace ? LH_DELTA_OVERWRITE : LH_DELTA_APPEND;
     lh_table_writer_t *w = NULL;
     lh_err_t e = {0};
-    rc = lh_table_writer_open(t, &o, &w, &e) ? table_error(x, x->qname, &e)
-                                             : write_rows(x, w, root, changes);
+    rc = lh_table_writer_open(t, &o, &w, &e);
+    if (!rc)
+        rc = write_rows(x, w, root, changes);
+    else if (!lost_create_race(x, rc))
+        rc = table_error(x, x->qname, &e);
+    else
+        rc = 0;
     lh_table_writer_free(w);
     lh_delta_close(t);
     return rc;

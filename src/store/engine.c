@@ -365,12 +365,7 @@ static int make_dirs(lh_store_t *st, const char *data_dir, lh_err_t *err)
     if (st->root_fd < 0)
         return lh_err_set(err, LH_EIO, "cannot open %s: %s", st->root, strerror(errno));
     int rc = mkdir_at(st->root_fd, "tmp", err);
-    if (!rc) rc = mkdir_at(st->root_fd, "data", err);
-    for (int i = 0; i < 256 && !rc; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "data/%02x", i);
-        rc = mkdir_at(st->root_fd, name, err);
-    }
+    if (!rc) rc = mkdir_at(st->root_fd, "data", err); /* data/<shard>/ on first use */
     if (rc) return rc;
     if (fsync_at(st->root_fd, "data") < 0 || fsync(st->root_fd) < 0 ||
         fsync_at(AT_FDCWD, data_dir) < 0)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/str.h"
@@ -192,6 +193,24 @@ int lh__inline_fd(const void *data, size_t n)
     return fd;
 }
 
+/* data/<shard>/ on the first body that goes there (a fresh store makes none
+ * of the 256: their mkdirs were most of a first start), and data/ synced
+ * before the body's rename is, so the directory outlives a crash as the
+ * body does. */
+static int make_shard(lh_store_t *st, const char *shard_hex)
+{
+    char sub[16];
+    snprintf(sub, sizeof sub, "data/%.2s", shard_hex);
+    if (mkdirat(st->root_fd, sub, 0700) < 0 && errno != EEXIST) return -1;
+    int fd = openat(st->root_fd, "data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int r = fsync(fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r;
+}
+
 int lh__body_publish(lh_store_writer_t *w, lh_err_t *err)
 {
     lh_store_t *st = w->st;
@@ -205,7 +224,9 @@ int lh__body_publish(lh_store_writer_t *w, lh_err_t *err)
     if (fdatasync(w->fd) < 0)
         return lh_err_set(err, LH_EIO, "cannot sync body: %s", strerror(errno));
     lh_store_crash_point("after_fsync");
-    if (renameat(st->root_fd, w->tmp, st->root_fd, dst) < 0)
+    if (renameat(st->root_fd, w->tmp, st->root_fd, dst) < 0 &&
+        (errno != ENOENT || make_shard(st, shard_hex) < 0 ||
+         renameat(st->root_fd, w->tmp, st->root_fd, dst) < 0))
         return lh_err_set(err, LH_EIO, "cannot publish body: %s", strerror(errno));
     close(w->fd);
     w->fd = -1; /* from here on the body lives in data/ */

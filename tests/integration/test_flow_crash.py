@@ -36,7 +36,8 @@ def wait_running(srv, rid, tasks, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         t = tis(srv, "crashy", rid)
-        if all(t[k]["state"] == "running" for k in tasks):
+        # the run's task instances appear once the scheduler has seen the run
+        if all(t.get(k, {}).get("state") == "running" for k in tasks):
             return t
         time.sleep(0.05)
     raise AssertionError(f"not running: {tis(srv, 'crashy', rid)}")
@@ -106,8 +107,8 @@ def wait_reschedule(srv, rid, not_end=None, timeout=60):
     """The sensor up_for_reschedule after a poke that ended at another time than not_end."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        t = tis(srv, "waits", rid)["flag"]
-        if t["state"] == "up_for_reschedule" and t["end_date"] != not_end:
+        t = tis(srv, "waits", rid).get("flag", {})  # none until the scheduler saw the run
+        if t.get("state") == "up_for_reschedule" and t["end_date"] != not_end:
             return t
         time.sleep(0.05)
     raise AssertionError(f"no poke: {tis(srv, 'waits', rid)}")

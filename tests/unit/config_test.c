@@ -52,9 +52,14 @@ static void defaults_apply(void)
     lh_config_t *cfg;
     lh_err_t err = {0};
     fresh();
+    char cwd[4096], want[4200];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
     CHECK_EQ_INT(load(&cfg, &err, 0, NULL), 0);
-    CHECK_EQ_STR(lh_config_get(cfg, "core.data_dir"), "./lakehouse-data");
-    CHECK_EQ_STR(lh_config_get(cfg, "flow.dags_dir"), "./lakehouse-data/dags");
+    /* path keys are absolute (tasks run in other folders) */
+    snprintf(want, sizeof want, "%s/lakehouse-data", cwd);
+    CHECK_EQ_STR(lh_config_get(cfg, "core.data_dir"), want);
+    snprintf(want, sizeof want, "%s/lakehouse-data/dags", cwd);
+    CHECK_EQ_STR(lh_config_get(cfg, "flow.dags_dir"), want);
     CHECK_EQ_STR(lh_config_get(cfg, "store.listen"), "127.0.0.1:9000");
     CHECK_EQ_STR(lh_config_get(cfg, "web.listen"), "127.0.0.1:8080");
     CHECK_EQ_STR(lh_config_get(cfg, "core.url"), "http://127.0.0.1:8080");
@@ -138,7 +143,10 @@ static void datadir_yaml_is_found(void)
     CHECK_EQ_INT(load(&cfg, &err, 2, args), 0);
     CHECK_EQ_STR(lh_config_get(cfg, "store.lake_folders"), "raw,clean");
     CHECK_EQ_STR(lh_config_get(cfg, "core.log_format"), "json");
-    CHECK_EQ_STR(lh_config_get(cfg, "core.config"), "dd/lakehouse.yaml");
+    char cwd[4096], want[4200];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    snprintf(want, sizeof want, "%s/dd/lakehouse.yaml", cwd);
+    CHECK_EQ_STR(lh_config_get(cfg, "core.config"), want);
     setenv("LAKEHOUSE_DAGS_DIR", "/my/dags", 1);
     lh_config_free(cfg);
     CHECK_EQ_INT(load(&cfg, &err, 2, args), 0);

@@ -701,6 +701,9 @@ TEST(reopen_keeps_objects_and_removes_leftovers)
     /* fake a crash: a tmp file, an unreferenced body, and the open marker */
     snprintf(path, sizeof path, "%s/store/tmp/half", dir);
     close(open(path, O_CREAT | O_WRONLY, 0644));
+    snprintf(path, sizeof path, "%s/store/data/ab",
+             dir); /* shard dirs come with their first body */
+    mkdir(path, 0700);
     snprintf(path, sizeof path, "%s/store/data/ab/ab000000000000000000000000000000", dir);
     close(open(path, O_CREAT | O_WRONLY, 0644));
     snprintf(path, sizeof path, "%s/store/OPEN", dir);

@@ -1,0 +1,269 @@
+/* A validating JSON scanner that builds nothing, for the fast path of the
+ * JSON functions (json_scan.h): one pass over the text, recursive descent
+ * with a depth limit, the path's keys compared in place. It says "valid"
+ * only for text that jansson (JSON_DECODE_ANY | JSON_ALLOW_NUL) accepts, and
+ * gives up ("cannot tell") on what it does not check the way jansson does:
+ * bytes past ASCII, \u escapes of surrogates, control bytes, integers of 19
+ * digits or more (jansson's int64), reals longer than 40 bytes or with an
+ * exponent of 3 digits or more, nesting deeper than 256. Invalid text is also "cannot tell":
+ * jansson then names the error. */
+#include "sql/func/json_scan.h"
+
+#include <string.h>
+
+#define MAX_DEPTH 256
+#define MAX_KEYS 64
+
+typedef struct scan {
+    const char *p, *end;
+    const lh_jscan_key_t *keys;
+    int nkeys;
+    lh_jscan_hit_t *hit;
+    bool found;
+    bool seen[MAX_KEYS]; /* keys[i] met once already: a duplicate gives up */
+} scan_t;
+
+static void ws(scan_t *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
+        s->p++;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c |= 0x20;
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A string at s->p ('"'): its body into at and len; -1 to give up. */
+static int string(scan_t *s, const char **at, size_t *len, bool *escaped)
+{
+    const char *p = s->p + 1;
+    *at = p;
+    *escaped = false;
+    for (;;) {
+        if (p >= s->end) return -1;
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') break;
+        if (c < 0x20 || c >= 0x80) return -1;
+        if (c != '\\') {
+            p++;
+            continue;
+        }
+        *escaped = true;
+        if (p + 1 >= s->end) return -1;
+        c = (unsigned char)p[1];
+        if (c == 'u') {
+            int v = 0;
+            for (int k = 2; k < 6; k++) {
+                int h = p + k < s->end ? hexval((unsigned char)p[k]) : -1;
+                if (h < 0) return -1;
+                v = v * 16 + h;
+            }
+            if (v >= 0xd800 && v <= 0xdfff) return -1;
+            p += 6;
+        } else if (strchr("\"\\/bfnrt", c) && c) {
+            p += 2;
+        } else
+            return -1;
+    }
+    *len = (size_t)(p - *at);
+    s->p = p + 1;
+    return 0;
+}
+
+/* A number at s->p; *is_int when it has no fraction and no exponent and
+ * prints back the same ("-0" does not). -1 to give up. */
+static int number(scan_t *s, bool *is_int)
+{
+    const char *p = s->p, *start = p;
+    if (p < s->end && *p == '-') p++;
+    const char *d0 = p;
+    if (p < s->end && *p == '0')
+        p++;
+    else if (p < s->end && *p >= '1' && *p <= '9')
+        while (p < s->end && *p >= '0' && *p <= '9')
+            p++;
+    else
+        return -1;
+    size_t ndig = (size_t)(p - d0);
+    *is_int = true;
+    if (p < s->end && *p == '.') {
+        const char *f = ++p;
+        while (p < s->end && *p >= '0' && *p <= '9')
+            p++;
+        if (p == f) return -1;
+        *is_int = false;
+    }
+    if (p < s->end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < s->end && (*p == '+' || *p == '-')) p++;
+        const char *e = p;
+        while (p < s->end && *p >= '0' && *p <= '9')
+            p++;
+        if (p == e || p - e > 2) return -1;
+        *is_int = false;
+    }
+    if (*is_int && ndig > 18) return -1;                  /* jansson refuses integers past int64 */
+    if (!*is_int && p - start > 40) return -1;            /* nor can a real overflow */
+    if (start[0] == '-' && d0[0] == '0') *is_int = false; /* -0 prints as 0 */
+    s->p = p;
+    return 0;
+}
+
+static int value(scan_t *s, int depth, int match);
+
+/* The value at the path: recorded (a second one gives up: jansson keeps
+ * the last of duplicate keys). */
+static void record(scan_t *s, lh_jscan_kind_t kind, const char *at, size_t len, bool escaped)
+{
+    *s->hit = (lh_jscan_hit_t){.kind = kind, .at = at, .len = len, .escaped = escaped};
+}
+
+static int object(scan_t *s, int depth, int match)
+{
+    s->p++;
+    ws(s);
+    if (s->p < s->end && *s->p == '}') return s->p++, 0;
+    for (;;) {
+        const char *k;
+        size_t kn;
+        bool kesc;
+        if (s->p >= s->end || *s->p != '"' || string(s, &k, &kn, &kesc)) return -1;
+        int child = -1;
+        if (match >= 0 && match < s->nkeys) {
+            if (kesc) return -1; /* an escaped key on the path: jansson compares it decoded */
+            if (kn == s->keys[match].n && !memcmp(k, s->keys[match].s, kn)) {
+                if (s->seen[match]) return -1; /* jansson keeps the last duplicate */
+                s->seen[match] = true;
+                child = match + 1;
+            }
+        }
+        ws(s);
+        if (s->p >= s->end || *s->p != ':') return -1;
+        s->p++;
+        ws(s);
+        if (value(s, depth + 1, child)) return -1;
+        ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            ws(s);
+            continue;
+        }
+        if (s->p < s->end && *s->p == '}') return s->p++, 0;
+        return -1;
+    }
+}
+
+static int array(scan_t *s, int depth)
+{
+    s->p++;
+    ws(s);
+    if (s->p < s->end && *s->p == ']') return s->p++, 0;
+    for (;;) {
+        if (value(s, depth + 1, -1)) return -1;
+        ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            ws(s);
+            continue;
+        }
+        if (s->p < s->end && *s->p == ']') return s->p++, 0;
+        return -1;
+    }
+}
+
+static int literal(scan_t *s, const char *word, size_t n)
+{
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n)) return -1;
+    s->p += n;
+    return 0;
+}
+
+/* One value; match: how many path keys lead here (-1: off the path). */
+static int value(scan_t *s, int depth, int match)
+{
+    if (depth > MAX_DEPTH || s->p >= s->end) return -1;
+    bool target = match >= 0 && match == s->nkeys && s->nkeys > 0;
+    if (target && s->found) return -1;
+    s->found |= target;
+    const char *at = s->p;
+    switch (*s->p) {
+    case '{':
+        return target ? -1 : object(s, depth, match);
+    case '[':
+        return target ? -1 : array(s, depth);
+    case '"': {
+        const char *body;
+        size_t len;
+        bool esc;
+        if (string(s, &body, &len, &esc)) return -1;
+        if (target) record(s, LH_JSCAN_STRING, body, len, esc);
+        return 0;
+    }
+    case 't':
+        if (literal(s, "true", 4)) return -1;
+        if (target) record(s, LH_JSCAN_TRUE, at, 4, false);
+        return 0;
+    case 'f':
+        if (literal(s, "false", 5)) return -1;
+        if (target) record(s, LH_JSCAN_FALSE, at, 5, false);
+        return 0;
+    case 'n':
+        if (literal(s, "null", 4)) return -1;
+        if (target) record(s, LH_JSCAN_NULL, at, 4, false);
+        return 0;
+    default: {
+        bool is_int;
+        if (number(s, &is_int) || (target && !is_int)) return -1;
+        if (target) record(s, LH_JSCAN_INT, at, (size_t)(s->p - at), false);
+        return 0;
+    }
+    }
+}
+
+int lh_jscan(const char *p, size_t n, const lh_jscan_key_t *keys, int nkeys, lh_jscan_hit_t *hit)
+{
+    lh_jscan_hit_t none;
+    if (nkeys > MAX_KEYS) return 0;
+    scan_t s = {.p = p, .end = p + n, .keys = keys, .nkeys = nkeys, .hit = hit ? hit : &none};
+    *s.hit = (lh_jscan_hit_t){.kind = LH_JSCAN_MISSING};
+    ws(&s);
+    if (value(&s, 0, nkeys > 0 ? 0 : -1)) return 0;
+    ws(&s);
+    return s.p == s.end;
+}
+
+size_t lh_jscan_unescape(const lh_jscan_hit_t *hit, char *out)
+{
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    size_t o = 0;
+    for (size_t i = 0; i < hit->len; i++) {
+        char c = hit->at[i];
+        if (c != '\\') {
+            out[o++] = c;
+            continue;
+        }
+        c = hit->at[++i];
+        if (c != 'u') {
+            out[o++] = to[strchr(from, c) - from];
+            continue;
+        }
+        unsigned v = 0;
+        for (int k = 1; k <= 4; k++)
+            v = v * 16 + (unsigned)hexval((unsigned char)hit->at[i + (size_t)k]);
+        i += 4;
+        if (v < 0x80)
+            out[o++] = (char)v;
+        else if (v < 0x800) {
+            out[o++] = (char)(0xc0 | (v >> 6));
+            out[o++] = (char)(0x80 | (v & 0x3f));
+        } else {
+            out[o++] = (char)(0xe0 | (v >> 12));
+            out[o++] = (char)(0x80 | ((v >> 6) & 0x3f));
+            out[o++] = (char)(0x80 | (v & 0x3f));
+        }
+    }
+    return o;
+}

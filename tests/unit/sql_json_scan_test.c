@@ -1,0 +1,203 @@
+/* The JSON scanner (src/sql/func/json_scan.c) against jansson, the
+ * decoder it stands in for: on hand-picked documents and on 200,000
+ * random ones (generated, then mutated: bytes flipped, cut, inserted), the
+ * scanner never says "valid" where jansson refuses the text, and every
+ * value it finds at a path is the one jansson's tree holds (kind, text,
+ * the string decoded). Where it cannot tell, json.c asks jansson. */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sql/func/json_scan.h"
+#include "test.h"
+
+static uint64_t rng = 88172645463325252ull;
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+static const lh_jscan_key_t paths[][2] = {
+    {{"a", 1}, {NULL, 0}}, {{"b", 1}, {"c", 1}}, {{"k", 1}, {NULL, 0}}, {{"", 0}, {NULL, 0}}};
+static const int npath[] = {1, 2, 1, 1};
+
+/* 1 when the scanner's answer agrees with jansson's for doc and path p. */
+static int agrees(const char *doc, size_t n, int p, char *why, size_t cap)
+{
+    lh_jscan_hit_t h;
+    if (!lh_jscan(doc, n, paths[p], npath[p], &h)) return 1; /* cannot tell: jansson decides */
+    json_t *root = json_loadb(doc, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    if (!root) return snprintf(why, cap, "valid to the scanner, not to jansson"), 0;
+    json_t *v = root;
+    for (int i = 0; i < npath[p] && v; i++)
+        v = json_is_object(v) ? json_object_getn(v, paths[p][i].s, paths[p][i].n) : NULL;
+    int ok = 0;
+    char buf[4096], num[32];
+    switch (h.kind) {
+    case LH_JSCAN_MISSING:
+        ok = v == NULL;
+        break;
+    case LH_JSCAN_STRING: {
+        size_t len = h.escaped ? lh_jscan_unescape(&h, buf) : h.len;
+        const char *s = h.escaped ? buf : h.at;
+        ok = json_is_string(v) && json_string_length(v) == len &&
+             !memcmp(json_string_value(v), s, len);
+        break;
+    }
+    case LH_JSCAN_INT:
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+        ok = json_is_integer(v) && strlen(num) == h.len && !memcmp(num, h.at, h.len);
+        break;
+    case LH_JSCAN_TRUE:
+        ok = json_is_true(v);
+        break;
+    case LH_JSCAN_FALSE:
+        ok = json_is_false(v);
+        break;
+    case LH_JSCAN_NULL:
+        ok = json_is_null(v);
+        break;
+    }
+    if (!ok) snprintf(why, cap, "path %d: the scanner found kind %d, jansson differs", p, h.kind);
+    json_decref(root);
+    return ok;
+}
+
+static void check_doc(const char *doc, size_t n, int *bad)
+{
+    char why[128];
+    for (int p = 0; p < 4; p++)
+        if (!agrees(doc, n, p, why, sizeof why)) {
+            if ((*bad)++ < 5) fprintf(stderr, "  %s: %.*s\n", why, (int)n, doc);
+            return;
+        }
+}
+
+static void hand_picked(void)
+{
+    static const char *const docs[] = {"{\"a\":1}",
+                                       "{\"a\":\"x\\\"y\\u00e9\\n\"}",
+                                       "{\"a\":-0}",
+                                       "{\"a\":01}",
+                                       "{\"a\":1.5}",
+                                       "{\"a\":1e999}",
+                                       "{\"a\":12345678901234567890}",
+                                       "{\"a\":123456789012345678}",
+                                       "{\"a\":null,\"a\":2}",
+                                       "{\"b\":{\"c\":1},\"b\":{\"d\":2}}",
+                                       "{\"b\":{\"c\":true}}",
+                                       "[1,2,{\"a\":3}]",
+                                       "\"a\"",
+                                       "  {\"a\" : [ ] , \"k\":{}}  ",
+                                       "{\"a\":\"\\ud800\"}",
+                                       "{\"a\":\"\\u0000\"}",
+                                       "{\"a\":\"\x01\"}",
+                                       "{\"a\":\"\xc3\xa9\"}",
+                                       "{\"a\":1,}",
+                                       "{,}",
+                                       "{\"a\":tru}",
+                                       "{\"a\":1} x",
+                                       "",
+                                       "   ",
+                                       "{\"\":false}",
+                                       "{\"a\\u0041\":1,\"a\":2}",
+                                       "{\"a\":\"\\x\"}",
+                                       "[[[[[[[[]]]]]]]]",
+                                       "1e5",
+                                       "-",
+                                       "{\"a\":-}",
+                                       "{\"a\":2.}"};
+    int bad = 0;
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+        check_doc(docs[i], strlen(docs[i]), &bad);
+    CHECK_EQ_INT(bad, 0);
+    lh_jscan_hit_t h;
+    CHECK(lh_jscan("{\"a\":\"x\"}", 9, paths[0], 1, &h) && h.kind == LH_JSCAN_STRING);
+    CHECK(lh_jscan("{\"b\":{\"c\":7}}", 13, paths[1], 2, &h) && h.kind == LH_JSCAN_INT);
+    CHECK(!lh_jscan("{\"a\":null,\"a\":2}", 16, paths[0], 1, &h)); /* duplicate: jansson */
+    CHECK(lh_jscan("{\"a\":1}", 7, NULL, 0, NULL) && !lh_jscan("{\"a\":1", 6, NULL, 0, NULL));
+}
+
+/* A random document of the shapes the engine meets, written into out. */
+static size_t gen(char *out, size_t cap, int depth)
+{
+    static const char *const atoms[] = {"1",
+                                        "-12",
+                                        "0",
+                                        "3.25",
+                                        "-0",
+                                        "1e3",
+                                        "true",
+                                        "false",
+                                        "null",
+                                        "\"s\"",
+                                        "\"\\n\\\"\"",
+                                        "\"\\u00e9\"",
+                                        "123456789012345678",
+                                        "\"\"",
+                                        "9.5e-7"};
+    static const char *const keys[] = {"a", "b", "c", "k", "", "x"};
+    size_t n = 0;
+    int kind = depth > 3 ? 2 : (int)rnd(3);
+    if (kind == 0) {
+        n += (size_t)snprintf(out + n, cap - n, "{");
+        for (unsigned i = 0, m = rnd(4); i < m && n < cap - 200; i++) {
+            n += (size_t)snprintf(out + n, cap - n, "%s\"%s\":", i ? "," : "", keys[rnd(6)]);
+            n += gen(out + n, cap - n, depth + 1);
+        }
+        n += (size_t)snprintf(out + n, cap - n, "}");
+    } else if (kind == 1) {
+        n += (size_t)snprintf(out + n, cap - n, "[");
+        for (unsigned i = 0, m = rnd(3); i < m && n < cap - 200; i++) {
+            n += (size_t)snprintf(out + n, cap - n, "%s", i ? "," : "");
+            n += gen(out + n, cap - n, depth + 1);
+        }
+        n += (size_t)snprintf(out + n, cap - n, "]");
+    } else
+        n += (size_t)snprintf(out + n, cap - n, "%s", atoms[rnd(15)]);
+    return n;
+}
+
+static void random_documents(void)
+{
+    char doc[8192];
+    int bad = 0, valid = 0;
+    for (int r = 0; r < 200000; r++) {
+        size_t n = gen(doc, sizeof doc, 0);
+        for (unsigned m = rnd(4), k = 0; k < m && n > 0; k++) {
+            unsigned at = rnd((unsigned)n);
+            switch (rnd(3)) {
+            case 0: { /* flip to a byte that JSON cares about */
+                static const char flips[] = "{}[]\":,\\0-e. x\x01\xc3";
+                doc[at] = flips[rnd(sizeof flips - 1)];
+                break;
+            }
+            case 1: /* cut */
+                n = at;
+                break;
+            default: /* insert */
+                memmove(doc + at + 1, doc + at, n - at);
+                doc[at] = "\"{,}u9 "[rnd(7)];
+                n++;
+            }
+        }
+        int v = lh_jscan(doc, n, NULL, 0, NULL);
+        json_t *j = v ? json_loadb(doc, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL) : NULL;
+        if (v && !j && bad++ < 5) fprintf(stderr, "  json_valid: %.*s\n", (int)n, doc);
+        json_decref(j);
+        valid += v;
+        check_doc(doc, n, &bad);
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(valid > 50000); /* the fast path does answer most of the time */
+}
+
+static const lh_test_t tests[] = {
+    {"hand_picked", hand_picked},
+    {"random_documents", random_documents},
+    {NULL, NULL},
+};
+
+LH_TEST_MAIN(tests)
