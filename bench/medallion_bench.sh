@@ -5,7 +5,7 @@
 # and validate of examples/medallion/, each stage timed on its own) on the
 # release build. stdout: a Markdown report; stderr: progress and the
 # pipeline as JSON; build/medallion_bench.jsonl: every run as JSON lines.
-#   bash bench/medallion_bench.sh              1,000,000 events over 6 hours (~N min)
+#   bash bench/medallion_bench.sh              1,000,000 events over 6 hours
 #   bash bench/medallion_bench.sh 10000000     10M events
 #   bash bench/medallion_bench.sh 100000 3     a smoke run
 # More flags after the two (see bench/medallion_bench.py --help), e.g.
