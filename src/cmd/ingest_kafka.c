@@ -30,6 +30,11 @@ int lh__ingest_kafka_open(lh_ingest_t *in)
      * prefetch runs past the range), which the broker holds fetch.wait.max.ms */
     char why[128];
     if (rd_kafka_conf_set(cl->conf, "fetch.wait.max.ms", "10", why, sizeof why)) return 2;
+    /* an interval is read once, not tailed: `topic tail`'s deep prefetch
+     * (1M records) only ran past the range, holding 378-540 MiB */
+    if (rd_kafka_conf_set(cl->conf, "queued.min.messages", "100000", why, sizeof why) ||
+        rd_kafka_conf_set(cl->conf, "queued.max.messages.kbytes", "32768", why, sizeof why))
+        return 2;
     in->rk = lh__topic_client(cl);
     return in->rk ? 0 : 1;
 }
