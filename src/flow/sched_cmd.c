@@ -510,6 +510,7 @@ static void backfill_run(lh_flow_t *f, lh__cmd_t *c)
                 lh__cmd_t sub = {.clear = &cl, .err = c->err};
                 int loaded = !active_run(f, old.dag_id, old.run_id);
                 lh__run_t *r = working(f, e, &old);
+                if (r) r->rec.backfill_id = c->id; /* GET /backfills/{id} follows it too */
                 if (r && clear_one(f, &sub, r) == 0 && sub.count) c->count++;
                 /* nothing cleared: a finished run loaded for this goes again */
                 if (r && loaded && !sub.count) lh__flow_run_drop(f, r);

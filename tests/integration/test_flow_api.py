@@ -379,6 +379,17 @@ def test_backfill_makes_runs_once(flow):
     again = ok(flow, "POST", "/api/v1/backfills", body)
     assert again["num_runs"] == 0
     assert len(backfill_runs(flow)) == 3
+    wait_for(done, "the cleared runs")
+    # reprocessing finished runs: the new backfill's progress follows them
+    redo = ok(flow, "POST", "/api/v1/backfills", {**body, "reprocess_behavior": "completed"})
+    assert redo["num_runs"] == 3 and redo["id"] != bf["id"]
+
+    def redone():
+        p = ok(flow, "GET", f"/api/v1/backfills/{redo['id']}")
+        return p["completed_at"] is not None and p
+    p = wait_for(redone, "the reprocessed runs")
+    assert p["num_runs"] == 3 and p["runs_by_state"]["success"] == 3
+    assert len(backfill_runs(flow)) == 3
     assert api(flow, "POST", "/api/v1/backfills", {**body, "reprocess_behavior": "x"})[0] == 400
     assert api(flow, "POST", "/api/v1/backfills", {**body, "dag_id": "nope"})[0] == 404
     assert api(flow, "POST", "/api/v1/backfills", {"dag_id": "daily"})[0] == 400
