@@ -323,8 +323,10 @@ void lh_http_body_read(lh_http_req_t *req)
     lh__http_conn_t *c = r->c;
     if (r->body != LH__BS_NONE || r->stand_in || c->state == LH__CS_CLOSED) return;
     r->body = LH__BS_READING;
+    /* an empty body too (S3 does): botocore, given a final response where it
+     * waits for 100 Continue, then stalls its next request on the connection */
     if (req->expect_continue && !r->continue_sent && r->resp == LH__RS_NONE &&
-        c->p.phase == LH__HP_BODY) {
+        (c->p.phase == LH__HP_BODY || req->content_length == 0)) {
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
         if (lh_tcp_conn_write(c->tcp, cont, sizeof cont - 1, NULL, NULL)) {
             lh__http_lost(c);

@@ -4,6 +4,7 @@ writes are added with a before-sign event handler)."""
 import datetime as dt
 import hashlib
 import json
+import socket
 import urllib.parse
 
 import boto3
@@ -31,6 +32,49 @@ def put(s3, bucket, key, body, **kw):
 
 def get_bytes(s3, bucket, key, **kw):
     return s3.get_object(Bucket=bucket, Key=key, **kw)["Body"].read()
+
+
+# --- an empty body with Expect: 100-continue ------------------------------------------
+def test_empty_put_with_expect_gets_100_continue_first(server, bucket):
+    """botocore sends `Expect: 100-continue` with an empty body too, and when
+    the final response comes where it waits for 100 Continue it holds its
+    next request on that connection for its whole read timeout (60 s by
+    default) before sending the body anyway. So the empty PUT is answered
+    `100 Continue` first, as S3 does, then 200; the next PUT on the same
+    connection as well. Raw socket, each request signed by botocore."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    from helpers.server import ROOT_AK, ROOT_SK
+
+    def head(key, n):
+        r = AWSRequest(method="PUT", url=f"{server.s3_url}/{bucket}/{key}",
+                       headers={"Expect": "100-continue",
+                                "x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+        SigV4Auth(Credentials(ROOT_AK, ROOT_SK), "s3", "us-east-1").add_auth(r)
+        lines = [f"PUT /{bucket}/{key} HTTP/1.1", f"Host: {server.s3_hostport}",
+                 f"Content-Length: {n}"]
+        lines += [f"{k}: {v}" for k, v in r.headers.items()]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+    host, port = server.s3_hostport.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        f = sock.makefile("rb")
+
+        def status():
+            line = f.readline()
+            while f.readline() not in (b"\r\n", b""):
+                pass
+            return line
+        sock.sendall(head("empty", 0))
+        assert status().startswith(b"HTTP/1.1 100 "), "no 100 Continue for the empty PUT"
+        assert status().startswith(b"HTTP/1.1 200 ")
+        sock.sendall(head("next", 5))
+        assert status().startswith(b"HTTP/1.1 100 ")
+        sock.sendall(b"hello")
+        assert status().startswith(b"HTTP/1.1 200 ")
+    assert get_bytes(h.client(server), bucket, "empty") == b""
+    assert get_bytes(h.client(server), bucket, "next") == b"hello"
 
 
 # --- the lake bucket and buckets ------------------------------------------------
