@@ -326,12 +326,14 @@ static int mkdir_at(int dirfd, const char *name, lh_err_t *err)
     return 0;
 }
 
-static int fsync_at(int dirfd, const char *name)
+int lh__fsync_dir_at(int dirfd, const char *name)
 {
     int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return -1;
     int r = fsync(fd);
+    int e = errno;
     close(fd);
+    errno = e;
     return r;
 }
 
@@ -367,8 +369,8 @@ static int make_dirs(lh_store_t *st, const char *data_dir, lh_err_t *err)
     int rc = mkdir_at(st->root_fd, "tmp", err);
     if (!rc) rc = mkdir_at(st->root_fd, "data", err); /* data/<shard>/ on first use */
     if (rc) return rc;
-    if (fsync_at(st->root_fd, "data") < 0 || fsync(st->root_fd) < 0 ||
-        fsync_at(AT_FDCWD, data_dir) < 0)
+    if (lh__fsync_dir_at(st->root_fd, "data") < 0 || fsync(st->root_fd) < 0 ||
+        lh__fsync_dir_at(AT_FDCWD, data_dir) < 0)
         return lh_err_set(err, LH_EIO, "cannot sync %s: %s", st->root, strerror(errno));
     return 0;
 }

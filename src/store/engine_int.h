@@ -137,6 +137,8 @@ struct lh_store_writer {
 };
 
 /* engine.c: connections and statements */
+/* engine.c: fsync of the directory name under dirfd; 0, or -1 with errno. */
+int lh__fsync_dir_at(int dirfd, const char *name);
 int lh__conn_get(lh_store_t *st, lh__conn_t **out, lh_err_t *err);
 void lh__conn_put(lh_store_t *st, lh__conn_t *c);
 /* The statement q of c, reset and with bindings cleared; NULL on error. */

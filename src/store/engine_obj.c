@@ -202,13 +202,7 @@ static int make_shard(lh_store_t *st, const char *shard_hex)
     char sub[16];
     snprintf(sub, sizeof sub, "data/%.2s", shard_hex);
     if (mkdirat(st->root_fd, sub, 0700) < 0 && errno != EEXIST) return -1;
-    int fd = openat(st->root_fd, "data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    int r = fsync(fd);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return r;
+    return lh__fsync_dir_at(st->root_fd, "data");
 }
 
 int lh__body_publish(lh_store_writer_t *w, lh_err_t *err)

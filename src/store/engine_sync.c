@@ -72,12 +72,7 @@ static int sync_dirs(lh_store_t *st, const unsigned char *dirty)
         if (!dirty[i]) continue;
         char name[16];
         snprintf(name, sizeof name, "data/%02x", i);
-        int fd = openat(st->root_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) return errno;
-        int r = fsync(fd);
-        int e = errno;
-        close(fd);
-        if (r < 0) return e;
+        if (lh__fsync_dir_at(st->root_fd, name) < 0) return errno;
     }
     return 0;
 }
