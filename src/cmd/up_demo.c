@@ -11,10 +11,9 @@
 
 #include "cmd/up_demo.h"
 #include "core/log.h"
+#include "flow/flow.h"
 
 extern char **environ;
-
-#define TASK_USER "lakehouse-task"
 
 struct lh_up_demo {
     uv_process_t proc;
@@ -96,8 +95,9 @@ int lh_up_demo_start(uv_loop_t *loop, lh_meta_t *meta, const char *url, char **a
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) return lh_err_set(err, LH_EIO, "cannot resolve /proc/self/exe");
     exe[n] = 0;
-    if (lh_meta_user_get(meta, TASK_USER, &u))
-        return lh_err_set(err, LH_ENOENT, "no user %s (the orchestrator makes it)", TASK_USER);
+    if (lh_meta_user_get(meta, LH_FLOW_TASK_USER, &u))
+        return lh_err_set(err, LH_ENOENT, "no user %s (the orchestrator makes it)",
+                          LH_FLOW_TASK_USER);
     lh_up_demo_t *d = calloc(1, sizeof *d);
     int rc = d ? make_env(d, url, &u) : LH_ENOMEM;
     memset(&u, 0, sizeof u);

@@ -29,6 +29,10 @@ extern const lh_role_t lh_flow_role;
 
 typedef struct lh_flow lh_flow_t; /* the role's handle (lh_rest_arg of its routes) */
 
+/* The writer user whose key pair is handed to every task (made once by the role,
+ * flow/platform.c); `up --demo` hands it to its driver too. */
+#define LH_FLOW_TASK_USER "lakehouse-task"
+
 /* --- the DAG registry --- */
 
 /* A DAG as the registry knows it. Borrowed during the callback. */

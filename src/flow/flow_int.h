@@ -205,6 +205,8 @@ void lh__flow_ti_adopt(lh_flow_t *f, lh__ti_t *ti);
 void lh__flow_run_ctx(const lh__ti_t *ti, lh_flow_run_ctx_t *rc, json_t **params);
 
 /* --- sched_cmd.c --- */
+/* The unfinished run dag_id/run_id of the working set, or NULL. */
+lh__run_t *lh__flow_active_run(lh_flow_t *f, const char *dag_id, const char *run_id);
 /* Adds a run (finished or not) with its TIs from the state to the working set. */
 lh__run_t *lh__flow_run_load(lh_flow_t *f, lh__fdag_t *e, const lh_flow_run_rec_t *rec);
 

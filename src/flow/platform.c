@@ -20,19 +20,17 @@
 
 extern char **environ;
 
-#define TASK_USER "lakehouse-task"
-
 static int task_credential(lh_flow_t *f, lh_err_t *err)
 {
     lh_user_t u;
-    if (lh_meta_user_get(f->meta, TASK_USER, &u) == LH_ENOENT) {
+    if (lh_meta_user_get(f->meta, LH_FLOW_TASK_USER, &u) == LH_ENOENT) {
         char secret[41];
         int rc = lh_meta_gen_secret(secret);
-        if (!rc) rc = lh_meta_user_add(f->meta, TASK_USER, secret, LH_ROLE_WRITER, err);
+        if (!rc) rc = lh_meta_user_add(f->meta, LH_FLOW_TASK_USER, secret, LH_ROLE_WRITER, err);
         if (rc && rc != LH_EEXIST) return rc;
-        if (lh_meta_user_get(f->meta, TASK_USER, &u))
-            return lh_err_set(err, LH_EIO, "no %s", TASK_USER);
-        lh_info("flow: created the task user %s", TASK_USER);
+        if (lh_meta_user_get(f->meta, LH_FLOW_TASK_USER, &u))
+            return lh_err_set(err, LH_EIO, "no %s", LH_FLOW_TASK_USER);
+        lh_info("flow: created the task user %s", LH_FLOW_TASK_USER);
     }
     f->task_ak = strdup(u.access_key);
     f->task_sk = strdup(u.secret_key);

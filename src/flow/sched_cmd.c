@@ -298,7 +298,7 @@ lh__run_t *lh__flow_run_load(lh_flow_t *f, lh__fdag_t *e, const lh_flow_run_rec_
     return r;
 }
 
-static lh__run_t *active_run(lh_flow_t *f, const char *dag_id, const char *run_id)
+lh__run_t *lh__flow_active_run(lh_flow_t *f, const char *dag_id, const char *run_id)
 {
     for (lh__run_t *r = f->runs; r; r = r->next)
         if (!strcmp(r->rec.dag_id, dag_id) && !strcmp(r->rec.run_id, run_id)) return r;
@@ -421,7 +421,7 @@ static void runs_free(runs_t *rs)
 /* The working-set run for rec, loading it when it has finished. */
 static lh__run_t *working(lh_flow_t *f, lh__fdag_t *e, const lh_flow_run_rec_t *rec)
 {
-    lh__run_t *r = active_run(f, rec->dag_id, rec->run_id);
+    lh__run_t *r = lh__flow_active_run(f, rec->dag_id, rec->run_id);
     return r ? r : lh__flow_run_load(f, e, rec);
 }
 
@@ -450,7 +450,7 @@ static void clear_run(lh_flow_t *f, lh__cmd_t *c)
     for (int i = 0; i < rs.n && !c->rc; i++) {
         const lh_flow_run_rec_t *rec = &rs.recs[i];
         if (!cl->run_id && (rec->logical_date < cl->start || rec->logical_date > cl->end)) continue;
-        int loaded = !active_run(f, rec->dag_id, rec->run_id);
+        int loaded = !lh__flow_active_run(f, rec->dag_id, rec->run_id);
         lh__run_t *r = working(f, e, rec);
         if (!r) {
             c->rc = lh_err_set(c->err, LH_ENOMEM, "no memory");
@@ -508,7 +508,7 @@ static void backfill_run(lh_flow_t *f, lh__cmd_t *c)
             if (redo) {
                 lh_flow_clear_t cl = {.dag_id = d->dag_id, .run_id = old.run_id};
                 lh__cmd_t sub = {.clear = &cl, .err = c->err};
-                int loaded = !active_run(f, old.dag_id, old.run_id);
+                int loaded = !lh__flow_active_run(f, old.dag_id, old.run_id);
                 lh__run_t *r = working(f, e, &old);
                 if (r) r->rec.backfill_id = c->id; /* GET /backfills/{id} follows it too */
                 if (r && clear_one(f, &sub, r) == 0 && sub.count) c->count++;
@@ -562,7 +562,7 @@ int lh_flow_backfill(lh_flow_t *f, const char *dag_id, int64_t start, int64_t en
 
 static void delete_run(lh_flow_t *f, lh__cmd_t *c)
 {
-    lh__run_t *r = active_run(f, c->dag_id, c->run_id);
+    lh__run_t *r = lh__flow_active_run(f, c->dag_id, c->run_id);
     if (r && r->nlive) {
         c->rc = lh_err_set(c->err, LH_EBUSY, "run %s has tasks running", c->run_id);
         return;

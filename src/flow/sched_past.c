@@ -27,8 +27,8 @@ static int newest_before(const lh_flow_run_rec_t *r, void *arg)
  * -1 when there is none. */
 static int ti_state(lh_flow_t *f, const char *dag_id, const char *run_id, const char *task_id)
 {
-    for (lh__run_t *r = f->runs; r; r = r->next) {
-        if (strcmp(r->rec.dag_id, dag_id) || strcmp(r->rec.run_id, run_id)) continue;
+    lh__run_t *r = lh__flow_active_run(f, dag_id, run_id);
+    if (r) {
         for (int i = 0; i < r->v->dag->ntasks; i++)
             if (!strcmp(r->tis[i].rec.task_id, task_id)) return r->tis[i].rec.state;
         return -1;
