@@ -46,18 +46,18 @@ static void nap_ms(int ms)
 
 /* --- the platform's addresses (run/endpoints.json) --- */
 
+/* The addresses to print: the lake's is lake.endpoint, which
+ * lh__demo_lake_endpoint has filled from the same file when unset. */
 static void endpoints(drv_t *d)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/run/endpoints.json", lh_config_get(d->cfg, "core.data_dir"));
     json_t *doc = json_load_file(path, 0, NULL);
-    const char *s3 = json_string_value(json_object_get(doc, "s3"));
     const char *kafka = json_string_value(json_object_get(doc, "kafka"));
     const char *boot = lh_config_get(d->cfg, "kafka.bootstrap_servers");
     snprintf(d->s3, sizeof d->s3, "%s", lh_config_get(d->cfg, "lake.endpoint"));
     snprintf(d->kafka, sizeof d->kafka, "%s", boot[0] ? boot : kafka ? kafka : "?");
     snprintf(d->web, sizeof d->web, "%s", lh_config_get(d->cfg, "core.url"));
-    if (!d->s3[0] && s3) snprintf(d->s3, sizeof d->s3, "http://%s", s3);
     json_decref(doc);
 }
 
@@ -247,20 +247,29 @@ static int run_index(const drv_t *d, const char *run_id)
     return -1;
 }
 
+/* The task instances of a run (a JSON array owned by *doc, which the
+ * caller decrefs), or NULL when the API does not answer them. */
+static json_t *run_tis(drv_t *d, const char *run_id, json_t **doc)
+{
+    char path[512], esc[256];
+    lh_dag_esc(run_id, esc, sizeof esc);
+    snprintf(path, sizeof path, "/api/v1/dags/" LH_DEMO_DAG_ID "/dagRuns/%s/taskInstances", esc);
+    *doc = NULL;
+    return get(d, path, doc) == 200 ? json_object_get(*doc, "task_instances") : NULL;
+}
+
 /* Task instances of a run that are done (success or skipped). */
 static int tasks_done(drv_t *d, const char *run_id)
 {
-    char path[512], esc[256];
-    json_t *doc = NULL, *ti;
+    json_t *doc, *ti,
+        *tis = run_tis(d, run_id, &doc); /* not in the macro: it evaluates its array each turn */
     size_t i;
     int n = 0;
-    lh_dag_esc(run_id, esc, sizeof esc);
-    snprintf(path, sizeof path, "/api/v1/dags/" LH_DEMO_DAG_ID "/dagRuns/%s/taskInstances", esc);
-    if (get(d, path, &doc) == 200) json_array_foreach(json_object_get(doc, "task_instances"), i, ti)
-        {
-            const char *s = json_string_value(json_object_get(ti, "state"));
-            n += s && (!strcmp(s, "success") || !strcmp(s, "skipped"));
-        }
+    json_array_foreach(tis, i, ti)
+    {
+        const char *s = json_string_value(json_object_get(ti, "state"));
+        n += s && (!strcmp(s, "success") || !strcmp(s, "skipped"));
+    }
     json_decref(doc);
     return n;
 }
@@ -315,22 +324,17 @@ static void draw(drv_t *d, const tally_t *t)
 /* The failed runs' failed tasks, with the command that shows their logs. */
 static void report_failures(drv_t *d)
 {
-    char path[512], esc[256];
     for (int r = 0; r < d->hours; r++) {
-        json_t *doc = NULL, *ti;
+        json_t *doc, *ti, *tis = run_tis(d, d->run_ids[r], &doc);
         size_t i;
-        lh_dag_esc(d->run_ids[r], esc, sizeof esc);
-        snprintf(path, sizeof path, "/api/v1/dags/" LH_DEMO_DAG_ID "/dagRuns/%s/taskInstances",
-                 esc);
-        if (get(d, path, &doc) == 200)
-            json_array_foreach(json_object_get(doc, "task_instances"), i, ti)
-            {
-                const char *s = json_string_value(json_object_get(ti, "state"));
-                if (!s || strcmp(s, "failed")) continue;
-                fprintf(stderr, "  failed: %s %s: lakehouse dag logs %s '%s' %s\n", d->run_ids[r],
-                        lh_dag_str(ti, "task_id"), LH_DEMO_DAG_ID, d->run_ids[r],
-                        lh_dag_str(ti, "task_id"));
-            }
+        json_array_foreach(tis, i, ti)
+        {
+            const char *s = json_string_value(json_object_get(ti, "state"));
+            if (!s || strcmp(s, "failed")) continue;
+            fprintf(stderr, "  failed: %s %s: lakehouse dag logs %s '%s' %s\n", d->run_ids[r],
+                    lh_dag_str(ti, "task_id"), LH_DEMO_DAG_ID, d->run_ids[r],
+                    lh_dag_str(ti, "task_id"));
+        }
         json_decref(doc);
     }
 }
