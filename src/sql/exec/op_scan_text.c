@@ -36,6 +36,9 @@ typedef struct text_op {
     lh_json_span_t *spans; /* format 2: per file column, its value in the line */
     char *scratch;         /* unescaped strings */
     size_t scratch_cap;
+    lh_expr_state_t **conds; /* the plan's file_conds */
+    lh_batch_t *path_row;    /* one row: a file's filename and Hive values, for conds */
+    uint32_t path_sel[1];
 } text_op_t;
 
 static int put_text(lh_vector_t *v, uint32_t row, const char *s, size_t n)
@@ -89,6 +92,30 @@ static bool file_might_match(const lh_plan_t *p, uint32_t f)
     return true;
 }
 
+static int extra_columns(lh_op_t *op, text_op_t *st, lh_batch_t *b);
+
+/* Whether the file_conds hold on file st->file's filename and Hive values.
+ * One that cannot be evaluated there (a value that does not convert) keeps
+ * the file: the filter over its rows meets the same error. */
+static bool file_conds_hold(lh_op_t *op, text_op_t *st)
+{
+    const lh_plan_t *p = op->plan;
+    if (!p->u.text.nfile_conds) return true;
+    lh_sql_error_t keep = *op->ex->err;
+    lh_batch_t *b = st->path_row;
+    lh_batch_reset(b);
+    b->count = 1;
+    bool hold = true;
+    if (!extra_columns(op, st, b))
+        for (uint32_t i = 0; hold && i < p->u.text.nfile_conds; i++) {
+            uint32_t n;
+            if (lh_expr_select(st->conds[i], b, 1, st->path_sel, &n)) break;
+            hold = n == 1;
+        }
+    *op->ex->err = keep;
+    return hold;
+}
+
 static int refill(lh_op_t *op, text_op_t *st);
 
 /* On to the next file: the one after (serial) or the morsels' next (parallel;
@@ -106,7 +133,8 @@ static int open_next(lh_op_t *op, text_op_t *st)
 {
     const lh_plan_t *p = op->plan;
     lh_err_t e = {0};
-    while (st->file < p->u.text.nfiles && !file_might_match(p, st->file))
+    while (st->file < p->u.text.nfiles &&
+           (!file_might_match(p, st->file) || !file_conds_hold(op, st)))
         advance(p, st);
     if (st->file == p->u.text.nfiles) return 0;
     if (lh__file_reader_open(p->u.text.os, p->u.text.bucket, p->u.text.keys[st->file],
@@ -384,6 +412,11 @@ static void text_close(lh_op_t *op)
     free(st->scratch);
     st->scratch = NULL;
     lh__csv_row_free(&st->row);
+    for (uint32_t i = 0; st->conds && i < op->plan->u.text.nfile_conds; i++)
+        lh_expr_state_free(st->conds[i]);
+    st->conds = NULL;
+    lh_batch_free(st->path_row);
+    st->path_row = NULL;
 }
 
 int lh__op_scan_text(lh_op_t *op)
@@ -396,5 +429,18 @@ int lh__op_scan_text(lh_op_t *op)
     if (op->ex->morsels && op->ex->morsels->scan == op->plan) st->m = op->ex->morsels;
     st->spans = lh_arena_calloc(op->ex->arena, (op->plan->ncols + 1) * sizeof *st->spans);
     if (!st->spans) return LH_ENOMEM;
-    return lh__op_out_batch(op);
+    int rc = lh__op_out_batch(op);
+    uint32_t nc = op->plan->u.text.nfile_conds;
+    if (rc || !nc) return rc;
+    st->conds = lh_arena_calloc(op->ex->arena, nc * sizeof *st->conds);
+    if (!st->conds) return LH_ENOMEM;
+    for (uint32_t i = 0; i < nc; i++)
+        if ((rc = lh_expr_state_new(op->ex, op->plan->u.text.file_conds[i], &st->conds[i])))
+            return rc;
+    lh_type_t *types = lh_arena_calloc(op->ex->arena, op->plan->ncols * sizeof *types);
+    if (!types) return LH_ENOMEM;
+    for (uint32_t i = 0; i < op->plan->ncols; i++)
+        types[i] = op->plan->cols[i].type;
+    rc = lh_batch_new(types, op->plan->ncols, &st->path_row);
+    return rc ? lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "cannot allocate a batch") : 0;
 }

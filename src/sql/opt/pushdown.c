@@ -1,8 +1,11 @@
 /* Filter pushdown into Parquet scans: the simple conjuncts of a WHERE
  * right above a scan (column op constant, column IN (constants), column IS
  * [NOT] NULL) are handed to the scan, which skips the row groups and pages
- * whose statistics say no row can match. The filter stays: pruning is
- * conservative and never filters rows itself. */
+ * whose statistics say no row can match. A CSV/JSON scan also gets every
+ * conjunct that reads only its filename and Hive columns, whatever the
+ * expression (`CAST(ds || ' ' || hour AS TIMESTAMP) BETWEEN ...`), and
+ * evaluates it on each file's path before opening the file. The filter
+ * stays: pruning is conservative and never filters rows itself. */
 #include <string.h>
 
 #include "sql/opt/opt.h"
@@ -88,6 +91,53 @@ static int push(lh_arena_t *a, lh_plan_t *f, lh_pred_t **slot, uint32_t *nslot)
     return 0;
 }
 
+/* Whether e reads columns in [lo, hi) only, calls nothing volatile and
+ * raises nothing by itself: then it can be evaluated on a file's path values. */
+static bool reads_only(const lh_bexpr_t *e, uint32_t lo, uint32_t hi)
+{
+    switch ((lh_bx_kind_t)e->kind) {
+    case LH_BX_CONST:
+    case LH_BX_PARAM:
+        return true;
+    case LH_BX_COLREF:
+        return !e->outer && e->u.col >= lo && e->u.col < hi;
+    case LH_BX_ERROR:
+    case LH_BX_IN_SET:
+        return false;
+    case LH_BX_FUNC:
+        if (e->u.func.flags & LH_SQL_FUNC_VOLATILE) return false;
+        for (uint32_t i = 0; i < e->u.func.nargs; i++)
+            if (!reads_only(e->u.func.args[i], lo, hi)) return false;
+        return true;
+    case LH_BX_CAST:
+        return reads_only(e->u.cast.arg, lo, hi);
+    default:
+        for (uint32_t i = 0; i < e->u.list.n; i++)
+            if (!reads_only(e->u.list.items[i], lo, hi)) return false;
+        return true;
+    }
+}
+
+/* The conjuncts of filter f over text scan c that read only its filename and
+ * Hive columns (which follow the file's own columns). */
+static int push_file_conds(lh_arena_t *a, const lh_plan_t *f, lh_plan_t *c)
+{
+    const lh_bexpr_t *cond = f->u.filter.cond;
+    uint32_t n = cond->kind == LH_BX_AND ? cond->u.list.n : 1;
+    uint32_t lo = c->u.text.nfilecols, hi = lo + c->u.text.filename + c->u.text.nhive;
+    const lh_bexpr_t **conds = lh_arena_calloc(a, (n + c->u.text.nfile_conds) * sizeof *conds);
+    if (!conds) return LH_ENOMEM;
+    uint32_t k = c->u.text.nfile_conds;
+    if (k) memcpy(conds, c->u.text.file_conds, k * sizeof *conds);
+    for (uint32_t i = 0; i < n; i++) {
+        const lh_bexpr_t *e = cond->kind == LH_BX_AND ? cond->u.list.items[i] : cond;
+        if (reads_only(e, lo, hi)) conds[k++] = e;
+    }
+    c->u.text.file_conds = conds;
+    c->u.text.nfile_conds = k;
+    return 0;
+}
+
 int lh_opt_push_filters(lh_arena_t *a, lh_plan_t *p)
 {
     if (!p) return 0;
@@ -96,6 +146,8 @@ int lh_opt_push_filters(lh_arena_t *a, lh_plan_t *p)
     if (c && c->kind == LH_PLAN_SCAN_PARQUET) rc = push(a, p, &c->u.pq.preds, &c->u.pq.npreds);
     if (c && c->kind == LH_PLAN_SCAN_TEXT && c->u.text.nhive) /* Hive columns skip files */
         rc = push(a, p, &c->u.text.preds, &c->u.text.npreds);
+    if (!rc && c && c->kind == LH_PLAN_SCAN_TEXT && (c->u.text.nhive || c->u.text.filename))
+        rc = push_file_conds(a, p, c);
     if (rc) return rc;
     rc = lh_opt_push_filters(a, p->child[0]);
     return rc ? rc : lh_opt_push_filters(a, p->child[1]);

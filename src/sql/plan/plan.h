@@ -303,6 +303,11 @@ struct lh_plan {
             lh_pred_t *preds;       /* set by filter pushdown: conjuncts over output columns; those
                                        on Hive columns skip files */
             uint32_t npreds;
+            /* set by filter pushdown: the filter's conjuncts that read nothing but
+               the filename and Hive columns, evaluated on each file's values before
+               it is opened (a file where one is not true is skipped) */
+            const lh_bexpr_t **file_conds;
+            uint32_t nfile_conds;
         } text;
         struct {
             lh_plan_window_t *wins; /* outputs: the input's columns, then one per window */
