@@ -9,6 +9,7 @@
 
 #include "sql/exec/ndjson.h"
 #include "sql/func/func_int.h"
+#include "sql/func/json_scan.h"
 #include "table/delta.h"
 
 #define MAX_DEPTH 256
@@ -47,17 +48,18 @@ static int hex4(const char *p)
 /* A string at c->p (after its opening quote); c->p ends after the closing one. */
 static bool skip_string(cur_t *c)
 {
-    while (c->p < c->end) {
+    for (;;) {
+        c->p = lh_json_plain_end(c->p, c->end, false);
+        if (c->p == c->end) break;
         unsigned char ch = (unsigned char)*c->p++;
         if (ch == '"') return true;
         if (ch < 0x20) return fail(c, "control character in a string");
-        if (ch != '\\') continue;
-        if (c->p == c->end) break;
+        if (c->p == c->end) break; /* a backslash */
         char e = *c->p++;
         if (e == 'u') {
             if (c->end - c->p < 4 || hex4(c->p) < 0) return fail(c, "invalid \\u escape");
             c->p += 4;
-        } else if (!strchr("\"\\/bfnrt", e) || !e) {
+        } else if (lh_json_escape_byte(e) < 0) {
             return fail(c, "invalid escape in a string");
         }
     }
@@ -221,16 +223,17 @@ int lh__json_unescape(const char *s, size_t n, char *out, size_t *len)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] != '\\') {
-            out[k++] = s[i];
-            continue;
-        }
-        char e = s[++i];
-        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-        const char *f = strchr(from, e);
+        const char *b = memchr(s + i, '\\', n - i);
+        size_t run = b ? (size_t)(b - s) - i : n - i;
+        memcpy(out + k, s + i, run);
+        k += run;
+        if (!b) break;
+        i += run;
+        char e = ++i < n ? s[i] : 0;
         if (e != 'u') {
-            if (!f || !e) return LH_EINVAL;
-            out[k++] = to[f - from];
+            int byte = lh_json_escape_byte(e);
+            if (byte < 0) return LH_EINVAL;
+            out[k++] = (char)byte;
             continue;
         }
         int cp = i + 4 < n ? hex4(s + i + 1) : -1;

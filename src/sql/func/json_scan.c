@@ -43,14 +43,11 @@ static int string(scan_t *s, const char **at, size_t *len, bool *escaped)
     *at = p;
     *escaped = false;
     for (;;) {
+        p = lh_json_plain_end(p, s->end, true);
         if (p >= s->end) return -1;
         unsigned char c = (unsigned char)*p;
         if (c == '"') break;
-        if (c < 0x20 || c >= 0x80) return -1;
-        if (c != '\\') {
-            p++;
-            continue;
-        }
+        if (c != '\\') return -1; /* a control byte or one past ASCII */
         *escaped = true;
         if (p + 1 >= s->end) return -1;
         c = (unsigned char)p[1];
@@ -63,7 +60,7 @@ static int string(scan_t *s, const char **at, size_t *len, bool *escaped)
             }
             if (v >= 0xd800 && v <= 0xdfff) return -1;
             p += 6;
-        } else if (strchr("\"\\/bfnrt", c) && c) {
+        } else if (lh_json_escape_byte((char)c) >= 0) {
             p += 2;
         } else
             return -1;
@@ -237,17 +234,17 @@ int lh_jscan(const char *p, size_t n, const lh_jscan_key_t *keys, int nkeys, lh_
 
 size_t lh_jscan_unescape(const lh_jscan_hit_t *hit, char *out)
 {
-    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
     size_t o = 0;
     for (size_t i = 0; i < hit->len; i++) {
-        char c = hit->at[i];
-        if (c != '\\') {
-            out[o++] = c;
-            continue;
-        }
-        c = hit->at[++i];
+        const char *b = memchr(hit->at + i, '\\', hit->len - i);
+        size_t run = b ? (size_t)(b - hit->at) - i : hit->len - i;
+        memcpy(out + o, hit->at + i, run);
+        o += run;
+        if (!b) break;
+        i += run;
+        char c = hit->at[++i];
         if (c != 'u') {
-            out[o++] = to[strchr(from, c) - from];
+            out[o++] = (char)lh_json_escape_byte(c);
             continue;
         }
         unsigned v = 0;

@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 typedef struct lh_jscan_key {
     const char *s;
@@ -37,6 +39,60 @@ typedef struct lh_jscan_hit {
  * keys[0..nkeys) (kind MISSING when there is none); 0 when the scanner
  * cannot tell. */
 int lh_jscan(const char *p, size_t n, const lh_jscan_key_t *keys, int nkeys, lh_jscan_hit_t *hit);
+
+/* The first byte of p[0..end) that ends a run of plain string bytes: '"',
+ * '\\', a control byte (< 0x20) or, with ascii, a byte past 0x7f; end when
+ * there is none. Eight bytes at a time: each test below is exact as to
+ * whether a byte of the word matches, and the lowest flagged byte always
+ * matches (a false flag needs a borrow from a matching byte below it). */
+static inline const char *lh_json_plain_end(const char *p, const char *end, bool ascii)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
+    while (end - p >= 8) {
+        uint64_t x, q, b;
+        memcpy(&x, p, 8);
+        q = x ^ (ones * '"');
+        b = x ^ (ones * '\\');
+        uint64_t m = ((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x);
+        if (ascii) m |= x;
+        m &= high;
+        if (m) return p + (__builtin_ctzll(m) >> 3);
+        p += 8;
+    }
+#endif
+    for (; p < end; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\' || c < 0x20 || (ascii && c >= 0x80)) return p;
+    }
+    return end;
+}
+
+/* The byte a one-letter JSON escape (after the backslash) stands for, or -1
+ * (not one: 'u' and anything invalid). */
+static inline int lh_json_escape_byte(char e)
+{
+    switch (e) {
+    case '"':
+        return '"';
+    case '\\':
+        return '\\';
+    case '/':
+        return '/';
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    default:
+        return -1;
+    }
+}
 
 /* The unescaped bytes of a scanned string (hit->escaped) into out (at
  * least hit->len bytes: unescaping never grows); its length. */
