@@ -422,7 +422,11 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
     if (!rc && bs.kind == LH_STMT_EXPLAIN)
         rc = explain(r, bs.plan, bs.analyze);
     else if (!rc && bs.plan) {
-        rc = lh_op_build(&r->ex, bs.plan, &r->root);
+        /* the kinds that only read their plan's rows may read them in parallel */
+        bool par = bs.kind == LH_STMT_QUERY || bs.kind == LH_STMT_CREATE_TABLE ||
+                   bs.kind == LH_STMT_INSERT || bs.kind == LH_STMT_COPY;
+        rc = par ? lh_op_build_root(&r->ex, bs.plan, &r->root)
+                 : lh_op_build(&r->ex, bs.plan, &r->root);
         if (bs.kind == LH_STMT_QUERY) r->plan = bs.plan;
     }
     if (!rc && bs.lake && bs.kind != LH_STMT_EXPLAIN)

@@ -90,6 +90,10 @@ struct lh_op {
 
 /* Builds the operator tree for plan (recursively). 0 or an error. */
 int lh_op_build(lh_exec_t *ex, const lh_plan_t *plan, lh_op_t **out);
+/* The same for a statement's whole plan: a pipeline of filters and
+ * projections over a scan of several units runs on ex->pool's threads
+ * (exec/gather.c), its rows in the serial order. */
+int lh_op_build_root(lh_exec_t *ex, const lh_plan_t *plan, lh_op_t **out);
 /* The operator's next batch (*out NULL at the end), after a cancellation
  * check: how a consumer drives a tree. */
 int lh_op_next(lh_op_t *op, lh_batch_t **out);

@@ -49,14 +49,16 @@ int lh__morsels_init(lh_exec_t *ex, const lh_plan_t *plan, lh_morsels_t *m)
     if (scan->kind == LH_PLAN_SCAN_MEMORY) {
         const lh_sql_mem_table_t *t = scan->u.mem.table;
         if (t->nchunks < 2) return 0;
-        *m = (lh_morsels_t){
-            .scan = scan, .nchunks = t->nchunks, .last_count = t->chunks[t->nchunks - 1]->count};
+        *m = (lh_morsels_t){.scan = scan,
+                            .nchunks = t->nchunks,
+                            .last_count = t->chunks[t->nchunks - 1]->count,
+                            .left = UINT32_MAX};
         pthread_mutex_init(&m->mu, NULL);
         return 1;
     }
     if (scan->kind == LH_PLAN_SCAN_TEXT) { /* JSON files read whole: no gain */
         if (scan->u.text.nfiles < 2 || scan->u.text.format >= 3) return 0;
-        *m = (lh_morsels_t){.scan = scan};
+        *m = (lh_morsels_t){.scan = scan, .left = UINT32_MAX};
         pthread_mutex_init(&m->mu, NULL);
         return 1;
     }
@@ -82,7 +84,7 @@ int lh__morsels_init(lh_exec_t *ex, const lh_plan_t *plan, lh_morsels_t *m)
         free(rgs);
         return 0;
     }
-    *m = (lh_morsels_t){.scan = scan, .rgs = rgs};
+    *m = (lh_morsels_t){.scan = scan, .rgs = rgs, .left = UINT32_MAX};
     pthread_mutex_init(&m->mu, NULL);
     return 1;
 }
@@ -99,10 +101,11 @@ int lh__morsels_next_rg(lh_morsels_t *m, uint32_t *file, uint32_t *rg)
 {
     pthread_mutex_lock(&m->mu);
     int got = 0;
-    while (m->file < m->scan->u.pq.nfiles) {
+    while (m->left && m->file < m->scan->u.pq.nfiles) {
         if (m->rg < m->rgs[m->file]) {
             *file = m->file;
             *rg = m->rg++;
+            m->left--;
             got = 1;
             break;
         }
@@ -116,8 +119,11 @@ int lh__morsels_next_rg(lh_morsels_t *m, uint32_t *file, uint32_t *rg)
 int lh__morsels_next_file(lh_morsels_t *m, uint32_t *file)
 {
     pthread_mutex_lock(&m->mu);
-    int got = m->file < m->scan->u.text.nfiles;
-    if (got) *file = m->file++;
+    int got = m->left && m->file < m->scan->u.text.nfiles;
+    if (got) {
+        *file = m->file++;
+        m->left--;
+    }
     pthread_mutex_unlock(&m->mu);
     return got;
 }
@@ -126,7 +132,8 @@ int lh__morsels_next_chunk(lh_morsels_t *m, uint32_t *chunk, uint32_t *count)
 {
     pthread_mutex_lock(&m->mu);
     int got = 0;
-    if (m->chunk < m->nchunks) {
+    if (m->left && m->chunk < m->nchunks) {
+        m->left--;
         *chunk = m->chunk++;
         const lh_sql_mem_table_t *t = m->scan->u.mem.table;
         *count = *chunk + 1 == m->nchunks ? m->last_count : t->chunks[*chunk]->count;

@@ -14,6 +14,7 @@ typedef struct lh_morsels {
     uint32_t *rgs;                       /* Parquet: row groups per file */
     uint32_t file, rg;                   /* the next unit */
     uint32_t nchunks, last_count, chunk; /* memory table: its chunks at the start */
+    uint32_t left; /* units still to hand out (UINT32_MAX: all; a GATHER task: its own) */
 } lh_morsels_t;
 
 /* Whether plan is a pipeline worth splitting: streaming operators (filter,
