@@ -35,11 +35,18 @@ WITH bronze AS (
       AND CAST(CAST(ds AS VARCHAR) || ' ' || hour || ':00:00' AS TIMESTAMP)
           BETWEEN TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
               AND TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
+), timed AS (
+    -- the block time first: a row whose block time and Kafka timestamp are
+    -- both outside what the run keeps (see the last WHERE) is not parsed further
+    SELECT *, epoch_ms("timestamp") AS kafka_time,
+           CASE WHEN ok THEN TRY_CAST(json_extract_string(raw, '$.block_time') AS TIMESTAMP) END AS block_time
+    FROM bronze
+    WHERE bronze_start >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+      AND bronze_start <= TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
 ), fields AS (
-    SELECT "partition", "offset", raw, bronze_start, epoch_ms("timestamp") AS kafka_time,
+    SELECT "partition", "offset", raw, bronze_start, kafka_time, block_time,
            CASE WHEN ok THEN json_extract_string(raw, '$.chain') END AS chain,
            CASE WHEN ok THEN TRY_CAST(json_extract_string(raw, '$.block_number') AS BIGINT) END AS block_number,
-           CASE WHEN ok THEN TRY_CAST(json_extract_string(raw, '$.block_time') AS TIMESTAMP) END AS block_time,
            CASE WHEN ok THEN json_extract_string(raw, '$.tx_hash') END AS tx_hash,
            CASE WHEN ok THEN TRY_CAST(json_extract_string(raw, '$.log_index') AS INTEGER) END AS log_index,
            CASE WHEN ok THEN json_extract_string(raw, '$.token') END AS token,
@@ -47,9 +54,13 @@ WITH bronze AS (
            CASE WHEN ok THEN json_extract_string(raw, '$.to') END AS to_address,
            CASE WHEN ok THEN json_extract_string(raw, '$.amount') END AS amount_text,
            CASE WHEN ok THEN TRY_CAST(json_extract_string(raw, '$.gas') AS BIGINT) END AS gas
-    FROM bronze
-    WHERE bronze_start >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
-      AND bronze_start <= TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
+    FROM timed
+    WHERE block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+          AND block_time < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
+       OR kafka_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+          AND kafka_time < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
+       OR bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
+          AND block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
 ), classified AS (
     SELECT *, TRY_CAST(amount_text AS DECIMAL(38,0)) AS amount,
            CASE

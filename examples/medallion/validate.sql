@@ -12,25 +12,38 @@ FROM silver.chain_transfers;
 -- bronze: lines that parse with a known token and an amount that fits, minus
 -- their distinct keys)
 CREATE TEMP TABLE owned AS
-SELECT json_valid(value) AS ok,
-       TRY_CAST(CASE WHEN json_valid(value) THEN json_extract_string(value, '$.block_time') END AS TIMESTAMP) AS block_time,
-       CASE WHEN json_valid(value) THEN json_extract_string(value, '$.chain') END AS chain,
-       CASE WHEN json_valid(value) THEN json_extract_string(value, '$.tx_hash') END AS tx_hash,
-       CASE WHEN json_valid(value) THEN json_extract_string(value, '$.log_index') END AS log_index,
-       CASE WHEN json_valid(value) THEN json_extract_string(value, '$.token') END AS token,
-       TRY_CAST(CASE WHEN json_valid(value) THEN json_extract_string(value, '$.amount') END AS DECIMAL(38,0)) AS amount,
-       epoch_ms("timestamp") AS kafka_time,
-       CAST(CAST(ds AS VARCHAR) || ' ' || hour || ':00:00' AS TIMESTAMP) AS bronze_start
-FROM read_json('s3://lakehouse/bronze/chain_transfers/**/*.jsonl.zst',
-               columns = {'partition': 'INTEGER', 'offset': 'BIGINT', 'timestamp': 'BIGINT',
-                          'key': 'VARCHAR', 'value': 'VARCHAR'},
-               hive_partitioning = true, hive_types_autocast = false)
-WHERE ds >= '{{ ds }}'
-  AND ds <= '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F') }}'
-  -- only the bronze hours this run checks, before any JSON is read
-  AND CAST(CAST(ds AS VARCHAR) || ' ' || hour || ':00:00' AS TIMESTAMP)
-      BETWEEN TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
-          AND TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}';
+WITH lines AS (
+    SELECT value, json_valid(value) AS ok, epoch_ms("timestamp") AS kafka_time,
+           CAST(CAST(ds AS VARCHAR) || ' ' || hour || ':00:00' AS TIMESTAMP) AS bronze_start
+    FROM read_json('s3://lakehouse/bronze/chain_transfers/**/*.jsonl.zst',
+                   columns = {'partition': 'INTEGER', 'offset': 'BIGINT', 'timestamp': 'BIGINT',
+                              'key': 'VARCHAR', 'value': 'VARCHAR'},
+                   hive_partitioning = true, hive_types_autocast = false)
+    WHERE ds >= '{{ ds }}'
+      AND ds <= '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F') }}'
+      -- only the bronze hours this run checks, before any JSON is read
+      AND CAST(CAST(ds AS VARCHAR) || ' ' || hour || ':00:00' AS TIMESTAMP)
+          BETWEEN TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+              AND TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
+), timed AS (
+    SELECT *, TRY_CAST(CASE WHEN ok THEN json_extract_string(value, '$.block_time') END AS TIMESTAMP) AS block_time
+    FROM lines
+)
+-- the lines this interval owns: by block time (by Kafka timestamp without
+-- one), and the too-late lines of the last bronze hour read
+SELECT ok, block_time, kafka_time, bronze_start,
+       CASE WHEN ok THEN json_extract_string(value, '$.chain') END AS chain,
+       CASE WHEN ok THEN json_extract_string(value, '$.tx_hash') END AS tx_hash,
+       CASE WHEN ok THEN json_extract_string(value, '$.log_index') END AS log_index,
+       CASE WHEN ok THEN json_extract_string(value, '$.token') END AS token,
+       TRY_CAST(CASE WHEN ok THEN json_extract_string(value, '$.amount') END AS DECIMAL(38,0)) AS amount
+FROM timed
+WHERE CASE WHEN ok AND block_time IS NOT NULL THEN block_time ELSE kafka_time END
+          >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+      AND CASE WHEN ok AND block_time IS NOT NULL THEN block_time ELSE kafka_time END
+          < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
+   OR ok AND bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
+      AND block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}';
 
 SELECT CASE WHEN b.lines <> s.n + r.n + b.good - b.keys
             THEN error('bronze does not reconcile: ' || b.lines || ' bronze lines, ' || s.n
@@ -44,15 +57,7 @@ FROM (SELECT count(*) AS lines,
              count(DISTINCT (chain, tx_hash, log_index)) FILTER (
                  WHERE ok AND token IN ('USDC', 'USDT', 'WETH', 'DAI', 'WBTC', 'LINK')
                  AND amount IS NOT NULL AND block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}') AS keys
-      FROM owned
-      WHERE bronze_start >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
-        AND bronze_start <= TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
-        AND (CASE WHEN ok AND block_time IS NOT NULL THEN block_time ELSE kafka_time END
-                 >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
-             AND CASE WHEN ok AND block_time IS NOT NULL THEN block_time ELSE kafka_time END
-                 < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
-             OR ok AND bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
-                AND block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}')) AS b,
+      FROM owned) AS b,
      (SELECT count(*) AS n FROM silver.chain_transfers
       WHERE block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
         AND block_time < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}') AS s,
