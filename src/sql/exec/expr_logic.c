@@ -117,10 +117,13 @@ static int copy_fail(lh_expr_state_t *s, int rc)
     return lh_sql_err(s->ex->err, rc, LH_SQL_EOOM, -1, "cannot build a result");
 }
 
-/* Input rows for output positions pos[0..n). */
-static const uint32_t *compose(const uint32_t *sel, const uint32_t *pos, uint32_t n, uint32_t *buf)
+/* Input rows for output positions pos[0..n), an ordered subset of
+ * [0, count): NULL (every row, unselected) when that is all of them, so a
+ * column is read in place instead of gathered. */
+static const uint32_t *compose(const uint32_t *sel, const uint32_t *pos, uint32_t n, uint32_t count,
+                               uint32_t *buf)
 {
-    if (!sel) return pos;
+    if (!sel) return n == count ? NULL : pos;
     for (uint32_t k = 0; k < n; k++)
         buf[k] = sel[pos[k]];
     return buf;
@@ -139,7 +142,7 @@ static int eval_case(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *s
     uint32_t nwhen = s->nkids / 2;
     for (uint32_t w = 0; w < nwhen && nrem && !rc; w++) {
         const lh_vector_t *c, *t;
-        rc = lh__expr_eval(s->kids[2 * w], in, compose(sel, rem, nrem, tmp), nrem, &c);
+        rc = lh__expr_eval(s->kids[2 * w], in, compose(sel, rem, nrem, count, tmp), nrem, &c);
         if (rc) break;
         uint32_t nhit = 0, nmiss = 0;
         for (uint32_t k = 0; k < nrem; k++) {
@@ -149,7 +152,13 @@ static int eval_case(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *s
                 miss[nmiss++] = rem[k];
         }
         if (nhit) {
-            rc = lh__expr_eval(s->kids[2 * w + 1], in, compose(sel, hit, nhit, tmp), nhit, &t);
+            rc = lh__expr_eval(s->kids[2 * w + 1], in, compose(sel, hit, nhit, count, tmp), nhit,
+                               &t);
+            if (!rc && nhit == count && t->kind != LH_VECTOR_CONSTANT &&
+                lh_type_equal(&t->type, &o->type)) {
+                *out = t; /* every row takes this branch: its rows as they are */
+                return 0;
+            }
             if (!rc) rc = copy_fail(s, scatter(o, t, hit, nhit, count));
         }
         memcpy(rem, miss, nmiss * sizeof *rem);
@@ -157,7 +166,8 @@ static int eval_case(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *s
     }
     if (!rc && nrem) {
         const lh_vector_t *t;
-        rc = lh__expr_eval(s->kids[s->nkids - 1], in, compose(sel, rem, nrem, tmp), nrem, &t);
+        rc =
+            lh__expr_eval(s->kids[s->nkids - 1], in, compose(sel, rem, nrem, count, tmp), nrem, &t);
         if (!rc) rc = copy_fail(s, scatter(o, t, rem, nrem, count));
     }
     if (rc) return rc;
@@ -176,7 +186,7 @@ static int eval_coalesce(lh_expr_state_t *s, const lh_batch_t *in, const uint32_
     lh_vector_t *o = fresh(s);
     for (uint32_t a = 0; a < s->nkids && nrem; a++) {
         const lh_vector_t *v;
-        int rc = lh__expr_eval(s->kids[a], in, compose(sel, rem, nrem, tmp), nrem, &v);
+        int rc = lh__expr_eval(s->kids[a], in, compose(sel, rem, nrem, count, tmp), nrem, &v);
         if (rc) return rc;
         uint32_t nhit = 0, nmiss = 0;
         for (uint32_t k = 0; k < nrem; k++) {
