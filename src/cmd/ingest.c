@@ -115,6 +115,7 @@ int lh_cmd_ingest(int argc, char **argv)
 {
     if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) return usage(stdout), 0;
     lh_ingest_t in = {0};
+    pthread_mutex_init(&in.mu, NULL);
     args_t a = {0};
     lh_err_t e = {0};
     if (lh_config_load(&in.cfg, &argc, argv, &e)) {
@@ -134,5 +135,6 @@ int lh_cmd_ingest(int argc, char **argv)
     free(in.prev);
     free(in.out);
     lh_config_free(in.cfg);
+    pthread_mutex_destroy(&in.mu);
     return rc;
 }

@@ -6,6 +6,7 @@
 #ifndef LH_CMD_INGEST_INT_H
 #define LH_CMD_INGEST_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,8 @@ typedef struct lh_ingest {
     lh_ingest_ranges_t *prev; /* the previous interval's, or NULL */
     lh_ingest_ranges_t *out;  /* the ranges this run reads */
     int64_t records, bytes;   /* read, and written compressed */
+    pthread_mutex_t mu;       /* records, bytes and the Kafka client's error callbacks, while
+                                 the parts are written on several threads */
 } lh_ingest_t;
 
 /* Called for each record of a range; non-zero stops the read and is returned. */

@@ -238,7 +238,11 @@ int lh__ingest_read(lh_ingest_t *in, const lh_ingest_range_t *r, lh_ingest_recor
             if (!rc) rc = take(in, r, batch[i], fn, arg, &next);
             rd_kafka_message_destroy(batch[i]);
         }
-        if (!rc && lh__topic_broker_trouble(&in->cl, in->rk)) rc = 2;
+        if (!rc) {
+            pthread_mutex_lock(&in->mu); /* the error callbacks write in->cl */
+            if (lh__topic_broker_trouble(&in->cl, in->rk)) rc = 2;
+            pthread_mutex_unlock(&in->mu);
+        }
         if (!rc && now_ms() - idle_since > 3 * in->cl.timeout_ms) rc = stalled(in, r, next) + 1;
     }
     rd_kafka_consume_stop(rkt, r->partition);

@@ -6,8 +6,10 @@
  * _SUCCESS, and last deletes every other object under the interval's
  * prefix. A part is built in memory: at most LH_INGEST_PART_MAX bytes
  * compressed (one PUT). */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "cmd/ingest_int.h"
@@ -139,8 +141,10 @@ static int write_part(lh_ingest_t *in, const lh_ingest_range_t *r)
         rc = (fprintf(stderr, "lakehouse ingest: cannot compress %s\n", key), 1);
     if (!rc) rc = put(in, key, p.out.ptr, p.out.len, "application/zstd");
     if (!rc) {
+        pthread_mutex_lock(&in->mu);
         in->bytes += (int64_t)p.out.len;
         in->records += r->end - r->first;
+        pthread_mutex_unlock(&in->mu);
         printf("wrote s3://%s/%s (%zu bytes)\n", in->bucket, key, p.out.len);
     }
     ZSTD_freeCCtx(p.z);
@@ -202,12 +206,51 @@ static int sweep(lh_ingest_t *in)
     return rc ? 1 : 0;
 }
 
+/* --- the parts, on several threads --- */
+
+typedef struct parts {
+    lh_ingest_t *in;
+    atomic_int next; /* the next partition to take */
+    atomic_int rc;   /* the first failure's status: no partition is taken after it */
+} parts_t;
+
+static void *part_worker(void *arg)
+{
+    parts_t *w = arg;
+    for (;;) {
+        int i = atomic_fetch_add(&w->next, 1);
+        if (i >= w->in->out->n || atomic_load(&w->rc)) return NULL;
+        int rc = write_part(w->in, &w->in->out->r[i]);
+        int none = 0;
+        if (rc) atomic_compare_exchange_strong(&w->rc, &none, rc);
+    }
+}
+
+/* Each partition's part, up to one thread per core (a part is read, turned
+ * into lines and compressed on its own: the compression is most of the
+ * work); the parts' bytes do not depend on the threads. */
+static int write_parts(lh_ingest_t *in)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int nthreads = cores < 1 ? 1 : cores > 8 ? 8 : (int)cores;
+    if (nthreads > in->out->n) nthreads = in->out->n;
+    parts_t w = {.in = in};
+    atomic_init(&w.next, 0);
+    atomic_init(&w.rc, 0);
+    pthread_t t[8];
+    int started = 0;
+    while (started < nthreads - 1 && !pthread_create(&t[started], NULL, part_worker, &w))
+        started++;
+    part_worker(&w);
+    for (int i = 0; i < started; i++)
+        pthread_join(t[i], NULL);
+    return atomic_load(&w.rc);
+}
+
 int lh__ingest_lake_write(lh_ingest_t *in)
 {
-    for (int i = 0; i < in->out->n; i++) {
-        int rc = write_part(in, &in->out->r[i]);
-        if (rc) return rc;
-    }
+    int prc = write_parts(in);
+    if (prc) return prc;
     char key[LH_INGEST_KEY_MAX + 32];
     lh_buf_t b;
     lh_buf_init(&b, 0);
