@@ -343,16 +343,15 @@ static int extra_columns(lh_op_t *op, text_op_t *st, lh_batch_t *b)
         const char *v = fname ? p->u.text.urls[st->file]
                               : p->u.text.part_text[st->file][k - p->u.text.filename];
         lh_vector_t *vec = &b->cols[nf + k];
-        for (uint32_t r = 0; r < b->count; r++) {
-            if (!fname && (!*v || !strcmp(v, "NULL"))) {
-                lh_vector_set_null(vec, r);
-                continue;
-            }
-            if (put_text(vec, r, v, strlen(v)))
-                return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ECONVERT, -1,
-                                  "partition value '%s' of %s does not convert", v,
-                                  p->cols[nf + k].name);
-        }
+        /* one value for the batch: a constant, so what is computed from it
+           (CAST(ds || ' ' || hour ...)) is computed once */
+        if (!fname && (!*v || !strcmp(v, "NULL")))
+            lh_vector_set_null(vec, 0);
+        else if (put_text(vec, 0, v, strlen(v)))
+            return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_ECONVERT, -1,
+                              "partition value '%s' of %s does not convert", v,
+                              p->cols[nf + k].name);
+        lh_vector_set_constant(vec);
     }
     return 0;
 }
