@@ -3,6 +3,7 @@
  * _ranges.json written and read back, and the command line's values (s3
  * URLs, instants). No I/O here. */
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,54 +14,137 @@
 
 /* --- bronze lines --- */
 
-static int escape_byte(lh_buf_t *b, unsigned char c)
+/* A line is built in a staging buffer and appended to the caller's in a few
+ * pieces: the bytes of a record go out one by one, no call per byte. */
+typedef struct stage {
+    lh_buf_t *b;
+    size_t n;
+    char t[4096];
+} stage_t;
+
+static void flush(stage_t *s)
+{
+    lh_buf_append(s->b, s->t, s->n);
+    s->n = 0;
+}
+
+/* Room for k more bytes (k <= sizeof t). */
+static inline char *room(stage_t *s, size_t k)
+{
+    if (s->n + k > sizeof s->t) flush(s);
+    return s->t + s->n;
+}
+
+static void put(stage_t *s, const char *p, size_t k)
+{
+    while (k) {
+        size_t m = k < sizeof s->t ? k : sizeof s->t;
+        memcpy(room(s, m), p, m);
+        s->n += m;
+        p += m;
+        k -= m;
+    }
+}
+
+static void put_i64(stage_t *s, int64_t v)
+{
+    char d[24];
+    int i = (int)sizeof d;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        d[--i] = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0) d[--i] = '-';
+    put(s, d + i, sizeof d - (size_t)i);
+}
+
+/* Bytes that go out as they are: printable ASCII but for '"' and '\\' (DEL
+ * is escaped too). */
+static inline bool plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+static void escape_byte(stage_t *s, unsigned char c)
 {
     static const char *const named[0x20] = {
         ['\b'] = "\\b", ['\f'] = "\\f", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t"};
-    if (c < 0x20 && named[c]) return lh_buf_puts(b, named[c]);
-    if (c == 0) return lh_buf_puts(b, "\\ufffd"); /* SQL strings (ours, DuckDB's) hold no NUL */
-    if (c == '"') return lh_buf_puts(b, "\\\"");
-    if (c == '\\') return lh_buf_puts(b, "\\\\");
-    return lh_buf_printf(b, "\\u%04x", c);
+    static const char hex[] = "0123456789abcdef";
+    char *o = room(s, 6);
+    if (c < 0x20 && named[c]) {
+        memcpy(o, named[c], 2);
+        s->n += 2;
+    } else if (c == 0) { /* SQL strings (ours, DuckDB's) hold no NUL */
+        memcpy(o, "\\ufffd", 6);
+        s->n += 6;
+    } else if (c == '"' || c == '\\') {
+        o[0] = '\\';
+        o[1] = (char)c;
+        s->n += 2;
+    } else {
+        memcpy(o, "\\u00", 4);
+        o[4] = hex[c >> 4];
+        o[5] = hex[c & 15];
+        s->n += 6;
+    }
+}
+
+static void put_string(stage_t *s, const void *v, size_t n)
+{
+    const char *p = v;
+    *room(s, 1) = '"';
+    s->n++;
+    for (size_t i = 0; i < n;) {
+        size_t run = i; /* plain bytes and whole UTF-8 characters go out as they are */
+        for (;;) {
+            while (run < n && plain((unsigned char)p[run]))
+                run++;
+            size_t k =
+                run < n && (unsigned char)p[run] >= 0x80 ? lh_utf8_char(p + run, n - run, NULL) : 0;
+            if (!k) break;
+            run += k;
+        }
+        put(s, p + i, run - i);
+        if (run < n) escape_byte(s, (unsigned char)p[run++]);
+        i = run;
+    }
+    *room(s, 1) = '"';
+    s->n++;
 }
 
 int lh__ingest_json_string(lh_buf_t *b, const void *s, size_t n)
 {
-    const char *p = s;
-    lh_buf_append(b, "\"", 1);
-    size_t i = 0;
-    while (i < n) {
-        size_t run = i; /* plain bytes and whole UTF-8 characters go out in one append */
-        while (run < n) {
-            unsigned char c = (unsigned char)p[run];
-            if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) break;
-            size_t k = c < 0x80 ? 1 : lh_utf8_char(p + run, n - run, NULL);
-            if (!k) break;
-            run += k;
-        }
-        lh_buf_append(b, p + i, run - i);
-        if (run < n) escape_byte(b, (unsigned char)p[run++]);
-        i = run;
-    }
-    return lh_buf_append(b, "\"", 1);
+    stage_t st = {.b = b};
+    put_string(&st, s, n);
+    flush(&st);
+    return lh_buf_err(b);
 }
 
 int lh__ingest_line(lh_buf_t *b, int32_t partition, int64_t offset, int64_t ts_ms, const void *key,
                     size_t key_len, const void *value, size_t value_len)
 {
-    lh_buf_printf(b,
-                  "{\"partition\":%d,\"offset\":%lld,\"timestamp\":%lld,\"key\":", (int)partition,
-                  (long long)offset, (long long)ts_ms);
+    stage_t st = {.b = b};
+    static const char f0[] = "{\"partition\":", f1[] = ",\"offset\":", f2[] = ",\"timestamp\":",
+                      f3[] = ",\"key\":", f4[] = ",\"value\":";
+    put(&st, f0, sizeof f0 - 1);
+    put_i64(&st, partition);
+    put(&st, f1, sizeof f1 - 1);
+    put_i64(&st, offset);
+    put(&st, f2, sizeof f2 - 1);
+    put_i64(&st, ts_ms);
+    put(&st, f3, sizeof f3 - 1);
     if (key)
-        lh__ingest_json_string(b, key, key_len);
+        put_string(&st, key, key_len);
     else
-        lh_buf_puts(b, "null");
-    lh_buf_puts(b, ",\"value\":");
+        put(&st, "null", 4);
+    put(&st, f4, sizeof f4 - 1);
     if (value)
-        lh__ingest_json_string(b, value, value_len);
+        put_string(&st, value, value_len);
     else
-        lh_buf_puts(b, "null");
-    return lh_buf_puts(b, "}\n");
+        put(&st, "null", 4);
+    put(&st, "}\n", 2);
+    flush(&st);
+    return lh_buf_err(b);
 }
 
 /* --- object names --- */
