@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
@@ -173,6 +174,27 @@ static void report(void *arg, const char *tag, int64_t rows, double seconds)
     if (!o->quiet) fprintf(stderr, "%s\trows=%lld\ttime=%.3fs\n", tag, (long long)rows, seconds);
 }
 
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* report, noting when each statement ended: the last one's time runs from
+ * there to the end of its result (it is returned unfinished, then read) */
+typedef struct timed {
+    const opts_t *o;
+    double mark;
+} timed_t;
+
+static void report_timed(void *arg, const char *tag, int64_t rows, double seconds)
+{
+    timed_t *t = arg;
+    report((void *)t->o, tag, rows, seconds);
+    t->mark = mono_s();
+}
+
 /* Runs text as a script and prints its last result (or its error); the
  * exit status the task contract gives it. */
 static int run_text(lh_sql_session_t *s, const opts_t *o, const char *text, size_t len)
@@ -180,16 +202,18 @@ static int run_text(lh_sql_session_t *s, const opts_t *o, const char *text, size
     lh_sql_error_t err;
     lh_sql_err_clear(&err);
     lh_sql_result_t *r = NULL;
-    int rc = lh_sql_run(s, text, len, report, (void *)o, &r, &err);
+    timed_t t = {.o = o, .mark = mono_s()};
+    int rc = lh_sql_run(s, text, len, report_timed, &t, &r, &err);
     int64_t rows = 0;
     if (!rc && r && o->fmt == FMT_PARQUET) {
         rc = lh_sql_write_parquet(r, o->out, 6 /* ZSTD */, &rows, &err);
-        if (!rc) report((void *)o, lh_sql_result_tag(r), rows, 0);
+        if (!rc) report((void *)o, lh_sql_result_tag(r), rows, mono_s() - t.mark);
     } else if (!rc && r) {
         rc = print_result(r, o->fmt, &err, &rows);
         if (!rc)
             report((void *)o, lh_sql_result_tag(r),
-                   lh_sql_result_changes(r) >= 0 ? lh_sql_result_changes(r) : rows, 0);
+                   lh_sql_result_changes(r) >= 0 ? lh_sql_result_changes(r) : rows,
+                   mono_s() - t.mark);
     }
     lh_sql_result_free(r);
     fflush(stdout);
