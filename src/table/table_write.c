@@ -261,6 +261,26 @@ static int partition_of(lh_table_writer_t *w, const lh_batch_t *b, uint32_t row,
     return rc ? lh_err_set(err, rc, "partition values too long") : 0;
 }
 
+/* Whether row r has the partition values of row r - 1 (both non-NULL and
+ * equal, or both NULL): then it goes where that row went. */
+static bool same_partition(const lh_table_writer_t *w, const lh_batch_t *b, uint32_t r)
+{
+    for (uint32_t p = 0; p < w->npcols; p++) {
+        const lh_vector_t *v = &b->cols[w->pcol_idx[p]];
+        if (v->type.id == LH_TYPE_FLOAT || v->type.id == LH_TYPE_DOUBLE)
+            return false; /* -0.0 equals 0.0 but is written otherwise */
+        lh_value_t x, y;
+        int cmp;
+        if (lh_vector_get_value(v, r, &x) || lh_vector_get_value(v, r - 1, &y)) return false;
+        if (x.is_null || y.is_null) {
+            if (x.is_null != y.is_null) return false;
+            continue;
+        }
+        if (lh_value_compare(&x, &y, &cmp) || cmp) return false;
+    }
+    return true;
+}
+
 static int find_part(lh_table_writer_t *w, const lh_batch_t *b, uint32_t row, size_t *out,
                      lh_err_t *err)
 {
@@ -470,6 +490,10 @@ int lh_table_writer_write(lh_table_writer_t *w, const lh_batch_t *b, lh_err_t *e
     }
     for (uint32_t r = 0; w->npcols && r < b->count; r++) {
         size_t pi = 0;
+        if (r && same_partition(w, b, r)) { /* rows come in runs of one partition */
+            w->row_part[r] = w->row_part[r - 1];
+            continue;
+        }
         if ((rc = find_part(w, b, r, &pi, err))) return fail(w, rc);
         w->row_part[r] = (uint32_t)pi;
     }
