@@ -366,6 +366,7 @@ def measure_pipeline(args, tmp):
         silver, rejected = (scalar(args, env, "SELECT count(*) FROM silver." + t)
                             for t in ("chain_transfers", "chain_transfers_rejected"))
         gold = scalar(args, env, "SELECT count(*), sum(transfers) FROM gold.transfers_hourly")
+        peer = measure_peer(args, env, srv, tmp, texts, start, logf) if complete_sql(sql, args) else None
         time.sleep(args.idle)
         after = proc_status(srv.pid)
         du = subprocess.run(["du", "-sk", srv.data], capture_output=True, text=True).stdout.split()[0]
@@ -387,7 +388,111 @@ def measure_pipeline(args, tmp):
             "topic_to_gold_events_per_s": round(args.events / total) if total else 0,
             "silver_rows": silver, "rejected_rows": rejected,
             "gold_hourly_rows_transfers": gold, "data_dir_kib": int(du),
-            "server_rss_after_kib": after["VmRSS"], "server_hwm_kib": after["VmHWM"]}
+            "server_rss_after_kib": after["VmRSS"], "server_hwm_kib": after["VmHWM"],
+            "peer": peer}
+
+
+def complete_sql(sql, args):
+    """Whether every SQL interval ran (the peer compares a finished one)."""
+    return all(len(sql[n].each) == args.hours for n in SQL_STAGES) and not any(
+        sql[n].cut for n in SQL_STAGES)
+
+
+# --- the two JSON-parsing statements side by side ---
+
+PEER_STATEMENTS = (("bronze_to_silver", "CREATE TEMP TABLE parsed AS"),
+                   ("validate", "CREATE TEMP TABLE owned AS"))
+
+
+def statement(text, head):
+    i = text.index(head)
+    return text[i:text.index(";\n", i) + 1]
+
+
+def our_statement_secs(args, env, sql, threads, runs, logf):
+    """The statement's own timer (stderr of `lakehouse sql`), each run."""
+    e = dict(env, LAKEHOUSE_SQL_THREADS=str(threads))
+    out = []
+    for _ in range(runs):
+        r = subprocess.run([args.bin, "sql", "-c", sql], env=e, capture_output=True, text=True)
+        logf.write(r.stdout + r.stderr)
+        m = re.search(r"^CREATE TABLE\trows=(\d+)\ttime=([0-9.]+)s", r.stderr, re.M)
+        if r.returncode or not m:
+            raise RuntimeError("lakehouse sql failed: " + r.stderr[-500:])
+        out.append((int(m.group(1)), float(m.group(2))))
+    return out
+
+
+def measure_peer(args, env, srv, tmp, texts, start, logf):
+    """The interval in the middle of the window: its two statements that
+    read and parse bronze (bronze_to_silver's parsed, validate's owned) on
+    a local copy of the bronze hours they read, by us (1 and 2 threads) and
+    by DuckDB (tests/js's @duckdb/node-api, 1 and 2 threads), each the best
+    of RUNS; and the physical floor under both, `zstd -dc` of those files to
+    /dev/null on one core."""
+    if not (shutil.which("node") and shutil.which("zstd") and os.path.isdir(
+            os.path.join(ROOT, "tests", "js", "node_modules", "@duckdb", "node-api"))):
+        log("peer: no node, zstd or tests/js/node_modules: skipped")
+        return None
+    import boto3  # Debian's python3-boto3, as the tests
+    h = args.hours // 2
+    t = start + timedelta(hours=h)
+    s3 = boto3.client("s3", endpoint_url="http://" + srv.endpoints["s3"], aws_access_key_id=AK,
+                      aws_secret_access_key=SK, region_name="us-east-1")
+    local = os.path.join(tmp, "bronze-local")
+    files = []
+    for k in range(args.lateness + 1):
+        hh = t + timedelta(hours=k)
+        prefix = "bronze/chain_transfers/ds=%s/hour=%s/" % (hh.strftime("%Y-%m-%d"), hh.strftime("%H"))
+        for o in s3.list_objects_v2(Bucket="lakehouse", Prefix=prefix).get("Contents", []):
+            if o["Key"].endswith(".jsonl.zst"):
+                path = os.path.join(local, o["Key"][len("bronze/"):])
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                s3.download_file("lakehouse", o["Key"], path)
+                files.append(path)
+    zbytes = sum(os.path.getsize(f) for f in files)
+    floor = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run(["zstd", "-dcq"] + files, stdout=subprocess.DEVNULL, check=True)
+        floor.append(time.perf_counter() - t0)
+    plain = os.path.join(tmp, "bronze-local.jsonl")
+    with open(plain, "wb") as f:
+        subprocess.run(["zstd", "-dcq"] + files, stdout=f, check=True)
+    jbytes = os.path.getsize(plain)
+    comp = []  # what ingest must at least do to those lines: compress them (level 1, one core)
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run(["zstd", "-1", "-T1", "-cq", plain], stdout=subprocess.DEVNULL, check=True)
+        comp.append(time.perf_counter() - t0)
+    os.unlink(plain)
+    glob = os.path.join(local, "chain_transfers", "**", "*.jsonl.zst")
+    rows = []
+    for stage, head in PEER_STATEMENTS:
+        sql = statement(render(texts[stage], t, args.lateness), head).replace(
+            PREFIX + "/**/*.jsonl.zst", glob)
+        ours1 = our_statement_secs(args, env, sql, 1, 3, logf)
+        ours2 = our_statement_secs(args, env, sql, 2, 3, logf)
+        path = os.path.join(tmp, "peer-%s.sql" % stage)
+        with open(path, "w") as f:
+            f.write(sql)
+        duck = {}
+        for th in (1, 2):
+            r = subprocess.run(["node", os.path.join(ROOT, "bench", "medallion_duck.mjs"), path],
+                               env=dict(os.environ, THREADS=str(th), RUNS="3"),
+                               capture_output=True, text=True)
+            if r.returncode:
+                raise RuntimeError("DuckDB failed: " + r.stderr[-500:])
+            duck[th] = json.loads(r.stdout.strip().splitlines()[-1])
+        if duck[2]["rows"] != ours2[0][0]:
+            raise RuntimeError("%s: DuckDB made %d rows, we %d" % (head, duck[2]["rows"], ours2[0][0]))
+        rows.append({"stage": stage, "statement": head.split()[3], "rows": ours2[0][0],
+                     "ours_1t_s": min(x[1] for x in ours1), "ours_2t_s": min(x[1] for x in ours2),
+                     "duckdb_1t_s": round(min(duck[1]["secs"]), 3),
+                     "duckdb_2t_s": round(min(duck[2]["secs"]), 3)})
+        log("peer: %s %s" % (stage, rows[-1]))
+    return {"interval": iso(t), "files": len(files), "zstd_bytes": zbytes, "json_bytes": jbytes,
+            "zstd_d_s": round(min(floor), 3), "zstd_1_s": round(min(comp), 3), "statements": rows}
 
 
 # --- the same through the orchestrator ---
@@ -565,6 +670,36 @@ def report(ready, pipe, orch=None):
                 if secs >= 0.05 * tot:
                     out.append("| %s | %d | %s | %d | %.2f | %.0f%% |"
                                % (s["stage"], k + 1, kind, rows, secs, 100.0 * secs / tot))
+    peer = pipe and pipe.get("peer")
+    if peer:
+        out += ["", "Side by side on the interval %s (the two statements that read and parse "
+                "bronze, on a local copy of the %d bronze files they read: %s MiB of zstd, %s MiB "
+                "of JSON lines), each the best of 3; the floor under both engines is decompressing "
+                "those files (`zstd -dc` to /dev/null, one core): %.3f s."
+                % (peer["interval"], peer["files"], mib(peer["zstd_bytes"] / 1024.0),
+                   mib(peer["json_bytes"] / 1024.0), peer["zstd_d_s"]), "",
+                "| statement | rows | ours, 1 thread, s | ours, 2 threads, s | DuckDB, 1 thread, s "
+                "| DuckDB, 2 threads, s | ours / DuckDB (2 threads) | ours (1 thread) / zstd -d |",
+                "|---|---|---|---|---|---|---|---|"]
+        for r in peer["statements"]:
+            out.append("| %s `%s` | %d | %.3f | %.3f | %.3f | %.3f | %.2f | %.1f |"
+                       % (r["stage"], r["statement"], r["rows"], r["ours_1t_s"], r["ours_2t_s"],
+                          r["duckdb_1t_s"], r["duckdb_2t_s"], r["ours_2t_s"] / r["duckdb_2t_s"],
+                          r["ours_1t_s"] / peer["zstd_d_s"]))
+        floor = 2 * pipe["hours"] * peer["zstd_d_s"]
+        out += ["", "Both statements read every bronze hour %d times (the interval's and the %d "
+                "after it), so decompressing bronze alone costs the SQL stages about 2 × %d × "
+                "%.3f = %.2f CPU-s here (%.1f s on 2 cores), %.0f s of CPU at 10M events."
+                % (pipe["lateness_h"] + 1, pipe["lateness_h"], pipe["hours"], peer["zstd_d_s"],
+                   floor, floor / 2, floor * 1e7 / pipe["events"]),
+                "Ingest writes each hour once: compressing its lines (`zstd -1 -T1`, %.3f s for "
+                "those %d hours) is about %.2f CPU-s for the run's %d hours, %.0f s of CPU at "
+                "10M events."
+                % (peer["zstd_1_s"], pipe["lateness_h"] + 1,
+                   peer["zstd_1_s"] * (pipe["hours"] + pipe["lateness_h"]) / (pipe["lateness_h"] + 1),
+                   pipe["hours"] + pipe["lateness_h"],
+                   peer["zstd_1_s"] * (pipe["hours"] + pipe["lateness_h"]) / (pipe["lateness_h"] + 1)
+                   * 1e7 / pipe["events"])]
     if orch:
         out += ["", "The same through the orchestrator (the DAG installed at the window, poke_interval "
                 "1s, runs in parallel up to max_active_runs): %d of %d runs succeeded %.1f s after "

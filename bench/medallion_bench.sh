@@ -10,10 +10,15 @@
 #   bash bench/medallion_bench.sh 100000 3     a smoke run
 # More flags after the two (see bench/medallion_bench.py --help), e.g.
 # --only pipeline, --starts 20, --keep. Runs under nice -n 10 (the machine is
-# shared). Never part of the test suite.
+# shared). After the stages it compares the two statements that parse bronze
+# with DuckDB on the same files, and with decompressing them (zstd -dc). Never
+# part of the test suite.
 set -eu
 cd "$(dirname "$0")/.."
 make -s -j2 build/lakehouse
+# the side-by-side part: DuckDB from tests/js's lock file, the zstd CLI
+[ -d tests/js/node_modules/@duckdb/node-api ] || (cd tests/js && npm ci --silent)
+command -v zstd >/dev/null || bash bench/install-deps.sh
 uptime >&2
 events=${1:-1000000}
 hours=${2:-6}
