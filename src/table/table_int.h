@@ -38,5 +38,10 @@ bool lh__table_row_matches(const lh_batch_t *b, uint32_t row, const lh_pred_t *p
  * statistics and partition values (true when they cannot tell). */
 bool lh__table_file_might_match(lh_arena_t *a, const lh_delta_snapshot_t *s,
                                 const lh_delta_add_t *f, const lh_pred_t *p, uint32_t n);
+/* Whether every row of file f satisfies the predicates, as its statistics
+ * and partition values prove (no NULLs, [min, max] inside each range of a
+ * number, date or timestamp column; false when they cannot tell). */
+bool lh__table_file_all_match(lh_arena_t *a, const lh_delta_snapshot_t *s, const lh_delta_add_t *f,
+                              const lh_pred_t *p, uint32_t n);
 
 #endif

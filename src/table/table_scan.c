@@ -152,16 +152,16 @@ bool lh__table_row_matches(const lh_batch_t *b, uint32_t row, const lh_pred_t *p
     return true;
 }
 
-bool lh__table_file_might_match(lh_arena_t *a, const lh_delta_snapshot_t *s,
-                                const lh_delta_add_t *f, const lh_pred_t *p, uint32_t n)
+/* Per column of s, what file f's statistics and partition values say of
+ * it; NULL without memory. */
+static lh_stats_t *file_stats(lh_arena_t *a, const lh_delta_snapshot_t *s, const lh_delta_add_t *f)
 {
     const lh_delta_schema_t *ts = &s->schema;
     lh_delta_file_stats_t fs = {0};
     lh_err_t e = {0};
     if (f->stats && lh_delta_stats_parse(a, f->stats, ts, &fs, &e)) fs.ncols = 0;
     lh_stats_t *st = lh_arena_calloc(a, (ts->ncolumns + 1) * sizeof *st);
-    const lh_stats_t **ptrs = lh_arena_calloc(a, (n + 1) * sizeof *ptrs); /* per predicate */
-    if (!st || !ptrs) return true;
+    if (!st) return NULL;
     for (uint32_t c = 0; c < ts->ncolumns; c++) {
         const lh_delta_column_t *col = &ts->columns[c];
         st[c] = (lh_stats_t){.row_count = fs.num_records, .null_count = -1};
@@ -188,9 +188,64 @@ bool lh__table_file_might_match(lh_arena_t *a, const lh_delta_snapshot_t *s,
             /* Delta's string bounds may be cut: bounds, not values */
         }
     }
+    return st;
+}
+
+bool lh__table_file_might_match(lh_arena_t *a, const lh_delta_snapshot_t *s,
+                                const lh_delta_add_t *f, const lh_pred_t *p, uint32_t n)
+{
+    const lh_delta_schema_t *ts = &s->schema;
+    lh_stats_t *st = file_stats(a, s, f);
+    const lh_stats_t **ptrs = lh_arena_calloc(a, (n + 1) * sizeof *ptrs); /* per predicate */
+    if (!st || !ptrs) return true;
     for (uint32_t i = 0; i < n; i++)
         ptrs[i] = p[i].column.depth == 1 && p[i].column.idx[0] < ts->ncolumns
                       ? &st[p[i].column.idx[0]]
                       : NULL;
     return lh_preds_might_match(p, n, ptrs);
+}
+
+bool lh__table_file_all_match(lh_arena_t *a, const lh_delta_snapshot_t *s, const lh_delta_add_t *f,
+                              const lh_pred_t *p, uint32_t n)
+{
+    const lh_delta_schema_t *ts = &s->schema;
+    lh_stats_t *st = file_stats(a, s, f);
+    if (!st || !n) return false;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t c = p[i].column.idx[0];
+        if (p[i].column.depth != 1 || c >= ts->ncolumns) return false;
+        const lh_stats_t *x = &st[c];
+        lh_type_id_t t = (lh_type_id_t)ts->columns[c].type.id;
+        /* numbers, dates and timestamps: their bounds are bounds (a string's may be cut) */
+        bool bounded = t == LH_TYPE_TINYINT || t == LH_TYPE_SMALLINT || t == LH_TYPE_INTEGER ||
+                       t == LH_TYPE_BIGINT || t == LH_TYPE_DATE || t == LH_TYPE_TIMESTAMP ||
+                       t == LH_TYPE_TIMESTAMP_TZ;
+        if (!bounded || x->null_count != 0 || !x->has_min || !x->has_max) return false;
+        int lo, hi;
+        if (lh_value_compare(&x->min, &p[i].value, &lo) ||
+            lh_value_compare(&x->max, &p[i].value, &hi))
+            return false;
+        bool all;
+        switch (p[i].op) {
+        case LH_PRED_EQ:
+            all = !lo && !hi;
+            break;
+        case LH_PRED_LT:
+            all = hi < 0;
+            break;
+        case LH_PRED_LE:
+            all = hi <= 0;
+            break;
+        case LH_PRED_GT:
+            all = lo > 0;
+            break;
+        case LH_PRED_GE:
+            all = lo >= 0;
+            break;
+        default:
+            all = false;
+        }
+        if (!all) return false;
+    }
+    return true;
 }

@@ -555,7 +555,8 @@ static int keep_others(void *arg, const lh_batch_t *b, lh_err_t *err)
 }
 
 /* The files of the snapshot holding matching rows are read and their other
- * rows written again; their paths go into *paths for the commit. */
+ * rows written again; their paths go into *paths for the commit. A file
+ * whose statistics prove every row matches is removed without a read. */
 static int rewrite_matching(lh_table_writer_t *w, const char ***paths, size_t *n, lh_err_t *err)
 {
     const lh_delta_snapshot_t *s = w->snap;
@@ -574,6 +575,10 @@ static int rewrite_matching(lh_table_writer_t *w, const char ***paths, size_t *n
     for (size_t i = 0; !rc && i < s->nfiles; i++) {
         const lh_delta_add_t *f = &s->files[i];
         if (!lh__table_file_might_match(w->arena, s, f, w->o.row_where, w->o.nrow_where)) continue;
+        if (lh__table_file_all_match(w->arena, s, f, w->o.row_where, w->o.nrow_where)) {
+            (*paths)[(*n)++] = f->path; /* nothing in it to keep: removed unread */
+            continue;
+        }
         x.matches = 0;
         rc = lh__table_scan_file(&sc, f, count_matches, &x, NULL, err);
         if (rc || !x.matches) continue;

@@ -15,6 +15,7 @@
 #include "store/engine.h"
 #include "table/delta.h"
 #include "table/table.h"
+#include "table/table_int.h"
 #include "test.h"
 #include "tmpdir.h"
 
@@ -420,6 +421,30 @@ static void c_replace_rows(lh_objstore_t *os)
     /* the first and last appends' 4 files are untouched; the middle one's 2
      * are rewritten, their kept rows sharing a file per day with the new ones */
     CHECK_EQ_INT(s->nfiles, 6);
+
+    /* ids [0, 1000): the first append's two files hold nothing else, as their
+     * statistics prove, so they are dropped unread; the others are not whole */
+    lh_pred_t first[2] = {
+        {.column = {1, {0}}, .op = LH_PRED_GE, .value = lh_value_int(LH_TYPE_BIGINT, 0)},
+        {.column = {1, {0}}, .op = LH_PRED_LT, .value = lh_value_int(LH_TYPE_BIGINT, 1000)},
+    };
+    int whole = 0, whole_where = 0;
+    for (size_t i = 0; i < s->nfiles; i++) {
+        whole += lh__table_file_all_match(a, s, &s->files[i], first, 2);
+        whole_where += lh__table_file_all_match(a, s, &s->files[i], where, 2);
+    }
+    CHECK_EQ_INT(whole, 2);
+    CHECK_EQ_INT(whole_where, 0); /* [1000, 1500) shares its files with ids 1500.. */
+    lh_delta_snapshot_free(s);
+    o.row_where = first;
+    CHECK_EQ_INT(lh_table_writer_open(t, &o, &w, &e), 0);
+    CHECK_EQ_INT(write_rows(w, 0, 50, 2, &e), 0);
+    CHECK_EQ_INT(lh_table_writer_commit(w, &v, &e), 0);
+    lh_table_writer_free(w);
+    CHECK_EQ_INT(lh_delta_snapshot_latest(t, &s, &e), 0);
+    CHECK_EQ_INT(read_ids(os, "silver/rows", s, &count, &sum), 0);
+    CHECK_EQ_INT(count, 2600 - 1000 + 50);
+    CHECK_EQ_INT(sum, want - 999 * 1000 / 2 + 49 * 50 / 2);
     lh_delta_snapshot_free(s);
     lh_delta_close(t);
     lh_arena_free(a);
