@@ -179,6 +179,7 @@ static int create_table(run_t *x, lh_op_t *root, int64_t *changes)
                            .npartition_columns = x->ls->npartition_by};
     lh_table_write_opts_t o;
     lh_table_write_opts_default(&o);
+    o.parquet.pool = root ? root->ex->pool : NULL; /* pages made on the engine's threads too */
     o.create = &c;
     o.mode = x->bs->or_replace ? LH_DELTA_OVERWRITE : LH_DELTA_APPEND;
     lh_table_writer_t *w = NULL;
@@ -203,6 +204,7 @@ static int insert(run_t *x, lh_op_t *root, int64_t *changes)
     if (rc || (rc = open_table(x, &t))) return rc;
     lh_table_write_opts_t o;
     lh_table_write_opts_default(&o);
+    o.parquet.pool = root ? root->ex->pool : NULL; /* pages made on the engine's threads too */
     if (x->ls->npart_where) {
         o.mode = LH_DELTA_REPLACE_WHERE;
         o.where = x->ls->part_where;
