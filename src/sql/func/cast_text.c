@@ -58,6 +58,16 @@ bool lh__parse_exact(const char *s, size_t n, int scale, lh_int128_t *out)
     trim(&s, &n);
     bool neg = false;
     if (n && (*s == '+' || *s == '-')) neg = *s == '-', s++, n--;
+    if (!scale && n && n <= 18) { /* the common case: up to 18 digits, nothing else */
+        uint64_t u = 0;
+        size_t i = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            u = u * 10 + (uint64_t)(s[i++] - '0');
+        if (i == n) {
+            *out = neg ? -(lh_int128_t)u : (lh_int128_t)u;
+            return true;
+        }
+    }
     if (n > 2 && s[0] == '0' && strchr("xXbBoO", s[1])) return parse_radix(s, n, neg, out);
     /* digits into v (at most 39 significant), exp10 the power of ten to apply */
     lh_uint128_t v = 0;
