@@ -3,14 +3,15 @@
  * rows handed out in the order one thread would have produced them.
  *
  * The scan's units (a CSV/JSON file, a Parquet row group, a run of memory
- * chunks) are numbered in scan order. A round gives each of up to
- * ROUND_TASKS units to lh_pool_parallel_for: a task builds its own copy of
+ * chunks) are numbered in scan order. A round gives one unit per thread
+ * (up to ROUND_TASKS) to lh_pool_parallel_for: a task builds its own copy of
  * the pipeline over that one unit (its morsels hand out that unit only),
  * runs it to its end and keeps copies of the batches it made; then the
  * round's batches are handed out unit by unit, and the next round starts
  * when they are gone. So the output is the serial output, row for row, and
- * memory holds at most a round's output. Joins stay serial (each task would
- * rebuild the hash table), and so do EXPLAIN ANALYZE and nested use. */
+ * memory holds at most a round's output: a unit per thread. Joins stay
+ * serial (each task would rebuild the hash table), and so do EXPLAIN
+ * ANALYZE and nested use. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,7 @@
 #include "sql/exec/exec_int.h"
 #include "sql/exec/morsel.h"
 
-#define ROUND_TASKS 16 /* units per round */
+#define ROUND_TASKS 16 /* units per round at most (one per thread) */
 #define MEM_CHUNKS 16  /* memory-table chunks per unit */
 
 typedef struct task {
@@ -138,7 +139,12 @@ static int run_round(lh_op_t *op, gather_t *g)
 {
     free_tasks(g);
     g->ntasks = g->nunits - g->next_unit;
-    if (g->ntasks > ROUND_TASKS) g->ntasks = ROUND_TASKS;
+    /* one unit per thread: a round holds no more output than that (a unit
+       may be a whole file), and no unit waits for a thread (a round of more
+       measured slower on 2 cores: its last unit ran alone) */
+    uint32_t most = op->ex->threads < 2 ? 2 : (uint32_t)op->ex->threads;
+    if (most > ROUND_TASKS) most = ROUND_TASKS;
+    if (g->ntasks > most) g->ntasks = most;
     g->emit_task = g->emit_batch = 0;
     round_t r = {.op = op, .g = g};
     int rc = lh_pool_parallel_for(op->ex->pool, g->ntasks, run_task, &r);
