@@ -15,7 +15,6 @@
 #include "sql/exec/morsel.h"
 #include "sql/exec/ndjson.h"
 #include "sql/func/func_int.h"
-#include "table/delta.h"
 
 #define BUF_START ((size_t)1 << 20)
 
@@ -70,28 +69,6 @@ static int put_text(lh_vector_t *v, uint32_t row, const char *s, size_t n)
     }
 }
 
-/* Whether the pushed-down predicates on Hive columns can hold for file f. */
-static bool file_might_match(const lh_plan_t *p, uint32_t f)
-{
-    uint32_t first = p->u.text.nfilecols + p->u.text.filename;
-    for (uint32_t i = 0; i < p->u.text.npreds; i++) {
-        const lh_pred_t *pred = &p->u.text.preds[i];
-        uint32_t c = pred->column.idx[0];
-        if (c < first || c >= first + p->u.text.nhive) continue;
-        const char *text = p->u.text.part_text[f][c - first];
-        lh_stats_t stats = {.row_count = 1, .null_count = 1};
-        lh_err_t e = {0};
-        if (*text && strcmp(text, "NULL")) {
-            if (lh_delta_partition_value(&p->cols[c].type, text, &stats.min, &e)) continue;
-            stats.max = stats.min;
-            stats.null_count = 0;
-            stats.has_min = stats.has_max = stats.min_exact = stats.max_exact = true;
-        }
-        if (!lh_pred_might_match(pred, &stats)) return false;
-    }
-    return true;
-}
-
 static int extra_columns(lh_op_t *op, text_op_t *st, lh_batch_t *b);
 
 /* Whether the file_conds hold on file st->file's filename and Hive values.
@@ -133,8 +110,7 @@ static int open_next(lh_op_t *op, text_op_t *st)
 {
     const lh_plan_t *p = op->plan;
     lh_err_t e = {0};
-    while (st->file < p->u.text.nfiles &&
-           (!file_might_match(p, st->file) || !file_conds_hold(op, st)))
+    while (st->file < p->u.text.nfiles && !file_conds_hold(op, st))
         advance(p, st);
     if (st->file == p->u.text.nfiles) return 0;
     if (lh__file_reader_open(p->u.text.os, p->u.text.bucket, p->u.text.keys[st->file],

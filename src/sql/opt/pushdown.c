@@ -1,11 +1,11 @@
 /* Filter pushdown into Parquet scans: the simple conjuncts of a WHERE
  * right above a scan (column op constant, column IN (constants), column IS
  * [NOT] NULL) are handed to the scan, which skips the row groups and pages
- * whose statistics say no row can match. A CSV/JSON scan also gets every
+ * whose statistics say no row can match. A CSV/JSON scan gets instead every
  * conjunct that reads only its filename and Hive columns, whatever the
- * expression (`CAST(ds || ' ' || hour AS TIMESTAMP) BETWEEN ...`), and
- * evaluates it on each file's path before opening the file. The filter
- * stays: pruning is conservative and never filters rows itself. */
+ * expression (`ds = '...'`, `CAST(ds || ' ' || hour AS TIMESTAMP) BETWEEN
+ * ...`), and evaluates it on each file's path before opening the file. The
+ * filter stays: pruning is conservative and never filters rows itself. */
 #include <string.h>
 
 #include "sql/opt/opt.h"
@@ -144,10 +144,8 @@ int lh_opt_push_filters(lh_arena_t *a, lh_plan_t *p)
     lh_plan_t *c = p->kind == LH_PLAN_FILTER ? p->child[0] : NULL;
     int rc = 0;
     if (c && c->kind == LH_PLAN_SCAN_PARQUET) rc = push(a, p, &c->u.pq.preds, &c->u.pq.npreds);
-    if (c && c->kind == LH_PLAN_SCAN_TEXT && c->u.text.nhive) /* Hive columns skip files */
-        rc = push(a, p, &c->u.text.preds, &c->u.text.npreds);
-    if (!rc && c && c->kind == LH_PLAN_SCAN_TEXT && (c->u.text.nhive || c->u.text.filename))
-        rc = push_file_conds(a, p, c);
+    if (c && c->kind == LH_PLAN_SCAN_TEXT && (c->u.text.nhive || c->u.text.filename))
+        rc = push_file_conds(a, p, c); /* Hive and filename columns skip files */
     if (rc) return rc;
     rc = lh_opt_push_filters(a, p->child[0]);
     return rc ? rc : lh_opt_push_filters(a, p->child[1]);

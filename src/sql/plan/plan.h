@@ -300,9 +300,6 @@ struct lh_plan {
             const char *nullstr;
             uint32_t skip;          /* CSV: lines skipped at the top of each file */
             const char **json_keys; /* JSON: per file column, its key */
-            lh_pred_t *preds;       /* set by filter pushdown: conjuncts over output columns; those
-                                       on Hive columns skip files */
-            uint32_t npreds;
             /* set by filter pushdown: the filter's conjuncts that read nothing but
                the filename and Hive columns, evaluated on each file's values before
                it is opened (a file where one is not true is skipped) */
