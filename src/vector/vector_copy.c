@@ -156,14 +156,26 @@ static int copy_rows(lh_vector_t *dst, uint32_t drow, const lh_vector_t *src, co
     return 0;
 }
 
-int lh_vector_copy(lh_vector_t *dst, uint32_t dst_row, const lh_vector_t *src, const uint32_t *sel,
-                   uint32_t count)
+static int copy_checked(lh_vector_t *dst, uint32_t dst_row, const lh_vector_t *src,
+                        const uint32_t *sel, uint32_t count, bool deep)
 {
     if (dst == src || dst->kind != LH_VECTOR_FLAT || dst->data != dst->own_data ||
         !lh_type_equal(&dst->type, &src->type) || dst_row > dst->capacity ||
         count > dst->capacity - dst_row)
         return LH_EINVAL;
-    return copy_rows(dst, dst_row, src, sel, 0, count, true);
+    return copy_rows(dst, dst_row, src, sel, 0, count, deep);
+}
+
+int lh_vector_copy(lh_vector_t *dst, uint32_t dst_row, const lh_vector_t *src, const uint32_t *sel,
+                   uint32_t count)
+{
+    return copy_checked(dst, dst_row, src, sel, count, true);
+}
+
+int lh_vector_copy_view(lh_vector_t *dst, uint32_t dst_row, const lh_vector_t *src,
+                        const uint32_t *sel, uint32_t count)
+{
+    return copy_checked(dst, dst_row, src, sel, count, false);
 }
 
 /* ---- flatten ---- */

@@ -1150,6 +1150,39 @@ static void vector_copy_ignores_null_string_slots(void)
     lh_batch_free(dst);
 }
 
+/* The view copy: the same rows and validity as lh_vector_copy, the long
+ * strings pointing at the source's bytes (no arena needed in dst). */
+static void copy_view_borrows_string_bytes(void)
+{
+    lh_type_t t = lh_type(LH_TYPE_VARCHAR);
+    lh_vector_t dict, src, dst;
+    lh_arena_t *a = arena();
+    CHECK_EQ_INT(lh_vector_init(&dict, &t, 2, a), 0);
+    CHECK_EQ_INT(lh_vector_set_string(&dict, 0, "dictionary value zero", 21), 0);
+    CHECK_EQ_INT(lh_vector_set_string(&dict, 1, "one", 3), 0);
+    CHECK_EQ_INT(lh_vector_init(&src, &t, 8, a), 0);
+    CHECK_EQ_INT(lh_vector_init(&dst, &t, 8, NULL), 0);
+    int32_t *codes;
+    CHECK_EQ_INT(lh_vector_set_dictionary(&src, &dict, 2, &codes), 0);
+    codes[0] = 1, codes[1] = 0, codes[2] = 0;
+    lh_vector_set_null(&src, 2);
+    uint32_t sel[] = {2, 1, 0};
+    CHECK_EQ_INT(lh_vector_copy(&dst, 0, &src, sel, 3), LH_EINVAL); /* a deep copy needs an arena */
+    CHECK_EQ_INT(lh_vector_copy_view(&dst, 0, &src, sel, 3), 0);
+    lh_value_t got, want;
+    CHECK(!lh_vector_is_valid(&dst, 0));
+    CHECK_EQ_INT(lh_vector_get_value(&dst, 1, &got), 0);
+    CHECK_EQ_INT(lh_vector_get_value(&dict, 0, &want), 0);
+    CHECK(got.v.s.len == 21 && got.v.s.ptr == want.v.s.ptr); /* the same bytes */
+    CHECK_EQ_INT(lh_vector_get_value(&dst, 2, &got), 0);
+    CHECK(got.v.s.len == 3 && !memcmp(got.v.s.ptr, "one", 3));
+    lh_vector_release(&dst);
+    lh_vector_release(&src);
+    lh_vector_release(&dict);
+    lh_arena_free(a);
+    CHECK_NO_LEAKS();
+}
+
 static const lh_test_t tests[] = {
     {"vector_copy_ignores_null_string_slots", vector_copy_ignores_null_string_slots},
     {"type_names_sizes_and_layouts", type_names_sizes_and_layouts},
@@ -1172,6 +1205,7 @@ static const lh_test_t tests[] = {
     {"constant_vectors_flatten", constant_vectors_flatten},
     {"copy_with_selection_outlives_source", copy_with_selection_outlives_source},
     {"copy_from_dictionary_and_constant", copy_from_dictionary_and_constant},
+    {"copy_view_borrows_string_bytes", copy_view_borrows_string_bytes},
     {"reserve_keeps_rows_and_validity", reserve_keeps_rows_and_validity},
     {"batch_reset_reuses_storage", batch_reset_reuses_storage},
     {"timestamp_conversions", timestamp_conversions},

@@ -132,25 +132,10 @@ static int eval_colref(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t 
         return 0;
     }
     lh_vector_t *o = fresh_out(s);
-    const lh_vector_t *vals = lh_vector_values(src);
-    if (lh_type_physical(&src->type) == LH_PHYS_STRING && !lh_type_is_nested(&src->type) &&
-        vals->kind == LH_VECTOR_FLAT && count <= o->capacity) {
-        /* strings gathered as views of the input's bytes, which live as long
-           as the output may be read (until in changes): no byte copied */
-        const lh_string_t *from = vals->data;
-        lh_string_t *to = o->data;
-        for (uint32_t i = 0; i < count; i++) {
-            uint32_t r = sel ? sel[i] : i;
-            if (!lh_vector_is_valid(src, r)) {
-                lh_vector_set_null(o, i);
-                continue;
-            }
-            to[i] = from[lh_vector_row(src, r)];
-        }
-        *out = o;
-        return 0;
-    }
-    int rc = lh_vector_copy(o, 0, src, sel, count);
+    /* strings gathered as views of the input's bytes, which live as long as
+       the output may be read (until in changes): no byte copied */
+    int rc = lh_type_is_nested(&src->type) ? lh_vector_copy(o, 0, src, sel, count)
+                                           : lh_vector_copy_view(o, 0, src, sel, count);
     if (rc) return lh_sql_err(s->ex->err, rc, LH_SQL_EOOM, -1, "cannot gather a column");
     *out = o;
     return 0;
