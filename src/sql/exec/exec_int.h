@@ -78,6 +78,8 @@ int lh__op_rtf(lh_op_t *op);
 /* A filter's output (op_basic.c): rows sel[0..n) of in, n > 0; in itself when
  * every row passes, else op->out with views of in's rows. */
 int lh__op_filtered(lh_op_t *op, lh_batch_t *in, const uint32_t *sel, uint32_t n, lh_batch_t **out);
+/* A batch of the operator's output columns (the caller frees it). */
+int lh__op_batch_new(lh_op_t *op, lh_batch_t **out);
 /* The operator's output batch, of its plan's column types. */
 int lh__op_out_batch(lh_op_t *op);
 /* A child's next batch, after a cancellation check. */

@@ -43,16 +43,21 @@ int lh__op_check_cancel(lh_exec_t *ex)
     return 0;
 }
 
-int lh__op_out_batch(lh_op_t *op)
+int lh__op_batch_new(lh_op_t *op, lh_batch_t **out)
 {
     const lh_plan_t *p = op->plan;
     lh_type_t *types = lh_arena_calloc(op->ex->arena, (p->ncols ? p->ncols : 1) * sizeof *types);
     if (!types) return LH_ENOMEM;
     for (uint32_t i = 0; i < p->ncols; i++)
         types[i] = p->cols[i].type;
-    int rc = lh_batch_new(types, p->ncols, &op->out);
+    int rc = lh_batch_new(types, p->ncols, out);
     if (rc) return lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "cannot allocate a batch");
     return 0;
+}
+
+int lh__op_out_batch(lh_op_t *op)
+{
+    return lh__op_batch_new(op, &op->out);
 }
 
 int lh_op_build(lh_exec_t *ex, const lh_plan_t *plan, lh_op_t **out)

@@ -412,10 +412,5 @@ int lh__op_scan_text(lh_op_t *op)
     for (uint32_t i = 0; i < nc; i++)
         if ((rc = lh_expr_state_new(op->ex, op->plan->u.text.file_conds[i], &st->conds[i])))
             return rc;
-    lh_type_t *types = lh_arena_calloc(op->ex->arena, op->plan->ncols * sizeof *types);
-    if (!types) return LH_ENOMEM;
-    for (uint32_t i = 0; i < op->plan->ncols; i++)
-        types[i] = op->plan->cols[i].type;
-    rc = lh_batch_new(types, op->plan->ncols, &st->path_row);
-    return rc ? lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "cannot allocate a batch") : 0;
+    return lh__op_batch_new(op, &st->path_row);
 }
