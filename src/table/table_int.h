@@ -34,14 +34,12 @@ int lh__table_scan_file(lh__table_scan_t *sc, const lh_delta_add_t *f,
  * between values that do not compare, is not a match. */
 bool lh__table_row_matches(const lh_batch_t *b, uint32_t row, const lh_pred_t *p, uint32_t n);
 
-/* Whether file f of s might hold a row matching the predicates, from its
- * statistics and partition values (true when they cannot tell). */
-bool lh__table_file_might_match(lh_arena_t *a, const lh_delta_snapshot_t *s,
-                                const lh_delta_add_t *f, const lh_pred_t *p, uint32_t n);
-/* Whether every row of file f satisfies the predicates, as its statistics
- * and partition values prove (no NULLs, [min, max] inside each range of a
- * number, date or timestamp column; false when they cannot tell). */
-bool lh__table_file_all_match(lh_arena_t *a, const lh_delta_snapshot_t *s, const lh_delta_add_t *f,
-                              const lh_pred_t *p, uint32_t n);
+/* What file f of s holds of the rows matching the predicates, from its
+ * statistics and partition values: none, maybe some (also when they cannot
+ * tell), or all (no NULLs, [min, max] inside each range of a number, date or
+ * timestamp column). */
+typedef enum { LH__FILE_NONE, LH__FILE_SOME, LH__FILE_ALL } lh__file_match_t;
+lh__file_match_t lh__table_file_matches(lh_arena_t *a, const lh_delta_snapshot_t *s,
+                                        const lh_delta_add_t *f, const lh_pred_t *p, uint32_t n);
 
 #endif

@@ -191,26 +191,11 @@ static lh_stats_t *file_stats(lh_arena_t *a, const lh_delta_snapshot_t *s, const
     return st;
 }
 
-bool lh__table_file_might_match(lh_arena_t *a, const lh_delta_snapshot_t *s,
-                                const lh_delta_add_t *f, const lh_pred_t *p, uint32_t n)
+/* Whether the statistics st prove every row satisfies every predicate. */
+static bool all_match(const lh_delta_schema_t *ts, const lh_stats_t *st, const lh_pred_t *p,
+                      uint32_t n)
 {
-    const lh_delta_schema_t *ts = &s->schema;
-    lh_stats_t *st = file_stats(a, s, f);
-    const lh_stats_t **ptrs = lh_arena_calloc(a, (n + 1) * sizeof *ptrs); /* per predicate */
-    if (!st || !ptrs) return true;
-    for (uint32_t i = 0; i < n; i++)
-        ptrs[i] = p[i].column.depth == 1 && p[i].column.idx[0] < ts->ncolumns
-                      ? &st[p[i].column.idx[0]]
-                      : NULL;
-    return lh_preds_might_match(p, n, ptrs);
-}
-
-bool lh__table_file_all_match(lh_arena_t *a, const lh_delta_snapshot_t *s, const lh_delta_add_t *f,
-                              const lh_pred_t *p, uint32_t n)
-{
-    const lh_delta_schema_t *ts = &s->schema;
-    lh_stats_t *st = file_stats(a, s, f);
-    if (!st || !n) return false;
+    if (!n) return false;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t c = p[i].column.idx[0];
         if (p[i].column.depth != 1 || c >= ts->ncolumns) return false;
@@ -248,4 +233,19 @@ bool lh__table_file_all_match(lh_arena_t *a, const lh_delta_snapshot_t *s, const
         if (!all) return false;
     }
     return true;
+}
+
+lh__file_match_t lh__table_file_matches(lh_arena_t *a, const lh_delta_snapshot_t *s,
+                                        const lh_delta_add_t *f, const lh_pred_t *p, uint32_t n)
+{
+    const lh_delta_schema_t *ts = &s->schema;
+    lh_stats_t *st = file_stats(a, s, f);
+    const lh_stats_t **ptrs = lh_arena_calloc(a, (n + 1) * sizeof *ptrs); /* per predicate */
+    if (!st || !ptrs) return LH__FILE_SOME;
+    for (uint32_t i = 0; i < n; i++)
+        ptrs[i] = p[i].column.depth == 1 && p[i].column.idx[0] < ts->ncolumns
+                      ? &st[p[i].column.idx[0]]
+                      : NULL;
+    if (!lh_preds_might_match(p, n, ptrs)) return LH__FILE_NONE;
+    return all_match(ts, st, p, n) ? LH__FILE_ALL : LH__FILE_SOME;
 }

@@ -574,8 +574,10 @@ static int rewrite_matching(lh_table_writer_t *w, const char ***paths, size_t *n
     w->internal = true;
     for (size_t i = 0; !rc && i < s->nfiles; i++) {
         const lh_delta_add_t *f = &s->files[i];
-        if (!lh__table_file_might_match(w->arena, s, f, w->o.row_where, w->o.nrow_where)) continue;
-        if (lh__table_file_all_match(w->arena, s, f, w->o.row_where, w->o.nrow_where)) {
+        lh__file_match_t m =
+            lh__table_file_matches(w->arena, s, f, w->o.row_where, w->o.nrow_where);
+        if (m == LH__FILE_NONE) continue;
+        if (m == LH__FILE_ALL) {
             (*paths)[(*n)++] = f->path; /* nothing in it to keep: removed unread */
             continue;
         }

@@ -430,8 +430,8 @@ static void c_replace_rows(lh_objstore_t *os)
     };
     int whole = 0, whole_where = 0;
     for (size_t i = 0; i < s->nfiles; i++) {
-        whole += lh__table_file_all_match(a, s, &s->files[i], first, 2);
-        whole_where += lh__table_file_all_match(a, s, &s->files[i], where, 2);
+        whole += lh__table_file_matches(a, s, &s->files[i], first, 2) == LH__FILE_ALL;
+        whole_where += lh__table_file_matches(a, s, &s->files[i], where, 2) == LH__FILE_ALL;
     }
     CHECK_EQ_INT(whole, 2);
     CHECK_EQ_INT(whole_where, 0); /* [1000, 1500) shares its files with ids 1500.. */
