@@ -3,6 +3,7 @@
 #include "sql/exec/csv.h"
 #include "sql/exec/files.h"
 #include "sql/exec/ndjson.h"
+#include "sql/func/json_scan.h"
 #include "test.h"
 
 static void test_glob(void)
@@ -124,9 +125,10 @@ static void test_json_line(void)
     }
     char out[32];
     size_t len;
-    CHECK_EQ_INT(lh__json_unescape("\\u00e9\\ud83d\\ude00\\n", 20, out, &len), 0);
+    CHECK_EQ_INT(lh_json_unescape("\\u00e9\\ud83d\\ude00\\n", 20, false, out, &len), 0);
     CHECK(len == 7 && !memcmp(out, "\xc3\xa9\xf0\x9f\x98\x80\n", 7));
-    CHECK_EQ_INT(lh__json_unescape("\\ud83d", 6, out, &len), LH_EINVAL); /* a lone surrogate */
+    CHECK_EQ_INT(lh_json_unescape("\\ud83d", 6, false, out, &len),
+                 LH_EINVAL); /* a lone surrogate */
 }
 
 static const lh_test_t tests[] = {

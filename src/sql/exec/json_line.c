@@ -154,7 +154,7 @@ static bool key_is(const char *k, size_t n, const char *name)
     if (!memchr(k, '\\', n)) return strlen(name) == n && !memcmp(k, name, n);
     char buf[256];
     size_t len;
-    return n < sizeof buf && !lh__json_unescape(k, n, buf, &len) && strlen(name) == len &&
+    return n < sizeof buf && !lh_json_unescape(k, n, false, buf, &len) && strlen(name) == len &&
            !memcmp(buf, name, len);
 }
 
@@ -202,58 +202,6 @@ int lh__json_line(const char *p, size_t n, const char *const *keys, uint32_t nke
     return 0;
 }
 
-static size_t put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) return o[0] = (char)cp, 1;
-    if (cp < 0x800) return o[0] = (char)(0xC0 | cp >> 6), o[1] = (char)(0x80 | (cp & 63)), 2;
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12);
-        o[1] = (char)(0x80 | (cp >> 6 & 63));
-        o[2] = (char)(0x80 | (cp & 63));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18);
-    o[1] = (char)(0x80 | (cp >> 12 & 63));
-    o[2] = (char)(0x80 | (cp >> 6 & 63));
-    o[3] = (char)(0x80 | (cp & 63));
-    return 4;
-}
-
-int lh__json_unescape(const char *s, size_t n, char *out, size_t *len)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *b = memchr(s + i, '\\', n - i);
-        size_t run = b ? (size_t)(b - s) - i : n - i;
-        memcpy(out + k, s + i, run);
-        k += run;
-        if (!b) break;
-        i += run;
-        char e = ++i < n ? s[i] : 0;
-        if (e != 'u') {
-            int byte = lh_json_escape_byte(e);
-            if (byte < 0) return LH_EINVAL;
-            out[k++] = (char)byte;
-            continue;
-        }
-        int cp = i + 4 < n ? hex4(s + i + 1) : -1;
-        if (cp < 0) return LH_EINVAL;
-        i += 4;
-        if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < n && s[i + 1] == '\\' && s[i + 2] == 'u') {
-            int lo = hex4(s + i + 3);
-            if (lo >= 0xDC00 && lo < 0xE000) {
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                i += 6;
-            }
-        }
-        if (!cp || (cp >= 0xD800 && cp < 0xE000))
-            return LH_EINVAL; /* as jansson: no NUL, no lone surrogate */
-        k += put_utf8(out + k, (unsigned)cp);
-    }
-    *len = k;
-    return 0;
-}
-
 static bool is_integer_text(const lh_json_span_t *sp)
 {
     return (sp->kind == '-' || (sp->kind >= '0' && sp->kind <= '9')) &&
@@ -280,7 +228,7 @@ int lh__json_span_to_vector(lh_vector_t *v, uint32_t row, const lh_json_span_t *
     }
     size_t len = 0;
     bool str = sp->kind == '"';
-    if (str && lh__json_unescape(sp->p + 1, sp->n - 2, scratch, &len)) return LH_EINVAL;
+    if (str && lh_json_unescape(sp->p + 1, sp->n - 2, false, scratch, &len)) return LH_EINVAL;
     lh_int128_t i;
     switch ((lh_type_id_t)v->type.id) {
     case LH_TYPE_BOOLEAN:

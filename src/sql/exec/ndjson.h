@@ -58,9 +58,6 @@ typedef struct lh_json_span {
  * Returns 0, 1 for a blank line, or -1 with *why for a malformed line. */
 int lh__json_line(const char *p, size_t n, const char *const *keys, uint32_t nkeys,
                   lh_json_span_t *out, const char **why);
-/* Resolves the escapes of the string bytes s[0..n) (no quotes) into out
- * (n bytes are enough): 0, or LH_EINVAL for a bad escape. */
-int lh__json_unescape(const char *s, size_t n, char *out, size_t *len);
 /* Stores span sp at row of v, converted to v's type; scratch holds at least
  * sp->n bytes. 0, LH_EINVAL when it does not convert, LH_ENOMEM. */
 int lh__json_span_to_vector(lh_vector_t *v, uint32_t row, const lh_json_span_t *sp, char *scratch);

@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "core/err.h"
+
 #define MAX_DEPTH 256
 #define MAX_KEYS 64
 
@@ -232,35 +234,72 @@ int lh_jscan(const char *p, size_t n, const lh_jscan_key_t *keys, int nkeys, lh_
     return s.p == s.end;
 }
 
-size_t lh_jscan_unescape(const lh_jscan_hit_t *hit, char *out)
+static int hex4(const char *p)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < hit->len; i++) {
-        const char *b = memchr(hit->at + i, '\\', hit->len - i);
-        size_t run = b ? (size_t)(b - hit->at) - i : hit->len - i;
-        memcpy(out + o, hit->at + i, run);
-        o += run;
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexval((unsigned char)p[i]);
+        if (h < 0) return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+static size_t put_utf8(char *o, unsigned cp)
+{
+    if (cp < 0x80) return o[0] = (char)cp, 1;
+    if (cp < 0x800) return o[0] = (char)(0xC0 | cp >> 6), o[1] = (char)(0x80 | (cp & 63)), 2;
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | cp >> 12);
+        o[1] = (char)(0x80 | (cp >> 6 & 63));
+        o[2] = (char)(0x80 | (cp & 63));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | cp >> 18);
+    o[1] = (char)(0x80 | (cp >> 12 & 63));
+    o[2] = (char)(0x80 | (cp >> 6 & 63));
+    o[3] = (char)(0x80 | (cp & 63));
+    return 4;
+}
+
+int lh_json_unescape(const char *s, size_t n, bool allow_nul, char *out, size_t *len)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *b = memchr(s + i, '\\', n - i);
+        size_t run = b ? (size_t)(b - s) - i : n - i;
+        memcpy(out + k, s + i, run);
+        k += run;
         if (!b) break;
         i += run;
-        char c = hit->at[++i];
-        if (c != 'u') {
-            out[o++] = (char)lh_json_escape_byte(c);
+        char e = ++i < n ? s[i] : 0;
+        if (e != 'u') {
+            int byte = lh_json_escape_byte(e);
+            if (byte < 0) return LH_EINVAL;
+            out[k++] = (char)byte;
             continue;
         }
-        unsigned v = 0;
-        for (int k = 1; k <= 4; k++)
-            v = v * 16 + (unsigned)hexval((unsigned char)hit->at[i + (size_t)k]);
+        int cp = i + 4 < n ? hex4(s + i + 1) : -1;
+        if (cp < 0) return LH_EINVAL;
         i += 4;
-        if (v < 0x80)
-            out[o++] = (char)v;
-        else if (v < 0x800) {
-            out[o++] = (char)(0xc0 | (v >> 6));
-            out[o++] = (char)(0x80 | (v & 0x3f));
-        } else {
-            out[o++] = (char)(0xe0 | (v >> 12));
-            out[o++] = (char)(0x80 | ((v >> 6) & 0x3f));
-            out[o++] = (char)(0x80 | (v & 0x3f));
+        if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < n && s[i + 1] == '\\' && s[i + 2] == 'u') {
+            int lo = hex4(s + i + 3);
+            if (lo >= 0xDC00 && lo < 0xE000) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                i += 6;
+            }
         }
+        if ((!cp && !allow_nul) || (cp >= 0xD800 && cp < 0xE000))
+            return LH_EINVAL; /* as jansson: no lone surrogate, no NUL unless allowed */
+        k += put_utf8(out + k, (unsigned)cp);
     }
-    return o;
+    *len = k;
+    return 0;
+}
+
+size_t lh_jscan_unescape(const lh_jscan_hit_t *hit, char *out)
+{
+    size_t len = 0; /* the scanner checked the escapes and gave up on surrogates */
+    lh_json_unescape(hit->at, hit->len, true, out, &len);
+    return len;
 }

@@ -4,7 +4,9 @@
  * agree; anything else (non-ASCII text, \u surrogates, control bytes,
  * integers past 18 digits, big exponents, invalid text, a duplicate of the
  * key sought, a real, object or array at the path) is "cannot tell", and
- * the caller decodes the row with jansson as before. */
+ * the caller decodes the row with jansson as before. Also the string
+ * helpers read_json's line reader shares (exec/json_line.c): the run of
+ * plain bytes, one-letter escapes, unescaping. */
 #ifndef LH_SQL_FUNC_JSON_SCAN_H
 #define LH_SQL_FUNC_JSON_SCAN_H
 
@@ -93,6 +95,12 @@ static inline int lh_json_escape_byte(char e)
         return -1;
     }
 }
+
+/* Resolves the escapes of the JSON string bytes s[0..n) (no quotes) into
+ * out (n bytes are enough; \uXXXX and surrogate pairs to UTF-8): 0, or
+ * LH_EINVAL for a bad escape, a lone surrogate, or \u0000 unless allow_nul
+ * (jansson's JSON_ALLOW_NUL). */
+int lh_json_unescape(const char *s, size_t n, bool allow_nul, char *out, size_t *len);
 
 /* The unescaped bytes of a scanned string (hit->escaped) into out (at
  * least hit->len bytes: unescaping never grows); its length. */
