@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sql/func/json_memo.h"
 #include "sql/func/json_scan.h"
 #include "test.h"
 
@@ -58,6 +59,8 @@ static int agrees(const char *doc, size_t n, int p, char *why, size_t cap)
         break;
     case LH_JSCAN_NULL:
         ok = json_is_null(v);
+        break;
+    case LH_JSCAN_OTHER: /* lh_jscan_members' only */
         break;
     }
     if (!ok) snprintf(why, cap, "path %d: the scanner found kind %d, jansson differs", p, h.kind);
@@ -194,9 +197,65 @@ static void random_documents(void)
     CHECK(valid > 50000); /* the fast path does answer most of the time */
 }
 
+/* The memo's answer equals the scanner's for doc (1 when so). */
+static int memo_agrees(const char *doc, size_t n)
+{
+    if (lh_jmemo_valid(doc, n) != lh_jscan(doc, n, NULL, 0, NULL)) return 0;
+    for (int p = 0; p < 4; p++) {
+        if (npath[p] != 1) continue;
+        lh_jscan_hit_t a, b;
+        int ra = lh_jscan(doc, n, paths[p], 1, &a), rb = lh_jmemo_key(doc, n, paths[p], &b);
+        if (ra != rb) return 0;
+        if (ra && (a.kind != b.kind || a.at != b.at || a.len != b.len || a.escaped != b.escaped))
+            return 0;
+    }
+    return 1;
+}
+
+/* The per-thread memo (json_memo.c) answers as the scanner does: on random
+ * documents written over the same few addresses (an address and length met
+ * before with other bytes is read again), on ones asked about twice, and
+ * past its epoch (more texts than it holds). */
+static void memo_documents(void)
+{
+    static char slab[64][8192];
+    int bad = 0, hits = 0;
+    for (int r = 0; r < 100000; r++) {
+        char *doc = slab[rnd(64)];
+        size_t n = gen(doc, sizeof slab[0], 0);
+        if (rnd(2) && n > 2) doc[rnd((unsigned)n)] = "{}\",:a1"[rnd(7)];
+        for (int again = 0; again < 2; again++)
+            if (!memo_agrees(doc, n) && bad++ < 5) fprintf(stderr, "  memo: %.*s\n", (int)n, doc);
+        hits += lh_jmemo_valid(doc, n);
+    }
+    static const char *const docs[] = {"{\"a\":1,\"a\":2}",
+                                       "{\"a\\u0041\":1,\"a\":\"x\"}",
+                                       "{\"a\":{\"b\":1},\"k\":[1]}",
+                                       "{\"a\":1.5,\"k\":\"x\\ny\"}",
+                                       "[{\"a\":1}]",
+                                       "\"a\"",
+                                       "{}",
+                                       "{\"a\":1} ,"};
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+        bad += !memo_agrees(docs[i], strlen(docs[i])) + !memo_agrees(docs[i], strlen(docs[i]));
+    char big[40000]; /* more members than the memo records, and a text past its size */
+    size_t n = 0;
+    big[n++] = '{';
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(big + n, sizeof big - n, "%s\"m%d\":%d", i ? "," : "", i, i);
+    n += (size_t)snprintf(big + n, sizeof big - n, ",\"a\":\"%s\"}", "tail");
+    bad += !memo_agrees(big, n) + !memo_agrees(big, n);
+    memset(big + n - 1, ' ', sizeof big - n);
+    big[sizeof big - 1] = '}';
+    bad += !memo_agrees(big, sizeof big) + !memo_agrees(big, sizeof big);
+    CHECK_EQ_INT(bad, 0);
+    CHECK(hits > 10000);
+}
+
 static const lh_test_t tests[] = {
     {"hand_picked", hand_picked},
     {"random_documents", random_documents},
+    {"memo_documents", memo_documents},
     {NULL, NULL},
 };
 

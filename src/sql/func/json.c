@@ -13,13 +13,12 @@
  * A row is first read by a scanner that builds nothing (json_scan.c): for
  * json_valid, and for a constant path of object keys whose value is a
  * string, an integer, true, false or null, it answers alone, 10-20 times
- * faster. Where the scanner cannot tell, the row is decoded with jansson
- * and the path walked over the tree;
- * values are written back compactly as DuckDB does (1.50 as 1.5, 1e3 as
- * 1000.0, strings re-escaped, UTF-8 kept). Known differences: a duplicate
- * key keeps its last value (DuckDB: the first), integers beyond int64 and
- * trailing commas are errors (DuckDB accepts both), and the byte an error
- * names may differ for some mistakes. */
+ * faster; a per-thread memo of its readings (json_memo.c) lets json_valid
+ * and the one-key extractions of a row share one scan. Where the scanner cannot tell, the row is
+ * decoded with jansson and the path walked over the tree; values are written back compactly as
+ * DuckDB does (1.50 as 1.5, 1e3 as 1000.0, strings re-escaped, UTF-8 kept). Known differences: a
+ * duplicate key keeps its last value (DuckDB: the first), integers beyond int64 and trailing commas
+ * are errors (DuckDB accepts both), and the byte an error names may differ for some mistakes. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -27,7 +26,7 @@
 #include <string.h>
 
 #include "sql/func/func_int.h"
-#include "sql/func/json_scan.h"
+#include "sql/func/json_memo.h"
 
 #define MAX_STEPS 64
 
@@ -306,7 +305,7 @@ static int json_valid_fn(lh_sql_fctx_t *ctx, const lh_vector_t *args, uint32_t n
     for (uint32_t i = 0; i < count; i++) {
         if (!lh__row_on(out, i)) continue;
         lh_string_t s = lh__str(&args[0], i);
-        if (lh_jscan(lh_string_data(&s), s.len, NULL, 0, NULL)) {
+        if (lh_jmemo_valid(lh_string_data(&s), s.len)) {
             d[i] = 1;
             continue;
         }
@@ -376,8 +375,10 @@ static int json_extract_fn(lh_sql_fctx_t *ctx, const lh_vector_t *args, uint32_t
         const lh_string_t *s = &((const lh_string_t *)args[0].data)[lh__ix(&args[0], i)];
         const jpath_t *p;
         lh_jscan_hit_t hit;
-        if (b->nkeys && lh_jscan(lh_string_data(s), s->len, b->keys, b->nkeys, &hit) &&
-            (rc = put_hit(b, &hit, out, i, &o)) != 1) {
+        int known = b->nkeys == 1 ? lh_jmemo_key(lh_string_data(s), s->len, b->keys, &hit)
+                    : b->nkeys    ? lh_jscan(lh_string_data(s), s->len, b->keys, b->nkeys, &hit)
+                                  : 0;
+        if (known && (rc = put_hit(b, &hit, out, i, &o)) != 1) {
             if (rc && !ctx->err->e.code)
                 lh_sql_err(ctx->err, rc, LH_SQL_EOOM, ctx->pos, "out of memory in json_extract");
             continue;

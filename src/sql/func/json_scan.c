@@ -17,12 +17,15 @@
 #define MAX_KEYS 64
 
 typedef struct scan {
-    const char *p, *end;
+    const char *p, *end, *start;
     const lh_jscan_key_t *keys;
     int nkeys;
     lh_jscan_hit_t *hit;
     bool found;
-    bool seen[MAX_KEYS]; /* keys[i] met once already: a duplicate gives up */
+    bool seen[MAX_KEYS];        /* keys[i] met once already: a duplicate gives up */
+    lh_jscan_member_t *members; /* lh_jscan_members: the top-level object's */
+    int nmembers, maxmembers;
+    bool escaped, is_int; /* of the last string, of the last number */
 } scan_t;
 
 static void ws(scan_t *s)
@@ -68,6 +71,7 @@ static int string(scan_t *s, const char **at, size_t *len, bool *escaped)
             return -1;
     }
     *len = (size_t)(p - *at);
+    s->escaped = *escaped;
     s->p = p + 1;
     return 0;
 }
@@ -107,6 +111,7 @@ static int number(scan_t *s, bool *is_int)
     if (*is_int && ndig > 18) return -1;                  /* jansson refuses integers past int64 */
     if (!*is_int && p - start > 40) return -1;            /* nor can a real overflow */
     if (start[0] == '-' && d0[0] == '0') *is_int = false; /* -0 prints as 0 */
+    s->is_int = *is_int;
     s->p = p;
     return 0;
 }
@@ -118,6 +123,47 @@ static int value(scan_t *s, int depth, int match);
 static void record(scan_t *s, lh_jscan_kind_t kind, const char *at, size_t len, bool escaped)
 {
     *s->hit = (lh_jscan_hit_t){.kind = kind, .at = at, .len = len, .escaped = escaped};
+}
+
+/* A member of the top-level object, its value v .. s->p just read, into
+ * s->members (past maxmembers: nmembers -1, none recorded). */
+static void member(scan_t *s, const char *k, size_t kn, bool kesc, const char *v)
+{
+    if (s->nmembers < 0) return;
+    if (s->nmembers == s->maxmembers) {
+        s->nmembers = -1;
+        return;
+    }
+    lh_jscan_member_t *m = &s->members[s->nmembers++];
+    size_t vn = (size_t)(s->p - v);
+    lh_jscan_kind_t kind = LH_JSCAN_OTHER;
+    switch (*v) {
+    case '"':
+        kind = LH_JSCAN_STRING;
+        v++, vn -= 2;
+        break;
+    case 't':
+        kind = LH_JSCAN_TRUE;
+        break;
+    case 'f':
+        kind = LH_JSCAN_FALSE;
+        break;
+    case 'n':
+        kind = LH_JSCAN_NULL;
+        break;
+    case '{':
+    case '[':
+        break;
+    default:
+        if (s->is_int) kind = LH_JSCAN_INT;
+    }
+    *m = (lh_jscan_member_t){.key = (uint32_t)(k - s->start),
+                             .keylen = (uint32_t)kn,
+                             .at = (uint32_t)(v - s->start),
+                             .len = (uint32_t)vn,
+                             .kind = (uint8_t)kind,
+                             .key_escaped = kesc,
+                             .escaped = kind == LH_JSCAN_STRING && s->escaped};
 }
 
 static int object(scan_t *s, int depth, int match)
@@ -143,7 +189,9 @@ static int object(scan_t *s, int depth, int match)
         if (s->p >= s->end || *s->p != ':') return -1;
         s->p++;
         ws(s);
+        const char *v = s->p;
         if (value(s, depth + 1, child)) return -1;
+        if (depth == 0 && s->members) member(s, k, kn, kesc, v);
         ws(s);
         if (s->p < s->end && *s->p == ',') {
             s->p++;
@@ -234,6 +282,20 @@ int lh_jscan(const char *p, size_t n, const lh_jscan_key_t *keys, int nkeys, lh_
     return s.p == s.end;
 }
 
+int lh_jscan_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm)
+{
+    *nm = -1;
+    if (n > UINT32_MAX) return 0;
+    scan_t s = {.p = p, .end = p + n, .start = p, .members = m, .maxmembers = max};
+    ws(&s);
+    bool obj = s.p < s.end && *s.p == '{';
+    if (value(&s, 0, -1)) return 0;
+    ws(&s);
+    if (s.p != s.end) return 0;
+    *nm = obj ? s.nmembers : -2;
+    return 1;
+}
+
 static int hex4(const char *p)
 {
     int v = 0;
@@ -262,21 +324,45 @@ static size_t put_utf8(char *o, unsigned cp)
     return 4;
 }
 
+/* The plain bytes of s[*i..n) up to the next backslash copied to out + *k,
+ * eight at a time (a whole word is stored only when it holds no backslash:
+ * out may be s, written behind what is read). */
+static void copy_run(const char *s, size_t n, char *out, size_t *i, size_t *k)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101u;
+    while (n - *i >= 8) {
+        uint64_t x, b;
+        memcpy(&x, s + *i, 8);
+        b = x ^ (ones * '\\');
+        uint64_t m = (b - ones) & ~b & (ones * 0x80);
+        if (m) {
+            size_t j = (size_t)__builtin_ctzll(m) >> 3;
+            for (size_t t = 0; t < j; t++)
+                out[*k + t] = s[*i + t];
+            *i += j, *k += j;
+            return;
+        }
+        memcpy(out + *k, &x, 8);
+        *i += 8, *k += 8;
+    }
+#endif
+    while (*i < n && s[*i] != '\\')
+        out[(*k)++] = s[(*i)++];
+}
+
 int lh_json_unescape(const char *s, size_t n, bool allow_nul, char *out, size_t *len)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *b = memchr(s + i, '\\', n - i);
-        size_t run = b ? (size_t)(b - s) - i : n - i;
-        memcpy(out + k, s + i, run);
-        k += run;
-        if (!b) break;
-        i += run;
+    size_t k = 0, i = 0;
+    for (;;) {
+        copy_run(s, n, out, &i, &k);
+        if (i >= n) break;
         char e = ++i < n ? s[i] : 0;
         if (e != 'u') {
             int byte = lh_json_escape_byte(e);
             if (byte < 0) return LH_EINVAL;
             out[k++] = (char)byte;
+            i++;
             continue;
         }
         int cp = i + 4 < n ? hex4(s + i + 1) : -1;
@@ -292,6 +378,7 @@ int lh_json_unescape(const char *s, size_t n, bool allow_nul, char *out, size_t 
         if ((!cp && !allow_nul) || (cp >= 0xD800 && cp < 0xE000))
             return LH_EINVAL; /* as jansson: no lone surrogate, no NUL unless allowed */
         k += put_utf8(out + k, (unsigned)cp);
+        i++;
     }
     *len = k;
     return 0;

@@ -27,6 +27,7 @@ typedef enum {
     LH_JSCAN_TRUE,
     LH_JSCAN_FALSE,
     LH_JSCAN_NULL,
+    LH_JSCAN_OTHER, /* lh_jscan_members: an object, an array or a number not an integer */
 } lh_jscan_kind_t;
 
 typedef struct lh_jscan_hit {
@@ -41,6 +42,20 @@ typedef struct lh_jscan_hit {
  * keys[0..nkeys) (kind MISSING when there is none); 0 when the scanner
  * cannot tell. */
 int lh_jscan(const char *p, size_t n, const lh_jscan_key_t *keys, int nkeys, lh_jscan_hit_t *hit);
+
+/* A member of a scanned object: offsets into the text. */
+typedef struct lh_jscan_member {
+    uint32_t key, keylen; /* the key between its quotes */
+    uint32_t at, len;     /* the value: a string between its quotes, else its text */
+    uint8_t kind;         /* lh_jscan_kind_t, never MISSING */
+    bool key_escaped, escaped;
+} lh_jscan_member_t;
+
+/* lh_jscan without a path (1: valid, 0: cannot tell) that also reads the
+ * members of a top-level object into m[0..max): *nm their count, -1 when
+ * there are more than max (or the text cannot be told), -2 when the value is
+ * not an object. */
+int lh_jscan_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm);
 
 /* The first byte of p[0..end) that ends a run of plain string bytes: '"',
  * '\\', a control byte (< 0x20) or, with ascii, a byte past 0x7f; end when

@@ -1,0 +1,146 @@
+/* The scanner's readings of the JSON documents a thread read lately, so
+ * that json_valid(raw) and several json_extract_string(raw, '$.key') of one
+ * row scan its text once (json_memo.h).
+ *
+ * A thread's memo is an open-addressing table keyed by the text's address
+ * and length; an entry keeps a copy of the text, and a lookup answers only
+ * when the text at that address is still byte for byte the copy (the memory
+ * of a batch is reused by the next one). Each entry holds the scanner's
+ * verdict and, for an object, its top-level members (key and value spans).
+ * The table is emptied whole (a new epoch) when half its slots or its byte
+ * budget are used: what it serves is the rows of the batches in flight. */
+#include "sql/func/json_memo.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#define SLOTS 8192          /* a power of two, four batches of rows */
+#define MAX_TEXT 16384      /* longer texts are scanned each time */
+#define TEXT_BUDGET 8388608 /* bytes of copies per epoch */
+#define MAX_MEMBERS 32      /* an object with more: its lookups scan */
+
+typedef struct entry {
+    const char *ptr;
+    uint32_t len, epoch;
+    uint32_t copy;    /* offset of the copy in text */
+    uint32_t first;   /* the first member in members */
+    int16_t nmembers; /* as lh_jscan_members: -1 none recorded, -2 not an object */
+    bool valid;
+} entry_t;
+
+typedef struct memo {
+    entry_t slot[SLOTS];
+    uint32_t epoch, used;
+    char *text;
+    uint32_t ntext;
+    lh_jscan_member_t *members;
+    uint32_t nmem, capmem;
+} memo_t;
+
+static _Thread_local memo_t *tl_memo;
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+
+static void memo_free(void *p)
+{
+    memo_t *m = p;
+    if (!m) return;
+    free(m->text);
+    free(m->members);
+    free(m);
+}
+
+static void memo_key_init(void)
+{
+    (void)pthread_key_create(&memo_key, memo_free);
+}
+
+static memo_t *memo_get(void)
+{
+    if (tl_memo) return tl_memo;
+    pthread_once(&memo_once, memo_key_init);
+    memo_t *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->text = malloc(TEXT_BUDGET);
+    m->capmem = SLOTS / 2 * 12;
+    m->members = malloc(m->capmem * sizeof *m->members);
+    if (!m->text || !m->members) {
+        memo_free(m);
+        return NULL;
+    }
+    m->epoch = 1;
+    tl_memo = m;
+    (void)pthread_setspecific(memo_key, m); /* freed when the thread ends */
+    return m;
+}
+
+/* The entry of p[0..n), read now if it is not there; NULL when the memo
+ * cannot hold it (the caller scans). */
+static const entry_t *lookup(const char *p, size_t n)
+{
+    if (n > MAX_TEXT) return NULL;
+    memo_t *m = memo_get();
+    if (!m) return NULL;
+    uint64_t h = ((uint64_t)(uintptr_t)p ^ n) * 0x9E3779B97F4A7C15u;
+    uint32_t home = (uint32_t)(h >> 40) & (SLOTS - 1), i = home;
+    entry_t *e;
+    for (;; i = (i + 1) & (SLOTS - 1)) {
+        e = &m->slot[i];
+        if (e->epoch != m->epoch) break; /* free */
+        if (e->ptr == p && e->len == n) {
+            if (!memcmp(m->text + e->copy, p, n)) return e;
+            break; /* the memory holds another text now: read it again here */
+        }
+    }
+    bool fresh = e->epoch != m->epoch;
+    if (m->used >= SLOTS / 2 || m->ntext + n > TEXT_BUDGET || m->nmem + MAX_MEMBERS > m->capmem) {
+        m->epoch++; /* full: start over, the text in its home slot */
+        m->used = m->ntext = m->nmem = 0;
+        e = &m->slot[home];
+        fresh = true;
+    }
+    m->used += fresh;
+    int nm;
+    bool valid = lh_jscan_members(p, n, m->members + m->nmem, MAX_MEMBERS, &nm);
+    *e = (entry_t){.ptr = p,
+                   .len = (uint32_t)n,
+                   .epoch = m->epoch,
+                   .copy = m->ntext,
+                   .first = m->nmem,
+                   .nmembers = (int16_t)(valid ? nm : -1),
+                   .valid = valid};
+    memcpy(m->text + m->ntext, p, n);
+    m->ntext += (uint32_t)n;
+    if (valid && nm > 0) m->nmem += (uint32_t)nm;
+    return e;
+}
+
+int lh_jmemo_valid(const char *p, size_t n)
+{
+    const entry_t *e = lookup(p, n);
+    return e ? e->valid : lh_jscan(p, n, NULL, 0, NULL);
+}
+
+int lh_jmemo_key(const char *p, size_t n, const lh_jscan_key_t *key, lh_jscan_hit_t *hit)
+{
+    const entry_t *e = lookup(p, n);
+    if (!e || !e->valid || e->nmembers == -1) return lh_jscan(p, n, key, 1, hit);
+    *hit = (lh_jscan_hit_t){.kind = LH_JSCAN_MISSING};
+    if (e->nmembers == -2) return 1; /* not an object: no key */
+    const lh_jscan_member_t *mem = tl_memo->members + e->first;
+    const lh_jscan_member_t *found = NULL;
+    for (int i = 0; i < e->nmembers; i++) {
+        const lh_jscan_member_t *x = &mem[i];
+        if (x->key_escaped) return lh_jscan(p, n, key, 1, hit); /* compared decoded */
+        if (x->keylen != key->n || memcmp(p + x->key, key->s, key->n)) continue;
+        if (found) return lh_jscan(p, n, key, 1, hit); /* a duplicate: jansson's last */
+        found = x;
+    }
+    if (!found) return 1;
+    if (found->kind == LH_JSCAN_OTHER) return lh_jscan(p, n, key, 1, hit);
+    *hit = (lh_jscan_hit_t){.kind = (lh_jscan_kind_t)found->kind,
+                            .at = p + found->at,
+                            .len = found->len,
+                            .escaped = found->escaped};
+    return 1;
+}

@@ -1,0 +1,17 @@
+/* A per-thread memo of the JSON scanner's readings (json_memo.c): the same
+ * text asked about again (json_valid, then json_extract_string of one key
+ * after another, on the rows of one batch) is answered from its first scan.
+ * Both functions answer exactly as lh_jscan would, 1 or 0 ("cannot tell"). */
+#ifndef LH_SQL_FUNC_JSON_MEMO_H
+#define LH_SQL_FUNC_JSON_MEMO_H
+
+#include "sql/func/json_scan.h"
+
+/* lh_jscan(p, n, NULL, 0, NULL). */
+int lh_jmemo_valid(const char *p, size_t n);
+
+/* lh_jscan(p, n, key, 1, hit): the value of the top-level key; hit->at
+ * points into p. */
+int lh_jmemo_key(const char *p, size_t n, const lh_jscan_key_t *key, lh_jscan_hit_t *hit);
+
+#endif
