@@ -73,7 +73,10 @@ WITH bronze AS (
            END AS bad
     FROM fields
 )
-SELECT *,
+SELECT * EXCLUDE (raw),
+       -- the raw text is kept for the rejected rows only (the ones with a reason)
+       CASE WHEN bad IS NOT NULL OR block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+            THEN raw END AS raw,
        CASE
            WHEN bad IS NOT NULL THEN bad
            -- read from the last bronze interval this run reads, but older than
