@@ -89,24 +89,48 @@ static void escape_byte(stage_t *s, unsigned char c)
     }
 }
 
+/* The flags of the bytes of x that are not plain (see plain()): the lowest
+ * flagged byte is always one (a false flag needs a borrow or a carry from a
+ * flagged byte below it). */
+static inline uint64_t not_plain(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+    return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) | (x + ones) | x) &
+           high;
+}
+
 static void put_string(stage_t *s, const void *v, size_t n)
 {
-    const char *p = v;
+    const char *p = v, *end = p + n;
     *room(s, 1) = '"';
     s->n++;
-    for (size_t i = 0; i < n;) {
-        size_t run = i; /* plain bytes and whole UTF-8 characters go out as they are */
-        for (;;) {
-            while (run < n && plain((unsigned char)p[run]))
-                run++;
-            size_t k =
-                run < n && (unsigned char)p[run] >= 0x80 ? lh_utf8_char(p + run, n - run, NULL) : 0;
-            if (!k) break;
-            run += k;
+    while (p < end) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* plain bytes eight at a time, stored whole, counted up to the first other */
+        size_t j = 8;
+        while (end - p >= 8 && j == 8) {
+            uint64_t x;
+            memcpy(&x, p, 8);
+            uint64_t m = not_plain(x);
+            memcpy(room(s, 8), &x, 8);
+            j = m ? (size_t)__builtin_ctzll(m) >> 3 : 8;
+            s->n += j;
+            p += j;
         }
-        put(s, p + i, run - i);
-        if (run < n) escape_byte(s, (unsigned char)p[run++]);
-        i = run;
+#endif
+        while (p < end && plain((unsigned char)*p)) {
+            *room(s, 1) = *p++;
+            s->n++;
+        }
+        if (p == end) break;
+        /* a whole UTF-8 character goes out as it is, anything else escaped */
+        size_t k = (unsigned char)*p >= 0x80 ? lh_utf8_char(p, (size_t)(end - p), NULL) : 0;
+        if (k) {
+            put(s, p, k);
+            p += k;
+        } else
+            escape_byte(s, (unsigned char)*p++);
     }
     *room(s, 1) = '"';
     s->n++;

@@ -3,11 +3,13 @@
  * text where the bytes are UTF-8), the interval's object names, _ranges.json
  * written and read back, and the command line's values. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/ingest_int.h"
 #include "core/err.h"
+#include "core/str.h"
 #include "test.h"
 
 static char *line(int32_t p, int64_t o, int64_t ts, const char *k, size_t kl, const char *v,
@@ -60,6 +62,70 @@ static void line_is_json_for_every_byte(void)
     CHECK(!memcmp(json_string_value(json_object_get(doc, "key")), "\xef\xbf\xbd\x01", 4));
     json_decref(doc);
     free(s);
+}
+
+/* The escaper byte by byte, as the rules say: printable ASCII but '"' and
+ * '\\' as it is, a whole UTF-8 character as it is, the rest escaped. */
+static size_t reference(const char *p, size_t n, char *o)
+{
+    size_t k = 0;
+    o[k++] = '"';
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)p[i];
+        size_t u = c >= 0x80 ? lh_utf8_char(p + i, n - i, NULL) : 0;
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            o[k++] = (char)c, i++;
+        } else if (u) {
+            memcpy(o + k, p + i, u), k += u, i += u;
+        } else {
+            if (c == '"' || c == '\\')
+                k += (size_t)sprintf(o + k, "\\%c", c);
+            else if (c == '\n' || c == '\t' || c == '\r' || c == '\b' || c == '\f')
+                k += (size_t)sprintf(o + k, "\\%c",
+                                     c == '\n'   ? 'n'
+                                     : c == '\t' ? 't'
+                                     : c == '\r' ? 'r'
+                                     : c == '\b' ? 'b'
+                                                 : 'f');
+            else if (!c)
+                k += (size_t)sprintf(o + k, "\\ufffd");
+            else
+                k += (size_t)sprintf(o + k, "\\u%04x", c);
+            i++;
+        }
+    }
+    o[k++] = '"';
+    return k;
+}
+
+/* Random payloads (ASCII runs, quotes, backslashes, controls, DEL, UTF-8
+ * characters, stray high bytes) escape as the byte-by-byte rules do. */
+static void escaping_matches_the_rules(void)
+{
+    static const char *const pieces[] = {
+        "abcdefgh",         "\"",   "\\",   "\n", "\x01",       "\x7f", "\xc3\xa9", "\xe2\x82\xac",
+        "\xf0\x9f\x98\x80", "\xff", "\xc3", " ",  "0123456789", "\x00"};
+    uint64_t rng = 7;
+    int bad = 0;
+    for (int r = 0; r < 20000; r++) {
+        char in[512], want[4096];
+        size_t n = 0;
+        for (int m = (int)(rng % 24); m > 0; m--) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            const char *piece = pieces[rng % 14];
+            size_t pl = rng % 14 == 13 ? 1 : strlen(piece);
+            memcpy(in + n, piece, pl);
+            n += pl;
+        }
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        size_t wn = reference(in, n, want);
+        lh_buf_t b;
+        lh_buf_init(&b, 0);
+        lh__ingest_json_string(&b, in, n);
+        bad += b.len != wn || memcmp(b.ptr, want, wn);
+        lh_buf_free(&b);
+    }
+    CHECK_EQ_INT(bad, 0);
 }
 
 static void names_of_an_interval(void)
@@ -155,6 +221,7 @@ static const lh_test_t tests[] = {
     {"line_has_the_record_fields", line_has_the_record_fields},
     {"line_escapes_controls_quotes_and_bad_utf8", line_escapes_controls_quotes_and_bad_utf8},
     {"line_is_json_for_every_byte", line_is_json_for_every_byte},
+    {"escaping_matches_the_rules", escaping_matches_the_rules},
     {"names_of_an_interval", names_of_an_interval},
     {"ranges_round_trip", ranges_round_trip},
     {"ranges_refuse_bad_documents", ranges_refuse_bad_documents},
