@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "sql/func/func.h"
+#include "sql/func/func_int.h"
 #include "test.h"
 
 #include "sql_func_harness.h"
@@ -1021,8 +1022,26 @@ static void test_dates(void)
 }
 
 // clang-format off
+/* Powers of ten from the table equal repeated multiplication; text of 38
+ * and 39 digits reads exactly up to 2^128 - 1 and no further. */
+static void test_pow10_and_wide_text(void)
+{
+    lh_int128_t p = 1;
+    for (int k = 0; k <= 38; k++, p *= 10)
+        CHECK(lh__pow10(k) == p);
+    lh_int128_t v;
+    CHECK(lh__parse_exact("99999999999999999999999999999999999999", 38, 0, &v));
+    CHECK(v == lh__pow10(38) - 1);
+    CHECK(lh__parse_exact("-170141183460469231731687303715884105728", 40, 0, &v));
+    CHECK(v == (lh_int128_t)((lh_uint128_t)1 << 127));
+    CHECK(!lh__parse_exact("170141183460469231731687303715884105728", 39, 0, &v));
+    CHECK(lh__parse_exact("5000000000000000000000", 22, 0, &v) &&
+          v == 5 * lh__pow10(21));
+}
+
 static const lh_test_t tests[] = {
     {"math", test_math},
+    {"pow10_and_wide_text", test_pow10_and_wide_text},
     {"like", test_like},
     {"like_const", test_like_const},
     {"like_rows", test_like_rows},

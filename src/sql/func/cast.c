@@ -1,7 +1,8 @@
 /* CAST and TRY_CAST over vectors and single values. A DICTIONARY input casts
  * its dictionary once and gathers; a CONSTANT input casts row 0; a FLAT
  * input of integers or floats going to integers or floats runs a tight loop
- * per type pair (so do DATE to TIMESTAMP and DECIMAL to a wider scale) (range checks inline, a
+ * per type pair (so do DATE to TIMESTAMP, DECIMAL to a wider scale, and VARCHAR to
+ * an exact number or a TIMESTAMP) (range checks inline, a
  * failing row takes the general path for its message); everything else goes row by row through
  * lh__cast_one (cast_value.c). TRY_CAST turns a Conversion Error into NULL. */
 #include <stdio.h>
@@ -134,11 +135,86 @@ static int fast_scaled(const lh_vector_t *in, uint32_t count, lh_vector_t *out, 
     return 0;
 }
 
+/* VARCHAR to an exact number (signed integers, DECIMAL) or a TIMESTAMP: the
+ * text parsed straight into out's row, as lh__cast_one parses it; a row
+ * that does not parse or fits not takes the general path (TRY_CAST's NULL,
+ * CAST's message). 1 when the target is another type. */
+static int fast_text(const lh_vector_t *in, uint32_t count, lh_vector_t *out, bool try_cast,
+                     lh_buf_t *tmp, int32_t pos, lh_sql_error_t *err)
+{
+    const lh_type_t *t = &out->type;
+    lh_int128_t lo, hi;
+    int scale = 0;
+    bool ts = t->id == LH_TYPE_TIMESTAMP || t->id == LH_TYPE_TIMESTAMP_TZ;
+    switch (t->id) {
+    case LH_TYPE_TINYINT:
+        lo = INT8_MIN, hi = INT8_MAX;
+        break;
+    case LH_TYPE_SMALLINT:
+        lo = INT16_MIN, hi = INT16_MAX;
+        break;
+    case LH_TYPE_INTEGER:
+        lo = INT32_MIN, hi = INT32_MAX;
+        break;
+    case LH_TYPE_BIGINT:
+        lo = INT64_MIN, hi = INT64_MAX;
+        break;
+    case LH_TYPE_DECIMAL: /* |v| < 10^width */
+        hi = lh__pow10(t->width) - 1, lo = -hi, scale = t->scale;
+        break;
+    case LH_TYPE_TIMESTAMP:
+    case LH_TYPE_TIMESTAMP_TZ:
+        lo = hi = 0;
+        break;
+    default:
+        return 1;
+    }
+    lh_phys_t ph = lh_type_physical(t);
+    const lh_string_t *str = in->data;
+    for (uint32_t i = 0; i < count; i++) {
+        if (!lh_validity_get(out->validity, i)) continue;
+        const char *p = lh_string_data(&str[i]);
+        size_t n = str[i].len;
+        lh_int128_t v;
+        int64_t us;
+        if (ts) {
+            if (lh__parse_timestamp(p, n, t->id == LH_TYPE_TIMESTAMP_TZ, &us)) {
+                ((int64_t *)out->data)[i] = us;
+                continue;
+            }
+        } else if (lh__parse_exact(p, n, scale, &v) && v >= lo && v <= hi) {
+            switch (ph) {
+            case LH_PHYS_INT8:
+                ((int8_t *)out->data)[i] = (int8_t)v;
+                continue;
+            case LH_PHYS_INT16:
+                ((int16_t *)out->data)[i] = (int16_t)v;
+                continue;
+            case LH_PHYS_INT32:
+                ((int32_t *)out->data)[i] = (int32_t)v;
+                continue;
+            case LH_PHYS_INT64:
+                ((int64_t *)out->data)[i] = (int64_t)v;
+                continue;
+            case LH_PHYS_INT128:
+                ((lh_int128_t *)out->data)[i] = v;
+                continue;
+            default:
+                break;
+            }
+        }
+        int rc = cast_row(in, i, i, out, try_cast, tmp, pos, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 /* The numeric fast paths; 1 when none applies. */
 static int fast_flat(const lh_vector_t *in, uint32_t count, lh_vector_t *out, bool try_cast,
                      lh_buf_t *tmp, int32_t pos, lh_sql_error_t *err)
 {
     uint8_t f = in->type.id, t = out->type.id;
+    if (f == LH_TYPE_VARCHAR) return fast_text(in, count, out, try_cast, tmp, pos, err);
     if (f == LH_TYPE_DATE || f == LH_TYPE_DECIMAL)
         return fast_scaled(in, count, out, try_cast, tmp, pos, err);
     if (!int_id(t) && t != LH_TYPE_FLOAT && t != LH_TYPE_DOUBLE) return 1;

@@ -11,6 +11,28 @@
 
 lh_int128_t lh__pow10(int k)
 {
+    static const uint64_t p10[20] = {1u,
+                                     10u,
+                                     100u,
+                                     1000u,
+                                     10000u,
+                                     100000u,
+                                     1000000u,
+                                     10000000u,
+                                     100000000u,
+                                     1000000000u,
+                                     10000000000u,
+                                     100000000000u,
+                                     1000000000000u,
+                                     10000000000000u,
+                                     100000000000000u,
+                                     1000000000000000u,
+                                     10000000000000000u,
+                                     100000000000000000u,
+                                     1000000000000000000u,
+                                     10000000000000000000u};
+    if (k >= 0 && k < 20) return (lh_int128_t)p10[k];
+    if (k >= 20 && k <= 38) return (lh_int128_t)((lh_uint128_t)p10[19] * p10[k - 19]);
     lh_int128_t p = 1;
     while (k-- > 0)
         p *= 10;
@@ -88,7 +110,8 @@ bool lh__parse_exact(const char *s, size_t n, int scale, lh_int128_t *out)
             continue;
         }
         /* 39 digits can pass 2^128: a digit that would wrap v is dropped, with the rest */
-        if (ndig < 39 && v > (U128_MAX - (unsigned)(c - '0')) / 10) ndig = 39;
+        if (ndig < 39 && (v > U128_MAX / 10 || (v == U128_MAX / 10 && c - '0' > 5)))
+            ndig = 39; /* U128_MAX is ...455: past it with one more digit */
         if (ndig < 39) {
             v = v * 10 + (unsigned)(c - '0');
             ndig++;
