@@ -108,11 +108,11 @@ static void test_json_line(void)
     lh_json_span_t sp[3];
     const char *why = NULL;
     const char *ok = " {\"b\": [1, {\"x\": \"]\"}], \"a\":\"q\\\"\", \"z\": null , \"a\": -1.5e3} ";
-    CHECK_EQ_INT(lh__json_line(ok, strlen(ok), keys, 3, sp, &why), 0);
+    CHECK_EQ_INT(lh__json_line(ok, strlen(ok), keys, 3, sp, NULL, &why), 0);
     CHECK(sp[0].kind == '-' && sp[0].n == 6 && !memcmp(sp[0].p, "-1.5e3", 6)); /* the last wins */
     CHECK(sp[1].kind == '[' && sp[1].n == 15);
     CHECK(sp[2].kind == 0);
-    CHECK_EQ_INT(lh__json_line("   ", 3, keys, 3, sp, &why), 1);
+    CHECK_EQ_INT(lh__json_line("   ", 3, keys, 3, sp, NULL, &why), 1);
     static const char *const bad[] = {
         "[1]",         "{\"a\":1",          "{\"a\" 1}",       "{\"a\":01}",  "{\"a\":1.}",
         "{\"a\":tru}", "{\"a\":\"x}",       "{\"a\":\"\\q\"}", "{\"a\":1} x", "{\"a\":[1,]}",
@@ -120,8 +120,28 @@ static void test_json_line(void)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         why = NULL;
-        CHECK_EQ_INT(lh__json_line(bad[i], strlen(bad[i]), keys, 3, sp, &why), -1);
+        CHECK_EQ_INT(lh__json_line(bad[i], strlen(bad[i]), keys, 3, sp, NULL, &why), -1);
         CHECK(why != NULL);
+        char ub[64];
+        why = NULL; /* reading the strings sought into a buffer finds the same faults */
+        CHECK_EQ_INT(lh__json_line(bad[i], strlen(bad[i]), keys, 3, sp, ub, &why), -1);
+        CHECK(why != NULL);
+    }
+    /* strings sought are unescaped as the line is read (a \\u escape: later) */
+    char ub[256];
+    const char *esc = "{\"a\":\"plain text, longer than a "
+                      "word\",\"b\":\"q\\\"\\\\\\/\\t\\\"tail\",\"x\":\"\\\"\","
+                      "\"c\":\"\\u00e9\"}";
+    CHECK_EQ_INT(lh__json_line(esc, strlen(esc), keys, 3, sp, ub, &why), 0);
+    CHECK(sp[0].u && sp[0].un == 30 && !memcmp(sp[0].u, "plain text, longer than a word", 30));
+    CHECK(sp[1].u && sp[1].un == 10 && !memcmp(sp[1].u, "q\"\\/\t\"tail", 10));
+    CHECK(sp[2].kind == '"' && !sp[2].u);
+    for (int cut = 0; cut < 40; cut++) { /* every length of a plain run around eight */
+        char line[128], want[64];
+        memset(want, 'a' + cut % 26, sizeof want);
+        int n = snprintf(line, sizeof line, "{\"a\":\"%.*s\\n%.*s\"}", cut, want, cut % 9, want);
+        CHECK_EQ_INT(lh__json_line(line, (size_t)n, keys, 3, sp, ub, &why), 0);
+        CHECK(sp[0].u && (int)sp[0].un == cut + 1 + cut % 9 && sp[0].u[cut] == '\n');
     }
     char out[32];
     size_t len;

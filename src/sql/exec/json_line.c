@@ -66,6 +66,51 @@ static bool skip_string(cur_t *c)
     return fail(c, "unterminated string");
 }
 
+/* A string at c->p (after its opening quote), validated as skip_string
+ * does and its bytes unescaped into o (room for the rest of the line): plain
+ * runs eight bytes at a time, one-letter escapes resolved. *len the bytes
+ * written; -1 (and not written further) once a \\u escape is met, which
+ * lh_json_unescape resolves later. */
+static bool take_string(cur_t *c, char *o, long *len)
+{
+    long k = 0;
+    for (;;) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
+        while (k >= 0 && c->end - c->p >= 8) {
+            uint64_t x, q, b;
+            memcpy(&x, c->p, 8);
+            q = x ^ (ones * '"');
+            b = x ^ (ones * '\\');
+            uint64_t m = (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) & high;
+            memcpy(o + k, &x, 8); /* o + k is behind c->p: room for eight */
+            size_t j = m ? (size_t)__builtin_ctzll(m) >> 3 : 8;
+            c->p += j, k += (long)j;
+            if (m) break;
+        }
+#endif
+        const char *run = c->p;
+        c->p = lh_json_plain_end(c->p, c->end, false);
+        if (k >= 0) memcpy(o + k, run, (size_t)(c->p - run)), k += c->p - run;
+        if (c->p == c->end) break;
+        unsigned char ch = (unsigned char)*c->p++;
+        if (ch == '"') return *len = k, true;
+        if (ch < 0x20) return fail(c, "control character in a string");
+        if (c->p == c->end) break; /* a backslash */
+        char e = *c->p++;
+        if (e == 'u') {
+            if (c->end - c->p < 4 || hex4(c->p) < 0) return fail(c, "invalid \\u escape");
+            c->p += 4;
+            k = -1;
+            continue;
+        }
+        int byte = lh_json_escape_byte(e);
+        if (byte < 0) return fail(c, "invalid escape in a string");
+        if (k >= 0) o[k++] = (char)byte;
+    }
+    return fail(c, "unterminated string");
+}
+
 static bool skip_number(cur_t *c)
 {
     const char *p = c->p;
@@ -159,7 +204,7 @@ static bool key_is(const char *k, size_t n, const char *name)
 }
 
 int lh__json_line(const char *p, size_t n, const char *const *keys, uint32_t nkeys,
-                  lh_json_span_t *out, const char **why)
+                  lh_json_span_t *out, char *ubuf, const char **why)
 {
     cur_t c = {p, p + n, NULL};
     memset(out, 0, nkeys * sizeof *out);
@@ -181,14 +226,20 @@ int lh__json_line(const char *p, size_t n, const char *const *keys, uint32_t nke
             if (c.p == c.end || *c.p++ != ':') return *why = "expected ':'", -1;
             ws(&c);
             const char *v = c.p;
-            if (!skip_value(&c, 1)) return *why = c.why, -1;
             uint32_t col = nkeys;
             for (uint32_t i = 0; i < nkeys && col == nkeys; i++) {
                 uint32_t k2 = (guess + i) % nkeys; /* keys mostly come in column order */
                 if (key_is(k, klen, keys[k2])) col = k2;
             }
+            long un = -1;
+            char *u = ubuf && col < nkeys && c.p < c.end && *c.p == '"' ? ubuf + (v + 1 - p) : NULL;
+            if (u ? !(c.p++, take_string(&c, u, &un)) : !skip_value(&c, 1)) return *why = c.why, -1;
             if (col < nkeys) {
-                out[col] = (lh_json_span_t){.p = v, .n = (uint32_t)(c.p - v), .kind = *v};
+                out[col] = (lh_json_span_t){.p = v,
+                                            .n = (uint32_t)(c.p - v),
+                                            .kind = *v,
+                                            .u = un >= 0 ? u : NULL,
+                                            .un = un >= 0 ? (uint32_t)un : 0};
                 guess = col + 1;
             }
             ws(&c);
@@ -226,9 +277,12 @@ int lh__json_span_to_vector(lh_vector_t *v, uint32_t row, const lh_json_span_t *
         lh_vector_set_null(v, row);
         return 0;
     }
-    size_t len = 0;
+    size_t len = sp->un;
     bool str = sp->kind == '"';
-    if (str && lh_json_unescape(sp->p + 1, sp->n - 2, false, scratch, &len)) return LH_EINVAL;
+    if (str && sp->u)
+        scratch = (char *)sp->u; /* unescaped as the line was read */
+    else if (str && lh_json_unescape(sp->p + 1, sp->n - 2, false, scratch, &len))
+        return LH_EINVAL;
     lh_int128_t i;
     switch ((lh_type_id_t)v->type.id) {
     case LH_TYPE_BOOLEAN:

@@ -50,16 +50,21 @@ int lh__json_text_to_vector(lh_vector_t *v, uint32_t row, const char *s, size_t 
 typedef struct lh_json_span {
     const char *p; /* the raw value text (a string with its quotes) */
     uint32_t n;
-    char kind; /* 0 missing, else the value's first byte: " { [ t f n - or a digit */
+    char kind;     /* 0 missing, else the value's first byte: " { [ t f n - or a digit */
+    const char *u; /* a string's bytes unescaped while it was read (un of them); NULL: not */
+    uint32_t un;
 } lh_json_span_t;
 
 /* Validates the line p[0..n) as one JSON object and sets out[i] to the
  * value of keys[i] (the last one when a key repeats; kind 0 when absent).
- * Returns 0, 1 for a blank line, or -1 with *why for a malformed line. */
+ * With ubuf (n bytes), a string value of a key sought is unescaped into it
+ * on the way (span u/un; not one with a \u escape). Returns 0, 1 for a
+ * blank line, or -1 with *why for a malformed line. */
 int lh__json_line(const char *p, size_t n, const char *const *keys, uint32_t nkeys,
-                  lh_json_span_t *out, const char **why);
-/* Stores span sp at row of v, converted to v's type; scratch holds at least
- * sp->n bytes. 0, LH_EINVAL when it does not convert, LH_ENOMEM. */
+                  lh_json_span_t *out, char *ubuf, const char **why);
+/* Stores span sp at row of v, converted to v's type (a string's bytes
+ * unescaped already when sp->u is set); scratch holds at least sp->n bytes. 0, LH_EINVAL when it
+ * does not convert, LH_ENOMEM. */
 int lh__json_span_to_vector(lh_vector_t *v, uint32_t row, const lh_json_span_t *sp, char *scratch);
 
 #endif

@@ -230,18 +230,19 @@ static int json_row(lh_op_t *op, text_op_t *st, lh_batch_t *b, const char *line,
 {
     const lh_plan_t *p = op->plan;
     const char *why = NULL;
-    int rc = lh__json_line(line, n, p->u.text.json_keys, p->u.text.nfilecols, st->spans, &why);
+    if (2 * n > st->scratch_cap) { /* the line's strings unescaped, then a scratch copy */
+        char *sc = realloc(st->scratch, 2 * n);
+        if (!sc) return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+        st->scratch = sc;
+        st->scratch_cap = 2 * n;
+    }
+    int rc = lh__json_line(line, n, p->u.text.json_keys, p->u.text.nfilecols, st->spans,
+                           st->scratch + n, &why);
     if (rc)
         return rc > 0 ? 1
                       : lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_EINPUT, -1,
                                    "Malformed JSON in file \"%s\", at line %llu: %s",
                                    p->u.text.urls[st->file], (unsigned long long)st->line + 1, why);
-    if (n > st->scratch_cap) {
-        char *sc = realloc(st->scratch, n);
-        if (!sc) return lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
-        st->scratch = sc;
-        st->scratch_cap = n;
-    }
     for (uint32_t c = 0; c < p->u.text.nfilecols; c++) {
         const lh_json_span_t *sp = &st->spans[c];
         rc = lh__json_span_to_vector(&b->cols[c], b->count, sp, st->scratch);
