@@ -73,8 +73,9 @@ WITH bronze AS (
            END AS bad
     FROM fields
 )
-SELECT * EXCLUDE (raw),
-       -- the raw text is kept for the rejected rows only (the ones with a reason)
+-- what the two INSERTs read: the raw text only for the rejected rows (the
+-- ones with a reason), not the columns that only decide the reason
+SELECT * EXCLUDE (raw, amount_text, bad, kafka_time, bronze_start),
        CASE WHEN bad IS NOT NULL OR block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
             THEN raw END AS raw,
        CASE
