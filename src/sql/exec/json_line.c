@@ -229,7 +229,7 @@ int lh__json_line(const char *p, size_t n, const char *const *keys, uint32_t nke
             uint32_t col = nkeys;
             for (uint32_t i = 0; i < nkeys && col == nkeys; i++) {
                 uint32_t k2 = (guess + i) % nkeys; /* keys mostly come in column order */
-                if (key_is(k, klen, keys[k2])) col = k2;
+                if (keys[k2] && key_is(k, klen, keys[k2])) col = k2;
             }
             long un = -1;
             char *u = ubuf && col < nkeys && c.p < c.end && *c.p == '"' ? ubuf + (v + 1 - p) : NULL;

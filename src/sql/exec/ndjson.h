@@ -56,7 +56,8 @@ typedef struct lh_json_span {
 } lh_json_span_t;
 
 /* Validates the line p[0..n) as one JSON object and sets out[i] to the
- * value of keys[i] (the last one when a key repeats; kind 0 when absent).
+ * value of keys[i] (the last one when a key repeats; kind 0 when absent or
+ * keys[i] is NULL: a column nothing reads).
  * With ubuf (n bytes), a string value of a key sought is unescaped into it
  * on the way (span u/un; not one with a \u escape). Returns 0, 1 for a
  * blank line, or -1 with *why for a malformed line. */

@@ -33,6 +33,7 @@ typedef struct text_op {
     json_t *doc; /* formats 3 and 4: the open file's rows, and the next one */
     size_t elem;
     lh_json_span_t *spans; /* format 2: per file column, its value in the line */
+    const char **keys;     /* format 2: per file column, its key; NULL when nothing reads it */
     char *scratch;         /* unescaped strings */
     size_t scratch_cap;
     lh_expr_state_t **conds; /* the plan's file_conds */
@@ -236,8 +237,8 @@ static int json_row(lh_op_t *op, text_op_t *st, lh_batch_t *b, const char *line,
         st->scratch = sc;
         st->scratch_cap = 2 * n;
     }
-    int rc = lh__json_line(line, n, p->u.text.json_keys, p->u.text.nfilecols, st->spans,
-                           st->scratch + n, &why);
+    int rc =
+        lh__json_line(line, n, st->keys, p->u.text.nfilecols, st->spans, st->scratch + n, &why);
     if (rc)
         return rc > 0 ? 1
                       : lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_EINPUT, -1,
@@ -403,8 +404,12 @@ int lh__op_scan_text(lh_op_t *op)
     op->next = text_next;
     op->close = text_close;
     if (op->ex->morsels && op->ex->morsels->scan == op->plan) st->m = op->ex->morsels;
-    st->spans = lh_arena_calloc(op->ex->arena, (op->plan->ncols + 1) * sizeof *st->spans);
-    if (!st->spans) return LH_ENOMEM;
+    const lh_plan_t *p = op->plan;
+    st->spans = lh_arena_calloc(op->ex->arena, (p->ncols + 1) * sizeof *st->spans);
+    st->keys = lh_arena_calloc(op->ex->arena, (p->ncols + 1) * sizeof *st->keys);
+    if (!st->spans || !st->keys) return LH_ENOMEM;
+    for (uint32_t c = 0; p->u.text.json_keys && c < p->u.text.nfilecols; c++)
+        st->keys[c] = !p->u.text.read || p->u.text.read[c] ? p->u.text.json_keys[c] : NULL;
     int rc = lh__op_out_batch(op);
     uint32_t nc = op->plan->u.text.nfile_conds;
     if (rc || !nc) return rc;

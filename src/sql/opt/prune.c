@@ -1,7 +1,7 @@
 /* Column pruning: walks the plan from the top with the set of output
  * columns each node's parent reads, derives what the node reads of its
  * children (its expressions' columns plus what passes through), and at each
- * Parquet scan records the union (a scan under several parents, as in
+ * Parquet, memory or text scan records the union (a scan under several parents, as in
  * GROUPING SETS, reads what any of them needs). */
 #include <string.h>
 
@@ -65,6 +65,8 @@ static int walk(lh_arena_t *a, lh_plan_t *p, const bool *need)
         return mark_read(a, &p->u.pq.read, need, p->ncols);
     case LH_PLAN_SCAN_MEMORY:
         return mark_read(a, &p->u.mem.read, need, p->ncols);
+    case LH_PLAN_SCAN_TEXT:
+        return mark_read(a, &p->u.text.read, need, p->ncols);
     case LH_PLAN_PROJECT:
         for (uint32_t i = 0; i < p->ncols; i++)
             if (need[i]) lh_bx_refs(p->u.project.exprs[i], cn, nc);

@@ -300,6 +300,8 @@ struct lh_plan {
             const char *nullstr;
             uint32_t skip;          /* CSV: lines skipped at the top of each file */
             const char **json_keys; /* JSON: per file column, its key */
+            bool *read; /* set by column pruning: per output column, whether anything reads
+                           it (NULL: all); newline-delimited JSON leaves the others NULL */
             /* set by filter pushdown: the filter's conjuncts that read nothing but
                the filename and Hive columns, evaluated on each file's values before
                it is opened (a file where one is not true is skipped) */
