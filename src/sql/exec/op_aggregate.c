@@ -331,13 +331,14 @@ static int fold_aggregate(lh_op_t *op, agg_op_t *st, uint32_t j, const lh_batch_
     }
     if (st->seen[j]) { /* DISTINCT: only rows whose (group, arguments) are new */
         uint32_t m = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            bool added;
-            uint32_t row = sel ? sel[i] : i;
-            if (lh__rowset_add(st->seen[j], st->gid[row], st->argv, i, &added))
-                return lh__gb_oom(op);
-            if (added) st->sel2[m++] = row;
-        }
+        uint64_t groups[LH_BATCH_ROWS];
+        bool added[LH_BATCH_ROWS];
+        for (uint32_t i = 0; i < n; i++)
+            groups[i] = st->gid[sel ? sel[i] : i];
+        if (lh__rowset_add_rows(st->seen[j], groups, st->argv, n, added, NULL))
+            return lh__gb_oom(op);
+        for (uint32_t i = 0; i < n; i++)
+            if (added[i]) st->sel2[m++] = sel ? sel[i] : i;
         if (!m) return 0;
         n = m;
         sel = st->sel2;

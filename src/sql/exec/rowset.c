@@ -7,6 +7,9 @@
 #include "sql/exec/rowops.h"
 #include "sql/exec/rowset.h"
 
+#define TAG UINT64_C(0xffffff0000000000) /* a slot's hash bits, checked before the row's */
+#define IDX (~TAG)
+
 struct lh_rowset {
     lh_type_t *types;
     uint32_t ncols;
@@ -14,7 +17,7 @@ struct lh_rowset {
     uint32_t nchunks, cap_chunks;
     uint64_t n, cap;
     uint64_t *groups, *hashes;
-    uint64_t *slots, mask; /* row + 1; 0 empty */
+    uint64_t *slots, mask; /* (hash & TAG) | (row + 1); 0 empty */
     lh_arena_t *arena;
 };
 
@@ -70,7 +73,7 @@ static int grow(lh_rowset_t *s)
         uint64_t i = s->hashes[r] & (cap - 1);
         while (t[i])
             i = (i + 1) & (cap - 1);
-        t[i] = r + 1;
+        t[i] = (s->hashes[r] & TAG) | (r + 1);
     }
     free(s->slots);
     s->slots = t;
@@ -120,14 +123,14 @@ static uint64_t hash_of(const lh_rowset_t *s, uint64_t group, const lh_vector_t 
     return h;
 }
 
-int lh__rowset_add_at(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint32_t row,
-                      bool *added, uint64_t *index)
+/* Finds or adds the row of hash h; the table has room for it. */
+static int add_hashed(lh_rowset_t *s, uint64_t group, uint64_t h, const lh_vector_t *cols,
+                      uint32_t row, bool *added, uint64_t *index)
 {
-    uint64_t h = hash_of(s, group, cols, row);
-    if ((s->n + 1) * 2 > s->mask + 1 && grow(s)) return LH_ENOMEM;
     uint64_t i = h & s->mask;
-    for (; s->slots[i]; i = (i + 1) & s->mask) {
-        uint64_t r = s->slots[i] - 1;
+    for (uint64_t v; (v = s->slots[i]); i = (i + 1) & s->mask) {
+        if ((v & TAG) != (h & TAG)) continue;
+        uint64_t r = (v & IDX) - 1;
         if (s->hashes[r] == h && same(s, r, group, cols, row)) {
             *added = false;
             *index = r;
@@ -136,9 +139,36 @@ int lh__rowset_add_at(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, u
     }
     int rc = store(s, group, h, cols, row);
     if (rc) return rc;
-    s->slots[i] = s->n;
+    s->slots[i] = (h & TAG) | s->n;
     *added = true;
     *index = s->n - 1;
+    return 0;
+}
+
+int lh__rowset_add_at(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint32_t row,
+                      bool *added, uint64_t *index)
+{
+    uint64_t h = hash_of(s, group, cols, row);
+    if ((s->n + 1) * 2 > s->mask + 1 && grow(s)) return LH_ENOMEM;
+    return add_hashed(s, group, h, cols, row, added, index);
+}
+
+int lh__rowset_add_rows(lh_rowset_t *s, const uint64_t *groups, const lh_vector_t *cols, uint32_t n,
+                        bool *added, uint64_t *index)
+{
+    uint64_t h[LH_BATCH_ROWS], ix;
+    bool add;
+    if (n > LH_BATCH_ROWS) return LH_EINVAL;
+    for (uint32_t i = 0; i < n; i++)
+        h[i] = hash_of(s, groups ? groups[i] : 0, cols, i);
+    while ((s->n + n) * 2 > s->mask + 1)
+        if (grow(s)) return LH_ENOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i + 8 < n) __builtin_prefetch(&s->slots[h[i + 8] & s->mask]);
+        int rc = add_hashed(s, groups ? groups[i] : 0, h[i], cols, i, added ? &added[i] : &add,
+                            index ? &index[i] : &ix);
+        if (rc) return rc;
+    }
     return 0;
 }
 
@@ -153,8 +183,9 @@ int64_t lh__rowset_find(const lh_rowset_t *s, uint64_t group, const lh_vector_t 
 {
     if (!s->slots) return -1;
     uint64_t h = hash_of(s, group, cols, row);
-    for (uint64_t i = h & s->mask; s->slots[i]; i = (i + 1) & s->mask) {
-        uint64_t r = s->slots[i] - 1;
+    for (uint64_t i = h & s->mask, v; (v = s->slots[i]); i = (i + 1) & s->mask) {
+        if ((v & TAG) != (h & TAG)) continue;
+        uint64_t r = (v & IDX) - 1;
         if (s->hashes[r] == h && same(s, r, group, cols, row)) return (int64_t)r;
     }
     return -1;

@@ -193,9 +193,11 @@ int lh__win_topn(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uin
         const lh_batch_t *c = st->chunks[ci];
         for (uint32_t i = 0; i < w->npartition; i++)
             keys[i] = c->cols[pc[i]];
+        uint64_t pidx[LH_BATCH_ROWS];
+        if (parts && lh__rowset_add_rows(parts, NULL, keys, c->count, NULL, pidx))
+            rc = lh__win_oom(op);
         for (uint32_t r = 0; !rc && r < c->count; r++) {
             uint64_t part = 0;
-            bool added;
             if (ints && !lh_vector_is_valid(&keys[0], r)) {
                 if (!im.null_part) im.null_part = ++nparts;
                 part = im.null_part - 1;
@@ -203,8 +205,9 @@ int lh__win_topn(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uin
                 int64_t x = kp == LH_PHYS_INT32 ? ((const int32_t *)keys[0].data)[r]
                                                 : ((const int64_t *)keys[0].data)[r];
                 if (intmap_part(&im, x, &nparts, &part)) rc = lh__win_oom(op);
-            } else if (parts && lh__rowset_add_at(parts, 0, keys, r, &added, &part))
-                rc = lh__win_oom(op);
+            } else if (parts) {
+                part = pidx[r];
+            }
             if (!rc && part >= t.cap) rc = grow(op, &t, part);
             if (!rc) offer(&t, part, (uint64_t)ci * LH_BATCH_ROWS + r);
         }
