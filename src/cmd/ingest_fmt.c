@@ -11,6 +11,7 @@
 #include "cmd/ingest_int.h"
 #include "core/str.h"
 #include "core/timefmt.h"
+#include "sql/func/json_scan.h"
 
 /* --- bronze lines --- */
 
@@ -89,15 +90,13 @@ static void escape_byte(stage_t *s, unsigned char c)
     }
 }
 
-/* The flags of the bytes of x that are not plain (see plain()): the lowest
- * flagged byte is always one (a false flag needs a borrow or a carry from a
- * flagged byte below it). */
+/* The flags of the bytes of x that are not plain (see plain()): the JSON
+ * scanner's stops with bytes past ASCII, and DEL (0x7f + 1 sets the bit); a
+ * carry out of 0xff only reaches a byte above a flagged one. */
 static inline uint64_t not_plain(uint64_t x)
 {
-    const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
-    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-    return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) | (x + ones) | x) &
-           high;
+    const uint64_t ones = 0x0101010101010101u;
+    return lh_json_word_stops(x, true) | ((x + ones) & (ones * 0x80));
 }
 
 static void put_string(stage_t *s, const void *v, size_t n)

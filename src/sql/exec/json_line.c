@@ -76,13 +76,10 @@ static bool take_string(cur_t *c, char *o, long *len)
     long k = 0;
     for (;;) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
         while (k >= 0 && c->end - c->p >= 8) {
-            uint64_t x, q, b;
+            uint64_t x;
             memcpy(&x, c->p, 8);
-            q = x ^ (ones * '"');
-            b = x ^ (ones * '\\');
-            uint64_t m = (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) & high;
+            uint64_t m = lh_json_word_stops(x, false);
             memcpy(o + k, &x, 8); /* o + k is behind c->p: room for eight */
             size_t j = m ? (size_t)__builtin_ctzll(m) >> 3 : 8;
             c->p += j, k += (long)j;

@@ -57,23 +57,29 @@ typedef struct lh_jscan_member {
  * not an object. */
 int lh_jscan_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm);
 
-/* The first byte of p[0..end) that ends a run of plain string bytes: '"',
- * '\\', a control byte (< 0x20) or, with ascii, a byte past 0x7f; end when
- * there is none. Eight bytes at a time: each test below is exact as to
- * whether a byte of the word matches, and the lowest flagged byte always
- * matches (a false flag needs a borrow from a matching byte below it). */
+/* The bytes of the eight at x (read little-endian) that end a run of plain
+ * string bytes: '"', '\\', a control byte (< 0x20) or, with ascii, a byte
+ * past 0x7f; each flagged by its 0x80 bit. Each test is exact as to whether
+ * a byte matches, and the lowest flagged byte always matches (a false flag
+ * needs a borrow from a matching byte below it). */
+static inline uint64_t lh_json_word_stops(uint64_t x, bool ascii)
+{
+    const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+    uint64_t m = ((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x);
+    if (ascii) m |= x;
+    return m & high;
+}
+
+/* The first byte of p[0..end) that ends a run of plain string bytes (see
+ * lh_json_word_stops); end when there is none. Eight bytes at a time. */
 static inline const char *lh_json_plain_end(const char *p, const char *end, bool ascii)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
     while (end - p >= 8) {
-        uint64_t x, q, b;
+        uint64_t x;
         memcpy(&x, p, 8);
-        q = x ^ (ones * '"');
-        b = x ^ (ones * '\\');
-        uint64_t m = ((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x);
-        if (ascii) m |= x;
-        m &= high;
+        uint64_t m = lh_json_word_stops(x, ascii);
         if (m) return p + (__builtin_ctzll(m) >> 3);
         p += 8;
     }
