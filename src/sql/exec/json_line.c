@@ -76,21 +76,23 @@ static bool take_string(cur_t *c, char *o, long *len)
     long k = 0;
     for (;;) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        while (k >= 0 && c->end - c->p >= 8) {
+        if (k >= 0 && c->end - c->p >= 8) {
             uint64_t x;
             memcpy(&x, c->p, 8);
             uint64_t m = lh_json_word_stops(x, false);
             memcpy(o + k, &x, 8); /* o + k is behind c->p: room for eight */
             size_t j = m ? (size_t)__builtin_ctzll(m) >> 3 : 8;
             c->p += j, k += (long)j;
-            if (m) break;
-        }
+            if (!m) continue;
+        } else
 #endif
-        const char *run = c->p;
-        c->p = lh_json_plain_end(c->p, c->end, false);
-        if (k >= 0) memcpy(o + k, run, (size_t)(c->p - run)), k += c->p - run;
-        if (c->p == c->end) break;
-        unsigned char ch = (unsigned char)*c->p++;
+        { /* the last bytes, or past a \\u escape (nothing written) */
+            const char *run = c->p;
+            c->p = lh_json_plain_end(c->p, c->end, false);
+            if (k >= 0) memcpy(o + k, run, (size_t)(c->p - run)), k += c->p - run;
+            if (c->p == c->end) break;
+        }
+        unsigned char ch = (unsigned char)*c->p++; /* '"', '\\' or a control byte */
         if (ch == '"') return *len = k, true;
         if (ch < 0x20) return fail(c, "control character in a string");
         if (c->p == c->end) break; /* a backslash */

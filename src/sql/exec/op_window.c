@@ -7,7 +7,8 @@
  * numeric or INTERVAL offsets on a single ORDER BY key; aggregates over
  * frames that start at the partition run incrementally, other frames of more
  * than a few rows query a segment tree of states (win_agg.c). The sort is
- * keysort.c's. */
+ * keysort.c's. Over a memory table's scan (filtered), whose rows stay put
+ * for the statement, the stored rows' strings are views of the table's. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,6 @@ static int materialize(lh_op_t *op, win_op_t *st)
     const lh_plan_t *p = op->plan;
     lh_vector_t *cols = lh_arena_calloc(op->ex->arena, (st->ntotal + 1) * sizeof *cols);
     if (!cols) return lh__win_oom(op);
-    lh_batch_t view = {.ncols = st->ntotal, .cols = cols};
     for (;;) {
         lh_batch_t *in;
         int rc = lh__op_pull(op->child[0], &in);
@@ -58,7 +58,6 @@ static int materialize(lh_op_t *op, win_op_t *st)
                 if ((rc = lh_expr_eval(st->exprs[k][i], in, NULL, in->count, &v))) return rc;
                 cols[st->col[k][i]] = *v;
             }
-        view.count = in->count;
         for (uint32_t done = 0; done < in->count;) {
             if (!st->nchunks || st->chunks[st->nchunks - 1]->count == LH_BATCH_ROWS) {
                 if (st->nchunks == st->cap) {
@@ -80,7 +79,11 @@ static int materialize(lh_op_t *op, win_op_t *st)
             if (m > in->count - done) m = in->count - done;
             for (uint32_t i = 0; i < m; i++)
                 st->sel[i] = done + i;
-            if (lh_batch_append(c, &view, st->sel, m)) return lh__win_oom(op);
+            for (uint32_t j = 0; j < st->ntotal; j++)
+                if ((st->views[j] ? lh_vector_copy_view : lh_vector_copy)(&c->cols[j], c->count,
+                                                                          &cols[j], st->sel, m))
+                    return lh__win_oom(op);
+            c->count += m;
             done += m;
             st->n += m;
         }
@@ -449,6 +452,20 @@ static void win_close(lh_op_t *op)
     lh_arena_free(st->agg_arena);
 }
 
+/* Whether the input's rows stay where they are until the statement ends:
+ * filters (and projections of bare columns) over a memory table's scan,
+ * which hands out the table's own chunks. Its strings need not be copied. */
+static bool stable_input(const lh_plan_t *p)
+{
+    for (;; p = p->child[0]) {
+        if (p->kind == LH_PLAN_SCAN_MEMORY) return true;
+        if (p->kind == LH_PLAN_PROJECT)
+            for (uint32_t i = 0; i < p->ncols; i++)
+                if (p->u.project.exprs[i]->kind != LH_BX_COLREF) return false;
+        if (p->kind != LH_PLAN_FILTER && p->kind != LH_PLAN_PROJECT) return false;
+    }
+}
+
 /* Which input columns the chunks keep (st->keep, st->ntotal) and the NULLs
  * handed out for the others. */
 static int keep_columns(lh_op_t *op, win_op_t *st)
@@ -517,6 +534,12 @@ int lh__op_window(lh_op_t *op)
     if (!st->types || !st->view.cols) return LH_ENOMEM;
     for (uint32_t c = 0; c < st->nin; c++)
         if (st->keep[c] != UINT32_MAX) st->types[st->keep[c]] = p->child[0]->cols[c].type;
+    st->views = lh_arena_calloc(a, st->ntotal + 1);
+    if (!st->views) return LH_ENOMEM;
+    bool stable = stable_input(p->child[0]);
+    for (uint32_t c = 0; stable && c < st->nin; c++)
+        if (st->keep[c] != UINT32_MAX)
+            st->views[st->keep[c]] = !lh_type_is_nested(&p->child[0]->cols[c].type);
     for (uint32_t k = 0; k < nw; k++) {
         const lh_plan_window_t *w = &p->u.window.wins[k];
         for (uint32_t i = 0; i < nexprs(w); i++) {

@@ -15,6 +15,8 @@ typedef struct win_op {
     lh_expr_state_t ***exprs; /* per window: partition, order and argument expressions */
     lh_batch_t **chunks;
     uint32_t nchunks, cap;
+    bool *views; /* per chunk column: its strings kept as views of the input's (see
+                    stable_input in op_window.c), not copied */
     uint64_t n;
     lh_vector_t *res; /* per window: n results */
     bool *res_init;
