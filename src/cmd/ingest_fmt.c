@@ -106,25 +106,35 @@ static void put_string(stage_t *s, const void *v, size_t n)
     s->n++;
     while (p < end) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        /* plain bytes eight at a time, stored whole, counted up to the first other */
-        size_t j = 8;
-        while (end - p >= 8 && j == 8) {
+        if (end - p >= 8) { /* eight bytes stored whole, counted up to the first not plain */
             uint64_t x;
             memcpy(&x, p, 8);
             uint64_t m = not_plain(x);
             memcpy(room(s, 8), &x, 8);
-            j = m ? (size_t)__builtin_ctzll(m) >> 3 : 8;
+            size_t j = m ? (size_t)__builtin_ctzll(m) >> 3 : 8;
             s->n += j;
             p += j;
-        }
+            if (!m) continue;
+        } else
 #endif
-        while (p < end && plain((unsigned char)*p)) {
-            *room(s, 1) = *p++;
-            s->n++;
+        {
+            while (p < end && plain((unsigned char)*p)) {
+                *room(s, 1) = *p++;
+                s->n++;
+            }
+            if (p == end) break;
         }
-        if (p == end) break;
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\') { /* the common ones: a JSON payload's quotes */
+            char *o = room(s, 2);
+            o[0] = '\\';
+            o[1] = (char)c;
+            s->n += 2;
+            p++;
+            continue;
+        }
         /* a whole UTF-8 character goes out as it is, anything else escaped */
-        size_t k = (unsigned char)*p >= 0x80 ? lh_utf8_char(p, (size_t)(end - p), NULL) : 0;
+        size_t k = c >= 0x80 ? lh_utf8_char(p, (size_t)(end - p), NULL) : 0;
         if (k) {
             put(s, p, k);
             p += k;
