@@ -14,6 +14,7 @@
 
 #include "sql/exec/csv.h"
 #include "sql/exec/ndjson.h"
+#include "sql/func/json_scan.h"
 
 typedef struct rec {
     uint32_t n;
@@ -69,15 +70,25 @@ static void json_lines(const char *p, size_t n)
         lh_type_t ty = lh_type(types[t]);
         if (lh_vector_init(&v[t], &ty, 1, a)) abort();
     }
-    char *scratch = malloc(n + 1);
-    if (!scratch) abort();
+    char *scratch = malloc(n + 1), *ubuf = malloc(n + 1), *chk = malloc(n + 1);
+    if (!scratch || !ubuf || !chk) abort();
     for (size_t at = 0; at < n;) {
         const char *nl = memchr(p + at, '\n', n - at);
         size_t len = nl ? (size_t)(nl - p - at) : n - at;
-        lh_json_span_t sp[4];
-        const char *why = NULL;
-        int rc = lh__json_line(p + at, len, keys, 4, sp, &why);
+        lh_json_span_t sp[4], su[4];
+        const char *why = NULL, *uwhy = NULL;
+        int rc = lh__json_line(p + at, len, keys, 4, sp, NULL, &why);
         if (rc < 0 && !why) abort();
+        /* strings unescaped while read: the same verdict and spans, and the
+           bytes lh_json_unescape makes of them */
+        if (lh__json_line(p + at, len, keys, 4, su, ubuf, &uwhy) != rc) abort();
+        for (int k = 0; rc == 0 && k < 4; k++) {
+            if (su[k].kind != sp[k].kind || su[k].p != sp[k].p || su[k].n != sp[k].n) abort();
+            size_t cl;
+            if (su[k].u && (lh_json_unescape(su[k].p + 1, su[k].n - 2, true, chk, &cl) ||
+                            cl != su[k].un || memcmp(chk, su[k].u, cl)))
+                abort();
+        }
         for (int k = 0; rc == 0 && k < 4; k++) {
             if (sp[k].kind && (sp[k].p < p + at || sp[k].p + sp[k].n > p + at + len)) abort();
             for (int t = 0; t < 8; t++) {
@@ -88,6 +99,8 @@ static void json_lines(const char *p, size_t n)
         at += len + 1;
     }
     free(scratch);
+    free(ubuf);
+    free(chk);
     for (int t = 0; t < 8; t++)
         lh_vector_release(&v[t]);
     lh_arena_free(a);
