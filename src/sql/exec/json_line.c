@@ -45,35 +45,14 @@ static int hex4(const char *p)
     return v;
 }
 
-/* A string at c->p (after its opening quote); c->p ends after the closing one. */
-static bool skip_string(cur_t *c)
-{
-    for (;;) {
-        c->p = lh_json_plain_end(c->p, c->end, false);
-        if (c->p == c->end) break;
-        unsigned char ch = (unsigned char)*c->p++;
-        if (ch == '"') return true;
-        if (ch < 0x20) return fail(c, "control character in a string");
-        if (c->p == c->end) break; /* a backslash */
-        char e = *c->p++;
-        if (e == 'u') {
-            if (c->end - c->p < 4 || hex4(c->p) < 0) return fail(c, "invalid \\u escape");
-            c->p += 4;
-        } else if (lh_json_escape_byte(e) < 0) {
-            return fail(c, "invalid escape in a string");
-        }
-    }
-    return fail(c, "unterminated string");
-}
-
-/* A string at c->p (after its opening quote), validated as skip_string
- * does and its bytes unescaped into o (room for the rest of the line): plain
- * runs eight bytes at a time, one-letter escapes resolved. *len the bytes
- * written; -1 (and not written further) once a \\u escape is met, which
- * lh_json_unescape resolves later. */
+/* A string at c->p (after its opening quote), validated; c->p ends after
+ * the closing quote. With o (room for the rest of the line) its bytes are
+ * unescaped into it on the way, plain runs eight bytes at a time, one-letter
+ * escapes resolved: *len the bytes written, -1 (and nothing written further)
+ * once a \\u escape is met, which lh_json_unescape resolves later. */
 static bool take_string(cur_t *c, char *o, long *len)
 {
-    long k = 0;
+    long k = o ? 0 : -1;
     for (;;) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
         if (k >= 0 && c->end - c->p >= 8) {
@@ -86,7 +65,7 @@ static bool take_string(cur_t *c, char *o, long *len)
             if (!m) continue;
         } else
 #endif
-        { /* the last bytes, or past a \\u escape (nothing written) */
+        { /* the last bytes, or nothing to write (no o, or past a \\u escape) */
             const char *run = c->p;
             c->p = lh_json_plain_end(c->p, c->end, false);
             if (k >= 0) memcpy(o + k, run, (size_t)(c->p - run)), k += c->p - run;
@@ -108,6 +87,12 @@ static bool take_string(cur_t *c, char *o, long *len)
         if (k >= 0) o[k++] = (char)byte;
     }
     return fail(c, "unterminated string");
+}
+
+static bool skip_string(cur_t *c)
+{
+    long len;
+    return take_string(c, NULL, &len);
 }
 
 static bool skip_number(cur_t *c)
