@@ -31,20 +31,6 @@ static bool fail(cur_t *c, const char *why)
     return false;
 }
 
-static int hex4(const char *p)
-{
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-        char h = p[i];
-        int d = h >= '0' && h <= '9'                     ? h - '0'
-                : (h | 0x20) >= 'a' && (h | 0x20) <= 'f' ? (h | 0x20) - 'a' + 10
-                                                         : -1;
-        if (d < 0) return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
 /* A string at c->p (after its opening quote), validated; c->p ends after
  * the closing quote. With o (room for the rest of the line) its bytes are
  * unescaped into it on the way, plain runs eight bytes at a time, one-letter
@@ -77,7 +63,7 @@ static bool take_string(cur_t *c, char *o, long *len)
         if (c->p == c->end) break; /* a backslash */
         char e = *c->p++;
         if (e == 'u') {
-            if (c->end - c->p < 4 || hex4(c->p) < 0) return fail(c, "invalid \\u escape");
+            if (c->end - c->p < 4 || lh_json_hex4(c->p) < 0) return fail(c, "invalid \\u escape");
             c->p += 4;
             k = -1;
             continue;

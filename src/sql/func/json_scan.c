@@ -34,13 +34,6 @@ static void ws(scan_t *s)
         s->p++;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    c |= 0x20;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* A string at s->p ('"'): its body into at and len; -1 to give up. */
 static int string(scan_t *s, const char **at, size_t *len, bool *escaped)
 {
@@ -57,13 +50,8 @@ static int string(scan_t *s, const char **at, size_t *len, bool *escaped)
         if (p + 1 >= s->end) return -1;
         c = (unsigned char)p[1];
         if (c == 'u') {
-            int v = 0;
-            for (int k = 2; k < 6; k++) {
-                int h = p + k < s->end ? hexval((unsigned char)p[k]) : -1;
-                if (h < 0) return -1;
-                v = v * 16 + h;
-            }
-            if (v >= 0xd800 && v <= 0xdfff) return -1;
+            int v = s->end - p >= 6 ? lh_json_hex4(p + 2) : -1;
+            if (v < 0 || (v >= 0xd800 && v <= 0xdfff)) return -1;
             p += 6;
         } else if (lh_json_escape_byte((char)c) >= 0) {
             p += 2;
@@ -296,17 +284,6 @@ int lh_jscan_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int
     return 1;
 }
 
-static int hex4(const char *p)
-{
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-        int h = hexval((unsigned char)p[i]);
-        if (h < 0) return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
 static size_t put_utf8(char *o, unsigned cp)
 {
     if (cp < 0x80) return o[0] = (char)cp, 1;
@@ -365,11 +342,11 @@ int lh_json_unescape(const char *s, size_t n, bool allow_nul, char *out, size_t 
             i++;
             continue;
         }
-        int cp = i + 4 < n ? hex4(s + i + 1) : -1;
+        int cp = i + 4 < n ? lh_json_hex4(s + i + 1) : -1;
         if (cp < 0) return LH_EINVAL;
         i += 4;
         if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < n && s[i + 1] == '\\' && s[i + 2] == 'u') {
-            int lo = hex4(s + i + 3);
+            int lo = lh_json_hex4(s + i + 3);
             if (lo >= 0xDC00 && lo < 0xE000) {
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 i += 6;

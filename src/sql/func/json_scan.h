@@ -117,6 +117,20 @@ static inline int lh_json_escape_byte(char e)
     }
 }
 
+/* The value of the four hex digits at p (a \\u escape's), or -1. */
+static inline int lh_json_hex4(const char *p)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        int c = (unsigned char)p[i], d = c >= '0' && c <= '9' ? c - '0' : -1;
+        c |= 0x20;
+        if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
 /* Resolves the escapes of the JSON string bytes s[0..n) (no quotes) into
  * out (n bytes are enough; \uXXXX and surrogate pairs to UTF-8): 0, or
  * LH_EINVAL for a bad escape, a lone surrogate, or \u0000 unless allow_nul
