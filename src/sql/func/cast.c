@@ -1,10 +1,11 @@
 /* CAST and TRY_CAST over vectors and single values. A DICTIONARY input casts
  * its dictionary once and gathers; a CONSTANT input casts row 0; a FLAT
  * input of integers or floats going to integers or floats runs a tight loop
- * per type pair (so do DATE to TIMESTAMP, DECIMAL to a wider scale, and VARCHAR to
- * an exact number or a TIMESTAMP) (range checks inline, a
- * failing row takes the general path for its message); everything else goes row by row through
- * lh__cast_one (cast_value.c). TRY_CAST turns a Conversion Error into NULL. */
+ * per type pair, and so do DATE to TIMESTAMP, DECIMAL to a wider scale, and
+ * VARCHAR to an integer, a DECIMAL or a TIMESTAMP (range checks inline, a
+ * failing row takes the general path for its message); everything else goes
+ * row by row through lh__cast_one (cast_value.c). TRY_CAST turns a
+ * Conversion Error into NULL. */
 #include <stdio.h>
 
 #include "sql/func/func_int.h"
@@ -135,40 +136,21 @@ static int fast_scaled(const lh_vector_t *in, uint32_t count, lh_vector_t *out, 
     return 0;
 }
 
-/* VARCHAR to an exact number (signed integers, DECIMAL) or a TIMESTAMP: the
- * text parsed straight into out's row, as lh__cast_one parses it; a row
+/* VARCHAR to an integer, a DECIMAL or a TIMESTAMP: the text parsed straight
+ * into out's row, as lh__cast_one parses it (its ranges); a row
  * that does not parse or fits not takes the general path (TRY_CAST's NULL,
  * CAST's message). 1 when the target is another type. */
 static int fast_text(const lh_vector_t *in, uint32_t count, lh_vector_t *out, bool try_cast,
                      lh_buf_t *tmp, int32_t pos, lh_sql_error_t *err)
 {
     const lh_type_t *t = &out->type;
-    lh_int128_t lo, hi;
+    lh_int128_t lo = 0, hi = 0;
     int scale = 0;
     bool ts = t->id == LH_TYPE_TIMESTAMP || t->id == LH_TYPE_TIMESTAMP_TZ;
-    switch (t->id) {
-    case LH_TYPE_TINYINT:
-        lo = INT8_MIN, hi = INT8_MAX;
-        break;
-    case LH_TYPE_SMALLINT:
-        lo = INT16_MIN, hi = INT16_MAX;
-        break;
-    case LH_TYPE_INTEGER:
-        lo = INT32_MIN, hi = INT32_MAX;
-        break;
-    case LH_TYPE_BIGINT:
-        lo = INT64_MIN, hi = INT64_MAX;
-        break;
-    case LH_TYPE_DECIMAL: /* |v| < 10^width */
+    if (t->id == LH_TYPE_DECIMAL) /* |v| < 10^width */
         hi = lh__pow10(t->width) - 1, lo = -hi, scale = t->scale;
-        break;
-    case LH_TYPE_TIMESTAMP:
-    case LH_TYPE_TIMESTAMP_TZ:
-        lo = hi = 0;
-        break;
-    default:
+    else if (!ts && !(int_id(t->id) && lh__int_range(t->id, &lo, &hi)))
         return 1;
-    }
     lh_phys_t ph = lh_type_physical(t);
     const lh_string_t *str = in->data;
     for (uint32_t i = 0; i < count; i++) {
@@ -198,6 +180,18 @@ static int fast_text(const lh_vector_t *in, uint32_t count, lh_vector_t *out, bo
                 continue;
             case LH_PHYS_INT128:
                 ((lh_int128_t *)out->data)[i] = v;
+                continue;
+            case LH_PHYS_UINT8:
+                ((uint8_t *)out->data)[i] = (uint8_t)v;
+                continue;
+            case LH_PHYS_UINT16:
+                ((uint16_t *)out->data)[i] = (uint16_t)v;
+                continue;
+            case LH_PHYS_UINT32:
+                ((uint32_t *)out->data)[i] = (uint32_t)v;
+                continue;
+            case LH_PHYS_UINT64:
+                ((uint64_t *)out->data)[i] = (uint64_t)v;
                 continue;
             default:
                 break;

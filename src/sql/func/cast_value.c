@@ -58,7 +58,7 @@ void lh__value_msg(const lh_value_t *v, char *buf, size_t cap)
     lh_buf_free(&b);
 }
 
-static bool int_range(uint8_t id, lh_int128_t *lo, lh_int128_t *hi)
+bool lh__int_range(uint8_t id, lh_int128_t *lo, lh_int128_t *hi)
 {
     switch (id) {
     case LH_TYPE_BOOLEAN:
@@ -166,7 +166,7 @@ static int from_exact(const lh_value_t *in, lh_int128_t v, int scale, const lh_t
         *out = lh_value_decimal(to->width, to->scale, r);
         return 0;
     }
-    if (!int_range(to->id, &lo, &hi)) return LH_ENOENT;
+    if (!lh__int_range(to->id, &lo, &hi)) return LH_ENOENT;
     lh_int128_t r = div_round(v, scale);
     if (r < lo || r > hi) {
         if (in->type.id != LH_TYPE_DECIMAL) return range_err(in, to, err, pos);
@@ -219,7 +219,7 @@ static int from_double(const lh_value_t *in, double d, const lh_type_t *to, lh_v
         *out = lh_value_decimal(to->width, to->scale, r);
         return 0;
     }
-    if (!int_range(to->id, &lo, &hi)) return LH_ENOENT;
+    if (!lh__int_range(to->id, &lo, &hi)) return LH_ENOENT;
     double r = nearbyint(d);
     if (!isfinite(r) || r < (double)lo || r >= (double)hi + 1.0) return range_err(in, to, err, pos);
     *out = make_int(to, (lh_int128_t)r);
@@ -329,7 +329,7 @@ static int from_text(const lh_value_t *in, const lh_type_t *to, lh_buf_t *tmp, l
         return 0;
     }
     default:
-        if (!int_range(to->id, &lo, &hi)) return LH_ENOENT;
+        if (!lh__int_range(to->id, &lo, &hi)) return LH_ENOENT;
         ok = lh__parse_exact(p, n, 0, &v) && v >= lo && v <= hi;
         if (ok) *out = make_int(to, v);
         break;
