@@ -57,15 +57,15 @@ typedef struct lh_json_span {
 
 /* Validates the line p[0..n) as one JSON object and sets out[i] to the
  * value of keys[i] (the last one when a key repeats; kind 0 when absent or
- * keys[i] is NULL: a column nothing reads).
- * With ubuf (n bytes), a string value of a key sought is unescaped into it
- * on the way (span u/un; not one with a \u escape). Returns 0, 1 for a
- * blank line, or -1 with *why for a malformed line. */
+ * keys[i] is NULL: a column nothing reads). With ubuf (n bytes), a string
+ * value of a key sought is unescaped into it on the way (span u/un; not one
+ * with a \u escape). Returns 0, 1 for a blank line, or -1 with *why for a
+ * malformed line. */
 int lh__json_line(const char *p, size_t n, const char *const *keys, uint32_t nkeys,
                   lh_json_span_t *out, char *ubuf, const char **why);
 /* Stores span sp at row of v, converted to v's type (a string's bytes
- * unescaped already when sp->u is set); scratch holds at least sp->n bytes. 0, LH_EINVAL when it
- * does not convert, LH_ENOMEM. */
+ * unescaped already when sp->u is set); scratch holds at least sp->n bytes.
+ * 0, LH_EINVAL when it does not convert, LH_ENOMEM. */
 int lh__json_span_to_vector(lh_vector_t *v, uint32_t row, const lh_json_span_t *sp, char *scratch);
 
 #endif

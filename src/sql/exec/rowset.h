@@ -19,13 +19,13 @@ int lh__rowset_add(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint
  * of first addition). */
 int lh__rowset_add_at(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint32_t row,
                       bool *added, uint64_t *index);
-/* The number of (group, row) in the set, or -1 when it is not there. */
 /* lh__rowset_add_at for rows 0..n-1 of cols (n <= LH_BATCH_ROWS): groups[i]
  * the group of row i (groups NULL: 0), added[i] whether it was new, index[i]
  * its row in the set (either NULL: not wanted). The hashes first, then the
  * table probed with the slots of rows ahead prefetched. */
 int lh__rowset_add_rows(lh_rowset_t *s, const uint64_t *groups, const lh_vector_t *cols, uint32_t n,
                         bool *added, uint64_t *index);
+/* The number of (group, row) in the set, or -1 when it is not there. */
 int64_t lh__rowset_find(const lh_rowset_t *s, uint64_t group, const lh_vector_t *cols,
                         uint32_t row);
 

@@ -14,11 +14,13 @@
  * json_valid, and for a constant path of object keys whose value is a
  * string, an integer, true, false or null, it answers alone, 10-20 times
  * faster; a per-thread memo of its readings (json_memo.c) lets json_valid
- * and the one-key extractions of a row share one scan. Where the scanner cannot tell, the row is
- * decoded with jansson and the path walked over the tree; values are written back compactly as
- * DuckDB does (1.50 as 1.5, 1e3 as 1000.0, strings re-escaped, UTF-8 kept). Known differences: a
- * duplicate key keeps its last value (DuckDB: the first), integers beyond int64 and trailing commas
- * are errors (DuckDB accepts both), and the byte an error names may differ for some mistakes. */
+ * and the one-key extractions of a row share one scan. Where the scanner
+ * cannot tell, the row is decoded with jansson and the path walked over the
+ * tree; values are written back compactly as DuckDB does (1.50 as 1.5, 1e3
+ * as 1000.0, strings re-escaped, UTF-8 kept). Known differences: a
+ * duplicate key keeps its last value (DuckDB: the first), integers beyond
+ * int64 and trailing commas are errors (DuckDB accepts both), and the byte
+ * an error names may differ for some mistakes. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
