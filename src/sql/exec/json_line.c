@@ -4,6 +4,8 @@
  * converted straight into a vector row. Strings are unescaped (\uXXXX with
  * surrogate pairs to UTF-8) only when a column needs their text. Nested
  * values keep jansson's compact text, as the sniffer's VARCHAR columns do. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,11 @@
 #include "table/delta.h"
 
 #define MAX_DEPTH 256
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define BLOCKS 1
+#endif
 
 typedef struct cur {
     const char *p, *end;
@@ -31,14 +38,35 @@ static bool fail(cur_t *c, const char *why)
     return false;
 }
 
-/* A string at c->p (after its opening quote), validated; c->p ends after
- * the closing quote. With o (room for the rest of the line) its bytes are
- * unescaped into it on the way, plain runs eight bytes at a time, one-letter
- * escapes resolved: *len the bytes written, -1 (and nothing written further)
- * once a \\u escape is met, which lh_json_unescape resolves later. */
-static bool take_string(cur_t *c, char *o, long *len)
+/* The byte that stopped a run of plain string bytes at c->p: 1 the closing
+ * quote (consumed), 0 an escape, resolved into o + *k unless *k is -1 (a \\u
+ * escape makes it -1: lh_json_unescape resolves those later), -1 an error. */
+static inline int take_stop(cur_t *c, char *o, long *k)
 {
-    long k = o ? 0 : -1;
+    unsigned char ch = (unsigned char)*c->p++; /* '"', '\\' or a control byte */
+    if (ch == '"') return 1;
+    if (ch < 0x20) return fail(c, "control character in a string"), -1;
+    if (c->p == c->end) return fail(c, "unterminated string"), -1; /* a backslash */
+    char e = *c->p++;
+    if (e == 'u') {
+        if (c->end - c->p < 4 || lh_json_hex4(c->p) < 0) return fail(c, "invalid \\u escape"), -1;
+        c->p += 4;
+        *k = -1;
+        return 0;
+    }
+    int byte = lh_json_escape_byte(e);
+    if (byte < 0) return fail(c, "invalid escape in a string"), -1;
+    if (*k >= 0) o[(*k)++] = (char)byte;
+    return 0;
+}
+
+/* The rest of a string from c->p, k bytes of it written to o so far (-1:
+ * nothing to write, no o or past a \\u escape): plain runs eight bytes at a
+ * time. With o (room for the rest of the line) the bytes are unescaped into
+ * it; *len the bytes written, -1 once a \\u escape is met. c->p ends after the
+ * closing quote. */
+static bool take_rest(cur_t *c, char *o, long k, long *len)
+{
     for (;;) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
         if (k >= 0 && c->end - c->p >= 8) {
@@ -51,28 +79,100 @@ static bool take_string(cur_t *c, char *o, long *len)
             if (!m) continue;
         } else
 #endif
-        { /* the last bytes, or nothing to write (no o, or past a \\u escape) */
+        { /* the last bytes, or nothing to write */
             const char *run = c->p;
             c->p = lh_json_plain_end(c->p, c->end, false);
             if (k >= 0) memcpy(o + k, run, (size_t)(c->p - run)), k += c->p - run;
-            if (c->p == c->end) break;
+            if (c->p == c->end) return fail(c, "unterminated string");
         }
-        unsigned char ch = (unsigned char)*c->p++; /* '"', '\\' or a control byte */
-        if (ch == '"') return *len = k, true;
-        if (ch < 0x20) return fail(c, "control character in a string");
-        if (c->p == c->end) break; /* a backslash */
-        char e = *c->p++;
-        if (e == 'u') {
-            if (c->end - c->p < 4 || lh_json_hex4(c->p) < 0) return fail(c, "invalid \\u escape");
-            c->p += 4;
-            k = -1;
+        int r = take_stop(c, o, &k);
+        if (r) return r > 0 && (*len = k, true);
+    }
+}
+
+#ifdef BLOCKS
+/* Strings sixteen bytes at a time where the CPU has SSSE3 (nearly every
+ * x86-64; checked once): a block's \\" and \\/ escapes are resolved by
+ * dropping their backslashes, one byte shuffle per half. A JSON value carried
+ * as a string (a bronze line's record) has an escaped quote every few bytes,
+ * which the eight-byte loop can only take one at a time. */
+static uint8_t squeeze[256][8]; /* the shuffle keeping the bytes not in the mask */
+static uint8_t kept[256];       /* how many bytes that is */
+static bool have_ssse3;
+static atomic_bool blocks_ready;
+static pthread_once_t blocks_once = PTHREAD_ONCE_INIT;
+
+static void blocks_init(void)
+{
+    __builtin_cpu_init();
+    have_ssse3 = __builtin_cpu_supports("ssse3");
+    for (unsigned m = 0; m < 256; m++) {
+        unsigned j = 0;
+        for (unsigned i = 0; i < 8; i++)
+            if (!(m >> i & 1)) squeeze[m][j++] = (uint8_t)i;
+        kept[m] = (uint8_t)j;
+        while (j < 8)
+            squeeze[m][j++] = 0x80;
+    }
+    atomic_store_explicit(&blocks_ready, true, memory_order_release);
+}
+
+static bool blocks_on(void)
+{
+    if (!atomic_load_explicit(&blocks_ready, memory_order_acquire))
+        (void)pthread_once(&blocks_once, blocks_init);
+    return have_ssse3;
+}
+
+/* take_rest's work, sixteen bytes at a time while that many are left. In a
+ * block, the first byte it cannot take is a quote that ends the string, a
+ * control byte, or a backslash starting an escape other than \\" and \\/ (a
+ * block's last byte included); before it every backslash is followed by a
+ * quote or a slash, so each starts an escape and is dropped. */
+__attribute__((target("ssse3"))) static bool take_blocks(cur_t *c, char *o, long *len)
+{
+    long k = o ? 0 : -1;
+    const __m128i back = _mm_set1_epi8('\\'), quote = _mm_set1_epi8('"'),
+                  slash = _mm_set1_epi8('/'), low = _mm_set1_epi8(0x1f);
+    while (c->end - c->p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)c->p);
+        unsigned bs = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, back));
+        unsigned qt = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
+        unsigned sl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, slash));
+        unsigned ct = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, low), low));
+        unsigned bad = ct | (qt & ~(bs << 1)) | (bs & ~((qt | sl) >> 1));
+        unsigned first = bad ? (unsigned)__builtin_ctz(bad) : 16;
+        if (k >= 0) { /* o + k is behind c->p: room for sixteen */
+            unsigned del = bs & ((1u << first) - 1), dl = del & 0xff, dh = del >> 8;
+            __m128i lo = _mm_shuffle_epi8(v, _mm_loadl_epi64((const void *)squeeze[dl]));
+            __m128i hi =
+                _mm_shuffle_epi8(_mm_srli_si128(v, 8), _mm_loadl_epi64((const void *)squeeze[dh]));
+            _mm_storel_epi64((void *)(o + k), lo);
+            _mm_storel_epi64((void *)(o + k + kept[dl]), hi);
+            k += (long)first - (16 - kept[dl] - kept[dh]);
+        }
+        if (!bad) { /* the usual case: the next block's address does not wait for this one's */
+            c->p += 16;
             continue;
         }
-        int byte = lh_json_escape_byte(e);
-        if (byte < 0) return fail(c, "invalid escape in a string");
-        if (k >= 0) o[k++] = (char)byte;
+        c->p += first;
+        int r = take_stop(c, o, &k);
+        if (r) return r > 0 && (*len = k, true);
     }
-    return fail(c, "unterminated string");
+    return take_rest(c, o, k, len);
+}
+#endif
+
+/* A string at c->p (after its opening quote), validated; c->p ends after the
+ * closing quote. With o (room for the rest of the line) it is unescaped into
+ * it on the way: *len the bytes written, -1 (and nothing written further)
+ * once a \\u escape is met, which lh_json_unescape resolves later. */
+static bool take_string(cur_t *c, char *o, long *len)
+{
+#ifdef BLOCKS
+    if (blocks_on()) return take_blocks(c, o, len);
+#endif
+    return take_rest(c, o, o ? 0 : -1, len);
 }
 
 static bool skip_string(cur_t *c)
@@ -166,7 +266,11 @@ static bool skip_value(cur_t *c, int depth)
 /* Whether the raw key bytes (escapes unresolved) spell name. */
 static bool key_is(const char *k, size_t n, const char *name)
 {
-    if (!memchr(k, '\\', n)) return strlen(name) == n && !memcmp(k, name, n);
+    size_t i = 0;
+    while (i < n && k[i] == name[i]) /* name's NUL stops it: k holds no control byte */
+        i++;
+    if (i == n && !name[n]) return true;
+    if (!memchr(k, '\\', n)) return false;
     char buf[256];
     size_t len;
     return n < sizeof buf && !lh_json_unescape(k, n, false, buf, &len) && strlen(name) == len &&
