@@ -92,19 +92,29 @@ static int eval_distinct(lh_expr_state_t *s, const lh_batch_t *in, const uint32_
     return 0;
 }
 
-/* Copies rows 0..n of src into out at positions pos[0..n). */
-static int scatter(lh_vector_t *o, const lh_vector_t *src, const uint32_t *pos, uint32_t n,
-                   uint32_t count)
+/* Copies rows 0..n of src into out at positions pos[0..n) (increasing), a
+ * run of consecutive positions at a time: a batch where one row takes
+ * another branch is two copies, not one per row. Strings are views of src's
+ * bytes, which live as long as out may be read, as a column reference's. */
+static int scatter(lh_vector_t *o, const lh_vector_t *src, const uint32_t *pos, uint32_t n)
 {
-    if (n == count && src->kind != LH_VECTOR_CONSTANT) {
-        bool ident = true;
-        for (uint32_t k = 0; k < n && ident; k++)
-            ident = pos[k] == k;
-        if (ident) return lh_vector_copy(o, 0, src, NULL, n);
+    if (src->kind == LH_VECTOR_CONSTANT) {
+        uint32_t zero = 0;
+        for (uint32_t k = 0; k < n; k++) {
+            int rc = lh_vector_copy(o, pos[k], src, &zero, 1);
+            if (rc) return rc;
+        }
+        return 0;
     }
-    for (uint32_t k = 0; k < n; k++) {
-        uint32_t row = src->kind == LH_VECTOR_CONSTANT ? 0 : k;
-        int rc = lh_vector_copy(o, pos[k], src, &row, 1);
+    int (*copy)(lh_vector_t *, uint32_t, const lh_vector_t *, const uint32_t *, uint32_t) =
+        lh_type_is_nested(&src->type) ? lh_vector_copy : lh_vector_copy_view;
+    uint32_t rows[LH_BATCH_ROWS];
+    for (uint32_t k = 0; k < n; k++)
+        rows[k] = k;
+    for (uint32_t k = 0, j; k < n; k = j) {
+        for (j = k + 1; j < n && pos[j] == pos[j - 1] + 1; j++)
+            ;
+        int rc = copy(o, pos[k], src, rows + k, j - k);
         if (rc) return rc;
     }
     return 0;
@@ -159,7 +169,7 @@ static int eval_case(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *s
                 *out = t; /* every row takes this branch: its rows as they are */
                 return 0;
             }
-            if (!rc) rc = copy_fail(s, scatter(o, t, hit, nhit, count));
+            if (!rc) rc = copy_fail(s, scatter(o, t, hit, nhit));
         }
         memcpy(rem, miss, nmiss * sizeof *rem);
         nrem = nmiss;
@@ -168,7 +178,7 @@ static int eval_case(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t *s
         const lh_vector_t *t;
         rc =
             lh__expr_eval(s->kids[s->nkids - 1], in, compose(sel, rem, nrem, count, tmp), nrem, &t);
-        if (!rc) rc = copy_fail(s, scatter(o, t, rem, nrem, count));
+        if (!rc) rc = copy_fail(s, scatter(o, t, rem, nrem));
     }
     if (rc) return rc;
     *out = o;
