@@ -98,6 +98,11 @@ static int eval_distinct(lh_expr_state_t *s, const lh_batch_t *in, const uint32_
  * bytes, which live as long as out may be read, as a column reference's. */
 static int scatter(lh_vector_t *o, const lh_vector_t *src, const uint32_t *pos, uint32_t n)
 {
+    if (src->kind == LH_VECTOR_CONSTANT && !lh_vector_is_valid(src, 0)) {
+        for (uint32_t k = 0; k < n; k++) /* a CASE without ELSE: its rows are NULL */
+            lh_vector_set_null(o, pos[k]);
+        return 0;
+    }
     if (src->kind == LH_VECTOR_CONSTANT) {
         uint32_t zero = 0;
         for (uint32_t k = 0; k < n; k++) {

@@ -349,10 +349,10 @@ static int put_hit(const jbind_t *b, const lh_jscan_hit_t *h, lh_vector_t *out, 
     case LH_JSCAN_NULL:
         if (b->text) return lh_vector_set_null(out, i), 0;
         return lh_vector_set_string(out, i, "null", 4);
-    case LH_JSCAN_STRING:
+    case LH_JSCAN_STRING: /* text as it stands in the input borrows its bytes */
         if (!h->escaped)
-            return b->text ? lh_vector_set_string(out, i, h->at, h->len)
-                           : lh_vector_set_string(out, i, h->at - 1, h->len + 2);
+            return b->text ? (lh_vector_set_string_ref(out, i, h->at, (uint32_t)h->len), 0)
+                           : (lh_vector_set_string_ref(out, i, h->at - 1, (uint32_t)h->len + 2), 0);
         if (!b->text) return 1;
         lh_buf_reset(o);
         if (lh_buf_append(o, h->at, h->len)) return lh_buf_err(o);
@@ -360,7 +360,7 @@ static int put_hit(const jbind_t *b, const lh_jscan_hit_t *h, lh_vector_t *out, 
         copy.at = o->ptr; /* unescaping in place: it never grows */
         return lh_vector_set_string(out, i, o->ptr, lh_jscan_unescape(&copy, o->ptr));
     default: /* an integer, true, false: the same text either way */
-        return lh_vector_set_string(out, i, h->at, h->len);
+        return lh_vector_set_string_ref(out, i, h->at, (uint32_t)h->len), 0;
     }
 }
 
