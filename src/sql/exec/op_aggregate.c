@@ -177,12 +177,13 @@ int lh__gb_find_or_add(lh_op_t *op, agg_op_t *st, uint32_t r, uint64_t h, uint64
     return 0;
 }
 
-/* Whether group g's key k equals row r of st->kv[k] (flat, non-NULL, of an
- * integer or string physical type). */
+/* Whether group g's key k equals row r of st->kv[k] (flat or constant,
+ * non-NULL, of an integer or string physical type). */
 static inline bool key_is(const agg_op_t *st, uint32_t k, uint64_t g, uint32_t r)
 {
     const lh_vector_t *gv = &st->chunks[g / LH_BATCH_ROWS]->cols[k], *kv = st->kv[k];
     uint32_t gr = (uint32_t)(g % LH_BATCH_ROWS);
+    if (kv->kind == LH_VECTOR_CONSTANT) r = 0;
     if (!lh_validity_get(gv->validity, gr)) return false;
     switch (st->key_phys[k]) {
     case LH_PHYS_INT32:
@@ -198,14 +199,15 @@ static inline bool key_is(const agg_op_t *st, uint32_t k, uint64_t g, uint32_t r
     }
 }
 
-/* Whether find_groups_fast applies: at most 4 flat keys of 32- or 64-bit
- * integers or strings. */
+/* Whether find_groups_fast applies: at most 4 flat or constant keys (a
+ * partition column is constant per file) of 32- or 64-bit integers or
+ * strings. */
 static bool fast_keys(const agg_op_t *st)
 {
     if (!st->nkeys || st->nkeys > 4) return false;
     for (uint32_t k = 0; k < st->nkeys; k++) {
         uint8_t ph = st->key_phys[k];
-        if (st->kv[k]->kind != LH_VECTOR_FLAT ||
+        if ((st->kv[k]->kind != LH_VECTOR_FLAT && st->kv[k]->kind != LH_VECTOR_CONSTANT) ||
             (ph != LH_PHYS_INT32 && ph != LH_PHYS_INT64 && ph != LH_PHYS_STRING))
             return false;
     }
@@ -215,16 +217,44 @@ static bool fast_keys(const agg_op_t *st)
 /* find_or_add with the probe inlined for fast_keys: a found group costs a
  * tag and a typed compare per key; new groups, NULL keys and growing go the
  * general way. */
+/* The group row r's home slot names (when its tag matches): with deref,
+ * the bytes of its long string keys and of row r's are fetched ahead, else
+ * the string views in the group's chunk (those bytes are the cache misses
+ * of a table of many groups keyed by long strings: addresses, hashes). */
+static inline void prefetch_group(const agg_op_t *st, uint32_t r, bool deref)
+{
+    uint64_t h = st->h[r], sl = st->slots[h & st->mask];
+    if (!sl || ((sl ^ h) & TAG)) return;
+    uint64_t g = (sl & ~TAG) - 1;
+    const lh_batch_t *c = st->chunks[g / LH_BATCH_ROWS];
+    for (uint32_t k = 0; k < st->nkeys; k++) {
+        if (st->key_phys[k] != LH_PHYS_STRING) continue;
+        const lh_string_t *x = &((const lh_string_t *)c->cols[k].data)[g % LH_BATCH_ROWS];
+        if (!deref) {
+            __builtin_prefetch(x);
+            continue;
+        }
+        const lh_vector_t *kv = st->kv[k]; /* and the row's own (a dictionary's, say) */
+        const lh_string_t *y =
+            &((const lh_string_t *)kv->data)[kv->kind == LH_VECTOR_CONSTANT ? 0 : r];
+        if (x->len > LH_STRING_INLINE) __builtin_prefetch(x->u.ptr);
+        if (y->len > LH_STRING_INLINE) __builtin_prefetch(y->u.ptr);
+    }
+}
+
 static int find_groups_fast(lh_op_t *op, agg_op_t *st, const uint32_t *rows, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = rows ? rows[i] : i;
         if (i + 16 < n && st->slots)
             __builtin_prefetch(&st->slots[st->h[rows ? rows[i + 16] : i + 16] & st->mask]);
+        if (i + 8 < n && st->slots) prefetch_group(st, rows ? rows[i + 8] : i + 8, false);
+        if (i + 4 < n && st->slots) prefetch_group(st, rows ? rows[i + 4] : i + 4, true);
         uint64_t h = st->h[r], g = UINT64_MAX;
         bool probe = st->slots && (st->ngroups + 1) * 2 <= st->mask + 1;
         for (uint32_t k = 0; probe && k < st->nkeys; k++)
-            probe = lh_validity_get(st->kv[k]->validity, r);
+            probe =
+                lh_validity_get(st->kv[k]->validity, st->kv[k]->kind == LH_VECTOR_CONSTANT ? 0 : r);
         for (uint64_t x = h & st->mask, sl; probe && (sl = st->slots[x]); x = (x + 1) & st->mask) {
             if ((sl ^ h) & TAG) continue;
             uint64_t cand = (sl & ~TAG) - 1;
