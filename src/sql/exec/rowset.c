@@ -153,6 +153,32 @@ int lh__rowset_add_at(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, u
     return add_hashed(s, group, h, cols, row, added, index);
 }
 
+/* The stored row the home slot of hash h names (when its tag matches),
+ * fetched ahead for row `row` of cols: its group number and string views,
+ * or with deref the bytes of its long strings and of the row's own. */
+static inline void prefetch_row(const lh_rowset_t *s, uint64_t h, const lh_vector_t *cols,
+                                uint32_t row, bool deref)
+{
+    uint64_t v = s->slots[h & s->mask];
+    if (!v || (v & TAG) != (h & TAG)) return;
+    uint64_t r = (v & IDX) - 1;
+    const lh_batch_t *c = s->chunks[r / LH_BATCH_ROWS];
+    if (!deref) __builtin_prefetch(&s->groups[r]);
+    for (uint32_t k = 0; k < s->ncols; k++) {
+        if (lh_type_physical(&s->types[k]) != LH_PHYS_STRING) continue;
+        const lh_string_t *x = &((const lh_string_t *)c->cols[k].data)[r % LH_BATCH_ROWS];
+        if (!deref) {
+            __builtin_prefetch(x);
+            continue;
+        }
+        if (x->len > LH_STRING_INLINE) __builtin_prefetch(x->u.ptr);
+        if (cols[k].kind == LH_VECTOR_FLAT) {
+            const lh_string_t *y = &((const lh_string_t *)cols[k].data)[row];
+            if (y->len > LH_STRING_INLINE) __builtin_prefetch(y->u.ptr);
+        }
+    }
+}
+
 int lh__rowset_add_rows(lh_rowset_t *s, const uint64_t *groups, const lh_vector_t *cols, uint32_t n,
                         bool *added, uint64_t *index)
 {
@@ -165,6 +191,8 @@ int lh__rowset_add_rows(lh_rowset_t *s, const uint64_t *groups, const lh_vector_
         if (grow(s)) return LH_ENOMEM;
     for (uint32_t i = 0; i < n; i++) {
         if (i + 8 < n) __builtin_prefetch(&s->slots[h[i + 8] & s->mask]);
+        if (i + 4 < n) prefetch_row(s, h[i + 4], cols, i + 4, false);
+        if (i + 2 < n) prefetch_row(s, h[i + 2], cols, i + 2, true);
         int rc = add_hashed(s, groups ? groups[i] : 0, h[i], cols, i, added ? &added[i] : &add,
                             index ? &index[i] : &ix);
         if (rc) return rc;
