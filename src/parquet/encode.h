@@ -80,9 +80,11 @@ typedef struct lh_pq_dict {
     lh_buf_t plain;   /* the entries, PLAIN-encoded */
     uint32_t *offs;   /* byte arrays: where entry i's length prefix starts in plain */
     uint32_t offscap; /* entries offs holds */
-    uint32_t *slots;  /* hash table: entry + 1, 0 empty */
-    uint64_t *hashes; /* hash of each slot's entry */
-    uint32_t nslots;  /* a power of two */
+    struct lh_pq_dict_slot {
+        uint32_t entry; /* entry + 1, 0 empty */
+        uint32_t hash;  /* the entry's hash, its low 32 bits */
+    } * slots;          /* hash table */
+    uint32_t nslots;    /* a power of two */
 } lh_pq_dict_t;
 
 /* An empty dictionary for values of width bytes (0: byte arrays). */

@@ -1,7 +1,10 @@
 /* The writer's dictionary builder: an open-addressing hash table (linear
- * probing, at most half full, each slot's hash kept so growing never rehashes
- * a value) over entries stored PLAIN-encoded in first-seen order, so the
- * dictionary page is the entry buffer as it stands. */
+ * probing, at most half full, each slot's hash bits beside its entry number,
+ * so a probe is one cache line and growing never rehashes a value) over
+ * entries stored PLAIN-encoded in first-seen order, so the dictionary page
+ * is the entry buffer as it stands. Values are hashed a block at a time and
+ * the slots and entries of the values ahead fetched early: a dictionary of
+ * tens of thousands of addresses is not in cache. */
 #include "parquet/encode.h"
 
 #include "core/err.h"
@@ -23,7 +26,6 @@ void lh_pq_dict_free(lh_pq_dict_t *d)
     lh_buf_free(&d->plain);
     free(d->offs);
     free(d->slots);
-    free(d->hashes);
     lh_pq_dict_init(d, width);
 }
 
@@ -73,25 +75,17 @@ static int grow(lh_pq_dict_t *d)
 {
     uint32_t n = d->nslots ? d->nslots * 2 : 1024;
     if (n < d->nslots) return LH_ETOOBIG;
-    uint32_t *slots = calloc(n, sizeof *slots);
-    uint64_t *hashes = malloc((size_t)n * sizeof *hashes);
-    if (!slots || !hashes) {
-        free(slots);
-        free(hashes);
-        return LH_ENOMEM;
-    }
+    struct lh_pq_dict_slot *slots = calloc(n, sizeof *slots);
+    if (!slots) return LH_ENOMEM;
     for (uint32_t i = 0; i < d->nslots; i++) {
-        if (!d->slots[i]) continue;
-        uint32_t s = (uint32_t)d->hashes[i] & (n - 1);
-        while (slots[s])
+        if (!d->slots[i].entry) continue;
+        uint32_t s = d->slots[i].hash & (n - 1);
+        while (slots[s].entry)
             s = (s + 1) & (n - 1);
         slots[s] = d->slots[i];
-        hashes[s] = d->hashes[i];
     }
     free(d->slots);
-    free(d->hashes);
     d->slots = slots;
-    d->hashes = hashes;
     d->nslots = n;
     return 0;
 }
@@ -102,31 +96,67 @@ static inline int need_room(lh_pq_dict_t *d)
     return grow(d);
 }
 
+#define BLOCK 256 /* values hashed ahead of their lookups */
+#define AHEAD 8   /* slots fetched this many values ahead, entries half as many */
+
+/* Whether n bytes at a and b are equal, a word at a time: the values here
+ * are short (addresses, hashes, decimals), a call to memcmp costs more. */
+static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) return false;
+    }
+    while (n--)
+        if (*a++ != *b++) return false;
+    return true;
+}
+
+/* The entry slot h names, when one is there, or NULL. */
+static inline const struct lh_pq_dict_slot *home(const lh_pq_dict_t *d, uint64_t h)
+{
+    const struct lh_pq_dict_slot *s = &d->slots[(uint32_t)h & (d->nslots - 1)];
+    return s->entry && s->hash == (uint32_t)h ? s : NULL;
+}
+
 /* Inlined with a constant width for 4 and 8 bytes, so the compare is a load. */
 static inline __attribute__((always_inline)) int
 put_fixed(lh_pq_dict_t *d, const uint8_t *vals, size_t n, uint32_t *idx, const size_t width)
 {
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *v = vals + i * width;
-        uint64_t h = hash_fixed(v, width);
-        uint32_t mask = d->nslots - 1, s = (uint32_t)h & mask, e;
-        for (;;) {
-            e = d->slots[s];
-            if (!e) break;
-            if (d->hashes[s] == h && !memcmp(d->plain.ptr + (size_t)(e - 1) * width, v, width))
-                break;
-            s = (s + 1) & mask;
+    uint64_t hs[BLOCK];
+    for (size_t b = 0; b < n; b += BLOCK) {
+        size_t m = n - b < BLOCK ? n - b : BLOCK;
+        for (size_t i = 0; i < m; i++)
+            hs[i] = hash_fixed(vals + (b + i) * width, width);
+        for (size_t i = 0; i < m; i++) {
+            if (i + AHEAD < m)
+                __builtin_prefetch(&d->slots[(uint32_t)hs[i + AHEAD] & (d->nslots - 1)]);
+            const struct lh_pq_dict_slot *ahead =
+                i + AHEAD / 2 < m ? home(d, hs[i + AHEAD / 2]) : NULL;
+            if (ahead) __builtin_prefetch(d->plain.ptr + (size_t)(ahead->entry - 1) * width);
+            const uint8_t *v = vals + (b + i) * width;
+            uint64_t h = hs[i];
+            uint32_t mask = d->nslots - 1, s = (uint32_t)h & mask, e;
+            for (;;) {
+                e = d->slots[s].entry;
+                if (!e) break;
+                if (d->slots[s].hash == (uint32_t)h &&
+                    same_bytes((const uint8_t *)d->plain.ptr + (size_t)(e - 1) * width, v, width))
+                    break;
+                s = (s + 1) & mask;
+            }
+            if (e) {
+                idx[b + i] = e - 1;
+                continue;
+            }
+            if (lh_buf_append(&d->plain, v, width)) return lh_buf_err(&d->plain);
+            d->slots[s] = (struct lh_pq_dict_slot){++d->count, (uint32_t)h};
+            idx[b + i] = d->count - 1;
+            int rc = need_room(d);
+            if (rc) return rc;
         }
-        if (e) {
-            idx[i] = e - 1;
-            continue;
-        }
-        if (lh_buf_append(&d->plain, v, width)) return lh_buf_err(&d->plain);
-        d->slots[s] = ++d->count;
-        d->hashes[s] = h;
-        idx[i] = d->count - 1;
-        int rc = need_room(d);
-        if (rc) return rc;
     }
     return 0;
 }
@@ -162,32 +192,45 @@ int lh_pq_dict_put_bytes(lh_pq_dict_t *d, const lh_str_t *vals, size_t n, uint32
 {
     int rc = need_room(d);
     if (rc) return rc;
-    for (size_t i = 0; i < n; i++) {
-        const lh_str_t *v = &vals[i];
-        uint64_t h = lh_pq_hash_bytes(v->ptr, v->len);
-        uint32_t mask = d->nslots - 1, s = (uint32_t)h & mask, e;
-        for (;;) {
-            e = d->slots[s];
-            if (!e) break;
-            if (d->hashes[s] == h) {
-                const uint8_t *p = (const uint8_t *)d->plain.ptr + d->offs[e - 1];
-                uint32_t len = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                               (uint32_t)p[3] << 24;
-                if (len == v->len && !memcmp(p + 4, v->ptr, len)) break;
+    uint64_t hs[BLOCK];
+    for (size_t b = 0; b < n; b += BLOCK) {
+        size_t m = n - b < BLOCK ? n - b : BLOCK;
+        for (size_t i = 0; i < m; i++)
+            hs[i] = lh_pq_hash_bytes(vals[b + i].ptr, vals[b + i].len);
+        for (size_t i = 0; i < m; i++) {
+            /* three steps ahead: the slot, the entry's offset, its bytes */
+            if (i + AHEAD < m)
+                __builtin_prefetch(&d->slots[(uint32_t)hs[i + AHEAD] & (d->nslots - 1)]);
+            const struct lh_pq_dict_slot *ahead =
+                i + AHEAD / 2 < m ? home(d, hs[i + AHEAD / 2]) : NULL;
+            if (ahead) __builtin_prefetch(&d->offs[ahead->entry - 1]);
+            ahead = i + AHEAD / 4 < m ? home(d, hs[i + AHEAD / 4]) : NULL;
+            if (ahead) __builtin_prefetch(d->plain.ptr + d->offs[ahead->entry - 1]);
+            const lh_str_t *v = &vals[b + i];
+            uint64_t h = hs[i];
+            uint32_t mask = d->nslots - 1, s = (uint32_t)h & mask, e;
+            for (;;) {
+                e = d->slots[s].entry;
+                if (!e) break;
+                if (d->slots[s].hash == (uint32_t)h) {
+                    const uint8_t *p = (const uint8_t *)d->plain.ptr + d->offs[e - 1];
+                    uint32_t len = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                                   (uint32_t)p[3] << 24;
+                    if (len == v->len && same_bytes(p + 4, (const uint8_t *)v->ptr, len)) break;
+                }
+                s = (s + 1) & mask;
             }
-            s = (s + 1) & mask;
+            if (e) {
+                idx[b + i] = e - 1;
+                continue;
+            }
+            if (v->len > DICT_MAX_BYTES - 4 - d->plain.len) return LH_ETOOBIG;
+            if ((rc = add_offset(d, (uint32_t)d->plain.len))) return rc;
+            if ((rc = lh_pq_plain_bytes(v, 1, &d->plain))) return rc;
+            d->slots[s] = (struct lh_pq_dict_slot){++d->count, (uint32_t)h};
+            idx[b + i] = d->count - 1;
+            if ((rc = need_room(d))) return rc;
         }
-        if (e) {
-            idx[i] = e - 1;
-            continue;
-        }
-        if (v->len > DICT_MAX_BYTES - 4 - d->plain.len) return LH_ETOOBIG;
-        if ((rc = add_offset(d, (uint32_t)d->plain.len))) return rc;
-        if ((rc = lh_pq_plain_bytes(v, 1, &d->plain))) return rc;
-        d->slots[s] = ++d->count;
-        d->hashes[s] = h;
-        idx[i] = d->count - 1;
-        if ((rc = need_room(d))) return rc;
     }
     return 0;
 }
