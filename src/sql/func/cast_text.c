@@ -39,11 +39,18 @@ lh_int128_t lh__pow10(int k)
     return p;
 }
 
+/* isspace in the C locale (DuckDB's CharacterIsSpace), without the locale
+ * table's lookup: a cast of a column calls this twice a row. */
+static inline bool space(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 static void trim(const char **s, size_t *n)
 {
-    while (*n && isspace((unsigned char)**s))
+    while (*n && space((unsigned char)**s))
         (*s)++, (*n)--;
-    while (*n && isspace((unsigned char)(*s)[*n - 1]))
+    while (*n && space((unsigned char)(*s)[*n - 1]))
         (*n)--;
 }
 

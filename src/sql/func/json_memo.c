@@ -2,13 +2,17 @@
  * that json_valid(raw) and several json_extract_string(raw, '$.key') of one
  * row scan its text once (json_memo.h).
  *
- * A thread's memo is an open-addressing table keyed by the text's address
- * and length; an entry keeps a copy of the text, and a lookup answers only
- * when the text at that address is still byte for byte the copy (the memory
- * of a batch is reused by the next one). Each entry holds the scanner's
- * verdict and, for an object, its top-level members (key and value spans).
- * The table is emptied whole (a new epoch) when half its slots or its byte
- * budget are used: what it serves is the rows of the batches in flight. */
+ * A thread's memo keeps its entries in the order they were read, an
+ * open-addressing table over them keyed by the text's address and length;
+ * an entry keeps a copy of the text, and a lookup answers only when the text
+ * at that address is still byte for byte the copy (the memory of a batch is
+ * reused by the next one). Each entry holds the scanner's verdict and, for
+ * an object, its top-level members (key and value spans). A function reads
+ * a batch's rows in order, as json_valid filled the memo, so the entries
+ * just after the last one found are tried before the table: entries and
+ * copies are then read in order, not at random. The memo is emptied whole
+ * when half its slots or its byte budget are used: what it serves is the
+ * rows of the batches in flight. */
 #include "sql/func/json_memo.h"
 
 #include <pthread.h>
@@ -16,12 +20,12 @@
 
 #define SLOTS 8192          /* a power of two, four batches of rows */
 #define MAX_TEXT 16384      /* longer texts are scanned each time */
-#define TEXT_BUDGET 8388608 /* bytes of copies per epoch */
+#define TEXT_BUDGET 8388608 /* bytes of copies before the memo is emptied */
 #define MAX_MEMBERS 32      /* an object with more: its lookups scan */
 
 typedef struct entry {
     const char *ptr;
-    uint32_t len, epoch;
+    uint32_t len;
     uint32_t copy;    /* offset of the copy in text */
     uint32_t first;   /* the first member in members */
     int16_t nmembers; /* as lh_jscan_members: -1 none recorded, -2 not an object */
@@ -29,8 +33,9 @@ typedef struct entry {
 } entry_t;
 
 typedef struct memo {
-    entry_t slot[SLOTS];
-    uint32_t epoch, used;
+    uint16_t table[SLOTS];      /* entry + 1, 0 empty */
+    entry_t entries[SLOTS / 2]; /* in the order they were read */
+    uint32_t used, cursor;      /* entries; after the one read or found last */
     char *text;
     uint32_t ntext;
     lh_jscan_member_t *members;
@@ -68,7 +73,6 @@ static memo_t *memo_get(void)
         memo_free(m);
         return NULL;
     }
-    m->epoch = 1;
     tl_memo = m;
     (void)pthread_setspecific(memo_key, m); /* freed when the thread ends */
     return m;
@@ -81,30 +85,40 @@ static const entry_t *lookup(const char *p, size_t n)
     if (n > MAX_TEXT) return NULL;
     memo_t *m = memo_get();
     if (!m) return NULL;
-    uint64_t h = ((uint64_t)(uintptr_t)p ^ n) * 0x9E3779B97F4A7C15u;
-    uint32_t home = (uint32_t)(h >> 40) & (SLOTS - 1), i = home;
-    entry_t *e;
-    for (;; i = (i + 1) & (SLOTS - 1)) {
-        e = &m->slot[i];
-        if (e->epoch != m->epoch) break; /* free */
-        if (e->ptr == p && e->len == n) {
-            if (!memcmp(m->text + e->copy, p, n)) return e;
-            break; /* the memory holds another text now: read it again here */
+    entry_t *e = NULL;
+    for (uint32_t j = m->cursor; j < m->used && j < m->cursor + 4; j++)
+        if (m->entries[j].ptr == p && m->entries[j].len == n) {
+            e = &m->entries[j];
+            break;
         }
+    uint64_t h = ((uint64_t)(uintptr_t)p ^ n) * 0x9E3779B97F4A7C15u;
+    uint32_t i = (uint32_t)(h >> 40) & (SLOTS - 1);
+    for (; !e && m->table[i]; i = (i + 1) & (SLOTS - 1)) {
+        entry_t *x = &m->entries[m->table[i] - 1];
+        if (x->ptr == p && x->len == n) e = x;
     }
-    bool fresh = e->epoch != m->epoch;
-    if (m->used >= SLOTS / 2 || m->ntext + n > TEXT_BUDGET || m->nmem + MAX_MEMBERS > m->capmem) {
-        m->epoch++; /* full: start over, the text in its home slot */
+    if (e && !memcmp(m->text + e->copy, p, n)) {
+        m->cursor = (uint32_t)(e - m->entries) + 1;
+        return e;
+    }
+    /* e: the memory holds another text now, read it again there; else a
+       new entry, after emptying a full memo */
+    if (m->ntext + n > TEXT_BUDGET || m->nmem + MAX_MEMBERS > m->capmem ||
+        (!e && m->used >= SLOTS / 2)) {
+        memset(m->table, 0, sizeof m->table);
         m->used = m->ntext = m->nmem = 0;
-        e = &m->slot[home];
-        fresh = true;
+        e = NULL;
+        i = (uint32_t)(h >> 40) & (SLOTS - 1);
     }
-    m->used += fresh;
+    if (!e) {
+        e = &m->entries[m->used++];
+        m->table[i] = (uint16_t)m->used;
+    }
+    m->cursor = (uint32_t)(e - m->entries) + 1;
     int nm;
     bool valid = lh_jscan_members(p, n, m->members + m->nmem, MAX_MEMBERS, &nm);
     *e = (entry_t){.ptr = p,
                    .len = (uint32_t)n,
-                   .epoch = m->epoch,
                    .copy = m->ntext,
                    .first = m->nmem,
                    .nmembers = (int16_t)(valid ? nm : -1),
