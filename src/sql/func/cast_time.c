@@ -156,8 +156,33 @@ static bool zone_at(cur_t *c, int64_t *off)
     return true;
 }
 
+/* The usual shape, YYYY-MM-DD HH:MM:SS or with a T and a trailing Z (ISO
+ * 8601 in UTC), read at fixed places; false for anything else, which the
+ * general reader takes. */
+static bool iso_fast(const char *s, size_t n, int64_t *micros)
+{
+    if ((n != 19 && !(n == 20 && s[19] == 'Z')) || s[4] != '-' || s[7] != '-' ||
+        (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
+        return false;
+    static const uint8_t at[14] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+    int d[14];
+    for (int i = 0; i < 14; i++) {
+        d[i] = s[at[i]] - '0';
+        if (d[i] < 0 || d[i] > 9) return false;
+    }
+    int y = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3], mo = d[4] * 10 + d[5],
+        dd = d[6] * 10 + d[7], h = d[8] * 10 + d[9], mi = d[10] * 10 + d[11],
+        se = d[12] * 10 + d[13];
+    if (mo < 1 || mo > 12 || dd < 1 || dd > month_days(y, mo) || h > 23 || mi > 59 || se > 59)
+        return false;
+    *micros = lh_time_days_from_civil(y, mo, dd) * LH_MICROS_PER_DAY +
+              ((int64_t)(h * 60 + mi) * 60 + se) * 1000000;
+    return true;
+}
+
 bool lh__parse_timestamp(const char *s, size_t n, bool tz, int64_t *micros)
 {
+    if (iso_fast(s, n, micros)) return true;
     cur_t c = {s, n, 0};
     skip_sp(&c);
     int32_t days;
