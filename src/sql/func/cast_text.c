@@ -96,6 +96,18 @@ bool lh__parse_exact(const char *s, size_t n, int scale, lh_int128_t *out)
             *out = neg ? -(lh_int128_t)u : (lh_int128_t)u;
             return true;
         }
+    } else if (!scale && n > 18 && n <= 38) { /* 19 to 38 digits: two words, no overflow */
+        uint64_t hi = 0, lo = 0;
+        size_t i = 0, split = n - 19;
+        while (i < split && s[i] >= '0' && s[i] <= '9')
+            hi = hi * 10 + (uint64_t)(s[i++] - '0');
+        while (i < n && i >= split && s[i] >= '0' && s[i] <= '9')
+            lo = lo * 10 + (uint64_t)(s[i++] - '0');
+        if (i == n) {
+            lh_int128_t v = (lh_int128_t)hi * (lh_int128_t)UINT64_C(10000000000000000000) + lo;
+            *out = neg ? -v : v;
+            return true;
+        }
     }
     if (n > 2 && s[0] == '0' && strchr("xXbBoO", s[1])) return parse_radix(s, n, neg, out);
     /* digits into v (at most 39 significant), exp10 the power of ten to apply */
