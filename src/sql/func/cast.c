@@ -211,6 +211,13 @@ static int fast_flat(const lh_vector_t *in, uint32_t count, lh_vector_t *out, bo
     if (f == LH_TYPE_VARCHAR) return fast_text(in, count, out, try_cast, tmp, pos, err);
     if (f == LH_TYPE_DATE || f == LH_TYPE_DECIMAL)
         return fast_scaled(in, count, out, try_cast, tmp, pos, err);
+    if ((f == LH_TYPE_TIMESTAMP || f == LH_TYPE_TIMESTAMP_TZ) && t == LH_TYPE_DATE) {
+        const int64_t *x = in->data; /* the day it falls in, as from_temporal */
+        int32_t *d = out->data;
+        for (uint32_t i = 0; i < count; i++)
+            d[i] = (int32_t)lh__floordiv(x[i], LH_MICROS_PER_DAY);
+        return 0;
+    }
     if (!int_id(t) && t != LH_TYPE_FLOAT && t != LH_TYPE_DOUBLE) return 1;
     switch (f) {
     case LH_TYPE_TINYINT:
