@@ -16,6 +16,9 @@ struct lh_rowset {
     lh_batch_t **chunks;
     uint32_t nchunks, cap_chunks;
     uint64_t n, cap;
+    uint64_t stored;          /* rows in chunks; rows stored..n-1 wait in pend */
+    const uint32_t *pend;     /* lh__rowset_add_rows: its new rows' rows in cols */
+    const lh_vector_t *pcols; /* and their columns */
     uint64_t *groups, *hashes;
     uint64_t *slots, mask; /* (hash & TAG) | (row + 1); 0 empty */
     lh_arena_t *arena;
@@ -54,12 +57,19 @@ static bool same(const lh_rowset_t *s, uint64_t r, uint64_t group, const lh_vect
                  uint32_t row)
 {
     if (s->groups[r] != group) return false;
-    const lh_batch_t *c = s->chunks[r / LH_BATCH_ROWS];
-    uint32_t cr = (uint32_t)(r % LH_BATCH_ROWS);
     for (uint32_t k = 0; k < s->ncols; k++) {
-        bool a = lh_vector_is_valid(&c->cols[k], cr), b = lh_vector_is_valid(&cols[k], row);
+        const lh_vector_t *v; /* a row of a batch being added is still in it */
+        uint32_t cr;
+        if (r >= s->stored) {
+            v = &s->pcols[k];
+            cr = s->pend[r - s->stored];
+        } else {
+            v = &s->chunks[r / LH_BATCH_ROWS]->cols[k];
+            cr = (uint32_t)(r % LH_BATCH_ROWS);
+        }
+        bool a = lh_vector_is_valid(v, cr), b = lh_vector_is_valid(&cols[k], row);
         if (a != b) return false;
-        if (a && !lh__row_equal(&c->cols[k], cr, &cols[k], row)) return false;
+        if (a && !lh__row_equal(v, cr, &cols[k], row)) return false;
     }
     return true;
 }
@@ -81,33 +91,53 @@ static int grow(lh_rowset_t *s)
     return 0;
 }
 
+/* Room in groups and hashes for n more rows. */
+static int room(lh_rowset_t *s, uint64_t n)
+{
+    if (s->n + n <= s->cap) return 0;
+    uint64_t cap = s->cap ? s->cap : 1024;
+    while (cap < s->n + n)
+        cap *= 2;
+    uint64_t *g = realloc(s->groups, cap * sizeof *g);
+    if (!g) return LH_ENOMEM;
+    s->groups = g;
+    uint64_t *hs = realloc(s->hashes, cap * sizeof *hs);
+    if (!hs) return LH_ENOMEM;
+    s->hashes = hs;
+    s->cap = cap;
+    return 0;
+}
+
+/* Copies rows[0..n) of cols into the chunks, after the rows stored. */
+static int store_rows(lh_rowset_t *s, const lh_vector_t *cols, const uint32_t *rows, uint32_t n)
+{
+    for (uint32_t done = 0; done < n;) {
+        if (s->stored % LH_BATCH_ROWS == 0) {
+            if (s->nchunks == s->cap_chunks) {
+                uint32_t cap = s->cap_chunks ? s->cap_chunks * 2 : 8;
+                lh_batch_t **c = realloc(s->chunks, cap * sizeof *c);
+                if (!c) return LH_ENOMEM;
+                s->chunks = c;
+                s->cap_chunks = cap;
+            }
+            if (lh_batch_new(s->types, s->ncols, &s->chunks[s->nchunks])) return LH_ENOMEM;
+            s->nchunks++;
+        }
+        lh_batch_t *c = s->chunks[s->nchunks - 1];
+        uint32_t m = LH_BATCH_ROWS - c->count;
+        if (m > n - done) m = n - done;
+        for (uint32_t k = 0; k < s->ncols; k++)
+            if (lh_vector_copy(&c->cols[k], c->count, &cols[k], rows + done, m)) return LH_ENOMEM;
+        c->count += m;
+        s->stored += m;
+        done += m;
+    }
+    return 0;
+}
+
 static int store(lh_rowset_t *s, uint64_t group, uint64_t h, const lh_vector_t *cols, uint32_t row)
 {
-    if (s->n == s->cap) {
-        uint64_t cap = s->cap ? s->cap * 2 : 1024;
-        uint64_t *g = realloc(s->groups, cap * sizeof *g);
-        if (!g) return LH_ENOMEM;
-        s->groups = g;
-        uint64_t *hs = realloc(s->hashes, cap * sizeof *hs);
-        if (!hs) return LH_ENOMEM;
-        s->hashes = hs;
-        s->cap = cap;
-    }
-    if (s->n % LH_BATCH_ROWS == 0) {
-        if (s->nchunks == s->cap_chunks) {
-            uint32_t cap = s->cap_chunks ? s->cap_chunks * 2 : 8;
-            lh_batch_t **c = realloc(s->chunks, cap * sizeof *c);
-            if (!c) return LH_ENOMEM;
-            s->chunks = c;
-            s->cap_chunks = cap;
-        }
-        if (lh_batch_new(s->types, s->ncols, &s->chunks[s->nchunks])) return LH_ENOMEM;
-        s->nchunks++;
-    }
-    lh_batch_t *c = s->chunks[s->nchunks - 1];
-    for (uint32_t k = 0; k < s->ncols; k++)
-        if (lh_vector_copy(&c->cols[k], c->count, &cols[k], &row, 1)) return LH_ENOMEM;
-    c->count++;
+    if (room(s, 1) || store_rows(s, cols, &row, 1)) return LH_ENOMEM;
     s->groups[s->n] = group;
     s->hashes[s->n] = h;
     s->n++;
@@ -162,6 +192,7 @@ static inline void prefetch_row(const lh_rowset_t *s, uint64_t h, const lh_vecto
     uint64_t v = s->slots[h & s->mask];
     if (!v || (v & TAG) != (h & TAG)) return;
     uint64_t r = (v & IDX) - 1;
+    if (r >= s->stored) return; /* a row of this batch */
     const lh_batch_t *c = s->chunks[r / LH_BATCH_ROWS];
     if (!deref) __builtin_prefetch(&s->groups[r]);
     for (uint32_t k = 0; k < s->ncols; k++) {
@@ -182,22 +213,45 @@ static inline void prefetch_row(const lh_rowset_t *s, uint64_t h, const lh_vecto
 int lh__rowset_add_rows(lh_rowset_t *s, const uint64_t *groups, const lh_vector_t *cols, uint32_t n,
                         bool *added, uint64_t *index)
 {
-    uint64_t h[LH_BATCH_ROWS], ix;
-    bool add;
+    uint64_t h[LH_BATCH_ROWS];
     if (n > LH_BATCH_ROWS) return LH_EINVAL;
     for (uint32_t i = 0; i < n; i++)
         h[i] = hash_of(s, groups ? groups[i] : 0, cols, i);
     while ((s->n + n) * 2 > s->mask + 1)
         if (grow(s)) return LH_ENOMEM;
+    if (room(s, n)) return LH_ENOMEM;
+    /* a new row is copied with the batch's other new rows at the end; until
+       then same() reads it in cols */
+    uint32_t pend[LH_BATCH_ROWS], npend = 0;
+    s->pend = pend;
+    s->pcols = cols;
     for (uint32_t i = 0; i < n; i++) {
         if (i + 8 < n) __builtin_prefetch(&s->slots[h[i + 8] & s->mask]);
         if (i + 4 < n) prefetch_row(s, h[i + 4], cols, i + 4, false);
         if (i + 2 < n) prefetch_row(s, h[i + 2], cols, i + 2, true);
-        int rc = add_hashed(s, groups ? groups[i] : 0, h[i], cols, i, added ? &added[i] : &add,
-                            index ? &index[i] : &ix);
-        if (rc) return rc;
+        uint64_t g = groups ? groups[i] : 0, x = h[i] & s->mask, r = UINT64_MAX;
+        for (uint64_t v; (v = s->slots[x]); x = (x + 1) & s->mask) {
+            if ((v & TAG) != (h[i] & TAG)) continue;
+            uint64_t c = (v & IDX) - 1;
+            if (s->hashes[c] == h[i] && same(s, c, g, cols, i)) {
+                r = c;
+                break;
+            }
+        }
+        bool is_new = r == UINT64_MAX;
+        if (is_new) {
+            r = s->n++;
+            s->groups[r] = g;
+            s->hashes[r] = h[i];
+            s->slots[x] = (h[i] & TAG) | (r + 1);
+            pend[npend++] = i;
+        }
+        if (added) added[i] = is_new;
+        if (index) index[i] = r;
     }
-    return 0;
+    s->pend = NULL;
+    s->pcols = NULL;
+    return store_rows(s, cols, pend, npend);
 }
 
 int lh__rowset_add(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, uint32_t row,
