@@ -214,9 +214,6 @@ static bool fast_keys(const agg_op_t *st)
     return true;
 }
 
-/* find_or_add with the probe inlined for fast_keys: a found group costs a
- * tag and a typed compare per key; new groups, NULL keys and growing go the
- * general way. */
 /* The group row r's home slot names (when its tag matches): with deref,
  * the bytes of its long string keys and of row r's are fetched ahead, else
  * the string views in the group's chunk (those bytes are the cache misses
@@ -242,6 +239,9 @@ static inline void prefetch_group(const agg_op_t *st, uint32_t r, bool deref)
     }
 }
 
+/* find_or_add with the probe inlined for fast_keys: a found group costs a
+ * tag and a typed compare per key; new groups, NULL keys and growing go the
+ * general way. */
 static int find_groups_fast(lh_op_t *op, agg_op_t *st, const uint32_t *rows, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {

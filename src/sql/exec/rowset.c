@@ -153,24 +153,31 @@ static uint64_t hash_of(const lh_rowset_t *s, uint64_t group, const lh_vector_t 
     return h;
 }
 
-/* Finds or adds the row of hash h; the table has room for it. */
-static int add_hashed(lh_rowset_t *s, uint64_t group, uint64_t h, const lh_vector_t *cols,
-                      uint32_t row, bool *added, uint64_t *index)
+/* The row (group, row `row` of cols) of hash h is in the set: its number,
+ * or UINT64_MAX and *slot the free slot to put it in. */
+static uint64_t probe(const lh_rowset_t *s, uint64_t group, uint64_t h, const lh_vector_t *cols,
+                      uint32_t row, uint64_t *slot)
 {
     uint64_t i = h & s->mask;
     for (uint64_t v; (v = s->slots[i]); i = (i + 1) & s->mask) {
         if ((v & TAG) != (h & TAG)) continue;
         uint64_t r = (v & IDX) - 1;
-        if (s->hashes[r] == h && same(s, r, group, cols, row)) {
-            *added = false;
-            *index = r;
-            return 0;
-        }
+        if (s->hashes[r] == h && same(s, r, group, cols, row)) return r;
     }
+    *slot = i;
+    return UINT64_MAX;
+}
+
+/* Finds or adds the row of hash h; the table has room for it. */
+static int add_hashed(lh_rowset_t *s, uint64_t group, uint64_t h, const lh_vector_t *cols,
+                      uint32_t row, bool *added, uint64_t *index)
+{
+    uint64_t i, r = probe(s, group, h, cols, row, &i);
+    *added = r == UINT64_MAX;
+    if (!*added) return *index = r, 0;
     int rc = store(s, group, h, cols, row);
     if (rc) return rc;
     s->slots[i] = (h & TAG) | s->n;
-    *added = true;
     *index = s->n - 1;
     return 0;
 }
@@ -229,15 +236,7 @@ int lh__rowset_add_rows(lh_rowset_t *s, const uint64_t *groups, const lh_vector_
         if (i + 8 < n) __builtin_prefetch(&s->slots[h[i + 8] & s->mask]);
         if (i + 4 < n) prefetch_row(s, h[i + 4], cols, i + 4, false);
         if (i + 2 < n) prefetch_row(s, h[i + 2], cols, i + 2, true);
-        uint64_t g = groups ? groups[i] : 0, x = h[i] & s->mask, r = UINT64_MAX;
-        for (uint64_t v; (v = s->slots[x]); x = (x + 1) & s->mask) {
-            if ((v & TAG) != (h[i] & TAG)) continue;
-            uint64_t c = (v & IDX) - 1;
-            if (s->hashes[c] == h[i] && same(s, c, g, cols, i)) {
-                r = c;
-                break;
-            }
-        }
+        uint64_t g = groups ? groups[i] : 0, x, r = probe(s, g, h[i], cols, i, &x);
         bool is_new = r == UINT64_MAX;
         if (is_new) {
             r = s->n++;
