@@ -284,8 +284,10 @@ int lh_vector_flatten(lh_vector_t *v, uint32_t count);
  * capacity, long strings and no arena), LH_ETOOBIG or LH_ENOMEM. */
 int lh_vector_copy(lh_vector_t *dst, uint32_t dst_row, const lh_vector_t *src, const uint32_t *sel,
                    uint32_t count);
-/* The same, but long strings stay views of src's bytes (as a dictionary is
- * flattened): dst is valid only as long as src's storage. */
+/* The same, but the long strings of a scalar column stay views of src's
+ * bytes (as a dictionary is flattened): dst is valid only as long as src's
+ * storage. Nested values (lists, structs, maps) are copied whole, as by
+ * lh_vector_copy. */
 int lh_vector_copy_view(lh_vector_t *dst, uint32_t dst_row, const lh_vector_t *src,
                         const uint32_t *sel, uint32_t count);
 /* Points a FLAT vector's data at producer memory (zero-copy PLAIN pages):

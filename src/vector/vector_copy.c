@@ -175,7 +175,7 @@ int lh_vector_copy(lh_vector_t *dst, uint32_t dst_row, const lh_vector_t *src, c
 int lh_vector_copy_view(lh_vector_t *dst, uint32_t dst_row, const lh_vector_t *src,
                         const uint32_t *sel, uint32_t count)
 {
-    return copy_checked(dst, dst_row, src, sel, count, false);
+    return copy_checked(dst, dst_row, src, sel, count, lh_type_is_nested(&src->type));
 }
 
 /* ---- flatten ---- */

@@ -1151,7 +1151,8 @@ static void vector_copy_ignores_null_string_slots(void)
 }
 
 /* The view copy: the same rows and validity as lh_vector_copy, the long
- * strings pointing at the source's bytes (no arena needed in dst). */
+ * strings pointing at the source's bytes (no arena needed in dst); a nested
+ * column copied whole. */
 static void copy_view_borrows_string_bytes(void)
 {
     lh_type_t t = lh_type(LH_TYPE_VARCHAR);
@@ -1179,6 +1180,25 @@ static void copy_view_borrows_string_bytes(void)
     lh_vector_release(&dst);
     lh_vector_release(&src);
     lh_vector_release(&dict);
+    /* a nested column is copied whole: its strings into dst's arena */
+    lh_type_t lt;
+    CHECK_EQ_INT(lh_type_list(a, &t, &lt), 0);
+    lh_batch_t *from, *to;
+    CHECK_EQ_INT(lh_batch_new(&lt, 1, &from), 0);
+    CHECK_EQ_INT(lh_batch_new(&lt, 1, &to), 0);
+    uint32_t off;
+    CHECK_EQ_INT(lh_vector_list_append(&from->cols[0], 0, 1, &off), 0);
+    CHECK_EQ_INT(lh_vector_set_string(from->cols[0].child, off, "a list's long element", 21), 0);
+    from->count = 1;
+    CHECK_EQ_INT(lh_vector_copy_view(&to->cols[0], 0, &from->cols[0], NULL, 1), 0);
+    CHECK_EQ_INT(lh_vector_get_value(from->cols[0].child, off, &want), 0);
+    CHECK_EQ_INT(lh_vector_get_value(to->cols[0].child,
+                                     lh_vector_list_entries(&to->cols[0])[0].offset, &got),
+                 0);
+    CHECK(got.v.s.len == 21 && !memcmp(got.v.s.ptr, want.v.s.ptr, 21) &&
+          got.v.s.ptr != want.v.s.ptr);
+    lh_batch_free(from);
+    lh_batch_free(to);
     lh_arena_free(a);
     CHECK_NO_LEAKS();
 }

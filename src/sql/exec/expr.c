@@ -134,8 +134,7 @@ static int eval_colref(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t 
     lh_vector_t *o = fresh_out(s);
     /* strings gathered as views of the input's bytes, which live as long as
        the output may be read (until in changes): no byte copied */
-    int rc = lh_type_is_nested(&src->type) ? lh_vector_copy(o, 0, src, sel, count)
-                                           : lh_vector_copy_view(o, 0, src, sel, count);
+    int rc = lh_vector_copy_view(o, 0, src, sel, count);
     if (rc) return lh_sql_err(s->ex->err, rc, LH_SQL_EOOM, -1, "cannot gather a column");
     *out = o;
     return 0;

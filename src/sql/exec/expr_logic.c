@@ -111,15 +111,13 @@ static int scatter(lh_vector_t *o, const lh_vector_t *src, const uint32_t *pos, 
         }
         return 0;
     }
-    int (*copy)(lh_vector_t *, uint32_t, const lh_vector_t *, const uint32_t *, uint32_t) =
-        lh_type_is_nested(&src->type) ? lh_vector_copy : lh_vector_copy_view;
     uint32_t rows[LH_BATCH_ROWS];
     for (uint32_t k = 0; k < n; k++)
         rows[k] = k;
     for (uint32_t k = 0, j; k < n; k = j) {
         for (j = k + 1; j < n && pos[j] == pos[j - 1] + 1; j++)
             ;
-        int rc = copy(o, pos[k], src, rows + k, j - k);
+        int rc = lh_vector_copy_view(o, pos[k], src, rows + k, j - k);
         if (rc) return rc;
     }
     return 0;

@@ -538,8 +538,7 @@ int lh__op_window(lh_op_t *op)
     if (!st->views) return LH_ENOMEM;
     bool stable = stable_input(p->child[0]);
     for (uint32_t c = 0; stable && c < st->nin; c++)
-        if (st->keep[c] != UINT32_MAX)
-            st->views[st->keep[c]] = !lh_type_is_nested(&p->child[0]->cols[c].type);
+        if (st->keep[c] != UINT32_MAX) st->views[st->keep[c]] = true;
     for (uint32_t k = 0; k < nw; k++) {
         const lh_plan_window_t *w = &p->u.window.wins[k];
         for (uint32_t i = 0; i < nexprs(w); i++) {
