@@ -165,37 +165,32 @@ static int fast_text(const lh_vector_t *in, uint32_t count, lh_vector_t *out, bo
                 continue;
             }
         } else if (lh__parse_exact(p, n, scale, &v) && v >= lo && v <= hi) {
+#define PUT(T)                                                                                     \
+    ((T *)out->data)[i] = (T)v;                                                                    \
+    continue
             switch (ph) {
             case LH_PHYS_INT8:
-                ((int8_t *)out->data)[i] = (int8_t)v;
-                continue;
+                PUT(int8_t);
             case LH_PHYS_INT16:
-                ((int16_t *)out->data)[i] = (int16_t)v;
-                continue;
+                PUT(int16_t);
             case LH_PHYS_INT32:
-                ((int32_t *)out->data)[i] = (int32_t)v;
-                continue;
+                PUT(int32_t);
             case LH_PHYS_INT64:
-                ((int64_t *)out->data)[i] = (int64_t)v;
-                continue;
+                PUT(int64_t);
             case LH_PHYS_INT128:
-                ((lh_int128_t *)out->data)[i] = v;
-                continue;
+                PUT(lh_int128_t);
             case LH_PHYS_UINT8:
-                ((uint8_t *)out->data)[i] = (uint8_t)v;
-                continue;
+                PUT(uint8_t);
             case LH_PHYS_UINT16:
-                ((uint16_t *)out->data)[i] = (uint16_t)v;
-                continue;
+                PUT(uint16_t);
             case LH_PHYS_UINT32:
-                ((uint32_t *)out->data)[i] = (uint32_t)v;
-                continue;
+                PUT(uint32_t);
             case LH_PHYS_UINT64:
-                ((uint64_t *)out->data)[i] = (uint64_t)v;
-                continue;
+                PUT(uint64_t);
             default:
                 break;
             }
+#undef PUT
         }
         int rc = cast_row(in, i, i, out, try_cast, tmp, pos, err);
         if (rc) return rc;

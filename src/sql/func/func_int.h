@@ -62,12 +62,12 @@ int lh__cast_one(const lh_value_t *in, const lh_type_t *to, lh_buf_t *tmp, lh_va
                  lh_sql_error_t *err, int32_t pos);
 
 /* ---- text parsers (cast_text.c, cast_time.c); s is not NUL-terminated ---- */
-/* An exact number (integers, decimals, 1e3, leading/trailing spaces,
- * 0x/0b prefixes, _ separators), rounded half away from zero to scale digits.
- * false when it is not one or it overflows 38 digits. */
 /* The range of an integer type's values (BOOLEAN: int64's); false for
  * another type (cast_value.c). */
 bool lh__int_range(uint8_t id, lh_int128_t *lo, lh_int128_t *hi);
+/* An exact number (integers, decimals, 1e3, leading/trailing spaces,
+ * 0x/0b prefixes, _ separators), rounded half away from zero to scale digits.
+ * false when it is not one or it overflows 38 digits. */
 bool lh__parse_exact(const char *s, size_t n, int scale, lh_int128_t *out);
 bool lh__parse_double(const char *s, size_t n, double *out);
 bool lh__parse_bool(const char *s, size_t n, bool *out);
