@@ -82,32 +82,34 @@ static bool parse_radix(const char *s, size_t n, bool neg, lh_int128_t *out)
     return true;
 }
 
+/* The value of s[0..n) when it is n decimal digits (at most 19), into *u. */
+static bool digits64(const char *s, size_t n, uint64_t *u)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    *u = v;
+    return true;
+}
+
 bool lh__parse_exact(const char *s, size_t n, int scale, lh_int128_t *out)
 {
     trim(&s, &n);
     bool neg = false;
     if (n && (*s == '+' || *s == '-')) neg = *s == '-', s++, n--;
-    if (!scale && n && n <= 18) { /* the common case: up to 18 digits, nothing else */
-        uint64_t u = 0;
-        size_t i = 0;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            u = u * 10 + (uint64_t)(s[i++] - '0');
-        if (i == n) {
-            *out = neg ? -(lh_int128_t)u : (lh_int128_t)u;
-            return true;
-        }
-    } else if (!scale && n > 18 && n <= 38) { /* 19 to 38 digits: two words, no overflow */
-        uint64_t hi = 0, lo = 0;
-        size_t i = 0, split = n - 19;
-        while (i < split && s[i] >= '0' && s[i] <= '9')
-            hi = hi * 10 + (uint64_t)(s[i++] - '0');
-        while (i < n && i >= split && s[i] >= '0' && s[i] <= '9')
-            lo = lo * 10 + (uint64_t)(s[i++] - '0');
-        if (i == n) {
-            lh_int128_t v = (lh_int128_t)hi * (lh_int128_t)UINT64_C(10000000000000000000) + lo;
-            *out = neg ? -v : v;
-            return true;
-        }
+    /* the common case, up to 38 digits and nothing else: 18 digits or fewer
+       are one word, more are two (no overflow either way) */
+    uint64_t hi, lo;
+    if (!scale && n && n <= 18 && digits64(s, n, &lo)) {
+        *out = neg ? -(lh_int128_t)lo : (lh_int128_t)lo;
+        return true;
+    }
+    if (!scale && n > 18 && n <= 38 && digits64(s, n - 19, &hi) && digits64(s + n - 19, 19, &lo)) {
+        lh_int128_t v = (lh_int128_t)hi * (lh_int128_t)UINT64_C(10000000000000000000) + lo;
+        *out = neg ? -v : v;
+        return true;
     }
     if (n > 2 && s[0] == '0' && strchr("xXbBoO", s[1])) return parse_radix(s, n, neg, out);
     /* digits into v (at most 39 significant), exp10 the power of ten to apply */
