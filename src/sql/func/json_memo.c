@@ -92,7 +92,7 @@ static const entry_t *lookup(const char *p, size_t n)
             break;
         }
     uint64_t h = ((uint64_t)(uintptr_t)p ^ n) * 0x9E3779B97F4A7C15u;
-    uint32_t i = (uint32_t)(h >> 40) & (SLOTS - 1);
+    uint32_t home = (uint32_t)(h >> 40) & (SLOTS - 1), i = home;
     for (; !e && m->table[i]; i = (i + 1) & (SLOTS - 1)) {
         entry_t *x = &m->entries[m->table[i] - 1];
         if (x->ptr == p && x->len == n) e = x;
@@ -108,7 +108,7 @@ static const entry_t *lookup(const char *p, size_t n)
         memset(m->table, 0, sizeof m->table);
         m->used = m->ntext = m->nmem = 0;
         e = NULL;
-        i = (uint32_t)(h >> 40) & (SLOTS - 1);
+        i = home;
     }
     if (!e) {
         e = &m->entries[m->used++];
