@@ -183,7 +183,7 @@ static inline bool key_is(const agg_op_t *st, uint32_t k, uint64_t g, uint32_t r
 {
     const lh_vector_t *gv = &st->chunks[g / LH_BATCH_ROWS]->cols[k], *kv = st->kv[k];
     uint32_t gr = (uint32_t)(g % LH_BATCH_ROWS);
-    if (kv->kind == LH_VECTOR_CONSTANT) r = 0;
+    r = lh_vector_row(kv, r); /* a constant's row 0 */
     if (!lh_validity_get(gv->validity, gr)) return false;
     switch (st->key_phys[k]) {
     case LH_PHYS_INT32:
@@ -232,8 +232,7 @@ static inline void prefetch_group(const agg_op_t *st, uint32_t r, bool deref)
             continue;
         }
         const lh_vector_t *kv = st->kv[k]; /* and the row's own (a dictionary's, say) */
-        const lh_string_t *y =
-            &((const lh_string_t *)kv->data)[kv->kind == LH_VECTOR_CONSTANT ? 0 : r];
+        const lh_string_t *y = &((const lh_string_t *)kv->data)[lh_vector_row(kv, r)];
         if (x->len > LH_STRING_INLINE) __builtin_prefetch(x->u.ptr);
         if (y->len > LH_STRING_INLINE) __builtin_prefetch(y->u.ptr);
     }
@@ -253,8 +252,7 @@ static int find_groups_fast(lh_op_t *op, agg_op_t *st, const uint32_t *rows, uin
         uint64_t h = st->h[r], g = UINT64_MAX;
         bool probe = st->slots && (st->ngroups + 1) * 2 <= st->mask + 1;
         for (uint32_t k = 0; probe && k < st->nkeys; k++)
-            probe =
-                lh_validity_get(st->kv[k]->validity, st->kv[k]->kind == LH_VECTOR_CONSTANT ? 0 : r);
+            probe = lh_validity_get(st->kv[k]->validity, lh_vector_row(st->kv[k], r));
         for (uint64_t x = h & st->mask, sl; probe && (sl = st->slots[x]); x = (x + 1) & st->mask) {
             if ((sl ^ h) & TAG) continue;
             uint64_t cand = (sl & ~TAG) - 1;
