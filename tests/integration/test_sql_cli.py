@@ -5,6 +5,9 @@ with a caret, and the exit status of the task contract."""
 import csv
 import io
 import json
+import os
+import subprocess
+import time
 
 from helpers import clients
 from helpers.server import clean_env, lakehouse_bin
@@ -63,6 +66,53 @@ def test_standard_input_is_read_when_no_script_is_given():
     r = run("-q", "--format", "csv", stdin="SELECT 40 + 2 AS x;")
     assert r.returncode == 0, r.stderr
     assert r.stdout == "x\n42\n"
+
+
+def environ_while_reading_stdin(extra):
+    """The environment of a `lakehouse sql` reading its script from standard
+    input, taken once it blocks in read(0, ...): past the point where it may
+    start itself again (same process id); then it runs SELECT 42."""
+    env = {k: v for k, v in clean_env(extra).items() if k != "GLIBC_TUNABLES"}
+    env.update(extra)
+    p = subprocess.Popen([lakehouse_bin(), "sql", "-q", "--format", "csv"], env=env,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with open(f"/proc/{p.pid}/syscall") as f:
+                call = f.read().split()
+            if call[:2] == ["0", "0x0"]:
+                break
+            assert time.monotonic() < deadline, call
+            time.sleep(0.01)
+        with open(f"/proc/{p.pid}/environ", "rb") as f:
+            # glibc parses GLIBC_TUNABLES in place: a NUL may end each tunable
+            seen = dict(e.split("=", 1) for e in f.read().decode().split("\0") if "=" in e)
+        out, err = p.communicate(b"SELECT 42 AS x;", timeout=60)
+    finally:
+        p.kill()
+        p.wait()
+    assert p.returncode == 0 and out == b"x\n42\n", err
+    return seen
+
+
+def test_large_queries_get_huge_pages_where_the_kernel_gives_them_on_request():
+    # sql.huge_pages: glibc's malloc asks for transparent huge pages once
+    # GLIBC_TUNABLES holds glibc.malloc.hugetlb=1, which `lakehouse sql` adds by
+    # starting itself again when the kernel's mode is madvise (Debian's)
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            on_request = "[madvise]" in f.read()
+    except OSError:
+        on_request = False
+    seen = environ_while_reading_stdin({})
+    assert seen.get("GLIBC_TUNABLES") == ("glibc.malloc.hugetlb=1" if on_request else None)
+    # a user's own setting of the tunable is left as it is
+    seen = environ_while_reading_stdin({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"})
+    assert seen.get("GLIBC_TUNABLES") == "glibc.malloc.hugetlb=0"
+    # and so is everything when the key is off
+    seen = environ_while_reading_stdin({"LAKEHOUSE_SQL_HUGE_PAGES": "false"})
+    assert "GLIBC_TUNABLES" not in seen and "LH_SQL_STARTED_AGAIN" not in seen  # not started again
 
 
 def test_a_syntax_error_points_at_the_token_and_exits_2():
