@@ -68,10 +68,11 @@ def test_standard_input_is_read_when_no_script_is_given():
     assert r.stdout == "x\n42\n"
 
 
-def environ_while_reading_stdin(extra):
-    """The environment of a `lakehouse sql` reading its script from standard
-    input, taken once it blocks in read(0, ...): past the point where it may
-    start itself again (same process id); then it runs SELECT 42."""
+def tunables_while_reading_stdin(extra):
+    """The GLIBC_TUNABLES of a `lakehouse sql` reading its script from
+    standard input (a set, None when unset), taken once it blocks in
+    read(0, ...): past the point where it may start itself again (same
+    process id); then it runs SELECT 42."""
     env = {k: v for k, v in clean_env(extra).items() if k != "GLIBC_TUNABLES"}
     env.update(extra)
     p = subprocess.Popen([lakehouse_bin(), "sql", "-q", "--format", "csv"], env=env,
@@ -86,33 +87,40 @@ def environ_while_reading_stdin(extra):
             assert time.monotonic() < deadline, call
             time.sleep(0.01)
         with open(f"/proc/{p.pid}/environ", "rb") as f:
-            # glibc parses GLIBC_TUNABLES in place: a NUL may end each tunable
-            seen = dict(e.split("=", 1) for e in f.read().decode().split("\0") if "=" in e)
+            env = f.read().decode().split("\0")
         out, err = p.communicate(b"SELECT 42 AS x;", timeout=60)
     finally:
         p.kill()
         p.wait()
     assert p.returncode == 0 and out == b"x\n42\n", err
-    return seen
+    at = [i for i, e in enumerate(env) if e.startswith("GLIBC_TUNABLES=")]
+    if not at:
+        return None
+    # glibc reads the variable in place, a NUL where each ':' was
+    items = env[at[0]][len("GLIBC_TUNABLES="):].split(":")
+    items += [e for e in env[at[0] + 1:] if e.startswith("glibc.")]
+    return set(items)
 
 
-def test_large_queries_get_huge_pages_where_the_kernel_gives_them_on_request():
-    # sql.huge_pages: glibc's malloc asks for transparent huge pages once
-    # GLIBC_TUNABLES holds glibc.malloc.hugetlb=1, which `lakehouse sql` adds by
-    # starting itself again when the kernel's mode is madvise (Debian's)
+def test_the_sql_command_tunes_glibc_malloc_for_a_query_engine():
+    # sql.tune_malloc: one malloc arena for every thread, and transparent
+    # huge pages where the kernel gives them on request (madvise, Debian's
+    # mode), through GLIBC_TUNABLES, which glibc reads only at start: the
+    # command starts itself again with them added
     try:
         with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
             on_request = "[madvise]" in f.read()
     except OSError:
         on_request = False
-    seen = environ_while_reading_stdin({})
-    assert seen.get("GLIBC_TUNABLES") == ("glibc.malloc.hugetlb=1" if on_request else None)
-    # a user's own setting of the tunable is left as it is
-    seen = environ_while_reading_stdin({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"})
-    assert seen.get("GLIBC_TUNABLES") == "glibc.malloc.hugetlb=0"
-    # and so is everything when the key is off
-    seen = environ_while_reading_stdin({"LAKEHOUSE_SQL_HUGE_PAGES": "false"})
-    assert "GLIBC_TUNABLES" not in seen and "LH_SQL_STARTED_AGAIN" not in seen  # not started again
+    huge = {"glibc.malloc.hugetlb=1"} if on_request else set()
+    assert tunables_while_reading_stdin({}) == {"glibc.malloc.arena_max=1"} | huge
+    # what a user set is kept, what is missing added
+    assert tunables_while_reading_stdin({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"}) == {
+        "glibc.malloc.hugetlb=0", "glibc.malloc.arena_max=1"}
+    mine = "glibc.malloc.arena_max=3:glibc.malloc.hugetlb=0"
+    assert tunables_while_reading_stdin({"GLIBC_TUNABLES": mine}) == set(mine.split(":"))
+    # the key off: as started
+    assert tunables_while_reading_stdin({"LAKEHOUSE_SQL_TUNE_MALLOC": "false"}) is None
 
 
 def test_a_syntax_error_points_at_the_token_and_exits_2():
