@@ -23,7 +23,7 @@ static const command_t commands[] = {
     {"token", lh_cmd_token, "manage bearer tokens: create | list | revoke"},
     {"parquet", lh_cmd_parquet, "read a Parquet file or object: inspect | cat"},
     {"table", lh_cmd_table, "Delta tables in the lake: ls | describe | history | vacuum"},
-    {"sql", lh_cmd_sql, "run SQL in this process: -c SQL, -f FILE or standard input"},
+    {"sql", lh_cmd_sql_main, "run SQL in this process: -c SQL, -f FILE or standard input"},
     {"topic", lh_cmd_topic, "Kafka topics: list | describe | create | delete | tail"},
     {"dag", lh_cmd_dag,
      "DAGs: validate, test, and the orchestrator's list, trigger, runs, logs..."},

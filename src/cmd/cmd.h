@@ -13,13 +13,16 @@ extern const struct lh_role *const lh_cmd_roles[];
 extern const int lh_cmd_nroles;
 int lh_cmd_register_modules(void);
 
-int lh_cmd_up(int argc, char **argv);           /* src/cmd/serve.c: every role in one process */
-int lh_cmd_serve(int argc, char **argv);        /* src/cmd/serve.c: the roles named */
-int lh_cmd_config(int argc, char **argv);       /* src/cmd/config.c: show | doc */
-int lh_cmd_user(int argc, char **argv);         /* src/cmd/user.c: add | list | rm | passwd */
-int lh_cmd_token(int argc, char **argv);        /* src/cmd/user.c: create | list | revoke */
-int lh_cmd_parquet(int argc, char **argv);      /* src/cmd/parquet.c: inspect | cat */
-int lh_cmd_sql(int argc, char **argv);          /* src/cmd/sql.c: SQL in this process */
+int lh_cmd_up(int argc, char **argv);      /* src/cmd/serve.c: every role in one process */
+int lh_cmd_serve(int argc, char **argv);   /* src/cmd/serve.c: the roles named */
+int lh_cmd_config(int argc, char **argv);  /* src/cmd/config.c: show | doc */
+int lh_cmd_user(int argc, char **argv);    /* src/cmd/user.c: add | list | rm | passwd */
+int lh_cmd_token(int argc, char **argv);   /* src/cmd/user.c: create | list | revoke */
+int lh_cmd_parquet(int argc, char **argv); /* src/cmd/parquet.c: inspect | cat */
+int lh_cmd_sql(int argc, char **argv);     /* src/cmd/sql.c: SQL in this process */
+/* `lakehouse sql` as a command: lh_cmd_sql after sql.tune_malloc, which may
+ * start the process again (so never from inside another command) */
+int lh_cmd_sql_main(int argc, char **argv);
 int lh_cmd_sqllogictest(int argc, char **argv); /* src/cmd/sqllogictest.c: *.test files */
 int lh_cmd_table(int argc, char **argv);  /* src/cmd/table.c: ls | describe | history | vacuum */
 int lh_cmd_topic(int argc, char **argv);  /* src/cmd/topic.c: list|describe|create|delete|tail */

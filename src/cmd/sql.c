@@ -447,7 +447,6 @@ static void tune_malloc(int argc, char **argv)
 
 int lh_cmd_sql(int argc, char **argv)
 {
-    tune_malloc(argc, argv);
     lh_sql_error_t err;
     lh_sql_err_clear(&err);
     lh_sql_db_t *db = NULL;
@@ -513,4 +512,10 @@ done:
     lh_objstore_close(lake);
     lh_config_free(cfg);
     return status;
+}
+
+int lh_cmd_sql_main(int argc, char **argv)
+{
+    tune_malloc(argc, argv);
+    return lh_cmd_sql(argc, argv);
 }
