@@ -368,6 +368,7 @@ static int open_lake(int *argc, char **argv, lh_config_t **cfg, lh_objstore_t **
     return 0;
 }
 
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
 /* Whether the kernel backs memory with transparent huge pages only where a
  * program asks for them (its "madvise" mode, Debian's default). */
 static bool thp_on_request(void)
@@ -379,6 +380,8 @@ static bool thp_on_request(void)
     fclose(f);
     return on;
 }
+
+#endif
 
 /* sql.tune_malloc: glibc's malloc set for a query engine, through tunables
  * it reads only at start (GLIBC_TUNABLES), so the command starts itself
@@ -394,10 +397,11 @@ static bool thp_on_request(void)
  *   column vectors of hundreds of MB walked with 4 KiB pages spend a good
  *   part of their time in TLB misses (bronze_to_silver 15-20% faster).
  * A tunable the user set is left as it is; the key off, nothing to add, or a
- * failed exec leave the process running as it was. */
+ * failed exec leave the process running as it was. Under AddressSanitizer,
+ * malloc is the sanitizer's, which reads no glibc tunables: nothing to do. */
 static void tune_malloc(int argc, char **argv)
 {
-#ifdef __GLIBC__
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
     /* never a second time: glibc cuts GLIBC_TUNABLES up in place as it reads it */
     if (getenv("LH_SQL_STARTED_AGAIN")) {
         unsetenv("LH_SQL_STARTED_AGAIN");

@@ -35,7 +35,8 @@ static const lh_config_key_t sql_keys[] = {
              "glibc.malloc.arena_max=1 (memory freed by one thread reused by the others) and, "
              "where the kernel gives transparent huge pages on request (`madvise` mode), "
              "glibc.malloc.hugetlb=1, added to GLIBC_TUNABLES unless set there (large queries "
-             "30-40% faster); false = as started"},
+             "30-40% faster; not in sanitizer builds, whose malloc is the sanitizer's); false = as "
+             "started"},
 };
 int lh_sql_register_config(void)
 {

@@ -9,8 +9,10 @@ import os
 import subprocess
 import time
 
+import pytest
+
 from helpers import clients
-from helpers.server import clean_env, lakehouse_bin
+from helpers.server import REPO, clean_env, lakehouse_bin
 
 
 def run(*args, stdin=None):
@@ -68,14 +70,14 @@ def test_standard_input_is_read_when_no_script_is_given():
     assert r.stdout == "x\n42\n"
 
 
-def tunables_while_reading_stdin(extra):
+def tunables_while_reading_stdin(extra, binary=None):
     """The GLIBC_TUNABLES of a `lakehouse sql` reading its script from
     standard input (a set, None when unset), taken once it blocks in
     read(0, ...): past the point where it may start itself again (same
     process id); then it runs SELECT 42."""
     env = {k: v for k, v in clean_env(extra).items() if k != "GLIBC_TUNABLES"}
     env.update(extra)
-    p = subprocess.Popen([lakehouse_bin(), "sql", "-q", "--format", "csv"], env=env,
+    p = subprocess.Popen([binary or lakehouse_bin(), "sql", "-q", "--format", "csv"], env=env,
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
@@ -106,21 +108,34 @@ def test_the_sql_command_tunes_glibc_malloc_for_a_query_engine():
     # sql.tune_malloc: one malloc arena for every thread, and transparent
     # huge pages where the kernel gives them on request (madvise, Debian's
     # mode), through GLIBC_TUNABLES, which glibc reads only at start: the
-    # command starts itself again with them added
+    # command starts itself again with them added. The optimized build (the
+    # test command builds it); a sanitizer build has the sanitizer's malloc
+    # and leaves the environment alone (below)
+    optimized = REPO / "build" / "lakehouse"
+    if not os.access(optimized, os.X_OK):
+        pytest.skip("no optimized build at build/lakehouse")
     try:
         with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
             on_request = "[madvise]" in f.read()
     except OSError:
         on_request = False
     huge = {"glibc.malloc.hugetlb=1"} if on_request else set()
-    assert tunables_while_reading_stdin({}) == {"glibc.malloc.arena_max=1"} | huge
+    assert tunables_while_reading_stdin({}, optimized) == {"glibc.malloc.arena_max=1"} | huge
     # what a user set is kept, what is missing added
-    assert tunables_while_reading_stdin({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"}) == {
-        "glibc.malloc.hugetlb=0", "glibc.malloc.arena_max=1"}
+    assert tunables_while_reading_stdin({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"},
+                                        optimized) == {"glibc.malloc.hugetlb=0",
+                                                       "glibc.malloc.arena_max=1"}
     mine = "glibc.malloc.arena_max=3:glibc.malloc.hugetlb=0"
-    assert tunables_while_reading_stdin({"GLIBC_TUNABLES": mine}) == set(mine.split(":"))
+    assert tunables_while_reading_stdin({"GLIBC_TUNABLES": mine}, optimized) == set(mine.split(":"))
     # the key off: as started
-    assert tunables_while_reading_stdin({"LAKEHOUSE_SQL_TUNE_MALLOC": "false"}) is None
+    assert tunables_while_reading_stdin({"LAKEHOUSE_SQL_TUNE_MALLOC": "false"}, optimized) is None
+
+
+def test_a_sanitizer_build_leaves_glibc_tunables_alone():
+    out = subprocess.run(["ldd", lakehouse_bin()], capture_output=True, text=True).stdout
+    if "libasan" not in out:
+        pytest.skip("not a sanitizer build")
+    assert tunables_while_reading_stdin({}) is None
 
 
 def test_a_syntax_error_points_at_the_token_and_exits_2():
