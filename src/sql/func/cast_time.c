@@ -139,7 +139,11 @@ bool lh__parse_time(const char *s, size_t n, int64_t *micros)
 static bool zone_at(cur_t *c, int64_t *off)
 {
     *off = 0;
-    if (lit(c, "Z") || lit(c, "UTC") || lit(c, "GMT")) return true;
+    if (c->i < c->n && c->s[c->i] == 'Z') { /* upper case only, as DuckDB */
+        c->i++;
+        return true;
+    }
+    if (lit(c, "UTC") || lit(c, "GMT")) return true;
     if (c->i >= c->n || (c->s[c->i] != '+' && c->s[c->i] != '-')) return false;
     int sign = c->s[c->i++] == '-' ? -1 : 1;
     int64_t h, m = 0, s = 0;
