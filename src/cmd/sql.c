@@ -420,12 +420,16 @@ static void tune_malloc(int argc, char **argv)
     bool on =
         !lh_config_load(&cfg, &n, args + 2, &e) && lh_config_bool(cfg, "sql.tune_malloc") == 1;
     lh_config_free(cfg);
-    lh_buf_t t;
+    lh_buf_t t; /* was, then the tunables to add, ':' between */
     lh_buf_init(&t, 0);
-    if (on)
-        lh_buf_printf(&t, "%s%s%s%s", was ? was : "", was ? ":" : "",
-                      arena ? "glibc.malloc.arena_max=1" : "",
-                      huge ? (arena ? ":glibc.malloc.hugetlb=1" : "glibc.malloc.hugetlb=1") : "");
+    const char *add[] = {arena ? "glibc.malloc.arena_max=1" : NULL,
+                         huge ? "glibc.malloc.hugetlb=1" : NULL};
+    if (was) lh_buf_puts(&t, was);
+    for (size_t i = 0; on && i < sizeof add / sizeof add[0]; i++)
+        if (add[i]) {
+            if (t.len) lh_buf_puts(&t, ":");
+            lh_buf_puts(&t, add[i]);
+        }
     char *old = was ? strdup(was) : NULL;
     char name[] = "sql";
     if (on && !t.err && (!was || old) && !setenv("GLIBC_TUNABLES", t.ptr, 1) &&

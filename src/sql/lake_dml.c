@@ -170,8 +170,7 @@ int lh__sql_lake_dml(lh_delta_table_t *t, const char *qname, const lh_bound_stmt
     lh_delta_rewrite_t rw = {
         .remove = paths, .data_change = true, .operation = ops[ls->what], .params = {&kv, 1}};
     lh_table_write_opts_t o;
-    lh_table_write_opts_default(&o);
-    o.parquet.pool = root->ex->pool; /* pages made on the engine's threads, as INSERT's */
+    lh__sql_lake_write_opts(&o, root);
     o.rewrite = &rw;
     lh_type_t *types = lh_arena_calloc(a, (nc + 1) * sizeof *types);
     x.sel = lh_arena_calloc(a, LH_BATCH_ROWS * sizeof *x.sel);

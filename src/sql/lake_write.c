@@ -156,9 +156,7 @@ static void view_key(const lh_sql_lake_stmt_t *ls, char *key, size_t cap)
     snprintf(key, cap, "%s/_views/%s.json", ls->ns, ls->name);
 }
 
-/* A table writer's options: the defaults, pages made on the engine's
- * threads too. */
-static void write_opts(lh_table_write_opts_t *o, const lh_op_t *root)
+void lh__sql_lake_write_opts(lh_table_write_opts_t *o, const lh_op_t *root)
 {
     lh_table_write_opts_default(o);
     o->parquet.pool = root ? root->ex->pool : NULL;
@@ -186,7 +184,7 @@ static int create_table(run_t *x, lh_op_t *root, int64_t *changes)
                            .partition_columns = x->ls->partition_by,
                            .npartition_columns = x->ls->npartition_by};
     lh_table_write_opts_t o;
-    write_opts(&o, root);
+    lh__sql_lake_write_opts(&o, root);
     o.create = &c;
     o.mode = x->bs->or_replace ? LH_DELTA_OVERWRITE : LH_DELTA_APPEND;
     lh_table_writer_t *w = NULL;
@@ -210,7 +208,7 @@ static int insert(run_t *x, lh_op_t *root, int64_t *changes)
     lh_delta_table_t *t;
     if (rc || (rc = open_table(x, &t))) return rc;
     lh_table_write_opts_t o;
-    write_opts(&o, root);
+    lh__sql_lake_write_opts(&o, root);
     if (x->ls->npart_where) {
         o.mode = LH_DELTA_REPLACE_WHERE;
         o.where = x->ls->part_where;

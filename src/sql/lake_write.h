@@ -100,6 +100,11 @@ int lh_sql_lake_run(struct lh_objstore *os, const char *bucket, const lh_bound_s
  * returns the code (lake_write.c). */
 int lh__sql_lake_error(lh_sql_error_t *err, const char *what, const lh_err_t *e);
 
+/* A table writer's options: the defaults, with the Parquet pages made on
+ * the engine's threads (root's pool; none without root) (lake_write.c). */
+struct lh_table_write_opts;
+void lh__sql_lake_write_opts(struct lh_table_write_opts *o, const lh_op_t *root);
+
 /* DELETE / UPDATE on the open table t (ns.name in qname, for messages);
  * root is the executor tree of bs->plan, used for its context (lake_dml.c).
  * *changes gets the rows deleted or updated. */
