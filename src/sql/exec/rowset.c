@@ -271,3 +271,16 @@ int64_t lh__rowset_find(const lh_rowset_t *s, uint64_t group, const lh_vector_t 
     }
     return -1;
 }
+
+int lh__rowset_each(const lh_rowset_t *s,
+                    int (*fn)(void *arg, const lh_vector_t *cols, const uint64_t *groups,
+                              uint32_t n),
+                    void *arg)
+{
+    for (uint32_t c = 0; c < s->nchunks; c++) {
+        int rc = fn(arg, s->chunks[c]->cols, s->groups + (uint64_t)c * LH_BATCH_ROWS,
+                    s->chunks[c]->count);
+        if (rc) return rc;
+    }
+    return 0;
+}

@@ -25,6 +25,13 @@ int lh__rowset_add_at(lh_rowset_t *s, uint64_t group, const lh_vector_t *cols, u
  * table probed with the slots of rows ahead prefetched. */
 int lh__rowset_add_rows(lh_rowset_t *s, const uint64_t *groups, const lh_vector_t *cols, uint32_t n,
                         bool *added, uint64_t *index);
+/* Calls fn for the set's rows in order of addition, a batch at a time: the
+ * rows' columns (rows 0..n-1) and groups. The first nonzero return of fn
+ * ends it and is returned. */
+int lh__rowset_each(const lh_rowset_t *s,
+                    int (*fn)(void *arg, const lh_vector_t *cols, const uint64_t *groups,
+                              uint32_t n),
+                    void *arg);
 /* The number of (group, row) in the set, or -1 when it is not there. */
 int64_t lh__rowset_find(const lh_rowset_t *s, uint64_t group, const lh_vector_t *cols,
                         uint32_t row);
