@@ -15,8 +15,9 @@ WHERE ds = DATE '{{ ds }}'
 -- 2. bronze reconciles with silver + rejected: every bronze line this interval
 -- owns is a silver row, a rejected row or a dropped duplicate (recounted from
 -- bronze: lines that parse with a known token and an amount that fits, minus
--- their distinct keys)
-CREATE TEMP TABLE owned AS
+-- their distinct keys). A view, not a table: the one query that reads it
+-- counts the lines as they are parsed, without keeping them
+CREATE TEMP VIEW owned AS
 WITH lines AS (
     SELECT value, json_valid(value) AS ok, epoch_ms("timestamp") AS kafka_time,
            CAST(CAST(ds AS VARCHAR) || ' ' || hour || ':00:00' AS TIMESTAMP) AS bronze_start

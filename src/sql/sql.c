@@ -269,15 +269,25 @@ static int exec_create_table(lh_sql_session_t *s, lh_sql_result_t *r, const lh_b
     if (!lh_sql_catalog_has_schema(cat, bs->schema))
         return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1,
                           "Schema with name %s does not exist!", bs->schema);
-    if (lh_sql_catalog_find(cat, bs->schema, bs->name)) {
+    bool view = bs->kind == LH_STMT_CREATE_VIEW;
+    const lh_sql_mem_table_t *old = lh_sql_catalog_find(cat, bs->schema, bs->name);
+    if (old) {
         if (bs->if_not_exists) return 0;
         if (!bs->or_replace)
             return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1,
-                              "Table with name \"%s\" already exists!", bs->name);
+                              "%s with name \"%s\" already exists!",
+                              old->view_sql ? "View" : "Table", bs->name);
+        if (!old->view_sql != !view) /* OR REPLACE replaces its own kind only (DuckDB) */
+            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1,
+                              "Existing object %s is of type %s, trying to replace with type %s",
+                              bs->name, view ? "Table" : "View", view ? "View" : "Table");
     }
     lh_sql_mem_table_t *t;
-    if (lh_sql_mem_table_new(bs->schema, bs->name, bs->target_cols, bs->ntarget_cols, &t))
+    if (lh_sql_mem_table_new(bs->schema, bs->name, bs->target_cols, bs->ntarget_cols, &t) ||
+        (view && !(t->view_sql = lh_arena_strdup(t->arena, bs->view_sql)))) {
+        lh_sql_mem_table_free(t);
         return lh_sql_err(&r->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+    }
     t->budget = &s->db->mem;
     int rc = r->root ? run_into_table(r, t) : 0;
     if (rc) {
@@ -298,13 +308,22 @@ static int exec_ddl(lh_sql_session_t *s, lh_sql_result_t *r, const lh_bound_stmt
     lh_sql_catalog_t *cat = s->db->catalog;
     switch ((lh_stmt_kind_t)bs->kind) {
     case LH_STMT_DROP: {
+        const lh_sql_mem_table_t *t =
+            bs->drop_what == 3 ? NULL : lh_sql_catalog_find(cat, bs->schema, bs->name);
+        if (t && !t->view_sql != (bs->drop_what == 1)) /* even with IF EXISTS, as DuckDB */
+            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1,
+                              "Existing object %s is of type %s, trying to drop type %s", bs->name,
+                              t->view_sql ? "View" : "Table", t->view_sql ? "Table" : "View");
         int rc = bs->drop_what == 3 ? lh_sql_catalog_drop_schema(cat, bs->name, bs->cascade)
                                     : lh_sql_catalog_drop(cat, bs->schema, bs->name);
         if (rc == LH_ENOENT && bs->if_exists) return 0;
         if (rc == LH_ENOENT)
             return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1,
                               "%s with name %s does not exist!",
-                              bs->drop_what == 3 ? "Schema" : "Table", bs->name);
+                              bs->drop_what == 3   ? "Schema"
+                              : bs->drop_what == 2 ? "View"
+                                                   : "Table",
+                              bs->name);
         if (rc == LH_ENOTEMPTY)
             return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECATALOG, -1,
                               "Cannot drop schema \"%s\" because there are entries that depend on "
@@ -431,7 +450,7 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
     }
     if (!rc && bs.lake && bs.kind != LH_STMT_EXPLAIN)
         rc = lh_sql_lake_run(s->db->lake, s->db->lake_bucket, &bs, r->root, &r->err, &r->changes);
-    else if (!rc && bs.kind == LH_STMT_CREATE_TABLE)
+    else if (!rc && (bs.kind == LH_STMT_CREATE_TABLE || bs.kind == LH_STMT_CREATE_VIEW))
         rc = exec_create_table(s, r, &bs);
     else if (!rc && bs.kind == LH_STMT_COPY) {
         r->plan = bs.plan; /* the result's columns name the file's */

@@ -18,15 +18,16 @@ typedef enum lh_stmt_kind {
     LH_STMT_INSERT,       /* .plan: rows cast to the table's columns; .table */
     LH_STMT_DROP,         /* .drop_what */
     LH_STMT_CREATE_SCHEMA,
-    LH_STMT_SET,       /* .set_name, .set_value */
-    LH_STMT_EXPLAIN,   /* .plan: the statement's plan; .analyze */
-    LH_STMT_NOOP,      /* BEGIN, COMMIT, ... */
-    LH_STMT_COPY,      /* .plan's rows to .copy_path as Parquet (.copy_codec) */
-    LH_STMT_DELETE,    /* .plan: every row of .table (or the lake's) plus BOOLEAN columns touched
-                          and drop (sql/dml.h; bind_dml.c) */
-    LH_STMT_UPDATE,    /* .plan: every row, updated where touched */
-    LH_STMT_MERGE,     /* .plan: the target's rows as for UPDATE; .dml_pairs, .dml_insert */
-    LH_STMT_ALTER_ADD, /* .plan: .table's rows with the new column (NULL) last */
+    LH_STMT_SET,         /* .set_name, .set_value */
+    LH_STMT_EXPLAIN,     /* .plan: the statement's plan; .analyze */
+    LH_STMT_NOOP,        /* BEGIN, COMMIT, ... */
+    LH_STMT_COPY,        /* .plan's rows to .copy_path as Parquet (.copy_codec) */
+    LH_STMT_DELETE,      /* .plan: every row of .table (or the lake's) plus BOOLEAN columns touched
+                            and drop (sql/dml.h; bind_dml.c) */
+    LH_STMT_UPDATE,      /* .plan: every row, updated where touched */
+    LH_STMT_MERGE,       /* .plan: the target's rows as for UPDATE; .dml_pairs, .dml_insert */
+    LH_STMT_ALTER_ADD,   /* .plan: .table's rows with the new column (NULL) last */
+    LH_STMT_CREATE_VIEW, /* a memory view: .view_sql, its columns in .target_cols */
 } lh_stmt_kind_t;
 
 typedef struct lh_bound_stmt {
@@ -34,7 +35,8 @@ typedef struct lh_bound_stmt {
     const char *tag; /* "SELECT", "CREATE TABLE", "INSERT", ... (PostgreSQL's command tags) */
     lh_plan_t *plan;
     const char *schema, *name;  /* CREATE/DROP/INSERT target */
-    lh_plan_col_t *target_cols; /* CREATE TABLE: the columns */
+    lh_plan_col_t *target_cols; /* CREATE TABLE / VIEW: the columns */
+    const char *view_sql;       /* CREATE VIEW in memory: the query's text */
     uint32_t ntarget_cols;
     lh_sql_mem_table_t *table; /* INSERT: the table */
     bool or_replace, if_not_exists, if_exists, cascade, temp, analyze;

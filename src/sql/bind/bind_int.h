@@ -167,6 +167,16 @@ int lh__bind_lake_replace_where(lh_bind_env_t *env, lh_bparams_t *params, const 
  * plan and scope (bind_lake_ddl.c). */
 int lh__bind_lake_view(lh_bind_env_t *env, const lh_ast_t *n, const char *ns, const char *name,
                        lh_plan_t **plan, lh_bscope_t *sc, bool *found);
+/* A view's query text sql bound as a query, its columns renamed
+ * names[0..nnames) (a NULL name keeps the query's). id says which view it is
+ * (NULL: the one named what), what names it in errors: a view that reads
+ * itself, or views more than 16 deep, are errors (bind_lake_ddl.c). */
+int lh__bind_view_text(lh_bind_env_t *env, int32_t pos, const void *id, const char *what,
+                       const char *sql, const char *const *names, uint32_t nnames,
+                       lh_plan_t **plan);
+/* CREATE [TEMP] VIEW in the memory catalog: checks the query and records
+ * its columns (bind_stmt.c). */
+int lh__bind_create_view(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out);
 /* DELETE / UPDATE on a memory table, or on the lake's when out->lake is set
  * (bind_dml.c). */
 int lh__bind_dml(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n, lh_bound_stmt_t *out);

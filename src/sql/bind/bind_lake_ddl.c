@@ -20,6 +20,11 @@
 #define VIEW_DEPTH_MAX 16
 
 static _Thread_local int view_depth; /* views being bound inside views */
+/* the views being bound: a memory view by its table, a lake view by its key */
+static _Thread_local struct {
+    const void *id;
+    const char *what;
+} view_stack[VIEW_DEPTH_MAX];
 
 static int bad_name(lh_bind_env_t *env, int32_t pos, const char *what, const char *name)
 {
@@ -338,6 +343,42 @@ static int view_io_error(lh_bind_env_t *env, int32_t pos, const char *key, const
     return lh_sql_err(env->err, LH_EIO, LH_SQL_EIO, pos, "view %s: %s", key, msg);
 }
 
+int lh__bind_view_text(lh_bind_env_t *env, int32_t pos, const void *id, const char *what,
+                       const char *sql, const char *const *names, uint32_t nnames, lh_plan_t **plan)
+{
+    const char *text = lh_arena_strdup(env->arena, sql);
+    lh_ast_script_t script;
+    if (!text) return LH_ENOMEM;
+    int rc = lh_sql_parse(env->arena, text, strlen(text), &script, env->err);
+    if (rc) return rc;
+    if (script.n != 1 || script.stmts[0]->kind != LH_AST_STMT_QUERY)
+        return view_io_error(env, pos, what, "its sql is not one query");
+    for (int i = 0; i < view_depth; i++)
+        if (id ? view_stack[i].id == id : !strcmp(view_stack[i].what, what))
+            return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, -1,
+                              "infinite recursion detected: attempting to recursively bind view "
+                              "\"%s\"",
+                              what);
+    if (view_depth == VIEW_DEPTH_MAX)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, pos,
+                          "view %s reads views more than %d deep", what, VIEW_DEPTH_MAX);
+    struct lh_bcte *ctes = env->ctes;
+    lh_bparams_t params = {0};
+    env->ctes = NULL;
+    view_stack[view_depth].id = id;
+    view_stack[view_depth++].what = what;
+    rc = lh__bind_query(env, &params, script.stmts[0]->u.query.query, plan);
+    view_depth--;
+    env->ctes = ctes;
+    if (rc && env->err && env->err->pos >= 0)
+        env->err->pos = pos; /* a position in the view's text: point at the reference instead */
+    if (rc) return rc;
+    for (uint32_t i = 0; i < (*plan)->ncols && i < nnames; i++)
+        if (names[i] && !((*plan)->cols[i].name = lh_arena_strdup(env->arena, names[i])))
+            return LH_ENOMEM;
+    return 0;
+}
+
 /* The stored SQL bound as a query, with the recorded column names. */
 static int bind_view_sql(lh_bind_env_t *env, const lh_ast_t *n, const char *key, json_t *doc,
                          lh_plan_t **plan)
@@ -345,29 +386,12 @@ static int bind_view_sql(lh_bind_env_t *env, const lh_ast_t *n, const char *key,
     const char *sql = json_string_value(json_object_get(doc, "sql"));
     json_t *cols = json_object_get(doc, "columns");
     if (!sql || !json_is_array(cols)) return view_io_error(env, n->pos, key, "not a view object");
-    const char *text = lh_arena_strdup(env->arena, sql);
-    lh_ast_script_t script;
-    if (!text) return LH_ENOMEM;
-    int rc = lh_sql_parse(env->arena, text, strlen(text), &script, env->err);
-    if (rc) return rc;
-    if (script.n != 1 || script.stmts[0]->kind != LH_AST_STMT_QUERY)
-        return view_io_error(env, n->pos, key, "its sql is not one query");
-    struct lh_bcte *ctes = env->ctes;
-    lh_bparams_t params = {0};
-    env->ctes = NULL;
-    view_depth++;
-    rc = view_depth > VIEW_DEPTH_MAX
-             ? lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
-                          "view %s refers to itself (more than %d views deep)", key, VIEW_DEPTH_MAX)
-             : lh__bind_query(env, &params, script.stmts[0]->u.query.query, plan);
-    view_depth--;
-    env->ctes = ctes;
-    if (rc) return rc;
-    for (uint32_t i = 0; i < (*plan)->ncols && i < json_array_size(cols); i++) {
-        const char *nm = json_string_value(json_object_get(json_array_get(cols, i), "name"));
-        if (nm && !((*plan)->cols[i].name = lh_arena_strdup(env->arena, nm))) return LH_ENOMEM;
-    }
-    return 0;
+    size_t nc = json_array_size(cols);
+    const char **names = lh_arena_calloc(env->arena, (nc + 1) * sizeof *names);
+    if (!names) return LH_ENOMEM;
+    for (size_t i = 0; i < nc; i++)
+        names[i] = json_string_value(json_object_get(json_array_get(cols, i), "name"));
+    return lh__bind_view_text(env, n->pos, NULL, key, sql, names, (uint32_t)nc, plan);
 }
 
 int lh__bind_lake_view(lh_bind_env_t *env, const lh_ast_t *n, const char *ns, const char *name,

@@ -122,6 +122,14 @@ static int bind_table_ref(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast
     if (!t)
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
                           "Table with name %s does not exist!", name);
+    if (t->view_sql) { /* bound where it is read: its rows stream into the query */
+        const char **names = lh_arena_calloc(env->arena, (t->ncols + 1) * sizeof *names);
+        if (!names) return LH_ENOMEM;
+        for (uint32_t i = 0; i < t->ncols; i++)
+            names[i] = t->cols[i].name;
+        int rc = lh__bind_view_text(env, n->pos, t, t->name, t->view_sql, names, t->ncols, plan);
+        return rc ? rc : scope_of(env->arena, *plan, n->alias ? n->alias : name, sc);
+    }
     lh_plan_t *p = lh_plan_new(env->arena, LH_PLAN_SCAN_MEMORY, t->ncols);
     if (!p) return LH_ENOMEM;
     p->u.mem.table = t;

@@ -1,5 +1,5 @@
-/* Binding statements: queries, CREATE TABLE [AS], INSERT, DROP, CREATE
- * SCHEMA, SET, EXPLAIN and the transaction statements (accepted: every
+/* Binding statements: queries, CREATE TABLE [AS], CREATE VIEW, INSERT, DROP,
+ * CREATE SCHEMA, SET, EXPLAIN and the transaction statements (accepted: every
  * statement commits on its own). Statements on the lake's namespaces go to
  * bind_lake_ddl.c first. */
 #include <string.h>
@@ -82,6 +82,34 @@ int lh__bind_create_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast
     return 0;
 }
 
+int lh__bind_create_view(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out)
+{
+    out->kind = LH_STMT_CREATE_VIEW;
+    out->tag = "CREATE VIEW";
+    out->or_replace = n->u.create_view.or_replace;
+    out->if_not_exists = n->u.create_view.if_not_exists;
+    out->temp = n->u.create_view.temp;
+    int rc = target_name(env, &n->u.create_view.name, n->pos, out);
+    if (rc) return rc;
+    if (out->temp) out->schema = LH_SQL_DEFAULT_SCHEMA;
+    lh_bparams_t params = {0};
+    lh_plan_t *p;
+    if ((rc = lh__bind_query(env, &params, n->u.create_view.query, &p))) return rc;
+    if (params.max_index)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
+                          "a view cannot use parameters");
+    uint32_t na = n->u.create_view.ncol_aliases;
+    if (na > p->ncols)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
+                          "More VIEW aliases than columns in query result");
+    out->target_cols = p->cols; /* repeated names stay (DuckDB) */
+    out->ntarget_cols = p->ncols;
+    for (uint32_t i = 0; i < na; i++)
+        out->target_cols[i].name = n->u.create_view.col_aliases[i];
+    out->view_sql = n->u.create_view.query_text;
+    return 0;
+}
+
 /* INSERT's rows: the source's columns cast to the table's, in the table's
  * order (columns not named get NULL). */
 int lh__bind_insert_rows(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
@@ -143,6 +171,9 @@ static int bind_insert(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t 
     if (!t)
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos,
                           "Table with name %s does not exist!", out->name);
+    if (t->view_sql)
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ECATALOG, n->pos, "%s is not an table",
+                          out->name); /* DuckDB's words */
     if (n->u.insert.replace_where)
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_ENOTIMPL, n->pos,
                           "INSERT ... REPLACE WHERE needs a lake table (%s is in memory)",
@@ -293,6 +324,9 @@ int lh_sql_bind(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out)
         break;
     case LH_AST_STMT_CREATE_TABLE:
         rc = lh__bind_create_table(env, &params, n, out);
+        break;
+    case LH_AST_STMT_CREATE_VIEW:
+        rc = lh__bind_create_view(env, n, out);
         break;
     case LH_AST_STMT_INSERT:
         rc = bind_insert(env, &params, n, out);

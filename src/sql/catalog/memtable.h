@@ -25,6 +25,8 @@ typedef struct lh_sql_mem_table {
     lh_arena_t *arena;    /* owned: names, types */
     lh_sql_mem_t *budget; /* the database's memory budget the rows are charged to, or NULL */
     int64_t charged;      /* bytes charged to it (given back when the rows go) */
+    char *view_sql;       /* a view: its query's text (in arena), bound where it is read;
+                             it has no rows. NULL for a table */
 } lh_sql_mem_table_t;
 
 /* A new empty table (columns copied). *out owned by the caller
