@@ -2,8 +2,9 @@
  * row_number() for the first N rows of each partition by the window's ORDER
  * BY, kept in a sorted array of at most N row numbers per partition while
  * the rows stream past once; every other row is numbered N + 1, which the
- * filter above drops. Partitions are found by hashing their key values
- * (rowset.c). Ties keep input order, as the stable sort does. Beside each
+ * filter above drops. Partitions are found by hashing their key values in
+ * a table of partition numbers whose keys are never copied: a partition's
+ * are those of its first kept row. Ties keep input order, as the stable sort does. Beside each
  * kept row sits its first ORDER BY key as an order-preserving 64-bit number
  * (for numeric keys), so most comparisons never touch the stored rows, which
  * would be a cache miss each. */
@@ -12,7 +13,6 @@
 #include <string.h>
 
 #include "sql/exec/rowops.h"
-#include "sql/exec/rowset.h"
 #include "sql/exec/win_int.h"
 
 typedef struct topn {
@@ -148,6 +148,81 @@ static int intmap_part(intmap_t *m, int64_t x, uint64_t *nparts, uint64_t *part)
     return 0;
 }
 
+/* Partitions by any keys: open addressing from the keys' hash to the
+ * partition number. The keys are compared with those of the partition's
+ * first kept row (t->best), stored by the window already. */
+typedef struct keymap {
+    const topn_t *t;
+    const uint32_t *pc; /* the PARTITION BY columns */
+    uint32_t npc;
+    uint64_t *slots; /* (hash & TAG) | (partition + 1); 0 empty */
+    uint64_t mask, n;
+    uint64_t *hash; /* per partition */
+    uint64_t cap;
+} keymap_t;
+
+#define TAG UINT64_C(0xffffff0000000000)
+#define IDX (~TAG)
+
+static int keymap_grow(keymap_t *m)
+{
+    uint64_t cap = m->slots ? (m->mask + 1) * 2 : 4096;
+    uint64_t *s = lh__zalloc(cap, sizeof *s);
+    if (!s) return LH_ENOMEM;
+    for (uint64_t i = 0; m->slots && i <= m->mask; i++) {
+        if (!m->slots[i]) continue;
+        uint64_t j = m->hash[(m->slots[i] & IDX) - 1] & (cap - 1);
+        while (s[j])
+            j = (j + 1) & (cap - 1);
+        s[j] = m->slots[i];
+    }
+    free(m->slots);
+    m->slots = s;
+    m->mask = cap - 1;
+    return 0;
+}
+
+/* Whether stored rows a and b have the same PARTITION BY keys (NULLs equal). */
+static bool same_keys(const keymap_t *m, uint64_t a, uint64_t b)
+{
+    for (uint32_t k = 0; k < m->npc; k++) {
+        uint32_t ra, rb;
+        const lh_vector_t *va = lh__win_col(m->t->st, a, m->pc[k], &ra);
+        const lh_vector_t *vb = lh__win_col(m->t->st, b, m->pc[k], &rb);
+        bool x = lh_vector_is_valid(va, ra), y = lh_vector_is_valid(vb, rb);
+        if (x != y || (x && !lh__row_equal(va, ra, vb, rb))) return false;
+    }
+    return true;
+}
+
+/* The partition of stored row g whose keys hash to h (made when new: the
+ * next number after *nparts). */
+static int keymap_part(keymap_t *m, uint64_t g, uint64_t h, uint64_t *nparts, uint64_t *part)
+{
+    if ((m->n + 1) * 2 > m->mask + 1 && keymap_grow(m)) return LH_ENOMEM;
+    uint64_t i = h & m->mask;
+    for (uint64_t v; (v = m->slots[i]); i = (i + 1) & m->mask) {
+        if ((v & TAG) != (h & TAG)) continue;
+        uint64_t p = (v & IDX) - 1;
+        if (m->hash[p] == h && same_keys(m, g, m->t->best[p * m->t->n])) {
+            *part = p;
+            return 0;
+        }
+    }
+    if (*nparts == m->cap) {
+        uint64_t cap = m->cap ? m->cap * 2 : 1024;
+        uint64_t *hs = realloc(m->hash, cap * sizeof *hs);
+        if (!hs) return LH_ENOMEM;
+        m->hash = hs;
+        m->cap = cap;
+    }
+    m->hash[*nparts] = h;
+    m->slots[i] = (h & TAG) | (*nparts + 1);
+    m->n++;
+    *part = (*nparts)++;
+    return 0;
+}
+
 /* Offers row g to partition part's array. */
 static void offer(topn_t *t, uint64_t part, uint64_t g)
 {
@@ -177,27 +252,27 @@ int lh__win_topn(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uin
         if (ph == LH_PHYS_INT32 || ph == LH_PHYS_INT64 || ph == LH_PHYS_DOUBLE)
             t.fast = (uint8_t)ph;
     }
-    lh_rowset_t *parts = NULL;
     intmap_t im = {0};
+    keymap_t km = {.t = &t, .pc = pc, .npc = w->npartition};
     uint64_t nparts = 0;
-    lh_type_t types[w->npartition + 1];
     lh_vector_t keys[w->npartition + 1];
-    for (uint32_t i = 0; i < w->npartition; i++)
-        types[i] = st->types[pc[i]];
-    lh_phys_t kp = w->npartition == 1 ? lh_type_physical(&types[0]) : LH_PHYS_INVALID;
-    bool ints = kp == LH_PHYS_INT32 || kp == LH_PHYS_INT64;
-    int rc = w->npartition && !ints && lh__rowset_new(types, w->npartition, &parts)
-                 ? lh__win_oom(op)
-                 : 0;
+    lh_phys_t kp = w->npartition == 1 ? lh_type_physical(&st->types[pc[0]]) : LH_PHYS_INVALID;
+    bool ints = kp == LH_PHYS_INT32 || kp == LH_PHYS_INT64, any = w->npartition && !ints;
+    int rc = 0;
     for (uint32_t ci = 0; !rc && ci < st->nchunks; ci++) {
         const lh_batch_t *c = st->chunks[ci];
         for (uint32_t i = 0; i < w->npartition; i++)
             keys[i] = c->cols[pc[i]];
-        uint64_t pidx[LH_BATCH_ROWS];
-        if (parts && lh__rowset_add_rows(parts, NULL, keys, c->count, NULL, pidx))
-            rc = lh__win_oom(op);
+        uint64_t h[LH_BATCH_ROWS];
+        if (any) {
+            memset(h, 0, c->count * sizeof *h);
+            for (uint32_t i = 0; i < w->npartition; i++)
+                lh__hash_column(&keys[i], c->count, h);
+        }
         for (uint32_t r = 0; !rc && r < c->count; r++) {
             uint64_t part = 0;
+            if (any && r + 8 < c->count && km.slots)
+                __builtin_prefetch(&km.slots[h[r + 8] & km.mask]);
             if (ints && !lh_vector_is_valid(&keys[0], r)) {
                 if (!im.null_part) im.null_part = ++nparts;
                 part = im.null_part - 1;
@@ -205,8 +280,9 @@ int lh__win_topn(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uin
                 int64_t x = kp == LH_PHYS_INT32 ? ((const int32_t *)keys[0].data)[r]
                                                 : ((const int64_t *)keys[0].data)[r];
                 if (intmap_part(&im, x, &nparts, &part)) rc = lh__win_oom(op);
-            } else if (parts) {
-                part = pidx[r];
+            } else if (any &&
+                       keymap_part(&km, (uint64_t)ci * LH_BATCH_ROWS + r, h[r], &nparts, &part)) {
+                rc = lh__win_oom(op);
             }
             if (!rc && part >= t.cap) rc = grow(op, &t, part);
             if (!rc) offer(&t, part, (uint64_t)ci * LH_BATCH_ROWS + r);
@@ -218,7 +294,8 @@ int lh__win_topn(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uin
     for (uint64_t p = 0; !rc && p < t.cap; p++)
         for (uint32_t i = 0; i < t.count[p]; i++)
             out[t.best[p * n + i]] = (int64_t)i + 1;
-    lh__rowset_free(parts);
+    free(km.slots);
+    free(km.hash);
     free(im.keys);
     free(im.parts);
     free(t.best);
