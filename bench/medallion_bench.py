@@ -87,7 +87,7 @@ def proc_cpu(pid):
 class Server:
     """One `lakehouse up` on a fresh data directory, on ephemeral ports."""
 
-    def __init__(self, binary, data, logpath):
+    def __init__(self, binary, data, logpath, extra=()):
         self.data = data
         os.makedirs(data, exist_ok=True)
         env = {k: v for k, v in os.environ.items()
@@ -95,7 +95,8 @@ class Server:
         env.update(LAKEHOUSE_ACCESS_KEY=AK, LAKEHOUSE_SECRET_KEY=SK)
         self.logf = open(logpath, "w")
         self.t0 = time.perf_counter()
-        self.proc = subprocess.Popen([binary, "up", "--data-dir", data, "--listen-ephemeral"],
+        self.proc = subprocess.Popen([binary, "up", "--data-dir", data, "--listen-ephemeral"]
+                                     + list(extra),
                                      env=env, stdout=self.logf, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
         self.pid = self.proc.pid
@@ -542,7 +543,8 @@ def measure_orchestrated(args, tmp):
     durations (REST task instances) summed over those runs."""
     end = args.end_hour
     start = end - timedelta(hours=args.hours + args.lateness)
-    srv = Server(args.bin, os.path.join(tmp, "orch"), os.path.join(tmp, "orch-server.log"))
+    srv = Server(args.bin, os.path.join(tmp, "orch"), os.path.join(tmp, "orch-server.log"),
+                 args.up_arg)
     logf = open(os.path.join(tmp, "orch-clients.log"), "w")
     try:
         srv.wait_ready(30)
@@ -747,6 +749,9 @@ def main():
     ap.add_argument("--only", default="ready,pipeline", help="parts, of ready,pipeline,orchestrated")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "medallion_bench.jsonl"))
     ap.add_argument("--keep", action="store_true", help="keep the data directories and logs")
+    ap.add_argument("--up-arg", action="append", default=[],
+                    help="one more argument of the orchestrated run's `lakehouse up` "
+                         "(repeat: --up-arg=--flow-cpu-share-by-priority --up-arg=false)")
     ap.add_argument("--no-peer", action="store_true",
                     help="skip the side by side with DuckDB and zstd -dc (5-15 min at 10M)")
     args = ap.parse_args()
