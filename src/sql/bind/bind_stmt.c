@@ -40,17 +40,28 @@ static int unique_names(lh_bind_env_t *env, lh_plan_col_t *cols, uint32_t n)
     return 0;
 }
 
+/* CREATE TABLE / VIEW: the kind, tag, flags and target (TEMP: in main). */
+static int create_target(lh_bind_env_t *env, const lh_ast_t *n, lh_stmt_kind_t kind,
+                         const lh_ast_name_t *name, bool or_replace, bool if_not_exists, bool temp,
+                         lh_bound_stmt_t *out)
+{
+    out->kind = kind;
+    out->tag = kind == LH_STMT_CREATE_VIEW ? "CREATE VIEW" : "CREATE TABLE";
+    out->or_replace = or_replace;
+    out->if_not_exists = if_not_exists;
+    out->temp = temp;
+    int rc = target_name(env, name, n->pos, out);
+    if (!rc && temp) out->schema = LH_SQL_DEFAULT_SCHEMA;
+    return rc;
+}
+
 int lh__bind_create_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast_t *n,
                           lh_bound_stmt_t *out)
 {
-    out->kind = LH_STMT_CREATE_TABLE;
-    out->tag = "CREATE TABLE";
-    out->or_replace = n->u.create_table.or_replace;
-    out->if_not_exists = n->u.create_table.if_not_exists;
-    out->temp = n->u.create_table.temp;
-    int rc = target_name(env, &n->u.create_table.name, n->pos, out);
+    int rc = create_target(env, n, LH_STMT_CREATE_TABLE, &n->u.create_table.name,
+                           n->u.create_table.or_replace, n->u.create_table.if_not_exists,
+                           n->u.create_table.temp, out);
     if (rc) return rc;
-    if (out->temp) out->schema = LH_SQL_DEFAULT_SCHEMA;
     if (n->u.create_table.as_query) {
         rc = lh__bind_query(env, params, n->u.create_table.as_query, &out->plan);
         if (rc) return rc;
@@ -84,14 +95,10 @@ int lh__bind_create_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast
 
 int lh__bind_create_view(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out)
 {
-    out->kind = LH_STMT_CREATE_VIEW;
-    out->tag = "CREATE VIEW";
-    out->or_replace = n->u.create_view.or_replace;
-    out->if_not_exists = n->u.create_view.if_not_exists;
-    out->temp = n->u.create_view.temp;
-    int rc = target_name(env, &n->u.create_view.name, n->pos, out);
+    int rc = create_target(env, n, LH_STMT_CREATE_VIEW, &n->u.create_view.name,
+                           n->u.create_view.or_replace, n->u.create_view.if_not_exists,
+                           n->u.create_view.temp, out);
     if (rc) return rc;
-    if (out->temp) out->schema = LH_SQL_DEFAULT_SCHEMA;
     lh_bparams_t params = {0};
     lh_plan_t *p;
     if ((rc = lh__bind_query(env, &params, n->u.create_view.query, &p))) return rc;
