@@ -751,7 +751,7 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the data directories and logs")
     ap.add_argument("--up-arg", action="append", default=[],
                     help="one more argument of the orchestrated run's `lakehouse up` "
-                         "(repeat: --up-arg=--flow-cpu-share-by-priority --up-arg=false)")
+                         "(repeat: --up-arg=--flow-parallelism --up-arg=4)")
     ap.add_argument("--no-peer", action="store_true",
                     help="skip the side by side with DuckDB and zstd -dc (5-15 min at 10M)")
     args = ap.parse_args()

@@ -174,6 +174,9 @@ int lh__bind_lake_view(lh_bind_env_t *env, const lh_ast_t *n, const char *ns, co
 int lh__bind_view_text(lh_bind_env_t *env, int32_t pos, const void *id, const char *what,
                        const char *sql, const char *const *names, uint32_t nnames,
                        lh_plan_t **plan);
+/* CREATE VIEW's query bound (no parameters), its columns named by the
+ * view's column list where given (bind_stmt.c). */
+int lh__bind_view_query(lh_bind_env_t *env, const lh_ast_t *n, lh_plan_t **out);
 /* CREATE [TEMP] VIEW in the memory catalog: checks the query and records
  * its columns (bind_stmt.c). */
 int lh__bind_create_view(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out);

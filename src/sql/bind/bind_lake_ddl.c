@@ -203,9 +203,8 @@ static int view_json(lh_bind_env_t *env, const lh_ast_t *n, const lh_plan_t *p,
     for (uint32_t i = 0; !rc && i < p->ncols; i++) {
         char type[256];
         lh_type_format(&p->cols[i].type, type, sizeof type);
-        const char *nm =
-            i < n->u.create_view.ncol_aliases ? n->u.create_view.col_aliases[i] : p->cols[i].name;
-        if (json_array_append_new(cols, json_pack("{s:s, s:s}", "name", nm, "type", type)))
+        if (json_array_append_new(cols,
+                                  json_pack("{s:s, s:s}", "name", p->cols[i].name, "type", type)))
             rc = LH_ENOMEM;
     }
     if (!rc) o = json_pack("{s:s, s:O}", "sql", n->u.create_view.query_text, "columns", cols);
@@ -224,19 +223,10 @@ static int bind_create_view(lh_bind_env_t *env, const lh_ast_t *n, const char *n
     out->tag = "CREATE VIEW";
     out->or_replace = n->u.create_view.or_replace;
     out->if_not_exists = n->u.create_view.if_not_exists;
-    lh_bparams_t params = {0};
     lh_plan_t *p;
     int rc = new_stmt(env, out, LH_SQL_LAKE_CREATE_VIEW, ns, name, n->pos);
-    if (!rc) rc = lh__bind_query(env, &params, n->u.create_view.query, &p);
-    if (rc) return rc;
-    if (params.max_index)
-        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
-                          "a view cannot use parameters");
-    if (n->u.create_view.ncol_aliases > p->ncols)
-        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
-                          "view %s has %u columns but %u names", name, p->ncols,
-                          n->u.create_view.ncol_aliases);
-    return view_json(env, n, p, out->lake);
+    if (!rc) rc = lh__bind_view_query(env, n, &p);
+    return rc ? rc : view_json(env, n, p, out->lake);
 }
 
 static int bind_drop(lh_bind_env_t *env, const lh_ast_t *n, const char *ns, const char *name,

@@ -93,15 +93,12 @@ int lh__bind_create_table(lh_bind_env_t *env, lh_bparams_t *params, const lh_ast
     return 0;
 }
 
-int lh__bind_create_view(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out)
+int lh__bind_view_query(lh_bind_env_t *env, const lh_ast_t *n, lh_plan_t **out)
 {
-    int rc = create_target(env, n, LH_STMT_CREATE_VIEW, &n->u.create_view.name,
-                           n->u.create_view.or_replace, n->u.create_view.if_not_exists,
-                           n->u.create_view.temp, out);
-    if (rc) return rc;
     lh_bparams_t params = {0};
     lh_plan_t *p;
-    if ((rc = lh__bind_query(env, &params, n->u.create_view.query, &p))) return rc;
+    int rc = lh__bind_query(env, &params, n->u.create_view.query, &p);
+    if (rc) return rc;
     if (params.max_index)
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
                           "a view cannot use parameters");
@@ -109,10 +106,21 @@ int lh__bind_create_view(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t 
     if (na > p->ncols)
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
                           "More VIEW aliases than columns in query result");
-    out->target_cols = p->cols; /* repeated names stay (DuckDB) */
+    for (uint32_t i = 0; i < na; i++) /* repeated names stay (DuckDB) */
+        p->cols[i].name = n->u.create_view.col_aliases[i];
+    *out = p;
+    return 0;
+}
+
+int lh__bind_create_view(lh_bind_env_t *env, const lh_ast_t *n, lh_bound_stmt_t *out)
+{
+    int rc = create_target(env, n, LH_STMT_CREATE_VIEW, &n->u.create_view.name,
+                           n->u.create_view.or_replace, n->u.create_view.if_not_exists,
+                           n->u.create_view.temp, out);
+    lh_plan_t *p;
+    if (rc || (rc = lh__bind_view_query(env, n, &p))) return rc;
+    out->target_cols = p->cols;
     out->ntarget_cols = p->ncols;
-    for (uint32_t i = 0; i < na; i++)
-        out->target_cols[i].name = n->u.create_view.col_aliases[i];
     out->view_sql = n->u.create_view.query_text;
     return 0;
 }

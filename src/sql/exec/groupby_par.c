@@ -80,8 +80,6 @@ static void worker_free(agg_worker_t *w, agg_op_t *main)
     lh_arena_free(w->ex.arena);
 }
 
-/* Moves the groups of ws into st: each group found or made, each state
- * combined. */
 /* A worker's DISTINCT rows of aggregate j into the main table: the rows its
  * set lacks are folded into their groups' states, the others into scratch. */
 typedef struct dmerge {
@@ -144,7 +142,8 @@ static int merge(lh_op_t *op, agg_op_t *st, agg_op_t *ws)
         if (!ws->seen[j]) continue;
         const lh_sql_agg_t *agg = p->u.agg.aggs[j].agg;
         dmerge_t d = {.op = op, .st = st, .j = j, .gmap = gmap};
-        if (!(d.scratch = aligned_alloc(16, (agg->state_size + 31) & ~15u))) {
+        size_t size = agg->state_size ? (agg->state_size + 15) & ~(size_t)15 : 16;
+        if (!(d.scratch = aligned_alloc(16, size))) {
             rc = lh__gb_oom(op);
             break;
         }
