@@ -68,6 +68,15 @@ static const lh_config_key_t flow_keys[] = {
      .help = "memory limit of each task (RLIMIT_AS for shell/python, "
              "LAKEHOUSE_SQL_MEMORY_LIMIT for lakehouse children); 0 = none"},
     {.section = "flow",
+     .key = "task_sql_threads",
+     .def = "0",
+     .type = LH_CFG_INT,
+     .min = 0,
+     .max = 256,
+     .help = "threads of the SQL engine in each task (LAKEHOUSE_SQL_THREADS in its environment, "
+             "unless the orchestrator's environment or the task's env sets it); 0 = the online "
+             "cores shared among the task tries running when the try starts (at least 1)"},
+    {.section = "flow",
      .key = "stop_tasks",
      .def = "false",
      .type = LH_CFG_BOOL,
@@ -225,6 +234,7 @@ static int setup(lh_flow_t *f, const lh_role_ctx_t *ctx, lh_err_t *err)
     f->parallelism = (int)lh_config_int(ctx->cfg, "flow.parallelism");
     f->scan_ms = lh_config_duration_ms(ctx->cfg, "flow.dag_scan_interval");
     f->task_memory_limit = lh_config_size(ctx->cfg, "flow.task_memory_limit");
+    f->task_sql_threads = (int)lh_config_int(ctx->cfg, "flow.task_sql_threads");
 #if defined(LH_TEST_HOOKS) && LH_TEST_HOOKS
     f->clock_offset_us = lh_config_duration_ms(ctx->cfg, "flow.clock_offset") * 1000;
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/metrics.h"
@@ -261,6 +262,21 @@ static void fail_start(lh_flow_t *f, lh__ti_t *ti, int outcome, const char *why)
     try_done(ti, &res);
 }
 
+/* The SQL threads of a try about to start (flow.task_sql_threads): with 0,
+ * the online cores divided among the tries in flight, this one included, at
+ * least 1. On a small machine a query engine per task, each with a thread
+ * per core, only adds switches, merges of per-thread state and memory: on
+ * two cores the example's 10M events took 64.5-65.5 s through the
+ * orchestrator with one thread per SQL task, 71.5-76.0 s with two
+ * (docs/benchmarks.md). */
+static int task_sql_threads(const lh_flow_t *f)
+{
+    if (f->task_sql_threads > 0) return f->task_sql_threads;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    long n = (cores > 0 ? cores : 1) / (f->nlive + 1);
+    return n > 1 ? (int)n : 1;
+}
+
 /* Spawns the supervisor of a queued TI. */
 static void launch(lh_flow_t *f, lh__ti_t *ti)
 {
@@ -274,6 +290,7 @@ static void launch(lh_flow_t *f, lh__ti_t *ti)
     char log[4096], status[4096];
     if (!a) return fail_start(f, ti, LH_FLOW_OUT_EXECUTION, "out of memory");
     lh__flow_run_ctx(ti, &rc, &params);
+    f->pf.sql_threads = task_sql_threads(f);
     int rc_cmd = lh_flow_task_command(d, task, &rc, &f->pf, a, &cmd, &err);
     json_decref(params);
     if (rc_cmd) {

@@ -38,6 +38,7 @@ typedef struct lh_flow_platform {
     const char *kafka_sasl_mechanism; /* when the broker has SASL on, else NULL */
     const char *const *base_env;      /* the orchestrator's environ; platform secrets are dropped */
     int64_t memory_limit;             /* flow.task_memory_limit (bytes; 0 none) */
+    int sql_threads; /* LAKEHOUSE_SQL_THREADS for the try being launched; 0 leaves it unset */
 } lh_flow_platform_t;
 
 /* A command for the supervisor. Everything lives in the arena given. */

@@ -7,6 +7,7 @@
  * lake.* keys and LAKEHOUSE_ACCESS_KEY/SECRET_KEY so `lakehouse` children
  * reach the lake as lakehouse-task), and last the task's own `env` map,
  * rendered. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,6 +95,15 @@ static void platform_access(lh__flow_vec_t *env, const lh_flow_platform_t *pf)
     set_opt(env, "AWS_REGION", pf->region);
     set_opt(env, "LAKEHOUSE_ACCESS_KEY", pf->access_key);
     set_opt(env, "LAKEHOUSE_SECRET_KEY", pf->secret_key);
+    /* the SQL engine's threads, unless the orchestrator's environment has them */
+    bool have = false;
+    for (int i = 0; i < env->n && !have; i++)
+        have = !strncmp(env->v[i], "LAKEHOUSE_SQL_THREADS=", 22);
+    if (pf->sql_threads > 0 && !have) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", pf->sql_threads);
+        lh__flow_env_set(env, "LAKEHOUSE_SQL_THREADS", n);
+    }
 }
 
 int lh__flow_task_env(lh__flow_job_t *j)

@@ -169,9 +169,13 @@ tasks:
   - id: sql
     type: sql
     sql: "SELECT 40 + 2 AS answer, '{{ ds }}' AS day"
+  - id: threads
+    type: shell
+    command: 'echo "sql threads $LAKEHOUSE_SQL_THREADS"'
 """
     srv = flow_server(tmp_path, "access", {"access.yaml": dag, "access.py": ACCESS_PY},
-                      env={"LAKEHOUSE_FLOW_PYTHON": pyenv_py})
+                      env={"LAKEHOUSE_FLOW_PYTHON": pyenv_py,
+                           "LAKEHOUSE_FLOW_TASK_SQL_THREADS": "3"})
     rid = "scheduled__2024-05-01T00:00:00+00:00"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -192,6 +196,8 @@ tasks:
     assert out.stdout.split("\n")[0] == "record 2024-05-01"
     text = log(srv, "access", rid, "sql", 1)
     assert "SELECT 40 + 2 AS answer" in text and "42" in text and "2024-05-01" in text
+    # flow.task_sql_threads reaches every task as LAKEHOUSE_SQL_THREADS
+    assert "sql threads 3" in log(srv, "access", rid, "threads", 1)
     srv.check_clean_stop()
 
 

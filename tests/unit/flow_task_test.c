@@ -246,6 +246,34 @@ static void test_sql(void)
     CHECK_EQ_STR(slurp(c.argv[4]), "SELECT '2024-01-01';\n");
 }
 
+/* The SQL engine's threads the scheduler picked for a try: in the task's
+ * environment, unless the orchestrator's environment has them (kept) or a
+ * shell task's env map sets them (last, it wins); 0 leaves them unset. */
+static void test_sql_threads(void)
+{
+    CHECK(setup(HEAD "  - id: q\n    type: sql\n    sql: SELECT 1\n"
+                     "  - id: own\n    type: shell\n    command: lakehouse sql -c 'SELECT 1'\n"
+                     "    env: {LAKEHOUSE_SQL_THREADS: \"7\"}\n",
+                NULL));
+    lh_flow_cmd_t c;
+    lh_err_t err = {0};
+    int n = 0;
+    CHECK_EQ_INT(command("q", &c, &err), 0);
+    CHECK(env_get(c.env, "LAKEHOUSE_SQL_THREADS", NULL) == NULL);
+    fx.pf.sql_threads = 3;
+    CHECK_EQ_INT(command("q", &c, &err), 0);
+    CHECK_EQ_STR(env_get(c.env, "LAKEHOUSE_SQL_THREADS", &n), "3");
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(command("own", &c, &err), 0);
+    CHECK_EQ_STR(env_get(c.env, "LAKEHOUSE_SQL_THREADS", &n), "7");
+    CHECK_EQ_INT(n, 1);
+    static const char *const mine[] = {"PATH=/bin", "LAKEHOUSE_SQL_THREADS=5", NULL};
+    fx.pf.base_env = mine;
+    CHECK_EQ_INT(command("q", &c, &err), 0);
+    CHECK_EQ_STR(env_get(c.env, "LAKEHOUSE_SQL_THREADS", &n), "5");
+    CHECK_EQ_INT(n, 1);
+}
+
 static void test_sensor(void)
 {
     CHECK(setup(HEAD
@@ -501,6 +529,7 @@ static const lh_test_t tests[] = {
     {"missing_conf_key", test_missing_conf_key},
     {"python", test_python},
     {"sql", test_sql},
+    {"sql_threads", test_sql_threads},
     {"sensor", test_sensor},
     {"ingest", test_ingest},
     {"pod_manifest", test_pod_manifest},
