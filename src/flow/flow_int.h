@@ -132,6 +132,7 @@ struct lh_flow {
     int nheap, heap_cap;
     int64_t seq;
     int nlive;
+    int nlocal; /* of them, those whose work runs here (not sensors, pods, Spark) */
     lh__pool_t *pools;
     int npools;
     int64_t last_scan_us;

@@ -75,7 +75,8 @@ static const lh_config_key_t flow_keys[] = {
      .max = 256,
      .help = "threads of the SQL engine in each task (LAKEHOUSE_SQL_THREADS in its environment, "
              "unless the orchestrator's environment or the task's env sets it); 0 = the online "
-             "cores shared among the task tries running when the try starts (at least 1)"},
+             "cores shared among the task tries running here when the try starts (at least 1; "
+             "sensors, pods and Spark applications do not count)"},
     {.section = "flow",
      .key = "stop_tasks",
      .def = "false",

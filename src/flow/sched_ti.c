@@ -9,6 +9,7 @@
  * retry.c); a reschedule-mode sensor that is not yet met waits
  * poke_interval with its slot freed; a try lost with its supervisor (or
  * stopped at shutdown) runs again without counting as a retry. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,11 +122,20 @@ void lh__flow_pool_metrics(lh_flow_t *f)
 
 /* --- the end of a try --- */
 
+/* Whether a task's work uses this machine's cores: a sensor mostly sleeps
+ * between pokes, a pod and a Spark application run in the cluster. */
+static bool runs_here(const lh__ti_t *ti)
+{
+    const char *type = ti->run->v->dag->tasks[ti->idx].type;
+    return !type || (strcmp(type, "sensor") && strcmp(type, "k8s_pod") && strcmp(type, "spark"));
+}
+
 static void account(lh_flow_t *f, lh__ti_t *ti, int delta)
 {
     lh__pool_t *p = pool_find(f, ti->rec.pool);
     if (p) p->used += delta;
     f->nlive += delta;
+    if (runs_here(ti)) f->nlocal += delta;
     ti->run->nlive += delta;
     ti->run->entry->running_tis += delta;
     ti->live = delta > 0;
@@ -263,7 +273,8 @@ static void fail_start(lh_flow_t *f, lh__ti_t *ti, int outcome, const char *why)
 }
 
 /* The SQL threads of a try about to start (flow.task_sql_threads): with 0,
- * the online cores divided among the tries in flight, this one included, at
+ * the online cores divided among the tries in flight whose work runs here
+ * (sensors, pods and Spark applications do not count), this one included, at
  * least 1. On a small machine a query engine per task, each with a thread
  * per core, only adds switches, merges of per-thread state and memory: on
  * two cores the example's 10M events took 64.5-65.5 s through the
@@ -273,7 +284,7 @@ static int task_sql_threads(const lh_flow_t *f)
 {
     if (f->task_sql_threads > 0) return f->task_sql_threads;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    long n = (cores > 0 ? cores : 1) / (f->nlive + 1);
+    long n = (cores > 0 ? cores : 1) / (f->nlocal + 1);
     return n > 1 ? (int)n : 1;
 }
 

@@ -10,6 +10,7 @@ slot so other runs are not starved, a poke-mode timeout fails without
 retry; a broken DAG file is reported and the others keep running."""
 import http.server
 import json
+import os
 import subprocess
 import threading
 import time
@@ -252,6 +253,44 @@ tasks:
     t = tis(srv, "impatient", iid)["never"]
     assert (t["state"], t["try_number"], t["failure"]) == ("failed", 1, "invalid_input"), \
         (t, log(srv, "impatient", iid, "never", 1))
+    srv.check_clean_stop()
+
+
+def test_sql_threads_are_the_cores_shared_among_the_tasks_that_run_here(tmp_path):
+    """flow.task_sql_threads unset: a try gets the online cores divided among
+    the tries running here, itself included; a sensor poking (its process
+    mostly sleeps) is not one of them."""
+    dag = """\
+dag_id: share
+schedule: none
+tasks:
+  - id: poking
+    type: sensor
+    object: "s3://lakehouse/bronze/share/go"
+    poke_interval: 1s
+    timeout: 60s
+  - id: gate
+    type: shell
+    command: "sleep 1"
+  - id: check
+    type: shell
+    command: 'echo "sql threads $LAKEHOUSE_SQL_THREADS"'
+    depends_on: [gate]
+"""
+    srv = flow_server(tmp_path, "share", {"share.yaml": dag})
+    rid = trigger(srv, "share")
+    deadline = time.monotonic() + 60
+    while tis(srv, "share", rid).get("check", {}).get("state") != "success":
+        assert time.monotonic() < deadline, tis(srv, "share", rid)
+        time.sleep(0.1)
+    assert tis(srv, "share", rid)["poking"]["state"] == "running"  # it was live all along
+    cores = os.sysconf("SC_NPROCESSORS_ONLN")
+    assert f"sql threads {cores}" in log(srv, "share", rid, "check", 1)
+    s3 = boto3.client("s3", endpoint_url=srv.s3_url, aws_access_key_id=ROOT_AK,
+                      aws_secret_access_key=ROOT_SK, region_name="us-east-1",
+                      config=Config(s3={"addressing_style": "path"}))
+    s3.put_object(Bucket="lakehouse", Key="bronze/share/go", Body=b"")
+    assert wait_run(srv, "share", rid)["state"] == "success", tis(srv, "share", rid)
     srv.check_clean_stop()
 
 
