@@ -5,6 +5,7 @@ default ports: it starts with --listen-ephemeral (every listener on port 0),
 reads the bound addresses from <data-dir>/run/endpoints.json, then waits for
 GET /readyz to answer 200 (every started role ready).
 """
+import atexit
 import json
 import os
 import signal
@@ -18,6 +19,19 @@ REPO = Path(__file__).resolve().parents[3]
 ROOT_AK = "rootadmin"
 ROOT_SK = "rootsecret123"
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
+
+# every `lakehouse up` started here: a test that fails before it stops its
+# server would otherwise leave the platform (and its task launcher) running
+# after pytest ends, orphaned, its data directory deleted under it
+_STARTED = []
+
+
+@atexit.register
+def _kill_leftovers():
+    for p in _STARTED:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 def lakehouse_bin():
@@ -108,6 +122,7 @@ class Server:
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._logf,
                                      stderr=subprocess.STDOUT, env=penv,
                                      preexec_fn=self.preexec_fn)
+        _STARTED[:] = [p for p in _STARTED if p.poll() is None] + [self.proc]
         self.expect_clean_exit = True
         self.returncode = None
         deadline = time.monotonic() + timeout
