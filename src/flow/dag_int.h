@@ -3,6 +3,7 @@
 #ifndef LH_FLOW_DAG_INT_H
 #define LH_FLOW_DAG_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <yaml.h>
 
@@ -122,6 +123,10 @@ struct lh_flow_task_type {
     int (*command)(struct lh__flow_job *j, struct lh_flow_cmd *out);
     /* cross-field rules (one of two fields, a callable's shape); may be NULL */
     void (*validate)(lh__flow_ctx_t *x, yaml_node_t *node, lh_flow_task_t *t, const char *path);
+    /* its work does not take this machine's cores (a sensor mostly sleeps between
+       pokes, a pod or a Spark application runs in the cluster): not counted
+       among the tries that share them (flow.task_sql_threads) */
+    bool off_cores;
 };
 const struct lh_flow_task_type *lh__flow_type_find(const char *name);
 /* "shell, python, ..." (every row's name) into out, for messages. */

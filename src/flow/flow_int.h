@@ -105,6 +105,7 @@ struct lh_flow {
     int64_t scan_ms;
     int64_t task_memory_limit;
     int task_sql_threads; /* flow.task_sql_threads: 0 = cores shared among the live tries */
+    int cores;            /* online at start, at least 1 */
     int64_t clock_offset_us;
 
     /* the registry */

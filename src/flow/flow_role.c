@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/metrics.h"
@@ -236,6 +237,8 @@ static int setup(lh_flow_t *f, const lh_role_ctx_t *ctx, lh_err_t *err)
     f->scan_ms = lh_config_duration_ms(ctx->cfg, "flow.dag_scan_interval");
     f->task_memory_limit = lh_config_size(ctx->cfg, "flow.task_memory_limit");
     f->task_sql_threads = (int)lh_config_int(ctx->cfg, "flow.task_sql_threads");
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    f->cores = cores > 1 ? (int)cores : 1;
 #if defined(LH_TEST_HOOKS) && LH_TEST_HOOKS
     f->clock_offset_us = lh_config_duration_ms(ctx->cfg, "flow.clock_offset") * 1000;
 #endif

@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "flow/dag_int.h"
 #include "flow/flow_int.h"
 
 /* --- the ready heap --- */
@@ -122,12 +122,11 @@ void lh__flow_pool_metrics(lh_flow_t *f)
 
 /* --- the end of a try --- */
 
-/* Whether a task's work uses this machine's cores: a sensor mostly sleeps
- * between pokes, a pod and a Spark application run in the cluster. */
+/* Whether a task's work takes this machine's cores (its type's row). */
 static bool runs_here(const lh__ti_t *ti)
 {
-    const char *type = ti->run->v->dag->tasks[ti->idx].type;
-    return !type || (strcmp(type, "sensor") && strcmp(type, "k8s_pod") && strcmp(type, "spark"));
+    const struct lh_flow_task_type *ty = ti->run->v->dag->tasks[ti->idx].ty;
+    return !ty || !ty->off_cores;
 }
 
 static void account(lh_flow_t *f, lh__ti_t *ti, int delta)
@@ -283,9 +282,8 @@ static void fail_start(lh_flow_t *f, lh__ti_t *ti, int outcome, const char *why)
 static int task_sql_threads(const lh_flow_t *f)
 {
     if (f->task_sql_threads > 0) return f->task_sql_threads;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    long n = (cores > 0 ? cores : 1) / (f->nlocal + 1);
-    return n > 1 ? (int)n : 1;
+    int n = f->cores / (f->nlocal + 1);
+    return n > 1 ? n : 1;
 }
 
 /* Spawns the supervisor of a queued TI. */

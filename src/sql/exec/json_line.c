@@ -168,9 +168,8 @@ __attribute__((target("ssse3"))) static bool take_blocks(cur_t *c, char *o, long
  * into a register (the compress that stores to memory is slow on some
  * CPUs), then stored whole. The last bytes go to take_blocks. */
 __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt,bmi"))) static bool
-take_blocks64(cur_t *c, char *o, long *len)
+take_blocks64(cur_t *c, char *o, long k, long *len)
 {
-    long k = o ? 0 : -1;
     const __m512i back = _mm512_set1_epi8('\\'), quote = _mm512_set1_epi8('"'),
                   slash = _mm512_set1_epi8('/'), low = _mm512_set1_epi8(0x1f);
     while (c->end - c->p >= 64) {
@@ -202,11 +201,11 @@ take_blocks64(cur_t *c, char *o, long *len)
  * once a \\u escape is met, which lh_json_unescape resolves later. */
 static bool take_string(cur_t *c, char *o, long *len)
 {
+    long k = o ? 0 : -1; /* -1: nothing to write */
 #ifdef BLOCKS
-    if (blocks_on())
-        return have_vbmi2 ? take_blocks64(c, o, len) : take_blocks(c, o, o ? 0 : -1, len);
+    if (blocks_on()) return have_vbmi2 ? take_blocks64(c, o, k, len) : take_blocks(c, o, k, len);
 #endif
-    return take_rest(c, o, o ? 0 : -1, len);
+    return take_rest(c, o, k, len);
 }
 
 static bool skip_string(cur_t *c)
