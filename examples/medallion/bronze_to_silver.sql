@@ -24,7 +24,9 @@ CREATE TEMP TABLE parsed AS
 WITH bronze AS (
     SELECT "partition", "offset", "timestamp", value AS raw,
            CAST(CAST(ds AS VARCHAR) || ' ' || hour || ':00:00' AS TIMESTAMP) AS bronze_start,
-           json_valid(value) AS ok
+           -- the value when it is JSON, else NULL: the fields below read it
+           -- without a CASE each (json_extract_string of NULL is NULL)
+           CASE WHEN json_valid(value) THEN value END AS doc
     FROM read_json('s3://lakehouse/bronze/chain_transfers/**/*.jsonl.zst',
                    columns = {'partition': 'INTEGER', 'offset': 'BIGINT', 'timestamp': 'BIGINT',
                               'key': 'VARCHAR', 'value': 'VARCHAR'},
@@ -39,21 +41,21 @@ WITH bronze AS (
     -- the block time first: a row whose block time and Kafka timestamp are
     -- both outside what the run keeps (see the last WHERE) is not parsed further
     SELECT *, epoch_ms("timestamp") AS kafka_time,
-           CASE WHEN ok THEN TRY_CAST(json_extract_string(raw, '$.block_time') AS TIMESTAMP) END AS block_time
+           TRY_CAST(json_extract_string(doc, '$.block_time') AS TIMESTAMP) AS block_time
     FROM bronze
     WHERE bronze_start >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
       AND bronze_start <= TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
 ), fields AS (
     SELECT "partition", "offset", raw, bronze_start, kafka_time, block_time,
-           CASE WHEN ok THEN json_extract_string(raw, '$.chain') END AS chain,
-           CASE WHEN ok THEN TRY_CAST(json_extract_string(raw, '$.block_number') AS BIGINT) END AS block_number,
-           CASE WHEN ok THEN json_extract_string(raw, '$.tx_hash') END AS tx_hash,
-           CASE WHEN ok THEN TRY_CAST(json_extract_string(raw, '$.log_index') AS INTEGER) END AS log_index,
-           CASE WHEN ok THEN json_extract_string(raw, '$.token') END AS token,
-           CASE WHEN ok THEN json_extract_string(raw, '$.from') END AS from_address,
-           CASE WHEN ok THEN json_extract_string(raw, '$.to') END AS to_address,
-           CASE WHEN ok THEN json_extract_string(raw, '$.amount') END AS amount_text,
-           CASE WHEN ok THEN TRY_CAST(json_extract_string(raw, '$.gas') AS BIGINT) END AS gas
+           json_extract_string(doc, '$.chain') AS chain,
+           TRY_CAST(json_extract_string(doc, '$.block_number') AS BIGINT) AS block_number,
+           json_extract_string(doc, '$.tx_hash') AS tx_hash,
+           TRY_CAST(json_extract_string(doc, '$.log_index') AS INTEGER) AS log_index,
+           json_extract_string(doc, '$.token') AS token,
+           json_extract_string(doc, '$.from') AS from_address,
+           json_extract_string(doc, '$.to') AS to_address,
+           json_extract_string(doc, '$.amount') AS amount_text,
+           TRY_CAST(json_extract_string(doc, '$.gas') AS BIGINT) AS gas
     FROM timed
     WHERE block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
           AND block_time < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
@@ -62,16 +64,16 @@ WITH bronze AS (
        OR bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
           AND block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
 ), classified AS (
-    SELECT *, TRY_CAST(amount_text AS DECIMAL(38,0)) AS amount,
+    SELECT *,
            CASE
                WHEN chain IS NULL OR block_number IS NULL OR block_time IS NULL OR tx_hash IS NULL
                     OR log_index IS NULL OR token IS NULL OR from_address IS NULL
                     OR to_address IS NULL OR amount_text IS NULL OR gas IS NULL
                    THEN 'malformed'
                WHEN token NOT IN ('USDC', 'USDT', 'WETH', 'DAI', 'WBTC', 'LINK') THEN 'unknown_token'
-               WHEN TRY_CAST(amount_text AS DECIMAL(38,0)) IS NULL THEN 'overflow'
+               WHEN amount IS NULL THEN 'overflow'
            END AS bad
-    FROM fields
+    FROM (SELECT *, TRY_CAST(amount_text AS DECIMAL(38,0)) AS amount FROM fields) AS f
 )
 -- what the two INSERTs read: the raw text only for the rejected rows (the
 -- ones with a reason), not the columns that only decide the reason

@@ -1,16 +1,20 @@
 -- validate: assertion queries over the data interval [start, end); each fails
 -- the task through error(...) (exit 2), the first failure ends it.
 
--- 1. no duplicate keys in silver among the interval's rows (a key lands in
--- the interval of its block time; each run checks its own, so the check does
--- not grow with the table)
-SELECT CASE WHEN count(*) <> count(DISTINCT (chain, tx_hash, log_index))
-            THEN error('duplicate keys in silver.chain_transfers: ' || (count(*) - count(DISTINCT (chain, tx_hash, log_index))))
-       END AS no_duplicate_keys
+-- the interval's silver rows, counted once for the checks below (a key lands
+-- in the interval of its block time; each run checks its own, so the checks
+-- do not grow with the table)
+CREATE TEMP TABLE silver_interval AS
+SELECT count(*) AS n, count(DISTINCT (chain, tx_hash, log_index)) AS keys, sum(amount) AS volume
 FROM silver.chain_transfers
 WHERE ds = DATE '{{ ds }}'
   AND block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
   AND block_time < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}';
+
+-- 1. no duplicate keys in silver among the interval's rows
+SELECT CASE WHEN n <> keys THEN error('duplicate keys in silver.chain_transfers: ' || (n - keys))
+       END AS no_duplicate_keys
+FROM silver_interval;
 
 -- 2. bronze reconciles with silver + rejected: every bronze line this interval
 -- owns is a silver row, a rejected row or a dropped duplicate (recounted from
@@ -19,7 +23,9 @@ WHERE ds = DATE '{{ ds }}'
 -- counts the lines as they are parsed, without keeping them
 CREATE TEMP VIEW owned AS
 WITH lines AS (
-    SELECT value, json_valid(value) AS ok, epoch_ms("timestamp") AS kafka_time,
+    -- doc: the value when it is JSON, else NULL (json_extract_string of NULL
+    -- is NULL, so the fields below need no CASE each)
+    SELECT CASE WHEN json_valid(value) THEN value END AS doc, epoch_ms("timestamp") AS kafka_time,
            CAST(CAST(ds AS VARCHAR) || ' ' || hour || ':00:00' AS TIMESTAMP) AS bronze_start
     FROM read_json('s3://lakehouse/bronze/chain_transfers/**/*.jsonl.zst',
                    columns = {'partition': 'INTEGER', 'offset': 'BIGINT', 'timestamp': 'BIGINT',
@@ -32,22 +38,22 @@ WITH lines AS (
           BETWEEN TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
               AND TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
 ), timed AS (
-    SELECT *, TRY_CAST(CASE WHEN ok THEN json_extract_string(value, '$.block_time') END AS TIMESTAMP) AS block_time
+    SELECT *, doc IS NOT NULL AS ok,
+           TRY_CAST(json_extract_string(doc, '$.block_time') AS TIMESTAMP) AS block_time
     FROM lines
 )
 -- the lines this interval owns: by block time (by Kafka timestamp without
--- one), and the too-late lines of the last bronze hour read
+-- one: a line that is not JSON has no block time), and the too-late lines of
+-- the last bronze hour read
 SELECT ok, block_time, kafka_time, bronze_start,
-       CASE WHEN ok THEN json_extract_string(value, '$.chain') END AS chain,
-       CASE WHEN ok THEN json_extract_string(value, '$.tx_hash') END AS tx_hash,
-       CASE WHEN ok THEN json_extract_string(value, '$.log_index') END AS log_index,
-       CASE WHEN ok THEN json_extract_string(value, '$.token') END AS token,
-       TRY_CAST(CASE WHEN ok THEN json_extract_string(value, '$.amount') END AS DECIMAL(38,0)) AS amount
+       json_extract_string(doc, '$.chain') AS chain,
+       json_extract_string(doc, '$.tx_hash') AS tx_hash,
+       json_extract_string(doc, '$.log_index') AS log_index,
+       json_extract_string(doc, '$.token') AS token,
+       TRY_CAST(json_extract_string(doc, '$.amount') AS DECIMAL(38,0)) AS amount
 FROM timed
-WHERE CASE WHEN ok AND block_time IS NOT NULL THEN block_time ELSE kafka_time END
-          >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
-      AND CASE WHEN ok AND block_time IS NOT NULL THEN block_time ELSE kafka_time END
-          < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
+WHERE coalesce(block_time, kafka_time) >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+      AND coalesce(block_time, kafka_time) < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
    OR ok AND bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
       AND block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}';
 
@@ -64,9 +70,7 @@ FROM (SELECT count(*) AS lines,
                  WHERE ok AND token IN ('USDC', 'USDT', 'WETH', 'DAI', 'WBTC', 'LINK')
                  AND amount IS NOT NULL AND block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}') AS keys
       FROM owned) AS b,
-     (SELECT count(*) AS n FROM silver.chain_transfers
-      WHERE block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
-        AND block_time < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}') AS s,
+     silver_interval AS s,
      (SELECT count(*) AS n FROM silver.chain_transfers_rejected
       WHERE ds = DATE '{{ ds }}'
         AND interval_start = TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}') AS r;
@@ -79,9 +83,7 @@ SELECT CASE WHEN coalesce(g.transfers, 0) <> s.n OR coalesce(g.volume, 0) <> coa
        END AS gold_matches_silver
 FROM (SELECT sum(transfers) AS transfers, sum(volume) AS volume FROM gold.transfers_hourly
       WHERE ds = DATE '{{ ds }}' AND hour = {{ ts_format(data_interval_start, '%H') }}) AS g,
-     (SELECT count(*) AS n, sum(amount) AS volume FROM silver.chain_transfers
-      WHERE block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
-        AND block_time < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}') AS s;
+     silver_interval AS s;
 
 -- 4. rejected counts per reason match the demo generator's manifest: its
 -- counts for the interval's hour, and for too_late the records that arrived
