@@ -3,11 +3,12 @@
 # nginx-light (the reference HTTP server for GETs), wrk (the small-request
 # load generator), and the SQL benchmark's peers sqlite3 and ClickHouse 18.16
 # (clickhouse-server, clickhouse-client; bench/sql_bench.sh starts its own
-# server from its own config, never the package's service), and the zstd CLI
-# (the medallion benchmark's floor). Idempotent; runs as root or through sudo.
+# server from its own config, never the package's service), the zstd CLI
+# (the medallion benchmark's floor) and GNU time (bench/ab_cpu.sh). Idempotent;
+# runs as root or through sudo.
 set -euo pipefail
 
-PKGS=(nginx-light wrk curl openssl python3 sqlite3 clickhouse-server clickhouse-client zstd)
+PKGS=(nginx-light wrk curl openssl python3 sqlite3 clickhouse-server clickhouse-client zstd time)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi

@@ -75,6 +75,16 @@ def proc_status(pid):
     return out
 
 
+def machine_cpu():
+    """Core-seconds since boot from /proc/stat's cpu line: (busy, idle,
+    steal); busy = user + nice + system + irq + softirq, idle = idle +
+    iowait, steal = time the hypervisor ran something else."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    hz = os.sysconf("SC_CLK_TCK")
+    return ((v[0] + v[1] + v[2] + v[5] + v[6]) / hz, (v[3] + v[4]) / hz, v[7] / hz)
+
+
 def proc_cpu(pid):
     """utime + stime of a live process (its threads), seconds."""
     with open("/proc/%d/stat" % pid) as f:
@@ -554,7 +564,7 @@ def measure_orchestrated(args, tmp):
                          "--hours", str(args.hours), "--seed", str(args.seed),
                          "--lateness", "%dh" % args.lateness, "--end-hour", iso(end),
                          "--bootstrap-servers", srv.endpoints["kafka"]], env, logf)
-        cpu0 = proc_cpu(srv.pid)
+        cpu0, mach0 = proc_cpu(srv.pid), machine_cpu()
         t0 = time.perf_counter()
         install_dag(srv, start, args)
         want = ["scheduled__" + (start + timedelta(hours=h)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
@@ -574,6 +584,7 @@ def measure_orchestrated(args, tmp):
                 break
             time.sleep(0.25)
         wall = time.perf_counter() - t0
+        mach = [b - a for a, b in zip(mach0, machine_cpu())]
         done = sum(states.get(r) == "success" for r in want)
         tasks = {}
         for rid in states:
@@ -591,7 +602,10 @@ def measure_orchestrated(args, tmp):
                "wall_s": round(wall, 3), "runs_done": done, "runs_wanted": len(want),
                "tasks": {k: {"n": v[0], "secs": round(v[1], 3)} for k, v in tasks.items()},
                "server_cpu_s": round(proc_cpu(srv.pid) - cpu0, 2),
-               "server_rss_kib": st["VmRSS"], "server_hwm_kib": st["VmHWM"]}
+               "server_rss_kib": st["VmRSS"], "server_hwm_kib": st["VmHWM"],
+               # the whole machine over the runs (other work on it included)
+               "machine": {"cores": os.cpu_count(), "busy_s": round(mach[0], 2),
+                           "idle_s": round(mach[1], 2), "steal_s": round(mach[2], 2)}}
     finally:
         srv.stop()
         logf.close()
@@ -719,6 +733,11 @@ def report(ready, pipe, orch=None):
                 out.append("| %s | %d | %.2f |" % (k, orch["tasks"][k]["n"], orch["tasks"][k]["secs"]))
         out += ["", "Server CPU %.2f s over the runs, RSS %s MiB after (VmHWM %s MiB)."
                 % (orch["server_cpu_s"], mib(orch["server_rss_kib"]), mib(orch["server_hwm_kib"]))]
+        m = orch.get("machine")
+        if m:
+            out += ["The machine over the runs (/proc/stat, everything on it): %.1f core-seconds "
+                    "busy, %.1f idle, %.1f stolen by the hypervisor, of %.1f (%d cores × the wall time)."
+                    % (m["busy_s"], m["idle_s"], m["steal_s"], m["cores"] * orch["wall_s"], m["cores"])]
     return "\n".join(out)
 
 
