@@ -1,11 +1,13 @@
 -- bronze_to_silver: the events of the data interval [start, end) from bronze
 -- into silver.chain_transfers, bad rows into silver.chain_transfers_rejected.
 -- Reads the bronze intervals start .. start + lateness (late events arrive up
--- to lateness after their hour), keeps the rows whose block time is in
--- [start, end) (a malformed row: whose Kafka timestamp is), validates them,
--- de-duplicates on (chain, tx_hash, log_index) keeping the lowest
--- (partition, offset), and replaces exactly this interval's rows, so a
--- re-run or any run order gives the same tables.
+-- to lateness after their hour), keeps the rows of [start, end) (a row's time:
+-- its block time, or its Kafka timestamp when it has no valid one, as a line
+-- that is not JSON), validates them, de-duplicates on (chain, tx_hash,
+-- log_index) keeping the lowest (partition, offset), and replaces exactly
+-- this interval's rows, so a re-run or any run order gives the same tables.
+-- A row of the last bronze interval read whose time is before start is
+-- too_late here: no run of its own interval reads that bronze.
 
 CREATE TABLE IF NOT EXISTS silver.chain_transfers (
     chain VARCHAR, block_number BIGINT, block_time TIMESTAMP, tx_hash VARCHAR,
@@ -38,15 +40,16 @@ WITH bronze AS (
           BETWEEN TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
               AND TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
 ), timed AS (
-    -- the block time first: a row whose block time and Kafka timestamp are
-    -- both outside what the run keeps (see the last WHERE) is not parsed further
-    SELECT *, epoch_ms("timestamp") AS kafka_time,
-           TRY_CAST(json_extract_string(doc, '$.block_time') AS TIMESTAMP) AS block_time
-    FROM bronze
+    -- the row's time first: a row this run does not keep (see the WHERE
+    -- below) is not parsed further
+    SELECT *, coalesce(block_time, kafka_time) AS t
+    FROM (SELECT *, epoch_ms("timestamp") AS kafka_time,
+                 TRY_CAST(json_extract_string(doc, '$.block_time') AS TIMESTAMP) AS block_time
+          FROM bronze) AS b
     WHERE bronze_start >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
       AND bronze_start <= TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
 ), fields AS (
-    SELECT "partition", "offset", raw, bronze_start, kafka_time, block_time,
+    SELECT "partition", "offset", raw, bronze_start, t, block_time,
            json_extract_string(doc, '$.chain') AS chain,
            TRY_CAST(json_extract_string(doc, '$.block_number') AS BIGINT) AS block_number,
            json_extract_string(doc, '$.tx_hash') AS tx_hash,
@@ -57,12 +60,10 @@ WITH bronze AS (
            json_extract_string(doc, '$.amount') AS amount_text,
            TRY_CAST(json_extract_string(doc, '$.gas') AS BIGINT) AS gas
     FROM timed
-    WHERE block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
-          AND block_time < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
-       OR kafka_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
-          AND kafka_time < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
+    WHERE t >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+          AND t < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
        OR bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
-          AND block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+          AND t < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
 ), classified AS (
     SELECT *,
            CASE
@@ -77,25 +78,14 @@ WITH bronze AS (
 )
 -- what the two INSERTs read: the raw text only for the rejected rows (the
 -- ones with a reason), not the columns that only decide the reason
-SELECT * EXCLUDE (raw, amount_text, bad, kafka_time, bronze_start),
-       CASE WHEN bad IS NOT NULL OR block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+SELECT * EXCLUDE (raw, amount_text, bad, t, bronze_start),
+       CASE WHEN bad IS NOT NULL OR t < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
             THEN raw END AS raw,
-       CASE
-           WHEN bad IS NOT NULL THEN bad
-           -- read from the last bronze interval this run reads, but older than
-           -- the interval: no run for its own hour reads it
-           WHEN bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
-                AND block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
-               THEN 'too_late'
-       END AS reason
-FROM classified
-WHERE CASE WHEN bad = 'malformed' THEN kafka_time ELSE block_time END
-          >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
-      AND CASE WHEN bad = 'malformed' THEN kafka_time ELSE block_time END
-          < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
-   OR (bad IS NULL
-       AND bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
-       AND block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}');
+       -- older than the interval: read from the last bronze interval this run
+       -- reads (the WHERE above), which no run of its own hour reads
+       CASE WHEN t < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}' THEN 'too_late'
+            ELSE bad END AS reason
+FROM classified;
 
 INSERT INTO silver.chain_transfers
 REPLACE WHERE block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'

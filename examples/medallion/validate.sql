@@ -18,9 +18,9 @@ FROM silver_interval;
 
 -- 2. bronze reconciles with silver + rejected: every bronze line this interval
 -- owns is a silver row, a rejected row or a dropped duplicate (recounted from
--- bronze: lines that parse with a known token and an amount that fits, minus
--- their distinct keys). A view, not a table: the one query that reads it
--- counts the lines as they are parsed, without keeping them
+-- bronze: the lines that parse with every field, a known token and an amount
+-- that fits, minus their distinct keys). A view, not a table: the one query
+-- that reads it counts the lines as they are parsed, without keeping them
 CREATE TEMP VIEW owned AS
 WITH lines AS (
     -- doc: the value when it is JSON, else NULL (json_extract_string of NULL
@@ -38,38 +38,48 @@ WITH lines AS (
           BETWEEN TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
               AND TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
 ), timed AS (
-    SELECT *, doc IS NOT NULL AS ok,
-           TRY_CAST(json_extract_string(doc, '$.block_time') AS TIMESTAMP) AS block_time
-    FROM lines
+    -- a line's time: its block time, or its Kafka timestamp when it has no
+    -- valid one (a line that is not JSON has none)
+    SELECT *, coalesce(block_time, kafka_time) AS t
+    FROM (SELECT *, TRY_CAST(json_extract_string(doc, '$.block_time') AS TIMESTAMP) AS block_time
+          FROM lines) AS l
 )
--- the lines this interval owns: by block time (by Kafka timestamp without
--- one: a line that is not JSON has no block time), and the too-late lines of
--- the last bronze hour read
-SELECT ok, block_time, kafka_time, bronze_start,
+-- the lines this interval owns: those of its hour, and those of the last
+-- bronze hour read that are older than the interval (too late for their own)
+SELECT t,
+       -- whether bronze_to_silver reads every field it requires
+       block_time IS NOT NULL
+           AND json_extract_string(doc, '$.chain') IS NOT NULL
+           AND TRY_CAST(json_extract_string(doc, '$.block_number') AS BIGINT) IS NOT NULL
+           AND json_extract_string(doc, '$.from') IS NOT NULL
+           AND json_extract_string(doc, '$.to') IS NOT NULL
+           AND TRY_CAST(json_extract_string(doc, '$.gas') AS BIGINT) IS NOT NULL AS whole,
        json_extract_string(doc, '$.chain') AS chain,
        json_extract_string(doc, '$.tx_hash') AS tx_hash,
-       json_extract_string(doc, '$.log_index') AS log_index,
+       TRY_CAST(json_extract_string(doc, '$.log_index') AS INTEGER) AS log_index,
        json_extract_string(doc, '$.token') AS token,
        TRY_CAST(json_extract_string(doc, '$.amount') AS DECIMAL(38,0)) AS amount
 FROM timed
-WHERE coalesce(block_time, kafka_time) >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
-      AND coalesce(block_time, kafka_time) < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
-   OR ok AND bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
-      AND block_time < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}';
+WHERE t >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
+      AND t < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
+   OR bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
+      AND t < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}';
 
+-- good: a line silver takes (or drops as a duplicate): every field there
+-- (tx_hash and log_index are in the key), a known token, an amount that
+-- fits, and of this interval's hour
 SELECT CASE WHEN b.lines <> s.n + r.n + b.good - b.keys
             THEN error('bronze does not reconcile: ' || b.lines || ' bronze lines, ' || s.n
                        || ' silver, ' || r.n || ' rejected, ' || (b.good - b.keys) || ' duplicates')
             WHEN s.n <> b.keys
             THEN error('silver holds ' || s.n || ' rows, bronze ' || b.keys || ' distinct keys')
        END AS reconciled
-FROM (SELECT count(*) AS lines,
-             count(*) FILTER (WHERE ok AND token IN ('USDC', 'USDT', 'WETH', 'DAI', 'WBTC', 'LINK')
-                              AND amount IS NOT NULL AND block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}') AS good,
-             count(DISTINCT (chain, tx_hash, log_index)) FILTER (
-                 WHERE ok AND token IN ('USDC', 'USDT', 'WETH', 'DAI', 'WBTC', 'LINK')
-                 AND amount IS NOT NULL AND block_time >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}') AS keys
-      FROM owned) AS b,
+FROM (SELECT count(*) AS lines, count(*) FILTER (WHERE good) AS good,
+             count(DISTINCT (chain, tx_hash, log_index)) FILTER (WHERE good) AS keys
+      FROM (SELECT *, whole AND tx_hash IS NOT NULL AND log_index IS NOT NULL
+                      AND token IN ('USDC', 'USDT', 'WETH', 'DAI', 'WBTC', 'LINK')
+                      AND amount IS NOT NULL AND t >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}' AS good
+            FROM owned) AS o) AS b,
      silver_interval AS s,
      (SELECT count(*) AS n FROM silver.chain_transfers_rejected
       WHERE ds = DATE '{{ ds }}'
