@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS silver.chain_transfers (
     amount DECIMAL(38,0), gas BIGINT, ds DATE) PARTITIONED BY (ds);
 
 -- rejected rows carry the interval whose run rejected them (a too_late row's
--- block time is before it, a malformed one has none), the key of REPLACE WHERE
+-- time is before it, a malformed one may have no block time), the key of
+-- REPLACE WHERE
 CREATE TABLE IF NOT EXISTS silver.chain_transfers_rejected (
     chain VARCHAR, block_number BIGINT, block_time TIMESTAMP, tx_hash VARCHAR,
     log_index INTEGER, token VARCHAR, from_address VARCHAR, to_address VARCHAR,
