@@ -45,29 +45,26 @@ WITH lines AS (
           FROM lines) AS l
 )
 -- the lines this interval owns: those of its hour, and those of the last
--- bronze hour read that are older than the interval (too late for their own)
-SELECT t,
-       -- whether bronze_to_silver reads every field it requires
-       block_time IS NOT NULL
-           AND json_extract_string(doc, '$.chain') IS NOT NULL
-           AND TRY_CAST(json_extract_string(doc, '$.block_number') AS BIGINT) IS NOT NULL
-           AND json_extract_string(doc, '$.from') IS NOT NULL
-           AND json_extract_string(doc, '$.to') IS NOT NULL
-           AND TRY_CAST(json_extract_string(doc, '$.gas') AS BIGINT) IS NOT NULL AS whole,
+-- bronze hour read that are older than the interval (too late for their own),
+-- with the fields bronze_to_silver requires, read as it reads them
+SELECT t, block_time,
        json_extract_string(doc, '$.chain') AS chain,
+       TRY_CAST(json_extract_string(doc, '$.block_number') AS BIGINT) AS block_number,
        json_extract_string(doc, '$.tx_hash') AS tx_hash,
        TRY_CAST(json_extract_string(doc, '$.log_index') AS INTEGER) AS log_index,
        json_extract_string(doc, '$.token') AS token,
-       TRY_CAST(json_extract_string(doc, '$.amount') AS DECIMAL(38,0)) AS amount
+       json_extract_string(doc, '$.from') AS from_address,
+       json_extract_string(doc, '$.to') AS to_address,
+       TRY_CAST(json_extract_string(doc, '$.amount') AS DECIMAL(38,0)) AS amount,
+       TRY_CAST(json_extract_string(doc, '$.gas') AS BIGINT) AS gas
 FROM timed
 WHERE t >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}'
       AND t < TIMESTAMP '{{ ts_format(data_interval_end, '%F %T') }}'
    OR bronze_start = TIMESTAMP '{{ ts_format(ts_add(data_interval_start, params.lateness), '%F %T') }}'
       AND t < TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}';
 
--- good: a line silver takes (or drops as a duplicate): every field there
--- (tx_hash and log_index are in the key), a known token, an amount that
--- fits, and of this interval's hour
+-- good: a line silver takes (or drops as a duplicate): every field there, a
+-- known token, an amount that fits, and of this interval's hour
 SELECT CASE WHEN b.lines <> s.n + r.n + b.good - b.keys
             THEN error('bronze does not reconcile: ' || b.lines || ' bronze lines, ' || s.n
                        || ' silver, ' || r.n || ' rejected, ' || (b.good - b.keys) || ' duplicates')
@@ -76,7 +73,9 @@ SELECT CASE WHEN b.lines <> s.n + r.n + b.good - b.keys
        END AS reconciled
 FROM (SELECT count(*) AS lines, count(*) FILTER (WHERE good) AS good,
              count(DISTINCT (chain, tx_hash, log_index)) FILTER (WHERE good) AS keys
-      FROM (SELECT *, whole AND tx_hash IS NOT NULL AND log_index IS NOT NULL
+      FROM (SELECT *, block_time IS NOT NULL AND chain IS NOT NULL AND block_number IS NOT NULL
+                      AND tx_hash IS NOT NULL AND log_index IS NOT NULL
+                      AND from_address IS NOT NULL AND to_address IS NOT NULL AND gas IS NOT NULL
                       AND token IN ('USDC', 'USDT', 'WETH', 'DAI', 'WBTC', 'LINK')
                       AND amount IS NOT NULL AND t >= TIMESTAMP '{{ ts_format(data_interval_start, '%F %T') }}' AS good
             FROM owned) AS o) AS b,

@@ -120,12 +120,11 @@ def test_every_line_lands_once_whatever_is_wrong_with_it(tmp_path):
                     iso(s + timedelta(hours=1)), "--prefix",
                     "s3://lakehouse/bronze/chain_transfers", "--idle-timeout", "2s")
             assert r.returncode == 0, r.stdout + r.stderr
-        validate = render(EXAMPLE / "validate.sql", h[0], LATENESS)
-        assert "-- 4. rejected counts" in validate
         for i in (1, 0):
             for name in ("bronze_to_silver", "silver_to_gold", "validate"):
                 text = render(EXAMPLE / f"{name}.sql", h[i], LATENESS)
                 if name == "validate":  # another feed: no manifest to compare with
+                    assert "-- 4. rejected counts" in text
                     text = text[:text.index("-- 4. rejected counts")]
                 f = tmp_path / f"{name}-{i}.sql"
                 f.write_text(text)
