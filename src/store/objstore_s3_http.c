@@ -265,6 +265,10 @@ static void curl_setup(s3_t *s, CURL *c, const s3_req_t *q, s3_resp_t *r, const 
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    /* bodies arrive in reads of up to 512 KiB instead of libcurl's 16 KiB: a
+       bronze hour (100 MB) took 6,600 recv and as many poll calls, 6% of the
+       CPU of a query that counts its lines */
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
     if (s->ca_bundle) curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_bundle);
     if (strcmp(q->method, "HEAD") == 0) {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
