@@ -23,6 +23,15 @@ int lh_cmd_sql(int argc, char **argv);     /* src/cmd/sql.c: SQL in this process
 /* `lakehouse sql` as a command: lh_cmd_sql after sql.tune_malloc, which may
  * start the process again (so never from inside another command) */
 int lh_cmd_sql_main(int argc, char **argv);
+/* src/cmd/tune_malloc.c: starts this process again as `lakehouse VERB
+ * argv...` with the glibc tunables of add (NULL-terminated "name=value")
+ * added to GLIBC_TUNABLES, those the user's does not name (hugetlb only
+ * where the kernel gives huge pages on request), when the boolean config key
+ * (NULL: none) is on; returns when nothing is added, the key is off, the exec
+ * fails, or in the process started again. First thing in a command, before
+ * any thread. */
+void lh_cmd_tune_malloc(const char *verb, const char *key, const char *const *add, int argc,
+                        char **argv);
 int lh_cmd_sqllogictest(int argc, char **argv); /* src/cmd/sqllogictest.c: *.test files */
 int lh_cmd_table(int argc, char **argv);  /* src/cmd/table.c: ls | describe | history | vacuum */
 int lh_cmd_topic(int argc, char **argv);  /* src/cmd/topic.c: list|describe|create|delete|tail */

@@ -368,90 +368,18 @@ static int open_lake(int *argc, char **argv, lh_config_t **cfg, lh_objstore_t **
     return 0;
 }
 
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
-/* Whether the kernel backs memory with transparent huge pages only where a
- * program asks for them (its "madvise" mode, Debian's default). */
-static bool thp_on_request(void)
-{
-    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-    if (!f) return false;
-    char mode[128] = "";
-    bool on = fgets(mode, sizeof mode, f) && strstr(mode, "[madvise]");
-    fclose(f);
-    return on;
-}
-
-#endif
-
-/* sql.tune_malloc: glibc's malloc set for a query engine, through tunables
- * it reads only at start (GLIBC_TUNABLES), so the command starts itself
- * again with them added (same process id, arguments and descriptors):
+/* sql.tune_malloc: glibc's malloc set for a query engine (cmd.h):
  * - glibc.malloc.arena_max=1: the pool's threads make batches that the main
  *   thread keeps or frees, and parallel phases alternate with serial ones;
  *   with an arena per thread, memory freed into one arena is never reused by
  *   another, which takes fresh pages instead (each a page fault, expensive
  *   under virtualization). One arena: the example's bronze_to_silver 20% less
  *   memory and 15% faster at 10M events, its validate 18% less and 15%.
- * - glibc.malloc.hugetlb=1 where the kernel gives transparent huge pages on
- *   request (its "madvise" mode, Debian's): hash tables, memory tables and
- *   column vectors of hundreds of MB walked with 4 KiB pages spend a good
- *   part of their time in TLB misses (bronze_to_silver 15-20% faster).
- * A tunable the user set is left as it is; the key off, nothing to add, or a
- * failed exec leave the process running as it was. Under AddressSanitizer,
- * malloc is the sanitizer's, which reads no glibc tunables: nothing to do. */
-static void tune_malloc(int argc, char **argv)
-{
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
-    /* never a second time: glibc cuts GLIBC_TUNABLES up in place as it reads it */
-    if (getenv("LH_SQL_STARTED_AGAIN")) {
-        unsetenv("LH_SQL_STARTED_AGAIN");
-        return;
-    }
-    const char *was = getenv("GLIBC_TUNABLES");
-    bool arena = !was || !strstr(was, "glibc.malloc.arena_max");
-    bool huge = (!was || !strstr(was, "glibc.malloc.hugetlb")) && thp_on_request();
-    if (!arena && !huge) return;
-    char **args = calloc((size_t)argc + 3, sizeof *args);
-    if (!args) return;
-    memcpy(args + 2, argv, (size_t)argc * sizeof *args);
-    int n = argc;
-    lh_config_t *cfg = NULL;
-    lh_err_t e = {0};
-    bool on =
-        !lh_config_load(&cfg, &n, args + 2, &e) && lh_config_bool(cfg, "sql.tune_malloc") == 1;
-    lh_config_free(cfg);
-    lh_buf_t t; /* was, then the tunables to add, ':' between */
-    lh_buf_init(&t, 0);
-    const char *add[] = {arena ? "glibc.malloc.arena_max=1" : NULL,
-                         huge ? "glibc.malloc.hugetlb=1" : NULL};
-    if (was) lh_buf_puts(&t, was);
-    for (size_t i = 0; on && i < sizeof add / sizeof add[0]; i++)
-        if (add[i]) {
-            if (t.len) lh_buf_puts(&t, ":");
-            lh_buf_puts(&t, add[i]);
-        }
-    char *old = was ? strdup(was) : NULL;
-    char name[] = "sql";
-    if (on && !t.err && (!was || old) && !setenv("GLIBC_TUNABLES", t.ptr, 1) &&
-        !setenv("LH_SQL_STARTED_AGAIN", "1", 1)) {
-        args[0] = program_invocation_name;
-        args[1] = name;
-        memcpy(args + 2, argv, (size_t)argc * sizeof *args); /* the load reordered the copy */
-        execv("/proc/self/exe", args);
-        if (old) /* still here: as it was */
-            setenv("GLIBC_TUNABLES", old, 1);
-        else
-            unsetenv("GLIBC_TUNABLES");
-        unsetenv("LH_SQL_STARTED_AGAIN");
-    }
-    free(old);
-    lh_buf_free(&t);
-    free(args);
-#else
-    (void)argc;
-    (void)argv;
-#endif
-}
+ * - glibc.malloc.hugetlb=1: hash tables, memory tables and column vectors of
+ *   hundreds of MB walked with 4 KiB pages spend a good part of their time in
+ *   TLB misses (bronze_to_silver 15-20% faster). */
+static const char *const sql_tunables[] = {"glibc.malloc.arena_max=1", "glibc.malloc.hugetlb=1",
+                                           NULL};
 
 int lh_cmd_sql(int argc, char **argv)
 {
@@ -524,6 +452,6 @@ done:
 
 int lh_cmd_sql_main(int argc, char **argv)
 {
-    tune_malloc(argc, argv);
+    lh_cmd_tune_malloc("sql", "sql.tune_malloc", sql_tunables, argc, argv);
     return lh_cmd_sql(argc, argv);
 }

@@ -9,6 +9,7 @@ of the middle hour rewrites the same bytes and removes a stray object;
 run by the orchestrator, writes the same objects."""
 import codecs
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from botocore.config import Config
 
 from helpers import clients
 from helpers.flow import flow_server, runs, wait_runs
-from helpers.server import ROOT_AK, ROOT_SK, clean_env, lakehouse_bin
+from helpers.server import REPO, ROOT_AK, ROOT_SK, clean_env, lakehouse_bin
 
 kafka = pytest.importorskip("kafka")
 
@@ -222,6 +223,53 @@ def test_unreachable_kafka_exits_1_and_a_foreign_ranges_file_exits_2(lake):
                         HOURS[1], "--prefix", "s3://lakehouse/x"], capture_output=True, text=True,
                        env=e, timeout=60)
     assert r.returncode == 2 and "no lake" in r.stderr, r.stderr
+
+
+def tunables_while_waiting(srv, extra):
+    """The GLIBC_TUNABLES (a set, None when unset) of a `lakehouse ingest`
+    (the optimized build) of an hour no record closes yet, taken once it
+    says it waits: past the point where it may start itself again."""
+    env = {k: v for k, v in task_env(srv).items() if k != "GLIBC_TUNABLES"}
+    env.update(extra)
+    p = subprocess.Popen([str(REPO / "build" / "lakehouse"), "ingest", "--topic", TOPIC,
+                          "--start", "2024-12-05T14:00:00Z", "--end", "2024-12-05T15:00:00Z",
+                          "--prefix", "s3://lakehouse/bronze/waiting", "--idle-timeout", "60s"],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         stdin=subprocess.DEVNULL)
+    try:
+        for line in p.stdout:
+            if line.startswith("waiting for a record"):
+                break
+        with open(f"/proc/{p.pid}/environ", "rb") as f:
+            items = f.read().decode().split("\0")
+    finally:
+        p.kill()
+        p.wait()
+    at = [i for i, e in enumerate(items) if e.startswith("GLIBC_TUNABLES=")]
+    if not at:
+        return None
+    # glibc reads the variable in place, a NUL where each ':' was
+    got = items[at[0]][len("GLIBC_TUNABLES="):].split(":")
+    return set(got + [e for e in items[at[0] + 1:] if e.startswith("glibc.")])
+
+
+def test_ingest_tunes_glibc_malloc_for_its_buffers(lake):
+    # librdkafka's fetch buffers and the parts' growing ones: the heap kept
+    # (mmap and trim thresholds), one arena, huge pages where the kernel gives
+    # them on request; what the user set is kept. The optimized build: a
+    # sanitizer build's malloc reads no tunables
+    srv, _ = lake
+    if not os.access(REPO / "build" / "lakehouse", os.X_OK):
+        pytest.skip("no optimized build at build/lakehouse")
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            huge = {"glibc.malloc.hugetlb=1"} if "[madvise]" in f.read() else set()
+    except OSError:
+        huge = set()
+    kept = {"glibc.malloc.mmap_threshold=67108864", "glibc.malloc.trim_threshold=536870912"}
+    assert tunables_while_waiting(srv, {}) == kept | {"glibc.malloc.arena_max=1"} | huge
+    mine = "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=0"
+    assert tunables_while_waiting(srv, {"GLIBC_TUNABLES": mine}) == kept | set(mine.split(":"))
 
 
 DAG = """\
