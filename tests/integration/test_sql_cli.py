@@ -120,12 +120,15 @@ def test_the_sql_command_tunes_glibc_malloc_for_a_query_engine():
     except OSError:
         on_request = False
     huge = {"glibc.malloc.hugetlb=1"} if on_request else set()
-    assert tunables_while_reading_stdin({}, optimized) == {"glibc.malloc.arena_max=1"} | huge
+    # and the heap kept: buffers of a few MB not mapped and unmapped each time
+    kept = {"glibc.malloc.mmap_threshold=67108864", "glibc.malloc.trim_threshold=536870912"}
+    assert tunables_while_reading_stdin({}, optimized) == {"glibc.malloc.arena_max=1"} | huge | kept
     # what a user set is kept, what is missing added
     assert tunables_while_reading_stdin({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"},
                                         optimized) == {"glibc.malloc.hugetlb=0",
-                                                       "glibc.malloc.arena_max=1"}
-    mine = "glibc.malloc.arena_max=3:glibc.malloc.hugetlb=0"
+                                                       "glibc.malloc.arena_max=1"} | kept
+    mine = ("glibc.malloc.arena_max=3:glibc.malloc.hugetlb=0:glibc.malloc.mmap_threshold=1048576:"
+            "glibc.malloc.trim_threshold=0")
     assert tunables_while_reading_stdin({"GLIBC_TUNABLES": mine}, optimized) == set(mine.split(":"))
     # the key off: as started
     assert tunables_while_reading_stdin({"LAKEHOUSE_SQL_TUNE_MALLOC": "false"}, optimized) is None
