@@ -211,7 +211,7 @@ static int squeeze(int codec, int level, const uint8_t *src, size_t n, uint8_t *
     case LH_PQ_CODEC_ZSTD: {
         size_t cap = ZSTD_compressBound(n);
         if ((rc = scratch(cap, out, codec, err))) return rc;
-        *len = ZSTD_compress(*out, cap, src, n, level ? level : ZSTD_CLEVEL_DEFAULT);
+        *len = ZSTD_compress(*out, cap, src, n, level ? level : LH_PQ_ZSTD_LEVEL);
         if (ZSTD_isError(*len))
             return lh_err_set(err, LH_EINVAL, "parquet ZSTD: %s", ZSTD_getErrorName(*len));
         return 0;

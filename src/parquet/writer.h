@@ -48,7 +48,7 @@ typedef struct lh_pq_kv_pair {
 
 typedef struct lh_pq_write_opts {
     int codec;                 /* LH_PQ_CODEC_ZSTD (default), SNAPPY, GZIP, UNCOMPRESSED, ... */
-    int level;                 /* codec level; 0: the codec's default (ZSTD 3) */
+    int level;                 /* codec level; 0: the default (ZSTD LH_PQ_ZSTD_LEVEL) */
     uint32_t row_group_rows;   /* rows per row group; default 122880 (DuckDB's) */
     uint32_t page_bytes;       /* target uncompressed data page size; default 1 MiB */
     bool dictionary;           /* dictionary-encode columns (not BOOLEAN); default true */

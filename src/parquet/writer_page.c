@@ -115,7 +115,8 @@ static int compress(const lh_pq_writer_t *w, lh__pq_worker_t *k, lh__pq_ptask_t 
         if (!p) return oom(err);
         if (z) {
             if (!k->zctx && !(k->zctx = ZSTD_createCCtx())) return oom(err);
-            t->len = ZSTD_compressCCtx(k->zctx, p, cap, src, n, w->o.level ? w->o.level : 3);
+            t->len = ZSTD_compressCCtx(k->zctx, p, cap, src, n,
+                                       w->o.level ? w->o.level : LH_PQ_ZSTD_LEVEL);
             if (ZSTD_isError(t->len))
                 return lh_err_set(err, LH_EINVAL, "parquet ZSTD: %s", ZSTD_getErrorName(t->len));
         } else {
