@@ -14,6 +14,7 @@
 struct lh_objstore {
     const lh_objstore_ops_t *ops;
     void *impl;
+    int64_t mpu_threshold; /* put_file: multipart above */
 };
 
 int lh_objstore_wrap(lh_objstore_t **out, const lh_objstore_ops_t *ops, void *impl, lh_err_t *err)
@@ -25,6 +26,7 @@ int lh_objstore_wrap(lh_objstore_t **out, const lh_objstore_ops_t *ops, void *im
     }
     os->ops = ops;
     os->impl = impl;
+    os->mpu_threshold = LH_OBJSTORE_MPU_THRESHOLD;
     *out = os;
     return 0;
 }
@@ -231,6 +233,12 @@ static int put_file_multipart(lh_objstore_t *os, const char *bucket, const char 
     return rc;
 }
 
+void lh_objstore_set_mpu_threshold(lh_objstore_t *os, int64_t bytes)
+{
+    os->mpu_threshold =
+        bytes < (int64_t)LH_OBJSTORE_PART_SIZE ? (int64_t)LH_OBJSTORE_PART_SIZE : bytes;
+}
+
 int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key, const char *path,
                          const char *content_type, lh_objstore_meta_t *out, lh_err_t *err)
 {
@@ -245,7 +253,7 @@ int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key,
         close(fd);
         return lh_err_set(err, LH_EIO, "cannot upload %s: not a regular file", path);
     }
-    if ((int64_t)sb.st_size > LH_OBJSTORE_MPU_THRESHOLD)
+    if ((int64_t)sb.st_size > os->mpu_threshold)
         rc = put_file_multipart(os, bucket, key, fd, (int64_t)sb.st_size, content_type, out, err);
     else
         rc =

@@ -383,10 +383,33 @@ static void vt_put_file_small_is_one_request(void)
     lh_objstore_close(os);
 }
 
+static void vt_put_file_up_to_the_threshold_is_one_request(void)
+{
+    lh_objstore_t *os = rec_open();
+    CHECK(os);
+    size_t n = 2 * LH_OBJSTORE_PART_SIZE + 5; /* under the default 64 MiB */
+    char path[64], *data = NULL;
+    CHECK_EQ_INT(tmp_file(path, sizeof path, n, &data), 0);
+    lh_err_t err = {0};
+    int rc = lh_objstore_put_file(os, "b", "k", path, NULL, NULL, &err);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_STR(R.last_op, "put_fd");
+    CHECK_EQ_INT(R.put_fd_size, (int64_t)n);
+    CHECK_EQ_INT(R.nparts, 0);
+    /* the same file over a threshold set lower goes in parts */
+    lh_objstore_set_mpu_threshold(os, LH_OBJSTORE_PART_SIZE);
+    CHECK_EQ_INT(lh_objstore_put_file(os, "b", "k", path, NULL, NULL, &err), 0);
+    CHECK_EQ_INT(R.nparts, 3);
+    unlink(path);
+    free(data);
+    lh_objstore_close(os);
+}
+
 static void vt_put_file_splits_into_8mib_parts(void)
 {
     lh_objstore_t *os = rec_open();
     CHECK(os);
+    lh_objstore_set_mpu_threshold(os, LH_OBJSTORE_PART_SIZE);
     size_t n = 2 * LH_OBJSTORE_PART_SIZE + 5;
     char path[64], *data = NULL;
     CHECK_EQ_INT(tmp_file(path, sizeof path, n, &data), 0);
@@ -414,6 +437,7 @@ static void vt_put_file_aborts_on_failure(void)
     lh_objstore_t *os = rec_open();
     CHECK(os);
     R.fail_part = 2;
+    lh_objstore_set_mpu_threshold(os, LH_OBJSTORE_PART_SIZE);
     size_t n = 2 * LH_OBJSTORE_PART_SIZE;
     char path[64], *data = NULL;
     CHECK_EQ_INT(tmp_file(path, sizeof path, n, &data), 0);
@@ -763,6 +787,7 @@ static void c_multipart_refusals(lh_objstore_t *os, const char *bk)
 static void c_put_file(lh_objstore_t *os, const char *bk)
 {
     lh_err_t err = {0};
+    lh_objstore_set_mpu_threshold(os, LH_OBJSTORE_PART_SIZE); /* parts, as a bigger file */
     size_t n = 2 * LH_OBJSTORE_PART_SIZE + 1234;
     char path[64], *d = NULL;
     CHECK_EQ_INT(tmp_file(path, sizeof path, n, &d), 0);
@@ -1306,6 +1331,8 @@ static const lh_test_t tests[] = {
     {"vt/get_buf_respects_cap", vt_get_buf_respects_cap},
     {"vt/added_calls_check_and_dispatch", vt_added_calls_check_and_dispatch},
     {"vt/put_file_small_is_one_request", vt_put_file_small_is_one_request},
+    {"vt/put_file_up_to_the_threshold_is_one_request",
+     vt_put_file_up_to_the_threshold_is_one_request},
     {"vt/put_file_splits_into_8mib_parts", vt_put_file_splits_into_8mib_parts},
     {"vt/put_file_aborts_on_failure", vt_put_file_aborts_on_failure},
 #if HAVE_EMBEDDED
