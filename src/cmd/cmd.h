@@ -24,14 +24,13 @@ int lh_cmd_sql(int argc, char **argv);     /* src/cmd/sql.c: SQL in this process
  * start the process again (so never from inside another command) */
 int lh_cmd_sql_main(int argc, char **argv);
 /* src/cmd/tune_malloc.c: starts this process again as `lakehouse VERB
- * argv...` with the glibc tunables of add (NULL-terminated "name=value")
- * added to GLIBC_TUNABLES, those the user's does not name (hugetlb only
- * where the kernel gives huge pages on request), when the boolean config key
- * (NULL: none) is on; returns when nothing is added, the key is off, the exec
- * fails, or in the process started again. First thing in a command, before
- * any thread. */
-void lh_cmd_tune_malloc(const char *verb, const char *key, const char *const *add, int argc,
-                        char **argv);
+ * argv...` with glibc's malloc tuned for a query engine or a Kafka copy (one
+ * arena, huge pages where the kernel gives them on request, the heap kept)
+ * through GLIBC_TUNABLES, adding those the user's does not name, when the
+ * boolean config key (NULL: none) is on; returns when nothing is added, the
+ * key is off, the exec fails, or in the process started again. First thing
+ * in a command, before any thread. */
+void lh_cmd_tune_malloc(const char *verb, const char *key, int argc, char **argv);
 int lh_cmd_sqllogictest(int argc, char **argv); /* src/cmd/sqllogictest.c: *.test files */
 int lh_cmd_table(int argc, char **argv);  /* src/cmd/table.c: ls | describe | history | vacuum */
 int lh_cmd_topic(int argc, char **argv);  /* src/cmd/topic.c: list|describe|create|delete|tail */

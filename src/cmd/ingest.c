@@ -111,20 +111,12 @@ static int run(lh_ingest_t *in, const args_t *a)
     return rc;
 }
 
-/* glibc's malloc for the copy (lh_cmd_tune_malloc): librdkafka takes each
- * Fetch response into a fresh buffer and the parts are compressed into
- * growing ones; with glibc's defaults, buffers past its mmap threshold are
- * mapped and unmapped each time and the heap's pages are 4 KiB, so an
- * interval of 1.25M records took ~45,000 page faults, each ~11 us on the
- * VM this is measured on. With the heap kept (thresholds of 64 and 512
- * MiB), one arena and huge pages: ~1,500, and 0.78 of the CPU. */
-static const char *const ingest_tunables[] = {
-    "glibc.malloc.mmap_threshold=67108864", "glibc.malloc.trim_threshold=536870912",
-    "glibc.malloc.arena_max=1", "glibc.malloc.hugetlb=1", NULL};
-
+/* lh_cmd_tune_malloc: librdkafka takes each Fetch response into a fresh
+ * buffer and the parts are compressed into growing ones; with glibc's
+ * defaults each is mapped, faulted in and unmapped again (tune_malloc.c). */
 int lh_cmd_ingest(int argc, char **argv)
 {
-    lh_cmd_tune_malloc("ingest", NULL, ingest_tunables, argc, argv);
+    lh_cmd_tune_malloc("ingest", NULL, argc, argv);
     if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) return usage(stdout), 0;
     lh_ingest_t in = {0};
     pthread_mutex_init(&in.mu, NULL);

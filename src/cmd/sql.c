@@ -368,25 +368,6 @@ static int open_lake(int *argc, char **argv, lh_config_t **cfg, lh_objstore_t **
     return 0;
 }
 
-/* sql.tune_malloc: glibc's malloc set for a query engine (cmd.h):
- * - glibc.malloc.arena_max=1: the pool's threads make batches that the main
- *   thread keeps or frees, and parallel phases alternate with serial ones;
- *   with an arena per thread, memory freed into one arena is never reused by
- *   another, which takes fresh pages instead (each a page fault, expensive
- *   under virtualization). One arena: the example's bronze_to_silver 20% less
- *   memory and 15% faster at 10M events, its validate 18% less and 15%.
- * - glibc.malloc.hugetlb=1: hash tables, memory tables and column vectors of
- *   hundreds of MB walked with 4 KiB pages spend a good part of their time in
- *   TLB misses (bronze_to_silver 15-20% faster).
- * - glibc.malloc.mmap_threshold=64 MiB, trim_threshold=512 MiB: buffers of a
- *   few MB (pages, column chunks) come from the heap and its top is kept,
- *   instead of each being mapped, faulted in 4 KiB at a time and unmapped
- *   (silver_to_gold's queries: 14,000 page faults -> 2,500, 0.91 of the CPU;
- *   validate's 10,300 -> 1,800). */
-static const char *const sql_tunables[] = {"glibc.malloc.arena_max=1", "glibc.malloc.hugetlb=1",
-                                           "glibc.malloc.mmap_threshold=67108864",
-                                           "glibc.malloc.trim_threshold=536870912", NULL};
-
 int lh_cmd_sql(int argc, char **argv)
 {
     lh_sql_error_t err;
@@ -458,6 +439,6 @@ done:
 
 int lh_cmd_sql_main(int argc, char **argv)
 {
-    lh_cmd_tune_malloc("sql", "sql.tune_malloc", sql_tunables, argc, argv);
+    lh_cmd_tune_malloc("sql", "sql.tune_malloc", argc, argv); /* tune_malloc.c says why */
     return lh_cmd_sql(argc, argv);
 }

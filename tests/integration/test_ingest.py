@@ -19,7 +19,7 @@ from botocore.config import Config
 
 from helpers import clients
 from helpers.flow import flow_server, runs, wait_runs
-from helpers.server import REPO, ROOT_AK, ROOT_SK, clean_env, lakehouse_bin
+from helpers.server import REPO, ROOT_AK, ROOT_SK, clean_env, glibc_tunables, lakehouse_bin
 
 kafka = pytest.importorskip("kafka")
 
@@ -240,17 +240,10 @@ def tunables_while_waiting(srv, extra):
         for line in p.stdout:
             if line.startswith("waiting for a record"):
                 break
-        with open(f"/proc/{p.pid}/environ", "rb") as f:
-            items = f.read().decode().split("\0")
+        return glibc_tunables(p.pid)
     finally:
         p.kill()
         p.wait()
-    at = [i for i, e in enumerate(items) if e.startswith("GLIBC_TUNABLES=")]
-    if not at:
-        return None
-    # glibc reads the variable in place, a NUL where each ':' was
-    got = items[at[0]][len("GLIBC_TUNABLES="):].split(":")
-    return set(got + [e for e in items[at[0] + 1:] if e.startswith("glibc.")])
 
 
 def test_ingest_tunes_glibc_malloc_for_its_buffers(lake):

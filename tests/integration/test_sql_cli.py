@@ -12,7 +12,7 @@ import time
 import pytest
 
 from helpers import clients
-from helpers.server import REPO, clean_env, lakehouse_bin
+from helpers.server import REPO, clean_env, glibc_tunables, lakehouse_bin
 
 
 def run(*args, stdin=None):
@@ -88,20 +88,13 @@ def tunables_while_reading_stdin(extra, binary=None):
                 break
             assert time.monotonic() < deadline, call
             time.sleep(0.01)
-        with open(f"/proc/{p.pid}/environ", "rb") as f:
-            env = f.read().decode().split("\0")
+        got = glibc_tunables(p.pid)
         out, err = p.communicate(b"SELECT 42 AS x;", timeout=60)
     finally:
         p.kill()
         p.wait()
     assert p.returncode == 0 and out == b"x\n42\n", err
-    at = [i for i, e in enumerate(env) if e.startswith("GLIBC_TUNABLES=")]
-    if not at:
-        return None
-    # glibc reads the variable in place, a NUL where each ':' was
-    items = env[at[0]][len("GLIBC_TUNABLES="):].split(":")
-    items += [e for e in env[at[0] + 1:] if e.startswith("glibc.")]
-    return set(items)
+    return got
 
 
 def test_the_sql_command_tunes_glibc_malloc_for_a_query_engine():

@@ -60,6 +60,19 @@ def clean_env(extra=None):
     return env
 
 
+def glibc_tunables(pid):
+    """The GLIBC_TUNABLES in the environment of process pid, as a set of
+    "name=value" (None when unset). glibc reads the variable in place, so a
+    process that has started leaves a NUL where each ':' was."""
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        items = f.read().decode().split("\0")
+    at = [i for i, e in enumerate(items) if e.startswith("GLIBC_TUNABLES=")]
+    if not at:
+        return None
+    got = items[at[0]][len("GLIBC_TUNABLES="):].split(":")
+    return set(got + [e for e in items[at[0] + 1:] if e.startswith("glibc.")])
+
+
 def sanitizer_lines(text):
     return [ln for ln in text.splitlines() if any(m in ln for m in SANITIZER_MARKERS)]
 
