@@ -95,6 +95,7 @@ typedef struct lh__pool {
 } lh__pool_t;
 
 typedef struct lh__cmd lh__cmd_t;
+typedef struct lh__watch lh__watch_t;
 
 struct lh_flow {
     /* set at start, read-only after */
@@ -137,6 +138,12 @@ struct lh_flow {
     lh__pool_t *pools;
     int npools;
     int64_t last_scan_us;
+    /* the DAG folder's watches (dag_watch.c): the folders the last scan walked */
+    char **scan_dirs;
+    int nscan_dirs;
+    lh__watch_t *watches;
+    int nwatches, watch_failed;
+    uv_timer_t watch_settle;
     /* the platform the tasks get */
     lh_flow_platform_t pf;
     char *task_ak, *task_sk;
@@ -153,6 +160,17 @@ struct lh_flow {
  * DAGs changed. */
 int lh__flow_scan(lh_flow_t *f);
 void lh__flow_registry_free(lh_flow_t *f);
+
+/* --- dag_watch.c --- */
+/* Takes the folders a scan walked (the array and its strings). */
+void lh__flow_scanned_dirs(lh_flow_t *f, char **dirs, int n);
+/* On the scheduler's loop, before it runs: the timer, then the watches. */
+void lh__flow_watch_start(lh_flow_t *f);
+/* Watches the folders of the last scan, drops the others; how many were
+ * added. Scheduler thread. */
+int lh__flow_watch_sync(lh_flow_t *f);
+/* Closes the watches and the timer (the loop then runs dry). */
+void lh__flow_watch_close(lh_flow_t *f);
 lh__fdag_t *lh__flow_find(lh_flow_t *f, const char *dag_id);
 /* The entry's file is gone: the DAG goes inactive (reg_mu held). */
 void lh__flow_unlink_file(lh_flow_t *f, lh__fdag_t *e);

@@ -5,8 +5,8 @@
  * start before the loop serves), recovers unfinished runs (adopting the
  * supervisors still running), then starts the scheduler thread with its own
  * loop: a tick every second (rescan of the DAG folder every
- * flow.dag_scan_interval, due runs, retries) and a pass whenever a try ends
- * or a command arrives. Stop ends the thread: supervisors keep running
+ * flow.dag_scan_interval, due runs, retries), a rescan when a watched folder
+ * changes (dag_watch.c) and a pass whenever a try ends or a command arrives. Stop ends the thread: supervisors keep running
  * (the next start adopts them) unless flow.stop_tasks is on. Also the
  * readers of flow.h (registry and state, under their locks). */
 #include <errno.h>
@@ -56,7 +56,8 @@ static const lh_config_key_t flow_keys[] = {
      .def = "2s",
      .type = LH_CFG_DURATION,
      .min = 100,
-     .help = "how often the DAG folder is scanned for added, changed and removed files"},
+     .help = "how often the DAG folder is scanned for added, changed and removed files (besides "
+             "its watches, which see a change at once)"},
     {.section = "flow",
      .key = "dags_are_paused_at_creation",
      .def = "false",
@@ -188,6 +189,7 @@ static void on_tick(uv_timer_t *t)
     if (now - f->last_scan_us >= f->scan_ms * 1000) {
         f->last_scan_us = now;
         lh__flow_scan(f);
+        lh__flow_watch_sync(f);
     }
     lh__flow_pass(f);
     publish_metrics(f);
@@ -205,6 +207,7 @@ static void flow_free(lh_flow_t *f)
     if (!f) return;
     lh__flow_runs_free(f);
     lh__flow_registry_free(f);
+    lh__flow_scanned_dirs(f, NULL, 0);
     if (f->st) lh_flow_state_close(f->st);
     if (f->rd) lh_flow_state_close(f->rd);
     lh__flow_platform_free(f);
@@ -276,6 +279,7 @@ static int flow_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *err)
     uv_idle_init(&f->loop, &f->pass_idle);
     f->tick.data = f->pass_idle.data = f;
     if ((rc = lh__flow_recover(f, err))) goto fail_loop;
+    lh__flow_watch_start(f);
     uv_timer_start(&f->tick, on_tick, 0, 1000);
     if (pthread_create(&f->thread, NULL, thread_main, f)) {
         rc = lh_err_set(err, LH_EIO, "cannot start the scheduler thread");
@@ -292,6 +296,7 @@ fail_loop:
     if (f->poster) lh_loop_poster_close(f->poster);
     if (f->tick.loop) uv_close((uv_handle_t *)&f->tick, NULL);
     if (f->pass_idle.loop) uv_close((uv_handle_t *)&f->pass_idle, NULL);
+    lh__flow_watch_close(f);
     uv_run(&f->loop, UV_RUN_DEFAULT);
     uv_loop_close(&f->loop);
 fail:
@@ -309,6 +314,7 @@ static void stop_on_thread(void *arg, int status)
     uv_idle_stop(&f->pass_idle);
     uv_close((uv_handle_t *)&f->tick, NULL);
     uv_close((uv_handle_t *)&f->pass_idle, NULL);
+    lh__flow_watch_close(f);
     lh_flow_exec_close(f->exec, lh_config_bool(f->cfg, "flow.stop_tasks"), NULL, NULL);
     f->exec = NULL;
     lh_loop_poster_close(f->poster);

@@ -126,6 +126,7 @@ typedef struct {
     char **paths;
     int n, cap;
     struct stat *dirs; /* folders walked (a symlink loop is walked once) */
+    char **dirpaths;   /* their paths, for the watches (dag_watch.c) */
     int ndirs, dcap;
 } files_t;
 
@@ -140,8 +141,12 @@ static int walked(files_t *fs, const char *dir)
         int nc = fs->dcap ? fs->dcap * 2 : 16;
         struct stat *nd = realloc(fs->dirs, (size_t)nc * sizeof *nd);
         if (!nd) return 1;
-        fs->dirs = nd, fs->dcap = nc;
+        fs->dirs = nd;
+        char **np = realloc(fs->dirpaths, (size_t)nc * sizeof *np);
+        if (!np) return 1;
+        fs->dirpaths = np, fs->dcap = nc;
     }
+    if (!(fs->dirpaths[fs->ndirs] = strdup(dir))) return 1;
     fs->dirs[fs->ndirs++] = st;
     return 0;
 }
@@ -410,6 +415,7 @@ int lh__flow_scan(lh_flow_t *f)
         free(fs.paths[i]);
     free(fs.paths);
     free(fs.dirs);
+    lh__flow_scanned_dirs(f, fs.dirpaths, fs.ndirs);
     return changed;
 }
 

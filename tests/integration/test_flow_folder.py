@@ -2,7 +2,8 @@
 import error of the second only while the first defines it; once the first
 file is removed, or defines another id, the second file's DAG takes the
 id; a removed file's DAG comes back when the file does; a broken edit of a
-good file keeps the last good version running."""
+good file keeps the last good version running; the folder is watched, so a
+change is seen without waiting for the next scan."""
 import time
 
 from helpers.flow import api, flow_server, q, trigger, wait_run
@@ -82,4 +83,31 @@ def test_a_symlink_loop_in_the_folder_defines_each_dag_once(tmp_path):
     srv.start()
     assert task_ids(srv, "one") == ["t"] and task_ids(srv, "two") == ["t"]
     assert import_errors(srv) == {}
+    srv.check_clean_stop()
+
+
+def test_the_folder_is_watched_new_subfolders_too(tmp_path):
+    # a scan an hour apart: only the folder's watches can find these changes
+    srv = flow_server(tmp_path, "folder4", {"top.yaml": dag("top", "t")},
+                      env={"LAKEHOUSE_FLOW_DAG_SCAN_INTERVAL": "1h"})
+    assert task_ids(srv, "top") == ["t"]
+    # a new subfolder and then a file in it, as `cp -r` or the demo's install do
+    sub = srv.dags_dir / "team" / "etl"
+    sub.mkdir(parents=True)
+    (sub / "deep.yaml").write_text(dag("deep", "first"))
+    wait_for("the DAG in the new subfolder", lambda: task_ids(srv, "deep") == ["first"])
+    assert wait_run(srv, "deep", trigger(srv, "deep"))["state"] == "success"
+    # an edit, a broken edit, a removal, each in a watched folder
+    (sub / "deep.yaml").write_text(dag("deep", "second"))
+    wait_for("the edit", lambda: task_ids(srv, "deep") == ["second"])
+    (srv.dags_dir / "top.yaml").write_text("dag_id: top\ntasks: [\n")
+    wait_for("the broken edit is reported", lambda: "top.yaml" in import_errors(srv))
+    assert task_ids(srv, "top") == ["t"]
+    (sub / "deep.yaml").unlink()
+    wait_for("deep is gone", lambda: api(srv, "GET", "/api/v1/dags/deep").status_code == 404)
+    # a removed subfolder and one made again at the same path are watched anew
+    sub.rmdir()
+    sub.mkdir()
+    (sub / "again.yaml").write_text(dag("again", "t"))
+    wait_for("the DAG in the folder made again", lambda: task_ids(srv, "again") == ["t"])
     srv.check_clean_stop()
