@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -68,6 +69,7 @@ typedef struct lh__ti {
     int reschedule;        /* the running try is a reschedule-mode sensor poke */
     int rescheduled;       /* waiting for its next poke: the next dispatch keeps the try number */
     int64_t poke_interval, sensor_timeout;
+    char *watch_object; /* a reschedule-mode object sensor's s3://bucket/key (sensor_wake.c) */
     int64_t seq;
 } lh__ti_t;
 
@@ -144,6 +146,9 @@ struct lh_flow {
     lh__watch_t *watches;
     int nwatches, watch_failed;
     uv_timer_t watch_settle;
+    /* sensors woken by the store's notices (sensor_wake.c) */
+    atomic_int object_waiters; /* reschedule-mode object sensors waiting, as of the last pass */
+    int wake_subscribed;
     /* the platform the tasks get */
     lh_flow_platform_t pf;
     char *task_ak, *task_sk;
@@ -178,6 +183,14 @@ void lh__flow_unlink_file(lh_flow_t *f, lh__fdag_t *e);
 void lh__flow_dag_save(lh_flow_t *f, lh__fdag_t *e);
 void lh__dagver_release(lh_flow_t *f, lh__dagver_t *v);
 lh__dagver_t *lh__dagver_acquire(lh_flow_t *f, lh__dagver_t *v);
+
+/* --- sensor_wake.c --- */
+/* Subscribes to the notices of objects created in this process's store
+ * (core/notify.h); unsubscribes (any thread, before the poster closes). */
+void lh__flow_sensor_wake_start(lh_flow_t *f);
+void lh__flow_sensor_wake_stop(lh_flow_t *f);
+/* Scheduler thread: how many reschedule-mode object sensors wait now. */
+void lh__flow_sensor_wake_count(lh_flow_t *f);
 
 /* --- sched.c --- */
 int64_t lh__flow_clock_us(const lh_flow_t *f);

@@ -6,8 +6,8 @@
  * supervisors still running), then starts the scheduler thread with its own
  * loop: a tick every second (rescan of the DAG folder every
  * flow.dag_scan_interval, due runs, retries), a rescan when a watched folder
- * changes (dag_watch.c) and a pass whenever a try ends or a command arrives. Stop ends the thread: supervisors keep running
- * (the next start adopts them) unless flow.stop_tasks is on. Also the
+ * changes (dag_watch.c) and a pass whenever a try ends or a command arrives. Stop ends the thread:
+ * supervisors keep running (the next start adopts them) unless flow.stop_tasks is on. Also the
  * readers of flow.h (registry and state, under their locks). */
 #include <errno.h>
 #include <stdio.h>
@@ -280,6 +280,7 @@ static int flow_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *err)
     f->tick.data = f->pass_idle.data = f;
     if ((rc = lh__flow_recover(f, err))) goto fail_loop;
     lh__flow_watch_start(f);
+    lh__flow_sensor_wake_start(f);
     uv_timer_start(&f->tick, on_tick, 0, 1000);
     if (pthread_create(&f->thread, NULL, thread_main, f)) {
         rc = lh_err_set(err, LH_EIO, "cannot start the scheduler thread");
@@ -290,6 +291,7 @@ static int flow_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *err)
     *handle = f;
     return 0;
 fail_loop:
+    lh__flow_sensor_wake_stop(f);
     f->stopping = 1;
     /* nothing runs the loop yet: close what was opened and run it dry here */
     if (f->exec) lh_flow_exec_close(f->exec, 0, NULL, NULL);
@@ -323,6 +325,7 @@ static void stop_on_thread(void *arg, int status)
 static void flow_stop(void *handle, void (*done)(void *), void *arg)
 {
     lh_flow_t *f = handle;
+    if (f) lh__flow_sensor_wake_stop(f); /* no notice queued for the loop after this */
     if (f && f->thread_started) {
         if (lh_loop_post(f->poster, stop_on_thread, f) == 0) pthread_join(f->thread, NULL);
         uv_loop_close(&f->loop);

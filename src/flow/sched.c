@@ -132,6 +132,8 @@ static void run_free(lh_flow_t *f, lh__run_t *r)
     lh__dagver_release(f, r->v);
     json_decref(r->conf);
     free(r->rec.conf);
+    for (int i = 0; r->tis && i < r->v->dag->ntasks; i++)
+        free(r->tis[i].watch_object);
     free(r->tis);
     free(r->todo);
     free(r->in_todo);
@@ -363,6 +365,7 @@ void lh__flow_pass(lh_flow_t *f)
     if (tx && lh_flow_state_commit(f->st, &err))
         lh_error("flow: cannot commit the scheduler's pass: %s", err.msg);
     lh__flow_dispatch(f);
+    lh__flow_sensor_wake_count(f);
 }
 
 /* --- a run whose DAG is gone at recovery --- */

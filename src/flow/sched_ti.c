@@ -207,6 +207,7 @@ static void settle(lh_flow_t *f, lh__ti_t *ti, const lh_flow_result_t *res, int6
         r->next_try_us = now + ti->poke_interval * 1000000;
         ti->rescheduled = 1;
         ti->run->nwaiting++;
+        if (ti->watch_object) atomic_fetch_add(&f->object_waiters, 1); /* recounted each pass */
         break;
     case LH_FLOW_OUT_SHUTDOWN:
     case LH_FLOW_OUT_LOST:
@@ -309,6 +310,8 @@ static void launch(lh_flow_t *f, lh__ti_t *ti)
         return;
     }
     ti->reschedule = cmd.reschedule;
+    free(ti->watch_object);
+    ti->watch_object = cmd.watch_object ? strdup(cmd.watch_object) : NULL;
     ti->poke_interval = cmd.poke_interval > 0 ? cmd.poke_interval : 60;
     ti->sensor_timeout = cmd.sensor_timeout;
     lh_flow_attempt_paths(f->data_dir, ti->rec.dag_id, ti->rec.run_id, ti->rec.task_id,

@@ -48,9 +48,10 @@ typedef struct lh_flow_cmd {
     const char *cwd;   /* the DAG file's folder */
     int memory_mode;   /* LH_FLOW_MEM_* */
     int64_t memory_limit;
-    int reschedule;         /* a sensor in mode reschedule: exit 75 means poke again later */
-    int64_t poke_interval;  /* seconds (sensors), else 0 */
-    int64_t sensor_timeout; /* seconds (sensors), else 0 */
+    int reschedule;           /* a sensor in mode reschedule: exit 75 means poke again later */
+    int64_t poke_interval;    /* seconds (sensors), else 0 */
+    int64_t sensor_timeout;   /* seconds (sensors), else 0 */
+    const char *watch_object; /* a reschedule-mode object sensor's s3://bucket/key, else NULL */
 } lh_flow_cmd_t;
 
 /* Builds the command of task t of dag for the run in rc (rc->try_number is

@@ -3,7 +3,8 @@
  * with --poke-interval and --timeout (Airflow's defaults: 60 s and 7 days)
  * and, in reschedule mode, --once: one poke, exit 75 when not met, and the
  * scheduler pokes again later (cmd.reschedule, cmd.poke_interval,
- * cmd.sensor_timeout tell it how). */
+ * cmd.sensor_timeout tell it how; cmd.watch_object names the object, so
+ * that its creation in this process's store pokes at once: sensor_wake.c). */
 #include <string.h>
 
 #include "flow/task_int.h"
@@ -27,6 +28,7 @@ int lh__flow_sensor_command(lh__flow_job_t *j, lh_flow_cmd_t *out)
         if (rc) return rc;
         lh__flow_vec_push(&j->argv, "object");
         lh__flow_vec_push(&j->argv, o);
+        if (out->reschedule) out->watch_object = o;
     } else {
         lh__flow_vec_push(&j->argv, "topic");
         lh__flow_vec_push(&j->argv, lh__flow_str(t, "topic"));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/arena.h"
+#include "core/notify.h"
 #include "core/xml.h"
 #include "store/s3_int.h"
 
@@ -525,6 +526,7 @@ static void complete_reply(s3_req_t *r, complete_t *c)
     lh_buf_puts(b, "</CompleteMultipartUploadResult>");
     lh__s3_set_hdr(r, "Content-Type", "application/xml");
     r->status = 200;
+    lh_notify_object_created(r->bucket, r->key, r->key_len);
 }
 
 void lh__s3_complete_multipart_upload(s3_req_t *r)

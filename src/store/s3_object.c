@@ -13,6 +13,7 @@
 
 #include "core/arena.h"
 #include "core/metrics.h"
+#include "core/notify.h"
 #include "core/xml.h"
 #include "store/s3_int.h"
 
@@ -709,6 +710,7 @@ void lh__s3_copy_object(s3_req_t *r)
         lh__s3_xml_elem(b, tag, ck_b64);
     }
     lh_buf_puts(b, "</CopyObjectResult>");
+    lh_notify_object_created(r->bucket, r->key, r->key_len);
 done:
     if (w) lh_store_put_abort(w);
     if (fd >= 0) close(fd);

@@ -13,6 +13,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/notify.h"
 #include "store/s3_int.h"
 
 #define SMALL_PUT ((int64_t)64 << 10)
@@ -327,6 +328,7 @@ static void put_result(s3_req_t *r, int rc, const lh_err_t *err)
     if (r->put.ck_algo) lh__s3_set_hdr(r, lh__s3_cksum_header(r->put.ck_algo), r->put.ck_b64);
     lh__s3_version_header(r, r->put.version_id);
     r->status = 200;
+    if (!r->put.part) lh_notify_object_created(r->bucket, r->key, r->key_len);
 }
 
 static void commit_work(s3_req_t *r)

@@ -7,7 +7,8 @@ topic with kafka-python, a shell task producing with kcat, a sql task
 run by `lakehouse sql` with its statements in the log, all with the task
 credential and never the root secret; sensors: reschedule mode frees its
 slot so other runs are not starved, a poke-mode timeout fails without
-retry; a broken DAG file is reported and the others keep running."""
+retry, the store's PutObject, CompleteMultipartUpload and CopyObject of
+the object a reschedule sensor waits for poke it at once; a broken DAG file is reported and the others keep running."""
 import http.server
 import json
 import os
@@ -253,6 +254,49 @@ tasks:
     t = tis(srv, "impatient", iid)["never"]
     assert (t["state"], t["try_number"], t["failure"]) == ("failed", 1, "invalid_input"), \
         (t, log(srv, "impatient", iid, "never", 1))
+    srv.check_clean_stop()
+
+
+def test_the_store_pokes_a_reschedule_sensor_when_it_creates_the_object(tmp_path):
+    """An hour between pokes: only the store's notice of the object's
+    creation (in the same process) can end these waits; each way an object
+    is created counts: PutObject, CompleteMultipartUpload, CopyObject."""
+    dag = """\
+dag_id: woken
+schedule: none
+tasks:
+  - id: flag
+    type: sensor
+    object: "s3://lakehouse/bronze/woken/{{ dag_run.conf.day }}/_SUCCESS"
+    mode: reschedule
+    poke_interval: 1h
+    timeout: 2h
+"""
+    srv = flow_server(tmp_path, "woken", {"woken.yaml": dag})
+    s3 = boto3.client("s3", endpoint_url=srv.s3_url, aws_access_key_id=ROOT_AK,
+                      aws_secret_access_key=ROOT_SK, region_name="us-east-1",
+                      config=Config(s3={"addressing_style": "path"}))
+    ids = {day: trigger(srv, "woken", conf={"day": day}) for day in ("put", "mpu", "copy")}
+    deadline = time.monotonic() + 60
+    while any(tis(srv, "woken", i)["flag"]["state"] != "up_for_reschedule" for i in ids.values()):
+        assert time.monotonic() < deadline, {d: tis(srv, "woken", i)["flag"] for d, i in ids.items()}
+        time.sleep(0.1)
+    s3.put_object(Bucket="lakehouse", Key="bronze/woken/other/_SUCCESS", Body=b"")  # not theirs
+    s3.put_object(Bucket="lakehouse", Key="bronze/woken/put/_SUCCESS", Body=b"")
+    assert wait_run(srv, "woken", ids["put"], timeout=60)["state"] == "success"
+    up = s3.create_multipart_upload(Bucket="lakehouse", Key="bronze/woken/mpu/_SUCCESS")
+    part = s3.upload_part(Bucket="lakehouse", Key="bronze/woken/mpu/_SUCCESS", PartNumber=1,
+                          UploadId=up["UploadId"], Body=b"done")
+    s3.complete_multipart_upload(Bucket="lakehouse", Key="bronze/woken/mpu/_SUCCESS",
+                                 UploadId=up["UploadId"],
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert wait_run(srv, "woken", ids["mpu"], timeout=60)["state"] == "success"
+    assert tis(srv, "woken", ids["copy"])["flag"]["state"] == "up_for_reschedule"
+    s3.copy_object(Bucket="lakehouse", Key="bronze/woken/copy/_SUCCESS",
+                   CopySource={"Bucket": "lakehouse", "Key": "bronze/woken/put/_SUCCESS"})
+    assert wait_run(srv, "woken", ids["copy"], timeout=60)["state"] == "success"
+    for i in ids.values():  # woken, not retried: the same try, its second poke
+        assert tis(srv, "woken", i)["flag"]["try_number"] == 1
     srv.check_clean_stop()
 
 
