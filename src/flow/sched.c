@@ -129,11 +129,11 @@ void lh__flow_ti_terminal(lh_flow_t *f, lh__ti_t *ti)
 
 static void run_free(lh_flow_t *f, lh__run_t *r)
 {
-    lh__dagver_release(f, r->v);
-    json_decref(r->conf);
-    free(r->rec.conf);
     for (int i = 0; r->tis && i < r->v->dag->ntasks; i++)
         free(r->tis[i].watch_object);
+    lh__dagver_release(f, r->v); /* the last reference frees the DAG */
+    json_decref(r->conf);
+    free(r->rec.conf);
     free(r->tis);
     free(r->todo);
     free(r->in_todo);
