@@ -6,7 +6,10 @@
  * flow.dag_scan_interval, which stays as the fallback (a folder whose watch
  * failed, a file system without inotify, more folders than the cap). A scan
  * that adds watches scans again: what was written into a new folder before
- * its watch began is seen by that second scan. Scheduler thread only. */
+ * its watch began is seen by that second scan. A folder removed or moved
+ * away ends its watch, and one made again at the path gets a new one (rm -r
+ * then cp -r: ext4 even hands out the same inode number). Scheduler thread
+ * only. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +23,7 @@ struct lh__watch {
     uv_fs_event_t ev; /* first: the close callback frees the watch */
     lh__watch_t *next;
     int seen;
+    int gone; /* the folder itself was removed or moved: its inotify watch ended */
     char dir[];
 };
 
@@ -45,7 +49,13 @@ static void on_settle(uv_timer_t *t)
 static void on_change(uv_fs_event_t *h, const char *name, int events, int status)
 {
     lh_flow_t *f = h->data;
-    (void)name, (void)events, (void)status;
+    lh__watch_t *w = (lh__watch_t *)h;
+    (void)events, (void)status;
+    /* libuv names the watched folder itself for its own removal or move: the
+       kernel dropped the watch, and a folder made again at the path (often
+       with the same inode number) needs a new one */
+    const char *base = strrchr(w->dir, '/');
+    if (name && !strcmp(name, base ? base + 1 : w->dir)) w->gone = 1;
     if (!f->stopping && !uv_is_active((uv_handle_t *)&f->watch_settle))
         uv_timer_start(&f->watch_settle, on_settle, SETTLE_MS, 0);
 }
@@ -62,6 +72,7 @@ static int add(lh_flow_t *f, const char *dir)
     if (!w) return 0;
     memcpy(w->dir, dir, n);
     w->seen = 1;
+    w->gone = 0;
     uv_fs_event_init(&f->loop, &w->ev);
     w->ev.data = f;
     int rc = uv_fs_event_start(&w->ev, on_change, w->dir, 0);
@@ -87,7 +98,7 @@ int lh__flow_watch_sync(lh_flow_t *f)
     int added = 0;
     for (int i = 0; i < f->nscan_dirs; i++) {
         lh__watch_t *w = f->watches;
-        while (w && strcmp(w->dir, f->scan_dirs[i]))
+        while (w && (w->gone || strcmp(w->dir, f->scan_dirs[i])))
             w = w->next;
         if (w)
             w->seen = 1;

@@ -105,9 +105,12 @@ def test_the_folder_is_watched_new_subfolders_too(tmp_path):
     assert task_ids(srv, "top") == ["t"]
     (sub / "deep.yaml").unlink()
     wait_for("deep is gone", lambda: api(srv, "GET", "/api/v1/dags/deep").status_code == 404)
-    # a removed subfolder and one made again at the same path are watched anew
+    # a subfolder removed and made again at once (rm -r, cp -r) is another folder: once a
+    # scan has seen it (the marker's), a file written into it later is seen too
     sub.rmdir()
     sub.mkdir()
+    (srv.dags_dir / "marker.yaml").write_text(dag("marker", "t"))
+    wait_for("the marker", lambda: task_ids(srv, "marker") == ["t"])
     (sub / "again.yaml").write_text(dag("again", "t"))
     wait_for("the DAG in the folder made again", lambda: task_ids(srv, "again") == ["t"])
     srv.check_clean_stop()
