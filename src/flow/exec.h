@@ -129,4 +129,12 @@ void lh_flow_exec_close(lh_flow_exec_t *x, int terminate, void (*closed)(void *)
 /* `lakehouse task-run`: the supervisor's main (src/cmd row). */
 int lh_flow_task_run_main(int argc, char **argv);
 
+/* A verb of this binary that a task try may run in its supervisor's forked
+ * child without an exec: when the try's argv is this very executable (as
+ * /proc/self/exe names it) and verb, the child calls main_fn(argc - 2,
+ * argv + 2) and exits with its status, starting from the supervisor's image
+ * (modules registered, one thread) instead of loading the binary and its
+ * libraries again: most of a sensor poke's CPU. Set once by main(). */
+void lh_flow_task_inproc(const char *verb, int (*main_fn)(int argc, char **argv));
+
 #endif

@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,35 @@ static void child_fail(const char *what, const char *arg)
 {
     dprintf(2, "[task-run] cannot %s %s: %s\n", what, arg, strerror(errno));
     _exit(errno == ENOENT ? 127 : 126);
+}
+
+static const char *inproc_verb;
+static int (*inproc_main)(int argc, char **argv);
+
+void lh_flow_task_inproc(const char *verb, int (*main_fn)(int argc, char **argv))
+{
+    inproc_verb = verb;
+    inproc_main = main_fn;
+}
+
+/* In the child, set up as for the exec: runs the in-process verb and exits
+ * when argv names it on this executable, else returns (exec then). */
+static void child_inproc(char *const *argv)
+{
+    if (!inproc_main || !argv[0] || !argv[1] || strcmp(argv[1], inproc_verb)) return;
+    char self[PATH_MAX], *want = realpath(argv[0], NULL);
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    bool same = want && n > 0 && (self[n] = 0, !strcmp(self, want)); /* a replaced binary: exec */
+    free(want);
+    if (!same || close_range(3, ~0U, 0) != 0) return; /* only its stdio, as after the exec */
+    for (int sig = 1; sig < NSIG; sig++)              /* the dispositions an exec would reset */
+        if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    int rc = inproc_main(argc - 2, (char **)argv + 2);
+    fflush(NULL);
+    _exit(rc & 0xff);
 }
 
 /* In the child: never returns. */
@@ -57,6 +88,7 @@ static void child_exec(const lh__flow_taskrun_t *o, int log_fd, pid_t supervisor
         snprintf(v, sizeof v, "%" PRId64, o->memory);
         if (setenv("LAKEHOUSE_SQL_MEMORY_LIMIT", v, 1) != 0) child_fail("set", "the environment");
     }
+    child_inproc(o->argv);
     execvp(o->argv[0], o->argv);
     child_fail("run", o->argv[0]);
 }
@@ -73,6 +105,7 @@ void lh__flow_waited_signals(sigset_t *set)
 int lh__flow_task_fork(const lh__flow_taskrun_t *o, int log_fd)
 {
     pid_t me = getpid();
+    fflush(NULL); /* nothing of ours for the child to write again (an in-process verb) */
     pid_t pid = fork();
     if (pid == 0) child_exec(o, log_fd, me);
     if (pid > 0) setpgid(pid, pid); /* also here, so the group exists before we signal it */
