@@ -36,13 +36,20 @@ void lh__flow_scanned_dirs(lh_flow_t *f, char **dirs, int n)
     f->nscan_dirs = n;
 }
 
+static void on_settle(uv_timer_t *t);
+
+void lh__flow_rescan(lh_flow_t *f)
+{
+    f->last_scan_us = lh__flow_clock_us(f);
+    lh__flow_scan(f);
+    if (lh__flow_watch_sync(f)) uv_timer_start(&f->watch_settle, on_settle, SETTLE_MS, 0);
+}
+
 static void on_settle(uv_timer_t *t)
 {
     lh_flow_t *f = t->data;
     if (f->stopping) return;
-    f->last_scan_us = lh__flow_clock_us(f);
-    lh__flow_scan(f);
-    if (lh__flow_watch_sync(f)) uv_timer_start(&f->watch_settle, on_settle, SETTLE_MS, 0);
+    lh__flow_rescan(f);
     lh__flow_kick(f);
 }
 

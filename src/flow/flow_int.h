@@ -174,6 +174,10 @@ void lh__flow_watch_start(lh_flow_t *f);
 /* Watches the folders of the last scan, drops the others; how many were
  * added. Scheduler thread. */
 int lh__flow_watch_sync(lh_flow_t *f);
+/* Scheduler thread: scans the DAG folder and watches what it walked; a scan
+ * that added watches is followed by another (what was written into a new
+ * folder before its watch began). */
+void lh__flow_rescan(lh_flow_t *f);
 /* Closes the watches and the timer (the loop then runs dry). */
 void lh__flow_watch_close(lh_flow_t *f);
 lh__fdag_t *lh__flow_find(lh_flow_t *f, const char *dag_id);

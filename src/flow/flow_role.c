@@ -6,9 +6,10 @@
  * supervisors still running), then starts the scheduler thread with its own
  * loop: a tick every second (rescan of the DAG folder every
  * flow.dag_scan_interval, due runs, retries), a rescan when a watched folder
- * changes (dag_watch.c) and a pass whenever a try ends or a command arrives. Stop ends the thread:
- * supervisors keep running (the next start adopts them) unless flow.stop_tasks is on. Also the
- * readers of flow.h (registry and state, under their locks). */
+ * changes (dag_watch.c) and a pass whenever a try ends or a command
+ * arrives. Stop ends the thread: supervisors keep running (the next start
+ * adopts them) unless flow.stop_tasks is on. Also the readers of flow.h
+ * (registry and state, under their locks). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,11 +187,7 @@ static void on_tick(uv_timer_t *t)
 {
     lh_flow_t *f = t->data;
     int64_t now = lh__flow_clock_us(f);
-    if (now - f->last_scan_us >= f->scan_ms * 1000) {
-        f->last_scan_us = now;
-        lh__flow_scan(f);
-        lh__flow_watch_sync(f);
-    }
+    if (now - f->last_scan_us >= f->scan_ms * 1000) lh__flow_rescan(f);
     lh__flow_pass(f);
     publish_metrics(f);
 }

@@ -8,6 +8,7 @@
  * queues the key for the scheduler thread, and only while such a sensor
  * waits (object_waiters, recounted after each pass and raised whenever one
  * starts to wait). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,11 @@ typedef struct notice {
     char uri[]; /* s3://bucket/key */
 } notice_t;
 
+static bool waits_for_object(const lh__ti_t *ti)
+{
+    return ti->rec.state == LH_FLOW_TS_UP_FOR_RESCHEDULE && ti->watch_object;
+}
+
 static void wake_on_thread(void *arg, int status)
 {
     notice_t *m = arg;
@@ -32,8 +38,8 @@ static void wake_on_thread(void *arg, int status)
             if (!r->nwaiting) continue;
             for (int i = 0; i < r->v->dag->ntasks; i++) {
                 lh__ti_t *ti = &r->tis[i];
-                if (ti->rec.state == LH_FLOW_TS_UP_FOR_RESCHEDULE && ti->watch_object &&
-                    ti->rec.next_try_us > now && !strcmp(ti->watch_object, m->uri)) {
+                if (waits_for_object(ti) && ti->rec.next_try_us > now &&
+                    !strcmp(ti->watch_object, m->uri)) {
                     ti->rec.next_try_us = now;
                     woke++;
                 }
@@ -73,7 +79,7 @@ void lh__flow_sensor_wake_count(lh_flow_t *f)
     for (lh__run_t *r = f->runs; r; r = r->next) {
         if (!r->nwaiting) continue;
         for (int i = 0; i < r->v->dag->ntasks; i++)
-            n += r->tis[i].rec.state == LH_FLOW_TS_UP_FOR_RESCHEDULE && r->tis[i].watch_object;
+            n += waits_for_object(&r->tis[i]);
     }
     atomic_store(&f->object_waiters, n);
 }
