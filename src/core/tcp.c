@@ -22,6 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #define DEF_MAX_CONNS 4096
 #define DEF_MAX_PER_PEER 1024
@@ -316,7 +320,11 @@ static void on_connection(uv_stream_t *lst, int status)
         return;
     }
     struct sockaddr_storage ss;
-    peer_name(&c->tcp, c->peer, sizeof c->peer, &ss);
+    if (srv->unix_path) { /* every local peer is one peer: "local" */
+        memset(&ss, 0, sizeof ss);
+        snprintf(c->peer, sizeof c->peer, "local");
+    } else
+        peer_name(&c->tcp, c->peer, sizeof c->peer, &ss);
     peer_key(&ss, c->peer_key);
     if (make_room(srv, c->peer_key)) {
         lh_metrics_add("lakehouse_tcp_connections_refused_total", srv->labels, 1);
@@ -324,7 +332,7 @@ static void on_connection(uv_stream_t *lst, int status)
         return;
     }
     count_in(c);
-    uv_tcp_nodelay(&c->tcp, 1);
+    if (!srv->unix_path) uv_tcp_nodelay(&c->tcp, 1);
     lh__tcp_conn_begin(c);
 }
 
@@ -432,6 +440,8 @@ static int srv_init(lh_tcp_server_t *srv, uv_loop_t *loop, const lh_tcp_opts_t *
 
 static void srv_free(lh_tcp_server_t *srv)
 {
+    if (srv->unix_bound) unlink(srv->unix_path); /* the socket file this server made */
+    free(srv->unix_path);
     lh__tls_ctx_free(srv->tls);
     peers_free(srv);
     free(srv);
@@ -455,6 +465,32 @@ static void registry(lh_tcp_server_t *srv, int add)
     pthread_mutex_unlock(&g_lock);
 }
 
+/* A "unix:PATH" listener: a stream socket file, owner-only (0600); a stale
+ * socket file at PATH (no one listening) is replaced, anything else is not. */
+static int listen_unix(lh_tcp_server_t *srv, const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) return UV_EEXIST;
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un su = {.sun_family = AF_UNIX};
+        snprintf(su.sun_path, sizeof su.sun_path, "%s", path);
+        int live = fd >= 0 && connect(fd, (struct sockaddr *)&su, sizeof su) == 0;
+        if (fd >= 0) close(fd);
+        if (live) return UV_EADDRINUSE;
+        unlink(path);
+    }
+    if (!(srv->unix_path = strdup(path))) return UV_ENOMEM;
+    uv_pipe_init(srv->loop, &srv->lst_pipe, 0);
+    srv->lst_pipe.data = srv;
+    mode_t old = umask(0177);
+    int uvrc = uv_pipe_bind(&srv->lst_pipe, path);
+    umask(old);
+    srv->unix_bound = !uvrc;
+    if (!uvrc) uvrc = uv_listen((uv_stream_t *)&srv->lst_pipe, 511, on_connection);
+    return uvrc;
+}
+
 int lh_tcp_server_start(uv_loop_t *loop, const lh_tcp_opts_t *opts, lh_tcp_server_t **out,
                         char *bound, size_t boundlen, lh_err_t *err)
 {
@@ -462,17 +498,35 @@ int lh_tcp_server_start(uv_loop_t *loop, const lh_tcp_opts_t *opts, lh_tcp_serve
     lh_tcp_server_t *srv = calloc(1, sizeof *srv);
     if (!srv) return lh_err_set(err, LH_ENOMEM, "out of memory");
     int rc = srv_init(srv, loop, opts, err);
-    if (!rc) rc = lh_tcp_parse_listen(opts->listen, &ss, err);
+    const char *upath =
+        !strncmp(opts->listen ? opts->listen : "", "unix:", 5) ? opts->listen + 5 : NULL;
+    if (!rc && upath && (!upath[0] || strlen(upath) >= sizeof((struct sockaddr_un *)0)->sun_path))
+        rc = lh_err_set(err, LH_EINVAL,
+                        "bad listen address %s (want unix:PATH, a path of 1-%zu "
+                        "bytes)",
+                        opts->listen, sizeof((struct sockaddr_un *)0)->sun_path - 1);
+    if (!rc && !upath) rc = lh_tcp_parse_listen(opts->listen, &ss, err);
     if (rc) {
         srv_free(srv);
         return rc;
     }
     metrics_register();
     signal(SIGPIPE, SIG_IGN); /* a peer gone mid-write must be an error, not death */
-    uv_tcp_init(loop, &srv->lst);
-    srv->lst.data = srv;
-    int uvrc = uv_tcp_bind(&srv->lst, (struct sockaddr *)&ss, 0);
-    if (!uvrc) uvrc = uv_listen((uv_stream_t *)&srv->lst, 511, on_connection);
+    int uvrc;
+    if (upath) {
+        uvrc = listen_unix(srv, upath);
+        if (uvrc == UV_ENOMEM || (uvrc && !srv->unix_path)) {
+            srv_free(srv);
+            return lh_err_set(err, LH_EIO, "cannot listen on %s: %s", opts->listen,
+                              uvrc == UV_EEXIST ? "a file that is not a socket is there"
+                                                : uv_strerror(uvrc));
+        }
+    } else {
+        uv_tcp_init(loop, &srv->lst);
+        srv->lst.data = srv;
+        uvrc = uv_tcp_bind(&srv->lst, (struct sockaddr *)&ss, 0);
+        if (!uvrc) uvrc = uv_listen((uv_stream_t *)&srv->lst, 511, on_connection);
+    }
     if (uvrc) {
         uv_close((uv_handle_t *)&srv->lst, on_lst_closed_early);
         return lh_err_set(err, LH_EIO, "cannot listen on %s: %s", opts->listen, uv_strerror(uvrc));
@@ -481,7 +535,10 @@ int lh_tcp_server_start(uv_loop_t *loop, const lh_tcp_opts_t *opts, lh_tcp_serve
     uv_timer_init(loop, &srv->grace);
     srv->grace.data = srv;
     srv->grace_open = 1;
-    bound_name(&srv->lst, bound, boundlen);
+    if (upath && bound && boundlen)
+        snprintf(bound, boundlen, "unix:%s", upath);
+    else if (!upath)
+        bound_name(&srv->lst, bound, boundlen);
     static const char *const zero[] = {
         "lakehouse_tcp_connections_open",          "lakehouse_tcp_connections_accepted_total",
         "lakehouse_tcp_connections_refused_total", "lakehouse_tcp_connections_shed_total",

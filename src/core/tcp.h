@@ -104,7 +104,9 @@ typedef struct lh_tcp_proto {
 
 typedef struct lh_tcp_opts {
     const char *name;     /* "s3", "kafka": logs and the listener="" metric label */
-    const char *listen;   /* "host:port", "[::1]:port", ":port"; port 0 picks one */
+    const char *listen;   /* "host:port", "[::1]:port", ":port"; port 0 picks one; or
+                             "unix:PATH", a Unix stream socket (mode 0600, removed at stop;
+                             its peers are one peer, "local") */
     int tls;              /* LH_TCP_TLS_*; ON/UPGRADE need tls_cert */
     const char *tls_cert; /* PEM chain path */
     const char *tls_key;  /* PEM key path; NULL = in tls_cert */

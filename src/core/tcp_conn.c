@@ -54,7 +54,10 @@ lh_tcp_conn_t *lh__tcp_conn_new(lh_tcp_server_t *srv)
     c->srv = srv;
     c->idle_ms = srv->idle_ms;
     c->state = LH__TC_OPEN;
-    uv_tcp_init(srv->loop, &c->tcp);
+    if (srv->unix_path)
+        uv_pipe_init(srv->loop, &c->pipe, 0);
+    else
+        uv_tcp_init(srv->loop, &c->tcp);
     uv_timer_init(srv->loop, &c->timer);
     uv_idle_init(srv->loop, &c->kick);
     c->tcp.data = c->timer.data = c->kick.data = c;

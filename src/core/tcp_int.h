@@ -93,7 +93,10 @@ struct lh_tcp_slot {
 };
 
 struct lh_tcp_conn {
-    uv_tcp_t tcp;
+    union { /* the socket: a pipe on a unix: listener (both start as a uv_stream_t) */
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    };
     uv_timer_t timer;
     uv_idle_t kick;
     uv_write_t wreq;
@@ -140,7 +143,12 @@ struct lh_tcp_conn {
 
 struct lh_tcp_server {
     uv_loop_t *loop;
-    uv_tcp_t lst;
+    union { /* the listener: a pipe for "unix:PATH" */
+        uv_tcp_t lst;
+        uv_pipe_t lst_pipe;
+    };
+    char *unix_path; /* "unix:PATH": the socket file; else NULL */
+    int unix_bound;  /* this server made the socket file: removed when it is freed */
     uv_timer_t grace;
     char name[32];
     char labels[64]; /* listener="name" */

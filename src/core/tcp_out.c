@@ -9,6 +9,7 @@
 #include "core/tcp_int.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -18,6 +19,12 @@
 #define BATCH_BYTES ((size_t)1 << 20)
 #define SENDFILE_CHUNK ((int64_t)16 << 20)
 #define TLS_FILE_CHUNK ((size_t)256 << 10)
+/* How long one sendfile job may wait in the worker for a full socket to
+ * drain before it hands the connection back to the loop: a reader on this
+ * machine drains it within microseconds, and each trip back (the loop, a new
+ * job, a buffered chunk when the socket is still full) cost more CPU than
+ * the bytes; a slow peer holds a worker at most this long per job. */
+#define SENDFILE_WAIT_MS 100
 
 /* --- items and the queue --- */
 
@@ -235,6 +242,7 @@ static void pread_work(void *arg);
 static void sendfile_work(void *arg)
 {
     lh__tcp_job_t *j = arg;
+    int64_t waited = 0; /* ms in poll */
     while (j->done < j->len && !__atomic_load_n(&j->cancel, __ATOMIC_RELAXED)) {
         off_t off = (off_t)(j->off + j->done);
         ssize_t n = sendfile(j->sock, j->fd, &off, (size_t)(j->len - j->done));
@@ -244,6 +252,13 @@ static void sendfile_work(void *arg)
             j->err = EIO; /* the file is shorter than announced */
             return;
         } else if (errno == EAGAIN) {
+            if (waited < SENDFILE_WAIT_MS) { /* the socket is full: wait for the peer */
+                struct pollfd p = {.fd = j->sock, .events = POLLOUT};
+                uint64_t t0 = uv_hrtime();
+                int r = poll(&p, 1, (int)(SENDFILE_WAIT_MS - waited));
+                waited += (int64_t)((uv_hrtime() - t0) / 1000000) + 1;
+                if (r > 0 && !(p.revents & (POLLERR | POLLHUP | POLLNVAL))) continue;
+            }
             if (j->done > 0) return;
             if (j->len > (int64_t)TLS_FILE_CHUNK) j->len = (int64_t)TLS_FILE_CHUNK;
             if (!(j->buf = malloc((size_t)j->len))) {

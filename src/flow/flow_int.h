@@ -153,6 +153,7 @@ struct lh_flow {
     lh_flow_platform_t pf;
     char *task_ak, *task_sk;
     char *ep_s3, *ep_kafka, *ep_web;
+    char *ep_s3_unix;      /* the store's Unix socket, when ep_s3 is this data directory's store */
     int64_t ep_checked_us; /* when run/endpoints.json was last read */
     char **base_env;
     /* metrics */

@@ -112,11 +112,13 @@ void lh__flow_platform_refresh(lh_flow_t *f)
     if (!doc) return;
     const char *web_scheme = lh_config_get(f->cfg, "web.tls_cert")[0] ? "https://" : "http://";
     const char *s3_scheme = lh_config_get(f->cfg, "store.tls_cert")[0] ? "https://" : "http://";
-    if (!f->ep_s3) f->ep_s3 = endpoint(doc, "s3", s3_scheme);
+    if (!f->ep_s3 && (f->ep_s3 = endpoint(doc, "s3", s3_scheme)) && s3_scheme[4] == ':')
+        f->ep_s3_unix = endpoint(doc, "s3_unix", ""); /* published before s3 */
     if (!f->ep_kafka) f->ep_kafka = endpoint(doc, "kafka", "");
     if (!f->ep_web) f->ep_web = endpoint(doc, "web", web_scheme);
     json_decref(doc);
-    f->pf.s3_url = f->ep_s3, f->pf.kafka = f->ep_kafka, f->pf.web_url = f->ep_web;
+    f->pf.s3_url = f->ep_s3, f->pf.s3_socket = f->ep_s3_unix, f->pf.kafka = f->ep_kafka,
+    f->pf.web_url = f->ep_web;
 }
 
 void lh__flow_platform_free(lh_flow_t *f)
@@ -126,6 +128,7 @@ void lh__flow_platform_free(lh_flow_t *f)
     free(f->task_sk);
     free(f->self_exe);
     free(f->ep_s3);
+    free(f->ep_s3_unix);
     free(f->ep_kafka);
     free(f->ep_web);
     if (f->base_env)

@@ -29,6 +29,7 @@ typedef struct lh_flow_platform {
     const char *data_dir;
     const char *python;     /* flow.python */
     const char *s3_url;     /* "http://127.0.0.1:9000" from run/endpoints.json, or NULL */
+    const char *s3_socket;  /* the same store's Unix socket (endpoint s3_unix), or NULL */
     const char *kafka;      /* "127.0.0.1:9092", or NULL */
     const char *web_url;    /* "http://127.0.0.1:8080", or NULL */
     const char *region;     /* lake.region */

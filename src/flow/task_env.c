@@ -91,6 +91,7 @@ static void platform_access(lh__flow_vec_t *env, const lh_flow_platform_t *pf)
      * lake.endpoint from AWS_ENDPOINT_URL|LAKEHOUSE_S3_ENDPOINT, lake.region from
      * AWS_REGION|AWS_DEFAULT_REGION, lake.bucket from LAKEHOUSE_LAKE_BUCKET */
     set_opt(env, "LAKEHOUSE_S3_ENDPOINT", pf->s3_url);
+    set_opt(env, "LAKEHOUSE_S3_SOCKET", pf->s3_socket); /* lake.unix_socket */
     set_opt(env, "LAKEHOUSE_LAKE_BUCKET", pf->bucket);
     set_opt(env, "AWS_REGION", pf->region);
     set_opt(env, "LAKEHOUSE_ACCESS_KEY", pf->access_key);

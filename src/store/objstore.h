@@ -91,12 +91,15 @@ int lh_objstore_open_embedded(lh_objstore_t **out, lh_store_t *st, const char *o
 
 /* Where a remote S3 is and how to reach it (borrowed strings). */
 typedef struct lh_objstore_s3_opts {
-    const char *endpoint;   /* "http(s)://host[:port]"; a path prefix is not supported */
-    const char *region;     /* NULL or "" = "us-east-1" */
-    const char *access_key; /* required */
-    const char *secret_key; /* required */
-    int path_style;         /* 1: host/bucket/key; 0: bucket.host/key */
-    const char *ca_bundle;  /* PEM file of CAs for https; NULL = the system's */
+    const char *endpoint;    /* "http(s)://host[:port]"; a path prefix is not supported */
+    const char *region;      /* NULL or "" = "us-east-1" */
+    const char *access_key;  /* required */
+    const char *secret_key;  /* required */
+    int path_style;          /* 1: host/bucket/key; 0: bucket.host/key */
+    const char *ca_bundle;   /* PEM file of CAs for https; NULL = the system's */
+    const char *unix_socket; /* http only: reach the endpoint's server through this Unix
+                                socket (ours: store.unix_listen), the same requests and
+                                signatures; NULL or "" = TCP, and TCP once it cannot connect */
 } lh_objstore_s3_opts_t;
 /* Remote S3 (any S3, MinIO, ours). HTTPS verifies the peer. Errors:
  * LH_EINVAL (a malformed endpoint, missing keys, a region or key too long),

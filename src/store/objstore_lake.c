@@ -35,6 +35,13 @@ const lh_config_key_t lh_objstore_lake_keys[] = {
      .env = "AWS_CA_BUNDLE",
      .help = "PEM file of CAs to verify an https lake endpoint"},
     {.section = "lake",
+     .key = "unix_socket",
+     .type = LH_CFG_PATH,
+     .env = "LAKEHOUSE_S3_SOCKET",
+     .help = "Unix socket of the lake endpoint's server on this machine (the store's "
+             "`store.unix_listen`; tasks get it from the orchestrator): the same signed "
+             "requests without TCP; empty, or a socket that does not answer = TCP"},
+    {.section = "lake",
      .key = "access_key",
      .type = LH_CFG_STR,
      .env = "AWS_ACCESS_KEY_ID|LAKEHOUSE_ACCESS_KEY",

@@ -401,6 +401,7 @@ static void s3_close(void *impl)
     lh__os3_pool_free(s);
     memset(s->sk, 0, sizeof s->sk);
     free(s->ca_bundle);
+    free(s->unix_socket);
     free(s);
 }
 
@@ -465,7 +466,9 @@ int lh_objstore_open_s3(lh_objstore_t **out, const lh_objstore_s3_opts_t *o, lh_
         goto fail;
     }
     s->path_style = o->path_style;
-    if (o->ca_bundle && *o->ca_bundle && !(s->ca_bundle = strdup(o->ca_bundle))) {
+    if ((o->ca_bundle && *o->ca_bundle && !(s->ca_bundle = strdup(o->ca_bundle))) ||
+        (o->unix_socket && *o->unix_socket && !strcmp(s->scheme, "http") &&
+         !(s->unix_socket = strdup(o->unix_socket)))) {
         rc = lh_err_set(err, LH_ENOMEM, "out of memory");
         goto fail;
     }
@@ -484,6 +487,7 @@ int lh_objstore_open_lake(lh_objstore_t **out, const lh_config_t *cfg, lh_err_t 
         .secret_key = lh_config_get(cfg, "lake.secret_key"),
         .path_style = lh_config_bool(cfg, "lake.path_style"),
         .ca_bundle = lh_config_get(cfg, "lake.ca_bundle"),
+        .unix_socket = lh_config_get(cfg, "lake.unix_socket"),
     };
     *out = NULL;
     if (!*o.endpoint)

@@ -270,6 +270,8 @@ static void curl_setup(s3_t *s, CURL *c, const s3_req_t *q, s3_resp_t *r, const 
        CPU of a query that counts its lines */
     curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
     if (s->ca_bundle) curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_bundle);
+    if (s->unix_socket && !atomic_load(&s->unix_off))
+        curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, s->unix_socket);
     if (strcmp(q->method, "HEAD") == 0) {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (q->has_body || q->fd >= 0) {
@@ -335,6 +337,12 @@ static int s3_do(s3_t *s, const s3_req_t *q, s3_resp_t *r, lh_err_t *err)
     for (int i = 0; i < S3_TRIES; i++) {
         if (i) usleep(100000u << (2 * (i - 1))); /* 100 ms, 400 ms */
         rc = attempt(s, c, q, r, url.ptr, path.ptr, host.ptr, &cc, err);
+        if (!rc && cc == CURLE_COULDNT_CONNECT && s->unix_socket && !atomic_load(&s->unix_off)) {
+            atomic_store(&s->unix_off, 1); /* the socket is gone (a server elsewhere, or
+                                              restarted without one): TCP, at once */
+            i--;
+            continue;
+        }
         if (rc || !retryable(q, r, cc)) break;
     }
     lh__os3_pool_put(s, c);

@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -22,7 +23,9 @@ typedef struct s3 {
     char region[64];
     char ak[129], sk[129];
     int path_style;
-    char *ca_bundle; /* NULL = the system's CAs */
+    char *ca_bundle;     /* NULL = the system's CAs */
+    char *unix_socket;   /* http through this Unix socket (NULL = TCP) */
+    atomic_int unix_off; /* it could not connect: TCP from then on */
     /* the connection pool (objstore_s3_pool.c) */
     pthread_mutex_t mu;
     pthread_cond_t cv;                        /* a handle came back */

@@ -17,6 +17,7 @@
 struct lh_s3 {
     uv_loop_t *loop;
     lh_http_server_t *http;
+    lh_http_server_t *http_unix; /* the same API on store.unix_listen, or NULL */
     lh_meta_t *meta;
     lh_store_t *st;
     char domain[256];

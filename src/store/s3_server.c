@@ -238,6 +238,31 @@ static void on_done(lh_http_req_t *h, int ok, void *ctx)
 
 static const double size_buckets[] = {1024, 65536, 1048576, 16777216, 134217728, 1073741824};
 
+static lh_http_server_opts_t opts(lh_s3_t *s3, const lh_config_t *cfg, const char *listen)
+{
+    lh_http_server_opts_t o = {
+        .name = "s3",
+        .listen = listen,
+        .max_header_bytes = (size_t)lh_config_int(cfg, "store.max_header_bytes"),
+        .max_headers = (size_t)lh_config_int(cfg, "store.max_headers"),
+        .handler = &s3->handler,
+        .ctx = s3,
+    };
+    lh_http_opts_from_config(&o, cfg, "store");
+    return o;
+}
+
+int lh_s3_listen_unix(lh_s3_t *s3, const lh_config_t *cfg, const char *path, char *bound,
+                      size_t cap, lh_err_t *err)
+{
+    char listen[256];
+    if (snprintf(listen, sizeof listen, "unix:%s", path) >= (int)sizeof listen)
+        return lh_err_set(err, LH_EINVAL, "socket path too long: %s", path);
+    lh_http_server_opts_t o = opts(s3, cfg, listen);
+    o.name = "s3_unix"; /* logs, and the listener="s3_unix" label of the tcp metrics */
+    return lh_http_server_start(s3->loop, &o, &s3->http_unix, bound, cap, err);
+}
+
 int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_store_t *st,
                 lh_s3_t **out, char *bound, size_t cap, lh_err_t *err)
 {
@@ -274,17 +299,9 @@ int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_sto
     (void)size_buckets;
     const char *cert = lh_config_get(cfg, "store.tls_cert");
     const char *key = lh_config_get(cfg, "store.tls_key");
-    lh_http_server_opts_t o = {
-        .name = "s3",
-        .listen = lh_config_get(cfg, "store.listen"),
-        .tls_cert = cert[0] ? cert : NULL,
-        .tls_key = key[0] ? key : NULL,
-        .max_header_bytes = (size_t)lh_config_int(cfg, "store.max_header_bytes"),
-        .max_headers = (size_t)lh_config_int(cfg, "store.max_headers"),
-        .handler = &s3->handler,
-        .ctx = s3,
-    };
-    lh_http_opts_from_config(&o, cfg, "store");
+    lh_http_server_opts_t o = opts(s3, cfg, lh_config_get(cfg, "store.listen"));
+    o.tls_cert = cert[0] ? cert : NULL;
+    o.tls_key = key[0] ? key : NULL;
     int rc = lh_loop_poster_new(loop, &s3->poster);
     if (rc) {
         free(s3);
@@ -303,6 +320,12 @@ int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_sto
 static void stopped(void *arg)
 {
     lh_s3_t *s3 = arg;
+    if (s3->http_unix) { /* then the socket's listener */
+        lh_http_server_t *u = s3->http_unix;
+        s3->http_unix = NULL;
+        lh_http_server_stop(u, stopped, s3);
+        return;
+    }
     lh_loop_poster_close(s3->poster); /* commits still in flight free their requests */
     if (s3->stop_done) s3->stop_done(s3->stop_arg);
     free(s3);

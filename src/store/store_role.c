@@ -9,7 +9,10 @@
  * whose completion comes back through the loop's poster. The engine closes
  * in release, after the loop ran dry, since a worker job of an aborted
  * request (or a sweep) may still hold it when the listener reports stopped. */
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
 #include <time.h>
 
 #include "core/http.h"
@@ -26,6 +29,12 @@ static const lh_config_key_t store_keys[] = {
      .def = "127.0.0.1:9000",
      .type = LH_CFG_LISTEN,
      .help = "S3 API listener host:port (port 0 picks a free port)"},
+    {.section = "store",
+     .key = "unix_listen",
+     .def = "auto",
+     .type = LH_CFG_STR,
+     .help = "the S3 API on a Unix socket as well, for clients on this machine "
+             "(`lake.unix_socket`): a path, `auto` = `<data-dir>/run/s3.sock`, empty = none"},
     {.section = "store",
      .key = "domain",
      .def = "localhost",
@@ -208,6 +217,37 @@ static void sweep_start(store_role_t *r, const lh_role_ctx_t *ctx)
     if (!r->timer_on) uv_close((uv_handle_t *)&r->timer, NULL);
 }
 
+/* store.unix_listen: the S3 API on a Unix socket too, published as the
+ * endpoint s3_unix (its path). `auto` (<data-dir>/run/s3.sock) gives up
+ * quietly where the path would be too long for a socket or cannot be bound;
+ * a configured path must work. */
+static int listen_unix(store_role_t *r, const lh_role_ctx_t *ctx, lh_err_t *err)
+{
+    const char *v = lh_config_get(ctx->cfg, "store.unix_listen");
+    char path[4096], bound[256];
+    bool automatic = !strcmp(v, "auto");
+    if (!v[0]) return 0;
+    if (automatic)
+        snprintf(path, sizeof path, "%s/run/s3.sock", ctx->data_dir);
+    else
+        snprintf(path, sizeof path, "%s", v);
+    if (automatic && strlen(path) >= sizeof((struct sockaddr_un *)0)->sun_path) {
+        lh_info("s3: no unix socket: %s is too long for one", path);
+        return 0;
+    }
+    lh_err_t e = {0};
+    int rc = lh_s3_listen_unix(r->s3, ctx->cfg, path, bound, sizeof bound, &e);
+    if (rc && automatic) {
+        lh_warn("s3: no unix socket: %s", e.msg);
+        return 0;
+    }
+    if (rc) return lh_err_set(err, rc, "store.unix_listen: %s", e.msg);
+    lh_info("s3 listening on %s", bound);
+    if ((rc = lh_roles_publish_endpoint(ctx->roles, "s3_unix", path)) != 0)
+        return lh_err_set(err, rc, "cannot publish the s3_unix endpoint");
+    return 0;
+}
+
 static int store_role_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *err)
 {
     char bound[128];
@@ -228,6 +268,12 @@ static int store_role_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *e
     sweep_start(r, ctx);
     *handle = r; /* from here on a failure leaves the engine to release */
     lh_store_owned_buckets(r->st, &r->buckets);
+    if ((rc = listen_unix(r, ctx, err)) != 0) {
+        lh_s3_stop(r->s3, NULL, NULL);
+        r->s3 = NULL;
+        sweep_stop_timer(r);
+        return rc;
+    }
     if ((rc = lh_roles_publish_endpoint(ctx->roles, "s3", bound)) != 0 ||
         (rc = lh_roles_provide(ctx->roles, "store.engine", r->st)) != 0 ||
         (rc = lh_roles_provide(ctx->roles, LH_OWNED_BUCKETS, &r->buckets)) != 0) {
@@ -256,7 +302,7 @@ const lh_role_t lh_store_role = {
     .summary = "the S3 API on store.listen over the data directory's object store",
     .keys = store_keys,
     .nkeys = (int)(sizeof store_keys / sizeof store_keys[0]),
-    .endpoints = "s3",
+    .endpoints = "s3,s3_unix",
     .start = store_role_start,
     .stop = store_role_stop,
     .release = store_role_release,

@@ -43,7 +43,8 @@ def test_endpoints_json_has_version_and_pid(server):
     assert eps["pid"] == server.proc.pid, eps
     version = lh("version").stdout.split()[1]
     assert eps["version"] == version, eps
-    assert set(eps) == {"s3", "kafka", "web", "version", "pid"}, eps
+    assert set(eps) == {"s3", "s3_unix", "kafka", "web", "version", "pid"}, eps
+    assert eps["s3_unix"] == str(server.data_dir / "run" / "s3.sock"), eps
 
 
 def test_serve_web_alone_does_not_open_the_store(server_factory):
