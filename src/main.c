@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+extern char **environ;
+
 #include "cmd/cmd.h"
 #include "flow/exec.h"
 
@@ -63,13 +65,34 @@ static int cmd_help(int argc, char **argv)
     return 0;
 }
 
+/* The launcher's command line and the environment strings right after it,
+ * for the command lines of its in-process tries (flow/exec.h). */
+static void title_area(int argc, char **argv)
+{
+    char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+    for (int i = 1; i < argc; i++)
+        if (argv[i] != argv[i - 1] + strlen(argv[i - 1]) + 1) return; /* not one block */
+    for (char **e = environ; *e && *e == end; e++)
+        end += strlen(*e) + 1;
+    lh_flow_task_title_area(argv[0], (size_t)(end - argv[0]));
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
         return cmd_help(0, NULL) == 0 && argc >= 2 ? 0 : (argc < 2 ? 2 : 0);
     if (!strcmp(argv[1], "--version")) return cmd_version(0, NULL);
     if (lh_cmd_register_modules() != 0) return 70; /* a programming error, already printed */
-    lh_flow_task_inproc("sensor", lh_cmd_sensor);  /* a poke without an exec (flow/exec.h) */
+    /* a poke, a query, an ingest without an exec (flow/exec.h): tries run in
+       a forked child of the launcher, which starts with the malloc
+       tunables sql and ingest would otherwise restart themselves for */
+    lh_flow_task_inproc("sensor", lh_cmd_sensor);
+    lh_flow_task_inproc("sql", lh_cmd_sql_main);
+    lh_flow_task_inproc("ingest", lh_cmd_ingest);
+    if (argc > 2 && !strcmp(argv[1], "task-run") && !strcmp(argv[2], "--launcher")) {
+        lh_cmd_tune_malloc("task-run", NULL, argc - 2, argv + 2);
+        title_area(argc, argv);
+    }
     for (const command_t *c = commands; c->name; c++)
         if (!strcmp(argv[1], c->name)) return c->fn(argc - 2, argv + 2);
     fprintf(stderr, "lakehouse: unknown command '%s' (see 'lakehouse --help')\n", argv[1]);

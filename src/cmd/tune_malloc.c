@@ -1,7 +1,10 @@
 /* glibc's malloc tuned for `lakehouse sql` and `lakehouse ingest` through
  * tunables it reads only at start (GLIBC_TUNABLES): the command starts
  * itself again (same process id, arguments and descriptors) with them added
- * (cmd.h). Each is added unless the user's GLIBC_TUNABLES names it;
+ * (cmd.h). The orchestrator's launcher (`task-run --launcher`, main.c)
+ * starts itself again the same way, so the sql and ingest tries it forks
+ * and runs in process have the tunables without a restart of their own.
+ * Each is added unless the user's GLIBC_TUNABLES names it;
  * glibc.malloc.hugetlb=1 only where the kernel gives transparent huge pages
  * on request (its "madvise" mode, Debian's default). Nothing to add, the key
  * off or a failed exec leave the process running as it was. Under
@@ -64,11 +67,17 @@ static bool wanted(const char *was, const char *tunable)
     return strcmp(name, "glibc.malloc.hugetlb") || thp_on_request();
 }
 
+/* This image started with the tunables (the restart below happened): a
+ * forked child of it has them too (the launcher's in-process tries). */
+static bool tuned;
+
 void lh_cmd_tune_malloc(const char *verb, const char *key, int argc, char **argv)
 {
+    if (tuned) return;
     /* never a second time: glibc cuts GLIBC_TUNABLES up in place as it reads it */
     if (getenv("LH_STARTED_AGAIN")) {
         unsetenv("LH_STARTED_AGAIN");
+        tuned = true;
         return;
     }
     const char *was = getenv("GLIBC_TUNABLES");

@@ -134,7 +134,16 @@ int lh_flow_task_run_main(int argc, char **argv);
  * /proc/self/exe names it) and verb, the child calls main_fn(argc - 2,
  * argv + 2) and exits with its status, starting from the supervisor's image
  * (modules registered, one thread) instead of loading the binary and its
- * libraries again: most of a sensor poke's CPU. Set once by main(). */
+ * libraries again: most of a sensor poke's CPU. Set by main() before any
+ * try, up to four verbs (sensor, sql, ingest). The launcher starts with
+ * the malloc tunables of sql and ingest (main.c), so such a child has
+ * them too, without the restart cmd/tune_malloc.c would make. */
 void lh_flow_task_inproc(const char *verb, int (*main_fn)(int argc, char **argv));
+/* The memory of this process's command line and the environment strings
+ * that follow it (main() of the launcher): an in-process try writes its
+ * own command line there, joined by spaces, so `ps` and /proc/<pid>/cmdline
+ * show `.../lakehouse sql -f ...` as for an exec (the setproctitle of
+ * PostgreSQL and nginx). */
+void lh_flow_task_title_area(char *start, size_t len);
 
 #endif

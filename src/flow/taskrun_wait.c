@@ -34,20 +34,54 @@ static void child_fail(const char *what, const char *arg)
     _exit(errno == ENOENT ? 127 : 126);
 }
 
-static const char *inproc_verb;
-static int (*inproc_main)(int argc, char **argv);
+#define INPROC_MAX 4
+static struct {
+    const char *verb;
+    int (*main_fn)(int argc, char **argv);
+} inproc[INPROC_MAX];
 
 void lh_flow_task_inproc(const char *verb, int (*main_fn)(int argc, char **argv))
 {
-    inproc_verb = verb;
-    inproc_main = main_fn;
+    for (int i = 0; i < INPROC_MAX; i++)
+        if (!inproc[i].verb || !strcmp(inproc[i].verb, verb)) {
+            inproc[i].verb = verb;
+            inproc[i].main_fn = main_fn;
+            return;
+        }
+}
+
+static char *title_at;
+static size_t title_len;
+
+void lh_flow_task_title_area(char *start, size_t len)
+{
+    title_at = start;
+    title_len = len;
+}
+
+/* The child's command line as ps shows it: argv joined by spaces over the
+ * launcher's (its environment strings are free here: environ is the try's). */
+static void set_title(char *const *argv)
+{
+    if (!title_at || title_len < 2) return;
+    size_t k = 0;
+    for (int i = 0; argv[i] && k < title_len - 1; i++) {
+        if (i) title_at[k++] = ' ';
+        for (const char *c = argv[i]; *c && k < title_len - 1; c++)
+            title_at[k++] = *c;
+    }
+    memset(title_at + k, 0, title_len - k);
 }
 
 /* In the child, set up as for the exec: runs the in-process verb and exits
  * when argv names it on this executable, else returns (exec then). */
 static void child_inproc(char *const *argv)
 {
-    if (!inproc_main || !argv[0] || !argv[1] || strcmp(argv[1], inproc_verb)) return;
+    if (!argv[0] || !argv[1]) return;
+    int (*main_fn)(int, char **) = NULL;
+    for (int i = 0; i < INPROC_MAX && inproc[i].verb && !main_fn; i++)
+        if (!strcmp(argv[1], inproc[i].verb)) main_fn = inproc[i].main_fn;
+    if (!main_fn) return;
     char self[PATH_MAX], *want = realpath(argv[0], NULL);
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     bool same = want && n > 0 && (self[n] = 0, !strcmp(self, want)); /* a replaced binary: exec */
@@ -55,10 +89,11 @@ static void child_inproc(char *const *argv)
     if (!same || close_range(3, ~0U, 0) != 0) return; /* only its stdio, as after the exec */
     for (int sig = 1; sig < NSIG; sig++)              /* the dispositions an exec would reset */
         if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+    set_title(argv);
     int argc = 0;
     while (argv[argc])
         argc++;
-    int rc = inproc_main(argc - 2, (char **)argv + 2);
+    int rc = main_fn(argc - 2, (char **)argv + 2);
     fflush(NULL);
     _exit(rc & 0xff);
 }
