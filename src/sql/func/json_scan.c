@@ -270,7 +270,7 @@ int lh_jscan(const char *p, size_t n, const lh_jscan_key_t *keys, int nkeys, lh_
     return s.p == s.end;
 }
 
-int lh_jscan_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm)
+int lh__jscan_members_slow(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm)
 {
     *nm = -1;
     if (n > UINT32_MAX) return 0;
@@ -282,6 +282,121 @@ int lh_jscan_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int
     if (s.p != s.end) return 0;
     *nm = obj ? s.nmembers : -2;
     return 1;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+#include "core/cpu.h"
+
+#define FAST_MAX 512 /* bytes: the quotes' bitmap of the fast path, 8 words */
+
+/* The position of the first quote at or after i, or n. */
+static inline size_t next_quote(const uint64_t *q, size_t i, size_t n)
+{
+    size_t w = i >> 6;
+    uint64_t bits = q[w] & (~UINT64_C(0) << (i & 63));
+    while (!bits) {
+        if (++w >= (n + 63) >> 6) return n;
+        bits = q[w];
+    }
+    size_t at = (w << 6) + (size_t)__builtin_ctzll(bits);
+    return at < n ? at : n;
+}
+
+/* An integer of number()'s "int" kind at p[i..n): its end, or 0 to give up
+ * (a fraction, an exponent, -0, 19 digits or more, or not a number). */
+static inline size_t int_end(const char *p, size_t i, size_t n)
+{
+    size_t d = i + (i < n && p[i] == '-');
+    if (d >= n || p[d] < '0' || p[d] > '9') return 0;
+    size_t e = d + 1;
+    if (p[d] != '0')
+        while (e < n && p[e] >= '0' && p[e] <= '9')
+            e++;
+    if (e - d > 18 || (e < n && (p[e] == '.' || p[e] == 'e' || p[e] == 'E'))) return 0;
+    if (p[i] == '-' && p[d] == '0') return 0; /* "-0": not an int kind */
+    return e;
+}
+
+/* The common shape, found with AVX-512 byte compares: a compact top-level
+ * object (no whitespace) of at most FAST_MAX bytes, all ASCII, no backslash
+ * and no control byte, whose values are strings, integers, true, false or
+ * null. Then every quote delimits a string, and the members are read from
+ * the quotes' bitmap instead of byte by byte. 1 with the members as the
+ * general scanner reads them; 0 for anything else (the caller scans). */
+__attribute__((target("avx512f,avx512bw,bmi"))) static int
+fast_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm)
+{
+    uint64_t q[FAST_MAX / 64];
+    const __m512i quote = _mm512_set1_epi8('"'), back = _mm512_set1_epi8('\\'),
+                  low = _mm512_set1_epi8(0x1f);
+    for (size_t w = 0; w * 64 < n; w++) {
+        size_t left = n - w * 64;
+        __mmask64 in = left >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << left) - 1;
+        __m512i v = _mm512_maskz_loadu_epi8(in, p + w * 64);
+        /* a control byte, a backslash, or one past ASCII (negative as signed) */
+        if (_mm512_mask_cmple_epu8_mask(in, v, low) | _mm512_mask_cmpeq_epi8_mask(in, v, back) |
+            _mm512_movepi8_mask(v))
+            return 0;
+        q[w] = _mm512_mask_cmpeq_epi8_mask(in, v, quote);
+    }
+    if (n < 2 || p[0] != '{' || p[n - 1] != '}') return 0;
+    int k = 0;
+    if (n == 2) return *nm = 0, 1;
+    size_t i = 1;
+    for (;;) {
+        if (k == max || i >= n || p[i] != '"') return 0;
+        size_t ke = next_quote(q, i + 1, n);
+        if (ke + 2 >= n || p[ke + 1] != ':') return 0;
+        size_t v = ke + 2, e;
+        uint8_t kind;
+        uint32_t at = (uint32_t)v, len;
+        switch (p[v]) {
+        case '"':
+            e = next_quote(q, v + 1, n);
+            if (e >= n) return 0;
+            kind = LH_JSCAN_STRING;
+            at = (uint32_t)(v + 1);
+            len = (uint32_t)(e - v - 1);
+            e++;
+            break;
+        case 't':
+            if (n - v < 4 || memcmp(p + v, "true", 4)) return 0;
+            kind = LH_JSCAN_TRUE, e = v + 4, len = 4;
+            break;
+        case 'f':
+            if (n - v < 5 || memcmp(p + v, "false", 5)) return 0;
+            kind = LH_JSCAN_FALSE, e = v + 5, len = 5;
+            break;
+        case 'n':
+            if (n - v < 4 || memcmp(p + v, "null", 4)) return 0;
+            kind = LH_JSCAN_NULL, e = v + 4, len = 4;
+            break;
+        default:
+            if (!(e = int_end(p, v, n))) return 0;
+            kind = LH_JSCAN_INT, len = (uint32_t)(e - v);
+        }
+        m[k++] = (lh_jscan_member_t){.key = (uint32_t)(i + 1),
+                                     .keylen = (uint32_t)(ke - i - 1),
+                                     .at = at,
+                                     .len = len,
+                                     .kind = kind};
+        if (e == n - 1) return *nm = k, 1; /* the closing brace */
+        if (p[e] != ',') return 0;
+        i = e + 1;
+    }
+}
+#endif
+
+int lh_jscan_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    static int fast = -1; /* whether the CPU has the byte compares; races write the same */
+    if (fast < 0) fast = lh_cpu_avx512_bytes();
+    if (fast && n <= FAST_MAX && fast_members(p, n, m, max, nm)) return 1;
+#endif
+    return lh__jscan_members_slow(p, n, m, max, nm);
 }
 
 static size_t put_utf8(char *o, unsigned cp)
