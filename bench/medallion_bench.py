@@ -309,6 +309,8 @@ def lake_env(srv):
                AWS_SECRET_ACCESS_KEY=SK, AWS_REGION="us-east-1",
                LAKEHOUSE_ACCESS_KEY=AK, LAKEHOUSE_SECRET_KEY=SK,
                KAFKA_BOOTSTRAP_SERVERS=srv.endpoints["kafka"])
+    if srv.endpoints.get("s3_unix"):  # the store's Unix socket, as the orchestrator gives its tasks
+        env["LAKEHOUSE_S3_SOCKET"] = srv.endpoints["s3_unix"]
     return env
 
 
