@@ -392,9 +392,7 @@ fast_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm)
 int lh_jscan_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    static int fast = -1; /* whether the CPU has the byte compares; races write the same */
-    if (fast < 0) fast = lh_cpu_avx512_bytes();
-    if (fast && n <= FAST_MAX && fast_members(p, n, m, max, nm)) return 1;
+    if (n <= FAST_MAX && lh_cpu_avx512_bytes() && fast_members(p, n, m, max, nm)) return 1;
 #endif
     return lh__jscan_members_slow(p, n, m, max, nm);
 }
