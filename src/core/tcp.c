@@ -16,6 +16,7 @@
 #include "core/str.h"
 #include "core/tcp_int.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -483,10 +484,11 @@ static int listen_unix(lh_tcp_server_t *srv, const char *path)
     if (!(srv->unix_path = strdup(path))) return UV_ENOMEM;
     uv_pipe_init(srv->loop, &srv->lst_pipe, 0);
     srv->lst_pipe.data = srv;
-    mode_t old = umask(0177);
     int uvrc = uv_pipe_bind(&srv->lst_pipe, path);
-    umask(old);
     srv->unix_bound = !uvrc;
+    /* chmod, not umask: the umask is the whole process's, other threads
+       create files meanwhile (and the data directory is 0700 anyway) */
+    if (!uvrc && chmod(path, 0600) != 0) uvrc = uv_translate_sys_error(errno);
     if (!uvrc) uvrc = uv_listen((uv_stream_t *)&srv->lst_pipe, 511, on_connection);
     return uvrc;
 }

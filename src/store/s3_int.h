@@ -18,6 +18,7 @@ struct lh_s3 {
     uv_loop_t *loop;
     lh_http_server_t *http;
     lh_http_server_t *http_unix; /* the same API on store.unix_listen, or NULL */
+    int listening;               /* lh_s3_stop: listeners not yet closed */
     lh_meta_t *meta;
     lh_store_t *st;
     char domain[256];

@@ -317,15 +317,11 @@ int lh_s3_start(uv_loop_t *loop, const lh_config_t *cfg, lh_meta_t *meta, lh_sto
     return 0;
 }
 
+/* One listener is closed; the last one frees s3. */
 static void stopped(void *arg)
 {
     lh_s3_t *s3 = arg;
-    if (s3->http_unix) { /* then the socket's listener */
-        lh_http_server_t *u = s3->http_unix;
-        s3->http_unix = NULL;
-        lh_http_server_stop(u, stopped, s3);
-        return;
-    }
+    if (--s3->listening > 0) return;
     lh_loop_poster_close(s3->poster); /* commits still in flight free their requests */
     if (s3->stop_done) s3->stop_done(s3->stop_arg);
     free(s3);
@@ -335,5 +331,7 @@ void lh_s3_stop(lh_s3_t *s3, void (*done)(void *), void *arg)
 {
     s3->stop_done = done;
     s3->stop_arg = arg;
+    s3->listening = s3->http_unix ? 2 : 1; /* both wind down at once, each with its grace */
+    if (s3->http_unix) lh_http_server_stop(s3->http_unix, stopped, s3);
     lh_http_server_stop(s3->http, stopped, s3);
 }

@@ -2,8 +2,10 @@
 endpoint s3_unix): curl signs with SigV4 over it as over TCP, an unsigned
 request is refused alike, `lakehouse sql` reads and writes through it when
 lake.unix_socket (LAKEHOUSE_S3_SOCKET) names it and falls back to TCP when
-the socket does not answer, and the orchestrator hands it to its tasks."""
+the socket does not answer, the orchestrator hands it to its tasks, and a
+clean stop removes it."""
 import json
+import os
 import re
 import stat
 import subprocess
@@ -138,5 +140,7 @@ tasks:
         assert accepted(srv, "s3_unix") > before, "the sql task did not use the socket"
         s3 = s3h.client(srv)
         assert s3.head_object(Bucket=BUCKET, Key="unix/answer.parquet")["ContentLength"] > 0
+        path = sock(srv)
     finally:
         srv.stop()
+    assert not os.path.exists(path), "a clean stop leaves the socket file"
