@@ -466,11 +466,14 @@ static void registry(lh_tcp_server_t *srv, int add)
     pthread_mutex_unlock(&g_lock);
 }
 
-/* A "unix:PATH" listener: a stream socket file, owner-only (0600); a stale
- * socket file at PATH (no one listening) is replaced, anything else is not. */
+/* A "unix:PATH" listener on srv->lst_pipe (initialized by the caller, so
+ * every failure closes it alike): a stream socket file, owner-only (0600); a
+ * stale socket file at PATH (no one listening) is replaced, anything else is
+ * not (UV_EEXIST: not a socket; UV_EADDRINUSE: a live one). */
 static int listen_unix(lh_tcp_server_t *srv, const char *path)
 {
     struct stat st;
+    if (!(srv->unix_path = strdup(path))) return UV_ENOMEM;
     if (lstat(path, &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) return UV_EEXIST;
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -481,9 +484,6 @@ static int listen_unix(lh_tcp_server_t *srv, const char *path)
         if (live) return UV_EADDRINUSE;
         unlink(path);
     }
-    if (!(srv->unix_path = strdup(path))) return UV_ENOMEM;
-    uv_pipe_init(srv->loop, &srv->lst_pipe, 0);
-    srv->lst_pipe.data = srv;
     int uvrc = uv_pipe_bind(&srv->lst_pipe, path);
     srv->unix_bound = !uvrc;
     /* chmod, not umask: the umask is the whole process's, other threads
@@ -516,13 +516,9 @@ int lh_tcp_server_start(uv_loop_t *loop, const lh_tcp_opts_t *opts, lh_tcp_serve
     signal(SIGPIPE, SIG_IGN); /* a peer gone mid-write must be an error, not death */
     int uvrc;
     if (upath) {
+        uv_pipe_init(loop, &srv->lst_pipe, 0);
+        srv->lst_pipe.data = srv;
         uvrc = listen_unix(srv, upath);
-        if (uvrc == UV_ENOMEM || (uvrc && !srv->unix_path)) {
-            srv_free(srv);
-            return lh_err_set(err, LH_EIO, "cannot listen on %s: %s", opts->listen,
-                              uvrc == UV_EEXIST ? "a file that is not a socket is there"
-                                                : uv_strerror(uvrc));
-        }
     } else {
         uv_tcp_init(loop, &srv->lst);
         srv->lst.data = srv;
@@ -531,7 +527,9 @@ int lh_tcp_server_start(uv_loop_t *loop, const lh_tcp_opts_t *opts, lh_tcp_serve
     }
     if (uvrc) {
         uv_close((uv_handle_t *)&srv->lst, on_lst_closed_early);
-        return lh_err_set(err, LH_EIO, "cannot listen on %s: %s", opts->listen, uv_strerror(uvrc));
+        return lh_err_set(err, LH_EIO, "cannot listen on %s: %s", opts->listen,
+                          upath && uvrc == UV_EEXIST ? "a file that is not a socket is there"
+                                                     : uv_strerror(uvrc));
     }
     srv->lst_open = 1;
     uv_timer_init(loop, &srv->grace);

@@ -112,7 +112,7 @@ void lh__flow_platform_refresh(lh_flow_t *f)
     if (!doc) return;
     const char *web_scheme = lh_config_get(f->cfg, "web.tls_cert")[0] ? "https://" : "http://";
     const char *s3_scheme = lh_config_get(f->cfg, "store.tls_cert")[0] ? "https://" : "http://";
-    if (!f->ep_s3 && (f->ep_s3 = endpoint(doc, "s3", s3_scheme)) && s3_scheme[4] == ':')
+    if (!f->ep_s3 && (f->ep_s3 = endpoint(doc, "s3", s3_scheme)) && !strcmp(s3_scheme, "http://"))
         f->ep_s3_unix = endpoint(doc, "s3_unix", ""); /* published before s3 */
     if (!f->ep_kafka) f->ep_kafka = endpoint(doc, "kafka", "");
     if (!f->ep_web) f->ep_web = endpoint(doc, "web", web_scheme);

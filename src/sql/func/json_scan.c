@@ -304,21 +304,6 @@ static inline size_t next_quote(const uint64_t *q, size_t i, size_t n)
     return at < n ? at : n;
 }
 
-/* An integer of number()'s "int" kind at p[i..n): its end, or 0 to give up
- * (a fraction, an exponent, -0, 19 digits or more, or not a number). */
-static inline size_t int_end(const char *p, size_t i, size_t n)
-{
-    size_t d = i + (i < n && p[i] == '-');
-    if (d >= n || p[d] < '0' || p[d] > '9') return 0;
-    size_t e = d + 1;
-    if (p[d] != '0')
-        while (e < n && p[e] >= '0' && p[e] <= '9')
-            e++;
-    if (e - d > 18 || (e < n && (p[e] == '.' || p[e] == 'e' || p[e] == 'E'))) return 0;
-    if (p[i] == '-' && p[d] == '0') return 0; /* "-0": not an int kind */
-    return e;
-}
-
 /* The common shape, found with AVX-512 byte compares: a compact top-level
  * object (no whitespace) of at most FAST_MAX bytes, all ASCII, no backslash
  * and no control byte, whose values are strings, integers, true, false or
@@ -373,9 +358,14 @@ fast_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm)
             if (n - v < 4 || memcmp(p + v, "null", 4)) return 0;
             kind = LH_JSCAN_NULL, e = v + 4, len = 4;
             break;
-        default:
-            if (!(e = int_end(p, v, n))) return 0;
+        default: { /* an integer as number() reads it; anything else (a fraction, an
+                      exponent, -0, 19 digits or more) is the general scanner's */
+            scan_t s = {.p = p + v, .end = p + n};
+            bool is_int;
+            if (number(&s, &is_int) || !is_int) return 0;
+            e = (size_t)(s.p - p);
             kind = LH_JSCAN_INT, len = (uint32_t)(e - v);
+        }
         }
         m[k++] = (lh_jscan_member_t){.key = (uint32_t)(i + 1),
                                      .keylen = (uint32_t)(ke - i - 1),
