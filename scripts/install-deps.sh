@@ -15,7 +15,7 @@ PKGS=(
   librdkafka-dev
   # tests: real clients
   python3 python3-pytest python3-pytest-timeout python3-pytest-xdist python3-boto3 python3-requests
-  awscli s3cmd rclone curl prometheus openssl sqlite3
+  awscli s3cmd rclone curl prometheus openssl sqlite3 zstd
   kcat python3-kafka python3-confluent-kafka
   # tests: DAG examples against docs/dag.schema.json (tests/integration/test_dag_validate.py)
   python3-yaml python3-jsonschema

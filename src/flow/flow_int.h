@@ -154,6 +154,7 @@ struct lh_flow {
     char *task_ak, *task_sk;
     char *ep_s3, *ep_kafka, *ep_web;
     char *ep_s3_unix;      /* the store's Unix socket, when ep_s3 is this data directory's store */
+    char *sql_cache_dir;   /* the tasks' sql.cache_dir */
     int64_t ep_checked_us; /* when run/endpoints.json was last read */
     char **base_env;
     /* metrics */

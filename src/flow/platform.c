@@ -75,6 +75,13 @@ int lh__flow_platform_init(lh_flow_t *f, lh_err_t *err)
     }
     p->base_env = (const char *const *)f->base_env;
     p->memory_limit = f->task_memory_limit;
+    /* the SQL tasks' scan cache: the one configured, else the data directory's */
+    const char *cache = lh_config_get(f->cfg, "sql.cache_dir");
+    size_t cl = strlen(f->data_dir) + 16;
+    if (cache[0] ? !(f->sql_cache_dir = strdup(cache)) : !(f->sql_cache_dir = malloc(cl)))
+        return LH_ENOMEM;
+    if (!cache[0]) snprintf(f->sql_cache_dir, cl, "%s/cache/sql", f->data_dir);
+    p->sql_cache_dir = f->sql_cache_dir;
     return 0;
 }
 
@@ -129,6 +136,7 @@ void lh__flow_platform_free(lh_flow_t *f)
     free(f->self_exe);
     free(f->ep_s3);
     free(f->ep_s3_unix);
+    free(f->sql_cache_dir);
     free(f->ep_kafka);
     free(f->ep_web);
     if (f->base_env)

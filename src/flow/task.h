@@ -40,6 +40,7 @@ typedef struct lh_flow_platform {
     const char *const *base_env;      /* the orchestrator's environ; platform secrets are dropped */
     int64_t memory_limit;             /* flow.task_memory_limit (bytes; 0 none) */
     int sql_threads; /* LAKEHOUSE_SQL_THREADS for the try being launched; 0 leaves it unset */
+    const char *sql_cache_dir; /* sql.cache_dir of SQL tasks (LAKEHOUSE_SQL_CACHE_DIR) */
 } lh_flow_platform_t;
 
 /* A command for the supervisor. Everything lives in the arena given. */

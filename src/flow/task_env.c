@@ -105,6 +105,11 @@ static void platform_access(lh__flow_vec_t *env, const lh_flow_platform_t *pf)
         snprintf(n, sizeof n, "%d", pf->sql_threads);
         lh__flow_env_set(env, "LAKEHOUSE_SQL_THREADS", n);
     }
+    /* the scan cache: tasks that read the same objects share what they parsed */
+    have = false;
+    for (int i = 0; i < env->n && !have; i++)
+        have = !strncmp(env->v[i], "LAKEHOUSE_SQL_CACHE_DIR=", 24);
+    if (!have) set_opt(env, "LAKEHOUSE_SQL_CACHE_DIR", pf->sql_cache_dir);
 }
 
 int lh__flow_task_env(lh__flow_job_t *j)

@@ -14,6 +14,7 @@
 #include "sql/copy.h"
 #include "sql/dml.h"
 #include "sql/exec/exec_int.h"
+#include "sql/exec/scan_cache.h"
 #include "sql/explain.h"
 #include "sql/lake_write.h"
 #include "sql/opt/opt.h"
@@ -26,6 +27,7 @@ struct lh_sql_db {
     int threads;
     struct lh_objstore *lake;
     const char *lake_bucket;
+    lh_scan_cache_t *cache;
 };
 
 typedef struct sess_param {
@@ -86,9 +88,22 @@ void lh_sql_db_set_lake(lh_sql_db_t *db, struct lh_objstore *os, const char *buc
     db->lake_bucket = bucket;
 }
 
+int lh_sql_db_set_cache(lh_sql_db_t *db, const char *dir, int64_t max, lh_err_t *err)
+{
+    lh_scan_cache_close(db->cache);
+    db->cache = NULL;
+    return dir && *dir && max > 0 ? lh_scan_cache_open(dir, max, &db->cache, err) : 0;
+}
+
+lh_scan_cache_t *lh_sql_db_cache(const lh_sql_db_t *db)
+{
+    return db->cache;
+}
+
 void lh_sql_db_close(lh_sql_db_t *db)
 {
     if (!db) return;
+    lh_scan_cache_close(db->cache);
     lh_sql_catalog_free(db->catalog);
     free(db);
 }
@@ -400,6 +415,7 @@ static void statement_env(lh_sql_session_t *s, lh_arena_t *arena, lh_sql_error_t
                       .threads = s->db->threads,
                       .pool = s->db->threads > 1 ? lh__sql_pool() : NULL,
                       .lake = s->db->lake,
+                      .cache = s->db->cache,
                       .mem = &s->db->mem};
     *env = (lh_bind_env_t){.arena = arena,
                            .err = err,

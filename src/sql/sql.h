@@ -35,6 +35,13 @@ void lh_sql_db_set_lake(lh_sql_db_t *db, struct lh_objstore *os, const char *buc
 void lh_sql_db_set_memory_limit(lh_sql_db_t *db, int64_t bytes);
 /* Threads for parallel pipelines (sql.threads); 0 = one per core. */
 void lh_sql_db_set_threads(lh_sql_db_t *db, int threads);
+/* The scan cache (sql.cache_dir, sql.cache_size): read_csv/read_json keep
+ * what they make of an object in dir and read it from there the next time
+ * (sql/exec/scan_cache.h). dir NULL or empty, or max 0: none. 0, or LH_EIO /
+ * LH_ENOMEM with err set (the database then has none). */
+struct lh_scan_cache;
+int lh_sql_db_set_cache(lh_sql_db_t *db, const char *dir, int64_t max, lh_err_t *err);
+struct lh_scan_cache *lh_sql_db_cache(const lh_sql_db_t *db);
 /* 80% of the machine's memory, or of the cgroup limit when lower. */
 int64_t lh_sql_default_memory_limit(void);
 /* Registers the `sql` configuration section (sql.memory_limit); main does

@@ -39,6 +39,21 @@ static const lh_config_key_t sql_keys[] = {
              "to GLIBC_TUNABLES unless set there (large queries "
              "30-40% faster; not in sanitizer builds, whose malloc is the sanitizer's); false = as "
              "started"},
+    {.section = "sql",
+     .key = "cache_dir",
+     .type = LH_CFG_PATH,
+     .help = "a directory where read_csv/read_json keep what they made of each object of the "
+             "lake (its rows in the engine's layout), so the next query of the same object "
+             "reads them from there instead of fetching, decompressing and parsing it again; "
+             "keyed by the object's ETag and size, the reading options and this binary; unset "
+             "= none. The orchestrator gives its tasks `<data-dir>/cache/sql`"},
+    {.section = "sql",
+     .key = "cache_size",
+     .type = LH_CFG_SIZE,
+     .def = "4GiB",
+     .min = 0,
+     .help = "bytes sql.cache_dir may hold (and never more than half of what its file system "
+             "has left with it): least recently used entries go first; 0 = no cache"},
 };
 int lh_sql_register_config(void)
 {

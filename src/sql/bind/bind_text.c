@@ -192,6 +192,8 @@ int lh__bind_text_scan(lh_bind_env_t *env, int32_t pos, const lh_file_opts_t *o,
     p->u.text.bucket = fs->list.bucket;
     p->u.text.keys = fs->list.paths;
     p->u.text.urls = fs->list.urls;
+    p->u.text.etags = fs->list.etags;
+    p->u.text.sizes = fs->list.sizes;
     p->u.text.nfiles = fs->list.n;
     p->u.text.nfilecols = nf;
     p->u.text.nhive = fs->nhive;

@@ -28,11 +28,12 @@ typedef struct lh_exec {
     lh_sql_error_t *err;
     const lh_value_t *params; /* $1.. bound values (nparams) */
     uint32_t nparams;
-    atomic_int *cancel;       /* non-zero: stop at the next batch (LH_ECANCELED) */
-    struct lh_objstore *lake; /* the lake's store for s3:// paths, or NULL */
-    int threads;              /* worker threads for parallel operators (>= 1) */
-    bool analyze;             /* EXPLAIN ANALYZE: count rows and time per operator */
-    lh_sql_mem_t *mem;        /* the database's memory budget, or NULL */
+    atomic_int *cancel;          /* non-zero: stop at the next batch (LH_ECANCELED) */
+    struct lh_objstore *lake;    /* the lake's store for s3:// paths, or NULL */
+    struct lh_scan_cache *cache; /* read_csv/read_json's disk cache of objects, or NULL */
+    int threads;                 /* worker threads for parallel operators (>= 1) */
+    bool analyze;                /* EXPLAIN ANALYZE: count rows and time per operator */
+    lh_sql_mem_t *mem;           /* the database's memory budget, or NULL */
     /* a parallel pipeline's shared scan state: scans under it take morsels (row
        groups, chunks) from it instead of reading everything; NULL: serial */
     struct lh_morsels *morsels;

@@ -29,6 +29,8 @@ struct lh_file_reader {
     z_stream z;
     bool z_init, z_end; /* z_end: a member ended; more input starts another */
     ZSTD_DStream *zd;
+    char etag[80];   /* objects: the ETag of the first ranged get */
+    bool etag_mixed; /* a later get saw another (the object was replaced) */
     char name[1];
 };
 
@@ -89,6 +91,10 @@ static int raw_read(lh_file_reader_t *r, char *buf, size_t cap, size_t *got, lh_
     if (rc == LH_EINVAL && !lh_objstore_head(r->os, r->bucket, r->key, &meta, err) && !meta.size)
         return 0; /* an empty object has no range to ask for */
     if (rc) return rc;
+    if (!r->etag[0] && !r->etag_mixed)
+        memcpy(r->etag, meta.etag, sizeof r->etag);
+    else if (strcmp(r->etag, meta.etag))
+        r->etag_mixed = true;
     r->size = meta.size;
     r->off += (int64_t)s.len;
     *got = s.len;
@@ -209,6 +215,11 @@ oom:
     lh__file_reader_close(r);
     *out = NULL;
     return lh_err_set(err, LH_ENOMEM, "out of memory");
+}
+
+const char *lh__file_reader_etag(const lh_file_reader_t *r)
+{
+    return r->os && r->etag[0] && !r->etag_mixed ? r->etag : NULL;
 }
 
 void lh__file_reader_close(lh_file_reader_t *r)

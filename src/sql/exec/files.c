@@ -80,7 +80,10 @@ typedef struct collect {
     int rc;
 } collect_t;
 
-static int push(collect_t *c, const char *s, size_t len)
+/* Each name is followed in its arena copy by the object's ETag (a string,
+ * empty when not listed) and size (int64_t, -1 when not listed): sorting the
+ * names keeps them together. */
+static int push_meta(collect_t *c, const char *s, size_t len, const lh_objstore_meta_t *meta)
 {
     if (c->n >= MAX_FILES) return LH_ETOOBIG;
     if (c->n == c->cap) {
@@ -91,9 +94,22 @@ static int push(collect_t *c, const char *s, size_t len)
         c->v = v;
         c->cap = cap;
     }
-    if (!(c->v[c->n] = lh_arena_strndup(c->a, s, len))) return LH_ENOMEM;
-    c->n++;
+    const char *etag = meta ? meta->etag : "";
+    size_t el = strlen(etag);
+    int64_t size = meta ? meta->size : -1;
+    char *p = lh_arena_alloc(c->a, len + el + 2 + sizeof size);
+    if (!p) return LH_ENOMEM;
+    memcpy(p, s, len);
+    p[len] = 0;
+    memcpy(p + len + 1, etag, el + 1);
+    memcpy(p + len + el + 2, &size, sizeof size);
+    c->v[c->n++] = p;
     return 0;
+}
+
+static int push(collect_t *c, const char *s, size_t len)
+{
+    return push_meta(c, s, len, NULL);
 }
 
 static int walk(collect_t *c, char *path, size_t len, int depth, int max_depth)
@@ -170,7 +186,7 @@ static int list_fn(void *arg, const char *key, int is_prefix, const lh_objstore_
     if (is_prefix || !lh__glob_match(c->pat, key)) return 0;
     size_t n = strlen(key);
     if (n && key[n - 1] == '/') return 0; /* a directory marker */
-    return push(c, key, n);
+    return push_meta(c, key, n, meta);
 }
 
 static int expand_s3(collect_t *c, lh_file_list_t *out, const char *url, lh_err_t *err)
@@ -224,6 +240,15 @@ int lh__files_expand(lh_arena_t *a, struct lh_objstore *lake, const char *const 
     for (uint32_t i = 0; s3 && i < c.n; i++)
         if (!(out->urls[i] = lh_arena_printf(a, "s3://%s/%s", out->bucket, c.v[i])))
             return lh_err_set(err, LH_ENOMEM, "out of memory");
+    if (!s3) return 0;
+    out->etags = lh_arena_alloc(a, (c.n + 1) * sizeof *out->etags);
+    out->sizes = lh_arena_alloc(a, (c.n + 1) * sizeof *out->sizes);
+    if (!out->etags || !out->sizes) return lh_err_set(err, LH_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < c.n; i++) {
+        const char *etag = c.v[i] + strlen(c.v[i]) + 1;
+        out->etags[i] = *etag ? etag : NULL;
+        memcpy(&out->sizes[i], etag + strlen(etag) + 1, sizeof out->sizes[i]);
+    }
     return 0;
 }
 

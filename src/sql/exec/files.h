@@ -28,6 +28,10 @@ typedef struct lh_file_list {
     const char *bucket;
     const char **paths; /* n paths or keys, sorted per pattern */
     const char **urls;  /* what the user sees: the path, or s3://bucket/key */
+    /* objects: per key, the ETag and size the listing gave (NULL and -1 for a
+       key named without a wildcard, which is not listed); NULL for local paths */
+    const char **etags;
+    int64_t *sizes;
     uint32_t n;
 } lh_file_list_t;
 
@@ -64,6 +68,9 @@ int lh__file_reader_open(struct lh_objstore *os, const char *bucket, const char 
 /* Reads up to cap decompressed bytes into buf; *got 0 at the end. Errors:
  * LH_EIO, LH_ECORRUPT (a damaged compressed stream). */
 int lh__file_reader_read(lh_file_reader_t *r, char *buf, size_t cap, size_t *got, lh_err_t *err);
+/* An object's ETag, when every get so far saw the same one; else NULL (local
+ * files, nothing read yet, or an object replaced while it was read). */
+const char *lh__file_reader_etag(const lh_file_reader_t *r);
 void lh__file_reader_close(lh_file_reader_t *r);
 
 #endif

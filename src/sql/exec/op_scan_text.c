@@ -14,7 +14,9 @@
 #include "sql/exec/files.h"
 #include "sql/exec/morsel.h"
 #include "sql/exec/ndjson.h"
+#include "sql/exec/scan_cache.h"
 #include "sql/func/func_int.h"
+#include "store/objstore.h"
 
 #define BUF_START ((size_t)1 << 20)
 
@@ -39,6 +41,15 @@ typedef struct text_op {
     lh_expr_state_t **conds; /* the plan's file_conds */
     lh_batch_t *path_row;    /* one row: a file's filename and Hive values, for conds */
     uint32_t path_sel[1];
+    /* the scan cache (ex->cache) when this scan can use it: the open file's
+       entry being read (cr), the last one read, whose strings the handed
+       batch may point into until the next call (cr_done), the one being
+       written while the file is parsed (cw) */
+    bool cacheable;
+    lh_type_t *types; /* the file columns' types */
+    char etag[80];    /* the open file's ETag, as its key has it */
+    lh_scan_cache_rd_t *cr, *cr_done;
+    lh_scan_cache_wr_t *cw;
 } text_op_t;
 
 static int put_text(lh_vector_t *v, uint32_t row, const char *s, size_t n)
@@ -107,6 +118,45 @@ static void advance(const lh_plan_t *p, text_op_t *st)
         st->file = lh__morsels_next_file(st->m, &f) ? f : p->u.text.nfiles;
 }
 
+/* The scan cache's key of file f: the object (bucket, key, listed ETag and
+ * size) and everything that decides its rows. False when it has none (a key
+ * that was not listed). */
+static bool cache_key(const lh_plan_t *p, text_op_t *st, lh_scan_cache_key_t *k)
+{
+    uint32_t f = st->file;
+    const char *etag = p->u.text.etags[f];
+    int64_t size = p->u.text.sizes[f];
+    lh_objstore_meta_t meta = {0};
+    lh_err_t e = {0};
+    if (!etag) { /* named without a wildcard: not listed */
+        if (lh_objstore_head(p->u.text.os, p->u.text.bucket, p->u.text.keys[f], &meta, &e) ||
+            !meta.etag[0])
+            return false;
+        etag = meta.etag;
+        size = meta.size;
+    }
+    snprintf(st->etag, sizeof st->etag, "%s", etag);
+    char *d = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&d, &n);
+    if (!m) return false;
+    fprintf(m, "s3%c%s%c%s%c%s%c%lld%c%u %u %d %d %d %d %u%c%s%c%u%c", 0, p->u.text.bucket, 0,
+            p->u.text.keys[f], 0, etag, 0, (long long)size, 0, p->u.text.format,
+            p->u.text.compression, p->u.text.delim, p->u.text.quote, p->u.text.escape,
+            p->u.text.header, p->u.text.skip, 0, p->u.text.nullstr, 0, p->u.text.nfilecols, 0);
+    for (uint32_t c = 0; c < p->u.text.nfilecols; c++) {
+        char t[256];
+        lh_type_format(&p->cols[c].type, t, sizeof t);
+        fprintf(m, "%s%c%s%c%s%c", p->u.text.json_keys ? p->u.text.json_keys[c] : "", 0,
+                p->cols[c].name, 0, t, 0);
+    }
+    bool ok = !ferror(m);
+    if (fclose(m)) ok = false;
+    if (ok) lh__scan_cache_key(d, n, k);
+    free(d);
+    return ok;
+}
+
 static int open_next(lh_op_t *op, text_op_t *st)
 {
     const lh_plan_t *p = op->plan;
@@ -114,6 +164,10 @@ static int open_next(lh_op_t *op, text_op_t *st)
     while (st->file < p->u.text.nfiles && !file_conds_hold(op, st))
         advance(p, st);
     if (st->file == p->u.text.nfiles) return 0;
+    lh_scan_cache_key_t key;
+    bool keyed = st->cacheable && cache_key(p, st, &key);
+    if (keyed && lh__scan_cache_get(op->ex->cache, &key, st->types, p->u.text.nfilecols, &st->cr))
+        return 0;
     if (lh__file_reader_open(p->u.text.os, p->u.text.bucket, p->u.text.keys[st->file],
                              (lh_compression_t)p->u.text.compression, &st->r, &e))
         return lh_sql_err(op->ex->err, LH_EIO, LH_SQL_EIO, -1, "%s", e.msg);
@@ -125,6 +179,7 @@ static int open_next(lh_op_t *op, text_op_t *st)
     json_decref(st->doc);
     st->doc = NULL;
     st->elem = 0;
+    if (keyed) st->cw = lh__scan_cache_begin(op->ex->cache, &key, st->types, p->u.text.nfilecols);
     if (p->u.text.format < 3) { /* a UTF-8 byte order mark is not data */
         int rc = refill(op, st);
         if (!rc && st->len >= 3 && !memcmp(st->buf, "\xEF\xBB\xBF", 3)) st->start = 3;
@@ -334,6 +389,20 @@ static int extra_columns(lh_op_t *op, text_op_t *st, lh_batch_t *b)
     return 0;
 }
 
+/* The open file was read to its end: its cache entry is kept when every get
+ * saw the ETag the listing gave; on to the next file. */
+static void end_file(const lh_plan_t *p, text_op_t *st)
+{
+    if (st->cw) {
+        const char *seen = lh__file_reader_etag(st->r);
+        lh__scan_cache_end(st->cw, seen && !strcmp(seen, st->etag));
+        st->cw = NULL;
+    }
+    lh__file_reader_close(st->r);
+    st->r = NULL;
+    advance(p, st);
+}
+
 static int text_next(lh_op_t *op, lh_batch_t **out)
 {
     text_op_t *st = op->priv;
@@ -345,9 +414,30 @@ static int text_next(lh_op_t *op, lh_batch_t **out)
         st->started = true;
         advance(p, st);
     }
+    lh__scan_cache_rd_close(st->cr_done); /* the batch that pointed into it was reset */
+    st->cr_done = NULL;
     while (st->file < p->u.text.nfiles) {
-        int rc = st->r ? 0 : open_next(op, st);
-        if (!rc && !st->r) break; /* the rest failed the Hive predicates */
+        int rc = st->r || st->cr ? 0 : open_next(op, st);
+        if (rc) return rc;
+        if (st->cr) { /* the file's rows from the scan cache */
+            uint32_t got;
+            if (lh__scan_cache_read(st->cr, b, &got))
+                return lh_sql_err(op->ex->err, LH_ECORRUPT, LH_SQL_EIO, -1,
+                                  "the scan cache's entry of \"%s\" is damaged (it was "
+                                  "removed: the next query reads the file)",
+                                  p->u.text.urls[st->file]);
+            bool more = got > 0;
+            if (more && (rc = extra_columns(op, st, b))) return rc;
+            if (!more || lh__scan_cache_done(st->cr)) {
+                st->cr_done = st->cr;
+                st->cr = NULL;
+                advance(p, st);
+            }
+            if (!more) continue;
+            *out = b;
+            return 0;
+        }
+        if (!st->r) break; /* the rest failed the Hive predicates */
         while (!rc && b->count < LH_BATCH_ROWS) {
             bool added;
             rc = next_record(op, st, b, &added);
@@ -359,19 +449,14 @@ static int text_next(lh_op_t *op, lh_batch_t **out)
             }
         }
         if (rc < 0) return rc;
+        lh__scan_cache_append(st->cw, b); /* the file's columns, before the Hive ones */
         if (b->count) {
             if ((rc = extra_columns(op, st, b))) return rc;
-            if (b->count < LH_BATCH_ROWS) { /* the file ended */
-                lh__file_reader_close(st->r);
-                st->r = NULL;
-                advance(p, st);
-            }
+            if (b->count < LH_BATCH_ROWS) end_file(p, st); /* the file ended */
             *out = b;
             return 0;
         }
-        lh__file_reader_close(st->r);
-        st->r = NULL;
-        advance(p, st);
+        end_file(p, st);
     }
     return 0;
 }
@@ -380,6 +465,11 @@ static void text_close(lh_op_t *op)
 {
     text_op_t *st = op->priv;
     if (!st) return;
+    lh__scan_cache_end(st->cw, false); /* not read to the end */
+    st->cw = NULL;
+    lh__scan_cache_rd_close(st->cr);
+    lh__scan_cache_rd_close(st->cr_done);
+    st->cr = st->cr_done = NULL;
     lh__file_reader_close(st->r);
     st->r = NULL;
     free(st->buf);
@@ -408,8 +498,18 @@ int lh__op_scan_text(lh_op_t *op)
     st->spans = lh_arena_calloc(op->ex->arena, (p->ncols + 1) * sizeof *st->spans);
     st->keys = lh_arena_calloc(op->ex->arena, (p->ncols + 1) * sizeof *st->keys);
     if (!st->spans || !st->keys) return LH_ENOMEM;
+    st->cacheable = op->ex->cache && p->u.text.etags && p->u.text.nfilecols;
+    if (st->cacheable &&
+        !(st->types = lh_arena_alloc(op->ex->arena, p->u.text.nfilecols * sizeof *st->types)))
+        return LH_ENOMEM;
+    for (uint32_t c = 0; st->cacheable && c < p->u.text.nfilecols; c++) {
+        st->types[c] = p->cols[c].type;
+        st->cacheable = lh__scan_cache_type_ok(&p->cols[c].type);
+    }
+    /* a cache entry holds every column, also those this query does not read */
     for (uint32_t c = 0; p->u.text.json_keys && c < p->u.text.nfilecols; c++)
-        st->keys[c] = !p->u.text.read || p->u.text.read[c] ? p->u.text.json_keys[c] : NULL;
+        st->keys[c] =
+            st->cacheable || !p->u.text.read || p->u.text.read[c] ? p->u.text.json_keys[c] : NULL;
     int rc = lh__op_out_batch(op);
     uint32_t nc = op->plan->u.text.nfile_conds;
     if (rc || !nc) return rc;

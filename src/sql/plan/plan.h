@@ -284,8 +284,10 @@ struct lh_plan {
         struct {
             struct lh_objstore *os; /* the files' store, or NULL: local paths */
             const char *bucket;
-            const char **keys; /* nfiles object keys or local paths */
-            const char **urls; /* per file: its name as the user wrote it (filename column) */
+            const char **keys;    /* nfiles object keys or local paths */
+            const char **urls;    /* per file: its name as the user wrote it (filename column) */
+            const char **etags;   /* objects: per file, its listed ETag (NULL: not listed) */
+            const int64_t *sizes; /* objects: per file, its listed size */
             uint32_t nfiles;
             uint32_t nfilecols; /* output columns 0.. come from the files, then nhive
                                    partition columns, then filename when set */

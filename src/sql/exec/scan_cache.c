@@ -1,0 +1,617 @@
+/* The scan cache (scan_cache.h). An entry file:
+ *
+ *   head     "LHSCACH1", u32 version, u32 ncols, then per column its physical
+ *            type and width (u8 each); padded to 64 bytes
+ *   chunks   one per batch the scan produced, each:
+ *              u32 magic, u32 rows, u64 size (the chunk's bytes)
+ *              per column: u32 flags (1: validity words follow), u32 0,
+ *                          u64 string bytes (string columns)
+ *              padded to 64; then per column, each part padded to 64:
+ *                validity words (when flagged), then the fixed-width values,
+ *                or u32 lengths (0 for NULL rows) and the strings' bytes
+ *   trailer  "LHSCEND1", u64 rows, u64 chunks, u64 offset of the trailer;
+ *            padded to 64
+ *
+ * A reader reads one chunk at a time into a buffer it reuses (a batch's
+ * worth, under a MB: it stays in the CPU's cache while the query parses the
+ * strings, which point into it); every part starts 64-byte aligned in it.
+ * A mapping of the whole entry was slower: each string's first touch was a
+ * TLB miss on a 4 KB page. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/crypto.h"
+#include "sql/exec/scan_cache.h"
+#include "vector/vector.h"
+
+#define VERSION 1
+#define ALIGN 64
+#define CHUNK_MAGIC 0x4b43534cu /* "LSCK" */
+#define SUFFIX ".lsc"
+#define TMP_SUFFIX ".tmp"
+#define STALE_TMP_SECS 3600 /* a temporary file this old was left by a killed scan */
+
+struct lh_scan_cache {
+    char *dir;
+    int64_t max;
+    atomic_uint seq; /* temporary file names */
+};
+
+typedef struct chunk_head {
+    uint32_t magic, rows;
+    uint64_t size;
+} chunk_head_t;
+
+typedef struct col_desc {
+    uint32_t flags, zero;
+    uint64_t bytes;
+} col_desc_t;
+
+typedef struct trailer {
+    char magic[8];
+    uint64_t rows, chunks, at;
+} trailer_t;
+
+static size_t pad(size_t n)
+{
+    return (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+}
+
+static size_t head_size(uint32_t ncols)
+{
+    return pad(16 + 2 * (size_t)ncols);
+}
+
+/* The columns' layout: physical type and bytes per row. */
+typedef struct layout {
+    uint32_t ncols;
+    uint8_t *phys, *width;
+} layout_t;
+
+static int layout_init(layout_t *l, const lh_type_t *types, uint32_t ncols)
+{
+    l->ncols = ncols;
+    l->phys = malloc(2 * (size_t)ncols + 1);
+    if (!l->phys) return LH_ENOMEM;
+    l->width = l->phys + ncols;
+    for (uint32_t c = 0; c < ncols; c++) {
+        l->phys[c] = (uint8_t)lh_type_physical(&types[c]);
+        l->width[c] = (uint8_t)lh_type_size(&types[c]);
+    }
+    return 0;
+}
+
+/* A chunk's bytes, from its rows and column descriptors. */
+static size_t chunk_size(const layout_t *l, uint32_t rows, const col_desc_t *d)
+{
+    size_t n = pad(sizeof(chunk_head_t) + l->ncols * sizeof(col_desc_t));
+    for (uint32_t c = 0; c < l->ncols; c++) {
+        if (d[c].flags & 1) n += pad(((size_t)rows + 63) / 64 * 8);
+        if (l->phys[c] == LH_PHYS_STRING)
+            n += pad((size_t)rows * 4) + pad(d[c].bytes);
+        else
+            n += pad((size_t)rows * l->width[c]);
+    }
+    return n;
+}
+
+bool lh__scan_cache_type_ok(const lh_type_t *t)
+{
+    lh_phys_t p = lh_type_physical(t);
+    return p != LH_PHYS_INVALID && p != LH_PHYS_LIST && p != LH_PHYS_STRUCT &&
+           (p == LH_PHYS_STRING || lh_type_size(t) > 0);
+}
+
+/* ---- this binary, and the boot ---- */
+
+static char exe_id[64];
+static pthread_once_t exe_once = PTHREAD_ONCE_INIT;
+
+static void find_exe(void)
+{
+    struct stat st;
+    if (stat("/proc/self/exe", &st))
+        snprintf(exe_id, sizeof exe_id, "unknown");
+    else
+        snprintf(exe_id, sizeof exe_id, "%lld.%lld.%ld", (long long)st.st_size,
+                 (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+}
+
+void lh__scan_cache_key(const void *desc, size_t len, lh_scan_cache_key_t *k)
+{
+    pthread_once(&exe_once, find_exe);
+    static const char tag[] = "lakehouse scan cache " LH_VERSION;
+    size_t el = strlen(exe_id), n = sizeof tag + el + 1 + len;
+    unsigned char md[32];
+    char *b = malloc(n);
+    if (b) {
+        memcpy(b, tag, sizeof tag);
+        memcpy(b + sizeof tag, exe_id, el + 1);
+        memcpy(b + sizeof tag + el + 1, desc, len);
+        lh_sha256(b, n, md);
+        free(b);
+    } else {
+        memset(md, 0, sizeof md); /* not a name any entry has: reads and writes fail */
+    }
+    for (int i = 0; i < 32; i++)
+        snprintf(k->hex + 2 * i, 3, "%02x", md[i]);
+}
+
+static int read_small(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, cap - 1);
+    close(fd);
+    if (n < 0) return -1;
+    buf[n] = 0;
+    return (int)n;
+}
+
+static bool is_entry(const char *name)
+{
+    size_t n = strlen(name), s = strlen(SUFFIX);
+    return n > s && !strcmp(name + n - s, SUFFIX);
+}
+
+static bool is_tmp(const char *name)
+{
+    size_t n = strlen(name), s = strlen(TMP_SUFFIX);
+    return name[0] == '.' && n > s && !strcmp(name + n - s, TMP_SUFFIX);
+}
+
+/* Entries written before this boot may be torn: their pages need not have
+ * reached the disk before it. The directory records the boot it was filled
+ * in; another one empties it. */
+static void check_boot(const char *dir)
+{
+    char now[64], was[64], path[PATH_MAX];
+    if (read_small("/proc/sys/kernel/random/boot_id", now, sizeof now) <= 0) return;
+    snprintf(path, sizeof path, "%s/boot_id", dir);
+    if (read_small(path, was, sizeof was) > 0 && !strcmp(now, was)) return;
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (is_entry(e->d_name) || is_tmp(e->d_name)) unlinkat(dirfd(d), e->d_name, 0);
+    closedir(d);
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s/.boot_id.%ld" TMP_SUFFIX, dir, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    size_t n = strlen(now);
+    bool ok = write(fd, now, n) == (ssize_t)n;
+    close(fd);
+    if (!ok || rename(tmp, path)) unlink(tmp);
+}
+
+static int mkdirs(char *path)
+{
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        int rc = mkdir(path, 0700);
+        *p = '/';
+        if (rc && errno != EEXIST) return -1;
+    }
+    return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+int lh_scan_cache_open(const char *dir, int64_t max, lh_scan_cache_t **out, lh_err_t *err)
+{
+    *out = NULL;
+    lh_scan_cache_t *c = calloc(1, sizeof *c);
+    if (!c || !(c->dir = strdup(dir))) {
+        free(c);
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    }
+    size_t n = strlen(c->dir);
+    while (n > 1 && c->dir[n - 1] == '/')
+        c->dir[--n] = 0;
+    if (mkdirs(c->dir)) {
+        int e = errno;
+        lh_scan_cache_close(c);
+        return lh_err_set(err, LH_EIO, "sql.cache_dir: cannot create %s: %s", dir, strerror(e));
+    }
+    c->max = max;
+    check_boot(c->dir);
+    *out = c;
+    return 0;
+}
+
+void lh_scan_cache_close(lh_scan_cache_t *c)
+{
+    if (!c) return;
+    free(c->dir);
+    free(c);
+}
+
+/* buf (*cap bytes) grown to hold n: 0, or -1 (out of memory, unchanged). */
+static int grow(char **buf, size_t *cap, size_t n)
+{
+    if (n <= *cap) return 0;
+    size_t c = *cap ? *cap : (size_t)1 << 20;
+    while (c < n)
+        c *= 2;
+    char *b = realloc(*buf, c);
+    if (!b) return -1;
+    *buf = b;
+    *cap = c;
+    return 0;
+}
+
+/* ---- reading ---- */
+
+struct lh_scan_cache_rd {
+    layout_t l;
+    int fd;
+    uint64_t pos, end; /* the next chunk; the trailer */
+    char *buf;         /* the chunk read last (its strings are the batch's) */
+    size_t cap;
+    char path[PATH_MAX];
+};
+
+void lh__scan_cache_rd_close(lh_scan_cache_rd_t *r)
+{
+    if (!r) return;
+    if (r->fd >= 0) close(r->fd);
+    free(r->l.phys);
+    free(r->buf);
+    free(r);
+}
+
+static int pread_all(int fd, void *buf, size_t n, uint64_t off)
+{
+    char *p = buf;
+    while (n) {
+        ssize_t k = pread(fd, p, n, (off_t)off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        p += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return 0;
+}
+
+/* Whether the chunk in buf (size bytes) is consistent: its sizes and the
+ * lengths of its strings. */
+static int check_chunk(const layout_t *l, const char *buf, size_t size)
+{
+    chunk_head_t h;
+    memcpy(&h, buf, sizeof h);
+    const col_desc_t *d = (const col_desc_t *)(buf + sizeof h);
+    if (h.magic != CHUNK_MAGIC || !h.rows || h.rows > LH_BATCH_ROWS || h.size != size) return -1;
+    for (uint32_t c = 0; c < l->ncols; c++)
+        if (d[c].flags > 1 || d[c].bytes > h.size || (d[c].bytes && l->phys[c] != LH_PHYS_STRING))
+            return -1;
+    if (chunk_size(l, h.rows, d) != h.size) return -1;
+    size_t at = pad(sizeof h + l->ncols * sizeof(col_desc_t));
+    for (uint32_t c = 0; c < l->ncols; c++) {
+        if (d[c].flags & 1) at += pad(((size_t)h.rows + 63) / 64 * 8);
+        if (l->phys[c] != LH_PHYS_STRING) {
+            at += pad((size_t)h.rows * l->width[c]);
+            continue;
+        }
+        const uint32_t *len = (const uint32_t *)(buf + at);
+        uint64_t sum = 0;
+        for (uint32_t i = 0; i < h.rows; i++)
+            sum += len[i];
+        if (sum != d[c].bytes) return -1;
+        at += pad((size_t)h.rows * 4) + pad(d[c].bytes);
+    }
+    return 0;
+}
+
+/* The head (this layout) and the trailer of an entry of size bytes. */
+static int check_ends(lh_scan_cache_rd_t *r, uint64_t size)
+{
+    const layout_t *l = &r->l;
+    size_t hs = head_size(l->ncols);
+    if (size < hs + ALIGN || size % ALIGN || grow(&r->buf, &r->cap, hs) ||
+        pread_all(r->fd, r->buf, hs, 0))
+        return -1;
+    uint32_t v, n;
+    memcpy(&v, r->buf + 8, 4);
+    memcpy(&n, r->buf + 12, 4);
+    if (memcmp(r->buf, "LHSCACH1", 8) || v != VERSION || n != l->ncols ||
+        memcmp(r->buf + 16, l->phys, 2 * (size_t)l->ncols))
+        return -1;
+    trailer_t t;
+    r->end = size - ALIGN;
+    if (pread_all(r->fd, &t, sizeof t, r->end) || memcmp(t.magic, "LHSCEND1", 8) || t.at != r->end)
+        return -1;
+    r->pos = hs;
+    return 0;
+}
+
+int lh__scan_cache_get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
+                       uint32_t ncols, lh_scan_cache_rd_t **out)
+{
+    *out = NULL;
+    lh_scan_cache_rd_t *r = calloc(1, sizeof *r);
+    if (!r) return 0;
+    snprintf(r->path, sizeof r->path, "%s/%s" SUFFIX, c->dir, k->hex);
+    r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (r->fd < 0 || layout_init(&r->l, types, ncols) || fstat(r->fd, &st)) {
+        lh__scan_cache_rd_close(r);
+        return 0;
+    }
+    if (check_ends(r, (uint64_t)st.st_size)) { /* not an entry of this layout: gone */
+        unlink(r->path);
+        lh__scan_cache_rd_close(r);
+        return 0;
+    }
+    futimens(r->fd, NULL); /* recently used: evicted last */
+    posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    *out = r;
+    return 1;
+}
+
+bool lh__scan_cache_done(const lh_scan_cache_rd_t *r)
+{
+    return r->pos >= r->end;
+}
+
+int lh__scan_cache_read(lh_scan_cache_rd_t *r, lh_batch_t *b, uint32_t *rows_out)
+{
+    *rows_out = 0;
+    if (r->pos >= r->end) return 0;
+    const layout_t *l = &r->l;
+    size_t hs = pad(sizeof(chunk_head_t) + l->ncols * sizeof(col_desc_t));
+    chunk_head_t h;
+    if (r->pos + hs > r->end || grow(&r->buf, &r->cap, hs) || pread_all(r->fd, r->buf, hs, r->pos))
+        goto bad;
+    memcpy(&h, r->buf, sizeof h);
+    if (h.size < hs || h.size > r->end - r->pos || grow(&r->buf, &r->cap, h.size) ||
+        pread_all(r->fd, r->buf + hs, h.size - hs, r->pos + hs) || check_chunk(l, r->buf, h.size))
+        goto bad;
+    const col_desc_t *d = (const col_desc_t *)(r->buf + sizeof h);
+    size_t at = hs;
+    uint32_t rows = h.rows;
+    for (uint32_t c = 0; c < l->ncols; c++) {
+        lh_vector_t *v = &b->cols[c];
+        const char *valid = NULL;
+        size_t words = ((size_t)rows + 63) / 64;
+        if (d[c].flags & 1) {
+            valid = r->buf + at;
+            at += pad(words * 8);
+        }
+        if (l->phys[c] == LH_PHYS_STRING) {
+            const uint32_t *len = (const uint32_t *)(r->buf + at);
+            const char *p = r->buf + at + pad((size_t)rows * 4);
+            lh_string_t *s = v->data;
+            for (uint32_t i = 0; i < rows; i++) {
+                s[i] = lh_string_make(p, len[i]);
+                p += len[i];
+            }
+            at += pad((size_t)rows * 4) + pad(d[c].bytes);
+        } else {
+            memcpy(v->data, r->buf + at, (size_t)rows * l->width[c]);
+            at += pad((size_t)rows * l->width[c]);
+        }
+        if (valid) memcpy(lh_vector_validity_mut(v), valid, words * 8);
+    }
+    r->pos += h.size;
+    b->count = rows;
+    *rows_out = rows;
+    return 0;
+bad: /* changed under us, or damaged on the disk: gone, and this query fails */
+    unlink(r->path);
+    return LH_ECORRUPT;
+}
+
+/* ---- writing ---- */
+
+struct lh_scan_cache_wr {
+    lh_scan_cache_t *c;
+    layout_t l;
+    int fd;
+    bool failed;
+    uint64_t rows, chunks, off;
+    char *buf;
+    size_t cap;
+    col_desc_t *d;
+    char tmp[PATH_MAX], path[PATH_MAX];
+};
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static int room(lh_scan_cache_wr_t *w, size_t n)
+{
+    return grow(&w->buf, &w->cap, n);
+}
+
+lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache_key_t *k,
+                                         const lh_type_t *types, uint32_t ncols)
+{
+    lh_scan_cache_wr_t *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->c = c;
+    w->fd = -1;
+    if (layout_init(&w->l, types, ncols) || !(w->d = calloc(ncols + 1, sizeof *w->d))) goto fail;
+    snprintf(w->path, sizeof w->path, "%s/%s" SUFFIX, c->dir, k->hex);
+    snprintf(w->tmp, sizeof w->tmp, "%s/.%s.%ld.%u" TMP_SUFFIX, c->dir, k->hex, (long)getpid(),
+             atomic_fetch_add(&c->seq, 1));
+    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (w->fd < 0) goto fail;
+    size_t hs = head_size(ncols);
+    if (room(w, hs)) goto fail;
+    memset(w->buf, 0, hs);
+    memcpy(w->buf, "LHSCACH1", 8);
+    uint32_t v = VERSION;
+    memcpy(w->buf + 8, &v, 4);
+    memcpy(w->buf + 12, &ncols, 4);
+    memcpy(w->buf + 16, w->l.phys, 2 * (size_t)ncols);
+    if (write_all(w->fd, w->buf, hs)) goto fail;
+    w->off = hs;
+    return w;
+fail:
+    lh__scan_cache_end(w, false);
+    return NULL;
+}
+
+void lh__scan_cache_append(lh_scan_cache_wr_t *w, const lh_batch_t *b)
+{
+    if (!w || w->failed || !b->count) return;
+    const layout_t *l = &w->l;
+    uint32_t rows = b->count;
+    size_t words = ((size_t)rows + 63) / 64;
+    for (uint32_t c = 0; c < l->ncols; c++) {
+        const lh_vector_t *v = &b->cols[c];
+        if (v->kind != LH_VECTOR_FLAT) {
+            w->failed = true;
+            return;
+        }
+        w->d[c] = (col_desc_t){.flags = v->validity != NULL};
+        if (l->phys[c] != LH_PHYS_STRING) continue;
+        const lh_string_t *s = v->data;
+        for (uint32_t i = 0; i < rows; i++)
+            if (lh_vector_is_valid(v, i)) w->d[c].bytes += s[i].len;
+    }
+    size_t size = chunk_size(l, rows, w->d);
+    if (room(w, size)) {
+        w->failed = true;
+        return;
+    }
+    memset(w->buf, 0, size); /* the padding */
+    chunk_head_t h = {CHUNK_MAGIC, rows, size};
+    memcpy(w->buf, &h, sizeof h);
+    memcpy(w->buf + sizeof h, w->d, l->ncols * sizeof *w->d);
+    size_t at = pad(sizeof h + l->ncols * sizeof(col_desc_t));
+    for (uint32_t c = 0; c < l->ncols; c++) {
+        const lh_vector_t *v = &b->cols[c];
+        if (v->validity) {
+            memcpy(w->buf + at, v->validity, words * 8);
+            at += pad(words * 8);
+        }
+        if (l->phys[c] != LH_PHYS_STRING) {
+            memcpy(w->buf + at, v->data, (size_t)rows * l->width[c]);
+            at += pad((size_t)rows * l->width[c]);
+            continue;
+        }
+        const lh_string_t *s = v->data;
+        uint32_t *len = (uint32_t *)(w->buf + at);
+        char *p = w->buf + at + pad((size_t)rows * 4);
+        for (uint32_t i = 0; i < rows; i++) {
+            len[i] = lh_vector_is_valid(v, i) ? s[i].len : 0;
+            memcpy(p, lh_string_data(&s[i]), len[i]);
+            p += len[i];
+        }
+        at += pad((size_t)rows * 4) + pad(w->d[c].bytes);
+    }
+    if (write_all(w->fd, w->buf, size)) {
+        w->failed = true;
+        return;
+    }
+    w->off += size;
+    w->rows += rows;
+    w->chunks++;
+}
+
+typedef struct entry {
+    char *name;
+    int64_t bytes;
+    struct timespec used;
+} entry_t;
+
+static int by_use(const void *a, const void *b)
+{
+    const entry_t *x = a, *y = b;
+    if (x->used.tv_sec != y->used.tv_sec) return x->used.tv_sec < y->used.tv_sec ? -1 : 1;
+    return (x->used.tv_nsec > y->used.tv_nsec) - (x->used.tv_nsec < y->used.tv_nsec);
+}
+
+/* Least recently used entries out until the directory holds at most the
+ * cache's size, and at most half of what its file system has left with it;
+ * temporary files of killed scans go too. */
+static void evict(lh_scan_cache_t *c)
+{
+    DIR *d = opendir(c->dir);
+    if (!d) return;
+    entry_t *v = NULL;
+    size_t n = 0, cap = 0;
+    int64_t total = 0;
+    time_t now = time(NULL);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        bool tmp = is_tmp(e->d_name);
+        struct stat st;
+        if ((!tmp && !is_entry(e->d_name)) || fstatat(dirfd(d), e->d_name, &st, 0)) continue;
+        if (tmp) {
+            if (now - st.st_mtime > STALE_TMP_SECS) unlinkat(dirfd(d), e->d_name, 0);
+            continue;
+        }
+        if (n == cap) {
+            size_t nc = cap ? 2 * cap : 64;
+            entry_t *nv = realloc(v, nc * sizeof *v);
+            if (!nv) break;
+            v = nv;
+            cap = nc;
+        }
+        if (!(v[n].name = strdup(e->d_name))) break;
+        v[n].bytes = (int64_t)st.st_size;
+        v[n].used = st.st_mtim;
+        total += v[n++].bytes;
+    }
+    int64_t limit = c->max;
+    struct statvfs fs;
+    if (!fstatvfs(dirfd(d), &fs)) {
+        int64_t half = (total + (int64_t)fs.f_bavail * (int64_t)fs.f_frsize) / 2;
+        if (half < limit) limit = half;
+    }
+    if (total > limit) {
+        qsort(v, n, sizeof *v, by_use);
+        for (size_t i = 0; i + 1 < n && total > limit; i++) /* never the newest */
+            if (!unlinkat(dirfd(d), v[i].name, 0)) total -= v[i].bytes;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(v[i].name);
+    free(v);
+    closedir(d);
+}
+
+void lh__scan_cache_end(lh_scan_cache_wr_t *w, bool keep)
+{
+    if (!w) return;
+    bool kept = false;
+    if (w->fd >= 0) {
+        if (keep && !w->failed && !room(w, ALIGN)) {
+            memset(w->buf, 0, ALIGN);
+            trailer_t t = {.rows = w->rows, .chunks = w->chunks, .at = w->off};
+            memcpy(t.magic, "LHSCEND1", 8);
+            memcpy(w->buf, &t, sizeof t);
+            kept = !write_all(w->fd, w->buf, ALIGN);
+        }
+        if (close(w->fd)) kept = false;
+        if (kept && rename(w->tmp, w->path)) kept = false;
+        if (!kept) unlink(w->tmp);
+    }
+    if (kept) evict(w->c);
+    free(w->l.phys);
+    free(w->d);
+    free(w->buf);
+    free(w);
+}

@@ -1,0 +1,78 @@
+/* The scan cache: a local disk cache of what read_csv / read_json made of an
+ * object of the lake, so the next scan of the same object takes its rows from
+ * a memory-mapped file instead of fetching, decompressing and parsing it again
+ * (the idea of Databricks' disk cache, which keeps remote files' data on the
+ * worker's local disk in a format that is fast to read).
+ *
+ * An entry is keyed by the object (bucket, key, ETag, size), everything that
+ * decides what its rows are (format, compression, dialect, column names and
+ * types) and this binary (its size and modification time): an object replaced
+ * by other bytes has another ETag, so a stale entry is never read. An entry
+ * holds every column of the file in the scan's batches of rows (the columns a
+ * query does not read too, so any later query of the same columns uses it).
+ * It is written to a temporary file while the scan reads the object, and
+ * renamed into place only when the scan read all of it and every ranged GET
+ * saw the listed ETag. Entries written before the machine last booted are
+ * removed when a cache is opened (their pages may never have reached the
+ * disk); an entry whose head or trailer is not right is removed when it is
+ * opened and the object read as usual, and each batch is checked (sizes,
+ * bounds) before it is used. Least recently
+ * used entries are removed when the directory holds more than its size.
+ *
+ * Thread-safe: scans of many threads and processes share one directory. */
+#ifndef LH_SQL_EXEC_SCAN_CACHE_H
+#define LH_SQL_EXEC_SCAN_CACHE_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "vector/batch.h"
+
+typedef struct lh_scan_cache lh_scan_cache_t;
+
+/* Opens the cache in dir (created with its parents, mode 0700), holding up to
+ * max bytes of entries. 0, or LH_EIO / LH_ENOMEM with err set. */
+int lh_scan_cache_open(const char *dir, int64_t max, lh_scan_cache_t **out, lh_err_t *err);
+void lh_scan_cache_close(lh_scan_cache_t *c);
+
+/* An entry's name: the hex SHA-256 of what identifies it. */
+typedef struct lh_scan_cache_key {
+    char hex[65];
+} lh_scan_cache_key_t;
+
+/* Builds a key from `len` bytes describing the object and the reading (the
+ * caller's serialization; this binary's identity is added here). */
+void lh__scan_cache_key(const void *desc, size_t len, lh_scan_cache_key_t *k);
+
+/* Whether rows of type t can be kept (fixed-width scalars and strings). */
+bool lh__scan_cache_type_ok(const lh_type_t *t);
+
+/* ---- reading an entry ---- */
+typedef struct lh_scan_cache_rd lh_scan_cache_rd_t;
+/* 1 and *out when the entry exists and holds ncols columns of these types; 0
+ * when it does not (a miss); the reader is the caller's. */
+int lh__scan_cache_get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
+                       uint32_t ncols, lh_scan_cache_rd_t **out);
+/* The entry's next batch into columns 0..ncols of b (FLAT, reset, with room
+ * for LH_BATCH_ROWS rows): *rows, 0 at the end. Long strings point into the
+ * reader's buffer, valid until the next call or lh__scan_cache_rd_close.
+ * LH_ECORRUPT when the entry is damaged (it is removed; the rows handed
+ * before were right, so the scan fails rather than start again). */
+int lh__scan_cache_read(lh_scan_cache_rd_t *r, lh_batch_t *b, uint32_t *rows);
+/* Whether every batch has been read. */
+bool lh__scan_cache_done(const lh_scan_cache_rd_t *r);
+void lh__scan_cache_rd_close(lh_scan_cache_rd_t *r);
+
+/* ---- writing an entry ---- */
+typedef struct lh_scan_cache_wr lh_scan_cache_wr_t;
+/* A new entry for k, or NULL when it cannot be written now (the caller reads
+ * on without one). */
+lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache_key_t *k,
+                                         const lh_type_t *types, uint32_t ncols);
+/* Appends columns 0..ncols of b's b->count rows. On a failure (a vector that
+ * is not FLAT, a full disk) the entry is dropped and later calls do nothing. */
+void lh__scan_cache_append(lh_scan_cache_wr_t *w, const lh_batch_t *b);
+/* Makes the entry visible (keep true) or drops it, and frees w. */
+void lh__scan_cache_end(lh_scan_cache_wr_t *w, bool keep);
+
+#endif

@@ -1,0 +1,227 @@
+"""The scan cache (sql.cache_dir, LAKEHOUSE_SQL_CACHE_DIR): `lakehouse sql`
+keeps what read_json / read_csv made of each object of the lake (uploaded with
+boto3) and reads it from there the next time, without a GET; the rows are the
+same as without a cache. An object replaced by other bytes (another ETag) is
+read again, another column list is another entry, a damaged entry is removed
+(and the file read, or the query fails with a clear error when the damage is
+found after rows were handed on), entries of another boot are dropped, the
+directory keeps to sql.cache_size, and the orchestrator gives its tasks
+`<data-dir>/cache/sql`."""
+import gzip
+import json
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+
+from helpers import clients
+from helpers import s3 as s3h
+from helpers.flow import flow_server, log, runs, wait_run
+from helpers.server import ROOT_AK, ROOT_SK, clean_env, lakehouse_bin
+
+BUCKET = "lakehouse"
+COLUMNS = ("columns = {'id': 'BIGINT', 'name': 'VARCHAR', 'amount': 'DECIMAL(38,0)', "
+           "'t': 'TIMESTAMP', 'ok': 'BOOLEAN', 'score': 'DOUBLE'}")
+
+
+def lines(n, salt=""):
+    out = []
+    for i in range(n):
+        doc = {"id": i, "name": None if i % 7 == 0 else f"{salt}name-{i}-" + "x" * (i % 40),
+               "amount": str(10 ** 30 + i), "t": f"2024-05-01 {i % 24:02d}:{i % 60:02d}:00",
+               "ok": i % 3 == 0, "score": None if i % 11 == 0 else i / 8}
+        out.append(json.dumps(doc))
+    return ("\n".join(out) + "\n").encode()
+
+
+def put_tree(s3, prefix, salt=""):
+    for h in range(3):
+        body = subprocess.run([clients.need("zstd"), "-q", "-c"], input=lines(3000 + h * 500, salt),
+                              capture_output=True, check=True).stdout
+        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/hour={h:02d}/part.jsonl.zst", Body=body)
+    csv = "".join(f"{i},c{i},{i * 3}\n" for i in range(2500)).encode()
+    s3.put_object(Bucket=BUCKET, Key=f"{prefix}/c.csv.gz", Body=gzip.compress(csv))
+
+
+def sql(server, query, cache=None, size=None, check=True):
+    env = {"AWS_ENDPOINT_URL": server.s3_url, "AWS_ACCESS_KEY_ID": ROOT_AK,
+           "AWS_SECRET_ACCESS_KEY": ROOT_SK}
+    if cache:
+        env["LAKEHOUSE_SQL_CACHE_DIR"] = str(cache)
+    if size:
+        env["LAKEHOUSE_SQL_CACHE_SIZE"] = size
+    r = clients.run([lakehouse_bin(), "sql", "-q", "--format", "csv", "-c", query],
+                    env=clean_env(env), check=False, timeout=120)
+    if check:
+        assert r.returncode == 0, f"{query}: {r.stdout}\n{r.stderr}"
+    return r
+
+
+def gets(server):
+    """GetObject requests the store has answered (a request is counted when its
+    body has gone out, which can be just after the client has it: read until
+    the count holds still)."""
+    def count():
+        text = requests.get(server.web_url + "/metrics", timeout=30).text
+        return sum(int(float(m.group(1))) for m in re.finditer(
+            r'^lakehouse_s3_requests_total\{[^}]*op="GetObject"[^}]*\} (\S+)', text, re.M))
+    last = count()
+    while True:
+        time.sleep(0.3)
+        now = count()
+        if now == last:
+            return now
+        last = now
+
+
+def entries(cache):
+    return sorted(Path(cache).glob("*.lsc"))
+
+
+def json_query(prefix, cols="*"):
+    order = " ORDER BY hour, id" if cols == "*" or cols.startswith("hour") else ""
+    return (f"SELECT {cols} FROM read_json('s3://{BUCKET}/{prefix}/**/*.jsonl.zst', {COLUMNS}, "
+            f"hive_partitioning = true){order}")
+
+
+def csv_query(prefix):
+    return (f"SELECT * FROM read_csv('s3://{BUCKET}/{prefix}/c.csv.gz', header = false, "
+            "columns = {'a': 'INTEGER', 'b': 'VARCHAR', 'c': 'BIGINT'}) ORDER BY a")
+
+
+def test_a_second_read_comes_from_the_cache(server, tmp_path):
+    s3 = s3h.client(server)
+    put_tree(s3, "cache/a")
+    cache = tmp_path / "c"
+    for q in (json_query("cache/a"), csv_query("cache/a")):
+        plain = sql(server, q).stdout
+        before = gets(server)
+        first = sql(server, q, cache).stdout
+        cold = gets(server) - before
+        second = sql(server, q, cache).stdout
+        # the binder still reads the first file's first MB to tell its format
+        assert gets(server) - before - cold == 1, "a cached read still fetched the objects"
+        assert cold >= 2
+        assert first == plain and second == plain
+        assert len(plain.splitlines()) > 2500
+    assert len(entries(cache)) == 4  # three JSON objects, one CSV
+    # NULLs, long and short strings, decimals past 64 bits came back as they were
+    rows = sql(server, json_query("cache/a", "count(name), count(score), sum(amount), "
+                                  "max(length(name)), sum(ok::INT)"), cache).stdout.splitlines()
+    assert rows[1] == sql(server, json_query("cache/a", "count(name), count(score), sum(amount), "
+                                             "max(length(name)), sum(ok::INT)")).stdout.splitlines()[1]
+
+
+def test_other_columns_of_the_same_reading_use_the_entry(server, tmp_path):
+    s3 = s3h.client(server)
+    put_tree(s3, "cache/b")
+    cache = tmp_path / "c"
+    sql(server, json_query("cache/b"), cache)
+    n = len(entries(cache))
+    before = gets(server)
+    got = sql(server, json_query("cache/b", "hour, id, name"), cache).stdout
+    assert gets(server) == before + 1  # the binder's sample only
+    assert got == sql(server, json_query("cache/b", "hour, id, name")).stdout
+    # other types for the same file are another reading: another entry
+    other = (f"SELECT count(*), sum(id) FROM read_json('s3://{BUCKET}/cache/b/**/*.jsonl.zst', "
+             "columns = {'id': 'INTEGER', 'name': 'VARCHAR'})")
+    assert sql(server, other, cache).stdout == sql(server, other).stdout
+    assert len(entries(cache)) == n + 3
+
+
+def test_a_replaced_object_is_read_again(server, tmp_path):
+    s3 = s3h.client(server)
+    put_tree(s3, "cache/r")
+    cache = tmp_path / "c"
+    q = json_query("cache/r", "count(*), min(name), max(name)")
+    old = sql(server, q, cache).stdout
+    put_tree(s3, "cache/r", salt="new-")
+    new = sql(server, q, cache).stdout
+    assert new != old and "new-name" in new
+    assert new == sql(server, q).stdout
+    assert len(entries(cache)) == 6
+
+
+def test_a_damaged_entry_is_removed(server, tmp_path):
+    s3 = s3h.client(server)
+    put_tree(s3, "cache/d")
+    cache = tmp_path / "c"
+    q = json_query("cache/d", "count(*), sum(id), max(name)")
+    want = sql(server, q, cache).stdout
+    # a cut entry (no trailer) is not used: the object is read, and cached again
+    for e in entries(cache):
+        data = e.read_bytes()
+        e.write_bytes(data[: len(data) // 2])
+    assert sql(server, q, cache).stdout == want
+    assert all(e.stat().st_size % 64 == 0 and e.read_bytes()[-64:-56] == b"LHSCEND1"
+               for e in entries(cache))
+    # a damaged batch inside a whole entry: the query fails clearly, the entry goes
+    victim = entries(cache)[0]
+    data = bytearray(victim.read_bytes())
+    head = 64 * ((16 + 2 * 6 + 63) // 64)  # the file head of six columns
+    data[head:head + 4] = b"XXXX"
+    victim.write_bytes(bytes(data))
+    r = sql(server, q, cache, check=False)
+    assert r.returncode != 0 and "scan cache's entry" in r.stderr and "damaged" in r.stderr, r.stderr
+    assert "runtime error" not in r.stderr and "Sanitizer" not in r.stderr
+    assert not victim.exists()
+    assert sql(server, q, cache).stdout == want
+
+
+def test_entries_of_another_boot_are_dropped(server, tmp_path):
+    s3 = s3h.client(server)
+    put_tree(s3, "cache/boot")
+    cache = tmp_path / "c"
+    q = json_query("cache/boot", "count(*)")
+    sql(server, q, cache)
+    assert (cache / "boot_id").read_text() == Path("/proc/sys/kernel/random/boot_id").read_text()
+    (cache / "boot_id").write_text("00000000-0000-0000-0000-000000000000\n")
+    stale = entries(cache)
+    before = gets(server)
+    sql(server, "SELECT 1", cache)  # opening the cache is enough
+    assert not any(e.exists() for e in stale)
+    sql(server, q, cache)
+    assert gets(server) >= before + 4  # the sample and the three objects again
+
+
+def test_the_cache_keeps_to_its_size(server, tmp_path):
+    s3 = s3h.client(server)
+    put_tree(s3, "cache/s")
+    cache = tmp_path / "c"
+    q = json_query("cache/s", "count(*), sum(id)")
+    sql(server, q, cache)
+    sizes = [e.stat().st_size for e in entries(cache)]
+    assert len(sizes) == 3
+    # room for about two entries: the least recently used goes
+    limit = max(sizes) * 2 + max(sizes) // 2
+    sql(server, csv_query("cache/s"), cache, size=str(limit))
+    left = entries(cache)
+    assert sum(e.stat().st_size for e in left) <= limit
+    assert any(e.stat().st_size < 200_000 for e in left), "the newest entry (the CSV) was evicted"
+    # size 0: no cache at all
+    empty = tmp_path / "none"
+    sql(server, q, empty, size="0")
+    assert not entries(empty)
+
+
+def test_tasks_get_the_data_directorys_cache(tmp_path):
+    dag = """dag_id: cache_env
+schedule: "@daily"
+start_date: 2024-05-01
+end_date: 2024-05-01
+catchup: true
+tasks:
+  - id: show
+    type: shell
+    command: 'echo "cache $LAKEHOUSE_SQL_CACHE_DIR"'
+"""
+    srv = flow_server(tmp_path, "cc", {"cache_env.yaml": dag})
+    try:
+        rid = "scheduled__2024-05-01T00:00:00+00:00"
+        run = wait_run(srv, "cache_env", rid)
+        assert run["state"] == "success", runs(srv, "cache_env")
+        assert f"cache {srv.data_dir / 'cache' / 'sql'}" in log(srv, "cache_env", rid, "show", 1)
+    finally:
+        srv.stop()
