@@ -5,8 +5,8 @@ same as without a cache. An object replaced by other bytes (another ETag) is
 read again, another column list is another entry, a damaged entry is removed
 (and the file read, or the query fails with a clear error when the damage is
 found after rows were handed on), entries of another boot are dropped, the
-directory keeps to sql.cache_size, and the orchestrator gives its tasks
-`<data-dir>/cache/sql`."""
+directory keeps to sql.cache_size, scans that miss at once share one entry,
+and the orchestrator gives its tasks `<data-dir>/cache/sql`."""
 import gzip
 import json
 import re
@@ -204,6 +204,33 @@ def test_the_cache_keeps_to_its_size(server, tmp_path):
     empty = tmp_path / "none"
     sql(server, q, empty, size="0")
     assert not entries(empty)
+
+
+def test_scans_at_once_share_one_entry(server, tmp_path):
+    """Scans that miss while another writes the same entry wait for it (a
+    lock per entry; the same object twice in one query too), and none leaves
+    a lock or a temporary file behind."""
+    s3 = s3h.client(server)
+    put_tree(s3, "cache/m")
+    cache = tmp_path / "c"
+    q = json_query("cache/m", "count(*), sum(id), max(name)")
+    want = sql(server, q).stdout
+    env = clean_env({"AWS_ENDPOINT_URL": server.s3_url, "AWS_ACCESS_KEY_ID": ROOT_AK,
+                     "AWS_SECRET_ACCESS_KEY": ROOT_SK, "LAKEHOUSE_SQL_CACHE_DIR": str(cache)})
+    procs = [subprocess.Popen([lakehouse_bin(), "sql", "-q", "--format", "csv", "-c", q], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0 and out == want, err
+    one = f"s3://{BUCKET}/cache/m/hour=01/part.jsonl.zst"
+    twice = (f"SELECT count(*), sum(id) FROM read_json(['{one}', '{one}'], {COLUMNS})")
+    got = sql(server, twice, tmp_path / "twice").stdout.splitlines()[1].split(",")
+    single = sql(server, twice.replace(f", '{one}'", "")).stdout.splitlines()[1].split(",")
+    assert got == [str(2 * int(v)) for v in single]
+    for d in (cache, tmp_path / "twice"):
+        assert not [f.name for f in d.iterdir() if f.suffix in (".lock", ".tmp")]
+    assert len(entries(cache)) == 3
 
 
 def test_tasks_get_the_data_directorys_cache(tmp_path):

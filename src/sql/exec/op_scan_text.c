@@ -166,11 +166,18 @@ static int open_next(lh_op_t *op, text_op_t *st)
     if (st->file == p->u.text.nfiles) return 0;
     lh_scan_cache_key_t key;
     bool keyed = st->cacheable && cache_key(p, st, &key);
-    if (keyed && lh__scan_cache_get(op->ex->cache, &key, st->types, p->u.text.nfilecols, &st->cr))
+    int lock = -1;
+    if (keyed &&
+        lh__scan_cache_get(op->ex->cache, &key, st->types, p->u.text.nfilecols, &st->cr, &lock))
         return 0;
+    if (keyed)
+        st->cw = lh__scan_cache_begin(op->ex->cache, &key, st->types, p->u.text.nfilecols, lock);
     if (lh__file_reader_open(p->u.text.os, p->u.text.bucket, p->u.text.keys[st->file],
-                             (lh_compression_t)p->u.text.compression, &st->r, &e))
+                             (lh_compression_t)p->u.text.compression, &st->r, &e)) {
+        lh__scan_cache_end(st->cw, false);
+        st->cw = NULL;
         return lh_sql_err(op->ex->err, LH_EIO, LH_SQL_EIO, -1, "%s", e.msg);
+    }
     st->start = st->len = 0;
     st->eof = false;
     st->line = 0;
@@ -179,7 +186,6 @@ static int open_next(lh_op_t *op, text_op_t *st)
     json_decref(st->doc);
     st->doc = NULL;
     st->elem = 0;
-    if (keyed) st->cw = lh__scan_cache_begin(op->ex->cache, &key, st->types, p->u.text.nfilecols);
     if (p->u.text.format < 3) { /* a UTF-8 byte order mark is not data */
         int rc = refill(op, st);
         if (!rc && st->len >= 3 && !memcmp(st->buf, "\xEF\xBB\xBF", 3)) st->start = 3;

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -40,6 +41,7 @@
 #define CHUNK_MAGIC 0x4b43534cu /* "LSCK" */
 #define SUFFIX ".lsc"
 #define TMP_SUFFIX ".tmp"
+#define LOCK_SUFFIX ".lock" /* held by the scan writing the entry */
 #define STALE_TMP_SECS 3600 /* a temporary file this old was left by a killed scan */
 
 struct lh_scan_cache {
@@ -167,8 +169,9 @@ static bool is_entry(const char *name)
 
 static bool is_tmp(const char *name)
 {
-    size_t n = strlen(name), s = strlen(TMP_SUFFIX);
-    return name[0] == '.' && n > s && !strcmp(name + n - s, TMP_SUFFIX);
+    size_t n = strlen(name), s = strlen(TMP_SUFFIX), l = strlen(LOCK_SUFFIX);
+    return (name[0] == '.' && n > s && !strcmp(name + n - s, TMP_SUFFIX)) ||
+           (n > l && !strcmp(name + n - l, LOCK_SUFFIX));
 }
 
 /* Entries written before this boot may be torn: their pages need not have
@@ -336,8 +339,9 @@ static int check_ends(lh_scan_cache_rd_t *r, uint64_t size)
     return 0;
 }
 
-int lh__scan_cache_get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
-                       uint32_t ncols, lh_scan_cache_rd_t **out)
+/* The entry of k when it is there and whole: 1 and *out, else 0. */
+static int open_entry(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
+                      uint32_t ncols, lh_scan_cache_rd_t **out)
 {
     *out = NULL;
     lh_scan_cache_rd_t *r = calloc(1, sizeof *r);
@@ -358,6 +362,35 @@ int lh__scan_cache_get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const l
     posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     *out = r;
     return 1;
+}
+
+int lh__scan_cache_get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
+                       uint32_t ncols, lh_scan_cache_rd_t **out, int *lock)
+{
+    *lock = -1;
+    if (open_entry(c, k, types, ncols, out)) return 1;
+    /* a miss: the entry's lock says whether another scan is writing it now;
+     * then its entry is waited for (the kernel lets go of a killed writer's) */
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s" LOCK_SUFFIX, c->dir, k->hex);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return 0;
+    if (flock(fd, LOCK_EX | LOCK_NB)) {
+        int rc;
+        do
+            rc = errno == EWOULDBLOCK || errno == EINTR ? flock(fd, LOCK_EX) : -1;
+        while (rc && errno == EINTR);
+        if (rc) {
+            close(fd);
+            return 0;
+        }
+        if (open_entry(c, k, types, ncols, out)) {
+            close(fd);
+            return 1;
+        }
+    }
+    *lock = fd;
+    return 0;
 }
 
 bool lh__scan_cache_done(const lh_scan_cache_rd_t *r)
@@ -418,13 +451,14 @@ bad: /* changed under us, or damaged on the disk: gone, and this query fails */
 struct lh_scan_cache_wr {
     lh_scan_cache_t *c;
     layout_t l;
-    int fd;
+    int fd, lock;
     bool failed;
     uint64_t rows, chunks, off;
     char *buf;
     size_t cap;
     col_desc_t *d;
     char tmp[PATH_MAX], path[PATH_MAX];
+    char hex[65]; /* the key */
 };
 
 static int write_all(int fd, const char *p, size_t n)
@@ -445,12 +479,17 @@ static int room(lh_scan_cache_wr_t *w, size_t n)
 }
 
 lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache_key_t *k,
-                                         const lh_type_t *types, uint32_t ncols)
+                                         const lh_type_t *types, uint32_t ncols, int lock)
 {
     lh_scan_cache_wr_t *w = calloc(1, sizeof *w);
-    if (!w) return NULL;
+    if (!w) {
+        if (lock >= 0) close(lock);
+        return NULL;
+    }
     w->c = c;
     w->fd = -1;
+    w->lock = lock;
+    memcpy(w->hex, k->hex, sizeof w->hex);
     if (layout_init(&w->l, types, ncols) || !(w->d = calloc(ncols + 1, sizeof *w->d))) goto fail;
     snprintf(w->path, sizeof w->path, "%s/%s" SUFFIX, c->dir, k->hex);
     snprintf(w->tmp, sizeof w->tmp, "%s/.%s.%ld.%u" TMP_SUFFIX, c->dir, k->hex, (long)getpid(),
@@ -608,6 +647,11 @@ void lh__scan_cache_end(lh_scan_cache_wr_t *w, bool keep)
         if (close(w->fd)) kept = false;
         if (kept && rename(w->tmp, w->path)) kept = false;
         if (!kept) unlink(w->tmp);
+    }
+    if (w->lock >= 0) { /* those waiting find the entry, or write it themselves */
+        snprintf(w->path, sizeof w->path, "%s/%s" LOCK_SUFFIX, w->c->dir, w->hex);
+        unlink(w->path);
+        close(w->lock);
     }
     if (kept) evict(w->c);
     free(w->l.phys);

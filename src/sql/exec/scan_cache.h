@@ -12,7 +12,9 @@
  * query does not read too, so any later query of the same columns uses it).
  * It is written to a temporary file while the scan reads the object, and
  * renamed into place only when the scan read all of it and every ranged GET
- * saw the listed ETag. Entries written before the machine last booted are
+ * saw the listed ETag; a scan that misses while another one (of any process)
+ * writes the same entry waits for it instead of parsing the object too.
+ * Entries written before the machine last booted are
  * removed when a cache is opened (their pages may never have reached the
  * disk); an entry whose head or trailer is not right is removed when it is
  * opened and the object read as usual, and each batch is checked (sizes,
@@ -49,10 +51,12 @@ bool lh__scan_cache_type_ok(const lh_type_t *t);
 
 /* ---- reading an entry ---- */
 typedef struct lh_scan_cache_rd lh_scan_cache_rd_t;
-/* 1 and *out when the entry exists and holds ncols columns of these types; 0
- * when it does not (a miss); the reader is the caller's. */
+/* 1 and *out when the entry exists and holds ncols columns of these types
+ * (the reader is the caller's); 0 when it does not (a miss): *lock is then the
+ * entry's write lock, held, for lh__scan_cache_begin, or -1. When another scan
+ * (of any process) is writing the entry, this waits for it and reads it. */
 int lh__scan_cache_get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
-                       uint32_t ncols, lh_scan_cache_rd_t **out);
+                       uint32_t ncols, lh_scan_cache_rd_t **out, int *lock);
 /* The entry's next batch into columns 0..ncols of b (FLAT, reset, with room
  * for LH_BATCH_ROWS rows): *rows, 0 at the end. Long strings point into the
  * reader's buffer, valid until the next call or lh__scan_cache_rd_close.
@@ -66,9 +70,9 @@ void lh__scan_cache_rd_close(lh_scan_cache_rd_t *r);
 /* ---- writing an entry ---- */
 typedef struct lh_scan_cache_wr lh_scan_cache_wr_t;
 /* A new entry for k, or NULL when it cannot be written now (the caller reads
- * on without one). */
+ * on without one). Takes lock (lh__scan_cache_get's), released at the end. */
 lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache_key_t *k,
-                                         const lh_type_t *types, uint32_t ncols);
+                                         const lh_type_t *types, uint32_t ncols, int lock);
 /* Appends columns 0..ncols of b's b->count rows. On a failure (a vector that
  * is not FLAT, a full disk) the entry is dropped and later calls do nothing. */
 void lh__scan_cache_append(lh_scan_cache_wr_t *w, const lh_batch_t *b);
