@@ -5,8 +5,9 @@ same as without a cache. An object replaced by other bytes (another ETag) is
 read again, another column list is another entry, a damaged entry is removed
 (and the file read, or the query fails with a clear error when the damage is
 found after rows were handed on), entries of another boot are dropped, the
-directory keeps to sql.cache_size, scans that miss at once share one entry,
-and the orchestrator gives its tasks `<data-dir>/cache/sql`."""
+directory keeps to sql.cache_size, scans that miss at once share one entry, a
+writer killed with -9 leaves none, and the orchestrator gives its tasks
+`<data-dir>/cache/sql`."""
 import gzip
 import json
 import re
@@ -231,6 +232,45 @@ def test_scans_at_once_share_one_entry(server, tmp_path):
     for d in (cache, tmp_path / "twice"):
         assert not [f.name for f in d.iterdir() if f.suffix in (".lock", ".tmp")]
     assert len(entries(cache)) == 3
+
+
+def test_a_writer_killed_midway_leaves_no_entry(server, tmp_path):
+    """kill -9 of a scan writing an entry: its lock dies with it, its
+    temporary file is never an entry, and the next scan reads the object and
+    writes the entry whole."""
+    s3 = s3h.client(server)
+    big = b"".join(json.dumps({"id": i, "name": f"n{i}-" + "y" * 200}).encode() + b"\n"
+                   for i in range(400_000))
+    body = subprocess.run([clients.need("zstd"), "-q", "-1", "-c"], input=big, capture_output=True,
+                          check=True).stdout
+    s3.put_object(Bucket=BUCKET, Key="cache/k/big.jsonl.zst", Body=body)
+    cache = tmp_path / "c"
+    q = (f"SELECT count(*), sum(id), max(name) FROM read_json('s3://{BUCKET}/cache/k/*.jsonl.zst', "
+         "columns = {'id': 'BIGINT', 'name': 'VARCHAR'})")
+    want = sql(server, q).stdout
+    env = clean_env({"AWS_ENDPOINT_URL": server.s3_url, "AWS_ACCESS_KEY_ID": ROOT_AK,
+                     "AWS_SECRET_ACCESS_KEY": ROOT_SK, "LAKEHOUSE_SQL_CACHE_DIR": str(cache),
+                     "LAKEHOUSE_SQL_THREADS": "1"})
+    p = subprocess.Popen([lakehouse_bin(), "sql", "-q", "-c", q], env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and p.poll() is None:
+        if cache.exists() and any(f.suffix == ".tmp" and f.stat().st_size > 0
+                                  for f in cache.iterdir()):
+            break
+        time.sleep(0.005)
+    killed = p.poll() is None
+    p.kill()
+    p.wait()
+    if killed:
+        assert not entries(cache), "an entry from a killed writer"
+    before = gets(server)
+    assert sql(server, q, cache).stdout == want
+    assert gets(server) > before  # it read the object, not a torn entry
+    assert len(entries(cache)) == 1
+    before = gets(server)
+    assert sql(server, q, cache).stdout == want
+    assert gets(server) == before + 1  # the sample only
 
 
 def test_tasks_get_the_data_directorys_cache(tmp_path):
