@@ -1,17 +1,16 @@
 /* The scan cache (scan_cache.h). An entry file:
  *
  *   head     "LHSCACH1", u32 version, u32 ncols, then per column its physical
- *            type and width (u8 each); padded to a block (4096 bytes)
+ *            type and width (u8 each); padded to 64 bytes
  *   chunks   one per batch the scan produced, each:
  *              u32 magic, u32 rows, u64 size (the chunk's bytes)
  *              per column: u32 flags (1: validity words follow), u32 0,
  *                          u64 string bytes (string columns)
  *              padded to 64; then per column, each part padded to 64:
  *                validity words (when flagged), then the fixed-width values,
- *                or u32 lengths (0 for NULL rows) and the strings' bytes;
- *              the chunk padded to whole blocks
+ *                or u32 lengths (0 for NULL rows) and the strings' bytes
  *   trailer  "LHSCEND1", u64 rows, u64 chunks, u64 offset of the trailer;
- *            one block
+ *            padded to 64
  *
  * A reader reads one chunk at a time into a buffer it reuses (a batch's
  * worth, under a MB: it stays in the CPU's cache while the query parses the
@@ -37,9 +36,8 @@
 #include "sql/exec/scan_cache.h"
 #include "vector/vector.h"
 
-#define VERSION 2
-#define ALIGN 64                /* every part of a chunk starts at a multiple of this */
-#define BLOCK 4096              /* the head, each chunk and the trailer: whole blocks (O_DIRECT) */
+#define VERSION 1
+#define ALIGN 64
 #define CHUNK_MAGIC 0x4b43534cu /* "LSCK" */
 #define SUFFIX ".lsc"
 #define TMP_SUFFIX ".tmp"
@@ -72,14 +70,9 @@ static size_t pad(size_t n)
     return (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 }
 
-static size_t blocks(size_t n)
-{
-    return (n + BLOCK - 1) & ~(size_t)(BLOCK - 1);
-}
-
 static size_t head_size(uint32_t ncols)
 {
-    return blocks(16 + 2 * (size_t)ncols);
+    return pad(16 + 2 * (size_t)ncols);
 }
 
 /* The columns' layout: physical type and bytes per row. */
@@ -101,7 +94,7 @@ static int layout_init(layout_t *l, const lh_type_t *types, uint32_t ncols)
     return 0;
 }
 
-/* A chunk's bytes, from its rows and column descriptors (whole blocks). */
+/* A chunk's bytes, from its rows and column descriptors. */
 static size_t chunk_size(const layout_t *l, uint32_t rows, const col_desc_t *d)
 {
     size_t n = pad(sizeof(chunk_head_t) + l->ncols * sizeof(col_desc_t));
@@ -112,13 +105,7 @@ static size_t chunk_size(const layout_t *l, uint32_t rows, const col_desc_t *d)
         else
             n += pad((size_t)rows * l->width[c]);
     }
-    return blocks(n);
-}
-
-/* A chunk's head and column descriptors: the blocks read first. */
-static size_t chunk_head_size(const layout_t *l)
-{
-    return blocks(sizeof(chunk_head_t) + l->ncols * sizeof(col_desc_t));
+    return n;
 }
 
 bool lh__scan_cache_type_ok(const lh_type_t *t)
@@ -253,43 +240,18 @@ void lh_scan_cache_close(lh_scan_cache_t *c)
     free(c);
 }
 
-/* buf (*cap bytes, block-aligned, as O_DIRECT wants) grown to hold n,
- * keeping its first keep bytes: 0, or -1 (out of memory, unchanged). */
-static int grow(char **buf, size_t *cap, size_t n, size_t keep)
+/* buf (*cap bytes) grown to hold n: 0, or -1 (out of memory, unchanged). */
+static int grow(char **buf, size_t *cap, size_t n)
 {
     if (n <= *cap) return 0;
     size_t c = *cap ? *cap : (size_t)1 << 20;
     while (c < n)
         c *= 2;
-    void *b;
-    if (posix_memalign(&b, BLOCK, c)) return -1;
-    if (keep) memcpy(b, *buf, keep);
-    free(*buf);
+    char *b = realloc(*buf, c);
+    if (!b) return -1;
     *buf = b;
     *cap = c;
     return 0;
-}
-
-/* Entries are read and written with O_DIRECT where the file system takes it:
- * here a fresh page of the page cache costs ~2 ms a MB to fill (a first
- * touch of guest memory), which an entry of a few hundred MB written once
- * and read five times paid on every write and first read; the reads go to a
- * buffer that is used again. Where a read or write with it is refused, the
- * file goes on without it. */
-static int open_direct(const char *path, int flags, mode_t mode)
-{
-    int fd = open(path, flags | O_DIRECT, mode);
-    if (fd >= 0 || errno != EINVAL) return fd;
-    if (flags & O_CREAT) unlink(path); /* a name of our own, made before the refusal */
-    return open(path, flags, mode);
-}
-
-/* After a read or write failed: whether it was O_DIRECT's refusal, now off. */
-static bool drop_direct(int fd)
-{
-    if (errno != EINVAL) return false;
-    int fl = fcntl(fd, F_GETFL);
-    return fl >= 0 && (fl & O_DIRECT) && !fcntl(fd, F_SETFL, fl & ~O_DIRECT);
 }
 
 /* ---- reading ---- */
@@ -317,7 +279,7 @@ static int pread_all(int fd, void *buf, size_t n, uint64_t off)
     char *p = buf;
     while (n) {
         ssize_t k = pread(fd, p, n, (off_t)off);
-        if (k < 0 && (errno == EINTR || drop_direct(fd))) continue;
+        if (k < 0 && errno == EINTR) continue;
         if (k <= 0) return -1;
         p += k;
         n -= (size_t)k;
@@ -360,7 +322,7 @@ static int check_ends(lh_scan_cache_rd_t *r, uint64_t size)
 {
     const layout_t *l = &r->l;
     size_t hs = head_size(l->ncols);
-    if (size < hs + BLOCK || size % BLOCK || grow(&r->buf, &r->cap, hs, 0) ||
+    if (size < hs + ALIGN || size % ALIGN || grow(&r->buf, &r->cap, hs) ||
         pread_all(r->fd, r->buf, hs, 0))
         return -1;
     uint32_t v, n;
@@ -370,10 +332,9 @@ static int check_ends(lh_scan_cache_rd_t *r, uint64_t size)
         memcmp(r->buf + 16, l->phys, 2 * (size_t)l->ncols))
         return -1;
     trailer_t t;
-    r->end = size - BLOCK;
-    if (pread_all(r->fd, r->buf, BLOCK, r->end)) return -1;
-    memcpy(&t, r->buf, sizeof t);
-    if (memcmp(t.magic, "LHSCEND1", 8) || t.at != r->end) return -1;
+    r->end = size - ALIGN;
+    if (pread_all(r->fd, &t, sizeof t, r->end) || memcmp(t.magic, "LHSCEND1", 8) || t.at != r->end)
+        return -1;
     r->pos = hs;
     return 0;
 }
@@ -386,7 +347,7 @@ static int open_entry(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh
     lh_scan_cache_rd_t *r = calloc(1, sizeof *r);
     if (!r) return 0;
     snprintf(r->path, sizeof r->path, "%s/%s" SUFFIX, c->dir, k->hex);
-    r->fd = open_direct(r->path, O_RDONLY | O_CLOEXEC, 0);
+    r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (r->fd < 0 || layout_init(&r->l, types, ncols) || fstat(r->fd, &st)) {
         lh__scan_cache_rd_close(r);
@@ -442,17 +403,16 @@ int lh__scan_cache_read(lh_scan_cache_rd_t *r, lh_batch_t *b, uint32_t *rows_out
     *rows_out = 0;
     if (r->pos >= r->end) return 0;
     const layout_t *l = &r->l;
-    size_t hs = chunk_head_size(l);
+    size_t hs = pad(sizeof(chunk_head_t) + l->ncols * sizeof(col_desc_t));
     chunk_head_t h;
-    if (r->pos + hs > r->end || grow(&r->buf, &r->cap, hs, 0) ||
-        pread_all(r->fd, r->buf, hs, r->pos))
+    if (r->pos + hs > r->end || grow(&r->buf, &r->cap, hs) || pread_all(r->fd, r->buf, hs, r->pos))
         goto bad;
     memcpy(&h, r->buf, sizeof h);
-    if (h.size < hs || h.size > r->end - r->pos || grow(&r->buf, &r->cap, h.size, hs) ||
+    if (h.size < hs || h.size > r->end - r->pos || grow(&r->buf, &r->cap, h.size) ||
         pread_all(r->fd, r->buf + hs, h.size - hs, r->pos + hs) || check_chunk(l, r->buf, h.size))
         goto bad;
     const col_desc_t *d = (const col_desc_t *)(r->buf + sizeof h);
-    size_t at = pad(sizeof h + l->ncols * sizeof(col_desc_t));
+    size_t at = hs;
     uint32_t rows = h.rows;
     for (uint32_t c = 0; c < l->ncols; c++) {
         lh_vector_t *v = &b->cols[c];
@@ -505,7 +465,7 @@ static int write_all(int fd, const char *p, size_t n)
 {
     while (n) {
         ssize_t k = write(fd, p, n);
-        if (k < 0 && (errno == EINTR || drop_direct(fd))) continue;
+        if (k < 0 && errno == EINTR) continue;
         if (k <= 0) return -1;
         p += k;
         n -= (size_t)k;
@@ -515,7 +475,7 @@ static int write_all(int fd, const char *p, size_t n)
 
 static int room(lh_scan_cache_wr_t *w, size_t n)
 {
-    return grow(&w->buf, &w->cap, n, 0);
+    return grow(&w->buf, &w->cap, n);
 }
 
 lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache_key_t *k,
@@ -534,7 +494,7 @@ lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache
     snprintf(w->path, sizeof w->path, "%s/%s" SUFFIX, c->dir, k->hex);
     snprintf(w->tmp, sizeof w->tmp, "%s/.%s.%ld.%u" TMP_SUFFIX, c->dir, k->hex, (long)getpid(),
              atomic_fetch_add(&c->seq, 1));
-    w->fd = open_direct(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (w->fd < 0) goto fail;
     size_t hs = head_size(ncols);
     if (room(w, hs)) goto fail;
@@ -677,12 +637,12 @@ void lh__scan_cache_end(lh_scan_cache_wr_t *w, bool keep)
     if (!w) return;
     bool kept = false;
     if (w->fd >= 0) {
-        if (keep && !w->failed && !room(w, BLOCK)) {
-            memset(w->buf, 0, BLOCK);
+        if (keep && !w->failed && !room(w, ALIGN)) {
+            memset(w->buf, 0, ALIGN);
             trailer_t t = {.rows = w->rows, .chunks = w->chunks, .at = w->off};
             memcpy(t.magic, "LHSCEND1", 8);
             memcpy(w->buf, &t, sizeof t);
-            kept = !write_all(w->fd, w->buf, BLOCK);
+            kept = !write_all(w->fd, w->buf, ALIGN);
         }
         if (close(w->fd)) kept = false;
         if (kept && rename(w->tmp, w->path)) kept = false;
