@@ -273,6 +273,50 @@ def test_a_writer_killed_midway_leaves_no_entry(server, tmp_path):
     assert gets(server) == before + 1  # the sample only
 
 
+def test_one_query_reading_an_object_twice_does_not_wait_for_itself(server, tmp_path):
+    """A scan stopped early (LIMIT) still holds the entry it was writing; a
+    second scan of the same object in the same statement reads it without
+    waiting for that entry."""
+    s3 = s3h.client(server)
+    put_tree(s3, "cache/self")
+    one = f"s3://{BUCKET}/cache/self/hour=02/part.jsonl.zst"
+    q = (f"SELECT count(*) FROM ((SELECT id FROM read_json('{one}', {COLUMNS}) LIMIT 1) "
+         f"UNION ALL SELECT id FROM read_json('{one}', {COLUMNS}))")
+    r = clients.run([lakehouse_bin(), "sql", "-q", "--format", "csv", "-c", q],
+                    env=clean_env({"AWS_ENDPOINT_URL": server.s3_url, "AWS_ACCESS_KEY_ID": ROOT_AK,
+                                   "AWS_SECRET_ACCESS_KEY": ROOT_SK,
+                                   "LAKEHOUSE_SQL_CACHE_DIR": str(tmp_path / "c")}),
+                    check=False, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[1] == str(1 + 4000)
+
+
+def test_unread_columns_fail_nothing_and_empty_files_read_again(server, tmp_path):
+    """An entry holds every column, so a miss parses the ones the query does
+    not read too: a value there that does not convert does not fail the
+    query (the file then gets no entry), as without a cache. Objects without
+    rows give entries without rows."""
+    s3 = s3h.client(server)
+    text = "".join(json.dumps({"a": i, "b": "x" if i == 500 else i}) + "\n" for i in range(1000))
+    s3.put_object(Bucket=BUCKET, Key="cache/u/bad.jsonl", Body=text.encode())
+    for i in range(40):
+        s3.put_object(Bucket=BUCKET, Key=f"cache/u/empty/e{i:02d}.csv", Body=b"a,b\n")
+    cache = tmp_path / "c"
+    cols = "columns = {'a': 'BIGINT', 'b': 'BIGINT'}"
+    q = f"SELECT count(*), sum(a) FROM read_json('s3://{BUCKET}/cache/u/*.jsonl', {cols})"
+    for _ in range(2):
+        assert sql(server, q, cache).stdout == sql(server, q).stdout
+    assert not entries(cache)
+    r = sql(server, f"SELECT sum(b) FROM read_json('s3://{BUCKET}/cache/u/*.jsonl', {cols})", cache,
+            check=False)
+    assert r.returncode != 0 and "Could not convert string" in r.stderr, r.stderr
+    e = (f"SELECT count(*) FROM read_csv('s3://{BUCKET}/cache/u/empty/*.csv', header = true, "
+         "columns = {'a': 'INTEGER', 'b': 'INTEGER'})")
+    for _ in range(2):
+        assert sql(server, e, cache).stdout.splitlines()[1] == "0"
+    assert len(entries(cache)) == 40
+
+
 def test_tasks_get_the_data_directorys_cache(tmp_path):
     dag = """dag_id: cache_env
 schedule: "@daily"

@@ -222,6 +222,11 @@ const char *lh__file_reader_etag(const lh_file_reader_t *r)
     return r->os && r->etag[0] && !r->etag_mixed ? r->etag : NULL;
 }
 
+int64_t lh__file_reader_fetched(const lh_file_reader_t *r)
+{
+    return r->off;
+}
+
 void lh__file_reader_close(lh_file_reader_t *r)
 {
     if (!r) return;

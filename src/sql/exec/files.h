@@ -71,6 +71,8 @@ int lh__file_reader_read(lh_file_reader_t *r, char *buf, size_t cap, size_t *got
 /* An object's ETag, when every get so far saw the same one; else NULL (local
  * files, nothing read yet, or an object replaced while it was read). */
 const char *lh__file_reader_etag(const lh_file_reader_t *r);
+/* Objects: the bytes fetched so far (all of it at the end: its size). */
+int64_t lh__file_reader_fetched(const lh_file_reader_t *r);
 void lh__file_reader_close(lh_file_reader_t *r);
 
 #endif

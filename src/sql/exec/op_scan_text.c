@@ -47,7 +47,8 @@ typedef struct text_op {
        written while the file is parsed (cw) */
     bool cacheable;
     lh_type_t *types; /* the file columns' types */
-    char etag[80];    /* the open file's ETag, as its key has it */
+    char etag[80];    /* the open file's ETag and size, as its key has them */
+    int64_t size;
     lh_scan_cache_rd_t *cr, *cr_done;
     lh_scan_cache_wr_t *cw;
 } text_op_t;
@@ -136,6 +137,7 @@ static bool cache_key(const lh_plan_t *p, text_op_t *st, lh_scan_cache_key_t *k)
         size = meta.size;
     }
     snprintf(st->etag, sizeof st->etag, "%s", etag);
+    st->size = size;
     char *d = NULL;
     size_t n = 0;
     FILE *m = open_memstream(&d, &n);
@@ -152,7 +154,7 @@ static bool cache_key(const lh_plan_t *p, text_op_t *st, lh_scan_cache_key_t *k)
     }
     bool ok = !ferror(m);
     if (fclose(m)) ok = false;
-    if (ok) lh__scan_cache_key(d, n, k);
+    if (ok && lh__scan_cache_key(d, n, k)) ok = false;
     free(d);
     return ok;
 }
@@ -167,10 +169,13 @@ static int open_next(lh_op_t *op, text_op_t *st)
     lh_scan_cache_key_t key;
     bool keyed = st->cacheable && cache_key(p, st, &key);
     int lock = -1;
-    if (keyed &&
-        lh__scan_cache_get(op->ex->cache, &key, st->types, p->u.text.nfilecols, &st->cr, &lock))
+    if (keyed && lh__scan_cache_get(op->ex->cache, &key, st->types, p->u.text.nfilecols, &st->cr,
+                                    &lock, op->ex->cancel)) {
+        json_decref(st->doc); /* the last file's rows (formats 3 and 4) */
+        st->doc = NULL;
         return 0;
-    if (keyed)
+    }
+    if (keyed && lock >= 0)
         st->cw = lh__scan_cache_begin(op->ex->cache, &key, st->types, p->u.text.nfilecols, lock);
     if (lh__file_reader_open(p->u.text.os, p->u.text.bucket, p->u.text.keys[st->file],
                              (lh_compression_t)p->u.text.compression, &st->r, &e)) {
@@ -308,6 +313,14 @@ static int json_row(lh_op_t *op, text_op_t *st, lh_batch_t *b, const char *line,
     for (uint32_t c = 0; c < p->u.text.nfilecols; c++) {
         const lh_json_span_t *sp = &st->spans[c];
         rc = lh__json_span_to_vector(&b->cols[c], b->count, sp, st->scratch);
+        if (rc == LH_EINVAL && p->u.text.read && !p->u.text.read[c]) {
+            /* read only for the scan cache: the query does not see it, so it
+               does not fail it, and the file gets no entry */
+            lh_vector_set_null(&b->cols[c], b->count);
+            lh__scan_cache_end(st->cw, false);
+            st->cw = NULL;
+            continue;
+        }
         if (rc == LH_EINVAL) return convert_err(op, st, c, sp->p, sp->n);
         if (rc) return lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "out of memory");
     }
@@ -401,7 +414,8 @@ static void end_file(const lh_plan_t *p, text_op_t *st)
 {
     if (st->cw) {
         const char *seen = lh__file_reader_etag(st->r);
-        lh__scan_cache_end(st->cw, seen && !strcmp(seen, st->etag));
+        lh__scan_cache_end(st->cw, seen && !strcmp(seen, st->etag) &&
+                                       lh__file_reader_fetched(st->r) == st->size);
         st->cw = NULL;
     }
     lh__file_reader_close(st->r);
@@ -427,7 +441,9 @@ static int text_next(lh_op_t *op, lh_batch_t **out)
         if (rc) return rc;
         if (st->cr) { /* the file's rows from the scan cache */
             uint32_t got;
-            if (lh__scan_cache_read(st->cr, b, &got))
+            if ((rc = lh__scan_cache_read(st->cr, b, &got)) == LH_ENOMEM)
+                return lh_sql_err(op->ex->err, rc, LH_SQL_EOOM, -1, "out of memory");
+            if (rc)
                 return lh_sql_err(op->ex->err, LH_ECORRUPT, LH_SQL_EIO, -1,
                                   "the scan cache's entry of \"%s\" is damaged (it was "
                                   "removed: the next query reads the file)",
@@ -435,6 +451,7 @@ static int text_next(lh_op_t *op, lh_batch_t **out)
             bool more = got > 0;
             if (more && (rc = extra_columns(op, st, b))) return rc;
             if (!more || lh__scan_cache_done(st->cr)) {
+                lh__scan_cache_rd_close(st->cr_done); /* an empty one's: b holds nothing of it */
                 st->cr_done = st->cr;
                 st->cr = NULL;
                 advance(p, st);

@@ -43,11 +43,16 @@
 #define TMP_SUFFIX ".tmp"
 #define LOCK_SUFFIX ".lock" /* held by the scan writing the entry */
 #define STALE_TMP_SECS 3600 /* a temporary file this old was left by a killed scan */
+#define WAIT_MS 10000       /* the longest wait for another scan's entry */
 
 struct lh_scan_cache {
     char *dir;
     int64_t max;
-    atomic_uint seq; /* temporary file names */
+    atomic_uint seq;              /* temporary file names */
+    atomic_int_fast64_t since;    /* bytes kept since the last eviction */
+    pthread_mutex_t mu;           /* writing */
+    lh_scan_cache_key_t *writing; /* the entries this process writes now */
+    size_t nwriting, capwriting;
 };
 
 typedef struct chunk_head {
@@ -130,24 +135,22 @@ static void find_exe(void)
                  (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
 }
 
-void lh__scan_cache_key(const void *desc, size_t len, lh_scan_cache_key_t *k)
+int lh__scan_cache_key(const void *desc, size_t len, lh_scan_cache_key_t *k)
 {
     pthread_once(&exe_once, find_exe);
     static const char tag[] = "lakehouse scan cache " LH_VERSION;
     size_t el = strlen(exe_id), n = sizeof tag + el + 1 + len;
     unsigned char md[32];
     char *b = malloc(n);
-    if (b) {
-        memcpy(b, tag, sizeof tag);
-        memcpy(b + sizeof tag, exe_id, el + 1);
-        memcpy(b + sizeof tag + el + 1, desc, len);
-        lh_sha256(b, n, md);
-        free(b);
-    } else {
-        memset(md, 0, sizeof md); /* not a name any entry has: reads and writes fail */
-    }
+    if (!b) return LH_ENOMEM;
+    memcpy(b, tag, sizeof tag);
+    memcpy(b + sizeof tag, exe_id, el + 1);
+    memcpy(b + sizeof tag + el + 1, desc, len);
+    lh_sha256(b, n, md);
+    free(b);
     for (int i = 0; i < 32; i++)
         snprintf(k->hex + 2 * i, 3, "%02x", md[i]);
+    return 0;
 }
 
 static int read_small(const char *path, char *buf, size_t cap)
@@ -161,30 +164,40 @@ static int read_small(const char *path, char *buf, size_t cap)
     return (int)n;
 }
 
-static bool is_entry(const char *name)
+/* Whether name starts with a key (64 hex digits) followed by suffix: only
+ * the cache's own files are ever removed, whatever else is in the folder. */
+static bool keyed(const char *name, const char *suffix)
 {
-    size_t n = strlen(name), s = strlen(SUFFIX);
-    return n > s && !strcmp(name + n - s, SUFFIX);
+    for (int i = 0; i < 64; i++)
+        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+            return false;
+    return !strncmp(name + 64, suffix, strlen(suffix));
 }
 
+static bool is_entry(const char *name)
+{
+    return keyed(name, SUFFIX) && !name[64 + strlen(SUFFIX)];
+}
+
+/* A temporary file (".<key>.<pid>.<n>.tmp") or a lock ("<key>.lock"). */
 static bool is_tmp(const char *name)
 {
-    size_t n = strlen(name), s = strlen(TMP_SUFFIX), l = strlen(LOCK_SUFFIX);
-    return (name[0] == '.' && n > s && !strcmp(name + n - s, TMP_SUFFIX)) ||
-           (n > l && !strcmp(name + n - l, LOCK_SUFFIX));
+    size_t n = strlen(name), s = strlen(TMP_SUFFIX);
+    return (name[0] == '.' && keyed(name + 1, ".") && n > s && !strcmp(name + n - s, TMP_SUFFIX)) ||
+           (keyed(name, LOCK_SUFFIX) && !name[64 + strlen(LOCK_SUFFIX)]);
 }
 
 /* Entries written before this boot may be torn: their pages need not have
  * reached the disk before it. The directory records the boot it was filled
  * in; another one empties it. */
-static void check_boot(const char *dir)
+static int check_boot(const char *dir)
 {
     char now[64], was[64], path[PATH_MAX];
-    if (read_small("/proc/sys/kernel/random/boot_id", now, sizeof now) <= 0) return;
+    if (read_small("/proc/sys/kernel/random/boot_id", now, sizeof now) <= 0) return -1;
     snprintf(path, sizeof path, "%s/boot_id", dir);
-    if (read_small(path, was, sizeof was) > 0 && !strcmp(now, was)) return;
+    if (read_small(path, was, sizeof was) > 0 && !strcmp(now, was)) return 0;
     DIR *d = opendir(dir);
-    if (!d) return;
+    if (!d) return -1;
     struct dirent *e;
     while ((e = readdir(d)))
         if (is_entry(e->d_name) || is_tmp(e->d_name)) unlinkat(dirfd(d), e->d_name, 0);
@@ -192,11 +205,15 @@ static void check_boot(const char *dir)
     char tmp[PATH_MAX];
     snprintf(tmp, sizeof tmp, "%s/.boot_id.%ld" TMP_SUFFIX, dir, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return;
+    if (fd < 0) return -1;
     size_t n = strlen(now);
     bool ok = write(fd, now, n) == (ssize_t)n;
-    close(fd);
-    if (!ok || rename(tmp, path)) unlink(tmp);
+    if (close(fd)) ok = false;
+    if (!ok || rename(tmp, path)) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
 }
 
 static int mkdirs(char *path)
@@ -228,7 +245,15 @@ int lh_scan_cache_open(const char *dir, int64_t max, lh_scan_cache_t **out, lh_e
         return lh_err_set(err, LH_EIO, "sql.cache_dir: cannot create %s: %s", dir, strerror(e));
     }
     c->max = max;
-    check_boot(c->dir);
+    pthread_mutex_init(&c->mu, NULL);
+    if (check_boot(c->dir)) {
+        int e = errno;
+        lh_scan_cache_close(c);
+        return lh_err_set(err, LH_EIO,
+                          "sql.cache_dir: cannot record this boot's id in %s: %s (a cache "
+                          "that outlives a crash needs it)",
+                          dir, strerror(e));
+    }
     *out = c;
     return 0;
 }
@@ -236,6 +261,7 @@ int lh_scan_cache_open(const char *dir, int64_t max, lh_scan_cache_t **out, lh_e
 void lh_scan_cache_close(lh_scan_cache_t *c)
 {
     if (!c) return;
+    free(c->writing);
     free(c->dir);
     free(c);
 }
@@ -317,14 +343,14 @@ static int check_chunk(const layout_t *l, const char *buf, size_t size)
     return 0;
 }
 
-/* The head (this layout) and the trailer of an entry of size bytes. */
+/* The head (this layout) and the trailer of an entry of size bytes: 0 when
+ * they are right, -1 when not, 1 when there was no memory to look. */
 static int check_ends(lh_scan_cache_rd_t *r, uint64_t size)
 {
     const layout_t *l = &r->l;
     size_t hs = head_size(l->ncols);
-    if (size < hs + ALIGN || size % ALIGN || grow(&r->buf, &r->cap, hs) ||
-        pread_all(r->fd, r->buf, hs, 0))
-        return -1;
+    if (grow(&r->buf, &r->cap, hs)) return 1; /* out of memory: not the entry's fault */
+    if (size < hs + ALIGN || size % ALIGN || pread_all(r->fd, r->buf, hs, 0)) return -1;
     uint32_t v, n;
     memcpy(&v, r->buf + 8, 4);
     memcpy(&n, r->buf + 12, 4);
@@ -353,8 +379,9 @@ static int open_entry(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh
         lh__scan_cache_rd_close(r);
         return 0;
     }
-    if (check_ends(r, (uint64_t)st.st_size)) { /* not an entry of this layout: gone */
-        unlink(r->path);
+    int rc = check_ends(r, (uint64_t)st.st_size);
+    if (rc) {
+        if (rc < 0) unlink(r->path); /* not an entry of this layout: gone */
         lh__scan_cache_rd_close(r);
         return 0;
     }
@@ -364,32 +391,76 @@ static int open_entry(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh
     return 1;
 }
 
+/* The entries this process writes now (a set of keys under c->mu). */
+static bool writing(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, int op)
+{
+    pthread_mutex_lock(&c->mu);
+    size_t i = 0;
+    while (i < c->nwriting && strcmp(c->writing[i].hex, k->hex))
+        i++;
+    bool had = i < c->nwriting;
+    if (op < 0 && had) {
+        c->writing[i] = c->writing[--c->nwriting];
+    } else if (op > 0 && !had) {
+        if (c->nwriting == c->capwriting) {
+            size_t cap = c->capwriting ? 2 * c->capwriting : 16;
+            lh_scan_cache_key_t *v = realloc(c->writing, cap * sizeof *v);
+            if (v) c->writing = v, c->capwriting = cap;
+        }
+        if (c->nwriting < c->capwriting) c->writing[c->nwriting++] = *k;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return had;
+}
+
+/* The entry's lock given up by the scan that held it to write it: those
+ * waiting find the entry, or write it themselves. */
+static void unlock_entry(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, int fd)
+{
+    if (fd < 0) return;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s" LOCK_SUFFIX, c->dir, k->hex);
+    unlink(path);
+    close(fd);
+    writing(c, k, -1);
+}
+
 int lh__scan_cache_get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
-                       uint32_t ncols, lh_scan_cache_rd_t **out, int *lock)
+                       uint32_t ncols, lh_scan_cache_rd_t **out, int *lock, atomic_int *cancel)
 {
     *lock = -1;
     if (open_entry(c, k, types, ncols, out)) return 1;
     /* a miss: the entry's lock says whether another scan is writing it now;
-     * then its entry is waited for (the kernel lets go of a killed writer's) */
+     * then its entry is waited for, a while (the kernel lets go of a killed
+     * writer's lock; a writer whose consumer stopped pulling, LIMIT, may
+     * hold it to the end of its statement). This process's own writers are
+     * not waited for: they may be in the same query */
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s" LOCK_SUFFIX, c->dir, k->hex);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return 0;
-    if (flock(fd, LOCK_EX | LOCK_NB)) {
-        int rc;
-        do
-            rc = errno == EWOULDBLOCK || errno == EINTR ? flock(fd, LOCK_EX) : -1;
-        while (rc && errno == EINTR);
-        if (rc) {
-            close(fd);
+    for (int waited = 0;; waited += 10) {
+        if (writing(c, k, 0)) break;
+        if (!flock(fd, LOCK_EX | LOCK_NB)) {
+            if (open_entry(c, k, types, ncols, out)) { /* written just before */
+                close(fd);
+                return 1;
+            }
+            writing(c, k, 1);
+            *lock = fd;
             return 0;
         }
+        if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= WAIT_MS ||
+            (cancel && atomic_load(cancel)))
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
         if (open_entry(c, k, types, ncols, out)) {
             close(fd);
             return 1;
         }
     }
-    *lock = fd;
+    close(fd); /* read it without writing an entry */
     return 0;
 }
 
@@ -405,11 +476,12 @@ int lh__scan_cache_read(lh_scan_cache_rd_t *r, lh_batch_t *b, uint32_t *rows_out
     const layout_t *l = &r->l;
     size_t hs = pad(sizeof(chunk_head_t) + l->ncols * sizeof(col_desc_t));
     chunk_head_t h;
-    if (r->pos + hs > r->end || grow(&r->buf, &r->cap, hs) || pread_all(r->fd, r->buf, hs, r->pos))
-        goto bad;
+    if (grow(&r->buf, &r->cap, hs)) return LH_ENOMEM;
+    if (r->pos + hs > r->end || pread_all(r->fd, r->buf, hs, r->pos)) goto bad;
     memcpy(&h, r->buf, sizeof h);
-    if (h.size < hs || h.size > r->end - r->pos || grow(&r->buf, &r->cap, h.size) ||
-        pread_all(r->fd, r->buf + hs, h.size - hs, r->pos + hs) || check_chunk(l, r->buf, h.size))
+    if (h.size < hs || h.size > r->end - r->pos) goto bad;
+    if (grow(&r->buf, &r->cap, h.size)) return LH_ENOMEM;
+    if (pread_all(r->fd, r->buf + hs, h.size - hs, r->pos + hs) || check_chunk(l, r->buf, h.size))
         goto bad;
     const col_desc_t *d = (const col_desc_t *)(r->buf + sizeof h);
     size_t at = hs;
@@ -483,7 +555,7 @@ lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache
 {
     lh_scan_cache_wr_t *w = calloc(1, sizeof *w);
     if (!w) {
-        if (lock >= 0) close(lock);
+        unlock_entry(c, k, lock);
         return NULL;
     }
     w->c = c;
@@ -531,7 +603,7 @@ void lh__scan_cache_append(lh_scan_cache_wr_t *w, const lh_batch_t *b)
             if (lh_vector_is_valid(v, i)) w->d[c].bytes += s[i].len;
     }
     size_t size = chunk_size(l, rows, w->d);
-    if (room(w, size)) {
+    if ((int64_t)(w->off + size) > w->c->max || room(w, size)) { /* larger than the cache */
         w->failed = true;
         return;
     }
@@ -556,7 +628,7 @@ void lh__scan_cache_append(lh_scan_cache_wr_t *w, const lh_batch_t *b)
         char *p = w->buf + at + pad((size_t)rows * 4);
         for (uint32_t i = 0; i < rows; i++) {
             len[i] = lh_vector_is_valid(v, i) ? s[i].len : 0;
-            memcpy(p, lh_string_data(&s[i]), len[i]);
+            if (len[i]) memcpy(p, lh_string_data(&s[i]), len[i]);
             p += len[i];
         }
         at += pad((size_t)rows * 4) + pad(w->d[c].bytes);
@@ -648,12 +720,15 @@ void lh__scan_cache_end(lh_scan_cache_wr_t *w, bool keep)
         if (kept && rename(w->tmp, w->path)) kept = false;
         if (!kept) unlink(w->tmp);
     }
-    if (w->lock >= 0) { /* those waiting find the entry, or write it themselves */
-        snprintf(w->path, sizeof w->path, "%s/%s" LOCK_SUFFIX, w->c->dir, w->hex);
-        unlink(w->path);
-        close(w->lock);
+    lh_scan_cache_key_t k;
+    memcpy(k.hex, w->hex, sizeof k.hex);
+    unlock_entry(w->c, &k, w->lock);
+    /* the directory looked over after every 1/16 of its size written */
+    if (kept &&
+        atomic_fetch_add(&w->c->since, (int64_t)w->off) + (int64_t)w->off >= w->c->max / 16) {
+        atomic_store(&w->c->since, 0);
+        evict(w->c);
     }
-    if (kept) evict(w->c);
     free(w->l.phys);
     free(w->d);
     free(w->buf);

@@ -24,6 +24,7 @@
  * Thread-safe: scans of many threads and processes share one directory. */
 #ifndef LH_SQL_EXEC_SCAN_CACHE_H
 #define LH_SQL_EXEC_SCAN_CACHE_H
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,8 +44,9 @@ typedef struct lh_scan_cache_key {
 } lh_scan_cache_key_t;
 
 /* Builds a key from `len` bytes describing the object and the reading (the
- * caller's serialization; this binary's identity is added here). */
-void lh__scan_cache_key(const void *desc, size_t len, lh_scan_cache_key_t *k);
+ * caller's serialization; this binary's identity is added here). 0 or
+ * LH_ENOMEM. */
+int lh__scan_cache_key(const void *desc, size_t len, lh_scan_cache_key_t *k);
 
 /* Whether rows of type t can be kept (fixed-width scalars and strings). */
 bool lh__scan_cache_type_ok(const lh_type_t *t);
@@ -53,15 +55,17 @@ bool lh__scan_cache_type_ok(const lh_type_t *t);
 typedef struct lh_scan_cache_rd lh_scan_cache_rd_t;
 /* 1 and *out when the entry exists and holds ncols columns of these types
  * (the reader is the caller's); 0 when it does not (a miss): *lock is then the
- * entry's write lock, held, for lh__scan_cache_begin, or -1. When another scan
- * (of any process) is writing the entry, this waits for it and reads it. */
+ * entry's write lock, held, for lh__scan_cache_begin, or -1 (read the object
+ * without writing an entry). When a scan of another process is writing the
+ * entry, this waits for it (up to 10 s, or until *cancel) and reads it; one of
+ * this process is not waited for. */
 int lh__scan_cache_get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
-                       uint32_t ncols, lh_scan_cache_rd_t **out, int *lock);
+                       uint32_t ncols, lh_scan_cache_rd_t **out, int *lock, atomic_int *cancel);
 /* The entry's next batch into columns 0..ncols of b (FLAT, reset, with room
  * for LH_BATCH_ROWS rows): *rows, 0 at the end. Long strings point into the
  * reader's buffer, valid until the next call or lh__scan_cache_rd_close.
  * LH_ECORRUPT when the entry is damaged (it is removed; the rows handed
- * before were right, so the scan fails rather than start again). */
+ * before were right, so the scan fails rather than start again), LH_ENOMEM. */
 int lh__scan_cache_read(lh_scan_cache_rd_t *r, lh_batch_t *b, uint32_t *rows);
 /* Whether every batch has been read. */
 bool lh__scan_cache_done(const lh_scan_cache_rd_t *r);
