@@ -12,8 +12,11 @@
  * query does not read too, so any later query of the same columns uses it).
  * It is written to a temporary file while the scan reads the object, and
  * renamed into place only when the scan read all of it and every ranged GET
- * saw the listed ETag; a scan that misses while another one (of any process)
- * writes the same entry waits for it instead of parsing the object too.
+ * saw the listed ETag and the listed size was read; a scan that misses while
+ * a scan of another process writes the same entry (a flock per entry) waits
+ * for it, up to 10 s, instead of parsing the object too. A column that only
+ * the entry reads (the query does not) and that does not convert leaves the
+ * file without an entry rather than fail the query.
  * Entries written before the machine last booted are
  * removed when a cache is opened (their pages may never have reached the
  * disk); an entry whose head or trailer is not right is removed when it is
