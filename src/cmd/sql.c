@@ -395,11 +395,9 @@ int lh_cmd_sql(int argc, char **argv)
     int64_t threads = 0;
     const char *th = lh_config_get(cfg, "sql.threads");
     if (th && !lh_parse_i64(th, &threads)) lh_sql_db_set_threads(db, (int)threads);
-    int64_t csize = 0;
-    const char *cs = lh_config_get(cfg, "sql.cache_size");
-    if (cs && lh_config_parse_size(cs, &csize)) csize = 0;
     lh_err_t ce = {0};
-    if (lh_sql_db_set_cache(db, lh_config_get(cfg, "sql.cache_dir"), csize, &ce))
+    if (lh_sql_db_set_cache(db, lh_config_get(cfg, "sql.cache_dir"),
+                            lh_config_size(cfg, "sql.cache_size"), &ce))
         fprintf(stderr, "lakehouse sql: %s (reading without a cache)\n", ce.msg);
     opts_t o = {0};
     int status = parse_args(argc, argv, &o, s);

@@ -95,11 +95,6 @@ int lh_sql_db_set_cache(lh_sql_db_t *db, const char *dir, int64_t max, lh_err_t 
     return dir && *dir && max > 0 ? lh_scan_cache_open(dir, max, &db->cache, err) : 0;
 }
 
-lh_scan_cache_t *lh_sql_db_cache(const lh_sql_db_t *db)
-{
-    return db->cache;
-}
-
 void lh_sql_db_close(lh_sql_db_t *db)
 {
     if (!db) return;

@@ -39,9 +39,7 @@ void lh_sql_db_set_threads(lh_sql_db_t *db, int threads);
  * what they make of an object in dir and read it from there the next time
  * (sql/exec/scan_cache.h). dir NULL or empty, or max 0: none. 0, or LH_EIO /
  * LH_ENOMEM with err set (the database then has none). */
-struct lh_scan_cache;
 int lh_sql_db_set_cache(lh_sql_db_t *db, const char *dir, int64_t max, lh_err_t *err);
-struct lh_scan_cache *lh_sql_db_cache(const lh_sql_db_t *db);
 /* 80% of the machine's memory, or of the cgroup limit when lower. */
 int64_t lh_sql_default_memory_limit(void);
 /* Registers the `sql` configuration section (sql.memory_limit); main does

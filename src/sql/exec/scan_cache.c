@@ -99,17 +99,37 @@ static int layout_init(layout_t *l, const lh_type_t *types, uint32_t ncols)
     return 0;
 }
 
+/* Where column c's parts are in a chunk of rows rows when they start at
+ * `at`: its validity words (when flagged), its values (for strings their
+ * lengths) and its strings' bytes. Returns where the next column starts. */
+typedef struct parts {
+    size_t valid, data, bytes;
+} parts_t;
+
+static size_t col_parts(const layout_t *l, uint32_t c, uint32_t rows, const col_desc_t *d,
+                        size_t at, parts_t *p)
+{
+    p->valid = at;
+    if (d[c].flags & 1) at += pad(((size_t)rows + 63) / 64 * 8);
+    p->data = at;
+    if (l->phys[c] != LH_PHYS_STRING) return at + pad((size_t)rows * l->width[c]);
+    p->bytes = at + pad((size_t)rows * 4);
+    return p->bytes + pad(d[c].bytes);
+}
+
+/* Where a chunk's first column starts: after its head and descriptors. */
+static size_t chunk_head_size(const layout_t *l)
+{
+    return pad(sizeof(chunk_head_t) + l->ncols * sizeof(col_desc_t));
+}
+
 /* A chunk's bytes, from its rows and column descriptors. */
 static size_t chunk_size(const layout_t *l, uint32_t rows, const col_desc_t *d)
 {
-    size_t n = pad(sizeof(chunk_head_t) + l->ncols * sizeof(col_desc_t));
-    for (uint32_t c = 0; c < l->ncols; c++) {
-        if (d[c].flags & 1) n += pad(((size_t)rows + 63) / 64 * 8);
-        if (l->phys[c] == LH_PHYS_STRING)
-            n += pad((size_t)rows * 4) + pad(d[c].bytes);
-        else
-            n += pad((size_t)rows * l->width[c]);
-    }
+    size_t n = chunk_head_size(l);
+    parts_t pt;
+    for (uint32_t c = 0; c < l->ncols; c++)
+        n = col_parts(l, c, rows, d, n, &pt);
     return n;
 }
 
@@ -326,19 +346,15 @@ static int check_chunk(const layout_t *l, const char *buf, size_t size)
         if (d[c].flags > 1 || d[c].bytes > h.size || (d[c].bytes && l->phys[c] != LH_PHYS_STRING))
             return -1;
     if (chunk_size(l, h.rows, d) != h.size) return -1;
-    size_t at = pad(sizeof h + l->ncols * sizeof(col_desc_t));
-    for (uint32_t c = 0; c < l->ncols; c++) {
-        if (d[c].flags & 1) at += pad(((size_t)h.rows + 63) / 64 * 8);
-        if (l->phys[c] != LH_PHYS_STRING) {
-            at += pad((size_t)h.rows * l->width[c]);
-            continue;
-        }
-        const uint32_t *len = (const uint32_t *)(buf + at);
+    parts_t pt;
+    for (size_t c = 0, at = chunk_head_size(l); c < l->ncols; c++) {
+        at = col_parts(l, (uint32_t)c, h.rows, d, at, &pt);
+        if (l->phys[c] != LH_PHYS_STRING) continue;
+        const uint32_t *len = (const uint32_t *)(buf + pt.data);
         uint64_t sum = 0;
         for (uint32_t i = 0; i < h.rows; i++)
             sum += len[i];
         if (sum != d[c].bytes) return -1;
-        at += pad((size_t)h.rows * 4) + pad(d[c].bytes);
     }
     return 0;
 }
@@ -474,7 +490,7 @@ int lh__scan_cache_read(lh_scan_cache_rd_t *r, lh_batch_t *b, uint32_t *rows_out
     *rows_out = 0;
     if (r->pos >= r->end) return 0;
     const layout_t *l = &r->l;
-    size_t hs = pad(sizeof(chunk_head_t) + l->ncols * sizeof(col_desc_t));
+    size_t hs = chunk_head_size(l);
     chunk_head_t h;
     if (grow(&r->buf, &r->cap, hs)) return LH_ENOMEM;
     if (r->pos + hs > r->end || pread_all(r->fd, r->buf, hs, r->pos)) goto bad;
@@ -484,30 +500,24 @@ int lh__scan_cache_read(lh_scan_cache_rd_t *r, lh_batch_t *b, uint32_t *rows_out
     if (pread_all(r->fd, r->buf + hs, h.size - hs, r->pos + hs) || check_chunk(l, r->buf, h.size))
         goto bad;
     const col_desc_t *d = (const col_desc_t *)(r->buf + sizeof h);
-    size_t at = hs;
     uint32_t rows = h.rows;
-    for (uint32_t c = 0; c < l->ncols; c++) {
+    parts_t pt;
+    for (size_t c = 0, at = hs; c < l->ncols; c++) {
         lh_vector_t *v = &b->cols[c];
-        const char *valid = NULL;
-        size_t words = ((size_t)rows + 63) / 64;
-        if (d[c].flags & 1) {
-            valid = r->buf + at;
-            at += pad(words * 8);
-        }
+        at = col_parts(l, (uint32_t)c, rows, d, at, &pt);
         if (l->phys[c] == LH_PHYS_STRING) {
-            const uint32_t *len = (const uint32_t *)(r->buf + at);
-            const char *p = r->buf + at + pad((size_t)rows * 4);
+            const uint32_t *len = (const uint32_t *)(r->buf + pt.data);
+            const char *p = r->buf + pt.bytes;
             lh_string_t *s = v->data;
             for (uint32_t i = 0; i < rows; i++) {
                 s[i] = lh_string_make(p, len[i]);
                 p += len[i];
             }
-            at += pad((size_t)rows * 4) + pad(d[c].bytes);
         } else {
-            memcpy(v->data, r->buf + at, (size_t)rows * l->width[c]);
-            at += pad((size_t)rows * l->width[c]);
+            memcpy(v->data, r->buf + pt.data, (size_t)rows * l->width[c]);
         }
-        if (valid) memcpy(lh_vector_validity_mut(v), valid, words * 8);
+        if (d[c].flags & 1)
+            memcpy(lh_vector_validity_mut(v), r->buf + pt.valid, ((size_t)rows + 63) / 64 * 8);
     }
     r->pos += h.size;
     b->count = rows;
@@ -530,7 +540,7 @@ struct lh_scan_cache_wr {
     size_t cap;
     col_desc_t *d;
     char tmp[PATH_MAX], path[PATH_MAX];
-    char hex[65]; /* the key */
+    lh_scan_cache_key_t key;
 };
 
 static int write_all(int fd, const char *p, size_t n)
@@ -545,11 +555,6 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-static int room(lh_scan_cache_wr_t *w, size_t n)
-{
-    return grow(&w->buf, &w->cap, n);
-}
-
 lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache_key_t *k,
                                          const lh_type_t *types, uint32_t ncols, int lock)
 {
@@ -561,7 +566,7 @@ lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache
     w->c = c;
     w->fd = -1;
     w->lock = lock;
-    memcpy(w->hex, k->hex, sizeof w->hex);
+    w->key = *k;
     if (layout_init(&w->l, types, ncols) || !(w->d = calloc(ncols + 1, sizeof *w->d))) goto fail;
     snprintf(w->path, sizeof w->path, "%s/%s" SUFFIX, c->dir, k->hex);
     snprintf(w->tmp, sizeof w->tmp, "%s/.%s.%ld.%u" TMP_SUFFIX, c->dir, k->hex, (long)getpid(),
@@ -569,7 +574,7 @@ lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache
     w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (w->fd < 0) goto fail;
     size_t hs = head_size(ncols);
-    if (room(w, hs)) goto fail;
+    if (grow(&w->buf, &w->cap, hs)) goto fail;
     memset(w->buf, 0, hs);
     memcpy(w->buf, "LHSCACH1", 8);
     uint32_t v = VERSION;
@@ -589,7 +594,6 @@ void lh__scan_cache_append(lh_scan_cache_wr_t *w, const lh_batch_t *b)
     if (!w || w->failed || !b->count) return;
     const layout_t *l = &w->l;
     uint32_t rows = b->count;
-    size_t words = ((size_t)rows + 63) / 64;
     for (uint32_t c = 0; c < l->ncols; c++) {
         const lh_vector_t *v = &b->cols[c];
         if (v->kind != LH_VECTOR_FLAT) {
@@ -603,7 +607,7 @@ void lh__scan_cache_append(lh_scan_cache_wr_t *w, const lh_batch_t *b)
             if (lh_vector_is_valid(v, i)) w->d[c].bytes += s[i].len;
     }
     size_t size = chunk_size(l, rows, w->d);
-    if ((int64_t)(w->off + size) > w->c->max || room(w, size)) { /* larger than the cache */
+    if ((int64_t)(w->off + size) > w->c->max || grow(&w->buf, &w->cap, size)) { /* > the cache */
         w->failed = true;
         return;
     }
@@ -611,27 +615,23 @@ void lh__scan_cache_append(lh_scan_cache_wr_t *w, const lh_batch_t *b)
     chunk_head_t h = {CHUNK_MAGIC, rows, size};
     memcpy(w->buf, &h, sizeof h);
     memcpy(w->buf + sizeof h, w->d, l->ncols * sizeof *w->d);
-    size_t at = pad(sizeof h + l->ncols * sizeof(col_desc_t));
-    for (uint32_t c = 0; c < l->ncols; c++) {
+    parts_t pt;
+    for (size_t c = 0, at = chunk_head_size(l); c < l->ncols; c++) {
         const lh_vector_t *v = &b->cols[c];
-        if (v->validity) {
-            memcpy(w->buf + at, v->validity, words * 8);
-            at += pad(words * 8);
-        }
+        at = col_parts(l, (uint32_t)c, rows, w->d, at, &pt);
+        if (v->validity) memcpy(w->buf + pt.valid, v->validity, ((size_t)rows + 63) / 64 * 8);
         if (l->phys[c] != LH_PHYS_STRING) {
-            memcpy(w->buf + at, v->data, (size_t)rows * l->width[c]);
-            at += pad((size_t)rows * l->width[c]);
+            memcpy(w->buf + pt.data, v->data, (size_t)rows * l->width[c]);
             continue;
         }
         const lh_string_t *s = v->data;
-        uint32_t *len = (uint32_t *)(w->buf + at);
-        char *p = w->buf + at + pad((size_t)rows * 4);
+        uint32_t *len = (uint32_t *)(w->buf + pt.data);
+        char *p = w->buf + pt.bytes;
         for (uint32_t i = 0; i < rows; i++) {
             len[i] = lh_vector_is_valid(v, i) ? s[i].len : 0;
             if (len[i]) memcpy(p, lh_string_data(&s[i]), len[i]);
             p += len[i];
         }
-        at += pad((size_t)rows * 4) + pad(w->d[c].bytes);
     }
     if (write_all(w->fd, w->buf, size)) {
         w->failed = true;
@@ -709,7 +709,7 @@ void lh__scan_cache_end(lh_scan_cache_wr_t *w, bool keep)
     if (!w) return;
     bool kept = false;
     if (w->fd >= 0) {
-        if (keep && !w->failed && !room(w, ALIGN)) {
+        if (keep && !w->failed && !grow(&w->buf, &w->cap, ALIGN)) {
             memset(w->buf, 0, ALIGN);
             trailer_t t = {.rows = w->rows, .chunks = w->chunks, .at = w->off};
             memcpy(t.magic, "LHSCEND1", 8);
@@ -720,9 +720,7 @@ void lh__scan_cache_end(lh_scan_cache_wr_t *w, bool keep)
         if (kept && rename(w->tmp, w->path)) kept = false;
         if (!kept) unlink(w->tmp);
     }
-    lh_scan_cache_key_t k;
-    memcpy(k.hex, w->hex, sizeof k.hex);
-    unlock_entry(w->c, &k, w->lock);
+    unlock_entry(w->c, &w->key, w->lock);
     /* the directory looked over after every 1/16 of its size written */
     if (kept &&
         atomic_fetch_add(&w->c->since, (int64_t)w->off) + (int64_t)w->off >= w->c->max / 16) {
