@@ -2,7 +2,9 @@
 keeps what read_json / read_csv made of each object of the lake (uploaded with
 boto3) and reads it from there the next time, without a GET; the rows are the
 same as without a cache. An object replaced by other bytes (another ETag) is
-read again, another column list is another entry, a damaged entry is removed
+read again, other column types are another entry, an entry holds the columns
+the query that wrote it read (a query of another column writes one of every
+column in its place), a damaged entry is removed
 (and the file read, or the query fails with a clear error when the damage is
 found after rows were handed on), entries of another boot are dropped, the
 directory keeps to sql.cache_size, scans that miss at once share one entry, a
@@ -132,6 +134,38 @@ def test_other_columns_of_the_same_reading_use_the_entry(server, tmp_path):
     assert len(entries(cache)) == n + 3
 
 
+def test_an_entry_holds_the_columns_read(server, tmp_path):
+    """A scan writes the columns it reads; a narrower query uses that entry, a
+    query of another column reads the objects once more and its entry of
+    every column replaces the narrow one, which then serves any query."""
+    s3 = s3h.client(server)
+    put_tree(s3, "cache/n")
+    cache, full = tmp_path / "c", tmp_path / "f"
+    sql(server, json_query("cache/n"), full)
+    two = json_query("cache/n", "count(*), sum(id), max(name)")
+    want = sql(server, two).stdout
+    assert sql(server, two, cache).stdout == want
+    narrow = {e.name: e.stat().st_size for e in entries(cache)}
+    wide = {e.name: e.stat().st_size for e in entries(full)}
+    assert len(narrow) == 3 and narrow.keys() == wide.keys()  # one key, whatever is read
+    assert all(narrow[k] < wide[k] * 0.6 for k in narrow), (narrow, wide)
+    one = json_query("cache/n", "count(*), sum(id)")
+    other = json_query("cache/n", "count(*), sum(amount), max(t)")
+    plain = {q: sql(server, q).stdout for q in (one, other, json_query("cache/n"))}
+    before = gets(server)
+    assert sql(server, one, cache).stdout == plain[one]
+    assert gets(server) - before == 1  # the binder's sample only
+    before = gets(server)
+    assert sql(server, other, cache).stdout == plain[other]
+    assert gets(server) - before > 1  # the objects again
+    assert {e.name: e.stat().st_size for e in entries(cache)} == wide
+    before = gets(server)
+    plain[two] = want
+    for q in (two, other, json_query("cache/n")):
+        assert sql(server, q, cache).stdout == plain[q]
+    assert gets(server) - before == 3
+
+
 def test_a_replaced_object_is_read_again(server, tmp_path):
     s3 = s3h.client(server)
     put_tree(s3, "cache/r")
@@ -161,7 +195,7 @@ def test_a_damaged_entry_is_removed(server, tmp_path):
     # a damaged batch inside a whole entry: the query fails clearly, the entry goes
     victim = entries(cache)[0]
     data = bytearray(victim.read_bytes())
-    head = 64 * ((16 + 2 * 6 + 63) // 64)  # the file head of six columns
+    head = 64 * ((16 + 3 * 6 + 63) // 64)  # the file head of six columns
     data[head:head + 4] = b"XXXX"
     victim.write_bytes(bytes(data))
     r = sql(server, q, cache, check=False)
@@ -292,29 +326,37 @@ def test_one_query_reading_an_object_twice_does_not_wait_for_itself(server, tmp_
 
 
 def test_unread_columns_fail_nothing_and_empty_files_read_again(server, tmp_path):
-    """An entry holds every column, so a miss parses the ones the query does
-    not read too: a value there that does not convert does not fail the
-    query (the file then gets no entry), as without a cache. Objects without
-    rows give entries without rows."""
+    """A scan needing a column its entry lacks parses every column, so the
+    new entry serves any query: a value there that does not convert does not
+    fail the query (the file then keeps its narrower entry), as without a
+    cache. Objects without rows give entries without rows."""
     s3 = s3h.client(server)
-    text = "".join(json.dumps({"a": i, "b": "x" if i == 500 else i}) + "\n" for i in range(1000))
+    text = "".join(json.dumps({"a": i, "b": "x" if i == 500 else i, "c": -i}) + "\n"
+                   for i in range(1000))
     s3.put_object(Bucket=BUCKET, Key="cache/u/bad.jsonl", Body=text.encode())
     for i in range(40):
         s3.put_object(Bucket=BUCKET, Key=f"cache/u/empty/e{i:02d}.csv", Body=b"a,b\n")
     cache = tmp_path / "c"
-    cols = "columns = {'a': 'BIGINT', 'b': 'BIGINT'}"
-    q = f"SELECT count(*), sum(a) FROM read_json('s3://{BUCKET}/cache/u/*.jsonl', {cols})"
+    cols = "columns = {'a': 'BIGINT', 'b': 'BIGINT', 'c': 'BIGINT'}"
+    src = f"read_json('s3://{BUCKET}/cache/u/*.jsonl', {cols})"
+    # the first reading of c alone: an entry of c, b never parsed
+    qc = f"SELECT count(*), sum(c) FROM {src}"
+    assert sql(server, qc, cache).stdout == sql(server, qc).stdout
+    [narrow] = entries(cache)
+    was = narrow.read_bytes()
+    # a reads the object again, every column: b does not convert, the entry stays
+    q = f"SELECT count(*), sum(a) FROM {src}"
     for _ in range(2):
         assert sql(server, q, cache).stdout == sql(server, q).stdout
-    assert not entries(cache)
-    r = sql(server, f"SELECT sum(b) FROM read_json('s3://{BUCKET}/cache/u/*.jsonl', {cols})", cache,
-            check=False)
+    assert entries(cache) == [narrow] and narrow.read_bytes() == was
+    assert sql(server, qc, cache).stdout == sql(server, qc).stdout
+    r = sql(server, f"SELECT sum(b) FROM {src}", cache, check=False)
     assert r.returncode != 0 and "Could not convert string" in r.stderr, r.stderr
     e = (f"SELECT count(*) FROM read_csv('s3://{BUCKET}/cache/u/empty/*.csv', header = true, "
          "columns = {'a': 'INTEGER', 'b': 'INTEGER'})")
     for _ in range(2):
         assert sql(server, e, cache).stdout.splitlines()[1] == "0"
-    assert len(entries(cache)) == 40
+    assert len(entries(cache)) == 40 + 1  # and the JSON object's narrow one
 
 
 def test_tasks_get_the_data_directorys_cache(tmp_path):

@@ -36,7 +36,9 @@ typedef struct text_op {
     size_t elem;
     lh_json_span_t *spans; /* format 2: per file column, its value in the line */
     const char **keys;     /* format 2: per file column, its key; NULL when nothing reads it */
-    char *scratch;         /* unescaped strings */
+    const char **keys_all; /* the same for a scan cache entry of every column */
+    const char **keys_read;
+    char *scratch; /* unescaped strings */
     size_t scratch_cap;
     lh_expr_state_t **conds; /* the plan's file_conds */
     lh_batch_t *path_row;    /* one row: a file's filename and Hive values, for conds */
@@ -167,16 +169,20 @@ static int open_next(lh_op_t *op, text_op_t *st)
         advance(p, st);
     if (st->file == p->u.text.nfiles) return 0;
     lh_scan_cache_key_t key;
-    bool keyed = st->cacheable && cache_key(p, st, &key);
+    bool keyed = st->cacheable && cache_key(p, st, &key), lacking = false;
     int lock = -1;
-    if (keyed && lh__scan_cache_get(op->ex->cache, &key, st->types, p->u.text.nfilecols, &st->cr,
-                                    &lock, op->ex->cancel)) {
+    if (keyed && lh__scan_cache_get(op->ex->cache, &key, st->types, p->u.text.nfilecols,
+                                    p->u.text.read, &st->cr, &lock, &lacking, op->ex->cancel)) {
         json_decref(st->doc); /* the last file's rows (formats 3 and 4) */
         st->doc = NULL;
         return 0;
     }
+    /* the entry holds the columns this scan reads; when one there lacked
+       some of them, every column (no third reading for a third query) */
     if (keyed && lock >= 0)
-        st->cw = lh__scan_cache_begin(op->ex->cache, &key, st->types, p->u.text.nfilecols, lock);
+        st->cw = lh__scan_cache_begin(op->ex->cache, &key, st->types, p->u.text.nfilecols,
+                                      lacking ? NULL : p->u.text.read, lock);
+    st->keys = st->cw && lacking ? st->keys_all : st->keys_read;
     if (lh__file_reader_open(p->u.text.os, p->u.text.bucket, p->u.text.keys[st->file],
                              (lh_compression_t)p->u.text.compression, &st->r, &e)) {
         lh__scan_cache_end(st->cw, false);
@@ -519,8 +525,9 @@ int lh__op_scan_text(lh_op_t *op)
     if (op->ex->morsels && op->ex->morsels->scan == op->plan) st->m = op->ex->morsels;
     const lh_plan_t *p = op->plan;
     st->spans = lh_arena_calloc(op->ex->arena, (p->ncols + 1) * sizeof *st->spans);
-    st->keys = lh_arena_calloc(op->ex->arena, (p->ncols + 1) * sizeof *st->keys);
-    if (!st->spans || !st->keys) return LH_ENOMEM;
+    st->keys = st->keys_read = lh_arena_calloc(op->ex->arena, (p->ncols + 1) * sizeof *st->keys);
+    st->keys_all = lh_arena_calloc(op->ex->arena, (p->ncols + 1) * sizeof *st->keys);
+    if (!st->spans || !st->keys || !st->keys_all) return LH_ENOMEM;
     st->cacheable = op->ex->cache && p->u.text.etags && p->u.text.nfilecols;
     if (st->cacheable &&
         !(st->types = lh_arena_alloc(op->ex->arena, p->u.text.nfilecols * sizeof *st->types)))
@@ -529,10 +536,10 @@ int lh__op_scan_text(lh_op_t *op)
         st->types[c] = p->cols[c].type;
         st->cacheable = lh__scan_cache_type_ok(&p->cols[c].type);
     }
-    /* a cache entry holds every column, also those this query does not read */
-    for (uint32_t c = 0; p->u.text.json_keys && c < p->u.text.nfilecols; c++)
-        st->keys[c] =
-            st->cacheable || !p->u.text.read || p->u.text.read[c] ? p->u.text.json_keys[c] : NULL;
+    for (uint32_t c = 0; p->u.text.json_keys && c < p->u.text.nfilecols; c++) {
+        st->keys_all[c] = p->u.text.json_keys[c];
+        st->keys_read[c] = !p->u.text.read || p->u.text.read[c] ? p->u.text.json_keys[c] : NULL;
+    }
     int rc = lh__op_out_batch(op);
     uint32_t nc = op->plan->u.text.nfile_conds;
     if (rc || !nc) return rc;

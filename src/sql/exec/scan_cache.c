@@ -1,12 +1,14 @@
 /* The scan cache (scan_cache.h). An entry file:
  *
  *   head     "LHSCACH1", u32 version, u32 ncols, then per column its physical
- *            type and width (u8 each); padded to 64 bytes
+ *            type and width (u8 each), then per column whether the entry
+ *            holds it (u8: 1, or 0 for a column no scan that wrote it read);
+ *            padded to 64 bytes
  *   chunks   one per batch the scan produced, each:
  *              u32 magic, u32 rows, u64 size (the chunk's bytes)
  *              per column: u32 flags (1: validity words follow), u32 0,
  *                          u64 string bytes (string columns)
- *              padded to 64; then per column, each part padded to 64:
+ *              padded to 64; then per column held, each part padded to 64:
  *                validity words (when flagged), then the fixed-width values,
  *                or u32 lengths (0 for NULL rows) and the strings' bytes
  *   trailer  "LHSCEND1", u64 rows, u64 chunks, u64 offset of the trailer;
@@ -36,7 +38,7 @@
 #include "sql/exec/scan_cache.h"
 #include "vector/vector.h"
 
-#define VERSION 1
+#define VERSION 2
 #define ALIGN 64
 #define CHUNK_MAGIC 0x4b43534cu /* "LSCK" */
 #define SUFFIX ".lsc"
@@ -77,24 +79,28 @@ static size_t pad(size_t n)
 
 static size_t head_size(uint32_t ncols)
 {
-    return pad(16 + 2 * (size_t)ncols);
+    return pad(16 + 3 * (size_t)ncols);
 }
 
-/* The columns' layout: physical type and bytes per row. */
+/* The columns' layout: physical type and bytes per row, and whether the
+ * entry holds each (the three arrays as the head stores them). */
 typedef struct layout {
     uint32_t ncols;
-    uint8_t *phys, *width;
+    uint8_t *phys, *width, *held;
 } layout_t;
 
-static int layout_init(layout_t *l, const lh_type_t *types, uint32_t ncols)
+/* held NULL: every column. */
+static int layout_init(layout_t *l, const lh_type_t *types, uint32_t ncols, const bool *held)
 {
     l->ncols = ncols;
-    l->phys = malloc(2 * (size_t)ncols + 1);
+    l->phys = malloc(3 * (size_t)ncols + 1);
     if (!l->phys) return LH_ENOMEM;
     l->width = l->phys + ncols;
+    l->held = l->width + ncols;
     for (uint32_t c = 0; c < ncols; c++) {
         l->phys[c] = (uint8_t)lh_type_physical(&types[c]);
         l->width[c] = (uint8_t)lh_type_size(&types[c]);
+        l->held[c] = !held || held[c];
     }
     return 0;
 }
@@ -110,6 +116,7 @@ static size_t col_parts(const layout_t *l, uint32_t c, uint32_t rows, const col_
                         size_t at, parts_t *p)
 {
     p->valid = at;
+    if (!l->held[c]) return p->data = p->bytes = at; /* nothing of it here */
     if (d[c].flags & 1) at += pad(((size_t)rows + 63) / 64 * 8);
     p->data = at;
     if (l->phys[c] != LH_PHYS_STRING) return at + pad((size_t)rows * l->width[c]);
@@ -343,13 +350,14 @@ static int check_chunk(const layout_t *l, const char *buf, size_t size)
     const col_desc_t *d = (const col_desc_t *)(buf + sizeof h);
     if (h.magic != CHUNK_MAGIC || !h.rows || h.rows > LH_BATCH_ROWS || h.size != size) return -1;
     for (uint32_t c = 0; c < l->ncols; c++)
-        if (d[c].flags > 1 || d[c].bytes > h.size || (d[c].bytes && l->phys[c] != LH_PHYS_STRING))
+        if (d[c].flags > l->held[c] || d[c].bytes > h.size ||
+            (d[c].bytes && (l->phys[c] != LH_PHYS_STRING || !l->held[c])))
             return -1;
     if (chunk_size(l, h.rows, d) != h.size) return -1;
     parts_t pt;
     for (size_t c = 0, at = chunk_head_size(l); c < l->ncols; c++) {
         at = col_parts(l, (uint32_t)c, h.rows, d, at, &pt);
-        if (l->phys[c] != LH_PHYS_STRING) continue;
+        if (l->phys[c] != LH_PHYS_STRING || !l->held[c]) continue;
         const uint32_t *len = (const uint32_t *)(buf + pt.data);
         uint64_t sum = 0;
         for (uint32_t i = 0; i < h.rows; i++)
@@ -373,6 +381,9 @@ static int check_ends(lh_scan_cache_rd_t *r, uint64_t size)
     if (memcmp(r->buf, "LHSCACH1", 8) || v != VERSION || n != l->ncols ||
         memcmp(r->buf + 16, l->phys, 2 * (size_t)l->ncols))
         return -1;
+    memcpy(r->l.held, r->buf + 16 + 2 * (size_t)l->ncols, l->ncols);
+    for (uint32_t c = 0; c < l->ncols; c++)
+        if (l->held[c] > 1) return -1;
     trailer_t t;
     r->end = size - ALIGN;
     if (pread_all(r->fd, &t, sizeof t, r->end) || memcmp(t.magic, "LHSCEND1", 8) || t.at != r->end)
@@ -381,9 +392,17 @@ static int check_ends(lh_scan_cache_rd_t *r, uint64_t size)
     return 0;
 }
 
-/* The entry of k when it is there and whole: 1 and *out, else 0. */
+/* A scan's view of an entry: the columns it needs (NULL: every one), and
+ * whether an entry it found lacked one of them. */
+typedef struct want {
+    const bool *need;
+    bool lacking;
+} want_t;
+
+/* The entry of k when it is there, whole and holds every column w needs: 1
+ * and *out, else 0. */
 static int open_entry(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
-                      uint32_t ncols, lh_scan_cache_rd_t **out)
+                      uint32_t ncols, want_t *w, lh_scan_cache_rd_t **out)
 {
     *out = NULL;
     lh_scan_cache_rd_t *r = calloc(1, sizeof *r);
@@ -391,7 +410,7 @@ static int open_entry(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh
     snprintf(r->path, sizeof r->path, "%s/%s" SUFFIX, c->dir, k->hex);
     r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (r->fd < 0 || layout_init(&r->l, types, ncols) || fstat(r->fd, &st)) {
+    if (r->fd < 0 || layout_init(&r->l, types, ncols, NULL) || fstat(r->fd, &st)) {
         lh__scan_cache_rd_close(r);
         return 0;
     }
@@ -401,6 +420,12 @@ static int open_entry(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh
         lh__scan_cache_rd_close(r);
         return 0;
     }
+    for (uint32_t i = 0; i < ncols; i++)
+        if (!r->l.held[i] && (!w->need || w->need[i])) { /* written by scans of fewer columns */
+            w->lacking = true;
+            lh__scan_cache_rd_close(r);
+            return 0;
+        }
     futimens(r->fd, NULL); /* recently used: evicted last */
     posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     *out = r;
@@ -441,11 +466,10 @@ static void unlock_entry(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, int f
     writing(c, k, -1);
 }
 
-int lh__scan_cache_get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
-                       uint32_t ncols, lh_scan_cache_rd_t **out, int *lock, atomic_int *cancel)
+static int get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
+               uint32_t ncols, want_t *w, lh_scan_cache_rd_t **out, int *lock, atomic_int *cancel)
 {
-    *lock = -1;
-    if (open_entry(c, k, types, ncols, out)) return 1;
+    if (open_entry(c, k, types, ncols, w, out)) return 1;
     /* a miss: the entry's lock says whether another scan is writing it now;
      * then its entry is waited for, a while (the kernel lets go of a killed
      * writer's lock; a writer whose consumer stopped pulling, LIMIT, may
@@ -458,7 +482,7 @@ int lh__scan_cache_get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const l
     for (int waited = 0;; waited += 10) {
         if (writing(c, k, 0)) break;
         if (!flock(fd, LOCK_EX | LOCK_NB)) {
-            if (open_entry(c, k, types, ncols, out)) { /* written just before */
+            if (open_entry(c, k, types, ncols, w, out)) { /* written just before */
                 close(fd);
                 return 1;
             }
@@ -471,13 +495,24 @@ int lh__scan_cache_get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const l
             break;
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
-        if (open_entry(c, k, types, ncols, out)) {
+        if (open_entry(c, k, types, ncols, w, out)) {
             close(fd);
             return 1;
         }
     }
     close(fd); /* read it without writing an entry */
     return 0;
+}
+
+int lh__scan_cache_get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
+                       uint32_t ncols, const bool *need, lh_scan_cache_rd_t **out, int *lock,
+                       bool *lacking, atomic_int *cancel)
+{
+    *lock = -1;
+    want_t w = {.need = need};
+    int hit = get(c, k, types, ncols, &w, out, lock, cancel);
+    *lacking = w.lacking;
+    return hit;
 }
 
 bool lh__scan_cache_done(const lh_scan_cache_rd_t *r)
@@ -505,6 +540,10 @@ int lh__scan_cache_read(lh_scan_cache_rd_t *r, lh_batch_t *b, uint32_t *rows_out
     for (size_t c = 0, at = hs; c < l->ncols; c++) {
         lh_vector_t *v = &b->cols[c];
         at = col_parts(l, (uint32_t)c, rows, d, at, &pt);
+        if (!l->held[c]) { /* no scan that wrote the entry read it: NULL, as unread */
+            memset(lh_vector_validity_mut(v), 0, ((size_t)rows + 63) / 64 * 8);
+            continue;
+        }
         if (l->phys[c] == LH_PHYS_STRING) {
             const uint32_t *len = (const uint32_t *)(r->buf + pt.data);
             const char *p = r->buf + pt.bytes;
@@ -556,7 +595,8 @@ static int write_all(int fd, const char *p, size_t n)
 }
 
 lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache_key_t *k,
-                                         const lh_type_t *types, uint32_t ncols, int lock)
+                                         const lh_type_t *types, uint32_t ncols, const bool *held,
+                                         int lock)
 {
     lh_scan_cache_wr_t *w = calloc(1, sizeof *w);
     if (!w) {
@@ -567,7 +607,8 @@ lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache
     w->fd = -1;
     w->lock = lock;
     w->key = *k;
-    if (layout_init(&w->l, types, ncols) || !(w->d = calloc(ncols + 1, sizeof *w->d))) goto fail;
+    if (layout_init(&w->l, types, ncols, held) || !(w->d = calloc(ncols + 1, sizeof *w->d)))
+        goto fail;
     snprintf(w->path, sizeof w->path, "%s/%s" SUFFIX, c->dir, k->hex);
     snprintf(w->tmp, sizeof w->tmp, "%s/.%s.%ld.%u" TMP_SUFFIX, c->dir, k->hex, (long)getpid(),
              atomic_fetch_add(&c->seq, 1));
@@ -580,7 +621,7 @@ lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache
     uint32_t v = VERSION;
     memcpy(w->buf + 8, &v, 4);
     memcpy(w->buf + 12, &ncols, 4);
-    memcpy(w->buf + 16, w->l.phys, 2 * (size_t)ncols);
+    memcpy(w->buf + 16, w->l.phys, 3 * (size_t)ncols);
     if (write_all(w->fd, w->buf, hs)) goto fail;
     w->off = hs;
     return w;
@@ -596,6 +637,8 @@ void lh__scan_cache_append(lh_scan_cache_wr_t *w, const lh_batch_t *b)
     uint32_t rows = b->count;
     for (uint32_t c = 0; c < l->ncols; c++) {
         const lh_vector_t *v = &b->cols[c];
+        w->d[c] = (col_desc_t){0};
+        if (!l->held[c]) continue;
         if (v->kind != LH_VECTOR_FLAT) {
             w->failed = true;
             return;
@@ -619,6 +662,7 @@ void lh__scan_cache_append(lh_scan_cache_wr_t *w, const lh_batch_t *b)
     for (size_t c = 0, at = chunk_head_size(l); c < l->ncols; c++) {
         const lh_vector_t *v = &b->cols[c];
         at = col_parts(l, (uint32_t)c, rows, w->d, at, &pt);
+        if (!l->held[c]) continue;
         if (v->validity) memcpy(w->buf + pt.valid, v->validity, ((size_t)rows + 63) / 64 * 8);
         if (l->phys[c] != LH_PHYS_STRING) {
             memcpy(w->buf + pt.data, v->data, (size_t)rows * l->width[c]);

@@ -1,6 +1,6 @@
 /* The scan cache: a local disk cache of what read_csv / read_json made of an
  * object of the lake, so the next scan of the same object takes its rows from
- * a memory-mapped file instead of fetching, decompressing and parsing it again
+ * a local file instead of fetching, decompressing and parsing it again
  * (the idea of Databricks' disk cache, which keeps remote files' data on the
  * worker's local disk in a format that is fast to read).
  *
@@ -8,8 +8,11 @@
  * decides what its rows are (format, compression, dialect, column names and
  * types) and this binary (its size and modification time): an object replaced
  * by other bytes has another ETag, so a stale entry is never read. An entry
- * holds every column of the file in the scan's batches of rows (the columns a
- * query does not read too, so any later query of the same columns uses it).
+ * holds the file's rows in the scan's batches, with the columns the scan that
+ * wrote it read (the others are not parsed nor written: each costs fresh
+ * pages, and a query reads few of a wide file's columns); a scan that needs a
+ * column an entry lacks parses the object again, every column this time, and
+ * its entry replaces the narrower one.
  * It is written to a temporary file while the scan reads the object, and
  * renamed into place only when the scan read all of it and every ranged GET
  * saw the listed ETag and the listed size was read; a scan that misses while
@@ -56,16 +59,20 @@ bool lh__scan_cache_type_ok(const lh_type_t *t);
 
 /* ---- reading an entry ---- */
 typedef struct lh_scan_cache_rd lh_scan_cache_rd_t;
-/* 1 and *out when the entry exists and holds ncols columns of these types
- * (the reader is the caller's); 0 when it does not (a miss): *lock is then the
- * entry's write lock, held, for lh__scan_cache_begin, or -1 (read the object
- * without writing an entry). When a scan of another process is writing the
- * entry, this waits for it (up to 10 s, or until *cancel) and reads it; one of
- * this process is not waited for. */
+/* 1 and *out when the entry exists, is of ncols columns of these types and
+ * holds every column need names (need NULL: all; the reader is the
+ * caller's); 0 when it does not (a miss): *lock is then the entry's write
+ * lock, held, for lh__scan_cache_begin, or -1 (read the object without
+ * writing an entry), and *lacking says an entry was there without a column
+ * need names (the new one should hold them all). When a scan of another
+ * process is writing the entry, this waits for it (up to 10 s, or until
+ * *cancel) and reads it; one of this process is not waited for. */
 int lh__scan_cache_get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
-                       uint32_t ncols, lh_scan_cache_rd_t **out, int *lock, atomic_int *cancel);
+                       uint32_t ncols, const bool *need, lh_scan_cache_rd_t **out, int *lock,
+                       bool *lacking, atomic_int *cancel);
 /* The entry's next batch into columns 0..ncols of b (FLAT, reset, with room
- * for LH_BATCH_ROWS rows): *rows, 0 at the end. Long strings point into the
+ * for LH_BATCH_ROWS rows; a column the entry does not hold is NULL): *rows, 0
+ * at the end. Long strings point into the
  * reader's buffer, valid until the next call or lh__scan_cache_rd_close.
  * LH_ECORRUPT when the entry is damaged (it is removed; the rows handed
  * before were right, so the scan fails rather than start again), LH_ENOMEM. */
@@ -76,11 +83,13 @@ void lh__scan_cache_rd_close(lh_scan_cache_rd_t *r);
 
 /* ---- writing an entry ---- */
 typedef struct lh_scan_cache_wr lh_scan_cache_wr_t;
-/* A new entry for k, or NULL when it cannot be written now (the caller reads
- * on without one). Takes lock (lh__scan_cache_get's), released at the end. */
+/* A new entry for k holding the columns held names (NULL: all), or NULL when
+ * it cannot be written now (the caller reads on without one). Takes lock
+ * (lh__scan_cache_get's), released at the end. */
 lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache_key_t *k,
-                                         const lh_type_t *types, uint32_t ncols, int lock);
-/* Appends columns 0..ncols of b's b->count rows. On a failure (a vector that
+                                         const lh_type_t *types, uint32_t ncols, const bool *held,
+                                         int lock);
+/* Appends the held columns of b's b->count rows. On a failure (a vector that
  * is not FLAT, a full disk) the entry is dropped and later calls do nothing. */
 void lh__scan_cache_append(lh_scan_cache_wr_t *w, const lh_batch_t *b);
 /* Makes the entry visible (keep true) or drops it, and frees w. */
