@@ -6,7 +6,8 @@
  * chunks) are numbered in scan order. A round gives one unit per thread
  * (up to ROUND_TASKS) to lh_pool_parallel_for: a task builds its own copy of
  * the pipeline over that one unit (its morsels hand out that unit only),
- * runs it to its end and keeps copies of the batches it made; then the
+ * runs it to its end and keeps copies of the batches it made (packed: a
+ * selective filter's small batches share one while they fit); then the
  * round's batches are handed out unit by unit, and the next round starts
  * when they are gone. So the output is the serial output, row for row, and
  * memory holds at most a round's output: a unit per thread. Joins stay
@@ -100,6 +101,14 @@ static int run_task(void *arg, size_t i, unsigned worker)
     while (!rc) {
         lh_batch_t *in;
         if ((rc = lh_op_next(root, &in)) || !in) break;
+        /* a filter's few rows join the last batch while they fit: a batch
+           each would hold a batch's memory for them (every column's whole
+           arrays), and the consumer would copy as many small ones */
+        lh_batch_t *last = t->n ? t->b[t->n - 1] : NULL;
+        if (last && in->count <= LH_BATCH_ROWS - last->count) {
+            if ((rc = lh_batch_append(last, in, NULL, in->count))) break;
+            continue;
+        }
         if (t->n == t->cap) {
             uint32_t cap = t->cap ? 2 * t->cap : 8;
             lh_batch_t **b = realloc(t->b, cap * sizeof *b);
