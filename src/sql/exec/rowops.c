@@ -86,20 +86,36 @@ bool lh__row_equal(const lh_vector_t *a, uint32_t ra, const lh_vector_t *b, uint
 
 #define mix64 lh__hash_u64
 
+/* The 128-bit product of a and b folded to 64 bits (wyhash's mixing). */
+static inline uint64_t mum(uint64_t a, uint64_t b)
+{
+    unsigned __int128 r = (unsigned __int128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* 16 bytes per step, one product each: a chain of a multiply and an xor
+ * per step, where one mix64 per 8 bytes chained two multiplies and three
+ * shifts (the keys of a table of addresses or transaction hashes are 42-66
+ * bytes). The last step reads the last 16 bytes (overlapping). */
 static uint64_t hash_bytes(const void *p, size_t n)
 {
     const unsigned char *s = p;
-    uint64_t h = UINT64_C(0xcbf29ce484222325) ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = mix64(h ^ w);
-        s += 8;
-        n -= 8;
+    uint64_t h = UINT64_C(0xcbf29ce484222325) ^ n, a = 0, b = 0;
+    size_t left = n;
+    for (; left > 16; s += 16, left -= 16) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + 8, 8);
+        h = mum(a ^ UINT64_C(0xe7037ed1a0b428db), b ^ h);
     }
-    uint64_t w = 0;
-    memcpy(&w, s, n);
-    return mix64(h ^ w ^ ((uint64_t)n << 56));
+    if (left >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + left - 8, 8);
+    } else {
+        a = b = 0;
+        memcpy(&a, s, left);
+    }
+    return mum(mum(a ^ UINT64_C(0x8ebc6af09c88c6e3), b ^ h) ^ UINT64_C(0x589965cc75374cc3),
+               (uint64_t)n ^ UINT64_C(0xa0761d6478bd642f));
 }
 
 /* hash_bytes of a string view; short strings straight from their inline
