@@ -18,7 +18,8 @@ uint64_t lh__hash_combine(uint64_t h, uint64_t x);
 void lh__hash_column(const lh_vector_t *v, uint32_t n, uint64_t *h);
 #define LH_HASH_NULL UINT64_C(0x5bd1e9955bd1e995)
 
-/* The 64-bit finalizer every row hash ends with (MurmurHash3's fmix64). */
+/* The 64-bit finalizer of the row hashes of fixed-width values and short
+ * strings (MurmurHash3's fmix64; long strings mix 16 bytes a step, rowops.c). */
 static inline uint64_t lh__hash_u64(uint64_t x)
 {
     x ^= x >> 33;
