@@ -286,6 +286,43 @@ static void memo_documents(void)
     CHECK(hits > 10000);
 }
 
+/* lh_jmemo_key_hinted answers as the scanner does: with the hint of the
+ * text's own first reading (trusted, the text unchanged), with no hint, and
+ * with a hint from before the memo was emptied many times over (void: read
+ * again). */
+static int hinted_agrees(const char *doc, size_t n, uint64_t *hint, bool trusted)
+{
+    for (int p = 0; p < 4; p++) {
+        if (npath[p] != 1) continue;
+        lh_jscan_hit_t a, b;
+        int ra = lh_jscan(doc, n, paths[p], 1, &a),
+            rb = lh_jmemo_key_hinted(doc, n, paths[p], &b, hint, trusted);
+        if (ra != rb) return 0;
+        if (ra && (a.kind != b.kind || a.at != b.at || a.len != b.len || a.escaped != b.escaped))
+            return 0;
+    }
+    return 1;
+}
+
+static void memo_hints(void)
+{
+    static char slab[64][8192], kept[8192];
+    size_t kn = gen(kept, sizeof kept, 0);
+    uint64_t kh = 0;
+    int bad = !hinted_agrees(kept, kn, &kh, false), hinted = kh != 0;
+    for (int r = 0; r < 50000; r++) {
+        char *doc = slab[rnd(64)];
+        size_t n = gen(doc, sizeof slab[0], 0);
+        uint64_t h = 0;
+        bad += !hinted_agrees(doc, n, &h, rnd(2)); /* no hint yet: trusted or not */
+        hinted += h != 0;
+        bad += !hinted_agrees(doc, n, &h, true) + !hinted_agrees(doc, n, &h, true);
+    }
+    bad += !hinted_agrees(kept, kn, &kh, true); /* its entry is long gone */
+    CHECK_EQ_INT(bad, 0);
+    CHECK(hinted > 10000);
+}
+
 /* lh_jscan_members (with its AVX-512 path for compact flat objects) reads
  * exactly what the byte-by-byte scanner reads: verdict, count and every
  * member, on flat objects of the bronze events' shape and random ones,
@@ -379,9 +416,13 @@ static void flat_members(void)
 }
 
 static const lh_test_t tests[] = {
-    {"flat_members", flat_members},         {"hand_picked", hand_picked},
-    {"random_documents", random_documents}, {"long_strings", long_strings},
-    {"memo_documents", memo_documents},     {NULL, NULL},
+    {"flat_members", flat_members},
+    {"hand_picked", hand_picked},
+    {"random_documents", random_documents},
+    {"long_strings", long_strings},
+    {"memo_documents", memo_documents},
+    {"memo_hints", memo_hints},
+    {NULL, NULL},
 };
 
 LH_TEST_MAIN(tests)

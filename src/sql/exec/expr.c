@@ -131,11 +131,19 @@ static int eval_colref(lh_expr_state_t *s, const lh_batch_t *in, const uint32_t 
         *out = src;
         return 0;
     }
+    /* a selected column read by several expressions of a projection: the
+       first reference gathers it, the others share that */
+    const lh_vector_t *same = sel ? NULL : lh_sql_scope_gathered(in, s->e->u.col);
+    if (same && same->type.id == src->type.id) {
+        *out = same;
+        return 0;
+    }
     lh_vector_t *o = fresh_out(s);
     /* strings gathered as views of the input's bytes, which live as long as
        the output may be read (until in changes): no byte copied */
     int rc = lh_vector_copy_view(o, 0, src, sel, count);
     if (rc) return lh_sql_err(s->ex->err, rc, LH_SQL_EOOM, -1, "cannot gather a column");
+    if (!sel) lh_sql_scope_gather_done(in, s->e->u.col, o);
     *out = o;
     return 0;
 }

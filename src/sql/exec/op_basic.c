@@ -124,12 +124,15 @@ static int project_next(lh_op_t *op, lh_batch_t **out)
         *out = NULL;
         return rc;
     }
-    for (uint32_t i = 0; i < op->plan->ncols; i++) {
+    /* one scope over the list: its expressions read the same input rows */
+    lh_sql_scope_t was = lh_sql_scope_enter(in);
+    for (uint32_t i = 0; i < op->plan->ncols && !rc; i++) {
         const lh_vector_t *v;
         rc = lh_expr_eval(st->exprs[i], in, NULL, in->count, &v);
-        if (rc) return rc;
-        st->view.cols[i] = *v;
+        if (!rc) st->view.cols[i] = *v;
     }
+    lh_sql_scope_leave(was);
+    if (rc) return rc;
     st->view.count = in->count;
     *out = &st->view;
     return 0;

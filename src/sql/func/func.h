@@ -206,6 +206,34 @@ typedef struct lh_sql_func_def {
         *doc; /* one line for `lakehouse sql -c "SELECT * FROM duckdb_functions()"`-like listings */
 } lh_sql_func_def_t;
 
+/* ---- evaluation scopes ---- */
+
+/* An operator that evaluates several expressions over one input batch whose
+ * columns do not change meanwhile (a projection's list) opens a scope over
+ * it; functions may then share what they read of those columns across the
+ * expressions (json_extract_string of one column under several keys looks
+ * each document up once). Scopes are per thread and nest: leave restores
+ * what enter returned. */
+typedef struct lh_sql_scope {
+    const lh_batch_t *in;
+    uint64_t epoch;
+} lh_sql_scope_t;
+
+lh_sql_scope_t lh_sql_scope_enter(const lh_batch_t *in);
+void lh_sql_scope_leave(lh_sql_scope_t saved);
+/* The open scope's epoch (never 0) when data is the values of one of its
+ * batch's FLAT columns, or of a column gathered under it (below); 0
+ * otherwise. Two calls that get the same epoch for the same data saw the
+ * same values. */
+uint64_t lh_sql_scope_column(const void *data);
+/* A column of a scope's batch that is not FLAT (a filter's selection) is
+ * gathered by the first reference to it and shared by the others: the
+ * FLAT gathering of column col of in under the open scope, or NULL; and
+ * the gathering one records it (it must not change while the scope is
+ * open). */
+const lh_vector_t *lh_sql_scope_gathered(const lh_batch_t *in, uint32_t col);
+void lh_sql_scope_gather_done(const lh_batch_t *in, uint32_t col, const lh_vector_t *v);
+
 /* The function named name (ASCII case-insensitive), or NULL. */
 const lh_sql_func_def_t *lh_sql_func_lookup(const char *name);
 /* Every registered function, for listings and "did you mean" hints. */

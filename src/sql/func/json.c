@@ -364,6 +364,34 @@ static int put_hit(const jbind_t *b, const lh_jscan_hit_t *h, lh_vector_t *out, 
     }
 }
 
+/* Where the rows of a column of the open evaluation scope were found in the
+ * memo, kept for the next json_extract over the same column: a projection
+ * taking several keys of one document column looks each document up (and
+ * compares its text) once, not once per key. */
+static _Thread_local struct {
+    uint64_t epoch;
+    const void *data;
+    uint64_t hint[LH_BATCH_ROWS];
+} tl_hints;
+
+/* The hints for doc's rows [0, count), or NULL (not a column of the scope);
+ * *trusted: they were made under this scope. */
+static uint64_t *hints_for(const lh_vector_t *doc, uint32_t count, bool *trusted)
+{
+    *trusted = false;
+    uint64_t ep =
+        doc->kind == LH_VECTOR_FLAT && count <= LH_BATCH_ROWS ? lh_sql_scope_column(doc->data) : 0;
+    if (!ep) return NULL;
+    if (tl_hints.epoch == ep && tl_hints.data == doc->data) {
+        *trusted = true;
+    } else {
+        tl_hints.epoch = ep;
+        tl_hints.data = doc->data;
+        memset(tl_hints.hint, 0, count * sizeof *tl_hints.hint);
+    }
+    return tl_hints.hint;
+}
+
 static int json_extract_fn(lh_sql_fctx_t *ctx, const lh_vector_t *args, uint32_t nargs,
                            uint32_t count, lh_vector_t *out)
 {
@@ -372,14 +400,18 @@ static int json_extract_fn(lh_sql_fctx_t *ctx, const lh_vector_t *args, uint32_t
     lh_buf_init(&o, 0);
     jpath_t tmp;
     int rc = 0;
+    bool trusted = false;
+    uint64_t *hints = b->nkeys == 1 ? hints_for(&args[0], count, &trusted) : NULL;
     for (uint32_t i = 0; i < count && !rc; i++) {
         if (!lh__row_on(out, i)) continue;
         const lh_string_t *s = &((const lh_string_t *)args[0].data)[lh__ix(&args[0], i)];
         const jpath_t *p;
         lh_jscan_hit_t hit;
-        int known = b->nkeys == 1 ? lh_jmemo_key(lh_string_data(s), s->len, b->keys, &hit)
-                    : b->nkeys    ? lh_jscan(lh_string_data(s), s->len, b->keys, b->nkeys, &hit)
-                                  : 0;
+        int known = hints ? lh_jmemo_key_hinted(lh_string_data(s), s->len, b->keys, &hit, &hints[i],
+                                                trusted)
+                    : b->nkeys == 1 ? lh_jmemo_key(lh_string_data(s), s->len, b->keys, &hit)
+                    : b->nkeys      ? lh_jscan(lh_string_data(s), s->len, b->keys, b->nkeys, &hit)
+                                    : 0;
         if (known && (rc = put_hit(b, &hit, out, i, &o)) != 1) {
             if (rc && !ctx->err->e.code)
                 lh_sql_err(ctx->err, rc, LH_SQL_EOOM, ctx->pos, "out of memory in json_extract");

@@ -36,6 +36,7 @@ typedef struct memo {
     uint16_t table[SLOTS];      /* entry + 1, 0 empty */
     entry_t entries[SLOTS / 2]; /* in the order they were read */
     uint32_t used, cursor;      /* entries; after the one read or found last */
+    uint32_t gen;               /* how many times the memo was emptied: hints older are void */
     char *text;
     uint32_t ntext;
     lh_jscan_member_t *members;
@@ -107,6 +108,7 @@ static const entry_t *lookup(const char *p, size_t n)
         (!e && m->used >= SLOTS / 2)) {
         memset(m->table, 0, sizeof m->table);
         m->used = m->ntext = m->nmem = 0;
+        m->gen++;
         e = NULL;
         i = home;
     }
@@ -135,9 +137,10 @@ int lh_jmemo_valid(const char *p, size_t n)
     return e ? e->valid : lh_jscan(p, n, NULL, 0, NULL);
 }
 
-int lh_jmemo_key(const char *p, size_t n, const lh_jscan_key_t *key, lh_jscan_hit_t *hit)
+/* The answer of entry e (of p[0..n)) for key: as lh_jmemo_key. */
+static int key_of(const entry_t *e, const char *p, size_t n, const lh_jscan_key_t *key,
+                  lh_jscan_hit_t *hit)
 {
-    const entry_t *e = lookup(p, n);
     if (!e || !e->valid || e->nmembers == -1) return lh_jscan(p, n, key, 1, hit);
     *hit = (lh_jscan_hit_t){.kind = LH_JSCAN_MISSING};
     if (e->nmembers == -2) return 1; /* not an object: no key */
@@ -157,4 +160,22 @@ int lh_jmemo_key(const char *p, size_t n, const lh_jscan_key_t *key, lh_jscan_hi
                             .len = found->len,
                             .escaped = found->escaped};
     return 1;
+}
+
+int lh_jmemo_key(const char *p, size_t n, const lh_jscan_key_t *key, lh_jscan_hit_t *hit)
+{
+    return key_of(lookup(p, n), p, n, key, hit);
+}
+
+int lh_jmemo_key_hinted(const char *p, size_t n, const lh_jscan_key_t *key, lh_jscan_hit_t *hit,
+                        uint64_t *hint, bool trusted)
+{
+    const memo_t *m = tl_memo;
+    if (trusted && *hint && m && (uint32_t)(*hint >> 32) == m->gen) {
+        const entry_t *e = &m->entries[(uint32_t)*hint - 1];
+        if (e->ptr == p && e->len == n) return key_of(e, p, n, key, hit);
+    }
+    const entry_t *e = lookup(p, n);
+    *hint = e ? (uint64_t)tl_memo->gen << 32 | (uint64_t)(e - tl_memo->entries + 1) : 0;
+    return key_of(e, p, n, key, hit);
 }

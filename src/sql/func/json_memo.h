@@ -14,4 +14,12 @@ int lh_jmemo_valid(const char *p, size_t n);
  * points into p. */
 int lh_jmemo_key(const char *p, size_t n, const lh_jscan_key_t *key, lh_jscan_hit_t *hit);
 
+/* lh_jmemo_key remembering, in *hint (0: none yet), the entry p was read
+ * into. trusted: the caller vouches that p[0..n) is the text it was when
+ * the hint was made (the same column of one batch, under one evaluation
+ * scope: func.h), so an entry still there answers without its text being
+ * compared again. */
+int lh_jmemo_key_hinted(const char *p, size_t n, const lh_jscan_key_t *key, lh_jscan_hit_t *hit,
+                        uint64_t *hint, bool trusted);
+
 #endif
