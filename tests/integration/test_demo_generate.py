@@ -5,7 +5,8 @@ every timestamp is a CreateTime equal to the record's block time and inside
 the window, keys are the tx hashes, the mess in the topic (malformed JSON,
 unknown tokens, overflowing amounts) is what the manifest counts, late and
 too-late records land in the hour the manifest says they arrived in, and
-the manifest object (read with boto3) parses and adds up. A second run with
+the manifest object (read with boto3) parses and adds up, and the record
+batches in the log are zstd-compressed. A second run with
 the same seed and end hour produces the same records again; bad arguments
 and an unreachable broker exit non-zero with the reason."""
 import json
@@ -132,6 +133,31 @@ def test_topic_holds_what_the_manifest_says(demo):
     # a skewed population: the busiest sender moves far more than an even share
     senders = Counter(d["from"] for d in map(parse, (r[4] for r in recs)) if d)
     assert senders.most_common(1)[0][1] > 20 * len(recs) / len(senders)
+
+
+def test_topic_batches_are_zstd_compressed(demo):
+    """The producer's batches reach the log compressed: librdkafka 2.0.2
+    sends lz4 batches uncompressed to a broker whose Produce starts at v3
+    (confluentinc/librdkafka#4956), so the generator asks for zstd. Read from
+    the partitions' log segments: every record batch header's codec."""
+    srv, _, _ = demo
+    import struct
+    logs = sorted((srv.data_dir / "stream" / "logs").glob("chain.transfers-*/*.log"))
+    assert logs
+    batches = records = stored = 0
+    for path in logs:
+        data = path.read_bytes()
+        off = 0
+        while off + 61 <= len(data):
+            length = struct.unpack(">i", data[off + 8:off + 12])[0]
+            attributes = struct.unpack(">h", data[off + 21:off + 23])[0]
+            count = struct.unpack(">i", data[off + 57:off + 61])[0]
+            assert attributes & 7 == 4, (path, off, attributes)  # zstd
+            batches, records, stored = batches + 1, records + count, stored + 12 + length
+            off += 12 + length
+        assert off == len(data), path
+    assert records == EVENTS and batches > 0
+    assert stored < EVENTS * 200, stored  # ~330-byte values, a few times smaller
 
 
 def test_late_records_land_where_the_manifest_says(demo):
