@@ -51,6 +51,12 @@ def test_kcat_metadata_names_one_broker_as_leader_and_controller(broker):
     assert all(p["leader"] == 0 for p in topic["partitions"]), topic
 
 
+# Debian's kcat links librdkafka 2.0.2, which sends gzip, snappy and lz4
+# batches uncompressed to a broker whose Produce starts at v3 (it checks for
+# v0: confluentinc/librdkafka#4956), so only zstd reaches the broker
+# compressed here; the broker's decoding of the other codecs is covered by
+# stream_batch_test.c (real liblz4, snappy and zlib output) and kafka-python's
+# gzip below.
 @pytest.mark.parametrize("codec", ["none", "gzip", "snappy", "lz4", "zstd"])
 def test_kcat_round_trip_per_codec_with_keys_and_headers(broker, codec):
     t = topic_name(codec)
