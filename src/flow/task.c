@@ -38,16 +38,22 @@ void lh__flow_vec_push(lh__flow_vec_t *v, const char *s)
     v->v[v->n] = NULL;
 }
 
+int lh__flow_env_find(const lh__flow_vec_t *env, const char *key)
+{
+    size_t kl = strlen(key);
+    for (int i = 0; i < env->n; i++)
+        if (!strncmp(env->v[i], key, kl) && env->v[i][kl] == '=') return i;
+    return -1;
+}
+
 void lh__flow_env_set(lh__flow_vec_t *env, const char *key, const char *value)
 {
     const char *kv = lh_arena_printf(env->a, "%s=%s", key, value ? value : "");
-    size_t kl = strlen(key);
-    for (int i = 0; kv && i < env->n; i++)
-        if (!strncmp(env->v[i], key, kl) && env->v[i][kl] == '=') {
-            env->v[i] = kv;
-            return;
-        }
-    lh__flow_vec_push(env, kv);
+    int i = kv ? lh__flow_env_find(env, key) : -1; /* out of memory: the push records it */
+    if (i >= 0)
+        env->v[i] = kv;
+    else
+        lh__flow_vec_push(env, kv);
 }
 
 const char *lh__flow_str(const lh_flow_task_t *t, const char *name)

@@ -74,15 +74,6 @@ static void set_opt(lh__flow_vec_t *env, const char *key, const char *value)
     if (value && *value) lh__flow_env_set(env, key, value);
 }
 
-/* Whether env has an entry starting with prefix ("NAME="). */
-static bool env_has(const lh__flow_vec_t *env, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    for (int i = 0; i < env->n; i++)
-        if (!strncmp(env->v[i], prefix, n)) return true;
-    return false;
-}
-
 static void platform_access(lh__flow_vec_t *env, const lh_flow_platform_t *pf)
 {
     set_opt(env, "AWS_ENDPOINT_URL", pf->s3_url);
@@ -106,13 +97,13 @@ static void platform_access(lh__flow_vec_t *env, const lh_flow_platform_t *pf)
     set_opt(env, "LAKEHOUSE_ACCESS_KEY", pf->access_key);
     set_opt(env, "LAKEHOUSE_SECRET_KEY", pf->secret_key);
     /* the SQL engine's threads, unless the orchestrator's environment has them */
-    if (pf->sql_threads > 0 && !env_has(env, "LAKEHOUSE_SQL_THREADS=")) {
+    if (pf->sql_threads > 0 && lh__flow_env_find(env, "LAKEHOUSE_SQL_THREADS") < 0) {
         char n[16];
         snprintf(n, sizeof n, "%d", pf->sql_threads);
         lh__flow_env_set(env, "LAKEHOUSE_SQL_THREADS", n);
     }
     /* the scan cache: tasks that read the same objects share what they parsed */
-    if (!env_has(env, "LAKEHOUSE_SQL_CACHE_DIR="))
+    if (lh__flow_env_find(env, "LAKEHOUSE_SQL_CACHE_DIR") < 0)
         set_opt(env, "LAKEHOUSE_SQL_CACHE_DIR", pf->sql_cache_dir);
 }
 

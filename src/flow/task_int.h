@@ -26,6 +26,8 @@ typedef struct lh__flow_job {
 } lh__flow_job_t;
 
 void lh__flow_vec_push(lh__flow_vec_t *v, const char *s);
+/* The index of KEY's entry in an environment vector, or -1. */
+int lh__flow_env_find(const lh__flow_vec_t *env, const char *key);
 /* Sets KEY=value in an environment vector (replacing an entry of that key). */
 void lh__flow_env_set(lh__flow_vec_t *env, const char *key, const char *value);
 
