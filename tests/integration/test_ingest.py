@@ -5,8 +5,10 @@ payload, a binary key) are copied hour by hour into bronze; the three hours'
 lines together hold every record of the window exactly once (consecutive
 intervals tile the log); _ranges.json and _SUCCESS are written; a replay
 of the middle hour rewrites the same bytes and removes a stray object;
-`lakehouse sql` reads the .jsonl.zst files; and a DAG with an ingest task,
-run by the orchestrator, writes the same objects."""
+`lakehouse sql` reads the .jsonl.zst files; --warm-cache leaves in the scan
+cache exactly the rows read_json reads from the objects; and a DAG with an
+ingest task, run by the orchestrator, writes the same objects (and warms the
+platform's scan cache with warm_cache: true)."""
 import codecs
 import json
 import os
@@ -348,6 +350,7 @@ tasks:
     topic: chain.transfers
     prefix: s3://lakehouse/bronze/flowcopy
     idle_timeout: 2s
+    warm_cache: true
 """
 
 
@@ -363,3 +366,7 @@ def test_an_ingest_task_writes_the_same_objects(lake):
         mine = objects(s3, hour_prefix(h))
         theirs = objects(s3, hour_prefix(h, "bronze/flowcopy"))
         assert theirs == mine, h
+    # warm_cache: true reached the tries (--warm-cache), which warmed the
+    # platform's scan cache (the orchestrator's <data-dir>/cache/sql): an
+    # entry for each part but the two the escaping changes
+    assert len(entries(srv.data_dir / "cache" / "sql")) == 4
