@@ -30,9 +30,10 @@ typedef struct lh_sql_warm_entry lh_sql_warm_entry_t;
 int lh_sql_warm_open(const char *dir, int64_t max, lh_sql_warm_t **out, lh_err_t *err);
 void lh_sql_warm_close(lh_sql_warm_t *w);
 
-/* An entry of rows of ncols columns named names (the JSON keys) of these
- * types (scalars and strings), or NULL when none can be written (w NULL, a
- * type the cache does not keep, no room). */
+/* An entry of rows of ncols columns named names (the JSON keys; borrowed
+ * until lh_sql_warm_end) of these types (scalars and strings), or NULL
+ * when none can be written (w NULL, a type the cache does not keep, no
+ * room). */
 lh_sql_warm_entry_t *lh_sql_warm_begin(lh_sql_warm_t *w, uint32_t ncols, const char *const *names,
                                        const lh_type_t *types);
 /* Appends b's b->count rows (FLAT vectors of the entry's types, at most
