@@ -14,7 +14,10 @@ Three parts (--only), each on fresh data directories and the release build:
             files of examples/medallion/ rendered for that interval and run
             by `lakehouse sql -f`: bronze_to_silver, silver_to_gold,
             validate, interval by interval as the DAG's runs go; each
-            process is timed on its own and summed per stage. Past --budget
+            process is timed on its own and summed per stage; the SQL
+            shares a scan cache in the server's data directory
+            (<data-dir>/cache/sql, as the orchestrator gives its tasks).
+            Past --budget
             no further interval starts (a process still running at budget +
             --grace is killed: a lower bound), and the report scales.
   orchestrated  (not by default) the same feed, then the example DAG
@@ -332,6 +335,8 @@ def measure_pipeline(args, tmp):
     try:
         srv.wait_ready(30)
         env = lake_env(srv)
+        # the scan cache the orchestrator gives its tasks
+        env["LAKEHOUSE_SQL_CACHE_DIR"] = os.path.join(tmp, "pipe", "cache", "sql")
         log("generate %d events over %d hours ending %s ..." % (args.events, args.hours, iso(end)))
         st = Stage("generate", srv)
         st.add(run_child([args.bin, "demo", "generate", "--events", str(args.events),

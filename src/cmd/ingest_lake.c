@@ -13,8 +13,6 @@
 #include <zstd.h>
 
 #include "cmd/ingest_int.h"
-#include "sql/warm.h"
-#include "vector/vector.h"
 
 #define CHUNK ((size_t)1 << 20)
 /* zstd's level 1: its fastest standard level, a few percent larger than 3
@@ -90,53 +88,7 @@ typedef struct part {
     char *zout; /* one output block of the compressor */
     size_t zcap;
     lh_buf_t raw, out;
-    /* --warm-cache: the part's scan cache entry (NULL: none, or given up)
-       and its rows not yet appended */
-    lh_sql_warm_entry_t *we;
-    lh_batch_t *wb;
 } part_t;
-
-/* A bronze line's fields as read_json(..., columns = {'partition':
- * 'INTEGER', 'offset': 'BIGINT', 'timestamp': 'BIGINT', 'key': 'VARCHAR',
- * 'value': 'VARCHAR'}) reads them: the entry --warm-cache writes is that
- * scan's (examples/medallion reads bronze so). */
-enum { W_PARTITION, W_OFFSET, W_TIMESTAMP, W_KEY, W_VALUE, W_NCOLS };
-static const char *const warm_names[W_NCOLS] = {"partition", "offset", "timestamp", "key", "value"};
-
-static void warm_types(lh_type_t t[W_NCOLS])
-{
-    t[W_PARTITION] = lh_type(LH_TYPE_INTEGER);
-    t[W_OFFSET] = t[W_TIMESTAMP] = lh_type(LH_TYPE_BIGINT);
-    t[W_KEY] = t[W_VALUE] = lh_type(LH_TYPE_VARCHAR);
-}
-
-static void warm_drop(part_t *p)
-{
-    lh_sql_warm_end(p->we, NULL, NULL, NULL, 0, false);
-    p->we = NULL;
-}
-
-/* The record as the entry's next row: the values its line holds, as the
- * scan would read them back, or the entry given up (a key or value the
- * escaping changed, as_is false: only a parse of the line says what the
- * scan reads). */
-static void warm_row(part_t *p, const rd_kafka_message_t *m, int64_t ts, bool as_is)
-{
-    lh_batch_t *b = p->wb;
-    uint32_t r = b->count;
-    lh_vector_t *k = &b->cols[W_KEY], *v = &b->cols[W_VALUE];
-    if (!as_is || (m->key && lh_vector_set_string(k, r, m->key, m->key_len)) ||
-        (m->payload && lh_vector_set_string(v, r, m->payload, m->len)))
-        return warm_drop(p);
-    ((int32_t *)b->cols[W_PARTITION].data)[r] = m->partition;
-    ((int64_t *)b->cols[W_OFFSET].data)[r] = m->offset;
-    ((int64_t *)b->cols[W_TIMESTAMP].data)[r] = ts;
-    if (!m->key) lh_vector_set_null(k, r);
-    if (!m->payload) lh_vector_set_null(v, r);
-    if (++b->count < LH_BATCH_ROWS) return;
-    lh_sql_warm_append(p->we, b);
-    lh_batch_reset(b);
-}
 
 /* The lines in raw as one zstd frame of their own (its content size in the
  * header) appended to out: 0, or the out buffer's error. One-shot frames of
@@ -165,41 +117,34 @@ static int on_record(void *arg, const rd_kafka_message_t *m)
 {
     part_t *p = arg;
     int64_t ts = rd_kafka_message_timestamp(m, NULL);
-    bool as_is;
     if (lh__ingest_line(&p->raw, m->partition, m->offset, ts, m->key, m->key_len, m->payload,
-                        m->len, p->we ? &as_is : NULL))
+                        m->len))
         return fprintf(stderr, "lakehouse ingest: a record too big for a line\n"), 1;
-    if (p->we) warm_row(p, m, ts, as_is);
     if (p->raw.len >= CHUNK && compress(p))
         return fprintf(stderr, "lakehouse ingest: a part over %zu bytes\n", p->out.max), 1;
     return 0;
 }
 
-static int put(lh_ingest_t *in, const char *key, const void *data, size_t n, const char *type,
-               lh_objstore_meta_t *meta)
+static int put(lh_ingest_t *in, const char *key, const void *data, size_t n, const char *type)
 {
     lh_err_t e = {0};
-    if (!lh_objstore_put(in->lake, in->bucket, key, data, n, type, meta, &e)) return 0;
+    if (!lh_objstore_put(in->lake, in->bucket, key, data, n, type, NULL, &e)) return 0;
     fprintf(stderr, "lakehouse ingest: cannot write s3://%s/%s: %s\n", in->bucket, key, e.msg);
     return 1;
 }
 
 /* A thread's compressor and buffers, kept from one part to the next. */
-static int part_open(part_t *p, const lh_ingest_t *in)
+static int part_open(part_t *p)
 {
     *p = (part_t){.z = ZSTD_createCCtx(), .zcap = ZSTD_compressBound(CHUNK + ((size_t)64 << 10))};
     p->zout = malloc(p->zcap);
     lh_buf_init(&p->raw, CHUNK + ((size_t)64 << 20));
     lh_buf_init(&p->out, LH_INGEST_PART_MAX);
-    lh_type_t t[W_NCOLS];
-    warm_types(t);
-    if (in->warm && lh_batch_new(t, W_NCOLS, &p->wb)) p->wb = NULL; /* no warming then */
     return p->z && p->zout ? 0 : (fprintf(stderr, "lakehouse ingest: out of memory\n"), 1);
 }
 
 static void part_close(part_t *p)
 {
-    lh_batch_free(p->wb);
     ZSTD_freeCCtx(p->z);
     free(p->zout);
     lh_buf_free(&p->raw);
@@ -215,22 +160,10 @@ static int write_part(lh_ingest_t *in, part_t *p, const lh_ingest_range_t *r)
     lh_buf_reset(&p->out);
     ZSTD_CCtx_reset(p->z, ZSTD_reset_session_and_parameters);
     ZSTD_CCtx_setParameter(p->z, ZSTD_c_compressionLevel, LH_INGEST_ZSTD_LEVEL);
-    if (p->wb) {
-        lh_type_t t[W_NCOLS];
-        warm_types(t);
-        lh_batch_reset(p->wb);
-        p->we = lh_sql_warm_begin(in->warm, W_NCOLS, warm_names, t);
-    }
     int rc = lh__ingest_read(in, r, on_record, p);
     if (!rc && compress(p))
         rc = (fprintf(stderr, "lakehouse ingest: cannot compress %s\n", key), 1);
-    lh_objstore_meta_t meta = {0};
-    if (!rc) rc = put(in, key, p->out.ptr, p->out.len, "application/zstd", &meta);
-    if (p->we) { /* the entry of the object as written: its ETag and size */
-        lh_sql_warm_append(p->we, p->wb);
-        lh_sql_warm_end(p->we, in->bucket, key, meta.etag, (int64_t)p->out.len, !rc);
-        p->we = NULL;
-    }
+    if (!rc) rc = put(in, key, p->out.ptr, p->out.len, "application/zstd");
     if (!rc) {
         pthread_mutex_lock(&in->mu);
         in->bytes += (int64_t)p->out.len;
@@ -305,7 +238,7 @@ static void *part_worker(void *arg)
 {
     parts_t *w = arg;
     part_t p;
-    int rc = part_open(&p, w->in);
+    int rc = part_open(&p);
     while (!rc) {
         int i = atomic_fetch_add(&w->next, 1);
         if (i >= w->in->out->n || atomic_load(&w->rc)) break;
@@ -352,9 +285,9 @@ int lh__ingest_lake_write(lh_ingest_t *in)
     lh_buf_init(&b, 0);
     int rc = lh__ingest_ranges_json(&b, in->out) ? 1 : 0;
     if (!rc) snprintf(key, sizeof key, "%s%s", in->ivl, RANGES);
-    if (!rc) rc = put(in, key, b.ptr, b.len, "application/json", NULL);
+    if (!rc) rc = put(in, key, b.ptr, b.len, "application/json");
     lh_buf_free(&b);
     if (!rc) snprintf(key, sizeof key, "%s_SUCCESS", in->ivl);
-    if (!rc) rc = put(in, key, "", 0, NULL, NULL);
+    if (!rc) rc = put(in, key, "", 0, NULL);
     return rc ? rc : sweep(in);
 }
