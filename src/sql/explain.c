@@ -86,8 +86,12 @@ static void node(const lh_plan_t *p, const lh_op_t *op, int depth, lh_buf_t *b)
         uint64_t own = op->ns;
         for (int i = 0; i < 2; i++)
             if (op->child[i]) own = own > op->child[i]->ns ? own - op->child[i]->ns : 0;
-        lh_buf_printf(b, " (rows=%llu time=%.3fs)", (unsigned long long)op->rows,
-                      (double)own / 1e9);
+        lh_buf_printf(b, " (rows=%llu time=%.3fs", (unsigned long long)op->rows, (double)own / 1e9);
+        if (p->kind == LH_PLAN_SCAN_TEXT && p->u.text.nderived)
+            lh_buf_printf(
+                b, "; derived columns: %llu column batches from the scan cache, %llu computed",
+                (unsigned long long)op->derived_read, (unsigned long long)op->derived_computed);
+        lh_buf_puts(b, ")");
     }
     lh_buf_puts(b, "\n");
     for (int i = 0; i < 2; i++)

@@ -441,8 +441,9 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
     lh_sql_catalog_lock(s->db->catalog);
     int rc = lh_sql_bind(&env, stmt, &bs);
     if (!rc && bs.plan &&
-        (lh_opt_push_join_filters(arena, &bs.plan) || lh_opt_prune_columns(arena, bs.plan) ||
-         lh_opt_push_filters(arena, bs.plan)))
+        (lh_opt_push_join_filters(arena, &bs.plan) ||
+         (s->db->cache && lh_opt_derive_columns(arena, bs.plan)) ||
+         lh_opt_prune_columns(arena, bs.plan) || lh_opt_push_filters(arena, bs.plan)))
         rc = LH_ENOMEM;
     if (!rc && bs.plan) {
         lh_opt_window_topn(bs.plan);

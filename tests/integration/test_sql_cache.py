@@ -117,6 +117,99 @@ def test_a_second_read_comes_from_the_cache(server, tmp_path):
                                              "max(length(name)), sum(ok::INT)")).stdout.splitlines()[1]
 
 
+def raw_lines(n):
+    """Lines whose raw field is JSON text kept as a string, as Kafka values in
+    bronze: objects, malformed text, missing and unreadable times."""
+    out = []
+    for i in range(n):
+        if i % 13 == 0:
+            raw = "{not json " + str(i)
+        elif i % 17 == 0:
+            raw = json.dumps({"name": f"n{i}"})
+        else:
+            raw = json.dumps({"name": f"name-{i}-" + "y" * (i % 30),
+                              "t": "yesterday" if i % 19 == 0 else
+                              f"2024-05-01T{i % 24:02d}:{i % 60:02d}:00Z", "n": i})
+        out.append(json.dumps({"id": i, "raw": raw}))
+    return ("\n".join(out) + "\n").encode()
+
+
+RAW = "columns = {'id': 'BIGINT', 'raw': 'VARCHAR'}"
+
+
+def raw_query(prefix, select="id, ok, t, json_extract_string(doc, '$.name') AS name",
+              where="t IS NULL OR t >= TIMESTAMP '2024-05-01 06:00:00'"):
+    return (f"SELECT {select} FROM (SELECT id, CASE WHEN json_valid(raw) THEN raw END AS doc, "
+            "json_valid(raw) AS ok, TRY_CAST(json_extract_string(CASE WHEN json_valid(raw) "
+            "THEN raw END, '$.t') AS TIMESTAMP) AS t "
+            f"FROM read_json('s3://{BUCKET}/{prefix}/*.jsonl.zst', {RAW})) AS r "
+            f"WHERE {where} ORDER BY id")
+
+
+def derived_counts(server, query, cache):
+    """EXPLAIN ANALYZE's count of derived column batches read from the scan
+    cache and computed."""
+    text = sql(server, "EXPLAIN ANALYZE " + query, cache).stdout
+    m = re.search(r"derived columns: (\d+) column batches from the scan cache, (\d+) computed",
+                  text)
+    assert m, text
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_json_functions_are_kept_beside_the_entry(server, tmp_path):
+    """json_valid and json_extract_string (under TRY_CAST) of a text column,
+    evaluated on every row the scan reads, are computed once per object and
+    read from the scan cache after: the same rows as without a cache."""
+    s3 = s3h.client(server)
+    for f in range(2):
+        body = subprocess.run([clients.need("zstd"), "-q", "-c"], input=raw_lines(5000 + f * 777),
+                              capture_output=True, check=True).stdout
+        s3.put_object(Bucket=BUCKET, Key=f"cache/j/p{f}.jsonl.zst", Body=body)
+    cache = tmp_path / "c"
+    q = raw_query("cache/j")
+    plain = sql(server, q).stdout
+    assert len(plain.splitlines()) > 5000
+    assert ",false,," in plain and ",true,,n" in plain  # malformed; no time
+    # without the cache nothing is derived (the plan is as written)
+    assert "derived" not in sql(server, "EXPLAIN " + q).stdout
+    sql(server, raw_query("cache/j", select="id", where="true"), cache)  # the entries alone
+    main = set(entries(cache))
+    assert len(main) == 2
+    cold = derived_counts(server, q, cache)
+    assert cold[0] == 0 and cold[1] > 0
+    derived = set(entries(cache)) - main
+    assert len(derived) == 4  # json_valid and the time, for each object
+    assert sql(server, q, cache).stdout == plain
+    assert derived_counts(server, q, cache) == (cold[1], 0)
+    # the same expressions in another query: the same entries
+    other = raw_query("cache/j", select="count(*), count(t), sum(ok::INT)", where="true")
+    other = other.replace(" ORDER BY id", "")
+    assert sql(server, other, cache).stdout == sql(server, other).stdout
+    assert set(entries(cache)) == main | derived
+    # a cut derived entry is not used: computed again, and kept again
+    for e in derived:
+        data = e.read_bytes()
+        e.write_bytes(data[: len(data) // 2])
+    assert sql(server, q, cache).stdout == plain
+    assert derived_counts(server, q, cache) == (cold[1], 0)
+    # what may fail on a row the filter drops is not moved before it:
+    # json_extract_string of text that may not be JSON fails as without a cache
+    bad = (f"SELECT json_extract_string(raw, '$.name') FROM read_json("
+           f"'s3://{BUCKET}/cache/j/*.jsonl.zst', {RAW}) WHERE id = 1")
+    assert "derived" not in sql(server, "EXPLAIN " + bad, cache).stdout
+    assert sql(server, bad, cache).stdout == sql(server, bad).stdout
+    unguarded = (f"SELECT json_extract_string(raw, '$.name') FROM read_json("
+                 f"'s3://{BUCKET}/cache/j/*.jsonl.zst', {RAW})")
+    r = sql(server, unguarded, cache, check=False)
+    assert r.returncode != 0 and "Malformed JSON" in r.stderr, r.stderr
+    # above a filter of rows an expression runs on the rows kept: not derived
+    late = (f"SELECT json_extract_string(doc, '$.name') FROM (SELECT CASE WHEN json_valid(raw) "
+            f"THEN raw END AS doc, id FROM read_json('s3://{BUCKET}/cache/j/*.jsonl.zst', {RAW}) "
+            "WHERE id % 2 = 0) AS r")
+    assert "derived" not in sql(server, "EXPLAIN " + late, cache).stdout
+    assert sql(server, late, cache).stdout == sql(server, late).stdout
+
+
 def test_other_columns_of_the_same_reading_use_the_entry(server, tmp_path):
     s3 = s3h.client(server)
     put_tree(s3, "cache/b")

@@ -87,6 +87,9 @@ struct lh_op {
     uint64_t rows;   /* with ex->analyze: rows handed out */
     uint64_t ns;     /* with ex->analyze: time inside next(), children included */
     int64_t charged; /* bytes charged to the memory budget (given back at close) */
+    /* with ex->analyze, a text scan's derived columns (opt/derive.c): the
+       batches of them read from the scan cache, and those computed */
+    uint64_t derived_read, derived_computed;
 };
 
 /* Builds the operator tree for plan (recursively). 0 or an error. */

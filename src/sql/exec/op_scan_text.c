@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "sql/exec/csv.h"
 #include "sql/exec/exec_int.h"
 #include "sql/exec/files.h"
@@ -53,6 +54,17 @@ typedef struct text_op {
     int64_t size;
     lh_scan_cache_rd_t *cr, *cr_done;
     lh_scan_cache_wr_t *cw;
+    char *desc; /* what identifies the open file's entry (its key is this hashed) */
+    size_t ndesc;
+    /* derived columns (u.text.derived): their expressions, and per column
+       its entry of the open file being read (dr; dr_done: the last file's,
+       which the handed batch may point into until the next call) or written
+       (dw), and a batch of one column to read it into */
+    uint32_t base; /* the output columns before the derived ones */
+    lh_expr_state_t **dx;
+    lh_batch_t **db;
+    lh_scan_cache_rd_t **dr, **dr_done;
+    lh_scan_cache_wr_t **dw;
 } text_op_t;
 
 static int put_text(lh_vector_t *v, uint32_t row, const char *s, size_t n)
@@ -157,8 +169,147 @@ static bool cache_key(const lh_plan_t *p, text_op_t *st, lh_scan_cache_key_t *k)
     bool ok = !ferror(m);
     if (fclose(m)) ok = false;
     if (ok && lh__scan_cache_key(d, n, k)) ok = false;
-    free(d);
+    free(st->desc);
+    st->desc = ok ? d : NULL;
+    st->ndesc = ok ? n : 0;
+    if (!ok) free(d);
     return ok;
+}
+
+/* A derived expression as text, for its entry's key: kinds, types,
+ * functions, constants and the names of the columns it reads. */
+static void expr_text(FILE *m, const lh_bexpr_t *e, const lh_plan_t *p)
+{
+    char t[256];
+    lh_type_format(&e->type, t, sizeof t);
+    fprintf(m, "(%u %s %d", e->kind, t, e->negated);
+    switch ((lh_bx_kind_t)e->kind) {
+    case LH_BX_CONST: {
+        lh_buf_t b;
+        lh_buf_init(&b, 1 << 20);
+        if (e->u.c.is_null)
+            fputs(" NULL", m);
+        else if (!lh_value_text(&e->u.c, &b))
+            fprintf(m, " %zu:%.*s", b.len, (int)b.len, b.ptr);
+        else
+            fputs(" ?", m); /* no key: see derive_keys */
+        lh_buf_free(&b);
+        break;
+    }
+    case LH_BX_COLREF:
+        fprintf(m, " %u:%s", e->u.col, p->cols[e->u.col].name);
+        break;
+    case LH_BX_FUNC:
+        fprintf(m, " %s", e->u.func.def ? e->u.func.def->name : "?");
+        for (uint32_t i = 0; i < e->u.func.nargs; i++)
+            expr_text(m, e->u.func.args[i], p);
+        break;
+    case LH_BX_CAST:
+        fprintf(m, " %d", e->u.cast.try_cast);
+        expr_text(m, e->u.cast.arg, p);
+        break;
+    case LH_BX_PARAM:
+    case LH_BX_IN_SET:
+        fputs(" ?", m);
+        break;
+    default:
+        for (uint32_t i = 0; i < e->u.list.n; i++)
+            expr_text(m, e->u.list.items[i], p);
+        break;
+    }
+    fputc(')', m);
+}
+
+/* The open file's entries of the derived columns: each read when there is
+ * one, else written while the file is read (when its lock is had). */
+static void derive_open(lh_op_t *op, text_op_t *st)
+{
+    const lh_plan_t *p = op->plan;
+    for (uint32_t k = 0; k < p->u.text.nderived; k++) {
+        char *d = NULL;
+        size_t n = 0;
+        FILE *m = open_memstream(&d, &n);
+        if (!m) continue;
+        fwrite(st->desc, 1, st->ndesc, m);
+        fputs("derived", m);
+        fputc(0, m);
+        expr_text(m, p->u.text.derived[k], p);
+        bool ok = !ferror(m) && !fclose(m) && !memmem(d, n, " ?", 2);
+        lh_scan_cache_key_t key;
+        const lh_type_t *t = &p->cols[st->base + k].type;
+        if (ok && lh__scan_cache_type_ok(t) && !lh__scan_cache_key(d, n, &key)) {
+            int lock = -1;
+            bool lacking;
+            if (!lh__scan_cache_get(op->ex->cache, &key, t, 1, NULL, &st->dr[k], &lock, &lacking,
+                                    op->ex->cancel) &&
+                lock >= 0)
+                st->dw[k] = lh__scan_cache_begin(op->ex->cache, &key, t, 1, NULL, lock);
+        }
+        free(d);
+    }
+}
+
+/* The open file is done: its derived entries being written are kept when
+ * keep, those read wait for the next call (the handed batch points into
+ * them). */
+static void derive_end(const lh_plan_t *p, text_op_t *st, bool keep)
+{
+    for (uint32_t k = 0; k < p->u.text.nderived; k++) {
+        lh__scan_cache_end(st->dw[k], keep);
+        st->dw[k] = NULL;
+        lh__scan_cache_rd_close(st->dr_done[k]);
+        st->dr_done[k] = st->dr[k];
+        st->dr[k] = NULL;
+    }
+}
+
+/* The derived columns of batch b: read from their entries, or computed
+ * from its other columns (and written to theirs). */
+static int derive(lh_op_t *op, text_op_t *st, lh_batch_t *b)
+{
+    const lh_plan_t *p = op->plan;
+    int rc = 0;
+    lh_sql_scope_t was = lh_sql_scope_enter(b); /* one scope: they read the same rows */
+    for (uint32_t k = 0; !rc && k < p->u.text.nderived; k++) {
+        lh_vector_t *out = &b->cols[st->base + k];
+        if (p->u.text.read && !p->u.text.read[st->base + k]) {
+            lh_vector_set_null(out, 0);
+            lh_vector_set_constant(out);
+            continue;
+        }
+        if (st->dr[k]) {
+            lh_batch_t *one = st->db[k];
+            uint32_t got = 0;
+            lh_batch_reset(one);
+            int r = lh__scan_cache_read(st->dr[k], one, &got);
+            if (r == LH_ENOMEM) {
+                rc = lh_sql_err(op->ex->err, r, LH_SQL_EOOM, -1, "out of memory");
+                break;
+            }
+            if (!r && got == b->count) {
+                if (lh_vector_copy_view(out, 0, &one->cols[0], NULL, got))
+                    rc = lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+                op->derived_read++;
+                continue;
+            }
+            /* damaged, or not of these rows: computed from here on */
+            lh__scan_cache_rd_close(st->dr[k]);
+            st->dr[k] = NULL;
+        }
+        const lh_vector_t *v;
+        if ((rc = lh_expr_eval(st->dx[k], b, NULL, b->count, &v))) break;
+        op->derived_computed++;
+        if (lh_vector_copy_view(out, 0, v, NULL, b->count)) {
+            rc = lh_sql_err(op->ex->err, LH_ENOMEM, LH_SQL_EOOM, -1, "out of memory");
+            break;
+        }
+        if (st->dw[k]) {
+            lh_batch_t one = {.ncols = 1, .count = b->count, .cols = out};
+            lh__scan_cache_append(st->dw[k], &one);
+        }
+    }
+    lh_sql_scope_leave(was);
+    return rc;
 }
 
 static int open_next(lh_op_t *op, text_op_t *st)
@@ -171,6 +322,7 @@ static int open_next(lh_op_t *op, text_op_t *st)
     lh_scan_cache_key_t key;
     bool keyed = st->cacheable && cache_key(p, st, &key), lacking = false;
     int lock = -1;
+    if (keyed) derive_open(op, st);
     if (keyed && lh__scan_cache_get(op->ex->cache, &key, st->types, p->u.text.nfilecols,
                                     p->u.text.read, &st->cr, &lock, &lacking, op->ex->cancel)) {
         json_decref(st->doc); /* the last file's rows (formats 3 and 4) */
@@ -187,6 +339,7 @@ static int open_next(lh_op_t *op, text_op_t *st)
                              (lh_compression_t)p->u.text.compression, &st->r, &e)) {
         lh__scan_cache_end(st->cw, false);
         st->cw = NULL;
+        derive_end(p, st, false);
         return lh_sql_err(op->ex->err, LH_EIO, LH_SQL_EIO, -1, "%s", e.msg);
     }
     st->start = st->len = 0;
@@ -418,12 +571,11 @@ static int extra_columns(lh_op_t *op, text_op_t *st, lh_batch_t *b)
  * saw the ETag the listing gave; on to the next file. */
 static void end_file(const lh_plan_t *p, text_op_t *st)
 {
-    if (st->cw) {
-        const char *seen = lh__file_reader_etag(st->r);
-        lh__scan_cache_end(st->cw, seen && !strcmp(seen, st->etag) &&
-                                       lh__file_reader_fetched(st->r) == st->size);
-        st->cw = NULL;
-    }
+    const char *seen = lh__file_reader_etag(st->r);
+    bool whole = seen && !strcmp(seen, st->etag) && lh__file_reader_fetched(st->r) == st->size;
+    lh__scan_cache_end(st->cw, whole);
+    st->cw = NULL;
+    derive_end(p, st, whole);
     lh__file_reader_close(st->r);
     st->r = NULL;
     advance(p, st);
@@ -442,6 +594,10 @@ static int text_next(lh_op_t *op, lh_batch_t **out)
     }
     lh__scan_cache_rd_close(st->cr_done); /* the batch that pointed into it was reset */
     st->cr_done = NULL;
+    for (uint32_t k = 0; k < p->u.text.nderived; k++) {
+        lh__scan_cache_rd_close(st->dr_done[k]);
+        st->dr_done[k] = NULL;
+    }
     while (st->file < p->u.text.nfiles) {
         int rc = st->r || st->cr ? 0 : open_next(op, st);
         if (rc) return rc;
@@ -455,11 +611,12 @@ static int text_next(lh_op_t *op, lh_batch_t **out)
                                   "removed: the next query reads the file)",
                                   p->u.text.urls[st->file]);
             bool more = got > 0;
-            if (more && (rc = extra_columns(op, st, b))) return rc;
+            if (more && ((rc = extra_columns(op, st, b)) || (rc = derive(op, st, b)))) return rc;
             if (!more || lh__scan_cache_done(st->cr)) {
                 lh__scan_cache_rd_close(st->cr_done); /* an empty one's: b holds nothing of it */
                 st->cr_done = st->cr;
                 st->cr = NULL;
+                derive_end(p, st, true);
                 advance(p, st);
             }
             if (!more) continue;
@@ -480,7 +637,7 @@ static int text_next(lh_op_t *op, lh_batch_t **out)
         if (rc < 0) return rc;
         lh__scan_cache_append(st->cw, b); /* the file's columns, before the Hive ones */
         if (b->count) {
-            if ((rc = extra_columns(op, st, b))) return rc;
+            if ((rc = extra_columns(op, st, b)) || (rc = derive(op, st, b))) return rc;
             if (b->count < LH_BATCH_ROWS) end_file(p, st); /* the file ended */
             *out = b;
             return 0;
@@ -496,6 +653,16 @@ static void text_close(lh_op_t *op)
     if (!st) return;
     lh__scan_cache_end(st->cw, false); /* not read to the end */
     st->cw = NULL;
+    for (uint32_t k = 0; st->dw && k < op->plan->u.text.nderived; k++) {
+        lh__scan_cache_end(st->dw[k], false);
+        lh__scan_cache_rd_close(st->dr[k]);
+        lh__scan_cache_rd_close(st->dr_done[k]);
+        lh_expr_state_free(st->dx[k]);
+        lh_batch_free(st->db[k]);
+    }
+    st->dw = NULL;
+    free(st->desc);
+    st->desc = NULL;
     lh__scan_cache_rd_close(st->cr);
     lh__scan_cache_rd_close(st->cr_done);
     st->cr = st->cr_done = NULL;
@@ -539,6 +706,22 @@ int lh__op_scan_text(lh_op_t *op)
     for (uint32_t c = 0; p->u.text.json_keys && c < p->u.text.nfilecols; c++) {
         st->keys_all[c] = p->u.text.json_keys[c];
         st->keys_read[c] = !p->u.text.read || p->u.text.read[c] ? p->u.text.json_keys[c] : NULL;
+    }
+    uint32_t nd = p->u.text.nderived;
+    st->base = p->ncols - nd;
+    if (nd) {
+        lh_arena_t *a = op->ex->arena;
+        st->dx = lh_arena_calloc(a, nd * sizeof *st->dx);
+        st->db = lh_arena_calloc(a, nd * sizeof *st->db);
+        st->dr = lh_arena_calloc(a, nd * sizeof *st->dr);
+        st->dr_done = lh_arena_calloc(a, nd * sizeof *st->dr_done);
+        st->dw = lh_arena_calloc(a, nd * sizeof *st->dw);
+        if (!st->dx || !st->db || !st->dr || !st->dr_done || !st->dw) return LH_ENOMEM;
+        for (uint32_t k = 0; k < nd; k++) {
+            int rc = lh_expr_state_new(op->ex, p->u.text.derived[k], &st->dx[k]);
+            if (rc) return rc;
+            if (lh_batch_new(&p->cols[st->base + k].type, 1, &st->db[k])) return LH_ENOMEM;
+        }
     }
     int rc = lh__op_out_batch(op);
     uint32_t nc = op->plan->u.text.nfile_conds;

@@ -26,6 +26,8 @@
  * opened and the object read as usual, and each batch is checked (sizes,
  * bounds) before it is used. Least recently
  * used entries are removed when the directory holds more than its size.
+ * A text scan keeps its derived columns (opt/derive.c) in entries of one
+ * column each, keyed by the object's key text and the expression's.
  *
  * Thread-safe: scans of many threads and processes share one directory. */
 #ifndef LH_SQL_EXEC_SCAN_CACHE_H

@@ -20,6 +20,13 @@ int lh_opt_push_filters(lh_arena_t *a, lh_plan_t *plan);
  * replaced. 0 or LH_ENOMEM. */
 int lh_opt_push_join_filters(lh_arena_t *a, lh_plan_t **plan);
 
+/* Derived columns (derive.c), for a scan cache: the JSON functions of a
+ * text scan's columns that the projections above it compute become derived
+ * columns of the scan, which keeps their results beside the object's rows.
+ * Run before column pruning. 0 or LH_ENOMEM (the plan may then be half
+ * rewritten: do not run it). */
+int lh_opt_derive_columns(lh_arena_t *a, lh_plan_t *plan);
+
 /* Top N per partition: marks a row_number() window under a filter that
  * keeps rn <= N (u.window.topn = N). */
 void lh_opt_window_topn(lh_plan_t *plan);

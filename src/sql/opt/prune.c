@@ -65,8 +65,16 @@ static int walk(lh_arena_t *a, lh_plan_t *p, const bool *need)
         return mark_read(a, &p->u.pq.read, need, p->ncols);
     case LH_PLAN_SCAN_MEMORY:
         return mark_read(a, &p->u.mem.read, need, p->ncols);
-    case LH_PLAN_SCAN_TEXT:
-        return mark_read(a, &p->u.text.read, need, p->ncols);
+    case LH_PLAN_SCAN_TEXT: {
+        /* a derived column read: the columns it is computed from too */
+        uint32_t base = p->ncols - p->u.text.nderived;
+        bool *all = mask(a, p->ncols);
+        if (!all) return LH_ENOMEM;
+        memcpy(all, need, p->ncols);
+        for (uint32_t k = 0; k < p->u.text.nderived; k++)
+            if (need[base + k]) lh_bx_refs(p->u.text.derived[k], all, base);
+        return mark_read(a, &p->u.text.read, all, p->ncols);
+    }
     case LH_PLAN_PROJECT:
         for (uint32_t i = 0; i < p->ncols; i++)
             if (need[i]) lh_bx_refs(p->u.project.exprs[i], cn, nc);

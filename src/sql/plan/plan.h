@@ -290,7 +290,8 @@ struct lh_plan {
             const int64_t *sizes; /* objects: per file, its listed size */
             uint32_t nfiles;
             uint32_t nfilecols; /* output columns 0.. come from the files, then nhive
-                                   partition columns, then filename when set */
+                                   partition columns, then filename when set, then
+                                   nderived derived ones */
             uint32_t nhive;
             bool filename;
             const char ***part_text; /* per file, per hive column: the value's text */
@@ -309,6 +310,12 @@ struct lh_plan {
                it is opened (a file where one is not true is skipped) */
             const lh_bexpr_t **file_conds;
             uint32_t nfile_conds;
+            /* set by opt/derive.c when the scan cache is on: expressions over
+               the columns before them (JSON functions of a file column), each
+               one more output column after filename, computed as the rows are
+               read and kept in the scan cache beside the file's entry */
+            lh_bexpr_t **derived;
+            uint32_t nderived;
         } text;
         struct {
             lh_plan_window_t *wins; /* outputs: the input's columns, then one per window */
