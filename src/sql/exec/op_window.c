@@ -8,7 +8,12 @@
  * frames that start at the partition run incrementally, other frames of more
  * than a few rows query a segment tree of states (win_agg.c). The sort is
  * keysort.c's. Over a memory table's scan (filtered), whose rows stay put
- * for the statement, the stored rows' strings are views of the table's. */
+ * for the statement, the stored rows' strings are views of the table's; a
+ * top-N row_number() there (QUALIFY row_number() ... = 1, the usual
+ * de-duplication) keeps only its own key columns and reads the input a
+ * second time to hand the rows out with their numbers: a copy of each row's
+ * other columns (a third of bronze_to_silver's memory for its window) costs
+ * more than reading a memory table again. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,6 +399,37 @@ static bool result_view(const lh_vector_t *res, uint64_t first, uint32_t n, lh_v
     return false;
 }
 
+/* The rows read a second time, with their numbers (st->again). */
+static int again_next(lh_op_t *op, win_op_t *st, lh_batch_t **out)
+{
+    int rc = 0;
+    if (!st->second) {
+        if ((rc = lh_op_build(op->ex, op->plan->child[0], &st->second))) return rc;
+        if (lh_vector_init(&st->rn, &op->plan->u.window.wins[0].type, LH_BATCH_ROWS, NULL))
+            return lh__win_oom(op);
+        st->rn_init = true;
+    }
+    lh_batch_t *in;
+    if ((rc = lh__op_pull(st->second, &in))) return rc;
+    uint32_t m = in ? in->count : 0;
+    if ((!in && st->out_next != st->n) || st->out_next + m > st->n)
+        return lh_sql_err(op->ex->err, LH_EINVAL, LH_SQL_EINTERNAL, -1,
+                          "a window's input changed between its two readings");
+    if (!in) return 0;
+    for (uint32_t i = 0; i < m; i++)
+        st->sel[i] = (uint32_t)(st->out_next + i);
+    lh_vector_reset(&st->rn);
+    if (lh_vector_copy(&st->rn, 0, &st->res[0], st->sel, m)) return lh__win_oom(op);
+    lh_batch_t *view = &st->view;
+    for (uint32_t col = 0; col < st->nin; col++)
+        view->cols[col] = in->cols[col];
+    view->cols[st->nin] = st->rn;
+    view->count = m;
+    st->out_next += m;
+    *out = view;
+    return 0;
+}
+
 static int win_next(lh_op_t *op, lh_batch_t **out)
 {
     win_op_t *st = op->priv;
@@ -405,6 +441,7 @@ static int win_next(lh_op_t *op, lh_batch_t **out)
         if (rc) return rc;
         st->built = true;
     }
+    if (st->again) return again_next(op, st, out);
     if (st->out_next >= st->n) return 0;
     const lh_batch_t *c = st->chunks[st->out_next / LH_BATCH_ROWS];
     uint32_t n = c->count;
@@ -438,6 +475,8 @@ static void win_close(lh_op_t *op)
 {
     win_op_t *st = op->priv;
     if (!st) return;
+    lh_op_close_tree(st->second);
+    if (st->rn_init) lh_vector_release(&st->rn);
     for (uint32_t i = 0; i < st->nchunks; i++)
         lh_batch_free(st->chunks[i]);
     free(st->chunks);
@@ -484,7 +523,7 @@ static int keep_columns(lh_op_t *op, win_op_t *st)
         }
     st->ntotal = 0;
     for (uint32_t c = 0; c < st->nin; c++) {
-        if (!read || read[c] || named[c]) {
+        if (named[c] || (!st->again && (!read || read[c]))) {
             st->keep[c] = st->ntotal++;
             continue;
         }
@@ -507,6 +546,7 @@ int lh__op_window(lh_op_t *op)
     op->close = win_close;
     st->nin = p->child[0]->ncols;
     uint32_t nw = p->u.window.n;
+    st->again = p->u.window.topn && nw == 1 && !op->ex->morsels && stable_input(p->child[0]);
     if (keep_columns(op, st)) return LH_ENOMEM;
     st->col = lh_arena_calloc(a, (nw + 1) * sizeof *st->col);
     st->own = lh_arena_calloc(a, (nw + 1) * sizeof *st->own);

@@ -25,6 +25,13 @@ typedef struct win_op {
     lh_arena_t *agg_arena;
     lh_batch_t view; /* an output batch of shallow copies */
     uint32_t sel[LH_BATCH_ROWS];
+    /* a top-N row_number() over a memory table's rows (op_window.c, again):
+       the chunks keep only the window's own columns, and the rows are read
+       a second time to be handed out, each with its number from rn */
+    bool again;
+    lh_op_t *second; /* the input read the second time */
+    lh_vector_t rn;  /* the numbers of the rows handed out */
+    bool rn_init;
 } win_op_t;
 
 typedef struct part {
