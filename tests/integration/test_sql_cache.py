@@ -235,6 +235,33 @@ def test_a_cache_without_direct_io_works_the_same(server, tmp_path):
         shutil.rmtree(cache, ignore_errors=True)
 
 
+def test_derived_columns_nothing_reads_and_deep_views(server, tmp_path):
+    """A derived column that column pruning leaves unread gets no entry (one
+    with no rows would stand in the way of the query that reads it); a JSON
+    function over a deep stack of projections that name a column twice each
+    level is not derived (composed, it would count 2^depth nodes), and the
+    query runs as without a cache."""
+    s3 = s3h.client(server)
+    body = subprocess.run([clients.need("zstd"), "-q", "-c"], input=raw_lines(3000),
+                          capture_output=True, check=True).stdout
+    s3.put_object(Bucket=BUCKET, Key="cache/u/p.jsonl.zst", Body=body)
+    cache = tmp_path / "c"
+    src = f"read_json('s3://{BUCKET}/cache/u/*.jsonl.zst', {RAW})"
+    inner = (f"SELECT json_extract_string(CASE WHEN json_valid(raw) THEN raw END, '$.name') AS x, "
+             f"id FROM {src}")
+    sql(server, f"SELECT count(*) FROM ({inner}) AS v", cache)  # x unread
+    reads = f"SELECT sum(length(x)), count(x) FROM ({inner}) AS v"
+    assert sql(server, reads, cache).stdout == sql(server, reads).stdout
+    cached, computed = derived_counts(server, reads, cache)
+    assert cached > 0 and computed == 0
+    q = f"SELECT raw AS c0, id FROM {src}"
+    for i in range(1, 25):
+        q = f"SELECT COALESCE(c{i - 1}, c{i - 1}) AS c{i}, id FROM ({q}) AS l{i}"
+    deep = f"SELECT count(*), sum(json_valid(c24)::INT) FROM ({q}) AS top"
+    assert "derived" not in sql(server, "EXPLAIN " + deep, cache).stdout
+    assert sql(server, deep, cache).stdout == sql(server, deep).stdout
+
+
 def test_other_columns_of_the_same_reading_use_the_entry(server, tmp_path):
     s3 = s3h.client(server)
     put_tree(s3, "cache/b")

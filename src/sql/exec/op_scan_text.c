@@ -226,6 +226,7 @@ static void derive_open(lh_op_t *op, text_op_t *st)
 {
     const lh_plan_t *p = op->plan;
     for (uint32_t k = 0; k < p->u.text.nderived; k++) {
+        if (p->u.text.read && !p->u.text.read[st->base + k]) continue; /* nothing reads it */
         char *d = NULL;
         size_t n = 0;
         FILE *m = open_memstream(&d, &n);
@@ -238,11 +239,8 @@ static void derive_open(lh_op_t *op, text_op_t *st)
         lh_scan_cache_key_t key;
         const lh_type_t *t = &p->cols[st->base + k].type;
         if (ok && lh__scan_cache_type_ok(t) && !lh__scan_cache_key(d, n, &key)) {
-            int lock = -1;
-            bool lacking;
-            if (!lh__scan_cache_get(op->ex->cache, &key, t, 1, NULL, &st->dr[k], &lock, &lacking,
-                                    op->ex->cancel) &&
-                lock >= 0)
+            int lock = -1; /* another scan writing it: computed here, not waited for */
+            if (!lh__scan_cache_try(op->ex->cache, &key, t, 1, &st->dr[k], &lock) && lock >= 0)
                 st->dw[k] = lh__scan_cache_begin(op->ex->cache, &key, t, 1, NULL, lock);
         }
         free(d);
@@ -292,8 +290,9 @@ static int derive(lh_op_t *op, text_op_t *st, lh_batch_t *b)
                 op->derived_read++;
                 continue;
             }
-            /* damaged, or not of these rows: computed from here on */
-            lh__scan_cache_rd_close(st->dr[k]);
+            /* damaged (the read removed it), or not of these rows: gone, and
+               computed from here on */
+            lh__scan_cache_rd_remove(st->dr[k]);
             st->dr[k] = NULL;
         }
         const lh_vector_t *v;

@@ -483,6 +483,11 @@ static int open_entry(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh
     futimens(r->fd, NULL); /* recently used: evicted last */
     posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     r->dfd = open(r->path, O_RDONLY | O_CLOEXEC | O_DIRECT);
+    struct stat ds;
+    if (r->dfd >= 0 && (fstat(r->dfd, &ds) || ds.st_ino != st.st_ino || ds.st_dev != st.st_dev)) {
+        close(r->dfd); /* the entry was replaced in between: this one through fd */
+        r->dfd = -1;
+    }
     if (r->dfd >= 0) { /* a buffer for direct reads (the head's was not aligned) */
         free(r->buf);
         r->buf = NULL;
@@ -527,7 +532,8 @@ static void unlock_entry(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, int f
 }
 
 static int get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
-               uint32_t ncols, want_t *w, lh_scan_cache_rd_t **out, int *lock, atomic_int *cancel)
+               uint32_t ncols, want_t *w, lh_scan_cache_rd_t **out, int *lock, atomic_int *cancel,
+               int wait_ms)
 {
     if (open_entry(c, k, types, ncols, w, out)) return 1;
     /* a miss: the entry's lock says whether another scan is writing it now;
@@ -550,7 +556,7 @@ static int get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t
             *lock = fd;
             return 0;
         }
-        if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= WAIT_MS ||
+        if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= wait_ms ||
             (cancel && atomic_load(cancel)))
             break;
         struct timespec ts = {0, 10 * 1000 * 1000};
@@ -570,9 +576,23 @@ int lh__scan_cache_get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const l
 {
     *lock = -1;
     want_t w = {.need = need};
-    int hit = get(c, k, types, ncols, &w, out, lock, cancel);
+    int hit = get(c, k, types, ncols, &w, out, lock, cancel, WAIT_MS);
     *lacking = w.lacking;
     return hit;
+}
+
+int lh__scan_cache_try(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
+                       uint32_t ncols, lh_scan_cache_rd_t **out, int *lock)
+{
+    *lock = -1;
+    want_t w = {0};
+    return get(c, k, types, ncols, &w, out, lock, NULL, 0);
+}
+
+void lh__scan_cache_rd_remove(lh_scan_cache_rd_t *r)
+{
+    if (r) unlink(r->path);
+    lh__scan_cache_rd_close(r);
 }
 
 bool lh__scan_cache_done(const lh_scan_cache_rd_t *r)
@@ -591,14 +611,11 @@ static ssize_t pread_upto(int fd, char *buf, size_t n, uint64_t off)
         if (k < 0) return -1;
         if (!k) break;
         got += (size_t)k;
+        if ((size_t)k % DIO) break; /* a short read: the end of the file */
     }
     return (ssize_t)got;
 }
 
-/* The chunk at r->pos by direct I/O: its DIO-aligned span (as large as the
- * last chunk, then the rest when this one is larger) into r->buf; *at is
- * where the chunk starts in it. 0, -1 (short or failed: damaged or
- * changed), LH_ENOMEM. */
 /* The span to read for the chunk at pos: its aligned start, where the
  * chunk starts in it, and how much (as large as the last chunk). */
 static size_t span(const lh_scan_cache_rd_t *r, uint64_t pos, size_t hs, uint64_t *a0, size_t *at)
@@ -626,6 +643,11 @@ static void ahead(lh_scan_cache_rd_t *r, uint64_t pos, size_t hs)
     r->ppos = pos;
 }
 
+/* The chunk at r->pos by direct I/O: its DIO-aligned span (the one read
+ * ahead when it is that one, then the rest when this chunk is larger than
+ * the last) into r->buf; *at is where the chunk starts in it. 0, -1 (short
+ * or failed: damaged or changed), 1 (the file system refused direct I/O),
+ * LH_ENOMEM. */
 static int read_direct(lh_scan_cache_rd_t *r, size_t hs, size_t *at)
 {
     uint64_t a0;
@@ -794,11 +816,11 @@ lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache
     snprintf(w->path, sizeof w->path, "%s/%s" SUFFIX, c->dir, k->hex);
     snprintf(w->tmp, sizeof w->tmp, "%s/.%s.%ld.%u" TMP_SUFFIX, c->dir, k->hex, (long)getpid(),
              atomic_fetch_add(&c->seq, 1));
-    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_DIRECT, 0600);
-    w->direct = w->fd >= 0;
-    if (w->fd < 0 && errno == EINVAL) /* a file system without direct I/O (tmpfs) */
-        w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (w->fd < 0) goto fail;
+    /* direct I/O where the file system has it (older tmpfs, ramfs: EINVAL) */
+    int fl = fcntl(w->fd, F_GETFL);
+    w->direct = fl >= 0 && !fcntl(w->fd, F_SETFL, fl | O_DIRECT);
     size_t hs = head_size(ncols);
     if (grow_aligned(&w->buf, &w->cap, hs, 0)) goto fail;
     memset(w->buf, 0, hs);

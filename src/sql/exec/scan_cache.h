@@ -72,6 +72,12 @@ typedef struct lh_scan_cache_rd lh_scan_cache_rd_t;
 int lh__scan_cache_get(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
                        uint32_t ncols, const bool *need, lh_scan_cache_rd_t **out, int *lock,
                        bool *lacking, atomic_int *cancel);
+/* lh__scan_cache_get of every column without waiting: when a scan of
+ * another process is writing the entry, 0 with *lock -1 at once (compute
+ * without writing one). For entries that are cheap to do without (a text
+ * scan's derived columns: several per file, each a wait). */
+int lh__scan_cache_try(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh_type_t *types,
+                       uint32_t ncols, lh_scan_cache_rd_t **out, int *lock);
 /* The entry's next batch into columns 0..ncols of b (FLAT, reset, with room
  * for LH_BATCH_ROWS rows; a column the entry does not hold is NULL): *rows, 0
  * at the end. Long strings point into the
@@ -82,6 +88,8 @@ int lh__scan_cache_read(lh_scan_cache_rd_t *r, lh_batch_t *b, uint32_t *rows);
 /* Whether every batch has been read. */
 bool lh__scan_cache_done(const lh_scan_cache_rd_t *r);
 void lh__scan_cache_rd_close(lh_scan_cache_rd_t *r);
+/* Closes r and removes its entry (it did not hold what its key says). */
+void lh__scan_cache_rd_remove(lh_scan_cache_rd_t *r);
 
 /* ---- writing an entry ---- */
 typedef struct lh_scan_cache_wr lh_scan_cache_wr_t;

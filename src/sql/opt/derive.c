@@ -22,6 +22,9 @@
 
 #define CHAIN_MAX 64
 #define DERIVED_MAX 32
+#define TREE_MAX                                                                                   \
+    256 /* a composed expression larger than this (counted as a tree) is                           \
+                 not derived: compose shares subtrees, everything after walks them */
 
 typedef struct chain {
     lh_arena_t *a;
@@ -32,6 +35,7 @@ typedef struct chain {
                                              def[n]: the scan's own */
     uint32_t *through[CHAIN_MAX];         /* per node, per derived column: its output column */
     bool *need[CHAIN_MAX];                /* per node: the output columns read above it */
+    uint32_t ncols[CHAIN_MAX];            /* per node: its columns before any was added */
     uint32_t base;                        /* the scan's columns before the derived ones */
     lh_bexpr_t *derived[DERIVED_MAX + 1]; /* over the scan's first base columns */
     uint32_t nderived;
@@ -128,6 +132,30 @@ static lh_bexpr_t *compose(lh_arena_t *a, const lh_bexpr_t *e, lh_bexpr_t **def)
     return c;
 }
 
+/* Whether e, counted as a tree, has at most *left nodes (spent from it). */
+static bool small(const lh_bexpr_t *e, uint32_t *left)
+{
+    if (!*left) return false;
+    --*left;
+    switch ((lh_bx_kind_t)e->kind) {
+    case LH_BX_CAST:
+        return small(e->u.cast.arg, left);
+    case LH_BX_FUNC:
+        for (uint32_t i = 0; i < e->u.func.nargs; i++)
+            if (!small(e->u.func.args[i], left)) return false;
+        return true;
+    case LH_BX_CONST:
+    case LH_BX_COLREF:
+    case LH_BX_PARAM:
+    case LH_BX_IN_SET:
+        return true;
+    default:
+        for (uint32_t i = 0; i < e->u.list.n; i++)
+            if (!small(e->u.list.items[i], left)) return false;
+        return true;
+    }
+}
+
 /* Whether e reads a column of the files (not only Hive or filename). */
 static bool reads_file(const lh_bexpr_t *e, uint32_t nfilecols)
 {
@@ -214,8 +242,8 @@ static lh_bexpr_t *rewrite(chain_t *ch, uint32_t i, lh_bexpr_t *e)
     if (e->kind == LH_BX_COLREF || e->kind == LH_BX_CONST || e->kind == LH_BX_PARAM) return e;
     if (candidate(e)) {
         lh_bexpr_t *c = compose(ch->a, e, ch->def[i + 1]);
-        uint32_t k, col;
-        if (c && safe(c) && reads_file(c, ch->scan->u.text.nfilecols) &&
+        uint32_t k, col, left = TREE_MAX;
+        if (c && small(c, &left) && safe(c) && reads_file(c, ch->scan->u.text.nfilecols) &&
             (k = derived_col(ch, c)) != UINT32_MAX) {
             if (avail(ch, i + 1, k, &col)) return NULL;
             return lh_bx_colref(ch->a, col, &e->type);
@@ -264,6 +292,7 @@ static int prepare(chain_t *ch)
         if (!(ch->def[ch->n][c] = lh_bx_colref(a, c, &s->cols[c].type))) return LH_ENOMEM;
     for (uint32_t j = ch->n; j-- > 0;) {
         lh_plan_t *p = ch->node[j];
+        ch->ncols[j] = p->ncols;
         ch->through[j] = lh_arena_alloc(a, (DERIVED_MAX + 1) * sizeof **ch->through);
         if (!ch->through[j]) return LH_ENOMEM;
         memset(ch->through[j], 0xff, (DERIVED_MAX + 1) * sizeof **ch->through);
@@ -344,7 +373,9 @@ static int chain_at(lh_arena_t *a, lh_plan_t *top, lh_plan_t **scan)
         lh_plan_t *p = ch->node[j];
         if (p->kind != LH_PLAN_FILTER) continue;
         lh_bexpr_t *c = compose(a, p->u.filter.cond, ch->def[j + 1]);
-        if (p->u.filter.rtf_join || !c || reads_file(c, ch->scan->u.text.nfilecols)) {
+        uint32_t left = TREE_MAX;
+        if (p->u.filter.rtf_join || !c || !small(c, &left) ||
+            reads_file(c, ch->scan->u.text.nfilecols)) {
             from = j; /* the filter itself sees every row */
             break;
         }
@@ -358,7 +389,7 @@ static int chain_at(lh_arena_t *a, lh_plan_t *top, lh_plan_t **scan)
             p->u.filter.cond = r;
             continue;
         }
-        uint32_t n = p->ncols; /* not the pass-through columns added below */
+        uint32_t n = ch->ncols[j]; /* not the pass-through columns added for the nodes above */
         for (uint32_t i = 0; !rc && i < n; i++) {
             if (!ch->need[j][i]) continue;
             lh_bexpr_t *r = rewrite(ch, j, p->u.project.exprs[i]);
