@@ -192,7 +192,7 @@ static void expr_text(FILE *m, const lh_bexpr_t *e, const lh_plan_t *p)
         else if (!lh_value_text(&e->u.c, &b))
             fprintf(m, " %zu:%.*s", b.len, (int)b.len, b.ptr);
         else
-            fputs(" ?", m); /* no key: see derive_keys */
+            fputs(" ?", m); /* no key: see derive_open */
         lh_buf_free(&b);
         break;
     }
@@ -220,13 +220,19 @@ static void expr_text(FILE *m, const lh_bexpr_t *e, const lh_plan_t *p)
     fputc(')', m);
 }
 
+/* Whether nothing reads derived column k (column pruning left it out). */
+static bool derived_unread(const lh_plan_t *p, const text_op_t *st, uint32_t k)
+{
+    return p->u.text.read && !p->u.text.read[st->base + k];
+}
+
 /* The open file's entries of the derived columns: each read when there is
  * one, else written while the file is read (when its lock is had). */
 static void derive_open(lh_op_t *op, text_op_t *st)
 {
     const lh_plan_t *p = op->plan;
     for (uint32_t k = 0; k < p->u.text.nderived; k++) {
-        if (p->u.text.read && !p->u.text.read[st->base + k]) continue; /* nothing reads it */
+        if (derived_unread(p, st, k)) continue;
         char *d = NULL;
         size_t n = 0;
         FILE *m = open_memstream(&d, &n);
@@ -270,7 +276,7 @@ static int derive(lh_op_t *op, text_op_t *st, lh_batch_t *b)
     lh_sql_scope_t was = lh_sql_scope_enter(b); /* one scope: they read the same rows */
     for (uint32_t k = 0; !rc && k < p->u.text.nderived; k++) {
         lh_vector_t *out = &b->cols[st->base + k];
-        if (p->u.text.read && !p->u.text.read[st->base + k]) {
+        if (derived_unread(p, st, k)) {
             lh_vector_set_null(out, 0);
             lh_vector_set_constant(out);
             continue;

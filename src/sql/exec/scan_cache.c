@@ -305,23 +305,9 @@ void lh_scan_cache_close(lh_scan_cache_t *c)
     free(c);
 }
 
-/* buf (*cap bytes) grown to hold n: 0, or -1 (out of memory, unchanged). */
-static int grow(char **buf, size_t *cap, size_t n)
-{
-    if (n <= *cap) return 0;
-    size_t c = *cap ? *cap : (size_t)1 << 20;
-    while (c < n)
-        c *= 2;
-    char *b = realloc(*buf, c);
-    if (!b) return -1;
-    *buf = b;
-    *cap = c;
-    return 0;
-}
-
-/* buf (*cap bytes, DIO-aligned) grown to hold n, its first keep bytes kept:
- * 0, or -1 (out of memory, unchanged). */
-static int grow_aligned(char **buf, size_t *cap, size_t n, size_t keep)
+/* buf (*cap bytes, DIO-aligned, as direct I/O needs it) grown to hold n,
+ * its first keep bytes kept: 0, or -1 (out of memory, unchanged). */
+static int grow(char **buf, size_t *cap, size_t n, size_t keep)
 {
     if (n <= *cap) return 0;
     size_t c = *cap ? *cap : (size_t)1 << 20;
@@ -426,7 +412,7 @@ static int check_ends(lh_scan_cache_rd_t *r, uint64_t size)
 {
     const layout_t *l = &r->l;
     size_t hs = head_size(l->ncols);
-    if (grow(&r->buf, &r->cap, hs)) return 1; /* out of memory: not the entry's fault */
+    if (grow(&r->buf, &r->cap, hs, 0)) return 1; /* out of memory: not the entry's fault */
     if (size < hs + ALIGN || size % ALIGN || pread_all(r->fd, r->buf, hs, 0)) return -1;
     uint32_t v, n;
     memcpy(&v, r->buf + 8, 4);
@@ -487,11 +473,6 @@ static int open_entry(lh_scan_cache_t *c, const lh_scan_cache_key_t *k, const lh
     if (r->dfd >= 0 && (fstat(r->dfd, &ds) || ds.st_ino != st.st_ino || ds.st_dev != st.st_dev)) {
         close(r->dfd); /* the entry was replaced in between: this one through fd */
         r->dfd = -1;
-    }
-    if (r->dfd >= 0) { /* a buffer for direct reads (the head's was not aligned) */
-        free(r->buf);
-        r->buf = NULL;
-        r->cap = 0;
     }
     *out = r;
     return 1;
@@ -631,7 +612,7 @@ static void ahead(lh_scan_cache_rd_t *r, uint64_t pos, size_t hs)
     if (r->dfd < 0 || r->inflight || pos >= r->end) return;
     uint64_t a0;
     size_t at, want = span(r, pos, hs, &a0, &at);
-    if (grow_aligned(&r->pbuf, &r->pcap, want, 0)) return;
+    if (grow(&r->pbuf, &r->pcap, want, 0)) return;
     memset(&r->cb, 0, sizeof r->cb);
     r->cb.aio_fildes = r->dfd;
     r->cb.aio_buf = r->pbuf;
@@ -666,7 +647,7 @@ static int read_direct(lh_scan_cache_rd_t *r, size_t hs, size_t *at)
         }
     }
     if (got < 0) {
-        if (grow_aligned(&r->buf, &r->cap, want, 0)) return LH_ENOMEM;
+        if (grow(&r->buf, &r->cap, want, 0)) return LH_ENOMEM;
         got = pread_upto(r->dfd, r->buf, want, a0);
         if (got < 0 && errno == EINVAL) return 1; /* no direct I/O here after all */
     }
@@ -678,7 +659,7 @@ static int read_direct(lh_scan_cache_rd_t *r, size_t hs, size_t *at)
     if ((size_t)got < need) {
         size_t more = (need + DIO - 1) & ~(size_t)(DIO - 1);
         if ((size_t)got % DIO) return -1; /* the file ended before the chunk did */
-        if (grow_aligned(&r->buf, &r->cap, more, (size_t)got)) return LH_ENOMEM;
+        if (grow(&r->buf, &r->cap, more, (size_t)got)) return LH_ENOMEM;
         ssize_t k = pread_upto(r->dfd, r->buf + got, more - (size_t)got, a0 + (uint64_t)got);
         if (k < 0 && errno == EINVAL) return 1;
         if (k < 0 || (size_t)got + (size_t)k < need) return -1;
@@ -709,11 +690,11 @@ int lh__scan_cache_read(lh_scan_cache_rd_t *r, lh_batch_t *b, uint32_t *rows_out
         memcpy(&h, ch, sizeof h);
         ahead(r, r->pos + h.size, hs); /* the next chunk, while this one is used */
     } else {
-        if (grow(&r->buf, &r->cap, hs)) return LH_ENOMEM;
+        if (grow(&r->buf, &r->cap, hs, 0)) return LH_ENOMEM;
         if (pread_all(r->fd, r->buf, hs, r->pos)) goto bad;
         memcpy(&h, r->buf, sizeof h);
         if (h.size < hs || h.size > r->end - r->pos) goto bad;
-        if (grow(&r->buf, &r->cap, h.size)) return LH_ENOMEM;
+        if (grow(&r->buf, &r->cap, h.size, hs)) return LH_ENOMEM;
         if (pread_all(r->fd, r->buf + hs, h.size - hs, r->pos + hs)) goto bad;
         ch = r->buf;
     }
@@ -767,25 +748,28 @@ struct lh_scan_cache_wr {
     lh_scan_cache_key_t key;
 };
 
+/* The rest of w's writes through the page cache. 0 or -1. */
+static int leave_direct(lh_scan_cache_wr_t *w)
+{
+    int fl = fcntl(w->fd, F_GETFL);
+    if (fl < 0 || fcntl(w->fd, F_SETFL, fl & ~O_DIRECT)) return -1;
+    w->direct = false;
+    return 0;
+}
+
 /* Writes what is staged: with direct I/O its whole DIO blocks (the rest
  * moves to the front), all of it when last or without. 0 or -1. */
 static int flush(lh_scan_cache_wr_t *w, bool last)
 {
-    if (last && w->direct) { /* the file's end is not a whole block: the page cache */
-        int fl = fcntl(w->fd, F_GETFL);
-        if (fl < 0 || fcntl(w->fd, F_SETFL, fl & ~O_DIRECT)) return -1;
-        w->direct = false;
-    }
+    /* the file's end is not a whole block: the page cache */
+    if (last && w->direct && leave_direct(w)) return -1;
     size_t n = w->direct ? w->staged & ~(size_t)(DIO - 1) : w->staged, done = 0;
     while (done < n) {
         ssize_t k = write(w->fd, w->buf + done, n - done);
         if (k < 0 && errno == EINTR) continue;
         if (k < 0 && errno == EINVAL && w->direct) {
-            /* a file system that opens for direct I/O but will not do it:
-               the rest through the page cache */
-            int fl = fcntl(w->fd, F_GETFL);
-            if (fl < 0 || fcntl(w->fd, F_SETFL, fl & ~O_DIRECT)) return -1;
-            w->direct = false;
+            /* a file system that opens for direct I/O but will not do it */
+            if (leave_direct(w)) return -1;
             n = w->staged;
             continue;
         }
@@ -822,7 +806,7 @@ lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache
     int fl = fcntl(w->fd, F_GETFL);
     w->direct = fl >= 0 && !fcntl(w->fd, F_SETFL, fl | O_DIRECT);
     size_t hs = head_size(ncols);
-    if (grow_aligned(&w->buf, &w->cap, hs, 0)) goto fail;
+    if (grow(&w->buf, &w->cap, hs, 0)) goto fail;
     memset(w->buf, 0, hs);
     memcpy(w->buf, "LHSCACH1", 8);
     uint32_t v = VERSION;
@@ -857,7 +841,7 @@ void lh__scan_cache_append(lh_scan_cache_wr_t *w, const lh_batch_t *b)
     }
     size_t size = chunk_size(l, rows, w->d);
     if ((int64_t)(w->off + size) > w->c->max || /* > the cache */
-        grow_aligned(&w->buf, &w->cap, w->staged + size, w->staged)) {
+        grow(&w->buf, &w->cap, w->staged + size, w->staged)) {
         w->failed = true;
         return;
     }
@@ -962,7 +946,7 @@ void lh__scan_cache_end(lh_scan_cache_wr_t *w, bool keep)
     if (!w) return;
     bool kept = false;
     if (w->fd >= 0) {
-        if (keep && !w->failed && !grow_aligned(&w->buf, &w->cap, w->staged + ALIGN, w->staged)) {
+        if (keep && !w->failed && !grow(&w->buf, &w->cap, w->staged + ALIGN, w->staged)) {
             char *o = w->buf + w->staged;
             memset(o, 0, ALIGN);
             trailer_t t = {.rows = w->rows, .chunks = w->chunks, .at = w->off};

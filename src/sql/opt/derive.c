@@ -36,6 +36,7 @@ typedef struct chain {
     uint32_t *through[CHAIN_MAX];         /* per node, per derived column: its output column */
     bool *need[CHAIN_MAX];                /* per node: the output columns read above it */
     uint32_t ncols[CHAIN_MAX];            /* per node: its columns before any was added */
+    bool *mask;                           /* reads_file's: per file column of the scan */
     uint32_t base;                        /* the scan's columns before the derived ones */
     lh_bexpr_t *derived[DERIVED_MAX + 1]; /* over the scan's first base columns */
     uint32_t nderived;
@@ -157,24 +158,12 @@ static bool small(const lh_bexpr_t *e, uint32_t *left)
 }
 
 /* Whether e reads a column of the files (not only Hive or filename). */
-static bool reads_file(const lh_bexpr_t *e, uint32_t nfilecols)
+static bool reads_file(chain_t *ch, const lh_bexpr_t *e)
 {
-    switch ((lh_bx_kind_t)e->kind) {
-    case LH_BX_COLREF:
-        return e->u.col < nfilecols;
-    case LH_BX_CONST:
-        return false;
-    case LH_BX_CAST:
-        return reads_file(e->u.cast.arg, nfilecols);
-    case LH_BX_FUNC:
-        for (uint32_t i = 0; i < e->u.func.nargs; i++)
-            if (reads_file(e->u.func.args[i], nfilecols)) return true;
-        return false;
-    default:
-        for (uint32_t i = 0; i < e->u.list.n; i++)
-            if (reads_file(e->u.list.items[i], nfilecols)) return true;
-        return false;
-    }
+    uint32_t n = ch->scan->u.text.nfilecols;
+    memset(ch->mask, 0, n);
+    lh_bx_refs(e, ch->mask, n);
+    return memchr(ch->mask, 1, n) != NULL;
 }
 
 /* Appends a column (a reference to input column col) to projection p. */
@@ -243,7 +232,7 @@ static lh_bexpr_t *rewrite(chain_t *ch, uint32_t i, lh_bexpr_t *e)
     if (candidate(e)) {
         lh_bexpr_t *c = compose(ch->a, e, ch->def[i + 1]);
         uint32_t k, col, left = TREE_MAX;
-        if (c && small(c, &left) && safe(c) && reads_file(c, ch->scan->u.text.nfilecols) &&
+        if (c && small(c, &left) && safe(c) && reads_file(ch, c) &&
             (k = derived_col(ch, c)) != UINT32_MAX) {
             if (avail(ch, i + 1, k, &col)) return NULL;
             return lh_bx_colref(ch->a, col, &e->type);
@@ -287,7 +276,9 @@ static int prepare(chain_t *ch)
 {
     lh_arena_t *a = ch->a;
     lh_plan_t *s = ch->scan;
-    if (!(ch->def[ch->n] = lh_arena_alloc(a, (s->ncols + 1) * sizeof **ch->def))) return LH_ENOMEM;
+    if (!(ch->def[ch->n] = lh_arena_alloc(a, (s->ncols + 1) * sizeof **ch->def)) ||
+        !(ch->mask = lh_arena_alloc(a, s->u.text.nfilecols + 1)))
+        return LH_ENOMEM;
     for (uint32_t c = 0; c < s->ncols; c++)
         if (!(ch->def[ch->n][c] = lh_bx_colref(a, c, &s->cols[c].type))) return LH_ENOMEM;
     for (uint32_t j = ch->n; j-- > 0;) {
@@ -374,8 +365,7 @@ static int chain_at(lh_arena_t *a, lh_plan_t *top, lh_plan_t **scan)
         if (p->kind != LH_PLAN_FILTER) continue;
         lh_bexpr_t *c = compose(a, p->u.filter.cond, ch->def[j + 1]);
         uint32_t left = TREE_MAX;
-        if (p->u.filter.rtf_join || !c || !small(c, &left) ||
-            reads_file(c, ch->scan->u.text.nfilecols)) {
+        if (p->u.filter.rtf_join || !c || !small(c, &left) || reads_file(ch, c)) {
             from = j; /* the filter itself sees every row */
             break;
         }
