@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "core/dio.h"
 #include "store/engine.h"
 
 #define LH__ID_LEN 32 /* hex chars of a data id (16 random bytes) */
@@ -124,6 +125,7 @@ struct lh_store {
 struct lh_store_writer {
     lh_store_t *st;
     int fd;                  /* tmp file; -1 while the body is in memory */
+    lh_dio_t dio;            /* fd's writes by lh_store_put_write (dio.fd < 0: none yet) */
     unsigned char *mem;      /* in-memory body (inline candidate), or NULL */
     size_t mem_cap;          /* allocated bytes of mem */
     size_t inline_max;       /* > 0: stays in memory while size <= this */

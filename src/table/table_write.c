@@ -3,6 +3,7 @@
  * files uploaded, then one commit. */
 #include "table/table.h"
 
+#include "core/dio.h"
 #include "table/delta_int.h"
 #include "table/table_int.h"
 
@@ -29,7 +30,7 @@ typedef struct part {
     lh_delta_kv_t *pvals; /* column -> text (NULL value: NULL) */
     lh_batch_t *pending;  /* data columns only */
     lh_pq_writer_t *pq;   /* NULL between files */
-    FILE *fp;             /* the temporary file under pq */
+    lh_dio_t out;         /* the temporary file under pq (out.fd < 0: none) */
     char tmp_path[4096];  /* its name */
     int64_t file_rows;    /* rows in the open file */
 } part_t;
@@ -304,6 +305,7 @@ static int find_part(lh_table_writer_t *w, const lh_batch_t *b, uint32_t row, si
     }
     part_t *p = &w->parts[w->nparts];
     memset(p, 0, sizeof *p);
+    p->out.fd = -1;
     p->key = lh_arena_strdup(w->arena, w->key.ptr);
     p->pvals = lh_arena_calloc(w->arena, (w->npcols + 1) * sizeof *p->pvals);
     if (!p->key || !p->pvals) return lh_err_set(err, LH_ENOMEM, "out of memory");
@@ -316,10 +318,14 @@ static int find_part(lh_table_writer_t *w, const lh_batch_t *b, uint32_t row, si
 
 /* ---- files ---- */
 
+/* The data file is written once and read once (its upload): by direct I/O
+ * where the file system has it (core/dio.h), not into fresh page-cache
+ * pages. */
 static int sink_file(void *ctx, const void *data, size_t len, lh_err_t *err)
 {
-    if (fwrite(data, 1, len, ctx) != len)
-        return lh_err_set(err, LH_EIO, "cannot write a temporary data file: %s", strerror(errno));
+    if (lh_dio_write(ctx, data, len))
+        return lh_err_set(err, errno == ENOMEM ? LH_ENOMEM : LH_EIO,
+                          "cannot write a temporary data file: %s", strerror(errno));
     return 0;
 }
 
@@ -334,21 +340,18 @@ static int open_file(lh_table_writer_t *w, part_t *p, lh_err_t *err)
         return lh_err_set(err, LH_EIO, "cannot create a temporary file in %s: %s", dir,
                           strerror(errno));
     }
-    p->fp = fdopen(fd, "wb");
-    if (!p->fp) {
-        close(fd);
-        return lh_err_set(err, LH_EIO, "cannot open a temporary file: %s", strerror(errno));
-    }
+    lh_dio_init(&p->out, fd);
     p->file_rows = 0;
-    return lh_pq_writer_open(&w->data_type, &w->o.parquet, sink_file, p->fp, &p->pq, err);
+    return lh_pq_writer_open(&w->data_type, &w->o.parquet, sink_file, &p->out, &p->pq, err);
 }
 
 static void drop_file(part_t *p)
 {
     lh_pq_writer_free(p->pq);
     p->pq = NULL;
-    if (p->fp) fclose(p->fp);
-    p->fp = NULL;
+    if (p->out.fd >= 0) close(p->out.fd);
+    lh_dio_free(&p->out);
+    p->out.fd = -1;
     if (p->tmp_path[0]) unlink(p->tmp_path);
     p->tmp_path[0] = 0;
     p->file_rows = 0;
@@ -390,7 +393,7 @@ static int close_file(lh_table_writer_t *w, part_t *p, lh_err_t *err)
     lh_pq_file_stats_t fs;
     int rc = lh_pq_writer_close(p->pq, &fs, err);
     if (rc) return rc;
-    if (fflush(p->fp) != 0)
+    if (lh_dio_flush(&p->out, true) != 0)
         return lh_err_set(err, LH_EIO, "cannot write a temporary data file: %s", strerror(errno));
     lh_delta_map_t pv = {p->pvals, w->npcols};
     lh_buf_t path, key, stats;
