@@ -144,11 +144,6 @@ void lh_vector_set_null(lh_vector_t *v, uint32_t row)
     }
 }
 
-void lh_vector_set_valid(lh_vector_t *v, uint32_t row)
-{
-    if (v->validity) v->validity[row >> 6] |= UINT64_C(1) << (row & 63);
-}
-
 uint32_t lh_vector_null_count(const lh_vector_t *v, uint32_t count)
 {
     uint32_t n = 0;
@@ -183,12 +178,6 @@ int lh_vector_set_string(lh_vector_t *v, uint32_t row, const void *p, size_t len
     ((lh_string_t *)v->data)[row] = lh_string_make(bytes, (uint32_t)len);
     lh_vector_set_valid(v, row);
     return 0;
-}
-
-void lh_vector_set_string_ref(lh_vector_t *v, uint32_t row, const void *p, uint32_t len)
-{
-    ((lh_string_t *)v->data)[row] = lh_string_make(p, len);
-    lh_vector_set_valid(v, row);
 }
 
 /* ---- nested ---- */

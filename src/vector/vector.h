@@ -222,7 +222,10 @@ static inline uint32_t lh_vector_row(const lh_vector_t *v, uint32_t row)
  * allocation). On a STRUCT the children's rows too; on a LIST/MAP the entry
  * becomes {0, 0}; on a DICTIONARY the code becomes 0. */
 void lh_vector_set_null(lh_vector_t *v, uint32_t row);
-void lh_vector_set_valid(lh_vector_t *v, uint32_t row);
+static inline void lh_vector_set_valid(lh_vector_t *v, uint32_t row)
+{
+    if (v->validity) v->validity[row >> 6] |= UINT64_C(1) << (row & 63);
+}
 /* v's validity words, made writable (all valid if there were none), for
  * producers that write whole words (Parquet definition levels). Owned by v. */
 uint64_t *lh_vector_validity_mut(lh_vector_t *v);
@@ -236,8 +239,14 @@ uint32_t lh_vector_null_count(const lh_vector_t *v, uint32_t count);
  * string), LH_ETOOBIG (len > UINT32_MAX) or LH_ENOMEM. */
 int lh_vector_set_string(lh_vector_t *v, uint32_t row, const void *p, size_t len);
 /* The same without a copy: a long string points at p, which the producer keeps
- * valid as borrowed memory (see Ownership). */
-void lh_vector_set_string_ref(lh_vector_t *v, uint32_t row, const void *p, uint32_t len);
+ * valid as borrowed memory (see Ownership). Inline: the JSON functions set
+ * one per extracted value. */
+static inline void lh_vector_set_string_ref(lh_vector_t *v, uint32_t row, const void *p,
+                                            uint32_t len)
+{
+    ((lh_string_t *)v->data)[row] = lh_string_make((const char *)p, len);
+    lh_vector_set_valid(v, row);
+}
 
 /* ---- nested ---- */
 
