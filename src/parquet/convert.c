@@ -196,6 +196,13 @@ static int be_int(const lh_string_t *s, lh_int128_t *out)
         *out = 0;
         return 0;
     }
+    if (n == 16) { /* DECIMAL(38): two big-endian words, not 16 shifts of 128 bits */
+        uint64_t hi, lo;
+        memcpy(&hi, p, 8);
+        memcpy(&lo, p + 8, 8);
+        *out = (lh_int128_t)((lh_uint128_t)__builtin_bswap64(hi) << 64 | __builtin_bswap64(lo));
+        return 0;
+    }
     lh_uint128_t v = (p[0] & 0x80) ? ~(lh_uint128_t)0 : 0;
     for (uint32_t i = 0; i < n; i++) {
         if (i + 16 < n && p[i] != ((p[0] & 0x80) ? 0xff : 0)) return LH_ECORRUPT;
