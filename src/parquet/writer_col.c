@@ -92,6 +92,13 @@ void lh__pq_leaf_release(lh__pq_leaf_t *l)
 
 static void put_be(uint8_t *p, lh_int128_t v, size_t n)
 {
+    if (n == 16) { /* DECIMAL(38): two byte-swapped words, not sixteen 128-bit shifts */
+        uint64_t hi = __builtin_bswap64((uint64_t)((lh_uint128_t)v >> 64)),
+                 lo = __builtin_bswap64((uint64_t)v);
+        memcpy(p, &hi, 8);
+        memcpy(p + 8, &lo, 8);
+        return;
+    }
     for (size_t k = 0; k < n; k++)
         p[n - 1 - k] = (uint8_t)(v >> (8 * k));
 }
