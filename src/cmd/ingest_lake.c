@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -94,6 +95,7 @@ typedef struct part {
     lh_dio_t file;       /* the part's temporary file (file.fd < 0: none) */
     size_t size;         /* its bytes so far */
     char path[PATH_MAX]; /* its name */
+    bool named;          /* a named file (to remove), not O_TMPFILE's */
     const char *why;     /* the failure, for the message */
 } part_t;
 
@@ -147,30 +149,32 @@ static int part_open(part_t *p)
     return p->z ? 0 : (fprintf(stderr, "lakehouse ingest: out of memory\n"), 1);
 }
 
-/* The part's temporary file made (in TMPDIR, else /tmp) and opened for
- * direct I/O: 0, or 1 with a message. */
+/* The part's temporary file made in TMPDIR (else /tmp; unnamed where the
+ * file system can, so a killed ingest leaves nothing behind:
+ * lh_dio_tmpfile) and opened for direct I/O, its staging buffer kept from
+ * the part before: 0, or 1 with a message. */
 static int part_file(part_t *p)
 {
     const char *dir = getenv("TMPDIR");
-    snprintf(p->path, sizeof p->path, "%s/lakehouse-ingest-XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(p->path);
+    if (!dir || !*dir) dir = "/tmp";
+    int fd = lh_dio_tmpfile(dir, "lakehouse-ingest-", p->path, sizeof p->path, &p->named);
     if (fd < 0)
-        return fprintf(stderr, "lakehouse ingest: cannot create %s: %s\n", p->path,
+        return fprintf(stderr, "lakehouse ingest: cannot create a file in %s: %s\n", dir,
                        strerror(errno)),
                1;
-    lh_dio_free(&p->file);
-    lh_dio_init(&p->file, fd);
+    lh_dio_reopen(&p->file, fd);
     p->size = 0;
     p->why = NULL;
     return 0;
 }
 
-/* The part's file closed and removed (its staging buffer kept). */
+/* The part's file closed (and removed when it has a name); its staging
+ * buffer stays for the next part. */
 static void part_drop(part_t *p)
 {
     if (p->file.fd < 0) return;
     close(p->file.fd);
-    unlink(p->path);
+    if (p->named) unlink(p->path);
     p->file.fd = -1;
 }
 

@@ -2,6 +2,7 @@
  * (dio.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +30,15 @@ int lh_dio_grow(char **buf, size_t *cap, size_t n, size_t keep)
     *buf = b;
     *cap = c;
     return 0;
+}
+
+void lh_dio_reopen(lh_dio_t *d, int fd)
+{
+    char *buf = d->buf;
+    size_t cap = d->cap;
+    lh_dio_init(d, fd);
+    d->buf = buf;
+    d->cap = cap;
 }
 
 char *lh_dio_room(lh_dio_t *d, size_t n)
@@ -64,7 +74,7 @@ int lh_dio_flush(lh_dio_t *d, bool last)
         if (k <= 0) return -1;
         done += (size_t)k;
     }
-    memmove(d->buf, d->buf + done, d->staged - done);
+    if (d->staged > done) memmove(d->buf, d->buf + done, d->staged - done);
     d->staged -= done;
     return 0;
 }
@@ -82,6 +92,19 @@ int lh_dio_write(lh_dio_t *d, const void *p, size_t n)
         if (d->staged == d->cap && lh_dio_flush(d, false)) return -1;
     }
     return 0;
+}
+
+int lh_dio_tmpfile(const char *dir, const char *prefix, char *path, size_t cap, bool *named)
+{
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    *named = fd < 0;
+    if (fd >= 0) {
+        snprintf(path, cap, "/proc/self/fd/%d", fd);
+        return fd;
+    }
+    if ((size_t)snprintf(path, cap, "%s/%sXXXXXX", dir, prefix) >= cap)
+        return errno = ENAMETOOLONG, -1;
+    return mkstemp(path);
 }
 
 void lh_dio_free(lh_dio_t *d)

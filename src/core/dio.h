@@ -35,6 +35,9 @@ typedef struct lh_dio {
 /* Starts writing fd (not owned: lh_dio_free leaves it open), asking its
  * file system for O_DIRECT. No allocation until the first byte. */
 void lh_dio_init(lh_dio_t *d, int fd);
+/* lh_dio_init of another file, d's buffer kept (one writer, file after
+ * file: its pages stay warm). Whatever was staged is dropped. */
+void lh_dio_reopen(lh_dio_t *d, int fd);
 /* Room for n more bytes after the staged ones (fill it, then add n to
  * d->staged): a pointer into the buffer, or NULL (out of memory; nothing
  * changed). Grows the buffer as needed. */
@@ -44,10 +47,18 @@ char *lh_dio_room(lh_dio_t *d, size_t n);
  * goes through the page cache) or without direct I/O. 0, or -1 with errno. */
 int lh_dio_flush(lh_dio_t *d, bool last);
 /* Stages the n bytes at p, writing each LH_DIO_BATCH as it fills (the
- * buffer stays at that size). 0, or -1 with errno (ENOMEM included). */
+ * buffer stays at that size: 1 MiB a file being written, allocated at its
+ * first byte). 0, or -1 with errno (ENOMEM included). */
 int lh_dio_write(lh_dio_t *d, const void *p, size_t n);
 /* Frees the buffer (staged bytes are dropped; fd stays open). */
 void lh_dio_free(lh_dio_t *d);
+
+/* A temporary file in dir for a writer whose file is read back by name
+ * (an upload): unnamed where the file system makes such files (O_TMPFILE,
+ * so a killed process leaves nothing behind), path then /proc/self/fd/N;
+ * else made by mkstemp as dir/<prefix>XXXXXX, *named set: remove it after.
+ * The descriptor (read-write), or -1 with errno. */
+int lh_dio_tmpfile(const char *dir, const char *prefix, char *path, size_t cap, bool *named);
 
 /* *buf (*cap bytes, LH_DIO_ALIGN-aligned, or NULL and 0) grown to at least
  * n bytes (doubling from 1 MiB), its first keep bytes kept: 0, or -1 (out

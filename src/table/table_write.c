@@ -30,8 +30,10 @@ typedef struct part {
     lh_delta_kv_t *pvals; /* column -> text (NULL value: NULL) */
     lh_batch_t *pending;  /* data columns only */
     lh_pq_writer_t *pq;   /* NULL between files */
-    lh_dio_t out;         /* the temporary file under pq (out.fd < 0: none) */
-    char tmp_path[4096];  /* its name */
+    lh_dio_t *out;        /* the temporary file under pq, or NULL; on the heap: pq keeps
+                             its address while the parts array grows */
+    char tmp_path[4096];  /* its name (/proc/self/fd/N when unnamed) */
+    bool named;           /* tmp_path is a name to remove */
     int64_t file_rows;    /* rows in the open file */
 } part_t;
 
@@ -305,7 +307,6 @@ static int find_part(lh_table_writer_t *w, const lh_batch_t *b, uint32_t row, si
     }
     part_t *p = &w->parts[w->nparts];
     memset(p, 0, sizeof *p);
-    p->out.fd = -1;
     p->key = lh_arena_strdup(w->arena, w->key.ptr);
     p->pvals = lh_arena_calloc(w->arena, (w->npcols + 1) * sizeof *p->pvals);
     if (!p->key || !p->pvals) return lh_err_set(err, LH_ENOMEM, "out of memory");
@@ -333,26 +334,34 @@ static int open_file(lh_table_writer_t *w, part_t *p, lh_err_t *err)
 {
     const char *dir = w->o.tmp_dir ? w->o.tmp_dir : getenv("TMPDIR");
     if (!dir || !*dir) dir = "/tmp";
-    snprintf(p->tmp_path, sizeof p->tmp_path, "%s/lakehouse-table-XXXXXX", dir);
-    int fd = mkstemp(p->tmp_path);
+    int fd = lh_dio_tmpfile(dir, "lakehouse-table-", p->tmp_path, sizeof p->tmp_path, &p->named);
     if (fd < 0) {
         p->tmp_path[0] = 0;
         return lh_err_set(err, LH_EIO, "cannot create a temporary file in %s: %s", dir,
                           strerror(errno));
     }
-    lh_dio_init(&p->out, fd);
+    if (!(p->out = malloc(sizeof *p->out))) {
+        close(fd);
+        if (p->named) unlink(p->tmp_path);
+        p->tmp_path[0] = 0;
+        return lh_err_set(err, LH_ENOMEM, "out of memory");
+    }
+    lh_dio_init(p->out, fd);
     p->file_rows = 0;
-    return lh_pq_writer_open(&w->data_type, &w->o.parquet, sink_file, &p->out, &p->pq, err);
+    return lh_pq_writer_open(&w->data_type, &w->o.parquet, sink_file, p->out, &p->pq, err);
 }
 
 static void drop_file(part_t *p)
 {
     lh_pq_writer_free(p->pq);
     p->pq = NULL;
-    if (p->out.fd >= 0) close(p->out.fd);
-    lh_dio_free(&p->out);
-    p->out.fd = -1;
-    if (p->tmp_path[0]) unlink(p->tmp_path);
+    if (p->out) {
+        close(p->out->fd);
+        lh_dio_free(p->out);
+        free(p->out);
+        p->out = NULL;
+    }
+    if (p->tmp_path[0] && p->named) unlink(p->tmp_path);
     p->tmp_path[0] = 0;
     p->file_rows = 0;
 }
@@ -393,7 +402,7 @@ static int close_file(lh_table_writer_t *w, part_t *p, lh_err_t *err)
     lh_pq_file_stats_t fs;
     int rc = lh_pq_writer_close(p->pq, &fs, err);
     if (rc) return rc;
-    if (lh_dio_flush(&p->out, true) != 0)
+    if (lh_dio_flush(p->out, true) != 0)
         return lh_err_set(err, LH_EIO, "cannot write a temporary data file: %s", strerror(errno));
     lh_delta_map_t pv = {p->pvals, w->npcols};
     lh_buf_t path, key, stats;

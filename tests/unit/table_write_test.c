@@ -685,6 +685,45 @@ static void s3_kill_before_log(void)
     lh_arena_free(a);
 }
 
+/* A part's data file open (its first 2048 rows of one day written) while
+ * rows of twelve more days arrive: the parts array grows (realloc) under the
+ * open Parquet writer, whose output must not move with it (it wrote into the
+ * freed array once the file writer became part of the part). */
+static void c_many_parts(lh_objstore_t *os)
+{
+    lh_arena_t *a = lh_arena_new(0);
+    lh_delta_table_t *t;
+    lh_err_t e = {0};
+    int64_t v = -1;
+    CHECK_EQ_INT(lh_delta_open(&t, os, B, "silver/mp", &e), 0);
+    CHECK_EQ_INT(make_table(t, a, &e), 0);
+    lh_table_write_opts_t o;
+    lh_table_write_opts_default(&o);
+    o.mode = LH_DELTA_APPEND;
+    lh_table_writer_t *w;
+    CHECK_EQ_INT(lh_table_writer_open(t, &o, &w, &e), 0);
+    int rc = write_rows(w, 0, 2048, 1, &e);          /* part 0's file opened */
+    if (!rc) rc = write_rows(w, 2048, 4096, 12, &e); /* parts 1..11: realloc */
+    if (!rc) rc = lh_table_writer_commit(w, &v, &e);
+    if (rc) fprintf(stderr, "  %s\n", e.msg);
+    CHECK_EQ_INT(rc, 0);
+    lh_table_writer_free(w);
+    lh_delta_snapshot_t *s;
+    CHECK_EQ_INT(lh_delta_snapshot_latest(t, &s, &e), 0);
+    int64_t count = 0, sum = 0;
+    rc = read_ids(os, "silver/mp", s, &count, &sum);
+    if (rc) fprintf(stderr, "  read_ids rc=%d\n", rc);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(count, 6144);
+    lh_delta_snapshot_free(s);
+    lh_delta_close(t);
+    lh_arena_free(a);
+}
+static void emb_many_parts(void)
+{
+    emb_case(c_many_parts);
+}
+
 static const lh_test_t tests[] = {
     {"emb/append_overwrite_replace", emb_append_overwrite_replace},
     {"emb/refusals", emb_refusals},
@@ -693,6 +732,7 @@ static const lh_test_t tests[] = {
     {"emb/unpartitioned", emb_unpartitioned},
     {"emb/create_with_rows", emb_create_with_rows},
     {"s3/kill_before_log", s3_kill_before_log},
+    {"emb/many_parts", emb_many_parts},
     {NULL, NULL},
 };
 
