@@ -1,6 +1,6 @@
 /* Order statistics: median, quantile_cont(x, q), quantile_disc(x, q)
  * (quantile), and mode. Each state keeps the group's non-NULL values in an
- * array in the states' arena; finalize finds the order statistics it needs
+ * array on the heap (freed by its destroy); finalize finds the order statistics it needs
  * by quickselect (mode sorts).
  *
  * DuckDB's rules: q is a constant in [-1, 1] (a negative q counts from the
@@ -282,11 +282,17 @@ static int q_final(lh_sql_actx_t *c, void **st, uint32_t n, lh_vector_t *out)
     return 0;
 }
 
+static void q_destroy(void *s)
+{
+    lh__agg_vec_free(&((qstate_t *)s)->v);
+}
+
 static const lh_sql_agg_t q_agg = {.state_size = sizeof(qstate_t),
                                    .init = q_init,
                                    .update = q_update,
                                    .combine = q_combine,
-                                   .finalize = q_final};
+                                   .finalize = q_final,
+                                   .destroy = q_destroy};
 
 /* ---- binding ---- */
 

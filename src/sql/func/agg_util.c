@@ -1,6 +1,7 @@
 /* Helpers of the aggregate files (agg_int.h): comparison of scalar values by
- * physical type, string values and growable arrays kept in the arena the
- * aggregate states live in. */
+ * physical type, string values kept in the arena the aggregate states live
+ * in, growable arrays on the heap. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sql/func/agg_int.h"
@@ -72,36 +73,37 @@ int lh__agg_str_set(lh_sql_actx_t *c, lh__agg_str_t *dst, const lh_string_t *src
     return 0;
 }
 
+/* v's capacity grown to at least n elements of w bytes: 0 or LH_ENOMEM
+ * with c->err set. */
+static int vec_reserve(lh_sql_actx_t *c, lh__agg_vec_t *v, uint64_t n, size_t w)
+{
+    if (n <= v->cap) return 0;
+    uint64_t cap = v->cap ? v->cap : 8;
+    while (cap < n)
+        cap *= 2;
+    uint8_t *p = cap > UINT32_MAX ? NULL : realloc(v->p, (size_t)cap * w);
+    if (!p) return lh__agg_oom(c);
+    v->p = p;
+    v->cap = (uint32_t)cap;
+    return 0;
+}
+
 void *lh__agg_vec_push(lh_sql_actx_t *c, lh__agg_vec_t *v, size_t w)
 {
-    if (v->n == v->cap) {
-        uint32_t cap = v->cap ? v->cap * 2 : 8;
-        uint8_t *p = lh_arena_alloc(c->arena, (size_t)cap * w);
-        if (!p || v->cap > UINT32_MAX / 2) {
-            lh__agg_oom(c);
-            return NULL;
-        }
-        if (v->n) memcpy(p, v->p, (size_t)v->n * w);
-        v->p = p;
-        v->cap = cap;
-    }
+    if (v->n == v->cap && vec_reserve(c, v, (uint64_t)v->n + 1, w)) return NULL;
     return v->p + (size_t)v->n++ * w;
+}
+
+void lh__agg_vec_free(lh__agg_vec_t *v)
+{
+    free(v->p);
+    *v = (lh__agg_vec_t){0};
 }
 
 int lh__agg_vec_append(lh_sql_actx_t *c, lh__agg_vec_t *dst, const lh__agg_vec_t *src, size_t w)
 {
     if (!src->n) return 0;
-    if ((uint64_t)dst->n + src->n > dst->cap) {
-        uint64_t cap = dst->cap ? dst->cap : 8;
-        while (cap < (uint64_t)dst->n + src->n)
-            cap *= 2;
-        if (cap > UINT32_MAX) return lh__agg_oom(c);
-        uint8_t *p = lh_arena_alloc(c->arena, (size_t)cap * w);
-        if (!p) return lh__agg_oom(c);
-        if (dst->n) memcpy(p, dst->p, (size_t)dst->n * w);
-        dst->p = p;
-        dst->cap = (uint32_t)cap;
-    }
+    if (vec_reserve(c, dst, (uint64_t)dst->n + src->n, w)) return LH_ENOMEM;
     memcpy(dst->p + (size_t)dst->n * w, src->p, (size_t)src->n * w);
     dst->n += src->n;
     return 0;
