@@ -58,11 +58,11 @@ def task_env(srv):
                       "KAFKA_BOOTSTRAP_SERVERS": srv.endpoints["kafka"]})
 
 
-def ingest(srv, hour, *extra, prefix=PREFIX):
+def ingest(srv, hour, *extra, prefix=PREFIX, env=None):
     return subprocess.run([lakehouse_bin(), "ingest", "--topic", TOPIC, "--start", HOURS[hour],
                            "--end", HOURS[hour + 1], "--prefix", f"s3://lakehouse/{prefix}",
                            "--idle-timeout", "2s", *extra], capture_output=True, text=True,
-                          env=task_env(srv), timeout=120, stdin=subprocess.DEVNULL)
+                          env=env or task_env(srv), timeout=120, stdin=subprocess.DEVNULL)
 
 
 def produce(srv):
@@ -147,6 +147,20 @@ def test_three_hours_tile_the_log(lake):
         assert x["value"] == bronze(v)
     late = [x for x in got if x["key"] == "late"][0]
     assert late["offset"] >= ranges[1][0][0]  # read with the hour it arrived in
+
+
+def test_parts_leave_no_temporary_file(lake, tmp_path):
+    # each part goes through a temporary file of TMPDIR (written by direct
+    # I/O, then uploaded): unnamed where the file system can, else removed
+    srv, _ = lake
+    env = dict(task_env(srv), TMPDIR=str(tmp_path))
+    r = ingest(srv, 0, prefix="bronze/tmpfiles", env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "wrote s3://lakehouse/bronze/tmpfiles/" in r.stdout, r.stdout
+    assert list(tmp_path.iterdir()) == []
+    s3 = s3_client(srv)
+    parts = [k for k in objects(s3, "bronze/tmpfiles/") if k.endswith(".jsonl.zst")]
+    assert parts and all(lines(s3, "bronze/tmpfiles/" + k) for k in parts)
 
 
 def test_replay_rewrites_the_same_bytes_and_drops_strays(lake):
