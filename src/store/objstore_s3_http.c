@@ -3,10 +3,10 @@
  * and the mapping of S3 errors to LH_E* codes.
  * Every request is signed with our SigV4 signer (store/auth.h): the payload
  * SHA-256 goes into x-amz-content-sha256 (UNSIGNED-PAYLOAD when a file is
- * streamed or the request goes through the Unix socket). Keys are %-encoded byte by byte except
- * A-Za-z0-9-._~ and '/', the same text for the URL and the canonical path; query values encode '/'
- * too. XML replies are parsed with core/xml.h into a per-reply arena.
- * Retries: a request that certainly did not reach the server (connect
+ * streamed or the request goes through the Unix socket). Keys are
+ * %-encoded byte by byte except A-Za-z0-9-._~ and '/', the same text for the
+ * URL and the canonical path; query values encode '/' too. XML replies are parsed with core/xml.h
+ * into a per-reply arena. Retries: a request that certainly did not reach the server (connect
  * failure) or got 503 is retried up to 3 times with back-off; idempotent
  * requests are also retried on other transport errors and 5xx, as long as no
  * byte went to the caller's sink. Conditional puts and the multipart

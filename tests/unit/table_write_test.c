@@ -715,6 +715,7 @@ static void c_many_parts(lh_objstore_t *os)
     if (rc) fprintf(stderr, "  read_ids rc=%d\n", rc);
     CHECK_EQ_INT(rc, 0);
     CHECK_EQ_INT(count, 6144);
+    CHECK_EQ_INT(sum, (int64_t)6143 * 6144 / 2); /* ids 0..6143, each once */
     lh_delta_snapshot_free(s);
     lh_delta_close(t);
     lh_arena_free(a);

@@ -142,15 +142,15 @@ int lh_jmemo_valid(const char *p, size_t n)
  * of memcmp per member compared was a tenth of validate's JSON reading. */
 static inline bool same_key(const char *a, const char *b, size_t n)
 {
-    uint64_t x, y, u, v;
     if (n >= 8 && n <= 16) {
+        uint64_t x, y, u, v;
         memcpy(&x, a, 8), memcpy(&y, b, 8), memcpy(&u, a + n - 8, 8), memcpy(&v, b + n - 8, 8);
         return !((x ^ y) | (u ^ v));
     }
     if (n >= 4 && n < 8) {
-        uint32_t x4, y4, u4, v4;
-        memcpy(&x4, a, 4), memcpy(&y4, b, 4), memcpy(&u4, a + n - 4, 4), memcpy(&v4, b + n - 4, 4);
-        return !((x4 ^ y4) | (u4 ^ v4));
+        uint32_t x, y, u, v;
+        memcpy(&x, a, 4), memcpy(&y, b, 4), memcpy(&u, a + n - 4, 4), memcpy(&v, b + n - 4, 4);
+        return !((x ^ y) | (u ^ v));
     }
     return !memcmp(a, b, n);
 }
