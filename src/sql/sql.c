@@ -251,26 +251,50 @@ static int drain(lh_sql_result_t *r, int64_t *rows)
     }
 }
 
-static int run_into_table(lh_sql_result_t *r, lh_sql_mem_table_t *t)
+/* The root's rows into t, all or (on an error) none. */
+static int into_table(lh_sql_result_t *r, lh_sql_mem_table_t *t)
 {
-    r->changes = 0;
     for (;;) {
         lh_batch_t *b;
         int rc = r->root->next(r->root, &b);
         if (rc) return rc;
         if (!b) return 0;
-        rc = lh_sql_mem_table_append(t, b);
+        uint32_t n = b->count;
+        /* the pipeline's own copy (a parallel gather's): the table takes it
+           whole instead of copying it again */
+        lh_batch_t *own = r->root->take ? r->root->take(r->root) : NULL;
+        rc = own ? lh_sql_mem_table_adopt(t, own) : 1;
+        if (!rc) {
+            r->changes += n;
+            continue;
+        }
+        if (rc == 1) rc = lh_sql_mem_table_append(t, b);
         if (rc == LH_EPERM) {
             uint32_t c = 0;
             while (c + 1 < t->ncols &&
                    !(t->cols[c].not_null && lh_vector_null_count(&b->cols[c], b->count)))
                 c++;
+            lh_batch_free(own);
             return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECONSTRAINT, -1,
                               "NOT NULL constraint failed: %s.%s", t->name, t->cols[c].name);
         }
+        lh_batch_free(own); /* copied, or not stored at all */
         if (rc) return lh_sql_mem_table_error(t, rc, &r->err);
-        r->changes += b->count;
+        r->changes += n;
     }
+}
+
+static int run_into_table(lh_sql_result_t *r, lh_sql_mem_table_t *t)
+{
+    lh_sql_mem_mark_t m;
+    lh_sql_mem_table_mark(t, &m);
+    r->changes = 0;
+    int rc = into_table(r, t);
+    if (rc) {
+        lh_sql_mem_table_rollback(t, &m);
+        r->changes = 0;
+    }
+    return rc;
 }
 
 static int exec_create_table(lh_sql_session_t *s, lh_sql_result_t *r, const lh_bound_stmt_t *bs)

@@ -56,6 +56,26 @@ void lh_sql_mem_table_truncate(lh_sql_mem_table_t *t)
     t->charged = 0;
 }
 
+void lh_sql_mem_table_mark(const lh_sql_mem_table_t *t, lh_sql_mem_mark_t *m)
+{
+    *m = (lh_sql_mem_mark_t){.nchunks = t->nchunks,
+                             .last_count = t->nchunks ? t->chunks[t->nchunks - 1]->count : 0,
+                             .rows = t->rows,
+                             .charged = t->charged};
+}
+
+void lh_sql_mem_table_rollback(lh_sql_mem_table_t *t, const lh_sql_mem_mark_t *m)
+{
+    for (uint32_t i = m->nchunks; i < t->nchunks; i++)
+        lh_batch_free(t->chunks[i]);
+    t->nchunks = m->nchunks;
+    if (t->nchunks) t->chunks[t->nchunks - 1]->count = m->last_count;
+    t->rows = m->rows;
+    if (t->budget && t->charged > m->charged)
+        atomic_fetch_sub(&t->budget->used, t->charged - m->charged);
+    t->charged = m->charged;
+}
+
 int lh_sql_mem_table_error(const lh_sql_mem_table_t *t, int rc, lh_sql_error_t *err)
 {
     if (rc == LH_ETOOBIG)
@@ -84,20 +104,48 @@ static int64_t chunk_bytes(const lh_sql_mem_table_t *t)
     return row * LH_BATCH_ROWS + 256;
 }
 
+/* Room in t->chunks for one more. 0 or LH_ENOMEM. */
+static int chunk_room(lh_sql_mem_table_t *t)
+{
+    if (t->nchunks < t->cap) return 0;
+    uint32_t cap = t->cap ? t->cap * 2 : 8;
+    lh_batch_t **c = realloc(t->chunks, cap * sizeof *c);
+    if (!c) return LH_ENOMEM;
+    t->chunks = c;
+    t->cap = cap;
+    return 0;
+}
+
 static int add_chunk(lh_sql_mem_table_t *t)
 {
     int rc = charge(t, chunk_bytes(t));
     if (rc) return rc;
-    if (t->nchunks == t->cap) {
-        uint32_t cap = t->cap ? t->cap * 2 : 8;
-        lh_batch_t **c = realloc(t->chunks, cap * sizeof *c);
-        if (!c) return LH_ENOMEM;
-        t->chunks = c;
-        t->cap = cap;
-    }
+    if (chunk_room(t)) return LH_ENOMEM;
     rc = lh_batch_new(t->types, t->ncols, &t->chunks[t->nchunks]);
     if (rc) return rc;
     t->nchunks++;
+    return 0;
+}
+
+int lh_sql_mem_table_adopt(lh_sql_mem_table_t *t, lh_batch_t *b)
+{
+    /* at least half full: a chunk holds a whole batch's arrays, whatever
+       its rows (a filter's few rows are packed into the last one instead) */
+    if (b->ncols != t->ncols || b->count < LH_BATCH_ROWS / 2) return 1;
+    for (uint32_t c = 0; c < t->ncols; c++) {
+        const lh_vector_t *v = &b->cols[c];
+        lh_phys_t ph = lh_type_physical(&t->types[c]);
+        if (v->kind != LH_VECTOR_FLAT || !lh_type_equal(&v->type, &t->types[c]) ||
+            ph == LH_PHYS_LIST || ph == LH_PHYS_STRUCT)
+            return 1;
+    }
+    for (uint32_t c = 0; c < t->ncols; c++)
+        if (t->cols[c].not_null && lh_vector_null_count(&b->cols[c], b->count)) return LH_EPERM;
+    if (chunk_room(t)) return LH_ENOMEM;
+    int rc = charge(t, chunk_bytes(t) + (int64_t)lh_arena_bytes(b->arena));
+    if (rc) return rc;
+    t->chunks[t->nchunks++] = b;
+    t->rows += b->count;
     return 0;
 }
 

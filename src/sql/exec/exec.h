@@ -82,6 +82,11 @@ struct lh_op {
     int (*next)(lh_op_t *op, lh_batch_t **out);
     /* Frees what the operator holds outside ex->arena (files, threads). */
     void (*close)(lh_op_t *op);
+    /* Optional: gives the batch next() handed out last to the caller, who
+     * then owns it (lh_batch_free) and need not copy it; NULL when the
+     * operator keeps it. Only operators whose output batches are their own
+     * copies, FLAT and holding their strings, have it (exec/gather.c). */
+    lh_batch_t *(*take)(lh_op_t *op);
     lh_batch_t *out; /* the operator's output batch (most operators have one) */
     void *priv;      /* the operator's own state */
     uint64_t rows;   /* with ex->analyze: rows handed out */

@@ -193,6 +193,15 @@ static int gather_next(lh_op_t *op, lh_batch_t **out)
     }
 }
 
+/* The batch handed out last: a task's packed copy, the caller's now. */
+static lh_batch_t *gather_take(lh_op_t *op)
+{
+    gather_t *g = op->priv;
+    lh_batch_t *b = g->handed;
+    g->handed = NULL;
+    return b;
+}
+
 static void gather_close(lh_op_t *op)
 {
     gather_t *g = op->priv;
@@ -253,6 +262,7 @@ int lh_op_build_root(lh_exec_t *ex, const lh_plan_t *plan, lh_op_t **out)
     g->tmpl = tmpl;
     op->next = gather_next;
     op->close = gather_close;
+    op->take = gather_take;
     *out = op;
     if ((rc = count_units(ex, g))) return rc;
     g->types = lh_arena_calloc(ex->arena, (plan->ncols ? plan->ncols : 1) * sizeof *g->types);
