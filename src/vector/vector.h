@@ -92,6 +92,7 @@ typedef struct lh_string {
 } lh_string_t;
 
 _Static_assert(sizeof(lh_string_t) == 16, "string views are 16 bytes");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "lh_string_make assumes little-endian");
 
 static inline const char *lh_string_data(const lh_string_t *s)
 {
@@ -102,15 +103,37 @@ static inline const char *lh_string_data(const lh_string_t *s)
  * at p (which must outlive the view). */
 static inline lh_string_t lh_string_make(const char *p, uint32_t len)
 {
-    lh_string_t s;
-    memset(&s, 0, sizeof s);
-    s.len = len;
-    if (len <= LH_STRING_INLINE) {
-        if (len) memcpy((char *)&s + 4, p, len);
+    /* the two halves built in registers (little-endian: len, then the
+       first four bytes; then the rest or the pointer), each read of p a
+       whole word inside [p, p + len): filled field by field on the stack,
+       the view was read back as a whole before those stores had landed,
+       a stall on every string made */
+    uint64_t lo = len, hi = 0;
+    if (len > LH_STRING_INLINE) {
+        uint32_t a;
+        memcpy(&a, p, 4);
+        lo |= (uint64_t)a << 32;
+        hi = (uint64_t)(uintptr_t)p;
+    } else if (len >= 8) { /* bytes 4..len-1 are the last len - 4 of the last 8 */
+        uint32_t a;
+        uint64_t b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + len - 8, 8);
+        lo |= (uint64_t)a << 32;
+        hi = b >> ((12 - len) * 8);
+    } else if (len >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + len - 4, 4);
+        lo |= (uint64_t)a << 32;
+        hi = (uint64_t)b >> ((8 - len) * 8);
     } else {
-        memcpy(s.prefix, p, 4);
-        s.u.ptr = p;
+        for (uint32_t i = 0; i < len; i++)
+            lo |= (uint64_t)(uint8_t)p[i] << (32 + 8 * i);
     }
+    lh_string_t s;
+    memcpy(&s, &lo, 8);
+    memcpy((char *)&s + 8, &hi, 8);
     return s;
 }
 

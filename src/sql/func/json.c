@@ -23,6 +23,7 @@
  * an error names may differ for some mistakes. */
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,6 +393,139 @@ static uint64_t *hints_for(const lh_vector_t *doc, uint32_t count, bool *trusted
     return tl_hints.hint;
 }
 
+/* The keys taken from one document column in a row: a projection that
+ * extracts several keys of one column (json_extract_string(doc, '$.a'),
+ * ... '$.b', ...) calls the function once per key, each call walking every
+ * row, so each row's document is looked up and its members read once per
+ * key, mostly from memory after the batch has pushed it out of the cache.
+ * A thread learns which one-key extractions read the same column of a
+ * batch; from the next batch on, the first of them to read a row finds
+ * every learned key in it in one walk (lh_jmemo_keys_hinted) and keeps the
+ * answers for the others. */
+#define FAMILY_MAX 32
+#define FAMILY_KEY 48 /* longer keys are looked up alone */
+
+/* An extraction learned: its bind data (compared by address) and its key's
+ * text, copied (a later statement's bind data may reuse the address). */
+typedef struct famkey {
+    const jbind_t *b;
+    bool as_text;       /* json_extract_string's answer (b->text) */
+    lh_jscan_key_t key; /* s: text */
+    char text[FAMILY_KEY];
+} famkey_t;
+
+/* How a learned key's answer for a row is handed out. */
+enum { FAM_NULL, FAM_VIEW, FAM_HIT };
+
+static _Thread_local struct {
+    uint64_t epoch;
+    const void *data;
+    famkey_t learn[FAMILY_MAX]; /* the extractions seen on this column */
+    int nlearn;
+    famkey_t keys[FAMILY_MAX]; /* those answered together (the last column's) */
+    const lh_jscan_key_t *kp[FAMILY_MAX];
+    int nkeys;
+    uint32_t bylen[64];            /* per key length (63: longer), the keys of that length */
+    bool read[LH_BATCH_ROWS];      /* per row: its keys looked up */
+    uint32_t known[LH_BATCH_ROWS]; /* per row: the keys answered */
+    /* key k of row i at k * LH_BATCH_ROWS + i: how its answer is handed
+       out, the view made while the row's text was in the cache, or the
+       scanner's hit (an escaped string, JSON null as text) */
+    uint8_t *how;
+    lh_string_t *views;
+    lh_jscan_hit_t *hits;
+} tl_fam;
+
+static pthread_key_t fam_key;
+static pthread_once_t fam_once = PTHREAD_ONCE_INIT;
+
+static void fam_key_init(void)
+{
+    (void)pthread_key_create(&fam_key, free); /* the arrays, when the thread ends */
+}
+
+/* The thread's arrays (one block), or false. */
+static bool fam_arrays(void)
+{
+    if (tl_fam.hits) return true;
+    pthread_once(&fam_once, fam_key_init);
+    size_t n = (size_t)FAMILY_MAX * LH_BATCH_ROWS;
+    char *m = malloc(n * (sizeof *tl_fam.hits + sizeof *tl_fam.views + 1));
+    if (!m) return false;
+    tl_fam.hits = (lh_jscan_hit_t *)m;
+    tl_fam.views = (lh_string_t *)(m + n * sizeof *tl_fam.hits);
+    tl_fam.how = (uint8_t *)(m + n * (sizeof *tl_fam.hits + sizeof *tl_fam.views));
+    (void)pthread_setspecific(fam_key, m);
+    return true;
+}
+
+/* Row i's answers for the learned keys (hits h, those in got), kept the way
+ * put_hit would write them. */
+static void fam_keep(uint32_t i, const lh_jscan_hit_t *h, uint32_t got)
+{
+    for (int k = 0; k < tl_fam.nkeys; k++) {
+        if (!(got >> k & 1)) continue;
+        size_t at = (size_t)k * LH_BATCH_ROWS + i;
+        const lh_jscan_hit_t *x = &h[k];
+        bool text = tl_fam.keys[k].as_text;
+        uint8_t how = FAM_VIEW;
+        if (x->kind == LH_JSCAN_MISSING || (x->kind == LH_JSCAN_NULL && text))
+            how = FAM_NULL;
+        else if (x->kind == LH_JSCAN_NULL || (x->kind == LH_JSCAN_STRING && x->escaped))
+            how = FAM_HIT;
+        else if (x->kind == LH_JSCAN_STRING && !text) /* with its quotes */
+            tl_fam.views[at] = lh_string_make(x->at - 1, (uint32_t)x->len + 2);
+        else
+            tl_fam.views[at] = lh_string_make(x->at, (uint32_t)x->len);
+        if (how == FAM_HIT) tl_fam.hits[at] = *x;
+        tl_fam.how[at] = how;
+    }
+}
+
+/* b's slot among the keys answered together for doc's rows (this scope),
+ * or -1 (answered alone). */
+static int family_slot(const jbind_t *b, const lh_vector_t *doc, uint32_t count)
+{
+    uint64_t ep =
+        doc->kind == LH_VECTOR_FLAT && count <= LH_BATCH_ROWS ? lh_sql_scope_column(doc->data) : 0;
+    if (!ep) return -1;
+    if (tl_fam.epoch != ep || tl_fam.data != doc->data) { /* the next batch */
+        tl_fam.nkeys = 0;
+        memset(tl_fam.bylen, 0, sizeof tl_fam.bylen);
+        if (tl_fam.nlearn >= 2 && fam_arrays()) {
+            for (int k = 0; k < tl_fam.nlearn; k++) {
+                tl_fam.keys[k] = tl_fam.learn[k];
+                tl_fam.keys[k].key.s = tl_fam.keys[k].text;
+                tl_fam.kp[k] = &tl_fam.keys[k].key;
+                size_t n = tl_fam.kp[k]->n;
+                tl_fam.bylen[n < 63 ? n : 63] |= UINT32_C(1) << k;
+            }
+            tl_fam.nkeys = tl_fam.nlearn;
+        }
+        tl_fam.nlearn = 0;
+        tl_fam.epoch = ep;
+        tl_fam.data = doc->data;
+        memset(tl_fam.read, 0, sizeof tl_fam.read);
+    }
+    const lh_jscan_key_t *key = &b->keys[0];
+    if (key->n > FAMILY_KEY) return -1;
+    int k = 0;
+    while (k < tl_fam.nlearn && tl_fam.learn[k].b != b)
+        k++;
+    if (k == tl_fam.nlearn && k < FAMILY_MAX) {
+        famkey_t *f = &tl_fam.learn[tl_fam.nlearn++];
+        f->b = b;
+        f->as_text = b->text;
+        f->key.n = key->n;
+        memcpy(f->text, key->s, key->n);
+    }
+    for (k = 0; k < tl_fam.nkeys; k++)
+        if (tl_fam.keys[k].b == b && tl_fam.kp[k]->n == key->n &&
+            !memcmp(tl_fam.keys[k].text, key->s, key->n))
+            return k;
+    return -1;
+}
+
 static int json_extract_fn(lh_sql_fctx_t *ctx, const lh_vector_t *args, uint32_t nargs,
                            uint32_t count, lh_vector_t *out)
 {
@@ -402,16 +536,43 @@ static int json_extract_fn(lh_sql_fctx_t *ctx, const lh_vector_t *args, uint32_t
     int rc = 0;
     bool trusted = false;
     uint64_t *hints = b->nkeys == 1 ? hints_for(&args[0], count, &trusted) : NULL;
+    int slot = hints ? family_slot(b, &args[0], count) : -1;
     for (uint32_t i = 0; i < count && !rc; i++) {
         if (!lh__row_on(out, i)) continue;
         const lh_string_t *s = &((const lh_string_t *)args[0].data)[lh__ix(&args[0], i)];
         const jpath_t *p;
         lh_jscan_hit_t hit;
-        int known = hints ? lh_jmemo_key_hinted(lh_string_data(s), s->len, b->keys, &hit, &hints[i],
-                                                trusted)
+        int known = 0;
+        bool fresh = trusted;               /* hints[i] was made under this scope */
+        if (slot >= 0 && !tl_fam.read[i]) { /* the row's learned keys, all at once */
+            lh_jscan_hit_t h[FAMILY_MAX];
+            uint32_t got = lh_jmemo_keys_hinted(lh_string_data(s), s->len, tl_fam.kp, tl_fam.nkeys,
+                                                tl_fam.bylen, h, &hints[i], trusted);
+            fam_keep(i, h, got);
+            tl_fam.known[i] = got;
+            tl_fam.read[i] = true;
+            fresh = true;
+        }
+        if (slot >= 0 && tl_fam.known[i] >> slot & 1) {
+            size_t at = (size_t)slot * LH_BATCH_ROWS + i;
+            if (tl_fam.how[at] == FAM_NULL) {
+                lh_vector_set_null(out, i);
+                continue;
+            }
+            if (tl_fam.how[at] == FAM_VIEW) { /* the bytes are the row's own, as put_hit's */
+                ((lh_string_t *)out->data)[i] = tl_fam.views[at];
+                lh_vector_set_valid(out, i);
+                continue;
+            }
+            hit = tl_fam.hits[at];
+            known = 1;
+        } else {
+            known = hints ? lh_jmemo_key_hinted(lh_string_data(s), s->len, b->keys, &hit, &hints[i],
+                                                fresh)
                     : b->nkeys == 1 ? lh_jmemo_key(lh_string_data(s), s->len, b->keys, &hit)
                     : b->nkeys      ? lh_jscan(lh_string_data(s), s->len, b->keys, b->nkeys, &hit)
                                     : 0;
+        }
         if (known && (rc = put_hit(b, &hit, out, i, &o)) != 1) {
             if (rc && !ctx->err->e.code)
                 lh_sql_err(ctx->err, rc, LH_SQL_EOOM, ctx->pos, "out of memory in json_extract");

@@ -184,15 +184,61 @@ int lh_jmemo_key(const char *p, size_t n, const lh_jscan_key_t *key, lh_jscan_hi
     return key_of(lookup(p, n), p, n, key, hit);
 }
 
-int lh_jmemo_key_hinted(const char *p, size_t n, const lh_jscan_key_t *key, lh_jscan_hit_t *hit,
-                        uint64_t *hint, bool trusted)
+/* The entry of p[0..n) through *hint (see lh_jmemo_key_hinted). */
+static const entry_t *hinted(const char *p, size_t n, uint64_t *hint, bool trusted)
 {
     const memo_t *m = tl_memo;
     if (trusted && *hint && m && (uint32_t)(*hint >> 32) == m->gen) {
         const entry_t *e = &m->entries[(uint32_t)*hint - 1];
-        if (e->ptr == p && e->len == n) return key_of(e, p, n, key, hit);
+        if (e->ptr == p && e->len == n) return e;
     }
     const entry_t *e = lookup(p, n);
     *hint = e ? (uint64_t)tl_memo->gen << 32 | (uint64_t)(e - tl_memo->entries + 1) : 0;
-    return key_of(e, p, n, key, hit);
+    return e;
+}
+
+int lh_jmemo_key_hinted(const char *p, size_t n, const lh_jscan_key_t *key, lh_jscan_hit_t *hit,
+                        uint64_t *hint, bool trusted)
+{
+    return key_of(hinted(p, n, hint, trusted), p, n, key, hit);
+}
+
+uint32_t lh_jmemo_keys_hinted(const char *p, size_t n, const lh_jscan_key_t *const *keys, int nk,
+                              const uint32_t bylen[64], lh_jscan_hit_t *hit, uint64_t *hint,
+                              bool trusted)
+{
+    const entry_t *e = hinted(p, n, hint, trusted);
+    if (!e || !e->valid || e->nmembers == -1 || nk > 32) return 0;
+    uint32_t all = nk == 32 ? UINT32_MAX : (UINT32_C(1) << nk) - 1;
+    for (int k = 0; k < nk; k++)
+        hit[k] = (lh_jscan_hit_t){.kind = LH_JSCAN_MISSING};
+    if (e->nmembers == -2) return all; /* not an object: no key */
+    const lh_jscan_member_t *mem = tl_memo->members + e->first;
+    const lh_jscan_member_t *at[32];
+    uint32_t seen = 0, dup = 0;
+    for (int i = 0; i < e->nmembers; i++) {
+        const lh_jscan_member_t *x = &mem[i];
+        if (x->key_escaped) return 0; /* compared decoded: one at a time */
+        for (uint32_t c = bylen[x->keylen < 63 ? x->keylen : 63]; c; c &= c - 1) {
+            int k = __builtin_ctz(c);
+            if (x->keylen != keys[k]->n || !same_key(p + x->key, keys[k]->s, keys[k]->n)) continue;
+            dup |= seen & UINT32_C(1) << k; /* jansson keeps the last: asked alone */
+            seen |= UINT32_C(1) << k;
+            at[k] = x;
+        }
+    }
+    uint32_t done = all & ~dup;
+    for (int k = 0; k < nk; k++) {
+        if (!(seen & done & UINT32_C(1) << k)) continue;
+        const lh_jscan_member_t *x = at[k];
+        if (x->kind == LH_JSCAN_OTHER) {
+            done &= ~(UINT32_C(1) << k);
+            continue;
+        }
+        hit[k] = (lh_jscan_hit_t){.kind = (lh_jscan_kind_t)x->kind,
+                                  .at = p + x->at,
+                                  .len = x->len,
+                                  .escaped = x->escaped};
+    }
+    return done;
 }

@@ -22,4 +22,14 @@ int lh_jmemo_key(const char *p, size_t n, const lh_jscan_key_t *key, lh_jscan_hi
 int lh_jmemo_key_hinted(const char *p, size_t n, const lh_jscan_key_t *key, lh_jscan_hit_t *hit,
                         uint64_t *hint, bool trusted);
 
+/* lh_jmemo_key_hinted for nk (<= 32) keys at once, one walk over the
+ * row's members: hit[k] answers keys[k] where bit k of the result is set;
+ * the keys whose bit is clear (a duplicate or escaped key, a value the
+ * memo does not classify, a text it cannot hold) are to be asked one at a
+ * time. bylen[L]: bit k set when keys[k] is L bytes long (L < 63; 63:
+ * those of 63 bytes or more). */
+uint32_t lh_jmemo_keys_hinted(const char *p, size_t n, const lh_jscan_key_t *const *keys, int nk,
+                              const uint32_t bylen[64], lh_jscan_hit_t *hit, uint64_t *hint,
+                              bool trusted);
+
 #endif
