@@ -520,8 +520,8 @@ static int family_slot(const jbind_t *b, const lh_vector_t *doc, uint32_t count)
         memcpy(f->text, key->s, key->n);
     }
     for (k = 0; k < tl_fam.nkeys; k++)
-        if (tl_fam.keys[k].b == b && tl_fam.kp[k]->n == key->n &&
-            !memcmp(tl_fam.keys[k].text, key->s, key->n))
+        if (tl_fam.keys[k].b == b && tl_fam.keys[k].as_text == b->text &&
+            tl_fam.kp[k]->n == key->n && !memcmp(tl_fam.keys[k].text, key->s, key->n))
             return k;
     return -1;
 }
