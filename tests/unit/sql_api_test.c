@@ -208,6 +208,34 @@ static void test_memory_tables_count_against_the_limit_until_dropped(void)
     close_env(&e);
 }
 
+static void test_a_failed_insert_stores_nothing_and_what_it_left_stays_counted(void)
+{
+    env_t e;
+    CHECK(!open_env(&e));
+    lh_sql_db_set_memory_limit(e.db, 64 << 20);
+    CHECK_EQ_INT(run_all(&e, "CREATE TABLE t (i INTEGER NOT NULL, s VARCHAR)"), 0);
+    CHECK_EQ_INT(run_all(&e, "INSERT INTO t VALUES (1, 'a')"), 0);
+    /* the first batch (2,047 rows of 20 kB strings, ~40 MB) goes into the
+       table's last chunk before the second one's NULL fails the statement */
+    const char *bad = "INSERT INTO t SELECT CASE WHEN range = 3000 THEN NULL ELSE range END, "
+                      "repeat('x', 20000) FROM range(4000)";
+    CHECK_EQ_INT(run_all(&e, bad), LH_SQL_ECONSTRAINT);
+    char row[32];
+    lh_sql_error_t err;
+    lh_sql_result_t *r = NULL;
+    CHECK_EQ_INT(lh_sql_run(e.s, "SELECT count(*) FROM t", 22, NULL, NULL, &r, &err), 0);
+    CHECK(!first_row(r, row, sizeof row));
+    CHECK_EQ_STR(row, "1");
+    lh_sql_result_free(r);
+    /* its strings stay in that chunk's arena until the table goes, and stay
+       counted: the same statement again passes the limit */
+    CHECK_EQ_INT(run_all(&e, bad), LH_SQL_EOOM);
+    CHECK_EQ_INT(run_all(&e, "DROP TABLE t"), 0);
+    CHECK_EQ_INT(run_all(&e, "CREATE TABLE u AS SELECT repeat('y', 20000) AS s FROM range(2000)"),
+                 0);
+    close_env(&e);
+}
+
 int main(int argc, char **argv)
 {
     static const lh_test_t tests[] = {
@@ -222,6 +250,8 @@ int main(int argc, char **argv)
          test_memory_limit_fails_the_query_with_exit_status_3},
         {"memory_tables_count_against_the_limit_until_dropped",
          test_memory_tables_count_against_the_limit_until_dropped},
+        {"a_failed_insert_stores_nothing_and_what_it_left_stays_counted",
+         test_a_failed_insert_stores_nothing_and_what_it_left_stays_counted},
         {NULL, NULL},
     };
     return lh_test_main(tests, argc, argv);

@@ -58,10 +58,12 @@ void lh_sql_mem_table_truncate(lh_sql_mem_table_t *t)
 
 void lh_sql_mem_table_mark(const lh_sql_mem_table_t *t, lh_sql_mem_mark_t *m)
 {
+    const lh_batch_t *last = t->nchunks ? t->chunks[t->nchunks - 1] : NULL;
     *m = (lh_sql_mem_mark_t){.nchunks = t->nchunks,
-                             .last_count = t->nchunks ? t->chunks[t->nchunks - 1]->count : 0,
+                             .last_count = last ? last->count : 0,
                              .rows = t->rows,
-                             .charged = t->charged};
+                             .charged = t->charged,
+                             .last_bytes = last ? lh_arena_bytes(last->arena) : 0};
 }
 
 void lh_sql_mem_table_rollback(lh_sql_mem_table_t *t, const lh_sql_mem_mark_t *m)
@@ -69,11 +71,17 @@ void lh_sql_mem_table_rollback(lh_sql_mem_table_t *t, const lh_sql_mem_mark_t *m
     for (uint32_t i = m->nchunks; i < t->nchunks; i++)
         lh_batch_free(t->chunks[i]);
     t->nchunks = m->nchunks;
-    if (t->nchunks) t->chunks[t->nchunks - 1]->count = m->last_count;
+    int64_t kept = 0; /* the strings left in the last chunk's arena: still held */
+    if (t->nchunks) {
+        lh_batch_t *last = t->chunks[t->nchunks - 1];
+        last->count = m->last_count;
+        kept = (int64_t)(lh_arena_bytes(last->arena) - m->last_bytes);
+    }
     t->rows = m->rows;
-    if (t->budget && t->charged > m->charged)
-        atomic_fetch_sub(&t->budget->used, t->charged - m->charged);
-    t->charged = m->charged;
+    int64_t charged = m->charged + kept; /* more than t->charged when a charge was refused */
+    if (t->budget && t->charged != charged)
+        atomic_fetch_sub(&t->budget->used, t->charged - charged);
+    t->charged = charged;
 }
 
 int lh_sql_mem_table_error(const lh_sql_mem_table_t *t, int rc, lh_sql_error_t *err)

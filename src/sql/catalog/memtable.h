@@ -54,10 +54,12 @@ typedef struct lh_sql_mem_mark {
     uint32_t nchunks, last_count;
     uint64_t rows;
     int64_t charged;
+    size_t last_bytes; /* the last chunk's arena then */
 } lh_sql_mem_mark_t;
 void lh_sql_mem_table_mark(const lh_sql_mem_table_t *t, lh_sql_mem_mark_t *m);
-/* Drops every row appended or adopted since m (the long strings of rows
- * appended to the chunk that was last stay in its arena until it goes). */
+/* Drops every row appended or adopted since m. The long strings of rows
+ * appended to the chunk that was last stay in its arena until it goes, and
+ * stay charged to the budget. */
 void lh_sql_mem_table_rollback(lh_sql_mem_table_t *t, const lh_sql_mem_mark_t *m);
 /* Sets err for an append that failed with rc (not LH_EPERM); returns rc. */
 int lh_sql_mem_table_error(const lh_sql_mem_table_t *t, int rc, lh_sql_error_t *err);
