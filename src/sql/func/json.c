@@ -340,29 +340,52 @@ static int row_path(lh_sql_fctx_t *ctx, const lh_vector_t *pv, uint32_t i, jpath
 
 /* The scanner's answer for row i into out; 1 when it cannot give it (an
  * escaped string as JSON text: jansson re-escapes it), else 0 or an error. */
-static int put_hit(const jbind_t *b, const lh_jscan_hit_t *h, lh_vector_t *out, uint32_t i,
-                   lh_buf_t *o)
+/* How the scanner's hit h is answered (text: json_extract_string's
+ * answer): ANS_NULL, ANS_VIEW (*v a view of the input's own bytes), or
+ * ANS_OTHER (JSON null as text, an escaped string: put_hit writes those). */
+enum { ANS_NULL, ANS_VIEW, ANS_OTHER };
+
+static inline int hit_answer(bool text, const lh_jscan_hit_t *h, lh_string_t *v)
 {
     switch (h->kind) {
     case LH_JSCAN_MISSING:
-        lh_vector_set_null(out, i);
-        return 0;
+        return ANS_NULL;
     case LH_JSCAN_NULL:
-        if (b->text) return lh_vector_set_null(out, i), 0;
-        return lh_vector_set_string(out, i, "null", 4);
+        return text ? ANS_NULL : ANS_OTHER;
     case LH_JSCAN_STRING: /* text as it stands in the input borrows its bytes */
-        if (!h->escaped)
-            return b->text ? (lh_vector_set_string_ref(out, i, h->at, (uint32_t)h->len), 0)
-                           : (lh_vector_set_string_ref(out, i, h->at - 1, (uint32_t)h->len + 2), 0);
-        if (!b->text) return 1;
-        lh_buf_reset(o);
-        if (lh_buf_append(o, h->at, h->len)) return lh_buf_err(o);
-        lh_jscan_hit_t copy = *h;
-        copy.at = o->ptr; /* unescaping in place: it never grows */
-        return lh_vector_set_string(out, i, o->ptr, lh_jscan_unescape(&copy, o->ptr));
+        if (h->escaped) return ANS_OTHER;
+        *v = text ? lh_string_make(h->at, (uint32_t)h->len)
+                  : lh_string_make(h->at - 1, (uint32_t)h->len + 2); /* with its quotes */
+        return ANS_VIEW;
     default: /* an integer, true, false: the same text either way */
-        return lh_vector_set_string_ref(out, i, h->at, (uint32_t)h->len), 0;
+        *v = lh_string_make(h->at, (uint32_t)h->len);
+        return ANS_VIEW;
     }
+}
+
+/* Row i of out from answer `how` (hit_answer's) and its view *v: 0, or -1
+ * when it is put_hit's to write (ANS_OTHER). */
+static inline int put_answer(int how, const lh_string_t *v, lh_vector_t *out, uint32_t i)
+{
+    if (how == ANS_NULL) return lh_vector_set_null(out, i), 0;
+    if (how != ANS_VIEW) return -1;
+    ((lh_string_t *)out->data)[i] = *v;
+    lh_vector_set_valid(out, i);
+    return 0;
+}
+
+static int put_hit(const jbind_t *b, const lh_jscan_hit_t *h, lh_vector_t *out, uint32_t i,
+                   lh_buf_t *o)
+{
+    lh_string_t v;
+    if (!put_answer(hit_answer(b->text, h, &v), &v, out, i)) return 0;
+    if (h->kind == LH_JSCAN_NULL) return lh_vector_set_string(out, i, "null", 4);
+    if (!b->text) return 1; /* an escaped string as JSON text: jansson's */
+    lh_buf_reset(o);
+    if (lh_buf_append(o, h->at, h->len)) return lh_buf_err(o);
+    lh_jscan_hit_t copy = *h;
+    copy.at = o->ptr; /* unescaping in place: it never grows */
+    return lh_vector_set_string(out, i, o->ptr, lh_jscan_unescape(&copy, o->ptr));
 }
 
 /* Where the rows of a column of the open evaluation scope were found in the
@@ -414,9 +437,6 @@ typedef struct famkey {
     char text[FAMILY_KEY];
 } famkey_t;
 
-/* How a learned key's answer for a row is handed out. */
-enum { FAM_NULL, FAM_VIEW, FAM_HIT };
-
 static _Thread_local struct {
     uint64_t epoch;
     const void *data;
@@ -429,8 +449,8 @@ static _Thread_local struct {
     bool read[LH_BATCH_ROWS];      /* per row: its keys looked up */
     uint32_t known[LH_BATCH_ROWS]; /* per row: the keys answered */
     /* key k of row i at k * LH_BATCH_ROWS + i: how its answer is handed
-       out, the view made while the row's text was in the cache, or the
-       scanner's hit (an escaped string, JSON null as text) */
+       out (hit_answer's), the view made while the row's text was in the
+       cache, or the scanner's hit (ANS_OTHER) */
     uint8_t *how;
     lh_string_t *views;
     lh_jscan_hit_t *hits;
@@ -466,19 +486,9 @@ static void fam_keep(uint32_t i, const lh_jscan_hit_t *h, uint32_t got)
     for (int k = 0; k < tl_fam.nkeys; k++) {
         if (!(got >> k & 1)) continue;
         size_t at = (size_t)k * LH_BATCH_ROWS + i;
-        const lh_jscan_hit_t *x = &h[k];
-        bool text = tl_fam.keys[k].as_text;
-        uint8_t how = FAM_VIEW;
-        if (x->kind == LH_JSCAN_MISSING || (x->kind == LH_JSCAN_NULL && text))
-            how = FAM_NULL;
-        else if (x->kind == LH_JSCAN_NULL || (x->kind == LH_JSCAN_STRING && x->escaped))
-            how = FAM_HIT;
-        else if (x->kind == LH_JSCAN_STRING && !text) /* with its quotes */
-            tl_fam.views[at] = lh_string_make(x->at - 1, (uint32_t)x->len + 2);
-        else
-            tl_fam.views[at] = lh_string_make(x->at, (uint32_t)x->len);
-        if (how == FAM_HIT) tl_fam.hits[at] = *x;
-        tl_fam.how[at] = how;
+        int how = hit_answer(tl_fam.keys[k].as_text, &h[k], &tl_fam.views[at]);
+        if (how == ANS_OTHER) tl_fam.hits[at] = h[k];
+        tl_fam.how[at] = (uint8_t)how;
     }
 }
 
@@ -555,15 +565,7 @@ static int json_extract_fn(lh_sql_fctx_t *ctx, const lh_vector_t *args, uint32_t
         }
         if (slot >= 0 && tl_fam.known[i] >> slot & 1) {
             size_t at = (size_t)slot * LH_BATCH_ROWS + i;
-            if (tl_fam.how[at] == FAM_NULL) {
-                lh_vector_set_null(out, i);
-                continue;
-            }
-            if (tl_fam.how[at] == FAM_VIEW) { /* the bytes are the row's own, as put_hit's */
-                ((lh_string_t *)out->data)[i] = tl_fam.views[at];
-                lh_vector_set_valid(out, i);
-                continue;
-            }
+            if (!put_answer(tl_fam.how[at], &tl_fam.views[at], out, i)) continue;
             hit = tl_fam.hits[at];
             known = 1;
         } else {

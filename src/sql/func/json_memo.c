@@ -137,7 +137,6 @@ int lh_jmemo_valid(const char *p, size_t n)
     return e ? e->valid : lh_jscan(p, n, NULL, 0, NULL);
 }
 
-/* The answer of entry e (of p[0..n)) for key: as lh_jmemo_key. */
 /* Whether the n bytes at a and b are the same: keys are short, and a call
  * of memcmp per member compared was a tenth of validate's JSON reading. */
 static inline bool same_key(const char *a, const char *b, size_t n)
@@ -155,6 +154,7 @@ static inline bool same_key(const char *a, const char *b, size_t n)
     return !memcmp(a, b, n);
 }
 
+/* The answer of entry e (of p[0..n)) for key: as lh_jmemo_key. */
 static int key_of(const entry_t *e, const char *p, size_t n, const lh_jscan_key_t *key,
                   lh_jscan_hit_t *hit)
 {
