@@ -38,16 +38,6 @@ int lh_sql_dml_count(lh_exec_t *ex, const lh_plan_t *p, int64_t *rows)
     return rc;
 }
 
-static int not_null_error(lh_sql_error_t *err, const lh_sql_mem_table_t *t, const lh_batch_t *b)
-{
-    uint32_t c = 0;
-    while (c + 1 < t->ncols &&
-           !(t->cols[c].not_null && lh_vector_null_count(&b->cols[c], b->count)))
-        c++;
-    return lh_sql_err(err, LH_EINVAL, LH_SQL_ECONSTRAINT, -1, "NOT NULL constraint failed: %s.%s",
-                      t->name, t->cols[c].name);
-}
-
 /* The kept rows of root into t2; *matched counts the touched ones. */
 static int collect(lh_op_t *root, lh_sql_mem_table_t *t2, lh_batch_t *keep, uint32_t *sel,
                    lh_sql_error_t *err, int64_t *matched)
@@ -68,7 +58,7 @@ static int collect(lh_op_t *root, lh_sql_mem_table_t *t2, lh_batch_t *keep, uint
             rows = keep;
         }
         rc = rows->count ? lh_sql_mem_table_append(t2, rows) : 0;
-        if (rc == LH_EPERM) return not_null_error(err, t2, rows);
+        if (rc == LH_EPERM) return lh_sql_mem_table_null_error(t2, rows, err);
         if (rc) return lh_sql_mem_table_error(t2, rc, err);
     }
 }

@@ -270,13 +270,9 @@ static int into_table(lh_sql_result_t *r, lh_sql_mem_table_t *t)
         }
         if (rc == 1) rc = lh_sql_mem_table_append(t, b);
         if (rc == LH_EPERM) {
-            uint32_t c = 0;
-            while (c + 1 < t->ncols &&
-                   !(t->cols[c].not_null && lh_vector_null_count(&b->cols[c], b->count)))
-                c++;
+            rc = lh_sql_mem_table_null_error(t, b, &r->err);
             lh_batch_free(own);
-            return lh_sql_err(&r->err, LH_EINVAL, LH_SQL_ECONSTRAINT, -1,
-                              "NOT NULL constraint failed: %s.%s", t->name, t->cols[c].name);
+            return rc;
         }
         lh_batch_free(own); /* copied, or not stored at all */
         if (rc) return lh_sql_mem_table_error(t, rc, &r->err);

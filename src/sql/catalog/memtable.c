@@ -112,6 +112,22 @@ static int64_t chunk_bytes(const lh_sql_mem_table_t *t)
     return row * LH_BATCH_ROWS + 256;
 }
 
+/* The first NOT NULL column of t where b has a NULL, or -1. */
+static int null_column(const lh_sql_mem_table_t *t, const lh_batch_t *b)
+{
+    for (uint32_t c = 0; c < t->ncols; c++)
+        if (t->cols[c].not_null && lh_vector_null_count(&b->cols[c], b->count)) return (int)c;
+    return -1;
+}
+
+int lh_sql_mem_table_null_error(const lh_sql_mem_table_t *t, const lh_batch_t *b,
+                                lh_sql_error_t *err)
+{
+    int c = null_column(t, b);
+    return lh_sql_err(err, LH_EINVAL, LH_SQL_ECONSTRAINT, -1, "NOT NULL constraint failed: %s.%s",
+                      t->name, t->cols[c < 0 ? t->ncols - 1 : (uint32_t)c].name);
+}
+
 /* Room in t->chunks for one more. 0 or LH_ENOMEM. */
 static int chunk_room(lh_sql_mem_table_t *t)
 {
@@ -147,8 +163,7 @@ int lh_sql_mem_table_adopt(lh_sql_mem_table_t *t, lh_batch_t *b)
             ph == LH_PHYS_LIST || ph == LH_PHYS_STRUCT)
             return 1;
     }
-    for (uint32_t c = 0; c < t->ncols; c++)
-        if (t->cols[c].not_null && lh_vector_null_count(&b->cols[c], b->count)) return LH_EPERM;
+    if (null_column(t, b) >= 0) return LH_EPERM;
     if (chunk_room(t)) return LH_ENOMEM;
     int rc = charge(t, chunk_bytes(t) + (int64_t)lh_arena_bytes(b->arena));
     if (rc) return rc;
@@ -160,8 +175,7 @@ int lh_sql_mem_table_adopt(lh_sql_mem_table_t *t, lh_batch_t *b)
 int lh_sql_mem_table_append(lh_sql_mem_table_t *t, const lh_batch_t *b)
 {
     if (b->ncols != t->ncols) return LH_EINVAL;
-    for (uint32_t c = 0; c < t->ncols; c++)
-        if (t->cols[c].not_null && lh_vector_null_count(&b->cols[c], b->count)) return LH_EPERM;
+    if (null_column(t, b) >= 0) return LH_EPERM;
     uint32_t done = 0;
     uint32_t sel[LH_BATCH_ROWS];
     while (done < b->count) {

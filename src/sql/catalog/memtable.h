@@ -61,6 +61,11 @@ void lh_sql_mem_table_mark(const lh_sql_mem_table_t *t, lh_sql_mem_mark_t *m);
  * appended to the chunk that was last stay in its arena until it goes, and
  * stay charged to the budget. */
 void lh_sql_mem_table_rollback(lh_sql_mem_table_t *t, const lh_sql_mem_mark_t *m);
+/* The error of an append or adoption refused with LH_EPERM: DuckDB's
+ * "NOT NULL constraint failed: t.c" for the first NOT NULL column where b
+ * has a NULL; returns LH_EINVAL. */
+int lh_sql_mem_table_null_error(const lh_sql_mem_table_t *t, const lh_batch_t *b,
+                                lh_sql_error_t *err);
 /* Sets err for an append that failed with rc (not LH_EPERM); returns rc. */
 int lh_sql_mem_table_error(const lh_sql_mem_table_t *t, int rc, lh_sql_error_t *err);
 /* Drops every row (DELETE without WHERE, CREATE OR REPLACE). */
