@@ -155,8 +155,7 @@ static int part_open(part_t *p)
  * the part before: 0, or 1 with a message. */
 static int part_file(part_t *p)
 {
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir) dir = "/tmp";
+    const char *dir = lh_dio_tmpdir();
     int fd = lh_dio_tmpfile(dir, "lakehouse-ingest-", p->path, sizeof p->path, &p->named);
     if (fd < 0)
         return fprintf(stderr, "lakehouse ingest: cannot create a file in %s: %s\n", dir,

@@ -94,6 +94,12 @@ int lh_dio_write(lh_dio_t *d, const void *p, size_t n)
     return 0;
 }
 
+const char *lh_dio_tmpdir(void)
+{
+    const char *dir = getenv("TMPDIR");
+    return dir && *dir ? dir : "/tmp";
+}
+
 int lh_dio_tmpfile(const char *dir, const char *prefix, char *path, size_t cap, bool *named)
 {
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);

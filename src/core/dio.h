@@ -53,6 +53,10 @@ int lh_dio_write(lh_dio_t *d, const void *p, size_t n);
 /* Frees the buffer (staged bytes are dropped; fd stays open). */
 void lh_dio_free(lh_dio_t *d);
 
+/* The directory for temporary files: $TMPDIR when set and not empty, else
+ * /tmp. */
+const char *lh_dio_tmpdir(void);
+
 /* A temporary file in dir for a writer whose file is read back by name
  * (an upload): unnamed where the file system makes such files (O_TMPFILE,
  * so a killed process leaves nothing behind), path then /proc/self/fd/N;

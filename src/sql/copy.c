@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/dio.h"
 #include "parquet/writer.h"
 #include "sql/copy.h"
 #include "sql/textout.h"
@@ -139,8 +140,7 @@ int lh_sql_copy_to(lh_sql_result_t *r, const lh_sql_copy_opts_t *c, struct lh_ob
     if (object && split_url(c->target, bucket, sizeof bucket, &key, err)) return LH_EINVAL;
     int fd = -1;
     if (object) {
-        const char *dir = getenv("TMPDIR");
-        snprintf(tmp, sizeof tmp, "%s/lh-copy-XXXXXX", dir && *dir ? dir : "/tmp");
+        snprintf(tmp, sizeof tmp, "%s/lh-copy-XXXXXX", lh_dio_tmpdir());
         fd = mkstemp(tmp);
     } else {
         snprintf(tmp, sizeof tmp, "%s.tmp-%ld", c->target, (long)getpid());

@@ -332,8 +332,7 @@ static int sink_file(void *ctx, const void *data, size_t len, lh_err_t *err)
 
 static int open_file(lh_table_writer_t *w, part_t *p, lh_err_t *err)
 {
-    const char *dir = w->o.tmp_dir ? w->o.tmp_dir : getenv("TMPDIR");
-    if (!dir || !*dir) dir = "/tmp";
+    const char *dir = !w->o.tmp_dir ? lh_dio_tmpdir() : *w->o.tmp_dir ? w->o.tmp_dir : "/tmp";
     int fd = lh_dio_tmpfile(dir, "lakehouse-table-", p->tmp_path, sizeof p->tmp_path, &p->named);
     if (fd < 0) {
         p->tmp_path[0] = 0;
