@@ -26,6 +26,7 @@
 typedef struct stage {
     lh_buf_t *b;
     size_t n;
+    bool changed; /* a byte escaped as another character (NUL, or not UTF-8) */
     char t[4096];
 } stage_t;
 
@@ -84,6 +85,7 @@ static void escape_byte(stage_t *s, unsigned char c)
     } else if (c == 0) { /* SQL strings (ours, DuckDB's) hold no NUL */
         memcpy(o, "\\ufffd", 6);
         s->n += 6;
+        s->changed = true;
     } else if (c == '"' || c == '\\') {
         o[0] = '\\';
         o[1] = (char)c;
@@ -93,6 +95,7 @@ static void escape_byte(stage_t *s, unsigned char c)
         o[4] = hex[c >> 4];
         o[5] = hex[c & 15];
         s->n += 6;
+        s->changed |= c >= 0x80; /* read back as the code point's two UTF-8 bytes */
     }
 }
 
@@ -197,7 +200,7 @@ int lh__ingest_json_string(lh_buf_t *b, const void *s, size_t n)
 }
 
 int lh__ingest_line(lh_buf_t *b, int32_t partition, int64_t offset, int64_t ts_ms, const void *key,
-                    size_t key_len, const void *value, size_t value_len)
+                    size_t key_len, const void *value, size_t value_len, bool *as_is)
 {
     stage_t st = {.b = b};
     static const char f0[] = "{\"partition\":", f1[] = ",\"offset\":", f2[] = ",\"timestamp\":",
@@ -220,6 +223,7 @@ int lh__ingest_line(lh_buf_t *b, int32_t partition, int64_t offset, int64_t ts_m
         put(&st, "null", 4);
     put(&st, "}\n", 2);
     flush(&st);
+    if (as_is) *as_is = !st.changed;
     return lh_buf_err(b);
 }
 

@@ -7,6 +7,7 @@
 #define LH_CMD_INGEST_INT_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,7 @@ typedef struct lh_ingest {
     lh_ingest_ranges_t *own;  /* this interval's _ranges.json (a replay), or NULL */
     lh_ingest_ranges_t *prev; /* the previous interval's, or NULL */
     lh_ingest_ranges_t *out;  /* the ranges this run reads */
+    struct lh_sql_warm *warm; /* --warm-cache: the scan cache (sql.cache_dir), or NULL */
     int64_t records, bytes;   /* read, and written compressed */
     pthread_mutex_t mu;       /* records, bytes and the Kafka client's error callbacks, while
                                  the parts are written on several threads */
@@ -80,9 +82,11 @@ int lh__ingest_lake_write(lh_ingest_t *in);
  * SQL engines read. Returns as lh_buf_append. */
 int lh__ingest_json_string(lh_buf_t *b, const void *s, size_t n);
 /* One bronze line with its newline: {"partition":p,"offset":o,
- * "timestamp":ms,"key":str|null,"value":str|null} (key/value NULL = null). */
+ * "timestamp":ms,"key":str|null,"value":str|null} (key/value NULL = null).
+ * *as_is (when not NULL): whether a JSON reader reads key and value back as
+ * these very bytes (no NUL, well-formed UTF-8: the escapes undo exactly). */
 int lh__ingest_line(lh_buf_t *b, int32_t partition, int64_t offset, int64_t ts_ms, const void *key,
-                    size_t key_len, const void *value, size_t value_len);
+                    size_t key_len, const void *value, size_t value_len, bool *as_is);
 /* "<prefix>/ds=YYYY-MM-DD/hour=HH/" for the interval starting at start_ms
  * (prefix without a trailing slash; "" = the bucket's root). 0, or
  * LH_ETOOBIG. */

@@ -20,6 +20,8 @@
 
 #include "cmd/ingest_int.h"
 #include "core/dio.h"
+#include "sql/warm.h"
+#include "vector/vector.h"
 
 #define CHUNK ((size_t)1 << 20)
 /* zstd's level 1: its fastest standard level, a few percent larger than 3
@@ -97,7 +99,53 @@ typedef struct part {
     char path[PATH_MAX]; /* its name */
     bool named;          /* a named file (to remove), not O_TMPFILE's */
     const char *why;     /* the failure, for the message */
+    /* --warm-cache: the part's scan cache entry (NULL: none, or given up)
+       and its rows not yet appended */
+    lh_sql_warm_entry_t *we;
+    lh_batch_t *wb;
 } part_t;
+
+/* A bronze line's fields as read_json(..., columns = {'partition':
+ * 'INTEGER', 'offset': 'BIGINT', 'timestamp': 'BIGINT', 'key': 'VARCHAR',
+ * 'value': 'VARCHAR'}) reads them: the entry --warm-cache writes is that
+ * scan's (examples/medallion reads bronze so). */
+enum { W_PARTITION, W_OFFSET, W_TIMESTAMP, W_KEY, W_VALUE, W_NCOLS };
+static const char *const warm_names[W_NCOLS] = {"partition", "offset", "timestamp", "key", "value"};
+
+static void warm_types(lh_type_t t[W_NCOLS])
+{
+    t[W_PARTITION] = lh_type(LH_TYPE_INTEGER);
+    t[W_OFFSET] = t[W_TIMESTAMP] = lh_type(LH_TYPE_BIGINT);
+    t[W_KEY] = t[W_VALUE] = lh_type(LH_TYPE_VARCHAR);
+}
+
+static void warm_drop(part_t *p)
+{
+    lh_sql_warm_end(p->we, NULL, NULL, NULL, 0, false);
+    p->we = NULL;
+}
+
+/* The record as the entry's next row: the values its line holds, as the
+ * scan would read them back, or the entry given up (a key or value the
+ * escaping changed, as_is false: only a parse of the line says what the
+ * scan reads). */
+static void warm_row(part_t *p, const rd_kafka_message_t *m, int64_t ts, bool as_is)
+{
+    lh_batch_t *b = p->wb;
+    uint32_t r = b->count;
+    lh_vector_t *k = &b->cols[W_KEY], *v = &b->cols[W_VALUE];
+    if (!as_is || (m->key && lh_vector_set_string(k, r, m->key, m->key_len)) ||
+        (m->payload && lh_vector_set_string(v, r, m->payload, m->len)))
+        return warm_drop(p);
+    ((int32_t *)b->cols[W_PARTITION].data)[r] = m->partition;
+    ((int64_t *)b->cols[W_OFFSET].data)[r] = m->offset;
+    ((int64_t *)b->cols[W_TIMESTAMP].data)[r] = ts;
+    if (!m->key) lh_vector_set_null(k, r);
+    if (!m->payload) lh_vector_set_null(v, r);
+    if (++b->count < LH_BATCH_ROWS) return;
+    lh_sql_warm_append(p->we, b);
+    lh_batch_reset(b);
+}
 
 /* The lines in raw as one zstd frame of their own (its content size in the
  * header), compressed straight into the file's staging and written in
@@ -125,9 +173,11 @@ static int on_record(void *arg, const rd_kafka_message_t *m)
 {
     part_t *p = arg;
     int64_t ts = rd_kafka_message_timestamp(m, NULL);
+    bool as_is;
     if (lh__ingest_line(&p->raw, m->partition, m->offset, ts, m->key, m->key_len, m->payload,
-                        m->len))
+                        m->len, p->we ? &as_is : NULL))
         return fprintf(stderr, "lakehouse ingest: a record too big for a line\n"), 1;
+    if (p->we) warm_row(p, m, ts, as_is);
     if (p->raw.len >= CHUNK && compress(p))
         return fprintf(stderr, "lakehouse ingest: cannot write a part: %s\n", p->why), 1;
     return 0;
@@ -141,11 +191,15 @@ static int put(lh_ingest_t *in, const char *key, const void *data, size_t n, con
     return 1;
 }
 
-/* A thread's compressor and line buffer, kept from one part to the next. */
-static int part_open(part_t *p)
+/* A thread's compressor, line buffer and --warm-cache batch, kept from one
+ * part to the next. */
+static int part_open(part_t *p, const lh_ingest_t *in)
 {
     *p = (part_t){.z = ZSTD_createCCtx(), .file.fd = -1};
     lh_buf_init(&p->raw, CHUNK + ((size_t)64 << 20));
+    lh_type_t t[W_NCOLS];
+    warm_types(t);
+    if (in->warm && lh_batch_new(t, W_NCOLS, &p->wb)) p->wb = NULL; /* no warming then */
     return p->z ? 0 : (fprintf(stderr, "lakehouse ingest: out of memory\n"), 1);
 }
 
@@ -180,6 +234,7 @@ static void part_drop(part_t *p)
 static void part_close(part_t *p)
 {
     part_drop(p);
+    lh_batch_free(p->wb);
     ZSTD_freeCCtx(p->z);
     lh_buf_free(&p->raw);
     lh_dio_free(&p->file);
@@ -194,18 +249,30 @@ static int write_part(lh_ingest_t *in, part_t *p, const lh_ingest_range_t *r)
     if (part_file(p)) return 1;
     ZSTD_CCtx_reset(p->z, ZSTD_reset_session_and_parameters);
     ZSTD_CCtx_setParameter(p->z, ZSTD_c_compressionLevel, LH_INGEST_ZSTD_LEVEL);
+    if (p->wb) {
+        lh_type_t t[W_NCOLS];
+        warm_types(t);
+        lh_batch_reset(p->wb);
+        p->we = lh_sql_warm_begin(in->warm, W_NCOLS, warm_names, t);
+    }
     int rc = lh__ingest_read(in, r, on_record, p);
     if (!rc && (compress(p) || lh_dio_flush(&p->file, true)))
         rc = (fprintf(stderr, "lakehouse ingest: cannot write %s: %s\n", p->path,
                       p->why ? p->why : strerror(errno)),
               1);
     lh_err_t e = {0};
+    lh_objstore_meta_t meta = {0};
     if (!rc &&
-        lh_objstore_put_file(in->lake, in->bucket, key, p->path, "application/zstd", NULL, &e))
+        lh_objstore_put_file(in->lake, in->bucket, key, p->path, "application/zstd", &meta, &e))
         rc = (fprintf(stderr, "lakehouse ingest: cannot write s3://%s/%s: %s\n", in->bucket, key,
                       e.msg),
               1);
     part_drop(p);
+    if (p->we) { /* the entry of the object as written: its ETag and size */
+        lh_sql_warm_append(p->we, p->wb);
+        lh_sql_warm_end(p->we, in->bucket, key, meta.etag, (int64_t)p->size, !rc);
+        p->we = NULL;
+    }
     if (!rc) {
         pthread_mutex_lock(&in->mu);
         in->bytes += (int64_t)p->size;
@@ -280,7 +347,7 @@ static void *part_worker(void *arg)
 {
     parts_t *w = arg;
     part_t p;
-    int rc = part_open(&p);
+    int rc = part_open(&p, w->in);
     while (!rc) {
         int i = atomic_fetch_add(&w->next, 1);
         if (i >= w->in->out->n || atomic_load(&w->rc)) break;

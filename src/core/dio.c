@@ -34,11 +34,14 @@ int lh_dio_grow(char **buf, size_t *cap, size_t n, size_t keep)
 
 void lh_dio_reopen(lh_dio_t *d, int fd)
 {
-    char *buf = d->buf;
-    size_t cap = d->cap;
+    lh_dio_wait(d);
+    char *buf = d->buf, *wbuf = d->wbuf;
+    size_t cap = d->cap, wcap = d->wcap;
     lh_dio_init(d, fd);
     d->buf = buf;
     d->cap = cap;
+    d->wbuf = wbuf;
+    d->wcap = wcap;
 }
 
 char *lh_dio_room(lh_dio_t *d, size_t n)
@@ -56,8 +59,96 @@ static int leave_direct(lh_dio_t *d)
     return 0;
 }
 
+void lh_dio_behind(lh_dio_t *d)
+{
+    if (!d->direct) return;
+    off_t at = lseek(d->fd, 0, SEEK_CUR);
+    if (at < 0) return;
+    d->off = at;
+    d->behind = true;
+}
+
+/* Writes n bytes at p to d's file at d->off, synchronously. 0 or -1. */
+static int write_at(lh_dio_t *d, const char *p, size_t n)
+{
+    for (size_t done = 0; done < n;) {
+        ssize_t k = pwrite(d->fd, p + done, n - done, d->off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0 && errno == EINVAL && d->direct) {
+            if (leave_direct(d)) return -1;
+            continue;
+        }
+        if (k == 0) errno = EIO;
+        if (k <= 0) return -1;
+        done += (size_t)k;
+        d->off += k;
+    }
+    return 0;
+}
+
+int lh_dio_wait(lh_dio_t *d)
+{
+    if (!d->inflight) return 0;
+    const struct aiocb *l[1] = {&d->cb};
+    int e;
+    while ((e = aio_error(&d->cb)) == EINPROGRESS)
+        aio_suspend(l, 1, NULL);
+    d->inflight = false;
+    ssize_t k = aio_return(&d->cb);
+    size_t n = d->cb.aio_nbytes;
+    if (!e && k == (ssize_t)n) {
+        d->off += k;
+        return 0;
+    }
+    /* a file system that takes O_DIRECT at open but not at write (EINVAL),
+       or a short write: the rest synchronously */
+    if (e && e != EINVAL) return errno = e, -1;
+    size_t done = !e && k > 0 ? (size_t)k : 0;
+    d->off += (off_t)done;
+    return write_at(d, d->wbuf + done, n - done);
+}
+
+/* Hands the first n bytes (whole blocks) of the staged ones to an
+ * asynchronous write and keeps the rest staged in the other buffer. */
+static int write_behind(lh_dio_t *d, size_t n)
+{
+    if (lh_dio_wait(d)) return -1;
+    size_t rest = d->staged - n;
+    if (lh_dio_grow(&d->wbuf, &d->wcap, d->cap, 0)) return errno = ENOMEM, -1;
+    memcpy(d->wbuf, d->buf + n, rest);
+    char *b = d->buf;
+    size_t c = d->cap;
+    d->buf = d->wbuf;
+    d->cap = d->wcap;
+    d->wbuf = b;
+    d->wcap = c;
+    d->staged = rest;
+    memset(&d->cb, 0, sizeof d->cb);
+    d->cb.aio_fildes = d->fd;
+    d->cb.aio_buf = d->wbuf;
+    d->cb.aio_nbytes = n;
+    d->cb.aio_offset = d->off;
+    d->cb.aio_sigevent.sigev_notify = SIGEV_NONE;
+    if (aio_write(&d->cb)) return write_at(d, d->wbuf, n); /* no AIO now: at once */
+    d->inflight = true;
+    return 0;
+}
+
 int lh_dio_flush(lh_dio_t *d, bool last)
 {
+    if (d->behind) {
+        if (!last && d->direct) {
+            size_t n = d->staged & ~(size_t)(LH_DIO_ALIGN - 1);
+            return n ? write_behind(d, n) : 0;
+        }
+        /* the end (or no direct I/O any more): what is in flight, then the
+           rest synchronously at the file's offsets */
+        if (lh_dio_wait(d) || (last && d->direct && leave_direct(d)) ||
+            write_at(d, d->buf, d->staged))
+            return -1;
+        d->staged = 0;
+        return lseek(d->fd, d->off, SEEK_SET) < 0 ? -1 : 0;
+    }
     /* the file's end is not a whole block: the page cache */
     if (last && d->direct && leave_direct(d)) return -1;
     size_t n = d->direct ? d->staged & ~(size_t)(LH_DIO_ALIGN - 1) : d->staged, done = 0;
@@ -115,7 +206,11 @@ int lh_dio_tmpfile(const char *dir, const char *prefix, char *path, size_t cap, 
 
 void lh_dio_free(lh_dio_t *d)
 {
+    int e = errno;
+    lh_dio_wait(d); /* the kernel's until it ends */
+    errno = e;
     free(d->buf);
-    d->buf = NULL;
-    d->cap = d->staged = 0;
+    free(d->wbuf);
+    d->buf = d->wbuf = NULL;
+    d->cap = d->wcap = d->staged = 0;
 }

@@ -19,8 +19,10 @@
 #ifndef LH_CORE_DIO_H
 #define LH_CORE_DIO_H
 
+#include <aio.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define LH_DIO_ALIGN 4096              /* buffers, offsets and lengths of direct I/O */
 #define LH_DIO_BATCH ((size_t)1 << 20) /* lh_dio_write's staging: writes of this size */
@@ -30,11 +32,32 @@ typedef struct lh_dio {
     bool direct; /* fd is open with O_DIRECT */
     char *buf;   /* LH_DIO_ALIGN-aligned: the bytes staged, not written yet */
     size_t cap, staged;
+    /* lh_dio_behind: whole blocks written by POSIX AIO while the caller
+       stages the next ones in the other buffer (wbuf, in flight when
+       inflight), at off, where the file's next write goes */
+    bool behind, inflight;
+    char *wbuf;
+    size_t wcap;
+    off_t off;
+    struct aiocb cb;
 } lh_dio_t;
 
 /* Starts writing fd (not owned: lh_dio_free leaves it open), asking its
  * file system for O_DIRECT. No allocation until the first byte. */
 void lh_dio_init(lh_dio_t *d, int fd);
+/* Write-behind for the rest of d's direct I/O: lh_dio_flush(.., false)
+ * hands its whole blocks to an asynchronous write (POSIX AIO) and returns;
+ * the next flush waits for it first, so the disk writes one buffer while
+ * the caller fills the other (a second buffer of the same size). For
+ * writers whose file is a side product of their work (scan cache entries):
+ * a direct write otherwise waits for the device each time. The file is
+ * written at explicit offsets from its position now; the last flush (or
+ * lh_dio_wait) waits for the write in flight and leaves the file position
+ * at the end. */
+void lh_dio_behind(lh_dio_t *d);
+/* Waits for d's write in flight (write-behind), if any: 0, or -1 with
+ * errno when it failed. Call before closing the file unflushed. */
+int lh_dio_wait(lh_dio_t *d);
 /* lh_dio_init of another file, d's buffer kept (one writer, file after
  * file: its pages stay warm). Whatever was staged is dropped. */
 void lh_dio_reopen(lh_dio_t *d, int fd);
@@ -50,7 +73,8 @@ int lh_dio_flush(lh_dio_t *d, bool last);
  * buffer stays at that size: 1 MiB a file being written, allocated at its
  * first byte). 0, or -1 with errno (ENOMEM included). */
 int lh_dio_write(lh_dio_t *d, const void *p, size_t n);
-/* Frees the buffer (staged bytes are dropped; fd stays open). */
+/* Frees the buffers (staged bytes are dropped, a write in flight waited
+ * for; fd stays open). */
 void lh_dio_free(lh_dio_t *d);
 
 /* The directory for temporary files: $TMPDIR when set and not empty, else

@@ -162,6 +162,7 @@ static const lh__flow_row_t ingest_rows[] = {
     TF(.name = "format", .kind = LH__F_ENUM, .choices = "jsonl.zst"),
     TF(.name = "lateness", .kind = LH__F_DURATION),
     TF(.name = "idle_timeout", .kind = LH__F_DURATION),
+    TF(.name = "warm_cache", .kind = LH__F_BOOL),
     {0},
 };
 

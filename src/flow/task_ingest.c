@@ -1,9 +1,11 @@
 /* The `ingest` task type: `lakehouse ingest --topic T --start <data
  * interval start> --end <data interval end> --prefix <prefix>` with
- * --format, --lateness, --idle-timeout (defaults 2 h and 30 s) and
+ * --format, --lateness, --idle-timeout (defaults 2 h and 30 s),
  * --bootstrap-servers when the task names its own Kafka (else the child
- * finds the platform's in KAFKA_BOOTSTRAP_SERVERS, task_env.c). prefix and
- * bootstrap_servers are templates. */
+ * finds the platform's in KAFKA_BOOTSTRAP_SERVERS, task_env.c) and
+ * --warm-cache when warm_cache is true (the child finds the scan cache in
+ * LAKEHOUSE_SQL_CACHE_DIR, task_env.c). prefix and bootstrap_servers are
+ * templates. */
 #include <string.h>
 
 #include "flow/task_int.h"
@@ -43,6 +45,7 @@ int lh__flow_ingest_command(lh__flow_job_t *j, lh_flow_cmd_t *out)
         j, "--idle-timeout",
         lh_arena_printf(j->a, "%lld", (long long)lh__flow_int(t, "idle_timeout", IDLE_DEFAULT)));
     if (servers && *servers) push_opt(j, "--bootstrap-servers", servers);
+    if (lh__flow_int(t, "warm_cache", 0)) lh__flow_vec_push(&j->argv, "--warm-cache");
     out->memory_mode = LH_FLOW_MEM_ENV;
     return 0;
 }

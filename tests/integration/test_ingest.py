@@ -5,8 +5,10 @@ payload, a binary key) are copied hour by hour into bronze; the three hours'
 lines together hold every record of the window exactly once (consecutive
 intervals tile the log); _ranges.json and _SUCCESS are written; a replay
 of the middle hour rewrites the same bytes and removes a stray object;
-`lakehouse sql` reads the .jsonl.zst files; and a DAG with an ingest task,
-run by the orchestrator, writes the same objects."""
+`lakehouse sql` reads the .jsonl.zst files; --warm-cache leaves in the scan
+cache exactly the rows read_json reads from the objects; and a DAG with an
+ingest task, run by the orchestrator, writes the same objects (and warms the
+platform's scan cache with warm_cache: true)."""
 import codecs
 import json
 import os
@@ -41,6 +43,7 @@ RECORDS = [
     (1, HOUR + 10, b"\xff\x00k", b"not json {"),  # binary key, malformed payload
     (0, 2 * HOUR + 1, None, "é \"quoted\"\n\t".encode()),
     (1, 2 * HOUR + 7, b"c", b'{"n":7}'),
+    (1, 2 * HOUR + 8, "ключ".encode(), 'tab\t"q" \\ é € \x01\x7f'.encode()),  # escaped, as is
     (0, 2 * HOUR + 9, b"d", b"\x01\x02\xfe"),
     (0, 3 * HOUR + 1, b"next", b'{"after":"window"}'),  # fixes O(end) of the last hour
 ]
@@ -58,11 +61,12 @@ def task_env(srv):
                       "KAFKA_BOOTSTRAP_SERVERS": srv.endpoints["kafka"]})
 
 
-def ingest(srv, hour, *extra, prefix=PREFIX, env=None):
+def ingest(srv, hour, *extra, prefix=PREFIX, env=None, env_extra=None):
     return subprocess.run([lakehouse_bin(), "ingest", "--topic", TOPIC, "--start", HOURS[hour],
                            "--end", HOURS[hour + 1], "--prefix", f"s3://lakehouse/{prefix}",
                            "--idle-timeout", "2s", *extra], capture_output=True, text=True,
-                          env=env or task_env(srv), timeout=120, stdin=subprocess.DEVNULL)
+                          env={**(env or task_env(srv)), **(env_extra or {})}, timeout=120,
+                          stdin=subprocess.DEVNULL)
 
 
 def produce(srv):
@@ -211,6 +215,74 @@ def test_duckdb_reads_the_bronze_files(lake, tmp_path):
     assert json.loads(r.stdout) == [[[str(len(in_window)), str(len(in_window)), str(nulls)]]]
 
 
+COLUMNS = ("columns = {'partition': 'INTEGER', 'offset': 'BIGINT', 'timestamp': 'BIGINT', "
+           "'key': 'VARCHAR', 'value': 'VARCHAR'}")
+
+
+def as_is(b):
+    """Whether read_json gives bytes b back unchanged from a bronze line:
+    UTF-8 without NUL (ingest escapes the rest as other characters)."""
+    try:
+        return b is None or (b"\0" not in b and b.decode("utf-8") is not None)
+    except UnicodeDecodeError:
+        return False
+
+
+def entries(cache):
+    return {p.name: p.stat().st_ino for p in cache.glob("*.lsc")}
+
+
+def test_warm_cache_leaves_the_entries_read_json_reads(lake, tmp_path):
+    # --warm-cache writes each part's rows as read_json with the bronze
+    # columns makes them, keyed by the object as written: a query then reads
+    # those entries (the same files, no new ones) and gets what it gets from
+    # the objects themselves. A part with a key or value the escaping changes
+    # (a binary key, a byte that is not UTF-8) gets no entry: its first query
+    # parses it and writes one
+    srv, want = lake
+    cache, prefix = tmp_path / "cache", "bronze/warm"
+    for h in range(3):
+        r = ingest(srv, h, "--warm-cache", prefix=prefix,
+                   env_extra={"LAKEHOUSE_SQL_CACHE_DIR": str(cache)})
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "warm" not in r.stderr, r.stderr
+    s3 = s3_client(srv)
+    parts, changed = 0, 0
+    for h in range(3):
+        rs = json.loads(s3.get_object(Bucket="lakehouse",
+                                      Key=hour_prefix(h, prefix) + "_ranges.json")["Body"].read())
+        for p in rs["partitions"]:
+            if p["first"] == p["end"]:
+                continue
+            parts += 1
+            recs = [want[(p["partition"], o)] for o in range(p["first"], p["end"])]
+            changed += not all(as_is(k) and as_is(v) for _, k, v in recs)
+    assert parts == 6 and changed == 2  # the binary key's part, the 0xfe byte's part
+    warmed = entries(cache)
+    assert len(warmed) == parts - changed
+    q = (f"SELECT \"partition\", \"offset\", \"timestamp\", key, value, hour FROM "
+         f"read_json('s3://lakehouse/{prefix}/**/*.jsonl.zst', {COLUMNS}, "
+         f"hive_partitioning = true) ORDER BY ALL")
+
+    def query(cache_dir):
+        e = task_env(srv)
+        e["LAKEHOUSE_SQL_CACHE_DIR"] = cache_dir
+        r = subprocess.run([lakehouse_bin(), "sql", "-c", q, "--format", "json"],
+                           capture_output=True, text=True, env=e, timeout=60)
+        assert r.returncode == 0, r.stderr
+        return [json.loads(x) for x in r.stdout.splitlines()]
+
+    got = query(str(cache))
+    after = entries(cache)
+    assert {k: after[k] for k in warmed} == warmed  # read where they were
+    assert len(after) == parts  # and the two parts without one parsed into theirs
+    assert got == query(""), "the warmed rows differ from the objects' rows"
+    assert len(got) == sum(1 for v in want.values() if v[0] < BASE + 3 * HOUR)
+    # the part of hour 2, partition 1 came from its entry: its strings too
+    escaped = [x for x in got if x["key"] == "ключ"]
+    assert [x["value"] for x in escaped] == ['tab\t"q" \\ é € \x01\x7f']
+
+
 def test_bad_arguments_exit_2(lake):
     srv, _ = lake
     for extra in (["--format", "csv"], ["--idle-timeout", "soon"]):
@@ -292,6 +364,7 @@ tasks:
     topic: chain.transfers
     prefix: s3://lakehouse/bronze/flowcopy
     idle_timeout: 2s
+    warm_cache: true
 """
 
 
@@ -307,3 +380,7 @@ def test_an_ingest_task_writes_the_same_objects(lake):
         mine = objects(s3, hour_prefix(h))
         theirs = objects(s3, hour_prefix(h, "bronze/flowcopy"))
         assert theirs == mine, h
+    # warm_cache: true reached the tries (--warm-cache), which warmed the
+    # platform's scan cache (the orchestrator's <data-dir>/cache/sql): an
+    # entry for each part but the two the escaping changes
+    assert len(entries(srv.data_dir / "cache" / "sql")) == 4

@@ -215,8 +215,10 @@ static void base64_roundtrip(void)
 /* Writes of odd sizes (below a block, across blocks, above the staging
  * size) land in order, whole: with direct I/O on a file of the test
  * directory's file system (ext4 and tmpfs both take it), the partial blocks
- * staged between writes and the tail through the page cache. */
-static void dio_writes_every_byte_in_order(void)
+ * staged between writes and the tail through the page cache; with
+ * write-behind (behind), whole blocks written asynchronously while the next
+ * ones are staged, and the file position at the end afterwards. */
+static void dio_writes(bool behind)
 {
     char path[] = "/tmp/lh-dio-XXXXXX";
     int fd = mkstemp(path);
@@ -231,6 +233,7 @@ static void dio_writes_every_byte_in_order(void)
         want[i] = (unsigned char)(i * 131 + i / 4096);
     lh_dio_t d;
     lh_dio_init(&d, fd);
+    if (behind) lh_dio_behind(&d);
     size_t at = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
         CHECK_EQ_INT(lh_dio_write(&d, want + at, sizes[i]), 0);
@@ -247,6 +250,8 @@ static void dio_writes_every_byte_in_order(void)
     CHECK_EQ_INT(lh_dio_flush(&d, true), 0);
     CHECK_EQ_INT(d.staged, 0);
     CHECK(!d.direct); /* the tail went through the page cache */
+    CHECK(!d.inflight);
+    CHECK_EQ_INT(lseek(fd, 0, SEEK_CUR), (off_t)(total + 5000));
     lh_dio_free(&d);
     CHECK_EQ_INT(close(fd), 0);
     fd = open(path, O_RDONLY);
@@ -264,6 +269,16 @@ static void dio_writes_every_byte_in_order(void)
     unlink(path);
     free(got);
     free(want);
+}
+
+static void dio_writes_every_byte_in_order(void)
+{
+    dio_writes(false);
+}
+
+static void dio_writes_behind_every_byte_in_order(void)
+{
+    dio_writes(true);
 }
 
 /* A descriptor that refuses O_DIRECT (a socket) is written through the
@@ -306,6 +321,7 @@ static const lh_test_t tests[] = {
     {"utf8_valid_refuses_malformed_sequences", utf8_valid_refuses_malformed_sequences},
     {"base64_roundtrip", base64_roundtrip},
     {"dio_writes_every_byte_in_order", dio_writes_every_byte_in_order},
+    {"dio_writes_behind_every_byte_in_order", dio_writes_behind_every_byte_in_order},
     {"dio_without_direct_io_writes_plainly", dio_without_direct_io_writes_plainly},
     {NULL, NULL},
 };

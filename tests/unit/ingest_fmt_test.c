@@ -12,14 +12,57 @@
 #include "core/str.h"
 #include "test.h"
 
-static char *line(int32_t p, int64_t o, int64_t ts, const char *k, size_t kl, const char *v,
-                  size_t vl)
+static char *line_as_is(int32_t p, int64_t o, int64_t ts, const char *k, size_t kl, const char *v,
+                        size_t vl, bool *as_is)
 {
     lh_buf_t b;
     lh_buf_init(&b, 0);
-    int rc = lh__ingest_line(&b, p, o, ts, k, kl, v, vl);
+    int rc = lh__ingest_line(&b, p, o, ts, k, kl, v, vl, as_is);
     char *s = lh_buf_take(&b, NULL);
     return rc ? (free(s), strdup("")) : s;
+}
+
+static char *line(int32_t p, int64_t o, int64_t ts, const char *k, size_t kl, const char *v,
+                  size_t vl)
+{
+    return line_as_is(p, o, ts, k, kl, v, vl, NULL);
+}
+
+/* as_is: a JSON reader (jansson here; the scan cache's test reads lines
+ * with read_json) gets key and value back as the very bytes exactly when
+ * the line says so: not with a NUL nor a byte outside well-formed UTF-8. */
+static void line_says_when_read_back_as_is(void)
+{
+    static const struct {
+        const char *k, *v;
+        size_t vl; /* 0: strlen */
+        bool as_is;
+    } cases[] = {
+        {"k", "{\"a\":\"b\\\\c\"}", 0, true},
+        {NULL, "tab\there\nline \x01\x1f\x7f \xc3\xa9 \xe2\x82\xac", 0, true},
+        {"", "", 0, true},
+        {"k", "a\0b", 3, false},
+        {"k", "bad \xff byte", 0, false},
+        {"\xc3", "v", 0, false},
+        {"k", "\xed\xa0\x80 a surrogate", 0, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *key = cases[i].k, *val = cases[i].v;
+        size_t kl = key ? strlen(key) : 0, vl = cases[i].vl ? cases[i].vl : strlen(val);
+        bool as_is = !cases[i].as_is;
+        char *s = line_as_is(1, 2, 3, key, kl, val, vl, &as_is);
+        CHECK_EQ_INT(as_is, cases[i].as_is);
+        json_error_t je;
+        json_t *doc = json_loads(s, JSON_ALLOW_NUL, &je);
+        CHECK(doc != NULL);
+        json_t *v = json_object_get(doc, "value"), *k = json_object_get(doc, "key");
+        bool same = json_string_length(v) == vl && !memcmp(json_string_value(v), val, vl) &&
+                    (key ? json_string_length(k) == kl && !memcmp(json_string_value(k), key, kl)
+                         : json_is_null(k));
+        CHECK_EQ_INT(same, cases[i].as_is);
+        json_decref(doc);
+        free(s);
+    }
 }
 
 static void line_has_the_record_fields(void)
@@ -227,6 +270,7 @@ static void command_line_values(void)
 
 static const lh_test_t tests[] = {
     {"line_has_the_record_fields", line_has_the_record_fields},
+    {"line_says_when_read_back_as_is", line_says_when_read_back_as_is},
     {"line_escapes_controls_quotes_and_bad_utf8", line_escapes_controls_quotes_and_bad_utf8},
     {"line_is_json_for_every_byte", line_is_json_for_every_byte},
     {"escaping_matches_the_rules", escaping_matches_the_rules},

@@ -135,7 +135,8 @@ static void advance(const lh_plan_t *p, text_op_t *st)
 
 /* The scan cache's key of file f: the object (bucket, key, listed ETag and
  * size) and everything that decides its rows. False when it has none (a key
- * that was not listed). */
+ * that was not listed). scan_warm.c computes the same key for an object it
+ * writes, with read_json's options as the binder leaves them. */
 static bool cache_key(const lh_plan_t *p, text_op_t *st, lh_scan_cache_key_t *k)
 {
     uint32_t f = st->file;
@@ -152,27 +153,33 @@ static bool cache_key(const lh_plan_t *p, text_op_t *st, lh_scan_cache_key_t *k)
     }
     snprintf(st->etag, sizeof st->etag, "%s", etag);
     st->size = size;
+    const char **names = malloc((p->u.text.nfilecols + 1) * sizeof *names);
+    if (!names) return false;
+    for (uint32_t c = 0; c < p->u.text.nfilecols; c++)
+        names[c] = p->cols[c].name;
+    lh_scan_text_id_t id = {.bucket = p->u.text.bucket,
+                            .key = p->u.text.keys[f],
+                            .etag = etag,
+                            .size = size,
+                            .format = p->u.text.format,
+                            .compression = p->u.text.compression,
+                            .header = p->u.text.header,
+                            .skip = p->u.text.skip,
+                            .delim = p->u.text.delim,
+                            .quote = p->u.text.quote,
+                            .escape = p->u.text.escape,
+                            .nullstr = p->u.text.nullstr,
+                            .ncols = p->u.text.nfilecols,
+                            .json_keys = p->u.text.json_keys,
+                            .names = names,
+                            .types = st->types};
     char *d = NULL;
     size_t n = 0;
-    FILE *m = open_memstream(&d, &n);
-    if (!m) return false;
-    fprintf(m, "s3%c%s%c%s%c%s%c%lld%c%u %u %d %d %d %d %u%c%s%c%u%c", 0, p->u.text.bucket, 0,
-            p->u.text.keys[f], 0, etag, 0, (long long)size, 0, p->u.text.format,
-            p->u.text.compression, p->u.text.delim, p->u.text.quote, p->u.text.escape,
-            p->u.text.header, p->u.text.skip, 0, p->u.text.nullstr, 0, p->u.text.nfilecols, 0);
-    for (uint32_t c = 0; c < p->u.text.nfilecols; c++) {
-        char t[256];
-        lh_type_format(&p->cols[c].type, t, sizeof t);
-        fprintf(m, "%s%c%s%c%s%c", p->u.text.json_keys ? p->u.text.json_keys[c] : "", 0,
-                p->cols[c].name, 0, t, 0);
-    }
-    bool ok = !ferror(m);
-    if (fclose(m)) ok = false;
-    if (ok && lh__scan_cache_key(d, n, k)) ok = false;
+    bool ok = !lh__scan_cache_text_key(&id, k, &d, &n);
+    free(names);
     free(st->desc);
     st->desc = ok ? d : NULL;
     st->ndesc = ok ? n : 0;
-    if (!ok) free(d);
     return ok;
 }
 

@@ -193,6 +193,33 @@ int lh__scan_cache_key(const void *desc, size_t len, lh_scan_cache_key_t *k)
     return 0;
 }
 
+int lh__scan_cache_text_key(const lh_scan_text_id_t *id, lh_scan_cache_key_t *k, char **desc,
+                            size_t *ndesc)
+{
+    char *d = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&d, &n);
+    if (!m) return LH_ENOMEM;
+    fprintf(m, "s3%c%s%c%s%c%s%c%lld%c%u %u %d %d %d %u %u%c%s%c%u%c", 0, id->bucket, 0, id->key, 0,
+            id->etag, 0, (long long)id->size, 0, id->format, id->compression, id->delim, id->quote,
+            id->escape, id->header, id->skip, 0, id->nullstr, 0, id->ncols, 0);
+    for (uint32_t c = 0; c < id->ncols; c++) {
+        char t[256];
+        lh_type_format(&id->types[c], t, sizeof t);
+        fprintf(m, "%s%c%s%c%s%c", id->json_keys ? id->json_keys[c] : "", 0, id->names[c], 0, t, 0);
+    }
+    bool ok = !ferror(m);
+    if (fclose(m)) ok = false;
+    int rc = ok ? lh__scan_cache_key(d, n, k) : LH_ENOMEM;
+    if (!rc && desc) {
+        *desc = d;
+        *ndesc = n;
+    } else {
+        free(d);
+    }
+    return rc;
+}
+
 static int read_small(const char *path, char *buf, size_t cap)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -742,15 +769,21 @@ lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache
     w->c = c;
     w->fd = -1;
     w->lock = lock;
-    w->key = *k;
+    if (k) {
+        w->key = *k;
+    } else { /* named at the end: a temporary file of a key of zeros */
+        memset(w->key.hex, '0', 64);
+        w->key.hex[64] = 0;
+    }
     if (layout_init(&w->l, types, ncols, held) || !(w->d = calloc(ncols + 1, sizeof *w->d)))
         goto fail;
-    snprintf(w->path, sizeof w->path, "%s/%s" SUFFIX, c->dir, k->hex);
-    snprintf(w->tmp, sizeof w->tmp, "%s/.%s.%ld.%u" TMP_SUFFIX, c->dir, k->hex, (long)getpid(),
+    snprintf(w->path, sizeof w->path, "%s/%s" SUFFIX, c->dir, w->key.hex);
+    snprintf(w->tmp, sizeof w->tmp, "%s/.%s.%ld.%u" TMP_SUFFIX, c->dir, w->key.hex, (long)getpid(),
              atomic_fetch_add(&c->seq, 1));
     w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (w->fd < 0) goto fail;
     lh_dio_init(&w->dio, w->fd);
+    lh_dio_behind(&w->dio); /* the scan goes on while the disk writes */
     size_t hs = head_size(ncols);
     char *o = lh_dio_room(&w->dio, hs);
     if (!o) goto fail;
@@ -888,6 +921,16 @@ static void evict(lh_scan_cache_t *c)
     closedir(d);
 }
 
+void lh__scan_cache_end_as(lh_scan_cache_wr_t *w, const lh_scan_cache_key_t *k, bool keep)
+{
+    if (!w) return;
+    if (keep && w->lock < 0) {
+        w->key = *k;
+        snprintf(w->path, sizeof w->path, "%s/%s" SUFFIX, w->c->dir, k->hex);
+    }
+    lh__scan_cache_end(w, keep && w->lock < 0);
+}
+
 void lh__scan_cache_end(lh_scan_cache_wr_t *w, bool keep)
 {
     if (!w) return;
@@ -902,6 +945,7 @@ void lh__scan_cache_end(lh_scan_cache_wr_t *w, bool keep)
             w->dio.staged += ALIGN;
             kept = !lh_dio_flush(&w->dio, true);
         }
+        if (lh_dio_wait(&w->dio)) kept = false; /* before its descriptor goes */
         if (close(w->fd)) kept = false;
         if (kept && rename(w->tmp, w->path)) kept = false;
         if (!kept) unlink(w->tmp);

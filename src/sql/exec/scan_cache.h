@@ -29,6 +29,9 @@
  * A text scan keeps its derived columns (opt/derive.c) in entries of one
  * column each, keyed by the object's key text and the expression's.
  *
+ * An entry can also be written by the writer of an object, before any scan
+ * (sql/warm.h: `lakehouse ingest --warm-cache`), under the key a scan of the
+ * written object computes (lh__scan_cache_text_key).
  * Thread-safe: scans of many threads and processes share one directory. */
 #ifndef LH_SQL_EXEC_SCAN_CACHE_H
 #define LH_SQL_EXEC_SCAN_CACHE_H
@@ -55,6 +58,26 @@ typedef struct lh_scan_cache_key {
  * caller's serialization; this binary's identity is added here). 0 or
  * LH_ENOMEM. */
 int lh__scan_cache_key(const void *desc, size_t len, lh_scan_cache_key_t *k);
+
+/* What decides the rows a read_csv / read_json scan makes of an object: the
+ * object (bucket, key, listed ETag and size) and the reading (the plan's
+ * options; json_keys NULL for CSV). */
+typedef struct lh_scan_text_id {
+    const char *bucket, *key, *etag;
+    int64_t size;
+    unsigned format, compression, header, skip;
+    int delim, quote, escape;
+    const char *nullstr;
+    uint32_t ncols;
+    const char *const *json_keys, *const *names;
+    const lh_type_t *types;
+} lh_scan_text_id_t;
+
+/* The key of the entry of what id describes: 0 or LH_ENOMEM. With desc, the
+ * description it hashes too (*desc malloc'd, *ndesc bytes: the text a scan's
+ * derived columns key on). */
+int lh__scan_cache_text_key(const lh_scan_text_id_t *id, lh_scan_cache_key_t *k, char **desc,
+                            size_t *ndesc);
 
 /* Whether rows of type t can be kept (fixed-width scalars and strings). */
 bool lh__scan_cache_type_ok(const lh_type_t *t);
@@ -95,7 +118,8 @@ void lh__scan_cache_rd_remove(lh_scan_cache_rd_t *r);
 typedef struct lh_scan_cache_wr lh_scan_cache_wr_t;
 /* A new entry for k holding the columns held names (NULL: all), or NULL when
  * it cannot be written now (the caller reads on without one). Takes lock
- * (lh__scan_cache_get's), released at the end. */
+ * (lh__scan_cache_get's), released at the end. k NULL (lock -1): an entry
+ * whose key is known only at its end (lh__scan_cache_end_as). */
 lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache_key_t *k,
                                          const lh_type_t *types, uint32_t ncols, const bool *held,
                                          int lock);
@@ -104,5 +128,7 @@ lh_scan_cache_wr_t *lh__scan_cache_begin(lh_scan_cache_t *c, const lh_scan_cache
 void lh__scan_cache_append(lh_scan_cache_wr_t *w, const lh_batch_t *b);
 /* Makes the entry visible (keep true) or drops it, and frees w. */
 void lh__scan_cache_end(lh_scan_cache_wr_t *w, bool keep);
+/* As lh__scan_cache_end, the entry made visible as k's. */
+void lh__scan_cache_end_as(lh_scan_cache_wr_t *w, const lh_scan_cache_key_t *k, bool keep);
 
 #endif
