@@ -102,6 +102,7 @@ int lh_dio_wait(lh_dio_t *d)
     }
     /* a file system that takes O_DIRECT at open but not at write (EINVAL),
        or a short write: the rest synchronously */
+    if (e < 0) return -1; /* aio_error itself failed: its errno */
     if (e && e != EINVAL) return errno = e, -1;
     size_t done = !e && k > 0 ? (size_t)k : 0;
     d->off += (off_t)done;

@@ -51,12 +51,15 @@ void lh_dio_init(lh_dio_t *d, int fd);
  * the caller fills the other (a second buffer of the same size). For
  * writers whose file is a side product of their work (scan cache entries):
  * a direct write otherwise waits for the device each time. The file is
- * written at explicit offsets from its position now; the last flush (or
- * lh_dio_wait) waits for the write in flight and leaves the file position
- * at the end. */
+ * written at explicit offsets from its position now; the last flush waits
+ * for the write in flight and leaves the file position at the end (only
+ * it: lh_dio_wait does not move it). */
 void lh_dio_behind(lh_dio_t *d);
 /* Waits for d's write in flight (write-behind), if any: 0, or -1 with
- * errno when it failed. Call before closing the file unflushed. */
+ * errno when it failed. A writer behind calls it (or the last flush)
+ * before closing the file: the kernel writes from its buffer and to its
+ * descriptor until then (lh_dio_free waits too, but after a close the
+ * descriptor may be another file's). */
 int lh_dio_wait(lh_dio_t *d);
 /* lh_dio_init of another file, d's buffer kept (one writer, file after
  * file: its pages stay warm). Whatever was staged is dropped. */
