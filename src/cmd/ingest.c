@@ -7,6 +7,7 @@
  * range), then _SUCCESS (ingest_lake.c). Run again, it reads its own
  * _ranges.json and rewrites the same objects byte for byte. Exit 0 ok, 2
  * bad arguments, 1 a failure another try may cure (the task contract). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,11 @@ static void open_warm(lh_ingest_t *in)
         fprintf(stderr, "lakehouse ingest: %s (not warming it)\n", e.msg);
 }
 
+static void *resolve_main(void *arg)
+{
+    return (void *)(intptr_t)lh__ingest_resolve_finish(arg);
+}
+
 static int run(lh_ingest_t *in, const args_t *a)
 {
     if (a->warm) open_warm(in);
@@ -126,8 +132,23 @@ static int run(lh_ingest_t *in, const args_t *a)
     if (!rc && in->own)
         printf("replay: the ranges of s3://%s/%s_ranges.json\n", in->bucket, in->ivl);
     if (!rc) rc = lh__ingest_kafka_open(in);
-    if (!rc) rc = lh__ingest_resolve(in);
-    if (!rc) rc = lh__ingest_lake_write(in);
+    if (!rc) rc = lh__ingest_resolve_start(in);
+    /* the open ends resolved on another thread while the parts are read up
+       to what is safe (ingest_int.h): the wait for a record that may never
+       come overlaps the reading */
+    pthread_t resolver;
+    bool resolving = !rc && in->left && !pthread_create(&resolver, NULL, resolve_main, in);
+    if (!rc && in->left && !resolving) rc = lh__ingest_resolve_finish(in);
+    if (!rc) rc = lh__ingest_lake_parts(in);
+    if (resolving) {
+        pthread_mutex_lock(&in->mu);
+        in->stop = rc != 0; /* a part failed: do not wait out the idle timeout */
+        pthread_mutex_unlock(&in->mu);
+        void *res;
+        pthread_join(resolver, &res);
+        if (!rc) rc = (int)(intptr_t)res;
+    }
+    if (!rc) rc = lh__ingest_lake_commit(in);
     if (!rc)
         printf("ingested %lld records of %s [%s, %s) into %d partitions' objects (%lld bytes)\n",
                (long long)in->records, in->topic, a->start, a->end, in->out->n,
@@ -144,6 +165,7 @@ int lh_cmd_ingest(int argc, char **argv)
     if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) return usage(stdout), 0;
     lh_ingest_t in = {0};
     pthread_mutex_init(&in.mu, NULL);
+    pthread_cond_init(&in.ends_cv, NULL);
     args_t a = {0};
     lh_err_t e = {0};
     if (lh_config_load(&in.cfg, &argc, argv, &e)) {
@@ -164,6 +186,7 @@ int lh_cmd_ingest(int argc, char **argv)
     free(in.prev);
     free(in.out);
     lh_config_free(in.cfg);
+    pthread_cond_destroy(&in.ends_cv);
     pthread_mutex_destroy(&in.mu);
     return rc;
 }

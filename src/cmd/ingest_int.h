@@ -51,6 +51,21 @@ typedef struct lh_ingest {
     int64_t records, bytes;   /* read, and written compressed */
     pthread_mutex_t mu;       /* records, bytes and the Kafka client's error callbacks, while
                                  the parts are written on several threads */
+    /* The parts are read while the ends are still resolved (the last
+     * interval of a feed waits the idle timeout for a record that never
+     * comes): below lim[i] partition i's records are in the range whatever
+     * its end turns out to be (lim is the high watermark read before a
+     * lookup of O(end) that found none, and the end, O(end) or a later
+     * watermark, can only be at or above it); fixed[i]: lim is the end.
+     * Readers take them under mu and wait on ends_cv; ends_rc is the
+     * resolver's failure, stop asks it to give up (a part failed). */
+    pthread_cond_t ends_cv;
+    int64_t lim[LH_INGEST_MAX_PARTS];
+    bool fixed[LH_INGEST_MAX_PARTS];
+    int ends_rc;
+    bool stop;
+    int left; /* partitions whose end lh__ingest_resolve_start left open */
+    int64_t hi[LH_INGEST_MAX_PARTS], moved[LH_INGEST_MAX_PARTS], began; /* the resolver's */
 } lh_ingest_t;
 
 /* Called for each record of a range; non-zero stops the read and is returned. */
@@ -60,19 +75,26 @@ typedef int (*lh_ingest_record_fn)(void *arg, const rd_kafka_message_t *m);
 /* The Kafka client (bootstrap servers from --bootstrap-servers, else
  * KAFKA_BOOTSTRAP_SERVERS, else the `kafka` section; SASL from KAFKA_SASL_*). */
 int lh__ingest_kafka_open(lh_ingest_t *in);
-/* Fills in->out: the replay's ranges, else each partition's [first, O(end)),
- * waiting for the record that fixes O(end) (see ingest.c). */
-int lh__ingest_resolve(lh_ingest_t *in);
-/* Reads the records of r in offset order into fn. */
-int lh__ingest_read(lh_ingest_t *in, const lh_ingest_range_t *r, lh_ingest_record_fn fn, void *arg);
+/* Fills in->out: the replay's ranges, else each partition's [first, O(end))
+ * (see ingest_kafka.c): _start fixes the firsts and looks the ends up once
+ * (in->left: how many it left open), _finish waits for the open ones (on
+ * another thread, while the parts are read up to in->lim); both publish
+ * what they fixed. */
+int lh__ingest_resolve_start(lh_ingest_t *in);
+int lh__ingest_resolve_finish(lh_ingest_t *in);
+/* Reads partition i's records in offset order into fn, from its first up
+ * to its end, waiting for the end where it is not fixed yet; *end gets it. */
+int lh__ingest_read(lh_ingest_t *in, int i, lh_ingest_record_fn fn, void *arg, int64_t *end);
 
 /* --- ingest_lake.c (exit statuses as above; 2 for a lake that is not set) --- */
 int lh__ingest_lake_open(lh_ingest_t *in);
 /* Reads this interval's and the previous interval's _ranges.json. */
 int lh__ingest_lake_load(lh_ingest_t *in);
-/* Writes every part, _ranges.json, _SUCCESS, then deletes the other objects
- * under the interval's prefix. */
-int lh__ingest_lake_write(lh_ingest_t *in);
+/* Writes every part (as their ranges are resolved). */
+int lh__ingest_lake_parts(lh_ingest_t *in);
+/* Then _ranges.json, _SUCCESS, and deletes the other objects under the
+ * interval's prefix. */
+int lh__ingest_lake_commit(lh_ingest_t *in);
 
 /* --- ingest_fmt.c --- */
 /* s[0..n) as a JSON string (quotes included): ", \ and control characters

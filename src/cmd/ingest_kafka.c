@@ -9,8 +9,12 @@
  * partition whose high watermark has not moved for the idle timeout (or
  * that has waited the lateness) ends at its high watermark instead. The
  * watermark is read before the time lookup, so a record at or after end
- * that arrives in between is never taken in. Then each range is read with
- * the simple consumer (no group, nothing committed, as `topic tail`). */
+ * that arrives in between is never taken in. Each range is read with the
+ * simple consumer (no group, nothing committed, as `topic tail`) while the
+ * open ends are still waited for on another thread: below the watermark
+ * read before a lookup that found no O(end), every record is in the range
+ * (the end, O(end) or a later watermark, is at or above it), so a reader
+ * goes that far and waits there for more or for the end (ingest_int.h). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -135,6 +139,24 @@ static void nap(int64_t ms)
     nanosleep(&ts, NULL);
 }
 
+/* What the readers may read: each fixed end, and below the high watermark
+ * safe[i] (read before a lookup of O(end) that found none) where it is
+ * still open. */
+static void publish(lh_ingest_t *in, const int64_t *safe)
+{
+    const lh_ingest_ranges_t *o = in->out;
+    pthread_mutex_lock(&in->mu);
+    for (int i = 0; i < o->n; i++) {
+        const lh_ingest_range_t *r = &o->r[i];
+        bool fixed = r->end >= 0;
+        int64_t lim = fixed ? r->end : safe ? safe[i] : r->first;
+        in->lim[i] = lim > r->first ? lim : r->first; /* a late record moved O(end) below first */
+        in->fixed[i] = fixed;
+    }
+    pthread_cond_broadcast(&in->ends_cv);
+    pthread_mutex_unlock(&in->mu);
+}
+
 /* One poll of the partitions still open; *left gets how many remain. */
 static int poll_ends(lh_ingest_t *in, int64_t *hi, int64_t *moved, int64_t began, int *left)
 {
@@ -158,32 +180,48 @@ static int poll_ends(lh_ingest_t *in, int64_t *hi, int64_t *moved, int64_t began
         } else
             (*left)++;
     }
+    publish(in, hi);
     return 0;
 }
 
-int lh__ingest_resolve(lh_ingest_t *in)
+int lh__ingest_resolve_start(lh_ingest_t *in)
 {
-    int64_t hi[LH_INGEST_MAX_PARTS], moved[LH_INGEST_MAX_PARTS];
     snprintf(in->out->topic, sizeof in->out->topic, "%s", in->topic);
     in->out->start_ms = in->start_ms;
     in->out->end_ms = in->end_ms;
-    if (list_partitions(in) || fix_firsts(in, hi)) return 1;
-    int64_t began = now_ms();
+    if (list_partitions(in) || fix_firsts(in, in->hi)) return 1;
+    in->began = now_ms();
     for (int i = 0; i < in->out->n; i++)
-        moved[i] = began;
-    int left = 1;
-    for (int round = 0;; round++) {
-        if (poll_ends(in, hi, moved, began, &left)) return 1;
-        if (!left) break;
-        if (round == 0) printf("waiting for a record at or after the end in %d partitions\n", left);
-        fflush(stdout);
+        in->moved[i] = in->began;
+    if (poll_ends(in, in->hi, in->moved, in->began, &in->left)) return 1;
+    if (in->left) printf("waiting for a record at or after the end in %d partitions\n", in->left);
+    fflush(stdout);
+    return 0;
+}
+
+int lh__ingest_resolve_finish(lh_ingest_t *in)
+{
+    int rc = 0;
+    for (int left = in->left; left && !rc;) {
         nap(in->idle_s * 1000 < 500 ? in->idle_s * 1000 + 10 : 500);
+        pthread_mutex_lock(&in->mu);
+        bool stop = in->stop;
+        pthread_mutex_unlock(&in->mu);
+        if (stop)
+            rc = 1;
+        else
+            rc = poll_ends(in, in->hi, in->moved, in->began, &left);
+        fflush(stdout);
     }
-    for (int i = 0; i < in->out->n; i++) {
+    for (int i = 0; !rc && i < in->out->n; i++) {
         lh_ingest_range_t *r = &in->out->r[i];
         if (r->end < r->first) r->end = r->first; /* a late record moved O(end) below first */
     }
-    return 0;
+    pthread_mutex_lock(&in->mu);
+    if (rc) in->ends_rc = rc;
+    pthread_cond_broadcast(&in->ends_cv);
+    pthread_mutex_unlock(&in->mu);
+    return rc;
 }
 
 /* --- reading a range --- */
@@ -197,46 +235,80 @@ static int stalled(lh_ingest_t *in, const lh_ingest_range_t *r, int64_t at)
 }
 
 /* One message: 0 go on, 1 done with the range, or fn's / an error's status. */
-static int take(lh_ingest_t *in, const lh_ingest_range_t *r, rd_kafka_message_t *m,
-                lh_ingest_record_fn fn, void *arg, int64_t *next)
+/* Partition i's limit beyond next (or its end): waits until the resolver
+ * moves it past next or fixes it. 0, or 1 when the resolver failed. */
+static int limit(lh_ingest_t *in, int i, int64_t next, int64_t *lim, bool *fixed)
 {
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return m->offset >= r->end ? 1 : 0;
+    pthread_mutex_lock(&in->mu);
+    while (!in->fixed[i] && in->lim[i] <= next && !in->ends_rc)
+        pthread_cond_wait(&in->ends_cv, &in->mu);
+    *lim = in->lim[i];
+    *fixed = in->fixed[i];
+    int rc = in->ends_rc && !*fixed && *lim <= next;
+    pthread_mutex_unlock(&in->mu);
+    return rc;
+}
+
+/* One message: 0 go on, 1 done with the range, or fn's / an error's status. */
+static int take(lh_ingest_t *in, int i, rd_kafka_message_t *m, lh_ingest_record_fn fn, void *arg,
+                int64_t *next, int64_t *lim, bool *fixed)
+{
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return *fixed && m->offset >= *lim ? 1 : 0;
     if (m->err) {
         if (m->err == RD_KAFKA_RESP_ERR__TRANSPORT || m->err == RD_KAFKA_RESP_ERR__TIMED_OUT)
             return 0;
         return lh__topic_fail(in->topic, m->err, rd_kafka_message_errstr(m)) + 1;
     }
-    if (m->offset >= r->end) return 1;
+    /* past the limit (a gap in the offsets): in the range only if the end,
+       once fixed, is above it */
+    if (!*fixed && m->offset >= *lim && limit(in, i, m->offset, lim, fixed)) return 2;
+    if (m->offset >= *lim) return 1;
     if (m->offset < *next) return 0;
     int rc = fn(arg, m);
     *next = m->offset + 1;
-    return rc ? rc + 1 : *next >= r->end;
+    return rc ? rc + 1 : *fixed && *next >= *lim;
 }
 
-int lh__ingest_read(lh_ingest_t *in, const lh_ingest_range_t *r, lh_ingest_record_fn fn, void *arg)
+int lh__ingest_read(lh_ingest_t *in, int i, lh_ingest_record_fn fn, void *arg, int64_t *end)
 {
-    if (r->first >= r->end) return 0;
+    const lh_ingest_range_t *r = &in->out->r[i]; /* its partition and first: fixed already */
+    int64_t lim, next = r->first;
+    bool fixed;
+    if (limit(in, i, next, &lim, &fixed)) return 1;
+    *end = lim;
+    if (fixed && next >= lim) return 0;
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(in->rk, in->topic, NULL);
     if (!rkt || rd_kafka_consume_start(rkt, r->partition, r->first) != 0) {
         if (rkt) rd_kafka_topic_destroy(rkt);
         return lh__topic_fail("cannot read the partition", rd_kafka_last_error(), NULL);
     }
     rd_kafka_message_t *batch[1024];
-    int64_t next = r->first, idle_since = now_ms();
+    int64_t idle_since = now_ms();
     int rc = 0;
     while (!rc) {
+        if (!fixed && next >= lim) { /* the safe part read: wait for more, or the end */
+            if (limit(in, i, next, &lim, &fixed)) {
+                rc = 2;
+                break;
+            }
+            idle_since = now_ms();
+            if (fixed && next >= lim) {
+                rc = 1;
+                break;
+            }
+        }
         /* no more than the range holds: a batch waits its whole timeout to fill up,
          * and at the head of the log nothing else comes */
-        int64_t want = r->end - next < 1024 ? r->end - next : 1024;
+        int64_t want = lim - next < 1024 ? lim - next : 1024;
         ssize_t n = rd_kafka_consume_batch(rkt, r->partition, 1000, batch, (size_t)want);
         if (n < 0) {
             rc = lh__topic_fail("cannot read the partition", rd_kafka_last_error(), NULL) + 1;
             break;
         }
         if (n > 0) idle_since = now_ms();
-        for (ssize_t i = 0; i < n; i++) {
-            if (!rc) rc = take(in, r, batch[i], fn, arg, &next);
-            rd_kafka_message_destroy(batch[i]);
+        for (ssize_t k = 0; k < n; k++) {
+            if (!rc) rc = take(in, i, batch[k], fn, arg, &next, &lim, &fixed);
+            rd_kafka_message_destroy(batch[k]);
         }
         if (!rc) {
             pthread_mutex_lock(&in->mu); /* the error callbacks write in->cl */
@@ -247,5 +319,6 @@ int lh__ingest_read(lh_ingest_t *in, const lh_ingest_range_t *r, lh_ingest_recor
     }
     rd_kafka_consume_stop(rkt, r->partition);
     rd_kafka_topic_destroy(rkt);
+    *end = lim;
     return rc - 1;
 }

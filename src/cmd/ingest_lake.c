@@ -240,11 +240,14 @@ static void part_close(part_t *p)
     lh_dio_free(&p->file);
 }
 
-static int write_part(lh_ingest_t *in, part_t *p, const lh_ingest_range_t *r)
+/* Partition i's part: read as its end is resolved, then named by its range
+ * (none when the range is empty). */
+static int write_part(lh_ingest_t *in, part_t *p, int i)
 {
+    const lh_ingest_range_t *r0 = &in->out->r[i]; /* its partition and first */
+    lh_ingest_range_t rr = {.partition = r0->partition, .first = r0->first, .end = -1};
+    const lh_ingest_range_t *r = &rr;
     char key[LH_INGEST_KEY_MAX];
-    if (lh__ingest_part_key(key, sizeof key, in->ivl, r))
-        return fprintf(stderr, "lakehouse ingest: object key too long\n"), 2;
     lh_buf_reset(&p->raw);
     if (part_file(p)) return 1;
     ZSTD_CCtx_reset(p->z, ZSTD_reset_session_and_parameters);
@@ -255,7 +258,14 @@ static int write_part(lh_ingest_t *in, part_t *p, const lh_ingest_range_t *r)
         lh_batch_reset(p->wb);
         p->we = lh_sql_warm_begin(in->warm, W_NCOLS, warm_names, t);
     }
-    int rc = lh__ingest_read(in, r, on_record, p);
+    int rc = lh__ingest_read(in, i, on_record, p, &rr.end);
+    if (!rc && rr.first >= rr.end) { /* an empty range has no part */
+        part_drop(p);
+        if (p->we) warm_drop(p);
+        return 0;
+    }
+    if (!rc && lh__ingest_part_key(key, sizeof key, in->ivl, r))
+        rc = (fprintf(stderr, "lakehouse ingest: object key too long\n"), 2);
     if (!rc && (compress(p) || lh_dio_flush(&p->file, true)))
         rc = (fprintf(stderr, "lakehouse ingest: cannot write %s: %s\n", p->path,
                       p->why ? p->why : strerror(errno)),
@@ -351,8 +361,7 @@ static void *part_worker(void *arg)
     while (!rc) {
         int i = atomic_fetch_add(&w->next, 1);
         if (i >= w->in->out->n || atomic_load(&w->rc)) break;
-        if (w->in->out->r[i].first < w->in->out->r[i].end) /* an empty range has no part */
-            rc = write_part(w->in, &p, &w->in->out->r[i]);
+        rc = write_part(w->in, &p, i);
     }
     part_close(&p);
     int none = 0;
@@ -386,10 +395,13 @@ static int write_parts(lh_ingest_t *in)
     return atomic_load(&w.rc);
 }
 
-int lh__ingest_lake_write(lh_ingest_t *in)
+int lh__ingest_lake_parts(lh_ingest_t *in)
 {
-    int prc = write_parts(in);
-    if (prc) return prc;
+    return write_parts(in);
+}
+
+int lh__ingest_lake_commit(lh_ingest_t *in)
+{
     char key[LH_INGEST_KEY_MAX + 32];
     lh_buf_t b;
     lh_buf_init(&b, 0);

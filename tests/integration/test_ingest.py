@@ -283,6 +283,52 @@ def test_warm_cache_leaves_the_entries_read_json_reads(lake, tmp_path):
     assert [x["value"] for x in escaped] == ['tab\t"q" \\ é € \x01\x7f']
 
 
+def test_records_that_arrive_while_it_waits_for_the_end_are_taken(lake):
+    # the last interval of a feed waits the idle timeout for a record at or
+    # after its end while it already reads what is there (the records below
+    # the high watermark it saw are in the range whatever the end turns out
+    # to be); records produced during the wait still count: partition 0's
+    # end is its watermark once idle, with the new record; partition 1's is
+    # fixed by a record past the end, and one produced after that (a late
+    # one) is left to the next interval
+    srv, _ = lake
+    topic, prefix = "late.feed", "bronze/late"
+    srv.cli("topic", "create", topic, "--partitions", "2", "-b", srv.endpoints["kafka"],
+            check=True)
+    prod = kafka.KafkaProducer(bootstrap_servers=srv.endpoints["kafka"], acks="all")
+
+    def send(p, dt, v):
+        return prod.send(topic, value=v, partition=p, timestamp_ms=BASE + dt).get(30).offset
+
+    first = [send(0, 10, b'{"n":1}'), send(1, 20, b'{"n":2}')]
+    cmd = [lakehouse_bin(), "ingest", "--topic", topic, "--start", HOURS[0], "--end", HOURS[1],
+           "--prefix", f"s3://lakehouse/{prefix}", "--idle-timeout", "4s"]
+    ing = subprocess.Popen(cmd, env=task_env(srv), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        for line in ing.stdout:
+            if line.startswith("waiting for a record"):
+                break
+        during = [send(0, 30, b'{"n":3}'), send(1, 40, b'{"n":4}')]
+        past = send(1, HOUR + 1, b'{"after":"end"}')
+        late = send(1, 50, b'{"n":5,"late":true}')
+        prod.close()
+        out, err = ing.communicate(timeout=60)
+    finally:
+        ing.kill()
+    assert ing.returncode == 0, out + err
+    s3 = s3_client(srv)
+    got = []
+    for name in objects(s3, hour_prefix(0, prefix)):
+        if name.endswith(".jsonl.zst"):
+            got += [(x["partition"], x["offset"]) for x in lines(s3, hour_prefix(0, prefix) + name)]
+    assert sorted(got) == [(0, first[0]), (0, during[0]), (1, first[1]), (1, during[1])]
+    rs = json.loads(s3.get_object(Bucket="lakehouse",
+                                  Key=hour_prefix(0, prefix) + "_ranges.json")["Body"].read())
+    assert {p["partition"]: p["end"] for p in rs["partitions"]} == {0: during[0] + 1, 1: past}
+    assert late > past
+
+
 def test_bad_arguments_exit_2(lake):
     srv, _ = lake
     for extra in (["--format", "csv"], ["--idle-timeout", "soon"]):
