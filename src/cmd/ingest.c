@@ -142,7 +142,7 @@ static int run(lh_ingest_t *in, const args_t *a)
     if (!rc) rc = lh__ingest_lake_parts(in);
     if (resolving) {
         pthread_mutex_lock(&in->mu);
-        in->stop = rc != 0; /* a part failed: do not wait out the idle timeout */
+        in->stop |= rc != 0; /* a part failed: do not wait out the idle timeout */
         pthread_mutex_unlock(&in->mu);
         void *res;
         pthread_join(resolver, &res);

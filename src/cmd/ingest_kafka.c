@@ -84,7 +84,10 @@ static int offsets_at(lh_ingest_t *in, int64_t ms, int want_end)
             *(want_end ? &r->end : &r->first) = l->elems[i].offset;
     }
     rd_kafka_topic_partition_list_destroy(l);
-    if (lh__topic_broker_trouble(&in->cl, in->rk)) return 1;
+    pthread_mutex_lock(&in->mu); /* the error callbacks write in->cl; readers poll too */
+    int trouble = lh__topic_broker_trouble(&in->cl, in->rk);
+    pthread_mutex_unlock(&in->mu);
+    if (trouble) return 1;
     return e ? lh__topic_fail("cannot look up offsets by time", e, NULL) : 0;
 }
 
@@ -180,6 +183,8 @@ static int poll_ends(lh_ingest_t *in, int64_t *hi, int64_t *moved, int64_t began
         } else
             (*left)++;
     }
+    for (int i = 0; i < o->n; i++) /* a late record moved O(end) below first (or the log went) */
+        if (o->r[i].end >= 0 && o->r[i].end < o->r[i].first) o->r[i].end = o->r[i].first;
     publish(in, hi);
     return 0;
 }
@@ -213,10 +218,6 @@ int lh__ingest_resolve_finish(lh_ingest_t *in)
             rc = poll_ends(in, in->hi, in->moved, in->began, &left);
         fflush(stdout);
     }
-    for (int i = 0; !rc && i < in->out->n; i++) {
-        lh_ingest_range_t *r = &in->out->r[i];
-        if (r->end < r->first) r->end = r->first; /* a late record moved O(end) below first */
-    }
     pthread_mutex_lock(&in->mu);
     if (rc) in->ends_rc = rc;
     pthread_cond_broadcast(&in->ends_cv);
@@ -240,11 +241,11 @@ static int stalled(lh_ingest_t *in, const lh_ingest_range_t *r, int64_t at)
 static int limit(lh_ingest_t *in, int i, int64_t next, int64_t *lim, bool *fixed)
 {
     pthread_mutex_lock(&in->mu);
-    while (!in->fixed[i] && in->lim[i] <= next && !in->ends_rc)
+    while (!in->fixed[i] && in->lim[i] <= next && !in->ends_rc && !in->stop)
         pthread_cond_wait(&in->ends_cv, &in->mu);
     *lim = in->lim[i];
     *fixed = in->fixed[i];
-    int rc = in->ends_rc && !*fixed && *lim <= next;
+    int rc = (in->ends_rc || in->stop) && !*fixed && *lim <= next;
     pthread_mutex_unlock(&in->mu);
     return rc;
 }
@@ -253,7 +254,13 @@ static int limit(lh_ingest_t *in, int i, int64_t next, int64_t *lim, bool *fixed
 static int take(lh_ingest_t *in, int i, rd_kafka_message_t *m, lh_ingest_record_fn fn, void *arg,
                 int64_t *next, int64_t *lim, bool *fixed)
 {
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return *fixed && m->offset >= *lim ? 1 : 0;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        /* nothing to deliver below m->offset (a gap such as a transaction's
+           marker at the head): the reader is that far, up to its limit */
+        int64_t at = m->offset < *lim ? m->offset : *lim;
+        if (at > *next) *next = at;
+        return *fixed && *next >= *lim ? 1 : 0;
+    }
     if (m->err) {
         if (m->err == RD_KAFKA_RESP_ERR__TRANSPORT || m->err == RD_KAFKA_RESP_ERR__TIMED_OUT)
             return 0;

@@ -365,7 +365,13 @@ static void *part_worker(void *arg)
     }
     part_close(&p);
     int none = 0;
-    if (rc) atomic_compare_exchange_strong(&w->rc, &none, rc);
+    if (rc) {
+        atomic_compare_exchange_strong(&w->rc, &none, rc);
+        pthread_mutex_lock(&w->in->mu); /* the others stop waiting for an end */
+        w->in->stop = true;
+        pthread_cond_broadcast(&w->in->ends_cv);
+        pthread_mutex_unlock(&w->in->mu);
+    }
     return NULL;
 }
 

@@ -329,6 +329,41 @@ def test_records_that_arrive_while_it_waits_for_the_end_are_taken(lake):
     assert late > past
 
 
+def test_an_end_below_first_is_written_as_an_empty_range(lake):
+    # a topic deleted and created again restarts its offsets below where the
+    # previous interval ended: the range is empty (end = first), its
+    # _ranges.json still readable by the next interval and by a replay
+    srv, _ = lake
+    topic, prefix, b = "recreated", "bronze/recreated", srv.endpoints["kafka"]
+
+    def run(h):
+        r = subprocess.run([lakehouse_bin(), "ingest", "--topic", topic, "--start", HOURS[h],
+                            "--end", HOURS[h + 1], "--prefix", f"s3://lakehouse/{prefix}",
+                            "--idle-timeout", "2s"], capture_output=True, text=True,
+                           env=task_env(srv), timeout=120, stdin=subprocess.DEVNULL)
+        assert r.returncode == 0, r.stdout + r.stderr
+
+    def produce_at(*dts):
+        prod = kafka.KafkaProducer(bootstrap_servers=b, acks="all")
+        for dt in dts:
+            prod.send(topic, value=b"{}", partition=0, timestamp_ms=BASE + dt).get(30)
+        prod.close()
+
+    srv.cli("topic", "create", topic, "--partitions", "1", "-b", b, check=True)
+    produce_at(10, HOUR + 1, 2 * HOUR + 1, 3 * HOUR + 1)
+    run(0)
+    run(1)  # partition 0 ends at offset 2
+    srv.cli("topic", "delete", topic, "-b", b, check=True)
+    srv.cli("topic", "create", topic, "--partitions", "1", "-b", b, check=True)
+    produce_at(10, 3 * HOUR)  # O(end) of hour 2 is now 1, below its first
+    run(2)
+    s3 = s3_client(srv)
+    rs = json.loads(s3.get_object(Bucket="lakehouse",
+                                  Key=hour_prefix(2, prefix) + "_ranges.json")["Body"].read())
+    assert [(p["first"], p["end"]) for p in rs["partitions"]] == [(2, 2)]
+    run(2)  # a replay reads it
+
+
 def test_bad_arguments_exit_2(lake):
     srv, _ = lake
     for extra in (["--format", "csv"], ["--idle-timeout", "soon"]):
