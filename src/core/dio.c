@@ -86,15 +86,22 @@ static int write_at(lh_dio_t *d, const char *p, size_t n)
     return 0;
 }
 
+int lh_aio_wait(struct aiocb *cb, ssize_t *n)
+{
+    const struct aiocb *l[1] = {cb};
+    int e;
+    while ((e = aio_error(cb)) == EINPROGRESS)
+        aio_suspend(l, 1, NULL);
+    *n = aio_return(cb);
+    return e;
+}
+
 int lh_dio_wait(lh_dio_t *d)
 {
     if (!d->inflight) return 0;
-    const struct aiocb *l[1] = {&d->cb};
-    int e;
-    while ((e = aio_error(&d->cb)) == EINPROGRESS)
-        aio_suspend(l, 1, NULL);
+    ssize_t k;
+    int e = lh_aio_wait(&d->cb, &k);
     d->inflight = false;
-    ssize_t k = aio_return(&d->cb);
     size_t n = d->cb.aio_nbytes;
     if (!e && k == (ssize_t)n) {
         d->off += k;

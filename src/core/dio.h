@@ -61,6 +61,10 @@ void lh_dio_behind(lh_dio_t *d);
  * descriptor until then (lh_dio_free waits too, but after a close the
  * descriptor may be another file's). */
 int lh_dio_wait(lh_dio_t *d);
+/* Waits for the POSIX AIO request cb to end: aio_error's last answer (0,
+ * the request's error, or -1 with errno when that call itself failed), and
+ * *n its aio_return. For the writer behind here and readers ahead. */
+int lh_aio_wait(struct aiocb *cb, ssize_t *n);
 /* lh_dio_init of another file, d's buffer kept (one writer, file after
  * file: its pages stay warm). Whatever was staged is dropped. */
 void lh_dio_reopen(lh_dio_t *d, int fd);

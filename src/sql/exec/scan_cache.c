@@ -356,12 +356,9 @@ struct lh_scan_cache_rd {
 /* Waits for the read ahead: its bytes, or -1. */
 static ssize_t ahead_wait(lh_scan_cache_rd_t *r)
 {
-    const struct aiocb *l[1] = {&r->cb};
-    int e;
-    while ((e = aio_error(&r->cb)) == EINPROGRESS)
-        aio_suspend(l, 1, NULL);
+    ssize_t n;
+    int e = lh_aio_wait(&r->cb, &n);
     r->inflight = false;
-    ssize_t n = aio_return(&r->cb);
     return e ? -1 : n;
 }
 
