@@ -1,10 +1,11 @@
-/* Front-to-back file writes by direct I/O where the file system takes it
- * (dio.h). */
+/* Front-to-back file writes, and reads of files written so, by direct I/O
+ * where the file system takes it (dio.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/dio.h"
@@ -221,4 +222,52 @@ void lh_dio_free(lh_dio_t *d)
     free(d->wbuf);
     d->buf = d->wbuf = NULL;
     d->cap = d->wcap = d->staged = 0;
+}
+
+void lh_dio_reader_init(lh_dio_reader_t *r, int fd)
+{
+    *r = (lh_dio_reader_t){.fd = fd};
+    /* regular files only: on a pipe O_DIRECT means packet mode */
+    struct stat st;
+    int fl = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 : fcntl(fd, F_GETFL);
+    r->direct = fl >= 0 && ((fl & O_DIRECT) || !fcntl(fd, F_SETFL, fl | O_DIRECT));
+}
+
+ssize_t lh_dio_pread(lh_dio_reader_t *r, void *dst, size_t n, off_t off)
+{
+    if (!n) return 0;
+    if (off < r->woff || off >= r->woff + (off_t)r->wlen) {
+        if (!r->direct) {
+            ssize_t k;
+            while ((k = pread(r->fd, dst, n, off)) < 0 && errno == EINTR)
+                ;
+            return k;
+        }
+        if (lh_dio_grow(&r->buf, &r->cap, LH_DIO_BATCH, 0)) return errno = ENOMEM, -1;
+        off_t at = off & ~(off_t)(LH_DIO_ALIGN - 1);
+        ssize_t k;
+        while ((k = pread(r->fd, r->buf, r->cap, at)) < 0 && errno == EINTR)
+            ;
+        if (k < 0 && errno == EINVAL) { /* O_DIRECT taken at fcntl, not at read */
+            int fl = fcntl(r->fd, F_GETFL);
+            if (fl < 0 || fcntl(r->fd, F_SETFL, fl & ~O_DIRECT)) return -1;
+            r->direct = false;
+            return lh_dio_pread(r, dst, n, off);
+        }
+        if (k < 0) return -1;
+        r->woff = at;
+        r->wlen = (size_t)k;
+        if (off >= at + k) return 0; /* off is at or past the end */
+    }
+    size_t in = (size_t)(r->woff + (off_t)r->wlen - off);
+    if (n > in) n = in;
+    memcpy(dst, r->buf + (off - r->woff), n);
+    return (ssize_t)n;
+}
+
+void lh_dio_reader_free(lh_dio_reader_t *r)
+{
+    free(r->buf);
+    r->buf = NULL;
+    r->cap = r->wlen = 0;
 }

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/dio.h"
+
 struct lh_objstore {
     const lh_objstore_ops_t *ops;
     void *impl;
@@ -163,11 +165,12 @@ int lh_objstore_put_if_match(lh_objstore_t *os, const char *bucket, const char *
 }
 
 /* Reads exactly n bytes at off (short only at end of file). */
-static int read_full(int fd, char *buf, size_t n, int64_t off, size_t *got, lh_err_t *err)
+static int read_full(lh_dio_reader_t *rd, char *buf, size_t n, int64_t off, size_t *got,
+                     lh_err_t *err)
 {
     size_t done = 0;
     while (done < n) {
-        ssize_t r = pread(fd, buf + done, n - done, (off_t)(off + (int64_t)done));
+        ssize_t r = lh_dio_pread(rd, buf + done, n - done, (off_t)(off + (int64_t)done));
         if (r < 0) return lh_err_set(err, LH_EIO, "cannot read file: %s", strerror(errno));
         if (r == 0) break;
         done += (size_t)r;
@@ -196,18 +199,21 @@ static int put_file_parts(lh_objstore_t *os, const char *bucket, const char *key
     m->buf = malloc(part);
     if (!m->etags || !m->etag_ptrs || !m->buf)
         return lh_err_set(err, LH_ENOMEM, "cannot allocate part buffer");
-    for (int i = 0; i < m->nparts; i++) {
+    lh_dio_reader_t rd;
+    lh_dio_reader_init(&rd, fd);
+    int rc = 0;
+    for (int i = 0; !rc && i < m->nparts; i++) {
         size_t got = 0;
-        int rc = read_full(fd, m->buf, part, (int64_t)i * (int64_t)part, &got, err);
-        if (rc) return rc;
-        if (got == 0 || (i + 1 < m->nparts && got != part))
-            return lh_err_set(err, LH_EIO, "file changed size while uploading");
-        rc = os->ops->mpu_put_part(os->impl, bucket, key, m->upload_id, i + 1, m->buf, got,
-                                   m->etags[i], err);
-        if (rc) return rc;
-        m->etag_ptrs[i] = m->etags[i];
+        rc = read_full(&rd, m->buf, part, (int64_t)i * (int64_t)part, &got, err);
+        if (!rc && (got == 0 || (i + 1 < m->nparts && got != part)))
+            rc = lh_err_set(err, LH_EIO, "file changed size while uploading");
+        if (!rc)
+            rc = os->ops->mpu_put_part(os->impl, bucket, key, m->upload_id, i + 1, m->buf, got,
+                                       m->etags[i], err);
+        if (!rc) m->etag_ptrs[i] = m->etags[i];
     }
-    return 0;
+    lh_dio_reader_free(&rd);
+    return rc;
 }
 
 static int put_file_multipart(lh_objstore_t *os, const char *bucket, const char *key, int fd,

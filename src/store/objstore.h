@@ -165,7 +165,10 @@ int lh_objstore_put_if_match(lh_objstore_t *os, const char *bucket, const char *
 int lh_objstore_put_cond(lh_objstore_t *os, const char *bucket, const char *key, const void *data,
                          size_t n, const char *content_type, const lh_objstore_cond_t *cond,
                          lh_objstore_meta_t *out, lh_err_t *err);
-/* Streams the local file at path; files above the handle's multipart threshold
+/* Streams the local file at path, read by direct I/O where its file system
+ * takes it (lh_dio_reader_t: the files uploaded are mostly temporary files
+ * just written by direct I/O, which a buffered read put into fresh page-cache
+ * pages first); files above the handle's multipart threshold
  * (LH_OBJSTORE_MPU_THRESHOLD) go up as a multipart upload of LH_OBJSTORE_PART_SIZE
  * parts (aborted on failure). LH_EIO when the file cannot be read. */
 int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key, const char *path,

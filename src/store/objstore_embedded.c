@@ -16,6 +16,7 @@
 
 #include "core/checksum.h"
 #include "core/crypto.h"
+#include "core/dio.h"
 #include "core/str.h"
 #include "store/engine.h"
 #include "store/objstore.h"
@@ -195,9 +196,11 @@ static int copy_fd(lh_store_writer_t *w, int fd, int64_t size, char *etag, lh_er
     if (lh_cksum_init(&ck, LH_CK_MD5) != 0) return lh_err_set(err, LH_ENOMEM, "cannot start md5");
     char *buf = malloc(EMB_IO_CHUNK);
     int rc = buf ? 0 : lh_err_set(err, LH_ENOMEM, "cannot allocate copy buffer");
+    lh_dio_reader_t rd;
+    lh_dio_reader_init(&rd, fd);
     for (int64_t off = 0; rc == 0 && off < size;) {
         size_t want = size - off < (int64_t)EMB_IO_CHUNK ? (size_t)(size - off) : EMB_IO_CHUNK;
-        ssize_t r = pread(fd, buf, want, (off_t)off);
+        ssize_t r = lh_dio_pread(&rd, buf, want, (off_t)off);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) {
             rc = lh_err_set(err, LH_EIO, "cannot read file: %s",
@@ -208,6 +211,7 @@ static int copy_fd(lh_store_writer_t *w, int fd, int64_t size, char *etag, lh_er
         rc = lh_store_put_write(w, buf, (size_t)r, err);
         off += r;
     }
+    lh_dio_reader_free(&rd);
     free(buf);
     unsigned char md5[32];
     lh_cksum_final(&ck, md5);

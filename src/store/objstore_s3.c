@@ -136,9 +136,14 @@ static int s3_put_fd(void *impl, const char *bucket, const char *key, int fd, in
                      const char *content_type, lh_objstore_meta_t *out, lh_err_t *err)
 {
     s3_req_t q = REQ("PUT", bucket, key);
+    lh_dio_reader_t rd;
+    lh_dio_reader_init(&rd, fd);
     q.fd = fd;
     q.fd_size = size;
-    return put_object(impl, &q, content_type, NULL, size, out, err);
+    q.rd = &rd;
+    int rc = put_object(impl, &q, content_type, NULL, size, out, err);
+    lh_dio_reader_free(&rd);
+    return rc;
 }
 
 static int s3_head(void *impl, const char *bucket, const char *key, lh_objstore_meta_t *out,

@@ -157,7 +157,7 @@ static size_t on_read(char *dst, size_t size, size_t nmemb, void *arg)
     size_t n = left < (int64_t)cap ? (size_t)left : cap;
     if (n == 0) return 0;
     if (q->fd >= 0) {
-        ssize_t got = pread(q->fd, dst, n, (off_t)r->upload_pos);
+        ssize_t got = lh_dio_pread(q->rd, dst, n, (off_t)r->upload_pos);
         if (got <= 0) return CURL_READFUNC_ABORT;
         n = (size_t)got;
     } else {

@@ -10,6 +10,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/dio.h"
 #include "core/http.h"
 #include "core/xml.h"
 #include "store/objstore.h"
@@ -48,6 +49,7 @@ typedef struct s3_req {
     size_t body_len;
     int fd; /* >= 0: stream fd_size bytes from it, UNSIGNED-PAYLOAD */
     int64_t fd_size;
+    lh_dio_reader_t *rd; /* reads fd (set by whoever sets fd) */
     int idempotent;
     int (*sink)(void *arg, const void *data, size_t n); /* 2xx body; NULL = buffer */
     void *sink_arg;
