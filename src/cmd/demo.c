@@ -208,24 +208,28 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         snprintf(d->first_error, sizeof d->first_error, "%s", rd_kafka_err2str(m->err));
 }
 
-/* Throughput over latency: big batches, zstd, and idempotence so a retry
- * never adds a record the manifest does not count. The queue is capped at
- * 200,000 records (about 70 MB): the broker, not the generator (1.4M
- * records/s alone), sets the pace, and a bigger queue only costs memory.
- * zstd, not lz4: librdkafka before 2.8 (Debian's 2.0.2) sends gzip, snappy
- * and lz4 batches uncompressed to a broker whose Produce starts at v3, as
- * Kafka 4.0's and this one's do (it asks for v0: confluentinc/librdkafka
- * #4956); zstd it gates on Produce v7 and Fetch v10, which both have. Level
- * 1: a 1 MB batch of events compresses ~3.5x at several hundred MB/s, and
- * every consumer then fetches (and the broker sends) a third of the bytes. */
+/* Throughput over latency: big batches and idempotence so a retry never
+ * adds a record the manifest does not count. The queue is capped at 200,000
+ * records (about 70 MB): the broker, not the generator (1.4M records/s
+ * alone), sets the pace, and a bigger queue only costs memory. The records
+ * go uncompressed and the topic compresses them (compression.type zstd,
+ * compression.zstd.level 1, see topic_configs): a broker writes frames
+ * that state their size, which librdkafka's consumer then decompresses
+ * once into a buffer of that size, where a frame without it (librdkafka's
+ * producer writes none, nor does the Java one) costs it a guess of twice
+ * the compressed size and a second decompression (ingest took 0.92 of the
+ * CPU; docs/benchmarks.md). A 1 MB batch of events compresses ~4.5x at
+ * level 1, so every consumer fetches (and the broker sends) a fifth of the
+ * bytes. (zstd, not lz4, either way: librdkafka before 2.8 sends gzip,
+ * snappy and lz4 batches uncompressed to a broker whose Produce starts at
+ * v3, as Kafka 4.0's and this one's do: confluentinc/librdkafka #4956.) */
 static const char *const producer_props[][2] = {
     {"client.id", "lakehouse-demo"},
     {"enable.idempotence", "true"},
     {"linger.ms", "20"},
     {"batch.num.messages", "10000"},
     {"batch.size", "1048576"},
-    {"compression.type", "zstd"},
-    {"compression.level", "1"},
+    {"compression.type", "none"},
     {"queue.buffering.max.messages", "200000"},
     {"queue.buffering.max.kbytes", "262144"},
     {"message.timeout.ms", "300000"},
@@ -237,6 +241,12 @@ static int open_kafka(demo_t *d)
     char why[512];
     cl->cfg = d->cfg, cl->topic = d->topic, cl->timeout_ms = 10000, cl->lenient = 1;
     cl->partitions = (int)lh_config_int(d->cfg, "demo.partitions"), cl->replication = -1;
+    /* the topic's compression (see producer_props); Kafka 3.8 and later know
+       compression.zstd.level (KIP-390), as this broker does */
+    static const char *const topic_configs[] = {"compression.type=zstd",
+                                                "compression.zstd.level=1"};
+    for (size_t i = 0; i < 2; i++)
+        cl->configs[cl->nconfigs++] = topic_configs[i];
     if (!(cl->conf = lh__topic_conf(cl))) return 2;
     if (lh__topic_create(cl)) return 1;
     rd_kafka_conf_t *conf = rd_kafka_conf_dup(cl->conf);

@@ -72,9 +72,17 @@ enum {
     LH_SB_SEGMENT_BYTES,
     LH_SB_SEGMENT_MS,
     LH_SB_MAX_MESSAGE_BYTES,
+    LH_SB_COMPRESSION_TYPE, /* LH_SB_PRODUCER_CODEC, or the LH_STREAM_CODEC_* batches get */
+    LH_SB_ZSTD_LEVEL,       /* compression.zstd.level (Kafka 3.8, KIP-390) */
     LH_SB_NCONF
 };
+#define LH_SB_PRODUCER_CODEC (-1) /* compression.type=producer: batches kept as sent */
 extern const char *const lh__sb_conf_names[LH_SB_NCONF];
+/* compression.type's values: LH_SB_PRODUCER_CODEC, a codec this broker
+ * compresses with (uncompressed, gzip, lz4, zstd), or -2 for anything else
+ * (snappy included); and back. */
+int lh__sb_codec_parse(lh_str_t s);
+const char *lh__sb_codec_name(int64_t v);
 typedef struct lh_sb_topic_conf {
     int64_t v[LH_SB_NCONF];
 } lh_sb_topic_conf_t;
@@ -148,6 +156,7 @@ struct lh_sb {
     void *clock_arg;
     lh_stream_groups_t *groups;   /* the group coordinator (k_group.c) */
     uint64_t groups_published[2]; /* rebalances, commits already counted in the metrics */
+    lh_buf_t zbuf; /* Produce: a batch compressed again for its topic's compression.type */
 };
 
 int64_t lh__sb_now(const lh_sb_t *b);

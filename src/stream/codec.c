@@ -2,7 +2,12 @@
  * compress it: gzip (zlib, one or more members), snappy (raw, as librdkafka
  * writes it, or xerial-framed, as the Java client does), lz4 (the LZ4 frame
  * format, not raw blocks) and zstd (a stream of frames). Output goes onto a
- * capped lh_buf_t, so a small batch cannot expand past the caller's limit. */
+ * capped lh_buf_t, so a small batch cannot expand past the caller's limit.
+ * And compression, for a topic whose compression.type the broker applies:
+ * gzip, lz4 and zstd, each as one frame that states its content size where
+ * the format has the field (lz4, zstd), so a consumer sizes its buffer once
+ * (librdkafka otherwise guesses twice the compressed size and decompresses
+ * again each time the guess falls short). */
 #include "stream/stream_int.h"
 
 #include <lz4frame.h>
@@ -208,4 +213,72 @@ int lh_stream_decompress(int codec, const uint8_t *src, size_t n, lh_buf_t *out,
     }
     if (out->ptr) out->ptr[out->len] = 0;
     return rc;
+}
+
+/* One gzip member of src (zlib's deflate with the gzip wrapper). */
+static int gzip(int level, const uint8_t *src, size_t n, lh_buf_t *out, lh_err_t *err)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return lh_err_set(err, LH_ENOMEM, "out of memory compressing a record batch");
+    uLong cap = deflateBound(&z, (uLong)n);
+    size_t room = lh__buf_reserve(out, cap);
+    int rc = 0;
+    if (room < cap) {
+        rc = buf_fail(out, LH_STREAM_CODEC_GZIP, err);
+    } else {
+        z.next_in = (Bytef *)src;
+        z.avail_in = (uInt)n;
+        z.next_out = (Bytef *)out->ptr + out->len;
+        z.avail_out = (uInt)room;
+        if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+            rc = lh_err_set(err, LH_EINVAL, "gzip compression of a record batch failed");
+        else
+            out->len += z.total_out;
+    }
+    deflateEnd(&z);
+    return rc;
+}
+
+int lh_stream_compress(int codec, int level, const uint8_t *src, size_t n, lh_buf_t *out,
+                       lh_err_t *err)
+{
+    static const uint8_t none[1];
+    if (!src) src = none;
+    if (n > (size_t)INT32_MAX)
+        return lh_err_set(err, LH_ETOOBIG, "record batch of %zu bytes to compress", n);
+    switch (codec) {
+    case LH_STREAM_CODEC_NONE:
+        return lh_buf_append(out, src, n) ? buf_fail(out, codec, err) : 0;
+    case LH_STREAM_CODEC_GZIP:
+        return gzip(level, src, n, out, err);
+    case LH_STREAM_CODEC_LZ4: {
+        LZ4F_preferences_t pr;
+        memset(&pr, 0, sizeof pr);
+        pr.frameInfo.contentSize = n;
+        pr.compressionLevel = level;
+        size_t cap = LZ4F_compressFrameBound(n, &pr);
+        if (lh__buf_reserve(out, cap) < cap) return buf_fail(out, codec, err);
+        size_t k = LZ4F_compressFrame(out->ptr + out->len, cap, src, n, &pr);
+        if (LZ4F_isError(k))
+            return lh_err_set(err, LH_EINVAL, "lz4 compression of a record batch failed: %s",
+                              LZ4F_getErrorName(k));
+        out->len += k;
+        return 0;
+    }
+    case LH_STREAM_CODEC_ZSTD: {
+        size_t cap = ZSTD_compressBound(n);
+        if (lh__buf_reserve(out, cap) < cap) return buf_fail(out, codec, err);
+        size_t k = ZSTD_compress(out->ptr + out->len, cap, src, n, level);
+        if (ZSTD_isError(k))
+            return lh_err_set(err, LH_EINVAL, "zstd compression of a record batch failed: %s",
+                              ZSTD_getErrorName(k));
+        out->len += k;
+        return 0;
+    }
+    default:
+        return lh_err_set(err, LH_EINVAL, "this broker does not compress record batches as %s",
+                          codec >= 0 && codec <= LH_STREAM_CODEC_ZSTD ? codec_names[codec] : "?");
+    }
 }

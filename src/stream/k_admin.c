@@ -243,12 +243,17 @@ add(conf_t *c, int *n, const char *name, int8_t source, bool read_only, const ch
 static int topic_configs(const lh_sb_t *b, const lh_sb_topic_t *t, conf_t *c)
 {
     int n = 0;
-    for (int i = 0; i < LH_SB_NCONF; i++)
-        add(c, &n, lh__sb_conf_names[i], t->set[i] ? SOURCE_TOPIC : SOURCE_STATIC_BROKER, false,
-            "%lld", (long long)lh__sb_topic_conf(b, t, i));
+    for (int i = 0; i < LH_SB_NCONF; i++) {
+        int8_t src = t->set[i] ? SOURCE_TOPIC : SOURCE_STATIC_BROKER;
+        if (i == LH_SB_COMPRESSION_TYPE)
+            add(c, &n, lh__sb_conf_names[i], src, false, "%s",
+                lh__sb_codec_name(lh__sb_topic_conf(b, t, i)));
+        else
+            add(c, &n, lh__sb_conf_names[i], src, false, "%lld",
+                (long long)lh__sb_topic_conf(b, t, i));
+    }
     static const char *const fixed[][2] = {
         {"cleanup.policy", "delete"},
-        {"compression.type", "producer"},
         {"message.timestamp.type", "CreateTime"},
         {"min.insync.replicas", "1"},
         {"message.format.version", "3.0-IV1"},

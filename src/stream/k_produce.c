@@ -11,6 +11,7 @@
 
 #include "stream/broker_int.h"
 #include "stream/idem.h"
+#include "stream/stream_int.h"
 
 #define KAFKA_STORAGE_ERROR 56
 
@@ -70,8 +71,24 @@ static int append_all(lh_kreq_t *q, lh_sb_part_t *p, uint8_t *rec, size_t n, int
         if (dup >= 0) {
             base = dup;
         } else {
-            if ((rc = lh_stream_log_append(p->log, rec, b.size, 0, &base, &err)))
-                return kafka_error(rc);
+            /* a topic's compression.type other than producer: its codec,
+               where the producer's is another (Kafka's LogValidator too) */
+            int codec = (int)lh__sb_topic_conf(q->b, p->topic, LH_SB_COMPRESSION_TYPE);
+            if (codec != LH_SB_PRODUCER_CODEC &&
+                codec != (b.attributes & LH_STREAM_ATTR_CODEC_MASK)) {
+                lh_buf_t *z = &q->b->zbuf;
+                int level = codec == LH_STREAM_CODEC_ZSTD
+                                ? (int)lh__sb_topic_conf(q->b, p->topic, LH_SB_ZSTD_LEVEL)
+                            : codec == LH_STREAM_CODEC_GZIP ? -1
+                                                            : 0;
+                z->max = LH__STREAM_MAX_PLAIN + 65536;
+                rc = lh_stream_batch_recompress(rec, b.size, LH__STREAM_MAX_PLAIN, codec, level, z,
+                                                &err);
+                if (!rc) rc = lh_stream_log_append_walked(p->log, z->ptr, z->len, 0, &base, &err);
+            } else {
+                rc = lh_stream_log_append(p->log, rec, b.size, 0, &base, &err);
+            }
+            if (rc) return kafka_error(rc);
             if (b.producer_id >= 0) lh__sb_idem_record(p, &b, base);
             p->in_bytes += b.size;
             p->in_records += (uint64_t)b.count;

@@ -256,14 +256,14 @@ static int flush_due(const lh_stream_log_t *log, int sync, int64_t now)
     return log->o.flush_ms > 0 && now - log->last_flush_ms >= log->o.flush_ms;
 }
 
-int lh_stream_log_append(lh_stream_log_t *log, void *batch, size_t n, int sync, int64_t *base,
-                         lh_err_t *err)
+static int append(lh_stream_log_t *log, void *batch, size_t n, int sync, int walked, int64_t *base,
+                  lh_err_t *err)
 {
     if (log->broken) return lh_err_set(err, LH_EIO, "log %s failed a write: reopen it", log->dir);
     lh_stream_batch_t b;
     size_t max = (size_t)log->o.max_batch_bytes;
     int rc = lh_stream_batch_check_produce(batch, n, max, &b, err);
-    if (!rc && log->o.verify_records)
+    if (!rc && log->o.verify_records && !walked)
         rc = lh_stream_batch_check_records(batch, n, LH__STREAM_MAX_PLAIN, err);
     if (rc) return rc;
     int64_t now = now_ms(log);
@@ -279,6 +279,18 @@ int lh_stream_log_append(lh_stream_log_t *log, void *batch, size_t n, int sync, 
     log->unflushed += b.count;
     *base = b.base_offset;
     return flush_due(log, sync, now) ? lh_stream_log_flush(log, err) : 0;
+}
+
+int lh_stream_log_append(lh_stream_log_t *log, void *batch, size_t n, int sync, int64_t *base,
+                         lh_err_t *err)
+{
+    return append(log, batch, n, sync, 0, base, err);
+}
+
+int lh_stream_log_append_walked(lh_stream_log_t *log, void *batch, size_t n, int sync,
+                                int64_t *base, lh_err_t *err)
+{
+    return append(log, batch, n, sync, 1, base, err);
 }
 
 int lh_stream_log_tick(lh_stream_log_t *log, lh_err_t *err)

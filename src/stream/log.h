@@ -114,6 +114,21 @@ int lh_stream_batch_check_records(const void *p, size_t size, size_t max_plain, 
  * (whose max bounds the result: LH_ETOOBIG). Returns 0, LH_ECORRUPT,
  * LH_EINVAL (unknown codec), LH_ENOMEM, LH_ETOOBIG. */
 int lh_stream_decompress(int codec, const uint8_t *src, size_t n, lh_buf_t *out, lh_err_t *err);
+/* Compresses n bytes of records onto out as codec does at level (gzip:
+ * zlib's, -1 its default; lz4: 0 its default; zstd: ZSTD's, 0 its
+ * default): one frame, with its content size where the format has the
+ * field. NONE copies. Returns 0, LH_EINVAL (snappy, an unknown codec, or
+ * the library refused), LH_ENOMEM, LH_ETOOBIG (out's max). */
+int lh_stream_compress(int codec, int level, const uint8_t *src, size_t n, lh_buf_t *out,
+                       lh_err_t *err);
+/* The batch at p (size bytes, its CRC checked by the caller) checked as
+ * lh_stream_batch_check_records does, and written onto out (reset first)
+ * with its records compressed as codec at level (lh_stream_compress): the
+ * header the same but for the codec bits of its attributes, its length and
+ * its CRC-32C. What a broker does for a topic whose compression.type is
+ * not the producer's codec. Returns 0 or the errors of both. */
+int lh_stream_batch_recompress(const void *p, size_t size, size_t max_plain, int codec, int level,
+                               lh_buf_t *out, lh_err_t *err);
 
 /* ---- The partition log ---- */
 
@@ -163,6 +178,11 @@ void lh_stream_log_close(lh_stream_log_t *log);
  * log is then broken: reopen it). */
 int lh_stream_log_append(lh_stream_log_t *log, void *batch, size_t n, int sync, int64_t *base,
                          lh_err_t *err);
+/* The same for a batch whose records were walked already (made by
+ * lh_stream_batch_recompress): its header is checked, its records are not
+ * decompressed again. */
+int lh_stream_log_append_walked(lh_stream_log_t *log, void *batch, size_t n, int sync,
+                                int64_t *base, lh_err_t *err);
 /* Applies the time-based flush policy (flush_ms) and time-based roll;
  * call it from a timer. Returns 0 or LH_EIO. */
 int lh_stream_log_tick(lh_stream_log_t *log, lh_err_t *err);

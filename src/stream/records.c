@@ -3,6 +3,7 @@
  * headers, all with zig-zag varint lengths (-1 = null). The iterator reads
  * them straight from the batch, or from a decompressed copy when the batch
  * is compressed, and checks every length against what is left. */
+#include "core/checksum.h"
 #include "stream/stream_int.h"
 #include "stream/wire.h"
 
@@ -121,20 +122,55 @@ void lh_stream_records_close(lh_stream_records_t *it)
     lh_buf_free(&it->plain);
 }
 
+/* Walks its records (the checks of lh_stream_batch_check_records). */
+static int walk(lh_stream_records_t *it, lh_err_t *err)
+{
+    lh_stream_record_t r;
+    int64_t max = INT64_MIN;
+    int rc;
+    while ((rc = lh_stream_records_next(it, &r, err)) == 1)
+        if (r.timestamp > max) max = r.timestamp;
+    if (rc == 0 && !(it->hdr.attributes & LH_STREAM_ATTR_LOG_APPEND_TIME) &&
+        max != it->hdr.max_timestamp)
+        rc = lh_err_set(err, LH_ECORRUPT,
+                        "record batch maxTimestamp %lld is not its largest record timestamp %lld",
+                        (long long)it->hdr.max_timestamp, (long long)max);
+    return rc;
+}
+
+int lh_stream_batch_recompress(const void *p, size_t size, size_t max_plain, int codec, int level,
+                               lh_buf_t *out, lh_err_t *err)
+{
+    lh_stream_records_t it;
+    int rc = lh_stream_records_open(&it, p, size, max_plain, err);
+    if (rc) return rc;
+    const uint8_t *recs = it.p; /* the records, decompressed when they were not plain */
+    size_t nrecs = (size_t)(it.end - it.p);
+    rc = walk(&it, err);
+    lh_buf_reset(out);
+    if (!rc && lh_buf_append(out, p, LH_STREAM_BATCH_HEADER))
+        rc = lh_err_set(err, LH_ENOMEM, "out of memory compressing a record batch");
+    if (!rc) rc = lh_stream_compress(codec, level, recs, nrecs, out, err);
+    lh_stream_records_close(&it);
+    if (rc) return rc;
+    uint8_t *b = (uint8_t *)out->ptr;
+    int16_t attrs = (int16_t)((lh_stream_be16(b + 21) & ~LH_STREAM_ATTR_CODEC_MASK) | codec);
+    b[21] = (uint8_t)((uint16_t)attrs >> 8), b[22] = (uint8_t)attrs;
+    uint32_t len = (uint32_t)(out->len - LH_STREAM_BATCH_PREFIX);
+    for (int i = 0; i < 4; i++)
+        b[8 + i] = (uint8_t)(len >> (24 - 8 * i));
+    uint32_t crc = lh_crc32c(0, b + 21, out->len - 21);
+    for (int i = 0; i < 4; i++)
+        b[17 + i] = (uint8_t)(crc >> (24 - 8 * i));
+    return 0;
+}
+
 int lh_stream_batch_check_records(const void *p, size_t size, size_t max_plain, lh_err_t *err)
 {
     lh_stream_records_t it;
     int rc = lh_stream_records_open(&it, p, size, max_plain, err);
     if (rc) return rc;
-    lh_stream_record_t r;
-    int64_t max = INT64_MIN;
-    while ((rc = lh_stream_records_next(&it, &r, err)) == 1)
-        if (r.timestamp > max) max = r.timestamp;
-    if (rc == 0 && !(it.hdr.attributes & LH_STREAM_ATTR_LOG_APPEND_TIME) &&
-        max != it.hdr.max_timestamp)
-        rc = lh_err_set(err, LH_ECORRUPT,
-                        "record batch maxTimestamp %lld is not its largest record timestamp %lld",
-                        (long long)it.hdr.max_timestamp, (long long)max);
+    rc = walk(&it, err);
     lh_stream_records_close(&it);
     return rc;
 }

@@ -168,6 +168,8 @@ static int load_opts(lh_sb_t *b, const lh_config_t *cfg, lh_err_t *err)
     o->topic.v[LH_SB_SEGMENT_BYTES] = lh_config_size(cfg, "stream.segment_bytes");
     o->topic.v[LH_SB_SEGMENT_MS] = lh_config_duration_ms(cfg, "stream.segment_ms");
     o->topic.v[LH_SB_MAX_MESSAGE_BYTES] = lh_config_size(cfg, "stream.max_message_bytes");
+    o->topic.v[LH_SB_COMPRESSION_TYPE] = LH_SB_PRODUCER_CODEC; /* Kafka's defaults */
+    o->topic.v[LH_SB_ZSTD_LEVEL] = 3;
     o->group_initial_rebalance_delay_ms =
         lh_config_duration_ms(cfg, "stream.group_initial_rebalance_delay");
     o->node_id = (int32_t)lh_config_int(cfg, "stream.node_id");
@@ -278,6 +280,7 @@ static void role_free(role_t *r)
 {
     lh_stream_groups_close(r->b.groups);
     lh__sb_topics_free(&r->b);
+    lh_buf_free(&r->b.zbuf);
     free(r->b.dir);
     free(r);
 }

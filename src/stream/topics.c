@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "core/log.h"
 #include "stream/broker_int.h"
@@ -23,8 +24,24 @@
 const char *const lh__sb_conf_names[LH_SB_NCONF] = {
     [LH_SB_RETENTION_MS] = "retention.ms",           [LH_SB_RETENTION_BYTES] = "retention.bytes",
     [LH_SB_SEGMENT_BYTES] = "segment.bytes",         [LH_SB_SEGMENT_MS] = "segment.ms",
-    [LH_SB_MAX_MESSAGE_BYTES] = "max.message.bytes",
+    [LH_SB_MAX_MESSAGE_BYTES] = "max.message.bytes", [LH_SB_COMPRESSION_TYPE] = "compression.type",
+    [LH_SB_ZSTD_LEVEL] = "compression.zstd.level",
 };
+
+static const char *const codec_names[] = {"uncompressed", "gzip", "snappy", "lz4", "zstd"};
+
+int lh__sb_codec_parse(lh_str_t s)
+{
+    if (lh_str_eq(s, "producer")) return LH_SB_PRODUCER_CODEC;
+    for (int i = 0; i < 5; i++)
+        if (i != LH_STREAM_CODEC_SNAPPY && lh_str_eq(s, codec_names[i])) return i;
+    return -2;
+}
+
+const char *lh__sb_codec_name(int64_t v)
+{
+    return v >= 0 && v < 5 ? codec_names[v] : "producer";
+}
 
 int64_t lh__sb_topic_conf(const lh_sb_t *b, const lh_sb_topic_t *t, int i)
 {
@@ -61,7 +78,11 @@ static json_t *topic_json(const lh_sb_topic_t *t)
 {
     json_t *cf = json_object();
     for (int i = 0; i < LH_SB_NCONF; i++)
-        if (t->set[i]) json_object_set_new(cf, lh__sb_conf_names[i], json_integer(t->conf.v[i]));
+        if (t->set[i])
+            json_object_set_new(cf, lh__sb_conf_names[i],
+                                i == LH_SB_COMPRESSION_TYPE
+                                    ? json_string(lh__sb_codec_name(t->conf.v[i]))
+                                    : json_integer(t->conf.v[i]));
     return json_pack("{s:s, s:i, s:o}", "name", t->name, "partitions", (json_int_t)t->nparts,
                      "configs", cf);
 }
@@ -162,7 +183,12 @@ static int load_one(lh_sb_t *b, json_t *jt, lh_err_t *err)
     json_t *cf = json_object_get(jt, "configs");
     for (int i = 0; i < LH_SB_NCONF; i++) {
         json_t *v = json_object_get(cf, lh__sb_conf_names[i]);
-        if (json_is_integer(v)) {
+        const char *sv = json_string_value(v);
+        int codec = sv ? lh__sb_codec_parse((lh_str_t){sv, strlen(sv)}) : -2;
+        if (i == LH_SB_COMPRESSION_TYPE && codec != -2) {
+            conf.set[i] = true;
+            conf.conf.v[i] = codec;
+        } else if (i != LH_SB_COMPRESSION_TYPE && json_is_integer(v)) {
             conf.set[i] = true;
             conf.conf.v[i] = json_integer_value(v);
         }
@@ -219,9 +245,17 @@ static int parse_conf(lh_sb_topic_t *t, const lh_str_t *keys, const lh_str_t *va
         char v[32];
         int64_t x;
         if (i == LH_SB_NCONF) continue; /* Kafka's other configs are accepted and not kept */
-        if (lh_str_copy(v, sizeof v, vals[k]) || lh_parse_i64(v, &x) ||
-            x < (i == LH_SB_SEGMENT_BYTES ? 14 : -1))
+        if (i == LH_SB_COMPRESSION_TYPE) {
+            if ((x = lh__sb_codec_parse(vals[k])) == -2)
+                return lh_err_set(err, LH_EINVAL,
+                                  "invalid value for compression.type: %.*s (this broker takes "
+                                  "producer, uncompressed, gzip, lz4 and zstd)",
+                                  (int)vals[k].len, vals[k].ptr);
+        } else if (lh_str_copy(v, sizeof v, vals[k]) || lh_parse_i64(v, &x) ||
+                   (i == LH_SB_ZSTD_LEVEL ? x < ZSTD_minCLevel() || x > ZSTD_maxCLevel()
+                                          : x < (i == LH_SB_SEGMENT_BYTES ? 14 : -1))) {
             return lh_err_set(err, LH_EINVAL, "invalid value for %s", lh__sb_conf_names[i]);
+        }
         t->set[i] = true;
         t->conf.v[i] = x;
     }

@@ -274,11 +274,78 @@ def test_confluent_admin_creates_describes_grows_and_deletes_topics(broker):
     assert "UNKNOWN_TOPIC" in str(e.value)
 
 
+def _batches(path):
+    """(attributes, records section) of each record batch in a segment file."""
+    d, out, pos = path.read_bytes(), [], 0
+    while pos + 61 <= len(d):
+        (length,) = struct.unpack(">i", d[pos + 8:pos + 12])
+        (attrs,) = struct.unpack(">h", d[pos + 21:pos + 23])
+        out.append((attrs, d[pos + 61:pos + 12 + length]))
+        pos += 12 + length
+    return out
+
+
+@pytest.mark.parametrize("target,sent", [("zstd", "none"), ("gzip", "none"), ("lz4", "none"),
+                                         ("uncompressed", "zstd"), ("zstd", "zstd")])
+def test_topic_compression_type_is_what_the_broker_stores(server, broker, target, sent):
+    """compression.type (Kafka's topic config): a batch whose codec is not the
+    topic's is stored compressed again with the topic's (a zstd frame stating
+    its content size, at compression.zstd.level), one that is already the
+    topic's codec is kept as sent; either way consumers read the same
+    records, keys and headers."""
+    from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
+    a = AdminClient({"bootstrap.servers": broker})
+    t = topic_name("ct")
+    conf = {"compression.type": target}
+    if target == "zstd":
+        conf["compression.zstd.level"] = "1"
+    a.create_topics([NewTopic(t, num_partitions=2, replication_factor=1, config=conf)])[t].result(30)
+    res = ConfigResource(ConfigResource.Type.TOPIC, t)
+    configs = a.describe_configs([res])[res].result(30)
+    assert configs["compression.type"].value == target
+    assert configs["compression.type"].source == 1  # the topic sets it
+    lines = [f"k{i}:v{i}-" + "abc" * (i % 40) for i in range(300)]
+    kh.kcat("-b", broker, "-P", "-t", t, "-p", "1", "-K:", "-z", sent, "-H", "h=1",
+            "-X", "acks=all", input=("\n".join(lines) + "\n").encode())
+    out = kh.kcat("-b", broker, "-C", "-t", t, "-p", "1", "-o", "beginning", "-e", "-J").stdout
+    got = [json.loads(x) for x in out.decode().splitlines() if x.strip()]
+    assert [(g["offset"], g["key"], g["payload"], g["headers"]) for g in got] == \
+        [(i, ln.split(":", 1)[0], ln.split(":", 1)[1], ["h", "1"]) for i, ln in enumerate(lines)]
+    assert len(consume_all(broker, t, [1], len(lines))) == len(lines)
+    codec = {"uncompressed": 0, "gzip": 1, "lz4": 3, "zstd": 4}[target]
+    seg = server.data_dir / "stream" / "logs" / f"{t}-1" / "00000000000000000000.log"
+    batches = _batches(seg)
+    assert batches and all(attrs & 7 == codec for attrs, _ in batches), batches[0][0]
+    if target == "zstd" and sent == "none":  # a frame with its content size (FCS flag set)
+        assert all(recs[:4] == b"\x28\xb5\x2f\xfd" and recs[4] >> 6 for _, recs in batches)
+    if target == "zstd" and sent == "zstd":  # librdkafka's own frames, kept: no size in them
+        assert all(recs[4] >> 6 == 0 for _, recs in batches)
+
+
+def test_topic_compression_type_refuses_what_it_cannot_apply(broker):
+    from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
+    a = AdminClient({"bootstrap.servers": broker})
+    for conf in ({"compression.type": "snappy"}, {"compression.type": "brotli"},
+                 {"compression.type": "zstd", "compression.zstd.level": "99"}):
+        t = topic_name("bad")
+        with pytest.raises(Exception) as e:
+            a.create_topics([NewTopic(t, 1, 1, config=conf)])[t].result(30)
+        assert "INVALID_CONFIG" in str(e.value) or "compression" in str(e.value), e.value
+        assert t not in a.list_topics(timeout=10).topics
+    t = topic_name("plain")
+    a.create_topics([NewTopic(t, 1, 1)])[t].result(30)
+    res = ConfigResource(ConfigResource.Type.TOPIC, t)
+    configs = a.describe_configs([res])[res].result(30)
+    assert configs["compression.type"].value == "producer"
+    assert configs["compression.zstd.level"].value == "3"
+
+
 def test_topics_and_their_records_survive_a_restart(server_factory):
     from confluent_kafka.admin import AdminClient, NewTopic
     srv = server_factory("persist", command=("serve", "stream"))
     a = AdminClient({"bootstrap.servers": srv.endpoints["kafka"]})
-    a.create_topics([NewTopic("kept", 2, 1, config={"segment.bytes": "1048576"})])["kept"].result(30)
+    a.create_topics([NewTopic("kept", 2, 1, config={"segment.bytes": "1048576",
+                                                     "compression.type": "lz4"})])["kept"].result(30)
     kh.kcat("-b", srv.endpoints["kafka"], "-P", "-t", "kept", "-p", "1", input=b"x\ny\n")
     a.create_topics([NewTopic("gone", 1, 1)])["gone"].result(30)
     a.delete_topics(["gone"])["gone"].result(30)
@@ -288,6 +355,10 @@ def test_topics_and_their_records_survive_a_restart(server_factory):
     assert sorted((t["topic"], len(t["partitions"])) for t in md["topics"]) == [("kept", 2)]
     out = kh.kcat("-b", b, "-C", "-t", "kept", "-p", "1", "-o", "beginning", "-e").stdout
     assert out.decode().split() == ["x", "y"]
+    # the topic's compression.type came back from topics.json with it
+    kh.kcat("-b", b, "-P", "-t", "kept", "-p", "0", input=b"z\n")
+    seg = srv.data_dir / "stream" / "logs" / "kept-0" / "00000000000000000000.log"
+    assert [attrs & 7 for attrs, _ in _batches(seg)] == [3]
     assert not (srv.data_dir / "stream" / "logs" / "gone-0").exists()
 
 
