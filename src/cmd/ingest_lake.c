@@ -5,7 +5,7 @@
  * lines, so the same records give the same bytes), then _ranges.json, then
  * _SUCCESS, and last deletes every other object under the interval's
  * prefix. A part's frames go to a temporary file as they are made (direct
- * I/O, core/dio.h), which is then uploaded (lh_objstore_put_file: one PUT,
+ * I/O, core/dio.h), which is then uploaded (lh_objstore_put_dio_file: one PUT,
  * or a multipart upload above its threshold); a part held whole in memory
  * took a few times its size in fresh pages as its buffer doubled, the
  * costliest part of a process's memory on a virtual machine. */
@@ -273,7 +273,7 @@ static int write_part(lh_ingest_t *in, part_t *p, int i)
     lh_err_t e = {0};
     lh_objstore_meta_t meta = {0};
     if (!rc &&
-        lh_objstore_put_file(in->lake, in->bucket, key, p->path, "application/zstd", &meta, &e))
+        lh_objstore_put_dio_file(in->lake, in->bucket, key, p->path, "application/zstd", &meta, &e))
         rc = (fprintf(stderr, "lakehouse ingest: cannot write s3://%s/%s: %s\n", in->bucket, key,
                       e.msg),
               1);

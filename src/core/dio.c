@@ -224,13 +224,19 @@ void lh_dio_free(lh_dio_t *d)
     d->cap = d->wcap = d->staged = 0;
 }
 
-void lh_dio_reader_init(lh_dio_reader_t *r, int fd)
+void lh_dio_read_direct(int fd)
 {
-    *r = (lh_dio_reader_t){.fd = fd};
     /* regular files only: on a pipe O_DIRECT means packet mode */
     struct stat st;
     int fl = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 : fcntl(fd, F_GETFL);
-    r->direct = fl >= 0 && ((fl & O_DIRECT) || !fcntl(fd, F_SETFL, fl | O_DIRECT));
+    if (fl >= 0 && !(fl & O_DIRECT)) fcntl(fd, F_SETFL, fl | O_DIRECT);
+}
+
+void lh_dio_reader_init(lh_dio_reader_t *r, int fd)
+{
+    *r = (lh_dio_reader_t){.fd = fd};
+    int fl = fcntl(fd, F_GETFL);
+    r->direct = fl >= 0 && (fl & O_DIRECT);
 }
 
 ssize_t lh_dio_pread(lh_dio_reader_t *r, void *dst, size_t n, off_t off)

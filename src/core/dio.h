@@ -103,11 +103,15 @@ typedef struct lh_dio_reader {
     off_t woff;
 } lh_dio_reader_t;
 
-/* Starts reading fd (not owned), asking its file system for O_DIRECT when
- * it is a regular file: it is set on fd's open file description, so fd must
- * be the caller's own open of the file, read only through readers from then
- * on. Anything else is read with plain pread. No allocation until the first
- * read. */
+/* Asks the file system for O_DIRECT on fd when it is a regular file, for
+ * readers (lh_dio_reader_init) of a file written by direct I/O: it is set
+ * on fd's open file description, so fd must be the caller's own open of the
+ * file, read only through readers from then on. Not for a file written
+ * through the page cache: a direct read writes its dirty pages out first. */
+void lh_dio_read_direct(int fd);
+/* Starts reading fd (not owned): by direct I/O when its open file
+ * description has O_DIRECT (lh_dio_read_direct), else with plain pread. No
+ * allocation until the first read. */
 void lh_dio_reader_init(lh_dio_reader_t *r, int fd);
 /* pread(2) through r: up to n bytes of the file at off into dst (fewer when
  * the window or the file ends there; the caller loops), 0 at the end of the

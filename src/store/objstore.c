@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -245,8 +246,8 @@ void lh_objstore_set_mpu_threshold(lh_objstore_t *os, int64_t bytes)
         bytes < (int64_t)LH_OBJSTORE_PART_SIZE ? (int64_t)LH_OBJSTORE_PART_SIZE : bytes;
 }
 
-int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key, const char *path,
-                         const char *content_type, lh_objstore_meta_t *out, lh_err_t *err)
+static int put_file(lh_objstore_t *os, const char *bucket, const char *key, const char *path,
+                    const char *content_type, bool direct, lh_objstore_meta_t *out, lh_err_t *err)
 {
     meta_zero(out);
     int rc = check_key(bucket, key, err);
@@ -259,6 +260,7 @@ int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key,
         close(fd);
         return lh_err_set(err, LH_EIO, "cannot upload %s: not a regular file", path);
     }
+    if (direct) lh_dio_read_direct(fd); /* our own open: its readers read directly */
     if ((int64_t)sb.st_size > os->mpu_threshold)
         rc = put_file_multipart(os, bucket, key, fd, (int64_t)sb.st_size, content_type, out, err);
     else
@@ -266,6 +268,19 @@ int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key,
             os->ops->put_fd(os->impl, bucket, key, fd, (int64_t)sb.st_size, content_type, out, err);
     close(fd);
     return rc;
+}
+
+int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key, const char *path,
+                         const char *content_type, lh_objstore_meta_t *out, lh_err_t *err)
+{
+    return put_file(os, bucket, key, path, content_type, false, out, err);
+}
+
+int lh_objstore_put_dio_file(lh_objstore_t *os, const char *bucket, const char *key,
+                             const char *path, const char *content_type, lh_objstore_meta_t *out,
+                             lh_err_t *err)
+{
+    return put_file(os, bucket, key, path, content_type, true, out, err);
 }
 
 int lh_objstore_head(lh_objstore_t *os, const char *bucket, const char *key,

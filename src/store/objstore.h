@@ -165,14 +165,18 @@ int lh_objstore_put_if_match(lh_objstore_t *os, const char *bucket, const char *
 int lh_objstore_put_cond(lh_objstore_t *os, const char *bucket, const char *key, const void *data,
                          size_t n, const char *content_type, const lh_objstore_cond_t *cond,
                          lh_objstore_meta_t *out, lh_err_t *err);
-/* Streams the local file at path, read by direct I/O where its file system
- * takes it (lh_dio_reader_t: the files uploaded are mostly temporary files
- * just written by direct I/O, which a buffered read put into fresh page-cache
- * pages first); files above the handle's multipart threshold
+/* Streams the local file at path; files above the handle's multipart threshold
  * (LH_OBJSTORE_MPU_THRESHOLD) go up as a multipart upload of LH_OBJSTORE_PART_SIZE
  * parts (aborted on failure). LH_EIO when the file cannot be read. */
 int lh_objstore_put_file(lh_objstore_t *os, const char *bucket, const char *key, const char *path,
                          const char *content_type, lh_objstore_meta_t *out, lh_err_t *err);
+/* The same for a file written by direct I/O (core/dio.h: a temporary file of
+ * ingest or a table writer), read by direct I/O too where its file system
+ * takes it (lh_dio_reader_t): a buffered read put it into fresh page-cache
+ * pages first, ~2 core-s of the 10M benchmark's run. */
+int lh_objstore_put_dio_file(lh_objstore_t *os, const char *bucket, const char *key,
+                             const char *path, const char *content_type, lh_objstore_meta_t *out,
+                             lh_err_t *err);
 /* The size above which put_file uploads in parts (at least LH_OBJSTORE_PART_SIZE). */
 void lh_objstore_set_mpu_threshold(lh_objstore_t *os, int64_t bytes);
 int lh_objstore_head(lh_objstore_t *os, const char *bucket, const char *key,

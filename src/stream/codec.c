@@ -215,6 +215,15 @@ int lh_stream_decompress(int codec, const uint8_t *src, size_t n, lh_buf_t *out,
     return rc;
 }
 
+/* out cannot take the compressor's bound: past its max (lh__buf_reserve
+ * trims its answer there without an error), or out of memory. */
+static int no_room(lh_buf_t *out, int codec, lh_err_t *err)
+{
+    if (out->err) return buf_fail(out, codec, err);
+    return lh_err_set(err, LH_ETOOBIG, "%s record batch would compress to more than %zu bytes",
+                      codec_names[codec], out->max);
+}
+
 /* One gzip member of src (zlib's deflate with the gzip wrapper). */
 static int gzip(int level, const uint8_t *src, size_t n, lh_buf_t *out, lh_err_t *err)
 {
@@ -226,7 +235,7 @@ static int gzip(int level, const uint8_t *src, size_t n, lh_buf_t *out, lh_err_t
     size_t room = lh__buf_reserve(out, cap);
     int rc = 0;
     if (room < cap) {
-        rc = buf_fail(out, LH_STREAM_CODEC_GZIP, err);
+        rc = no_room(out, LH_STREAM_CODEC_GZIP, err);
     } else {
         z.next_in = (Bytef *)src;
         z.avail_in = (uInt)n;
@@ -256,10 +265,14 @@ int lh_stream_compress(int codec, int level, const uint8_t *src, size_t n, lh_bu
     case LH_STREAM_CODEC_LZ4: {
         LZ4F_preferences_t pr;
         memset(&pr, 0, sizeof pr);
+        /* independent 64 KB blocks, as Kafka writes them: the Java client's
+           reader refuses linked ones */
+        pr.frameInfo.blockMode = LZ4F_blockIndependent;
+        pr.frameInfo.blockSizeID = LZ4F_max64KB;
         pr.frameInfo.contentSize = n;
         pr.compressionLevel = level;
         size_t cap = LZ4F_compressFrameBound(n, &pr);
-        if (lh__buf_reserve(out, cap) < cap) return buf_fail(out, codec, err);
+        if (lh__buf_reserve(out, cap) < cap) return no_room(out, codec, err);
         size_t k = LZ4F_compressFrame(out->ptr + out->len, cap, src, n, &pr);
         if (LZ4F_isError(k))
             return lh_err_set(err, LH_EINVAL, "lz4 compression of a record batch failed: %s",
@@ -269,7 +282,7 @@ int lh_stream_compress(int codec, int level, const uint8_t *src, size_t n, lh_bu
     }
     case LH_STREAM_CODEC_ZSTD: {
         size_t cap = ZSTD_compressBound(n);
-        if (lh__buf_reserve(out, cap) < cap) return buf_fail(out, codec, err);
+        if (lh__buf_reserve(out, cap) < cap) return no_room(out, codec, err);
         size_t k = ZSTD_compress(out->ptr + out->len, cap, src, n, level);
         if (ZSTD_isError(k))
             return lh_err_set(err, LH_EINVAL, "zstd compression of a record batch failed: %s",

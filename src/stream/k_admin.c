@@ -244,7 +244,10 @@ static int topic_configs(const lh_sb_t *b, const lh_sb_topic_t *t, conf_t *c)
 {
     int n = 0;
     for (int i = 0; i < LH_SB_NCONF; i++) {
-        int8_t src = t->set[i] ? SOURCE_TOPIC : SOURCE_STATIC_BROKER;
+        /* the compression configs default to Kafka's, the others to stream.* keys */
+        int8_t src = t->set[i]                     ? SOURCE_TOPIC
+                     : i >= LH_SB_COMPRESSION_TYPE ? SOURCE_DEFAULT
+                                                   : SOURCE_STATIC_BROKER;
         if (i == LH_SB_COMPRESSION_TYPE)
             add(c, &n, lh__sb_conf_names[i], src, false, "%s",
                 lh__sb_codec_name(lh__sb_topic_conf(b, t, i)));

@@ -81,9 +81,17 @@ static int append_all(lh_kreq_t *q, lh_sb_part_t *p, uint8_t *rec, size_t n, int
                                 ? (int)lh__sb_topic_conf(q->b, p->topic, LH_SB_ZSTD_LEVEL)
                             : codec == LH_STREAM_CODEC_GZIP ? -1
                                                             : 0;
-                z->max = LH__STREAM_MAX_PLAIN + 65536;
-                rc = lh_stream_batch_recompress(rec, b.size, LH__STREAM_MAX_PLAIN, codec, level, z,
-                                                &err);
+                /* the batch as sent is held to max.message.bytes before any
+                   work, as Kafka does, and so is the one stored (the log's
+                   append); the scratch buffer has room for a compressor's
+                   bound on what a batch may hold */
+                size_t max = (size_t)lh__sb_topic_conf(q->b, p->topic, LH_SB_MAX_MESSAGE_BYTES);
+                z->max = LH__STREAM_MAX_PLAIN + ((size_t)1 << 20);
+                rc = b.size > max ? lh_err_set(&err, LH_ETOOBIG,
+                                               "record batch of %zu bytes is over the limit of %zu",
+                                               b.size, max)
+                                  : lh_stream_batch_recompress(rec, b.size, LH__STREAM_MAX_PLAIN,
+                                                               codec, level, z, &err);
                 if (!rc) rc = lh_stream_log_append_walked(p->log, z->ptr, z->len, 0, &base, &err);
             } else {
                 rc = lh_stream_log_append(p->log, rec, b.size, 0, &base, &err);

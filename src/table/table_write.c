@@ -423,7 +423,7 @@ static int close_file(lh_table_writer_t *w, part_t *p, lh_err_t *err)
     }
     rc = lh_delta_stats_write(&stats, fs.num_rows, cs, delta_stats(w, &fs, cs), err);
     if (rc) goto out;
-    rc = lh_objstore_put_file(w->t->os, w->t->bucket, key.ptr, p->tmp_path, NULL, NULL, err);
+    rc = lh_objstore_put_dio_file(w->t->os, w->t->bucket, key.ptr, p->tmp_path, NULL, NULL, err);
     if (rc) goto out;
     if (w->nadds == w->cap_adds) {
         size_t cap = w->cap_adds ? 2 * w->cap_adds : 16;

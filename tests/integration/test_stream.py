@@ -320,6 +320,27 @@ def test_topic_compression_type_is_what_the_broker_stores(server, broker, target
         assert all(recs[:4] == b"\x28\xb5\x2f\xfd" and recs[4] >> 6 for _, recs in batches)
     if target == "zstd" and sent == "zstd":  # librdkafka's own frames, kept: no size in them
         assert all(recs[4] >> 6 == 0 for _, recs in batches)
+    if target == "lz4":  # LZ4 frames of independent blocks (FLG bit 5), as the Java client reads
+        assert all(recs[:4] == b"\x04\x22\x4d\x18" and recs[4] & 0x20 for _, recs in batches)
+
+
+def test_a_batch_over_max_message_bytes_is_refused_before_it_is_compressed_again(broker):
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+    a = AdminClient({"bootstrap.servers": broker})
+    t = topic_name("big")
+    a.create_topics([NewTopic(t, 1, 1, config={"compression.type": "zstd",
+                                               "max.message.bytes": "2000"})])[t].result(30)
+    errs = []
+    p = Producer({"bootstrap.servers": broker, "compression.type": "none", "linger.ms": 0})
+    p.produce(t, b"x" * 5000, on_delivery=lambda e, m: errs.append(e))
+    p.flush(30)  # a batch of its own: the whole batch is refused
+    p.produce(t, b"small", on_delivery=lambda e, m: errs.append(e))
+    p.flush(30)
+    assert len(errs) == 2 and errs[0] is not None and errs[1] is None, errs
+    assert "MSG_SIZE_TOO_LARGE" in errs[0].name() or "too large" in str(errs[0]).lower(), errs[0]
+    out = kh.kcat("-b", broker, "-C", "-t", t, "-o", "beginning", "-e").stdout
+    assert out.decode().split() == ["small"]
 
 
 def test_topic_compression_type_refuses_what_it_cannot_apply(broker):
