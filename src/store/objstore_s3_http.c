@@ -167,6 +167,19 @@ static size_t on_read(char *dst, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+/* libcurl going back in the body it sends (a reused connection found dead,
+ * an auth or redirect answer before the body went out): the body is a
+ * buffer or a file read at explicit offsets, so any position is fine. */
+static int on_seek(void *arg, curl_off_t offset, int origin)
+{
+    s3_resp_t *r = arg;
+    const s3_req_t *q = r->req;
+    int64_t total = q->fd >= 0 ? q->fd_size : (int64_t)q->body_len;
+    if (origin != SEEK_SET || offset < 0 || offset > total) return CURL_SEEKFUNC_CANTSEEK;
+    r->upload_pos = (int64_t)offset;
+    return CURL_SEEKFUNC_OK;
+}
+
 static int build_target(const s3_t *s, const s3_req_t *q, lh_buf_t *path, lh_buf_t *host)
 {
     lh_buf_puts(path, "/");
@@ -283,6 +296,8 @@ static void curl_setup(s3_t *s, CURL *c, const s3_req_t *q, s3_resp_t *r, const 
         curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
         curl_easy_setopt(c, CURLOPT_READDATA, r);
+        curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
+        curl_easy_setopt(c, CURLOPT_SEEKDATA, r);
         curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
                          (curl_off_t)(q->fd >= 0 ? q->fd_size : (int64_t)q->body_len));
     }
