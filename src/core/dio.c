@@ -10,12 +10,20 @@
 
 #include "core/dio.h"
 
+/* O_DIRECT on (or off) for fd's open file description: 0, or -1 when the
+ * file system refuses it (older tmpfs and ramfs: EINVAL). */
+static int set_direct(int fd, bool on)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0) return -1;
+    int want = on ? fl | O_DIRECT : fl & ~O_DIRECT;
+    return want == fl ? 0 : fcntl(fd, F_SETFL, want);
+}
+
 void lh_dio_init(lh_dio_t *d, int fd)
 {
     *d = (lh_dio_t){.fd = fd};
-    /* older tmpfs and ramfs refuse it here (EINVAL): the page cache then */
-    int fl = fcntl(fd, F_GETFL);
-    d->direct = fl >= 0 && !fcntl(fd, F_SETFL, fl | O_DIRECT);
+    d->direct = !set_direct(fd, true); /* else through the page cache */
 }
 
 int lh_dio_grow(char **buf, size_t *cap, size_t n, size_t keep)
@@ -54,8 +62,7 @@ char *lh_dio_room(lh_dio_t *d, size_t n)
 /* The rest of d's writes through the page cache. 0 or -1. */
 static int leave_direct(lh_dio_t *d)
 {
-    int fl = fcntl(d->fd, F_GETFL);
-    if (fl < 0 || fcntl(d->fd, F_SETFL, fl & ~O_DIRECT)) return -1;
+    if (set_direct(d->fd, false)) return -1;
     d->direct = false;
     return 0;
 }
@@ -228,8 +235,7 @@ void lh_dio_read_direct(int fd)
 {
     /* regular files only: on a pipe O_DIRECT means packet mode */
     struct stat st;
-    int fl = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 : fcntl(fd, F_GETFL);
-    if (fl >= 0 && !(fl & O_DIRECT)) fcntl(fd, F_SETFL, fl | O_DIRECT);
+    if (!fstat(fd, &st) && S_ISREG(st.st_mode)) set_direct(fd, true);
 }
 
 void lh_dio_reader_init(lh_dio_reader_t *r, int fd)
@@ -255,8 +261,7 @@ ssize_t lh_dio_pread(lh_dio_reader_t *r, void *dst, size_t n, off_t off)
         while ((k = pread(r->fd, r->buf, r->cap, at)) < 0 && errno == EINTR)
             ;
         if (k < 0 && errno == EINVAL) { /* O_DIRECT taken at fcntl, not at read */
-            int fl = fcntl(r->fd, F_GETFL);
-            if (fl < 0 || fcntl(r->fd, F_SETFL, fl & ~O_DIRECT)) return -1;
+            if (set_direct(r->fd, false)) return -1;
             r->direct = false;
             return lh_dio_pread(r, dst, n, off);
         }

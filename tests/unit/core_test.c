@@ -212,6 +212,16 @@ static void base64_roundtrip(void)
     CHECK_EQ_INT(lh_base64_decode("r!g7", 4, dec, sizeof dec), -1);
 }
 
+/* n bytes that differ from block to block and within each, for the direct
+ * I/O tests (malloc'd; NULL when out of memory). */
+static unsigned char *pattern(size_t n)
+{
+    unsigned char *p = malloc(n);
+    for (size_t i = 0; p && i < n; i++)
+        p[i] = (unsigned char)(i * 131 + i / 4096);
+    return p;
+}
+
 /* Writes of odd sizes (below a block, across blocks, above the staging
  * size) land in order, whole: with direct I/O on a file of the test
  * directory's file system (ext4 and tmpfs both take it), the partial blocks
@@ -227,10 +237,8 @@ static void dio_writes(bool behind)
     size_t total = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
         total += sizes[i];
-    unsigned char *want = malloc(total);
+    unsigned char *want = pattern(total);
     CHECK(want != NULL);
-    for (size_t i = 0; i < total; i++)
-        want[i] = (unsigned char)(i * 131 + i / 4096);
     lh_dio_t d;
     lh_dio_init(&d, fd);
     if (behind) lh_dio_behind(&d);
@@ -317,10 +325,8 @@ static void dio_reader_reads_every_byte(void)
     int fd = mkstemp(path);
     CHECK(fd >= 0);
     size_t total = 2 * LH_DIO_BATCH + 5000;
-    unsigned char *want = malloc(total);
+    unsigned char *want = pattern(total);
     CHECK(want != NULL);
-    for (size_t i = 0; i < total; i++)
-        want[i] = (unsigned char)(i * 131 + i / 4096);
     lh_dio_t d;
     lh_dio_init(&d, fd);
     CHECK_EQ_INT(lh_dio_write(&d, want, total), 0);
