@@ -38,7 +38,8 @@ static void usage(FILE *out)
             "                     (sql.cache_dir), as read_json(..., columns = {'partition':\n"
             "                     'INTEGER', 'offset': 'BIGINT', 'timestamp': 'BIGINT', 'key':\n"
             "                     'VARCHAR', 'value': 'VARCHAR'}) reads them, so the first\n"
-            "                     query of the bronze does not fetch and parse it\n"
+            "                     query of the bronze does not fetch and parse it (all but\n"
+            "                     the key: a query that reads the key parses the part)\n"
             "Durations: seconds, or 30s, 5m, 2h, 1h30m. Exit 0 ok, 2 bad arguments, 1 a\n"
             "failure to retry.\n");
 }

@@ -33,9 +33,12 @@ void lh_sql_warm_close(lh_sql_warm_t *w);
 /* An entry of rows of ncols columns named names (the JSON keys; borrowed
  * until lh_sql_warm_end) of these types (scalars and strings), or NULL
  * when none can be written (w NULL, a type the cache does not keep, no
- * room). */
+ * room). held: the columns whose values it keeps (NULL: all); the others
+ * are not written (their vectors in the batches are not read), as a scan
+ * leaves the columns its query does not read, and a query that reads one
+ * misses the entry. */
 lh_sql_warm_entry_t *lh_sql_warm_begin(lh_sql_warm_t *w, uint32_t ncols, const char *const *names,
-                                       const lh_type_t *types);
+                                       const lh_type_t *types, const bool *held);
 /* Appends b's b->count rows (FLAT vectors of the entry's types, at most
  * LH_BATCH_ROWS rows). */
 void lh_sql_warm_append(lh_sql_warm_entry_t *e, const lh_batch_t *b);

@@ -48,7 +48,7 @@ void lh_sql_warm_close(lh_sql_warm_t *w)
 }
 
 lh_sql_warm_entry_t *lh_sql_warm_begin(lh_sql_warm_t *w, uint32_t ncols, const char *const *names,
-                                       const lh_type_t *types)
+                                       const lh_type_t *types, const bool *held)
 {
     if (!w || !ncols) return NULL;
     for (uint32_t c = 0; c < ncols; c++)
@@ -62,7 +62,7 @@ lh_sql_warm_entry_t *lh_sql_warm_begin(lh_sql_warm_t *w, uint32_t ncols, const c
     e->w = w;
     e->ncols = ncols;
     e->names = names;
-    if (!(e->wr = lh__scan_cache_begin(w->c, NULL, e->types, ncols, NULL, -1))) {
+    if (!(e->wr = lh__scan_cache_begin(w->c, NULL, e->types, ncols, held, -1))) {
         free(e->types);
         free(e);
         return NULL;
