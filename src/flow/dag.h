@@ -58,6 +58,7 @@ typedef struct lh_flow_args {
     int64_t execution_timeout;      /* seconds; 0 = none */
     int64_t memory_limit;           /* bytes; 0 = flow.task_memory_limit */
     const char *pool;               /* "default_pool" */
+    int64_t max_active_tis_per_dag; /* tries of this task at once over the DAG's runs; 0 = any */
     int64_t priority_weight;        /* 1 */
     const char *on_failure;         /* a command, or NULL */
     const char *on_failure_webhook; /* a URL, or NULL */

@@ -93,6 +93,11 @@ int lh__flow_parse_date(const char *s, int64_t *t);
          .kind = LH__F_DURATION,                                                                   \
          .off = (base) + offsetof(lh_flow_args_t, execution_timeout)},                             \
         {.name = "pool", .kind = LH__F_ID, .off = (base) + offsetof(lh_flow_args_t, pool)},        \
+        {.name = "max_active_tis_per_dag",                                                         \
+         .kind = LH__F_INT,                                                                        \
+         .min = 1,                                                                                 \
+         .max = 1000000,                                                                           \
+         .off = (base) + offsetof(lh_flow_args_t, max_active_tis_per_dag)},                        \
         {.name = "memory_limit",                                                                   \
          .kind = LH__F_SIZE,                                                                       \
          .off = (base) + offsetof(lh_flow_args_t, memory_limit)},                                  \

@@ -339,12 +339,29 @@ static void launch(lh_flow_t *f, lh__ti_t *ti)
     lh_arena_free(a);
 }
 
+/* Whether the task of ti has max_active_tis_per_dag tries running over its
+ * DAG's runs (Airflow's task-level cap; the run's version of the task says
+ * it). Runs not finished are few (max_active_runs per DAG): counted here. */
+static int task_at_cap(const lh_flow_t *f, const lh__ti_t *ti)
+{
+    int64_t cap = ti->run->v->dag->tasks[ti->idx].args.max_active_tis_per_dag, n = 0;
+    if (cap <= 0) return 0;
+    for (const lh__run_t *r = f->runs; r; r = r->next) {
+        if (r->entry != ti->run->entry || !r->nlive) continue;
+        for (int i = 0; i < r->v->dag->ntasks; i++)
+            if (r->tis[i].live && !strcmp(r->tis[i].rec.task_id, ti->rec.task_id) && ++n >= cap)
+                return 1;
+    }
+    return 0;
+}
+
 /* May ti start now? 0 when a limit holds it back. */
 static int may_start(lh_flow_t *f, lh__ti_t *ti)
 {
     lh__fdag_t *e = ti->run->entry;
     if (e->paused) return 0;
     if (e->running_tis >= e->cur->dag->max_active_tasks) return 0; /* the current file's */
+    if (task_at_cap(f, ti)) return 0;
     lh__pool_t *p = pool_find(f, ti->rec.pool);
     return p && p->used < p->slots && lh__flow_past_allows(f, ti);
 }

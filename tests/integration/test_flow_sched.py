@@ -5,7 +5,8 @@ decides its task from real upstream outcomes and a run's state follows its
 leaves; retries with exponential back-off wait at least Airflow's delay;
 the task contract with real child processes (exit 0, 1, 2, 3, a signal, a
 timeout); a pool of one slot runs its tasks one at a time in priority
-order; max_active_tasks and max_active_runs hold."""
+order; max_active_tasks, max_active_runs and a task's max_active_tis_per_dag
+hold."""
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -137,6 +138,22 @@ tasks:
   - {{id: w3, type: shell, pool: single, priority_weight: 3, command: '{timed("w3", out / "pooled", "0.2")}'}}
   - {{id: w2, type: shell, pool: single, priority_weight: 2, command: '{timed("w2", out / "pooled", "0.2")}'}}
 """,
+        "tiscap.yaml": f"""\
+dag_id: tiscap
+schedule: "@daily"
+start_date: 2024-02-01
+end_date: 2024-02-06
+catchup: true
+max_active_runs: 6
+tasks:
+  - id: capped
+    type: shell
+    max_active_tis_per_dag: 2
+    command: '{timed("{{ ds }}", out / "tiscap_capped")}'
+  - id: free
+    type: shell
+    command: '{timed("{{ ds }}", out / "tiscap_free")}'
+""",
         "capped.yaml": f"""\
 dag_id: capped
 schedule: none
@@ -242,6 +259,17 @@ def test_max_active_tasks_caps_a_dag(flow):
     assert max_overlap(spans.values()) <= 2
 
 
+def test_max_active_tis_per_dag_caps_a_task_over_the_runs(flow):
+    # six runs at once: the capped task never has more than two tries running
+    # over them, the other task of the same runs is not held back
+    got = wait_runs(flow, "tiscap", 6)
+    assert all(r["state"] == "success" for r in got)
+    capped, free = intervals(flow.out / "tiscap_capped"), intervals(flow.out / "tiscap_free")
+    assert len(capped) == 6 and len(free) == 6
+    assert max_overlap(capped.values()) <= 2
+    assert max_overlap(free.values()) >= 3
+
+
 def test_flow_metrics_and_promtool(flow):
     import re
     import subprocess
@@ -260,7 +288,7 @@ def test_flow_metrics_and_promtool(flow):
     assert re.search(r'lakehouse_flow_scheduling_delay_seconds_count (\d+)', text)
     assert 'lakehouse_flow_pool_slots{pool="single"} 1' in text
     assert re.search(r'lakehouse_flow_task_duration_seconds_count \d+', text)
-    assert 'lakehouse_flow_dags 7' in text
+    assert 'lakehouse_flow_dags 8' in text
     promtool = clients.need("promtool")
     r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True,
                        timeout=60)

@@ -162,6 +162,7 @@ static const char full[] = "dag_id: sales\n"
                            "    depends_on: extract\n"
                            "    retries: 0\n"
                            "    pool: warehouse\n"
+                           "    max_active_tis_per_dag: 2\n"
                            "  - id: wait\n"
                            "    type: sensor\n"
                            "    topic: events\n"
@@ -212,6 +213,8 @@ static void test_full(void)
     CHECK_EQ_STR(ex->args.pool, "default_pool");
     CHECK_EQ_INT(ld->args.retries, 0);
     CHECK_EQ_STR(ld->args.pool, "warehouse");
+    CHECK_EQ_INT(ld->args.max_active_tis_per_dag, 2);
+    CHECK_EQ_INT(ex->args.max_active_tis_per_dag, 0);
     CHECK_EQ_INT(ld->ndeps, 1);
     CHECK_EQ_INT(ld->dep_index[0], 0);
     CHECK_EQ_INT(w->trigger_rule, LH_FLOW_TR_NONE_FAILED_MIN_ONE_SUCCESS);
