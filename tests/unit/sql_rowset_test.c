@@ -90,6 +90,14 @@ static int count_rows(void *arg, const lh_vector_t *cols, const uint64_t *groups
     return 0;
 }
 
+/* Whether lh__rowset_each hands out `rows` rows, `nonzero` of them with a
+ * group other than 0. */
+static bool tally_is(const lh_rowset_t *s, uint64_t rows, uint64_t nonzero)
+{
+    tally_t t = {0};
+    return !lh__rowset_each(s, count_rows, &t) && t.rows == rows && t.nonzero == nonzero;
+}
+
 static void test_one_group(void)
 {
     lh_rowset_t *s = new_set();
@@ -97,10 +105,7 @@ static void test_one_group(void)
     uint32_t news = 0;
     CHECK(add(s, 0, N, 1000, 0, &news) == 0); /* every row three times */
     CHECK_EQ_INT(news, 1000);
-    tally_t t = {0};
-    CHECK(lh__rowset_each(s, count_rows, &t) == 0);
-    CHECK_EQ_INT(t.rows, 1000);
-    CHECK_EQ_INT(t.nonzero, 0);
+    CHECK(tally_is(s, 1000, 0));
     /* each row found one at a time (its hash computed alone), with its number */
     rows_t r;
     fill(&r, 0, 1000, 1000);
@@ -126,10 +131,7 @@ static void test_groups_later(void)
        its rows, groups 1 and 2 make their own */
     CHECK(add(s, 0, N, 1000, -1, &news) == 0);
     CHECK_EQ_INT(news, 3000);
-    tally_t t = {0};
-    CHECK(lh__rowset_each(s, count_rows, &t) == 0);
-    CHECK_EQ_INT(t.rows, 3000);
-    CHECK_EQ_INT(t.nonzero, 2000);
+    CHECK(tally_is(s, 3000, 2000));
     rows_t r;
     fill(&r, 0, 1000, 1000);
     for (uint32_t i = 0; i < 1000; i++) {
