@@ -340,11 +340,14 @@ static void launch(lh_flow_t *f, lh__ti_t *ti)
 }
 
 /* Whether the task of ti has max_active_tis_per_dag tries running over its
- * DAG's runs (Airflow's task-level cap; the run's version of the task says
- * it). Runs not finished are few (max_active_runs per DAG): counted here. */
+ * DAG's runs (Airflow's task-level cap; the current file's task of that id
+ * says it, as for max_active_tasks, else the run's version). Runs not
+ * finished are few (max_active_runs per DAG): counted here. */
 static int task_at_cap(const lh_flow_t *f, const lh__ti_t *ti)
 {
-    int64_t cap = ti->run->v->dag->tasks[ti->idx].args.max_active_tis_per_dag, n = 0;
+    const lh_flow_task_t *t = lh_flow_dag_task(ti->run->entry->cur->dag, ti->rec.task_id);
+    if (!t) t = &ti->run->v->dag->tasks[ti->idx];
+    int64_t cap = t->args.max_active_tis_per_dag, n = 0;
     if (cap <= 0) return 0;
     for (const lh__run_t *r = f->runs; r; r = r->next) {
         if (r->entry != ti->run->entry || !r->nlive) continue;

@@ -149,10 +149,10 @@ tasks:
   - id: capped
     type: shell
     max_active_tis_per_dag: 2
-    command: '{timed("{{ ds }}", out / "tiscap_capped")}'
+    command: '{timed("{{ ds }}", out / "tiscap_capped", "1")}'
   - id: free
     type: shell
-    command: '{timed("{{ ds }}", out / "tiscap_free")}'
+    command: '{timed("{{ ds }}", out / "tiscap_free", "1")}'
 """,
         "capped.yaml": f"""\
 dag_id: capped
