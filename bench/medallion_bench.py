@@ -360,7 +360,7 @@ def measure_pipeline(args, tmp):
         sql = {name: Stage(name, srv) for name in SQL_STAGES}
         texts = {}
         for name in SQL_STAGES:
-            with open(os.path.join(EXAMPLE, name + ".sql")) as f:
+            with open(os.path.join(args.example, name + ".sql")) as f:
                 texts[name] = f.read()
         cut = False
         for h in range(args.hours):
@@ -539,7 +539,7 @@ def api(srv, path):
 def install_dag(srv, start, args):
     """The example DAG into <data>/dags/medallion/ at the window: one run per
     interval of the window (lateness included), quick pokes and idle end."""
-    with open(os.path.join(EXAMPLE, "medallion.yaml")) as f:
+    with open(os.path.join(args.example, "medallion.yaml")) as f:
         text = f.read()
     last = start + timedelta(hours=args.hours + args.lateness - 1)
     for old, new in (("start_date: 2026-12-01", "start_date: %s\nend_date: %s" % (iso(start), iso(last))),
@@ -552,7 +552,7 @@ def install_dag(srv, start, args):
         text = re.sub(r"poke_interval: \w+", "poke_interval: %s" % args.poke_interval, text)
     text = re.sub(r"retry_delay: \w+", "retry_delay: 2s", text)
     staging = os.path.join(srv.data, "medallion.tmp")
-    shutil.copytree(EXAMPLE, staging)
+    shutil.copytree(args.example, staging)
     with open(os.path.join(staging, "medallion.yaml"), "w") as f:
         f.write(text)
     os.makedirs(os.path.join(srv.data, "dags"), exist_ok=True)
@@ -798,6 +798,10 @@ def main():
                          "(repeat: --up-arg=--flow-parallelism --up-arg=4)")
     ap.add_argument("--no-peer", action="store_true",
                     help="skip the side by side with DuckDB and zstd -dc (5-15 min at 10M)")
+    ap.add_argument("--example", default=EXAMPLE,
+                    help="the DAG and SQL files to run (default examples/medallion of this tree); "
+                         "against an older binary, its own: git archive REV examples/medallion "
+                         "| tar -x -C DIR, then --example DIR/examples/medallion")
     args = ap.parse_args()
     if args.end_hour is None:
         now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
