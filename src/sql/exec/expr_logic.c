@@ -92,11 +92,13 @@ static int eval_distinct(lh_expr_state_t *s, const lh_batch_t *in, const uint32_
     return 0;
 }
 
-/* Copies rows 0..n of src into out at positions pos[0..n) (increasing), a
- * run of consecutive positions at a time: a batch where one row takes
- * another branch is two copies, not one per row. Strings are views of src's
- * bytes, which live as long as out may be read, as a column reference's. */
-static int scatter(lh_vector_t *o, const lh_vector_t *src, const uint32_t *pos, uint32_t n)
+/* Copies rows from[0..n) of src (NULL: rows 0..n) into out at positions
+ * pos[0..n) (increasing), a run of consecutive positions at a time: a batch
+ * where one row takes another branch is two copies, not one per row. Strings
+ * are views of src's bytes, which live as long as out may be read, as a
+ * column reference's. */
+static int scatter_from(lh_vector_t *o, const lh_vector_t *src, const uint32_t *from,
+                        const uint32_t *pos, uint32_t n)
 {
     if (src->kind == LH_VECTOR_CONSTANT && !lh_vector_is_valid(src, 0)) {
         for (uint32_t k = 0; k < n; k++) /* a CASE without ELSE: its rows are NULL */
@@ -112,15 +114,23 @@ static int scatter(lh_vector_t *o, const lh_vector_t *src, const uint32_t *pos, 
         return 0;
     }
     uint32_t rows[LH_BATCH_ROWS];
-    for (uint32_t k = 0; k < n; k++)
-        rows[k] = k;
+    if (!from) {
+        for (uint32_t k = 0; k < n; k++)
+            rows[k] = k;
+        from = rows;
+    }
     for (uint32_t k = 0, j; k < n; k = j) {
         for (j = k + 1; j < n && pos[j] == pos[j - 1] + 1; j++)
             ;
-        int rc = lh_vector_copy_view(o, pos[k], src, rows + k, j - k);
+        int rc = lh_vector_copy_view(o, pos[k], src, from + k, j - k);
         if (rc) return rc;
     }
     return 0;
+}
+
+static int scatter(lh_vector_t *o, const lh_vector_t *src, const uint32_t *pos, uint32_t n)
+{
+    return scatter_from(o, src, NULL, pos, n);
 }
 
 /* A failed copy (memory) as an error; a code already reported passes through. */
@@ -209,11 +219,12 @@ static int eval_coalesce(lh_expr_state_t *s, const lh_batch_t *in, const uint32_
             } else
                 miss[nmiss++] = rem[k];
         }
-        for (uint32_t k = 0; k < nhit; k++) {
-            uint32_t row = v->kind == LH_VECTOR_CONSTANT ? 0 : tmp[k];
-            rc = copy_fail(s, lh_vector_copy(o, hit[k], v, &row, 1));
-            if (rc) return rc;
+        if (nhit == count && v->kind != LH_VECTOR_CONSTANT && lh_type_equal(&v->type, &o->type)) {
+            *out = v; /* every row has this argument's value: its rows as they are */
+            return 0;
         }
+        rc = copy_fail(s, scatter_from(o, v, tmp, hit, nhit));
+        if (rc) return rc;
         memcpy(rem, miss, nmiss * sizeof *rem);
         nrem = nmiss;
     }

@@ -105,9 +105,12 @@ typedef struct intmap {
     uint64_t null_part; /* the NULL key's partition + 1 */
 } intmap_t;
 
-static int intmap_grow(intmap_t *m)
+/* Grows m's table to at least slots entries (at least double). */
+static int intmap_grow(intmap_t *m, uint64_t slots)
 {
     uint64_t cap = m->keys ? (m->mask + 1) * 2 : 4096;
+    while (cap < slots)
+        cap *= 2;
     int64_t *k = malloc(cap * sizeof *k);
     uint64_t *p = lh__zalloc(cap, sizeof *p);
     if (!k || !p) {
@@ -134,7 +137,7 @@ static int intmap_grow(intmap_t *m)
 /* The partition of key x (made when new: the next number after *nparts). */
 static int intmap_part(intmap_t *m, int64_t x, uint64_t *nparts, uint64_t *part)
 {
-    if ((m->n + 1) * 2 > m->mask + 1 && intmap_grow(m)) return LH_ENOMEM;
+    if ((m->n + 1) * 2 > m->mask + 1 && intmap_grow(m, 0)) return LH_ENOMEM;
     uint64_t j = lh__hash_u64((uint64_t)x) & m->mask;
     for (; m->parts[j]; j = (j + 1) & m->mask)
         if (m->keys[j] == x) {
@@ -164,9 +167,12 @@ typedef struct keymap {
 #define TAG UINT64_C(0xffffff0000000000)
 #define IDX (~TAG)
 
-static int keymap_grow(keymap_t *m)
+/* Grows m's table to at least slots entries (at least double). */
+static int keymap_grow(keymap_t *m, uint64_t slots)
 {
     uint64_t cap = m->slots ? (m->mask + 1) * 2 : 4096;
+    while (cap < slots)
+        cap *= 2;
     uint64_t *s = lh__zalloc(cap, sizeof *s);
     if (!s) return LH_ENOMEM;
     for (uint64_t i = 0; m->slots && i <= m->mask; i++) {
@@ -179,6 +185,16 @@ static int keymap_grow(keymap_t *m)
     free(m->slots);
     m->slots = s;
     m->mask = cap - 1;
+    return 0;
+}
+
+/* Room for cap partitions' hashes. */
+static int keymap_hashes(keymap_t *m, uint64_t cap)
+{
+    uint64_t *hs = realloc(m->hash, cap * sizeof *hs);
+    if (!hs) return LH_ENOMEM;
+    m->hash = hs;
+    m->cap = cap;
     return 0;
 }
 
@@ -199,7 +215,7 @@ static bool same_keys(const keymap_t *m, uint64_t a, uint64_t b)
  * next number after *nparts). */
 static int keymap_part(keymap_t *m, uint64_t g, uint64_t h, uint64_t *nparts, uint64_t *part)
 {
-    if ((m->n + 1) * 2 > m->mask + 1 && keymap_grow(m)) return LH_ENOMEM;
+    if ((m->n + 1) * 2 > m->mask + 1 && keymap_grow(m, 0)) return LH_ENOMEM;
     uint64_t i = h & m->mask;
     for (uint64_t v; (v = m->slots[i]); i = (i + 1) & m->mask) {
         if ((v & TAG) != (h & TAG)) continue;
@@ -209,13 +225,7 @@ static int keymap_part(keymap_t *m, uint64_t g, uint64_t h, uint64_t *nparts, ui
             return 0;
         }
     }
-    if (*nparts == m->cap) {
-        uint64_t cap = m->cap ? m->cap * 2 : 1024;
-        uint64_t *hs = realloc(m->hash, cap * sizeof *hs);
-        if (!hs) return LH_ENOMEM;
-        m->hash = hs;
-        m->cap = cap;
-    }
+    if (*nparts == m->cap && keymap_hashes(m, m->cap ? m->cap * 2 : 1024)) return LH_ENOMEM;
     m->hash[*nparts] = h;
     m->slots[i] = (h & TAG) | (*nparts + 1);
     m->n++;
@@ -286,6 +296,18 @@ int lh__win_topn(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uin
             }
             if (!rc && part >= t.cap) rc = grow(op, &t, part);
             if (!rc) offer(&t, part, (uint64_t)ci * LH_BATCH_ROWS + r);
+        }
+        /* after the first chunk, when most of its rows began partitions of
+           their own (a de-duplication): room for the rest at that rate at
+           once, instead of doubling into it (each doubling zeroes and
+           rehashes a table, and moves the arrays) */
+        if (!rc && ci == 0 && st->nchunks > 1 && c->count && nparts * 2 > c->count) {
+            uint64_t est = st->n / c->count * nparts + nparts;
+            if (any && est > km.cap && (keymap_grow(&km, est * 2) || keymap_hashes(&km, est)))
+                rc = lh__win_oom(op);
+            else if (ints && est * 2 > im.mask + 1 && intmap_grow(&im, est * 2))
+                rc = lh__win_oom(op);
+            if (!rc && est > t.cap) rc = grow(op, &t, est - 1);
         }
     }
     int64_t *out = res->data;
