@@ -51,6 +51,12 @@ static void decode(const uint8_t *p, lh_stream_batch_t *b)
     b->count = lh_stream_be32(p + 57);
 }
 
+int lh_stream_batch_too_big(size_t size, size_t max_bytes, lh_err_t *err)
+{
+    return lh_err_set(err, LH_ETOOBIG, "record batch of %zu bytes is over the limit of %zu", size,
+                      max_bytes);
+}
+
 static int check_length(const uint8_t *p, size_t n, size_t max_bytes, lh_err_t *err)
 {
     if (n < LH_STREAM_BATCH_PREFIX)
@@ -59,9 +65,7 @@ static int check_length(const uint8_t *p, size_t n, size_t max_bytes, lh_err_t *
     if (len < LH_STREAM_BATCH_HEADER - LH_STREAM_BATCH_PREFIX)
         return lh_err_set(err, LH_ECORRUPT, "record batch length %d is too short", (int)len);
     size_t size = (size_t)len + LH_STREAM_BATCH_PREFIX;
-    if (size > max_bytes)
-        return lh_err_set(err, LH_ETOOBIG, "record batch of %zu bytes is over the limit of %zu",
-                          size, max_bytes);
+    if (size > max_bytes) return lh_stream_batch_too_big(size, max_bytes, err);
     if (n < size)
         return lh_err_set(err, LH_ENOENT, "record batch truncated: %zu of %zu bytes", n, size);
     return 0;

@@ -87,9 +87,7 @@ static int append_all(lh_kreq_t *q, lh_sb_part_t *p, uint8_t *rec, size_t n, int
                    bound on what a batch may hold */
                 size_t max = (size_t)lh__sb_topic_conf(q->b, p->topic, LH_SB_MAX_MESSAGE_BYTES);
                 z->max = LH__STREAM_MAX_PLAIN + ((size_t)1 << 20);
-                rc = b.size > max ? lh_err_set(&err, LH_ETOOBIG,
-                                               "record batch of %zu bytes is over the limit of %zu",
-                                               b.size, max)
+                rc = b.size > max ? lh_stream_batch_too_big(b.size, max, &err)
                                   : lh_stream_batch_recompress(rec, b.size, LH__STREAM_MAX_PLAIN,
                                                                codec, level, z, &err);
                 if (!rc) rc = lh_stream_log_append_walked(p->log, z->ptr, z->len, 0, &base, &err);

@@ -55,6 +55,10 @@ typedef struct lh_stream_batch {
  * lastOffsetDelta. Nothing is allocated. */
 int lh_stream_batch_parse(const void *p, size_t n, size_t max_bytes, lh_stream_batch_t *b,
                           lh_err_t *err);
+/* LH_ETOOBIG with the message for a record batch of size bytes over
+ * max_bytes (max.message.bytes), as the parse and the broker's produce path
+ * report it. */
+int lh_stream_batch_too_big(size_t size, size_t max_bytes, lh_err_t *err);
 /* As parse, plus what a producer must not send: control batches
  * (LH_EPERM). Use on produce. */
 int lh_stream_batch_check_produce(const void *p, size_t n, size_t max_bytes, lh_stream_batch_t *b,
