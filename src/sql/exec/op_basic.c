@@ -127,14 +127,6 @@ static int project_next(lh_op_t *op, lh_batch_t **out)
     /* one scope over the list: its expressions read the same input rows */
     lh_sql_scope_t was = lh_sql_scope_enter(in);
     for (uint32_t i = 0; i < op->plan->ncols && !rc; i++) {
-        /* a column passed on as it is, a filter's dictionary view too: what
-           reads it gathers its rows once (an expression evaluating it
-           flattens it then), instead of a copy here and another there */
-        const lh_bexpr_t *e = op->plan->u.project.exprs[i];
-        if (e->kind == LH_BX_COLREF) {
-            st->view.cols[i] = in->cols[e->u.col];
-            continue;
-        }
         const lh_vector_t *v;
         rc = lh_expr_eval(st->exprs[i], in, NULL, in->count, &v);
         if (!rc) st->view.cols[i] = *v;
