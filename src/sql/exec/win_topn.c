@@ -253,6 +253,8 @@ static void offer(topn_t *t, uint64_t part, uint64_t g)
     bk[i] = kg;
 }
 
+#define PRESIZE_MAX (UINT64_C(1) << 22) /* partitions: arrays of ~80 MB, a table of 64 MB */
+
 int lh__win_topn(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uint32_t *pc,
                  uint32_t n, lh_vector_t *res)
 {
@@ -299,10 +301,12 @@ int lh__win_topn(lh_op_t *op, win_op_t *st, const lh_plan_window_t *w, const uin
         }
         /* after the first chunk, when most of its rows began partitions of
            their own (a de-duplication): room for the rest at that rate at
-           once, instead of doubling into it (each doubling zeroes and
+           once, up to PRESIZE_MAX partitions (a first chunk can overstate
+           it), instead of doubling into it (each doubling zeroes and
            rehashes a table, and moves the arrays) */
         if (!rc && ci == 0 && st->nchunks > 1 && c->count && nparts * 2 > c->count) {
             uint64_t est = st->n / c->count * nparts + nparts;
+            if (est > PRESIZE_MAX) est = PRESIZE_MAX;
             if (any && est > km.cap && (keymap_grow(&km, est * 2) || keymap_hashes(&km, est)))
                 rc = lh__win_oom(op);
             else if (ints && est * 2 > im.mask + 1 && intmap_grow(&im, est * 2))
