@@ -86,9 +86,9 @@ int main(int argc, char **argv)
     /* a poke, a query, an ingest without an exec (flow/exec.h): tries run in
        a forked child of the launcher, which starts with the malloc
        tunables sql and ingest would otherwise restart themselves for */
-    lh_flow_task_inproc("sensor", lh_cmd_sensor);
-    lh_flow_task_inproc("sql", lh_cmd_sql_main);
-    lh_flow_task_inproc("ingest", lh_cmd_ingest);
+    lh_flow_task_inproc("sensor", lh_cmd_sensor, 0);
+    lh_flow_task_inproc("sql", lh_cmd_sql_main, 1);
+    lh_flow_task_inproc("ingest", lh_cmd_ingest, 0);
     if (argc > 2 && !strcmp(argv[1], "task-run") && !strcmp(argv[2], "--launcher")) {
         lh_cmd_tune_malloc("task-run", NULL, argc - 2, argv + 2);
         title_area(argc, argv);

@@ -54,6 +54,7 @@ struct lh_flow_exec {
     int use_pidfd;
     int closing;
     int use_launcher;              /* 0 once the launcher failed twice: uv_spawn then */
+    int workers;                   /* the launcher's warm workers at most */
     lh__flow_launcher_t *launcher; /* NULL while there is none */
     uv_timer_t kick;               /* closed last by lh_flow_exec_close */
     void (*closed)(void *);
@@ -62,7 +63,7 @@ struct lh_flow_exec {
 
 static void launcher_start(lh_flow_exec_t *x);
 
-int lh_flow_exec_new(lh_flow_exec_t **out, uv_loop_t *loop, const char *self_exe)
+int lh_flow_exec_new(lh_flow_exec_t **out, uv_loop_t *loop, const char *self_exe, int workers)
 {
     lh_flow_exec_t *x = calloc(1, sizeof *x);
     if (!x || !(x->self_exe = strdup(self_exe))) {
@@ -75,6 +76,7 @@ int lh_flow_exec_new(lh_flow_exec_t **out, uv_loop_t *loop, const char *self_exe
     x->kick.data = x;
     x->nhandles = 1;
     x->use_launcher = 1;
+    x->workers = workers;
     launcher_start(x);
     *out = x;
     return 0;
@@ -125,7 +127,8 @@ static void launcher_start(lh_flow_exec_t *x)
 {
     lh_err_t err = {0};
     x->nhandles++; /* on_launcher_gone runs either way */
-    if (lh__flow_launcher_start(&x->launcher, x->loop, x->self_exe, on_launcher_gone, x, &err)) {
+    if (lh__flow_launcher_start(&x->launcher, x->loop, x->self_exe, x->workers, on_launcher_gone, x,
+                                &err)) {
         lh_warn("flow: %s; starting each task-run by itself instead", err.msg);
         x->launcher = NULL;
         x->use_launcher = 0;

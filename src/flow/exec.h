@@ -103,10 +103,11 @@ typedef struct lh_flow_proc lh_flow_proc_t; /* one supervised try */
 typedef void (*lh_flow_exec_done_fn)(void *arg, const lh_flow_result_t *res);
 
 /* An executor on loop, starting supervisors through a launcher process
- * (`self_exe task-run --launcher`, started here; `self_exe task-run ...`
- * when it cannot serve) (self_exe: the running binary, /proc/self/exe
- * resolved). Owned by the caller: lh_flow_exec_close. Errors: LH_ENOMEM. */
-int lh_flow_exec_new(lh_flow_exec_t **out, uv_loop_t *loop, const char *self_exe);
+ * (`self_exe task-run --launcher`, started here, with up to workers warm
+ * workers; `self_exe task-run ...` when it cannot serve) (self_exe: the
+ * running binary, /proc/self/exe resolved). Owned by the caller:
+ * lh_flow_exec_close. Errors: LH_ENOMEM. */
+int lh_flow_exec_new(lh_flow_exec_t **out, uv_loop_t *loop, const char *self_exe, int workers);
 /* Starts a supervisor for l in its own session (it outlives this process).
  * On success *pid and *pid_start name it (record them before anything else).
  * Errors: LH_EIO (spawn failed), with err. */
@@ -137,8 +138,11 @@ int lh_flow_task_run_main(int argc, char **argv);
  * libraries again: most of a sensor poke's CPU. Set by main() before any
  * try, up to four verbs (sensor, sql, ingest). The launcher starts with
  * the malloc tunables of sql and ingest (main.c), so such a child has
- * them too, without the restart cmd/tune_malloc.c would make. */
-void lh_flow_task_inproc(const char *verb, int (*main_fn)(int argc, char **argv));
+ * them too, without the restart cmd/tune_malloc.c would make. A warm verb
+ * (warm 1: sql) goes further under a launcher with workers: the child hands
+ * the try to one of the launcher's warm workers, which runs it in its own
+ * address space after other tries of warm verbs (flow/workers.c). */
+void lh_flow_task_inproc(const char *verb, int (*main_fn)(int argc, char **argv), int warm);
 /* The memory of this process's command line and the environment strings
  * that follow it (main() of the launcher): an in-process try writes its
  * own command line there, joined by spaces, so `ps` and /proc/<pid>/cmdline

@@ -3,6 +3,7 @@
 #ifndef LH_FLOW_EXEC_INT_H
 #define LH_FLOW_EXEC_INT_H
 
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +75,32 @@ void lh__flow_task_wait(const lh__flow_taskrun_t *o, int pid, lh__flow_ending_t 
  * returns task-run's exit status. */
 int lh__flow_task_run(const lh__flow_taskrun_t *o);
 
+/* The in-process main of verb when it is registered warm, else NULL. */
+int (*lh__flow_task_warm_main(const char *verb))(int, char **);
+/* Writes argv, joined by spaces, over the launcher's command line (ps). */
+void lh__flow_task_set_title(char *const *argv);
+
+/* --- warm workers (workers.c): processes of the launcher that run the
+ * tries of warm verbs one after the other, their heap kept between them --- */
+
+#define LH__FLOW_WORKERS_MAX 16
+
+/* In the launcher, before it forks anything: up to max workers (0: none).
+ * 0, or -1 (then there are none). */
+int lh__flow_workers_open(int max);
+/* In a child of the launcher: closes the pool's descriptors but keep. */
+void lh__flow_workers_forked(int keep);
+/* The launcher's descriptors to poll for the pool into p; how many. */
+int lh__flow_workers_pollfds(struct pollfd *p, int cap);
+/* Serves what poll found on them: proxies to workers, workers done. */
+void lh__flow_workers_serve(const struct pollfd *p, int n);
+/* A child the launcher reaped: 1 when it was a worker (its status kept for
+ * its proxy). */
+int lh__flow_workers_reaped(int pid, int status);
+/* In a try's task child, for a warm verb: has a worker run the try and exits
+ * as it ended; returns only when no worker took it (run it here then). */
+void lh__flow_workers_proxy(char *const *argv);
+
 /* --- the launcher (launcher.c, launch_wire.c, exec_launch.c) --- */
 
 #define LH__FLOW_LAUNCH_MAX (64u << 20) /* the largest request body */
@@ -81,7 +108,7 @@ int lh__flow_task_run(const lh__flow_taskrun_t *o);
 /* `lakehouse task-run --launcher`: serves launch requests read from fd
  * until EOF; returns its exit status. arg is "--launcher" in argv (a
  * supervisor overwrites it, so ps tells them apart), or NULL. */
-int lh__flow_launcher_main(int fd, char *arg);
+int lh__flow_launcher_main(int fd, char *arg, int workers);
 
 /* A request for l, framed, in a malloc'd *out of *len bytes. Returns 0,
  * LH_ETOOBIG or LH_ENOMEM. */
@@ -94,11 +121,11 @@ int lh__flow_launch_decode(char *body, size_t len, lh__flow_taskrun_t *o, char *
 /* The executor's end of one launcher process. */
 typedef struct lh__flow_launcher lh__flow_launcher_t;
 
-/* Starts `self_exe task-run --launcher` on loop. gone(arg) runs once its
+/* Starts `self_exe task-run --launcher --workers N` on loop. gone(arg) runs once its
  * handle is closed (after lh__flow_launcher_stop and its exit), also when
  * the start fails. Returns 0 with *out, or LH_EIO/LH_ENOMEM with err. */
 int lh__flow_launcher_start(lh__flow_launcher_t **out, uv_loop_t *loop, const char *self_exe,
-                            void (*gone)(void *), void *arg, lh_err_t *err);
+                            int workers, void (*gone)(void *), void *arg, lh_err_t *err);
 /* Asks it for a supervisor of l (blocking, bounded): 0 with *pid and
  * *pid_start; LH_EPROTO when the launcher is gone or does not answer (no
  * supervisor was started then: stop it and start another); LH_EIO when it

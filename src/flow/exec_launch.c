@@ -59,7 +59,7 @@ static void on_launcher_exit(uv_process_t *h, int64_t status, int sig)
 }
 
 int lh__flow_launcher_start(lh__flow_launcher_t **out, uv_loop_t *loop, const char *self_exe,
-                            void (*gone)(void *), void *arg, lh_err_t *err)
+                            int workers, void (*gone)(void *), void *arg, lh_err_t *err)
 {
     int sv[2];
     lh__flow_launcher_t *c = calloc(1, sizeof *c);
@@ -68,7 +68,10 @@ int lh__flow_launcher_start(lh__flow_launcher_t **out, uv_loop_t *loop, const ch
         free(c);
         return lh_err_set(err, LH_EIO, "cannot make the launcher's socket: %s", strerror(errno));
     }
-    char *args[] = {(char *)self_exe, (char *)"task-run", (char *)"--launcher", NULL};
+    char nw[16];
+    snprintf(nw, sizeof nw, "%d", workers);
+    char *args[] = {
+        (char *)self_exe, (char *)"task-run", (char *)"--launcher", (char *)"--workers", nw, NULL};
     uv_stdio_container_t stdio[3] = {{.flags = UV_INHERIT_FD, .data.fd = sv[1]},
                                      {.flags = UV_IGNORE},
                                      {.flags = UV_INHERIT_FD, .data.fd = 2}};

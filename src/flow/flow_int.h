@@ -108,6 +108,7 @@ struct lh_flow {
     int64_t scan_ms;
     int64_t task_memory_limit;
     int task_sql_threads; /* flow.task_sql_threads: 0 = cores shared among the live tries */
+    int task_workers;     /* flow.task_workers: the launcher's warm workers at most */
     int cores;            /* online at start, at least 1 */
     int64_t clock_offset_us;
 

@@ -81,6 +81,16 @@ static const lh_config_key_t flow_keys[] = {
              "cores shared among the task tries running here when the try starts (at least 1; "
              "sensors, pods and Spark applications do not count)"},
     {.section = "flow",
+     .key = "task_workers",
+     .def = "4",
+     .type = LH_CFG_INT,
+     .min = 0,
+     .max = 16,
+     .help = "warm workers: processes that run the `lakehouse sql` task tries one after the "
+             "other, each keeping its heap between tries (a try then touches no fresh memory); "
+             "at most this many, each ending after 30 s without a try; 0 = every try in a fresh "
+             "process"},
+    {.section = "flow",
      .key = "stop_tasks",
      .def = "false",
      .type = LH_CFG_BOOL,
@@ -237,6 +247,7 @@ static int setup(lh_flow_t *f, const lh_role_ctx_t *ctx, lh_err_t *err)
     f->scan_ms = lh_config_duration_ms(ctx->cfg, "flow.dag_scan_interval");
     f->task_memory_limit = lh_config_size(ctx->cfg, "flow.task_memory_limit");
     f->task_sql_threads = (int)lh_config_int(ctx->cfg, "flow.task_sql_threads");
+    f->task_workers = (int)lh_config_int(ctx->cfg, "flow.task_workers");
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     f->cores = cores > 1 ? (int)cores : 1;
 #if defined(LH_TEST_HOOKS) && LH_TEST_HOOKS
@@ -268,7 +279,7 @@ static int flow_start(const lh_role_ctx_t *ctx, void **handle, lh_err_t *err)
     }
     f->loop.data = f;
     if ((rc = lh_loop_poster_new(&f->loop, &f->poster)) ||
-        (rc = lh_flow_exec_new(&f->exec, &f->loop, f->self_exe))) {
+        (rc = lh_flow_exec_new(&f->exec, &f->loop, f->self_exe, f->task_workers))) {
         lh_err_set(err, rc, "cannot set up the scheduler");
         goto fail_loop;
     }

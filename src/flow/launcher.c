@@ -106,6 +106,7 @@ static int read_request(int fd, char **body, uint32_t *len)
 static void spare_main(int fd, int heard, int tell, pid_t launcher)
 {
     close(heard);
+    lh__flow_workers_forked(-1);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != launcher) _exit(0);
     answer_t a = {.pid = (int32_t)getpid(), .start = lh_flow_proc_start((int)getpid())};
@@ -134,13 +135,16 @@ static pid_t fork_spare(int fd, const int words[2])
     return pid;
 }
 
-/* Reaps children; returns 1 when the spare was among them. */
+/* Reaps children (a worker's status kept for its proxy); returns 1 when
+ * the spare was among them. */
 static int reap_children(pid_t spare)
 {
-    int lost = 0;
+    int lost = 0, st;
     pid_t p;
-    while ((p = waitpid(-1, NULL, WNOHANG)) > 0)
+    while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
         lost |= p == spare;
+        lh__flow_workers_reaped(p, st);
+    }
     return lost;
 }
 
@@ -169,7 +173,7 @@ static void block_sigchld(sigset_t *during_poll)
     sigaction(SIGCHLD, &sa, NULL);
 }
 
-int lh__flow_launcher_main(int fd, char *arg)
+int lh__flow_launcher_main(int fd, char *arg, int workers)
 {
     title = arg;
     struct stat st;
@@ -188,11 +192,15 @@ int lh__flow_launcher_main(int fd, char *arg)
         fprintf(stderr, "task-run --launcher: cannot make a pipe: %s\n", strerror(errno));
         return 1;
     }
+    if (lh__flow_workers_open(workers) != 0)
+        fprintf(stderr, "task-run --launcher: no warm workers: %s\n", strerror(errno));
     pid_t spare = fork_spare(fd, words);
     while (spare > 0) {
-        struct pollfd p = {.fd = words[0], .events = POLLIN};
-        int r = ppoll(&p, 1, NULL, &during_poll);
+        struct pollfd p[1 + 1 + LH__FLOW_WORKERS_MAX] = {{.fd = words[0], .events = POLLIN}};
+        int n = 1 + lh__flow_workers_pollfds(p + 1, LH__FLOW_WORKERS_MAX + 1);
+        int r = ppoll(p, (nfds_t)n, NULL, &during_poll);
         if (r < 0 && errno != EINTR) break;
+        if (r > 0) lh__flow_workers_serve(p + 1, n - 1);
         if (read_words(fd, words, &spare)) break;
         if (reap_children(spare)) break; /* gone without a word: the stream may be torn */
     }

@@ -3,7 +3,8 @@
  *
  *   lakehouse task-run --log P --status S [--timeout-ms N]
  *                      [--memory BYTES --memory-mode rlimit|env] [--cwd D] -- argv...
- *   lakehouse task-run --launcher      (the executor's fork server: launcher.c)
+ *   lakehouse task-run --launcher [--workers N]   (the executor's fork server:
+ *                                                 launcher.c, its warm workers: workers.c)
  *
  * It reads its options from a table of rows, creates the log's folders and
  * opens the log, forks the task (taskrun_wait.c), writes the running status,
@@ -203,7 +204,17 @@ int lh_flow_task_run_main(int argc, char **argv)
                USAGE);
         return 0;
     }
-    if (argc == 1 && !strcmp(argv[0], "--launcher")) return lh__flow_launcher_main(0, argv[0]);
+    if (argc >= 1 && !strcmp(argv[0], "--launcher")) {
+        int64_t workers = 0; /* --workers N: warm workers at most (workers.c) */
+        if (argc != 1 &&
+            (argc != 3 || strcmp(argv[1], "--workers") || lh_parse_i64(argv[2], &workers) ||
+             workers < 0 || workers > LH__FLOW_WORKERS_MAX)) {
+            fprintf(stderr, "usage: lakehouse task-run --launcher [--workers 0..%d]\n",
+                    LH__FLOW_WORKERS_MAX);
+            return 2;
+        }
+        return lh__flow_launcher_main(0, argv[0], (int)workers);
+    }
     if (parse_args(&o, argc, argv) != 0) return 2;
     return lh__flow_task_run(&o);
 }

@@ -38,16 +38,25 @@ static void child_fail(const char *what, const char *arg)
 static struct {
     const char *verb;
     int (*main_fn)(int argc, char **argv);
+    int warm;
 } inproc[INPROC_MAX];
 
-void lh_flow_task_inproc(const char *verb, int (*main_fn)(int argc, char **argv))
+void lh_flow_task_inproc(const char *verb, int (*main_fn)(int argc, char **argv), int warm)
 {
     for (int i = 0; i < INPROC_MAX; i++)
         if (!inproc[i].verb || !strcmp(inproc[i].verb, verb)) {
             inproc[i].verb = verb;
             inproc[i].main_fn = main_fn;
+            inproc[i].warm = warm;
             return;
         }
+}
+
+int (*lh__flow_task_warm_main(const char *verb))(int, char **)
+{
+    for (int i = 0; verb && i < INPROC_MAX && inproc[i].verb; i++)
+        if (!strcmp(verb, inproc[i].verb)) return inproc[i].warm ? inproc[i].main_fn : NULL;
+    return NULL;
 }
 
 static char *title_at;
@@ -61,7 +70,7 @@ void lh_flow_task_title_area(char *start, size_t len)
 
 /* The child's command line as ps shows it: argv joined by spaces over the
  * launcher's (its environment strings are free here: environ is the try's). */
-static void set_title(char *const *argv)
+void lh__flow_task_set_title(char *const *argv)
 {
     if (!title_at || title_len < 2) return;
     size_t k = 0;
@@ -79,8 +88,12 @@ static void child_inproc(char *const *argv)
 {
     if (!argv[0] || !argv[1]) return;
     int (*main_fn)(int, char **) = NULL;
+    int warm = 0;
     for (int i = 0; i < INPROC_MAX && inproc[i].verb && !main_fn; i++)
-        if (!strcmp(argv[1], inproc[i].verb)) main_fn = inproc[i].main_fn;
+        if (!strcmp(argv[1], inproc[i].verb)) {
+            main_fn = inproc[i].main_fn;
+            warm = inproc[i].warm;
+        }
     if (!main_fn) return;
     char self[PATH_MAX], *want = realpath(argv[0], NULL);
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -89,7 +102,8 @@ static void child_inproc(char *const *argv)
     if (!same || close_range(3, ~0U, 0) != 0) return; /* only its stdio, as after the exec */
     for (int sig = 1; sig < NSIG; sig++)              /* the dispositions an exec would reset */
         if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
-    set_title(argv);
+    lh__flow_task_set_title(argv);
+    if (warm) lh__flow_workers_proxy(argv); /* returns when no worker took the try */
     int argc = 0;
     while (argv[argc])
         argc++;

@@ -54,9 +54,12 @@ class Launcher:
     """`lakehouse task-run --launcher` with our end of its socket (its stdin),
     speaking its wire format (src/flow/launch_wire.c)."""
 
-    def __init__(self):
+    def __init__(self, workers=0):
         self.sock, theirs = socket.socketpair()
-        self.proc = subprocess.Popen([lakehouse_bin(), "task-run", "--launcher"], stdin=theirs,
+        args = [lakehouse_bin(), "task-run", "--launcher"]
+        if workers:  # its warm workers (tests/integration/test_task_workers.py)
+            args += ["--workers", str(workers)]
+        self.proc = subprocess.Popen(args, stdin=theirs,
                                      stdout=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
 

@@ -67,7 +67,7 @@ static inline int try_init(try_t *t)
                               t->status, sizeof t->log) != 0)
         return -1;
     uv_loop_init(&t->loop);
-    return lh_flow_exec_new(&t->x, &t->loop, self_exe);
+    return lh_flow_exec_new(&t->x, &t->loop, self_exe, 0);
 }
 
 static inline void try_close(try_t *t, int terminate)

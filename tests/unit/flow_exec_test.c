@@ -226,7 +226,7 @@ static void adopt_live(int use_pidfd)
     CHECK_EQ_INT(lh_flow_proc_start(launcher), -1);       /* it exited at EOF */
     CHECK_EQ_INT(lh_flow_proc_start(t.pid), t.pid_start); /* still running */
     uv_loop_init(&t.loop);
-    CHECK_EQ_INT(lh_flow_exec_new(&t.x, &t.loop, self_exe), 0);
+    CHECK_EQ_INT(lh_flow_exec_new(&t.x, &t.loop, self_exe, 0), 0);
     lh__flow_exec_use_pidfd(t.x, use_pidfd);
     lh_err_t err = {0};
     t.closed = 0;
@@ -260,7 +260,7 @@ static int adopt_again(try_t *t, int pid, int64_t pid_start)
     t->closed = 0;
     uv_loop_init(&t->loop);
     lh_err_t err = {0};
-    if (lh_flow_exec_new(&t->x, &t->loop, self_exe) != 0 ||
+    if (lh_flow_exec_new(&t->x, &t->loop, self_exe, 0) != 0 ||
         lh_flow_exec_adopt(t->x, pid, pid_start, t->status, on_done, t, &err) != 0)
         return -1;
     int early = t->done;
@@ -370,7 +370,7 @@ static void test_spawn_errors(void)
     try_close(&t, 0);
     uv_loop_init(&t.loop);
     t.closed = 0;
-    CHECK_EQ_INT(lh_flow_exec_new(&t.x, &t.loop, "/nonexistent/lakehouse"), 0);
+    CHECK_EQ_INT(lh_flow_exec_new(&t.x, &t.loop, "/nonexistent/lakehouse", 0), 0);
     const char *argv[] = {"true", NULL};
     l.argv = argv;
     CHECK_EQ_INT(lh_flow_exec_spawn(t.x, &l, on_done, &t, &t.pid, &t.pid_start, &err), LH_EIO);

@@ -202,7 +202,7 @@ static void test_broken_launcher_falls_back(void)
     CHECK_EQ_INT(chmod(script, 0700), 0);
     uv_loop_init(&t.loop);
     t.closed = 0;
-    CHECK_EQ_INT(lh_flow_exec_new(&t.x, &t.loop, script), 0);
+    CHECK_EQ_INT(lh_flow_exec_new(&t.x, &t.loop, script, 0), 0);
     const char *argv[] = {"sh", "-c", "exit 2", NULL};
     CHECK_EQ_INT(try_spawn(&t, argv, 0, 0, LH_FLOW_MEM_NONE), 0);
     CHECK_EQ_INT(lh__flow_exec_launcher_pid(t.x), 0);
