@@ -88,7 +88,7 @@ int main(int argc, char **argv)
        tunables sql and ingest would otherwise restart themselves for */
     lh_flow_task_inproc("sensor", lh_cmd_sensor, 0);
     lh_flow_task_inproc("sql", lh_cmd_sql_main, 1);
-    lh_flow_task_inproc("ingest", lh_cmd_ingest, 0);
+    lh_flow_task_inproc("ingest", lh_cmd_ingest, 1);
     if (argc > 2 && !strcmp(argv[1], "task-run") && !strcmp(argv[2], "--launcher")) {
         lh_cmd_tune_malloc("task-run", NULL, argc - 2, argv + 2);
         title_area(argc, argv);

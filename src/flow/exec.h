@@ -139,7 +139,7 @@ int lh_flow_task_run_main(int argc, char **argv);
  * try, up to four verbs (sensor, sql, ingest). The launcher starts with
  * the malloc tunables of sql and ingest (main.c), so such a child has
  * them too, without the restart cmd/tune_malloc.c would make. A warm verb
- * (warm 1: sql) goes further under a launcher with workers: the child hands
+ * (warm 1: sql, ingest) goes further under a launcher with workers: the child hands
  * the try to one of the launcher's warm workers, which runs it in its own
  * address space after other tries of warm verbs (flow/workers.c). */
 void lh_flow_task_inproc(const char *verb, int (*main_fn)(int argc, char **argv), int warm);

@@ -86,10 +86,10 @@ static const lh_config_key_t flow_keys[] = {
      .type = LH_CFG_INT,
      .min = 0,
      .max = 16,
-     .help = "warm workers: processes that run the `lakehouse sql` task tries one after the "
-             "other, each keeping its heap between tries (a try then touches no fresh memory); "
-             "at most this many, each ending after 30 s without a try; 0 = every try in a fresh "
-             "process"},
+     .help = "warm workers: processes that run the `lakehouse sql` and `lakehouse ingest` task "
+             "tries one after the other, each keeping its heap between tries (a try then touches "
+             "no fresh memory); at most this many, each ending after 30 s without a try; 0 = "
+             "every try in a fresh process"},
     {.section = "flow",
      .key = "stop_tasks",
      .def = "false",

@@ -1,5 +1,5 @@
 /* Warm workers: processes of the launcher (launcher.c) that run the tries of
- * a warm verb (`sql`, lh_flow_task_inproc) one after the other in their own
+ * a warm verb (`sql`, `ingest`: lh_flow_task_inproc) one after the other in their own
  * address space, so that a try finds the heap the previous one left (pages
  * already backed, no fault and no zeroing) instead of a fresh process's.
  * Fresh memory is the dearest thing a try touches on a virtual machine: one
@@ -54,7 +54,7 @@
 #include "flow/exec_int.h"
 
 #define IDLE_MS 30000              /* a worker without a try this long exits */
-#define RSS_MAX ((int64_t)2 << 30) /* a worker holding more after a try exits */
+#define RSS_MAX ((int64_t)1 << 30) /* a worker holding more after a try exits */
 #define JOB_MAX (256u << 10)       /* the largest try message (argv, environment) */
 #define HELLO_MS 10000             /* how long a proxy waits for a worker */
 #define STATUS_MS 2000             /* for a dead worker's wait status */
