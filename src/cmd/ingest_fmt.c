@@ -3,6 +3,7 @@
  * _ranges.json written and read back, and the command line's values (s3
  * URLs, instants). No I/O here. */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,53 @@ escape32(const char *p, char *o, size_t *wrote)
 }
 #endif
 
+#ifdef BLOCKS
+/* expand[m]: the pshufb control that spreads eight bytes (indexes 0-7) over
+ * 8 + popcount(m) bytes with a backslash (index 8) before each byte whose
+ * bit is set in m. */
+static uint8_t expand[256][16];
+static pthread_once_t expand_once = PTHREAD_ONCE_INIT;
+
+static void make_expand(void)
+{
+    for (int m = 0; m < 256; m++) {
+        int k = 0;
+        for (int i = 0; i < 8; i++) {
+            if (m >> i & 1) expand[m][k++] = 8;
+            expand[m][k++] = (uint8_t)i;
+        }
+        while (k < 16)
+            expand[m][k++] = 0x80;
+    }
+}
+
+/* The sixteen bytes at p escaped into o (room for thirty-two), eight at a
+ * time, up to the first eight-byte group that holds a byte neither plain
+ * nor '"' nor '\\': each of those two gets its backslash in one shuffle of
+ * the group beside a register of backslashes. Returns the bytes taken (0, 8
+ * or 16); *wrote the bytes written. */
+__attribute__((target("ssse3,popcnt"))) static size_t escape16(const char *p, char *o,
+                                                               size_t *wrote)
+{
+    __m128i v = _mm_loadu_si128((const void *)p), bs = _mm_set1_epi8('\\');
+    unsigned esc = (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, bs)));
+    /* below 0x20 or past 0x7e: signed, bytes past 0x7f are negative */
+    unsigned other = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+        _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))));
+    size_t groups = other & 0xff ? 0 : other ? 1 : 2, w = 0;
+    for (size_t g = 0; g < groups; g++) {
+        unsigned m = esc >> (8 * g) & 0xff;
+        __m128i src = g ? _mm_unpackhi_epi64(v, bs) : _mm_unpacklo_epi64(v, bs);
+        _mm_storeu_si128((void *)(o + w),
+                         _mm_shuffle_epi8(src, _mm_loadu_si128((const void *)expand[m])));
+        w += 8 + (size_t)__builtin_popcount(m);
+    }
+    *wrote = w;
+    return 8 * groups;
+}
+#endif
+
 static void put_string(stage_t *s, const void *v, size_t n)
 {
     const char *p = v, *end = p + n;
@@ -141,6 +189,7 @@ static void put_string(stage_t *s, const void *v, size_t n)
     s->n++;
 #ifdef BLOCKS
     bool wide = n >= 32 && lh_cpu_avx512_bytes();
+    bool mid = !wide && n >= 16 && lh_cpu_ssse3() && !pthread_once(&expand_once, make_expand);
 #endif
     while (p < end) {
 #ifdef BLOCKS
@@ -149,10 +198,17 @@ static void put_string(stage_t *s, const void *v, size_t n)
             s->n += wrote;
             p += took;
             if (took == 32) continue;
-        } else
+            goto special; /* at a byte that is neither plain nor '"' nor '\\' */
+        }
+        if (mid && end - p >= 16) {
+            size_t wrote, took = escape16(p, room(s, 32), &wrote);
+            s->n += wrote;
+            p += took;
+            if (took == 16) continue;
+        }
 #endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            if (end - p >= 8) { /* eight bytes stored whole, counted up to the first not plain */
+        if (end - p >= 8) { /* eight bytes stored whole, counted up to the first not plain */
             uint64_t x;
             memcpy(&x, p, 8);
             uint64_t m = not_plain(x);
@@ -170,6 +226,9 @@ static void put_string(stage_t *s, const void *v, size_t n)
             }
             if (p == end) break;
         }
+#ifdef BLOCKS
+    special:;
+#endif
         unsigned char c = (unsigned char)*p;
         if (c == '"' || c == '\\') { /* the common ones: a JSON payload's quotes */
             char *o = room(s, 2);

@@ -10,4 +10,8 @@
  * the narrower paths on such a CPU). False off x86-64. */
 bool lh_cpu_avx512_bytes(void);
 
+/* SSSE3 (pshufb) with POPCNT, and LH_NO_SSSE3 not set in the environment
+ * (the tests' way to run the eight-byte paths). False off x86-64. */
+bool lh_cpu_ssse3(void);
+
 #endif

@@ -172,10 +172,19 @@ static void escaping_matches_the_rules(void)
     CHECK_EQ_INT(bad, 0);
 }
 
-/* The same with the eight-byte path only (each test runs in its own fork). */
+/* The same without AVX-512: sixteen bytes at a time where the CPU has SSSE3
+ * (each test runs in its own fork). */
 static void escaping_matches_the_rules_narrow(void)
 {
     setenv("LH_NO_AVX512", "1", 1);
+    escaping_matches_the_rules();
+}
+
+/* And with the eight-byte path only. */
+static void escaping_matches_the_rules_narrowest(void)
+{
+    setenv("LH_NO_AVX512", "1", 1);
+    setenv("LH_NO_SSSE3", "1", 1);
     escaping_matches_the_rules();
 }
 
@@ -275,6 +284,7 @@ static const lh_test_t tests[] = {
     {"line_is_json_for_every_byte", line_is_json_for_every_byte},
     {"escaping_matches_the_rules", escaping_matches_the_rules},
     {"escaping_matches_the_rules_narrow", escaping_matches_the_rules_narrow},
+    {"escaping_matches_the_rules_narrowest", escaping_matches_the_rules_narrowest},
     {"names_of_an_interval", names_of_an_interval},
     {"ranges_round_trip", ranges_round_trip},
     {"ranges_refuse_bad_documents", ranges_refuse_bad_documents},
