@@ -75,6 +75,10 @@ void lh__flow_task_wait(const lh__flow_taskrun_t *o, int pid, lh__flow_ending_t 
  * returns task-run's exit status. */
 int lh__flow_task_run(const lh__flow_taskrun_t *o);
 
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t lh__flow_mono_ms(void);
+/* Every signal disposition the default, nothing blocked: as after an exec. */
+void lh__flow_default_signals(void);
 /* The in-process main of verb when it is registered warm, else NULL. */
 int (*lh__flow_task_warm_main(const char *verb))(int, char **);
 /* Writes argv, joined by spaces, over the launcher's command line (ps). */

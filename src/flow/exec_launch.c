@@ -98,13 +98,6 @@ int lh__flow_launcher_start(lh__flow_launcher_t **out, uv_loop_t *loop, const ch
                       rc ? uv_strerror(rc) : strerror(errno));
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Writes or reads the *n bytes at *p by deadline, moving both along; 0, or
  * an errno value (EPIPE at EOF, ETIMEDOUT past the deadline). */
 static int io_all(int fd, char **p, size_t *n, int writing, int64_t deadline)
@@ -119,9 +112,10 @@ static int io_all(int fd, char **p, size_t *n, int writing, int64_t deadline)
         if (r == 0) return EPIPE;
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) return errno;
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - lh__flow_mono_ms();
         struct pollfd pf = {.fd = fd, .events = writing ? POLLOUT : POLLIN};
-        if (left <= 0 || (poll(&pf, 1, (int)left) == 0 && mono_ms() >= deadline)) return ETIMEDOUT;
+        if (left <= 0 || (poll(&pf, 1, (int)left) == 0 && lh__flow_mono_ms() >= deadline))
+            return ETIMEDOUT;
     }
     return 0;
 }
@@ -142,11 +136,11 @@ int lh__flow_launcher_launch(lh__flow_launcher_t *c, const lh_flow_launch_t *l, 
     answer_t a;
     char *w = req, *r = (char *)&a;
     size_t wn = n, rn = sizeof a;
-    int e = io_all(c->fd, &w, &wn, 1, mono_ms() + ANSWER_MS);
-    if (!e) e = io_all(c->fd, &r, &rn, 0, mono_ms() + ANSWER_MS);
+    int e = io_all(c->fd, &w, &wn, 1, lh__flow_mono_ms() + ANSWER_MS);
+    if (!e) e = io_all(c->fd, &r, &rn, 0, lh__flow_mono_ms() + ANSWER_MS);
     if (e == ETIMEDOUT) { /* stuck: kill it; an answer it sent before it died still holds */
         uv_process_kill(&c->proc, SIGKILL);
-        if (wn == 0 && io_all(c->fd, &r, &rn, 0, mono_ms() + ANSWER_MS) == 0) e = 0;
+        if (wn == 0 && io_all(c->fd, &r, &rn, 0, lh__flow_mono_ms() + ANSWER_MS) == 0) e = 0;
     }
     free(req);
     if (e == ETIMEDOUT)

@@ -52,11 +52,18 @@ void lh_flow_task_inproc(const char *verb, int (*main_fn)(int argc, char **argv)
         }
 }
 
-int (*lh__flow_task_warm_main(const char *verb))(int, char **)
+/* The row of verb, or -1. */
+static int inproc_row(const char *verb)
 {
     for (int i = 0; verb && i < INPROC_MAX && inproc[i].verb; i++)
-        if (!strcmp(verb, inproc[i].verb)) return inproc[i].warm ? inproc[i].main_fn : NULL;
-    return NULL;
+        if (!strcmp(verb, inproc[i].verb)) return i;
+    return -1;
+}
+
+int (*lh__flow_task_warm_main(const char *verb))(int, char **)
+{
+    int i = inproc_row(verb);
+    return i >= 0 && inproc[i].warm ? inproc[i].main_fn : NULL;
 }
 
 static char *title_at;
@@ -82,28 +89,31 @@ void lh__flow_task_set_title(char *const *argv)
     memset(title_at + k, 0, title_len - k);
 }
 
+void lh__flow_default_signals(void)
+{
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* In the child, set up as for the exec: runs the in-process verb and exits
  * when argv names it on this executable, else returns (exec then). */
 static void child_inproc(char *const *argv)
 {
     if (!argv[0] || !argv[1]) return;
-    int (*main_fn)(int, char **) = NULL;
-    int warm = 0;
-    for (int i = 0; i < INPROC_MAX && inproc[i].verb && !main_fn; i++)
-        if (!strcmp(argv[1], inproc[i].verb)) {
-            main_fn = inproc[i].main_fn;
-            warm = inproc[i].warm;
-        }
-    if (!main_fn) return;
+    int row = inproc_row(argv[1]);
+    if (row < 0) return;
+    int (*main_fn)(int, char **) = inproc[row].main_fn;
     char self[PATH_MAX], *want = realpath(argv[0], NULL);
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     bool same = want && n > 0 && (self[n] = 0, !strcmp(self, want)); /* a replaced binary: exec */
     free(want);
     if (!same || close_range(3, ~0U, 0) != 0) return; /* only its stdio, as after the exec */
-    for (int sig = 1; sig < NSIG; sig++)              /* the dispositions an exec would reset */
-        if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+    lh__flow_default_signals();                       /* the dispositions an exec would reset */
     lh__flow_task_set_title(argv);
-    if (warm) lh__flow_workers_proxy(argv); /* returns when no worker took the try */
+    if (inproc[row].warm) lh__flow_workers_proxy(argv); /* returns when no worker took the try */
     int argc = 0;
     while (argv[argc])
         argc++;
@@ -161,7 +171,7 @@ int lh__flow_task_fork(const lh__flow_taskrun_t *o, int log_fd)
     return pid;
 }
 
-static int64_t mono_ms(void)
+int64_t lh__flow_mono_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -219,12 +229,12 @@ static void on_deadlines(waiter_t *w, int64_t now)
 /* Kills what is left of the group and reaps it, for a bounded time. */
 static void clear_group(int pgid)
 {
-    int64_t until = mono_ms() + REAP_FOR_MS;
+    int64_t until = lh__flow_mono_ms() + REAP_FOR_MS;
     kill(-pgid, SIGKILL);
     for (;;) {
         while (waitpid(-1, NULL, WNOHANG) > 0) {
         }
-        if (kill(-pgid, 0) != 0 || mono_ms() >= until) return;
+        if (kill(-pgid, 0) != 0 || lh__flow_mono_ms() >= until) return;
         struct timespec ts = {.tv_sec = 0, .tv_nsec = 5 * 1000000};
         nanosleep(&ts, NULL);
     }
@@ -233,20 +243,21 @@ static void clear_group(int pgid)
 void lh__flow_task_wait(const lh__flow_taskrun_t *o, int pid, lh__flow_ending_t *end)
 {
     waiter_t w = {.pid = pid, .term_at = INT64_MAX, .kill_at = INT64_MAX, .end = end};
-    if (o->timeout_ms > 0 && o->timeout_ms < INT64_MAX / 2) w.term_at = mono_ms() + o->timeout_ms;
+    if (o->timeout_ms > 0 && o->timeout_ms < INT64_MAX / 2)
+        w.term_at = lh__flow_mono_ms() + o->timeout_ms;
     sigset_t set;
     lh__flow_waited_signals(&set);
     reap(&w);
     while (!w.done) {
         struct timespec ts;
-        int64_t now = mono_ms();
+        int64_t now = lh__flow_mono_ms();
         on_deadlines(&w, now);
         int sig = sigtimedwait(&set, NULL, next_wait(&w, now, &ts));
         if (sig == SIGCHLD) {
             reap(&w);
         } else if (sig > 0) { /* a stop request; a timeout already under way stays one */
             if (!end->timed_out) end->shutdown = 1;
-            end_group(&w, mono_ms());
+            end_group(&w, lh__flow_mono_ms());
         }
     }
     clear_group(pid);

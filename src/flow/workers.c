@@ -94,13 +94,6 @@ static struct {
     worker_t w[LH__FLOW_WORKERS_MAX];
 } pool = {.listen_fd = -1};
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* --- the launcher's side --- */
 
 int lh__flow_workers_open(int max)
@@ -263,7 +256,7 @@ void lh__flow_workers_serve(const struct pollfd *p, int n)
             if (r == (ssize_t)sizeof rss) {
                 pool.w[i].busy = 0; /* its try is over: it holds rss bytes */
                 pool.w[i].rss = rss;
-                pool.w[i].idle_since = mono_ms();
+                pool.w[i].idle_since = lh__flow_mono_ms();
             } else if (r >= 0 || (errno != EAGAIN && errno != EINTR)) {
                 close(pool.w[i].ctl);
                 pool.w[i].ctl = -1;
@@ -381,14 +374,11 @@ static int64_t rss_bytes(void)
     return (int64_t)res * sysconf(_SC_PAGESIZE);
 }
 
-/* Every disposition the default, nothing blocked: as after an exec. */
-static void default_signals(void)
+/* `lakehouse task-run worker` in ps between tries. */
+static void idle_title(void)
 {
-    for (int sig = 1; sig < NSIG; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    static char *const idle[] = {(char *)"lakehouse", (char *)"task-run", (char *)"worker", NULL};
+    lh__flow_task_set_title(idle);
 }
 
 /* One try on conn (a proxy's connection); 1 when it ran. */
@@ -433,7 +423,7 @@ static int serve_try(int slot, int conn, uint32_t tries, char *buf, int saved_er
         fflush(NULL);
         eventfd_write(w.stop, 1);
         pthread_join(w.th, NULL);
-        default_signals(); /* a handler the try set must not outlive it */
+        lh__flow_default_signals(); /* a handler the try set must not outlive it */
         environ = was;
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null >= 0) {
@@ -447,8 +437,7 @@ static int serve_try(int slot, int conn, uint32_t tries, char *buf, int saved_er
         clearerr(stderr);
         if (chdir("/") != 0) { /* nothing holds a try's folder */
         }
-        char *idle[] = {(char *)"lakehouse", (char *)"task-run", (char *)"worker", NULL};
-        lh__flow_task_set_title(idle);
+        idle_title();
         r = (result_t){.tag = 'r', .code = rc & 0xff};
         send(conn, &r, sizeof r, MSG_NOSIGNAL);
     }
@@ -476,7 +465,7 @@ static void worker_main(int slot, int ctl, int conn)
     int saved_err = dup(2);
     if (saved_err < 0) _exit(1);
     fcntl(saved_err, F_SETFD, FD_CLOEXEC);
-    default_signals();
+    lh__flow_default_signals();
 #ifdef __GLIBC__
     /* keep what a try frees: the heap's top up to RSS_MAX (not trimmed back
        to the trim threshold, glibc's 512 MiB here), and big blocks from the
@@ -484,8 +473,7 @@ static void worker_main(int slot, int ctl, int conn)
     mallopt(M_TRIM_THRESHOLD, (int)RSS_MAX);
     mallopt(M_MMAP_MAX, 0);
 #endif
-    char *idle[] = {(char *)"lakehouse", (char *)"task-run", (char *)"worker", NULL};
-    lh__flow_task_set_title(idle);
+    idle_title();
     char *buf = malloc(JOB_MAX + 1);
     if (!buf) _exit(1);
     uint32_t tries = 0;
@@ -525,8 +513,8 @@ static void forward(int sig)
 static void mirror(int slot, int pid) __attribute__((noreturn));
 static void mirror(int slot, int pid)
 {
-    int64_t until = mono_ms() + STATUS_MS;
-    while (slot >= 0 && slot < LH__FLOW_WORKERS_MAX && mono_ms() < until) {
+    int64_t until = lh__flow_mono_ms() + STATUS_MS;
+    while (slot >= 0 && slot < LH__FLOW_WORKERS_MAX && lh__flow_mono_ms() < until) {
         wslot_t *s = &pool.slots[slot];
         if (atomic_load(&s->pid) == pid && atomic_load(&s->ended)) {
             int st = atomic_load(&s->status);
@@ -554,7 +542,7 @@ static void mirror(int slot, int pid)
 static int recv_by(int fd, void *buf, size_t n, int64_t deadline)
 {
     for (;;) {
-        int left = deadline < 0 ? -1 : (int)(deadline - mono_ms());
+        int left = deadline < 0 ? -1 : (int)(deadline - lh__flow_mono_ms());
         if (deadline >= 0 && left <= 0) return -1;
         struct pollfd p = {fd, POLLIN, 0};
         int r = poll(&p, 1, left);
@@ -576,7 +564,7 @@ void lh__flow_workers_proxy(char *const *argv)
     hello_t hi;
     if (conn < 0) return;
     if (connect(conn, (struct sockaddr *)&pool.addr, pool.addr_len) != 0 ||
-        recv_by(conn, &hi, sizeof hi, mono_ms() + HELLO_MS) != 0 || hi.pid <= 0) {
+        recv_by(conn, &hi, sizeof hi, lh__flow_mono_ms() + HELLO_MS) != 0 || hi.pid <= 0) {
         close(conn);
         return;
     }
