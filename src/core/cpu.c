@@ -24,6 +24,11 @@ static bool probe_avx512_bytes(void)
            __builtin_cpu_supports("bmi2") && !getenv("LH_NO_AVX512");
 }
 
+static bool probe_avx2(void)
+{
+    return __builtin_cpu_supports("avx2") && !getenv("LH_NO_AVX2");
+}
+
 static bool probe_ssse3(void)
 {
     return __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("popcnt") &&
@@ -36,6 +41,12 @@ bool lh_cpu_avx512_bytes(void)
     return cached(&known, probe_avx512_bytes);
 }
 
+bool lh_cpu_avx2(void)
+{
+    static atomic_int known = -1;
+    return cached(&known, probe_avx2);
+}
+
 bool lh_cpu_ssse3(void)
 {
     static atomic_int known = -1;
@@ -43,6 +54,11 @@ bool lh_cpu_ssse3(void)
 }
 #else
 bool lh_cpu_avx512_bytes(void)
+{
+    return false;
+}
+
+bool lh_cpu_avx2(void)
 {
     return false;
 }

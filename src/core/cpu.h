@@ -10,6 +10,10 @@
  * the narrower paths on such a CPU). False off x86-64. */
 bool lh_cpu_avx512_bytes(void);
 
+/* AVX2, and LH_NO_AVX2 not set in the environment (the tests' way to run
+ * the paths below it). False off x86-64. */
+bool lh_cpu_avx2(void);
+
 /* SSSE3 (pshufb) with POPCNT, and LH_NO_SSSE3 not set in the environment
  * (the tests' way to run the eight-byte paths). False off x86-64. */
 bool lh_cpu_ssse3(void);

@@ -304,16 +304,12 @@ static inline size_t next_quote(const uint64_t *q, size_t i, size_t n)
     return at < n ? at : n;
 }
 
-/* The common shape, found with AVX-512 byte compares: a compact top-level
- * object (no whitespace) of at most FAST_MAX bytes, all ASCII, no backslash
- * and no control byte, whose values are strings, integers, true, false or
- * null. Then every quote delimits a string, and the members are read from
- * the quotes' bitmap instead of byte by byte. 1 with the members as the
- * general scanner reads them; 0 for anything else (the caller scans). */
-__attribute__((target("avx512f,avx512bw,bmi"))) static int
-fast_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm)
+/* The quotes' bitmap of p[0..n) (n <= FAST_MAX) into q, one bit a byte;
+ * false when a byte rules the fast path out: a control byte, a backslash or
+ * one past ASCII. With AVX-512 sixty-four bytes a compare. */
+__attribute__((target("avx512f,avx512bw"))) static bool quotes512(const char *p, size_t n,
+                                                                  uint64_t *q)
 {
-    uint64_t q[FAST_MAX / 64];
     const __m512i quote = _mm512_set1_epi8('"'), back = _mm512_set1_epi8('\\'),
                   low = _mm512_set1_epi8(0x1f);
     for (size_t w = 0; w * 64 < n; w++) {
@@ -323,9 +319,49 @@ fast_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm)
         /* a control byte, a backslash, or one past ASCII (negative as signed) */
         if (_mm512_mask_cmple_epu8_mask(in, v, low) | _mm512_mask_cmpeq_epi8_mask(in, v, back) |
             _mm512_movepi8_mask(v))
-            return 0;
+            return false;
         q[w] = _mm512_mask_cmpeq_epi8_mask(in, v, quote);
     }
+    return true;
+}
+
+/* quotes512 with AVX2, thirty-two bytes a compare; the last few bytes are
+ * read from a copy padded with a byte that is none of the above. */
+__attribute__((target("avx2"))) static bool quotes256(const char *p, size_t n, uint64_t *q)
+{
+    const __m256i quote = _mm256_set1_epi8('"'), back = _mm256_set1_epi8('\\'),
+                  space = _mm256_set1_epi8(0x20);
+    char tail[32];
+    for (size_t i = 0; i < n; i += 32) {
+        const char *at = p + i;
+        if (n - i < 32) {
+            memset(tail, 'a', sizeof tail);
+            memcpy(tail, at, n - i);
+            at = tail;
+        }
+        __m256i v = _mm256_loadu_si256((const void *)at);
+        /* signed: below a space is a control byte or one past ASCII */
+        __m256i bad = _mm256_or_si256(_mm256_cmpgt_epi8(space, v), _mm256_cmpeq_epi8(v, back));
+        if (!_mm256_testz_si256(bad, bad)) return false;
+        uint64_t m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, quote));
+        if (i & 32)
+            q[i >> 6] |= m << 32;
+        else
+            q[i >> 6] = m;
+    }
+    return true;
+}
+
+/* The common shape, found from the quotes' bitmap (quotes512, quotes256): a
+ * compact top-level object (no whitespace) of at most FAST_MAX bytes, all
+ * ASCII, no backslash and no control byte, whose values are strings,
+ * integers, true, false or null. Then every quote delimits a string, and the
+ * members are read from the bitmap instead of byte by byte. 1 with the
+ * members as the general scanner reads them; 0 for anything else (the caller
+ * scans). */
+static int fast_members(const char *p, size_t n, const uint64_t *q, lh_jscan_member_t *m, int max,
+                        int *nm)
+{
     if (n < 2 || p[0] != '{' || p[n - 1] != '}') return 0;
     int k = 0;
     if (n == 2) return *nm = 0, 1;
@@ -382,7 +418,11 @@ fast_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm)
 int lh_jscan_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (n <= FAST_MAX && lh_cpu_avx512_bytes() && fast_members(p, n, m, max, nm)) return 1;
+    uint64_t q[FAST_MAX / 64];
+    if (n <= FAST_MAX &&
+        (lh_cpu_avx512_bytes() ? quotes512(p, n, q) : lh_cpu_avx2() && quotes256(p, n, q)) &&
+        fast_members(p, n, q, m, max, nm))
+        return 1;
 #endif
     return lh__jscan_members_slow(p, n, m, max, nm);
 }
