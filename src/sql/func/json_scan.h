@@ -59,7 +59,7 @@ typedef struct lh_jscan_member {
  * there are more than max (or the text cannot be told), -2 when the value is
  * not an object. */
 int lh_jscan_members(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm);
-/* lh_jscan_members without its fast path for compact flat objects (AVX-512):
+/* lh_jscan_members without its fast path for compact flat objects (AVX-512 or AVX2):
  * the reference the tests hold that path to. */
 int lh__jscan_members_slow(const char *p, size_t n, lh_jscan_member_t *m, int max, int *nm);
 
