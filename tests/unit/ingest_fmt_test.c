@@ -3,6 +3,7 @@
  * text where the bytes are UTF-8), the interval's object names, _ranges.json
  * written and read back, and the command line's values. */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,36 @@ static void line_has_the_record_fields(void)
     s = line(0, 0, 5, NULL, 0, NULL, 0);
     CHECK_EQ_STR(s, "{\"partition\":0,\"offset\":0,\"timestamp\":5,\"key\":null,\"value\":null}\n");
     free(s);
+}
+
+/* The numbers as printf writes them, at every power of ten and around it,
+ * negative ones and the extremes. */
+static void line_numbers_as_printf(void)
+{
+    int64_t vals[64 * 3 + 4];
+    size_t n = 0;
+    for (int64_t p10 = 1, d = 0; d < 19; d++) {
+        vals[n++] = p10 - 1;
+        vals[n++] = p10;
+        vals[n++] = -p10 - 7;
+        if (d < 18) p10 *= 10; /* 10^18 the last: 10^19 is past INT64_MAX */
+    }
+    vals[n++] = INT64_MAX;
+    vals[n++] = INT64_MIN;
+    vals[n++] = 1796659200000LL;
+    vals[n++] = -1;
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t part = (int32_t)(vals[i] % 1000003);
+        char *s = line(part, vals[i], vals[n - 1 - i], NULL, 0, NULL, 0), want[160];
+        snprintf(
+            want, sizeof want,
+            "{\"partition\":%d,\"offset\":%lld,\"timestamp\":%lld,\"key\":null,\"value\":null}\n",
+            part, (long long)vals[i], (long long)vals[n - 1 - i]);
+        if (strcmp(s, want) && bad++ < 3) fprintf(stderr, "  got %s  want %s", s, want);
+        free(s);
+    }
+    CHECK_EQ_INT(bad, 0);
 }
 
 static void line_escapes_controls_quotes_and_bad_utf8(void)
@@ -279,6 +310,7 @@ static void command_line_values(void)
 
 static const lh_test_t tests[] = {
     {"line_has_the_record_fields", line_has_the_record_fields},
+    {"line_numbers_as_printf", line_numbers_as_printf},
     {"line_says_when_read_back_as_is", line_says_when_read_back_as_is},
     {"line_escapes_controls_quotes_and_bad_utf8", line_escapes_controls_quotes_and_bad_utf8},
     {"line_is_json_for_every_byte", line_is_json_for_every_byte},
