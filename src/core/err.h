@@ -28,6 +28,14 @@ typedef struct lh_err {
     char msg[512]; /* human message: lower case, no full stop, problem first */
 } lh_err_t;
 
+/* No error yet, as `lh_err_t e = {0}` reads, without zeroing the whole
+ * message: for an error made per row or per value. */
+static inline void lh_err_init(lh_err_t *err)
+{
+    err->code = 0;
+    err->msg[0] = 0;
+}
+
 /* Sets err (if non-NULL) and returns code, so callers can `return lh_err_set(...)`. */
 int lh_err_set(lh_err_t *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Static name of a code ("ENOENT"). */

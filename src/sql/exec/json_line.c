@@ -430,9 +430,8 @@ int lh__json_text_to_vector(lh_vector_t *v, uint32_t row, const char *s, size_t 
 {
     char buf[128];
     lh_value_t val;
-    lh_err_t e; /* not zeroed whole: 516 bytes per value of a cold scan's typed column */
-    e.code = 0;
-    e.msg[0] = 0;
+    lh_err_t e;
+    lh_err_init(&e); /* per value: not 516 bytes zeroed each time */
     if (!n || n >= sizeof buf) return LH_EINVAL;
     memcpy(buf, s, n);
     buf[n] = 0;

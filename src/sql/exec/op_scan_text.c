@@ -520,7 +520,8 @@ static int next_record(lh_op_t *op, text_op_t *st, lh_batch_t *b, bool *added)
             rc = nl || (st->eof && avail);
             used = nl ? (size_t)(nl - at) + 1 : avail;
         } else {
-            lh_err_t e = {0};
+            lh_err_t e;
+            lh_err_init(&e); /* per record: not 516 bytes zeroed each time */
             lh_csv_dialect_t d = {p->u.text.delim, p->u.text.quote, p->u.text.escape};
             rc = lh__csv_record(&d, at, avail, st->eof, &st->row, &used, &e);
             if (rc < 0)
