@@ -193,6 +193,7 @@ static int load_dict(lh__pq_chunk_t *ch, const lh__pq_page_t *pg, lh_err_t *err)
     if (!rc && phys != ch->dict.data) rc = lh__pq_convert(l, phys, ch->dict.data, n, err);
     if (rc) return rc;
     ch->dict_size = n;
+    ch->dict.stamp = lh_vector_new_stamp(); /* new rows: what a consumer keyed by the old goes */
     ch->has_dict = true;
     return 0;
 }
@@ -226,6 +227,7 @@ int lh__pq_chunk_load(lh__pq_chunk_t *ch, const lh_pq_column_meta_t *cm, const l
     ch->has_dict = false;
     ch->all_dict = true;
     ch->dict_size = 0;
+    ch->dict.stamp = 0; /* its strings were in the arena just reset */
     if (!lh_pq_codec_supported(cm->codec))
         return lh_err_set(err, LH_EINVAL, "compression codec %s (%d) not supported",
                           lh_pq_codec_name(cm->codec), cm->codec);

@@ -62,6 +62,7 @@ static int write_parquet(lh_sql_result_t *r, FILE *f, const lh_sql_copy_opts_t *
     lh_pq_write_opts_default(&o);
     o.codec = c->codec;
     o.pool = c->pool;
+    if (c->row_group) o.row_group_rows = c->row_group;
     const char *what = c->target;
     if (!rc && lh_pq_writer_open(&schema, &o, file_sink, f, &w, &e))
         rc = lh_sql_err(err, e.code ? e.code : LH_EIO, LH_SQL_EIO, -1, "%s: %s", what, e.msg);

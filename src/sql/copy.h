@@ -16,6 +16,7 @@ typedef struct lh_sql_copy_opts {
     int codec;            /* Parquet: LH_PQ_CODEC_* */
     bool header;          /* CSV: a header line */
     char delim;           /* CSV: the delimiter */
+    uint32_t row_group;   /* Parquet: rows per row group (0: the writer's default) */
     struct lh_pool *pool; /* Parquet: pages made on this pool's threads too (NULL: one thread) */
 } lh_sql_copy_opts_t;
 

@@ -491,6 +491,7 @@ static int run_one(lh_sql_session_t *s, const lh_ast_t *stmt, lh_arena_t *arena,
                                 .codec = bs.copy_codec,
                                 .header = bs.copy_header,
                                 .delim = bs.copy_delim,
+                                .row_group = bs.copy_row_group,
                                 .pool = r->ex.pool};
         rc = lh_sql_copy_to(r, &c, s->db->lake, &r->changes, &r->err);
         lh_op_close_tree(r->root);

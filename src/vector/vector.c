@@ -4,6 +4,7 @@
 #include "vector/vector.h"
 #include "vector/vector_int.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
 void *lh__vector_alloc(size_t n)
@@ -62,6 +63,12 @@ void lh_vector_release(lh_vector_t *v)
     memset(v, 0, sizeof *v);
 }
 
+uint64_t lh_vector_new_stamp(void)
+{
+    static atomic_uint_fast64_t last;
+    return atomic_fetch_add_explicit(&last, 1, memory_order_relaxed) + 1;
+}
+
 void lh_vector_reset(lh_vector_t *v)
 {
     v->kind = LH_VECTOR_FLAT;
@@ -70,6 +77,7 @@ void lh_vector_reset(lh_vector_t *v)
     v->dict = NULL;
     v->dict_size = 0;
     v->codes = NULL;
+    v->stamp = 0;
     v->child_count = 0;
     if (v->child) lh_vector_reset(v->child);
     if (v->children)

@@ -180,6 +180,12 @@ struct lh_vector {
     const lh_vector_t *dict; /* DICTIONARY: the borrowed dictionary */
     uint32_t dict_size;      /* DICTIONARY: rows of dict in use (codes are below it) */
     int32_t *codes;          /* DICTIONARY: one code per row */
+    /* FLAT: nonzero while the rows stay exactly as they are (a Parquet column
+       chunk's dictionary: lh_vector_new_stamp when its page is read); 0, no
+       such promise. lh_vector_reset clears it. A consumer may keep what it
+       derives from the rows (their hashes, their groups) by (address, stamp)
+       across batches; no two contents share a stamp. */
+    uint64_t stamp;
 
     lh_vector_t *child;   /* LIST, MAP: the element vector (owned) */
     uint32_t child_count; /* LIST, MAP: child rows in use */
@@ -295,6 +301,10 @@ static inline lh_vector_t *lh_vector_map_values(const lh_vector_t *v)
 
 /* Makes v CONSTANT: row 0 (set before or after) stands for every row. */
 void lh_vector_set_constant(lh_vector_t *v);
+
+/* A stamp no vector had before (lh_vector_t.stamp); thread-safe. */
+uint64_t lh_vector_new_stamp(void);
+
 /* Makes v a DICTIONARY over the borrowed FLAT vector dict (same type, 1 <=
  * dict_size <= dict->capacity); *codes receives v's code buffer (capacity
  * entries, owned by v) to fill. The row validity stays as it is. 0 or

@@ -6,6 +6,7 @@
 
 #include "sql/sql.h"
 #include "test.h"
+#include "tmpdir.h"
 
 typedef struct {
     lh_sql_db_t *db;
@@ -236,6 +237,70 @@ static void test_a_failed_insert_stores_nothing_and_what_it_left_stays_counted(v
     close_env(&e);
 }
 
+/* The first row of query q's result as text (first_row), or "ERR: message". */
+static void query_row(env_t *e, const char *q, char *out, size_t cap)
+{
+    lh_sql_error_t err;
+    lh_sql_result_t *r = NULL;
+    if (lh_sql_run(e->s, q, strlen(q), NULL, NULL, &r, &err)) {
+        snprintf(out, cap, "ERR: %.200s", err.e.msg);
+        return;
+    }
+    if (first_row(r, out, cap)) snprintf(out, cap, "ERR: no row");
+    lh_sql_result_free(r);
+}
+
+/* GROUP BY over the dictionary codes of Parquet row groups (the aggregate's
+ * map of code combinations, kept per row group's dictionaries) groups as
+ * over the same rows in memory: row groups of 4,500 rows (three batches)
+ * whose dictionaries differ and overlap, NULL rows and NULL-free ones, string and integer
+ * keys, one thread and two. */
+static void test_group_by_dictionary_codes_of_parquet_row_groups(void)
+{
+    env_t e;
+    CHECK(!open_env(&e));
+    char q[2048], row[600], path[256];
+    snprintf(path, sizeof path, "%s/t.parquet", lh_test_tmpdir());
+    snprintf(q, sizeof q,
+             "CREATE TABLE m AS SELECT "
+             "CASE WHEN i %% 97 = 0 THEN NULL ELSE rtrim(substr('USDCUSDTWETHDAI WBTCLINK', 1 + 4 "
+             "* ((i * 7) %% 6), 4)) END AS k, "
+             "CASE WHEN i %% 89 = 0 THEN NULL ELSE '0xaddr' || ((i // 4500) * 40 + (i * 31) %% "
+             "300) END AS a, "
+             "CAST((i * 13) %% 50 AS INTEGER) AS n, i AS x FROM range(30000) t(i); "
+             "COPY m TO '%s' (FORMAT parquet, ROW_GROUP_SIZE 4500)",
+             path);
+    CHECK_EQ_INT(run_all(&e, q), 0);
+    static const char *const keys[] = {"k, a", "a", "k", "a, n, k"};
+    for (int threads = 1; threads <= 2; threads++)
+        for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+            snprintf(q, sizeof q, "SET threads = %d", threads);
+            CHECK_EQ_INT(run_all(&e, q), 0);
+            /* every group of the file's rows is the memory table's, with the
+               same count and sum, and as many */
+            snprintf(q, sizeof q,
+                     "WITH f AS (SELECT %s, count(*) AS c, sum(x) AS s FROM '%s' GROUP BY %s), "
+                     "g AS (SELECT %s, count(*) AS c, sum(x) AS s FROM m GROUP BY %s) "
+                     "SELECT (SELECT count(*) FROM f), (SELECT count(*) FROM g), "
+                     "(SELECT count(*) FROM (SELECT * FROM f EXCEPT SELECT * FROM g)), "
+                     "(SELECT count(*) FROM (SELECT * FROM g EXCEPT SELECT * FROM f)), "
+                     "(SELECT sum(c) FROM f)",
+                     keys[i], path, keys[i], keys[i], keys[i]);
+            query_row(&e, q, row, sizeof row);
+            char want[160];
+            /* the groups in memory, counted by DISTINCT */
+            char cnt[2048], n[64];
+            snprintf(cnt, sizeof cnt, "SELECT count(*) FROM (SELECT DISTINCT %s FROM m)", keys[i]);
+            query_row(&e, cnt, n, sizeof n);
+            snprintf(want, sizeof want, "%.60s|%.60s|0|0|30000", n, n);
+            CHECK_EQ_STR(row, want);
+        }
+    snprintf(q, sizeof q, "SELECT count(DISTINCT a), count(DISTINCT k) FROM m");
+    query_row(&e, q, row, sizeof row);
+    CHECK_EQ_STR(row, "540|6"); /* dictionaries of 300 addresses a row group, 540 in all */
+    close_env(&e);
+}
+
 int main(int argc, char **argv)
 {
     static const lh_test_t tests[] = {
@@ -252,6 +317,8 @@ int main(int argc, char **argv)
          test_memory_tables_count_against_the_limit_until_dropped},
         {"a_failed_insert_stores_nothing_and_what_it_left_stays_counted",
          test_a_failed_insert_stores_nothing_and_what_it_left_stays_counted},
+        {"group_by_dictionary_codes_of_parquet_row_groups",
+         test_group_by_dictionary_codes_of_parquet_row_groups},
         {NULL, NULL},
     };
     return lh_test_main(tests, argc, argv);

@@ -49,6 +49,7 @@ typedef struct lh_bound_stmt {
     uint8_t copy_format;           /* COPY ... TO: lh_sql_copy_format_t (sql/copy.h) */
     bool copy_header;              /* COPY ... TO csv: a header line */
     char copy_delim;               /* COPY ... TO csv: the delimiter */
+    uint32_t copy_row_group;       /* COPY ... TO parquet: ROW_GROUP_SIZE (0: the default) */
     /* DELETE / UPDATE / MERGE: counts of the target's rows that match (NULL:
        any row may), MERGE's matching (target, source) pairs (more than rows
        found: a row matched twice), MERGE's rows to insert (as .plan's) */

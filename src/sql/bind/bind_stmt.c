@@ -2,6 +2,7 @@
  * CREATE SCHEMA, SET, EXPLAIN and the transaction statements (accepted: every
  * statement commits on its own). Statements on the lake's namespaces go to
  * bind_lake_ddl.c first. */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -243,7 +244,8 @@ static const char *option_text(const lh_ast_t *v)
                                        : NULL;
 }
 
-/* One COPY option into out: FORMAT, COMPRESSION/CODEC, HEADER, DELIMITER/SEP. */
+/* One COPY option into out: FORMAT, COMPRESSION/CODEC, HEADER, DELIMITER/SEP,
+ * ROW_GROUP_SIZE. */
 static int copy_option(lh_bind_env_t *env, const lh_ast_t *n, const lh_ast_option_t *o,
                        lh_bound_stmt_t *out)
 {
@@ -278,6 +280,16 @@ static int copy_option(lh_bind_env_t *env, const lh_ast_t *n, const lh_ast_optio
         }
         return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
                           "DELIMITER takes one character (not a quote or a newline)");
+    }
+    if (!strcmp(o->name, "row_group_size")) { /* DuckDB's: rows per row group */
+        char *end = NULL;
+        unsigned long long rows = text ? strtoull(text, &end, 10) : 0;
+        if (rows && end && !*end && rows <= UINT32_MAX / 2) {
+            out->copy_row_group = (uint32_t)rows;
+            return 0;
+        }
+        return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos,
+                          "ROW_GROUP_SIZE takes a number of rows (1 to %u)", UINT32_MAX / 2);
     }
     return lh_sql_err(env->err, LH_EINVAL, LH_SQL_EBIND, n->pos, "unknown COPY option %s", o->name);
 }

@@ -6,6 +6,7 @@
 #include "sql/exec/rowset.h"
 
 #define LH_GB_DIRECT 1024 /* keys near the first one a direct array maps to their groups */
+#define LH_GB_DICT_KEYS 4 /* dictionary-coded keys at most (find_groups_dict) */
 
 typedef struct agg_op {
     lh_expr_state_t **keys;   /* ngroups key expressions */
@@ -43,6 +44,19 @@ typedef struct agg_op {
     uint32_t pn; /* the current batch's rows of the part, in psel */
     uint32_t psel[LH_BATCH_ROWS];
     uint32_t nkept;
+    /* keys that are a Parquet column chunk's dictionary codes (find_groups_dict):
+       per key the dictionary of the last batch (address and stamp) and its
+       entries' hashes as far as computed (bit per entry in dk_done); and
+       cells dk_map[sum of code * dk_stride] = dk_epoch << 32 | (group + 1), or
+       | UINT32_MAX for another part's, of the current dictionaries' epoch */
+    const lh_vector_t *dk_dict[LH_GB_DICT_KEYS];
+    uint64_t dk_stamp[LH_GB_DICT_KEYS];
+    uint32_t dk_size[LH_GB_DICT_KEYS], dk_cap[LH_GB_DICT_KEYS];
+    uint64_t *dk_hash[LH_GB_DICT_KEYS], *dk_done[LH_GB_DICT_KEYS];
+    uint64_t dk_stride[LH_GB_DICT_KEYS];
+    uint64_t *dk_map, dk_cells; /* dk_cells: the map's size */
+    uint32_t dk_epoch;
+    uint32_t dk_miss[LH_BATCH_ROWS];
 } agg_op_t;
 
 /* Group g's states (row_size bytes). */
