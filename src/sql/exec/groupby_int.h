@@ -8,11 +8,23 @@
 #define LH_GB_DIRECT 1024 /* keys near the first one a direct array maps to their groups */
 #define LH_GB_DICT_KEYS 4 /* dictionary-coded keys at most (find_groups_dict) */
 
+/* A DISTINCT aggregate whose one argument is a column of dictionary codes:
+ * bit g * size + code set once group g's rows offered dictionary entry code
+ * to the aggregate's set (distinct_dict_rows in op_aggregate.c). */
+typedef struct lh_gb_dseen {
+    const lh_vector_t *dict; /* the dictionary the bits are of (address and stamp) */
+    uint64_t stamp;
+    uint32_t size;   /* its entries */
+    uint64_t *bits;  /* words of bits for groups below groups */
+    uint64_t groups; /* groups the words hold (words = groups * size / 64, rounded up) */
+} lh_gb_dseen_t;
+
 typedef struct agg_op {
     lh_expr_state_t **keys;   /* ngroups key expressions */
     lh_expr_state_t ***args;  /* per aggregate: its argument expressions */
     lh_expr_state_t **filter; /* per aggregate: FILTER, or NULL */
     lh_rowset_t **seen;       /* per DISTINCT aggregate: (group, arguments) already folded */
+    lh_gb_dseen_t *dseen;     /* per DISTINCT aggregate: what its dictionary's rows offered */
     uint32_t nkeys, naggs;
     uint32_t *offset; /* per aggregate: its state's offset in a group row */
     uint32_t row_size;

@@ -501,6 +501,67 @@ static int find_groups(lh_op_t *op, agg_op_t *st, const lh_batch_t *in)
     return 0;
 }
 
+#define DSEEN_MAX_BITS (UINT64_C(1) << 24) /* a DISTINCT aggregate's bits at most (2 MiB) */
+
+/* The rows (sel[0..n), or 0..n) of DISTINCT aggregate j to offer to its set
+ * into out, and how many (*m); false when its argument is not one column of
+ * a stamped dictionary's codes (then every row goes, as before). A row's
+ * (group, entry) offered already since this dictionary came is not offered
+ * again: the set would find it there. The hourly gold of the example counts
+ * distinct senders and receivers per token: 18,000 addresses in a row group
+ * of 122,880 rows, a set probe for 2 rows in 5. Rows of a NULL value, and
+ * groups past what DSEEN_MAX_BITS holds, always go. */
+static bool distinct_dict_rows(lh_op_t *op, agg_op_t *st, uint32_t j, const lh_batch_t *in,
+                               const uint32_t *sel, uint32_t n, uint32_t *out, uint32_t *m)
+{
+    const lh_plan_agg_t *a = &op->plan->u.agg.aggs[j];
+    if (a->nargs != 1 || st->args[j][0]->e->kind != LH_BX_COLREF ||
+        st->args[j][0]->e->u.col >= in->ncols)
+        return false;
+    const lh_vector_t *v = &in->cols[st->args[j][0]->e->u.col];
+    if (v->kind != LH_VECTOR_DICTIONARY || v->dict->kind != LH_VECTOR_FLAT || !v->dict->stamp)
+        return false;
+    lh_gb_dseen_t *d = &st->dseen[j];
+    if (d->dict != v->dict || d->stamp != v->dict->stamp || d->size != v->dict_size) {
+        if (d->bits) memset(d->bits, 0, (d->groups * d->size + 63) / 64 * 8);
+        if (d->size != v->dict_size) { /* the words hold another number of groups */
+            free(d->bits);
+            d->bits = NULL;
+            d->groups = 0;
+        }
+        d->dict = v->dict;
+        d->stamp = v->dict->stamp;
+        d->size = v->dict_size;
+    }
+    uint64_t most = DSEEN_MAX_BITS / d->size; /* groups the bits may hold */
+    if (st->ngroups > d->groups && d->groups < most) {
+        uint64_t g = d->groups ? d->groups * 2 : 64;
+        g = g < st->ngroups ? st->ngroups : g;
+        g = g < most ? g : most;
+        size_t was = (d->groups * d->size + 63) / 64, now = (g * d->size + 63) / 64;
+        if (lh__op_charge(op, (int64_t)(now - was) * 8)) return false;
+        uint64_t *b = realloc(d->bits, now * 8);
+        if (!b) return false;
+        memset(b + was, 0, (now - was) * 8);
+        d->bits = b;
+        d->groups = g;
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        uint64_t g = st->gid[r];
+        if (g < d->groups && lh_vector_is_valid(v, r)) {
+            uint64_t bit = g * d->size + (uint32_t)v->codes[r];
+            uint64_t *w = &d->bits[bit >> 6], mask = UINT64_C(1) << (bit & 63);
+            if (*w & mask) continue;
+            *w |= mask;
+        }
+        out[k++] = r;
+    }
+    *m = k;
+    return true;
+}
+
 static int fold_aggregate(lh_op_t *op, agg_op_t *st, uint32_t j, const lh_batch_t *in)
 {
     const lh_plan_agg_t *a = &op->plan->u.agg.aggs[j];
@@ -513,6 +574,11 @@ static int fold_aggregate(lh_op_t *op, agg_op_t *st, uint32_t j, const lh_batch_
         sel = st->sel;
     }
     if (!n) return 0;
+    uint32_t offer[LH_BATCH_ROWS];
+    if (st->seen[j] && distinct_dict_rows(op, st, j, in, sel, n, offer, &n)) {
+        if (!n) return 0;
+        sel = offer;
+    }
     for (uint32_t i = 0; i < a->nargs; i++) {
         const lh_vector_t *v;
         int rc = lh_expr_eval(st->args[j][i], in, sel, n, &v);
@@ -637,6 +703,7 @@ void lh__gb_free_state(lh_op_t *op, agg_op_t *st, bool keep_arena)
             lh_expr_state_free(st->args[j][i]);
         lh_expr_state_free(st->filter[j]);
         if (st->seen) lh__rowset_free(st->seen[j]);
+        if (st->dseen) free(st->dseen[j].bits);
     }
     for (uint32_t i = 0; i < st->nkept; i++)
         lh_arena_free(st->kept[i]);
@@ -668,9 +735,10 @@ int lh__gb_setup(lh_op_t *op, agg_op_t *st)
     st->filter = lh_arena_calloc(a, (st->naggs + 1) * sizeof *st->filter);
     st->offset = lh_arena_calloc(a, (st->naggs + 1) * sizeof *st->offset);
     st->seen = lh_arena_calloc(a, (st->naggs + 1) * sizeof *st->seen);
+    st->dseen = lh_arena_calloc(a, (st->naggs + 1) * sizeof *st->dseen);
     st->state_arena = lh_arena_new(65536);
     if (!st->keys || !st->key_types || !st->args || !st->filter || !st->offset || !st->seen ||
-        !st->state_arena)
+        !st->dseen || !st->state_arena)
         return LH_ENOMEM;
     st->actx.err = op->ex->err;
     st->actx.arena = st->state_arena;
