@@ -88,3 +88,38 @@ def test_copy_to_an_object_errors(server, tmp_path):
     assert r.returncode == 1 and "IO Error" in r.stderr
     r = sql(server, f"COPY (SELECT 1) TO '{tmp_path}/x.txt' (FORMAT xml)", check=False)
     assert r.returncode == 2 and "FORMAT" in r.stderr
+
+
+def duckdb_run(*stmts):
+    node = clients.need("node")
+    if not (JS / "node_modules" / "@duckdb" / "node-api" / "package.json").exists():
+        pytest.skip("tests/js/node_modules missing: run `npm ci` in tests/js")
+    r = clients.run([node, str(JS / "duckdb_script.mjs"), *stmts], cwd=str(JS), check=False,
+                    timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert not isinstance(out[-1], dict), out
+    return out
+
+
+def test_parquet_row_group_size_as_duckdb_reads_it(tmp_path):
+    """DuckDB's ROW_GROUP_SIZE: rows per row group, as DuckDB's parquet_metadata
+    counts them; the rows read back the same; a size that is not a number of
+    rows is refused."""
+    path = tmp_path / "rg.parquet"
+    q = "SELECT i, 'a' || (i % 7) AS s FROM range(10000) t(i)"
+    r = clients.run([lakehouse_bin(), "sql", "-c",
+                     f"COPY ({q}) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 3000)"],
+                    check=False, timeout=60)
+    assert r.returncode == 0 and "COPY\trows=10000" in r.stderr, r.stderr
+    meta, back = duckdb_run(
+        f"SELECT row_group_id, max(row_group_num_rows) FROM parquet_metadata('{path}') "
+        "GROUP BY 1 ORDER BY 1",
+        f"SELECT count(*), sum(i), count(DISTINCT s) FROM '{path}'")
+    assert meta == [["0", "3000"], ["1", "3000"], ["2", "3000"], ["3", "1000"]]
+    assert back == [["10000", "49995000", "7"]]
+    for bad in ("0", "'x'"):
+        r = clients.run([lakehouse_bin(), "sql", "-c",
+                         f"COPY ({q}) TO '{path}' (ROW_GROUP_SIZE {bad})"],
+                        check=False, timeout=60)
+        assert r.returncode == 2 and "ROW_GROUP_SIZE takes a number of rows" in r.stderr
