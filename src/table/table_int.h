@@ -33,6 +33,10 @@ int lh__table_scan_file(lh__table_scan_t *sc, const lh_delta_add_t *f,
  * the table's schema), with SQL's NULL rules: a comparison with NULL, or
  * between values that do not compare, is not a match. */
 bool lh__table_row_matches(const lh_batch_t *b, uint32_t row, const lh_pred_t *p, uint32_t n);
+/* lh__table_row_matches of every row of b: b->count, or the first row that
+ * does not match. A comparison of an integer, date, time or timestamp column
+ * with a value of its own type compares the column's words. */
+uint32_t lh__table_rows_match(const lh_batch_t *b, const lh_pred_t *p, uint32_t n);
 
 /* What file f of s holds of the rows matching the predicates, from its
  * statistics and partition values: none, maybe some (also when they cannot

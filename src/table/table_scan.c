@@ -140,6 +140,74 @@ static bool value_matches(const lh_value_t *v, const lh_pred_t *p)
     }
 }
 
+/* Whether predicate p over b's column is one rows_fast takes: a comparison
+ * of a flat integer, date, time or timestamp column with a non-NULL value of
+ * the column's own type. */
+static bool fast_pred(const lh_batch_t *b, const lh_pred_t *p)
+{
+    uint32_t c = p->column.idx[0];
+    if (p->column.depth != 1 || c >= b->ncols || p->op < LH_PRED_EQ || p->op > LH_PRED_GE ||
+        p->value.is_null)
+        return false;
+    const lh_vector_t *v = &b->cols[c];
+    lh_type_id_t id = v->type.id;
+    bool ints = id == LH_TYPE_TINYINT || id == LH_TYPE_SMALLINT || id == LH_TYPE_INTEGER ||
+                id == LH_TYPE_BIGINT || id == LH_TYPE_DATE || id == LH_TYPE_TIME ||
+                id == LH_TYPE_TIMESTAMP || id == LH_TYPE_TIMESTAMP_TZ;
+    lh_phys_t ph = lh_type_physical(&v->type);
+    return ints && v->kind == LH_VECTOR_FLAT && p->value.type.id == id &&
+           (ph == LH_PHYS_INT32 || ph == LH_PHYS_INT64);
+}
+
+/* Clears ok[r] of the rows of b that fail fast_pred p. */
+static void rows_fast(const lh_batch_t *b, const lh_pred_t *p, bool *ok)
+{
+    const lh_vector_t *v = &b->cols[p->column.idx[0]];
+    bool i32 = lh_type_physical(&v->type) == LH_PHYS_INT32;
+    int64_t x = p->value.v.i;
+    for (uint32_t r = 0; r < b->count; r++) {
+        int64_t y = i32 ? ((const int32_t *)v->data)[r] : ((const int64_t *)v->data)[r];
+        bool m;
+        switch (p->op) {
+        case LH_PRED_EQ:
+            m = y == x;
+            break;
+        case LH_PRED_NE:
+            m = y != x;
+            break;
+        case LH_PRED_LT:
+            m = y < x;
+            break;
+        case LH_PRED_LE:
+            m = y <= x;
+            break;
+        case LH_PRED_GT:
+            m = y > x;
+            break;
+        default:
+            m = y >= x;
+            break;
+        }
+        ok[r] &= m && lh_validity_get(v->validity, r);
+    }
+}
+
+uint32_t lh__table_rows_match(const lh_batch_t *b, const lh_pred_t *p, uint32_t n)
+{
+    bool ok[LH_BATCH_ROWS];
+    uint32_t rows = b->count < LH_BATCH_ROWS ? b->count : LH_BATCH_ROWS;
+    memset(ok, 1, rows);
+    for (uint32_t i = 0; i < n; i++)
+        if (fast_pred(b, &p[i])) rows_fast(b, &p[i], ok);
+    for (uint32_t r = 0; r < b->count; r++) {
+        if (r < rows && !ok[r]) return r;
+        for (uint32_t i = 0; i < n; i++)
+            if ((r >= rows || !fast_pred(b, &p[i])) && !lh__table_row_matches(b, r, &p[i], 1))
+                return r;
+    }
+    return b->count;
+}
+
 bool lh__table_row_matches(const lh_batch_t *b, uint32_t row, const lh_pred_t *p, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {

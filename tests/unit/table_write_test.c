@@ -401,6 +401,11 @@ static void c_replace_rows(lh_objstore_t *os)
     CHECK_EQ_INT(write_rows(w, 999, 2, 2, &e), LH_EINVAL);
     CHECK(strstr(e.msg, "outside the replace-where predicate") != NULL);
     lh_table_writer_free(w);
+    /* the first row outside it is named, past rows inside (1400..1499 are) */
+    CHECK_EQ_INT(lh_table_writer_open(t, &o, &w, &e), 0);
+    CHECK_EQ_INT(write_rows(w, 1400, 200, 2, &e), LH_EINVAL);
+    CHECK(strstr(e.msg, "row 100 of the batch is outside the replace-where predicate") != NULL);
+    lh_table_writer_free(w);
     CHECK_EQ_INT(lh_table_writer_open(t, &o, &w, &e), 0);
     CHECK_EQ_INT(write_rows(w, 1000, 100, 2, &e), 0);
     int rc = lh_table_writer_commit(w, &v, &e);
