@@ -13,6 +13,7 @@ from helpers import clients
 from helpers.server import lakehouse_bin
 from test_delta_duckdb import JS
 from test_sql_lake_ddl import BUCKET, rows, sql
+from test_sql_lake_dml import duckdb_script
 
 QUERY = ("SELECT i AS id, 'v,' || i AS s, CASE WHEN i % 3 = 0 THEN NULL ELSE i * 1.5 END AS d, "
          "DATE '2026-11-24' + CAST(i AS INTEGER) AS day, i % 2 = 0 AS even, "
@@ -90,18 +91,6 @@ def test_copy_to_an_object_errors(server, tmp_path):
     assert r.returncode == 2 and "FORMAT" in r.stderr
 
 
-def duckdb_run(*stmts):
-    node = clients.need("node")
-    if not (JS / "node_modules" / "@duckdb" / "node-api" / "package.json").exists():
-        pytest.skip("tests/js/node_modules missing: run `npm ci` in tests/js")
-    r = clients.run([node, str(JS / "duckdb_script.mjs"), *stmts], cwd=str(JS), check=False,
-                    timeout=120)
-    assert r.returncode == 0, r.stderr
-    out = json.loads(r.stdout)
-    assert not isinstance(out[-1], dict), out
-    return out
-
-
 def test_parquet_row_group_size_as_duckdb_reads_it(tmp_path):
     """DuckDB's ROW_GROUP_SIZE: rows per row group, as DuckDB's parquet_metadata
     counts them; the rows read back the same; a size that is not a number of
@@ -112,10 +101,10 @@ def test_parquet_row_group_size_as_duckdb_reads_it(tmp_path):
                      f"COPY ({q}) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 3000)"],
                     check=False, timeout=60)
     assert r.returncode == 0 and "COPY\trows=10000" in r.stderr, r.stderr
-    meta, back = duckdb_run(
+    meta, back = duckdb_script([
         f"SELECT row_group_id, max(row_group_num_rows) FROM parquet_metadata('{path}') "
         "GROUP BY 1 ORDER BY 1",
-        f"SELECT count(*), sum(i), count(DISTINCT s) FROM '{path}'")
+        f"SELECT count(*), sum(i), count(DISTINCT s) FROM '{path}'"])
     assert meta == [["0", "3000"], ["1", "3000"], ["2", "3000"], ["3", "1000"]]
     assert back == [["10000", "49995000", "7"]]
     for bad in ("0", "'x'"):
