@@ -37,6 +37,9 @@ bool lh__table_row_matches(const lh_batch_t *b, uint32_t row, const lh_pred_t *p
  * does not match. A comparison of an integer, date, time or timestamp column
  * with a value of its own type compares the column's words. */
 uint32_t lh__table_rows_match(const lh_batch_t *b, const lh_pred_t *p, uint32_t n);
+/* ok[r] = lh__table_row_matches(b, r, p, n) for every row of b (at most
+ * LH_BATCH_ROWS), the fast comparisons as lh__table_rows_match's. */
+void lh__table_rows_matching(const lh_batch_t *b, const lh_pred_t *p, uint32_t n, bool *ok);
 
 /* What file f of s holds of the rows matching the predicates, from its
  * statistics and partition values: none, maybe some (also when they cannot

@@ -192,19 +192,30 @@ static void rows_fast(const lh_batch_t *b, const lh_pred_t *p, bool *ok)
     }
 }
 
+void lh__table_rows_matching(const lh_batch_t *b, const lh_pred_t *p, uint32_t n, bool *ok)
+{
+    memset(ok, 1, b->count);
+    for (uint32_t i = 0; i < n; i++) {
+        if (fast_pred(b, &p[i])) {
+            rows_fast(b, &p[i], ok);
+            continue;
+        }
+        for (uint32_t r = 0; r < b->count; r++)
+            ok[r] &= ok[r] && lh__table_row_matches(b, r, &p[i], 1);
+    }
+}
+
 uint32_t lh__table_rows_match(const lh_batch_t *b, const lh_pred_t *p, uint32_t n)
 {
     bool ok[LH_BATCH_ROWS];
-    uint32_t rows = b->count < LH_BATCH_ROWS ? b->count : LH_BATCH_ROWS;
-    memset(ok, 1, rows);
-    for (uint32_t i = 0; i < n; i++)
-        if (fast_pred(b, &p[i])) rows_fast(b, &p[i], ok);
-    for (uint32_t r = 0; r < b->count; r++) {
-        if (r < rows && !ok[r]) return r;
-        for (uint32_t i = 0; i < n; i++)
-            if ((r >= rows || !fast_pred(b, &p[i])) && !lh__table_row_matches(b, r, &p[i], 1))
-                return r;
+    if (b->count > LH_BATCH_ROWS) { /* not a batch the vectors allow; row by row */
+        for (uint32_t r = 0; r < b->count; r++)
+            if (!lh__table_row_matches(b, r, p, n)) return r;
+        return b->count;
     }
+    lh__table_rows_matching(b, p, n, ok);
+    for (uint32_t r = 0; r < b->count; r++)
+        if (!ok[r]) return r;
     return b->count;
 }
 

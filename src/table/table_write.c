@@ -560,8 +560,10 @@ typedef struct {
 static int count_matches(void *arg, const lh_batch_t *b, lh_err_t *err)
 {
     rows_t *x = arg;
+    bool ok[LH_BATCH_ROWS];
+    lh__table_rows_matching(b, x->w->o.row_where, x->w->o.nrow_where, ok);
     for (uint32_t r = 0; r < b->count; r++)
-        x->matches += lh__table_row_matches(b, r, x->w->o.row_where, x->w->o.nrow_where);
+        x->matches += ok[r];
     return 0;
 }
 
@@ -569,8 +571,10 @@ static int keep_others(void *arg, const lh_batch_t *b, lh_err_t *err)
 {
     rows_t *x = arg;
     uint32_t n = 0;
+    bool ok[LH_BATCH_ROWS];
+    lh__table_rows_matching(b, x->w->o.row_where, x->w->o.nrow_where, ok);
     for (uint32_t r = 0; r < b->count; r++)
-        if (!lh__table_row_matches(b, r, x->w->o.row_where, x->w->o.nrow_where)) x->w->sel[n++] = r;
+        if (!ok[r]) x->w->sel[n++] = r;
     lh_batch_reset(x->keep);
     int rc = lh_batch_append(x->keep, b, x->w->sel, n);
     if (rc) return lh_err_set(err, rc, "cannot copy rows");
