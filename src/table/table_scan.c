@@ -106,6 +106,28 @@ int lh__table_scan_file(lh__table_scan_t *sc, const lh_delta_add_t *f,
 
 /* ---- predicates ---- */
 
+/* Whether comparison op (LH_PRED_EQ .. LH_PRED_GE) holds for a value that
+ * compares cmp (<0, 0, >0) with the predicate's. */
+static inline bool op_holds(int op, int cmp)
+{
+    switch (op) {
+    case LH_PRED_EQ:
+        return cmp == 0;
+    case LH_PRED_NE:
+        return cmp != 0;
+    case LH_PRED_LT:
+        return cmp < 0;
+    case LH_PRED_LE:
+        return cmp <= 0;
+    case LH_PRED_GT:
+        return cmp > 0;
+    case LH_PRED_GE:
+        return cmp >= 0;
+    default:
+        return false;
+    }
+}
+
 static bool value_matches(const lh_value_t *v, const lh_pred_t *p)
 {
     int cmp;
@@ -121,22 +143,7 @@ static bool value_matches(const lh_value_t *v, const lh_pred_t *p)
         return false;
     default:
         if (v->is_null || p->value.is_null || lh_value_compare(v, &p->value, &cmp)) return false;
-        switch (p->op) {
-        case LH_PRED_EQ:
-            return cmp == 0;
-        case LH_PRED_NE:
-            return cmp != 0;
-        case LH_PRED_LT:
-            return cmp < 0;
-        case LH_PRED_LE:
-            return cmp <= 0;
-        case LH_PRED_GT:
-            return cmp > 0;
-        case LH_PRED_GE:
-            return cmp >= 0;
-        default:
-            return false;
-        }
+        return op_holds(p->op, cmp);
     }
 }
 
@@ -167,28 +174,7 @@ static void rows_fast(const lh_batch_t *b, const lh_pred_t *p, bool *ok)
     int64_t x = p->value.v.i;
     for (uint32_t r = 0; r < b->count; r++) {
         int64_t y = i32 ? ((const int32_t *)v->data)[r] : ((const int64_t *)v->data)[r];
-        bool m;
-        switch (p->op) {
-        case LH_PRED_EQ:
-            m = y == x;
-            break;
-        case LH_PRED_NE:
-            m = y != x;
-            break;
-        case LH_PRED_LT:
-            m = y < x;
-            break;
-        case LH_PRED_LE:
-            m = y <= x;
-            break;
-        case LH_PRED_GT:
-            m = y > x;
-            break;
-        default:
-            m = y >= x;
-            break;
-        }
-        ok[r] &= m && lh_validity_get(v->validity, r);
+        ok[r] &= op_holds(p->op, (y > x) - (y < x)) && lh_validity_get(v->validity, r);
     }
 }
 
@@ -201,7 +187,7 @@ void lh__table_rows_matching(const lh_batch_t *b, const lh_pred_t *p, uint32_t n
             continue;
         }
         for (uint32_t r = 0; r < b->count; r++)
-            ok[r] &= ok[r] && lh__table_row_matches(b, r, &p[i], 1);
+            if (ok[r]) ok[r] = lh__table_row_matches(b, r, &p[i], 1);
     }
 }
 

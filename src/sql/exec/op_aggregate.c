@@ -356,25 +356,36 @@ static inline uint64_t dict_hash(agg_op_t *st, uint32_t k, uint32_t c)
     return st->dk_hash[k][c];
 }
 
-/* Whether every key is a column of in whose rows are codes of a stamped
- * dictionary (a Parquet column chunk's): then st->kv holds those columns,
- * not evaluated (a column reference would gather a flat copy). */
+/* The column of in that expression s only references, when its rows are
+ * codes of a stamped dictionary (a Parquet column chunk's), else NULL. Read
+ * as it is: evaluating the reference would gather a flat copy. */
+static const lh_vector_t *stamped_codes(const lh_expr_state_t *s, const lh_batch_t *in)
+{
+    const lh_bexpr_t *e = s->e;
+    if (e->kind != LH_BX_COLREF || e->u.col >= in->ncols) return NULL;
+    const lh_vector_t *v = &in->cols[e->u.col];
+    return v->kind == LH_VECTOR_DICTIONARY && v->dict->kind == LH_VECTOR_FLAT && v->dict->stamp
+               ? v
+               : NULL;
+}
+
+/* Whether v's dictionary is the one (address, stamp, size) names. */
+static inline bool same_dict(const lh_vector_t *dict, uint64_t stamp, uint32_t size,
+                             const lh_vector_t *v)
+{
+    return v->dict == dict && v->dict->stamp == stamp && v->dict_size == size;
+}
+
+/* Whether every key is a stamped dictionary's codes (stamped_codes) of a
+ * type find_groups_fast takes: then st->kv holds those columns. */
 static bool dict_keys(agg_op_t *st, const lh_batch_t *in)
 {
     if (!st->nkeys || st->nkeys > LH_GB_DICT_KEYS) return false;
-    for (uint32_t k = 0; k < st->nkeys; k++) {
-        const lh_bexpr_t *e = st->keys[k]->e;
-        uint8_t ph = st->key_phys[k];
-        if (e->kind != LH_BX_COLREF || e->u.col >= in->ncols) return false;
-        const lh_vector_t *v = &in->cols[e->u.col];
-        if (v->kind != LH_VECTOR_DICTIONARY || v->dict->kind != LH_VECTOR_FLAT || !v->dict->stamp ||
-            !lh_type_equal(&v->type, &st->key_types[k]) ||
-            (ph != LH_PHYS_INT32 && ph != LH_PHYS_INT64 && ph != LH_PHYS_STRING))
-            return false;
-    }
     for (uint32_t k = 0; k < st->nkeys; k++)
-        st->kv[k] = &in->cols[st->keys[k]->e->u.col];
-    return true;
+        if (!(st->kv[k] = stamped_codes(st->keys[k], in)) ||
+            !lh_type_equal(&st->kv[k]->type, &st->key_types[k]))
+            return false; /* find_groups evaluates every key */
+    return fast_keys(st);
 }
 
 /* The cell of row r's code combination in st->dk_map, or UINT64_MAX when a
@@ -404,8 +415,7 @@ static int find_groups_dict(lh_op_t *op, agg_op_t *st, uint32_t n)
     uint64_t cells = 1;
     for (uint32_t k = 0; k < st->nkeys; k++) {
         const lh_vector_t *v = st->kv[k];
-        if (v->dict != st->dk_dict[k] || v->dict->stamp != st->dk_stamp[k] ||
-            v->dict_size != st->dk_size[k]) {
+        if (!same_dict(st->dk_dict[k], st->dk_stamp[k], st->dk_size[k], v)) {
             if (dict_key_reset(op, st, k, v)) return lh__gb_oom(op);
             changed = true;
         }
@@ -514,15 +524,11 @@ static int find_groups(lh_op_t *op, agg_op_t *st, const lh_batch_t *in)
 static bool distinct_dict_rows(lh_op_t *op, agg_op_t *st, uint32_t j, const lh_batch_t *in,
                                const uint32_t *sel, uint32_t n, uint32_t *out, uint32_t *m)
 {
-    const lh_plan_agg_t *a = &op->plan->u.agg.aggs[j];
-    if (a->nargs != 1 || st->args[j][0]->e->kind != LH_BX_COLREF ||
-        st->args[j][0]->e->u.col >= in->ncols)
-        return false;
-    const lh_vector_t *v = &in->cols[st->args[j][0]->e->u.col];
-    if (v->kind != LH_VECTOR_DICTIONARY || v->dict->kind != LH_VECTOR_FLAT || !v->dict->stamp)
+    const lh_vector_t *v;
+    if (op->plan->u.agg.aggs[j].nargs != 1 || !(v = stamped_codes(st->args[j][0], in)))
         return false;
     lh_gb_dseen_t *d = &st->dseen[j];
-    if (d->dict != v->dict || d->stamp != v->dict->stamp || d->size != v->dict_size) {
+    if (!same_dict(d->dict, d->stamp, d->size, v)) {
         if (d->bits) memset(d->bits, 0, (d->groups * d->size + 63) / 64 * 8);
         if (d->size != v->dict_size) { /* the words hold another number of groups */
             free(d->bits);
